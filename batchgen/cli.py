@@ -1,0 +1,365 @@
+"""Command line: ``batchgen run | validate | status | simulate``.
+
+The only module that prints or chooses exit codes.  Library errors become one
+``Error: ...`` line; tracebacks appear only for bugs or with ``--debug``.
+
+Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
+config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
+5 another run holds the output folder; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from . import __version__
+from .client import ApiClient
+from .clock import Clock
+from .config import Settings, load_settings, with_overrides
+from .errors import AuthError, BatchgenError, InputError, LockHeld
+from .ledger import Ledger, read_ledger
+from .manifest import Manifest, load_manifest
+from .report import dry_run_lines, status_summary, summary_lines
+from .scheduler import Run, RunReport
+from .storage import OutputDir, render_results, write_atomically
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+SIMULATE_TIME_SCALE = 500.0
+
+log = logging.getLogger("batchgen")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
+    parser.add_argument("--version", action="version", version=f"batchgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="submit, poll and download every job in a manifest (resumes)")
+    run.add_argument("manifest", help="a .yaml, .csv or .jsonl manifest")
+    run.add_argument("--out", help="output folder (default: output.dir, 'out')")
+    run.add_argument("--config", help="a YAML config file (see config.example.yaml)")
+    run.add_argument("--simulate", action="store_true", help="run against the built-in simulator on loopback")
+    run.add_argument("--base-url", help="API base URL (default https://api.segmind.com)")
+    run.add_argument("--concurrency", type=int, help="jobs in flight at once")
+    run.add_argument("--rpm", type=float, help="requests per minute, shared by every API call")
+    run.add_argument("--max-spend", type=float, metavar="USD", help="never submit past this estimated spend")
+    run.add_argument("--dry-run", action="store_true", help="validate and estimate; submit nothing")
+    run.add_argument(
+        "--resubmit-lost", action="store_true", help="submit again jobs whose video was lost or expired (pays again)"
+    )
+    run.add_argument("--retry-failed", action="store_true", help="submit again jobs that failed on the server")
+    run.add_argument("--time-scale", type=float, help=argparse.SUPPRESS)
+    run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
+    run.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
+
+    validate = sub.add_parser("validate", help="check a manifest; report every problem; submit nothing")
+    validate.add_argument("manifest")
+    validate.add_argument("--config")
+
+    status = sub.add_parser("status", help="summarise a run's ledger")
+    status.add_argument("dir", help="the output folder of a run")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sim = sub.add_parser("simulate", help="serve the Segmind v2 API simulator on loopback")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8700)
+    sim.add_argument("--output-host", help="serve output files from this second loopback address")
+    sim.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
+    sim.add_argument("--rpm", type=int, help="requests per minute per key (default: unlimited)")
+    sim.add_argument("--credits", type=float, default=1000.0, help="starting balance in USD")
+    sim.add_argument("--workers", type=int, default=16, help="jobs processed at once")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--api-key", action="append", help="accepted key (repeatable); default SG_0123456789abcdef")
+    sim.add_argument("--retry-after", action="store_true", help="send Retry-After on 429")
+    sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
+    sim.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="fault probability, e.g. submit_error_after=0.1 (repeatable)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    _setup_logging(debug=getattr(args, "debug", False), quiet=getattr(args, "quiet", False))
+    try:
+        if args.command == "run":
+            return anyio.run(_run, args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "status":
+            return _status(args)
+        return _simulate(args)
+    except InputError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except LockHeld as exc:
+        _error(str(exc))
+        return EXIT_LOCKED
+    except AuthError as exc:
+        _error(str(exc))
+        return EXIT_AUTH
+    except BatchgenError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+# --------------------------------------------------------------------------- run
+
+
+async def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    manifest = _manifest(args.manifest)
+    if args.dry_run:
+        out = OutputDir(settings.output.dir, settings.output.filename)
+        replay = read_ledger(out.ledger)
+        _print("\n".join(dry_run_lines(manifest, settings, replay)))
+        return EXIT_OK
+    if args.simulate:
+        return await _run_simulated(args, settings, manifest)
+    key = os.environ.get(settings.api.key_env, "").strip()
+    if not key:
+        raise InputError(
+            f"no API key: set the environment variable {settings.api.key_env} "
+            "(or use --simulate to try batchgen on the built-in simulator)"
+        )
+    clock = Clock(args.time_scale or 1.0)
+    return await _execute(args, settings, manifest, key, clock)
+
+
+async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest: Manifest) -> int:
+    from .simulator import SimConfig, SimServer
+
+    key = "SG_" + secrets.token_hex(8)
+    scale = args.time_scale or SIMULATE_TIME_SCALE
+    config = SimConfig(
+        time_scale=scale,
+        api_keys=frozenset({key}),
+        rpm=None,
+        credits=1000.0,
+        workers=32,
+        seed=secrets.randbelow(1 << 30),
+    )
+    async with SimServer(config) as sim:
+        settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
+        if not args.quiet:
+            _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
+        return await _execute(args, settings, manifest, key, Clock(scale))
+
+
+async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
+    for warning in manifest.warnings:
+        log.warning(warning)
+    out = OutputDir(settings.output.dir, settings.output.filename)
+    out.prepare()
+    out.lock()
+    try:
+        replay = read_ledger(out.ledger)
+        api_settings = settings.api
+        async with (
+            ApiClient(
+                api_key=key,
+                key_env=api_settings.key_env,
+                base_url=api_settings.base_url,
+                history_url=api_settings.history_url,
+                request_timeout_s=api_settings.request_timeout_s,
+                max_response_bytes=api_settings.max_response_bytes,
+            ) as api,
+            Ledger(out.ledger) as ledger,
+        ):
+            run = Run(
+                manifest.jobs,
+                api=api,
+                out=out,
+                ledger=ledger,
+                replay=replay,
+                settings=settings,
+                clock=clock,
+                resubmit_lost=args.resubmit_lost,
+                retry_failed=args.retry_failed,
+            )
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_watch_signals, run)
+                report = await run.execute()
+                tg.cancel_scope.cancel()
+        final = read_ledger(out.ledger)
+        write_atomically(out.results, render_results(final.jobs))
+    finally:
+        out.unlock()
+    code = exit_code(report, len(manifest.jobs))
+    for line in summary_lines(report, out, manifest, resume_command=_resume_command(args) if code else None):
+        _print(line)
+    if report.fatal is not None:
+        _error(str(report.fatal))
+    return code
+
+
+def exit_code(report: RunReport, total: int) -> int:
+    if report.fatal is not None:
+        return EXIT_AUTH if isinstance(report.fatal, AuthError) else EXIT_FAILED
+    if report.stop_reason == "interrupted":
+        return EXIT_INTERRUPTED
+    if report.states.get("completed", 0) == total:
+        return EXIT_OK
+    if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):
+        return EXIT_CREDITS
+    return EXIT_FAILED
+
+
+async def _watch_signals(run: Run) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count > 1:
+                os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
+                os._exit(EXIT_INTERRUPTED)
+            log.warning(
+                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
+                signal.Signals(signum).name,
+            )
+            run.request_stop("interrupted")
+            await anyio.sleep(1.0)
+            run.abort()
+
+
+def _resume_command(args: argparse.Namespace) -> str:
+    parts = ["batchgen", "run", args.manifest]
+    for flag, value in (("--out", args.out), ("--config", args.config), ("--base-url", args.base_url)):
+        if value:
+            parts += [flag, str(value)]
+    if args.simulate:
+        parts.append("--simulate")
+    return " ".join(_quote(p) for p in parts)
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+# --------------------------------------------------------------------------- validate / status
+
+
+def _validate(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    manifest = _manifest(args.manifest)
+    for warning in manifest.warnings:
+        log.warning(warning)
+    out = OutputDir(settings.output.dir, settings.output.filename)
+    _print("\n".join(dry_run_lines(manifest, settings, read_ledger(out.ledger) if out.ledger.exists() else None)))
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    root = Path(args.dir)
+    ledger_path = root / "ledger.jsonl"
+    if not ledger_path.exists():
+        raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
+    summary = status_summary(read_ledger(ledger_path), root)
+    if args.json:
+        _print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        _print("\n".join(summary["lines"]))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .simulator import SimConfig, SimServer
+
+    rates: dict[str, float] = {}
+    for item in args.fault:
+        kind, _, rate = item.partition("=")
+        try:
+            rates[kind] = float(rate)
+        except ValueError:
+            raise InputError(f"--fault {item!r}: use KIND=PROBABILITY, e.g. submit_error_after=0.1") from None
+    try:
+        config = SimConfig(
+            time_scale=args.time_scale,
+            rpm=args.rpm,
+            credits=args.credits,
+            workers=args.workers,
+            seed=args.seed,
+            api_keys=frozenset(args.api_key or ["SG_0123456789abcdef"]),
+            retry_after_header=args.retry_after,
+            polls_count=not args.polls_free,
+            rates=rates,
+        )
+    except ValueError as exc:
+        raise InputError(f"simulate: {exc}") from None
+
+    async def serve() -> None:
+        async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+            _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
+            _print(
+                f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
+                f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
+            )
+            _print(f"  try: batchgen run jobs/example.yaml --base-url {sim.url}  (Ctrl-C stops)")
+            sys.stdout.flush()
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    break
+
+    anyio.run(serve)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, dict[str, Any]] = {
+        "api": {"base_url": args.base_url},
+        "limits": {"concurrency": args.concurrency, "requests_per_minute": args.rpm, "max_spend_usd": args.max_spend},
+        "output": {"dir": args.out},
+    }
+    return load_settings(args.config, overrides=overrides)
+
+
+def _manifest(path: str) -> Manifest:
+    return load_manifest(path)
+
+
+def _setup_logging(*, debug: bool, quiet: bool) -> None:
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def _error(text: str) -> None:
+    print(f"Error: {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,533 @@
+"""The Segmind v2 API client: one aiohttp session, every outcome mapped to batchgen errors.
+
+This is the only module that imports aiohttp's client.  It never retries (the
+scheduler decides) and it keeps the key on a short leash:
+
+* ``x-api-key`` is added per request, only to URLs built here from the
+  configured API base URL or request-history URL, never to a URL the server
+  named (poll URLs are rebuilt from the request id; output URLs are fetched
+  without it);
+* API calls never follow redirects, so the key cannot be forwarded elsewhere;
+* error messages name the environment variable, never the key.
+
+Outcome mapping (see ``errors.py``): 400/410/other 4xx -> RequestRejected,
+401/403 -> AuthError, 404 -> NotFound, 406 -> InsufficientCredits or
+InvalidContentType by its text, 422 with a FAILED body -> a FAILED status
+(not an exception), 429 -> RateLimited with the server's hint, 5xx ->
+ServerError, or AmbiguousSubmit on a submit; network failures -> NetworkError,
+with ``reached_server=False`` only when the connection was never made, and
+AmbiguousSubmit for a submit that may have been received.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+
+from .errors import (
+    AmbiguousSubmit,
+    ApiError,
+    AuthError,
+    BadResponse,
+    DownloadError,
+    InsufficientCredits,
+    InvalidContentType,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+)
+
+DEFAULT_BASE_URL = "https://api.segmind.com"
+DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
+USER_AGENT = "batchgen/0.1 (+segmind-v2)"
+_MAX_HINT_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    request_id: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A job's state: QUEUED, PROCESSING, COMPLETED or FAILED."""
+
+    state: str
+    error: str | None
+    metrics: dict[str, Any]
+    http: int
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The result body.  ``output_url`` is set when the state is COMPLETED."""
+
+    state: str
+    output_url: str | None
+    file_size: int | None
+    cost: float | None
+    remaining_credits: float | None
+    metrics: dict[str, Any]
+    error: str | None
+    http: int
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    credits: float
+    free_credits: float
+
+    @property
+    def total(self) -> float:
+        return self.credits + self.free_credits
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    request_id: str
+    model_name: str
+    status: str
+    request_body: dict[str, Any]
+    generation_url: str | None
+    cost: float | None
+    created_at: float | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """An open download: the declared size, and the body as chunks."""
+
+    content_length: int | None
+    chunks: AsyncIterator[bytes]
+
+
+class ApiClient:
+    """Async client for the v2 queue API.  Use as ``async with ApiClient(...) as api``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        key_env: str = "SEGMIND_API_KEY",
+        base_url: str = DEFAULT_BASE_URL,
+        history_url: str | None = None,
+        request_timeout_s: float = 30.0,
+        max_response_bytes: int = 1 << 20,
+        connections: int = 64,
+    ) -> None:
+        self._key = api_key
+        self.key_env = key_env
+        self.base_url = base_url.rstrip("/")
+        self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
+        self._max_body = max_response_bytes
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+        self._download_session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"
+
+    async def __aenter__(self) -> ApiClient:
+        headers = {"User-Agent": USER_AGENT}
+        self._session = aiohttp.ClientSession(
+            headers=headers,
+            timeout=self._timeout,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            trust_env=False,
+        )
+        # Downloads go to other hosts: a separate session that never holds the key.
+        self._download_session = aiohttp.ClientSession(
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        for session in (self._session, self._download_session):
+            if session is not None and not session.closed:
+                await session.close()
+
+    # ------------------------------------------------------------------ operations
+
+    async def submit(self, model: str, params: dict[str, Any]) -> Submitted:
+        """POST /v2/{model}.  Raises AmbiguousSubmit when the job may exist anyway."""
+        url = f"{self.base_url}/v2/{quote(model, safe='')}"
+        try:
+            status, headers, body = await self._call("POST", url, json_body=params)
+        except NetworkError as exc:
+            if exc.reached_server:
+                raise AmbiguousSubmit(
+                    f"the submit for model {model} may have reached the server, but no answer came back "
+                    f"({exc}); the job may exist and must be looked up before any resubmission",
+                    detail=str(exc),
+                ) from exc
+            raise
+        if status >= 500:
+            raise AmbiguousSubmit(
+                f"the server answered the submit for model {model} with HTTP {status} "
+                f"({_detail(body)}); the job may have been created and must be looked up before any "
+                "resubmission",
+                status=status,
+                detail=_detail(body),
+            )
+        if status != 200:
+            self._raise_for(status, headers, body, what=f"submitting to model {model}")
+        rid = body.get("request_id") if isinstance(body, dict) else None
+        if not isinstance(rid, str) or not rid or len(rid) > 200:
+            raise AmbiguousSubmit(
+                f"the submit for model {model} was accepted (HTTP 200) but the answer has no usable "
+                "request_id; the job may exist and must be looked up before any resubmission",
+                status=status,
+                detail="missing request_id",
+            )
+        return Submitted(request_id=rid, body=body)
+
+    async def status(self, request_id: str) -> Status:
+        """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""
+        url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}/status"
+        status, headers, body = await self._call("GET", url)
+        state = _terminal_aware_state(status, headers, body, self, what=f"polling request {request_id}")
+        return Status(
+            state=state,
+            error=_str_or_none(body.get("error")),
+            metrics=_dict(body.get("metrics")),
+            http=status,
+        )
+
+    async def result(self, request_id: str) -> Result:
+        """GET /v2/requests/{id}.  The output URL comes from ``output`` or ``video.url``."""
+        url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}"
+        status, headers, body = await self._call("GET", url)
+        state = _terminal_aware_state(status, headers, body, self, what=f"fetching the result of {request_id}")
+        metrics = _dict(body.get("metrics"))
+        output_url, file_size = _output_of(body)
+        return Result(
+            state=state,
+            output_url=output_url,
+            file_size=file_size,
+            cost=_number(metrics.get("cost")),
+            remaining_credits=_number(metrics.get("remaining_credits")),
+            metrics=metrics,
+            error=_str_or_none(body.get("error")),
+            http=status,
+        )
+
+    async def credits(self) -> Credits:
+        """GET /v1/get-user-credits."""
+        status, headers, body = await self._call("GET", f"{self.base_url}/v1/get-user-credits")
+        if status != 200:
+            self._raise_for(status, headers, body, what="reading the credit balance")
+        return Credits(
+            credits=_number(body.get("credits")) or 0.0,
+            free_credits=_number(body.get("free-credits")) or 0.0,
+        )
+
+    async def history(
+        self, *, model: str | None = None, from_date: str | None = None, page: int = 1, per_page: int = 100
+    ) -> list[HistoryRow]:
+        """One page of the request history, newest first."""
+        query: dict[str, str] = {"page": str(page), "per_page": str(per_page)}
+        if model:
+            query["model_name"] = model
+        if from_date:
+            query["from_date"] = from_date
+        status, headers, body = await self._call("GET", self.history_url, query=query)
+        if status != 200:
+            self._raise_for(status, headers, body, what="reading the request history")
+        rows = body.get("data")
+        if not isinstance(rows, list):
+            raise BadResponse("the request history answer has no 'data' list", status=status)
+        return [row for row in (_history_row(r) for r in rows) if row is not None]
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        """One request from the history, of any age."""
+        status, headers, body = await self._call("GET", f"{self.history_url}/{quote(request_id, safe='')}")
+        if status != 200:
+            self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
+        row = _history_row(body)
+        if row is None:
+            raise BadResponse(f"the history entry for {request_id} is malformed", status=status)
+        return row
+
+    @asynccontextmanager
+    async def download(self, url: str, *, max_bytes: int, chunk_size: int = 1 << 16) -> AsyncIterator[Download]:
+        """Open an output URL (no key sent; http/https only; bounded redirects and size)."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise DownloadError(f"the output URL has scheme '{scheme}:', which is not allowed", retryable=False)
+        assert self._download_session is not None, "use ApiClient as an async context manager"
+        try:
+            async with self._download_session.get(
+                url,
+                allow_redirects=True,
+                max_redirects=5,
+                timeout=aiohttp.ClientTimeout(total=None, connect=self._timeout.connect, sock_read=60.0),
+            ) as response:
+                final = urlsplit(str(response.url)).scheme.lower()
+                if final not in ("http", "https"):
+                    raise DownloadError("the output URL redirected to a non-HTTP scheme", retryable=False)
+                if response.status != 200:
+                    raise DownloadError(
+                        f"the output URL answered HTTP {response.status}",
+                        retryable=response.status >= 500 or response.status == 429,
+                    )
+                length = response.content_length
+                if length is not None and length > max_bytes:
+                    raise DownloadError(
+                        f"the video is {length} bytes, over the limit of {max_bytes} (output.max_download_bytes)",
+                        retryable=False,
+                    )
+                yield Download(content_length=length, chunks=_chunks(response, chunk_size))
+        except aiohttp.TooManyRedirects as exc:
+            raise DownloadError("the output URL redirected too many times", retryable=False) from exc
+        except aiohttp.InvalidURL as exc:
+            raise DownloadError("the output URL is not a valid URL", retryable=False) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise DownloadError(f"the download failed: {_describe(exc)}") from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _call(
+        self, method: str, url: str, *, json_body: Any = None, query: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        assert self._session is not None, "use ApiClient as an async context manager"
+        headers = {"x-api-key": self._key}
+        data = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
+        try:
+            async with self._session.request(
+                method, url, data=data, params=query, headers=headers, allow_redirects=False
+            ) as response:
+                raw = await response.content.read(self._max_body + 1)
+                status = response.status
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+        except aiohttp.ClientConnectorError as exc:
+            raise NetworkError(f"could not connect to {_host(url)}: {_describe(exc)}", reached_server=False) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=True) from exc
+        if len(raw) > self._max_body:
+            raise BadResponse(
+                f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
+                status=status,
+            )
+        if 300 <= status < 400:
+            raise BadResponse(
+                f"{_host(url)} answered with a redirect (HTTP {status}); API calls are never redirected",
+                status=status,
+            )
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            if status == 200:
+                raise BadResponse(f"the answer from {_host(url)} is not a JSON object", status=status)
+            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"}
+        return status, resp_headers, parsed
+
+    def _raise_for(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> None:
+        raise error_for(status, headers, body, what=what, key_env=self.key_env)
+
+
+def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str) -> ApiError:
+    """The batchgen error for an unsuccessful answer."""
+    detail = _detail(body)
+    if status in (401, 403):
+        return AuthError(
+            f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "
+            f"the environment variable {key_env}",
+            status=status,
+            detail=detail,
+        )
+    if status == 404:
+        return NotFound(f"not found while {what} (HTTP 404: {detail})", status=status, detail=detail)
+    if status == 406:
+        if "content type" in detail.lower() or "content-type" in detail.lower():
+            return InvalidContentType(
+                f"the API rejected the request's content type while {what} (HTTP 406: {detail}); "
+                "this is a bug in batchgen, please report it",
+                status=status,
+                detail=detail,
+            )
+        return InsufficientCredits(
+            f"the account is out of credits ({detail}); top up, then run the same command again to resume",
+            status=status,
+            detail=detail,
+        )
+    if status == 429:
+        return RateLimited(
+            f"rate limited while {what} (HTTP 429: {detail})",
+            retry_after=retry_hint(headers),
+            detail=detail,
+        )
+    if status >= 500:
+        return ServerError(f"server error while {what} (HTTP {status}: {detail})", status=status, detail=detail)
+    return RequestRejected(
+        f"the API rejected the request while {what} (HTTP {status}: {detail})", status=status, detail=detail
+    )
+
+
+def retry_hint(headers: dict[str, str]) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``x-rate-limit-reset-at-utc``.
+
+    Dates are read against the answer's own ``Date`` header when present, so a
+    skewed local clock does not distort the wait.
+    """
+    server_now = _parse_time(headers.get("date", ""))
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after:
+        try:
+            return _clip(float(retry_after))
+        except ValueError:
+            when = _parse_time(retry_after)
+            if when is not None and server_now is not None:
+                return _clip(when - server_now)
+    reset = _parse_time(headers.get("x-rate-limit-reset-at-utc", ""))
+    if reset is not None:
+        if server_now is None:
+            server_now = datetime.now().timestamp()
+        return _clip(reset - server_now)
+    return None
+
+
+def default_history_url(base_url: str) -> str:
+    """The public API uses a separate history host; anything else serves it itself."""
+    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+        return DEFAULT_HISTORY_URL
+    return base_url.rstrip("/") + "/inference-request/request-history"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _terminal_aware_state(
+    status: int, headers: dict[str, str], body: dict[str, Any], client: ApiClient, *, what: str
+) -> str:
+    """Branch on the body's ``status`` field: FAILED comes as 422 (or even 200)."""
+    state = body.get("status")
+    if state == "FAILED" and status in (200, 422):
+        return "FAILED"
+    if status != 200:
+        client._raise_for(status, headers, body, what=what)
+    if state not in ("QUEUED", "PROCESSING", "COMPLETED"):
+        raise BadResponse(f"unexpected job status {str(state)[:40]!r} while {what}", status=status)
+    return str(state)
+
+
+def _output_of(body: dict[str, Any]) -> tuple[str | None, int | None]:
+    video = body.get("video")
+    url: Any = body.get("output")
+    size = None
+    if isinstance(video, dict):
+        size = video.get("file_size")
+        if not isinstance(url, str) or not url:
+            url = video.get("url")
+    if isinstance(url, list) and url and isinstance(url[0], str):
+        url = url[0]
+    if not isinstance(url, str) or not url.strip():
+        url = None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        size = None
+    return url, size
+
+
+def _history_row(row: Any) -> HistoryRow | None:
+    if not isinstance(row, dict) or not isinstance(row.get("request_id"), str):
+        return None
+    created = _parse_time(str(row.get("created_at") or ""))
+    body = row.get("request_body")
+    return HistoryRow(
+        request_id=row["request_id"],
+        model_name=str(row.get("model_name") or ""),
+        status=str(row.get("model_status") or ""),
+        request_body=body if isinstance(body, dict) else {},
+        generation_url=row.get("generation_url") if isinstance(row.get("generation_url"), str) else None,
+        cost=_number(row.get("credits_deduction")),
+        created_at=created,
+        error=_str_or_none(row.get("error")),
+    )
+
+
+async def _chunks(response: aiohttp.ClientResponse, size: int) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise DownloadError(f"the download was cut short: {_describe(exc)}") from exc
+
+
+def _parse_time(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value / 1000 if value > 1e11 else value
+
+
+def _clip(seconds: float) -> float | None:
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), _MAX_HINT_S)
+
+
+def _detail(body: dict[str, Any]) -> str:
+    err = body.get("error") or body.get("message") or body.get("detail")
+    return str(err)[:500] if err else "no detail given"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value)[:2000] if value not in (None, "") else None
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text

@@ -1,0 +1,82 @@
+"""What to make (JobSpec), how jobs are named, and the states a job passes through.
+
+::
+
+    pending ──► submitting ──► submitted ──► downloading ──► completed
+       │             │              │   └──────────────────► failed / expired
+       └─► deferred ◄┘ (credits or spend cap)
+
+A job id is either given (``[A-Za-z0-9][A-Za-z0-9._-]{0,127}``, unique) or
+derived from a hash of the model and its parameters, so an unchanged manifest
+always yields the same ids; identical jobs are told apart by occurrence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    DEFERRED = "deferred"
+
+
+TERMINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED})
+IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})
+
+# Which state may follow which; anything else is a bug.  Resume and
+# recovery paths may move a job on from any earlier state.
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.PENDING: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
+    JobState.DEFERRED: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
+    JobState.SUBMITTING: frozenset(
+        {JobState.SUBMITTED, JobState.PENDING, JobState.DEFERRED, JobState.FAILED, JobState.SUBMITTING}
+    ),
+    JobState.SUBMITTED: frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.FAILED, JobState.EXPIRED}),
+    JobState.DOWNLOADING: frozenset({JobState.DOWNLOADING, JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED}),
+    JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING}),
+    JobState.FAILED: frozenset({JobState.SUBMITTING}),
+    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING}),
+}
+
+
+def can_move(old: JobState, new: JobState) -> bool:
+    return new in TRANSITIONS[old]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One video to make: a model and its parameters, validated and normalised."""
+
+    id: str
+    model: str
+    params: dict[str, Any]
+    source: str = ""  # "file:line" where the job was defined
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body sent to the API."""
+        return dict(self.params)
+
+
+def canonical(model: str, params: dict[str, Any]) -> str:
+    return json.dumps([model, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
+    """A stable id from the model and parameters; ``occurrence`` counts from 1."""
+    digest = hashlib.sha256(canonical(model, params).encode()).hexdigest()[:12]
+    short = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
+    return f"{short}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")

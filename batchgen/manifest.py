@@ -1,0 +1,363 @@
+"""Manifests (YAML, CSV or JSONL, by extension) -> a list of validated JobSpecs.
+
+Every format is reduced to the same thing, a list of raw jobs that know the
+line each of their fields came from, and one function turns those into
+JobSpecs.  All problems in the file are collected and raised together as one
+ManifestError naming file, line (or CSV row) and field, so a user fixes the
+whole file in one pass and nothing is ever submitted from a bad manifest.
+
+YAML::
+
+    model: kling-text2video        # default model for every job
+    defaults: {duration: 5}        # merged under each job
+    jobs:
+      - id: collie-vr
+        prompt: "A border collie wearing VR glasses"
+
+CSV has a header row (parameter names plus optional ``id`` and ``model``;
+empty cells mean "use the default"); JSONL has one job object per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import params as model_params
+from .errors import ManifestError, Problem
+from .jobs import ID_PATTERN, JobSpec, derived_id
+
+MAX_MANIFEST_BYTES = 256 << 20
+MAX_PROBLEMS = 200
+_RESERVED = ("id", "model")
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(slots=True)
+class RawJob:
+    """One job as read, before validation."""
+
+    line: int
+    fields: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Manifest:
+    path: str
+    jobs: list[JobSpec]
+    warnings: list[str]
+
+
+class _Collector:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, fieldname: str | None, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.path, line, fieldname, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ManifestError(self.problems)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest; raises ManifestError listing every problem."""
+    path = Path(path)
+    name = str(path)
+    bad = _Collector(name)
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv", ".jsonl", ".ndjson"):
+        bad.add(None, None, "unknown manifest type; use a .yaml, .yml, .csv or .jsonl file")
+        bad.raise_if_any()
+    text = _read_text(path, bad)
+    if suffix in (".yaml", ".yml"):
+        default_model, defaults, raw_jobs = _from_yaml(text, bad)
+        from_text = False
+    elif suffix == ".csv":
+        default_model, defaults, raw_jobs, from_text = None, {}, _from_csv(text, bad), True
+    else:
+        default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
+    bad.raise_if_any()
+    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad)
+    bad.raise_if_any()
+    if not jobs:
+        bad.add(None, "jobs", "the manifest has no jobs")
+        bad.raise_if_any()
+    return Manifest(path=name, jobs=jobs, warnings=warnings)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_text(path: Path, bad: _Collector) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            bad.add(None, None, f"the file is {size} bytes; manifests are limited to {MAX_MANIFEST_BYTES} bytes")
+            bad.raise_if_any()
+        data = path.read_bytes()
+    except FileNotFoundError:
+        bad.add(None, None, "no such file; check the path")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    except IsADirectoryError:
+        bad.add(None, None, "is a folder, not a manifest file")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    except OSError as exc:
+        bad.add(None, None, f"cannot be read: {exc.strerror or exc}")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        bad.add(line, None, "contains a NUL byte; this is not a text file (save it as UTF-8 text)")
+        bad.raise_if_any()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad.add(line, None, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+
+
+def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], list[RawJob]]:
+    loader = _SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            bad.add(None, None, "the file is empty")
+            return None, {}, []
+        _check_nodes(root, bad)
+        if bad.problems:
+            return None, {}, []
+        if isinstance(root, yaml.SequenceNode):
+            return None, {}, _yaml_jobs(root, loader, bad)
+        if not isinstance(root, yaml.MappingNode):
+            bad.add(_line(root), None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
+            return None, {}, []
+        top = {_key(k): (k, v) for k, v in root.value}
+        for key, (knode, _) in top.items():
+            if key not in ("model", "defaults", "jobs"):
+                bad.add(_line(knode), key, "unknown top-level key; use 'model', 'defaults' and 'jobs'")
+        model = None
+        if "model" in top:
+            value = loader.construct_object(top["model"][1], deep=True)
+            if not isinstance(value, str) or not value:
+                bad.add(_line(top["model"][1]), "model", "must be a model name such as kling-text2video")
+            else:
+                model = value
+        defaults: dict[str, Any] = {}
+        if "defaults" in top:
+            dnode = top["defaults"][1]
+            value = loader.construct_object(dnode, deep=True)
+            if not isinstance(value, dict):
+                bad.add(_line(dnode), "defaults", "must be a mapping of parameter names to values")
+            else:
+                defaults = value
+        if "jobs" not in top:
+            bad.add(None, "jobs", "the manifest has no 'jobs' list")
+            return model, defaults, []
+        jnode = top["jobs"][1]
+        if not isinstance(jnode, yaml.SequenceNode):
+            bad.add(_line(jnode), "jobs", "must be a list of jobs")
+            return model, defaults, []
+        return model, defaults, _yaml_jobs(jnode, loader, bad)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        bad.add(mark.line + 1 if mark else None, None, f"is not valid YAML: {exc.problem or exc}")
+        return None, {}, []
+    except yaml.YAMLError as exc:
+        bad.add(None, None, f"is not valid YAML: {exc}")
+        return None, {}, []
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: yaml.Node, bad: _Collector) -> None:
+    """Refuse aliases (no billion laughs) and duplicate keys, anywhere in the tree."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            bad.add(_line(node), None, "YAML anchors and aliases are not supported; use 'defaults' instead")
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for knode, vnode in node.value:
+                key = _key(knode)
+                if key in keys:
+                    bad.add(_line(knode), key, "duplicate key; each key may appear once per mapping")
+                keys.add(key)
+                stack.extend((knode, vnode))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _yaml_jobs(seq: yaml.SequenceNode, loader: yaml.SafeLoader, bad: _Collector) -> list[RawJob]:
+    jobs = []
+    for item in seq.value:
+        if not isinstance(item, yaml.MappingNode):
+            bad.add(_line(item), None, "each job must be a mapping of parameter names to values")
+            continue
+        fields: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        for knode, vnode in item.value:
+            key = _key(knode)
+            fields[key] = loader.construct_object(vnode, deep=True)
+            lines[key] = _line(knode)
+        jobs.append(RawJob(_line(item), fields, lines))
+    return jobs
+
+
+def _key(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "<complex key>"
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _from_csv(text: str, bad: _Collector) -> list[RawJob]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            bad.add(None, None, "the file is empty; a CSV manifest needs a header row")
+            return []
+        names = [h.strip() for h in header]
+        for i, name in enumerate(names):
+            if not name:
+                bad.add(1, f"column {i + 1}", "the header has an empty column name")
+            elif names.index(name) != i:
+                bad.add(1, name, "the header names this column twice")
+        if bad.problems:
+            return []
+        jobs = []
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(names):
+                bad.add(line, None, f"row has {len(row)} cells but the header has {len(names)} columns")
+                continue
+            fields = {name: cell for name, cell in zip(names, row, strict=True) if cell.strip() != ""}
+            jobs.append(RawJob(line, fields, dict.fromkeys(fields, line)))
+        return jobs
+    except csv.Error as exc:
+        bad.add(reader.line_num, None, f"is not valid CSV: {exc}")
+        return []
+
+
+def _from_jsonl(text: str, bad: _Collector) -> list[RawJob]:
+    jobs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        except _DuplicateKey as exc:
+            bad.add(number, str(exc), "duplicate key; each key may appear once per job")
+            continue
+        except ValueError as exc:
+            bad.add(number, None, f"is not valid JSON: {exc}")
+            continue
+        if not isinstance(value, dict):
+            bad.add(number, None, "each line must be one JSON object (a job)")
+            continue
+        jobs.append(RawJob(number, value, dict.fromkeys(value, number)))
+    return jobs
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _build(
+    raw_jobs: list[RawJob],
+    default_model: str | None,
+    defaults: dict[str, Any],
+    from_text: bool,
+    bad: _Collector,
+) -> tuple[list[JobSpec], list[str]]:
+    jobs: list[JobSpec] = []
+    warnings: list[str] = []
+    unknown_models: set[str] = set()
+    seen_ids: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+    defaults = {k: v for k, v in defaults.items() if k not in _RESERVED}
+    for raw in raw_jobs:
+        fields = dict(raw.fields)
+        given_id = fields.pop("id", None)
+        model = fields.pop("model", None) or default_model
+        where = raw.lines
+        if model is None:
+            bad.add(raw.line, "model", "no model given; set 'model' for the job (or at the top of a YAML manifest)")
+            continue
+        if not isinstance(model, str):
+            bad.add(where.get("model", raw.line), "model", "must be a model name such as kling-text2video")
+            continue
+        merged = {**defaults, **fields}
+        for name, value in merged.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
+        params, problems = model_params.validate(model, merged, from_text=from_text)
+        for name, message in problems:
+            bad.add(where.get(name, raw.line), name, message)
+        if problems:
+            continue
+        if model not in model_params.MODELS and model not in unknown_models:
+            unknown_models.add(model)
+            warnings.append(f"model '{model}' has no built-in schema; its parameters are passed through unchecked")
+        if given_id is not None:
+            job_id = given_id if isinstance(given_id, str) else str(given_id)
+            if isinstance(given_id, bool) or not ID_PATTERN.fullmatch(job_id):
+                bad.add(
+                    where.get("id", raw.line),
+                    "id",
+                    f"{job_id[:80]!r} is not a valid id; use 1-128 letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit",
+                )
+                continue
+        else:
+            key = json.dumps([model, params], sort_keys=True, default=str)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            job_id = derived_id(model, params, occurrences[key])
+        if job_id in seen_ids:
+            bad.add(
+                where.get("id", raw.line),
+                "id",
+                f"id '{job_id}' is already used by the job at line {seen_ids[job_id]}; ids must be unique",
+            )
+            continue
+        seen_ids[job_id] = raw.line
+        jobs.append(JobSpec(id=job_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
+    return jobs, warnings

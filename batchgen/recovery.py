@@ -1,0 +1,183 @@
+"""Recovery: settle submits of unknown outcome, and find outputs whose records expired.
+
+The API has no idempotency key: every POST that reaches the server is a new,
+billable job.  So a submit whose outcome is unknown (a 5xx answer, a timeout
+after sending, a crash mid-POST) is never simply repeated.  Instead the
+request history is searched for a request of the same model with exactly the
+same body, created no earlier than the attempt and not already claimed by
+another job in the ledger.  Found: the job is attached to it.  Surely absent
+(the history answered, several times, and holds no such request): it is
+submitted again.  The history cannot be read: the job is left ``submitting``
+for a later run, and nothing is resubmitted.
+
+A job whose record has expired (404 one hour after submission) is looked up
+by request id in the history, which keeps the output URL for days.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .client import HistoryRow
+from .errors import ApiError, NotFound
+from .ratelimit import Priority
+
+if TYPE_CHECKING:
+    from .scheduler import Live, Run
+
+# Run seconds to wait before each history look-up; the history may lag a little.
+LOOKUP_DELAYS = (0.0, 10.0, 30.0)
+MAX_PAGES = 10
+CLOCK_SKEW_S = 120.0
+
+
+def parse_ts(text: Any) -> float | None:
+    """An ISO 8601 timestamp as epoch seconds, or None."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+class Reconciler:
+    """Looks requests up in the history on behalf of a Run."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.claimed: set[str] = set()  # request ids that belong to some job
+        self._lock = anyio.Lock()
+        self.lookups = 0
+
+    async def find(self, job: Live, *, since: float) -> tuple[HistoryRow | None, bool]:
+        """Search the history; returns (row, history_readable)."""
+        payload = job.spec.payload()
+        from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+        api = self.run.api
+        for page in range(1, MAX_PAGES + 1):
+            self.lookups += 1
+            rows = await self.run.call(
+                Priority.RESULT,
+                lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
+            )
+            matches = [
+                row
+                for row in rows
+                if row.model_name == job.spec.model
+                and row.request_id not in self.claimed
+                and (row.created_at is None or row.created_at >= since - CLOCK_SKEW_S)
+                and _same_body(row.request_body, payload)
+            ]
+            if matches:
+                return min(matches, key=lambda r: r.created_at or 0.0), True
+            oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
+            if len(rows) < 100 or (oldest is not None and oldest < since - CLOCK_SKEW_S):
+                break
+        return None, True
+
+    async def settle(self, job: Live, *, since: float) -> None:
+        """Decide an unknown submit: attach to the request found, or resubmit, or wait."""
+        run = self.run
+        for delay in LOOKUP_DELAYS:
+            if delay:
+                await run.clock.sleep(delay)
+            try:
+                async with self._lock:
+                    row, _ = await self.find(job, since=since)
+                    if row is not None:
+                        self.claimed.add(row.request_id)
+            except ApiError as exc:
+                await run._record(
+                    job,
+                    "reconcile_failed",
+                    job.state,
+                    error={
+                        "detail": f"the request history could not be read ({exc}); the submit's outcome is "
+                        "unknown, so the job was not submitted again. Run again later to settle it",
+                    },
+                )
+                run._release_slot()
+                return
+            if row is not None:
+                await run._record(job, "reconciled", job.state, error=None)
+                await run.attach(job, row.request_id, submitted_wall=row.created_at)
+                return
+        if job.submit_attempts >= run.retry.max_attempts:
+            await run._record(
+                job,
+                "submit_postponed",
+                type(job.state)("pending"),
+                error={
+                    "detail": f"{job.submit_attempts} submits ended without an answer and no job was created; "
+                    "run again later",
+                },
+            )
+            run._release_slot()
+            return
+        await run._record(job, "reconciled_absent", job.state)
+        await run.resubmit(job)
+
+    async def recover_missing(self, job: Live) -> None:
+        """The record is gone (404): take the output from the history, or expire the job."""
+        run = self.run
+        assert job.request_id is not None
+        rid = job.request_id
+        try:
+            row = await run.call(Priority.RESULT, lambda: run.api.history_get(rid))
+        except NotFound:
+            row = None
+        except ApiError as exc:
+            await run.expire(
+                job,
+                f"the request's record has expired and the request history could not be "
+                f"read ({exc}); run again later to retry the look-up",
+            )
+            return
+        if row is not None and row.status == "COMPLETED" and row.generation_url:
+            await run.begin_download(job, row.generation_url, None, row.cost)
+        elif row is not None and row.status == "FAILED":
+            await run._fail(job, {"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        else:
+            await run.expire(
+                job,
+                f"request {rid} expired (records last 1 hour after submission) before its result was "
+                "fetched, and the request history has no output for it; run again with --resubmit-lost "
+                "to make it again (it will be paid for again)",
+            )
+
+    async def refresh_output(self, job: Live) -> bool:
+        """Find a fresh output URL for a job whose download failed; True if found."""
+        run = self.run
+        if job.request_id is None:
+            return False
+        rid = job.request_id
+        try:
+            result = await run.call(Priority.RESULT, lambda: run.api.result(rid))
+            if result.state == "COMPLETED" and result.output_url:
+                job.output_url, job.file_size = result.output_url, result.file_size
+                return True
+        except NotFound:
+            pass
+        except ApiError:
+            return False
+        try:
+            row = await run.call(Priority.RESULT, lambda: run.api.history_get(rid))
+        except ApiError:
+            return False
+        if row.generation_url:
+            job.output_url, job.file_size = row.generation_url, None
+            return True
+        return False
+
+
+__all__ = ["LOOKUP_DELAYS", "Reconciler", "parse_ts", "time"]

@@ -1,0 +1,696 @@
+"""The run: feeder, submitters, one poller and downloaders in one anyio task group.
+
+::
+
+    feeder ──► submitters ──► poll schedule ◄──► poller ──► downloaders ──► ledger / videos
+       ▲            │                                           │
+       └── credit stop / spend cap        request budget + 429 gate (every API call)
+
+* The **feeder** hands jobs to the submitters over a bounded stream, never
+  letting more than ``concurrency`` jobs be in flight; it stops at the first
+  406 "insufficient credits" or when the next job's estimated cost would pass
+  the spend cap, and marks what is left ``deferred``.
+* A **submitter** writes ``submitting``, POSTs, and writes ``submitted`` with
+  the request id (fsynced) before the job is ever polled.  A submit is sent
+  again only if it surely never reached the server or was refused with 429;
+  an ambiguous one (5xx, or no answer after sending) is first looked up in the
+  request history (``recovery.py``) so no job is paid for twice.
+* The **poller** keeps every in-flight job in one schedule ordered by its next
+  poll time (``polling.py``) and spawns bounded poll tasks.  A finished job's
+  result is fetched at the highest priority and handed to the downloaders.
+* **Downloaders** stream each video to a temporary file, verify and rename it,
+  write the sidecar, and only then write ``completed``.
+
+Errors of one job are caught at the job boundary and written to the ledger;
+an auth error, a broken ledger or an unwritable folder stops the whole run;
+anything else is a bug and cancels the group.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .client import ApiClient
+from .clock import Clock
+from .config import Settings
+from .errors import (
+    AmbiguousSubmit,
+    AuthError,
+    BadResponse,
+    BatchgenError,
+    DownloadError,
+    InsufficientCredits,
+    InvalidContentType,
+    LedgerError,
+    NetworkError,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    StorageError,
+    TransientError,
+)
+from .jobs import IN_FLIGHT, JobSpec, JobState
+from .ledger import Ledger, Replay
+from .params import estimate_cost
+from .polling import LatencyModel, PollPlan
+from .ratelimit import Priority, RequestBudget
+from .recovery import Reconciler, parse_ts
+from .retry import RetryPolicy
+from .storage import OutputDir
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False, slots=True)
+class Live:
+    """A job's working state during the run."""
+
+    spec: JobSpec
+    state: JobState
+    estimate: float | None
+    request_id: str | None = None
+    submitted_at: float = 0.0  # run clock
+    polls: int = 0
+    poll_errors: int = 0
+    output_url: str | None = None
+    file_size: int | None = None
+    cost: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    submit_attempts: int = 0
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What happened; the CLI turns it into a summary and an exit code."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
+    stop_detail: str | None = None
+    balance: float | None = None
+    spend: float = 0.0
+    submitted: int = 0
+    skipped: int = 0
+    reattached: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    job_seconds: list[float] = field(default_factory=list)
+    fatal: BatchgenError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Run:
+    """One invocation of ``batchgen run`` over one output folder."""
+
+    def __init__(
+        self,
+        jobs: list[JobSpec],
+        *,
+        api: ApiClient,
+        out: OutputDir,
+        ledger: Ledger,
+        replay: Replay,
+        settings: Settings,
+        clock: Clock,
+        resubmit_lost: bool = False,
+        retry_failed: bool = False,
+        on_event: Callable[[str, Live], None] | None = None,
+    ) -> None:
+        self.api, self.out, self.ledger, self.settings, self.clock = api, out, ledger, settings, clock
+        self.replay = replay
+        self.resubmit_lost = resubmit_lost
+        self.retry_failed = retry_failed
+        self.on_event = on_event
+        limits, polling, retry = settings.limits, settings.polling, settings.retry
+        self.budget = RequestBudget(
+            limits.requests_per_minute,
+            clock=clock,
+            backoff_initial_s=retry.backoff_initial_s,
+            backoff_max_s=retry.backoff_max_s,
+        )
+        self.retry = RetryPolicy(
+            max_attempts=retry.max_attempts,
+            backoff_initial_s=retry.backoff_initial_s,
+            backoff_max_s=retry.backoff_max_s,
+            deadline_s=retry.deadline_s,
+        )
+        self.latency = LatencyModel()
+        self.plan = PollPlan(
+            self.latency,
+            min_interval_s=polling.min_interval_s,
+            max_interval_s=polling.max_interval_s,
+            expiry_s=polling.expiry_s,
+            expiry_margin_s=polling.expiry_margin_s,
+        )
+        self.report = RunReport()
+        self.jobs = [
+            Live(spec, JobState.PENDING, estimate_cost(spec.model, spec.params, settings.prices)) for spec in jobs
+        ]
+        self.reconciler = Reconciler(self)
+        self.stopping = False  # no new submissions
+        self._inflight = 0
+        self._slot_freed = anyio.Event()
+        self._schedule: list[tuple[float, int, Live]] = []
+        self._seq = itertools.count()
+        self._schedule_changed = anyio.Event()
+        self._feeder_done = False
+        self._all_done = anyio.Event()
+        self._tg: TaskGroup | None = None
+        self._download_send: MemoryObjectSendStream[Live] | None = None
+        self._committed = 0.0  # estimated or actual spend of jobs submitted, for the spend cap
+
+    # ================================================================== entry
+
+    async def execute(self) -> RunReport:
+        start_jobs = await self._resume_plan()
+        send, receive = anyio.create_memory_object_stream[Live](max(4, self.settings.limits.download_concurrency * 2))
+        submit_send, submit_receive = anyio.create_memory_object_stream[Live](0)
+        self._download_send = send
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                for job in start_jobs["poll"]:
+                    self._take_slot(force=True)
+                    self._schedule_poll(job, self.clock.now())
+                for job in start_jobs["download"]:
+                    self._take_slot(force=True)
+                    tg.start_soon(self._queue_download, job)
+                for job in start_jobs["reconcile"]:
+                    self._take_slot(force=True)
+                    tg.start_soon(self._reconcile_then_continue, job)
+                tg.start_soon(self._poller)
+                for _ in range(self.settings.limits.download_concurrency):
+                    tg.start_soon(self._downloader, receive.clone())
+                for _ in range(min(self.settings.limits.concurrency, 32)):
+                    tg.start_soon(self._submitter, submit_receive.clone())
+                receive.close()
+                submit_receive.close()
+                tg.start_soon(self._feeder, submit_send, start_jobs["submit"])
+                self._check_done()
+                await self._all_done.wait()
+                tg.cancel_scope.cancel()
+        finally:
+            send.close()
+        return self._finish_report()
+
+    def request_stop(self, reason: str = "interrupted") -> None:
+        """Stop submitting; in-flight jobs go on until :meth:`abort` or completion."""
+        if not self.stopping:
+            self.stopping = True
+            self.report.stop_reason = self.report.stop_reason or reason
+        self._slot_freed.set()
+        self._check_done()
+
+    def abort(self) -> None:
+        """Leave now: in-flight jobs stay 'submitted' in the ledger for the next run."""
+        self.stopping = True
+        self._all_done.set()
+
+    # ================================================================== resume
+
+    async def _resume_plan(self) -> dict[str, list[Live]]:
+        plan: dict[str, list[Live]] = {"submit": [], "poll": [], "download": [], "reconcile": []}
+        known = self.replay.jobs
+        claimed = {rec["request_id"] for rec in known.values() if rec.get("request_id")}
+        self.reconciler.claimed.update(claimed)
+        for job in self.jobs:
+            rec = known.get(job.spec.id)
+            if rec is None:
+                plan["submit"].append(job)
+                continue
+            state = JobState(rec["state"])
+            job.state = state
+            job.request_id = rec.get("request_id")
+            job.output_url = rec.get("output_url")
+            job.file_size = rec.get("file_size")
+            job.cost = rec.get("cost")
+            job.submitted_at = self._run_time_of(rec.get("submitted_at"))
+            job.error = _error_text(rec.get("error"))
+            if state is JobState.COMPLETED:
+                video = self.out.video_path(job.spec.id, job.spec.model)
+                if await self.out.verify(video, rec.get("bytes"), rec.get("sha256")):
+                    self.report.skipped += 1
+                    self._committed += job.cost or job.estimate or 0.0
+                    continue
+                await self._record(
+                    job,
+                    "file_missing",
+                    JobState.DOWNLOADING,
+                    error={"detail": f"{video} is missing or damaged; fetching it again"},
+                )
+                plan["download"].append(job)
+            elif state is JobState.DOWNLOADING:
+                plan["download"].append(job)
+            elif state is JobState.SUBMITTED:
+                self.report.reattached += 1
+                plan["poll"].append(job)
+            elif state is JobState.SUBMITTING:
+                plan["reconcile"].append(job)
+            elif (state is JobState.FAILED and not self.retry_failed) or (
+                state is JobState.EXPIRED and not self.resubmit_lost
+            ):
+                continue
+            else:
+                plan["submit"].append(job)
+            if job.state in IN_FLIGHT:
+                self._committed += job.cost or job.estimate or 0.0
+        return plan
+
+    def _run_time_of(self, wall_iso: str | None) -> float:
+        """A ledger timestamp (real UTC) as a time on this run's clock."""
+        when = parse_ts(wall_iso)
+        if when is None:
+            return self.clock.now()
+        return self.clock.now() - (time.time() - when) * self.clock.scale
+
+    # ================================================================== bookkeeping
+
+    async def _record(self, job: Live, event: str, state: JobState, **fields: Any) -> None:
+        job.state = state
+        if "error" in fields:
+            job.error = _error_text(fields["error"])
+        await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id, **fields)
+        if self.on_event is not None:
+            self.on_event(event, job)
+
+    def _take_slot(self, *, force: bool = False) -> None:
+        self._inflight += 1
+
+    def _release_slot(self) -> None:
+        self._inflight -= 1
+        self._slot_freed.set()
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if self._feeder_done and self._inflight <= 0:
+            self._all_done.set()
+
+    def _fatal(self, exc: BatchgenError) -> None:
+        if self.report.fatal is None:
+            self.report.fatal = exc
+            self.report.stop_reason = "auth" if isinstance(exc, AuthError) else "fatal"
+            self.report.stop_detail = str(exc)
+        self.abort()
+
+    async def _guard(self, job: Live, work: Callable[[], Awaitable[None]]) -> None:
+        """The job boundary: one job's errors go to the ledger, run-wide ones stop the run."""
+        try:
+            await work()
+        except (AuthError, InvalidContentType, LedgerError, StorageError) as exc:
+            self._fatal(exc)
+
+    # ================================================================== API calls
+
+    async def call(
+        self,
+        priority: Priority,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        rank: float = 0.0,
+        safe_retry: bool = True,
+        shield: bool = False,
+    ) -> T:
+        """One API call through the budget and the 429 gate, retried within the policy.
+
+        429 answers are waited out at the gate and do not count as attempts
+        (bounded by the deadline).  5xx and network errors are retried only if
+        ``safe_retry``; a submit passes False and handles them itself, and
+        ``shield`` so that a shutdown never cuts a POST off mid-flight.
+        """
+        attempts = 0
+        started = self.clock.now()
+        while True:
+            await self.budget.acquire(priority, rank)
+            self.report.requests += 1
+            try:
+                with anyio.CancelScope(shield=shield):
+                    value = await fn()
+            except RateLimited as exc:
+                self.budget.on_429(exc.retry_after)
+                self.budget.release()
+                if self.clock.now() - started > self.retry.deadline_s:
+                    raise
+                continue
+            except (ServerError, NetworkError) as exc:
+                self.budget.release()
+                attempts += 1
+                retryable = safe_retry or (isinstance(exc, NetworkError) and not exc.reached_server)
+                delay = self.retry.delay(attempts)
+                if not retryable or not self.retry.may_retry(attempts, self.clock.now() - started, delay):
+                    raise
+                await self.clock.sleep(delay)
+                continue
+            except BaseException:
+                self.budget.release()
+                raise
+            self.budget.release()
+            self.budget.succeeded()
+            return value
+
+    # ================================================================== feeder and submitters
+
+    async def _feeder(self, send: MemoryObjectSendStream[Live], queue: list[Live]) -> None:
+        cap = self.settings.limits.max_spend_usd
+        async with send:
+            for job in queue:
+                while self._inflight >= self.settings.limits.concurrency and not self.stopping:
+                    self._slot_freed = anyio.Event()
+                    await self._slot_freed.wait()
+                if self.stopping:
+                    await self._defer(job)
+                    continue
+                cost = job.estimate or 0.0
+                if cap is not None and self._committed + cost > cap + 1e-9:
+                    self.report.stop_reason = self.report.stop_reason or "spend_cap"
+                    await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
+                    continue
+                self._committed += cost
+                self._take_slot()
+                await send.send(job)
+        self._feeder_done = True
+        self._check_done()
+
+    async def _defer(self, job: Live, reason: str | None = None) -> None:
+        if self.report.stop_reason == "interrupted" and reason is None:
+            return  # an interrupted run leaves unsubmitted jobs as they were
+        why = reason or self.report.stop_detail or "submission stopped"
+        await self._record(job, "deferred", JobState.DEFERRED, error={"detail": why})
+
+    async def _submitter(self, receive: MemoryObjectReceiveStream[Live]) -> None:
+        async with receive:
+            async for job in receive:
+                await self._guard(job, lambda job=job: self._submit(job))  # type: ignore[misc]
+
+    async def _submit(self, job: Live) -> None:
+        if self.stopping:
+            self._committed -= job.estimate or 0.0
+            await self._defer(job)
+            self._release_slot()
+            return
+        payload = job.spec.payload()
+        await self._record(job, "submitting", JobState.SUBMITTING, params=payload)
+        since = time.time()
+        try:
+            sub = await self.call(
+                Priority.SUBMIT, lambda: self.api.submit(job.spec.model, payload), safe_retry=False, shield=True
+            )
+        except InsufficientCredits as exc:
+            self._committed -= job.estimate or 0.0
+            self._credit_stop(exc)
+            await self._record(job, "deferred", JobState.DEFERRED, error=exc.to_record())
+            self._release_slot()
+            return
+        except AmbiguousSubmit as exc:
+            await self._record(job, "submit_unknown", JobState.SUBMITTING, error=exc.to_record())
+            job.submit_attempts += 1
+            await self.reconciler.settle(job, since=since)
+            return
+        except (RequestRejected, NotFound, BadResponse) as exc:
+            self._committed -= job.estimate or 0.0
+            await self._fail(job, exc.to_record())
+            return
+        except (TransientError, PermanentError) as exc:
+            # Surely not created (refused connection, 429 past the deadline): back to pending.
+            self._committed -= job.estimate or 0.0
+            await self._record(job, "submit_postponed", JobState.PENDING, error=exc.to_record())
+            self.report.failures.append((job.spec.id, f"not submitted: {exc}"))
+            self._release_slot()
+            return
+        with anyio.CancelScope(shield=True):  # the request id must reach the ledger
+            await self.attach(job, sub.request_id)
+
+    async def attach(self, job: Live, request_id: str, *, submitted_wall: float | None = None) -> None:
+        """Record a known request id (durably) and put the job on the poll schedule."""
+        job.request_id = request_id
+        self.reconciler.claimed.add(request_id)
+        now = self.clock.now()
+        job.submitted_at = now if submitted_wall is None else self._run_time_of_epoch(submitted_wall)
+        self.report.submitted += 1
+        await self._record(
+            job,
+            "submitted",
+            JobState.SUBMITTED,
+            submitted_at=_iso(submitted_wall if submitted_wall is not None else time.time()),
+        )
+        self._schedule_poll(job, now)
+
+    def _run_time_of_epoch(self, epoch: float) -> float:
+        return self.clock.now() - (time.time() - epoch) * self.clock.scale
+
+    def _credit_stop(self, exc: InsufficientCredits) -> None:
+        if self.report.stop_reason not in ("credits",):
+            self.report.stop_reason = "credits"
+            self.report.stop_detail = exc.detail or str(exc)
+            self.report.balance = _balance_from(exc.detail)
+        self.request_stop("credits")
+
+    async def _reconcile_then_continue(self, job: Live) -> None:
+        since = parse_ts(self.replay.jobs.get(job.spec.id, {}).get("ts")) or time.time() - 3600
+        await self._guard(job, lambda: self.reconciler.settle(job, since=since - 5.0))
+
+    async def resubmit(self, job: Live) -> None:
+        """Submit again (the earlier attempt surely created nothing); keeps the job's slot."""
+        await self._guard(job, lambda: self._submit(job))
+
+    # ================================================================== poller
+
+    def _schedule_poll(self, job: Live, now: float) -> None:
+        when = self.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)
+        heapq.heappush(self._schedule, (when, next(self._seq), job))
+        self._schedule_changed.set()
+
+    async def _poller(self) -> None:
+        assert self._tg is not None
+        limiter = anyio.Semaphore(64)
+        while True:
+            now = self.clock.now()
+            if self._schedule and self._schedule[0][0] <= now:
+                _, _, job = heapq.heappop(self._schedule)
+                await limiter.acquire()
+                self._tg.start_soon(self._poll_task, job, limiter)
+                continue
+            self._schedule_changed = anyio.Event()
+            delay = self._schedule[0][0] - now if self._schedule else math.inf
+            with anyio.move_on_after(self.clock.real(delay) if delay != math.inf else math.inf):
+                await self._schedule_changed.wait()
+
+    async def _poll_task(self, job: Live, limiter: anyio.Semaphore) -> None:
+        try:
+            await self._guard(job, lambda: self._poll(job))
+        finally:
+            limiter.release()
+
+    async def _poll(self, job: Live) -> None:
+        assert job.request_id is not None
+        rid = job.request_id
+        age = self.clock.now() - job.submitted_at
+        rank = -self.latency.likelihood_done(job.spec.model, age)
+        try:
+            status = await self.call(Priority.POLL, lambda: self.api.status(rid), rank=rank)
+        except NotFound:
+            await self.reconciler.recover_missing(job)
+            return
+        except (TransientError, BadResponse, RequestRejected) as exc:
+            job.poll_errors += 1
+            if job.poll_errors >= self.retry.max_attempts * 3 and isinstance(exc, BadResponse):
+                await self._fail(job, exc.to_record())
+                return
+            job.polls += 1
+            self._schedule_poll(job, self.clock.now())
+            return
+        job.poll_errors = 0
+        if status.state in ("QUEUED", "PROCESSING"):
+            job.polls += 1
+            self._schedule_poll(job, self.clock.now())
+            return
+        self.latency.observe(job.spec.model, self.clock.now() - job.submitted_at)
+        if status.state == "FAILED":
+            await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
+            return
+        await self._fetch_result(job)
+
+    async def _fetch_result(self, job: Live) -> None:
+        assert job.request_id is not None
+        rid = job.request_id
+        try:
+            result = await self.call(Priority.RESULT, lambda: self.api.result(rid))
+        except NotFound:
+            await self.reconciler.recover_missing(job)
+            return
+        except (TransientError, BadResponse, RequestRejected) as exc:
+            job.poll_errors += 1
+            if job.poll_errors >= self.retry.max_attempts:
+                await self._fail(job, exc.to_record())
+                return
+            self._schedule_poll(job, self.clock.now())
+            return
+        if result.state == "FAILED":
+            await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
+            return
+        if result.state != "COMPLETED" or not result.output_url:
+            job.poll_errors += 1
+            if job.poll_errors >= self.retry.max_attempts:
+                await self._fail(job, {"detail": "the result has no output URL"})
+                return
+            self._schedule_poll(job, self.clock.now())
+            return
+        if result.remaining_credits is not None:
+            self.report.balance = result.remaining_credits
+        await self.begin_download(job, result.output_url, result.file_size, result.cost)
+
+    async def begin_download(self, job: Live, url: str, size: int | None, cost: float | None) -> None:
+        job.output_url, job.file_size = url, size
+        job.cost = cost if cost is not None else job.cost
+        job.finished_at = job.finished_at or self.clock.now()
+        await self._record(job, "result", JobState.DOWNLOADING, output_url=url, file_size=size, cost=job.cost)
+        await self._queue_download(job)
+
+    async def _queue_download(self, job: Live) -> None:
+        assert self._download_send is not None
+        await self._download_send.send(job)
+
+    async def _fail(self, job: Live, error: dict[str, Any]) -> None:
+        if job.cost is None:
+            self._committed -= job.estimate or 0.0
+        await self._record(job, "failed", JobState.FAILED, error=error)
+        self._release_slot()
+
+    async def expire(self, job: Live, detail: str) -> None:
+        self._committed -= job.estimate or 0.0
+        await self._record(job, "expired", JobState.EXPIRED, error={"http": 404, "detail": detail})
+        self._release_slot()
+
+    # ================================================================== downloads
+
+    async def _downloader(self, receive: MemoryObjectReceiveStream[Live]) -> None:
+        async with receive:
+            async for job in receive:
+                await self._guard(job, lambda job=job: self._download(job))  # type: ignore[misc]
+
+    async def _download(self, job: Live) -> None:
+        dest = self.out.video_path(job.spec.id, job.spec.model)
+        attempts = 0
+        started = self.clock.now()
+        refreshed = False
+        while True:
+            if job.output_url is None:
+                if refreshed or not await self.reconciler.refresh_output(job):
+                    await self._lost(job, "no output URL could be recovered for it")
+                    return
+                refreshed = True
+            url = job.output_url
+            assert url is not None  # refresh_output() set it
+            try:
+                async with self.api.download(url, max_bytes=self.settings.output.max_download_bytes) as dl:
+                    saved = await self.out.save_stream(
+                        job.spec.id,
+                        dest,
+                        dl.chunks,
+                        content_length=dl.content_length,
+                        file_size=job.file_size,
+                        max_bytes=self.settings.output.max_download_bytes,
+                    )
+                break
+            except DownloadError as exc:
+                attempts += 1
+                delay = self.retry.delay(attempts)
+                if exc.retryable and self.retry.may_retry(attempts, self.clock.now() - started, delay):
+                    await self.clock.sleep(delay)
+                    continue
+                if not refreshed and await self.reconciler.refresh_output(job):
+                    refreshed = True
+                    attempts = 0
+                    continue
+                await self._record(
+                    job, "download_failed", JobState.DOWNLOADING, error={"detail": str(exc)}, output_url=job.output_url
+                )
+                self.report.failures.append((job.spec.id, f"download failed: {exc}"))
+                self._release_slot()
+                return
+        submitted = job.submitted_at
+        sidecar = {
+            "job_id": job.spec.id,
+            "model": job.spec.model,
+            "parameters": job.spec.params,
+            "request_id": job.request_id,
+            "sha256": saved.sha256,
+            "bytes": saved.size,
+            "cost": job.cost,
+            "output_url": job.output_url,
+            "source": job.spec.source,
+            "seconds_to_finish": round(job.finished_at - submitted, 3) if job.finished_at else None,
+        }
+        await self.out.write_sidecar(dest, sidecar)
+        if job.finished_at is not None:
+            self.report.job_seconds.append(job.finished_at - submitted)
+        await self._record(
+            job,
+            "completed",
+            JobState.COMPLETED,
+            file=str(dest.relative_to(self.out.root)),
+            sha256=saved.sha256,
+            bytes=saved.size,
+            cost=job.cost,
+            output_url=job.output_url,
+        )
+        self._committed += (job.cost or 0.0) - (job.estimate or 0.0) if job.cost is not None else 0.0
+        self._release_slot()
+
+    async def _lost(self, job: Live, why: str) -> None:
+        detail = (
+            f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
+            "--resubmit-lost to make it again (it will be paid for again)"
+        )
+        await self._record(job, "lost", JobState.EXPIRED, error={"detail": detail})
+        self._release_slot()
+
+    # ================================================================== report
+
+    def _finish_report(self) -> RunReport:
+        report = self.report
+        report.states = Counter(str(job.state) for job in self.jobs)
+        report.spend = sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)
+        report.rate_limited = self.budget.throttled
+        report.failures = [
+            (job.spec.id, job.error or "no reason recorded")
+            for job in self.jobs
+            if job.state in (JobState.FAILED, JobState.EXPIRED)
+            or (job.state in IN_FLIGHT and job.error and self.report.stop_reason is None)
+        ]
+        return report
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _error_text(error: Any) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        detail = error.get("detail") or error.get("kind") or "unknown error"
+        return f"HTTP {error['http']}: {detail}" if error.get("http") else str(detail)
+    return str(error)
+
+
+def _balance_from(detail: str | None) -> float | None:
+    if not detail:
+        return None
+    match = re.search(r"balance(?: is)?[^0-9-]*(-?[0-9]+(?:\.[0-9]+)?)", detail, re.IGNORECASE)
+    return float(match.group(1)) if match else None
