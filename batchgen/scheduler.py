@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import math
 import re
 import time
@@ -48,6 +49,7 @@ from .clock import Clock
 from .config import Settings
 from .errors import (
     AmbiguousSubmit,
+    ApiError,
     AuthError,
     BadResponse,
     BatchgenError,
@@ -74,6 +76,7 @@ from .retry import RetryPolicy
 from .storage import OutputDir
 
 T = TypeVar("T")
+log = logging.getLogger("batchgen")
 
 
 @dataclass(eq=False, slots=True)
@@ -179,6 +182,12 @@ class Run:
 
     async def execute(self) -> RunReport:
         start_jobs = await self._resume_plan()
+        if start_jobs["submit"]:
+            try:
+                await self._check_balance(start_jobs["submit"])
+            except (AuthError, InvalidContentType) as exc:
+                self._fatal(exc)
+                return self._finish_report()
         send, receive = anyio.create_memory_object_stream[Live](max(4, self.settings.limits.download_concurrency * 2))
         submit_send, submit_receive = anyio.create_memory_object_stream[Live](0)
         self._download_send = send
@@ -208,6 +217,25 @@ class Run:
         finally:
             send.close()
         return self._finish_report()
+
+    async def _check_balance(self, to_submit: list[Live]) -> None:
+        """Read the balance and warn when the batch's estimated cost exceeds it."""
+        try:
+            credits = await self.call(Priority.RESULT, self.api.credits)
+        except (AuthError, InvalidContentType):
+            raise
+        except ApiError as exc:
+            log.info("could not read the credit balance (%s); going on", exc)
+            return
+        self.report.balance = credits.total
+        estimate = sum(job.estimate or 0.0 for job in to_submit)
+        if estimate > credits.total:
+            message = (
+                f"the balance (${credits.total:.2f}) will not cover the estimated ${estimate:.2f} for "
+                f"{len(to_submit)} jobs; the run will stop submitting when credits run out (exit 3)"
+            )
+            self.report.warnings.append(message)
+            log.warning("warning: %s", message)
 
     def request_stop(self, reason: str = "interrupted") -> None:
         """Stop submitting; in-flight jobs go on until :meth:`abort` or completion."""

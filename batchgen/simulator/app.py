@@ -8,6 +8,7 @@ files are public (no key), as on ``images.segmind.com``.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import math
@@ -52,6 +53,8 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
     state.counters[route] += 1
     state.settle()
+    if (slow := state.fault("slow")) is not None:
+        await asyncio.sleep(float(slow.get("seconds", 2.0)))
     response: web.StreamResponse = await handler(request)
     # The Date header speaks the simulator's (scaled) clock, so that a client
     # can read reset times relative to it.
@@ -116,6 +119,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _error(410, f"Model {slug} has been retired and is no longer available")
     if slug not in schema.SCHEMAS:
         return _error(404, f"Model {slug} not found")
+    if slug in state.config.forbidden_slugs:
+        return _error(403, "Forbidden: insufficient permissions for this model")
     ctype = request.content_type
     if ctype == "application/json":
         try:
@@ -125,6 +130,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
     elif ctype == "multipart/form-data":
         body = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     else:
+        return _error(406, "Invalid content type")
+    if state.fault("content_type") is not None:
         return _error(406, "Invalid content type")
     if not isinstance(body, dict):
         return _error(400, "Request body must be a JSON object")

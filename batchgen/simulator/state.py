@@ -45,6 +45,8 @@ FAULT_KINDS = (
     "fail",  # job ends FAILED with a provider error
     "policy",  # job ends FAILED with a content-policy error
     "stall",  # job stays PROCESSING until its record expires
+    "content_type",  # submit answered 406 "Invalid content type"
+    "slow",  # answer delayed by params["seconds"] real seconds (default 2)
 )
 
 
@@ -70,6 +72,7 @@ class SimConfig:
     nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
+    forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
     prices: dict[tuple[str, str, int], float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     rates: dict[str, float] = field(default_factory=dict)
     keep_log: bool = True
