@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -24,15 +25,15 @@ from typing import Any
 import anyio
 
 from . import __version__
-from .client import ApiClient
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
 from .errors import AuthError, BatchgenError, InputError, LockHeld
-from .ledger import Ledger, read_ledger
+from .ledger import read_ledger
 from .manifest import Manifest, load_manifest
 from .report import dry_run_lines, status_summary, summary_lines
-from .scheduler import Run, RunReport
-from .storage import OutputDir, render_results, write_atomically
+from .runner import run_jobs
+from .scheduler import RunReport
+from .storage import OutputDir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 SIMULATE_TIME_SCALE = 500.0
@@ -175,44 +176,19 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
     for warning in manifest.warnings:
         log.warning(warning)
-    out = OutputDir(settings.output.dir, settings.output.filename)
-    out.prepare()
-    out.lock()
-    try:
-        replay = read_ledger(out.ledger)
-        api_settings = settings.api
-        async with (
-            ApiClient(
-                api_key=key,
-                key_env=api_settings.key_env,
-                base_url=api_settings.base_url,
-                history_url=api_settings.history_url,
-                request_timeout_s=api_settings.request_timeout_s,
-                max_response_bytes=api_settings.max_response_bytes,
-            ) as api,
-            Ledger(out.ledger) as ledger,
-        ):
-            run = Run(
-                manifest.jobs,
-                api=api,
-                out=out,
-                ledger=ledger,
-                replay=replay,
-                settings=settings,
-                clock=clock,
-                resubmit_lost=args.resubmit_lost,
-                retry_failed=args.retry_failed,
-            )
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_watch_signals, run)
-                report = await run.execute()
-                tg.cancel_scope.cancel()
-        final = read_ledger(out.ledger)
-        write_atomically(out.results, render_results(final.jobs))
-    finally:
-        out.unlock()
+    outcome = await run_jobs(
+        manifest.jobs,
+        settings,
+        api_key=key,
+        clock=clock,
+        resubmit_lost=args.resubmit_lost,
+        retry_failed=args.retry_failed,
+        handle_signals=True,
+    )
+    report = outcome.report
     code = exit_code(report, len(manifest.jobs))
-    for line in summary_lines(report, out, manifest, resume_command=_resume_command(args) if code else None):
+    resume = _resume_command(args) if code not in (EXIT_OK, EXIT_AUTH) else None
+    for line in summary_lines(report, outcome.out, manifest, resume_command=resume):
         _print(line)
     if report.fatal is not None:
         _error(str(report.fatal))
@@ -231,23 +207,6 @@ def exit_code(report: RunReport, total: int) -> int:
     return EXIT_FAILED
 
 
-async def _watch_signals(run: Run) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        count = 0
-        async for signum in signals:
-            count += 1
-            if count > 1:
-                os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
-                os._exit(EXIT_INTERRUPTED)
-            log.warning(
-                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
-                signal.Signals(signum).name,
-            )
-            run.request_stop("interrupted")
-            await anyio.sleep(1.0)
-            run.abort()
-
-
 def _resume_command(args: argparse.Namespace) -> str:
     parts = ["batchgen", "run", args.manifest]
     for flag, value in (("--out", args.out), ("--config", args.config), ("--base-url", args.base_url)):
@@ -255,13 +214,7 @@ def _resume_command(args: argparse.Namespace) -> str:
             parts += [flag, str(value)]
     if args.simulate:
         parts.append("--simulate")
-    return " ".join(_quote(p) for p in parts)
-
-
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 # --------------------------------------------------------------------------- validate / status

@@ -449,6 +449,8 @@ class Run:
             job.submit_attempts += 1
             await self.reconciler.settle(job, since=since)
             return
+        except (AuthError, InvalidContentType):
+            raise  # run-wide: the job stays 'submitting' and is settled by the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
             self._committed -= job.estimate or 0.0
             await self._fail(job, exc.to_record())

@@ -1,0 +1,103 @@
+"""Run a manifest into an output folder: the wiring around one :class:`Run`.
+
+Takes the folder's lock, replays its ledger, opens the API client and the
+ledger, runs the scheduler (optionally stopping cleanly on SIGINT/SIGTERM),
+and rewrites ``results.csv`` from the ledger at the end, whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from dataclasses import dataclass
+
+import anyio
+
+from .client import ApiClient
+from .clock import Clock
+from .config import Settings
+from .jobs import JobSpec
+from .ledger import Ledger, read_ledger
+from .scheduler import Run, RunReport
+from .storage import OutputDir, render_results, write_atomically
+
+log = logging.getLogger("batchgen")
+SIGNAL_GRACE_S = 1.0
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(slots=True)
+class Outcome:
+    report: RunReport
+    run: Run
+    out: OutputDir
+
+
+async def run_jobs(
+    jobs: list[JobSpec],
+    settings: Settings,
+    *,
+    api_key: str,
+    clock: Clock | None = None,
+    resubmit_lost: bool = False,
+    retry_failed: bool = False,
+    handle_signals: bool = False,
+) -> Outcome:
+    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
+    clock = clock or Clock()
+    out = OutputDir(settings.output.dir, settings.output.filename)
+    out.prepare()
+    out.lock()
+    try:
+        replay = read_ledger(out.ledger)
+        api = settings.api
+        async with (
+            ApiClient(
+                api_key=api_key,
+                key_env=api.key_env,
+                base_url=api.base_url,
+                history_url=api.history_url,
+                request_timeout_s=api.request_timeout_s,
+                max_response_bytes=api.max_response_bytes,
+            ) as client,
+            Ledger(out.ledger) as ledger,
+        ):
+            run = Run(
+                jobs,
+                api=client,
+                out=out,
+                ledger=ledger,
+                replay=replay,
+                settings=settings,
+                clock=clock,
+                resubmit_lost=resubmit_lost,
+                retry_failed=retry_failed,
+            )
+            async with anyio.create_task_group() as tg:
+                if handle_signals:
+                    tg.start_soon(_watch_signals, run)
+                report = await run.execute()
+                tg.cancel_scope.cancel()
+        write_atomically(out.results, render_results(read_ledger(out.ledger).jobs))
+    finally:
+        out.unlock()
+    return Outcome(report, run, out)
+
+
+async def _watch_signals(run: Run) -> None:
+    """First signal: stop submitting and leave shortly; second: exit at once."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count > 1:
+                os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
+                os._exit(EXIT_INTERRUPTED)
+            log.warning(
+                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
+                signal.Signals(signum).name,
+            )
+            run.request_stop("interrupted")
+            await anyio.sleep(SIGNAL_GRACE_S)
+            run.abort()
