@@ -17,10 +17,11 @@ these hold:
   the run sees no 429 at all, whatever the network latency.
 
 ``limit`` starts at the configured requests per minute.  A 429 means the
-configured figure is too high: the limit drops multiplicatively to below what
-was in the window when the server said no, then climbs back additively, one
-request per window, up to just under that ceiling; beyond it, it probes only
-slowly.  So a limit the user set too high is found, not hammered.
+configured figure is too high: the limit drops multiplicatively (to what was
+in the window when the server said no, but at most by half per step, and once
+per overload), then climbs back additively after each clean window, up to
+just under that ceiling; beyond it, it probes only every tenth window.  So a
+limit the user set too high is found, not hammered.
 
 Waiters are served by priority (results first, then polls, then submits) and,
 within a priority, by rank then arrival.  Only the waiter at the head sleeps
@@ -106,6 +107,9 @@ class RequestBudget:
         self._gate_until = -math.inf
         self._consecutive_429 = 0
         self._last_raise = now
+        self._last_decrease = -math.inf
+        self._clean_windows = 0
+        self._step = max(1.0, self.configured * 0.02)
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         # readouts
@@ -132,17 +136,16 @@ class RequestBudget:
         self._tokens_at = now
 
     def _recover(self, now: float) -> None:
-        """Additive increase: one request per clean window, slowly past the ceiling."""
+        """Additive increase after each clean window: quickly up to just under the
+        ceiling where the server last said no, then only every 10th window."""
+        while self.limit < self.configured and now - self._last_raise >= self.window:
+            self._last_raise += self.window
+            self._clean_windows += 1
+            if self.limit + self._step < self.ceiling or self._clean_windows % 10 == 0:
+                self.limit = min(self.configured, self.limit + self._step)
+                self.ceiling = max(self.ceiling, self.limit + self._step)
         if self.limit >= self.configured:
             self._last_raise = now
-            return
-        while now - self._last_raise >= self.window and self.limit < self.configured:
-            self._last_raise += self.window
-            if self.limit + 1 < self.ceiling:
-                self.limit = min(self.configured, self.limit + 1)
-            elif now - self._last_raise >= 0 and self._rng.random() < 0.1:
-                self.limit = min(self.configured, self.limit + 1)
-                self.ceiling = max(self.ceiling, self.limit + 1)
 
     def wait_time(self, now: float) -> float | None:
         """Run seconds until a call could start; 0 if now; None if only a release helps."""
@@ -164,8 +167,8 @@ class RequestBudget:
 
     # ------------------------------------------------------------------ waiting
 
-    async def acquire(self, priority: Priority, rank: float = 0.0) -> None:
-        """Wait for a slot; the caller must call :meth:`release` once answered."""
+    async def acquire(self, priority: Priority, rank: float = 0.0) -> float:
+        """Wait for a slot; returns when it was granted.  Call :meth:`release` once answered."""
         waiter = _Waiter(int(priority), rank, next(self._seq), anyio.Event())
         heapq.heappush(self._waiters, waiter)
         try:
@@ -174,7 +177,7 @@ class RequestBudget:
                     wait = self.wait_time(self.clock.now())
                     if wait == 0.0:
                         self._grant(waiter)
-                        return
+                        return self.clock.now()
                     if wait is None:
                         await waiter.event.wait()
                     else:
@@ -220,18 +223,25 @@ class RequestBudget:
 
     # ------------------------------------------------------------------ 429
 
-    def on_429(self, hint: float | None) -> float:
+    def on_429(self, hint: float | None, sent_at: float | None = None) -> float:
         """A call was answered 429: close the gate and lower the limit.
 
-        ``hint`` is the server's wait in run seconds, or None.  Returns the
-        time the gate stays closed.
+        ``hint`` is the server's wait in run seconds, or None.  ``sent_at`` is
+        when that call was granted: a 429 for a call sent before the last
+        decrease belongs to the same overload and only keeps the gate closed.
+        The limit falls to what was in the window, but never below half of
+        itself in one step.  Returns how long the gate stays closed.
         """
         now = self.clock.now()
         self.throttled += 1
         self._consecutive_429 += 1
-        observed = self.in_flight + len(self._stamps)
-        self.ceiling = max(self.min_limit, float(observed))
-        self.limit = max(self.min_limit, min(self.limit, observed) * 0.8)
+        if sent_at is None or sent_at >= self._last_decrease:
+            observed = float(self.in_flight + len(self._stamps))
+            old = self.limit
+            self.limit = max(self.min_limit, min(old * 0.8, max(observed, old * 0.5)))
+            self.ceiling = max(self.limit + self._step, min(old, observed) if observed else old)
+            self._last_decrease = now
+            self._clean_windows = 0
         self._last_raise = now
         self._tokens = 0.0
         self._tokens_at = now

@@ -17,7 +17,6 @@ by request id in the history, which keeps the output URL for days.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +109,9 @@ class Reconciler:
                 return
             if row is not None:
                 await run._record(job, "reconciled", job.state, error=None)
-                await run.attach(job, row.request_id, submitted_wall=row.created_at)
+                # Our own time of the attempt, not the server's created_at: it needs
+                # no clock agreement, and the record cannot expire before it + 1 hour.
+                await run.attach(job, row.request_id, submitted_wall=since)
                 return
         if job.submit_attempts >= run.retry.max_attempts:
             await run._record(
@@ -178,6 +179,3 @@ class Reconciler:
             job.output_url, job.file_size = row.generation_url, None
             return True
         return False
-
-
-__all__ = ["LOOKUP_DELAYS", "Reconciler", "parse_ts", "time"]

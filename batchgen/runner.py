@@ -79,7 +79,15 @@ async def run_jobs(
                     tg.start_soon(_watch_signals, run)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
-        write_atomically(out.results, render_results(read_ledger(out.ledger).jobs))
+        try:
+            write_atomically(out.results, render_results(read_ledger(out.ledger).jobs))
+        except OSError as exc:
+            message = (
+                f"could not write {out.results} ({exc.strerror or exc}); the ledger is intact, and "
+                "'batchgen status' or the next run will produce it"
+            )
+            report.warnings.append(message)
+            log.warning("warning: %s", message)
     finally:
         out.unlock()
     return Outcome(report, run, out)

@@ -303,9 +303,7 @@ class Run:
     def _run_time_of(self, wall_iso: str | None) -> float:
         """A ledger timestamp (real UTC) as a time on this run's clock."""
         when = parse_ts(wall_iso)
-        if when is None:
-            return self.clock.now()
-        return self.clock.now() - (time.time() - when) * self.clock.scale
+        return self.clock.now() if when is None else self._run_time_of_epoch(when)
 
     # ================================================================== bookkeeping
 
@@ -364,13 +362,13 @@ class Run:
         attempts = 0
         started = self.clock.now()
         while True:
-            await self.budget.acquire(priority, rank)
+            granted = await self.budget.acquire(priority, rank)
             self.report.requests += 1
             try:
                 with anyio.CancelScope(shield=shield):
                     value = await fn()
             except RateLimited as exc:
-                self.budget.on_429(exc.retry_after)
+                self.budget.on_429(exc.retry_after, sent_at=granted)
                 self.budget.release()
                 if self.clock.now() - started > self.retry.deadline_s:
                     raise
@@ -481,7 +479,8 @@ class Run:
         self._schedule_poll(job, now)
 
     def _run_time_of_epoch(self, epoch: float) -> float:
-        return self.clock.now() - (time.time() - epoch) * self.clock.scale
+        """A wall-clock time (epoch seconds, this machine) on this run's clock; never in the future."""
+        return self.clock.now() - max(0.0, time.time() - epoch) * self.clock.scale
 
     def _credit_stop(self, exc: InsufficientCredits) -> None:
         if self.report.stop_reason not in ("credits",):
@@ -602,8 +601,12 @@ class Run:
         self._release_slot()
 
     async def expire(self, job: Live, detail: str) -> None:
-        self._committed -= job.estimate or 0.0
         await self._record(job, "expired", JobState.EXPIRED, error={"http": 404, "detail": detail})
+        if self.resubmit_lost and not self.stopping:
+            job.request_id = job.output_url = None
+            await self._submit(job)  # keeps the job's slot and its spend estimate
+            return
+        self._committed -= job.estimate or 0.0
         self._release_slot()
 
     # ================================================================== downloads
@@ -688,6 +691,11 @@ class Run:
             "--resubmit-lost to make it again (it will be paid for again)"
         )
         await self._record(job, "lost", JobState.EXPIRED, error={"detail": detail})
+        if self.resubmit_lost and not self.stopping:
+            job.request_id = job.output_url = None
+            job.cost = None
+            await self._submit(job)  # keeps the job's slot
+            return
         self._release_slot()
 
     # ================================================================== report

@@ -148,7 +148,9 @@ class OutputDir:
         digest = hashlib.sha256()
         size = 0
         try:
-            async with aiofiles.open(tmp, "wb") as out:
+            with anyio.CancelScope(shield=True):  # an open cut short would orphan the file object
+                out = await aiofiles.open(tmp, "wb")
+            try:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
@@ -160,6 +162,9 @@ class OutputDir:
                     await out.write(chunk)
                 await out.flush()
                 await anyio.to_thread.run_sync(os.fsync, out.fileno())
+            finally:
+                with anyio.CancelScope(shield=True):  # a cancelled run must not leak the file
+                    await out.close()
             for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
                 if declared is not None and declared != size:
                     raise DownloadError(

@@ -1,0 +1,260 @@
+"""Crash safety and resume: kills, interrupts, ambiguous submits, expiry, locks, a full disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from batchgen.jobs import TRANSITIONS, JobState
+from batchgen.ledger import read_ledger
+from batchgen.storage import OutputDir, mp4_problem
+
+from .conftest import KEY, many_jobs_yaml, run_batch, write
+
+
+def spawn(manifest: Path, out: Path, server, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--quiet", *extra]  # fmt: skip
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Wait for an observable condition (a ledger line, a file), not for time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.01)
+
+
+def ledger_events(out: Path) -> list[dict]:
+    path = out / "ledger.jsonl"
+    if not path.exists():
+        return []
+    lines = path.read_bytes().split(b"\n")[:-1]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def charges_per_job(server) -> Counter[str]:
+    bodies = {rid: json.dumps(body, sort_keys=True) for rid, _, body in server.state.submissions}
+    return Counter(bodies[rid] for rid, _ in server.state.charges)
+
+
+def assert_transitions_are_legal(out: Path) -> None:
+    last: dict[str, JobState] = {}
+    for event in ledger_events(out):
+        new = JobState(event["state"])
+        old = last.get(event["job_id"])
+        if old is not None and new is not old:
+            assert new in TRANSITIONS[old], (event["job_id"], old, new, event["event"])
+        last[event["job_id"]] = new
+
+
+def assert_every_job_completed(out: Path, count: int) -> None:
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert len(jobs) == count
+    assert {rec["state"] for rec in jobs.values()} == {"completed"}
+    for rec in jobs.values():
+        assert mp4_problem(out / rec["file"]) is None
+    videos = sorted(p.name for p in (out / "videos").iterdir() if p.suffix == ".mp4")
+    assert len(videos) == count
+
+
+@pytest.mark.slow
+def test_random_sigkills_never_pay_twice_or_lose_a_video(sim, tmp_path):
+    server = sim(time_scale=100, latency_scale=0.1, workers=8, seed=11)
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    rng = random.Random(1234)
+    kills = 0
+    while kills < 24:
+        proc = spawn(manifest, out, server, "--concurrency", "6")
+        # Let it get going (the interpreter start-up takes a while), then kill it at a random moment.
+        started = proc
+        wait_for(lambda: started.poll() is not None or (out / "ledger.jsonl").exists())
+        try:
+            proc.wait(timeout=rng.uniform(0.0, 0.6))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+        else:
+            if proc.returncode == 0:
+                break
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    final = spawn(manifest, out, server, "--concurrency", "6")
+    _, stderr = final.communicate(timeout=120)
+    assert final.returncode == 0, stderr.decode()
+    assert kills >= 20
+    assert_every_job_completed(out, jobs)
+    assert_transitions_are_legal(out)
+    assert not list((out / ".partial").iterdir())
+    per_job = charges_per_job(server)
+    assert len(per_job) == jobs and set(per_job.values()) == {1}, per_job  # nobody paid twice
+    reconciled = sum(1 for e in ledger_events(out) if e["event"] in ("reconciled", "reconciled_absent"))
+    print(f"\n{kills} kills; {len(server.state.submissions)} submissions for {jobs} jobs; "
+          f"{reconciled} unknown submits settled through the history; "
+          f"{server.state.duplicate_submissions()} duplicate submissions")  # fmt: skip
+    assert server.state.duplicate_submissions() == 0
+
+
+def test_ambiguous_submits_are_reconciled_not_paid_twice(sim, tmp_path, monkeypatch):
+    server = sim(seed=3, rates={"submit_error_after": 0.3, "submit_drop_after": 0.1, "submit_error_before": 0.1})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    assert code == 0
+    assert_every_job_completed(out, 20)
+    assert_transitions_are_legal(out)
+    assert set(charges_per_job(server).values()) == {1}
+    assert server.state.duplicate_submissions() == 0
+    events = Counter(e["event"] for e in ledger_events(out))
+    assert events["submit_unknown"] >= 3 and events["reconciled"] >= 3
+
+
+def test_sigterm_stops_cleanly_and_the_rerun_resumes(sim, tmp_path):
+    server = sim(time_scale=100, latency_scale=0.1, seed=5)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    out = tmp_path / "out"
+    proc = spawn(manifest, out, server, "--concurrency", "4")
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 4)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr.decode()
+    states = Counter(rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values())
+    assert states["submitted"] >= 1 and "deferred" not in states
+    assert not (out / "videos").exists() or not list((out / "videos").glob("*.mp4.part"))
+    submitted_before = len(server.state.submissions)
+    final = spawn(manifest, out, server, "--concurrency", "4")
+    _, stderr = final.communicate(timeout=120)
+    assert final.returncode == 0, stderr.decode()
+    assert_every_job_completed(out, 12)
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == 12 >= submitted_before
+
+
+def test_a_second_run_on_the_same_folder_exits_5_naming_the_holder(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    holder = OutputDir(tmp_path / "out")
+    holder.prepare()
+    holder.lock()
+    try:
+        assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 5
+    finally:
+        holder.unlock()
+    assert f"process {os.getpid()}" in capsys.readouterr().err
+    assert server.state.submissions == []
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".lock").write_text(f"{dead.pid}\n")
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+
+
+def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch):
+    import httpx
+
+    server = sim(time_scale=2000, expiry_s=400.0)
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: late\n    prompt: late\n")
+    submitted = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "late"}, headers={"x-api-key": KEY})
+    rid = submitted.json()["request_id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    line = {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": "late", "event": "submitted", "state": "submitted",
+            "model": "kling-text2video", "request_id": rid}  # fmt: skip
+    (out / "ledger.jsonl").write_text(json.dumps(line) + "\n")
+    wait_for(lambda: server.state.live_job(rid) is None)  # the record has expired
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    rec = read_ledger(out / "ledger.jsonl").jobs["late"]
+    assert rec["state"] == "completed" and rec["request_id"] == rid
+    assert len(server.state.submissions) == 1  # recovered, not resubmitted
+
+
+def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, capsys):
+    server = sim(time_scale=5000)
+    server.state.script("stall")
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: stuck\n    prompt: x\n")
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 1
+    rec = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs["stuck"]
+    assert rec["state"] == "expired" and "--resubmit-lost" in rec["error"]["detail"]
+    polls = [t for t, route, _ in server.state.log if route == "/v2/requests/{rid}/status"]
+    job = server.state.jobs[rec["request_id"]]
+    assert polls and min(polls) < job.submitted + 3600 - 600  # polled well before expiry
+    assert server.state.total_charged() == 0
+    capsys.readouterr()
+    assert run_batch(manifest, tmp_path / "out", server, "--resubmit-lost", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
+
+
+def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    victim = sorted((out / "videos").glob("*.mp4"))[0]
+    victim.unlink()
+    other = sorted((out / "videos").glob("*.mp4"))[1]
+    other.write_bytes(other.read_bytes()[:100])  # damaged
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 3)
+    assert len(server.state.submissions) == 3
+
+
+def test_a_torn_ledger_tail_is_tolerated_on_resume(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    with open(out / "ledger.jsonl", "ab") as fh:
+        fh.write(b'{"v":1,"ts":"2026-11-21T00:00:00Z","job_id":"job-000","event":"comp')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 3
+    assert read_ledger(out / "ledger.jsonl").torn_tail is False
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_run_resumes(sim, small_disk, monkeypatch, capsys):
+    server = sim()
+    manifest = write(small_disk.parent / "m.yaml", many_jobs_yaml(12))
+    out = small_disk / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "12", monkeypatch=monkeypatch)
+    assert code == 1
+    assert "full" in capsys.readouterr().err
+    for video in (out / "videos").glob("*.mp4"):
+        assert mp4_problem(video) is None  # nothing partial in videos/
+    read_ledger(out / "ledger.jsonl")  # still readable
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 12)
+    assert server.state.duplicate_submissions() == 0
