@@ -82,8 +82,7 @@ def test_random_sigkills_never_pay_twice_or_lose_a_video(sim, tmp_path):
     while kills < 24:
         proc = spawn(manifest, out, server, "--concurrency", "6")
         # Let it get going (the interpreter start-up takes a while), then kill it at a random moment.
-        started = proc
-        wait_for(lambda: started.poll() is not None or (out / "ledger.jsonl").exists())
+        wait_for(lambda proc=proc: proc.poll() is not None or (out / "ledger.jsonl").exists())
         try:
             proc.wait(timeout=rng.uniform(0.0, 0.6))
         except subprocess.TimeoutExpired:
