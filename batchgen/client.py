@@ -244,20 +244,28 @@ class ApiClient:
         )
 
     async def history(
-        self, *, model: str | None = None, from_date: str | None = None, page: int = 1, per_page: int = 100
+        self,
+        *,
+        model: str | None = None,
+        from_date: str | None = None,
+        status: str | None = None,
+        page: int = 1,
+        per_page: int = 100,
     ) -> list[HistoryRow]:
-        """One page of the request history, newest first."""
+        """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING."""
         query: dict[str, str] = {"page": str(page), "per_page": str(per_page)}
+        if status:
+            query["status"] = status
         if model:
             query["model_name"] = model
         if from_date:
             query["from_date"] = from_date
-        status, headers, body = await self._call("GET", self.history_url, query=query)
-        if status != 200:
-            self._raise_for(status, headers, body, what="reading the request history")
+        http, headers, body = await self._call("GET", self.history_url, query=query)
+        if http != 200:
+            self._raise_for(http, headers, body, what="reading the request history")
         rows = body.get("data")
         if not isinstance(rows, list):
-            raise BadResponse("the request history answer has no 'data' list", status=status)
+            raise BadResponse("the request history answer has no 'data' list", status=http)
         return [row for row in (_history_row(r) for r in rows) if row is not None]
 
     async def history_get(self, request_id: str) -> HistoryRow:

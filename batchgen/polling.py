@@ -7,10 +7,12 @@ latencies observed so far for its model, or half the model's published
 average before any are seen), then at a gap that is a small fraction of the
 expected latency, bounded by ``min_interval_s`` and ``max_interval_s``.
 
-Two guards override the schedule: a job is always polled well before its
-record expires (``expiry_s - expiry_margin_s`` after submission), and a job
-past the longest latency seen keeps being polled at the gap, never more
-rarely than ``max_interval_s``.
+Two bounds override the schedule: the request budget may widen the gap
+(``floor``, see ``poller.py``), and the expiry guard narrows it: a job is
+always polled well before its record expires (``expiry_s - expiry_margin_s``
+after submission).  While history sweeps find finished jobs (``sparse``), a
+job is polled only once it is later than nearly all jobs seen so far, then
+rarely.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from .params import typical_latency
 
 FIRST_POLL_QUANTILE = 0.02
 GAP_FRACTION = 0.04
+SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late
+SPARSE_GAP_FACTOR = 5.0
 _MIN_SAMPLES = 5
 
 
@@ -72,13 +76,20 @@ class PollPlan:
         self.max_interval = max_interval_s
         self.guard = expiry_s - expiry_margin_s
 
-    def next_poll(self, model: str, submitted_at: float, now: float, polls: int) -> float:
+    def next_poll(
+        self, model: str, submitted_at: float, now: float, polls: int, *, floor: float = 0.0, sparse: bool = False
+    ) -> float:
+        """When to poll next.  ``floor``: the smallest gap the request budget allows;
+        ``sparse``: history sweeps find finished jobs, so polls are only a safety net."""
         gap = min(self.max_interval, max(self.min_interval, GAP_FRACTION * self.latency.median(model)))
+        if sparse:
+            gap = SPARSE_GAP_FACTOR * self.max_interval
         if polls == 0:
-            first = self.latency.quantile(model, FIRST_POLL_QUANTILE)
+            first = self.latency.quantile(model, SPARSE_FIRST_QUANTILE if sparse else FIRST_POLL_QUANTILE)
             when = submitted_at + max(first, self.min_interval)
         else:
             when = now + gap
+        when = max(when, now + floor)
         # Never let a job's record expire unpolled.
         guard_at = submitted_at + self.guard
         if now < guard_at:

@@ -147,7 +147,7 @@ class Reconciler:
         if row is not None and row.status == "COMPLETED" and row.generation_url:
             await run.begin_download(job, row.generation_url, None, row.cost)
         elif row is not None and row.status == "FAILED":
-            await run._fail(job, {"http": 422, "detail": row.error or "FAILED (from the request history)"})
+            await run.fail(job, {"http": 422, "detail": row.error or "FAILED (from the request history)"})
         else:
             await run.expire(
                 job,

@@ -28,10 +28,7 @@ anything else is a bug and cancels the group.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
-import math
 import re
 import time
 from collections import Counter
@@ -69,6 +66,7 @@ from .errors import (
 from .jobs import IN_FLIGHT, JobSpec, JobState
 from .ledger import Ledger, Replay
 from .params import estimate_cost
+from .poller import Poller
 from .polling import LatencyModel, PollPlan
 from .ratelimit import Priority, RequestBudget
 from .recovery import Reconciler, parse_ts
@@ -96,6 +94,9 @@ class Live:
     finished_at: float | None = None
     error: str | None = None
     submit_attempts: int = 0
+    poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
+    result_due: bool = False  # a sweep saw it finished: fetch the result next
+    poll_running: bool = False  # one poll task per job at a time
 
 
 @dataclass(slots=True)
@@ -169,9 +170,7 @@ class Run:
         self.stopping = False  # no new submissions
         self._inflight = 0
         self._slot_freed = anyio.Event()
-        self._schedule: list[tuple[float, int, Live]] = []
-        self._seq = itertools.count()
-        self._schedule_changed = anyio.Event()
+        self.poller = Poller(self)
         self._feeder_done = False
         self._all_done = anyio.Event()
         self._tg: TaskGroup | None = None
@@ -196,14 +195,15 @@ class Run:
                 self._tg = tg
                 for job in start_jobs["poll"]:
                     self._take_slot(force=True)
-                    self._schedule_poll(job, self.clock.now())
+                    self.poller.track(job)
                 for job in start_jobs["download"]:
                     self._take_slot(force=True)
                     tg.start_soon(self._queue_download, job)
                 for job in start_jobs["reconcile"]:
                     self._take_slot(force=True)
                     tg.start_soon(self._reconcile_then_continue, job)
-                tg.start_soon(self._poller)
+                tg.start_soon(self.poller.loop, tg)
+                tg.start_soon(self.poller.sweep_loop)
                 for _ in range(self.settings.limits.download_concurrency):
                     tg.start_soon(self._downloader, receive.clone())
                 for _ in range(min(self.settings.limits.concurrency, 32)):
@@ -237,12 +237,17 @@ class Run:
             self.report.warnings.append(message)
             log.warning("warning: %s", message)
 
+    @property
+    def interrupted(self) -> bool:
+        return self.report.stop_reason == "interrupted"
+
     def request_stop(self, reason: str = "interrupted") -> None:
         """Stop submitting; in-flight jobs go on until :meth:`abort` or completion."""
         if not self.stopping:
             self.stopping = True
-            self.report.stop_reason = self.report.stop_reason or reason
+            self.report.stop_reason = reason if reason == "interrupted" else self.report.stop_reason or reason
         self._slot_freed.set()
+        self.poller.wake()
         self._check_done()
 
     def abort(self) -> None:
@@ -320,6 +325,8 @@ class Run:
 
     def _release_slot(self) -> None:
         self._inflight -= 1
+        if self._inflight < 0:
+            raise AssertionError("bug: a job's in-flight slot was released twice")
         self._slot_freed.set()
         self._check_done()
 
@@ -334,7 +341,7 @@ class Run:
             self.report.stop_detail = str(exc)
         self.abort()
 
-    async def _guard(self, job: Live, work: Callable[[], Awaitable[None]]) -> None:
+    async def guard(self, job: Live, work: Callable[[], Awaitable[None]]) -> None:
         """The job boundary: one job's errors go to the ledger, run-wide ones stop the run."""
         try:
             await work()
@@ -421,7 +428,7 @@ class Run:
     async def _submitter(self, receive: MemoryObjectReceiveStream[Live]) -> None:
         async with receive:
             async for job in receive:
-                await self._guard(job, lambda job=job: self._submit(job))  # type: ignore[misc]
+                await self.guard(job, lambda job=job: self._submit(job))  # type: ignore[misc]
 
     async def _submit(self, job: Live) -> None:
         if self.stopping:
@@ -451,7 +458,7 @@ class Run:
             raise  # run-wide: the job stays 'submitting' and is settled by the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
             self._committed -= job.estimate or 0.0
-            await self._fail(job, exc.to_record())
+            await self.fail(job, exc.to_record())
             return
         except (TransientError, PermanentError) as exc:
             # Surely not created (refused connection, 429 past the deadline): back to pending.
@@ -476,7 +483,7 @@ class Run:
             JobState.SUBMITTED,
             submitted_at=_iso(submitted_wall if submitted_wall is not None else time.time()),
         )
-        self._schedule_poll(job, now)
+        self.poller.track(job)
 
     def _run_time_of_epoch(self, epoch: float) -> float:
         """A wall-clock time (epoch seconds, this machine) on this run's clock; never in the future."""
@@ -491,97 +498,11 @@ class Run:
 
     async def _reconcile_then_continue(self, job: Live) -> None:
         since = parse_ts(self.replay.jobs.get(job.spec.id, {}).get("ts")) or time.time() - 3600
-        await self._guard(job, lambda: self.reconciler.settle(job, since=since - 5.0))
+        await self.guard(job, lambda: self.reconciler.settle(job, since=since - 5.0))
 
     async def resubmit(self, job: Live) -> None:
         """Submit again (the earlier attempt surely created nothing); keeps the job's slot."""
-        await self._guard(job, lambda: self._submit(job))
-
-    # ================================================================== poller
-
-    def _schedule_poll(self, job: Live, now: float) -> None:
-        when = self.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)
-        heapq.heappush(self._schedule, (when, next(self._seq), job))
-        self._schedule_changed.set()
-
-    async def _poller(self) -> None:
-        assert self._tg is not None
-        limiter = anyio.Semaphore(64)
-        while True:
-            now = self.clock.now()
-            if self._schedule and self._schedule[0][0] <= now:
-                _, _, job = heapq.heappop(self._schedule)
-                await limiter.acquire()
-                self._tg.start_soon(self._poll_task, job, limiter)
-                continue
-            self._schedule_changed = anyio.Event()
-            delay = self._schedule[0][0] - now if self._schedule else math.inf
-            with anyio.move_on_after(self.clock.real(delay) if delay != math.inf else math.inf):
-                await self._schedule_changed.wait()
-
-    async def _poll_task(self, job: Live, limiter: anyio.Semaphore) -> None:
-        try:
-            await self._guard(job, lambda: self._poll(job))
-        finally:
-            limiter.release()
-
-    async def _poll(self, job: Live) -> None:
-        assert job.request_id is not None
-        rid = job.request_id
-        age = self.clock.now() - job.submitted_at
-        rank = -self.latency.likelihood_done(job.spec.model, age)
-        try:
-            status = await self.call(Priority.POLL, lambda: self.api.status(rid), rank=rank)
-        except NotFound:
-            await self.reconciler.recover_missing(job)
-            return
-        except (TransientError, BadResponse, RequestRejected) as exc:
-            job.poll_errors += 1
-            if job.poll_errors >= self.retry.max_attempts * 3 and isinstance(exc, BadResponse):
-                await self._fail(job, exc.to_record())
-                return
-            job.polls += 1
-            self._schedule_poll(job, self.clock.now())
-            return
-        job.poll_errors = 0
-        if status.state in ("QUEUED", "PROCESSING"):
-            job.polls += 1
-            self._schedule_poll(job, self.clock.now())
-            return
-        self.latency.observe(job.spec.model, self.clock.now() - job.submitted_at)
-        if status.state == "FAILED":
-            await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
-            return
-        await self._fetch_result(job)
-
-    async def _fetch_result(self, job: Live) -> None:
-        assert job.request_id is not None
-        rid = job.request_id
-        try:
-            result = await self.call(Priority.RESULT, lambda: self.api.result(rid))
-        except NotFound:
-            await self.reconciler.recover_missing(job)
-            return
-        except (TransientError, BadResponse, RequestRejected) as exc:
-            job.poll_errors += 1
-            if job.poll_errors >= self.retry.max_attempts:
-                await self._fail(job, exc.to_record())
-                return
-            self._schedule_poll(job, self.clock.now())
-            return
-        if result.state == "FAILED":
-            await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
-            return
-        if result.state != "COMPLETED" or not result.output_url:
-            job.poll_errors += 1
-            if job.poll_errors >= self.retry.max_attempts:
-                await self._fail(job, {"detail": "the result has no output URL"})
-                return
-            self._schedule_poll(job, self.clock.now())
-            return
-        if result.remaining_credits is not None:
-            self.report.balance = result.remaining_credits
-        await self.begin_download(job, result.output_url, result.file_size, result.cost)
+        await self.guard(job, lambda: self._submit(job))
 
     async def begin_download(self, job: Live, url: str, size: int | None, cost: float | None) -> None:
         job.output_url, job.file_size = url, size
@@ -594,7 +515,7 @@ class Run:
         assert self._download_send is not None
         await self._download_send.send(job)
 
-    async def _fail(self, job: Live, error: dict[str, Any]) -> None:
+    async def fail(self, job: Live, error: dict[str, Any]) -> None:
         if job.cost is None:
             self._committed -= job.estimate or 0.0
         await self._record(job, "failed", JobState.FAILED, error=error)
@@ -614,7 +535,7 @@ class Run:
     async def _downloader(self, receive: MemoryObjectReceiveStream[Live]) -> None:
         async with receive:
             async for job in receive:
-                await self._guard(job, lambda job=job: self._download(job))  # type: ignore[misc]
+                await self.guard(job, lambda job=job: self._download(job))  # type: ignore[misc]
 
     async def _download(self, job: Live) -> None:
         dest = self.out.video_path(job.spec.id, job.spec.model)

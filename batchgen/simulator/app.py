@@ -36,6 +36,7 @@ def create_app(state: SimState) -> web.Application:
     app.router.add_get("/inference-request/request-history", history)
     app.router.add_get("/inference-request/request-history/{rid}", history_one)
     app.router.add_get("/generations/{fid}.mp4", output)
+    app.router.add_get("/_sim/stats", sim_stats)
     return app
 
 
@@ -51,6 +52,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 async def _count_and_date(request: web.Request, handler: Any) -> web.StreamResponse:
     state = request.app[STATE]
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+    if route.startswith("/_sim/"):
+        readout: web.StreamResponse = await handler(request)  # the simulator's own readout is not API traffic
+        return readout
     state.counters[route] += 1
     state.settle()
     if (slow := state.fault("slow")) is not None:
@@ -238,6 +242,7 @@ async def result(request: web.Request) -> web.StreamResponse:
         if mode == "empty-output":
             body["output"] = ""
         return web.json_response(body)
+    state.first_fetch.setdefault(job.request_id, now)
     url = _output_url(request, job)
     size = len(media.video_for(job.request_id, job.aspect_ratio, job.duration))
     return web.json_response(
@@ -354,3 +359,8 @@ async def output(request: web.Request) -> web.StreamResponse:
             request.transport.close()
         return response
     return web.Response(body=data, content_type="video/mp4")
+
+
+async def sim_stats(request: web.Request) -> web.StreamResponse:
+    """Counters and per-job timings for tests and benchmarks (not part of the real API)."""
+    return web.json_response(request.app[STATE].stats())

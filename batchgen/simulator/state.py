@@ -151,6 +151,7 @@ class SimState:
         self.key_leaks = 0
         self.last_reset_at: dict[str, float] = {}
         self.early_requests = 0  # requests arriving while a 429's reset time had not passed
+        self.first_fetch: dict[str, float] = {}  # request id -> when its COMPLETED result was first served
 
     # ------------------------------------------------------------------ faults
 
@@ -294,3 +295,30 @@ class SimState:
 
     def total_charged(self) -> float:
         return sum(cost for _, cost in self.charges)
+
+    def stats(self) -> dict[str, Any]:
+        """Everything a benchmark needs, as JSON-able data (sim seconds throughout)."""
+        jobs = [
+            {
+                "request_id": j.request_id,
+                "submitted": j.submitted,
+                "start": j.start,
+                "finish": j.finish if j.finish != math.inf else None,
+                "outcome": j.outcome,
+                "fetched": self.first_fetch.get(j.request_id),
+            }
+            for j in self.jobs.values()
+        ]
+        return {
+            "now": self.clock.now(),
+            "workers": self.config.workers,
+            "rpm": self.config.rpm,
+            "counters": dict(self.counters),
+            "rate_limited": self.rate_limited,
+            "early_requests": self.early_requests,
+            "submissions": len(self.submissions),
+            "duplicates": self.duplicate_submissions(),
+            "charged": self.total_charged(),
+            "key_leaks": self.key_leaks,
+            "jobs": jobs,
+        }

@@ -1,0 +1,253 @@
+"""The poller: one schedule for every in-flight job, and history sweeps that find many finished jobs at once.
+
+**The schedule.**  Every submitted job sits in one heap ordered by its next
+poll time (``polling.PollPlan``).  The poller pops due jobs and runs a bounded
+number of poll tasks; a finished job's result is fetched at the highest
+priority and handed to the downloaders.  Per-job polls may use at most
+``POLL_SHARE`` of the request budget: when more jobs are in flight than that
+share can poll at the planned gap, the gap widens, so submits and result
+fetches are never starved.  The expiry guard still wins over everything.
+
+**Sweeps.**  One request-history call lists up to 100 recent requests with
+their state.  Every few seconds the sweeper reads the newest COMPLETED rows
+(and now and then the FAILED ones) and moves each of our in-flight jobs it
+finds to the front of the schedule, straight to a result fetch, which
+confirms the state itself: a history that lags or errs costs a request, never
+a wrong outcome.  Sweeps stay within ``SWEEP_SHARE`` of the budget.  The
+sweeper validates itself: until the history has shown one of our jobs, jobs
+are polled normally, and if status polls keep finding finished jobs the
+history never showed, or the history cannot be read, sweeping is switched
+off for the rest of the run.  While sweeps work, per-job polls become a
+sparse safety net (stragglers and the expiry guard).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import anyio
+
+from .client import HistoryRow
+from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
+from .jobs import JobState
+from .ratelimit import Priority
+
+if TYPE_CHECKING:
+    from .scheduler import Live, Run
+
+log = logging.getLogger("batchgen")
+
+POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
+SWEEP_SHARE = 0.2  # of the request budget, at most, for history sweeps
+SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
+FAILED_SWEEP_EVERY = 5  # every 5th sweep also reads the FAILED rows
+MISSES_BEFORE_GIVING_UP = 3
+CONCURRENT_POLLS = 64
+
+
+class Poller:
+    """Owns the poll schedule of a Run."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._heap: list[tuple[float, int, int, Live]] = []  # (when, seq, token, job)
+        self._seq = itertools.count()
+        self._changed = anyio.Event()
+        self.by_request: dict[str, Live] = {}
+        self.polling = 0  # jobs in the schedule (submitted, awaiting a terminal state)
+        # sweeps
+        self.sweeping = True
+        self.sweep_healthy = False
+        self.sweeps = 0
+        self.sweep_hits = 0
+        self.missed_by_sweep = 0
+
+    # ------------------------------------------------------------------ schedule
+
+    def track(self, job: Live) -> None:
+        """A job with a request id enters the schedule."""
+        assert job.request_id is not None
+        self.by_request[job.request_id] = job
+        self.polling += 1
+        self.schedule(job, self.run.clock.now())
+
+    def untrack(self, job: Live) -> None:
+        if job.request_id is not None and self.by_request.pop(job.request_id, None) is not None:
+            self.polling -= 1
+        job.poll_token += 1  # any heap entry left is stale
+
+    def schedule(self, job: Live, now: float, *, at: float | None = None) -> None:
+        run = self.run
+        if job.result_due:
+            at = now  # a sweep saw it finish while it was being polled
+        if at is None:
+            floor = self.polling / (POLL_SHARE * run.budget.limit / run.budget.window)
+            at = run.plan.next_poll(
+                job.spec.model,
+                job.submitted_at,
+                now,
+                job.polls,
+                floor=floor,
+                sparse=self.sweeping and self.sweep_healthy,
+            )
+        job.poll_token += 1
+        heapq.heappush(self._heap, (at, next(self._seq), job.poll_token, job))
+        self._changed.set()
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    def fetch_now(self, job: Live) -> None:
+        """The history says this job finished: fetch its result next."""
+        if job.state is JobState.SUBMITTED and not job.result_due:
+            job.result_due = True
+            self.schedule(job, self.run.clock.now(), at=self.run.clock.now())
+
+    async def loop(self, tg: anyio.abc.TaskGroup) -> None:
+        limiter = anyio.Semaphore(CONCURRENT_POLLS)
+        clock = self.run.clock
+        while not self.run.interrupted:  # after a signal, start nothing new
+            now = clock.now()
+            if self._heap and self._heap[0][0] <= now:
+                _, _, token, job = heapq.heappop(self._heap)
+                if token != job.poll_token or job.state is not JobState.SUBMITTED or job.poll_running:
+                    continue  # stale, finished, or being polled (it reschedules itself)
+                job.poll_running = True
+                await limiter.acquire()
+                tg.start_soon(self._poll_task, job, limiter)
+                continue
+            self._changed = anyio.Event()
+            delay = self._heap[0][0] - now if self._heap else math.inf
+            with anyio.move_on_after(clock.real(delay) if delay != math.inf else math.inf):
+                await self._changed.wait()
+
+    async def _poll_task(self, job: Live, limiter: anyio.Semaphore) -> None:
+        try:
+            await self.run.guard(job, lambda: self._poll(job))
+        finally:
+            job.poll_running = False
+            limiter.release()
+
+    # ------------------------------------------------------------------ one poll
+
+    async def _poll(self, job: Live) -> None:
+        run = self.run
+        assert job.request_id is not None
+        rid = job.request_id
+        if job.result_due:
+            job.result_due = False
+            await self._fetch_result(job)
+            return
+        age = run.clock.now() - job.submitted_at
+        rank = -run.latency.likelihood_done(job.spec.model, age)
+        try:
+            status = await run.call(Priority.POLL, lambda: run.api.status(rid), rank=rank)
+        except NotFound:
+            self.untrack(job)
+            await run.reconciler.recover_missing(job)
+            return
+        except (TransientError, BadResponse, RequestRejected) as exc:
+            job.poll_errors += 1
+            if job.poll_errors >= run.retry.max_attempts * 3 and isinstance(exc, BadResponse):
+                self.untrack(job)
+                await run.fail(job, exc.to_record())
+                return
+            job.polls += 1
+            self.schedule(job, run.clock.now())
+            return
+        job.poll_errors = 0
+        if status.state in ("QUEUED", "PROCESSING"):
+            job.polls += 1
+            self.schedule(job, run.clock.now())
+            return
+        run.latency.observe(job.spec.model, run.clock.now() - job.submitted_at)
+        if self.sweeping and status.state == "COMPLETED":
+            self.missed_by_sweep += 1
+            self._check_sweep_health()
+        if status.state == "FAILED":
+            self.untrack(job)
+            await run.fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
+            return
+        await self._fetch_result(job)
+
+    async def _fetch_result(self, job: Live) -> None:
+        run = self.run
+        assert job.request_id is not None
+        rid = job.request_id
+        try:
+            result = await run.call(Priority.RESULT, lambda: run.api.result(rid))
+        except NotFound:
+            self.untrack(job)
+            await run.reconciler.recover_missing(job)
+            return
+        except (TransientError, BadResponse, RequestRejected) as exc:
+            job.poll_errors += 1
+            if job.poll_errors >= run.retry.max_attempts:
+                self.untrack(job)
+                await run.fail(job, exc.to_record())
+                return
+            self.schedule(job, run.clock.now())
+            return
+        if result.state in ("QUEUED", "PROCESSING"):  # a hint that was early
+            self.schedule(job, run.clock.now())
+            return
+        self.untrack(job)
+        if result.state == "FAILED":
+            await run.fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
+            return
+        if not result.output_url:
+            await run.fail(job, {"detail": "the API reported COMPLETED but gave no output URL"})
+            return
+        if result.remaining_credits is not None:
+            run.report.balance = result.remaining_credits
+        await run.begin_download(job, result.output_url, result.file_size, result.cost)
+
+    # ------------------------------------------------------------------ sweeps
+
+    def _check_sweep_health(self) -> None:
+        if not self.sweep_healthy and self.missed_by_sweep >= MISSES_BEFORE_GIVING_UP:
+            self._stop_sweeping("the request history did not show jobs that had finished")
+
+    def _stop_sweeping(self, why: str) -> None:
+        if self.sweeping:
+            self.sweeping = False
+            log.info("history sweeps are off for this run: %s; polling each job instead", why)
+
+    def sweep_interval(self) -> float:
+        run = self.run
+        medians = [run.latency.median(job.spec.model) for job in list(self.by_request.values())[:1]]
+        target = SWEEP_TARGET_FRACTION * (medians[0] if medians else 300.0)
+        affordable = 1.0 / (SWEEP_SHARE * run.budget.limit / run.budget.window)
+        return max(target, affordable, 0.5)
+
+    async def sweep_loop(self) -> None:
+        run = self.run
+        while self.sweeping:
+            await run.clock.sleep(self.sweep_interval())
+            if not self.by_request or not self.sweeping or run.interrupted:
+                continue
+            self.sweeps += 1
+            wanted = ["COMPLETED"] + (["FAILED"] if self.sweeps % FAILED_SWEEP_EVERY == 0 else [])
+            for state in wanted:
+                try:
+                    rows = await run.call(Priority.POLL, _history_reader(run, state), rank=-2.0)
+                except ApiError as exc:
+                    self._stop_sweeping(f"the request history could not be read ({exc})")
+                    return
+                for row in rows:
+                    job = self.by_request.get(row.request_id)
+                    if job is None:
+                        continue
+                    self.sweep_healthy = True
+                    if row.status in ("COMPLETED", "FAILED"):
+                        self.sweep_hits += 1
+                        self.fetch_now(job)
+
+
+def _history_reader(run: Run, state: str) -> Callable[[], Awaitable[list[HistoryRow]]]:
+    return lambda: run.api.history(status=state)

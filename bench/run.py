@@ -1,0 +1,239 @@
+"""Run benchmark scenarios and write Markdown and JSON reports to bench/reports/.
+
+    python -m bench.run overnight tight-limit      # batchgen against both baselines
+    python -m bench.run smoke --contenders batchgen
+    python -m bench.scale                          # 100k manifest, 100k ledger, 10k in flight
+
+Each contender runs in a fresh worker process (bench/worker.py) against a
+fresh simulator process (``batchgen simulate``) with the same seed, so service
+times are the same draws, and CPU and peak RSS belong to the contender alone.
+Nothing here asserts on time: it measures and reports.
+
+Figures (all in simulated seconds unless marked real):
+
+* makespan: the contender's wall time x the time scale;
+* lower bound: the larger of (sum of actual service times / workers, or the
+  longest service time) and (3 requests per job / the server's limit);
+* efficiency = lower bound / makespan;
+* requests and status polls per completed job (from the simulator's counters);
+* detection delay: from a job finishing on the server to its result being
+  fetched, median and p95, as a fraction of the median service time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .scenarios import SCENARIOS, Scenario
+
+REPORTS = Path(__file__).resolve().parent / "reports"
+KEY = "SG_0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_simulator(sc: Scenario) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "batchgen",
+        "simulate",
+        "--port",
+        str(port),
+        "--time-scale",
+        str(sc.time_scale),
+        "--workers",
+        str(sc.workers),
+        "--seed",
+        str(sc.seed),
+        "--api-key",
+        KEY,
+        "--credits",
+        "1000000",
+    ]
+    if sc.server_rpm:
+        argv += ["--rpm", str(sc.server_rpm)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "simulator died") from None
+            time.sleep(0.05)
+    raise RuntimeError("the simulator did not start")
+
+
+def stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/_sim/stats", timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def run_contender(sc: Scenario, contender: str) -> dict[str, Any]:
+    sim, url = start_simulator(sc)
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            spec = {"contender": contender, "url": url, "key": KEY, "scenario": sc.to_dict(), "out": out}
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.worker", json.dumps(spec)],
+                capture_output=True,
+                text=True,
+                timeout=4 * 3600,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"{contender} worker failed:\n{done.stderr[-3000:]}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        return figures(sc, result, stats(url))
+    finally:
+        sim.send_signal(signal.SIGINT)
+        sim.wait(timeout=20)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def figures(sc: Scenario, worker: dict[str, Any], sim: dict[str, Any]) -> dict[str, Any]:
+    done = [j for j in sim["jobs"] if j["outcome"] == "COMPLETED" and j["finish"] is not None]
+    service = [j["finish"] - j["start"] for j in done]
+    delays = [j["fetched"] - j["finish"] for j in done if j["fetched"] is not None]
+    completed = max(1, worker["completed"])
+    counters = sim["counters"]
+    api_requests = sum(v for k, v in counters.items() if not k.startswith("/generations"))
+    polls = counters.get("/v2/requests/{rid}/status", 0)
+    lb_work = max(sum(service) / sc.workers, max(service)) if service else 0.0
+    lb_budget = 3 * sc.jobs / sc.server_rpm * 60 if sc.server_rpm else 0.0
+    lower = max(lb_work, lb_budget)
+    makespan = worker["wall_s"] * sc.time_scale
+    median_service = statistics.median(service) if service else 0.0
+    return {
+        "completed": worker["completed"],
+        "failed": worker["failed"],
+        "makespan_s": makespan,
+        "lower_bound_s": lower,
+        "lower_bound_workers_s": lb_work,
+        "lower_bound_budget_s": lb_budget,
+        "efficiency": lower / makespan if makespan and worker["completed"] == sc.jobs else None,
+        "api_requests": api_requests,
+        "requests_per_job": api_requests / completed,
+        "polls_per_job": polls / completed,
+        "submissions": sim["submissions"],
+        "duplicate_submissions": sim["duplicates"],
+        "rate_limited_429": sim["rate_limited"],
+        "median_service_s": median_service,
+        "detect_delay_median_s": statistics.median(delays) if delays else None,
+        "detect_delay_p95_s": _pct(delays, 0.95) if delays else None,
+        "detect_delay_median_frac": statistics.median(delays) / median_service if delays and median_service else None,
+        "detect_delay_p95_frac": _pct(delays, 0.95) / median_service if delays and median_service else None,
+        "cpu_s": worker["cpu_s"],
+        "peak_rss_mb": worker["peak_rss_mb"],
+        "loop_lag_p99_ms": worker["loop_lag_p99_ms"],
+        "wall_real_s": worker["wall_s"],
+        "errors": worker.get("errors", {}),
+    }
+
+
+ROWS = [
+    ("completed / failed", lambda f: f"{f['completed']} / {f['failed']}"),
+    ("makespan (sim h)", lambda f: f"{f['makespan_s'] / 3600:.2f}"),
+    ("lower bound (sim h)", lambda f: f"{f['lower_bound_s'] / 3600:.2f}"),
+    ("efficiency", lambda f: _num(f["efficiency"], "{:.3f}")),
+    ("API requests / job", lambda f: f"{f['requests_per_job']:.2f}"),
+    ("status polls / job", lambda f: f"{f['polls_per_job']:.2f}"),
+    (
+        "detection delay p50 (s, % of median service)",
+        lambda f: f"{_num(f['detect_delay_median_s'], '{:.1f}')} ({_num(f['detect_delay_median_frac'], '{:.1%}')})",
+    ),
+    (
+        "detection delay p95 (s, % of median service)",
+        lambda f: f"{_num(f['detect_delay_p95_s'], '{:.1f}')} ({_num(f['detect_delay_p95_frac'], '{:.1%}')})",
+    ),
+    ("429 answers", lambda f: str(f["rate_limited_429"])),
+    ("duplicate submissions", lambda f: str(f["duplicate_submissions"])),
+    ("CPU s (real)", lambda f: f"{f['cpu_s']:.1f}"),
+    ("peak RSS (MB)", lambda f: f"{f['peak_rss_mb']:.0f}"),
+    ("event-loop lag p99 (ms)", lambda f: _num(f["loop_lag_p99_ms"], "{:.1f}")),
+]
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def markdown(sc: Scenario, results: dict[str, dict[str, Any]]) -> str:
+    names = list(results)
+    lines = [
+        f"# Scenario `{sc.name}`",
+        "",
+        f"{sc.jobs} jobs of kling-text2video, {sc.workers} simulator workers, server limit "
+        f"{sc.server_rpm or 'none'} requests/min, concurrency {sc.concurrency}, time scale {sc.time_scale:g}x. "
+        f"{sc.notes}",
+        "",
+        "| figure | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for label, fn in ROWS:
+        lines.append(f"| {label} | " + " | ".join(fn(results[n]) for n in names) + " |")
+    if "batchgen" in results:
+        base = results["batchgen"]
+        for other in names:
+            if other == "batchgen":
+                continue
+            o = results[other]
+            lines.append("")
+            lines.append(
+                f"batchgen / {other}: makespan {base['makespan_s'] / o['makespan_s']:.2f}x, "
+                f"requests per job {base['requests_per_job'] / max(o['requests_per_job'], 1e-9):.2f}x, "
+                f"completed {base['completed']} vs {o['completed']}."
+            )
+    errors = {n: r["errors"] for n, r in results.items() if r.get("errors")}
+    if errors:
+        lines += ["", "Errors seen by contenders: " + json.dumps(errors)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
+    parser.add_argument("--contenders", help="comma-separated subset of batchgen,sdk,gather")
+    parser.add_argument("--jobs", type=int, help="override the number of jobs")
+    args = parser.parse_args(argv)
+    REPORTS.mkdir(exist_ok=True)
+    for name in args.scenarios:
+        sc = SCENARIOS[name]
+        if args.jobs:
+            sc = Scenario(**{**sc.to_dict(), "jobs": args.jobs})  # type: ignore[arg-type]
+        contenders = args.contenders.split(",") if args.contenders else list(sc.contenders)
+        results = {}
+        for contender in contenders:
+            print(f"{name}: {contender} ...", file=sys.stderr, flush=True)
+            results[contender] = run_contender(sc, contender)
+        (REPORTS / f"{name}.json").write_text(json.dumps({"scenario": sc.to_dict(), "results": results}, indent=2))
+        (REPORTS / f"{name}.md").write_text(markdown(sc, results))
+        print(markdown(sc, results))
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(Path(__file__).resolve().parent.parent)
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""One contender doing one scenario's work, in a process of its own (so CPU and peak RSS are its own).
+
+    python -m bench.worker '{"contender": "batchgen", "url": ..., "key": ..., "scenario": {...}, "out": ...}'
+
+Prints one JSON line: wall seconds, CPU seconds, peak RSS, event-loop lag, and
+how many jobs completed or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+MODEL = "kling-text2video"
+POLL_INTERVAL_S = 2.0  # what Segmind's model pages use with the SDK
+
+
+def job_params(i: int) -> dict[str, Any]:
+    return {"prompt": f"benchmark scene {i}: a border collie wearing VR glasses", "duration": 5}
+
+
+class LagProbe:
+    """Measures event-loop lag: how late a 10 ms sleep wakes up."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    async def run(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.samples.append(time.perf_counter() - start - 0.01)
+
+    def p99_ms(self) -> float | None:
+        if not self.samples:
+            return None
+        ordered = sorted(self.samples)
+        return 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+# --------------------------------------------------------------------------- batchgen
+
+
+async def run_batchgen(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
+    from batchgen.clock import Clock
+    from batchgen.config import load_settings
+    from batchgen.jobs import JobSpec
+    from batchgen.runner import run_jobs
+
+    sc = spec["scenario"]
+    settings = load_settings(
+        overrides={
+            "api": {"base_url": spec["url"]},
+            "limits": {
+                "concurrency": sc["concurrency"],
+                "requests_per_minute": sc["client_rpm"],
+                "download_concurrency": 8,
+            },
+            "output": {"dir": spec["out"]},
+        },
+        environ={},
+    )
+    jobs = [JobSpec(id=f"job-{i:05d}", model=MODEL, params=job_params(i)) for i in range(sc["jobs"])]
+    task = asyncio.ensure_future(probe.run())
+    try:
+        outcome = await run_jobs(jobs, settings, api_key=spec["key"], clock=Clock(sc["time_scale"]))
+    finally:
+        task.cancel()
+    states = outcome.report.states
+    return {
+        "completed": states.get("completed", 0),
+        "failed": sum(states.values()) - states.get("completed", 0),
+        "budget_limit_end": outcome.run.budget.limit,
+    }
+
+
+# --------------------------------------------------------------------------- the official SDK
+
+
+def run_sdk(spec: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+    import segmind
+
+    sc = spec["scenario"]
+    scale = sc["time_scale"]
+    out = Path(spec["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    client = segmind.SegmindClient(api_key=spec["key"], base_url=spec["url"] + "/v1")
+    local = threading.local()
+    results = {"completed": 0, "failed": 0}
+    lock = threading.Lock()
+    errors: dict[str, int] = {}
+
+    def one(i: int) -> None:
+        try:
+            done = client.submit_async(MODEL, **job_params(i)).wait(
+                timeout=900 / scale, interval=POLL_INTERVAL_S / scale
+            )
+            if not hasattr(local, "http"):
+                local.http = httpx.Client()
+            (out / f"job-{i:05d}.mp4").write_bytes(local.http.get(done["output"]).content)
+            with lock:
+                results["completed"] += 1
+        except Exception as exc:  # the SDK's docs show no handling: a job that raises is lost
+            with lock:
+                results["failed"] += 1
+                name = f"{type(exc).__name__} {getattr(exc, 'status', '')}".strip()
+                errors[name] = errors.get(name, 0) + 1
+
+    with ThreadPoolExecutor(sc["concurrency"]) as pool:
+        list(pool.map(one, range(sc["jobs"])))
+    client._client.close()
+    return {**results, "errors": errors}
+
+
+# --------------------------------------------------------------------------- plain asyncio gather
+
+
+async def run_gather(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
+    import aiohttp
+
+    sc = spec["scenario"]
+    scale = sc["time_scale"]
+    base, headers = spec["url"], {"x-api-key": spec["key"]}
+    out = Path(spec["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    gate = asyncio.Semaphore(sc["concurrency"])
+    results = {"completed": 0, "failed": 0}
+
+    async def call(session: aiohttp.ClientSession, method: str, url: str, **kw: Any) -> tuple[int, Any]:
+        for _ in range(50):  # retry 429/5xx after a pause, as a careful script would
+            async with session.request(method, url, headers=headers, **kw) as resp:
+                body = await resp.json(content_type=None)
+                if resp.status == 429 or resp.status >= 500:
+                    await asyncio.sleep(POLL_INTERVAL_S / scale)
+                    continue
+                return resp.status, body
+        raise RuntimeError("gave up")
+
+    async def one(session: aiohttp.ClientSession, i: int) -> None:
+        async with gate:
+            try:
+                _, sub = await call(session, "POST", f"{base}/v2/{MODEL}", json=job_params(i))
+                rid = sub["request_id"]
+                while True:
+                    await asyncio.sleep(POLL_INTERVAL_S / scale)
+                    _, status = await call(session, "GET", f"{base}/v2/requests/{rid}/status")
+                    if status.get("status") in ("COMPLETED", "FAILED"):
+                        break
+                if status["status"] == "FAILED":
+                    results["failed"] += 1
+                    return
+                _, result = await call(session, "GET", f"{base}/v2/requests/{rid}")
+                async with session.get(result["output"]) as resp:
+                    (out / f"job-{i:05d}.mp4").write_bytes(await resp.read())
+                results["completed"] += 1
+            except Exception:
+                results["failed"] += 1
+
+    task = asyncio.ensure_future(probe.run())
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as session:
+        await asyncio.gather(*(one(session, i) for i in range(sc["jobs"])))
+    task.cancel()
+    return results
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    probe = LagProbe()
+    start = time.perf_counter()
+    contender = spec["contender"]
+    if contender == "batchgen":
+        result = asyncio.run(run_batchgen(spec, probe))
+    elif contender == "sdk":
+        result = run_sdk(spec)
+    elif contender == "gather":
+        result = asyncio.run(run_gather(spec, probe))
+    else:
+        raise SystemExit(f"unknown contender {contender}")
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result.update(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        loop_lag_p99_ms=probe.p99_ms(),
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
