@@ -28,16 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import params as model_params
 from .errors import ManifestError, Problem
 from .jobs import ID_PATTERN, JobSpec, derived_id
+from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
 _RESERVED = ("id", "model")
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(slots=True)
@@ -132,102 +130,48 @@ def _read_text(path: Path, bad: _Collector) -> str:
 
 
 def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], list[RawJob]]:
-    loader = _SafeLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            bad.add(None, None, "the file is empty")
-            return None, {}, []
-        _check_nodes(root, bad)
-        if bad.problems:
-            return None, {}, []
-        if isinstance(root, yaml.SequenceNode):
-            return None, {}, _yaml_jobs(root, loader, bad)
-        if not isinstance(root, yaml.MappingNode):
-            bad.add(_line(root), None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
-            return None, {}, []
-        top = {_key(k): (k, v) for k, v in root.value}
-        for key, (knode, _) in top.items():
-            if key not in ("model", "defaults", "jobs"):
-                bad.add(_line(knode), key, "unknown top-level key; use 'model', 'defaults' and 'jobs'")
+        root = load_located(text)
+    except YamlProblem as exc:
+        bad.add(exc.line, exc.field, exc.message)
+        return None, {}, []
+    if root is None:
+        bad.add(None, None, "the file is empty")
+        return None, {}, []
+    if isinstance(root, LocatedList):
+        return None, {}, _yaml_jobs(root, bad)
+    if not isinstance(root, LocatedMap):
+        bad.add(1, None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
+        return None, {}, []
+    for key in root:
+        if key not in ("model", "defaults", "jobs"):
+            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults' and 'jobs'")
+    model = root.get("model")
+    if "model" in root and (not isinstance(model, str) or not model):
+        bad.add(root.key_lines["model"], "model", "must be a model name such as kling-text2video")
         model = None
-        if "model" in top:
-            value = loader.construct_object(top["model"][1], deep=True)
-            if not isinstance(value, str) or not value:
-                bad.add(_line(top["model"][1]), "model", "must be a model name such as kling-text2video")
-            else:
-                model = value
-        defaults: dict[str, Any] = {}
-        if "defaults" in top:
-            dnode = top["defaults"][1]
-            value = loader.construct_object(dnode, deep=True)
-            if not isinstance(value, dict):
-                bad.add(_line(dnode), "defaults", "must be a mapping of parameter names to values")
-            else:
-                defaults = value
-        if "jobs" not in top:
-            bad.add(None, "jobs", "the manifest has no 'jobs' list")
-            return model, defaults, []
-        jnode = top["jobs"][1]
-        if not isinstance(jnode, yaml.SequenceNode):
-            bad.add(_line(jnode), "jobs", "must be a list of jobs")
-            return model, defaults, []
-        return model, defaults, _yaml_jobs(jnode, loader, bad)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        bad.add(mark.line + 1 if mark else None, None, f"is not valid YAML: {exc.problem or exc}")
-        return None, {}, []
-    except yaml.YAMLError as exc:
-        bad.add(None, None, f"is not valid YAML: {exc}")
-        return None, {}, []
-    finally:
-        loader.dispose()
+    defaults = root.get("defaults", {})
+    if not isinstance(defaults, dict):
+        bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
+        defaults = {}
+    if "jobs" not in root:
+        bad.add(None, "jobs", "the manifest has no 'jobs' list")
+        return model, defaults, []
+    jobs = root["jobs"]
+    if not isinstance(jobs, LocatedList):
+        bad.add(root.key_lines["jobs"], "jobs", "must be a list of jobs")
+        return model, defaults, []
+    return model, dict(defaults), _yaml_jobs(jobs, bad)
 
 
-def _check_nodes(root: yaml.Node, bad: _Collector) -> None:
-    """Refuse aliases (no billion laughs) and duplicate keys, anywhere in the tree."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            bad.add(_line(node), None, "YAML anchors and aliases are not supported; use 'defaults' instead")
-            return
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for knode, vnode in node.value:
-                key = _key(knode)
-                if key in keys:
-                    bad.add(_line(knode), key, "duplicate key; each key may appear once per mapping")
-                keys.add(key)
-                stack.extend((knode, vnode))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _yaml_jobs(seq: yaml.SequenceNode, loader: yaml.SafeLoader, bad: _Collector) -> list[RawJob]:
+def _yaml_jobs(seq: LocatedList, bad: _Collector) -> list[RawJob]:
     jobs = []
-    for item in seq.value:
-        if not isinstance(item, yaml.MappingNode):
-            bad.add(_line(item), None, "each job must be a mapping of parameter names to values")
+    for item, line in zip(seq, seq.item_lines, strict=True):
+        if not isinstance(item, LocatedMap):
+            bad.add(line, None, "each job must be a mapping of parameter names to values")
             continue
-        fields: dict[str, Any] = {}
-        lines: dict[str, int] = {}
-        for knode, vnode in item.value:
-            key = _key(knode)
-            fields[key] = loader.construct_object(vnode, deep=True)
-            lines[key] = _line(knode)
-        jobs.append(RawJob(_line(item), fields, lines))
+        jobs.append(RawJob(item.line, dict(item), item.key_lines))
     return jobs
-
-
-def _key(node: yaml.Node) -> str:
-    return str(node.value) if isinstance(node, yaml.ScalarNode) else "<complex key>"
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
 
 
 def _from_csv(text: str, bad: _Collector) -> list[RawJob]:

@@ -8,13 +8,14 @@ priority and handed to the downloaders.  Per-job polls may use at most
 share can poll at the planned gap, the gap widens, so submits and result
 fetches are never starved.  The expiry guard still wins over everything.
 
-**Sweeps.**  One request-history call lists up to 100 recent requests with
-their state.  Every few seconds the sweeper reads the newest COMPLETED rows
-(and now and then the FAILED ones) and moves each of our in-flight jobs it
-finds to the front of the schedule, straight to a result fetch, which
-confirms the state itself: a history that lags or errs costs a request, never
-a wrong outcome.  Sweeps stay within ``SWEEP_SHARE`` of the budget.  The
-sweeper validates itself: until the history has shown one of our jobs, jobs
+**Sweeps.**  One request-history call lists up to 100 requests, newest first,
+with their state.  Every few seconds the sweeper reads pages until it has
+seen every in-flight job of ours older than a short grace (or a bounded number
+of pages), and moves each one the history shows COMPLETED or FAILED to the
+front of the schedule, straight to a result fetch, which confirms the state
+itself: a history that lags or errs costs a request, never a wrong outcome.
+Sweeps stay within ``SWEEP_SHARE`` of the budget.  The sweeper validates
+itself: until the history has shown one of our jobs, jobs
 are polled normally, and if status polls keep finding finished jobs the
 history never showed, or the history cannot be read, sweeping is switched
 off for the rest of the run.  While sweeps work, per-job polls become a
@@ -45,7 +46,7 @@ log = logging.getLogger("batchgen")
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
 SWEEP_SHARE = 0.2  # of the request budget, at most, for history sweeps
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
-FAILED_SWEEP_EVERY = 5  # every 5th sweep also reads the FAILED rows
+HISTORY_PAGE = 100  # rows per history page, the API's maximum
 MISSES_BEFORE_GIVING_UP = 3
 CONCURRENT_POLLS = 64
 
@@ -66,6 +67,7 @@ class Poller:
         self.sweeps = 0
         self.sweep_hits = 0
         self.missed_by_sweep = 0
+        self._last_pages = 1
 
     # ------------------------------------------------------------------ schedule
 
@@ -220,10 +222,10 @@ class Poller:
 
     def sweep_interval(self) -> float:
         run = self.run
-        medians = [run.latency.median(job.spec.model) for job in list(self.by_request.values())[:1]]
-        target = SWEEP_TARGET_FRACTION * (medians[0] if medians else 300.0)
-        affordable = 1.0 / (SWEEP_SHARE * run.budget.limit / run.budget.window)
-        return max(target, affordable, 0.5)
+        model = next(iter(self.by_request.values())).spec.model if self.by_request else ""
+        target = SWEEP_TARGET_FRACTION * run.latency.median(model)
+        affordable = max(1, self._last_pages) / (SWEEP_SHARE * run.budget.limit / run.budget.window)
+        return max(target, affordable, run.settings.polling.min_interval_s / 4)
 
     async def sweep_loop(self) -> None:
         run = self.run
@@ -231,23 +233,39 @@ class Poller:
             await run.clock.sleep(self.sweep_interval())
             if not self.by_request or not self.sweeping or run.interrupted:
                 continue
-            self.sweeps += 1
-            wanted = ["COMPLETED"] + (["FAILED"] if self.sweeps % FAILED_SWEEP_EVERY == 0 else [])
-            for state in wanted:
-                try:
-                    rows = await run.call(Priority.POLL, _history_reader(run, state), rank=-2.0)
-                except ApiError as exc:
-                    self._stop_sweeping(f"the request history could not be read ({exc})")
-                    return
-                for row in rows:
-                    job = self.by_request.get(row.request_id)
-                    if job is None:
-                        continue
-                    self.sweep_healthy = True
-                    if row.status in ("COMPLETED", "FAILED"):
-                        self.sweep_hits += 1
-                        self.fetch_now(job)
+            await self._sweep()
+
+    async def _sweep(self) -> None:
+        """Read the history, newest first, until every in-flight job past the grace was seen."""
+        run = self.run
+        now = run.clock.now()
+        grace = 2 * self.sweep_interval()
+        remaining = {rid for rid, job in self.by_request.items() if now - job.submitted_at > grace}
+        if not remaining:
+            return
+        self.sweeps += 1
+        max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
+        pages = 0
+        for page in range(1, max_pages + 1):
+            try:
+                rows = await run.call(Priority.POLL, _history_reader(run, page), rank=-2.0)
+            except ApiError as exc:
+                self._stop_sweeping(f"the request history could not be read ({exc})")
+                return
+            pages += 1
+            for row in rows:
+                job = self.by_request.get(row.request_id)
+                if job is None:
+                    continue
+                remaining.discard(row.request_id)
+                self.sweep_healthy = True
+                if row.status in ("COMPLETED", "FAILED"):
+                    self.sweep_hits += 1
+                    self.fetch_now(job)
+            if not remaining or len(rows) < HISTORY_PAGE:
+                break
+        self._last_pages = pages
 
 
-def _history_reader(run: Run, state: str) -> Callable[[], Awaitable[list[HistoryRow]]]:
-    return lambda: run.api.history(status=state)
+def _history_reader(run: Run, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:
+    return lambda: run.api.history(page=page, per_page=HISTORY_PAGE)

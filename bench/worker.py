@@ -91,7 +91,6 @@ def run_sdk(spec: dict[str, Any]) -> dict[str, Any]:
     sc = spec["scenario"]
     scale = sc["time_scale"]
     out = Path(spec["out"])
-    out.mkdir(parents=True, exist_ok=True)
     client = segmind.SegmindClient(api_key=spec["key"], base_url=spec["url"] + "/v1")
     local = threading.local()
     results = {"completed": 0, "failed": 0}
@@ -130,7 +129,6 @@ async def run_gather(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
     scale = sc["time_scale"]
     base, headers = spec["url"], {"x-api-key": spec["key"]}
     out = Path(spec["out"])
-    out.mkdir(parents=True, exist_ok=True)
     gate = asyncio.Semaphore(sc["concurrency"])
     results = {"completed": 0, "failed": 0}
 
@@ -173,6 +171,7 @@ async def run_gather(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
+    Path(spec["out"]).mkdir(parents=True, exist_ok=True)
     probe = LagProbe()
     start = time.perf_counter()
     contender = spec["contender"]
