@@ -19,20 +19,24 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import anyio
+from rich.console import Console
+from rich.live import Live as LiveDisplay
 
 from . import __version__
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
 from .errors import AuthError, BatchgenError, InputError, LockHeld
 from .ledger import read_ledger
+from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
-from .report import dry_run_lines, status_summary, summary_lines
+from .report import dry_run_lines, progress_line, progress_table, status_summary, summary_lines
 from .runner import run_jobs
-from .scheduler import RunReport
+from .scheduler import Live, Run, RunReport
 from .storage import OutputDir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
@@ -62,7 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true", help="submit again jobs that failed on the server")
     run.add_argument("--time-scale", type=float, help=argparse.SUPPRESS)
     run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
-    run.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
+    run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
+    run.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
+    run.add_argument("--log-file", help="also write the log to this file")
+    run.add_argument(
+        "--progress-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="without a terminal, log a progress line this often (default 60)",
+    )
 
     validate = sub.add_parser("validate", help="check a manifest; report every problem; submit nothing")
     validate.add_argument("manifest")
@@ -100,8 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
-    _setup_logging(debug=getattr(args, "debug", False), quiet=getattr(args, "quiet", False))
+    console = _live_console(args)
     try:
+        _setup_logging(args, console)
         if args.command == "run":
             return anyio.run(_run, args)
         if args.command == "validate":
@@ -176,6 +190,8 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
     for warning in manifest.warnings:
         log.warning(warning)
+    REDACTOR.secrets.add(key)
+    console = _live_console(args)
     outcome = await run_jobs(
         manifest.jobs,
         settings,
@@ -184,6 +200,8 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
         handle_signals=True,
+        monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
+        on_event=_log_event,
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
@@ -304,10 +322,57 @@ def _manifest(path: str) -> Manifest:
     return load_manifest(path)
 
 
-def _setup_logging(*, debug: bool, quiet: bool) -> None:
+_CONSOLE: Console | None = None
+
+
+def _live_console(args: argparse.Namespace) -> Console | None:
+    """A rich console for the live display: only for 'run' on a terminal, with text logs, not quiet."""
+    global _CONSOLE
+    if args.command != "run" or args.quiet or args.log_format != "text" or args.dry_run:
+        return None
+    if _CONSOLE is None and sys.stderr.isatty():
+        _CONSOLE = Console(stderr=True)
+    return _CONSOLE
+
+
+def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
+    debug, quiet = getattr(args, "debug", False), getattr(args, "quiet", False)
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
-    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    try:
+        setup_logging(
+            level=level,
+            fmt=getattr(args, "log_format", "text"),
+            log_file=getattr(args, "log_file", None),
+            console=console,
+        )
+    except OSError as exc:
+        raise InputError(f"--log-file {args.log_file}: cannot be opened ({exc.strerror or exc})") from None
+
+
+async def _live_progress(console: Console, run: Run) -> None:
+    """The live panel on a terminal, refreshed twice a second."""
+    with LiveDisplay(progress_table(run.snapshot()), console=console, refresh_per_second=2, transient=True) as live:
+        while True:
+            await anyio.sleep(0.5)
+            live.update(progress_table(run.snapshot()))
+
+
+async def _log_progress(every: float, run: Run) -> None:
+    """Without a terminal: one concise progress line per interval."""
+    while True:
+        await anyio.sleep(max(1.0, every))
+        log.info(progress_line(run.snapshot()))
+
+
+def _log_event(event: str, job: Live) -> None:
+    if event in ("failed", "expired", "lost"):
+        log.warning("job %s %s: %s", job.spec.id, "failed" if event == "failed" else "was lost", job.error)
+    elif event == "download_failed":
+        log.warning("job %s: the download failed (%s); run again to retry it", job.spec.id, job.error)
+    elif event == "submit_unknown":
+        log.info("job %s: the submit's outcome is unknown; looking it up in the request history", job.spec.id)
+    else:
+        log.debug("job %s: %s", job.spec.id, event)
 
 
 def _print(text: str) -> None:

@@ -14,16 +14,26 @@ YAML::
       - id: collie-vr
         prompt: "A border collie wearing VR glasses"
 
-CSV has a header row (parameter names plus optional ``id`` and ``model``;
-empty cells mean "use the default"); JSONL has one job object per line.
+CSV has a header row (parameter names plus optional ``id``, ``model`` and
+``repeat``; empty cells mean "use the default"); JSONL has one job object per
+line.  ``repeat: N`` makes N jobs of one (ids ``<id>-r1`` ... ``<id>-rN``).
+A YAML ``matrix`` block expands the product of listed values into jobs::
+
+    matrix:
+      name: pets                      # id prefix
+      prompt: ["a cat", "a dog"]
+      aspect_ratio: ["16:9", "9:16"]  # -> pets-a-cat-16-9, pets-a-cat-9-16, ...
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import itertools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +45,10 @@ from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
-_RESERVED = ("id", "model")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_RESERVED = ("id", "model", "repeat")
+MAX_REPEAT = 1000
+MAX_MATRIX_JOBS = 100_000
 
 
 @dataclass(slots=True)
@@ -144,8 +157,8 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
         bad.add(1, None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
         return None, {}, []
     for key in root:
-        if key not in ("model", "defaults", "jobs"):
-            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults' and 'jobs'")
+        if key not in ("model", "defaults", "jobs", "matrix"):
+            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults', 'jobs' and 'matrix'")
     model = root.get("model")
     if "model" in root and (not isinstance(model, str) or not model):
         bad.add(root.key_lines["model"], "model", "must be a model name such as kling-text2video")
@@ -154,14 +167,16 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
     if not isinstance(defaults, dict):
         bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
         defaults = {}
+    expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
     if "jobs" not in root:
-        bad.add(None, "jobs", "the manifest has no 'jobs' list")
-        return model, defaults, []
+        if "matrix" not in root:
+            bad.add(None, "jobs", "the manifest has no 'jobs' list (or 'matrix' block)")
+        return model, dict(defaults), expanded
     jobs = root["jobs"]
     if not isinstance(jobs, LocatedList):
         bad.add(root.key_lines["jobs"], "jobs", "must be a list of jobs")
         return model, defaults, []
-    return model, dict(defaults), _yaml_jobs(jobs, bad)
+    return model, dict(defaults), _yaml_jobs(jobs, bad) + expanded
 
 
 def _yaml_jobs(seq: LocatedList, bad: _Collector) -> list[RawJob]:
@@ -263,6 +278,10 @@ def _build(
         given_id = fields.pop("id", None)
         model = fields.pop("model", None) or default_model
         where = raw.lines
+        repeat = _repeat_of(fields.pop("repeat", 1), from_text)
+        if repeat is None:
+            bad.add(where.get("repeat", raw.line), "repeat", f"must be a whole number from 1 to {MAX_REPEAT}")
+            continue
         if model is None:
             bad.add(raw.line, "model", "no model given; set 'model' for the job (or at the top of a YAML manifest)")
             continue
@@ -295,13 +314,72 @@ def _build(
             key = json.dumps([model, params], sort_keys=True, default=str)
             occurrences[key] = occurrences.get(key, 0) + 1
             job_id = derived_id(model, params, occurrences[key])
-        if job_id in seen_ids:
-            bad.add(
-                where.get("id", raw.line),
-                "id",
-                f"id '{job_id}' is already used by the job at line {seen_ids[job_id]}; ids must be unique",
-            )
-            continue
-        seen_ids[job_id] = raw.line
-        jobs.append(JobSpec(id=job_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
+        ids = [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
+        for one_id in ids:
+            if one_id in seen_ids:
+                bad.add(
+                    where.get("id", raw.line),
+                    "id",
+                    f"id '{one_id}' is already used by the job at line {seen_ids[one_id]}; ids must be unique",
+                )
+                break
+            seen_ids[one_id] = raw.line
+            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
     return jobs, warnings
+
+
+def _repeat_of(value: Any, from_text: bool) -> int | None:
+    if isinstance(value, str) and from_text and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:
+        return None
+    return value
+
+
+def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
+    """``matrix``: one block (or a list of blocks) whose list values multiply into jobs.
+
+    A block's keys are parameters; a list value varies, a single value is
+    fixed.  ``name`` (the id prefix, default "matrix"), ``model`` and
+    ``repeat`` apply to every job of the block.  Ids are the prefix plus a
+    short slug of each varying value, so they are readable and stay the
+    same as long as the values do.
+    """
+    blocks = node if isinstance(node, LocatedList) else [node]
+    lines = node.item_lines if isinstance(node, LocatedList) else [line]
+    jobs: list[RawJob] = []
+    for block, block_line in zip(blocks, lines, strict=True):
+        if not isinstance(block, LocatedMap):
+            bad.add(block_line, "matrix", "must be a mapping of parameter names to lists of values")
+            continue
+        name = block.get("name", "matrix")
+        if not isinstance(name, str) or not ID_PATTERN.fullmatch(name) or len(name) > 40:
+            bad.add(block.key_lines.get("name", block_line), "name", "must be a short id-like prefix such as 'pets'")
+            continue
+        fixed = {k: v for k, v in block.items() if k != "name" and not isinstance(v, list)}
+        varying = {k: v for k, v in block.items() if isinstance(v, list)}
+        for key, options in varying.items():
+            if not options:
+                bad.add(block.key_lines[key], key, "an empty list would make no jobs")
+        if any(not options for options in varying.values()):
+            continue
+        count = math.prod(len(v) for v in varying.values())
+        if count > MAX_MATRIX_JOBS:
+            bad.add(block_line, "matrix", f"expands to {count} jobs; the limit is {MAX_MATRIX_JOBS}")
+            continue
+        used: set[str] = set()
+        for combo in itertools.product(*varying.values()):
+            chosen = dict(zip(varying, combo, strict=True))
+            job_id = _matrix_id(name, list(combo), used)
+            fields = {**fixed, **chosen, "id": job_id}
+            jobs.append(RawJob(block_line, fields, {k: block.key_lines.get(k, block_line) for k in fields}))
+    return jobs
+
+
+def _matrix_id(name: str, values: list[Any], used: set[str]) -> str:
+    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
+    job_id = "-".join([name, *parts])[:120].rstrip("-._")
+    if job_id in used:
+        job_id += "-" + hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:6]
+    used.add(job_id)
+    return job_id

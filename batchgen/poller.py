@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("batchgen")
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
-SWEEP_SHARE = 0.2  # of the request budget, at most, for history sweeps
+SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
 HISTORY_PAGE = 100  # rows per history page, the API's maximum
 MISSES_BEFORE_GIVING_UP = 3

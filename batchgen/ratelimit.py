@@ -126,6 +126,10 @@ class RequestBudget:
             return self._burst
         return max(1.0, self.limit / 12)
 
+    def closed_for(self) -> float:
+        """Run seconds until the 429 gate opens (0 when open)."""
+        return max(0.0, self._gate_until - self.clock.now())
+
     @property
     def gate_open(self) -> bool:
         return self.clock.now() >= self._gate_until

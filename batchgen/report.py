@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
+
 from .config import Settings
 from .jobs import JobState
 from .ledger import Replay
@@ -17,7 +19,7 @@ from .params import estimate_cost, typical_latency
 
 if TYPE_CHECKING:
     from .manifest import Manifest
-    from .scheduler import RunReport
+    from .scheduler import RunReport, Snapshot
     from .storage import OutputDir
 
 STATE_ORDER = [s.value for s in JobState]
@@ -151,3 +153,61 @@ def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
         "torn_tail": replay.torn_tail,
         "lines": lines,
     }
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_line(snap: Snapshot) -> str:
+    """One concise line for logs (cron, pipes)."""
+    states = snap.states
+    parts = [
+        f"{states.get('completed', 0)}/{snap.total} completed",
+        f"{states.get('submitted', 0) + states.get('submitting', 0)} in flight",
+        f"{states.get('downloading', 0)} downloading",
+    ]
+    for state in ("failed", "expired", "deferred"):
+        if states.get(state):
+            parts.append(f"{states[state]} {state}")
+    parts.append(f"${snap.spend:.2f} spent")
+    parts.append(f"{snap.rate_per_hour:.0f}/h")
+    if snap.eta_s is not None:
+        parts.append(f"ETA {_duration(snap.eta_s)}")
+    if snap.paused_s > 0:
+        parts.append(f"paused {_duration(snap.paused_s)} by a 429")
+    if snap.stop_reason == "credits":
+        parts.append("out of credits: finishing jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        parts.append("at the spend cap: finishing jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        parts.append("stopping")
+    return "progress: " + ", ".join(parts)
+
+
+def progress_table(snap: Snapshot) -> Table:
+    """The live panel for a terminal."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    states = snap.states
+    done = states.get("completed", 0)
+    bar_width = 30
+    filled = int(bar_width * done / snap.total) if snap.total else 0
+    table.add_row("videos", f"[green]{'█' * filled}[/green]{'░' * (bar_width - filled)} {done}/{snap.total}")
+    table.add_row("jobs", _counts_line(Counter(states)))
+    table.add_row(
+        "pace",
+        f"{snap.rate_per_hour:.0f} videos/h; {snap.requests} requests, {snap.throttled} answered 429"
+        + ("; finding finished jobs through the request history" if snap.sweeping else ""),
+    )
+    table.add_row("spend", f"${snap.spend:.2f}")
+    table.add_row("ETA", _duration(snap.eta_s) if snap.eta_s is not None else "estimating...")
+    if snap.paused_s > 0:
+        table.add_row("[yellow]paused[/yellow]", f"rate limited (429): every call waits {_duration(snap.paused_s)}")
+    if snap.stop_reason == "credits":
+        table.add_row("[red]credits[/red]", "out of credits: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        table.add_row("[yellow]spend cap[/yellow]", "cap reached: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        table.add_row("[yellow]stopping[/yellow]", "interrupted: saving state; press Ctrl-C again to exit at once")
+    return table

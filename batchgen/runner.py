@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 
@@ -19,7 +21,7 @@ from .clock import Clock
 from .config import Settings
 from .jobs import JobSpec
 from .ledger import Ledger, read_ledger
-from .scheduler import Run, RunReport
+from .scheduler import Live, Run, RunReport
 from .storage import OutputDir, render_results, write_atomically
 
 log = logging.getLogger("batchgen")
@@ -43,6 +45,8 @@ async def run_jobs(
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     handle_signals: bool = False,
+    monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
+    on_event: Callable[[str, Live], None] | None = None,
 ) -> Outcome:
     """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
     clock = clock or Clock()
@@ -73,10 +77,13 @@ async def run_jobs(
                 clock=clock,
                 resubmit_lost=resubmit_lost,
                 retry_failed=retry_failed,
+                on_event=on_event,
             )
             async with anyio.create_task_group() as tg:
                 if handle_signals:
                     tg.start_soon(_watch_signals, run)
+                if monitor is not None:
+                    tg.start_soon(monitor, run)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
         try:

@@ -63,7 +63,7 @@ from .errors import (
     StorageError,
     TransientError,
 )
-from .jobs import IN_FLIGHT, JobSpec, JobState
+from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState
 from .ledger import Ledger, Replay
 from .params import estimate_cost
 from .poller import Poller
@@ -97,6 +97,37 @@ class Live:
     poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
     result_due: bool = False  # a sweep saw it finished: fetch the result next
     poll_running: bool = False  # one poll task per job at a time
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The run at a glance, for progress displays (times in real seconds)."""
+
+    total: int
+    states: dict[str, int]
+    done_now: int  # reached a final state in this run
+    elapsed_s: float
+    spend: float
+    requests: int
+    throttled: int
+    paused_s: float  # how long the 429 gate stays closed from now
+    stop_reason: str | None
+    sweeping: bool
+
+    @property
+    def remaining(self) -> int:
+        return sum(
+            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
+        )
+
+    @property
+    def rate_per_hour(self) -> float:
+        return self.done_now / self.elapsed_s * 3600 if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate_per_hour
+        return self.remaining / rate * 3600 if rate > 0 and self.remaining else None
 
 
 @dataclass(slots=True)
@@ -176,11 +207,20 @@ class Run:
         self._tg: TaskGroup | None = None
         self._download_send: MemoryObjectSendStream[Live] | None = None
         self._committed = 0.0  # estimated or actual spend of jobs submitted, for the spend cap
+        self._started = time.monotonic()
+        self._final_at_start = 0
 
     # ================================================================== entry
 
     async def execute(self) -> RunReport:
+        self._started = time.monotonic()
         start_jobs = await self._resume_plan()
+        self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
+        log.info(
+            "%d jobs: %d already done, %d to re-attach, %d to recover, %d to submit",
+            len(self.jobs), self.report.skipped, len(start_jobs["poll"]),
+            len(start_jobs["download"]) + len(start_jobs["reconcile"]), len(start_jobs["submit"]),
+        )  # fmt: skip
         if start_jobs["submit"]:
             try:
                 await self._check_balance(start_jobs["submit"])
@@ -241,6 +281,23 @@ class Run:
     def interrupted(self) -> bool:
         return self.report.stop_reason == "interrupted"
 
+    def snapshot(self) -> Snapshot:
+        states = Counter(str(job.state) for job in self.jobs)
+        final = states.get("completed", 0) + states.get("failed", 0) + states.get("expired", 0)
+        gate = self.budget.closed_for() / self.clock.scale
+        return Snapshot(
+            total=len(self.jobs),
+            states=dict(states),
+            done_now=max(0, final - self._final_at_start),
+            elapsed_s=time.monotonic() - self._started,
+            spend=sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED),
+            requests=self.report.requests,
+            throttled=self.budget.throttled,
+            paused_s=gate,
+            stop_reason=self.report.stop_reason,
+            sweeping=self.poller.sweeping and self.poller.sweep_healthy,
+        )
+
     def request_stop(self, reason: str = "interrupted") -> None:
         """Stop submitting; in-flight jobs go on until :meth:`abort` or completion."""
         if not self.stopping:
@@ -262,6 +319,18 @@ class Run:
         known = self.replay.jobs
         claimed = {rec["request_id"] for rec in known.values() if rec.get("request_id")}
         self.reconciler.claimed.update(claimed)
+        completed = [job for job in self.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
+        checks = await self.out.verify_many(
+            [
+                (
+                    self.out.video_path(job.spec.id, job.spec.model),
+                    known[job.spec.id].get("bytes"),
+                    known[job.spec.id].get("sha256"),
+                )
+                for job in completed
+            ]
+        )
+        intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
         for job in self.jobs:
             rec = known.get(job.spec.id)
             if rec is None:
@@ -276,11 +345,11 @@ class Run:
             job.submitted_at = self._run_time_of(rec.get("submitted_at"))
             job.error = _error_text(rec.get("error"))
             if state is JobState.COMPLETED:
-                video = self.out.video_path(job.spec.id, job.spec.model)
-                if await self.out.verify(video, rec.get("bytes"), rec.get("sha256")):
+                if job.spec.id in intact:
                     self.report.skipped += 1
                     self._committed += job.cost or job.estimate or 0.0
                     continue
+                video = self.out.video_path(job.spec.id, job.spec.model)
                 await self._record(
                     job,
                     "file_missing",

@@ -39,6 +39,7 @@ import anyio
 from .errors import DownloadError, LockHeld, StorageError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+VERIFY_THREADS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +191,25 @@ class OutputDir:
         except OSError as exc:
             raise StorageError(_disk_message(exc, self.root, str(data.get("job_id")))) from None
 
-    async def verify(self, path: Path, size: int | None, sha256: str | None) -> bool:
-        """True if ``path`` holds exactly the recorded video."""
-        return await anyio.to_thread.run_sync(_matches, path, size, sha256)
+    async def verify_many(self, items: list[tuple[Path, int | None, str | None]]) -> list[bool]:
+        """For each (path, size, sha256): does the file hold exactly the recorded video?
+
+        Work is split into a few large batches, each hashed in a worker thread
+        (hashlib releases the GIL), rather than one thread hop per file.
+        """
+        if not items:
+            return []
+        chunk = max(64, len(items) // VERIFY_THREADS + 1)
+        batches = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+        results: list[list[bool]] = [[] for _ in batches]
+
+        async def check(index: int) -> None:
+            results[index] = await anyio.to_thread.run_sync(lambda: [_matches(*item) for item in batches[index]])
+
+        async with anyio.create_task_group() as tg:
+            for index in range(len(batches)):
+                tg.start_soon(check, index)
+        return [ok for batch in results for ok in batch]
 
 
 # --------------------------------------------------------------------------- MP4 check

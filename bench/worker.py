@@ -133,14 +133,14 @@ async def run_gather(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
     results = {"completed": 0, "failed": 0}
 
     async def call(session: aiohttp.ClientSession, method: str, url: str, **kw: Any) -> tuple[int, Any]:
-        for _ in range(50):  # retry 429/5xx after a pause, as a careful script would
+        pause = 1.0
+        while True:  # retry 429/5xx with capped exponential backoff, as a careful script would
             async with session.request(method, url, headers=headers, **kw) as resp:
                 body = await resp.json(content_type=None)
-                if resp.status == 429 or resp.status >= 500:
-                    await asyncio.sleep(POLL_INTERVAL_S / scale)
-                    continue
-                return resp.status, body
-        raise RuntimeError("gave up")
+                if resp.status != 429 and resp.status < 500:
+                    return resp.status, body
+            await asyncio.sleep(pause / scale)
+            pause = min(60.0, pause * 2)
 
     async def one(session: aiohttp.ClientSession, i: int) -> None:
         async with gate:

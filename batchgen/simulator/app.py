@@ -312,20 +312,28 @@ async def history(request: web.Request) -> web.StreamResponse:
         return _error(400, "The date window may span at most 31 days")
     model = q.get("model_name")
     wanted = q.get("status")
-    rows = []
-    for job in state.jobs.values():
-        day = datetime.fromtimestamp(job.submitted, UTC).date()
-        if not from_date <= day <= to_date or (model and model not in job.slug):
-            continue
-        row = _history_row(job, request, now)
-        if wanted and row["model_status"] != wanted:
-            continue
-        rows.append(row)
-    rows.sort(key=lambda r: r["created_at"], reverse=q.get("sort_order", "desc") != "asc")
+    newest_first = q.get("sort_order", "desc") != "asc"
+    jobs = list(state.jobs.values())  # kept in creation order
     start = (page - 1) * per_page
-    return web.json_response(
-        {"data": rows[start : start + per_page], "page": page, "per_page": per_page, "total": len(rows)}
-    )
+    rows: list[dict[str, Any]] = []
+    total = 0
+    for job in reversed(jobs) if newest_first else jobs:
+        if model and model not in job.slug:
+            continue
+        day = datetime.fromtimestamp(job.submitted, UTC).date()
+        if not from_date <= day <= to_date:
+            continue
+        if wanted and _phase_label(job, now) != wanted:
+            continue
+        if start <= total < start + per_page:
+            rows.append(_history_row(job, request, now))
+        total += 1
+    return web.json_response({"data": rows, "page": page, "per_page": per_page, "total": total})
+
+
+def _phase_label(job: SimJob, now: float) -> str:
+    phase = job.status_at(now)
+    return phase if phase in ("COMPLETED", "FAILED") else "PENDING"
 
 
 async def history_one(request: web.Request) -> web.StreamResponse:

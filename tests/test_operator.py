@@ -1,0 +1,149 @@
+"""Operator experience: summaries, status, dry-run estimates, progress lines, matrix and repeat."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from batchgen.manifest import load_manifest
+
+from .conftest import KEY, many_jobs_yaml, run_batch, run_cli, write
+from .test_crash import ledger_events, spawn, wait_for
+
+MATRIX = """model: kling-text2video
+defaults: {negative_prompt: blurry}
+matrix:
+  name: pets
+  prompt: ["A cat on a windowsill", "A dog in the snow"]
+  aspect_ratio: ["16:9", "9:16"]
+  duration: [5, 10]
+jobs:
+  - id: collie
+    prompt: collie
+    repeat: 3
+"""
+
+
+def test_matrix_and_repeat_expand_into_stable_readable_ids(tmp_path):
+    first = [(j.id, j.params) for j in load_manifest(write(tmp_path / "a.yaml", MATRIX)).jobs]
+    again = [(j.id, j.params) for j in load_manifest(write(tmp_path / "b.yaml", MATRIX)).jobs]
+    assert first == again
+    ids = [job_id for job_id, _ in first]
+    assert ids[:3] == ["collie-r1", "collie-r2", "collie-r3"]
+    assert "pets-a-cat-on-a-windowsill-16-9-5" in ids and "pets-a-dog-in-the-snow-9-16-10" in ids
+    assert len(ids) == len(set(ids)) == 3 + 2 * 2 * 2
+    params = dict(first)["pets-a-dog-in-the-snow-9-16-10"]
+    assert params == {"negative_prompt": "blurry", "prompt": "A dog in the snow", "aspect_ratio": "9:16",
+                      "duration": 10}  # fmt: skip
+
+
+def test_matrix_and_repeat_problems(tmp_path):
+    bad = "model: kling-text2video\nmatrix:\n  name: x\n  prompt: []\njobs:\n  - prompt: y\n    repeat: 0\n"
+    assert run_cli("validate", str(write(tmp_path / "m.yaml", bad))) == 2
+
+
+def test_matrix_rerun_finds_the_same_jobs(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", MATRIX)
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 11
+
+
+def test_summary_after_success(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(4)), out, server, monkeypatch=monkeypatch) == 0
+    printed = capsys.readouterr().out
+    assert "4 jobs: 4 completed" in printed
+    assert "spend $1.12" in printed and "time per job p50" in printed
+    assert str(out / "videos") in printed and str(out / "ledger.jsonl") in printed
+    assert "To resume" not in printed
+
+
+def test_summary_after_failures_groups_reasons_and_says_how_to_resume(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    server.state.script("policy", count=2)
+    server.state.script("fail")
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5))
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 1
+    printed = capsys.readouterr().out
+    assert "failures by reason" in printed
+    assert "2 x HTTP 422: content_policy_violation" in printed
+    assert "1 x HTTP 422: Provider error" in printed
+    assert f"To resume: batchgen run {manifest} --out {out}" in printed
+
+
+def test_summary_after_a_credit_stop(sim, tmp_path, monkeypatch, capsys):
+    server = sim(credits=2 * 0.28 + 0.01)
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(6)), out, server, "--concurrency", "2",
+                     monkeypatch=monkeypatch) == 3  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "Stopped submitting: out of credits (balance reported: $0.0" in printed
+    assert "4 jobs deferred" in printed and "To resume:" in printed
+
+
+def test_summary_after_an_interrupt(sim, tmp_path):
+    server = sim(time_scale=50, latency_scale=0.5)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    proc = spawn(manifest, out, server, "--concurrency", "3")
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 3)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    text = stdout.decode()
+    assert "Interrupted: jobs in flight stay resumable" in text
+    assert f"To resume: batchgen run {manifest} --out {out}" in text
+
+
+def test_status_json_for_scripts(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    server.state.script("fail")
+    out = tmp_path / "out"
+    run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), out, server, "--concurrency", "1",
+              monkeypatch=monkeypatch)  # fmt: skip
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["states"] == {"completed": 2, "failed": 1}
+    assert status["finished"] is False and status["spend_usd"] == pytest.approx(0.56)
+    assert status["failures"] == [{"reason": "Provider error: generation failed, please try again", "count": 1,
+                                   "examples": ["job-000"]}]  # fmt: skip
+
+
+def test_dry_run_estimates_spend_and_time(tmp_path, capsys):
+    manifest = write(tmp_path / "m.yaml", MATRIX)
+    assert run_cli("run", str(manifest), "--dry-run", "--concurrency", "4", "--max-spend", "2") == 0
+    printed = capsys.readouterr().out
+    assert "11 valid jobs (11 kling-text2video)" in printed
+    # 3 x 0.28 + 4 x 0.28 (5 s) + 4 x 0.56 (10 s)
+    assert "estimated spend: $4.20" in printed
+    assert "estimated time: 16.0 min at concurrency 4" in printed  # 3 waves of ~320 s
+    assert "spend cap $2.00 will defer some jobs" in printed
+
+
+def test_progress_lines_and_json_logs_without_a_terminal(sim, tmp_path):
+    server = sim(time_scale=100, latency_scale=0.3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    log_file = tmp_path / "run.log"
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    done = subprocess.run(
+        [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(tmp_path / "out"), "--base-url",
+         server.url, "--time-scale", "100", "--log-format", "json", "--log-file", str(log_file),
+         "--progress-every", "1"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert lines and all({"ts", "level", "message"} <= set(line) for line in lines)
+    assert any(line["message"].startswith("progress: ") for line in lines)
+    assert log_file.read_text().count("\n") >= len(lines)
+    assert "6 jobs: 6 completed" in done.stdout
