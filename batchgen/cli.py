@@ -30,7 +30,7 @@ from rich.live import Live as LiveDisplay
 from . import __version__
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
-from .errors import AuthError, BatchgenError, InputError, LockHeld
+from .errors import AuthError, BatchgenError, InputError, LockHeld, StorageError
 from .ledger import read_ledger
 from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
@@ -129,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockHeld as exc:
         _error(str(exc))
         return EXIT_LOCKED
+    except StorageError as exc:  # raised only while setting up the output folder; nothing was submitted
+        _error(str(exc))
+        return EXIT_USAGE
     except AuthError as exc:
         _error(str(exc))
         return EXIT_AUTH

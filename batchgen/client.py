@@ -8,7 +8,8 @@ scheduler decides) and it keeps the key on a short leash:
   named (poll URLs are rebuilt from the request id; output URLs are fetched
   without it);
 * API calls never follow redirects, so the key cannot be forwarded elsewhere;
-* error messages name the environment variable, never the key.
+* error messages name the environment variable, never the key, and any
+  answer that echoes the key has it replaced before anything reads it.
 
 Outcome mapping (see ``errors.py``): 400/410/other 4xx -> RequestRejected,
 401/403 -> AuthError, 404 -> NotFound, 406 -> InsufficientCredits or
@@ -130,6 +131,7 @@ class ApiClient:
         connections: int = 64,
     ) -> None:
         self._key = api_key
+        self._key_bytes = api_key.encode()
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
         self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
@@ -279,7 +281,9 @@ class ApiClient:
         return row
 
     @asynccontextmanager
-    async def download(self, url: str, *, max_bytes: int, chunk_size: int = 1 << 16) -> AsyncIterator[Download]:
+    async def download(
+        self, url: str, *, max_bytes: int, timeout_s: float = 900.0, chunk_size: int = 1 << 16
+    ) -> AsyncIterator[Download]:
         """Open an output URL (no key sent; http/https only; bounded redirects and size)."""
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
@@ -290,7 +294,9 @@ class ApiClient:
                 url,
                 allow_redirects=True,
                 max_redirects=5,
-                timeout=aiohttp.ClientTimeout(total=None, connect=self._timeout.connect, sock_read=60.0),
+                timeout=aiohttp.ClientTimeout(
+                    total=timeout_s, connect=self._timeout.connect, sock_read=min(60.0, timeout_s)
+                ),
             ) as response:
                 final = urlsplit(str(response.url)).scheme.lower()
                 if final not in ("http", "https"):
@@ -329,14 +335,16 @@ class ApiClient:
             async with self._session.request(
                 method, url, data=data, params=query, headers=headers, allow_redirects=False
             ) as response:
-                raw = await response.content.read(self._max_body + 1)
+                raw = await _read_bounded(response, self._max_body)
                 status = response.status
                 resp_headers = {k.lower(): v for k, v in response.headers.items()}
         except aiohttp.ClientConnectorError as exc:
             raise NetworkError(f"could not connect to {_host(url)}: {_describe(exc)}", reached_server=False) from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=True) from exc
-        if len(raw) > self._max_body:
+        if raw is not None and self._key_bytes in raw:  # an echoed key must not reach logs or files
+            raw = raw.replace(self._key_bytes, b"[REDACTED]")
+        if raw is None:
             raise BadResponse(
                 f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
                 status=status,
@@ -477,6 +485,18 @@ def _history_row(row: Any) -> HistoryRow | None:
         created_at=created,
         error=_str_or_none(row.get("error")),
     )
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The whole body, or None once it passes ``limit`` bytes (read() alone may return less)."""
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_any():
+        total += len(chunk)
+        if total > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 async def _chunks(response: aiohttp.ClientResponse, size: int) -> AsyncIterator[bytes]:

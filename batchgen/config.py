@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from .errors import ConfigError
 from .params import default_prices
+from .yaml_reader import YamlProblem, load_located
+
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def _positive(section: str, name: str, value: float, *, integer: bool = False, zero_ok: bool = False) -> None:
-    ok = value >= 0 if zero_ok else value > 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or not ok:
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or not (value >= 0 if zero_ok else value > 0):
         raise ConfigError(
             f"{section}.{name} must be a {'non-negative' if zero_ok else 'positive'} number, got {value!r}"
         )
@@ -105,6 +106,7 @@ class OutputSettings:
     dir: str = "out"
     filename: str = "{id}.mp4"
     max_download_bytes: int = 2 << 30
+    download_timeout_s: float = 900.0
 
     def __post_init__(self) -> None:
         if not self.dir:
@@ -118,6 +120,7 @@ class OutputSettings:
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"output.filename may use only {{id}} and {{model}}: {exc}") from None
         _positive("output", "max_download_bytes", self.max_download_bytes, integer=True)
+        _positive("output", "download_timeout_s", self.download_timeout_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,22 +205,40 @@ def with_overrides(settings: Settings, **sections: Mapping[str, Any]) -> Setting
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: is larger than {MAX_CONFIG_BYTES} bytes; a config file is a few lines")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file; check the path given to --config") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise ConfigError(f"{path}: contains a NUL byte; a config file is UTF-8 text")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: is not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not valid UTF-8 text; save it as UTF-8") from None
+    try:
+        root = load_located(text)
+    except YamlProblem as exc:
+        line = f":{exc.line}" if exc.line is not None else ""
+        field = f": key '{exc.field}'" if exc.field else ""
+        raise ConfigError(f"{path}{line}{field}: {exc.message}") from None
+    if root is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(root, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections (api, limits, ...)")
-    return data
+    plain: dict[str, Any] = _plain(root)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    """Located YAML values as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:

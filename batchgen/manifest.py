@@ -46,6 +46,7 @@ from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
 _SLUG = re.compile(r"[^a-z0-9]+")
+MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _RESERVED = ("id", "model", "repeat")
 MAX_REPEAT = 1000
 MAX_MATRIX_JOBS = 100_000
@@ -285,8 +286,13 @@ def _build(
         if model is None:
             bad.add(raw.line, "model", "no model given; set 'model' for the job (or at the top of a YAML manifest)")
             continue
-        if not isinstance(model, str):
-            bad.add(where.get("model", raw.line), "model", "must be a model name such as kling-text2video")
+        if not isinstance(model, str) or not MODEL_PATTERN.fullmatch(model):
+            bad.add(
+                where.get("model", raw.line),
+                "model",
+                f"{str(model)[:60]!r} is not a model name; use a slug such as kling-text2video (ASCII letters, "
+                "digits, '.', '_' and '-')",
+            )
             continue
         merged = {**defaults, **fields}
         for name, value in merged.items():

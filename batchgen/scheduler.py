@@ -620,7 +620,11 @@ class Run:
             url = job.output_url
             assert url is not None  # refresh_output() set it
             try:
-                async with self.api.download(url, max_bytes=self.settings.output.max_download_bytes) as dl:
+                async with self.api.download(
+                    url,
+                    max_bytes=self.settings.output.max_download_bytes,
+                    timeout_s=self.settings.output.download_timeout_s,
+                ) as dl:
                     saved = await self.out.save_stream(
                         job.spec.id,
                         dest,

@@ -80,6 +80,12 @@ class OutputDir:
                 f"cannot create the output folder {self.root} ({exc.strerror or exc}); "
                 "check the path and its permissions"
             ) from None
+        for path in (self.ledger, self.results, self.lock_path):
+            if path.is_symlink():
+                raise StorageError(
+                    f"{path} is a symbolic link; batchgen writes only inside the output folder. Replace it with "
+                    "a regular file (or remove it)"
+                )
         for stale in self.partial.glob("*.part"):
             with contextlib.suppress(OSError):
                 stale.unlink()

@@ -36,6 +36,7 @@ def create_app(state: SimState) -> web.Application:
     app.router.add_get("/inference-request/request-history", history)
     app.router.add_get("/inference-request/request-history/{rid}", history_one)
     app.router.add_get("/generations/{fid}.mp4", output)
+    app.router.add_get("/r/{fid}", output_redirect)
     app.router.add_get("/_sim/stats", sim_stats)
     return app
 
@@ -178,6 +179,10 @@ def _poll_gate(request: web.Request) -> tuple[web.StreamResponse | None, SimJob 
     job = state.live_job(rid)
     if job is None:
         return _error(404, f"Request {rid} not found"), None
+    if job.hostile == "echo_key" and job.status_at(state.clock.now()) in ("COMPLETED", "FAILED"):
+        key = request.headers.get("x-api-key", "")
+        body = {"status": "FAILED", "request_id": rid, "error": f"moderation failed for key {key}", "metrics": {}}
+        return web.json_response(body, status=422), None
     return None, job
 
 
@@ -238,28 +243,37 @@ async def result(request: web.Request) -> web.StreamResponse:
         mode = state.config.nonterminal_result
         if mode == "error-400":
             return _error(400, "Request is not completed yet")
-        body: dict[str, Any] = {"status": phase, "request_id": job.request_id, "metrics": {}}
+        pending: dict[str, Any] = {"status": phase, "request_id": job.request_id, "metrics": {}}
         if mode == "empty-output":
-            body["output"] = ""
-        return web.json_response(body)
+            pending["output"] = ""
+        return web.json_response(pending)
     state.first_fetch.setdefault(job.request_id, now)
     url = _output_url(request, job)
     size = len(media.video_for(job.request_id, job.aspect_ratio, job.duration))
-    return web.json_response(
-        {
-            "status": "COMPLETED",
-            "request_id": job.request_id,
-            "error": None,
-            "output": url,
-            "video": {
-                "url": url,
-                "content_type": "video/mp4",
-                "file_name": f"{job.file_id}.mp4",
-                "file_size": size,
-            },
-            "metrics": _metrics(job, now, billing=True, state=state),
-        }
-    )
+    hostile = job.hostile
+    if hostile == "non_json":
+        return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+    if hostile == "redirect_api":
+        raise web.HTTPFound(location=url)
+    if hostile == "bad_scheme":
+        url = "file:///etc/passwd"
+    elif hostile == "redirect_output":
+        url = f"{request.scheme}://{request.host}/r/{job.file_id}"
+    elif hostile == "lying_size":
+        size += 1000
+    body: dict[str, Any] = {
+        "status": "COMPLETED",
+        "request_id": job.request_id,
+        "error": None,
+        "output": url,
+        "video": {"url": url, "content_type": "video/mp4", "file_name": f"{job.file_id}.mp4", "file_size": size},
+        "metrics": _metrics(job, now, billing=True, state=state),
+    }
+    if hostile == "no_output":
+        del body["output"], body["video"]
+    elif hostile == "huge":
+        body["padding"] = "x" * (4 << 20)
+    return web.json_response(body)
 
 
 # --------------------------------------------------------------------------- account
@@ -358,6 +372,8 @@ async def output(request: web.Request) -> web.StreamResponse:
     if job is None or (not job.charged and job.status_at(state.clock.now()) != "COMPLETED"):
         return _error(404, "Not Found")
     data = media.video_for(job.request_id, job.aspect_ratio, job.duration)
+    if job.hostile in ("lying_length", "endless", "drip"):
+        return await _hostile_download(request, job.hostile, data)
     if state.fault("truncate") is not None:
         response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
         response.content_length = len(data)
@@ -372,3 +388,34 @@ async def output(request: web.Request) -> web.StreamResponse:
 async def sim_stats(request: web.Request) -> web.StreamResponse:
     """Counters and per-job timings for tests and benchmarks (not part of the real API)."""
     return web.json_response(request.app[STATE].stats())
+
+
+async def output_redirect(request: web.Request) -> web.StreamResponse:
+    """An output URL that redirects to the real file (possibly on the output host)."""
+    job = request.app[STATE].by_file.get(request.match_info["fid"])
+    if job is None:
+        return _error(404, "Not Found")
+    raise web.HTTPFound(location=_output_url(request, job))
+
+
+async def _hostile_download(request: web.Request, kind: str, data: bytes) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+    if kind == "lying_length":
+        response.content_length = len(data) + 5000
+    await response.prepare(request)
+    try:
+        if kind == "lying_length":
+            await response.write(data)
+        elif kind == "endless":
+            chunk = b"\0" * 65536
+            while True:
+                await response.write(chunk)
+        else:  # drip
+            while True:
+                await response.write(b"\0")
+                await asyncio.sleep(0.2)
+    except (ConnectionError, RuntimeError):
+        pass  # the client gave up, as it should
+    if request.transport is not None:
+        request.transport.close()
+    return response

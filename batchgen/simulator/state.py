@@ -47,6 +47,20 @@ FAULT_KINDS = (
     "stall",  # job stays PROCESSING until its record expires
     "content_type",  # submit answered 406 "Invalid content type"
     "slow",  # answer delayed by params["seconds"] real seconds (default 2)
+    "hostile",  # the job's result or output misbehaves, every time; params["kind"] in HOSTILE_KINDS
+)
+HOSTILE_KINDS = (
+    "non_json",  # the result is an HTML page with HTTP 200
+    "huge",  # the result is a 4 MiB JSON body
+    "no_output",  # COMPLETED without output or video
+    "bad_scheme",  # the output URL is file:///etc/passwd
+    "redirect_api",  # the result answers 302 to another host
+    "lying_size",  # video.file_size is wrong
+    "lying_length",  # the download's Content-Length is larger than the body
+    "endless",  # the download never ends
+    "drip",  # the download sends a byte now and then
+    "redirect_output",  # the output URL redirects to the output host (allowed)
+    "echo_key",  # the job FAILS with an error text that quotes the caller's API key
 )
 
 
@@ -118,6 +132,7 @@ class SimJob:
     retry_count: int = 0
     file_id: str = ""
     charged: bool = False
+    hostile: str | None = None
 
     def status_at(self, now: float) -> str:
         if now < self.start:
@@ -155,12 +170,12 @@ class SimState:
 
     # ------------------------------------------------------------------ faults
 
-    def script(self, kind: str, count: int = 1, **params: Any) -> None:
-        """Make the next ``count`` events of ``kind`` faulty, whatever the rates."""
-        if kind not in self._scripted:
-            raise ValueError(f"unknown fault kind {kind!r}; known: {FAULT_KINDS}")
+    def script(self, fault: str, /, count: int = 1, **params: Any) -> None:
+        """Make the next ``count`` events of ``fault`` faulty, whatever the rates."""
+        if fault not in self._scripted:
+            raise ValueError(f"unknown fault kind {fault!r}; known: {FAULT_KINDS}")
         for _ in range(count):
-            self._scripted[kind].append(params)
+            self._scripted[fault].append(params)
 
     def fault(self, kind: str) -> dict[str, Any] | None:
         """Consume a scripted fault of ``kind`` or draw one from its rate."""
@@ -268,6 +283,11 @@ class SimState:
             error=error,
             file_id=uuid.UUID(int=self.rng.getrandbits(128), version=4).hex,
         )
+        if (hostile := self.fault("hostile")) is not None:
+            kind = hostile.get("kind", "non_json")
+            if kind not in HOSTILE_KINDS:
+                raise ValueError(f"unknown hostile kind {kind!r}; known: {HOSTILE_KINDS}")
+            job.hostile = kind
         self.jobs[rid] = job
         self.by_file[job.file_id] = job
         if self.config.credit_holds:
