@@ -123,21 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             return _status(args)
         return _simulate(args)
-    except InputError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    except LockHeld as exc:
-        _error(str(exc))
-        return EXIT_LOCKED
-    except StorageError as exc:  # raised only while setting up the output folder; nothing was submitted
-        _error(str(exc))
-        return EXIT_USAGE
-    except AuthError as exc:
-        _error(str(exc))
-        return EXIT_AUTH
     except BatchgenError as exc:
         _error(str(exc))
-        return EXIT_FAILED
+        return exit_code_for(exc)
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
@@ -214,6 +202,17 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     if report.fatal is not None:
         _error(str(report.fatal))
     return code
+
+
+def exit_code_for(exc: BatchgenError) -> int:
+    """The exit code for an error that stopped a command before or outside a run."""
+    if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
+        return EXIT_USAGE
+    if isinstance(exc, LockHeld):
+        return EXIT_LOCKED
+    if isinstance(exc, AuthError):
+        return EXIT_AUTH
+    return EXIT_FAILED
 
 
 def exit_code(report: RunReport, total: int) -> int:

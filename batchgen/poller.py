@@ -29,7 +29,7 @@ import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .scheduler import Live, Run
 
 log = logging.getLogger("batchgen")
+T = TypeVar("T")
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
@@ -145,24 +146,10 @@ class Poller:
             job.result_due = False
             await self._fetch_result(job)
             return
-        age = run.clock.now() - job.submitted_at
-        rank = -run.latency.likelihood_done(job.spec.model, age)
-        try:
-            status = await run.call(Priority.POLL, lambda: run.api.status(rid), rank=rank)
-        except NotFound:
-            self.untrack(job)
-            await run.reconciler.recover_missing(job)
+        rank = -run.latency.likelihood_done(job.spec.model, run.clock.now() - job.submitted_at)
+        status = await self._ask(job, Priority.POLL, lambda: run.api.status(rid), rank=rank)
+        if status is None:
             return
-        except (TransientError, BadResponse, RequestRejected) as exc:
-            job.poll_errors += 1
-            if job.poll_errors >= run.retry.max_attempts * 3 and isinstance(exc, BadResponse):
-                self.untrack(job)
-                await run.fail(job, exc.to_record())
-                return
-            job.polls += 1
-            self.schedule(job, run.clock.now())
-            return
-        job.poll_errors = 0
         if status.state in ("QUEUED", "PROCESSING"):
             job.polls += 1
             self.schedule(job, run.clock.now())
@@ -181,19 +168,8 @@ class Poller:
         run = self.run
         assert job.request_id is not None
         rid = job.request_id
-        try:
-            result = await run.call(Priority.RESULT, lambda: run.api.result(rid))
-        except NotFound:
-            self.untrack(job)
-            await run.reconciler.recover_missing(job)
-            return
-        except (TransientError, BadResponse, RequestRejected) as exc:
-            job.poll_errors += 1
-            if job.poll_errors >= run.retry.max_attempts:
-                self.untrack(job)
-                await run.fail(job, exc.to_record())
-                return
-            self.schedule(job, run.clock.now())
+        result = await self._ask(job, Priority.RESULT, lambda: run.api.result(rid))
+        if result is None:
             return
         if result.state in ("QUEUED", "PROCESSING"):  # a hint that was early
             self.schedule(job, run.clock.now())
@@ -208,6 +184,37 @@ class Poller:
         if result.remaining_credits is not None:
             run.report.balance = result.remaining_credits
         await run.begin_download(job, result.output_url, result.file_size, result.cost)
+
+    async def _ask(
+        self, job: Live, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
+    ) -> T | None:
+        """One status or result call for a job; None when the job was handled otherwise.
+
+        404: the record is gone, so recover from the history.  Transient errors
+        (5xx, network, 429 past its deadline) never fail a job: it is polled
+        again, and at worst its record expires and the history takes over.  A
+        malformed answer fails the job after ``retry.max_attempts`` in a row.
+        """
+        run = self.run
+        try:
+            value = await run.call(priority, fn, rank=rank)
+        except NotFound:
+            self.untrack(job)
+            await run.reconciler.recover_missing(job)
+            return None
+        except (TransientError, BadResponse, RequestRejected) as exc:
+            malformed = not isinstance(exc, TransientError)
+            if malformed:
+                job.poll_errors += 1
+            if malformed and job.poll_errors >= run.retry.max_attempts:
+                self.untrack(job)
+                await run.fail(job, exc.to_record())
+                return None
+            job.polls += 1
+            self.schedule(job, run.clock.now())
+            return None
+        job.poll_errors = 0
+        return value
 
     # ------------------------------------------------------------------ sweeps
 

@@ -236,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
     parser.add_argument("--contenders", help="comma-separated subset of batchgen,sdk,gather")
     parser.add_argument("--jobs", type=int, help="override the number of jobs")
+    parser.add_argument("--reports", type=Path, default=REPORTS, help="where to write the reports")
     args = parser.parse_args(argv)
-    REPORTS.mkdir(exist_ok=True)
+    reports: Path = args.reports
+    reports.mkdir(parents=True, exist_ok=True)
     for name in args.scenarios:
         sc = SCENARIOS[name]
         if args.jobs:
@@ -247,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         for contender in contenders:
             print(f"{name}: {contender} ...", file=sys.stderr, flush=True)
             results[contender] = run_contender(sc, contender)
-        (REPORTS / f"{name}.json").write_text(json.dumps({"scenario": sc.to_dict(), "results": results}, indent=2))
-        (REPORTS / f"{name}.md").write_text(markdown(sc, results))
+        (reports / f"{name}.json").write_text(json.dumps({"scenario": sc.to_dict(), "results": results}, indent=2))
+        (reports / f"{name}.md").write_text(markdown(sc, results))
         print(markdown(sc, results))
     return 0
 

@@ -179,10 +179,13 @@ def _poll_gate(request: web.Request) -> tuple[web.StreamResponse | None, SimJob 
     job = state.live_job(rid)
     if job is None:
         return _error(404, f"Request {rid} not found"), None
-    if job.hostile == "echo_key" and job.status_at(state.clock.now()) in ("COMPLETED", "FAILED"):
+    now = state.clock.now()
+    if job.hostile == "echo_key" and job.status_at(now) in ("COMPLETED", "FAILED"):
         key = request.headers.get("x-api-key", "")
         body = {"status": "FAILED", "request_id": rid, "error": f"moderation failed for key {key}", "metrics": {}}
         return web.json_response(body, status=422), None
+    if job.status_at(now) == "FAILED":
+        return _failed(job, now, state), None  # the same 422 body on both endpoints
     return None, job
 
 
@@ -213,14 +216,10 @@ def _failed(job: SimJob, now: float, state: SimState) -> web.Response:
 
 
 async def status(request: web.Request) -> web.StreamResponse:
-    denied, job = _poll_gate(request)
-    if denied or job is None:
-        return denied or _error(500, "unreachable")
-    state = request.app[STATE]
-    now = state.clock.now()
-    phase = job.status_at(now)
-    if phase == "FAILED":
-        return _failed(job, now, state)
+    answered, job = _poll_gate(request)
+    if answered or job is None:
+        return answered or _error(500, "unreachable")
+    phase = job.status_at(request.app[STATE].clock.now())
     body: dict[str, Any] = {"status": phase, "request_id": job.request_id}
     if phase == "COMPLETED":
         body["metrics"] = {"inference_time": round(job.finish - job.start, 3)}
@@ -231,14 +230,12 @@ async def status(request: web.Request) -> web.StreamResponse:
 
 
 async def result(request: web.Request) -> web.StreamResponse:
-    denied, job = _poll_gate(request)
-    if denied or job is None:
-        return denied or _error(500, "unreachable")
+    answered, job = _poll_gate(request)
+    if answered or job is None:
+        return answered or _error(500, "unreachable")
     state = request.app[STATE]
     now = state.clock.now()
     phase = job.status_at(now)
-    if phase == "FAILED":
-        return _failed(job, now, state)
     if phase != "COMPLETED":
         mode = state.config.nonterminal_result
         if mode == "error-400":
