@@ -13,7 +13,8 @@ from .errors import BatchgenError, ManifestError
 from .jobs import JobSpec, JobState
 from .ledger import Ledger, read_ledger
 from .manifest import load_manifest
-from .scheduler import Run, RunReport
+from .report import RunReport
+from .scheduler import Run
 from .storage import OutputDir
 
 try:

@@ -31,12 +31,13 @@ from . import __version__
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
 from .errors import AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .jobs import Live
 from .ledger import read_ledger
 from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
-from .report import dry_run_lines, progress_line, progress_table, status_summary, summary_lines
+from .report import RunReport, dry_run_lines, progress_line, progress_table, status_summary, summary_lines
 from .runner import run_jobs
-from .scheduler import Live, Run, RunReport
+from .scheduler import Run
 from .storage import OutputDir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
@@ -140,7 +141,7 @@ def main_entry() -> None:
 
 async def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    manifest = _manifest(args.manifest)
+    manifest = load_manifest(args.manifest)
     if args.dry_run:
         out = OutputDir(settings.output.dir, settings.output.filename)
         replay = read_ledger(out.ledger)
@@ -242,7 +243,7 @@ def _resume_command(args: argparse.Namespace) -> str:
 
 def _validate(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    manifest = _manifest(args.manifest)
+    manifest = load_manifest(args.manifest)
     for warning in manifest.warnings:
         log.warning(warning)
     out = OutputDir(settings.output.dir, settings.output.filename)
@@ -318,10 +319,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         "output": {"dir": args.out},
     }
     return load_settings(args.config, overrides=overrides)
-
-
-def _manifest(path: str) -> Manifest:
-    return load_manifest(path)
 
 
 _CONSOLE: Console | None = None

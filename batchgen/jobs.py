@@ -37,8 +37,8 @@ class JobState(StrEnum):
 TERMINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED})
 IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})
 
-# Which state may follow which; anything else is a bug.  Resume and
-# recovery paths may move a job on from any earlier state.
+# Which state may follow which in the ledger; anything else is a bug (the
+# crash tests check every ledger they produce against this table).
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.PENDING: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
     JobState.DEFERRED: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
@@ -51,10 +51,6 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.FAILED: frozenset({JobState.SUBMITTING}),
     JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING}),
 }
-
-
-def can_move(old: JobState, new: JobState) -> bool:
-    return new in TRANSITIONS[old]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +76,26 @@ def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
     digest = hashlib.sha256(canonical(model, params).encode()).hexdigest()[:12]
     short = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
     return f"{short}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+
+
+@dataclass(eq=False, slots=True)
+class Live:
+    """A job's working state during the run."""
+
+    spec: JobSpec
+    state: JobState
+    estimate: float | None
+    request_id: str | None = None
+    submitted_at: float = 0.0  # run clock
+    submitted_wall: str | None = None  # ISO time recorded in the ledger
+    polls: int = 0
+    poll_errors: int = 0
+    output_url: str | None = None
+    file_size: int | None = None
+    cost: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    submit_attempts: int = 0
+    poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
+    result_due: bool = False  # a sweep saw it finished: fetch the result next
+    poll_running: bool = False  # one poll task per job at a time

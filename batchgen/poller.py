@@ -39,7 +39,8 @@ from .jobs import JobState
 from .ratelimit import Priority
 
 if TYPE_CHECKING:
-    from .scheduler import Live, Run
+    from .jobs import Live
+    from .scheduler import Run
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")

@@ -27,7 +27,8 @@ from .errors import ApiError, NotFound
 from .ratelimit import Priority
 
 if TYPE_CHECKING:
-    from .scheduler import Live, Run
+    from .jobs import Live
+    from .scheduler import Run
 
 # Run seconds to wait before each history look-up; the history may lag a little.
 LOOKUP_DELAYS = (0.0, 10.0, 30.0)

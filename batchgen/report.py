@@ -1,4 +1,4 @@
-"""What the user reads: the end-of-run summary, the dry-run estimate, and ``status``.
+"""What the user reads: the run's report and snapshots, the summary, the dry-run estimate, ``status``.
 
 Everything here returns text or plain data; ``cli.py`` prints it.
 """
@@ -7,20 +7,73 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from .config import Settings
+from .errors import BatchgenError
 from .jobs import JobState
 from .ledger import Replay
 from .params import estimate_cost, typical_latency
 
 if TYPE_CHECKING:
     from .manifest import Manifest
-    from .scheduler import RunReport, Snapshot
     from .storage import OutputDir
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The run at a glance, for progress displays (times in real seconds)."""
+
+    total: int
+    states: dict[str, int]
+    done_now: int  # reached a final state in this run
+    elapsed_s: float
+    spend: float
+    requests: int
+    throttled: int
+    paused_s: float  # how long the 429 gate stays closed from now
+    stop_reason: str | None
+    sweeping: bool
+
+    @property
+    def remaining(self) -> int:
+        return sum(
+            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
+        )
+
+    @property
+    def rate_per_hour(self) -> float:
+        return self.done_now / self.elapsed_s * 3600 if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate_per_hour
+        return self.remaining / rate * 3600 if rate > 0 and self.remaining else None
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What happened; the CLI turns it into a summary and an exit code."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
+    stop_detail: str | None = None
+    balance: float | None = None
+    spend: float = 0.0
+    submitted: int = 0
+    skipped: int = 0
+    reattached: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    job_seconds: list[float] = field(default_factory=list)
+    fatal: BatchgenError | None = None
+    warnings: list[str] = field(default_factory=list)
+
 
 STATE_ORDER = [s.value for s in JobState]
 REQUESTS_PER_JOB = 4  # submit, ~2 polls, result: what a well-paced run spends

@@ -19,9 +19,10 @@ import anyio
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
-from .jobs import JobSpec
+from .jobs import JobSpec, Live
 from .ledger import Ledger, read_ledger
-from .scheduler import Live, Run, RunReport
+from .report import RunReport
+from .scheduler import Run
 from .storage import OutputDir, render_results, write_atomically
 
 log = logging.getLogger("batchgen")

@@ -33,7 +33,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -44,13 +43,13 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
+from .downloader import Downloader
 from .errors import (
     AmbiguousSubmit,
     ApiError,
     AuthError,
     BadResponse,
     BatchgenError,
-    DownloadError,
     InsufficientCredits,
     InvalidContentType,
     LedgerError,
@@ -63,91 +62,19 @@ from .errors import (
     StorageError,
     TransientError,
 )
-from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState
+from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, Live
 from .ledger import Ledger, Replay
 from .params import estimate_cost
 from .poller import Poller
 from .polling import LatencyModel, PollPlan
 from .ratelimit import Priority, RequestBudget
 from .recovery import Reconciler, parse_ts
+from .report import RunReport, Snapshot
 from .retry import RetryPolicy
 from .storage import OutputDir
 
 T = TypeVar("T")
 log = logging.getLogger("batchgen")
-
-
-@dataclass(eq=False, slots=True)
-class Live:
-    """A job's working state during the run."""
-
-    spec: JobSpec
-    state: JobState
-    estimate: float | None
-    request_id: str | None = None
-    submitted_at: float = 0.0  # run clock
-    polls: int = 0
-    poll_errors: int = 0
-    output_url: str | None = None
-    file_size: int | None = None
-    cost: float | None = None
-    finished_at: float | None = None
-    error: str | None = None
-    submit_attempts: int = 0
-    poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
-    result_due: bool = False  # a sweep saw it finished: fetch the result next
-    poll_running: bool = False  # one poll task per job at a time
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """The run at a glance, for progress displays (times in real seconds)."""
-
-    total: int
-    states: dict[str, int]
-    done_now: int  # reached a final state in this run
-    elapsed_s: float
-    spend: float
-    requests: int
-    throttled: int
-    paused_s: float  # how long the 429 gate stays closed from now
-    stop_reason: str | None
-    sweeping: bool
-
-    @property
-    def remaining(self) -> int:
-        return sum(
-            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
-        )
-
-    @property
-    def rate_per_hour(self) -> float:
-        return self.done_now / self.elapsed_s * 3600 if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        rate = self.rate_per_hour
-        return self.remaining / rate * 3600 if rate > 0 and self.remaining else None
-
-
-@dataclass(slots=True)
-class RunReport:
-    """What happened; the CLI turns it into a summary and an exit code."""
-
-    states: Counter[str] = field(default_factory=Counter)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
-    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
-    stop_detail: str | None = None
-    balance: float | None = None
-    spend: float = 0.0
-    submitted: int = 0
-    skipped: int = 0
-    reattached: int = 0
-    requests: int = 0
-    rate_limited: int = 0
-    job_seconds: list[float] = field(default_factory=list)
-    fatal: BatchgenError | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class Run:
@@ -202,6 +129,7 @@ class Run:
         self._inflight = 0
         self._slot_freed = anyio.Event()
         self.poller = Poller(self)
+        self.downloader = Downloader(self)
         self._feeder_done = False
         self._all_done = anyio.Event()
         self._tg: TaskGroup | None = None
@@ -233,19 +161,18 @@ class Run:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
+                # Resumed work counts against concurrency too (it may exceed it).
+                self._inflight += len(start_jobs["poll"]) + len(start_jobs["download"]) + len(start_jobs["reconcile"])
                 for job in start_jobs["poll"]:
-                    self._take_slot(force=True)
                     self.poller.track(job)
                 for job in start_jobs["download"]:
-                    self._take_slot(force=True)
                     tg.start_soon(self._queue_download, job)
                 for job in start_jobs["reconcile"]:
-                    self._take_slot(force=True)
                     tg.start_soon(self._reconcile_then_continue, job)
                 tg.start_soon(self.poller.loop, tg)
                 tg.start_soon(self.poller.sweep_loop)
                 for _ in range(self.settings.limits.download_concurrency):
-                    tg.start_soon(self._downloader, receive.clone())
+                    tg.start_soon(self.downloader.loop, receive.clone())
                 for _ in range(min(self.settings.limits.concurrency, 32)):
                     tg.start_soon(self._submitter, submit_receive.clone())
                 receive.close()
@@ -343,6 +270,7 @@ class Run:
             job.file_size = rec.get("file_size")
             job.cost = rec.get("cost")
             job.submitted_at = self._run_time_of(rec.get("submitted_at"))
+            job.submitted_wall = rec.get("submitted_at")
             job.error = _error_text(rec.get("error"))
             if state is JobState.COMPLETED:
                 if job.spec.id in intact:
@@ -389,7 +317,7 @@ class Run:
         if self.on_event is not None:
             self.on_event(event, job)
 
-    def _take_slot(self, *, force: bool = False) -> None:
+    def _take_slot(self) -> None:
         self._inflight += 1
 
     def _release_slot(self) -> None:
@@ -546,12 +474,8 @@ class Run:
         now = self.clock.now()
         job.submitted_at = now if submitted_wall is None else self._run_time_of_epoch(submitted_wall)
         self.report.submitted += 1
-        await self._record(
-            job,
-            "submitted",
-            JobState.SUBMITTED,
-            submitted_at=_iso(submitted_wall if submitted_wall is not None else time.time()),
-        )
+        job.submitted_wall = _iso(submitted_wall if submitted_wall is not None else time.time())
+        await self._record(job, "submitted", JobState.SUBMITTED, submitted_at=job.submitted_wall)
         self.poller.track(job)
 
     def _run_time_of_epoch(self, epoch: float) -> float:
@@ -597,99 +521,6 @@ class Run:
             await self._submit(job)  # keeps the job's slot and its spend estimate
             return
         self._committed -= job.estimate or 0.0
-        self._release_slot()
-
-    # ================================================================== downloads
-
-    async def _downloader(self, receive: MemoryObjectReceiveStream[Live]) -> None:
-        async with receive:
-            async for job in receive:
-                await self.guard(job, lambda job=job: self._download(job))  # type: ignore[misc]
-
-    async def _download(self, job: Live) -> None:
-        dest = self.out.video_path(job.spec.id, job.spec.model)
-        attempts = 0
-        started = self.clock.now()
-        refreshed = False
-        while True:
-            if job.output_url is None:
-                if refreshed or not await self.reconciler.refresh_output(job):
-                    await self._lost(job, "no output URL could be recovered for it")
-                    return
-                refreshed = True
-            url = job.output_url
-            assert url is not None  # refresh_output() set it
-            try:
-                async with self.api.download(
-                    url,
-                    max_bytes=self.settings.output.max_download_bytes,
-                    timeout_s=self.settings.output.download_timeout_s,
-                ) as dl:
-                    saved = await self.out.save_stream(
-                        job.spec.id,
-                        dest,
-                        dl.chunks,
-                        content_length=dl.content_length,
-                        file_size=job.file_size,
-                        max_bytes=self.settings.output.max_download_bytes,
-                    )
-                break
-            except DownloadError as exc:
-                attempts += 1
-                delay = self.retry.delay(attempts)
-                if exc.retryable and self.retry.may_retry(attempts, self.clock.now() - started, delay):
-                    await self.clock.sleep(delay)
-                    continue
-                if not refreshed and await self.reconciler.refresh_output(job):
-                    refreshed = True
-                    attempts = 0
-                    continue
-                await self._record(
-                    job, "download_failed", JobState.DOWNLOADING, error={"detail": str(exc)}, output_url=job.output_url
-                )
-                self.report.failures.append((job.spec.id, f"download failed: {exc}"))
-                self._release_slot()
-                return
-        submitted = job.submitted_at
-        sidecar = {
-            "job_id": job.spec.id,
-            "model": job.spec.model,
-            "parameters": job.spec.params,
-            "request_id": job.request_id,
-            "sha256": saved.sha256,
-            "bytes": saved.size,
-            "cost": job.cost,
-            "output_url": job.output_url,
-            "source": job.spec.source,
-            "seconds_to_finish": round(job.finished_at - submitted, 3) if job.finished_at else None,
-        }
-        await self.out.write_sidecar(dest, sidecar)
-        if job.finished_at is not None:
-            self.report.job_seconds.append(job.finished_at - submitted)
-        await self._record(
-            job,
-            "completed",
-            JobState.COMPLETED,
-            file=str(dest.relative_to(self.out.root)),
-            sha256=saved.sha256,
-            bytes=saved.size,
-            cost=job.cost,
-            output_url=job.output_url,
-        )
-        self._committed += (job.cost or 0.0) - (job.estimate or 0.0) if job.cost is not None else 0.0
-        self._release_slot()
-
-    async def _lost(self, job: Live, why: str) -> None:
-        detail = (
-            f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
-            "--resubmit-lost to make it again (it will be paid for again)"
-        )
-        await self._record(job, "lost", JobState.EXPIRED, error={"detail": detail})
-        if self.resubmit_lost and not self.stopping:
-            job.request_id = job.output_url = None
-            job.cost = None
-            await self._submit(job)  # keeps the job's slot
-            return
         self._release_slot()
 
     # ================================================================== report

@@ -222,7 +222,7 @@ def markdown(sc: Scenario, results: dict[str, dict[str, Any]]) -> str:
             lines.append("")
             lines.append(
                 f"batchgen / {other}: makespan {base['makespan_s'] / o['makespan_s']:.2f}x, "
-                f"requests per job {base['requests_per_job'] / max(o['requests_per_job'], 1e-9):.2f}x, "
+                f"requests per job {base['requests_per_job'] / max(o['requests_per_job'], 1e-9):.3g}x, "
                 f"completed {base['completed']} vs {o['completed']}."
             )
     errors = {n: r["errors"] for n, r in results.items() if r.get("errors")}
