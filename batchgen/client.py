@@ -22,13 +22,9 @@ AmbiguousSubmit for a submit that may have been received.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -37,83 +33,30 @@ import aiohttp
 
 from .errors import (
     AmbiguousSubmit,
-    ApiError,
-    AuthError,
     BadResponse,
     DownloadError,
-    InsufficientCredits,
-    InvalidContentType,
     NetworkError,
-    NotFound,
-    RateLimited,
-    RequestRejected,
-    ServerError,
+)
+from .responses import (
+    Credits,
+    Download,
+    HistoryRow,
+    Result,
+    Status,
+    Submitted,
+    as_dict,
+    detail_of,
+    error_for,
+    history_row,
+    number,
+    output_of,
+    terminal_aware_state,
+    text_or_none,
 )
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
 DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
 USER_AGENT = "batchgen/0.1 (+segmind-v2)"
-_MAX_HINT_S = 3600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    request_id: str
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """A job's state: QUEUED, PROCESSING, COMPLETED or FAILED."""
-
-    state: str
-    error: str | None
-    metrics: dict[str, Any]
-    http: int
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """The result body.  ``output_url`` is set when the state is COMPLETED."""
-
-    state: str
-    output_url: str | None
-    file_size: int | None
-    cost: float | None
-    remaining_credits: float | None
-    metrics: dict[str, Any]
-    error: str | None
-    http: int
-
-
-@dataclass(frozen=True, slots=True)
-class Credits:
-    credits: float
-    free_credits: float
-
-    @property
-    def total(self) -> float:
-        return self.credits + self.free_credits
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    request_id: str
-    model_name: str
-    status: str
-    request_body: dict[str, Any]
-    generation_url: str | None
-    cost: float | None
-    created_at: float | None
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Download:
-    """An open download: the declared size, and the body as chunks."""
-
-    content_length: int | None
-    chunks: AsyncIterator[bytes]
 
 
 class ApiClient:
@@ -188,10 +131,10 @@ class ApiClient:
         if status >= 500:
             raise AmbiguousSubmit(
                 f"the server answered the submit for model {model} with HTTP {status} "
-                f"({_detail(body)}); the job may have been created and must be looked up before any "
+                f"({detail_of(body)}); the job may have been created and must be looked up before any "
                 "resubmission",
                 status=status,
-                detail=_detail(body),
+                detail=detail_of(body),
             )
         if status != 200:
             self._raise_for(status, headers, body, what=f"submitting to model {model}")
@@ -209,11 +152,11 @@ class ApiClient:
         """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""
         url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}/status"
         status, headers, body = await self._call("GET", url)
-        state = _terminal_aware_state(status, headers, body, self, what=f"polling request {request_id}")
+        state = terminal_aware_state(status, headers, body, key_env=self.key_env, what=f"polling request {request_id}")
         return Status(
             state=state,
-            error=_str_or_none(body.get("error")),
-            metrics=_dict(body.get("metrics")),
+            error=text_or_none(body.get("error")),
+            metrics=as_dict(body.get("metrics")),
             http=status,
         )
 
@@ -221,17 +164,19 @@ class ApiClient:
         """GET /v2/requests/{id}.  The output URL comes from ``output`` or ``video.url``."""
         url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}"
         status, headers, body = await self._call("GET", url)
-        state = _terminal_aware_state(status, headers, body, self, what=f"fetching the result of {request_id}")
-        metrics = _dict(body.get("metrics"))
-        output_url, file_size = _output_of(body)
+        state = terminal_aware_state(
+            status, headers, body, key_env=self.key_env, what=f"fetching the result of {request_id}"
+        )
+        metrics = as_dict(body.get("metrics"))
+        output_url, file_size = output_of(body)
         return Result(
             state=state,
             output_url=output_url,
             file_size=file_size,
-            cost=_number(metrics.get("cost")),
-            remaining_credits=_number(metrics.get("remaining_credits")),
+            cost=number(metrics.get("cost")),
+            remaining_credits=number(metrics.get("remaining_credits")),
             metrics=metrics,
-            error=_str_or_none(body.get("error")),
+            error=text_or_none(body.get("error")),
             http=status,
         )
 
@@ -241,8 +186,8 @@ class ApiClient:
         if status != 200:
             self._raise_for(status, headers, body, what="reading the credit balance")
         return Credits(
-            credits=_number(body.get("credits")) or 0.0,
-            free_credits=_number(body.get("free-credits")) or 0.0,
+            credits=number(body.get("credits")) or 0.0,
+            free_credits=number(body.get("free-credits")) or 0.0,
         )
 
     async def history(
@@ -268,14 +213,14 @@ class ApiClient:
         rows = body.get("data")
         if not isinstance(rows, list):
             raise BadResponse("the request history answer has no 'data' list", status=http)
-        return [row for row in (_history_row(r) for r in rows) if row is not None]
+        return [row for row in (history_row(r) for r in rows) if row is not None]
 
     async def history_get(self, request_id: str) -> HistoryRow:
         """One request from the history, of any age."""
         status, headers, body = await self._call("GET", f"{self.history_url}/{quote(request_id, safe='')}")
         if status != 200:
             self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
-        row = _history_row(body)
+        row = history_row(body)
         if row is None:
             raise BadResponse(f"the history entry for {request_id} is malformed", status=status)
         return row
@@ -368,125 +313,6 @@ class ApiClient:
         raise error_for(status, headers, body, what=what, key_env=self.key_env)
 
 
-def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str) -> ApiError:
-    """The batchgen error for an unsuccessful answer."""
-    detail = _detail(body)
-    if status in (401, 403):
-        return AuthError(
-            f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "
-            f"the environment variable {key_env}",
-            status=status,
-            detail=detail,
-        )
-    if status == 404:
-        return NotFound(f"not found while {what} (HTTP 404: {detail})", status=status, detail=detail)
-    if status == 406:
-        if "content type" in detail.lower() or "content-type" in detail.lower():
-            return InvalidContentType(
-                f"the API rejected the request's content type while {what} (HTTP 406: {detail}); "
-                "this is a bug in batchgen, please report it",
-                status=status,
-                detail=detail,
-            )
-        return InsufficientCredits(
-            f"the account is out of credits ({detail}); top up, then run the same command again to resume",
-            status=status,
-            detail=detail,
-        )
-    if status == 429:
-        return RateLimited(
-            f"rate limited while {what} (HTTP 429: {detail})",
-            retry_after=retry_hint(headers),
-            detail=detail,
-        )
-    if status >= 500:
-        return ServerError(f"server error while {what} (HTTP {status}: {detail})", status=status, detail=detail)
-    return RequestRejected(
-        f"the API rejected the request while {what} (HTTP {status}: {detail})", status=status, detail=detail
-    )
-
-
-def retry_hint(headers: dict[str, str]) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``x-rate-limit-reset-at-utc``.
-
-    Dates are read against the answer's own ``Date`` header when present, so a
-    skewed local clock does not distort the wait.
-    """
-    server_now = _parse_time(headers.get("date", ""))
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after:
-        try:
-            return _clip(float(retry_after))
-        except ValueError:
-            when = _parse_time(retry_after)
-            if when is not None and server_now is not None:
-                return _clip(when - server_now)
-    reset = _parse_time(headers.get("x-rate-limit-reset-at-utc", ""))
-    if reset is not None:
-        if server_now is None:
-            server_now = datetime.now().timestamp()
-        return _clip(reset - server_now)
-    return None
-
-
-def default_history_url(base_url: str) -> str:
-    """The public API uses a separate history host; anything else serves it itself."""
-    if base_url.rstrip("/") == DEFAULT_BASE_URL:
-        return DEFAULT_HISTORY_URL
-    return base_url.rstrip("/") + "/inference-request/request-history"
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _terminal_aware_state(
-    status: int, headers: dict[str, str], body: dict[str, Any], client: ApiClient, *, what: str
-) -> str:
-    """Branch on the body's ``status`` field: FAILED comes as 422 (or even 200)."""
-    state = body.get("status")
-    if state == "FAILED" and status in (200, 422):
-        return "FAILED"
-    if status != 200:
-        client._raise_for(status, headers, body, what=what)
-    if state not in ("QUEUED", "PROCESSING", "COMPLETED"):
-        raise BadResponse(f"unexpected job status {str(state)[:40]!r} while {what}", status=status)
-    return str(state)
-
-
-def _output_of(body: dict[str, Any]) -> tuple[str | None, int | None]:
-    video = body.get("video")
-    url: Any = body.get("output")
-    size = None
-    if isinstance(video, dict):
-        size = video.get("file_size")
-        if not isinstance(url, str) or not url:
-            url = video.get("url")
-    if isinstance(url, list) and url and isinstance(url[0], str):
-        url = url[0]
-    if not isinstance(url, str) or not url.strip():
-        url = None
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        size = None
-    return url, size
-
-
-def _history_row(row: Any) -> HistoryRow | None:
-    if not isinstance(row, dict) or not isinstance(row.get("request_id"), str):
-        return None
-    created = _parse_time(str(row.get("created_at") or ""))
-    body = row.get("request_body")
-    return HistoryRow(
-        request_id=row["request_id"],
-        model_name=str(row.get("model_name") or ""),
-        status=str(row.get("model_status") or ""),
-        request_body=body if isinstance(body, dict) else {},
-        generation_url=row.get("generation_url") if isinstance(row.get("generation_url"), str) else None,
-        cost=_number(row.get("credits_deduction")),
-        created_at=created,
-        error=_str_or_none(row.get("error")),
-    )
-
-
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
     """The whole body, or None once it passes ``limit`` bytes (read() alone may return less)."""
     parts: list[bytes] = []
@@ -507,50 +333,6 @@ async def _chunks(response: aiohttp.ClientResponse, size: int) -> AsyncIterator[
         raise DownloadError(f"the download was cut short: {_describe(exc)}") from exc
 
 
-def _parse_time(text: str) -> float | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        pass
-    try:
-        return email.utils.parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value / 1000 if value > 1e11 else value
-
-
-def _clip(seconds: float) -> float | None:
-    if math.isnan(seconds):
-        return None
-    return min(max(0.0, seconds), _MAX_HINT_S)
-
-
-def _detail(body: dict[str, Any]) -> str:
-    err = body.get("error") or body.get("message") or body.get("detail")
-    return str(err)[:500] if err else "no detail given"
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value)[:2000] if value not in (None, "") else None
-
-
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -559,3 +341,10 @@ def _host(url: str) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+def default_history_url(base_url: str) -> str:
+    """The public API uses a separate history host; anything else serves it itself."""
+    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+        return DEFAULT_HISTORY_URL
+    return base_url.rstrip("/") + "/inference-request/request-history"

@@ -33,6 +33,10 @@ class Clock:
         """UTC seconds since the epoch, advancing at the scaled rate."""
         return self._wall0 + self.now()
 
+    def from_wall(self, epoch: float) -> float:
+        """A moment of this machine's wall clock (epoch seconds) on the run clock; never in the future."""
+        return self.now() - max(0.0, time.time() - epoch) * self.scale
+
     def real(self, seconds: float) -> float:
         """How many real seconds ``seconds`` of run time last."""
         return max(0.0, seconds) / self.scale

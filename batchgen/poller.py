@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 
-from .client import HistoryRow
 from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
 from .jobs import JobState
 from .ratelimit import Priority
+from .responses import HistoryRow
 
 if TYPE_CHECKING:
     from .jobs import Live

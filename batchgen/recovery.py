@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .client import HistoryRow
 from .errors import ApiError, NotFound
+from .jobs import IN_FLIGHT, JobState
 from .ratelimit import Priority
+from .report import error_text
+from .responses import HistoryRow
 
 if TYPE_CHECKING:
     from .jobs import Live
@@ -180,3 +182,72 @@ class Reconciler:
             job.output_url, job.file_size = row.generation_url, None
             return True
         return False
+
+
+async def plan_resume(run: Run) -> dict[str, list[Live]]:
+    """Sort the manifest's jobs by what the ledger says of them: skip, submit, poll, download or settle."""
+    plan: dict[str, list[Live]] = {"submit": [], "poll": [], "download": [], "reconcile": []}
+    known = run.replay.jobs
+    claimed = {rec["request_id"] for rec in known.values() if rec.get("request_id")}
+    run.reconciler.claimed.update(claimed)
+    completed = [job for job in run.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
+    checks = await run.out.verify_many(
+        [
+            (
+                run.out.video_path(job.spec.id, job.spec.model),
+                known[job.spec.id].get("bytes"),
+                known[job.spec.id].get("sha256"),
+            )
+            for job in completed
+        ]
+    )
+    intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
+    for job in run.jobs:
+        rec = known.get(job.spec.id)
+        if rec is None:
+            plan["submit"].append(job)
+            continue
+        state = JobState(rec["state"])
+        job.state = state
+        job.request_id = rec.get("request_id")
+        job.output_url = rec.get("output_url")
+        job.file_size = rec.get("file_size")
+        job.cost = rec.get("cost")
+        job.submitted_at = _run_time_of(run, rec.get("submitted_at"))
+        job.submitted_wall = rec.get("submitted_at")
+        job.error = error_text(rec.get("error"))
+        if state is JobState.COMPLETED:
+            if job.spec.id in intact:
+                run.report.skipped += 1
+                run._committed += job.cost or job.estimate or 0.0
+                continue
+            video = run.out.video_path(job.spec.id, job.spec.model)
+            await run._record(
+                job,
+                "file_missing",
+                JobState.DOWNLOADING,
+                error={"detail": f"{video} is missing or damaged; fetching it again"},
+            )
+            plan["download"].append(job)
+        elif state is JobState.DOWNLOADING:
+            plan["download"].append(job)
+        elif state is JobState.SUBMITTED:
+            run.report.reattached += 1
+            plan["poll"].append(job)
+        elif state is JobState.SUBMITTING:
+            plan["reconcile"].append(job)
+        elif (state is JobState.FAILED and not run.retry_failed) or (
+            state is JobState.EXPIRED and not run.resubmit_lost
+        ):
+            continue
+        else:
+            plan["submit"].append(job)
+        if job.state in IN_FLIGHT:
+            run._committed += job.cost or job.estimate or 0.0
+    return plan
+
+
+def _run_time_of(run: Run, wall_iso: str | None) -> float:
+    """A ledger timestamp (real UTC) as a time on this run's clock."""
+    when = parse_ts(wall_iso)
+    return run.clock.now() if when is None else run.clock.from_wall(when)

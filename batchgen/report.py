@@ -264,3 +264,12 @@ def progress_table(snap: Snapshot) -> Table:
     elif snap.stop_reason == "interrupted":
         table.add_row("[yellow]stopping[/yellow]", "interrupted: saving state; press Ctrl-C again to exit at once")
     return table
+
+
+def error_text(error: Any) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        detail = error.get("detail") or error.get("kind") or "unknown error"
+        return f"HTTP {error['http']}: {detail}" if error.get("http") else str(detail)
+    return str(error)

@@ -68,8 +68,8 @@ from .params import estimate_cost
 from .poller import Poller
 from .polling import LatencyModel, PollPlan
 from .ratelimit import Priority, RequestBudget
-from .recovery import Reconciler, parse_ts
-from .report import RunReport, Snapshot
+from .recovery import Reconciler, parse_ts, plan_resume
+from .report import RunReport, Snapshot, error_text
 from .retry import RetryPolicy
 from .storage import OutputDir
 
@@ -142,7 +142,7 @@ class Run:
 
     async def execute(self) -> RunReport:
         self._started = time.monotonic()
-        start_jobs = await self._resume_plan()
+        start_jobs = await plan_resume(self)
         self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
         log.info(
             "%d jobs: %d already done, %d to re-attach, %d to recover, %d to submit",
@@ -239,80 +239,12 @@ class Run:
         self.stopping = True
         self._all_done.set()
 
-    # ================================================================== resume
-
-    async def _resume_plan(self) -> dict[str, list[Live]]:
-        plan: dict[str, list[Live]] = {"submit": [], "poll": [], "download": [], "reconcile": []}
-        known = self.replay.jobs
-        claimed = {rec["request_id"] for rec in known.values() if rec.get("request_id")}
-        self.reconciler.claimed.update(claimed)
-        completed = [job for job in self.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
-        checks = await self.out.verify_many(
-            [
-                (
-                    self.out.video_path(job.spec.id, job.spec.model),
-                    known[job.spec.id].get("bytes"),
-                    known[job.spec.id].get("sha256"),
-                )
-                for job in completed
-            ]
-        )
-        intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
-        for job in self.jobs:
-            rec = known.get(job.spec.id)
-            if rec is None:
-                plan["submit"].append(job)
-                continue
-            state = JobState(rec["state"])
-            job.state = state
-            job.request_id = rec.get("request_id")
-            job.output_url = rec.get("output_url")
-            job.file_size = rec.get("file_size")
-            job.cost = rec.get("cost")
-            job.submitted_at = self._run_time_of(rec.get("submitted_at"))
-            job.submitted_wall = rec.get("submitted_at")
-            job.error = _error_text(rec.get("error"))
-            if state is JobState.COMPLETED:
-                if job.spec.id in intact:
-                    self.report.skipped += 1
-                    self._committed += job.cost or job.estimate or 0.0
-                    continue
-                video = self.out.video_path(job.spec.id, job.spec.model)
-                await self._record(
-                    job,
-                    "file_missing",
-                    JobState.DOWNLOADING,
-                    error={"detail": f"{video} is missing or damaged; fetching it again"},
-                )
-                plan["download"].append(job)
-            elif state is JobState.DOWNLOADING:
-                plan["download"].append(job)
-            elif state is JobState.SUBMITTED:
-                self.report.reattached += 1
-                plan["poll"].append(job)
-            elif state is JobState.SUBMITTING:
-                plan["reconcile"].append(job)
-            elif (state is JobState.FAILED and not self.retry_failed) or (
-                state is JobState.EXPIRED and not self.resubmit_lost
-            ):
-                continue
-            else:
-                plan["submit"].append(job)
-            if job.state in IN_FLIGHT:
-                self._committed += job.cost or job.estimate or 0.0
-        return plan
-
-    def _run_time_of(self, wall_iso: str | None) -> float:
-        """A ledger timestamp (real UTC) as a time on this run's clock."""
-        when = parse_ts(wall_iso)
-        return self.clock.now() if when is None else self._run_time_of_epoch(when)
-
     # ================================================================== bookkeeping
 
     async def _record(self, job: Live, event: str, state: JobState, **fields: Any) -> None:
         job.state = state
         if "error" in fields:
-            job.error = _error_text(fields["error"])
+            job.error = error_text(fields["error"])
         await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id, **fields)
         if self.on_event is not None:
             self.on_event(event, job)
@@ -472,15 +404,11 @@ class Run:
         job.request_id = request_id
         self.reconciler.claimed.add(request_id)
         now = self.clock.now()
-        job.submitted_at = now if submitted_wall is None else self._run_time_of_epoch(submitted_wall)
+        job.submitted_at = now if submitted_wall is None else self.clock.from_wall(submitted_wall)
         self.report.submitted += 1
         job.submitted_wall = _iso(submitted_wall if submitted_wall is not None else time.time())
         await self._record(job, "submitted", JobState.SUBMITTED, submitted_at=job.submitted_wall)
         self.poller.track(job)
-
-    def _run_time_of_epoch(self, epoch: float) -> float:
-        """A wall-clock time (epoch seconds, this machine) on this run's clock; never in the future."""
-        return self.clock.now() - max(0.0, time.time() - epoch) * self.clock.scale
 
     def _credit_stop(self, exc: InsufficientCredits) -> None:
         if self.report.stop_reason not in ("credits",):
@@ -541,15 +469,6 @@ class Run:
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _error_text(error: Any) -> str | None:
-    if error is None:
-        return None
-    if isinstance(error, dict):
-        detail = error.get("detail") or error.get("kind") or "unknown error"
-        return f"HTTP {error['http']}: {detail}" if error.get("http") else str(detail)
-    return str(error)
 
 
 def _balance_from(detail: str | None) -> float | None:

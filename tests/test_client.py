@@ -7,7 +7,7 @@ import socket
 import anyio
 import pytest
 
-from batchgen.client import ApiClient, retry_hint
+from batchgen.client import ApiClient
 from batchgen.errors import (
     AmbiguousSubmit,
     AuthError,
@@ -21,6 +21,7 @@ from batchgen.errors import (
     RequestRejected,
     ServerError,
 )
+from batchgen.responses import retry_hint
 from batchgen.simulator import SimConfig, SimServer
 
 from .conftest import KEY
