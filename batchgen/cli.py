@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--resubmit-lost", action="store_true", help="submit again jobs whose video was lost or expired (pays again)"
     )
     run.add_argument("--retry-failed", action="store_true", help="submit again jobs that failed on the server")
+    run.add_argument(
+        "--verify-files",
+        action="store_true",
+        help="re-hash every finished video (default: only those whose size or mtime changed)",
+    )
     run.add_argument("--time-scale", type=float, help=argparse.SUPPRESS)
     run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
     run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
@@ -191,6 +196,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         clock=clock,
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
+        verify_files=args.verify_files,
         handle_signals=True,
         monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
         on_event=_log_event,

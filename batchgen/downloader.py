@@ -104,6 +104,7 @@ class Downloader:
             JobState.COMPLETED,
             file=str(dest.relative_to(run.out.root)),
             sha256=saved.sha256,
+            mtime_ns=saved.mtime_ns,
             bytes=saved.size,
             cost=job.cost,
             output_url=job.output_url,

@@ -32,6 +32,7 @@ from .errors import LedgerError
 from .jobs import JobState
 
 VERSION = 1
+_DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
 _CARRIED = ("request_id", "model", "submitted_at", "output_url", "file_size", "cost")
 
@@ -59,10 +60,11 @@ def read_ledger(path: str | Path) -> Replay:
     except OSError as exc:
         raise LedgerError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     jobs: dict[str, dict[str, Any]] = {}
-    lines = data.split(b"\n")
+    # A torn tail may end inside a multi-byte character; it is dropped below anyway.
+    lines = data.decode("utf-8", errors="replace").split("\n")
     last_complete = len(lines) - 1  # the piece after the final newline is not a full line
     torn = bool(lines[-1].strip())
-    loads = json.loads
+    loads = _DECODER.decode
     for number, raw in enumerate(lines[:last_complete], start=1):
         if not raw.strip():
             continue

@@ -227,7 +227,7 @@ def _from_jsonl(text: str, bad: _Collector) -> list[RawJob]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+            value = _JSONL.decode(line)
         except _DuplicateKey as exc:
             bad.add(number, str(exc), "duplicate key; each key may appear once per job")
             continue
@@ -256,6 +256,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+_JSONL = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 # --------------------------------------------------------------------------- building

@@ -73,6 +73,19 @@ class Poller:
 
     # ------------------------------------------------------------------ schedule
 
+    def track_many(self, jobs: list[Live]) -> None:
+        """Resumed jobs enter the schedule together (one heapify, not a push each)."""
+        now = self.run.clock.now()
+        for job in jobs:
+            assert job.request_id is not None
+            self.by_request[job.request_id] = job
+            self.polling += 1
+            job.poll_token += 1
+            at = self.run.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)
+            self._heap.append((at, next(self._seq), job.poll_token, job))
+        heapq.heapify(self._heap)
+        self._changed.set()
+
     def track(self, job: Live) -> None:
         """A job with a request id enters the schedule."""
         assert job.request_id is not None

@@ -197,9 +197,11 @@ async def plan_resume(run: Run) -> dict[str, list[Live]]:
                 run.out.video_path(job.spec.id, job.spec.model),
                 known[job.spec.id].get("bytes"),
                 known[job.spec.id].get("sha256"),
+                known[job.spec.id].get("mtime_ns"),
             )
             for job in completed
-        ]
+        ],
+        deep=run.verify_files,
     )
     intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
     for job in run.jobs:

@@ -45,6 +45,7 @@ async def run_jobs(
     clock: Clock | None = None,
     resubmit_lost: bool = False,
     retry_failed: bool = False,
+    verify_files: bool = False,
     handle_signals: bool = False,
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
     on_event: Callable[[str, Live], None] | None = None,
@@ -78,6 +79,7 @@ async def run_jobs(
                 clock=clock,
                 resubmit_lost=resubmit_lost,
                 retry_failed=retry_failed,
+                verify_files=verify_files,
                 on_event=on_event,
             )
             async with anyio.create_task_group() as tg:

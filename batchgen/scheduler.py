@@ -92,12 +92,14 @@ class Run:
         clock: Clock,
         resubmit_lost: bool = False,
         retry_failed: bool = False,
+        verify_files: bool = False,
         on_event: Callable[[str, Live], None] | None = None,
     ) -> None:
         self.api, self.out, self.ledger, self.settings, self.clock = api, out, ledger, settings, clock
         self.replay = replay
         self.resubmit_lost = resubmit_lost
         self.retry_failed = retry_failed
+        self.verify_files = verify_files
         self.on_event = on_event
         limits, polling, retry = settings.limits, settings.polling, settings.retry
         self.budget = RequestBudget(
@@ -163,8 +165,7 @@ class Run:
                 self._tg = tg
                 # Resumed work counts against concurrency too (it may exceed it).
                 self._inflight += len(start_jobs["poll"]) + len(start_jobs["download"]) + len(start_jobs["reconcile"])
-                for job in start_jobs["poll"]:
-                    self.poller.track(job)
+                self.poller.track_many(start_jobs["poll"])
                 for job in start_jobs["download"]:
                     tg.start_soon(self._queue_download, job)
                 for job in start_jobs["reconcile"]:

@@ -218,6 +218,26 @@ def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monke
     assert len(server.state.submissions) == 3
 
 
+def test_a_same_size_tampered_video_is_caught_by_verify_files(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    video = sorted((out / "videos").glob("*.mp4"))[0]
+    stat = video.stat()
+    data = bytearray(video.read_bytes())
+    data[-1] ^= 0xFF  # same size; then restore the mtime so only a re-hash can tell
+    video.write_bytes(bytes(data))
+    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    downloads = server.state.counters["/generations/{fid}.mp4"]
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert server.state.counters["/generations/{fid}.mp4"] == downloads  # the quick check trusts it
+    assert run_batch(manifest, out, server, "--verify-files", monkeypatch=monkeypatch) == 0
+    assert server.state.counters["/generations/{fid}.mp4"] == downloads + 1  # re-hashed, found, fetched again
+    assert_every_job_completed(out, 2)
+    assert len(server.state.submissions) == 2
+
+
 def test_a_torn_ledger_tail_is_tolerated_on_resume(sim, tmp_path, monkeypatch):
     server = sim()
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
