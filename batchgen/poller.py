@@ -17,8 +17,9 @@ itself: a history that lags or errs costs a request, never a wrong outcome.
 Sweeps stay within ``SWEEP_SHARE`` of the budget.  The sweeper validates
 itself: until the history has shown one of our jobs, jobs
 are polled normally, and if status polls keep finding finished jobs the
-history never showed, or the history cannot be read, sweeping is switched
-off for the rest of the run.  While sweeps work, per-job polls become a
+history never showed (or, later, more than a fifth as many as it did
+show), or the history cannot be read, sweeping is switched off for the rest
+of the run.  While sweeps work, per-job polls become a
 sparse safety net (stragglers and the expiry guard).
 """
 
@@ -50,6 +51,7 @@ SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
 HISTORY_PAGE = 100  # rows per history page, the API's maximum
 MISSES_BEFORE_GIVING_UP = 3
+MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
 
 
@@ -233,8 +235,12 @@ class Poller:
     # ------------------------------------------------------------------ sweeps
 
     def _check_sweep_health(self) -> None:
-        if not self.sweep_healthy and self.missed_by_sweep >= MISSES_BEFORE_GIVING_UP:
+        if self.missed_by_sweep < MISSES_BEFORE_GIVING_UP:
+            return
+        if not self.sweep_healthy:
             self._stop_sweeping("the request history did not show jobs that had finished")
+        elif self.missed_by_sweep > MISSED_SHARE_LIMIT * self.sweep_hits:
+            self._stop_sweeping("the request history misses too many finished jobs")
 
     def _stop_sweeping(self, why: str) -> None:
         if self.sweeping:

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,12 +130,11 @@ class OutputDir:
     # ------------------------------------------------------------------ naming
 
     def video_path(self, job_id: str, model: str) -> Path:
+        """``videos/<name>``: the name keeps only [A-Za-z0-9._-] and never starts with '.', so it has
+        no separator and cannot be '..': it always stays inside ``videos/``."""
         name = self.filename.format(id=job_id, model=_SAFE.sub("-", model))
         name = _SAFE.sub("_", name).lstrip(".") or f"{_SAFE.sub('_', job_id)}.mp4"
-        path = self.videos / name
-        if path.parent != self.videos:
-            raise StorageError(f"the file name for job {job_id} would leave the videos folder")
-        return path
+        return self.videos / name
 
     def sidecar_path(self, video: Path) -> Path:
         return video.with_suffix(".json")
@@ -203,12 +203,14 @@ class OutputDir:
     ) -> list[bool]:
         """For each (path, size, sha256, mtime_ns): does the file hold exactly the recorded video?
 
-        Work is split into a few large batches, each hashed in a worker thread
-        (hashlib releases the GIL), rather than one thread hop per file.
+        Work goes to worker threads in large batches, never one thread hop per file.
         """
         if not items:
             return []
-        chunk = max(64, len(items) // VERIFY_THREADS + 1)
+        # Quick checks are one lstat each and hold the GIL: one thread is fastest.  Hashing
+        # releases the GIL, so a deep check spreads over a few threads.
+        threads = VERIFY_THREADS if deep else 1
+        chunk = max(64, len(items) // threads + 1)
         batches = [items[i : i + chunk] for i in range(0, len(items), chunk)]
         results: list[list[bool]] = [[] for _ in batches]
 
@@ -299,12 +301,10 @@ def _matches(path: Path, size: int | None, sha256: str | None, mtime_ns: int | N
     """Quick check first: a file whose size and mtime are as recorded is trusted (as rsync and git
     do); any other file, or every file when ``deep``, is hashed against the recorded sha256."""
     try:
-        if path.is_symlink() or not path.is_file():
+        info = os.lstat(path)  # one call: not a link, a regular file, its size and mtime
+        if not stat.S_ISREG(info.st_mode) or (size is not None and info.st_size != size):
             return False
-        stat = path.stat()
-        if size is not None and stat.st_size != size:
-            return False
-        if sha256 is None or (not deep and mtime_ns is not None and stat.st_mtime_ns == mtime_ns):
+        if sha256 is None or (not deep and mtime_ns is not None and info.st_mtime_ns == mtime_ns):
             return True
         digest = hashlib.sha256()
         with open(path, "rb") as fh:

@@ -220,15 +220,30 @@ def markdown(sc: Scenario, results: dict[str, dict[str, Any]]) -> str:
                 continue
             o = results[other]
             lines.append("")
+            if o["completed"] < sc.jobs:
+                lines.append(
+                    f"batchgen / {other}: {other} completed {o['completed']} of {sc.jobs} jobs "
+                    f"({o['failed']} lost), so its makespan is not comparable; requests per job "
+                    f"{base['requests_per_job'] / max(o['requests_per_job'], 1e-9):.3g}x."
+                )
+                continue
             lines.append(
                 f"batchgen / {other}: makespan {base['makespan_s'] / o['makespan_s']:.2f}x, "
                 f"requests per job {base['requests_per_job'] / max(o['requests_per_job'], 1e-9):.3g}x, "
-                f"completed {base['completed']} vs {o['completed']}."
+                f"429 answers {base['rate_limited_429']} vs {o['rate_limited_429']}."
             )
     errors = {n: r["errors"] for n, r in results.items() if r.get("errors")}
     if errors:
         lines += ["", "Errors seen by contenders: " + json.dumps(errors)]
     return "\n".join(lines) + "\n"
+
+
+def rerender(reports: Path) -> None:
+    """Rewrite the Markdown reports from their JSON (after a change to the layout)."""
+    for path in reports.glob("*.json"):
+        data = json.loads(path.read_text())
+        if "scenario" in data and "results" in data:
+            path.with_suffix(".md").write_text(markdown(Scenario(**data["scenario"]), data["results"]))
 
 
 def main(argv: list[str] | None = None) -> int:

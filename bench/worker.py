@@ -169,6 +169,19 @@ async def run_gather(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
     return results
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS.  ru_maxrss is not it: Linux carries the parent's high-water
+    mark across fork and exec, so a worker started by a large parent would report the parent's."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     Path(spec["out"]).mkdir(parents=True, exist_ok=True)
@@ -188,7 +201,7 @@ def main() -> None:
     result.update(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=peak_rss_mb(),
         loop_lag_p99_ms=probe.p99_ms(),
     )
     print(json.dumps(result))
