@@ -15,31 +15,25 @@ answered 429/5xx (see ``scheduler.py``); a GET always.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+
+from .config import RetrySettings
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
-    """Bounds for retrying one call.  Times are in run seconds (see Clock)."""
+    """Applies ``retry`` settings (validated there) to one call.  Times are run seconds (see Clock)."""
 
-    max_attempts: int = 6
-    backoff_initial_s: float = 1.0
-    backoff_max_s: float = 120.0
-    deadline_s: float = 900.0
-    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("retry.max_attempts must be at least 1 (1 means: never retry)")
-        if self.backoff_initial_s <= 0 or self.backoff_max_s < self.backoff_initial_s:
-            raise ValueError("retry.backoff_initial_s must be positive and at most retry.backoff_max_s")
+    def __init__(self, settings: RetrySettings, *, rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.max_attempts = settings.max_attempts
+        self.deadline_s = settings.deadline_s
+        self._rng = rng or random.Random()
 
     def delay(self, retry_number: int, hint: float | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based)."""
         if hint is not None:
             return max(0.0, hint)
-        ceiling = min(self.backoff_max_s, self.backoff_initial_s * 2 ** (retry_number - 1))
-        return self.rng.uniform(0.0, ceiling)
+        ceiling = min(self.settings.backoff_max_s, self.settings.backoff_initial_s * 2 ** (retry_number - 1))
+        return self._rng.uniform(0.0, ceiling)
 
     def may_retry(self, attempts_made: int, elapsed: float, next_delay: float) -> bool:
         """True if another attempt fits in both the attempt count and the deadline."""

@@ -108,12 +108,7 @@ class Run:
             backoff_initial_s=retry.backoff_initial_s,
             backoff_max_s=retry.backoff_max_s,
         )
-        self.retry = RetryPolicy(
-            max_attempts=retry.max_attempts,
-            backoff_initial_s=retry.backoff_initial_s,
-            backoff_max_s=retry.backoff_max_s,
-            deadline_s=retry.deadline_s,
-        )
+        self.retry = RetryPolicy(retry)
         self.latency = LatencyModel()
         self.plan = PollPlan(
             self.latency,

@@ -29,6 +29,15 @@ def spawn(manifest: Path, out: Path, server, *extra: str) -> subprocess.Popen[by
     return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def interrupt(manifest: Path, out: Path, server, signum: int, *, after_submitted: int, concurrency: int):
+    """Start a real run, wait until ``after_submitted`` jobs are submitted, send ``signum``; (code, out, err)."""
+    proc = spawn(manifest, out, server, "--concurrency", str(concurrency))
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= after_submitted)
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=30)
+    return proc.returncode, stdout.decode(), stderr.decode()
+
+
 def wait_for(condition, timeout: float = 30.0) -> None:
     """Wait for an observable condition (a ledger line, a file), not for time."""
     deadline = time.monotonic() + timeout
@@ -128,11 +137,8 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(sim, tmp_path):
     server = sim(time_scale=100, latency_scale=0.1, seed=5)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
     out = tmp_path / "out"
-    proc = spawn(manifest, out, server, "--concurrency", "4")
-    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 4)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr.decode()
+    code, _, stderr = interrupt(manifest, out, server, signal.SIGTERM, after_submitted=4, concurrency=4)
+    assert code == 130, stderr
     states = Counter(rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values())
     assert states["submitted"] >= 1 and "deferred" not in states
     assert not (out / "videos").exists() or not list((out / "videos").glob("*.mp4.part"))

@@ -13,7 +13,7 @@ import pytest
 from batchgen.manifest import load_manifest
 
 from .conftest import KEY, many_jobs_yaml, run_batch, run_cli, write
-from .test_crash import ledger_events, spawn, wait_for
+from .test_crash import interrupt
 
 MATRIX = """model: kling-text2video
 defaults: {negative_prompt: blurry}
@@ -94,12 +94,8 @@ def test_summary_after_an_interrupt(sim, tmp_path):
     server = sim(time_scale=50, latency_scale=0.5)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
     out = tmp_path / "out"
-    proc = spawn(manifest, out, server, "--concurrency", "3")
-    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 3)
-    proc.send_signal(signal.SIGINT)
-    stdout, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 130
-    text = stdout.decode()
+    code, text, _ = interrupt(manifest, out, server, signal.SIGINT, after_submitted=3, concurrency=3)
+    assert code == 130
     assert "Interrupted: jobs in flight stay resumable" in text
     assert f"To resume: batchgen run {manifest} --out {out}" in text
 
