@@ -286,6 +286,7 @@ class Poller:
                     continue
                 remaining.discard(row.request_id)
                 self.sweep_healthy = True
+                run.reconciler.note_seen(row.request_id)
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1
                     self.fetch_now(job)

@@ -5,10 +5,11 @@ billable job.  So a submit whose outcome is unknown (a 5xx answer, a timeout
 after sending, a crash mid-POST) is never simply repeated.  Instead the
 request history is searched for a request of the same model with exactly the
 same body, created no earlier than the attempt and not already claimed by
-another job in the ledger.  Found: the job is attached to it.  Surely absent
-(the history answered, several times, and holds no such request): it is
-submitted again.  The history cannot be read: the job is left ``submitting``
-for a later run, and nothing is resubmitted.
+another job in the ledger.  Found: the job is attached to it.  Absent, once
+the history has demonstrably caught up past the attempt (see
+:meth:`Reconciler.absence_is_conclusive`): it is submitted again.  The history
+has not caught up, or cannot be read: the job is left ``submitting`` for a
+later run, and nothing is resubmitted.
 
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.
@@ -17,6 +18,7 @@ by request id in the history, which keeps the output URL for days.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +34,10 @@ if TYPE_CHECKING:
     from .jobs import Live
     from .scheduler import Run
 
-# Run seconds to wait before each history look-up; the history may lag a little.
-LOOKUP_DELAYS = (0.0, 10.0, 30.0)
+# Run seconds to wait before each history look-up, while the history has not caught up.
+LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
+LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
 CLOCK_SKEW_S = 120.0
 
@@ -60,18 +64,50 @@ class Reconciler:
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self.lookups = 0
+        self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
+        self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
+
+    def note_submitted(self, request_id: str, epoch: float) -> None:
+        self._submitted.setdefault(request_id, epoch)
+
+    def note_seen(self, request_id: str) -> None:
+        """The history lists one of our requests: one more measurement of how far it lags."""
+        sent = self._submitted.get(request_id)
+        if sent is not None and request_id not in self._lags:
+            self._lags[request_id] = max(0.0, time.time() - sent)
+
+    def absence_is_conclusive(self, since: float, later_seen: bool) -> bool:
+        """May "not in the history" be read as "never created"?
+
+        Only once the history has caught up past the attempt: it lists a
+        request of ours sent after it (clock-free evidence), or our requests
+        have been seen to appear within a measured lag and the attempt is older
+        than twice that lag.  Otherwise a lagging history could make a created,
+        billable job look absent.
+        """
+        if later_seen:
+            return True
+        if len(self._lags) < MIN_LAG_SAMPLES:
+            return False
+        margin = LAG_MARGIN_S / self.run.clock.scale
+        return time.time() - since > 2 * max(self._lags.values()) + margin
 
     async def find(self, job: Live, *, since: float) -> tuple[HistoryRow | None, bool]:
-        """Search the history; returns (row, history_readable)."""
+        """Search the history; returns (row, whether a request of ours sent after ``since`` was seen)."""
         payload = job.spec.payload()
         from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
         api = self.run.api
+        later_seen = False
         for page in range(1, MAX_PAGES + 1):
             self.lookups += 1
             rows = await self.run.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
             )
+            for row in rows:
+                if row.request_id in self._submitted:
+                    self.note_seen(row.request_id)
+                    later_seen = later_seen or self._submitted[row.request_id] > since
             matches = [
                 row
                 for row in rows
@@ -81,21 +117,22 @@ class Reconciler:
                 and _same_body(row.request_body, payload)
             ]
             if matches:
-                return min(matches, key=lambda r: r.created_at or 0.0), True
+                return min(matches, key=lambda r: r.created_at or 0.0), later_seen
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
             if len(rows) < 100 or (oldest is not None and oldest < since - CLOCK_SKEW_S):
                 break
-        return None, True
+        return None, later_seen
 
     async def settle(self, job: Live, *, since: float) -> None:
         """Decide an unknown submit: attach to the request found, or resubmit, or wait."""
         run = self.run
+        conclusive = False
         for delay in LOOKUP_DELAYS:
             if delay:
                 await run.clock.sleep(delay)
             try:
                 async with self._lock:
-                    row, _ = await self.find(job, since=since)
+                    row, later_seen = await self.find(job, since=since)
                     if row is not None:
                         self.claimed.add(row.request_id)
             except ApiError as exc:
@@ -116,6 +153,21 @@ class Reconciler:
                 # no clock agreement, and the record cannot expire before it + 1 hour.
                 await run.attach(job, row.request_id, submitted_wall=since)
                 return
+            if self.absence_is_conclusive(since, later_seen):
+                conclusive = True
+                break
+        if not conclusive:
+            await run._record(
+                job,
+                "settle_later",
+                job.state,
+                error={
+                    "detail": "the submit's outcome is unknown and the request history has not caught up with it "
+                    "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
+                },
+            )
+            run._release_slot()
+            return
         if job.submit_attempts >= run.retry.max_attempts:
             await run._record(
                 job,
@@ -217,6 +269,8 @@ async def plan_resume(run: Run) -> dict[str, list[Live]]:
         job.cost = rec.get("cost")
         job.submitted_at = _run_time_of(run, rec.get("submitted_at"))
         job.submitted_wall = rec.get("submitted_at")
+        if job.request_id and (sent := parse_ts(job.submitted_wall)) is not None:
+            run.reconciler.note_submitted(job.request_id, sent)
         job.error = error_text(rec.get("error"))
         if state is JobState.COMPLETED:
             if job.spec.id in intact:

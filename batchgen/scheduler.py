@@ -399,6 +399,7 @@ class Run:
         """Record a known request id (durably) and put the job on the poll schedule."""
         job.request_id = request_id
         self.reconciler.claimed.add(request_id)
+        self.reconciler.note_submitted(request_id, submitted_wall if submitted_wall is not None else time.time())
         now = self.clock.now()
         job.submitted_at = now if submitted_wall is None else self.clock.from_wall(submitted_wall)
         self.report.submitted += 1

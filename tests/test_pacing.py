@@ -146,3 +146,56 @@ async def test_invalid_content_type_is_a_bug_not_a_credit_stop(tmp_path):
     assert report.stop_reason == "fatal"
     assert "bug" in str(report.fatal)
     assert "deferred" not in set(states(tmp_path / "out").values())
+
+
+async def test_a_lagging_history_switches_sweeps_off_and_every_job_still_completes(tmp_path):
+    # The history shows the account as it was 10 minutes ago: sweeps see our jobs, but never finished.
+    config = SimConfig(time_scale=2000, history_lag_s=600.0, seed=8)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    poller = outcome.run.poller
+    assert not poller.sweeping  # switched itself off
+    assert poller.sweep_hits == 0 and poller.missed_by_sweep >= 3
+    assert sim.state.duplicate_submissions() == 0
+
+
+async def test_history_sweeps_find_finished_jobs_when_the_history_is_current(tmp_path):
+    config = SimConfig(time_scale=1000, seed=9)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    poller = outcome.run.poller
+    assert poller.sweeping and poller.sweep_healthy and poller.sweep_hits >= 6
+
+
+async def test_an_ambiguous_submit_waits_for_a_lagging_history_instead_of_paying_twice(tmp_path):
+    # The submit's answer is lost but the job was created; the history shows it only 200 s later.
+    config = SimConfig(time_scale=2000, history_lag_s=200.0, seed=10)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    async with SimServer(config) as sim:
+        sim.state.script("submit_error_after")
+        await run_manifest(manifest, sim, tmp_path / "out", concurrency=1)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert len(sim.state.submissions) == 3 and sim.state.duplicate_submissions() == 0
+    assert len(sim.state.charges) == 3
+
+
+async def test_an_unsettled_submit_is_left_for_a_later_run_not_resubmitted(tmp_path):
+    # The history lags longer than the run is willing to wait: the job stays 'submitting'.
+    config = SimConfig(time_scale=2000, history_lag_s=2000.0, seed=11)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    async with SimServer(config) as sim:
+        sim.state.script("submit_error_after")
+        first = await run_manifest(manifest, sim, out, concurrency=1)
+        assert states(out) == {"job-000": "submitting", "job-001": "completed"}
+        assert "not caught up" in (first.run.jobs[0].error or "")
+        assert len(sim.state.submissions) == 2  # nothing was sent twice
+        created = min(job.submitted for job in sim.state.jobs.values())
+        await anyio.sleep(sim.state.clock.real_delay(created + 2000.0 - sim.state.clock.now()) + 0.01)
+        await run_manifest(manifest, sim, out, concurrency=1)  # the history has caught up now
+    assert set(states(out).values()) == {"completed"}
+    assert len(sim.state.submissions) == 2 and len(sim.state.charges) == 2

@@ -328,16 +328,19 @@ async def history(request: web.Request) -> web.StreamResponse:
     start = (page - 1) * per_page
     rows: list[dict[str, Any]] = []
     total = 0
+    seen_at = now - state.config.history_lag_s  # the history shows the past, when it lags
     for job in reversed(jobs) if newest_first else jobs:
+        if job.submitted > seen_at:
+            continue  # not in the history yet
         if model and model not in job.slug:
             continue
         day = datetime.fromtimestamp(job.submitted, UTC).date()
         if not from_date <= day <= to_date:
             continue
-        if wanted and _phase_label(job, now) != wanted:
+        if wanted and _phase_label(job, seen_at) != wanted:
             continue
         if start <= total < start + per_page:
-            rows.append(_history_row(job, request, now))
+            rows.append(_history_row(job, request, seen_at))
         total += 1
     return web.json_response({"data": rows, "page": page, "per_page": per_page, "total": total})
 
@@ -353,9 +356,10 @@ async def history_one(request: web.Request) -> web.StreamResponse:
         return denied
     state = request.app[STATE]
     job = state.jobs.get(request.match_info["rid"])
-    if job is None:
+    seen_at = state.clock.now() - state.config.history_lag_s
+    if job is None or job.submitted > seen_at:
         return _error(404, "Request not found")
-    return web.json_response(_history_row(job, request, state.clock.now()))
+    return web.json_response(_history_row(job, request, seen_at))
 
 
 # --------------------------------------------------------------------------- outputs
