@@ -77,7 +77,6 @@ class Downloader:
                 await run._record(
                     job, "download_failed", JobState.DOWNLOADING, error={"detail": str(exc)}, output_url=job.output_url
                 )
-                run.report.failures.append((job.spec.id, f"download failed: {exc}"))
                 run._release_slot()
                 return
         submitted = job.submitted_at

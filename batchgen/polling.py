@@ -48,9 +48,6 @@ class LatencyModel:
     def median(self, model: str) -> float:
         return self.quantile(model, 0.5)
 
-    def samples(self, model: str) -> int:
-        return len(self._seen.get(model, ()))
-
     def likelihood_done(self, model: str, age: float) -> float:
         """The share of observed jobs that had finished by ``age`` (0..1)."""
         seen = self._seen.get(model)

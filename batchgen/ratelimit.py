@@ -63,15 +63,6 @@ class _Waiter:
     done: bool = field(default=False, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class GateEvent:
-    """One closing of the gate, kept for reports and tests."""
-
-    closed_at: float
-    opens_at: float
-    hinted: bool
-
-
 class RequestBudget:
     """Paces API calls: token bucket + sliding window + 429 gate, one clock."""
 
@@ -116,7 +107,6 @@ class RequestBudget:
         self.granted = 0
         self.granted_while_closed = 0
         self.throttled = 0  # 429 answers seen
-        self.gate_log: list[GateEvent] = []
 
     # ------------------------------------------------------------------ state
 
@@ -255,9 +245,7 @@ class RequestBudget:
             ceiling = min(self._backoff_max, self._backoff_initial * 2 ** (self._consecutive_429 - 1))
             delay = self._rng.uniform(0.0, ceiling)
         until = now + delay
-        if until > self._gate_until:
-            self._gate_until = until
-            self.gate_log.append(GateEvent(now, until, hint is not None))
+        self._gate_until = max(self._gate_until, until)
         self._wake_head()
         return delay
 

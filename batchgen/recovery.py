@@ -63,7 +63,6 @@ class Reconciler:
         self.run = run
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
-        self.lookups = 0
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
 
@@ -99,7 +98,6 @@ class Reconciler:
         api = self.run.api
         later_seen = False
         for page in range(1, MAX_PAGES + 1):
-            self.lookups += 1
             rows = await self.run.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]

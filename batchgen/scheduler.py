@@ -74,6 +74,7 @@ from .retry import RetryPolicy
 from .storage import OutputDir
 
 T = TypeVar("T")
+UNFINISHED = IN_FLIGHT | {JobState.PENDING}
 log = logging.getLogger("batchgen")
 
 
@@ -389,7 +390,6 @@ class Run:
             # Surely not created (refused connection, 429 past the deadline): back to pending.
             self._committed -= job.estimate or 0.0
             await self._record(job, "submit_postponed", JobState.PENDING, error=exc.to_record())
-            self.report.failures.append((job.spec.id, f"not submitted: {exc}"))
             self._release_slot()
             return
         with anyio.CancelScope(shield=True):  # the request id must reach the ledger
@@ -459,7 +459,8 @@ class Run:
             (job.spec.id, job.error or "no reason recorded")
             for job in self.jobs
             if job.state in (JobState.FAILED, JobState.EXPIRED)
-            or (job.state in IN_FLIGHT and job.error and self.report.stop_reason is None)
+            # unfinished for a reason of their own (a download that failed, a submit left for later)
+            or (job.state in UNFINISHED and job.error and self.report.stop_reason is None)
         ]
         return report
 

@@ -193,6 +193,7 @@ async def test_an_unsettled_submit_is_left_for_a_later_run_not_resubmitted(tmp_p
         first = await run_manifest(manifest, sim, out, concurrency=1)
         assert states(out) == {"job-000": "submitting", "job-001": "completed"}
         assert "not caught up" in (first.run.jobs[0].error or "")
+        assert [job_id for job_id, _ in first.report.failures] == ["job-000"]  # the summary names it
         assert len(sim.state.submissions) == 2  # nothing was sent twice
         created = min(job.submitted for job in sim.state.jobs.values())
         await anyio.sleep(sim.state.clock.real_delay(created + 2000.0 - sim.state.clock.now()) + 0.01)
