@@ -38,6 +38,7 @@ from .errors import (
     NetworkError,
 )
 from .responses import (
+    HISTORY_PAGE,
     Credits,
     Download,
     HistoryRow,
@@ -197,7 +198,7 @@ class ApiClient:
         from_date: str | None = None,
         status: str | None = None,
         page: int = 1,
-        per_page: int = 100,
+        per_page: int = HISTORY_PAGE,
     ) -> list[HistoryRow]:
         """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING."""
         query: dict[str, str] = {"page": str(page), "per_page": str(per_page)}

@@ -113,15 +113,8 @@ class Downloader:
 
     async def lost(self, job: Live, why: str) -> None:
         """No output URL can be had: the job is lost (or made again with --resubmit-lost)."""
-        run = self.run
         detail = (
             f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
             "--resubmit-lost to make it again (it will be paid for again)"
         )
-        await run._record(job, "lost", JobState.EXPIRED, error={"detail": detail})
-        if run.resubmit_lost and not run.stopping:
-            job.request_id = job.output_url = None
-            job.cost = None
-            await run._submit(job)  # keeps the job's slot
-            return
-        run._release_slot()
+        await self.run.expire(job, detail, event="lost", http=None)

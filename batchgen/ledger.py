@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +47,13 @@ class Replay:
     torn_tail: bool
 
 
+def iso_utc(epoch: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-21T12:00:00.123Z."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_utc(time.time())
 
 
 def read_ledger(path: str | Path) -> Replay:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.logging import RichHandler
+
+from .ledger import iso_utc
 
 REDACTED = "[REDACTED]"
 
@@ -24,7 +25,7 @@ REDACTED = "[REDACTED]"
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": iso_utc(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),

@@ -37,7 +37,7 @@ import anyio
 from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
 from .jobs import JobState
 from .ratelimit import Priority
-from .responses import HistoryRow
+from .responses import HISTORY_PAGE, HistoryRow
 
 if TYPE_CHECKING:
     from .jobs import Live
@@ -49,7 +49,6 @@ T = TypeVar("T")
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
-HISTORY_PAGE = 100  # rows per history page, the API's maximum
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
@@ -63,8 +62,7 @@ class Poller:
         self._heap: list[tuple[float, int, int, Live]] = []  # (when, seq, token, job)
         self._seq = itertools.count()
         self._changed = anyio.Event()
-        self.by_request: dict[str, Live] = {}
-        self.polling = 0  # jobs in the schedule (submitted, awaiting a terminal state)
+        self.by_request: dict[str, Live] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
         # sweeps
         self.sweeping = True
         self.sweep_healthy = False
@@ -79,25 +77,29 @@ class Poller:
         """Resumed jobs enter the schedule together (one heapify, not a push each)."""
         now = self.run.clock.now()
         for job in jobs:
-            assert job.request_id is not None
-            self.by_request[job.request_id] = job
-            self.polling += 1
-            job.poll_token += 1
-            at = self.run.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)
-            self._heap.append((at, next(self._seq), job.poll_token, job))
+            self._enter(job)
+            self._heap.append(
+                self._entry(job, self.run.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls))
+            )
         heapq.heapify(self._heap)
         self._changed.set()
 
     def track(self, job: Live) -> None:
         """A job with a request id enters the schedule."""
-        assert job.request_id is not None
-        self.by_request[job.request_id] = job
-        self.polling += 1
+        self._enter(job)
         self.schedule(job, self.run.clock.now())
 
+    def _enter(self, job: Live) -> None:
+        assert job.request_id is not None
+        self.by_request[job.request_id] = job
+
+    def _entry(self, job: Live, at: float) -> tuple[float, int, int, Live]:
+        job.poll_token += 1  # older entries of this job are now stale
+        return (at, next(self._seq), job.poll_token, job)
+
     def untrack(self, job: Live) -> None:
-        if job.request_id is not None and self.by_request.pop(job.request_id, None) is not None:
-            self.polling -= 1
+        if job.request_id is not None:
+            self.by_request.pop(job.request_id, None)
         job.poll_token += 1  # any heap entry left is stale
 
     def schedule(self, job: Live, now: float, *, at: float | None = None) -> None:
@@ -105,7 +107,7 @@ class Poller:
         if job.result_due:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
-            floor = self.polling / (POLL_SHARE * run.budget.limit / run.budget.window)
+            floor = len(self.by_request) / (POLL_SHARE * run.budget.limit / run.budget.window)
             at = run.plan.next_poll(
                 job.spec.model,
                 job.submitted_at,
@@ -114,8 +116,7 @@ class Poller:
                 floor=floor,
                 sparse=self.sweeping and self.sweep_healthy,
             )
-        job.poll_token += 1
-        heapq.heappush(self._heap, (at, next(self._seq), job.poll_token, job))
+        heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 
     def wake(self) -> None:

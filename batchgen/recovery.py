@@ -28,7 +28,7 @@ from .errors import ApiError, NotFound
 from .jobs import IN_FLIGHT, JobState
 from .ratelimit import Priority
 from .report import error_text
-from .responses import HistoryRow
+from .responses import HISTORY_PAGE, HistoryRow, parse_time
 
 if TYPE_CHECKING:
     from .jobs import Live
@@ -40,16 +40,6 @@ MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
 CLOCK_SKEW_S = 120.0
-
-
-def parse_ts(text: Any) -> float | None:
-    """An ISO 8601 timestamp as epoch seconds, or None."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -117,7 +107,7 @@ class Reconciler:
             if matches:
                 return min(matches, key=lambda r: r.created_at or 0.0), later_seen
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
-            if len(rows) < 100 or (oldest is not None and oldest < since - CLOCK_SKEW_S):
+            if len(rows) < HISTORY_PAGE or (oldest is not None and oldest < since - CLOCK_SKEW_S):
                 break
         return None, later_seen
 
@@ -267,7 +257,7 @@ async def plan_resume(run: Run) -> dict[str, list[Live]]:
         job.cost = rec.get("cost")
         job.submitted_at = _run_time_of(run, rec.get("submitted_at"))
         job.submitted_wall = rec.get("submitted_at")
-        if job.request_id and (sent := parse_ts(job.submitted_wall)) is not None:
+        if job.request_id and (sent := parse_time(job.submitted_wall)) is not None:
             run.reconciler.note_submitted(job.request_id, sent)
         job.error = error_text(rec.get("error"))
         if state is JobState.COMPLETED:
@@ -303,5 +293,5 @@ async def plan_resume(run: Run) -> dict[str, list[Live]]:
 
 def _run_time_of(run: Run, wall_iso: str | None) -> float:
     """A ledger timestamp (real UTC) as a time on this run's clock."""
-    when = parse_ts(wall_iso)
+    when = parse_time(wall_iso)
     return run.clock.now() if when is None else run.clock.from_wall(when)

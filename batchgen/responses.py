@@ -27,6 +27,7 @@ from .errors import (
 )
 
 MAX_HINT_S = 3600.0
+HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,10 @@ def history_row(row: Any) -> HistoryRow | None:
     )
 
 
-def parse_time(text: str) -> float | None:
+def parse_time(text: object) -> float | None:
+    """An ISO 8601 or HTTP date, or epoch seconds (or milliseconds), as epoch seconds; else None."""
+    if not isinstance(text, str):
+        return None
     text = text.strip()
     if not text:
         return None

@@ -33,7 +33,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio
@@ -63,13 +62,14 @@ from .errors import (
     TransientError,
 )
 from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, Live
-from .ledger import Ledger, Replay
+from .ledger import Ledger, Replay, iso_utc
 from .params import estimate_cost
 from .poller import Poller
 from .polling import LatencyModel, PollPlan
 from .ratelimit import Priority, RequestBudget
-from .recovery import Reconciler, parse_ts, plan_resume
+from .recovery import Reconciler, plan_resume
 from .report import RunReport, Snapshot, error_text
+from .responses import parse_time
 from .retry import RetryPolicy
 from .storage import OutputDir
 
@@ -202,6 +202,11 @@ class Run:
             log.warning("warning: %s", message)
 
     @property
+    def spend(self) -> float:
+        """What the completed jobs cost."""
+        return sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)
+
+    @property
     def interrupted(self) -> bool:
         return self.report.stop_reason == "interrupted"
 
@@ -214,7 +219,7 @@ class Run:
             states=dict(states),
             done_now=max(0, final - self._final_at_start),
             elapsed_s=time.monotonic() - self._started,
-            spend=sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED),
+            spend=self.spend,
             requests=self.report.requests,
             throttled=self.budget.throttled,
             paused_s=gate,
@@ -397,25 +402,25 @@ class Run:
 
     async def attach(self, job: Live, request_id: str, *, submitted_wall: float | None = None) -> None:
         """Record a known request id (durably) and put the job on the poll schedule."""
+        sent = time.time() if submitted_wall is None else submitted_wall
         job.request_id = request_id
         self.reconciler.claimed.add(request_id)
-        self.reconciler.note_submitted(request_id, submitted_wall if submitted_wall is not None else time.time())
-        now = self.clock.now()
-        job.submitted_at = now if submitted_wall is None else self.clock.from_wall(submitted_wall)
+        self.reconciler.note_submitted(request_id, sent)
+        job.submitted_at = self.clock.from_wall(sent)
         self.report.submitted += 1
-        job.submitted_wall = _iso(submitted_wall if submitted_wall is not None else time.time())
+        job.submitted_wall = iso_utc(sent)
         await self._record(job, "submitted", JobState.SUBMITTED, submitted_at=job.submitted_wall)
         self.poller.track(job)
 
     def _credit_stop(self, exc: InsufficientCredits) -> None:
-        if self.report.stop_reason not in ("credits",):
+        if self.report.stop_reason != "credits":
             self.report.stop_reason = "credits"
             self.report.stop_detail = exc.detail or str(exc)
             self.report.balance = _balance_from(exc.detail)
         self.request_stop("credits")
 
     async def _reconcile_then_continue(self, job: Live) -> None:
-        since = parse_ts(self.replay.jobs.get(job.spec.id, {}).get("ts")) or time.time() - 3600
+        since = parse_time(self.replay.jobs.get(job.spec.id, {}).get("ts")) or time.time() - 3600
         await self.guard(job, lambda: self.reconciler.settle(job, since=since - 5.0))
 
     async def resubmit(self, job: Live) -> None:
@@ -439,13 +444,18 @@ class Run:
         await self._record(job, "failed", JobState.FAILED, error=error)
         self._release_slot()
 
-    async def expire(self, job: Live, detail: str) -> None:
-        await self._record(job, "expired", JobState.EXPIRED, error={"http": 404, "detail": detail})
+    async def expire(self, job: Live, detail: str, *, event: str = "expired", http: int | None = 404) -> None:
+        """The video cannot be had (record expired, or the output lost): make it again with
+        --resubmit-lost, else leave the job expired."""
+        error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
+        await self._record(job, event, JobState.EXPIRED, error=error)
         if self.resubmit_lost and not self.stopping:
             job.request_id = job.output_url = None
-            await self._submit(job)  # keeps the job's slot and its spend estimate
+            job.cost = None
+            await self._submit(job)  # a new job: keeps this one's slot and spend estimate
             return
-        self._committed -= job.estimate or 0.0
+        if job.cost is None:  # nothing was charged
+            self._committed -= job.estimate or 0.0
         self._release_slot()
 
     # ================================================================== report
@@ -453,7 +463,7 @@ class Run:
     def _finish_report(self) -> RunReport:
         report = self.report
         report.states = Counter(str(job.state) for job in self.jobs)
-        report.spend = sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)
+        report.spend = self.spend
         report.rate_limited = self.budget.throttled
         report.failures = [
             (job.spec.id, job.error or "no reason recorded")
@@ -463,10 +473,6 @@ class Run:
             or (job.state in UNFINISHED and job.error and self.report.stop_reason is None)
         ]
         return report
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _balance_from(detail: str | None) -> float | None:
