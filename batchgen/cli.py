@@ -25,13 +25,13 @@ from typing import Any
 
 import anyio
 from rich.console import Console
-from rich.live import Live as LiveDisplay
+from rich.live import Live
 
 from . import __version__
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
 from .errors import AuthError, BatchgenError, InputError, LockHeld, StorageError
-from .jobs import Live
+from .jobs import TrackedJob
 from .ledger import read_ledger
 from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
@@ -137,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _exit_now() -> None:
+    """A second SIGINT/SIGTERM: leave at once (the ledger is consistent after every line)."""
+    os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main_entry() -> None:
     sys.exit(main())
 
@@ -198,6 +204,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         retry_failed=args.retry_failed,
         verify_files=args.verify_files,
         handle_signals=True,
+        on_second_signal=_exit_now,
         monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
         on_event=_log_event,
     )
@@ -356,7 +363,7 @@ def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
 
 async def _live_progress(console: Console, run: Run) -> None:
     """The live panel on a terminal, refreshed twice a second."""
-    with LiveDisplay(progress_table(run.snapshot()), console=console, refresh_per_second=2, transient=True) as live:
+    with Live(progress_table(run.snapshot()), console=console, refresh_per_second=2, transient=True) as live:
         while True:
             await anyio.sleep(0.5)
             live.update(progress_table(run.snapshot()))
@@ -369,7 +376,7 @@ async def _log_progress(every: float, run: Run) -> None:
         log.info(progress_line(run.snapshot()))
 
 
-def _log_event(event: str, job: Live) -> None:
+def _log_event(event: str, job: TrackedJob) -> None:
     if event in ("failed", "expired", "lost"):
         log.warning("job %s %s: %s", job.spec.id, "failed" if event == "failed" else "was lost", job.error)
     elif event == "download_failed":

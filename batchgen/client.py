@@ -147,7 +147,7 @@ class ApiClient:
                 status=status,
                 detail="missing request_id",
             )
-        return Submitted(request_id=rid, body=body)
+        return Submitted(request_id=rid)
 
     async def status(self, request_id: str) -> Status:
         """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""

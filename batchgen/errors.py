@@ -22,7 +22,6 @@
     │       ├── RequestRejected     400/410 and other 4xx: the request itself is wrong
     │       ├── NotFound            404: unknown or expired request id, unknown model
     │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
-    ├── JobFailed                   the job ran and FAILED on the server (HTTP 422)
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
     ├── LedgerError                 the ledger cannot be read or written
@@ -168,16 +167,6 @@ class BadResponse(PermanentError):
 
 
 # --------------------------------------------------------------------------- jobs and files
-
-
-class JobFailed(BatchgenError):
-    """The job ran on the server and ended FAILED; ``detail`` is the server's text."""
-
-    def __init__(self, detail: str, *, status: int | None = 422, body: object = None):
-        super().__init__(f"the job failed on the server: {detail}")
-        self.detail = detail
-        self.status = status
-        self.body = body
 
 
 class DownloadError(BatchgenError):

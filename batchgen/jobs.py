@@ -78,15 +78,20 @@ def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
     return f"{short}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
 
 
+# States in which a job may have been charged (its spend counts until it is known).
+MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})
+
+
 @dataclass(eq=False, slots=True)
-class Live:
-    """A job's working state during the run."""
+class TrackedJob:
+    """A job's working state during the run (written only through ``book.JobBook``)."""
 
     spec: JobSpec
     state: JobState
     estimate: float | None
     request_id: str | None = None
     submitted_at: float = 0.0  # run clock
+    submitted_epoch: float | None = None  # this machine's wall clock when it was sent
     submitted_wall: str | None = None  # ISO time recorded in the ledger
     polls: int = 0
     poll_errors: int = 0
@@ -99,3 +104,5 @@ class Live:
     poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
     result_due: bool = False  # a sweep saw it finished: fetch the result next
     poll_running: bool = False  # one poll task per job at a time
+    holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
+    held: float = 0.0  # what it counts towards the spend cap (set by the book)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import anyio
 
+from .clock import Clock
 from .errors import LedgerError
 from .jobs import JobState
 
@@ -50,10 +50,6 @@ class Replay:
 def iso_utc(epoch: float) -> str:
     """Epoch seconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-21T12:00:00.123Z."""
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def utc_now() -> str:
-    return iso_utc(time.time())
 
 
 def read_ledger(path: str | Path) -> Replay:
@@ -96,8 +92,9 @@ def read_ledger(path: str | Path) -> Replay:
 class Ledger:
     """An open ledger for appending; an async context manager."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, clock: Clock | None = None) -> None:
         self.path = Path(path)
+        self.clock = clock or Clock()
         self._fd: int | None = None
         self._lock = anyio.Lock()
         self._pending: list[bytes] = []
@@ -143,7 +140,13 @@ class Ledger:
 
     async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
         """Write one event and return once it is durable.  ``None`` fields are left out."""
-        record: dict[str, Any] = {"v": VERSION, "ts": utc_now(), "job_id": job_id, "event": event, "state": str(state)}
+        record: dict[str, Any] = {
+            "v": VERSION,
+            "ts": iso_utc(self.clock.epoch()),
+            "job_id": job_id,
+            "event": event,
+            "state": str(state),
+        }
         record.update((k, v) for k, v in fields.items() if v is not None)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
         self._pending.append(line)

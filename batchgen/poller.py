@@ -30,18 +30,22 @@ import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
+from .book import JobBook
+from .client import ApiClient
+from .clock import Clock
+from .control import RunControl
+from .downloader import Downloader, Expire
 from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
-from .jobs import JobState
+from .gateway import Gateway
+from .jobs import JobState, TrackedJob
+from .polling import LatencyModel, PollPlan
 from .ratelimit import Priority
+from .recovery import Failed, Found, Reconciler
 from .responses import HISTORY_PAGE, HistoryRow
-
-if TYPE_CHECKING:
-    from .jobs import Live
-    from .scheduler import Run
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -55,60 +59,76 @@ CONCURRENT_POLLS = 64
 
 
 class Poller:
-    """Owns the poll schedule of a Run."""
+    """Owns the poll schedule of a run: one heap of in-flight jobs, and the history sweeps."""
 
-    def __init__(self, run: Run) -> None:
-        self.run = run
-        self._heap: list[tuple[float, int, int, Live]] = []  # (when, seq, token, job)
+    def __init__(
+        self,
+        book: JobBook,
+        gateway: Gateway,
+        api: ApiClient,
+        plan: PollPlan,
+        reconciler: Reconciler,
+        downloader: Downloader,
+        control: RunControl,
+        clock: Clock,
+        *,
+        min_interval_s: float,
+        max_attempts: int,
+        expire: Expire,
+    ) -> None:
+        self.book, self.gateway, self.api, self.plan = book, gateway, api, plan
+        self.latency: LatencyModel = plan.latency
+        self.reconciler, self.downloader, self.control, self.clock = reconciler, downloader, control, clock
+        self.min_interval_s = min_interval_s
+        self.max_attempts = max_attempts
+        self.expire = expire
+        self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
         self._seq = itertools.count()
         self._changed = anyio.Event()
-        self.by_request: dict[str, Live] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
+        self.by_request: dict[str, TrackedJob] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
         # sweeps
         self.sweeping = True
         self.sweep_healthy = False
-        self.sweeps = 0
         self.sweep_hits = 0
         self.missed_by_sweep = 0
         self._last_pages = 1
 
     # ------------------------------------------------------------------ schedule
 
-    def track_many(self, jobs: list[Live]) -> None:
+    def track_many(self, jobs: list[TrackedJob]) -> None:
         """Resumed jobs enter the schedule together (one heapify, not a push each)."""
-        now = self.run.clock.now()
+        now = self.clock.now()
         for job in jobs:
             self._enter(job)
-            self._heap.append(
-                self._entry(job, self.run.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls))
-            )
+            self._heap.append(self._entry(job, self.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)))
         heapq.heapify(self._heap)
         self._changed.set()
 
-    def track(self, job: Live) -> None:
+    def track(self, job: TrackedJob) -> None:
         """A job with a request id enters the schedule."""
         self._enter(job)
-        self.schedule(job, self.run.clock.now())
+        self.schedule(job, self.clock.now())
 
-    def _enter(self, job: Live) -> None:
+    def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
 
-    def _entry(self, job: Live, at: float) -> tuple[float, int, int, Live]:
+    def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
         return (at, next(self._seq), job.poll_token, job)
 
-    def untrack(self, job: Live) -> None:
+    def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
             self.by_request.pop(job.request_id, None)
         job.poll_token += 1  # any heap entry left is stale
 
-    def schedule(self, job: Live, now: float, *, at: float | None = None) -> None:
-        run = self.run
+    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
         if job.result_due:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
-            floor = len(self.by_request) / (POLL_SHARE * run.budget.limit / run.budget.window)
-            at = run.plan.next_poll(
+            budget = self.gateway.budget
+            floor = len(self.by_request) / (POLL_SHARE * budget.limit / budget.window)
+            at = self.plan.next_poll(
                 job.spec.model,
                 job.submitted_at,
                 now,
@@ -122,16 +142,16 @@ class Poller:
     def wake(self) -> None:
         self._changed.set()
 
-    def fetch_now(self, job: Live) -> None:
+    def fetch_now(self, job: TrackedJob) -> None:
         """The history says this job finished: fetch its result next."""
         if job.state is JobState.SUBMITTED and not job.result_due:
             job.result_due = True
-            self.schedule(job, self.run.clock.now(), at=self.run.clock.now())
+            self.schedule(job, self.clock.now(), at=self.clock.now())
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
         limiter = anyio.Semaphore(CONCURRENT_POLLS)
-        clock = self.run.clock
-        while not self.run.interrupted:  # after a signal, start nothing new
+        clock = self.clock
+        while not self.control.interrupted:  # after a signal, start nothing new
             now = clock.now()
             if self._heap and self._heap[0][0] <= now:
                 _, _, token, job = heapq.heappop(self._heap)
@@ -142,68 +162,67 @@ class Poller:
                 tg.start_soon(self._poll_task, job, limiter)
                 continue
             self._changed = anyio.Event()
-            delay = self._heap[0][0] - now if self._heap else math.inf
-            with anyio.move_on_after(clock.real(delay) if delay != math.inf else math.inf):
-                await self._changed.wait()
+            await clock.wait(self._changed, self._heap[0][0] - now if self._heap else math.inf)
 
-    async def _poll_task(self, job: Live, limiter: anyio.Semaphore) -> None:
+    async def _poll_task(self, job: TrackedJob, limiter: anyio.Semaphore) -> None:
         try:
-            await self.run.guard(job, lambda: self._poll(job))
+            await self.control.guard(lambda: self._poll(job))
         finally:
             job.poll_running = False
             limiter.release()
 
     # ------------------------------------------------------------------ one poll
 
-    async def _poll(self, job: Live) -> None:
-        run = self.run
+    async def _poll(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         rid = job.request_id
         if job.result_due:
             job.result_due = False
             await self._fetch_result(job)
             return
-        rank = -run.latency.likelihood_done(job.spec.model, run.clock.now() - job.submitted_at)
-        status = await self._ask(job, Priority.POLL, lambda: run.api.status(rid), rank=rank)
+        rank = -self.latency.likelihood_done(job.spec.model, self.clock.now() - job.submitted_at)
+        status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
         if status is None:
             return
         if status.state in ("QUEUED", "PROCESSING"):
             job.polls += 1
-            self.schedule(job, run.clock.now())
+            self.schedule(job, self.clock.now())
             return
-        run.latency.observe(job.spec.model, run.clock.now() - job.submitted_at)
+        self.latency.observe(job.spec.model, self.clock.now() - job.submitted_at)
         if self.sweeping and status.state == "COMPLETED":
             self.missed_by_sweep += 1
             self._check_sweep_health()
         if status.state == "FAILED":
             self.untrack(job)
-            await run.fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
+            await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
 
-    async def _fetch_result(self, job: Live) -> None:
-        run = self.run
+    async def _fail(self, job: TrackedJob, error: dict[str, Any]) -> None:
+        await self.book.finish(job, JobState.FAILED, "failed", error=error)
+
+    async def _fetch_result(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         rid = job.request_id
-        result = await self._ask(job, Priority.RESULT, lambda: run.api.result(rid))
+        result = await self._ask(job, Priority.RESULT, lambda: self.api.result(rid))
         if result is None:
             return
         if result.state in ("QUEUED", "PROCESSING"):  # a hint that was early
-            self.schedule(job, run.clock.now())
+            self.schedule(job, self.clock.now())
             return
         self.untrack(job)
         if result.state == "FAILED":
-            await run.fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
+            await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
         if not result.output_url:
-            await run.fail(job, {"detail": "the API reported COMPLETED but gave no output URL"})
+            await self._fail(job, {"detail": "the API reported COMPLETED but gave no output URL"})
             return
         if result.remaining_credits is not None:
-            run.report.balance = result.remaining_credits
-        await run.begin_download(job, result.output_url, result.file_size, result.cost)
+            self.control.report.balance = result.remaining_credits
+        await self.downloader.begin(job, result.output_url, result.file_size, result.cost)
 
     async def _ask(
-        self, job: Live, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
+        self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
     ) -> T | None:
         """One status or result call for a job; None when the job was handled otherwise.
 
@@ -212,26 +231,35 @@ class Poller:
         again, and at worst its record expires and the history takes over.  A
         malformed answer fails the job after ``retry.max_attempts`` in a row.
         """
-        run = self.run
         try:
-            value = await run.call(priority, fn, rank=rank)
+            value = await self.gateway.call(priority, fn, rank=rank)
         except NotFound:
             self.untrack(job)
-            await run.reconciler.recover_missing(job)
+            await self._recover(job)
             return None
         except (TransientError, BadResponse, RequestRejected) as exc:
             malformed = not isinstance(exc, TransientError)
             if malformed:
                 job.poll_errors += 1
-            if malformed and job.poll_errors >= run.retry.max_attempts:
+            if malformed and job.poll_errors >= self.max_attempts:
                 self.untrack(job)
-                await run.fail(job, exc.to_record())
+                await self._fail(job, exc.to_record())
                 return None
             job.polls += 1
-            self.schedule(job, run.clock.now())
+            self.schedule(job, self.clock.now())
             return None
         job.poll_errors = 0
         return value
+
+    async def _recover(self, job: TrackedJob) -> None:
+        """The record is gone (404): act on what the history says of it."""
+        found = await self.reconciler.recover_missing(job)
+        if isinstance(found, Found):
+            await self.downloader.begin(job, found.url, None, found.cost)
+        elif isinstance(found, Failed):
+            await self._fail(job, found.error)
+        else:
+            await self.expire(job, found.detail)
 
     # ------------------------------------------------------------------ sweeps
 
@@ -249,34 +277,31 @@ class Poller:
             log.info("history sweeps are off for this run: %s; polling each job instead", why)
 
     def sweep_interval(self) -> float:
-        run = self.run
         model = next(iter(self.by_request.values())).spec.model if self.by_request else ""
-        target = SWEEP_TARGET_FRACTION * run.latency.median(model)
-        affordable = max(1, self._last_pages) / (SWEEP_SHARE * run.budget.limit / run.budget.window)
-        return max(target, affordable, run.settings.polling.min_interval_s / 4)
+        target = SWEEP_TARGET_FRACTION * self.latency.median(model)
+        budget = self.gateway.budget
+        affordable = max(1, self._last_pages) / (SWEEP_SHARE * budget.limit / budget.window)
+        return max(target, affordable, self.min_interval_s / 4)
 
     async def sweep_loop(self) -> None:
-        run = self.run
         while self.sweeping:
-            await run.clock.sleep(self.sweep_interval())
-            if not self.by_request or not self.sweeping or run.interrupted:
+            await self.clock.sleep(self.sweep_interval())
+            if not self.by_request or not self.sweeping or self.control.interrupted:
                 continue
             await self._sweep()
 
     async def _sweep(self) -> None:
         """Read the history, newest first, until every in-flight job past the grace was seen."""
-        run = self.run
-        now = run.clock.now()
+        now = self.clock.now()
         grace = 2 * self.sweep_interval()
         remaining = {rid for rid, job in self.by_request.items() if now - job.submitted_at > grace}
         if not remaining:
             return
-        self.sweeps += 1
         max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
         pages = 0
         for page in range(1, max_pages + 1):
             try:
-                rows = await run.call(Priority.POLL, _history_reader(run, page), rank=-2.0)
+                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
             except ApiError as exc:
                 self._stop_sweeping(f"the request history could not be read ({exc})")
                 return
@@ -287,7 +312,7 @@ class Poller:
                     continue
                 remaining.discard(row.request_id)
                 self.sweep_healthy = True
-                run.reconciler.note_seen(row.request_id)
+                self.reconciler.note_seen(row.request_id)
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1
                     self.fetch_now(job)
@@ -296,5 +321,5 @@ class Poller:
         self._last_pages = pages
 
 
-def _history_reader(run: Run, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:
-    return lambda: run.api.history(page=page, per_page=HISTORY_PAGE)
+def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:
+    return lambda: api.history(page=page, per_page=HISTORY_PAGE)

@@ -5,7 +5,8 @@ these hold:
 
 * **the gate is open.**  A 429 on any call closes it for every call until the
   server's hint (``Retry-After``, ``x-rate-limit-reset-at-utc``) or, without
-  one, an exponential backoff with full jitter;
+  one, the retry policy's backoff (``retry.py``, the one formula) for the
+  number of 429s in a row;
 * **a token is available.**  A token bucket refilled at ``limit / window``
   per second with a small burst spreads calls out instead of firing a
   minute's worth at once;
@@ -36,14 +37,15 @@ import itertools
 import math
 import random
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 import anyio
 
 from .clock import Clock
+from .config import RetrySettings
+from .retry import RetryPolicy
 
 
 class Priority(IntEnum):
@@ -74,8 +76,8 @@ class RequestBudget:
         window: float = 60.0,
         burst: float | None = None,
         min_limit: float = 1.0,
-        backoff_initial_s: float = 1.0,
-        backoff_max_s: float = 120.0,
+        backoff: Callable[[int], float] | None = None,
+        max_hint_s: float = 3600.0,
         rng: random.Random | None = None,
     ) -> None:
         if requests_per_minute <= 0:
@@ -87,8 +89,8 @@ class RequestBudget:
         self.ceiling = math.inf
         self.min_limit = min(min_limit, self.configured)
         self._burst = burst
-        self._backoff_initial = backoff_initial_s
-        self._backoff_max = backoff_max_s
+        self._backoff = backoff or RetryPolicy(RetrySettings()).backoff
+        self._max_hint = max_hint_s
         self._rng = rng or random.Random()
         now = clock.now()
         self._tokens = self.burst
@@ -104,7 +106,6 @@ class RequestBudget:
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         # readouts
-        self.granted = 0
         self.granted_while_closed = 0
         self.throttled = 0  # 429 answers seen
 
@@ -172,11 +173,7 @@ class RequestBudget:
                     if wait == 0.0:
                         self._grant(waiter)
                         return self.clock.now()
-                    if wait is None:
-                        await waiter.event.wait()
-                    else:
-                        with anyio.move_on_after(self.clock.real(wait)):
-                            await waiter.event.wait()
+                    await self.clock.wait(waiter.event, math.inf if wait is None else wait)
                 else:
                     await waiter.event.wait()
                 waiter.event = anyio.Event()
@@ -192,7 +189,6 @@ class RequestBudget:
         waiter.done = True
         self._tokens -= 1.0
         self.in_flight += 1
-        self.granted += 1
         if not self.gate_open:
             self.granted_while_closed += 1
         self._wake_head()
@@ -206,14 +202,6 @@ class RequestBudget:
         self.in_flight -= 1
         self._stamps.append(self.clock.now())
         self._wake_head()
-
-    @asynccontextmanager
-    async def slot(self, priority: Priority, rank: float = 0.0) -> AsyncIterator[None]:
-        await self.acquire(priority, rank)
-        try:
-            yield
-        finally:
-            self.release()
 
     # ------------------------------------------------------------------ 429
 
@@ -240,10 +228,9 @@ class RequestBudget:
         self._tokens = 0.0
         self._tokens_at = now
         if hint is not None and hint > 0:
-            delay = min(hint, self._backoff_max * 30) + self._rng.uniform(0, 0.05 * self.window)
+            delay = min(hint, self._max_hint) + self._rng.uniform(0, 0.05 * self.window)
         else:
-            ceiling = min(self._backoff_max, self._backoff_initial * 2 ** (self._consecutive_429 - 1))
-            delay = self._rng.uniform(0.0, ceiling)
+            delay = self._backoff(self._consecutive_429)
         until = now + delay
         self._gate_until = max(self._gate_until, until)
         self._wake_head()

@@ -18,21 +18,19 @@ by request id in the history, which keeps the output URL for days.
 from __future__ import annotations
 
 import json
-import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
+from .client import ApiClient
+from .clock import Clock
 from .errors import ApiError, NotFound
-from .jobs import IN_FLIGHT, JobState
+from .gateway import Gateway
+from .jobs import JobState, TrackedJob
 from .ratelimit import Priority
-from .report import error_text
-from .responses import HISTORY_PAGE, HistoryRow, parse_time
-
-if TYPE_CHECKING:
-    from .jobs import Live
-    from .scheduler import Run
+from .responses import HISTORY_PAGE, HistoryRow
 
 # Run seconds to wait before each history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -46,11 +44,66 @@ def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-class Reconciler:
-    """Looks requests up in the history on behalf of a Run."""
+# ---------------------------------------------------------------------- verdicts
 
-    def __init__(self, run: Run) -> None:
-        self.run = run
+
+@dataclass(frozen=True, slots=True)
+class Attach:
+    """The submit created ``request_id`` (now claimed): record it and poll it."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmit:
+    """The submit surely created nothing: send it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
+
+    event: str
+    state: JobState
+    detail: str
+
+
+Settlement = Attach | Resubmit | Leave
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The history kept the output of an expired record."""
+
+    url: str
+    cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The history says the job FAILED."""
+
+    error: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """No output can be had for it."""
+
+    detail: str
+
+
+Recovery = Found | Failed | Gone
+
+
+class Reconciler:
+    """Looks requests up in the request history and says what to do; writes nothing itself."""
+
+    def __init__(self, gateway: Gateway, api: ApiClient, clock: Clock, *, max_attempts: int) -> None:
+        self.gateway = gateway
+        self.api = api
+        self.clock = clock
+        self.max_attempts = max_attempts
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
@@ -63,7 +116,7 @@ class Reconciler:
         """The history lists one of our requests: one more measurement of how far it lags."""
         sent = self._submitted.get(request_id)
         if sent is not None and request_id not in self._lags:
-            self._lags[request_id] = max(0.0, time.time() - sent)
+            self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
 
     def absence_is_conclusive(self, since: float, later_seen: bool) -> bool:
         """May "not in the history" be read as "never created"?
@@ -78,17 +131,17 @@ class Reconciler:
             return True
         if len(self._lags) < MIN_LAG_SAMPLES:
             return False
-        margin = LAG_MARGIN_S / self.run.clock.scale
-        return time.time() - since > 2 * max(self._lags.values()) + margin
+        margin = LAG_MARGIN_S / self.clock.scale
+        return self.clock.epoch() - since > 2 * max(self._lags.values()) + margin
 
-    async def find(self, job: Live, *, since: float) -> tuple[HistoryRow | None, bool]:
+    async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
         """Search the history; returns (row, whether a request of ours sent after ``since`` was seen)."""
         payload = job.spec.payload()
         from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
-        api = self.run.api
+        api = self.api
         later_seen = False
         for page in range(1, MAX_PAGES + 1):
-            rows = await self.run.call(
+            rows = await self.gateway.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
             )
@@ -111,102 +164,72 @@ class Reconciler:
                 break
         return None, later_seen
 
-    async def settle(self, job: Live, *, since: float) -> None:
-        """Decide an unknown submit: attach to the request found, or resubmit, or wait."""
-        run = self.run
-        conclusive = False
+    async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
+        """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
         for delay in LOOKUP_DELAYS:
             if delay:
-                await run.clock.sleep(delay)
+                await self.clock.sleep(delay)
             try:
                 async with self._lock:
                     row, later_seen = await self.find(job, since=since)
                     if row is not None:
                         self.claimed.add(row.request_id)
             except ApiError as exc:
-                await run._record(
-                    job,
+                return Leave(
                     "reconcile_failed",
                     job.state,
-                    error={
-                        "detail": f"the request history could not be read ({exc}); the submit's outcome is "
-                        "unknown, so the job was not submitted again. Run again later to settle it",
-                    },
+                    f"the request history could not be read ({exc}); the submit's outcome is "
+                    "unknown, so the job was not submitted again. Run again later to settle it",
                 )
-                run._release_slot()
-                return
             if row is not None:
-                await run._record(job, "reconciled", job.state, error=None)
-                # Our own time of the attempt, not the server's created_at: it needs
-                # no clock agreement, and the record cannot expire before it + 1 hour.
-                await run.attach(job, row.request_id, submitted_wall=since)
-                return
+                return Attach(row.request_id)
             if self.absence_is_conclusive(since, later_seen):
-                conclusive = True
                 break
-        if not conclusive:
-            await run._record(
-                job,
+        else:
+            return Leave(
                 "settle_later",
                 job.state,
-                error={
-                    "detail": "the submit's outcome is unknown and the request history has not caught up with it "
-                    "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
-                },
+                "the submit's outcome is unknown and the request history has not caught up with it "
+                "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
             )
-            run._release_slot()
-            return
-        if job.submit_attempts >= run.retry.max_attempts:
-            await run._record(
-                job,
+        if job.submit_attempts >= self.max_attempts:
+            return Leave(
                 "submit_postponed",
-                type(job.state)("pending"),
-                error={
-                    "detail": f"{job.submit_attempts} submits ended without an answer and no job was created; "
-                    "run again later",
-                },
+                JobState.PENDING,
+                f"{job.submit_attempts} submits ended without an answer and no job was created; run again later",
             )
-            run._release_slot()
-            return
-        await run._record(job, "reconciled_absent", job.state)
-        await run.resubmit(job)
+        return Resubmit()
 
-    async def recover_missing(self, job: Live) -> None:
-        """The record is gone (404): take the output from the history, or expire the job."""
-        run = self.run
+    async def recover_missing(self, job: TrackedJob) -> Recovery:
+        """The record is gone (404): look for its output in the history."""
         assert job.request_id is not None
         rid = job.request_id
         try:
-            row = await run.call(Priority.RESULT, lambda: run.api.history_get(rid))
+            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
         except NotFound:
             row = None
         except ApiError as exc:
-            await run.expire(
-                job,
+            return Gone(
                 f"the request's record has expired and the request history could not be "
-                f"read ({exc}); run again later to retry the look-up",
+                f"read ({exc}); run again later to retry the look-up"
             )
-            return
         if row is not None and row.status == "COMPLETED" and row.generation_url:
-            await run.begin_download(job, row.generation_url, None, row.cost)
-        elif row is not None and row.status == "FAILED":
-            await run.fail(job, {"http": 422, "detail": row.error or "FAILED (from the request history)"})
-        else:
-            await run.expire(
-                job,
-                f"request {rid} expired (records last 1 hour after submission) before its result was "
-                "fetched, and the request history has no output for it; run again with --resubmit-lost "
-                "to make it again (it will be paid for again)",
-            )
+            return Found(row.generation_url, row.cost)
+        if row is not None and row.status == "FAILED":
+            return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        return Gone(
+            f"request {rid} expired (records last 1 hour after submission) before its result was "
+            "fetched, and the request history has no output for it; run again with --resubmit-lost "
+            "to make it again (it will be paid for again)"
+        )
 
-    async def refresh_output(self, job: Live) -> bool:
+    async def refresh_output(self, job: TrackedJob) -> bool:
         """Find a fresh output URL for a job whose download failed; True if found."""
-        run = self.run
         if job.request_id is None:
             return False
         rid = job.request_id
         try:
-            result = await run.call(Priority.RESULT, lambda: run.api.result(rid))
+            result = await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
             if result.state == "COMPLETED" and result.output_url:
                 job.output_url, job.file_size = result.output_url, result.file_size
                 return True
@@ -215,83 +238,10 @@ class Reconciler:
         except ApiError:
             return False
         try:
-            row = await run.call(Priority.RESULT, lambda: run.api.history_get(rid))
+            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
         except ApiError:
             return False
         if row.generation_url:
             job.output_url, job.file_size = row.generation_url, None
             return True
         return False
-
-
-async def plan_resume(run: Run) -> dict[str, list[Live]]:
-    """Sort the manifest's jobs by what the ledger says of them: skip, submit, poll, download or settle."""
-    plan: dict[str, list[Live]] = {"submit": [], "poll": [], "download": [], "reconcile": []}
-    known = run.replay.jobs
-    claimed = {rec["request_id"] for rec in known.values() if rec.get("request_id")}
-    run.reconciler.claimed.update(claimed)
-    completed = [job for job in run.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
-    checks = await run.out.verify_many(
-        [
-            (
-                run.out.video_path(job.spec.id, job.spec.model),
-                known[job.spec.id].get("bytes"),
-                known[job.spec.id].get("sha256"),
-                known[job.spec.id].get("mtime_ns"),
-            )
-            for job in completed
-        ],
-        deep=run.verify_files,
-    )
-    intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
-    for job in run.jobs:
-        rec = known.get(job.spec.id)
-        if rec is None:
-            plan["submit"].append(job)
-            continue
-        state = JobState(rec["state"])
-        job.state = state
-        job.request_id = rec.get("request_id")
-        job.output_url = rec.get("output_url")
-        job.file_size = rec.get("file_size")
-        job.cost = rec.get("cost")
-        job.submitted_at = _run_time_of(run, rec.get("submitted_at"))
-        job.submitted_wall = rec.get("submitted_at")
-        if job.request_id and (sent := parse_time(job.submitted_wall)) is not None:
-            run.reconciler.note_submitted(job.request_id, sent)
-        job.error = error_text(rec.get("error"))
-        if state is JobState.COMPLETED:
-            if job.spec.id in intact:
-                run.report.skipped += 1
-                run._committed += job.cost or job.estimate or 0.0
-                continue
-            video = run.out.video_path(job.spec.id, job.spec.model)
-            await run._record(
-                job,
-                "file_missing",
-                JobState.DOWNLOADING,
-                error={"detail": f"{video} is missing or damaged; fetching it again"},
-            )
-            plan["download"].append(job)
-        elif state is JobState.DOWNLOADING:
-            plan["download"].append(job)
-        elif state is JobState.SUBMITTED:
-            run.report.reattached += 1
-            plan["poll"].append(job)
-        elif state is JobState.SUBMITTING:
-            plan["reconcile"].append(job)
-        elif (state is JobState.FAILED and not run.retry_failed) or (
-            state is JobState.EXPIRED and not run.resubmit_lost
-        ):
-            continue
-        else:
-            plan["submit"].append(job)
-        if job.state in IN_FLIGHT:
-            run._committed += job.cost or job.estimate or 0.0
-    return plan
-
-
-def _run_time_of(run: Run, wall_iso: str | None) -> float:
-    """A ledger timestamp (real UTC) as a time on this run's clock."""
-    when = parse_time(wall_iso)
-    return run.clock.now() if when is None else run.clock.from_wall(when)

@@ -33,7 +33,6 @@ HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 @dataclass(frozen=True, slots=True)
 class Submitted:
     request_id: str
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

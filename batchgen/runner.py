@@ -8,7 +8,6 @@ and rewrites ``results.csv`` from the ledger at the end, whatever happened.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import anyio
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
-from .jobs import JobSpec, Live
+from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
 from .report import RunReport
 from .scheduler import Run
@@ -27,7 +26,6 @@ from .storage import OutputDir, render_results, write_atomically
 
 log = logging.getLogger("batchgen")
 SIGNAL_GRACE_S = 1.0
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(slots=True)
@@ -47,8 +45,9 @@ async def run_jobs(
     retry_failed: bool = False,
     verify_files: bool = False,
     handle_signals: bool = False,
+    on_second_signal: Callable[[], None] | None = None,
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
-    on_event: Callable[[str, Live], None] | None = None,
+    on_event: Callable[[str, TrackedJob], None] | None = None,
 ) -> Outcome:
     """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
     clock = clock or Clock()
@@ -67,7 +66,7 @@ async def run_jobs(
                 request_timeout_s=api.request_timeout_s,
                 max_response_bytes=api.max_response_bytes,
             ) as client,
-            Ledger(out.ledger) as ledger,
+            Ledger(out.ledger, clock=clock) as ledger,
         ):
             run = Run(
                 jobs,
@@ -84,7 +83,7 @@ async def run_jobs(
             )
             async with anyio.create_task_group() as tg:
                 if handle_signals:
-                    tg.start_soon(_watch_signals, run)
+                    tg.start_soon(_watch_signals, run, on_second_signal)
                 if monitor is not None:
                     tg.start_soon(monitor, run)
                 report = await run.execute()
@@ -103,15 +102,17 @@ async def run_jobs(
     return Outcome(report, run, out)
 
 
-async def _watch_signals(run: Run) -> None:
-    """First signal: stop submitting and leave shortly; second: exit at once."""
+async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:
+    """First signal: stop submitting and leave shortly; second: ``on_second_signal`` (the CLI exits at once)."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         count = 0
         async for signum in signals:
             count += 1
             if count > 1:
-                os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
-                os._exit(EXIT_INTERRUPTED)
+                if on_second_signal is not None:
+                    on_second_signal()
+                run.abort()
+                continue
             log.warning(
                 "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
                 signal.Signals(signum).name,

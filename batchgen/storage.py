@@ -41,6 +41,7 @@ from .errors import DownloadError, LockHeld, StorageError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 VERIFY_THREADS = 4
+FILE_SHIELD_S = 10.0  # real seconds a file open or close may outlive a cancelled run
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,14 @@ class OutputDir:
         digest = hashlib.sha256()
         size = 0
         try:
-            with anyio.CancelScope(shield=True):  # an open cut short would orphan the file object
+            out = None
+            with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
                 out = await aiofiles.open(tmp, "wb")
+            if out is None:
+                raise StorageError(
+                    f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under {self.root}, "
+                    "then run again to resume"
+                )
             try:
                 async for chunk in chunks:
                     size += len(chunk)
@@ -171,7 +178,7 @@ class OutputDir:
                 await out.flush()
                 await anyio.to_thread.run_sync(os.fsync, out.fileno())
             finally:
-                with anyio.CancelScope(shield=True):  # a cancelled run must not leak the file
+                with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
                     await out.close()
             for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
                 if declared is not None and declared != size:

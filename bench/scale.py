@@ -79,7 +79,6 @@ from batchgen.clock import Clock
 from batchgen.config import load_settings
 from batchgen.ledger import Ledger, read_ledger
 from batchgen.manifest import load_manifest
-from batchgen.recovery import plan_resume
 from batchgen.scheduler import Run
 from batchgen.storage import OutputDir
 
@@ -91,11 +90,12 @@ async def main():
     settings = load_settings(overrides={{"output": {{"dir": {out!r}}}}}, environ={{}})
     async with Ledger(out.ledger) as ledger:
         run = Run(jobs, api=None, out=out, ledger=ledger, replay=replay, settings=settings, clock=Clock())
-        plan = await plan_resume(run)
-        run.poller.track_many(plan["poll"])
+        plan = await run.plan()
+        run.poller.track_many(plan.poll)
     done = time.perf_counter()
     print(json.dumps({{"manifest_s": loaded - t, "resume_s": done - loaded, "total_s": done - t,
-                      "planned": {{k: len(v) for k, v in plan.items()}}, "skipped": run.report.skipped,
+                      "planned": {{k: len(getattr(plan, k)) for k in ("submit", "poll", "download", "reconcile")}},
+                      "skipped": run.report.skipped,
                       "peak_rss_mb": peak_rss_mb()}}))
 anyio.run(main)
 """
