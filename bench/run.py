@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.scenarios:
         sc = SCENARIOS[name]
         if args.jobs:
-            sc = Scenario(**{**sc.to_dict(), "jobs": args.jobs})  # type: ignore[arg-type]
+            sc = Scenario(**{**sc.to_dict(), "jobs": args.jobs})
         contenders = args.contenders.split(",") if args.contenders else list(sc.contenders)
         results = {}
         for contender in contenders:

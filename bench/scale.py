@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .run import REPORTS, Scenario, run_contender
+from .run import REPORTS, run_contender
+from .scenarios import Scenario
 
 
 def write_manifests(folder: Path, rows: int) -> dict[str, Path]:

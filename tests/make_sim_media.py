@@ -1,4 +1,4 @@
-"""Regenerate the simulator's sample videos in ``batchgen/sim_media/``.
+"""Regenerate the simulator's sample videos in ``batchgen/simulator/templates/``.
 
 The simulator serves these (one per aspect ratio and duration) with a
 per-request ``uuid`` box appended, so every output is a distinct, playable MP4
@@ -16,7 +16,7 @@ import av
 
 SIZES = {"16x9": (160, 90), "9x16": (90, 160), "1x1": (120, 120)}
 FPS = 8
-OUT = Path(__file__).resolve().parent.parent / "batchgen" / "sim_media"
+OUT = Path(__file__).resolve().parent.parent / "batchgen" / "simulator" / "templates"
 
 
 def frame_bytes(width: int, height: int, index: int, total: int, stride: int) -> bytes:

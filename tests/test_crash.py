@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from batchgen.errors import LockHeld
 from batchgen.jobs import TRANSITIONS, JobState
 from batchgen.ledger import read_ledger
 from batchgen.storage import OutputDir, mp4_problem
@@ -141,7 +142,12 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(sim, tmp_path):
     assert code == 130, stderr
     states = Counter(rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values())
     assert states["submitted"] >= 1 and "deferred" not in states
-    assert not (out / "videos").exists() or not list((out / "videos").glob("*.mp4.part"))
+    # Nothing partial anywhere: no temporary download left, and every video is a completed job's.
+    assert not (out / ".partial").exists() or not list((out / ".partial").iterdir())
+    completed = {rec["file"] for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "completed"}
+    videos = {f"videos/{p.name}" for p in (out / "videos").glob("*.mp4")} if (out / "videos").exists() else set()
+    assert videos == completed
+    assert all(mp4_problem(out / name) is None for name in videos)
     submitted_before = len(server.state.submissions)
     final = spawn(manifest, out, server, "--concurrency", "4")
     _, stderr = final.communicate(timeout=120)
@@ -165,14 +171,26 @@ def test_a_second_run_on_the_same_folder_exits_5_naming_the_holder(sim, tmp_path
     assert server.state.submissions == []
 
 
-def test_a_stale_lock_of_a_dead_process_is_taken_over(sim, tmp_path, monkeypatch):
+def test_a_lock_left_by_a_killed_run_is_taken_over(sim, tmp_path, monkeypatch):
     server = sim()
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / ".lock").write_text(f"{dead.pid}\n")
-    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    # A process takes the folder's lock the way a run does, and is killed while holding it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from batchgen.storage import OutputDir; import sys, time; "
+         f"d = OutputDir({str(out)!r}); d.lock(); print('locked', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(LockHeld):  # it really holds the lock while it lives
+        OutputDir(out).lock()
+    holder.kill()
+    holder.wait()
+    holder.stdout.close()
+    assert (out / ".lock").read_text().strip() == str(holder.pid)  # its pid is still in the file
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
 
 
 def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch):

@@ -42,9 +42,23 @@ def test_matrix_and_repeat_expand_into_stable_readable_ids(tmp_path):
                       "duration": 10}  # fmt: skip
 
 
-def test_matrix_and_repeat_problems(tmp_path):
-    bad = "model: kling-text2video\nmatrix:\n  name: x\n  prompt: []\njobs:\n  - prompt: y\n    repeat: 0\n"
-    assert run_cli("validate", str(write(tmp_path / "m.yaml", bad))) == 2
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "model: kling-text2video\nmatrix:\n  name: x\n  prompt: []\n",
+            "m.yaml:4: field 'prompt': an empty list would make no jobs",
+        ),
+        (
+            "model: kling-text2video\njobs:\n  - prompt: y\n    repeat: 0\n",
+            "m.yaml:4: field 'repeat': must be a whole number from 1 to 1000",
+        ),
+    ],
+)
+def test_matrix_and_repeat_problems(tmp_path, capsys, text, expected):
+    assert run_cli("validate", str(write(tmp_path / "m.yaml", text))) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "nothing was submitted" in err
 
 
 def test_matrix_rerun_finds_the_same_jobs(sim, tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """Playable MP4 outputs, distinct for every request.
 
 The package ships one small H.264 MP4 per aspect ratio and duration
-(``batchgen/sim_media``, made by ``tests/make_sim_media.py``).  Each output is
+(``batchgen/simulator/templates``, made by ``tests/make_sim_media.py``).  Each output is
 that file with one top-level ISO BMFF ``uuid`` box appended that carries the
 request id: players ignore unknown top-level boxes, so the file stays
 playable, while its bytes (and sha256) are unique to the request.
@@ -21,7 +21,7 @@ _USER_TYPE = bytes.fromhex("6261746368676e2d73696d2d72657175")
 def template(aspect_ratio: str, duration: int) -> bytes:
     name = {"16:9": "16x9", "9:16": "9x16", "1:1": "1x1"}.get(aspect_ratio, "16x9")
     seconds = 10 if duration >= 10 else 5
-    return (resources.files("batchgen") / "sim_media" / f"{name}_{seconds}s.mp4").read_bytes()
+    return (resources.files("batchgen.simulator") / "templates" / f"{name}_{seconds}s.mp4").read_bytes()
 
 
 def video_for(request_id: str, aspect_ratio: str, duration: int) -> bytes:

@@ -1,0 +1,292 @@
+"""Settings: frozen, validated, merged once from flags > environment > file > defaults.
+
+The file is YAML with the sections below (see ``config.example.yaml``);
+unknown keys are errors naming the key and the file.  Environment variables
+(``BATCHGEN_*``, listed in :data:`ENV_VARS`) override the file; command-line
+flags override both.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+from .params import default_prices
+from .yaml_reader import YamlProblem, load_located
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _positive(section: str, name: str, value: float, *, integer: bool = False, zero_ok: bool = False) -> None:
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or not (value >= 0 if zero_ok else value > 0):
+        raise ConfigError(
+            f"{section}.{name} must be a {'non-negative' if zero_ok else 'positive'} number, got {value!r}"
+        )
+    if integer and not float(value).is_integer():
+        raise ConfigError(f"{section}.{name} must be a whole number, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    base_url: str = "https://api.segmind.com"
+    key_env: str = "SEGMIND_API_KEY"
+    request_timeout_s: float = 30.0
+    history_url: str | None = None  # None: derived from base_url
+    max_response_bytes: int = 1 << 20
+
+    def __post_init__(self) -> None:
+        _check_url("api.base_url", self.base_url)
+        if self.history_url is not None:
+            _check_url("api.history_url", self.history_url)
+        if not self.key_env or not self.key_env.replace("_", "").isalnum():
+            raise ConfigError(f"api.key_env must be an environment variable name, got {self.key_env!r}")
+        _positive("api", "request_timeout_s", self.request_timeout_s)
+        _positive("api", "max_response_bytes", self.max_response_bytes, integer=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitSettings:
+    concurrency: int = 8
+    requests_per_minute: float = 50
+    download_concurrency: int = 4
+    max_spend_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        _positive("limits", "concurrency", self.concurrency, integer=True)
+        _positive("limits", "requests_per_minute", self.requests_per_minute)
+        _positive("limits", "download_concurrency", self.download_concurrency, integer=True)
+        if self.max_spend_usd is not None:
+            _positive("limits", "max_spend_usd", self.max_spend_usd, zero_ok=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollingSettings:
+    min_interval_s: float = 2.0
+    max_interval_s: float = 60.0
+    expiry_s: float = 3600.0
+    expiry_margin_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        _positive("polling", "min_interval_s", self.min_interval_s)
+        _positive("polling", "max_interval_s", self.max_interval_s)
+        if self.max_interval_s < self.min_interval_s:
+            raise ConfigError("polling.max_interval_s must be at least polling.min_interval_s")
+        _positive("polling", "expiry_s", self.expiry_s)
+        _positive("polling", "expiry_margin_s", self.expiry_margin_s)
+        if self.expiry_margin_s >= self.expiry_s:
+            raise ConfigError("polling.expiry_margin_s must be smaller than polling.expiry_s")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetrySettings:
+    max_attempts: int = 6
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 120.0
+    deadline_s: float = 900.0
+
+    def __post_init__(self) -> None:
+        _positive("retry", "max_attempts", self.max_attempts, integer=True)
+        _positive("retry", "backoff_initial_s", self.backoff_initial_s)
+        _positive("retry", "backoff_max_s", self.backoff_max_s)
+        _positive("retry", "deadline_s", self.deadline_s)
+        if self.backoff_max_s < self.backoff_initial_s:
+            raise ConfigError("retry.backoff_max_s must be at least retry.backoff_initial_s")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputSettings:
+    dir: str = "out"
+    filename: str = "{id}.mp4"
+    max_download_bytes: int = 2 << 30
+    download_timeout_s: float = 900.0
+
+    def __post_init__(self) -> None:
+        if not self.dir:
+            raise ConfigError("output.dir must not be empty")
+        if "{id}" not in self.filename:
+            raise ConfigError("output.filename must contain {id}, so every job gets its own file")
+        if "/" in self.filename or "\\" in self.filename or self.filename.startswith("."):
+            raise ConfigError("output.filename must be a plain file name (no folders, not starting with '.')")
+        try:
+            self.filename.format(id="x", model="m")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"output.filename may use only {{id}} and {{model}}: {exc}") from None
+        _positive("output", "max_download_bytes", self.max_download_bytes, integer=True)
+        _positive("output", "download_timeout_s", self.download_timeout_s)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    api: ApiSettings = field(default_factory=ApiSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    polling: PollingSettings = field(default_factory=PollingSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    prices: dict[str, dict[str, dict[int, float]]] = field(default_factory=default_prices)
+
+
+_SECTIONS: dict[str, type] = {
+    "api": ApiSettings,
+    "limits": LimitSettings,
+    "polling": PollingSettings,
+    "retry": RetrySettings,
+    "output": OutputSettings,
+}
+
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "BATCHGEN_BASE_URL": ("api", "base_url"),
+    "BATCHGEN_CONCURRENCY": ("limits", "concurrency"),
+    "BATCHGEN_RPM": ("limits", "requests_per_minute"),
+    "BATCHGEN_MAX_SPEND": ("limits", "max_spend_usd"),
+    "BATCHGEN_OUT": ("output", "dir"),
+}
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Merge the file, the environment and flag overrides into Settings."""
+    environ = os.environ if environ is None else environ
+    layers: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    prices = default_prices()
+    where = "the defaults"
+    if config_file is not None:
+        where = str(config_file)
+        data = _read_yaml(Path(config_file))
+        for section, values in data.items():
+            if section == "prices":
+                prices = _prices(values, where)
+                continue
+            if section not in _SECTIONS:
+                raise ConfigError(f"{where}: unknown section '{section}'; known: {', '.join([*_SECTIONS, 'prices'])}")
+            if not isinstance(values, dict):
+                raise ConfigError(f"{where}: '{section}' must be a mapping of keys to values")
+            known = {f.name for f in fields(_SECTIONS[section])}
+            for key, value in values.items():
+                if key not in known:
+                    raise ConfigError(
+                        f"{where}: unknown key '{section}.{key}'; known keys in '{section}': {', '.join(sorted(known))}"
+                    )
+                layers[section][key] = value
+    for var, (section, key) in ENV_VARS.items():
+        if var in environ and environ[var] != "":
+            layers[section][key] = _env_value(var, environ[var], section, key)
+    for section, values in (overrides or {}).items():
+        for key, value in values.items():
+            if value is not None:
+                layers[section][key] = value
+    built: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        try:
+            built[section] = cls(**layers[section])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        except TypeError as exc:
+            raise ConfigError(f"{where}: bad value in '{section}': {exc}") from None
+    return Settings(**built, prices=prices)
+
+
+def with_overrides(settings: Settings, **sections: Mapping[str, Any]) -> Settings:
+    """A copy of ``settings`` with some keys replaced (used by --simulate)."""
+    changes = {name: replace(getattr(settings, name), **values) for name, values in sections.items()}
+    return replace(settings, **changes)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: is larger than {MAX_CONFIG_BYTES} bytes; a config file is a few lines")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file; check the path given to --config") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise ConfigError(f"{path}: contains a NUL byte; a config file is UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not valid UTF-8 text; save it as UTF-8") from None
+    try:
+        root = load_located(text)
+    except YamlProblem as exc:
+        line = f":{exc.line}" if exc.line is not None else ""
+        field = f": key '{exc.field}'" if exc.field else ""
+        raise ConfigError(f"{path}{line}{field}: {exc.message}") from None
+    if root is None:
+        return {}
+    if not isinstance(root, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections (api, limits, ...)")
+    plain: dict[str, Any] = _plain(root)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    """Located YAML values as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:
+    table = default_prices()
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: 'prices' must map model -> mode -> duration -> USD")
+    for model, modes in values.items():
+        if not isinstance(modes, dict):
+            raise ConfigError(f"{where}: prices.{model} must map mode -> duration -> USD")
+        for mode, durations in modes.items():
+            if not isinstance(durations, dict):
+                raise ConfigError(f"{where}: prices.{model}.{mode} must map duration -> USD")
+            for duration, usd in durations.items():
+                try:
+                    seconds = int(duration)
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{where}: prices.{model}.{mode}: {duration!r} is not a duration") from None
+                if isinstance(usd, bool) or not isinstance(usd, int | float) or not usd >= 0:
+                    raise ConfigError(f"{where}: prices.{model}.{mode}.{duration} must be a USD amount")
+                table.setdefault(str(model), {}).setdefault(str(mode), {})[seconds] = float(usd)
+    return table
+
+
+def _env_value(var: str, text: str, section: str, key: str) -> Any:
+    if key in ("base_url", "dir"):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(f"environment variable {var} must be a number, got {text!r}") from None
+    return int(number) if key == "concurrency" and number.is_integer() else number
+
+
+def _check_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://api.segmind.com, got {url!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{name} uses plain http:// for a host that is not loopback ({parts.hostname}); "
+            "the API key would travel unencrypted. Use https://"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,169 @@
+"""The download stage: fetch each finished job's video, verify it, and only then record it completed.
+
+Downloaders take jobs from a bounded stream.  A download is retried with
+backoff while its errors are transient; when it fails for good (or the URL
+has gone), a fresh output URL is looked for once, from the result while the
+record lives, else from the request history.  A job whose video cannot be had
+is reported lost.  ``completed`` is written to the ledger only after the
+video has been verified, fsynced and renamed into ``videos/`` and its sidecar
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .book import JobBook
+from .client import ApiClient
+from .clock import Clock
+from .config import OutputSettings
+from .control import RunControl
+from .errors import DownloadError
+from .jobs import JobState, TrackedJob
+from .ledger import iso_utc
+from .recovery import Reconciler
+from .retry import RetryPolicy
+from .storage import OutputDir
+
+
+class Expire(Protocol):
+    """What a stage calls when a job's video can no longer be had (``Submitter.expire``)."""
+
+    async def __call__(self, job: TrackedJob, detail: str, *, event: str = ..., http: int | None = ...) -> None: ...
+
+
+class Downloader:
+    """The download stage of a run: one stream of finished jobs, several download loops."""
+
+    def __init__(
+        self,
+        book: JobBook,
+        api: ApiClient,
+        out: OutputDir,
+        reconciler: Reconciler,
+        control: RunControl,
+        clock: Clock,
+        policy: RetryPolicy,
+        settings: OutputSettings,
+        *,
+        expire: Expire,
+    ) -> None:
+        self.book, self.api, self.out, self.reconciler = book, api, out, reconciler
+        self.control, self.clock, self.policy, self.settings = control, clock, policy, settings
+        self.expire = expire
+        self._send: MemoryObjectSendStream[TrackedJob] | None = None
+
+    @contextmanager
+    def stream(self, buffer: int) -> Iterator[MemoryObjectReceiveStream[TrackedJob]]:
+        """Open the stream of jobs to download for the length of a run; yields its receiving end."""
+        send, receive = anyio.create_memory_object_stream[TrackedJob](buffer)
+        self._send = send
+        try:
+            with send, receive:
+                yield receive
+        finally:
+            self._send = None
+
+    async def begin(self, job: TrackedJob, url: str, size: int | None, cost: float | None) -> None:
+        """The job finished on the server: record where its video is, then queue the download."""
+        job.output_url, job.file_size = url, size
+        job.cost = cost if cost is not None else job.cost
+        job.finished_at = job.finished_at or self.clock.now()
+        await self.book.record(job, "result", JobState.DOWNLOADING, output_url=url, file_size=size, cost=job.cost)
+        await self.queue(job)
+
+    async def queue(self, job: TrackedJob) -> None:
+        if self._send is None:
+            raise RuntimeError("bug: a download was queued outside Downloader.stream()")
+        await self._send.send(job)
+
+    async def loop(self, receive: MemoryObjectReceiveStream[TrackedJob]) -> None:
+        async with receive:
+            async for job in receive:
+                await self.control.guard(lambda job=job: self._download(job))  # type: ignore[misc]
+
+    async def _download(self, job: TrackedJob) -> None:
+        out, settings = self.out, self.settings
+        dest = out.video_path(job.spec.id, job.spec.model)
+        attempts = 0
+        started = self.clock.now()
+        refreshed = False
+        while True:
+            if job.output_url is None:
+                if refreshed or not await self.reconciler.refresh_output(job):
+                    await self.lost(job, "no output URL could be recovered for it")
+                    return
+                refreshed = True
+            url = job.output_url
+            assert url is not None  # refresh_output() set it
+            try:
+                async with self.api.download(
+                    url,
+                    max_bytes=settings.max_download_bytes,
+                    timeout_s=settings.download_timeout_s,
+                ) as dl:
+                    saved = await out.save_stream(
+                        job.spec.id,
+                        dest,
+                        dl.chunks,
+                        content_length=dl.content_length,
+                        file_size=job.file_size,
+                        max_bytes=settings.max_download_bytes,
+                    )
+                break
+            except DownloadError as exc:
+                attempts += 1
+                delay = self.policy.wait_for(attempts, exc.retryable)
+                if delay is not None and self.policy.may_retry(attempts, self.clock.now() - started, delay):
+                    await self.clock.sleep(delay)
+                    continue
+                if not refreshed and await self.reconciler.refresh_output(job):
+                    refreshed = True
+                    attempts = 0
+                    continue
+                await self.book.finish(
+                    job, JobState.DOWNLOADING, "download_failed", error={"detail": str(exc)}, output_url=job.output_url
+                )
+                return
+        submitted = job.submitted_at
+        sidecar = {
+            "job_id": job.spec.id,
+            "model": job.spec.model,
+            "parameters": job.spec.params,
+            "request_id": job.request_id,
+            "sha256": saved.sha256,
+            "bytes": saved.size,
+            "cost": job.cost,
+            "output_url": job.output_url,
+            "source": job.spec.source,
+            "seconds_to_finish": round(job.finished_at - submitted, 3) if job.finished_at else None,
+            "submitted_at": job.submitted_wall,
+            "completed_at": iso_utc(self.clock.epoch()),
+        }
+        await out.write_sidecar(dest, sidecar)
+        if job.finished_at is not None:
+            self.control.report.job_seconds.append(job.finished_at - submitted)
+        await self.book.finish(
+            job,
+            JobState.COMPLETED,
+            "completed",
+            file=str(dest.relative_to(out.root)),
+            sha256=saved.sha256,
+            mtime_ns=saved.mtime_ns,
+            bytes=saved.size,
+            cost=job.cost,
+            output_url=job.output_url,
+        )
+
+    async def lost(self, job: TrackedJob, why: str) -> None:
+        """No output URL can be had: the job is lost (or made again with --resubmit-lost)."""
+        detail = (
+            f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
+            "--resubmit-lost to make it again (it will be paid for again)"
+        )
+        await self.expire(job, detail, event="lost", http=None)

@@ -1,0 +1,193 @@
+"""The one error tree of batchgen, split by what the caller does next.
+
+::
+
+    BatchgenError
+    ├── InputError                  bad input: fix the file and run again (exit 2)
+    │   ├── ManifestError           a manifest problem, with file, line and field
+    │   └── ConfigError             a config or command-line problem
+    ├── ApiError                    the API answered, or could not be reached
+    │   ├── TransientError          worth retrying after a pause
+    │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
+    │   │   ├── ServerError         HTTP 5xx
+    │   │   └── NetworkError        no usable answer; ``reached_server`` says if
+    │   │                           the request may have been received
+    │   ├── AmbiguousSubmit         a submit whose outcome is unknown: the job
+    │   │                           may exist and be billed; reconcile, never
+    │   │                           blindly resubmit
+    │   └── PermanentError          retrying the same call cannot help
+    │       ├── AuthError           401/403: stop the run (exit 4)
+    │       ├── InsufficientCredits 406 "Insufficient credits": stop submitting (exit 3)
+    │       ├── InvalidContentType  406 "Invalid content type": a bug in the client
+    │       ├── RequestRejected     400/410 and other 4xx: the request itself is wrong
+    │       ├── NotFound            404: unknown or expired request id, unknown model
+    │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
+    ├── DownloadError               the video could not be fetched or verified
+    ├── StorageError                the output folder cannot be written (disk full, ...)
+    ├── LedgerError                 the ledger cannot be read or written
+    └── LockHeld                    another run holds the output folder (exit 5)
+
+Only ``client.py`` turns aiohttp's exceptions into these; everything above the
+client sees batchgen errors only.  Every message is a full sentence that says
+what happened and what to do next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BatchgenError(Exception):
+    """Root of every error batchgen raises on purpose."""
+
+
+# --------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in an input file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            where += f": field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class InputError(BatchgenError):
+    """Bad input from the user; nothing was submitted.  Fix it and run again."""
+
+
+class ManifestError(InputError):
+    """Raised when a manifest has one or more problems; lists all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"the manifest has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class ConfigError(InputError):
+    """Raised when a config file, environment variable or flag is invalid."""
+
+
+# --------------------------------------------------------------------------- API
+
+
+class ApiError(BatchgenError):
+    """The API answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+    def to_record(self) -> dict[str, object]:
+        """A small JSON-able description for the ledger."""
+        record: dict[str, object] = {"kind": type(self).__name__}
+        if self.status is not None:
+            record["http"] = self.status
+        record["detail"] = self.detail if self.detail is not None else str(self)
+        return record
+
+
+class TransientError(ApiError):
+    """A call that may succeed if repeated after a pause."""
+
+
+class RateLimited(TransientError):
+    """HTTP 429.  ``retry_after`` is the server's hint in seconds, or None."""
+
+    def __init__(self, message: str, *, retry_after: float | None, detail: str | None = None):
+        super().__init__(message, status=429, detail=detail)
+        self.retry_after = retry_after
+
+
+class ServerError(TransientError):
+    """HTTP 5xx from the API."""
+
+
+class NetworkError(TransientError):
+    """No usable answer: refused, reset, timed out, or cut short.
+
+    ``reached_server`` is False only when the request surely never reached the
+    server (connection refused, name resolution failed); a submit that failed
+    that way can be sent again without risk of paying twice.
+    """
+
+    def __init__(self, message: str, *, reached_server: bool):
+        super().__init__(message)
+        self.reached_server = reached_server
+
+
+class AmbiguousSubmit(ApiError):
+    """A submit whose outcome is unknown: the job may exist and may be billed.
+
+    Raised for a 5xx answer or a network failure after the request was sent.
+    The caller must look the job up in the request history before it decides
+    to submit again.
+    """
+
+
+class PermanentError(ApiError):
+    """Repeating the same call cannot help."""
+
+
+class AuthError(PermanentError):
+    """HTTP 401/403: the key is missing, wrong, expired or not allowed."""
+
+
+class InsufficientCredits(PermanentError):
+    """HTTP 406 "Insufficient credits": top up, then run again to resume."""
+
+
+class InvalidContentType(PermanentError):
+    """HTTP 406 "Invalid content type": the request was malformed; a bug."""
+
+
+class RequestRejected(PermanentError):
+    """HTTP 400, 410 or another 4xx: the request itself is not acceptable."""
+
+
+class NotFound(PermanentError):
+    """HTTP 404: the request id is unknown or expired, or the model is unknown."""
+
+
+class BadResponse(PermanentError):
+    """The API answered with a body that breaks the protocol."""
+
+
+# --------------------------------------------------------------------------- jobs and files
+
+
+class DownloadError(BatchgenError):
+    """The video could not be downloaded or failed verification."""
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class StorageError(BatchgenError):
+    """The output folder cannot be written (disk full, permissions, unsafe path)."""
+
+
+class LedgerError(BatchgenError):
+    """The ledger cannot be read or written."""
+
+
+class LockHeld(BatchgenError):
+    """Another batchgen run holds the lock on the output folder."""
+
+    def __init__(self, message: str, *, pid: int | None):
+        super().__init__(message)
+        self.pid = pid

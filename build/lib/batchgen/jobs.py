@@ -1,0 +1,108 @@
+"""What to make (JobSpec), how jobs are named, and the states a job passes through.
+
+::
+
+    pending ──► submitting ──► submitted ──► downloading ──► completed
+       │             │              │   └──────────────────► failed / expired
+       └─► deferred ◄┘ (credits or spend cap)
+
+A job id is either given (``[A-Za-z0-9][A-Za-z0-9._-]{0,127}``, unique) or
+derived from a hash of the model and its parameters, so an unchanged manifest
+always yields the same ids; identical jobs are told apart by occurrence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    DEFERRED = "deferred"
+
+
+TERMINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED})
+IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})
+
+# Which state may follow which in the ledger; anything else is a bug (the
+# crash tests check every ledger they produce against this table).
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.PENDING: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
+    JobState.DEFERRED: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
+    JobState.SUBMITTING: frozenset(
+        {JobState.SUBMITTED, JobState.PENDING, JobState.DEFERRED, JobState.FAILED, JobState.SUBMITTING}
+    ),
+    JobState.SUBMITTED: frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.FAILED, JobState.EXPIRED}),
+    JobState.DOWNLOADING: frozenset({JobState.DOWNLOADING, JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED}),
+    JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING}),
+    JobState.FAILED: frozenset({JobState.SUBMITTING}),
+    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One video to make: a model and its parameters, validated and normalised."""
+
+    id: str
+    model: str
+    params: dict[str, Any]
+    source: str = ""  # "file:line" where the job was defined
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body sent to the API."""
+        return dict(self.params)
+
+
+def canonical(model: str, params: dict[str, Any]) -> str:
+    return json.dumps([model, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
+    """A stable id from the model and parameters; ``occurrence`` counts from 1."""
+    digest = hashlib.sha256(canonical(model, params).encode()).hexdigest()[:12]
+    short = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
+    return f"{short}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+
+
+# States in which a job may have been charged (its spend counts until it is known).
+MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})
+
+
+@dataclass(eq=False, slots=True)
+class TrackedJob:
+    """A job's working state during the run (written only through ``book.JobBook``)."""
+
+    spec: JobSpec
+    state: JobState
+    estimate: float | None
+    request_id: str | None = None
+    submitted_at: float = 0.0  # run clock
+    submitted_epoch: float | None = None  # this machine's wall clock when it was sent
+    submitted_wall: str | None = None  # ISO time recorded in the ledger
+    polls: int = 0
+    poll_errors: int = 0
+    output_url: str | None = None
+    file_size: int | None = None
+    cost: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    submit_attempts: int = 0
+    poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
+    result_due: bool = False  # a sweep saw it finished: fetch the result next
+    poll_running: bool = False  # one poll task per job at a time
+    holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
+    held: float = 0.0  # what it counts towards the spend cap (set by the book)

@@ -1,0 +1,188 @@
+"""The ledger: an append-only JSONL file of job events, fsynced, and its replay.
+
+Each line is one event about one job (``v``, ``ts``, ``job_id``, ``event``,
+``state`` and event-specific fields); the last line for a job is its current
+state.  :meth:`Ledger.append` returns only once its line is on disk (written
+and fsynced), so a caller can rely on the order "record, then act": the
+request id is durable before the job is first polled, and ``completed`` is
+written only after the video has been renamed into place.
+
+Appends are group-committed: while one fsync runs, later lines queue up and
+the next fsync covers all of them, so many concurrent jobs cost few fsyncs.
+
+A crash can leave a torn final line.  Reading ignores it, and opening for
+append first cuts it off, so the next line starts clean.  Any other
+malformed line is an error naming its line number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import anyio
+
+from .clock import Clock
+from .errors import LedgerError
+from .jobs import JobState
+
+VERSION = 1
+_DECODER = json.JSONDecoder()
+# Fields carried forward from earlier lines when a later line omits them.
+_CARRIED = ("request_id", "model", "submitted_at", "output_url", "file_size", "cost")
+
+
+@dataclass(slots=True)
+class Replay:
+    """The ledger read back: the current view of every job, and what was skipped."""
+
+    jobs: dict[str, dict[str, Any]]
+    lines: int
+    torn_tail: bool
+
+
+def iso_utc(epoch: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-21T12:00:00.123Z."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def read_ledger(path: str | Path) -> Replay:
+    """Replay a ledger.  A missing file is an empty ledger."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Replay({}, 0, False)
+    except OSError as exc:
+        raise LedgerError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    jobs: dict[str, dict[str, Any]] = {}
+    # A torn tail may end inside a multi-byte character; it is dropped below anyway.
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    last_complete = len(lines) - 1  # the piece after the final newline is not a full line
+    torn = bool(lines[-1].strip())
+    loads = _DECODER.decode
+    for number, raw in enumerate(lines[:last_complete], start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = loads(raw)
+            job_id = record["job_id"]
+            record["state"]
+        except (ValueError, KeyError, TypeError):
+            raise LedgerError(
+                f"{path}:{number}: malformed ledger line (not a JSON event with job_id and state); "
+                "the ledger was edited or damaged. Restore it from a backup, or move the line out of the "
+                "file, and run again"
+            ) from None
+        previous = jobs.get(job_id)
+        if previous is not None:
+            for key in _CARRIED:
+                if key not in record and key in previous:
+                    record[key] = previous[key]
+        jobs[job_id] = record
+    return Replay(jobs, last_complete, torn)
+
+
+class Ledger:
+    """An open ledger for appending; an async context manager."""
+
+    def __init__(self, path: str | Path, *, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.clock = clock or Clock()
+        self._fd: int | None = None
+        self._lock = anyio.Lock()
+        self._pending: list[bytes] = []
+        self._queued = 0  # lines handed to append so far
+        self._durable = 0  # lines known to be on disk
+        self.fsyncs = 0
+        self._broken: LedgerError | None = None
+
+    async def open(self) -> Ledger:
+        await anyio.to_thread.run_sync(self._open_sync)
+        return self
+
+    def _open_sync(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise LedgerError(f"{self.path}: cannot be opened for writing ({exc.strerror or exc})") from None
+        size = os.fstat(fd).st_size
+        if size:
+            # Cut a torn final line so the next line starts on a line of its own.
+            tail = min(size, 1 << 20)
+            os.lseek(fd, size - tail, os.SEEK_SET)
+            chunk = os.read(fd, tail)
+            if not chunk.endswith(b"\n"):
+                cut = chunk.rfind(b"\n")
+                keep = size - tail + cut + 1 if cut >= 0 else (0 if tail == size else size)
+                os.ftruncate(fd, keep)
+                os.fsync(fd)
+        self._fd = fd
+
+    async def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    async def __aenter__(self) -> Ledger:
+        return await self.open()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
+        """Write one event and return once it is durable.  ``None`` fields are left out."""
+        record: dict[str, Any] = {
+            "v": VERSION,
+            "ts": iso_utc(self.clock.epoch()),
+            "job_id": job_id,
+            "event": event,
+            "state": str(state),
+        }
+        record.update((k, v) for k, v in fields.items() if v is not None)
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+        self._pending.append(line)
+        self._queued += 1
+        mine = self._queued
+        async with self._lock:
+            if self._broken is not None:
+                raise self._broken
+            if self._durable >= mine:
+                return record
+            batch, self._pending = self._pending, []
+            upto = self._queued
+            try:
+                await anyio.to_thread.run_sync(self._write_sync, b"".join(batch))
+            except LedgerError as exc:
+                # Lines of other appenders were in this batch: all of them fail.
+                self._broken = exc
+                raise
+            self._durable = upto
+        return record
+
+    def _write_sync(self, data: bytes) -> None:
+        if self._fd is None:
+            raise LedgerError(f"{self.path}: the ledger is closed")
+        start = os.fstat(self._fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+            self.fsyncs += 1
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # leave no partial line behind
+                os.ftruncate(self._fd, start)
+            raise LedgerError(
+                f"{self.path}: cannot write the ledger ({exc.strerror or exc}); free some disk space or fix "
+                "the folder's permissions, then run the same command again to resume"
+            ) from None

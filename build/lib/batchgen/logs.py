@@ -1,0 +1,87 @@
+"""Logging setup: text or JSON lines, to the terminal and optionally a file, with secrets redacted.
+
+Everything batchgen reports while running goes through the standard
+``logging`` module under the ``batchgen`` logger, so cron jobs and service
+managers can route it like any other log.  ``--log-format json`` writes one
+JSON object per line (``ts``, ``level``, ``message``).  A :class:`Redactor`
+on every handler replaces the API key wherever it might appear, including
+``--debug`` output from libraries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from .ledger import iso_utc
+
+REDACTED = "[REDACTED]"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": iso_utc(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class Redactor(logging.Filter):
+    """Replaces secrets in every record before any handler formats it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, REDACTED)
+            record.msg, record.args = message, None
+            if record.exc_info and record.exc_info[1] is not None:
+                text = logging.Formatter().formatException(record.exc_info)
+                for secret in self.secrets:
+                    text = text.replace(secret, REDACTED)
+                record.exc_text, record.exc_info = text, None
+        return True
+
+
+REDACTOR = Redactor()
+
+
+def setup_logging(
+    *, level: int, fmt: str = "text", log_file: str | None = None, console: Console | None = None
+) -> None:
+    """Configure the root logger once for this process."""
+    handlers: list[logging.Handler] = []
+    if console is not None and fmt == "text":
+        rich_handler = RichHandler(console=console, show_path=False, show_level=False, markup=False)
+        rich_handler.setFormatter(logging.Formatter("%(message)s"))
+        handlers.append(rich_handler)
+    else:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s"))
+        handlers.append(stream)
+    if log_file:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(
+            JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+        )
+        handlers.append(file_handler)
+    for handler in handlers:
+        handler.addFilter(REDACTOR)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    if level > logging.DEBUG:
+        for noisy in ("aiohttp", "urllib3", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

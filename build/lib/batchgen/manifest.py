@@ -1,0 +1,394 @@
+"""Manifests (YAML, CSV or JSONL, by extension) -> a list of validated JobSpecs.
+
+Every format is reduced to the same thing, a list of raw jobs that know the
+line each of their fields came from, and one function turns those into
+JobSpecs.  All problems in the file are collected and raised together as one
+ManifestError naming file, line (or CSV row) and field, so a user fixes the
+whole file in one pass and nothing is ever submitted from a bad manifest.
+
+YAML::
+
+    model: kling-text2video        # default model for every job
+    defaults: {duration: 5}        # merged under each job
+    jobs:
+      - id: collie-vr
+        prompt: "A border collie wearing VR glasses"
+
+CSV has a header row (parameter names plus optional ``id``, ``model`` and
+``repeat``; empty cells mean "use the default"); JSONL has one job object per
+line.  ``repeat: N`` makes N jobs of one (ids ``<id>-r1`` ... ``<id>-rN``).
+A YAML ``matrix`` block expands the product of listed values into jobs::
+
+    matrix:
+      name: pets                      # id prefix
+      prompt: ["a cat", "a dog"]
+      aspect_ratio: ["16:9", "9:16"]  # -> pets-a-cat-16-9, pets-a-cat-9-16, ...
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import params as model_params
+from .errors import ManifestError, Problem
+from .jobs import ID_PATTERN, JobSpec, derived_id
+from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
+
+MAX_MANIFEST_BYTES = 256 << 20
+MAX_PROBLEMS = 200
+_SLUG = re.compile(r"[^a-z0-9]+")
+MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_RESERVED = ("id", "model", "repeat")
+MAX_REPEAT = 1000
+MAX_MATRIX_JOBS = 100_000
+
+
+@dataclass(slots=True)
+class RawJob:
+    """One job as read, before validation."""
+
+    line: int
+    fields: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Manifest:
+    path: str
+    jobs: list[JobSpec]
+    warnings: list[str]
+
+
+class _Collector:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, fieldname: str | None, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.path, line, fieldname, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ManifestError(self.problems)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest; raises ManifestError listing every problem."""
+    path = Path(path)
+    name = str(path)
+    bad = _Collector(name)
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv", ".jsonl", ".ndjson"):
+        bad.add(None, None, "unknown manifest type; use a .yaml, .yml, .csv or .jsonl file")
+        bad.raise_if_any()
+    text = _read_text(path, bad)
+    if suffix in (".yaml", ".yml"):
+        default_model, defaults, raw_jobs = _from_yaml(text, bad)
+        from_text = False
+    elif suffix == ".csv":
+        default_model, defaults, raw_jobs, from_text = None, {}, _from_csv(text, bad), True
+    else:
+        default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
+    bad.raise_if_any()
+    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad)
+    bad.raise_if_any()
+    if not jobs:
+        bad.add(None, "jobs", "the manifest has no jobs")
+        bad.raise_if_any()
+    return Manifest(path=name, jobs=jobs, warnings=warnings)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_text(path: Path, bad: _Collector) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            bad.add(None, None, f"the file is {size} bytes; manifests are limited to {MAX_MANIFEST_BYTES} bytes")
+            bad.raise_if_any()
+        data = path.read_bytes()
+    except FileNotFoundError:
+        bad.add(None, None, "no such file; check the path")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    except IsADirectoryError:
+        bad.add(None, None, "is a folder, not a manifest file")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    except OSError as exc:
+        bad.add(None, None, f"cannot be read: {exc.strerror or exc}")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        bad.add(line, None, "contains a NUL byte; this is not a text file (save it as UTF-8 text)")
+        bad.raise_if_any()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad.add(line, None, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        bad.raise_if_any()
+        raise AssertionError("unreachable") from None
+
+
+def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], list[RawJob]]:
+    try:
+        root = load_located(text)
+    except YamlProblem as exc:
+        bad.add(exc.line, exc.field, exc.message)
+        return None, {}, []
+    if root is None:
+        bad.add(None, None, "the file is empty")
+        return None, {}, []
+    if isinstance(root, LocatedList):
+        return None, {}, _yaml_jobs(root, bad)
+    if not isinstance(root, LocatedMap):
+        bad.add(1, None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
+        return None, {}, []
+    for key in root:
+        if key not in ("model", "defaults", "jobs", "matrix"):
+            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults', 'jobs' and 'matrix'")
+    model = root.get("model")
+    if "model" in root and (not isinstance(model, str) or not model):
+        bad.add(root.key_lines["model"], "model", "must be a model name such as kling-text2video")
+        model = None
+    defaults = root.get("defaults", {})
+    if not isinstance(defaults, dict):
+        bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
+        defaults = {}
+    expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
+    if "jobs" not in root:
+        if "matrix" not in root:
+            bad.add(None, "jobs", "the manifest has no 'jobs' list (or 'matrix' block)")
+        return model, dict(defaults), expanded
+    jobs = root["jobs"]
+    if not isinstance(jobs, LocatedList):
+        bad.add(root.key_lines["jobs"], "jobs", "must be a list of jobs")
+        return model, defaults, []
+    return model, dict(defaults), _yaml_jobs(jobs, bad) + expanded
+
+
+def _yaml_jobs(seq: LocatedList, bad: _Collector) -> list[RawJob]:
+    jobs = []
+    for item, line in zip(seq, seq.item_lines, strict=True):
+        if not isinstance(item, LocatedMap):
+            bad.add(line, None, "each job must be a mapping of parameter names to values")
+            continue
+        jobs.append(RawJob(item.line, dict(item), item.key_lines))
+    return jobs
+
+
+def _from_csv(text: str, bad: _Collector) -> list[RawJob]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            bad.add(None, None, "the file is empty; a CSV manifest needs a header row")
+            return []
+        names = [h.strip() for h in header]
+        for i, name in enumerate(names):
+            if not name:
+                bad.add(1, f"column {i + 1}", "the header has an empty column name")
+            elif names.index(name) != i:
+                bad.add(1, name, "the header names this column twice")
+        if bad.problems:
+            return []
+        jobs = []
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(names):
+                bad.add(line, None, f"row has {len(row)} cells but the header has {len(names)} columns")
+                continue
+            fields = {name: cell for name, cell in zip(names, row, strict=True) if cell.strip() != ""}
+            jobs.append(RawJob(line, fields, dict.fromkeys(fields, line)))
+        return jobs
+    except csv.Error as exc:
+        bad.add(reader.line_num, None, f"is not valid CSV: {exc}")
+        return []
+
+
+def _from_jsonl(text: str, bad: _Collector) -> list[RawJob]:
+    jobs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = _JSONL.decode(line)
+        except _DuplicateKey as exc:
+            bad.add(number, str(exc), "duplicate key; each key may appear once per job")
+            continue
+        except ValueError as exc:
+            bad.add(number, None, f"is not valid JSON: {exc}")
+            continue
+        if not isinstance(value, dict):
+            bad.add(number, None, "each line must be one JSON object (a job)")
+            continue
+        jobs.append(RawJob(number, value, dict.fromkeys(value, number)))
+    return jobs
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+_JSONL = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _build(
+    raw_jobs: list[RawJob],
+    default_model: str | None,
+    defaults: dict[str, Any],
+    from_text: bool,
+    bad: _Collector,
+) -> tuple[list[JobSpec], list[str]]:
+    jobs: list[JobSpec] = []
+    warnings: list[str] = []
+    unknown_models: set[str] = set()
+    seen_ids: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+    defaults = {k: v for k, v in defaults.items() if k not in _RESERVED}
+    for raw in raw_jobs:
+        fields = dict(raw.fields)
+        given_id = fields.pop("id", None)
+        model = fields.pop("model", None) or default_model
+        where = raw.lines
+        repeat = _repeat_of(fields.pop("repeat", 1), from_text)
+        if repeat is None:
+            bad.add(where.get("repeat", raw.line), "repeat", f"must be a whole number from 1 to {MAX_REPEAT}")
+            continue
+        if model is None:
+            bad.add(raw.line, "model", "no model given; set 'model' for the job (or at the top of a YAML manifest)")
+            continue
+        if not isinstance(model, str) or not MODEL_PATTERN.fullmatch(model):
+            bad.add(
+                where.get("model", raw.line),
+                "model",
+                f"{str(model)[:60]!r} is not a model name; use a slug such as kling-text2video (ASCII letters, "
+                "digits, '.', '_' and '-')",
+            )
+            continue
+        merged = {**defaults, **fields}
+        for name, value in merged.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
+        params, problems = model_params.validate(model, merged, from_text=from_text)
+        for name, message in problems:
+            bad.add(where.get(name, raw.line), name, message)
+        if problems:
+            continue
+        if model not in model_params.MODELS and model not in unknown_models:
+            unknown_models.add(model)
+            warnings.append(f"model '{model}' has no built-in schema; its parameters are passed through unchecked")
+        if given_id is not None:
+            job_id = given_id if isinstance(given_id, str) else str(given_id)
+            if isinstance(given_id, bool) or not ID_PATTERN.fullmatch(job_id):
+                bad.add(
+                    where.get("id", raw.line),
+                    "id",
+                    f"{job_id[:80]!r} is not a valid id; use 1-128 letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit",
+                )
+                continue
+        else:
+            key = json.dumps([model, params], sort_keys=True, default=str)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            job_id = derived_id(model, params, occurrences[key])
+        ids = [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
+        for one_id in ids:
+            if one_id in seen_ids:
+                bad.add(
+                    where.get("id", raw.line),
+                    "id",
+                    f"id '{one_id}' is already used by the job at line {seen_ids[one_id]}; ids must be unique",
+                )
+                break
+            seen_ids[one_id] = raw.line
+            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
+    return jobs, warnings
+
+
+def _repeat_of(value: Any, from_text: bool) -> int | None:
+    if isinstance(value, str) and from_text and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:
+        return None
+    return value
+
+
+def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
+    """``matrix``: one block (or a list of blocks) whose list values multiply into jobs.
+
+    A block's keys are parameters; a list value varies, a single value is
+    fixed.  ``name`` (the id prefix, default "matrix"), ``model`` and
+    ``repeat`` apply to every job of the block.  Ids are the prefix plus a
+    short slug of each varying value, so they are readable and stay the
+    same as long as the values do.
+    """
+    blocks = node if isinstance(node, LocatedList) else [node]
+    lines = node.item_lines if isinstance(node, LocatedList) else [line]
+    jobs: list[RawJob] = []
+    for block, block_line in zip(blocks, lines, strict=True):
+        if not isinstance(block, LocatedMap):
+            bad.add(block_line, "matrix", "must be a mapping of parameter names to lists of values")
+            continue
+        name = block.get("name", "matrix")
+        if not isinstance(name, str) or not ID_PATTERN.fullmatch(name) or len(name) > 40:
+            bad.add(block.key_lines.get("name", block_line), "name", "must be a short id-like prefix such as 'pets'")
+            continue
+        fixed = {k: v for k, v in block.items() if k != "name" and not isinstance(v, list)}
+        varying = {k: v for k, v in block.items() if isinstance(v, list)}
+        for key, options in varying.items():
+            if not options:
+                bad.add(block.key_lines[key], key, "an empty list would make no jobs")
+        if any(not options for options in varying.values()):
+            continue
+        count = math.prod(len(v) for v in varying.values())
+        if count > MAX_MATRIX_JOBS:
+            bad.add(block_line, "matrix", f"expands to {count} jobs; the limit is {MAX_MATRIX_JOBS}")
+            continue
+        used: set[str] = set()
+        for combo in itertools.product(*varying.values()):
+            chosen = dict(zip(varying, combo, strict=True))
+            job_id = _matrix_id(name, list(combo), used)
+            fields = {**fixed, **chosen, "id": job_id}
+            jobs.append(RawJob(block_line, fields, {k: block.key_lines.get(k, block_line) for k in fields}))
+    return jobs
+
+
+def _matrix_id(name: str, values: list[Any], used: set[str]) -> str:
+    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
+    job_id = "-".join([name, *parts])[:120].rstrip("-._")
+    if job_id in used:
+        job_id += "-" + hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:6]
+    used.add(job_id)
+    return job_id

@@ -1,0 +1,275 @@
+"""What the user reads: the run's report and snapshots, the summary, the dry-run estimate, ``status``.
+
+Everything here returns text or plain data; ``cli.py`` prints it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from .config import Settings
+from .errors import BatchgenError
+from .jobs import JobState
+from .ledger import Replay
+from .params import estimate_cost, typical_latency
+
+if TYPE_CHECKING:
+    from .manifest import Manifest
+    from .storage import OutputDir
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The run at a glance, for progress displays (times in real seconds)."""
+
+    total: int
+    states: dict[str, int]
+    done_now: int  # reached a final state in this run
+    elapsed_s: float
+    spend: float
+    requests: int
+    throttled: int
+    paused_s: float  # how long the 429 gate stays closed from now
+    stop_reason: str | None
+    sweeping: bool
+
+    @property
+    def remaining(self) -> int:
+        return sum(
+            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
+        )
+
+    @property
+    def rate_per_hour(self) -> float:
+        return self.done_now / self.elapsed_s * 3600 if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate_per_hour
+        return self.remaining / rate * 3600 if rate > 0 and self.remaining else None
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What happened; the CLI turns it into a summary and an exit code."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
+    stop_detail: str | None = None
+    balance: float | None = None
+    spend: float = 0.0
+    submitted: int = 0
+    skipped: int = 0
+    reattached: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    job_seconds: list[float] = field(default_factory=list)
+    fatal: BatchgenError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+STATE_ORDER = [s.value for s in JobState]
+REQUESTS_PER_JOB = 4  # submit, ~2 polls, result: what a well-paced run spends
+
+
+def _counts_line(states: Counter[str]) -> str:
+    parts = [f"{states[s]} {s}" for s in STATE_ORDER if states.get(s)]
+    return ", ".join(parts) or "nothing"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
+    """(reason, count, up to 3 example job ids), most frequent first."""
+    by_reason: dict[str, list[str]] = {}
+    for job_id, reason in failures:
+        by_reason.setdefault(reason, []).append(job_id)
+    ranked = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+    return [(reason, len(ids), ids[:3]) for reason, ids in ranked]
+
+
+def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resume_command: str | None) -> list[str]:
+    total = len(manifest.jobs)
+    lines = [f"{total} jobs: {_counts_line(report.states)}"]
+    extras = []
+    if report.skipped:
+        extras.append(f"{report.skipped} already done")
+    if report.reattached:
+        extras.append(f"{report.reattached} re-attached from an earlier run")
+    extras.append(f"{report.submitted} submitted now")
+    lines.append("  " + "; ".join(extras))
+    lines.append(f"  spend ${report.spend:.2f}; {report.requests} API requests, {report.rate_limited} answered 429")
+    if report.job_seconds:
+        lines.append(
+            f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
+            f"p95 {_duration(_percentile(report.job_seconds, 0.95))}"
+        )
+    groups = group_failures(report.failures)
+    if groups:
+        lines.append("  failures by reason:")
+        for reason, count, examples in groups[:8]:
+            lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
+    deferred = report.states.get("deferred", 0)
+    if report.stop_reason == "credits":
+        balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
+        lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
+    elif report.stop_reason == "spend_cap":
+        lines.append(f"Stopped submitting at the spend cap; {deferred} jobs deferred. Raise --max-spend to go on.")
+    elif report.stop_reason == "interrupted":
+        lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
+    lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
+    if resume_command:
+        lines.append(f"To resume: {resume_command}")
+    return lines
+
+
+def dry_run_lines(manifest: Manifest, settings: Settings, replay: Replay | None) -> list[str]:
+    done = {job_id for job_id, rec in (replay.jobs if replay else {}).items() if rec.get("state") == "completed"}
+    todo = [job for job in manifest.jobs if job.id not in done]
+    by_model = Counter(job.model for job in manifest.jobs)
+    costs = [estimate_cost(job.model, job.params, settings.prices) for job in todo]
+    known = [c for c in costs if c is not None]
+    lines = [
+        f"{manifest.path}: {len(manifest.jobs)} valid jobs ("
+        + ", ".join(f"{n} {model}" for model, n in sorted(by_model.items()))
+        + ")"
+    ]
+    if done:
+        lines.append(f"  {len(done)} already completed in {settings.output.dir}; {len(todo)} to do")
+    spend = f"${sum(known):.2f}"
+    if len(known) < len(costs):
+        spend += f" (+ {len(costs) - len(known)} jobs of models without a price)"
+    lines.append(f"  estimated spend: {spend}")
+    lines.append(
+        f"  estimated time: {_duration(estimate_seconds(todo, settings))} at concurrency "
+        f"{settings.limits.concurrency} and {settings.limits.requests_per_minute:g} requests/min"
+    )
+    if settings.limits.max_spend_usd is not None and sum(known) > settings.limits.max_spend_usd:
+        lines.append(f"  note: the spend cap ${settings.limits.max_spend_usd:.2f} will defer some jobs")
+    return lines
+
+
+def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
+    """Makespan estimate: the larger of the concurrency bound and the request-budget bound."""
+    if not jobs:
+        return 0.0
+    mean_latency = sum(typical_latency(job.model) for job in jobs) / len(jobs)
+    waves = math.ceil(len(jobs) / settings.limits.concurrency)
+    by_concurrency = waves * mean_latency
+    by_budget = len(jobs) * REQUESTS_PER_JOB / settings.limits.requests_per_minute * 60
+    return max(by_concurrency, by_budget)
+
+
+def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
+    jobs = replay.jobs
+    states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
+    spend = sum(float(rec.get("cost") or 0) for rec in jobs.values() if rec.get("state") == "completed")
+    failures = []
+    for job_id, rec in jobs.items():
+        if rec.get("state") in ("failed", "expired") or (rec.get("state") == "deferred"):
+            error = rec.get("error")
+            reason = error.get("detail") if isinstance(error, dict) else str(error or rec.get("state"))
+            failures.append((job_id, str(reason)))
+    groups = group_failures(failures)
+    finished = states.get("completed", 0) == len(jobs) and bool(jobs)
+    lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    for reason, count, examples in groups[:8]:
+        lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
+    lines.append("  all jobs completed" if finished else "  not finished: run the same 'batchgen run' again to resume")
+    return {
+        "dir": str(root),
+        "jobs": len(jobs),
+        "states": dict(states),
+        "spend_usd": round(spend, 6),
+        "finished": finished,
+        "failures": [{"reason": r, "count": c, "examples": e} for r, c, e in groups],
+        "torn_tail": replay.torn_tail,
+        "lines": lines,
+    }
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_line(snap: Snapshot) -> str:
+    """One concise line for logs (cron, pipes)."""
+    states = snap.states
+    parts = [
+        f"{states.get('completed', 0)}/{snap.total} completed",
+        f"{states.get('submitted', 0) + states.get('submitting', 0)} in flight",
+        f"{states.get('downloading', 0)} downloading",
+    ]
+    for state in ("failed", "expired", "deferred"):
+        if states.get(state):
+            parts.append(f"{states[state]} {state}")
+    parts.append(f"${snap.spend:.2f} spent")
+    parts.append(f"{snap.rate_per_hour:.0f}/h")
+    if snap.eta_s is not None:
+        parts.append(f"ETA {_duration(snap.eta_s)}")
+    if snap.paused_s > 0:
+        parts.append(f"paused {_duration(snap.paused_s)} by a 429")
+    if snap.stop_reason == "credits":
+        parts.append("out of credits: finishing jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        parts.append("at the spend cap: finishing jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        parts.append("stopping")
+    return "progress: " + ", ".join(parts)
+
+
+def progress_table(snap: Snapshot) -> Table:
+    """The live panel for a terminal."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    states = snap.states
+    done = states.get("completed", 0)
+    bar_width = 30
+    filled = int(bar_width * done / snap.total) if snap.total else 0
+    table.add_row("videos", f"[green]{'█' * filled}[/green]{'░' * (bar_width - filled)} {done}/{snap.total}")
+    table.add_row("jobs", _counts_line(Counter(states)))
+    table.add_row(
+        "pace",
+        f"{snap.rate_per_hour:.0f} videos/h; {snap.requests} requests, {snap.throttled} answered 429"
+        + ("; finding finished jobs through the request history" if snap.sweeping else ""),
+    )
+    table.add_row("spend", f"${snap.spend:.2f}")
+    table.add_row("ETA", _duration(snap.eta_s) if snap.eta_s is not None else "estimating...")
+    if snap.paused_s > 0:
+        table.add_row("[yellow]paused[/yellow]", f"rate limited (429): every call waits {_duration(snap.paused_s)}")
+    if snap.stop_reason == "credits":
+        table.add_row("[red]credits[/red]", "out of credits: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        table.add_row("[yellow]spend cap[/yellow]", "cap reached: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        table.add_row("[yellow]stopping[/yellow]", "interrupted: saving state; press Ctrl-C again to exit at once")
+    return table
+
+
+def error_text(error: Any) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        detail = error.get("detail") or error.get("kind") or "unknown error"
+        return f"HTTP {error['http']}: {detail}" if error.get("http") else str(detail)
+    return str(error)

@@ -1,0 +1,122 @@
+"""Run a manifest into an output folder: the wiring around one :class:`Run`.
+
+Takes the folder's lock, replays its ledger, opens the API client and the
+ledger, runs the scheduler (optionally stopping cleanly on SIGINT/SIGTERM),
+and rewrites ``results.csv`` from the ledger at the end, whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from .client import ApiClient
+from .clock import Clock
+from .config import Settings
+from .jobs import JobSpec, TrackedJob
+from .ledger import Ledger, read_ledger
+from .report import RunReport
+from .scheduler import Run
+from .storage import OutputDir, render_results, write_atomically
+
+log = logging.getLogger("batchgen")
+SIGNAL_GRACE_S = 1.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    report: RunReport
+    run: Run
+    out: OutputDir
+
+
+async def run_jobs(
+    jobs: list[JobSpec],
+    settings: Settings,
+    *,
+    api_key: str,
+    clock: Clock | None = None,
+    resubmit_lost: bool = False,
+    retry_failed: bool = False,
+    verify_files: bool = False,
+    handle_signals: bool = False,
+    on_second_signal: Callable[[], None] | None = None,
+    monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
+    on_event: Callable[[str, TrackedJob], None] | None = None,
+) -> Outcome:
+    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
+    clock = clock or Clock()
+    out = OutputDir(settings.output.dir, settings.output.filename)
+    out.prepare()
+    out.lock()
+    try:
+        replay = read_ledger(out.ledger)
+        api = settings.api
+        async with (
+            ApiClient(
+                api_key=api_key,
+                key_env=api.key_env,
+                base_url=api.base_url,
+                history_url=api.history_url,
+                request_timeout_s=api.request_timeout_s,
+                max_response_bytes=api.max_response_bytes,
+            ) as client,
+            Ledger(out.ledger, clock=clock) as ledger,
+        ):
+            run = Run(
+                jobs,
+                api=client,
+                out=out,
+                ledger=ledger,
+                replay=replay,
+                settings=settings,
+                clock=clock,
+                resubmit_lost=resubmit_lost,
+                retry_failed=retry_failed,
+                verify_files=verify_files,
+                on_event=on_event,
+            )
+            async with anyio.create_task_group() as tg:
+                if handle_signals:
+                    tg.start_soon(_watch_signals, run, on_second_signal)
+                if monitor is not None:
+                    tg.start_soon(monitor, run)
+                report = await run.execute()
+                tg.cancel_scope.cancel()
+        try:
+            write_atomically(out.results, render_results(read_ledger(out.ledger).jobs))
+        except OSError as exc:
+            message = (
+                f"could not write {out.results} ({exc.strerror or exc}); the ledger is intact, and "
+                "'batchgen status' or the next run will produce it"
+            )
+            report.warnings.append(message)
+            log.warning("warning: %s", message)
+    finally:
+        out.unlock()
+    return Outcome(report, run, out)
+
+
+async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:
+    """First signal: stop submitting and leave shortly; second: ``on_second_signal`` (the CLI exits at once)."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count > 1:
+                if on_second_signal is not None:
+                    on_second_signal()
+                run.abort()
+                continue
+            log.warning(
+                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
+                signal.Signals(signum).name,
+            )
+            run.request_stop("interrupted")
+            await anyio.sleep(SIGNAL_GRACE_S)
+            run.abort()

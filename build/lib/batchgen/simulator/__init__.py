@@ -1,0 +1,95 @@
+"""A local stand-in for Segmind's v2 queue API, for tests, benchmarks and ``--simulate``.
+
+It follows ``SEGMIND_API.md``: submit returns QUEUED with absolute poll URLs;
+jobs pass QUEUED -> PROCESSING -> COMPLETED or FAILED on a bounded pool of
+workers, with service times drawn around each Kling model's published
+average; FAILED is served as HTTP 422; records expire one hour after
+submission; only COMPLETED jobs are billed; a per-key sliding window answers
+429 with ``x-rate-limit-reset-at-utc``; outputs are real MP4 files served
+without auth, optionally from a second loopback host.  Time runs
+``time_scale`` times faster than the wall clock, and every fault is seeded
+and scriptable (:meth:`SimState.script`).
+
+This package imports nothing from the rest of batchgen.
+
+Usage::
+
+    async with SimServer(SimConfig(time_scale=1000)) as sim:
+        ...  # talk to sim.url; read sim.state.counters afterwards
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from aiohttp import web
+
+from .app import OUTPUT_BASE, create_app
+from .state import DEFAULT_PRICES, FAULT_KINDS, HOSTILE_KINDS, MODEL_LATENCY_S, SimConfig, SimJob, SimState
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "FAULT_KINDS",
+    "HOSTILE_KINDS",
+    "MODEL_LATENCY_S",
+    "SimConfig",
+    "SimJob",
+    "SimServer",
+    "SimState",
+    "create_app",
+]
+
+
+class SimServer:
+    """The simulator listening on loopback; an async context manager.
+
+    ``output_host`` (for example ``127.0.0.2``) serves the output files from a
+    second address, so tests can tell API traffic from download traffic.
+    """
+
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        output_host: str | None = None,
+    ) -> None:
+        self.state = SimState(config or SimConfig())
+        self.app = create_app(self.state)
+        self._host, self._port, self._output_host = host, port, output_host
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.output_url = ""
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.url = _site_url(self._runner, 0)
+        if self._output_host:
+            await web.TCPSite(self._runner, self._output_host, 0).start()
+            self.output_url = _site_url(self._runner, 1)
+            self.app[OUTPUT_BASE].append(self.output_url)
+        else:
+            self.output_url = self.url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def __aenter__(self) -> SimServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _site_url(runner: web.AppRunner, index: int) -> str:
+    host, port = runner.addresses[index][:2]
+    return f"http://{host}:{port}"

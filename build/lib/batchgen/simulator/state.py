@@ -1,0 +1,345 @@
+"""The simulated account: clock, job lifecycle, workers, billing, rate window, faults.
+
+Everything is computed lazily from timestamps on one scaled clock, so the
+simulator holds no timers: a job's QUEUED / PROCESSING / terminal phases are
+fixed at submission (first come, first served on ``workers`` workers), and
+charges are settled whenever any request arrives.  That keeps every operation
+O(log n), even with tens of thousands of jobs in flight.
+
+This module shares no code with the client on purpose: a misunderstanding of
+the protocol on one side must not be able to hide the same misunderstanding on
+the other.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+# Published average latencies (seconds) and a price table consistent with the
+# model pages' price ranges: (slug, mode, duration) -> USD.
+MODEL_LATENCY_S = {"kling-text2video": 320.23594, "kling-1.6-text2video": 304.07888}
+DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
+    ("kling-text2video", "std", 5): 0.28,
+    ("kling-text2video", "std", 10): 0.56,
+    ("kling-text2video", "pro", 5): 0.98,
+    ("kling-text2video", "pro", 10): 1.96,
+    ("kling-1.6-text2video", "std", 5): 0.56,
+    ("kling-1.6-text2video", "std", 10): 1.12,
+}
+RATE_WINDOW_S = 60.0
+FAULT_KINDS = (
+    "submit_error_before",  # 5xx on submit, job not created
+    "submit_error_after",  # 5xx on submit, job created (and billable)
+    "submit_drop_after",  # connection dropped after the job was created
+    "poll_error",  # 5xx on a status/result call
+    "poll_drop",  # connection dropped on a status/result call
+    "rate_limit",  # a 429 regardless of the window
+    "truncate",  # output download cut short
+    "fail",  # job ends FAILED with a provider error
+    "policy",  # job ends FAILED with a content-policy error
+    "stall",  # job stays PROCESSING until its record expires
+    "content_type",  # submit answered 406 "Invalid content type"
+    "slow",  # answer delayed by params["seconds"] real seconds (default 2)
+    "hostile",  # the job's result or output misbehaves, every time; params["kind"] in HOSTILE_KINDS
+)
+HOSTILE_KINDS = (
+    "non_json",  # the result is an HTML page with HTTP 200
+    "huge",  # the result is a 4 MiB JSON body
+    "no_output",  # COMPLETED without output or video
+    "bad_scheme",  # the output URL is file:///etc/passwd
+    "redirect_api",  # the result answers 302 to another host
+    "lying_size",  # video.file_size is wrong
+    "lying_length",  # the download's Content-Length is larger than the body
+    "endless",  # the download never ends
+    "drip",  # the download sends a byte now and then
+    "redirect_output",  # the output URL redirects to the output host (allowed)
+    "echo_key",  # the job FAILS with an error text that quotes the caller's API key
+)
+
+
+@dataclass(slots=True)
+class SimConfig:
+    """Knobs of the simulated service.  Rates are probabilities per event."""
+
+    time_scale: float = 1.0
+    seed: int = 0
+    api_keys: frozenset[str] = frozenset({"SG_0123456789abcdef"})
+    accept_bearer: bool = False
+    rpm: int | None = None
+    polls_count: bool = True
+    retry_after_header: bool = False
+    credits: float = 1000.0
+    free_credits: float = 0.0
+    credit_holds: bool = True
+    workers: int = 16
+    latency_scale: float = 1.0
+    latency_sigma: float = 0.2
+    tail_rate: float = 0.05
+    expiry_s: float = 3600.0
+    history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
+    nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
+    reject_unknown_params: bool = False
+    retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
+    forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
+    prices: dict[tuple[str, str, int], float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    rates: dict[str, float] = field(default_factory=dict)
+    keep_log: bool = True
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        unknown = set(self.rates) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+
+
+class SimClock:
+    """Simulated seconds since the Unix epoch, running ``scale`` times faster."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self._epoch = time.time()
+        self._start = time.perf_counter()
+
+    def now(self) -> float:
+        return self._epoch + (time.perf_counter() - self._start) * self.scale
+
+    def real_delay(self, sim_seconds: float) -> float:
+        return sim_seconds / self.scale
+
+
+@dataclass(slots=True)
+class SimJob:
+    request_id: str
+    slug: str
+    body: dict[str, Any]
+    aspect_ratio: str
+    duration: int
+    cost: float
+    submitted: float
+    start: float
+    finish: float  # math.inf for a stalled job
+    outcome: str  # "COMPLETED" | "FAILED"
+    error: str | None
+    retry_count: int = 0
+    file_id: str = ""
+    charged: bool = False
+    hostile: str | None = None
+
+    def status_at(self, now: float) -> str:
+        if now < self.start:
+            return "QUEUED"
+        if now < self.finish:
+            return "PROCESSING"
+        return self.outcome
+
+
+class SimState:
+    """The whole simulated account, shared by every route."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.clock = SimClock(config.time_scale)
+        self.rng = random.Random(config.seed)
+        self.balance = config.credits
+        self.holds = 0.0
+        self.jobs: dict[str, SimJob] = {}
+        self.by_file: dict[str, SimJob] = {}
+        self._workers: list[float] = [0.0] * config.workers
+        self._settle: list[tuple[float, str]] = []
+        self._windows: dict[str, deque[float]] = {}
+        self._scripted: dict[str, deque[dict[str, Any]]] = {k: deque() for k in FAULT_KINDS}
+        # counters tests and benchmarks read
+        self.counters: Counter[str] = Counter()
+        self.submissions: list[tuple[str, str, dict[str, Any]]] = []
+        self.charges: list[tuple[str, float]] = []
+        self.log: list[tuple[float, str, int]] = []
+        self.rate_limited = 0
+        self.key_leaks = 0
+        self.last_reset_at: dict[str, float] = {}
+        self.early_requests = 0  # requests arriving while a 429's reset time had not passed
+        self.first_fetch: dict[str, float] = {}  # request id -> when its COMPLETED result was first served
+
+    # ------------------------------------------------------------------ faults
+
+    def script(self, fault: str, /, count: int = 1, **params: Any) -> None:
+        """Make the next ``count`` events of ``fault`` faulty, whatever the rates."""
+        if fault not in self._scripted:
+            raise ValueError(f"unknown fault kind {fault!r}; known: {FAULT_KINDS}")
+        for _ in range(count):
+            self._scripted[fault].append(params)
+
+    def fault(self, kind: str) -> dict[str, Any] | None:
+        """Consume a scripted fault of ``kind`` or draw one from its rate."""
+        queue = self._scripted[kind]
+        if queue:
+            return queue.popleft()
+        rate = self.config.rates.get(kind, 0.0)
+        if rate > 0 and self.rng.random() < rate:
+            return {}
+        return None
+
+    # ------------------------------------------------------------------ rate window
+
+    def admit(self, key: str, counted: bool) -> float | None:
+        """Record a request; return the reset time (sim seconds) if it is over the limit."""
+        now = self.clock.now()
+        if now < self.last_reset_at.get(key, 0.0):
+            self.early_requests += 1
+        if self.fault("rate_limit") is not None:
+            return self._limited(key, now + 1.0)
+        rpm = self.config.rpm
+        if rpm is None or not counted:
+            return None
+        window = self._windows.setdefault(key, deque())
+        while window and window[0] <= now - RATE_WINDOW_S:
+            window.popleft()
+        if len(window) >= rpm:
+            return self._limited(key, window[0] + RATE_WINDOW_S)
+        window.append(now)
+        return None
+
+    def _limited(self, key: str, reset_at: float) -> float:
+        self.rate_limited += 1
+        self.last_reset_at[key] = max(self.last_reset_at.get(key, 0.0), reset_at)
+        return reset_at
+
+    # ------------------------------------------------------------------ billing
+
+    def price(self, slug: str, mode: str, duration: int) -> float:
+        price = self.config.prices.get((slug, mode, duration))
+        if price is None:
+            price = self.config.prices.get((slug, "std", 5), 0.5) * (duration / 5)
+        return price
+
+    def available(self) -> float:
+        return self.balance + self.config.free_credits - self.holds
+
+    def settle(self) -> None:
+        """Charge every job that completed by now; release holds of ended jobs."""
+        now = self.clock.now()
+        heap = self._settle
+        while heap and heap[0][0] <= now:
+            _, rid = heapq.heappop(heap)
+            job = self.jobs[rid]
+            if self.config.credit_holds:
+                self.holds -= job.cost
+            if job.outcome == "COMPLETED" and job.finish <= now:
+                self.balance -= job.cost
+                job.charged = True
+                self.charges.append((rid, job.cost))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def service_time(self, slug: str, duration: int) -> float:
+        base = MODEL_LATENCY_S.get(slug, 60.0) * (1.5 if duration >= 10 else 1.0)
+        sigma = self.config.latency_sigma
+        draw = base * math.exp(self.rng.gauss(-sigma * sigma / 2, sigma))
+        if self.rng.random() < self.config.tail_rate:
+            draw *= 1.5 + 1.5 * self.rng.random()
+        return draw * self.config.latency_scale
+
+    def create_job(self, slug: str, body: dict[str, Any], mode: str, duration: int) -> SimJob:
+        now = self.clock.now()
+        rid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        cost = self.price(slug, mode, duration)
+        outcome, error, service = "COMPLETED", None, self.service_time(slug, duration)
+        if self.fault("policy") is not None:
+            outcome, error, service = (
+                "FAILED",
+                "content_policy_violation: the prompt was flagged by the safety system",
+                2.0,
+            )
+        elif self.fault("fail") is not None:
+            outcome, error = "FAILED", "Provider error: generation failed, please try again"
+            service *= 0.3
+        free_at = heapq.heappop(self._workers)
+        start = max(now, free_at)
+        if self.fault("stall") is not None:
+            finish = math.inf
+            heapq.heappush(self._workers, start + self.config.expiry_s)
+        else:
+            finish = start + service
+            heapq.heappush(self._workers, finish)
+        job = SimJob(
+            request_id=rid,
+            slug=slug,
+            body=body,
+            aspect_ratio=str(body.get("aspect_ratio") or "16:9"),
+            duration=duration,
+            cost=cost,
+            submitted=now,
+            start=start,
+            finish=finish,
+            outcome=outcome,
+            error=error,
+            file_id=uuid.UUID(int=self.rng.getrandbits(128), version=4).hex,
+        )
+        if (hostile := self.fault("hostile")) is not None:
+            kind = hostile.get("kind", "non_json")
+            if kind not in HOSTILE_KINDS:
+                raise ValueError(f"unknown hostile kind {kind!r}; known: {HOSTILE_KINDS}")
+            job.hostile = kind
+        self.jobs[rid] = job
+        self.by_file[job.file_id] = job
+        if self.config.credit_holds:
+            self.holds += cost
+        settle_at = finish if finish != math.inf else now + self.config.expiry_s
+        heapq.heappush(self._settle, (settle_at, rid))
+        self.submissions.append((rid, slug, body))
+        return job
+
+    def live_job(self, rid: str) -> SimJob | None:
+        """The job while its record lives (1 hour after submission), else None."""
+        job = self.jobs.get(rid)
+        if job is None or self.clock.now() >= job.submitted + self.config.expiry_s:
+            return None
+        return job
+
+    # ------------------------------------------------------------------ readouts
+
+    def duplicate_submissions(self) -> int:
+        """How many submissions repeated an earlier one's exact body and model."""
+        seen: Counter[str] = Counter()
+        for _, slug, body in self.submissions:
+            seen[repr((slug, sorted(body.items())))] += 1
+        return sum(n - 1 for n in seen.values() if n > 1)
+
+    def total_charged(self) -> float:
+        return sum(cost for _, cost in self.charges)
+
+    def stats(self) -> dict[str, Any]:
+        """Everything a benchmark needs, as JSON-able data (sim seconds throughout)."""
+        jobs = [
+            {
+                "request_id": j.request_id,
+                "submitted": j.submitted,
+                "start": j.start,
+                "finish": j.finish if j.finish != math.inf else None,
+                "outcome": j.outcome,
+                "fetched": self.first_fetch.get(j.request_id),
+            }
+            for j in self.jobs.values()
+        ]
+        return {
+            "now": self.clock.now(),
+            "workers": self.config.workers,
+            "rpm": self.config.rpm,
+            "counters": dict(self.counters),
+            "rate_limited": self.rate_limited,
+            "early_requests": self.early_requests,
+            "submissions": len(self.submissions),
+            "duplicates": self.duplicate_submissions(),
+            "charged": self.total_charged(),
+            "key_leaks": self.key_leaks,
+            "jobs": jobs,
+        }
