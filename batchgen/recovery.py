@@ -13,6 +13,11 @@ later run, and nothing is resubmitted.
 
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.
+
+The :class:`Reconciler` reads and decides; it writes nothing.  ``settle``
+returns a verdict (:class:`Attach`, :class:`Resubmit` or :class:`Leave`) and
+``recover_missing`` a finding (:class:`Found`, :class:`Failed` or
+:class:`Gone`); the stage that holds the job acts on it through the book.
 """
 
 from __future__ import annotations

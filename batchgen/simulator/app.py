@@ -155,6 +155,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
             f"required {cost:.4f} USD for this request.",
         )
     job = state.create_job(slug, body, mode, duration)
+    if state.config.submit_answer_delay_s > 0:
+        state.submits_in_flight += 1
+        try:
+            await asyncio.sleep(state.config.submit_answer_delay_s)
+        finally:
+            state.submits_in_flight -= 1
     if state.fault("submit_drop_after") is not None:
         return _drop(request)
     if (fault := state.fault("submit_error_after")) is not None:
@@ -373,6 +379,8 @@ async def output(request: web.Request) -> web.StreamResponse:
     if job is None or (not job.charged and job.status_at(state.clock.now()) != "COMPLETED"):
         return _error(404, "Not Found")
     data = media.video_for(job.request_id, job.aspect_ratio, job.duration)
+    if job.hostile == "not_mp4":
+        data = bytes(len(data))  # honest sizes, no MP4 inside
     if job.hostile in ("lying_length", "endless", "drip"):
         return await _hostile_download(request, job.hostile, data)
     if state.fault("truncate") is not None:

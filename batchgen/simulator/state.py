@@ -19,6 +19,7 @@ import random
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ HOSTILE_KINDS = (
     "drip",  # the download sends a byte now and then
     "redirect_output",  # the output URL redirects to the output host (allowed)
     "echo_key",  # the job FAILS with an error text that quotes the caller's API key
+    "not_mp4",  # the download has the right size everywhere but is not an MP4
 )
 
 
@@ -91,6 +93,7 @@ class SimConfig:
     prices: dict[tuple[str, str, int], float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     rates: dict[str, float] = field(default_factory=dict)
     keep_log: bool = True
+    submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -168,6 +171,8 @@ class SimState:
         self.last_reset_at: dict[str, float] = {}
         self.early_requests = 0  # requests arriving while a 429's reset time had not passed
         self.first_fetch: dict[str, float] = {}  # request id -> when its COMPLETED result was first served
+        self.submits_in_flight = 0  # jobs created whose submit has not been answered yet
+        self.on_create: list[Callable[[SimJob], None]] = []  # observers, called as each job is created
 
     # ------------------------------------------------------------------ faults
 
@@ -296,6 +301,8 @@ class SimState:
         settle_at = finish if finish != math.inf else now + self.config.expiry_s
         heapq.heappush(self._settle, (settle_at, rid))
         self.submissions.append((rid, slug, body))
+        for observe in self.on_create:
+            observe(job)
         return job
 
     def live_job(self, rid: str) -> SimJob | None:

@@ -1,0 +1,80 @@
+"""The job book: checked transitions, one idempotent finish, slots and spend kept by the book alone."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from batchgen.book import JobBook, TransitionError
+from batchgen.clock import FakeClock
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.ledger import Ledger, read_ledger
+
+
+def job(job_id: str = "a", estimate: float = 0.28) -> TrackedJob:
+    return TrackedJob(JobSpec(job_id, "kling-text2video", {"prompt": job_id}), JobState.PENDING, estimate)
+
+
+async def test_a_forbidden_transition_is_a_bug_and_writes_nothing(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        book = JobBook([j := job()], ledger)
+        with pytest.raises(TransitionError, match="from pending to completed"):
+            await book.record(j, "completed", JobState.COMPLETED)
+    assert read_ledger(tmp_path / "l.jsonl").lines == 0
+    assert j.state is JobState.PENDING
+
+
+async def test_finish_frees_the_slot_and_settles_spend_exactly_once(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b = job("a"), job("b", 0.56)
+        book = JobBook([a, b], ledger)
+        book.take(a)
+        book.take(b)
+        assert book.in_flight == 2 and book.committed == pytest.approx(0.84)
+        await book.record(a, "submitting", JobState.SUBMITTING)
+        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})
+        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})  # idempotent
+        assert book.in_flight == 1 and book.committed == pytest.approx(0.56)  # a failed job is not charged
+        await book.record(b, "submitting", JobState.SUBMITTING)
+        await book.record(b, "submitted", JobState.SUBMITTED)
+        b.cost = 0.5
+        await book.record(b, "result", JobState.DOWNLOADING)
+        assert book.committed == pytest.approx(0.5)  # the actual cost replaces the estimate
+        await book.finish(b, JobState.COMPLETED, "completed")
+        assert book.in_flight == 0 and book.committed == pytest.approx(0.5) and book.spend == pytest.approx(0.5)
+        book.take(a)
+        with pytest.raises(TransitionError, match="took a slot twice"):
+            book.take(a)
+    events = [line for line in (tmp_path / "l.jsonl").read_text().splitlines() if '"failed"' in line]
+    assert len(events) == 1
+
+
+async def test_an_unsent_job_gives_its_slot_back_and_a_waiter_wakes(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        book.take(a)
+        woke = []
+
+        async def wait_for_room() -> None:
+            await book.until(lambda: book.in_flight == 0)
+            woke.append(True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait_for_room)
+            await anyio.wait_all_tasks_blocked()
+            assert woke == []
+            book.drop(a)
+        assert woke == [True] and book.committed == 0.0 and a.state is JobState.PENDING
+
+
+async def test_adopted_jobs_count_what_they_may_have_cost(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        done, flying, failed = job("done"), job("flying"), job("failed")
+        done.cost = 0.3
+        book = JobBook([done, flying, failed], ledger)
+        book.adopt(done, JobState.COMPLETED, in_flight=False)
+        book.adopt(flying, JobState.SUBMITTED, in_flight=True)
+        book.adopt(failed, JobState.FAILED, in_flight=False)
+        assert book.in_flight == 1 and book.committed == pytest.approx(0.3 + 0.28)
+    assert read_ledger(tmp_path / "l.jsonl").lines == 0  # adopting writes nothing

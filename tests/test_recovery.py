@@ -1,0 +1,134 @@
+"""Recovery decisions, without a simulator: what an unknown submit's history look-up concludes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
+from batchgen.errors import NotFound, ServerError
+from batchgen.gateway import Gateway
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.ratelimit import RequestBudget
+from batchgen.recovery import Attach, Failed, Found, Gone, Leave, Reconciler, Resubmit
+from batchgen.responses import HistoryRow
+from batchgen.retry import RetryPolicy, set_testing
+
+MODEL = "kling-text2video"
+
+
+class FakeApi:
+    """Serves a fixed request history (newest first); counts look-ups."""
+
+    def __init__(self, rows: list[HistoryRow] | Exception, by_id: dict[str, HistoryRow] | None = None) -> None:
+        self.rows = rows
+        self.by_id = by_id or {}
+        self.calls = 0
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.calls += 1
+        if isinstance(self.rows, Exception):
+            raise self.rows
+        return self.rows if query.get("page", 1) == 1 else []
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        self.calls += 1
+        if request_id not in self.by_id:
+            raise NotFound("404")
+        return self.by_id[request_id]
+
+
+def row(rid: str, prompt: str, created: float, status: str = "QUEUED", url: str | None = None) -> HistoryRow:
+    return HistoryRow(rid, MODEL, status, {"prompt": prompt}, url, 0.28 if url else None, created, None)
+
+
+def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6) -> Reconciler:
+    policy = RetryPolicy(RetrySettings(max_attempts=2))
+    gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), policy, clock)
+    return Reconciler(gateway, api, clock, max_attempts=max_attempts)  # type: ignore[arg-type]
+
+
+def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
+    j = TrackedJob(JobSpec("j", MODEL, {"prompt": prompt}), JobState.SUBMITTING, 0.28)
+    j.submit_attempts = attempts
+    return j
+
+
+async def test_a_created_job_is_attached_and_claimed():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("other", "a cat", since + 1), row("mine", "a fox", since + 1)]))
+    assert await rec.settle(job(), since=since) == Attach("mine")
+    assert "mine" in rec.claimed
+
+
+async def test_a_request_claimed_by_another_job_is_never_attached_twice():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("r1", "a fox", since + 1), row("r2", "a fox", since + 2)]))
+    first, second = job(), job()
+    assert await rec.settle(first, since=since) == Attach("r1")
+    assert await rec.settle(second, since=since) == Attach("r2")  # two identical rows: two distinct requests
+
+
+async def test_absence_is_not_trusted_until_the_history_has_caught_up():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    api = FakeApi([row("someone-else", "a cat", since + 1)])
+    rec = reconciler(clock, api)
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
+    assert api.calls >= 2  # it looked again while waiting for the history to catch up
+
+
+async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("ours-later", "a dog", since + 2)]))
+    rec.note_submitted("ours-later", since + 1)  # sent after the unknown attempt, and the history lists it
+    assert await rec.settle(job(), since=since) == Resubmit()
+    exhausted = await rec.settle(job(attempts=6), since=since)
+    assert isinstance(exhausted, Leave) and exhausted.state is JobState.PENDING
+
+
+async def test_an_unreadable_history_leaves_the_job_for_later():
+    clock = FakeClock()
+    with set_testing():
+        verdict = await reconciler(clock, FakeApi(ServerError("503"))).settle(job(), since=clock.epoch())
+    assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and "could not be read" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ({"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/v.mp4")}, Found("http://127.0.0.1/v.mp4", 0.28)),
+        ({"r": row("r", "x", 0.0, "FAILED")}, Failed),
+        ({}, Gone),
+    ],
+)
+async def test_an_expired_record_is_looked_up_by_id(history, expected):
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    found = await reconciler(clock, FakeApi([], history)).recover_missing(j)
+    assert found == expected if isinstance(expected, Found) else isinstance(found, expected)
+    if isinstance(found, Gone):
+        assert "--resubmit-lost" in found.detail
+
+
+async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, since: float) -> Any:
+    """Settle while moving the fake clock past each look-up delay."""
+    verdict: list[Any] = []
+
+    async def work() -> None:
+        verdict.append(await rec.settle(j, since=since))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(work)
+        while not verdict:
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(10.0)
+    return verdict[0]
