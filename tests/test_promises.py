@@ -16,7 +16,6 @@ import os
 import anyio
 import pytest
 
-import batchgen.ledger as ledger_module
 from batchgen.clock import Clock, FakeClock
 from batchgen.config import load_settings
 from batchgen.jobs import JobState, TrackedJob
@@ -56,7 +55,7 @@ async def test_every_ledger_line_is_fsynced_before_append_returns(tmp_path, monk
         real_fsync(fd)
         synced[fd] = os.fstat(fd).st_size
 
-    monkeypatch.setattr(ledger_module.os, "fsync", spy)
+    monkeypatch.setattr(os, "fsync", spy)  # the ledger's fsync, seen from outside
     late: list[str] = []
     async with Ledger(path, clock=FakeClock()) as ledger:
 
