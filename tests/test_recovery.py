@@ -21,21 +21,26 @@ MODEL = "kling-text2video"
 
 
 class FakeApi:
-    """Serves a fixed request history (newest first); counts look-ups."""
+    """Serves a fixed request history (newest first, in pages of 100); counts look-ups."""
 
     def __init__(self, rows: list[HistoryRow] | Exception, by_id: dict[str, HistoryRow] | None = None) -> None:
         self.rows = rows
         self.by_id = by_id or {}
         self.calls = 0
+        self.queries: list[dict[str, Any]] = []
 
     async def history(self, **query: Any) -> list[HistoryRow]:
         self.calls += 1
+        self.queries.append(query)
         if isinstance(self.rows, Exception):
             raise self.rows
-        return self.rows if query.get("page", 1) == 1 else []
+        page = query.get("page", 1)
+        return self.rows[(page - 1) * 100 : page * 100]
 
     async def history_get(self, request_id: str) -> HistoryRow:
         self.calls += 1
+        if isinstance(self.rows, Exception):
+            raise self.rows
         if request_id not in self.by_id:
             raise NotFound("404")
         return self.by_id[request_id]
@@ -132,3 +137,78 @@ async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, sin
             await anyio.wait_all_tasks_blocked()
             clock.advance(10.0)
     return verdict[0]
+
+
+async def test_the_same_body_in_another_key_order_is_the_same_request():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    body = {"prompt": "a fox", "duration": 5, "aspect_ratio": "16:9"}
+    listed = HistoryRow("r", MODEL, "QUEUED", dict(reversed(body.items())), None, None, since + 1, None)
+    j = TrackedJob(JobSpec("j", MODEL, body), JobState.SUBMITTING, 0.28)
+    rec = reconciler(clock, FakeApi([listed]))
+    assert await rec.settle(j, since=since) == Attach("r")
+
+
+async def test_only_requests_of_the_same_model_and_no_older_than_the_attempt_match():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    other_model = HistoryRow("m", "kling-1.6-text2video", "QUEUED", {"prompt": "a fox"}, None, None, since + 1, None)
+    too_old = row("old", "a fox", since - 500)  # before the attempt, by more than any clock skew
+    rec = reconciler(clock, FakeApi([other_model, too_old]))
+    row_found, _ = await rec.find(job(), since=since)
+    assert row_found is None
+    skewed = row("skewed", "a fox", since - 60)  # the server's clock a minute behind ours
+    row_found, _ = await reconciler(clock, FakeApi([skewed])).find(job(), since=since)
+    assert row_found is not None and row_found.request_id == "skewed"
+    earliest = [row("later", "a fox", since + 20), row("earlier", "a fox", since + 10)]
+    row_found, _ = await reconciler(clock, FakeApi(earliest)).find(job(), since=since)
+    assert row_found is not None and row_found.request_id == "earlier"
+
+
+async def test_the_search_reads_further_pages_until_it_passes_the_attempt():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(100)]
+    mine = row("mine", "a fox", since + 10)
+    api = FakeApi([*newer, mine])
+    rec = reconciler(clock, api)
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]
+    assert all(q["model"] == MODEL and q["from_date"] for q in api.queries)
+    older = [row(f"o{i}", "other", since - 1000 - i) for i in range(100)]
+    api = FakeApi([*older, mine])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is None and len(api.queries) == 1  # the first page already went past the attempt
+
+
+async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    sent = clock.epoch()
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent)
+    assert not rec.absence_is_conclusive(sent, later_seen=False)  # no lag measured yet
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")  # each showed up 20 s after it was sent
+    rec.note_seen("not-ours")
+    attempt = clock.epoch()
+    clock.advance(49.0)  # 2 x 20 s + the margin (10 s) not yet passed
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.advance(2.0)
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+    assert rec.absence_is_conclusive(clock.epoch(), later_seen=True)
+
+
+async def test_an_expired_record_that_failed_keeps_the_servers_reason():
+    clock = FakeClock()
+    failed = HistoryRow("r", MODEL, "FAILED", {}, None, None, 0.0, "content_policy_violation")
+    j = job()
+    j.request_id = "r"
+    assert await reconciler(clock, FakeApi([], {"r": failed})).recover_missing(j) == Failed(
+        {"http": 422, "detail": "content_policy_violation"}
+    )
+    with set_testing():
+        gone = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
+    assert isinstance(gone, Gone) and "could not be read" in gone.detail and "run again later" in gone.detail
