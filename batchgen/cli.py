@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND=RATE",
         help="fault probability, e.g. submit_error_after=0.1 (repeatable)",
     )
+    sim.add_argument(
+        "--media-fault",
+        action="append",
+        default=[],
+        metavar="KIND=TEXT",
+        help="serve a wrong video (wrong_duration, wrong_aspect) for prompts containing TEXT (repeatable)",
+    )
     return parser
 
 
@@ -290,6 +297,12 @@ def _simulate(args: argparse.Namespace) -> int:
             rates[kind] = float(rate)
         except ValueError:
             raise InputError(f"--fault {item!r}: use KIND=PROBABILITY, e.g. submit_error_after=0.1") from None
+    media_faults: dict[str, str] = {}
+    for item in args.media_fault:
+        kind, _, text = item.partition("=")
+        if not text:
+            raise InputError(f"--media-fault {item!r}: use KIND=TEXT, e.g. wrong_duration=sunset")
+        media_faults[text] = kind
     try:
         config = SimConfig(
             time_scale=args.time_scale,
@@ -301,6 +314,7 @@ def _simulate(args: argparse.Namespace) -> int:
             retry_after_header=args.retry_after,
             polls_count=not args.polls_free,
             rates=rates,
+            media_faults=media_faults,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None

@@ -25,12 +25,22 @@ from types import TracebackType
 from aiohttp import web
 
 from .app import OUTPUT_BASE, create_app
-from .state import DEFAULT_PRICES, FAULT_KINDS, HOSTILE_KINDS, MODEL_LATENCY_S, SimConfig, SimJob, SimState
+from .state import (
+    DEFAULT_PRICES,
+    FAULT_KINDS,
+    HOSTILE_KINDS,
+    MEDIA_FAULTS,
+    MODEL_LATENCY_S,
+    SimConfig,
+    SimJob,
+    SimState,
+)
 
 __all__ = [
     "DEFAULT_PRICES",
     "FAULT_KINDS",
     "HOSTILE_KINDS",
+    "MEDIA_FAULTS",
     "MODEL_LATENCY_S",
     "SimConfig",
     "SimJob",

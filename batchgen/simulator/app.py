@@ -252,7 +252,7 @@ async def result(request: web.Request) -> web.StreamResponse:
         return web.json_response(pending)
     state.first_fetch.setdefault(job.request_id, now)
     url = _output_url(request, job)
-    size = len(media.video_for(job.request_id, job.aspect_ratio, job.duration))
+    size = len(media.video_for(job.request_id, job.media_aspect, job.media_duration))
     hostile = job.hostile
     if hostile == "non_json":
         return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
@@ -378,7 +378,7 @@ async def output(request: web.Request) -> web.StreamResponse:
     job = state.by_file.get(request.match_info["fid"])
     if job is None or (not job.charged and job.status_at(state.clock.now()) != "COMPLETED"):
         return _error(404, "Not Found")
-    data = media.video_for(job.request_id, job.aspect_ratio, job.duration)
+    data = media.video_for(job.request_id, job.media_aspect, job.media_duration)
     if job.hostile == "not_mp4":
         data = bytes(len(data))  # honest sizes, no MP4 inside
     if job.hostile in ("lying_length", "endless", "drip"):

@@ -49,7 +49,11 @@ FAULT_KINDS = (
     "content_type",  # submit answered 406 "Invalid content type"
     "slow",  # answer delayed by params["seconds"] real seconds (default 2)
     "hostile",  # the job's result or output misbehaves, every time; params["kind"] in HOSTILE_KINDS
+    "wrong_duration",  # the job completes with a video of the other duration (5 s for 10 s, 10 s for 5 s)
+    "wrong_aspect",  # the job completes with a video of another aspect ratio (9:16 for 16:9, ...)
 )
+MEDIA_FAULTS = ("wrong_duration", "wrong_aspect")
+_OTHER_ASPECT = {"16:9": "9:16", "9:16": "16:9", "1:1": "16:9"}
 HOSTILE_KINDS = (
     "non_json",  # the result is an HTML page with HTTP 200
     "huge",  # the result is a 4 MiB JSON body
@@ -92,6 +96,8 @@ class SimConfig:
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
     prices: dict[tuple[str, str, int], float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     rates: dict[str, float] = field(default_factory=dict)
+    # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
+    media_faults: dict[str, str] = field(default_factory=dict)
     keep_log: bool = True
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
 
@@ -103,6 +109,9 @@ class SimConfig:
         unknown = set(self.rates) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        wrong = set(self.media_faults.values()) - set(MEDIA_FAULTS)
+        if wrong:
+            raise ValueError(f"unknown media fault kinds {sorted(wrong)}; known: {MEDIA_FAULTS}")
 
 
 class SimClock:
@@ -137,6 +146,12 @@ class SimJob:
     file_id: str = ""
     charged: bool = False
     hostile: str | None = None
+    media_aspect: str = ""  # what the served video really is (a media fault makes it differ)
+    media_duration: int = 0
+
+    def __post_init__(self) -> None:
+        self.media_aspect = self.media_aspect or self.aspect_ratio
+        self.media_duration = self.media_duration or self.duration
 
     def status_at(self, now: float) -> str:
         if now < self.start:
@@ -294,6 +309,7 @@ class SimState:
             if kind not in HOSTILE_KINDS:
                 raise ValueError(f"unknown hostile kind {kind!r}; known: {HOSTILE_KINDS}")
             job.hostile = kind
+        self._wrong_media(job)
         self.jobs[rid] = job
         self.by_file[job.file_id] = job
         if self.config.credit_holds:
@@ -304,6 +320,16 @@ class SimState:
         for observe in self.on_create:
             observe(job)
         return job
+
+    def _wrong_media(self, job: SimJob) -> None:
+        """Serve a video that is not what was asked for: by prompt substring, script or rate."""
+        prompt = str(job.body.get("prompt") or "")
+        kinds = {kind for text, kind in self.config.media_faults.items() if text and text in prompt}
+        kinds.update(kind for kind in MEDIA_FAULTS if self.fault(kind) is not None)
+        if "wrong_duration" in kinds:
+            job.media_duration = 5 if job.duration >= 10 else 10
+        if "wrong_aspect" in kinds:
+            job.media_aspect = _OTHER_ASPECT.get(job.aspect_ratio, "9:16")
 
     def live_job(self, rid: str) -> SimJob | None:
         """The job while its record lives (1 hour after submission), else None."""
