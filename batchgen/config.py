@@ -124,12 +124,41 @@ class OutputSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MediaSettings:
+    duration_tolerance_s: float = 0.5
+    aspect_tolerance: float = 0.03
+
+    def __post_init__(self) -> None:
+        _positive("media", "duration_tolerance_s", self.duration_tolerance_s, zero_ok=True)
+        _positive("media", "aspect_tolerance", self.aspect_tolerance, zero_ok=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportSettings:
+    enabled: bool = True
+    refresh_s: float = 300.0
+    page_size: int = 500
+    thumb_width: int = 240
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise ConfigError(f"report.enabled must be true or false, got {self.enabled!r}")
+        _positive("report", "refresh_s", self.refresh_s)
+        _positive("report", "page_size", self.page_size, integer=True)
+        _positive("report", "thumb_width", self.thumb_width, integer=True)
+        if not 32 <= self.thumb_width <= 1920:
+            raise ConfigError(f"report.thumb_width must be between 32 and 1920 pixels, got {self.thumb_width}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     prices: dict[str, dict[str, dict[int, float]]] = field(default_factory=default_prices)
 
 
@@ -139,6 +168,8 @@ _SECTIONS: dict[str, type] = {
     "polling": PollingSettings,
     "retry": RetrySettings,
     "output": OutputSettings,
+    "media": MediaSettings,
+    "report": ReportSettings,
 }
 
 ENV_VARS: dict[str, tuple[str, str]] = {

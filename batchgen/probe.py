@@ -1,0 +1,134 @@
+"""What a saved video really is, and whether it is what was asked for.
+
+:func:`probe_video` opens an MP4 with PyAV (whose wheels bundle FFmpeg) and
+reads its duration, size, frame rate, codec and frame count from the
+container, without decoding the picture.  :func:`check_media` compares that
+with the job's parameters and names every mismatch:
+
+* ``duration_mismatch``: the video's length differs from ``duration`` (5 or
+  10 s) by more than ``media.duration_tolerance_s``;
+* ``aspect_mismatch``: width / height differs from ``aspect_ratio`` by more
+  than ``media.aspect_tolerance`` (relative);
+* ``unreadable``: FFmpeg cannot read the file's video stream.
+
+A mismatch never loses the video (it was paid for): the job is completed,
+and the warnings go to the ledger, the sidecar, ``results.csv``, the index
+and the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DURATION_S = 5
+DEFAULT_ASPECT = "16:9"
+WARNING_KINDS = ("duration_mismatch", "aspect_mismatch", "unreadable")
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """Probed facts of one video."""
+
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    fps: float | None
+    codec: str | None
+    frames: int | None
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: Any) -> Media | None:
+        if not isinstance(record, dict):
+            return None
+        names = cls.__dataclass_fields__
+        return cls(**{name: record.get(name) for name in names})
+
+
+class ProbeError(Exception):
+    """FFmpeg could not read the file's video stream."""
+
+
+def probe_video(path: str | Path) -> Media:
+    """Read a video's container facts; raises :class:`ProbeError` when it has no readable video stream."""
+    import av  # imported here: a run that never saves a video does not pay for loading FFmpeg
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise ProbeError(f"{path} has no video stream")
+            stream = container.streams.video[0]
+            ctx = stream.codec_context
+            duration: float | None = None
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / av.time_base
+            rate = stream.average_rate or stream.guessed_rate
+            frames = stream.frames or None
+            if frames is None:  # the container does not say: count packets (no decoding)
+                frames = sum(1 for packet in container.demux(stream) if packet.size)
+            return Media(
+                duration_s=round(duration, 3) if duration is not None else None,
+                width=ctx.width or None,
+                height=ctx.height or None,
+                fps=round(float(rate), 3) if rate else None,
+                codec=ctx.name or None,
+                frames=frames,
+            )
+    except ProbeError:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise ProbeError(f"{path} cannot be read as a video ({exc})") from None
+
+
+def expected(params: dict[str, Any]) -> tuple[float, str]:
+    """(duration in seconds, aspect ratio) a job asked for, with the models' defaults."""
+    try:
+        duration = float(params.get("duration", DEFAULT_DURATION_S))
+    except (TypeError, ValueError):
+        duration = float(DEFAULT_DURATION_S)
+    return duration, str(params.get("aspect_ratio") or DEFAULT_ASPECT)
+
+
+def _ratio(aspect: str) -> float | None:
+    width, _, height = aspect.partition(":")
+    try:
+        value = float(width) / float(height)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if value > 0 else None
+
+
+def check_media(
+    media: Media, params: dict[str, Any], *, duration_tolerance_s: float, aspect_tolerance: float
+) -> list[dict[str, str]]:
+    """Named warnings (``{"kind", "detail"}``) for every way the video differs from the request."""
+    want_s, want_aspect = expected(params)
+    warnings = []
+    if media.duration_s is not None and abs(media.duration_s - want_s) > duration_tolerance_s:
+        warnings.append(
+            {
+                "kind": "duration_mismatch",
+                "detail": f"asked for {want_s:g} s, the video lasts {media.duration_s:.2f} s",
+            }
+        )
+    want_ratio = _ratio(want_aspect)
+    if media.width and media.height and want_ratio is not None:
+        ratio = media.width / media.height
+        if abs(ratio / want_ratio - 1) > aspect_tolerance:
+            warnings.append(
+                {
+                    "kind": "aspect_mismatch",
+                    "detail": f"asked for {want_aspect}, the video is {media.width}x{media.height}",
+                }
+            )
+    return warnings
+
+
+def unreadable(error: ProbeError) -> dict[str, str]:
+    return {"kind": "unreadable", "detail": str(error)}

@@ -1,0 +1,85 @@
+"""Poster frames: one small JPEG per video, made once, for the report's contact sheet.
+
+A thumbnail is ``OUT/thumbs/<video stem>.jpg``: the first frame at or after
+:data:`POSTER_AT_S` seconds (decoding stops there), scaled to
+``report.thumb_width`` pixels wide and encoded with FFmpeg's JPEG encoder
+through PyAV, so nothing beyond PyAV is needed.  It is written to a
+temporary name and renamed, so a thumbnail is never half written, and
+:func:`ensure_thumbnails` skips every one that already exists: a report of
+10,000 videos decodes each video once, ever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+
+POSTER_AT_S = 0.5
+MAX_DECODED_FRAMES = 48
+THUMBS_DIR = "thumbs"
+
+
+def thumb_path(root: Path, video: Path) -> Path:
+    return root / THUMBS_DIR / f"{video.stem}.jpg"
+
+
+def make_thumbnail(video: Path, dest: Path, width: int) -> bool:
+    """Write ``dest`` from ``video``'s poster frame; False when the video cannot be decoded."""
+    import av  # loaded only when thumbnails are made
+
+    try:
+        with av.open(str(video)) as container:
+            if not container.streams.video:
+                return False
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            poster = None
+            for count, frame in enumerate(container.decode(stream)):
+                poster = frame
+                if (frame.time is not None and frame.time >= POSTER_AT_S) or count >= MAX_DECODED_FRAMES:
+                    break
+            if poster is None:
+                return False
+            data = _jpeg(poster, width)
+    except (av.FFmpegError, OSError, ValueError):
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return True
+
+
+def _jpeg(frame: object, width: int) -> bytes:
+    import av
+
+    assert isinstance(frame, av.VideoFrame)
+    height = max(2, round(frame.height * width / frame.width / 2) * 2)
+    ctx = av.CodecContext.create("mjpeg", "w")
+    assert isinstance(ctx, av.VideoCodecContext)
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuvj420p"
+    ctx.time_base = Fraction(1, 25)
+    ctx.options = {"qmin": "2", "qmax": "6"}
+    small = frame.reformat(width=width, height=height, format="yuvj420p")
+    packets = [*ctx.encode(small), *ctx.encode(None)]
+    return b"".join(bytes(packet) for packet in packets)
+
+
+def ensure_thumbnails(root: Path, videos: Iterable[Path], width: int) -> dict[Path, Path | None]:
+    """The thumbnail of each video, made when missing; None for a video that cannot be decoded."""
+    found: dict[Path, Path | None] = {}
+    for video in videos:
+        dest = thumb_path(root, video)
+        if dest.exists() or make_thumbnail(video, dest, width):
+            found[video] = dest
+        else:
+            found[video] = None
+    return found
