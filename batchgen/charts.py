@@ -1,0 +1,183 @@
+"""The report's charts, drawn with matplotlib (Agg backend) as inline SVG.
+
+* :func:`gantt_svg`: jobs over time, one bar per job split into queued,
+  processing and downloading (from the ledger's timestamps); failures are
+  marked.  Past :data:`MAX_GANTT_ROWS` jobs an even sample is drawn, so the
+  page stays light for 10,000 videos.
+* :func:`requests_svg`: API requests per minute of run time against the
+  limit, with the intervals that saw 429 answers marked (from ``pace.jsonl``).
+* :func:`spend_svg`: the cumulative spend as videos were completed.
+
+matplotlib is imported only here and only when a chart is drawn, so a run
+that never makes a report does not pay for it.  Text stays text in the SVG
+(``svg.fonttype: none``) and every link to a namespace or DTD is removed:
+the page references no network address at all.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .pace import PacePoint
+from .timeline import JobRow
+
+MAX_GANTT_ROWS = 400
+COLORS = {"queued": "#c6cbd4", "processing": "#4c78a8", "downloading": "#54a24b", "failed": "#d62728"}
+_STRIP = (
+    re.compile(r"<\?xml[^>]*\?>\s*"),
+    re.compile(r"<!DOCTYPE[^>]*>\s*"),
+    re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL),
+    re.compile(r'\s+xmlns(:\w+)?="[^"]*"'),
+)
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A figure and its axes, without pyplot (no global figure registry, safe in a worker thread)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "batchgen", "font.size": 9})
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buf.getvalue()
+    for pattern in _STRIP:
+        text = pattern.sub("", text)
+    return text.strip()
+
+
+def _unit(span_s: float) -> tuple[float, str]:
+    if span_s < 180:
+        return 1.0, "seconds"
+    if span_s < 3 * 3600:
+        return 60.0, "minutes"
+    return 3600.0, "hours"
+
+
+def time_origin(rows: Sequence[JobRow], pace: Sequence[PacePoint]) -> tuple[float, float]:
+    """(start, end) of everything the charts show, in epoch seconds."""
+    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.downloaded_at, row.updated_at) if t]
+    moments += [p.t for p in pace]
+    if not moments:
+        return 0.0, 1.0
+    return min(moments), max(max(moments), min(moments) + 1.0)
+
+
+def _empty(message: str) -> str:
+    fig, ax = _figure(9, 1.2)
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    return _svg(fig)
+
+
+def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
+    timed = sorted((r for r in rows if r.queued_at is not None), key=lambda r: (r.queued_at, r.job_id))
+    if not timed:
+        return _empty("no job has been submitted yet")
+    shown = timed
+    if len(timed) > MAX_GANTT_ROWS:
+        step = len(timed) / MAX_GANTT_ROWS
+        shown = [timed[int(i * step)] for i in range(MAX_GANTT_ROWS)]
+    scale, unit = _unit(end - start)
+    height = min(9.0, 1.6 + 0.16 * len(shown))
+    fig, ax = _figure(9, height)
+    bars: dict[str, tuple[list[float], list[float], list[float]]] = {k: ([], [], []) for k in COLORS}
+    failed_x, failed_y = [], []
+    for y, row in enumerate(shown):
+        queued = row.queued_at or start
+        processing = row.processing_at or row.detected_at
+        done = row.detected_at or (row.updated_at if row.state in ("failed", "expired") else None) or end
+        phases = [("queued", queued, processing or done)]
+        if processing is not None:
+            phases.append(("processing", processing, row.detected_at or done))
+        if row.detected_at is not None:
+            phases.append(("downloading", row.detected_at, row.downloaded_at or row.updated_at or end))
+        for name, a, b in phases:
+            if b > a:
+                ys, lefts, widths = bars[name]
+                ys.append(y)
+                lefts.append((a - start) / scale)
+                widths.append(max((b - a) / scale, 1e-6))
+        if row.state in ("failed", "expired") and row.updated_at is not None:
+            failed_x.append((row.updated_at - start) / scale)
+            failed_y.append(y)
+    for name, (ys, lefts, widths) in bars.items():
+        if ys:
+            ax.barh(ys, widths, left=lefts, height=0.8, color=COLORS[name], label=name, linewidth=0)
+    if failed_x:
+        ax.scatter(failed_x, failed_y, marker="x", color=COLORS["failed"], label="failed / expired", zorder=3)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_yticks([])
+    ax.set_ylabel(f"{len(shown)} of {len(timed)} jobs" if len(shown) < len(timed) else f"{len(timed)} jobs")
+    ax.set_xlabel(f"{unit} since the run began")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return _svg(fig)
+
+
+def _rates(pace: Sequence[PacePoint]) -> tuple[list[float], list[float], list[float], list[tuple[float, float, int]]]:
+    """(times, requests/min, limit, 429 marks (time, rate, count)) between consecutive points of one run."""
+    times, rates, limits, marks = [], [], [], []
+    for a, b in itertools.pairwise(pace):
+        if a.run != b.run or b.t <= a.t:
+            continue
+        minutes = (b.t - a.t) * b.scale / 60
+        rate = max(0, b.requests - a.requests) / minutes
+        times.append(b.t)
+        rates.append(rate)
+        limits.append(b.rpm)
+        if b.throttled > a.throttled:
+            marks.append((b.t, rate, b.throttled - a.throttled))
+    return times, rates, limits, marks
+
+
+def requests_svg(pace: Sequence[PacePoint], start: float, end: float) -> str:
+    times, rates, limits, marks = _rates(pace)
+    if not times:
+        return _empty("no request pace recorded (pace.jsonl is written while a run lasts)")
+    scale, unit = _unit(end - start)
+    fig, ax = _figure(9, 2.6)
+    xs = [(t - start) / scale for t in times]
+    ax.step(xs, rates, where="pre", color=COLORS["processing"], label="requests per minute")
+    ax.step(xs, limits, where="pre", color="#888888", linestyle="--", label="limit (requests_per_minute)")
+    if marks:
+        ax.scatter(
+            [(t - start) / scale for t, _, _ in marks],
+            [r for _, r, _ in marks],
+            marker="v",
+            color=COLORS["failed"],
+            zorder=3,
+            label=f"429 answers ({sum(n for _, _, n in marks)})",
+        )
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"{unit} since the run began (rates per minute of run time)")
+    ax.legend(loc="upper right", frameon=False)
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def spend_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
+    paid = sorted((r.downloaded_at, r.cost) for r in rows if r.downloaded_at is not None and r.cost)
+    if not paid:
+        return _empty("nothing has been paid for yet")
+    scale, unit = _unit(end - start)
+    xs, ys, total = [0.0], [0.0], 0.0
+    for at, cost in paid:
+        total += cost or 0.0
+        xs.append((at - start) / scale)
+        ys.append(total)
+    fig, ax = _figure(9, 2.4)
+    ax.step(xs, ys, where="post", color=COLORS["downloading"])
+    ax.set_ylabel("USD")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"{unit} since the run began")
+    ax.grid(alpha=0.3)
+    return _svg(fig)
