@@ -1,4 +1,4 @@
-"""Command line: ``batchgen run | validate | status | simulate``.
+"""Command line: ``batchgen run | validate | status | report | simulate``.
 
 The only module that prints or chooses exit codes.  Library errors become one
 ``Error: ...`` line; tracebacks appear only for bugs or with ``--debug``.
@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("dir", help="the output folder of a run")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
+    report = sub.add_parser("report", help="write report.html and index.parquet for a run's output folder")
+    report.add_argument("dir", help="the output folder of a run")
+    report.add_argument("--config", help="a YAML config file (its 'report' section is used)")
+
     sim = sub.add_parser("simulate", help="serve the Segmind v2 API simulator on loopback")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8700)
@@ -135,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "status":
             return _status(args)
+        if args.command == "report":
+            return _report(args)
         return _simulate(args)
     except BatchgenError as exc:
         _error(str(exc))
@@ -281,6 +287,20 @@ def _status(args: argparse.Namespace) -> int:
         _print(json.dumps(summary, indent=2, sort_keys=True))
     else:
         _print("\n".join(summary["lines"]))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    root = Path(args.dir)
+    if not (root / "ledger.jsonl").exists():
+        raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
+    try:
+        page = publish(root, load_settings(args.config).report)
+    except OSError as exc:
+        raise StorageError(f"cannot write the report in {root} ({exc.strerror or exc}); check the folder") from None
+    _print(f"report: {page}   index: {root / 'index.parquet'}")
     return EXIT_OK
 
 

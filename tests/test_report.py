@@ -1,0 +1,214 @@
+"""The morning after: probed videos, index.parquet, report.html and ``batchgen report``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from batchgen.config import ReportSettings
+from batchgen.pace import PACE_FILE, read_pace
+from batchgen.probe import Media, check_media, probe_video
+from batchgen.publish import publish
+from batchgen.simulator import SimConfig, SimState
+from batchgen.simulator.media import template
+from tests.conftest import run_batch, run_cli, write
+
+SIM_MEDIA = Path(__file__).resolve().parent.parent / "batchgen" / "sim_media"
+CHECK = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
+NETWORK = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
+LINKS = re.compile(r"""(?:src|href|action)\s*=\s*["']?([^"' >]*)""", re.IGNORECASE)
+
+
+def assert_offline(html: str) -> None:
+    """No network address anywhere, and every link a relative path to a local file."""
+    assert not NETWORK.findall(html), NETWORK.findall(html)[:3]
+    for link in LINKS.findall(html):
+        assert link and ":" not in link and not link.startswith(("/", "\\")), link
+    assert "url(" not in html and "@import" not in html
+
+
+def batch_yaml(count: int = 24) -> str:
+    """Jobs of every aspect ratio; prompts with 'sunset' get a wrong-duration video, 'square' a wrong-aspect one."""
+    lines = ["model: kling-text2video", "jobs:"]
+    for i in range(count):
+        aspect = ("16:9", "9:16", "1:1")[i % 3]
+        extra = " at sunset" if i in (10, 16) else " in a square" if i in (13, 20) else ""
+        lines.append(f'  - id: clip-{i:02d}\n    prompt: "scene {i}{extra}"\n    aspect_ratio: "{aspect}"')
+    return "\n".join(lines) + "\n"
+
+
+def run_with_failures(tmp_path: Path, sim, monkeypatch, *, count: int = 24) -> tuple[Path, int]:
+    server = sim(media_faults={"sunset": "wrong_duration", "square": "wrong_aspect"})
+    server.state.script("policy", count=2)
+    server.state.script("fail", count=1)
+    manifest = write(tmp_path / "batch.yaml", batch_yaml(count))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    return out, code
+
+
+# --------------------------------------------------------------------------- probe
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height", "seconds"),
+    [("16x9_5s", 160, 90, 5.0), ("9x16_10s", 90, 160, 10.0), ("1x1_5s", 120, 120, 5.0)],
+)
+def test_probe_reads_the_container(name, width, height, seconds):
+    media = probe_video(SIM_MEDIA / f"{name}.mp4")
+    assert (media.width, media.height, media.duration_s, media.codec) == (width, height, seconds, "h264")
+    assert media.fps == 8.0 and media.frames == int(seconds * 8)
+
+
+@pytest.mark.parametrize(
+    ("params", "media", "kinds"),
+    [
+        ({"duration": 5, "aspect_ratio": "16:9"}, Media(5.04, 1280, 720, 24, "h264", 121), []),
+        ({"duration": "10", "aspect_ratio": "16:9"}, Media(5.0, 1280, 720, 24, "h264", 120), ["duration_mismatch"]),
+        ({}, Media(10.0, 720, 1280, 24, "h264", 240), ["duration_mismatch", "aspect_mismatch"]),
+        ({"aspect_ratio": "1:1"}, Media(5.0, 960, 960, 24, "h264", 120), []),
+        ({"aspect_ratio": "9:16"}, Media(5.0, 960, 960, 24, "h264", 120), ["aspect_mismatch"]),
+        ({"duration": 5}, Media(None, None, None, None, None, None), []),
+    ],
+)
+def test_check_media_names_each_mismatch(params, media, kinds):
+    warnings = check_media(media, params, **CHECK)
+    assert [w["kind"] for w in warnings] == kinds
+    assert all(w["detail"] for w in warnings)
+
+
+def test_probe_names_an_unreadable_file(tmp_path):
+    from batchgen.probe import ProbeError
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x08ftypnot a video at all")
+    with pytest.raises(ProbeError, match=r"bad\.mp4"):
+        probe_video(bad)
+
+
+def test_simulator_serves_the_wrong_video_only_where_told():
+    state = SimState(SimConfig(media_faults={"sunset": "wrong_duration", "square": "wrong_aspect"}))
+    sunset = state.create_job("kling-text2video", {"prompt": "a beach at sunset", "duration": 5}, "std", 5)
+    square = state.create_job("kling-text2video", {"prompt": "a square", "aspect_ratio": "16:9"}, "std", 5)
+    plain = state.create_job("kling-text2video", {"prompt": "a dog"}, "std", 5)
+    assert (sunset.media_duration, sunset.media_aspect) == (10, "16:9")
+    assert (square.media_duration, square.media_aspect) == (5, "9:16")
+    assert (plain.media_duration, plain.media_aspect) == (5, "16:9")
+    state.script("wrong_duration")
+    scripted = state.create_job("kling-text2video", {"prompt": "a cat", "duration": 10}, "std", 10)
+    assert scripted.media_duration == 5
+    assert template("16:9", 10) != template("16:9", 5)
+    with pytest.raises(ValueError, match="unknown media fault"):
+        SimConfig(media_faults={"x": "wrong_colour"})
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monkeypatch):
+    out, code = run_with_failures(tmp_path, sim, monkeypatch)
+    assert code == 1  # three jobs failed on the server
+    ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
+    completed = {r["job_id"]: r for r in ledger if r["event"] == "completed"}
+    prompts = {r["job_id"]: r["params"]["prompt"] for r in ledger if r["event"] == "submitting"}
+    want_duration = {j for j in completed if "sunset" in prompts[j]}
+    want_aspect = {j for j in completed if "square" in prompts[j]}
+    assert want_duration and want_aspect
+    kinds = {j: [w["kind"] for w in r.get("warnings", [])] for j, r in completed.items()}
+    assert {j for j, k in kinds.items() if "duration_mismatch" in k} == want_duration
+    assert {j for j, k in kinds.items() if "aspect_mismatch" in k} == want_aspect
+    for job_id in want_duration | want_aspect:  # kept: on disk, completed, with its probed facts
+        assert (out / completed[job_id]["file"]).is_file()
+        assert completed[job_id]["media"]["codec"] == "h264"
+    sidecar = json.loads((out / "videos" / f"{sorted(want_duration)[0]}.json").read_text())
+    assert sidecar["media"]["duration_s"] == 10.0 and sidecar["warnings"][0]["kind"] == "duration_mismatch"
+    status = json.loads(_capture(run_cli, "status", str(out), "--json"))
+    assert status["warnings"] == {"duration_mismatch": len(want_duration), "aspect_mismatch": len(want_aspect)}
+    csv_header = (out / "results.csv").read_text().splitlines()[0].split(",")
+    assert csv_header[-8:] == [
+        "media_duration_s", "media_width", "media_height", "media_fps", "media_codec", "media_frames",
+        "warnings", "warning_detail",
+    ]  # fmt: skip
+
+
+def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch)
+    table = pq.read_table(out / "index.parquet")
+    assert table.num_rows == 24
+    assert sorted(table.column("job_id").to_pylist()) == [f"clip-{i:02d}" for i in range(24)]
+    schema = table.schema
+    assert schema.field("bytes").type == pa.int64()
+    assert schema.field("cost_usd").type == pa.float64()
+    assert schema.field("duration").type == pa.int32()
+    assert schema.field("media_width").type == pa.int32()
+    assert schema.field("media_duration_s").type == pa.float64()
+    assert schema.field("downloaded_at").type == pa.timestamp("ms", tz="UTC")
+    rows = {r["job_id"]: r for r in table.to_pylist()}
+    states = [r["state"] for r in rows.values()]
+    assert states.count("completed") == 21 and states.count("failed") == 3
+    for row in rows.values():
+        assert row["prompt"].startswith("scene ")
+        if row["state"] == "completed":
+            assert row["sha256"] and row["bytes"] > 0 and row["cost_usd"] > 0
+            assert row["media_codec"] == "h264" and row["media_frames"] > 0
+            assert row["queued_at"] <= row["detected_at"] <= row["downloaded_at"]
+        else:
+            assert row["error"] and row["file"] is None
+
+
+def test_report_shows_every_video_failure_and_chart_and_no_network_url(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch)
+    html = (out / "report.html").read_text()
+    ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
+    done = {r["job_id"] for r in ledger if r["event"] == "completed"}
+    reasons = {r["error"]["detail"] for r in ledger if r["event"] == "failed"}
+    thumbs = re.findall(r'<img class="thumb" loading="lazy" src="(thumbs/[^"]+)"', html)
+    assert len(thumbs) == len(done) == 21
+    assert all((out / t).is_file() for t in thumbs)
+    for job_id in done:
+        assert f'href="videos/{job_id}.mp4"' in html
+    assert len(reasons) == 2 and all(reason in html for reason in reasons)
+    assert "duration_mismatch" in html and "aspect_mismatch" in html
+    assert html.count("<svg") == 3 and "Exit code 1" in html
+    assert_offline(html)
+    assert read_pace(out) and (out / PACE_FILE).is_file()
+
+
+def test_report_command_remakes_the_report_and_skips_existing_thumbnails(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    (out / "report.html").unlink()
+    (out / "index.parquet").unlink()
+    thumbs = sorted((out / "thumbs").iterdir())
+    kept = thumbs[0].stat().st_mtime_ns
+    thumbs[1].unlink()
+    assert run_cli("report", str(out)) == 0
+    assert (out / "report.html").is_file() and pq.read_table(out / "index.parquet").num_rows == 6
+    assert thumbs[0].stat().st_mtime_ns == kept and thumbs[1].is_file()
+    assert "Exit code 1" in (out / "report.html").read_text()  # the run's verdict is kept
+    assert run_cli("report", str(tmp_path / "nowhere")) == 2
+
+
+def test_contact_sheet_is_paged(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=9)
+    page = publish(out, ReportSettings(page_size=2))
+    html = page.read_text()
+    pages = sorted((out / "report-pages").glob("page-*.html"))
+    assert html.count('class="thumb"') == 2 and len(pages) >= 2
+    assert all("../videos/" in p.read_text() and "../thumbs/" in p.read_text() for p in pages)
+    publish(out, ReportSettings(page_size=500))
+    assert not list((out / "report-pages").glob("page-*.html"))
+
+
+def _capture(fn, *args) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert fn(*args) == 0
+    return buf.getvalue()
