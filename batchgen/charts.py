@@ -40,7 +40,7 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     import matplotlib
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "batchgen", "font.size": 9})
+    matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9})
     fig = Figure(figsize=(width, height))
     return fig, fig.subplots()
 

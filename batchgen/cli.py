@@ -36,6 +36,7 @@ from .ledger import read_ledger
 from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
 from .report import RunReport, dry_run_lines, progress_line, progress_table, status_summary, summary_lines
+from .report_html import Verdict
 from .runner import run_jobs
 from .scheduler import Run
 from .storage import OutputDir
@@ -208,6 +209,12 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         log.warning(warning)
     REDACTOR.secrets.add(key)
     console = _live_console(args)
+    total = len(manifest.jobs)
+
+    def verdict(report: RunReport) -> Verdict:
+        code = exit_code(report, total)
+        return Verdict(code, _resume_command(args) if code not in (EXIT_OK, EXIT_AUTH) else None)
+
     outcome = await run_jobs(
         manifest.jobs,
         settings,
@@ -220,6 +227,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         on_second_signal=_exit_now,
         monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
         on_event=_log_event,
+        verdict=verdict,
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))

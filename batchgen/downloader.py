@@ -5,14 +5,16 @@ backoff while its errors are transient; when it fails for good (or the URL
 has gone), a fresh output URL is looked for once, from the result while the
 record lives, else from the request history.  A job whose video cannot be had
 is reported lost.  ``completed`` is written to the ledger only after the
-video has been verified, fsynced and renamed into ``videos/`` and its sidecar
-written.
+video has been verified, fsynced and renamed into ``videos/``, probed
+(:mod:`batchgen.probe`: a video that is not what was asked for is kept, with
+named warnings on its ``completed`` line) and its sidecar written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Protocol
 
 import anyio
@@ -21,12 +23,14 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from .book import JobBook
 from .client import ApiClient
 from .clock import Clock
-from .config import OutputSettings
+from .config import MediaSettings, OutputSettings
 from .control import RunControl
 from .errors import DownloadError
 from .jobs import JobState, TrackedJob
 from .ledger import iso_utc
+from .probe import inspect_video
 from .recovery import Reconciler
+from .responses import parse_time
 from .retry import RetryPolicy
 from .storage import OutputDir
 
@@ -52,10 +56,12 @@ class Downloader:
         settings: OutputSettings,
         *,
         expire: Expire,
+        media: MediaSettings | None = None,
     ) -> None:
         self.book, self.api, self.out, self.reconciler = book, api, out, reconciler
         self.control, self.clock, self.policy, self.settings = control, clock, policy, settings
         self.expire = expire
+        self.media = media or MediaSettings()
         self._send: MemoryObjectSendStream[TrackedJob] | None = None
 
     @contextmanager
@@ -69,12 +75,28 @@ class Downloader:
         finally:
             self._send = None
 
-    async def begin(self, job: TrackedJob, url: str, size: int | None, cost: float | None) -> None:
-        """The job finished on the server: record where its video is, then queue the download."""
+    async def begin(
+        self, job: TrackedJob, url: str, size: int | None, cost: float | None, *, queue_s: float | None = None
+    ) -> None:
+        """The job finished on the server: record where its video is, then queue the download.
+
+        ``queue_s``, the server's queue time when it reports one, dates the start of processing."""
         job.output_url, job.file_size = url, size
         job.cost = cost if cost is not None else job.cost
         job.finished_at = job.finished_at or self.clock.now()
-        await self.book.record(job, "result", JobState.DOWNLOADING, output_url=url, file_size=size, cost=job.cost)
+        processing_at = None
+        queued = parse_time(job.submitted_wall)
+        if queued is not None and isinstance(queue_s, int | float) and queue_s >= 0:
+            processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))
+        await self.book.record(
+            job,
+            "result",
+            JobState.DOWNLOADING,
+            output_url=url,
+            file_size=size,
+            cost=job.cost,
+            processing_at=processing_at,
+        )
         await self.queue(job)
 
     async def queue(self, job: TrackedJob) -> None:
@@ -130,6 +152,14 @@ class Downloader:
                     job, JobState.DOWNLOADING, "download_failed", error={"detail": str(exc)}, output_url=job.output_url
                 )
                 return
+        check = partial(
+            inspect_video,
+            saved.path,
+            job.spec.params,
+            duration_tolerance_s=self.media.duration_tolerance_s,
+            aspect_tolerance=self.media.aspect_tolerance,
+        )
+        media, warnings = await anyio.to_thread.run_sync(check)
         submitted = job.submitted_at
         sidecar = {
             "job_id": job.spec.id,
@@ -144,6 +174,8 @@ class Downloader:
             "seconds_to_finish": round(job.finished_at - submitted, 3) if job.finished_at else None,
             "submitted_at": job.submitted_wall,
             "completed_at": iso_utc(self.clock.epoch()),
+            "media": media,
+            "warnings": warnings,
         }
         await out.write_sidecar(dest, sidecar)
         if job.finished_at is not None:
@@ -158,6 +190,8 @@ class Downloader:
             bytes=saved.size,
             cost=job.cost,
             output_url=job.output_url,
+            media=media,
+            warnings=warnings or None,
         )
 
     async def lost(self, job: TrackedJob, why: str) -> None:

@@ -1,6 +1,6 @@
 """``OUT/index.parquet``: one row per job, typed, for pandas, polars, DuckDB and Hugging Face datasets.
 
-The schema is explicit (:data:`SCHEMA`), so an empty run, a run without a
+The schema is explicit (:func:`schema`), so an empty run, a run without a
 single completed video and a run of 10,000 all give the same column types.
 The Kling parameters have columns of their own; ``params_json`` holds every
 parameter (also those of models without a built-in schema) as JSON text.
@@ -12,55 +12,59 @@ from __future__ import annotations
 
 import io
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .storage import write_atomically
 from .timeline import JobRow
 
 INDEX_FILE = "index.parquet"
-_TS = pa.timestamp("ms", tz="UTC")
-_WARNING = pa.struct([("kind", pa.string()), ("detail", pa.string())])
 
-SCHEMA = pa.schema(
-    [
-        ("job_id", pa.string()),
-        ("model", pa.string()),
-        ("prompt", pa.string()),
-        ("negative_prompt", pa.string()),
-        ("aspect_ratio", pa.string()),
-        ("duration", pa.int32()),
-        ("cfg_scale", pa.float64()),
-        ("mode", pa.string()),
-        ("camera_control_config", pa.string()),
-        ("camera_control_config_value", pa.int32()),
-        ("camera_control_type", pa.string()),
-        ("params_json", pa.string()),
-        ("state", pa.string()),
-        ("request_id", pa.string()),
-        ("file", pa.string()),
-        ("sha256", pa.string()),
-        ("bytes", pa.int64()),
-        ("cost_usd", pa.float64()),
-        ("media_duration_s", pa.float64()),
-        ("media_width", pa.int32()),
-        ("media_height", pa.int32()),
-        ("media_fps", pa.float64()),
-        ("media_codec", pa.string()),
-        ("media_frames", pa.int64()),
-        ("warnings", pa.list_(_WARNING)),
-        ("submitting_at", _TS),
-        ("queued_at", _TS),
-        ("processing_at", _TS),
-        ("detected_at", _TS),
-        ("downloaded_at", _TS),
-        ("updated_at", _TS),
-        ("error", pa.string()),
-    ]
-)
+
+@cache
+def schema() -> Any:
+    """The index's columns and types (pyarrow is imported only when an index is written or read)."""
+    import pyarrow as pa
+
+    ts = pa.timestamp("ms", tz="UTC")
+    warning = pa.struct([("kind", pa.string()), ("detail", pa.string())])
+    return pa.schema(
+        [
+            ("job_id", pa.string()),
+            ("model", pa.string()),
+            ("prompt", pa.string()),
+            ("negative_prompt", pa.string()),
+            ("aspect_ratio", pa.string()),
+            ("duration", pa.int32()),
+            ("cfg_scale", pa.float64()),
+            ("mode", pa.string()),
+            ("camera_control_config", pa.string()),
+            ("camera_control_config_value", pa.int32()),
+            ("camera_control_type", pa.string()),
+            ("params_json", pa.string()),
+            ("state", pa.string()),
+            ("request_id", pa.string()),
+            ("file", pa.string()),
+            ("sha256", pa.string()),
+            ("bytes", pa.int64()),
+            ("cost_usd", pa.float64()),
+            ("media_duration_s", pa.float64()),
+            ("media_width", pa.int32()),
+            ("media_height", pa.int32()),
+            ("media_fps", pa.float64()),
+            ("media_codec", pa.string()),
+            ("media_frames", pa.int64()),
+            ("warnings", pa.list_(warning)),
+            ("submitting_at", ts),
+            ("queued_at", ts),
+            ("processing_at", ts),
+            ("detected_at", ts),
+            ("downloaded_at", ts),
+            ("updated_at", ts),
+            ("error", pa.string()),
+        ]
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -89,9 +93,11 @@ def _ms(epoch: float | None) -> int | None:
     return None if epoch is None else round(epoch * 1000)
 
 
-def index_table(rows: list[JobRow]) -> pa.Table:
-    """The rows as a table with :data:`SCHEMA`."""
-    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+def index_table(rows: list[JobRow]) -> Any:
+    """The rows as a pyarrow table with :func:`schema`."""
+    import pyarrow as pa
+
+    columns: dict[str, list[Any]] = {name: [] for name in schema().names}
     for row in rows:
         p = row.params
         media = row.media
@@ -131,11 +137,13 @@ def index_table(rows: list[JobRow]) -> pa.Table:
         }
         for name, value in values.items():
             columns[name].append(value)
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    return pa.Table.from_pydict(columns, schema=schema())
 
 
 def write_index(root: Path, rows: list[JobRow]) -> Path:
     """Write ``index.parquet`` atomically; returns its path."""
+    import pyarrow.parquet as pq
+
     buf = io.BytesIO()
     pq.write_table(index_table(rows), buf, compression="zstd")
     path = root / INDEX_FILE

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .ledger import utc_now
+from .ledger import iso_utc
 
 if TYPE_CHECKING:
     from .scheduler import Run
@@ -48,9 +47,10 @@ class PacePoint:
 
 def pace_line(run: Run, run_id: str) -> bytes:
     snap = run.snapshot()
+    now = run.clock.epoch()
     record: dict[str, Any] = {
-        "ts": utc_now(),
-        "t": round(time.time(), 3),
+        "ts": iso_utc(now),
+        "t": round(now, 3),
         "run": run_id,
         "requests": snap.requests,
         "throttled": snap.throttled,

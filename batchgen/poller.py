@@ -219,7 +219,8 @@ class Poller:
             return
         if result.remaining_credits is not None:
             self.control.report.balance = result.remaining_credits
-        await self.downloader.begin(job, result.output_url, result.file_size, result.cost)
+        queue_s = result.metrics.get("queue_time")
+        await self.downloader.begin(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
 
     async def _ask(
         self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0

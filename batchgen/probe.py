@@ -132,3 +132,15 @@ def check_media(
 
 def unreadable(error: ProbeError) -> dict[str, str]:
     return {"kind": "unreadable", "detail": str(error)}
+
+
+def inspect_video(
+    path: str | Path, params: dict[str, Any], *, duration_tolerance_s: float, aspect_tolerance: float
+) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """Probe a saved video and check it against its job: (media record or None, warnings).  Blocking."""
+    try:
+        media = probe_video(path)
+    except ProbeError as exc:
+        return None, [unreadable(exc)]
+    checks = check_media(media, params, duration_tolerance_s=duration_tolerance_s, aspect_tolerance=aspect_tolerance)
+    return media.to_record(), checks

@@ -15,11 +15,15 @@ run ended and how to resume it.
 from __future__ import annotations
 
 import json
-import time
+import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
+from .clock import Clock
 from .config import ReportSettings
 from .index import write_index
 from .ledger import iso_utc
@@ -29,6 +33,7 @@ from .storage import write_atomically
 from .thumbs import ensure_thumbnails
 from .timeline import JobRow, load_rows
 
+log = logging.getLogger("batchgen")
 REPORT_FILE = "report.html"
 VERDICT_FILE = "report.json"
 UNFINISHED = ("pending", "submitting", "submitted", "downloading")
@@ -77,7 +82,7 @@ def publish(
     data = PageData(
         rows=rows,
         verdict=verdict,
-        generated_at=iso_utc(time.time()),
+        generated_at=iso_utc(Clock().epoch()),
         charts=charts,
         thumbs=thumbs,
         requests=last_run[-1].requests if last_run else None,
@@ -98,3 +103,27 @@ def publish(
     kept["generated_at"] = data.generated_at
     write_atomically(root / VERDICT_FILE, (json.dumps(kept, indent=2) + "\n").encode())
     return root / REPORT_FILE
+
+
+# --------------------------------------------------------------------------- during and after a run
+
+Specs = dict[str, tuple[str, dict[str, Any]]]
+
+
+async def publish_in_thread(
+    root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
+) -> Path:
+    """:func:`publish` in a worker thread, one at a time (``limiter`` has one token)."""
+    work = partial(publish, root, settings, verdict=verdict, specs=specs)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
+async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, specs: Specs) -> None:
+    """Rewrite the report every ``settings.refresh_s`` seconds until cancelled; a failure is logged, the run goes on."""
+    live = Verdict(None, running=True, refresh_s=settings.refresh_s)
+    while True:
+        await anyio.sleep(settings.refresh_s)
+        try:
+            await publish_in_thread(root, settings, limiter, verdict=live, specs=specs)
+        except Exception as exc:  # a report is a by-product: it must never stop the run
+            log.warning("warning: could not refresh %s (%s); the run goes on", root / REPORT_FILE, exc)

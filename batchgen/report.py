@@ -73,6 +73,8 @@ class RunReport:
     job_seconds: list[float] = field(default_factory=list)
     fatal: BatchgenError | None = None
     warnings: list[str] = field(default_factory=list)
+    media_warnings: Counter[str] = field(default_factory=Counter)  # kind -> completed videos with it
+    report_page: Path | None = None
 
 
 STATE_ORDER = [s.value for s in JobState]
@@ -108,6 +110,21 @@ def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list
     return [(reason, len(ids), ids[:3]) for reason, ids in ranked]
 
 
+def count_media_warnings(jobs: dict[str, dict[str, Any]]) -> Counter[str]:
+    """Completed videos kept with a warning (``duration_mismatch``, ...), by kind."""
+    counts: Counter[str] = Counter()
+    for rec in jobs.values():
+        if rec.get("state") == "completed":
+            kinds = {w.get("kind") for w in rec.get("warnings") or [] if isinstance(w, dict)}
+            counts.update(str(kind) for kind in kinds)
+    return counts
+
+
+def _media_line(counts: Counter[str]) -> str:
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
+    return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
+
+
 def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resume_command: str | None) -> list[str]:
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
@@ -129,6 +146,8 @@ def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resu
         lines.append("  failures by reason:")
         for reason, count, examples in groups[:8]:
             lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
+    if report.media_warnings:
+        lines.append(_media_line(report.media_warnings))
     deferred = report.states.get("deferred", 0)
     if report.stop_reason == "credits":
         balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
@@ -138,6 +157,8 @@ def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resu
     elif report.stop_reason == "interrupted":
         lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
     lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
+    if report.report_page is not None:
+        lines.append(f"  report: {report.report_page}")
     if resume_command:
         lines.append(f"To resume: {resume_command}")
     return lines
@@ -195,6 +216,9 @@ def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
     lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
     for reason, count, examples in groups[:8]:
         lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
+    media = count_media_warnings(jobs)
+    if media:
+        lines.append(_media_line(media))
     lines.append("  all jobs completed" if finished else "  not finished: run the same 'batchgen run' again to resume")
     return {
         "dir": str(root),
@@ -203,6 +227,7 @@ def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
         "spend_usd": round(spend, 6),
         "finished": finished,
         "failures": [{"reason": r, "count": c, "examples": e} for r, c, e in groups],
+        "warnings": dict(media),
         "torn_tail": replay.torn_tail,
         "lines": lines,
     }

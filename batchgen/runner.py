@@ -3,6 +3,9 @@
 Takes the folder's lock, replays its ledger, opens the API client and the
 ledger, runs the scheduler (optionally stopping cleanly on SIGINT/SIGTERM),
 and rewrites ``results.csv`` from the ledger at the end, whatever happened.
+With ``report.enabled`` it also keeps ``pace.jsonl`` while the run lasts,
+refreshes ``report.html`` every ``report.refresh_s`` seconds in a worker
+thread, and writes ``index.parquet`` and the final report at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from .clock import Clock
 from .config import Settings
 from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
-from .report import RunReport
+from .pace import record_pace
+from .publish import publish_in_thread, refresh_reports
+from .report import RunReport, count_media_warnings
+from .report_html import Verdict
 from .scheduler import Run
 from .storage import OutputDir, render_results, write_atomically
 
@@ -48,9 +54,14 @@ async def run_jobs(
     on_second_signal: Callable[[], None] | None = None,
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
     on_event: Callable[[str, TrackedJob], None] | None = None,
+    verdict: Callable[[RunReport], Verdict] | None = None,
 ) -> Outcome:
-    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
+    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds.
+
+    ``verdict`` tells the final report the exit code and resume command (the CLI's)."""
     clock = clock or Clock()
+    specs = {job.id: (job.model, job.params) for job in jobs}
+    one_report_at_a_time = anyio.CapacityLimiter(1)
     out = OutputDir(settings.output.dir, settings.output.filename)
     out.prepare()
     out.lock()
@@ -86,10 +97,15 @@ async def run_jobs(
                     tg.start_soon(_watch_signals, run, on_second_signal)
                 if monitor is not None:
                     tg.start_soon(monitor, run)
+                if settings.report.enabled:
+                    tg.start_soon(record_pace, run, out.root)
+                    tg.start_soon(refresh_reports, out.root, settings.report, one_report_at_a_time, specs)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
+        final = read_ledger(out.ledger).jobs
+        report.media_warnings = count_media_warnings(final)
         try:
-            write_atomically(out.results, render_results(read_ledger(out.ledger).jobs))
+            write_atomically(out.results, render_results(final))
         except OSError as exc:
             message = (
                 f"could not write {out.results} ({exc.strerror or exc}); the ledger is intact, and "
@@ -97,6 +113,16 @@ async def run_jobs(
             )
             report.warnings.append(message)
             log.warning("warning: %s", message)
+        if settings.report.enabled:
+            ended = verdict(report) if verdict is not None else Verdict(None)
+            try:
+                report.report_page = await publish_in_thread(
+                    out.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
+                )
+            except Exception as exc:  # a report is a by-product: the run's outcome stands
+                message = f"could not write {out.root / 'report.html'} ({exc}); 'batchgen report {out.root}' retries"
+                report.warnings.append(message)
+                log.warning("warning: %s", message)
     finally:
         out.unlock()
     return Outcome(report, run, out)

@@ -96,7 +96,7 @@ class Run:
         )  # fmt: skip
         self.downloader = Downloader(
             self.book, api, out, self.reconciler, self.control, clock, self.policy, settings.output,
-            expire=self.submitter.expire,
+            expire=self.submitter.expire, media=settings.media,
         )  # fmt: skip
         polling = settings.polling
         self.latency = LatencyModel()

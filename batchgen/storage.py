@@ -356,7 +356,17 @@ RESULT_COLUMNS = (
     "cost",
     "error",
     "updated_at",
+    # what the video really is (batchgen.probe), and how it differs from the request
+    "media_duration_s",
+    "media_width",
+    "media_height",
+    "media_fps",
+    "media_codec",
+    "media_frames",
+    "warnings",
+    "warning_detail",
 )
+MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
 
 
 def neutralise(cell: str) -> str:
@@ -384,5 +394,10 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
             error,
             rec.get("ts"),
         ]
+        media = rec.get("media")
+        row += [media.get(name) if isinstance(media, dict) else None for name in MEDIA_FIELDS]
+        warnings = [w for w in rec.get("warnings") or [] if isinstance(w, dict)]
+        row.append(";".join(str(w.get("kind")) for w in warnings) or None)
+        row.append("; ".join(str(w.get("detail")) for w in warnings) or None)
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()
