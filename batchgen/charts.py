@@ -161,7 +161,7 @@ def requests_svg(pace: Sequence[PacePoint], start: float, end: float) -> str:
         )
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"{unit} since the run began (rates per minute of run time)")
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     ax.grid(alpha=0.3)
     return _svg(fig)
 

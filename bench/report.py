@@ -76,7 +76,9 @@ def make_folder(root: Path, videos: int) -> dict[str, Any]:
                       "processing_at": _iso(start + 40), "cost": 0.28})  # fmt: skip
         file = f"videos/{job}.mp4"
         os.link(source, root / file)
-        warnings = [{"kind": "duration_mismatch", "detail": "asked for 10 s, the video lasts 5.00 s"}] if i % 50 == 7 else []
+        warnings = (
+            [{"kind": "duration_mismatch", "detail": "asked for 10 s, the video lasts 5.00 s"}] if i % 50 == 7 else []
+        )
         record = {**base, "ts": _iso(done + 4), "event": "completed", "state": "completed", "request_id": rid,
                   "file": file, "sha256": sha, "bytes": size, "cost": 0.28, "media": media}  # fmt: skip
         if warnings:
@@ -202,7 +204,8 @@ def markdown(r: dict[str, Any]) -> str:
     lines = [
         f"# Report benchmark ({r['cpus']} CPUs, Python {r['python']})",
         "",
-        f"## Making the report for {f['videos']:,} videos ({f['ledger_lines']:,} ledger lines, {f['ledger_mb']:.1f} MB)",
+        f"## Making the report for {f['videos']:,} videos "
+        f"({f['ledger_lines']:,} ledger lines, {f['ledger_mb']:.1f} MB)",
         "",
         "| | seconds | peak RSS (MB) |",
         "|---|---|---|",

@@ -212,3 +212,34 @@ def _capture(fn, *args) -> str:
     with contextlib.redirect_stdout(buf):
         assert fn(*args) == 0
     return buf.getvalue()
+
+
+def test_report_disabled_writes_no_report_and_no_pace(tmp_path, sim, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "batch.yaml", batch_yaml(3))
+    config = write(tmp_path / "config.yaml", "report:\n  enabled: false\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--config", str(config), monkeypatch=monkeypatch) == 0
+    assert (out / "results.csv").is_file()
+    assert not (out / "report.html").exists() and not (out / PACE_FILE).exists()
+    assert not (out / "index.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--media-fault", "wrong_duration"], "use KIND=TEXT"),
+        (["--media-fault", "wrong_colour=sunset"], "unknown media fault kinds"),
+    ],
+)
+def test_simulate_rejects_bad_media_faults(argv, message, capsys):
+    assert run_cli("simulate", *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_report_of_a_torn_ledger_reads_what_is_whole(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=4)
+    with open(out / "ledger.jsonl", "ab") as fh:
+        fh.write(b'{"v":1,"ts":"2026-11-21T12:00:00.000Z","job_id":"clip-00","ev')  # a crash mid-line
+    assert run_cli("report", str(out)) == 0
+    assert pq.read_table(out / "index.parquet").num_rows == 4
