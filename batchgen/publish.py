@@ -25,12 +25,13 @@ import anyio
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .clock import Clock
 from .config import ReportSettings
+from .errors import StorageError
 from .index import write_index
 from .ledger import iso_utc
 from .pace import read_pace
 from .report_html import PAGES_DIR, PageData, Verdict, completed, render_pages
 from .storage import write_atomically
-from .thumbs import ensure_thumbnails
+from .thumbs import THUMBS_DIR, ensure_thumbnails
 from .timeline import JobRow, load_rows
 
 log = logging.getLogger("batchgen")
@@ -64,11 +65,19 @@ def publish(
     specs: dict[str, tuple[str, dict[str, Any]]] | None = None,
 ) -> Path:
     """Write index.parquet, the missing thumbnails and report.html (+ pages) for ``root``; returns the page."""
+    for folder in (root / THUMBS_DIR, root / PAGES_DIR):
+        if folder.is_symlink():
+            raise StorageError(
+                f"{folder} is a symbolic link; batchgen writes only inside the output folder. "
+                "Replace the link with a real folder (or remove it)"
+            )
     rows = load_rows(root / "ledger.jsonl", specs)
     write_index(root, rows)
     if verdict is None:
         verdict = verdict_from(rows, root)
+    inside = (root / "videos").resolve()
     videos = [(row, root / row.file) for row in completed(rows) if row.file]
+    videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]
     made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], settings.thumb_width)
     thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
     pace = read_pace(root)

@@ -243,3 +243,15 @@ def test_report_of_a_torn_ledger_reads_what_is_whole(tmp_path, sim, monkeypatch)
         fh.write(b'{"v":1,"ts":"2026-11-21T12:00:00.000Z","job_id":"clip-00","ev')  # a crash mid-line
     assert run_cli("report", str(out)) == 0
     assert pq.read_table(out / "index.parquet").num_rows == 4
+
+
+def test_report_writes_nothing_through_a_linked_folder(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for thumb in (out / "thumbs").iterdir():
+        thumb.unlink()
+    (out / "thumbs").rmdir()
+    (out / "thumbs").symlink_to(elsewhere)
+    assert run_cli("report", str(out)) == 2
+    assert not list(elsewhere.iterdir())
