@@ -2,8 +2,10 @@
 
 The schema is explicit (:func:`schema`), so an empty run, a run without a
 single completed video and a run of 10,000 all give the same column types.
-The Kling parameters have columns of their own; ``params_json`` holds every
-parameter (also those of models without a built-in schema) as JSON text.
+The Kling parameters have columns of their own, holding what the job asked
+for or, where it left a parameter out, the model's documented default (so
+``duration`` is 5, not empty); ``params_json`` holds the parameters exactly
+as sent (also those of models without a built-in schema) as JSON text.
 Times are UTC timestamps in milliseconds.  The file is written to a
 temporary name, fsynced and renamed: a reader never sees half of it.
 """
@@ -16,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .params import MODELS
 from .storage import write_atomically
 from .timeline import JobRow
 
@@ -99,7 +102,9 @@ def index_table(rows: list[JobRow]) -> Any:
 
     columns: dict[str, list[Any]] = {name: [] for name in schema().names}
     for row in rows:
-        p = row.params
+        info = MODELS.get(row.model or "")
+        defaults = {name: spec.default for name, spec in info.params.items()} if info else {}
+        p = {**{k: v for k, v in defaults.items() if v is not None}, **row.params}
         media = row.media
         values: dict[str, Any] = {
             "job_id": row.job_id,
@@ -113,7 +118,7 @@ def index_table(rows: list[JobRow]) -> Any:
             "camera_control_config": _text(p.get("camera_control_config")),
             "camera_control_config_value": _int(p.get("camera_control_config_value")),
             "camera_control_type": _text(p.get("camera_control_type")),
-            "params_json": json.dumps(p, sort_keys=True, ensure_ascii=False) if p else None,
+            "params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,
             "state": row.state,
             "request_id": row.request_id,
             "file": row.file,

@@ -145,6 +145,7 @@ def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monk
     assert schema.field("bytes").type == pa.int64()
     assert schema.field("cost_usd").type == pa.float64()
     assert schema.field("duration").type == pa.int32()
+    assert set(table.column("duration").to_pylist()) == {5}  # left out: the model's default
     assert schema.field("media_width").type == pa.int32()
     assert schema.field("media_duration_s").type == pa.float64()
     assert schema.field("downloaded_at").type == pa.timestamp("ms", tz="UTC")
