@@ -3,9 +3,11 @@
 :func:`publish` reads the ledger in full (:mod:`batchgen.timeline`) and the
 pace file (:mod:`batchgen.pace`), writes the index, makes the poster frames
 that are missing, draws the charts and writes the report's pages, each file
-atomically.  It is plain blocking code: the run calls it in a worker thread,
-one at a time, at the end and every ``report.refresh_s`` seconds;
-``batchgen report OUT`` calls it directly.
+atomically.  It is plain blocking code.  While a run lasts it is called
+every ``report.refresh_s`` seconds in a worker process, one at a time, at
+the lowest CPU priority, so drawing charts never holds the run's GIL nor
+takes a core the run needs; at the end of the run, when nothing else is
+left to do, in a worker thread; ``batchgen report OUT`` calls it directly.
 
 ``report.json`` beside the page keeps the verdict of the last run (exit
 code, resume command), so a report made later on demand still says how the
@@ -14,8 +16,10 @@ run ended and how to resume it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -119,10 +123,24 @@ def publish(
 Specs = dict[str, tuple[str, dict[str, Any]]]
 
 
-async def publish_in_thread(
+def _publish_low_priority(root: Path, settings: ReportSettings, verdict: Verdict, specs: Specs) -> Path:
+    """:func:`publish` at the lowest CPU priority (nice 19): the run's own process always comes first."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    return publish(root, settings, verdict=verdict, specs=specs)
+
+
+async def publish_in_worker(
     root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
 ) -> Path:
-    """:func:`publish` in a worker thread, one at a time (``limiter`` has one token)."""
+    """:func:`publish` in a worker process, one at a time (``limiter`` has one token)."""
+    return await anyio.to_process.run_sync(_publish_low_priority, root, settings, verdict, specs, limiter=limiter)
+
+
+async def publish_at_end(
+    root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
+) -> Path:
+    """:func:`publish` in a worker thread once the run is over (after any refresh still going)."""
     work = partial(publish, root, settings, verdict=verdict, specs=specs)
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
@@ -133,6 +151,6 @@ async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.C
     while True:
         await anyio.sleep(settings.refresh_s)
         try:
-            await publish_in_thread(root, settings, limiter, verdict=live, specs=specs)
+            await publish_in_worker(root, settings, limiter, verdict=live, specs=specs)
         except Exception as exc:  # a report is a by-product: it must never stop the run
             log.warning("warning: could not refresh %s (%s); the run goes on", root / REPORT_FILE, exc)

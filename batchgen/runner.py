@@ -4,8 +4,8 @@ Takes the folder's lock, replays its ledger, opens the API client and the
 ledger, runs the scheduler (optionally stopping cleanly on SIGINT/SIGTERM),
 and rewrites ``results.csv`` from the ledger at the end, whatever happened.
 With ``report.enabled`` it also keeps ``pace.jsonl`` while the run lasts,
-refreshes ``report.html`` every ``report.refresh_s`` seconds in a worker
-thread, and writes ``index.parquet`` and the final report at the end.
+refreshes ``report.html`` every ``report.refresh_s`` seconds in a
+low-priority worker process, and writes ``index.parquet`` and the final report at the end.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .config import Settings
 from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
 from .pace import record_pace
-from .publish import publish_in_thread, refresh_reports
+from .publish import publish_at_end, refresh_reports
 from .report import RunReport, count_media_warnings
 from .report_html import Verdict
 from .scheduler import Run
@@ -116,7 +116,7 @@ async def run_jobs(
         if settings.report.enabled:
             ended = verdict(report) if verdict is not None else Verdict(None)
             try:
-                report.report_page = await publish_in_thread(
+                report.report_page = await publish_at_end(
                     out.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
                 )
             except Exception as exc:  # a report is a by-product: the run's outcome stands

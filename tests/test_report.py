@@ -256,3 +256,22 @@ def test_report_writes_nothing_through_a_linked_folder(tmp_path, sim, monkeypatc
     (out / "thumbs").symlink_to(elsewhere)
     assert run_cli("report", str(out)) == 2
     assert not list(elsewhere.iterdir())
+
+
+def test_a_refresh_runs_in_a_worker_process_and_says_the_run_is_going_on(tmp_path, sim, monkeypatch):
+    import anyio
+
+    from batchgen.publish import publish_in_worker
+    from batchgen.report_html import Verdict
+
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    live = Verdict(None, running=True, refresh_s=300)
+
+    async def refresh() -> Path:
+        return await publish_in_worker(out, ReportSettings(), anyio.CapacityLimiter(1), verdict=live, specs={})
+
+    page = anyio.run(refresh)
+    html = page.read_text()
+    assert "Run in progress" in html and '<meta http-equiv="refresh" content="300">' in html
+    assert json.loads((out / "report.json").read_text())["running"] is True
+    assert "Exit code" not in html
