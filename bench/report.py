@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 REPORTS = Path(__file__).resolve().parent / "reports"
-TEMPLATE = Path(__file__).resolve().parent.parent / "batchgen" / "sim_media" / "16x9_5s.mp4"
+TEMPLATE = Path(__file__).resolve().parent.parent / "batchgen" / "simulator" / "templates" / "16x9_5s.mp4"
 REASONS = (
     "HTTP 422: content_policy_violation: the prompt was flagged by the safety system",
     "HTTP 422: Provider error: generation failed, please try again",

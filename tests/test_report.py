@@ -18,7 +18,7 @@ from batchgen.simulator import SimConfig, SimState
 from batchgen.simulator.media import template
 from tests.conftest import run_batch, run_cli, write
 
-SIM_MEDIA = Path(__file__).resolve().parent.parent / "batchgen" / "sim_media"
+SIM_MEDIA = Path(__file__).resolve().parent.parent / "batchgen" / "simulator" / "templates"
 CHECK = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
 NETWORK = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
 LINKS = re.compile(r"""(?:src|href|action)\s*=\s*["']?([^"' >]*)""", re.IGNORECASE)
