@@ -157,7 +157,7 @@ def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monk
         if row["state"] == "completed":
             assert row["sha256"] and row["bytes"] > 0 and row["cost_usd"] > 0
             assert row["media_codec"] == "h264" and row["media_frames"] > 0
-            assert row["queued_at"] <= row["detected_at"] <= row["downloaded_at"]
+            assert row["queued_at"] <= row["processing_at"] <= row["detected_at"] <= row["downloaded_at"]
         else:
             assert row["error"] and row["file"] is None
 
@@ -275,3 +275,57 @@ def test_a_refresh_runs_in_a_worker_process_and_says_the_run_is_going_on(tmp_pat
     assert "Run in progress" in html and '<meta http-equiv="refresh" content="300">' in html
     assert json.loads((out / "report.json").read_text())["running"] is True
     assert "Exit code" not in html
+
+
+def test_request_rates_are_per_minute_of_run_time_with_429s_marked():
+    from batchgen.charts import _rates
+    from batchgen.pace import PacePoint
+
+    def point(t, run, requests, throttled, scale=1.0):
+        return PacePoint(t=t, run=run, requests=requests, throttled=throttled, rpm=50, scale=scale, spend=0.0)
+
+    pace = [
+        point(0, "a", 0, 0),
+        point(60, "a", 40, 0),
+        point(120, "a", 90, 2),
+        point(121, "b", 0, 0, scale=500),  # a later run under --simulate: counters start again
+        point(121.6, "b", 25, 0, scale=500),  # 0.6 s real = 5 minutes of run time
+    ]
+    times, rates, limits, marks = _rates(pace)
+    assert times == [60, 120, 121.6]
+    assert rates == pytest.approx([40, 50, 5])
+    assert limits == [50, 50, 50]
+    assert [(t, round(rate, 6), n) for t, rate, n in marks] == [(120.0, 50.0, 2)]
+
+
+def test_timings_are_those_of_the_attempt_that_counts(tmp_path):
+    from batchgen.timeline import load_rows
+
+    def line(ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": "a", "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        "\n".join(
+            [
+                line("00:00", "submitting", "submitting", params={"prompt": "p", "duration": 10}),
+                line("00:01", "submitted", "submitted", request_id="r1"),
+                line("30:00", "expired", "expired", error={"http": 404, "detail": "gone"}),
+                line("31:00", "submitting", "submitting", params={"prompt": "p", "duration": 10}),
+                line("31:01", "submitted", "submitted", request_id="r2"),
+                line("36:00", "result", "downloading", processing_at="2026-11-21T12:32:00.000Z", cost=0.56),
+                line("36:05", "completed", "completed", file="videos/a.mp4", bytes=10, cost=0.56),
+            ]
+        )
+        + "\n"
+    )
+    (row,) = load_rows(ledger, {"a": ("kling-text2video", {"prompt": "p", "duration": 10}), "b": ("m", {})})[:1]
+    base = 1_795_262_400.0  # 2026-11-21T12:00:00Z
+    assert (row.state, row.request_id, row.cost, row.error) == ("completed", "r2", 0.56, None)
+    assert row.queued_at == base + 31 * 60 + 1 and row.processing_at == base + 32 * 60
+    assert row.detected_at == base + 36 * 60 and row.downloaded_at == base + 36 * 60 + 5
+    assert [r.state for r in load_rows(ledger, {"a": ("kling-text2video", {}), "b": ("m", {})})] == [
+        "completed",
+        "pending",
+    ]
