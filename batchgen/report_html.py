@@ -26,6 +26,7 @@ from urllib.parse import quote
 from .timeline import JobRow
 
 PAGES_DIR = "report-pages"
+SHOWN_PER_GROUP = 8
 EXAMPLES_PER_GROUP = 50
 PROMPT_CHARS = 160
 EXIT_MEANINGS = {
@@ -119,19 +120,31 @@ def _groups(pairs: list[tuple[str, JobRow]]) -> list[tuple[str, list[JobRow]]]:
     return sorted(by.items(), key=lambda item: (-len(item[1]), item[0]))
 
 
+def _group_rows(rows: list[JobRow], detail: bool) -> str:
+    out = []
+    for row in rows:
+        cells = f"<td><code>{escape(row.job_id)}</code></td><td>{defang(_short(row.prompt))}</td>"
+        if detail:
+            cells += f"<td>{defang('; '.join(w.get('detail', '') for w in row.warnings))}</td>"
+        out.append(f"<tr>{cells}</tr>")
+    return "".join(out)
+
+
 def _group_tables(title: str, groups: list[tuple[str, list[JobRow]]], detail: bool) -> str:
+    """Each group: its first examples in a table, more folded away, the count of the rest."""
     if not groups:
         return ""
+    head = "<tr><th>job</th><th>prompt</th>" + ("<th>detail</th></tr>" if detail else "</tr>")
     parts = [f"<h2>{escape(title)}</h2>"]
     for reason, rows in groups:
-        parts.append(f"<h3>{len(rows)} × {defang(reason)}</h3><table><tr><th>job</th><th>prompt</th>")
-        parts.append("<th>detail</th></tr>" if detail else "</tr>")
-        for row in rows[:EXAMPLES_PER_GROUP]:
-            cells = f"<td><code>{escape(row.job_id)}</code></td><td>{defang(_short(row.prompt))}</td>"
-            if detail:
-                cells += f"<td>{defang('; '.join(w.get('detail', '') for w in row.warnings))}</td>"
-            parts.append(f"<tr>{cells}</tr>")
-        parts.append("</table>")
+        parts.append(f"<h3>{len(rows)} × {defang(reason)}</h3>")
+        parts.append(f"<table>{head}{_group_rows(rows[:SHOWN_PER_GROUP], detail)}</table>")
+        folded = rows[SHOWN_PER_GROUP:EXAMPLES_PER_GROUP]
+        if folded:
+            parts.append(
+                f"<details><summary>{len(folded)} more</summary>"
+                f"<table>{head}{_group_rows(folded, detail)}</table></details>"
+            )
         if len(rows) > EXAMPLES_PER_GROUP:
             parts.append(
                 f"<p class=muted>and {len(rows) - EXAMPLES_PER_GROUP} more (every job is in results.csv "

@@ -70,7 +70,7 @@ def make_folder(root: Path, videos: int) -> dict[str, Any]:
                       "request_id": rid, "submitted_at": _iso(start + 0.3)})  # fmt: skip
         if i % 33 == 5:
             lines.append({**base, "ts": _iso(start + 200), "event": "failed", "state": "failed",
-                          "request_id": rid, "error": {"detail": REASONS[i % 3]}})  # fmt: skip
+                          "request_id": rid, "error": {"detail": REASONS[(i // 33) % 3]}})  # fmt: skip
             continue
         done = start + 320 + (i % 7) * 20
         lines.append({**base, "ts": _iso(done), "event": "result", "state": "downloading", "request_id": rid,
