@@ -124,12 +124,26 @@ class OutputSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSettings:
+    passthrough: tuple[str, ...] = ()  # models without a built-in schema that may be sent unchecked
+
+    def __post_init__(self) -> None:
+        names = self.passthrough
+        if isinstance(names, str) or not isinstance(names, list | tuple):
+            raise ConfigError(f"models.passthrough must be a list of model names, got {names!r}")
+        if not all(isinstance(n, str) and n for n in names):
+            raise ConfigError(f"models.passthrough must hold model names (text), got {list(names)!r}")
+        object.__setattr__(self, "passthrough", tuple(names))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
     prices: dict[str, dict[str, dict[int, float]]] = field(default_factory=default_prices)
 
 
@@ -139,6 +153,16 @@ _SECTIONS: dict[str, type] = {
     "polling": PollingSettings,
     "retry": RetrySettings,
     "output": OutputSettings,
+    "models": ModelSettings,
+}
+
+# The command-line flag for each key a flag can set, to name it in errors.
+FLAGS: dict[tuple[str, str], str] = {
+    ("api", "base_url"): "--base-url",
+    ("limits", "concurrency"): "--concurrency",
+    ("limits", "requests_per_minute"): "--rpm",
+    ("limits", "max_spend_usd"): "--max-spend",
+    ("output", "dir"): "--out",
 }
 
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -159,8 +183,9 @@ def load_settings(
     """Merge the file, the environment and flag overrides into Settings."""
     environ = os.environ if environ is None else environ
     layers: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    origin: dict[tuple[str, str], str] = {}  # where each value came from, to name it in an error
     prices = default_prices()
-    where = "the defaults"
+    where = "the settings"
     if config_file is not None:
         where = str(config_file)
         data = _read_yaml(Path(config_file))
@@ -179,19 +204,24 @@ def load_settings(
                         f"{where}: unknown key '{section}.{key}'; known keys in '{section}': {', '.join(sorted(known))}"
                     )
                 layers[section][key] = value
+                origin[section, key] = where
     for var, (section, key) in ENV_VARS.items():
         if var in environ and environ[var] != "":
             layers[section][key] = _env_value(var, environ[var], section, key)
+            origin[section, key] = f"environment variable {var}"
     for section, values in (overrides or {}).items():
         for key, value in values.items():
             if value is not None:
                 layers[section][key] = value
+                origin[section, key] = FLAGS.get((section, key), "the command line")
     built: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         try:
             built[section] = cls(**layers[section])
         except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+            text = str(exc)
+            blamed = [origin[section, key] for key in layers[section] if text.startswith(f"{section}.{key} ")]
+            raise ConfigError(f"{blamed[0] if blamed else where}: {exc}") from None
         except TypeError as exc:
             raise ConfigError(f"{where}: bad value in '{section}': {exc}") from None
     return Settings(**built, prices=prices)
