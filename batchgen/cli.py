@@ -5,7 +5,11 @@ The only module that prints or chooses exit codes.  Library errors become one
 
 Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
 config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
-5 another run holds the output folder; 130 interrupted.
+5 another run holds the output folder; 6 the API could not be reached;
+130 interrupted.
+
+Everything printed at the end (the summary, every ``Error:`` line) is also
+logged, so ``--log-file`` alone tells how a run ended.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import json
 import logging
 import os
 import secrets
-import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,21 +30,32 @@ import anyio
 from rich.console import Console
 from rich.live import Live
 
-from . import __version__
+from . import __version__, options
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
-from .errors import AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .identity import find_changes, settle_changes
 from .jobs import TrackedJob
 from .ledger import read_ledger
 from .logs import REDACTOR, setup_logging
 from .manifest import Manifest, load_manifest
-from .report import RunReport, dry_run_lines, progress_line, progress_table, status_summary, summary_lines
+from .report import (
+    RunReport,
+    dry_run_lines,
+    folder_spend,
+    progress_line,
+    progress_table,
+    status_summary,
+    summary_lines,
+)
 from .runner import run_jobs
 from .scheduler import Run
-from .storage import OutputDir
+from .storage import OutputDir, lock_holder
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+EXIT_UNREACHABLE = 6
 SIMULATE_TIME_SCALE = 500.0
+SIMULATOR_STATE = "simulator.json"  # in OUT/.batchgen: the simulated account of --simulate runs
 
 log = logging.getLogger("batchgen")
 
@@ -54,23 +68,44 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="submit, poll and download every job in a manifest (resumes)")
     run.add_argument("manifest", help="a .yaml, .csv or .jsonl manifest")
     run.add_argument("--out", help="output folder (default: output.dir, 'out')")
-    run.add_argument("--config", help="a YAML config file (see config.example.yaml)")
-    run.add_argument("--simulate", action="store_true", help="run against the built-in simulator on loopback")
-    run.add_argument("--base-url", help="API base URL (default https://api.segmind.com)")
-    run.add_argument("--concurrency", type=int, help="jobs in flight at once")
-    run.add_argument("--rpm", type=float, help="requests per minute, shared by every API call")
-    run.add_argument("--max-spend", type=float, metavar="USD", help="never submit past this estimated spend")
+    run.add_argument("--config", help="a YAML config file (see config.example.yaml); kept with the folder")
+    run.add_argument(
+        "--simulate", action="store_true", help="run against the built-in simulator on loopback; kept with the folder"
+    )
+    run.add_argument("--base-url", help="API base URL (default https://api.segmind.com); kept with the folder")
+    run.add_argument("--concurrency", type=int, help="jobs in flight at once; kept with the folder")
+    run.add_argument("--rpm", type=float, help="requests per minute, shared by every API call; kept with the folder")
+    run.add_argument(
+        "--max-spend",
+        type=float,
+        metavar="USD",
+        help="cap on the output folder's whole spend (what earlier runs spent counts too); never submit a job "
+        "whose estimate would pass it; kept with the folder",
+    )
     run.add_argument("--dry-run", action="store_true", help="validate and estimate; submit nothing")
     run.add_argument(
         "--resubmit-lost", action="store_true", help="submit again jobs whose video was lost or expired (pays again)"
     )
-    run.add_argument("--retry-failed", action="store_true", help="submit again jobs that failed on the server")
+    run.add_argument(
+        "--retry-failed", action="store_true", help="submit again jobs that failed on the server (pays again)"
+    )
+    run.add_argument(
+        "--replace-changed",
+        action="store_true",
+        help="make anew jobs whose row changed since their id was sent (pays again; the earlier video is kept "
+        "in videos/replaced/)",
+    )
     run.add_argument(
         "--verify-files",
         action="store_true",
         help="re-hash every finished video (default: only those whose size or mtime changed)",
     )
-    run.add_argument("--time-scale", type=float, help=argparse.SUPPRESS)
+    run.add_argument(
+        "--time-scale",
+        type=float,
+        metavar="X",
+        help="only against 'batchgen simulate --time-scale X': run the client's clock X times faster too",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
     run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
     run.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
@@ -86,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a manifest; report every problem; submit nothing")
     validate.add_argument("manifest")
     validate.add_argument("--config")
+    validate.add_argument("--out", help="also say what this output folder has done of the manifest's jobs")
 
     status = sub.add_parser("status", help="summarise a run's ledger")
     status.add_argument("dir", help="the output folder of a run")
@@ -100,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--credits", type=float, default=1000.0, help="starting balance in USD")
     sim.add_argument("--workers", type=int, default=16, help="jobs processed at once")
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--state-file", help="keep the simulated account in this file: loaded at start, saved at exit")
     sim.add_argument("--api-key", action="append", help="accepted key (repeatable); default SG_0123456789abcdef")
     sim.add_argument("--retry-after", action="store_true", help="send Retry-After on 429")
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
@@ -122,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _live_console(args)
     try:
         _setup_logging(args, console)
+    except BatchgenError as exc:
+        _error(str(exc))
+        return exit_code_for(exc)
+    try:
         if args.command == "run":
             return anyio.run(_run, args)
         if args.command == "validate":
@@ -131,10 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _simulate(args)
     except BatchgenError as exc:
         _error(str(exc))
-        return exit_code_for(exc)
+        code = exit_code_for(exc)
     except KeyboardInterrupt:
         _error("interrupted")
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
+    _log_outcome(args.command, code, error=True)
+    return code
 
 
 def _exit_now() -> None:
@@ -151,13 +194,27 @@ def main_entry() -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    args.options = _kept_options(args)
     settings = _settings(args)
-    manifest = load_manifest(args.manifest)
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    out = OutputDir(settings.output.dir, settings.output.filename)
     if args.dry_run:
-        out = OutputDir(settings.output.dir, settings.output.filename)
         replay = read_ledger(out.ledger)
-        _print("\n".join(dry_run_lines(manifest, settings, replay)))
+        changed = len(find_changes(manifest.jobs, replay))
+        lines = dry_run_lines(
+            manifest,
+            settings,
+            replay,
+            retry_failed=args.retry_failed,
+            resubmit_lost=args.resubmit_lost,
+            changed=0 if args.replace_changed else changed,
+        )
+        _print("\n".join(lines))
         return EXIT_OK
+    replaced = await settle_changes(manifest.jobs, out, replace=args.replace_changed)
+    for change in replaced:
+        log.info("replacing %s (paid again; the earlier video, if any, is in videos/replaced/)", change.describe())
+    options.save(out.root, args.options)
     if args.simulate:
         return await _run_simulated(args, settings, manifest)
     key = os.environ.get(settings.api.key_env, "").strip()
@@ -182,6 +239,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
+        state_file=str(options.state_dir(settings.output.dir) / SIMULATOR_STATE),
     )
     async with SimServer(config) as sim:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
@@ -210,16 +268,32 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
-    resume = _resume_command(args) if code not in (EXIT_OK, EXIT_AUTH) else None
-    for line in summary_lines(report, outcome.out, manifest, resume_command=resume):
+    command = options.resume_command(args.manifest, str(outcome.out.root), args.options)
+    spend = folder_spend(read_ledger(outcome.out.ledger))
+    lines = summary_lines(
+        report,
+        outcome.out,
+        manifest,
+        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
+        spend=spend,
+        retry_command=command,
+    )
+    if args.options.from_folder:
+        lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
+    for line in lines:
         _print(line)
     if report.fatal is not None:
         _error(str(report.fatal))
+    states = {k: v for k, v in report.states.items() if v}
+    _log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
+                 requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
 
 
 def exit_code_for(exc: BatchgenError) -> int:
     """The exit code for an error that stopped a command before or outside a run."""
+    if isinstance(exc, ApiUnreachable):
+        return EXIT_UNREACHABLE
     if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
         return EXIT_USAGE
     if isinstance(exc, LockHeld):
@@ -231,7 +305,7 @@ def exit_code_for(exc: BatchgenError) -> int:
 
 def exit_code(report: RunReport, total: int) -> int:
     if report.fatal is not None:
-        return EXIT_AUTH if isinstance(report.fatal, AuthError) else EXIT_FAILED
+        return exit_code_for(report.fatal) if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED
     if report.stop_reason == "interrupted":
         return EXIT_INTERRUPTED
     if report.states.get("completed", 0) == total:
@@ -241,26 +315,22 @@ def exit_code(report: RunReport, total: int) -> int:
     return EXIT_FAILED
 
 
-def _resume_command(args: argparse.Namespace) -> str:
-    parts = ["batchgen", "run", args.manifest]
-    for flag, value in (("--out", args.out), ("--config", args.config), ("--base-url", args.base_url)):
-        if value:
-            parts += [flag, str(value)]
-    if args.simulate:
-        parts.append("--simulate")
-    return " ".join(shlex.quote(p) for p in parts)
-
-
 # --------------------------------------------------------------------------- validate / status
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    manifest = load_manifest(args.manifest)
+    """The manifest alone; with ``--out``, also what that folder has done of its jobs."""
+    settings = load_settings(args.config, overrides={"output": {"dir": args.out}})
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
     for warning in manifest.warnings:
         log.warning(warning)
-    out = OutputDir(settings.output.dir, settings.output.filename)
-    _print("\n".join(dry_run_lines(manifest, settings, read_ledger(out.ledger) if out.ledger.exists() else None)))
+    replay = None
+    if args.out is not None:
+        if not Path(args.out, "ledger.jsonl").exists():
+            raise InputError(f"{args.out} has no ledger.jsonl; give the --out folder of a batchgen run, or leave --out")
+        replay = read_ledger(Path(args.out, "ledger.jsonl"))
+    changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
     return EXIT_OK
 
 
@@ -269,7 +339,7 @@ def _status(args: argparse.Namespace) -> int:
     ledger_path = root / "ledger.jsonl"
     if not ledger_path.exists():
         raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
-    summary = status_summary(read_ledger(ledger_path), root)
+    summary = status_summary(read_ledger(ledger_path), root, held_by=lock_holder(root / ".lock"))
     if args.json:
         _print(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -301,6 +371,7 @@ def _simulate(args: argparse.Namespace) -> int:
             retry_after_header=args.retry_after,
             polls_count=not args.polls_free,
             rates=rates,
+            state_file=args.state_file,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None
@@ -312,13 +383,26 @@ def _simulate(args: argparse.Namespace) -> int:
                 f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
                 f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
             )
-            _print(f"  try: batchgen run jobs/example.yaml --base-url {sim.url}  (Ctrl-C stops)")
+            scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
+            _print(
+                f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
+                f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
+            )
             sys.stdout.flush()
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
                     break
 
-    anyio.run(serve)
+    try:
+        anyio.run(serve)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
+        raise InputError(
+            f"simulate: cannot listen on {where} ({exc.strerror or exc}); the port is probably in use: "
+            "choose another with --port N, or --port 0 for any free port"
+        ) from None
+    except ValueError as exc:  # a state file that is not the simulator's
+        raise InputError(f"simulate: --state-file: {exc}") from None
     return EXIT_OK
 
 
@@ -332,6 +416,35 @@ def _settings(args: argparse.Namespace) -> Settings:
         "output": {"dir": args.out},
     }
     return load_settings(args.config, overrides=overrides)
+
+
+def _kept_options(args: argparse.Namespace) -> options.Options:
+    """Fill the options not given now from those kept with the output folder (``options.py``)."""
+    given = {name: getattr(args, name) for name in options.KEPT}
+    out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
+    merged = options.merge(given, options.load_kept(out))
+    for name, value in merged.values.items():
+        setattr(args, name, value)
+    args.out = out
+    if merged.from_folder and not args.dry_run:
+        log.info("options kept with %s: %s", out, " ".join(merged.from_folder))
+    return merged
+
+
+def _log_outcome(command: str, code: int, *, error: bool = False, text: str | None = None, **fields: Any) -> None:
+    """How the command ended, for the log only (it is printed already): under JSON, one object."""
+    if command != "run" and not error:
+        return
+    outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
+    message = f"{text}\n" if text else ""
+    log.log(
+        logging.ERROR if code not in (EXIT_OK,) else logging.INFO,
+        "%sbatchgen %s ended with exit code %d",
+        message,
+        command,
+        code,
+        extra={"outcome": outcome, "printed": True},
+    )
 
 
 _CONSOLE: Console | None = None
@@ -393,3 +506,4 @@ def _print(text: str) -> None:
 
 def _error(text: str) -> None:
     print(f"Error: {text}", file=sys.stderr, flush=True)
+    log.error("Error: %s", text, extra={"printed": True})

@@ -35,7 +35,11 @@ from .jobs import JobState
 VERSION = 1
 _DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
-_CARRIED = ("request_id", "model", "submitted_at", "output_url", "file_size", "cost")
+_CARRIED = (
+    "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
+)  # fmt: skip
+# An event after which nothing earlier is carried: the job starts over (identity.py).
+RESTART_EVENT = "replaced"
 
 
 @dataclass(slots=True)
@@ -81,7 +85,7 @@ def read_ledger(path: str | Path) -> Replay:
                 "file, and run again"
             ) from None
         previous = jobs.get(job_id)
-        if previous is not None:
+        if previous is not None and record.get("event") != RESTART_EVENT:
             for key in _CARRIED:
                 if key not in record and key in previous:
                     record[key] = previous[key]

@@ -3,7 +3,10 @@
 Everything batchgen reports while running goes through the standard
 ``logging`` module under the ``batchgen`` logger, so cron jobs and service
 managers can route it like any other log.  ``--log-format json`` writes one
-JSON object per line (``ts``, ``level``, ``message``).  A :class:`Redactor`
+JSON object per line (``ts``, ``level``, ``message``).  The summary and every
+``Error:`` line the CLI prints are logged as well, so a log file alone tells
+how a run ended: under JSON the last line is one ``"event": "outcome"``
+object with the counts, the spend and the exit code.  A :class:`Redactor`
 on every handler replaces the API key wherever it might appear, including
 ``--debug`` output from libraries.
 """
@@ -30,9 +33,20 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        outcome = getattr(record, "outcome", None)
+        if isinstance(outcome, dict):
+            entry.update(outcome)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class NotPrinted(logging.Filter):
+    """Keeps off the terminal the records the CLI has printed already (summary, errors): they are
+    logged only so that ``--log-file`` holds them too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "printed", False)
 
 
 class Redactor(logging.Filter):
@@ -67,10 +81,12 @@ def setup_logging(
     if console is not None and fmt == "text":
         rich_handler = RichHandler(console=console, show_path=False, show_level=False, markup=False)
         rich_handler.setFormatter(logging.Formatter("%(message)s"))
+        rich_handler.addFilter(NotPrinted())
         handlers.append(rich_handler)
     else:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s"))
+        stream.addFilter(NotPrinted())
         handlers.append(stream)
     if log_file:
         file_handler = logging.FileHandler(log_file, encoding="utf-8")

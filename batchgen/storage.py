@@ -322,6 +322,25 @@ def _matches(path: Path, size: int | None, sha256: str | None, mtime_ns: int | N
         return False
 
 
+def lock_holder(lock_path: Path) -> int | None:
+    """The pid of a run holding this lock now (0 if it did not say), or None when none does."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+            return None
+        return _read_pid(fd) or 0
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 def _read_pid(fd: int) -> int | None:
     try:
         os.lseek(fd, 0, os.SEEK_SET)

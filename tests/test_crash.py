@@ -336,3 +336,25 @@ def test_a_full_disk_is_a_clear_error_and_the_run_resumes(sim, small_disk, monke
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert_every_job_completed(out, 12)
     assert server.state.duplicate_submissions() == 0
+
+
+def test_an_interrupted_simulated_run_resumes_to_exit_0(tmp_path, capsys):
+    from .conftest import run_cli
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 3)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stdout
+    assert (out / ".batchgen" / "simulator.json").exists()
+    # The bare command: the simulator and its account are taken up again with the folder.
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    printed = capsys.readouterr()
+    assert "expired" not in printed.out + printed.err and "6 jobs: 6 completed" in printed.out
+    assert_every_job_completed(out, 6)
+    assert_transitions_are_legal(out)
+    assert not [e for e in ledger_events(out) if e["state"] == "expired"]

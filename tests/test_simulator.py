@@ -118,3 +118,26 @@ def test_simulator_protocol_edges(sim):
     assert limited.status_code == 429
     assert "x-rate-limit-reset-at-utc" in limited.headers and "retry-after" not in limited.headers
     assert server.state.rate_limited == 1
+
+
+def test_a_saved_account_is_taken_up_where_it_stopped(sim, tmp_path):
+    state_file = str(tmp_path / "sim.json")
+    first = sim(state_file=state_file, time_scale=1.0)
+    headers = {"x-api-key": KEY}
+    rid = httpx.post(f"{first.url}/v2/kling-text2video", json={"prompt": "x"}, headers=headers).json()["request_id"]
+    first.stop()  # saves
+    second = sim(state_file=state_file, time_scale=1.0)
+    answer = httpx.get(f"{second.url}/v2/requests/{rid}/status", headers=headers)
+    assert answer.status_code == 200 and answer.json()["status"] in ("QUEUED", "PROCESSING")
+    assert [s[0] for s in second.state.submissions] == [rid]
+    assert second.state.clock.now() - second.state.jobs[rid].submitted < 60  # not a moment older for the pause
+
+
+def test_simulate_on_a_port_in_use_is_a_clear_error(sim, capsys):
+    from .conftest import run_cli
+
+    server = sim()
+    port = server.url.rsplit(":", 1)[1]
+    assert run_cli("simulate", "--port", port) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err

@@ -8,7 +8,9 @@ submission; only COMPLETED jobs are billed; a per-key sliding window answers
 429 with ``x-rate-limit-reset-at-utc``; outputs are real MP4 files served
 without auth, optionally from a second loopback host.  Time runs
 ``time_scale`` times faster than the wall clock, and every fault is seeded
-and scriptable (:meth:`SimState.script`).
+and scriptable (:meth:`SimState.script`).  With ``SimConfig.state_file`` the
+account (jobs, balance, clock) is loaded at start and saved at close, so a
+later simulator on the same file takes up where the last one stopped.
 
 This package imports nothing from the rest of batchgen.
 
@@ -63,6 +65,8 @@ class SimServer:
         self.output_url = ""
 
     async def start(self) -> None:
+        if self.state.config.state_file:
+            self.state.load(self.state.config.state_file)
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
@@ -79,6 +83,8 @@ class SimServer:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+            if self.state.config.state_file:
+                self.state.save(self.state.config.state_file)
 
     async def __aenter__(self) -> SimServer:
         await self.start()
