@@ -41,6 +41,7 @@ class ApiSettings:
     request_timeout_s: float = 30.0
     history_url: str | None = None  # None: derived from base_url
     max_response_bytes: int = 1 << 20
+    unreachable_after_s: float = 300.0  # stop (exit 6) when no call has reached the server for this long
 
     def __post_init__(self) -> None:
         _check_url("api.base_url", self.base_url)
@@ -50,6 +51,7 @@ class ApiSettings:
             raise ConfigError(f"api.key_env must be an environment variable name, got {self.key_env!r}")
         _positive("api", "request_timeout_s", self.request_timeout_s)
         _positive("api", "max_response_bytes", self.max_response_bytes, integer=True)
+        _positive("api", "unreachable_after_s", self.unreachable_after_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -173,9 +173,10 @@ class BadResponse(PermanentError):
 class DownloadError(BatchgenError):
     """The video could not be downloaded or failed verification."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):
         super().__init__(message)
         self.retryable = retryable
+        self.gone = gone  # the output URL answered 404/410: the file is no longer there
 
 
 class StorageError(BatchgenError):

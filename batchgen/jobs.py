@@ -113,3 +113,4 @@ class TrackedJob:
     poll_running: bool = False  # one poll task per job at a time
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
+    paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)

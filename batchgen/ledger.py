@@ -40,6 +40,8 @@ _CARRIED = (
 )  # fmt: skip
 # An event after which nothing earlier is carried: the job starts over (identity.py).
 RESTART_EVENT = "replaced"
+# A submit after one of these states is a new request: nothing of the earlier one is carried.
+_ENDED = ("completed", "failed", "expired")
 
 
 @dataclass(slots=True)
@@ -85,7 +87,10 @@ def read_ledger(path: str | Path) -> Replay:
                 "file, and run again"
             ) from None
         previous = jobs.get(job_id)
-        if previous is not None and record.get("event") != RESTART_EVENT:
+        restart = record.get("event") == RESTART_EVENT or (
+            record.get("state") == "submitting" and previous is not None and previous.get("state") in _ENDED
+        )
+        if previous is not None and not restart:
             for key in _CARRIED:
                 if key not in record and key in previous:
                     record[key] = previous[key]

@@ -62,7 +62,7 @@ class RunReport:
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
-    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "unreachable" | "fatal"
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0

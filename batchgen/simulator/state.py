@@ -88,6 +88,7 @@ class SimConfig:
     latency_sigma: float = 0.2
     tail_rate: float = 0.05
     expiry_s: float = 3600.0
+    output_ttl_s: float = 7 * 86400.0  # output files are served this long after the job finished
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
     nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
     reject_unknown_params: bool = False
