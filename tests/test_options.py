@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from batchgen import cli
+from batchgen import arguments
 from batchgen.options import Options, merge, resume_command
 
 from .conftest import KEY, many_jobs_yaml, run_cli, write
@@ -59,7 +59,7 @@ def test_merge_prefers_what_is_given_and_a_real_api_ends_a_kept_simulation(tmp_p
 
 def test_help_says_the_cap_is_for_the_folders_whole_spend(capsys):
     with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["run", "--help"])
+        arguments.build_parser().parse_args(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "cap on the output folder's whole spend (what earlier runs spent counts too)" in text
     assert "kept with the folder" in text and "--replace-changed" in text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from batchgen import cli
+from batchgen import arguments
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
@@ -61,7 +61,7 @@ def _hidden_flags(parser: argparse.ArgumentParser) -> set[str]:
 def test_readme_commands_use_no_hidden_flags_and_name_the_installed_binary():
     commands = [line for line in README.splitlines() if re.search(r"(^|\s)(\.venv/bin/)?batchgen (run|simulate)", line)]
     assert commands
-    hidden = _hidden_flags(cli.build_parser())
+    hidden = _hidden_flags(arguments.build_parser())
     for line in commands:
         assert not [flag for flag in hidden if flag in line.split()], line
     simulator = README[README.index("## The simulator") :]
