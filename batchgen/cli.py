@@ -152,11 +152,28 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         seed=secrets.randbelow(1 << 30),
         state_file=str(options.state_dir(settings.output.dir) / SIMULATOR_STATE),
     )
+    _warn_if_the_simulator_was_lost(config.state_file, settings.output.dir)
     async with SimServer(config) as sim:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
         return await _execute(args, settings, manifest, key, Clock(scale))
+
+
+def _warn_if_the_simulator_was_lost(state_file: str | None, out_dir: str) -> None:
+    """Simulated jobs in flight without a saved simulator cannot be found again: say so, before they end lost."""
+    if state_file is None or Path(state_file).exists():
+        return
+    ledger = read_ledger(Path(out_dir) / "ledger.jsonl").jobs
+    unfinished = sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in ledger.values())
+    if unfinished:
+        log.warning(
+            "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
+            "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
+            "them again",
+            out_dir,
+            unfinished,
+        )
 
 
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
