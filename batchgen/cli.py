@@ -122,10 +122,8 @@ async def _run(args: argparse.Namespace) -> int:
         )
         _print("\n".join(lines))
         return EXIT_OK
-    replaced = await settle_changes(manifest.jobs, out, replace=args.replace_changed)
-    for change in replaced:
-        log.info("replacing %s (paid again; the earlier video, if any, is in videos/replaced/)", change.describe())
-    options.save(out.root, args.options)
+    if not args.replace_changed:  # changed rows are an error before anything else is looked at
+        await settle_changes(manifest.jobs, out, replace=False)
     if args.simulate:
         return await _run_simulated(args, settings, manifest)
     key = os.environ.get(settings.api.key_env, "").strip()
@@ -180,6 +178,10 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
+    out = OutputDir(settings.output.dir, settings.output.filename)
+    for change in await settle_changes(manifest.jobs, out, replace=args.replace_changed):
+        log.info("replacing %s (paid again; the earlier video, if any, is in videos/replaced/)", change.describe())
+    options.save(out.root, args.options)
     console = _live_console(args)
     outcome = await run_jobs(
         manifest.jobs,
