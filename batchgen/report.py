@@ -170,7 +170,10 @@ def summary_lines(
         balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
         lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
     elif report.stop_reason == "spend_cap":
-        lines.append(f"Stopped submitting at the spend cap; {deferred} jobs deferred. Raise --max-spend to go on.")
+        lines.append(
+            f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
+            f"{deferred} jobs deferred. The same command keeps the same cap: give a higher --max-spend to go on."
+        )
     elif report.stop_reason == "interrupted":
         lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
     lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
@@ -262,11 +265,16 @@ def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) ->
         lines.insert(1, f"  a run ({holder}) holds this folder now: these figures are as of its latest ledger line")
     for reason, count, examples in groups[:8]:
         lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
-    unfinished = sum(states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading", "deferred"))
+    unfinished = sum(states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
     if finished:
         lines.append("  all jobs completed")
     if unfinished:
         lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them")
+    if deferred := states.get("deferred", 0):
+        lines.append(
+            f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
+            "--max-spend, then run again"
+        )
     lines += ["  " + hint for hint in retry_hints(states, None)]
     return {
         "dir": str(root),
