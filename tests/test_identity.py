@@ -167,3 +167,30 @@ def test_dry_run_and_validate_count_changed_jobs(sim, tmp_path, monkeypatch, cap
     assert "1 job(s) differ from what their ids were sent as" in capsys.readouterr().out
     assert run_cli("validate", str(changed), "--out", str(out)) == 0
     assert "1 job(s) differ" in capsys.readouterr().out
+
+
+def test_a_fingerprint_fills_defaults_and_sees_every_change():
+    plain = fingerprint("kling-text2video", {"prompt": "p"})
+    assert plain == fingerprint("kling-text2video", {"prompt": "p", "mode": "std", "duration": 5})
+    assert plain != fingerprint("kling-text2video", {"prompt": "p", "mode": "pro"})
+    assert plain != fingerprint("kling-1.6-text2video", {"prompt": "p"})
+    assert plain != fingerprint("kling-text2video", {"prompt": "p "})
+
+
+def test_replay_carries_nothing_of_an_earlier_attempt_across_a_new_start(tmp_path):
+    lines = [
+        {"job_id": "a", "event": "submitting", "state": "submitting", "params": {"prompt": "x"}},
+        {"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r1"},
+        {"job_id": "a", "event": "completed", "state": "completed", "cost": 0.28, "file": "videos/a.mp4"},
+        {"job_id": "a", "event": "replaced", "state": "pending", "paid_before": 0.28},
+        {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r2", "params": {"prompt": "y"}},
+        {"job_id": "b", "event": "result", "state": "downloading", "cost": 0.28},
+        {"job_id": "b", "event": "lost", "state": "expired"},
+        {"job_id": "b", "event": "submitting", "state": "submitting", "paid_before": 0.28, "params": {"prompt": "y"}},
+    ]
+    path = tmp_path / "ledger.jsonl"
+    path.write_text("".join(json.dumps({"v": 1, "ts": "2026-11-21T12:00:00.000Z", **e}) + "\n" for e in lines))
+    jobs = read_ledger(path).jobs
+    assert "request_id" not in jobs["a"] and "cost" not in jobs["a"] and jobs["a"]["paid_before"] == 0.28
+    assert jobs["b"]["state"] == "submitting" and "request_id" not in jobs["b"] and "cost" not in jobs["b"]
+    assert jobs["b"]["paid_before"] == 0.28
