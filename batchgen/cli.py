@@ -356,6 +356,11 @@ def _kept_options(args: argparse.Namespace) -> options.Options:
     for name, value in merged.values.items():
         setattr(args, name, value)
     args.out = out
+    if "--config" in merged.from_folder and not Path(args.config).is_file():
+        raise InputError(
+            f"{options.state_dir(out) / options.FILE} keeps --config {args.config} from an earlier run, and that "
+            "file is gone; give --config FILE (it will be kept instead)"
+        )
     if merged.from_folder and not args.dry_run:
         log.info("options kept with %s: %s", out, " ".join(merged.from_folder))
     return merged

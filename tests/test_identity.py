@@ -178,7 +178,7 @@ def test_a_fingerprint_fills_defaults_and_sees_every_change():
 
 
 def test_replay_carries_nothing_of_an_earlier_attempt_across_a_new_start(tmp_path):
-    lines = [
+    lines: list[dict[str, object]] = [
         {"job_id": "a", "event": "submitting", "state": "submitting", "params": {"prompt": "x"}},
         {"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r1"},
         {"job_id": "a", "event": "completed", "state": "completed", "cost": 0.28, "file": "videos/a.mp4"},

@@ -63,3 +63,18 @@ def test_help_says_the_cap_is_for_the_folders_whole_spend(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "cap on the output folder's whole spend (what earlier runs spent counts too)" in text
     assert "kept with the folder" in text and "--replace-changed" in text
+
+
+def test_a_kept_config_that_is_gone_is_named(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 2\n")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    out = tmp_path / "out"
+    assert run_cli("run", str(manifest), "--out", str(out), "--config", str(config), "--base-url", server.url,
+                   "--time-scale", "2000", "--quiet") == 0  # fmt: skip
+    config.unlink()
+    capsys.readouterr()
+    assert run_cli("run", str(manifest), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"keeps --config {config}" in err and "give --config FILE" in err
