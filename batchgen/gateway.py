@@ -71,8 +71,7 @@ class Gateway:
 
     def _check_reached(self, exc: Exception) -> None:
         """Note an answer from the server; raise ApiUnreachable when there has been none for too long."""
-        unanswered = isinstance(exc, NetworkError) or (isinstance(exc, AmbiguousSubmit) and exc.status is None)
-        if not unanswered:
+        if not _unanswered(exc):
             self.last_reached = self.clock.now()
             return
         silent = self.clock.now() - self.last_reached
@@ -132,6 +131,8 @@ class Gateway:
                 delay = self.policy.wait_for(attempts, retry_on(exc))
                 if delay is None or not self.policy.may_retry(attempts, self.clock.now() - started, delay):
                     raise
+                if _unanswered(exc):  # try once more at the bound, so the run stops within it
+                    delay = min(delay, max(0.0, self.last_reached + self.unreachable_after_s - self.clock.now()))
                 last = exc
                 try:
                     await self.clock.sleep(delay)
@@ -146,6 +147,11 @@ class Gateway:
             self.budget.succeeded()
             self.last_reached = self.clock.now()
             return value
+
+
+def _unanswered(exc: Exception) -> bool:
+    """The call got no answer from the server (refused, reset, timed out, unresolvable)."""
+    return isinstance(exc, NetworkError) or (isinstance(exc, AmbiguousSubmit) and exc.status is None)
 
 
 async def _abandon(hook: Callable[[Exception | None], Awaitable[None]] | None, last: Exception | None) -> None:

@@ -260,6 +260,8 @@ def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) ->
     groups = group_failures(failures)
     finished = states.get("completed", 0) == len(jobs) and bool(jobs)
     lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    if not jobs:
+        lines = [f"{root}: no job recorded yet (nothing was submitted)"]
     if held_by is not None:
         holder = f"process {held_by}" if held_by else "another process"
         lines.insert(1, f"  a run ({holder}) holds this folder now: these figures are as of its latest ledger line")
