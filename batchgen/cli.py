@@ -307,19 +307,21 @@ def _simulate(args: argparse.Namespace) -> int:
         raise InputError(f"simulate: {exc}") from None
 
     async def serve() -> None:
-        async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
-            _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
-            _print(
-                f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
-                f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
-            )
-            scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
-            _print(
-                f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
-                f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
-            )
-            sys.stdout.flush()
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        # Signals are taken before anything is printed: a script that stops the simulator as soon as it
+        # has read the banner gets a clean exit, not an interrupted one.
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+                _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
+                _print(
+                    f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
+                    f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
+                )
+                scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
+                _print(
+                    f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
+                    f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
+                )
+                sys.stdout.flush()
                 async for _ in signals:
                     break
 

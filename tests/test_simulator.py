@@ -141,3 +141,23 @@ def test_simulate_on_a_port_in_use_is_a_clear_error(sim, capsys):
     assert run_cli("simulate", "--port", port) == 2
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
+
+
+def test_simulate_prints_a_try_line_with_the_key_and_the_time_scale(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", "0", "--time-scale", "50"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    url = lines[0].split("listening on ")[1].split()[0]
+    try_line = lines[2]
+    assert "try: SEGMIND_API_KEY=SG_0123456789abcdef batchgen run jobs/example.yaml" in try_line
+    assert f"--base-url {url} --time-scale 50" in try_line
