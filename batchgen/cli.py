@@ -38,7 +38,7 @@ from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHe
 from .identity import find_changes, settle_changes
 from .jobs import TrackedJob
 from .ledger import read_ledger
-from .logs import REDACTOR, setup_logging
+from .logs import REDACTOR, log_outcome, setup_logging
 from .manifest import Manifest, load_manifest
 from .report import (
     RunReport,
@@ -56,7 +56,6 @@ from .storage import OutputDir, lock_holder
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 EXIT_UNREACHABLE = 6
 SIMULATE_TIME_SCALE = 500.0
-SIMULATOR_STATE = "simulator.json"  # in OUT/.batchgen: the simulated account of --simulate runs
 
 log = logging.getLogger("batchgen")
 
@@ -87,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         code = EXIT_INTERRUPTED
-    _log_outcome(args.command, code, error=True)
+    log_outcome(args.command, code)
     return code
 
 
@@ -105,7 +104,7 @@ def main_entry() -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    args.options = _kept_options(args)
+    args.options = options.take_up(args)
     settings = _settings(args)
     manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
     out = OutputDir(settings.output.dir, settings.output.filename)
@@ -148,30 +147,21 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
-        state_file=str(options.state_dir(settings.output.dir) / SIMULATOR_STATE),
+        state_file=str(options.simulator_state(settings.output.dir)),
     )
-    _warn_if_the_simulator_was_lost(config.state_file, settings.output.dir)
+    if lost := options.simulated_jobs_without_simulator(settings.output.dir):
+        log.warning(
+            "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
+            "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
+            "them again",
+            settings.output.dir,
+            lost,
+        )
     async with SimServer(config) as sim:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
         return await _execute(args, settings, manifest, key, Clock(scale))
-
-
-def _warn_if_the_simulator_was_lost(state_file: str | None, out_dir: str) -> None:
-    """Simulated jobs in flight without a saved simulator cannot be found again: say so, before they end lost."""
-    if state_file is None or Path(state_file).exists():
-        return
-    ledger = read_ledger(Path(out_dir) / "ledger.jsonl").jobs
-    unfinished = sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in ledger.values())
-    if unfinished:
-        log.warning(
-            "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
-            "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
-            "them again",
-            out_dir,
-            unfinished,
-        )
 
 
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
@@ -215,7 +205,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     if report.fatal is not None:
         _error(str(report.fatal))
     states = {k: v for k, v in report.states.items() if v}
-    _log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
+    log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
                  requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
 
@@ -348,40 +338,6 @@ def _settings(args: argparse.Namespace) -> Settings:
         "output": {"dir": args.out},
     }
     return load_settings(args.config, overrides=overrides)
-
-
-def _kept_options(args: argparse.Namespace) -> options.Options:
-    """Fill the options not given now from those kept with the output folder (``options.py``)."""
-    given = {name: getattr(args, name) for name in options.KEPT}
-    out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
-    merged = options.merge(given, options.load_kept(out))
-    for name, value in merged.values.items():
-        setattr(args, name, value)
-    args.out = out
-    if "--config" in merged.from_folder and not Path(args.config).is_file():
-        raise InputError(
-            f"{options.state_dir(out) / options.FILE} keeps --config {args.config} from an earlier run, and that "
-            "file is gone; give --config FILE (it will be kept instead)"
-        )
-    if merged.from_folder and not args.dry_run:
-        log.info("options kept with %s: %s", out, " ".join(merged.from_folder))
-    return merged
-
-
-def _log_outcome(command: str, code: int, *, error: bool = False, text: str | None = None, **fields: Any) -> None:
-    """How the command ended, for the log only (it is printed already): under JSON, one object."""
-    if command != "run" and not error:
-        return
-    outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
-    message = f"{text}\n" if text else ""
-    log.log(
-        logging.ERROR if code not in (EXIT_OK,) else logging.INFO,
-        "%sbatchgen %s ended with exit code %d",
-        message,
-        command,
-        code,
-        extra={"outcome": outcome, "printed": True},
-    )
 
 
 _CONSOLE: Console | None = None

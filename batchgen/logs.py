@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -101,3 +102,16 @@ def setup_logging(
     if level > logging.DEBUG:
         for noisy in ("aiohttp", "urllib3", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
+    """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
+    outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
+    logging.getLogger("batchgen").log(
+        logging.INFO if code == 0 else logging.ERROR,
+        "%sbatchgen %s ended with exit code %d",
+        f"{text}\n" if text else "",
+        command,
+        code,
+        extra={"outcome": outcome, "printed": True},
+    )

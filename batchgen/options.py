@@ -15,18 +15,24 @@ never spends past it in total.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
+import logging
 import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import StorageError
+from .config import load_settings
+from .errors import InputError, StorageError
+from .ledger import read_ledger
 
 STATE_DIR = ".batchgen"
 FILE = "options.json"
+SIMULATOR_FILE = "simulator.json"  # the simulated account of --simulate runs
+log = logging.getLogger("batchgen")
 # attribute on the parsed arguments -> its flag
 KEPT: dict[str, str] = {
     "max_spend": "--max-spend",
@@ -41,6 +47,18 @@ KEPT: dict[str, str] = {
 
 def state_dir(out: str | Path) -> Path:
     return Path(out) / STATE_DIR
+
+
+def simulator_state(out: str | Path) -> Path:
+    return state_dir(out) / SIMULATOR_FILE
+
+
+def simulated_jobs_without_simulator(out: str | Path) -> int:
+    """Jobs in flight in a folder whose saved simulator is missing (they cannot be found again)."""
+    if simulator_state(out).exists():
+        return 0
+    jobs = read_ledger(Path(out) / "ledger.jsonl").jobs
+    return sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in jobs.values())
 
 
 @dataclass(slots=True)
@@ -90,6 +108,24 @@ def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
     if (config := values.get("config")) is not None:
         values["config"] = str(Path(config).resolve())
     return Options(values, taken)
+
+
+def take_up(args: argparse.Namespace) -> Options:
+    """Fill the options not given on the command line from those kept with the output folder."""
+    given = {name: getattr(args, name) for name in KEPT}
+    out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
+    merged = merge(given, load_kept(out))
+    for name, value in merged.values.items():
+        setattr(args, name, value)
+    args.out = out
+    if "--config" in merged.from_folder and not Path(args.config).is_file():
+        raise InputError(
+            f"{state_dir(out) / FILE} keeps --config {args.config} from an earlier run, and that file is gone; "
+            "give --config FILE (it will be kept instead)"
+        )
+    if merged.from_folder and not args.dry_run:
+        log.info("options kept with %s: %s", out, " ".join(merged.from_folder))
+    return merged
 
 
 def save(out: str | Path, options: Options) -> None:
