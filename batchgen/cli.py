@@ -35,7 +35,7 @@ from .arguments import build_parser
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
 from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
-from .identity import find_changes, settle_changes
+from .identity import find_changes
 from .jobs import TrackedJob
 from .ledger import read_ledger
 from .logs import REDACTOR, log_outcome, setup_logging
@@ -121,8 +121,6 @@ async def _run(args: argparse.Namespace) -> int:
         )
         _print("\n".join(lines))
         return EXIT_OK
-    if not args.replace_changed:  # changed rows are an error before anything else is looked at
-        await settle_changes(manifest.jobs, out, replace=False)
     if args.simulate:
         return await _run_simulated(args, settings, manifest)
     key = os.environ.get(settings.api.key_env, "").strip()
@@ -168,10 +166,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
-    out = OutputDir(settings.output.dir, settings.output.filename)
-    for change in await settle_changes(manifest.jobs, out, replace=args.replace_changed):
-        log.info("replacing %s (paid again; the earlier video, if any, is in videos/replaced/)", change.describe())
-    options.save(out.root, args.options)
+    options.save(settings.output.dir, args.options)
     console = _live_console(args)
     outcome = await run_jobs(
         manifest.jobs,
@@ -181,6 +176,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
         verify_files=args.verify_files,
+        replace_changed=args.replace_changed,
         handle_signals=True,
         on_second_signal=_exit_now,
         monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),

@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import InputError, StorageError
 from .jobs import JobSpec, JobState
-from .ledger import Ledger, Replay, read_ledger
+from .ledger import Ledger, Replay
 from .params import MODELS
 from .storage import OutputDir
 
@@ -98,16 +98,27 @@ def recorded_fingerprint(rec: dict[str, Any]) -> str | None:
 
 
 def find_changes(jobs: list[JobSpec], replay: Replay) -> list[Change]:
-    """Every job whose row differs from what its id was sent as."""
+    """Every job whose row differs from what its id was sent as.
+
+    The recorded parameters are compared as values (defaults filled in on
+    both sides), which is what the fingerprint hashes; the fingerprint alone
+    decides only for a record that kept no parameters.
+    """
     changes = []
     for job in jobs:
         rec = replay.jobs.get(job.id)
         if rec is None or rec.get("state") not in SENT_STATES:
             continue
-        before = recorded_fingerprint(rec)
-        if before is None or before == fingerprint(job.model, job.params):
-            continue
-        changes.append(Change(job, str(rec["state"]), _changed_fields(job, rec)))
+        params, model = rec.get("params"), rec.get("model")
+        if isinstance(params, dict) and isinstance(model, str):
+            same = model == job.model and (
+                params == job.params or normalised(model, params) == normalised(job.model, job.params)
+            )
+        else:
+            before = recorded_fingerprint(rec)
+            same = before is None or before == fingerprint(job.model, job.params)
+        if not same:
+            changes.append(Change(job, str(rec["state"]), _changed_fields(job, rec)))
     return changes
 
 
@@ -125,31 +136,12 @@ def _changed_fields(job: JobSpec, rec: dict[str, Any]) -> tuple[str, ...]:
     return tuple(fields) or ("parameters",)
 
 
-async def settle_changes(jobs: list[JobSpec], out: OutputDir, *, replace: bool) -> list[Change]:
-    """Before a run: raise :class:`ChangedJobs` for changed rows, or (``replace``) set them aside."""
-    changes = find_changes(jobs, read_ledger(out.ledger))
-    if not changes:
-        return []
-    if not replace:
-        raise ChangedJobs(changes, str(out.root))
-    out.prepare()
-    out.lock()
-    try:
-        replay = read_ledger(out.ledger)  # again, under the lock
-        changes = find_changes(jobs, replay)
-        async with Ledger(out.ledger) as ledger:
-            await replace_changed(changes, replay, ledger, out)
-    finally:
-        out.unlock()
-    return changes
-
-
 def spent_on(rec: dict[str, Any]) -> float:
     """What a job's ledger record says was paid: its cost plus what earlier, replaced attempts cost."""
     return float(rec.get("cost") or 0.0) + float(rec.get("paid_before") or 0.0)
 
 
-async def replace_changed(changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir) -> list[Path]:
+async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir) -> list[Path]:
     """Set each changed job aside: move its video and sidecar away, record ``replaced``; returns the moved files."""
     moved: list[Path] = []
     videos = out.videos

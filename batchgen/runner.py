@@ -18,6 +18,7 @@ import anyio
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
+from .identity import ChangedJobs, find_changes, set_aside
 from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
 from .report import RunReport
@@ -44,18 +45,27 @@ async def run_jobs(
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     verify_files: bool = False,
+    replace_changed: bool = False,
     handle_signals: bool = False,
     on_second_signal: Callable[[], None] | None = None,
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
     on_event: Callable[[str, TrackedJob], None] | None = None,
 ) -> Outcome:
-    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds."""
+    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds.
+
+    Rows that ask for something other than what their ids were sent as raise
+    :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
+    are set aside to be made anew (``identity.py``).
+    """
     clock = clock or Clock()
     out = OutputDir(settings.output.dir, settings.output.filename)
     out.prepare()
     out.lock()
     try:
         replay = read_ledger(out.ledger)
+        changes = find_changes(jobs, replay)
+        if changes and not replace_changed:
+            raise ChangedJobs(changes, str(out.root))
         api = settings.api
         async with (
             ApiClient(
@@ -68,6 +78,11 @@ async def run_jobs(
             ) as client,
             Ledger(out.ledger, clock=clock) as ledger,
         ):
+            if changes:
+                await set_aside(changes, replay, ledger, out)
+                for change in changes:
+                    log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
+                replay = read_ledger(out.ledger)
             run = Run(
                 jobs,
                 api=client,
