@@ -38,6 +38,7 @@ _DECODER = json.JSONDecoder()
 _CARRIED = (
     "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
 )  # fmt: skip
+_CARRIED_SET = frozenset(_CARRIED)
 # An event after which nothing earlier is carried: the job starts over (identity.py).
 RESTART_EVENT = "replaced"
 # A submit after one of these states is a new request: nothing of the earlier one is carried.
@@ -87,13 +88,11 @@ def read_ledger(path: str | Path) -> Replay:
                 "file, and run again"
             ) from None
         previous = jobs.get(job_id)
-        restart = record.get("event") == RESTART_EVENT or (
-            record.get("state") == "submitting" and previous is not None and previous.get("state") in _ENDED
-        )
-        if previous is not None and not restart:
-            for key in _CARRIED:
-                if key not in record and key in previous:
-                    record[key] = previous[key]
+        if previous is not None and not (
+            record.get("event") == RESTART_EVENT or (record["state"] == "submitting" and previous["state"] in _ENDED)
+        ):
+            for key in previous.keys() & _CARRIED_SET - record.keys():
+                record[key] = previous[key]
         jobs[job_id] = record
     return Replay(jobs, last_complete, torn)
 
