@@ -119,6 +119,8 @@ async def _run(args: argparse.Namespace) -> int:
             resubmit_lost=args.resubmit_lost,
             changed=0 if args.replace_changed else changed,
         )
+        if args.options.from_folder:
+            lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
         _print("\n".join(lines))
         return EXIT_OK
     if args.simulate:

@@ -80,14 +80,23 @@ class Options:
 
 
 def load_kept(out: str | Path) -> dict[str, Any]:
-    """The kept options of a folder ({} when there are none or the file is unreadable)."""
+    """The kept options of a folder ({} when there are none).
+
+    A file that cannot be read is an error, not an empty one: it may hold the
+    folder's spend cap, and a run must never go on without it unnoticed.
+    """
     path = state_dir(out) / FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); it keeps this folder's options "
+            "(--max-spend and others): repair it, or remove it and give the options on the command line"
+        ) from None
     if not isinstance(data, dict):
-        return {}
+        raise InputError(f"{path} is not a JSON object of options; repair it, or remove it and give the options again")
     return {k: v for k, v in data.items() if k in KEPT and v is not None}
 
 

@@ -78,3 +78,16 @@ def test_a_kept_config_that_is_gone_is_named(sim, tmp_path, monkeypatch, capsys)
     assert run_cli("run", str(manifest), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert f"keeps --config {config}" in err and "give --config FILE" in err
+
+
+def test_a_damaged_options_file_is_an_error_not_a_missing_cap(tmp_path, capsys):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    (out / ".batchgen").mkdir(parents=True)
+    (out / ".batchgen" / "options.json").write_text('{"max_spend": 1.0,')
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 2
+    assert "options.json cannot be read" in capsys.readouterr().err
+    (out / ".batchgen" / "options.json").write_text('{"max_spend": 0.3}')
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
+    printed = capsys.readouterr().out
+    assert "the spend cap $0.30 will defer some jobs" in printed and "used: --max-spend" in printed
