@@ -381,3 +381,29 @@ def test_a_simulated_run_whose_simulator_was_lost_says_so_and_blames_no_expiry(t
         assert "did not simply expire" in rec["error"]["detail"] and "records last 1 hour" not in rec["error"]["detail"]
     assert run_cli("run", str(manifest), "--out", str(out), "--resubmit-lost") == 0
     assert_every_job_completed(out, 6)
+
+
+def test_a_killed_simulated_run_resumes_from_the_simulators_autosave(tmp_path, capsys):
+    from .conftest import run_cli
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    state = out / ".batchgen" / "simulator.json"
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def autosaved() -> bool:
+        submitted = {e["request_id"] for e in ledger_events(out) if e["state"] == "submitted"}
+        try:
+            known = {job["request_id"] for job in json.loads(state.read_text())["jobs"]}
+        except (OSError, ValueError):
+            return False
+        return len(submitted) >= 3 and submitted <= known
+
+    wait_for(autosaved)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    assert "expired" not in capsys.readouterr().out
+    assert_every_job_completed(out, 6)

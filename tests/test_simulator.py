@@ -161,3 +161,24 @@ def test_simulate_prints_a_try_line_with_the_key_and_the_time_scale(tmp_path):
     try_line = lines[2]
     assert "try: SEGMIND_API_KEY=SG_0123456789abcdef batchgen run jobs/example.yaml" in try_line
     assert f"--base-url {url} --time-scale 50" in try_line
+
+
+def test_a_saved_account_is_kept_up_to_date_while_serving(sim, tmp_path):
+    import json
+    import time
+
+    state_file = tmp_path / "sim.json"
+    server = sim(state_file=str(state_file), time_scale=1.0)
+    headers = {"x-api-key": KEY}
+    rid = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "x"}, headers=headers).json()["request_id"]
+
+    def saved() -> bool:
+        try:
+            return rid in {job["request_id"] for job in json.loads(state_file.read_text())["jobs"]}
+        except (OSError, ValueError):
+            return False
+
+    deadline = time.monotonic() + 30  # waits for the file to show it, not for a time
+    while not saved():
+        assert time.monotonic() < deadline, "the simulator never saved the new job"
+        time.sleep(0.05)

@@ -22,6 +22,9 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from types import TracebackType
 
 from aiohttp import web
@@ -42,6 +45,9 @@ __all__ = [
 ]
 
 
+AUTOSAVE_S = 1.0  # real seconds
+
+
 class SimServer:
     """The simulator listening on loopback; an async context manager.
 
@@ -59,6 +65,8 @@ class SimServer:
     ) -> None:
         self.state = SimState(config or SimConfig())
         self.app = create_app(self.state)
+        if self.state.config.state_file:
+            self.app.cleanup_ctx.append(self._autosave)
         self._host, self._port, self._output_host = host, port, output_host
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -78,6 +86,25 @@ class SimServer:
             self.app[OUTPUT_BASE].append(self.output_url)
         else:
             self.output_url = self.url
+
+    async def _autosave(self, app: web.Application) -> AsyncIterator[None]:
+        """While serving, save the account within ``AUTOSAVE_S`` of any new job, so a killed run loses little."""
+        path = self.state.config.state_file
+        assert path is not None
+
+        async def loop() -> None:
+            saved = len(self.state.submissions)
+            while True:
+                await asyncio.sleep(AUTOSAVE_S)
+                if len(self.state.submissions) != saved:
+                    saved = len(self.state.submissions)
+                    self.state.save(path)
+
+        task = asyncio.get_running_loop().create_task(loop())  # owned here: cancelled at cleanup
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def close(self) -> None:
         if self._runner is not None:
