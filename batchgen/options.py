@@ -46,11 +46,21 @@ KEPT: dict[str, str] = {
 
 
 def state_dir(out: str | Path) -> Path:
-    return Path(out) / STATE_DIR
+    """``OUT/.batchgen``; refused if it is a symbolic link (nothing is written outside the output folder)."""
+    folder = Path(out) / STATE_DIR
+    if folder.is_symlink():
+        raise StorageError(f"{folder} is a symbolic link; batchgen writes only inside the output folder. Replace it")
+    return folder
 
 
 def simulator_state(out: str | Path) -> Path:
-    return state_dir(out) / SIMULATOR_FILE
+    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed)."""
+    folder = state_dir(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {folder} ({exc.strerror or exc}); check the output folder") from None
+    return folder / SIMULATOR_FILE
 
 
 def simulated_jobs_without_simulator(out: str | Path) -> int:

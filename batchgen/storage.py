@@ -9,6 +9,8 @@
       videos/<id>.json    sidecar: model, parameters, request id, sha256, bytes, cost, timings
       .partial/           downloads in progress (same file system, so the rename is atomic)
       .lock               held by the running batchgen (flock), with its pid
+      .batchgen/          options kept for the next run; a --simulate run's account (options.py)
+      videos/replaced/    earlier videos of rows made anew (identity.py)
 
 A download is streamed to ``.partial/``, hashed as it arrives, checked (byte
 count against Content-Length and the API's ``file_size``; MP4 box structure),

@@ -91,3 +91,14 @@ def test_a_damaged_options_file_is_an_error_not_a_missing_cap(tmp_path, capsys):
     assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
     printed = capsys.readouterr().out
     assert "the spend cap $0.30 will defer some jobs" in printed and "used: --max-spend" in printed
+
+
+def test_a_state_folder_that_is_a_link_is_refused(tmp_path, capsys):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (out / ".batchgen").symlink_to(tmp_path / "elsewhere")
+    assert run_cli("run", str(manifest), "--out", str(out), "--simulate", "--quiet") == 2
+    assert ".batchgen is a symbolic link" in capsys.readouterr().err
+    assert list((tmp_path / "elsewhere").iterdir()) == []
