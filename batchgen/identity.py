@@ -142,7 +142,13 @@ def spent_on(rec: dict[str, Any]) -> float:
 
 
 async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir) -> list[Path]:
-    """Set each changed job aside: move its video and sidecar away, record ``replaced``; returns the moved files."""
+    """Set each changed job aside: move its video and sidecar away, record ``replaced``; returns the moved files.
+
+    The files move first: a crash before the ``replaced`` line leaves the job
+    as it was (its video is fetched again, free, and the row is still a
+    changed one); the other order could let the new video land on the old
+    one's name while the old one was still there.
+    """
     moved: list[Path] = []
     videos = out.videos
     aside = videos / "replaced"
