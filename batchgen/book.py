@@ -101,6 +101,10 @@ class JobBook:
             job.holds_slot = True
             self.in_flight += 1
 
+    def count_spent(self, amount: float) -> None:
+        """Spend the cap counts beyond the live jobs' own: other jobs of the folder, earlier attempts."""
+        self.committed += amount
+
     def _free(self, job: TrackedJob) -> None:
         if job.holds_slot:
             job.holds_slot = False

@@ -5,7 +5,11 @@ The only module that prints or chooses exit codes.  Library errors become one
 
 Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
 config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
-5 another run holds the output folder; 130 interrupted.
+5 another run holds the output folder; 6 the API could not be reached;
+130 interrupted.
+
+Everything printed at the end (the summary, every ``Error:`` line) is also
+logged, so ``--log-file`` alone tells how a run ended.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import json
 import logging
 import os
 import secrets
-import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,102 +30,35 @@ import anyio
 from rich.console import Console
 from rich.live import Live
 
-from . import __version__
+from . import options
+from .arguments import build_parser
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
-from .errors import AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .identity import find_changes
 from .jobs import TrackedJob
 from .ledger import read_ledger
-from .logs import REDACTOR, setup_logging
+from .logs import REDACTOR, log_outcome, setup_logging
 from .manifest import Manifest, load_manifest
-from .report import RunReport, dry_run_lines, progress_line, progress_table, status_summary, summary_lines
+from .report import (
+    RunReport,
+    dry_run_lines,
+    folder_spend,
+    progress_line,
+    progress_table,
+    status_summary,
+    summary_lines,
+)
 from .report_html import Verdict
 from .runner import run_jobs
 from .scheduler import Run
-from .storage import OutputDir
+from .storage import OutputDir, lock_holder
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+EXIT_UNREACHABLE = 6
 SIMULATE_TIME_SCALE = 500.0
 
 log = logging.getLogger("batchgen")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
-    parser.add_argument("--version", action="version", version=f"batchgen {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser("run", help="submit, poll and download every job in a manifest (resumes)")
-    run.add_argument("manifest", help="a .yaml, .csv or .jsonl manifest")
-    run.add_argument("--out", help="output folder (default: output.dir, 'out')")
-    run.add_argument("--config", help="a YAML config file (see config.example.yaml)")
-    run.add_argument("--simulate", action="store_true", help="run against the built-in simulator on loopback")
-    run.add_argument("--base-url", help="API base URL (default https://api.segmind.com)")
-    run.add_argument("--concurrency", type=int, help="jobs in flight at once")
-    run.add_argument("--rpm", type=float, help="requests per minute, shared by every API call")
-    run.add_argument("--max-spend", type=float, metavar="USD", help="never submit past this estimated spend")
-    run.add_argument("--dry-run", action="store_true", help="validate and estimate; submit nothing")
-    run.add_argument(
-        "--resubmit-lost", action="store_true", help="submit again jobs whose video was lost or expired (pays again)"
-    )
-    run.add_argument("--retry-failed", action="store_true", help="submit again jobs that failed on the server")
-    run.add_argument(
-        "--verify-files",
-        action="store_true",
-        help="re-hash every finished video (default: only those whose size or mtime changed)",
-    )
-    run.add_argument("--time-scale", type=float, help=argparse.SUPPRESS)
-    run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
-    run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
-    run.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
-    run.add_argument("--log-file", help="also write the log to this file")
-    run.add_argument(
-        "--progress-every",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="without a terminal, log a progress line this often (default 60)",
-    )
-
-    validate = sub.add_parser("validate", help="check a manifest; report every problem; submit nothing")
-    validate.add_argument("manifest")
-    validate.add_argument("--config")
-
-    status = sub.add_parser("status", help="summarise a run's ledger")
-    status.add_argument("dir", help="the output folder of a run")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-
-    report = sub.add_parser("report", help="write report.html and index.parquet for a run's output folder")
-    report.add_argument("dir", help="the output folder of a run")
-    report.add_argument("--config", help="a YAML config file (its 'report' section is used)")
-
-    sim = sub.add_parser("simulate", help="serve the Segmind v2 API simulator on loopback")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8700)
-    sim.add_argument("--output-host", help="serve output files from this second loopback address")
-    sim.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
-    sim.add_argument("--rpm", type=int, help="requests per minute per key (default: unlimited)")
-    sim.add_argument("--credits", type=float, default=1000.0, help="starting balance in USD")
-    sim.add_argument("--workers", type=int, default=16, help="jobs processed at once")
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--api-key", action="append", help="accepted key (repeatable); default SG_0123456789abcdef")
-    sim.add_argument("--retry-after", action="store_true", help="send Retry-After on 429")
-    sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
-    sim.add_argument(
-        "--fault",
-        action="append",
-        default=[],
-        metavar="KIND=RATE",
-        help="fault probability, e.g. submit_error_after=0.1 (repeatable)",
-    )
-    sim.add_argument(
-        "--media-fault",
-        action="append",
-        default=[],
-        metavar="KIND=TEXT",
-        help="serve a wrong video (wrong_duration, wrong_aspect) for prompts containing TEXT (repeatable)",
-    )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _live_console(args)
     try:
         _setup_logging(args, console)
+    except BatchgenError as exc:
+        _error(str(exc))
+        return exit_code_for(exc)
+    try:
         if args.command == "run":
             return anyio.run(_run, args)
         if args.command == "validate":
@@ -145,10 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _simulate(args)
     except BatchgenError as exc:
         _error(str(exc))
-        return exit_code_for(exc)
+        code = exit_code_for(exc)
     except KeyboardInterrupt:
         _error("interrupted")
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
+    log_outcome(args.command, code)
+    return code
 
 
 def _exit_now() -> None:
@@ -165,12 +107,24 @@ def main_entry() -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    args.options = options.take_up(args)
     settings = _settings(args)
-    manifest = load_manifest(args.manifest)
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    out = OutputDir(settings.output.dir, settings.output.filename)
     if args.dry_run:
-        out = OutputDir(settings.output.dir, settings.output.filename)
         replay = read_ledger(out.ledger)
-        _print("\n".join(dry_run_lines(manifest, settings, replay)))
+        changed = len(find_changes(manifest.jobs, replay))
+        lines = dry_run_lines(
+            manifest,
+            settings,
+            replay,
+            retry_failed=args.retry_failed,
+            resubmit_lost=args.resubmit_lost,
+            changed=0 if args.replace_changed else changed,
+        )
+        if args.options.from_folder:
+            lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
+        _print("\n".join(lines))
         return EXIT_OK
     if args.simulate:
         return await _run_simulated(args, settings, manifest)
@@ -196,7 +150,16 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
+        state_file=str(options.simulator_state(settings.output.dir)),
     )
+    if lost := options.simulated_jobs_without_simulator(settings.output.dir):
+        log.warning(
+            "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
+            "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
+            "them again",
+            settings.output.dir,
+            lost,
+        )
     async with SimServer(config) as sim:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
@@ -208,12 +171,14 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
+    options.save(settings.output.dir, args.options)
     console = _live_console(args)
     total = len(manifest.jobs)
+    command = options.resume_command(args.manifest, str(Path(settings.output.dir)), args.options)
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
-        return Verdict(code, _resume_command(args) if code not in (EXIT_OK, EXIT_AUTH) else None)
+        return Verdict(code, command if code not in (EXIT_OK, EXIT_AUTH) else None)
 
     outcome = await run_jobs(
         manifest.jobs,
@@ -223,6 +188,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
         verify_files=args.verify_files,
+        replace_changed=args.replace_changed,
         handle_signals=True,
         on_second_signal=_exit_now,
         monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
@@ -231,16 +197,31 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
-    resume = _resume_command(args) if code not in (EXIT_OK, EXIT_AUTH) else None
-    for line in summary_lines(report, outcome.out, manifest, resume_command=resume):
+    spend = folder_spend(read_ledger(outcome.out.ledger))
+    lines = summary_lines(
+        report,
+        outcome.out,
+        manifest,
+        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
+        spend=spend,
+        retry_command=command,
+    )
+    if args.options.from_folder:
+        lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
+    for line in lines:
         _print(line)
     if report.fatal is not None:
         _error(str(report.fatal))
+    states = {k: v for k, v in report.states.items() if v}
+    log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
+                 requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
 
 
 def exit_code_for(exc: BatchgenError) -> int:
     """The exit code for an error that stopped a command before or outside a run."""
+    if isinstance(exc, ApiUnreachable):
+        return EXIT_UNREACHABLE
     if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
         return EXIT_USAGE
     if isinstance(exc, LockHeld):
@@ -252,7 +233,7 @@ def exit_code_for(exc: BatchgenError) -> int:
 
 def exit_code(report: RunReport, total: int) -> int:
     if report.fatal is not None:
-        return EXIT_AUTH if isinstance(report.fatal, AuthError) else EXIT_FAILED
+        return exit_code_for(report.fatal) if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED
     if report.stop_reason == "interrupted":
         return EXIT_INTERRUPTED
     if report.states.get("completed", 0) == total:
@@ -262,26 +243,22 @@ def exit_code(report: RunReport, total: int) -> int:
     return EXIT_FAILED
 
 
-def _resume_command(args: argparse.Namespace) -> str:
-    parts = ["batchgen", "run", args.manifest]
-    for flag, value in (("--out", args.out), ("--config", args.config), ("--base-url", args.base_url)):
-        if value:
-            parts += [flag, str(value)]
-    if args.simulate:
-        parts.append("--simulate")
-    return " ".join(shlex.quote(p) for p in parts)
-
-
 # --------------------------------------------------------------------------- validate / status
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    manifest = load_manifest(args.manifest)
+    """The manifest alone; with ``--out``, also what that folder has done of its jobs."""
+    settings = load_settings(args.config, overrides={"output": {"dir": args.out}})
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
     for warning in manifest.warnings:
         log.warning(warning)
-    out = OutputDir(settings.output.dir, settings.output.filename)
-    _print("\n".join(dry_run_lines(manifest, settings, read_ledger(out.ledger) if out.ledger.exists() else None)))
+    replay = None
+    if args.out is not None:
+        if not Path(args.out, "ledger.jsonl").exists():
+            raise InputError(f"{args.out} has no ledger.jsonl; give the --out folder of a batchgen run, or leave --out")
+        replay = read_ledger(Path(args.out, "ledger.jsonl"))
+    changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
     return EXIT_OK
 
 
@@ -290,7 +267,7 @@ def _status(args: argparse.Namespace) -> int:
     ledger_path = root / "ledger.jsonl"
     if not ledger_path.exists():
         raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
-    summary = status_summary(read_ledger(ledger_path), root)
+    summary = status_summary(read_ledger(ledger_path), root, held_by=lock_holder(root / ".lock"))
     if args.json:
         _print(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -343,24 +320,40 @@ def _simulate(args: argparse.Namespace) -> int:
             polls_count=not args.polls_free,
             rates=rates,
             media_faults=media_faults,
+            state_file=args.state_file,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None
 
     async def serve() -> None:
-        async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
-            _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
-            _print(
-                f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
-                f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
-            )
-            _print(f"  try: batchgen run jobs/example.yaml --base-url {sim.url}  (Ctrl-C stops)")
-            sys.stdout.flush()
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        # Signals are taken before anything is printed: a script that stops the simulator as soon as it
+        # has read the banner gets a clean exit, not an interrupted one.
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+                _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
+                _print(
+                    f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
+                    f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
+                )
+                scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
+                _print(
+                    f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
+                    f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
+                )
+                sys.stdout.flush()
                 async for _ in signals:
                     break
 
-    anyio.run(serve)
+    try:
+        anyio.run(serve)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
+        raise InputError(
+            f"simulate: cannot listen on {where} ({exc.strerror or exc}); the port is probably in use: "
+            "choose another with --port N, or --port 0 for any free port"
+        ) from None
+    except ValueError as exc:  # a state file that is not the simulator's
+        raise InputError(f"simulate: --state-file: {exc}") from None
     return EXIT_OK
 
 
@@ -435,3 +428,4 @@ def _print(text: str) -> None:
 
 def _error(text: str) -> None:
     print(f"Error: {text}", file=sys.stderr, flush=True)
+    log.error("Error: %s", text, extra={"printed": True})

@@ -251,6 +251,7 @@ class ApiClient:
                     raise DownloadError(
                         f"the output URL answered HTTP {response.status}",
                         retryable=response.status >= 500 or response.status == 429,
+                        gone=response.status in (404, 410),
                     )
                 length = response.content_length
                 if length is not None and length > max_bytes:

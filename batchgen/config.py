@@ -41,6 +41,7 @@ class ApiSettings:
     request_timeout_s: float = 30.0
     history_url: str | None = None  # None: derived from base_url
     max_response_bytes: int = 1 << 20
+    unreachable_after_s: float = 300.0  # stop (exit 6) when no call has reached the server for this long
 
     def __post_init__(self) -> None:
         _check_url("api.base_url", self.base_url)
@@ -50,6 +51,7 @@ class ApiSettings:
             raise ConfigError(f"api.key_env must be an environment variable name, got {self.key_env!r}")
         _positive("api", "request_timeout_s", self.request_timeout_s)
         _positive("api", "max_response_bytes", self.max_response_bytes, integer=True)
+        _positive("api", "unreachable_after_s", self.unreachable_after_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +153,19 @@ class ReportSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelSettings:
+    passthrough: tuple[str, ...] = ()  # models without a built-in schema that may be sent unchecked
+
+    def __post_init__(self) -> None:
+        names = self.passthrough
+        if isinstance(names, str) or not isinstance(names, list | tuple):
+            raise ConfigError(f"models.passthrough must be a list of model names, got {names!r}")
+        if not all(isinstance(n, str) and n for n in names):
+            raise ConfigError(f"models.passthrough must hold model names (text), got {list(names)!r}")
+        object.__setattr__(self, "passthrough", tuple(names))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
@@ -159,6 +174,7 @@ class Settings:
     output: OutputSettings = field(default_factory=OutputSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
     prices: dict[str, dict[str, dict[int, float]]] = field(default_factory=default_prices)
 
 
@@ -170,6 +186,16 @@ _SECTIONS: dict[str, type] = {
     "output": OutputSettings,
     "media": MediaSettings,
     "report": ReportSettings,
+    "models": ModelSettings,
+}
+
+# The command-line flag for each key a flag can set, to name it in errors.
+FLAGS: dict[tuple[str, str], str] = {
+    ("api", "base_url"): "--base-url",
+    ("limits", "concurrency"): "--concurrency",
+    ("limits", "requests_per_minute"): "--rpm",
+    ("limits", "max_spend_usd"): "--max-spend",
+    ("output", "dir"): "--out",
 }
 
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -190,8 +216,9 @@ def load_settings(
     """Merge the file, the environment and flag overrides into Settings."""
     environ = os.environ if environ is None else environ
     layers: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    origin: dict[tuple[str, str], str] = {}  # where each value came from, to name it in an error
     prices = default_prices()
-    where = "the defaults"
+    where = "the settings"
     if config_file is not None:
         where = str(config_file)
         data = _read_yaml(Path(config_file))
@@ -210,19 +237,24 @@ def load_settings(
                         f"{where}: unknown key '{section}.{key}'; known keys in '{section}': {', '.join(sorted(known))}"
                     )
                 layers[section][key] = value
+                origin[section, key] = where
     for var, (section, key) in ENV_VARS.items():
         if var in environ and environ[var] != "":
             layers[section][key] = _env_value(var, environ[var], section, key)
+            origin[section, key] = f"environment variable {var}"
     for section, values in (overrides or {}).items():
         for key, value in values.items():
             if value is not None:
                 layers[section][key] = value
+                origin[section, key] = FLAGS.get((section, key), "the command line")
     built: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         try:
             built[section] = cls(**layers[section])
         except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+            text = str(exc)
+            blamed = [origin[section, key] for key in layers[section] if text.startswith(f"{section}.{key} ")]
+            raise ConfigError(f"{blamed[0] if blamed else where}: {exc}") from None
         except TypeError as exc:
             raise ConfigError(f"{where}: bad value in '{section}': {exc}") from None
     return Settings(**built, prices=prices)

@@ -19,10 +19,18 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from .errors import AuthError, BatchgenError, InsufficientCredits, InvalidContentType, LedgerError, StorageError
+from .errors import (
+    ApiUnreachable,
+    AuthError,
+    BatchgenError,
+    InsufficientCredits,
+    InvalidContentType,
+    LedgerError,
+    StorageError,
+)
 from .report import RunReport
 
-RUN_WIDE = (AuthError, InvalidContentType, LedgerError, StorageError)
+RUN_WIDE = (AuthError, InvalidContentType, LedgerError, StorageError, ApiUnreachable)
 
 
 class RunControl:
@@ -62,7 +70,9 @@ class RunControl:
     def fatal(self, exc: BatchgenError) -> None:
         if self.report.fatal is None:
             self.report.fatal = exc
-            self.report.stop_reason = "auth" if isinstance(exc, AuthError) else "fatal"
+            self.report.stop_reason = (
+                "auth" if isinstance(exc, AuthError) else "unreachable" if isinstance(exc, ApiUnreachable) else "fatal"
+            )
             self.report.stop_detail = str(exc)
         self.abort()
 

@@ -148,6 +148,9 @@ class Downloader:
                     refreshed = True
                     attempts = 0
                     continue
+                if exc.gone:  # the API's own link for it is gone too (output files last 7 days)
+                    await self.lost(job, f"its output file is gone ({exc}) and the API has no other link for it")
+                    return
                 await self.book.finish(
                     job, JobState.DOWNLOADING, "download_failed", error={"detail": str(exc)}, output_url=job.output_url
                 )

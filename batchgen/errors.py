@@ -25,7 +25,8 @@
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
     ├── LedgerError                 the ledger cannot be read or written
-    └── LockHeld                    another run holds the output folder (exit 5)
+    ├── LockHeld                    another run holds the output folder (exit 5)
+    └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
 
 Only ``client.py`` turns aiohttp's exceptions into these; everything above the
 client sees batchgen errors only.  Every message is a full sentence that says
@@ -172,9 +173,10 @@ class BadResponse(PermanentError):
 class DownloadError(BatchgenError):
     """The video could not be downloaded or failed verification."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):
         super().__init__(message)
         self.retryable = retryable
+        self.gone = gone  # the output URL answered 404/410: the file is no longer there
 
 
 class StorageError(BatchgenError):
@@ -191,3 +193,16 @@ class LockHeld(BatchgenError):
     def __init__(self, message: str, *, pid: int | None):
         super().__init__(message)
         self.pid = pid
+
+
+class ApiUnreachable(BatchgenError):
+    """No call has reached the API for ``api.unreachable_after_s``: the run stops (exit 6).
+
+    Nothing is lost: jobs in flight stay resumable in the ledger, and running
+    the same command again once the API (or the network) is back resumes.
+    """
+
+    def __init__(self, message: str, *, seconds: float, last_error: str | None = None):
+        super().__init__(message)
+        self.seconds = seconds
+        self.last_error = last_error

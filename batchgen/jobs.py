@@ -6,6 +6,8 @@
        │             │              │   └──────────────────► failed / expired
        └─► deferred ◄┘ (credits or spend cap)
 
+    any state ──► pending: the manifest row changed and --replace-changed makes it anew
+
 A job id is either given (``[A-Za-z0-9][A-Za-z0-9._-]{0,127}``, unique) or
 derived from a hash of the model and its parameters, so an unchanged manifest
 always yields the same ids; identical jobs are told apart by occurrence.
@@ -41,16 +43,21 @@ IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOA
 # crash tests check every ledger they produce against this table).
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.PENDING: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
-    JobState.DEFERRED: frozenset({JobState.SUBMITTING, JobState.DEFERRED}),
+    JobState.DEFERRED: frozenset({JobState.SUBMITTING, JobState.DEFERRED, JobState.PENDING}),
     JobState.SUBMITTING: frozenset(
         {JobState.SUBMITTED, JobState.PENDING, JobState.DEFERRED, JobState.FAILED, JobState.SUBMITTING}
     ),
-    JobState.SUBMITTED: frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.FAILED, JobState.EXPIRED}),
-    JobState.DOWNLOADING: frozenset({JobState.DOWNLOADING, JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED}),
-    JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING}),
-    JobState.FAILED: frozenset({JobState.SUBMITTING}),
-    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING}),
+    JobState.SUBMITTED: frozenset(
+        {JobState.SUBMITTED, JobState.DOWNLOADING, JobState.FAILED, JobState.EXPIRED, JobState.PENDING}
+    ),
+    JobState.DOWNLOADING: frozenset(
+        {JobState.DOWNLOADING, JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED, JobState.PENDING}
+    ),
+    JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING, JobState.PENDING}),
+    JobState.FAILED: frozenset({JobState.SUBMITTING, JobState.PENDING}),
+    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING, JobState.PENDING}),
 }
+# (Any state -> PENDING is a job made anew: a 'replaced' line, see identity.py.)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +113,4 @@ class TrackedJob:
     poll_running: bool = False  # one poll task per job at a time
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
+    paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)

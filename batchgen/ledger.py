@@ -35,7 +35,14 @@ from .jobs import JobState
 VERSION = 1
 _DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
-_CARRIED = ("request_id", "model", "submitted_at", "output_url", "file_size", "cost")
+_CARRIED = (
+    "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
+)  # fmt: skip
+_CARRIED_SET = frozenset(_CARRIED)
+# An event after which nothing earlier is carried: the job starts over (identity.py).
+RESTART_EVENT = "replaced"
+# A submit after one of these states is a new request: nothing of the earlier one is carried.
+_ENDED = ("completed", "failed", "expired")
 
 
 @dataclass(slots=True)
@@ -81,10 +88,11 @@ def read_ledger(path: str | Path) -> Replay:
                 "file, and run again"
             ) from None
         previous = jobs.get(job_id)
-        if previous is not None:
-            for key in _CARRIED:
-                if key not in record and key in previous:
-                    record[key] = previous[key]
+        if previous is not None and not (
+            record.get("event") == RESTART_EVENT or (record["state"] == "submitting" and previous["state"] in _ENDED)
+        ):
+            for key in previous.keys() & _CARRIED_SET - record.keys():
+                record[key] = previous[key]
         jobs[job_id] = record
     return Replay(jobs, last_complete, torn)
 

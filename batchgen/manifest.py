@@ -28,12 +28,15 @@ A YAML ``matrix`` block expands the product of listed values into jobs::
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import itertools
 import json
 import math
 import re
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,8 +85,13 @@ class _Collector:
             raise ManifestError(self.problems)
 
 
-def load_manifest(path: str | Path) -> Manifest:
-    """Read and validate a manifest; raises ManifestError listing every problem."""
+def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Manifest:
+    """Read and validate a manifest; raises ManifestError listing every problem.
+
+    A model without a built-in schema is an error (with the closest known
+    name), unless it is listed in ``passthrough`` (config ``models.passthrough``):
+    then its parameters are sent unchecked.
+    """
     path = Path(path)
     name = str(path)
     bad = _Collector(name)
@@ -100,7 +108,7 @@ def load_manifest(path: str | Path) -> Manifest:
     else:
         default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
     bad.raise_if_any()
-    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad)
+    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough))
     bad.raise_if_any()
     if not jobs:
         bad.add(None, "jobs", "the manifest has no jobs")
@@ -198,6 +206,15 @@ def _from_csv(text: str, bad: _Collector) -> list[RawJob]:
             bad.add(None, None, "the file is empty; a CSV manifest needs a header row")
             return []
         names = [h.strip() for h in header]
+        if len(names) == 1 and (sep := next((c for c in ";\t|" if c in names[0]), None)):
+            shown = "tab" if sep == "\t" else repr(sep)
+            bad.add(
+                1,
+                None,
+                f"the header is one column split by {shown}; batchgen reads comma-separated CSV: "
+                "save the file with ',' as the delimiter (or use a .yaml or .jsonl manifest)",
+            )
+            return []
         for i, name in enumerate(names):
             if not name:
                 bad.add(1, f"column {i + 1}", "the header has an empty column name")
@@ -270,6 +287,7 @@ def _build(
     defaults: dict[str, Any],
     from_text: bool,
     bad: _Collector,
+    passthrough: frozenset[str] = frozenset(),
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
@@ -297,6 +315,11 @@ def _build(
                 "digits, '.', '_' and '-')",
             )
             continue
+        if model not in model_params.MODELS and model not in passthrough:
+            if model not in unknown_models:  # once per name, at its first job
+                unknown_models.add(model)
+                bad.add(where.get("model", raw.line), "model", _unknown_model(model))
+            continue
         merged = {**defaults, **fields}
         for name, value in merged.items():
             if isinstance(value, float) and not math.isfinite(value):
@@ -308,7 +331,9 @@ def _build(
             continue
         if model not in model_params.MODELS and model not in unknown_models:
             unknown_models.add(model)
-            warnings.append(f"model '{model}' has no built-in schema; its parameters are passed through unchecked")
+            warnings.append(
+                f"model '{model}' (models.passthrough) has no built-in schema; its parameters are sent unchecked"
+            )
         if given_id is not None:
             job_id = given_id if isinstance(given_id, str) else str(given_id)
             if isinstance(given_id, bool) or not ID_PATTERN.fullmatch(job_id):
@@ -337,6 +362,17 @@ def _build(
     return jobs, warnings
 
 
+def _unknown_model(model: str) -> str:
+    known = sorted(model_params.MODELS)
+    lowered = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(model.lower(), list(lowered), n=1, cutoff=0.6)
+    hint = f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    return (
+        f"unknown model '{model[:60]}'{hint} (known: {', '.join(known)}). To send a model batchgen has no "
+        "schema for, name it in the config under models.passthrough"
+    )
+
+
 def _repeat_of(value: Any, from_text: bool) -> int | None:
     if isinstance(value, str) and from_text and value.strip().isdigit():
         value = int(value.strip())
@@ -352,7 +388,9 @@ def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
     fixed.  ``name`` (the id prefix, default "matrix"), ``model`` and
     ``repeat`` apply to every job of the block.  Ids are the prefix plus a
     short slug of each varying value, so they are readable and stay the
-    same as long as the values do.
+    same as long as the values do; values whose slugs clash (long prompts
+    alike in their first words) all get a suffix hashed from their own
+    values, so reordering the lists never moves an id to another job.
     """
     blocks = node if isinstance(node, LocatedList) else [node]
     lines = node.item_lines if isinstance(node, LocatedList) else [line]
@@ -376,19 +414,18 @@ def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
         if count > MAX_MATRIX_JOBS:
             bad.add(block_line, "matrix", f"expands to {count} jobs; the limit is {MAX_MATRIX_JOBS}")
             continue
-        used: set[str] = set()
-        for combo in itertools.product(*varying.values()):
+        combos = list(itertools.product(*varying.values()))
+        readable = [_matrix_id(name, list(combo)) for combo in combos]
+        clashes = {job_id for job_id, n in Counter(readable).items() if n > 1}
+        for combo, job_id in zip(combos, readable, strict=True):
             chosen = dict(zip(varying, combo, strict=True))
-            job_id = _matrix_id(name, list(combo), used)
+            if job_id in clashes:  # every clashing id gets a suffix from its own values, not its position
+                job_id += "-" + hashlib.sha256(json.dumps(list(combo), default=str).encode()).hexdigest()[:6]
             fields = {**fixed, **chosen, "id": job_id}
             jobs.append(RawJob(block_line, fields, {k: block.key_lines.get(k, block_line) for k in fields}))
     return jobs
 
 
-def _matrix_id(name: str, values: list[Any], used: set[str]) -> str:
+def _matrix_id(name: str, values: list[Any]) -> str:
     parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
-    job_id = "-".join([name, *parts])[:120].rstrip("-._")
-    if job_id in used:
-        job_id += "-" + hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:6]
-    used.add(job_id)
-    return job_id
+    return "-".join([name, *parts])[:120].rstrip("-._")

@@ -133,6 +133,7 @@ def _check(spec: Param, value: Any, model: str, from_text: bool) -> tuple[Any, s
         if value not in spec.choices:
             allowed = ", ".join(repr(c) for c in spec.choices)
             extra = " (pro mode is not offered for this model)" if spec.name == "mode" and value == "pro" else ""
+            extra += _sexagesimal_hint(spec, value)
             return None, f"{value!r} is not allowed for {model}{extra}; use one of {allowed}"
         return value, None
     if spec.kind == "duration":
@@ -150,6 +151,17 @@ def _check(spec: Param, value: Any, model: str, from_text: bool) -> tuple[Any, s
     if real is None:
         return None, f"must be a number, got {value!r}"
     return _in_range(spec, real)
+
+
+def _sexagesimal_hint(spec: Param, value: Any) -> str:
+    """YAML 1.1 reads an unquoted 16:9 as the base-60 number 969: say so, and how to write it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return ""
+    for choice in spec.choices:
+        a, sep, b = str(choice).partition(":")
+        if sep and a.isdigit() and b.isdigit() and int(a) * 60 + int(b) == value:
+            return f' (an unquoted {choice} is read by YAML as the number {value}: write it in quotes, "{choice}")'
+    return ""
 
 
 def _in_range(spec: Param, value: float) -> tuple[Any, str | None]:

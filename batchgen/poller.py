@@ -289,7 +289,7 @@ class Poller:
             await self.clock.sleep(self.sweep_interval())
             if not self.by_request or not self.sweeping or self.control.interrupted:
                 continue
-            await self._sweep()
+            await self.control.guard(self._sweep)
 
     async def _sweep(self) -> None:
         """Read the history, newest first, until every in-flight job past the grace was seen."""

@@ -42,6 +42,7 @@ LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
+RECORD_LIFE_S = 3600.0  # the API keeps a request's record this long after submission
 CLOCK_SKEW_S = 120.0
 
 
@@ -222,10 +223,17 @@ class Reconciler:
             return Found(row.generation_url, row.cost)
         if row is not None and row.status == "FAILED":
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        age = self.clock.now() - job.submitted_at
+        why = (
+            f"request {rid} expired (records last 1 hour after submission; it was sent {age / 60:.0f} min ago) "
+            "before its result was fetched"
+            if age >= RECORD_LIFE_S
+            else f"the API does not know request {rid} (404), sent only {age / 60:.0f} min ago, so it did not "
+            "simply expire"
+        )
         return Gone(
-            f"request {rid} expired (records last 1 hour after submission) before its result was "
-            "fetched, and the request history has no output for it; run again with --resubmit-lost "
-            "to make it again (it will be paid for again)"
+            f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it "
+            "again (it will be paid for again)"
         )
 
     async def refresh_output(self, job: TrackedJob) -> bool:

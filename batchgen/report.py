@@ -15,6 +15,7 @@ from rich.table import Table
 
 from .config import Settings
 from .errors import BatchgenError
+from .identity import spent_on
 from .jobs import JobState
 from .ledger import Replay
 from .params import estimate_cost, typical_latency
@@ -61,7 +62,7 @@ class RunReport:
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
-    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "fatal"
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "unreachable" | "fatal"
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0
@@ -125,7 +126,39 @@ def _media_line(counts: Counter[str]) -> str:
     return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
 
 
-def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resume_command: str | None) -> list[str]:
+def folder_spend(replay: Replay) -> float:
+    """What every job in a folder's ledger was charged, earlier replaced attempts included."""
+    return sum(spent_on(rec) for rec in replay.jobs.values())
+
+
+def retry_hints(states: Counter[str] | dict[str, int], command: str | None) -> list[str]:
+    """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones."""
+    lines = []
+    suffix = f": {command} " if command else ": add "
+    if failed := states.get("failed", 0):
+        lines.append(
+            f"{failed} job{'s' if failed != 1 else ''} failed on the server; running again does not retry "
+            f"{'them' if failed != 1 else 'it'}. --retry-failed submits {'them' if failed != 1 else 'it'} again "
+            f"(paid again){suffix}--retry-failed"
+        )
+    if lost := states.get("expired", 0):
+        lines.append(
+            f"{lost} job{'s' if lost != 1 else ''} lost or expired (the video cannot be fetched again); "
+            f"--resubmit-lost makes {'them' if lost != 1 else 'it'} again (paid again){suffix}--resubmit-lost"
+        )
+    return lines
+
+
+def summary_lines(
+    report: RunReport,
+    out: OutputDir,
+    manifest: Manifest,
+    *,
+    resume_command: str | None,
+    spend: float | None = None,
+    retry_command: str | None = None,
+) -> list[str]:
+    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
     extras = []
@@ -135,7 +168,10 @@ def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resu
         extras.append(f"{report.reattached} re-attached from an earlier run")
     extras.append(f"{report.submitted} submitted now")
     lines.append("  " + "; ".join(extras))
-    lines.append(f"  spend ${report.spend:.2f}; {report.requests} API requests, {report.rate_limited} answered 429")
+    paid = report.spend if spend is None else spend
+    lines.append(
+        f"  spend ${paid:.2f} in this folder; {report.requests} API requests now, {report.rate_limited} answered 429"
+    )
     if report.job_seconds:
         lines.append(
             f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
@@ -153,39 +189,69 @@ def summary_lines(report: RunReport, out: OutputDir, manifest: Manifest, *, resu
         balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
         lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
     elif report.stop_reason == "spend_cap":
-        lines.append(f"Stopped submitting at the spend cap; {deferred} jobs deferred. Raise --max-spend to go on.")
+        lines.append(
+            f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
+            f"{deferred} jobs deferred. The same command keeps the same cap: give a higher --max-spend to go on."
+        )
     elif report.stop_reason == "interrupted":
         lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
     lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
     if report.report_page is not None:
         lines.append(f"  report: {report.report_page}")
-    if resume_command:
+    lines += retry_hints(report.states, retry_command)
+    unfinished = sum(report.states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    if resume_command and (unfinished or report.states.get("deferred", 0)):
         lines.append(f"To resume: {resume_command}")
     return lines
 
 
-def dry_run_lines(manifest: Manifest, settings: Settings, replay: Replay | None) -> list[str]:
-    done = {job_id for job_id, rec in (replay.jobs if replay else {}).items() if rec.get("state") == "completed"}
-    todo = [job for job in manifest.jobs if job.id not in done]
+def dry_run_lines(
+    manifest: Manifest,
+    settings: Settings,
+    replay: Replay | None,
+    *,
+    retry_failed: bool = False,
+    resubmit_lost: bool = False,
+    changed: int = 0,
+) -> list[str]:
+    """The plan for the manifest's jobs (only theirs, whatever else the folder's ledger holds)."""
+    known = replay.jobs if replay else {}
+    state_of = {job.id: known.get(job.id, {}).get("state") for job in manifest.jobs}
+    done = {job_id for job_id, state in state_of.items() if state == "completed"}
+    failed = {job_id for job_id, state in state_of.items() if state == "failed"}
+    lost = {job_id for job_id, state in state_of.items() if state == "expired"}
+    skipped = done | (set() if retry_failed else failed) | (set() if resubmit_lost else lost)
+    todo = [job for job in manifest.jobs if job.id not in skipped]
     by_model = Counter(job.model for job in manifest.jobs)
     costs = [estimate_cost(job.model, job.params, settings.prices) for job in todo]
-    known = [c for c in costs if c is not None]
+    priced = [c for c in costs if c is not None]
     lines = [
         f"{manifest.path}: {len(manifest.jobs)} valid jobs ("
         + ", ".join(f"{n} {model}" for model, n in sorted(by_model.items()))
         + ")"
     ]
-    if done:
-        lines.append(f"  {len(done)} already completed in {settings.output.dir}; {len(todo)} to do")
-    spend = f"${sum(known):.2f}"
-    if len(known) < len(costs):
+    if replay is not None and known:
+        lines.append(f"  in {settings.output.dir}: {len(done)} of these already completed; {len(todo)} to do")
+    for ids, flag, what in ((failed, retry_failed, "failed"), (lost, resubmit_lost, "lost or expired")):
+        option = "--retry-failed" if what == "failed" else "--resubmit-lost"
+        if ids and flag:
+            lines.append(f"  {len(ids)} {what} job(s) will be submitted again ({option}; paid again)")
+        elif ids:
+            lines.append(f"  {len(ids)} {what} job(s) will be left alone ({option} submits them again, paid again)")
+    if changed:
+        lines.append(
+            f"  {changed} job(s) differ from what their ids were sent as: the run stops (exit 2) unless "
+            "--replace-changed is given"
+        )
+    spend = f"${sum(priced):.2f}"
+    if len(priced) < len(costs):
         spend += f" (+ {len(costs) - len(known)} jobs of models without a price)"
     lines.append(f"  estimated spend: {spend}")
     lines.append(
         f"  estimated time: {_duration(estimate_seconds(todo, settings))} at concurrency "
         f"{settings.limits.concurrency} and {settings.limits.requests_per_minute:g} requests/min"
     )
-    if settings.limits.max_spend_usd is not None and sum(known) > settings.limits.max_spend_usd:
+    if settings.limits.max_spend_usd is not None and sum(priced) > settings.limits.max_spend_usd:
         lines.append(f"  note: the spend cap ${settings.limits.max_spend_usd:.2f} will defer some jobs")
     return lines
 
@@ -201,10 +267,11 @@ def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
     return max(by_concurrency, by_budget)
 
 
-def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
+def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) -> dict[str, Any]:
+    """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown)."""
     jobs = replay.jobs
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
-    spend = sum(float(rec.get("cost") or 0) for rec in jobs.values() if rec.get("state") == "completed")
+    spend = folder_spend(replay)
     failures = []
     for job_id, rec in jobs.items():
         if rec.get("state") in ("failed", "expired") or (rec.get("state") == "deferred"):
@@ -214,12 +281,27 @@ def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
     groups = group_failures(failures)
     finished = states.get("completed", 0) == len(jobs) and bool(jobs)
     lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    if not jobs:
+        lines = [f"{root}: no job recorded yet (nothing was submitted)"]
+    if held_by is not None:
+        holder = f"process {held_by}" if held_by else "another process"
+        lines.insert(1, f"  a run ({holder}) holds this folder now: these figures are as of its latest ledger line")
     for reason, count, examples in groups[:8]:
         lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
     media = count_media_warnings(jobs)
     if media:
         lines.append(_media_line(media))
-    lines.append("  all jobs completed" if finished else "  not finished: run the same 'batchgen run' again to resume")
+    unfinished = sum(states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    if finished:
+        lines.append("  all jobs completed")
+    if unfinished:
+        lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them")
+    if deferred := states.get("deferred", 0):
+        lines.append(
+            f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
+            "--max-spend, then run again"
+        )
+    lines += ["  " + hint for hint in retry_hints(states, None)]
     return {
         "dir": str(root),
         "jobs": len(jobs),
@@ -229,6 +311,7 @@ def status_summary(replay: Replay, root: Path) -> dict[str, Any]:
         "failures": [{"reason": r, "count": c, "examples": e} for r, c, e in groups],
         "warnings": dict(media),
         "torn_tail": replay.torn_tail,
+        "running": held_by is not None,
         "lines": lines,
     }
 

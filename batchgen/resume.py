@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .book import JobBook
 from .clock import Clock
+from .identity import spent_on
 from .jobs import IN_FLIGHT, JobState, TrackedJob
 from .ledger import Replay
 from .recovery import Reconciler
@@ -85,6 +86,7 @@ async def plan_resume(
         job.output_url = rec.get("output_url")
         job.file_size = rec.get("file_size")
         job.cost = rec.get("cost")
+        job.paid_before = float(rec.get("paid_before") or 0.0)
         job.submitted_wall = rec.get("submitted_at")
         sent = parse_time(job.submitted_wall)
         job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)
@@ -117,5 +119,15 @@ async def plan_resume(
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
             continue
         else:
+            if state in (JobState.FAILED, JobState.EXPIRED):  # made again: a new request, paid again
+                job.paid_before += job.cost or 0.0
+                job.cost = job.request_id = job.output_url = None
+                book.adopt(job, state, in_flight=False)
             plan.submit.append(job)
+    # The cap is for the folder's whole spend: earlier attempts and jobs of other manifests count too.
+    ours = {job.spec.id for job in book.jobs}
+    book.count_spent(
+        sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)
+        + sum(job.paid_before for job in book.jobs)
+    )
     return plan

@@ -21,6 +21,7 @@ import anyio
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
+from .identity import ChangedJobs, find_changes, set_aside
 from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
 from .pace import record_pace
@@ -50,6 +51,7 @@ async def run_jobs(
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     verify_files: bool = False,
+    replace_changed: bool = False,
     handle_signals: bool = False,
     on_second_signal: Callable[[], None] | None = None,
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
@@ -58,7 +60,11 @@ async def run_jobs(
 ) -> Outcome:
     """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds.
 
-    ``verdict`` tells the final report the exit code and resume command (the CLI's)."""
+    ``verdict`` tells the final report the exit code and resume command (the CLI's).
+    Rows that ask for something other than what their ids were sent as raise
+    :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
+    are set aside to be made anew (``identity.py``).
+    """
     clock = clock or Clock()
     specs = {job.id: (job.model, job.params) for job in jobs}
     one_report_at_a_time = anyio.CapacityLimiter(1)
@@ -67,6 +73,9 @@ async def run_jobs(
     out.lock()
     try:
         replay = read_ledger(out.ledger)
+        changes = find_changes(jobs, replay)
+        if changes and not replace_changed:
+            raise ChangedJobs(changes, str(out.root))
         api = settings.api
         async with (
             ApiClient(
@@ -79,6 +88,11 @@ async def run_jobs(
             ) as client,
             Ledger(out.ledger, clock=clock) as ledger,
         ):
+            if changes:
+                await set_aside(changes, replay, ledger, out)
+                for change in changes:
+                    log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
+                replay = read_ledger(out.ledger)
             run = Run(
                 jobs,
                 api=client,

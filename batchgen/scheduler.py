@@ -36,7 +36,7 @@ from .clock import Clock
 from .config import Settings
 from .control import RunControl
 from .downloader import Downloader
-from .errors import AuthError, InvalidContentType
+from .errors import ApiUnreachable, AuthError, InvalidContentType
 from .gateway import Gateway
 from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, TrackedJob
 from .ledger import Ledger, Replay
@@ -82,7 +82,7 @@ class Run:
         self.budget = RequestBudget(
             limits.requests_per_minute, clock=clock, backoff=self.policy.backoff, max_hint_s=retry.backoff_max_s * 30
         )
-        self.gateway = Gateway(self.budget, self.policy, clock)
+        self.gateway = Gateway(self.budget, self.policy, clock, unreachable_after_s=settings.api.unreachable_after_s)
         self.book = JobBook(
             (TrackedJob(s, JobState.PENDING, estimate_cost(s.model, s.params, settings.prices)) for s in jobs),
             ledger,
@@ -135,7 +135,7 @@ class Run:
         if plan.submit:
             try:
                 await self.submitter.preflight(plan.submit)
-            except (AuthError, InvalidContentType) as exc:
+            except (AuthError, InvalidContentType, ApiUnreachable) as exc:
                 self.control.fatal(exc)
                 return self._finish_report()
         limits = self.settings.limits

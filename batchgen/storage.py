@@ -9,6 +9,8 @@
       videos/<id>.json    sidecar: model, parameters, request id, sha256, bytes, cost, timings
       .partial/           downloads in progress (same file system, so the rename is atomic)
       .lock               held by the running batchgen (flock), with its pid
+      .batchgen/          options kept for the next run; a --simulate run's account (options.py)
+      videos/replaced/    earlier videos of rows made anew (identity.py)
 
 A download is streamed to ``.partial/``, hashed as it arrives, checked (byte
 count against Content-Length and the API's ``file_size``; MP4 box structure),
@@ -320,6 +322,25 @@ def _matches(path: Path, size: int | None, sha256: str | None, mtime_ns: int | N
         return digest.hexdigest() == sha256
     except OSError:
         return False
+
+
+def lock_holder(lock_path: Path) -> int | None:
+    """The pid of a run holding this lock now (0 if it did not say), or None when none does."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+            return None
+        return _read_pid(fd) or 0
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def _read_pid(fd: int) -> int | None:

@@ -34,16 +34,20 @@ from .control import RunControl
 from .errors import (
     AmbiguousSubmit,
     ApiError,
+    ApiUnreachable,
     AuthError,
     BadResponse,
     InsufficientCredits,
     InvalidContentType,
+    NetworkError,
     NotFound,
     PermanentError,
+    RateLimited,
     RequestRejected,
     TransientError,
 )
 from .gateway import Gateway, retry_unsent
+from .identity import fingerprint
 from .jobs import JobState, TrackedJob
 from .ledger import iso_utc
 from .ratelimit import Priority
@@ -154,7 +158,14 @@ class Submitter:
                 await book.finish(job, JobState.DEFERRED, "deferred", error=self._stop_error())
             return False
         payload = job.spec.payload()
-        await book.record(job, "submitting", JobState.SUBMITTING, params=payload)
+        await book.record(
+            job,
+            "submitting",
+            JobState.SUBMITTING,
+            params=payload,
+            fingerprint=fingerprint(job.spec.model, job.spec.params),
+            paid_before=round(job.paid_before, 6) or None,
+        )
         since = self.clock.epoch()
         try:
             sub = await self.gateway.call(
@@ -162,6 +173,7 @@ class Submitter:
                 lambda: self.api.submit(job.spec.model, payload),
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
+                on_abandon=lambda last: self._abandoned(job, last),
             )
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
@@ -173,6 +185,11 @@ class Submitter:
             return await self.settle(job, since=since)
         except (AuthError, InvalidContentType):
             raise  # run-wide: the job stays 'submitting' and is settled by the next run
+        except ApiUnreachable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created
+                await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error={"detail": str(exc)}))
+            raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
             await book.finish(job, JobState.FAILED, "failed", error=exc.to_record())
             return False
@@ -182,6 +199,11 @@ class Submitter:
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
+
+    async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
+        """The run ended between attempts of this submit: if none can have created a job, it is pending again."""
+        if last is None or isinstance(last, RateLimited) or retry_unsent(last):
+            await self.book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error())
 
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
@@ -234,6 +256,7 @@ class Submitter:
             return
         await self.book.record(job, event, JobState.EXPIRED, error=error)
         job.request_id = job.output_url = None
+        job.paid_before += job.cost or 0.0
         job.cost = None
         await self.submit(job)  # a new job: keeps this one's slot
 

@@ -180,6 +180,26 @@ MANIFESTS: list[tuple[str, bytes | str, list[str]]] = [
         else ["deep.yaml:3: field 'prompt'", "must be text"],
     ),
     ("no-model.jsonl", '{"prompt": "x"}\n', ["no-model.jsonl:1: field 'model'", "no model given"]),
+    (
+        "sexagesimal.yaml",
+        "model: kling-text2video\njobs:\n  - prompt: x\n    aspect_ratio: 16:9\n",
+        ["sexagesimal.yaml:4: field 'aspect_ratio'", "969", 'write it in quotes, "16:9"'],
+    ),
+    (
+        "semicolons.csv",
+        "id;model;prompt\na;kling-text2video;x\n",
+        ["semicolons.csv:1", "one column split by ';'", "save the file with ',' as the delimiter"],
+    ),
+    (
+        "typo-model.yaml",
+        "model: kling-text2vide\njobs:\n  - prompt: x\n",
+        ["typo-model.yaml:3: field 'model'", "did you mean 'kling-text2video'?", "models.passthrough"],
+    ),
+    (
+        "case-model.jsonl",
+        '{"model": "Kling-Text2Video", "prompt": "x"}\n',
+        ["case-model.jsonl:1: field 'model'", "did you mean 'kling-text2video'?"],
+    ),
     ("notes.txt", "model: kling-text2video\n", ["notes.txt", "unknown manifest type"]),
 ]
 
@@ -329,3 +349,21 @@ def test_any_manifest_is_jobs_or_a_clear_error(tmp_path_factory, jobs, fmt, junk
         json.dumps(job.params, allow_nan=False)  # what gets sent is valid JSON
     assert len({job.id for job in manifest.jobs}) == len(manifest.jobs)
     assert os.path.exists(path)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "env", "fragment"),
+    [
+        ("--concurrency", "0", None, "--concurrency: limits.concurrency must be a positive number, got 0"),
+        ("--rpm", "-3", None, "--rpm: limits.requests_per_minute must be a positive number"),
+        (None, None, ("BATCHGEN_CONCURRENCY", "0"), "environment variable BATCHGEN_CONCURRENCY: limits.concurrency"),
+    ],
+)
+def test_a_bad_value_is_blamed_on_where_it_came_from(tmp_path, monkeypatch, capsys, flag, value, env, fragment):
+    manifest = _write(tmp_path, "m.yaml", OK_YAML)
+    if env:
+        monkeypatch.setenv(*env)
+    argv = ["run", str(manifest), "--dry-run"] + ([flag, value] if flag else [])
+    assert run_cli(*argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "the defaults" not in err

@@ -336,3 +336,74 @@ def test_a_full_disk_is_a_clear_error_and_the_run_resumes(sim, small_disk, monke
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert_every_job_completed(out, 12)
     assert server.state.duplicate_submissions() == 0
+
+
+def interrupt_simulated(manifest: Path, out: Path) -> None:
+    """A ``--simulate`` run stopped by Ctrl-C once 3 jobs are submitted."""
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 3)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stdout
+
+
+def test_an_interrupted_simulated_run_resumes_to_exit_0(tmp_path, capsys):
+    from .conftest import run_cli
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    interrupt_simulated(manifest, out)
+    assert (out / ".batchgen" / "simulator.json").exists()
+    # The bare command: the simulator and its account are taken up again with the folder.
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    printed = capsys.readouterr()
+    assert "expired" not in printed.out + printed.err and "6 jobs: 6 completed" in printed.out
+    assert_every_job_completed(out, 6)
+    assert_transitions_are_legal(out)
+    assert not [e for e in ledger_events(out) if e["state"] == "expired"]
+
+
+def test_a_simulated_run_whose_simulator_was_lost_says_so_and_blames_no_expiry(tmp_path, capsys):
+    from .conftest import run_cli
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    interrupt_simulated(manifest, out)
+    (out / ".batchgen" / "simulator.json").unlink()  # as if the run had been killed outright
+    assert run_cli("run", str(manifest), "--out", str(out)) == 1
+    captured = capsys.readouterr()
+    assert "no saved simulator" in captured.err and "--resubmit-lost" in captured.err
+    lost = [rec for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "expired"]
+    assert lost
+    for rec in lost:
+        assert "did not simply expire" in rec["error"]["detail"] and "records last 1 hour" not in rec["error"]["detail"]
+    assert run_cli("run", str(manifest), "--out", str(out), "--resubmit-lost") == 0
+    assert_every_job_completed(out, 6)
+
+
+def test_a_killed_simulated_run_resumes_from_the_simulators_autosave(tmp_path, capsys):
+    from .conftest import run_cli
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    state = out / ".batchgen" / "simulator.json"
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def autosaved() -> bool:
+        submitted = {e["request_id"] for e in ledger_events(out) if e["state"] == "submitted"}
+        try:
+            known = {job["request_id"] for job in json.loads(state.read_text())["jobs"]}
+        except (OSError, ValueError):
+            return False
+        return len(submitted) >= 3 and submitted <= known
+
+    wait_for(autosaved)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    assert "expired" not in capsys.readouterr().out
+    assert_every_job_completed(out, 6)

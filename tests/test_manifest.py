@@ -58,10 +58,24 @@ def test_csv_types_bom_and_empty_cells(tmp_path):
     assert second.params == {"prompt": "again"}
 
 
-def test_unknown_model_passes_through_with_a_warning(tmp_path):
-    manifest = load_manifest(write(tmp_path / "m.jsonl", '{"model":"some-new-model","anything":[1,2]}\n'))
+def test_a_model_named_as_passthrough_is_sent_unchecked_with_a_warning(tmp_path):
+    path = write(tmp_path / "m.jsonl", '{"model":"some-new-model","anything":[1,2]}\n')
+    manifest = load_manifest(path, passthrough=["some-new-model"])
     assert manifest.jobs[0].params == {"anything": [1, 2]}
     assert "some-new-model" in manifest.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("model", "hint"),
+    [("kling-text2vide", "did you mean 'kling-text2video'?"), ("Kling-Text2Video", "did you mean 'kling-text2video'?"),
+     ("kling-1.6-text2vid", "did you mean 'kling-1.6-text2video'?"), ("sora", "known: kling-1.6-text2video")],
+)  # fmt: skip
+def test_an_unknown_model_is_an_error_with_the_closest_name(tmp_path, model, hint):
+    with pytest.raises(ManifestError) as info:
+        load_manifest(write(tmp_path / "m.yaml", f"model: {model}\njobs:\n  - prompt: x\n"))
+    text = str(info.value)
+    assert "m.yaml:3: field 'model'" in text and f"unknown model '{model}'" in text and hint in text
+    assert "models.passthrough" in text
 
 
 BAD = [

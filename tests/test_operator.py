@@ -80,7 +80,7 @@ def test_summary_after_success(sim, tmp_path, monkeypatch, capsys):
     assert "To resume" not in printed
 
 
-def test_summary_after_failures_groups_reasons_and_says_how_to_resume(sim, tmp_path, monkeypatch, capsys):
+def test_summary_after_failures_groups_reasons_and_says_how_to_retry_them(sim, tmp_path, monkeypatch, capsys):
     server = sim()
     server.state.script("policy", count=2)
     server.state.script("fail")
@@ -91,7 +91,16 @@ def test_summary_after_failures_groups_reasons_and_says_how_to_resume(sim, tmp_p
     assert "failures by reason" in printed
     assert "2 x HTTP 422: content_policy_violation" in printed
     assert "1 x HTTP 422: Provider error" in printed
-    assert f"To resume: batchgen run {manifest} --out {out}" in printed
+    assert "3 jobs failed on the server; running again does not retry them" in printed
+    assert f"--retry-failed submits them again (paid again): batchgen run {manifest} --out {out}" in printed
+    assert "To resume" not in printed  # a plain re-run would do nothing for them
+    capsys.readouterr()
+    assert run_cli("status", str(out)) == 0
+    status = capsys.readouterr().out
+    assert "3 jobs failed on the server" in status and "--retry-failed" in status and "to resume" not in status
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--retry-failed") == 0
+    assert "3 failed job(s) will be submitted again (--retry-failed; paid again)" in capsys.readouterr().out
+    assert run_batch(manifest, out, server, "--retry-failed", monkeypatch=monkeypatch) == 0
 
 
 def test_summary_after_a_credit_stop(sim, tmp_path, monkeypatch, capsys):
@@ -157,3 +166,40 @@ def test_progress_lines_and_json_logs_without_a_terminal(sim, tmp_path):
     assert any(line["message"].startswith("progress: ") for line in lines)
     assert log_file.read_text().count("\n") >= len(lines)
     assert "6 jobs: 6 completed" in done.stdout
+
+
+def test_status_says_when_a_run_holds_the_folder(sim, tmp_path, monkeypatch, capsys):
+    from batchgen.storage import OutputDir
+
+    server = sim()
+    out = tmp_path / "out"
+    run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(2)), out, server, monkeypatch=monkeypatch)
+    capsys.readouterr()
+    holder = OutputDir(out)
+    holder.lock()
+    try:
+        assert run_cli("status", str(out)) == 0
+        assert f"a run (process {os.getpid()}) holds this folder now" in capsys.readouterr().out
+        assert run_cli("status", str(out), "--json") == 0
+        assert json.loads(capsys.readouterr().out)["running"] is True
+    finally:
+        holder.unlock()
+    assert run_cli("status", str(out)) == 0
+    assert "holds this folder" not in capsys.readouterr().out
+
+
+def test_validate_and_dry_run_count_only_the_manifests_jobs(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    run_batch(write(tmp_path / "big.yaml", many_jobs_yaml(5)), tmp_path / "out", server, monkeypatch=monkeypatch)
+    extra = '  - id: job-000\n    prompt: "scene number 0"\n'  # also in the folder's ledger
+    small = write(tmp_path / "small.yaml", many_jobs_yaml(3, prefix="other") + extra)
+    capsys.readouterr()
+    # validate never reads a folder it was not given (./out exists here and holds 5 jobs)
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("validate", str(small)) == 0
+    text = capsys.readouterr().out
+    assert "4 valid jobs" in text and "already completed" not in text
+    assert run_cli("validate", str(small), "--out", "out") == 0
+    assert "in out: 1 of these already completed; 3 to do" in capsys.readouterr().out
+    assert run_cli("run", str(small), "--out", "out", "--dry-run") == 0
+    assert "in out: 1 of these already completed; 3 to do" in capsys.readouterr().out

@@ -118,3 +118,67 @@ def test_simulator_protocol_edges(sim):
     assert limited.status_code == 429
     assert "x-rate-limit-reset-at-utc" in limited.headers and "retry-after" not in limited.headers
     assert server.state.rate_limited == 1
+
+
+def test_a_saved_account_is_taken_up_where_it_stopped(sim, tmp_path):
+    state_file = str(tmp_path / "sim.json")
+    first = sim(state_file=state_file, time_scale=1.0)
+    headers = {"x-api-key": KEY}
+    rid = httpx.post(f"{first.url}/v2/kling-text2video", json={"prompt": "x"}, headers=headers).json()["request_id"]
+    first.stop()  # saves
+    second = sim(state_file=state_file, time_scale=1.0)
+    answer = httpx.get(f"{second.url}/v2/requests/{rid}/status", headers=headers)
+    assert answer.status_code == 200 and answer.json()["status"] in ("QUEUED", "PROCESSING")
+    assert [s[0] for s in second.state.submissions] == [rid]
+    assert second.state.clock.now() - second.state.jobs[rid].submitted < 60  # not a moment older for the pause
+
+
+def test_simulate_on_a_port_in_use_is_a_clear_error(sim, capsys):
+    from .conftest import run_cli
+
+    server = sim()
+    port = server.url.rsplit(":", 1)[1]
+    assert run_cli("simulate", "--port", port) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
+
+
+def test_simulate_prints_a_try_line_with_the_key_and_the_time_scale(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", "0", "--time-scale", "50"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    url = lines[0].split("listening on ")[1].split()[0]
+    try_line = lines[2]
+    assert "try: SEGMIND_API_KEY=SG_0123456789abcdef batchgen run jobs/example.yaml" in try_line
+    assert f"--base-url {url} --time-scale 50" in try_line
+
+
+def test_a_saved_account_is_kept_up_to_date_while_serving(sim, tmp_path):
+    import json
+    import time
+
+    state_file = tmp_path / "sim.json"
+    server = sim(state_file=str(state_file), time_scale=1.0)
+    headers = {"x-api-key": KEY}
+    rid = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "x"}, headers=headers).json()["request_id"]
+
+    def saved() -> bool:
+        try:
+            return rid in {job["request_id"] for job in json.loads(state_file.read_text())["jobs"]}
+        except (OSError, ValueError):
+            return False
+
+    deadline = time.monotonic() + 30  # waits for the file to show it, not for a time
+    while not saved():
+        assert time.monotonic() < deadline, "the simulator never saved the new job"
+        time.sleep(0.05)

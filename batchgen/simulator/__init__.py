@@ -8,7 +8,9 @@ submission; only COMPLETED jobs are billed; a per-key sliding window answers
 429 with ``x-rate-limit-reset-at-utc``; outputs are real MP4 files served
 without auth, optionally from a second loopback host.  Time runs
 ``time_scale`` times faster than the wall clock, and every fault is seeded
-and scriptable (:meth:`SimState.script`).
+and scriptable (:meth:`SimState.script`).  With ``SimConfig.state_file`` the
+account (jobs, balance, clock) is loaded at start and saved at close, so a
+later simulator on the same file takes up where the last one stopped.
 
 This package imports nothing from the rest of batchgen.
 
@@ -20,6 +22,9 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from types import TracebackType
 
 from aiohttp import web
@@ -50,6 +55,9 @@ __all__ = [
 ]
 
 
+AUTOSAVE_S = 1.0  # real seconds
+
+
 class SimServer:
     """The simulator listening on loopback; an async context manager.
 
@@ -67,12 +75,16 @@ class SimServer:
     ) -> None:
         self.state = SimState(config or SimConfig())
         self.app = create_app(self.state)
+        if self.state.config.state_file:
+            self.app.cleanup_ctx.append(self._autosave)
         self._host, self._port, self._output_host = host, port, output_host
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.output_url = ""
 
     async def start(self) -> None:
+        if self.state.config.state_file:
+            self.state.load(self.state.config.state_file)
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
@@ -85,10 +97,31 @@ class SimServer:
         else:
             self.output_url = self.url
 
+    async def _autosave(self, app: web.Application) -> AsyncIterator[None]:
+        """While serving, save the account within ``AUTOSAVE_S`` of any new job, so a killed run loses little."""
+        path = self.state.config.state_file
+        assert path is not None
+
+        async def loop() -> None:
+            saved = len(self.state.submissions)
+            while True:
+                await asyncio.sleep(AUTOSAVE_S)
+                if len(self.state.submissions) != saved:
+                    saved = len(self.state.submissions)
+                    self.state.save(path)
+
+        task = asyncio.get_running_loop().create_task(loop())  # owned here: cancelled at cleanup
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     async def close(self) -> None:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+            if self.state.config.state_file:
+                self.state.save(self.state.config.state_file)
 
     async def __aenter__(self) -> SimServer:
         await self.start()

@@ -376,8 +376,11 @@ async def output(request: web.Request) -> web.StreamResponse:
     if "x-api-key" in request.headers or "Authorization" in request.headers:
         state.key_leaks += 1
     job = state.by_file.get(request.match_info["fid"])
-    if job is None or (not job.charged and job.status_at(state.clock.now()) != "COMPLETED"):
+    now = state.clock.now()
+    if job is None or (not job.charged and job.status_at(now) != "COMPLETED"):
         return _error(404, "Not Found")
+    if now > job.finish + state.config.output_ttl_s:
+        return _error(404, "Not Found")  # output files last 7 days
     data = media.video_for(job.request_id, job.media_aspect, job.media_duration)
     if job.hostile == "not_mp4":
         data = bytes(len(data))  # honest sizes, no MP4 inside

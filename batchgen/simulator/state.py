@@ -14,13 +14,15 @@ the other.
 from __future__ import annotations
 
 import heapq
+import json
 import math
+import os
 import random
 import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Published average latencies (seconds) and a price table consistent with the
@@ -35,6 +37,7 @@ DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
     ("kling-1.6-text2video", "std", 10): 1.12,
 }
 RATE_WINDOW_S = 60.0
+STATE_VERSION = 1
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -89,6 +92,7 @@ class SimConfig:
     latency_sigma: float = 0.2
     tail_rate: float = 0.05
     expiry_s: float = 3600.0
+    output_ttl_s: float = 7 * 86400.0  # output files are served this long after the job finished
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
     nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
     reject_unknown_params: bool = False
@@ -100,6 +104,7 @@ class SimConfig:
     media_faults: dict[str, str] = field(default_factory=dict)
     keep_log: bool = True
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
+    state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -127,6 +132,11 @@ class SimClock:
 
     def real_delay(self, sim_seconds: float) -> float:
         return sim_seconds / self.scale
+
+    def resume_at(self, sim_now: float) -> None:
+        """Go on from ``sim_now``: a saved account wakes up where it stopped, its jobs not a day older."""
+        self._epoch = sim_now
+        self._start = time.perf_counter()
 
 
 @dataclass(slots=True)
@@ -337,6 +347,52 @@ class SimState:
         if job is None or self.clock.now() >= job.submitted + self.config.expiry_s:
             return None
         return job
+
+    # ------------------------------------------------------------------ save and load
+
+    def save(self, path: str) -> None:
+        """Write the account (jobs, balance, workers, clock, random state) to ``path``, atomically."""
+        data = {
+            "version": STATE_VERSION,
+            "now": self.clock.now(),
+            "balance": self.balance,
+            "holds": self.holds,
+            "workers": self._workers,
+            "settle": self._settle,
+            "rng": self.rng.getstate(),
+            "jobs": [asdict(job) for job in self.jobs.values()],
+            "charges": self.charges,
+            "submissions": self.submissions,
+        }
+        temp = f"{path}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+
+    def load(self, path: str) -> bool:
+        """Take up an account saved by :meth:`save`; False if there is none at ``path``."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except FileNotFoundError:
+            return False
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"{path}: not a simulator state file of version {STATE_VERSION}")
+        self.clock.resume_at(float(data["now"]))
+        self.balance, self.holds = float(data["balance"]), float(data["holds"])
+        self._workers = [float(w) for w in data["workers"]]
+        heapq.heapify(self._workers)
+        self._settle = [(float(at), str(rid)) for at, rid in data["settle"]]
+        heapq.heapify(self._settle)
+        version, internal, gauss = data["rng"]
+        self.rng.setstate((version, tuple(internal), gauss))
+        self.jobs = {job["request_id"]: SimJob(**job) for job in data["jobs"]}
+        self.by_file = {job.file_id: job for job in self.jobs.values()}
+        self.charges = [(str(rid), float(cost)) for rid, cost in data["charges"]]
+        self.submissions = [(str(rid), str(slug), dict(body)) for rid, slug, body in data["submissions"]]
+        return True
 
     # ------------------------------------------------------------------ readouts
 
