@@ -6,6 +6,7 @@ import random
 
 import anyio
 import anyio.lowlevel
+import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
@@ -61,3 +62,17 @@ def test_after_an_overload_the_limit_climbs_back_towards_the_configured_figure()
     assert budget.limit > low
     assert budget.limit >= low + 0.5 * (60 - low)
     assert repr(budget).startswith("RequestBudget(limit=")
+
+
+def test_the_gate_reports_how_long_it_stays_closed():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(1))
+    assert budget.closed_for() == 0.0 and budget.gate_open
+    delay = budget.on_429(10.0)
+    assert 10.0 <= delay <= 13.0 and budget.closed_for() == delay
+    clock.advance(5.0)
+    assert budget.closed_for() == pytest.approx(delay - 5.0) and not budget.gate_open
+    clock.advance(delay)
+    assert budget.closed_for() == 0.0 and budget.gate_open
+    text = repr(budget)
+    assert "per 60s" in text and "in_flight=0" in text and "gate=open" in text and "waiters=0" in text

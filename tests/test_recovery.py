@@ -212,3 +212,62 @@ async def test_an_expired_record_that_failed_keeps_the_servers_reason():
     with set_testing():
         gone = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
     assert isinstance(gone, Gone) and "could not be read" in gone.detail and "run again later" in gone.detail
+
+
+class ResultApi(FakeApi):
+    """A request history plus a result endpoint answering ``result``."""
+
+    def __init__(self, result: Any, by_id: dict[str, HistoryRow] | None = None) -> None:
+        super().__init__([], by_id)
+        self.result_answer = result
+
+    async def result(self, request_id: str) -> Any:
+        self.calls += 1
+        if isinstance(self.result_answer, Exception):
+            raise self.result_answer
+        return self.result_answer
+
+
+def done(url: str | None, state: str = "COMPLETED", size: int | None = 123) -> Any:
+    from batchgen.responses import Result
+
+    return Result(state, url, size, 0.28, None, {}, None, 200)
+
+
+@pytest.mark.parametrize(
+    ("result", "history", "expected"),
+    [
+        (done("http://127.0.0.1/new.mp4"), {}, ("http://127.0.0.1/new.mp4", 123)),
+        (done(None, "PROCESSING"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
+         ("http://127.0.0.1/h.mp4", None)),
+        (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
+         ("http://127.0.0.1/h.mp4", None)),
+        (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", None)}, None),
+        (NotFound("404"), {}, None),
+        (ServerError("503"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}, None),
+    ],
+)  # fmt: skip
+async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(result, history, expected):
+    clock = FakeClock()
+    j = job()
+    j.request_id, j.output_url, j.file_size = "r", "http://127.0.0.1/old.mp4", 99
+    with set_testing():
+        found = await reconciler(clock, ResultApi(result, history)).refresh_output(j)
+    assert found is (expected is not None)
+    if expected is not None:
+        assert (j.output_url, j.file_size) == expected
+    else:
+        assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)
+    j.request_id = None
+    assert await reconciler(clock, ResultApi(result, history)).refresh_output(j) is False
+
+
+async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
+    clock = FakeClock()
+    api = FakeApi([])
+    rec = reconciler(clock, api)
+    start = clock.now()
+    verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
+    assert isinstance(verdict, Leave) and "has not caught up" in verdict.detail and "Run again later" in verdict.detail
+    assert api.calls == 6  # at 0, 10, 30, 60, 120 and 300 s after each other
+    assert 520.0 <= clock.now() - start <= 540.0

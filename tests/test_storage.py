@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import errno
 import hashlib
+import io
+import json
 import os
+import struct
 from pathlib import Path
 
 import pytest
 
-from batchgen.errors import LockHeld
-from batchgen.storage import OutputDir
+from batchgen.errors import DownloadError, LockHeld, StorageError
+from batchgen.storage import OutputDir, _disk_message, mp4_problem, neutralise, render_results, write_atomically
 
 
 def video(out: OutputDir, name: str, data: bytes) -> tuple[Path, int, str, int]:
@@ -68,3 +73,127 @@ def test_the_lock_names_its_holder_and_is_released(tmp_path):
         second.lock()
     assert held.value.pid is None and "another process" in str(held.value)
     first.unlock()
+
+
+def box(kind: bytes, payload: bytes = b"", *, large: bool = False, to_end: bool = False) -> bytes:
+    if large:
+        return struct.pack(">I4sQ", 1, kind, 16 + len(payload)) + payload
+    return struct.pack(">I4s", 0 if to_end else 8 + len(payload), kind) + payload
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (box(b"ftyp", b"isom") + box(b"moov", b"x" * 9) + box(b"mdat", b"y" * 20), None),
+        (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40, large=True), None),  # 64-bit size
+        (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40, to_end=True), None),  # "to the end of the file"
+        (box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 1, b"mdat") + b"\0\0\0", "box header at byte 16 is cut"),
+        (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40)[:-1], "box 'mdat' at byte 16 runs past the end"),
+        (box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 4, b"mdat"), "box 'mdat' at byte 16 runs past the end"),
+        (box(b"moov") + box(b"ftyp") + box(b"mdat"), "does not start with an 'ftyp' box"),
+        (box(b"ftyp") + box(b"mdat"), "the 'moov' box is missing"),
+        (box(b"ftyp") + box(b"moov"), "the 'mdat' box is missing"),
+        (box(b"ftyp") + box(b"moov") + box(b"mdat") + b"\0\0\0", "box header at byte 24 is cut short"),
+    ],
+)
+def test_the_mp4_structure_check(tmp_path, data, problem):
+    path = tmp_path / "v.mp4"
+    path.write_bytes(data)
+    found = mp4_problem(path)
+    assert found is None if problem is None else (found is not None and problem in found), found
+
+
+def _chunks(data: bytes, size: int = 7):
+    async def gen():
+        for i in range(0, len(data), size):
+            yield data[i : i + size]
+
+    return gen()
+
+
+VALID = box(b"ftyp", b"isom") + box(b"moov", b"m" * 30) + box(b"mdat", b"d" * 100)
+
+
+async def test_a_saved_video_is_verified_hashed_and_renamed_into_place(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    dest = out.video_path("job/1", "kling-text2video")
+    assert dest == out.videos / "job_1.mp4"
+    saved = await out.save_stream("job/1", dest, _chunks(VALID), content_length=len(VALID), file_size=len(VALID),
+                                  max_bytes=len(VALID))  # fmt: skip
+    assert saved.path == dest and dest.read_bytes() == VALID
+    assert saved.sha256 == hashlib.sha256(VALID).hexdigest() and saved.size == len(VALID)
+    assert saved.mtime_ns == dest.stat().st_mtime_ns
+    assert list(out.partial.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content_length", "file_size", "max_bytes", "message", "retryable"),
+    [
+        (len(VALID) + 1, None, 10_000, "Content-Length says", True),
+        (None, len(VALID) - 1, 10_000, "the API's file_size says", True),
+        (None, None, len(VALID) - 1, "exceeds", False),
+    ],
+)
+async def test_a_download_that_breaks_a_promise_is_refused_and_leaves_nothing(
+    tmp_path, content_length, file_size, max_bytes, message, retryable
+):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    dest = out.video_path("j", "m")
+    with pytest.raises(DownloadError) as caught:
+        await out.save_stream("j", dest, _chunks(VALID), content_length=content_length, file_size=file_size,
+                              max_bytes=max_bytes)  # fmt: skip
+    assert message in str(caught.value) and "job j" in str(caught.value)
+    assert caught.value.retryable is retryable
+    assert not dest.exists() and list(out.partial.iterdir()) == []
+
+
+async def test_a_disk_error_names_the_folder_and_the_job(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    with pytest.raises(StorageError) as caught:  # the sidecar's folder is a file: any user gets an error
+        await OutputDir(tmp_path / "out").write_sidecar(out.root / "results.csv" / "j.mp4", {"job_id": "j"})
+    assert f"cannot write to {out.root} while saving job j" in str(caught.value)
+    message = _disk_message(OSError(errno.ENOSPC, "No space left"), out.root, "j")
+    assert f"the disk holding {out.root} is full while saving job j" in message and "run the same" in message
+    other = _disk_message(OSError(errno.EACCES, "Permission denied"), out.root, "j")
+    assert f"cannot write to {out.root} while saving job j (Permission denied)" in other
+
+
+async def test_sidecars_are_sorted_json(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    await out.write_sidecar(out.videos / "j.mp4", {"job_id": "j", "bytes": 3, "prompt": "é"})
+    text = (out.videos / "j.json").read_text(encoding="utf-8")
+    assert json.loads(text) == {"job_id": "j", "bytes": 3, "prompt": "é"}
+    assert text.endswith("\n") and '"é"' in text and text.index('"bytes"') < text.index('"job_id"')
+
+
+def test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas():
+    rendered = render_results(
+        {
+            "a": {"state": "completed", "model": "m", "request_id": "r1", "file": "videos/a.mp4", "bytes": 10,
+                  "sha256": "ab", "cost": 0.28, "ts": "T", "media": {"duration_s": 5.0, "width": 640},
+                  "warnings": [{"kind": "aspect_mismatch", "detail": "1:1"}, "junk"]},
+            "b": {"state": "failed", "error": {"http": 422, "detail": "=HYPERLINK(1)"}},
+            "c": {"state": "failed", "error": {"http": 500}},
+            "d": {"state": "expired", "error": "plain text"},
+        }
+    ).decode()  # fmt: skip
+    rows = list(csv.reader(io.StringIO(rendered)))
+    assert rows[0][:10] == ["job_id", "state", "model", "request_id", "file", "bytes", "sha256", "cost", "error",
+                            "updated_at"]  # fmt: skip
+    a, b, c, d = rows[1:]
+    assert a[:10] == ["a", "completed", "m", "r1", "videos/a.mp4", "10", "ab", "0.28", "", "T"]
+    assert a[10:] == ["5.0", "640", "", "", "", "", "aspect_mismatch", "1:1"]
+    assert b[8] == "'=HYPERLINK(1)" and c[8] == '{"http": 500}' and d[8] == "plain text"
+    assert neutralise("-1") == "'-1" and neutralise("+x") == "'+x" and neutralise("@x") == "'@x"
+    assert neutralise("a=b") == "a=b" and neutralise("") == ""
+
+
+def test_a_file_written_atomically_replaces_the_old_one_whole(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"old")
+    write_atomically(path, b"new")
+    assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["results.csv"]
