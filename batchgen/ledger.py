@@ -87,14 +87,29 @@ def read_ledger(path: str | Path) -> Replay:
                 "the ledger was edited or damaged. Restore it from a backup, or move the line out of the "
                 "file, and run again"
             ) from None
-        previous = jobs.get(job_id)
-        if previous is not None and not (
-            record.get("event") == RESTART_EVENT or (record["state"] == "submitting" and previous["state"] in _ENDED)
-        ):
-            for key in previous.keys() & _CARRIED_SET - record.keys():
-                record[key] = previous[key]
-        jobs[job_id] = record
+        carry_forward(jobs, job_id, record)
     return Replay(jobs, last_complete, torn)
+
+
+def carry_forward(jobs: dict[str, dict[str, Any]], job_id: str, record: dict[str, Any]) -> None:
+    """Make ``record`` the job's current view, keeping fields an earlier line gave and it omits (unless the
+    line starts the job over)."""
+    previous = jobs.get(job_id)
+    if previous is not None and not (
+        record.get("event") == RESTART_EVENT or (record["state"] == "submitting" and previous["state"] in _ENDED)
+    ):
+        for key in previous.keys() & _CARRIED_SET - record.keys():
+            record[key] = previous[key]
+    jobs[job_id] = record
+
+
+def event_line(
+    job_id: str, event: str, state: JobState, fields: dict[str, Any], *, ts: str
+) -> tuple[dict[str, Any], bytes]:
+    """One ledger event and its JSONL line; ``None`` fields are left out."""
+    record: dict[str, Any] = {"v": VERSION, "ts": ts, "job_id": job_id, "event": event, "state": str(state)}
+    record.update((k, v) for k, v in fields.items() if v is not None)
+    return record, json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
 
 
 class Ledger:
@@ -148,15 +163,7 @@ class Ledger:
 
     async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
         """Write one event and return once it is durable.  ``None`` fields are left out."""
-        record: dict[str, Any] = {
-            "v": VERSION,
-            "ts": iso_utc(self.clock.epoch()),
-            "job_id": job_id,
-            "event": event,
-            "state": str(state),
-        }
-        record.update((k, v) for k, v in fields.items() if v is not None)
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
+        record, line = event_line(job_id, event, state, fields, ts=iso_utc(self.clock.epoch()))
         self._pending.append(line)
         self._queued += 1
         mine = self._queued

@@ -11,6 +11,7 @@
       .lock               held by the running batchgen (flock), with its pid
       .batchgen/          options kept for the next run; a --simulate run's account (options.py)
       videos/replaced/    earlier videos of rows made anew (identity.py)
+      shards/<I>-of-<N>/  with --shard: that shard's ledger.jsonl, results.csv, .partial/ and .lock
 
 A download is streamed to ``.partial/``, hashed as it arrives, checked (byte
 count against Content-Length and the API's ``file_size``; MP4 box structure),
@@ -33,13 +34,14 @@ import secrets
 import stat
 import struct
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import aiofiles
 import anyio
 
 from .errors import DownloadError, LockHeld, StorageError
+from .shards import Shard
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 VERIFY_THREADS = 4
@@ -48,22 +50,24 @@ FILE_SHIELD_S = 10.0  # real seconds a file open or close may outlive a cancelle
 
 @dataclass(frozen=True, slots=True)
 class SavedVideo:
-    path: Path
+    path: PurePath
     sha256: str
     size: int
-    mtime_ns: int
+    mtime_ns: int | None  # None in an object store, whose objects never change once created
 
 
 class OutputDir:
     """One run's output folder."""
 
-    def __init__(self, root: str | Path, filename: str = "{id}.mp4") -> None:
+    def __init__(self, root: str | Path, filename: str = "{id}.mp4", *, shard: Shard | None = None) -> None:
         self.root = Path(root)
         self.videos = self.root / "videos"
-        self.partial = self.root / ".partial"
-        self.ledger = self.root / "ledger.jsonl"
-        self.results = self.root / "results.csv"
-        self.lock_path = self.root / ".lock"
+        # A shard keeps its own ledger, lock, results and downloads in progress; videos are shared.
+        self.state = self.root / "shards" / shard.name if shard else self.root
+        self.partial = self.state / ".partial"
+        self.ledger = self.state / "ledger.jsonl"
+        self.results = self.state / "results.csv"
+        self.lock_path = self.state / ".lock"
         self.filename = filename
         self._lock_fd: int | None = None
 
@@ -72,7 +76,7 @@ class OutputDir:
     def prepare(self) -> None:
         """Create the folders; refuse a ``videos/`` that is a link to elsewhere."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.state.mkdir(parents=True, exist_ok=True)
             for folder in (self.videos, self.partial):
                 if folder.is_symlink():
                     raise StorageError(
@@ -115,7 +119,7 @@ class OutputDir:
             os.close(fd)
             holder = f"process {pid}" if pid else "another process"
             raise LockHeld(
-                f"another batchgen run ({holder}) is using {self.root}; wait for it to finish, "
+                f"another batchgen run ({holder}) is using {self.state}; wait for it to finish, "
                 "or use a different --out folder",
                 pid=pid,
             ) from None
@@ -135,9 +139,7 @@ class OutputDir:
     def video_path(self, job_id: str, model: str) -> Path:
         """``videos/<name>``: the name keeps only [A-Za-z0-9._-] and never starts with '.', so it has
         no separator and cannot be '..': it always stays inside ``videos/``."""
-        name = self.filename.format(id=job_id, model=_SAFE.sub("-", model))
-        name = _SAFE.sub("_", name).lstrip(".") or f"{_SAFE.sub('_', job_id)}.mp4"
-        return self.videos / name
+        return self.videos / safe_video_name(self.filename, job_id, model)
 
     def sidecar_path(self, video: Path) -> Path:
         return video.with_suffix(".json")
@@ -232,6 +234,12 @@ class OutputDir:
             for index in range(len(batches)):
                 tg.start_soon(check, index)
         return [ok for batch in results for ok in batch]
+
+
+def safe_video_name(filename: str, job_id: str, model: str) -> str:
+    """The file name for a job's video from the ``output.filename`` pattern, reduced to [A-Za-z0-9._-]."""
+    name = filename.format(id=job_id, model=_SAFE.sub("-", model))
+    return _SAFE.sub("_", name).lstrip(".") or f"{_SAFE.sub('_', job_id)}.mp4"
 
 
 # --------------------------------------------------------------------------- MP4 check

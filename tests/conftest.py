@@ -14,6 +14,7 @@ import asyncio
 import os
 import signal
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,72 @@ def decode_mp4(path: str | Path) -> tuple[int, int, int]:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
         return stream.codec_context.width, stream.codec_context.height, frames
+
+
+# --------------------------------------------------------------------------- object store on loopback
+
+
+class S3:
+    """An S3-compatible server (moto) on 127.0.0.1, shared by the session; each test gets its own bucket."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.bucket = ""
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ALLOW_HTTP": "true",
+        }
+
+    def url(self, prefix: str = "run") -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+    def new_bucket(self) -> str:
+        import boto3  # comes with moto[server]
+
+        self.bucket = f"batch-{uuid.uuid4().hex[:12]}"
+        client = boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        client.create_bucket(Bucket=self.bucket)
+        return self.bucket
+
+    def keys(self, prefix: str = "") -> dict[str, bytes]:
+        import boto3
+
+        client = boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        found: dict[str, bytes] = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                found[item["Key"]] = client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+        return found
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    pytest.importorskip("obstore")
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> S3:
+    handle = S3(s3_server)
+    for name, value in handle.env().items():
+        monkeypatch.setenv(name, value)
+    handle.new_bucket()
+    return handle

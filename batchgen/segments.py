@@ -1,0 +1,213 @@
+"""The ledger in an object store: a numbered log of immutable, create-only segments.
+
+An object store cannot append, so the ledger of a shard is a folder of
+segments, the way Delta Lake keeps its transaction log::
+
+    ledger/<shard>/000000000001.jsonl
+    ledger/<shard>/000000000002.jsonl
+    ...
+    ledger/<shard>/000000000412.snapshot.jsonl   every job's state after segment 412
+    ledger/<shard>/000000000413.jsonl
+
+* Each group commit of :meth:`SegmentLedger.append` becomes one new segment,
+  written create-only (``If-None-Match: *``) before ``append`` returns, so
+  the rule "durable before acting" holds as with fsync on a local disk.  A
+  PUT is atomic: there are no torn segments.
+* Two writers on one shard collide on a segment number: the loser's create
+  fails and it stops (:class:`~batchgen.errors.LedgerError`), never
+  interleaving its events with the winner's.  Before each segment the writer
+  also checks that it still holds the shard's lease.
+* Replay lists the shard's segments and reads them in order, from the newest
+  snapshot on.  The lines are the same JSON events as in ``ledger.jsonl``.
+* Compaction (at the start of a run, once a shard has more than
+  ``COMPACT_AFTER`` segments) writes a snapshot create-only, then deletes the
+  segments it covers.  A reader that lists just before the delete and then
+  misses a segment lists again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from .clock import Clock
+from .errors import LedgerError
+from .jobs import JobState
+from .ledger import Replay, carry_forward, event_line, iso_utc
+from .objstore import Bucket
+
+if TYPE_CHECKING:
+    from .lease import Lease
+
+COMPACT_AFTER = 256
+_DECODER = json.JSONDecoder()
+_SNAPSHOT = ".snapshot.jsonl"
+
+
+@dataclass(slots=True)
+class SegmentReplay:
+    replay: Replay
+    next_seq: int  # the number the next segment must take
+    segments: int  # segments read after the newest snapshot
+
+
+def segment_key(shard_name: str, seq: int, *, snapshot: bool = False) -> str:
+    return f"ledger/{shard_name}/{seq:012d}{_SNAPSHOT if snapshot else '.jsonl'}"
+
+
+async def read_segments(bucket: Bucket, shard_name: str) -> SegmentReplay:
+    """Replay a shard's ledger from its segments; an empty prefix is an empty ledger."""
+    for _ in range(3):
+        found = await _try_read(bucket, shard_name)
+        if found is not None:
+            return found
+    raise LedgerError(
+        f"the ledger segments under {bucket.where(f'ledger/{shard_name}/')} keep disappearing while being read; "
+        "is a compaction looping? Run again"
+    )
+
+
+async def _try_read(bucket: Bucket, shard_name: str) -> SegmentReplay | None:
+    segments: dict[int, str] = {}
+    snapshots: dict[int, str] = {}
+    for info in await bucket.list(f"ledger/{shard_name}/"):
+        name = info.key.rsplit("/", 1)[-1]
+        stem = name.split(".", 1)[0]
+        if not stem.isdigit():
+            continue
+        (snapshots if name.endswith(_SNAPSHOT) else segments)[int(stem)] = info.key
+    base = max(snapshots, default=0)
+    jobs: dict[str, dict[str, Any]] = {}
+    lines = 0
+    if base:
+        data = await bucket.get(snapshots[base])
+        if data is None:
+            return None
+        lines += _fold(bucket.where(snapshots[base]), data, jobs)
+    expected = base + 1
+    later = sorted(seq for seq in segments if seq > base)
+    for seq in later:
+        if seq != expected:
+            raise LedgerError(
+                f"ledger segment {bucket.where(segment_key(shard_name, expected))} is missing (the next one is "
+                f"{seq}); the ledger was edited. Restore the segment from a backup or versioning, then run again"
+            )
+        data = await bucket.get(segments[seq])
+        if data is None:
+            return None
+        lines += _fold(bucket.where(segments[seq]), data, jobs)
+        expected += 1
+    return SegmentReplay(Replay(jobs, lines, False), expected, len(later))
+
+
+def _fold(where: str, data: bytes, jobs: dict[str, dict[str, Any]]) -> int:
+    count = 0
+    for number, raw in enumerate(data.decode("utf-8", errors="replace").split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = _DECODER.decode(raw)
+            job_id = record["job_id"]
+            record["state"]
+        except (ValueError, KeyError, TypeError):
+            raise LedgerError(
+                f"{where}:{number}: malformed ledger line (not a JSON event with job_id and state); the segment "
+                "was edited or damaged. Restore it from a backup or versioning, and run again"
+            ) from None
+        carry_forward(jobs, job_id, record)
+        count += 1
+    return count
+
+
+async def compact(bucket: Bucket, shard_name: str, found: SegmentReplay) -> bool:
+    """Fold a shard's segments into one snapshot, then delete what it covers.  The caller holds the lease."""
+    upto = found.next_seq - 1
+    if upto <= 0 or found.segments == 0:
+        return False
+    body = b"".join(
+        json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        for rec in found.replay.jobs.values()
+    )
+    await bucket.put_create(segment_key(shard_name, upto, snapshot=True), body)
+    for info in await bucket.list(f"ledger/{shard_name}/"):
+        stem = info.key.rsplit("/", 1)[-1].split(".", 1)[0]
+        if stem.isdigit() and (int(stem) < upto or (int(stem) == upto and not info.key.endswith(_SNAPSHOT))):
+            await bucket.delete(info.key)
+    return True
+
+
+class SegmentLedger:
+    """An open segmented ledger for appending: the same ``append`` as :class:`ledger.Ledger`."""
+
+    def __init__(
+        self, bucket: Bucket, shard_name: str, *, next_seq: int, lease: Lease | None = None, clock: Clock | None = None
+    ) -> None:
+        self.clock = clock or Clock()
+        self.bucket = bucket
+        self.shard_name = shard_name
+        self.next_seq = next_seq
+        self.lease = lease
+        self.path = bucket.where(f"ledger/{shard_name}/")
+        self._lock = anyio.Lock()
+        self._pending: list[bytes] = []
+        self._queued = 0
+        self._durable = 0
+        self.fsyncs = 0  # segments written: the object-store counterpart of fsyncs
+        self._broken: LedgerError | None = None
+
+    async def open(self) -> SegmentLedger:
+        return self
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> SegmentLedger:
+        return await self.open()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
+        """Write one event and return once the segment holding it exists in the store."""
+        record, line = event_line(job_id, event, state, fields, ts=iso_utc(self.clock.epoch()))
+        self._pending.append(line)
+        self._queued += 1
+        mine = self._queued
+        async with self._lock:
+            if self._broken is not None:
+                raise self._broken
+            if self._durable >= mine:
+                return record
+            batch, self._pending = self._pending, []
+            upto = self._queued
+            try:
+                await self._write(b"".join(batch))
+            except LedgerError as exc:
+                self._broken = exc
+                raise
+            self._durable = upto
+        return record
+
+    async def _write(self, data: bytes) -> None:
+        if self.lease is not None:
+            self.lease.check()
+        key = segment_key(self.shard_name, self.next_seq)
+        try:
+            created = await self.bucket.put_create(key, data)
+        except Exception as exc:
+            raise LedgerError(f"{self.bucket.where(key)}: cannot write the ledger segment ({exc})") from None
+        # A create whose answer was lost may have landed: then the object holds exactly our bytes.
+        if not created and await self.bucket.get(key) != data:
+            raise LedgerError(
+                f"{self.bucket.where(key)} was written by another run: two runs are working on shard "
+                f"{self.shard_name}. This run stops without writing more; let the other finish, then run "
+                "the same command again"
+            )
+        self.next_seq += 1
+        self.fsyncs += 1
