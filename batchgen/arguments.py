@@ -48,6 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-hash every finished video (default: only those whose size or mtime changed)",
     )
     run.add_argument(
+        "--shard",
+        metavar="I/N|auto",
+        help="run only shard I of N (0-based), or 'auto' from a Kubernetes Indexed Job or Slurm array",
+    )
+    run.add_argument("--shards", type=int, metavar="N", help="shard count for --shard auto and --ray")
+    run.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run --shards N shards as Ray actors (ADDRESS: a cluster; none: start a local one)",
+    )
+    run.add_argument(
         "--time-scale",
         type=float,
         metavar="X",
@@ -71,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", help="also say what this output folder has done of the manifest's jobs")
 
     status = sub.add_parser("status", help="summarise a run's ledger")
-    status.add_argument("dir", help="the output folder of a run")
+    status.add_argument("dir", help="the output folder (or object store prefix) of a run; every shard is merged")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--results", metavar="FILE", help="also write the merged results table (CSV) to FILE")
 
     report = sub.add_parser("report", help="write report.html and index.parquet for a run's output folder")
     report.add_argument("dir", help="the output folder of a run")

@@ -28,8 +28,8 @@ from typing import Any
 import anyio
 
 from .jobs import MAY_BE_CHARGED, TRANSITIONS, JobState, TrackedJob
-from .ledger import Ledger
 from .report import error_text
+from .store import Appender
 
 
 class TransitionError(AssertionError):
@@ -42,7 +42,7 @@ class JobBook:
     def __init__(
         self,
         jobs: Iterable[TrackedJob],
-        ledger: Ledger,
+        ledger: Appender,
         *,
         on_event: Callable[[str, TrackedJob], None] | None = None,
     ) -> None:

@@ -19,9 +19,11 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,9 +39,10 @@ from .config import Settings, load_settings, with_overrides
 from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
 from .identity import find_changes
 from .jobs import TrackedJob
-from .ledger import read_ledger
+from .ledger import Replay
 from .logs import REDACTOR, log_outcome, setup_logging
 from .manifest import Manifest, load_manifest
+from .objstore import is_object_url
 from .report import (
     RunReport,
     dry_run_lines,
@@ -52,7 +55,9 @@ from .report import (
 from .report_html import Verdict
 from .runner import run_jobs
 from .scheduler import Run
-from .storage import OutputDir, lock_holder
+from .shards import parse_shard
+from .storage import lock_holder, render_results, write_atomically
+from .store import merge, read_all, shard_counts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 EXIT_UNREACHABLE = 6
@@ -67,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    args.argv = None if argv is None else list(argv)
     console = _live_console(args)
     try:
         _setup_logging(args, console)
@@ -74,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return exit_code_for(exc)
     try:
+        if args.command == "run" and args.ray is not None:
+            return _run_on_ray(args)
         if args.command == "run":
             return anyio.run(_run, args)
         if args.command == "validate":
@@ -110,10 +118,15 @@ async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
     manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
-    out = OutputDir(settings.output.dir, settings.output.filename)
+    shard = parse_shard(args.shard, count=args.shards) if args.shard else None
+    if args.shards is not None and shard is None:
+        raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
+    if shard is not None:
+        manifest = replace(manifest, jobs=shard.select(manifest.jobs))
+    args.shard_obj = shard
     if args.dry_run:
-        replay = read_ledger(out.ledger)
-        changed = len(find_changes(manifest.jobs, replay))
+        replay = await _known(settings.output.dir)
+        changed = len(find_changes(manifest.jobs, replay)) if replay else 0
         lines = dry_run_lines(
             manifest,
             settings,
@@ -150,7 +163,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
-        state_file=str(options.simulator_state(settings.output.dir)),
+        state_file=None if is_object_url(settings.output.dir) else str(options.simulator_state(settings.output.dir)),
     )
     if lost := options.simulated_jobs_without_simulator(settings.output.dir):
         log.warning(
@@ -171,10 +184,14 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
-    options.save(settings.output.dir, args.options)
+    if not is_object_url(settings.output.dir):  # options are kept with a local folder
+        options.save(settings.output.dir, args.options)
     console = _live_console(args)
     total = len(manifest.jobs)
-    command = options.resume_command(args.manifest, str(Path(settings.output.dir)), args.options)
+    out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
+    command = options.resume_command(args.manifest, out_text, args.options)
+    if args.shard:
+        command += f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
@@ -185,6 +202,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         settings,
         api_key=key,
         clock=clock,
+        shard=args.shard_obj,
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
         verify_files=args.verify_files,
@@ -197,7 +215,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
-    spend = folder_spend(read_ledger(outcome.out.ledger))
+    spend = folder_spend(Replay(outcome.jobs, 0, False))
     lines = summary_lines(
         report,
         outcome.out,
@@ -215,6 +233,44 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     states = {k: v for k, v in report.states.items() if v}
     log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
                  requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
+    return code
+
+
+def _run_on_ray(args: argparse.Namespace) -> int:
+    from .raydriver import merged_exit_code, run_on_ray
+
+    settings = _settings(args)
+    load_manifest(args.manifest, passthrough=settings.models.passthrough)  # every problem, before any actor
+    if args.shard:
+        raise InputError("--ray runs every shard itself; drop --shard (give the count with --shards N)")
+    if args.simulate:
+        raise InputError("--ray needs a reachable API: use --base-url with 'batchgen simulate', not --simulate")
+    if args.dry_run:
+        raise InputError("--dry-run does not start Ray; run it without --ray")
+    key = os.environ.get(settings.api.key_env, "").strip()
+    if not key:
+        raise InputError(f"no API key: set the environment variable {settings.api.key_env} on the driver")
+    REDACTOR.secrets.add(key)
+    result = run_on_ray(
+        ["run", *sys.argv[2:]] if args.argv is None else args.argv,
+        address=args.ray or None,
+        shards=args.shards or 1,
+        key=key,
+        key_env=settings.api.key_env,
+        out=settings.output.dir,
+        progress=None if args.quiet else log.info,
+    )
+    code = merged_exit_code(list(result.codes.values()))
+    replays = anyio.run(read_all, settings.output.dir)
+    summary = status_summary(merge(replays), Path("."))
+    lines = [f"{settings.output.dir}: {summary['lines'][0].split(': ', 1)[1]}", *summary["lines"][1:]]
+    lines.append(
+        f"  ray: {len(result.codes)} shards, exit codes "
+        + ", ".join(f"{i}:{c}" for i, c in sorted(result.codes.items()))
+        + f"; {result.restarts} actor restart(s)"
+    )
+    for line in lines:
+        _print(line)
     return code
 
 
@@ -252,22 +308,41 @@ def _validate(args: argparse.Namespace) -> int:
     manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
     for warning in manifest.warnings:
         log.warning(warning)
-    replay = None
-    if args.out is not None:
-        if not Path(args.out, "ledger.jsonl").exists():
-            raise InputError(f"{args.out} has no ledger.jsonl; give the --out folder of a batchgen run, or leave --out")
-        replay = read_ledger(Path(args.out, "ledger.jsonl"))
+    replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
     changed = len(find_changes(manifest.jobs, replay)) if replay else 0
     _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
     return EXIT_OK
 
 
+async def _known(out: str) -> Replay | None:
+    """Every shard's ledger under ``out`` merged, or None when there is none yet."""
+    try:
+        return merge(await read_all(out))
+    except InputError:
+        return None
+
+
 def _status(args: argparse.Namespace) -> int:
-    root = Path(args.dir)
-    ledger_path = root / "ledger.jsonl"
-    if not ledger_path.exists():
-        raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
-    summary = status_summary(read_ledger(ledger_path), root, held_by=lock_holder(root / ".lock"))
+    replays = anyio.run(read_all, args.dir)
+    merged = merge(replays)
+    local = not is_object_url(args.dir)
+    held_by = lock_holder(Path(args.dir) / ".lock") if local and "" in replays else None
+    summary = status_summary(merged, Path(args.dir), held_by=held_by)
+    if not local:
+        summary["dir"] = args.dir
+        summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"
+    if len(replays) > 1 or "" not in replays:
+        summary["shards"] = shard_counts(replays)
+        summary["lines"].insert(1, f"  {len(replays)} shards: " + "; ".join(
+            f"{name} {sum(c.values())} jobs, {c.get('completed', 0)} completed"
+            for name, c in summary["shards"].items()
+        ))  # fmt: skip
+    if args.results:
+        data = render_results(merged.jobs)
+        if args.results == "-":
+            sys.stdout.write(data.decode())
+        else:
+            write_atomically(Path(args.results), data)
     if args.json:
         _print(json.dumps(summary, indent=2, sort_keys=True))
     else:

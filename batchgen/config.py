@@ -109,6 +109,8 @@ class OutputSettings:
     filename: str = "{id}.mp4"
     max_download_bytes: int = 2 << 30
     download_timeout_s: float = 900.0
+    spool_dir: str | None = None  # object stores only; None: a temporary folder
+    lease_ttl_s: float = 60.0  # object stores only
 
     def __post_init__(self) -> None:
         if not self.dir:
@@ -123,6 +125,11 @@ class OutputSettings:
             raise ConfigError(f"output.filename may use only {{id}} and {{model}}: {exc}") from None
         _positive("output", "max_download_bytes", self.max_download_bytes, integer=True)
         _positive("output", "download_timeout_s", self.download_timeout_s)
+        _positive("output", "lease_ttl_s", self.lease_ttl_s)
+        if self.lease_ttl_s < 5:
+            raise ConfigError(f"output.lease_ttl_s must be at least 5 seconds, got {self.lease_ttl_s!r}")
+        if self.spool_dir is not None and not isinstance(self.spool_dir, str):
+            raise ConfigError(f"output.spool_dir must be a folder path or null, got {self.spool_dir!r}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

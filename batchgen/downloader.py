@@ -32,7 +32,7 @@ from .probe import inspect_video
 from .recovery import Reconciler
 from .responses import parse_time
 from .retry import RetryPolicy
-from .storage import OutputDir
+from .store import Store
 
 
 class Expire(Protocol):
@@ -48,7 +48,7 @@ class Downloader:
         self,
         book: JobBook,
         api: ApiClient,
-        out: OutputDir,
+        out: Store,
         reconciler: Reconciler,
         control: RunControl,
         clock: Clock,

@@ -11,6 +11,10 @@ dies.  An object store has no such thing, so a shard is held by a **lease**:
 * **Renew**: every ``ttl/3`` the holder creates the next generation with a
   new expiry.  If that generation already exists, someone took the shard
   over (this run was paused past its expiry): the lease is lost.
+* **Restart**: a run that presents the holder id of the current lease
+  (``BATCHGEN_LEASE_HOLDER``, which ``--ray`` gives each shard's actor) takes
+  it over at once: it is the same shard's worker started again after its
+  predecessor died.
 * **Release**: a final generation that has already expired, so the next run
   takes over at once.  Objects are never deleted for release, so a paused
   holder that wakes up always collides with the newer generation.
@@ -62,7 +66,8 @@ class Lease:
         self.prefix = f"lease/{shard_name}/"
         self.ttl_s = ttl_s
         self.now = now
-        self.holder = uuid.uuid4().hex
+        # A run started again in the same role (a restarted Ray actor) presents the same holder id.
+        self.holder = os.environ.get("BATCHGEN_LEASE_HOLDER") or uuid.uuid4().hex
         self.generation = 0
         self.expires_at = 0.0
         self.lost: str | None = None
@@ -88,7 +93,7 @@ class Lease:
         if newest is not None:
             generation, record = newest
             expires = float(record.get("expires_at", 0))
-            if self.now() < expires:
+            if self.now() < expires and record.get("holder") != self.holder:
                 raise LockHeld(
                     f"another batchgen run (host {record.get('host')}, pid {record.get('pid')}) holds shard "
                     f"{self.shard_name} of {self.bucket.url} for {expires - self.now():.0f} more seconds unless "

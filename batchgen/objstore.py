@@ -15,7 +15,9 @@ download is (byte count against Content-Length and the API's ``file_size``,
 MP4 box structure); then it goes up in **one create-only PUT**
 (``If-None-Match: *`` on S3), which is atomic: the object either appears
 whole or not at all, and an existing object is never replaced.  Only then is
-``completed`` written to the ledger.  If the object already exists (an
+``completed`` written to the ledger.  The spool copy is what the download
+stage probes; it is removed once the video's sidecar is written (and the
+whole spool folder when the run ends).  If the object already exists (an
 earlier run stored it and was killed before recording ``completed``, or a
 PUT whose answer was lost), its bytes are hashed: the same video is simply
 adopted; a different one is moved aside to ``<name>.replaced-<sha8>`` first,
@@ -214,6 +216,7 @@ class ObjectStore:
         self.results = f"{self.url}/results/{self.shard_name}.csv"
         self._spool_given = Path(spool_dir) if spool_dir else None
         self.spool: Path | None = None
+        self._spooled: dict[str, Path] = {}  # key -> spool copy of a stored video, until its sidecar is written
 
     # ------------------------------------------------------------------ setup
 
@@ -291,17 +294,22 @@ class ObjectStore:
             if problem:
                 raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
             data = await anyio.to_thread.run_sync(tmp.read_bytes)
+            sha256 = digest.hexdigest()
+            await self._install(str(dest), data, sha256)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             raise StorageError(
                 f"cannot write the spool file {tmp} while saving job {job_id} ({exc.strerror or exc}); free "
                 "some space in output.spool_dir and run the same command again to resume"
             ) from None
-        finally:
+        except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        sha256 = digest.hexdigest()
-        await self._install(str(dest), data, sha256)
-        return SavedVideo(dest, sha256, size, None)
+            raise
+        # The spool copy stays until the sidecar is written, so the download stage can probe it.
+        self._spooled[str(dest)] = tmp
+        return SavedVideo(tmp, sha256, size, None)
 
     async def _install(self, key: str, data: bytes, sha256: str) -> None:
         """Create ``key``; adopt an identical existing object, move a different one aside first."""
@@ -322,8 +330,13 @@ class ObjectStore:
         )
 
     async def write_sidecar(self, video: PurePosixPath, data: dict[str, Any]) -> None:
+        """Write the sidecar in one atomic PUT; the video's spool copy is no longer needed."""
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         await self.bucket.put(str(self.sidecar_path(video)), text.encode())
+        spooled = self._spooled.pop(str(video), None)
+        if spooled is not None:
+            with contextlib.suppress(OSError):
+                spooled.unlink()
 
     async def write_results(self, data: bytes) -> None:
         await self.bucket.put(f"results/{self.shard_name}.csv", data)

@@ -28,6 +28,7 @@ from typing import Any
 from .config import load_settings
 from .errors import InputError, StorageError
 from .ledger import read_ledger
+from .objstore import is_object_url
 
 STATE_DIR = ".batchgen"
 FILE = "options.json"
@@ -133,7 +134,7 @@ def take_up(args: argparse.Namespace) -> Options:
     """Fill the options not given on the command line from those kept with the output folder."""
     given = {name: getattr(args, name) for name in KEPT}
     out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
-    merged = merge(given, load_kept(out))
+    merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
     for name, value in merged.values.items():
         setattr(args, name, value)
     args.out = out
@@ -151,14 +152,14 @@ def save(out: str | Path, options: Options) -> None:
     """Keep the options with the folder (written to a temporary file, then renamed)."""
     folder = state_dir(out)
     data = {name: value for name, value in options.values.items() if value not in (None, False)}
+    temp = folder / f".{FILE}.{os.getpid()}.tmp"  # shards of one folder may save at the same moment
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / f".{FILE}.tmp"
         temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(temp, folder / FILE)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            (folder / f".{FILE}.tmp").unlink()
+            temp.unlink()
         raise StorageError(f"cannot keep the run's options in {folder / FILE} ({exc.strerror or exc})") from None
 
 

@@ -22,7 +22,7 @@ from .params import estimate_cost, typical_latency
 
 if TYPE_CHECKING:
     from .manifest import Manifest
-    from .storage import OutputDir
+    from .store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ def retry_hints(states: Counter[str] | dict[str, int], command: str | None) -> l
 
 def summary_lines(
     report: RunReport,
-    out: OutputDir,
+    out: Store,
     manifest: Manifest,
     *,
     resume_command: str | None,

@@ -28,7 +28,7 @@ from .ledger import Replay
 from .recovery import Reconciler
 from .report import RunReport, error_text
 from .responses import parse_time
-from .storage import OutputDir
+from .store import Store
 
 RECORD_LIFE_S = 3600.0  # how far back to look when a 'submitting' line has no usable time
 CLOCK_SLACK_S = 5.0  # the POST may have left a moment before its line was stamped
@@ -49,7 +49,7 @@ class ResumePlan:
 async def plan_resume(
     book: JobBook,
     replay: Replay,
-    out: OutputDir,
+    out: Store,
     reconciler: Reconciler,
     clock: Clock,
     report: RunReport,

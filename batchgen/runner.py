@@ -1,11 +1,13 @@
 """Run a manifest into an output folder: the wiring around one :class:`Run`.
 
-Takes the folder's lock, replays its ledger, opens the API client and the
-ledger, runs the scheduler (optionally stopping cleanly on SIGINT/SIGTERM),
-and rewrites ``results.csv`` from the ledger at the end, whatever happened.
-With ``report.enabled`` it also keeps ``pace.jsonl`` while the run lasts,
-refreshes ``report.html`` every ``report.refresh_s`` seconds in a
-low-priority worker process, and writes ``index.parquet`` and the final report at the end.
+Takes the output's lock (a folder's flock, an object store's lease), replays
+its ledger, opens the API client and the ledger (``store.open_output``), runs
+the scheduler (optionally stopping cleanly on SIGINT/SIGTERM), and rewrites
+the results table from the ledger at the end, whatever happened.
+With ``report.enabled`` and an unsharded local folder it also keeps
+``pace.jsonl`` while the run lasts, refreshes ``report.html`` every
+``report.refresh_s`` seconds in a low-priority worker process, and writes
+``index.parquet`` and the final report at the end.
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ import anyio
 from .client import ApiClient
 from .clock import Clock
 from .config import Settings
+from .errors import BatchgenError, InputError
 from .identity import ChangedJobs, find_changes, set_aside
 from .jobs import JobSpec, TrackedJob
 from .ledger import Ledger, read_ledger
+from .objstore import ObjectStore
 from .pace import record_pace
 from .publish import publish_at_end, refresh_reports
 from .report import RunReport, count_media_warnings
 from .report_html import Verdict
 from .scheduler import Run
-from .storage import OutputDir, render_results, write_atomically
+from .shards import Shard
+from .storage import OutputDir
+from .store import open_output
 
 log = logging.getLogger("batchgen")
 SIGNAL_GRACE_S = 1.0
@@ -39,7 +45,8 @@ SIGNAL_GRACE_S = 1.0
 class Outcome:
     report: RunReport
     run: Run
-    out: OutputDir
+    out: OutputDir | ObjectStore
+    jobs: dict[str, dict[str, Any]]  # every job of this output (or shard) as the ledger ends
 
 
 async def run_jobs(
@@ -48,6 +55,7 @@ async def run_jobs(
     *,
     api_key: str,
     clock: Clock | None = None,
+    shard: Shard | None = None,
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     verify_files: bool = False,
@@ -58,38 +66,50 @@ async def run_jobs(
     on_event: Callable[[str, TrackedJob], None] | None = None,
     verdict: Callable[[RunReport], Verdict] | None = None,
 ) -> Outcome:
-    """Run ``jobs`` into ``settings.output.dir``; resumes whatever the ledger holds.
+    """Run ``jobs`` into ``settings.output.dir`` (a folder or an object store; ``shard``: that shard's ledger
+    and lock); resumes whatever the ledger holds.  The caller passes only the jobs of the shard.
 
     ``verdict`` tells the final report the exit code and resume command (the CLI's).
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
-    are set aside to be made anew (``identity.py``).
+    are set aside to be made anew (``identity.py``; a local folder only).
     """
     clock = clock or Clock()
     specs = {job.id: (job.model, job.params) for job in jobs}
     one_report_at_a_time = anyio.CapacityLimiter(1)
-    out = OutputDir(settings.output.dir, settings.output.filename)
-    out.prepare()
-    out.lock()
-    try:
-        replay = read_ledger(out.ledger)
+    output = settings.output
+    async with open_output(
+        output.dir,
+        filename=output.filename,
+        shard=shard,
+        spool_dir=output.spool_dir,
+        lease_ttl_s=output.lease_ttl_s,
+        clock=clock,
+    ) as opened:
+        out, replay = opened.out, opened.replay
         changes = find_changes(jobs, replay)
         if changes and not replace_changed:
-            raise ChangedJobs(changes, str(out.root))
+            raise ChangedJobs(changes, str(output.dir))
+        if changes and not isinstance(opened.ledger, Ledger):
+            raise InputError(
+                f"--replace-changed sets earlier videos aside in a local folder; {output.dir} is an object store. "
+                "Give the changed rows new ids instead"
+            )
+        # The report reads and writes one local folder's ledger.jsonl: it is made for an unsharded folder.
+        folder = out if isinstance(out, OutputDir) and shard is None and settings.report.enabled else None
+        if settings.report.enabled and folder is None:
+            log.info("report.html and index.parquet are made for an unsharded local folder; this run writes none")
         api = settings.api
-        async with (
-            ApiClient(
-                api_key=api_key,
-                key_env=api.key_env,
-                base_url=api.base_url,
-                history_url=api.history_url,
-                request_timeout_s=api.request_timeout_s,
-                max_response_bytes=api.max_response_bytes,
-            ) as client,
-            Ledger(out.ledger, clock=clock) as ledger,
-        ):
-            if changes:
-                await set_aside(changes, replay, ledger, out)
+        async with ApiClient(
+            api_key=api_key,
+            key_env=api.key_env,
+            base_url=api.base_url,
+            history_url=api.history_url,
+            request_timeout_s=api.request_timeout_s,
+            max_response_bytes=api.max_response_bytes,
+        ) as client:
+            if changes and isinstance(opened.ledger, Ledger) and isinstance(out, OutputDir):
+                await set_aside(changes, replay, opened.ledger, out)
                 for change in changes:
                     log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
                 replay = read_ledger(out.ledger)
@@ -97,7 +117,7 @@ async def run_jobs(
                 jobs,
                 api=client,
                 out=out,
-                ledger=ledger,
+                ledger=opened.ledger,
                 replay=replay,
                 settings=settings,
                 clock=clock,
@@ -111,35 +131,35 @@ async def run_jobs(
                     tg.start_soon(_watch_signals, run, on_second_signal)
                 if monitor is not None:
                     tg.start_soon(monitor, run)
-                if settings.report.enabled:
-                    tg.start_soon(record_pace, run, out.root)
-                    tg.start_soon(refresh_reports, out.root, settings.report, one_report_at_a_time, specs)
+                if folder is not None:
+                    tg.start_soon(record_pace, run, folder.root)
+                    tg.start_soon(refresh_reports, folder.root, settings.report, one_report_at_a_time, specs)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
-        final = read_ledger(out.ledger).jobs
+        final = opened.final_jobs()
         report.media_warnings = count_media_warnings(final)
         try:
-            write_atomically(out.results, render_results(final))
-        except OSError as exc:
+            await opened.write_results(final)
+        except (OSError, BatchgenError) as exc:
             message = (
-                f"could not write {out.results} ({exc.strerror or exc}); the ledger is intact, and "
-                "'batchgen status' or the next run will produce it"
+                f"could not write {out.results} ({getattr(exc, 'strerror', None) or exc}); the ledger is intact, "
+                "and 'batchgen status' or the next run will produce it"
             )
             report.warnings.append(message)
             log.warning("warning: %s", message)
-        if settings.report.enabled:
+        if folder is not None:
             ended = verdict(report) if verdict is not None else Verdict(None)
             try:
                 report.report_page = await publish_at_end(
-                    out.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
+                    folder.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
                 )
             except Exception as exc:  # a report is a by-product: the run's outcome stands
-                message = f"could not write {out.root / 'report.html'} ({exc}); 'batchgen report {out.root}' retries"
+                message = (
+                    f"could not write {folder.root / 'report.html'} ({exc}); 'batchgen report {folder.root}' retries"
+                )
                 report.warnings.append(message)
                 log.warning("warning: %s", message)
-    finally:
-        out.unlock()
-    return Outcome(report, run, out)
+    return Outcome(report, run, out, final)
 
 
 async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:

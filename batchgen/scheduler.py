@@ -39,7 +39,7 @@ from .downloader import Downloader
 from .errors import ApiUnreachable, AuthError, InvalidContentType
 from .gateway import Gateway
 from .jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, TrackedJob
-from .ledger import Ledger, Replay
+from .ledger import Replay
 from .params import estimate_cost
 from .poller import Poller
 from .polling import LatencyModel, PollPlan
@@ -48,7 +48,7 @@ from .recovery import Reconciler
 from .report import RunReport, Snapshot
 from .resume import ResumePlan, plan_resume
 from .retry import RetryPolicy
-from .storage import OutputDir
+from .store import Appender, Store
 from .submitter import Submitter
 
 log = logging.getLogger("batchgen")
@@ -64,8 +64,8 @@ class Run:
         jobs: list[JobSpec],
         *,
         api: ApiClient,
-        out: OutputDir,
-        ledger: Ledger,
+        out: Store,
+        ledger: Appender,
         replay: Replay,
         settings: Settings,
         clock: Clock,

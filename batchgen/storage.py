@@ -34,7 +34,7 @@ import secrets
 import stat
 import struct
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import aiofiles
@@ -50,7 +50,7 @@ FILE_SHIELD_S = 10.0  # real seconds a file open or close may outlive a cancelle
 
 @dataclass(frozen=True, slots=True)
 class SavedVideo:
-    path: PurePath
+    path: Path  # where the video can be read on this machine (in an object store: its spool copy, for the probe)
     sha256: str
     size: int
     mtime_ns: int | None  # None in an object store, whose objects never change once created

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from .clock import Clock
 from .errors import InputError
 from .ledger import Ledger, Replay, read_ledger
 from .objstore import UNSHARDED, Bucket, ObjectStore, is_object_url
@@ -41,6 +42,15 @@ class Store(Protocol):
 
     @property
     def root(self) -> Any: ...
+
+    @property
+    def videos(self) -> Any: ...
+
+    @property
+    def ledger(self) -> Any: ...
+
+    @property
+    def results(self) -> Any: ...
 
     def video_path(self, job_id: str, model: str) -> Any: ...
 
@@ -76,17 +86,20 @@ class Opened:
     replay: Replay
     ledger: Ledger | Any
 
-    async def write_results(self) -> None:
-        """Rewrite this shard's results table from its ledger."""
-        if isinstance(self.out, OutputDir):
-            out = self.out
-            data = render_results(read_ledger(out.ledger).jobs)
-            await anyio.to_thread.run_sync(write_atomically, out.results, data)
-            return
-        from .segments import read_segments
+    def final_jobs(self) -> dict[str, dict[str, Any]]:
+        """Every job's view at the end of the run: the folder's ledger re-read, or the segment writer's fold."""
+        if isinstance(self.ledger, Ledger):
+            assert isinstance(self.out, OutputDir)
+            return read_ledger(self.out.ledger).jobs
+        return self.ledger.jobs
 
-        found = await read_segments(self.out.bucket, self.out.shard_name)
-        await self.out.write_results(render_results(found.replay.jobs))
+    async def write_results(self, jobs: dict[str, dict[str, Any]]) -> None:
+        """Rewrite this shard's results table."""
+        data = render_results(jobs)
+        if isinstance(self.out, OutputDir):
+            await anyio.to_thread.run_sync(write_atomically, self.out.results, data)
+        else:
+            await self.out.write_results(data)
 
 
 @contextlib.asynccontextmanager
@@ -97,6 +110,7 @@ async def open_output(
     shard: Shard | None = None,
     spool_dir: str | Path | None = None,
     lease_ttl_s: float | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Opened]:
     """Lock ``out`` (this shard of it) for one run; replay its ledger; open the ledger for appending."""
     await check_shard_layout(out, shard)
@@ -106,7 +120,7 @@ async def open_output(
         local.lock()
         try:
             replay = read_ledger(local.ledger)
-            async with Ledger(local.ledger) as appender:
+            async with Ledger(local.ledger, clock=clock) as appender:
                 yield Opened(local, replay, appender)
         finally:
             local.unlock()
@@ -122,7 +136,7 @@ async def open_output(
             found = await read_segments(remote.bucket, remote.shard_name)
             if found.segments > COMPACT_AFTER and await compact(remote.bucket, remote.shard_name, found):
                 found = await read_segments(remote.bucket, remote.shard_name)
-            ledger = SegmentLedger(remote.bucket, remote.shard_name, next_seq=found.next_seq, lease=lease)
+            ledger = SegmentLedger(remote.bucket, remote.shard_name, next_seq=found.next_seq, lease=lease, clock=clock)
             yield Opened(remote, found.replay, ledger)
     finally:
         remote.close()

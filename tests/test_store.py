@@ -109,8 +109,12 @@ async def test_a_video_goes_up_whole_once_and_is_adopted_if_already_there(s3: S3
     assert list(s3.keys("run/videos/")) == ["run/videos/clip-1.mp4"]
     assert await store.verify_many([(dest, len(data), saved.sha256, None)], deep=True) == [True]
     assert await store.verify_many([(store.video_path("nope", "m"), 10, None, None)]) == [False]
-    assert list((tmp_path / "spool").rglob("*.part")) == []
+    # The spool copy is kept for the download stage's probe until the sidecar is written, then removed.
+    assert saved.path.read_bytes() == data
+    await store.write_sidecar(dest, {"job_id": "clip-1"})
+    assert not saved.path.exists()
     store.close()
+    assert list((tmp_path / "spool").rglob("*.part")) == []
 
 
 async def test_a_bad_video_never_reaches_the_bucket(s3: S3, tmp_path):

@@ -1,0 +1,217 @@
+"""Runs into an object store (moto on loopback) and sharded runs, against the simulator."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from batchgen.storage import mp4_problem
+
+from .conftest import KEY, S3, many_jobs_yaml, run_batch, run_cli, write
+from .test_crash import charges_per_job, wait_for
+
+
+def spawn(manifest: Path, out: str, server, *extra: str, cwd: Path, env: dict[str, str] | None = None):
+    full_env = {**os.environ, "SEGMIND_API_KEY": KEY, **(env or {})}
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", out, "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--quiet", *extra]  # fmt: skip
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(argv, env=full_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, str]:
+    _, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err.decode()
+
+
+def bucket_ledger(s3: S3, prefix: str = "run") -> dict[str, dict]:
+    """Every shard's jobs as the bucket's ledger segments say (read independently of batchgen)."""
+    shards: dict[str, dict[str, dict]] = {}
+    for key, data in sorted(s3.keys(f"{prefix}/ledger/").items()):
+        shard = key.split("/")[2]
+        for line in data.decode().splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                shards.setdefault(shard, {}).setdefault(rec["job_id"], {}).update(rec)
+    return {job_id: {**rec, "shard": shard} for shard, jobs in shards.items() for job_id, rec in jobs.items()}
+
+
+def assert_bucket_complete(s3: S3, ids: list[str], prefix: str = "run") -> None:
+    """Every job completed, its video in the bucket whole (sha256, MP4 structure), nothing partial or stray."""
+    jobs = bucket_ledger(s3, prefix)
+    assert sorted(jobs) == sorted(ids)
+    assert {rec["state"] for rec in jobs.values()} == {"completed"}
+    objects = s3.keys(f"{prefix}/videos/")
+    videos = {k: v for k, v in objects.items() if k.endswith(".mp4")}
+    assert len(videos) == len(ids)
+    for rec in jobs.values():
+        data = objects[f"{prefix}/{rec['file']}"]
+        assert hashlib.sha256(data).hexdigest() == rec["sha256"] and len(data) == rec["bytes"]
+        sidecar = json.loads(objects[f"{prefix}/{rec['file'][:-4]}.json"])
+        assert sidecar["sha256"] == rec["sha256"]
+    sample = Path("sample.mp4")
+    sample.write_bytes(next(iter(videos.values())))
+    assert mp4_problem(sample) is None
+    # Nothing but videos, sidecars, ledger segments, leases and results; no spool or partial object.
+    kinds = {key.split("/")[1] for key in s3.keys(f"{prefix}/")}
+    assert kinds <= {"videos", "ledger", "lease", "results"}
+    assert all(k.endswith((".mp4", ".json")) for k in objects)
+
+
+def assert_paid_once(server, count: int) -> None:
+    per_job = charges_per_job(server)
+    assert len(per_job) == count and set(per_job.values()) == {1}, per_job
+    assert server.state.duplicate_submissions() == 0
+
+
+def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3: S3, tmp_path, monkeypatch):
+    server = sim(seed=2)
+    ids = [f"job-{i:03d}" for i in range(10)]
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0
+    assert_bucket_complete(s3, ids)
+    assert_paid_once(server, 10)
+    results = s3.keys("run/results/")["run/results/0-of-1.csv"].decode().splitlines()
+    assert len(results) == 11 and results[0].startswith("job_id,state")
+    assert not list(Path(tmp_path).rglob("*.part"))
+    # A re-run finds everything done in the bucket: nothing is submitted again.
+    before = len(server.state.submissions)
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == before
+    # status reads the bucket
+    assert run_cli("status", s3.url(), "--json") == 0
+
+
+@pytest.mark.slow
+def test_sigkills_then_resume_elsewhere_never_pay_twice_or_lose_a_video(sim, s3: S3, tmp_path):
+    server = sim(time_scale=100, latency_scale=0.3, workers=8, seed=7)
+    ids = [f"job-{i:03d}" for i in range(24)]
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    # The same worker started again (a Kubernetes pod or Ray actor restarted) presents its holder id.
+    same_worker = {"BATCHGEN_LEASE_HOLDER": "worker-0"}
+    rng = random.Random(99)
+    kills = 0
+    for attempt in range(5):
+        config = write(tmp_path / f"c{attempt}.yaml", f"output:\n  spool_dir: {tmp_path / f'spool-{attempt}'}\n")
+        proc = spawn(manifest, s3.url(), server, "--concurrency", "4", "--config", str(config),
+                     cwd=tmp_path / f"machine-{attempt}", env=same_worker)  # fmt: skip
+        # Kill at a random point once it has written some segments (counted from the bucket).
+        target = rng.randint(1, 12) + attempt * 6
+        wait_for(lambda proc=proc, target=target: proc.poll() is not None or len(s3.keys("run/ledger/")) >= target)
+        if proc.poll() is not None:
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        kills += 1
+        if attempt == 0:
+            # Right after a kill the lease is still live: another machine's run is refused (exit 5).
+            other = spawn(manifest, s3.url(), server, cwd=tmp_path / "other")
+            code, err = finish(other)
+            assert code == 5 and "holds shard 0-of-1" in err, err
+    config = write(tmp_path / "last.yaml", f"output:\n  spool_dir: {tmp_path / 'spool-last'}\n")
+    final = spawn(manifest, s3.url(), server, "--config", str(config), cwd=tmp_path / "machine-last", env=same_worker)
+    code, err = finish(final)
+    assert code == 0, err
+    assert kills >= 3
+    assert_bucket_complete(s3, ids)
+    assert_paid_once(server, 24)
+    for spool in tmp_path.glob("spool-*"):
+        assert not list(spool.rglob("*.part"))
+
+
+def test_a_second_run_on_the_same_shard_exits_5(sim, s3: S3, tmp_path, monkeypatch):
+    server = sim(time_scale=100, latency_scale=1.0, seed=4)  # slow enough that the first run is still going
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    first = spawn(manifest, s3.url(), server, "--shard", "1/2", cwd=tmp_path / "a")
+    wait_for(lambda: first.poll() is not None or bool(s3.keys("run/ledger/1-of-2/")))
+    assert first.poll() is None
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    code = run_cli("run", str(manifest), "--out", s3.url(), "--base-url", server.url, "--shard", "1/2", "--quiet")
+    assert code == 5
+    # The other shard is free.
+    assert run_batch(manifest, s3.url(), server, "--shard", "0/2", monkeypatch=monkeypatch) == 0
+    assert finish(first)[0] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["s3", "folder"])
+def test_four_shards_in_parallel_cover_every_job_once_and_a_killed_shard_resumes_alone(
+    where, sim, s3: S3, tmp_path, monkeypatch
+):
+    server = sim(time_scale=100, latency_scale=0.3, workers=16, seed=21)
+    count = 40
+    ids = [f"job-{i:03d}" for i in range(count)]
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(count))
+    out = s3.url() if where == "s3" else str(tmp_path / "out")
+    env = {"BATCHGEN_LEASE_HOLDER": "shard-worker"}  # each shard's worker restarted keeps its id
+    procs = [
+        spawn(manifest, out, server, "--shard", f"{i}/4", "--concurrency", "3", cwd=tmp_path / f"w{i}", env=env)
+        for i in range(4)
+    ]
+
+    def shard2_events() -> int:
+        if where == "s3":
+            return len(s3.keys("run/ledger/2-of-4/"))
+        path = tmp_path / "out" / "shards" / "2-of-4" / "ledger.jsonl"
+        return len(path.read_bytes().splitlines()) if path.exists() else 0
+
+    wait_for(lambda: procs[2].poll() is not None or shard2_events() >= 4)
+    killed = procs[2].poll() is None
+    if killed:
+        procs[2].send_signal(signal.SIGKILL)
+        procs[2].communicate()
+    for i in (0, 1, 3):
+        code, err = finish(procs[i])
+        assert code == 0, err
+    # status merges the shards: shard 2 is unfinished
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    assert run_cli("status", out, "--json") == 0
+    # the killed shard resumes alone
+    again = spawn(manifest, out, server, "--shard", "2/4", cwd=tmp_path / "w2-again", env=env)
+    code, err = finish(again)
+    assert code == 0, err
+    assert killed
+    assert_paid_once(server, count)
+    owners: Counter[str] = Counter()
+    if where == "s3":
+        assert_bucket_complete(s3, ids)
+        owners.update(rec["shard"] for rec in bucket_ledger(s3).values())
+    else:
+        for i in range(4):
+            lines = (tmp_path / "out" / "shards" / f"{i}-of-4" / "ledger.jsonl").read_text().splitlines()
+            jobs = {json.loads(line)["job_id"] for line in lines}
+            owners[f"{i}-of-4"] = len(jobs)
+        assert not (tmp_path / "out" / "ledger.jsonl").exists()
+        assert len(list((tmp_path / "out" / "videos").glob("*.mp4"))) == count
+    assert sum(owners.values()) == count and len(owners) == 4
+    merged = tmp_path / "merged.csv"
+    assert run_cli("status", out, "--results", str(merged)) == 0
+    rows = merged.read_text().splitlines()
+    assert len(rows) == count + 1 and all(",completed," in row for row in rows[1:])
+
+
+def test_status_merges_shards_as_json(sim, s3: S3, tmp_path, monkeypatch, capsys):
+    server = sim(seed=8)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    for i in range(2):
+        assert run_batch(manifest, s3.url(), server, "--shard", f"{i}/2", monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", s3.url(), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["jobs"] == 8 and summary["states"] == {"completed": 8} and summary["finished"]
+    assert set(summary["shards"]) == {"0-of-2", "1-of-2"}
+    assert sum(sum(c.values()) for c in summary["shards"].values()) == 8
+    assert summary["dir"] == s3.url()
+    # a different shard count under the same --out is refused before anything is sent
+    before = len(server.state.submissions)
+    assert run_batch(manifest, s3.url(), server, "--shard", "0/3", monkeypatch=monkeypatch) == 2
+    assert len(server.state.submissions) == before
