@@ -267,7 +267,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
     lines.append(
         f"  ray: {len(result.codes)} shards, exit codes "
         + ", ".join(f"{i}:{c}" for i, c in sorted(result.codes.items()))
-        + f"; {result.restarts} actor restart(s)"
+        + f"; {result.restarts} shard(s) finished on a restarted actor"
     )
     for line in lines:
         _print(line)

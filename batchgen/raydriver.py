@@ -86,7 +86,7 @@ def shard_argv(argv: Sequence[str], index: int, count: int, *, ray_address: str 
 
 @dataclass(slots=True)
 class RayRun:
-    """What the driver saw: each shard's exit code and how many times its actor was restarted."""
+    """What the driver saw: each shard's exit code, and how many shards finished on a restarted actor."""
 
     codes: dict[int, int] = field(default_factory=dict)
     restarts: int = 0
@@ -97,21 +97,17 @@ class ShardWorker:
 
     def __init__(self, index: int, count: int, key_env: str, lease_holder: str) -> None:
         self.index, self.count, self.key_env, self.lease_holder = index, count, key_env, lease_holder
-        self.starts = 0
 
-    def run(self, argv: list[str], key_box: list[Any]) -> int:
+    def run(self, argv: list[str], key_box: list[Any]) -> tuple[int, bool]:
+        """The shard's exit code, and whether this actor is a restarted one."""
         import ray
 
         from . import cli
 
-        self.starts += 1
         key = ray.get(key_box[0])
         os.environ[self.key_env] = key  # this process only; never in the actor's spec or options
         os.environ["BATCHGEN_LEASE_HOLDER"] = self.lease_holder
-        return cli.main(argv)
-
-    def ping(self) -> int:
-        return self.starts
+        return cli.main(argv), ray.get_runtime_context().was_current_actor_reconstructed
 
 
 def run_on_ray(
@@ -140,7 +136,10 @@ def run_on_ray(
     try:
         remote_cls: Any = ray.remote(max_restarts=-1, max_task_retries=-1, num_cpus=0)(ShardWorker)
         run_id = uuid.uuid4().hex
-        actors: list[Any] = [remote_cls.remote(i, shards, key_env, f"ray-{run_id}-{i}") for i in range(shards)]
+        actors: list[Any] = [
+            remote_cls.options(name=f"batchgen-{run_id}-shard-{i}").remote(i, shards, key_env, f"ray-{run_id}-{i}")
+            for i in range(shards)
+        ]
         key_box = [ray.put(key)]
         pending = {
             actors[i].run.remote(shard_argv(argv, i, shards, ray_address=address), key_box): i for i in range(shards)
@@ -151,11 +150,12 @@ def run_on_ray(
             done, _ = ray.wait(list(pending), num_returns=1, timeout=PROGRESS_EVERY_S)
             for ref in done:
                 index = pending.pop(ref)
-                result.codes[index] = int(ray.get(ref))
+                code, restarted = ray.get(ref)
+                result.codes[index] = int(code)
+                result.restarts += bool(restarted)
             if progress is not None and time.monotonic() - last >= PROGRESS_EVERY_S:
                 last = time.monotonic()
                 progress(progress_text(out, result, shards))
-        result.restarts = sum(max(0, int(n) - 1) for n in ray.get([a.ping.remote() for a in actors]))
         for actor in actors:
             ray.kill(actor, no_restart=True)
         return result
