@@ -129,13 +129,18 @@ class Lease:
     async def kept(self) -> AsyncIterator[Lease]:
         """Hold the lease for the body: take it, renew it every ttl/3, release it at the end."""
         await self.acquire()
+        error: BaseException | None = None
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._keep)
                 try:
                     yield self
+                except BaseException as exc:  # re-raised below as it is, not wrapped in an ExceptionGroup
+                    error = exc
                 finally:
                     tg.cancel_scope.cancel()
+            if error is not None:
+                raise error
         finally:
             with anyio.move_on_after(10, shield=True):
                 await self.release()

@@ -137,6 +137,16 @@ class Bucket:
         found = [ObjectInfo(meta["path"], meta["size"], meta.get("e_tag")) for meta in batches]
         return sorted(found, key=lambda info: info.key)
 
+    async def delete_many(self, keys: builtins.list[str]) -> None:
+        """Delete objects in batches (one request per 1,000 keys on S3)."""
+        import obstore
+
+        for start in range(0, len(keys), 1000):
+            try:
+                await obstore.delete_async(self.store, keys[start : start + 1000])
+            except Exception as exc:
+                raise self._error("delete", keys[start], exc) from None
+
     async def folders(self, prefix: str) -> builtins.list[str]:
         """Names of the "folders" directly under ``prefix`` (one delimited LIST)."""
         import obstore
@@ -308,6 +318,10 @@ class ObjectStore:
                 tmp.unlink()
             raise
         # The spool copy stays until the sidecar is written, so the download stage can probe it.
+        earlier = self._spooled.pop(str(dest), None)  # a copy from an earlier attempt is not needed now
+        if earlier is not None:
+            with contextlib.suppress(OSError):
+                earlier.unlink()
         self._spooled[str(dest)] = tmp
         return SavedVideo(tmp, sha256, size, None)
 

@@ -19,10 +19,12 @@ segments, the way Delta Lake keeps its transaction log::
   also checks that it still holds the shard's lease.
 * Replay lists the shard's segments and reads them in order, from the newest
   snapshot on.  The lines are the same JSON events as in ``ledger.jsonl``.
-* Compaction (at the start of a run, once a shard has more than
-  ``COMPACT_AFTER`` segments) writes a snapshot create-only, then deletes the
-  segments it covers.  A reader that lists just before the delete and then
-  misses a segment lists again.
+* Compaction (at the start of a run, and during it, once a shard has more
+  than ``max(COMPACT_AFTER, jobs / 4)`` segments since its last snapshot, so
+  the cost stays a few lines per segment) writes a snapshot create-only,
+  then deletes the segments it covers.  A reader that lists just before the
+  delete and then misses a segment lists again.  Segments are read 32 at a
+  time, so a resume does not wait on one GET after another.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from .objstore import Bucket
 if TYPE_CHECKING:
     from .lease import Lease
 
-COMPACT_AFTER = 256
+COMPACT_AFTER = 256  # segments since the last snapshot; a run compacts once past max(this, jobs / 4)
+READ_CONCURRENCY = 32
 _DECODER = json.JSONDecoder()
 _SNAPSHOT = ".snapshot.jsonl"
 
@@ -81,27 +84,39 @@ async def _try_read(bucket: Bucket, shard_name: str) -> SegmentReplay | None:
             continue
         (snapshots if name.endswith(_SNAPSHOT) else segments)[int(stem)] = info.key
     base = max(snapshots, default=0)
-    jobs: dict[str, dict[str, Any]] = {}
-    lines = 0
-    if base:
-        data = await bucket.get(snapshots[base])
-        if data is None:
-            return None
-        lines += _fold(bucket.where(snapshots[base]), data, jobs)
-    expected = base + 1
     later = sorted(seq for seq in segments if seq > base)
-    for seq in later:
+    for expected, seq in enumerate(later, start=base + 1):
         if seq != expected:
             raise LedgerError(
                 f"ledger segment {bucket.where(segment_key(shard_name, expected))} is missing (the next one is "
                 f"{seq}); the ledger was edited. Restore the segment from a backup or versioning, then run again"
             )
-        data = await bucket.get(segments[seq])
-        if data is None:
-            return None
-        lines += _fold(bucket.where(segments[seq]), data, jobs)
-        expected += 1
+    keys = ([snapshots[base]] if base else []) + [segments[seq] for seq in later]
+    bodies = await _read_many(bucket, keys)
+    if any(body is None for body in bodies):
+        return None  # compacted away while listing: list again
+    jobs: dict[str, dict[str, Any]] = {}
+    lines = 0
+    for key, body in zip(keys, bodies, strict=True):
+        assert body is not None
+        lines += _fold(bucket.where(key), body, jobs)
+    expected = base + len(later) + 1
     return SegmentReplay(Replay(jobs, lines, False), expected, len(later))
+
+
+async def _read_many(bucket: Bucket, keys: list[str]) -> list[bytes | None]:
+    """GET many objects, ``READ_CONCURRENCY`` at a time, in order."""
+    bodies: list[bytes | None] = [None] * len(keys)
+    limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+
+    async def one(index: int) -> None:
+        async with limiter:
+            bodies[index] = await bucket.get(keys[index])
+
+    async with anyio.create_task_group() as tg:
+        for index in range(len(keys)):
+            tg.start_soon(one, index)
+    return bodies
 
 
 def _fold(where: str, data: bytes, jobs: dict[str, dict[str, Any]]) -> int:
@@ -125,26 +140,39 @@ def _fold(where: str, data: bytes, jobs: dict[str, dict[str, Any]]) -> int:
 
 async def compact(bucket: Bucket, shard_name: str, found: SegmentReplay) -> bool:
     """Fold a shard's segments into one snapshot, then delete what it covers.  The caller holds the lease."""
-    upto = found.next_seq - 1
-    if upto <= 0 or found.segments == 0:
+    if found.next_seq <= 1 or found.segments == 0:
         return False
+    await write_snapshot(bucket, shard_name, found.replay.jobs, found.next_seq - 1)
+    return True
+
+
+async def write_snapshot(bucket: Bucket, shard_name: str, jobs: dict[str, dict[str, Any]], upto: int) -> None:
+    """Write every job's state after segment ``upto`` create-only, then delete the segments it covers."""
     body = b"".join(
-        json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        for rec in found.replay.jobs.values()
+        json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for rec in jobs.values()
     )
     await bucket.put_create(segment_key(shard_name, upto, snapshot=True), body)
+    covered = []
     for info in await bucket.list(f"ledger/{shard_name}/"):
         stem = info.key.rsplit("/", 1)[-1].split(".", 1)[0]
         if stem.isdigit() and (int(stem) < upto or (int(stem) == upto and not info.key.endswith(_SNAPSHOT))):
-            await bucket.delete(info.key)
-    return True
+            covered.append(info.key)
+    await bucket.delete_many(covered)
 
 
 class SegmentLedger:
     """An open segmented ledger for appending: the same ``append`` as :class:`ledger.Ledger`."""
 
     def __init__(
-        self, bucket: Bucket, shard_name: str, *, next_seq: int, lease: Lease | None = None, clock: Clock | None = None
+        self,
+        bucket: Bucket,
+        shard_name: str,
+        *,
+        next_seq: int,
+        lease: Lease | None = None,
+        replay: Replay | None = None,
+        since_snapshot: int = 0,
+        clock: Clock | None = None,
     ) -> None:
         self.clock = clock or Clock()
         self.bucket = bucket
@@ -152,8 +180,12 @@ class SegmentLedger:
         self.next_seq = next_seq
         self.lease = lease
         self.path = bucket.where(f"ledger/{shard_name}/")
+        # Every job's current view, kept as segments are written: the results table and snapshots need
+        # no re-reading of the store.
+        self.jobs: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (replay.jobs if replay else {}).items()}
+        self.since_snapshot = since_snapshot
         self._lock = anyio.Lock()
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[dict[str, Any], bytes]] = []
         self._queued = 0
         self._durable = 0
         self.fsyncs = 0  # segments written: the object-store counterpart of fsyncs
@@ -176,7 +208,7 @@ class SegmentLedger:
     async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
         """Write one event and return once the segment holding it exists in the store."""
         record, line = event_line(job_id, event, state, fields, ts=iso_utc(self.clock.epoch()))
-        self._pending.append(line)
+        self._pending.append((record, line))
         self._queued += 1
         mine = self._queued
         async with self._lock:
@@ -187,12 +219,24 @@ class SegmentLedger:
             batch, self._pending = self._pending, []
             upto = self._queued
             try:
-                await self._write(b"".join(batch))
+                await self._write(b"".join(line for _, line in batch))
             except LedgerError as exc:
                 self._broken = exc
                 raise
             self._durable = upto
+            for rec, _ in batch:
+                carry_forward(self.jobs, rec["job_id"], dict(rec))
+            if self.since_snapshot >= max(COMPACT_AFTER, len(self.jobs) // 4):
+                await self._compact()
         return record
+
+    async def _compact(self) -> None:
+        """Fold what this run wrote into a snapshot; a failure here loses nothing (segments stay)."""
+        try:
+            await write_snapshot(self.bucket, self.shard_name, self.jobs, self.next_seq - 1)
+        except Exception:  # best effort: the segments remain the truth, the next run compacts
+            return
+        self.since_snapshot = 0
 
     async def _write(self, data: bytes) -> None:
         if self.lease is not None:
@@ -210,4 +254,5 @@ class SegmentLedger:
                 "the same command again"
             )
         self.next_seq += 1
+        self.since_snapshot += 1
         self.fsyncs += 1

@@ -25,7 +25,7 @@ import contextlib
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -35,6 +35,9 @@ from .ledger import Ledger, Replay, read_ledger
 from .objstore import UNSHARDED, Bucket, ObjectStore, is_object_url
 from .shards import Shard, parse_name
 from .storage import OutputDir, SavedVideo, render_results, write_atomically
+
+if TYPE_CHECKING:
+    from .segments import SegmentLedger
 
 
 class Store(Protocol):
@@ -73,7 +76,7 @@ class Store(Protocol):
 
 
 class Appender(Protocol):
-    path: Any
+    """The ledger as the engine writes it: ``append`` returns once the event is durable."""
 
     async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]: ...
 
@@ -84,7 +87,7 @@ class Opened:
 
     out: OutputDir | ObjectStore
     replay: Replay
-    ledger: Ledger | Any
+    ledger: Ledger | SegmentLedger
 
     def final_jobs(self) -> dict[str, dict[str, Any]]:
         """Every job's view at the end of the run: the folder's ledger re-read, or the segment writer's fold."""
@@ -136,7 +139,15 @@ async def open_output(
             found = await read_segments(remote.bucket, remote.shard_name)
             if found.segments > COMPACT_AFTER and await compact(remote.bucket, remote.shard_name, found):
                 found = await read_segments(remote.bucket, remote.shard_name)
-            ledger = SegmentLedger(remote.bucket, remote.shard_name, next_seq=found.next_seq, lease=lease, clock=clock)
+            ledger = SegmentLedger(
+                remote.bucket,
+                remote.shard_name,
+                next_seq=found.next_seq,
+                lease=lease,
+                replay=found.replay,
+                since_snapshot=found.segments,
+                clock=clock,
+            )
             yield Opened(remote, found.replay, ledger)
     finally:
         remote.close()

@@ -105,14 +105,17 @@ async def test_a_video_goes_up_whole_once_and_is_adopted_if_already_there(s3: S3
     assert saved.sha256 == hashlib.sha256(data).hexdigest() and saved.size == len(data)
     assert s3.keys("run/videos/") == {"run/videos/clip-1.mp4": data}
     # The same video again (a run killed before 'completed'): adopted, nothing replaced.
-    await store.save_stream("clip-1", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30)
+    again = await store.save_stream(
+        "clip-1", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30
+    )
     assert list(s3.keys("run/videos/")) == ["run/videos/clip-1.mp4"]
+    assert not saved.path.exists()  # the first attempt's spool copy went when the second arrived
     assert await store.verify_many([(dest, len(data), saved.sha256, None)], deep=True) == [True]
     assert await store.verify_many([(store.video_path("nope", "m"), 10, None, None)]) == [False]
     # The spool copy is kept for the download stage's probe until the sidecar is written, then removed.
-    assert saved.path.read_bytes() == data
+    assert again.path.read_bytes() == data
     await store.write_sidecar(dest, {"job_id": "clip-1"})
-    assert not saved.path.exists()
+    assert not again.path.exists()
     store.close()
     assert list((tmp_path / "spool").rglob("*.part")) == []
 
@@ -272,3 +275,34 @@ async def test_shard_counts_cannot_change_under_one_out(s3: S3, tmp_path):
         await opened.ledger.append("a", "submitting", JobState.SUBMITTING)
     with pytest.raises(InputError, match="could be paid for twice"):
         await check_shard_layout(tmp_path / "out", Shard(0, 2))
+
+
+async def test_an_error_inside_a_held_lease_comes_out_as_itself_and_the_lease_is_released(s3: S3):
+    from batchgen.errors import StorageError
+    from batchgen.lease import Lease
+    from batchgen.objstore import Bucket
+
+    bucket = Bucket(s3.url())
+    lease = Lease(bucket, "0-of-1")
+    with pytest.raises(StorageError, match="boom"):
+        async with lease.kept():
+            raise StorageError("boom")
+    await Lease(bucket, "0-of-1").acquire()  # released: the next run takes the shard at once
+
+
+async def test_a_long_run_compacts_as_it_goes_and_keeps_every_jobs_view(s3: S3, monkeypatch):
+    from batchgen import segments
+    from batchgen.objstore import Bucket
+
+    monkeypatch.setattr(segments, "COMPACT_AFTER", 4)
+    bucket = Bucket(s3.url())
+    ledger = segments.SegmentLedger(bucket, "0-of-1", next_seq=1)
+    for i in range(10):
+        await ledger.append(f"j{i % 3}", "submitted", JobState.SUBMITTED, request_id=f"r{i}", model="m")
+    await ledger.append("j0", "completed", JobState.COMPLETED)
+    names = sorted(k.rsplit("/", 1)[-1] for k in s3.keys("run/ledger/"))
+    assert any(n.endswith(".snapshot.jsonl") for n in names) and len(names) < 11
+    found = await segments.read_segments(bucket, "0-of-1")
+    assert found.next_seq == 12
+    assert found.replay.jobs == ledger.jobs
+    assert ledger.jobs["j0"]["state"] == "completed" and ledger.jobs["j0"]["request_id"] == "r9"
