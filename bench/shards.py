@@ -1,0 +1,236 @@
+"""Sharded runs into an object store: 1, 2, 4 and 8 shards, one key per shard.
+
+    python -m bench.shards                          # writes bench/reports/shards.md and .json
+    python -m bench.shards --shards 1 2 --jobs-per-shard 20
+
+An S3-compatible server (moto) runs on loopback inside this process; the
+simulator runs as its own process with one API key per shard, each key
+limited to ``--rpm`` requests per (simulated) minute.  Every shard is a
+separate ``batchgen run --shard I/N --out s3://...`` process with its own key
+and ``--rpm`` set to that key's limit.  Work grows with the shard count
+(``--jobs-per-shard`` each), so each key has the same work.
+
+Figures (simulated time unless marked real):
+
+* videos/hour: completed videos / makespan (start of the first process to the
+  end of the last), and steady: between the first and the last result fetched
+  (leaves out the first wave's ~5 minutes of rendering);
+* bound: the sum of the keys' limits turned into videos/hour at the measured
+  requests/video (the JSON also has the floor, at 2 requests a video: a
+  submit and a result); the share says how much of that the run achieved;
+* requests/video: every API call the simulator counted, over videos;
+* PUTs/video and storage/video: object-store writes counted at the server,
+  bytes stored under the prefix, over videos.
+
+Nothing here asserts on time: it measures and reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .run import REPORTS, free_port
+
+MIN_REQUESTS_PER_VIDEO = 2  # a submit and a result fetch; status polls and history reads come on top
+
+
+class S3Requests(logging.Handler):
+    """Counts the object-store requests moto's server logs, by method."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.methods: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        for method in ("PUT", "GET", "DELETE", "HEAD", "POST"):
+            if f'"{method} ' in text:
+                self.methods[method] += 1
+                return
+
+
+def start_moto() -> tuple[Any, str, S3Requests]:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    counter = S3Requests()
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.addHandler(counter)
+    werkzeug.setLevel(logging.INFO)
+    werkzeug.propagate = False
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_REGION="us-east-1",
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ALLOW_HTTP="true",
+    )
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="bench-shards")
+    return server, endpoint, counter
+
+
+def start_simulator(keys: list[str], args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", str(port), "--time-scale", str(args.time_scale),
+            "--workers", str(args.workers), "--rpm", str(args.rpm), "--credits", "1000000", "--seed", "5"]  # fmt: skip
+    for key in keys:
+        argv += ["--api-key", key]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_sim/stats", timeout=1).close()
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the simulator did not start")
+
+
+def manifest(path: Path, count: int) -> Path:
+    lines = ["model: kling-text2video", "defaults: {duration: 5}", "jobs:"]
+    lines += [f'  - id: clip-{i:05d}\n    prompt: "scene {i}"' for i in range(count)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Requests) -> dict[str, Any]:
+    keys = [f"SG_bench{shard:02d}{'0' * 8}" for shard in range(shards)]
+    sim, url = start_simulator(keys, args)
+    jobs = shards * args.jobs_per_shard
+    m = manifest(work / f"m{shards}.yaml", jobs)
+    out = f"s3://bench-shards/n{shards}"
+    counter.methods.clear()
+    procs = []
+    started = time.monotonic()
+    try:
+        for shard in range(shards):
+            env = {**os.environ, "SEGMIND_API_KEY": keys[shard]}
+            argv = [sys.executable, "-m", "batchgen", "run", str(m), "--out", out, "--shard", f"{shard}/{shards}",
+                    "--rpm", str(args.rpm), "--concurrency", str(args.concurrency), "--base-url", url,
+                    "--time-scale", str(args.time_scale), "--quiet"]  # fmt: skip
+            procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        codes = [proc.wait() for proc in procs]
+        wall = time.monotonic() - started
+        with urllib.request.urlopen(f"{url}/_sim/stats", timeout=60) as resp:
+            stats = json.load(resp)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        sim.terminate()
+        sim.wait()
+    status = subprocess.run(
+        [sys.executable, "-m", "batchgen", "status", out, "--json"], capture_output=True, text=True, check=True
+    )
+    summary = json.loads(status.stdout)
+    completed = summary["states"].get("completed", 0)
+    stored = stored_bytes("bench-shards", f"n{shards}/")
+    api_requests = sum(v for k, v in stats["counters"].items() if not k.startswith("/generations"))
+    makespan_h = wall * args.time_scale / 3600
+    fetched = sorted(j["fetched"] for j in stats["jobs"] if j.get("fetched") is not None)
+    steady = (len(fetched) - 1) / (fetched[-1] - fetched[0]) * 3600 if len(fetched) > 1 else None
+    per_video = api_requests / max(completed, 1)
+    bound = shards * args.rpm * 60 / per_video  # the keys' limits, spent at the measured requests/video
+    return {
+        "shards": shards,
+        "keys": shards,
+        "jobs": jobs,
+        "completed": completed,
+        "exit_codes": codes,
+        "wall_s_real": round(wall, 2),
+        "makespan_h": round(makespan_h, 3),
+        "videos_per_hour": round(completed / makespan_h, 1) if makespan_h else None,
+        "steady_videos_per_hour": round(steady, 1) if steady else None,
+        "bound_videos_per_hour": bound,
+        "share_of_bound": round(completed / makespan_h / bound, 3) if makespan_h else None,
+        "steady_share": round(steady / bound, 3) if steady else None,
+        "floor_bound_videos_per_hour": shards * args.rpm * 60 / MIN_REQUESTS_PER_VIDEO,
+        "requests_per_video": round(api_requests / max(completed, 1), 2),
+        "puts_per_video": round(counter.methods["PUT"] / max(completed, 1), 2),
+        "s3_requests_per_video": round(sum(counter.methods.values()) / max(completed, 1), 2),
+        "s3_methods": dict(counter.methods),
+        "stored_bytes_per_video": round(stored / max(completed, 1)),
+        "duplicate_submissions": stats.get("duplicates"),
+        "rate_limited": stats.get("rate_limited"),
+    }
+
+
+def stored_bytes(bucket: str, prefix: str) -> int:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    total = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        total += sum(item["Size"] for item in page.get("Contents", []))
+    return total
+
+
+def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    lines = [
+        "# Sharded runs into an object store",
+        "",
+        f"One key per shard, each limited to {args.rpm} requests/min; {args.jobs_per_shard} jobs per shard; "
+        f"simulator time x{args.time_scale:g}; concurrency {args.concurrency} per shard; moto on loopback.",
+        "",
+        "| shards (keys) | videos | videos/hour (makespan) | videos/hour (steady) | bound (keys' limits) | "
+        "share (makespan) | share (steady) | requests/video | PUTs/video | S3 requests/video | "
+        "stored bytes/video | 429s | duplicates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['shards']} | {r['completed']}/{r['jobs']} | {r['videos_per_hour']} | "
+            f"{r['steady_videos_per_hour']} | "
+            f"{r['bound_videos_per_hour']:.0f} | {r['share_of_bound']} | {r['steady_share']} | "
+            f"{r['requests_per_video']} | "
+            f"{r['puts_per_video']} | {r['s3_requests_per_video']} | {r['stored_bytes_per_video']} | "
+            f"{r['rate_limited']} | {r['duplicate_submissions']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shards", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--jobs-per-shard", type=int, default=30)
+    parser.add_argument("--rpm", type=int, default=12, help="each key's limit, requests per simulated minute")
+    parser.add_argument("--concurrency", type=int, default=24, help="per shard; enough to keep a key busy")
+    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=256, help="simulator workers (shared by every key)")
+    args = parser.parse_args()
+    server, _, counter = start_moto()
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for shards in args.shards:
+                row = one_size(shards, args, Path(tmp), counter)
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    finally:
+        server.stop()
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "shards.json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    text = report(rows, args)
+    (REPORTS / "shards.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
