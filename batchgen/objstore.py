@@ -53,7 +53,7 @@ import anyio
 
 from .errors import DownloadError, StorageError
 from .shards import Shard
-from .storage import SavedVideo, mp4_problem, safe_video_name
+from .storage import FILE_SHIELD_S, SavedVideo, mp4_problem, safe_video_name
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore as _ObStore
@@ -278,8 +278,14 @@ class ObjectStore:
         digest = hashlib.sha256()
         size = 0
         try:
-            with anyio.CancelScope(shield=True):
+            out = None
+            with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
                 out = await aiofiles.open(tmp, "wb")
+            if out is None:
+                raise StorageError(
+                    f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under output.spool_dir, "
+                    "then run again to resume"
+                )
             try:
                 async for chunk in chunks:
                     size += len(chunk)
@@ -292,7 +298,7 @@ class ObjectStore:
                     await out.write(chunk)
                 await out.flush()
             finally:
-                with anyio.CancelScope(shield=True):
+                with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
                     await out.close()
             for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
                 if declared is not None and declared != size:

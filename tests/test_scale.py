@@ -215,3 +215,18 @@ def test_status_merges_shards_as_json(sim, s3: S3, tmp_path, monkeypatch, capsys
     before = len(server.state.submissions)
     assert run_batch(manifest, s3.url(), server, "--shard", "0/3", monkeypatch=monkeypatch) == 2
     assert len(server.state.submissions) == before
+
+
+def test_a_file_url_is_an_object_store_on_local_disk(sim, tmp_path, monkeypatch):
+    pytest.importorskip("obstore")
+    server = sim(seed=12)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    url = f"file://{tmp_path / 'store'}"
+    assert run_batch(manifest, url, server, monkeypatch=monkeypatch) == 0
+    videos = sorted((tmp_path / "store" / "videos").glob("*.mp4"))
+    assert len(videos) == 4 and all(mp4_problem(v) is None for v in videos)
+    assert sorted(p.name for p in (tmp_path / "store" / "ledger").iterdir()) == ["0-of-1"]
+    before = len(server.state.submissions)
+    assert run_batch(manifest, url, server, monkeypatch=monkeypatch) == 0  # resumes: nothing to do
+    assert len(server.state.submissions) == before
+    assert_paid_once(server, 4)
