@@ -35,7 +35,7 @@ from .report_html import Verdict
 from .scheduler import Run
 from .shards import Shard
 from .storage import OutputDir
-from .store import open_output
+from .store import KeyStamp, check_key, key_fingerprint, open_output
 
 log = logging.getLogger("batchgen")
 SIGNAL_GRACE_S = 1.0
@@ -56,6 +56,7 @@ async def run_jobs(
     api_key: str,
     clock: Clock | None = None,
     shard: Shard | None = None,
+    check_account: bool = True,
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     verify_files: bool = False,
@@ -73,6 +74,8 @@ async def run_jobs(
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
     are set aside to be made anew (``identity.py``; a local folder only).
+    Every ledger line records a short fingerprint of the key; with ``check_account`` a run refuses
+    (InputError) to resume jobs in flight that another key submitted.
     """
     clock = clock or Clock()
     specs = {job.id: (job.model, job.params) for job in jobs}
@@ -99,6 +102,9 @@ async def run_jobs(
         folder = out if isinstance(out, OutputDir) and shard is None and settings.report.enabled else None
         if settings.report.enabled and folder is None:
             log.info("report.html and index.parquet are made for an unsharded local folder; this run writes none")
+        fingerprint = key_fingerprint(api_key)
+        if check_account:
+            check_key(replay, fingerprint, str(out.ledger))
         api = settings.api
         async with ApiClient(
             api_key=api_key,
@@ -117,7 +123,7 @@ async def run_jobs(
                 jobs,
                 api=client,
                 out=out,
-                ledger=opened.ledger,
+                ledger=KeyStamp(opened.ledger, fingerprint),
                 replay=replay,
                 settings=settings,
                 clock=clock,

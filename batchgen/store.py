@@ -22,6 +22,8 @@ the one output location; :func:`read_all` finds every shard for ``status``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +153,49 @@ async def open_output(
             yield Opened(remote, found.replay, ledger)
     finally:
         remote.close()
+
+
+# --------------------------------------------------------------------------- which key a job belongs to
+
+RESUMABLE = ("submitting", "submitted", "downloading")
+
+
+def key_fingerprint(key: str) -> str:
+    """A short one-way fingerprint of an API key (8 hex digits of its SHA-256): it tells keys apart
+    in a ledger without revealing them."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+class KeyStamp:
+    """Wraps the ledger so every line records the fingerprint of the key this run uses."""
+
+    def __init__(self, inner: Appender, fingerprint: str) -> None:
+        self.inner = inner
+        self.fingerprint = fingerprint
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        return await self.inner.append(job_id, event, state, key_fp=self.fingerprint, **fields)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def check_key(replay: Replay, fingerprint: str, where: str) -> None:
+    """Refuse to resume jobs in flight that another key submitted: with this key they cannot be
+    re-attached (another account's request ids) and would be lost, or made and paid for again."""
+    others = Counter(
+        str(rec["key_fp"])
+        for rec in replay.jobs.values()
+        if rec.get("state") in RESUMABLE and rec.get("key_fp") not in (None, fingerprint)
+    )
+    if others:
+        found = others.most_common(1)[0][0]
+        example = next(job for job, rec in replay.jobs.items() if rec.get("key_fp") == found)
+        raise InputError(
+            f"{where}: {sum(others.values())} job(s) in flight (e.g. {example}) were submitted with another API key "
+            f"(fingerprint {found}; this key's is {fingerprint}). Run this output (or shard) again with that key, "
+            "so they are re-attached instead of paid for again"
+        )
 
 
 # --------------------------------------------------------------------------- every shard, for status

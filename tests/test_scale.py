@@ -230,3 +230,26 @@ def test_a_file_url_is_an_object_store_on_local_disk(sim, tmp_path, monkeypatch)
     assert run_batch(manifest, url, server, monkeypatch=monkeypatch) == 0  # resumes: nothing to do
     assert len(server.state.submissions) == before
     assert_paid_once(server, 4)
+
+
+def test_jobs_in_flight_are_resumed_only_with_the_key_that_submitted_them(sim, tmp_path, monkeypatch, capsys):
+    other = "SG_fedcba9876543210"
+    server = sim(time_scale=100, latency_scale=1.0, seed=14, api_keys=frozenset({KEY, other}))
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    ledger = out / "shards" / "0-of-2" / "ledger.jsonl"
+    first = spawn(manifest, str(out), server, "--shard", "0/2", cwd=tmp_path / "a")
+    wait_for(lambda: first.poll() is not None or b'"submitted"' in (ledger.read_bytes() if ledger.exists() else b""))
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    lines = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert {line["key_fp"] for line in lines} == {hashlib.sha256(KEY.encode()).hexdigest()[:8]}
+    assert KEY not in ledger.read_text()
+    before = len(server.state.submissions)
+    monkeypatch.setenv("SEGMIND_API_KEY", other)
+    code = run_cli("run", str(manifest), "--out", str(out), "--base-url", server.url, "--shard", "0/2", "--quiet")
+    assert code == 2 and "submitted with another API key" in capsys.readouterr().err
+    assert len(server.state.submissions) == before  # nothing sent with the wrong key
+    assert run_batch(manifest, out, server, "--shard", "0/2", monkeypatch=monkeypatch) == 0
+    per_job = charges_per_job(server)
+    assert set(per_job.values()) == {1}
