@@ -86,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="summarise a run's ledger")
     status.add_argument("dir", help="the output folder (or object store prefix) of a run; every shard is merged")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.add_argument("--results", metavar="FILE", help="also write the merged results table (CSV) to FILE")
+    status.add_argument(
+        "--results",
+        metavar="FILE",
+        help="also write the merged results table (CSV) to FILE ('-': only the table, to stdout)",
+    )
 
     report = sub.add_parser("report", help="write report.html and index.parquet for a run's output folder")
     report.add_argument("dir", help="the output folder of a run")

@@ -340,10 +340,10 @@ def _status(args: argparse.Namespace) -> int:
         ))  # fmt: skip
     if args.results:
         data = render_results(merged.jobs)
-        if args.results == "-":
+        if args.results == "-":  # the table alone on stdout, for a pipe
             sys.stdout.write(data.decode())
-        else:
-            write_atomically(Path(args.results), data)
+            return EXIT_OK
+        write_atomically(Path(args.results), data)
     if args.json:
         _print(json.dumps(summary, indent=2, sort_keys=True))
     else:

@@ -211,6 +211,9 @@ def test_status_merges_shards_as_json(sim, s3: S3, tmp_path, monkeypatch, capsys
     assert set(summary["shards"]) == {"0-of-2", "1-of-2"}
     assert sum(sum(c.values()) for c in summary["shards"].values()) == 8
     assert summary["dir"] == s3.url()
+    assert run_cli("status", s3.url(), "--results", "-") == 0
+    table = capsys.readouterr().out.splitlines()  # the merged table alone, for a pipe
+    assert table[0].startswith("job_id,state,") and len(table) == 9
     # a different shard count under the same --out is refused before anything is sent
     before = len(server.state.submissions)
     assert run_batch(manifest, s3.url(), server, "--shard", "0/3", monkeypatch=monkeypatch) == 2
