@@ -321,6 +321,9 @@ async def _known(out: str) -> Replay | None:
         return merge(await read_all(out))
     except InputError:
         return None
+    except StorageError as exc:  # an estimate still helps without the store: say what was left out
+        log.warning("warning: the estimate ignores what %s already holds: %s", out, exc)
+        return None
 
 
 def _status(args: argparse.Namespace) -> int:

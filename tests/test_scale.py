@@ -256,3 +256,16 @@ def test_jobs_in_flight_are_resumed_only_with_the_key_that_submitted_them(sim, t
     assert run_batch(manifest, out, server, "--shard", "0/2", monkeypatch=monkeypatch) == 0
     per_job = charges_per_job(server)
     assert set(per_job.values()) == {1}
+
+
+def test_a_missing_bucket_is_named_and_nothing_is_sent(sim, s3: S3, tmp_path, monkeypatch, capsys):
+    server = sim(seed=15)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    missing = "s3://no-such-bucket-here/run"
+    assert run_batch(manifest, missing, server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "s3://no-such-bucket-here/run/" in err and "check the bucket" in err
+    assert server.state.submissions == []
+    # a dry run still estimates, and says what it could not read
+    assert run_cli("run", str(manifest), "--out", missing, "--dry-run") == 0
+    assert "the estimate ignores what s3://no-such-bucket-here/run already holds" in capsys.readouterr().err
