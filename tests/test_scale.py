@@ -269,3 +269,27 @@ def test_a_missing_bucket_is_named_and_nothing_is_sent(sim, s3: S3, tmp_path, mo
     # a dry run still estimates, and says what it could not read
     assert run_cli("run", str(manifest), "--out", missing, "--dry-run") == 0
     assert "the estimate ignores what s3://no-such-bucket-here/run already holds" in capsys.readouterr().err
+
+
+async def _plant_lease(url: str, expires_at: float) -> None:
+    from batchgen.objstore import Bucket
+
+    record = {"holder": "a-dead-machine", "host": "node-7", "pid": 4242, "expires_at": expires_at, "ttl_s": 60}
+    await Bucket(url).put("lease/0-of-1/000000000007.json", json.dumps(record).encode())
+
+
+def test_a_live_lease_refuses_and_an_expired_one_is_taken_over(sim, s3: S3, tmp_path, monkeypatch, capsys):
+    import time
+
+    import anyio
+
+    server = sim(seed=16)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    anyio.run(_plant_lease, s3.url(), time.time() + 3600)  # a machine that holds the shard right now
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 5
+    assert "host node-7, pid 4242" in capsys.readouterr().err and server.state.submissions == []
+    anyio.run(_plant_lease, s3.url(), time.time() - 1)  # ... and once its lease has run out
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0
+    leases = sorted(k for k in s3.keys("run/lease/0-of-1/"))
+    assert leases[-1] > "run/lease/0-of-1/000000000007.json"  # taken over with a newer generation
+    assert_bucket_complete(s3, [f"job-{i:03d}" for i in range(3)])
