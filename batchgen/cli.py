@@ -260,6 +260,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
         key_env=settings.api.key_env,
         out=settings.output.dir,
         progress=None if args.quiet else log.info,
+        progress_every=args.progress_every,
     )
     code = merged_exit_code(list(result.codes.values()))
     replays = anyio.run(read_all, settings.output.dir)

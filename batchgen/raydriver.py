@@ -40,7 +40,7 @@ import anyio
 from .errors import InputError
 
 log = logging.getLogger("batchgen")
-PROGRESS_EVERY_S = 2.0
+WAIT_S = 2.0  # how often the driver looks up from waiting
 # Most serious first: what the merged run should report when shards disagree.
 EXIT_PRIORITY = (4, 2, 5, 1, 6, 3, 130)
 PATH_FLAGS = ("--config", "--log-file")
@@ -119,6 +119,7 @@ def run_on_ray(
     key_env: str,
     out: str,
     progress: Callable[[str], None] | None = None,
+    progress_every: float = 60.0,
     init_options: dict[str, Any] | None = None,
 ) -> RayRun:
     """Run every shard as an actor; block until all are done; return their exit codes."""
@@ -145,15 +146,15 @@ def run_on_ray(
             actors[i].run.remote(shard_argv(argv, i, shards, ray_address=address), key_box): i for i in range(shards)
         }
         result = RayRun()
-        last = 0.0
+        last = time.monotonic()
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=PROGRESS_EVERY_S)
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=WAIT_S)
             for ref in done:
                 index = pending.pop(ref)
                 code, restarted = ray.get(ref)
                 result.codes[index] = int(code)
                 result.restarts += bool(restarted)
-            if progress is not None and time.monotonic() - last >= PROGRESS_EVERY_S:
+            if progress is not None and time.monotonic() - last >= progress_every:
                 last = time.monotonic()
                 progress(progress_text(out, result, shards))
         for actor in actors:

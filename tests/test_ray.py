@@ -63,14 +63,17 @@ def test_ray_runs_four_shards_survives_a_killed_actor_and_never_sees_the_key(
         killer.start()
         code = run_cli(
             "run", str(manifest), "--out", s3.url(), "--base-url", server.url, "--time-scale", "100",
-            "--concurrency", "3", "--ray", "--shards", "4",
+            "--concurrency", "3", "--ray", "--shards", "4", "--progress-every", "1",
         )  # fmt: skip
         killer.join(5)
         assert code == 0
         assert killed  # one actor was killed mid-run ...
         restarted = [a for a in gcs.actors().values() if a["Name"] == killed[0]]
         assert restarted and restarted[0]["NumRestarts"] >= 1  # ... restarted, and its shard finished
-        assert "1 shard(s) finished on a restarted actor" in capsys.readouterr().out
+        printed = capsys.readouterr()
+        assert "1 shard(s) finished on a restarted actor" in printed.out
+        assert "completed (jobs seen so far) across 4 shards" in printed.err  # merged progress lines
+        assert f"{len(ids)} jobs: {len(ids)} completed" in printed.out
         assert_bucket_complete(s3, ids)
         per_job = charges_per_job(server)
         assert len(per_job) == count and set(per_job.values()) == {1}  # nobody paid twice
