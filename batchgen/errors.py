@@ -24,11 +24,14 @@
     │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
+    │   └── StoreUnavailable        an object store did not answer usably (network,
+    │                               5xx, timeout): worth retrying
     ├── LedgerError                 the ledger cannot be read or written
     ├── LockHeld                    another run holds the output folder (exit 5)
     └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
 
-Only ``client.py`` turns aiohttp's exceptions into these; everything above the
+Only ``client.py`` turns aiohttp's exceptions into these (and only
+``objstore.Bucket`` obstore's); everything above the
 client sees batchgen errors only.  Every message is a full sentence that says
 what happened and what to do next.
 """
@@ -181,6 +184,10 @@ class DownloadError(BatchgenError):
 
 class StorageError(BatchgenError):
     """The output folder cannot be written (disk full, permissions, unsafe path)."""
+
+
+class StoreUnavailable(StorageError):
+    """An object store did not answer usably (network, 5xx, timeout); the same call may succeed later."""
 
 
 class LedgerError(BatchgenError):

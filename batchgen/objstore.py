@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import aiofiles
 import anyio
 
-from .errors import DownloadError, StorageError
+from .errors import DownloadError, StorageError, StoreUnavailable
 from .shards import Shard
 from .storage import FILE_SHIELD_S, SavedVideo, mp4_problem, safe_video_name
 
@@ -171,12 +171,35 @@ class Bucket:
             raise self._error("delete", key, exc) from None
 
     def _error(self, verb: str, key: str, exc: BaseException) -> StorageError:
+        """A permanent problem (credentials, permissions, configuration) as StorageError; anything else
+        (network, 5xx, timeouts, after obstore's own retries) as StoreUnavailable, which callers retry."""
+        from obstore.exceptions import (
+            InvalidPathError,
+            NotSupportedError,
+            PermissionDeniedError,
+            UnauthenticatedError,
+            UnknownConfigurationKeyError,
+        )
+
+        permanent = (
+            PermissionDeniedError,
+            UnauthenticatedError,
+            UnknownConfigurationKeyError,
+            InvalidPathError,
+            NotSupportedError,
+        )
+        kind = StorageError if isinstance(exc, permanent) or _missing_bucket(exc) else StoreUnavailable
         detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        return StorageError(
+        return kind(
             f"cannot {verb} {self.where(key)} ({type(exc).__name__}: {detail}); check the bucket, the "
             "credentials and the endpoint in the environment (AWS_ENDPOINT_URL ...), then run the same command "
             "again to resume"
         )
+
+
+def _missing_bucket(exc: BaseException) -> bool:
+    text = str(exc)
+    return "NoSuchBucket" in text or "ContainerNotFound" in text or "bucket does not exist" in text.lower()
 
 
 def _open(url: str) -> _ObStore:
@@ -311,7 +334,10 @@ class ObjectStore:
                 raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
             data = await anyio.to_thread.run_sync(tmp.read_bytes)
             sha256 = digest.hexdigest()
-            await self._install(str(dest), data, sha256)
+            try:
+                await self._install(str(dest), data, sha256)
+            except StoreUnavailable as exc:  # the download stage retries it with backoff; a create may repeat
+                raise DownloadError(f"the video for job {job_id} could not be stored yet: {exc}") from None
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()

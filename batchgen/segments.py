@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .clock import Clock
-from .errors import LedgerError
+from .errors import LedgerError, StorageError, StoreUnavailable
 from .jobs import JobState
 from .ledger import Replay, carry_forward, event_line, iso_utc
 from .objstore import Bucket
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 
 COMPACT_AFTER = 256  # segments since the last snapshot; a run compacts once past max(this, jobs / 4)
 READ_CONCURRENCY = 32
+# A segment write that meets an unavailable store is tried again after 0.5, 1, 2, 4, 8 s (real time).
+SEGMENT_ATTEMPTS = 6
+SEGMENT_BACKOFF_S = 0.5
+SEGMENT_BACKOFF_MAX_S = 30.0
 _DECODER = json.JSONDecoder()
 _SNAPSHOT = ".snapshot.jsonl"
 
@@ -230,6 +234,24 @@ class SegmentLedger:
                 await self._compact()
         return record
 
+    async def _create(self, key: str, data: bytes) -> bool:
+        """Create the segment, retrying an unavailable store with backoff (a repeated create is safe:
+        if an earlier attempt landed, the object holds exactly these bytes)."""
+        attempt = 0
+        while True:
+            try:
+                return await self.bucket.put_create(key, data)
+            except StoreUnavailable as exc:
+                attempt += 1
+                if attempt >= SEGMENT_ATTEMPTS:
+                    raise LedgerError(
+                        f"{self.bucket.where(key)}: cannot write the ledger segment after {SEGMENT_ATTEMPTS} "
+                        f"attempts ({exc}); run the same command again once the store answers"
+                    ) from None
+                await anyio.sleep(min(SEGMENT_BACKOFF_MAX_S, SEGMENT_BACKOFF_S * 2 ** (attempt - 1)))
+            except StorageError as exc:
+                raise LedgerError(f"{self.bucket.where(key)}: cannot write the ledger segment ({exc})") from None
+
     async def _compact(self) -> None:
         """Fold what this run wrote into a snapshot; a failure here loses nothing (segments stay)."""
         try:
@@ -242,10 +264,7 @@ class SegmentLedger:
         if self.lease is not None:
             self.lease.check()
         key = segment_key(self.shard_name, self.next_seq)
-        try:
-            created = await self.bucket.put_create(key, data)
-        except Exception as exc:
-            raise LedgerError(f"{self.bucket.where(key)}: cannot write the ledger segment ({exc})") from None
+        created = await self._create(key, data)
         # A create whose answer was lost may have landed: then the object holds exactly our bytes.
         if not created and await self.bucket.get(key) != data:
             raise LedgerError(

@@ -306,3 +306,56 @@ async def test_a_long_run_compacts_as_it_goes_and_keeps_every_jobs_view(s3: S3, 
     assert found.next_seq == 12
     assert found.replay.jobs == ledger.jobs
     assert ledger.jobs["j0"]["state"] == "completed" and ledger.jobs["j0"]["request_id"] == "r9"
+
+
+class FlakyBucket:
+    """A bucket whose next ``failures`` creates fail as an unavailable store would, some after landing."""
+
+    def __init__(self, inner, failures: int, *, land: bool) -> None:
+        self.inner, self.failures, self.land = inner, failures, land
+
+    async def put_create(self, key: str, data: bytes) -> bool:
+        from batchgen.errors import StoreUnavailable
+
+        if self.failures:
+            self.failures -= 1
+            if self.land:  # the PUT reached the store; only its answer was lost
+                await self.inner.put_create(key, data)
+            raise StoreUnavailable(f"cannot create {key} (timed out)")
+        return await self.inner.put_create(key, data)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("land", [False, True])
+async def test_a_segment_write_rides_out_an_unavailable_store(s3: S3, monkeypatch, land):
+    from batchgen import segments
+    from batchgen.objstore import Bucket
+
+    monkeypatch.setattr(segments, "SEGMENT_BACKOFF_S", 0.0)
+    bucket = Bucket(s3.url())
+    ledger = segments.SegmentLedger(FlakyBucket(bucket, 2, land=land), "0-of-1", next_seq=1)  # type: ignore[arg-type]
+    await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r")
+    await ledger.append("a", "completed", JobState.COMPLETED)
+    found = await segments.read_segments(bucket, "0-of-1")
+    assert found.next_seq == 3 and found.replay.jobs["a"]["state"] == "completed"
+    stuck = segments.SegmentLedger(FlakyBucket(bucket, 99, land=False), "0-of-1", next_seq=3)  # type: ignore[arg-type]
+    with pytest.raises(LedgerError, match="after 6 attempts"):
+        await stuck.append("b", "submitting", JobState.SUBMITTING)
+
+
+async def test_a_video_that_cannot_be_stored_yet_is_a_retryable_download_error(s3: S3, tmp_path):
+    from batchgen.errors import DownloadError
+    from batchgen.objstore import Bucket, ObjectStore
+
+    store = ObjectStore(s3.url(), spool_dir=tmp_path, bucket=FlakyBucket(Bucket(s3.url()), 1, land=True))  # type: ignore[arg-type]
+    data = sample_video()
+    dest = store.video_path("clip", "m")
+    with pytest.raises(DownloadError, match="could not be stored yet") as caught:
+        await store.save_stream("clip", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30)
+    assert caught.value.retryable
+    # the download stage tries again: the object that landed is adopted, not duplicated
+    await store.save_stream("clip", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30)
+    assert s3.keys("run/videos/") == {"run/videos/clip.mp4": data}
+    store.close()
