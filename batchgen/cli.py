@@ -263,9 +263,11 @@ def _run_on_ray(args: argparse.Namespace) -> int:
         progress_every=args.progress_every,
     )
     code = merged_exit_code(list(result.codes.values()))
-    replays = anyio.run(read_all, settings.output.dir)
-    summary = status_summary(merge(replays), Path("."))
-    lines = [f"{settings.output.dir}: {summary['lines'][0].split(': ', 1)[1]}", *summary["lines"][1:]]
+    try:
+        summary = status_summary(merge(anyio.run(read_all, settings.output.dir)), Path("."))
+        lines = [f"{settings.output.dir}: {summary['lines'][0].split(': ', 1)[1]}", *summary["lines"][1:]]
+    except BatchgenError as exc:  # no shard got as far as its ledger: the shards' codes still say why
+        lines = [f"{settings.output.dir}: no ledger to summarise ({exc})"]
     lines.append(
         f"  ray: {len(result.codes)} shards, exit codes "
         + ", ".join(f"{i}:{c}" for i, c in sorted(result.codes.items()))
