@@ -151,7 +151,11 @@ def run_on_ray(
             done, _ = ray.wait(list(pending), num_returns=1, timeout=WAIT_S)
             for ref in done:
                 index = pending.pop(ref)
-                code, restarted = ray.get(ref)
+                try:
+                    code, restarted = ray.get(ref)
+                except Exception as exc:  # a bug in the shard, not a lost node (those are retried)
+                    log.error("shard %d/%d stopped with an error: %s; run it again to resume", index, shards, exc)
+                    code, restarted = 1, False
                 result.codes[index] = int(code)
                 result.restarts += bool(restarted)
             if progress is not None and time.monotonic() - last >= progress_every:
