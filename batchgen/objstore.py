@@ -91,7 +91,7 @@ class Bucket:
 
     async def put_create(self, key: str, data: bytes) -> bool:
         """Create ``key`` holding ``data``; False (nothing written) if it already exists."""
-        import obstore
+        obstore = _lib()
         from obstore.exceptions import AlreadyExistsError, PreconditionError
 
         try:
@@ -104,7 +104,7 @@ class Bucket:
 
     async def put(self, key: str, data: bytes) -> None:
         """Write ``key`` in one atomic PUT (readers see the old object or the new one, never a mix)."""
-        import obstore
+        obstore = _lib()
 
         try:
             await obstore.put_async(self.store, key, data, use_multipart=False)
@@ -113,7 +113,7 @@ class Bucket:
 
     async def get(self, key: str) -> bytes | None:
         """The object's bytes, or None when it does not exist."""
-        import obstore
+        obstore = _lib()
         from obstore.exceptions import NotFoundError
 
         try:
@@ -126,7 +126,7 @@ class Bucket:
 
     async def list(self, prefix: str) -> builtins.list[ObjectInfo]:
         """Every object under ``prefix``, sorted by key."""
-        import obstore
+        obstore = _lib()
 
         try:
             batches = await obstore.list(self.store, prefix=prefix, chunk_size=1000).collect_async()
@@ -139,7 +139,7 @@ class Bucket:
 
     async def delete_many(self, keys: builtins.list[str]) -> None:
         """Delete objects in batches (one request per 1,000 keys on S3)."""
-        import obstore
+        obstore = _lib()
 
         for start in range(0, len(keys), 1000):
             try:
@@ -149,7 +149,7 @@ class Bucket:
 
     async def folders(self, prefix: str) -> builtins.list[str]:
         """Names of the "folders" directly under ``prefix`` (one delimited LIST)."""
-        import obstore
+        obstore = _lib()
 
         try:
             found = await obstore.list_with_delimiter_async(self.store, prefix)
@@ -160,7 +160,7 @@ class Bucket:
         return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in found["common_prefixes"])
 
     async def delete(self, key: str) -> None:
-        import obstore
+        obstore = _lib()
         from obstore.exceptions import NotFoundError
 
         try:
@@ -195,6 +195,17 @@ class Bucket:
             "credentials and the endpoint in the environment (AWS_ENDPOINT_URL ...), then run the same command "
             "again to resume"
         )
+
+
+def _lib() -> Any:
+    """obstore, or a StorageError that says how to install it (it is an optional extra)."""
+    try:
+        import obstore
+    except ImportError:
+        raise StorageError(
+            "an object-store --out (s3://, gs://, az://, file://) needs obstore: pip install 'batchgen[s3]'"
+        ) from None
+    return obstore
 
 
 def _missing_bucket(exc: BaseException) -> bool:

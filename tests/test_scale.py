@@ -293,3 +293,13 @@ def test_a_live_lease_refuses_and_an_expired_one_is_taken_over(sim, s3: S3, tmp_
     leases = sorted(k for k in s3.keys("run/lease/0-of-1/"))
     assert leases[-1] > "run/lease/0-of-1/000000000007.json"  # taken over with a newer generation
     assert_bucket_complete(s3, [f"job-{i:03d}" for i in range(3)])
+
+
+def test_without_obstore_an_object_store_out_says_how_to_install_it(sim, tmp_path, monkeypatch, capsys):
+    server = sim(seed=17)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    monkeypatch.setitem(sys.modules, "obstore", None)  # as on a core install: importing it fails
+    monkeypatch.setitem(sys.modules, "obstore.store", None)
+    assert run_batch(manifest, "s3://some-bucket/run", server, monkeypatch=monkeypatch) == 2
+    assert "pip install 'batchgen[s3]'" in capsys.readouterr().err
+    assert server.state.submissions == []
