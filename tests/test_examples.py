@@ -61,4 +61,5 @@ def test_the_slurm_array_script_declares_an_array_and_runs_its_shard(sim, tmp_pa
     jobs = read_ledger(tmp_path / "out" / "shards" / "1-of-2" / "ledger.jsonl").jobs
     assert jobs and {rec["state"] for rec in jobs.values()} == {"completed"}
     assert not (tmp_path / "out" / "shards" / "0-of-2").exists()
+    assert not (tmp_path / "out" / "report.html").exists()  # shards of one folder do not race for one report
     assert KEY not in done.stdout.decode() + done.stderr.decode()
