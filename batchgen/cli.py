@@ -156,6 +156,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
 
     key = "SG_" + secrets.token_hex(8)
     scale = args.time_scale or SIMULATE_TIME_SCALE
+    remote = is_object_url(settings.output.dir)  # the simulator's state is kept with a local folder only
     config = SimConfig(
         time_scale=scale,
         api_keys=frozenset({key}),
@@ -163,9 +164,9 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
-        state_file=None if is_object_url(settings.output.dir) else str(options.simulator_state(settings.output.dir)),
+        state_file=None if remote else str(options.simulator_state(settings.output.dir)),
     )
-    if lost := options.simulated_jobs_without_simulator(settings.output.dir):
+    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir)):
         log.warning(
             "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
             "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "

@@ -85,6 +85,7 @@ def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3
     results = s3.keys("run/results/")["run/results/0-of-1.csv"].decode().splitlines()
     assert len(results) == 11 and results[0].startswith("job_id,state")
     assert not list(Path(tmp_path).rglob("*.part"))
+    assert not Path("s3:").exists()  # nothing of the run (kept options, a simulator's state) lands locally
     # A re-run finds everything done in the bucket: nothing is submitted again.
     before = len(server.state.submissions)
     assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0
@@ -304,3 +305,10 @@ def test_without_obstore_an_object_store_out_says_how_to_install_it(sim, tmp_pat
     assert run_batch(manifest, "s3://some-bucket/run", server, monkeypatch=monkeypatch) == 2
     assert "pip install 'batchgen[s3]'" in capsys.readouterr().err
     assert server.state.submissions == []
+
+
+def test_simulate_into_a_bucket_keeps_nothing_locally(s3: S3, tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_cli("run", str(manifest), "--simulate", "--out", s3.url(), "--quiet") == 0
+    assert_bucket_complete(s3, [f"job-{i:03d}" for i in range(3)])
+    assert sorted(p.name for p in Path().iterdir()) == ["m.yaml", "sample.mp4"]  # no 's3:' folder, no .batchgen
