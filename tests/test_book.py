@@ -78,3 +78,36 @@ async def test_adopted_jobs_count_what_they_may_have_cost(tmp_path):
         book.adopt(failed, JobState.FAILED, in_flight=False)
         assert book.in_flight == 1 and book.committed == pytest.approx(0.3 + 0.28)
     assert read_ledger(tmp_path / "l.jsonl").lines == 0  # adopting writes nothing
+
+
+async def test_what_a_job_holds_follows_what_it_may_have_cost(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, free = job("a"), job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([a, free], ledger)
+        book.take(free)
+        assert book.committed == 0.0  # a job without an estimate counts nothing
+        await book.finish(free, JobState.PENDING, "submit_postponed")
+        assert free.holds_slot is False and book.in_flight == 0
+        a.cost = 0.9  # charged, then the job ended otherwise: what was charged still counts
+        book.take(a)
+        await book.record(a, "submitting", JobState.SUBMITTING)
+        await book.finish(a, JobState.FAILED, "failed")
+        assert book.committed == pytest.approx(0.9)
+        b, c = job("b"), job("c")
+        book = JobBook([b, c], ledger)
+        book.adopt(b, JobState.SUBMITTED, in_flight=True)
+        book.adopt(c, JobState.DOWNLOADING, in_flight=True)
+        book.adopt(c, JobState.DOWNLOADING, in_flight=True)  # adopting twice takes one slot
+        assert book.in_flight == 2 and book.committed == pytest.approx(0.56)
+        d = job("d")
+        book.adopt(d, JobState.DEFERRED, in_flight=False)
+        assert book.committed == pytest.approx(0.56) and d.state is JobState.DEFERRED
+
+
+async def test_ledger_lines_keep_text_as_written_and_refuse_nan(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        await ledger.append("a", "submitting", JobState.SUBMITTING, params={"prompt": "café 🎬"})
+        with pytest.raises(ValueError, match="JSON compliant"):
+            await ledger.append("b", "submitting", JobState.SUBMITTING, params={"cfg_scale": float("nan")})
+    raw = (tmp_path / "l.jsonl").read_text(encoding="utf-8")
+    assert "café 🎬" in raw and '"job_id":"a"' in raw and raw.count("\n") == 1

@@ -96,7 +96,11 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     rec.note_submitted("ours-later", since + 1)  # sent after the unknown attempt, and the history lists it
     assert await rec.settle(job(), since=since) == Resubmit()
     exhausted = await rec.settle(job(attempts=6), since=since)
-    assert isinstance(exhausted, Leave) and exhausted.state is JobState.PENDING
+    assert exhausted == Leave(
+        "submit_postponed",
+        JobState.PENDING,
+        "6 submits ended without an answer and no job was created; run again later",
+    )
 
 
 async def test_an_unreadable_history_leaves_the_job_for_later():
@@ -104,6 +108,8 @@ async def test_an_unreadable_history_leaves_the_job_for_later():
     with set_testing():
         verdict = await reconciler(clock, FakeApi(ServerError("503"))).settle(job(), since=clock.epoch())
     assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and "could not be read" in verdict.detail
+    assert verdict.state is JobState.SUBMITTING
+    assert verdict.detail.endswith("unknown, so the job was not submitted again. Run again later to settle it")
 
 
 @pytest.mark.parametrize(
@@ -142,8 +148,9 @@ async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, sin
 async def test_the_same_body_in_another_key_order_is_the_same_request():
     clock = FakeClock()
     since = clock.epoch() - 5
-    body = {"prompt": "a fox", "duration": 5, "aspect_ratio": "16:9"}
-    listed = HistoryRow("r", MODEL, "QUEUED", dict(reversed(body.items())), None, None, since + 1, None)
+    body = {"prompt": "a fox", "duration": 5, "aspect_ratio": "16:9", "mode": "std"}
+    shuffled = {k: body[k] for k in ("duration", "prompt", "mode", "aspect_ratio")}  # neither order is sorted
+    listed = HistoryRow("r", MODEL, "QUEUED", shuffled, None, None, since + 1, None)
     j = TrackedJob(JobSpec("j", MODEL, body), JobState.SUBMITTING, 0.28)
     rec = reconciler(clock, FakeApi([listed]))
     assert await rec.settle(j, since=since) == Attach("r")
@@ -268,6 +275,42 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
     rec = reconciler(clock, api)
     start = clock.now()
     verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
-    assert isinstance(verdict, Leave) and "has not caught up" in verdict.detail and "Run again later" in verdict.detail
+    assert verdict == Leave(
+        "settle_later",
+        JobState.SUBMITTING,
+        "the submit's outcome is unknown and the request history has not caught up with it yet, so the job was "
+        "not submitted again (that could pay twice). Run again later to settle it",
+    )
     assert api.calls == 6  # at 0, 10, 30, 60, 120 and 300 s after each other
     assert 520.0 <= clock.now() - start <= 540.0
+
+
+async def test_the_edges_of_the_search_window():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    edge = row("edge", "a fox", since - 120.0)  # exactly the allowed clock skew before the attempt
+    found, _ = await reconciler(clock, FakeApi([edge])).find(job(), since=since)
+    assert found is not None and found.request_id == "edge"
+    undated = HistoryRow("undated", MODEL, "QUEUED", {"prompt": "a fox"}, None, None, None, None)
+    dated = row("dated", "a fox", since + 0.5)
+    found, _ = await reconciler(clock, FakeApi([dated, undated])).find(job(), since=since)
+    assert found is not None and found.request_id == "undated"  # no time: taken as the oldest
+    rec = reconciler(clock, FakeApi([row("ours", "a dog", since + 5)]))
+    rec.note_submitted("ours", since)  # sent at the very moment of the attempt: not later than it
+    _, later = await rec.find(job(), since=since)
+    assert later is False
+    full = [row(f"n{i}", "other", since + 5000 - i) for i in range(100)]
+    pages = FakeApi(full * 11)  # every page full and newer than the attempt
+    found, _ = await reconciler(clock, pages).find(job(), since=since)
+    assert found is None and len(pages.queries) == 10  # at most ten pages
+    assert pages.queries[0]["from_date"] == "2027-01-14"  # the day before the attempt, in UTC
+
+
+async def test_a_failed_record_without_a_reason_says_where_it_came_from():
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    bare = HistoryRow("r", MODEL, "FAILED", {}, None, None, 0.0, None)
+    assert await reconciler(clock, FakeApi([], {"r": bare})).recover_missing(j) == Failed(
+        {"http": 422, "detail": "FAILED (from the request history)"}
+    )
