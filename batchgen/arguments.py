@@ -107,7 +107,34 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--state-file", help="keep the simulated account in this file: loaded at start, saved at exit")
     sim.add_argument("--api-key", action="append", help="accepted key (repeatable); default SG_0123456789abcdef")
-    sim.add_argument("--retry-after", action="store_true", help="send Retry-After on 429")
+    sim.add_argument("--retry-after", action="store_true", help="send Retry-After on 429 (same as --rate-hint both)")
+    sim.add_argument(
+        "--rate-hint",
+        choices=("reset", "retry-after", "both", "none"),
+        default="reset",
+        help="what a 429 carries: x-rate-limit-reset-at-utc (default), Retry-After, both, or no hint",
+    )
+    sim.add_argument(
+        "--rate-window", type=float, default=60.0, help="the rate limit's sliding window in seconds (default 60)"
+    )
+    sim.add_argument(
+        "--latency-scale", type=float, default=1.0, help="multiply every service time (default 1: published)"
+    )
+    sim.add_argument(
+        "--model-latency",
+        action="append",
+        default=[],
+        metavar="SLUG=SECONDS",
+        help="mean service seconds of a model's 5 s video (repeatable)",
+    )
+    sim.add_argument(
+        "--history",
+        choices=("on", "off", "error"),
+        default="on",
+        help="the request history works (on), answers 404 (off) or 500 (error)",
+    )
+    sim.add_argument("--history-lag", type=float, default=0.0, help="the history shows the account this many s ago")
+    sim.add_argument("--expiry", type=float, default=3600.0, help="seconds a request record lives (default 3600)")
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
     sim.add_argument(
         "--fault",

@@ -391,6 +391,13 @@ def _simulate(args: argparse.Namespace) -> int:
         if not text:
             raise InputError(f"--media-fault {item!r}: use KIND=TEXT, e.g. wrong_duration=sunset")
         media_faults[text] = kind
+    latencies: dict[str, float] = {}
+    for item in args.model_latency:
+        slug, _, seconds = item.partition("=")
+        try:
+            latencies[slug] = float(seconds)
+        except ValueError:
+            raise InputError(f"--model-latency {item!r}: use SLUG=SECONDS, e.g. kling-text2video=30") from None
     try:
         config = SimConfig(
             time_scale=args.time_scale,
@@ -399,7 +406,13 @@ def _simulate(args: argparse.Namespace) -> int:
             workers=args.workers,
             seed=args.seed,
             api_keys=frozenset(args.api_key or ["SG_0123456789abcdef"]),
-            retry_after_header=args.retry_after,
+            rate_hint="both" if args.retry_after else args.rate_hint,
+            rate_window_s=args.rate_window,
+            latency_scale=args.latency_scale,
+            model_latency_s=latencies,
+            history=args.history,
+            history_lag_s=args.history_lag,
+            expiry_s=args.expiry,
             polls_count=not args.polls_free,
             rates=rates,
             media_faults=media_faults,

@@ -124,7 +124,7 @@ async def test_422_failed_is_a_status_not_an_error():
 
 @pytest.mark.parametrize("retry_after", [False, True])
 async def test_429_carries_the_server_hint(retry_after):
-    config = SimConfig(time_scale=10, rpm=1, retry_after_header=retry_after)
+    config = SimConfig(time_scale=10, rpm=1, rate_hint="both" if retry_after else "reset")
     async with SimServer(config) as sim, client(sim.url) as api:
         await api.credits()
         with pytest.raises(RateLimited) as caught:

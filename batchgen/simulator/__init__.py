@@ -12,6 +12,14 @@ and scriptable (:meth:`SimState.script`).  With ``SimConfig.state_file`` the
 account (jobs, balance, clock) is loaded at start and saved at close, so a
 later simulator on the same file takes up where the last one stopped.
 
+It can also build worlds a client's defaults did not expect, without telling
+the client: service times scaled (``latency_scale``) or set per model
+(``model_latency_s``); a request history that works, answers 404 or 500
+(``history``), or lags (``history_lag_s``); 429s with a reset time,
+``Retry-After``, both or no hint (``rate_hint``); a rate window other than
+60 s (``rate_window_s``); records that live shorter than an hour
+(``expiry_s``).
+
 This package imports nothing from the rest of batchgen.
 
 Usage::
@@ -33,9 +41,11 @@ from .app import OUTPUT_BASE, create_app
 from .state import (
     DEFAULT_PRICES,
     FAULT_KINDS,
+    HISTORY_MODES,
     HOSTILE_KINDS,
     MEDIA_FAULTS,
     MODEL_LATENCY_S,
+    RATE_HINTS,
     SimConfig,
     SimJob,
     SimState,
@@ -44,9 +54,11 @@ from .state import (
 __all__ = [
     "DEFAULT_PRICES",
     "FAULT_KINDS",
+    "HISTORY_MODES",
     "HOSTILE_KINDS",
     "MEDIA_FAULTS",
     "MODEL_LATENCY_S",
+    "RATE_HINTS",
     "SimConfig",
     "SimJob",
     "SimServer",

@@ -82,10 +82,26 @@ def _gate(request: web.Request, *, counted: bool) -> web.Response | None:
         return _error(401, "Unauthorized. API key is invalid or may have expired")
     reset_at = state.admit(key, counted)
     if reset_at is not None:
-        headers = {"x-rate-limit-reset-at-utc": _iso(reset_at)}
-        if state.config.retry_after_header:
+        hint = state.config.rate_hint
+        headers = {}
+        if hint in ("reset", "both"):
+            headers["x-rate-limit-reset-at-utc"] = _iso(reset_at)
+        if hint in ("retry-after", "both"):
             headers["Retry-After"] = str(max(1, math.ceil(reset_at - state.clock.now())))
         return _error(429, "rate_limit_exceeded: Too many requests", headers)
+    return None
+
+
+def _history_gate(request: web.Request) -> web.Response | None:
+    """The rate gate, then the history's own mode: working, gone (404) or failing (500)."""
+    state = request.app[STATE]
+    denied = _gate(request, counted=state.config.polls_count)
+    if denied:
+        return denied
+    if state.config.history == "off":
+        return _error(404, "Not Found")
+    if state.config.history == "error":
+        return _error(500, "Internal Server Error")
     return None
 
 
@@ -308,7 +324,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
 
 
 async def history(request: web.Request) -> web.StreamResponse:
-    denied = _gate(request, counted=request.app[STATE].config.polls_count)
+    denied = _history_gate(request)
     if denied:
         return denied
     state = request.app[STATE]
@@ -357,7 +373,7 @@ def _phase_label(job: SimJob, now: float) -> str:
 
 
 async def history_one(request: web.Request) -> web.StreamResponse:
-    denied = _gate(request, counted=request.app[STATE].config.polls_count)
+    denied = _history_gate(request)
     if denied:
         return denied
     state = request.app[STATE]

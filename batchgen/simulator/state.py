@@ -36,8 +36,9 @@ DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
     ("kling-1.6-text2video", "std", 5): 0.56,
     ("kling-1.6-text2video", "std", 10): 1.12,
 }
-RATE_WINDOW_S = 60.0
 STATE_VERSION = 1
+RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
+HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -83,16 +84,19 @@ class SimConfig:
     accept_bearer: bool = False
     rpm: int | None = None
     polls_count: bool = True
-    retry_after_header: bool = False
+    rate_hint: str = "reset"  # one of RATE_HINTS
+    rate_window_s: float = 60.0  # the sliding window; it admits round(rpm * rate_window_s / 60) requests
     credits: float = 1000.0
     free_credits: float = 0.0
     credit_holds: bool = True
     workers: int = 16
-    latency_scale: float = 1.0
+    latency_scale: float = 1.0  # every service time times this (the client is not told)
+    model_latency_s: dict[str, float] = field(default_factory=dict)  # mean service seconds per slug (5 s videos)
     latency_sigma: float = 0.2
     tail_rate: float = 0.05
     expiry_s: float = 3600.0
     output_ttl_s: float = 7 * 86400.0  # output files are served this long after the job finished
+    history: str = "on"  # one of HISTORY_MODES
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
     nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
     reject_unknown_params: bool = False
@@ -111,6 +115,14 @@ class SimConfig:
             raise ValueError("time_scale must be positive")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if self.rate_hint not in RATE_HINTS:
+            raise ValueError(f"rate_hint must be one of {RATE_HINTS}, got {self.rate_hint!r}")
+        if self.history not in HISTORY_MODES:
+            raise ValueError(f"history must be one of {HISTORY_MODES}, got {self.history!r}")
+        if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
+            raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
+        if any(not seconds > 0 for seconds in self.model_latency_s.values()):
+            raise ValueError("model_latency_s values must be positive seconds")
         unknown = set(self.rates) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
@@ -227,16 +239,24 @@ class SimState:
             self.early_requests += 1
         if self.fault("rate_limit") is not None:
             return self._limited(key, now + 1.0)
-        rpm = self.config.rpm
-        if rpm is None or not counted:
+        limit = self.window_limit()
+        if limit is None or not counted:
             return None
+        span = self.config.rate_window_s
         window = self._windows.setdefault(key, deque())
-        while window and window[0] <= now - RATE_WINDOW_S:
+        while window and window[0] <= now - span:
             window.popleft()
-        if len(window) >= rpm:
-            return self._limited(key, window[0] + RATE_WINDOW_S)
+        if len(window) >= limit:
+            return self._limited(key, window[0] + span)
         window.append(now)
         return None
+
+    def window_limit(self) -> int | None:
+        """Requests admitted per sliding window, or None when unlimited."""
+        rpm = self.config.rpm
+        if rpm is None:
+            return None
+        return max(1, round(rpm * self.config.rate_window_s / 60.0))
 
     def _limited(self, key: str, reset_at: float) -> float:
         self.rate_limited += 1
@@ -271,7 +291,8 @@ class SimState:
     # ------------------------------------------------------------------ lifecycle
 
     def service_time(self, slug: str, duration: int) -> float:
-        base = MODEL_LATENCY_S.get(slug, 60.0) * (1.5 if duration >= 10 else 1.0)
+        mean = self.config.model_latency_s.get(slug) or MODEL_LATENCY_S.get(slug, 60.0)
+        base = mean * (1.5 if duration >= 10 else 1.0)
         sigma = self.config.latency_sigma
         draw = base * math.exp(self.rng.gauss(-sigma * sigma / 2, sigma))
         if self.rng.random() < self.config.tail_rate:
@@ -423,6 +444,7 @@ class SimState:
             "now": self.clock.now(),
             "workers": self.config.workers,
             "rpm": self.config.rpm,
+            "rate_window_s": self.config.rate_window_s,
             "counters": dict(self.counters),
             "rate_limited": self.rate_limited,
             "early_requests": self.early_requests,
