@@ -1,58 +1,165 @@
-"""When to poll each in-flight job: a schedule learned from the latencies seen so far.
+"""When to poll each in-flight job: a schedule learned from what the server shows.
 
 A status poll costs a request from the shared budget, so polling a 5-minute
-job every 2 seconds wastes ~150 requests to learn one fact.  Instead each job
-is polled first when it could plausibly be done (a low quantile of the
-latencies observed so far for its model, or half the model's published
-average before any are seen), then at a gap that is a small fraction of the
-expected latency, bounded by ``min_interval_s`` and ``max_interval_s``.
+job every 2 seconds wastes ~150 requests to learn one fact.  But the
+published latency is only a prior: jobs run faster or slower with mode,
+duration, queue backlog and cold boots.  So:
 
-Two bounds override the schedule: the request budget may widen the gap
-(``floor``, see ``poller.py``), and the expiry guard narrows it: a job is
-always polled well before its record expires (``expiry_s - expiry_margin_s``
-after submission).  While history sweeps find finished jobs (``sparse``), a
-job is polled only once it is later than nearly all jobs seen so far, then
-rarely.
+**Every observation teaches** (:class:`LatencyModel`).  A sample is a job's
+submit-to-*finish* time, not the moment a poll noticed it: the server's own
+measure when it has one (result ``metrics.total_time``, a history row's
+``latency_ms``), kept within what our own polls saw; otherwise the midpoint
+between the last poll that found the job unfinished and the one that found it
+done.  Samples are kept per (model, mode, duration) and pooled per model; the
+most specific group with enough samples answers.  Only the last ``window``
+samples of a group count, so a backlog that builds up overnight is followed.
+
+**Before anything is learned, probe** (:class:`PollPlan`).  A job's first poll
+comes ``min_interval_s`` after submission and each later gap is half the job's
+age, so the polls spread geometrically: a job of any length is found within a
+third of its age (at most ``max_interval_s`` late) after a few polls, whether
+the prior was 100x too long or 5x too short.  Once a group has enough samples
+a job is polled first at a low quantile of them, then every few percent of the
+median.
+
+Three bounds override the schedule.  ``max_interval_s`` caps every gap
+during which a job could have finished (the first poll of a probe included;
+not the quiet time before the learned earliest finish), unless the request
+budget cannot afford it (``floor``, see ``poller.py``; said once in the log).  The expiry guard narrows it: a job
+is always polled before its record expires (``expiry_s - expiry_margin_s``
+after submission); a record found gone earlier than that shortens the guard
+for the rest of the run (:meth:`PollPlan.records_expire_by`).  While history
+sweeps find finished jobs (``sparse``) per-job polls are a rare safety net.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
 
 from .params import typical_latency
 
+if TYPE_CHECKING:
+    from .jobs import JobSpec
+
+log = logging.getLogger("batchgen")
+
+LatencyKey = tuple[str, str, int]  # (model, mode, duration); mode "" and duration 0 pool a model
+
 FIRST_POLL_QUANTILE = 0.02
 GAP_FRACTION = 0.04
+PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
 SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late
 SPARSE_GAP_FACTOR = 5.0
-_MIN_SAMPLES = 5
+MIN_SAMPLES = 4
+WINDOW = 64  # samples kept per group: older ones are forgotten
+
+
+def latency_key(spec: JobSpec) -> LatencyKey:
+    """The group a job's latency belongs to: its model, mode and duration."""
+    params = spec.params
+    try:
+        duration = int(params.get("duration") or 5)
+    except (TypeError, ValueError):
+        duration = 5
+    return (spec.model, str(params.get("mode") or ""), duration)
+
+
+def _as_key(key: LatencyKey | str) -> LatencyKey:
+    return (key, "", 0) if isinstance(key, str) else key
+
+
+class _Samples:
+    """The last ``window`` samples of one group, with a sorted view."""
+
+    __slots__ = ("_recent", "_sorted")
+
+    def __init__(self, window: int) -> None:
+        self._recent: deque[float] = deque(maxlen=window)
+        self._sorted: list[float] | None = None
+
+    def add(self, seconds: float) -> None:
+        self._recent.append(seconds)
+        self._sorted = None
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+    def ordered(self) -> list[float]:
+        if self._sorted is None:
+            self._sorted = sorted(self._recent)
+        return self._sorted
 
 
 class LatencyModel:
-    """Observed submit-to-finish times per model, kept sorted."""
+    """Submit-to-finish times per (model, mode, duration) and per model, recent ones only."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, list[float]] = defaultdict(list)
+    def __init__(self, *, window: int = WINDOW, min_samples: int = MIN_SAMPLES) -> None:
+        self._window = window
+        self._min = min_samples
+        self._groups: dict[LatencyKey, _Samples] = {}
+        self.samples = 0  # readout: every sample taken
 
-    def observe(self, model: str, seconds: float) -> None:
-        bisect.insort(self._seen[model], max(0.0, seconds))
+    # ------------------------------------------------------------------ learning
 
-    def quantile(self, model: str, q: float) -> float:
-        seen = self._seen.get(model)
-        if not seen or len(seen) < _MIN_SAMPLES:
-            return typical_latency(model) * (0.5 if q < 0.5 else 1.0 + q)
+    def observe(self, key: LatencyKey | str, seconds: float) -> bool:
+        """One job's submit-to-finish time.  Returns True if this made its group learned."""
+        key = _as_key(key)
+        before = self.learned(key)
+        value = max(0.0, seconds)
+        for group in {key, (key[0], "", 0)}:
+            samples = self._groups.get(group)
+            if samples is None:
+                samples = self._groups[group] = _Samples(self._window)
+            samples.add(value)
+        self.samples += 1
+        return not before and self.learned(key)
+
+    def observe_finish(self, key: LatencyKey | str, *, after: float, by: float, server_s: float | None = None) -> bool:
+        """A job was unfinished at age ``after`` and finished by age ``by`` (our own polls).
+
+        ``server_s`` is the server's own submit-to-finish measure, when it gave
+        one; it is kept within our bounds, since the server's clock started when
+        it received the submit, not when we sent it."""
+        after, by = max(0.0, min(after, by)), max(0.0, by)
+        measured = server_s is not None and server_s >= 0
+        seconds = min(by, max(after, server_s)) if server_s is not None and measured else (after + by) / 2
+        return self.observe(key, seconds)
+
+    # ------------------------------------------------------------------ reading
+
+    def _group(self, key: LatencyKey | str) -> list[float] | None:
+        key = _as_key(key)
+        for group in (key, (key[0], "", 0)):
+            samples = self._groups.get(group)
+            if samples is not None and len(samples) >= self._min:
+                return samples.ordered()
+        return None
+
+    def learned(self, key: LatencyKey | str) -> bool:
+        return self._group(key) is not None
+
+    def prior(self, key: LatencyKey | str) -> float:
+        model, _, duration = _as_key(key)
+        return typical_latency(model) * (1.5 if duration >= 10 else 1.0)
+
+    def quantile(self, key: LatencyKey | str, q: float) -> float:
+        seen = self._group(key)
+        if seen is None:
+            return self.prior(key) * (0.5 if q < 0.5 else 1.0 + q)
         index = min(len(seen) - 1, max(0, round(q * (len(seen) - 1))))
         return seen[index]
 
-    def median(self, model: str) -> float:
-        return self.quantile(model, 0.5)
+    def median(self, key: LatencyKey | str) -> float:
+        return self.quantile(key, 0.5)
 
-    def likelihood_done(self, model: str, age: float) -> float:
-        """The share of observed jobs that had finished by ``age`` (0..1)."""
-        seen = self._seen.get(model)
-        if not seen or len(seen) < _MIN_SAMPLES:
-            return min(1.0, age / (2 * typical_latency(model)))
+    def likelihood_done(self, key: LatencyKey | str, age: float) -> float:
+        """The share of recent jobs that had finished by ``age`` (0..1)."""
+        seen = self._group(key)
+        if seen is None:
+            return min(1.0, age / (2 * self.prior(key)))
         return bisect.bisect_right(seen, age) / len(seen)
 
 
@@ -71,24 +178,64 @@ class PollPlan:
         self.latency = model
         self.min_interval = min_interval_s
         self.max_interval = max_interval_s
+        self.expiry = expiry_s
+        self._margin_share = expiry_margin_s / expiry_s
         self.guard = expiry_s - expiry_margin_s
+        self.budget_bound = False  # the budget has pushed a gap past max_interval_s
 
     def next_poll(
-        self, model: str, submitted_at: float, now: float, polls: int, *, floor: float = 0.0, sparse: bool = False
+        self,
+        key: LatencyKey | str,
+        submitted_at: float,
+        now: float,
+        polls: int,
+        *,
+        floor: float = 0.0,
+        sparse: bool = False,
     ) -> float:
-        """When to poll next.  ``floor``: the smallest gap the request budget allows;
-        ``sparse``: history sweeps find finished jobs, so polls are only a safety net."""
-        gap = min(self.max_interval, max(self.min_interval, GAP_FRACTION * self.latency.median(model)))
+        """When to poll next.  ``polls``: polls so far that found the job unfinished;
+        ``floor``: the smallest gap the request budget allows; ``sparse``: history
+        sweeps find finished jobs, so polls are only a safety net."""
+        age = max(0.0, now - submitted_at)
+        latency = self.latency
         if sparse:
-            gap = SPARSE_GAP_FACTOR * self.max_interval
-        if polls == 0:
-            first = self.latency.quantile(model, SPARSE_FIRST_QUANTILE if sparse else FIRST_POLL_QUANTILE)
+            if polls == 0 and latency.learned(key):
+                when = submitted_at + max(latency.quantile(key, SPARSE_FIRST_QUANTILE), self.min_interval)
+            else:
+                when = now + SPARSE_GAP_FACTOR * self.max_interval
+        elif not latency.learned(key):
+            gap = self.min_interval if polls == 0 else PROBE_GROWTH * age
+            when = now + min(self.max_interval, max(self.min_interval, gap))
+        elif polls == 0:
+            first = latency.quantile(key, FIRST_POLL_QUANTILE)
             when = submitted_at + max(first, self.min_interval)
+            if when < now:
+                when = now + self.min_interval
         else:
-            when = now + gap
-        when = max(when, now + floor)
+            when = now + min(self.max_interval, max(self.min_interval, GAP_FRACTION * latency.median(key)))
+        if floor > 0 and when < now + floor:
+            if not sparse and floor > self.max_interval and not self.budget_bound:
+                self.budget_bound = True
+                log.warning(
+                    "the request budget cannot afford a poll of every job within polling.max_interval_s "
+                    "(%.3gs): polls are %.3gs apart; raise limits.requests_per_minute or lower "
+                    "limits.concurrency to poll more often",
+                    self.max_interval,
+                    floor,
+                )
+            when = now + floor
         # Never let a job's record expire unpolled.
         guard_at = submitted_at + self.guard
         if now < guard_at:
             when = min(when, guard_at)
         return max(when, now)
+
+    def records_expire_by(self, age: float) -> bool:
+        """A record was gone ``age`` seconds after submission, sooner than ``expiry_s``:
+        records live shorter than configured.  Tightens the guard for the rest of the
+        run (keeping the configured margin's share); True if it changed."""
+        if age <= 0 or age >= self.expiry:
+            return False
+        self.expiry = age
+        self.guard = min(self.guard, age * (1.0 - self._margin_share))
+        return True

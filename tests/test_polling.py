@@ -1,7 +1,9 @@
-"""The poll plan and the poll schedule on a fake clock: the expiry guard, the poll share, learning."""
+"""The poll plan and the poll schedule: learning, probing, the expiry guard, the poll share (no sleeps)."""
 
 from __future__ import annotations
 
+import logging
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -9,13 +11,145 @@ import pytest
 from batchgen.clock import FakeClock
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.poller import POLL_SHARE, Poller
-from batchgen.polling import LatencyModel, PollPlan
+from batchgen.polling import MIN_SAMPLES, WINDOW, LatencyModel, PollPlan, latency_key
 from batchgen.ratelimit import RequestBudget
 
+KEY = ("kling-text2video", "std", 5)  # published ~320 s
 MODEL = "kling-text2video"
 
 
-def plan(**bounds: float) -> PollPlan:
+def plan(model: LatencyModel | None = None, *, lo: float = 2.0, hi: float = 60.0, expiry: float = 3600.0) -> PollPlan:
+    return PollPlan(
+        model or LatencyModel(), min_interval_s=lo, max_interval_s=hi, expiry_s=expiry, expiry_margin_s=600.0
+    )
+
+
+def find(p: PollPlan, finish: float, *, submitted: float = 0.0, learn: bool = True) -> tuple[int, float, list[float]]:
+    """Poll one job that finishes ``finish`` s after submission; returns (polls, detection delay, gaps)
+    and, like the poller, teaches the model the bounds the polls saw."""
+    now, polls, gaps, last_pending = submitted, 0, [], 0.0
+    while True:
+        when = p.next_poll(KEY, submitted, now, polls)
+        gaps.append(when - now)
+        now = when
+        if now - submitted >= finish:
+            if learn:
+                p.latency.observe_finish(KEY, after=last_pending, by=now - submitted)
+            return polls + 1, now - submitted - finish, gaps
+        polls += 1
+        last_pending = now - submitted
+
+
+@pytest.mark.parametrize("finish", [3.2, 32.0, 320.0, 1600.0])
+def test_before_learning_a_probe_finds_a_job_of_any_length_within_a_third_of_its_age(finish):
+    polls, delay, gaps = find(plan(), finish, learn=False)
+    assert gaps[0] == 2.0  # the first poll comes early, whatever the prior says
+    assert max(gaps) <= 60.0
+    assert delay <= max(2.0, min(60.0, finish / 2))
+    assert polls <= 12 + finish / 60
+
+
+def test_a_prior_100x_too_long_costs_a_few_polls_then_polls_follow_what_was_learned():
+    p = plan()
+    first = [find(p, 3.2 * (1 + 0.05 * i))[0] for i in range(MIN_SAMPLES)]
+    assert sum(first) <= 3 * MIN_SAMPLES
+    assert p.latency.learned(KEY)
+    assert p.latency.median(KEY) == pytest.approx(3.5, rel=0.3)
+    polls, delay, _ = find(p, 3.3)
+    assert polls <= 3 and delay <= 2.0  # min_interval is the finest gap the user allows
+
+
+def test_a_prior_5x_too_short_costs_the_first_jobs_only():
+    p = plan()
+    rng = random.Random(1)
+    before = [find(p, 1600 * rng.uniform(0.9, 1.1)) for _ in range(MIN_SAMPLES)]
+    assert all(delay <= 60.0 for _, delay, _ in before)  # max_interval_s bounds every gap
+    after = [find(p, 1600 * rng.uniform(0.9, 1.1)) for _ in range(10)]
+    assert sum(n for n, _, _ in after) / 10 < sum(n for n, _, _ in before) / MIN_SAMPLES / 2
+    assert all(delay <= 60.0 for _, delay, _ in after)
+
+
+def test_max_interval_bounds_every_gap_the_first_included():
+    p = plan(lo=0.5, hi=3.0)
+    _, _, gaps = find(p, 300.0, learn=False)
+    assert max(gaps) <= 3.0 and gaps[0] == 0.5
+
+
+def test_a_budget_that_cannot_afford_max_interval_widens_the_gap_and_says_so_once(caplog):
+    p = plan(hi=3.0)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        assert p.next_poll(KEY, 0.0, 10.0, 3, floor=8.0) == pytest.approx(18.0)
+        p.next_poll(KEY, 0.0, 20.0, 4, floor=8.0)
+    warnings = [r for r in caplog.records if "cannot afford" in r.getMessage()]
+    assert len(warnings) == 1 and "max_interval_s" in warnings[0].getMessage()
+    assert p.budget_bound
+
+
+def test_the_expiry_guard_wins_and_a_short_record_life_tightens_it():
+    p = plan(hi=10_000.0)
+    assert p.next_poll(KEY, 0.0, 2900.0, 9, floor=5000.0) == 3000.0  # 3600 - 600
+    assert not p.records_expire_by(3700.0)  # not sooner than configured
+    assert p.records_expire_by(1200.0)
+    assert p.guard == pytest.approx(1000.0)  # the margin keeps its share (1/6)
+    assert p.next_poll(KEY, 0.0, 900.0, 9, floor=5000.0) == 1000.0
+    assert not p.records_expire_by(1200.0) or p.guard == pytest.approx(1000.0)
+
+
+def test_sparse_polls_are_a_rare_safety_net():
+    p = plan()
+    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 300.0  # 5 x max_interval until learned
+    for _ in range(MIN_SAMPLES):
+        p.latency.observe(KEY, 100.0)
+    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 100.0  # the learned 98th percentile
+
+
+def test_the_servers_own_measure_wins_within_what_our_polls_saw():
+    model = LatencyModel()
+    model.observe_finish(KEY, after=10.0, by=20.0, server_s=12.5)
+    model.observe_finish(KEY, after=10.0, by=20.0, server_s=400.0)  # a clock that disagrees: kept in bounds
+    model.observe_finish(KEY, after=10.0, by=20.0)  # no measure: the midpoint
+    model.observe_finish(KEY, after=10.0, by=20.0, server_s=1.0)
+    assert model.learned(KEY)
+    assert model.quantile(KEY, 0.0) == 10.0
+    assert model.quantile(KEY, 1.0) == 20.0
+    assert sorted(model._group(KEY) or []) == [10.0, 12.5, 15.0, 20.0]
+
+
+def test_groups_per_mode_and_duration_with_a_pooled_fallback():
+    model = LatencyModel()
+    pro10 = ("kling-text2video", "pro", 10)
+    std5 = ("kling-text2video", "std", 5)
+    for _ in range(MIN_SAMPLES):
+        model.observe(std5, 30.0)
+    assert model.median(std5) == 30.0
+    assert model.median(("kling-text2video", "pro", 5)) == 30.0  # not learned itself: the model's pool
+    for _ in range(MIN_SAMPLES):
+        model.observe(pro10, 90.0)
+    assert model.median(pro10) == 90.0 and model.median(std5) == 30.0
+    other = ("kling-1.6-text2video", "std", 5)
+    assert not model.learned(other) and model.prior(other) == pytest.approx(304.07888)
+    became = [model.observe(other, 50.0) for _ in range(MIN_SAMPLES + 1)]
+    assert became == [False] * (MIN_SAMPLES - 1) + [True, False]  # the moment a group is learned, once
+
+
+def test_old_samples_are_forgotten_so_a_backlog_is_followed():
+    model = LatencyModel()
+    for _ in range(WINDOW):
+        model.observe(KEY, 300.0)
+    for _ in range(WINDOW // 2 + 1):
+        model.observe(KEY, 900.0)  # a queue backlog builds up
+    assert model.median(KEY) == 900.0
+    assert model.likelihood_done(KEY, 400.0) < 0.5
+
+
+def test_latency_key_reads_mode_and_duration():
+    spec = JobSpec(id="a", model="kling-text2video", params={"prompt": "x", "mode": "pro", "duration": 10})
+    assert latency_key(spec) == ("kling-text2video", "pro", 10)
+    bare = JobSpec(id="b", model="kling-1.6-text2video", params={"prompt": "x"})
+    assert latency_key(bare) == ("kling-1.6-text2video", "", 5)
+
+
+def plan_with(**bounds: float) -> PollPlan:
     settings = {"min_interval_s": 2.0, "max_interval_s": 60.0, "expiry_s": 3600.0, "expiry_margin_s": 600.0}
     return PollPlan(LatencyModel(), **{**settings, **bounds})
 
@@ -29,7 +163,7 @@ def submitted(job_id: str, at: float, polls: int = 0) -> TrackedJob:
 @pytest.mark.parametrize("floor", [0.0, 50_000.0])
 def test_the_expiry_guard_wins_over_every_other_bound(floor):
     # Gaps far longer than the record's life, and a budget that cannot afford any poll: still polled in time.
-    p = plan(max_interval_s=10_000.0, min_interval_s=5_000.0)
+    p = plan_with(max_interval_s=10_000.0, min_interval_s=5_000.0)
     for now in (0.0, 100.0, 2_999.0):
         for polls in (0, 1, 7):
             when = p.next_poll(MODEL, 0.0, now, polls, floor=floor)
@@ -38,7 +172,7 @@ def test_the_expiry_guard_wins_over_every_other_bound(floor):
 
 
 def test_learned_latencies_bring_polls_to_when_jobs_finish():
-    p = plan()
+    p = plan_with()
     for _ in range(30):
         p.latency.observe(MODEL, 30.0)
     first = p.next_poll(MODEL, 1_000.0, 1_000.0, 0)
@@ -52,7 +186,7 @@ def test_per_job_polls_stay_within_their_share_of_the_budget():
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)  # one request a second
     poller = Poller(
-        None, SimpleNamespace(budget=budget), None, plan(), None, None, None, clock,  # type: ignore[arg-type]
+        None, SimpleNamespace(budget=budget), None, plan_with(), None, None, None, clock,  # type: ignore[arg-type]
         min_interval_s=2.0, max_attempts=6, expire=None,  # type: ignore[arg-type]
     )  # fmt: skip
     jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
