@@ -144,7 +144,7 @@ class Gateway:
                 self.budget.release()
                 raise
             self.budget.release()
-            self.budget.succeeded()
+            self.budget.succeeded(granted)
             self.last_reached = self.clock.now()
             return value
 

@@ -4,12 +4,13 @@ One :class:`RequestBudget` paces the whole run.  A call may start when all of
 these hold:
 
 * **the gate is open.**  A 429 on any call closes it for every call until the
-  server's hint (``Retry-After``, ``x-rate-limit-reset-at-utc``) or, without
-  one, the retry policy's backoff (``retry.py``, the one formula) for the
-  number of 429s in a row;
+  server's hint (``Retry-After``, ``x-rate-limit-reset-at-utc``).  A 429
+  without a hint starts a cooldown in which single probes go out at growing
+  gaps, and the first probe admitted reopens the gate with the window and
+  limit the server showed (:mod:`batchgen.ratewindow`);
 * **a token is available.**  A token bucket refilled at ``limit / window``
-  per second with a small burst spreads calls out instead of firing a
-  minute's worth at once;
+  per second with a burst of 1/60 of a window's quota spreads calls out
+  instead of firing a minute's worth at once;
 * **the window has room.**  Every call counts from the moment it is sent
   until ``window`` seconds after its *answer* arrived, and at most ``limit``
   may count at once.  The server received each call between those two moments,
@@ -17,7 +18,8 @@ these hold:
   more than ``limit`` of our calls: configured at or below the server's limit,
   the run sees no 429 at all, whatever the network latency.
 
-``limit`` starts at the configured requests per minute.  A 429 means the
+``limit`` starts at the configured requests per minute, counted over
+``window`` seconds (``limits.rate_window_s``).  A 429 with a hint means the
 configured figure is too high: the limit drops multiplicatively (to what was
 in the window when the server said no, but at most by half per step, and once
 per overload), then climbs back additively after each clean window, up to
@@ -34,18 +36,19 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import math
 import random
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 import anyio
 
 from .clock import Clock
-from .config import RetrySettings
-from .retry import RetryPolicy
+from .ratewindow import WindowFinder
+
+log = logging.getLogger("batchgen")
 
 
 class Priority(IntEnum):
@@ -76,20 +79,18 @@ class RequestBudget:
         window: float = 60.0,
         burst: float | None = None,
         min_limit: float = 1.0,
-        backoff: Callable[[int], float] | None = None,
         max_hint_s: float = 3600.0,
         rng: random.Random | None = None,
     ) -> None:
-        if requests_per_minute <= 0:
-            raise ValueError("requests_per_minute must be positive")
+        if requests_per_minute <= 0 or window <= 0:
+            raise ValueError("requests_per_minute and window must be positive")
         self.clock = clock
         self.window = window
-        self.configured = float(requests_per_minute)
+        self.configured = float(requests_per_minute) * window / 60.0
         self.limit = self.configured
         self.ceiling = math.inf
         self.min_limit = min(min_limit, self.configured)
         self._burst = burst
-        self._backoff = backoff or RetryPolicy(RetrySettings()).backoff
         self._max_hint = max_hint_s
         self._rng = rng or random.Random()
         now = clock.now()
@@ -98,11 +99,11 @@ class RequestBudget:
         self._stamps: deque[float] = deque()
         self.in_flight = 0
         self._gate_until = -math.inf
-        self._consecutive_429 = 0
         self._last_raise = now
         self._last_decrease = -math.inf
         self._clean_windows = 0
         self._step = max(1.0, self.configured * 0.02)
+        self.finder = WindowFinder(window_s=window)
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         # readouts
@@ -115,7 +116,7 @@ class RequestBudget:
     def burst(self) -> float:
         if self._burst is not None:
             return self._burst
-        return max(1.0, self.limit / 12)
+        return max(1.0, self.limit / 60)
 
     def closed_for(self) -> float:
         """Run seconds until the 429 gate opens (0 when open)."""
@@ -191,6 +192,8 @@ class RequestBudget:
         self.in_flight += 1
         if not self.gate_open:
             self.granted_while_closed += 1
+        if self.finder.cooling:  # a probe: the gate stays shut for everyone else until the next one
+            self._gate_until = self.finder.probe_sent(self.clock.now())
         self._wake_head()
 
     def _wake_head(self) -> None:
@@ -216,7 +219,8 @@ class RequestBudget:
         """
         now = self.clock.now()
         self.throttled += 1
-        self._consecutive_429 += 1
+        if hint is None or hint <= 0:
+            return self._cool_down(now if sent_at is None else sent_at, now)
         if sent_at is None or sent_at >= self._last_decrease:
             observed = float(self.in_flight + len(self._stamps))
             old = self.limit
@@ -227,18 +231,48 @@ class RequestBudget:
         self._last_raise = now
         self._tokens = 0.0
         self._tokens_at = now
-        if hint is not None and hint > 0:
-            delay = min(hint, self._max_hint) + self._rng.uniform(0, 0.05 * self.window)
-        else:
-            delay = self._backoff(self._consecutive_429)
+        delay = min(hint, self._max_hint) + self._rng.uniform(0, 0.05 * self.window)
         until = now + delay
         self._gate_until = max(self._gate_until, until)
         self._wake_head()
         return delay
 
-    def succeeded(self) -> None:
-        """A call was answered without 429; resets the backoff exponent."""
-        self._consecutive_429 = 0
+    def _cool_down(self, sent_at: float, now: float) -> float:
+        """A 429 without a hint: hold calls back and let single probes find the window."""
+        self._tokens = 0.0
+        self._tokens_at = now
+        self._gate_until = self.finder.rejected(sent_at, now)
+        self._wake_head()
+        return self._gate_until - now
+
+    def succeeded(self, sent_at: float | None = None) -> None:
+        """A call sent at ``sent_at`` was answered without 429.  A probe admitted during a
+        cooldown sets the window and limit it revealed."""
+        if sent_at is None:
+            return
+        now = self.clock.now()
+        learned = self.finder.admitted(sent_at, now)
+        if learned is None:
+            return
+        window, limit = learned
+        rate = self.configured / self.window
+        if abs(window - self.window) > 1e-9 * self.window or limit < self.limit:
+            log.info(
+                "429s without a hint: the server admits about %d requests per %.3gs; pacing at that",
+                limit,
+                window,
+            )
+        self.window = window
+        self.configured = rate * window
+        self._step = max(1.0, self.configured * 0.02)
+        self.limit = max(self.min_limit, min(float(limit), self.configured))
+        self.ceiling = self.limit + self._step
+        self._last_decrease = now
+        self._last_raise = now
+        self._clean_windows = 0
+        self._gate_until = now
+        self._tokens = min(self._tokens, self.burst)
+        self._wake_head()
 
     def __repr__(self) -> str:
         return (

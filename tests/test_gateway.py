@@ -20,7 +20,7 @@ from batchgen.retry import RetryPolicy, set_testing
 
 def gateway(clock: FakeClock, **retry: Any) -> Gateway:
     policy = RetryPolicy(RetrySettings(**retry), rng=random.Random(1))
-    budget = RequestBudget(600, clock=clock, burst=600, backoff=policy.backoff)
+    budget = RequestBudget(600, clock=clock, burst=600)
     return Gateway(budget, policy, clock)
 
 

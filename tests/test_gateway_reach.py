@@ -15,7 +15,7 @@ from batchgen.retry import RetryPolicy
 
 def gateway(clock: FakeClock, bound: float) -> Gateway:
     policy = RetryPolicy(RetrySettings(max_attempts=1000, backoff_initial_s=1, backoff_max_s=4, deadline_s=10_000))
-    budget = RequestBudget(6000, clock=clock, backoff=policy.backoff)
+    budget = RequestBudget(6000, clock=clock)
     return Gateway(budget, policy, clock, unreachable_after_s=bound)
 
 

@@ -9,9 +9,7 @@ import anyio.lowlevel
 import pytest
 
 from batchgen.clock import FakeClock
-from batchgen.config import RetrySettings
 from batchgen.ratelimit import Priority, RequestBudget
-from batchgen.retry import RetryPolicy
 
 
 async def test_no_window_ever_holds_more_than_the_limit():
@@ -38,16 +36,25 @@ async def test_no_window_ever_holds_more_than_the_limit():
     assert sent[-1] - sent[0] >= 4 * 60.0  # 100 calls at 20 a minute take at least four windows
 
 
-def test_a_429_without_a_hint_closes_the_gate_for_the_backoff_and_lowers_the_limit():
+async def test_a_429_without_a_hint_starts_a_cooldown_of_single_probes():
     clock = FakeClock()
-    policy = RetryPolicy(RetrySettings(backoff_initial_s=1.0, backoff_max_s=120.0), rng=random.Random(3))
-    budget = RequestBudget(60, clock=clock, backoff=policy.backoff)
-    for n in range(1, 6):
-        closed = budget.on_429(None)
-        assert 0.0 <= closed <= min(120.0, 2 ** (n - 1))  # the retry policy's one formula
-    assert budget.limit < 60 and budget.throttled == 5
-    budget.succeeded()
-    assert budget.on_429(None) <= 1.0  # a success resets the exponent
+    budget = RequestBudget(60, clock=clock)
+    for second in range(10):  # ten calls admitted, one a second
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    closed = budget.on_429(None, sent_at=10.0)
+    assert closed > 0 and budget.finder.cooling and not budget.gate_open
+    assert budget.limit == 60  # nothing is lowered until the server shows what it admits
+    assert budget.on_429(None, sent_at=9.9) == pytest.approx(closed)  # the same overload: same probe time
+    clock.advance(closed)
+    probe = await budget.acquire(Priority.POLL)  # one probe goes out ...
+    assert not budget.gate_open  # ... and the gate shuts behind it
+    budget.release()
+    budget.succeeded(probe)  # admitted: the window is from the run's first call to the probe
+    assert budget.gate_open and not budget.finder.cooling
+    assert budget.window == pytest.approx(probe) and budget.limit == 10
+    assert budget.throttled == 2
 
 
 def test_after_an_overload_the_limit_climbs_back_towards_the_configured_figure():
