@@ -102,6 +102,9 @@ class TrackedJob:
     submitted_wall: str | None = None  # ISO time recorded in the ledger
     polls: int = 0
     poll_errors: int = 0
+    pending_age: float = 0.0  # the latest age (s after submit) at which a status poll found it unfinished
+    done_age: float | None = None  # the age at which it was first seen finished
+    server_latency: float | None = None  # submit-to-finish seconds, as the request history measured it
     output_url: str | None = None
     file_size: int | None = None
     cost: float | None = None

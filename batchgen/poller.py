@@ -14,13 +14,25 @@ seen every in-flight job of ours older than a short grace (or a bounded number
 of pages), and moves each one the history shows COMPLETED or FAILED to the
 front of the schedule, straight to a result fetch, which confirms the state
 itself: a history that lags or errs costs a request, never a wrong outcome.
-Sweeps stay within ``SWEEP_SHARE`` of the budget.  The sweeper validates
-itself: until the history has shown one of our jobs, jobs
-are polled normally, and if status polls keep finding finished jobs the
-history never showed (or, later, more than a fifth as many as it did
-show), or the history cannot be read, sweeping is switched off for the rest
-of the run.  While sweeps work, per-job polls become a
-sparse safety net (stragglers and the expiry guard).
+Sweeps stay within ``SWEEP_SHARE`` of the budget and follow the learned
+latency (every 2% of the median); before anything is learned they come every
+quarter of the oldest in-flight job's age, so they find jobs of any length
+early.  The sweeper validates itself: until the history has shown one of our
+jobs, jobs are polled normally, and if status polls keep finding finished jobs
+that a sweep begun after they were tracked did not show (or, later, more than
+a fifth as many as it did show), or the history cannot be read, sweeping is
+switched off for the rest of the run.  Jobs resumed after a stop that
+finished while batchgen was down are often found by polls first; that is
+not the history's fault and does not count.  While sweeps work, per-job polls
+become a sparse safety net (stragglers and the expiry guard).
+
+**Learning.**  Every finished job teaches the latency model
+(``polling.LatencyModel``) its submit-to-finish time: the server's own measure
+(result ``metrics``, else the history row's ``latency_ms``) within the bounds
+our polls saw.  When a group of jobs (model, mode, duration) is first learned,
+every job of that group still probing is re-planned from what was learned.
+A 404 on a record younger than ``polling.expiry_s`` means records live
+shorter than configured: the expiry guard tightens for the rest of the run.
 """
 
 from __future__ import annotations
@@ -42,10 +54,10 @@ from .downloader import Downloader, Expire
 from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
 from .gateway import Gateway
 from .jobs import JobState, TrackedJob
-from .polling import LatencyModel, PollPlan
+from .polling import LatencyKey, LatencyModel, PollPlan, latency_key
 from .ratelimit import Priority
 from .recovery import Failed, Found, Reconciler
-from .responses import HISTORY_PAGE, HistoryRow
+from .responses import HISTORY_PAGE, HistoryRow, server_latency
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -56,6 +68,7 @@ SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
+PROBE_SWEEP_FRACTION = 0.25  # before anything is learned, sweep every quarter of the oldest job's age
 
 
 class Poller:
@@ -80,6 +93,7 @@ class Poller:
         self.latency: LatencyModel = plan.latency
         self.reconciler, self.downloader, self.control, self.clock = reconciler, downloader, control, clock
         self.min_interval_s = min_interval_s
+        self.max_interval_s = plan.max_interval
         self.max_attempts = max_attempts
         self.expire = expire
         self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
@@ -92,6 +106,9 @@ class Poller:
         self.sweep_hits = 0
         self.missed_by_sweep = 0
         self._last_pages = 1
+        self._tracked_at: dict[str, float] = {}  # request id -> when this process began to track it
+        self._swept_since = -math.inf  # when the last complete sweep began
+        self._told_expiry = False
 
     # ------------------------------------------------------------------ schedule
 
@@ -100,7 +117,8 @@ class Poller:
         now = self.clock.now()
         for job in jobs:
             self._enter(job)
-            self._heap.append(self._entry(job, self.plan.next_poll(job.spec.model, job.submitted_at, now, job.polls)))
+            at = self.plan.next_poll(latency_key(job.spec), job.submitted_at, now, job.polls)
+            self._heap.append(self._entry(job, at))
         heapq.heapify(self._heap)
         self._changed.set()
 
@@ -112,6 +130,7 @@ class Poller:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
+        self._tracked_at[job.request_id] = self.clock.now()
 
     def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
@@ -120,6 +139,7 @@ class Poller:
     def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
             self.by_request.pop(job.request_id, None)
+            self._tracked_at.pop(job.request_id, None)
         job.poll_token += 1  # any heap entry left is stale
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
@@ -129,7 +149,7 @@ class Poller:
             budget = self.gateway.budget
             floor = len(self.by_request) / (POLL_SHARE * budget.limit / budget.window)
             at = self.plan.next_poll(
-                job.spec.model,
+                latency_key(job.spec),
                 job.submitted_at,
                 now,
                 job.polls,
@@ -180,17 +200,19 @@ class Poller:
             job.result_due = False
             await self._fetch_result(job)
             return
-        rank = -self.latency.likelihood_done(job.spec.model, self.clock.now() - job.submitted_at)
+        rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
+        sent = self.clock.now()
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
         if status is None:
             return
         if status.state in ("QUEUED", "PROCESSING"):
             job.polls += 1
+            job.pending_age = max(job.pending_age, sent - job.submitted_at)
             self.schedule(job, self.clock.now())
             return
-        self.latency.observe(job.spec.model, self.clock.now() - job.submitted_at)
-        if self.sweeping and status.state == "COMPLETED":
-            self.missed_by_sweep += 1
+        self._seen_done(job)
+        if self.sweeping and status.state == "COMPLETED" and self._swept_since > self._tracked_at.get(rid, math.inf):
+            self.missed_by_sweep += 1  # a sweep begun after we tracked it did not show it finished
             self._check_sweep_health()
         if status.state == "FAILED":
             self.untrack(job)
@@ -208,9 +230,12 @@ class Poller:
         if result is None:
             return
         if result.state in ("QUEUED", "PROCESSING"):  # a hint that was early
+            job.done_age = None
             self.schedule(job, self.clock.now())
             return
         self.untrack(job)
+        if result.state == "COMPLETED":
+            self._learn(job, server_latency(result.metrics))
         if result.state == "FAILED":
             await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
@@ -235,6 +260,7 @@ class Poller:
         try:
             value = await self.gateway.call(priority, fn, rank=rank)
         except NotFound:
+            self._records_die_early(job)
             self.untrack(job)
             await self._recover(job)
             return None
@@ -262,6 +288,43 @@ class Poller:
         else:
             await self.expire(job, found.detail)
 
+    # ------------------------------------------------------------------ learning
+
+    def _seen_done(self, job: TrackedJob) -> None:
+        if job.done_age is None:
+            job.done_age = self.clock.now() - job.submitted_at
+
+    def _learn(self, job: TrackedJob, measured: float | None) -> None:
+        """A finished job's submit-to-finish time teaches the model; a group learned
+        for the first time re-plans the jobs of that group still probing."""
+        self._seen_done(job)
+        assert job.done_age is not None
+        key = latency_key(job.spec)
+        server = measured if measured is not None else job.server_latency
+        if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
+            self._replan(key)
+
+    def _replan(self, key: LatencyKey) -> None:
+        now = self.clock.now()
+        for job in list(self.by_request.values()):
+            if not job.poll_running and not job.result_due and latency_key(job.spec) == key:
+                self.schedule(job, now)
+
+    def _records_die_early(self, job: TrackedJob) -> None:
+        age = self.clock.now() - job.submitted_at
+        if age < 2 * self.min_interval_s or not self.plan.records_expire_by(age):
+            return
+        if not self._told_expiry:
+            self._told_expiry = True
+            log.warning(
+                "request %s was gone %.0fs after submission, sooner than polling.expiry_s: records live "
+                "shorter than configured, so every job is now polled within %.0fs of submission; "
+                "lower polling.expiry_s to match",
+                job.request_id,
+                age,
+                self.plan.guard,
+            )
+
     # ------------------------------------------------------------------ sweeps
 
     def _check_sweep_health(self) -> None:
@@ -278,8 +341,13 @@ class Poller:
             log.info("history sweeps are off for this run: %s; polling each job instead", why)
 
     def sweep_interval(self) -> float:
-        model = next(iter(self.by_request.values())).spec.model if self.by_request else ""
-        target = SWEEP_TARGET_FRACTION * self.latency.median(model)
+        job = next(iter(self.by_request.values()), None)
+        key = latency_key(job.spec) if job is not None else ("", "", 0)
+        if self.latency.learned(key):
+            target = SWEEP_TARGET_FRACTION * self.latency.median(key)
+        else:  # probe: sweep often while the jobs are young, less as they age
+            oldest = min((j.submitted_at for j in self.by_request.values()), default=self.clock.now())
+            target = min(self.max_interval_s, PROBE_SWEEP_FRACTION * (self.clock.now() - oldest))
         budget = self.gateway.budget
         affordable = max(1, self._last_pages) / (SWEEP_SHARE * budget.limit / budget.window)
         return max(target, affordable, self.min_interval_s / 4)
@@ -300,6 +368,7 @@ class Poller:
             return
         max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
         pages = 0
+        began = now
         for page in range(1, max_pages + 1):
             try:
                 rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
@@ -316,10 +385,14 @@ class Poller:
                 self.reconciler.note_seen(row.request_id)
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1
+                    if row.status == "COMPLETED" and row.latency_s is not None:
+                        job.server_latency = row.latency_s
+                    self._seen_done(job)
                     self.fetch_now(job)
             if not remaining or len(rows) < HISTORY_PAGE:
                 break
         self._last_pages = pages
+        self._swept_since = began
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

@@ -79,6 +79,7 @@ class HistoryRow:
     cost: float | None
     created_at: float | None
     error: str | None
+    latency_s: float | None = None  # submit to finish, from ``latency_ms``, when the row has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +197,22 @@ def history_row(row: Any) -> HistoryRow | None:
         cost=number(row.get("credits_deduction")),
         created_at=created,
         error=text_or_none(row.get("error")),
+        latency_s=_seconds_from_ms(row.get("latency_ms")),
     )
+
+
+def _seconds_from_ms(value: Any) -> float | None:
+    ms = number(value)
+    return ms / 1000.0 if ms is not None and ms >= 0 and math.isfinite(ms) else None
+
+
+def server_latency(metrics: dict[str, Any]) -> float | None:
+    """Submit-to-finish seconds from a result's ``metrics``: ``total_time``, else queue + inference."""
+    total = number(metrics.get("total_time"))
+    if total is None:
+        queue, inference = number(metrics.get("queue_time")), number(metrics.get("inference_time"))
+        total = queue + inference if queue is not None and inference is not None else None
+    return total if total is not None and total >= 0 and math.isfinite(total) else None
 
 
 def parse_time(text: object) -> float | None:

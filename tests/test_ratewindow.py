@@ -6,20 +6,9 @@ from collections import deque
 
 import pytest
 
-from batchgen.clock import Clock
+from batchgen.clock import FakeClock
 from batchgen.ratelimit import Priority, RequestBudget
 from batchgen.ratewindow import WindowFinder
-
-
-class FakeClock(Clock):
-    """Run time moved by assignment."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
 
 
 class SlidingWindowServer:
@@ -48,10 +37,10 @@ class SlidingWindowServer:
 async def drive(budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float) -> list[float]:
     """Send calls as fast as the budget allows, answered at once; returns admitted send times."""
     sent: list[float] = []
-    while clock.t < until:
-        wait = budget.wait_time(clock.t)
+    while clock.now() < until:
+        wait = budget.wait_time(clock.now())
         if wait is None or wait > 0:
-            clock.t += 1e-3 if wait is None else max(wait, 1e-6)
+            clock.advance(1e-3 if wait is None else max(wait, 1e-6))
             continue
         granted = await budget.acquire(Priority.SUBMIT)
         ok = server.call(granted)
