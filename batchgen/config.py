@@ -58,12 +58,14 @@ class ApiSettings:
 class LimitSettings:
     concurrency: int = 8
     requests_per_minute: float = 50
+    rate_window_s: float = 60.0
     download_concurrency: int = 4
     max_spend_usd: float | None = None
 
     def __post_init__(self) -> None:
         _positive("limits", "concurrency", self.concurrency, integer=True)
         _positive("limits", "requests_per_minute", self.requests_per_minute)
+        _positive("limits", "rate_window_s", self.rate_window_s)
         _positive("limits", "download_concurrency", self.download_concurrency, integer=True)
         if self.max_spend_usd is not None:
             _positive("limits", "max_spend_usd", self.max_spend_usd, zero_ok=True)

@@ -79,7 +79,9 @@ class Run:
         limits, retry = settings.limits, settings.retry
         self.report = RunReport()
         self.policy = RetryPolicy(retry)
-        self.budget = RequestBudget(limits.requests_per_minute, clock=clock, max_hint_s=retry.backoff_max_s * 30)
+        self.budget = RequestBudget(
+            limits.requests_per_minute, clock=clock, window=limits.rate_window_s, max_hint_s=retry.backoff_max_s * 30
+        )
         self.gateway = Gateway(self.budget, self.policy, clock, unreachable_after_s=settings.api.unreachable_after_s)
         self.book = JobBook(
             (TrackedJob(s, JobState.PENDING, estimate_cost(s.model, s.params, settings.prices)) for s in jobs),
