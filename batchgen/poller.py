@@ -15,15 +15,18 @@ of pages), and moves each one the history shows COMPLETED or FAILED to the
 front of the schedule, straight to a result fetch, which confirms the state
 itself: a history that lags or errs costs a request, never a wrong outcome.
 Sweeps stay within ``SWEEP_SHARE`` of the budget and follow the learned
-latency (every 2% of the median); before anything is learned they come every
+latency (every 2% of the median, or less often with few jobs in flight, so a
+job costs at most ~``SWEEPS_PER_JOB`` history pages); before anything is
+learned they come every
 quarter of the oldest in-flight job's age, so they find jobs of any length
 early.  The sweeper validates itself: until the history has shown one of our
 jobs, jobs are polled normally, and if status polls keep finding finished jobs
-that a sweep begun after they were tracked did not show (or, later, more than
-a fifth as many as it did show), or the history cannot be read, sweeping is
-switched off for the rest of the run.  Jobs resumed after a stop that
-finished while batchgen was down are often found by polls first; that is
-not the history's fault and does not count.  While sweeps work, per-job polls
+that a whole sweep begun after they had finished did not show (or, later,
+more than a fifth as many as it did show), or the history cannot be read,
+sweeping is switched off for the rest of the run.  When a job finished is
+known from the result's own metrics; jobs that finished while batchgen was
+stopped (a resume) or just after a sweep are found by polls first, and that
+is not the history's fault.  While sweeps work, per-job polls
 become a sparse safety net (stragglers and the expiry guard).
 
 **Learning.**  Every finished job teaches the latency model
@@ -68,6 +71,7 @@ SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
+SWEEPS_PER_JOB = 1.0  # history pages per in-flight job and typical latency, at most (few jobs in flight)
 PROBE_SWEEP_FRACTION = 0.25  # before anything is learned, sweep every quarter of the oldest job's age
 
 
@@ -106,7 +110,7 @@ class Poller:
         self.sweep_hits = 0
         self.missed_by_sweep = 0
         self._last_pages = 1
-        self._tracked_at: dict[str, float] = {}  # request id -> when this process began to track it
+        self._found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._swept_since = -math.inf  # when the last complete sweep began
         self._told_expiry = False
 
@@ -130,7 +134,6 @@ class Poller:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
-        self._tracked_at[job.request_id] = self.clock.now()
 
     def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
@@ -139,7 +142,7 @@ class Poller:
     def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
             self.by_request.pop(job.request_id, None)
-            self._tracked_at.pop(job.request_id, None)
+            self._found_by_poll.discard(job.request_id)
         job.poll_token += 1  # any heap entry left is stale
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
@@ -211,9 +214,8 @@ class Poller:
             self.schedule(job, self.clock.now())
             return
         self._seen_done(job)
-        if self.sweeping and status.state == "COMPLETED" and self._swept_since > self._tracked_at.get(rid, math.inf):
-            self.missed_by_sweep += 1  # a sweep begun after we tracked it did not show it finished
-            self._check_sweep_health()
+        if self.sweeping and status.state == "COMPLETED":
+            self._found_by_poll.add(rid)  # judged once the result says when it finished
         if status.state == "FAILED":
             self.untrack(job)
             await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
@@ -233,9 +235,13 @@ class Poller:
             job.done_age = None
             self.schedule(job, self.clock.now())
             return
+        found_by_poll = rid in self._found_by_poll
         self.untrack(job)
         if result.state == "COMPLETED":
-            self._learn(job, server_latency(result.metrics))
+            measured = server_latency(result.metrics)
+            self._learn(job, measured)
+            if found_by_poll:
+                self._judge_sweeps(job, measured)
         if result.state == "FAILED":
             await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
@@ -304,6 +310,16 @@ class Poller:
         if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
             self._replan(key)
 
+    def _judge_sweeps(self, job: TrackedJob, measured: float | None) -> None:
+        """A poll found this job finished before any sweep showed it.  That is the history's
+        fault only if a whole sweep began after the job had finished; jobs that finished
+        while batchgen was stopped, or just after a sweep, are found by polls first."""
+        assert job.done_age is not None
+        finished_at = job.submitted_at + (measured if measured is not None else job.done_age)
+        if self.sweeping and self._swept_since > finished_at:
+            self.missed_by_sweep += 1
+            self._check_sweep_health()
+
     def _replan(self, key: LatencyKey) -> None:
         now = self.clock.now()
         for job in list(self.by_request.values()):
@@ -344,7 +360,9 @@ class Poller:
         job = next(iter(self.by_request.values()), None)
         key = latency_key(job.spec) if job is not None else ("", "", 0)
         if self.latency.learned(key):
-            target = SWEEP_TARGET_FRACTION * self.latency.median(key)
+            median = self.latency.median(key)
+            thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * max(1, len(self.by_request)))
+            target = max(SWEEP_TARGET_FRACTION * median, thrift)
         else:  # probe: sweep often while the jobs are young, less as they age
             oldest = min((j.submitted_at for j in self.by_request.values()), default=self.clock.now())
             target = min(self.max_interval_s, PROBE_SWEEP_FRACTION * (self.clock.now() - oldest))
@@ -385,6 +403,7 @@ class Poller:
                 self.reconciler.note_seen(row.request_id)
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1
+                    self._found_by_poll.discard(row.request_id)
                     if row.status == "COMPLETED" and row.latency_s is not None:
                         job.server_latency = row.latency_s
                     self._seen_done(job)

@@ -1,0 +1,150 @@
+"""Worlds the client was not told about: it learns them from what the server shows.
+
+Every run here gets a plain real-time ``Clock``: the simulator runs at time
+scale 1 with service times, windows and record lives of its own, and the
+client knows only what a user's config would say.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from batchgen.config import load_settings
+from batchgen.ledger import read_ledger
+from batchgen.manifest import load_manifest
+from batchgen.runner import Outcome, run_jobs
+from batchgen.simulator import SimConfig, SimServer
+
+from .conftest import KEY, many_jobs_yaml, write
+
+FAST = {"min_interval_s": 0.05, "max_interval_s": 0.5}
+
+
+async def run_world(
+    path: Path, sim: SimServer, out: Path, *, polling: dict[str, Any] | None = None, **limits: Any
+) -> Outcome:
+    settings = load_settings(
+        overrides={
+            "api": {"base_url": sim.url},
+            "limits": {"requests_per_minute": 6000, **limits},
+            "polling": polling or FAST,
+            "retry": {"backoff_initial_s": 0.05, "backoff_max_s": 0.2},
+            "output": {"dir": str(out)},
+        },
+        environ={},
+    )
+    return await run_jobs(load_manifest(path).jobs, settings, api_key=KEY)  # no time scale: not told
+
+
+def states(out: Path) -> dict[str, str]:
+    return {job_id: rec["state"] for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items()}
+
+
+def fast_world(**kw: Any) -> SimConfig:
+    """Jobs of about 1.3 s instead of the published 320 s."""
+    return SimConfig(**{"time_scale": 1.0, "latency_scale": 0.004, "workers": 4, "seed": 3, **kw})
+
+
+async def test_history_unavailable_falls_back_to_learned_polling(tmp_path, caplog):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        async with SimServer(fast_world(history="off")) as sim:
+            outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    poller = outcome.run.poller
+    assert not poller.sweeping
+    assert "history sweeps are off" in caplog.text
+    polls = sim.state.counters["/v2/requests/{rid}/status"]
+    assert polls / 12 <= 12  # a prior 250x too long costs a few polls, not minutes
+    assert poller.latency.learned(("kling-text2video", "", 5))
+    assert poller.latency.median(("kling-text2video", "", 5)) < 10.0  # learned, not the published 320 s
+
+
+async def test_an_erroring_history_falls_back_and_every_job_completes(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    async with SimServer(fast_world(history="error")) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert not outcome.run.poller.sweeping
+    assert sim.state.counters["/v2/requests/{rid}/status"] / 8 <= 12
+
+
+async def test_a_working_history_finds_fast_jobs_with_few_polls(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    async with SimServer(fast_world()) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    poller = outcome.run.poller
+    assert poller.sweeping and poller.sweep_hits >= 8
+    api = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
+    assert api / 16 <= 6
+
+
+async def test_a_resume_with_jobs_that_finished_while_down_keeps_sweeps_on(tmp_path):
+    out = tmp_path / "out"
+    first = write(tmp_path / "first.yaml", many_jobs_yaml(6))
+    async with SimServer(SimConfig(time_scale=1.0, workers=8, seed=4)) as sim:  # published latency: ~320 s
+        submitted: list[str] = []
+        runs: list[Any] = []
+
+        async def monitor(run: Any) -> None:
+            runs.append(run)
+
+        def on_event(event: str, job: Any) -> None:
+            if event == "submitted":
+                submitted.append(job.spec.id)
+                if len(submitted) == 6:  # batchgen stops with six jobs in flight
+                    runs[0].control.request_stop()
+                    runs[0].control.abort()
+
+        settings = load_settings(
+            overrides={"api": {"base_url": sim.url}, "limits": {"concurrency": 6, "requests_per_minute": 6000},
+                       "polling": FAST, "output": {"dir": str(out)}},
+            environ={},
+        )  # fmt: skip
+        await run_jobs(load_manifest(first).jobs, settings, api_key=KEY, monitor=monitor, on_event=on_event)
+        assert set(states(out).values()) == {"submitted"}
+        now = sim.state.clock.now()
+        for job in sim.state.jobs.values():  # while batchgen was down, every one of them finished
+            job.start, job.finish = job.submitted, now - 1.0
+        sim.state.config.latency_scale = 0.004  # and new jobs run fast
+        both = write(tmp_path / "both.yaml", many_jobs_yaml(12))
+        outcome = await run_world(both, sim, out, concurrency=6)
+    assert set(states(out).values()) == {"completed"}
+    poller = outcome.run.poller
+    assert poller.sweeping, "jobs found by polls after a resume were taken for a failing history"
+    assert poller.missed_by_sweep == 0
+    assert poller.sweep_hits >= 3  # and the sweeps went on finding the new jobs
+    assert sim.state.duplicate_submissions() == 0
+
+
+async def test_a_record_gone_before_expiry_tightens_the_guard_and_says_so_once(tmp_path, caplog):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    async with SimServer(fast_world(expiry_s=3.0)) as sim:
+        sim.state.script("stall", count=2)  # two jobs never finish; their records die at 3 s
+        with caplog.at_level(logging.WARNING, logger="batchgen"):
+            outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
+    plan = outcome.run.poller.plan
+    # configured 3600 s; the world keeps records 3 s, seen gone by the poll after that
+    assert 3.0 <= plan.expiry <= 3.0 + 5 * FAST["max_interval_s"] + 1.0
+    assert plan.guard < plan.expiry
+    told = [r for r in caplog.records if "sooner than polling.expiry_s" in r.getMessage()]
+    assert len(told) == 1
+    assert sorted(states(tmp_path / "out").values()).count("completed") == 2
+
+
+async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(32))
+    # The server admits 20 requests per second and says nothing on a 429; the user set 4x that.
+    world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=32, rpm=1200, rate_window_s=1.0, rate_hint="none")
+    async with SimServer(world) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=32, requests_per_minute=4800,
+                                  rate_window_s=1.0)  # fmt: skip
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    requests = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
+    assert sim.state.early_requests <= 0.10 * requests  # few requests sent into a cooldown
+    finder = outcome.run.budget.finder
+    assert finder.window is not None and 1.0 <= finder.window <= 1.3
+    assert finder.limit is not None and finder.limit <= 20
