@@ -6,7 +6,9 @@ number of poll tasks; a finished job's result is fetched at the highest
 priority and handed to the downloaders.  Per-job polls may use at most
 ``POLL_SHARE`` of the request budget: when more jobs are in flight than that
 share can poll at the planned gap, the gap widens, so submits and result
-fetches are never starved.  The expiry guard still wins over everything.
+fetches are never starved (only jobs old enough to be done count, and the
+share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
+still wins over everything.
 
 **Sweeps.**  One request-history call lists up to 100 requests, newest first,
 with their state.  Every few seconds the sweeper reads pages until it has
@@ -15,9 +17,10 @@ of pages), and moves each one the history shows COMPLETED or FAILED to the
 front of the schedule, straight to a result fetch, which confirms the state
 itself: a history that lags or errs costs a request, never a wrong outcome.
 Sweeps stay within ``SWEEP_SHARE`` of the budget and follow the learned
-latency (every 2% of the median, or less often with few jobs in flight, so a
-job costs at most ~``SWEEPS_PER_JOB`` history pages); before anything is
-learned they come every
+latency: every 2% of the median, or less often with few jobs in flight (a job
+costs at most ~``SWEEPS_PER_JOB`` history pages, since queued work hides a
+little delay), but every 3% while the batch drains, when each job's delay is
+the batch's; before anything is learned they come every
 quarter of the oldest in-flight job's age, so they find jobs of any length
 early.  The sweeper validates itself: until the history has shown one of our
 jobs, jobs are polled normally, and if status polls keep finding finished jobs
@@ -65,14 +68,16 @@ from .responses import HISTORY_PAGE, HistoryRow, server_latency
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
 
-POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls
+POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
+POLL_SHARE_IDLE = 0.8  # ... and while none waits
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
+TAIL_SWEEP_FRACTION = 0.03  # while the batch drains (under half the peak in flight), every 3% of it
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
-SWEEPS_PER_JOB = 1.0  # history pages per in-flight job and typical latency, at most (few jobs in flight)
-PROBE_SWEEP_FRACTION = 0.25  # before anything is learned, sweep every quarter of the oldest job's age
+SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few jobs in flight)
+PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
 
 
 class Poller:
@@ -110,6 +115,8 @@ class Poller:
         self.sweep_hits = 0
         self.missed_by_sweep = 0
         self._last_pages = 1
+        self._peak = 1  # the most jobs in flight at once so far
+        self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
         self._found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._swept_since = -math.inf  # when the last complete sweep began
         self._told_expiry = False
@@ -134,6 +141,7 @@ class Poller:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
+        self._peak = max(self._peak, len(self.by_request))
 
     def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
@@ -150,7 +158,8 @@ class Poller:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
             budget = self.gateway.budget
-            floor = len(self.by_request) / (POLL_SHARE * budget.limit / budget.window)
+            share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
+            floor = self._could_be_done(now) / (share * budget.limit / budget.window)
             at = self.plan.next_poll(
                 latency_key(job.spec),
                 job.submitted_at,
@@ -159,8 +168,27 @@ class Poller:
                 floor=floor,
                 sparse=self.sweeping and self.sweep_healthy,
             )
+            if job.polls == 0 and self.sweeping and not self.sweep_healthy:
+                at = max(at, now + 3 * self.sweep_interval())  # the first sweep may make this poll needless
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
+
+    def _could_be_done(self, now: float) -> int:
+        """In-flight jobs old enough to be done (past their group's earliest learned finish):
+        the jobs that share the poll budget.  Counted at most once per ``min_interval_s``."""
+        counted_at, count = self._due
+        if now - counted_at < self.min_interval_s:
+            return max(1, count)
+        count = 0
+        earliest: dict[LatencyKey, float] = {}
+        for job in self.by_request.values():
+            key = latency_key(job.spec)
+            if key not in earliest:
+                learned = self.latency.learned(key)
+                earliest[key] = self.latency.quantile(key, 0.02) if learned else 0.0
+            count += now - job.submitted_at >= earliest[key]
+        self._due = (now, count)
+        return max(1, count)
 
     def wake(self) -> None:
         self._changed.set()
@@ -320,10 +348,11 @@ class Poller:
             self.missed_by_sweep += 1
             self._check_sweep_health()
 
-    def _replan(self, key: LatencyKey) -> None:
+    def _replan(self, key: LatencyKey | None) -> None:
+        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
         now = self.clock.now()
         for job in list(self.by_request.values()):
-            if not job.poll_running and not job.result_due and latency_key(job.spec) == key:
+            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
                 self.schedule(job, now)
 
     def _records_die_early(self, job: TrackedJob) -> None:
@@ -361,14 +390,17 @@ class Poller:
         key = latency_key(job.spec) if job is not None else ("", "", 0)
         if self.latency.learned(key):
             median = self.latency.median(key)
-            thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * max(1, len(self.by_request)))
-            target = max(SWEEP_TARGET_FRACTION * median, thrift)
+            if 2 * len(self.by_request) < self._peak:  # the last jobs: each one's delay is the batch's
+                target = TAIL_SWEEP_FRACTION * median
+            else:
+                thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self._peak)
+                target = max(SWEEP_TARGET_FRACTION * median, thrift)
         else:  # probe: sweep often while the jobs are young, less as they age
-            oldest = min((j.submitted_at for j in self.by_request.values()), default=self.clock.now())
-            target = min(self.max_interval_s, PROBE_SWEEP_FRACTION * (self.clock.now() - oldest))
+            age = self.clock.now() - job.submitted_at if job is not None else 0.0  # the earliest tracked
+            target = PROBE_SWEEP_FRACTION * age
         budget = self.gateway.budget
         affordable = max(1, self._last_pages) / (SWEEP_SHARE * budget.limit / budget.window)
-        return max(target, affordable, self.min_interval_s / 4)
+        return max(min(target, self.max_interval_s), affordable, self.min_interval_s / 4)
 
     async def sweep_loop(self) -> None:
         while self.sweeping:
@@ -399,7 +431,9 @@ class Poller:
                 if job is None:
                     continue
                 remaining.discard(row.request_id)
-                self.sweep_healthy = True
+                if not self.sweep_healthy:
+                    self.sweep_healthy = True
+                    self._replan(None)  # per-job polls become the sparse safety net
                 self.reconciler.note_seen(row.request_id)
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1

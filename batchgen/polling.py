@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -50,9 +51,12 @@ LatencyKey = tuple[str, str, int]  # (model, mode, duration); mode "" and durati
 
 FIRST_POLL_QUANTILE = 0.02
 GAP_FRACTION = 0.04
+POLL_COST = 0.1  # a poll weighs as much as this share of a gap of detection delay, when placing the first
+POLL_COST_THRIFTY = 1.0  # ... when the request budget cannot afford the planned gaps (polls cost makespan)
 PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
-SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late
-SPARSE_GAP_FACTOR = 5.0
+SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late:
+SPARSE_FIRST_FACTOR = 2.0  # twice the learned 98th percentile
+SPARSE_GAP_FACTOR = 10.0
 MIN_SAMPLES = 4
 WINDOW = 64  # samples kept per group: older ones are forgotten
 
@@ -100,7 +104,7 @@ class LatencyModel:
         self._window = window
         self._min = min_samples
         self._groups: dict[LatencyKey, _Samples] = {}
-        self.samples = 0  # readout: every sample taken
+        self.samples = 0  # readout: every sample taken (also a version: it changes with every sample)
 
     # ------------------------------------------------------------------ learning
 
@@ -140,6 +144,10 @@ class LatencyModel:
 
     def learned(self, key: LatencyKey | str) -> bool:
         return self._group(key) is not None
+
+    def samples_of(self, key: LatencyKey | str) -> list[float] | None:
+        """The sorted recent samples that answer for ``key``, or None before it is learned."""
+        return self._group(key)
 
     def prior(self, key: LatencyKey | str) -> float:
         model, _, duration = _as_key(key)
@@ -182,6 +190,7 @@ class PollPlan:
         self._margin_share = expiry_margin_s / expiry_s
         self.guard = expiry_s - expiry_margin_s
         self.budget_bound = False  # the budget has pushed a gap past max_interval_s
+        self._first: dict[tuple[LatencyKey | str, float], tuple[int, float, float]] = {}  # -> (version, gap, age)
 
     def next_poll(
         self,
@@ -200,19 +209,23 @@ class PollPlan:
         latency = self.latency
         if sparse:
             if polls == 0 and latency.learned(key):
-                when = submitted_at + max(latency.quantile(key, SPARSE_FIRST_QUANTILE), self.min_interval)
+                late = SPARSE_FIRST_FACTOR * latency.quantile(key, SPARSE_FIRST_QUANTILE)
+                when = submitted_at + max(late, self.min_interval)
             else:
                 when = now + SPARSE_GAP_FACTOR * self.max_interval
         elif not latency.learned(key):
-            gap = self.min_interval if polls == 0 else PROBE_GROWTH * age
+            growth = 2 * PROBE_GROWTH if floor > self.min_interval else PROBE_GROWTH  # thriftier when tight
+            gap = self.min_interval if polls == 0 else growth * age
             when = now + min(self.max_interval, max(self.min_interval, gap))
         elif polls == 0:
-            first = latency.quantile(key, FIRST_POLL_QUANTILE)
-            when = submitted_at + max(first, self.min_interval)
+            thrifty = floor > self.gap(key)
+            when = submitted_at + max(
+                self._first_poll(key, POLL_COST_THRIFTY if thrifty else POLL_COST), self.min_interval
+            )
             if when < now:
                 when = now + self.min_interval
         else:
-            when = now + min(self.max_interval, max(self.min_interval, GAP_FRACTION * latency.median(key)))
+            when = now + self.gap(key)
         if floor > 0 and when < now + floor:
             if not sparse and floor > self.max_interval and not self.budget_bound:
                 self.budget_bound = True
@@ -229,6 +242,33 @@ class PollPlan:
         if now < guard_at:
             when = min(when, guard_at)
         return max(when, now)
+
+    def gap(self, key: LatencyKey | str) -> float:
+        """The gap between polls once a learned job could be done."""
+        return min(self.max_interval, max(self.min_interval, GAP_FRACTION * self.latency.median(key)))
+
+    def _first_poll(self, key: LatencyKey | str, poll_cost: float = POLL_COST) -> float:
+        """The age of a learned job's first poll: the one that, followed by polls every
+        :meth:`gap`, costs the least detection delay plus polls over the recent samples.
+        With gaps fine against the spread that is the earliest finish (2nd percentile);
+        with coarse gaps (``min_interval_s`` close to the latency) it is later, so that
+        most jobs are found by the first poll instead of one gap after it."""
+        gap = self.gap(key)
+        cached = self._first.get((key, poll_cost))
+        if cached is not None and cached[:2] == (self.latency.samples, gap):
+            return cached[2]
+        seen = self.latency.samples_of(key) or []
+        best_at, best = self.latency.quantile(key, FIRST_POLL_QUANTILE), math.inf
+        for start in [best_at, *seen]:
+            cost = 0.0
+            for finish in seen:
+                late = max(0.0, finish - start)
+                rounds = math.ceil(late / gap)
+                cost += start + rounds * gap - finish + poll_cost * gap * rounds
+            if cost < best - 1e-9:
+                best_at, best = start, cost
+        self._first[(key, poll_cost)] = (self.latency.samples, gap, best_at)
+        return best_at
 
     def records_expire_by(self, age: float) -> bool:
         """A record was gone ``age`` seconds after submission, sooner than ``expiry_s``:

@@ -196,6 +196,10 @@ class RequestBudget:
             self._gate_until = self.finder.probe_sent(self.clock.now())
         self._wake_head()
 
+    def waiting(self, priority: Priority) -> bool:
+        """Whether a call of ``priority`` is waiting for a slot."""
+        return any(w.priority == priority for w in self._waiters)
+
     def _wake_head(self) -> None:
         if self._waiters:
             self._waiters[0].event.set()

@@ -51,7 +51,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_simulator(sc: Scenario) -> tuple[subprocess.Popen[bytes], str]:
+def start_simulator(sc: Scenario, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     argv = [
         sys.executable,
@@ -73,6 +73,7 @@ def start_simulator(sc: Scenario) -> tuple[subprocess.Popen[bytes], str]:
     ]
     if sc.server_rpm:
         argv += ["--rpm", str(sc.server_rpm)]
+    argv += list(extra)
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -91,11 +92,17 @@ def stats(url: str) -> dict[str, Any]:
         return json.loads(resp.read())
 
 
-def run_contender(sc: Scenario, contender: str) -> dict[str, Any]:
-    sim, url = start_simulator(sc)
+def run_contender(
+    sc: Scenario, contender: str, *, sim_args: tuple[str, ...] = (), client: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One contender against a fresh simulator.  ``client``: a user's config for the world
+    (then the contender is not told the simulator's clock)."""
+    sim, url = start_simulator(sc, sim_args)
     try:
         with tempfile.TemporaryDirectory() as out:
             spec = {"contender": contender, "url": url, "key": KEY, "scenario": sc.to_dict(), "out": out}
+            if client is not None:
+                spec["client"] = client
             done = subprocess.run(
                 [sys.executable, "-m", "bench.worker", json.dumps(spec)],
                 capture_output=True,
@@ -158,6 +165,7 @@ def figures(sc: Scenario, worker: dict[str, Any], sim: dict[str, Any]) -> dict[s
         "submissions": sim["submissions"],
         "duplicate_submissions": sim["duplicates"],
         "rate_limited_429": sim["rate_limited"],
+        "early_requests": sim["early_requests"],
         "median_service_s": median_service,
         "detect_delay_median_s": statistics.median(delays) if delays else None,
         "detect_delay_p95_s": _pct(delays, 0.95) if delays else None,

@@ -10,7 +10,7 @@ import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.jobs import JobSpec, JobState, TrackedJob
-from batchgen.poller import POLL_SHARE, Poller
+from batchgen.poller import POLL_SHARE, POLL_SHARE_IDLE, Poller
 from batchgen.polling import MIN_SAMPLES, WINDOW, LatencyModel, PollPlan, latency_key
 from batchgen.ratelimit import RequestBudget
 
@@ -97,10 +97,10 @@ def test_the_expiry_guard_wins_and_a_short_record_life_tightens_it():
 
 def test_sparse_polls_are_a_rare_safety_net():
     p = plan()
-    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 300.0  # 5 x max_interval until learned
+    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 600.0  # 10 x max_interval until learned
     for _ in range(MIN_SAMPLES):
         p.latency.observe(KEY, 100.0)
-    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 100.0  # the learned 98th percentile
+    assert p.next_poll(KEY, 0.0, 0.0, 0, sparse=True) == 200.0  # twice the learned 98th percentile
 
 
 def test_the_servers_own_measure_wins_within_what_our_polls_saw():
@@ -149,6 +149,22 @@ def test_latency_key_reads_mode_and_duration():
     assert latency_key(bare) == ("kling-1.6-text2video", "", 5)
 
 
+def test_with_coarse_gaps_the_first_poll_moves_later_so_one_poll_finds_most_jobs():
+    rng = random.Random(5)
+    jobs = [3.2 * rng.lognormvariate(0, 0.2) for _ in range(40)]
+    coarse = plan(lo=2.0, hi=60.0)  # the user allows no poll closer than 2 s to the last: jobs take ~3.2 s
+    for finish in jobs[:20]:
+        coarse.latency.observe(KEY, finish)
+    first = coarse.next_poll(KEY, 0.0, 0.0, 0)
+    assert first > coarse.latency.quantile(KEY, 0.02) + 0.3
+    results = [find(coarse, finish, learn=False) for finish in jobs[20:]]
+    assert sum(delay for _, delay, _ in results) / 20 < 1.0  # polling from the 2nd percentile: ~1.2 s
+    fine = plan(lo=0.01, hi=60.0)
+    for finish in jobs[:20]:
+        fine.latency.observe(KEY, finish)
+    assert fine.next_poll(KEY, 0.0, 0.0, 0) <= fine.latency.quantile(KEY, 0.1)  # fine gaps: from the earliest
+
+
 def plan_with(**bounds: float) -> PollPlan:
     settings = {"min_interval_s": 2.0, "max_interval_s": 60.0, "expiry_s": 3600.0, "expiry_margin_s": 600.0}
     return PollPlan(LatencyModel(), **{**settings, **bounds})
@@ -193,5 +209,6 @@ def test_per_job_polls_stay_within_their_share_of_the_budget():
     poller.track_many(jobs)
     poller.schedule(jobs[0], clock.now())
     when = min(at for at, _, token, job in poller._heap if job is jobs[0] and token == job.poll_token)
-    # 100 jobs on half of one request a second: each is polled at most every 200 s.
-    assert when - clock.now() >= 100 / (POLL_SHARE * 1.0) - 1e-6
+    # 100 jobs on their share of one request a second (no submit waits: POLL_SHARE_IDLE of it).
+    assert when - clock.now() >= 100 / (POLL_SHARE_IDLE * 1.0) - 1e-6
+    assert POLL_SHARE < POLL_SHARE_IDLE < 1.0

@@ -128,7 +128,7 @@ async def test_a_record_gone_before_expiry_tightens_the_guard_and_says_so_once(t
             outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
     plan = outcome.run.poller.plan
     # configured 3600 s; the world keeps records 3 s, seen gone by the poll after that
-    assert 3.0 <= plan.expiry <= 3.0 + 5 * FAST["max_interval_s"] + 1.0
+    assert 3.0 <= plan.expiry <= 3.0 + 10 * FAST["max_interval_s"] + 1.0
     assert plan.guard < plan.expiry
     told = [r for r in caplog.records if "sooner than polling.expiry_s" in r.getMessage()]
     assert len(told) == 1

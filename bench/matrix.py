@@ -1,0 +1,219 @@
+"""Worlds the client is not told about, side by side with the official SDK used patiently.
+
+    python -m bench.matrix                 # the whole matrix (several minutes on 2 cores)
+    python -m bench.matrix --only published-on-capacity,no-hint
+
+Each world is the real service compressed ``N`` times: service times, the
+rate window and the record life all shrink by ``N``, and the simulator runs
+at time scale 1, so every duration it reports (metrics, ``latency_ms``,
+reset times) is in the same real seconds the client's clock reads.  The
+client gets only what a user of that world would write in a config: the
+plan's limit (``requests_per_minute`` over ``rate_window_s``) and the polling
+bounds and record life (``min/max_interval_s``, ``expiry_s``), all divided by
+``N``.  It is never given a time scale, and its built-in prior (the published
+~320 s) is never adjusted: in every world here the prior is off by ``N x``
+the world's own factor.  ``N`` is chosen per latency row so a job takes a few
+real seconds (100 for published, 1 for 100x faster, 300 for 5x slower).
+
+The SDK pattern: a thread per job in flight, ``submit_async`` then status
+polls every 2 s (world time), every 429 and 5xx waited out for one poll
+interval and retried, then the result and a download; it gives up at 4x the
+ideal makespan.
+
+Ideal (lower bound): the larger of greedy refill of freed workers with the
+actual service times in submission order, and 3 requests per job at the
+server's limit.  Efficiency = ideal / makespan, when every job completed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .run import REPORTS, run_contender
+from .scenarios import Scenario
+
+PUBLISHED_S = 320.0
+CONTENDERS = ("batchgen", "sdk-patient")
+
+
+@dataclass(frozen=True)
+class World:
+    name: str
+    latency: str  # published | 100x faster | 5x slower
+    history: str  # on | off
+    regime: str  # capacity | rate | no-hint
+    factor: float  # service times x this (world)
+    n: float  # compression: real seconds = world seconds / n
+    jobs: int
+    workers: int
+    concurrency: int
+    per_window: int  # the server admits this many requests per window
+    window_s: float  # real seconds
+    hint: str = "reset"
+    client_rpm: float | None = None  # what the user configured, if not the real limit
+    client_window_s: float | None = None
+    record_life_s: float = 3600.0  # world seconds a request record lives (the user's expiry_s)
+
+    @property
+    def server_rpm(self) -> int:
+        return round(self.per_window * 60 / self.window_s)
+
+    def scenario(self) -> Scenario:
+        return Scenario(
+            self.name,
+            jobs=self.jobs,
+            workers=self.workers,
+            server_rpm=self.server_rpm,
+            client_rpm=self.client_rpm or self.server_rpm,
+            concurrency=self.concurrency,
+            time_scale=1.0,
+            notes=f"{self.latency}, history {self.history}, {self.regime}-bound, N={self.n:g}",
+        )
+
+    def sim_args(self) -> tuple[str, ...]:
+        return (
+            "--latency-scale", f"{self.factor / self.n:.6g}",
+            "--history", self.history,
+            "--rate-window", f"{self.window_s:.6g}",
+            "--rate-hint", self.hint,
+            "--expiry", f"{self.record_life_s / self.n:.6g}",
+        )  # fmt: skip
+
+    def client(self, ideal_s: float) -> dict[str, Any]:
+        n = self.n
+        return {
+            "limits": {
+                "requests_per_minute": self.client_rpm or self.server_rpm,
+                "rate_window_s": self.client_window_s or self.window_s,
+            },
+            "polling": {
+                "min_interval_s": 2.0 / n,
+                "max_interval_s": 60.0 / n,
+                "expiry_s": self.record_life_s / n,
+                "expiry_margin_s": 600.0 / n,
+            },
+            "sdk_interval_s": 2.0 / n,
+            "deadline_s": 4 * ideal_s + 5.0,
+        }
+
+    def ideal_guess(self) -> float:
+        """A rough ideal makespan (for the SDK's give-up deadline only)."""
+        service = PUBLISHED_S * self.factor / self.n
+        waves = -(-self.jobs // self.workers)
+        return max(waves * service * 1.3, 3 * self.jobs / (self.per_window / self.window_s))
+
+
+def _rows() -> list[tuple[str, str, float, float]]:
+    return [
+        ("published", "published", 1.0, 100.0),
+        ("faster", "100x faster", 0.01, 1.0),
+        ("slower", "5x slower", 5.0, 300.0),
+    ]
+
+
+def worlds() -> list[World]:
+    out: list[World] = []
+    for slug, latency, factor, n in _rows():
+        # 5x slower jobs (1600 s, a tail to 3x that) outlive a one-hour record: that world keeps records 4 h
+        life = 14400.0 if factor > 1 else 3600.0
+        for history in ("on", "off"):
+            # capacity-bound: 3 waves on 16 workers, a limit far above what the jobs need (6000/min real)
+            window = 60.0 / n
+            out.append(
+                World(f"{slug}-{history}-capacity", latency, history, "capacity", factor, n,
+                      jobs=48, workers=16, concurrency=18, per_window=round(100 * window), window_s=window,
+                      record_life_s=life)
+            )  # fmt: skip
+            # rate-bound: workers for every job; 300 requests/min real (5/s) binds
+            out.append(
+                World(f"{slug}-{history}-rate", latency, history, "rate", factor, n,
+                      jobs=24, workers=24, concurrency=24, per_window=round(5 * window), window_s=window,
+                      record_life_s=life)
+            )  # fmt: skip
+    # 429s with no hint at all: the server admits 20 per 10 s, the user configured 4x that (480/min over 60 s)
+    out.append(
+        World("no-hint", "100x faster", "on", "no-hint", 0.01, 1.0, jobs=30, workers=30, concurrency=30,
+              per_window=20, window_s=10.0, hint="none", client_rpm=480, client_window_s=60.0)
+    )  # fmt: skip
+    return out
+
+
+def run_world(world: World) -> dict[str, Any]:
+    sc = world.scenario()
+    client = world.client(world.ideal_guess())
+    results = {}
+    for contender in CONTENDERS:
+        print(f"{world.name}: {contender} ...", file=sys.stderr, flush=True)
+        results[contender] = run_contender(sc, contender, sim_args=world.sim_args(), client=client)
+    return results
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else spec.format(value)
+
+
+def cell(world: World, f: dict[str, Any]) -> str:
+    done = f"{f['completed']}/{world.jobs}"
+    eff = _fmt(f["efficiency"], "{:.2f}")
+    delay = _fmt(f["detect_delay_median_frac"], "{:.0%}")
+    return f"{eff} ({done}), {f['requests_per_job']:.1f} req/job, {f['rate_limited_429']} 429s, delay {delay}"
+
+
+def markdown(rows: list[tuple[World, dict[str, Any]]]) -> str:
+    lines = [
+        "| world | N | batchgen: efficiency (done), requests/video, 429s, median detection delay | "
+        "official SDK, patient | ideal makespan (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for world, res in rows:
+        b, s = res["batchgen"], res["sdk-patient"]
+        lines.append(
+            f"| {world.latency}, history {world.history}, {world.regime} | {world.n:g} | {cell(world, b)} | "
+            f"{cell(world, s)} | {b['lower_bound_s']:.1f} |"
+        )
+    for world, res in rows:
+        if world.regime == "no-hint":
+            b = res["batchgen"]
+            limit_rate = world.per_window / world.window_s
+            used = b["api_requests"] / (b["makespan_s"] * limit_rate)
+            early = res["batchgen"].get("early_requests", 0)
+            lines += [
+                "",
+                f"No-hint 429s ({world.per_window} per {world.window_s:g} s, configured {world.client_rpm:g}/min): "
+                f"{b['completed']}/{world.jobs} done, {used:.0%} of the real limit used over the run, "
+                f"{early} of {b['api_requests']} requests ({early / max(1, b['api_requests']):.1%}) "
+                "sent into a cooldown.",
+            ]
+    lines.append("")
+    lines.append("Detection delay: from a job finishing on the server to its result being fetched, as a share of ")
+    lines[-1] += "the median service time."
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated world names")
+    parser.add_argument("--reports", type=Path, default=REPORTS)
+    args = parser.parse_args(argv)
+    chosen = worlds()
+    if args.only:
+        wanted = set(args.only.split(","))
+        chosen = [w for w in chosen if w.name in wanted]
+    rows = [(world, run_world(world)) for world in chosen]
+    reports: Path = args.reports
+    reports.mkdir(parents=True, exist_ok=True)
+    data = [{"world": world.__dict__, "results": res} for world, res in rows]
+    (reports / "matrix.json").write_text(json.dumps(data, indent=2))
+    text = markdown(rows)
+    (reports / "matrix.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
