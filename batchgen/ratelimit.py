@@ -26,7 +26,7 @@ per overload), then climbs back additively after each clean window, up to
 just under that ceiling; beyond it, it probes only every tenth window.  So a
 limit the user set too high is found, not hammered.
 
-Waiters are served by priority (results first, then polls, then submits) and,
+Waiters are served by priority (results first, then submits, then polls) and,
 within a priority, by rank then arrival.  Only the waiter at the head sleeps
 on a timer; the others sleep until they reach the head.  Time is read only
 through the injected :class:`~batchgen.clock.Clock`.
@@ -55,8 +55,8 @@ class Priority(IntEnum):
     """What a call is for; lower values are served first."""
 
     RESULT = 0  # fetching a finished job's result (and account look-ups)
-    POLL = 1  # a status poll
-    SUBMIT = 2  # starting new work
+    SUBMIT = 1  # starting new work: only ever as many as free slots, and its service time is what overlaps
+    POLL = 2  # a status poll or a history sweep
 
 
 @dataclass(slots=True, order=True)
@@ -218,8 +218,10 @@ class RequestBudget:
         ``hint`` is the server's wait in run seconds, or None.  ``sent_at`` is
         when that call was granted: a 429 for a call sent before the last
         decrease belongs to the same overload and only keeps the gate closed.
-        The limit falls to what was in the window, but never below half of
-        itself in one step.  Returns how long the gate stays closed.
+        With a hint, the limit falls to what was in the window, but never below
+        half of itself in one step.  Without one, a cooldown of single probes
+        finds the window and limit (:meth:`succeeded` ends it).  Returns how
+        long the gate stays closed.
         """
         now = self.clock.now()
         self.throttled += 1
