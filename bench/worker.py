@@ -61,6 +61,7 @@ async def run_batchgen(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
     if client is not None:
         limits.update(client.get("limits", {}))
         overrides["polling"] = client.get("polling", {})
+        overrides["report"] = client.get("report", {})
     overrides["limits"] = limits
     settings = load_settings(overrides=overrides, environ={})
     jobs = [JobSpec(id=f"job-{i:05d}", model=MODEL, params=job_params(i)) for i in range(sc["jobs"])]
