@@ -421,7 +421,8 @@ class Poller:
         began = now
         for page in range(1, max_pages + 1):
             try:
-                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
+                # one page can free many slots: served with the results, before submits
+                rows = await self.gateway.call(Priority.RESULT, _history_reader(self.api, page), rank=1.0)
             except ApiError as exc:
                 self._stop_sweeping(f"the request history could not be read ({exc})")
                 return

@@ -93,16 +93,29 @@ def stats(url: str) -> dict[str, Any]:
 
 
 def run_contender(
-    sc: Scenario, contender: str, *, sim_args: tuple[str, ...] = (), client: dict[str, Any] | None = None
+    sc: Scenario,
+    contender: str,
+    *,
+    sim_args: tuple[str, ...] = (),
+    client: dict[str, Any] | None = None,
+    report: bool = True,
 ) -> dict[str, Any]:
     """One contender against a fresh simulator.  ``client``: a user's config for the world
     (then the contender is not told the simulator's clock)."""
     sim, url = start_simulator(sc, sim_args)
     try:
         with tempfile.TemporaryDirectory() as out:
-            spec = {"contender": contender, "url": url, "key": KEY, "scenario": sc.to_dict(), "out": out}
+            spec: dict[str, Any] = {
+                "contender": contender,
+                "url": url,
+                "key": KEY,
+                "scenario": sc.to_dict(),
+                "out": out,
+            }
             if client is not None:
                 spec["client"] = client
+            if not report:
+                spec["no_report"] = True
             done = subprocess.run(
                 [sys.executable, "-m", "bench.worker", json.dumps(spec)],
                 capture_output=True,
@@ -260,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contenders", help="comma-separated subset of batchgen,sdk,gather")
     parser.add_argument("--jobs", type=int, help="override the number of jobs")
     parser.add_argument("--reports", type=Path, default=REPORTS, help="where to write the reports")
+    parser.add_argument("--no-report", action="store_true", help="batchgen runs without its HTML report")
     args = parser.parse_args(argv)
     reports: Path = args.reports
     reports.mkdir(parents=True, exist_ok=True)
@@ -271,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for contender in contenders:
             print(f"{name}: {contender} ...", file=sys.stderr, flush=True)
-            results[contender] = run_contender(sc, contender)
+            results[contender] = run_contender(sc, contender, report=not args.no_report)
         (reports / f"{name}.json").write_text(json.dumps({"scenario": sc.to_dict(), "results": results}, indent=2))
         (reports / f"{name}.md").write_text(markdown(sc, results))
         print(markdown(sc, results))

@@ -62,6 +62,8 @@ async def run_batchgen(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
         limits.update(client.get("limits", {}))
         overrides["polling"] = client.get("polling", {})
         overrides["report"] = client.get("report", {})
+    if spec.get("no_report"):
+        overrides["report"] = {"enabled": False}
     overrides["limits"] = limits
     settings = load_settings(overrides=overrides, environ={})
     jobs = [JobSpec(id=f"job-{i:05d}", model=MODEL, params=job_params(i)) for i in range(sc["jobs"])]
