@@ -421,8 +421,7 @@ class Poller:
         began = now
         for page in range(1, max_pages + 1):
             try:
-                # one page can free many slots: served with the results, before submits
-                rows = await self.gateway.call(Priority.RESULT, _history_reader(self.api, page), rank=1.0)
+                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
             except ApiError as exc:
                 self._stop_sweeping(f"the request history could not be read ({exc})")
                 return
