@@ -117,6 +117,7 @@ class Poller:
         self._last_pages = 1
         self._peak = 1  # the most jobs in flight at once so far
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
+        self._shown_done: set[str] = set()  # jobs a sweep has shown finished
         self._found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._swept_since = -math.inf  # when the last complete sweep began
         self._told_expiry = False
@@ -151,6 +152,7 @@ class Poller:
         if job.request_id is not None:
             self.by_request.pop(job.request_id, None)
             self._found_by_poll.discard(job.request_id)
+            self._shown_done.discard(job.request_id)
         job.poll_token += 1  # any heap entry left is stale
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
@@ -242,7 +244,7 @@ class Poller:
             self.schedule(job, self.clock.now())
             return
         self._seen_done(job)
-        if self.sweeping and status.state == "COMPLETED":
+        if self.sweeping and status.state == "COMPLETED" and rid not in self._shown_done:
             self._found_by_poll.add(rid)  # judged once the result says when it finished
         if status.state == "FAILED":
             self.untrack(job)
@@ -438,6 +440,7 @@ class Poller:
                 if row.status in ("COMPLETED", "FAILED"):
                     self.sweep_hits += 1
                     self._found_by_poll.discard(row.request_id)
+                    self._shown_done.add(row.request_id)
                     if row.status == "COMPLETED" and row.latency_s is not None:
                         job.server_latency = row.latency_s
                     self._seen_done(job)
