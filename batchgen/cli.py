@@ -20,7 +20,6 @@ import logging
 import os
 import secrets
 import shlex
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -30,15 +29,22 @@ from typing import Any
 
 import anyio
 from rich.console import Console
-from rich.live import Live
 
-from . import options
+from . import options, progress, serve
 from .arguments import build_parser
 from .clock import Clock
 from .config import Settings, load_settings, with_overrides
-from .errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
+from .errors import BatchgenError, InputError, StorageError
+from .exits import (
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_code,
+    exit_code_for,
+    merged_exit_code,
+)
 from .identity import find_changes
-from .jobs import TrackedJob
 from .ledger import Replay
 from .logs import REDACTOR, log_outcome, setup_logging
 from .manifest import Manifest, load_manifest
@@ -47,20 +53,15 @@ from .report import (
     RunReport,
     dry_run_lines,
     folder_spend,
-    progress_line,
-    progress_table,
     status_summary,
     summary_lines,
 )
 from .report_html import Verdict
 from .runner import run_jobs
-from .scheduler import Run
 from .shards import parse_shard
 from .storage import lock_holder, render_results, write_atomically
 from .store import merge, read_all, shard_counts
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
-EXIT_UNREACHABLE = 6
 SIMULATE_TIME_SCALE = 500.0
 
 log = logging.getLogger("batchgen")
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args)
         if args.command == "report":
             return _report(args)
-        return _simulate(args)
+        return serve.simulate(args)
     except BatchgenError as exc:
         _error(str(exc))
         code = exit_code_for(exc)
@@ -211,8 +212,8 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         replace_changed=args.replace_changed,
         handle_signals=True,
         on_second_signal=_exit_now,
-        monitor=partial(_live_progress, console) if console else partial(_log_progress, args.progress_every),
-        on_event=_log_event,
+        monitor=partial(progress.live_panel, console) if console else partial(progress.log_lines, args.progress_every),
+        on_event=progress.log_event,
         verdict=verdict,
     )
     report = outcome.report
@@ -239,7 +240,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:
-    from .raydriver import merged_exit_code, run_on_ray
+    from .raydriver import run_on_ray
 
     settings = _settings(args)
     load_manifest(args.manifest, passthrough=settings.models.passthrough)  # every problem, before any actor
@@ -277,31 +278,6 @@ def _run_on_ray(args: argparse.Namespace) -> int:
     for line in lines:
         _print(line)
     return code
-
-
-def exit_code_for(exc: BatchgenError) -> int:
-    """The exit code for an error that stopped a command before or outside a run."""
-    if isinstance(exc, ApiUnreachable):
-        return EXIT_UNREACHABLE
-    if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
-        return EXIT_USAGE
-    if isinstance(exc, LockHeld):
-        return EXIT_LOCKED
-    if isinstance(exc, AuthError):
-        return EXIT_AUTH
-    return EXIT_FAILED
-
-
-def exit_code(report: RunReport, total: int) -> int:
-    if report.fatal is not None:
-        return exit_code_for(report.fatal) if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED
-    if report.stop_reason == "interrupted":
-        return EXIT_INTERRUPTED
-    if report.states.get("completed", 0) == total:
-        return EXIT_OK
-    if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):
-        return EXIT_CREDITS
-    return EXIT_FAILED
 
 
 # --------------------------------------------------------------------------- validate / status
@@ -372,87 +348,6 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- simulate
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    from .simulator import SimConfig, SimServer
-
-    rates: dict[str, float] = {}
-    for item in args.fault:
-        kind, _, rate = item.partition("=")
-        try:
-            rates[kind] = float(rate)
-        except ValueError:
-            raise InputError(f"--fault {item!r}: use KIND=PROBABILITY, e.g. submit_error_after=0.1") from None
-    media_faults: dict[str, str] = {}
-    for item in args.media_fault:
-        kind, _, text = item.partition("=")
-        if not text:
-            raise InputError(f"--media-fault {item!r}: use KIND=TEXT, e.g. wrong_duration=sunset")
-        media_faults[text] = kind
-    latencies: dict[str, float] = {}
-    for item in args.model_latency:
-        slug, _, seconds = item.partition("=")
-        try:
-            latencies[slug] = float(seconds)
-        except ValueError:
-            raise InputError(f"--model-latency {item!r}: use SLUG=SECONDS, e.g. kling-text2video=30") from None
-    try:
-        config = SimConfig(
-            time_scale=args.time_scale,
-            rpm=args.rpm,
-            credits=args.credits,
-            workers=args.workers,
-            seed=args.seed,
-            api_keys=frozenset(args.api_key or ["SG_0123456789abcdef"]),
-            rate_hint="both" if args.retry_after else args.rate_hint,
-            rate_window_s=args.rate_window,
-            latency_scale=args.latency_scale,
-            model_latency_s=latencies,
-            history=args.history,
-            history_lag_s=args.history_lag,
-            expiry_s=args.expiry,
-            polls_count=not args.polls_free,
-            rates=rates,
-            media_faults=media_faults,
-            state_file=args.state_file,
-        )
-    except ValueError as exc:
-        raise InputError(f"simulate: {exc}") from None
-
-    async def serve() -> None:
-        # Signals are taken before anything is printed: a script that stops the simulator as soon as it
-        # has read the banner gets a clean exit, not an interrupted one.
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
-                _print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
-                _print(
-                    f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
-                    f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
-                )
-                scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
-                _print(
-                    f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
-                    f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
-                )
-                sys.stdout.flush()
-                async for _ in signals:
-                    break
-
-    try:
-        anyio.run(serve)
-    except OSError as exc:
-        where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
-        raise InputError(
-            f"simulate: cannot listen on {where} ({exc.strerror or exc}); the port is probably in use: "
-            "choose another with --port N, or --port 0 for any free port"
-        ) from None
-    except ValueError as exc:  # a state file that is not the simulator's
-        raise InputError(f"simulate: --state-file: {exc}") from None
-    return EXIT_OK
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -490,32 +385,6 @@ def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
         )
     except OSError as exc:
         raise InputError(f"--log-file {args.log_file}: cannot be opened ({exc.strerror or exc})") from None
-
-
-async def _live_progress(console: Console, run: Run) -> None:
-    """The live panel on a terminal, refreshed twice a second."""
-    with Live(progress_table(run.snapshot()), console=console, refresh_per_second=2, transient=True) as live:
-        while True:
-            await anyio.sleep(0.5)
-            live.update(progress_table(run.snapshot()))
-
-
-async def _log_progress(every: float, run: Run) -> None:
-    """Without a terminal: one concise progress line per interval."""
-    while True:
-        await anyio.sleep(max(1.0, every))
-        log.info(progress_line(run.snapshot()))
-
-
-def _log_event(event: str, job: TrackedJob) -> None:
-    if event in ("failed", "expired", "lost"):
-        log.warning("job %s %s: %s", job.spec.id, "failed" if event == "failed" else "was lost", job.error)
-    elif event == "download_failed":
-        log.warning("job %s: the download failed (%s); run again to retry it", job.spec.id, job.error)
-    elif event == "submit_unknown":
-        log.info("job %s: the submit's outcome is unknown; looking it up in the request history", job.spec.id)
-    else:
-        log.debug("job %s: %s", job.spec.id, event)
 
 
 def _print(text: str) -> None:

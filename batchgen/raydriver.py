@@ -41,17 +41,7 @@ from .errors import InputError
 
 log = logging.getLogger("batchgen")
 WAIT_S = 2.0  # how often the driver looks up from waiting
-# Most serious first: what the merged run should report when shards disagree.
-EXIT_PRIORITY = (4, 2, 5, 1, 6, 3, 130)
 PATH_FLAGS = ("--config", "--log-file")
-
-
-def merged_exit_code(codes: Sequence[int]) -> int:
-    """0 when every shard finished cleanly; else the most serious shard's code."""
-    for code in EXIT_PRIORITY:
-        if code in codes:
-            return code
-    return max(codes, default=0)
 
 
 def shard_argv(argv: Sequence[str], index: int, count: int, *, ray_address: str | None) -> list[str]:

@@ -23,22 +23,13 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
 
+from .exits import MEANINGS
 from .timeline import JobRow
 
 PAGES_DIR = "report-pages"
 SHOWN_PER_GROUP = 8
 EXAMPLES_PER_GROUP = 50
 PROMPT_CHARS = 160
-EXIT_MEANINGS = {
-    0: "every job in the manifest is completed",
-    1: "the run finished, but some jobs failed on the server or expired",
-    2: "bad usage, config or manifest; nothing was submitted",
-    3: "stopped because credits ran out or the spend cap was reached; re-run after top-up resumes",
-    4: "authentication or permission error; stopped at once",
-    5: "another run holds the lock on this output directory",
-    6: "the API could not be reached for a bounded time; re-run resumes",
-    130: "interrupted after a clean shutdown; re-run resumes",
-}
 _SCHEME = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://")
 
 CSS = """
@@ -164,7 +155,7 @@ def _banner(data: PageData) -> str:
         text = "Not finished: jobs remain to be done." if states - {"completed"} else "Every job is completed."
         klass = "warn" if states - {"completed"} else ""
     else:
-        meaning = EXIT_MEANINGS.get(verdict.code, "see the README's exit codes")
+        meaning = MEANINGS.get(verdict.code, "see the README's exit codes")
         text = f"Exit code {verdict.code}: {escape(meaning)}."
         klass = "" if verdict.code == 0 else "bad" if verdict.code in (1, 2, 4) else "warn"
     if verdict.resume_command:

@@ -33,8 +33,8 @@ PLANTS = (
     Plant(
         "submitting line not written before the POST (memory only)",
         "batchgen/submitter.py",
-        'await book.record(job, "submitting", JobState.SUBMITTING, params=payload)',
-        "job.state = JobState.SUBMITTING",
+        'await book.record(\n            job,\n            "submitting",',
+        'job.state = JobState.SUBMITTING\n        (lambda *a, **k: None)(\n            job,\n            "submitting",',
         ("tests/test_promises.py::test_the_submitting_line_is_on_disk_before_the_server_creates_the_job",),
     ),
     Plant(
@@ -71,8 +71,8 @@ PLANTS = (
     Plant(
         "log redactor never given the key",
         "batchgen/cli.py",
-        "    REDACTOR.secrets.add(key)\n",
-        "    pass\n",
+        "    REDACTOR.secrets.add(key)\n    if not is_object_url(",
+        "    if not is_object_url(",
         ("tests/test_promises.py::test_a_key_logged_through_the_package_logger_comes_out_redacted",),
     ),
     Plant(
@@ -85,14 +85,14 @@ PLANTS = (
     Plant(
         "per-job polls no longer held to their share of the budget",
         "batchgen/poller.py",
-        "floor = len(self.by_request) / (POLL_SHARE * budget.limit / budget.window)",
+        "floor = self._could_be_done(now) / (share * budget.limit / budget.window)",
         "floor = 0.0",
         ("tests/test_polling.py::test_per_job_polls_stay_within_their_share_of_the_budget",),
     ),
     Plant(
         "the latency model never learns",
         "batchgen/polling.py",
-        "        bisect.insort(self._seen[model], max(0.0, seconds))\n",
+        "        self._recent.append(seconds)\n",
         "        return\n",
         ("tests/test_polling.py::test_learned_latencies_bring_polls_to_when_jobs_finish",),
     ),

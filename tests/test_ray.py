@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from batchgen.raydriver import merged_exit_code, shard_argv
+from batchgen.exits import merged_exit_code
+from batchgen.raydriver import shard_argv
 
 from .conftest import S3, many_jobs_yaml, run_cli, write
 from .test_crash import charges_per_job, wait_for
