@@ -177,7 +177,7 @@ class Submitter:
             )
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
-            await book.finish(job, JobState.DEFERRED, "deferred", error=exc.to_record())
+            await _durably(book.finish(job, JobState.DEFERRED, "deferred", error=exc.to_record()))
             return False
         except AmbiguousSubmit as exc:
             await book.record(job, "submit_unknown", JobState.SUBMITTING, error=exc.to_record())
@@ -191,11 +191,12 @@ class Submitter:
                 await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error={"detail": str(exc)}))
             raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
-            await book.finish(job, JobState.FAILED, "failed", error=exc.to_record())
+            await _durably(book.finish(job, JobState.FAILED, "failed", error=exc.to_record()))
             return False
         except (TransientError, PermanentError) as exc:
-            # Surely not created (refused connection, 429 past the deadline): back to pending.
-            await book.finish(job, JobState.PENDING, "submit_postponed", error=exc.to_record())
+            # Surely not created (refused connection, 429 past the deadline): back to pending, even if
+            # the run is being cancelled just now.
+            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=exc.to_record()))
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
@@ -262,6 +263,7 @@ class Submitter:
 
 
 async def _durably(write: Awaitable[None]) -> None:
-    """Finish a ledger write even if the run is being cancelled: a request id must not be lost."""
+    """Finish a ledger write even if the run is being cancelled: a request id, or the news that a submit
+    surely created nothing, must not be lost."""
     with anyio.move_on_after(LEDGER_SHIELD_S, shield=True):
         await write
