@@ -48,12 +48,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import aiofiles
 import anyio
 
 from .errors import DownloadError, StorageError, StoreUnavailable
 from .shards import Shard
-from .storage import FILE_SHIELD_S, SavedVideo, mp4_problem, safe_video_name
+from .storage import SavedVideo, safe_video_name, spool_verified
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore as _ObStore
@@ -309,42 +308,12 @@ class ObjectStore:
             self.prepare()
         assert self.spool is not None
         tmp = self.spool / f"{safe_video_name('{id}', job_id, '')}.{secrets.token_hex(4)}.part"
-        digest = hashlib.sha256()
-        size = 0
         try:
-            out = None
-            with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
-                out = await aiofiles.open(tmp, "wb")
-            if out is None:
-                raise StorageError(
-                    f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under output.spool_dir, "
-                    "then run again to resume"
-                )
-            try:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise DownloadError(
-                            f"the video for job {job_id} exceeds {max_bytes} bytes (output.max_download_bytes)",
-                            retryable=False,
-                        )
-                    digest.update(chunk)
-                    await out.write(chunk)
-                await out.flush()
-            finally:
-                with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
-                    await out.close()
-            for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
-                if declared is not None and declared != size:
-                    raise DownloadError(
-                        f"the video for job {job_id} has {size} bytes but {name} says {declared}; "
-                        "it will be fetched again"
-                    )
-            problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
-            if problem:
-                raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
+            sha256, size = await spool_verified(
+                tmp, job_id, chunks, content_length=content_length, file_size=file_size, max_bytes=max_bytes,
+                where="output.spool_dir", fsync=False,
+            )  # fmt: skip
             data = await anyio.to_thread.run_sync(tmp.read_bytes)
-            sha256 = digest.hexdigest()
             try:
                 await self._install(str(dest), data, sha256)
             except StoreUnavailable as exc:  # the download stage retries it with backoff; a create may repeat

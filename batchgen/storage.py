@@ -33,6 +33,7 @@ import re
 import secrets
 import stat
 import struct
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -158,48 +159,18 @@ class OutputDir:
     ) -> SavedVideo:
         """Stream ``chunks`` to a temporary file, verify, fsync and rename to ``dest``."""
         tmp = self.partial / f"{_SAFE.sub('_', job_id)}.{secrets.token_hex(4)}.part"
-        digest = hashlib.sha256()
-        size = 0
         try:
-            out = None
-            with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
-                out = await aiofiles.open(tmp, "wb")
-            if out is None:
-                raise StorageError(
-                    f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under {self.root}, "
-                    "then run again to resume"
-                )
-            try:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise DownloadError(
-                            f"the video for job {job_id} exceeds {max_bytes} bytes (output.max_download_bytes)",
-                            retryable=False,
-                        )
-                    digest.update(chunk)
-                    await out.write(chunk)
-                await out.flush()
-                await anyio.to_thread.run_sync(os.fsync, out.fileno())
-            finally:
-                with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
-                    await out.close()
-            for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
-                if declared is not None and declared != size:
-                    raise DownloadError(
-                        f"the video for job {job_id} has {size} bytes but {name} says {declared}; "
-                        "it will be fetched again"
-                    )
-            problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
-            if problem:
-                raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
+            sha256, size = await spool_verified(
+                tmp, job_id, chunks, content_length=content_length, file_size=file_size, max_bytes=max_bytes,
+                where=str(self.root), fsync=True,
+            )  # fmt: skip
             mtime_ns = await anyio.to_thread.run_sync(_install, tmp, dest)
         except OSError as exc:
             raise StorageError(_disk_message(exc, self.root, job_id)) from None
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        return SavedVideo(dest, digest.hexdigest(), size, mtime_ns)
+        return SavedVideo(dest, sha256, size, mtime_ns)
 
     async def write_sidecar(self, video: Path, data: dict[str, Any]) -> None:
         path = self.sidecar_path(video)
@@ -243,6 +214,57 @@ def safe_video_name(filename: str, job_id: str, model: str) -> str:
 
 
 # --------------------------------------------------------------------------- MP4 check
+
+
+async def spool_verified(
+    tmp: Path,
+    job_id: str,
+    chunks: AsyncIterable[bytes],
+    *,
+    content_length: int | None,
+    file_size: int | None,
+    max_bytes: int,
+    where: str,
+    fsync: bool,
+) -> tuple[str, int]:
+    """Stream ``chunks`` into ``tmp`` and check it: never past ``max_bytes``, exactly the declared
+    sizes, a sound MP4.  Returns (sha256, size); raises DownloadError for a bad video, OSError for
+    the disk.  The caller installs ``tmp`` (rename or create-only put) and removes it on failure."""
+    digest = hashlib.sha256()
+    size = 0
+    out = None
+    with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
+        out = await aiofiles.open(tmp, "wb")
+    if out is None:
+        raise StorageError(
+            f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under {where}, "
+            "then run again to resume"
+        )
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > max_bytes:
+                raise DownloadError(
+                    f"the video for job {job_id} exceeds {max_bytes} bytes (output.max_download_bytes)",
+                    retryable=False,
+                )
+            digest.update(chunk)
+            await out.write(chunk)
+        await out.flush()
+        if fsync:
+            await anyio.to_thread.run_sync(os.fsync, out.fileno())
+    finally:
+        with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
+            await out.close()
+    for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
+        if declared is not None and declared != size:
+            raise DownloadError(
+                f"the video for job {job_id} has {size} bytes but {name} says {declared}; it will be fetched again"
+            )
+    problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
+    if problem:
+        raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
+    return digest.hexdigest(), size
 
 
 def mp4_problem(path: str | Path) -> str | None:
