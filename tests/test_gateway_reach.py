@@ -12,6 +12,8 @@ from batchgen.gateway import Gateway, retry_transient, retry_unsent
 from batchgen.ratelimit import Priority, RequestBudget
 from batchgen.retry import RetryPolicy
 
+from .test_gateway import drive
+
 
 def gateway(clock: FakeClock, bound: float) -> Gateway:
     policy = RetryPolicy(RetrySettings(max_attempts=1000, backoff_initial_s=1, backoff_max_s=4, deadline_s=10_000))
@@ -19,24 +21,12 @@ def gateway(clock: FakeClock, bound: float) -> Gateway:
     return Gateway(budget, policy, clock, unreachable_after_s=bound)
 
 
-async def run_until_done(clock: FakeClock, call, step: float = 1.0, limit: int = 10_000):
-    """Drive ``call()`` on the fake clock: whenever every task is parked, move time on by ``step``."""
-    result: list[object] = []
-
-    async def body() -> None:
-        try:
-            result.append(await call())
-        except Exception as exc:
-            result.append(exc)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(body)
-        for _ in range(limit):
-            await anyio.wait_all_tasks_blocked()
-            if result:
-                break
-            clock.advance(step)
-    return result[0]
+async def run_until_done(clock: FakeClock, call, step: float = 1.0):
+    """Drive ``call()`` on the fake clock (see test_gateway.drive); its result, or the error it raised."""
+    try:
+        return await drive(clock, call, step=step)
+    except Exception as exc:
+        return exc
 
 
 async def test_refused_connections_past_the_bound_raise_api_unreachable():
