@@ -158,14 +158,20 @@ class Submitter:
                 await book.finish(job, JobState.DEFERRED, "deferred", error=self._stop_error())
             return False
         payload = job.spec.payload()
-        await book.record(
-            job,
-            "submitting",
-            JobState.SUBMITTING,
-            params=payload,
-            fingerprint=fingerprint(job.spec.model, job.spec.params),
-            paid_before=round(job.paid_before, 6) or None,
-        )
+        try:
+            await book.record(
+                job,
+                "submitting",
+                JobState.SUBMITTING,
+                params=payload,
+                fingerprint=fingerprint(job.spec.model, job.spec.params),
+                paid_before=round(job.paid_before, 6) or None,
+            )
+        except anyio.get_cancelled_exc_class():
+            # Stopped before the POST: the line may still reach the ledger with a later group commit,
+            # so say after it that nothing was sent.
+            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error()))
+            raise
         since = self.clock.epoch()
         try:
             sub = await self.gateway.call(
