@@ -5,8 +5,8 @@ The wait before retry ``n`` (counting from 1) is "full jitter"::
     backoff(n) = uniform(0, min(backoff_max_s, backoff_initial_s * 2 ** (n - 1)))
 
 unless the server gave a hint (``Retry-After`` / ``x-rate-limit-reset-at-utc``),
-which wins.  The same formula spaces retries of a call and closes the 429 gate
-when a 429 carries no hint (``ratelimit.RequestBudget``).
+which wins.  It spaces the retries of one call; a 429 without a hint is not
+retried on a timer but probed for the server's window (``ratewindow.py``).
 
 Which errors are retried is the caller's hook, in the style of stamina's
 ``retry(on=...)``: a function of the error that answers ``False`` (give up),
