@@ -9,35 +9,23 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
 
 from .errors import InputError
 
+T = TypeVar("T")
+
 
 def simulate(args: argparse.Namespace) -> int:
     from .simulator import SimConfig, SimServer
 
-    rates: dict[str, float] = {}
-    for item in args.fault:
-        kind, _, rate = item.partition("=")
-        try:
-            rates[kind] = float(rate)
-        except ValueError:
-            raise InputError(f"--fault {item!r}: use KIND=PROBABILITY, e.g. submit_error_after=0.1") from None
-    media_faults: dict[str, str] = {}
-    for item in args.media_fault:
-        kind, _, text = item.partition("=")
-        if not text:
-            raise InputError(f"--media-fault {item!r}: use KIND=TEXT, e.g. wrong_duration=sunset")
-        media_faults[text] = kind
-    latencies: dict[str, float] = {}
-    for item in args.model_latency:
-        slug, _, seconds = item.partition("=")
-        try:
-            latencies[slug] = float(seconds)
-        except ValueError:
-            raise InputError(f"--model-latency {item!r}: use SLUG=SECONDS, e.g. kling-text2video=30") from None
+    rates = dict(_pairs(args.fault, "--fault", "KIND=PROBABILITY, e.g. submit_error_after=0.1", float))
+    media = _pairs(args.media_fault, "--media-fault", "KIND=TEXT, e.g. wrong_duration=sunset", _nonempty)
+    media_faults = {text: kind for kind, text in media}  # one kind may name several texts
+    latencies = dict(_pairs(args.model_latency, "--model-latency", "SLUG=SECONDS, e.g. kling-text2video=30", float))
     try:
         config = SimConfig(
             time_scale=args.time_scale,
@@ -91,3 +79,21 @@ def simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a state file that is not the simulator's
         raise InputError(f"simulate: --state-file: {exc}") from None
     return 0
+
+
+def _nonempty(text: str) -> str:
+    if not text:
+        raise ValueError("empty")
+    return text
+
+
+def _pairs(items: list[str], flag: str, usage: str, value: Callable[[str], T]) -> list[tuple[str, T]]:
+    """``NAME=VALUE`` flags (repeatable), in order; a malformed one says how to write it."""
+    pairs: list[tuple[str, T]] = []
+    for item in items:
+        name, _, raw = item.partition("=")
+        try:
+            pairs.append((name, value(raw)))
+        except ValueError:
+            raise InputError(f"{flag} {item!r}: use {usage}") from None
+    return pairs
