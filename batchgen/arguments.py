@@ -134,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the request history works (on), answers 404 (off) or 500 (error)",
     )
     sim.add_argument("--history-lag", type=float, default=0.0, help="the history shows the account this many s ago")
+    sim.add_argument(
+        "--unfinished-result",
+        choices=("status", "empty-output", "error-400", "not-found"),
+        default="status",
+        help="what the result endpoint answers for an unfinished job: its status (default), the status with an "
+        "empty output, 400, or 404",
+    )
     sim.add_argument("--expiry", type=float, default=3600.0, help="seconds a request record lives (default 3600)")
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
     sim.add_argument(

@@ -262,6 +262,8 @@ async def result(request: web.Request) -> web.StreamResponse:
         mode = state.config.nonterminal_result
         if mode == "error-400":
             return _error(400, "Request is not completed yet")
+        if mode == "not-found":
+            return _error(404, "Result not found")
         pending: dict[str, Any] = {"status": phase, "request_id": job.request_id, "metrics": {}}
         if mode == "empty-output":
             pending["output"] = ""

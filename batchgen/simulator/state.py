@@ -39,6 +39,9 @@ DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
 STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
+# what the result endpoint answers for an unfinished job: its status (200), the status with an empty
+# output, 400, or 404 (the real API is undocumented here)
+UNFINISHED_RESULTS = ("status", "empty-output", "error-400", "not-found")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -98,7 +101,7 @@ class SimConfig:
     output_ttl_s: float = 7 * 86400.0  # output files are served this long after the job finished
     history: str = "on"  # one of HISTORY_MODES
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
-    nonterminal_result: str = "status"  # "status" | "empty-output" | "error-400"
+    nonterminal_result: str = "status"  # one of UNFINISHED_RESULTS
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -119,6 +122,8 @@ class SimConfig:
             raise ValueError(f"rate_hint must be one of {RATE_HINTS}, got {self.rate_hint!r}")
         if self.history not in HISTORY_MODES:
             raise ValueError(f"history must be one of {HISTORY_MODES}, got {self.history!r}")
+        if self.nonterminal_result not in UNFINISHED_RESULTS:
+            raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
             raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
         if any(not seconds > 0 for seconds in self.model_latency_s.values()):
