@@ -1,4 +1,4 @@
-"""The poller: one schedule for every in-flight job, and history sweeps that find many finished jobs at once.
+"""The poller: one schedule for every in-flight job.
 
 **The schedule.**  Every submitted job sits in one heap ordered by its next
 poll time (``polling.PollPlan``).  The poller pops due jobs and runs a bounded
@@ -8,29 +8,18 @@ priority and handed to the downloaders.  Per-job polls may use at most
 share can poll at the planned gap, the gap widens, so submits and result
 fetches are never starved (only jobs old enough to be done count, and the
 share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
-still wins over everything.
+still wins over everything.  While history sweeps (``sweeper.py``) find
+finished jobs, per-job polls become a sparse safety net (stragglers and the
+expiry guard).
 
-**Sweeps.**  One request-history call lists up to 100 requests, newest first,
-with their state.  Every few seconds the sweeper reads pages until it has
-seen every in-flight job of ours older than a short grace (or a bounded number
-of pages), and moves each one the history shows COMPLETED or FAILED to the
-front of the schedule, straight to a result fetch, which confirms the state
-itself: a history that lags or errs costs a request, never a wrong outcome.
-Sweeps stay within ``SWEEP_SHARE`` of the budget and follow the learned
-latency: every 2% of the median, or less often with few jobs in flight (a job
-costs at most ~``SWEEPS_PER_JOB`` history pages, since queued work hides a
-little delay), but every 3% while the batch drains, when each job's delay is
-the batch's; before anything is learned they come every
-quarter of the oldest in-flight job's age, so they find jobs of any length
-early.  The sweeper validates itself: until the history has shown one of our
-jobs, jobs are polled normally, and if status polls keep finding finished jobs
-that a whole sweep begun after they had finished did not show (or, later,
-more than a fifth as many as it did show), or the history cannot be read,
-sweeping is switched off for the rest of the run.  When a job finished is
-known from the result's own metrics; jobs that finished while batchgen was
-stopped (a resume) or just after a sweep are found by polls first, and that
-is not the history's fault.  While sweeps work, per-job polls
-become a sparse safety net (stragglers and the expiry guard).
+**One request per poll.**  A status poll that finds a job done is followed
+by a result call; polling the result endpoint itself would save that second
+request, but what it answers for an unfinished job is not documented.  So
+polls start as trials of it: once one is answered with a clean QUEUED or
+PROCESSING, polls ask the result endpoint for the rest of the run (a poll that
+finds a job done then has its result too); the first error instead means
+status polls for the rest of the run, and each job whose trial failed is
+polled by status at once (so at most the polls already sent are spent).
 
 **Learning.**  Every finished job teaches the latency model
 (``polling.LatencyModel``) its submit-to-finish time: the server's own measure
@@ -57,31 +46,26 @@ from .client import ApiClient
 from .clock import Clock
 from .control import RunControl
 from .downloader import Downloader, Expire
-from .errors import ApiError, BadResponse, NotFound, RequestRejected, TransientError
+from .errors import BadResponse, NotFound, RequestRejected, ServerError, TransientError
 from .gateway import Gateway
 from .jobs import JobState, TrackedJob
 from .polling import LatencyKey, LatencyModel, PollPlan, latency_key
 from .ratelimit import Priority
 from .recovery import Failed, Found, Reconciler
-from .responses import HISTORY_PAGE, HistoryRow, server_latency
+from .responses import Result, server_latency
+from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
 POLL_SHARE_IDLE = 0.8  # ... and while none waits
-SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps
-SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
-TAIL_SWEEP_FRACTION = 0.03  # while the batch drains (under half the peak in flight), every 3% of it
-MISSES_BEFORE_GIVING_UP = 3
-MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 CONCURRENT_POLLS = 64
-SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few jobs in flight)
-PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
+UNFINISHED = ("QUEUED", "PROCESSING")
 
 
 class Poller:
-    """Owns the poll schedule of a run: one heap of in-flight jobs, and the history sweeps."""
+    """Owns the poll schedule of a run: one heap of in-flight jobs (and its sweeper)."""
 
     def __init__(
         self,
@@ -109,17 +93,13 @@ class Poller:
         self._seq = itertools.count()
         self._changed = anyio.Event()
         self.by_request: dict[str, TrackedJob] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
-        # sweeps
-        self.sweeping = True
-        self.sweep_healthy = False
-        self.sweep_hits = 0
-        self.missed_by_sweep = 0
-        self._last_pages = 1
-        self._peak = 1  # the most jobs in flight at once so far
+        self.sweeper = Sweeper(
+            self.by_request, gateway, api, self.latency, reconciler, control, clock,
+            min_interval_s=min_interval_s, max_interval_s=plan.max_interval,
+            on_done=self.fetch_now, on_healthy=lambda: self._replan(None),
+        )  # fmt: skip
+        self.result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
-        self._shown_done: set[str] = set()  # jobs a sweep has shown finished
-        self._found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
-        self._swept_since = -math.inf  # when the last complete sweep began
         self._told_expiry = False
 
     # ------------------------------------------------------------------ schedule
@@ -142,7 +122,7 @@ class Poller:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
-        self._peak = max(self._peak, len(self.by_request))
+        self.sweeper.peak = max(self.sweeper.peak, len(self.by_request))
 
     def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
@@ -151,8 +131,7 @@ class Poller:
     def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
             self.by_request.pop(job.request_id, None)
-            self._found_by_poll.discard(job.request_id)
-            self._shown_done.discard(job.request_id)
+            self.sweeper.forget(job.request_id)
         job.poll_token += 1  # any heap entry left is stale
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
@@ -168,10 +147,10 @@ class Poller:
                 now,
                 job.polls,
                 floor=floor,
-                sparse=self.sweeping and self.sweep_healthy,
+                sparse=self.sweeper.working,
             )
-            if job.polls == 0 and self.sweeping and not self.sweep_healthy:
-                at = max(at, now + 3 * self.sweep_interval())  # the first sweep may make this poll needless
+            if job.polls == 0 and self.sweeper.sweeping and not self.sweeper.healthy:
+                at = max(at, now + 3 * self.sweeper.interval())  # the first sweep may make this poll needless
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 
@@ -235,22 +214,64 @@ class Poller:
             return
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
         sent = self.clock.now()
+        if self.result_polls is not False and await self._poll_result(job, rank, sent):
+            return
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
         if status is None:
             return
-        if status.state in ("QUEUED", "PROCESSING"):
-            job.polls += 1
-            job.pending_age = max(job.pending_age, sent - job.submitted_at)
-            self.schedule(job, self.clock.now())
+        if status.state in UNFINISHED:
+            self._unfinished(job, sent)
             return
-        self._seen_done(job)
-        if self.sweeping and status.state == "COMPLETED" and rid not in self._shown_done:
-            self._found_by_poll.add(rid)  # judged once the result says when it finished
+        self._found_done(job, status.state)
         if status.state == "FAILED":
             self.untrack(job)
             await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
+
+    async def _poll_result(self, job: TrackedJob, rank: float, sent: float) -> bool:
+        """Poll by asking for the result; False when a status poll must be made instead.
+        Until one has answered QUEUED or PROCESSING these polls are trials: any error means
+        the endpoint does not answer for unfinished jobs, and status polls are used from then on."""
+        assert job.request_id is not None
+        rid = job.request_id
+        result: Result | None
+        if self.result_polls:
+            result = await self._ask(job, Priority.POLL, lambda: self.api.result(rid), rank=rank)
+        else:
+            try:
+                result = await self.gateway.call(
+                    Priority.POLL, lambda: self.api.result(rid), rank=rank, retry_on=_never
+                )
+            except (NotFound, BadResponse, RequestRejected, ServerError) as exc:
+                if self.result_polls is None:
+                    self.result_polls = False
+                    log.info("the result endpoint did not answer for an unfinished job (%s): polling status", exc)
+                return False
+            except TransientError:
+                self._unfinished(job, sent)  # unknown either way: try again later
+                return True
+            if result.state in UNFINISHED:
+                self.result_polls = True
+        if result is None:
+            return True
+        if result.state in UNFINISHED:
+            self._unfinished(job, sent)
+        else:
+            self._found_done(job, result.state)
+            await self._settle(job, result)
+        return True
+
+    def _unfinished(self, job: TrackedJob, sent: float) -> None:
+        job.polls += 1
+        job.pending_age = max(job.pending_age, sent - job.submitted_at)
+        self.schedule(job, self.clock.now())
+
+    def _found_done(self, job: TrackedJob, state: str) -> None:
+        assert job.request_id is not None
+        self._seen_done(job)
+        if state == "COMPLETED":
+            self.sweeper.poll_found_done(job.request_id)
 
     async def _fail(self, job: TrackedJob, error: dict[str, Any]) -> None:
         await self.book.finish(job, JobState.FAILED, "failed", error=error)
@@ -261,17 +282,20 @@ class Poller:
         result = await self._ask(job, Priority.RESULT, lambda: self.api.result(rid))
         if result is None:
             return
-        if result.state in ("QUEUED", "PROCESSING"):  # a hint that was early
+        if result.state in UNFINISHED:  # a hint that was early
             job.done_age = None
             self.schedule(job, self.clock.now())
             return
-        found_by_poll = rid in self._found_by_poll
-        self.untrack(job)
+        await self._settle(job, result)
+
+    async def _settle(self, job: TrackedJob, result: Result) -> None:
+        """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
             self._learn(job, measured)
-            if found_by_poll:
-                self._judge_sweeps(job, measured)
+            assert job.done_age is not None
+            self.sweeper.judge(job, job.submitted_at + (measured if measured is not None else job.done_age))
+        self.untrack(job)
         if result.state == "FAILED":
             await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
@@ -340,16 +364,6 @@ class Poller:
         if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
             self._replan(key)
 
-    def _judge_sweeps(self, job: TrackedJob, measured: float | None) -> None:
-        """A poll found this job finished before any sweep showed it.  That is the history's
-        fault only if a whole sweep began after the job had finished; jobs that finished
-        while batchgen was stopped, or just after a sweep, are found by polls first."""
-        assert job.done_age is not None
-        finished_at = job.submitted_at + (measured if measured is not None else job.done_age)
-        if self.sweeping and self._swept_since > finished_at:
-            self.missed_by_sweep += 1
-            self._check_sweep_health()
-
     def _replan(self, key: LatencyKey | None) -> None:
         """Plan again the polls of the jobs of group ``key`` (None: every job)."""
         now = self.clock.now()
@@ -372,84 +386,6 @@ class Poller:
                 self.plan.guard,
             )
 
-    # ------------------------------------------------------------------ sweeps
 
-    def _check_sweep_health(self) -> None:
-        if self.missed_by_sweep < MISSES_BEFORE_GIVING_UP:
-            return
-        if not self.sweep_healthy:
-            self._stop_sweeping("the request history did not show jobs that had finished")
-        elif self.missed_by_sweep > MISSED_SHARE_LIMIT * self.sweep_hits:
-            self._stop_sweeping("the request history misses too many finished jobs")
-
-    def _stop_sweeping(self, why: str) -> None:
-        if self.sweeping:
-            self.sweeping = False
-            log.info("history sweeps are off for this run: %s; polling each job instead", why)
-
-    def sweep_interval(self) -> float:
-        job = next(iter(self.by_request.values()), None)
-        key = latency_key(job.spec) if job is not None else ("", "", 0)
-        if self.latency.learned(key):
-            median = self.latency.median(key)
-            if 2 * len(self.by_request) < self._peak:  # the last jobs: each one's delay is the batch's
-                target = TAIL_SWEEP_FRACTION * median
-            else:
-                thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self._peak)
-                target = max(SWEEP_TARGET_FRACTION * median, thrift)
-        else:  # probe: sweep often while the jobs are young, less as they age
-            age = self.clock.now() - job.submitted_at if job is not None else 0.0  # the earliest tracked
-            target = PROBE_SWEEP_FRACTION * age
-        budget = self.gateway.budget
-        affordable = max(1, self._last_pages) / (SWEEP_SHARE * budget.limit / budget.window)
-        return max(min(target, self.max_interval_s), affordable, self.min_interval_s / 4)
-
-    async def sweep_loop(self) -> None:
-        while self.sweeping:
-            await self.clock.sleep(self.sweep_interval())
-            if not self.by_request or not self.sweeping or self.control.interrupted:
-                continue
-            await self.control.guard(self._sweep)
-
-    async def _sweep(self) -> None:
-        """Read the history, newest first, until every in-flight job past the grace was seen."""
-        now = self.clock.now()
-        grace = 2 * self.sweep_interval()
-        remaining = {rid for rid, job in self.by_request.items() if now - job.submitted_at > grace}
-        if not remaining:
-            return
-        max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
-        pages = 0
-        began = now
-        for page in range(1, max_pages + 1):
-            try:
-                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
-            except ApiError as exc:
-                self._stop_sweeping(f"the request history could not be read ({exc})")
-                return
-            pages += 1
-            for row in rows:
-                job = self.by_request.get(row.request_id)
-                if job is None:
-                    continue
-                remaining.discard(row.request_id)
-                if not self.sweep_healthy:
-                    self.sweep_healthy = True
-                    self._replan(None)  # per-job polls become the sparse safety net
-                self.reconciler.note_seen(row.request_id)
-                if row.status in ("COMPLETED", "FAILED"):
-                    self.sweep_hits += 1
-                    self._found_by_poll.discard(row.request_id)
-                    self._shown_done.add(row.request_id)
-                    if row.status == "COMPLETED" and row.latency_s is not None:
-                        job.server_latency = row.latency_s
-                    self._seen_done(job)
-                    self.fetch_now(job)
-            if not remaining or len(rows) < HISTORY_PAGE:
-                break
-        self._last_pages = pages
-        self._swept_since = began
-
-
-def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:
-    return lambda: api.history(page=page, per_page=HISTORY_PAGE)
+def _never(exc: Exception) -> bool:
+    return False

@@ -22,6 +22,11 @@ the prior was 100x too long or 5x too short.  Once a group has enough samples
 a job is polled first at a low quantile of them, then every few percent of the
 median.
 
+``min_interval_s`` is the shortest gap between two polls of a job, unless
+jobs of its kind were learned to take under 20 times that: then the shortest
+gap is 5% of their median (:meth:`PollPlan.shortest_gap`), since a floor sized
+for minutes-long jobs would find a 3-second job a third of its length late.
+
 Three bounds override the schedule.  ``max_interval_s`` caps every gap
 during which a job could have finished (the first poll of a probe included;
 not the quiet time before the learned earliest finish), unless the request
@@ -57,6 +62,7 @@ PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
 SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late:
 SPARSE_FIRST_FACTOR = 2.0  # twice the learned 98th percentile
 SPARSE_GAP_FACTOR = 10.0
+SHORT_GAP_FRACTION = 0.05  # jobs much shorter than min_interval_s may be polled every 5% of their median
 MIN_SAMPLES = 4
 WINDOW = 64  # samples kept per group: older ones are forgotten
 
@@ -211,19 +217,18 @@ class PollPlan:
             if polls == 0 and latency.learned(key):
                 late = SPARSE_FIRST_FACTOR * latency.quantile(key, SPARSE_FIRST_QUANTILE)
                 when = submitted_at + max(late, self.min_interval)
-            else:
-                when = now + SPARSE_GAP_FACTOR * self.max_interval
+            else:  # a safety net: further apart as the job ages
+                when = now + max(SPARSE_GAP_FACTOR * self.max_interval, age if polls else 0.0)
         elif not latency.learned(key):
             growth = 2 * PROBE_GROWTH if floor > self.min_interval else PROBE_GROWTH  # thriftier when tight
             gap = self.min_interval if polls == 0 else growth * age
             when = now + min(self.max_interval, max(self.min_interval, gap))
         elif polls == 0:
             thrifty = floor > self.gap(key)
-            when = submitted_at + max(
-                self._first_poll(key, POLL_COST_THRIFTY if thrifty else POLL_COST), self.min_interval
-            )
+            shortest = self.shortest_gap(key)
+            when = submitted_at + max(self._first_poll(key, POLL_COST_THRIFTY if thrifty else POLL_COST), shortest)
             if when < now:
-                when = now + self.min_interval
+                when = now + shortest
         else:
             when = now + self.gap(key)
         if floor > 0 and when < now + floor:
@@ -245,7 +250,15 @@ class PollPlan:
 
     def gap(self, key: LatencyKey | str) -> float:
         """The gap between polls once a learned job could be done."""
-        return min(self.max_interval, max(self.min_interval, GAP_FRACTION * self.latency.median(key)))
+        return min(self.max_interval, max(self.shortest_gap(key), GAP_FRACTION * self.latency.median(key)))
+
+    def shortest_gap(self, key: LatencyKey | str) -> float:
+        """``min_interval_s``, unless jobs of this kind were learned to take under 20 times it:
+        then 5% of their median, so that a job of a few seconds is not found a third of its
+        length late (the request budget still bounds every poll)."""
+        if not self.latency.learned(key):
+            return self.min_interval
+        return min(self.min_interval, SHORT_GAP_FRACTION * self.latency.median(key))
 
     def _first_poll(self, key: LatencyKey | str, poll_cost: float = POLL_COST) -> float:
         """The age of a learned job's first poll: the one that, followed by polls every

@@ -11,7 +11,7 @@ Each piece lives in its own module and receives only what it uses:
 * ``book.JobBook``: the live jobs; the only writer of job state, slots, spend;
 * ``gateway.Gateway``: the request budget, the 429 gate and retries;
 * ``submitter.Submitter``: the feeder, submits, settling unknown submits;
-* ``poller.Poller``: one poll schedule and the history sweeps;
+* ``poller.Poller``: one poll schedule; ``sweeper.Sweeper``: the history sweeps;
 * ``downloader.Downloader``: fetch, verify, rename, then ``completed``;
 * ``recovery.Reconciler``: reads the request history and returns verdicts;
 * ``resume.plan_resume``: what each job the ledger knows needs next;
@@ -148,7 +148,7 @@ class Run:
                 for job in plan.reconcile:
                     tg.start_soon(self.submitter.settle_resumed, job)
                 tg.start_soon(self.poller.loop, tg)
-                tg.start_soon(self.poller.sweep_loop)
+                tg.start_soon(self.poller.sweeper.loop)
                 for _ in range(limits.download_concurrency):
                     tg.start_soon(self.downloader.loop, downloads.clone())
                 for _ in range(min(limits.concurrency, MAX_SUBMITTERS)):
@@ -190,7 +190,7 @@ class Run:
             throttled=self.budget.throttled,
             paused_s=self.budget.closed_for() / self.clock.scale,
             stop_reason=self.report.stop_reason,
-            sweeping=self.poller.sweeping and self.poller.sweep_healthy,
+            sweeping=self.poller.sweeper.working,
         )
 
     def _finish_report(self) -> RunReport:

@@ -189,6 +189,7 @@ def figures(sc: Scenario, worker: dict[str, Any], sim: dict[str, Any]) -> dict[s
         "loop_lag_p99_ms": worker["loop_lag_p99_ms"],
         "wall_real_s": worker["wall_s"],
         "errors": worker.get("errors", {}),
+        "requests_by_route": {k: v for k, v in counters.items() if not k.startswith("/generations")},
     }
 
 

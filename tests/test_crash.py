@@ -254,7 +254,7 @@ def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, 
     assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 1
     rec = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs["stuck"]
     assert rec["state"] == "expired" and "--resubmit-lost" in rec["error"]["detail"]
-    polls = [t for t, route, _ in server.state.log if route == "/v2/requests/{rid}/status"]
+    polls = [t for t, route, _ in server.state.log if route in ("/v2/requests/{rid}/status", "/v2/requests/{rid}")]
     job = server.state.jobs[rec["request_id"]]
     assert polls and min(polls) < job.submitted + 3600 - 600  # polled well before expiry
     assert server.state.total_charged() == 0

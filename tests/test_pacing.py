@@ -156,8 +156,8 @@ async def test_a_lagging_history_switches_sweeps_off_and_every_job_still_complet
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     poller = outcome.run.poller
-    assert not poller.sweeping  # switched itself off
-    assert poller.sweep_hits == 0 and poller.missed_by_sweep >= 3
+    assert not poller.sweeper.sweeping  # switched itself off
+    assert poller.sweeper.hits == 0 and poller.sweeper.missed >= 3
     assert sim.state.duplicate_submissions() == 0
 
 
@@ -168,7 +168,7 @@ async def test_history_sweeps_find_finished_jobs_when_the_history_is_current(tmp
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     poller = outcome.run.poller
-    assert poller.sweeping and poller.sweep_healthy and poller.sweep_hits >= 6
+    assert poller.sweeper.sweeping and poller.sweeper.healthy and poller.sweeper.hits >= 6
 
 
 async def test_an_ambiguous_submit_waits_for_a_lagging_history_instead_of_paying_twice(tmp_path):

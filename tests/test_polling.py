@@ -149,20 +149,32 @@ def test_latency_key_reads_mode_and_duration():
     assert latency_key(bare) == ("kling-1.6-text2video", "", 5)
 
 
-def test_with_coarse_gaps_the_first_poll_moves_later_so_one_poll_finds_most_jobs():
+def test_jobs_far_shorter_than_min_interval_are_polled_at_a_share_of_their_latency():
     rng = random.Random(5)
     jobs = [3.2 * rng.lognormvariate(0, 0.2) for _ in range(40)]
-    coarse = plan(lo=2.0, hi=60.0)  # the user allows no poll closer than 2 s to the last: jobs take ~3.2 s
+    p = plan(lo=2.0, hi=60.0)  # a floor of 2 s suits minutes-long jobs: these take ~3.2 s
     for finish in jobs[:20]:
-        coarse.latency.observe(KEY, finish)
-    first = coarse.next_poll(KEY, 0.0, 0.0, 0)
-    assert first > coarse.latency.quantile(KEY, 0.02) + 0.3
-    results = [find(coarse, finish, learn=False) for finish in jobs[20:]]
-    assert sum(delay for _, delay, _ in results) / 20 < 1.0  # polling from the 2nd percentile: ~1.2 s
-    fine = plan(lo=0.01, hi=60.0)
-    for finish in jobs[:20]:
-        fine.latency.observe(KEY, finish)
-    assert fine.next_poll(KEY, 0.0, 0.0, 0) <= fine.latency.quantile(KEY, 0.1)  # fine gaps: from the earliest
+        p.latency.observe(KEY, finish)
+    assert p.shortest_gap(KEY) == pytest.approx(0.05 * p.latency.median(KEY))
+    results = [find(p, finish, learn=False) for finish in jobs[20:]]
+    assert sum(delay for _, delay, _ in results) / 20 < 0.25  # a 2-s floor: about 1 s, a third of the job
+    assert max(max(gaps[1:], default=0.0) for _, _, gaps in results) <= 0.2
+    assert sum(polls for polls, _, _ in results) / 20 <= 12
+    slow = plan(lo=2.0, hi=60.0)
+    for finish in jobs:
+        slow.latency.observe(KEY, 100 * finish)  # ~320 s: more than 20 x min_interval_s
+    assert slow.shortest_gap(KEY) == 2.0 and slow.gap(KEY) == pytest.approx(0.04 * slow.latency.median(KEY))
+
+
+def test_when_the_budget_makes_gaps_coarse_the_first_poll_moves_later():
+    rng = random.Random(5)
+    p = plan(lo=0.01, hi=60.0)
+    for _ in range(20):
+        p.latency.observe(KEY, 320 * rng.lognormvariate(0, 0.2))
+    fine = p.next_poll(KEY, 0.0, 0.0, 0)
+    assert fine <= p.latency.quantile(KEY, 0.1)  # fine gaps: from the earliest finish
+    coarse = p.next_poll(KEY, 0.0, 0.0, 0, floor=60.0)  # the budget affords a poll a minute per job
+    assert coarse > fine + 30.0  # polls cost makespan now: most jobs are found by the first one
 
 
 def plan_with(**bounds: float) -> PollPlan:

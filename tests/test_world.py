@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from batchgen.config import load_settings
 from batchgen.ledger import read_ledger
 from batchgen.manifest import load_manifest
@@ -42,6 +44,12 @@ def states(out: Path) -> dict[str, str]:
     return {job_id: rec["state"] for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items()}
 
 
+def poll_calls(sim: SimServer, completed: int) -> int:
+    """Status polls plus result calls beyond the one each completed job needs (polls may ask either)."""
+    counters = sim.state.counters
+    return counters["/v2/requests/{rid}/status"] + counters["/v2/requests/{rid}"] - completed
+
+
 def fast_world(**kw: Any) -> SimConfig:
     """Jobs of about 1.3 s instead of the published 320 s."""
     return SimConfig(**{"time_scale": 1.0, "latency_scale": 0.004, "workers": 4, "seed": 3, **kw})
@@ -54,10 +62,10 @@ async def test_history_unavailable_falls_back_to_learned_polling(tmp_path, caplo
             outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     poller = outcome.run.poller
-    assert not poller.sweeping
+    assert not poller.sweeper.sweeping
     assert "history sweeps are off" in caplog.text
-    polls = sim.state.counters["/v2/requests/{rid}/status"]
-    assert polls / 12 <= 16  # a prior 250x too long costs some polls, not minutes
+    polls = poll_calls(sim, 12)
+    assert 12 <= polls <= 16 * 12  # a prior 250x too long costs some polls, not minutes
     assert poller.latency.learned(("kling-text2video", "", 5))
     assert poller.latency.median(("kling-text2video", "", 5)) < 10.0  # learned, not the published 320 s
 
@@ -67,8 +75,8 @@ async def test_an_erroring_history_falls_back_and_every_job_completes(tmp_path):
     async with SimServer(fast_world(history="error")) as sim:
         outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
     assert set(states(tmp_path / "out").values()) == {"completed"}
-    assert not outcome.run.poller.sweeping
-    assert sim.state.counters["/v2/requests/{rid}/status"] / 8 <= 16
+    assert not outcome.run.poller.sweeper.sweeping
+    assert 8 <= poll_calls(sim, 8) <= 16 * 8
 
 
 async def test_a_working_history_finds_fast_jobs_with_few_polls(tmp_path):
@@ -77,7 +85,7 @@ async def test_a_working_history_finds_fast_jobs_with_few_polls(tmp_path):
         outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     poller = outcome.run.poller
-    assert poller.sweeping and poller.sweep_hits >= 8
+    assert poller.sweeper.sweeping and poller.sweeper.hits >= 8
     api = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
     assert api / 16 <= 6
 
@@ -114,9 +122,9 @@ async def test_a_resume_with_jobs_that_finished_while_down_keeps_sweeps_on(tmp_p
         outcome = await run_world(both, sim, out, concurrency=6)
     assert set(states(out).values()) == {"completed"}
     poller = outcome.run.poller
-    assert poller.sweeping, "jobs found by polls after a resume were taken for a failing history"
-    assert poller.missed_by_sweep == 0
-    assert poller.sweep_hits >= 3  # and the sweeps went on finding the new jobs
+    assert poller.sweeper.sweeping, "jobs found by polls after a resume were taken for a failing history"
+    assert poller.sweeper.missed == 0
+    assert poller.sweeper.hits >= 3  # and the sweeps went on finding the new jobs
     assert sim.state.duplicate_submissions() == 0
 
 
@@ -148,3 +156,32 @@ async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
     finder = outcome.run.budget.finder
     assert finder.window is not None and 1.0 <= finder.window <= 1.3
     assert finder.limit is not None and finder.limit <= 20
+
+
+@pytest.mark.parametrize("answer", ["error-400", "not-found"])
+async def test_polls_fall_back_to_status_when_the_result_endpoint_refuses_unfinished_jobs(tmp_path, caplog, answer):
+    """What the result endpoint answers for an unfinished job is undocumented.  Polls try it; an
+    error switches the run to status polls, and the job it was tried on is not taken for lost."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        async with SimServer(fast_world(history="off", nonterminal_result=answer)) as sim:
+            outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.result_polls is False
+    assert "the result endpoint did not answer for an unfinished job" in caplog.text
+    assert sim.state.counters["/v2/requests/{rid}/status"] >= 8  # polled by status
+    # the trials cost at most the polls sent before the first refusal came back: one per job in flight
+    assert sim.state.counters["/v2/requests/{rid}"] <= 8 + 4
+    assert len(sim.state.submissions) == 8 and sim.state.duplicate_submissions() == 0
+    assert '"expired"' not in (tmp_path / "out" / "ledger.jsonl").read_text()
+
+
+@pytest.mark.parametrize("answer", ["status", "empty-output"])
+async def test_polls_ask_the_result_endpoint_when_it_answers_for_unfinished_jobs(tmp_path, answer):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    async with SimServer(fast_world(history="off", nonterminal_result=answer)) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=4)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.result_polls is True
+    assert sim.state.counters["/v2/requests/{rid}/status"] == 0  # one request per poll, the result included
+    assert sim.state.counters["/v2/requests/{rid}"] > 8
