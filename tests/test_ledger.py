@@ -189,6 +189,7 @@ B = line("b", "submitting", "submitting").encode()
         (A + B[:9], A),
         (A + B + A[:-2], A + B),
         (A[:-2], b""),  # a torn first line leaves an empty ledger
+        (b"\n" + A[:-2], b"\n"),  # only the torn line goes, even when a newline is all that precedes it
     ],
 )
 async def test_opening_cuts_a_torn_final_line_and_nothing_else(tmp_path, before, after):
@@ -214,6 +215,15 @@ async def test_only_the_last_mebibyte_is_searched_for_the_torn_line(tmp_path):
     async with Ledger(path, clock=FakeClock()):
         pass
     assert path.read_bytes() == A + big[:-3]
+
+
+async def test_appending_to_a_ledger_never_opened_is_an_error_naming_it(tmp_path):
+    ledger = Ledger(tmp_path / "l.jsonl", clock=FakeClock())
+    await ledger.close()  # closing what was never opened is harmless
+    with pytest.raises(LedgerError) as caught:
+        await ledger.append("a", "submitting", JobState.SUBMITTING)
+    assert str(caught.value) == f"{tmp_path / 'l.jsonl'}: the ledger is closed"
+    assert not (tmp_path / "l.jsonl").exists()
 
 
 async def test_appending_to_a_closed_ledger_is_an_error_naming_it(tmp_path):
@@ -268,3 +278,24 @@ async def test_lines_queued_during_a_write_share_the_next_fsync(tmp_path):
         # nine that find their line already durable write nothing more (not even an empty batch).
         assert ledger.fsyncs == 1
     assert [json.loads(raw)["job_id"] for raw in path.read_text().splitlines()] == [f"j{i}" for i in range(10)]
+
+
+async def test_each_write_is_fsynced_once_and_counted(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        for i in range(3):
+            await ledger.append(f"j{i}", "submitting", JobState.SUBMITTING)
+            assert ledger.fsyncs == i + 1
+
+
+async def test_short_writes_are_continued_until_the_whole_line_is_written(tmp_path, monkeypatch):
+    path = tmp_path / "l.jsonl"
+    real_write = os.write
+
+    def short_write(fd: int, data: bytes) -> int:  # the kernel may write less than it was given
+        return real_write(fd, bytes(data[:7]))
+
+    async with Ledger(path, clock=FakeClock()) as ledger:
+        monkeypatch.setattr(os, "write", short_write)
+        record = await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r" * 40)
+        monkeypatch.undo()
+    assert read_ledger(path).jobs == {"a": record}
