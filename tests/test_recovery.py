@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import anyio
@@ -227,9 +228,11 @@ class ResultApi(FakeApi):
     def __init__(self, result: Any, by_id: dict[str, HistoryRow] | None = None) -> None:
         super().__init__([], by_id)
         self.result_answer = result
+        self.asked: list[str] = []
 
     async def result(self, request_id: str) -> Any:
         self.calls += 1
+        self.asked.append(request_id)
         if isinstance(self.result_answer, Exception):
             raise self.result_answer
         return self.result_answer
@@ -314,3 +317,58 @@ async def test_a_failed_record_without_a_reason_says_where_it_came_from():
     assert await reconciler(clock, FakeApi([], {"r": bare})).recover_missing(j) == Failed(
         {"http": 422, "detail": "FAILED (from the request history)"}
     )
+
+
+async def test_a_date_in_the_manifest_matches_its_text_in_the_history():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    # YAML reads an unquoted 2026-01-02 as a date; the API got it (and lists it) as text.
+    listed = HistoryRow("r", MODEL, "QUEUED", {"prompt": "a fox", "day": "2026-01-02"}, None, None, since + 1, None)
+    j = TrackedJob(JobSpec("j", MODEL, {"prompt": "a fox", "day": date(2026, 1, 2)}), JobState.SUBMITTING, 0.28)
+    assert await reconciler(clock, FakeApi([listed])).settle(j, since=since) == Attach("r")
+
+
+async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not_enough():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    sent = clock.epoch()
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent)
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")
+    attempt = clock.epoch()
+    clock.advance(50.0)  # exactly 2 x 20 s + the 10 s margin: not yet past it
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.scale = 10.0  # against a simulator 10x faster, the 10 run-second margin is 1 s of wall time
+    assert rec.absence_is_conclusive(attempt, later_seen=False)  # 50 s > 2 x 20 s + 1 s
+    assert not rec.absence_is_conclusive(attempt + 9.5, later_seen=False)  # 40.5 s is not
+
+
+@pytest.mark.parametrize(
+    ("age", "why"),
+    [
+        (3600.0, "request r expired (records last 1 hour after submission; it was sent 60 min ago) before its "
+                 "result was fetched"),
+        (2400.0, "the API does not know request r (404), sent only 40 min ago, so it did not simply expire"),
+    ],
+)  # fmt: skip
+async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at = "r", 5000.0 - age
+    assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
+        f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it again "
+        "(it will be paid for again)"
+    )
+
+
+async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_finished_result():
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    history = {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}
+    api = ResultApi(done("http://127.0.0.1/not-yet.mp4", "PROCESSING"), history)
+    assert await reconciler(clock, api).refresh_output(j) is True
+    assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
+    assert api.asked == ["r"]
