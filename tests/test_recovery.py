@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -372,3 +373,40 @@ async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_
     assert await reconciler(clock, api).refresh_output(j) is True
     assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
     assert api.asked == ["r"]
+
+
+async def test_lags_measured_while_searching_let_absence_be_trusted_later():
+    clock = FakeClock()
+    ours = [row(f"r{i}", "other", clock.epoch(), "COMPLETED") for i in range(3)]
+    api = FakeApi(ours)
+    rec = reconciler(clock, api)
+    for r in ours:
+        rec.note_submitted(r.request_id, clock.epoch())
+    attempt = clock.epoch() + 1.0  # after them: listing them is no proof the history caught up with it
+    clock.advance(20.0)
+    found, later = await rec.find(job(), since=attempt)
+    assert found is None and later is False  # each took 20 s to appear
+    clock.advance(40.0)  # 59 s after the attempt: more than twice the lag plus the margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+    assert await rec.settle(job(), since=attempt) == Resubmit()
+    assert api.calls == 2  # one look, and absence was conclusive at once
+
+
+async def test_the_search_starts_the_day_before_the_attempt_in_utc_whatever_the_local_zone(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        api = FakeApi([])
+        since = 1_800_050_000.0  # 2027-01-15 21:53 UTC, already the 16th in Tokyo
+        await reconciler(clock, api).find(job(), since=since)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert api.queries[0]["from_date"] == "2027-01-14"
+
+
+async def test_a_search_that_sees_none_of_ours_reports_no_later_request():
+    clock = FakeClock()
+    found, later = await reconciler(clock, FakeApi([])).find(job(), since=clock.epoch())
+    assert found is None and later is False
