@@ -410,3 +410,26 @@ async def test_a_search_that_sees_none_of_ours_reports_no_later_request():
     clock = FakeClock()
     found, later = await reconciler(clock, FakeApi([])).find(job(), since=clock.epoch())
     assert found is None and later is False
+
+
+async def test_a_history_that_lists_ours_at_once_has_no_lag():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    for i in range(3):
+        rec.note_submitted(f"r{i}", clock.epoch())
+        rec.note_seen(f"r{i}")  # listed the moment it was sent: a lag of 0 s
+    attempt = clock.epoch()
+    clock.advance(10.5)  # past 2 x 0 s + the 10 s margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+
+
+@pytest.mark.parametrize("oldest_on_page_1", [-120.0, 60.0])  # exactly the skew before the attempt; after it
+async def test_the_search_goes_on_while_the_oldest_row_may_still_be_ours(oldest_on_page_1):
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(99)]
+    newer.append(row("edge", "other", since + oldest_on_page_1))
+    api = FakeApi([*newer, row("mine", "a fox", since + oldest_on_page_1)])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]
