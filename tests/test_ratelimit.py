@@ -290,3 +290,10 @@ def test_a_probe_admitted_sets_the_window_and_limit_it_revealed(caplog):
     assert budget.window == 30.0 and budget.configured == 30.0 and budget.limit == 10.0
     assert budget.ceiling == 11.0 and budget._step == 1.0
     assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 30s; pacing at that"]
+
+
+def test_a_closed_gate_shows_in_the_readout():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, rng=random.Random(1))
+    budget.on_429(10.0)
+    assert repr(budget) == "RequestBudget(limit=30.0/60 per 60s, in_flight=0, window=0, gate=closed, waiters=0)"
