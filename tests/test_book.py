@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import pytest
 
@@ -111,3 +113,66 @@ async def test_ledger_lines_keep_text_as_written_and_refuse_nan(tmp_path):
             await ledger.append("b", "submitting", JobState.SUBMITTING, params={"cfg_scale": float("nan")})
     raw = (tmp_path / "l.jsonl").read_text(encoding="utf-8")
     assert "café 🎬" in raw and '"job_id":"a"' in raw and raw.count("\n") == 1
+
+
+async def test_record_writes_the_jobs_model_request_and_fields_then_moves_it(tmp_path):
+    seen: list[tuple[str, str, JobState]] = []
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger, on_event=lambda event, j: seen.append((event, j.spec.id, j.state)))
+        await book.record(a, "submitting", JobState.SUBMITTING, params={"prompt": "a"})
+        a.request_id = "r1"
+        await book.finish(a, JobState.FAILED, "failed", error={"http": 422, "detail": "bad prompt"})
+    lines = [json.loads(raw) for raw in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert [{k: v for k, v in line.items() if k != "ts"} for line in lines] == [
+        {"v": 1, "job_id": "a", "event": "submitting", "state": "submitting", "model": "kling-text2video",
+         "params": {"prompt": "a"}},
+        {"v": 1, "job_id": "a", "event": "failed", "state": "failed", "model": "kling-text2video",
+         "request_id": "r1", "error": {"http": 422, "detail": "bad prompt"}},
+    ]  # fmt: skip
+    assert a.state is JobState.FAILED and a.error == "HTTP 422: bad prompt"
+    assert seen == [("submitting", "a", JobState.SUBMITTING), ("failed", "a", JobState.FAILED)]
+
+
+async def test_a_line_without_an_error_keeps_the_jobs_error_text(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        await book.record(a, "deferred", JobState.DEFERRED, error="the spend cap is reached")
+        assert a.error == "the spend cap is reached"
+        await book.record(a, "deferred", JobState.DEFERRED)
+        assert a.error == "the spend cap is reached"
+
+
+async def test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b, free = job("a"), job("b"), job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([a, b, free], ledger)
+        await book.record(a, "deferred", JobState.DEFERRED)  # not sent: holds nothing
+        assert book.committed == 0.0 and a.held == 0.0
+        await book.record(a, "submitting", JobState.SUBMITTING)  # may be charged: holds its estimate
+        assert book.committed == pytest.approx(0.28) and a.held == pytest.approx(0.28)
+        await book.record(free, "submitting", JobState.SUBMITTING)  # no estimate: holds nothing
+        assert book.committed == pytest.approx(0.28) and free.held == 0.0
+        b.cost = 0.4  # a cost reported earlier counts in any state
+        await book.record(b, "deferred", JobState.DEFERRED)
+        assert book.committed == pytest.approx(0.68) and b.held == pytest.approx(0.4)
+
+
+async def test_an_adopted_job_without_an_estimate_holds_nothing(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        free = job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([free], ledger)
+        book.adopt(free, JobState.SUBMITTED, in_flight=True)
+        assert book.committed == 0.0 and book.in_flight == 1
+
+
+async def test_spend_counted_beyond_the_live_jobs_adds_up(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        book.take(a)
+        book.count_spent(1.0)
+        book.count_spent(0.5)
+        assert book.committed == pytest.approx(1.78)
+        assert repr(book) == "JobBook(jobs=1, in_flight=1, committed=$1.78)"

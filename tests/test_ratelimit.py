@@ -83,3 +83,217 @@ def test_the_gate_reports_how_long_it_stays_closed():
     assert budget.closed_for() == 0.0 and budget.gate_open
     text = repr(budget)
     assert "per 60s" in text and "in_flight=0" in text and "gate=open" in text and "waiters=0" in text
+
+
+def test_a_budget_needs_a_positive_rate_and_window():
+    for rpm, window in ((0, 60.0), (-1, 60.0), (10, 0.0), (10, -1.0)):
+        with pytest.raises(ValueError, match=r"^requests_per_minute and window must be positive$"):
+            RequestBudget(rpm, clock=FakeClock(), window=window)
+
+
+def test_the_limit_is_counted_over_the_window_and_the_burst_is_a_sixtieth_of_it():
+    budget = RequestBudget(120, clock=FakeClock(), window=30.0)
+    assert budget.configured == 60.0 and budget.limit == 60.0 and budget.burst == 1.0
+    assert RequestBudget(600, clock=FakeClock()).burst == 10.0
+    assert RequestBudget(600, clock=FakeClock(), burst=3.0).burst == 3.0
+    assert RequestBudget(0.5, clock=FakeClock()).min_limit == 0.5  # never above what was configured
+    assert RequestBudget(60, clock=FakeClock(), min_limit=2.0).min_limit == 2.0
+
+
+async def calls(budget: RequestBudget, clock: FakeClock, n: int, gap: float) -> None:
+    for _ in range(n):
+        await budget.acquire(Priority.POLL)
+        budget.release()
+        clock.advance(gap)
+
+
+async def test_tokens_refill_at_the_limit_per_window():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)  # one token a second, a burst of one
+    assert budget.wait_time(0.0) == 0.0
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    assert budget.wait_time(0.0) == pytest.approx(1.0)
+    assert budget.wait_time(0.25) == pytest.approx(0.75)
+    assert budget.wait_time(1.0) == 0.0
+    assert budget.wait_time(5.0) == 0.0 and budget._tokens == 1.0  # never more than the burst
+
+
+async def test_a_full_window_waits_for_its_oldest_call_or_for_a_release():
+    clock = FakeClock()
+    budget = RequestBudget(2, clock=clock, window=60.0, burst=10.0)
+    await budget.acquire(Priority.POLL)
+    await budget.acquire(Priority.POLL)
+    assert budget.in_flight == 2 and budget.wait_time(0.0) is None  # only an answer can help
+    clock.advance(3.0)
+    budget.release()
+    assert budget.wait_time(3.0) == pytest.approx(60.0 + 1e-6)  # until the answer leaves the window
+    clock.advance(7.0)
+    budget.release()
+    assert budget.in_flight == 0 and budget.wait_time(10.0) == pytest.approx(53.0 + 1e-6)
+    assert budget.wait_time(63.0) == 0.0  # the first answer is out: room for one more
+    assert repr(budget) == "RequestBudget(limit=2.0/2 per 60s, in_flight=0, window=1, gate=open, waiters=0)"
+
+
+async def test_waiters_are_served_by_priority_then_rank_then_arrival():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    order: list[str] = []
+
+    async def call(name: str, priority: Priority, rank: float = 0.0) -> None:
+        await budget.acquire(priority, rank)
+        order.append(name)
+        budget.release()
+
+    await budget.acquire(Priority.POLL)  # takes the only token: everyone else queues
+    budget.release()
+    async with anyio.create_task_group() as tg:
+        for name, priority, rank in [("poll", Priority.POLL, 0.0), ("submit-late", Priority.SUBMIT, 5.0),
+                                     ("submit-early", Priority.SUBMIT, 1.0), ("submit-early-2", Priority.SUBMIT, 1.0),
+                                     ("result", Priority.RESULT, 9.0)]:  # fmt: skip
+            tg.start_soon(call, name, priority, rank)
+        await anyio.wait_all_tasks_blocked()
+        assert budget.waiting(Priority.SUBMIT) and budget.waiting(Priority.RESULT)
+        assert "waiters=5" in repr(budget)
+        while len(order) < 5:
+            clock.advance(1.0)
+            await anyio.wait_all_tasks_blocked()
+    assert order == ["result", "submit-early", "submit-early-2", "submit-late", "poll"]
+    assert not budget.waiting(Priority.POLL)
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_one_goes():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    got: list[str] = []
+
+    async def call(name: str, priority: Priority) -> None:
+        await budget.acquire(priority)
+        got.append(name)
+
+    scopes: list[anyio.CancelScope] = []
+    ended = anyio.Event()
+
+    async def cancellable() -> None:
+        try:
+            with anyio.CancelScope() as scope:
+                scopes.append(scope)
+                await call("first", Priority.RESULT)
+        finally:
+            ended.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, "other", Priority.POLL)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(cancellable)
+        await anyio.wait_all_tasks_blocked()
+        assert "waiters=2" in repr(budget) and budget.waiting(Priority.RESULT)
+        scopes[0].cancel()
+        await ended.wait()
+        assert "waiters=1" in repr(budget) and not budget.waiting(Priority.RESULT)
+        clock.advance(1.0)
+    assert got == ["other"] and budget.in_flight == 1
+
+
+def test_a_429_with_a_hint_lowers_the_limit_to_what_was_in_the_window():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(7))
+    for _ in range(40):
+        budget._stamps.append(clock.now())
+    budget.in_flight = 2
+    delay = budget.on_429(5.0, sent_at=0.0)
+    assert delay == pytest.approx(5.0 + random.Random(7).uniform(0, 3.0))
+    assert budget.limit == 42.0 and budget.ceiling == pytest.approx(43.2)
+    assert budget._tokens == 0.0 and budget.closed_for() == pytest.approx(delay)
+    # A 429 for a call sent before that decrease is the same overload: the limit stays.
+    clock.advance(1.0)
+    budget.on_429(5.0, sent_at=0.0 - 1.0)
+    assert budget.limit == 42.0
+    # A later overload lowers it again, but never below half of itself in one step.
+    budget._stamps.clear()
+    budget.in_flight = 0
+    clock.advance(1.0)
+    budget.on_429(5.0, sent_at=clock.now())
+    assert budget.limit == 21.0 and budget.ceiling == 42.0
+    assert budget.throttled == 3
+
+
+def test_a_429_never_lowers_the_limit_below_the_floor_nor_waits_past_the_longest_hint():
+    clock = FakeClock()
+    budget = RequestBudget(4, clock=clock, window=60.0, min_limit=3.0, max_hint_s=100.0, rng=random.Random(3))
+    delay = budget.on_429(10_000.0)
+    assert budget.limit == 3.0
+    assert delay == pytest.approx(100.0 + random.Random(3).uniform(0, 3.0))
+
+
+def test_a_zero_hint_is_no_hint():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock)
+    clock.advance(5.0)
+    budget.succeeded(1.0)
+    closed = budget.on_429(0.0)
+    assert budget.finder.cooling and budget.limit == 60.0 and closed == pytest.approx(budget.closed_for())
+
+
+def test_the_climb_back_is_additive_per_clean_window_and_stops_at_the_configured_figure():
+    clock = FakeClock()
+    budget = RequestBudget(100, clock=clock, window=60.0)
+    budget.on_429(1.0)
+    assert budget.limit == 50.0 and budget.ceiling == 100.0
+    clock.advance(59.0)
+    budget.wait_time(clock.now())
+    assert budget.limit == 50.0  # not a whole window yet
+    clock.advance(1.0)
+    budget.wait_time(clock.now())
+    assert budget.limit == 52.0  # one step of 2% of the configured figure
+    clock.advance(180.0)
+    budget.wait_time(clock.now())
+    assert budget.limit == 58.0
+    clock.advance(60.0 * 100)
+    budget.wait_time(clock.now())
+    assert budget.limit == 100.0
+
+
+def test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling():
+    clock = FakeClock()
+    budget = RequestBudget(100, clock=clock, window=60.0)
+    for _ in range(90):
+        budget._stamps.append(0.0)
+    budget.on_429(1.0)  # 90 were in the window: the ceiling is 90
+    assert budget.limit == 80.0 and budget.ceiling == 90.0
+    limits = []
+    for _ in range(20):
+        clock.advance(60.0)
+        budget._stamps.clear()
+        budget.wait_time(clock.now())
+        limits.append(budget.limit)
+    assert limits[:5] == [82.0, 84.0, 86.0, 88.0, 88.0]  # 88 + 2 would reach the ceiling: wait there
+    assert limits[8:11] == [88.0, 90.0, 90.0]  # the tenth clean window probes one step higher
+
+
+def test_a_probe_admitted_sets_the_window_and_limit_it_revealed(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    budget.succeeded(None)  # nothing to learn from an unknown send time
+    assert budget.finder.cooling
+    clock.now_s = 30.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(30.0)
+    assert not budget.finder.cooling and budget.gate_open
+    assert budget.window == 30.0 and budget.configured == 30.0 and budget.limit == 10.0
+    assert budget.ceiling == 11.0 and budget._step == 1.0
+    assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 30s; pacing at that"]
+
+
+def test_a_closed_gate_shows_in_the_readout():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, rng=random.Random(1))
+    budget.on_429(10.0)
+    assert repr(budget) == "RequestBudget(limit=30.0/60 per 60s, in_flight=0, window=0, gate=closed, waiters=0)"

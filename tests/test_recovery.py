@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
 from typing import Any
 
 import anyio
@@ -227,9 +229,11 @@ class ResultApi(FakeApi):
     def __init__(self, result: Any, by_id: dict[str, HistoryRow] | None = None) -> None:
         super().__init__([], by_id)
         self.result_answer = result
+        self.asked: list[str] = []
 
     async def result(self, request_id: str) -> Any:
         self.calls += 1
+        self.asked.append(request_id)
         if isinstance(self.result_answer, Exception):
             raise self.result_answer
         return self.result_answer
@@ -314,3 +318,118 @@ async def test_a_failed_record_without_a_reason_says_where_it_came_from():
     assert await reconciler(clock, FakeApi([], {"r": bare})).recover_missing(j) == Failed(
         {"http": 422, "detail": "FAILED (from the request history)"}
     )
+
+
+async def test_a_date_in_the_manifest_matches_its_text_in_the_history():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    # YAML reads an unquoted 2026-01-02 as a date; the API got it (and lists it) as text.
+    listed = HistoryRow("r", MODEL, "QUEUED", {"prompt": "a fox", "day": "2026-01-02"}, None, None, since + 1, None)
+    j = TrackedJob(JobSpec("j", MODEL, {"prompt": "a fox", "day": date(2026, 1, 2)}), JobState.SUBMITTING, 0.28)
+    assert await reconciler(clock, FakeApi([listed])).settle(j, since=since) == Attach("r")
+
+
+async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not_enough():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    sent = clock.epoch()
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent)
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")
+    attempt = clock.epoch()
+    clock.advance(50.0)  # exactly 2 x 20 s + the 10 s margin: not yet past it
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.scale = 10.0  # against a simulator 10x faster, the 10 run-second margin is 1 s of wall time
+    assert rec.absence_is_conclusive(attempt, later_seen=False)  # 50 s > 2 x 20 s + 1 s
+    assert not rec.absence_is_conclusive(attempt + 9.5, later_seen=False)  # 40.5 s is not
+
+
+@pytest.mark.parametrize(
+    ("age", "why"),
+    [
+        (3600.0, "request r expired (records last 1 hour after submission; it was sent 60 min ago) before its "
+                 "result was fetched"),
+        (2400.0, "the API does not know request r (404), sent only 40 min ago, so it did not simply expire"),
+    ],
+)  # fmt: skip
+async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at = "r", 5000.0 - age
+    assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
+        f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it again "
+        "(it will be paid for again)"
+    )
+
+
+async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_finished_result():
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    history = {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}
+    api = ResultApi(done("http://127.0.0.1/not-yet.mp4", "PROCESSING"), history)
+    assert await reconciler(clock, api).refresh_output(j) is True
+    assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
+    assert api.asked == ["r"]
+
+
+async def test_lags_measured_while_searching_let_absence_be_trusted_later():
+    clock = FakeClock()
+    ours = [row(f"r{i}", "other", clock.epoch(), "COMPLETED") for i in range(3)]
+    api = FakeApi(ours)
+    rec = reconciler(clock, api)
+    for r in ours:
+        rec.note_submitted(r.request_id, clock.epoch())
+    attempt = clock.epoch() + 1.0  # after them: listing them is no proof the history caught up with it
+    clock.advance(20.0)
+    found, later = await rec.find(job(), since=attempt)
+    assert found is None and later is False  # each took 20 s to appear
+    clock.advance(40.0)  # 59 s after the attempt: more than twice the lag plus the margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+    assert await rec.settle(job(), since=attempt) == Resubmit()
+    assert api.calls == 2  # one look, and absence was conclusive at once
+
+
+async def test_the_search_starts_the_day_before_the_attempt_in_utc_whatever_the_local_zone(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        api = FakeApi([])
+        since = 1_800_050_000.0  # 2027-01-15 21:53 UTC, already the 16th in Tokyo
+        await reconciler(clock, api).find(job(), since=since)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert api.queries[0]["from_date"] == "2027-01-14"
+
+
+async def test_a_search_that_sees_none_of_ours_reports_no_later_request():
+    clock = FakeClock()
+    found, later = await reconciler(clock, FakeApi([])).find(job(), since=clock.epoch())
+    assert found is None and later is False
+
+
+async def test_a_history_that_lists_ours_at_once_has_no_lag():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    for i in range(3):
+        rec.note_submitted(f"r{i}", clock.epoch())
+        rec.note_seen(f"r{i}")  # listed the moment it was sent: a lag of 0 s
+    attempt = clock.epoch()
+    clock.advance(10.5)  # past 2 x 0 s + the 10 s margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+
+
+@pytest.mark.parametrize("oldest_on_page_1", [-120.0, 60.0])  # exactly the skew before the attempt; after it
+async def test_the_search_goes_on_while_the_oldest_row_may_still_be_ours(oldest_on_page_1):
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(99)]
+    newer.append(row("edge", "other", since + oldest_on_page_1))
+    api = FakeApi([*newer, row("mine", "a fox", since + oldest_on_page_1)])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]

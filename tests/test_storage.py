@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 from batchgen.errors import DownloadError, LockHeld, StorageError
-from batchgen.storage import OutputDir, _disk_message, mp4_problem, neutralise, render_results, write_atomically
+from batchgen.shards import Shard
+from batchgen.storage import (
+    OutputDir,
+    _disk_message,
+    lock_holder,
+    mp4_problem,
+    neutralise,
+    render_results,
+    safe_video_name,
+    write_atomically,
+)
 
 
 def video(out: OutputDir, name: str, data: bytes) -> tuple[Path, int, str, int]:
@@ -197,3 +207,109 @@ def test_a_file_written_atomically_replaces_the_old_one_whole(tmp_path):
     path.write_bytes(b"old")
     write_atomically(path, b"new")
     assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_the_lock_holder_is_read_without_taking_the_lock(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    assert lock_holder(out.lock_path) is None  # no lock file yet
+    out.lock_path.write_text("4242\n")
+    assert lock_holder(out.lock_path) is None  # a file nobody holds: no holder, whatever it says
+    out.lock()
+    assert lock_holder(out.lock_path) == os.getpid()
+    assert out.lock_path.read_text() == f"{os.getpid()}\n"
+    out.lock_path.write_text(" not a pid ")
+    assert lock_holder(out.lock_path) == 0  # held, but it did not say by whom
+    out.unlock()
+    assert out.lock_path.read_text() == ""  # the pid is wiped when the lock is given back
+    assert lock_holder(out.lock_path) is None
+    out.lock()  # looking did not keep any lock behind
+    out.unlock()
+
+
+def test_a_lock_that_cannot_be_created_says_where(tmp_path):
+    out = OutputDir(tmp_path / "missing")
+    with pytest.raises(StorageError) as caught:
+        out.lock()
+    assert str(caught.value) == f"cannot create the lock file {out.lock_path} (No such file or directory)"
+
+
+def test_a_held_lock_names_the_folder_and_what_to_do(tmp_path):
+    first, second = OutputDir(tmp_path / "out"), OutputDir(tmp_path / "out")
+    first.prepare()
+    first.lock()
+    with pytest.raises(LockHeld) as caught:
+        second.lock()
+    first.unlock()
+    assert str(caught.value) == (
+        f"another batchgen run (process {os.getpid()}) is using {first.root}; wait for it to finish, "
+        "or use a different --out folder"
+    )
+
+
+def test_a_shard_keeps_its_own_state_and_shares_the_videos(tmp_path):
+    out = OutputDir(tmp_path / "out", shard=Shard(2, 8))
+    state = tmp_path / "out" / "shards" / "2-of-8"
+    assert (out.state, out.partial, out.ledger, out.results, out.lock_path) == (
+        state, state / ".partial", state / "ledger.jsonl", state / "results.csv", state / ".lock"
+    )  # fmt: skip
+    assert out.videos == tmp_path / "out" / "videos"
+    out.prepare()
+    assert out.partial.is_dir() and out.videos.is_dir()
+
+
+def test_prepare_clears_stale_downloads_only(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    (out.partial / "a.1234.part").write_bytes(b"x")
+    (out.partial / "keep.txt").write_bytes(b"x")
+    out.prepare()
+    assert [p.name for p in out.partial.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("name", ["ledger.jsonl", "results.csv", ".lock"])
+def test_a_symlinked_state_file_is_refused_with_what_to_do(tmp_path, name):
+    out = OutputDir(tmp_path / "out")
+    out.root.mkdir()
+    (out.root / name).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(StorageError) as caught:
+        out.prepare()
+    assert str(caught.value) == (
+        f"{out.root / name} is a symbolic link; batchgen writes only inside the output folder. Replace it with "
+        "a regular file (or remove it)"
+    )
+
+
+def test_a_symlinked_folder_is_refused_with_what_to_do(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.root.mkdir()
+    (out.root / ".partial").symlink_to(tmp_path)
+    with pytest.raises(StorageError) as caught:
+        out.prepare()
+    assert str(caught.value) == (
+        f"{out.partial} is a symbolic link; batchgen writes only inside the output folder. "
+        "Replace the link with a real folder"
+    )
+
+
+def test_an_output_folder_that_cannot_be_made_says_which_and_why(tmp_path):
+    (tmp_path / "file").write_text("x")
+    out = OutputDir(tmp_path / "file" / "out")
+    with pytest.raises(StorageError) as caught:
+        out.prepare()
+    assert str(caught.value) == (
+        f"cannot create the output folder {out.root} (Not a directory); check the path and its permissions"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "job_id", "model", "name"),
+    [
+        ("{id}.mp4", "a b/c", "m", "a_b_c.mp4"),
+        ("{model}-{id}.mp4", "a", "kling 1.6/x", "kling-1.6-x-a.mp4"),
+        ("..{id}", "a", "m", "a"),  # never a hidden name
+        ("...", "j/1", "m", "j_1.mp4"),  # nothing left: the job id names it
+    ],
+)
+def test_video_names_keep_only_safe_characters(pattern, job_id, model, name):
+    assert safe_video_name(pattern, job_id, model) == name
