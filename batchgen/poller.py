@@ -10,7 +10,8 @@ fetches are never starved (only jobs old enough to be done count, and the
 share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
 still wins over everything.  While history sweeps (``sweeper.py``) find
 finished jobs, per-job polls become a sparse safety net (stragglers and the
-expiry guard).
+expiry guard); the last job in flight is polled, not swept, once polls bring
+results (a sweep that shows it finished still needs a result call).
 
 **One request per poll.**  A status poll that finds a job done is followed
 by a result call; polling the result endpoint itself would save that second
@@ -61,6 +62,7 @@ T = TypeVar("T")
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
 POLL_SHARE_IDLE = 0.8  # ... and while none waits
 CONCURRENT_POLLS = 64
+SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
 UNFINISHED = ("QUEUED", "PROCESSING")
 
 
@@ -96,9 +98,11 @@ class Poller:
         self.sweeper = Sweeper(
             self.by_request, gateway, api, self.latency, reconciler, control, clock,
             min_interval_s=min_interval_s, max_interval_s=plan.max_interval,
-            on_done=self.fetch_now, on_healthy=lambda: self._replan(None),
+            on_done=self.fetch_now, on_healthy=lambda: self._replan(None), idle=self.polls_beat_sweeps,
+            on_stop=lambda: self._replan(None),
         )  # fmt: skip
         self.result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
+        self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
         self._told_expiry = False
 
@@ -130,9 +134,19 @@ class Poller:
 
     def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
+            before = self.polls_beat_sweeps()
             self.by_request.pop(job.request_id, None)
             self.sweeper.forget(job.request_id)
+            for scouts in self._scouts.values():
+                scouts.discard(job.request_id)
+            if self.polls_beat_sweeps() and not before and self.sweeper.working:
+                self._replan(None)  # the last job: polled, not swept
         job.poll_token += 1  # any heap entry left is stale
+
+    def polls_beat_sweeps(self) -> bool:
+        """One job left, and a poll brings its result: polling it costs less than a sweep,
+        which, once it shows the job finished, still needs a result call."""
+        return self.result_polls is True and len(self.by_request) == 1
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
         if job.result_due:
@@ -141,18 +155,26 @@ class Poller:
             budget = self.gateway.budget
             share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
             floor = self._could_be_done(now) / (share * budget.limit / budget.window)
-            at = self.plan.next_poll(
-                latency_key(job.spec),
-                job.submitted_at,
-                now,
-                job.polls,
-                floor=floor,
-                sparse=self.sweeper.working,
-            )
+            key = latency_key(job.spec)
+            sparse = self.sweeper.working and not self.polls_beat_sweeps()
+            scout = not sparse or self._scout(key, job)
+            at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
             if job.polls == 0 and self.sweeper.sweeping and not self.sweeper.healthy:
                 at = max(at, now + 3 * self.sweeper.interval())  # the first sweep may make this poll needless
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
+
+    def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
+        """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
+        if self.latency.learned(key):
+            self._scouts.pop(key, None)
+            return True
+        scouts = self._scouts.setdefault(key, set())
+        assert job.request_id is not None
+        if job.request_id in scouts or len(scouts) < SCOUTS:
+            scouts.add(job.request_id)
+            return True
+        return False
 
     def _could_be_done(self, now: float) -> int:
         """In-flight jobs old enough to be done (past their group's earliest learned finish):

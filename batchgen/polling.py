@@ -34,7 +34,8 @@ budget cannot afford it (``floor``, see ``poller.py``; said once in the log).  T
 is always polled before its record expires (``expiry_s - expiry_margin_s``
 after submission); a record found gone earlier than that shortens the guard
 for the rest of the run (:meth:`PollPlan.records_expire_by`).  While history
-sweeps find finished jobs (``sparse``) per-job polls are a rare safety net.
+sweeps find finished jobs (``sparse``) per-job polls are a rare safety net,
+and until a kind is learned only a few of its oldest jobs (scouts) carry it.
 """
 
 from __future__ import annotations
@@ -207,16 +208,22 @@ class PollPlan:
         *,
         floor: float = 0.0,
         sparse: bool = False,
+        scout: bool = True,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
         ``floor``: the smallest gap the request budget allows; ``sparse``: history
-        sweeps find finished jobs, so polls are only a safety net."""
+        sweeps find finished jobs, so polls are only a safety net; ``scout``: while its
+        kind is not learned, whether this job is one of the few that carry that net."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
             if polls == 0 and latency.learned(key):
                 late = SPARSE_FIRST_FACTOR * latency.quantile(key, SPARSE_FIRST_QUANTILE)
                 when = submitted_at + max(late, self.min_interval)
+            elif not scout and not latency.learned(key):
+                when = submitted_at + self.guard  # the sweeps, the scouts, then the expiry guard
+                if when <= now:
+                    when = now + SPARSE_GAP_FACTOR * self.max_interval
             else:  # a safety net: further apart as the job ages
                 when = now + max(SPARSE_GAP_FACTOR * self.max_interval, age if polls else 0.0)
         elif not latency.learned(key):

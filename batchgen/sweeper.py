@@ -80,12 +80,14 @@ class Sweeper:
         max_interval_s: float,
         on_done: Callable[[TrackedJob], None],
         on_healthy: Callable[[], None],
+        idle: Callable[[], bool] = lambda: False,
+        on_stop: Callable[[], None] = lambda: None,
     ) -> None:
         self.jobs = jobs  # the poller's in-flight jobs by request id (read only)
         self.gateway, self.api, self.latency = gateway, api, latency
         self.reconciler, self.control, self.clock = reconciler, control, clock
         self.min_interval_s, self.max_interval_s = min_interval_s, max_interval_s
-        self._on_done, self._on_healthy = on_done, on_healthy
+        self._on_done, self._on_healthy, self._idle, self._on_stop = on_done, on_healthy, idle, on_stop
         self.sweeping = True
         self.healthy = False
         self.hits = 0
@@ -136,6 +138,7 @@ class Sweeper:
         if self.sweeping:
             self.sweeping = False
             log.info("history sweeps are off for this run: %s; polling each job instead", why)
+            self._on_stop()  # every job is planned again for polls alone
 
     # ------------------------------------------------------------------ cadence
 
@@ -175,8 +178,8 @@ class Sweeper:
     async def loop(self) -> None:
         while self.sweeping:
             await self.clock.sleep(self.interval())
-            if not self.jobs or not self.sweeping or self.control.interrupted:
-                continue
+            if not self.jobs or not self.sweeping or self.control.interrupted or self._idle():
+                continue  # nothing to find, or the poller does better without
             quiet = self.quiet_until() - self.clock.now()
             if quiet > 0:  # nothing could be done yet: a sweep would find nothing
                 await self.clock.sleep(min(quiet, self.max_interval_s))
