@@ -124,11 +124,11 @@ def worlds() -> list[World]:
         # 5x slower jobs (1600 s, a tail to 3x that) outlive a one-hour record: that world keeps records 4 h
         life = 14400.0 if factor > 1 else 3600.0
         for history in ("on", "off"):
-            # capacity-bound: 3 waves on 16 workers, a limit far above what the jobs need (6000/min real)
+            # capacity-bound: 160 jobs (10 waves) on 16 workers, a limit far above what they need (6000/min real)
             window = 60.0 / n
             out.append(
                 World(f"{slug}-{history}-capacity", latency, history, "capacity", factor, n,
-                      jobs=48, workers=16, concurrency=18, per_window=round(100 * window), window_s=window,
+                      jobs=160, workers=16, concurrency=18, per_window=round(100 * window), window_s=window,
                       record_life_s=life)
             )  # fmt: skip
             # rate-bound: workers for every job; 300 requests/min real (5/s) binds.  Uncompressed (N=1), the
