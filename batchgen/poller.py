@@ -160,7 +160,8 @@ class Poller:
             scout = not sparse or self._scout(key, job)
             at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
             if job.polls == 0 and self.sweeper.sweeping and not self.sweeper.healthy:
-                at = max(at, now + 3 * self.sweeper.interval())  # the first sweep may make this poll needless
+                # the first sweep that can show this job (past the grace of two intervals) comes first
+                at = max(at, now + 5 * self.sweeper.interval())
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 

@@ -19,18 +19,22 @@ comes ``min_interval_s`` after submission and each later gap is half the job's
 age, so the polls spread geometrically: a job of any length is found within a
 third of its age (at most ``max_interval_s`` late) after a few polls, whether
 the prior was 100x too long or 5x too short.  Once a group has enough samples
-a job is polled first at a low quantile of them, then every few percent of the
-median.
+a job's first poll goes where it costs least over the recent samples (the
+detection delay it leaves plus ``POLL_COST`` of a gap per poll; usually
+between the earliest finishes and the median), then it is polled every few
+percent of the median.
 
 ``min_interval_s`` is the shortest gap between two polls of a job, unless
 jobs of its kind were learned to take under 20 times that: then the shortest
 gap is 5% of their median (:meth:`PollPlan.shortest_gap`), since a floor sized
 for minutes-long jobs would find a 3-second job a third of its length late.
 
-Three bounds override the schedule.  ``max_interval_s`` caps every gap
-during which a job could have finished (the first poll of a probe included;
-not the quiet time before the learned earliest finish), unless the request
-budget cannot afford it (``floor``, see ``poller.py``; said once in the log).  The expiry guard narrows it: a job
+Three bounds override the schedule.  ``max_interval_s`` caps every gap of a
+probe (its first poll included) and every gap after a learned job's first
+poll, unless the request budget cannot afford it (``floor``, see
+``poller.py``; said once in the log); a job that finishes before its learned
+first poll (one that runs faster than most of its kind) may wait longer for
+it, which is what keeps a learned job's polls few.  The expiry guard narrows it: a job
 is always polled before its record expires (``expiry_s - expiry_margin_s``
 after submission); a record found gone earlier than that shortens the guard
 for the rest of the run (:meth:`PollPlan.records_expire_by`).  While history
@@ -57,7 +61,7 @@ LatencyKey = tuple[str, str, int]  # (model, mode, duration); mode "" and durati
 
 FIRST_POLL_QUANTILE = 0.02
 GAP_FRACTION = 0.04
-POLL_COST = 0.1  # a poll weighs as much as this share of a gap of detection delay, when placing the first
+POLL_COST = 0.3  # a poll weighs as much as this share of a gap of detection delay, when placing the first
 POLL_COST_THRIFTY = 1.0  # ... when the request budget cannot afford the planned gaps (polls cost makespan)
 PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
 SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late:

@@ -15,12 +15,12 @@ of the jobs it looks for unseen, and every fourth reads on to see them all.
 submit waits) and follow the
 learned latency: every 2% of the median, or less often with few jobs in
 flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, since queued
-work hides a little delay), but every 3% while the batch drains, when each
+work hides a little delay), but every 4% while the batch drains, when each
 job's delay is the batch's; never more than ``polling.max_interval_s`` apart
 while a job could be done, and not at all while none could be (every job
 younger than the earliest finish learned for its kind).  Before anything is
-learned they come every fifth of the oldest in-flight job's age, so they
-find jobs of any length early.
+learned they come every fifth of the oldest in-flight job's age (a sweep looks
+only for jobs older than two intervals), so they find jobs of any length early.
 
 **Health.**  Until the history has shown one of our jobs, jobs are polled
 normally.  If status polls keep finding finished jobs that a whole sweep
@@ -53,7 +53,7 @@ log = logging.getLogger("batchgen")
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
 SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
-TAIL_SWEEP_FRACTION = 0.03  # while the batch drains (under half the peak in flight), every 3% of it
+TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in flight), every 4% of it
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few jobs in flight)

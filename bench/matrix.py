@@ -133,11 +133,14 @@ def worlds() -> list[World]:
             )  # fmt: skip
             # rate-bound: workers for every job; 300 requests/min real (5/s) binds.  Uncompressed (N=1), the
             # plan counts them per 6 s (30 per 6 s): a 60-s window would admit this whole small batch at once.
+            # 5x slower jobs (a tail to 3 x 1,600 s) need 48 of them for 3 requests each at the limit to
+            # outlast the longest job: with 24 that world would be bound by one job's length, not the rate.
             window = 6.0 if n == 1 else window
+            rate_jobs = 48 if factor > 1 else 24
             out.append(
                 World(f"{slug}-{history}-rate", latency, history, "rate", factor, n,
-                      jobs=24, workers=24, concurrency=24, per_window=round(5 * window), window_s=window,
-                      record_life_s=life)
+                      jobs=rate_jobs, workers=rate_jobs, concurrency=rate_jobs, per_window=round(5 * window),
+                      window_s=window, record_life_s=life)
             )  # fmt: skip
     # 429s with no hint at all: the server admits 20 per 10 s, the user configured 4x that (480/min over 60 s)
     out.append(
