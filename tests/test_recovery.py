@@ -191,12 +191,18 @@ async def test_the_search_reads_further_pages_until_it_passes_the_attempt():
     assert found is None and len(api.queries) == 1  # the first page already went past the attempt
 
 
-async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
-    clock = FakeClock()
+def three_sent(clock: FakeClock) -> tuple[Reconciler, float]:
+    """A reconciler that has seen three requests submitted now."""
     rec = reconciler(clock, FakeApi([]))
     sent = clock.epoch()
     for i in range(3):
         rec.note_submitted(f"r{i}", sent)
+    return rec, sent
+
+
+async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
+    clock = FakeClock()
+    rec, sent = three_sent(clock)
     assert not rec.absence_is_conclusive(sent, later_seen=False)  # no lag measured yet
     clock.advance(20.0)
     for i in range(3):
@@ -331,10 +337,7 @@ async def test_a_date_in_the_manifest_matches_its_text_in_the_history():
 
 async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not_enough():
     clock = FakeClock()
-    rec = reconciler(clock, FakeApi([]))
-    sent = clock.epoch()
-    for i in range(3):
-        rec.note_submitted(f"r{i}", sent)
+    rec, _ = three_sent(clock)
     clock.advance(20.0)
     for i in range(3):
         rec.note_seen(f"r{i}")
