@@ -297,3 +297,89 @@ def test_a_closed_gate_shows_in_the_readout():
     budget = RequestBudget(60, clock=clock, rng=random.Random(1))
     budget.on_429(10.0)
     assert repr(budget) == "RequestBudget(limit=30.0/60 per 60s, in_flight=0, window=0, gate=closed, waiters=0)"
+
+
+async def test_tokens_refill_at_the_limit_per_window_whatever_the_rate():
+    clock = FakeClock()
+    budget = RequestBudget(120, clock=clock, window=60.0)  # two tokens a second, a burst of two
+    await budget.acquire(Priority.POLL)
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    budget.release()
+    assert budget.wait_time(0.0) == pytest.approx(0.5)
+    assert budget.wait_time(0.25) == pytest.approx(0.25)  # half a token came back
+    assert budget._tokens == pytest.approx(0.5)
+    assert budget.wait_time(0.5) == 0.0
+    budget = RequestBudget(30, clock=clock, window=60.0)  # one token every two seconds
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    assert budget.wait_time(0.5) == pytest.approx(1.5)
+    assert budget._tokens == pytest.approx(0.25)
+
+
+def test_a_closed_gate_waits_until_it_opens_whatever_the_tokens_and_window():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, burst=5.0, rng=random.Random(2))
+    delay = budget.on_429(10.0)
+    assert budget.wait_time(clock.now()) == pytest.approx(delay)
+    assert budget.wait_time(4.0) == pytest.approx(delay - 4.0)
+    assert budget.wait_time(delay) == 0.0  # open again, with the tokens it gathered meanwhile
+
+
+def test_a_429_for_a_call_sent_at_the_moment_of_the_decrease_is_a_new_overload():
+    clock = FakeClock()
+    budget = RequestBudget(100, clock=clock, window=60.0, rng=random.Random(4))
+    clock.advance(3.0)
+    budget.on_429(5.0, sent_at=2.0)
+    assert budget.limit == 50.0
+    budget.on_429(5.0, sent_at=3.0 - 1e-9)  # sent just before the decrease: the same overload
+    assert budget.limit == 50.0
+    budget.on_429(5.0, sent_at=3.0)  # sent at the moment of the decrease: it counts
+    assert budget.limit == 25.0
+
+
+def test_a_probe_admitted_restarts_the_climb_back_from_that_moment():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # the server admits 10 per 30 s: limit 10, ceiling 11, step 1
+    assert (budget.limit, budget.ceiling, budget.configured) == (10.0, 11.0, 30.0)
+    budget.on_429(5.0, sent_at=29.0)  # sent before the probe answered: the same overload
+    assert budget.limit == 10.0
+    clock.now_s = 35.0  # the hint's gate is over: climb from the probe's answer, one window at a time
+    limits = []
+    for n in range(1, 11):
+        clock.now_s = 30.0 + 30.0 * n
+        budget.wait_time(clock.now())
+        limits.append(budget.limit)
+    assert limits == [10.0] * 9 + [11.0]  # at the ceiling: only the tenth clean window steps up
+
+
+async def test_a_probe_that_shows_what_is_already_known_logs_nothing(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # learned: 10 per 30 s
+    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 110.0
+    reopen = budget.on_429(None, sent_at=110.0) + 110.0
+    assert reopen == 130.0  # the known window: the first probe goes when the run's first call leaves it
+    clock.now_s = reopen
+    probe = await budget.acquire(Priority.POLL)
+    budget.release()
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(probe)
+    assert budget.window == 30.0 and budget.limit == 10.0 and budget.gate_open
+    assert caplog.messages == []
