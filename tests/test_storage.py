@@ -11,8 +11,11 @@ import os
 import struct
 from pathlib import Path
 
+import anyio
+import anyio.lowlevel
 import pytest
 
+from batchgen import storage
 from batchgen.errors import DownloadError, LockHeld, StorageError
 from batchgen.shards import Shard
 from batchgen.storage import (
@@ -23,6 +26,7 @@ from batchgen.storage import (
     neutralise,
     render_results,
     safe_video_name,
+    spool_verified,
     write_atomically,
 )
 
@@ -313,3 +317,67 @@ def test_an_output_folder_that_cannot_be_made_says_which_and_why(tmp_path):
 )
 def test_video_names_keep_only_safe_characters(pattern, job_id, model, name):
     assert safe_video_name(pattern, job_id, model) == name
+
+
+class _SlowFile:
+    """A file whose open and close finish on their own (as a worker thread's would) but only
+    come back at the next checkpoint; ``on_write`` runs as the first chunk is written."""
+
+    def __init__(self, opened: list[_SlowFile], on_write) -> None:
+        self.closed = False
+        self.data = b""
+        self._on_write = on_write
+        opened.append(self)
+
+    async def write(self, chunk: bytes) -> None:
+        self._on_write()
+        await anyio.lowlevel.checkpoint()
+        self.data += chunk
+
+    async def flush(self) -> None:
+        await anyio.lowlevel.checkpoint()
+
+    async def close(self) -> None:
+        await anyio.lowlevel.checkpoint()
+        self.closed = True
+
+
+async def _spool_cancelled(monkeypatch, tmp_path, *, cancel_in: str) -> tuple[list[_SlowFile], anyio.CancelScope]:
+    opened: list[_SlowFile] = []
+    scope = anyio.CancelScope()
+
+    async def slow_open(path, mode):
+        assert (path, mode) == (tmp_path / "v.part", "wb")
+        file = _SlowFile(opened, scope.cancel if cancel_in == "write" else lambda: None)
+        if cancel_in == "open":
+            scope.cancel()  # the run is cancelled while the file is being opened
+        await anyio.lowlevel.checkpoint()
+        return file
+
+    monkeypatch.setattr(storage.aiofiles, "open", slow_open)
+    with scope:
+        await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None, file_size=None,
+                             max_bytes=10_000, where=str(tmp_path), fsync=False)  # fmt: skip
+    return opened, scope
+
+
+@pytest.mark.parametrize("cancel_in", ["open", "write"])
+async def test_a_cancelled_download_never_leaves_its_file_open(monkeypatch, tmp_path, cancel_in):
+    opened, scope = await _spool_cancelled(monkeypatch, tmp_path, cancel_in=cancel_in)
+    assert scope.cancelled_caught
+    assert len(opened) == 1 and opened[0].closed  # the open and the close both ran to their end
+    assert opened[0].data == b""  # and the cancelled run wrote nothing
+
+
+async def test_a_file_that_cannot_be_opened_in_time_says_where_to_look(monkeypatch, tmp_path):
+    async def stuck_open(path, mode):
+        await anyio.sleep_forever()
+
+    monkeypatch.setattr(storage.aiofiles, "open", stuck_open)
+    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)  # give up at once instead of after ten seconds
+    with pytest.raises(StorageError) as caught:
+        await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None, file_size=None,
+                             max_bytes=10_000, where="/srv/out", fsync=False)  # fmt: skip
+    assert str(caught.value) == (
+        f"{tmp_path / 'v.part'} could not be opened within 0s; check the disk under /srv/out, then run again to resume"
+    )
