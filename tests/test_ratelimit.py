@@ -383,3 +383,102 @@ async def test_a_probe_that_shows_what_is_already_known_logs_nothing(caplog):
         budget.succeeded(probe)
     assert budget.window == 30.0 and budget.limit == 10.0 and budget.gate_open
     assert caplog.messages == []
+
+
+async def test_equal_waiters_are_served_in_arrival_order_and_an_unranked_call_goes_first():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    order: list[str] = []
+
+    async def call(name: str, *rank: float) -> None:
+        await budget.acquire(Priority.POLL, *rank)
+        order.append(name)
+        budget.release()
+
+    await budget.acquire(Priority.POLL)  # takes the only token: everyone else queues
+    budget.release()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, "ranked", 0.5)
+        await anyio.wait_all_tasks_blocked()
+        for n in range(6):
+            tg.start_soon(call, f"poll-{n}")
+            await anyio.wait_all_tasks_blocked()
+        while len(order) < 7:
+            clock.advance(1.0)
+            await anyio.wait_all_tasks_blocked()
+    assert order == [f"poll-{n}" for n in range(6)] + ["ranked"]
+
+
+async def test_a_waiter_on_a_full_window_sleeps_until_an_answer_then_until_it_leaves_the_window():
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)
+    await budget.acquire(Priority.POLL)
+    granted: list[float] = []
+
+    async def second() -> None:
+        granted.append(await budget.acquire(Priority.POLL))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(second)
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 0  # nothing but an answer can help: no timer
+        clock.advance(2.0)
+        budget.release()
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 1 and granted == []
+        clock.advance(60.0)  # the answer at 2 s is still in the window (by a microsecond)
+        await anyio.wait_all_tasks_blocked()
+        assert granted == []
+        clock.advance(1.0)
+    assert granted == [63.0]
+
+
+def test_a_late_hintless_429_for_a_call_sent_before_the_probe_changes_nothing():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # the probe sent at 30 ended the cooldown
+    clock.now_s = 31.0
+    assert budget.on_429(None, sent_at=29.5) == 0.0  # sent before it: the gate stays open
+    assert budget.gate_open and not budget.finder.cooling
+    assert budget.on_429(None, sent_at=30.5) > 0.0 and budget.finder.cooling  # sent after it: a new cooldown
+
+
+async def test_a_hintless_429_empties_the_bucket_so_the_probe_still_waits_for_a_token():
+    clock = FakeClock()
+    budget = RequestBudget(6, clock=clock, window=60.0)  # a token every ten seconds
+    for second in (0.0, 10.0, 20.0):
+        clock.now_s = second
+        budget.succeeded(second)
+    clock.now_s = 25.0
+    budget.on_429(None, sent_at=25.0)
+    probe_at = 25.0 + budget.closed_for()
+    assert probe_at == pytest.approx(30.0)  # the run began at 0: 25 s x 1.2
+    assert budget.wait_time(probe_at) == pytest.approx(5.0)  # half a token gathered since the 429
+
+
+def test_a_probe_that_shows_a_lower_limit_in_the_known_window_is_logged(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # learned: 10 per 30 s
+    for second in range(100, 108):  # later only 8 calls get through before a 429
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 108.0
+    budget.on_429(None, sent_at=108.0)
+    clock.now_s = 130.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(130.0)
+    assert budget.window == 30.0 and budget.limit == 8.0
+    assert caplog.messages == ["429s without a hint: the server admits about 8 requests per 30s; pacing at that"]
