@@ -482,3 +482,72 @@ def test_a_probe_that_shows_a_lower_limit_in_the_known_window_is_logged(caplog):
         budget.succeeded(130.0)
     assert budget.window == 30.0 and budget.limit == 8.0
     assert caplog.messages == ["429s without a hint: the server admits about 8 requests per 30s; pacing at that"]
+
+
+async def test_a_waiter_woken_when_the_oldest_answer_leaves_the_window_finds_room():
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)
+    await budget.acquire(Priority.POLL)
+    clock.advance(3.0)
+    budget.release()
+    wake = 3.0 + budget.wait_time(3.0)
+    assert wake > 63.0  # strictly after the answer at 3 s leaves the window ...
+    assert budget.wait_time(wake) == 0.0  # ... so the call then goes at once
+
+
+def test_defaults_a_floor_of_one_call_per_window_and_hints_of_at_most_an_hour():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, rng=random.Random(5))
+    for _ in range(10):  # overload after overload, each a new one
+        clock.advance(1.0)
+        budget.on_429(1.0, sent_at=clock.now())
+    assert budget.limit == 1.0
+    delay = budget.on_429(10_000.0, sent_at=clock.now())
+    assert delay == pytest.approx(3600.0 + _jitter(5, 11))
+    assert RequestBudget(10, clock=clock, window=0.5).configured == pytest.approx(10 * 0.5 / 60)
+
+
+def _jitter(seed: int, nth: int, window: float = 60.0) -> float:
+    rng = random.Random(seed)
+    for _ in range(nth - 1):
+        rng.uniform(0, 0.05 * window)
+    return rng.uniform(0, 0.05 * window)
+
+
+def _learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)
+    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 110.0
+    budget.on_429(None, sent_at=110.0)
+
+
+def test_a_window_that_differs_only_by_rounding_is_not_news(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    _learn_ten_per_thirty(budget, clock)
+    clock.now_s = 131.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(130.0 + 1e-8)  # the probe admitted: 30 s and 10 ns
+    assert budget.window == pytest.approx(30.0) and budget.limit == 10.0
+    assert caplog.messages == []
+
+
+def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    _learn_ten_per_thirty(budget, clock)
+    clock.now_s = 131.0
+    budget.on_429(None, sent_at=130.0)  # the probe at the known window's end is refused
+    clock.now_s = 137.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(136.0)  # a later one is admitted: the window is longer than thought
+    assert budget.window == 36.0 and budget.limit == 10.0
+    assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 36s; pacing at that"]
