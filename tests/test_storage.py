@@ -101,20 +101,29 @@ def box(kind: bytes, payload: bytes = b"", *, large: bool = False, to_end: bool 
         (box(b"ftyp", b"isom") + box(b"moov", b"x" * 9) + box(b"mdat", b"y" * 20), None),
         (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40, large=True), None),  # 64-bit size
         (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40, to_end=True), None),  # "to the end of the file"
-        (box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 1, b"mdat") + b"\0\0\0", "box header at byte 16 is cut"),
-        (box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40)[:-1], "box 'mdat' at byte 16 runs past the end"),
-        (box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 4, b"mdat"), "box 'mdat' at byte 16 runs past the end"),
-        (box(b"moov") + box(b"ftyp") + box(b"mdat"), "does not start with an 'ftyp' box"),
+        (
+            box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 1, b"mdat") + b"\0\0\0",
+            "a box header at byte 16 is cut short",
+        ),
+        (
+            box(b"ftyp") + box(b"moov") + box(b"mdat", b"y" * 40)[:-1],
+            "box 'mdat' at byte 16 runs past the end of the file",
+        ),
+        (
+            box(b"ftyp") + box(b"moov") + struct.pack(">I4s", 4, b"mdat"),
+            "box 'mdat' at byte 16 runs past the end of the file",
+        ),
+        (box(b"moov") + box(b"ftyp") + box(b"mdat"), "the file does not start with an 'ftyp' box"),
         (box(b"ftyp") + box(b"mdat"), "the 'moov' box is missing"),
         (box(b"ftyp") + box(b"moov"), "the 'mdat' box is missing"),
-        (box(b"ftyp") + box(b"moov") + box(b"mdat") + b"\0\0\0", "box header at byte 24 is cut short"),
+        (box(b"ftyp") + box(b"moov") + box(b"mdat") + b"\0\0\0", "a box header at byte 24 is cut short"),
     ],
 )
 def test_the_mp4_structure_check(tmp_path, data, problem):
     path = tmp_path / "v.mp4"
     path.write_bytes(data)
     found = mp4_problem(path)
-    assert found is None if problem is None else (found is not None and problem in found), found
+    assert found == problem
 
 
 def _chunks(data: bytes, size: int = 7):
@@ -380,4 +389,45 @@ async def test_a_file_that_cannot_be_opened_in_time_says_where_to_look(monkeypat
                              max_bytes=10_000, where="/srv/out", fsync=False)  # fmt: skip
     assert str(caught.value) == (
         f"{tmp_path / 'v.part'} could not be opened within 0s; check the disk under /srv/out, then run again to resume"
+    )
+
+
+async def test_a_refused_download_says_which_job_what_was_wrong_and_what_happens_next(tmp_path):
+    async def refused(data: bytes, **sizes) -> str:
+        sizes = {"content_length": None, "file_size": None, "max_bytes": 10_000, **sizes}
+        with pytest.raises(DownloadError) as caught:
+            await spool_verified(tmp_path / "v.part", "j-7", _chunks(data), where=str(tmp_path), fsync=False, **sizes)
+        return str(caught.value)
+
+    size = len(VALID)
+    assert await refused(VALID, max_bytes=size - 1) == (
+        f"the video for job j-7 exceeds {size - 1} bytes (output.max_download_bytes)"
+    )
+    assert await refused(VALID, content_length=size + 1) == (
+        f"the video for job j-7 has {size} bytes but Content-Length says {size + 1}; it will be fetched again"
+    )
+    assert await refused(VALID, file_size=size - 1) == (
+        f"the video for job j-7 has {size} bytes but the API's file_size says {size - 1}; it will be fetched again"
+    )
+    assert await refused(box(b"moov") + box(b"ftyp") + box(b"mdat")) == (
+        "the video for job j-7 is not a valid MP4: the file does not start with an 'ftyp' box"
+    )
+    sha256, saved = await spool_verified(tmp_path / "v.part", "j-7", _chunks(VALID), content_length=size,
+                                         file_size=size, max_bytes=size, where=str(tmp_path), fsync=False)  # fmt: skip
+    assert (sha256, saved) == (hashlib.sha256(VALID).hexdigest(), size)  # exactly the limit is allowed
+    assert (tmp_path / "v.part").read_bytes() == VALID
+
+
+def test_a_disk_error_message_in_full(tmp_path):
+    assert _disk_message(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "j") == (
+        f"the disk holding {tmp_path} is full while saving job j; free some space and run the same "
+        "command again to resume (nothing partial was kept)"
+    )
+    assert _disk_message(OSError(errno.EACCES, "Permission denied"), tmp_path, "j") == (
+        f"cannot write to {tmp_path} while saving job j (Permission denied); check the folder's "
+        "permissions and run again to resume"
+    )
+    assert _disk_message(OSError("no errno"), tmp_path, "j") == (
+        f"cannot write to {tmp_path} while saving job j (no errno); check the folder's permissions and run again "
+        "to resume"
     )
