@@ -490,7 +490,9 @@ async def test_a_waiter_woken_when_the_oldest_answer_leaves_the_window_finds_roo
     await budget.acquire(Priority.POLL)
     clock.advance(3.0)
     budget.release()
-    wake = 3.0 + budget.wait_time(3.0)
+    wait = budget.wait_time(3.0)
+    assert wait is not None
+    wake = 3.0 + wait
     assert wake > 63.0  # strictly after the answer at 3 s leaves the window ...
     assert budget.wait_time(wake) == 0.0  # ... so the call then goes at once
 

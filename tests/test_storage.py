@@ -11,6 +11,7 @@ import os
 import struct
 from pathlib import Path
 
+import aiofiles
 import anyio
 import anyio.lowlevel
 import pytest
@@ -363,7 +364,7 @@ async def _spool_cancelled(monkeypatch, tmp_path, *, cancel_in: str) -> tuple[li
         await anyio.lowlevel.checkpoint()
         return file
 
-    monkeypatch.setattr(storage.aiofiles, "open", slow_open)
+    monkeypatch.setattr(aiofiles, "open", slow_open)
     with scope:
         await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None, file_size=None,
                              max_bytes=10_000, where=str(tmp_path), fsync=False)  # fmt: skip
@@ -382,7 +383,7 @@ async def test_a_file_that_cannot_be_opened_in_time_says_where_to_look(monkeypat
     async def stuck_open(path, mode):
         await anyio.sleep_forever()
 
-    monkeypatch.setattr(storage.aiofiles, "open", stuck_open)
+    monkeypatch.setattr(aiofiles, "open", stuck_open)
     monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)  # give up at once instead of after ten seconds
     with pytest.raises(StorageError) as caught:
         await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None, file_size=None,
