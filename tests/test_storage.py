@@ -432,3 +432,64 @@ def test_a_disk_error_message_in_full(tmp_path):
         f"cannot write to {tmp_path} while saving job j (no errno); check the folder's permissions and run again "
         "to resume"
     )
+
+
+async def test_a_sidecar_is_indented_sorted_utf8_json_text(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    await out.write_sidecar(out.videos / "j.mp4", {"prompt": "é", "job_id": "j", "timings": {"s": 1}})
+    assert (out.videos / "j.json").read_bytes() == (
+        '{\n  "job_id": "j",\n  "prompt": "é",\n  "timings": {\n    "s": 1\n  }\n}\n'.encode()
+    )
+
+
+async def test_many_videos_are_checked_in_batches_and_answered_in_order(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    items = [video(out, f"v{n}.mp4", b"v%d" % n) for n in range(300)]
+    bad = {5, 70, 150, 299}
+    for n in bad:
+        items[n] = (items[n][0], items[n][1], "0" * 64, None)  # recorded with another hash
+    expected = [n not in bad for n in range(300)]
+    assert await out.verify_many(items) == expected
+    assert await out.verify_many(items, deep=True) == expected
+
+
+async def test_a_video_of_unknown_size_is_hashed_and_a_link_is_refused_whatever_was_recorded(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    path, _, sha256, mtime_ns = video(out, "v.mp4", b"video" * 10)
+    link = out.videos / "link.mp4"
+    link.symlink_to(path)
+    assert await out.verify_many([(path, None, sha256, None), (path, None, "0" * 64, None)]) == [True, False]
+    assert await out.verify_many([(link, None, sha256, mtime_ns), (link, None, None, None)]) == [False, False]
+
+
+@pytest.mark.parametrize("text", ["-1\n", "+42\n", "1_000\n"])
+def test_a_held_lock_whose_file_holds_no_plain_pid_names_no_process(tmp_path, text):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    out.lock()
+    out.lock_path.write_text(text)
+    try:
+        assert lock_holder(out.lock_path) == 0
+        with pytest.raises(LockHeld) as held:
+            OutputDir(tmp_path / "out").lock()
+        assert held.value.pid is None and "(another process)" in str(held.value)
+    finally:
+        out.unlock()
+
+
+def test_a_cell_starting_with_a_tab_or_carriage_return_is_not_read_as_a_formula():
+    assert neutralise("\t=1") == "'\t=1" and neutralise("\r=1") == "'\r=1"
+    assert neutralise("x\t") == "x\t"
+
+
+def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
+    rendered = render_results(
+        {
+            "a": {"state": "failed", "error": {"http": 400, "message": "trop élevé"},
+                  "warnings": [{"kind": "k1", "detail": "d1"}, {"kind": "k2", "detail": "d2"}]},
+        }
+    ).decode()  # fmt: skip
+    header, row, end = rendered.split("\n")
+    assert header == ",".join(storage.RESULT_COLUMNS) and end == ""
+    assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2'
