@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -493,3 +494,64 @@ def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
     header, row, end = rendered.split("\n")
     assert header == ",".join(storage.RESULT_COLUMNS) and end == ""
     assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2'
+
+
+def _fsync_spy(monkeypatch) -> list[tuple[str, list[str]]]:
+    """Record each fsync: the path synced and what its folder held at that moment."""
+    synced: list[tuple[str, list[str]]] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        synced.append((path, sorted(os.listdir(folder))))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return synced
+
+
+async def test_a_download_is_spooled_under_a_hidden_part_name_and_fsynced_before_it_is_renamed(tmp_path, monkeypatch):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    synced = _fsync_spy(monkeypatch)
+    dest = out.video_path("job/1", "m")
+    await out.save_stream("job/1", dest, _chunks(VALID), content_length=None, file_size=None, max_bytes=10_000)
+    (part, _), (folder, listing) = synced
+    assert re.fullmatch(re.escape(str(out.partial)) + r"/job_1\.[0-9a-f]{8}\.part", part)
+    assert folder == str(out.videos) and listing == ["job_1.mp4"]  # then the folder, once the video is in it
+
+
+def test_a_file_written_atomically_goes_through_a_hidden_temporary_name(tmp_path, monkeypatch):
+    synced = _fsync_spy(monkeypatch)
+    write_atomically(tmp_path / "results.csv", b"new")
+    (tmp, listing), (folder, after) = synced
+    assert re.fullmatch(re.escape(str(tmp_path)) + r"/\.results\.csv\.[0-9a-f]{8}\.tmp", tmp)
+    assert listing == [os.path.basename(tmp)] and folder == str(tmp_path) and after == ["results.csv"]
+
+
+async def test_a_download_that_cannot_be_installed_names_the_folder_the_job_and_the_cause(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    with pytest.raises(StorageError) as caught:
+        await out.save_stream("j", out.root / "gone" / "j.mp4", _chunks(VALID), content_length=None,
+                              file_size=None, max_bytes=10_000)  # fmt: skip
+    assert str(caught.value) == (
+        f"cannot write to {out.root} while saving job j (No such file or directory); check the folder's "
+        "permissions and run again to resume"
+    )
+    assert list(out.partial.iterdir()) == []
+
+
+async def test_a_download_whose_file_cannot_be_opened_in_time_names_the_output_folder(tmp_path, monkeypatch):
+    async def stuck_open(path, mode):
+        await anyio.sleep_forever()
+
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    monkeypatch.setattr(aiofiles, "open", stuck_open)
+    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)
+    with pytest.raises(StorageError) as caught:
+        await out.save_stream("j", out.videos / "j.mp4", _chunks(VALID), content_length=None, file_size=None,
+                              max_bytes=10_000)  # fmt: skip
+    assert str(caught.value).endswith(f"within 0s; check the disk under {out.root}, then run again to resume")
