@@ -446,7 +446,9 @@ async def test_a_sidecar_is_indented_sorted_utf8_json_text(tmp_path):
 
 async def test_many_videos_are_checked_in_batches_and_answered_in_order(tmp_path):
     out = OutputDir(tmp_path / "out")
-    items = [video(out, f"v{n}.mp4", b"v%d" % n) for n in range(300)]
+    items: list[tuple[Path, int | None, str | None, int | None]] = [
+        video(out, f"v{n}.mp4", b"v%d" % n) for n in range(300)
+    ]
     bad = {5, 70, 150, 299}
     for n in bad:
         items[n] = (items[n][0], items[n][1], "0" * 64, None)  # recorded with another hash
