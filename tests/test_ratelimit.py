@@ -55,6 +55,7 @@ async def test_a_429_without_a_hint_starts_a_cooldown_of_single_probes():
     assert budget.gate_open and not budget.finder.cooling
     assert budget.window == pytest.approx(probe) and budget.limit == 10
     assert budget.throttled == 2
+    assert budget.wait_time(probe) == pytest.approx(1.2)  # the probe took the token: the next in 12 s / 10
 
 
 def test_after_an_overload_the_limit_climbs_back_towards_the_configured_figure():

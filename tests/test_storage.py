@@ -557,3 +557,91 @@ async def test_a_download_whose_file_cannot_be_opened_in_time_names_the_output_f
         await out.save_stream("j", out.videos / "j.mp4", _chunks(VALID), content_length=None, file_size=None,
                               max_bytes=10_000)  # fmt: skip
     assert str(caught.value).endswith(f"within 0s; check the disk under {out.root}, then run again to resume")
+
+
+def test_a_lock_file_is_created_readable_by_all_and_writable_by_its_owner(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    old = os.umask(0)
+    try:
+        out.lock()
+    finally:
+        os.umask(old)
+        out.unlock()
+    assert out.lock_path.stat().st_mode & 0o777 == 0o644
+
+
+def test_unlocking_a_folder_never_locked_or_whose_lock_cannot_be_wiped_is_harmless(tmp_path, monkeypatch):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    out.unlock()  # never locked: nothing to do
+    out.lock()
+
+    def no_truncate(fd: int, length: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "ftruncate", no_truncate)
+    out.unlock()  # the pid stays in the file, but the lock is given back
+    monkeypatch.undo()
+    assert lock_holder(out.lock_path) is None
+    OutputDir(tmp_path / "out").lock()
+
+
+def test_a_lock_that_fails_for_another_reason_says_so_and_keeps_no_file_open(tmp_path, monkeypatch):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    opened: list[int] = []
+    real_open = os.open
+
+    def tracked_open(*args, **kwargs) -> int:
+        fd = real_open(*args, **kwargs)
+        opened.append(fd)
+        return fd
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(os, "open", tracked_open)
+    monkeypatch.setattr(storage.fcntl, "flock", no_locks)
+    with pytest.raises(StorageError) as caught:
+        out.lock()
+    assert str(caught.value) == f"cannot lock {out.lock_path} (No locks available)"
+    assert len(opened) == 1
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(opened[0])  # closed
+
+
+def test_prepare_leaves_a_stale_download_it_cannot_remove(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    (out.partial / "odd.part").mkdir()  # not a file: unlink fails, and that is no reason to stop
+    (out.partial / "a.part").write_bytes(b"x")
+    out.prepare()
+    assert [p.name for p in out.partial.iterdir()] == ["odd.part"]
+
+
+def test_a_video_name_may_start_with_an_x():
+    assert safe_video_name("{id}.mp4", "XX.job", "m") == "XX.job.mp4"
+
+
+async def test_a_close_that_never_finishes_is_given_up_after_the_shield_time(monkeypatch, tmp_path):
+    class HungClose:
+        async def write(self, chunk: bytes) -> None:
+            await anyio.lowlevel.checkpoint()
+
+        async def flush(self) -> None:
+            await anyio.lowlevel.checkpoint()
+
+        async def close(self) -> None:
+            await anyio.sleep_forever()
+
+    async def open_hung(path, mode):
+        path.write_bytes(VALID)  # the bytes reached the disk; only the close hangs
+        return HungClose()
+
+    monkeypatch.setattr(aiofiles, "open", open_hung)
+    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)
+    with anyio.fail_after(10):  # only a guard: the call returns at once when the close is given up
+        sha256, size = await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None,
+                                            file_size=None, max_bytes=10_000, where="", fsync=False)  # fmt: skip
+    assert (sha256, size) == (hashlib.sha256(VALID).hexdigest(), len(VALID))
