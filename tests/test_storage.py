@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import fcntl
 import hashlib
 import io
 import json
@@ -602,7 +603,7 @@ def test_a_lock_that_fails_for_another_reason_says_so_and_keeps_no_file_open(tmp
         raise OSError(errno.ENOLCK, "No locks available")
 
     monkeypatch.setattr(os, "open", tracked_open)
-    monkeypatch.setattr(storage.fcntl, "flock", no_locks)
+    monkeypatch.setattr(fcntl, "flock", no_locks)
     with pytest.raises(StorageError) as caught:
         out.lock()
     assert str(caught.value) == f"cannot lock {out.lock_path} (No locks available)"
