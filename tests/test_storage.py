@@ -646,3 +646,13 @@ async def test_a_close_that_never_finishes_is_given_up_after_the_shield_time(mon
         sha256, size = await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None,
                                             file_size=None, max_bytes=10_000, where="", fsync=False)  # fmt: skip
     assert (sha256, size) == (hashlib.sha256(VALID).hexdigest(), len(VALID))
+
+
+def test_a_video_over_two_gib_with_a_32_bit_box_size_is_sound(tmp_path):
+    path = tmp_path / "big.mp4"
+    head = box(b"ftyp", b"isom") + box(b"moov", b"m" * 30)
+    mdat = 2**31 + 8  # a 32-bit size with the top bit set: 2 GiB of media and its header
+    with open(path, "wb") as fh:
+        fh.write(head + struct.pack(">I4s", mdat, b"mdat"))
+        fh.truncate(len(head) + mdat)  # sparse: nothing but the headers is written
+    assert mp4_problem(path) is None
