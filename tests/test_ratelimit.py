@@ -55,6 +55,7 @@ async def test_a_429_without_a_hint_starts_a_cooldown_of_single_probes():
     assert budget.gate_open and not budget.finder.cooling
     assert budget.window == pytest.approx(probe) and budget.limit == 10
     assert budget.throttled == 2
+    assert budget.wait_time(probe) == pytest.approx(1.2)  # the probe took the token: the next in 12 s / 10
 
 
 def test_after_an_overload_the_limit_climbs_back_towards_the_configured_figure():
@@ -297,3 +298,259 @@ def test_a_closed_gate_shows_in_the_readout():
     budget = RequestBudget(60, clock=clock, rng=random.Random(1))
     budget.on_429(10.0)
     assert repr(budget) == "RequestBudget(limit=30.0/60 per 60s, in_flight=0, window=0, gate=closed, waiters=0)"
+
+
+async def test_tokens_refill_at_the_limit_per_window_whatever_the_rate():
+    clock = FakeClock()
+    budget = RequestBudget(120, clock=clock, window=60.0)  # two tokens a second, a burst of two
+    await budget.acquire(Priority.POLL)
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    budget.release()
+    assert budget.wait_time(0.0) == pytest.approx(0.5)
+    assert budget.wait_time(0.25) == pytest.approx(0.25)  # half a token came back
+    assert budget._tokens == pytest.approx(0.5)
+    assert budget.wait_time(0.5) == 0.0
+    budget = RequestBudget(30, clock=clock, window=60.0)  # one token every two seconds
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    assert budget.wait_time(0.5) == pytest.approx(1.5)
+    assert budget._tokens == pytest.approx(0.25)
+
+
+def test_a_closed_gate_waits_until_it_opens_whatever_the_tokens_and_window():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, burst=5.0, rng=random.Random(2))
+    delay = budget.on_429(10.0)
+    assert budget.wait_time(clock.now()) == pytest.approx(delay)
+    assert budget.wait_time(4.0) == pytest.approx(delay - 4.0)
+    assert budget.wait_time(delay) == 0.0  # open again, with the tokens it gathered meanwhile
+
+
+def test_a_429_for_a_call_sent_at_the_moment_of_the_decrease_is_a_new_overload():
+    clock = FakeClock()
+    budget = RequestBudget(100, clock=clock, window=60.0, rng=random.Random(4))
+    clock.advance(3.0)
+    budget.on_429(5.0, sent_at=2.0)
+    assert budget.limit == 50.0
+    budget.on_429(5.0, sent_at=3.0 - 1e-9)  # sent just before the decrease: the same overload
+    assert budget.limit == 50.0
+    budget.on_429(5.0, sent_at=3.0)  # sent at the moment of the decrease: it counts
+    assert budget.limit == 25.0
+
+
+def test_a_probe_admitted_restarts_the_climb_back_from_that_moment():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # the server admits 10 per 30 s: limit 10, ceiling 11, step 1
+    assert (budget.limit, budget.ceiling, budget.configured) == (10.0, 11.0, 30.0)
+    budget.on_429(5.0, sent_at=29.0)  # sent before the probe answered: the same overload
+    assert budget.limit == 10.0
+    clock.now_s = 35.0  # the hint's gate is over: climb from the probe's answer, one window at a time
+    limits = []
+    for n in range(1, 11):
+        clock.now_s = 30.0 + 30.0 * n
+        budget.wait_time(clock.now())
+        limits.append(budget.limit)
+    assert limits == [10.0] * 9 + [11.0]  # at the ceiling: only the tenth clean window steps up
+
+
+async def test_a_probe_that_shows_what_is_already_known_logs_nothing(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # learned: 10 per 30 s
+    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 110.0
+    reopen = budget.on_429(None, sent_at=110.0) + 110.0
+    assert reopen == 130.0  # the known window: the first probe goes when the run's first call leaves it
+    clock.now_s = reopen
+    probe = await budget.acquire(Priority.POLL)
+    budget.release()
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(probe)
+    assert budget.window == 30.0 and budget.limit == 10.0 and budget.gate_open
+    assert caplog.messages == []
+
+
+async def test_equal_waiters_are_served_in_arrival_order_and_an_unranked_call_goes_first():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    order: list[str] = []
+
+    async def call(name: str, *rank: float) -> None:
+        await budget.acquire(Priority.POLL, *rank)
+        order.append(name)
+        budget.release()
+
+    await budget.acquire(Priority.POLL)  # takes the only token: everyone else queues
+    budget.release()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, "ranked", 0.5)
+        await anyio.wait_all_tasks_blocked()
+        for n in range(6):
+            tg.start_soon(call, f"poll-{n}")
+            await anyio.wait_all_tasks_blocked()
+        while len(order) < 7:
+            clock.advance(1.0)
+            await anyio.wait_all_tasks_blocked()
+    assert order == [f"poll-{n}" for n in range(6)] + ["ranked"]
+
+
+async def test_a_waiter_on_a_full_window_sleeps_until_an_answer_then_until_it_leaves_the_window():
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)
+    await budget.acquire(Priority.POLL)
+    granted: list[float] = []
+
+    async def second() -> None:
+        granted.append(await budget.acquire(Priority.POLL))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(second)
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 0  # nothing but an answer can help: no timer
+        clock.advance(2.0)
+        budget.release()
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 1 and granted == []
+        clock.advance(60.0)  # the answer at 2 s is still in the window (by a microsecond)
+        await anyio.wait_all_tasks_blocked()
+        assert granted == []
+        clock.advance(1.0)
+    assert granted == [63.0]
+
+
+def test_a_late_hintless_429_for_a_call_sent_before_the_probe_changes_nothing():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # the probe sent at 30 ended the cooldown
+    clock.now_s = 31.0
+    assert budget.on_429(None, sent_at=29.5) == 0.0  # sent before it: the gate stays open
+    assert budget.gate_open and not budget.finder.cooling
+    assert budget.on_429(None, sent_at=30.5) > 0.0 and budget.finder.cooling  # sent after it: a new cooldown
+
+
+async def test_a_hintless_429_empties_the_bucket_so_the_probe_still_waits_for_a_token():
+    clock = FakeClock()
+    budget = RequestBudget(6, clock=clock, window=60.0)  # a token every ten seconds
+    for second in (0.0, 10.0, 20.0):
+        clock.now_s = second
+        budget.succeeded(second)
+    clock.now_s = 25.0
+    budget.on_429(None, sent_at=25.0)
+    probe_at = 25.0 + budget.closed_for()
+    assert probe_at == pytest.approx(30.0)  # the run began at 0: 25 s x 1.2
+    assert budget.wait_time(probe_at) == pytest.approx(5.0)  # half a token gathered since the 429
+
+
+def test_a_probe_that_shows_a_lower_limit_in_the_known_window_is_logged(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)  # learned: 10 per 30 s
+    for second in range(100, 108):  # later only 8 calls get through before a 429
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 108.0
+    budget.on_429(None, sent_at=108.0)
+    clock.now_s = 130.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(130.0)
+    assert budget.window == 30.0 and budget.limit == 8.0
+    assert caplog.messages == ["429s without a hint: the server admits about 8 requests per 30s; pacing at that"]
+
+
+async def test_a_waiter_woken_when_the_oldest_answer_leaves_the_window_finds_room():
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)
+    await budget.acquire(Priority.POLL)
+    clock.advance(3.0)
+    budget.release()
+    wait = budget.wait_time(3.0)
+    assert wait is not None
+    wake = 3.0 + wait
+    assert wake > 63.0  # strictly after the answer at 3 s leaves the window ...
+    assert budget.wait_time(wake) == 0.0  # ... so the call then goes at once
+
+
+def test_defaults_a_floor_of_one_call_per_window_and_hints_of_at_most_an_hour():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, rng=random.Random(5))
+    for _ in range(10):  # overload after overload, each a new one
+        clock.advance(1.0)
+        budget.on_429(1.0, sent_at=clock.now())
+    assert budget.limit == 1.0
+    delay = budget.on_429(10_000.0, sent_at=clock.now())
+    assert delay == pytest.approx(3600.0 + _jitter(5, 11))
+    assert RequestBudget(10, clock=clock, window=0.5).configured == pytest.approx(10 * 0.5 / 60)
+
+
+def _jitter(seed: int, nth: int, window: float = 60.0) -> float:
+    rng = random.Random(seed)
+    for _ in range(nth - 1):
+        rng.uniform(0, 0.05 * window)
+    return rng.uniform(0, 0.05 * window)
+
+
+def _learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
+    for second in range(10):
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)
+    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+    clock.now_s = 110.0
+    budget.on_429(None, sent_at=110.0)
+
+
+def test_a_window_that_differs_only_by_rounding_is_not_news(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    _learn_ten_per_thirty(budget, clock)
+    clock.now_s = 131.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(130.0 + 1e-8)  # the probe admitted: 30 s and 10 ns
+    assert budget.window == pytest.approx(30.0) and budget.limit == 10.0
+    assert caplog.messages == []
+
+
+def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    _learn_ten_per_thirty(budget, clock)
+    clock.now_s = 131.0
+    budget.on_429(None, sent_at=130.0)  # the probe at the known window's end is refused
+    clock.now_s = 137.0
+    with caplog.at_level("INFO", logger="batchgen"):
+        budget.succeeded(136.0)  # a later one is admitted: the window is longer than thought
+    assert budget.window == 36.0 and budget.limit == 10.0
+    assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 36s; pacing at that"]
