@@ -34,7 +34,8 @@ PLANTS = (
         "submitting line not written before the POST (memory only)",
         "batchgen/submitter.py",
         'await book.record(\n                job,\n                "submitting",',
-        'job.state = JobState.SUBMITTING\n            (lambda *a, **k: None)(\n                job,\n                "submitting",',
+        "job.state = JobState.SUBMITTING\n"
+        '            (lambda *a, **k: None)(\n                job,\n                "submitting",',
         ("tests/test_promises.py::test_the_submitting_line_is_on_disk_before_the_server_creates_the_job",),
     ),
     Plant(
