@@ -12,6 +12,27 @@ from batchgen.clock import FakeClock
 from batchgen.ratelimit import Priority, RequestBudget
 
 
+def admit(budget: RequestBudget, clock: FakeClock, seconds: range) -> None:
+    """Calls sent at each of ``seconds`` and answered without a 429."""
+    for second in seconds:
+        clock.now_s = float(second)
+        budget.succeeded(float(second))
+
+
+def cool_down_after_ten(budget: RequestBudget, clock: FakeClock) -> None:
+    """Ten calls admitted, one a second from 0 s, then a 429 without a hint at 10 s."""
+    admit(budget, clock, range(10))
+    clock.now_s = 10.0
+    budget.on_429(None, sent_at=10.0)
+
+
+def learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
+    """... and the probe sent at 30 s admitted: the server admits 10 calls per 30 s."""
+    cool_down_after_ten(budget, clock)
+    clock.now_s = 30.0
+    budget.succeeded(30.0)
+
+
 async def test_no_window_ever_holds_more_than_the_limit():
     clock = FakeClock()
     budget = RequestBudget(20, clock=clock, window=60.0)
@@ -277,11 +298,7 @@ def test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling():
 def test_a_probe_admitted_sets_the_window_and_limit_it_revealed(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
+    cool_down_after_ten(budget, clock)
     budget.succeeded(None)  # nothing to learn from an unknown send time
     assert budget.finder.cooling
     clock.now_s = 30.0
@@ -342,13 +359,7 @@ def test_a_429_for_a_call_sent_at_the_moment_of_the_decrease_is_a_new_overload()
 def test_a_probe_admitted_restarts_the_climb_back_from_that_moment():
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
-    clock.now_s = 30.0
-    budget.succeeded(30.0)  # the server admits 10 per 30 s: limit 10, ceiling 11, step 1
+    learn_ten_per_thirty(budget, clock)  # the server admits 10 per 30 s: limit 10, ceiling 11, step 1
     assert (budget.limit, budget.ceiling, budget.configured) == (10.0, 11.0, 30.0)
     budget.on_429(5.0, sent_at=29.0)  # sent before the probe answered: the same overload
     assert budget.limit == 10.0
@@ -364,16 +375,8 @@ def test_a_probe_admitted_restarts_the_climb_back_from_that_moment():
 async def test_a_probe_that_shows_what_is_already_known_logs_nothing(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
-    clock.now_s = 30.0
-    budget.succeeded(30.0)  # learned: 10 per 30 s
-    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
+    learn_ten_per_thirty(budget, clock)  # learned: 10 per 30 s
+    admit(budget, clock, range(100, 110))  # a quiet while later, the same 10 calls in a burst
     clock.now_s = 110.0
     reopen = budget.on_429(None, sent_at=110.0) + 110.0
     assert reopen == 130.0  # the known window: the first probe goes when the run's first call leaves it
@@ -437,13 +440,7 @@ async def test_a_waiter_on_a_full_window_sleeps_until_an_answer_then_until_it_le
 def test_a_late_hintless_429_for_a_call_sent_before_the_probe_changes_nothing():
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
-    clock.now_s = 30.0
-    budget.succeeded(30.0)  # the probe sent at 30 ended the cooldown
+    learn_ten_per_thirty(budget, clock)  # the probe sent at 30 ended the cooldown
     clock.now_s = 31.0
     assert budget.on_429(None, sent_at=29.5) == 0.0  # sent before it: the gate stays open
     assert budget.gate_open and not budget.finder.cooling
@@ -466,16 +463,8 @@ async def test_a_hintless_429_empties_the_bucket_so_the_probe_still_waits_for_a_
 def test_a_probe_that_shows_a_lower_limit_in_the_known_window_is_logged(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
-    clock.now_s = 30.0
-    budget.succeeded(30.0)  # learned: 10 per 30 s
-    for second in range(100, 108):  # later only 8 calls get through before a 429
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
+    learn_ten_per_thirty(budget, clock)  # learned: 10 per 30 s
+    admit(budget, clock, range(100, 108))  # later only 8 calls get through before a 429
     clock.now_s = 108.0
     budget.on_429(None, sent_at=108.0)
     clock.now_s = 130.0
@@ -517,17 +506,9 @@ def _jitter(seed: int, nth: int, window: float = 60.0) -> float:
     return rng.uniform(0, 0.05 * window)
 
 
-def _learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
-    for second in range(10):
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
-    clock.now_s = 10.0
-    budget.on_429(None, sent_at=10.0)
-    clock.now_s = 30.0
-    budget.succeeded(30.0)
-    for second in range(100, 110):  # a quiet while later, the same 10 calls in a burst
-        clock.now_s = float(second)
-        budget.succeeded(float(second))
+def _cool_down_again_after_learning(budget: RequestBudget, clock: FakeClock) -> None:
+    learn_ten_per_thirty(budget, clock)
+    admit(budget, clock, range(100, 110))  # a quiet while later, the same 10 calls in a burst
     clock.now_s = 110.0
     budget.on_429(None, sent_at=110.0)
 
@@ -535,7 +516,7 @@ def _learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
 def test_a_window_that_differs_only_by_rounding_is_not_news(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    _learn_ten_per_thirty(budget, clock)
+    _cool_down_again_after_learning(budget, clock)
     clock.now_s = 131.0
     with caplog.at_level("INFO", logger="batchgen"):
         budget.succeeded(130.0 + 1e-8)  # the probe admitted: 30 s and 10 ns
@@ -546,7 +527,7 @@ def test_a_window_that_differs_only_by_rounding_is_not_news(caplog):
 def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
-    _learn_ten_per_thirty(budget, clock)
+    _cool_down_again_after_learning(budget, clock)
     clock.now_s = 131.0
     budget.on_429(None, sent_at=130.0)  # the probe at the known window's end is refused
     clock.now_s = 137.0
