@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 
@@ -32,6 +33,7 @@ from .clock import Clock
 from .errors import LedgerError
 from .jobs import JobState
 
+T = TypeVar("T")
 VERSION = 1
 _DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
@@ -112,6 +114,39 @@ def event_line(
     return record, json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
 
 
+class GroupCommit(Generic[T]):
+    """Appenders queue items; the first to get the lock writes every item queued so far in one
+    batch (one fsync, one segment), and the others find theirs written.  A failed write fails
+    every appender of that batch and every later one: the ledger is broken for this run."""
+
+    def __init__(self) -> None:
+        self._lock = anyio.Lock()
+        self._pending: list[T] = []
+        self._queued = 0  # items handed in so far
+        self._durable = 0  # items known to be written
+        self._broken: LedgerError | None = None
+
+    async def add(self, item: T, write: Callable[[list[T]], Awaitable[None]]) -> None:
+        """Return once ``item`` has been written by ``write`` (in this call or another's)."""
+        self._pending.append(item)
+        self._queued += 1
+        mine = self._queued
+        async with self._lock:
+            if self._broken is not None:
+                raise self._broken
+            if self._durable >= mine:
+                return
+            batch, self._pending = self._pending, []
+            upto = self._queued
+            try:
+                await write(batch)
+            except LedgerError as exc:
+                # Items of other appenders were in this batch: all of them fail.
+                self._broken = exc
+                raise
+            self._durable = upto
+
+
 class Ledger:
     """An open ledger for appending; an async context manager."""
 
@@ -119,12 +154,8 @@ class Ledger:
         self.path = Path(path)
         self.clock = clock or Clock()
         self._fd: int | None = None
-        self._lock = anyio.Lock()
-        self._pending: list[bytes] = []
-        self._queued = 0  # lines handed to append so far
-        self._durable = 0  # lines known to be on disk
+        self._commit: GroupCommit[bytes] = GroupCommit()
         self.fsyncs = 0
-        self._broken: LedgerError | None = None
 
     async def open(self) -> Ledger:
         await anyio.to_thread.run_sync(self._open_sync)
@@ -164,24 +195,11 @@ class Ledger:
     async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
         """Write one event and return once it is durable.  ``None`` fields are left out."""
         record, line = event_line(job_id, event, state, fields, ts=iso_utc(self.clock.epoch()))
-        self._pending.append(line)
-        self._queued += 1
-        mine = self._queued
-        async with self._lock:
-            if self._broken is not None:
-                raise self._broken
-            if self._durable >= mine:
-                return record
-            batch, self._pending = self._pending, []
-            upto = self._queued
-            try:
-                await anyio.to_thread.run_sync(self._write_sync, b"".join(batch))
-            except LedgerError as exc:
-                # Lines of other appenders were in this batch: all of them fail.
-                self._broken = exc
-                raise
-            self._durable = upto
+        await self._commit.add(line, self._write)
         return record
+
+    async def _write(self, lines: list[bytes]) -> None:
+        await anyio.to_thread.run_sync(self._write_sync, b"".join(lines))
 
     def _write_sync(self, data: bytes) -> None:
         if self._fd is None:

@@ -39,7 +39,7 @@ import anyio
 from .clock import Clock
 from .errors import LedgerError, StorageError, StoreUnavailable
 from .jobs import JobState
-from .ledger import Replay, carry_forward, event_line, iso_utc
+from .ledger import GroupCommit, Replay, carry_forward, event_line, iso_utc
 from .objstore import Bucket
 
 if TYPE_CHECKING:
@@ -188,12 +188,8 @@ class SegmentLedger:
         # no re-reading of the store.
         self.jobs: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (replay.jobs if replay else {}).items()}
         self.since_snapshot = since_snapshot
-        self._lock = anyio.Lock()
-        self._pending: list[tuple[dict[str, Any], bytes]] = []
-        self._queued = 0
-        self._durable = 0
+        self._commit: GroupCommit[tuple[dict[str, Any], bytes]] = GroupCommit()
         self.fsyncs = 0  # segments written: the object-store counterpart of fsyncs
-        self._broken: LedgerError | None = None
 
     async def open(self) -> SegmentLedger:
         return self
@@ -212,27 +208,16 @@ class SegmentLedger:
     async def append(self, job_id: str, event: str, state: JobState, **fields: Any) -> dict[str, Any]:
         """Write one event and return once the segment holding it exists in the store."""
         record, line = event_line(job_id, event, state, fields, ts=iso_utc(self.clock.epoch()))
-        self._pending.append((record, line))
-        self._queued += 1
-        mine = self._queued
-        async with self._lock:
-            if self._broken is not None:
-                raise self._broken
-            if self._durable >= mine:
-                return record
-            batch, self._pending = self._pending, []
-            upto = self._queued
-            try:
-                await self._write(b"".join(line for _, line in batch))
-            except LedgerError as exc:
-                self._broken = exc
-                raise
-            self._durable = upto
-            for rec, _ in batch:
-                carry_forward(self.jobs, rec["job_id"], dict(rec))
-            if self.since_snapshot >= max(COMPACT_AFTER, len(self.jobs) // 4):
-                await self._compact()
+        await self._commit.add((record, line), self._write_batch)
         return record
+
+    async def _write_batch(self, batch: list[tuple[dict[str, Any], bytes]]) -> None:
+        """One segment for the batch; then every job's view follows it, and a snapshot when due."""
+        await self._write(b"".join(line for _, line in batch))
+        for rec, _ in batch:
+            carry_forward(self.jobs, rec["job_id"], dict(rec))
+        if self.since_snapshot >= max(COMPACT_AFTER, len(self.jobs) // 4):
+            await self._compact()
 
     async def _create(self, key: str, data: bytes) -> bool:
         """Create the segment, retrying an unavailable store with backoff (a repeated create is safe:
