@@ -188,8 +188,7 @@ class Poller:
         for job in self.by_request.values():
             key = latency_key(job.spec)
             if key not in earliest:
-                learned = self.latency.learned(key)
-                earliest[key] = self.latency.quantile(key, 0.02) if learned else 0.0
+                earliest[key] = self.latency.earliest(key) or 0.0
             count += now - job.submitted_at >= earliest[key]
         self._due = (now, count)
         return max(1, count)

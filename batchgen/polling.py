@@ -171,6 +171,11 @@ class LatencyModel:
         index = min(len(seen) - 1, max(0, round(q * (len(seen) - 1))))
         return seen[index]
 
+    def earliest(self, key: LatencyKey | str) -> float | None:
+        """The age from which a job of this kind could be done (its fastest recent finishes);
+        None before the kind is learned, when it could be done at any age."""
+        return self.quantile(key, FIRST_POLL_QUANTILE) if self.learned(key) else None
+
     def median(self, key: LatencyKey | str) -> float:
         return self.quantile(key, 0.5)
 

@@ -60,7 +60,6 @@ SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few 
 PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
-EARLIEST_QUANTILE = 0.02  # a learned job could be done from this quantile of its kind's latency
 
 
 class Sweeper:
@@ -169,9 +168,10 @@ class Sweeper:
         for job in self.jobs.values():
             key = latency_key(job.spec)
             if key not in earliest:
-                if not self.latency.learned(key):
+                at = self.latency.earliest(key)
+                if at is None:
                     return -math.inf
-                earliest[key] = self.latency.quantile(key, EARLIEST_QUANTILE)
+                earliest[key] = at
             first = min(first, job.submitted_at + earliest[key])
         return first
 
