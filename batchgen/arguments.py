@@ -135,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--history-lag", type=float, default=0.0, help="the history shows the account this many s ago")
     sim.add_argument(
+        "--history-url",
+        choices=("result", "none", "other"),
+        default="result",
+        help="what a finished history row's generation_url links: the result's own video (default), nothing, "
+        "or another file (a preview image)",
+    )
+    sim.add_argument(
         "--unfinished-result",
         choices=("status", "empty-output", "error-400", "not-found"),
         default="status",

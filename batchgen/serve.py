@@ -40,6 +40,7 @@ def simulate(args: argparse.Namespace) -> int:
             model_latency_s=latencies,
             history=args.history,
             history_lag_s=args.history_lag,
+            history_url=args.history_url,
             nonterminal_result=args.unfinished_result,
             expiry_s=args.expiry,
             polls_count=not args.polls_free,

@@ -36,6 +36,7 @@ def create_app(state: SimState) -> web.Application:
     app.router.add_get("/inference-request/request-history", history)
     app.router.add_get("/inference-request/request-history/{rid}", history_one)
     app.router.add_get("/generations/{fid}.mp4", output)
+    app.router.add_get("/previews/{fid}.jpg", preview)
     app.router.add_get("/r/{fid}", output_redirect)
     app.router.add_get("/_sim/stats", sim_stats)
     return app
@@ -121,10 +122,10 @@ def _urls(request: web.Request, rid: str) -> dict[str, str]:
     }
 
 
-def _output_url(request: web.Request, job: SimJob) -> str:
+def _output_url(request: web.Request, job: SimJob, path: str = "generations/{}.mp4") -> str:
     bases = request.app[OUTPUT_BASE]
     base = bases[0] if bases else f"{request.scheme}://{request.host}"
-    return f"{base}/generations/{job.file_id}.mp4"
+    return f"{base}/{path.format(job.file_id)}"
 
 
 # --------------------------------------------------------------------------- submit
@@ -269,6 +270,7 @@ async def result(request: web.Request) -> web.StreamResponse:
             pending["output"] = ""
         return web.json_response(pending)
     state.first_fetch.setdefault(job.request_id, now)
+    state.results_served.add(job.request_id)
     url = _output_url(request, job)
     size = len(media.video_for(job.request_id, job.media_aspect, job.media_duration))
     hostile = job.hostile
@@ -311,13 +313,21 @@ async def credits(request: web.Request) -> web.StreamResponse:
 def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any]:
     phase = job.status_at(now)
     done = phase in ("COMPLETED", "FAILED")
+    state = request.app[STATE]
+    link = state.config.history_url
+    url = None
+    if phase == "COMPLETED" and link == "other":
+        url = _output_url(request, job, "previews/{}.jpg")
+    elif phase == "COMPLETED" and link == "result":
+        url = _output_url(request, job)
+        state.first_fetch.setdefault(job.request_id, state.clock.now())  # the client is told where it is
     return {
         "request_id": job.request_id,
         "model_name": job.slug,
         "model_status": phase if done else "PENDING",
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
         "request_body": job.body,
-        "generation_url": _output_url(request, job) if phase == "COMPLETED" else None,
+        "generation_url": url,
         "latency_ms": round((job.finish - job.submitted) * 1000) if done else None,
         "created_at": _iso(job.submitted),
         "updated_at": _iso(min(now, job.finish)),
@@ -389,10 +399,16 @@ async def history_one(request: web.Request) -> web.StreamResponse:
 # --------------------------------------------------------------------------- outputs
 
 
-async def output(request: web.Request) -> web.StreamResponse:
+def _output_state(request: web.Request) -> SimState:
+    """The state, after counting a key sent to an output link (which needs none)."""
     state = request.app[STATE]
     if "x-api-key" in request.headers or "Authorization" in request.headers:
         state.key_leaks += 1
+    return state
+
+
+async def output(request: web.Request) -> web.StreamResponse:
+    state = _output_state(request)
     job = state.by_file.get(request.match_info["fid"])
     now = state.clock.now()
     if job is None or (not job.charged and job.status_at(now) != "COMPLETED"):
@@ -413,6 +429,18 @@ async def output(request: web.Request) -> web.StreamResponse:
             request.transport.close()
         return response
     return web.Response(body=data, content_type="video/mp4")
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """What ``history_url="other"`` links to: a preview image of the video, not the video."""
+    state = _output_state(request)
+    job = state.by_file.get(request.match_info["fid"])
+    if job is None or job.status_at(state.clock.now()) != "COMPLETED":
+        return _error(404, "Not Found")
+    return web.Response(body=PREVIEW_JPEG, content_type="image/jpeg")
+
+
+PREVIEW_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes(256) + bytes.fromhex("ffd9")
 
 
 async def sim_stats(request: web.Request) -> web.StreamResponse:

@@ -42,6 +42,9 @@ HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404
 # what the result endpoint answers for an unfinished job: its status (200), the status with an empty
 # output, 400, or 404 (the real API is undocumented here)
 UNFINISHED_RESULTS = ("status", "empty-output", "error-400", "not-found")
+# what a COMPLETED history row's generation_url holds: the result's own output URL, nothing, or a link to
+# another file (a preview image; the real API is undocumented here)
+HISTORY_URLS = ("result", "none", "other")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -102,6 +105,7 @@ class SimConfig:
     history: str = "on"  # one of HISTORY_MODES
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
     nonterminal_result: str = "status"  # one of UNFINISHED_RESULTS
+    history_url: str = "result"  # one of HISTORY_URLS
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -124,6 +128,8 @@ class SimConfig:
             raise ValueError(f"history must be one of {HISTORY_MODES}, got {self.history!r}")
         if self.nonterminal_result not in UNFINISHED_RESULTS:
             raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
+        if self.history_url not in HISTORY_URLS:
+            raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
             raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
         if any(not seconds > 0 for seconds in self.model_latency_s.values()):
@@ -212,7 +218,10 @@ class SimState:
         self.key_leaks = 0
         self.last_reset_at: dict[str, float] = {}
         self.early_requests = 0  # requests arriving while a 429's reset time had not passed
-        self.first_fetch: dict[str, float] = {}  # request id -> when its COMPLETED result was first served
+        # request id -> when the client was first told it had finished, with its output URL (a result, or a
+        # history row that carries the URL)
+        self.first_fetch: dict[str, float] = {}
+        self.results_served: set[str] = set()  # request ids whose COMPLETED result was served
         self.submits_in_flight = 0  # jobs created whose submit has not been answered yet
         self.on_create: list[Callable[[SimJob], None]] = []  # observers, called as each job is created
 
