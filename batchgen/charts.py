@@ -26,7 +26,14 @@ from .pace import PacePoint
 from .timeline import JobRow
 
 MAX_GANTT_ROWS = 300
-COLORS = {"queued": "#c6cbd4", "processing": "#4c78a8", "downloading": "#54a24b", "failed": "#d62728"}
+COLORS = {
+    "queued": "#c6cbd4",
+    "processing": "#4c78a8",
+    "queued or processing": "#a6bddb",  # the server reported no queue time for the job
+    "downloading": "#54a24b",
+    "failed": "#d62728",
+}
+SERVER = "queued or processing"
 _STRIP = (
     re.compile(r"<\?xml[^>]*\?>\s*"),
     re.compile(r"<!DOCTYPE[^>]*>\s*"),
@@ -91,15 +98,15 @@ def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
     fig, ax = _figure(9, height)
     from matplotlib.collections import PolyCollection
 
-    boxes: dict[str, list[list[tuple[float, float]]]] = {name: [] for name in COLORS}
+    boxes: dict[str, list[list[tuple[float, float]]]] = {name: [] for name in COLORS if name != "failed"}
     failed_x, failed_y = [], []
     for y, row in enumerate(shown):
         queued = row.queued_at or start
-        processing = row.processing_at or row.detected_at
         done = row.detected_at or (row.updated_at if row.state in ("failed", "expired") else None) or end
-        phases = [("queued", queued, processing or done)]
-        if processing is not None:
-            phases.append(("processing", processing, row.detected_at or done))
+        if row.processing_at is not None:  # the server's queue time splits its part of the job
+            phases = [("queued", queued, row.processing_at), ("processing", row.processing_at, done)]
+        else:
+            phases = [(SERVER, queued, done)]
         if row.detected_at is not None:
             phases.append(("downloading", row.detected_at, row.downloaded_at or row.updated_at or end))
         for name, a, b in phases:
@@ -120,7 +127,7 @@ def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
     ax.set_yticks([])
     ax.set_ylabel(f"{len(shown)} of {len(timed)} jobs" if len(shown) < len(timed) else f"{len(timed)} jobs")
     ax.set_xlabel(f"{unit} since the run began")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, frameon=False, fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return _svg(fig)
 

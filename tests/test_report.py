@@ -157,7 +157,9 @@ def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monk
         if row["state"] == "completed":
             assert row["sha256"] and row["bytes"] > 0 and row["cost_usd"] > 0
             assert row["media_codec"] == "h264" and row["media_frames"] > 0
-            assert row["queued_at"] <= row["processing_at"] <= row["detected_at"] <= row["downloaded_at"]
+            assert row["queued_at"] <= row["detected_at"] <= row["downloaded_at"]
+            if row["processing_at"] is not None:  # known when the server's result gave its queue time
+                assert row["queued_at"] <= row["processing_at"] <= row["detected_at"]
         else:
             assert row["error"] and row["file"] is None
 
@@ -329,3 +331,19 @@ def test_timings_are_those_of_the_attempt_that_counts(tmp_path):
         "completed",
         "pending",
     ]
+
+
+def test_the_gantt_splits_a_job_s_time_on_the_server_only_where_the_server_said_when_it_began():
+    from batchgen.charts import COLORS, SERVER, gantt_svg
+    from batchgen.timeline import JobRow
+
+    def row(job_id, processing_at):
+        return JobRow(job_id, state="completed", queued_at=100.0, processing_at=processing_at, detected_at=130.0,
+                      downloaded_at=131.0, updated_at=131.0)  # fmt: skip
+
+    split = gantt_svg([row("a", 110.0)], 100.0, 140.0)
+    assert COLORS["queued"] in split and COLORS["processing"] in split and COLORS["downloading"] in split
+    assert SERVER not in split and COLORS[SERVER] not in split
+    whole = gantt_svg([row("b", None)], 100.0, 140.0)  # found by the history: no queue time known
+    assert SERVER in whole and COLORS[SERVER] in whole
+    assert COLORS["queued"] not in whole and COLORS["processing"] not in whole
