@@ -3,19 +3,24 @@
 Downloaders take jobs from a bounded stream.  A download is retried with
 backoff while its errors are transient; when it fails for good (or the URL
 has gone), a fresh output URL is looked for once, from the result while the
-record lives, else from the request history.  A job whose video cannot be had
-is reported lost.  ``completed`` is written to the ledger only after the
-video has been verified, fsynced and renamed into ``videos/``, probed
-(:mod:`batchgen.probe`: a video that is not what was asked for is kept, with
-named warnings on its ``completed`` line) and its sidecar written.
+record lives, else from the request history.  A video whose URL came from a
+history row (a sweep found the job finished) asks the result at its first
+failure, and a result that names another file stops history URLs for the run.
+A job whose video cannot be had is reported lost.  ``completed`` is written
+to the ledger only after the video has been verified, fsynced and renamed
+into ``videos/``, probed (:mod:`batchgen.probe`: a video that is not what was
+asked for is kept, with named warnings on its ``completed`` line) and its
+sidecar written.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -33,6 +38,8 @@ from .recovery import Reconciler
 from .responses import parse_time
 from .retry import RetryPolicy
 from .store import Store
+
+log = logging.getLogger("batchgen")
 
 
 class Expire(Protocol):
@@ -63,6 +70,22 @@ class Downloader:
         self.expire = expire
         self.media = media or MediaSettings()
         self._send: MemoryObjectSendStream[TrackedJob] | None = None
+        # Whether the request history's ``generation_url`` is the result's own output URL
+        # (None: not compared yet).  While it is, a job a sweep shows finished needs no result call.
+        self.history_urls: bool | None = None
+
+    def compare_history_url(self, history_url: str, result_url: str) -> None:
+        """A job's output URL from both the history row and the result: they should be one link."""
+        if self.history_urls is False:
+            return
+        same = _same_file(history_url, result_url)
+        if self.history_urls is None or not same:
+            self.history_urls = same
+            if not same:
+                log.info(
+                    "the request history's output URL for a job is not the one its result gives: "
+                    "fetching every result from the API for the rest of the run"
+                )
 
     @contextmanager
     def stream(self, buffer: int) -> Iterator[MemoryObjectReceiveStream[TrackedJob]]:
@@ -76,12 +99,21 @@ class Downloader:
             self._send = None
 
     async def begin(
-        self, job: TrackedJob, url: str, size: int | None, cost: float | None, *, queue_s: float | None = None
+        self,
+        job: TrackedJob,
+        url: str,
+        size: int | None,
+        cost: float | None,
+        *,
+        queue_s: float | None = None,
+        from_history: bool = False,
     ) -> None:
         """The job finished on the server: record where its video is, then queue the download.
 
-        ``queue_s``, the server's queue time when it reports one, dates the start of processing."""
+        ``queue_s``, the server's queue time when it reports one, dates the start of processing.
+        ``from_history``: the URL is the history row's, not the result's."""
         job.output_url, job.file_size = url, size
+        job.url_from_history = from_history
         job.cost = cost if cost is not None else job.cost
         job.finished_at = job.finished_at or self.clock.now()
         processing_at = None
@@ -139,6 +171,14 @@ class Downloader:
                     )
                 break
             except DownloadError as exc:
+                if job.url_from_history and not refreshed:
+                    # the history's link did not give the video: ask the result for the API's own
+                    job.url_from_history = False
+                    refreshed = await self.reconciler.refresh_output(job)
+                    if refreshed and job.output_url is not None and not _same_file(url, job.output_url):
+                        self.compare_history_url(url, job.output_url)
+                        attempts = 0
+                        continue
                 attempts += 1
                 delay = self.policy.wait_for(attempts, exc.retryable)
                 if delay is not None and self.policy.may_retry(attempts, self.clock.now() - started, delay):
@@ -204,3 +244,9 @@ class Downloader:
             "--resubmit-lost to make it again (it will be paid for again)"
         )
         await self.expire(job, detail, event="lost", http=None)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Two output URLs name the same file (a query string, such as a signature, may differ)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)

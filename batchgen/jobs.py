@@ -113,6 +113,8 @@ class TrackedJob:
     submit_attempts: int = 0
     poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
     result_due: bool = False  # a sweep saw it finished: fetch the result next
+    swept: tuple[str, float | None] | None = None  # ... with this output URL and cost (the history row's)
+    url_from_history: bool = False  # its output URL came from the request history, not the result
     poll_running: bool = False  # one poll task per job at a time
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)

@@ -11,7 +11,12 @@ share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
 still wins over everything.  While history sweeps (``sweeper.py``) find
 finished jobs, per-job polls become a sparse safety net (stragglers and the
 expiry guard); the last job in flight is polled, not swept, once polls bring
-results (a sweep that shows it finished still needs a result call).
+results (a poll reads one record, a sweep may read pages).
+
+**Sweep finds.**  A job a sweep shows COMPLETED is downloaded from the history
+row's ``generation_url`` with no result call, once the run has seen such a
+URL name the same file as the result's own output (until then each one gets
+a result call, and the two are compared; one mismatch ends it for the run).
 
 **One request per poll.**  A status poll that finds a job done is followed
 by a result call; polling the result endpoint itself would save that second
@@ -53,7 +58,7 @@ from .jobs import JobState, TrackedJob
 from .polling import LatencyKey, LatencyModel, PollPlan, latency_key
 from .ratelimit import Priority
 from .recovery import Failed, Found, Reconciler
-from .responses import Result, server_latency
+from .responses import HistoryRow, Result, server_latency
 from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
@@ -196,10 +201,13 @@ class Poller:
     def wake(self) -> None:
         self._changed.set()
 
-    def fetch_now(self, job: TrackedJob) -> None:
-        """The history says this job finished: fetch its result next."""
+    def fetch_now(self, job: TrackedJob, row: HistoryRow | None = None) -> None:
+        """The history says this job finished: settle it next (from the row's output URL
+        once those are known to be the result's own, else with a result call)."""
         if job.state is JobState.SUBMITTED and not job.result_due:
             job.result_due = True
+            if row is not None and row.status == "COMPLETED" and row.generation_url:
+                job.swept = (row.generation_url, row.cost)
             self.schedule(job, self.clock.now(), at=self.clock.now())
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
@@ -232,7 +240,10 @@ class Poller:
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            await self._fetch_result(job)
+            if job.swept is not None and self.downloader.history_urls:
+                await self._settle_swept(job, *job.swept)
+            else:
+                await self._fetch_result(job)
             return
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
         sent = self.clock.now()
@@ -305,13 +316,24 @@ class Poller:
         if result is None:
             return
         if result.state in UNFINISHED:  # a hint that was early
-            job.done_age = None
+            job.done_age, job.swept = None, None
             self.schedule(job, self.clock.now())
             return
         await self._settle(job, result)
 
+    async def _settle_swept(self, job: TrackedJob, url: str, cost: float | None) -> None:
+        """A sweep showed the job COMPLETED with its video's URL: download it without a result
+        call (should that URL not give the video, the downloader asks the result for one)."""
+        job.swept = None
+        self._learn(job, None)  # from the row's latency_ms
+        self.untrack(job)
+        await self.downloader.begin(job, url, None, cost, from_history=True)
+
     async def _settle(self, job: TrackedJob, result: Result) -> None:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
+        if job.swept is not None and result.output_url:
+            self.downloader.compare_history_url(job.swept[0], result.output_url)
+        job.swept = None
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
             self._learn(job, measured)

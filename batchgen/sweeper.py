@@ -3,9 +3,12 @@
 One history call lists up to 100 requests, newest first, with their state.
 Every few seconds the sweeper reads pages until it has seen every in-flight
 job of ours older than a short grace (or a bounded number of pages), and hands
-each one the history shows COMPLETED or FAILED to the poller for a result
-fetch, which confirms the state itself: a history that lags or errs costs a
-request, never a wrong outcome.
+each one the history shows COMPLETED or FAILED to the poller.  A FAILED one
+gets a result call, which confirms the state and says why; a COMPLETED one is
+downloaded from the row's ``generation_url`` once the run has seen that URL
+match the result's own output URL (the first such jobs get a result call to
+compare), else it gets a result call too.  A history that lags or errs costs
+a request, never a wrong outcome.
 
 A job submitted long ago (a straggler) sits pages down the history; so that
 it does not make every sweep read those pages, a sweep may stop with a tenth
@@ -77,7 +80,7 @@ class Sweeper:
         *,
         min_interval_s: float,
         max_interval_s: float,
-        on_done: Callable[[TrackedJob], None],
+        on_done: Callable[[TrackedJob, HistoryRow], None],
         on_healthy: Callable[[], None],
         idle: Callable[[], bool] = lambda: False,
         on_stop: Callable[[], None] = lambda: None,
@@ -238,7 +241,7 @@ class Sweeper:
             self.shown_done.add(row.request_id)
             if row.status == "COMPLETED" and row.latency_s is not None:
                 job.server_latency = row.latency_s
-            self._on_done(job)
+            self._on_done(job, row)
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

@@ -56,7 +56,7 @@ def sweeper(
         jobs, Gateway(clock), history, latency or LatencyModel(),  # type: ignore[arg-type]
         SimpleNamespace(note_seen=lambda rid: None), SimpleNamespace(interrupted=False), clock,  # type: ignore[arg-type]
         min_interval_s=2.0, max_interval_s=60.0,
-        on_done=lambda j: done.append(j.request_id or ""), on_healthy=lambda: None,
+        on_done=lambda j, row: done.append(j.request_id or ""), on_healthy=lambda: None,
     )  # fmt: skip
     return sweeps, done
 

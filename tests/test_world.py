@@ -7,6 +7,7 @@ client knows only what a user's config would say.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,65 @@ async def test_polls_ask_the_result_endpoint_when_it_answers_for_unfinished_jobs
     assert outcome.run.poller.result_polls is True
     assert sim.state.counters["/v2/requests/{rid}/status"] == 0  # one request per poll, the result included
     assert sim.state.counters["/v2/requests/{rid}"] > 8
+
+
+def completed_lines(out: Path) -> list[dict[str, Any]]:
+    lines = (out / "ledger.jsonl").read_text().splitlines()
+    return [rec for rec in map(json.loads, lines) if rec["event"] == "completed"]
+
+
+async def test_a_job_a_sweep_shows_finished_is_downloaded_from_its_row_once_the_row_matched_a_result(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    async with SimServer(fast_world()) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.downloader.history_urls is True  # compared with a result, and the same link
+    skipped = 16 - len(sim.state.results_served)
+    assert skipped >= 4, f"only {skipped} of 16 jobs were settled without a result call"
+    assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
+    assert sim.state.key_leaks == 0 and sim.state.duplicate_submissions() == 0
+
+
+@pytest.mark.parametrize("link", ["other", "none"])
+async def test_history_rows_that_link_another_file_or_none_leave_every_result_to_the_result_call(
+    tmp_path, caplog, link
+):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        async with SimServer(fast_world(history_url=link)) as sim:
+            outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    poller = outcome.run.poller
+    assert poller.sweeper.hits >= 4  # the sweeps found jobs ...
+    assert len(sim.state.results_served) == 12  # ... and every one was settled by its result
+    assert sim.state.counters["/previews/{fid}.jpg"] == 0  # the other file was never fetched
+    assert poller.downloader.history_urls is (False if link == "other" else None)
+    told = "the request history's output URL for a job is not the one its result gives" in caplog.text
+    assert told is (link == "other")
+    assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
+
+
+async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_result_at_once(tmp_path, caplog):
+    """Should rows start linking another file after they were found to match: the download
+    that fails asks the result for the video's link, and history links end for the run."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+
+    async def monitor(run: Any) -> None:
+        run.poller.downloader.history_urls = True  # as if an earlier row had matched its result
+
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        async with SimServer(fast_world(history_url="other")) as sim:
+            settings = load_settings(
+                overrides={"api": {"base_url": sim.url}, "limits": {"concurrency": 6, "requests_per_minute": 6000},
+                           "polling": FAST, "retry": {"backoff_initial_s": 0.05, "backoff_max_s": 0.2},
+                           "output": {"dir": str(tmp_path / "out")}},
+                environ={},
+            )  # fmt: skip
+            outcome = await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, monitor=monitor)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.downloader.history_urls is False
+    tried = sim.state.counters["/previews/{fid}.jpg"]
+    assert 1 <= tried <= 6  # the downloads already handed a preview link, at most one per job in flight
+    assert "not the one its result gives" in caplog.text
+    assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
+    assert '"download_failed"' not in (tmp_path / "out" / "ledger.jsonl").read_text()
