@@ -10,7 +10,10 @@ these hold:
   limit the server showed (:mod:`batchgen.ratewindow`);
 * **a token is available.**  A token bucket refilled at ``limit / window``
   per second with a burst of 1/60 of a window's quota spreads calls out
-  instead of firing a minute's worth at once;
+  instead of firing a minute's worth at once.  It starts with one token: a
+  run's first calls go out at the steady rate, so a limit configured too high
+  is overrun by the ratio of the two rates only, which keeps the search for
+  an undescribed window short (below);
 * **the window has room.**  Every call counts from the moment it is sent
   until ``window`` seconds after its *answer* arrived, and at most ``limit``
   may count at once.  The server received each call between those two moments,
@@ -94,7 +97,7 @@ class RequestBudget:
         self._max_hint = max_hint_s
         self._rng = rng or random.Random()
         now = clock.now()
-        self._tokens = self.burst
+        self._tokens = min(1.0, self.burst)
         self._tokens_at = now
         self._stamps: deque[float] = deque()
         self.in_flight = 0

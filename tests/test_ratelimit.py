@@ -144,16 +144,17 @@ async def test_tokens_refill_at_the_limit_per_window():
 async def test_a_full_window_waits_for_its_oldest_call_or_for_a_release():
     clock = FakeClock()
     budget = RequestBudget(2, clock=clock, window=60.0, burst=10.0)
+    clock.advance(100.0)  # a quiet while: tokens for both calls (a run starts with one)
     await budget.acquire(Priority.POLL)
     await budget.acquire(Priority.POLL)
-    assert budget.in_flight == 2 and budget.wait_time(0.0) is None  # only an answer can help
+    assert budget.in_flight == 2 and budget.wait_time(100.0) is None  # only an answer can help
     clock.advance(3.0)
     budget.release()
-    assert budget.wait_time(3.0) == pytest.approx(60.0 + 1e-6)  # until the answer leaves the window
+    assert budget.wait_time(103.0) == pytest.approx(60.0 + 1e-6)  # until the answer leaves the window
     clock.advance(7.0)
     budget.release()
-    assert budget.in_flight == 0 and budget.wait_time(10.0) == pytest.approx(53.0 + 1e-6)
-    assert budget.wait_time(63.0) == 0.0  # the first answer is out: room for one more
+    assert budget.in_flight == 0 and budget.wait_time(110.0) == pytest.approx(53.0 + 1e-6)
+    assert budget.wait_time(163.0) == 0.0  # the first answer is out: room for one more
     assert repr(budget) == "RequestBudget(limit=2.0/2 per 60s, in_flight=0, window=1, gate=open, waiters=0)"
 
 
@@ -320,14 +321,13 @@ def test_a_closed_gate_shows_in_the_readout():
 async def test_tokens_refill_at_the_limit_per_window_whatever_the_rate():
     clock = FakeClock()
     budget = RequestBudget(120, clock=clock, window=60.0)  # two tokens a second, a burst of two
-    await budget.acquire(Priority.POLL)
-    await budget.acquire(Priority.POLL)
-    budget.release()
+    await budget.acquire(Priority.POLL)  # a run starts with one token, not the burst
     budget.release()
     assert budget.wait_time(0.0) == pytest.approx(0.5)
     assert budget.wait_time(0.25) == pytest.approx(0.25)  # half a token came back
     assert budget._tokens == pytest.approx(0.5)
     assert budget.wait_time(0.5) == 0.0
+    assert budget.wait_time(5.0) == 0.0 and budget._tokens == 2.0  # a quiet while fills it to the burst
     budget = RequestBudget(30, clock=clock, window=60.0)  # one token every two seconds
     await budget.acquire(Priority.POLL)
     budget.release()
