@@ -197,8 +197,8 @@ def markdown(rows: list[tuple[World, dict[str, Any]]]) -> str:
                 "sent into a cooldown.",
             ]
     lines.append("")
-    lines.append("Detection delay: from a job finishing on the server to its result being fetched, as a share of ")
-    lines[-1] += "the median service time."
+    lines.append("Detection delay: from a job finishing on the server to the client being given its video's link ")
+    lines[-1] += "(its result, or a history row that carries the link), as a share of the median service time."
     return "\n".join(lines) + "\n"
 
 

@@ -18,8 +18,9 @@ Figures (all in simulated seconds unless marked real):
   limit); the simpler max(sum / workers, longest) is reported beside it;
 * efficiency = lower bound / makespan;
 * requests and status polls per completed job (from the simulator's counters);
-* detection delay: from a job finishing on the server to its result being
-  fetched, median and p95, as a fraction of the median service time.
+* detection delay: from a job finishing on the server to the client being
+  given its video's link (its result, or a history row that carries the
+  link), median and p95, as a fraction of the median service time.
 """
 
 from __future__ import annotations
