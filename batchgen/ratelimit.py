@@ -10,8 +10,9 @@ these hold:
   limit the server showed (:mod:`batchgen.ratewindow`);
 * **a token is available.**  A token bucket refilled at ``limit / window``
   per second with a burst of 1/60 of a window's quota spreads calls out
-  instead of firing a minute's worth at once.  It starts with one token: a
-  run's first calls go out at the steady rate, so a limit configured too high
+  instead of firing a minute's worth at once.  It starts with one token (a
+  burst passed in explicitly starts full): a run's first calls go out at the
+  steady rate, so a limit configured too high
   is overrun by the ratio of the two rates only, which keeps the search for
   an undescribed window short (below);
 * **the window has room.**  Every call counts from the moment it is sent
@@ -97,7 +98,7 @@ class RequestBudget:
         self._max_hint = max_hint_s
         self._rng = rng or random.Random()
         now = clock.now()
-        self._tokens = min(1.0, self.burst)
+        self._tokens = self.burst if burst is not None else min(1.0, self.burst)  # a chosen burst starts full
         self._tokens_at = now
         self._stamps: deque[float] = deque()
         self.in_flight = 0
