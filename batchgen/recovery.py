@@ -35,7 +35,7 @@ from .errors import ApiError, NotFound
 from .gateway import Gateway
 from .jobs import JobState, TrackedJob
 from .ratelimit import Priority
-from .responses import HISTORY_PAGE, HistoryRow
+from .responses import HISTORY_PAGE, HistoryRow, Result
 
 # Run seconds to wait before each history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -99,7 +99,14 @@ class Gone:
     detail: str
 
 
-Recovery = Found | Failed | Gone
+@dataclass(frozen=True, slots=True)
+class Later:
+    """The history could not be read: whether its output can be had is unknown (never made again)."""
+
+    detail: str
+
+
+Recovery = Found | Failed | Gone | Later
 
 
 class Reconciler:
@@ -215,7 +222,7 @@ class Reconciler:
         except NotFound:
             row = None
         except ApiError as exc:
-            return Gone(
+            return Later(
                 f"the request's record has expired and the request history could not be "
                 f"read ({exc}); run again later to retry the look-up"
             )
@@ -236,8 +243,9 @@ class Reconciler:
             "again (it will be paid for again)"
         )
 
-    async def refresh_output(self, job: TrackedJob) -> bool:
-        """Find a fresh output URL for a job whose download failed; True if found."""
+    async def refresh_output(self, job: TrackedJob) -> bool | None:
+        """Find a fresh output URL for a job whose download failed: True if found, False if
+        the API has none, None if it could not be asked (an error: try again later)."""
         if job.request_id is None:
             return False
         rid = job.request_id
@@ -249,12 +257,24 @@ class Reconciler:
         except NotFound:
             pass
         except ApiError:
-            return False
+            return None
         try:
             row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
-        except ApiError:
+        except NotFound:
             return False
+        except ApiError:
+            return None
         if row.generation_url:
             job.output_url, job.file_size = row.generation_url, None
             return True
         return False
+
+    async def result_of(self, job: TrackedJob) -> Result | None:
+        """The job's result as the API gives it now; None if it could not be had."""
+        rid = job.request_id
+        if rid is None:
+            return None
+        try:
+            return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
+        except ApiError:
+            return None

@@ -15,7 +15,7 @@ from batchgen.errors import NotFound, ServerError
 from batchgen.gateway import Gateway
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.ratelimit import RequestBudget
-from batchgen.recovery import Attach, Failed, Found, Gone, Leave, Reconciler, Resubmit
+from batchgen.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
 from batchgen.responses import HistoryRow
 from batchgen.retry import RetryPolicy, set_testing
 
@@ -225,8 +225,9 @@ async def test_an_expired_record_that_failed_keeps_the_servers_reason():
         {"http": 422, "detail": "content_policy_violation"}
     )
     with set_testing():
-        gone = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
-    assert isinstance(gone, Gone) and "could not be read" in gone.detail and "run again later" in gone.detail
+        later = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
+    # not Gone: that would let --resubmit-lost pay again for a video the history may still have
+    assert isinstance(later, Later) and "could not be read" in later.detail and "run again later" in later.detail
 
 
 class ResultApi(FakeApi):
@@ -261,7 +262,7 @@ def done(url: str | None, state: str = "COMPLETED", size: int | None = 123) -> A
          ("http://127.0.0.1/h.mp4", None)),
         (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", None)}, None),
         (NotFound("404"), {}, None),
-        (ServerError("503"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}, None),
+        (ServerError("503"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}, "unknown"),
     ],
 )  # fmt: skip
 async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(result, history, expected):
@@ -270,8 +271,8 @@ async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(
     j.request_id, j.output_url, j.file_size = "r", "http://127.0.0.1/old.mp4", 99
     with set_testing():
         found = await reconciler(clock, ResultApi(result, history)).refresh_output(j)
-    assert found is (expected is not None)
-    if expected is not None:
+    assert found is {"unknown": None, None: False}.get(expected, True)  # None: the API could not be asked
+    if isinstance(expected, tuple):
         assert (j.output_url, j.file_size) == expected
     else:
         assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)
