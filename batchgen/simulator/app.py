@@ -320,7 +320,6 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         url = _output_url(request, job, "previews/{}.jpg")
     elif phase == "COMPLETED" and link == "result":
         url = _output_url(request, job)
-        state.first_fetch.setdefault(job.request_id, state.clock.now())  # the client is told where it is
     return {
         "request_id": job.request_id,
         "model_name": job.slug,
@@ -374,7 +373,9 @@ async def history(request: web.Request) -> web.StreamResponse:
         if wanted and _phase_label(job, seen_at) != wanted:
             continue
         if start <= total < start + per_page:
-            rows.append(_history_row(job, request, seen_at))
+            rows.append(row := _history_row(job, request, seen_at))
+            if row["generation_url"] and state.config.history_url == "result":
+                state.first_fetch.setdefault(job.request_id, now)  # a sweep is told where its video is
         total += 1
     return web.json_response({"data": rows, "page": page, "per_page": per_page, "total": total})
 
