@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -70,22 +71,34 @@ class Downloader:
         self.expire = expire
         self.media = media or MediaSettings()
         self._send: MemoryObjectSendStream[TrackedJob] | None = None
-        # Whether the request history's ``generation_url`` is the result's own output URL
-        # (None: not compared yet).  While it is, a job a sweep shows finished needs no result call.
-        self.history_urls: bool | None = None
+        # Per model, the shape of the request history's links (scheme, host, first folder,
+        # suffix) seen to name the same file as the job's result; a job a sweep shows finished
+        # with a link of that shape needs no result call.
+        self._links: dict[str, tuple[str, str, str, str]] = {}
+        self._links_off = False  # a history link was found to name another file: never again
 
-    def compare_history_url(self, history_url: str, result_url: str) -> None:
-        """A job's output URL from both the history row and the result: they should be one link."""
-        if self.history_urls is False:
+    @property
+    def history_urls(self) -> bool | None:
+        """Whether history links are used: None while none has been compared with a result."""
+        return False if self._links_off else (True if self._links else None)
+
+    def trusts(self, model: str, history_url: str) -> bool:
+        """Whether a job of ``model`` may be downloaded from this history link without a result call."""
+        return not self._links_off and self._links.get(model) == _shape(history_url)
+
+    def compare_history_url(self, model: str, history_url: str, result_url: str) -> None:
+        """A job's output link from both its history row and its result: they should be one file."""
+        if self._links_off:
             return
-        same = _same_file(history_url, result_url)
-        if self.history_urls is None or not same:
-            self.history_urls = same
-            if not same:
-                log.info(
-                    "the request history's output URL for a job is not the one its result gives: "
-                    "fetching every result from the API for the rest of the run"
-                )
+        if _same_file(history_url, result_url):
+            self._links[model] = _shape(history_url)
+            return
+        self._distrust("a job's output link in the request history is not the one its result gives")
+
+    def _distrust(self, why: str) -> None:
+        if not self._links_off:
+            self._links_off = True
+            log.info("%s: fetching every result from the API for the rest of the run", why)
 
     @contextmanager
     def stream(self, buffer: int) -> Iterator[MemoryObjectReceiveStream[TrackedJob]]:
@@ -149,7 +162,11 @@ class Downloader:
         refreshed = False
         while True:
             if job.output_url is None:
-                if refreshed or not await self.reconciler.refresh_output(job):
+                found = None if refreshed else await self.reconciler.refresh_output(job)
+                if found is None and not refreshed:
+                    await self._failed(job, "its output URL could not be looked up; run again later")
+                    return
+                if not found:
                     await self.lost(job, "no output URL could be recovered for it")
                     return
                 refreshed = True
@@ -171,29 +188,28 @@ class Downloader:
                     )
                 break
             except DownloadError as exc:
-                if job.url_from_history and not refreshed:
-                    # the history's link did not give the video: ask the result for the API's own
+                if job.url_from_history:
                     job.url_from_history = False
-                    refreshed = await self.reconciler.refresh_output(job)
-                    if refreshed and job.output_url is not None and not _same_file(url, job.output_url):
-                        self.compare_history_url(url, job.output_url)
-                        attempts = 0
+                    if await self._link_from_result(job, url):  # the API's own link, tried next
+                        refreshed, attempts = True, 0
                         continue
                 attempts += 1
                 delay = self.policy.wait_for(attempts, exc.retryable)
                 if delay is not None and self.policy.may_retry(attempts, self.clock.now() - started, delay):
                     await self.clock.sleep(delay)
                     continue
-                if not refreshed and await self.reconciler.refresh_output(job):
-                    refreshed = True
-                    attempts = 0
-                    continue
+                if not refreshed:
+                    found = await self.reconciler.refresh_output(job)
+                    if found:
+                        refreshed, attempts = True, 0
+                        continue
+                    if found is None:  # unknown whether the API has another link: not lost
+                        await self._failed(job, f"{exc}, and no other link could be looked up; run again later")
+                        return
                 if exc.gone:  # the API's own link for it is gone too (output files last 7 days)
                     await self.lost(job, f"its output file is gone ({exc}) and the API has no other link for it")
                     return
-                await self.book.finish(
-                    job, JobState.DOWNLOADING, "download_failed", error={"detail": str(exc)}, output_url=job.output_url
-                )
+                await self._failed(job, str(exc))
                 return
         check = partial(
             inspect_video,
@@ -237,6 +253,34 @@ class Downloader:
             warnings=warnings or None,
         )
 
+    async def _link_from_result(self, job: TrackedJob, tried: str) -> bool:
+        """The history's link did not give the video: ask the job's result for its own link
+        (True when it gave one).  While the result says the job is unfinished, the history was
+        early: history links end for the run, and the result is asked again with backoff."""
+        attempts, started = 0, self.clock.now()
+        while True:
+            result = await self.reconciler.result_of(job)
+            if result is None:
+                return False
+            if result.state == "COMPLETED" and result.output_url:
+                self.compare_history_url(job.spec.model, tried, result.output_url)
+                job.output_url, job.file_size = result.output_url, result.file_size
+                return True
+            if result.state not in ("QUEUED", "PROCESSING"):
+                return False
+            self._distrust("the request history showed a job finished before its result did")
+            attempts += 1
+            delay = self.policy.wait_for(attempts, True)
+            if delay is None or not self.policy.may_retry(attempts, self.clock.now() - started, delay):
+                return False
+            await self.clock.sleep(delay)
+
+    async def _failed(self, job: TrackedJob, detail: str) -> None:
+        """The download failed for now; the job stays ``downloading`` and a later run tries again."""
+        await self.book.finish(
+            job, JobState.DOWNLOADING, "download_failed", error={"detail": detail}, output_url=job.output_url
+        )
+
     async def lost(self, job: TrackedJob, why: str) -> None:
         """No output URL can be had: the job is lost (or made again with --resubmit-lost)."""
         detail = (
@@ -244,6 +288,14 @@ class Downloader:
             "--resubmit-lost to make it again (it will be paid for again)"
         )
         await self.expire(job, detail, event="lost", http=None)
+
+
+def _shape(url: str) -> tuple[str, str, str, str]:
+    """What links to one kind of file share: scheme, host, first folder and suffix."""
+    parts = urlsplit(url)
+    path = PurePosixPath(parts.path)
+    folder = path.parts[1] if len(path.parts) > 2 else ""
+    return parts.scheme.lower(), parts.netloc.lower(), folder, path.suffix.lower()
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -112,7 +112,7 @@ class TrackedJob:
     error: str | None = None
     submit_attempts: int = 0
     poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
-    result_due: bool = False  # a sweep saw it finished: fetch the result next
+    result_due: bool = False  # a sweep saw it finished: settle it next (a result call, or the row's link)
     swept: tuple[str, float | None] | None = None  # ... with this output URL and cost (the history row's)
     url_from_history: bool = False  # its output URL came from the request history, not the result
     poll_running: bool = False  # one poll task per job at a time

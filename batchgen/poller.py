@@ -57,7 +57,7 @@ from .gateway import Gateway
 from .jobs import JobState, TrackedJob
 from .polling import LatencyKey, LatencyModel, PollPlan, latency_key
 from .ratelimit import Priority
-from .recovery import Failed, Found, Reconciler
+from .recovery import Failed, Found, Later, Reconciler
 from .responses import HistoryRow, Result, server_latency
 from .sweeper import Sweeper
 
@@ -146,11 +146,12 @@ class Poller:
                 scouts.discard(job.request_id)
             if self.polls_beat_sweeps() and not before and self.sweeper.working:
                 self._replan(None)  # the last job: polled, not swept
+        job.result_due, job.swept = False, None
         job.poll_token += 1  # any heap entry left is stale
 
     def polls_beat_sweeps(self) -> bool:
-        """One job left, and a poll brings its result: polling it costs less than a sweep,
-        which, once it shows the job finished, still needs a result call."""
+        """One job left, and a poll brings its result: polling it costs one request, a sweep
+        may read pages to find it (and needs a result call unless history links are trusted)."""
         return self.result_polls is True and len(self.by_request) == 1
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
@@ -206,8 +207,8 @@ class Poller:
         once those are known to be the result's own, else with a result call)."""
         if job.state is JobState.SUBMITTED and not job.result_due:
             job.result_due = True
-            if row is not None and row.status == "COMPLETED" and row.generation_url:
-                job.swept = (row.generation_url, row.cost)
+            link = row.generation_url if row is not None and row.status == "COMPLETED" else None
+            job.swept = (link, row.cost) if link and row is not None else None
             self.schedule(job, self.clock.now(), at=self.clock.now())
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
@@ -240,7 +241,7 @@ class Poller:
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            if job.swept is not None and self.downloader.history_urls:
+            if job.swept is not None and self.downloader.trusts(job.spec.model, job.swept[0]):
                 await self._settle_swept(job, *job.swept)
             else:
                 await self._fetch_result(job)
@@ -332,7 +333,7 @@ class Poller:
     async def _settle(self, job: TrackedJob, result: Result) -> None:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
         if job.swept is not None and result.output_url:
-            self.downloader.compare_history_url(job.swept[0], result.output_url)
+            self.downloader.compare_history_url(job.spec.model, job.swept[0], result.output_url)
         job.swept = None
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
@@ -389,6 +390,8 @@ class Poller:
             await self.downloader.begin(job, found.url, None, found.cost)
         elif isinstance(found, Failed):
             await self._fail(job, found.error)
+        elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
+            await self.book.finish(job, JobState.SUBMITTED, "recover_later", error={"detail": found.detail})
         else:
             await self.expire(job, found.detail)
 

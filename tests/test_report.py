@@ -162,6 +162,8 @@ def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monk
                 assert row["queued_at"] <= row["processing_at"] <= row["detected_at"]
         else:
             assert row["error"] and row["file"] is None
+    # the first jobs a sweep finds are settled by their results (to compare links), with queue times
+    assert any(r["processing_at"] is not None for r in rows.values() if r["state"] == "completed")
 
 
 def test_report_shows_every_video_failure_and_chart_and_no_network_url(tmp_path, sim, monkeypatch):

@@ -26,7 +26,13 @@ FAST = {"min_interval_s": 0.05, "max_interval_s": 0.5}
 
 
 async def run_world(
-    path: Path, sim: SimServer, out: Path, *, polling: dict[str, Any] | None = None, **limits: Any
+    path: Path,
+    sim: SimServer,
+    out: Path,
+    *,
+    polling: dict[str, Any] | None = None,
+    resubmit_lost: bool = False,
+    **limits: Any,
 ) -> Outcome:
     settings = load_settings(
         overrides={
@@ -38,7 +44,8 @@ async def run_world(
         },
         environ={},
     )
-    return await run_jobs(load_manifest(path).jobs, settings, api_key=KEY)  # no time scale: not told
+    # no time scale: not told
+    return await run_jobs(load_manifest(path).jobs, settings, api_key=KEY, resubmit_lost=resubmit_lost)
 
 
 def states(out: Path) -> dict[str, str]:
@@ -188,9 +195,9 @@ async def test_polls_ask_the_result_endpoint_when_it_answers_for_unfinished_jobs
     assert sim.state.counters["/v2/requests/{rid}"] > 8
 
 
-def completed_lines(out: Path) -> list[dict[str, Any]]:
+def completed_lines(out: Path, event: str = "completed") -> list[dict[str, Any]]:
     lines = (out / "ledger.jsonl").read_text().splitlines()
-    return [rec for rec in map(json.loads, lines) if rec["event"] == "completed"]
+    return [rec for rec in map(json.loads, lines) if rec["event"] == event]
 
 
 async def test_a_job_a_sweep_shows_finished_is_downloaded_from_its_row_once_the_row_matched_a_result(tmp_path):
@@ -219,7 +226,7 @@ async def test_history_rows_that_link_another_file_or_none_leave_every_result_to
     assert len(sim.state.results_served) == 12  # ... and every one was settled by its result
     assert sim.state.counters["/previews/{fid}.jpg"] == 0  # the other file was never fetched
     assert poller.downloader.history_urls is (False if link == "other" else None)
-    told = "the request history's output URL for a job is not the one its result gives" in caplog.text
+    told = "a job's output link in the request history is not the one its result gives" in caplog.text
     assert told is (link == "other")
     assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
 
@@ -229,11 +236,13 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
     that fails asks the result for the video's link, and history links end for the run."""
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
 
-    async def monitor(run: Any) -> None:
-        run.poller.downloader.history_urls = True  # as if an earlier row had matched its result
-
     with caplog.at_level(logging.INFO, logger="batchgen"):
         async with SimServer(fast_world(history_url="other")) as sim:
+
+            async def monitor(run: Any) -> None:  # as if an earlier row's link had matched its result
+                link = f"{sim.url}/previews/earlier.jpg"
+                run.poller.downloader.compare_history_url("kling-text2video", link, link)
+
             settings = load_settings(
                 overrides={"api": {"base_url": sim.url}, "limits": {"concurrency": 6, "requests_per_minute": 6000},
                            "polling": FAST, "retry": {"backoff_initial_s": 0.05, "backoff_max_s": 0.2},
@@ -245,6 +254,37 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
     assert outcome.run.poller.downloader.history_urls is False
     tried = sim.state.counters["/previews/{fid}.jpg"]
     assert 1 <= tried <= 6  # the downloads already handed a preview link, at most one per job in flight
-    assert "not the one its result gives" in caplog.text
+    assert "is not the one its result gives" in caplog.text
     assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
     assert '"download_failed"' not in (tmp_path / "out" / "ledger.jsonl").read_text()
+
+
+def test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched():
+    from typing import cast
+
+    from batchgen.downloader import Downloader
+
+    none = cast(Any, None)
+    dl = Downloader(none, none, none, none, none, none, none, none, expire=none)
+    a, b = "kling-text2video", "kling-1.6-text2video"
+    link = "https://cdn.example/generations/1.mp4"
+    assert dl.history_urls is None and not dl.trusts(a, link)
+    dl.compare_history_url(a, link, link + "?sig=2")  # the same file: a signature may differ
+    assert dl.history_urls is True and dl.trusts(a, "https://cdn.example/generations/2.mp4")
+    assert not dl.trusts(b, "https://cdn.example/generations/2.mp4")  # another model: not yet compared
+    assert not dl.trusts(a, "https://cdn.example/previews/2.jpg")  # another kind of link
+    assert not dl.trusts(a, "https://other.example/generations/2.mp4")
+    dl.compare_history_url(b, "https://cdn.example/generations/3.mp4", "https://cdn.example/generations/4.mp4")
+    assert dl.history_urls is False and not dl.trusts(a, link)  # one mismatch ends it for every model
+
+
+async def test_a_record_gone_while_the_history_errs_is_left_to_look_up_later_never_made_again(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    async with SimServer(fast_world(history="error", expiry_s=3.0)) as sim:
+        sim.state.script("stall", count=1)  # never finishes; its record dies at 3 s, and the history errs
+        await run_world(manifest, sim, tmp_path / "out", concurrency=4, resubmit_lost=True)
+    final = states(tmp_path / "out")
+    assert sorted(final.values()) == ["completed", "completed", "completed", "submitted"]
+    (left,) = [r for r in completed_lines(tmp_path / "out", event="recover_later")]
+    assert "run again later to retry the look-up" in left["error"]["detail"] and left["state"] == "submitted"
+    assert len(sim.state.submissions) == 4 and sim.state.duplicate_submissions() == 0
