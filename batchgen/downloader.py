@@ -162,8 +162,8 @@ class Downloader:
         refreshed = False
         while True:
             if job.output_url is None:
-                found = None if refreshed else await self.reconciler.refresh_output(job)
-                if found is None and not refreshed:
+                found = False if refreshed else await self.reconciler.refresh_output(job)
+                if found is None:
                     await self._failed(job, "its output URL could not be looked up; run again later")
                     return
                 if not found:

@@ -207,8 +207,9 @@ class Poller:
         once those are known to be the result's own, else with a result call)."""
         if job.state is JobState.SUBMITTED and not job.result_due:
             job.result_due = True
-            link = row.generation_url if row is not None and row.status == "COMPLETED" else None
-            job.swept = (link, row.cost) if link and row is not None else None
+            job.swept = None
+            if row is not None and row.status == "COMPLETED" and row.generation_url:
+                job.swept = (row.generation_url, row.cost)
             self.schedule(job, self.clock.now(), at=self.clock.now())
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
@@ -325,7 +326,6 @@ class Poller:
     async def _settle_swept(self, job: TrackedJob, url: str, cost: float | None) -> None:
         """A sweep showed the job COMPLETED with its video's URL: download it without a result
         call (should that URL not give the video, the downloader asks the result for one)."""
-        job.swept = None
         self._learn(job, None)  # from the row's latency_ms
         self.untrack(job)
         await self.downloader.begin(job, url, None, cost, from_history=True)
@@ -334,7 +334,6 @@ class Poller:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
         if job.swept is not None and result.output_url:
             self.downloader.compare_history_url(job.spec.model, job.swept[0], result.output_url)
-        job.swept = None
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
             self._learn(job, measured)

@@ -12,9 +12,9 @@ these hold:
   per second with a burst of 1/60 of a window's quota spreads calls out
   instead of firing a minute's worth at once.  It starts with one token (a
   burst passed in explicitly starts full): a run's first calls go out at the
-  steady rate, so a limit configured too high
-  is overrun by the ratio of the two rates only, which keeps the search for
-  an undescribed window short (below);
+  steady rate, so a limit configured too high is overrun by the ratio of the
+  two rates only, which keeps the search for an undescribed window short
+  (below);
 * **the window has room.**  Every call counts from the moment it is sent
   until ``window`` seconds after its *answer* arrived, and at most ``limit``
   may count at once.  The server received each call between those two moments,
