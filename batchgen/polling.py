@@ -120,15 +120,20 @@ class LatencyModel:
     # ------------------------------------------------------------------ learning
 
     def observe(self, key: LatencyKey | str, seconds: float) -> bool:
-        """One job's submit-to-finish time.  Returns True if this made its group learned."""
+        """One job's submit-to-finish time.  Returns True if this made its group learned.
+
+        A time of zero or less teaches nothing (no job is done the moment it is sent: such a
+        figure comes from clocks, e.g. a resumed job sent "after" this run's clock began, or a
+        server measure that is negative), and a median of zero would make every gap zero."""
         key = _as_key(key)
         before = self.learned(key)
-        value = max(0.0, seconds)
+        if not seconds > 0:
+            return False
         for group in {key, (key[0], "", 0)}:
             samples = self._groups.get(group)
             if samples is None:
                 samples = self._groups[group] = _Samples(self._window)
-            samples.add(value)
+            samples.add(seconds)
         self.samples += 1
         return not before and self.learned(key)
 

@@ -134,6 +134,20 @@ def test_groups_per_mode_and_duration_with_a_pooled_fallback():
     assert became == [False] * (MIN_SAMPLES - 1) + [True, False]  # the moment a group is learned, once
 
 
+def test_a_finish_at_age_zero_teaches_nothing_so_gaps_never_shrink_to_zero():
+    """A resumed job sent "after" this run's clock began, or a negative server measure, gives a
+    time of zero: learned, it made the median, every gap and the first poll's search divide by 0."""
+    p = plan()
+    for seconds in (0.0, -1.0) * MIN_SAMPLES:
+        assert p.latency.observe_finish(KEY, after=0.0, by=0.0, server_s=seconds) is False
+        assert p.latency.observe(KEY, seconds) is False
+    assert not p.latency.learned(KEY) and p.latency.samples == 0
+    for _ in range(MIN_SAMPLES):
+        p.latency.observe(KEY, 0.001)  # tiny but real: a gap of 5% of it, never 0
+    assert p.gap(KEY) > 0
+    assert p.next_poll(KEY, 0.0, 0.0, 0) >= 0.0
+
+
 def test_old_samples_are_forgotten_so_a_backlog_is_followed():
     model = LatencyModel()
     for _ in range(WINDOW):
