@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,19 +15,22 @@ from .conftest import KEY, many_jobs_yaml, run_batch, run_cli, write
 from .test_crash import assert_transitions_are_legal
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (connections are refused)."""
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound but never listening, and held for the test.
+    A port closed before use could be taken meanwhile, even as the client's own source port (a TCP
+    self-connect then answers the client with its own request), which makes the submit ambiguous."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
-def test_an_unreachable_api_stops_the_run_with_exit_6_and_it_resumes(sim, tmp_path, monkeypatch, capsys):
+def test_an_unreachable_api_stops_the_run_with_exit_6_and_it_resumes(sim, tmp_path, monkeypatch, capsys, refused_port):
     monkeypatch.setenv("SEGMIND_API_KEY", KEY)
     config = write(tmp_path / "c.yaml", "api:\n  unreachable_after_s: 60\n")
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(60))
     out = tmp_path / "out"
-    dead = f"http://127.0.0.1:{closed_port()}"
+    dead = f"http://127.0.0.1:{refused_port}"
     code = run_cli("run", str(manifest), "--out", str(out), "--base-url", dead, "--config", str(config),
                    "--time-scale", "1000", "--quiet")  # fmt: skip
     assert code == 6
