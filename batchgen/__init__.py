@@ -6,16 +6,16 @@ holds the local stand-in for the Segmind v2 API.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .client import ApiClient
+from .api.client import ApiClient
 from .clock import Clock
 from .config import Settings, load_settings
+from .engine.outcome import RunReport
+from .engine.run import Run
 from .errors import BatchgenError, ManifestError
 from .jobs import JobSpec, JobState
-from .ledger import Ledger, read_ledger
 from .manifest import load_manifest
-from .report import RunReport
-from .scheduler import Run
-from .storage import OutputDir
+from .store.ledger import Ledger, read_ledger
+from .store.local import OutputDir
 
 try:
     __version__ = version("batchgen")

@@ -1,5 +1,5 @@
 """``python -m batchgen`` is the same as ``batchgen``."""
 
-from .cli import main_entry
+from .cli.main import main_entry
 
 main_entry()

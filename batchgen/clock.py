@@ -22,8 +22,10 @@ sleeps.  HTTP timeouts are not scaled: they are about the network.
 
 from __future__ import annotations
 
+import email.utils
 import math
 import time
+from datetime import UTC, datetime
 
 import anyio
 import anyio.lowlevel
@@ -144,3 +146,30 @@ class FakeClock(Clock):
 
     def __repr__(self) -> str:
         return f"FakeClock(now={self._now:.3f})"
+
+
+def iso_utc(epoch: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with milliseconds, e.g. 2026-11-21T12:00:00.123Z."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: object) -> float | None:
+    """An ISO 8601 or HTTP date, or epoch seconds (or milliseconds), as epoch seconds; else None."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value / 1000 if value > 1e11 else value

@@ -101,7 +101,7 @@ from pathlib import Path
 from bench.worker import peak_rss_mb
 t = time.perf_counter()
 from batchgen.config import ReportSettings
-from batchgen.publish import publish
+from batchgen.report.publish import publish
 page = publish(Path(sys.argv[1]), ReportSettings())
 print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb()}))
 """
@@ -109,7 +109,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": peak_rss_mb
 RUN = """
 import anyio, json, sys, time
 from bench.worker import LagProbe, peak_rss_mb
-import batchgen.runner as runner
+import batchgen.cli.runner as runner
 from batchgen.clock import Clock
 from batchgen.config import load_settings
 from batchgen.jobs import JobSpec

@@ -78,10 +78,10 @@ from bench.worker import peak_rss_mb
 t = time.perf_counter()
 from batchgen.clock import Clock
 from batchgen.config import load_settings
-from batchgen.ledger import Ledger, read_ledger
+from batchgen.store.ledger import Ledger, read_ledger
 from batchgen.manifest import load_manifest
-from batchgen.scheduler import Run
-from batchgen.storage import OutputDir
+from batchgen.engine.run import Run
+from batchgen.store.local import OutputDir
 
 async def main():
     jobs = load_manifest({manifest!r}).jobs

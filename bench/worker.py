@@ -49,10 +49,10 @@ class LagProbe:
 
 
 async def run_batchgen(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
+    from batchgen.cli.runner import run_jobs
     from batchgen.clock import Clock
     from batchgen.config import load_settings
     from batchgen.jobs import JobSpec
-    from batchgen.runner import run_jobs
 
     sc = spec["scenario"]
     client = spec.get("client")  # a user's config for the world: then the client is not told the server's clock
@@ -250,7 +250,7 @@ def main() -> None:
     contender = spec["contender"]
     # Libraries are loaded before the clock starts: the makespan is the batch's, not Python's start-up.
     if contender == "batchgen":
-        import batchgen.runner  # noqa: F401
+        import batchgen.cli.runner  # noqa: F401
     elif contender.startswith("sdk"):
         import httpx  # noqa: F401
         import segmind  # noqa: F401

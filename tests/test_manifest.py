@@ -6,8 +6,9 @@ import pytest
 
 from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
-
-from .conftest import write
+from tests.helpers import (
+    write,
+)
 
 
 def test_yaml_defaults_overrides_and_normalisation(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import batchgen
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_public_api_is_explicit():

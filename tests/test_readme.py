@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from batchgen import arguments
+from batchgen.cli import arguments
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 

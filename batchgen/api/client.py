@@ -1,0 +1,352 @@
+"""The Segmind v2 API client: one aiohttp session, every outcome mapped to batchgen errors.
+
+This is the only module that imports aiohttp's client.  It never retries (the
+scheduler decides) and it keeps the key on a short leash:
+
+* ``x-api-key`` is added per request, only to URLs built here from the
+  configured API base URL or request-history URL, never to a URL the server
+  named (poll URLs are rebuilt from the request id; output URLs are fetched
+  without it);
+* API calls never follow redirects, so the key cannot be forwarded elsewhere;
+* error messages name the environment variable, never the key, and any
+  answer that echoes the key has it replaced before anything reads it.
+
+Outcome mapping (see ``errors.py``): 400/410/other 4xx -> RequestRejected,
+401/403 -> AuthError, 404 -> NotFound, 406 -> InsufficientCredits or
+InvalidContentType by its text, 422 with a FAILED body -> a FAILED status
+(not an exception), 429 -> RateLimited with the server's hint, 5xx ->
+ServerError, or AmbiguousSubmit on a submit; network failures -> NetworkError,
+with ``reached_server=False`` only when the connection was never made, and
+AmbiguousSubmit for a submit that may have been received.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+
+from ..errors import (
+    AmbiguousSubmit,
+    BadResponse,
+    DownloadError,
+    NetworkError,
+)
+from .answers import (
+    HISTORY_PAGE,
+    Credits,
+    Download,
+    HistoryRow,
+    Result,
+    Status,
+    Submitted,
+    as_dict,
+    detail_of,
+    error_for,
+    history_row,
+    number,
+    output_of,
+    terminal_aware_state,
+    text_or_none,
+)
+
+DEFAULT_BASE_URL = "https://api.segmind.com"
+DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
+USER_AGENT = "batchgen/0.1 (+segmind-v2)"
+
+
+class ApiClient:
+    """Async client for the v2 queue API.  Use as ``async with ApiClient(...) as api``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        key_env: str = "SEGMIND_API_KEY",
+        base_url: str = DEFAULT_BASE_URL,
+        history_url: str | None = None,
+        request_timeout_s: float = 30.0,
+        max_response_bytes: int = 1 << 20,
+        connections: int = 64,
+    ) -> None:
+        self._key = api_key
+        self._key_bytes = api_key.encode()
+        self.key_env = key_env
+        self.base_url = base_url.rstrip("/")
+        self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
+        self._max_body = max_response_bytes
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+        self._download_session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"
+
+    async def __aenter__(self) -> ApiClient:
+        headers = {"User-Agent": USER_AGENT}
+        self._session = aiohttp.ClientSession(
+            headers=headers,
+            timeout=self._timeout,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            trust_env=False,
+        )
+        # Downloads go to other hosts: a separate session that never holds the key.
+        self._download_session = aiohttp.ClientSession(
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        for session in (self._session, self._download_session):
+            if session is not None and not session.closed:
+                await session.close()
+
+    # ------------------------------------------------------------------ operations
+
+    async def submit(self, model: str, params: dict[str, Any]) -> Submitted:
+        """POST /v2/{model}.  Raises AmbiguousSubmit when the job may exist anyway."""
+        url = f"{self.base_url}/v2/{quote(model, safe='')}"
+        try:
+            status, headers, body = await self._call("POST", url, json_body=params)
+        except NetworkError as exc:
+            if exc.reached_server:
+                raise AmbiguousSubmit(
+                    f"the submit for model {model} may have reached the server, but no answer came back "
+                    f"({exc}); the job may exist and must be looked up before any resubmission",
+                    detail=str(exc),
+                ) from exc
+            raise
+        if status >= 500:
+            raise AmbiguousSubmit(
+                f"the server answered the submit for model {model} with HTTP {status} "
+                f"({detail_of(body)}); the job may have been created and must be looked up before any "
+                "resubmission",
+                status=status,
+                detail=detail_of(body),
+            )
+        if status != 200:
+            self._raise_for(status, headers, body, what=f"submitting to model {model}")
+        rid = body.get("request_id") if isinstance(body, dict) else None
+        if not isinstance(rid, str) or not rid or len(rid) > 200:
+            raise AmbiguousSubmit(
+                f"the submit for model {model} was accepted (HTTP 200) but the answer has no usable "
+                "request_id; the job may exist and must be looked up before any resubmission",
+                status=status,
+                detail="missing request_id",
+            )
+        return Submitted(request_id=rid)
+
+    async def status(self, request_id: str) -> Status:
+        """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""
+        url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}/status"
+        status, headers, body = await self._call("GET", url)
+        state = terminal_aware_state(status, headers, body, key_env=self.key_env, what=f"polling request {request_id}")
+        return Status(
+            state=state,
+            error=text_or_none(body.get("error")),
+            metrics=as_dict(body.get("metrics")),
+            http=status,
+        )
+
+    async def result(self, request_id: str) -> Result:
+        """GET /v2/requests/{id}.  The output URL comes from ``output`` or ``video.url``."""
+        url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}"
+        status, headers, body = await self._call("GET", url)
+        state = terminal_aware_state(
+            status, headers, body, key_env=self.key_env, what=f"fetching the result of {request_id}"
+        )
+        metrics = as_dict(body.get("metrics"))
+        output_url, file_size = output_of(body)
+        return Result(
+            state=state,
+            output_url=output_url,
+            file_size=file_size,
+            cost=number(metrics.get("cost")),
+            remaining_credits=number(metrics.get("remaining_credits")),
+            metrics=metrics,
+            error=text_or_none(body.get("error")),
+            http=status,
+        )
+
+    async def credits(self) -> Credits:
+        """GET /v1/get-user-credits."""
+        status, headers, body = await self._call("GET", f"{self.base_url}/v1/get-user-credits")
+        if status != 200:
+            self._raise_for(status, headers, body, what="reading the credit balance")
+        return Credits(
+            credits=number(body.get("credits")) or 0.0,
+            free_credits=number(body.get("free-credits")) or 0.0,
+        )
+
+    async def history(
+        self,
+        *,
+        model: str | None = None,
+        from_date: str | None = None,
+        status: str | None = None,
+        page: int = 1,
+        per_page: int = HISTORY_PAGE,
+    ) -> list[HistoryRow]:
+        """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING."""
+        query: dict[str, str] = {"page": str(page), "per_page": str(per_page)}
+        if status:
+            query["status"] = status
+        if model:
+            query["model_name"] = model
+        if from_date:
+            query["from_date"] = from_date
+        http, headers, body = await self._call("GET", self.history_url, query=query)
+        if http != 200:
+            self._raise_for(http, headers, body, what="reading the request history")
+        rows = body.get("data")
+        if not isinstance(rows, list):
+            raise BadResponse("the request history answer has no 'data' list", status=http)
+        return [row for row in (history_row(r) for r in rows) if row is not None]
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        """One request from the history, of any age."""
+        status, headers, body = await self._call("GET", f"{self.history_url}/{quote(request_id, safe='')}")
+        if status != 200:
+            self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
+        row = history_row(body)
+        if row is None:
+            raise BadResponse(f"the history entry for {request_id} is malformed", status=status)
+        return row
+
+    @asynccontextmanager
+    async def download(
+        self, url: str, *, max_bytes: int, timeout_s: float = 900.0, chunk_size: int = 1 << 16
+    ) -> AsyncIterator[Download]:
+        """Open an output URL (no key sent; http/https only; bounded redirects and size)."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise DownloadError(f"the output URL has scheme '{scheme}:', which is not allowed", retryable=False)
+        assert self._download_session is not None, "use ApiClient as an async context manager"
+        try:
+            async with self._download_session.get(
+                url,
+                allow_redirects=True,
+                max_redirects=5,
+                timeout=aiohttp.ClientTimeout(
+                    total=timeout_s, connect=self._timeout.connect, sock_read=min(60.0, timeout_s)
+                ),
+            ) as response:
+                final = urlsplit(str(response.url)).scheme.lower()
+                if final not in ("http", "https"):
+                    raise DownloadError("the output URL redirected to a non-HTTP scheme", retryable=False)
+                if response.status != 200:
+                    raise DownloadError(
+                        f"the output URL answered HTTP {response.status}",
+                        retryable=response.status >= 500 or response.status == 429,
+                        gone=response.status in (404, 410),
+                    )
+                length = response.content_length
+                if length is not None and length > max_bytes:
+                    raise DownloadError(
+                        f"the video is {length} bytes, over the limit of {max_bytes} (output.max_download_bytes)",
+                        retryable=False,
+                    )
+                yield Download(content_length=length, chunks=_chunks(response, chunk_size))
+        except aiohttp.TooManyRedirects as exc:
+            raise DownloadError("the output URL redirected too many times", retryable=False) from exc
+        except aiohttp.InvalidURL as exc:
+            raise DownloadError("the output URL is not a valid URL", retryable=False) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise DownloadError(f"the download failed: {_describe(exc)}") from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _call(
+        self, method: str, url: str, *, json_body: Any = None, query: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        assert self._session is not None, "use ApiClient as an async context manager"
+        headers = {"x-api-key": self._key}
+        data = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
+        try:
+            async with self._session.request(
+                method, url, data=data, params=query, headers=headers, allow_redirects=False
+            ) as response:
+                raw = await _read_bounded(response, self._max_body)
+                status = response.status
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+        except aiohttp.ClientConnectorError as exc:
+            raise NetworkError(f"could not connect to {_host(url)}: {_describe(exc)}", reached_server=False) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=True) from exc
+        if raw is not None and self._key_bytes in raw:  # an echoed key must not reach logs or files
+            raw = raw.replace(self._key_bytes, b"[REDACTED]")
+        if raw is None:
+            raise BadResponse(
+                f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
+                status=status,
+            )
+        if 300 <= status < 400:
+            raise BadResponse(
+                f"{_host(url)} answered with a redirect (HTTP {status}); API calls are never redirected",
+                status=status,
+            )
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            if status == 200:
+                raise BadResponse(f"the answer from {_host(url)} is not a JSON object", status=status)
+            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"}
+        return status, resp_headers, parsed
+
+    def _raise_for(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> None:
+        raise error_for(status, headers, body, what=what, key_env=self.key_env)
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The whole body, or None once it passes ``limit`` bytes (read() alone may return less)."""
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_any():
+        total += len(chunk)
+        if total > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _chunks(response: aiohttp.ClientResponse, size: int) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise DownloadError(f"the download was cut short: {_describe(exc)}") from exc
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+def default_history_url(base_url: str) -> str:
+    """The public API uses a separate history host; anything else serves it itself."""
+    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+        return DEFAULT_HISTORY_URL
+    return base_url.rstrip("/") + "/inference-request/request-history"

@@ -1,0 +1,292 @@
+"""The request budget shared by every API call, and the account-wide 429 gate.
+
+One :class:`RequestBudget` paces the whole run.  A call may start when all of
+these hold:
+
+* **the gate is open.**  A 429 on any call closes it for every call until the
+  server's hint (``Retry-After``, ``x-rate-limit-reset-at-utc``).  A 429
+  without a hint starts a cooldown in which single probes go out at growing
+  gaps, and the first probe admitted reopens the gate with the window and
+  limit the server showed (:mod:`batchgen.ratewindow`);
+* **a token is available.**  A token bucket refilled at ``limit / window``
+  per second with a burst of 1/60 of a window's quota spreads calls out
+  instead of firing a minute's worth at once.  It starts with one token (a
+  burst passed in explicitly starts full): a run's first calls go out at the
+  steady rate, so a limit configured too high is overrun by the ratio of the
+  two rates only, which keeps the search for an undescribed window short
+  (below);
+* **the window has room.**  Every call counts from the moment it is sent
+  until ``window`` seconds after its *answer* arrived, and at most ``limit``
+  may count at once.  The server received each call between those two moments,
+  so whatever sliding window of that length the server keeps can never hold
+  more than ``limit`` of our calls: configured at or below the server's limit,
+  the run sees no 429 at all, whatever the network latency.
+
+``limit`` starts at the configured requests per minute, counted over
+``window`` seconds (``limits.rate_window_s``).  A 429 with a hint means the
+configured figure is too high: the limit drops multiplicatively (to what was
+in the window when the server said no, but at most by half per step, and once
+per overload), then climbs back additively after each clean window, up to
+just under that ceiling; beyond it, it probes only every tenth window.  So a
+limit the user set too high is found, not hammered.
+
+Waiters are served by priority (results first, then submits, then polls) and,
+within a priority, by rank then arrival.  Only the waiter at the head sleeps
+on a timer; the others sleep until they reach the head.  Time is read only
+through the injected :class:`~batchgen.clock.Clock`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+import random
+from collections import deque
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import anyio
+
+from ..clock import Clock
+from .window import WindowFinder
+
+log = logging.getLogger("batchgen")
+
+
+class Priority(IntEnum):
+    """What a call is for; lower values are served first."""
+
+    RESULT = 0  # fetching a finished job's result (and account look-ups)
+    SUBMIT = 1  # starting new work: only ever as many as free slots, and its service time is what overlaps
+    POLL = 2  # a status poll or a history sweep
+
+
+@dataclass(slots=True, order=True)
+class _Waiter:
+    priority: int
+    rank: float
+    seq: int
+    event: anyio.Event = field(compare=False)
+    done: bool = field(default=False, compare=False)
+
+
+class RequestBudget:
+    """Paces API calls: token bucket + sliding window + 429 gate, one clock."""
+
+    def __init__(
+        self,
+        requests_per_minute: float,
+        *,
+        clock: Clock,
+        window: float = 60.0,
+        burst: float | None = None,
+        min_limit: float = 1.0,
+        max_hint_s: float = 3600.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if requests_per_minute <= 0 or window <= 0:
+            raise ValueError("requests_per_minute and window must be positive")
+        self.clock = clock
+        self.window = window
+        self.configured = float(requests_per_minute) * window / 60.0
+        self.limit = self.configured
+        self.ceiling = math.inf
+        self.min_limit = min(min_limit, self.configured)
+        self._burst = burst
+        self._max_hint = max_hint_s
+        self._rng = rng or random.Random()
+        now = clock.now()
+        self._tokens = self.burst if burst is not None else min(1.0, self.burst)  # a chosen burst starts full
+        self._tokens_at = now
+        self._stamps: deque[float] = deque()
+        self.in_flight = 0
+        self._gate_until = -math.inf
+        self._last_raise = now
+        self._last_decrease = -math.inf
+        self._clean_windows = 0
+        self._step = max(1.0, self.configured * 0.02)
+        self.finder = WindowFinder(window_s=window)
+        self._waiters: list[_Waiter] = []
+        self._seq = itertools.count()
+        # readouts
+        self.granted_while_closed = 0
+        self.throttled = 0  # 429 answers seen
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def burst(self) -> float:
+        if self._burst is not None:
+            return self._burst
+        return max(1.0, self.limit / 60)
+
+    def closed_for(self) -> float:
+        """Run seconds until the 429 gate opens (0 when open)."""
+        return max(0.0, self._gate_until - self.clock.now())
+
+    @property
+    def gate_open(self) -> bool:
+        return self.clock.now() >= self._gate_until
+
+    def _refill(self, now: float) -> None:
+        rate = self.limit / self.window
+        self._tokens = min(self.burst, self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+
+    def _recover(self, now: float) -> None:
+        """Additive increase after each clean window: quickly up to just under the
+        ceiling where the server last said no, then only every 10th window."""
+        while self.limit < self.configured and now - self._last_raise >= self.window:
+            self._last_raise += self.window
+            self._clean_windows += 1
+            if self.limit + self._step < self.ceiling or self._clean_windows % 10 == 0:
+                self.limit = min(self.configured, self.limit + self._step)
+                self.ceiling = max(self.ceiling, self.limit + self._step)
+        if self.limit >= self.configured:
+            self._last_raise = now
+
+    def wait_time(self, now: float) -> float | None:
+        """Run seconds until a call could start; 0 if now; None if only a release helps."""
+        if now < self._gate_until:
+            return self._gate_until - now
+        self._recover(now)
+        stamps = self._stamps
+        while stamps and stamps[0] <= now - self.window:
+            stamps.popleft()
+        self._refill(now)
+        waits = [0.0]
+        if self.in_flight + len(stamps) >= math.floor(self.limit):
+            if not stamps:
+                return None
+            waits.append(stamps[0] + self.window - now + 1e-6)
+        if self._tokens < 1.0:
+            waits.append((1.0 - self._tokens) * self.window / self.limit)
+        return max(waits)
+
+    # ------------------------------------------------------------------ waiting
+
+    async def acquire(self, priority: Priority, rank: float = 0.0) -> float:
+        """Wait for a slot; returns when it was granted.  Call :meth:`release` once answered."""
+        waiter = _Waiter(int(priority), rank, next(self._seq), anyio.Event())
+        heapq.heappush(self._waiters, waiter)
+        try:
+            while True:
+                if self._waiters[0] is waiter:
+                    wait = self.wait_time(self.clock.now())
+                    if wait == 0.0:
+                        self._grant(waiter)
+                        return self.clock.now()
+                    await self.clock.wait(waiter.event, math.inf if wait is None else wait)
+                else:
+                    await waiter.event.wait()
+                waiter.event = anyio.Event()
+        except BaseException:
+            if not waiter.done:
+                self._waiters.remove(waiter)
+                heapq.heapify(self._waiters)
+                self._wake_head()
+            raise
+
+    def _grant(self, waiter: _Waiter) -> None:
+        heapq.heappop(self._waiters)
+        waiter.done = True
+        self._tokens -= 1.0
+        self.in_flight += 1
+        if not self.gate_open:
+            self.granted_while_closed += 1
+        if self.finder.cooling:  # a probe: the gate stays shut for everyone else until the next one
+            self._gate_until = self.finder.probe_sent(self.clock.now())
+        self._wake_head()
+
+    def waiting(self, priority: Priority) -> bool:
+        """Whether a call of ``priority`` is waiting for a slot."""
+        return any(w.priority == priority for w in self._waiters)
+
+    def _wake_head(self) -> None:
+        if self._waiters:
+            self._waiters[0].event.set()
+
+    def release(self) -> None:
+        """Record that a granted call has been answered (or given up)."""
+        self.in_flight -= 1
+        self._stamps.append(self.clock.now())
+        self._wake_head()
+
+    # ------------------------------------------------------------------ 429
+
+    def on_429(self, hint: float | None, sent_at: float | None = None) -> float:
+        """A call was answered 429: close the gate and lower the limit.
+
+        ``hint`` is the server's wait in run seconds, or None.  ``sent_at`` is
+        when that call was granted: a 429 for a call sent before the last
+        decrease belongs to the same overload and only keeps the gate closed.
+        With a hint, the limit falls to what was in the window, but never below
+        half of itself in one step.  Without one, a cooldown of single probes
+        finds the window and limit (:meth:`succeeded` ends it).  Returns how
+        long the gate stays closed.
+        """
+        now = self.clock.now()
+        self.throttled += 1
+        if hint is None or hint <= 0:
+            return self._cool_down(now if sent_at is None else sent_at, now)
+        if sent_at is None or sent_at >= self._last_decrease:
+            observed = float(self.in_flight + len(self._stamps))
+            old = self.limit
+            self.limit = max(self.min_limit, min(old * 0.8, max(observed, old * 0.5)))
+            self.ceiling = max(self.limit + self._step, min(old, observed) if observed else old)
+            self._last_decrease = now
+            self._clean_windows = 0
+        self._last_raise = now
+        self._tokens = 0.0
+        self._tokens_at = now
+        delay = min(hint, self._max_hint) + self._rng.uniform(0, 0.05 * self.window)
+        until = now + delay
+        self._gate_until = max(self._gate_until, until)
+        self._wake_head()
+        return delay
+
+    def _cool_down(self, sent_at: float, now: float) -> float:
+        """A 429 without a hint: hold calls back and let single probes find the window."""
+        self._tokens = 0.0
+        self._tokens_at = now
+        self._gate_until = self.finder.rejected(sent_at, now)
+        self._wake_head()
+        return self._gate_until - now
+
+    def succeeded(self, sent_at: float | None = None) -> None:
+        """A call sent at ``sent_at`` was answered without 429.  A probe admitted during a
+        cooldown sets the window and limit it revealed."""
+        if sent_at is None:
+            return
+        now = self.clock.now()
+        learned = self.finder.admitted(sent_at, now)
+        if learned is None:
+            return
+        window, limit = learned
+        rate = self.configured / self.window
+        if abs(window - self.window) > 1e-9 * self.window or limit < self.limit:
+            log.info(
+                "429s without a hint: the server admits about %d requests per %.3gs; pacing at that",
+                limit,
+                window,
+            )
+        self.window = window
+        self.configured = rate * window
+        self._step = max(1.0, self.configured * 0.02)
+        self.limit = max(self.min_limit, min(float(limit), self.configured))
+        self.ceiling = self.limit + self._step
+        self._last_decrease = now
+        self._last_raise = now
+        self._clean_windows = 0
+        self._gate_until = now
+        self._tokens = min(self._tokens, self.burst)
+        self._wake_head()
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestBudget(limit={self.limit:.1f}/{self.configured:g} per {self.window:g}s, "
+            f"in_flight={self.in_flight}, window={len(self._stamps)}, "
+            f"gate={'open' if self.gate_open else 'closed'}, waiters={len(self._waiters)})"
+        )

@@ -1,0 +1,117 @@
+"""Logging setup: text or JSON lines, to the terminal and optionally a file, with secrets redacted.
+
+Everything batchgen reports while running goes through the standard
+``logging`` module under the ``batchgen`` logger, so cron jobs and service
+managers can route it like any other log.  ``--log-format json`` writes one
+JSON object per line (``ts``, ``level``, ``message``).  The summary and every
+``Error:`` line the CLI prints are logged as well, so a log file alone tells
+how a run ended: under JSON the last line is one ``"event": "outcome"``
+object with the counts, the spend and the exit code.  A :class:`Redactor`
+on every handler replaces the API key wherever it might appear, including
+``--debug`` output from libraries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from ..clock import iso_utc
+
+REDACTED = "[REDACTED]"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": iso_utc(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        outcome = getattr(record, "outcome", None)
+        if isinstance(outcome, dict):
+            entry.update(outcome)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class NotPrinted(logging.Filter):
+    """Keeps off the terminal the records the CLI has printed already (summary, errors): they are
+    logged only so that ``--log-file`` holds them too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "printed", False)
+
+
+class Redactor(logging.Filter):
+    """Replaces secrets in every record before any handler formats it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, REDACTED)
+            record.msg, record.args = message, None
+            if record.exc_info and record.exc_info[1] is not None:
+                text = logging.Formatter().formatException(record.exc_info)
+                for secret in self.secrets:
+                    text = text.replace(secret, REDACTED)
+                record.exc_text, record.exc_info = text, None
+        return True
+
+
+REDACTOR = Redactor()
+
+
+def setup_logging(
+    *, level: int, fmt: str = "text", log_file: str | None = None, console: Console | None = None
+) -> None:
+    """Configure the root logger once for this process."""
+    handlers: list[logging.Handler] = []
+    if console is not None and fmt == "text":
+        rich_handler = RichHandler(console=console, show_path=False, show_level=False, markup=False)
+        rich_handler.setFormatter(logging.Formatter("%(message)s"))
+        rich_handler.addFilter(NotPrinted())
+        handlers.append(rich_handler)
+    else:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s"))
+        stream.addFilter(NotPrinted())
+        handlers.append(stream)
+    if log_file:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(
+            JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+        )
+        handlers.append(file_handler)
+    for handler in handlers:
+        handler.addFilter(REDACTOR)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+    if level > logging.DEBUG:
+        for noisy in ("aiohttp", "urllib3", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
+    """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
+    outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
+    logging.getLogger("batchgen").log(
+        logging.INFO if code == 0 else logging.ERROR,
+        "%sbatchgen %s ended with exit code %d",
+        f"{text}\n" if text else "",
+        command,
+        code,
+        extra={"outcome": outcome, "printed": True},
+    )

@@ -1,0 +1,397 @@
+"""Command line: ``batchgen run | validate | status | report | simulate``.
+
+The only module that prints or chooses exit codes.  Library errors become one
+``Error: ...`` line; tracebacks appear only for bugs or with ``--debug``.
+
+Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
+config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
+5 another run holds the output folder; 6 the API could not be reached;
+130 interrupted.
+
+Everything printed at the end (the summary, every ``Error:`` line) is also
+logged, so ``--log-file`` alone tells how a run ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+from rich.console import Console
+
+from ..clock import Clock
+from ..config import Settings, load_settings, with_overrides
+from ..engine.identity import find_changes
+from ..engine.outcome import RunReport
+from ..errors import BatchgenError, InputError, StorageError
+from ..manifest import Manifest, load_manifest
+from ..report.exits import (
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Verdict,
+    exit_code,
+    exit_code_for,
+    merged_exit_code,
+)
+from ..report.summary import (
+    dry_run_lines,
+    folder_spend,
+    status_summary,
+    summary_lines,
+)
+from ..store.ledger import Replay
+from ..store.local import lock_holder, render_results, write_atomically
+from ..store.objects import is_object_url
+from ..store.output import merge, read_all, shard_counts
+from ..store.shards import parse_shard
+from . import options, progress, serve
+from .arguments import build_parser
+from .logs import REDACTOR, log_outcome, setup_logging
+from .runner import run_jobs
+
+SIMULATE_TIME_SCALE = 500.0
+
+log = logging.getLogger("batchgen")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    args.argv = None if argv is None else list(argv)
+    console = _live_console(args)
+    try:
+        _setup_logging(args, console)
+    except BatchgenError as exc:
+        _error(str(exc))
+        return exit_code_for(exc)
+    try:
+        if args.command == "run" and args.ray is not None:
+            return _run_on_ray(args)
+        if args.command == "run":
+            return anyio.run(_run, args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "status":
+            return _status(args)
+        if args.command == "report":
+            return _report(args)
+        return serve.simulate(args)
+    except BatchgenError as exc:
+        _error(str(exc))
+        code = exit_code_for(exc)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        code = EXIT_INTERRUPTED
+    log_outcome(args.command, code)
+    return code
+
+
+def _exit_now() -> None:
+    """A second SIGINT/SIGTERM: leave at once (the ledger is consistent after every line)."""
+    os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+# --------------------------------------------------------------------------- run
+
+
+async def _run(args: argparse.Namespace) -> int:
+    args.options = options.take_up(args)
+    settings = _settings(args)
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    shard = parse_shard(args.shard, count=args.shards) if args.shard else None
+    if args.shards is not None and shard is None:
+        raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
+    if shard is not None:
+        manifest = replace(manifest, jobs=shard.select(manifest.jobs))
+    args.shard_obj = shard
+    if args.dry_run:
+        replay = await _known(settings.output.dir)
+        changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+        lines = dry_run_lines(
+            manifest,
+            settings,
+            replay,
+            retry_failed=args.retry_failed,
+            resubmit_lost=args.resubmit_lost,
+            changed=0 if args.replace_changed else changed,
+        )
+        if args.options.from_folder:
+            lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
+        _print("\n".join(lines))
+        return EXIT_OK
+    if args.simulate:
+        return await _run_simulated(args, settings, manifest)
+    key = os.environ.get(settings.api.key_env, "").strip()
+    if not key:
+        raise InputError(
+            f"no API key: set the environment variable {settings.api.key_env} "
+            "(or use --simulate to try batchgen on the built-in simulator)"
+        )
+    clock = Clock(args.time_scale or 1.0)
+    return await _execute(args, settings, manifest, key, clock)
+
+
+async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest: Manifest) -> int:
+    from ..simulator import SimConfig, SimServer
+
+    key = "SG_" + secrets.token_hex(8)
+    scale = args.time_scale or SIMULATE_TIME_SCALE
+    remote = is_object_url(settings.output.dir)  # the simulator's state is kept with a local folder only
+    config = SimConfig(
+        time_scale=scale,
+        api_keys=frozenset({key}),
+        rpm=None,
+        credits=1000.0,
+        workers=32,
+        seed=secrets.randbelow(1 << 30),
+        state_file=None if remote else str(options.simulator_state(settings.output.dir)),
+    )
+    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir)):
+        log.warning(
+            "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
+            "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
+            "them again",
+            settings.output.dir,
+            lost,
+        )
+    async with SimServer(config) as sim:
+        settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
+        if not args.quiet:
+            _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
+        return await _execute(args, settings, manifest, key, Clock(scale))
+
+
+async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
+    for warning in manifest.warnings:
+        log.warning(warning)
+    REDACTOR.secrets.add(key)
+    if not is_object_url(settings.output.dir):  # options are kept with a local folder
+        options.save(settings.output.dir, args.options)
+    console = _live_console(args)
+    total = len(manifest.jobs)
+    out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
+    command = options.resume_command(args.manifest, out_text, args.options)
+    if args.shard:
+        command += f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
+
+    def verdict(report: RunReport) -> Verdict:
+        code = exit_code(report, total)
+        return Verdict(code, command if code not in (EXIT_OK, EXIT_AUTH) else None)
+
+    outcome = await run_jobs(
+        manifest.jobs,
+        settings,
+        api_key=key,
+        clock=clock,
+        shard=args.shard_obj,
+        check_account=not args.simulate,  # each --simulate run has a fresh simulator and key
+        resubmit_lost=args.resubmit_lost,
+        retry_failed=args.retry_failed,
+        verify_files=args.verify_files,
+        replace_changed=args.replace_changed,
+        handle_signals=True,
+        on_second_signal=_exit_now,
+        monitor=partial(progress.live_panel, console) if console else partial(progress.log_lines, args.progress_every),
+        on_event=progress.log_event,
+        verdict=verdict,
+    )
+    report = outcome.report
+    code = exit_code(report, len(manifest.jobs))
+    spend = folder_spend(Replay(outcome.jobs, 0, False))
+    lines = summary_lines(
+        report,
+        outcome.out,
+        manifest,
+        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
+        spend=spend,
+        retry_command=command,
+    )
+    if args.options.from_folder:
+        lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
+    for line in lines:
+        _print(line)
+    if report.fatal is not None:
+        _error(str(report.fatal))
+    states = {k: v for k, v in report.states.items() if v}
+    log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
+                 requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
+    return code
+
+
+def _run_on_ray(args: argparse.Namespace) -> int:
+    from .raydriver import run_on_ray
+
+    settings = _settings(args)
+    load_manifest(args.manifest, passthrough=settings.models.passthrough)  # every problem, before any actor
+    if args.shard:
+        raise InputError("--ray runs every shard itself; drop --shard (give the count with --shards N)")
+    if args.simulate:
+        raise InputError("--ray needs a reachable API: use --base-url with 'batchgen simulate', not --simulate")
+    if args.dry_run:
+        raise InputError("--dry-run does not start Ray; run it without --ray")
+    key = os.environ.get(settings.api.key_env, "").strip()
+    if not key:
+        raise InputError(f"no API key: set the environment variable {settings.api.key_env} on the driver")
+    REDACTOR.secrets.add(key)
+    result = run_on_ray(
+        ["run", *sys.argv[2:]] if args.argv is None else args.argv,
+        entry=main,
+        address=args.ray or None,
+        shards=args.shards or 1,
+        key=key,
+        key_env=settings.api.key_env,
+        out=settings.output.dir,
+        progress=None if args.quiet else log.info,
+        progress_every=args.progress_every,
+    )
+    code = merged_exit_code(list(result.codes.values()))
+    try:
+        summary = status_summary(merge(anyio.run(read_all, settings.output.dir)), Path("."))
+        lines = [f"{settings.output.dir}: {summary['lines'][0].split(': ', 1)[1]}", *summary["lines"][1:]]
+    except BatchgenError as exc:  # no shard got as far as its ledger: the shards' codes still say why
+        lines = [f"{settings.output.dir}: no ledger to summarise ({exc})"]
+    lines.append(
+        f"  ray: {len(result.codes)} shards, exit codes "
+        + ", ".join(f"{i}:{c}" for i, c in sorted(result.codes.items()))
+        + f"; {result.restarts} shard(s) finished on a restarted actor"
+    )
+    for line in lines:
+        _print(line)
+    return code
+
+
+# --------------------------------------------------------------------------- validate / status
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """The manifest alone; with ``--out``, also what that folder has done of its jobs."""
+    settings = load_settings(args.config, overrides={"output": {"dir": args.out}})
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    for warning in manifest.warnings:
+        log.warning(warning)
+    replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
+    changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
+    return EXIT_OK
+
+
+async def _known(out: str) -> Replay | None:
+    """Every shard's ledger under ``out`` merged, or None when there is none yet."""
+    try:
+        return merge(await read_all(out))
+    except InputError:
+        return None
+    except StorageError as exc:  # an estimate still helps without the store: say what was left out
+        log.warning("warning: the estimate ignores what %s already holds: %s", out, exc)
+        return None
+
+
+def _status(args: argparse.Namespace) -> int:
+    replays = anyio.run(read_all, args.dir)
+    merged = merge(replays)
+    local = not is_object_url(args.dir)
+    held_by = lock_holder(Path(args.dir) / ".lock") if local and "" in replays else None
+    summary = status_summary(merged, Path(args.dir), held_by=held_by)
+    if not local:
+        summary["dir"] = args.dir
+        summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"
+    if len(replays) > 1 or "" not in replays:
+        summary["shards"] = shard_counts(replays)
+        summary["lines"].insert(1, f"  {len(replays)} shards: " + "; ".join(
+            f"{name} {sum(c.values())} jobs, {c.get('completed', 0)} completed"
+            for name, c in summary["shards"].items()
+        ))  # fmt: skip
+    if args.results:
+        data = render_results(merged.jobs)
+        if args.results == "-":  # the table alone on stdout, for a pipe
+            sys.stdout.write(data.decode())
+            return EXIT_OK
+        write_atomically(Path(args.results), data)
+    if args.json:
+        _print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        _print("\n".join(summary["lines"]))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ..report.publish import publish
+
+    root = Path(args.dir)
+    if not (root / "ledger.jsonl").exists():
+        raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
+    try:
+        page = publish(root, load_settings(args.config).report)
+    except OSError as exc:
+        raise StorageError(f"cannot write the report in {root} ({exc.strerror or exc}); check the folder") from None
+    _print(f"report: {page}   index: {root / 'index.parquet'}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, dict[str, Any]] = {
+        "api": {"base_url": args.base_url},
+        "limits": {"concurrency": args.concurrency, "requests_per_minute": args.rpm, "max_spend_usd": args.max_spend},
+        "output": {"dir": args.out},
+    }
+    return load_settings(args.config, overrides=overrides)
+
+
+_CONSOLE: Console | None = None
+
+
+def _live_console(args: argparse.Namespace) -> Console | None:
+    """A rich console for the live display: only for 'run' on a terminal, with text logs, not quiet."""
+    global _CONSOLE
+    if args.command != "run" or args.quiet or args.log_format != "text" or args.dry_run:
+        return None
+    if _CONSOLE is None and sys.stderr.isatty():
+        _CONSOLE = Console(stderr=True)
+    return _CONSOLE
+
+
+def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
+    debug, quiet = getattr(args, "debug", False), getattr(args, "quiet", False)
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    try:
+        setup_logging(
+            level=level,
+            fmt=getattr(args, "log_format", "text"),
+            log_file=getattr(args, "log_file", None),
+            console=console,
+        )
+    except OSError as exc:
+        raise InputError(f"--log-file {args.log_file}: cannot be opened ({exc.strerror or exc})") from None
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def _error(text: str) -> None:
+    print(f"Error: {text}", file=sys.stderr, flush=True)
+    log.error("Error: %s", text, extra={"printed": True})

@@ -1,0 +1,175 @@
+"""Options kept with the output folder, so a bare re-run resumes under the same terms.
+
+``OUT/.batchgen/options.json`` holds the options that shape spending and
+pacing as the last run was given them: ``--max-spend``, ``--concurrency``,
+``--rpm``, ``--config`` (as an absolute path), ``--base-url``, and for a
+simulated run ``--simulate`` and ``--time-scale``.  A later ``batchgen run``
+into the same folder takes each option it is not given from there; an option
+given on the command line replaces the kept one (and is kept from then on).
+``--base-url`` on the command line ends a kept ``--simulate``.  The API key is
+never kept.
+
+The spend cap counts the folder's whole spend, so resuming under a kept cap
+never spends past it in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import load_settings
+from ..errors import InputError, StorageError
+from ..store.ledger import read_ledger
+from ..store.objects import is_object_url
+
+STATE_DIR = ".batchgen"
+FILE = "options.json"
+SIMULATOR_FILE = "simulator.json"  # the simulated account of --simulate runs
+log = logging.getLogger("batchgen")
+# attribute on the parsed arguments -> its flag
+KEPT: dict[str, str] = {
+    "max_spend": "--max-spend",
+    "concurrency": "--concurrency",
+    "rpm": "--rpm",
+    "config": "--config",
+    "base_url": "--base-url",
+    "simulate": "--simulate",
+    "time_scale": "--time-scale",
+}
+
+
+def state_dir(out: str | Path) -> Path:
+    """``OUT/.batchgen``; refused if it is a symbolic link (nothing is written outside the output folder)."""
+    folder = Path(out) / STATE_DIR
+    if folder.is_symlink():
+        raise StorageError(f"{folder} is a symbolic link; batchgen writes only inside the output folder. Replace it")
+    return folder
+
+
+def simulator_state(out: str | Path) -> Path:
+    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed)."""
+    folder = state_dir(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {folder} ({exc.strerror or exc}); check the output folder") from None
+    return folder / SIMULATOR_FILE
+
+
+def simulated_jobs_without_simulator(out: str | Path) -> int:
+    """Jobs in flight in a folder whose saved simulator is missing (they cannot be found again)."""
+    if simulator_state(out).exists():
+        return 0
+    jobs = read_ledger(Path(out) / "ledger.jsonl").jobs
+    return sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in jobs.values())
+
+
+@dataclass(slots=True)
+class Options:
+    """The effective options of a run: what was given, and what came from the folder."""
+
+    values: dict[str, Any]
+    from_folder: list[str] = field(default_factory=list)  # flags taken from the kept file
+
+    def flags(self) -> list[str]:
+        """The options as command-line words, in a fixed order."""
+        words: list[str] = []
+        for name, flag in KEPT.items():
+            value = self.values.get(name)
+            if value is None or value is False:
+                continue
+            words += [flag] if value is True else [flag, _text(value)]
+        return words
+
+
+def load_kept(out: str | Path) -> dict[str, Any]:
+    """The kept options of a folder ({} when there are none).
+
+    A file that cannot be read is an error, not an empty one: it may hold the
+    folder's spend cap, and a run must never go on without it unnoticed.
+    """
+    path = state_dir(out) / FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); it keeps this folder's options "
+            "(--max-spend and others): repair it, or remove it and give the options on the command line"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} is not a JSON object of options; repair it, or remove it and give the options again")
+    return {k: v for k, v in data.items() if k in KEPT and v is not None}
+
+
+def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
+    """Options given now win; kept ones fill the gaps (a given --base-url ends a kept --simulate)."""
+    values = {name: given.get(name) for name in KEPT}
+    taken: list[str] = []
+    for name in KEPT:
+        value = kept.get(name)
+        if value is None or values.get(name) not in (None, False):
+            continue
+        if given.get("base_url") is not None and name in ("simulate", "time_scale"):
+            continue  # a real API named now: the kept simulator is done with
+        if given.get("simulate") and name == "base_url":
+            continue
+        values[name] = value
+        taken.append(KEPT[name])
+    if (config := values.get("config")) is not None:
+        values["config"] = str(Path(config).resolve())
+    return Options(values, taken)
+
+
+def take_up(args: argparse.Namespace) -> Options:
+    """Fill the options not given on the command line from those kept with the output folder."""
+    given = {name: getattr(args, name) for name in KEPT}
+    out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
+    merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
+    for name, value in merged.values.items():
+        setattr(args, name, value)
+    args.out = out
+    if "--config" in merged.from_folder and not Path(args.config).is_file():
+        raise InputError(
+            f"{state_dir(out) / FILE} keeps --config {args.config} from an earlier run, and that file is gone; "
+            "give --config FILE (it will be kept instead)"
+        )
+    if merged.from_folder and not args.dry_run:
+        log.info("options kept with %s: %s", out, " ".join(merged.from_folder))
+    return merged
+
+
+def save(out: str | Path, options: Options) -> None:
+    """Keep the options with the folder (written to a temporary file, then renamed)."""
+    folder = state_dir(out)
+    data = {name: value for name, value in options.values.items() if value not in (None, False)}
+    temp = folder / f".{FILE}.{os.getpid()}.tmp"  # shards of one folder may save at the same moment
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temp, folder / FILE)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise StorageError(f"cannot keep the run's options in {folder / FILE} ({exc.strerror or exc})") from None
+
+
+def resume_command(manifest: str, out: str, options: Options) -> str:
+    """The exact command that resumes: the manifest, the folder and every effective option."""
+    words = ["batchgen", "run", manifest, "--out", out, *options.flags()]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,189 @@
+"""Run a manifest into an output folder: the wiring around one :class:`Run`.
+
+Takes the output's lock (a folder's flock, an object store's lease), replays
+its ledger, opens the API client and the ledger (``store.open_output``), runs
+the scheduler (optionally stopping cleanly on SIGINT/SIGTERM), and rewrites
+the results table from the ledger at the end, whatever happened.
+With ``report.enabled`` and an unsharded local folder it also keeps
+``pace.jsonl`` while the run lasts, refreshes ``report.html`` every
+``report.refresh_s`` seconds in a low-priority worker process, and writes
+``index.parquet`` and the final report at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from ..api.client import ApiClient
+from ..clock import Clock
+from ..config import Settings
+from ..engine.identity import ChangedJobs, find_changes, set_aside
+from ..engine.outcome import RunReport
+from ..engine.run import Run
+from ..errors import BatchgenError, InputError
+from ..jobs import JobSpec, TrackedJob
+from ..report.exits import Verdict
+from ..report.pace import record_pace
+from ..report.publish import publish_at_end, refresh_reports
+from ..report.summary import count_media_warnings
+from ..store.ledger import Ledger, read_ledger
+from ..store.local import OutputDir
+from ..store.objects import ObjectStore
+from ..store.output import KeyStamp, check_key, key_fingerprint, open_output
+from ..store.shards import Shard
+
+log = logging.getLogger("batchgen")
+SIGNAL_GRACE_S = 1.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    report: RunReport
+    run: Run
+    out: OutputDir | ObjectStore
+    jobs: dict[str, dict[str, Any]]  # every job of this output (or shard) as the ledger ends
+
+
+async def run_jobs(
+    jobs: list[JobSpec],
+    settings: Settings,
+    *,
+    api_key: str,
+    clock: Clock | None = None,
+    shard: Shard | None = None,
+    check_account: bool = True,
+    resubmit_lost: bool = False,
+    retry_failed: bool = False,
+    verify_files: bool = False,
+    replace_changed: bool = False,
+    handle_signals: bool = False,
+    on_second_signal: Callable[[], None] | None = None,
+    monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
+    on_event: Callable[[str, TrackedJob], None] | None = None,
+    verdict: Callable[[RunReport], Verdict] | None = None,
+) -> Outcome:
+    """Run ``jobs`` into ``settings.output.dir`` (a folder or an object store; ``shard``: that shard's ledger
+    and lock); resumes whatever the ledger holds.  The caller passes only the jobs of the shard.
+
+    ``verdict`` tells the final report the exit code and resume command (the CLI's).
+    Rows that ask for something other than what their ids were sent as raise
+    :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
+    are set aside to be made anew (``identity.py``; a local folder only).
+    Every ledger line records a short fingerprint of the key; with ``check_account`` a run refuses
+    (InputError) to resume jobs in flight that another key submitted.
+    """
+    clock = clock or Clock()
+    specs = {job.id: (job.model, job.params) for job in jobs}
+    one_report_at_a_time = anyio.CapacityLimiter(1)
+    output = settings.output
+    async with open_output(
+        output.dir,
+        filename=output.filename,
+        shard=shard,
+        spool_dir=output.spool_dir,
+        lease_ttl_s=output.lease_ttl_s,
+        clock=clock,
+    ) as opened:
+        out, replay = opened.out, opened.replay
+        changes = find_changes(jobs, replay)
+        if changes and not replace_changed:
+            raise ChangedJobs(changes, str(output.dir))
+        if changes and not isinstance(opened.ledger, Ledger):
+            raise InputError(
+                f"--replace-changed sets earlier videos aside in a local folder; {output.dir} is an object store. "
+                "Give the changed rows new ids instead"
+            )
+        # The report reads and writes one local folder's ledger.jsonl: it is made for an unsharded folder.
+        folder = out if isinstance(out, OutputDir) and shard is None and settings.report.enabled else None
+        if settings.report.enabled and folder is None:
+            log.info("report.html and index.parquet are made for an unsharded local folder; this run writes none")
+        fingerprint = key_fingerprint(api_key)
+        if check_account:
+            check_key(replay, fingerprint, str(out.ledger))
+        api = settings.api
+        async with ApiClient(
+            api_key=api_key,
+            key_env=api.key_env,
+            base_url=api.base_url,
+            history_url=api.history_url,
+            request_timeout_s=api.request_timeout_s,
+            max_response_bytes=api.max_response_bytes,
+        ) as client:
+            if changes and isinstance(opened.ledger, Ledger) and isinstance(out, OutputDir):
+                await set_aside(changes, replay, opened.ledger, out)
+                for change in changes:
+                    log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
+                replay = read_ledger(out.ledger)
+            run = Run(
+                jobs,
+                api=client,
+                out=out,
+                ledger=KeyStamp(opened.ledger, fingerprint),
+                replay=replay,
+                settings=settings,
+                clock=clock,
+                resubmit_lost=resubmit_lost,
+                retry_failed=retry_failed,
+                verify_files=verify_files,
+                on_event=on_event,
+            )
+            async with anyio.create_task_group() as tg:
+                if handle_signals:
+                    tg.start_soon(_watch_signals, run, on_second_signal)
+                if monitor is not None:
+                    tg.start_soon(monitor, run)
+                if folder is not None:
+                    tg.start_soon(record_pace, run, folder.root)
+                    tg.start_soon(refresh_reports, folder.root, settings.report, one_report_at_a_time, specs)
+                report = await run.execute()
+                tg.cancel_scope.cancel()
+        final = opened.final_jobs()
+        report.media_warnings = count_media_warnings(final)
+        try:
+            await opened.write_results(final)
+        except (OSError, BatchgenError) as exc:
+            message = (
+                f"could not write {out.results} ({getattr(exc, 'strerror', None) or exc}); the ledger is intact, "
+                "and 'batchgen status' or the next run will produce it"
+            )
+            report.warnings.append(message)
+            log.warning("warning: %s", message)
+        if folder is not None:
+            ended = verdict(report) if verdict is not None else Verdict(None)
+            try:
+                report.report_page = await publish_at_end(
+                    folder.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
+                )
+            except Exception as exc:  # a report is a by-product: the run's outcome stands
+                message = (
+                    f"could not write {folder.root / 'report.html'} ({exc}); 'batchgen report {folder.root}' retries"
+                )
+                report.warnings.append(message)
+                log.warning("warning: %s", message)
+    return Outcome(report, run, out, final)
+
+
+async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:
+    """First signal: stop submitting and leave shortly; second: ``on_second_signal`` (the CLI exits at once)."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count > 1:
+                if on_second_signal is not None:
+                    on_second_signal()
+                run.abort()
+                continue
+            log.warning(
+                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
+                signal.Signals(signum).name,
+            )
+            run.request_stop("interrupted")
+            await anyio.sleep(SIGNAL_GRACE_S)
+            run.abort()

@@ -1,0 +1,101 @@
+"""``batchgen simulate``: serve the built-in Segmind v2 simulator on loopback until interrupted.
+
+Flags become a ``SimConfig`` (faults, worlds, media faults, a kept account);
+a bad flag or a port in use is an :class:`InputError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+
+from ..errors import InputError
+
+T = TypeVar("T")
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from ..simulator import SimConfig, SimServer
+
+    rates = dict(_pairs(args.fault, "--fault", "KIND=PROBABILITY, e.g. submit_error_after=0.1", float))
+    media = _pairs(args.media_fault, "--media-fault", "KIND=TEXT, e.g. wrong_duration=sunset", _nonempty)
+    media_faults = {text: kind for kind, text in media}  # one kind may name several texts
+    latencies = dict(_pairs(args.model_latency, "--model-latency", "SLUG=SECONDS, e.g. kling-text2video=30", float))
+    try:
+        config = SimConfig(
+            time_scale=args.time_scale,
+            rpm=args.rpm,
+            credits=args.credits,
+            workers=args.workers,
+            seed=args.seed,
+            api_keys=frozenset(args.api_key or ["SG_0123456789abcdef"]),
+            rate_hint="both" if args.retry_after else args.rate_hint,
+            rate_window_s=args.rate_window,
+            latency_scale=args.latency_scale,
+            model_latency_s=latencies,
+            history=args.history,
+            history_lag_s=args.history_lag,
+            history_url=args.history_url,
+            nonterminal_result=args.unfinished_result,
+            expiry_s=args.expiry,
+            polls_count=not args.polls_free,
+            rates=rates,
+            media_faults=media_faults,
+            state_file=args.state_file,
+        )
+    except ValueError as exc:
+        raise InputError(f"simulate: {exc}") from None
+
+    async def serve() -> None:
+        # Signals are taken before anything is printed: a script that stops the simulator as soon as it
+        # has read the banner gets a clean exit, not an interrupted one.
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+                print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
+                print(
+                    f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
+                    f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
+                )
+                scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
+                print(
+                    f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "
+                    f"--base-url {sim.url}{scale} --out sim-out  (Ctrl-C stops the simulator)"
+                )
+                sys.stdout.flush()
+                async for _ in signals:
+                    break
+
+    try:
+        anyio.run(serve)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
+        raise InputError(
+            f"simulate: cannot listen on {where} ({exc.strerror or exc}); the port is probably in use: "
+            "choose another with --port N, or --port 0 for any free port"
+        ) from None
+    except ValueError as exc:  # a state file that is not the simulator's
+        raise InputError(f"simulate: --state-file: {exc}") from None
+    return 0
+
+
+def _nonempty(text: str) -> str:
+    if not text:
+        raise ValueError("empty")
+    return text
+
+
+def _pairs(items: list[str], flag: str, usage: str, value: Callable[[str], T]) -> list[tuple[str, T]]:
+    """``NAME=VALUE`` flags (repeatable), in order; a malformed one says how to write it."""
+    pairs: list[tuple[str, T]] = []
+    for item in items:
+        name, _, raw = item.partition("=")
+        try:
+            pairs.append((name, value(raw)))
+        except ValueError:
+            raise InputError(f"{flag} {item!r}: use {usage}") from None
+    return pairs

@@ -1,0 +1,139 @@
+"""The job book: the live jobs of a run, and the only writer of their state.
+
+Every change of a job's state goes through :meth:`JobBook.record`, which
+checks it against ``jobs.TRANSITIONS`` (a forbidden step is a bug and raises)
+and returns only once the ledger line is durable, so a stage can rely on
+"record, then act".
+
+The book also owns the two things every stage used to adjust by hand:
+
+* **slots**: how many jobs are in flight, against ``limits.concurrency``.  A
+  job takes a slot when the feeder hands it to a submitter (:meth:`take`) or
+  when a resumed job is re-attached (:meth:`adopt`), and gives it back exactly
+  once, in :meth:`finish` (or :meth:`drop` for a job that was never sent).
+* **spend**: what the jobs in this folder count towards the spend cap.  Each
+  job holds its estimate while it may be charged and its actual cost once the
+  API reports one; a job that surely was not charged holds nothing.
+  ``committed`` is the sum, kept in step by the book alone.
+
+:meth:`finish` is idempotent: a second call for a job that already gave its
+slot back and is in that state writes nothing and frees nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import anyio
+
+from ..jobs import MAY_BE_CHARGED, TRANSITIONS, JobState, TrackedJob
+from ..store.output import Appender
+from .outcome import error_text
+
+
+class TransitionError(AssertionError):
+    """A stage asked for a state change the job's life does not allow (a bug)."""
+
+
+class JobBook:
+    """The live jobs, their ledger, their slots and their spend."""
+
+    def __init__(
+        self,
+        jobs: Iterable[TrackedJob],
+        ledger: Appender,
+        *,
+        on_event: Callable[[str, TrackedJob], None] | None = None,
+    ) -> None:
+        self.jobs = list(jobs)
+        self.ledger = ledger
+        self.on_event = on_event
+        self.in_flight = 0
+        self.committed = 0.0
+        self._changed = anyio.Event()
+
+    # ------------------------------------------------------------------ state
+
+    async def record(self, job: TrackedJob, event: str, state: JobState, **fields: Any) -> None:
+        """Write one event for ``job`` (durably) and move it to ``state``."""
+        if state not in TRANSITIONS[job.state] and state is not job.state:
+            raise TransitionError(f"bug: job {job.spec.id} may not go from {job.state} to {state} ({event})")
+        await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id, **fields)
+        job.state = state
+        if "error" in fields:
+            job.error = error_text(fields["error"])
+        if state in MAY_BE_CHARGED or job.cost is not None:
+            self._hold(job, job.cost if job.cost is not None else job.estimate or 0.0)
+        if self.on_event is not None:
+            self.on_event(event, job)
+
+    async def finish(self, job: TrackedJob, state: JobState, event: str, **fields: Any) -> None:
+        """Record the job's last word in this run, free its slot and settle its spend, once."""
+        if not job.holds_slot and job.state is state:
+            return
+        await self.record(job, event, state, **fields)
+        if job.cost is None and state not in MAY_BE_CHARGED:
+            self._hold(job, 0.0)
+        self._free(job)
+
+    # ------------------------------------------------------------------ slots
+
+    def take(self, job: TrackedJob) -> None:
+        """The feeder hands ``job`` to a submitter: it is in flight and may be charged its estimate."""
+        if job.holds_slot:
+            raise TransitionError(f"bug: job {job.spec.id} took a slot twice")
+        job.holds_slot = True
+        self.in_flight += 1
+        self._hold(job, job.estimate or 0.0)
+
+    def drop(self, job: TrackedJob) -> None:
+        """Give back the slot of a job that was never sent (its state stays as it is)."""
+        self._hold(job, 0.0)
+        self._free(job)
+
+    def adopt(self, job: TrackedJob, state: JobState, *, in_flight: bool) -> None:
+        """A job as the ledger left it, at the start of a run: no line is written."""
+        job.state = state
+        if state in MAY_BE_CHARGED or job.cost is not None:
+            self._hold(job, job.cost if job.cost is not None else job.estimate or 0.0)
+        if in_flight and not job.holds_slot:
+            job.holds_slot = True
+            self.in_flight += 1
+
+    def count_spent(self, amount: float) -> None:
+        """Spend the cap counts beyond the live jobs' own: other jobs of the folder, earlier attempts."""
+        self.committed += amount
+
+    def _free(self, job: TrackedJob) -> None:
+        if job.holds_slot:
+            job.holds_slot = False
+            self.in_flight -= 1
+            self.wake()
+
+    def _hold(self, job: TrackedJob, amount: float) -> None:
+        self.committed += amount - job.held
+        job.held = amount
+
+    # ------------------------------------------------------------------ waiting
+
+    def wake(self) -> None:
+        """Wake everyone waiting in :meth:`until` to look again."""
+        self._changed.set()
+
+    async def until(self, ready: Callable[[], bool]) -> None:
+        """Wait until ``ready()`` holds; it is checked whenever a slot is freed or :meth:`wake` is called."""
+        while not ready():
+            if self._changed.is_set():
+                self._changed = anyio.Event()
+            await self._changed.wait()
+
+    # ------------------------------------------------------------------ readouts
+
+    @property
+    def spend(self) -> float:
+        """What the completed jobs cost."""
+        return sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)
+
+    def __repr__(self) -> str:
+        return f"JobBook(jobs={len(self.jobs)}, in_flight={self.in_flight}, committed=${self.committed:.2f})"

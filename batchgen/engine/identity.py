@@ -1,0 +1,218 @@
+"""A job is its id *and* what it asks for: fingerprints, changed rows, and replacing them.
+
+The fingerprint is a hash of the model and the normalised parameters with
+each schema default filled in, so ``mode: std`` written out and left to its
+default are the same job, while any change the API would see is a different
+one.  It is recorded on the ``submitting`` line (next to the ``params`` sent)
+and carried forward by the ledger's replay; for an older ledger without it,
+the recorded ``params`` and ``model`` give it.
+
+Before anything is sent, every manifest row is compared with what the ledger
+holds for its id.  A row whose fingerprint differs from a job that was sent
+(submitting, submitted, downloading, completed, failed or expired) is a
+*changed* job: the run stops with exit 2 naming the ids and fields, unless
+``--replace-changed`` is given.  Then the earlier video and sidecar are moved
+to ``videos/replaced/<id>.<n>.mp4`` (never overwritten in place), a
+``replaced`` line records what was there before (request id, fingerprint,
+what was paid), and the job is submitted anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, StorageError
+from ..jobs import JobSpec, JobState
+from ..params import MODELS
+from ..store.ledger import Ledger, Replay
+from ..store.local import OutputDir
+
+# States in which the ledger's parameters were sent to the API (or made a video).
+SENT_STATES = frozenset({"submitting", "submitted", "downloading", "completed", "failed", "expired"})
+MAX_LISTED = 20
+
+
+def normalised(model: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with every schema default filled in (unknown models: as given)."""
+    info = MODELS.get(model)
+    full = dict(params)
+    if info is not None:
+        for spec in info.params.values():
+            if spec.default is not None and spec.name not in full:
+                full[spec.name] = spec.default
+    return full
+
+
+def fingerprint(model: str, params: dict[str, Any]) -> str:
+    """A short, stable hash of what a job asks the API for."""
+    text = json.dumps([model, normalised(model, params)], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A manifest row that asks for something other than what its id made before."""
+
+    job: JobSpec
+    state: str  # the job's state in the ledger
+    fields: tuple[str, ...]  # the fields that differ ("model" and parameter names)
+
+    def describe(self) -> str:
+        where = f" ({self.job.source})" if self.job.source else ""
+        verb = "differs" if len(self.fields) == 1 else "differ"
+        return f"{self.job.id}{where}: {', '.join(self.fields)} {verb} from what this id was sent as (now {self.state})"
+
+
+class ChangedJobs(InputError):
+    """Rows whose parameters differ from what the ledger holds for their ids (exit 2)."""
+
+    def __init__(self, changes: list[Change], out: str) -> None:
+        self.changes = changes
+        count = len(changes)
+        listed = [f"  {c.describe()}" for c in changes[:MAX_LISTED]]
+        if count > MAX_LISTED:
+            listed.append(f"  ... and {count - MAX_LISTED} more")
+        super().__init__(
+            f"{count} job{'s' if count != 1 else ''} in the manifest ask{'s' if count == 1 else ''} for something "
+            f"other than what {out} holds for {'their ids' if count != 1 else 'its id'}; nothing was submitted:\n"
+            + "\n".join(listed)
+            + "\nRun again with --replace-changed to make them anew (paid again; the earlier videos are kept in "
+            "videos/replaced/), or give the changed rows new ids"
+        )
+
+
+def recorded_fingerprint(rec: dict[str, Any]) -> str | None:
+    """What the ledger says a job asked for, or None when it does not say."""
+    if isinstance(rec.get("fingerprint"), str):
+        return str(rec["fingerprint"])
+    params, model = rec.get("params"), rec.get("model")
+    if isinstance(params, dict) and isinstance(model, str):
+        return fingerprint(model, params)
+    return None
+
+
+def find_changes(jobs: list[JobSpec], replay: Replay) -> list[Change]:
+    """Every job whose row differs from what its id was sent as.
+
+    The recorded parameters are compared as values (defaults filled in on
+    both sides), which is what the fingerprint hashes; the fingerprint alone
+    decides only for a record that kept no parameters.
+    """
+    changes = []
+    for job in jobs:
+        rec = replay.jobs.get(job.id)
+        if rec is None or rec.get("state") not in SENT_STATES:
+            continue
+        params, model = rec.get("params"), rec.get("model")
+        if isinstance(params, dict) and isinstance(model, str):
+            same = model == job.model and (
+                params == job.params or normalised(model, params) == normalised(job.model, job.params)
+            )
+        else:
+            before = recorded_fingerprint(rec)
+            same = before is None or before == fingerprint(job.model, job.params)
+        if not same:
+            changes.append(Change(job, str(rec["state"]), _changed_fields(job, rec)))
+    return changes
+
+
+def _changed_fields(job: JobSpec, rec: dict[str, Any]) -> tuple[str, ...]:
+    fields = []
+    old_model = rec.get("model")
+    if old_model != job.model:
+        fields.append("model")
+    old = rec.get("params")
+    if isinstance(old, dict):
+        before = normalised(str(old_model), old)
+        after = normalised(job.model, job.params)
+        given = old.keys() | job.params.keys()  # a default filled in on one side only is no change to name
+        fields += sorted(k for k in given if before.get(k) != after.get(k))
+    return tuple(fields) or ("parameters",)
+
+
+def spent_on(rec: dict[str, Any]) -> float:
+    """What a job's ledger record says was paid: its cost plus what earlier, replaced attempts cost."""
+    return float(rec.get("cost") or 0.0) + float(rec.get("paid_before") or 0.0)
+
+
+async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir) -> list[Path]:
+    """Set each changed job aside: move its video and sidecar away, record ``replaced``; returns the moved files.
+
+    The files move first: a crash before the ``replaced`` line leaves the job
+    as it was (its video is fetched again, free, and the row is still a
+    changed one); the other order could let the new video land on the old
+    one's name while the old one was still there.
+    """
+    moved: list[Path] = []
+    videos = out.videos
+    aside = videos / "replaced"
+    for change in changes:
+        rec = replay.jobs[change.job.id]
+        files = _files_of(rec, out.video_path(change.job.id, str(rec.get("model") or change.job.model)))
+        targets = []
+        if files:
+            if aside.is_symlink():
+                raise StorageError(f"{aside} is a symbolic link; replace it with a real folder")
+            aside.mkdir(exist_ok=True)
+            number = _next_number(aside, change.job.id)
+            for path in files:
+                target = aside / f"{change.job.id}.{number}{path.suffix}"
+                try:
+                    os.replace(path, target)
+                except OSError as exc:
+                    raise StorageError(f"cannot move {path} to {target} ({exc.strerror or exc})") from None
+                targets.append(target)
+            _fsync_dir(aside)
+            _fsync_dir(videos)
+        moved += targets
+        await ledger.append(
+            change.job.id,
+            "replaced",
+            JobState.PENDING,
+            model=change.job.model,
+            fingerprint=fingerprint(change.job.model, change.job.params),
+            previous={
+                "state": change.state,
+                "model": rec.get("model"),
+                "fingerprint": recorded_fingerprint(rec),
+                "request_id": rec.get("request_id"),
+                "changed": list(change.fields),
+                "files": [str(t.relative_to(videos.parent)) for t in targets],
+            },
+            paid_before=round(spent_on(rec), 6) or None,
+        )
+    return moved
+
+
+def _files_of(rec: dict[str, Any], video: Path) -> list[Path]:
+    """The video and sidecar an earlier attempt left in ``videos/`` (at ``video``, or as its record names)."""
+    name = rec.get("file")
+    if isinstance(name, str) and (named := video.parent.parent / name).parent == video.parent:
+        video = named
+    if not video.is_file():
+        return []
+    found = [video]
+    sidecar = video.with_suffix(".json")
+    if sidecar.is_file():
+        found.append(sidecar)
+    return found
+
+
+def _next_number(folder: Path, job_id: str) -> int:
+    taken = [p.name[len(job_id) + 1 :].split(".")[0] for p in folder.glob(f"{job_id}.*")]
+    return 1 + max((int(n) for n in taken if n.isdigit()), default=0)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,76 @@
+"""What a run ends with, and what it shows while it goes: plain data the engine fills in.
+
+The engine writes these; ``report/`` and ``cli/`` read them to print summaries,
+progress lines and exit codes.  Nothing here presents anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import BatchgenError
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The run at a glance, for progress displays (times in real seconds)."""
+
+    total: int
+    states: dict[str, int]
+    done_now: int  # reached a final state in this run
+    elapsed_s: float
+    spend: float
+    requests: int
+    throttled: int
+    paused_s: float  # how long the 429 gate stays closed from now
+    stop_reason: str | None
+    sweeping: bool
+
+    @property
+    def remaining(self) -> int:
+        return sum(
+            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
+        )
+
+    @property
+    def rate_per_hour(self) -> float:
+        return self.done_now / self.elapsed_s * 3600 if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate_per_hour
+        return self.remaining / rate * 3600 if rate > 0 and self.remaining else None
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What happened; the CLI turns it into a summary and an exit code."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
+    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "unreachable" | "fatal"
+    stop_detail: str | None = None
+    balance: float | None = None
+    spend: float = 0.0
+    submitted: int = 0
+    skipped: int = 0
+    reattached: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    job_seconds: list[float] = field(default_factory=list)
+    fatal: BatchgenError | None = None
+    warnings: list[str] = field(default_factory=list)
+    media_warnings: Counter[str] = field(default_factory=Counter)  # kind -> completed videos with it
+    report_page: Path | None = None
+
+
+def error_text(error: Any) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        detail = error.get("detail") or error.get("kind") or "unknown error"
+        return f"HTTP {error['http']}: {detail}" if error.get("http") else str(detail)
+    return str(error)

@@ -1,0 +1,132 @@
+"""Resume: sort the manifest's jobs by what the ledger says of them.
+
+Each job with a ledger record is adopted into the book in its recorded state
+(no line is written for that), then put in one of five piles:
+
+* finished and its video intact: skipped;
+* finished but its video missing or damaged, or ``downloading``: fetched again
+  (never submitted again);
+* ``submitted``: re-attached to its request id and polled;
+* ``submitting`` (the run stopped mid-POST): settled from the request history
+  before anything is sent;
+* never sent, deferred, or (with ``--retry-failed`` / ``--resubmit-lost``)
+  failed or expired: submitted.
+
+Finished videos are checked with one ``lstat`` each (size and mtime against
+the ledger), or re-hashed with ``--verify-files``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..clock import Clock, parse_time
+from ..jobs import IN_FLIGHT, JobState, TrackedJob
+from ..store.ledger import Replay
+from ..store.output import Store
+from .book import JobBook
+from .identity import spent_on
+from .outcome import RunReport, error_text
+from .recovery import Reconciler
+
+RECORD_LIFE_S = 3600.0  # how far back to look when a 'submitting' line has no usable time
+CLOCK_SLACK_S = 5.0  # the POST may have left a moment before its line was stamped
+
+
+@dataclass(slots=True)
+class ResumePlan:
+    submit: list[TrackedJob] = field(default_factory=list)
+    poll: list[TrackedJob] = field(default_factory=list)
+    download: list[TrackedJob] = field(default_factory=list)
+    reconcile: list[TrackedJob] = field(default_factory=list)
+
+    @property
+    def in_flight(self) -> list[TrackedJob]:
+        return self.poll + self.download + self.reconcile
+
+
+async def plan_resume(
+    book: JobBook,
+    replay: Replay,
+    out: Store,
+    reconciler: Reconciler,
+    clock: Clock,
+    report: RunReport,
+    *,
+    retry_failed: bool,
+    resubmit_lost: bool,
+    verify_files: bool,
+) -> ResumePlan:
+    """Adopt every job the ledger knows into ``book`` and say what each needs next."""
+    plan = ResumePlan()
+    known = replay.jobs
+    reconciler.claimed.update(rec["request_id"] for rec in known.values() if rec.get("request_id"))
+    completed = [job for job in book.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
+    checks = await out.verify_many(
+        [
+            (
+                out.video_path(job.spec.id, job.spec.model),
+                known[job.spec.id].get("bytes"),
+                known[job.spec.id].get("sha256"),
+                known[job.spec.id].get("mtime_ns"),
+            )
+            for job in completed
+        ],
+        deep=verify_files,
+    )
+    intact = {job.spec.id for job, ok in zip(completed, checks, strict=True) if ok}
+    for job in book.jobs:
+        rec = known.get(job.spec.id)
+        if rec is None:
+            plan.submit.append(job)
+            continue
+        state = JobState(rec["state"])
+        job.request_id = rec.get("request_id")
+        job.output_url = rec.get("output_url")
+        job.file_size = rec.get("file_size")
+        job.cost = rec.get("cost")
+        job.paid_before = float(rec.get("paid_before") or 0.0)
+        job.submitted_wall = rec.get("submitted_at")
+        sent = parse_time(job.submitted_wall)
+        job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)
+        if job.request_id and sent is not None:
+            reconciler.note_submitted(job.request_id, sent)
+        job.error = error_text(rec.get("error"))
+        book.adopt(job, state, in_flight=state in IN_FLIGHT)
+        if state is JobState.COMPLETED:
+            if job.spec.id in intact:
+                report.skipped += 1
+                continue
+            video = out.video_path(job.spec.id, job.spec.model)
+            book.adopt(job, state, in_flight=True)
+            await book.record(
+                job,
+                "file_missing",
+                JobState.DOWNLOADING,
+                error={"detail": f"{video} is missing or damaged; fetching it again"},
+            )
+            plan.download.append(job)
+        elif state is JobState.DOWNLOADING:
+            plan.download.append(job)
+        elif state is JobState.SUBMITTED:
+            report.reattached += 1
+            plan.poll.append(job)
+        elif state is JobState.SUBMITTING:
+            # The POST went out at about the time of its 'submitting' line.
+            job.submitted_epoch = (parse_time(rec.get("ts")) or clock.epoch() - RECORD_LIFE_S) - CLOCK_SLACK_S
+            plan.reconcile.append(job)
+        elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
+            continue
+        else:
+            if state in (JobState.FAILED, JobState.EXPIRED):  # made again: a new request, paid again
+                job.paid_before += job.cost or 0.0
+                job.cost = job.request_id = job.output_url = None
+                book.adopt(job, state, in_flight=False)
+            plan.submit.append(job)
+    # The cap is for the folder's whole spend: earlier attempts and jobs of other manifests count too.
+    ours = {job.spec.id for job in book.jobs}
+    book.count_spent(
+        sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)
+        + sum(job.paid_before for job in book.jobs)
+    )
+    return plan

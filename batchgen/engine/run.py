@@ -1,0 +1,209 @@
+"""The run: wires the stages together in one anyio task group.
+
+::
+
+    feeder ──► submitters ──► poll schedule ◄──► poller ──► downloaders ──► ledger / videos
+       ▲            │                                           │
+       └── credit stop / spend cap        gateway: budget + 429 gate + retry (every API call)
+
+Each piece lives in its own module and receives only what it uses:
+
+* ``book.JobBook``: the live jobs; the only writer of job state, slots, spend;
+* ``gateway.Gateway``: the request budget, the 429 gate and retries;
+* ``submitter.Submitter``: the feeder, submits, settling unknown submits;
+* ``poller.Poller``: one poll schedule; ``sweeper.Sweeper``: the history sweeps;
+* ``downloader.Downloader``: fetch, verify, rename, then ``completed``;
+* ``recovery.Reconciler``: reads the request history and returns verdicts;
+* ``resume.plan_resume``: what each job the ledger knows needs next;
+* ``control.RunControl``: stop flags, the job boundary, the report.
+
+Errors of one job are caught at the job boundary and written to the ledger;
+an auth error, a broken ledger or an unwritable folder stops the whole run;
+anything else is a bug and cancels the group.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+import anyio
+
+from ..api.client import ApiClient
+from ..api.gateway import Gateway
+from ..api.ratelimit import RequestBudget
+from ..api.retry import RetryPolicy
+from ..clock import Clock
+from ..config import Settings
+from ..errors import ApiUnreachable, AuthError, InvalidContentType
+from ..jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, TrackedJob
+from ..params import estimate_cost
+from ..store.ledger import Replay
+from ..store.output import Appender, Store
+from .book import JobBook
+from .control import RunControl
+from .downloader import Downloader
+from .outcome import RunReport, Snapshot
+from .poller import Poller
+from .pollplan import LatencyModel, PollPlan
+from .recovery import Reconciler
+from .resume import ResumePlan, plan_resume
+from .submitter import Submitter
+
+log = logging.getLogger("batchgen")
+UNFINISHED = IN_FLIGHT | {JobState.PENDING}
+MAX_SUBMITTERS = 32
+
+
+class Run:
+    """One invocation of ``batchgen run`` over one output folder."""
+
+    def __init__(
+        self,
+        jobs: list[JobSpec],
+        *,
+        api: ApiClient,
+        out: Store,
+        ledger: Appender,
+        replay: Replay,
+        settings: Settings,
+        clock: Clock,
+        resubmit_lost: bool = False,
+        retry_failed: bool = False,
+        verify_files: bool = False,
+        on_event: Callable[[str, TrackedJob], None] | None = None,
+    ) -> None:
+        self.out, self.replay, self.settings, self.clock = out, replay, settings, clock
+        self.flags = {"retry_failed": retry_failed, "resubmit_lost": resubmit_lost, "verify_files": verify_files}
+        limits, retry = settings.limits, settings.retry
+        self.report = RunReport()
+        self.policy = RetryPolicy(retry)
+        self.budget = RequestBudget(
+            limits.requests_per_minute, clock=clock, window=limits.rate_window_s, max_hint_s=retry.backoff_max_s * 30
+        )
+        self.gateway = Gateway(self.budget, self.policy, clock, unreachable_after_s=settings.api.unreachable_after_s)
+        self.book = JobBook(
+            (TrackedJob(s, JobState.PENDING, estimate_cost(s.model, s.params, settings.prices)) for s in jobs),
+            ledger,
+            on_event=on_event,
+        )
+        self.control = RunControl(self.report, on_stop=self._wake_all)
+        self.reconciler = Reconciler(self.gateway, api, clock, max_attempts=self.policy.max_attempts)
+        self.submitter = Submitter(
+            self.book, self.gateway, api, self.reconciler, self.control, clock, settings,
+            track=lambda job: self.poller.track(job), resubmit_lost=resubmit_lost,
+        )  # fmt: skip
+        self.downloader = Downloader(
+            self.book, api, out, self.reconciler, self.control, clock, self.policy, settings.output,
+            expire=self.submitter.expire, media=settings.media,
+        )  # fmt: skip
+        polling = settings.polling
+        self.latency = LatencyModel()
+        plan = PollPlan(
+            self.latency,
+            min_interval_s=polling.min_interval_s,
+            max_interval_s=polling.max_interval_s,
+            expiry_s=polling.expiry_s,
+            expiry_margin_s=polling.expiry_margin_s,
+        )
+        self.poller = Poller(
+            self.book, self.gateway, api, plan, self.reconciler, self.downloader, self.control, clock,
+            min_interval_s=polling.min_interval_s, max_attempts=self.policy.max_attempts,
+            expire=self.submitter.expire,
+        )  # fmt: skip
+        self._final_at_start = 0
+
+    @property
+    def jobs(self) -> list[TrackedJob]:
+        return self.book.jobs
+
+    async def plan(self) -> ResumePlan:
+        """Adopt what the ledger knows and sort the jobs by what each needs next."""
+        return await plan_resume(
+            self.book, self.replay, self.out, self.reconciler, self.clock, self.report, **self.flags
+        )
+
+    async def execute(self) -> RunReport:
+        plan = await self.plan()
+        self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
+        log.info(
+            "%d jobs: %d already done, %d to re-attach, %d to recover, %d to submit",
+            len(self.jobs), self.report.skipped, len(plan.poll),
+            len(plan.download) + len(plan.reconcile), len(plan.submit),
+        )  # fmt: skip
+        if plan.submit:
+            try:
+                await self.submitter.preflight(plan.submit)
+            except (AuthError, InvalidContentType, ApiUnreachable) as exc:
+                self.control.fatal(exc)
+                return self._finish_report()
+        limits = self.settings.limits
+        submit_send, submit_receive = anyio.create_memory_object_stream[TrackedJob](0)
+        with self.downloader.stream(max(4, limits.download_concurrency * 2)) as downloads, submit_receive:
+            async with anyio.create_task_group() as tg:
+                self.poller.track_many(plan.poll)
+                for job in plan.download:
+                    tg.start_soon(self.downloader.queue, job)
+                for job in plan.reconcile:
+                    tg.start_soon(self.submitter.settle_resumed, job)
+                tg.start_soon(self.poller.loop, tg)
+                tg.start_soon(self.poller.sweeper.loop)
+                for _ in range(limits.download_concurrency):
+                    tg.start_soon(self.downloader.loop, downloads.clone())
+                for _ in range(min(limits.concurrency, MAX_SUBMITTERS)):
+                    tg.start_soon(self.submitter.loop, submit_receive.clone())
+                tg.start_soon(self.submitter.feed, submit_send, plan.submit)
+                tg.start_soon(self._end_when_idle)
+                await self.control.done.wait()
+                tg.cancel_scope.cancel()
+        return self._finish_report()
+
+    async def _end_when_idle(self) -> None:
+        await self.book.until(lambda: self.submitter.fed_all and self.book.in_flight <= 0)
+        self.control.done.set()
+
+    def _wake_all(self) -> None:
+        self.book.wake()
+        self.poller.wake()
+
+    def request_stop(self, reason: str = "interrupted") -> None:
+        self.control.request_stop(reason)
+
+    def abort(self) -> None:
+        self.control.abort()
+
+    @property
+    def interrupted(self) -> bool:
+        return self.control.interrupted
+
+    def snapshot(self) -> Snapshot:
+        states = Counter(str(job.state) for job in self.jobs)
+        final = states.get("completed", 0) + states.get("failed", 0) + states.get("expired", 0)
+        return Snapshot(
+            total=len(self.jobs),
+            states=dict(states),
+            done_now=max(0, final - self._final_at_start),
+            elapsed_s=self.clock.elapsed_real(),
+            spend=self.book.spend,
+            requests=self.gateway.requests,
+            throttled=self.budget.throttled,
+            paused_s=self.budget.closed_for() / self.clock.scale,
+            stop_reason=self.report.stop_reason,
+            sweeping=self.poller.sweeper.working,
+        )
+
+    def _finish_report(self) -> RunReport:
+        report = self.report
+        report.states = Counter(str(job.state) for job in self.jobs)
+        report.spend = self.book.spend
+        report.requests = self.gateway.requests
+        report.rate_limited = self.budget.throttled
+        report.failures = [
+            (job.spec.id, job.error or "no reason recorded")
+            for job in self.jobs
+            if job.state in (JobState.FAILED, JobState.EXPIRED)
+            # unfinished for a reason of their own (a download that failed, a submit left for later)
+            or (job.state in UNFINISHED and job.error and report.stop_reason is None)
+        ]
+        return report

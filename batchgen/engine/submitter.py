@@ -1,0 +1,274 @@
+"""The submit stage: the feeder, the submitters, and what a submit's answer means.
+
+* The **feeder** hands jobs to the submitters over a bounded stream, never
+  letting more than ``concurrency`` jobs be in flight (the book counts them);
+  it stops at the first 406 "insufficient credits" or when the next job's
+  estimated cost would pass the spend cap, and marks what is left
+  ``deferred``.
+* A **submitter** writes ``submitting``, POSTs, and writes ``submitted`` with
+  the request id (fsynced) before the job is ever polled.  A submit is sent
+  again only if it surely never reached the server or was refused with 429;
+  an ambiguous one (5xx, or no answer after sending) is first settled from
+  the request history (``recovery.Reconciler``), whose verdict this stage
+  acts on: attach, resubmit, or leave it for a later run.  So no job is paid
+  for twice.
+* A job whose video can no longer be had (:meth:`Submitter.expire`) is made
+  again here with ``--resubmit-lost``, keeping its slot; otherwise it ends
+  ``expired``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from ..api.client import ApiClient
+from ..api.gateway import Gateway, retry_unsent
+from ..api.ratelimit import Priority
+from ..clock import Clock, iso_utc
+from ..config import Settings
+from ..errors import (
+    AmbiguousSubmit,
+    ApiError,
+    ApiUnreachable,
+    AuthError,
+    BadResponse,
+    InsufficientCredits,
+    InvalidContentType,
+    NetworkError,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    RequestRejected,
+    TransientError,
+)
+from ..jobs import JobState, TrackedJob
+from .book import JobBook
+from .control import RunControl
+from .identity import fingerprint
+from .outcome import RunReport
+from .recovery import Attach, Leave, Reconciler
+
+log = logging.getLogger("batchgen")
+LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
+
+
+class Submitter:
+    """Feeds, submits and settles jobs; hands each request id to ``track`` once it is durable."""
+
+    def __init__(
+        self,
+        book: JobBook,
+        gateway: Gateway,
+        api: ApiClient,
+        reconciler: Reconciler,
+        control: RunControl,
+        clock: Clock,
+        settings: Settings,
+        *,
+        track: Callable[[TrackedJob], None],
+        resubmit_lost: bool,
+    ) -> None:
+        self.book, self.gateway, self.api, self.reconciler = book, gateway, api, reconciler
+        self.control, self.clock, self.settings = control, clock, settings
+        self.track = track
+        self.resubmit_lost = resubmit_lost
+        self.fed_all = False
+        # Bounded so that a shutdown never waits on a POST for longer than one request can take.
+        self._shield_s = settings.api.request_timeout_s + 5.0
+
+    @property
+    def report(self) -> RunReport:
+        return self.control.report
+
+    # ------------------------------------------------------------------ before the run
+
+    async def preflight(self, to_submit: list[TrackedJob]) -> None:
+        """Read the balance and warn when the batch's estimated cost exceeds it."""
+        try:
+            credits = await self.gateway.call(Priority.RESULT, self.api.credits)
+        except (AuthError, InvalidContentType):
+            raise
+        except ApiError as exc:
+            log.info("could not read the credit balance (%s); going on", exc)
+            return
+        self.report.balance = credits.total
+        estimate = sum(job.estimate or 0.0 for job in to_submit)
+        if estimate > credits.total:
+            message = (
+                f"the balance (${credits.total:.2f}) will not cover the estimated ${estimate:.2f} for "
+                f"{len(to_submit)} jobs; the run will stop submitting when credits run out (exit 3)"
+            )
+            self.report.warnings.append(message)
+            log.warning("warning: %s", message)
+
+    # ------------------------------------------------------------------ feeder
+
+    async def feed(self, send: MemoryObjectSendStream[TrackedJob], queue: list[TrackedJob]) -> None:
+        limits = self.settings.limits
+        cap = limits.max_spend_usd
+        book = self.book
+        async with send:
+            for job in queue:
+                await book.until(lambda: book.in_flight < limits.concurrency or self.control.stopping)
+                if self.control.stopping:
+                    await self._defer(job)
+                    continue
+                cost = job.estimate or 0.0
+                if cap is not None and book.committed + cost > cap + 1e-9:
+                    self.report.stop_reason = self.report.stop_reason or "spend_cap"
+                    await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
+                    continue
+                book.take(job)
+                await send.send(job)
+        self.fed_all = True
+        book.wake()
+
+    async def _defer(self, job: TrackedJob, reason: str | None = None) -> None:
+        """Mark a job not submitted because submission stopped (it holds no slot)."""
+        if self.report.stop_reason == "interrupted" and reason is None:
+            return  # an interrupted run leaves unsubmitted jobs as they were
+        why = reason or self.report.stop_detail or "submission stopped"
+        await self.book.record(job, "deferred", JobState.DEFERRED, error={"detail": why})
+
+    # ------------------------------------------------------------------ submitters
+
+    async def loop(self, receive: MemoryObjectReceiveStream[TrackedJob]) -> None:
+        async with receive:
+            async for job in receive:
+                await self.control.guard(lambda job=job: self.submit(job))  # type: ignore[misc]
+
+    async def submit(self, job: TrackedJob) -> None:
+        """Submit until the job has a request id, or ends for this run; it holds a slot throughout."""
+        while await self._submit_once(job):
+            pass
+
+    async def _submit_once(self, job: TrackedJob) -> bool:
+        """One submit and its consequences; True when it must be sent again."""
+        book = self.book
+        if self.control.stopping:
+            if self.report.stop_reason == "interrupted":
+                book.drop(job)
+            else:
+                await book.finish(job, JobState.DEFERRED, "deferred", error=self._stop_error())
+            return False
+        payload = job.spec.payload()
+        try:
+            await book.record(
+                job,
+                "submitting",
+                JobState.SUBMITTING,
+                params=payload,
+                fingerprint=fingerprint(job.spec.model, job.spec.params),
+                paid_before=round(job.paid_before, 6) or None,
+            )
+        except anyio.get_cancelled_exc_class():
+            # Stopped before the POST: the line may still reach the ledger with a later group commit,
+            # so say after it that nothing was sent.
+            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error()))
+            raise
+        since = self.clock.epoch()
+        try:
+            sub = await self.gateway.call(
+                Priority.SUBMIT,
+                lambda: self.api.submit(job.spec.model, payload),
+                retry_on=retry_unsent,
+                shield_s=self._shield_s,
+                on_abandon=lambda last: self._abandoned(job, last),
+            )
+        except InsufficientCredits as exc:
+            self.control.credit_stop(exc)
+            await _durably(book.finish(job, JobState.DEFERRED, "deferred", error=exc.to_record()))
+            return False
+        except AmbiguousSubmit as exc:
+            await book.record(job, "submit_unknown", JobState.SUBMITTING, error=exc.to_record())
+            job.submit_attempts += 1
+            return await self.settle(job, since=since)
+        except (AuthError, InvalidContentType):
+            raise  # run-wide: the job stays 'submitting' and is settled by the next run
+        except ApiUnreachable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created
+                await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error={"detail": str(exc)}))
+            raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
+        except (RequestRejected, NotFound, BadResponse) as exc:
+            await _durably(book.finish(job, JobState.FAILED, "failed", error=exc.to_record()))
+            return False
+        except (TransientError, PermanentError) as exc:
+            # Surely not created (refused connection, 429 past the deadline): back to pending, even if
+            # the run is being cancelled just now.
+            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=exc.to_record()))
+            return False
+        await self.attach(job, sub.request_id, sent=self.clock.epoch())
+        return False
+
+    async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
+        """The run ended between attempts of this submit: if none can have created a job, it is pending again."""
+        if last is None or isinstance(last, RateLimited) or retry_unsent(last):
+            await self.book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error())
+
+    def _stop_error(self) -> dict[str, Any]:
+        return {"detail": self.report.stop_detail or "submission stopped"}
+
+    async def settle(self, job: TrackedJob, *, since: float) -> bool:
+        """Act on the reconciler's verdict for an unknown submit; True when it must be sent again."""
+        verdict = await self.reconciler.settle(job, since=since)
+        if isinstance(verdict, Attach):
+            await self.book.record(job, "reconciled", job.state, error=None)
+            # Our own time of the attempt, not the server's created_at: it needs
+            # no clock agreement, and the record cannot expire before it + 1 hour.
+            await self.attach(job, verdict.request_id, sent=since)
+            return False
+        if isinstance(verdict, Leave):
+            await self.book.finish(job, verdict.state, verdict.event, error={"detail": verdict.detail})
+            return False
+        await self.book.record(job, "reconciled_absent", job.state)
+        return True
+
+    async def settle_resumed(self, job: TrackedJob) -> None:
+        """A job a previous run left 'submitting': settle it, then go on as its verdict says."""
+
+        async def work() -> None:
+            since = job.submitted_epoch if job.submitted_epoch is not None else self.clock.epoch()
+            if await self.settle(job, since=since):
+                await self.submit(job)
+
+        await self.control.guard(work)
+
+    async def attach(self, job: TrackedJob, request_id: str, *, sent: float) -> None:
+        """Record a known request id (durably) and put the job on the poll schedule."""
+        job.request_id = request_id
+        job.submitted_epoch = sent
+        self.reconciler.claimed.add(request_id)
+        self.reconciler.note_submitted(request_id, sent)
+        job.submitted_at = self.clock.from_wall(sent)
+        self.report.submitted += 1
+        job.submitted_wall = iso_utc(sent)
+        await _durably(self.book.record(job, "submitted", JobState.SUBMITTED, submitted_at=job.submitted_wall))
+        self.track(job)
+
+    # ------------------------------------------------------------------ lost videos
+
+    async def expire(self, job: TrackedJob, detail: str, *, event: str = "expired", http: int | None = 404) -> None:
+        """The video cannot be had (record expired, or the output lost): make it again with
+        ``--resubmit-lost``, else leave the job expired."""
+        error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
+        if not (self.resubmit_lost and not self.control.stopping):
+            await self.book.finish(job, JobState.EXPIRED, event, error=error)
+            return
+        await self.book.record(job, event, JobState.EXPIRED, error=error)
+        job.request_id = job.output_url = None
+        job.paid_before += job.cost or 0.0
+        job.cost = None
+        await self.submit(job)  # a new job: keeps this one's slot
+
+
+async def _durably(write: Awaitable[None]) -> None:
+    """Finish a ledger write even if the run is being cancelled: a request id, or the news that a submit
+    surely created nothing, must not be lost."""
+    with anyio.move_on_after(LEDGER_SHIELD_S, shield=True):
+        await write

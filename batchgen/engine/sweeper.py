@@ -1,0 +1,248 @@
+"""History sweeps: one request-history call finds many finished jobs at once.
+
+One history call lists up to 100 requests, newest first, with their state.
+Every few seconds the sweeper reads pages until it has seen every in-flight
+job of ours older than a short grace (or a bounded number of pages), and hands
+each one the history shows COMPLETED or FAILED to the poller.  A FAILED one
+gets a result call, which confirms the state and says why; a COMPLETED one is
+downloaded from the row's ``generation_url`` once the run has seen that URL
+match the result's own output URL (the first such jobs get a result call to
+compare), else it gets a result call too.  A history that lags or errs costs
+a request, never a wrong outcome.
+
+A job submitted long ago (a straggler) sits pages down the history; so that
+it does not make every sweep read those pages, a sweep may stop with a tenth
+of the jobs it looks for unseen, and every fourth reads on to see them all.
+
+**Cadence.**  Sweeps stay within ``SWEEP_SHARE`` of the budget (more while no
+submit waits) and follow the
+learned latency: every 2% of the median, or less often with few jobs in
+flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, since queued
+work hides a little delay), but every 4% while the batch drains, when each
+job's delay is the batch's; never more than ``polling.max_interval_s`` apart
+while a job could be done, and not at all while none could be (every job
+younger than the earliest finish learned for its kind).  Before anything is
+learned they come every fifth of the oldest in-flight job's age (a sweep looks
+only for jobs older than two intervals), so they find jobs of any length early.
+
+**Health.**  Until the history has shown one of our jobs, jobs are polled
+normally.  If status polls keep finding finished jobs that a whole sweep
+begun after they had finished did not show (or, later, more than a fifth as
+many as it did show), or the history cannot be read, sweeping is switched
+off for the rest of the run.  When a job finished is known from the result's
+own metrics; jobs that finished while batchgen was stopped (a resume) or just
+after a sweep are found by polls first, and that is not the history's fault.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable
+
+from ..api.answers import HISTORY_PAGE, HistoryRow
+from ..api.client import ApiClient
+from ..api.gateway import Gateway
+from ..api.ratelimit import Priority
+from ..clock import Clock
+from ..errors import ApiError
+from ..jobs import TrackedJob
+from .control import RunControl
+from .pollplan import LatencyModel, latency_key
+from .recovery import Reconciler
+
+log = logging.getLogger("batchgen")
+
+SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
+SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
+SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
+TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in flight), every 4% of it
+MISSES_BEFORE_GIVING_UP = 3
+MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
+SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few jobs in flight)
+PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
+SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
+DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
+
+
+class Sweeper:
+    """Reads the request history for the poller's jobs and judges whether it can be trusted."""
+
+    def __init__(
+        self,
+        jobs: dict[str, TrackedJob],
+        gateway: Gateway,
+        api: ApiClient,
+        latency: LatencyModel,
+        reconciler: Reconciler,
+        control: RunControl,
+        clock: Clock,
+        *,
+        min_interval_s: float,
+        max_interval_s: float,
+        on_done: Callable[[TrackedJob, HistoryRow], None],
+        on_healthy: Callable[[], None],
+        idle: Callable[[], bool] = lambda: False,
+        on_stop: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.jobs = jobs  # the poller's in-flight jobs by request id (read only)
+        self.gateway, self.api, self.latency = gateway, api, latency
+        self.reconciler, self.control, self.clock = reconciler, control, clock
+        self.min_interval_s, self.max_interval_s = min_interval_s, max_interval_s
+        self._on_done, self._on_healthy, self._idle, self._on_stop = on_done, on_healthy, idle, on_stop
+        self.sweeping = True
+        self.healthy = False
+        self.hits = 0
+        self.missed = 0
+        self.peak = 1  # the most jobs in flight at once so far (kept by the poller)
+        self._last_pages = 1
+        self._sweeps = 0
+        self.shown_done: set[str] = set()  # jobs a sweep has shown finished
+        self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
+        self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
+
+    @property
+    def working(self) -> bool:
+        """Sweeps run and have shown our jobs: per-job polls are a sparse safety net."""
+        return self.sweeping and self.healthy
+
+    def forget(self, request_id: str) -> None:
+        self.found_by_poll.discard(request_id)
+        self.shown_done.discard(request_id)
+        self._covered.pop(request_id, None)
+
+    # ------------------------------------------------------------------ health
+
+    def poll_found_done(self, request_id: str) -> None:
+        """A status poll found this job finished; judged once its result says when it finished."""
+        if self.sweeping and request_id not in self.shown_done:
+            self.found_by_poll.add(request_id)
+
+    def judge(self, job: TrackedJob, finished_at: float) -> None:
+        """A poll found ``job`` finished before any sweep showed it.  That is the history's fault
+        only if a sweep that looked far enough for it began after the job had finished."""
+        assert job.request_id is not None
+        if job.request_id not in self.found_by_poll:
+            return
+        if self.sweeping and self._covered.get(job.request_id, -math.inf) > finished_at:
+            self.missed += 1
+            self._check_health()
+
+    def _check_health(self) -> None:
+        if self.missed < MISSES_BEFORE_GIVING_UP:
+            return
+        if not self.healthy:
+            self.stop("the request history did not show jobs that had finished")
+        elif self.missed > MISSED_SHARE_LIMIT * self.hits:
+            self.stop("the request history misses too many finished jobs")
+
+    def stop(self, why: str) -> None:
+        if self.sweeping:
+            self.sweeping = False
+            log.info("history sweeps are off for this run: %s; polling each job instead", why)
+            self._on_stop()  # every job is planned again for polls alone
+
+    # ------------------------------------------------------------------ cadence
+
+    def interval(self) -> float:
+        """Seconds until the next sweep."""
+        job = next(iter(self.jobs.values()), None)  # the earliest tracked
+        key = latency_key(job.spec) if job is not None else ("", "", 0)
+        if self.latency.learned(key):
+            median = self.latency.median(key)
+            if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
+                target = TAIL_SWEEP_FRACTION * median
+            else:
+                thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self.peak)
+                target = max(SWEEP_TARGET_FRACTION * median, thrift)
+        else:  # probe: sweep often while the jobs are young, less as they age
+            age = self.clock.now() - job.submitted_at if job is not None else 0.0
+            target = PROBE_SWEEP_FRACTION * age
+        budget = self.gateway.budget
+        share = SWEEP_SHARE if budget.waiting(Priority.SUBMIT) else SWEEP_SHARE_IDLE
+        affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
+        return max(min(target, self.max_interval_s), affordable, self.min_interval_s / 4)
+
+    def quiet_until(self) -> float:
+        """Run seconds before which no in-flight job could be done (its kind's earliest learned
+        finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned."""
+        earliest: dict[tuple[str, str, int], float] = {}
+        first = math.inf
+        for job in self.jobs.values():
+            key = latency_key(job.spec)
+            if key not in earliest:
+                at = self.latency.earliest(key)
+                if at is None:
+                    return -math.inf
+                earliest[key] = at
+            first = min(first, job.submitted_at + earliest[key])
+        return first
+
+    async def loop(self) -> None:
+        while self.sweeping:
+            await self.clock.sleep(self.interval())
+            if not self.jobs or not self.sweeping or self.control.interrupted or self._idle():
+                continue  # nothing to find, or the poller does better without
+            quiet = self.quiet_until() - self.clock.now()
+            if quiet > 0:  # nothing could be done yet: a sweep would find nothing
+                await self.clock.sleep(min(quiet, self.max_interval_s))
+                continue
+            await self.control.guard(self.sweep)
+
+    # ------------------------------------------------------------------ one sweep
+
+    async def sweep(self) -> None:
+        """Read the history, newest first, until every in-flight job past the grace was seen
+        (or, but in every ``DEEP_EVERY``-th sweep, all but a few stragglers far down it)."""
+        now = self.clock.now()
+        grace = 2 * self.interval()
+        remaining = {rid for rid, job in self.jobs.items() if now - job.submitted_at > grace}
+        if not remaining:
+            return
+        self._sweeps += 1
+        deep = self._sweeps % DEEP_EVERY == 0
+        enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
+        max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
+        pages = 0
+        looked = set(remaining)
+        stopped_early = False
+        for page in range(1, max_pages + 1):
+            try:
+                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
+            except ApiError as exc:
+                self.stop(f"the request history could not be read ({exc})")
+                return
+            pages += 1
+            for row in rows:
+                self._read(row)
+                remaining.discard(row.request_id)
+            if not remaining or len(rows) < HISTORY_PAGE:
+                break
+            if len(remaining) <= enough:
+                stopped_early = True
+                break
+        if not deep:
+            self._last_pages = pages  # what a sweep costs, which sets the cadence
+        # every job it looked for, unless it stopped early: then the ones it saw
+        for rid in looked - remaining if stopped_early else looked:
+            self._covered[rid] = now
+
+    def _read(self, row: HistoryRow) -> None:
+        job = self.jobs.get(row.request_id)
+        if job is None:
+            return
+        if not self.healthy:
+            self.healthy = True
+            self._on_healthy()  # per-job polls become the sparse safety net
+        self.reconciler.note_seen(row.request_id)
+        if row.status in ("COMPLETED", "FAILED"):
+            self.hits += 1
+            self.found_by_poll.discard(row.request_id)
+            self.shown_done.add(row.request_id)
+            if row.status == "COMPLETED" and row.latency_s is not None:
+                job.server_latency = row.latency_s
+            self._on_done(job, row)
+
+
+def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:
+    return lambda: api.history(page=page, per_page=HISTORY_PAGE)

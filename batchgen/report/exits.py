@@ -1,0 +1,80 @@
+"""Exit codes: the one table of what each means, and how a run or an error maps onto it.
+
+Scripts rely on these (README "Exit codes"); the CLI, the report page and the
+Ray driver all read them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..engine.outcome import RunReport
+from ..errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_CREDITS = 3
+EXIT_AUTH = 4
+EXIT_LOCKED = 5
+EXIT_UNREACHABLE = 6
+EXIT_INTERRUPTED = 130
+
+MEANINGS = {
+    EXIT_OK: "every job in the manifest is completed",
+    EXIT_FAILED: "the run finished, but some jobs failed on the server or expired",
+    EXIT_USAGE: "bad usage, config or manifest; nothing was submitted",
+    EXIT_CREDITS: "stopped because credits ran out or the spend cap was reached; re-run after top-up resumes",
+    EXIT_AUTH: "authentication or permission error; stopped at once",
+    EXIT_LOCKED: "another run holds the lock on this output directory",
+    EXIT_UNREACHABLE: "the API could not be reached for a bounded time; re-run resumes",
+    EXIT_INTERRUPTED: "interrupted after a clean shutdown; re-run resumes",
+}
+
+# Most serious first: what a merged run reports when its shards disagree.
+SEVERITY = (EXIT_AUTH, EXIT_USAGE, EXIT_LOCKED, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_CREDITS, EXIT_INTERRUPTED)
+
+
+def exit_code_for(exc: BatchgenError) -> int:
+    """The exit code for an error that stopped a command before or outside a run."""
+    if isinstance(exc, ApiUnreachable):
+        return EXIT_UNREACHABLE
+    if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
+        return EXIT_USAGE
+    if isinstance(exc, LockHeld):
+        return EXIT_LOCKED
+    if isinstance(exc, AuthError):
+        return EXIT_AUTH
+    return EXIT_FAILED
+
+
+def exit_code(report: RunReport, total: int) -> int:
+    """The exit code of a run over ``total`` jobs."""
+    if report.fatal is not None:
+        return exit_code_for(report.fatal) if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED
+    if report.stop_reason == "interrupted":
+        return EXIT_INTERRUPTED
+    if report.states.get("completed", 0) == total:
+        return EXIT_OK
+    if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):
+        return EXIT_CREDITS
+    return EXIT_FAILED
+
+
+def merged_exit_code(codes: Sequence[int]) -> int:
+    """0 when every shard finished cleanly; else the most serious shard's code."""
+    for code in SEVERITY:
+        if code in codes:
+            return code
+    return max(codes, default=EXIT_OK)
+
+
+@dataclass(slots=True)
+class Verdict:
+    """How the run stands: the exit code it had (or would have) and what to do next."""
+
+    code: int | None  # None while the run is going on
+    resume_command: str | None = None
+    running: bool = False
+    refresh_s: float | None = None

@@ -1,0 +1,156 @@
+"""Make the folder's morning-after files: ``index.parquet``, ``thumbs/`` and ``report.html``.
+
+:func:`publish` reads the ledger in full (:mod:`batchgen.timeline`) and the
+pace file (:mod:`batchgen.pace`), writes the index, makes the poster frames
+that are missing, draws the charts and writes the report's pages, each file
+atomically.  It is plain blocking code.  While a run lasts it is called
+every ``report.refresh_s`` seconds in a worker process, one at a time, at
+the lowest CPU priority, so drawing charts never holds the run's GIL nor
+takes a core the run needs; at the end of the run, when nothing else is
+left to do, in a worker thread; ``batchgen report OUT`` calls it directly.
+
+``report.json`` beside the page keeps the verdict of the last run (exit
+code, resume command), so a report made later on demand still says how the
+run ended and how to resume it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ..clock import Clock, iso_utc
+from ..config import ReportSettings
+from ..errors import StorageError
+from ..store.local import write_atomically
+from .charts import gantt_svg, requests_svg, spend_svg, time_origin
+from .exits import Verdict
+from .html import PAGES_DIR, PageData, completed, render_pages
+from .index import write_index
+from .pace import read_pace
+from .thumbs import THUMBS_DIR, ensure_thumbnails
+from .timeline import JobRow, load_rows
+
+log = logging.getLogger("batchgen")
+REPORT_FILE = "report.html"
+VERDICT_FILE = "report.json"
+UNFINISHED = ("pending", "submitting", "submitted", "downloading")
+
+
+def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
+    """The verdict of the last run as kept in ``report.json``, or one judged from the jobs' states."""
+    try:
+        kept = json.loads((root / VERDICT_FILE).read_text(encoding="utf-8"))
+        if isinstance(kept, dict) and not kept.get("running"):
+            code = kept.get("exit_code")
+            return Verdict(code if isinstance(code, int) else None, kept.get("resume_command") or None)
+    except (OSError, ValueError):
+        pass
+    states = {row.state for row in rows}
+    if states & set(UNFINISHED):
+        return Verdict(None)
+    if states <= {"completed"}:
+        return Verdict(0)
+    return Verdict(3 if "deferred" in states else 1)
+
+
+def publish(
+    root: Path,
+    settings: ReportSettings,
+    *,
+    verdict: Verdict | None = None,
+    specs: dict[str, tuple[str, dict[str, Any]]] | None = None,
+) -> Path:
+    """Write index.parquet, the missing thumbnails and report.html (+ pages) for ``root``; returns the page."""
+    for folder in (root / THUMBS_DIR, root / PAGES_DIR):
+        if folder.is_symlink():
+            raise StorageError(
+                f"{folder} is a symbolic link; batchgen writes only inside the output folder. "
+                "Replace the link with a real folder (or remove it)"
+            )
+    rows = load_rows(root / "ledger.jsonl", specs)
+    write_index(root, rows)
+    if verdict is None:
+        verdict = verdict_from(rows, root)
+    inside = (root / "videos").resolve()
+    videos = [(row, root / row.file) for row in completed(rows) if row.file]
+    videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]
+    made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], settings.thumb_width)
+    thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
+    pace = read_pace(root)
+    start, end = time_origin(rows, pace)
+    last_run = [p for p in pace if pace and p.run == pace[-1].run]
+    charts = {
+        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end),
+        "API requests per minute against the limit": requests_svg(pace, start, end),
+        "Spend over time": spend_svg(rows, start, end),
+    }
+    data = PageData(
+        rows=rows,
+        verdict=verdict,
+        generated_at=iso_utc(Clock().epoch()),
+        charts=charts,
+        thumbs=thumbs,
+        requests=last_run[-1].requests if last_run else None,
+        throttled=last_run[-1].throttled if last_run else None,
+    )
+    pages = render_pages(data, title=f"batchgen report: {root.resolve().name}", page_size=settings.page_size)
+    write_atomically(root / REPORT_FILE, pages[0].encode())
+    folder = root / PAGES_DIR
+    if len(pages) > 1:
+        folder.mkdir(exist_ok=True)
+    for number, page in enumerate(pages[1:], start=2):
+        write_atomically(folder / f"page-{number}.html", page.encode())
+    for stale in folder.glob("page-*.html") if folder.is_dir() else ():
+        suffix = stale.stem.removeprefix("page-")
+        if not suffix.isdigit() or int(suffix) > len(pages):
+            stale.unlink(missing_ok=True)
+    kept = {"exit_code": verdict.code, "resume_command": verdict.resume_command, "running": verdict.running}
+    kept["generated_at"] = data.generated_at
+    write_atomically(root / VERDICT_FILE, (json.dumps(kept, indent=2) + "\n").encode())
+    return root / REPORT_FILE
+
+
+# --------------------------------------------------------------------------- during and after a run
+
+Specs = dict[str, tuple[str, dict[str, Any]]]
+
+
+def _publish_low_priority(root: Path, settings: ReportSettings, verdict: Verdict, specs: Specs) -> Path:
+    """:func:`publish` at the lowest CPU priority (nice 19): the run's own process always comes first."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    return publish(root, settings, verdict=verdict, specs=specs)
+
+
+async def publish_in_worker(
+    root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
+) -> Path:
+    """:func:`publish` in a worker process, one at a time (``limiter`` has one token)."""
+    return await anyio.to_process.run_sync(_publish_low_priority, root, settings, verdict, specs, limiter=limiter)
+
+
+async def publish_at_end(
+    root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
+) -> Path:
+    """:func:`publish` in a worker thread once the run is over (after any refresh still going)."""
+    work = partial(publish, root, settings, verdict=verdict, specs=specs)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
+async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, specs: Specs) -> None:
+    """Rewrite the report every ``settings.refresh_s`` seconds until cancelled; a failure is logged, the run goes on."""
+    live = Verdict(None, running=True, refresh_s=settings.refresh_s)
+    while True:
+        await anyio.sleep(settings.refresh_s)
+        try:
+            await publish_in_worker(root, settings, limiter, verdict=live, specs=specs)
+        except Exception as exc:  # a report is a by-product: it must never stop the run
+            log.warning("warning: could not refresh %s (%s); the run goes on", root / REPORT_FILE, exc)

@@ -1,0 +1,320 @@
+"""What the user reads: the run's report and snapshots, the summary, the dry-run estimate, ``status``.
+
+Everything here returns text or plain data; ``cli.py`` prints it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from ..config import Settings
+from ..engine.identity import spent_on
+from ..engine.outcome import RunReport, Snapshot
+from ..jobs import JobState
+from ..params import estimate_cost, typical_latency
+from ..store.ledger import Replay
+
+if TYPE_CHECKING:
+    from ..manifest import Manifest
+    from ..store.output import Store
+
+
+STATE_ORDER = [s.value for s in JobState]
+REQUESTS_PER_JOB = 4  # submit, ~2 polls, result: what a well-paced run spends
+
+
+def _counts_line(states: Counter[str]) -> str:
+    parts = [f"{states[s]} {s}" for s in STATE_ORDER if states.get(s)]
+    return ", ".join(parts) or "nothing"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
+    """(reason, count, up to 3 example job ids), most frequent first."""
+    by_reason: dict[str, list[str]] = {}
+    for job_id, reason in failures:
+        by_reason.setdefault(reason, []).append(job_id)
+    ranked = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+    return [(reason, len(ids), ids[:3]) for reason, ids in ranked]
+
+
+def count_media_warnings(jobs: dict[str, dict[str, Any]]) -> Counter[str]:
+    """Completed videos kept with a warning (``duration_mismatch``, ...), by kind."""
+    counts: Counter[str] = Counter()
+    for rec in jobs.values():
+        if rec.get("state") == "completed":
+            kinds = {w.get("kind") for w in rec.get("warnings") or [] if isinstance(w, dict)}
+            counts.update(str(kind) for kind in kinds)
+    return counts
+
+
+def _media_line(counts: Counter[str]) -> str:
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
+    return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
+
+
+def folder_spend(replay: Replay) -> float:
+    """What every job in a folder's ledger was charged, earlier replaced attempts included."""
+    return sum(spent_on(rec) for rec in replay.jobs.values())
+
+
+def retry_hints(states: Counter[str] | dict[str, int], command: str | None) -> list[str]:
+    """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones."""
+    lines = []
+    suffix = f": {command} " if command else ": add "
+    if failed := states.get("failed", 0):
+        lines.append(
+            f"{failed} job{'s' if failed != 1 else ''} failed on the server; running again does not retry "
+            f"{'them' if failed != 1 else 'it'}. --retry-failed submits {'them' if failed != 1 else 'it'} again "
+            f"(paid again){suffix}--retry-failed"
+        )
+    if lost := states.get("expired", 0):
+        lines.append(
+            f"{lost} job{'s' if lost != 1 else ''} lost or expired (the video cannot be fetched again); "
+            f"--resubmit-lost makes {'them' if lost != 1 else 'it'} again (paid again){suffix}--resubmit-lost"
+        )
+    return lines
+
+
+def summary_lines(
+    report: RunReport,
+    out: Store,
+    manifest: Manifest,
+    *,
+    resume_command: str | None,
+    spend: float | None = None,
+    retry_command: str | None = None,
+) -> list[str]:
+    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
+    total = len(manifest.jobs)
+    lines = [f"{total} jobs: {_counts_line(report.states)}"]
+    extras = []
+    if report.skipped:
+        extras.append(f"{report.skipped} already done")
+    if report.reattached:
+        extras.append(f"{report.reattached} re-attached from an earlier run")
+    extras.append(f"{report.submitted} submitted now")
+    lines.append("  " + "; ".join(extras))
+    paid = report.spend if spend is None else spend
+    lines.append(
+        f"  spend ${paid:.2f} in this folder; {report.requests} API requests now, {report.rate_limited} answered 429"
+    )
+    if report.job_seconds:
+        lines.append(
+            f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
+            f"p95 {_duration(_percentile(report.job_seconds, 0.95))}"
+        )
+    groups = group_failures(report.failures)
+    if groups:
+        lines.append("  failures by reason:")
+        for reason, count, examples in groups[:8]:
+            lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
+    if report.media_warnings:
+        lines.append(_media_line(report.media_warnings))
+    deferred = report.states.get("deferred", 0)
+    if report.stop_reason == "credits":
+        balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
+        lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
+    elif report.stop_reason == "spend_cap":
+        lines.append(
+            f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
+            f"{deferred} jobs deferred. The same command keeps the same cap: give a higher --max-spend to go on."
+        )
+    elif report.stop_reason == "interrupted":
+        lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
+    lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
+    if report.report_page is not None:
+        lines.append(f"  report: {report.report_page}")
+    lines += retry_hints(report.states, retry_command)
+    unfinished = sum(report.states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    if resume_command and (unfinished or report.states.get("deferred", 0)):
+        lines.append(f"To resume: {resume_command}")
+    return lines
+
+
+def dry_run_lines(
+    manifest: Manifest,
+    settings: Settings,
+    replay: Replay | None,
+    *,
+    retry_failed: bool = False,
+    resubmit_lost: bool = False,
+    changed: int = 0,
+) -> list[str]:
+    """The plan for the manifest's jobs (only theirs, whatever else the folder's ledger holds)."""
+    known = replay.jobs if replay else {}
+    state_of = {job.id: known.get(job.id, {}).get("state") for job in manifest.jobs}
+    done = {job_id for job_id, state in state_of.items() if state == "completed"}
+    failed = {job_id for job_id, state in state_of.items() if state == "failed"}
+    lost = {job_id for job_id, state in state_of.items() if state == "expired"}
+    skipped = done | (set() if retry_failed else failed) | (set() if resubmit_lost else lost)
+    todo = [job for job in manifest.jobs if job.id not in skipped]
+    by_model = Counter(job.model for job in manifest.jobs)
+    costs = [estimate_cost(job.model, job.params, settings.prices) for job in todo]
+    priced = [c for c in costs if c is not None]
+    lines = [
+        f"{manifest.path}: {len(manifest.jobs)} valid jobs ("
+        + ", ".join(f"{n} {model}" for model, n in sorted(by_model.items()))
+        + ")"
+    ]
+    if replay is not None and known:
+        lines.append(f"  in {settings.output.dir}: {len(done)} of these already completed; {len(todo)} to do")
+    for ids, flag, what in ((failed, retry_failed, "failed"), (lost, resubmit_lost, "lost or expired")):
+        option = "--retry-failed" if what == "failed" else "--resubmit-lost"
+        if ids and flag:
+            lines.append(f"  {len(ids)} {what} job(s) will be submitted again ({option}; paid again)")
+        elif ids:
+            lines.append(f"  {len(ids)} {what} job(s) will be left alone ({option} submits them again, paid again)")
+    if changed:
+        lines.append(
+            f"  {changed} job(s) differ from what their ids were sent as: the run stops (exit 2) unless "
+            "--replace-changed is given"
+        )
+    spend = f"${sum(priced):.2f}"
+    if len(priced) < len(costs):
+        spend += f" (+ {len(costs) - len(known)} jobs of models without a price)"
+    lines.append(f"  estimated spend: {spend}")
+    lines.append(
+        f"  estimated time: {_duration(estimate_seconds(todo, settings))} at concurrency "
+        f"{settings.limits.concurrency} and {settings.limits.requests_per_minute:g} requests/min"
+    )
+    if settings.limits.max_spend_usd is not None and sum(priced) > settings.limits.max_spend_usd:
+        lines.append(f"  note: the spend cap ${settings.limits.max_spend_usd:.2f} will defer some jobs")
+    return lines
+
+
+def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
+    """Makespan estimate: the larger of the concurrency bound and the request-budget bound."""
+    if not jobs:
+        return 0.0
+    mean_latency = sum(typical_latency(job.model) for job in jobs) / len(jobs)
+    waves = math.ceil(len(jobs) / settings.limits.concurrency)
+    by_concurrency = waves * mean_latency
+    by_budget = len(jobs) * REQUESTS_PER_JOB / settings.limits.requests_per_minute * 60
+    return max(by_concurrency, by_budget)
+
+
+def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) -> dict[str, Any]:
+    """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown)."""
+    jobs = replay.jobs
+    states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
+    spend = folder_spend(replay)
+    failures = []
+    for job_id, rec in jobs.items():
+        if rec.get("state") in ("failed", "expired") or (rec.get("state") == "deferred"):
+            error = rec.get("error")
+            reason = error.get("detail") if isinstance(error, dict) else str(error or rec.get("state"))
+            failures.append((job_id, str(reason)))
+    groups = group_failures(failures)
+    finished = states.get("completed", 0) == len(jobs) and bool(jobs)
+    lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    if not jobs:
+        lines = [f"{root}: no job recorded yet (nothing was submitted)"]
+    if held_by is not None:
+        holder = f"process {held_by}" if held_by else "another process"
+        lines.insert(1, f"  a run ({holder}) holds this folder now: these figures are as of its latest ledger line")
+    for reason, count, examples in groups[:8]:
+        lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
+    media = count_media_warnings(jobs)
+    if media:
+        lines.append(_media_line(media))
+    unfinished = sum(states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    if finished:
+        lines.append("  all jobs completed")
+    if unfinished:
+        lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them")
+    if deferred := states.get("deferred", 0):
+        lines.append(
+            f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
+            "--max-spend, then run again"
+        )
+    lines += ["  " + hint for hint in retry_hints(states, None)]
+    return {
+        "dir": str(root),
+        "jobs": len(jobs),
+        "states": dict(states),
+        "spend_usd": round(spend, 6),
+        "finished": finished,
+        "failures": [{"reason": r, "count": c, "examples": e} for r, c, e in groups],
+        "warnings": dict(media),
+        "torn_tail": replay.torn_tail,
+        "running": held_by is not None,
+        "lines": lines,
+    }
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_line(snap: Snapshot) -> str:
+    """One concise line for logs (cron, pipes)."""
+    states = snap.states
+    parts = [
+        f"{states.get('completed', 0)}/{snap.total} completed",
+        f"{states.get('submitted', 0) + states.get('submitting', 0)} in flight",
+        f"{states.get('downloading', 0)} downloading",
+    ]
+    for state in ("failed", "expired", "deferred"):
+        if states.get(state):
+            parts.append(f"{states[state]} {state}")
+    parts.append(f"${snap.spend:.2f} spent")
+    parts.append(f"{snap.rate_per_hour:.0f}/h")
+    if snap.eta_s is not None:
+        parts.append(f"ETA {_duration(snap.eta_s)}")
+    if snap.paused_s > 0:
+        parts.append(f"paused {_duration(snap.paused_s)} by a 429")
+    if snap.stop_reason == "credits":
+        parts.append("out of credits: finishing jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        parts.append("at the spend cap: finishing jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        parts.append("stopping")
+    return "progress: " + ", ".join(parts)
+
+
+def progress_table(snap: Snapshot) -> Table:
+    """The live panel for a terminal."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    states = snap.states
+    done = states.get("completed", 0)
+    bar_width = 30
+    filled = int(bar_width * done / snap.total) if snap.total else 0
+    table.add_row("videos", f"[green]{'█' * filled}[/green]{'░' * (bar_width - filled)} {done}/{snap.total}")
+    table.add_row("jobs", _counts_line(Counter(states)))
+    table.add_row(
+        "pace",
+        f"{snap.rate_per_hour:.0f} videos/h; {snap.requests} requests, {snap.throttled} answered 429"
+        + ("; finding finished jobs through the request history" if snap.sweeping else ""),
+    )
+    table.add_row("spend", f"${snap.spend:.2f}")
+    table.add_row("ETA", _duration(snap.eta_s) if snap.eta_s is not None else "estimating...")
+    if snap.paused_s > 0:
+        table.add_row("[yellow]paused[/yellow]", f"rate limited (429): every call waits {_duration(snap.paused_s)}")
+    if snap.stop_reason == "credits":
+        table.add_row("[red]credits[/red]", "out of credits: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "spend_cap":
+        table.add_row("[yellow]spend cap[/yellow]", "cap reached: no new submissions; finishing the jobs in flight")
+    elif snap.stop_reason == "interrupted":
+        table.add_row("[yellow]stopping[/yellow]", "interrupted: saving state; press Ctrl-C again to exit at once")
+    return table

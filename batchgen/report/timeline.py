@@ -1,0 +1,124 @@
+"""The run read back in full: one row per job with its parameters, outcome, media and timings.
+
+``read_ledger`` keeps only each job's last line (its state).  The index and
+the report also need *when* things happened and *what was asked for*, which
+live on earlier lines: ``submitting`` carries the parameters, ``submitted``
+the moment the API queued the job, ``result`` the moment it was seen
+finished (and, when the API reported its queue time, when processing began),
+``completed`` the moment the verified video was in place.  A job made again
+(``--resubmit-lost``, ``--retry-failed``) starts a new cycle at its next
+``submitting``, so the timings are those of the attempt that counts.
+
+Jobs the manifest holds but the ledger never saw (a run stopped before
+submitting them) come in as ``pending`` when the caller passes the specs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..clock import parse_time
+from ..engine.outcome import error_text
+from ..store.ledger import read_ledger
+from ..store.media import Media
+
+
+@dataclass(slots=True)
+class JobRow:
+    """Everything known about one job, flattened for the index and the report."""
+
+    job_id: str
+    state: str = "pending"
+    model: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    bytes: int | None = None
+    cost: float | None = None
+    error: str | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    media: Media | None = None
+    submitting_at: float | None = None  # epoch seconds
+    queued_at: float | None = None
+    processing_at: float | None = None
+    detected_at: float | None = None
+    downloaded_at: float | None = None
+    updated_at: float | None = None
+
+    @property
+    def prompt(self) -> str:
+        return str(self.params.get("prompt") or "")
+
+
+def _new_cycle(row: JobRow) -> None:
+    row.queued_at = row.processing_at = row.detected_at = row.downloaded_at = None
+
+
+def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None = None) -> list[JobRow]:
+    """One row per job, in the order jobs first appear (manifest order when ``specs`` is given).
+
+    ``specs`` maps job id -> (model, parameters) from the manifest; without it
+    the parameters come from the ledger's ``submitting`` lines.  Raises
+    LedgerError for a damaged ledger, exactly as a run would.
+    """
+    replay = read_ledger(ledger)  # validates every line and gives each job's last state
+    rows: dict[str, JobRow] = {}
+    for job_id, (model, params) in (specs or {}).items():
+        rows[job_id] = JobRow(job_id, model=model, params=dict(params))
+    if replay.lines:
+        _scan(ledger, replay.lines, rows)
+    for job_id, record in replay.jobs.items():
+        row = rows.setdefault(job_id, JobRow(job_id))
+        row.state = str(record.get("state"))
+        row.model = row.model or record.get("model")
+        row.request_id = record.get("request_id")
+        row.cost = _number(record.get("cost"))
+        row.updated_at = parse_time(record.get("ts"))
+        row.error = error_text(record.get("error")) if row.state != "completed" else None
+        if row.state == "completed":
+            row.file = record.get("file")
+            row.sha256 = record.get("sha256")
+            row.bytes = record.get("bytes") if isinstance(record.get("bytes"), int) else None
+            row.media = Media.from_record(record.get("media"))
+            row.warnings = [w for w in record.get("warnings") or [] if isinstance(w, dict)]
+    return list(rows.values())
+
+
+def _scan(ledger: Path, lines: int, rows: dict[str, JobRow]) -> None:
+    loads = json.JSONDecoder().decode
+    text = ledger.read_bytes().decode("utf-8", errors="replace")
+    for raw in text.split("\n")[:lines]:  # the same lines read_ledger took (no torn tail)
+        if raw.strip():
+            record = loads(raw)
+            _apply(rows, record)
+
+
+def _apply(rows: dict[str, JobRow], record: dict[str, Any]) -> None:
+    job_id = record["job_id"]
+    row = rows.get(job_id)
+    if row is None:
+        row = rows[job_id] = JobRow(job_id)
+    event = record.get("event")
+    at = parse_time(record.get("ts"))
+    if event == "submitting":
+        _new_cycle(row)
+        row.submitting_at = at
+        if isinstance(record.get("params"), dict) and not row.params:
+            row.params = record["params"]
+    elif event == "submitted":
+        row.queued_at = parse_time(record.get("submitted_at")) or at
+    elif event == "result":
+        row.detected_at = at
+        row.processing_at = parse_time(record.get("processing_at"))
+    elif event == "completed":
+        row.downloaded_at = at
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

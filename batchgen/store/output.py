@@ -1,0 +1,267 @@
+"""Where a run keeps its videos, ledger, lock and results: a local folder or an object store.
+
+:class:`Store` is what the stages use to save and check videos; both
+:class:`~batchgen.storage.OutputDir` (a folder, exactly as before) and
+:class:`~batchgen.objstore.ObjectStore` (``s3://``, ``gs://``, ``az://``,
+``file://``) provide it.  :func:`open_output` holds the lock for a run and
+hands out the store, the replayed ledger and the ledger to append to:
+
+=========  ==========================================  =======================================
+           local folder                                object store
+=========  ==========================================  =======================================
+lock       flock on ``.lock``                          lease (``lease.py``)
+ledger     ``ledger.jsonl``, appended and fsynced      create-only segments (``segments.py``)
+video      temp file, verify, fsync, rename            spool, verify, create-only PUT
+results    ``results.csv`` written atomically          ``results/<shard>.csv``, one PUT
+=========  ==========================================  =======================================
+
+With ``--shard I/N`` each shard has its own ledger, lock and results under
+the one output location; :func:`read_all` finds every shard for ``status``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
+
+from ..clock import Clock
+from ..errors import InputError
+from .ledger import Ledger, Replay, read_ledger
+from .local import OutputDir, SavedVideo, render_results, write_atomically
+from .objects import UNSHARDED, Bucket, ObjectStore, is_object_url
+from .shards import Shard, parse_name
+
+if TYPE_CHECKING:
+    from .segments import SegmentLedger
+
+
+class Store(Protocol):
+    """What the stages need from the output location."""
+
+    @property
+    def root(self) -> Any: ...
+
+    @property
+    def videos(self) -> Any: ...
+
+    @property
+    def ledger(self) -> Any: ...
+
+    @property
+    def results(self) -> Any: ...
+
+    def video_path(self, job_id: str, model: str) -> Any: ...
+
+    async def save_stream(
+        self,
+        job_id: str,
+        dest: Any,
+        chunks: AsyncIterable[bytes],
+        *,
+        content_length: int | None,
+        file_size: int | None,
+        max_bytes: int,
+    ) -> SavedVideo: ...
+
+    async def write_sidecar(self, video: Any, data: dict[str, Any]) -> None: ...
+
+    async def verify_many(
+        self, items: list[tuple[Any, int | None, str | None, int | None]], *, deep: bool = False
+    ) -> list[bool]: ...
+
+
+class Appender(Protocol):
+    """The ledger as the engine writes it: ``append`` returns once the event is durable."""
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class Opened:
+    """A locked output location: its store, its ledger as replayed, and the ledger to append to."""
+
+    out: OutputDir | ObjectStore
+    replay: Replay
+    ledger: Ledger | SegmentLedger
+
+    def final_jobs(self) -> dict[str, dict[str, Any]]:
+        """Every job's view at the end of the run: the folder's ledger re-read, or the segment writer's fold."""
+        if isinstance(self.ledger, Ledger):
+            assert isinstance(self.out, OutputDir)
+            return read_ledger(self.out.ledger).jobs
+        return self.ledger.jobs
+
+    async def write_results(self, jobs: dict[str, dict[str, Any]]) -> None:
+        """Rewrite this shard's results table."""
+        data = render_results(jobs)
+        if isinstance(self.out, OutputDir):
+            await anyio.to_thread.run_sync(write_atomically, self.out.results, data)
+        else:
+            await self.out.write_results(data)
+
+
+@contextlib.asynccontextmanager
+async def open_output(
+    out: str | Path,
+    *,
+    filename: str = "{id}.mp4",
+    shard: Shard | None = None,
+    spool_dir: str | Path | None = None,
+    lease_ttl_s: float | None = None,
+    clock: Clock | None = None,
+) -> AsyncIterator[Opened]:
+    """Lock ``out`` (this shard of it) for one run; replay its ledger; open the ledger for appending."""
+    await check_shard_layout(out, shard)
+    if not is_object_url(str(out)):
+        local = OutputDir(out, filename, shard=shard)
+        local.prepare()
+        local.lock()
+        try:
+            replay = read_ledger(local.ledger)
+            async with Ledger(local.ledger, clock=clock) as appender:
+                yield Opened(local, replay, appender)
+        finally:
+            local.unlock()
+        return
+    from .lease import DEFAULT_TTL_S, Lease
+    from .segments import COMPACT_AFTER, SegmentLedger, compact, read_segments
+
+    remote = ObjectStore(str(out), filename, shard=shard, spool_dir=spool_dir)
+    remote.prepare()
+    try:
+        lease = Lease(remote.bucket, remote.shard_name, ttl_s=lease_ttl_s or DEFAULT_TTL_S)
+        async with lease.kept():
+            found = await read_segments(remote.bucket, remote.shard_name)
+            if found.segments > COMPACT_AFTER and await compact(remote.bucket, remote.shard_name, found):
+                found = await read_segments(remote.bucket, remote.shard_name)
+            ledger = SegmentLedger(
+                remote.bucket,
+                remote.shard_name,
+                next_seq=found.next_seq,
+                lease=lease,
+                replay=found.replay,
+                since_snapshot=found.segments,
+                clock=clock,
+            )
+            yield Opened(remote, found.replay, ledger)
+    finally:
+        remote.close()
+
+
+# --------------------------------------------------------------------------- which key a job belongs to
+
+RESUMABLE = ("submitting", "submitted", "downloading")
+
+
+def key_fingerprint(key: str) -> str:
+    """A short one-way fingerprint of an API key (8 hex digits of its SHA-256): it tells keys apart
+    in a ledger without revealing them."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+class KeyStamp:
+    """Wraps the ledger so every line records the fingerprint of the key this run uses."""
+
+    def __init__(self, inner: Appender, fingerprint: str) -> None:
+        self.inner = inner
+        self.fingerprint = fingerprint
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        return await self.inner.append(job_id, event, state, key_fp=self.fingerprint, **fields)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def check_key(replay: Replay, fingerprint: str, where: str) -> None:
+    """Refuse to resume jobs in flight that another key submitted: with this key they cannot be
+    re-attached (another account's request ids) and would be lost, or made and paid for again."""
+    others = Counter(
+        str(rec["key_fp"])
+        for rec in replay.jobs.values()
+        if rec.get("state") in RESUMABLE and rec.get("key_fp") not in (None, fingerprint)
+    )
+    if others:
+        found = others.most_common(1)[0][0]
+        example = next(job for job, rec in replay.jobs.items() if rec.get("key_fp") == found)
+        raise InputError(
+            f"{where}: {sum(others.values())} job(s) in flight (e.g. {example}) were submitted with another API key "
+            f"(fingerprint {found}; this key's is {fingerprint}). Run this output (or shard) again with that key, "
+            "so they are re-attached instead of paid for again"
+        )
+
+
+# --------------------------------------------------------------------------- every shard, for status
+
+
+async def read_all(out: str | Path) -> dict[str, Replay]:
+    """The ledger of every shard found under ``out`` (``""`` for an unsharded local folder)."""
+    if is_object_url(str(out)):
+        from .segments import read_segments
+
+        bucket = Bucket(str(out))
+        names = sorted({info.key.split("/")[1] for info in await bucket.list("ledger/") if info.key.count("/") >= 2})
+        found = {name: (await read_segments(bucket, name)).replay for name in names}
+        if not found:
+            raise InputError(f"{out} holds no ledger (no ledger/ objects); give the --out of a batchgen run")
+        return found
+    root = Path(out)
+    found = {}
+    if (root / "ledger.jsonl").exists():
+        found[""] = read_ledger(root / "ledger.jsonl")
+    shards = root / "shards"
+    if shards.is_dir():
+        for folder in sorted(shards.iterdir()):
+            if parse_name(folder.name) and (folder / "ledger.jsonl").exists():
+                found[folder.name] = read_ledger(folder / "ledger.jsonl")
+    if not found:
+        raise InputError(f"{root} has no ledger.jsonl (nor shards/*/ledger.jsonl); give the --out folder of a run")
+    return found
+
+
+def merge(replays: dict[str, Replay]) -> Replay:
+    """One view of every shard's jobs (a job id lives in exactly one shard)."""
+    jobs: dict[str, dict[str, Any]] = {}
+    for name, replay in replays.items():
+        for job_id, rec in replay.jobs.items():
+            jobs[job_id] = {**rec, "shard": name or UNSHARDED} if len(replays) > 1 else rec
+    return Replay(jobs, sum(r.lines for r in replays.values()), any(r.torn_tail for r in replays.values()))
+
+
+def shard_counts(replays: dict[str, Replay]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name, replay in replays.items():
+        states: dict[str, int] = {}
+        for rec in replay.jobs.values():
+            states[str(rec.get("state"))] = states.get(str(rec.get("state")), 0) + 1
+        counts[name or UNSHARDED] = dict(sorted(states.items()))
+    return counts
+
+
+async def check_shard_layout(out: str | Path, shard: Shard | None) -> None:
+    """Refuse a shard count other than the one ``out`` was started with: a job would change shards and
+    could be paid for twice.  An unsharded run counts as one shard."""
+    want = shard.name if shard else UNSHARDED
+    if is_object_url(str(out)):
+        names = await Bucket(str(out)).folders("ledger/")
+    else:
+        root = Path(out)
+        names = [UNSHARDED] if (root / "ledger.jsonl").exists() else []
+        if (root / "shards").is_dir():
+            names += [p.name for p in (root / "shards").iterdir() if (p / "ledger.jsonl").exists()]
+    counts = {found.count for name in names if (found := parse_name(name)) is not None}
+    wanted = shard.count if shard else 1
+    if counts and counts != {wanted}:
+        have = ", ".join(sorted(names))
+        raise InputError(
+            f"{out} was run as {'/'.join(str(c) for c in sorted(counts))} shard(s) ({have}) and this run asks for "
+            f"{want}: jobs would change shards and could be paid for twice. Use the same shard count "
+            "(--shard I/N with the same N; none for 1), or another --out"
+        )

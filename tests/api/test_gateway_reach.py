@@ -1,0 +1,89 @@
+"""The gateway's reachability bound (exit 6) and its between-attempts hook, on a fake clock."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
+from batchgen.api.ratelimit import Priority, RequestBudget
+from batchgen.api.retry import RetryPolicy
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
+from batchgen.errors import ApiUnreachable, NetworkError, ServerError
+from tests.helpers import (
+    drive,
+)
+
+
+def gateway(clock: FakeClock, bound: float) -> Gateway:
+    policy = RetryPolicy(RetrySettings(max_attempts=1000, backoff_initial_s=1, backoff_max_s=4, deadline_s=10_000))
+    budget = RequestBudget(6000, clock=clock)
+    return Gateway(budget, policy, clock, unreachable_after_s=bound)
+
+
+async def run_until_done(clock: FakeClock, call, step: float = 1.0):
+    """Drive ``call()`` on the fake clock (see test_gateway.drive); its result, or the error it raised."""
+    try:
+        return await drive(clock, call, step=step)
+    except Exception as exc:
+        return exc
+
+
+async def test_refused_connections_past_the_bound_raise_api_unreachable():
+    clock = FakeClock()
+    gw = gateway(clock, bound=30.0)
+    tries = 0
+
+    async def refused() -> None:
+        nonlocal tries
+        tries += 1
+        raise NetworkError("connection refused", reached_server=False)
+
+    outcome = await run_until_done(clock, lambda: gw.call(Priority.POLL, refused))
+    assert isinstance(outcome, ApiUnreachable)
+    assert outcome.seconds == pytest.approx(30.0, abs=1.0)  # the last retry waits only until the bound
+    assert isinstance(outcome.__cause__, NetworkError) and "connection refused" in str(outcome)
+    assert tries < 40
+
+
+async def test_any_answer_from_the_server_resets_the_bound():
+    clock = FakeClock()
+    gw = gateway(clock, bound=30.0)
+    tries = 0
+
+    async def flaky() -> str:
+        nonlocal tries
+        tries += 1
+        if tries % 5 == 0:
+            raise ServerError("HTTP 502", status=502)  # the server answered: it is reachable
+        if tries > 60:
+            return "ok"
+        raise NetworkError("connection reset", reached_server=True)
+
+    assert await run_until_done(clock, lambda: gw.call(Priority.POLL, flaky, retry_on=retry_transient)) == "ok"
+    assert clock.now() > 30.0  # longer than the bound in all, but never that long without an answer
+
+
+@pytest.mark.parametrize("when", ["waiting to retry", "waiting for the budget"])
+async def test_on_abandon_learns_what_the_last_attempt_was(when):
+    clock = FakeClock()
+    gw = gateway(clock, bound=1e9)
+    seen: list[object] = []
+
+    async def refused() -> None:
+        raise NetworkError("connection refused", reached_server=False)
+
+    async def abandoned(last: Exception | None) -> None:
+        seen.append(last)
+
+    if when == "waiting for the budget":
+        gw.budget.on_429(1000.0, sent_at=clock.now())  # the gate is closed: the call waits before sending
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: gw.call(Priority.SUBMIT, refused, retry_on=retry_unsent, on_abandon=abandoned))
+        await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    if when == "waiting to retry":
+        assert len(seen) == 1 and isinstance(seen[0], NetworkError)
+    else:
+        assert seen == [None]  # nothing was sent

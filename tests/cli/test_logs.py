@@ -1,0 +1,70 @@
+"""From cron: with stdout and stderr thrown away, the log file alone tells how the run ended."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import (
+    KEY,
+    many_jobs_yaml,
+    write,
+)
+
+
+def cron_run(manifest: Path, out: Path, log: Path, *extra: str, key: str | None = KEY) -> int:
+    """The README's cron line: JSON logs to a file, stdout and stderr to /dev/null."""
+    env = {k: v for k, v in os.environ.items() if k != "SEGMIND_API_KEY"}
+    if key is not None:
+        env["SEGMIND_API_KEY"] = key
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out),
+            "--log-format", "json", "--log-file", str(log), *extra]  # fmt: skip
+    return subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60).returncode
+
+
+def log_lines(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file(sim, tmp_path):
+    server = sim()
+    server.state.script("fail")
+    log = tmp_path / "batchgen.log"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    scale = ["--base-url", server.url, "--time-scale", str(server.config.time_scale), "--concurrency", "1"]
+    assert cron_run(manifest, tmp_path / "out", log, *scale) == 1
+    last = log_lines(log)[-1]
+    assert last["event"] == "outcome" and last["command"] == "run" and last["exit_code"] == 1
+    assert last["states"] == {"completed": 2, "failed": 1} and last["jobs"] == 3
+    assert abs(last["spend_usd"] - server.state.total_charged()) < 1e-9
+    assert "3 jobs: 2 completed, 1 failed" in last["message"] and "--retry-failed" in last["message"]
+    assert KEY not in log.read_text()
+
+    log.unlink()
+    assert cron_run(manifest, tmp_path / "out", log, "--retry-failed") == 0  # options kept: same server
+    last = log_lines(log)[-1]
+    assert last["exit_code"] == 0 and last["states"] == {"completed": 3}
+
+
+def test_a_cron_run_that_cannot_start_says_why_in_the_log_file(sim, tmp_path):
+    server = sim()
+    log = tmp_path / "batchgen.log"
+    bad = write(tmp_path / "bad.yaml", "model: kling-text2video\njobs:\n  - prompt: x\n    duration: 7\n")
+    assert cron_run(bad, tmp_path / "out", log, "--base-url", server.url) == 2
+    lines = log_lines(log)
+    assert any(e["level"] == "error" and "bad.yaml:4: field 'duration'" in e["message"] for e in lines)
+    assert lines[-1]["event"] == "outcome" and lines[-1]["exit_code"] == 2
+
+    log.unlink()
+    good = write(tmp_path / "good.yaml", many_jobs_yaml(1))
+    assert cron_run(good, tmp_path / "out2", log, "--base-url", server.url, key="SG_wrong") == 4
+    lines = log_lines(log)
+    assert any(e["level"] == "error" and e["message"].startswith("Error: ") for e in lines)
+    assert lines[-1]["exit_code"] == 4 and "SG_wrong" not in log.read_text()
+
+    log.unlink()
+    assert cron_run(good, tmp_path / "out3", log, key=None) == 2
+    assert "no API key" in log_lines(log)[-2]["message"] and log_lines(log)[-1]["exit_code"] == 2

@@ -1,0 +1,377 @@
+"""Crash safety and resume: kills, interrupts, ambiguous submits, expiry, locks, a full disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from batchgen.errors import LockHeld
+from batchgen.store.ledger import read_ledger
+from batchgen.store.local import OutputDir, mp4_problem
+from tests.helpers import (
+    KEY,
+    assert_transitions_are_legal,
+    charges_per_job,
+    interrupt,
+    ledger_events,
+    many_jobs_yaml,
+    poll_until,
+    run_batch,
+    run_cli,
+    spawn,
+    wait_for,
+    write,
+)
+
+
+def assert_every_job_completed(out: Path, count: int) -> None:
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert len(jobs) == count
+    assert {rec["state"] for rec in jobs.values()} == {"completed"}
+    for rec in jobs.values():
+        assert mp4_problem(out / rec["file"]) is None
+    videos = sorted(p.name for p in (out / "videos").iterdir() if p.suffix == ".mp4")
+    assert len(videos) == count
+
+
+@pytest.mark.slow
+def test_random_sigkills_never_pay_twice_or_lose_a_video(sim, tmp_path):
+    # Submits are answered 0.15 s after the job is created, so a kill can land while a POST is in flight.
+    server = sim(time_scale=100, latency_scale=0.3, workers=8, seed=11, submit_answer_delay_s=0.15)
+    jobs = 40
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    rng = random.Random(1234)
+    kills = posts_in_flight = 0
+    finished = False
+    while kills < 20 and not finished:
+        size = ledger_size(out)
+        submitted = len(server.state.submissions)
+        proc = spawn(manifest, out, server, "--concurrency", "4")
+        # Kill only a run that is doing something: it has written to the ledger or sent a submit since the last kill.
+        progressed = poll_until(
+            lambda proc=proc, size=size, submitted=submitted: (
+                proc.poll() is not None or ledger_size(out) > size or len(server.state.submissions) > submitted
+            )
+        )
+        phase = rng.choice(("submit", "poll", "download"))
+        if phase == "submit":  # inside a POST: the job exists on the server, its answer has not arrived
+            poll_until(lambda proc=proc: proc.poll() is not None or server.state.submits_in_flight > 0, timeout=3.0)
+        elif phase == "download":  # between a result and its 'completed' line
+            seen = len(ledger_events(out))
+            poll_until(lambda proc=proc, n=seen: proc.poll() is not None or _new_results(out, n), timeout=3.0)
+        else:
+            poll_until(lambda proc=proc: proc.poll() is not None, timeout=rng.uniform(0.0, 0.3))
+        if proc.poll() is None and progressed:
+            in_flight = server.state.submits_in_flight > 0
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            posts_in_flight += in_flight
+        else:
+            proc.wait()
+            finished = proc.returncode == 0
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    final = spawn(manifest, out, server, "--concurrency", "4")
+    _, stderr = final.communicate(timeout=120)
+    assert final.returncode == 0, stderr.decode()
+    assert_every_job_completed(out, jobs)
+    assert_transitions_are_legal(out)
+    assert not list((out / ".partial").iterdir())
+    per_job = charges_per_job(server)
+    assert len(per_job) == jobs and set(per_job.values()) == {1}, per_job  # nobody paid twice
+    settled = sum(1 for e in ledger_events(out) if e["event"] in ("reconciled", "reconciled_absent"))
+    print(f"\n{kills} kills, {posts_in_flight} with a POST in flight; {len(server.state.submissions)} submissions "
+          f"for {jobs} jobs; {settled} unknown submits settled through the history; "
+          f"{server.state.duplicate_submissions()} duplicate submissions")  # fmt: skip
+    assert kills >= 12
+    assert posts_in_flight > 0 and settled > 0
+    assert server.state.duplicate_submissions() == 0
+
+
+def ledger_size(out: Path) -> int:
+    try:
+        return (out / "ledger.jsonl").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _new_results(out: Path, skip: int) -> bool:
+    return any(e["event"] == "result" for e in ledger_events(out)[skip:])
+
+
+def test_ambiguous_submits_are_reconciled_not_paid_twice(sim, tmp_path, monkeypatch):
+    server = sim(seed=3, rates={"submit_error_after": 0.3, "submit_drop_after": 0.1, "submit_error_before": 0.1})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    assert code == 0
+    assert_every_job_completed(out, 20)
+    assert_transitions_are_legal(out)
+    assert set(charges_per_job(server).values()) == {1}
+    assert server.state.duplicate_submissions() == 0
+    events = Counter(e["event"] for e in ledger_events(out))
+    assert events["submit_unknown"] >= 3 and events["reconciled"] >= 3
+
+
+def test_sigterm_stops_cleanly_and_the_rerun_resumes(sim, tmp_path):
+    server = sim(time_scale=100, latency_scale=0.1, seed=5)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    out = tmp_path / "out"
+    code, _, stderr = interrupt(manifest, out, server, signal.SIGTERM, after_submitted=4, concurrency=4)
+    assert code == 130, stderr
+    states = Counter(rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values())
+    assert states["submitted"] >= 1 and "deferred" not in states
+    # Nothing partial anywhere: no temporary download left, and every video is a completed job's.
+    assert not (out / ".partial").exists() or not list((out / ".partial").iterdir())
+    completed = {rec["file"] for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "completed"}
+    videos = {f"videos/{p.name}" for p in (out / "videos").glob("*.mp4")} if (out / "videos").exists() else set()
+    assert videos == completed
+    assert all(mp4_problem(out / name) is None for name in videos)
+    submitted_before = len(server.state.submissions)
+    final = spawn(manifest, out, server, "--concurrency", "4")
+    _, stderr = final.communicate(timeout=120)
+    assert final.returncode == 0, stderr.decode()
+    assert_every_job_completed(out, 12)
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == 12 >= submitted_before
+
+
+def test_a_second_run_on_the_same_folder_exits_5_naming_the_holder(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    holder = OutputDir(tmp_path / "out")
+    holder.prepare()
+    holder.lock()
+    try:
+        assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 5
+    finally:
+        holder.unlock()
+    assert f"process {os.getpid()}" in capsys.readouterr().err
+    assert server.state.submissions == []
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    out.mkdir()
+    # A process takes the folder's lock the way a run does, and is killed while holding it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from batchgen.store.local import OutputDir; import sys, time; "
+         f"d = OutputDir({str(out)!r}); d.lock(); print('locked', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(LockHeld):  # it really holds the lock while it lives
+        OutputDir(out).lock()
+    holder.kill()
+    holder.wait()
+    holder.stdout.close()
+    assert (out / ".lock").read_text().strip() == str(holder.pid)  # its pid is still in the file
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
+
+
+def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch):
+    import httpx
+
+    server = sim(time_scale=2000, expiry_s=400.0)
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: late\n    prompt: late\n")
+    submitted = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "late"}, headers={"x-api-key": KEY})
+    rid = submitted.json()["request_id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    line = {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": "late", "event": "submitted", "state": "submitted",
+            "model": "kling-text2video", "request_id": rid}  # fmt: skip
+    (out / "ledger.jsonl").write_text(json.dumps(line) + "\n")
+    wait_for(lambda: server.state.live_job(rid) is None)  # the record has expired
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    rec = read_ledger(out / "ledger.jsonl").jobs["late"]
+    assert rec["state"] == "completed" and rec["request_id"] == rid
+    assert len(server.state.submissions) == 1  # recovered, not resubmitted
+
+
+def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, capsys):
+    server = sim(time_scale=5000)
+    server.state.script("stall")
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: stuck\n    prompt: x\n")
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 1
+    rec = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs["stuck"]
+    assert rec["state"] == "expired" and "--resubmit-lost" in rec["error"]["detail"]
+    polls = [t for t, route, _ in server.state.log if route in ("/v2/requests/{rid}/status", "/v2/requests/{rid}")]
+    job = server.state.jobs[rec["request_id"]]
+    assert polls and min(polls) < job.submitted + 3600 - 600  # polled well before expiry
+    assert server.state.total_charged() == 0
+    capsys.readouterr()
+    assert run_batch(manifest, tmp_path / "out", server, "--resubmit-lost", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
+
+
+def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    victim = sorted((out / "videos").glob("*.mp4"))[0]
+    victim.unlink()
+    other = sorted((out / "videos").glob("*.mp4"))[1]
+    other.write_bytes(other.read_bytes()[:100])  # damaged
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 3)
+    assert len(server.state.submissions) == 3
+
+
+def test_a_same_size_tampered_video_is_caught_by_verify_files(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    video = sorted((out / "videos").glob("*.mp4"))[0]
+    stat = video.stat()
+    data = bytearray(video.read_bytes())
+    data[-1] ^= 0xFF  # same size; then restore the mtime so only a re-hash can tell
+    video.write_bytes(bytes(data))
+    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    downloads = server.state.counters["/generations/{fid}.mp4"]
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert server.state.counters["/generations/{fid}.mp4"] == downloads  # the quick check trusts it
+    assert run_batch(manifest, out, server, "--verify-files", monkeypatch=monkeypatch) == 0
+    assert server.state.counters["/generations/{fid}.mp4"] == downloads + 1  # re-hashed, found, fetched again
+    assert_every_job_completed(out, 2)
+    assert len(server.state.submissions) == 2
+
+
+def test_a_torn_ledger_tail_is_tolerated_on_resume(sim, tmp_path, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    with open(out / "ledger.jsonl", "ab") as fh:
+        fh.write(b'{"v":1,"ts":"2026-11-21T00:00:00Z","job_id":"job-000","event":"comp')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 3
+    assert read_ledger(out / "ledger.jsonl").torn_tail is False
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_run_resumes(sim, small_disk, monkeypatch, capsys):
+    server = sim()
+    manifest = write(small_disk.parent / "m.yaml", many_jobs_yaml(12))
+    out = small_disk / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "12", monkeypatch=monkeypatch)
+    assert code == 1
+    assert "full" in capsys.readouterr().err
+    for video in (out / "videos").glob("*.mp4"):
+        assert mp4_problem(video) is None  # nothing partial in videos/
+    read_ledger(out / "ledger.jsonl")  # still readable
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 12)
+    assert server.state.duplicate_submissions() == 0
+
+
+def interrupt_simulated(manifest: Path, out: Path) -> None:
+    """A ``--simulate`` run stopped by Ctrl-C once 3 jobs are submitted."""
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= 3)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stdout
+
+
+def test_an_interrupted_simulated_run_resumes_to_exit_0(tmp_path, capsys):
+    from tests.helpers import (
+        assert_transitions_are_legal,
+        ledger_events,
+        many_jobs_yaml,
+        write,
+    )
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    interrupt_simulated(manifest, out)
+    assert (out / ".batchgen" / "simulator.json").exists()
+    # The bare command: the simulator and its account are taken up again with the folder.
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    printed = capsys.readouterr()
+    assert "expired" not in printed.out + printed.err and "6 jobs: 6 completed" in printed.out
+    assert_every_job_completed(out, 6)
+    assert_transitions_are_legal(out)
+    assert not [e for e in ledger_events(out) if e["state"] == "expired"]
+
+
+def test_a_simulated_run_whose_simulator_was_lost_says_so_and_blames_no_expiry(tmp_path, capsys):
+    from tests.helpers import (
+        many_jobs_yaml,
+        write,
+    )
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    interrupt_simulated(manifest, out)
+    (out / ".batchgen" / "simulator.json").unlink()  # as if the run had been killed outright
+    assert run_cli("run", str(manifest), "--out", str(out)) == 1
+    captured = capsys.readouterr()
+    assert "no saved simulator" in captured.err and "--resubmit-lost" in captured.err
+    lost = [rec for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "expired"]
+    assert lost
+    for rec in lost:
+        assert "did not simply expire" in rec["error"]["detail"] and "records last 1 hour" not in rec["error"]["detail"]
+    assert run_cli("run", str(manifest), "--out", str(out), "--resubmit-lost") == 0
+    assert_every_job_completed(out, 6)
+
+
+def test_a_killed_simulated_run_resumes_from_the_simulators_autosave(tmp_path, capsys):
+    from tests.helpers import (
+        ledger_events,
+        many_jobs_yaml,
+        wait_for,
+        write,
+    )
+
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    state = out / ".batchgen" / "simulator.json"
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--simulate",
+            "--time-scale", "100", "--concurrency", "3", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def autosaved() -> bool:
+        submitted = {e["request_id"] for e in ledger_events(out) if e["state"] == "submitted"}
+        try:
+            known = {job["request_id"] for job in json.loads(state.read_text())["jobs"]}
+        except (OSError, ValueError):
+            return False
+        return len(submitted) >= 3 and submitted <= known
+
+    wait_for(autosaved)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert run_cli("run", str(manifest), "--out", str(out)) == 0
+    assert "expired" not in capsys.readouterr().out
+    assert_every_job_completed(out, 6)

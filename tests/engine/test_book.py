@@ -1,0 +1,178 @@
+"""The job book: checked transitions, one idempotent finish, slots and spend kept by the book alone."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+
+from batchgen.clock import FakeClock
+from batchgen.engine.book import JobBook, TransitionError
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.store.ledger import Ledger, read_ledger
+
+
+def job(job_id: str = "a", estimate: float = 0.28) -> TrackedJob:
+    return TrackedJob(JobSpec(job_id, "kling-text2video", {"prompt": job_id}), JobState.PENDING, estimate)
+
+
+async def test_a_forbidden_transition_is_a_bug_and_writes_nothing(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        book = JobBook([j := job()], ledger)
+        with pytest.raises(TransitionError, match="from pending to completed"):
+            await book.record(j, "completed", JobState.COMPLETED)
+    assert read_ledger(tmp_path / "l.jsonl").lines == 0
+    assert j.state is JobState.PENDING
+
+
+async def test_finish_frees_the_slot_and_settles_spend_exactly_once(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b = job("a"), job("b", 0.56)
+        book = JobBook([a, b], ledger)
+        book.take(a)
+        book.take(b)
+        assert book.in_flight == 2 and book.committed == pytest.approx(0.84)
+        await book.record(a, "submitting", JobState.SUBMITTING)
+        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})
+        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})  # idempotent
+        assert book.in_flight == 1 and book.committed == pytest.approx(0.56)  # a failed job is not charged
+        await book.record(b, "submitting", JobState.SUBMITTING)
+        await book.record(b, "submitted", JobState.SUBMITTED)
+        b.cost = 0.5
+        await book.record(b, "result", JobState.DOWNLOADING)
+        assert book.committed == pytest.approx(0.5)  # the actual cost replaces the estimate
+        await book.finish(b, JobState.COMPLETED, "completed")
+        assert book.in_flight == 0 and book.committed == pytest.approx(0.5) and book.spend == pytest.approx(0.5)
+        book.take(a)
+        with pytest.raises(TransitionError, match="took a slot twice"):
+            book.take(a)
+    events = [line for line in (tmp_path / "l.jsonl").read_text().splitlines() if '"failed"' in line]
+    assert len(events) == 1
+
+
+async def test_an_unsent_job_gives_its_slot_back_and_a_waiter_wakes(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        book.take(a)
+        woke = []
+
+        async def wait_for_room() -> None:
+            await book.until(lambda: book.in_flight == 0)
+            woke.append(True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait_for_room)
+            await anyio.wait_all_tasks_blocked()
+            assert woke == []
+            book.drop(a)
+        assert woke == [True] and book.committed == 0.0 and a.state is JobState.PENDING
+
+
+async def test_adopted_jobs_count_what_they_may_have_cost(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        done, flying, failed = job("done"), job("flying"), job("failed")
+        done.cost = 0.3
+        book = JobBook([done, flying, failed], ledger)
+        book.adopt(done, JobState.COMPLETED, in_flight=False)
+        book.adopt(flying, JobState.SUBMITTED, in_flight=True)
+        book.adopt(failed, JobState.FAILED, in_flight=False)
+        assert book.in_flight == 1 and book.committed == pytest.approx(0.3 + 0.28)
+    assert read_ledger(tmp_path / "l.jsonl").lines == 0  # adopting writes nothing
+
+
+async def test_what_a_job_holds_follows_what_it_may_have_cost(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, free = job("a"), job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([a, free], ledger)
+        book.take(free)
+        assert book.committed == 0.0  # a job without an estimate counts nothing
+        await book.finish(free, JobState.PENDING, "submit_postponed")
+        assert free.holds_slot is False and book.in_flight == 0
+        a.cost = 0.9  # charged, then the job ended otherwise: what was charged still counts
+        book.take(a)
+        await book.record(a, "submitting", JobState.SUBMITTING)
+        await book.finish(a, JobState.FAILED, "failed")
+        assert book.committed == pytest.approx(0.9)
+        b, c = job("b"), job("c")
+        book = JobBook([b, c], ledger)
+        book.adopt(b, JobState.SUBMITTED, in_flight=True)
+        book.adopt(c, JobState.DOWNLOADING, in_flight=True)
+        book.adopt(c, JobState.DOWNLOADING, in_flight=True)  # adopting twice takes one slot
+        assert book.in_flight == 2 and book.committed == pytest.approx(0.56)
+        d = job("d")
+        book.adopt(d, JobState.DEFERRED, in_flight=False)
+        assert book.committed == pytest.approx(0.56) and d.state is JobState.DEFERRED
+
+
+async def test_ledger_lines_keep_text_as_written_and_refuse_nan(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        await ledger.append("a", "submitting", JobState.SUBMITTING, params={"prompt": "café 🎬"})
+        with pytest.raises(ValueError, match="JSON compliant"):
+            await ledger.append("b", "submitting", JobState.SUBMITTING, params={"cfg_scale": float("nan")})
+    raw = (tmp_path / "l.jsonl").read_text(encoding="utf-8")
+    assert "café 🎬" in raw and '"job_id":"a"' in raw and raw.count("\n") == 1
+
+
+async def test_record_writes_the_jobs_model_request_and_fields_then_moves_it(tmp_path):
+    seen: list[tuple[str, str, JobState]] = []
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger, on_event=lambda event, j: seen.append((event, j.spec.id, j.state)))
+        await book.record(a, "submitting", JobState.SUBMITTING, params={"prompt": "a"})
+        a.request_id = "r1"
+        await book.finish(a, JobState.FAILED, "failed", error={"http": 422, "detail": "bad prompt"})
+    lines = [json.loads(raw) for raw in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert [{k: v for k, v in line.items() if k != "ts"} for line in lines] == [
+        {"v": 1, "job_id": "a", "event": "submitting", "state": "submitting", "model": "kling-text2video",
+         "params": {"prompt": "a"}},
+        {"v": 1, "job_id": "a", "event": "failed", "state": "failed", "model": "kling-text2video",
+         "request_id": "r1", "error": {"http": 422, "detail": "bad prompt"}},
+    ]  # fmt: skip
+    assert a.state is JobState.FAILED and a.error == "HTTP 422: bad prompt"
+    assert seen == [("submitting", "a", JobState.SUBMITTING), ("failed", "a", JobState.FAILED)]
+
+
+async def test_a_line_without_an_error_keeps_the_jobs_error_text(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        await book.record(a, "deferred", JobState.DEFERRED, error="the spend cap is reached")
+        assert a.error == "the spend cap is reached"
+        await book.record(a, "deferred", JobState.DEFERRED)
+        assert a.error == "the spend cap is reached"
+
+
+async def test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b, free = job("a"), job("b"), job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([a, b, free], ledger)
+        await book.record(a, "deferred", JobState.DEFERRED)  # not sent: holds nothing
+        assert book.committed == 0.0 and a.held == 0.0
+        await book.record(a, "submitting", JobState.SUBMITTING)  # may be charged: holds its estimate
+        assert book.committed == pytest.approx(0.28) and a.held == pytest.approx(0.28)
+        await book.record(free, "submitting", JobState.SUBMITTING)  # no estimate: holds nothing
+        assert book.committed == pytest.approx(0.28) and free.held == 0.0
+        b.cost = 0.4  # a cost reported earlier counts in any state
+        await book.record(b, "deferred", JobState.DEFERRED)
+        assert book.committed == pytest.approx(0.68) and b.held == pytest.approx(0.4)
+
+
+async def test_an_adopted_job_without_an_estimate_holds_nothing(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        free = job("free", estimate=None)  # type: ignore[arg-type]
+        book = JobBook([free], ledger)
+        book.adopt(free, JobState.SUBMITTED, in_flight=True)
+        assert book.committed == 0.0 and book.in_flight == 1
+
+
+async def test_spend_counted_beyond_the_live_jobs_adds_up(tmp_path):
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        book.take(a)
+        book.count_spent(1.0)
+        book.count_spent(0.5)
+        assert book.committed == pytest.approx(1.78)
+        assert repr(book) == "JobBook(jobs=1, in_flight=1, committed=$1.78)"

@@ -1,0 +1,439 @@
+"""Recovery decisions, without a simulator: what an unknown submit's history look-up concludes."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+import anyio
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.api.gateway import Gateway
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.api.retry import RetryPolicy, set_testing
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
+from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
+from batchgen.errors import NotFound, ServerError
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+
+MODEL = "kling-text2video"
+
+
+class FakeApi:
+    """Serves a fixed request history (newest first, in pages of 100); counts look-ups."""
+
+    def __init__(self, rows: list[HistoryRow] | Exception, by_id: dict[str, HistoryRow] | None = None) -> None:
+        self.rows = rows
+        self.by_id = by_id or {}
+        self.calls = 0
+        self.queries: list[dict[str, Any]] = []
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.calls += 1
+        self.queries.append(query)
+        if isinstance(self.rows, Exception):
+            raise self.rows
+        page = query.get("page", 1)
+        return self.rows[(page - 1) * 100 : page * 100]
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        self.calls += 1
+        if isinstance(self.rows, Exception):
+            raise self.rows
+        if request_id not in self.by_id:
+            raise NotFound("404")
+        return self.by_id[request_id]
+
+
+def row(rid: str, prompt: str, created: float, status: str = "QUEUED", url: str | None = None) -> HistoryRow:
+    return HistoryRow(rid, MODEL, status, {"prompt": prompt}, url, 0.28 if url else None, created, None)
+
+
+def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6) -> Reconciler:
+    policy = RetryPolicy(RetrySettings(max_attempts=2))
+    gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), policy, clock)
+    return Reconciler(gateway, api, clock, max_attempts=max_attempts)  # type: ignore[arg-type]
+
+
+def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
+    j = TrackedJob(JobSpec("j", MODEL, {"prompt": prompt}), JobState.SUBMITTING, 0.28)
+    j.submit_attempts = attempts
+    return j
+
+
+async def test_a_created_job_is_attached_and_claimed():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("other", "a cat", since + 1), row("mine", "a fox", since + 1)]))
+    assert await rec.settle(job(), since=since) == Attach("mine")
+    assert "mine" in rec.claimed
+
+
+async def test_a_request_claimed_by_another_job_is_never_attached_twice():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("r1", "a fox", since + 1), row("r2", "a fox", since + 2)]))
+    first, second = job(), job()
+    assert await rec.settle(first, since=since) == Attach("r1")
+    assert await rec.settle(second, since=since) == Attach("r2")  # two identical rows: two distinct requests
+
+
+async def test_absence_is_not_trusted_until_the_history_has_caught_up():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    api = FakeApi([row("someone-else", "a cat", since + 1)])
+    rec = reconciler(clock, api)
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
+    assert api.calls >= 2  # it looked again while waiting for the history to catch up
+
+
+async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("ours-later", "a dog", since + 2)]))
+    rec.note_submitted("ours-later", since + 1)  # sent after the unknown attempt, and the history lists it
+    assert await rec.settle(job(), since=since) == Resubmit()
+    exhausted = await rec.settle(job(attempts=6), since=since)
+    assert exhausted == Leave(
+        "submit_postponed",
+        JobState.PENDING,
+        "6 submits ended without an answer and no job was created; run again later",
+    )
+
+
+async def test_an_unreadable_history_leaves_the_job_for_later():
+    clock = FakeClock()
+    with set_testing():
+        verdict = await reconciler(clock, FakeApi(ServerError("503"))).settle(job(), since=clock.epoch())
+    assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and "could not be read" in verdict.detail
+    assert verdict.state is JobState.SUBMITTING
+    assert verdict.detail.endswith("unknown, so the job was not submitted again. Run again later to settle it")
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ({"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/v.mp4")}, Found("http://127.0.0.1/v.mp4", 0.28)),
+        ({"r": row("r", "x", 0.0, "FAILED")}, Failed),
+        ({}, Gone),
+    ],
+)
+async def test_an_expired_record_is_looked_up_by_id(history, expected):
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    found = await reconciler(clock, FakeApi([], history)).recover_missing(j)
+    assert found == expected if isinstance(expected, Found) else isinstance(found, expected)
+    if isinstance(found, Gone):
+        assert "--resubmit-lost" in found.detail
+
+
+async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, since: float) -> Any:
+    """Settle while moving the fake clock past each look-up delay."""
+    verdict: list[Any] = []
+
+    async def work() -> None:
+        verdict.append(await rec.settle(j, since=since))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(work)
+        while not verdict:
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(10.0)
+    return verdict[0]
+
+
+async def test_the_same_body_in_another_key_order_is_the_same_request():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    body = {"prompt": "a fox", "duration": 5, "aspect_ratio": "16:9", "mode": "std"}
+    shuffled = {k: body[k] for k in ("duration", "prompt", "mode", "aspect_ratio")}  # neither order is sorted
+    listed = HistoryRow("r", MODEL, "QUEUED", shuffled, None, None, since + 1, None)
+    j = TrackedJob(JobSpec("j", MODEL, body), JobState.SUBMITTING, 0.28)
+    rec = reconciler(clock, FakeApi([listed]))
+    assert await rec.settle(j, since=since) == Attach("r")
+
+
+async def test_only_requests_of_the_same_model_and_no_older_than_the_attempt_match():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    other_model = HistoryRow("m", "kling-1.6-text2video", "QUEUED", {"prompt": "a fox"}, None, None, since + 1, None)
+    too_old = row("old", "a fox", since - 500)  # before the attempt, by more than any clock skew
+    rec = reconciler(clock, FakeApi([other_model, too_old]))
+    row_found, _ = await rec.find(job(), since=since)
+    assert row_found is None
+    skewed = row("skewed", "a fox", since - 60)  # the server's clock a minute behind ours
+    row_found, _ = await reconciler(clock, FakeApi([skewed])).find(job(), since=since)
+    assert row_found is not None and row_found.request_id == "skewed"
+    earliest = [row("later", "a fox", since + 20), row("earlier", "a fox", since + 10)]
+    row_found, _ = await reconciler(clock, FakeApi(earliest)).find(job(), since=since)
+    assert row_found is not None and row_found.request_id == "earlier"
+
+
+async def test_the_search_reads_further_pages_until_it_passes_the_attempt():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(100)]
+    mine = row("mine", "a fox", since + 10)
+    api = FakeApi([*newer, mine])
+    rec = reconciler(clock, api)
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]
+    assert all(q["model"] == MODEL and q["from_date"] for q in api.queries)
+    older = [row(f"o{i}", "other", since - 1000 - i) for i in range(100)]
+    api = FakeApi([*older, mine])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is None and len(api.queries) == 1  # the first page already went past the attempt
+
+
+def three_sent(clock: FakeClock) -> tuple[Reconciler, float]:
+    """A reconciler that has seen three requests submitted now."""
+    rec = reconciler(clock, FakeApi([]))
+    sent = clock.epoch()
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent)
+    return rec, sent
+
+
+async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
+    clock = FakeClock()
+    rec, sent = three_sent(clock)
+    assert not rec.absence_is_conclusive(sent, later_seen=False)  # no lag measured yet
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")  # each showed up 20 s after it was sent
+    rec.note_seen("not-ours")
+    attempt = clock.epoch()
+    clock.advance(49.0)  # 2 x 20 s + the margin (10 s) not yet passed
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.advance(2.0)
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+    assert rec.absence_is_conclusive(clock.epoch(), later_seen=True)
+
+
+async def test_an_expired_record_that_failed_keeps_the_servers_reason():
+    clock = FakeClock()
+    failed = HistoryRow("r", MODEL, "FAILED", {}, None, None, 0.0, "content_policy_violation")
+    j = job()
+    j.request_id = "r"
+    assert await reconciler(clock, FakeApi([], {"r": failed})).recover_missing(j) == Failed(
+        {"http": 422, "detail": "content_policy_violation"}
+    )
+    with set_testing():
+        later = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
+    # not Gone: that would let --resubmit-lost pay again for a video the history may still have
+    assert isinstance(later, Later) and "could not be read" in later.detail and "run again later" in later.detail
+
+
+class ResultApi(FakeApi):
+    """A request history plus a result endpoint answering ``result``."""
+
+    def __init__(self, result: Any, by_id: dict[str, HistoryRow] | None = None) -> None:
+        super().__init__([], by_id)
+        self.result_answer = result
+        self.asked: list[str] = []
+
+    async def result(self, request_id: str) -> Any:
+        self.calls += 1
+        self.asked.append(request_id)
+        if isinstance(self.result_answer, Exception):
+            raise self.result_answer
+        return self.result_answer
+
+
+def done(url: str | None, state: str = "COMPLETED", size: int | None = 123) -> Any:
+    from batchgen.api.answers import Result
+
+    return Result(state, url, size, 0.28, None, {}, None, 200)
+
+
+@pytest.mark.parametrize(
+    ("result", "history", "expected"),
+    [
+        (done("http://127.0.0.1/new.mp4"), {}, ("http://127.0.0.1/new.mp4", 123)),
+        (done(None, "PROCESSING"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
+         ("http://127.0.0.1/h.mp4", None)),
+        (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
+         ("http://127.0.0.1/h.mp4", None)),
+        (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", None)}, None),
+        (NotFound("404"), {}, None),
+        (ServerError("503"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}, "unknown"),
+    ],
+)  # fmt: skip
+async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(result, history, expected):
+    clock = FakeClock()
+    j = job()
+    j.request_id, j.output_url, j.file_size = "r", "http://127.0.0.1/old.mp4", 99
+    with set_testing():
+        found = await reconciler(clock, ResultApi(result, history)).refresh_output(j)
+    assert found is {"unknown": None, None: False}.get(expected, True)  # None: the API could not be asked
+    if isinstance(expected, tuple):
+        assert (j.output_url, j.file_size) == expected
+    else:
+        assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)
+    j.request_id = None
+    assert await reconciler(clock, ResultApi(result, history)).refresh_output(j) is False
+
+
+async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
+    clock = FakeClock()
+    api = FakeApi([])
+    rec = reconciler(clock, api)
+    start = clock.now()
+    verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
+    assert verdict == Leave(
+        "settle_later",
+        JobState.SUBMITTING,
+        "the submit's outcome is unknown and the request history has not caught up with it yet, so the job was "
+        "not submitted again (that could pay twice). Run again later to settle it",
+    )
+    assert api.calls == 6  # at 0, 10, 30, 60, 120 and 300 s after each other
+    assert 520.0 <= clock.now() - start <= 540.0
+
+
+async def test_the_edges_of_the_search_window():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    edge = row("edge", "a fox", since - 120.0)  # exactly the allowed clock skew before the attempt
+    found, _ = await reconciler(clock, FakeApi([edge])).find(job(), since=since)
+    assert found is not None and found.request_id == "edge"
+    undated = HistoryRow("undated", MODEL, "QUEUED", {"prompt": "a fox"}, None, None, None, None)
+    dated = row("dated", "a fox", since + 0.5)
+    found, _ = await reconciler(clock, FakeApi([dated, undated])).find(job(), since=since)
+    assert found is not None and found.request_id == "undated"  # no time: taken as the oldest
+    rec = reconciler(clock, FakeApi([row("ours", "a dog", since + 5)]))
+    rec.note_submitted("ours", since)  # sent at the very moment of the attempt: not later than it
+    _, later = await rec.find(job(), since=since)
+    assert later is False
+    full = [row(f"n{i}", "other", since + 5000 - i) for i in range(100)]
+    pages = FakeApi(full * 11)  # every page full and newer than the attempt
+    found, _ = await reconciler(clock, pages).find(job(), since=since)
+    assert found is None and len(pages.queries) == 10  # at most ten pages
+    assert pages.queries[0]["from_date"] == "2027-01-14"  # the day before the attempt, in UTC
+
+
+async def test_a_failed_record_without_a_reason_says_where_it_came_from():
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    bare = HistoryRow("r", MODEL, "FAILED", {}, None, None, 0.0, None)
+    assert await reconciler(clock, FakeApi([], {"r": bare})).recover_missing(j) == Failed(
+        {"http": 422, "detail": "FAILED (from the request history)"}
+    )
+
+
+async def test_a_date_in_the_manifest_matches_its_text_in_the_history():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    # YAML reads an unquoted 2026-01-02 as a date; the API got it (and lists it) as text.
+    listed = HistoryRow("r", MODEL, "QUEUED", {"prompt": "a fox", "day": "2026-01-02"}, None, None, since + 1, None)
+    j = TrackedJob(JobSpec("j", MODEL, {"prompt": "a fox", "day": date(2026, 1, 2)}), JobState.SUBMITTING, 0.28)
+    assert await reconciler(clock, FakeApi([listed])).settle(j, since=since) == Attach("r")
+
+
+async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not_enough():
+    clock = FakeClock()
+    rec, _ = three_sent(clock)
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")
+    attempt = clock.epoch()
+    clock.advance(50.0)  # exactly 2 x 20 s + the 10 s margin: not yet past it
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.scale = 10.0  # against a simulator 10x faster, the 10 run-second margin is 1 s of wall time
+    assert rec.absence_is_conclusive(attempt, later_seen=False)  # 50 s > 2 x 20 s + 1 s
+    assert not rec.absence_is_conclusive(attempt + 9.5, later_seen=False)  # 40.5 s is not
+
+
+@pytest.mark.parametrize(
+    ("age", "why"),
+    [
+        (3600.0, "request r expired (records last 1 hour after submission; it was sent 60 min ago) before its "
+                 "result was fetched"),
+        (2400.0, "the API does not know request r (404), sent only 40 min ago, so it did not simply expire"),
+    ],
+)  # fmt: skip
+async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at = "r", 5000.0 - age
+    assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
+        f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it again "
+        "(it will be paid for again)"
+    )
+
+
+async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_finished_result():
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    history = {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}
+    api = ResultApi(done("http://127.0.0.1/not-yet.mp4", "PROCESSING"), history)
+    assert await reconciler(clock, api).refresh_output(j) is True
+    assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
+    assert api.asked == ["r"]
+
+
+async def test_lags_measured_while_searching_let_absence_be_trusted_later():
+    clock = FakeClock()
+    ours = [row(f"r{i}", "other", clock.epoch(), "COMPLETED") for i in range(3)]
+    api = FakeApi(ours)
+    rec = reconciler(clock, api)
+    for r in ours:
+        rec.note_submitted(r.request_id, clock.epoch())
+    attempt = clock.epoch() + 1.0  # after them: listing them is no proof the history caught up with it
+    clock.advance(20.0)
+    found, later = await rec.find(job(), since=attempt)
+    assert found is None and later is False  # each took 20 s to appear
+    clock.advance(40.0)  # 59 s after the attempt: more than twice the lag plus the margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+    assert await rec.settle(job(), since=attempt) == Resubmit()
+    assert api.calls == 2  # one look, and absence was conclusive at once
+
+
+async def test_the_search_starts_the_day_before_the_attempt_in_utc_whatever_the_local_zone(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        api = FakeApi([])
+        since = 1_800_050_000.0  # 2027-01-15 21:53 UTC, already the 16th in Tokyo
+        await reconciler(clock, api).find(job(), since=since)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert api.queries[0]["from_date"] == "2027-01-14"
+
+
+async def test_a_search_that_sees_none_of_ours_reports_no_later_request():
+    clock = FakeClock()
+    found, later = await reconciler(clock, FakeApi([])).find(job(), since=clock.epoch())
+    assert found is None and later is False
+
+
+async def test_a_history_that_lists_ours_at_once_has_no_lag():
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    for i in range(3):
+        rec.note_submitted(f"r{i}", clock.epoch())
+        rec.note_seen(f"r{i}")  # listed the moment it was sent: a lag of 0 s
+    attempt = clock.epoch()
+    clock.advance(10.5)  # past 2 x 0 s + the 10 s margin
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+
+
+@pytest.mark.parametrize("oldest_on_page_1", [-120.0, 60.0])  # exactly the skew before the attempt; after it
+async def test_the_search_goes_on_while_the_oldest_row_may_still_be_ours(oldest_on_page_1):
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(99)]
+    newer.append(row("edge", "other", since + oldest_on_page_1))
+    api = FakeApi([*newer, row("mine", "a fox", since + oldest_on_page_1)])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]

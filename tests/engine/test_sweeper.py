@@ -1,0 +1,161 @@
+"""History sweeps at unit level: when they run, how far they read, what they judge (fake clock, no server)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.engine.poller import SCOUTS, Poller
+from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
+from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+
+MODEL = "kling-text2video"
+
+
+def job(i: int, at: float) -> TrackedJob:
+    tracked = TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
+    tracked.request_id, tracked.submitted_at = f"r{i:05d}", at
+    return tracked
+
+
+def row(rid: str, status: str = "PROCESSING") -> HistoryRow:
+    return HistoryRow(rid, MODEL, status, {}, None, None, None, None)
+
+
+class History:
+    """Pages of the request history, newest first; counts the pages read."""
+
+    def __init__(self, rows: list[HistoryRow]) -> None:
+        self.rows = rows
+        self.pages: list[int] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.pages.append(page)
+        return self.rows[(page - 1) * per_page : page * per_page]
+
+
+class Gateway:
+    def __init__(self, clock: FakeClock) -> None:
+        self.budget = RequestBudget(6000, clock=clock)
+
+    async def call(self, priority: Any, fn: Any, **_: Any) -> Any:
+        return await fn()
+
+
+def sweeper(
+    clock: FakeClock, jobs: dict[str, TrackedJob], history: History, latency: LatencyModel | None = None
+) -> tuple[Sweeper, list[str]]:
+    done: list[str] = []
+    sweeps = Sweeper(
+        jobs, Gateway(clock), history, latency or LatencyModel(),  # type: ignore[arg-type]
+        SimpleNamespace(note_seen=lambda rid: None), SimpleNamespace(interrupted=False), clock,  # type: ignore[arg-type]
+        min_interval_s=2.0, max_interval_s=60.0,
+        on_done=lambda j, row: done.append(j.request_id or ""), on_healthy=lambda: None,
+    )  # fmt: skip
+    return sweeps, done
+
+
+async def test_a_straggler_far_down_the_history_is_read_for_only_by_every_fourth_sweep():
+    clock = FakeClock(10_000.0)
+    # 150 jobs in flight: 149 recent ones on the first page, one straggler three pages down.
+    recent = [job(i, 9_000.0) for i in range(149)]
+    straggler = job(999, 5_000.0)
+    jobs = {j.request_id or "": j for j in [straggler, *recent]}
+    others = [row(f"x{i}", "COMPLETED") for i in range(200)]
+    rows = [row(j.request_id or "") for j in recent[:99]] + [row(j.request_id or "") for j in recent[99:]] + others
+    rows += [row("r00999")]
+    history = History(rows)
+    sweeps, _ = sweeper(clock, jobs, history)
+    reads = []
+    for _ in range(DEEP_EVERY):
+        history.pages.clear()
+        await sweeps.sweep()
+        reads.append(len(history.pages))
+    assert reads[: DEEP_EVERY - 1] == [2] * (DEEP_EVERY - 1)  # the two pages that hold 149 of the 150
+    assert reads[-1] == 4  # the deep one reads on to the straggler
+    assert sweeps.healthy
+
+
+async def test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a_sweep_looked_far_enough():
+    clock = FakeClock(10_000.0)
+    recent = [job(i, 9_000.0) for i in range(149)]
+    straggler = job(999, 5_000.0)
+    jobs = {j.request_id or "": j for j in [straggler, *recent]}
+    rows = [row(j.request_id or "") for j in recent] + [row(f"x{i}", "COMPLETED") for i in range(200)]
+    rows += [row("r00999")]  # the history still shows it unfinished
+    sweeps, _ = sweeper(clock, jobs, History(rows))
+    await sweeps.sweep()  # shallow: stops before the straggler's page
+    sweeps.poll_found_done("r00999")
+    sweeps.judge(straggler, finished_at=9_500.0)
+    assert sweeps.missed == 0  # no sweep looked that far after it finished
+    for _ in range(DEEP_EVERY - 1):
+        await sweeps.sweep()  # the last of these is deep
+    sweeps.poll_found_done("r00999")
+    sweeps.judge(straggler, finished_at=9_500.0)
+    assert sweeps.missed == 1
+
+
+async def test_no_sweep_while_no_job_could_be_done_yet():
+    clock = FakeClock(1_000.0)
+    latency = LatencyModel()
+    for _ in range(10):
+        latency.observe((MODEL, "", 5), 300.0)
+    young = job(1, 990.0)
+    sweeps, _ = sweeper(clock, {young.request_id or "": young}, History([]), latency)
+    earliest = latency.quantile(latency_key(young.spec), 0.02)
+    assert sweeps.quiet_until() == pytest.approx(990.0 + earliest)  # nothing to find before then
+    unknown = job(2, 999.0)
+    unknown.spec = JobSpec("k", "kling-1.6-text2video", {"prompt": "x"})
+    sweeps.jobs[unknown.request_id or ""] = unknown
+    assert sweeps.quiet_until() == float("-inf")  # a kind not learned could be done any time
+
+
+def scheduled(poller: Poller, tracked: TrackedJob) -> float:
+    return min(at for at, _, token, j in poller._heap if j is tracked and token == j.poll_token)
+
+
+def poller_with(clock: FakeClock) -> Poller:
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    gateway = SimpleNamespace(budget=RequestBudget(6000, clock=clock))
+    control = SimpleNamespace(interrupted=False)
+    return Poller(
+        None, gateway, None, plan, SimpleNamespace(note_seen=lambda rid: None), None, control, clock,  # type: ignore[arg-type]
+        min_interval_s=2.0, max_attempts=6, expire=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_while_sweeps_work_only_a_few_scouts_of_a_kind_not_learned_get_safety_net_polls():
+    clock = FakeClock(1_000.0)
+    poller = poller_with(clock)
+    poller.sweeper.healthy = True  # the history has shown our jobs
+    jobs = [job(i, 1_000.0) for i in range(10)]
+    for tracked in jobs:
+        poller.track(tracked)
+    soon = [t for t in jobs if scheduled(poller, t) <= 1_000.0 + 10 * 60.0]
+    assert len(soon) == SCOUTS
+    assert all(scheduled(poller, t) == pytest.approx(1_000.0 + 3000.0) for t in jobs if t not in soon)  # the guard
+    poller.sweeper.stop("the request history misses too many finished jobs")
+    assert all(scheduled(poller, t) <= 1_000.0 + 60.0 for t in jobs)  # every job polled again
+
+
+def test_the_last_job_in_flight_is_polled_not_swept_once_polls_bring_results():
+    clock = FakeClock(1_000.0)
+    poller = poller_with(clock)
+    poller.sweeper.healthy = True
+    for _ in range(10):
+        poller.latency.observe((MODEL, "", 5), 300.0)
+    first, last = job(1, 900.0), job(2, 900.0)
+    poller.track(first)
+    poller.track(last)
+    assert scheduled(poller, last) == pytest.approx(900.0 + 2 * 300.0)  # two in flight: polled only once late
+    assert not poller.polls_beat_sweeps()
+    poller.result_polls = True
+    poller.untrack(first)
+    assert poller.polls_beat_sweeps()
+    assert scheduled(poller, last) == pytest.approx(900.0 + 300.0)  # planned again: when jobs like it finish

@@ -1,0 +1,297 @@
+"""Helpers the test modules share: simulators in threads, CLI runs, ledgers and buckets read back.
+
+Fixtures live in ``conftest.py``; plain functions and classes live here and are imported by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import av
+import pytest
+
+from batchgen.cli.main import main
+from batchgen.clock import FakeClock
+from batchgen.jobs import TRANSITIONS, JobState
+from batchgen.simulator import SimConfig, SimServer, SimState
+from batchgen.store.local import mp4_problem
+
+KEY = "SG_0123456789abcdef"
+
+
+class SimThread:
+    """A simulator on its own event loop in a daemon thread."""
+
+    def __init__(self, config: SimConfig, output_host: str | None = None) -> None:
+        self.config = config
+        self._output_host = output_host
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self.server: SimServer | None = None
+        self._error: BaseException | None = None
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        except BaseException as exc:  # surfaced by start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        async with SimServer(self.config, output_host=self._output_host) as server:
+            self.server = server
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self) -> SimThread:
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        if self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    @property
+    def state(self) -> SimState:
+        assert self.server is not None
+        return self.server.state
+
+
+def run_cli(*argv: str) -> int:
+    return main(list(argv))
+
+
+def run_batch(
+    manifest: str | Path, out: str | Path, server: SimThread, *extra: str, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """``batchgen run`` in-process against a simulator thread, on its time scale."""
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    return run_cli(
+        "run", str(manifest), "--out", str(out), "--base-url", server.url,
+        "--time-scale", str(server.config.time_scale), "--quiet", *extra,
+    )  # fmt: skip
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def many_jobs_yaml(count: int, *, model: str = "kling-text2video", prefix: str = "job") -> str:
+    lines = [f"model: {model}", "jobs:"]
+    lines += [f'  - id: {prefix}-{i:03d}\n    prompt: "scene number {i}"' for i in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+def decode_mp4(path: str | Path) -> tuple[int, int, int]:
+    """Decode every frame with FFmpeg (PyAV); returns (width, height, frames)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        return stream.codec_context.width, stream.codec_context.height, frames
+
+
+class S3:
+    """An S3-compatible server (moto) on 127.0.0.1, shared by the session; each test gets its own bucket."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.bucket = ""
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ALLOW_HTTP": "true",
+        }
+
+    def url(self, prefix: str = "run") -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+    def new_bucket(self) -> str:
+        import boto3  # comes with moto[server]
+
+        self.bucket = f"batch-{uuid.uuid4().hex[:12]}"
+        client = boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        client.create_bucket(Bucket=self.bucket)
+        return self.bucket
+
+    def keys(self, prefix: str = "") -> dict[str, bytes]:
+        import boto3
+
+        client = boto3.client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        found: dict[str, bytes] = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                found[item["Key"]] = client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+        return found
+
+
+def spawn(manifest: Path, out: Path, server, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(out), "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--quiet", *extra]  # fmt: skip
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def interrupt(manifest: Path, out: Path, server, signum: int, *, after_submitted: int, concurrency: int):
+    """Start a real run, wait until ``after_submitted`` jobs are submitted, send ``signum``; (code, out, err)."""
+    proc = spawn(manifest, out, server, "--concurrency", str(concurrency))
+    wait_for(lambda: sum(e["state"] == "submitted" for e in ledger_events(out)) >= after_submitted)
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=30)
+    return proc.returncode, stdout.decode(), stderr.decode()
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Wait for an observable condition (a ledger line, a file), not for time."""
+    if not poll_until(condition, timeout):
+        raise AssertionError("condition not reached")
+
+
+def ledger_events(out: Path) -> list[dict]:
+    path = out / "ledger.jsonl"
+    if not path.exists():
+        return []
+    lines = path.read_bytes().split(b"\n")[:-1]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def charges_per_job(server) -> Counter[str]:
+    bodies = {rid: json.dumps(body, sort_keys=True) for rid, _, body in server.state.submissions}
+    return Counter(bodies[rid] for rid, _ in server.state.charges)
+
+
+def assert_transitions_are_legal(out: Path) -> None:
+    last: dict[str, JobState] = {}
+    for event in ledger_events(out):
+        new = JobState(event["state"])
+        old = last.get(event["job_id"])
+        if old is not None and new is not old:
+            assert new in TRANSITIONS[old], (event["job_id"], old, new, event["event"])
+        last[event["job_id"]] = new
+
+
+def poll_until(condition, timeout: float = 30.0) -> bool:
+    """Watch for an observable condition (a ledger line, a counter) for at most ``timeout``; True if it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def bucket_ledger(s3: S3, prefix: str = "run") -> dict[str, dict]:
+    """Every shard's jobs as the bucket's ledger segments say (read independently of batchgen)."""
+    shards: dict[str, dict[str, dict]] = {}
+    for key, data in sorted(s3.keys(f"{prefix}/ledger/").items()):
+        shard = key.split("/")[2]
+        for line in data.decode().splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                shards.setdefault(shard, {}).setdefault(rec["job_id"], {}).update(rec)
+    return {job_id: {**rec, "shard": shard} for shard, jobs in shards.items() for job_id, rec in jobs.items()}
+
+
+def assert_bucket_complete(s3: S3, ids: list[str], prefix: str = "run") -> None:
+    """Every job completed, its video in the bucket whole (sha256, MP4 structure), nothing partial or stray."""
+    jobs = bucket_ledger(s3, prefix)
+    assert sorted(jobs) == sorted(ids)
+    assert {rec["state"] for rec in jobs.values()} == {"completed"}
+    objects = s3.keys(f"{prefix}/videos/")
+    videos = {k: v for k, v in objects.items() if k.endswith(".mp4")}
+    assert len(videos) == len(ids)
+    for rec in jobs.values():
+        data = objects[f"{prefix}/{rec['file']}"]
+        assert hashlib.sha256(data).hexdigest() == rec["sha256"] and len(data) == rec["bytes"]
+        sidecar = json.loads(objects[f"{prefix}/{rec['file'][:-4]}.json"])
+        assert sidecar["sha256"] == rec["sha256"]
+        # probed from the spool copy before it went: what the video really is
+        assert rec["media"]["width"] > 0 and rec["media"]["frames"] > 0 and sidecar["media"] == rec["media"]
+    sample = Path("sample.mp4")
+    sample.write_bytes(next(iter(videos.values())))
+    assert mp4_problem(sample) is None
+    # Nothing but videos, sidecars, ledger segments, leases and results; no spool or partial object.
+    kinds = {key.split("/")[1] for key in s3.keys(f"{prefix}/")}
+    assert kinds <= {"videos", "ledger", "lease", "results"}
+    assert all(k.endswith((".mp4", ".json")) for k in objects)
+
+
+async def drive(clock: FakeClock, work: Callable[[], Any], *, step: float = 1.0, limit: int = 10_000) -> Any:
+    """Run ``work`` while moving the fake clock forward whenever everything is parked."""
+    result: list[Any] = []
+    error: list[BaseException] = []
+
+    async def run() -> None:
+        try:
+            result.append(await work())
+        except Exception as exc:
+            error.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        for _ in range(limit):
+            await anyio.wait_all_tasks_blocked()
+            if result or error:
+                break
+            clock.advance(step)
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def batch_yaml(count: int = 24) -> str:
+    """Jobs of every aspect ratio; prompts with 'sunset' get a wrong-duration video, 'square' a wrong-aspect one."""
+    lines = ["model: kling-text2video", "jobs:"]
+    for i in range(count):
+        aspect = ("16:9", "9:16", "1:1")[i % 3]
+        extra = " at sunset" if i in (10, 16) else " in a square" if i in (13, 20) else ""
+        lines.append(f'  - id: clip-{i:02d}\n    prompt: "scene {i}{extra}"\n    aspect_ratio: "{aspect}"')
+    return "\n".join(lines) + "\n"
+
+
+def run_with_failures(tmp_path: Path, sim, monkeypatch, *, count: int = 24) -> tuple[Path, int]:
+    server = sim(media_faults={"sunset": "wrong_duration", "square": "wrong_aspect"})
+    server.state.script("policy", count=2)
+    server.state.script("fail", count=1)
+    manifest = write(tmp_path / "batch.yaml", batch_yaml(count))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    return out, code

@@ -1,0 +1,337 @@
+"""The morning after: probed videos, index.parquet, report.html and ``batchgen report``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from batchgen.config import ReportSettings
+from batchgen.report.pace import PACE_FILE, read_pace
+from batchgen.report.publish import publish
+from batchgen.simulator import SimConfig, SimState
+from batchgen.simulator.media import template
+from batchgen.store.media import Media, check_media, probe_video
+from tests.helpers import (
+    batch_yaml,
+    run_batch,
+    run_cli,
+    run_with_failures,
+    write,
+)
+
+SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
+CHECK = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
+NETWORK = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
+LINKS = re.compile(r"""(?:src|href|action)\s*=\s*["']?([^"' >]*)""", re.IGNORECASE)
+
+
+def assert_offline(html: str) -> None:
+    """No network address anywhere, and every link a relative path to a local file."""
+    assert not NETWORK.findall(html), NETWORK.findall(html)[:3]
+    for link in LINKS.findall(html):
+        assert link and ":" not in link and not link.startswith(("/", "\\")), link
+    assert not re.search(r"url\(\s*[^#\s]", html) and "@import" not in html  # url(#id): a clip path in the page
+
+
+# --------------------------------------------------------------------------- probe
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height", "seconds"),
+    [("16x9_5s", 160, 90, 5.0), ("9x16_10s", 90, 160, 10.0), ("1x1_5s", 120, 120, 5.0)],
+)
+def test_probe_reads_the_container(name, width, height, seconds):
+    media = probe_video(SIM_MEDIA / f"{name}.mp4")
+    assert (media.width, media.height, media.duration_s, media.codec) == (width, height, seconds, "h264")
+    assert media.fps == 8.0 and media.frames == int(seconds * 8)
+
+
+@pytest.mark.parametrize(
+    ("params", "media", "kinds"),
+    [
+        ({"duration": 5, "aspect_ratio": "16:9"}, Media(5.04, 1280, 720, 24, "h264", 121), []),
+        ({"duration": "10", "aspect_ratio": "16:9"}, Media(5.0, 1280, 720, 24, "h264", 120), ["duration_mismatch"]),
+        ({}, Media(10.0, 720, 1280, 24, "h264", 240), ["duration_mismatch", "aspect_mismatch"]),
+        ({"aspect_ratio": "1:1"}, Media(5.0, 960, 960, 24, "h264", 120), []),
+        ({"aspect_ratio": "9:16"}, Media(5.0, 960, 960, 24, "h264", 120), ["aspect_mismatch"]),
+        ({"duration": 5}, Media(None, None, None, None, None, None), []),
+    ],
+)
+def test_check_media_names_each_mismatch(params, media, kinds):
+    warnings = check_media(media, params, **CHECK)
+    assert [w["kind"] for w in warnings] == kinds
+    assert all(w["detail"] for w in warnings)
+
+
+def test_probe_names_an_unreadable_file(tmp_path):
+    from batchgen.store.media import ProbeError
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x08ftypnot a video at all")
+    with pytest.raises(ProbeError, match=r"bad\.mp4"):
+        probe_video(bad)
+
+
+def test_simulator_serves_the_wrong_video_only_where_told():
+    state = SimState(SimConfig(media_faults={"sunset": "wrong_duration", "square": "wrong_aspect"}))
+    sunset = state.create_job("kling-text2video", {"prompt": "a beach at sunset", "duration": 5}, "std", 5)
+    square = state.create_job("kling-text2video", {"prompt": "a square", "aspect_ratio": "16:9"}, "std", 5)
+    plain = state.create_job("kling-text2video", {"prompt": "a dog"}, "std", 5)
+    assert (sunset.media_duration, sunset.media_aspect) == (10, "16:9")
+    assert (square.media_duration, square.media_aspect) == (5, "9:16")
+    assert (plain.media_duration, plain.media_aspect) == (5, "16:9")
+    state.script("wrong_duration")
+    scripted = state.create_job("kling-text2video", {"prompt": "a cat", "duration": 10}, "std", 10)
+    assert scripted.media_duration == 5
+    assert template("16:9", 10) != template("16:9", 5)
+    with pytest.raises(ValueError, match="unknown media fault"):
+        SimConfig(media_faults={"x": "wrong_colour"})
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monkeypatch):
+    out, code = run_with_failures(tmp_path, sim, monkeypatch)
+    assert code == 1  # three jobs failed on the server
+    ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
+    completed = {r["job_id"]: r for r in ledger if r["event"] == "completed"}
+    prompts = {r["job_id"]: r["params"]["prompt"] for r in ledger if r["event"] == "submitting"}
+    want_duration = {j for j in completed if "sunset" in prompts[j]}
+    want_aspect = {j for j in completed if "square" in prompts[j]}
+    assert want_duration and want_aspect
+    kinds = {j: [w["kind"] for w in r.get("warnings", [])] for j, r in completed.items()}
+    assert {j for j, k in kinds.items() if "duration_mismatch" in k} == want_duration
+    assert {j for j, k in kinds.items() if "aspect_mismatch" in k} == want_aspect
+    for job_id in want_duration | want_aspect:  # kept: on disk, completed, with its probed facts
+        assert (out / completed[job_id]["file"]).is_file()
+        assert completed[job_id]["media"]["codec"] == "h264"
+    sidecar = json.loads((out / "videos" / f"{sorted(want_duration)[0]}.json").read_text())
+    assert sidecar["media"]["duration_s"] == 10.0 and sidecar["warnings"][0]["kind"] == "duration_mismatch"
+    status = json.loads(_capture(run_cli, "status", str(out), "--json"))
+    assert status["warnings"] == {"duration_mismatch": len(want_duration), "aspect_mismatch": len(want_aspect)}
+    csv_header = (out / "results.csv").read_text().splitlines()[0].split(",")
+    assert csv_header[-8:] == [
+        "media_duration_s", "media_width", "media_height", "media_fps", "media_codec", "media_frames",
+        "warnings", "warning_detail",
+    ]  # fmt: skip
+
+
+def test_index_parquet_reads_back_with_one_typed_row_per_job(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch)
+    table = pq.read_table(out / "index.parquet")
+    assert table.num_rows == 24
+    assert sorted(table.column("job_id").to_pylist()) == [f"clip-{i:02d}" for i in range(24)]
+    schema = table.schema
+    assert schema.field("bytes").type == pa.int64()
+    assert schema.field("cost_usd").type == pa.float64()
+    assert schema.field("duration").type == pa.int32()
+    assert set(table.column("duration").to_pylist()) == {5}  # left out: the model's default
+    assert schema.field("media_width").type == pa.int32()
+    assert schema.field("media_duration_s").type == pa.float64()
+    assert schema.field("downloaded_at").type == pa.timestamp("ms", tz="UTC")
+    rows = {r["job_id"]: r for r in table.to_pylist()}
+    states = [r["state"] for r in rows.values()]
+    assert states.count("completed") == 21 and states.count("failed") == 3
+    for row in rows.values():
+        assert row["prompt"].startswith("scene ")
+        if row["state"] == "completed":
+            assert row["sha256"] and row["bytes"] > 0 and row["cost_usd"] > 0
+            assert row["media_codec"] == "h264" and row["media_frames"] > 0
+            assert row["queued_at"] <= row["detected_at"] <= row["downloaded_at"]
+            if row["processing_at"] is not None:  # known when the server's result gave its queue time
+                assert row["queued_at"] <= row["processing_at"] <= row["detected_at"]
+        else:
+            assert row["error"] and row["file"] is None
+    # the first jobs a sweep finds are settled by their results (to compare links), with queue times
+    assert any(r["processing_at"] is not None for r in rows.values() if r["state"] == "completed")
+
+
+def test_report_shows_every_video_failure_and_chart_and_no_network_url(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch)
+    html = (out / "report.html").read_text()
+    ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
+    done = {r["job_id"] for r in ledger if r["event"] == "completed"}
+    reasons = {r["error"]["detail"] for r in ledger if r["event"] == "failed"}
+    thumbs = re.findall(r'<img class="thumb" loading="lazy" src="(thumbs/[^"]+)"', html)
+    assert len(thumbs) == len(done) == 21
+    assert all((out / t).is_file() for t in thumbs)
+    for job_id in done:
+        assert f'href="videos/{job_id}.mp4"' in html
+    assert len(reasons) == 2 and all(reason in html for reason in reasons)
+    assert "duration_mismatch" in html and "aspect_mismatch" in html
+    assert html.count("<svg") == 3 and "Exit code 1" in html
+    assert_offline(html)
+    assert read_pace(out) and (out / PACE_FILE).is_file()
+
+
+def test_report_command_remakes_the_report_and_skips_existing_thumbnails(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    (out / "report.html").unlink()
+    (out / "index.parquet").unlink()
+    thumbs = sorted((out / "thumbs").iterdir())
+    kept = thumbs[0].stat().st_mtime_ns
+    thumbs[1].unlink()
+    assert run_cli("report", str(out)) == 0
+    assert (out / "report.html").is_file() and pq.read_table(out / "index.parquet").num_rows == 6
+    assert thumbs[0].stat().st_mtime_ns == kept and thumbs[1].is_file()
+    assert "Exit code 1" in (out / "report.html").read_text()  # the run's verdict is kept
+    assert run_cli("report", str(tmp_path / "nowhere")) == 2
+
+
+def test_contact_sheet_is_paged(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=9)
+    page = publish(out, ReportSettings(page_size=2))
+    html = page.read_text()
+    pages = sorted((out / "report-pages").glob("page-*.html"))
+    assert html.count('class="thumb"') == 2 and len(pages) >= 2
+    assert all("../videos/" in p.read_text() and "../thumbs/" in p.read_text() for p in pages)
+    publish(out, ReportSettings(page_size=500))
+    assert not list((out / "report-pages").glob("page-*.html"))
+
+
+def _capture(fn, *args) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert fn(*args) == 0
+    return buf.getvalue()
+
+
+def test_report_disabled_writes_no_report_and_no_pace(tmp_path, sim, monkeypatch):
+    server = sim()
+    manifest = write(tmp_path / "batch.yaml", batch_yaml(3))
+    config = write(tmp_path / "config.yaml", "report:\n  enabled: false\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--config", str(config), monkeypatch=monkeypatch) == 0
+    assert (out / "results.csv").is_file()
+    assert not (out / "report.html").exists() and not (out / PACE_FILE).exists()
+    assert not (out / "index.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--media-fault", "wrong_duration"], "use KIND=TEXT"),
+        (["--media-fault", "wrong_colour=sunset"], "unknown media fault kinds"),
+    ],
+)
+def test_simulate_rejects_bad_media_faults(argv, message, capsys):
+    assert run_cli("simulate", *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_report_of_a_torn_ledger_reads_what_is_whole(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=4)
+    with open(out / "ledger.jsonl", "ab") as fh:
+        fh.write(b'{"v":1,"ts":"2026-11-21T12:00:00.000Z","job_id":"clip-00","ev')  # a crash mid-line
+    assert run_cli("report", str(out)) == 0
+    assert pq.read_table(out / "index.parquet").num_rows == 4
+
+
+def test_report_writes_nothing_through_a_linked_folder(tmp_path, sim, monkeypatch):
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for thumb in (out / "thumbs").iterdir():
+        thumb.unlink()
+    (out / "thumbs").rmdir()
+    (out / "thumbs").symlink_to(elsewhere)
+    assert run_cli("report", str(out)) == 2
+    assert not list(elsewhere.iterdir())
+
+
+def test_a_refresh_runs_in_a_worker_process_and_says_the_run_is_going_on(tmp_path, sim, monkeypatch):
+    import anyio
+
+    from batchgen.report.exits import Verdict
+    from batchgen.report.publish import publish_in_worker
+
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=6)
+    live = Verdict(None, running=True, refresh_s=300)
+
+    async def refresh() -> Path:
+        return await publish_in_worker(out, ReportSettings(), anyio.CapacityLimiter(1), verdict=live, specs={})
+
+    page = anyio.run(refresh)
+    html = page.read_text()
+    assert "Run in progress" in html and '<meta http-equiv="refresh" content="300">' in html
+    assert json.loads((out / "report.json").read_text())["running"] is True
+    assert "Exit code" not in html
+
+
+def test_request_rates_are_per_minute_of_run_time_with_429s_marked():
+    from batchgen.report.charts import _rates
+    from batchgen.report.pace import PacePoint
+
+    def point(t, run, requests, throttled, scale=1.0):
+        return PacePoint(t=t, run=run, requests=requests, throttled=throttled, rpm=50, scale=scale, spend=0.0)
+
+    pace = [
+        point(0, "a", 0, 0),
+        point(60, "a", 40, 0),
+        point(120, "a", 90, 2),
+        point(121, "b", 0, 0, scale=500),  # a later run under --simulate: counters start again
+        point(121.6, "b", 25, 0, scale=500),  # 0.6 s real = 5 minutes of run time
+    ]
+    times, rates, limits, marks = _rates(pace)
+    assert times == [60, 120, 121.6]
+    assert rates == pytest.approx([40, 50, 5])
+    assert limits == [50, 50, 50]
+    assert [(t, round(rate, 6), n) for t, rate, n in marks] == [(120.0, 50.0, 2)]
+
+
+def test_timings_are_those_of_the_attempt_that_counts(tmp_path):
+    from batchgen.report.timeline import load_rows
+
+    def line(ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": "a", "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        "\n".join(
+            [
+                line("00:00", "submitting", "submitting", params={"prompt": "p", "duration": 10}),
+                line("00:01", "submitted", "submitted", request_id="r1"),
+                line("30:00", "expired", "expired", error={"http": 404, "detail": "gone"}),
+                line("31:00", "submitting", "submitting", params={"prompt": "p", "duration": 10}),
+                line("31:01", "submitted", "submitted", request_id="r2"),
+                line("36:00", "result", "downloading", processing_at="2026-11-21T12:32:00.000Z", cost=0.56),
+                line("36:05", "completed", "completed", file="videos/a.mp4", bytes=10, cost=0.56),
+            ]
+        )
+        + "\n"
+    )
+    (row,) = load_rows(ledger, {"a": ("kling-text2video", {"prompt": "p", "duration": 10}), "b": ("m", {})})[:1]
+    base = 1_795_262_400.0  # 2026-11-21T12:00:00Z
+    assert (row.state, row.request_id, row.cost, row.error) == ("completed", "r2", 0.56, None)
+    assert row.queued_at == base + 31 * 60 + 1 and row.processing_at == base + 32 * 60
+    assert row.detected_at == base + 36 * 60 and row.downloaded_at == base + 36 * 60 + 5
+    assert [r.state for r in load_rows(ledger, {"a": ("kling-text2video", {}), "b": ("m", {})})] == [
+        "completed",
+        "pending",
+    ]
+
+
+def test_the_gantt_splits_a_job_s_time_on_the_server_only_where_the_server_said_when_it_began():
+    from batchgen.report.charts import COLORS, SERVER, gantt_svg
+    from batchgen.report.timeline import JobRow
+
+    def row(job_id, processing_at):
+        return JobRow(job_id, state="completed", queued_at=100.0, processing_at=processing_at, detected_at=130.0,
+                      downloaded_at=131.0, updated_at=131.0)  # fmt: skip
+
+    split = gantt_svg([row("a", 110.0)], 100.0, 140.0)
+    assert COLORS["queued"] in split and COLORS["processing"] in split and COLORS["downloading"] in split
+    assert SERVER not in split and COLORS[SERVER] not in split
+    whole = gantt_svg([row("b", None)], 100.0, 140.0)  # found by the history: no queue time known
+    assert SERVER in whole and COLORS[SERVER] in whole
+    assert COLORS["queued"] not in whole and COLORS["processing"] not in whole

@@ -1,0 +1,121 @@
+"""The simulator builds worlds the client was not told about: latency, history, 429 hints, windows, expiry."""
+
+from __future__ import annotations
+
+import statistics
+
+import httpx
+import pytest
+
+from batchgen.simulator import SimConfig, SimState
+from tests.helpers import (
+    KEY,
+    run_cli,
+)
+
+H = {"x-api-key": KEY}
+
+
+def _mean_service(config: SimConfig, slug: str = "kling-text2video") -> float:
+    state = SimState(config)
+    return statistics.fmean(state.service_time(slug, 5) for _ in range(400))
+
+
+def test_latency_scale_and_per_model_mean_set_service_times():
+    published = _mean_service(SimConfig(tail_rate=0.0))
+    assert published == pytest.approx(320.2, rel=0.05)
+    assert _mean_service(SimConfig(tail_rate=0.0, latency_scale=0.01)) == pytest.approx(3.2, rel=0.05)
+    per_model = SimConfig(tail_rate=0.0, model_latency_s={"kling-text2video": 1600.0})
+    assert _mean_service(per_model) == pytest.approx(1600.0, rel=0.05)
+    assert _mean_service(per_model, "kling-1.6-text2video") == pytest.approx(304.1, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rate_hint": "sometimes"}, "rate_hint"),
+        ({"history": "maybe"}, "history"),
+        ({"rate_window_s": 0.0}, "rate_window_s"),
+        ({"model_latency_s": {"kling-text2video": -1.0}}, "model_latency_s"),
+    ],
+)
+def test_nonsense_world_knobs_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SimConfig(**kwargs)
+
+
+def test_rate_window_other_than_a_minute_admits_its_share():
+    state = SimState(SimConfig(rpm=120, rate_window_s=10.0))  # 20 per 10 s
+    assert state.window_limit() == 20
+    admitted = sum(state.admit(KEY, counted=True) is None for _ in range(50))
+    assert admitted == 20
+    assert state.rate_limited == 30
+
+
+def _submit(url: str) -> httpx.Response:
+    return httpx.post(f"{url}/v2/kling-text2video", json={"prompt": "a fox"}, headers=H)
+
+
+@pytest.mark.parametrize(
+    ("hint", "headers"),
+    [
+        ("reset", {"x-rate-limit-reset-at-utc"}),
+        ("retry-after", {"retry-after"}),
+        ("both", {"x-rate-limit-reset-at-utc", "retry-after"}),
+        ("none", set()),
+    ],
+)
+def test_429_carries_the_configured_hint(sim, hint, headers):
+    server = sim(rpm=1, rate_hint=hint, time_scale=1.0)
+    assert _submit(server.url).status_code == 200
+    answer = _submit(server.url)
+    assert answer.status_code == 429
+    present = {name for name in ("x-rate-limit-reset-at-utc", "retry-after") if name in answer.headers}
+    assert present == headers
+
+
+@pytest.mark.parametrize(("mode", "code"), [("on", 200), ("off", 404), ("error", 500)])
+def test_history_modes(sim, mode, code):
+    server = sim(history=mode)
+    rid = _submit(server.url).json()["request_id"]
+    listing = httpx.get(f"{server.url}/inference-request/request-history", headers=H)
+    one = httpx.get(f"{server.url}/inference-request/request-history/{rid}", headers=H)
+    assert (listing.status_code, one.status_code) == (code, code)
+    # status polls are unaffected by the history's state
+    assert httpx.get(f"{server.url}/v2/requests/{rid}/status", headers=H).status_code == 200
+
+
+def test_short_record_life_answers_404_early(sim):
+    server = sim(expiry_s=60.0, time_scale=1.0)
+    rid = _submit(server.url).json()["request_id"]
+    assert httpx.get(f"{server.url}/v2/requests/{rid}/status", headers=H).status_code == 200
+    server.state.jobs[rid].submitted -= 61.0  # the record was made 61 simulated seconds ago
+    assert httpx.get(f"{server.url}/v2/requests/{rid}/status", headers=H).status_code == 404
+
+
+def test_simulate_flags_reach_the_config(monkeypatch):
+    seen: dict[str, SimConfig] = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(config: SimConfig, **_: object) -> None:
+        seen["config"] = config
+        raise Stop
+
+    monkeypatch.setattr("batchgen.simulator.SimServer", capture)
+    with pytest.raises(Stop):
+        run_cli(
+            "simulate", "--rate-hint", "none", "--rate-window", "10", "--latency-scale", "0.01",
+            "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
+            "--expiry", "900",
+        )  # fmt: skip
+    config = seen["config"]
+    assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
+    assert config.model_latency_s == {"kling-text2video": 30.0}
+    assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
+
+
+def test_simulate_rejects_a_bad_model_latency(capsys):
+    assert run_cli("simulate", "--model-latency", "kling-text2video=fast") != 0
+    assert "--model-latency" in capsys.readouterr().err

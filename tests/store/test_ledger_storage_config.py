@@ -1,0 +1,129 @@
+"""The ledger, the output folder and the settings: the durable, checkable parts."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+
+from batchgen.config import load_settings
+from batchgen.errors import ConfigError, LedgerError, LockHeld, StorageError
+from batchgen.jobs import JobState
+from batchgen.store.ledger import Ledger, read_ledger
+from batchgen.store.local import OutputDir, mp4_problem, neutralise, render_results
+from tests.helpers import (
+    write,
+)
+
+
+async def test_ledger_appends_group_commit_and_replays(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    async with Ledger(path) as ledger:
+        async with anyio.create_task_group() as tg:
+            for i in range(50):
+                tg.start_soon(ledger.append, f"job-{i}", "submitted", JobState.SUBMITTED)
+        await ledger.append("job-0", "completed", JobState.COMPLETED, file="videos/job-0.mp4")
+        assert ledger.fsyncs < 51  # concurrent appends shared fsyncs
+    replay = read_ledger(path)
+    assert len(replay.jobs) == 50 and replay.lines == 51
+    assert replay.jobs["job-0"]["state"] == "completed"
+    for line in path.read_text().splitlines():
+        assert {"v", "ts", "job_id", "event", "state"} <= set(json.loads(line))
+
+
+async def test_torn_final_line_is_ignored_and_cut_before_appending(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    path.write_text(
+        '{"v":1,"ts":"t","job_id":"a","event":"submitted","state":"submitted","request_id":"r1"}\n'
+        '{"v":1,"ts":"t","job_id":"a","event":"comp'
+    )
+    replay = read_ledger(path)
+    assert replay.torn_tail and replay.jobs["a"]["state"] == "submitted"
+    async with Ledger(path) as ledger:
+        await ledger.append("a", "completed", JobState.COMPLETED)
+    replay = read_ledger(path)
+    assert not replay.torn_tail and replay.jobs["a"]["state"] == "completed"
+    assert replay.jobs["a"]["request_id"] == "r1"  # carried forward
+
+
+def test_malformed_middle_line_names_its_number(tmp_path):
+    path = write(
+        tmp_path / "ledger.jsonl",
+        '{"v":1,"ts":"t","job_id":"a","event":"e","state":"pending"}\n'
+        "garbage\n"
+        '{"v":1,"ts":"t","job_id":"a","event":"e","state":"pending"}\n',
+    )
+    with pytest.raises(LedgerError, match=r"ledger.jsonl:2: malformed ledger line"):
+        read_ledger(path)
+
+
+def test_mp4_check_catches_truncation_and_junk(tmp_path):
+    from batchgen.simulator.media import video_for
+
+    data = video_for("r", "16:9", 5)
+    good = tmp_path / "good.mp4"
+    good.write_bytes(data)
+    assert mp4_problem(good) is None
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[:-100])
+    assert "runs past the end" in (mp4_problem(cut) or "")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"<html>not a video</html>")
+    assert mp4_problem(junk) is not None
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    first, second = OutputDir(tmp_path / "o"), OutputDir(tmp_path / "o")
+    first.prepare()
+    first.lock()
+    with pytest.raises(LockHeld) as caught:
+        second.lock()
+    assert caught.value.pid is not None and str(caught.value.pid) in str(caught.value)
+    first.unlock()
+    second.lock()
+    second.unlock()
+
+
+def test_symlinked_videos_folder_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = tmp_path / "o"
+    root.mkdir()
+    (root / "videos").symlink_to(elsewhere)
+    with pytest.raises(StorageError, match="symbolic link"):
+        OutputDir(root).prepare()
+
+
+def test_file_names_stay_inside_videos(tmp_path):
+    out = OutputDir(tmp_path, filename="{model}-{id}.mp4")
+    assert out.video_path("a", "kling-1.6/../x").parent == out.videos
+
+
+def test_results_csv_neutralises_formulas():
+    text = render_results({"=cmd|'/C calc'!A0": {"state": "failed", "error": {"detail": "+SUM(1,2)"}}}).decode()
+    assert "'=cmd" in text and "'+SUM" in text
+    assert neutralise("plain") == "plain"
+
+
+def test_settings_precedence_and_errors(tmp_path):
+    config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 3\n  requests_per_minute: 10\n")
+    settings = load_settings(
+        config, environ={"BATCHGEN_RPM": "20"}, overrides={"limits": {"concurrency": 5, "max_spend_usd": None}}
+    )
+    assert settings.limits.concurrency == 5 and settings.limits.requests_per_minute == 20
+    with pytest.raises(ConfigError, match=r"c2.yaml: unknown key 'limits.concurency'"):
+        load_settings(write(tmp_path / "c2.yaml", "limits:\n  concurency: 3\n"), environ={})
+    with pytest.raises(ConfigError, match="not loopback"):
+        load_settings(overrides={"api": {"base_url": "http://example.com"}}, environ={})
+    with pytest.raises(ConfigError, match="positive"):
+        load_settings(overrides={"limits": {"concurrency": 0}}, environ={})
+    with pytest.raises(ConfigError, match="must contain"):
+        load_settings(overrides={"output": {"filename": "video.mp4"}}, environ={})
+
+
+def test_config_example_documents_exactly_the_defaults():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "config.example.yaml"
+    assert load_settings(example, environ={}) == load_settings(None, environ={})
