@@ -38,6 +38,8 @@ class JobState(StrEnum):
 
 TERMINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED})
 IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})
+# Not finished: a later run goes on with it (a state name as text is found in it too).
+UNFINISHED = IN_FLIGHT | {JobState.PENDING}
 
 # Which state may follow which in the ledger; anything else is a bug (the
 # crash tests check every ledger they produce against this table).

@@ -27,7 +27,7 @@ from batchgen.cli.main import main
 from batchgen.clock import FakeClock
 from batchgen.jobs import TRANSITIONS, JobState
 from batchgen.simulator import SimConfig, SimServer, SimState
-from batchgen.store.local import mp4_problem
+from batchgen.store.mp4 import mp4_problem
 
 KEY = "SG_0123456789abcdef"
 

@@ -163,7 +163,7 @@ async def _abandon(hook: Callable[[Exception | None], Awaitable[None]] | None, l
 async def _shielded(fn: Callable[[], Awaitable[T]], seconds: float) -> T:
     """Run ``fn()`` to its end even if the caller is cancelled, for at most ``seconds`` (real)."""
     result: list[T] = []
-    with anyio.move_on_after(seconds if seconds != math.inf else math.inf, shield=True):
+    with anyio.move_on_after(seconds, shield=True):
         result.append(await fn())
     if not result:
         # It may have been received: only the request history can tell.

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BatchgenError
+from ..jobs import UNFINISHED
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,7 @@ class Snapshot:
 
     @property
     def remaining(self) -> int:
-        return sum(
-            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
-        )
+        return sum(n for state, n in self.states.items() if state in UNFINISHED)
 
     @property
     def rate_per_hour(self) -> float:

@@ -42,7 +42,6 @@ LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
-RECORD_LIFE_S = 3600.0  # the API keeps a request's record this long after submission
 CLOCK_SKEW_S = 120.0
 
 
@@ -112,11 +111,14 @@ Recovery = Found | Failed | Gone | Later
 class Reconciler:
     """Looks requests up in the request history and says what to do; writes nothing itself."""
 
-    def __init__(self, gateway: Gateway, api: ApiClient, clock: Clock, *, max_attempts: int) -> None:
+    def __init__(
+        self, *, gateway: Gateway, api: ApiClient, clock: Clock, max_attempts: int, record_life_s: float = 3600.0
+    ) -> None:
         self.gateway = gateway
         self.api = api
         self.clock = clock
         self.max_attempts = max_attempts
+        self.record_life_s = record_life_s  # the API keeps a request's record this long (``polling.expiry_s``)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
@@ -232,9 +234,9 @@ class Reconciler:
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
         age = self.clock.now() - job.submitted_at
         why = (
-            f"request {rid} expired (records last 1 hour after submission; it was sent {age / 60:.0f} min ago) "
-            "before its result was fetched"
-            if age >= RECORD_LIFE_S
+            f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
+            f"{age / 60:.0f} min ago) before its result was fetched"
+            if age >= self.record_life_s
             else f"the API does not know request {rid} (404), sent only {age / 60:.0f} min ago, so it did not "
             "simply expire"
         )
@@ -278,3 +280,7 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
+
+
+def _span(seconds: float) -> str:
+    return "1 hour" if seconds == 3600 else f"{seconds / 60:g} min"

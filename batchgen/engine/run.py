@@ -37,7 +37,7 @@ from ..api.retry import RetryPolicy
 from ..clock import Clock
 from ..config import Settings
 from ..errors import ApiUnreachable, AuthError, InvalidContentType
-from ..jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, TrackedJob
+from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, TrackedJob
 from ..params import estimate_cost
 from ..store.ledger import Replay
 from ..store.output import Appender, Store
@@ -52,7 +52,6 @@ from .resume import ResumePlan, plan_resume
 from .submitter import Submitter
 
 log = logging.getLogger("batchgen")
-UNFINISHED = IN_FLIGHT | {JobState.PENDING}
 MAX_SUBMITTERS = 32
 
 
@@ -89,7 +88,13 @@ class Run:
             on_event=on_event,
         )
         self.control = RunControl(self.report, on_stop=self._wake_all)
-        self.reconciler = Reconciler(self.gateway, api, clock, max_attempts=self.policy.max_attempts)
+        self.reconciler = Reconciler(
+            gateway=self.gateway,
+            api=api,
+            clock=clock,
+            max_attempts=self.policy.max_attempts,
+            record_life_s=settings.polling.expiry_s,
+        )
         self.submitter = Submitter(
             self.book, self.gateway, api, self.reconciler, self.control, clock, settings,
             track=lambda job: self.poller.track(job), resubmit_lost=resubmit_lost,

@@ -55,7 +55,7 @@ def row(rid: str, prompt: str, created: float, status: str = "QUEUED", url: str 
 def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6) -> Reconciler:
     policy = RetryPolicy(RetrySettings(max_attempts=2))
     gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), policy, clock)
-    return Reconciler(gateway, api, clock, max_attempts=max_attempts)  # type: ignore[arg-type]
+    return Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=max_attempts)  # type: ignore[arg-type]
 
 
 def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
