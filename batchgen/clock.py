@@ -2,8 +2,9 @@
 
 Every timing decision in batchgen (request budget, 429 gate, poll schedule,
 backoff, expiry guard, history lag) and every timestamp it writes reads time
-through a :class:`Clock`; no other module calls ``time.time()`` or
-``time.monotonic()``.  Two kinds of time come out of it:
+through this module; no other module calls ``time.time()`` or
+``time.monotonic()`` (the object-store lease reads :func:`wall_now`, the Ray
+driver's progress lines a :class:`Clock`).  Two kinds of time come out of it:
 
 * ``now()``: monotonic run seconds.  In production the scale is 1.  Against
   the built-in simulator running ``N`` times faster, ``--simulate`` uses
@@ -31,6 +32,12 @@ import anyio
 import anyio.lowlevel
 
 
+def wall_now() -> float:
+    """This machine's UTC wall clock, in seconds since the epoch (for what is compared across
+    machines, such as a lease's expiry in an object store)."""
+    return time.time()
+
+
 class Clock:
     """Monotonic run seconds plus UTC wall time."""
 
@@ -46,7 +53,7 @@ class Clock:
 
     def epoch(self) -> float:
         """This machine's UTC wall clock, in seconds since the epoch (not scaled)."""
-        return time.time()
+        return wall_now()
 
     def elapsed_real(self) -> float:
         """Real seconds since the clock was made (for rates shown to a person)."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from ..clock import parse_time
+from ..clock import parse_time, wall_now
 from ..errors import (
     ApiError,
     AuthError,
@@ -146,7 +145,7 @@ def retry_hint(headers: dict[str, str]) -> float | None:
     reset = parse_time(headers.get("x-rate-limit-reset-at-utc", ""))
     if reset is not None:
         if server_now is None:
-            server_now = datetime.now().timestamp()
+            server_now = wall_now()
         return _clip(reset - server_now)
     return None
 

@@ -31,7 +31,7 @@ from ..api.retry import RetryPolicy
 from ..clock import Clock, iso_utc, parse_time
 from ..config import MediaSettings, OutputSettings
 from ..errors import DownloadError
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, TrackedJob
 from ..store.media import inspect_video
 from ..store.output import Store
 from .book import JobBook
@@ -44,7 +44,7 @@ log = logging.getLogger("batchgen")
 class Expire(Protocol):
     """What a stage calls when a job's video can no longer be had (``Submitter.expire``)."""
 
-    async def __call__(self, job: TrackedJob, detail: str, *, event: str = ..., http: int | None = ...) -> None: ...
+    async def __call__(self, job: TrackedJob, detail: str, *, event: Event = ..., http: int | None = ...) -> None: ...
 
 
 class Downloader:
@@ -133,7 +133,7 @@ class Downloader:
             processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))
         await self.book.record(
             job,
-            "result",
+            Event.RESULT,
             JobState.DOWNLOADING,
             output_url=url,
             file_size=size,
@@ -239,8 +239,8 @@ class Downloader:
             self.control.report.job_seconds.append(job.finished_at - submitted)
         await self.book.finish(
             job,
+            Event.COMPLETED,
             JobState.COMPLETED,
-            "completed",
             file=str(dest.relative_to(out.root)),
             sha256=saved.sha256,
             mtime_ns=saved.mtime_ns,
@@ -276,7 +276,7 @@ class Downloader:
     async def _failed(self, job: TrackedJob, detail: str) -> None:
         """The download failed for now; the job stays ``downloading`` and a later run tries again."""
         await self.book.finish(
-            job, JobState.DOWNLOADING, "download_failed", error={"detail": detail}, output_url=job.output_url
+            job, Event.DOWNLOAD_FAILED, JobState.DOWNLOADING, error={"detail": detail}, output_url=job.output_url
         )
 
     async def lost(self, job: TrackedJob, why: str) -> None:
@@ -285,7 +285,7 @@ class Downloader:
             f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
             "--resubmit-lost to make it again (it will be paid for again)"
         )
-        await self.expire(job, detail, event="lost", http=None)
+        await self.expire(job, detail, event=Event.LOST, http=None)
 
 
 def _shape(url: str) -> tuple[str, str, str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BatchgenError
-from ..jobs import UNFINISHED
+from ..jobs import UNFINISHED, StopReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class Snapshot:
     requests: int
     throttled: int
     paused_s: float  # how long the 429 gate stays closed from now
-    stop_reason: str | None
+    stop_reason: StopReason | None
     sweeping: bool
 
     @property
@@ -50,7 +50,7 @@ class RunReport:
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
-    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "unreachable" | "fatal"
+    stop_reason: StopReason | None = None
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0

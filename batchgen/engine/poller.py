@@ -53,7 +53,7 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import BadResponse, NotFound, RequestRejected, ServerError, TransientError
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
 from .downloader import Downloader, Expire
@@ -309,7 +309,7 @@ class Poller:
             self.sweeper.poll_found_done(job.request_id)
 
     async def _fail(self, job: TrackedJob, error: dict[str, Any]) -> None:
-        await self.book.finish(job, JobState.FAILED, "failed", error=error)
+        await self.book.finish(job, Event.FAILED, JobState.FAILED, error=error)
 
     async def _fetch_result(self, job: TrackedJob) -> None:
         assert job.request_id is not None
@@ -390,7 +390,7 @@ class Poller:
         elif isinstance(found, Failed):
             await self._fail(job, found.error)
         elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
-            await self.book.finish(job, JobState.SUBMITTED, "recover_later", error={"detail": found.detail})
+            await self.book.finish(job, Event.RECOVER_LATER, JobState.SUBMITTED, error={"detail": found.detail})
         else:
             await self.expire(job, found.detail)
 

@@ -35,7 +35,7 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, TrackedJob
 
 # Run seconds to wait before each history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -68,7 +68,7 @@ class Resubmit:
 class Leave:
     """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
 
-    event: str
+    event: Event
     state: JobState
     detail: str
 
@@ -191,7 +191,7 @@ class Reconciler:
                         self.claimed.add(row.request_id)
             except ApiError as exc:
                 return Leave(
-                    "reconcile_failed",
+                    Event.RECONCILE_FAILED,
                     job.state,
                     f"the request history could not be read ({exc}); the submit's outcome is "
                     "unknown, so the job was not submitted again. Run again later to settle it",
@@ -202,14 +202,14 @@ class Reconciler:
                 break
         else:
             return Leave(
-                "settle_later",
+                Event.SETTLE_LATER,
                 job.state,
                 "the submit's outcome is unknown and the request history has not caught up with it "
                 "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
             )
         if job.submit_attempts >= self.max_attempts:
             return Leave(
-                "submit_postponed",
+                Event.SUBMIT_POSTPONED,
                 JobState.PENDING,
                 f"{job.submit_attempts} submits ended without an answer and no job was created; run again later",
             )

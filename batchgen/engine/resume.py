@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..clock import Clock, parse_time
-from ..jobs import IN_FLIGHT, JobState, TrackedJob
+from ..jobs import IN_FLIGHT, Event, JobState, TrackedJob
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
@@ -100,7 +100,7 @@ async def plan_resume(
             book.adopt(job, state, in_flight=True)
             await book.record(
                 job,
-                "file_missing",
+                Event.FILE_MISSING,
                 JobState.DOWNLOADING,
                 error={"detail": f"{video} is missing or damaged; fetching it again"},
             )

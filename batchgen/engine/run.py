@@ -37,7 +37,7 @@ from ..api.retry import RetryPolicy
 from ..clock import Clock
 from ..config import Settings
 from ..errors import ApiUnreachable, AuthError, InvalidContentType
-from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, TrackedJob
+from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, StopReason, TrackedJob
 from ..params import estimate_cost
 from ..store.ledger import Replay
 from ..store.output import Appender, Store
@@ -172,7 +172,7 @@ class Run:
         self.book.wake()
         self.poller.wake()
 
-    def request_stop(self, reason: str = "interrupted") -> None:
+    def request_stop(self, reason: StopReason = StopReason.INTERRUPTED) -> None:
         self.control.request_stop(reason)
 
     def abort(self) -> None:

@@ -17,7 +17,7 @@ from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
 from batchgen.errors import NotFound, ServerError
-from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 
 MODEL = "kling-text2video"
 
@@ -99,7 +99,7 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     assert await rec.settle(job(), since=since) == Resubmit()
     exhausted = await rec.settle(job(attempts=6), since=since)
     assert exhausted == Leave(
-        "submit_postponed",
+        Event.SUBMIT_POSTPONED,
         JobState.PENDING,
         "6 submits ended without an answer and no job was created; run again later",
     )
@@ -287,7 +287,7 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
     start = clock.now()
     verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
     assert verdict == Leave(
-        "settle_later",
+        Event.SETTLE_LATER,
         JobState.SUBMITTING,
         "the submit's outcome is unknown and the request history has not caught up with it yet, so the job was "
         "not submitted again (that could pay twice). Run again later to settle it",
