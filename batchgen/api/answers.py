@@ -27,6 +27,7 @@ from ..errors import (
 
 MAX_HINT_S = 3600.0
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
+UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished
 
 
 @dataclass(frozen=True, slots=True)

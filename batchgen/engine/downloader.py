@@ -19,19 +19,21 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ..api.answers import UNFINISHED_STATES
 from ..api.client import ApiClient
-from ..api.retry import RetryPolicy
 from ..clock import Clock, iso_utc, parse_time
 from ..config import MediaSettings, OutputSettings
 from ..errors import DownloadError
 from ..jobs import Event, JobState, TrackedJob
+from ..retry import RetryPolicy
+from ..store.local import SavedVideo
 from ..store.media import inspect_video
 from ..store.output import Store
 from .book import JobBook
@@ -153,12 +155,15 @@ class Downloader:
                 await self.control.guard(lambda job=job: self._download(job))  # type: ignore[misc]
 
     async def _download(self, job: TrackedJob) -> None:
-        out, settings = self.out, self.settings
+        out = self.out
         dest = out.video_path(job.spec.id, job.spec.model)
-        attempts = 0
-        started = self.clock.now()
         refreshed = False
-        while True:
+        saved: SavedVideo | None = None
+        # A history row's link is not retried: the result's own link is asked for first.
+        attempts = self.policy.attempts(
+            self.clock, on=lambda exc: isinstance(exc, DownloadError) and exc.retryable and not job.url_from_history
+        )
+        async for attempt in attempts:
             if job.output_url is None:
                 found = False if refreshed else await self.reconciler.refresh_output(job)
                 if found is None:
@@ -171,35 +176,22 @@ class Downloader:
             url = job.output_url
             assert url is not None  # refresh_output() set it
             try:
-                async with self.api.download(
-                    url,
-                    max_bytes=settings.max_download_bytes,
-                    timeout_s=settings.download_timeout_s,
-                ) as dl:
-                    saved = await out.save_stream(
-                        job.spec.id,
-                        dest,
-                        dl.chunks,
-                        content_length=dl.content_length,
-                        file_size=job.file_size,
-                        max_bytes=settings.max_download_bytes,
-                    )
-                break
-            except DownloadError as exc:
+                with attempt:
+                    saved = await self._fetch(job, url, dest)
+            except DownloadError as exc:  # not to be retried, or retries ran out
                 if job.url_from_history:
                     job.url_from_history = False
                     if await self._link_from_result(job, url):  # the API's own link, tried next
-                        refreshed, attempts = True, 0
+                        refreshed = True
+                        attempts.restart()
                         continue
-                attempts += 1
-                delay = self.policy.wait_for(attempts, exc.retryable)
-                if delay is not None and self.policy.may_retry(attempts, self.clock.now() - started, delay):
-                    await self.clock.sleep(delay)
-                    continue
+                    if attempts.retry(exc, exc.retryable):  # as any other link
+                        continue
                 if not refreshed:
                     found = await self.reconciler.refresh_output(job)
                     if found:
-                        refreshed, attempts = True, 0
+                        refreshed = True
+                        attempts.restart()
                         continue
                     if found is None:  # unknown whether the API has another link: not lost
                         await self._failed(job, f"{exc}, and no other link could be looked up; run again later")
@@ -209,6 +201,7 @@ class Downloader:
                     return
                 await self._failed(job, str(exc))
                 return
+        assert saved is not None  # the attempts end in a saved video or a return above
         check = partial(
             inspect_video,
             saved.path,
@@ -251,27 +244,42 @@ class Downloader:
             warnings=warnings or None,
         )
 
+    async def _fetch(self, job: TrackedJob, url: str, dest: Path) -> SavedVideo:
+        """One download of ``url`` into ``dest``, verified (DownloadError when it fails)."""
+        settings = self.settings
+        async with self.api.download(
+            url, max_bytes=settings.max_download_bytes, timeout_s=settings.download_timeout_s
+        ) as dl:
+            return await self.out.save_stream(
+                job.spec.id,
+                dest,
+                dl.chunks,
+                content_length=dl.content_length,
+                file_size=job.file_size,
+                max_bytes=settings.max_download_bytes,
+            )
+
     async def _link_from_result(self, job: TrackedJob, tried: str) -> bool:
         """The history's link did not give the video: ask the job's result for its own link
         (True when it gave one).  While the result says the job is unfinished, the history was
         early: history links end for the run, and the result is asked again with backoff."""
-        attempts, started = 0, self.clock.now()
-        while True:
-            result = await self.reconciler.result_of(job)
-            if result is None:
-                return False
-            if result.state == "COMPLETED" and result.output_url:
-                self.compare_history_url(job.spec.model, tried, result.output_url)
-                job.output_url, job.file_size = result.output_url, result.file_size
-                return True
-            if result.state not in ("QUEUED", "PROCESSING"):
-                return False
-            self._distrust("the request history showed a job finished before its result did")
-            attempts += 1
-            delay = self.policy.wait_for(attempts, True)
-            if delay is None or not self.policy.may_retry(attempts, self.clock.now() - started, delay):
-                return False
-            await self.clock.sleep(delay)
+        try:
+            async for attempt in self.policy.attempts(self.clock, on=lambda exc: isinstance(exc, _Early)):
+                with attempt:
+                    result = await self.reconciler.result_of(job)
+                    if result is None:
+                        return False
+                    if result.state == "COMPLETED" and result.output_url:
+                        self.compare_history_url(job.spec.model, tried, result.output_url)
+                        job.output_url, job.file_size = result.output_url, result.file_size
+                        return True
+                    if result.state not in UNFINISHED_STATES:
+                        return False
+                    self._distrust("the request history showed a job finished before its result did")
+                    raise _Early
+        except _Early:  # still unfinished when the retries ran out
+            pass
+        return False
 
     async def _failed(self, job: TrackedJob, detail: str) -> None:
         """The download failed for now; the job stays ``downloading`` and a later run tries again."""
@@ -286,6 +294,10 @@ class Downloader:
             "--resubmit-lost to make it again (it will be paid for again)"
         )
         await self.expire(job, detail, event=Event.LOST, http=None)
+
+
+class _Early(Exception):
+    """The result says the job is still unfinished (the history showed it finished early)."""
 
 
 def _shape(url: str) -> tuple[str, str, str, str]:

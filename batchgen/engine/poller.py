@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ..api.answers import HistoryRow, Result, server_latency
+from ..api.answers import UNFINISHED_STATES, HistoryRow, Result, server_latency
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
@@ -68,7 +68,6 @@ POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls whi
 POLL_SHARE_IDLE = 0.8  # ... and while none waits
 CONCURRENT_POLLS = 64
 SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
-UNFINISHED = ("QUEUED", "PROCESSING")
 
 
 class Poller:
@@ -254,7 +253,7 @@ class Poller:
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
         if status is None:
             return
-        if status.state in UNFINISHED:
+        if status.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
             return
         self._found_done(job, status.state)
@@ -286,11 +285,11 @@ class Poller:
             except TransientError:
                 self._unfinished(job, sent)  # unknown either way: try again later
                 return True
-            if result.state in UNFINISHED:
+            if result.state in UNFINISHED_STATES:
                 self.result_polls = True
         if result is None:
             return True
-        if result.state in UNFINISHED:
+        if result.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
         else:
             self._found_done(job, result.state)
@@ -317,7 +316,7 @@ class Poller:
         result = await self._ask(job, Priority.RESULT, lambda: self.api.result(rid))
         if result is None:
             return
-        if result.state in UNFINISHED:  # a hint that was early
+        if result.state in UNFINISHED_STATES:  # a hint that was early
             job.done_age, job.swept = None, None
             self.schedule(job, self.clock.now())
             return

@@ -23,6 +23,7 @@ returns a verdict (:class:`Attach`, :class:`Resubmit` or :class:`Leave`) and
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,8 +38,8 @@ from ..clock import Clock
 from ..errors import ApiError, NotFound
 from ..jobs import Event, JobState, TrackedJob
 
-# Run seconds to wait before each history look-up, while the history has not caught up.
-LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+# Run seconds to wait before each further history look-up, while the history has not caught up.
+LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
@@ -181,26 +182,33 @@ class Reconciler:
 
     async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
-        for delay in LOOKUP_DELAYS:
-            if delay:
-                await self.clock.sleep(delay)
-            try:
-                async with self._lock:
-                    row, later_seen = await self.find(job, since=since)
+        # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
+        attempts = self.gateway.policy.attempts(
+            self.clock,
+            on=lambda exc: isinstance(exc, _NotCaughtUp) and _next_lookup(attempts.number),
+            max_attempts=len(LOOKUP_DELAYS) + 1,
+            deadline_s=math.inf,
+        )
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    try:
+                        async with self._lock:
+                            row, later_seen = await self.find(job, since=since)
+                            if row is not None:
+                                self.claimed.add(row.request_id)
+                    except ApiError as exc:
+                        return Leave(
+                            Event.RECONCILE_FAILED,
+                            job.state,
+                            f"the request history could not be read ({exc}); the submit's outcome is "
+                            "unknown, so the job was not submitted again. Run again later to settle it",
+                        )
                     if row is not None:
-                        self.claimed.add(row.request_id)
-            except ApiError as exc:
-                return Leave(
-                    Event.RECONCILE_FAILED,
-                    job.state,
-                    f"the request history could not be read ({exc}); the submit's outcome is "
-                    "unknown, so the job was not submitted again. Run again later to settle it",
-                )
-            if row is not None:
-                return Attach(row.request_id)
-            if self.absence_is_conclusive(since, later_seen):
-                break
-        else:
+                        return Attach(row.request_id)
+                    if not self.absence_is_conclusive(since, later_seen):
+                        raise _NotCaughtUp
+        except _NotCaughtUp:
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
@@ -280,6 +288,15 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
+
+
+class _NotCaughtUp(Exception):
+    """The history neither lists the submit nor has demonstrably caught up past it."""
+
+
+def _next_lookup(made: int) -> float | bool:
+    """The wait before the next look-up after ``made`` of them; False after the last."""
+    return LOOKUP_DELAYS[made - 1] if made <= len(LOOKUP_DELAYS) else False
 
 
 def _span(seconds: float) -> str:

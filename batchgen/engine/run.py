@@ -33,12 +33,12 @@ import anyio
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import RequestBudget
-from ..api.retry import RetryPolicy
 from ..clock import Clock
 from ..config import Settings
 from ..errors import ApiUnreachable, AuthError, InvalidContentType
 from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, StopReason, TrackedJob
 from ..params import estimate_cost
+from ..retry import RetryPolicy
 from ..store.ledger import Replay
 from ..store.output import Appender, Store
 from .book import JobBook

@@ -12,12 +12,12 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
-from batchgen.api.retry import RetryPolicy, set_testing
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
+from batchgen.retry import RetryPolicy, set_testing
 
 MODEL = "kling-text2video"
 
