@@ -3,7 +3,9 @@
 **The schedule.**  Every submitted job sits in one heap ordered by its next
 poll time (``polling.PollPlan``).  The poller pops due jobs and runs a bounded
 number of poll tasks; a finished job's result is fetched at the highest
-priority and handed to the downloaders.  Per-job polls may use at most
+priority, its ``result`` line written, and the job sent to the downloaders on
+their stream.  Jobs to track come from the submitter on a stream; a job whose
+record and output are gone goes to the submitter as :class:`messages.Lost`.  Per-job polls may use at most
 ``POLL_SHARE`` of the request budget: when more jobs are in flight than that
 share can poll at the planned gap, the gap widens, so submits and result
 fetches are never starved (only jobs old enough to be done count, and the
@@ -13,10 +15,12 @@ finished jobs, per-job polls become a sparse safety net (stragglers and the
 expiry guard); the last job in flight is polled, not swept, once polls bring
 results (a poll reads one record, a sweep may read pages).
 
-**Sweep finds.**  A job a sweep shows COMPLETED is downloaded from the history
-row's ``generation_url`` with no result call, once the run has seen such a
-URL name the same file as the result's own output (until then each one gets
-a result call, and the two are compared; one mismatch ends it for the run).
+**Sweep finds.**  What the sweeper finds arrives as messages on the poller's
+stream of sweep news.  A job a sweep shows COMPLETED is downloaded from the
+history row's ``generation_url`` with no result call, once the run has seen
+such a URL name the same file as the result's own output (until then each one
+gets a result call, and the two are compared; one mismatch ends it for the
+run: ``recovery.HistoryLinks``).
 
 **One request per poll.**  A status poll that finds a job done is followed
 by a result call; polling the result endpoint itself would save that second
@@ -46,17 +50,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ..api.answers import UNFINISHED_STATES, HistoryRow, Result, server_latency
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
-from ..clock import Clock
+from ..clock import Clock, iso_utc, parse_time
 from ..errors import BadResponse, NotFound, RequestRejected, ServerError, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
-from .downloader import Downloader, Expire
+from .messages import Lost, Shown, SweepNews
 from .pollplan import LatencyKey, LatencyModel, PollPlan, latency_key
 from .recovery import Failed, Found, Later, Reconciler
 from .sweeper import Sweeper
@@ -75,40 +80,71 @@ class Poller:
 
     def __init__(
         self,
+        *,
         book: JobBook,
         gateway: Gateway,
         api: ApiClient,
         plan: PollPlan,
         reconciler: Reconciler,
-        downloader: Downloader,
         control: RunControl,
         clock: Clock,
-        *,
         min_interval_s: float,
         max_attempts: int,
-        expire: Expire,
+        sweeper: Sweeper,
+        news: MemoryObjectReceiveStream[SweepNews],
+        downloads: MemoryObjectSendStream[TrackedJob],
+        lost: MemoryObjectSendStream[Lost],
     ) -> None:
+        """``sweeper`` reads the history for the jobs in ``sweeper.jobs`` (this poller's in-flight
+        jobs, which it alone writes) and sends what it finds on ``news``."""
         self.book, self.gateway, self.api, self.plan = book, gateway, api, plan
         self.latency: LatencyModel = plan.latency
-        self.reconciler, self.downloader, self.control, self.clock = reconciler, downloader, control, clock
+        self.reconciler, self.control, self.clock = reconciler, control, clock
         self.min_interval_s = min_interval_s
         self.max_interval_s = plan.max_interval
         self.max_attempts = max_attempts
-        self.expire = expire
+        self._downloads, self._lost = downloads, lost
         self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
         self._seq = itertools.count()
         self._changed = anyio.Event()
-        self.by_request: dict[str, TrackedJob] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
-        self.sweeper = Sweeper(
-            self.by_request, gateway, api, self.latency, reconciler, control, clock,
-            min_interval_s=min_interval_s, max_interval_s=plan.max_interval,
-            on_done=self.fetch_now, on_healthy=lambda: self._replan(None), idle=self.polls_beat_sweeps,
-            on_stop=lambda: self._replan(None),
-        )  # fmt: skip
-        self.result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
+        # jobs in the schedule (submitted, awaiting a terminal state), by request id
+        self.by_request: dict[str, TrackedJob] = sweeper.jobs
+        self.sweeper, self._news = sweeper, news
+        self._result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
         self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
         self._told_expiry = False
+
+    @property
+    def result_polls(self) -> bool | None:
+        """Whether polls ask the result endpoint (None: on trial)."""
+        return self._result_polls
+
+    @result_polls.setter
+    def result_polls(self, value: bool | None) -> None:
+        self._result_polls = value
+        self.sweeper.idle = self.polls_beat_sweeps()
+
+    # ------------------------------------------------------------------ inboxes
+
+    async def take_tracked(self, tracked: MemoryObjectReceiveStream[TrackedJob]) -> None:
+        """Jobs the submitter sends once their request id is durable enter the schedule."""
+        async with tracked:
+            async for job in tracked:
+                self.track(job)
+
+    async def take_news(self) -> None:
+        """What the sweeps find: a finished job is settled next; a change of health re-plans every job."""
+        async with self._news:
+            async for news in self._news:
+                self.hear(news)
+
+    def hear(self, news: SweepNews) -> None:
+        """Act on one piece of sweep news."""
+        if isinstance(news, Shown):
+            self.fetch_now(news.job, news.row)
+        else:
+            self._replan(None)
 
     # ------------------------------------------------------------------ schedule
 
@@ -130,7 +166,8 @@ class Poller:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
-        self.sweeper.peak = max(self.sweeper.peak, len(self.by_request))
+        self.sweeper.count_in_flight()
+        self.sweeper.idle = self.polls_beat_sweeps()
 
     def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
         job.poll_token += 1  # older entries of this job are now stale
@@ -143,7 +180,8 @@ class Poller:
             self.sweeper.forget(job.request_id)
             for scouts in self._scouts.values():
                 scouts.discard(job.request_id)
-            if self.polls_beat_sweeps() and not before and self.sweeper.working:
+            self.sweeper.idle = self.polls_beat_sweeps()
+            if self.sweeper.idle and not before and self.sweeper.working:
                 self._replan(None)  # the last job: polled, not swept
         job.result_due, job.swept = False, None
         job.poll_token += 1  # any heap entry left is stale
@@ -164,9 +202,10 @@ class Poller:
             sparse = self.sweeper.working and not self.polls_beat_sweeps()
             scout = not sparse or self._scout(key, job)
             at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
-            if job.polls == 0 and self.sweeper.sweeping and not self.sweeper.healthy:
+            look = self.sweeper.first_look()
+            if job.polls == 0 and look:
                 # the first sweep that can show this job (past the grace of two intervals) comes first
-                at = max(at, now + 5 * self.sweeper.interval())
+                at = max(at, now + look)
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 
@@ -241,7 +280,7 @@ class Poller:
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            if job.swept is not None and self.downloader.trusts(job.spec.model, job.swept[0]):
+            if job.swept is not None and self.reconciler.links.trusts(job.spec.model, job.swept[0]):
                 await self._settle_swept(job, *job.swept)
             else:
                 await self._fetch_result(job)
@@ -327,12 +366,12 @@ class Poller:
         call (should that URL not give the video, the downloader asks the result for one)."""
         self._learn(job, None)  # from the row's latency_ms
         self.untrack(job)
-        await self.downloader.begin(job, url, None, cost, from_history=True)
+        await self._hand_over(job, url, None, cost, from_history=True)
 
     async def _settle(self, job: TrackedJob, result: Result) -> None:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
         if job.swept is not None and result.output_url:
-            self.downloader.compare_history_url(job.spec.model, job.swept[0], result.output_url)
+            self.reconciler.links.compare(job.spec.model, job.swept[0], result.output_url)
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
             self._learn(job, measured)
@@ -348,7 +387,40 @@ class Poller:
         if result.remaining_credits is not None:
             self.control.report.balance = result.remaining_credits
         queue_s = result.metrics.get("queue_time")
-        await self.downloader.begin(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
+        await self._hand_over(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
+
+    async def _hand_over(
+        self,
+        job: TrackedJob,
+        url: str,
+        size: int | None,
+        cost: float | None,
+        *,
+        queue_s: float | None = None,
+        from_history: bool = False,
+    ) -> None:
+        """The job finished on the server: record where its video is, then send it to the downloaders.
+
+        ``queue_s``, the server's queue time when it reports one, dates the start of processing.
+        ``from_history``: the URL is the history row's, not the result's."""
+        job.output_url, job.file_size = url, size
+        job.url_from_history = from_history
+        job.cost = cost if cost is not None else job.cost
+        job.finished_at = job.finished_at or self.clock.now()
+        processing_at = None
+        queued = parse_time(job.submitted_wall)
+        if queued is not None and isinstance(queue_s, int | float) and queue_s >= 0:
+            processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))
+        await self.book.record(
+            job,
+            Event.RESULT,
+            JobState.DOWNLOADING,
+            output_url=url,
+            file_size=size,
+            cost=job.cost,
+            processing_at=processing_at,
+        )
+        await self._downloads.send(job)
 
     async def _ask(
         self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
@@ -385,13 +457,13 @@ class Poller:
         """The record is gone (404): act on what the history says of it."""
         found = await self.reconciler.recover_missing(job)
         if isinstance(found, Found):
-            await self.downloader.begin(job, found.url, None, found.cost)
+            await self._hand_over(job, found.url, None, found.cost)
         elif isinstance(found, Failed):
             await self._fail(job, found.error)
         elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
             await self.book.finish(job, Event.RECOVER_LATER, JobState.SUBMITTED, error={"detail": found.detail})
         else:
-            await self.expire(job, found.detail)
+            await self._lost.send(Lost(job, found.detail))  # the submitter makes it again, or ends it
 
     # ------------------------------------------------------------------ learning
 

@@ -12,15 +12,18 @@
   the request history (``recovery.Reconciler``), whose verdict this stage
   acts on: attach, resubmit, or leave it for a later run.  So no job is paid
   for twice.
-* A job whose video can no longer be had (:meth:`Submitter.expire`) is made
-  again here with ``--resubmit-lost``, keeping its slot; otherwise it ends
-  ``expired``.
+* A job with a durable request id is sent to the poller on a stream.
+* A job whose video can no longer be had arrives from the poller or the
+  downloaders as :class:`messages.Lost` (:meth:`Submitter.take_lost`); in a
+  task of this stage it is made again with ``--resubmit-lost``, keeping its
+  slot, or else ends ``expired``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -50,6 +53,7 @@ from ..jobs import Event, JobState, StopReason, TrackedJob
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
+from .messages import Lost
 from .outcome import RunReport
 from .recovery import Attach, Leave, Reconciler
 
@@ -58,10 +62,11 @@ LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a
 
 
 class Submitter:
-    """Feeds, submits and settles jobs; hands each request id to ``track`` once it is durable."""
+    """Feeds, submits and settles jobs; sends each job to the poller once its request id is durable."""
 
     def __init__(
         self,
+        *,
         book: JobBook,
         gateway: Gateway,
         api: ApiClient,
@@ -69,13 +74,12 @@ class Submitter:
         control: RunControl,
         clock: Clock,
         settings: Settings,
-        *,
-        track: Callable[[TrackedJob], None],
+        tracked: MemoryObjectSendStream[TrackedJob],
         resubmit_lost: bool,
     ) -> None:
         self.book, self.gateway, self.api, self.reconciler = book, gateway, api, reconciler
         self.control, self.clock, self.settings = control, clock, settings
-        self.track = track
+        self._tracked = tracked
         self.resubmit_lost = resubmit_lost
         self.fed_all = False
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
@@ -249,9 +253,16 @@ class Submitter:
         self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)
         await _durably(self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall))
-        self.track(job)
+        await self._tracked.send(job)
 
     # ------------------------------------------------------------------ lost videos
+
+    async def take_lost(self, lost: MemoryObjectReceiveStream[Lost]) -> None:
+        """Each lost job is made again or ended in a task of this stage (a resubmit may reconcile for minutes)."""
+        async with lost, anyio.create_task_group() as tg:
+            async for news in lost:
+                work = partial(self.expire, news.job, news.detail, event=news.event, http=news.http)
+                tg.start_soon(self.control.guard, work)
 
     async def expire(
         self, job: TrackedJob, detail: str, *, event: Event = Event.EXPIRED, http: int | None = 404

@@ -14,7 +14,7 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
+from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Link, Reconciler, Resubmit
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy, set_testing
@@ -271,11 +271,11 @@ async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(
     j.request_id, j.output_url, j.file_size = "r", "http://127.0.0.1/old.mp4", 99
     with set_testing():
         found = await reconciler(clock, ResultApi(result, history)).refresh_output(j)
-    assert found is {"unknown": None, None: False}.get(expected, True)  # None: the API could not be asked
     if isinstance(expected, tuple):
-        assert (j.output_url, j.file_size) == expected
+        assert found == Link(*expected)
     else:
-        assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)
+        assert found is {"unknown": None, None: False}[expected]  # None: the API could not be asked
+    assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)  # the downloader acts on the link
     j.request_id = None
     assert await reconciler(clock, ResultApi(result, history)).refresh_output(j) is False
 
@@ -374,8 +374,10 @@ async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_
     j.request_id = "r"
     history = {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}
     api = ResultApi(done("http://127.0.0.1/not-yet.mp4", "PROCESSING"), history)
-    assert await reconciler(clock, api).refresh_output(j) is True
-    assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
+    assert await reconciler(clock, api).refresh_output(j) == Link(
+        "http://127.0.0.1/h.mp4", None
+    )  # not the unfinished result's
+    assert j.output_url is None  # the reconciler writes no job field: the downloader acts on the link
     assert api.asked == ["r"]
 
 
