@@ -1,19 +1,12 @@
-"""The poller: one schedule for every in-flight job.
+"""The poller: the poll tasks that run one schedule of every in-flight job.
 
-**The schedule.**  Every submitted job sits in one heap ordered by its next
-poll time (``polling.PollPlan``).  The poller pops due jobs and runs a bounded
-number of poll tasks; a finished job's result is fetched at the highest
-priority, its ``result`` line written, and the job sent to the downloaders on
-their stream.  Jobs to track come from the submitter on a stream; a job whose
-record and output are gone goes to the submitter as :class:`messages.Lost`.  Per-job polls may use at most
-``POLL_SHARE`` of the request budget: when more jobs are in flight than that
-share can poll at the planned gap, the gap widens, so submits and result
-fetches are never starved (only jobs old enough to be done count, and the
-share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
-still wins over everything.  While history sweeps (``sweeper.py``) find
-finished jobs, per-job polls become a sparse safety net (stragglers and the
-expiry guard); the last job in flight is polled, not swept, once polls bring
-results (a poll reads one record, a sweep may read pages).
+**The schedule** (``schedule.PollSchedule``, a heap ordered by each job's
+next poll time, within its share of the request budget) is this stage's own
+state.  The poller pops due jobs and runs a bounded number of poll tasks; a
+finished job's result is fetched at the highest priority, its ``result`` line
+written, and the job sent to the downloaders on their stream.  Jobs to track
+come from the submitter on a stream; a job whose record and output are gone
+goes to the submitter as :class:`messages.Lost`.
 
 **Sweep finds.**  What the sweeper finds arrives as messages on the poller's
 stream of sweep news.  A job a sweep shows COMPLETED is downloaded from the
@@ -43,7 +36,6 @@ shorter than configured: the expiry guard tightens for the rest of the run.
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -52,7 +44,7 @@ from typing import Any, TypeVar
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ..api.answers import UNFINISHED_STATES, HistoryRow, Result, server_latency
+from ..api.answers import UNFINISHED_STATES, Result, server_latency
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
@@ -62,21 +54,19 @@ from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
 from .messages import Lost, Shown, SweepNews
-from .pollplan import LatencyKey, LatencyModel, PollPlan, latency_key
+from .pollplan import PollPlan, latency_key
 from .recovery import Failed, Found, Later, Reconciler
+from .schedule import PollSchedule
 from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
 
-POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
-POLL_SHARE_IDLE = 0.8  # ... and while none waits
 CONCURRENT_POLLS = 64
-SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
 
 
-class Poller:
-    """Owns the poll schedule of a run: one heap of in-flight jobs (and its sweeper)."""
+class Poller(PollSchedule):
+    """The poll stage: the schedule (:class:`schedule.PollSchedule`) and the poll tasks it runs."""
 
     def __init__(
         self,
@@ -97,33 +87,13 @@ class Poller:
     ) -> None:
         """``sweeper`` reads the history for the jobs in ``sweeper.jobs`` (this poller's in-flight
         jobs, which it alone writes) and sends what it finds on ``news``."""
-        self.book, self.gateway, self.api, self.plan = book, gateway, api, plan
-        self.latency: LatencyModel = plan.latency
-        self.reconciler, self.control, self.clock = reconciler, control, clock
-        self.min_interval_s = min_interval_s
-        self.max_interval_s = plan.max_interval
+        super().__init__(gateway=gateway, plan=plan, clock=clock, sweeper=sweeper, min_interval_s=min_interval_s)
+        self.book, self.api = book, api
+        self.reconciler, self.control = reconciler, control
         self.max_attempts = max_attempts
         self._downloads, self._lost = downloads, lost
-        self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
-        self._seq = itertools.count()
-        self._changed = anyio.Event()
-        # jobs in the schedule (submitted, awaiting a terminal state), by request id
-        self.by_request: dict[str, TrackedJob] = sweeper.jobs
-        self.sweeper, self._news = sweeper, news
-        self._result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
-        self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
-        self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
+        self._news = news
         self._told_expiry = False
-
-    @property
-    def result_polls(self) -> bool | None:
-        """Whether polls ask the result endpoint (None: on trial)."""
-        return self._result_polls
-
-    @result_polls.setter
-    def result_polls(self, value: bool | None) -> None:
-        self._result_polls = value
-        self.sweeper.idle = self.polls_beat_sweeps()
 
     # ------------------------------------------------------------------ inboxes
 
@@ -146,109 +116,7 @@ class Poller:
         else:
             self._replan(None)
 
-    # ------------------------------------------------------------------ schedule
-
-    def track_many(self, jobs: list[TrackedJob]) -> None:
-        """Resumed jobs enter the schedule together (one heapify, not a push each)."""
-        now = self.clock.now()
-        for job in jobs:
-            self._enter(job)
-            at = self.plan.next_poll(latency_key(job.spec), job.submitted_at, now, job.polls)
-            self._heap.append(self._entry(job, at))
-        heapq.heapify(self._heap)
-        self._changed.set()
-
-    def track(self, job: TrackedJob) -> None:
-        """A job with a request id enters the schedule."""
-        self._enter(job)
-        self.schedule(job, self.clock.now())
-
-    def _enter(self, job: TrackedJob) -> None:
-        assert job.request_id is not None
-        self.by_request[job.request_id] = job
-        self.sweeper.count_in_flight()
-        self.sweeper.idle = self.polls_beat_sweeps()
-
-    def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
-        job.poll_token += 1  # older entries of this job are now stale
-        return (at, next(self._seq), job.poll_token, job)
-
-    def untrack(self, job: TrackedJob) -> None:
-        if job.request_id is not None:
-            before = self.polls_beat_sweeps()
-            self.by_request.pop(job.request_id, None)
-            self.sweeper.forget(job.request_id)
-            for scouts in self._scouts.values():
-                scouts.discard(job.request_id)
-            self.sweeper.idle = self.polls_beat_sweeps()
-            if self.sweeper.idle and not before and self.sweeper.working:
-                self._replan(None)  # the last job: polled, not swept
-        job.result_due, job.swept = False, None
-        job.poll_token += 1  # any heap entry left is stale
-
-    def polls_beat_sweeps(self) -> bool:
-        """One job left, and a poll brings its result: polling it costs one request, a sweep
-        may read pages to find it (and needs a result call unless history links are trusted)."""
-        return self.result_polls is True and len(self.by_request) == 1
-
-    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
-        if job.result_due:
-            at = now  # a sweep saw it finish while it was being polled
-        if at is None:
-            budget = self.gateway.budget
-            share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
-            floor = self._could_be_done(now) / (share * budget.limit / budget.window)
-            key = latency_key(job.spec)
-            sparse = self.sweeper.working and not self.polls_beat_sweeps()
-            scout = not sparse or self._scout(key, job)
-            at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
-            look = self.sweeper.first_look()
-            if job.polls == 0 and look:
-                # the first sweep that can show this job (past the grace of two intervals) comes first
-                at = max(at, now + look)
-        heapq.heappush(self._heap, self._entry(job, at))
-        self._changed.set()
-
-    def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
-        """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
-        if self.latency.learned(key):
-            self._scouts.pop(key, None)
-            return True
-        scouts = self._scouts.setdefault(key, set())
-        assert job.request_id is not None
-        if job.request_id in scouts or len(scouts) < SCOUTS:
-            scouts.add(job.request_id)
-            return True
-        return False
-
-    def _could_be_done(self, now: float) -> int:
-        """In-flight jobs old enough to be done (past their group's earliest learned finish):
-        the jobs that share the poll budget.  Counted at most once per ``min_interval_s``."""
-        counted_at, count = self._due
-        if now - counted_at < self.min_interval_s:
-            return max(1, count)
-        count = 0
-        earliest: dict[LatencyKey, float] = {}
-        for job in self.by_request.values():
-            key = latency_key(job.spec)
-            if key not in earliest:
-                earliest[key] = self.latency.earliest(key) or 0.0
-            count += now - job.submitted_at >= earliest[key]
-        self._due = (now, count)
-        return max(1, count)
-
-    def wake(self) -> None:
-        self._changed.set()
-
-    def fetch_now(self, job: TrackedJob, row: HistoryRow | None = None) -> None:
-        """The history says this job finished: settle it next (from the row's output URL
-        once those are known to be the result's own, else with a result call)."""
-        if job.state is JobState.SUBMITTED and not job.result_due:
-            job.result_due = True
-            job.swept = None
-            if row is not None and row.status == "COMPLETED" and row.generation_url:
-                job.swept = (row.generation_url, row.cost)
-            self.schedule(job, self.clock.now(), at=self.clock.now())
+    # ------------------------------------------------------------------ poll tasks
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
         limiter = anyio.Semaphore(CONCURRENT_POLLS)
@@ -480,13 +348,6 @@ class Poller:
         server = measured if measured is not None else job.server_latency
         if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
             self._replan(key)
-
-    def _replan(self, key: LatencyKey | None) -> None:
-        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
-        now = self.clock.now()
-        for job in list(self.by_request.values()):
-            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
-                self.schedule(job, now)
 
     def _records_die_early(self, job: TrackedJob) -> None:
         age = self.clock.now() - job.submitted_at

@@ -9,8 +9,8 @@ import pytest
 
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.poller import POLL_SHARE, POLL_SHARE_IDLE
 from batchgen.engine.pollplan import MIN_SAMPLES, WINDOW, LatencyModel, PollPlan, latency_key
+from batchgen.engine.schedule import POLL_SHARE, POLL_SHARE_IDLE
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.helpers import schedule_poller
 

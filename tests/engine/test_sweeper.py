@@ -11,8 +11,9 @@ from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan
-from batchgen.engine.poller import SCOUTS, Poller
+from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
+from batchgen.engine.schedule import SCOUTS
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.helpers import Outbox, schedule_poller
