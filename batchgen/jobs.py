@@ -128,7 +128,20 @@ MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DO
 
 @dataclass(eq=False, slots=True)
 class TrackedJob:
-    """A job's working state during the run (written only through ``book.JobBook``)."""
+    """A job's working state during the run.
+
+    Who writes what.  ``state``, ``error``, ``holds_slot`` and ``held`` are
+    written by ``engine.book.JobBook`` alone (every state change is a ledger
+    line).  The other fields belong to the stage that holds the job, and a job
+    is in one stage at a time (it travels between them on streams): before the
+    run, ``engine.resume`` sets what the ledger recorded; the submitter its
+    submit fields (``request_id``, ``submitted_*``, ``submit_attempts``,
+    ``paid_before``, and ``cost``/``output_url`` cleared for a job made again);
+    the poller its poll fields (``polls`` to ``poll_running``), and the
+    result's ``output_url``, ``file_size``, ``cost``, ``finished_at`` and
+    ``url_from_history`` as it writes the ``result`` line; the downloader a
+    fresh ``output_url`` / ``file_size`` when a link had to be replaced.
+    """
 
     spec: JobSpec
     state: JobState

@@ -46,7 +46,17 @@ class Snapshot:
 
 @dataclass(slots=True)
 class RunReport:
-    """What happened; the CLI turns it into a summary and an exit code."""
+    """What happened; the CLI turns it into a summary and an exit code.
+
+    Who writes what: ``engine.control.RunControl`` the stop (``stop_reason``,
+    ``stop_detail``, ``fatal``, and ``balance`` from a 406), except the spend
+    cap's ``stop_reason``, which the feeder sets; the submitter ``submitted``,
+    the preflight ``balance`` and its warning; the poller ``balance`` from a
+    result; the downloader ``job_seconds``; ``engine.resume`` ``skipped`` and
+    ``reattached``; ``Run`` the totals at the end (``states``, ``failures``,
+    ``spend``, ``requests``, ``rate_limited``); the CLI ``media_warnings``,
+    ``report_page`` and its own ``warnings``.
+    """
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)

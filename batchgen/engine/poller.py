@@ -112,6 +112,8 @@ class Poller(PollSchedule):
     def hear(self, news: SweepNews) -> None:
         """Act on one piece of sweep news."""
         if isinstance(news, Shown):
+            if news.row.status == "COMPLETED" and news.row.latency_s is not None:
+                news.job.server_latency = news.row.latency_s  # the history's measure, for learning
             self.fetch_now(news.job, news.row)
         else:
             self._replan(None)

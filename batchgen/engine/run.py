@@ -18,7 +18,9 @@ Each piece lives in its own module and receives only what it uses:
 * ``book.JobBook``: the live jobs; the only writer of job state, slots, spend;
 * ``gateway.Gateway``: the request budget, the 429 gate and retries;
 * ``submitter.Submitter``: the feeder, submits, settling unknown submits;
-* ``poller.Poller``: one poll schedule; ``sweeper.Sweeper``: the history sweeps;
+* ``poller.Poller``: the poll tasks over one schedule (``schedule.PollSchedule``);
+  ``sweeper.Sweeper``: the history sweeps;
+* ``messages``: what the stages send each other;
 * ``downloader.Downloader``: fetch, verify, rename, then ``completed``;
 * ``recovery.Reconciler``: reads the request history and returns verdicts;
 * ``resume.plan_resume``: what each job the ledger knows needs next;

@@ -258,8 +258,6 @@ class Sweeper:
             self.hits += 1
             self.found_by_poll.discard(row.request_id)
             self.shown_done.add(row.request_id)
-            if row.status == "COMPLETED" and row.latency_s is not None:
-                job.server_latency = row.latency_s
             await self._news.send(Shown(job, row))
 
 
