@@ -154,6 +154,18 @@ class Run:
         )
 
     async def execute(self) -> RunReport:
+        try:
+            return await self._execute()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the streams between the stages (execute() does; a Run never executed should)."""
+        for send, receive in (self._tracked, self._downloads, self._lost, self._news):
+            send.close()
+            receive.close()
+
+    async def _execute(self) -> RunReport:
         plan = await self.plan()
         self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
         log.info(
