@@ -2,8 +2,9 @@
 
 Every timing decision in batchgen (request budget, 429 gate, poll schedule,
 backoff, expiry guard, history lag) and every timestamp it writes reads time
-through a :class:`Clock`; no other module calls ``time.time()`` or
-``time.monotonic()``.  Two kinds of time come out of it:
+through this module; no other module calls ``time.time()`` or
+``time.monotonic()`` (the object-store lease reads :func:`wall_now`, the Ray
+driver's progress lines a :class:`Clock`).  Two kinds of time come out of it:
 
 * ``now()``: monotonic run seconds.  In production the scale is 1.  Against
   the built-in simulator running ``N`` times faster, ``--simulate`` uses
@@ -17,7 +18,9 @@ through a :class:`Clock`; no other module calls ``time.time()`` or
 by assignment (``clock.now_s = 30``) or :meth:`FakeClock.advance`, and
 :meth:`Clock.sleep` / :meth:`Clock.wait` return when the fake time reaches
 their deadline, so a unit test of the rate limiter or the retry policy never
-sleeps.  HTTP timeouts are not scaled: they are about the network.
+sleeps.  Inside ``async with clock.autojump():`` it moves itself, like trio's
+``MockClock(autojump_threshold=0)``: whenever every task is blocked, time
+jumps to the earliest pending deadline.  HTTP timeouts are not scaled: they are about the network.
 """
 
 from __future__ import annotations
@@ -25,10 +28,18 @@ from __future__ import annotations
 import email.utils
 import math
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import anyio
 import anyio.lowlevel
+
+
+def wall_now() -> float:
+    """This machine's UTC wall clock, in seconds since the epoch (for what is compared across
+    machines, such as a lease's expiry in an object store)."""
+    return time.time()
 
 
 class Clock:
@@ -46,7 +57,7 @@ class Clock:
 
     def epoch(self) -> float:
         """This machine's UTC wall clock, in seconds since the epoch (not scaled)."""
-        return time.time()
+        return wall_now()
 
     def elapsed_real(self) -> float:
         """Real seconds since the clock was made (for rates shown to a person)."""
@@ -102,6 +113,25 @@ class FakeClock(Clock):
 
     def advance(self, seconds: float) -> None:
         self.now_s = self._now + seconds
+
+    @asynccontextmanager
+    async def autojump(self) -> AsyncIterator[None]:
+        """Within the block, whenever every other task is blocked, jump to the earliest deadline
+        of a pending :meth:`sleep` or :meth:`wait` (time never moves while a task can run)."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._jump)
+            try:
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def _jump(self) -> None:
+        while True:
+            await anyio.wait_all_tasks_blocked()
+            if self._sleepers:
+                self.now_s = max(self._now, min(deadline for deadline, _ in self._sleepers))
+            else:  # everything waits on something other than time: look again shortly
+                await anyio.sleep(0.001)
 
     @property
     def epoch_s(self) -> float:

@@ -38,6 +38,43 @@ class JobState(StrEnum):
 
 TERMINAL = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED})
 IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})
+# Not finished: a later run goes on with it (a state name as text is found in it too).
+UNFINISHED = IN_FLIGHT | {JobState.PENDING}
+
+
+class Event(StrEnum):
+    """Every event name a ledger line may carry (the values are what the ledger holds)."""
+
+    SUBMITTING = "submitting"  # about to POST (the params, fingerprint)
+    SUBMITTED = "submitted"  # the request id, durable before the job is polled
+    SUBMIT_UNKNOWN = "submit_unknown"  # the POST's outcome is unknown: settled from the history
+    SUBMIT_POSTPONED = "submit_postponed"  # surely nothing was created: pending again
+    RECONCILED = "reconciled"  # an unknown submit was found in the history
+    RECONCILED_ABSENT = "reconciled_absent"  # ... and surely not: sent again
+    RECONCILE_FAILED = "reconcile_failed"  # the history could not be read: left for a later run
+    SETTLE_LATER = "settle_later"  # the history has not caught up: left for a later run
+    DEFERRED = "deferred"  # not submitted: credits ran out, the spend cap, a stop
+    RESULT = "result"  # finished on the server: where its video is
+    COMPLETED = "completed"  # the video is verified and in place
+    DOWNLOAD_FAILED = "download_failed"  # the download failed for now: a later run tries again
+    FILE_MISSING = "file_missing"  # a completed job's video is missing or damaged: fetched again
+    FAILED = "failed"  # failed on the server, or refused
+    RECOVER_LATER = "recover_later"  # its record expired and the history could not be read
+    EXPIRED = "expired"  # its record expired with no output to be had
+    LOST = "lost"  # its output can no longer be had
+    REPLACED = "replaced"  # the manifest row changed: made anew (restarts the job's life)
+
+
+class StopReason(StrEnum):
+    """Why a run stopped submitting (``RunReport.stop_reason``; the values go to report.json)."""
+
+    CREDITS = "credits"  # 406 insufficient credits
+    SPEND_CAP = "spend_cap"  # the next job would pass limits.max_spend_usd
+    INTERRUPTED = "interrupted"  # a signal
+    AUTH = "auth"  # the API key was refused
+    UNREACHABLE = "unreachable"  # no answer from the API for api.unreachable_after_s
+    FATAL = "fatal"  # another run-wide error (invalid content type, ledger, folder)
+
 
 # Which state may follow which in the ledger; anything else is a bug (the
 # crash tests check every ledger they produce against this table).
@@ -91,7 +128,20 @@ MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DO
 
 @dataclass(eq=False, slots=True)
 class TrackedJob:
-    """A job's working state during the run (written only through ``book.JobBook``)."""
+    """A job's working state during the run.
+
+    Who writes what.  ``state``, ``error``, ``holds_slot`` and ``held`` are
+    written by ``engine.book.JobBook`` alone (every state change is a ledger
+    line).  The other fields belong to the stage that holds the job, and a job
+    is in one stage at a time (it travels between them on streams): before the
+    run, ``engine.resume`` sets what the ledger recorded; the submitter its
+    submit fields (``request_id``, ``submitted_*``, ``submit_attempts``,
+    ``paid_before``, and ``cost``/``output_url`` cleared for a job made again);
+    the poller its poll fields (``polls`` to ``poll_running``), and the
+    result's ``output_url``, ``file_size``, ``cost``, ``finished_at`` and
+    ``url_from_history`` as it writes the ``result`` line; the downloader a
+    fresh ``output_url`` / ``file_size`` when a link had to be replaced.
+    """
 
     spec: JobSpec
     state: JobState

@@ -27,7 +27,7 @@ from batchgen.cli.main import main
 from batchgen.clock import FakeClock
 from batchgen.jobs import TRANSITIONS, JobState
 from batchgen.simulator import SimConfig, SimServer, SimState
-from batchgen.store.local import mp4_problem
+from batchgen.store.mp4 import mp4_problem
 
 KEY = "SG_0123456789abcdef"
 
@@ -295,3 +295,40 @@ def run_with_failures(tmp_path: Path, sim, monkeypatch, *, count: int = 24) -> t
     out = tmp_path / "out"
     code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
     return out, code
+
+
+class Outbox:
+    """Stands in for a stage's outgoing stream in a unit test: what is sent is kept in ``sent``."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def send(self, item: Any) -> None:
+        self.sent.append(item)
+
+    def send_nowait(self, item: Any) -> None:
+        self.sent.append(item)
+
+
+def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = None) -> Any:
+    """A ``Poller`` (with its ``Sweeper``) for tests of its schedule alone: what they send is kept in
+    ``Outbox``es, and no API call, ledger line or stop flag is reached (``book``, ``api`` and the
+    gateway's ``call`` are absent)."""
+    from types import SimpleNamespace
+
+    from batchgen.engine.poller import Poller
+    from batchgen.engine.sweeper import Sweeper
+
+    gateway = SimpleNamespace(budget=budget)
+    reconciler = SimpleNamespace(note_seen=lambda rid: None)
+    control = SimpleNamespace(interrupted=False)
+    sweeper = Sweeper(
+        jobs={}, gateway=gateway, api=history, latency=plan.latency, reconciler=reconciler,  # type: ignore[arg-type]
+        control=control, clock=clock, min_interval_s=2.0, max_interval_s=plan.max_interval,  # type: ignore[arg-type]
+        news=Outbox(),  # type: ignore[arg-type]
+    )  # fmt: skip
+    return Poller(
+        book=None, gateway=gateway, api=None, plan=plan, reconciler=reconciler,  # type: ignore[arg-type]
+        control=control, clock=clock, min_interval_s=2.0, max_attempts=6,  # type: ignore[arg-type]
+        sweeper=sweeper, news=None, downloads=Outbox(), lost=Outbox(),  # type: ignore[arg-type]
+    )  # fmt: skip

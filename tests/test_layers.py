@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "batchgen"
 
-VOCABULARY = {"errors", "jobs", "params", "config", "manifest", "clock", "yaml_reader", "models"}
+VOCABULARY = {"errors", "jobs", "params", "config", "manifest", "clock", "retry", "yaml_reader", "models"}
 # What each layer may import from batchgen, besides itself.
 V = "vocabulary"
 ALLOWED: dict[str, set[str]] = {

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from ..clock import parse_time
+from ..clock import parse_time, wall_now
 from ..errors import (
     ApiError,
     AuthError,
@@ -28,6 +27,7 @@ from ..errors import (
 
 MAX_HINT_S = 3600.0
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
+UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,7 @@ def retry_hint(headers: dict[str, str]) -> float | None:
     reset = parse_time(headers.get("x-rate-limit-reset-at-utc", ""))
     if reset is not None:
         if server_now is None:
-            server_now = datetime.now().timestamp()
+            server_now = wall_now()
         return _clip(reset - server_now)
     return None
 

@@ -11,7 +11,7 @@
   (``ratelimit.py``).  A 429 closes the gate for every call and does not use
   up an attempt; it is waited out until the retry deadline.
 * **Retries**: the caller's hook decides, per error, whether a call may be
-  sent again (``retry.py``: ``False``, ``True`` for the backoff formula, or a
+  sent again (``batchgen/retry.py``: ``False``, ``True`` for the backoff formula, or a
   wait in run seconds).  :func:`retry_transient` is the hook for reads: 5xx
   and network errors.  A submit passes :func:`retry_unsent`: only errors that
   prove the request never reached the server, because the API has no
@@ -39,8 +39,8 @@ import anyio
 
 from ..clock import Clock
 from ..errors import AmbiguousSubmit, ApiUnreachable, NetworkError, RateLimited, ServerError
+from ..retry import RetryHook, RetryPolicy, Verdict
 from .ratelimit import Priority, RequestBudget
-from .retry import RetryHook, RetryPolicy, Verdict
 
 T = TypeVar("T")
 ABANDON_SHIELD_S = 30.0  # real seconds an on_abandon hook (a ledger write) may outlive a cancelled call
@@ -101,52 +101,54 @@ class Gateway:
         so it can record that nothing is in flight: ``None`` if nothing was
         sent yet, else the error of the last attempt.
         """
-        attempts = 0
-        started = self.clock.now()
-        last: Exception | None = None
-        while True:
-            try:
-                granted = await self.budget.acquire(priority, rank)
-            except anyio.get_cancelled_exc_class():
-                await _abandon(on_abandon, last)
-                raise
-            self.requests += 1
-            try:
-                if shield_s > 0:
-                    value = await _shielded(fn, shield_s)
-                else:
-                    value = await fn()
-            except RateLimited as exc:
-                self.last_reached = self.clock.now()
-                self.budget.on_429(exc.retry_after, sent_at=granted)
-                self.budget.release()
-                if self.clock.now() - started > self.policy.deadline_s:
-                    raise
-                last = exc
-                continue
-            except Exception as exc:
-                self.budget.release()
-                self._check_reached(exc)
-                attempts += 1
-                delay = self.policy.wait_for(attempts, retry_on(exc))
-                if delay is None or not self.policy.may_retry(attempts, self.clock.now() - started, delay):
-                    raise
-                if _unanswered(exc):  # try once more at the bound, so the run stops within it
-                    delay = min(delay, max(0.0, self.last_reached + self.unreachable_after_s - self.clock.now()))
-                last = exc
-                try:
-                    await self.clock.sleep(delay)
-                except anyio.get_cancelled_exc_class():
-                    await _abandon(on_abandon, last)
-                    raise
-                continue
-            except BaseException:
-                self.budget.release()
-                raise
-            self.budget.release()
-            self.budget.succeeded(granted)
-            self.last_reached = self.clock.now()
-            return value
+        attempts = self.policy.attempts(
+            self.clock, on=lambda exc: self._verdict(exc, retry_on), wait_cap=self._wait_cap
+        )
+        between = True  # not sending: waiting for the budget, or to retry (a cancel here abandons)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    granted = await self.budget.acquire(priority, rank)
+                    self.requests += 1
+                    between = False
+                    try:
+                        value = await (_shielded(fn, shield_s) if shield_s > 0 else fn())
+                    except RateLimited as exc:
+                        between = True
+                        self.last_reached = self.clock.now()
+                        self.budget.on_429(exc.retry_after, sent_at=granted)
+                        self.budget.release()
+                        if not attempts.within_deadline():
+                            raise
+                        attempts.again_now(exc)  # the gate waits; no attempt is spent
+                        continue
+                    except Exception:
+                        between = True
+                        self.budget.release()
+                        raise  # the hook (_verdict) decides
+                    except BaseException:
+                        self.budget.release()
+                        raise
+                    self.budget.release()
+                    self.budget.succeeded(granted)
+                    self.last_reached = self.clock.now()
+                    return value
+        except anyio.get_cancelled_exc_class():
+            if between:
+                await _abandon(on_abandon, attempts.last)
+            raise
+        raise AssertionError("unreachable: the attempts end in a value or an error")
+
+    def _verdict(self, exc: Exception, retry_on: RetryHook) -> Verdict:
+        """Whether a failed call may be sent again (ApiUnreachable once nothing has answered for too long)."""
+        self._check_reached(exc)
+        return retry_on(exc)
+
+    def _wait_cap(self, exc: Exception) -> float:
+        """A call that got no answer is tried once more at the reachability bound, so the run stops within it."""
+        if not _unanswered(exc):
+            return math.inf
+        return max(0.0, self.last_reached + self.unreachable_after_s - self.clock.now())
 
 
 def _unanswered(exc: Exception) -> bool:
@@ -163,7 +165,7 @@ async def _abandon(hook: Callable[[Exception | None], Awaitable[None]] | None, l
 async def _shielded(fn: Callable[[], Awaitable[T]], seconds: float) -> T:
     """Run ``fn()`` to its end even if the caller is cancelled, for at most ``seconds`` (real)."""
     result: list[T] = []
-    with anyio.move_on_after(seconds if seconds != math.inf else math.inf, shield=True):
+    with anyio.move_on_after(seconds, shield=True):
         result.append(await fn())
     if not result:
         # It may have been received: only the request history can tell.

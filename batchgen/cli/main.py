@@ -52,10 +52,12 @@ from ..report.summary import (
     status_summary,
     summary_lines,
 )
+from ..store.files import write_atomically
 from ..store.ledger import Replay
-from ..store.local import lock_holder, render_results, write_atomically
+from ..store.local import lock_holder
 from ..store.objects import is_object_url
 from ..store.output import merge, read_all, shard_counts
+from ..store.results import render_results
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser

@@ -16,10 +16,8 @@ never spends past it in total.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 from ..config import load_settings
 from ..errors import InputError, StorageError
+from ..store.files import write_atomically
 from ..store.ledger import read_ledger
 from ..store.objects import is_object_url
 
@@ -152,14 +151,11 @@ def save(out: str | Path, options: Options) -> None:
     """Keep the options with the folder (written to a temporary file, then renamed)."""
     folder = state_dir(out)
     data = {name: value for name, value in options.values.items() if value not in (None, False)}
-    temp = folder / f".{FILE}.{os.getpid()}.tmp"  # shards of one folder may save at the same moment
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(temp, folder / FILE)
+        # a temporary name of its own: shards of one folder may save at the same moment
+        write_atomically(folder / FILE, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), durable=False)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise StorageError(f"cannot keep the run's options in {folder / FILE} ({exc.strerror or exc})") from None
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import Any
 
 import anyio
 
+from ..clock import Clock
 from ..errors import InputError
 
 log = logging.getLogger("batchgen")
@@ -140,7 +140,8 @@ def run_on_ray(
             actors[i].run.remote(shard_argv(argv, i, shards, ray_address=address), key_box): i for i in range(shards)
         }
         result = RayRun()
-        last = time.monotonic()
+        clock = Clock()
+        last = clock.now()
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1, timeout=WAIT_S)
             for ref in done:
@@ -152,8 +153,8 @@ def run_on_ray(
                     code, restarted = 1, False
                 result.codes[index] = int(code)
                 result.restarts += bool(restarted)
-            if progress is not None and time.monotonic() - last >= progress_every:
-                last = time.monotonic()
+            if progress is not None and clock.now() - last >= progress_every:
+                last = clock.now()
                 progress(progress_text(out, result, shards))
         for actor in actors:
             ray.kill(actor, no_restart=True)

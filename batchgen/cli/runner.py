@@ -27,7 +27,7 @@ from ..engine.identity import ChangedJobs, find_changes, set_aside
 from ..engine.outcome import RunReport
 from ..engine.run import Run
 from ..errors import BatchgenError, InputError
-from ..jobs import JobSpec, TrackedJob
+from ..jobs import JobSpec, StopReason, TrackedJob
 from ..report.exits import Verdict
 from ..report.pace import record_pace
 from ..report.publish import publish_at_end, refresh_reports
@@ -184,6 +184,6 @@ async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) 
                 "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
                 signal.Signals(signum).name,
             )
-            run.request_stop("interrupted")
+            run.request_stop(StopReason.INTERRUPTED)
             await anyio.sleep(SIGNAL_GRACE_S)
             run.abort()

@@ -27,7 +27,7 @@ from typing import Any
 
 import anyio
 
-from ..jobs import MAY_BE_CHARGED, TRANSITIONS, JobState, TrackedJob
+from ..jobs import MAY_BE_CHARGED, TRANSITIONS, Event, JobState, TrackedJob
 from ..store.output import Appender
 from .outcome import error_text
 
@@ -55,7 +55,7 @@ class JobBook:
 
     # ------------------------------------------------------------------ state
 
-    async def record(self, job: TrackedJob, event: str, state: JobState, **fields: Any) -> None:
+    async def record(self, job: TrackedJob, event: Event, state: JobState, **fields: Any) -> None:
         """Write one event for ``job`` (durably) and move it to ``state``."""
         if state not in TRANSITIONS[job.state] and state is not job.state:
             raise TransitionError(f"bug: job {job.spec.id} may not go from {job.state} to {state} ({event})")
@@ -68,8 +68,10 @@ class JobBook:
         if self.on_event is not None:
             self.on_event(event, job)
 
-    async def finish(self, job: TrackedJob, state: JobState, event: str, **fields: Any) -> None:
-        """Record the job's last word in this run, free its slot and settle its spend, once."""
+    async def finish(self, job: TrackedJob, event: Event, state: JobState, **fields: Any) -> None:
+        """Record the job's last word in this run, free its slot and settle its spend, once.
+
+        Its arguments are :meth:`record`'s, in the same order."""
         if not job.holds_slot and job.state is state:
             return
         await self.record(job, event, state, **fields)

@@ -28,6 +28,7 @@ from ..errors import (
     LedgerError,
     StorageError,
 )
+from ..jobs import StopReason
 from .outcome import RunReport
 
 RUN_WIDE = (AuthError, InvalidContentType, LedgerError, StorageError, ApiUnreachable)
@@ -44,13 +45,14 @@ class RunControl:
 
     @property
     def interrupted(self) -> bool:
-        return self.report.stop_reason == "interrupted"
+        return self.report.stop_reason == StopReason.INTERRUPTED
 
-    def request_stop(self, reason: str = "interrupted") -> None:
+    def request_stop(self, reason: StopReason = StopReason.INTERRUPTED) -> None:
         """Stop submitting; in-flight jobs go on until :meth:`abort` or completion."""
         if not self.stopping:
             self.stopping = True
-            self.report.stop_reason = reason if reason == "interrupted" else self.report.stop_reason or reason
+            interrupted = reason is StopReason.INTERRUPTED
+            self.report.stop_reason = reason if interrupted else self.report.stop_reason or reason
         if self._on_stop is not None:
             self._on_stop()
 
@@ -61,17 +63,21 @@ class RunControl:
 
     def credit_stop(self, exc: InsufficientCredits) -> None:
         """A 406 "insufficient credits": stop submitting, remember the balance the API named."""
-        if self.report.stop_reason != "credits":
-            self.report.stop_reason = "credits"
+        if self.report.stop_reason != StopReason.CREDITS:
+            self.report.stop_reason = StopReason.CREDITS
             self.report.stop_detail = exc.detail or str(exc)
             self.report.balance = balance_from(exc.detail)
-        self.request_stop("credits")
+        self.request_stop(StopReason.CREDITS)
 
     def fatal(self, exc: BatchgenError) -> None:
         if self.report.fatal is None:
             self.report.fatal = exc
             self.report.stop_reason = (
-                "auth" if isinstance(exc, AuthError) else "unreachable" if isinstance(exc, ApiUnreachable) else "fatal"
+                StopReason.AUTH
+                if isinstance(exc, AuthError)
+                else StopReason.UNREACHABLE
+                if isinstance(exc, ApiUnreachable)
+                else StopReason.FATAL
             )
             self.report.stop_detail = str(exc)
         self.abort()

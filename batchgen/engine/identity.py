@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StorageError
-from ..jobs import JobSpec, JobState
+from ..jobs import Event, JobSpec, JobState
 from ..params import MODELS
 from ..store.ledger import Ledger, Replay
 from ..store.local import OutputDir
@@ -173,7 +173,7 @@ async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: 
         moved += targets
         await ledger.append(
             change.job.id,
-            "replaced",
+            Event.REPLACED,
             JobState.PENDING,
             model=change.job.model,
             fingerprint=fingerprint(change.job.model, change.job.params),

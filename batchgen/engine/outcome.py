@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BatchgenError
+from ..jobs import UNFINISHED, StopReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +27,12 @@ class Snapshot:
     requests: int
     throttled: int
     paused_s: float  # how long the 429 gate stays closed from now
-    stop_reason: str | None
+    stop_reason: StopReason | None
     sweeping: bool
 
     @property
     def remaining(self) -> int:
-        return sum(
-            n for state, n in self.states.items() if state in ("pending", "submitting", "submitted", "downloading")
-        )
+        return sum(n for state, n in self.states.items() if state in UNFINISHED)
 
     @property
     def rate_per_hour(self) -> float:
@@ -47,11 +46,21 @@ class Snapshot:
 
 @dataclass(slots=True)
 class RunReport:
-    """What happened; the CLI turns it into a summary and an exit code."""
+    """What happened; the CLI turns it into a summary and an exit code.
+
+    Who writes what: ``engine.control.RunControl`` the stop (``stop_reason``,
+    ``stop_detail``, ``fatal``, and ``balance`` from a 406), except the spend
+    cap's ``stop_reason``, which the feeder sets; the submitter ``submitted``,
+    the preflight ``balance`` and its warning; the poller ``balance`` from a
+    result; the downloader ``job_seconds``; ``engine.resume`` ``skipped`` and
+    ``reattached``; ``Run`` the totals at the end (``states``, ``failures``,
+    ``spend``, ``requests``, ``rate_limited``); the CLI ``media_warnings``,
+    ``report_page`` and its own ``warnings``.
+    """
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
-    stop_reason: str | None = None  # "credits" | "spend_cap" | "interrupted" | "auth" | "unreachable" | "fatal"
+    stop_reason: StopReason | None = None
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0

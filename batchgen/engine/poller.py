@@ -1,22 +1,19 @@
-"""The poller: one schedule for every in-flight job.
+"""The poller: the poll tasks that run one schedule of every in-flight job.
 
-**The schedule.**  Every submitted job sits in one heap ordered by its next
-poll time (``polling.PollPlan``).  The poller pops due jobs and runs a bounded
-number of poll tasks; a finished job's result is fetched at the highest
-priority and handed to the downloaders.  Per-job polls may use at most
-``POLL_SHARE`` of the request budget: when more jobs are in flight than that
-share can poll at the planned gap, the gap widens, so submits and result
-fetches are never starved (only jobs old enough to be done count, and the
-share grows to ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard
-still wins over everything.  While history sweeps (``sweeper.py``) find
-finished jobs, per-job polls become a sparse safety net (stragglers and the
-expiry guard); the last job in flight is polled, not swept, once polls bring
-results (a poll reads one record, a sweep may read pages).
+**The schedule** (``schedule.PollSchedule``, a heap ordered by each job's
+next poll time, within its share of the request budget) is this stage's own
+state.  The poller pops due jobs and runs a bounded number of poll tasks; a
+finished job's result is fetched at the highest priority, its ``result`` line
+written, and the job sent to the downloaders on their stream.  Jobs to track
+come from the submitter on a stream; a job whose record and output are gone
+goes to the submitter as :class:`messages.Lost`.
 
-**Sweep finds.**  A job a sweep shows COMPLETED is downloaded from the history
-row's ``generation_url`` with no result call, once the run has seen such a
-URL name the same file as the result's own output (until then each one gets
-a result call, and the two are compared; one mismatch ends it for the run).
+**Sweep finds.**  What the sweeper finds arrives as messages on the poller's
+stream of sweep news.  A job a sweep shows COMPLETED is downloaded from the
+history row's ``generation_url`` with no result call, once the run has seen
+such a URL name the same file as the result's own output (until then each one
+gets a result call, and the two are compared; one mismatch ends it for the
+run: ``recovery.HistoryLinks``).
 
 **One request per poll.**  A status poll that finds a job done is followed
 by a result call; polling the result endpoint itself would save that second
@@ -39,178 +36,89 @@ shorter than configured: the expiry guard tightens for the rest of the run.
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ..api.answers import HistoryRow, Result, server_latency
+from ..api.answers import UNFINISHED_STATES, Result, server_latency
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
-from ..clock import Clock
+from ..clock import Clock, iso_utc, parse_time
 from ..errors import BadResponse, NotFound, RequestRejected, ServerError, TransientError
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
-from .downloader import Downloader, Expire
-from .pollplan import LatencyKey, LatencyModel, PollPlan, latency_key
+from .messages import Lost, Shown, SweepNews
+from .pollplan import PollPlan, latency_key
 from .recovery import Failed, Found, Later, Reconciler
+from .schedule import PollSchedule
 from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
 
-POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
-POLL_SHARE_IDLE = 0.8  # ... and while none waits
 CONCURRENT_POLLS = 64
-SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
-UNFINISHED = ("QUEUED", "PROCESSING")
 
 
-class Poller:
-    """Owns the poll schedule of a run: one heap of in-flight jobs (and its sweeper)."""
+class Poller(PollSchedule):
+    """The poll stage: the schedule (:class:`schedule.PollSchedule`) and the poll tasks it runs."""
 
     def __init__(
         self,
+        *,
         book: JobBook,
         gateway: Gateway,
         api: ApiClient,
         plan: PollPlan,
         reconciler: Reconciler,
-        downloader: Downloader,
         control: RunControl,
         clock: Clock,
-        *,
         min_interval_s: float,
         max_attempts: int,
-        expire: Expire,
+        sweeper: Sweeper,
+        news: MemoryObjectReceiveStream[SweepNews],
+        downloads: MemoryObjectSendStream[TrackedJob],
+        lost: MemoryObjectSendStream[Lost],
     ) -> None:
-        self.book, self.gateway, self.api, self.plan = book, gateway, api, plan
-        self.latency: LatencyModel = plan.latency
-        self.reconciler, self.downloader, self.control, self.clock = reconciler, downloader, control, clock
-        self.min_interval_s = min_interval_s
-        self.max_interval_s = plan.max_interval
+        """``sweeper`` reads the history for the jobs in ``sweeper.jobs`` (this poller's in-flight
+        jobs, which it alone writes) and sends what it finds on ``news``."""
+        super().__init__(gateway=gateway, plan=plan, clock=clock, sweeper=sweeper, min_interval_s=min_interval_s)
+        self.book, self.api = book, api
+        self.reconciler, self.control = reconciler, control
         self.max_attempts = max_attempts
-        self.expire = expire
-        self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
-        self._seq = itertools.count()
-        self._changed = anyio.Event()
-        self.by_request: dict[str, TrackedJob] = {}  # jobs in the schedule (submitted, awaiting a terminal state)
-        self.sweeper = Sweeper(
-            self.by_request, gateway, api, self.latency, reconciler, control, clock,
-            min_interval_s=min_interval_s, max_interval_s=plan.max_interval,
-            on_done=self.fetch_now, on_healthy=lambda: self._replan(None), idle=self.polls_beat_sweeps,
-            on_stop=lambda: self._replan(None),
-        )  # fmt: skip
-        self.result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
-        self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
-        self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
+        self._downloads, self._lost = downloads, lost
+        self._news = news
         self._told_expiry = False
 
-    # ------------------------------------------------------------------ schedule
+    # ------------------------------------------------------------------ inboxes
 
-    def track_many(self, jobs: list[TrackedJob]) -> None:
-        """Resumed jobs enter the schedule together (one heapify, not a push each)."""
-        now = self.clock.now()
-        for job in jobs:
-            self._enter(job)
-            at = self.plan.next_poll(latency_key(job.spec), job.submitted_at, now, job.polls)
-            self._heap.append(self._entry(job, at))
-        heapq.heapify(self._heap)
-        self._changed.set()
+    async def take_tracked(self, tracked: MemoryObjectReceiveStream[TrackedJob]) -> None:
+        """Jobs the submitter sends once their request id is durable enter the schedule."""
+        async with tracked:
+            async for job in tracked:
+                self.track(job)
 
-    def track(self, job: TrackedJob) -> None:
-        """A job with a request id enters the schedule."""
-        self._enter(job)
-        self.schedule(job, self.clock.now())
+    async def take_news(self) -> None:
+        """What the sweeps find: a finished job is settled next; a change of health re-plans every job."""
+        async with self._news:
+            async for news in self._news:
+                self.hear(news)
 
-    def _enter(self, job: TrackedJob) -> None:
-        assert job.request_id is not None
-        self.by_request[job.request_id] = job
-        self.sweeper.peak = max(self.sweeper.peak, len(self.by_request))
+    def hear(self, news: SweepNews) -> None:
+        """Act on one piece of sweep news."""
+        if isinstance(news, Shown):
+            if news.row.status == "COMPLETED" and news.row.latency_s is not None:
+                news.job.server_latency = news.row.latency_s  # the history's measure, for learning
+            self.fetch_now(news.job, news.row)
+        else:
+            self._replan(None)
 
-    def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
-        job.poll_token += 1  # older entries of this job are now stale
-        return (at, next(self._seq), job.poll_token, job)
-
-    def untrack(self, job: TrackedJob) -> None:
-        if job.request_id is not None:
-            before = self.polls_beat_sweeps()
-            self.by_request.pop(job.request_id, None)
-            self.sweeper.forget(job.request_id)
-            for scouts in self._scouts.values():
-                scouts.discard(job.request_id)
-            if self.polls_beat_sweeps() and not before and self.sweeper.working:
-                self._replan(None)  # the last job: polled, not swept
-        job.result_due, job.swept = False, None
-        job.poll_token += 1  # any heap entry left is stale
-
-    def polls_beat_sweeps(self) -> bool:
-        """One job left, and a poll brings its result: polling it costs one request, a sweep
-        may read pages to find it (and needs a result call unless history links are trusted)."""
-        return self.result_polls is True and len(self.by_request) == 1
-
-    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
-        if job.result_due:
-            at = now  # a sweep saw it finish while it was being polled
-        if at is None:
-            budget = self.gateway.budget
-            share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
-            floor = self._could_be_done(now) / (share * budget.limit / budget.window)
-            key = latency_key(job.spec)
-            sparse = self.sweeper.working and not self.polls_beat_sweeps()
-            scout = not sparse or self._scout(key, job)
-            at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
-            if job.polls == 0 and self.sweeper.sweeping and not self.sweeper.healthy:
-                # the first sweep that can show this job (past the grace of two intervals) comes first
-                at = max(at, now + 5 * self.sweeper.interval())
-        heapq.heappush(self._heap, self._entry(job, at))
-        self._changed.set()
-
-    def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
-        """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
-        if self.latency.learned(key):
-            self._scouts.pop(key, None)
-            return True
-        scouts = self._scouts.setdefault(key, set())
-        assert job.request_id is not None
-        if job.request_id in scouts or len(scouts) < SCOUTS:
-            scouts.add(job.request_id)
-            return True
-        return False
-
-    def _could_be_done(self, now: float) -> int:
-        """In-flight jobs old enough to be done (past their group's earliest learned finish):
-        the jobs that share the poll budget.  Counted at most once per ``min_interval_s``."""
-        counted_at, count = self._due
-        if now - counted_at < self.min_interval_s:
-            return max(1, count)
-        count = 0
-        earliest: dict[LatencyKey, float] = {}
-        for job in self.by_request.values():
-            key = latency_key(job.spec)
-            if key not in earliest:
-                earliest[key] = self.latency.earliest(key) or 0.0
-            count += now - job.submitted_at >= earliest[key]
-        self._due = (now, count)
-        return max(1, count)
-
-    def wake(self) -> None:
-        self._changed.set()
-
-    def fetch_now(self, job: TrackedJob, row: HistoryRow | None = None) -> None:
-        """The history says this job finished: settle it next (from the row's output URL
-        once those are known to be the result's own, else with a result call)."""
-        if job.state is JobState.SUBMITTED and not job.result_due:
-            job.result_due = True
-            job.swept = None
-            if row is not None and row.status == "COMPLETED" and row.generation_url:
-                job.swept = (row.generation_url, row.cost)
-            self.schedule(job, self.clock.now(), at=self.clock.now())
+    # ------------------------------------------------------------------ poll tasks
 
     async def loop(self, tg: anyio.abc.TaskGroup) -> None:
         limiter = anyio.Semaphore(CONCURRENT_POLLS)
@@ -242,7 +150,7 @@ class Poller:
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            if job.swept is not None and self.downloader.trusts(job.spec.model, job.swept[0]):
+            if job.swept is not None and self.reconciler.links.trusts(job.spec.model, job.swept[0]):
                 await self._settle_swept(job, *job.swept)
             else:
                 await self._fetch_result(job)
@@ -254,7 +162,7 @@ class Poller:
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
         if status is None:
             return
-        if status.state in UNFINISHED:
+        if status.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
             return
         self._found_done(job, status.state)
@@ -286,11 +194,11 @@ class Poller:
             except TransientError:
                 self._unfinished(job, sent)  # unknown either way: try again later
                 return True
-            if result.state in UNFINISHED:
+            if result.state in UNFINISHED_STATES:
                 self.result_polls = True
         if result is None:
             return True
-        if result.state in UNFINISHED:
+        if result.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
         else:
             self._found_done(job, result.state)
@@ -309,7 +217,7 @@ class Poller:
             self.sweeper.poll_found_done(job.request_id)
 
     async def _fail(self, job: TrackedJob, error: dict[str, Any]) -> None:
-        await self.book.finish(job, JobState.FAILED, "failed", error=error)
+        await self.book.finish(job, Event.FAILED, JobState.FAILED, error=error)
 
     async def _fetch_result(self, job: TrackedJob) -> None:
         assert job.request_id is not None
@@ -317,7 +225,7 @@ class Poller:
         result = await self._ask(job, Priority.RESULT, lambda: self.api.result(rid))
         if result is None:
             return
-        if result.state in UNFINISHED:  # a hint that was early
+        if result.state in UNFINISHED_STATES:  # a hint that was early
             job.done_age, job.swept = None, None
             self.schedule(job, self.clock.now())
             return
@@ -328,12 +236,12 @@ class Poller:
         call (should that URL not give the video, the downloader asks the result for one)."""
         self._learn(job, None)  # from the row's latency_ms
         self.untrack(job)
-        await self.downloader.begin(job, url, None, cost, from_history=True)
+        await self._hand_over(job, url, None, cost, from_history=True)
 
     async def _settle(self, job: TrackedJob, result: Result) -> None:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
         if job.swept is not None and result.output_url:
-            self.downloader.compare_history_url(job.spec.model, job.swept[0], result.output_url)
+            self.reconciler.links.compare(job.spec.model, job.swept[0], result.output_url)
         if result.state == "COMPLETED":
             measured = server_latency(result.metrics)
             self._learn(job, measured)
@@ -349,7 +257,40 @@ class Poller:
         if result.remaining_credits is not None:
             self.control.report.balance = result.remaining_credits
         queue_s = result.metrics.get("queue_time")
-        await self.downloader.begin(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
+        await self._hand_over(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
+
+    async def _hand_over(
+        self,
+        job: TrackedJob,
+        url: str,
+        size: int | None,
+        cost: float | None,
+        *,
+        queue_s: float | None = None,
+        from_history: bool = False,
+    ) -> None:
+        """The job finished on the server: record where its video is, then send it to the downloaders.
+
+        ``queue_s``, the server's queue time when it reports one, dates the start of processing.
+        ``from_history``: the URL is the history row's, not the result's."""
+        job.output_url, job.file_size = url, size
+        job.url_from_history = from_history
+        job.cost = cost if cost is not None else job.cost
+        job.finished_at = job.finished_at or self.clock.now()
+        processing_at = None
+        queued = parse_time(job.submitted_wall)
+        if queued is not None and isinstance(queue_s, int | float) and queue_s >= 0:
+            processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))
+        await self.book.record(
+            job,
+            Event.RESULT,
+            JobState.DOWNLOADING,
+            output_url=url,
+            file_size=size,
+            cost=job.cost,
+            processing_at=processing_at,
+        )
+        await self._downloads.send(job)
 
     async def _ask(
         self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
@@ -386,13 +327,13 @@ class Poller:
         """The record is gone (404): act on what the history says of it."""
         found = await self.reconciler.recover_missing(job)
         if isinstance(found, Found):
-            await self.downloader.begin(job, found.url, None, found.cost)
+            await self._hand_over(job, found.url, None, found.cost)
         elif isinstance(found, Failed):
             await self._fail(job, found.error)
         elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
-            await self.book.finish(job, JobState.SUBMITTED, "recover_later", error={"detail": found.detail})
+            await self.book.finish(job, Event.RECOVER_LATER, JobState.SUBMITTED, error={"detail": found.detail})
         else:
-            await self.expire(job, found.detail)
+            await self._lost.send(Lost(job, found.detail))  # the submitter makes it again, or ends it
 
     # ------------------------------------------------------------------ learning
 
@@ -409,13 +350,6 @@ class Poller:
         server = measured if measured is not None else job.server_latency
         if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
             self._replan(key)
-
-    def _replan(self, key: LatencyKey | None) -> None:
-        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
-        now = self.clock.now()
-        for job in list(self.by_request.values()):
-            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
-                self.schedule(job, now)
 
     def _records_die_early(self, job: TrackedJob) -> None:
         age = self.clock.now() - job.submitted_at

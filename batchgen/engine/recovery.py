@@ -14,18 +14,26 @@ later run, and nothing is resubmitted.
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.
 
-The :class:`Reconciler` reads and decides; it writes nothing.  ``settle``
-returns a verdict (:class:`Attach`, :class:`Resubmit` or :class:`Leave`) and
-``recover_missing`` a finding (:class:`Found`, :class:`Failed` or
-:class:`Gone`); the stage that holds the job acts on it through the book.
+The :class:`Reconciler` reads and decides; it writes no job field and no
+ledger line.  ``settle`` returns a verdict (:class:`Attach`, :class:`Resubmit`
+or :class:`Leave`), ``recover_missing`` a finding (:class:`Found`,
+:class:`Failed`, :class:`Gone` or :class:`Later`) and ``refresh_output`` a
+fresh :class:`Link`; the stage that holds the job acts on it through the book.
+What it keeps is about the request history itself: the request ids claimed by
+some job, how far the history lags, and (:class:`HistoryLinks`) whether a
+history row's output link can stand in for a result call.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import PurePosixPath
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -35,14 +43,15 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, TrackedJob
 
-# Run seconds to wait before each history look-up, while the history has not caught up.
-LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+log = logging.getLogger("batchgen")
+
+# Run seconds to wait before each further history look-up, while the history has not caught up.
+LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
-RECORD_LIFE_S = 3600.0  # the API keeps a request's record this long after submission
 CLOCK_SKEW_S = 120.0
 
 
@@ -69,7 +78,7 @@ class Resubmit:
 class Leave:
     """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
 
-    event: str
+    event: Event
     state: JobState
     detail: str
 
@@ -109,18 +118,67 @@ class Later:
 Recovery = Found | Failed | Gone | Later
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A fresh output link for a job's video (``size`` when the result gave one)."""
+
+    url: str
+    size: int | None
+
+
+class HistoryLinks:
+    """Whether a history row's output link names the same file as the job's result.
+
+    Per model, the shape of the links (scheme, host, first folder, suffix)
+    seen to name the same file as the result's own; a job a sweep shows
+    finished with a link of that shape needs no result call.  One link found
+    to name another file ends it for the run, for every model.
+    """
+
+    def __init__(self) -> None:
+        self._shapes: dict[str, tuple[str, str, str, str]] = {}
+        self._off = False
+
+    @property
+    def history_urls(self) -> bool | None:
+        """Whether history links are used: None while none has been compared with a result."""
+        return False if self._off else (True if self._shapes else None)
+
+    def trusts(self, model: str, history_url: str) -> bool:
+        """Whether a job of ``model`` may be downloaded from this history link without a result call."""
+        return not self._off and self._shapes.get(model) == _shape(history_url)
+
+    def compare(self, model: str, history_url: str, result_url: str) -> None:
+        """A job's output link from both its history row and its result: they should be one file."""
+        if self._off:
+            return
+        if _same_file(history_url, result_url):
+            self._shapes[model] = _shape(history_url)
+            return
+        self.distrust("a job's output link in the request history is not the one its result gives")
+
+    def distrust(self, why: str) -> None:
+        if not self._off:
+            self._off = True
+            log.info("%s: fetching every result from the API for the rest of the run", why)
+
+
 class Reconciler:
     """Looks requests up in the request history and says what to do; writes nothing itself."""
 
-    def __init__(self, gateway: Gateway, api: ApiClient, clock: Clock, *, max_attempts: int) -> None:
+    def __init__(
+        self, *, gateway: Gateway, api: ApiClient, clock: Clock, max_attempts: int, record_life_s: float = 3600.0
+    ) -> None:
         self.gateway = gateway
         self.api = api
         self.clock = clock
         self.max_attempts = max_attempts
+        self.record_life_s = record_life_s  # the API keeps a request's record this long (``polling.expiry_s``)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
+        self.links = HistoryLinks()
 
     def note_submitted(self, request_id: str, epoch: float) -> None:
         self._submitted.setdefault(request_id, epoch)
@@ -179,35 +237,42 @@ class Reconciler:
 
     async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
-        for delay in LOOKUP_DELAYS:
-            if delay:
-                await self.clock.sleep(delay)
-            try:
-                async with self._lock:
-                    row, later_seen = await self.find(job, since=since)
+        # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
+        attempts = self.gateway.policy.attempts(
+            self.clock,
+            on=lambda exc: isinstance(exc, _NotCaughtUp) and _next_lookup(attempts.number),
+            max_attempts=len(LOOKUP_DELAYS) + 1,
+            deadline_s=math.inf,
+        )
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    try:
+                        async with self._lock:
+                            row, later_seen = await self.find(job, since=since)
+                            if row is not None:
+                                self.claimed.add(row.request_id)
+                    except ApiError as exc:
+                        return Leave(
+                            Event.RECONCILE_FAILED,
+                            job.state,
+                            f"the request history could not be read ({exc}); the submit's outcome is "
+                            "unknown, so the job was not submitted again. Run again later to settle it",
+                        )
                     if row is not None:
-                        self.claimed.add(row.request_id)
-            except ApiError as exc:
-                return Leave(
-                    "reconcile_failed",
-                    job.state,
-                    f"the request history could not be read ({exc}); the submit's outcome is "
-                    "unknown, so the job was not submitted again. Run again later to settle it",
-                )
-            if row is not None:
-                return Attach(row.request_id)
-            if self.absence_is_conclusive(since, later_seen):
-                break
-        else:
+                        return Attach(row.request_id)
+                    if not self.absence_is_conclusive(since, later_seen):
+                        raise _NotCaughtUp
+        except _NotCaughtUp:
             return Leave(
-                "settle_later",
+                Event.SETTLE_LATER,
                 job.state,
                 "the submit's outcome is unknown and the request history has not caught up with it "
                 "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
             )
         if job.submit_attempts >= self.max_attempts:
             return Leave(
-                "submit_postponed",
+                Event.SUBMIT_POSTPONED,
                 JobState.PENDING,
                 f"{job.submit_attempts} submits ended without an answer and no job was created; run again later",
             )
@@ -232,9 +297,9 @@ class Reconciler:
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
         age = self.clock.now() - job.submitted_at
         why = (
-            f"request {rid} expired (records last 1 hour after submission; it was sent {age / 60:.0f} min ago) "
-            "before its result was fetched"
-            if age >= RECORD_LIFE_S
+            f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
+            f"{age / 60:.0f} min ago) before its result was fetched"
+            if age >= self.record_life_s
             else f"the API does not know request {rid} (404), sent only {age / 60:.0f} min ago, so it did not "
             "simply expire"
         )
@@ -243,8 +308,8 @@ class Reconciler:
             "again (it will be paid for again)"
         )
 
-    async def refresh_output(self, job: TrackedJob) -> bool | None:
-        """Find a fresh output URL for a job whose download failed: True if found, False if
+    async def refresh_output(self, job: TrackedJob) -> Link | Literal[False] | None:
+        """Find a fresh output URL for a job whose download failed: the link if found, False if
         the API has none, None if it could not be asked (an error: try again later)."""
         if job.request_id is None:
             return False
@@ -252,8 +317,7 @@ class Reconciler:
         try:
             result = await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
             if result.state == "COMPLETED" and result.output_url:
-                job.output_url, job.file_size = result.output_url, result.file_size
-                return True
+                return Link(result.output_url, result.file_size)
         except NotFound:
             pass
         except ApiError:
@@ -265,8 +329,7 @@ class Reconciler:
         except ApiError:
             return None
         if row.generation_url:
-            job.output_url, job.file_size = row.generation_url, None
-            return True
+            return Link(row.generation_url, None)
         return False
 
     async def result_of(self, job: TrackedJob) -> Result | None:
@@ -278,3 +341,30 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
+
+
+class _NotCaughtUp(Exception):
+    """The history neither lists the submit nor has demonstrably caught up past it."""
+
+
+def _next_lookup(made: int) -> float | bool:
+    """The wait before the next look-up after ``made`` of them; False after the last."""
+    return LOOKUP_DELAYS[made - 1] if made <= len(LOOKUP_DELAYS) else False
+
+
+def _span(seconds: float) -> str:
+    return "1 hour" if seconds == 3600 else f"{seconds / 60:g} min"
+
+
+def _shape(url: str) -> tuple[str, str, str, str]:
+    """What links to one kind of file share: scheme, host, first folder and suffix."""
+    parts = urlsplit(url)
+    path = PurePosixPath(parts.path)
+    folder = path.parts[1] if len(path.parts) > 2 else ""
+    return parts.scheme.lower(), parts.netloc.lower(), folder, path.suffix.lower()
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Two output URLs name the same file (a query string, such as a signature, may differ)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..clock import Clock, parse_time
-from ..jobs import IN_FLIGHT, JobState, TrackedJob
+from ..jobs import IN_FLIGHT, Event, JobState, TrackedJob
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
@@ -29,7 +29,6 @@ from .identity import spent_on
 from .outcome import RunReport, error_text
 from .recovery import Reconciler
 
-RECORD_LIFE_S = 3600.0  # how far back to look when a 'submitting' line has no usable time
 CLOCK_SLACK_S = 5.0  # the POST may have left a moment before its line was stamped
 
 
@@ -101,7 +100,7 @@ async def plan_resume(
             book.adopt(job, state, in_flight=True)
             await book.record(
                 job,
-                "file_missing",
+                Event.FILE_MISSING,
                 JobState.DOWNLOADING,
                 error={"detail": f"{video} is missing or damaged; fetching it again"},
             )
@@ -113,7 +112,9 @@ async def plan_resume(
             plan.poll.append(job)
         elif state is JobState.SUBMITTING:
             # The POST went out at about the time of its 'submitting' line.
-            job.submitted_epoch = (parse_time(rec.get("ts")) or clock.epoch() - RECORD_LIFE_S) - CLOCK_SLACK_S
+            # (A line without a usable time: as far back as a record lives.)
+            sent = parse_time(rec.get("ts")) or clock.epoch() - reconciler.record_life_s
+            job.submitted_epoch = sent - CLOCK_SLACK_S
             plan.reconcile.append(job)
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
             continue

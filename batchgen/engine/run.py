@@ -2,16 +2,25 @@
 
 ::
 
-    feeder ──► submitters ──► poll schedule ◄──► poller ──► downloaders ──► ledger / videos
-       ▲            │                                           │
-       └── credit stop / spend cap        gateway: budget + 429 gate + retry (every API call)
+    feeder ──► submitters ──► poller ──► downloaders ──► ledger / videos
+                   ▲            │ ▲  ▲                       │
+                   └── lost ────┘ │  └─ sweeper (news)       │
+                   └── lost ──────┼──────────────────────────┘
+       every API call: gateway (budget + 429 gate + retry)
+
+Work flows one way, over bounded anyio memory streams (``messages.py``):
+tracked jobs from the submitters to the poller, finished jobs from the poller
+to the downloaders, lost jobs back to the submitter's own task, sweep news
+from the sweeper to the poller.  No stage calls into another's insides.
 
 Each piece lives in its own module and receives only what it uses:
 
 * ``book.JobBook``: the live jobs; the only writer of job state, slots, spend;
 * ``gateway.Gateway``: the request budget, the 429 gate and retries;
 * ``submitter.Submitter``: the feeder, submits, settling unknown submits;
-* ``poller.Poller``: one poll schedule; ``sweeper.Sweeper``: the history sweeps;
+* ``poller.Poller``: the poll tasks over one schedule (``schedule.PollSchedule``);
+  ``sweeper.Sweeper``: the history sweeps;
+* ``messages``: what the stages send each other;
 * ``downloader.Downloader``: fetch, verify, rename, then ``completed``;
 * ``recovery.Reconciler``: reads the request history and returns verdicts;
 * ``resume.plan_resume``: what each job the ledger knows needs next;
@@ -25,6 +34,7 @@ anything else is a bug and cancels the group.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable
 
@@ -33,26 +43,27 @@ import anyio
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import RequestBudget
-from ..api.retry import RetryPolicy
 from ..clock import Clock
 from ..config import Settings
 from ..errors import ApiUnreachable, AuthError, InvalidContentType
-from ..jobs import IN_FLIGHT, TERMINAL, JobSpec, JobState, TrackedJob
+from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, StopReason, TrackedJob
 from ..params import estimate_cost
+from ..retry import RetryPolicy
 from ..store.ledger import Replay
 from ..store.output import Appender, Store
 from .book import JobBook
 from .control import RunControl
 from .downloader import Downloader
+from .messages import Lost, SweepNews
 from .outcome import RunReport, Snapshot
 from .poller import Poller
 from .pollplan import LatencyModel, PollPlan
 from .recovery import Reconciler
 from .resume import ResumePlan, plan_resume
 from .submitter import Submitter
+from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
-UNFINISHED = IN_FLIGHT | {JobState.PENDING}
 MAX_SUBMITTERS = 32
 
 
@@ -89,14 +100,24 @@ class Run:
             on_event=on_event,
         )
         self.control = RunControl(self.report, on_stop=self._wake_all)
-        self.reconciler = Reconciler(self.gateway, api, clock, max_attempts=self.policy.max_attempts)
+        self.reconciler = Reconciler(
+            gateway=self.gateway,
+            api=api,
+            clock=clock,
+            max_attempts=self.policy.max_attempts,
+            record_life_s=settings.polling.expiry_s,
+        )
+        # The streams between the stages (closed at the end of execute()).
+        self._tracked = anyio.create_memory_object_stream[TrackedJob](max(1, limits.concurrency))
+        self._downloads = anyio.create_memory_object_stream[TrackedJob](max(4, limits.download_concurrency * 2))
+        self._lost = anyio.create_memory_object_stream[Lost](max(1, limits.concurrency))
         self.submitter = Submitter(
-            self.book, self.gateway, api, self.reconciler, self.control, clock, settings,
-            track=lambda job: self.poller.track(job), resubmit_lost=resubmit_lost,
+            book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,
+            clock=clock, settings=settings, tracked=self._tracked[0], resubmit_lost=resubmit_lost,
         )  # fmt: skip
         self.downloader = Downloader(
-            self.book, api, out, self.reconciler, self.control, clock, self.policy, settings.output,
-            expire=self.submitter.expire, media=settings.media,
+            book=self.book, api=api, out=out, reconciler=self.reconciler, control=self.control, clock=clock,
+            policy=self.policy, settings=settings.output, lost=self._lost[0], media=settings.media,
         )  # fmt: skip
         polling = settings.polling
         self.latency = LatencyModel()
@@ -107,10 +128,18 @@ class Run:
             expiry_s=polling.expiry_s,
             expiry_margin_s=polling.expiry_margin_s,
         )
+        # Sweep news: at most a few messages per job in flight and sweep, taken at once (Poller.take_news).
+        self._news = anyio.create_memory_object_stream[SweepNews](math.inf)
+        sweeper = Sweeper(
+            jobs={}, gateway=self.gateway, api=api, latency=self.latency, reconciler=self.reconciler,
+            control=self.control, clock=clock, min_interval_s=polling.min_interval_s,
+            max_interval_s=plan.max_interval, news=self._news[0],
+        )  # fmt: skip
         self.poller = Poller(
-            self.book, self.gateway, api, plan, self.reconciler, self.downloader, self.control, clock,
-            min_interval_s=polling.min_interval_s, max_attempts=self.policy.max_attempts,
-            expire=self.submitter.expire,
+            book=self.book, gateway=self.gateway, api=api, plan=plan, reconciler=self.reconciler,
+            control=self.control, clock=clock, min_interval_s=polling.min_interval_s,
+            max_attempts=self.policy.max_attempts, sweeper=sweeper, news=self._news[1],
+            downloads=self._downloads[0], lost=self._lost[0],
         )  # fmt: skip
         self._final_at_start = 0
 
@@ -125,6 +154,18 @@ class Run:
         )
 
     async def execute(self) -> RunReport:
+        try:
+            return await self._execute()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the streams between the stages (execute() does; a Run never executed should)."""
+        for send, receive in (self._tracked, self._downloads, self._lost, self._news):
+            send.close()
+            receive.close()
+
+    async def _execute(self) -> RunReport:
         plan = await self.plan()
         self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
         log.info(
@@ -140,15 +181,22 @@ class Run:
                 return self._finish_report()
         limits = self.settings.limits
         submit_send, submit_receive = anyio.create_memory_object_stream[TrackedJob](0)
-        with self.downloader.stream(max(4, limits.download_concurrency * 2)) as downloads, submit_receive:
+        tracked_send, tracked = self._tracked
+        downloads_send, downloads = self._downloads
+        lost_send, lost = self._lost
+        news_send, news = self._news
+        with tracked_send, tracked, downloads_send, downloads, lost_send, lost, news_send, news, submit_receive:
             async with anyio.create_task_group() as tg:
                 self.poller.track_many(plan.poll)
                 for job in plan.download:
-                    tg.start_soon(self.downloader.queue, job)
+                    tg.start_soon(downloads_send.send, job)
                 for job in plan.reconcile:
                     tg.start_soon(self.submitter.settle_resumed, job)
+                tg.start_soon(self.poller.take_tracked, tracked.clone())
+                tg.start_soon(self.poller.take_news)
                 tg.start_soon(self.poller.loop, tg)
                 tg.start_soon(self.poller.sweeper.loop)
+                tg.start_soon(self.submitter.take_lost, lost.clone())
                 for _ in range(limits.download_concurrency):
                     tg.start_soon(self.downloader.loop, downloads.clone())
                 for _ in range(min(limits.concurrency, MAX_SUBMITTERS)):
@@ -167,7 +215,7 @@ class Run:
         self.book.wake()
         self.poller.wake()
 
-    def request_stop(self, reason: str = "interrupted") -> None:
+    def request_stop(self, reason: StopReason = StopReason.INTERRUPTED) -> None:
         self.control.request_stop(reason)
 
     def abort(self) -> None:

@@ -12,15 +12,18 @@
   the request history (``recovery.Reconciler``), whose verdict this stage
   acts on: attach, resubmit, or leave it for a later run.  So no job is paid
   for twice.
-* A job whose video can no longer be had (:meth:`Submitter.expire`) is made
-  again here with ``--resubmit-lost``, keeping its slot; otherwise it ends
-  ``expired``.
+* A job with a durable request id is sent to the poller on a stream.
+* A job whose video can no longer be had arrives from the poller or the
+  downloaders as :class:`messages.Lost` (:meth:`Submitter.take_lost`); in a
+  task of this stage it is made again with ``--resubmit-lost``, keeping its
+  slot, or else ends ``expired``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -46,10 +49,11 @@ from ..errors import (
     RequestRejected,
     TransientError,
 )
-from ..jobs import JobState, TrackedJob
+from ..jobs import Event, JobState, StopReason, TrackedJob
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
+from .messages import Lost
 from .outcome import RunReport
 from .recovery import Attach, Leave, Reconciler
 
@@ -58,10 +62,11 @@ LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a
 
 
 class Submitter:
-    """Feeds, submits and settles jobs; hands each request id to ``track`` once it is durable."""
+    """Feeds, submits and settles jobs; sends each job to the poller once its request id is durable."""
 
     def __init__(
         self,
+        *,
         book: JobBook,
         gateway: Gateway,
         api: ApiClient,
@@ -69,13 +74,12 @@ class Submitter:
         control: RunControl,
         clock: Clock,
         settings: Settings,
-        *,
-        track: Callable[[TrackedJob], None],
+        tracked: MemoryObjectSendStream[TrackedJob],
         resubmit_lost: bool,
     ) -> None:
         self.book, self.gateway, self.api, self.reconciler = book, gateway, api, reconciler
         self.control, self.clock, self.settings = control, clock, settings
-        self.track = track
+        self._tracked = tracked
         self.resubmit_lost = resubmit_lost
         self.fed_all = False
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
@@ -120,7 +124,7 @@ class Submitter:
                     continue
                 cost = job.estimate or 0.0
                 if cap is not None and book.committed + cost > cap + 1e-9:
-                    self.report.stop_reason = self.report.stop_reason or "spend_cap"
+                    self.report.stop_reason = self.report.stop_reason or StopReason.SPEND_CAP
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue
                 book.take(job)
@@ -130,10 +134,10 @@ class Submitter:
 
     async def _defer(self, job: TrackedJob, reason: str | None = None) -> None:
         """Mark a job not submitted because submission stopped (it holds no slot)."""
-        if self.report.stop_reason == "interrupted" and reason is None:
+        if self.report.stop_reason == StopReason.INTERRUPTED and reason is None:
             return  # an interrupted run leaves unsubmitted jobs as they were
         why = reason or self.report.stop_detail or "submission stopped"
-        await self.book.record(job, "deferred", JobState.DEFERRED, error={"detail": why})
+        await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
 
     # ------------------------------------------------------------------ submitters
 
@@ -151,16 +155,16 @@ class Submitter:
         """One submit and its consequences; True when it must be sent again."""
         book = self.book
         if self.control.stopping:
-            if self.report.stop_reason == "interrupted":
+            if self.report.stop_reason == StopReason.INTERRUPTED:
                 book.drop(job)
             else:
-                await book.finish(job, JobState.DEFERRED, "deferred", error=self._stop_error())
+                await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
             return False
         payload = job.spec.payload()
         try:
             await book.record(
                 job,
-                "submitting",
+                Event.SUBMITTING,
                 JobState.SUBMITTING,
                 params=payload,
                 fingerprint=fingerprint(job.spec.model, job.spec.params),
@@ -169,7 +173,7 @@ class Submitter:
         except anyio.get_cancelled_exc_class():
             # Stopped before the POST: the line may still reach the ledger with a later group commit,
             # so say after it that nothing was sent.
-            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error()))
+            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
             raise
         since = self.clock.epoch()
         try:
@@ -182,10 +186,10 @@ class Submitter:
             )
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
-            await _durably(book.finish(job, JobState.DEFERRED, "deferred", error=exc.to_record()))
+            await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=exc.to_record()))
             return False
         except AmbiguousSubmit as exc:
-            await book.record(job, "submit_unknown", JobState.SUBMITTING, error=exc.to_record())
+            await book.record(job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record())
             job.submit_attempts += 1
             return await self.settle(job, since=since)
         except (AuthError, InvalidContentType):
@@ -193,15 +197,15 @@ class Submitter:
         except ApiUnreachable as exc:
             cause = exc.__cause__
             if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created
-                await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error={"detail": str(exc)}))
+                await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)}))
             raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
-            await _durably(book.finish(job, JobState.FAILED, "failed", error=exc.to_record()))
+            await _durably(book.finish(job, Event.FAILED, JobState.FAILED, error=exc.to_record()))
             return False
         except (TransientError, PermanentError) as exc:
             # Surely not created (refused connection, 429 past the deadline): back to pending, even if
             # the run is being cancelled just now.
-            await _durably(book.finish(job, JobState.PENDING, "submit_postponed", error=exc.to_record()))
+            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
@@ -209,7 +213,7 @@ class Submitter:
     async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""
         if last is None or isinstance(last, RateLimited) or retry_unsent(last):
-            await self.book.finish(job, JobState.PENDING, "submit_postponed", error=self._stop_error())
+            await self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error())
 
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
@@ -218,15 +222,15 @@ class Submitter:
         """Act on the reconciler's verdict for an unknown submit; True when it must be sent again."""
         verdict = await self.reconciler.settle(job, since=since)
         if isinstance(verdict, Attach):
-            await self.book.record(job, "reconciled", job.state, error=None)
+            await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs
             # no clock agreement, and the record cannot expire before it + 1 hour.
             await self.attach(job, verdict.request_id, sent=since)
             return False
         if isinstance(verdict, Leave):
-            await self.book.finish(job, verdict.state, verdict.event, error={"detail": verdict.detail})
+            await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
             return False
-        await self.book.record(job, "reconciled_absent", job.state)
+        await self.book.record(job, Event.RECONCILED_ABSENT, job.state)
         return True
 
     async def settle_resumed(self, job: TrackedJob) -> None:
@@ -248,17 +252,26 @@ class Submitter:
         job.submitted_at = self.clock.from_wall(sent)
         self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)
-        await _durably(self.book.record(job, "submitted", JobState.SUBMITTED, submitted_at=job.submitted_wall))
-        self.track(job)
+        await _durably(self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall))
+        await self._tracked.send(job)
 
     # ------------------------------------------------------------------ lost videos
 
-    async def expire(self, job: TrackedJob, detail: str, *, event: str = "expired", http: int | None = 404) -> None:
+    async def take_lost(self, lost: MemoryObjectReceiveStream[Lost]) -> None:
+        """Each lost job is made again or ended in a task of this stage (a resubmit may reconcile for minutes)."""
+        async with lost, anyio.create_task_group() as tg:
+            async for news in lost:
+                work = partial(self.expire, news.job, news.detail, event=news.event, http=news.http)
+                tg.start_soon(self.control.guard, work)
+
+    async def expire(
+        self, job: TrackedJob, detail: str, *, event: Event = Event.EXPIRED, http: int | None = 404
+    ) -> None:
         """The video cannot be had (record expired, or the output lost): make it again with
         ``--resubmit-lost``, else leave the job expired."""
         error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
         if not (self.resubmit_lost and not self.control.stopping):
-            await self.book.finish(job, JobState.EXPIRED, event, error=error)
+            await self.book.finish(job, event, JobState.EXPIRED, error=error)
             return
         await self.book.record(job, event, JobState.EXPIRED, error=error)
         job.request_id = job.output_url = None

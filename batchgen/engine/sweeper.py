@@ -2,8 +2,9 @@
 
 One history call lists up to 100 requests, newest first, with their state.
 Every few seconds the sweeper reads pages until it has seen every in-flight
-job of ours older than a short grace (or a bounded number of pages), and hands
-each one the history shows COMPLETED or FAILED to the poller.  A FAILED one
+job of ours older than a short grace (or a bounded number of pages), and sends
+each one the history shows COMPLETED or FAILED to the poller
+(:class:`messages.Shown`, on the poller's stream of sweep news).  A FAILED one
 gets a result call, which confirms the state and says why; a COMPLETED one is
 downloaded from the row's ``generation_url`` once the run has seen that URL
 match the result's own output URL (the first such jobs get a result call to
@@ -40,6 +41,8 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 
+from anyio.streams.memory import MemoryObjectSendStream
+
 from ..api.answers import HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
@@ -48,6 +51,7 @@ from ..clock import Clock
 from ..errors import ApiError
 from ..jobs import TrackedJob
 from .control import RunControl
+from .messages import Replan, Shown, SweepNews
 from .pollplan import LatencyModel, latency_key
 from .recovery import Reconciler
 
@@ -66,10 +70,19 @@ DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them al
 
 
 class Sweeper:
-    """Reads the request history for the poller's jobs and judges whether it can be trusted."""
+    """Reads the request history for the poller's jobs and judges whether it can be trusted.
+
+    Its interface with the poller is narrow: the poller tells it which jobs
+    are in flight (``jobs``, read only here; :meth:`forget`), whether sweeps
+    would help now (:attr:`idle`), and what polls found
+    (:meth:`poll_found_done`, :meth:`judge`); it reads :attr:`working` and
+    :meth:`first_look`.  Everything the sweeper finds goes the other way as
+    messages on ``news`` (:class:`messages.Shown`, :class:`messages.Replan`).
+    """
 
     def __init__(
         self,
+        *,
         jobs: dict[str, TrackedJob],
         gateway: Gateway,
         api: ApiClient,
@@ -77,19 +90,16 @@ class Sweeper:
         reconciler: Reconciler,
         control: RunControl,
         clock: Clock,
-        *,
         min_interval_s: float,
         max_interval_s: float,
-        on_done: Callable[[TrackedJob, HistoryRow], None],
-        on_healthy: Callable[[], None],
-        idle: Callable[[], bool] = lambda: False,
-        on_stop: Callable[[], None] = lambda: None,
+        news: MemoryObjectSendStream[SweepNews],
     ) -> None:
         self.jobs = jobs  # the poller's in-flight jobs by request id (read only)
         self.gateway, self.api, self.latency = gateway, api, latency
         self.reconciler, self.control, self.clock = reconciler, control, clock
         self.min_interval_s, self.max_interval_s = min_interval_s, max_interval_s
-        self._on_done, self._on_healthy, self._idle, self._on_stop = on_done, on_healthy, idle, on_stop
+        self._news = news
+        self.idle = False  # set by the poller: polls do better than sweeps now (the last job in flight)
         self.sweeping = True
         self.healthy = False
         self.hits = 0
@@ -105,6 +115,15 @@ class Sweeper:
     def working(self) -> bool:
         """Sweeps run and have shown our jobs: per-job polls are a sparse safety net."""
         return self.sweeping and self.healthy
+
+    def first_look(self) -> float:
+        """Run seconds before a sweep can first show a job submitted now (0 once sweeps have
+        shown our jobs, or have stopped): its first poll waits that long."""
+        return 5 * self.interval() if self.sweeping and not self.healthy else 0.0
+
+    def count_in_flight(self) -> None:
+        """The poller's in-flight jobs changed: keep the peak (which sets the cadence)."""
+        self.peak = max(self.peak, len(self.jobs))
 
     def forget(self, request_id: str) -> None:
         self.found_by_poll.discard(request_id)
@@ -140,7 +159,7 @@ class Sweeper:
         if self.sweeping:
             self.sweeping = False
             log.info("history sweeps are off for this run: %s; polling each job instead", why)
-            self._on_stop()  # every job is planned again for polls alone
+            self._news.send_nowait(Replan())  # every job is planned again for polls alone
 
     # ------------------------------------------------------------------ cadence
 
@@ -181,7 +200,7 @@ class Sweeper:
     async def loop(self) -> None:
         while self.sweeping:
             await self.clock.sleep(self.interval())
-            if not self.jobs or not self.sweeping or self.control.interrupted or self._idle():
+            if not self.jobs or not self.sweeping or self.control.interrupted or self.idle:
                 continue  # nothing to find, or the poller does better without
             quiet = self.quiet_until() - self.clock.now()
             if quiet > 0:  # nothing could be done yet: a sweep would find nothing
@@ -214,7 +233,7 @@ class Sweeper:
                 return
             pages += 1
             for row in rows:
-                self._read(row)
+                await self._read(row)
                 remaining.discard(row.request_id)
             if not remaining or len(rows) < HISTORY_PAGE:
                 break
@@ -227,21 +246,19 @@ class Sweeper:
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
 
-    def _read(self, row: HistoryRow) -> None:
+    async def _read(self, row: HistoryRow) -> None:
         job = self.jobs.get(row.request_id)
         if job is None:
             return
         if not self.healthy:
             self.healthy = True
-            self._on_healthy()  # per-job polls become the sparse safety net
+            await self._news.send(Replan())  # per-job polls become the sparse safety net
         self.reconciler.note_seen(row.request_id)
         if row.status in ("COMPLETED", "FAILED"):
             self.hits += 1
             self.found_by_poll.discard(row.request_id)
             self.shown_done.add(row.request_id)
-            if row.status == "COMPLETED" and row.latency_s is not None:
-                job.server_latency = row.latency_s
-            self._on_done(job, row)
+            await self._news.send(Shown(job, row))
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

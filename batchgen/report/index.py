@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..params import MODELS
-from ..store.local import write_atomically
+from ..store.files import write_atomically
 from .timeline import JobRow
 
 INDEX_FILE = "index.parquet"

@@ -29,7 +29,8 @@ import anyio
 from ..clock import Clock, iso_utc
 from ..config import ReportSettings
 from ..errors import StorageError
-from ..store.local import write_atomically
+from ..jobs import UNFINISHED
+from ..store.files import write_atomically
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
@@ -41,7 +42,6 @@ from .timeline import JobRow, load_rows
 log = logging.getLogger("batchgen")
 REPORT_FILE = "report.html"
 VERDICT_FILE = "report.json"
-UNFINISHED = ("pending", "submitting", "submitted", "downloading")
 
 
 def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
@@ -54,7 +54,7 @@ def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
     except (OSError, ValueError):
         pass
     states = {row.state for row in rows}
-    if states & set(UNFINISHED):
+    if states & UNFINISHED:
         return Verdict(None)
     if states <= {"completed"}:
         return Verdict(0)

@@ -15,7 +15,7 @@ from rich.table import Table
 from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import RunReport, Snapshot
-from ..jobs import JobState
+from ..jobs import UNFINISHED, JobState
 from ..params import estimate_cost, typical_latency
 from ..store.ledger import Replay
 
@@ -145,7 +145,7 @@ def summary_lines(
     if report.report_page is not None:
         lines.append(f"  report: {report.report_page}")
     lines += retry_hints(report.states, retry_command)
-    unfinished = sum(report.states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
     if resume_command and (unfinished or report.states.get("deferred", 0)):
         lines.append(f"To resume: {resume_command}")
     return lines
@@ -191,7 +191,7 @@ def dry_run_lines(
         )
     spend = f"${sum(priced):.2f}"
     if len(priced) < len(costs):
-        spend += f" (+ {len(costs) - len(known)} jobs of models without a price)"
+        spend += f" (+ {len(costs) - len(priced)} jobs of models without a price)"
     lines.append(f"  estimated spend: {spend}")
     lines.append(
         f"  estimated time: {_duration(estimate_seconds(todo, settings))} at concurrency "
@@ -237,7 +237,7 @@ def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) ->
     media = count_media_warnings(jobs)
     if media:
         lines.append(_media_line(media))
-    unfinished = sum(states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
+    unfinished = sum(states.get(s, 0) for s in UNFINISHED)
     if finished:
         lines.append("  all jobs completed")
     if unfinished:

@@ -11,12 +11,11 @@ temporary name and renamed, so a thumbnail is never half written, and
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
+
+from ..store.files import write_atomically
 
 POSTER_AT_S = 0.5
 MAX_DECODED_FRAMES = 48
@@ -48,13 +47,7 @@ def make_thumbnail(video: Path, dest: Path, width: int) -> bool:
     except (av.FFmpegError, OSError, ValueError):
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    write_atomically(dest, data, durable=False)  # a thumbnail can be made again
     return True
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -43,6 +42,7 @@ from typing import Any
 
 import anyio
 
+from ..clock import wall_now
 from ..errors import LedgerError, LockHeld
 from .objects import Bucket
 
@@ -59,7 +59,7 @@ class Lease:
         shard_name: str,
         *,
         ttl_s: float = DEFAULT_TTL_S,
-        now: Callable[[], float] = time.time,
+        now: Callable[[], float] = wall_now,
     ) -> None:
         self.bucket = bucket
         self.shard_name = shard_name

@@ -30,7 +30,7 @@ import anyio
 
 from ..clock import Clock, iso_utc
 from ..errors import LedgerError
-from ..jobs import JobState
+from ..jobs import Event, JobState
 
 T = TypeVar("T")
 VERSION = 1
@@ -41,7 +41,7 @@ _CARRIED = (
 )  # fmt: skip
 _CARRIED_SET = frozenset(_CARRIED)
 # An event after which nothing earlier is carried: the job starts over (identity.py).
-RESTART_EVENT = "replaced"
+RESTART_EVENT = Event.REPLACED
 # A submit after one of these states is a new request: nothing of the earlier one is carried.
 _ENDED = ("completed", "failed", "expired")
 

@@ -22,31 +22,27 @@ fsynced, renamed into ``videos/`` and the folder fsynced.  So no file in
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
 import secrets
 import stat
-import struct
-from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import aiofiles
 import anyio
 
-from ..errors import DownloadError, LockHeld, StorageError
+from ..errors import LockHeld, StorageError
+from .files import rename_durably, write_atomically
+from .mp4 import spool_verified
 from .shards import Shard
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 VERIFY_THREADS = 4
-FILE_SHIELD_S = 10.0  # real seconds a file open or close may outlive a cancelled run
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,127 +209,13 @@ def safe_video_name(filename: str, job_id: str, model: str) -> str:
     return _SAFE.sub("_", name).lstrip(".") or f"{_SAFE.sub('_', job_id)}.mp4"
 
 
-# --------------------------------------------------------------------------- MP4 check
-
-
-async def spool_verified(
-    tmp: Path,
-    job_id: str,
-    chunks: AsyncIterable[bytes],
-    *,
-    content_length: int | None,
-    file_size: int | None,
-    max_bytes: int,
-    where: str,
-    fsync: bool,
-) -> tuple[str, int]:
-    """Stream ``chunks`` into ``tmp`` and check it: never past ``max_bytes``, exactly the declared
-    sizes, a sound MP4.  Returns (sha256, size); raises DownloadError for a bad video, OSError for
-    the disk.  The caller installs ``tmp`` (rename or create-only put) and removes it on failure."""
-    digest = hashlib.sha256()
-    size = 0
-    out = None
-    with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # an open cut short would orphan the file
-        out = await aiofiles.open(tmp, "wb")
-    if out is None:
-        raise StorageError(
-            f"{tmp} could not be opened within {FILE_SHIELD_S:g}s; check the disk under {where}, "
-            "then run again to resume"
-        )
-    try:
-        async for chunk in chunks:
-            size += len(chunk)
-            if size > max_bytes:
-                raise DownloadError(
-                    f"the video for job {job_id} exceeds {max_bytes} bytes (output.max_download_bytes)",
-                    retryable=False,
-                )
-            digest.update(chunk)
-            await out.write(chunk)
-        await out.flush()
-        if fsync:
-            await anyio.to_thread.run_sync(os.fsync, out.fileno())
-    finally:
-        with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
-            await out.close()
-    for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
-        if declared is not None and declared != size:
-            raise DownloadError(
-                f"the video for job {job_id} has {size} bytes but {name} says {declared}; it will be fetched again"
-            )
-    problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
-    if problem:
-        raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
-    return digest.hexdigest(), size
-
-
-def mp4_problem(path: str | Path) -> str | None:
-    """Walk the top-level ISO BMFF boxes; None if the structure is sound.
-
-    Requires ``ftyp`` first, ``moov`` and ``mdat`` present, and box sizes that
-    add up exactly to the file size (a truncated file fails this).
-    """
-    with open(path, "rb") as fh:
-        return _mp4_problem(fh, os.fstat(fh.fileno()).st_size)
-
-
-def _mp4_problem(fh: BinaryIO, total: int) -> str | None:
-    offset = 0
-    seen: list[bytes] = []
-    while offset < total:
-        fh.seek(offset)
-        header = fh.read(8)
-        if len(header) < 8:
-            return f"a box header at byte {offset} is cut short"
-        size, kind = struct.unpack(">I4s", header)
-        if size == 1:
-            large = fh.read(8)
-            if len(large) < 8:
-                return f"a box header at byte {offset} is cut short"
-            size = struct.unpack(">Q", large)[0]
-        elif size == 0:
-            size = total - offset
-        if size < 8 or offset + size > total:
-            return f"box '{kind.decode('latin-1')}' at byte {offset} runs past the end of the file"
-        if not seen and kind != b"ftyp":
-            return "the file does not start with an 'ftyp' box"
-        seen.append(kind)
-        offset += size
-    for needed in (b"moov", b"mdat"):
-        if needed not in seen:
-            return f"the '{needed.decode()}' box is missing"
-    return None
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _rename_durably(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def _install(src: Path, dest: Path) -> int:
     """Rename a verified download into place durably; returns its mtime (ns) for quick checks."""
-    _rename_durably(src, dest)
+    rename_durably(src, dest)
     return dest.stat().st_mtime_ns
-
-
-def _rename_durably(src: Path, dest: Path) -> None:
-    os.replace(src, dest)
-    fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _matches(path: Path, size: int | None, sha256: str | None, mtime_ns: int | None, deep: bool) -> bool:
@@ -392,63 +274,3 @@ def _disk_message(exc: OSError, root: Path, job_id: str) -> str:
         f"cannot write to {root} while saving job {job_id} ({exc.strerror or exc}); check the folder's "
         "permissions and run again to resume"
     )
-
-
-# --------------------------------------------------------------------------- results.csv
-
-RESULT_COLUMNS = (
-    "job_id",
-    "state",
-    "model",
-    "request_id",
-    "file",
-    "bytes",
-    "sha256",
-    "cost",
-    "error",
-    "updated_at",
-    # what the video really is (batchgen.probe), and how it differs from the request
-    "media_duration_s",
-    "media_width",
-    "media_height",
-    "media_fps",
-    "media_codec",
-    "media_frames",
-    "warnings",
-    "warning_detail",
-)
-MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
-
-
-def neutralise(cell: str) -> str:
-    """Stop spreadsheets from reading a cell as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
-def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    for job_id, rec in jobs.items():
-        error = rec.get("error")
-        if isinstance(error, dict):
-            error = error.get("detail") or json.dumps(error, ensure_ascii=False)
-        row = [
-            job_id,
-            rec.get("state"),
-            rec.get("model"),
-            rec.get("request_id"),
-            rec.get("file"),
-            rec.get("bytes"),
-            rec.get("sha256"),
-            rec.get("cost"),
-            error,
-            rec.get("ts"),
-        ]
-        media = rec.get("media")
-        row += [media.get(name) if isinstance(media, dict) else None for name in MEDIA_FIELDS]
-        warnings = [w for w in rec.get("warnings") or [] if isinstance(w, dict)]
-        row.append(";".join(str(w.get("kind")) for w in warnings) or None)
-        row.append("; ".join(str(w.get("detail")) for w in warnings) or None)
-        writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
-    return buf.getvalue().encode()

@@ -51,7 +51,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..errors import DownloadError, StorageError, StoreUnavailable
-from .local import SavedVideo, safe_video_name, spool_verified
+from .local import SavedVideo, safe_video_name
+from .mp4 import spool_verified
 from .shards import Shard
 
 if TYPE_CHECKING:

@@ -33,9 +33,11 @@ import anyio
 
 from ..clock import Clock
 from ..errors import InputError
+from .files import write_atomically
 from .ledger import Ledger, Replay, read_ledger
-from .local import OutputDir, SavedVideo, render_results, write_atomically
+from .local import OutputDir, SavedVideo
 from .objects import UNSHARDED, Bucket, ObjectStore, is_object_url
+from .results import render_results
 from .shards import Shard, parse_name
 
 if TYPE_CHECKING:

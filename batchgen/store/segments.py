@@ -37,8 +37,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..clock import Clock, iso_utc
+from ..config import RetrySettings
 from ..errors import LedgerError, StorageError, StoreUnavailable
 from ..jobs import JobState
+from ..retry import RetryPolicy
 from .ledger import GroupCommit, Replay, carry_forward, event_line
 from .objects import Bucket
 
@@ -47,10 +49,9 @@ if TYPE_CHECKING:
 
 COMPACT_AFTER = 256  # segments since the last snapshot; a run compacts once past max(this, jobs / 4)
 READ_CONCURRENCY = 32
-# A segment write that meets an unavailable store is tried again after 0.5, 1, 2, 4, 8 s (real time).
-SEGMENT_ATTEMPTS = 6
-SEGMENT_BACKOFF_S = 0.5
-SEGMENT_BACKOFF_MAX_S = 30.0
+# A segment write that meets an unavailable store is tried again, up to 6 tries, with the one backoff
+# formula (retry.py) from 0.5 s up to 30 s, in real time.
+SEGMENT_RETRY = RetrySettings(max_attempts=6, backoff_initial_s=0.5, backoff_max_s=30.0, deadline_s=3600.0)
 _DECODER = json.JSONDecoder()
 _SNAPSHOT = ".snapshot.jsonl"
 
@@ -190,6 +191,8 @@ class SegmentLedger:
         self.since_snapshot = since_snapshot
         self._commit: GroupCommit[tuple[dict[str, Any], bytes]] = GroupCommit()
         self.fsyncs = 0  # segments written: the object-store counterpart of fsyncs
+        self._retry = RetryPolicy(SEGMENT_RETRY)
+        self._real_time = Clock()  # the store's backoff is real time, whatever the run's scale
 
     async def open(self) -> SegmentLedger:
         return self
@@ -222,20 +225,19 @@ class SegmentLedger:
     async def _create(self, key: str, data: bytes) -> bool:
         """Create the segment, retrying an unavailable store with backoff (a repeated create is safe:
         if an earlier attempt landed, the object holds exactly these bytes)."""
-        attempt = 0
-        while True:
-            try:
-                return await self.bucket.put_create(key, data)
-            except StoreUnavailable as exc:
-                attempt += 1
-                if attempt >= SEGMENT_ATTEMPTS:
-                    raise LedgerError(
-                        f"{self.bucket.where(key)}: cannot write the ledger segment after {SEGMENT_ATTEMPTS} "
-                        f"attempts ({exc}); run the same command again once the store answers"
-                    ) from None
-                await anyio.sleep(min(SEGMENT_BACKOFF_MAX_S, SEGMENT_BACKOFF_S * 2 ** (attempt - 1)))
-            except StorageError as exc:
-                raise LedgerError(f"{self.bucket.where(key)}: cannot write the ledger segment ({exc})") from None
+        attempts = self._retry.attempts(self._real_time, on=lambda exc: isinstance(exc, StoreUnavailable))
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    return await self.bucket.put_create(key, data)
+        except StoreUnavailable as exc:
+            raise LedgerError(
+                f"{self.bucket.where(key)}: cannot write the ledger segment after {attempts.number} "
+                f"attempts ({exc}); run the same command again once the store answers"
+            ) from None
+        except StorageError as exc:
+            raise LedgerError(f"{self.bucket.where(key)}: cannot write the ledger segment ({exc})") from None
+        raise AssertionError("unreachable: the attempts end in a value or an error")
 
     async def _compact(self) -> None:
         """Fold what this run wrote into a snapshot; a failure here loses nothing (segments stay)."""

@@ -12,10 +12,10 @@ import pytest
 
 from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
 from batchgen.api.ratelimit import Priority, RequestBudget
-from batchgen.api.retry import RetryPolicy, set_testing
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.errors import AmbiguousSubmit, NetworkError, RateLimited, RequestRejected, ServerError
+from batchgen.retry import RetryPolicy, set_testing
 from tests.helpers import drive
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
 from batchgen.api.ratelimit import Priority, RequestBudget
-from batchgen.api.retry import RetryPolicy
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.errors import ApiUnreachable, NetworkError, ServerError
+from batchgen.retry import RetryPolicy
 from tests.helpers import (
     drive,
 )

@@ -16,7 +16,8 @@ import pytest
 
 from batchgen.errors import LockHeld
 from batchgen.store.ledger import read_ledger
-from batchgen.store.local import OutputDir, mp4_problem
+from batchgen.store.local import OutputDir
+from batchgen.store.mp4 import mp4_problem
 from tests.helpers import (
     KEY,
     assert_transitions_are_legal,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from batchgen.store.ledger import read_ledger
-from batchgen.store.local import mp4_problem
+from batchgen.store.mp4 import mp4_problem
 from tests.helpers import (
     many_jobs_yaml,
     run_batch,

@@ -24,7 +24,7 @@ from batchgen.jobs import JobState, TrackedJob
 from batchgen.manifest import load_manifest
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import Ledger, read_ledger
-from batchgen.store.local import mp4_problem
+from batchgen.store.mp4 import mp4_problem
 from tests.helpers import (
     KEY,
     ledger_events,

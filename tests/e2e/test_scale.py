@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from batchgen.store.local import mp4_problem
+from batchgen.store.mp4 import mp4_problem
 from tests.helpers import (
     KEY,
     S3,

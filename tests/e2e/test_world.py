@@ -208,7 +208,7 @@ async def test_a_job_a_sweep_shows_finished_is_downloaded_from_its_row_once_the_
     async with SimServer(fast_world()) as sim:
         outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=6)
     assert set(states(tmp_path / "out").values()) == {"completed"}
-    assert outcome.run.poller.downloader.history_urls is True  # compared with a result, and the same link
+    assert outcome.run.reconciler.links.history_urls is True  # compared with a result, and the same link
     skipped = 16 - len(sim.state.results_served)
     assert skipped >= 4, f"only {skipped} of 16 jobs were settled without a result call"
     assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
@@ -228,7 +228,7 @@ async def test_history_rows_that_link_another_file_or_none_leave_every_result_to
     assert poller.sweeper.hits >= 4  # the sweeps found jobs ...
     assert len(sim.state.results_served) == 12  # ... and every one was settled by its result
     assert sim.state.counters["/previews/{fid}.jpg"] == 0  # the other file was never fetched
-    assert poller.downloader.history_urls is (False if link == "other" else None)
+    assert outcome.run.reconciler.links.history_urls is (False if link == "other" else None)
     told = "a job's output link in the request history is not the one its result gives" in caplog.text
     assert told is (link == "other")
     assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
@@ -244,7 +244,7 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
 
             async def monitor(run: Any) -> None:  # as if an earlier row's link had matched its result
                 link = f"{sim.url}/previews/earlier.jpg"
-                run.poller.downloader.compare_history_url("kling-text2video", link, link)
+                run.reconciler.links.compare("kling-text2video", link, link)
 
             settings = load_settings(
                 overrides={"api": {"base_url": sim.url}, "limits": {"concurrency": 6, "requests_per_minute": 6000},
@@ -254,7 +254,7 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
             )  # fmt: skip
             outcome = await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, monitor=monitor)
     assert set(states(tmp_path / "out").values()) == {"completed"}
-    assert outcome.run.poller.downloader.history_urls is False
+    assert outcome.run.reconciler.links.history_urls is False
     tried = sim.state.counters["/previews/{fid}.jpg"]
     assert 1 <= tried <= 6  # the downloads already handed a preview link, at most one per job in flight
     assert "is not the one its result gives" in caplog.text
@@ -263,21 +263,18 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
 
 
 def test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched():
-    from typing import cast
+    from batchgen.engine.recovery import HistoryLinks
 
-    from batchgen.engine.downloader import Downloader
-
-    none = cast(Any, None)
-    dl = Downloader(none, none, none, none, none, none, none, none, expire=none)
+    dl = HistoryLinks()
     a, b = "kling-text2video", "kling-1.6-text2video"
     link = "https://cdn.example/generations/1.mp4"
     assert dl.history_urls is None and not dl.trusts(a, link)
-    dl.compare_history_url(a, link, link + "?sig=2")  # the same file: a signature may differ
+    dl.compare(a, link, link + "?sig=2")  # the same file: a signature may differ
     assert dl.history_urls is True and dl.trusts(a, "https://cdn.example/generations/2.mp4")
     assert not dl.trusts(b, "https://cdn.example/generations/2.mp4")  # another model: not yet compared
     assert not dl.trusts(a, "https://cdn.example/previews/2.jpg")  # another kind of link
     assert not dl.trusts(a, "https://other.example/generations/2.mp4")
-    dl.compare_history_url(b, "https://cdn.example/generations/3.mp4", "https://cdn.example/generations/4.mp4")
+    dl.compare(b, "https://cdn.example/generations/3.mp4", "https://cdn.example/generations/4.mp4")
     assert dl.history_urls is False and not dl.trusts(a, link)  # one mismatch ends it for every model
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.engine.book import JobBook, TransitionError
-from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.store.ledger import Ledger, read_ledger
 
 
@@ -21,7 +21,7 @@ async def test_a_forbidden_transition_is_a_bug_and_writes_nothing(tmp_path):
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         book = JobBook([j := job()], ledger)
         with pytest.raises(TransitionError, match="from pending to completed"):
-            await book.record(j, "completed", JobState.COMPLETED)
+            await book.record(j, Event.COMPLETED, JobState.COMPLETED)
     assert read_ledger(tmp_path / "l.jsonl").lines == 0
     assert j.state is JobState.PENDING
 
@@ -33,16 +33,16 @@ async def test_finish_frees_the_slot_and_settles_spend_exactly_once(tmp_path):
         book.take(a)
         book.take(b)
         assert book.in_flight == 2 and book.committed == pytest.approx(0.84)
-        await book.record(a, "submitting", JobState.SUBMITTING)
-        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})
-        await book.finish(a, JobState.FAILED, "failed", error={"detail": "no"})  # idempotent
+        await book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.finish(a, Event.FAILED, JobState.FAILED, error={"detail": "no"})
+        await book.finish(a, Event.FAILED, JobState.FAILED, error={"detail": "no"})  # idempotent
         assert book.in_flight == 1 and book.committed == pytest.approx(0.56)  # a failed job is not charged
-        await book.record(b, "submitting", JobState.SUBMITTING)
-        await book.record(b, "submitted", JobState.SUBMITTED)
+        await book.record(b, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.record(b, Event.SUBMITTED, JobState.SUBMITTED)
         b.cost = 0.5
-        await book.record(b, "result", JobState.DOWNLOADING)
+        await book.record(b, Event.RESULT, JobState.DOWNLOADING)
         assert book.committed == pytest.approx(0.5)  # the actual cost replaces the estimate
-        await book.finish(b, JobState.COMPLETED, "completed")
+        await book.finish(b, Event.COMPLETED, JobState.COMPLETED)
         assert book.in_flight == 0 and book.committed == pytest.approx(0.5) and book.spend == pytest.approx(0.5)
         book.take(a)
         with pytest.raises(TransitionError, match="took a slot twice"):
@@ -88,12 +88,12 @@ async def test_what_a_job_holds_follows_what_it_may_have_cost(tmp_path):
         book = JobBook([a, free], ledger)
         book.take(free)
         assert book.committed == 0.0  # a job without an estimate counts nothing
-        await book.finish(free, JobState.PENDING, "submit_postponed")
+        await book.finish(free, Event.SUBMIT_POSTPONED, JobState.PENDING)
         assert free.holds_slot is False and book.in_flight == 0
         a.cost = 0.9  # charged, then the job ended otherwise: what was charged still counts
         book.take(a)
-        await book.record(a, "submitting", JobState.SUBMITTING)
-        await book.finish(a, JobState.FAILED, "failed")
+        await book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.finish(a, Event.FAILED, JobState.FAILED)
         assert book.committed == pytest.approx(0.9)
         b, c = job("b"), job("c")
         book = JobBook([b, c], ledger)
@@ -120,9 +120,9 @@ async def test_record_writes_the_jobs_model_request_and_fields_then_moves_it(tmp
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a = job()
         book = JobBook([a], ledger, on_event=lambda event, j: seen.append((event, j.spec.id, j.state)))
-        await book.record(a, "submitting", JobState.SUBMITTING, params={"prompt": "a"})
+        await book.record(a, Event.SUBMITTING, JobState.SUBMITTING, params={"prompt": "a"})
         a.request_id = "r1"
-        await book.finish(a, JobState.FAILED, "failed", error={"http": 422, "detail": "bad prompt"})
+        await book.finish(a, Event.FAILED, JobState.FAILED, error={"http": 422, "detail": "bad prompt"})
     lines = [json.loads(raw) for raw in (tmp_path / "l.jsonl").read_text().splitlines()]
     assert [{k: v for k, v in line.items() if k != "ts"} for line in lines] == [
         {"v": 1, "job_id": "a", "event": "submitting", "state": "submitting", "model": "kling-text2video",
@@ -138,9 +138,9 @@ async def test_a_line_without_an_error_keeps_the_jobs_error_text(tmp_path):
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a = job()
         book = JobBook([a], ledger)
-        await book.record(a, "deferred", JobState.DEFERRED, error="the spend cap is reached")
+        await book.record(a, Event.DEFERRED, JobState.DEFERRED, error="the spend cap is reached")
         assert a.error == "the spend cap is reached"
-        await book.record(a, "deferred", JobState.DEFERRED)
+        await book.record(a, Event.DEFERRED, JobState.DEFERRED)
         assert a.error == "the spend cap is reached"
 
 
@@ -148,14 +148,14 @@ async def test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_cha
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a, b, free = job("a"), job("b"), job("free", estimate=None)  # type: ignore[arg-type]
         book = JobBook([a, b, free], ledger)
-        await book.record(a, "deferred", JobState.DEFERRED)  # not sent: holds nothing
+        await book.record(a, Event.DEFERRED, JobState.DEFERRED)  # not sent: holds nothing
         assert book.committed == 0.0 and a.held == 0.0
-        await book.record(a, "submitting", JobState.SUBMITTING)  # may be charged: holds its estimate
+        await book.record(a, Event.SUBMITTING, JobState.SUBMITTING)  # may be charged: holds its estimate
         assert book.committed == pytest.approx(0.28) and a.held == pytest.approx(0.28)
-        await book.record(free, "submitting", JobState.SUBMITTING)  # no estimate: holds nothing
+        await book.record(free, Event.SUBMITTING, JobState.SUBMITTING)  # no estimate: holds nothing
         assert book.committed == pytest.approx(0.28) and free.held == 0.0
         b.cost = 0.4  # a cost reported earlier counts in any state
-        await book.record(b, "deferred", JobState.DEFERRED)
+        await book.record(b, Event.DEFERRED, JobState.DEFERRED)
         assert book.committed == pytest.approx(0.68) and b.held == pytest.approx(0.4)
 
 

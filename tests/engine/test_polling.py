@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import random
-from types import SimpleNamespace
 
 import pytest
 
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.poller import POLL_SHARE, POLL_SHARE_IDLE, Poller
 from batchgen.engine.pollplan import MIN_SAMPLES, WINDOW, LatencyModel, PollPlan, latency_key
+from batchgen.engine.schedule import POLL_SHARE, POLL_SHARE_IDLE
 from batchgen.jobs import JobSpec, JobState, TrackedJob
+from tests.helpers import schedule_poller
 
 KEY = ("kling-text2video", "std", 5)  # published ~320 s
 MODEL = "kling-text2video"
@@ -229,10 +229,7 @@ def test_learned_latencies_bring_polls_to_when_jobs_finish():
 def test_per_job_polls_stay_within_their_share_of_the_budget():
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)  # one request a second
-    poller = Poller(
-        None, SimpleNamespace(budget=budget), None, plan_with(), None, None, None, clock,  # type: ignore[arg-type]
-        min_interval_s=2.0, max_attempts=6, expire=None,  # type: ignore[arg-type]
-    )  # fmt: skip
+    poller = schedule_poller(clock, budget, plan_with())
     jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
     poller.track_many(jobs)
     poller.schedule(jobs[0], clock.now())

@@ -12,12 +12,12 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
-from batchgen.api.retry import RetryPolicy, set_testing
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Reconciler, Resubmit
+from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Link, Reconciler, Resubmit
 from batchgen.errors import NotFound, ServerError
-from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
+from batchgen.retry import RetryPolicy, set_testing
 
 MODEL = "kling-text2video"
 
@@ -55,7 +55,7 @@ def row(rid: str, prompt: str, created: float, status: str = "QUEUED", url: str 
 def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6) -> Reconciler:
     policy = RetryPolicy(RetrySettings(max_attempts=2))
     gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), policy, clock)
-    return Reconciler(gateway, api, clock, max_attempts=max_attempts)  # type: ignore[arg-type]
+    return Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=max_attempts)  # type: ignore[arg-type]
 
 
 def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
@@ -99,7 +99,7 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     assert await rec.settle(job(), since=since) == Resubmit()
     exhausted = await rec.settle(job(attempts=6), since=since)
     assert exhausted == Leave(
-        "submit_postponed",
+        Event.SUBMIT_POSTPONED,
         JobState.PENDING,
         "6 submits ended without an answer and no job was created; run again later",
     )
@@ -271,11 +271,11 @@ async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(
     j.request_id, j.output_url, j.file_size = "r", "http://127.0.0.1/old.mp4", 99
     with set_testing():
         found = await reconciler(clock, ResultApi(result, history)).refresh_output(j)
-    assert found is {"unknown": None, None: False}.get(expected, True)  # None: the API could not be asked
     if isinstance(expected, tuple):
-        assert (j.output_url, j.file_size) == expected
+        assert found == Link(*expected)
     else:
-        assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)
+        assert found is {"unknown": None, None: False}[expected]  # None: the API could not be asked
+    assert (j.output_url, j.file_size) == ("http://127.0.0.1/old.mp4", 99)  # the downloader acts on the link
     j.request_id = None
     assert await reconciler(clock, ResultApi(result, history)).refresh_output(j) is False
 
@@ -287,7 +287,7 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
     start = clock.now()
     verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
     assert verdict == Leave(
-        "settle_later",
+        Event.SETTLE_LATER,
         JobState.SUBMITTING,
         "the submit's outcome is unknown and the request history has not caught up with it yet, so the job was "
         "not submitted again (that could pay twice). Run again later to settle it",
@@ -374,8 +374,10 @@ async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_
     j.request_id = "r"
     history = {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}
     api = ResultApi(done("http://127.0.0.1/not-yet.mp4", "PROCESSING"), history)
-    assert await reconciler(clock, api).refresh_output(j) is True
-    assert (j.output_url, j.file_size) == ("http://127.0.0.1/h.mp4", None)  # not the unfinished result's link
+    assert await reconciler(clock, api).refresh_output(j) == Link(
+        "http://127.0.0.1/h.mp4", None
+    )  # not the unfinished result's
+    assert j.output_url is None  # the reconciler writes no job field: the downloader acts on the link
     assert api.asked == ["r"]
 
 

@@ -10,10 +10,13 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.poller import SCOUTS, Poller
+from batchgen.engine.messages import Replan
+from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
+from batchgen.engine.schedule import SCOUTS
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, JobState, TrackedJob
+from tests.helpers import Outbox, schedule_poller
 
 MODEL = "kling-text2video"
 
@@ -50,15 +53,14 @@ class Gateway:
 
 def sweeper(
     clock: FakeClock, jobs: dict[str, TrackedJob], history: History, latency: LatencyModel | None = None
-) -> tuple[Sweeper, list[str]]:
-    done: list[str] = []
+) -> tuple[Sweeper, Outbox]:
+    news = Outbox()
     sweeps = Sweeper(
-        jobs, Gateway(clock), history, latency or LatencyModel(),  # type: ignore[arg-type]
-        SimpleNamespace(note_seen=lambda rid: None), SimpleNamespace(interrupted=False), clock,  # type: ignore[arg-type]
-        min_interval_s=2.0, max_interval_s=60.0,
-        on_done=lambda j, row: done.append(j.request_id or ""), on_healthy=lambda: None,
+        jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
+        reconciler=SimpleNamespace(note_seen=lambda rid: None), control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
+        clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
     )  # fmt: skip
-    return sweeps, done
+    return sweeps, news
 
 
 async def test_a_straggler_far_down_the_history_is_read_for_only_by_every_fourth_sweep():
@@ -122,12 +124,7 @@ def scheduled(poller: Poller, tracked: TrackedJob) -> float:
 
 def poller_with(clock: FakeClock) -> Poller:
     plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
-    gateway = SimpleNamespace(budget=RequestBudget(6000, clock=clock))
-    control = SimpleNamespace(interrupted=False)
-    return Poller(
-        None, gateway, None, plan, SimpleNamespace(note_seen=lambda rid: None), None, control, clock,  # type: ignore[arg-type]
-        min_interval_s=2.0, max_attempts=6, expire=None,  # type: ignore[arg-type]
-    )  # fmt: skip
+    return schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
 
 
 def test_while_sweeps_work_only_a_few_scouts_of_a_kind_not_learned_get_safety_net_polls():
@@ -141,7 +138,9 @@ def test_while_sweeps_work_only_a_few_scouts_of_a_kind_not_learned_get_safety_ne
     assert len(soon) == SCOUTS
     assert all(scheduled(poller, t) == pytest.approx(1_000.0 + 3000.0) for t in jobs if t not in soon)  # the guard
     poller.sweeper.stop("the request history misses too many finished jobs")
-    assert all(scheduled(poller, t) <= 1_000.0 + 60.0 for t in jobs)  # every job polled again
+    assert poller.sweeper._news.sent == [Replan()]  # type: ignore[attr-defined]  # the sweeper tells the poller
+    poller.hear(Replan())
+    assert all(scheduled(poller, t) <= 1_000.0 + 60.0 for t in jobs)  # ... which polls every job again
 
 
 def test_the_last_job_in_flight_is_polled_not_swept_once_polls_bring_results():

@@ -11,7 +11,9 @@ from batchgen.config import load_settings
 from batchgen.errors import ConfigError, LedgerError, LockHeld, StorageError
 from batchgen.jobs import JobState
 from batchgen.store.ledger import Ledger, read_ledger
-from batchgen.store.local import OutputDir, mp4_problem, neutralise, render_results
+from batchgen.store.local import OutputDir
+from batchgen.store.mp4 import mp4_problem
+from batchgen.store.results import neutralise, render_results
 from tests.helpers import (
     write,
 )

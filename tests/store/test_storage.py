@@ -19,18 +19,11 @@ import anyio.lowlevel
 import pytest
 
 from batchgen.errors import DownloadError, LockHeld, StorageError
-from batchgen.store import local as storage
-from batchgen.store.local import (
-    OutputDir,
-    _disk_message,
-    lock_holder,
-    mp4_problem,
-    neutralise,
-    render_results,
-    safe_video_name,
-    spool_verified,
-    write_atomically,
-)
+from batchgen.store import mp4, results
+from batchgen.store.files import write_atomically
+from batchgen.store.local import OutputDir, _disk_message, lock_holder, safe_video_name
+from batchgen.store.mp4 import mp4_problem, spool_verified
+from batchgen.store.results import neutralise, render_results
 from batchgen.store.shards import Shard
 
 
@@ -375,7 +368,7 @@ async def test_a_file_that_cannot_be_opened_in_time_says_where_to_look(monkeypat
         await anyio.sleep_forever()
 
     monkeypatch.setattr(aiofiles, "open", stuck_open)
-    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)  # give up at once instead of after ten seconds
+    monkeypatch.setattr(mp4, "FILE_SHIELD_S", 0.0)  # give up at once instead of after ten seconds
     with pytest.raises(StorageError) as caught:
         await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None, file_size=None,
                              max_bytes=10_000, where="/srv/out", fsync=False)  # fmt: skip
@@ -484,7 +477,7 @@ def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
         }
     ).decode()  # fmt: skip
     header, row, end = rendered.split("\n")
-    assert header == ",".join(storage.RESULT_COLUMNS) and end == ""
+    assert header == ",".join(results.RESULT_COLUMNS) and end == ""
     assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2'
 
 
@@ -542,7 +535,7 @@ async def test_a_download_whose_file_cannot_be_opened_in_time_names_the_output_f
     out = OutputDir(tmp_path / "out")
     out.prepare()
     monkeypatch.setattr(aiofiles, "open", stuck_open)
-    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)
+    monkeypatch.setattr(mp4, "FILE_SHIELD_S", 0.0)
     with pytest.raises(StorageError) as caught:
         await out.save_stream("j", out.videos / "j.mp4", _chunks(VALID), content_length=None, file_size=None,
                               max_bytes=10_000)  # fmt: skip
@@ -630,7 +623,7 @@ async def test_a_close_that_never_finishes_is_given_up_after_the_shield_time(mon
         return HungClose()
 
     monkeypatch.setattr(aiofiles, "open", open_hung)
-    monkeypatch.setattr(storage, "FILE_SHIELD_S", 0.0)
+    monkeypatch.setattr(mp4, "FILE_SHIELD_S", 0.0)
     with anyio.fail_after(10):  # only a guard: the call returns at once when the close is given up
         sha256, size = await spool_verified(tmp_path / "v.part", "j", _chunks(VALID), content_length=None,
                                             file_size=None, max_bytes=10_000, where="", fsync=False)  # fmt: skip

@@ -331,10 +331,12 @@ class FlakyBucket:
 
 @pytest.mark.parametrize("land", [False, True])
 async def test_a_segment_write_rides_out_an_unavailable_store(s3: S3, monkeypatch, land):
+    from batchgen.config import RetrySettings
     from batchgen.store import segments
     from batchgen.store.objects import Bucket
 
-    monkeypatch.setattr(segments, "SEGMENT_BACKOFF_S", 0.0)
+    quick = RetrySettings(max_attempts=6, backoff_initial_s=1e-6, backoff_max_s=1e-6, deadline_s=60.0)
+    monkeypatch.setattr(segments, "SEGMENT_RETRY", quick)  # the same tries, without the waits
     bucket = Bucket(s3.url())
     ledger = segments.SegmentLedger(FlakyBucket(bucket, 2, land=land), "0-of-1", next_seq=1)  # type: ignore[arg-type]
     await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r")

@@ -1,0 +1,175 @@
+"""The poll schedule: one heap of in-flight jobs ordered by their next poll time.
+
+Every submitted job sits in one heap ordered by its next poll time
+(``pollplan.PollPlan``).  Per-job polls may use at most ``POLL_SHARE`` of the
+request budget: when more jobs are in flight than that share can poll at the
+planned gap, the gap widens, so submits and result fetches are never starved
+(only jobs old enough to be done count, and the share grows to
+``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard still wins over
+everything.  While history sweeps find finished jobs, per-job polls become a
+sparse safety net (a few scouts per kind not yet learned, stragglers and the
+expiry guard); the last job in flight is polled, not swept, once polls bring
+results.  The poll tasks (``poller.Poller``) pop due jobs from it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+
+import anyio
+
+from ..api.answers import HistoryRow
+from ..api.gateway import Gateway
+from ..api.ratelimit import Priority
+from ..clock import Clock
+from ..jobs import JobState, TrackedJob
+from .pollplan import LatencyKey, LatencyModel, PollPlan, latency_key
+from .sweeper import Sweeper
+
+POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
+POLL_SHARE_IDLE = 0.8  # ... and while none waits
+SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
+
+
+class PollSchedule:
+    """The in-flight jobs (by request id) and when each is polled next."""
+
+    def __init__(
+        self, *, gateway: Gateway, plan: PollPlan, clock: Clock, sweeper: Sweeper, min_interval_s: float
+    ) -> None:
+        self.gateway, self.plan, self.clock, self.sweeper = gateway, plan, clock, sweeper
+        self.latency: LatencyModel = plan.latency
+        self.min_interval_s = min_interval_s
+        self.max_interval_s = plan.max_interval
+        self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
+        self._seq = itertools.count()
+        self._changed = anyio.Event()
+        # jobs in the schedule (submitted, awaiting a terminal state), by request id; the sweeper
+        # reads the same dict, which only the schedule writes
+        self.by_request: dict[str, TrackedJob] = sweeper.jobs
+        self._result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
+        self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
+        self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
+
+    @property
+    def result_polls(self) -> bool | None:
+        """Whether polls ask the result endpoint (None: on trial)."""
+        return self._result_polls
+
+    @result_polls.setter
+    def result_polls(self, value: bool | None) -> None:
+        self._result_polls = value
+        self.sweeper.idle = self.polls_beat_sweeps()
+
+    # ------------------------------------------------------------------ schedule
+
+    def track_many(self, jobs: list[TrackedJob]) -> None:
+        """Resumed jobs enter the schedule together (one heapify, not a push each)."""
+        now = self.clock.now()
+        for job in jobs:
+            self._enter(job)
+            at = self.plan.next_poll(latency_key(job.spec), job.submitted_at, now, job.polls)
+            self._heap.append(self._entry(job, at))
+        heapq.heapify(self._heap)
+        self._changed.set()
+
+    def track(self, job: TrackedJob) -> None:
+        """A job with a request id enters the schedule."""
+        self._enter(job)
+        self.schedule(job, self.clock.now())
+
+    def _enter(self, job: TrackedJob) -> None:
+        assert job.request_id is not None
+        self.by_request[job.request_id] = job
+        self.sweeper.count_in_flight()
+        self.sweeper.idle = self.polls_beat_sweeps()
+
+    def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
+        job.poll_token += 1  # older entries of this job are now stale
+        return (at, next(self._seq), job.poll_token, job)
+
+    def untrack(self, job: TrackedJob) -> None:
+        if job.request_id is not None:
+            before = self.polls_beat_sweeps()
+            self.by_request.pop(job.request_id, None)
+            self.sweeper.forget(job.request_id)
+            for scouts in self._scouts.values():
+                scouts.discard(job.request_id)
+            self.sweeper.idle = self.polls_beat_sweeps()
+            if self.sweeper.idle and not before and self.sweeper.working:
+                self._replan(None)  # the last job: polled, not swept
+        job.result_due, job.swept = False, None
+        job.poll_token += 1  # any heap entry left is stale
+
+    def polls_beat_sweeps(self) -> bool:
+        """One job left, and a poll brings its result: polling it costs one request, a sweep
+        may read pages to find it (and needs a result call unless history links are trusted)."""
+        return self.result_polls is True and len(self.by_request) == 1
+
+    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
+        if job.result_due:
+            at = now  # a sweep saw it finish while it was being polled
+        if at is None:
+            budget = self.gateway.budget
+            share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
+            floor = self._could_be_done(now) / (share * budget.limit / budget.window)
+            key = latency_key(job.spec)
+            sparse = self.sweeper.working and not self.polls_beat_sweeps()
+            scout = not sparse or self._scout(key, job)
+            at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
+            look = self.sweeper.first_look()
+            if job.polls == 0 and look:
+                # the first sweep that can show this job (past the grace of two intervals) comes first
+                at = max(at, now + look)
+        heapq.heappush(self._heap, self._entry(job, at))
+        self._changed.set()
+
+    def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
+        """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
+        if self.latency.learned(key):
+            self._scouts.pop(key, None)
+            return True
+        scouts = self._scouts.setdefault(key, set())
+        assert job.request_id is not None
+        if job.request_id in scouts or len(scouts) < SCOUTS:
+            scouts.add(job.request_id)
+            return True
+        return False
+
+    def _could_be_done(self, now: float) -> int:
+        """In-flight jobs old enough to be done (past their group's earliest learned finish):
+        the jobs that share the poll budget.  Counted at most once per ``min_interval_s``."""
+        counted_at, count = self._due
+        if now - counted_at < self.min_interval_s:
+            return max(1, count)
+        count = 0
+        earliest: dict[LatencyKey, float] = {}
+        for job in self.by_request.values():
+            key = latency_key(job.spec)
+            if key not in earliest:
+                earliest[key] = self.latency.earliest(key) or 0.0
+            count += now - job.submitted_at >= earliest[key]
+        self._due = (now, count)
+        return max(1, count)
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    def fetch_now(self, job: TrackedJob, row: HistoryRow | None = None) -> None:
+        """The history says this job finished: settle it next (from the row's output URL
+        once those are known to be the result's own, else with a result call)."""
+        if job.state is JobState.SUBMITTED and not job.result_due:
+            job.result_due = True
+            job.swept = None
+            if row is not None and row.status == "COMPLETED" and row.generation_url:
+                job.swept = (row.generation_url, row.cost)
+            self.schedule(job, self.clock.now(), at=self.clock.now())
+
+    def _replan(self, key: LatencyKey | None) -> None:
+        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
+        now = self.clock.now()
+        for job in list(self.by_request.values()):
+            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
+                self.schedule(job, now)

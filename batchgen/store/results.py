@@ -1,0 +1,65 @@
+"""``results.csv``: one row per job, as the ledger last left it, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+RESULT_COLUMNS = (
+    "job_id",
+    "state",
+    "model",
+    "request_id",
+    "file",
+    "bytes",
+    "sha256",
+    "cost",
+    "error",
+    "updated_at",
+    # what the video really is (batchgen.probe), and how it differs from the request
+    "media_duration_s",
+    "media_width",
+    "media_height",
+    "media_fps",
+    "media_codec",
+    "media_frames",
+    "warnings",
+    "warning_detail",
+)
+MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
+
+
+def neutralise(cell: str) -> str:
+    """Stop spreadsheets from reading a cell as a formula."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    for job_id, rec in jobs.items():
+        error = rec.get("error")
+        if isinstance(error, dict):
+            error = error.get("detail") or json.dumps(error, ensure_ascii=False)
+        row = [
+            job_id,
+            rec.get("state"),
+            rec.get("model"),
+            rec.get("request_id"),
+            rec.get("file"),
+            rec.get("bytes"),
+            rec.get("sha256"),
+            rec.get("cost"),
+            error,
+            rec.get("ts"),
+        ]
+        media = rec.get("media")
+        row += [media.get(name) if isinstance(media, dict) else None for name in MEDIA_FIELDS]
+        warnings = [w for w in rec.get("warnings") or [] if isinstance(w, dict)]
+        row.append(";".join(str(w.get("kind")) for w in warnings) or None)
+        row.append("; ".join(str(w.get("detail")) for w in warnings) or None)
+        writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
+    return buf.getvalue().encode()

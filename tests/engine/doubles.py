@@ -1,0 +1,146 @@
+"""A scripted API double and a stage kit: the engine's stages, unit-tested on a fake clock.
+
+:class:`ScriptedApi` stands where ``api.client.ApiClient`` stands (the seam the
+stages call through the gateway); each call takes the next scripted answer,
+a value or an exception to raise, and what was asked is kept for the test to
+check.  :func:`kit` builds the real book, gateway, reconciler and control
+around it, with a ledger that keeps its lines in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchgen.api.answers import Credits, Download, HistoryRow, Result, Submitted
+from batchgen.api.gateway import Gateway
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings, Settings
+from batchgen.engine.book import JobBook
+from batchgen.engine.control import RunControl
+from batchgen.engine.outcome import RunReport
+from batchgen.engine.recovery import Reconciler
+from batchgen.errors import NotFound
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.retry import RetryPolicy
+
+MODEL = "kling-text2video"
+
+
+def answer(value: Any) -> Any:
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
+class ScriptedApi:
+    """The API as a test scripts it.  ``submits``: request ids or errors, one per POST;
+    ``results``: Results or errors, one per result call (the last one repeats); ``downloads``:
+    video bytes or errors, one per download; ``history``: the request history's rows."""
+
+    def __init__(
+        self,
+        *,
+        submits: list[Any] | None = None,
+        results: list[Any] | None = None,
+        downloads: list[Any] | None = None,
+        history: list[HistoryRow] | None = None,
+        balance: float = 100.0,
+    ) -> None:
+        self.submits = list(submits or [])
+        self.results = list(results or [])
+        self.downloads = list(downloads or [])
+        self.rows = list(history or [])
+        self.balance = balance
+        self.posted: list[dict[str, Any]] = []  # every submit's payload, in order
+        self.fetched: list[str] = []  # every download's URL, in order
+
+    async def submit(self, model: str, params: dict[str, Any]) -> Submitted:
+        self.posted.append(params)
+        return Submitted(answer(self.submits.pop(0)))
+
+    async def result(self, request_id: str) -> Result:
+        if not self.results:
+            raise NotFound(f"no record of {request_id}")
+        return answer(self.results.pop(0) if len(self.results) > 1 else self.results[0])
+
+    async def history(self, *, model: str | None = None, from_date: str | None = None, page: int = 1,
+                      per_page: int = 100) -> list[HistoryRow]:  # fmt: skip
+        return self.rows[(page - 1) * per_page : page * per_page]
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        for row in self.rows:
+            if row.request_id == request_id:
+                return row
+        raise NotFound(f"no history of {request_id}")
+
+    async def credits(self) -> Credits:
+        return Credits(self.balance, 0.0)
+
+    @asynccontextmanager
+    async def download(self, url: str, *, max_bytes: int, timeout_s: float = 900.0) -> AsyncIterator[Download]:
+        self.fetched.append(url)
+        data: bytes = answer(self.downloads.pop(0))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield data
+
+        yield Download(len(data), chunks())
+
+
+def finished(url: str, *, size: int | None = None, state: str = "COMPLETED") -> Result:
+    return Result(state, url if state == "COMPLETED" else None, size, 0.28, None, {}, None, 200)
+
+
+@dataclass
+class MemoryLedger:
+    """The ledger as the book writes it, kept in memory: (job id, event, state, fields) per line."""
+
+    lines: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        self.lines.append((job_id, str(event), str(state), fields))
+        return {"job_id": job_id, "event": str(event), "state": str(state), **fields}
+
+    def events(self, job_id: str = "j") -> list[str]:
+        return [event for jid, event, _, _ in self.lines if jid == job_id]
+
+
+@dataclass
+class Kit:
+    """The real pieces a stage is built from, around a scripted API and a fake clock."""
+
+    clock: FakeClock
+    api: ScriptedApi
+    settings: Settings
+    ledger: MemoryLedger
+    book: JobBook
+    gateway: Gateway
+    policy: RetryPolicy
+    reconciler: Reconciler
+    report: RunReport
+    control: RunControl
+
+
+def kit(api: ScriptedApi, jobs: list[TrackedJob], *, settings: Settings | None = None) -> Kit:
+    clock = FakeClock()
+    settings = settings or Settings(retry=RetrySettings(max_attempts=3, backoff_initial_s=1.0, backoff_max_s=4.0))
+    ledger = MemoryLedger()
+    policy = RetryPolicy(settings.retry)
+    gateway = Gateway(RequestBudget(6000, clock=clock), policy, clock)
+    reconciler = Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=policy.max_attempts)  # type: ignore[arg-type]
+    report = RunReport()
+    book = JobBook(jobs, ledger)
+    return Kit(clock, api, settings, ledger, book, gateway, policy, reconciler, report, RunControl(report))
+
+
+def pending(job_id: str = "j", prompt: str = "a fox", estimate: float = 0.28) -> TrackedJob:
+    return TrackedJob(JobSpec(job_id, MODEL, {"prompt": prompt, "duration": 5}), JobState.PENDING, estimate)
+
+
+def row_for(job: TrackedJob, request_id: str, created: float, status: str = "QUEUED") -> HistoryRow:
+    """The history's row of a request made for ``job``, created at ``created`` (epoch)."""
+    return HistoryRow(request_id, MODEL, status, job.spec.payload(), None, None, created, None)

@@ -1,0 +1,106 @@
+"""The Downloader's outcomes, one by one, against a scripted API on a fake clock and a real folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from batchgen.config import OutputSettings
+from batchgen.engine.downloader import Downloader
+from batchgen.engine.messages import Lost
+from batchgen.errors import DownloadError, StorageError
+from batchgen.jobs import Event, JobState, StopReason, TrackedJob
+from batchgen.simulator.media import template
+from batchgen.store.local import OutputDir
+from tests.engine.doubles import Kit, ScriptedApi, finished, kit, pending
+from tests.helpers import Outbox
+
+VIDEO = template("16:9", 5)  # a sound MP4 of what the job asks for
+LINK = "http://127.0.0.1:9/generations/j.mp4"
+FRESH = "http://127.0.0.1:9/generations/j-fresh.mp4"
+
+
+def downloading(k: Kit, job: TrackedJob, *, size: int | None = None) -> None:
+    """The job as the poller hands it over: finished, with its output link."""
+    job.request_id, job.output_url, job.file_size, job.cost = "r1", LINK, size, 0.28
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+
+
+async def download(api: ScriptedApi, tmp_path: Path, *, size: int | None = None,
+                   out: Any = None) -> tuple[Kit, TrackedJob, Outbox, OutputDir]:  # fmt: skip
+    job = pending()
+    k = kit(api, [job])
+    downloading(k, job, size=size)
+    folder = OutputDir(tmp_path / "out")
+    folder.prepare()
+    lost = Outbox()
+    stage = Downloader(
+        book=k.book, api=k.api, out=out or folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
+    async with send:
+        await send.send(job)
+    async with k.clock.autojump():
+        await stage.loop(receive)  # the stage as the run drives it: until its stream ends
+    return k, job, lost, folder
+
+
+async def test_a_sound_video_is_saved_verified_and_only_then_recorded_completed(tmp_path):
+    k, job, lost, folder = await download(ScriptedApi(downloads=[VIDEO]), tmp_path)
+    video = folder.video_path("j", job.spec.model)
+    assert video.read_bytes() == VIDEO and job.state is JobState.COMPLETED
+    assert k.ledger.events() == ["completed"] and k.book.in_flight == 0
+    sidecar = json.loads(folder.sidecar_path(video).read_text())
+    assert sidecar["request_id"] == "r1" and sidecar["bytes"] == len(VIDEO) and sidecar["warnings"] == []
+    assert lost.sent == [] and k.api.fetched == [LINK]
+
+
+async def test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run(tmp_path):
+    junk = b"<html>not a video</html>"
+    api = ScriptedApi(downloads=[junk] * 6, results=[finished(LINK)])
+    k, job, lost, folder = await download(api, tmp_path)
+    assert k.ledger.events() == ["download_failed"] and job.state is JobState.DOWNLOADING
+    assert "not a valid MP4" in (job.error or "") and k.book.in_flight == 0  # its slot is free; it is not lost
+    assert len(api.fetched) == 6  # 3 attempts of the link, then 3 of the same link the result gave again
+    assert not folder.video_path("j", job.spec.model).exists() and lost.sent == []
+
+
+async def test_a_size_mismatch_is_fetched_again(tmp_path):
+    api = ScriptedApi(downloads=[VIDEO[:-10], VIDEO])
+    _, job, _, folder = await download(api, tmp_path, size=len(VIDEO))
+    assert job.state is JobState.COMPLETED and api.fetched == [LINK, LINK]
+    assert folder.video_path("j", job.spec.model).read_bytes() == VIDEO
+
+
+async def test_an_expired_link_is_replaced_by_a_fresh_one_from_the_result(tmp_path):
+    gone = DownloadError("HTTP 403 from the output URL (expired)", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone, VIDEO], results=[finished(FRESH, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path)
+    assert job.state is JobState.COMPLETED and api.fetched == [LINK, FRESH]
+    assert k.ledger.lines[-1][3]["output_url"] == FRESH  # the link that gave the video is the one recorded
+
+
+async def test_a_video_gone_everywhere_is_sent_to_the_submitter_as_lost(tmp_path):
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone])  # and neither the result nor the history has another link
+    k, job, lost, _ = await download(api, tmp_path)
+    assert k.ledger.lines == [] and job.state is JobState.DOWNLOADING  # the submitter decides, in its own task
+    [message] = lost.sent
+    assert isinstance(message, Lost) and message.job is job and message.event is Event.LOST
+    assert "--resubmit-lost" in message.detail and message.http is None
+
+
+async def test_a_disk_error_stops_the_run_and_records_nothing(tmp_path):
+    class FullDisk(OutputDir):
+        async def save_stream(self, *args: Any, **kwargs: Any) -> Any:
+            raise StorageError("the disk holding out is full while saving job j; free some space")
+
+    full = FullDisk(tmp_path / "out")
+    k, job, lost, _ = await download(ScriptedApi(downloads=[VIDEO]), tmp_path, out=full)
+    assert k.report.stop_reason is StopReason.FATAL and k.control.done.is_set()
+    assert "disk" in str(k.report.fatal) and k.ledger.lines == [] and job.state is JobState.DOWNLOADING
+    assert lost.sent == []
