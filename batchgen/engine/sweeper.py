@@ -23,6 +23,7 @@ job's delay is the batch's; never more than ``polling.max_interval_s`` apart
 while a job could be done, and not at all while none could be (every job
 younger than the earliest finish learned for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
+(a tenth of those in flight, when fewer than 15 are)
 to have finished since a sweep last looked for them (each job's chance from
 the learned finish times, given its age then and now); otherwise it is looked
 at again in half an interval.  That rule is off while the batch drains, while
@@ -69,7 +70,8 @@ SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few 
 PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
-EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds
+EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
+EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
 
 
 class Sweeper:
@@ -187,14 +189,16 @@ class Sweeper:
             first = min(first, job.submitted_at + earliest[key])
         return first
 
-    def expected_finds(self, now: float) -> float | None:
+    def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
         """How many in-flight jobs the latency model expects to have finished since a sweep last
         looked for them (or since they were sent); None while a kind in flight is not learned.
         A job older than every recent sample (a straggler) counts as likely done at a rate of one
-        per median since it was last looked for."""
+        per median since it was last looked for.  Counting stops once it reaches ``enough``."""
         total = 0.0
         latency = self.latency
         for rid, job in self.jobs.items():
+            if total >= enough:
+                break
             key = latency_key(job.spec)
             if not latency.learned(key):
                 return None
@@ -209,13 +213,15 @@ class Sweeper:
 
     def likely_to_find(self, now: float) -> bool:
         """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since
-        they were last looked for.  A sweep that finds nothing new costs a request and frees nothing.
-        Always while the batch drains (each job's delay is then the batch's), while a kind is not
-        learned, and once ``max_interval_s`` has passed since the last sweep."""
+        they were last looked for (a tenth of the jobs in flight, when fewer than 15 are).  A sweep
+        that finds nothing new costs a request and frees nothing.  Always while the batch drains
+        (each job's delay is then the batch's), while a kind is not learned, and once
+        ``max_interval_s`` has passed since the last sweep."""
         if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.max_interval_s:
             return True
-        expected = self.expected_finds(now)
-        return expected is None or expected >= EXPECTED_FINDS
+        enough = min(EXPECTED_FINDS, EXPECTED_SHARE * len(self.jobs))
+        expected = self.expected_finds(now, enough)
+        return expected is None or expected >= enough
 
     async def loop(self) -> None:
         wait = self.interval()

@@ -200,8 +200,8 @@ def test_a_due_sweep_waits_until_the_model_expects_finds():
     sweeps.peak = 10
     sweeps._swept_at = 100.0  # swept a second ago
     assert sweeps.expected_finds(101.0) == pytest.approx(10 * latency.likelihood_done((MODEL, "", 5), 101.0))
-    assert not sweeps.likely_to_find(101.0)  # 1 of 10 likely done: not worth a request yet
-    assert sweeps.likely_to_find(120.0)  # about 2 of 10
+    assert not sweeps.likely_to_find(101.0)  # a fraction of a job likely done: not worth a request yet
+    assert sweeps.likely_to_find(120.0)  # about 2 of 10: past a tenth of those in flight
     sweeps._swept_at = 110.0
     for rid in jobs:
         sweeps._covered[rid] = 110.0  # a sweep at 110 s saw none of them finished
@@ -242,3 +242,12 @@ async def test_a_batch_swept_when_finds_are_expected_costs_fewer_pages_and_every
     gated, found_gated = await run(gated=True)
     assert found_plain == found_gated == 40
     assert gated < 0.8 * plain
+
+
+def test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_one_and_a_half_finds():
+    clock = FakeClock(0.0)
+    latency = learned_uniform()
+    sweeps, _ = sweeper(clock, {"r00001": job(1, 0.0)}, History([]), latency)
+    sweeps._swept_at = 100.0
+    assert not sweeps.likely_to_find(101.0)
+    assert sweeps.likely_to_find(112.0)  # 12 s into a 100-s spread: more than a tenth
