@@ -287,11 +287,12 @@ class RequestBudget:
         self._wake_head()
 
     def _set_window(self, window: float) -> None:
-        """Count calls over ``window`` seconds at the same configured rate."""
+        """Count calls over ``window`` seconds at the same configured rate (never faster than it)."""
         rate = self.configured / self.window
         self.window = window
         self.configured = rate * window
         self._step = max(1.0, self.configured * 0.02)
+        self.limit = max(self.min_limit, min(self.limit, self.configured))
 
     def __repr__(self) -> str:
         return (

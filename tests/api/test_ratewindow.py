@@ -179,3 +179,11 @@ def test_a_server_whose_window_is_the_configured_one_reopens_at_the_first_probe(
     second = finder.probe_sent(first)
     assert second == pytest.approx(10.0 * 1.01)  # before 5 s x 1.5^2: the configured window's end
     assert finder.probe_sent(second) == pytest.approx(5.0 * 1.5**2)
+
+
+def test_a_shorter_window_never_paces_faster_than_configured():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)  # 1 call a second
+    budget.limit = 20.0  # learned: the server admits 20 per window
+    budget._set_window(12.0)  # the window narrowed: 12 calls in 12 s is all 1 call a second allows
+    assert budget.configured == pytest.approx(12.0) and budget.limit == pytest.approx(12.0)
