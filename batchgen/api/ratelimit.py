@@ -261,20 +261,22 @@ class RequestBudget:
         if sent_at is None:
             return
         now = self.clock.now()
+        known = self.finder.window
         learned = self.finder.admitted(sent_at, now)
         if learned is None:
+            pace = self.finder.pace()
+            if pace is not None and not self.finder.cooling and pace < self.window:
+                self._set_window(pace)  # a shorter window proved (or tried): a little faster
+                self._wake_head()
             return
         window, limit = learned
-        rate = self.configured / self.window
-        if abs(window - self.window) > 1e-9 * self.window or limit < self.limit:
+        if known is None or abs(window - known) > 1e-9 * known or limit < self.limit:
             log.info(
                 "429s without a hint: the server admits about %d requests per %.3gs; pacing at that",
                 limit,
                 window,
             )
-        self.window = window
-        self.configured = rate * window
-        self._step = max(1.0, self.configured * 0.02)
+        self._set_window(self.finder.pace() or window)
         self.limit = max(self.min_limit, min(float(limit), self.configured))
         self.ceiling = self.limit + self._step
         self._last_decrease = now
@@ -283,6 +285,14 @@ class RequestBudget:
         self._gate_until = now
         self._tokens = min(self._tokens, self.burst)
         self._wake_head()
+
+    def _set_window(self, window: float) -> None:
+        """Count calls over ``window`` seconds at the same configured rate (never faster than it)."""
+        rate = self.configured / self.window
+        self.window = window
+        self.configured = rate * window
+        self._step = max(1.0, self.configured * 0.02)
+        self.limit = max(self.min_limit, min(self.limit, self.configured))
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,20 @@ Once the window is known, a later episode probes first at ``a + W`` and the
 limit only ever comes down (a later run may include calls already outside
 the server's window).
 
+Probes grow by ``g`` = 1.6, so a limit configured ``r`` times too high costs
+about ``log(r) / log(1.6)`` refused probes (2 at 4x, 3 at 5-6x, where 1.2
+cost 7-9),
+and one more probe goes at the configured window itself (a server whose
+window is the configured one but whose limit is lower reopens exactly
+then).  The window found is then only an upper bound, up to ``g`` too long;
+the refused probes give a lower bound (the server still held the run).
+While the two are more than ``NARROW_UNTIL`` apart the client paces at their
+geometric mean (:meth:`WindowFinder.pace`): every call the server admits with
+``L`` admitted in the ``x`` seconds before it proves ``W <= x`` and lowers the
+upper bound; a 429 at that pace raises the lower bound.  So the rate climbs
+from the safe end toward the limit in a few steps, each risking one 429
+rather than a cooldown's worth of probes.
+
 Calls already on their way when the first 429 arrived belong to the same
 overload: their 429s change nothing.  Pure logic on run seconds, no clock.
 """
@@ -30,8 +44,10 @@ from __future__ import annotations
 import bisect
 import math
 
-PROBE_GROWTH = 1.2  # each probe this much later (from the run's start) than the last
+PROBE_GROWTH = 1.6  # each probe this much later (from the run's start) than the last
 KEEP_WINDOWS = 4  # admitted calls are remembered this many reference windows
+NARROW_UNTIL = 1.1  # the window's bounds are narrowed while further apart than this ratio
+SLACK = 0.01  # bounds read off send times are widened by this share (latency differs per call)
 
 
 class WindowFinder:
@@ -52,6 +68,8 @@ class WindowFinder:
         self._count = 0
         self._k = 0
         self._ended_at = -math.inf  # the probe that ended the last cooldown was sent then
+        self._sent = 0  # probes sent in this cooldown
+        self.lower = 0.0  # learned: the window is longer than this (the server still held a full run)
         self.episodes = 0  # readouts
         self.probes = 0
 
@@ -67,6 +85,7 @@ class WindowFinder:
         if self._admitted[0] < horizon:
             del self._admitted[: bisect.bisect_left(self._admitted, horizon)]
         if not self.cooling:
+            self._prove_upper(sent_at)
             return None
         if sent_at < self._t429:
             if sent_at >= self._start:
@@ -75,12 +94,33 @@ class WindowFinder:
         self.cooling = False
         self._ended_at = sent_at
         window = max(sent_at - self._start, self._span)
-        if self.window is not None and self._k <= 1:
+        if self.window is not None and self._sent <= 1:
             window = max(window, self.window)  # the known window reopened on time: keep it
         self.window = window
+        if self.lower >= window:  # the server changed: what was proved before no longer holds
+            self.lower = window / self.growth
         limit = max(1, self._count)
         self.limit = limit if self.limit is None else min(self.limit, limit)
         return self.window, self.limit
+
+    def _prove_upper(self, sent_at: float) -> None:
+        """An admitted call with ``limit`` admitted in the ``x`` seconds before it: the window is at most ``x``."""
+        if self.window is None or self.limit is None or self.window <= self.lower * NARROW_UNTIL:
+            return
+        i = bisect.bisect_left(self._admitted, sent_at) - self.limit
+        if i < 0:
+            return
+        bound = (sent_at - self._admitted[i]) * (1 + SLACK)
+        if self.lower < bound < self.window:
+            self.window = bound
+
+    def pace(self) -> float | None:
+        """The window to pace by: the learned one, or, while its bounds are far apart, their geometric mean."""
+        if self.window is None:
+            return None
+        if self.lower > 0 and self.window > self.lower * NARROW_UNTIL:
+            return math.sqrt(self.window * self.lower)
+        return self.window
 
     def rejected(self, sent_at: float, now: float) -> float:
         """A 429 without a hint for a call sent at ``sent_at``.  Returns when the next probe may go
@@ -97,6 +137,16 @@ class WindowFinder:
             self._count = len(run)
             self._span = max(now - self._start, 1e-3 * self.reference)
             self._k = 0
+            self._sent = 0
+            # the server still held what it had admitted: from a quiet start the whole run, later the last
+            # ``limit`` calls (when fewer got through, the limit fell and this shows nothing about the window)
+            before = run[: bisect.bisect_left(run, sent_at)]
+            held = before[0] if self.limit is None else before[-self.limit] if len(before) >= self.limit else None
+            if held is not None:
+                self.lower = max(self.lower, (sent_at - held) * (1 - SLACK))
+        elif sent_at >= self._t429 and (self.limit is None or self._count >= self.limit):
+            # a probe refused: the server still held the run that began at _start
+            self.lower = max(self.lower, (sent_at - self._start) * (1 - SLACK))
         return self.next_probe(now)
 
     def next_probe(self, now: float) -> float:
@@ -107,17 +157,22 @@ class WindowFinder:
             else:
                 at = self._start + self._span * self.growth ** max(1, self._k)
             if at > now:
-                return at
+                break
             self._k += 1
             if self._k > 400:  # a stuck clock; never spin
                 return now + self._span
             if math.isinf(at):
                 return now + self._span
+        if self.window is None:  # before anything is learned, the configured window gets a probe of its own
+            prior = self._start + self.assumed * (1 + SLACK)
+            if now < prior < at:
+                return prior
+        return at
 
     def probe_sent(self, now: float) -> float:
         """A probe was granted at ``now``; returns when the one after it may go."""
         self.probes += 1
-        self._k += 1
+        self._sent += 1
         return self.next_probe(now)
 
     def __repr__(self) -> str:

@@ -22,7 +22,14 @@ flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, since queued
 work hides a little delay), but every 4% while the batch drains, when each
 job's delay is the batch's; never more than ``polling.max_interval_s`` apart
 while a job could be done, and not at all while none could be (every job
-younger than the earliest finish learned for its kind).  Before anything is
+younger than the earliest finish learned for its kind).  A sweep that comes
+due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
+(a tenth of those in flight, when fewer than 15 are)
+to have finished since a sweep last looked for them (each job's chance from
+the learned finish times, given its age then and now); otherwise it is looked
+at again in half an interval.  That rule is off while the batch drains, while
+a kind in flight is not learned, and once ``max_interval_s`` has passed since
+the last sweep.  Before anything is
 learned they come every fifth of the oldest in-flight job's age (a sweep looks
 only for jobs older than two intervals), so they find jobs of any length early.
 
@@ -67,6 +74,8 @@ SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few 
 PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
+EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
+EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
 
 
 class Sweeper:
@@ -110,6 +119,8 @@ class Sweeper:
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
+        self._swept_at = -math.inf  # when the last sweep began
+        self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
 
     @property
     def working(self) -> bool:
@@ -197,14 +208,54 @@ class Sweeper:
             first = min(first, job.submitted_at + earliest[key])
         return first
 
+    def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
+        """How many in-flight jobs the latency model expects to have finished since a sweep last
+        looked for them (or since they were sent); None while a kind in flight is not learned.
+        A job older than every recent sample (a straggler) counts as likely done at a rate of one
+        per median since it was last looked for.  Counting stops once it reaches ``enough``."""
+        total = 0.0
+        latency = self.latency
+        for rid, job in self.jobs.items():
+            if total >= enough:
+                break
+            key = latency_key(job.spec)
+            if not latency.learned(key):
+                return None
+            age = now - job.submitted_at
+            since = min(age, max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at))
+            before = latency.likelihood_done(key, since)
+            if before >= 1.0:
+                total += min(1.0, (age - since) / latency.median(key))
+            else:
+                total += (latency.likelihood_done(key, age) - before) / (1.0 - before)
+        return total
+
+    def likely_to_find(self, now: float) -> bool:
+        """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since
+        they were last looked for (a tenth of the jobs in flight, when fewer than 15 are).  A sweep
+        that finds nothing new costs a request and frees nothing.  Always while the batch drains
+        (each job's delay is then the batch's), while a kind is not learned, and once
+        ``max_interval_s`` has passed since the last sweep."""
+        if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.max_interval_s:
+            return True
+        enough = min(EXPECTED_FINDS, EXPECTED_SHARE * len(self.jobs))
+        expected = self.expected_finds(now, enough)
+        return expected is None or expected >= enough
+
     async def loop(self) -> None:
+        wait = self.interval()
         while self.sweeping:
-            await self.clock.sleep(self.interval())
+            await self.clock.sleep(wait)
+            wait = self.interval()
             if not self.jobs or not self.sweeping or self.control.interrupted or self.idle:
                 continue  # nothing to find, or the poller does better without
             quiet = self.quiet_until() - self.clock.now()
             if quiet > 0:  # nothing could be done yet: a sweep would find nothing
                 await self.clock.sleep(min(quiet, self.max_interval_s))
+                continue
+            if not self.likely_to_find(self.clock.now()):
+                self.postponed += 1
+                wait /= 2  # look again sooner: the expectation grows with every job's age
                 continue
             await self.control.guard(self.sweep)
 
@@ -219,6 +270,7 @@ class Sweeper:
         if not remaining:
             return
         self._sweeps += 1
+        self._swept_at = now
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
         max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import anyio
@@ -27,8 +28,10 @@ def cool_down_after_ten(budget: RequestBudget, clock: FakeClock) -> None:
 
 
 def learn_ten_per_thirty(budget: RequestBudget, clock: FakeClock) -> None:
-    """... and the probe sent at 30 s admitted: the server admits 10 calls per 30 s."""
+    """... a probe sent at 29 s refused and the one at 30 s admitted: the server admits 10 calls per 30 s."""
     cool_down_after_ten(budget, clock)
+    clock.now_s = 29.0
+    budget.on_429(None, sent_at=29.0)
     clock.now_s = 30.0
     budget.succeeded(30.0)
 
@@ -74,9 +77,13 @@ async def test_a_429_without_a_hint_starts_a_cooldown_of_single_probes():
     budget.release()
     budget.succeeded(probe)  # admitted: the window is from the run's first call to the probe
     assert budget.gate_open and not budget.finder.cooling
-    assert budget.window == pytest.approx(probe) and budget.limit == 10
+    assert budget.finder.window == pytest.approx(probe) and budget.limit == 10
+    # the server still held the run at 10 s: the window is between 9.9 s (10 s less 1% for latency) and the
+    # probe's 15 s, so the pace tries their geometric mean
+    assert budget.finder.lower == pytest.approx(9.9)
+    assert budget.window == pytest.approx(math.sqrt(9.9 * probe))
     assert budget.throttled == 2
-    assert budget.wait_time(probe) == pytest.approx(1.2)  # the probe took the token: the next in 12 s / 10
+    assert budget.wait_time(probe) == pytest.approx(budget.window / 10)  # the probe took the token
 
 
 def test_after_an_overload_the_limit_climbs_back_towards_the_configured_figure():
@@ -306,7 +313,10 @@ def test_a_probe_admitted_sets_the_window_and_limit_it_revealed(caplog):
     with caplog.at_level("INFO", logger="batchgen"):
         budget.succeeded(30.0)
     assert not budget.finder.cooling and budget.gate_open
-    assert budget.window == 30.0 and budget.configured == 30.0 and budget.limit == 10.0
+    assert budget.finder.window == 30.0 and budget.limit == 10.0
+    # between the 9.9 s the run showed (less 1% for latency) and the probe's 30 s, the pace tries their
+    # geometric mean, at the configured 1 call a second
+    assert budget.window == pytest.approx(math.sqrt(9.9 * 30.0)) and budget.configured == pytest.approx(budget.window)
     assert budget.ceiling == 11.0 and budget._step == 1.0
     assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 30s; pacing at that"]
 
@@ -450,14 +460,12 @@ def test_a_late_hintless_429_for_a_call_sent_before_the_probe_changes_nothing():
 async def test_a_hintless_429_empties_the_bucket_so_the_probe_still_waits_for_a_token():
     clock = FakeClock()
     budget = RequestBudget(6, clock=clock, window=60.0)  # a token every ten seconds
-    for second in (0.0, 10.0, 20.0):
-        clock.now_s = second
-        budget.succeeded(second)
-    clock.now_s = 25.0
-    budget.on_429(None, sent_at=25.0)
-    probe_at = 25.0 + budget.closed_for()
-    assert probe_at == pytest.approx(30.0)  # the run began at 0: 25 s x 1.2
-    assert budget.wait_time(probe_at) == pytest.approx(5.0)  # half a token gathered since the 429
+    budget.succeeded(0.0)
+    clock.now_s = 5.0
+    budget.on_429(None, sent_at=5.0)
+    probe_at = 5.0 + budget.closed_for()
+    assert probe_at == pytest.approx(8.0)  # the run began at 0: 5 s x 1.6
+    assert budget.wait_time(probe_at) == pytest.approx(7.0)  # 0.3 of a token gathered since the 429
 
 
 def test_a_probe_that_shows_a_lower_limit_in_the_known_window_is_logged(caplog):
@@ -533,5 +541,8 @@ def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
     clock.now_s = 137.0
     with caplog.at_level("INFO", logger="batchgen"):
         budget.succeeded(136.0)  # a later one is admitted: the window is longer than thought
-    assert budget.window == 36.0 and budget.limit == 10.0
+    assert budget.finder.window == 36.0 and budget.limit == 10.0
+    # the server still held the burst at 130 s: the window is between 29.7 s and 36 s, the pace in between
+    assert budget.finder.lower == pytest.approx(29.7)
+    assert budget.window == pytest.approx(math.sqrt(29.7 * 36.0))
     assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 36s; pacing at that"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import pytest
@@ -32,6 +33,12 @@ class SlidingWindowServer:
         self.log.append(now)
         self.admitted += 1
         return True
+
+
+async def drive_calls(budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, calls: int) -> None:
+    """Send ``calls`` calls as fast as the budget allows, answered at once."""
+    while server.admitted + server.refused < calls:
+        await drive(budget, clock, server, until=clock.now() + 1e-9)
 
 
 async def drive(budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float) -> list[float]:
@@ -67,7 +74,8 @@ async def test_no_hint_429s_at_4x_find_the_window_and_use_most_of_the_limit():
     # few calls sent into a cooldown, and the pace found holds
     calls = server.admitted + server.refused
     assert server.into_cooldown / calls <= 0.10
-    assert budget.finder.episodes <= 3
+    # the first cooldown, then at most one 429 for each step the pace takes towards the window
+    assert budget.finder.episodes <= 5 and server.refused <= 8
 
 
 async def test_a_server_that_tightens_its_limit_is_followed():
@@ -108,3 +116,74 @@ def test_finder_refuses_nonsense():
         WindowFinder(window_s=0.0)
     with pytest.raises(ValueError, match="positive"):
         WindowFinder(window_s=1.0, growth=1.0)
+
+
+@pytest.mark.parametrize("rpm", [240, 480, 600, 720])  # 2x, 4x, 5x and 6x the server's 120/min
+@pytest.mark.parametrize("window", [60.0, 10.0])  # the wrong window, the right one
+async def test_a_short_batch_at_several_times_the_limit_sends_few_calls_into_a_cooldown(rpm, window):
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=20, window=10.0)
+    budget = RequestBudget(rpm, clock=clock, window=window)
+    await drive_calls(budget, clock, server, 30)
+    assert server.into_cooldown <= 3  # 10% of a 30-call batch
+    await drive_calls(budget, clock, server, 50)
+    assert server.into_cooldown <= 5  # 10% of a 50-call batch
+    assert budget.finder.limit == 20
+    assert budget.finder.window is not None and budget.finder.lower < 10.0 <= budget.finder.window
+
+
+async def test_the_pace_climbs_from_the_safe_end_to_within_a_tenth_of_the_window():
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=20, window=10.0)
+    budget = RequestBudget(600, clock=clock)  # 5x the limit, counted over a minute
+    await drive_calls(budget, clock, server, 40)
+    assert budget.finder.window is not None and budget.finder.window > 1.1 * budget.finder.lower  # still a bracket
+    await drive_calls(budget, clock, server, 600)
+    finder = budget.finder
+    assert finder.window is not None and finder.lower < 10.0 <= finder.window <= 1.1 * finder.lower  # narrowed
+    assert budget.window == finder.window  # and paced at the proven end
+    assert server.refused <= 0.03 * 600  # each step up risked one 429, not a cooldown of probes
+    assert server.into_cooldown <= 5
+
+
+def test_finder_bounds_from_refused_and_admitted_calls():
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.1, i * 0.1)  # 20 calls in 2 s from a quiet start
+    first = finder.rejected(2.0, 2.0)
+    assert first == pytest.approx(3.0)  # 2 s x 1.5
+    assert finder.lower == pytest.approx(2.0 * 0.99)  # the server still held all 20 at 2 s
+    finder.probe_sent(first)
+    finder.rejected(first, first)  # refused at 3 s: still held them
+    assert finder.lower == pytest.approx(3.0 * 0.99)
+    learned = finder.admitted(4.5, 4.5)
+    assert learned is not None and learned[0] == pytest.approx(4.5) and learned[1] == 20
+    assert finder.pace() == pytest.approx(math.sqrt(4.5 * 2.97))  # the geometric mean of the bounds
+    for k in range(1, 20):  # paced at 0.2 s from the probe: 4.7 s ... 8.3 s
+        finder.admitted(4.5 + 0.2 * k, 4.5 + 0.2 * k)
+    assert finder.window == pytest.approx(4.5)  # no call yet with 20 admitted in the 4.5 s before it
+    finder.admitted(8.5, 8.5)  # admitted with 20 admitted since 4.5 s: the window is at most 4 s
+    assert finder.window == pytest.approx(4.0 * 1.01)
+    assert finder.pace() == pytest.approx(math.sqrt(4.04 * 2.97))
+    finder.rejected(8.7, 8.7)  # refused with 20 admitted since 4.7 s: the window is longer than 4 s
+    assert finder.lower == pytest.approx(4.0 * 0.99)
+    assert finder.pace() == pytest.approx(finder.window)  # the bounds within a tenth: settled
+
+
+def test_a_server_whose_window_is_the_configured_one_reopens_at_the_first_probe():
+    finder = WindowFinder(window_s=10.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.25, i * 0.25)  # 20 calls in 5 s, then a 429
+    first = finder.rejected(5.0, 5.0)
+    assert first == pytest.approx(7.5)
+    second = finder.probe_sent(first)
+    assert second == pytest.approx(10.0 * 1.01)  # before 5 s x 1.5^2: the configured window's end
+    assert finder.probe_sent(second) == pytest.approx(5.0 * 1.5**2)
+
+
+def test_a_shorter_window_never_paces_faster_than_configured():
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)  # 1 call a second
+    budget.limit = 20.0  # learned: the server admits 20 per window
+    budget._set_window(12.0)  # the window narrowed: 12 calls in 12 s is all 1 call a second allows
+    assert budget.configured == pytest.approx(12.0) and budget.limit == pytest.approx(12.0)

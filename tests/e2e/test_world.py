@@ -169,6 +169,24 @@ async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
     assert finder.limit is not None and finder.limit <= 20
 
 
+async def test_hintless_429s_at_5x_the_limit_and_the_wrong_window_cost_few_requests_into_a_cooldown(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    # The server admits 20 requests per 2 s and says nothing on a 429; the user set 5x that rate, counted
+    # over the default minute.  A short batch: a cooldown's refused probes weigh most here.
+    world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=30, rpm=600, rate_window_s=2.0, rate_hint="none")
+    async with SimServer(world) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=30, requests_per_minute=3000,
+                                  rate_window_s=60.0)  # fmt: skip
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert sim.state.duplicate_submissions() == 0
+    requests = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
+    # into a cooldown: at most one request in ten, and few enough for a batch of 50 requests
+    assert sim.state.early_requests <= min(5, 0.10 * requests)
+    finder = outcome.run.budget.finder
+    assert finder.limit is not None and finder.limit <= 20
+    assert finder.window is not None and finder.lower < 2.0 <= finder.window <= 2.0 * 1.6
+
+
 @pytest.mark.parametrize("answer", ["error-400", "not-found"])
 async def test_polls_fall_back_to_status_when_the_result_endpoint_refuses_unfinished_jobs(tmp_path, caplog, answer):
     """What the result endpoint answers for an unfinished job is undocumented.  Polls try it; an

@@ -10,7 +10,7 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.messages import Replan
+from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
 from batchgen.engine.schedule import SCOUTS
@@ -158,3 +158,96 @@ def test_the_last_job_in_flight_is_polled_not_swept_once_polls_bring_results():
     poller.untrack(first)
     assert poller.polls_beat_sweeps()
     assert scheduled(poller, last) == pytest.approx(900.0 + 300.0)  # planned again: when jobs like it finish
+
+
+def learned_uniform(low: float = 100.0, high: float = 199.0) -> LatencyModel:
+    """A kind learned to take ``low`` to ``high`` seconds, evenly spread (64 samples)."""
+    latency = LatencyModel()
+    for i in range(64):
+        latency.observe((MODEL, "", 5), low + (high - low) * i / 63)
+    return latency
+
+
+def test_the_expected_finds_count_each_job_from_when_a_sweep_last_looked_for_it():
+    clock = FakeClock(150.0)
+    latency = learned_uniform()
+    a, b = job(1, 0.0), job(2, 0.0)
+    sweeps, _ = sweeper(clock, {"r00001": a, "r00002": b}, History([]), latency)
+    key = latency_key(a.spec)
+    half = latency.likelihood_done(key, 150.0)
+    assert sweeps.expected_finds(150.0) == pytest.approx(2 * half)  # never looked for: from their submit
+    sweeps._covered["r00001"] = 140.0  # a sweep looked for job 1 at 140 s and did not see it finished
+    before = latency.likelihood_done(key, 140.0)
+    assert sweeps.expected_finds(150.0) == pytest.approx((half - before) / (1 - before) + half)
+    straggler = job(3, -300.0)  # older than every sample, last looked for 20 s ago: 20 s of a ~150-s median
+    sweeps.jobs["r00003"] = straggler
+    sweeps._covered["r00003"] = 130.0
+    assert sweeps.expected_finds(150.0) == pytest.approx(
+        (half - before) / (1 - before) + half + 20.0 / latency.median(key)
+    )
+    unknown = job(4, 100.0)
+    unknown.spec = JobSpec("k", "kling-1.6-text2video", {"prompt": "x"})
+    sweeps.jobs["r00004"] = unknown
+    assert sweeps.expected_finds(150.0) is None  # a kind not learned: no expectation
+
+
+def test_a_due_sweep_waits_until_the_model_expects_finds():
+    clock = FakeClock(0.0)
+    latency = learned_uniform()
+    jobs = {f"r{i:05d}": job(i, 0.0) for i in range(10)}
+    sweeps, _ = sweeper(clock, jobs, History([]), latency)
+    sweeps.peak = 10
+    sweeps._swept_at = 100.0  # swept a second ago
+    assert sweeps.expected_finds(101.0) == pytest.approx(10 * latency.likelihood_done((MODEL, "", 5), 101.0))
+    assert not sweeps.likely_to_find(101.0)  # a fraction of a job likely done: not worth a request yet
+    assert sweeps.likely_to_find(120.0)  # about 2 of 10: past a tenth of those in flight
+    sweeps._swept_at = 110.0
+    for rid in jobs:
+        sweeps._covered[rid] = 110.0  # a sweep at 110 s saw none of them finished
+    assert not sweeps.likely_to_find(115.0)
+    assert sweeps.likely_to_find(110.0 + sweeps.max_interval_s)  # never more than max_interval_s apart
+    sweeps.peak = 30  # 10 of a peak of 30 left: the batch drains, each job's delay is the batch's
+    assert sweeps.likely_to_find(115.0)
+
+
+async def test_a_batch_swept_when_finds_are_expected_costs_fewer_pages_and_every_job_is_found():
+    """A fake server whose jobs take 100-199 s: the same batch swept on the cadence alone, then only when
+    the model expects finds.  Every job is found both ways; the second reads fewer pages."""
+
+    async def run(gated: bool) -> tuple[int, int]:
+        clock = FakeClock(99.0)  # from the earliest finish on (before it, no sweep goes either way)
+        latency = learned_uniform()
+        finish = {f"r{i:05d}": 100.0 + (i * 37 % 100) for i in range(40)}
+        jobs = {rid: job(i, 0.0) for i, rid in enumerate(finish)}
+        history = History([])
+        sweeps, news = sweeper(clock, jobs, history, latency)
+        sweeps.peak = len(jobs)
+        if not gated:
+            sweeps.likely_to_find = lambda now: True  # type: ignore[method-assign]
+        found = 0
+        while jobs:
+            clock.now_s += 0.5
+            now = clock.now()
+            history.rows = [row(rid, "COMPLETED" if finish[rid] <= now else "PROCESSING") for rid in finish]
+            if now - sweeps._swept_at >= 2.0 and sweeps.likely_to_find(now):  # the cadence: every 2 s
+                await sweeps.sweep()
+                done = [m.job.request_id or "" for m in news.sent if isinstance(m, Shown)]
+                for rid in done[found:]:
+                    jobs.pop(rid)
+                    sweeps.forget(rid)
+                found = len(done)
+        return len(history.pages), found
+
+    plain, found_plain = await run(gated=False)
+    gated, found_gated = await run(gated=True)
+    assert found_plain == found_gated == 40
+    assert gated < 0.8 * plain
+
+
+def test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_one_and_a_half_finds():
+    clock = FakeClock(0.0)
+    latency = learned_uniform()
+    sweeps, _ = sweeper(clock, {"r00001": job(1, 0.0)}, History([]), latency)
+    sweeps._swept_at = 100.0
+    assert not sweeps.likely_to_find(101.0)
+    assert sweeps.likely_to_find(112.0)  # 12 s into a 100-s spread: more than a tenth
