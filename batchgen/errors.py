@@ -10,8 +10,11 @@
     │   ├── TransientError          worth retrying after a pause
     │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
     │   │   ├── ServerError         HTTP 5xx
-    │   │   └── NetworkError        no usable answer; ``reached_server`` says if
-    │   │                           the request may have been received
+    │   │   ├── NetworkError        no usable answer; ``reached_server`` says if
+    │   │   │                       the request may have been received
+    │   │   └── RouteTrouble        an answer that is not the API speaking about
+    │   │                           the job (a redirect to another origin, a
+    │   │                           proxy's HTML page): that route, not the job
     │   ├── AmbiguousSubmit         a submit whose outcome is unknown: the job
     │   │                           may exist and be billed; reconcile, never
     │   │                           blindly resubmit
@@ -131,6 +134,15 @@ class NetworkError(TransientError):
     def __init__(self, message: str, *, reached_server: bool):
         super().__init__(message)
         self.reached_server = reached_server
+
+
+class RouteTrouble(TransientError):
+    """An answer that is not the API speaking about the job: a redirect to another origin (never
+    followed, so the key stays with the API), a proxy's or gateway's HTML page, a body that is not JSON.
+
+    It is a problem with that route, not the job's outcome: a job is never failed for it.  The job
+    stays in flight and its video is had from another source (the request history, a later try).
+    """
 
 
 class AmbiguousSubmit(ApiError):

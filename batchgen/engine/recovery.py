@@ -34,7 +34,7 @@ from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import ApiError, NotFound
+from ..errors import ApiError, NotFound, TransientError
 from ..jobs import JobState, TrackedJob
 
 # Run seconds to wait before each history look-up, while the history has not caught up.
@@ -44,6 +44,7 @@ LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
 RECORD_LIFE_S = 3600.0  # the API keeps a request's record this long after submission
 CLOCK_SKEW_S = 120.0
+OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups while the API is in trouble
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -112,11 +113,14 @@ Recovery = Found | Failed | Gone | Later
 class Reconciler:
     """Looks requests up in the request history and says what to do; writes nothing itself."""
 
-    def __init__(self, gateway: Gateway, api: ApiClient, clock: Clock, *, max_attempts: int) -> None:
+    def __init__(
+        self, gateway: Gateway, api: ApiClient, clock: Clock, *, max_attempts: int, patience_s: float = 300.0
+    ) -> None:
         self.gateway = gateway
         self.api = api
         self.clock = clock
         self.max_attempts = max_attempts
+        self.patience_s = patience_s  # how long a look-up rides out an API in trouble (api.unreachable_after_s)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
@@ -179,21 +183,28 @@ class Reconciler:
 
     async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
+        trouble_since: float | None = None
         for delay in LOOKUP_DELAYS:
             if delay:
                 await self.clock.sleep(delay)
-            try:
-                async with self._lock:
-                    row, later_seen = await self.find(job, since=since)
-                    if row is not None:
-                        self.claimed.add(row.request_id)
-            except ApiError as exc:
-                return Leave(
-                    "reconcile_failed",
-                    job.state,
-                    f"the request history could not be read ({exc}); the submit's outcome is "
-                    "unknown, so the job was not submitted again. Run again later to settle it",
-                )
+            while True:
+                try:
+                    async with self._lock:
+                        row, later_seen = await self.find(job, since=since)
+                        if row is not None:
+                            self.claimed.add(row.request_id)
+                    break
+                except TransientError as exc:
+                    # An outage (5xx, dropped connections, a proxy's page): ride it out, then look again.
+                    now = self.clock.now()
+                    trouble_since = now if trouble_since is None else trouble_since
+                    waited = now - trouble_since
+                    if waited >= self.patience_s:
+                        return _unreadable(job, exc)
+                    retry = OUTAGE_RETRY_S[min(len(OUTAGE_RETRY_S) - 1, round(waited) // 10)]
+                    await self.clock.sleep(min(retry, self.patience_s - waited))
+                except ApiError as exc:
+                    return _unreadable(job, exc)
             if row is not None:
                 return Attach(row.request_id)
             if self.absence_is_conclusive(since, later_seen):
@@ -243,6 +254,21 @@ class Reconciler:
             "again (it will be paid for again)"
         )
 
+    async def look_up(self, job: TrackedJob) -> Found | Failed | Later:
+        """The API's own answers about a live job cannot be used (a redirect away, a proxy's page):
+        what does the history say of it?  Anything but a link or a failure is :class:`Later`."""
+        assert job.request_id is not None
+        rid = job.request_id
+        try:
+            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
+        except ApiError as exc:
+            return Later(f"the request history could not be read: {exc}")
+        if row.status == "COMPLETED" and row.generation_url:
+            return Found(row.generation_url, row.cost)
+        if row.status == "FAILED":
+            return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        return Later(f"the request history shows it {row.status}, with no link")
+
     async def refresh_output(self, job: TrackedJob) -> bool | None:
         """Find a fresh output URL for a job whose download failed: True if found, False if
         the API has none, None if it could not be asked (an error: try again later)."""
@@ -278,3 +304,12 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
+
+
+def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
+    return Leave(
+        "reconcile_failed",
+        job.state,
+        f"the request history could not be read ({exc}); the submit's outcome is "
+        "unknown, so the job was not submitted again. Run again later to settle it",
+    )

@@ -89,7 +89,9 @@ class Run:
             on_event=on_event,
         )
         self.control = RunControl(self.report, on_stop=self._wake_all)
-        self.reconciler = Reconciler(self.gateway, api, clock, max_attempts=self.policy.max_attempts)
+        self.reconciler = Reconciler(
+            self.gateway, api, clock, max_attempts=self.policy.max_attempts, patience_s=settings.api.unreachable_after_s
+        )
         self.submitter = Submitter(
             self.book, self.gateway, api, self.reconciler, self.control, clock, settings,
             track=lambda job: self.poller.track(job), resubmit_lost=resubmit_lost,

@@ -59,7 +59,17 @@ def exit_code(report: RunReport, total: int) -> int:
         return EXIT_OK
     if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):
         return EXIT_CREDITS
+    if _only_left_in_flight(report):
+        return EXIT_UNREACHABLE
     return EXIT_FAILED
+
+
+def _only_left_in_flight(report: RunReport) -> bool:
+    """Nothing failed or expired; what is not completed is still in flight with the API (its answers
+    could not be used, or its history could not be read): the API's trouble, not the jobs'."""
+    states = report.states
+    left = {state for state, n in states.items() if n and state != "completed"}
+    return bool(left) and left <= {"submitting", "submitted"}
 
 
 def merged_exit_code(codes: Sequence[int]) -> int:
