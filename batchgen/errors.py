@@ -5,7 +5,9 @@
     BatchgenError
     ├── InputError                  bad input: fix the file and run again (exit 2)
     │   ├── ManifestError           a manifest problem, with file, line and field
-    │   └── ConfigError             a config or command-line problem
+    │   ├── ConfigError             a config or command-line problem
+    │   └── AccountChanged          the folder's jobs in flight belong to another
+    │                               account than the key's (--adopt-key)
     ├── ApiError                    the API answered, or could not be reached
     │   ├── TransientError          worth retrying after a pause
     │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
@@ -85,6 +87,11 @@ class ManifestError(InputError):
 
 class ConfigError(InputError):
     """Raised when a config file, environment variable or flag is invalid."""
+
+
+class AccountChanged(InputError):
+    """Raised before anything is sent when the folder's jobs in flight were submitted under a key of another
+    account than this run's: run with that account's key, or adopt the folder with ``--adopt-key``."""
 
 
 # --------------------------------------------------------------------------- API

@@ -388,7 +388,8 @@ class Poller:
             job.polls += 1
             self.schedule(job, self.clock.now())
             return None
-        job.poll_errors = 0
+        if job.done_age is None:  # once it is known done, only its result counts: troubles there add up
+            job.poll_errors = 0
         return value
 
     async def _look_elsewhere(self, job: TrackedJob, why: str) -> None:
