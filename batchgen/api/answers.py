@@ -57,6 +57,7 @@ class Result:
     metrics: dict[str, Any]
     error: str | None
     http: int
+    output_urls: tuple[str, ...] = ()  # every candidate link, ``output_url`` first (see output_urls)
 
 
 @dataclass(frozen=True, slots=True)

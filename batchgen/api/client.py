@@ -60,6 +60,7 @@ from .answers import (
     history_row,
     number,
     output_of,
+    output_urls,
     read_answer_state,
     text_or_none,
 )
@@ -197,6 +198,7 @@ class ApiClient:
             metrics=metrics,
             error=failure_text(body, read) if state == "FAILED" else text_or_none(body.get("error")),
             http=status,
+            output_urls=tuple(output_urls(body)),
         )
 
     def _read_state(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> JobStateRead:

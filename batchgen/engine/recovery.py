@@ -278,7 +278,10 @@ class Reconciler:
         try:
             result = await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
             if result.state == "COMPLETED" and result.output_url:
-                job.output_url, job.file_size = result.output_url, result.file_size
+                # several links (an output list): the next one after the link that did not give the video
+                others = [url for url in result.output_urls if url != job.output_url]
+                job.output_url = others[0] if len(result.output_urls) > 1 and others else result.output_url
+                job.file_size = result.file_size
                 return True
         except NotFound:
             pass

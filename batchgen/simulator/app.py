@@ -297,7 +297,7 @@ async def result(request: web.Request) -> web.StreamResponse:
         "video": {"url": url, "content_type": "video/mp4", "file_name": f"{job.file_id}.mp4", "file_size": size},
         "metrics": _metrics(job, now, billing=True, state=state),
     }
-    worlds.shape_output(state, body, url)
+    worlds.shape_output(state, body, url, _output_url(request, job, "previews/{}.jpg"))
     if hostile == "no_output":
         body.pop("output", None)
         body.pop("video", None)

@@ -17,8 +17,9 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
   ``CANCELLED`` (HTTP 200, no error text, never charged).
 * **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
-  documented form), a list of URLs, or an object ``{"video": url}`` / ``{"url": url}``; but for
-  the string the ``video`` object is left out.
+  documented form), a list of URLs (``list-preview-first``: a still image's link, then the
+  video's), or an object ``{"video": url}`` / ``{"url": url}``; but for the string the ``video``
+  object is left out.
 * **Outages** (``outage_s``, ``outage_at_s``, ``outage_after_submits``, ``outage_kind``): every
   API route answers 503 (or drops the connection) for ``outage_s`` simulated seconds, starting
   that many seconds after the simulator started or once that many jobs were created.  Output
@@ -33,7 +34,7 @@ from aiohttp import web
 
 REDIRECT_ROUTES = ("submit", "status", "result", "history", "credits")
 REDIRECT_TARGETS = ("other", "same")
-OUTPUT_SHAPES = ("string", "list", "object", "url-object")
+OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
 OUTAGE_KINDS = ("503", "drop")
 STATE_CASES = ("upper", "lower")
 MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
@@ -128,14 +129,16 @@ def spell(state: Any, job: Any, phase: str, now: float) -> str:
     return word.lower() if config.state_case == "lower" else word
 
 
-def shape_output(state: Any, body: dict[str, Any], url: str) -> None:
-    """Put the finished result's ``output`` in this world's shape."""
+def shape_output(state: Any, body: dict[str, Any], url: str, preview: str) -> None:
+    """Put the finished result's ``output`` in this world's shape (``preview``: a link to a still image)."""
     shape = state.config.output_shape
     if shape == "string":
         return
     body.pop("video", None)
     if shape == "list":
         body["output"] = [url]
+    elif shape == "list-preview-first":
+        body["output"] = [preview, url]
     elif shape == "object":
         body["output"] = {"video": url}
     else:

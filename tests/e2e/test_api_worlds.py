@@ -174,7 +174,7 @@ def test_a_cancelled_job_ends_failed_while_the_others_complete_whatever_the_spel
     assert_paid_once(server)
 
 
-@pytest.mark.parametrize("shape", ["list", "object", "url-object"])
+@pytest.mark.parametrize("shape", ["list", "object", "url-object", "list-preview-first"])
 def test_an_output_as_a_list_or_an_object_completes(sim, tmp_path, monkeypatch, shape):
     server = sim(output_shape=shape, history="off")  # the result's own link is the only one
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
