@@ -28,7 +28,8 @@ MEANINGS = {
     EXIT_CREDITS: "stopped because credits ran out or the spend cap was reached; re-run after top-up resumes",
     EXIT_AUTH: "authentication or permission error; stopped at once",
     EXIT_LOCKED: "another run holds the lock on this output directory",
-    EXIT_UNREACHABLE: "the API could not be reached for a bounded time; re-run resumes",
+    EXIT_UNREACHABLE: "the API could not be reached (or could not say how jobs in flight stand) for a bounded time; "
+    "nothing is lost, re-run resumes",
     EXIT_INTERRUPTED: "interrupted after a clean shutdown; re-run resumes",
 }
 
