@@ -58,25 +58,26 @@ async def settle_key_change(
         for rec in replay.jobs.values()
         if rec.get("request_id") and rec.get("key_fp") in old and str(rec["request_id"]) not in evidence
     ]
-    same, probed = await _same_account(api, evidence[:PROBES])
+    same, found = await _same_account(api, evidence[:PROBES])
     if same:
         for job_id, rec in others.items():
             record = await append(job_id, "key_changed", JobState(rec["state"]), previous_key_fp=rec["key_fp"])
             carry_forward(replay.jobs, job_id, record)
         log.info(
             "the API key changed (fingerprint %s -> %s); this key's account knows the folder's requests, so the "
-            "%d job(s) in flight go on under it",
+            "%d job(s) in flight go on under it (request %s)",
             ", ".join(old),
             fingerprint,
             len(others),
+            found,
         )
         return
     example = next(iter(others))
-    why = f"this key's account does not know request {probed}" if probed else "no request id of theirs could be checked"
+    why = found or "none of them has a request id to check"
     if not adopt:
         raise AccountChanged(
             f"{where}: {len(others)} job(s) in flight (e.g. {example}) were submitted with another API key "
-            f"(fingerprint {', '.join(old)}; this key's is {fingerprint}), and {why}: it belongs to another account. "
+            f"(fingerprint {', '.join(old)}; this key's is {fingerprint}), and {why}: it is taken for another account. "
             "Run again with a key of that account so they are re-attached; or, to go on under this key anyway, "
             "add --adopt-key: the jobs in flight under the other account cannot be looked up with this key, so they "
             "are written expired (never submitted again unless you add --resubmit-lost, which pays again)"
@@ -106,25 +107,25 @@ async def settle_key_change(
 
 
 async def _same_account(api: ApiClient, request_ids: list[str]) -> tuple[bool, str | None]:
-    """(True, id) when the new key's account knows one of ``request_ids``; else (False, the id last asked)."""
-    asked = None
+    """(True, id) when the new key's account knows one of ``request_ids``; else (False, what was found):
+    the id it does not know, or why none could be checked."""
+    why: str | None = None
     for rid in request_ids:
-        asked = rid
         try:
             row = await api.history_get(rid)
             if row.request_id == rid:
                 return True, rid
         except AuthError:
             raise
-        except NotFound:
-            pass
         except ApiError:
-            pass  # the history could not be read: ask the record itself
+            pass  # not found, or the history could not be read: ask the record itself
         try:
             await api.status(rid)
             return True, rid
         except AuthError:
             raise
-        except ApiError:
-            continue
-    return False, asked
+        except NotFound:
+            why = f"this key's account does not know request {rid}"
+        except ApiError as exc:
+            why = why or f"whether this key's account knows request {rid} could not be checked ({exc})"
+    return False, why
