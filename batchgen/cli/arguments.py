@@ -204,5 +204,5 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")
     sim.add_argument("--outage", type=float, default=0.0, metavar="SECONDS", help="every API route fails this long")
     sim.add_argument("--outage-at", type=float, metavar="SECONDS", help="... starting this long after the start")
-    sim.add_argument("--outage-after-submits", type=int, metavar="N", help="... or once N jobs were made")
+    sim.add_argument("--outage-after-submits", type=int, metavar="N", help="... or with the submit after the first N")
     sim.add_argument("--outage-kind", choices=OUTAGE_KINDS, default="503", help="503 answers or dropped connections")

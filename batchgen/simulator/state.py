@@ -130,7 +130,7 @@ class SimConfig:
     output_shape: str = "string"  # a result's output: "string", "list", "object" ({"video":..}), "url-object"
     outage_s: float = 0.0  # every API route 503s (or drops) this many simulated seconds ...
     outage_at_s: float | None = None  # ... from this long after the start ...
-    outage_after_submits: int | None = None  # ... or from when this many jobs were made
+    outage_after_submits: int | None = None  # ... or from the submit after this many submits
     outage_kind: str = "503"  # or "drop"
 
     def __post_init__(self) -> None:
@@ -250,6 +250,7 @@ class SimState:
         self.foreign_key_requests = 0  # ... carrying a key (must stay 0)
         self.revoked_keys: set[str] = set()
         self.submits_by_key: dict[str, int] = {}
+        self.submit_requests = 0  # submits received (answered or not)
         self.outage_from: float | None = None
         self.outage_answers = 0
 

@@ -22,7 +22,8 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   object is left out.
 * **Outages** (``outage_s``, ``outage_at_s``, ``outage_after_submits``, ``outage_kind``): every
   API route answers 503 (or drops the connection) for ``outage_s`` simulated seconds, starting
-  that many seconds after the simulator started or once that many jobs were created.  Output
+  that many seconds after the simulator started, or with the submit that follows the first
+  ``outage_after_submits`` submits (so that one falls in it).  Output
   files stay up (they are served by another host on the real service).
 """
 
@@ -62,6 +63,8 @@ def intercept(request: web.Request, state: Any, kind: str | None) -> web.StreamR
         return None
     config = state.config
     now = state.clock.now()
+    if kind == "submit":
+        state.submit_requests += 1
     if config.outage_s > 0:
         if state.outage_from is None and _outage_due(state, now):
             state.outage_from = now
@@ -89,7 +92,7 @@ def _outage_due(state: Any, now: float) -> bool:
     config = state.config
     if config.outage_at_s is not None and now >= state.started_at + config.outage_at_s:
         return True
-    return config.outage_after_submits is not None and len(state.submissions) >= config.outage_after_submits
+    return config.outage_after_submits is not None and state.submit_requests > config.outage_after_submits
 
 
 def key_valid(state: Any, key: str) -> bool:
