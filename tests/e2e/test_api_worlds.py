@@ -207,3 +207,21 @@ def test_an_outage_mid_run_is_ridden_out_and_its_unknown_submits_settled_in_the_
     assert unknown and unknown <= settled  # a submit fell in the outage, and was looked up once it ended
     assert_paid_once(server)
     assert_transitions_are_legal(out)
+
+
+@pytest.mark.parametrize("kind", ["503", "drop"])
+def test_an_api_out_of_reach_for_the_bound_ends_6_and_a_later_run_finishes_without_paying_twice(
+    sim, tmp_path, monkeypatch, kind
+):
+    server = sim(outage_s=10_000_000.0, outage_after_submits=2, outage_kind=kind)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    config = write(tmp_path / "c.yaml", "api:\n  unreachable_after_s: 120\n")
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--config", str(config), "--concurrency", "3", monkeypatch=monkeypatch)
+    assert code == 6
+    assert not {"failed", "expired"} & set(states(out).values())
+    server.state.config.outage_s = 0.0  # the API is back
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
