@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from aiohttp import web
 
 from batchgen.api.answers import failure_text, history_row, output_of, output_urls, read_state
 from batchgen.api.client import ApiClient
@@ -165,3 +166,26 @@ async def test_jobs_belong_to_the_account_of_the_key_that_made_them():
             with pytest.raises(NotFound):
                 await stranger.status(rid)
             assert await stranger.history() == []
+
+
+async def test_an_undocumented_state_is_in_flight_and_logged_once_per_spelling(caplog):
+    spellings = iter(["warming_up", "WARMING-UP", "Thinking", "warming_up"])
+
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"status": next(spellings), "request_id": request.match_info["rid"]})
+
+    app = web.Application()
+    app.router.add_get("/v2/requests/{rid}/status", status)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        caplog.set_level("INFO", logger="batchgen")
+        async with client(f"http://{host}:{port}") as api:
+            assert [(await api.status("r")).state for _ in range(4)] == ["PROCESSING"] * 4
+    finally:
+        await runner.cleanup()
+    told = [r.getMessage() for r in caplog.records if "does not document" in r.getMessage()]
+    assert len(told) == 2 and "'WARMING_UP'" in told[0] and "'THINKING'" in told[1]
