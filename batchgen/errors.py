@@ -5,13 +5,18 @@
     BatchgenError
     ├── InputError                  bad input: fix the file and run again (exit 2)
     │   ├── ManifestError           a manifest problem, with file, line and field
-    │   └── ConfigError             a config or command-line problem
+    │   ├── ConfigError             a config or command-line problem
+    │   └── AccountChanged          the folder's jobs in flight belong to another
+    │                               account than the key's (--adopt-key)
     ├── ApiError                    the API answered, or could not be reached
     │   ├── TransientError          worth retrying after a pause
     │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
     │   │   ├── ServerError         HTTP 5xx
-    │   │   └── NetworkError        no usable answer; ``reached_server`` says if
-    │   │                           the request may have been received
+    │   │   ├── NetworkError        no usable answer; ``reached_server`` says if
+    │   │   │                       the request may have been received
+    │   │   └── RouteTrouble        an answer that is not the API speaking about
+    │   │                           the job (a redirect to another origin, a
+    │   │                           proxy's HTML page): that route, not the job
     │   ├── AmbiguousSubmit         a submit whose outcome is unknown: the job
     │   │                           may exist and be billed; reconcile, never
     │   │                           blindly resubmit
@@ -84,6 +89,11 @@ class ConfigError(InputError):
     """Raised when a config file, environment variable or flag is invalid."""
 
 
+class AccountChanged(InputError):
+    """Raised before anything is sent when the folder's jobs in flight were submitted under a key of another
+    account than this run's: run with that account's key, or adopt the folder with ``--adopt-key``."""
+
+
 # --------------------------------------------------------------------------- API
 
 
@@ -131,6 +141,15 @@ class NetworkError(TransientError):
     def __init__(self, message: str, *, reached_server: bool):
         super().__init__(message)
         self.reached_server = reached_server
+
+
+class RouteTrouble(TransientError):
+    """An answer that is not the API speaking about the job: a redirect to another origin (never
+    followed, so the key stays with the API), a proxy's or gateway's HTML page, a body that is not JSON.
+
+    It is a problem with that route, not the job's outcome: a job is never failed for it.  The job
+    stays in flight and its video is had from another source (the request history, a later try).
+    """
 
 
 class AmbiguousSubmit(ApiError):

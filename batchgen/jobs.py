@@ -63,6 +63,9 @@ class Event(StrEnum):
     EXPIRED = "expired"  # its record expired with no output to be had
     LOST = "lost"  # its output can no longer be had
     REPLACED = "replaced"  # the manifest row changed: made anew (restarts the job's life)
+    UNREACHABLE = "unreachable"  # its state or link could not be read from the API: left for a later run
+    KEY_CHANGED = "key_changed"  # a new key of the same account carries on this job
+    KEY_ADOPTED = "key_adopted"  # the folder was adopted under another account's key: written off here
 
 
 class StopReason(StrEnum):

@@ -57,6 +57,7 @@ class Result:
     metrics: dict[str, Any]
     error: str | None
     http: int
+    output_urls: tuple[str, ...] = ()  # every candidate link, ``output_url`` first (see output_urls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,33 +155,109 @@ def retry_hint(headers: dict[str, str]) -> float | None:
 # --------------------------------------------------------------------------- helpers
 
 
+# How states are read (README "What the client accepts from the API"): case-insensitively, spaces,
+# dashes and underscores alike.  Terminal spellings map onto the documented four; CANCELLED and its
+# kin end a job as FAILED (the API ended it; nothing was charged); any other non-empty state is a job
+# still in flight, under a name the documentation does not give.
+COMPLETED_STATES = frozenset({"COMPLETED", "COMPLETE", "SUCCEEDED", "SUCCESS", "SUCCESSFUL"})
+FAILED_STATES = frozenset({"FAILED", "FAILURE", "ERROR", "ERRORED"})
+CANCELLED_STATES = frozenset({"CANCELLED", "CANCELED", "ABORTED"})
+QUEUED_STATES = frozenset({"QUEUED", "IN_QUEUE", "INQUEUE", "PENDING", "WAITING", "SUBMITTED"})
+OUTPUT_KEYS = ("video", "url", "output", "video_url", "uri", "href", "file")
+
+
+@dataclass(frozen=True, slots=True)
+class JobStateRead:
+    """A state as the API spelled it, read: one of QUEUED, PROCESSING, COMPLETED, FAILED."""
+
+    state: str
+    spelled: str  # the API's own spelling, upper-cased
+    known: bool  # one of the spellings above (False: an undocumented in-flight state)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.spelled in CANCELLED_STATES
+
+
+def read_state(value: Any) -> JobStateRead | None:
+    """Read a job state generously; None when ``value`` is no state at all (absent, not text)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    spelled = value.strip().upper().replace("-", "_").replace(" ", "_")[:40]
+    if spelled in COMPLETED_STATES:
+        return JobStateRead("COMPLETED", spelled, True)
+    if spelled in FAILED_STATES or spelled in CANCELLED_STATES:
+        return JobStateRead("FAILED", spelled, True)
+    if spelled in QUEUED_STATES:
+        return JobStateRead("QUEUED", spelled, True)
+    return JobStateRead("PROCESSING", spelled, spelled in ("PROCESSING", "RUNNING", "IN_PROGRESS", "STARTING"))
+
+
 def terminal_aware_state(status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str) -> str:
     """Branch on the body's ``status`` field: FAILED comes as 422 (or even 200)."""
-    state = body.get("status")
-    if state == "FAILED" and status in (200, 422):
-        return "FAILED"
+    return read_answer_state(status, headers, body, what=what, key_env=key_env).state
+
+
+def read_answer_state(
+    status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str
+) -> JobStateRead:
+    """The job's state from a status or result answer; FAILED (or CANCELLED) may come as 422 or 200."""
+    read = read_state(body.get("status"))
+    if read is not None and read.state == "FAILED" and status in (200, 422):
+        return read
     if status != 200:
         raise error_for(status, headers, body, what=what, key_env=key_env)
-    if state not in ("QUEUED", "PROCESSING", "COMPLETED"):
-        raise BadResponse(f"unexpected job status {str(state)[:40]!r} while {what}", status=status)
-    return str(state)
+    if read is None:
+        raise BadResponse(f"the answer has no job status while {what}", status=status)
+    return read
+
+
+def failure_text(body: dict[str, Any], read: JobStateRead) -> str | None:
+    """Why a job ended FAILED: the API's ``error``, or, for a cancelled job without one, that it was."""
+    text = text_or_none(body.get("error"))
+    if text is None and read.cancelled:
+        return f"the API ended the job as {read.spelled} (it was not made; nothing was charged)"
+    return text
 
 
 def output_of(body: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The video's URL and declared size from a result body.
+
+    The URL is the first http(s) URL found in ``output`` (a string, a list of
+    them, or an object holding one under ``video``, ``url``, ``output``, ...),
+    then in ``video`` (an object with ``url``, or a string); the size is
+    ``video.file_size`` when that is a whole number.
+    """
+    urls = output_urls(body)
     video = body.get("video")
-    url: Any = body.get("output")
-    size = None
-    if isinstance(video, dict):
-        size = video.get("file_size")
-        if not isinstance(url, str) or not url:
-            url = video.get("url")
-    if isinstance(url, list) and url and isinstance(url[0], str):
-        url = url[0]
-    if not isinstance(url, str) or not url.strip():
-        url = None
+    size = video.get("file_size") if isinstance(video, dict) else None
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         size = None
-    return url, size
+    return (urls[0] if urls else None), size
+
+
+def output_urls(body: dict[str, Any]) -> list[str]:
+    """Every candidate video URL in a result body, in the order they should be tried (at most 8)."""
+    found: list[str] = []
+    _collect_urls(body.get("output"), found, depth=0)
+    _collect_urls(body.get("video"), found, depth=0)
+    return found[:8]
+
+
+def _collect_urls(value: Any, found: list[str], *, depth: int) -> None:
+    if depth > 3 or len(found) >= 8:
+        return
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower().startswith(("http://", "https://")) and text not in found:
+            found.append(text)
+    elif isinstance(value, list):
+        for item in value[:8]:
+            _collect_urls(item, found, depth=depth + 1)
+    elif isinstance(value, dict):
+        for key in OUTPUT_KEYS:
+            if key in value:
+                _collect_urls(value[key], found, depth=depth + 1)
 
 
 def history_row(row: Any) -> HistoryRow | None:
@@ -191,7 +268,7 @@ def history_row(row: Any) -> HistoryRow | None:
     return HistoryRow(
         request_id=row["request_id"],
         model_name=str(row.get("model_name") or ""),
-        status=str(row.get("model_status") or ""),
+        status=_history_status(row.get("model_status")),
         request_body=body if isinstance(body, dict) else {},
         generation_url=row.get("generation_url") if isinstance(row.get("generation_url"), str) else None,
         cost=number(row.get("credits_deduction")),
@@ -199,6 +276,12 @@ def history_row(row: Any) -> HistoryRow | None:
         error=text_or_none(row.get("error")),
         latency_s=_seconds_from_ms(row.get("latency_ms")),
     )
+
+
+def _history_status(value: Any) -> str:
+    """A history row's state: COMPLETED, FAILED (CANCELLED too) or PENDING, however it was spelled."""
+    read = read_state(value)
+    return read.state if read is not None and read.state in ("COMPLETED", "FAILED") else "PENDING"
 
 
 def _seconds_from_ms(value: Any) -> float | None:

@@ -7,7 +7,10 @@ scheduler decides) and it keeps the key on a short leash:
   configured API base URL or request-history URL, never to a URL the server
   named (poll URLs are rebuilt from the request id; output URLs are fetched
   without it);
-* API calls never follow redirects, so the key cannot be forwarded elsewhere;
+* API calls follow a redirect only within the API's own origin (scheme, host
+  and port), at most ``MAX_SAME_ORIGIN_REDIRECTS`` times; a redirect anywhere
+  else is never followed (:class:`RouteTrouble`), so the key cannot be
+  forwarded to another host;
 * error messages name the environment variable, never the key, and any
   answer that echoes the key has it replaced before anything reads it.
 
@@ -15,7 +18,9 @@ Outcome mapping (see ``errors.py``): 400/410/other 4xx -> RequestRejected,
 401/403 -> AuthError, 404 -> NotFound, 406 -> InsufficientCredits or
 InvalidContentType by its text, 422 with a FAILED body -> a FAILED status
 (not an exception), 429 -> RateLimited with the server's hint, 5xx ->
-ServerError, or AmbiguousSubmit on a submit; network failures -> NetworkError,
+ServerError, or AmbiguousSubmit on a submit; a redirect to another origin or
+a body that is not JSON -> RouteTrouble (AmbiguousSubmit on a submit): the
+route's trouble, never the job's outcome; network failures -> NetworkError,
 with ``reached_server=False`` only when the connection was never made, and
 AmbiguousSubmit for a submit that may have been received.
 """
@@ -23,11 +28,12 @@ AmbiguousSubmit for a submit that may have been received.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 
@@ -36,28 +42,34 @@ from ..errors import (
     BadResponse,
     DownloadError,
     NetworkError,
+    RouteTrouble,
 )
 from .answers import (
     HISTORY_PAGE,
     Credits,
     Download,
     HistoryRow,
+    JobStateRead,
     Result,
     Status,
     Submitted,
     as_dict,
     detail_of,
     error_for,
+    failure_text,
     history_row,
     number,
     output_of,
-    terminal_aware_state,
+    output_urls,
+    read_answer_state,
     text_or_none,
 )
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
 DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
 USER_AGENT = "batchgen/0.1 (+segmind-v2)"
+MAX_SAME_ORIGIN_REDIRECTS = 3
+log = logging.getLogger("batchgen")
 
 
 class ApiClient:
@@ -84,6 +96,7 @@ class ApiClient:
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
         self._download_session: aiohttp.ClientSession | None = None
+        self._unknown_states: set[str] = set()  # undocumented in-flight states already logged
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"
@@ -129,6 +142,13 @@ class ApiClient:
                     detail=str(exc),
                 ) from exc
             raise
+        except RouteTrouble as exc:
+            raise AmbiguousSubmit(
+                f"the submit for model {model} was answered by something other than the API ({exc}); the job "
+                "may exist and must be looked up before any resubmission",
+                status=exc.status,
+                detail=exc.detail or str(exc),
+            ) from exc
         if status >= 500:
             raise AmbiguousSubmit(
                 f"the server answered the submit for model {model} with HTTP {status} "
@@ -153,10 +173,10 @@ class ApiClient:
         """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""
         url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}/status"
         status, headers, body = await self._call("GET", url)
-        state = terminal_aware_state(status, headers, body, key_env=self.key_env, what=f"polling request {request_id}")
+        read = self._read_state(status, headers, body, what=f"polling request {request_id}")
         return Status(
-            state=state,
-            error=text_or_none(body.get("error")),
+            state=read.state,
+            error=failure_text(body, read) if read.state == "FAILED" else text_or_none(body.get("error")),
             metrics=as_dict(body.get("metrics")),
             http=status,
         )
@@ -165,9 +185,8 @@ class ApiClient:
         """GET /v2/requests/{id}.  The output URL comes from ``output`` or ``video.url``."""
         url = f"{self.base_url}/v2/requests/{quote(request_id, safe='')}"
         status, headers, body = await self._call("GET", url)
-        state = terminal_aware_state(
-            status, headers, body, key_env=self.key_env, what=f"fetching the result of {request_id}"
-        )
+        read = self._read_state(status, headers, body, what=f"fetching the result of {request_id}")
+        state = read.state
         metrics = as_dict(body.get("metrics"))
         output_url, file_size = output_of(body)
         return Result(
@@ -177,9 +196,18 @@ class ApiClient:
             cost=number(metrics.get("cost")),
             remaining_credits=number(metrics.get("remaining_credits")),
             metrics=metrics,
-            error=text_or_none(body.get("error")),
+            error=failure_text(body, read) if state == "FAILED" else text_or_none(body.get("error")),
             http=status,
+            output_urls=tuple(output_urls(body)),
         )
+
+    def _read_state(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> JobStateRead:
+        """The job's state, read generously; an undocumented in-flight state is logged once per spelling."""
+        read = read_answer_state(status, headers, body, what=what, key_env=self.key_env)
+        if not read.known and read.spelled not in self._unknown_states:
+            self._unknown_states.add(read.spelled)
+            log.info("the API reported a job state it does not document, %r: taken as still in flight", read.spelled)
+        return read
 
     async def credits(self) -> Credits:
         """GET /v1/get-user-credits."""
@@ -278,6 +306,51 @@ class ApiClient:
         if json_body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
+        for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+            status, resp_headers, raw = await self._send(method, url, data, query, headers)
+            if not 300 <= status < 400:
+                break
+            target = _same_origin_target(url, resp_headers.get("location", ""), method, status)
+            if target is None:
+                raise RouteTrouble(
+                    f"{_host(url)} answered with a redirect (HTTP {status}) to another origin or method; API calls "
+                    "are never redirected away from the API, so the key stays with it",
+                    status=status,
+                    detail=f"redirect (HTTP {status})",
+                )
+            url, query = target, None  # the Location carries its own query
+        else:
+            raise RouteTrouble(
+                f"{_host(url)} redirected more than {MAX_SAME_ORIGIN_REDIRECTS} times",
+                status=status,
+                detail="redirects",
+            )
+        if raw is None:
+            raise BadResponse(
+                f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
+                status=status,
+            )
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            if status == 200:
+                kind = "a JSON object" if parsed is not None else "JSON (a proxy's or gateway's page?)"
+                raise RouteTrouble(
+                    f"the answer from {_host(url)} (HTTP {status}) is not {kind}; taken as trouble on the way "
+                    "to the API, not as the job's outcome",
+                    status=status,
+                    detail=f"HTTP {status}: not JSON",
+                )
+            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"}
+        return status, resp_headers, parsed
+
+    async def _send(
+        self, method: str, url: str, data: bytes | None, query: dict[str, str] | None, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes | None]:
+        """One request, never following a redirect; the body read up to the limit (None past it)."""
+        assert self._session is not None, "use ApiClient as an async context manager"
         try:
             async with self._session.request(
                 method, url, data=data, params=query, headers=headers, allow_redirects=False
@@ -291,25 +364,7 @@ class ApiClient:
             raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=True) from exc
         if raw is not None and self._key_bytes in raw:  # an echoed key must not reach logs or files
             raw = raw.replace(self._key_bytes, b"[REDACTED]")
-        if raw is None:
-            raise BadResponse(
-                f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
-                status=status,
-            )
-        if 300 <= status < 400:
-            raise BadResponse(
-                f"{_host(url)} answered with a redirect (HTTP {status}); API calls are never redirected",
-                status=status,
-            )
-        try:
-            parsed = json.loads(raw) if raw else {}
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            if status == 200:
-                raise BadResponse(f"the answer from {_host(url)} is not a JSON object", status=status)
-            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"}
-        return status, resp_headers, parsed
+        return status, resp_headers, raw
 
     def _raise_for(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> None:
         raise error_for(status, headers, body, what=what, key_env=self.key_env)
@@ -333,6 +388,20 @@ async def _chunks(response: aiohttp.ClientResponse, size: int) -> AsyncIterator[
             yield chunk
     except (TimeoutError, aiohttp.ClientError) as exc:
         raise DownloadError(f"the download was cut short: {_describe(exc)}") from exc
+
+
+def _same_origin_target(url: str, location: str, method: str, status: int) -> str | None:
+    """Where a redirect may be followed with the key: the same scheme, host and port only, and a
+    POST only on 307/308 (which keep the method and body); None: not followed."""
+    if not location:
+        return None
+    target = urljoin(url, location)
+    here, there = urlsplit(url), urlsplit(target)
+    if (here.scheme.lower(), here.netloc.lower()) != (there.scheme.lower(), there.netloc.lower()):
+        return None
+    if method != "GET" and status not in (307, 308):
+        return None
+    return target
 
 
 def _host(url: str) -> str:

@@ -22,10 +22,11 @@
 
 When retries run out, the last error propagates unchanged.
 
-* **Reachability**: every answer from the API (an error status too) shows
-  the server is reachable.  When no call has reached it for
-  ``unreachable_after_s`` run seconds (refused connections, timeouts, name
-  errors), the failing call raises :class:`ApiUnreachable` instead of
+* **Reachability**: every answer from the API (an error status too, but
+  503 "service unavailable") shows the server is reachable.  When no call
+  has reached it for ``unreachable_after_s`` run seconds (refused
+  connections, timeouts, name errors, an outage's 503s), the failing call
+  raises :class:`ApiUnreachable` instead of
   waiting on: the run stops with exit 6, every job resumable.
 """
 
@@ -152,8 +153,13 @@ class Gateway:
 
 
 def _unanswered(exc: Exception) -> bool:
-    """The call got no answer from the server (refused, reset, timed out, unresolvable)."""
-    return isinstance(exc, NetworkError) or (isinstance(exc, AmbiguousSubmit) and exc.status is None)
+    """The call got no answer from the server (refused, reset, timed out, unresolvable), or only a 503:
+    the service saying it is unavailable, which is what an outage answers on every route."""
+    if isinstance(exc, NetworkError):
+        return True
+    if isinstance(exc, AmbiguousSubmit):
+        return exc.status in (None, 503)
+    return isinstance(exc, ServerError) and exc.status == 503
 
 
 async def _abandon(hook: Callable[[Exception | None], Awaitable[None]] | None, last: Exception | None) -> None:

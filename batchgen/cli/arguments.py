@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         "in videos/replaced/)",
     )
     run.add_argument(
+        "--adopt-key",
+        action="store_true",
+        help="go on in a folder whose jobs in flight another account's key submitted: they cannot be looked up "
+        "under this key and are written expired (never submitted again unless --resubmit-lost)",
+    )
+    run.add_argument(
         "--verify-files",
         action="store_true",
         help="re-hash every finished video (default: only those whose size or mtime changed)",
@@ -164,4 +170,39 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND=TEXT",
         help="serve a wrong video (wrong_duration, wrong_aspect) for prompts containing TEXT (repeatable)",
     )
+    _world_arguments(sim)
     return parser
+
+
+def _world_arguments(sim: argparse.ArgumentParser) -> None:
+    """``batchgen simulate``: worlds the real API may show (redirects, keys, states, outputs, outages)."""
+    from ..simulator.worlds import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS
+
+    sim.add_argument(
+        "--redirect",
+        action="append",
+        default=[],
+        choices=REDIRECT_ROUTES,
+        help="answer this API route with a 307 redirect (repeatable)",
+    )
+    sim.add_argument(
+        "--redirect-to",
+        choices=REDIRECT_TARGETS,
+        default="other",
+        help="redirects point to another origin (127.0.0.2, which counts keys sent to it) or the same one",
+    )
+    sim.add_argument("--second-key", action="append", default=[], help="another key of the same account (repeatable)")
+    sim.add_argument("--other-account-key", action="append", default=[], help="a key of another account (repeatable)")
+    sim.add_argument(
+        "--revoke-after", type=int, metavar="N", help="the first --api-key answers 401 once N jobs were made with it"
+    )
+    sim.add_argument("--state-case", choices=("upper", "lower"), default="upper", help="how states are spelled")
+    sim.add_argument("--extra-states", action="store_true", help="serve IN_QUEUE and STARTING as well")
+    sim.add_argument(
+        "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"
+    )
+    sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")
+    sim.add_argument("--outage", type=float, default=0.0, metavar="SECONDS", help="every API route fails this long")
+    sim.add_argument("--outage-at", type=float, metavar="SECONDS", help="... starting this long after the start")
+    sim.add_argument("--outage-after-submits", type=int, metavar="N", help="... or with the submit after the first N")
+    sim.add_argument("--outage-kind", choices=OUTAGE_KINDS, default="503", help="503 answers or dropped connections")

@@ -208,6 +208,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         clock=clock,
         shard=args.shard_obj,
         check_account=not args.simulate,  # each --simulate run has a fresh simulator and key
+        adopt_key=args.adopt_key,
         resubmit_lost=args.resubmit_lost,
         retry_failed=args.retry_failed,
         verify_files=args.verify_files,

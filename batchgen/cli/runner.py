@@ -23,6 +23,7 @@ import anyio
 from ..api.client import ApiClient
 from ..clock import Clock
 from ..config import Settings
+from ..engine.account import settle_key_change
 from ..engine.identity import ChangedJobs, find_changes, set_aside
 from ..engine.outcome import RunReport
 from ..engine.run import Run
@@ -35,7 +36,7 @@ from ..report.summary import count_media_warnings
 from ..store.ledger import Ledger, read_ledger
 from ..store.local import OutputDir
 from ..store.objects import ObjectStore
-from ..store.output import KeyStamp, check_key, key_fingerprint, open_output
+from ..store.output import KeyStamp, key_fingerprint, open_output
 from ..store.shards import Shard
 
 log = logging.getLogger("batchgen")
@@ -58,6 +59,7 @@ async def run_jobs(
     clock: Clock | None = None,
     shard: Shard | None = None,
     check_account: bool = True,
+    adopt_key: bool = False,
     resubmit_lost: bool = False,
     retry_failed: bool = False,
     verify_files: bool = False,
@@ -75,8 +77,9 @@ async def run_jobs(
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
     are set aside to be made anew (``identity.py``; a local folder only).
-    Every ledger line records a short fingerprint of the key; with ``check_account`` a run refuses
-    (InputError) to resume jobs in flight that another key submitted.
+    Every ledger line records a short fingerprint of the key; with ``check_account``, jobs in flight that
+    another key submitted are resumed only when this key's account knows them (``engine/account.py``):
+    else :class:`AccountChanged` (an InputError), unless ``adopt_key``.
     """
     clock = clock or Clock()
     specs = {job.id: (job.model, job.params) for job in jobs}
@@ -104,8 +107,7 @@ async def run_jobs(
         if settings.report.enabled and folder is None:
             log.info("report.html and index.parquet are made for an unsharded local folder; this run writes none")
         fingerprint = key_fingerprint(api_key)
-        if check_account:
-            check_key(replay, fingerprint, str(out.ledger))
+        stamped = KeyStamp(opened.ledger, fingerprint)
         api = settings.api
         async with ApiClient(
             api_key=api_key,
@@ -115,6 +117,10 @@ async def run_jobs(
             request_timeout_s=api.request_timeout_s,
             max_response_bytes=api.max_response_bytes,
         ) as client:
+            if check_account:
+                await settle_key_change(
+                    client, replay, fingerprint, stamped.append, adopt=adopt_key, where=str(out.ledger)
+                )
             if changes and isinstance(opened.ledger, Ledger) and isinstance(out, OutputDir):
                 await set_aside(changes, replay, opened.ledger, out)
                 for change in changes:
@@ -124,7 +130,7 @@ async def run_jobs(
                 jobs,
                 api=client,
                 out=out,
-                ledger=KeyStamp(opened.ledger, fingerprint),
+                ledger=stamped,
                 replay=replay,
                 settings=settings,
                 clock=clock,

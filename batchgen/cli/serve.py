@@ -26,6 +26,8 @@ def simulate(args: argparse.Namespace) -> int:
     media = _pairs(args.media_fault, "--media-fault", "KIND=TEXT, e.g. wrong_duration=sunset", _nonempty)
     media_faults = {text: kind for kind, text in media}  # one kind may name several texts
     latencies = dict(_pairs(args.model_latency, "--model-latency", "SLUG=SECONDS, e.g. kling-text2video=30", float))
+    keys = args.api_key or ["SG_0123456789abcdef"]
+    accounts = {key: "main" for key in args.second_key} | {key: "other" for key in args.other_account_key}
     try:
         config = SimConfig(
             time_scale=args.time_scale,
@@ -33,7 +35,7 @@ def simulate(args: argparse.Namespace) -> int:
             credits=args.credits,
             workers=args.workers,
             seed=args.seed,
-            api_keys=frozenset(args.api_key or ["SG_0123456789abcdef"]),
+            api_keys=frozenset(keys),
             rate_hint="both" if args.retry_after else args.rate_hint,
             rate_window_s=args.rate_window,
             latency_scale=args.latency_scale,
@@ -47,6 +49,19 @@ def simulate(args: argparse.Namespace) -> int:
             rates=rates,
             media_faults=media_faults,
             state_file=args.state_file,
+            redirect_routes=frozenset(args.redirect),
+            redirect_to=args.redirect_to,
+            key_accounts=accounts,
+            revoke_key=keys[0] if args.revoke_after is not None else None,
+            revoke_after_submits=args.revoke_after,
+            state_case=args.state_case,
+            extra_states=args.extra_states,
+            cancel_prompts=tuple(args.cancel),
+            output_shape=args.output_shape,
+            outage_s=args.outage,
+            outage_at_s=args.outage_at,
+            outage_after_submits=args.outage_after_submits,
+            outage_kind=args.outage_kind,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None
@@ -61,6 +76,8 @@ def simulate(args: argparse.Namespace) -> int:
                     f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
                     f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
                 )
+                if config.key_accounts:
+                    print("  more keys: " + ", ".join(f"{k} ({a} account)" for k, a in config.key_accounts.items()))
                 scale = f" --time-scale {config.time_scale:g}" if config.time_scale != 1 else ""
                 print(
                     f"  try: SEGMIND_API_KEY={sorted(config.api_keys)[0]} batchgen run jobs/example.yaml "

@@ -49,7 +49,7 @@ from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock, iso_utc, parse_time
-from ..errors import BadResponse, NotFound, RequestRejected, ServerError, TransientError
+from ..errors import ApiError, BadResponse, NotFound, RequestRejected, RouteTrouble, ServerError, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
@@ -186,7 +186,7 @@ class Poller(PollSchedule):
                 result = await self.gateway.call(
                     Priority.POLL, lambda: self.api.result(rid), rank=rank, retry_on=_never
                 )
-            except (NotFound, BadResponse, RequestRejected, ServerError) as exc:
+            except (NotFound, BadResponse, RequestRejected, ServerError, RouteTrouble) as exc:
                 if self.result_polls is None:
                     self.result_polls = False
                     log.info("the result endpoint did not answer for an unfinished job (%s): polling status", exc)
@@ -251,8 +251,8 @@ class Poller(PollSchedule):
         if result.state == "FAILED":
             await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
-        if not result.output_url:
-            await self._fail(job, {"detail": "the API reported COMPLETED but gave no output URL"})
+        if not result.output_url:  # finished and paid: its link must come from elsewhere
+            await self._look_elsewhere(job, "the API reported COMPLETED but gave no output URL")
             return
         if result.remaining_credits is not None:
             self.control.report.balance = result.remaining_credits
@@ -299,8 +299,12 @@ class Poller(PollSchedule):
 
         404: the record is gone, so recover from the history.  Transient errors
         (5xx, network, 429 past its deadline) never fail a job: it is polled
-        again, and at worst its record expires and the history takes over.  A
-        malformed answer fails the job after ``retry.max_attempts`` in a row.
+        again, and at worst its record expires and the history takes over.  An
+        answer that is not the API speaking about the job (a redirect away, a
+        proxy's page, a malformed or refused answer) never fails it either:
+        it is trouble on that route.  The job's video is then taken from the
+        link a history sweep showed, if any; after ``retry.max_attempts`` such
+        answers in a row it is looked up in the history (``_look_elsewhere``).
         """
         try:
             value = await self.gateway.call(priority, fn, rank=rank)
@@ -309,19 +313,46 @@ class Poller(PollSchedule):
             self.untrack(job)
             await self._recover(job)
             return None
-        except (TransientError, BadResponse, RequestRejected) as exc:
-            malformed = not isinstance(exc, TransientError)
-            if malformed:
-                job.poll_errors += 1
-            if malformed and job.poll_errors >= self.max_attempts:
+        except (RouteTrouble, BadResponse, RequestRejected) as exc:
+            job.poll_errors += 1
+            if job.swept is not None:  # the history showed it finished, with its link: fetch that
+                url, cost = job.swept
                 self.untrack(job)
-                await self._fail(job, exc.to_record())
-                return None
+                await self._hand_over(job, url, None, cost, from_history=True)
+            elif job.poll_errors >= self.max_attempts:
+                await self._look_elsewhere(job, str(exc))
+            else:
+                job.polls += 1
+                self.schedule(job, self.clock.now())
+            return None
+        except TransientError:
             job.polls += 1
             self.schedule(job, self.clock.now())
             return None
-        job.poll_errors = 0
+        if job.done_age is None:  # once it is known done, only its result counts: troubles there add up
+            job.poll_errors = 0
         return value
+
+    async def _look_elsewhere(self, job: TrackedJob, why: str) -> None:
+        """The API's answers about this job cannot be used (``why``): never fail it for that.  Its
+        history row gives its link (or says it FAILED); else it stays ``submitted`` with the event
+        ``unreachable``, and a later run polls it again."""
+        self.untrack(job)
+        try:
+            found = await self.reconciler.look_up(job)
+        except ApiError as exc:
+            found = Later(str(exc))
+        if isinstance(found, Found):
+            await self._hand_over(job, found.url, None, found.cost, from_history=True)
+        elif isinstance(found, Failed):
+            await self._fail(job, found.error)
+        else:
+            detail = (
+                f"its state or link could not be read from the API ({why}), and the request history has no link "
+                f"for it ({found.detail}); it was not failed and will not be made again: run again later to "
+                "fetch it"
+            )
+            await self.book.finish(job, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": detail})
 
     async def _recover(self, job: TrackedJob) -> None:
         """The record is gone (404): act on what the history says of it."""

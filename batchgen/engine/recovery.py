@@ -42,7 +42,7 @@ from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import ApiError, NotFound
+from ..errors import ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 
 log = logging.getLogger("batchgen")
@@ -53,6 +53,7 @@ MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_PAGES = 10
 CLOCK_SKEW_S = 120.0
+OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups while the API is in trouble
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -167,13 +168,21 @@ class Reconciler:
     """Looks requests up in the request history and says what to do; writes nothing itself."""
 
     def __init__(
-        self, *, gateway: Gateway, api: ApiClient, clock: Clock, max_attempts: int, record_life_s: float = 3600.0
+        self,
+        *,
+        gateway: Gateway,
+        api: ApiClient,
+        clock: Clock,
+        max_attempts: int,
+        record_life_s: float = 3600.0,
+        patience_s: float = 300.0,
     ) -> None:
         self.gateway = gateway
         self.api = api
         self.clock = clock
         self.max_attempts = max_attempts
         self.record_life_s = record_life_s  # the API keeps a request's record this long (``polling.expiry_s``)
+        self.patience_s = patience_s  # how long a look-up rides out an API in trouble (api.unreachable_after_s)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
@@ -235,6 +244,32 @@ class Reconciler:
                 break
         return None, later_seen
 
+    async def _find_patiently(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool] | ApiError:
+        """One history search that rides out an API in trouble (5xx, dropped connections, a proxy's
+        page) for up to ``patience_s`` run seconds: (row, later_seen), or the error that ended it.
+
+        The bound is time on the run's clock, not a count of tries (the gateway has already retried
+        each call), so this loop sleeps on the clock itself rather than through ``retry``'s test mode,
+        which makes every wait zero."""
+        trouble_since: float | None = None
+        while True:
+            try:
+                async with self._lock:
+                    row, later_seen = await self.find(job, since=since)
+                    if row is not None:
+                        self.claimed.add(row.request_id)
+                return row, later_seen
+            except TransientError as exc:
+                now = self.clock.now()
+                trouble_since = now if trouble_since is None else trouble_since
+                waited = now - trouble_since
+                if waited >= self.patience_s:
+                    return exc
+                wait = OUTAGE_RETRY_S[min(len(OUTAGE_RETRY_S) - 1, round(waited) // 10)]
+                await self.clock.sleep(min(wait, self.patience_s - waited))
+            except ApiError as exc:
+                return exc
+
     async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
@@ -247,18 +282,10 @@ class Reconciler:
         try:
             async for attempt in attempts:
                 with attempt:
-                    try:
-                        async with self._lock:
-                            row, later_seen = await self.find(job, since=since)
-                            if row is not None:
-                                self.claimed.add(row.request_id)
-                    except ApiError as exc:
-                        return Leave(
-                            Event.RECONCILE_FAILED,
-                            job.state,
-                            f"the request history could not be read ({exc}); the submit's outcome is "
-                            "unknown, so the job was not submitted again. Run again later to settle it",
-                        )
+                    found = await self._find_patiently(job, since=since)
+                    if isinstance(found, ApiError):
+                        return _unreadable(job, found)
+                    row, later_seen = found
                     if row is not None:
                         return Attach(row.request_id)
                     if not self.absence_is_conclusive(since, later_seen):
@@ -308,6 +335,21 @@ class Reconciler:
             "again (it will be paid for again)"
         )
 
+    async def look_up(self, job: TrackedJob) -> Found | Failed | Later:
+        """The API's own answers about a live job cannot be used (a redirect away, a proxy's page):
+        what does the history say of it?  Anything but a link or a failure is :class:`Later`."""
+        assert job.request_id is not None
+        rid = job.request_id
+        try:
+            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
+        except ApiError as exc:
+            return Later(f"the request history could not be read: {exc}")
+        if row.status == "COMPLETED" and row.generation_url:
+            return Found(row.generation_url, row.cost)
+        if row.status == "FAILED":
+            return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        return Later(f"the request history shows it {row.status}, with no link")
+
     async def refresh_output(self, job: TrackedJob) -> Link | Literal[False] | None:
         """Find a fresh output URL for a job whose download failed: the link if found, False if
         the API has none, None if it could not be asked (an error: try again later)."""
@@ -317,7 +359,10 @@ class Reconciler:
         try:
             result = await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
             if result.state == "COMPLETED" and result.output_url:
-                return Link(result.output_url, result.file_size)
+                # several links (an output list): the next one after the link that did not give the video
+                others = [url for url in result.output_urls if url != job.output_url]
+                url = others[0] if len(result.output_urls) > 1 and others else result.output_url
+                return Link(url, result.file_size)
         except NotFound:
             pass
         except ApiError:
@@ -368,3 +413,12 @@ def _same_file(a: str, b: str) -> bool:
     """Two output URLs name the same file (a query string, such as a signature, may differ)."""
     x, y = urlsplit(a), urlsplit(b)
     return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)
+
+
+def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
+    return Leave(
+        Event.RECONCILE_FAILED,
+        job.state,
+        f"the request history could not be read ({exc}); the submit's outcome is "
+        "unknown, so the job was not submitted again. Run again later to settle it",
+    )

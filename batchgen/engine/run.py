@@ -106,6 +106,7 @@ class Run:
             clock=clock,
             max_attempts=self.policy.max_attempts,
             record_life_s=settings.polling.expiry_s,
+            patience_s=settings.api.unreachable_after_s,
         )
         # The streams between the stages (closed at the end of execute()).
         self._tracked = anyio.create_memory_object_stream[TrackedJob](max(1, limits.concurrency))

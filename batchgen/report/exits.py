@@ -28,7 +28,8 @@ MEANINGS = {
     EXIT_CREDITS: "stopped because credits ran out or the spend cap was reached; re-run after top-up resumes",
     EXIT_AUTH: "authentication or permission error; stopped at once",
     EXIT_LOCKED: "another run holds the lock on this output directory",
-    EXIT_UNREACHABLE: "the API could not be reached for a bounded time; re-run resumes",
+    EXIT_UNREACHABLE: "the API could not be reached (or could not say how jobs in flight stand) for a bounded time; "
+    "nothing is lost, re-run resumes",
     EXIT_INTERRUPTED: "interrupted after a clean shutdown; re-run resumes",
 }
 
@@ -59,7 +60,17 @@ def exit_code(report: RunReport, total: int) -> int:
         return EXIT_OK
     if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):
         return EXIT_CREDITS
+    if _only_left_in_flight(report):
+        return EXIT_UNREACHABLE
     return EXIT_FAILED
+
+
+def _only_left_in_flight(report: RunReport) -> bool:
+    """Nothing failed or expired; what is not completed is still in flight with the API (its answers
+    could not be used, or its history could not be read): the API's trouble, not the jobs'."""
+    states = report.states
+    left = {state for state, n in states.items() if n and state != "completed"}
+    return bool(left) and left <= {"submitting", "submitted"}
 
 
 def merged_exit_code(codes: Sequence[int]) -> int:

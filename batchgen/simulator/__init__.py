@@ -19,7 +19,8 @@ the client: service times scaled (``latency_scale``) or set per model
 video, none, or another file (``history_url``); 429s with a reset time,
 ``Retry-After``, both or no hint (``rate_hint``); a rate window other than
 60 s (``rate_window_s``); records that live shorter than an hour
-(``expiry_s``).
+(``expiry_s``); and the worlds of ``worlds.py``: redirects on chosen routes, revoked keys and
+accounts, state spellings, cancelled jobs, output shapes, outages.
 
 This package imports nothing from the rest of batchgen.
 
@@ -38,6 +39,7 @@ from types import TracebackType
 
 from aiohttp import web
 
+from . import worlds
 from .app import OUTPUT_BASE, create_app
 from .state import (
     DEFAULT_PRICES,
@@ -92,6 +94,7 @@ class SimServer:
             self.app.cleanup_ctx.append(self._autosave)
         self._host, self._port, self._output_host = host, port, output_host
         self._runner: web.AppRunner | None = None
+        self._foreign: web.AppRunner | None = None
         self.url = ""
         self.output_url = ""
 
@@ -109,6 +112,11 @@ class SimServer:
             self.app[OUTPUT_BASE].append(self.output_url)
         else:
             self.output_url = self.url
+        if self.state.config.redirect_routes and self.state.config.redirect_to == "other":
+            self._foreign = web.AppRunner(await worlds.foreign_app(self.state), access_log=None, handle_signals=False)
+            await self._foreign.setup()
+            await web.TCPSite(self._foreign, "127.0.0.2", 0).start()
+            self.state.redirect_base = _site_url(self._foreign, 0)
 
     async def _autosave(self, app: web.Application) -> AsyncIterator[None]:
         """While serving, save the account within ``AUTOSAVE_S`` of any new job, so a killed run loses little."""
@@ -130,6 +138,9 @@ class SimServer:
             await task
 
     async def close(self) -> None:
+        if self._foreign is not None:
+            foreign, self._foreign = self._foreign, None
+            await foreign.cleanup()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

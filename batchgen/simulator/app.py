@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import media, schema
+from . import media, schema, worlds
 from .state import SimJob, SimState
 
 STATE: web.AppKey[SimState] = web.AppKey("state", SimState)
@@ -59,6 +59,8 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
         return readout
     state.counters[route] += 1
     state.settle()
+    if (detour := worlds.intercept(request, state, worlds.route_kind(route))) is not None:
+        return detour
     if (slow := state.fault("slow")) is not None:
         await asyncio.sleep(float(slow.get("seconds", 2.0)))
     response: web.StreamResponse = await handler(request)
@@ -79,7 +81,7 @@ def _gate(request: web.Request, *, counted: bool) -> web.Response | None:
         key = auth[7:].strip()
     if not key:
         return _error(401, "Missing Authorization or x-api-key in header")
-    if key not in state.config.api_keys:
+    if not worlds.key_valid(state, key):
         return _error(401, "Unauthorized. API key is invalid or may have expired")
     reset_at = state.admit(key, counted)
     if reset_at is not None:
@@ -172,6 +174,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             f"required {cost:.4f} USD for this request.",
         )
     job = state.create_job(slug, body, mode, duration)
+    worlds.after_submit(state, job, request.headers.get("x-api-key"))
     if state.config.submit_answer_delay_s > 0:
         state.submits_in_flight += 1
         try:
@@ -200,7 +203,7 @@ def _poll_gate(request: web.Request) -> tuple[web.StreamResponse | None, SimJob 
         return _error(503, "Service temporarily unavailable"), None
     rid = request.match_info["rid"]
     job = state.live_job(rid)
-    if job is None:
+    if job is None or job.account != worlds.account_of(state, request.headers.get("x-api-key")):
         return _error(404, f"Request {rid} not found"), None
     now = state.clock.now()
     if job.hostile == "echo_key" and job.status_at(now) in ("COMPLETED", "FAILED"):
@@ -230,7 +233,7 @@ def _metrics(job: SimJob, now: float, *, billing: bool, state: SimState) -> dict
 
 def _failed(job: SimJob, now: float, state: SimState) -> web.Response:
     body = {
-        "status": "FAILED",
+        "status": worlds.spell(state, job, "FAILED", now),
         "request_id": job.request_id,
         "error": job.error,
         "metrics": _metrics(job, now, billing=False, state=state),
@@ -242,8 +245,9 @@ async def status(request: web.Request) -> web.StreamResponse:
     answered, job = _poll_gate(request)
     if answered or job is None:
         return answered or _error(500, "unreachable")
-    phase = job.status_at(request.app[STATE].clock.now())
-    body: dict[str, Any] = {"status": phase, "request_id": job.request_id}
+    now = request.app[STATE].clock.now()
+    phase = job.status_at(now)
+    body: dict[str, Any] = {"status": worlds.spell(request.app[STATE], job, phase, now), "request_id": job.request_id}
     if phase == "COMPLETED":
         body["metrics"] = {"inference_time": round(job.finish - job.start, 3)}
     else:
@@ -265,7 +269,8 @@ async def result(request: web.Request) -> web.StreamResponse:
             return _error(400, "Request is not completed yet")
         if mode == "not-found":
             return _error(404, "Result not found")
-        pending: dict[str, Any] = {"status": phase, "request_id": job.request_id, "metrics": {}}
+        spelled = worlds.spell(state, job, phase, now)
+        pending: dict[str, Any] = {"status": spelled, "request_id": job.request_id, "metrics": {}}
         if mode == "empty-output":
             pending["output"] = ""
         return web.json_response(pending)
@@ -285,15 +290,17 @@ async def result(request: web.Request) -> web.StreamResponse:
     elif hostile == "lying_size":
         size += 1000
     body: dict[str, Any] = {
-        "status": "COMPLETED",
+        "status": worlds.spell(state, job, "COMPLETED", now),
         "request_id": job.request_id,
         "error": None,
         "output": url,
         "video": {"url": url, "content_type": "video/mp4", "file_name": f"{job.file_id}.mp4", "file_size": size},
         "metrics": _metrics(job, now, billing=True, state=state),
     }
+    worlds.shape_output(state, body, url, _output_url(request, job, "previews/{}.jpg"))
     if hostile == "no_output":
-        del body["output"], body["video"]
+        body.pop("output", None)
+        body.pop("video", None)
     elif hostile == "huge":
         body["padding"] = "x" * (4 << 20)
     return web.json_response(body)
@@ -312,7 +319,7 @@ async def credits(request: web.Request) -> web.StreamResponse:
 
 def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any]:
     phase = job.status_at(now)
-    done = phase in ("COMPLETED", "FAILED")
+    done = phase in ("COMPLETED", "FAILED", "CANCELLED")
     state = request.app[STATE]
     link = state.config.history_url
     url = None
@@ -330,7 +337,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "latency_ms": round((job.finish - job.submitted) * 1000) if done else None,
         "created_at": _iso(job.submitted),
         "updated_at": _iso(min(now, job.finish)),
-        "error": job.error if phase == "FAILED" else None,
+        "error": job.error if phase in ("FAILED", "CANCELLED") else None,
     }
 
 
@@ -357,7 +364,8 @@ async def history(request: web.Request) -> web.StreamResponse:
     model = q.get("model_name")
     wanted = q.get("status")
     newest_first = q.get("sort_order", "desc") != "asc"
-    jobs = list(state.jobs.values())  # kept in creation order
+    account = worlds.account_of(state, request.headers.get("x-api-key"))
+    jobs = [job for job in state.jobs.values() if job.account == account]  # kept in creation order
     start = (page - 1) * per_page
     rows: list[dict[str, Any]] = []
     total = 0
@@ -382,7 +390,7 @@ async def history(request: web.Request) -> web.StreamResponse:
 
 def _phase_label(job: SimJob, now: float) -> str:
     phase = job.status_at(now)
-    return phase if phase in ("COMPLETED", "FAILED") else "PENDING"
+    return phase if phase in ("COMPLETED", "FAILED", "CANCELLED") else "PENDING"
 
 
 async def history_one(request: web.Request) -> web.StreamResponse:
@@ -392,7 +400,8 @@ async def history_one(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     job = state.jobs.get(request.match_info["rid"])
     seen_at = state.clock.now() - state.config.history_lag_s
-    if job is None or job.submitted > seen_at:
+    account = worlds.account_of(state, request.headers.get("x-api-key"))
+    if job is None or job.submitted > seen_at or job.account != account:
         return _error(404, "Request not found")
     return web.json_response(_history_row(job, request, seen_at))
 

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import worlds
+
 # Published average latencies (seconds) and a price table consistent with the
 # model pages' price ranges: (slug, mode, duration) -> USD.
 MODEL_LATENCY_S = {"kling-text2video": 320.23594, "kling-1.6-text2video": 304.07888}
@@ -116,8 +118,23 @@ class SimConfig:
     keep_log: bool = True
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
     state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
+    # worlds the real API may show (see worlds.py); all off by default
+    redirect_routes: frozenset[str] = frozenset()  # routes answered 307 (of worlds.REDIRECT_ROUTES)
+    redirect_to: str = "other"  # where: "other" origin (a listener counting keys) or the "same" one
+    key_accounts: dict[str, str] = field(default_factory=dict)  # more keys -> their account (api_keys: "main")
+    revoke_key: str | None = None  # this key answers 401 once revoke_after_submits jobs were made with it
+    revoke_after_submits: int | None = None
+    state_case: str = "upper"  # "lower": states served in lower case
+    extra_states: bool = False  # IN_QUEUE for QUEUED, STARTING early in PROCESSING
+    cancel_prompts: tuple[str, ...] = ()  # jobs whose prompt contains one of these end CANCELLED
+    output_shape: str = "string"  # a result's output: "string", "list", "object" ({"video":..}), "url-object"
+    outage_s: float = 0.0  # every API route 503s (or drops) this many simulated seconds ...
+    outage_at_s: float | None = None  # ... from this long after the start ...
+    outage_after_submits: int | None = None  # ... or from the submit after this many submits
+    outage_kind: str = "503"  # or "drop"
 
     def __post_init__(self) -> None:
+        worlds.check(self)
         if self.time_scale <= 0:
             raise ValueError("time_scale must be positive")
         if self.workers < 1:
@@ -181,6 +198,7 @@ class SimJob:
     hostile: str | None = None
     media_aspect: str = ""  # what the served video really is (a media fault makes it differ)
     media_duration: int = 0
+    account: str = "main"  # the account whose key made it (worlds.py)
 
     def __post_init__(self) -> None:
         self.media_aspect = self.media_aspect or self.aspect_ratio
@@ -224,6 +242,17 @@ class SimState:
         self.results_served: set[str] = set()  # request ids whose COMPLETED result was served
         self.submits_in_flight = 0  # jobs created whose submit has not been answered yet
         self.on_create: list[Callable[[SimJob], None]] = []  # observers, called as each job is created
+        # worlds (worlds.py)
+        self.started_at = self.clock.now()
+        self.redirect_base = ""  # the other origin redirects point to (set by SimServer)
+        self.redirects_served = 0
+        self.foreign_requests = 0  # requests that reached the other origin ...
+        self.foreign_key_requests = 0  # ... carrying a key (must stay 0)
+        self.revoked_keys: set[str] = set()
+        self.submits_by_key: dict[str, int] = {}
+        self.submit_requests = 0  # submits received (answered or not)
+        self.outage_from: float | None = None
+        self.outage_answers = 0
 
     # ------------------------------------------------------------------ faults
 

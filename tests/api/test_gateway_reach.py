@@ -87,3 +87,15 @@ async def test_on_abandon_learns_what_the_last_attempt_was(when):
         assert len(seen) == 1 and isinstance(seen[0], NetworkError)
     else:
         assert seen == [None]  # nothing was sent
+
+
+async def test_an_outage_answering_only_503_past_the_bound_raises_api_unreachable():
+    clock = FakeClock()
+    gw = gateway(clock, bound=30.0)
+
+    async def unavailable() -> None:
+        raise ServerError("HTTP 503: Service Unavailable", status=503)
+
+    outcome = await run_until_done(clock, lambda: gw.call(Priority.POLL, unavailable))
+    assert isinstance(outcome, ApiUnreachable) and outcome.seconds == pytest.approx(30.0, abs=1.0)
+    assert isinstance(outcome.__cause__, ServerError)

@@ -27,11 +27,6 @@ output:
 """
 
 HOSTILE = [
-    ("non_json", "not a JSON object"),
-    ("huge", "larger than"),
-    ("no_output", "gave no output URL"),
-    ("bad_scheme", "scheme 'file:'"),
-    ("redirect_api", "redirect"),
     ("lying_size", "file_size says"),
     ("lying_length", "download"),
     ("endless", "exceeds 1048576 bytes"),
@@ -65,6 +60,22 @@ def test_a_hostile_response_fails_that_job_only(sim, tmp_path, monkeypatch, kind
         assert mp4_problem(video) is None
     assert not list((out / ".partial").iterdir())
     assert {p for p in files_under(tmp_path) - before if out not in p.parents} == set()
+
+
+@pytest.mark.parametrize("kind", ["non_json", "redirect_api", "no_output", "huge", "bad_scheme"])
+def test_an_answer_not_about_the_job_never_fails_it_the_history_brings_its_video(sim, tmp_path, monkeypatch, kind):
+    """A proxy's page, a redirect to another host, COMPLETED without a usable link, an oversized
+    answer: the job was made and paid, so its video comes from the request history's row instead of
+    a failure (a job is failed only when the API says it failed)."""
+    server = sim(output_host="127.0.0.2")
+    server.state.script("hostile", kind=kind)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    config = write(tmp_path / "c.yaml", LIMITS)
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--config", str(config), "--concurrency", "1", monkeypatch=monkeypatch)
+    assert code == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert server.state.key_leaks == 0 and server.state.duplicate_submissions() == 0
 
 
 def test_an_output_redirected_to_another_host_is_fetched_without_the_key(sim, tmp_path, monkeypatch):

@@ -52,10 +52,10 @@ def row(rid: str, prompt: str, created: float, status: str = "QUEUED", url: str 
     return HistoryRow(rid, MODEL, status, {"prompt": prompt}, url, 0.28 if url else None, created, None)
 
 
-def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6) -> Reconciler:
+def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6, patience_s: float = 300.0) -> Reconciler:
     policy = RetryPolicy(RetrySettings(max_attempts=2))
     gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), policy, clock)
-    return Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=max_attempts)  # type: ignore[arg-type]
+    return Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=max_attempts, patience_s=patience_s)  # type: ignore[arg-type]
 
 
 def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
@@ -108,7 +108,7 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
 async def test_an_unreadable_history_leaves_the_job_for_later():
     clock = FakeClock()
     with set_testing():
-        verdict = await reconciler(clock, FakeApi(ServerError("503"))).settle(job(), since=clock.epoch())
+        verdict = await reconciler(clock, FakeApi(ServerError("503")), patience_s=0).settle(job(), since=clock.epoch())
     assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and "could not be read" in verdict.detail
     assert verdict.state is JobState.SUBMITTING
     assert verdict.detail.endswith("unknown, so the job was not submitted again. Run again later to settle it")
@@ -130,6 +130,40 @@ async def test_an_expired_record_is_looked_up_by_id(history, expected):
     assert found == expected if isinstance(expected, Found) else isinstance(found, expected)
     if isinstance(found, Gone):
         assert "--resubmit-lost" in found.detail
+
+
+class OutageApi(FakeApi):
+    """Answers 503 until ``fails`` look-ups have been made, then serves its history."""
+
+    def __init__(self, rows: list[HistoryRow], fails: int) -> None:
+        super().__init__(rows)
+        self.fails = fails
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        if self.fails > 0:
+            self.fails -= 1
+            self.calls += 1
+            raise ServerError("503 Service Unavailable", status=503)
+        return await super().history(**query)
+
+
+async def test_an_unknown_submit_whose_look_up_falls_in_an_outage_is_settled_once_the_api_answers():
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    api = OutageApi([row("theirs", "a fox", since + 1)], fails=4)
+    with set_testing(attempts=1):
+        verdict = await _settle_on_clock(clock, reconciler(clock, api), job(), since)
+    assert verdict == Attach("theirs")
+    assert api.calls == 5 and api.fails == 0
+
+
+async def test_an_outage_longer_than_the_patience_leaves_the_job_for_later():
+    clock = FakeClock()
+    api = OutageApi([], fails=10_000)
+    with set_testing(attempts=1):
+        verdict = await _settle_on_clock(clock, reconciler(clock, api, patience_s=60.0), job(), clock.epoch())
+    assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and verdict.state is JobState.SUBMITTING
+    assert 3 <= api.calls <= 20
 
 
 async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, since: float) -> Any:

@@ -1,0 +1,181 @@
+"""Worlds the real API may show, played on request: redirects, keys and accounts, state and output
+variants, cancelled jobs, outages.
+
+Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by default:
+
+* **Redirects** (``redirect_routes``): the chosen routes (``submit``, ``status``, ``result``,
+  ``history``, ``credits``) answer 307 to the same path on another origin, a second listener
+  (``redirect_to="other"``, on 127.0.0.2) that answers nothing useful and counts every request
+  that carries a key (``SimState.foreign_key_requests``), or to this origin (``"same"``), whose
+  moved path is then served as usual.
+* **Keys and accounts** (``key_accounts``, ``revoke_key``, ``revoke_after_submits``): keys
+  belong to accounts (``api_keys`` to ``"main"``); a job, its record and its history row are
+  seen only under a key of the account that made it.  ``revoke_key`` answers 401 once that many
+  jobs were created with it.
+* **States** (``state_case``, ``extra_states``): states served in lower case, and ``IN_QUEUE``
+  for QUEUED and ``STARTING`` for the first fifth of PROCESSING.
+* **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
+  ``CANCELLED`` (HTTP 200, no error text, never charged).
+* **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
+  documented form), a list of URLs (``list-preview-first``: a still image's link, then the
+  video's), or an object ``{"video": url}`` / ``{"url": url}``; but for the string the ``video``
+  object is left out.
+* **Outages** (``outage_s``, ``outage_at_s``, ``outage_after_submits``, ``outage_kind``): every
+  API route answers 503 (or drops the connection) for ``outage_s`` simulated seconds, starting
+  that many seconds after the simulator started, or with the submit that follows the first
+  ``outage_after_submits`` submits (so that one falls in it).  Output
+  files stay up (they are served by another host on the real service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+REDIRECT_ROUTES = ("submit", "status", "result", "history", "credits")
+REDIRECT_TARGETS = ("other", "same")
+OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
+OUTAGE_KINDS = ("503", "drop")
+STATE_CASES = ("upper", "lower")
+MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
+MAIN_ACCOUNT = "main"
+
+
+def route_kind(canonical: str) -> str | None:
+    """Which API route a canonical path is, in ``REDIRECT_ROUTES`` terms; None for output files."""
+    if canonical == "/v2/{slug}":
+        return "submit"
+    if canonical == "/v2/requests/{rid}/status":
+        return "status"
+    if canonical in ("/v2/requests/{rid}", "/v1/requests/{rid}"):
+        return "result"
+    if canonical.startswith("/inference-request/"):
+        return "history"
+    if canonical == "/v1/get-user-credits":
+        return "credits"
+    return None
+
+
+def intercept(request: web.Request, state: Any, kind: str | None) -> web.StreamResponse | None:
+    """An outage's or a redirect's answer to this request, or None to serve it as usual."""
+    if kind is None:
+        return None
+    config = state.config
+    now = state.clock.now()
+    if kind == "submit":
+        state.submit_requests += 1
+    if config.outage_s > 0:
+        if state.outage_from is None and _outage_due(state, now):
+            state.outage_from = now
+        if state.outage_from is not None and now < state.outage_from + config.outage_s:
+            state.outage_answers += 1
+            if config.outage_kind == "drop":
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=503)
+            return web.Response(
+                status=503, text="<html><body><h1>503 Service Unavailable</h1></body></html>", content_type="text/html"
+            )
+    if kind in config.redirect_routes and MOVED not in request.query:
+        if config.redirect_to == "same":
+            join = "&" if request.query_string else ""
+            location = f"{request.path}?{request.query_string}{join}{MOVED}=1"
+        else:
+            location = f"{state.redirect_base}{request.path_qs}"
+        state.redirects_served += 1
+        return web.Response(status=307, headers={"Location": location})
+    return None
+
+
+def _outage_due(state: Any, now: float) -> bool:
+    config = state.config
+    if config.outage_at_s is not None and now >= state.started_at + config.outage_at_s:
+        return True
+    return config.outage_after_submits is not None and state.submit_requests > config.outage_after_submits
+
+
+def key_valid(state: Any, key: str) -> bool:
+    config = state.config
+    known = key in config.api_keys or key in config.key_accounts
+    return known and key not in state.revoked_keys
+
+
+def account_of(state: Any, key: str | None) -> str:
+    if key is None:
+        return MAIN_ACCOUNT
+    return str(state.config.key_accounts.get(key, MAIN_ACCOUNT))
+
+
+def after_submit(state: Any, job: Any, key: str | None) -> None:
+    """A job was created with ``key``: its account, a cancellation by prompt, the key's revocation."""
+    job.account = account_of(state, key)
+    prompt = str(job.body.get("prompt") or "")
+    if any(text and text in prompt for text in state.config.cancel_prompts):
+        job.outcome, job.error = "CANCELLED", None
+    if key is not None and key == state.config.revoke_key:
+        state.submits_by_key[key] = state.submits_by_key.get(key, 0) + 1
+        limit = state.config.revoke_after_submits
+        if limit is not None and state.submits_by_key[key] >= limit:
+            state.revoked_keys.add(key)
+
+
+def spell(state: Any, job: Any, phase: str, now: float) -> str:
+    """A phase as this world spells it."""
+    config = state.config
+    word = phase
+    if config.extra_states:
+        if phase == "QUEUED":
+            word = "IN_QUEUE"
+        elif phase == "PROCESSING" and now < job.start + (job.finish - job.start) / 5:
+            word = "STARTING"
+    return word.lower() if config.state_case == "lower" else word
+
+
+def shape_output(state: Any, body: dict[str, Any], url: str, preview: str) -> None:
+    """Put the finished result's ``output`` in this world's shape (``preview``: a link to a still image)."""
+    shape = state.config.output_shape
+    if shape == "string":
+        return
+    body.pop("video", None)
+    if shape == "list":
+        body["output"] = [url]
+    elif shape == "list-preview-first":
+        body["output"] = [preview, url]
+    elif shape == "object":
+        body["output"] = {"video": url}
+    else:
+        body["output"] = {"url": url}
+
+
+def check(config: Any) -> None:
+    """Refuse nonsense world knobs (called from ``SimConfig.__post_init__``)."""
+    unknown = set(config.redirect_routes) - set(REDIRECT_ROUTES)
+    if unknown:
+        raise ValueError(f"redirect_routes: unknown routes {sorted(unknown)}; known: {REDIRECT_ROUTES}")
+    for name, value, allowed in (
+        ("redirect_to", config.redirect_to, REDIRECT_TARGETS),
+        ("output_shape", config.output_shape, OUTPUT_SHAPES),
+        ("outage_kind", config.outage_kind, OUTAGE_KINDS),
+        ("state_case", config.state_case, STATE_CASES),
+    ):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    if config.outage_s < 0 or (config.outage_at_s is not None and config.outage_at_s < 0):
+        raise ValueError("outage_s and outage_at_s must not be negative")
+    if config.revoke_after_submits is not None and config.revoke_after_submits < 0:
+        raise ValueError("revoke_after_submits must not be negative")
+
+
+async def foreign_app(state: Any) -> web.Application:
+    """The other origin a redirect points to: answers 404 to everything, counting requests with a key."""
+
+    async def anything(request: web.Request) -> web.StreamResponse:
+        state.foreign_requests += 1
+        if "x-api-key" in request.headers or "Authorization" in request.headers:
+            state.foreign_key_requests += 1
+        return web.json_response({"error": "not the API"}, status=404)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", anything)
+    return app

@@ -1,0 +1,191 @@
+"""Reading what the API may show beyond its documentation: state spellings, output shapes, redirects."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from aiohttp import web
+
+from batchgen.api.answers import failure_text, history_row, output_of, output_urls, read_state
+from batchgen.api.client import ApiClient
+from batchgen.errors import AmbiguousSubmit, NotFound, RouteTrouble
+from batchgen.simulator import SimConfig, SimServer
+from tests.helpers import KEY
+
+URL = "https://cdn.example/generations/a.mp4"
+
+
+@pytest.mark.parametrize(
+    ("spelled", "state", "known"),
+    [
+        ("QUEUED", "QUEUED", True),
+        ("queued", "QUEUED", True),
+        ("IN_QUEUE", "QUEUED", True),
+        ("in-queue", "QUEUED", True),
+        ("Processing", "PROCESSING", True),
+        ("STARTING", "PROCESSING", True),
+        ("WARMING_UP", "PROCESSING", False),  # unknown: still in flight
+        ("completed", "COMPLETED", True),
+        ("succeeded", "COMPLETED", True),
+        ("failed", "FAILED", True),
+        ("CANCELLED", "FAILED", True),
+        ("canceled", "FAILED", True),
+        ("ABORTED", "FAILED", True),
+    ],
+)
+def test_states_are_read_case_insensitively_and_safely(spelled, state, known):
+    read = read_state(spelled)
+    assert read is not None and read.state == state and read.known is known
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", 3, ["COMPLETED"], {"status": "COMPLETED"}])
+def test_no_state_at_all_is_not_read_as_one(value):
+    assert read_state(value) is None
+
+
+def test_a_cancelled_job_without_an_error_text_says_it_was_cancelled():
+    read = read_state("cancelled")
+    assert read is not None and read.cancelled
+    assert "CANCELLED" in (failure_text({"status": "cancelled"}, read) or "")
+    assert failure_text({"error": "stopped by the operator"}, read) == "stopped by the operator"
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        ({"output": URL}, URL),
+        ({"output": [URL, "https://cdn.example/b.mp4"]}, URL),
+        ({"output": {"video": URL}}, URL),
+        ({"output": {"url": URL}}, URL),
+        ({"output": {"output": [{"url": URL}]}}, URL),
+        ({"output": "", "video": {"url": URL, "file_size": 12}}, URL),
+        ({"video": URL}, URL),
+        ({"output": "file:///etc/passwd"}, None),
+        ({"output": "not a link"}, None),
+        ({"output": None}, None),
+        ({}, None),
+    ],
+)
+def test_output_may_be_a_string_a_list_or_an_object_holding_the_url(body, url):
+    assert output_of(body)[0] == url
+
+
+def test_every_candidate_link_in_order_and_the_declared_size():
+    body = {"output": ["https://cdn.example/p.jpg", URL], "video": {"url": URL, "file_size": 99}}
+    assert output_urls(body) == ["https://cdn.example/p.jpg", URL]
+    assert output_of(body) == ("https://cdn.example/p.jpg", 99)
+
+
+@pytest.mark.parametrize(
+    ("spelled", "read"), [("completed", "COMPLETED"), ("CANCELLED", "FAILED"), ("queued", "PENDING"), (None, "PENDING")]
+)
+def test_history_rows_states_are_read_the_same_way(spelled, read):
+    row = history_row({"request_id": "r", "model_status": spelled})
+    assert row is not None and row.status == read
+
+
+# --------------------------------------------------------------------------- against the simulator
+
+
+def client(url: str, key: str = KEY) -> ApiClient:
+    return ApiClient(api_key=key, base_url=url)
+
+
+async def finished(api: ApiClient, rid: str) -> str:
+    """Poll until the simulator's clock has finished the job (each poll is a real round trip)."""
+    with anyio.fail_after(20):
+        state = (await api.status(rid)).state
+        while state not in ("COMPLETED", "FAILED"):
+            state = (await api.status(rid)).state
+    return state
+
+
+async def test_a_redirect_to_another_origin_is_never_followed_and_a_submit_so_answered_is_ambiguous():
+    config = SimConfig(time_scale=5000, redirect_routes=frozenset({"submit", "result"}))
+    async with SimServer(config) as sim, client(sim.url) as api:
+        with pytest.raises(AmbiguousSubmit) as caught:
+            await api.submit("kling-text2video", {"prompt": "a fox"})
+        assert caught.value.status == 307
+        sim.state.config.redirect_routes = frozenset({"result"})
+        rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        assert await finished(api, rid) == "COMPLETED"
+        with pytest.raises(RouteTrouble, match="redirect"):
+            await api.result(rid)
+        assert sim.state.redirects_served == 2
+        assert sim.state.foreign_requests == 0 and sim.state.foreign_key_requests == 0
+
+
+async def test_a_redirect_within_the_api_origin_is_followed_with_the_key():
+    config = SimConfig(time_scale=5000, redirect_routes=frozenset(REDIRECTED), redirect_to="same")
+    async with SimServer(config) as sim, client(sim.url) as api:
+        rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id  # 307 keeps the POST
+        assert await finished(api, rid) == "COMPLETED"
+        result = await api.result(rid)
+        assert result.output_url and (await api.history_get(rid)).request_id == rid
+        assert len(sim.state.submissions) == 1 and sim.state.redirects_served >= 4
+
+
+REDIRECTED = ("submit", "status", "result", "history", "credits")
+
+
+async def test_a_page_that_is_not_json_is_route_trouble_not_the_jobs_outcome():
+    async with SimServer(SimConfig(time_scale=5000)) as sim, client(sim.url) as api:
+        sim.state.script("hostile", kind="non_json")
+        rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        assert await finished(api, rid) == "COMPLETED"
+        with pytest.raises(RouteTrouble, match="not JSON"):
+            await api.result(rid)
+
+
+@pytest.mark.parametrize("world", [{"state_case": "lower"}, {"extra_states": True}])
+async def test_states_as_a_world_spells_them_and_a_cancelled_job(world):
+    config = SimConfig(time_scale=5000, cancel_prompts=("cancel me",), **world)
+    async with SimServer(config) as sim, client(sim.url) as api:
+        kept = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        gone = (await api.submit("kling-text2video", {"prompt": "please cancel me"})).request_id
+        assert (await api.status(kept)).state in ("QUEUED", "PROCESSING")
+        assert await finished(api, kept) == "COMPLETED"
+        assert await finished(api, gone) == "FAILED"
+        status = await api.status(gone)
+        assert status.http == 200 and "CANCELLED" in (status.error or "")
+        assert (await api.result(gone)).state == "FAILED"
+        assert (await api.history_get(gone)).status == "FAILED"
+        assert [rid for rid, _ in sim.state.charges] == [kept]
+
+
+async def test_jobs_belong_to_the_account_of_the_key_that_made_them():
+    other = "SG_2222222222222222"
+    config = SimConfig(time_scale=5000, key_accounts={"SG_1111111111111111": "main", other: "other"})
+    async with SimServer(config) as sim, client(sim.url) as api:
+        rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        async with client(sim.url, "SG_1111111111111111") as same, client(sim.url, other) as stranger:
+            assert (await same.history_get(rid)).request_id == rid
+            assert (await same.status(rid)).state in ("QUEUED", "PROCESSING", "COMPLETED")
+            with pytest.raises(NotFound):
+                await stranger.history_get(rid)
+            with pytest.raises(NotFound):
+                await stranger.status(rid)
+            assert await stranger.history() == []
+
+
+async def test_an_undocumented_state_is_in_flight_and_logged_once_per_spelling(caplog):
+    spellings = iter(["warming_up", "WARMING-UP", "Thinking", "warming_up"])
+
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"status": next(spellings), "request_id": request.match_info["rid"]})
+
+    app = web.Application()
+    app.router.add_get("/v2/requests/{rid}/status", status)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        caplog.set_level("INFO", logger="batchgen")
+        async with client(f"http://{host}:{port}") as api:
+            assert [(await api.status("r")).state for _ in range(4)] == ["PROCESSING"] * 4
+    finally:
+        await runner.cleanup()
+    told = [r.getMessage() for r in caplog.records if "does not document" in r.getMessage()]
+    assert len(told) == 2 and "'WARMING_UP'" in told[0] and "'THINKING'" in told[1]

@@ -1,0 +1,227 @@
+"""Worlds the API may show, through the CLI: redirects, revoked keys, unknown states, output shapes, outages.
+
+The client is told only what a user would give on the command line (the base URL, the
+simulator's time scale, a key); every world is the simulator's.  In each, nothing is paid
+twice, the key never reaches another origin, and no paid job is written ``failed`` unless the
+API said it failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchgen.store.ledger import read_ledger
+from tests.helpers import (
+    assert_transitions_are_legal,
+    charges_per_job,
+    ledger_events,
+    many_jobs_yaml,
+    run_batch,
+    run_cli,
+    write,
+)
+
+SECOND_KEY = "SG_1111111111111111"  # the same account's new key
+OTHER_KEY = "SG_2222222222222222"  # a key of another account
+
+
+def states(out: Path) -> dict[str, str]:
+    return {job_id: rec["state"] for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items()}
+
+
+def assert_paid_once(server) -> None:
+    assert server.state.duplicate_submissions() == 0
+    assert all(n == 1 for n in charges_per_job(server).values()), charges_per_job(server)
+    assert server.state.foreign_key_requests == 0  # the key never went to another origin
+    assert server.state.key_leaks == 0
+
+
+def run_as(key: str, manifest: Path, out: Path, server, monkeypatch, *extra: str) -> int:
+    monkeypatch.setenv("SEGMIND_API_KEY", key)
+    return run_cli(
+        "run", str(manifest), "--out", str(out), "--base-url", server.url,
+        "--time-scale", str(server.config.time_scale), "--quiet", *extra,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- redirects
+
+
+def test_a_redirected_result_route_never_fails_a_paid_job_the_history_brings_its_video(sim, tmp_path, monkeypatch):
+    server = sim(redirect_routes=frozenset({"result"}))
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    code = run_batch(manifest, tmp_path / "out", server, "--concurrency", "3", monkeypatch=monkeypatch)
+    assert code == 0
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert server.state.redirects_served > 0 and server.state.foreign_requests == 0
+    assert len(server.state.charges) == 6
+    assert_paid_once(server)
+    assert_transitions_are_legal(tmp_path / "out")
+
+
+def test_with_every_source_redirected_paid_jobs_stay_in_flight_and_a_later_run_fetches_them(sim, tmp_path, monkeypatch):
+    server = sim(redirect_routes=frozenset({"result", "history"}))
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch)
+    assert code == 6  # the API's trouble, not the jobs': nothing failed, a re-run resumes
+    final = read_ledger(out / "ledger.jsonl").jobs
+    assert {rec["state"] for rec in final.values()} == {"submitted"}
+    assert {rec["event"] for rec in final.values()} == {"unreachable"}
+    assert "will not be made again" in final["job-000"]["error"]["detail"]
+    server.state.config.redirect_routes = frozenset()  # the route is fixed
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    assert len(server.state.submissions) == 4
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
+
+
+def test_a_redirect_within_the_api_origin_is_followed(sim, tmp_path, monkeypatch):
+    server = sim(redirect_routes=frozenset({"status", "result", "credits"}), redirect_to="same")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert server.state.redirects_served > 0
+    assert_paid_once(server)
+
+
+def test_a_redirected_submit_is_looked_up_never_sent_again_blindly(sim, tmp_path, monkeypatch):
+    server = sim(redirect_routes=frozenset({"submit"}))
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    code = run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch)
+    # The redirect created nothing, but only the history could show that, and it lists no request of
+    # ours: each submit is left to settle later (exit 6), never failed, never sent again on a guess.
+    assert code == 6
+    assert set(states(tmp_path / "out").values()) == {"submitting"}
+    assert server.state.submissions == [] and server.state.foreign_requests == 0
+    assert_paid_once(server)
+
+
+# --------------------------------------------------------------------------- keys and accounts
+
+
+def test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it(sim, tmp_path, monkeypatch, capsys):
+    server = sim(
+        key_accounts={SECOND_KEY: "main", OTHER_KEY: "other"},
+        revoke_key="SG_0123456789abcdef",
+        revoke_after_submits=3,
+    )
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 4
+    paid_before = set(states(out).items())
+    assert (
+        any(state in ("submitted", "downloading", "submitting") for _, state in paid_before)
+        or len(server.state.submissions) == 3
+    )
+    made = len(server.state.submissions)
+    capsys.readouterr()
+
+    # another account's key: refused before anything is sent, the way through named
+    assert run_as(OTHER_KEY, manifest, out, server, monkeypatch) == 2
+    message = capsys.readouterr().err
+    assert "another account" in message and "--adopt-key" in message
+    assert len(server.state.submissions) == made
+
+    # the same account's new key: goes on, and finishes every job
+    assert run_as(SECOND_KEY, manifest, out, server, monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    changed = [e for e in ledger_events(out) if e["event"] == "key_changed"]
+    assert changed and all(e.get("previous_key_fp") for e in changed)
+    assert SECOND_KEY not in (out / "ledger.jsonl").read_text()
+    assert len(server.state.submissions) == 8
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
+
+
+def test_adopting_a_folder_under_another_accounts_key_never_resubmits_its_jobs_silently(
+    sim, tmp_path, monkeypatch, capsys
+):
+    server = sim(key_accounts={OTHER_KEY: "other"}, revoke_key="SG_0123456789abcdef", revoke_after_submits=2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 4
+    in_flight = {j for j, s in states(out).items() if s in ("submitting", "submitted")}
+    capsys.readouterr()
+    code = run_as(OTHER_KEY, manifest, out, server, monkeypatch, "--adopt-key")
+    assert "--adopt-key" in capsys.readouterr().err
+    final = read_ledger(out / "ledger.jsonl").jobs
+    for job_id in in_flight:
+        assert final[job_id]["state"] == "expired" and final[job_id]["event"] == "key_adopted"
+    assert code == (1 if in_flight else 0)
+    assert_paid_once(server)
+
+
+# --------------------------------------------------------------------------- states and outputs
+
+
+@pytest.mark.parametrize(
+    "world", [{"state_case": "lower"}, {"extra_states": True}, {"state_case": "lower", "extra_states": True}]
+)
+def test_a_cancelled_job_ends_failed_while_the_others_complete_whatever_the_spelling(sim, tmp_path, monkeypatch, world):
+    server = sim(cancel_prompts=("number 2",), **world)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    final = read_ledger(out / "ledger.jsonl").jobs
+    assert final["job-002"]["state"] == "failed"
+    assert "CANCELLED" in final["job-002"]["error"]["detail"]
+    assert {final[f"job-00{i}"]["state"] for i in (0, 1, 3, 4)} == {"completed"}
+    assert len(server.state.charges) == 4
+    assert_paid_once(server)
+
+
+@pytest.mark.parametrize("shape", ["list", "object", "url-object", "list-preview-first"])
+def test_an_output_as_a_list_or_an_object_completes(sim, tmp_path, monkeypatch, shape):
+    server = sim(output_shape=shape, history="off")  # the result's own link is the only one
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert_paid_once(server)
+
+
+# --------------------------------------------------------------------------- outages
+
+
+@pytest.mark.parametrize("kind", ["503", "drop"])
+def test_an_outage_mid_run_is_ridden_out_and_its_unknown_submits_settled_in_the_same_run(
+    sim, tmp_path, monkeypatch, kind
+):
+    server = sim(outage_s=120.0, outage_after_submits=3, outage_kind=kind)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch)
+    assert server.state.outage_answers > 0
+    assert code in (0, 6), code
+    final = states(out)
+    assert "failed" not in final.values()
+    if code == 0:
+        assert set(final.values()) == {"completed"}
+    assert "submitting" not in final.values()  # every unknown submit was settled in this run
+    events = ledger_events(out)
+    unknown = {e["job_id"] for e in events if e["event"] == "submit_unknown"}
+    settled = {e["job_id"] for e in events if e["event"] in ("reconciled", "reconciled_absent")}
+    assert unknown and unknown <= settled  # a submit fell in the outage, and was looked up once it ended
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
+
+
+@pytest.mark.parametrize("kind", ["503", "drop"])
+def test_an_api_out_of_reach_for_the_bound_ends_6_and_a_later_run_finishes_without_paying_twice(
+    sim, tmp_path, monkeypatch, kind
+):
+    server = sim(outage_s=10_000_000.0, outage_after_submits=2, outage_kind=kind)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    config = write(tmp_path / "c.yaml", "api:\n  unreachable_after_s: 120\n")
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--config", str(config), "--concurrency", "3", monkeypatch=monkeypatch)
+    assert code == 6
+    assert not {"failed", "expired"} & set(states(out).values())
+    server.state.config.outage_s = 0.0  # the API is back
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
