@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import secrets
 import shlex
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -36,8 +38,11 @@ from ..engine.identity import find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
+from ..params import estimate_cost
 from ..report.exits import (
     EXIT_AUTH,
+    EXIT_CREDITS,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -52,7 +57,7 @@ from ..report.summary import (
     status_summary,
     summary_lines,
 )
-from ..store.ledger import Replay
+from ..store.ledger import Replay, read_ledger
 from ..store.local import lock_holder, render_results, write_atomically
 from ..store.objects import is_object_url
 from ..store.output import merge, read_all, shard_counts
@@ -192,12 +197,14 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
     command = options.resume_command(args.manifest, out_text, args.options)
-    if args.shard:
-        command += f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
+    command += _shard_words(args)
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
-        return Verdict(code, command if code not in (EXIT_OK, EXIT_AUTH) else None)
+        if code in (EXIT_OK, EXIT_AUTH):
+            return Verdict(code, None)
+        jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
+        return Verdict(code, _next_command(report, code, command, out_text, args, manifest, settings, jobs))
 
     outcome = await run_jobs(
         manifest.jobs,
@@ -226,6 +233,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
         spend=spend,
         retry_command=command,
+        cap_command=_next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
     )
     if args.options.from_folder:
         lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
@@ -237,6 +245,43 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
                  requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
+
+
+def _next_command(
+    report: RunReport,
+    code: int,
+    command: str,
+    out_text: str,
+    args: argparse.Namespace,
+    manifest: Manifest,
+    settings: Settings,
+    jobs: dict[str, dict[str, Any]],
+) -> str:
+    """A resume command that does something: after a spend-cap stop, one whose cap covers the deferred jobs;
+    after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again)."""
+    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in {j.id for j in manifest.jobs})
+    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
+        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in ("deferred", "pending", None)]
+        costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
+        spent = folder_spend(Replay(jobs, 0, False))
+        needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
+        cap = settings.limits.max_spend_usd or 0.0
+        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
+        return options.resume_command(args.manifest, out_text, options.Options(values)) + _shard_words(args)
+    unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
+    if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
+        return (
+            command
+            + (" --retry-failed" if states.get("failed") else "")
+            + (" --resubmit-lost" if states.get("expired") else "")
+        )
+    return command
+
+
+def _shard_words(args: argparse.Namespace) -> str:
+    if not args.shard:
+        return ""
+    return f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:

@@ -9,6 +9,12 @@ given on the command line replaces the kept one (and is kept from then on).
 ``--base-url`` on the command line ends a kept ``--simulate``.  The API key is
 never kept.
 
+Precedence for each kept option (``--max-spend`` above all): the command
+line > its environment variable (``BATCHGEN_MAX_SPEND``, ``BATCHGEN_CONCURRENCY``,
+``BATCHGEN_RPM``) > the value kept with the folder > the config file > the
+default.  A value from the command line or the environment is kept from then
+on, so the resume line and a bare re-run hold the cap actually in force.
+
 The spend cap counts the folder's whole spend, so resuming under a kept cap
 never spends past it in total.
 """
@@ -44,6 +50,30 @@ KEPT: dict[str, str] = {
     "simulate": "--simulate",
     "time_scale": "--time-scale",
 }
+
+
+# kept option -> the environment variable that sets it (it beats the kept value, and is kept in turn)
+ENVIRONMENT: dict[str, tuple[str, type]] = {
+    "max_spend": ("BATCHGEN_MAX_SPEND", float),
+    "concurrency": ("BATCHGEN_CONCURRENCY", int),
+    "rpm": ("BATCHGEN_RPM", float),
+}
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, Any]:
+    """The kept options set by ``BATCHGEN_*`` environment variables (an unreadable one is an InputError)."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, (var, kind) in ENVIRONMENT.items():
+        text = environ.get(var, "").strip()
+        if not text:
+            continue
+        try:
+            found[name] = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise InputError(f"environment variable {var} must be {what}, got {text!r}") from None
+    return found
 
 
 def state_dir(out: str | Path) -> Path:
@@ -133,6 +163,9 @@ def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
 def take_up(args: argparse.Namespace) -> Options:
     """Fill the options not given on the command line from those kept with the output folder."""
     given = {name: getattr(args, name) for name in KEPT}
+    for name, value in from_environment().items():  # the environment beats the kept value
+        if given.get(name) is None:
+            given[name] = value
     out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
     merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
     for name, value in merged.values.items():

@@ -347,7 +347,7 @@ class Poller:
             await self._fail(job, {"detail": "the API reported COMPLETED but gave no output URL"})
             return
         if result.remaining_credits is not None:
-            self.control.report.balance = result.remaining_credits
+            self.control.note_balance(result.remaining_credits)
         queue_s = result.metrics.get("queue_time")
         await self.downloader.begin(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
 

@@ -103,8 +103,10 @@ def summary_lines(
     resume_command: str | None,
     spend: float | None = None,
     retry_command: str | None = None,
+    cap_command: str | None = None,
 ) -> list[str]:
-    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
+    """The end-of-run summary.  ``cap_command``: after a spend-cap stop, the command with a cap that
+    covers the deferred jobs (the same cap would stop again at once).  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
     extras = []
@@ -137,7 +139,7 @@ def summary_lines(
     elif report.stop_reason == "spend_cap":
         lines.append(
             f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
-            f"{deferred} jobs deferred. The same command keeps the same cap: give a higher --max-spend to go on."
+            f"{deferred} jobs deferred. The same cap stops here again: raise --max-spend to go on."
         )
     elif report.stop_reason == "interrupted":
         lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
@@ -147,8 +149,21 @@ def summary_lines(
     lines += retry_hints(report.states, retry_command)
     unfinished = sum(report.states.get(s, 0) for s in ("pending", "submitting", "submitted", "downloading"))
     if resume_command and (unfinished or report.states.get("deferred", 0)):
-        lines.append(f"To resume: {resume_command}")
+        if report.stop_reason == "spend_cap" and cap_command:
+            lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs): {cap_command}")
+        else:
+            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states))
     return lines
+
+
+def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:
+    """What the resume line leaves alone, and the flag that would take it up."""
+    notes = []
+    if failed := states.get("failed", 0):
+        notes.append(f"add --retry-failed to submit the {failed} failed job{'s' if failed != 1 else ''} again")
+    if lost := states.get("expired", 0):
+        notes.append(f"add --resubmit-lost to make the {lost} lost job{'s' if lost != 1 else ''} again")
+    return f"  ({'; '.join(notes)}: paid again)" if notes else ""
 
 
 def dry_run_lines(

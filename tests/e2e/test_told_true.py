@@ -1,0 +1,95 @@
+"""What the operator is told is true in every path: caps, resume lines, balances (issue 23, money and data)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+
+from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
+
+
+def _line(printed: str, start: str) -> str:
+    return next(line for line in printed.splitlines() if line.startswith(start))
+
+
+def _resume_words(printed: str) -> list[str]:
+    line = next(line for line in printed.splitlines() if line.startswith("To resume"))
+    return shlex.split(line.split(": ", 1)[1])
+
+
+def test_a_cap_from_the_environment_is_kept_and_beats_a_kept_cap(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))  # 8 x $0.28
+    out = tmp_path / "out"
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "1")
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 3
+    charged = server.state.total_charged()
+    assert 0 < charged <= 1.0
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.0
+    # Without the variable, the bare command still holds the cap it was given: nothing more is spent.
+    monkeypatch.delenv("BATCHGEN_MAX_SPEND")
+    capsys.readouterr()
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet") == 3
+    assert server.state.total_charged() == pytest.approx(charged)
+    assert "--max-spend" in capsys.readouterr().out
+    # The environment beats the kept value (flag > environment > kept > config > default), and is kept.
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "1.5")
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet") == 3
+    assert 1.0 < server.state.total_charged() <= 1.5
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.5
+    # The flag beats the environment.
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet", "--max-spend", "1.2") == 3
+    assert server.state.total_charged() <= 1.5
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.2
+
+
+def test_an_unreadable_cap_in_the_environment_is_bad_usage(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "ten")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    assert run_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--simulate") == 2
+    assert "BATCHGEN_MAX_SPEND must be a number, got 'ten'" in capsys.readouterr().err
+
+
+def test_at_the_spend_cap_the_resume_line_raises_the_cap_and_completes(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "1", "--concurrency", "2", monkeypatch=monkeypatch) == 3
+    printed = capsys.readouterr().out
+    assert "The same cap stops here again: raise --max-spend to go on." in printed
+    line = _line(printed, "To resume")
+    assert line.startswith("To resume, raise the cap (enough for the ")
+    words = _resume_words(printed)
+    assert float(words[words.index("--max-spend") + 1]) == pytest.approx(6 * 0.28)
+    assert "--max-spend 1.68" in json.loads((out / "report.json").read_text())["resume_command"]
+    assert run_cli(*words[1:]) == 0  # the printed line resumes, and completes
+    assert server.state.total_charged() == pytest.approx(6 * 0.28)
+
+
+def test_after_failures_the_resume_line_names_retry_failed(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    server.state.script("fail")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    # One job fails, and the cap defers some others: the resume line says what it leaves alone.
+    assert run_batch(manifest, out, server, "--max-spend", "0.6", "--concurrency", "1", monkeypatch=monkeypatch) == 3
+    printed = capsys.readouterr().out
+    assert "1 job failed on the server" in printed
+    # After the cap is raised, only the failure is left: the next step names --retry-failed, paid again.
+    assert run_batch(manifest, out, server, "--max-spend", "5", monkeypatch=monkeypatch) == 1
+    printed = capsys.readouterr().out
+    assert "--retry-failed submits it again (paid again)" in printed
+    assert json.loads((out / "report.json").read_text())["resume_command"].endswith("--retry-failed")
+
+
+def test_the_out_of_credits_summary_quotes_the_latest_balance(sim, tmp_path, monkeypatch, capsys):
+    server = sim(credits=3 * 0.28 + 0.05)
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(8)), out, server, "--concurrency", "4",
+                     monkeypatch=monkeypatch) == 3  # fmt: skip
+    printed = capsys.readouterr().out
+    quoted = float(printed.split("(balance reported: $", 1)[1].split(")", 1)[0])
+    assert quoted == pytest.approx(server.state.available(), abs=0.005)
+    assert quoted < 0.28
