@@ -26,7 +26,10 @@ When retries run out, the last error propagates unchanged.
   the server is reachable.  When no call has reached it for
   ``unreachable_after_s`` run seconds (refused connections, timeouts, name
   errors), the failing call raises :class:`ApiUnreachable` instead of
-  waiting on: the run stops with exit 6, every job resumable.
+  waiting on: the run stops with exit 6, every job resumable.  A call that
+  has had no answer since it began is retried (within the backoff) until
+  that bound, whatever its own attempts and deadline: an API that cannot be
+  reached is the run's condition, never one job's failure.
 """
 
 from __future__ import annotations
@@ -129,7 +132,11 @@ class Gateway:
                 self._check_reached(exc)
                 attempts += 1
                 delay = self.policy.wait_for(attempts, retry_on(exc))
-                if delay is None or not self.policy.may_retry(attempts, self.clock.now() - started, delay):
+                if delay is None:
+                    raise
+                if not self.policy.may_retry(attempts, self.clock.now() - started, delay) and not (
+                    _unanswered(exc) and self.last_reached <= started  # silent since this call began
+                ):
                     raise
                 if _unanswered(exc):  # try once more at the bound, so the run stops within it
                     delay = min(delay, max(0.0, self.last_reached + self.unreachable_after_s - self.clock.now()))

@@ -105,8 +105,9 @@ def summary_lines(
     retry_command: str | None = None,
     cap_command: str | None = None,
 ) -> list[str]:
-    """The end-of-run summary.  ``cap_command``: after a spend-cap stop, the command with a cap that
-    covers the deferred jobs (the same cap would stop again at once).  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
+    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it).
+    ``cap_command``: after a spend-cap stop, the command with a cap that covers the deferred jobs (the same cap
+    would stop again at once)."""
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
     extras = []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shlex
+import socket
+from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
+from batchgen.store.ledger import read_ledger
+from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
 
 
 def _line(printed: str, start: str) -> str:
@@ -93,3 +96,30 @@ def test_the_out_of_credits_summary_quotes_the_latest_balance(sim, tmp_path, mon
     quoted = float(printed.split("(balance reported: $", 1)[1].split(")", 1)[0])
     assert quoted == pytest.approx(server.state.available(), abs=0.005)
     assert quoted < 0.28
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound, never listening, held for the test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("config", ["", "api:\n  unreachable_after_s: 20\n", "retry:\n  max_attempts: 1\n"])
+def test_a_run_that_never_reached_the_api_exits_6_whatever_the_settings(
+    tmp_path, monkeypatch, capsys, refused_port, config
+):
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    extra = ["--config", str(write(tmp_path / "c.yaml", config))] if config else []
+    code = run_cli("run", str(manifest), "--out", str(out), "--base-url", f"http://127.0.0.1:{refused_port}",
+                   "--time-scale", "2000", "--quiet", *extra)  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 6, captured
+    assert "Error: the API could not be reached for" in captured.err
+    assert "failures by reason" not in captured.out and "failed" not in captured.out.split("\n")[0]
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states <= {"pending", "deferred"}
+    assert "To resume: batchgen run" in captured.out
