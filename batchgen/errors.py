@@ -24,9 +24,12 @@
     │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
+    │   ├── OutputUnwritable        a write failed: disk full, quota, permission lost,
+    │   │                           read-only (exit 7; free space, re-run resumes)
     │   └── StoreUnavailable        an object store did not answer usably (network,
     │                               5xx, timeout): worth retrying
     ├── LedgerError                 the ledger cannot be read or written
+    │   └── LedgerUnwritable        a ledger write failed (also an OutputUnwritable: exit 7)
     ├── LockHeld                    another run holds the output folder (exit 5)
     └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
 
@@ -186,12 +189,23 @@ class StorageError(BatchgenError):
     """The output folder cannot be written (disk full, permissions, unsafe path)."""
 
 
+class OutputUnwritable(StorageError):
+    """Writing the output failed (disk full, quota, permission lost, read-only): the run stops cleanly (exit 7).
+
+    Nothing partial is kept; once there is space (or permission) again, the same command resumes.
+    """
+
+
 class StoreUnavailable(StorageError):
     """An object store did not answer usably (network, 5xx, timeout); the same call may succeed later."""
 
 
 class LedgerError(BatchgenError):
     """The ledger cannot be read or written."""
+
+
+class LedgerUnwritable(LedgerError, OutputUnwritable):
+    """A ledger line could not be written (disk full, permission lost): the run stops cleanly (exit 7)."""
 
 
 class LockHeld(BatchgenError):

@@ -6,7 +6,7 @@ The only module that prints or chooses exit codes.  Library errors become one
 Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
 config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
 5 another run holds the output folder; 6 the API could not be reached;
-130 interrupted.
+7 the output could not be written (disk full); 130 interrupted.
 
 Everything printed at the end (the summary, every ``Error:`` line) is also
 logged, so ``--log-file`` alone tells how a run ended.
@@ -15,6 +15,7 @@ logged, so ``--log-file`` alone tells how a run ended.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -45,6 +46,7 @@ from ..report.exits import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_UNWRITABLE,
     EXIT_USAGE,
     Verdict,
     exit_code,
@@ -68,6 +70,8 @@ from .logs import REDACTOR, log_outcome, setup_logging
 from .runner import run_jobs
 
 SIMULATE_TIME_SCALE = 500.0
+SIMULATOR_RESERVE_BYTES = 64 * 1024  # room kept beside a --simulate run's saved account (plus some per job)
+SIMULATOR_BYTES_PER_JOB = 2 * 1024
 
 log = logging.getLogger("batchgen")
 
@@ -163,6 +167,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
     key = "SG_" + secrets.token_hex(8)
     scale = args.time_scale or SIMULATE_TIME_SCALE
     remote = is_object_url(settings.output.dir)  # the simulator's state is kept with a local folder only
+    shard = args.shard_obj.name if args.shard_obj is not None else ""
     config = SimConfig(
         time_scale=scale,
         api_keys=frozenset({key}),
@@ -170,9 +175,9 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
-        state_file=None if remote else str(options.simulator_state(settings.output.dir)),
+        state_file=None if remote else str(options.simulator_state(settings.output.dir, shard)),
     )
-    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir)):
+    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir, shard)):
         log.warning(
             "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
             "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
@@ -180,11 +185,41 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
             settings.output.dir,
             lost,
         )
-    async with SimServer(config) as sim:
+    reserve = None if config.state_file is None else Path(f"{config.state_file}.reserve")
+    if reserve is not None:  # room to save the account even if the disk fills up during the run
+        options.reserve_space(reserve, SIMULATOR_RESERVE_BYTES + SIMULATOR_BYTES_PER_JOB * len(manifest.jobs))
+    sim = SimServer(config)
+    await sim.start()
+    try:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
-        return await _execute(args, settings, manifest, key, Clock(scale))
+        code = await _execute(args, settings, manifest, key, Clock(scale))
+    finally:
+        saved = await _close_simulator(sim, reserve)
+    return code if saved else EXIT_UNWRITABLE
+
+
+async def _close_simulator(sim: Any, reserve: Path | None) -> bool:
+    """Stop the simulator and save its account; on a full disk, give up the reserved room and save again."""
+    try:
+        await sim.close()
+        return True
+    except OSError:
+        path = sim.state.config.state_file
+    if reserve is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(reserve)
+    try:
+        sim.state.save(path)
+        return True
+    except OSError as exc:
+        _error(
+            f"the simulated account could not be saved in {path} ({exc.strerror or exc}): the simulated jobs in "
+            "flight cannot be found again. Free some disk space; the next --simulate run makes them again only "
+            "with --resubmit-lost"
+        )
+        return False
 
 
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:

@@ -84,22 +84,40 @@ def state_dir(out: str | Path) -> Path:
     return folder
 
 
-def simulator_state(out: str | Path) -> Path:
-    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed)."""
+def simulator_state(out: str | Path, shard: str = "") -> Path:
+    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed).
+
+    Each shard (``shard``: its name, e.g. ``2-of-4``) has a simulator of its own, so it keeps its own file:
+    shards that share a folder never overwrite one another's account."""
     folder = state_dir(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create {folder} ({exc.strerror or exc}); check the output folder") from None
-    return folder / SIMULATOR_FILE
+    return folder / (f"simulator.{shard}.json" if shard else SIMULATOR_FILE)
 
 
-def simulated_jobs_without_simulator(out: str | Path) -> int:
-    """Jobs in flight in a folder whose saved simulator is missing (they cannot be found again)."""
-    if simulator_state(out).exists():
+def simulated_jobs_without_simulator(out: str | Path, shard: str = "") -> int:
+    """Jobs in flight in a folder (or shard) whose saved simulator is missing (they cannot be found again)."""
+    if simulator_state(out, shard).exists():
         return 0
-    jobs = read_ledger(Path(out) / "ledger.jsonl").jobs
+    jobs = read_ledger(Path(out) / "shards" / shard / "ledger.jsonl" if shard else Path(out) / "ledger.jsonl").jobs
     return sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in jobs.values())
+
+
+def reserve_space(path: Path, size: int) -> None:
+    """Hold ``size`` bytes at ``path`` (best effort), so a state can still be saved when the disk fills up."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except (OSError, AttributeError):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)

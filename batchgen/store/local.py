@@ -41,7 +41,7 @@ from typing import Any, BinaryIO
 import aiofiles
 import anyio
 
-from ..errors import DownloadError, LockHeld, StorageError
+from ..errors import DownloadError, LockHeld, OutputUnwritable, StorageError
 from .shards import Shard
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -166,7 +166,7 @@ class OutputDir:
             )  # fmt: skip
             mtime_ns = await anyio.to_thread.run_sync(_install, tmp, dest)
         except OSError as exc:
-            raise StorageError(_disk_message(exc, self.root, job_id)) from None
+            raise OutputUnwritable(_disk_message(exc, self.root, job_id)) from None
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -178,7 +178,7 @@ class OutputDir:
         try:
             await anyio.to_thread.run_sync(write_atomically, path, text.encode())
         except OSError as exc:
-            raise StorageError(_disk_message(exc, self.root, str(data.get("job_id")))) from None
+            raise OutputUnwritable(_disk_message(exc, self.root, str(data.get("job_id")))) from None
 
     async def verify_many(
         self, items: list[tuple[Path, int | None, str | None, int | None]], *, deep: bool = False

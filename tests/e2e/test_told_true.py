@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shlex
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from batchgen.store.ledger import read_ledger
-from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
+from tests.helpers import KEY, assert_transitions_are_legal, many_jobs_yaml, run_batch, run_cli, write
 
 
 def _line(printed: str, start: str) -> str:
@@ -123,3 +127,86 @@ def test_a_run_that_never_reached_the_api_exits_6_whatever_the_settings(
     states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
     assert states <= {"pending", "deferred"}
     assert "To resume: batchgen run" in captured.out
+
+
+class _DiskFillsUp:
+    """``os`` as the ledger sees it, on a disk with ``room`` bytes left: then every write fails with ENOSPC."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(data)
+        return os.write(fd, data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+
+def test_a_full_disk_is_a_clean_stop_with_exit_7_and_the_resume_completes(sim, tmp_path, monkeypatch, capsys):
+    from batchgen.store import ledger as ledger_module
+
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    out = tmp_path / "out"
+    monkeypatch.setattr(ledger_module, "os", _DiskFillsUp(room=6000))
+    assert run_batch(manifest, out, server, "--concurrency", "3", monkeypatch=monkeypatch) == 7
+    captured = capsys.readouterr()
+    assert "Error: " in captured.err and "No space left on device" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert "To resume: batchgen run" in captured.out
+    assert not [p for p in out.rglob("*") if p.suffix in (".part", ".tmp")]  # nothing partial kept
+    assert_transitions_are_legal(out)
+    monkeypatch.setattr(ledger_module, "os", os)  # space freed
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states == {"completed"}
+    assert server.state.duplicate_submissions() == 0
+
+
+@pytest.mark.slow
+def test_a_full_tmpfs_under_simulate_exits_7_and_resumes_without_losing_a_job(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+        command = [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(disk / "o"),
+                   "--quiet"]  # fmt: skip
+        first = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert first.returncode == 7, first.stderr
+        assert "Traceback" not in first.stderr and "Error: " in first.stderr
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        second = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "40 jobs: 40 completed" in second.stdout
+        assert '"event":"lost"' not in (disk / "o" / "ledger.jsonl").read_text()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_shards_sharing_a_simulate_folder_keep_a_simulator_each(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    out = tmp_path / "out"
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(out),
+                          "--shard", f"{i}/2", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]  # fmt: skip
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=110)
+        assert run.returncode == 0, stdout + stderr
+        assert "Traceback" not in stderr
+    kept = sorted(p.name for p in (out / ".batchgen").glob("simulator*.json"))
+    assert kept == ["simulator.0-of-2.json", "simulator.1-of-2.json"]
+    assert all(json.loads((out / ".batchgen" / name).read_text())["jobs"] for name in kept)
+    # A resume of each shard finds its own simulator: nothing is lost, nothing paid again.
+    for i in range(2):
+        command = [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(out),
+                   "--shard", f"{i}/2", "--quiet"]  # fmt: skip
+        again = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert again.returncode == 0 and "already done" in again.stdout, again.stdout + again.stderr
