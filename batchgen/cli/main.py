@@ -66,7 +66,7 @@ from ..store.output import merge, read_all, shard_counts
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, log_outcome, setup_logging
+from .logs import REDACTOR, json_mode, log_outcome, setup_logging
 from .runner import run_jobs
 
 SIMULATE_TIME_SCALE = 500.0
@@ -469,9 +469,16 @@ def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
 
 
 def _print(text: str) -> None:
+    if json_mode():  # every line on every stream is JSON: the text goes out as log records
+        for line in text.splitlines():
+            log.info("%s", line)
+        return
     print(text, flush=True)
 
 
 def _error(text: str) -> None:
+    if json_mode():
+        log.error("Error: %s", text)
+        return
     print(f"Error: {text}", file=sys.stderr, flush=True)
     log.error("Error: %s", text, extra={"printed": True})

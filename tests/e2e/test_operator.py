@@ -170,7 +170,8 @@ def test_progress_lines_and_json_logs_without_a_terminal(sim, tmp_path):
     assert lines and all({"ts", "level", "message"} <= set(line) for line in lines)
     assert any(line["message"].startswith("progress: ") for line in lines)
     assert log_file.read_text().count("\n") >= len(lines)
-    assert "6 jobs: 6 completed" in done.stdout
+    assert any(line["message"] == "6 jobs: 6 completed" for line in lines)  # JSON logs: the summary is JSON too
+    assert json.loads(done.stdout)["event"] == "outcome"
 
 
 def test_status_says_when_a_run_holds_the_folder(sim, tmp_path, monkeypatch, capsys):

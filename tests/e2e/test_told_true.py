@@ -210,3 +210,26 @@ def test_shards_sharing_a_simulate_folder_keep_a_simulator_each(tmp_path):
                    "--shard", f"{i}/2", "--quiet"]  # fmt: skip
         again = subprocess.run(command, capture_output=True, text=True, timeout=110)
         assert again.returncode == 0 and "already done" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("end", ["completes", "bad usage"])
+def test_json_logs_without_a_log_file_are_json_on_every_stream_with_the_outcome(sim, tmp_path, end):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3) if end == "completes" else "jobs: [{prompt: 5}]\n")
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    done = subprocess.run(
+        [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(tmp_path / "out"), "--base-url",
+         server.url, "--time-scale", "2000", "--log-format", "json"],
+        env=env, capture_output=True, text=True, timeout=110,
+    )  # fmt: skip
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line on every stream is JSON
+    outcome = [r for r in records if r.get("event") == "outcome"]
+    assert len(outcome) == 1 and outcome[0]["exit_code"] == done.returncode
+    assert json.loads(done.stdout)["event"] == "outcome"
+    if end == "completes":
+        assert done.returncode == 0 and outcome[0]["states"] == {"completed": 3}
+    else:
+        assert done.returncode == 2
+        assert any(r["message"].startswith("Error: ") for r in records)
+    assert KEY not in done.stdout + done.stderr
