@@ -233,3 +233,20 @@ def test_json_logs_without_a_log_file_are_json_on_every_stream_with_the_outcome(
         assert done.returncode == 2
         assert any(r["message"].startswith("Error: ") for r in records)
     assert KEY not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_status_of_an_object_store_folder_exits_0_thirty_times_in_a_row(sim, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("obstore")
+    server = sim()
+    out = f"file://{tmp_path / 'bucket'}"
+    (tmp_path / "bucket").mkdir()
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), out, server, monkeypatch=monkeypatch) == 0
+    codes, outputs = [], set()
+    for _ in range(30):
+        done = subprocess.run([sys.executable, "-m", "batchgen", "status", out], capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+        codes.append(done.returncode)
+        outputs.add(done.stdout)
+    assert codes == [0] * 30  # never SIGABRT (134) at interpreter exit
+    assert len(outputs) == 1 and "3 jobs: 3 completed" in outputs.pop()
