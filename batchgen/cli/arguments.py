@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("dir", help="the output folder (or object store prefix) of a run; every shard is merged")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help="also count the manifest's jobs never submitted (default: the manifest the folder's last run was "
+        "given, if it is still there)",
+    )
+    status.add_argument(
         "--results",
         metavar="FILE",
         help="also write the merged results table (CSV) to FILE ('-': only the table, to stdout)",

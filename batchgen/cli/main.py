@@ -35,7 +35,7 @@ from rich.console import Console
 
 from ..clock import Clock
 from ..config import Settings, load_settings, with_overrides
-from ..engine.identity import find_changes
+from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
@@ -60,9 +60,9 @@ from ..report.summary import (
     summary_lines,
 )
 from ..store.ledger import Replay, read_ledger
-from ..store.local import lock_holder, render_results, write_atomically
+from ..store.local import render_results, write_atomically
 from ..store.objects import is_object_url
-from ..store.output import merge, read_all, shard_counts
+from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser
@@ -144,14 +144,15 @@ async def _run(args: argparse.Namespace) -> int:
     args.shard_obj = shard
     if args.dry_run:
         replay = await _known(settings.output.dir)
-        changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+        changes = find_changes(manifest.jobs, replay) if replay else []
         lines = dry_run_lines(
             manifest,
             settings,
             replay,
             retry_failed=args.retry_failed,
             resubmit_lost=args.resubmit_lost,
-            changed=0 if args.replace_changed else changed,
+            changed=0 if args.replace_changed else len(changes),
+            replaced=frozenset(c.job.id for c in changes) if args.replace_changed else frozenset(),
         )
         if args.options.from_folder:
             lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
@@ -236,6 +237,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     REDACTOR.secrets.add(key)
     if not is_object_url(settings.output.dir):  # options are kept with a local folder
         options.save(settings.output.dir, args.options)
+        options.save_manifest(settings.output.dir, args.manifest, len(manifest.jobs) if not args.shard else None)
     console = _live_console(args)
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
@@ -379,8 +381,10 @@ def _validate(args: argparse.Namespace) -> int:
     for warning in manifest.warnings:
         log.warning(warning)
     replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
-    changed = len(find_changes(manifest.jobs, replay)) if replay else 0
-    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
+    changes = find_changes(manifest.jobs, replay) if replay else []
+    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=len(changes))))
+    if changes:  # 'run' would stop here (exit 2): so does validate
+        raise ChangedJobs(changes, str(args.out))
     return EXIT_OK
 
 
@@ -399,8 +403,10 @@ def _status(args: argparse.Namespace) -> int:
     replays = anyio.run(read_all, args.dir)
     merged = merge(replays)
     local = not is_object_url(args.dir)
-    held_by = lock_holder(Path(args.dir) / ".lock") if local and "" in replays else None
-    summary = status_summary(merged, Path(args.dir), held_by=held_by)
+    live = anyio.run(live_runs, args.dir, sorted(replays))
+    ids = options.manifest_ids(args.manifest, args.dir)
+    never = None if ids is None else sum(job_id not in merged.jobs for job_id in ids)
+    summary = status_summary(merged, Path(args.dir), live=live, never_submitted=never)
     if not local:
         summary["dir"] = args.dir
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"

@@ -224,3 +224,42 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+MANIFEST_FILE = "manifest.json"  # which manifest the folder's last run was given, for 'status'
+
+
+def save_manifest(out: str | Path, manifest: str, jobs: int | None) -> None:
+    """Keep the manifest's path (and, unsharded, its job count) with the folder (best effort: only for status)."""
+    folder = state_dir(out)
+    data = {"path": str(Path(manifest).resolve()), "jobs": jobs}
+    temp = folder / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
+    try:
+        temp.write_text(json.dumps(data) + "\n", encoding="utf-8")
+        os.replace(temp, folder / MANIFEST_FILE)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def manifest_ids(given: str | None, out: str) -> list[str] | None:
+    """The job ids of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
+    last run was given (if it is still there); None when neither is known."""
+    from ..manifest import load_manifest  # status without a manifest never reads one
+
+    path = given
+    if path is None and not is_object_url(out):
+        try:
+            path = json.loads((state_dir(out) / MANIFEST_FILE).read_text(encoding="utf-8")).get("path")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not path or not Path(path).is_file():
+            return None
+    if path is None:
+        return None
+    try:
+        return [job.id for job in load_manifest(path).jobs]
+    except InputError:
+        if given is not None:
+            raise
+        return None  # the kept manifest no longer reads as it did: status goes by the ledger alone

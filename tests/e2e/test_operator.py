@@ -140,7 +140,8 @@ def test_status_json_for_scripts(sim, tmp_path, monkeypatch, capsys):
     assert status["states"] == {"completed": 2, "failed": 1}
     assert status["finished"] is False and status["spend_usd"] == pytest.approx(0.56)
     assert status["failures"] == [{"reason": "Provider error: generation failed, please try again", "count": 1,
-                                   "examples": ["job-000"]}]  # fmt: skip
+                                   "examples": ["job-000"], "details": {
+                                       "job-000": "Provider error: generation failed, please try again"}}]  # fmt: skip
 
 
 def test_dry_run_estimates_spend_and_time(tmp_path, capsys):

@@ -6,10 +6,8 @@ import errno
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -100,14 +98,6 @@ def test_the_out_of_credits_summary_quotes_the_latest_balance(sim, tmp_path, mon
     quoted = float(printed.split("(balance reported: $", 1)[1].split(")", 1)[0])
     assert quoted == pytest.approx(server.state.available(), abs=0.005)
     assert quoted < 0.28
-
-
-@pytest.fixture
-def refused_port() -> Iterator[int]:
-    """A loopback port that refuses connections: bound, never listening, held for the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("config", ["", "api:\n  unreachable_after_s: 20\n", "retry:\n  max_attempts: 1\n"])
