@@ -30,6 +30,7 @@ from ..clock import Clock, iso_utc
 from ..config import ReportSettings
 from ..errors import StorageError
 from ..store.local import write_atomically
+from .axis import RunAxis
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
@@ -87,10 +88,13 @@ def publish(
     pace = read_pace(root)
     start, end = time_origin(rows, pace)
     last_run = [p for p in pace if pace and p.run == pace[-1].run]
+    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
+               row.updated_at) if t]  # fmt: skip
+    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
     charts = {
-        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end),
-        "API requests per minute against the limit": requests_svg(pace, start, end),
-        "Spend over time": spend_svg(rows, start, end),
+        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
+        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
+        "Spend over time": spend_svg(rows, start, end, axis),
     }
     data = PageData(
         rows=rows,
