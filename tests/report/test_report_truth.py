@@ -20,8 +20,8 @@ def _age_folder(out: Path, seconds: float) -> None:
     for raw in ledger.read_text().splitlines():
         rec = json.loads(raw)
         for key in ("ts", "submitted_at", "processing_at"):
-            if isinstance(rec.get(key), str):
-                rec[key] = iso_utc(parse_time(rec[key]) - seconds)
+            if isinstance(rec.get(key), str) and (at := parse_time(rec[key])) is not None:
+                rec[key] = iso_utc(at - seconds)
         lines.append(json.dumps(rec))
     ledger.write_text("\n".join(lines) + "\n")
     pace = out / "pace.jsonl"
