@@ -76,11 +76,14 @@ class InputError(BatchgenError):
 class ManifestError(InputError):
     """Raised when a manifest has one or more problems; lists all of them."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, total: int | None = None) -> None:
         self.problems = problems
-        count = len(problems)
+        count = max(total or 0, len(problems))
         head = f"the manifest has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+        listed = "\n".join(f"  {p}" for p in problems)
+        if count > len(problems):
+            listed += f"\n  ... the list stops at the first {len(problems)}; {count - len(problems)} more are not shown"
+        super().__init__(head + ":\n" + listed)
 
 
 class ConfigError(InputError):

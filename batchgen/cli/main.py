@@ -60,7 +60,7 @@ from ..report.summary import (
     summary_lines,
 )
 from ..store.ledger import Replay, read_ledger
-from ..store.local import render_results, write_atomically
+from ..store.local import OutputDir, lock_holder, render_results, write_atomically
 from ..store.objects import is_object_url
 from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.shards import parse_shard
@@ -194,6 +194,8 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
             settings.output.dir,
             lost,
         )
+    if not remote:  # a held lock or a changed row ends the run before the simulator starts (and says so)
+        _check_before_simulating(args, settings, manifest)
     reserve = None if config.state_file is None else Path(f"{config.state_file}.reserve")
     if reserve is not None:  # room to save the account even if the disk fills up during the run
         options.reserve_space(reserve, SIMULATOR_RESERVE_BYTES + SIMULATOR_BYTES_PER_JOB * len(manifest.jobs))
@@ -207,6 +209,19 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
     finally:
         saved = await _close_simulator(sim, reserve)
     return code if saved else EXIT_UNWRITABLE
+
+
+def _check_before_simulating(args: argparse.Namespace, settings: Settings, manifest: Manifest) -> None:
+    """What would stop the run at once (the folder's lock, rows that changed), found before the simulator
+    starts, so nothing about a simulator is printed for a run that never begins."""
+    folder = OutputDir(settings.output.dir, settings.output.filename, shard=args.shard_obj)
+    if lock_holder(folder.lock_path) is not None:
+        folder.lock()  # raises the LockHeld the run would (with its pid and what to do)
+        folder.unlock()
+    if not args.replace_changed and folder.ledger.exists():
+        changes = find_changes(manifest.jobs, read_ledger(folder.ledger))
+        if changes:
+            raise ChangedJobs(changes, str(settings.output.dir))
 
 
 async def _close_simulator(sim: Any, reserve: Path | None) -> bool:

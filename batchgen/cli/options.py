@@ -181,13 +181,19 @@ def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
 def take_up(args: argparse.Namespace) -> Options:
     """Fill the options not given on the command line from those kept with the output folder."""
     given = {name: getattr(args, name) for name in KEPT}
+    from_env = set()
     for name, value in from_environment().items():  # the environment beats the kept value
         if given.get(name) is None:
             given[name] = value
+            from_env.add(name)
     out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
+    if not is_object_url(str(out)) and Path(out).exists() and not Path(out).is_dir():
+        raise InputError(f"--out {out} is a file, not a folder; give a folder for the videos (it is made if needed)")
     merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
     for name, value in merged.values.items():
-        setattr(args, name, value)
+        # a value from the environment is kept and in the resume line, but the settings read it from the
+        # environment themselves (so a bad one is blamed on its variable)
+        setattr(args, name, None if name in from_env else value)
     args.out = out
     if "--config" in merged.from_folder and not Path(args.config).is_file():
         raise InputError(
