@@ -15,15 +15,11 @@ logged, so ``--log-file`` alone tells how a run ended.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import math
 import os
 import secrets
-import shlex
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -39,11 +35,8 @@ from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
-from ..params import estimate_cost
 from ..report.exits import (
     EXIT_AUTH,
-    EXIT_CREDITS,
-    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNWRITABLE,
@@ -60,18 +53,18 @@ from ..report.summary import (
     summary_lines,
 )
 from ..store.ledger import Replay, read_ledger
-from ..store.local import OutputDir, lock_holder, render_results, write_atomically
+from ..store.local import render_results, write_atomically
 from ..store.objects import is_object_url
 from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, json_mode, log_outcome, setup_logging
+from .nextstep import next_command, shard_words
 from .runner import run_jobs
+from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
 
 SIMULATE_TIME_SCALE = 500.0
-SIMULATOR_RESERVE_BYTES = 64 * 1024  # room kept beside a --simulate run's saved account (plus some per job)
-SIMULATOR_BYTES_PER_JOB = 2 * 1024
 
 log = logging.getLogger("batchgen")
 
@@ -195,10 +188,10 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
             lost,
         )
     if not remote:  # a held lock or a changed row ends the run before the simulator starts (and says so)
-        _check_before_simulating(args, settings, manifest)
+        check_before_simulating(args, settings, manifest)
     reserve = None if config.state_file is None else Path(f"{config.state_file}.reserve")
     if reserve is not None:  # room to save the account even if the disk fills up during the run
-        options.reserve_space(reserve, SIMULATOR_RESERVE_BYTES + SIMULATOR_BYTES_PER_JOB * len(manifest.jobs))
+        options.reserve_space(reserve, min(MAX_RESERVE_BYTES, RESERVE_BYTES + BYTES_PER_JOB * len(manifest.jobs)))
     sim = SimServer(config)
     await sim.start()
     try:
@@ -207,43 +200,8 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
         code = await _execute(args, settings, manifest, key, Clock(scale))
     finally:
-        saved = await _close_simulator(sim, reserve)
+        saved = await close_simulator(sim, reserve, _error)
     return code if saved else EXIT_UNWRITABLE
-
-
-def _check_before_simulating(args: argparse.Namespace, settings: Settings, manifest: Manifest) -> None:
-    """What would stop the run at once (the folder's lock, rows that changed), found before the simulator
-    starts, so nothing about a simulator is printed for a run that never begins."""
-    folder = OutputDir(settings.output.dir, settings.output.filename, shard=args.shard_obj)
-    if lock_holder(folder.lock_path) is not None:
-        folder.lock()  # raises the LockHeld the run would (with its pid and what to do)
-        folder.unlock()
-    if not args.replace_changed and folder.ledger.exists():
-        changes = find_changes(manifest.jobs, read_ledger(folder.ledger))
-        if changes:
-            raise ChangedJobs(changes, str(settings.output.dir))
-
-
-async def _close_simulator(sim: Any, reserve: Path | None) -> bool:
-    """Stop the simulator and save its account; on a full disk, give up the reserved room and save again."""
-    try:
-        await sim.close()
-        return True
-    except OSError:
-        path = sim.state.config.state_file
-    if reserve is not None:
-        with contextlib.suppress(OSError):
-            os.unlink(reserve)
-    try:
-        sim.state.save(path)
-        return True
-    except OSError as exc:
-        _error(
-            f"the simulated account could not be saved in {path} ({exc.strerror or exc}): the simulated jobs in "
-            "flight cannot be found again. Free some disk space; the next --simulate run makes them again only "
-            "with --resubmit-lost"
-        )
-        return False
 
 
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
@@ -257,14 +215,14 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
     command = options.resume_command(args.manifest, out_text, args.options)
-    command += _shard_words(args)
+    command += shard_words(args)
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
         if code in (EXIT_OK, EXIT_AUTH):
             return Verdict(code, None)
         jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
-        return Verdict(code, _next_command(report, code, command, out_text, args, manifest, settings, jobs))
+        return Verdict(code, next_command(report, code, command, out_text, args, manifest, settings, jobs))
 
     outcome = await run_jobs(
         manifest.jobs,
@@ -293,7 +251,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
         spend=spend,
         retry_command=command,
-        cap_command=_next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
+        cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
     )
     if args.options.from_folder:
         lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
@@ -305,43 +263,6 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
                  requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
-
-
-def _next_command(
-    report: RunReport,
-    code: int,
-    command: str,
-    out_text: str,
-    args: argparse.Namespace,
-    manifest: Manifest,
-    settings: Settings,
-    jobs: dict[str, dict[str, Any]],
-) -> str:
-    """A resume command that does something: after a spend-cap stop, one whose cap covers the deferred jobs;
-    after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again)."""
-    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in {j.id for j in manifest.jobs})
-    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
-        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in ("deferred", "pending", None)]
-        costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
-        spent = folder_spend(Replay(jobs, 0, False))
-        needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
-        cap = settings.limits.max_spend_usd or 0.0
-        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
-        return options.resume_command(args.manifest, out_text, options.Options(values)) + _shard_words(args)
-    unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
-    if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
-        return (
-            command
-            + (" --retry-failed" if states.get("failed") else "")
-            + (" --resubmit-lost" if states.get("expired") else "")
-        )
-    return command
-
-
-def _shard_words(args: argparse.Namespace) -> str:
-    if not args.shard:
-        return ""
-    return f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:
