@@ -49,6 +49,7 @@ from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
+META = "meta."  # a column or key named meta.NAME is an annotation: carried to the index, never sent
 CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 _SLUG = re.compile(r"[^a-z0-9]+")
 MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -314,6 +315,7 @@ def _build(
     defaults = {k: v for k, v in defaults.items() if k not in _RESERVED}
     for raw in raw_jobs:
         fields = dict(raw.fields)
+        meta = {k[len(META) :]: str(fields.pop(k)) for k in list(fields) if k.startswith(META) and len(k) > len(META)}
         given_id = fields.pop("id", None)
         model = fields.pop("model", None) or default_model
         where = raw.lines
@@ -375,7 +377,7 @@ def _build(
                 )
                 break
             seen_ids[one_id] = raw.line
-            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
+            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}", meta=meta))
         warnings += _curly_quoted(ids[0], params)
     return jobs, warnings
 

@@ -211,6 +211,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     if not is_object_url(settings.output.dir):  # options are kept with a local folder
         options.save(settings.output.dir, args.options)
         options.save_manifest(settings.output.dir, args.manifest, len(manifest.jobs) if not args.shard else None)
+        options.save_annotations(settings.output.dir, {job.id: job.meta for job in manifest.jobs if job.meta})
     console = _live_console(args)
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))

@@ -269,3 +269,22 @@ def manifest_ids(given: str | None, out: str) -> list[str] | None:
         if given is not None:
             raise
         return None  # the kept manifest no longer reads as it did: status goes by the ledger alone
+
+
+def save_annotations(out: str | Path, annotations: dict[str, dict[str, str]]) -> None:
+    """Keep the manifest's annotation columns (``meta.NAME``) with the folder, for the index (best effort)."""
+    if not annotations:
+        return
+    path = state_dir(out) / "annotations.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    kept = {**(kept if isinstance(kept, dict) else {}), **annotations}
+    temp = path.with_name(f".annotations.json.{os.getpid()}.tmp")
+    try:
+        temp.write_text(json.dumps(kept, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()

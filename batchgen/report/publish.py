@@ -62,6 +62,18 @@ def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
     return Verdict(3 if "deferred" in states else 1)
 
 
+ANNOTATIONS = ".batchgen/annotations.json"  # the manifest's meta.NAME columns, by job id (written by the CLI)
+
+
+def read_annotations(root: Path) -> dict[str, dict[str, str]]:
+    """The annotations kept with the folder ({} when there are none or the file cannot be read)."""
+    try:
+        data = json.loads((root / ANNOTATIONS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
 def publish(
     root: Path,
     settings: ReportSettings,
@@ -77,6 +89,9 @@ def publish(
                 "Replace the link with a real folder (or remove it)"
             )
     rows = load_rows(root / "ledger.jsonl", specs)
+    annotations = read_annotations(root)
+    for row in rows:
+        row.meta = annotations.get(row.job_id, {})
     write_index(root, rows)
     if verdict is None:
         verdict = verdict_from(rows, root)

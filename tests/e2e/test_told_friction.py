@@ -110,3 +110,17 @@ def test_the_readme_service_runs_as_a_user_and_a_stop_is_not_a_failure():
 
 def test_key_is_not_in_the_examples():
     assert KEY not in (ROOT / "jobs" / "example.yaml").read_text()
+
+
+def test_annotation_columns_are_carried_to_the_index_and_never_sent(sim, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    server = sim()
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.csv", "id,model,prompt,meta.notes\na,kling-text2video,a cat,take two\n"
+                                         "b,kling-text2video,a dog,\n")  # fmt: skip
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    index = {r["job_id"]: r for r in pq.read_table(out / "index.parquet").to_pylist()}
+    assert json.loads(index["a"]["meta_json"]) == {"notes": "take two"} and index["b"]["meta_json"] is None
+    assert "meta.notes" not in json.dumps(server.state.submissions, default=str)
+    assert "notes" not in json.loads(index["a"]["params_json"])
