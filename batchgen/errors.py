@@ -29,9 +29,12 @@
     │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
+    │   ├── OutputUnwritable        a write failed: disk full, quota, permission lost,
+    │   │                           read-only (exit 7; free space, re-run resumes)
     │   └── StoreUnavailable        an object store did not answer usably (network,
     │                               5xx, timeout): worth retrying
     ├── LedgerError                 the ledger cannot be read or written
+    │   └── LedgerUnwritable        a ledger write failed (also an OutputUnwritable: exit 7)
     ├── LockHeld                    another run holds the output folder (exit 5)
     └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
 
@@ -78,11 +81,14 @@ class InputError(BatchgenError):
 class ManifestError(InputError):
     """Raised when a manifest has one or more problems; lists all of them."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, total: int | None = None) -> None:
         self.problems = problems
-        count = len(problems)
+        count = max(total or 0, len(problems))
         head = f"the manifest has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+        listed = "\n".join(f"  {p}" for p in problems)
+        if count > len(problems):
+            listed += f"\n  ... the list stops at the first {len(problems)}; {count - len(problems)} more are not shown"
+        super().__init__(head + ":\n" + listed)
 
 
 class ConfigError(InputError):
@@ -205,12 +211,23 @@ class StorageError(BatchgenError):
     """The output folder cannot be written (disk full, permissions, unsafe path)."""
 
 
+class OutputUnwritable(StorageError):
+    """Writing the output failed (disk full, quota, permission lost, read-only): the run stops cleanly (exit 7).
+
+    Nothing partial is kept; once there is space (or permission) again, the same command resumes.
+    """
+
+
 class StoreUnavailable(StorageError):
     """An object store did not answer usably (network, 5xx, timeout); the same call may succeed later."""
 
 
 class LedgerError(BatchgenError):
     """The ledger cannot be read or written."""
+
+
+class LedgerUnwritable(LedgerError, OutputUnwritable):
+    """A ledger line could not be written (disk full, permission lost): the run stops cleanly (exit 7)."""
 
 
 class LockHeld(BatchgenError):

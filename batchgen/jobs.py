@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +108,7 @@ class JobSpec:
     model: str
     params: dict[str, Any]
     source: str = ""  # "file:line" where the job was defined
+    meta: dict[str, str] = field(default_factory=dict)  # annotation columns (``meta.NAME``): never sent
 
     def payload(self) -> dict[str, Any]:
         """The JSON body sent to the API."""

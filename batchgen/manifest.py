@@ -35,6 +35,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
+META = "meta."  # a column or key named meta.NAME is an annotation: carried to the index, never sent
+CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 _SLUG = re.compile(r"[^a-z0-9]+")
 MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _RESERVED = ("id", "model", "repeat")
@@ -75,14 +78,16 @@ class _Collector:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.total = 0
 
     def add(self, line: int | None, fieldname: str | None, message: str) -> None:
+        self.total += 1  # every problem is counted; the first MAX_PROBLEMS are listed
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(self.path, line, fieldname, message))
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise ManifestError(self.problems)
+            raise ManifestError(self.problems, total=self.total)
 
 
 def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Manifest:
@@ -104,7 +109,7 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
         default_model, defaults, raw_jobs = _from_yaml(text, bad)
         from_text = False
     elif suffix == ".csv":
-        default_model, defaults, raw_jobs, from_text = None, {}, _from_csv(text, bad), True
+        default_model, defaults, raw_jobs, from_text = _csv_model(text), {}, _from_csv(text, bad), True
     else:
         default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
     bad.raise_if_any()
@@ -198,10 +203,23 @@ def _yaml_jobs(seq: LocatedList, bad: _Collector) -> list[RawJob]:
     return jobs
 
 
+def _csv_model(text: str) -> str | None:
+    """The default model of a CSV manifest: a comment line ``# model: NAME`` above the header."""
+    for line in text.splitlines():
+        if not line.lstrip().startswith("#"):
+            return None
+        name, _, value = line.lstrip()[1:].partition(":")
+        if name.strip() == "model" and value.strip():
+            return value.strip()
+    return None
+
+
 def _from_csv(text: str, bad: _Collector) -> list[RawJob]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
+        while header is not None and header and header[0].lstrip().startswith("#"):  # comment lines above it
+            header = next(reader, None)
         if header is None:
             bad.add(None, None, "the file is empty; a CSV manifest needs a header row")
             return []
@@ -297,6 +315,7 @@ def _build(
     defaults = {k: v for k, v in defaults.items() if k not in _RESERVED}
     for raw in raw_jobs:
         fields = dict(raw.fields)
+        meta = {k[len(META) :]: str(fields.pop(k)) for k in list(fields) if k.startswith(META) and len(k) > len(META)}
         given_id = fields.pop("id", None)
         model = fields.pop("model", None) or default_model
         where = raw.lines
@@ -341,7 +360,7 @@ def _build(
                     where.get("id", raw.line),
                     "id",
                     f"{job_id[:80]!r} is not a valid id; use 1-128 letters, digits, '.', '_' or '-', "
-                    "starting with a letter or digit",
+                    "starting with a letter or digit" + _foreign_letters(job_id),
                 )
                 continue
         else:
@@ -358,8 +377,29 @@ def _build(
                 )
                 break
             seen_ids[one_id] = raw.line
-            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}"))
+            jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}", meta=meta))
+        warnings += _curly_quoted(ids[0], params)
     return jobs, warnings
+
+
+def _foreign_letters(text: str) -> str:
+    """Name the characters outside ASCII (a Cyrillic a, U+0430, looks like the Latin one)."""
+    named = []
+    for char in dict.fromkeys(c for c in text if ord(c) > 127):
+        named.append(f"'{char}' is {unicodedata.name(char, 'an unnamed character')} (U+{ord(char):04X})")
+    return f" ({'; '.join(named[:3])}; type it as its ASCII look-alike)" if named else ""
+
+
+def _curly_quoted(job_id: str, params: dict[str, Any]) -> list[str]:
+    """Warnings for text values wrapped in typographic quotes (pasted from a word processor)."""
+    found = []
+    for name, value in params.items():
+        if isinstance(value, str) and len(value) > 1 and value[0] in CURLY_QUOTES and value[-1] in CURLY_QUOTES:
+            found.append(
+                f"warning: job {job_id}: {name} is wrapped in curly quotes ({value[0]}…{value[-1]}); they are sent "
+                "as part of the text. Remove them if they are not meant to be there"
+            )
+    return found
 
 
 def _unknown_model(model: str) -> str:

@@ -171,6 +171,14 @@ class Attempts:
         self.number -= 1
         self.last, self._wait, self._more = exc, 0.0, True
 
+    def again_later(self, exc: Exception, verdict: Verdict, *, cap: float = math.inf) -> None:
+        """Try again after the wait ``verdict`` gives (at most ``cap``), whatever the count and the
+        deadline, without counting the attempt: for a caller with a bound of its own (the gateway's
+        reachability bound)."""
+        delay = self.policy.wait_for(max(1, self.number), verdict)
+        self.number -= 1
+        self.last, self._wait, self._more = exc, min(delay or 0.0, cap), True
+
     def within_deadline(self) -> bool:
         return self.clock.now() - self.started <= self.deadline_s
 

@@ -62,7 +62,13 @@ def load_located(text: str) -> Any:
         return _build(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlProblem(mark.line + 1 if mark else None, f"is not valid YAML: {exc.problem or exc}") from None
+        line = mark.line + 1 if mark else None
+        lines = text.splitlines()
+        if line is not None and any(ln[: len(ln) - len(ln.lstrip())].count("\t") for ln in lines[: line + 1]):
+            raise YamlProblem(
+                line, "is indented with a tab; YAML allows only spaces for indentation: replace the tabs with spaces"
+            ) from None
+        raise YamlProblem(line, f"is not valid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"is not valid YAML: {exc}") from None
     finally:

@@ -27,7 +27,10 @@ When retries run out, the last error propagates unchanged.
   has reached it for ``unreachable_after_s`` run seconds (refused
   connections, timeouts, name errors, an outage's 503s), the failing call
   raises :class:`ApiUnreachable` instead of
-  waiting on: the run stops with exit 6, every job resumable.
+  waiting on: the run stops with exit 6, every job resumable.  A call that
+  has had no answer since it began is retried (within the backoff) until
+  that bound, whatever its own attempts and deadline: an API that cannot be
+  reached is the run's condition, never one job's failure.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ class Gateway:
         so it can record that nothing is in flight: ``None`` if nothing was
         sent yet, else the error of the last attempt.
         """
+        started = self.clock.now()
         attempts = self.policy.attempts(
             self.clock, on=lambda exc: self._verdict(exc, retry_on), wait_cap=self._wait_cap
         )
@@ -123,9 +127,17 @@ class Gateway:
                             raise
                         attempts.again_now(exc)  # the gate waits; no attempt is spent
                         continue
-                    except Exception:
+                    except Exception as exc:
                         between = True
                         self.budget.release()
+                        if _unanswered(exc) and self.last_reached <= started:
+                            # Nothing has answered since this call began: the API cannot be reached, the
+                            # run's condition, not this call's.  Retry until the bound (past it _verdict
+                            # raises ApiUnreachable), whatever the attempts and the deadline say.
+                            verdict = self._verdict(exc, retry_on)
+                            if verdict is not False:
+                                attempts.again_later(exc, verdict, cap=self._wait_cap(exc))
+                                continue
                         raise  # the hook (_verdict) decides
                     except BaseException:
                         self.budget.release()

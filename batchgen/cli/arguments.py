@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="submit, poll and download every job in a manifest (resumes)")
     run.add_argument("manifest", help="a .yaml, .csv or .jsonl manifest")
-    run.add_argument("--out", help="output folder (default: output.dir, 'out')")
+    run.add_argument("--out", type=_nonempty, help="output folder (default: output.dir, 'out')")
     run.add_argument("--config", help="a YAML config file (see config.example.yaml); kept with the folder")
     run.add_argument(
         "--simulate", action="store_true", help="run against the built-in simulator on loopback; kept with the folder"
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="I/N|auto",
         help="run only shard I of N (0-based), or 'auto' from a Kubernetes Indexed Job or Slurm array",
     )
-    run.add_argument("--shards", type=int, metavar="N", help="shard count for --shard auto and --ray")
+    run.add_argument("--shards", type=_positive_int, metavar="N", help="shard count for --shard auto and --ray")
     run.add_argument(
         "--ray",
         nargs="?",
@@ -68,17 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--time-scale",
-        type=float,
+        type=_positive,
         metavar="X",
-        help="only against 'batchgen simulate --time-scale X': run the client's clock X times faster too",
+        help="run the client's clock X times faster: with --simulate (default 500) or against "
+        "'batchgen simulate --time-scale X' (give the same X); kept with the folder",
     )
     run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
     run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
     run.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
-    run.add_argument("--log-file", help="also write the log to this file")
+    run.add_argument("--log-file", type=_nonempty, help="also write the log to this file")
     run.add_argument(
         "--progress-every",
-        type=float,
+        type=_positive,
         default=60.0,
         metavar="SECONDS",
         help="without a terminal, log a progress line this often (default 60)",
@@ -87,11 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a manifest; report every problem; submit nothing")
     validate.add_argument("manifest")
     validate.add_argument("--config")
-    validate.add_argument("--out", help="also say what this output folder has done of the manifest's jobs")
+    validate.add_argument(
+        "--out", type=_nonempty, help="also say what this output folder has done of the manifest's jobs"
+    )
 
     status = sub.add_parser("status", help="summarise a run's ledger")
     status.add_argument("dir", help="the output folder (or object store prefix) of a run; every shard is merged")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help="also count the manifest's jobs never submitted (default: the manifest the folder's last run was "
+        "given, if it is still there)",
+    )
     status.add_argument(
         "--results",
         metavar="FILE",
@@ -106,9 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8700)
     sim.add_argument("--output-host", help="serve output files from this second loopback address")
-    sim.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
+    sim.add_argument("--time-scale", type=_positive, default=1.0, help="simulated seconds per real second")
     sim.add_argument("--rpm", type=int, help="requests per minute per key (default: unlimited)")
-    sim.add_argument("--credits", type=float, default=1000.0, help="starting balance in USD")
+    sim.add_argument(
+        "--credits",
+        type=_not_negative,
+        help="starting balance in USD (default 1000); with --state-file it replaces the saved balance",
+    )
     sim.add_argument("--workers", type=int, default=16, help="jobs processed at once")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--state-file", help="keep the simulated account in this file: loaded at start, saved at exit")
@@ -206,3 +219,43 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--outage-at", type=float, metavar="SECONDS", help="... starting this long after the start")
     sim.add_argument("--outage-after-submits", type=int, metavar="N", help="... or with the submit after the first N")
     sim.add_argument("--outage-kind", choices=OUTAGE_KINDS, default="503", help="503 answers or dropped connections")
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a usable number")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _not_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _nonempty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text

@@ -6,7 +6,9 @@ managers can route it like any other log.  ``--log-format json`` writes one
 JSON object per line (``ts``, ``level``, ``message``).  The summary and every
 ``Error:`` line the CLI prints are logged as well, so a log file alone tells
 how a run ended: under JSON the last line is one ``"event": "outcome"``
-object with the counts, the spend and the exit code.  A :class:`Redactor`
+object with the counts, the spend and the exit code.  Under JSON every line
+on every stream is JSON: what the CLI would print as text is logged as JSON
+records on stderr instead, and stdout carries the outcome object alone.  A :class:`Redactor`
 on every handler replaces the API key wherever it might appear, including
 ``--debug`` output from libraries.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 from rich.console import Console
@@ -72,12 +75,19 @@ class Redactor(logging.Filter):
 
 
 REDACTOR = Redactor()
+_FORMAT = {"fmt": "text"}  # the format this process logs in (set by setup_logging)
+
+
+def json_mode() -> bool:
+    """True under ``--log-format json``: every line batchgen writes, on every stream, is a JSON object."""
+    return _FORMAT["fmt"] == "json"
 
 
 def setup_logging(
     *, level: int, fmt: str = "text", log_file: str | None = None, console: Console | None = None
 ) -> None:
     """Configure the root logger once for this process."""
+    _FORMAT["fmt"] = fmt
     handlers: list[logging.Handler] = []
     if console is not None and fmt == "text":
         rich_handler = RichHandler(console=console, show_path=False, show_level=False, markup=False)
@@ -107,11 +117,19 @@ def setup_logging(
 def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
     """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
     outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
+    level = logging.INFO if code == 0 else logging.ERROR
     logging.getLogger("batchgen").log(
-        logging.INFO if code == 0 else logging.ERROR,
+        level,
         "%sbatchgen %s ended with exit code %d",
         f"{text}\n" if text else "",
         command,
         code,
         extra={"outcome": outcome, "printed": True},
     )
+    if json_mode():  # stdout carries the outcome object, so it is written even without --log-file
+        entry = {"ts": iso_utc(time.time()), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}
+        entry["message"] = f"batchgen {command} ended with exit code {code}"
+        line = json.dumps({**entry, **outcome}, ensure_ascii=False)
+        for secret in REDACTOR.secrets:
+            line = line.replace(secret, REDACTED)
+        print(line, flush=True)

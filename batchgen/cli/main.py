@@ -6,7 +6,7 @@ The only module that prints or chooses exit codes.  Library errors become one
 Exit codes: 0 all jobs completed; 1 some failed or expired; 2 bad usage,
 config or manifest; 3 stopped for credits or the spend cap; 4 auth error;
 5 another run holds the output folder; 6 the API could not be reached;
-130 interrupted.
+7 the output could not be written (disk full); 130 interrupted.
 
 Everything printed at the end (the summary, every ``Error:`` line) is also
 logged, so ``--log-file`` alone tells how a run ended.
@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import secrets
-import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -32,7 +31,7 @@ from rich.console import Console
 
 from ..clock import Clock
 from ..config import Settings, load_settings, with_overrides
-from ..engine.identity import find_changes
+from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
@@ -40,6 +39,7 @@ from ..report.exits import (
     EXIT_AUTH,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_UNWRITABLE,
     EXIT_USAGE,
     Verdict,
     exit_code,
@@ -53,16 +53,17 @@ from ..report.summary import (
     summary_lines,
 )
 from ..store.files import write_atomically
-from ..store.ledger import Replay
-from ..store.local import lock_holder
+from ..store.ledger import Replay, read_ledger
 from ..store.objects import is_object_url
-from ..store.output import merge, read_all, shard_counts
+from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.results import render_results
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, log_outcome, setup_logging
+from .logs import REDACTOR, json_mode, log_outcome, setup_logging
+from .nextstep import next_command, shard_words
 from .runner import run_jobs
+from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
 
 SIMULATE_TIME_SCALE = 500.0
 
@@ -111,7 +112,15 @@ def _exit_now() -> None:
 
 
 def main_entry() -> None:
-    sys.exit(main())
+    code = main()
+    if "obstore" in sys.modules and "ray" not in sys.modules:
+        # obstore's runtime threads can abort the interpreter as it tears down (SIGABRT after correct
+        # output, a few runs in a hundred): everything is written and flushed, so leave without teardown.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 # --------------------------------------------------------------------------- run
@@ -129,14 +138,15 @@ async def _run(args: argparse.Namespace) -> int:
     args.shard_obj = shard
     if args.dry_run:
         replay = await _known(settings.output.dir)
-        changed = len(find_changes(manifest.jobs, replay)) if replay else 0
+        changes = find_changes(manifest.jobs, replay) if replay else []
         lines = dry_run_lines(
             manifest,
             settings,
             replay,
             retry_failed=args.retry_failed,
             resubmit_lost=args.resubmit_lost,
-            changed=0 if args.replace_changed else changed,
+            changed=0 if args.replace_changed else len(changes),
+            replaced=frozenset(c.job.id for c in changes) if args.replace_changed else frozenset(),
         )
         if args.options.from_folder:
             lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
@@ -160,6 +170,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
     key = "SG_" + secrets.token_hex(8)
     scale = args.time_scale or SIMULATE_TIME_SCALE
     remote = is_object_url(settings.output.dir)  # the simulator's state is kept with a local folder only
+    shard = args.shard_obj.name if args.shard_obj is not None else ""
     config = SimConfig(
         time_scale=scale,
         api_keys=frozenset({key}),
@@ -167,9 +178,9 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         credits=1000.0,
         workers=32,
         seed=secrets.randbelow(1 << 30),
-        state_file=None if remote else str(options.simulator_state(settings.output.dir)),
+        state_file=None if remote else str(options.simulator_state(settings.output.dir, shard)),
     )
-    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir)):
+    if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir, shard)):
         log.warning(
             "warning: %s has %d simulated jobs in flight but no saved simulator (the last --simulate run did not "
             "stop cleanly), so the new simulator cannot know them: they will end lost; --resubmit-lost makes "
@@ -177,11 +188,21 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
             settings.output.dir,
             lost,
         )
-    async with SimServer(config) as sim:
+    if not remote:  # a held lock or a changed row ends the run before the simulator starts (and says so)
+        check_before_simulating(args, settings, manifest)
+    reserve = None if config.state_file is None else Path(f"{config.state_file}.reserve")
+    if reserve is not None:  # room to save the account even if the disk fills up during the run
+        options.reserve_space(reserve, min(MAX_RESERVE_BYTES, RESERVE_BYTES + BYTES_PER_JOB * len(manifest.jobs)))
+    sim = SimServer(config)
+    await sim.start()
+    try:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
-        return await _execute(args, settings, manifest, key, Clock(scale))
+        code = await _execute(args, settings, manifest, key, Clock(scale))
+    finally:
+        saved = await close_simulator(sim, reserve, _error)
+    return code if saved else EXIT_UNWRITABLE
 
 
 async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
@@ -190,16 +211,20 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     REDACTOR.secrets.add(key)
     if not is_object_url(settings.output.dir):  # options are kept with a local folder
         options.save(settings.output.dir, args.options)
+        options.save_manifest(settings.output.dir, args.manifest, len(manifest.jobs) if not args.shard else None)
+        options.save_annotations(settings.output.dir, {job.id: job.meta for job in manifest.jobs if job.meta})
     console = _live_console(args)
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
     command = options.resume_command(args.manifest, out_text, args.options)
-    if args.shard:
-        command += f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
+    command += shard_words(args)
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
-        return Verdict(code, command if code not in (EXIT_OK, EXIT_AUTH) else None)
+        if code in (EXIT_OK, EXIT_AUTH):
+            return Verdict(code, None)
+        jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
+        return Verdict(code, next_command(report, code, command, out_text, args, manifest, settings, jobs))
 
     outcome = await run_jobs(
         manifest.jobs,
@@ -229,6 +254,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
         spend=spend,
         retry_command=command,
+        cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
     )
     if args.options.from_folder:
         lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
@@ -294,8 +320,10 @@ def _validate(args: argparse.Namespace) -> int:
     for warning in manifest.warnings:
         log.warning(warning)
     replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
-    changed = len(find_changes(manifest.jobs, replay)) if replay else 0
-    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=changed)))
+    changes = find_changes(manifest.jobs, replay) if replay else []
+    _print("\n".join(dry_run_lines(manifest, settings, replay, changed=len(changes))))
+    if changes:  # 'run' would stop here (exit 2): so does validate
+        raise ChangedJobs(changes, str(args.out))
     return EXIT_OK
 
 
@@ -314,8 +342,10 @@ def _status(args: argparse.Namespace) -> int:
     replays = anyio.run(read_all, args.dir)
     merged = merge(replays)
     local = not is_object_url(args.dir)
-    held_by = lock_holder(Path(args.dir) / ".lock") if local and "" in replays else None
-    summary = status_summary(merged, Path(args.dir), held_by=held_by)
+    live = anyio.run(live_runs, args.dir, sorted(replays))
+    ids = options.manifest_ids(args.manifest, args.dir)
+    never = None if ids is None else sum(job_id not in merged.jobs for job_id in ids)
+    summary = status_summary(merged, Path(args.dir), live=live, never_submitted=never)
     if not local:
         summary["dir"] = args.dir
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"
@@ -392,9 +422,16 @@ def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
 
 
 def _print(text: str) -> None:
+    if json_mode():  # every line on every stream is JSON: the text goes out as log records
+        for line in text.splitlines():
+            log.info("%s", line)
+        return
     print(text, flush=True)
 
 
 def _error(text: str) -> None:
+    if json_mode():
+        log.error("Error: %s", text)
+        return
     print(f"Error: {text}", file=sys.stderr, flush=True)
     log.error("Error: %s", text, extra={"printed": True})

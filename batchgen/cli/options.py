@@ -9,6 +9,12 @@ given on the command line replaces the kept one (and is kept from then on).
 ``--base-url`` on the command line ends a kept ``--simulate``.  The API key is
 never kept.
 
+Precedence for each kept option (``--max-spend`` above all): the command
+line > its environment variable (``BATCHGEN_MAX_SPEND``, ``BATCHGEN_CONCURRENCY``,
+``BATCHGEN_RPM``) > the value kept with the folder > the config file > the
+default.  A value from the command line or the environment is kept from then
+on, so the resume line and a bare re-run hold the cap actually in force.
+
 The spend cap counts the folder's whole spend, so resuming under a kept cap
 never spends past it in total.
 """
@@ -16,8 +22,10 @@ never spends past it in total.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +53,30 @@ KEPT: dict[str, str] = {
 }
 
 
+# kept option -> the environment variable that sets it (it beats the kept value, and is kept in turn)
+ENVIRONMENT: dict[str, tuple[str, type]] = {
+    "max_spend": ("BATCHGEN_MAX_SPEND", float),
+    "concurrency": ("BATCHGEN_CONCURRENCY", int),
+    "rpm": ("BATCHGEN_RPM", float),
+}
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, Any]:
+    """The kept options set by ``BATCHGEN_*`` environment variables (an unreadable one is an InputError)."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, (var, kind) in ENVIRONMENT.items():
+        text = environ.get(var, "").strip()
+        if not text:
+            continue
+        try:
+            found[name] = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise InputError(f"environment variable {var} must be {what}, got {text!r}") from None
+    return found
+
+
 def state_dir(out: str | Path) -> Path:
     """``OUT/.batchgen``; refused if it is a symbolic link (nothing is written outside the output folder)."""
     folder = Path(out) / STATE_DIR
@@ -53,22 +85,40 @@ def state_dir(out: str | Path) -> Path:
     return folder
 
 
-def simulator_state(out: str | Path) -> Path:
-    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed)."""
+def simulator_state(out: str | Path, shard: str = "") -> Path:
+    """Where a ``--simulate`` run keeps its simulated account (the folder is made if needed).
+
+    Each shard (``shard``: its name, e.g. ``2-of-4``) has a simulator of its own, so it keeps its own file:
+    shards that share a folder never overwrite one another's account."""
     folder = state_dir(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create {folder} ({exc.strerror or exc}); check the output folder") from None
-    return folder / SIMULATOR_FILE
+    return folder / (f"simulator.{shard}.json" if shard else SIMULATOR_FILE)
 
 
-def simulated_jobs_without_simulator(out: str | Path) -> int:
-    """Jobs in flight in a folder whose saved simulator is missing (they cannot be found again)."""
-    if simulator_state(out).exists():
+def simulated_jobs_without_simulator(out: str | Path, shard: str = "") -> int:
+    """Jobs in flight in a folder (or shard) whose saved simulator is missing (they cannot be found again)."""
+    if simulator_state(out, shard).exists():
         return 0
-    jobs = read_ledger(Path(out) / "ledger.jsonl").jobs
+    jobs = read_ledger(Path(out) / "shards" / shard / "ledger.jsonl" if shard else Path(out) / "ledger.jsonl").jobs
     return sum(rec.get("state") in ("submitting", "submitted", "downloading") for rec in jobs.values())
+
+
+def reserve_space(path: Path, size: int) -> None:
+    """Hold ``size`` bytes at ``path`` (best effort), so a state can still be saved when the disk fills up."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except (OSError, AttributeError):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)
@@ -132,10 +182,19 @@ def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
 def take_up(args: argparse.Namespace) -> Options:
     """Fill the options not given on the command line from those kept with the output folder."""
     given = {name: getattr(args, name) for name in KEPT}
+    from_env = set()
+    for name, value in from_environment().items():  # the environment beats the kept value
+        if given.get(name) is None:
+            given[name] = value
+            from_env.add(name)
     out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
+    if not is_object_url(str(out)) and Path(out).exists() and not Path(out).is_dir():
+        raise InputError(f"--out {out} is a file, not a folder; give a folder for the videos (it is made if needed)")
     merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
     for name, value in merged.values.items():
-        setattr(args, name, value)
+        # a value from the environment is kept and in the resume line, but the settings read it from the
+        # environment themselves (so a bad one is blamed on its variable)
+        setattr(args, name, None if name in from_env else value)
     args.out = out
     if "--config" in merged.from_folder and not Path(args.config).is_file():
         raise InputError(
@@ -169,3 +228,51 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+MANIFEST_FILE = "manifest.json"  # which manifest the folder's last run was given, for 'status'
+
+
+def save_manifest(out: str | Path, manifest: str, jobs: int | None) -> None:
+    """Keep the manifest's path (and, unsharded, its job count) with the folder (best effort: only for status)."""
+    folder = state_dir(out)
+    data = {"path": str(Path(manifest).resolve()), "jobs": jobs}
+    with contextlib.suppress(OSError):
+        write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
+
+
+def manifest_ids(given: str | None, out: str) -> list[str] | None:
+    """The job ids of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
+    last run was given (if it is still there); None when neither is known."""
+    from ..manifest import load_manifest  # status without a manifest never reads one
+
+    path = given
+    if path is None and not is_object_url(out):
+        try:
+            path = json.loads((state_dir(out) / MANIFEST_FILE).read_text(encoding="utf-8")).get("path")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not path or not Path(path).is_file():
+            return None
+    if path is None:
+        return None
+    try:
+        return [job.id for job in load_manifest(path).jobs]
+    except InputError:
+        if given is not None:
+            raise
+        return None  # the kept manifest no longer reads as it did: status goes by the ledger alone
+
+
+def save_annotations(out: str | Path, annotations: dict[str, dict[str, str]]) -> None:
+    """Keep the manifest's annotation columns (``meta.NAME``) with the folder, for the index (best effort)."""
+    if not annotations:
+        return
+    path = state_dir(out) / "annotations.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    kept = {**(kept if isinstance(kept, dict) else {}), **annotations}
+    with contextlib.suppress(OSError):
+        write_atomically(path, (json.dumps(kept, ensure_ascii=False) + "\n").encode(), durable=False)

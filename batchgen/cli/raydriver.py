@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ def run_on_ray(
         raise InputError("--ray needs Ray: pip install 'batchgen[ray]'") from None
     if shards < 1:
         raise InputError(f"--shards must be at least 1 with --ray, got {shards}")
+    plain_logs()
     started_here = not ray.is_initialized()
     if started_here:
         options = dict(init_options or {})
@@ -162,6 +164,12 @@ def run_on_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def plain_logs() -> None:
+    """Without a terminal (cron, a service, a pipe), Ray's ``(raylet)`` lines come without ANSI colours."""
+    if not sys.stderr.isatty():
+        os.environ.setdefault("RAY_COLOR_PREFIX", "0")
 
 
 def progress_text(out: str, result: RayRun, shards: int) -> str:

@@ -32,7 +32,7 @@ def simulate(args: argparse.Namespace) -> int:
         config = SimConfig(
             time_scale=args.time_scale,
             rpm=args.rpm,
-            credits=args.credits,
+            credits=1000.0 if args.credits is None else args.credits,
             workers=args.workers,
             seed=args.seed,
             api_keys=frozenset(keys),
@@ -71,10 +71,15 @@ def simulate(args: argparse.Namespace) -> int:
         # has read the banner gets a clean exit, not an interrupted one.
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+                if args.credits is not None:  # the flag wins over a balance saved in --state-file
+                    sim.state.balance = args.credits
                 print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
+                saved = " (the balance saved in --state-file; --credits sets another)" if (
+                    args.state_file and args.credits is None and sim.state.balance != config.credits
+                ) else ""  # fmt: skip
                 print(
                     f"  keys: {', '.join(sorted(config.api_keys))}; time scale {config.time_scale:g}x; "
-                    f"rpm {config.rpm or 'unlimited'}; credits ${config.credits:.2f}"
+                    f"rpm {config.rpm or 'unlimited'}; credits ${sim.state.balance:.2f}{saved}"
                 )
                 if config.key_accounts:
                     print("  more keys: " + ", ".join(f"{k} ({a} account)" for k, a in config.key_accounts.items()))

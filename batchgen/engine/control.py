@@ -63,11 +63,22 @@ class RunControl:
 
     def credit_stop(self, exc: InsufficientCredits) -> None:
         """A 406 "insufficient credits": stop submitting, remember the balance the API named."""
-        if self.report.stop_reason != StopReason.CREDITS:
+        first = self.report.stop_reason != StopReason.CREDITS
+        if first:
             self.report.stop_reason = StopReason.CREDITS
             self.report.stop_detail = exc.detail or str(exc)
-            self.report.balance = balance_from(exc.detail)
+        if (named := balance_from(exc.detail)) is not None:  # the latest 406 names the balance as it is now
+            self.report.balance = named
+        elif first:
+            self.report.balance = None  # a reading from before the stop is stale
         self.request_stop(StopReason.CREDITS)
+
+    def note_balance(self, balance: float) -> None:
+        """A balance a result reported.  After a credit stop, results fetched late may carry a reading taken
+        before the 406 (jobs in flight were still held): spending only lowers it, so the lowest is the latest."""
+        current = self.report.balance
+        if self.report.stop_reason != "credits" or current is None or balance < current:
+            self.report.balance = balance
 
     def fatal(self, exc: BatchgenError) -> None:
         if self.report.fatal is None:

@@ -255,7 +255,7 @@ class Poller(PollSchedule):
             await self._look_elsewhere(job, "the API reported COMPLETED but gave no output URL")
             return
         if result.remaining_credits is not None:
-            self.control.report.balance = result.remaining_credits
+            self.control.note_balance(result.remaining_credits)
         queue_s = result.metrics.get("queue_time")
         await self._hand_over(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
 

@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .axis import RunAxis, Segment
 from .pace import PacePoint
 from .timeline import JobRow
 
@@ -85,7 +86,20 @@ def _empty(message: str) -> str:
     return _svg(fig)
 
 
-def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
+def _axis(start: float, end: float, axis: RunAxis | None) -> RunAxis:
+    return axis if axis is not None else RunAxis((Segment(start, end, 1.0, 0.0),), 0.0)
+
+
+def _shared_axis(ax: Any, axis: RunAxis, unit: str, scale: float, note: str = "") -> None:
+    """The x axis every chart shares: the same span, the same unit, the cuts between runs marked."""
+    ax.set_xlim(0, axis.total / scale * 1.02)
+    for cut in axis.cuts:
+        ax.axvline(cut / scale, color="#888888", linestyle=":", linewidth=1)
+    ax.set_xlabel(axis.label(unit) + note)
+
+
+def gantt_svg(rows: Sequence[JobRow], start: float, end: float, axis: RunAxis | None = None) -> str:
+    axis = _axis(start, end, axis)
     timed = sorted((r for r in rows if r.queued_at is not None), key=lambda r: (r.queued_at, r.job_id))
     if not timed:
         return _empty("no job has been submitted yet")
@@ -93,7 +107,7 @@ def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
     if len(timed) > MAX_GANTT_ROWS:
         step = len(timed) / MAX_GANTT_ROWS
         shown = [timed[int(i * step)] for i in range(MAX_GANTT_ROWS)]
-    scale, unit = _unit(end - start)
+    scale, unit = _unit(axis.total)
     height = min(9.0, 1.6 + 0.16 * len(shown))
     fig, ax = _figure(9, height)
     from matplotlib.collections import PolyCollection
@@ -110,23 +124,22 @@ def gantt_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
         if row.detected_at is not None:
             phases.append(("downloading", row.detected_at, row.downloaded_at or row.updated_at or end))
         for name, a, b in phases:
-            if b > a:
-                x0, x1 = (a - start) / scale, (b - start) / scale
+            x0, x1 = axis.x(a) / scale, axis.x(b) / scale
+            if x1 > x0:
                 boxes[name].append([(x0, y - 0.4), (x1, y - 0.4), (x1, y + 0.4), (x0, y + 0.4)])
         if row.state in ("failed", "expired") and row.updated_at is not None:
-            failed_x.append((row.updated_at - start) / scale)
+            failed_x.append(axis.x(row.updated_at) / scale)
             failed_y.append(y)
     # One collection per phase: hundreds of bars draw as fast as one.
     for name, polygons in boxes.items():
         if polygons:
             ax.add_collection(PolyCollection(polygons, facecolors=COLORS[name], linewidths=0, label=name))
-    ax.set_xlim(0, (end - start) / scale * 1.02)
     if failed_x:
         ax.scatter(failed_x, failed_y, marker="x", color=COLORS["failed"], label="failed / expired", zorder=3)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.set_yticks([])
     ax.set_ylabel(f"{len(shown)} of {len(timed)} jobs" if len(shown) < len(timed) else f"{len(timed)} jobs")
-    ax.set_xlabel(f"{unit} since the run began")
+    _shared_axis(ax, axis, unit, scale)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, frameon=False, fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return _svg(fig)
@@ -148,18 +161,25 @@ def _rates(pace: Sequence[PacePoint]) -> tuple[list[float], list[float], list[fl
     return times, rates, limits, marks
 
 
-def requests_svg(pace: Sequence[PacePoint], start: float, end: float) -> str:
+def requests_svg(pace: Sequence[PacePoint], start: float, end: float, axis: RunAxis | None = None) -> str:
+    axis = _axis(start, end, axis)
     times, rates, limits, marks = _rates(pace)
     if not times:
         return _empty("no request pace recorded (pace.jsonl is written while a run lasts)")
-    scale, unit = _unit(end - start)
+    scale, unit = _unit(axis.total)
     fig, ax = _figure(9, 2.6)
-    xs = [(t - start) / scale for t in times]
-    ax.step(xs, rates, where="pre", color=COLORS["processing"], label="requests per minute")
-    ax.step(xs, limits, where="pre", color="#888888", linestyle="--", label="limit (requests_per_minute)")
+    runs: dict[str, list[int]] = {}
+    for i, t in enumerate(times):  # one line per run: nothing is drawn across the idle time between runs
+        runs.setdefault(next(p.run for p in pace if p.t == t), []).append(i)
+    for n, indexes in enumerate(runs.values()):
+        xs = [axis.x(times[i]) / scale for i in indexes]
+        ax.step(xs, [rates[i] for i in indexes], where="pre", color=COLORS["processing"],
+                label="requests per minute" if n == 0 else None)  # fmt: skip
+        ax.step(xs, [limits[i] for i in indexes], where="pre", color="#888888", linestyle="--",
+                label="limit (requests_per_minute)" if n == 0 else None)  # fmt: skip
     if marks:
         ax.scatter(
-            [(t - start) / scale for t, _, _ in marks],
+            [axis.x(t) / scale for t, _, _ in marks],
             [r for _, r, _ in marks],
             marker="v",
             color=COLORS["failed"],
@@ -167,26 +187,27 @@ def requests_svg(pace: Sequence[PacePoint], start: float, end: float) -> str:
             label=f"429 answers ({sum(n for _, _, n in marks)})",
         )
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"{unit} since the run began (rates per minute of run time)")
+    _shared_axis(ax, axis, unit, scale, " (rates per minute of run time)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     ax.grid(alpha=0.3)
     return _svg(fig)
 
 
-def spend_svg(rows: Sequence[JobRow], start: float, end: float) -> str:
+def spend_svg(rows: Sequence[JobRow], start: float, end: float, axis: RunAxis | None = None) -> str:
+    axis = _axis(start, end, axis)
     paid = sorted((r.downloaded_at, r.cost) for r in rows if r.downloaded_at is not None and r.cost)
     if not paid:
         return _empty("nothing has been paid for yet")
-    scale, unit = _unit(end - start)
+    scale, unit = _unit(axis.total)
     xs, ys, total = [0.0], [0.0], 0.0
     for at, cost in paid:
         total += cost or 0.0
-        xs.append((at - start) / scale)
+        xs.append(axis.x(at) / scale)
         ys.append(total)
     fig, ax = _figure(9, 2.4)
     ax.step(xs, ys, where="post", color=COLORS["downloading"])
     ax.set_ylabel("USD")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"{unit} since the run began")
+    _shared_axis(ax, axis, unit, scale)
     ax.grid(alpha=0.3)
     return _svg(fig)

@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine.outcome import RunReport
-from ..errors import ApiUnreachable, AuthError, BatchgenError, InputError, LockHeld, StorageError
+from ..errors import (
+    ApiUnreachable,
+    AuthError,
+    BatchgenError,
+    InputError,
+    LedgerError,
+    LockHeld,
+    OutputUnwritable,
+    StorageError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,6 +28,7 @@ EXIT_CREDITS = 3
 EXIT_AUTH = 4
 EXIT_LOCKED = 5
 EXIT_UNREACHABLE = 6
+EXIT_UNWRITABLE = 7
 EXIT_INTERRUPTED = 130
 
 MEANINGS = {
@@ -30,17 +40,29 @@ MEANINGS = {
     EXIT_LOCKED: "another run holds the lock on this output directory",
     EXIT_UNREACHABLE: "the API could not be reached (or could not say how jobs in flight stand) for a bounded time; "
     "nothing is lost, re-run resumes",
+    EXIT_UNWRITABLE: "the output could not be written (disk full, permission lost); free space, re-run resumes",
     EXIT_INTERRUPTED: "interrupted after a clean shutdown; re-run resumes",
 }
 
 # Most serious first: what a merged run reports when its shards disagree.
-SEVERITY = (EXIT_AUTH, EXIT_USAGE, EXIT_LOCKED, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_CREDITS, EXIT_INTERRUPTED)
+SEVERITY = (
+    EXIT_AUTH,
+    EXIT_USAGE,
+    EXIT_LOCKED,
+    EXIT_UNWRITABLE,
+    EXIT_FAILED,
+    EXIT_UNREACHABLE,
+    EXIT_CREDITS,
+    EXIT_INTERRUPTED,
+)
 
 
 def exit_code_for(exc: BatchgenError) -> int:
     """The exit code for an error that stopped a command before or outside a run."""
     if isinstance(exc, ApiUnreachable):
         return EXIT_UNREACHABLE
+    if isinstance(exc, OutputUnwritable):
+        return EXIT_UNWRITABLE
     if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
         return EXIT_USAGE
     if isinstance(exc, LockHeld):
@@ -53,6 +75,8 @@ def exit_code_for(exc: BatchgenError) -> int:
 def exit_code(report: RunReport, total: int) -> int:
     """The exit code of a run over ``total`` jobs."""
     if report.fatal is not None:
+        if isinstance(report.fatal, StorageError | LedgerError):  # mid-run: the output could not be written
+            return EXIT_UNWRITABLE
         return exit_code_for(report.fatal) if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED
     if report.stop_reason == "interrupted":
         return EXIT_INTERRUPTED

@@ -43,7 +43,8 @@ table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;border-bot
 .sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:6px;font-size:12px;overflow:hidden}
 .card img{display:block;width:100%;height:auto;aspect-ratio:16/9;object-fit:contain;background:#111}
-.card .id{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.card .id{font-weight:600;white-space:nowrap;display:flex;min-width:0}
+.card .id .head{overflow:hidden;text-overflow:ellipsis;min-width:1ch}.card .id .tail{flex:none}
 .card .prompt{color:#555;max-height:3.2em;overflow:hidden}.card.flag{border-color:#e0a800;border-width:2px}
 .badge{display:inline-block;background:#e0a800;color:#000;border-radius:3px;padding:0 4px;margin:2px 2px 0 0}
 .chart svg{width:100%;max-width:900px;height:auto}.pager a,.pager b{margin-right:8px}
@@ -75,6 +76,9 @@ class PageData:
     requests: int | None = None
     throttled: int | None = None
     extra: list[str] = field(default_factory=list)
+
+
+DEFERRED_TITLE = "Deferred (not submitted: a re-run with credits, or a higher --max-spend, submits them)"
 
 
 def defang(text: str) -> str:
@@ -170,6 +174,20 @@ def _summary(data: PageData) -> str:
     return f"<h2>Summary</h2><table>{body}</table>" + "".join(f"<p>{defang(x)}</p>" for x in data.extra)
 
 
+ID_TAIL = 16  # characters of an id kept visible at its end, where matrix and repeat ids differ
+
+
+def _id_parts(job_id: str) -> str:
+    """An id as two spans: a head that may be cut with an ellipsis, and a tail that always shows, so ids
+    that share a long beginning (``ds-a-cat-in-the-snow-cinema-16-9-5``) stay told apart on a card."""
+    if len(job_id) <= ID_TAIL:
+        return f'<span class="tail">{escape(job_id)}</span>'
+    cut = len(job_id) - ID_TAIL
+    if (dash := job_id.find("-", cut - 6, cut + 4)) != -1:  # at a word boundary when one is near
+        cut = dash + 1
+    return f'<span class="head">{escape(job_id[:cut])}</span><span class="tail">{escape(job_id[cut:])}</span>'
+
+
 def _card(row: JobRow, thumb: str | None, up: str) -> str:
     video = _href(row.file or "", up)
     flags = "".join(f'<span class="badge">{escape(w.get("kind", "warning"))}</span>' for w in row.warnings)
@@ -183,7 +201,7 @@ def _card(row: JobRow, thumb: str | None, up: str) -> str:
     title = escape(row.prompt, quote=True)
     return (
         f'<div class="card{" flag" if row.warnings else ""}"><a href="{video}">{img}</a>'
-        f'<div class="id" title="{escape(row.job_id)}">{escape(row.job_id)}</div>'
+        f'<div class="id" title="{escape(row.job_id)}">{_id_parts(row.job_id)}</div>'
         f'<div class="muted">{escape(facts)}</div>{flags}'
         f'<div class="prompt" title="{title}">{defang(_short(row.prompt))}</div></div>'
     )
@@ -226,9 +244,11 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
         [
             (r.error or f"{r.state} (no reason recorded)", r)
             for r in data.rows
-            if r.state != "completed" and (r.error or r.state in ("failed", "expired", "deferred"))
+            if r.state not in ("completed", "deferred") and (r.error or r.state in ("failed", "expired"))
         ]
     )
+    deferred = _groups([(r.error or "held back: credits ran out or the spend cap was reached", r)
+                        for r in data.rows if r.state == "deferred"])  # fmt: skip
     warnings = _groups([(w.get("kind", "warning"), r) for r in data.rows for w in r.warnings])
     charts = "".join(f'<h3>{escape(name)}</h3><div class="chart">{svg}</div>' for name, svg in data.charts.items())
     head = f"<h1>{escape(title)}</h1><div class=muted>generated {escape(data.generated_at)}</div>{_banner(data)}"
@@ -236,6 +256,7 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
         head
         + _summary(data)
         + _group_tables("Failures by reason", failures, detail=False)
+        + _group_tables(DEFERRED_TITLE, deferred, detail=False)
         + _group_tables("Videos kept with warnings", warnings, detail=True)
         + f"<h2>The run</h2>{charts}"
         + _sheet(data, videos, 1, pages, page_size, "")

@@ -66,6 +66,7 @@ def schema() -> Any:
             ("downloaded_at", ts),
             ("updated_at", ts),
             ("error", pa.string()),
+            ("meta_json", pa.string()),  # the manifest's annotation columns (meta.NAME), as one JSON object
         ]
     )
 
@@ -139,6 +140,7 @@ def index_table(rows: list[JobRow]) -> Any:
             "downloaded_at": _ms(row.downloaded_at),
             "updated_at": _ms(row.updated_at),
             "error": row.error,
+            "meta_json": json.dumps(row.meta, sort_keys=True, ensure_ascii=False) if row.meta else None,
         }
         for name, value in values.items():
             columns[name].append(value)

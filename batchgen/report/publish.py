@@ -31,6 +31,7 @@ from ..config import ReportSettings
 from ..errors import StorageError
 from ..jobs import UNFINISHED
 from ..store.files import write_atomically
+from .axis import RunAxis
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
@@ -61,6 +62,18 @@ def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
     return Verdict(3 if "deferred" in states else 1)
 
 
+ANNOTATIONS = ".batchgen/annotations.json"  # the manifest's meta.NAME columns, by job id (written by the CLI)
+
+
+def read_annotations(root: Path) -> dict[str, dict[str, str]]:
+    """The annotations kept with the folder ({} when there are none or the file cannot be read)."""
+    try:
+        data = json.loads((root / ANNOTATIONS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
 def publish(
     root: Path,
     settings: ReportSettings,
@@ -76,6 +89,9 @@ def publish(
                 "Replace the link with a real folder (or remove it)"
             )
     rows = load_rows(root / "ledger.jsonl", specs)
+    annotations = read_annotations(root)
+    for row in rows:
+        row.meta = annotations.get(row.job_id, {})
     write_index(root, rows)
     if verdict is None:
         verdict = verdict_from(rows, root)
@@ -87,10 +103,13 @@ def publish(
     pace = read_pace(root)
     start, end = time_origin(rows, pace)
     last_run = [p for p in pace if pace and p.run == pace[-1].run]
+    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
+               row.updated_at) if t]  # fmt: skip
+    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
     charts = {
-        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end),
-        "API requests per minute against the limit": requests_svg(pace, start, end),
-        "Spend over time": spend_svg(rows, start, end),
+        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
+        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
+        "Spend over time": spend_svg(rows, start, end, axis),
     }
     data = PageData(
         rows=rows,

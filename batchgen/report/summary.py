@@ -6,6 +6,7 @@ Everything here returns text or plain data; ``cli.py`` prints it.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,11 +49,25 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+_REQUEST_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
+_AGE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|ms|sec|seconds?|min|minutes?|h|hours?)\s+ago\b")
+
+
+def reason_of(detail: str, job_id: str = "") -> str:
+    """A failure's reason without what makes each job's text unique (its id, request id, age), so reasons
+    group."""
+    text = _REQUEST_ID.sub("…", detail)
+    if job_id:
+        text = re.sub(rf"(?<![\w.-]){re.escape(job_id)}(?![\w-])", "…", text)
+    return _AGE.sub("some time ago", text)
+
+
 def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
-    """(reason, count, up to 3 example job ids), most frequent first."""
+    """(reason, count, up to 3 example job ids), most frequent first; each job's own text (its request id
+    and age) is in its ledger line and ``status --json``'s ``details``."""
     by_reason: dict[str, list[str]] = {}
     for job_id, reason in failures:
-        by_reason.setdefault(reason, []).append(job_id)
+        by_reason.setdefault(reason_of(reason, job_id), []).append(job_id)
     ranked = sorted(by_reason.items(), key=lambda item: -len(item[1]))
     return [(reason, len(ids), ids[:3]) for reason, ids in ranked]
 
@@ -103,8 +118,11 @@ def summary_lines(
     resume_command: str | None,
     spend: float | None = None,
     retry_command: str | None = None,
+    cap_command: str | None = None,
 ) -> list[str]:
-    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it)."""
+    """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it).
+    ``cap_command``: after a spend-cap stop, the command with a cap that covers the deferred jobs (the same cap
+    would stop again at once)."""
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
     extras = []
@@ -137,7 +155,7 @@ def summary_lines(
     elif report.stop_reason == "spend_cap":
         lines.append(
             f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
-            f"{deferred} jobs deferred. The same command keeps the same cap: give a higher --max-spend to go on."
+            f"{deferred} jobs deferred. The same cap stops here again: raise --max-spend to go on."
         )
     elif report.stop_reason == "interrupted":
         lines.append("Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.")
@@ -147,8 +165,21 @@ def summary_lines(
     lines += retry_hints(report.states, retry_command)
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
     if resume_command and (unfinished or report.states.get("deferred", 0)):
-        lines.append(f"To resume: {resume_command}")
+        if report.stop_reason == "spend_cap" and cap_command:
+            lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs): {cap_command}")
+        else:
+            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states))
     return lines
+
+
+def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:
+    """What the resume line leaves alone, and the flag that would take it up."""
+    notes = []
+    if failed := states.get("failed", 0):
+        notes.append(f"add --retry-failed to submit the {failed} failed job{'s' if failed != 1 else ''} again")
+    if lost := states.get("expired", 0):
+        notes.append(f"add --resubmit-lost to make the {lost} lost job{'s' if lost != 1 else ''} again")
+    return f"  ({'; '.join(notes)}: paid again)" if notes else ""
 
 
 def dry_run_lines(
@@ -159,10 +190,12 @@ def dry_run_lines(
     retry_failed: bool = False,
     resubmit_lost: bool = False,
     changed: int = 0,
+    replaced: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The plan for the manifest's jobs (only theirs, whatever else the folder's ledger holds)."""
+    """The plan for the manifest's jobs (only theirs, whatever else the folder's ledger holds).
+    ``replaced``: ids of changed rows that ``--replace-changed`` makes anew (they are to do, and paid)."""
     known = replay.jobs if replay else {}
-    state_of = {job.id: known.get(job.id, {}).get("state") for job in manifest.jobs}
+    state_of = {job.id: None if job.id in replaced else known.get(job.id, {}).get("state") for job in manifest.jobs}
     done = {job_id for job_id, state in state_of.items() if state == "completed"}
     failed = {job_id for job_id, state in state_of.items() if state == "failed"}
     lost = {job_id for job_id, state in state_of.items() if state == "expired"}
@@ -184,6 +217,8 @@ def dry_run_lines(
             lines.append(f"  {len(ids)} {what} job(s) will be submitted again ({option}; paid again)")
         elif ids:
             lines.append(f"  {len(ids)} {what} job(s) will be left alone ({option} submits them again, paid again)")
+    if replaced:
+        lines.append(f"  {len(replaced)} changed job(s) will be made anew (--replace-changed; paid again)")
     if changed:
         lines.append(
             f"  {changed} job(s) differ from what their ids were sent as: the run stops (exit 2) unless "
@@ -213,25 +248,47 @@ def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
     return max(by_concurrency, by_budget)
 
 
-def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) -> dict[str, Any]:
-    """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown)."""
+def status_summary(
+    replay: Replay,
+    root: Path,
+    *,
+    held_by: int | None = None,
+    live: dict[str, str] | None = None,
+    never_submitted: int | None = None,
+) -> dict[str, Any]:
+    """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
+    ``live``: shard name -> who holds it now; ``never_submitted``: the manifest's jobs the ledger has no line
+    for (None: the manifest is not known)."""
     jobs = replay.jobs
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
-    failures = []
+    failures, details = [], {}
     for job_id, rec in jobs.items():
-        if rec.get("state") in ("failed", "expired") or (rec.get("state") == "deferred"):
+        if rec.get("state") in ("failed", "expired"):
             error = rec.get("error")
             reason = error.get("detail") if isinstance(error, dict) else str(error or rec.get("state"))
             failures.append((job_id, str(reason)))
+            details[job_id] = str(reason)
     groups = group_failures(failures)
-    finished = states.get("completed", 0) == len(jobs) and bool(jobs)
+    total = len(jobs) + (never_submitted or 0)
+    finished = states.get("completed", 0) == total and bool(jobs)
     lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    if never_submitted is not None:
+        lines[0] = f"{root}: {total} jobs in the manifest: {_counts_line(states)}" + (
+            f", {never_submitted} never submitted" if never_submitted else ""
+        )
     if not jobs:
         lines = [f"{root}: no job recorded yet (nothing was submitted)"]
+        if never_submitted:
+            lines[0] = f"{root}: {never_submitted} jobs in the manifest, {never_submitted} never submitted"
+    live = dict(live or {})
     if held_by is not None:
-        holder = f"process {held_by}" if held_by else "another process"
-        lines.insert(1, f"  a run ({holder}) holds this folder now: these figures are as of its latest ledger line")
+        live[""] = f"process {held_by}" if held_by else "another process"
+    if live:
+        who = "; ".join(f"{name} {holder}" if name else holder for name, holder in sorted(live.items()))
+        runs = "a run" if len(live) == 1 else f"{len(live)} runs"
+        lines.insert(1, f"  {runs} ({who}) hold{'s' if len(live) == 1 else ''} this folder now: these figures "
+                        "are as of the latest ledger lines; do not start another run on it")  # fmt: skip
     for reason, count, examples in groups[:8]:
         lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
     media = count_media_warnings(jobs)
@@ -240,8 +297,12 @@ def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) ->
     unfinished = sum(states.get(s, 0) for s in UNFINISHED)
     if finished:
         lines.append("  all jobs completed")
-    if unfinished:
+    if unfinished and live:
+        lines.append(f"  {unfinished} not finished: the run{'s' if len(live) > 1 else ''} in progress work on them")
+    elif unfinished:
         lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them")
+    if never_submitted and not live:
+        lines.append(f"  {never_submitted} never submitted: run the same 'batchgen run' again to submit them")
     if deferred := states.get("deferred", 0):
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
@@ -254,10 +315,15 @@ def status_summary(replay: Replay, root: Path, *, held_by: int | None = None) ->
         "states": dict(states),
         "spend_usd": round(spend, 6),
         "finished": finished,
-        "failures": [{"reason": r, "count": c, "examples": e} for r, c, e in groups],
+        "failures": [
+            {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups
+        ],
+        "never_submitted": never_submitted,
+        "manifest_jobs": total if never_submitted is not None else None,
         "warnings": dict(media),
         "torn_tail": replay.torn_tail,
-        "running": held_by is not None,
+        "running": bool(live),
+        "live_runs": live,
         "lines": lines,
     }
 

@@ -48,6 +48,7 @@ class JobRow:
     detected_at: float | None = None
     downloaded_at: float | None = None
     updated_at: float | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # the manifest's annotation columns (meta.NAME)
 
     @property
     def prompt(self) -> str:

@@ -128,8 +128,11 @@ class SimServer:
             while True:
                 await asyncio.sleep(AUTOSAVE_S)
                 if len(self.state.submissions) != saved:
+                    try:
+                        self.state.save(path)
+                    except OSError:  # a full disk: the last saved state stays; retried on the next job and at exit
+                        continue
                     saved = len(self.state.submissions)
-                    self.state.save(path)
 
         task = asyncio.get_running_loop().create_task(loop())  # owned here: cancelled at cleanup
         yield

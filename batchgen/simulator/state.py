@@ -13,6 +13,7 @@ the other.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import math
@@ -428,12 +429,17 @@ class SimState:
             "charges": self.charges,
             "submissions": self.submissions,
         }
-        temp = f"{path}.tmp"
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        temp = f"{path}.{os.getpid()}.tmp"  # several processes may keep states in one folder
+        try:
+            with open(temp, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except OSError:
+            with contextlib.suppress(OSError):  # the earlier state stays whole; no partial file is left
+                os.unlink(temp)
+            raise
 
     def load(self, path: str) -> bool:
         """Take up an account saved by :meth:`save`; False if there is none at ``path``."""

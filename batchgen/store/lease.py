@@ -89,7 +89,7 @@ class Lease:
             )
 
     async def acquire(self) -> None:
-        newest = await self._newest()
+        newest = await self.newest()
         if newest is not None:
             generation, record = newest
             expires = float(record.get("expires_at", 0))
@@ -171,7 +171,8 @@ class Lease:
         self.generation, self.expires_at = generation, expires
         return True
 
-    async def _newest(self) -> tuple[int, dict[str, Any]] | None:
+    async def newest(self) -> tuple[int, dict[str, Any]] | None:
+        """The newest generation of the lease and its record (None: never taken)."""
         for info in reversed(await self.bucket.list(self.prefix)):
             generation = _generation(info.key)
             if generation is None:

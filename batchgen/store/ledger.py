@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from ..clock import Clock, iso_utc
-from ..errors import LedgerError
+from ..errors import LedgerError, LedgerUnwritable
 from ..jobs import Event, JobState
 
 T = TypeVar("T")
@@ -159,7 +159,7 @@ class Ledger:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
-            raise LedgerError(f"{self.path}: cannot be opened for writing ({exc.strerror or exc})") from None
+            raise LedgerUnwritable(f"{self.path}: cannot be opened for writing ({exc.strerror or exc})") from None
         size = os.fstat(fd).st_size
         if size:
             # Cut a torn final line so the next line starts on a line of its own.
@@ -209,7 +209,7 @@ class Ledger:
         except OSError as exc:
             with contextlib.suppress(OSError):  # leave no partial line behind
                 os.ftruncate(self._fd, start)
-            raise LedgerError(
+            raise LedgerUnwritable(
                 f"{self.path}: cannot write the ledger ({exc.strerror or exc}); free some disk space or fix "
                 "the folder's permissions, then run the same command again to resume"
             ) from None

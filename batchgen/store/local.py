@@ -36,7 +36,7 @@ from typing import Any
 
 import anyio
 
-from ..errors import LockHeld, StorageError
+from ..errors import LockHeld, OutputUnwritable, StorageError
 from .files import rename_durably, write_atomically
 from .mp4 import spool_verified
 from .shards import Shard
@@ -162,7 +162,7 @@ class OutputDir:
             )  # fmt: skip
             mtime_ns = await anyio.to_thread.run_sync(_install, tmp, dest)
         except OSError as exc:
-            raise StorageError(_disk_message(exc, self.root, job_id)) from None
+            raise OutputUnwritable(_disk_message(exc, self.root, job_id)) from None
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -174,7 +174,7 @@ class OutputDir:
         try:
             await anyio.to_thread.run_sync(write_atomically, path, text.encode())
         except OSError as exc:
-            raise StorageError(_disk_message(exc, self.root, str(data.get("job_id")))) from None
+            raise OutputUnwritable(_disk_message(exc, self.root, str(data.get("job_id")))) from None
 
     async def verify_many(
         self, items: list[tuple[Path, int | None, str | None, int | None]], *, deep: bool = False

@@ -35,7 +35,7 @@ from ..clock import Clock
 from ..errors import InputError
 from .files import write_atomically
 from .ledger import Ledger, Replay, read_ledger
-from .local import OutputDir, SavedVideo
+from .local import OutputDir, SavedVideo, lock_holder
 from .objects import UNSHARDED, Bucket, ObjectStore, is_object_url
 from .results import render_results
 from .shards import Shard, parse_name
@@ -267,3 +267,28 @@ async def check_shard_layout(out: str | Path, shard: Shard | None) -> None:
             f"{want}: jobs would change shards and could be paid for twice. Use the same shard count "
             "(--shard I/N with the same N; none for 1), or another --out"
         )
+
+
+async def live_runs(out: str | Path, names: list[str]) -> dict[str, str]:
+    """Who holds each of ``names`` (shard names, ``""`` for an unsharded local folder) now: a live lock or
+    lease, as "process PID" (local) or "host H pid P" (object store).  Shards not held are left out."""
+    held: dict[str, str] = {}
+    if not is_object_url(str(out)):
+        root = Path(out)
+        for name in names:
+            pid = lock_holder((root / "shards" / name if name else root) / ".lock")
+            if pid is not None:
+                held[name] = f"process {pid}" if pid else "another process"
+        return held
+    from .lease import Lease
+
+    bucket = Bucket(str(out))
+    for name in names:
+        lease = Lease(bucket, name)
+        newest = await lease.newest()
+        if newest is None:
+            continue
+        record = newest[1]
+        if not record.get("released") and float(record.get("expires_at", 0)) > lease.now():
+            held[name] = f"host {record.get('host')} pid {record.get('pid')}"
+    return held

@@ -27,6 +27,9 @@ RESULT_COLUMNS = (
     "media_frames",
     "warnings",
     "warning_detail",
+    # what was asked for: the prompt, and every parameter as one JSON object
+    "prompt",
+    "params",
 )
 MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
 
@@ -61,5 +64,9 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
         warnings = [w for w in rec.get("warnings") or [] if isinstance(w, dict)]
         row.append(";".join(str(w.get("kind")) for w in warnings) or None)
         row.append("; ".join(str(w.get("detail")) for w in warnings) or None)
+        asked = rec.get("params")
+        params: dict[str, Any] = asked if isinstance(asked, dict) else {}
+        row.append(params.get("prompt"))
+        row.append(json.dumps(params, ensure_ascii=False, sort_keys=True) if params else None)
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()

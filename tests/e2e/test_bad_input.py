@@ -32,7 +32,7 @@ DEEP = "model: kling-text2video\njobs:\n  - prompt: " + "[" * 5000 + "]" * 5000 
 # (file name, content, fragments the message must contain)
 MANIFESTS: list[tuple[str, bytes | str, list[str]]] = [
     ("broken.yaml", "model: kling-text2video\njobs: [\n  - prompt: x\n", ["broken.yaml:", "not valid YAML"]),
-    ("tabs.yaml", "model: kling-text2video\njobs:\n\t- prompt: x\n", ["tabs.yaml:3", "not valid YAML"]),
+    ("tabs.yaml", "model: kling-text2video\njobs:\n\t- prompt: x\n", ["tabs.yaml:3", "indented with a tab"]),
     ("laughs.yaml", LAUGHS, ["laughs.yaml:2", "anchors and aliases"]),
     ("binary.yaml", bytes(range(256)) * 4, ["binary.yaml:1", "NUL byte"]),
     ("junk.jsonl", b"\xff\xfe\xfa\x80 junk\n", ["junk.jsonl:1", "not valid UTF-8"]),
@@ -203,6 +203,19 @@ MANIFESTS: list[tuple[str, bytes | str, list[str]]] = [
         ["case-model.jsonl:1: field 'model'", "did you mean 'kling-text2video'?"],
     ),
     ("notes.txt", "model: kling-text2video\n", ["notes.txt", "unknown manifest type"]),
+    # operator truth (the look-alike named, the true count of problems, tabs said, CSV default model checked)
+    (
+        "cyrillic-a-id.yaml",
+        "model: kling-text2video\njobs:\n  - id: c\u0430t\n    prompt: x\n",
+        ["cyrillic-a-id.yaml:3: field 'id'", "CYRILLIC SMALL LETTER A (U+0430)"],
+    ),
+    (
+        "dups.yaml",
+        "model: kling-text2video\njobs:\n" + "  - id: same\n    prompt: x\n" * 300,
+        ["the manifest has 299 problems", "the list stops at the first 200; 99 more are not shown"],
+    ),
+    ("tab-map.yaml", "model: kling-text2video\njobs:\n  - id: a\n\tprompt: x\n", ["tab-map.yaml:4", "tab"]),
+    ("csv-model.csv", "# model: kling-text2vide\nid,prompt\na,x\n", ["csv-model.csv", "did you mean"]),
 ]
 
 CONFIGS: list[tuple[str, bytes | str, list[str]]] = [
@@ -369,3 +382,31 @@ def test_a_bad_value_is_blamed_on_where_it_came_from(tmp_path, monkeypatch, caps
     assert run_cli(*argv) == 2
     err = capsys.readouterr().err
     assert fragment in err and "the defaults" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--progress-every", "-5"], "--progress-every: must be more than 0"),
+        (["--time-scale", "0"], "--time-scale: must be more than 0"),
+        (["--out", ""], "--out: must not be empty"),
+        (["--log-file", " "], "--log-file: must not be empty"),
+        (["--shards", "0", "--shard", "auto"], "--shards: must be 1 or more"),
+        (["--time-scale", "nan"], "is not a usable number"),
+    ],
+)
+def test_a_bad_flag_value_is_refused(sim, tmp_path, monkeypatch, capsys, argv, fragment):
+    server = sim()
+    manifest = _write(tmp_path, "m.yaml", OK_YAML)
+    monkeypatch.setenv("SEGMIND_API_KEY", "SG_0123456789abcdef")
+    code = run_cli("run", str(manifest), "--base-url", server.url, *argv)
+    _assert_refused(code, capsys.readouterr().err, [fragment], server)
+
+
+def test_an_out_that_is_a_file_is_refused_as_such(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = _write(tmp_path, "m.yaml", OK_YAML)
+    code = run_batch(manifest, _write(tmp_path, "out.txt", "x"), server, monkeypatch=monkeypatch)
+    err = capsys.readouterr().err
+    _assert_refused(code, err, ["out.txt is a file, not a folder"], server)
+    assert "options.json" not in err

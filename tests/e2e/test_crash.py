@@ -283,7 +283,7 @@ def test_a_full_disk_is_a_clear_error_and_the_run_resumes(sim, small_disk, monke
     manifest = write(small_disk.parent / "m.yaml", many_jobs_yaml(12))
     out = small_disk / "out"
     code = run_batch(manifest, out, server, "--concurrency", "12", monkeypatch=monkeypatch)
-    assert code == 1
+    assert code == 7  # the output could not be written (DESIGN: exit 7)
     assert "full" in capsys.readouterr().err
     for video in (out / "videos").glob("*.mp4"):
         assert mp4_problem(video) is None  # nothing partial in videos/

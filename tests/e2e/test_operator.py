@@ -140,7 +140,8 @@ def test_status_json_for_scripts(sim, tmp_path, monkeypatch, capsys):
     assert status["states"] == {"completed": 2, "failed": 1}
     assert status["finished"] is False and status["spend_usd"] == pytest.approx(0.56)
     assert status["failures"] == [{"reason": "Provider error: generation failed, please try again", "count": 1,
-                                   "examples": ["job-000"]}]  # fmt: skip
+                                   "examples": ["job-000"], "details": {
+                                       "job-000": "Provider error: generation failed, please try again"}}]  # fmt: skip
 
 
 def test_dry_run_estimates_spend_and_time(tmp_path, capsys):
@@ -170,7 +171,8 @@ def test_progress_lines_and_json_logs_without_a_terminal(sim, tmp_path):
     assert lines and all({"ts", "level", "message"} <= set(line) for line in lines)
     assert any(line["message"].startswith("progress: ") for line in lines)
     assert log_file.read_text().count("\n") >= len(lines)
-    assert "6 jobs: 6 completed" in done.stdout
+    assert any(line["message"] == "6 jobs: 6 completed" for line in lines)  # JSON logs: the summary is JSON too
+    assert json.loads(done.stdout)["event"] == "outcome"
 
 
 def test_status_says_when_a_run_holds_the_folder(sim, tmp_path, monkeypatch, capsys):

@@ -169,8 +169,9 @@ def test_dry_run_and_validate_count_changed_jobs(sim, tmp_path, monkeypatch, cap
     changed = write(tmp_path / "m.yaml", ABC.format(a="golden pear"))
     assert run_cli("run", str(changed), "--out", str(out), "--dry-run") == 0
     assert "1 job(s) differ from what their ids were sent as" in capsys.readouterr().out
-    assert run_cli("validate", str(changed), "--out", str(out)) == 0
-    assert "1 job(s) differ" in capsys.readouterr().out
+    assert run_cli("validate", str(changed), "--out", str(out)) == 2  # as 'run' would: the row changed
+    captured = capsys.readouterr()
+    assert "1 job(s) differ" in captured.out and "--replace-changed" in captured.err
 
 
 def test_a_fingerprint_fills_defaults_and_sees_every_change():

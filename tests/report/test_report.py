@@ -116,7 +116,7 @@ def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monk
     status = json.loads(_capture(run_cli, "status", str(out), "--json"))
     assert status["warnings"] == {"duration_mismatch": len(want_duration), "aspect_mismatch": len(want_aspect)}
     csv_header = (out / "results.csv").read_text().splitlines()[0].split(",")
-    assert csv_header[-8:] == [
+    assert csv_header[-10:-2] == [
         "media_duration_s", "media_width", "media_height", "media_fps", "media_codec", "media_frames",
         "warnings", "warning_detail",
     ]  # fmt: skip

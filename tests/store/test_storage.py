@@ -209,7 +209,7 @@ def test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas():
                             "updated_at"]  # fmt: skip
     a, b, c, d = rows[1:]
     assert a[:10] == ["a", "completed", "m", "r1", "videos/a.mp4", "10", "ab", "0.28", "", "T"]
-    assert a[10:] == ["5.0", "640", "", "", "", "", "aspect_mismatch", "1:1"]
+    assert a[10:18] == ["5.0", "640", "", "", "", "", "aspect_mismatch", "1:1"]
     assert b[8] == "'=HYPERLINK(1)" and c[8] == '{"http": 500}' and d[8] == "plain text"
     assert neutralise("-1") == "'-1" and neutralise("+x") == "'+x" and neutralise("@x") == "'@x"
     assert neutralise("a=b") == "a=b" and neutralise("") == ""
@@ -478,7 +478,7 @@ def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
     ).decode()  # fmt: skip
     header, row, end = rendered.split("\n")
     assert header == ",".join(results.RESULT_COLUMNS) and end == ""
-    assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2'
+    assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2,,'
 
 
 def _fsync_spy(monkeypatch) -> list[tuple[str, list[str]]]:

@@ -1,0 +1,61 @@
+"""What to do next after a run: a resume command that does something.
+
+The same command again is no use after a stop at the spend cap (the same cap
+stops again at once), nor after failures alone (a plain re-run leaves failed
+jobs alone).  So the resume line raises the cap to cover the deferred jobs,
+or names ``--retry-failed`` / ``--resubmit-lost`` (paid again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+from collections import Counter
+from typing import Any
+
+from ..config import Settings
+from ..engine.outcome import RunReport
+from ..manifest import Manifest
+from ..params import estimate_cost
+from ..report.exits import EXIT_CREDITS, EXIT_FAILED
+from ..report.summary import folder_spend
+from ..store.ledger import Replay
+from . import options
+
+
+def next_command(
+    report: RunReport,
+    code: int,
+    command: str,
+    out_text: str,
+    args: argparse.Namespace,
+    manifest: Manifest,
+    settings: Settings,
+    jobs: dict[str, dict[str, Any]],
+) -> str:
+    """A resume command that does something: after a spend-cap stop, one whose cap covers the deferred jobs;
+    after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again)."""
+    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in {j.id for j in manifest.jobs})
+    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
+        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in ("deferred", "pending", None)]
+        costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
+        spent = folder_spend(Replay(jobs, 0, False))
+        needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
+        cap = settings.limits.max_spend_usd or 0.0
+        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
+        return options.resume_command(args.manifest, out_text, options.Options(values)) + shard_words(args)
+    unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
+    if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
+        return (
+            command
+            + (" --retry-failed" if states.get("failed") else "")
+            + (" --resubmit-lost" if states.get("expired") else "")
+        )
+    return command
+
+
+def shard_words(args: argparse.Namespace) -> str:
+    if not args.shard:
+        return ""
+    return f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")

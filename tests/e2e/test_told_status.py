@@ -1,0 +1,113 @@
+"""status, dry-run and validate tell the whole truth (issue 23, items 7-10)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from batchgen.store.ledger import read_ledger
+from batchgen.store.local import OutputDir
+from batchgen.store.shards import Shard
+from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
+
+
+def test_dry_run_with_replace_changed_counts_the_rows_it_pays_for_and_validate_exits_2(
+    sim, tmp_path, monkeypatch, capsys
+):
+    server = sim()
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, many_jobs_yaml(3).replace("scene number 1", "scene number one"))
+    capsys.readouterr()
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--replace-changed") == 0
+    printed = capsys.readouterr().out
+    assert "1 changed job(s) will be made anew (--replace-changed; paid again)" in printed
+    assert "2 of these already completed; 1 to do" in printed and "estimated spend: $0.28" in printed
+    # validate --out says what run would: the changed row stops the run (exit 2), named with its field.
+    assert run_cli("validate", str(manifest), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "job-001" in err and "prompt" in err and "--replace-changed" in err
+    assert run_batch(manifest, out, server, "--replace-changed", monkeypatch=monkeypatch) == 0
+    assert server.state.total_charged() == 4 * 0.28
+
+
+def test_status_counts_jobs_never_submitted(sim, tmp_path, monkeypatch, capsys, refused_port):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, many_jobs_yaml(30))  # the manifest grew: 20 of its jobs were never submitted
+    capsys.readouterr()
+    for given in ([], ["--manifest", str(manifest)]):  # the folder keeps which manifest it was given
+        assert run_cli("status", str(out), "--json", *given) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["never_submitted"] == 20 and status["manifest_jobs"] == 30 and not status["finished"]
+        assert "30 jobs in the manifest: 10 completed, 20 never submitted" in status["lines"][0]
+    # A run that never reached the API recorded nothing: status still says how many wait.
+    empty = tmp_path / "empty"
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    assert run_cli("run", str(manifest), "--out", str(empty), "--base-url", f"http://127.0.0.1:{refused_port}",
+                   "--time-scale", "2000", "--quiet") == 6  # fmt: skip
+    capsys.readouterr()
+    recorded = len(read_ledger(empty / "ledger.jsonl").jobs)
+    assert run_cli("status", str(empty)) == 0
+    assert f"{30 - recorded} never submitted" in capsys.readouterr().out
+
+
+def test_status_sees_live_shard_runs(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    for i in range(4):
+        run_batch(manifest, out, server, "--shard", f"{i}/4", monkeypatch=monkeypatch)
+    holders = [OutputDir(out, shard=Shard(i, 4)) for i in range(4)]
+    for holder in holders:
+        holder.lock()
+    try:
+        capsys.readouterr()
+        assert run_cli("status", str(out), "--json") == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["running"] is True
+        assert sorted(status["live_runs"]) == [f"{i}-of-4" for i in range(4)]
+        assert f"4 runs (0-of-4 process {os.getpid()}" in status["lines"][2]
+        assert "do not start another run" in "\n".join(status["lines"])
+    finally:
+        for holder in holders:
+            holder.unlock()
+    assert run_cli("status", str(out), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["running"] is False
+
+
+def test_failure_reasons_group_without_their_request_ids_and_ages(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    for video in (out / "videos").glob("*.mp4"):
+        video.unlink()
+    server.state.config.output_ttl_s = 0.0
+    server.state.config.expiry_s = 0.0
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    summary = capsys.readouterr().out
+    assert summary.count("failures by reason") == 1
+    grouped = [line for line in summary.splitlines() if line.startswith("    3 x ")]
+    assert len(grouped) == 1, summary  # one line for the three, not one per job
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert len(status["failures"]) == 1 and status["failures"][0]["count"] == 3
+    details = status["failures"][0]["details"]  # each job's own text is kept
+    assert all(job_id in text for job_id, text in details.items()) and len(details) == 3
+
+
+def test_expiry_reasons_with_request_ids_and_ages_group():
+    from batchgen.report.summary import group_failures
+
+    failures = [
+        (f"job-{i}", f"request 2c7f59ea-0000-4000-8000-00000000000{i} expired (records last 1 hour after submission; "
+                     f"it was sent {100 + i} min ago) before its result was fetched")
+        for i in range(5)
+    ]  # fmt: skip
+    groups = group_failures(failures)
+    assert len(groups) == 1 and groups[0][1] == 5 and "2c7f59ea" not in groups[0][0]

@@ -1,0 +1,242 @@
+"""What the operator is told is true in every path: caps, resume lines, balances (issue 23, money and data)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from batchgen.store.ledger import read_ledger
+from tests.helpers import KEY, assert_transitions_are_legal, many_jobs_yaml, run_batch, run_cli, write
+
+
+def _line(printed: str, start: str) -> str:
+    return next(line for line in printed.splitlines() if line.startswith(start))
+
+
+def _resume_words(printed: str) -> list[str]:
+    line = next(line for line in printed.splitlines() if line.startswith("To resume"))
+    return shlex.split(line.split(": ", 1)[1])
+
+
+def test_a_cap_from_the_environment_is_kept_and_beats_a_kept_cap(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))  # 8 x $0.28
+    out = tmp_path / "out"
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "1")
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 3
+    charged = server.state.total_charged()
+    assert 0 < charged <= 1.0
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.0
+    # Without the variable, the bare command still holds the cap it was given: nothing more is spent.
+    monkeypatch.delenv("BATCHGEN_MAX_SPEND")
+    capsys.readouterr()
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet") == 3
+    assert server.state.total_charged() == pytest.approx(charged)
+    assert "--max-spend" in capsys.readouterr().out
+    # The environment beats the kept value (flag > environment > kept > config > default), and is kept.
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "1.5")
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet") == 3
+    assert 1.0 < server.state.total_charged() <= 1.5
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.5
+    # The flag beats the environment.
+    assert run_cli("run", str(manifest), "--out", str(out), "--quiet", "--max-spend", "1.2") == 3
+    assert server.state.total_charged() <= 1.5
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.2
+
+
+def test_an_unreadable_cap_in_the_environment_is_bad_usage(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BATCHGEN_MAX_SPEND", "ten")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    assert run_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--simulate") == 2
+    assert "BATCHGEN_MAX_SPEND must be a number, got 'ten'" in capsys.readouterr().err
+
+
+def test_at_the_spend_cap_the_resume_line_raises_the_cap_and_completes(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "1", "--concurrency", "2", monkeypatch=monkeypatch) == 3
+    printed = capsys.readouterr().out
+    assert "The same cap stops here again: raise --max-spend to go on." in printed
+    line = _line(printed, "To resume")
+    assert line.startswith("To resume, raise the cap (enough for the ")
+    words = _resume_words(printed)
+    assert float(words[words.index("--max-spend") + 1]) == pytest.approx(6 * 0.28)
+    assert "--max-spend 1.68" in json.loads((out / "report.json").read_text())["resume_command"]
+    assert run_cli(*words[1:]) == 0  # the printed line resumes, and completes
+    assert server.state.total_charged() == pytest.approx(6 * 0.28)
+
+
+def test_after_failures_the_resume_line_names_retry_failed(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    server.state.script("fail")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    # One job fails, and the cap defers some others: the resume line says what it leaves alone.
+    assert run_batch(manifest, out, server, "--max-spend", "0.6", "--concurrency", "1", monkeypatch=monkeypatch) == 3
+    printed = capsys.readouterr().out
+    assert "1 job failed on the server" in printed
+    # After the cap is raised, only the failure is left: the next step names --retry-failed, paid again.
+    assert run_batch(manifest, out, server, "--max-spend", "5", monkeypatch=monkeypatch) == 1
+    printed = capsys.readouterr().out
+    assert "--retry-failed submits it again (paid again)" in printed
+    assert json.loads((out / "report.json").read_text())["resume_command"].endswith("--retry-failed")
+
+
+def test_the_out_of_credits_summary_quotes_the_latest_balance(sim, tmp_path, monkeypatch, capsys):
+    server = sim(credits=3 * 0.28 + 0.05)
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(8)), out, server, "--concurrency", "4",
+                     monkeypatch=monkeypatch) == 3  # fmt: skip
+    printed = capsys.readouterr().out
+    quoted = float(printed.split("(balance reported: $", 1)[1].split(")", 1)[0])
+    assert quoted == pytest.approx(server.state.available(), abs=0.005)
+    assert quoted < 0.28
+
+
+@pytest.mark.parametrize("config", ["", "api:\n  unreachable_after_s: 20\n", "retry:\n  max_attempts: 1\n"])
+def test_a_run_that_never_reached_the_api_exits_6_whatever_the_settings(
+    tmp_path, monkeypatch, capsys, refused_port, config
+):
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    extra = ["--config", str(write(tmp_path / "c.yaml", config))] if config else []
+    code = run_cli("run", str(manifest), "--out", str(out), "--base-url", f"http://127.0.0.1:{refused_port}",
+                   "--time-scale", "2000", "--quiet", *extra)  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 6, captured
+    assert "Error: the API could not be reached for" in captured.err
+    assert "failures by reason" not in captured.out and "failed" not in captured.out.split("\n")[0]
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states <= {"pending", "deferred"}
+    assert "To resume: batchgen run" in captured.out
+
+
+class _DiskFillsUp:
+    """``os`` as the ledger sees it, on a disk with ``room`` bytes left: then every write fails with ENOSPC."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(data)
+        return os.write(fd, data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+
+def test_a_full_disk_is_a_clean_stop_with_exit_7_and_the_resume_completes(sim, tmp_path, monkeypatch, capsys):
+    from batchgen.store import ledger as ledger_module
+
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    out = tmp_path / "out"
+    monkeypatch.setattr(ledger_module, "os", _DiskFillsUp(room=6000))
+    assert run_batch(manifest, out, server, "--concurrency", "3", monkeypatch=monkeypatch) == 7
+    captured = capsys.readouterr()
+    assert "Error: " in captured.err and "No space left on device" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert "To resume: batchgen run" in captured.out
+    assert not [p for p in out.rglob("*") if p.suffix in (".part", ".tmp")]  # nothing partial kept
+    assert_transitions_are_legal(out)
+    monkeypatch.setattr(ledger_module, "os", os)  # space freed
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states == {"completed"}
+    assert server.state.duplicate_submissions() == 0
+
+
+@pytest.mark.slow
+def test_a_full_tmpfs_under_simulate_exits_7_and_resumes_without_losing_a_job(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+        command = [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(disk / "o"),
+                   "--quiet"]  # fmt: skip
+        first = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert first.returncode == 7, first.stderr
+        assert "Traceback" not in first.stderr and "Error: " in first.stderr
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        second = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "40 jobs: 40 completed" in second.stdout
+        assert '"event":"lost"' not in (disk / "o" / "ledger.jsonl").read_text()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_shards_sharing_a_simulate_folder_keep_a_simulator_each(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    out = tmp_path / "out"
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(out),
+                          "--shard", f"{i}/2", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]  # fmt: skip
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=110)
+        assert run.returncode == 0, stdout + stderr
+        assert "Traceback" not in stderr
+    kept = sorted(p.name for p in (out / ".batchgen").glob("simulator*.json"))
+    assert kept == ["simulator.0-of-2.json", "simulator.1-of-2.json"]
+    assert all(json.loads((out / ".batchgen" / name).read_text())["jobs"] for name in kept)
+    # A resume of each shard finds its own simulator: nothing is lost, nothing paid again.
+    for i in range(2):
+        command = [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(out),
+                   "--shard", f"{i}/2", "--quiet"]  # fmt: skip
+        again = subprocess.run(command, capture_output=True, text=True, timeout=110)
+        assert again.returncode == 0 and "already done" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("end", ["completes", "bad usage"])
+def test_json_logs_without_a_log_file_are_json_on_every_stream_with_the_outcome(sim, tmp_path, end):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3) if end == "completes" else "jobs: [{prompt: 5}]\n")
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    done = subprocess.run(
+        [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(tmp_path / "out"), "--base-url",
+         server.url, "--time-scale", "2000", "--log-format", "json"],
+        env=env, capture_output=True, text=True, timeout=110,
+    )  # fmt: skip
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line on every stream is JSON
+    outcome = [r for r in records if r.get("event") == "outcome"]
+    assert len(outcome) == 1 and outcome[0]["exit_code"] == done.returncode
+    assert json.loads(done.stdout)["event"] == "outcome"
+    if end == "completes":
+        assert done.returncode == 0 and outcome[0]["states"] == {"completed": 3}
+    else:
+        assert done.returncode == 2
+        assert any(r["message"].startswith("Error: ") for r in records)
+    assert KEY not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_status_of_an_object_store_folder_exits_0_thirty_times_in_a_row(sim, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("obstore")
+    server = sim()
+    out = f"file://{tmp_path / 'bucket'}"
+    (tmp_path / "bucket").mkdir()
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), out, server, monkeypatch=monkeypatch) == 0
+    codes, outputs = [], set()
+    for _ in range(30):
+        done = subprocess.run([sys.executable, "-m", "batchgen", "status", out], capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+        codes.append(done.returncode)
+        outputs.add(done.stdout)
+    assert codes == [0] * 30  # never SIGABRT (134) at interpreter exit
+    assert len(outputs) == 1 and "3 jobs: 3 completed" in outputs.pop()
