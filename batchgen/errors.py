@@ -5,7 +5,9 @@
     BatchgenError
     ├── InputError                  bad input: fix the file and run again (exit 2)
     │   ├── ManifestError           a manifest problem, with file, line and field
-    │   └── ConfigError             a config or command-line problem
+    │   ├── ConfigError             a config or command-line problem
+    │   ├── ModelSpecError          a model spec file problem, with file, line and field
+    │   └── ImageChanged            an input image changed after it was checked
     ├── ApiError                    the API answered, or could not be reached
     │   ├── TransientError          worth retrying after a pause
     │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
@@ -82,6 +84,20 @@ class ManifestError(InputError):
 
 class ConfigError(InputError):
     """Raised when a config file, environment variable or flag is invalid."""
+
+
+class ModelSpecError(InputError):
+    """Raised when a model spec file has one or more problems; lists all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"the model spec has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class ImageChanged(InputError):
+    """An input image's bytes no longer match the digest it was checked with; it was not sent."""
 
 
 # --------------------------------------------------------------------------- API

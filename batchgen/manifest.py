@@ -28,7 +28,6 @@ A YAML ``matrix`` block expands the product of listed values into jobs::
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import itertools
@@ -44,6 +43,8 @@ from typing import Any
 from . import params as model_params
 from .errors import ManifestError, Problem
 from .jobs import ID_PATTERN, JobSpec, derived_id
+from .models import catalogue
+from .models.images import identity_view
 from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
@@ -108,7 +109,8 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
     else:
         default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
     bad.raise_if_any()
-    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough))
+    base = path.resolve().parent
+    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough), base)
     bad.raise_if_any()
     if not jobs:
         bad.add(None, "jobs", "the manifest has no jobs")
@@ -288,6 +290,7 @@ def _build(
     from_text: bool,
     bad: _Collector,
     passthrough: frozenset[str] = frozenset(),
+    base: Path | None = None,
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
@@ -315,7 +318,7 @@ def _build(
                 "digits, '.', '_' and '-')",
             )
             continue
-        if model not in model_params.MODELS and model not in passthrough:
+        if not model_params.known(model) and model not in passthrough:
             if model not in unknown_models:  # once per name, at its first job
                 unknown_models.add(model)
                 bad.add(where.get("model", raw.line), "model", _unknown_model(model))
@@ -324,12 +327,12 @@ def _build(
         for name, value in merged.items():
             if isinstance(value, float) and not math.isfinite(value):
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
-        params, problems = model_params.validate(model, merged, from_text=from_text)
+        params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
         for name, message in problems:
             bad.add(where.get(name, raw.line), name, message)
         if problems:
             continue
-        if model not in model_params.MODELS and model not in unknown_models:
+        if not model_params.known(model) and model not in unknown_models:
             unknown_models.add(model)
             warnings.append(
                 f"model '{model}' (models.passthrough) has no built-in schema; its parameters are sent unchecked"
@@ -345,9 +348,10 @@ def _build(
                 )
                 continue
         else:
-            key = json.dumps([model, params], sort_keys=True, default=str)
+            seen = identity_view(params)  # an image by its digest: a moved folder keeps its ids
+            key = json.dumps([model, seen], sort_keys=True, default=str)
             occurrences[key] = occurrences.get(key, 0) + 1
-            job_id = derived_id(model, params, occurrences[key])
+            job_id = derived_id(model, seen, occurrences[key])
         ids = [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
         for one_id in ids:
             if one_id in seen_ids:
@@ -363,10 +367,10 @@ def _build(
 
 
 def _unknown_model(model: str) -> str:
-    known = sorted(model_params.MODELS)
-    lowered = {name.lower(): name for name in known}
-    close = difflib.get_close_matches(model.lower(), list(lowered), n=1, cutoff=0.6)
-    hint = f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    models = catalogue.current()
+    known = models.names()
+    close = models.closest(model)
+    hint = f"; did you mean '{close}'?" if close else ""
     return (
         f"unknown model '{model[:60]}'{hint} (known: {', '.join(known)}). To send a model batchgen has no "
         "schema for, name it in the config under models.passthrough"
