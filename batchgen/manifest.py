@@ -17,7 +17,8 @@ YAML::
 CSV has a header row (parameter names plus optional ``id``, ``model`` and
 ``repeat``; empty cells mean "use the default"); JSONL has one job object per
 line.  ``repeat: N`` makes N jobs of one (ids ``<id>-r1`` ... ``<id>-rN``).
-A YAML ``matrix`` block expands the product of listed values into jobs::
+A YAML ``images`` block makes one job per image of a folder or glob (see
+``models.image_folder``).  A YAML ``matrix`` block expands the product of listed values into jobs::
 
     matrix:
       name: pets                      # id prefix
@@ -44,6 +45,7 @@ from . import params as model_params
 from .errors import ManifestError, Problem
 from .jobs import ID_PATTERN, JobSpec, derived_id
 from .models import catalogue
+from .models.image_folder import expand_images
 from .models.images import identity_view
 from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
@@ -78,8 +80,9 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, line: int | None, fieldname: str | None, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(self.path, line, fieldname, message))
+        problem = Problem(self.path, line, fieldname, message)
+        if len(self.problems) < MAX_PROBLEMS and problem not in self.problems[-50:]:  # once, not per repeat
+            self.problems.append(problem)
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -102,7 +105,7 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
         bad.raise_if_any()
     text = _read_text(path, bad)
     if suffix in (".yaml", ".yml"):
-        default_model, defaults, raw_jobs = _from_yaml(text, bad)
+        default_model, defaults, raw_jobs = _from_yaml(text, bad, path.resolve().parent)
         from_text = False
     elif suffix == ".csv":
         default_model, defaults, raw_jobs, from_text = None, {}, _from_csv(text, bad), True
@@ -153,7 +156,20 @@ def _read_text(path: Path, bad: _Collector) -> str:
         raise AssertionError("unreachable") from None
 
 
-def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], list[RawJob]]:
+def _images(node: Any, line: int, model: Any, base: Path, bad: _Collector) -> list[RawJob]:
+    """The ``images:`` block: one job per image file (see models.image_folder)."""
+    if isinstance(node, dict) and isinstance(node.get("model"), str):
+        model = node["model"]
+    spec = catalogue.current().get(model) if isinstance(model, str) else None
+    names = [p.name for p in spec.image_params()] if spec else []
+    lines = node.key_lines if isinstance(node, LocatedMap) else {}
+    found, problems = expand_images(node, line, lines, base, names[0] if len(names) == 1 else None)
+    for at, fieldname, message in problems:
+        bad.add(at, fieldname, message)
+    return [RawJob(at, fields, {k: lines.get(k, at) for k in fields}) for fields, at in found]
+
+
+def _from_yaml(text: str, bad: _Collector, base: Path) -> tuple[str | None, dict[str, Any], list[RawJob]]:
     try:
         root = load_located(text)
     except YamlProblem as exc:
@@ -168,8 +184,9 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
         bad.add(1, None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
         return None, {}, []
     for key in root:
-        if key not in ("model", "defaults", "jobs", "matrix"):
-            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults', 'jobs' and 'matrix'")
+        if key not in ("model", "defaults", "jobs", "matrix", "images"):
+            known = "'model', 'defaults', 'jobs', 'matrix' and 'images'"
+            bad.add(root.key_lines[key], key, f"unknown top-level key; use {known}")
     model = root.get("model")
     if "model" in root and (not isinstance(model, str) or not model):
         bad.add(root.key_lines["model"], "model", "must be a model name such as kling-text2video")
@@ -179,8 +196,10 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
         bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
         defaults = {}
     expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
+    if "images" in root:
+        expanded += _images(root["images"], root.key_lines["images"], model, base, bad)
     if "jobs" not in root:
-        if "matrix" not in root:
+        if "matrix" not in root and "images" not in root:
             bad.add(None, "jobs", "the manifest has no 'jobs' list (or 'matrix' block)")
         return model, dict(defaults), expanded
     jobs = root["jobs"]

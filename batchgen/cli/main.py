@@ -169,6 +169,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         workers=32,
         seed=secrets.randbelow(1 << 30),
         state_file=None if remote else str(options.simulator_state(settings.output.dir)),
+        extra_specs=tuple(str(m.file) for m in catalogue.current().models.values() if not m.shipped),
     )
     if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir)):
         log.warning(

@@ -9,7 +9,10 @@ another job in the ledger.  Found: the job is attached to it.  Absent, once
 the history has demonstrably caught up past the attempt (see
 :meth:`Reconciler.absence_is_conclusive`): it is submitted again.  The history
 has not caught up, or cannot be read: the job is left ``submitting`` for a
-later run, and nothing is resubmitted.
+later run, and nothing is resubmitted.  An image job is matched on its other
+fields and the time (the history may keep its image whole, as a URL,
+truncated, or not at all), and by the image's digest where the row holds it
+whole; two candidates nothing tells apart attach neither.
 
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.
@@ -22,6 +25,9 @@ returns a verdict (:class:`Attach`, :class:`Resubmit` or :class:`Leave`) and
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +42,7 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound
 from ..jobs import JobState, TrackedJob
+from ..models.images import is_ref
 
 # Run seconds to wait before each history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -48,6 +55,35 @@ CLOCK_SKEW_S = 120.0
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | None:
+    """Does the row carry the job's images? True/False where it holds them whole, None where it cannot say.
+
+    What the history keeps of an inlined image is undocumented (the base64, a
+    URL, a truncated string, nothing), so only a field that decodes to exactly
+    the image's size is compared, by digest.
+    """
+    verdict: bool | None = None
+    for name, ref in images.items():
+        value = row.request_body.get(name)
+        if not isinstance(value, str):
+            continue
+        text = value.split(",", 1)[1] if value.startswith("data:") else value
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if len(data) != ref.get("bytes"):
+            continue
+        if hashlib.sha256(data).hexdigest() != ref["sha256"]:
+            return False
+        verdict = True
+    return verdict
+
+
+class _Ambiguous(Exception):
+    """Two history rows match an image job and nothing tells them apart."""
 
 
 # ---------------------------------------------------------------------- verdicts
@@ -150,6 +186,9 @@ class Reconciler:
     async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
         """Search the history; returns (row, whether a request of ours sent after ``since`` was seen)."""
         payload = job.spec.payload()
+        images = {name: value for name, value in payload.items() if is_ref(value)}
+        plain = {name: value for name, value in payload.items() if name not in images}
+        found: list[HistoryRow] = []  # an image job's candidates, over every page read
         from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
         api = self.api
         later_seen = False
@@ -168,13 +207,24 @@ class Reconciler:
                 if row.model_name == job.spec.model
                 and row.request_id not in self.claimed
                 and (row.created_at is None or row.created_at >= since - CLOCK_SKEW_S)
-                and _same_body(row.request_body, payload)
+                and (
+                    _same_body({k: v for k, v in row.request_body.items() if k not in images}, plain)
+                    if images
+                    else _same_body(row.request_body, payload)
+                )
             ]
-            if matches:
+            if matches and not images:
                 return min(matches, key=lambda r: r.created_at or 0.0), later_seen
+            found += [row for row in matches if _image_match(row, images) is not False]
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
             if len(rows) < HISTORY_PAGE or (oldest is not None and oldest < since - CLOCK_SKEW_S):
                 break
+        if images and found:
+            sure = [row for row in found if _image_match(row, images)]
+            chosen = sure if sure else found
+            if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
+                raise _Ambiguous(f"{len(chosen)} requests in the history match")
+            return chosen[0], later_seen
         return None, later_seen
 
     async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
@@ -187,6 +237,14 @@ class Reconciler:
                     row, later_seen = await self.find(job, since=since)
                     if row is not None:
                         self.claimed.add(row.request_id)
+            except _Ambiguous as exc:
+                return Leave(
+                    "settle_later",
+                    job.state,
+                    f"{exc} this image job's other fields and time, and the history does not keep its image "
+                    "whole, so neither was attached and the job was not submitted again (that could pay "
+                    "twice). Check the history (by the fields and time) and run again later",
+                )
             except ApiError as exc:
                 return Leave(
                     "reconcile_failed",

@@ -37,6 +37,7 @@ from ..errors import (
     ApiUnreachable,
     AuthError,
     BadResponse,
+    ImageChanged,
     InsufficientCredits,
     InvalidContentType,
     NetworkError,
@@ -47,6 +48,8 @@ from ..errors import (
     TransientError,
 )
 from ..jobs import JobState, TrackedJob
+from ..models import catalogue
+from ..models.images import is_ref, wire_body
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -157,6 +160,13 @@ class Submitter:
                 await book.finish(job, JobState.DEFERRED, "deferred", error=self._stop_error())
             return False
         payload = job.spec.payload()
+        body = payload
+        if any(is_ref(value) for value in payload.values()):
+            try:  # an input image is read now (never held for the batch), and re-checked against its digest
+                body = await anyio.to_thread.run_sync(wire_body, catalogue.current().get(job.spec.model), payload)
+            except ImageChanged as exc:
+                await _durably(book.finish(job, JobState.DEFERRED, "image_changed", error={"detail": str(exc)}))
+                return False
         try:
             await book.record(
                 job,
@@ -175,7 +185,7 @@ class Submitter:
         try:
             sub = await self.gateway.call(
                 Priority.SUBMIT,
-                lambda: self.api.submit(job.spec.model, payload),
+                lambda: self.api.submit(job.spec.model, body),
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
                 on_abandon=lambda last: self._abandoned(job, last),
