@@ -61,8 +61,9 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
     """Does the row carry the job's images? True/False where it holds them whole, None where it cannot say.
 
     What the history keeps of an inlined image is undocumented (the base64, a
-    URL, a truncated string, nothing), so only a field that decodes to exactly
-    the image's size is compared, by digest.
+    URL, a truncated string, nothing), so only a field that decodes to a whole
+    image (the image's size, or a PNG or JPEG that runs to its end marker) is
+    compared, by digest.
     """
     verdict: bool | None = None
     for name, ref in images.items():
@@ -74,7 +75,8 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
             data = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             continue
-        if len(data) != ref.get("bytes"):
+        whole = len(data) == ref.get("bytes") or data.endswith((b"IEND\xaeB`\x82", b"\xff\xd9"))
+        if not whole:  # a truncated copy (or something else): it cannot say
             continue
         if hashlib.sha256(data).hexdigest() != ref["sha256"]:
             return False
