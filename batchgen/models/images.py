@@ -91,6 +91,8 @@ def check_file(param: ParamSpec, path: Path, *, shown: str) -> tuple[dict[str, A
         kind, size = sniff(data)
         if kind is None or size is None:
             return None, f"{where} is not a JPEG or PNG image (by its content); save it as JPEG or PNG"
+        if not complete(kind, data):
+            return None, f"{where} is cut short (the {kind.upper()} has no end); save or copy it again"
         facts = (hashlib.sha256(data).hexdigest(), kind, size[0], size[1])
         del data
         if len(_DIGESTS) < 100_000:
@@ -117,6 +119,8 @@ def _data_uri(param: ParamSpec, text: str) -> tuple[Any, str | None]:
     kind, size = sniff(data)
     if kind is None or size is None:
         return None, "the data URI is not a JPEG or PNG image (by its content)"
+    if not complete(kind, data):
+        return None, "the data URI's image is cut short (it has no end)"
     problem = _limits(param, kind, *size)
     if problem:
         return None, f"the data URI's image {problem}"
@@ -154,6 +158,16 @@ def sniff(data: bytes) -> tuple[str | None, tuple[int, int] | None]:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp", _webp_size(data)
     return None, None
+
+
+def complete(kind: str, data: bytes) -> bool:
+    """Does the file run to its format's end (PNG's IEND chunk, JPEG's end-of-image marker)?"""
+    tail = data[-4096:]
+    if kind == "png":
+        return b"IEND" in tail
+    if kind == "jpeg":
+        return b"\xff\xd9" in tail
+    return True
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
