@@ -110,6 +110,11 @@ def test_a_folder_of_20_images_lists_every_bad_one_then_makes_the_good_ones(tmp_
     assert all(r["input_image"].startswith("frames/") for r in table)
     header = (tmp_path / "out" / "results.csv").read_text().splitlines()[0].split(",")
     assert header[-2:] == ["input_image", "input_sha256"]
+    page = (tmp_path / "out" / "report.html").read_text()  # each input beside its poster frame, offline
+    for stem in digests:
+        assert f'src="thumbs/{stem}.input.jpg"' in page and f'src="thumbs/{stem}.jpg"' in page
+        assert (tmp_path / "out" / "thumbs" / f"{stem}.input.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
 
 
 def test_an_images_block_combines_with_defaults_matrix_values_repeat_and_jobs(tmp_path):
