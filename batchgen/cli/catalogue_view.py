@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 from ..errors import InputError
@@ -72,7 +73,8 @@ def _detail(spec: ModelSpec) -> str:
     if spec.rules:
         lines.append("  rules:")
         lines += [f"    - {rule.describe()}" for rule in spec.rules]
-    lines.append(f"  price (USD per video): {lowest(spec):g} - {highest(spec):g}; {spec.price.source}")
+    lines.append(f"  price (USD per video): {lowest(spec):g} - {highest(spec):g}")
+    lines += textwrap.wrap(spec.price.source, 100, initial_indent="    source: ", subsequent_indent="      ")
     if spec.price.by:
         lines.append(f"    by {', '.join(spec.price.by)}:")
     for row in spec.price.table:
@@ -81,7 +83,7 @@ def _detail(spec: ModelSpec) -> str:
         lines.append(f"    {_when(row.when)}: ${row.usd:g} per second")
     lines.append("    (a combination not listed is estimated at the highest price, marked 'upper bound')")
     if spec.source_notes:
-        lines.append(f"  notes: {spec.source_notes}")
+        lines += textwrap.wrap(spec.source_notes, 100, initial_indent="  notes: ", subsequent_indent="    ")
     return "\n".join(lines)
 
 
