@@ -159,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         "empty output, 400, or 404",
     )
     sim.add_argument("--expiry", type=float, default=3600.0, help="seconds a request record lives (default 3600)")
+    sim.add_argument("--models", action="append", default=[], metavar="FILE", help="also play this model spec file")
+    sim.add_argument(
+        "--history-image",
+        choices=("whole", "url", "truncated", "absent"),
+        default="whole",
+        help="what a history row keeps of an inlined input image: its base64 (default), a URL, a truncated "
+        "string, or nothing",
+    )
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
     sim.add_argument(
         "--fault",

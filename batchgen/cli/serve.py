@@ -47,6 +47,8 @@ def simulate(args: argparse.Namespace) -> int:
             rates=rates,
             media_faults=media_faults,
             state_file=args.state_file,
+            extra_specs=tuple(args.models),
+            history_image=args.history_image,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None
