@@ -190,7 +190,10 @@ def same(a: Any, b: Any) -> bool:
     """Equal as the provider would see them: 5, "5" and 5.0 alike; true and "true" alike."""
     if a == b and isinstance(a, bool) == isinstance(b, bool):
         return True
-    return a is not None and b is not None and show(a) == show(b)
+    if a is None or b is None:
+        return False
+    x, y = as_number(a), as_number(b)
+    return (x is not None and x == y) or show(a) == show(b)
 
 
 def show(value: Any) -> str:

@@ -285,3 +285,23 @@ def test_a_csv_duration_of_5_0_is_accepted_like_yamls(tmp_path):
     jobs = load_manifest(manifest).jobs
     assert [j.params["duration"] for j in jobs] == [5, 10]
     assert all(type(j.params["duration"]) is int for j in jobs)
+
+
+def test_string_valued_enums_take_numbers_and_per_second_prices_scale_with_the_duration(tmp_path):
+    path = write(
+        tmp_path / "kling-x.yaml",
+        "slug: kling-x\nkind: text-to-video\n"
+        "source: {page: https://www.segmind.com/models/kling-x/api, read: 2026-12-03}\n"
+        "latency_s: 90\nparams:\n  prompt: {type: string, required: true}\n"
+        '  duration: {type: enum, values: ["3", "5", "15"], wire: string, default: "5"}\n'
+        "  generate_audio: {type: boolean, default: false, send_default: true}\n"
+        "price:\n  source: test\n  by: [duration, generate_audio]\n"
+        "  per_second: [{generate_audio: false, usd: 0.1}, {generate_audio: true, usd: 0.15}]\n",
+    )
+    spec = load_spec_file(path)
+    for given in (5, "5", 5.0, "5.0"):
+        params, problems = check_params(spec, {"prompt": "x", "duration": given}, from_text=True)
+        assert problems == [] and params == {"prompt": "x", "duration": "5", "generate_audio": False}
+    assert price_of(spec, {"duration": "15", "generate_audio": True}) == (2.25, True)
+    assert price_of(spec, {}) == (0.5, True)  # the defaults: 5 s without audio
+    assert highest(spec) == 2.25
