@@ -54,12 +54,14 @@ def _good(param: ParamSpec, image: Path) -> Any:
             return [{"prompt": "a calm lake", "duration": "5"}]
         return ["a calm lake", "a stormy sea"][: param.max_items or 2]
     if param.type == "image":
-        return str(image)
+        return "https://example.com/first.png" if param.wire == "url" else str(image)
     raise AssertionError(param.type)
 
 
 def _bad(param: ParamSpec) -> tuple[Any, str]:
     """A value the spec refuses (as written in a manifest), and a word its message holds."""
+    if param.type == "image" and param.wire == "url":
+        return "http://example.com/first.png", "https://"
     return {
         "string": (["not", "text"], "text"),
         "enum": ("no-such-value", "not allowed"),
@@ -122,7 +124,7 @@ def test_a_full_body_goes_through_with_the_specs_wire_types(path, tmp_path, sim,
     body = wire_body(spec, checked)
     for name, value in body.items():
         assert _wire_type_ok(spec.params[name], value), (name, value, spec.params[name].wire)
-        if spec.params[name].type == "image":
+        if spec.params[name].type == "image" and spec.params[name].wire != "url":
             assert base64.b64decode(value) == image.read_bytes()
     server = sim(extra_specs=(str(TEST_IMAGE_SPEC),), reject_unknown_params=True)
     answer = httpx.post(f"{server.url}/v2/{spec.slug}", json=body, headers={"x-api-key": KEY})
@@ -133,7 +135,7 @@ def test_a_full_body_goes_through_with_the_specs_wire_types(path, tmp_path, sim,
     assert code == 0
     sent = server.state.submissions[-1][2]
     for name, value in body.items():
-        if spec.params[name].type == "image":
+        if spec.params[name].type == "image" and spec.params[name].wire != "url":
             assert sent[name].startswith("sim-image:sha256:")
         else:
             assert sent[name] == value and type(sent[name]) is type(value), name
