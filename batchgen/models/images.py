@@ -227,6 +227,13 @@ def read_checked(ref: dict[str, Any]) -> bytes:
     return data
 
 
+def verify_images(params: dict[str, Any]) -> None:
+    """Read each referenced image and check its digest (raises ImageChanged); keeps nothing."""
+    for value in params.values():
+        if is_ref(value):
+            read_checked(value)
+
+
 def wire_body(spec: ModelSpec | None, params: dict[str, Any]) -> dict[str, Any]:
     """The JSON body to send: each image reference replaced by its base64 (read and re-checked now)."""
     if spec is None or not any(is_ref(v) for v in params.values()):
