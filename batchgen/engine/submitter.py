@@ -57,7 +57,7 @@ from .outcome import RunReport
 from .recovery import Attach, Leave, Reconciler
 
 log = logging.getLogger("batchgen")
-IMAGE_BODIES_AT_ONCE = 2
+IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives
 LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
 
 
@@ -225,7 +225,7 @@ class Submitter:
         return False
 
     async def _post(self, model: str, payload: dict[str, Any], images: bool) -> Any:
-        """POST one body; an image job's body (its base64) exists only now, a few at a time."""
+        """POST one body; an image job's body (its base64) exists only now, one at a time."""
         if not images:
             return await self.api.submit(model, payload)
         async with self._image_slots:

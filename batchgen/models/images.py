@@ -241,7 +241,9 @@ def wire_body(spec: ModelSpec | None, params: dict[str, Any]) -> dict[str, Any]:
     body = dict(params)
     for name, value in params.items():
         if is_ref(value):
-            body[name] = base64.b64encode(read_checked(value)).decode("ascii")
+            encoded = base64.b64encode(read_checked(value))  # the file's bytes are freed here
+            body[name] = encoded.decode("ascii")
+            del encoded
     return body
 
 
