@@ -387,7 +387,7 @@ def _build(
 
 def _unknown_model(model: str) -> str:
     models = catalogue.current()
-    known = models.names()
+    known = models.names_by_kind()
     close = models.closest(model)
     hint = f"; did you mean '{close}'?" if close else ""
     return (

@@ -24,7 +24,7 @@ def render(models: Catalogue, name: str | None, *, as_json: bool) -> str:
         close = models.closest(name)
         hint = f"; did you mean '{close}'?" if close else ""
         raise InputError(
-            f"unknown model '{name[:60]}'{hint} (known: {', '.join(models.names())}). "
+            f"unknown model '{name[:60]}'{hint} (known: {', '.join(models.names_by_kind())}). "
             "'batchgen models' lists them; a spec file (--models FILE) adds one"
         )
     return json.dumps(_full(spec), indent=2, default=str) if as_json else _detail(spec)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import ModelSpecError, Problem
 from .loader import load_spec_file
-from .spec import ModelSpec
+from .spec import KINDS, ModelSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,10 @@ class Catalogue:
 
     def names(self) -> list[str]:
         return sorted(self.models)
+
+    def names_by_kind(self) -> list[str]:
+        """Every slug, text-to-video models first, then image-to-video, then both (each group sorted)."""
+        return sorted(self.models, key=lambda slug: (KINDS.index(self.models[slug].kind), slug))
 
     def closest(self, name: str) -> str | None:
         """The known slug nearest ``name`` (case-insensitive), for "did you mean"."""
