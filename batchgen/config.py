@@ -164,8 +164,15 @@ class ReportSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelSettings:
     passthrough: tuple[str, ...] = ()  # models without a built-in schema that may be sent unchecked
+    files: tuple[str, ...] = ()  # the user's model spec files (added to, or overriding, the shipped ones)
 
     def __post_init__(self) -> None:
+        files = self.files
+        if isinstance(files, str) or not isinstance(files, list | tuple):
+            raise ConfigError(f"models.files must be a list of model spec file paths, got {files!r}")
+        if not all(isinstance(f, str) and f for f in files):
+            raise ConfigError(f"models.files must hold file paths (text), got {list(files)!r}")
+        object.__setattr__(self, "files", tuple(files))
         names = self.passthrough
         if isinstance(names, str) or not isinstance(names, list | tuple):
             raise ConfigError(f"models.passthrough must be a list of model names, got {names!r}")
@@ -245,6 +252,9 @@ def load_settings(
                     raise ConfigError(
                         f"{where}: unknown key '{section}.{key}'; known keys in '{section}': {', '.join(sorted(known))}"
                     )
+                if (section, key) == ("models", "files") and isinstance(value, list):
+                    base = Path(config_file).parent  # a spec file's path starts at the config's folder
+                    value = [str(base / v) if isinstance(v, str) and v else v for v in value]
                 layers[section][key] = value
                 origin[section, key] = where
     for var, (section, key) in ENV_VARS.items():
@@ -315,6 +325,8 @@ def _plain(value: Any) -> Any:
 
 def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:
     table = default_prices()
+    if values is None:
+        return table
     if not isinstance(values, dict):
         raise ConfigError(f"{where}: 'prices' must map model -> mode -> duration -> USD")
     for model, modes in values.items():

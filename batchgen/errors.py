@@ -6,8 +6,10 @@
     ├── InputError                  bad input: fix the file and run again (exit 2)
     │   ├── ManifestError           a manifest problem, with file, line and field
     │   ├── ConfigError             a config or command-line problem
-    │   └── AccountChanged          the folder's jobs in flight belong to another
+    │   ├── AccountChanged          the folder's jobs in flight belong to another
     │                               account than the key's (--adopt-key)
+    │   ├── ModelSpecError          a model spec file problem, with file, line and field
+    │   └── ImageChanged            an input image changed after it was checked
     ├── ApiError                    the API answered, or could not be reached
     │   ├── TransientError          worth retrying after a pause
     │   │   ├── RateLimited         HTTP 429; carries the server's hint, if any
@@ -98,6 +100,20 @@ class ConfigError(InputError):
 class AccountChanged(InputError):
     """Raised before anything is sent when the folder's jobs in flight were submitted under a key of another
     account than this run's: run with that account's key, or adopt the folder with ``--adopt-key``."""
+
+
+class ModelSpecError(InputError):
+    """Raised when a model spec file has one or more problems; lists all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"the model spec has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class ImageChanged(InputError):
+    """An input image's bytes no longer match the digest it was checked with; it was not sent."""
 
 
 # --------------------------------------------------------------------------- API

@@ -17,7 +17,8 @@ YAML::
 CSV has a header row (parameter names plus optional ``id``, ``model`` and
 ``repeat``; empty cells mean "use the default"); JSONL has one job object per
 line.  ``repeat: N`` makes N jobs of one (ids ``<id>-r1`` ... ``<id>-rN``).
-A YAML ``matrix`` block expands the product of listed values into jobs::
+A YAML ``images`` block makes one job per image of a folder or glob (see
+``models.image_folder``).  A YAML ``matrix`` block expands the product of listed values into jobs::
 
     matrix:
       name: pets                      # id prefix
@@ -28,7 +29,6 @@ A YAML ``matrix`` block expands the product of listed values into jobs::
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import itertools
@@ -45,6 +45,9 @@ from typing import Any
 from . import params as model_params
 from .errors import ManifestError, Problem
 from .jobs import ID_PATTERN, JobSpec, derived_id
+from .models import catalogue
+from .models.image_folder import expand_images
+from .models.images import identity_view
 from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
@@ -82,8 +85,9 @@ class _Collector:
 
     def add(self, line: int | None, fieldname: str | None, message: str) -> None:
         self.total += 1  # every problem is counted; the first MAX_PROBLEMS are listed
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(self.path, line, fieldname, message))
+        problem = Problem(self.path, line, fieldname, message)
+        if len(self.problems) < MAX_PROBLEMS and problem not in self.problems[-50:]:  # once, not per repeat
+            self.problems.append(problem)
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -106,14 +110,15 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
         bad.raise_if_any()
     text = _read_text(path, bad)
     if suffix in (".yaml", ".yml"):
-        default_model, defaults, raw_jobs = _from_yaml(text, bad)
+        default_model, defaults, raw_jobs = _from_yaml(text, bad, path.resolve().parent)
         from_text = False
     elif suffix == ".csv":
         default_model, defaults, raw_jobs, from_text = _csv_model(text), {}, _from_csv(text, bad), True
     else:
         default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
     bad.raise_if_any()
-    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough))
+    base = path.resolve().parent
+    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough), base)
     bad.raise_if_any()
     if not jobs:
         bad.add(None, "jobs", "the manifest has no jobs")
@@ -156,7 +161,20 @@ def _read_text(path: Path, bad: _Collector) -> str:
         raise AssertionError("unreachable") from None
 
 
-def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], list[RawJob]]:
+def _images(node: Any, line: int, model: Any, base: Path, bad: _Collector) -> list[RawJob]:
+    """The ``images:`` block: one job per image file (see models.image_folder)."""
+    if isinstance(node, dict) and isinstance(node.get("model"), str):
+        model = node["model"]
+    spec = catalogue.current().get(model) if isinstance(model, str) else None
+    names = [p.name for p in spec.image_params()] if spec else []
+    lines = node.key_lines if isinstance(node, LocatedMap) else {}
+    found, problems = expand_images(node, line, lines, base, names[0] if len(names) == 1 else None)
+    for at, fieldname, message in problems:
+        bad.add(at, fieldname, message)
+    return [RawJob(at, fields, {k: lines.get(k, at) for k in fields}) for fields, at in found]
+
+
+def _from_yaml(text: str, bad: _Collector, base: Path) -> tuple[str | None, dict[str, Any], list[RawJob]]:
     try:
         root = load_located(text)
     except YamlProblem as exc:
@@ -171,8 +189,9 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
         bad.add(1, None, "the top level must be a mapping with 'jobs' (or a list of jobs)")
         return None, {}, []
     for key in root:
-        if key not in ("model", "defaults", "jobs", "matrix"):
-            bad.add(root.key_lines[key], key, "unknown top-level key; use 'model', 'defaults', 'jobs' and 'matrix'")
+        if key not in ("model", "defaults", "jobs", "matrix", "images"):
+            known = "'model', 'defaults', 'jobs', 'matrix' and 'images'"
+            bad.add(root.key_lines[key], key, f"unknown top-level key; use {known}")
     model = root.get("model")
     if "model" in root and (not isinstance(model, str) or not model):
         bad.add(root.key_lines["model"], "model", "must be a model name such as kling-text2video")
@@ -182,8 +201,10 @@ def _from_yaml(text: str, bad: _Collector) -> tuple[str | None, dict[str, Any], 
         bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
         defaults = {}
     expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
+    if "images" in root:
+        expanded += _images(root["images"], root.key_lines["images"], model, base, bad)
     if "jobs" not in root:
-        if "matrix" not in root:
+        if "matrix" not in root and "images" not in root:
             bad.add(None, "jobs", "the manifest has no 'jobs' list (or 'matrix' block)")
         return model, dict(defaults), expanded
     jobs = root["jobs"]
@@ -306,6 +327,7 @@ def _build(
     from_text: bool,
     bad: _Collector,
     passthrough: frozenset[str] = frozenset(),
+    base: Path | None = None,
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
@@ -334,7 +356,7 @@ def _build(
                 "digits, '.', '_' and '-')",
             )
             continue
-        if model not in model_params.MODELS and model not in passthrough:
+        if not model_params.known(model) and model not in passthrough:
             if model not in unknown_models:  # once per name, at its first job
                 unknown_models.add(model)
                 bad.add(where.get("model", raw.line), "model", _unknown_model(model))
@@ -343,12 +365,12 @@ def _build(
         for name, value in merged.items():
             if isinstance(value, float) and not math.isfinite(value):
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
-        params, problems = model_params.validate(model, merged, from_text=from_text)
+        params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
         for name, message in problems:
             bad.add(where.get(name, raw.line), name, message)
         if problems:
             continue
-        if model not in model_params.MODELS and model not in unknown_models:
+        if not model_params.known(model) and model not in unknown_models:
             unknown_models.add(model)
             warnings.append(
                 f"model '{model}' (models.passthrough) has no built-in schema; its parameters are sent unchecked"
@@ -364,9 +386,10 @@ def _build(
                 )
                 continue
         else:
-            key = json.dumps([model, params], sort_keys=True, default=str)
+            seen = identity_view(params)  # an image by its digest: a moved folder keeps its ids
+            key = json.dumps([model, seen], sort_keys=True, default=str)
             occurrences[key] = occurrences.get(key, 0) + 1
-            job_id = derived_id(model, params, occurrences[key])
+            job_id = derived_id(model, seen, occurrences[key])
         ids = [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
         for one_id in ids:
             if one_id in seen_ids:
@@ -403,10 +426,10 @@ def _curly_quoted(job_id: str, params: dict[str, Any]) -> list[str]:
 
 
 def _unknown_model(model: str) -> str:
-    known = sorted(model_params.MODELS)
-    lowered = {name.lower(): name for name in known}
-    close = difflib.get_close_matches(model.lower(), list(lowered), n=1, cutoff=0.6)
-    hint = f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    models = catalogue.current()
+    known = models.names_by_kind()
+    close = models.closest(model)
+    hint = f"; did you mean '{close}'?" if close else ""
     return (
         f"unknown model '{model[:60]}'{hint} (known: {', '.join(known)}). To send a model batchgen has no "
         "schema for, name it in the config under models.passthrough"

@@ -332,3 +332,52 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
         control=control, clock=clock, min_interval_s=2.0, max_attempts=6,  # type: ignore[arg-type]
         sweeper=sweeper, news=None, downloads=Outbox(), lost=Outbox(),  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- images and model specs
+
+TEST_IMAGE_SPEC = Path(__file__).resolve().parent / "models" / "kling-test-image2video.yaml"
+
+
+def png_bytes(width: int, height: int, *, seed: int = 0, noise: bool = False) -> bytes:
+    """A real PNG (RGB): a gradient tinted by ``seed``, or random pixels (incompressible) with ``noise``."""
+    import random
+    import struct
+    import zlib
+
+    rng = random.Random(seed)
+    if noise:
+        raw = b"".join(b"\0" + rng.randbytes(width * 3) for _ in range(height))
+    else:
+        tint = seed * 37 % 256
+        raw = b"".join(
+            b"\0" + bytes(v for x in range(width) for v in ((x * 255) // width, (y * 255) // height, tint))
+            for y in range(height)
+        )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b"")
+
+
+def jpeg_bytes(width: int, height: int) -> bytes:
+    """A real baseline JPEG, encoded with PyAV's MJPEG encoder."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    codec = av.CodecContext.create("mjpeg", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuvj420p"
+    codec.time_base = Fraction(1, 25)
+    pixels = np.zeros((height, width, 3), dtype=np.uint8)
+    pixels[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
+    frame = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(format="yuvj420p")
+    return b"".join(bytes(p) for p in [*codec.encode(frame), *codec.encode(None)])
+
+
+def every_file_and_stream(root: Path, *streams: str) -> list[tuple[str, bytes]]:
+    """Every file under ``root`` (name, bytes), and each stream's text: for searching them all."""
+    found = [(str(p), p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()]
+    return found + [(f"stream {i}", text.encode()) for i, text in enumerate(streams)]

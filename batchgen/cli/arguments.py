@@ -6,6 +6,8 @@ import argparse
 
 from .. import __version__
 
+MODELS_HELP = "a model spec file (docs/MODEL_SPEC.md) to add a model or override a shipped one; repeatable"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         "whose estimate would pass it; kept with the folder",
     )
     run.add_argument("--dry-run", action="store_true", help="validate and estimate; submit nothing")
+    run.add_argument("--models", action="append", default=[], metavar="FILE", help=MODELS_HELP)
     run.add_argument(
         "--resubmit-lost", action="store_true", help="submit again jobs whose video was lost or expired (pays again)"
     )
@@ -91,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--out", type=_nonempty, help="also say what this output folder has done of the manifest's jobs"
     )
+    validate.add_argument("--models", action="append", default=[], metavar="FILE", help=MODELS_HELP)
+
+    models = sub.add_parser("models", help="list every model (or one model's parameters, rules and price)")
+    models.add_argument("name", nargs="?", help="a model's slug: print its parameters, allowed values, rules, price")
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+    models.add_argument("--config", help="a YAML config file (its models.files are added)")
+    models.add_argument("--models", action="append", default=[], metavar="FILE", help=MODELS_HELP)
 
     status = sub.add_parser("status", help="summarise a run's ledger")
     status.add_argument("dir", help="the output folder (or object store prefix) of a run; every shard is merged")
@@ -168,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
         "empty output, 400, or 404",
     )
     sim.add_argument("--expiry", type=float, default=3600.0, help="seconds a request record lives (default 3600)")
+    sim.add_argument("--models", action="append", default=[], metavar="FILE", help="also play this model spec file")
+    sim.add_argument(
+        "--history-image",
+        choices=("whole", "url", "truncated", "absent"),
+        default="whole",
+        help="what a history row keeps of an inlined input image: its base64 (default), a URL, a truncated "
+        "string, or nothing",
+    )
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
     sim.add_argument(
         "--fault",

@@ -1,4 +1,4 @@
-"""Command line: ``batchgen run | validate | status | report | simulate``.
+"""Command line: ``batchgen run | validate | models | status | report | simulate``.
 
 The only module that prints or chooses exit codes.  Library errors become one
 ``Error: ...`` line; tracebacks appear only for bugs or with ``--debug``.
@@ -35,6 +35,7 @@ from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
+from ..models import catalogue
 from ..report.exits import (
     EXIT_AUTH,
     EXIT_INTERRUPTED,
@@ -58,7 +59,7 @@ from ..store.objects import is_object_url
 from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.results import render_results
 from ..store.shards import parse_shard
-from . import options, progress, serve
+from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, json_mode, log_outcome, setup_logging
 from .nextstep import next_command, shard_words
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return anyio.run(_run, args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "models":
+            return _models(args)
         if args.command == "status":
             return _status(args)
         if args.command == "report":
@@ -179,6 +182,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         workers=32,
         seed=secrets.randbelow(1 << 30),
         state_file=None if remote else str(options.simulator_state(settings.output.dir, shard)),
+        extra_specs=tuple(str(m.file) for m in catalogue.current().models.values() if not m.shipped),
     )
     if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir, shard)):
         log.warning(
@@ -316,6 +320,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     """The manifest alone; with ``--out``, also what that folder has done of its jobs."""
     settings = load_settings(args.config, overrides={"output": {"dir": args.out}})
+    catalogue.use([*settings.models.files, *args.models])
     manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
     for warning in manifest.warnings:
         log.warning(warning)
@@ -391,7 +396,17 @@ def _settings(args: argparse.Namespace) -> Settings:
         "limits": {"concurrency": args.concurrency, "requests_per_minute": args.rpm, "max_spend_usd": args.max_spend},
         "output": {"dir": args.out},
     }
-    return load_settings(args.config, overrides=overrides)
+    settings = load_settings(args.config, overrides=overrides)
+    catalogue.use([*settings.models.files, *getattr(args, "models", [])])
+    return settings
+
+
+def _models(args: argparse.Namespace) -> int:
+    """``batchgen models [NAME] [--json]``: the catalogue, or one model's parameters, rules and price."""
+    settings = load_settings(args.config)
+    models = catalogue.use([*settings.models.files, *args.models])
+    _print(catalogue_view.render(models, args.name, as_json=args.json))
+    return EXIT_OK
 
 
 _CONSOLE: Console | None = None

@@ -62,6 +62,8 @@ def simulate(args: argparse.Namespace) -> int:
             outage_at_s=args.outage_at,
             outage_after_submits=args.outage_after_submits,
             outage_kind=args.outage_kind,
+            extra_specs=tuple(args.models),
+            history_image=args.history_image,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None

@@ -1,7 +1,8 @@
 """A job is its id *and* what it asks for: fingerprints, changed rows, and replacing them.
 
 The fingerprint is a hash of the model and the normalised parameters with
-each schema default filled in, so ``mode: std`` written out and left to its
+each spec default filled in and each input image as its sha256 (not its
+path: a moved folder is the same job, a replaced image a changed one), so ``mode: std`` written out and left to its
 default are the same job, while any change the API would see is a different
 one.  It is recorded on the ``submitting`` line (next to the ``params`` sent)
 and carried forward by the ledger's replay; for an older ledger without it,
@@ -29,7 +30,8 @@ from typing import Any
 
 from ..errors import InputError, StorageError
 from ..jobs import Event, JobSpec, JobState
-from ..params import MODELS
+from ..models.images import identity_view
+from ..params import defaults_of
 from ..store.ledger import Ledger, Replay
 from ..store.local import OutputDir
 
@@ -39,14 +41,8 @@ MAX_LISTED = 20
 
 
 def normalised(model: str, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with every schema default filled in (unknown models: as given)."""
-    info = MODELS.get(model)
-    full = dict(params)
-    if info is not None:
-        for spec in info.params.values():
-            if spec.default is not None and spec.name not in full:
-                full[spec.name] = spec.default
-    return full
+    """``params`` with every spec default filled in (unknown models: as given), each image as its sha256."""
+    return {**defaults_of(model), **identity_view(params)}
 
 
 def fingerprint(model: str, params: dict[str, Any]) -> str:
@@ -112,7 +108,8 @@ def find_changes(jobs: list[JobSpec], replay: Replay) -> list[Change]:
         params, model = rec.get("params"), rec.get("model")
         if isinstance(params, dict) and isinstance(model, str):
             same = model == job.model and (
-                params == job.params or normalised(model, params) == normalised(job.model, job.params)
+                identity_view(params) == identity_view(job.params)
+                or normalised(model, params) == normalised(job.model, job.params)
             )
         else:
             before = recorded_fingerprint(rec)

@@ -9,7 +9,10 @@ another job in the ledger.  Found: the job is attached to it.  Absent, once
 the history has demonstrably caught up past the attempt (see
 :meth:`Reconciler.absence_is_conclusive`): it is submitted again.  The history
 has not caught up, or cannot be read: the job is left ``submitting`` for a
-later run, and nothing is resubmitted.
+later run, and nothing is resubmitted.  An image job is matched on its other
+fields and the time (the history may keep its image whole, as a URL,
+truncated, or not at all), and by the image's digest where the row holds it
+whole; two candidates nothing tells apart attach neither.
 
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.
@@ -26,6 +29,9 @@ history row's output link can stand in for a result call.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import logging
 import math
@@ -44,6 +50,7 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
+from ..models.images import is_ref
 
 log = logging.getLogger("batchgen")
 
@@ -58,6 +65,37 @@ OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups wh
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | None:
+    """Does the row carry the job's images? True/False where it holds them whole, None where it cannot say.
+
+    What the history keeps of an inlined image is undocumented (the base64, a
+    URL, a truncated string, nothing), so only a field that decodes to a whole
+    image (the image's size, or a PNG or JPEG that runs to its end marker) is
+    compared, by digest.
+    """
+    verdict: bool | None = None
+    for name, ref in images.items():
+        value = row.request_body.get(name)
+        if not isinstance(value, str):
+            continue
+        text = value.split(",", 1)[1] if value.startswith("data:") else value
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        whole = len(data) == ref.get("bytes") or data.endswith((b"IEND\xaeB`\x82", b"\xff\xd9"))
+        if not whole:  # a truncated copy (or something else): it cannot say
+            continue
+        if hashlib.sha256(data).hexdigest() != ref["sha256"]:
+            return False
+        verdict = True
+    return verdict
+
+
+class _Ambiguous(Exception):
+    """Two history rows match an image job and nothing tells them apart."""
 
 
 # ---------------------------------------------------------------------- verdicts
@@ -217,6 +255,9 @@ class Reconciler:
     async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
         """Search the history; returns (row, whether a request of ours sent after ``since`` was seen)."""
         payload = job.spec.payload()
+        images = {name: value for name, value in payload.items() if is_ref(value)}
+        plain = {name: value for name, value in payload.items() if name not in images}
+        found: list[HistoryRow] = []  # an image job's candidates, over every page read
         from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
         api = self.api
         later_seen = False
@@ -235,13 +276,24 @@ class Reconciler:
                 if row.model_name == job.spec.model
                 and row.request_id not in self.claimed
                 and (row.created_at is None or row.created_at >= since - CLOCK_SKEW_S)
-                and _same_body(row.request_body, payload)
+                and (
+                    _same_body({k: v for k, v in row.request_body.items() if k not in images}, plain)
+                    if images
+                    else _same_body(row.request_body, payload)
+                )
             ]
-            if matches:
+            if matches and not images:
                 return min(matches, key=lambda r: r.created_at or 0.0), later_seen
+            found += [row for row in matches if _image_match(row, images) is not False]
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
             if len(rows) < HISTORY_PAGE or (oldest is not None and oldest < since - CLOCK_SKEW_S):
                 break
+        if images and found:
+            sure = [row for row in found if _image_match(row, images)]
+            chosen = sure if sure else found
+            if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
+                raise _Ambiguous(f"{len(chosen)} requests in the history match")
+            return chosen[0], later_seen
         return None, later_seen
 
     async def _find_patiently(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool] | ApiError:
@@ -290,6 +342,14 @@ class Reconciler:
                         return Attach(row.request_id)
                     if not self.absence_is_conclusive(since, later_seen):
                         raise _NotCaughtUp
+        except _Ambiguous as exc:
+            return Leave(
+                Event.SETTLE_LATER,
+                job.state,
+                f"{exc} this image job's other fields and time, and the history does not keep its image "
+                "whole, so neither was attached and the job was not submitted again (that could pay "
+                "twice). Check the history (by the fields and time) and run again later",
+            )
         except _NotCaughtUp:
             return Leave(
                 Event.SETTLE_LATER,

@@ -40,6 +40,7 @@ from ..errors import (
     ApiUnreachable,
     AuthError,
     BadResponse,
+    ImageChanged,
     InsufficientCredits,
     InvalidContentType,
     NetworkError,
@@ -50,6 +51,8 @@ from ..errors import (
     TransientError,
 )
 from ..jobs import Event, JobState, StopReason, TrackedJob
+from ..models import catalogue
+from ..models.images import is_ref, verify_images, wire_body
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -58,6 +61,7 @@ from .outcome import RunReport
 from .recovery import Attach, Leave, Reconciler
 
 log = logging.getLogger("batchgen")
+IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives
 LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
 
 
@@ -84,6 +88,9 @@ class Submitter:
         self.fed_all = False
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
         self._shield_s = settings.api.request_timeout_s + 5.0
+        # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
+        # number of submitters, so the run's memory does not grow with them.
+        self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
 
     @property
     def report(self) -> RunReport:
@@ -161,6 +168,14 @@ class Submitter:
                 await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
             return False
         payload = job.spec.payload()
+        images = any(is_ref(value) for value in payload.values())
+        if images:
+            try:  # the input image is checked against its digest before anything is written or sent
+                async with self._image_slots:
+                    await anyio.to_thread.run_sync(verify_images, payload)
+            except ImageChanged as exc:
+                await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
+                return False
         try:
             await book.record(
                 job,
@@ -179,7 +194,7 @@ class Submitter:
         try:
             sub = await self.gateway.call(
                 Priority.SUBMIT,
-                lambda: self.api.submit(job.spec.model, payload),
+                lambda: self._post(job.spec.model, payload, images),
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
                 on_abandon=lambda last: self._abandoned(job, last),
@@ -187,6 +202,9 @@ class Submitter:
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
             await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=exc.to_record()))
+            return False
+        except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
+            await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
             return False
         except AmbiguousSubmit as exc:
             await book.record(job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record())
@@ -209,6 +227,17 @@ class Submitter:
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
+
+    async def _post(self, model: str, payload: dict[str, Any], images: bool) -> Any:
+        """POST one body; an image job's body (its base64) exists only now, one at a time."""
+        if not images:
+            return await self.api.submit(model, payload)
+        async with self._image_slots:
+            body = await anyio.to_thread.run_sync(wire_body, catalogue.current().get(model), payload)
+            try:
+                return await self.api.submit(model, body)
+            finally:
+                del body
 
     async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""

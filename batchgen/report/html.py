@@ -43,6 +43,7 @@ table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;border-bot
 .sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:6px;font-size:12px;overflow:hidden}
 .card img{display:block;width:100%;height:auto;aspect-ratio:16/9;object-fit:contain;background:#111}
+.card .pair{display:flex;gap:3px}.card .pair img{width:50%}
 .card .id{font-weight:600;white-space:nowrap;display:flex;min-width:0}
 .card .id .head{overflow:hidden;text-overflow:ellipsis;min-width:1ch}.card .id .tail{flex:none}
 .card .prompt{color:#555;max-height:3.2em;overflow:hidden}.card.flag{border-color:#e0a800;border-width:2px}
@@ -73,6 +74,7 @@ class PageData:
     generated_at: str
     charts: dict[str, str]  # title -> inline SVG
     thumbs: dict[str, str]  # job id -> thumbnail path relative to OUT
+    inputs: dict[str, str] = field(default_factory=dict)  # job id -> its input image's thumbnail, relative to OUT
     requests: int | None = None
     throttled: int | None = None
     extra: list[str] = field(default_factory=list)
@@ -188,7 +190,7 @@ def _id_parts(job_id: str) -> str:
     return f'<span class="head">{escape(job_id[:cut])}</span><span class="tail">{escape(job_id[cut:])}</span>'
 
 
-def _card(row: JobRow, thumb: str | None, up: str) -> str:
+def _card(row: JobRow, thumb: str | None, up: str, source: str | None = None) -> str:
     video = _href(row.file or "", up)
     flags = "".join(f'<span class="badge">{escape(w.get("kind", "warning"))}</span>' for w in row.warnings)
     media = row.media
@@ -198,6 +200,11 @@ def _card(row: JobRow, thumb: str | None, up: str) -> str:
         if thumb
         else '<div class="muted">no poster frame</div>'
     )
+    if source:  # an image job: what was animated, beside what it became
+        img = (
+            f'<span class="pair"><img class="input" loading="lazy" src="{_href(source, up)}" '
+            f'alt="input of {escape(row.job_id)}" title="input image">{img}</span>'
+        )
     title = escape(row.prompt, quote=True)
     return (
         f'<div class="card{" flag" if row.warnings else ""}"><a href="{video}">{img}</a>'
@@ -220,7 +227,7 @@ def _pager(page: int, pages: int, up: str) -> str:
 def _sheet(data: PageData, videos: list[JobRow], page: int, pages: int, page_size: int, up: str) -> str:
     first = (page - 1) * page_size
     chunk = videos[first : first + page_size]
-    cards = "".join(_card(r, data.thumbs.get(r.job_id), up) for r in chunk)
+    cards = "".join(_card(r, data.thumbs.get(r.job_id), up, data.inputs.get(r.job_id)) for r in chunk)
     span = f"{first + 1}–{first + len(chunk)} of {len(videos)}" if videos else "none yet"
     return f'<h2>Videos ({span})</h2>{_pager(page, pages, up)}<div class="sheet">{cards}</div>{_pager(page, pages, up)}'
 

@@ -5,8 +5,9 @@ single completed video and a run of 10,000 all give the same column types.
 The Kling parameters have columns of their own, holding what the job asked
 for or, where it left a parameter out, the model's documented default (so
 ``duration`` is 5, not empty); ``params_json`` holds the parameters exactly
-as sent (also those of models without a built-in schema) as JSON text.
-Times are UTC timestamps in milliseconds.  The file is written to a
+as sent (also those of models without a built-in schema) as JSON text;
+``input_image`` and ``input_sha256`` name an image job's input (its path as
+written, and its digest).  Times are UTC timestamps in milliseconds.  The file is written to a
 temporary name, fsynced and renamed: a reader never sees half of it.
 """
 
@@ -18,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..params import MODELS
+from ..models.images import is_ref
+from ..params import defaults_of
 from ..store.files import write_atomically
 from .timeline import JobRow
 
@@ -46,6 +48,8 @@ def schema() -> Any:
             ("camera_control_config_value", pa.int32()),
             ("camera_control_type", pa.string()),
             ("params_json", pa.string()),
+            ("input_image", pa.string()),
+            ("input_sha256", pa.string()),
             ("state", pa.string()),
             ("request_id", pa.string()),
             ("file", pa.string()),
@@ -103,10 +107,9 @@ def index_table(rows: list[JobRow]) -> Any:
 
     columns: dict[str, list[Any]] = {name: [] for name in schema().names}
     for row in rows:
-        info = MODELS.get(row.model or "")
-        defaults = {name: spec.default for name, spec in info.params.items()} if info else {}
-        p = {**{k: v for k, v in defaults.items() if v is not None}, **row.params}
+        p = {**defaults_of(row.model or ""), **row.params}
         media = row.media
+        image = next((v for v in row.params.values() if is_ref(v)), None)
         values: dict[str, Any] = {
             "job_id": row.job_id,
             "model": row.model,
@@ -120,6 +123,8 @@ def index_table(rows: list[JobRow]) -> Any:
             "camera_control_config_value": _int(p.get("camera_control_config_value")),
             "camera_control_type": _text(p.get("camera_control_type")),
             "params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,
+            "input_image": _text(image.get("file") or image.get("path")) if image else None,
+            "input_sha256": _text(image.get("sha256")) if image else None,
             "state": row.state,
             "request_id": row.request_id,
             "file": row.file,

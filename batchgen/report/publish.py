@@ -30,6 +30,7 @@ from ..clock import Clock, iso_utc
 from ..config import ReportSettings
 from ..errors import StorageError
 from ..jobs import UNFINISHED
+from ..models.images import local_path
 from ..store.files import write_atomically
 from .axis import RunAxis
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
@@ -37,7 +38,7 @@ from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
 from .index import write_index
 from .pace import read_pace
-from .thumbs import THUMBS_DIR, ensure_thumbnails
+from .thumbs import THUMBS_DIR, ensure_thumbnails, input_thumb_path, make_input_thumbnail
 from .timeline import JobRow, load_rows
 
 log = logging.getLogger("batchgen")
@@ -100,6 +101,7 @@ def publish(
     videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]
     made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], settings.thumb_width)
     thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
+    inputs = _input_thumbnails(root, videos, settings.thumb_width)
     pace = read_pace(root)
     start, end = time_origin(rows, pace)
     last_run = [p for p in pace if pace and p.run == pace[-1].run]
@@ -117,6 +119,7 @@ def publish(
         generated_at=iso_utc(Clock().epoch()),
         charts=charts,
         thumbs=thumbs,
+        inputs=inputs,
         requests=last_run[-1].requests if last_run else None,
         throttled=last_run[-1].throttled if last_run else None,
     )
@@ -173,3 +176,14 @@ async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.C
             await publish_in_worker(root, settings, limiter, verdict=live, specs=specs)
         except Exception as exc:  # a report is a by-product: it must never stop the run
             log.warning("warning: could not refresh %s (%s); the run goes on", root / REPORT_FILE, exc)
+
+
+def _input_thumbnails(root: Path, videos: list[tuple[JobRow, Path]], width: int) -> dict[str, str]:
+    """job id -> a thumbnail of its input image (made once from the local file, while it is there)."""
+    found = {}
+    for row, video in videos:
+        image = next((local_path(v) for v in row.params.values() if local_path(v)), None)
+        dest = input_thumb_path(root, video)
+        if dest.exists() or (image is not None and make_input_thumbnail(Path(image), dest, width)):
+            found[row.job_id] = str(dest.relative_to(root))
+    return found

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import RunReport, Snapshot
 from ..jobs import UNFINISHED, JobState
-from ..params import estimate_cost, typical_latency
+from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
 
 if TYPE_CHECKING:
@@ -225,6 +225,12 @@ def dry_run_lines(
             "--replace-changed is given"
         )
     spend = f"${sum(priced):.2f}"
+    bounded = sum(1 for job in todo if is_upper_bound(job.model, job.params, settings.prices))
+    if bounded:
+        spend += (
+            f" (upper bound: {bounded} job(s) ask for a combination their model's page does not price, "
+            "counted at the model's highest known price)"
+        )
     if len(priced) < len(costs):
         spend += f" (+ {len(costs) - len(priced)} jobs of models without a price)"
     lines.append(f"  estimated spend: {spend}")

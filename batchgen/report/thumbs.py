@@ -5,6 +5,8 @@ A thumbnail is ``OUT/thumbs/<video stem>.jpg``: the first frame at or after
 ``report.thumb_width`` pixels wide and encoded with FFmpeg's JPEG encoder
 through PyAV, so nothing beyond PyAV is needed.  It is written to a
 temporary name and renamed, so a thumbnail is never half written, and
+an image job's input gets one too (``<video stem>.input.jpg``, from the
+local image it was made from), shown beside its poster frame; and
 :func:`ensure_thumbnails` skips every one that already exists: a report of
 10,000 videos decodes each video once, ever.
 """
@@ -64,6 +66,29 @@ def _jpeg(frame: object, width: int) -> bytes:
     small = frame.reformat(width=width, height=height, format="yuvj420p")
     packets = [*ctx.encode(small), *ctx.encode(None)]
     return b"".join(bytes(packet) for packet in packets)
+
+
+def input_thumb_path(root: Path, video: Path) -> Path:
+    return root / THUMBS_DIR / f"{video.stem}.input.jpg"
+
+
+def make_input_thumbnail(image: Path, dest: Path, width: int) -> bool:
+    """Write ``dest`` from an image job's local input image (JPEG or PNG); False when it cannot be read."""
+    import av
+
+    try:
+        with av.open(str(image)) as container:
+            if not container.streams.video:
+                return False
+            frame = next(container.decode(container.streams.video[0]), None)
+            if frame is None:
+                return False
+            data = _jpeg(frame, width)
+    except (av.FFmpegError, OSError, ValueError):
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(dest, data, durable=False)
+    return True
 
 
 def ensure_thumbnails(root: Path, videos: Iterable[Path], width: int) -> dict[Path, Path | None]:

@@ -9,7 +9,9 @@ files are public (no key), as on ``images.segmind.com``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
+import hashlib
 import json
 import math
 from datetime import UTC, datetime, timedelta
@@ -20,12 +22,24 @@ from aiohttp import web
 from . import media, schema, worlds
 from .state import SimJob, SimState
 
+IMAGE_MARK = "sim-image:sha256:"  # a kept body's stand-in for an inlined image
+MAX_BODY_BYTES = 32 << 20  # a 10 MB image inlined as base64 is about 13.4 MB of JSON
+
+
+def _video(state: SimState, job: SimJob) -> bytes:
+    """The job's video: its aspect and length, starting from its input image where it has one."""
+    mark = next((v for v in job.body.values() if isinstance(v, str) and v.startswith(IMAGE_MARK)), None)
+    digest = mark[len(IMAGE_MARK) :] if mark else None
+    image = state.images.get(digest) if digest else None
+    return media.video_for(job.request_id, job.media_aspect, job.media_duration, image=image, image_key=digest)
+
+
 STATE: web.AppKey[SimState] = web.AppKey("state", SimState)
 OUTPUT_BASE: web.AppKey[list[str]] = web.AppKey("output_base", list)
 
 
 def create_app(state: SimState) -> web.Application:
-    app = web.Application(middlewares=[_count_and_date])
+    app = web.Application(middlewares=[_count_and_date], client_max_size=MAX_BODY_BYTES)
     app[STATE] = state
     app[OUTPUT_BASE] = []
     app.router.add_post("/v2/{slug}", submit)
@@ -141,7 +155,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
     slug = request.match_info["slug"]
     if slug in state.config.retired_slugs:
         return _error(410, f"Model {slug} has been retired and is no longer available")
-    if slug not in schema.SCHEMAS:
+    model = state.models.get(slug)
+    if model is None:
         return _error(404, f"Model {slug} not found")
     if slug in state.config.forbidden_slugs:
         return _error(403, "Forbidden: insufficient permissions for this model")
@@ -159,11 +174,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _error(406, "Invalid content type")
     if not isinstance(body, dict):
         return _error(400, "Request body must be a JSON object")
-    problem = schema.check(slug, body, reject_unknown=state.config.reject_unknown_params)
+    problem = schema.check(model, body, reject_unknown=state.config.reject_unknown_params)
     if problem:
         return _error(400, problem)
-    duration = schema.duration_of(body.get("duration", 5)) or 5
-    mode = str(body.get("mode") or "std")
+    body = _keep_images(state, model, body)
+    duration = schema.duration_of(model, body)
+    mode = str(body.get("mode") or model.defaults().get("mode") or "std")
     if state.fault("submit_error_before") is not None:
         return _error(502, "Bad Gateway: service temporarily unavailable")
     cost = state.price(slug, mode, duration)
@@ -187,6 +203,40 @@ async def submit(request: web.Request) -> web.StreamResponse:
         code = int(fault.get("status", 500))
         return _error(code, "Internal Server Error" if code == 500 else "Timeout: request timed out")
     return web.json_response({"request_id": job.request_id, "status": "QUEUED", **_urls(request, job.request_id)})
+
+
+def _keep_images(state: SimState, model: schema.SimModel, body: dict[str, Any]) -> dict[str, Any]:
+    """The body as kept: each inlined image stored once, by digest, and named by it in the body."""
+    fields = [name for name in model.image_fields() if name in body]
+    if not fields:
+        return body
+    kept = dict(body)
+    for name in fields:
+        data = schema.image_bytes(body[name])
+        if data is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            state.images.setdefault(digest, data)
+            kept[name] = f"{IMAGE_MARK}{digest}"
+    return kept
+
+
+def _history_body(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
+    """What a history row shows of a body: an image as whole base64, a URL, truncated, or left out."""
+    marks = [k for k, v in body.items() if isinstance(v, str) and v.startswith(IMAGE_MARK)]
+    if not marks:
+        return body
+    shown = dict(body)
+    how = state.config.history_image
+    for name in marks:
+        digest = body[name][len(IMAGE_MARK) :]
+        if how == "absent":
+            del shown[name]
+        elif how == "url":
+            shown[name] = f"https://segmind-uploads.example/inputs/{digest}.png"
+        else:
+            text = base64.b64encode(state.images.get(digest, b"")).decode("ascii")
+            shown[name] = text if how == "whole" else text[:256] + "..."
+    return shown
 
 
 # --------------------------------------------------------------------------- polls
@@ -277,7 +327,7 @@ async def result(request: web.Request) -> web.StreamResponse:
     state.first_fetch.setdefault(job.request_id, now)
     state.results_served.add(job.request_id)
     url = _output_url(request, job)
-    size = len(media.video_for(job.request_id, job.media_aspect, job.media_duration))
+    size = len(_video(state, job))
     hostile = job.hostile
     if hostile == "non_json":
         return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
@@ -332,7 +382,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "model_name": job.slug,
         "model_status": phase if done else "PENDING",
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
-        "request_body": job.body,
+        "request_body": _history_body(state, job.body),
         "generation_url": url,
         "latency_ms": round((job.finish - job.submitted) * 1000) if done else None,
         "created_at": _iso(job.submitted),
@@ -425,7 +475,7 @@ async def output(request: web.Request) -> web.StreamResponse:
         return _error(404, "Not Found")
     if now > job.finish + state.config.output_ttl_s:
         return _error(404, "Not Found")  # output files last 7 days
-    data = media.video_for(job.request_id, job.media_aspect, job.media_duration)
+    data = _video(state, job)
     if job.hostile == "not_mp4":
         data = bytes(len(data))  # honest sizes, no MP4 inside
     if job.hostile in ("lying_length", "endless", "drip"):

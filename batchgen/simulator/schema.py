@@ -1,87 +1,233 @@
-"""The simulator's own parameter checks for the Kling models (400 on violation).
+"""The simulator's own reading of the model specs: which bodies each model refuses (400), its latency, its price.
 
-Written independently of ``batchgen.params`` so that a wrong assumption in the
-client's validation cannot be mirrored here.
+The spec files (``batchgen/models/specs/*.yaml``) are read here as data, with
+PyYAML and this module's own code, independently of ``batchgen.models``, so
+that a wrong assumption in the client's validation cannot be mirrored here.
+A body is checked as the provider would: every value in a form the model
+takes (an enum value as itself or its text, ``5`` or ``"5"``), required
+fields present, ranges and lengths, images decodable and large enough, and
+the rules between parameters.  A refusal names the field and never quotes an
+image.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-_ASPECTS = ("16:9", "9:16", "1:1")
-_CAMERA_AXES = ("", "horizontal", "vertical", "pan", "tilt", "roll", "zoom")
-_CAMERA_TYPES = ("simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward")
+import yaml
 
-# name -> (kind, allowed values or (low, high), required)
-_COMMON: dict[str, tuple[str, Any, bool]] = {
-    "prompt": ("str", None, True),
-    "negative_prompt": ("str", None, False),
-    "aspect_ratio": ("enum", _ASPECTS, False),
-    "cfg_scale": ("number", (0.0, 1.0), False),
-    "duration": ("duration", (5, 10), False),
-}
-SCHEMAS: dict[str, dict[str, tuple[str, Any, bool]]] = {
-    "kling-text2video": {
-        **_COMMON,
-        "mode": ("enum", ("std", "pro"), False),
-        "camera_control_config": ("enum", _CAMERA_AXES, False),
-        "camera_control_config_value": ("int", (-10, 10), False),
-        "camera_control_type": ("enum", _CAMERA_TYPES, False),
-    },
-    "kling-1.6-text2video": {**_COMMON, "mode": ("enum", ("std",), False)},
-}
+SPEC_DIR = Path(__file__).resolve().parent.parent / "models" / "specs"
 
 
-def check(slug: str, body: dict[str, Any], *, reject_unknown: bool) -> str | None:
-    """Return an error message for the first violation, or None if acceptable."""
-    schema = SCHEMAS.get(slug)
-    if schema is None:
+@dataclass(frozen=True, slots=True)
+class SimModel:
+    slug: str
+    params: dict[str, dict[str, Any]]
+    latency_s: float
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    price: dict[str, Any] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: p["default"] for k, p in self.params.items() if p.get("default") is not None}
+
+    def image_fields(self) -> list[str]:
+        return [k for k, p in self.params.items() if p.get("type") == "image"]
+
+
+def load_models(extra: tuple[str, ...] = ()) -> dict[str, SimModel]:
+    """Every shipped spec, plus ``extra`` spec files (a test's or a user's model)."""
+    paths = sorted(SPEC_DIR.glob("*.yaml")) if SPEC_DIR.is_dir() else []
+    models = {}
+    for path in [*paths, *(Path(p) for p in extra)]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        models[str(data["slug"])] = SimModel(
+            slug=str(data["slug"]),
+            params=dict(data.get("params") or {}),
+            latency_s=float(data.get("latency_s") or 60.0),
+            rules=list(data.get("rules") or []),
+            price=dict(data.get("price") or {}),
+        )
+    return models
+
+
+_SHIPPED: dict[str, SimModel] = {}
+
+
+def shipped() -> dict[str, SimModel]:
+    if not _SHIPPED:
+        _SHIPPED.update(load_models())
+    return _SHIPPED
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
         return None
-    for name, (kind, allowed, required) in schema.items():
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def check(model: SimModel, body: dict[str, Any], *, reject_unknown: bool) -> str | None:
+    """Return an error message for the first violation, or None if acceptable."""
+    for name, spec in model.params.items():
         if name not in body:
-            if required:
-                return f"{name.capitalize()} is Mandatory and must be string"
+            if spec.get("required"):
+                kind = "string" if spec.get("type") in ("string", "image") else str(spec.get("type"))
+                return f"{name.capitalize()} is Mandatory and must be {kind}"
             continue
-        message = _check_value(name, kind, allowed, body[name])
+        message = _check_value(name, spec, body[name])
         if message:
             return message
     if reject_unknown:
-        extra = sorted(set(body) - set(schema))
+        extra = sorted(set(body) - set(model.params))
         if extra:
             return f"Unknown parameter(s): {', '.join(extra)}"
-    return None
+    return _check_rules(model, body)
 
 
-def _check_value(name: str, kind: str, allowed: Any, value: Any) -> str | None:
-    if kind == "str":
-        if not isinstance(value, str) or (name == "prompt" and not value.strip()):
+def _check_value(name: str, spec: dict[str, Any], value: Any) -> str | None:
+    kind = spec.get("type")
+    if kind == "string":
+        if not isinstance(value, str) or (spec.get("required") and not value.strip()):
             return f"{name.capitalize()} is Mandatory and must be string"
+        if spec.get("max_length") and len(value) > int(spec["max_length"]):
+            return f"{name} must be at most {spec['max_length']} characters"
     elif kind == "enum":
-        if value not in allowed:
+        allowed = spec.get("values") or []
+        if isinstance(value, list | dict) or not any(_text(v) == _text(value) for v in allowed):
             return f"Invalid value for {name}: {value!r}. Allowed: {', '.join(map(repr, allowed))}"
-    elif kind == "number":
+    elif kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"{name} must be a number"
-        low, high = allowed
-        if not low <= value <= high:
-            return f"{name} must be between {low} and {high}"
-    elif kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{name} must be {'a number' if kind == 'number' else 'an integer'}"
+        if kind == "integer" and not isinstance(value, int):
             return f"{name} must be an integer"
-        low, high = allowed
-        if not low <= value <= high:
+        low, high = spec.get("min"), spec.get("max")
+        if low is not None and high is not None and not low <= value <= high:
             return f"{name} must be between {low} and {high}"
-    elif kind == "duration" and duration_of(value) is None:
-        return f"Invalid value for duration: {value!r}. Allowed: 5, 10"
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            return f"{name} must be a boolean"
+    elif kind == "list":
+        if not isinstance(value, list):
+            return f"{name} must be a list"
+        if spec.get("max_items") and len(value) > int(spec["max_items"]):
+            return f"{name} takes at most {spec['max_items']} items"
+        longest = spec.get("item_max_length")
+        if longest and any(isinstance(v, str) and len(v) > int(longest) for v in value):
+            return f"each item of {name} must be at most {longest} characters"
+    elif kind == "image":
+        return _check_image(name, spec, value)
     return None
 
 
-def duration_of(value: Any) -> int | None:
-    """5 and "5" are both accepted, as the model pages' own samples send strings."""
-    if isinstance(value, bool):
+def image_bytes(value: Any) -> bytes | None:
+    """The image a body's field carries inline (base64, bare or as a data URI), or None (a URL, or not base64)."""
+    if not isinstance(value, str) or value.startswith(("https://", "http://")):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and value in (5, 10):
-        return value
+    text = value.split(",", 1)[1] if value.startswith("data:") else value
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _check_image(name: str, spec: dict[str, Any], value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith("https://"):
+        return None
+    data = image_bytes(value)
+    if data is None:
+        return f"{name} must be an image URL or a base64-encoded image"
+    size = _image_size(data)
+    if size is None:
+        return f"{name} is not a JPEG or PNG image"
+    if spec.get("max_bytes") and len(data) > int(spec["max_bytes"]):
+        return f"{name} is larger than {spec['max_bytes']} bytes"
+    if spec.get("min_side_px") and min(size) < int(spec["min_side_px"]):
+        return f"{name} must be at least {spec['min_side_px']} px on each side"
+    aspect = size[0] / size[1]
+    low, high = spec.get("aspect_min"), spec.get("aspect_max")
+    if (low is not None and aspect < low) or (high is not None and aspect > high):
+        return f"{name} aspect ratio must be between {low} and {high}"
     return None
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG as FFmpeg (PyAV) decodes it; None when it is not one that decodes."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            stream = container.streams.video[0] if container.streams.video else None
+            if stream is None or stream.codec_context.name not in ("png", "mjpeg"):
+                return None
+            frame = next(container.decode(stream), None)
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    return (frame.width, frame.height) if frame is not None and frame.width and frame.height else None
+
+
+def _matches(value: Any, wanted: Any) -> bool:
+    options = wanted if isinstance(wanted, list) else [wanted]
+    return value is not None and any(_text(v) == _text(value) for v in options)
+
+
+def _check_rules(model: SimModel, body: dict[str, Any]) -> str | None:
+    full = {**model.defaults(), **body}
+    for rule in model.rules:
+        when = rule.get("when") or {}
+        if not all(_matches(full.get(k), v) for k, v in when.items()):
+            continue
+        message = str(rule.get("message") or "not allowed")
+        for name, wanted in (rule.get("require") or {}).items():
+            if not _matches(full.get(name), wanted):
+                return f"{name}: {message}"
+        for name in rule.get("present") or []:
+            if name not in body:
+                return f"{name}: {message}"
+        for name in rule.get("absent") or []:
+            if name in body:
+                return f"{name}: {message}"
+        one_of = rule.get("one_of") or []
+        if one_of and sum(1 for n in one_of if n in body) != 1:
+            return f"{one_of[0]}: {message}"
+    return None
+
+
+def duration_of(model: SimModel, body: dict[str, Any]) -> int:
+    """The seconds of video asked for (5, "5" and 5.0 alike), the spec's default, or 5."""
+    number = _number(body.get("duration", model.defaults().get("duration", 5)))
+    return int(number) if number is not None and number > 0 and math.isfinite(number) else 5
+
+
+def price(model: SimModel, body: dict[str, Any]) -> float:
+    """USD for this body from the spec's table (or per-second rate); the highest known price when unlisted."""
+    full = {**model.defaults(), **body}
+    table = model.price.get("table") or []
+    for row in table:
+        if all(_matches(full.get(k), v) for k, v in row.items() if k != "usd"):
+            return float(row["usd"])
+    seconds = duration_of(model, body)
+    for row in model.price.get("per_second") or []:
+        if all(_matches(full.get(k), v) for k, v in row.items() if k != "usd"):
+            return round(float(row["usd"]) * seconds, 6)
+    known = [float(row["usd"]) for row in table] + [float(v) for v in (model.price.get("range") or [])]
+    return max(known, default=0.5)

@@ -26,19 +26,20 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import worlds
+from . import schema, worlds
 
-# Published average latencies (seconds) and a price table consistent with the
-# model pages' price ranges: (slug, mode, duration) -> USD.
-MODEL_LATENCY_S = {"kling-text2video": 320.23594, "kling-1.6-text2video": 304.07888}
+# Published average latencies (seconds) and the (slug, mode, duration) -> USD rows of each shipped model's
+# spec (batchgen/models/specs, read as data by schema.py).
+MODEL_LATENCY_S = {slug: model.latency_s for slug, model in schema.shipped().items()}
 DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
-    ("kling-text2video", "std", 5): 0.28,
-    ("kling-text2video", "std", 10): 0.56,
-    ("kling-text2video", "pro", 5): 0.98,
-    ("kling-text2video", "pro", 10): 1.96,
-    ("kling-1.6-text2video", "std", 5): 0.56,
-    ("kling-1.6-text2video", "std", 10): 1.12,
+    (slug, str(row["mode"]), int(row["duration"])): float(row["usd"])
+    for slug, model in schema.shipped().items()
+    for row in model.price.get("table") or []
+    if set(row) == {"mode", "duration", "usd"}
 }
+# What a history row's request_body keeps of an inlined image: all of it, a URL of a stored copy, its first
+# characters, or nothing (undocumented; SEGMIND_API.md 5b)
+HISTORY_IMAGES = ("whole", "url", "truncated", "absent")
 STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
@@ -112,7 +113,9 @@ class SimConfig:
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
-    prices: dict[tuple[str, str, int], float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    prices: dict[tuple[str, str, int], float] = field(default_factory=dict)  # overrides of the specs' prices
+    extra_specs: tuple[str, ...] = ()  # model spec files beyond the shipped ones
+    history_image: str = "whole"  # one of HISTORY_IMAGES
     rates: dict[str, float] = field(default_factory=dict)
     # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
     media_faults: dict[str, str] = field(default_factory=dict)
@@ -146,6 +149,8 @@ class SimConfig:
             raise ValueError(f"history must be one of {HISTORY_MODES}, got {self.history!r}")
         if self.nonterminal_result not in UNFINISHED_RESULTS:
             raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
+        if self.history_image not in HISTORY_IMAGES:
+            raise ValueError(f"history_image must be one of {HISTORY_IMAGES}, got {self.history_image!r}")
         if self.history_url not in HISTORY_URLS:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
@@ -254,6 +259,10 @@ class SimState:
         self.submit_requests = 0  # submits received (answered or not)
         self.outage_from: float | None = None
         self.outage_answers = 0
+        self.models = {**schema.shipped(), **schema.load_models(config.extra_specs)} if config.extra_specs else {}
+        self.models = self.models or schema.shipped()
+        # an inlined input image is kept once per digest (a job's body holds "sim-image:sha256:<hex>" instead)
+        self.images: dict[str, bytes] = {}
 
     # ------------------------------------------------------------------ faults
 
@@ -309,11 +318,14 @@ class SimState:
 
     # ------------------------------------------------------------------ billing
 
-    def price(self, slug: str, mode: str, duration: int) -> float:
+    def price(self, slug: str, mode: str, duration: int, body: dict[str, Any] | None = None) -> float:
         price = self.config.prices.get((slug, mode, duration))
-        if price is None:
-            price = self.config.prices.get((slug, "std", 5), 0.5) * (duration / 5)
-        return price
+        if price is not None:
+            return price
+        model = self.models.get(slug)
+        if model is not None:
+            return schema.price(model, body if body is not None else {"mode": mode, "duration": duration})
+        return self.config.prices.get((slug, "std", 5), 0.5) * (duration / 5)
 
     def available(self) -> float:
         return self.balance + self.config.free_credits - self.holds
@@ -335,7 +347,8 @@ class SimState:
     # ------------------------------------------------------------------ lifecycle
 
     def service_time(self, slug: str, duration: int) -> float:
-        mean = self.config.model_latency_s.get(slug) or MODEL_LATENCY_S.get(slug, 60.0)
+        model = self.models.get(slug)
+        mean = self.config.model_latency_s.get(slug) or (model.latency_s if model else 60.0)
         base = mean * (1.5 if duration >= 10 else 1.0)
         sigma = self.config.latency_sigma
         draw = base * math.exp(self.rng.gauss(-sigma * sigma / 2, sigma))
@@ -346,7 +359,7 @@ class SimState:
     def create_job(self, slug: str, body: dict[str, Any], mode: str, duration: int) -> SimJob:
         now = self.clock.now()
         rid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        cost = self.price(slug, mode, duration)
+        cost = self.price(slug, mode, duration, body)
         outcome, error, service = "COMPLETED", None, self.service_time(slug, duration)
         if self.fault("policy") is not None:
             outcome, error, service = (

@@ -32,6 +32,8 @@ RESULT_COLUMNS = (
     "params",
 )
 MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
+# added when some job has an input image: its path as the manifest gave it, and its sha256
+INPUT_COLUMNS = ("input_image", "input_sha256")
 
 
 def neutralise(cell: str) -> str:
@@ -39,10 +41,20 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
+def _input_image(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """A job's input image reference (path and sha256, never its bytes) from its ledger record, if any."""
+    params = rec.get("params")
+    if not isinstance(params, dict):
+        return None
+    return next((v for v in params.values() if isinstance(v, dict) and isinstance(v.get("sha256"), str)), None)
+
+
 def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
+    inputs = {job_id: _input_image(rec) for job_id, rec in jobs.items()}
+    with_inputs = any(inputs.values())
+    writer.writerow(RESULT_COLUMNS + INPUT_COLUMNS if with_inputs else RESULT_COLUMNS)
     for job_id, rec in jobs.items():
         error = rec.get("error")
         if isinstance(error, dict):
@@ -68,5 +80,8 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
         params: dict[str, Any] = asked if isinstance(asked, dict) else {}
         row.append(params.get("prompt"))
         row.append(json.dumps(params, ensure_ascii=False, sort_keys=True) if params else None)
+        if with_inputs:
+            image = inputs[job_id]
+            row += [image.get("file") or image.get("path"), image.get("sha256")] if image else [None, None]
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()

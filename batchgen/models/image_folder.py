@@ -1,0 +1,112 @@
+"""A manifest's ``images:`` block: a folder or glob of images becomes one job per image.
+
+::
+
+    model: kling-1.6-image2video
+    defaults: {duration: 5}
+    images:
+      from: "frames/*.png"      # a folder or a glob, relative to the manifest's folder
+      param: image              # the parameter that takes the image (default: the model's only one)
+      prompt: "{stem}, gently moving"   # a template; a caption file frames/a.txt beside a.png wins
+      mode: [std, pro]          # any other key is a parameter; a list varies, as in a matrix
+      repeat: 2                 # as for a job
+
+Each image is one job with the id ``{stem}`` (its file name without the
+extension, made id-safe), plus a short slug of each varying value.  A folder
+gives its ``.jpg``, ``.jpeg``, ``.png`` and ``.webp`` files; a glob gives
+every match but the caption files (``.txt``).  Whether each file really is a
+usable image is checked with the job (content, size, sides, aspect), so every
+bad one is listed together, with its file and reason.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+_NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG = re.compile(r"[^a-z0-9]+")
+MAX_IMAGES = 100_000
+KEYS = ("from", "param", "prompt", "id", "model", "repeat")
+
+Found = tuple[list[tuple[dict[str, Any], int]], list[tuple[int, str, str]]]
+
+
+def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, image_param: str | None) -> Found:
+    """The jobs of one ``images:`` block as ``[(fields, line)]``, and its problems as ``[(line, field, message)]``."""
+    problems: list[tuple[int, str, str]] = []
+    if not isinstance(node, dict):
+        return [], [(line, "images", "must be a mapping such as {from: 'frames/*.png', prompt: '{stem}'}")]
+    pattern = node.get("from")
+    if not isinstance(pattern, str) or not pattern.strip():
+        return [], [(key_lines.get("from", line), "images.from", "name a folder or a glob such as 'frames/*.png'")]
+    param = node.get("param", image_param)
+    if not isinstance(param, str) or not param:
+        return [], [
+            (
+                key_lines.get("param", line),
+                "images.param",
+                "say which parameter takes the image (param: image); the model has none or several",
+            )
+        ]
+    template = node.get("prompt")
+    if template is not None and not isinstance(template, str):
+        problems.append((key_lines.get("prompt", line), "images.prompt", "must be a text template such as '{stem}'"))
+        template = None
+    files = _files(base, pattern.strip())
+    if not files:
+        return [], [(key_lines.get("from", line), "images.from", f"'{pattern}' matches no image files")]
+    if len(files) > MAX_IMAGES:
+        return [], [(line, "images.from", f"matches {len(files)} files; the limit is {MAX_IMAGES}")]
+    fixed = {k: v for k, v in node.items() if k not in ("from", "param", "prompt", "id") and not isinstance(v, list)}
+    varying = {k: v for k, v in node.items() if k not in KEYS and isinstance(v, list)}
+    for name, options in varying.items():
+        if not options:
+            problems.append((key_lines.get(name, line), name, "an empty list would make no jobs"))
+    if problems:
+        return [], problems
+    jobs: list[tuple[dict[str, Any], int]] = []
+    for path in files:
+        stem = _NOT_ID.sub("-", path.stem).strip("-._") or "image"
+        caption = path.with_suffix(".txt")
+        prompt = None
+        if caption.is_file():
+            try:
+                prompt = caption.read_text(encoding="utf-8-sig").strip() or None
+            except (OSError, UnicodeDecodeError):
+                problems.append((line, "prompt", f"caption file '{_shown(caption, base)}' is not UTF-8 text"))
+                continue
+        if prompt is None and template is not None:
+            try:
+                prompt = template.format(stem=path.stem, name=path.name, folder=path.parent.name)
+            except (KeyError, IndexError, ValueError) as exc:
+                problems.append((key_lines.get("prompt", line), "images.prompt", f"bad template: {exc}"))
+                return [], problems
+        for combo in itertools.product(*varying.values()):
+            fields = {**fixed, **dict(zip(varying, combo, strict=True)), param: _shown(path, base)}
+            if prompt is not None:
+                fields["prompt"] = prompt
+            parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24] or "x" for v in combo]
+            fields["id"] = "-".join([stem, *parts])[:120].rstrip("-._")
+            jobs.append((fields, line))
+    return jobs, problems
+
+
+def _files(base: Path, pattern: str) -> list[Path]:
+    where = Path(pattern).expanduser()
+    where = where if where.is_absolute() else base / where
+    if where.is_dir():
+        return sorted(p for p in where.iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES)
+    matches = sorted(Path(p) for p in glob.glob(str(where), recursive=True))
+    return [p for p in matches if p.is_file() and p.suffix.lower() != ".txt"]
+
+
+def _shown(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,235 @@
+"""Images as inputs: checked before anything is paid, read again (and re-checked) only when sent.
+
+An image parameter takes a local path (relative to the manifest), an
+``https://`` URL, or a ``data:`` URI.  A local file or data URI is checked
+by its content (JPEG or PNG, or WebP where the spec allows it: the format
+is read from the file's header, never from its name), its size in bytes, its
+sides and its aspect.  A job then holds a *reference* to it, never its bytes::
+
+    {"path": "/abs/frames/a.png", "file": "frames/a.png", "sha256": "...", "bytes": 123, ...}
+
+The reference is what the ledger records and what identity hashes (by its
+``sha256``); :func:`wire_body` reads the file when its job is submitted,
+checks the digest again, and puts the base64 in the body.  So 10,000 image
+jobs never sit in memory, and a file replaced after the check is caught
+before it is sent.  Neither the bytes nor the base64 appear in any message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ImageChanged
+from .spec import ModelSpec, ParamSpec
+
+_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+_INLINE: dict[str, bytes] = {}  # data URIs from the manifest, by sha256 (they are in the manifest's text anyway)
+_DIGESTS: dict[tuple[str, int, int], tuple[str, str, int, int]] = {}  # (path, size, mtime) -> checked facts
+
+
+def is_ref(value: Any) -> bool:
+    """Is this parameter value a checked image (a reference, not the bytes)?"""
+    return isinstance(value, dict) and isinstance(value.get("sha256"), str) and ("path" in value or "inline" in value)
+
+
+def identity_of(value: Any) -> Any:
+    """What identity hashes for a value: an image by its digest, anything else as it is."""
+    return f"sha256:{value['sha256']}" if is_ref(value) else value
+
+
+def identity_view(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: identity_of(v) for k, v in params.items()}
+
+
+def check_image(param: ParamSpec, value: Any, *, base: Path | None) -> tuple[Any, str | None]:
+    """A checked reference (or URL) for one image value, or why it cannot be used."""
+    if is_ref(value):  # already checked (a job rebuilt from its record)
+        return value, None
+    if not isinstance(value, str) or not value.strip():
+        return None, "must be a local image path, an https:// URL or a data: URI"
+    text = value.strip()
+    if text.startswith(("https://", "http://")):
+        if text.startswith("http://"):
+            return None, "an image URL must use https:// (the provider fetches it)"
+        return text, None
+    if text.startswith("data:"):
+        return _data_uri(param, text)
+    if param.wire == "url":
+        return None, "this model takes the image as an https:// URL, not a local file; upload it and give its URL"
+    path = Path(text).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return check_file(param, path, shown=text)
+
+
+def check_file(param: ParamSpec, path: Path, *, shown: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Check one local image file; returns its reference or the reason it cannot be used."""
+    where = f"image '{shown}'"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None, f"{where} does not exist; check the path (relative paths start at the manifest's folder)"
+    except OSError as exc:
+        return None, f"{where} cannot be read ({exc.strerror or exc})"
+    if not path.is_file():
+        return None, f"{where} is not a file"
+    if param.max_bytes is not None and info.st_size > param.max_bytes:
+        return None, f"{where} is {info.st_size:,} bytes; the limit is {param.max_bytes:,}: make it smaller"
+    key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
+    facts = _DIGESTS.get(key)
+    if facts is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return None, f"{where} cannot be read ({exc.strerror or exc})"
+        kind, size = sniff(data)
+        if kind is None:
+            return None, f"{where} is not a JPEG or PNG image (by its content); save it as JPEG or PNG"
+        if size is None or not complete(kind, data):
+            return None, f"{where} is cut short (the {kind.upper()} has no end); save or copy it again"
+        facts = (hashlib.sha256(data).hexdigest(), kind, size[0], size[1])
+        del data
+        if len(_DIGESTS) < 100_000:
+            _DIGESTS[key] = facts
+    digest, kind, width, height = facts
+    problem = _limits(param, kind, width, height)
+    if problem:
+        return None, f"{where} {problem}"
+    ref = {"path": key[0], "file": shown, "sha256": digest, "bytes": info.st_size, "format": kind}
+    ref.update(width=width, height=height)
+    return ref, None
+
+
+def _data_uri(param: ParamSpec, text: str) -> tuple[Any, str | None]:
+    head, sep, payload = text.partition(",")
+    if not sep or not head.endswith(";base64"):
+        return None, "a data URI must be data:image/png;base64,... (or image/jpeg)"
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None, "the data URI's base64 is not valid"
+    if param.max_bytes is not None and len(data) > param.max_bytes:
+        return None, f"the data URI's image is {len(data):,} bytes; the limit is {param.max_bytes:,}"
+    kind, size = sniff(data)
+    if kind is None:
+        return None, "the data URI is not a JPEG or PNG image (by its content)"
+    if size is None or not complete(kind, data):
+        return None, "the data URI's image is cut short (it has no end)"
+    problem = _limits(param, kind, *size)
+    if problem:
+        return None, f"the data URI's image {problem}"
+    digest = hashlib.sha256(data).hexdigest()
+    _INLINE[digest] = data
+    return {"inline": "data URI", "sha256": digest, "bytes": len(data), "format": kind}, None
+
+
+def _limits(param: ParamSpec, kind: str, width: int, height: int) -> str | None:
+    formats = param.formats or ("jpeg", "png")
+    if kind not in formats:
+        return f"is {kind.upper()}; this model takes {' or '.join(f.upper() for f in formats)}: convert it"
+    side = min(width, height)
+    if param.min_side_px is not None and side < param.min_side_px:
+        return f"is {width}x{height} px; each side must be at least {param.min_side_px} px: use a larger image"
+    if param.max_side_px is not None and max(width, height) > param.max_side_px:
+        return f"is {width}x{height} px; no side may pass {param.max_side_px} px: scale it down"
+    aspect = width / height if height else 0.0
+    low, high = param.aspect_min, param.aspect_max
+    if (low is not None and aspect < low) or (high is not None and aspect > high):
+        return (
+            f"is {width}x{height} px (aspect {aspect:.2f}); this model takes width/height from "
+            f"{low if low is not None else 0:g} to {high if high is not None else 0:g}: crop it"
+        )
+    return None
+
+
+_KINDS = {"png": "png", "mjpeg": "jpeg", "webp": "webp"}  # FFmpeg's decoder -> the spec's format name
+
+
+def sniff(data: bytes) -> tuple[str | None, tuple[int, int] | None]:
+    """The image format and (width, height) as FFmpeg (PyAV) reads and decodes the content, whatever the
+    file's name: (None, None) when it is not a PNG, JPEG or WebP image; (format, None) when it is one
+    that does not decode (cut short or damaged)."""
+    import av
+
+    kind: str | None = None
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                return None, None
+            stream = container.streams.video[0]
+            kind = _KINDS.get(stream.codec_context.name)
+            frame = next(container.decode(stream), None) if kind else None
+    except (av.FFmpegError, OSError, ValueError):
+        return kind, None
+    if kind is None or frame is None or not frame.width or not frame.height:
+        return kind, None
+    return kind, (frame.width, frame.height)
+
+
+def complete(kind: str, data: bytes) -> bool:
+    """Does the file run to its format's end?  FFmpeg decodes a JPEG cut short as a grey-filled image,
+    so its end-of-image marker is looked for; a PNG cut short does not decode at all."""
+    if kind == "jpeg":
+        return b"\xff\xd9" in data[-4096:]
+    return True
+
+
+def read_checked(ref: dict[str, Any]) -> bytes:
+    """The image's bytes, read now; raises ImageChanged if they are not the ones that were checked."""
+    if "inline" in ref:
+        data = _INLINE.get(ref["sha256"])
+        if data is None:
+            raise ImageChanged("a data URI image is no longer in memory; run again to send it")
+        return data
+    shown = ref.get("file") or ref.get("path")
+    try:
+        with open(ref["path"], "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ImageChanged(
+            f"image '{shown}' could not be read when its job was submitted ({exc.strerror or exc}); "
+            "nothing was sent. Put it back and run again"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != ref["sha256"]:
+        raise ImageChanged(
+            f"image '{shown}' changed after it was checked (sha256 {ref['sha256'][:12]}...); nothing was sent. "
+            "Run again to check it anew"
+        )
+    return data
+
+
+def verify_images(params: dict[str, Any]) -> None:
+    """Read each referenced image and check its digest (raises ImageChanged); keeps nothing."""
+    for value in params.values():
+        if is_ref(value):
+            read_checked(value)
+
+
+def wire_body(spec: ModelSpec | None, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body to send: each image reference replaced by its base64 (read and re-checked now)."""
+    if spec is None or not any(is_ref(v) for v in params.values()):
+        return dict(params)
+    body = dict(params)
+    for name, value in params.items():
+        if is_ref(value):
+            encoded = base64.b64encode(read_checked(value))  # the file's bytes are freed here
+            body[name] = encoded.decode("ascii")
+            del encoded
+    return body
+
+
+def mime_of(ref: dict[str, Any]) -> str:
+    return _MIME.get(str(ref.get("format")), "application/octet-stream")
+
+
+def local_path(value: Any) -> str | None:
+    """A checked local image's path (for thumbnails), or None."""
+    if is_ref(value) and "path" in value and os.path.isfile(value["path"]):
+        return str(value["path"])
+    return None

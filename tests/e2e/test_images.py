@@ -1,0 +1,228 @@
+"""Images as inputs, end to end: a folder becomes a batch, bad images stop it before any spend, identity is
+the image's digest, a changed image is caught at submit, and no image bytes or base64 leave the manifest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from batchgen.errors import ManifestError
+from batchgen.manifest import load_manifest
+from batchgen.models import catalogue
+from tests.helpers import (
+    TEST_IMAGE_SPEC,
+    every_file_and_stream,
+    jpeg_bytes,
+    ledger_events,
+    png_bytes,
+    run_batch,
+    run_cli,
+    write,
+)
+
+MODEL = "kling-test-image2video"
+SPEC = ("--models", str(TEST_IMAGE_SPEC))
+
+
+@pytest.fixture(autouse=True)
+def test_catalogue():
+    catalogue.use([TEST_IMAGE_SPEC])
+    yield
+    catalogue.use([])
+
+
+def _sim(sim, **config):
+    return sim(extra_specs=(str(TEST_IMAGE_SPEC),), **config)
+
+
+def _folder_manifest(root, frames="frames", extra="", name="batch.yaml"):
+    return write(
+        root / name,
+        f'model: {MODEL}\ndefaults: {{duration: 5, mode: std}}\nimages:\n  from: "{frames}"\n'
+        f'  prompt: "{{stem}}, the camera drifts"\n{extra}',
+    )
+
+
+def _good_images(folder, count, *, start=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [(640, 360), (360, 640), (400, 400), (800, 450), (320, 480)]
+    for i in range(start, start + count):
+        w, h = sizes[i % len(sizes)]
+        (folder / f"shot-{i:02d}.png").write_bytes(png_bytes(w, h, seed=i))
+
+
+def test_a_folder_of_20_images_lists_every_bad_one_then_makes_the_good_ones(tmp_path, sim, monkeypatch, capsys):
+    frames = tmp_path / "frames"
+    _good_images(frames, 13)
+    (frames / "wide.jpg").write_bytes(jpeg_bytes(640, 360))
+    (frames / "shot-00.txt").write_text("a lighthouse in a storm, waves breaking\n")
+    bad = {
+        "tiny.png": png_bytes(200, 200),
+        "small.png": png_bytes(640, 280),
+        "huge.png": png_bytes(1900, 1800, noise=True),
+        "banner.png": png_bytes(1200, 300),
+        "notes.png": b"these are notes, not a picture\n",
+        "anim.jpg": b"GIF89a" + bytes(200),
+    }
+    for name, data in bad.items():
+        (frames / name).write_bytes(data)
+    assert len([p for p in frames.iterdir() if p.suffix != ".txt"]) == 20
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim)
+    assert run_batch(manifest, tmp_path / "out", server, *SPEC, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    reasons = {
+        "tiny.png": "each side must be at least 300 px",
+        "small.png": "each side must be at least 300 px",
+        "huge.png": "the limit is 10,000,000",
+        "banner.png": "aspect 4.00",
+        "notes.png": "is not a JPEG or PNG image",
+        "anim.jpg": "is not a JPEG or PNG image",
+    }
+    for name, reason in reasons.items():
+        line = next((text for text in err.splitlines() if f"image 'frames/{name}'" in text), None)
+        assert line is not None and reason in line, (name, err)
+        assert str(manifest) in line and "field 'image'" in line
+    assert "shot-" not in err and "wide.jpg" not in err
+    assert server.state.submissions == [] and not (tmp_path / "out" / "ledger.jsonl").exists()
+    for name in bad:
+        (frames / name).unlink()
+    capsys.readouterr()
+    assert run_batch(manifest, tmp_path / "out", server, *SPEC, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 14
+    videos = tmp_path / "out" / "videos"
+    digests = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in frames.iterdir() if p.suffix != ".txt"}
+    for stem, digest in digests.items():
+        sidecar = json.loads((videos / f"{stem}.json").read_text())
+        assert sidecar["parameters"]["image"]["sha256"] == digest
+        assert sidecar["parameters"]["image"]["file"].startswith("frames/")
+        assert (videos / f"{stem}.mp4").is_file()
+    sidecar = json.loads((videos / "shot-00.json").read_text())
+    assert sidecar["parameters"]["prompt"] == "a lighthouse in a storm, waves breaking"  # the caption file wins
+    assert json.loads((videos / "shot-01.json").read_text())["parameters"]["prompt"] == "shot-01, the camera drifts"
+    table = pq.read_table(tmp_path / "out" / "index.parquet").to_pylist()
+    assert {r["job_id"]: r["input_sha256"] for r in table} == digests
+    assert all(r["input_image"].startswith("frames/") for r in table)
+    header = (tmp_path / "out" / "results.csv").read_text().splitlines()[0].split(",")
+    assert header[-2:] == ["input_image", "input_sha256"]
+    page = (tmp_path / "out" / "report.html").read_text()  # each input beside its poster frame, offline
+    for stem in digests:
+        assert f'src="thumbs/{stem}.input.jpg"' in page and f'src="thumbs/{stem}.jpg"' in page
+        assert (tmp_path / "out" / "thumbs" / f"{stem}.input.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+
+def test_an_images_block_combines_with_defaults_matrix_values_repeat_and_jobs(tmp_path):
+    _good_images(tmp_path / "frames", 2)
+    manifest = _folder_manifest(
+        tmp_path,
+        frames="frames/*.png",
+        extra="  mode: [std, pro]\n  repeat: 2\njobs:\n  - id: lone\n    image: frames/shot-00.png\n",
+    )
+    jobs = load_manifest(manifest).jobs
+    ids = sorted(j.id for j in jobs)
+    assert ids == sorted(["lone"] + [f"shot-{i:02d}-{m}-r{r}" for i in (0, 1) for m in ("std", "pro") for r in (1, 2)])
+    assert all(j.params["duration"] == "5" for j in jobs)  # from defaults, in the spec's wire form
+
+
+def test_the_same_image_moved_is_the_same_job_and_a_replaced_one_is_a_changed_row(tmp_path, sim, monkeypatch, capsys):
+    first = tmp_path / "project"
+    _good_images(first / "frames", 3)
+    manifest = _folder_manifest(first)
+    out = tmp_path / "out"
+    server = _sim(sim)
+    assert run_batch(manifest, out, server, *SPEC, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 3
+    moved = tmp_path / "elsewhere" / "project-moved"
+    moved.parent.mkdir()
+    shutil.move(first, moved)
+    assert run_batch(moved / "batch.yaml", out, server, *SPEC, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 3  # nothing new: the same images, by digest
+    (moved / "frames" / "shot-01.png").write_bytes(png_bytes(640, 360, seed=99))  # same name, new picture
+    capsys.readouterr()
+    assert run_batch(moved / "batch.yaml", out, server, *SPEC, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "shot-01" in err and "image differs" in err and "--replace-changed" in err
+    assert len(server.state.submissions) == 3
+    assert run_batch(moved / "batch.yaml", out, server, *SPEC, "--replace-changed", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 4
+
+
+def test_an_image_changed_after_validation_is_caught_at_submit_and_not_sent(tmp_path, sim, monkeypatch):
+    _good_images(tmp_path / "frames", 2)
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim)
+    images = sorted((tmp_path / "frames").glob("*.png"))
+
+    def change_the_others(job):  # the first job is being created: the other image changes on disk now
+        for path in images:
+            path.write_bytes(png_bytes(640, 360, seed=77)) if path.stem not in str(job.body) else None
+
+    server.state.on_create.append(change_the_others)
+    code = run_batch(manifest, tmp_path / "out", server, *SPEC, "--concurrency", "1", monkeypatch=monkeypatch)
+    server.state.on_create.clear()
+    assert code == 1
+    assert len(server.state.submissions) == 1
+    changed = [e for e in ledger_events(tmp_path / "out") if e["event"] == "image_changed"]
+    assert len(changed) == 1 and "changed after it was checked" in changed[0]["error"]["detail"]
+    assert not any(
+        e["job_id"] == changed[0]["job_id"] and e["event"] == "submitting" for e in ledger_events(tmp_path / "out")
+    )
+    assert run_batch(manifest, tmp_path / "out", server, *SPEC, monkeypatch=monkeypatch) == 0  # checked anew, sent
+    assert len(server.state.submissions) == 2
+
+
+def test_no_image_bytes_or_base64_in_the_ledger_logs_or_error_output(tmp_path, sim, monkeypatch, capsys):
+    data = png_bytes(480, 360, seed=5)  # small: a history page holding it whole stays under api.max_response_bytes
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "noisy.png").write_bytes(data)
+    inline = png_bytes(400, 400, seed=6)
+    uri = "data:image/png;base64," + base64.b64encode(inline).decode()
+    manifest = _folder_manifest(tmp_path, extra=f'jobs:\n  - id: inline\n    image: "{uri}"\n')
+    server = _sim(sim, history_image="whole")
+    server.state.script("submit_error_after")  # an unknown submit: settled from the history, which holds the base64
+    out = tmp_path / "out"
+    log = tmp_path / "run.log"
+    assert run_batch(manifest, out, server, *SPEC, "--debug", "--log-file", str(log), monkeypatch=monkeypatch) == 0
+    first = capsys.readouterr()
+    bad = _folder_manifest(
+        tmp_path, extra=f'jobs:\n  - id: bad\n    image: "{uri}"\n    mode: turbo\n', name="bad.yaml"
+    )
+    assert run_cli("validate", str(bad), *SPEC) == 2
+    (tmp_path / "frames" / "noisy.png").write_bytes(data[: len(data) // 2])  # a broken image: an error names it
+    assert run_cli("validate", str(manifest), *SPEC) == 2
+    second = capsys.readouterr()
+    assert "turbo" in second.err and "image 'frames/noisy.png' is cut short" in second.err
+    needles = []
+    for image in (data, inline):
+        text = base64.b64encode(image).decode()
+        needles += [text[len(text) // 2 : len(text) // 2 + 40].encode(), image[len(image) // 2 : len(image) // 2 + 32]]
+    haystack = [*every_file_and_stream(out, first.out, first.err, second.out, second.err), (str(log), log.read_bytes())]
+    assert len(haystack) > 10 and any(name.endswith("ledger.jsonl") for name, _ in haystack)
+    for name, content in haystack:
+        for needle in needles:
+            assert needle not in content, f"image data in {name}"
+    ledger = (out / "ledger.jsonl").read_text()
+    assert hashlib.sha256(data).hexdigest() in ledger and "frames/noisy.png" in ledger
+    assert hashlib.sha256(inline).hexdigest() in ledger
+
+
+def test_a_bad_image_value_is_a_manifest_error_not_a_crash(tmp_path):
+    manifest = write(
+        tmp_path / "m.yaml",
+        f"model: {MODEL}\njobs:\n  - image: http://example.com/a.png\n  - image: 5\n"
+        '  - image: "data:image/png;base64,!!!"\n  - image: frames\n',
+    )
+    (tmp_path / "frames").mkdir()
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    messages = [(p.line, p.message) for p in caught.value.problems]
+    assert messages[0] == (3, "an image URL must use https:// (the provider fetches it)")
+    assert messages[1][0] == 4 and "local image path" in messages[1][1]
+    assert messages[2] == (5, "the data URI's base64 is not valid")
+    assert messages[3][0] == 6 and "is not a file" in messages[3][1]

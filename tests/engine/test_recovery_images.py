@@ -1,0 +1,92 @@
+"""Settling an image job's unknown submit, whatever the history keeps of its image (SEGMIND_API.md 5b)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.api.gateway import Gateway
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
+from batchgen.engine.recovery import Attach, Leave, Reconciler
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.retry import RetryPolicy
+from tests.helpers import png_bytes
+
+MODEL = "kling-test-image2video"
+MINE, OTHER = png_bytes(320, 320, seed=1), png_bytes(320, 320, seed=2)
+
+
+class History:
+    def __init__(self, rows: list[HistoryRow]) -> None:
+        self.rows = rows
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        page = query.get("page", 1)
+        return self.rows[(page - 1) * 100 : page * 100]
+
+
+def ref(data: bytes) -> dict[str, Any]:
+    return {"path": "/x/a.png", "file": "a.png", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def held(data: bytes, how: str) -> dict[str, Any]:
+    """What a history row's body keeps of the image: whole base64, a URL, a truncated string, or nothing."""
+    text = base64.b64encode(data).decode()
+    image = {"whole": text, "data-uri": "data:image/png;base64," + text, "url": "https://cdn.example/i.png"}
+    image["truncated"] = text[:200] + "..."
+    return {"prompt": "waves", "duration": "5", **({"image": image[how]} if how in image else {})}
+
+
+def row(rid: str, body: dict[str, Any], created: float) -> HistoryRow:
+    return HistoryRow(rid, MODEL, "QUEUED", body, None, None, created, None)
+
+
+def setup(rows: list[HistoryRow], clock: FakeClock) -> tuple[Reconciler, TrackedJob]:
+    gateway = Gateway(RequestBudget(10_000, clock=clock, burst=10_000), RetryPolicy(RetrySettings()), clock)
+    rec = Reconciler(gateway=gateway, api=History(rows), clock=clock, max_attempts=6)  # type: ignore[arg-type]
+    job = TrackedJob(
+        JobSpec("j", MODEL, {"prompt": "waves", "duration": "5", "image": ref(MINE)}), JobState.SUBMITTING, 1
+    )
+    return rec, job
+
+
+def settle(rows: list[HistoryRow], since: float, clock: FakeClock) -> Any:
+    rec, job = setup(rows, clock)
+    return rec.settle(job, since=since)
+
+
+@pytest.mark.parametrize("how", ["whole", "data-uri", "url", "truncated", "absent"])
+async def test_one_candidate_is_attached_whatever_the_history_keeps_of_the_image(how):
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rows = [
+        row("someone-else", {"prompt": "clouds", "duration": "5"}, since + 1),
+        row("mine", held(MINE, how), since + 1),
+    ]
+    assert await settle(rows, since, clock) == Attach("mine")
+
+
+@pytest.mark.parametrize("how", ["url", "truncated", "absent"])
+async def test_two_candidates_nothing_tells_apart_attach_neither(how):
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rows = [row("r1", held(MINE, how), since + 1), row("r2", held(OTHER, how), since + 2)]
+    verdict = await settle(rows, since, clock)
+    assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
+    assert "neither was attached" in verdict.detail and "not submitted again" in verdict.detail
+
+
+@pytest.mark.parametrize("how", ["whole", "data-uri"])
+async def test_a_row_that_keeps_the_image_whole_is_told_apart_by_its_digest(how):
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rows = [row("theirs", held(OTHER, how), since + 1), row("mine", held(MINE, how), since + 2)]
+    assert await settle(rows, since, clock) == Attach("mine")
+    rec, job = setup([row("theirs", held(OTHER, how), since + 1)], clock)
+    assert (await rec.find(job, since=since))[0] is None  # another image, whole: not ours
