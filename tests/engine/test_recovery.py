@@ -133,7 +133,8 @@ async def test_an_expired_record_is_looked_up_by_id(history, expected):
 
 
 class OutageApi(FakeApi):
-    """Answers 503 until ``fails`` look-ups have been made, then serves its history."""
+    """Answers 502 until ``fails`` look-ups have been made, then serves its history.  (A 503 is no answer
+    at all: the gateway itself retries it up to the reachability bound, see tests/api/test_gateway_reach.py.)"""
 
     def __init__(self, rows: list[HistoryRow], fails: int) -> None:
         super().__init__(rows)
@@ -143,7 +144,7 @@ class OutageApi(FakeApi):
         if self.fails > 0:
             self.fails -= 1
             self.calls += 1
-            raise ServerError("503 Service Unavailable", status=503)
+            raise ServerError("502 Bad Gateway", status=502)
         return await super().history(**query)
 
 

@@ -11,7 +11,7 @@ from batchgen.store.ledger import Replay
 
 def test_dry_run_counts_the_jobs_without_a_price_not_the_folder_s_jobs():
     settings = Settings()
-    priced_model = next(iter(settings.prices))
+    priced_model = "kling-text2video"  # priced by its shipped spec
     jobs = [
         JobSpec("a", priced_model, {"prompt": "x", "duration": 5}),
         JobSpec("b", "no-such-model", {"prompt": "y"}),
