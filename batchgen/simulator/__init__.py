@@ -19,7 +19,8 @@ the client: service times scaled (``latency_scale``) or set per model
 video, none, or another file (``history_url``); 429s with a reset time,
 ``Retry-After``, both or no hint (``rate_hint``); a rate window other than
 60 s (``rate_window_s``); records that live shorter than an hour
-(``expiry_s``).
+(``expiry_s``); answers that quote the caller's key back in links, error
+texts or a header (``echo_key``).
 
 This package imports nothing from the rest of batchgen.
 
@@ -41,6 +42,7 @@ from aiohttp import web
 from .app import OUTPUT_BASE, create_app
 from .state import (
     DEFAULT_PRICES,
+    ECHO_PLACES,
     FAULT_KINDS,
     HISTORY_MODES,
     HOSTILE_KINDS,
@@ -54,6 +56,7 @@ from .state import (
 
 __all__ = [
     "DEFAULT_PRICES",
+    "ECHO_PLACES",
     "FAULT_KINDS",
     "HISTORY_MODES",
     "HOSTILE_KINDS",
