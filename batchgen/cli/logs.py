@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
+from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -39,6 +41,8 @@ class JsonFormatter(logging.Formatter):
             entry.update(outcome)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # the traceback as the Redactor cleaned it
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -72,6 +76,20 @@ class Redactor(logging.Filter):
 
 
 REDACTOR = Redactor()
+
+
+def redacted(text: str) -> str:
+    """``text`` with every secret the redactor knows replaced."""
+    for secret in REDACTOR.secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def redacting_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """A bug's traceback, printed as Python would but with secrets replaced (an exception's text may
+    quote a request's headers)."""
+    sys.stderr.write(redacted("".join(traceback.format_exception(kind, value, tb))))
+    sys.stderr.flush()
 
 
 def setup_logging(

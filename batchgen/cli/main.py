@@ -59,7 +59,7 @@ from ..store.output import merge, read_all, shard_counts
 from ..store.shards import parse_shard
 from . import options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, log_outcome, setup_logging
+from .logs import REDACTOR, log_outcome, redacting_excepthook, setup_logging
 from .runner import run_jobs
 
 SIMULATE_TIME_SCALE = 500.0
@@ -109,6 +109,7 @@ def _exit_now() -> None:
 
 
 def main_entry() -> None:
+    sys.excepthook = redacting_excepthook  # a bug's traceback never prints the key
     sys.exit(main())
 
 
