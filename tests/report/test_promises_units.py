@@ -4,6 +4,7 @@ asked nothing), typed as the schema says, written whole.  Rows in, a table out; 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +110,77 @@ def test_the_index_is_written_whole_under_its_name_and_reads_back(tmp_path):
     assert table.schema == schema() and table.column("duration").to_pylist() == [10, 10, 10]
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert [p.name for p in tmp_path.iterdir()] == ["index.parquet"]  # no temporary file left
+
+
+# --------------------------------------------------------------------------- status, as a summary of a ledger
+
+
+def status_of(jobs: dict[str, dict], *, torn: bool = False, held_by: int | None = None) -> dict:
+    from batchgen.report.summary import status_summary
+    from batchgen.store.ledger import Replay
+
+    return status_summary(Replay(jobs, len(jobs), torn), Path("OUT"), held_by=held_by)
+
+
+def test_status_counts_states_spend_failures_and_says_what_to_do():
+    jobs = {
+        "a": {"state": "completed", "cost": 0.28},
+        "b": {"state": "completed", "cost": 0.56, "paid_before": 0.28,
+              "warnings": [{"kind": "duration_mismatch"}, {"kind": "duration_mismatch"}]},
+        "c": {"state": "failed", "error": {"http": 422, "detail": "content policy"}},
+        "d": {"state": "failed", "error": {"http": 422, "detail": "content policy"}},
+        "e": {"state": "expired", "error": "gone"},
+        "f": {"state": "deferred", "error": {"detail": "Insufficient credits"}},
+        "g": {"state": "submitted"},
+        "h": {"state": "pending"},
+    }  # fmt: skip
+    summary = status_of(jobs)
+    assert summary["dir"] == "OUT" and summary["jobs"] == 8
+    assert summary["states"] == {"completed": 2, "failed": 2, "expired": 1, "deferred": 1, "submitted": 1,
+                                 "pending": 1}  # fmt: skip
+    assert summary["spend_usd"] == pytest.approx(1.12)  # replaced attempts count: they were paid for
+    assert summary["finished"] is False and summary["torn_tail"] is False and summary["running"] is False
+    assert summary["failures"][0] == {"reason": "content policy", "count": 2, "examples": ["c", "d"]}
+    assert {"reason": "gone", "count": 1, "examples": ["e"]} in summary["failures"]
+    assert summary["warnings"] == {"duration_mismatch": 1}  # one video, counted once
+    lines = summary["lines"]
+    assert lines[0] == "OUT: 8 jobs: 1 pending, 1 submitted, 2 completed, 2 failed, 1 expired, 1 deferred"
+    assert lines[1] == "  spend $1.12"
+    assert "  2 x content policy (e.g. c, d)" in lines
+    assert any("2 not finished" in line for line in lines)
+    assert any("1 deferred" in line and "--max-spend" in line for line in lines)
+    assert any("2 jobs failed on the server" in line and "--retry-failed" in line for line in lines)
+    assert any("1 job lost or expired" in line and "--resubmit-lost" in line for line in lines)
+    assert any("videos kept with warnings: 1 duration_mismatch" in line for line in lines)
+
+
+def test_status_of_a_finished_an_empty_a_torn_and_a_held_folder():
+    done = status_of({"a": {"state": "completed", "cost": 0.28}}, torn=True, held_by=4242)
+    assert done["finished"] is True and done["torn_tail"] is True and done["running"] is True
+    assert "  all jobs completed" in done["lines"]
+    assert done["lines"][1].startswith("  a run (process 4242) holds this folder now")
+    unknown = status_of({"a": {"state": "completed"}}, held_by=0)
+    assert "another process" in unknown["lines"][1]
+    empty = status_of({})
+    assert empty["finished"] is False and empty["lines"] == ["OUT: no job recorded yet (nothing was submitted)"]
+    assert empty["spend_usd"] == 0
+
+
+def test_failures_group_by_reason_most_frequent_first_with_three_examples():
+    from batchgen.report.summary import group_failures
+
+    failures = [("a", "x"), ("b", "y"), ("c", "y"), ("d", "y"), ("e", "y"), ("f", "x"), ("g", "z")]
+    assert group_failures(failures) == [("y", 4, ["b", "c", "d"]), ("x", 2, ["a", "f"]), ("z", 1, ["g"])]
+    assert group_failures([]) == []
+
+
+def test_retry_hints_name_the_flag_with_or_without_a_command():
+    from batchgen.report.summary import retry_hints
+
+    assert retry_hints({}, None) == []
+    one_each = retry_hints({"failed": 1, "expired": 1}, "batchgen run m.yaml")
+    assert one_each[0].startswith("1 job failed on the server; running again does not retry it.")
+    assert one_each[0].endswith("(paid again): batchgen run m.yaml --retry-failed")
+    assert one_each[1].startswith("1 job lost or expired") and "makes it again" in one_each[1]
+    assert retry_hints({"failed": 2}, None)[0].endswith("(paid again): add --retry-failed")
+    assert "retry them" in retry_hints({"failed": 2}, None)[0]
