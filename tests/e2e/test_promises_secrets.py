@@ -5,7 +5,8 @@ The paths: a log record with ``exc_info`` (text and JSON logs, file and
 terminal); ``--debug`` (every library's debug logging on) and a bug's
 traceback from the ``batchgen`` entry point; a server that quotes the key back
 in 200 bodies (output and history links), in error answers (4xx and 5xx) and
-in a header; and every file a run writes (ledger, sidecars, ``results.csv``,
+in a header; downloads from another host (which must not be sent the key);
+and every file a run writes (ledger, sidecars, ``results.csv``,
 ``index.parquet``, ``report.html``, ``report.json``, the kept
 ``options.json``).  Ray's runtime metadata is searched by the slow
 ``tests/e2e/test_ray.py``.
@@ -76,7 +77,7 @@ def leaky_execute(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_the_key_is_in_no_byte_written_whatever_path_it_takes(sim, tmp_path, monkeypatch, capfd, log_format):
-    server = sim(seed=51, echo_key=frozenset({"output", "error", "header"}))
+    server = sim(seed=51, echo_key=frozenset({"output", "error", "header"}), output_host="127.0.0.2")
     server.state.script("poll_error", count=3)  # 503s that quote the key, retried
     server.state.script("policy", count=1)  # a job failed on the server: its error text quotes the key
     server.state.script("submit_error_before", count=1)  # a 5xx on a submit, retried
@@ -104,6 +105,7 @@ def test_the_key_is_in_no_byte_written_whatever_path_it_takes(sim, tmp_path, mon
     assert list((out / "videos").glob("*.json")) and list(out.rglob("options.json"))
     assert (out / "report.json").exists()
 
+    assert server.state.key_leaks == 0  # never sent to the output host (videos are fetched from 127.0.0.2)
     assert files_holding_the_key(tmp_path) == []  # the out folder, the log file, the manifest, spools
     assert leaks(captured.out.encode()) == [] and leaks(captured.err.encode()) == []
 
