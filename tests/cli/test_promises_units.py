@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sys
+import traceback
 
 import pytest
 from rich.console import Console
@@ -124,6 +125,7 @@ def test_redacted_and_the_excepthook_clean_every_known_secret(secret, capsys):
     redacting_excepthook(type(exc), exc, exc.__traceback__)
     err = capsys.readouterr().err
     assert secret not in err and f"bug near {REDACTED}" in err and err.startswith("Traceback")
+    assert err == "".join(traceback.format_exception(exc)).replace(secret, REDACTED)  # as Python prints it
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])

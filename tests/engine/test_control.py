@@ -152,3 +152,10 @@ async def test_the_job_boundary_lets_a_bug_and_a_jobs_own_error_through():
 )
 def test_the_balance_an_insufficient_credits_message_names(detail, balance):
     assert balance_from(detail) == balance
+
+
+def test_a_credit_stop_after_the_spend_cap_says_credits():
+    ctl, _ = control()
+    ctl.request_stop("spend_cap")
+    ctl.credit_stop(InsufficientCredits("out", status=406, detail="Insufficient credits"))
+    assert ctl.report.stop_reason == "credits" and ctl.report.stop_detail == "Insufficient credits"
