@@ -191,3 +191,22 @@ def test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_error_o
 
 def test_the_module_exports_one_redactor():
     assert logs.REDACTOR is REDACTOR and isinstance(REDACTOR, Redactor)
+
+
+def test_an_exception_logged_without_being_raised_is_cleaned_too():
+    """``exc_info=SomeError(...)`` for an exception never raised: no traceback, and still no key."""
+    redactor = Redactor()
+    redactor.secrets.add(SECRET)
+    unraised = RuntimeError(f"built, not raised: {SECRET}")
+    rec = record("x", exc=unraised)
+    assert rec.exc_info is not None and rec.exc_info[2] is None
+    redactor.filter(rec)
+    assert rec.exc_info is None and rec.exc_text == f"RuntimeError: built, not raised: {REDACTED}"
+    assert SECRET not in JsonFormatter().format(rec) and SECRET not in logging.Formatter().format(rec)
+
+
+def test_text_is_the_default_format():
+    console = Console(file=io.StringIO())
+    setup_logging(level=logging.INFO, console=console)
+    (handler,) = logging.getLogger().handlers
+    assert isinstance(handler, RichHandler)
