@@ -210,3 +210,13 @@ def test_text_is_the_default_format():
     setup_logging(level=logging.INFO, console=console)
     (handler,) = logging.getLogger().handlers
     assert isinstance(handler, RichHandler)
+
+
+def test_the_terminal_shows_the_message_alone_as_written():
+    """No level column, no source path, and brackets printed as they are (no rich markup)."""
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    setup_logging(level=logging.INFO, fmt="text", console=console)
+    logging.getLogger("batchgen").warning("job [bold]x[/bold] failed")
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "job [bold]x[/bold] failed" in out
+    assert "WARNING" not in out and "logs.py" not in out and "test_promises_units.py" not in out
