@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import sys
 import traceback
 
@@ -218,5 +219,18 @@ def test_the_terminal_shows_the_message_alone_as_written():
     setup_logging(level=logging.INFO, fmt="text", console=console)
     logging.getLogger("batchgen").warning("job [bold]x[/bold] failed")
     out = console.file.getvalue()  # type: ignore[attr-defined]
-    assert "job [bold]x[/bold] failed" in out
+    assert "job [bold]x[/bold] failed" in out and "XX" not in out
     assert "WARNING" not in out and "logs.py" not in out and "test_promises_units.py" not in out
+
+
+def test_the_plain_stream_and_the_log_file_write_exactly_these_lines(tmp_path, capsys):
+    log_file = tmp_path / "run.log"
+    setup_logging(level=logging.INFO, fmt="text", log_file=str(log_file))
+    logging.getLogger("batchgen").warning("nothing to do ünïcode")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert capsys.readouterr().err == "nothing to do ünïcode\n"
+    (line,) = log_file.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING nothing to do ünïcode", line), line
+    for name in ("aiohttp", "urllib3", "httpx"):
+        assert logging.getLogger(name).level == logging.WARNING, name

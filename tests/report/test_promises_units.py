@@ -78,7 +78,7 @@ def test_a_model_without_a_schema_gets_no_defaults_and_a_job_without_anything_is
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(10, 10), ("10", 10), (" 10 ", 10), ("-3", -3), (10.0, 10), (10.5, None), (True, None), ("ten", None),
-     ("", None), (None, None), ([10], None)],
+     ("", None), (None, None), ([10], None), ("X5", None), ("--5", None), ("\u00b2", None), ("1-2", None)],
 )  # fmt: skip
 def test_integer_columns_take_only_what_is_an_integer(value, expected):
     model = "someone/else"  # no defaults to fill in
