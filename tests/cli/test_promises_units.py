@@ -185,8 +185,8 @@ def test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_error_o
     assert ok.levelno == logging.INFO and failed.levelno == logging.ERROR
     assert ok.getMessage() == "3 jobs: 3 completed\nbatchgen run ended with exit code 0"
     assert failed.getMessage() == "batchgen status ended with exit code 5"
-    assert ok.outcome == {"event": "outcome", "command": "run", "exit_code": 0, "spend_usd": 0.84}  # type: ignore[attr-defined]
-    assert ok.printed is True and failed.printed is True  # type: ignore[attr-defined]
+    assert ok.outcome == {"event": "outcome", "command": "run", "exit_code": 0, "spend_usd": 0.84}
+    assert ok.printed is True and failed.printed is True
     assert ok.name == "batchgen"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_the_index_is_written_whole_under_its_name_and_reads_back(tmp_path):
 # --------------------------------------------------------------------------- status, as a summary of a ledger
 
 
-def status_of(jobs: dict[str, dict], *, torn: bool = False, held_by: int | None = None) -> dict:
+def status_of(jobs: dict[str, Any], *, torn: bool = False, held_by: int | None = None) -> dict:
     from batchgen.report.summary import status_summary
     from batchgen.store.ledger import Replay
 
