@@ -44,7 +44,7 @@ def test_a_request_id_is_on_disk_before_its_job_is_ever_polled(sim, tmp_path, mo
             early.append(rid)
         return live_job(rid)
 
-    server.state.live_job = polled_by_id  # type: ignore[method-assign]
+    server.state.live_job = polled_by_id
     real_fsync = os.fsync
 
     def slow_disk(fd: int) -> None:  # a loaded disk: each ledger commit takes a while (a fault, not a wait)
