@@ -1,12 +1,13 @@
-"""Plant each of 23 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 24 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
 change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
-test guards.  The first ten are the project's own; the other thirteen are the
-kinds an independent audit planted and the suite once let through.  The test
-selections are small, so the whole set runs in a few minutes.  Run from the
+test guards.  The first ten are the project's own; thirteen are the kinds an
+independent audit planted and the suite once let through; one more guards
+the concurrency bound.  The test selections are small, so the whole set runs
+in a few minutes.  Run from the
 repository root::
 
     python -m bench.planted            # every plant
@@ -200,6 +201,13 @@ PLANTS = (
         "p = {**{k: v for k, v in defaults.items() if v is not None}, **row.params}",
         "p = {**row.params, **{k: v for k, v in defaults.items() if v is not None}}",
         (f"{OUTPUT}::test_the_index_holds_what_each_job_asked_for_and_defaults_only_where_it_asked_nothing",),
+    ),
+    Plant(
+        "the feeder lets one job more than --concurrency into flight",
+        "batchgen/engine/submitter.py",
+        "book.in_flight < limits.concurrency or self.control.stopping",
+        "book.in_flight <= limits.concurrency or self.control.stopping",
+        ("tests/e2e/test_promises_flow.py::test_never_more_jobs_in_flight_than_the_concurrency",),
     ),
     Plant(
         "status across shards reports a torn tail only when every shard's is torn",
