@@ -58,7 +58,7 @@ def restore_logging() -> Iterator[None]:
     def ours(handler: logging.Handler) -> bool:
         return not type(handler).__module__.startswith("_pytest")
 
-    loggers = [logging.getLogger(name) for name in ("", "batchgen", "aiohttp", "asyncio")]
+    loggers = [logging.getLogger(name) for name in ("", "batchgen", "aiohttp", "asyncio", "urllib3", "httpx")]
     saved = [(logger, logger.level, [h for h in logger.handlers if ours(h)]) for logger in loggers]
     yield
     for logger, level, handlers in saved:

@@ -224,6 +224,8 @@ def test_the_terminal_shows_the_message_alone_as_written():
 
 
 def test_the_plain_stream_and_the_log_file_write_exactly_these_lines(tmp_path, capsys):
+    for name in ("aiohttp", "urllib3", "httpx"):
+        logging.getLogger(name).setLevel(logging.NOTSET)  # as a fresh process finds them
     log_file = tmp_path / "run.log"
     setup_logging(level=logging.INFO, fmt="text", log_file=str(log_file))
     logging.getLogger("batchgen").warning("nothing to do ünïcode")
