@@ -1,12 +1,17 @@
-"""Plant each of ten known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 24 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
 change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
-test guards.  Run from the repository root::
+test guards.  The first ten are the project's own; thirteen are the kinds an
+independent audit planted and the suite once let through; one more guards
+the concurrency bound.  The test selections are small, so the whole set runs
+in a few minutes.  Run from the
+repository root::
 
-    python -m bench.planted
+    python -m bench.planted            # every plant
+    python -m bench.planted -k lease   # the plants whose name holds "lease"
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +35,15 @@ class Plant:
     tests: tuple[str, ...]
 
 
+MONEY = "tests/e2e/test_promises_money.py"
+OUTPUT = "tests/e2e/test_promises_output.py"
+SECRETS = "tests/e2e/test_promises_secrets.py"
+
 PLANTS = (
+    # ----------------------------------------------------------------- the first ten
     Plant(
         "submitting line not written before the POST (memory only)",
-        "batchgen/submitter.py",
+        "batchgen/engine/submitter.py",
         'await book.record(\n                job,\n                "submitting",',
         "job.state = JobState.SUBMITTING\n"
         '            (lambda *a, **k: None)(\n                job,\n                "submitting",',
@@ -40,14 +51,14 @@ PLANTS = (
     ),
     Plant(
         "ledger appends never fsynced (the counter still counts)",
-        "batchgen/ledger.py",
+        "batchgen/store/ledger.py",
         "            os.fsync(self._fd)\n",
         "            pass\n",
         ("tests/e2e/test_promises.py::test_every_ledger_line_is_fsynced_before_append_returns",),
     ),
     Plant(
         "reconciliation may attach to a request another job claimed",
-        "batchgen/recovery.py",
+        "batchgen/engine/recovery.py",
         "and row.request_id not in self.claimed",
         "and True",
         (
@@ -57,52 +68,153 @@ PLANTS = (
     ),
     Plant(
         "completed written before the video's sidecar and rename are done",
-        "batchgen/downloader.py",
+        "batchgen/engine/downloader.py",
         "        await out.write_sidecar(dest, sidecar)\n",
         "        self.control.report.warnings.append('late')\n",
         ("tests/e2e/test_promises.py::test_completed_is_recorded_only_once_the_video_is_in_place",),
     ),
     Plant(
         "MP4 structure check of a download skipped",
-        "batchgen/storage.py",
+        "batchgen/store/local.py",
         "problem = await anyio.to_thread.run_sync(mp4_problem, tmp)",
         "problem = None",
         ("tests/e2e/test_hostile.py::test_a_hostile_response_fails_that_job_only[not_mp4-is not a valid MP4]",),
     ),
     Plant(
         "log redactor never given the key",
-        "batchgen/cli.py",
+        "batchgen/cli/main.py",
         "    REDACTOR.secrets.add(key)\n    if not is_object_url(",
         "    if not is_object_url(",
         ("tests/e2e/test_promises.py::test_a_key_logged_through_the_package_logger_comes_out_redacted",),
     ),
     Plant(
         "expiry guard removed",
-        "batchgen/polling.py",
+        "batchgen/engine/pollplan.py",
         "            when = min(when, guard_at)\n",
         "            pass\n",
         ("tests/engine/test_polling.py::test_the_expiry_guard_wins_over_every_other_bound",),
     ),
     Plant(
         "per-job polls no longer held to their share of the budget",
-        "batchgen/poller.py",
+        "batchgen/engine/poller.py",
         "floor = self._could_be_done(now) / (share * budget.limit / budget.window)",
         "floor = 0.0",
         ("tests/engine/test_polling.py::test_per_job_polls_stay_within_their_share_of_the_budget",),
     ),
     Plant(
         "the latency model never learns",
-        "batchgen/polling.py",
+        "batchgen/engine/pollplan.py",
         "        self._recent.append(seconds)\n",
         "        return\n",
         ("tests/engine/test_polling.py::test_learned_latencies_bring_polls_to_when_jobs_finish",),
     ),
     Plant(
         "poll gaps 10x sparser",
-        "batchgen/polling.py",
+        "batchgen/engine/pollplan.py",
         "GAP_FRACTION = 0.04",
         "GAP_FRACTION = 0.4",
         ("tests/engine/test_polling.py::test_learned_latencies_bring_polls_to_when_jobs_finish",),
+    ),
+    # ----------------------------------------------------------------- the thirteen an audit found unguarded
+    Plant(
+        "absence from a lagging history judged against the smallest lag measured",
+        "batchgen/engine/recovery.py",
+        "2 * max(self._lags.values())",
+        "2 * min(self._lags.values())",
+        ("tests/engine/test_promises_lag.py",),
+    ),
+    Plant(
+        "jobs left 'submitting' under another key settled under this key's account",
+        "batchgen/store/output.py",
+        'RESUMABLE = ("submitting", "submitted", "downloading")',
+        'RESUMABLE = ("submitted", "downloading")',
+        (f"{MONEY}::test_in_flight_jobs_another_key_left_submitting_are_refused_not_paid_again",),
+    ),
+    Plant(
+        "after a 406 credit stop, submits already handed out are still POSTed",
+        "batchgen/engine/submitter.py",
+        "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n",
+        "            if False:\n",
+        (f"{MONEY}::test_after_a_credit_stop_no_submit_is_sent",),
+    ),
+    Plant(
+        "a history error while refreshing a failed download's link read as 'no link' (video lost)",
+        "batchgen/engine/recovery.py",
+        "self.api.history_get(rid))\n        except NotFound:\n            return False\n"
+        "        except ApiError:\n            return None",
+        "self.api.history_get(rid))\n        except NotFound:\n            return False\n"
+        "        except ApiError:\n            return False",
+        (f"{MONEY}::test_a_history_error_while_refreshing_a_link_does_not_declare_a_paid_video_lost",),
+    ),
+    Plant(
+        "a shard's lease renewed once per TTL instead of every third of it",
+        "batchgen/store/lease.py",
+        "await anyio.sleep(self.ttl_s / 3)",
+        "await anyio.sleep(self.ttl_s)",
+        ("tests/store/test_promises_units.py",),
+    ),
+    Plant(
+        "the spend cap stops counting other manifests' spend in the same folder",
+        "batchgen/engine/resume.py",
+        "sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)\n",
+        "0.0\n",
+        (f"{MONEY}::test_the_spend_cap_counts_what_other_manifests_spent_in_the_same_folder",),
+    ),
+    Plant(
+        "429s no longer carry when their call was sent (one overload lowers the rate per 429)",
+        "batchgen/api/gateway.py",
+        "self.budget.on_429(exc.retry_after, sent_at=granted)",
+        "self.budget.on_429(exc.retry_after, sent_at=None)",
+        ("tests/api/test_promises_units.py::test_one_overload_lowers_the_rate_once_however_many_429s_it_produced",),
+    ),
+    Plant(
+        "the redactor cleans the traceback text but leaves exc_info for the JSON formatter",
+        "batchgen/cli/logs.py",
+        "record.exc_text, record.exc_info = text, None",
+        "record.exc_text = text",
+        (f"{SECRETS}::test_the_key_is_in_no_byte_written_whatever_path_it_takes",),
+    ),
+    Plant(
+        "an echoed key redacted only from error answers, not from a 200 body",
+        "batchgen/api/client.py",
+        "if raw is not None and self._key_bytes in raw:",
+        "if raw is not None and status >= 400 and self._key_bytes in raw:",
+        ("tests/api/test_promises_units.py::test_a_key_the_server_quotes_back_never_comes_out_of_the_client",),
+    ),
+    Plant(
+        "plain http:// accepted for any private-network address",
+        "batchgen/config.py",
+        "return ipaddress.ip_address(host).is_loopback",
+        "return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_private",
+        (f"{OUTPUT}::test_plain_http_is_refused_for_any_host_that_is_not_this_machine",),
+    ),
+    Plant(
+        "a prompt of only spaces accepted",
+        "batchgen/params.py",
+        "if spec.required and not value.strip():",
+        "if spec.required and not value:",
+        (f"{OUTPUT}::test_a_prompt_of_only_white_space_is_refused_and_nothing_is_sent",),
+    ),
+    Plant(
+        "in index.parquet the model's defaults override what the job asked for",
+        "batchgen/report/index.py",
+        "p = {**{k: v for k, v in defaults.items() if v is not None}, **row.params}",
+        "p = {**row.params, **{k: v for k, v in defaults.items() if v is not None}}",
+        (f"{OUTPUT}::test_the_index_holds_what_each_job_asked_for_and_defaults_only_where_it_asked_nothing",),
+    ),
+    Plant(
+        "the feeder lets one job more than --concurrency into flight",
+        "batchgen/engine/submitter.py",
+        "book.in_flight < limits.concurrency or self.control.stopping",
+        "book.in_flight <= limits.concurrency or self.control.stopping",
+        ("tests/e2e/test_promises_flow.py::test_never_more_jobs_in_flight_than_the_concurrency",),
+    ),
+    Plant(
+        "status across shards reports a torn tail only when every shard's is torn",
+        "batchgen/store/output.py",
+        "any(r.torn_tail for r in replays.values())",
+        "all(r.torn_tail for r in replays.values())",
+        (f"{OUTPUT}::test_status_reports_a_torn_ledger_tail_in_any_one_shard",),
     ),
 )
 
@@ -126,15 +238,20 @@ def check(plant: Plant) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", default=str(ROOT / "bench" / "reports"))
+    parser.add_argument("-k", dest="only", default="", help="only the plants whose name contains this text")
     args = parser.parse_args()
     rows = []
     for plant in PLANTS:
+        if args.only not in plant.name:
+            continue
+        started = time.monotonic()
         verdict = check(plant)
-        rows.append(f"| {plant.name} | `{plant.file}` | {verdict} |")
-        print(f"{verdict:>10}  {plant.name}", flush=True)
+        took = time.monotonic() - started
+        rows.append(f"| {plant.name} | `{plant.file}` | {verdict} | {took:.0f} s |")
+        print(f"{verdict:>10}  {plant.name}  ({took:.0f} s)", flush=True)
     reports = Path(args.reports)
     reports.mkdir(parents=True, exist_ok=True)
-    table = "| planted bug | where | result |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    table = "| planted bug | where | result | real time |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
     (reports / "planted.md").write_text(table, encoding="utf-8")
     return 0 if all("| caught |" in row for row in rows) else 1
 

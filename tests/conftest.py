@@ -10,6 +10,7 @@ Two ways to run the simulator:
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,29 @@ def sim() -> Iterator[Callable[..., SimThread]]:
     yield start
     for handle in started:
         handle.stop()
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """A CLI run configures logging for its process (root level, handlers); in-process tests share one
+    process, so each test gets the logging configuration back as it found it (pytest's own capture
+    handlers, which pytest adds and removes around each phase, are left alone)."""
+
+    def ours(handler: logging.Handler) -> bool:
+        return not type(handler).__module__.startswith("_pytest")
+
+    loggers = [logging.getLogger(name) for name in ("", "batchgen", "aiohttp", "asyncio", "urllib3", "httpx")]
+    saved = [(logger, logger.level, [h for h in logger.handlers if ours(h)]) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        for handler in [h for h in logger.handlers if ours(h) and h not in handlers]:
+            logger.removeHandler(handler)
+            if isinstance(handler, logging.FileHandler):
+                handler.close()
+        for handler in handlers:
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
 
 
 # --------------------------------------------------------------------------- object store on loopback

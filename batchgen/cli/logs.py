@@ -19,6 +19,8 @@ import json
 import logging
 import sys
 import time
+import traceback
+from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -42,6 +44,8 @@ class JsonFormatter(logging.Formatter):
             entry.update(outcome)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # the traceback as the Redactor cleaned it
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -81,6 +85,20 @@ _FORMAT = {"fmt": "text"}  # the format this process logs in (set by setup_loggi
 def json_mode() -> bool:
     """True under ``--log-format json``: every line batchgen writes, on every stream, is a JSON object."""
     return _FORMAT["fmt"] == "json"
+
+
+def redacted(text: str) -> str:
+    """``text`` with every secret the redactor knows replaced."""
+    for secret in REDACTOR.secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def redacting_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """A bug's traceback, printed as Python would but with secrets replaced (an exception's text may
+    quote a request's headers)."""
+    sys.stderr.write(redacted("".join(traceback.format_exception(kind, value, tb))))
+    sys.stderr.flush()
 
 
 def setup_logging(

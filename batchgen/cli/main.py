@@ -61,7 +61,7 @@ from ..store.results import render_results
 from ..store.shards import parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, json_mode, log_outcome, setup_logging
+from .logs import REDACTOR, json_mode, log_outcome, redacting_excepthook, setup_logging
 from .nextstep import next_command, shard_words
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
@@ -115,6 +115,7 @@ def _exit_now() -> None:
 
 
 def main_entry() -> None:
+    sys.excepthook = redacting_excepthook  # a bug's traceback never prints the key
     code = main()
     if "obstore" in sys.modules and "ray" not in sys.modules:
         # obstore's runtime threads can abort the interpreter as it tears down (SIGABRT after correct

@@ -191,14 +191,26 @@ class Submitter:
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
             raise
         since = self.clock.epoch()
+
+        async def post() -> Any:
+            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
+                raise _Withdrawn
+            return await self._post(job.spec.model, payload, images)
+
         try:
             sub = await self.gateway.call(
                 Priority.SUBMIT,
-                lambda: self._post(job.spec.model, payload, images),
+                post,
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
                 on_abandon=lambda last: self._abandoned(job, last),
             )
+        except _Withdrawn:
+            if self.report.stop_reason == StopReason.INTERRUPTED:
+                await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
+            else:
+                await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
+            return False
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
             await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=exc.to_record()))
@@ -307,6 +319,10 @@ class Submitter:
         job.paid_before += job.cost or 0.0
         job.cost = None
         await self.submit(job)  # a new job: keeps this one's slot
+
+
+class _Withdrawn(Exception):  # control flow inside this module, never raised out of it
+    """The run stopped submitting while a submit waited for its turn: it was not sent."""
 
 
 async def _durably(write: Awaitable[None]) -> None:

@@ -20,7 +20,8 @@ video, none, or another file (``history_url``); 429s with a reset time,
 ``Retry-After``, both or no hint (``rate_hint``); a rate window other than
 60 s (``rate_window_s``); records that live shorter than an hour
 (``expiry_s``); and the worlds of ``worlds.py``: redirects on chosen routes, revoked keys and
-accounts, state spellings, cancelled jobs, output shapes, outages.
+accounts, state spellings, cancelled jobs, output shapes, outages;
+answers that quote the caller's key back in links, error texts or a header (``echo_key``).
 
 This package imports nothing from the rest of batchgen.
 
@@ -43,6 +44,7 @@ from . import worlds
 from .app import OUTPUT_BASE, create_app
 from .state import (
     DEFAULT_PRICES,
+    ECHO_PLACES,
     FAULT_KINDS,
     HISTORY_MODES,
     HOSTILE_KINDS,
@@ -56,6 +58,7 @@ from .state import (
 
 __all__ = [
     "DEFAULT_PRICES",
+    "ECHO_PLACES",
     "FAULT_KINDS",
     "HISTORY_MODES",
     "HOSTILE_KINDS",

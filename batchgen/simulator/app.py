@@ -81,9 +81,38 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
     # The Date header speaks the simulator's (scaled) clock, so that a client
     # can read reset times relative to it.
     response.headers["Date"] = email.utils.formatdate(state.clock.now(), usegmt=True)
+    if state.config.echo_key:
+        response = _echo_key(request, response, state.config.echo_key)
     if state.config.keep_log:
         state.log.append((state.clock.now(), route, response.status))
     return response
+
+
+def _echo_key(request: web.Request, response: web.StreamResponse, places: frozenset[str]) -> web.StreamResponse:
+    """Quote the caller's key back where ``places`` say (SimConfig.echo_key): a server a client must not
+    trust with it."""
+    key = request.headers.get("x-api-key", "")
+    if not key:
+        return response
+    if "header" in places:
+        response.headers["X-Echo"] = f"key={key}"
+    if not isinstance(response, web.Response) or response.content_type != "application/json" or not response.body:
+        return response
+    body = json.loads(bytes(response.body))  # type: ignore[arg-type]
+    if not isinstance(body, dict):
+        return response
+    if "error" in places and response.status >= 400:
+        body["error"] = f"{body.get('error') or 'error'} (api key {key})"
+    if "output" in places and response.status == 200:
+        for item in [body, body.get("video"), *(body.get("data") or [])]:
+            if isinstance(item, dict):
+                for field_name in ("output", "url", "generation_url"):
+                    if isinstance(item.get(field_name), str) and item[field_name]:
+                        item[field_name] = f"{item[field_name]}?echo={key}"
+    echoed = web.json_response(body, status=response.status, headers={
+        k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")
+    })  # fmt: skip
+    return echoed
 
 
 def _gate(request: web.Request, *, counted: bool) -> web.Response | None:

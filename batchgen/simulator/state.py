@@ -48,6 +48,7 @@ HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404
 UNFINISHED_RESULTS = ("status", "empty-output", "error-400", "not-found")
 # what a COMPLETED history row's generation_url holds: the result's own output URL, nothing, or a link to
 # another file (a preview image; the real API is undocumented here)
+ECHO_PLACES = ("output", "error", "header")
 HISTORY_URLS = ("result", "none", "other")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
@@ -120,6 +121,10 @@ class SimConfig:
     # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
     media_faults: dict[str, str] = field(default_factory=dict)
     keep_log: bool = True
+    # Where every answer quotes the caller's API key back (a hostile or careless server), any of
+    # ECHO_PLACES: "output" (200 bodies: output and history links carry ?echo=KEY), "error" (every
+    # error answer's text), "header" (an X-Echo header on every answer).
+    echo_key: frozenset[str] = frozenset()
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
     state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
     # worlds the real API may show (see worlds.py); all off by default
@@ -151,6 +156,8 @@ class SimConfig:
             raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
         if self.history_image not in HISTORY_IMAGES:
             raise ValueError(f"history_image must be one of {HISTORY_IMAGES}, got {self.history_image!r}")
+        if not set(self.echo_key) <= set(ECHO_PLACES):
+            raise ValueError(f"echo_key must name places among {ECHO_PLACES}, got {sorted(self.echo_key)}")
         if self.history_url not in HISTORY_URLS:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:

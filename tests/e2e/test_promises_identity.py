@@ -1,0 +1,107 @@
+"""A job is its id and what it asks for: re-running finds the same jobs, a changed row is refused before
+anything is paid, bad ids are named, and a refused key stops the run at once.  Through the CLI, the
+simulator's submissions and the ledger."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from batchgen.store.ledger import read_ledger
+from tests.helpers import KEY, run_batch, run_cli, write
+
+NO_IDS = (
+    "model: kling-text2video\njobs:\n"
+    '  - prompt: "a red kite"\n'
+    '  - prompt: "a red kite"\n'  # the same job twice: two videos, told apart by occurrence
+    '  - prompt: "a blue kite"\n    duration: 10\n'
+)
+
+
+def test_a_manifest_without_ids_finds_the_same_jobs_when_run_again(sim, tmp_path, monkeypatch):
+    server = sim(seed=61)
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", NO_IDS)
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    first = read_ledger(out / "ledger.jsonl").jobs
+    assert len(first) == 3 and len(server.state.submissions) == 3  # the twin rows are two jobs
+    # The same manifest, written differently (key order, "10" for 10, a copy elsewhere): the same jobs.
+    again = write(
+        tmp_path / "again.yaml",
+        "jobs:\n"
+        '  - prompt: "a red kite"\n    model: kling-text2video\n'
+        '  - model: kling-text2video\n    prompt: "a red kite"\n'
+        '  - duration: "10"\n    prompt: "a blue kite"\n    model: kling-text2video\n',
+    )
+    assert run_batch(again, out, server, monkeypatch=monkeypatch) == 0
+    assert read_ledger(out / "ledger.jsonl").jobs.keys() == first.keys()
+    assert len(server.state.submissions) == 3  # nothing paid again
+    assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == sorted(f"{i}.mp4" for i in first)
+
+
+def test_a_changed_row_is_refused_before_anything_is_sent_and_replace_changed_pays_once_more(
+    sim, tmp_path, monkeypatch, capsys
+):
+    server = sim(seed=62)
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", 'model: kling-text2video\njobs:\n  - id: kite\n    prompt: "a red kite"\n')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    before = (out / "videos" / "kite.mp4").read_bytes()
+    capsys.readouterr()
+    write(manifest, 'model: kling-text2video\njobs:\n  - id: kite\n    prompt: "a red kite"\n    duration: 10\n')
+    requests = sum(server.state.counters.values())
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "kite" in err and "duration" in err and "--replace-changed" in err
+    assert sum(server.state.counters.values()) == requests  # not a single request
+    assert (out / "videos" / "kite.mp4").read_bytes() == before  # the kept video is untouched
+
+    assert run_batch(manifest, out, server, "--replace-changed", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
+    rec = read_ledger(out / "ledger.jsonl").jobs["kite"]
+    assert rec["state"] == "completed" and str(rec["params"]["duration"]) == "10"
+    kept = list((out / "videos" / "replaced").rglob("*.mp4"))
+    assert [p.read_bytes() for p in kept] == [before]  # the earlier video set aside, not lost
+    assert json.loads((out / "videos" / "kite.json").read_text())["parameters"]["duration"] in (10, "10")
+
+
+@pytest.mark.parametrize(
+    ("jobs", "fragment"),
+    [
+        ('  - id: same\n    prompt: "a"\n  - id: same\n    prompt: "b"\n', "same"),
+        ('  - id: "has space"\n    prompt: "a"\n', "has space"),
+        ('  - id: "-dash-first"\n    prompt: "a"\n', "-dash-first"),
+        ('  - id: "../escape"\n    prompt: "a"\n', "../escape"),
+        ("  - id: " + "x" * 129 + '\n    prompt: "a"\n', "x" * 20),
+    ],
+)
+def test_bad_or_duplicate_ids_are_named_and_nothing_is_sent(sim, tmp_path, monkeypatch, capsys, jobs, fragment):
+    server = sim(seed=63)
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n" + jobs)
+    assert run_cli("validate", str(manifest)) == 2
+    assert fragment in capsys.readouterr().err
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "m.yaml" in err
+    assert not server.state.submissions and server.state.counters["/v2/{slug}"] == 0
+    assert not (tmp_path / "out" / "videos").exists() or not any((tmp_path / "out" / "videos").iterdir())
+
+
+def test_a_refused_key_stops_the_run_at_once_with_exit_4(sim, tmp_path, monkeypatch, capsys):
+    server = sim(seed=64, api_keys=frozenset({"SG_another_key_entirely"}))
+    manifest = write(
+        tmp_path / "m.yaml", "model: kling-text2video\njobs:\n" + "".join(f"  - prompt: p{i}\n" for i in range(20))
+    )
+    code = run_batch(manifest, tmp_path / "out", server, "--concurrency", "8", monkeypatch=monkeypatch)
+    assert code == 4
+    err = capsys.readouterr().err
+    assert "SEGMIND_API_KEY" in err and KEY not in err
+    assert sum(server.state.counters.values()) <= 9  # the first 401 ends it: no retries, no sweep of 20 jobs
+    assert not server.state.submissions
+    states = (
+        {rec["state"] for rec in read_ledger(tmp_path / "out" / "ledger.jsonl").jobs.values()}
+        if (tmp_path / "out" / "ledger.jsonl").exists()
+        else set()
+    )
+    assert states <= {"pending", "submitting", "deferred"}

@@ -1,0 +1,130 @@
+"""Never pay twice, never lose a paid video, never spend past the cap: through the CLI and the simulator.
+
+Each test states one promise users rely on and checks it where a user would
+see it broken: the simulator's submissions and charges (what was paid), the
+ledger and the files (what was kept), the exit code.  They are written for the
+promise, not for the line that keeps it today.
+"""
+
+from __future__ import annotations
+
+import json
+
+from batchgen.store.ledger import read_ledger
+from tests.helpers import (
+    KEY,
+    assert_transitions_are_legal,
+    ledger_events,
+    many_jobs_yaml,
+    run_batch,
+    run_cli,
+    write,
+)
+
+PRICE = 0.28  # kling-text2video, std, 5 s
+
+
+def submit_answers(server, status: int) -> int:
+    """How many submits the simulator answered with ``status``."""
+    return sum(1 for _, route, code in server.state.log if route == "/v2/{slug}" and code == status)
+
+
+def test_in_flight_jobs_another_key_left_submitting_are_refused_not_paid_again(sim, tmp_path, monkeypatch, capsys):
+    """A job left ``submitting`` (its POST's outcome unknown) under key A is A's to settle: a run with key B
+    must send nothing, not settle it against B's history (where it is absent) and make it again."""
+    other = "SG_fedcba9876543210"
+    server = sim(seed=31, history_lag_s=100_000.0, api_keys=frozenset({KEY, other}))
+    server.state.script("submit_error_after")  # created and billable, the answer lost
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch)
+    left = {job: rec["state"] for job, rec in read_ledger(out / "ledger.jsonl").jobs.items()}
+    assert "submitting" in left.values(), left  # the history never caught up: unsettled
+    before = len(server.state.submissions)
+    capsys.readouterr()
+
+    monkeypatch.setenv("SEGMIND_API_KEY", other)
+    code = run_cli("run", str(manifest), "--out", str(out), "--base-url", server.url, "--quiet",
+                   "--time-scale", str(server.config.time_scale))  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "another API key" in err
+    assert len(server.state.submissions) == before  # nothing sent with the other key
+    assert server.state.duplicate_submissions() == 0
+    assert other not in err and KEY not in err
+
+
+def test_after_a_credit_stop_no_submit_is_sent(sim, tmp_path, monkeypatch):
+    """The first 406 "insufficient credits" stops submitting: jobs waiting for their turn to be POSTed (the
+    budget spaces submits here, so each waits) are deferred, not sent to collect one 406 each."""
+    server = sim(seed=32, credits=2 * PRICE + 0.01)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "6", "--rpm", "6", monkeypatch=monkeypatch)
+    assert code == 3
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    states = [rec["state"] for rec in jobs.values()]
+    assert states.count("completed") == 2 and states.count("deferred") == 8
+    # Submits are 10 s apart (6 a minute): the 406 is answered long before the next would go.
+    assert submit_answers(server, 406) == 1, server.state.log
+    assert submit_answers(server, 200) == 2
+    assert_transitions_are_legal(out)
+
+
+def test_a_history_error_while_refreshing_a_link_does_not_declare_a_paid_video_lost(sim, tmp_path, monkeypatch):
+    """A download that fails asks the API for a fresh link; if that look-up itself errs, whether the video
+    can still be had is unknown: it is not declared lost (``expired``), and a later run gets it."""
+    server = sim(seed=33)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    paid = server.state.total_charged()
+    (out / "videos" / "job-000.mp4").unlink()
+    server.state.config.output_ttl_s = 0.0  # the kept link fails for now ...
+    server.state.config.expiry_s = 0.0  # ... the result record is gone (404) ...
+    server.state.config.history = "error"  # ... and the history, the one place left to ask, answers 500
+
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    rec = read_ledger(out / "ledger.jsonl").jobs["job-000"]
+    assert code != 0
+    assert rec["state"] != "expired" and rec.get("event") != "lost", rec
+    assert not any(e["job_id"] == "job-000" and e["event"] == "lost" for e in ledger_events(out))
+
+    server.state.config.history = "on"  # the history is back: its row still links the video
+    server.state.config.output_ttl_s = 7 * 86400.0
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert read_ledger(out / "ledger.jsonl").jobs["job-000"]["state"] == "completed"
+    assert (out / "videos" / "job-000.mp4").exists()
+    assert server.state.total_charged() == paid and len(server.state.submissions) == 2  # not paid again
+    assert_transitions_are_legal(out)
+
+
+def test_the_spend_cap_counts_what_other_manifests_spent_in_the_same_folder(sim, tmp_path, monkeypatch):
+    """``--max-spend`` is for the folder: what a first manifest's jobs spent there counts against it."""
+    server = sim(seed=34)
+    out = tmp_path / "out"
+    first = write(tmp_path / "a.yaml", many_jobs_yaml(3, prefix="a"))
+    assert run_batch(first, out, server, monkeypatch=monkeypatch) == 0
+    assert server.state.total_charged() == 3 * PRICE
+
+    second = write(tmp_path / "b.yaml", many_jobs_yaml(3, prefix="b"))
+    # Room for one more 0.28 job beside the 0.84 already spent, not for three.
+    code = run_batch(second, out, server, "--max-spend", f"{4 * PRICE + 0.05:.2f}", monkeypatch=monkeypatch)
+    assert code == 3
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    b_states = sorted(rec["state"] for job, rec in jobs.items() if job.startswith("b-"))
+    assert b_states == ["completed", "deferred", "deferred"]
+    assert server.state.total_charged() <= 4 * PRICE + 0.05 + 1e-9
+    assert len(server.state.submissions) == 4 and len(server.state.charges) == 4
+
+
+def test_the_status_of_a_folder_reports_the_same_spend_the_simulator_charged(sim, tmp_path, monkeypatch, capsys):
+    """What ``status`` says was spent is what the account was charged (no job counted twice or missed)."""
+    server = sim(seed=35)
+    out = tmp_path / "out"
+    for name, count in (("a", 3), ("b", 2)):
+        manifest = write(tmp_path / f"{name}.yaml", many_jobs_yaml(count, prefix=name))
+        assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["spend_usd"] == round(server.state.total_charged(), 6)
