@@ -41,8 +41,8 @@ from types import TracebackType
 from aiohttp import web
 
 from . import worlds
-from .app import OUTPUT_BASE, create_app
-from .state import (
+from .app import create_app
+from .config import (
     DEFAULT_PRICES,
     ECHO_PLACES,
     FAULT_KINDS,
@@ -52,9 +52,9 @@ from .state import (
     MODEL_LATENCY_S,
     RATE_HINTS,
     SimConfig,
-    SimJob,
-    SimState,
 )
+from .replies import OUTPUT_BASE
+from .state import SimJob, SimState
 
 __all__ = [
     "DEFAULT_PRICES",

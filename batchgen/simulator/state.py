@@ -23,153 +23,18 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import schema, worlds
-
-# Published average latencies (seconds) and the (slug, mode, duration) -> USD rows of each shipped model's
-# spec (batchgen/models/specs, read as data by schema.py).
-MODEL_LATENCY_S = {slug: model.latency_s for slug, model in schema.shipped().items()}
-DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
-    (slug, str(row["mode"]), int(row["duration"])): float(row["usd"])
-    for slug, model in schema.shipped().items()
-    for row in model.price.get("table") or []
-    if set(row) == {"mode", "duration", "usd"}
-}
-# What a history row's request_body keeps of an inlined image: all of it, a URL of a stored copy, its first
-# characters, or nothing (undocumented; SEGMIND_API.md 5b)
-HISTORY_IMAGES = ("whole", "url", "truncated", "absent")
-STATE_VERSION = 1
-RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
-HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
-# what the result endpoint answers for an unfinished job: its status (200), the status with an empty
-# output, 400, or 404 (the real API is undocumented here)
-UNFINISHED_RESULTS = ("status", "empty-output", "error-400", "not-found")
-# what a COMPLETED history row's generation_url holds: the result's own output URL, nothing, or a link to
-# another file (a preview image; the real API is undocumented here)
-ECHO_PLACES = ("output", "error", "header")
-HISTORY_URLS = ("result", "none", "other")
-FAULT_KINDS = (
-    "submit_error_before",  # 5xx on submit, job not created
-    "submit_error_after",  # 5xx on submit, job created (and billable)
-    "submit_drop_after",  # connection dropped after the job was created
-    "poll_error",  # 5xx on a status/result call
-    "poll_drop",  # connection dropped on a status/result call
-    "rate_limit",  # a 429 regardless of the window
-    "truncate",  # output download cut short
-    "fail",  # job ends FAILED with a provider error
-    "policy",  # job ends FAILED with a content-policy error
-    "stall",  # job stays PROCESSING until its record expires
-    "content_type",  # submit answered 406 "Invalid content type"
-    "slow",  # answer delayed by params["seconds"] real seconds (default 2)
-    "hostile",  # the job's result or output misbehaves, every time; params["kind"] in HOSTILE_KINDS
-    "wrong_duration",  # the job completes with a video of the other duration (5 s for 10 s, 10 s for 5 s)
-    "wrong_aspect",  # the job completes with a video of another aspect ratio (9:16 for 16:9, ...)
+from . import schema
+from .config import (
+    _OTHER_ASPECT,
+    FAULT_KINDS,
+    HOSTILE_KINDS,
+    MEDIA_FAULTS,
+    STATE_VERSION,
+    SimConfig,
 )
-MEDIA_FAULTS = ("wrong_duration", "wrong_aspect")
-_OTHER_ASPECT = {"16:9": "9:16", "9:16": "16:9", "1:1": "16:9"}
-HOSTILE_KINDS = (
-    "non_json",  # the result is an HTML page with HTTP 200
-    "huge",  # the result is a 4 MiB JSON body
-    "no_output",  # COMPLETED without output or video
-    "bad_scheme",  # the output URL is file:///etc/passwd
-    "redirect_api",  # the result answers 302 to another host
-    "lying_size",  # video.file_size is wrong
-    "lying_length",  # the download's Content-Length is larger than the body
-    "endless",  # the download never ends
-    "drip",  # the download sends a byte now and then
-    "redirect_output",  # the output URL redirects to the output host (allowed)
-    "echo_key",  # the job FAILS with an error text that quotes the caller's API key
-    "not_mp4",  # the download has the right size everywhere but is not an MP4
-)
-
-
-@dataclass(slots=True)
-class SimConfig:
-    """Knobs of the simulated service.  Rates are probabilities per event."""
-
-    time_scale: float = 1.0
-    seed: int = 0
-    api_keys: frozenset[str] = frozenset({"SG_0123456789abcdef"})
-    accept_bearer: bool = False
-    rpm: int | None = None
-    polls_count: bool = True
-    rate_hint: str = "reset"  # one of RATE_HINTS
-    rate_window_s: float = 60.0  # the sliding window; it admits round(rpm * rate_window_s / 60) requests
-    credits: float = 1000.0
-    free_credits: float = 0.0
-    credit_holds: bool = True
-    workers: int = 16
-    latency_scale: float = 1.0  # every service time times this (the client is not told)
-    model_latency_s: dict[str, float] = field(default_factory=dict)  # mean service seconds per slug (5 s videos)
-    latency_sigma: float = 0.2
-    tail_rate: float = 0.05
-    expiry_s: float = 3600.0
-    output_ttl_s: float = 7 * 86400.0  # output files are served this long after the job finished
-    history: str = "on"  # one of HISTORY_MODES
-    history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
-    nonterminal_result: str = "status"  # one of UNFINISHED_RESULTS
-    history_url: str = "result"  # one of HISTORY_URLS
-    reject_unknown_params: bool = False
-    retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
-    forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
-    prices: dict[tuple[str, str, int], float] = field(default_factory=dict)  # overrides of the specs' prices
-    extra_specs: tuple[str, ...] = ()  # model spec files beyond the shipped ones
-    history_image: str = "whole"  # one of HISTORY_IMAGES
-    rates: dict[str, float] = field(default_factory=dict)
-    # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
-    media_faults: dict[str, str] = field(default_factory=dict)
-    keep_log: bool = True
-    # Where every answer quotes the caller's API key back (a hostile or careless server), any of
-    # ECHO_PLACES: "output" (200 bodies: output and history links carry ?echo=KEY), "error" (every
-    # error answer's text), "header" (an X-Echo header on every answer).
-    echo_key: frozenset[str] = frozenset()
-    submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
-    state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
-    # worlds the real API may show (see worlds.py); all off by default
-    redirect_routes: frozenset[str] = frozenset()  # routes answered 307 (of worlds.REDIRECT_ROUTES)
-    redirect_to: str = "other"  # where: "other" origin (a listener counting keys) or the "same" one
-    key_accounts: dict[str, str] = field(default_factory=dict)  # more keys -> their account (api_keys: "main")
-    revoke_key: str | None = None  # this key answers 401 once revoke_after_submits jobs were made with it
-    revoke_after_submits: int | None = None
-    state_case: str = "upper"  # "lower": states served in lower case
-    extra_states: bool = False  # IN_QUEUE for QUEUED, STARTING early in PROCESSING
-    cancel_prompts: tuple[str, ...] = ()  # jobs whose prompt contains one of these end CANCELLED
-    output_shape: str = "string"  # a result's output: "string", "list", "object" ({"video":..}), "url-object"
-    outage_s: float = 0.0  # every API route 503s (or drops) this many simulated seconds ...
-    outage_at_s: float | None = None  # ... from this long after the start ...
-    outage_after_submits: int | None = None  # ... or from the submit after this many submits
-    outage_kind: str = "503"  # or "drop"
-
-    def __post_init__(self) -> None:
-        worlds.check(self)
-        if self.time_scale <= 0:
-            raise ValueError("time_scale must be positive")
-        if self.workers < 1:
-            raise ValueError("workers must be at least 1")
-        if self.rate_hint not in RATE_HINTS:
-            raise ValueError(f"rate_hint must be one of {RATE_HINTS}, got {self.rate_hint!r}")
-        if self.history not in HISTORY_MODES:
-            raise ValueError(f"history must be one of {HISTORY_MODES}, got {self.history!r}")
-        if self.nonterminal_result not in UNFINISHED_RESULTS:
-            raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
-        if self.history_image not in HISTORY_IMAGES:
-            raise ValueError(f"history_image must be one of {HISTORY_IMAGES}, got {self.history_image!r}")
-        if not set(self.echo_key) <= set(ECHO_PLACES):
-            raise ValueError(f"echo_key must name places among {ECHO_PLACES}, got {sorted(self.echo_key)}")
-        if self.history_url not in HISTORY_URLS:
-            raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
-        if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
-            raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
-        if any(not seconds > 0 for seconds in self.model_latency_s.values()):
-            raise ValueError("model_latency_s values must be positive seconds")
-        unknown = set(self.rates) - set(FAULT_KINDS)
-        if unknown:
-            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
-        wrong = set(self.media_faults.values()) - set(MEDIA_FAULTS)
-        if wrong:
-            raise ValueError(f"unknown media fault kinds {sorted(wrong)}; known: {MEDIA_FAULTS}")
 
 
 class SimClock:

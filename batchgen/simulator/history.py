@@ -1,0 +1,134 @@
+"""The simulator's request history: the listing and one request of any age."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from . import worlds
+from .replies import IMAGE_MARK, STATE, _error, _gate, _iso, _output_url
+from .state import SimJob, SimState
+
+
+def _history_gate(request: web.Request) -> web.Response | None:
+    """The rate gate, then the history's own mode: working, gone (404) or failing (500)."""
+    state = request.app[STATE]
+    denied = _gate(request, counted=state.config.polls_count)
+    if denied:
+        return denied
+    if state.config.history == "off":
+        return _error(404, "Not Found")
+    if state.config.history == "error":
+        return _error(500, "Internal Server Error")
+    return None
+
+
+def _history_body(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
+    """What a history row shows of a body: an image as whole base64, a URL, truncated, or left out."""
+    marks = [k for k, v in body.items() if isinstance(v, str) and v.startswith(IMAGE_MARK)]
+    if not marks:
+        return body
+    shown = dict(body)
+    how = state.config.history_image
+    for name in marks:
+        digest = body[name][len(IMAGE_MARK) :]
+        if how == "absent":
+            del shown[name]
+        elif how == "url":
+            shown[name] = f"https://segmind-uploads.example/inputs/{digest}.png"
+        else:
+            text = base64.b64encode(state.images.get(digest, b"")).decode("ascii")
+            shown[name] = text if how == "whole" else text[:256] + "..."
+    return shown
+
+
+def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any]:
+    phase = job.status_at(now)
+    done = phase in ("COMPLETED", "FAILED", "CANCELLED")
+    state = request.app[STATE]
+    link = state.config.history_url
+    url = None
+    if phase == "COMPLETED" and link == "other":
+        url = _output_url(request, job, "previews/{}.jpg")
+    elif phase == "COMPLETED" and link == "result":
+        url = _output_url(request, job)
+    return {
+        "request_id": job.request_id,
+        "model_name": job.slug,
+        "model_status": phase if done else "PENDING",
+        "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
+        "request_body": _history_body(state, job.body),
+        "generation_url": url,
+        "latency_ms": round((job.finish - job.submitted) * 1000) if done else None,
+        "created_at": _iso(job.submitted),
+        "updated_at": _iso(min(now, job.finish)),
+        "error": job.error if phase in ("FAILED", "CANCELLED") else None,
+    }
+
+
+async def history(request: web.Request) -> web.StreamResponse:
+    denied = _history_gate(request)
+    if denied:
+        return denied
+    state = request.app[STATE]
+    now = state.clock.now()
+    q = request.query
+    try:
+        page = max(1, int(q.get("page", "1")))
+        per_page = int(q.get("per_page", "20"))
+        today = datetime.fromtimestamp(now, UTC).date()
+        to_date = datetime.strptime(q["to_date"], "%Y-%m-%d").date() if "to_date" in q else today
+        default_from = to_date - timedelta(days=7)
+        from_date = datetime.strptime(q["from_date"], "%Y-%m-%d").date() if "from_date" in q else default_from
+    except ValueError:
+        return _error(400, "Invalid query parameters")
+    if not 1 <= per_page <= 100:
+        return _error(400, "per_page must be between 1 and 100")
+    if (to_date - from_date).days > 31:
+        return _error(400, "The date window may span at most 31 days")
+    model = q.get("model_name")
+    wanted = q.get("status")
+    newest_first = q.get("sort_order", "desc") != "asc"
+    account = worlds.account_of(state, request.headers.get("x-api-key"))
+    jobs = [job for job in state.jobs.values() if job.account == account]  # kept in creation order
+    start = (page - 1) * per_page
+    rows: list[dict[str, Any]] = []
+    total = 0
+    seen_at = now - state.config.history_lag_s  # the history shows the past, when it lags
+    for job in reversed(jobs) if newest_first else jobs:
+        if job.submitted > seen_at:
+            continue  # not in the history yet
+        if model and model not in job.slug:
+            continue
+        day = datetime.fromtimestamp(job.submitted, UTC).date()
+        if not from_date <= day <= to_date:
+            continue
+        if wanted and _phase_label(job, seen_at) != wanted:
+            continue
+        if start <= total < start + per_page:
+            rows.append(row := _history_row(job, request, seen_at))
+            if row["generation_url"] and state.config.history_url == "result":
+                state.first_fetch.setdefault(job.request_id, now)  # a sweep is told where its video is
+        total += 1
+    return web.json_response({"data": rows, "page": page, "per_page": per_page, "total": total})
+
+
+def _phase_label(job: SimJob, now: float) -> str:
+    phase = job.status_at(now)
+    return phase if phase in ("COMPLETED", "FAILED", "CANCELLED") else "PENDING"
+
+
+async def history_one(request: web.Request) -> web.StreamResponse:
+    denied = _history_gate(request)
+    if denied:
+        return denied
+    state = request.app[STATE]
+    job = state.jobs.get(request.match_info["rid"])
+    seen_at = state.clock.now() - state.config.history_lag_s
+    account = worlds.account_of(state, request.headers.get("x-api-key"))
+    if job is None or job.submitted > seen_at or job.account != account:
+        return _error(404, "Request not found")
+    return web.json_response(_history_row(job, request, seen_at))
