@@ -44,9 +44,9 @@ PLANTS = (
     Plant(
         "submitting line not written before the POST (memory only)",
         "batchgen/engine/submitter.py",
-        'await book.record(\n                job,\n                "submitting",',
+        "await book.record(\n                job,\n                Event.SUBMITTING,",
         "job.state = JobState.SUBMITTING\n"
-        '            (lambda *a, **k: None)(\n                job,\n                "submitting",',
+        "            (lambda *a, **k: None)(\n                job,\n                Event.SUBMITTING,",
         ("tests/e2e/test_promises.py::test_the_submitting_line_is_on_disk_before_the_server_creates_the_job",),
     ),
     Plant(
@@ -75,7 +75,7 @@ PLANTS = (
     ),
     Plant(
         "MP4 structure check of a download skipped",
-        "batchgen/store/local.py",
+        "batchgen/store/mp4.py",
         "problem = await anyio.to_thread.run_sync(mp4_problem, tmp)",
         "problem = None",
         ("tests/e2e/test_hostile.py::test_a_hostile_response_fails_that_job_only[not_mp4-is not a valid MP4]",),
@@ -96,7 +96,7 @@ PLANTS = (
     ),
     Plant(
         "per-job polls no longer held to their share of the budget",
-        "batchgen/engine/poller.py",
+        "batchgen/engine/schedule.py",
         "floor = self._could_be_done(now) / (share * budget.limit / budget.window)",
         "floor = 0.0",
         ("tests/engine/test_polling.py::test_per_job_polls_stay_within_their_share_of_the_budget",),
@@ -190,16 +190,16 @@ PLANTS = (
     ),
     Plant(
         "a prompt of only spaces accepted",
-        "batchgen/params.py",
-        "if spec.required and not value.strip():",
-        "if spec.required and not value:",
+        "batchgen/models/check.py",
+        "if param.required and not value.strip():",
+        "if param.required and not value:",
         (f"{OUTPUT}::test_a_prompt_of_only_white_space_is_refused_and_nothing_is_sent",),
     ),
     Plant(
         "in index.parquet the model's defaults override what the job asked for",
         "batchgen/report/index.py",
-        "p = {**{k: v for k, v in defaults.items() if v is not None}, **row.params}",
-        "p = {**row.params, **{k: v for k, v in defaults.items() if v is not None}}",
+        'p = {**defaults_of(row.model or ""), **row.params}',
+        'p = {**row.params, **defaults_of(row.model or "")}',
         (f"{OUTPUT}::test_the_index_holds_what_each_job_asked_for_and_defaults_only_where_it_asked_nothing",),
     ),
     Plant(
