@@ -30,10 +30,11 @@ def submit_answers(server, status: int) -> int:
 
 
 def test_in_flight_jobs_another_key_left_submitting_are_refused_not_paid_again(sim, tmp_path, monkeypatch, capsys):
-    """A job left ``submitting`` (its POST's outcome unknown) under key A is A's to settle: a run with key B
-    must send nothing, not settle it against B's history (where it is absent) and make it again."""
+    """A job left ``submitting`` (its POST's outcome unknown) under key A is A's account's to settle: a run
+    with key B of another account must send nothing, not settle it against B's history (where it is absent)
+    and make it again."""
     other = "SG_fedcba9876543210"
-    server = sim(seed=31, history_lag_s=100_000.0, api_keys=frozenset({KEY, other}))
+    server = sim(seed=31, history_lag_s=100_000.0, key_accounts={other: "other"})
     server.state.script("submit_error_after")  # created and billable, the answer lost
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
     out = tmp_path / "out"

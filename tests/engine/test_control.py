@@ -69,7 +69,8 @@ def test_a_credit_stop_keeps_the_apis_words_and_the_balance_it_named():
     assert ctl.stopping and report.stop_reason == "credits" and not ctl.done.is_set() and woken == [1]
     assert report.stop_detail == "Insufficient credits. Balance: 0.12" and report.balance == 0.12
     ctl.credit_stop(InsufficientCredits("again", status=406, detail="balance is 5"))
-    assert report.stop_detail == "Insufficient credits. Balance: 0.12" and report.balance == 0.12  # first kept
+    # the first refusal's words are kept; the balance is the latest the API named
+    assert report.stop_detail == "Insufficient credits. Balance: 0.12" and report.balance == 5.0
     bare, _ = control()
     bare.credit_stop(InsufficientCredits("no detail here", status=406))
     assert bare.report.stop_detail == "no detail here" and bare.report.balance is None

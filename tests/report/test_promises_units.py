@@ -100,7 +100,7 @@ def test_text_columns_hold_text_and_non_ascii_survives():
 def test_the_schema_is_fixed_whatever_the_rows():
     assert index_table([]).schema == schema() and index_table([JobRow("x")]).schema == schema()
     names = schema().names
-    assert names[:3] == ["job_id", "model", "prompt"] and names[-1] == "error" and len(names) == 32
+    assert names[:3] == ["job_id", "model", "prompt"] and names[-2:] == ["error", "meta_json"] and len(names) == 35
 
 
 def test_the_index_is_written_whole_under_its_name_and_reads_back(tmp_path):
@@ -141,8 +141,13 @@ def test_status_counts_states_spend_failures_and_says_what_to_do():
                                  "pending": 1}  # fmt: skip
     assert summary["spend_usd"] == pytest.approx(1.12)  # replaced attempts count: they were paid for
     assert summary["finished"] is False and summary["torn_tail"] is False and summary["running"] is False
-    assert summary["failures"][0] == {"reason": "content policy", "count": 2, "examples": ["c", "d"]}
-    assert {"reason": "gone", "count": 1, "examples": ["e"]} in summary["failures"]
+    assert summary["failures"][0] == {
+        "reason": "content policy",
+        "count": 2,
+        "examples": ["c", "d"],
+        "details": {"c": "content policy", "d": "content policy"},
+    }
+    assert {"reason": "gone", "count": 1, "examples": ["e"], "details": {"e": "gone"}} in summary["failures"]
     assert summary["warnings"] == {"duration_mismatch": 1}  # one video, counted once
     lines = summary["lines"]
     assert lines[0] == "OUT: 8 jobs: 1 pending, 1 submitted, 2 completed, 2 failed, 1 expired, 1 deferred"
