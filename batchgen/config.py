@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .params import default_prices
-from .yaml_reader import YamlProblem, load_located
+from .yaml_reader import YamlProblem, load_located, plain
 
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -310,17 +310,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(root, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections (api, limits, ...)")
-    plain: dict[str, Any] = _plain(root)
-    return plain
-
-
-def _plain(value: Any) -> Any:
-    """Located YAML values as plain dicts and lists."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    values: dict[str, Any] = plain(root)
+    return values
 
 
 def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:

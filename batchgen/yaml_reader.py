@@ -170,3 +170,12 @@ def _scalar(loader: yaml.SafeLoader, event: Any) -> Any:
             build = _CORE.get(resolved)
             return build(loader, yaml.ScalarNode(resolved, value)) if build else value
     return value
+
+
+def plain(value: Any) -> Any:
+    """Located YAML values (``LocatedMap``, ``LocatedList``) as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

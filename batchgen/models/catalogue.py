@@ -59,34 +59,27 @@ def shipped_spec_files() -> list[Path]:
 @cache
 def shipped() -> Catalogue:
     """The package's own specs (read once)."""
-    problems: list[Problem] = []
-    models: dict[str, ModelSpec] = {}
-    for path in shipped_spec_files():
-        try:
-            spec = load_spec_file(path, shipped=True)
-        except ModelSpecError as exc:
-            problems += exc.problems
-            continue
-        models[spec.slug] = spec
-    if problems:
-        raise ModelSpecError(problems)
-    return Catalogue(models)
+    return Catalogue(_load({}, shipped_spec_files(), shipped=True))
 
 
 def build(files: Iterable[str | Path] = ()) -> Catalogue:
     """The shipped catalogue with each user file added (a file of a shipped slug replaces it)."""
-    models = dict(shipped().models)
+    return Catalogue(_load(dict(shipped().models), files, shipped=False))
+
+
+def _load(models: dict[str, ModelSpec], files: Iterable[str | Path], *, shipped: bool) -> dict[str, ModelSpec]:
+    """``models`` with every spec file of ``files`` added; every problem of every file, or none."""
     problems: list[Problem] = []
     for path in files:
         try:
-            spec = load_spec_file(path)
+            spec = load_spec_file(path, shipped=shipped)
         except ModelSpecError as exc:
             problems += exc.problems
             continue
         models[spec.slug] = spec
     if problems:
         raise ModelSpecError(problems)
-    return Catalogue(models)
+    return models
 
 
 _current: list[Catalogue] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelSpecError, Problem
-from ..yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
+from ..yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located, plain
 from .spec import IMAGE_FORMATS, KINDS, TYPES, WIRES, ModelSpec, ParamSpec, Price, PriceRow, Rule
 
 MAX_SPEC_BYTES = 1 << 20
@@ -134,7 +134,7 @@ def _build(root: LocatedMap, path: Path, bad: _Problems, shipped: bool) -> Model
         params=params,
         rules=rules,
         price=price,
-        output=_plain(output),
+        output=plain(output),
         title=str(root.get("title", "") or ""),
         file=str(path),
         shipped=shipped,
@@ -205,7 +205,7 @@ def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
         line=at,
         wire=wire,
         required=bool(node.get("required", False)),
-        default=_plain(node.get("default")),
+        default=plain(node.get("default")),
         send_default=bool(node.get("send_default", False)),
         values=tuple(values or ()),
         min=low,
@@ -300,7 +300,7 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> 
             if isinstance(usd, bool) or not isinstance(usd, int | float) or not math.isfinite(usd) or usd <= 0:
                 bad.add(line, f"price.{key}", "each row needs usd: a price above $0 (write the page's figure)")
                 continue
-            when = {k: _plain(v) for k, v in row.items() if k != "usd"}
+            when = {k: plain(v) for k, v in row.items() if k != "usd"}
             for name in when:
                 if name not in params:
                     bad.add(line, f"price.{key}", f"names '{name}', which is not one of this spec's params")
@@ -330,11 +330,3 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> 
 
 def _positive(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and value > 0
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
