@@ -13,9 +13,10 @@ local image it was made from), shown beside its poster frame; and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from ..store.files import write_atomically
 
@@ -30,22 +31,34 @@ def thumb_path(root: Path, video: Path) -> Path:
 
 def make_thumbnail(video: Path, dest: Path, width: int) -> bool:
     """Write ``dest`` from ``video``'s poster frame; False when the video cannot be decoded."""
+    return _thumbnail(video, dest, width, _poster)
+
+
+def _poster(frames: Iterator[Any]) -> Any:
+    """The frame at ``POSTER_AT_S`` (or the last of the first ``MAX_DECODED_FRAMES``); None if there is none."""
+    poster = None
+    for count, frame in enumerate(frames):
+        poster = frame
+        if (frame.time is not None and frame.time >= POSTER_AT_S) or count >= MAX_DECODED_FRAMES:
+            break
+    return poster
+
+
+def _thumbnail(source: Path, dest: Path, width: int, pick: Callable[[Iterator[Any]], Any]) -> bool:
+    """Write ``dest`` as a JPEG ``width`` wide from the frame ``pick`` takes of ``source``'s decoded frames;
+    False when ``source`` cannot be decoded."""
     import av  # loaded only when thumbnails are made
 
     try:
-        with av.open(str(video)) as container:
+        with av.open(str(source)) as container:
             if not container.streams.video:
                 return False
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            poster = None
-            for count, frame in enumerate(container.decode(stream)):
-                poster = frame
-                if (frame.time is not None and frame.time >= POSTER_AT_S) or count >= MAX_DECODED_FRAMES:
-                    break
-            if poster is None:
+            frame = pick(container.decode(stream))
+            if frame is None:
                 return False
-            data = _jpeg(poster, width)
+            data = _jpeg(frame, width)
     except (av.FFmpegError, OSError, ValueError):
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -74,21 +87,7 @@ def input_thumb_path(root: Path, video: Path) -> Path:
 
 def make_input_thumbnail(image: Path, dest: Path, width: int) -> bool:
     """Write ``dest`` from an image job's local input image (JPEG or PNG); False when it cannot be read."""
-    import av
-
-    try:
-        with av.open(str(image)) as container:
-            if not container.streams.video:
-                return False
-            frame = next(container.decode(container.streams.video[0]), None)
-            if frame is None:
-                return False
-            data = _jpeg(frame, width)
-    except (av.FFmpegError, OSError, ValueError):
-        return False
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(dest, data, durable=False)
-    return True
+    return _thumbnail(image, dest, width, lambda frames: next(frames, None))
 
 
 def ensure_thumbnails(root: Path, videos: Iterable[Path], width: int) -> dict[Path, Path | None]:
