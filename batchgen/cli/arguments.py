@@ -186,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="what a history row keeps of an inlined input image: its base64 (default), a URL, a truncated "
         "string, or nothing",
     )
+    sim.add_argument(
+        "--inline-images",
+        choices=("any", "base64", "data_uri", "url"),
+        default="any",
+        help="the form an image field takes an inlined image in: bare base64 or a data: URI (default), only "
+        "one of them, or neither (url: https:// URLs only); a refused form answers 400 naming the field",
+    )
     sim.add_argument("--polls-free", action="store_true", help="status polls do not count against --rpm")
     sim.add_argument(
         "--fault",

@@ -91,6 +91,8 @@ def _kind(param: ParamSpec) -> str:
     parts = [param.type]
     if param.wire and param.wire != param.type:
         parts.append(f"sent as {param.wire}")
+    if param.type == "image":
+        parts.append("a local file inline as " + ("bare base64" if param.inline_form() == "base64" else "a data: URI"))
     parts.append("required" if param.required else "optional")
     if param.default is not None:
         parts.append(f"default {show(param.default)!s}" + (" (sent)" if param.send_default else ""))
@@ -107,6 +109,7 @@ def _full(spec: ModelSpec) -> dict[str, Any]:
         entry = {
             "type": param.type,
             "wire": param.wire or param.type,
+            "inline": param.inline_form() if param.type == "image" else None,
             "required": param.required,
             "default": param.default,
             "send_default": param.send_default,

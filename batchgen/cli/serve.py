@@ -64,6 +64,7 @@ def simulate(args: argparse.Namespace) -> int:
             outage_kind=args.outage_kind,
             extra_specs=tuple(args.models),
             history_image=args.history_image,
+            inline_images=args.inline_images,
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None

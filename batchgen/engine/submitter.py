@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable
 from functools import partial
 from typing import Any
@@ -52,7 +53,7 @@ from ..errors import (
 )
 from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
-from ..models.images import is_ref, verify_images, wire_body
+from ..models.images import inline_fields, is_ref, verify_images, wire_body
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -62,6 +63,7 @@ from .recovery import Attach, Leave, Reconciler
 
 log = logging.getLogger("batchgen")
 IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives
+_FORM_WORDS = {"base64": "bare base64", "data_uri": "a data: URI"}
 LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
 
 
@@ -91,6 +93,8 @@ class Submitter:
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
+        # (model, field) -> the inline form the provider took after refusing the spec's (see _other_form)
+        self._forms: dict[tuple[str, str], str] = {}
 
     @property
     def report(self) -> RunReport:
@@ -191,11 +195,12 @@ class Submitter:
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
             raise
         since = self.clock.epoch()
+        sent: dict[str, Any] = {}  # an image job's POST says here which inline forms it used, and if they were refused
 
         async def post() -> Any:
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            return await self._post(job.spec.model, payload, images)
+            return await self._post(job.spec.model, payload, images, sent)
 
         try:
             sub = await self.gateway.call(
@@ -230,6 +235,8 @@ class Submitter:
                 await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)}))
             raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
+            if sent.get("again"):
+                return True  # only the image's form was refused (nothing was created): send it in the other
             await _durably(book.finish(job, Event.FAILED, JobState.FAILED, error=exc.to_record()))
             return False
         except (TransientError, PermanentError) as exc:
@@ -240,16 +247,55 @@ class Submitter:
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
 
-    async def _post(self, model: str, payload: dict[str, Any], images: bool) -> Any:
-        """POST one body; an image job's body (its base64) exists only now, one at a time."""
+    async def _post(self, model: str, payload: dict[str, Any], images: bool, sent: dict[str, Any]) -> Any:
+        """POST one body; an image job's body (its base64) exists only now, one at a time.  A refusal of an
+        image's inline form is judged here, before the next image body is built, so it is paid once."""
         if not images:
             return await self.api.submit(model, payload)
         async with self._image_slots:
-            body = await anyio.to_thread.run_sync(wire_body, catalogue.current().get(model), payload)
+            sent["forms"] = forms = self._forms_for(model)
+            body = await anyio.to_thread.run_sync(wire_body, catalogue.current().get(model), payload, forms)
             try:
                 return await self.api.submit(model, body)
+            except RequestRejected as exc:
+                sent["again"] = self._other_form(model, payload, exc, forms)
+                raise
             finally:
                 del body
+
+    def _forms_for(self, model: str) -> dict[str, str]:
+        return {name: form for (slug, name), form in self._forms.items() if slug == model}
+
+    def _other_form(self, model: str, payload: dict[str, Any], exc: RequestRejected, sent: dict[str, str]) -> bool:
+        """A 400 naming a field that carried an image inline: the provider refused the image's form (bare
+        base64 or a ``data:`` URI; which one each model takes is not documented), not the job, and a 400
+        creates nothing.  The other form is used for that model's field from now on (switched once per
+        run): True when the submit should be sent again in it."""
+        spec = catalogue.current().get(model)
+        if exc.status != 400 or spec is None:
+            return False
+        text = f"{exc.detail or ''} {exc}"
+        for name in inline_fields(payload):
+            param = spec.params.get(name)
+            if param is None or not re.search(rf"\b{re.escape(name)}\b", text):
+                continue
+            tried = sent.get(name) or param.inline_form()
+            now = self._forms.get((model, name)) or param.inline_form()
+            if now != tried:
+                return True  # another job's refusal switched the form while this one was on its way
+            if (model, name) in self._forms:
+                return False  # both forms refused: the image itself, or the field, is what is refused
+            other = "base64" if tried == "data_uri" else "data_uri"
+            self._forms[(model, name)] = other
+            log.warning(  # not the answer's text: a provider may echo the field's value in it
+                "%s refused the image in '%s' sent as %s (HTTP 400 naming the field); sending it as %s from now on",
+                model,
+                name,
+                _FORM_WORDS[tried],
+                _FORM_WORDS[other],
+            )
+            return True
+        return False
 
     async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""

@@ -10,7 +10,8 @@ sides and its aspect.  A job then holds a *reference* to it, never its bytes::
 
 The reference is what the ledger records and what identity hashes (by its
 ``sha256``); :func:`wire_body` reads the file when its job is submitted,
-checks the digest again, and puts the base64 in the body.  So 10,000 image
+checks the digest again, and puts it in the body inline: bare base64 or a
+``data:`` URI, as the field's inline form says (``ParamSpec.inline_form``).  So 10,000 image
 jobs never sit in memory, and a file replaced after the check is caught
 before it is sent.  Neither the bytes nor the base64 appear in any message.
 """
@@ -60,8 +61,6 @@ def check_image(param: ParamSpec, value: Any, *, base: Path | None) -> tuple[Any
         return text, None
     if text.startswith("data:"):
         return _data_uri(param, text)
-    if param.wire == "url":
-        return None, "this model takes the image as an https:// URL, not a local file; upload it and give its URL"
     path = Path(text).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
@@ -211,17 +210,25 @@ def verify_images(params: dict[str, Any]) -> None:
             read_checked(value)
 
 
-def wire_body(spec: ModelSpec | None, params: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body to send: each image reference replaced by its base64 (read and re-checked now)."""
+def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON body to send: each image reference replaced by the image inline (read and re-checked now),
+    in the form ``forms`` names for its field, else its spec's inline form."""
     if spec is None or not any(is_ref(v) for v in params.values()):
         return dict(params)
     body = dict(params)
     for name, value in params.items():
         if is_ref(value):
-            encoded = base64.b64encode(read_checked(value))  # the file's bytes are freed here
-            body[name] = encoded.decode("ascii")
+            param = spec.params.get(name)
+            form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
+            encoded = base64.b64encode(read_checked(value)).decode("ascii")  # the file's bytes are freed here
+            body[name] = f"data:{mime_of(value)};base64,{encoded}" if form == "data_uri" else encoded
             del encoded
     return body
+
+
+def inline_fields(params: dict[str, Any]) -> list[str]:
+    """The fields of a payload that carry an image inline (a local file or a data URI)."""
+    return [name for name, value in params.items() if is_ref(value)]
 
 
 def mime_of(ref: dict[str, Any]) -> str:

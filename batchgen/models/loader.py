@@ -15,13 +15,14 @@ from typing import Any
 
 from ..errors import ModelSpecError, Problem
 from ..yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located, plain
-from .spec import IMAGE_FORMATS, KINDS, TYPES, WIRES, ModelSpec, ParamSpec, Price, PriceRow, Rule
+from .spec import IMAGE_FORMATS, INLINE_FORMS, KINDS, TYPES, WIRES, ModelSpec, ParamSpec, Price, PriceRow, Rule
 
 MAX_SPEC_BYTES = 1 << 20
 _TOP = ("slug", "title", "kind", "source", "latency_s", "latency_source", "params", "rules", "price", "output")
 _PARAM_KEYS = (
     "type",
     "wire",
+    "inline",
     "required",
     "default",
     "send_default",
@@ -159,6 +160,10 @@ def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
         bad.add(lines["wire"], f"{name}.wire", f"{wire!r} is not a wire form; use one of {', '.join(WIRES)}")
     if kind == "image" and wire not in (None, "base64", "url"):
         bad.add(lines["wire"], f"{name}.wire", "an image is sent as base64 or url")
+    inline = node.get("inline")
+    if inline is not None and (kind != "image" or inline not in INLINE_FORMS):
+        what = f"use one of {', '.join(INLINE_FORMS)}" if kind == "image" else "only an image has an inline form"
+        bad.add(lines["inline"], f"{name}.inline", f"{inline!r}: {what}")
     values = node.get("values")
     if kind == "enum":
         if not isinstance(values, list) or not values or any(isinstance(v, list | dict) for v in values):
@@ -204,6 +209,7 @@ def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
         type=kind,
         line=at,
         wire=wire,
+        inline=inline,
         required=bool(node.get("required", False)),
         default=plain(node.get("default")),
         send_default=bool(node.get("send_default", False)),

@@ -13,6 +13,7 @@ KINDS = ("text-to-video", "image-to-video", "text-and-image-to-video")
 TYPES = ("string", "integer", "number", "boolean", "enum", "image", "list")
 WIRES = ("string", "integer", "number", "boolean", "base64", "url")
 IMAGE_FORMATS = ("jpeg", "png", "webp")
+INLINE_FORMS = ("base64", "data_uri")  # how a local image goes in its field: bare base64, or data:<mime>;base64,...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class ParamSpec:
     type: str
     line: int = 0
     wire: str | None = None
+    inline: str | None = None  # one of INLINE_FORMS; None: as the wire form suggests (see inline_form)
     required: bool = False
     default: Any = None
     send_default: bool = False
@@ -44,6 +46,14 @@ class ParamSpec:
     description: str = ""
     notes: str = ""
 
+    def inline_form(self) -> str:
+        """How a local file or data URI is put in this image field: as the spec says, else bare base64 for
+        a field the page sends as base64 and a ``data:`` URI (a URI holding the bytes) for one it types as a
+        URL.  The submitter switches to the other form if the provider refuses this one."""
+        if self.inline:
+            return self.inline
+        return "base64" if self.wire == "base64" else "data_uri"
+
     def allowed_text(self) -> str:
         """The allowed values or range, for listings."""
         if self.type == "enum":
@@ -62,7 +72,8 @@ class ParamSpec:
         if self.type == "image":
             parts = [f"local path, https:// URL or data: URI ({'/'.join(self.formats) or 'jpeg/png'})"]
             if self.max_bytes:
-                parts.append(f"at most {self.max_bytes / 1e6:g} MB")
+                mib = self.max_bytes / (1 << 20)
+                parts.append(f"at most {mib:g} MiB" if mib.is_integer() else f"at most {self.max_bytes:,} bytes")
             if self.min_side_px:
                 parts.append(f"at least {self.min_side_px} px a side")
             if self.aspect_min and self.aspect_max:

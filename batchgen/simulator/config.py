@@ -21,6 +21,9 @@ DEFAULT_PRICES: dict[tuple[str, str, int], float] = {
 # What a history row's request_body keeps of an inlined image: all of it, a URL of a stored copy, its first
 # characters, or nothing (undocumented; SEGMIND_API.md 5b)
 HISTORY_IMAGES = ("whole", "url", "truncated", "absent")
+# the form an image field takes inlined bytes in: either, bare base64 only, a data: URI only, or none (an
+# https:// URL only); undocumented
+INLINE_IMAGES = ("any", "base64", "data_uri", "url")
 STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
@@ -98,6 +101,7 @@ class SimConfig:
     prices: dict[tuple[str, str, int], float] = field(default_factory=dict)  # overrides of the specs' prices
     extra_specs: tuple[str, ...] = ()  # model spec files beyond the shipped ones
     history_image: str = "whole"  # one of HISTORY_IMAGES
+    inline_images: str = "any"  # one of INLINE_IMAGES
     rates: dict[str, float] = field(default_factory=dict)
     # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
     media_faults: dict[str, str] = field(default_factory=dict)
@@ -137,6 +141,8 @@ class SimConfig:
             raise ValueError(f"nonterminal_result must be one of {UNFINISHED_RESULTS}, got {self.nonterminal_result!r}")
         if self.history_image not in HISTORY_IMAGES:
             raise ValueError(f"history_image must be one of {HISTORY_IMAGES}, got {self.history_image!r}")
+        if self.inline_images not in INLINE_IMAGES:
+            raise ValueError(f"inline_images must be one of {INLINE_IMAGES}, got {self.inline_images!r}")
         if not set(self.echo_key) <= set(ECHO_PLACES):
             raise ValueError(f"echo_key must name places among {ECHO_PLACES}, got {sorted(self.echo_key)}")
         if self.history_url not in HISTORY_URLS:

@@ -86,15 +86,17 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def check(model: SimModel, body: dict[str, Any], *, reject_unknown: bool) -> str | None:
-    """Return an error message for the first violation, or None if acceptable."""
+def check(model: SimModel, body: dict[str, Any], *, reject_unknown: bool, inline: str = "any") -> str | None:
+    """Return an error message for the first violation, or None if acceptable.  ``inline`` is the form an
+    image field takes its bytes in: "any" (bare base64 or a data URI), "base64" or "data_uri" only, or
+    "url" (none: only an https:// URL)."""
     for name, spec in model.params.items():
         if name not in body:
             if spec.get("required"):
                 kind = "string" if spec.get("type") in ("string", "image") else str(spec.get("type"))
                 return f"{name.capitalize()} is Mandatory and must be {kind}"
             continue
-        message = _check_value(name, spec, body[name])
+        message = _check_value(name, spec, body[name], inline)
         if message:
             return message
     if reject_unknown:
@@ -104,7 +106,7 @@ def check(model: SimModel, body: dict[str, Any], *, reject_unknown: bool) -> str
     return _check_rules(model, body)
 
 
-def _check_value(name: str, spec: dict[str, Any], value: Any) -> str | None:
+def _check_value(name: str, spec: dict[str, Any], value: Any, inline: str = "any") -> str | None:
     kind = spec.get("type")
     if kind == "string":
         if not isinstance(value, str) or (spec.get("required") and not value.strip()):
@@ -135,7 +137,7 @@ def _check_value(name: str, spec: dict[str, Any], value: Any) -> str | None:
         if longest and any(isinstance(v, str) and len(v) > int(longest) for v in value):
             return f"each item of {name} must be at most {longest} characters"
     elif kind == "image":
-        return _check_image(name, spec, value)
+        return _check_image(name, spec, value, inline)
     return None
 
 
@@ -150,9 +152,14 @@ def image_bytes(value: Any) -> bytes | None:
         return None
 
 
-def _check_image(name: str, spec: dict[str, Any], value: Any) -> str | None:
+def _check_image(name: str, spec: dict[str, Any], value: Any, inline: str = "any") -> str | None:
     if isinstance(value, str) and value.startswith("https://"):
         return None
+    if inline == "url":
+        return f"{name} must be an https:// image URL"
+    if isinstance(value, str) and inline != "any" and value.startswith("data:") != (inline == "data_uri"):
+        takes = "a data: URI (data:image/png;base64,...)" if inline == "data_uri" else "bare base64 (no data: prefix)"
+        return f"{name} must be an image URL or {takes}"
     data = image_bytes(value)
     if data is None:
         return f"{name} must be an image URL or a base64-encoded image"

@@ -135,6 +135,7 @@ class SimState:
         self.models = self.models or schema.shipped()
         # an inlined input image is kept once per digest (a job's body holds "sim-image:sha256:<hex>" instead)
         self.images: dict[str, bytes] = {}
+        self.inline_forms: Counter[str] = Counter()  # accepted inlined images by form: "base64", "data_uri"
 
     # ------------------------------------------------------------------ faults
 

@@ -41,7 +41,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _error(406, "Invalid content type")
     if not isinstance(body, dict):
         return _error(400, "Request body must be a JSON object")
-    problem = schema.check(model, body, reject_unknown=state.config.reject_unknown_params)
+    problem = schema.check(
+        model, body, reject_unknown=state.config.reject_unknown_params, inline=state.config.inline_images
+    )
     if problem:
         return _error(400, problem)
     body = _keep_images(state, model, body)
@@ -83,5 +85,6 @@ def _keep_images(state: SimState, model: schema.SimModel, body: dict[str, Any]) 
         if data is not None:
             digest = hashlib.sha256(data).hexdigest()
             state.images.setdefault(digest, data)
+            state.inline_forms["data_uri" if body[name].startswith("data:") else "base64"] += 1
             kept[name] = f"{IMAGE_MARK}{digest}"
     return kept

@@ -227,6 +227,28 @@ def test_a_bad_spec_file_is_refused_with_file_line_field_and_what_to_write(tmp_p
     assert "prompt.type" in capsys.readouterr().err
 
 
+def test_an_image_fields_inline_form_is_checked_and_defaults_from_its_wire_form(tmp_path):
+    head = (
+        "slug: kling-9\nkind: image-to-video\nsource: {page: https://www.segmind.com/models/kling-9/api}\n"
+        "latency_s: 100\nprice: {source: page, table: [{usd: 0.5}]}\nparams:\n"
+    )
+    bad = write(
+        tmp_path / "bad.yaml", head + "  image: {type: image, inline: hex}\n  prompt: {type: string, inline: base64}\n"
+    )
+    with pytest.raises(ModelSpecError) as caught:
+        load_spec_file(bad)
+    text = str(caught.value)
+    assert f"{bad}:7: field 'image.inline': 'hex': use one of base64, data_uri" in text
+    assert f"{bad}:8: field 'prompt.inline': 'base64': only an image has an inline form" in text
+    good = write(
+        tmp_path / "kling-9.yaml",
+        head + "  a: {type: image, wire: url}\n  b: {type: image, wire: base64}\n  c: {type: image}\n"
+        "  d: {type: image, wire: url, inline: base64}\n",
+    )
+    params = load_spec_file(good).params
+    assert [params[k].inline_form() for k in "abcd"] == ["data_uri", "base64", "data_uri", "base64"]
+
+
 def test_a_user_spec_adds_a_model_and_overrides_a_shipped_one(tmp_path, sim, monkeypatch, capsys):
     shipped = Path(catalogue.shipped().models["kling-text2video"].file).read_text()
     override = write(tmp_path / "kling-text2video.yaml", shipped.replace("latency_s: 320.23594", "latency_s: 42"))

@@ -1,0 +1,95 @@
+"""How an inlined image goes on the wire: a local file in a field the page types as a URL goes as a data: URI,
+in a base64 field as bare base64; a gateway that refuses that form (400 naming the field) gets the other one,
+once per model and field, with nothing paid for the refusal; only a refusal of both forms fails a job."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from batchgen.models import catalogue
+from tests.helpers import TEST_IMAGE_SPEC, ledger_events, png_bytes, run_batch, write
+
+URL_MODEL = "kling-1.6-image2video"  # shipped: `image` is "string (uri)" on its page (wire: url)
+B64_MODEL = "kling-test-image2video"  # a test spec whose `image` is base64 on the wire
+
+
+@pytest.fixture(autouse=True)
+def test_catalogue():
+    catalogue.use([TEST_IMAGE_SPEC])
+    yield
+    catalogue.use([])
+
+
+def _batch(root, model, count):
+    frames = root / "frames"
+    frames.mkdir()
+    for i in range(count):
+        (frames / f"f{i}.png").write_bytes(png_bytes(480 + 16 * i, 360, seed=i))
+    return write(
+        root / "batch.yaml",
+        f'model: {model}\ndefaults: {{duration: 5, mode: std}}\nimages:\n  from: frames\n  prompt: "{{stem}} drifts"\n',
+    )
+
+
+def _sent_forms(server):
+    """How many images the simulator accepted in each inline form ('data_uri', 'base64')."""
+    return dict(server.state.inline_forms)
+
+
+def _run(tmp_path, server, monkeypatch, *args):
+    manifest = _batch(tmp_path, args[0], 4)
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--models", str(TEST_IMAGE_SPEC), *args[1:], monkeypatch=monkeypatch)
+    return code, out
+
+
+def test_a_folder_of_local_images_animates_on_a_model_whose_page_takes_a_url(tmp_path, sim, monkeypatch):
+    server = sim(extra_specs=(str(TEST_IMAGE_SPEC),))
+    code, out = _run(tmp_path, server, monkeypatch, URL_MODEL)
+    assert code == 0
+    assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == [f"f{i}.mp4" for i in range(4)]
+    assert _sent_forms(server) == {"data_uri": 4}  # a URI holding the bytes, as the "string (uri)" field types it
+    assert server.state.counters["/v2/{slug}"] == 4
+
+
+@pytest.mark.parametrize(
+    ("model", "world", "first", "then"),
+    [(URL_MODEL, "base64", "data_uri", "base64"), (B64_MODEL, "data_uri", "base64", "data_uri")],
+)
+def test_a_refused_inline_form_switches_once_and_nothing_is_paid_twice(
+    tmp_path, sim, monkeypatch, capsys, model, world, first, then
+):
+    server = sim(extra_specs=(str(TEST_IMAGE_SPEC),), inline_images=world)
+    code, out = _run(tmp_path, server, monkeypatch, model)
+    assert code == 0
+    assert len(list((out / "videos").glob("*.mp4"))) == 4
+    # one refused POST (it created nothing), then every image in the form the gateway takes
+    assert server.state.counters["/v2/{slug}"] == 5
+    assert len(server.state.jobs) == 4 and _sent_forms(server) == {then: 4}
+    assert sum(job.cost for job in server.state.jobs.values()) == pytest.approx(
+        sum(json.loads(p.read_text())["cost"] for p in (out / "videos").glob("*.json"))
+    )
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "refused the image" in line]
+    words = {"base64": "bare base64", "data_uri": "a data: URI"}
+    assert warnings == [
+        f"{model} refused the image in 'image' sent as {words[first]} (HTTP 400 naming the field); "
+        f"sending it as {words[then]} from now on"
+    ]
+    assert [e for e in ledger_events(out) if e["event"] == "failed"] == []
+
+
+def test_a_gateway_that_refuses_both_forms_fails_the_jobs_naming_the_field_and_charges_nothing(
+    tmp_path, sim, monkeypatch
+):
+    server = sim(extra_specs=(str(TEST_IMAGE_SPEC),), inline_images="url")
+    code, out = _run(tmp_path, server, monkeypatch, URL_MODEL)
+    assert code == 1
+    assert server.state.jobs == {} and not list((out / "videos").glob("*.mp4"))
+    assert server.state.counters["/v2/{slug}"] == 5  # each job once, and one more to try the other form
+    failed = [e for e in ledger_events(out) if e["event"] == "failed"]
+    assert len(failed) == 4
+    assert all(
+        e["error"]["http"] == 400 and "image must be an https:// image URL" in e["error"]["detail"] for e in failed
+    )
