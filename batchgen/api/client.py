@@ -129,8 +129,9 @@ class ApiClient:
 
     # ------------------------------------------------------------------ operations
 
-    async def submit(self, model: str, params: dict[str, Any]) -> Submitted:
-        """POST /v2/{model}.  Raises AmbiguousSubmit when the job may exist anyway."""
+    async def submit(self, model: str, params: dict[str, Any] | bytes) -> Submitted:
+        """POST /v2/{model}: the parameters, or their JSON already encoded (an image job's body is megabytes,
+        encoded off the event loop).  Raises AmbiguousSubmit when the job may exist anyway."""
         url = f"{self.base_url}/v2/{quote(model, safe='')}"
         try:
             status, headers, body = await self._call("POST", url, json_body=params)
@@ -305,7 +306,10 @@ class ApiClient:
         data = None
         if json_body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
+            if isinstance(json_body, bytes):
+                data = json_body
+            else:
+                data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
             status, resp_headers, raw = await self._send(method, url, data, query, headers)
             if not 300 <= status < 400:

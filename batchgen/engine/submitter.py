@@ -53,7 +53,7 @@ from ..errors import (
 )
 from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
-from ..models.images import inline_fields, is_ref, verify_images, wire_body
+from ..models.images import inline_fields, is_ref, verify_images, wire_json
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -254,7 +254,7 @@ class Submitter:
             return await self.api.submit(model, payload)
         async with self._image_slots:
             sent["forms"] = forms = self._forms_for(model)
-            body = await anyio.to_thread.run_sync(wire_body, catalogue.current().get(model), payload, forms)
+            body = await anyio.to_thread.run_sync(wire_json, catalogue.current().get(model), payload, forms)
             try:
                 return await self.api.submit(model, body)
             except RequestRejected as exc:

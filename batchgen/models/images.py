@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -224,6 +225,15 @@ def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
             body[name] = f"data:{mime_of(value)};base64,{encoded}" if form == "data_uri" else encoded
             del encoded
     return body
+
+
+def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> bytes:
+    """:func:`wire_body` encoded as the JSON the POST carries (run in a worker thread: megabytes of it)."""
+    body = wire_body(spec, params, forms)
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+    finally:
+        body.clear()
 
 
 def inline_fields(params: dict[str, Any]) -> list[str]:

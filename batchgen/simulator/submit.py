@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from typing import Any
 
@@ -81,10 +80,11 @@ def _keep_images(state: SimState, model: schema.SimModel, body: dict[str, Any]) 
         return body
     kept = dict(body)
     for name in fields:
-        data = schema.image_bytes(body[name])
-        if data is not None:
-            digest = hashlib.sha256(data).hexdigest()
-            state.images.setdefault(digest, data)
+        facts = schema.inline_facts(body[name])
+        if facts is not None:
+            digest = facts[0]
+            if digest not in state.images:
+                state.images[digest] = schema.image_bytes(body[name]) or b""
             state.inline_forms["data_uri" if body[name].startswith("data:") else "base64"] += 1
             kept[name] = f"{IMAGE_MARK}{digest}"
     return kept
