@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -214,26 +215,36 @@ def verify_images(params: dict[str, Any]) -> None:
 def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
     """The JSON body to send: each image reference replaced by the image inline (read and re-checked now),
     in the form ``forms`` names for its field, else its spec's inline form."""
-    if spec is None or not any(is_ref(v) for v in params.values()):
-        return dict(params)
     body = dict(params)
     for name, value in params.items():
         if is_ref(value):
-            param = spec.params.get(name)
-            form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
-            encoded = base64.b64encode(read_checked(value)).decode("ascii")  # the file's bytes are freed here
-            body[name] = f"data:{mime_of(value)};base64,{encoded}" if form == "data_uri" else encoded
-            del encoded
+            body[name] = b"".join(_inline(spec, name, value, forms)).decode("ascii")
     return body
 
 
 def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> bytes:
-    """:func:`wire_body` encoded as the JSON the POST carries (run in a worker thread: megabytes of it)."""
-    body = wire_body(spec, params, forms)
-    try:
-        return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
-    finally:
-        body.clear()
+    """:func:`wire_body` encoded as the JSON the POST carries, built as bytes (run in a worker thread).  The
+    base64 goes into the JSON as it is (it needs no escaping), so a 5 MB image costs its bytes, its base64
+    and the body once each while it is built, not a text copy of each as well."""
+    token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
+    marks = {name: f"image:{token}:{name}" for name, value in params.items() if is_ref(value)}
+    skeleton = json.dumps({**params, **marks}, ensure_ascii=False, allow_nan=False).encode()
+    pieces: list[bytes] = []
+    for name, mark in marks.items():
+        quoted = json.dumps(mark).encode()[1:-1]  # the mark as the JSON text spells it
+        head, _, skeleton = skeleton.partition(quoted)
+        pieces.append(head)
+        pieces.extend(_inline(spec, name, params[name], forms))
+    pieces.append(skeleton)
+    return b"".join(pieces)
+
+
+def _inline(spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None) -> list[bytes]:
+    """The field's value as bytes: a ``data:`` prefix when its form is a data URI, then the base64."""
+    param = spec.params.get(name) if spec else None
+    form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
+    encoded = base64.b64encode(read_checked(ref))  # the file's bytes are freed here
+    return [f"data:{mime_of(ref)};base64,".encode(), encoded] if form == "data_uri" else [encoded]
 
 
 def inline_fields(params: dict[str, Any]) -> list[str]:
