@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable
 from functools import partial
 from typing import Any
@@ -53,17 +52,17 @@ from ..errors import (
 )
 from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
-from ..models.images import inline_fields, is_ref, verify_images, wire_json
+from ..models.images import is_ref, verify_images, wire_json
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
+from .inline_forms import InlineForms
 from .messages import Lost
 from .outcome import RunReport
 from .recovery import Attach, Leave, Reconciler
 
 log = logging.getLogger("batchgen")
 IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives
-_FORM_WORDS = {"base64": "bare base64", "data_uri": "a data: URI"}
 LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
 
 
@@ -93,8 +92,7 @@ class Submitter:
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
-        # (model, field) -> the inline form the provider took after refusing the spec's (see _other_form)
-        self._forms: dict[tuple[str, str], str] = {}
+        self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
 
     @property
     def report(self) -> RunReport:
@@ -159,10 +157,11 @@ class Submitter:
 
     async def submit(self, job: TrackedJob) -> None:
         """Submit until the job has a request id, or ends for this run; it holds a slot throughout."""
-        while await self._submit_once(job):
+        refused: dict[str, set[str]] = {}  # the inline forms each of its image fields was refused in
+        while await self._submit_once(job, refused):
             pass
 
-    async def _submit_once(self, job: TrackedJob) -> bool:
+    async def _submit_once(self, job: TrackedJob, refused: dict[str, set[str]] | None = None) -> bool:
         """One submit and its consequences; True when it must be sent again."""
         book = self.book
         if self.control.stopping:
@@ -200,7 +199,7 @@ class Submitter:
         async def post() -> Any:
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            return await self._post(job.spec.model, payload, images, sent)
+            return await self._post(job.spec.model, payload, images, sent, refused if refused is not None else {})
 
         try:
             sub = await self.gateway.call(
@@ -247,55 +246,25 @@ class Submitter:
         await self.attach(job, sub.request_id, sent=self.clock.epoch())
         return False
 
-    async def _post(self, model: str, payload: dict[str, Any], images: bool, sent: dict[str, Any]) -> Any:
+    async def _post(
+        self, model: str, payload: dict[str, Any], images: bool, sent: dict[str, Any], refused: dict[str, set[str]]
+    ) -> Any:
         """POST one body; an image job's body (its base64) exists only now, one at a time.  A refusal of an
         image's inline form is judged here, before the next image body is built, so it is paid once."""
         if not images:
             return await self.api.submit(model, payload)
         async with self._image_slots:
-            sent["forms"] = forms = self._forms_for(model)
+            forms = self._inline.forms_for(model, payload, refused)
             body = await anyio.to_thread.run_sync(wire_json, catalogue.current().get(model), payload, forms)
             try:
-                return await self.api.submit(model, body)
+                answer = await self.api.submit(model, body)
             except RequestRejected as exc:
-                sent["again"] = self._other_form(model, payload, exc, forms)
+                sent["again"] = self._inline.refused(model, exc, forms, refused)
                 raise
             finally:
                 del body
-
-    def _forms_for(self, model: str) -> dict[str, str]:
-        return {name: form for (slug, name), form in self._forms.items() if slug == model}
-
-    def _other_form(self, model: str, payload: dict[str, Any], exc: RequestRejected, sent: dict[str, str]) -> bool:
-        """A 400 naming a field that carried an image inline: the provider refused the image's form (bare
-        base64 or a ``data:`` URI; which one each model takes is not documented), not the job, and a 400
-        creates nothing.  The other form is used for that model's field from now on (switched once per
-        run): True when the submit should be sent again in it."""
-        spec = catalogue.current().get(model)
-        if exc.status != 400 or spec is None:
-            return False
-        text = f"{exc.detail or ''} {exc}"
-        for name in inline_fields(payload):
-            param = spec.params.get(name)
-            if param is None or not re.search(rf"\b{re.escape(name)}\b", text):
-                continue
-            tried = sent.get(name) or param.inline_form()
-            now = self._forms.get((model, name)) or param.inline_form()
-            if now != tried:
-                return True  # another job's refusal switched the form while this one was on its way
-            if (model, name) in self._forms:
-                return False  # both forms refused: the image itself, or the field, is what is refused
-            other = "base64" if tried == "data_uri" else "data_uri"
-            self._forms[(model, name)] = other
-            log.warning(  # not the answer's text: a provider may echo the field's value in it
-                "%s refused the image in '%s' sent as %s (HTTP 400 naming the field); sending it as %s from now on",
-                model,
-                name,
-                _FORM_WORDS[tried],
-                _FORM_WORDS[other],
-            )
-            return True
-        return False
+            self._inline.succeeded(model, forms)
+            return answer
 
     async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""

@@ -87,7 +87,8 @@ def test_a_gateway_that_refuses_both_forms_fails_the_jobs_naming_the_field_and_c
     code, out = _run(tmp_path, server, monkeypatch, URL_MODEL)
     assert code == 1
     assert server.state.jobs == {} and not list((out / "videos").glob("*.mp4"))
-    assert server.state.counters["/v2/{slug}"] == 5  # each job once, and one more to try the other form
+    # no form was ever taken, so each job is tried in both (a 400 creates nothing), and fails naming the field
+    assert server.state.counters["/v2/{slug}"] == 8
     failed = [e for e in ledger_events(out) if e["event"] == "failed"]
     assert len(failed) == 4
     assert all(

@@ -18,6 +18,7 @@ MODEL = "kling-1.6-image2video"  # `image` typed "string (uri)": a local file go
 
 def _ref(tmp_path, data):
     spec = catalogue.current().get(MODEL)
+    assert spec is not None
     (tmp_path / "a.png").write_bytes(data)
     ref, problem = check_file(spec.params["image"], tmp_path / "a.png", shown="a.png")
     assert problem is None

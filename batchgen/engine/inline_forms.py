@@ -1,0 +1,77 @@
+"""Which form a model's gateway takes an inlined image in, learnt from its answers.
+
+A local image goes in its field inline, as bare base64 or as a ``data:`` URI;
+the spec names the form to try first (``ParamSpec.inline_form``), and which
+one each gateway takes is not documented.  A 400 that names the image's field
+created nothing, so the job may be sent again in the other form: once per job
+and field, while no submit has shown the model's current form good.  A form a
+submit went through with is *confirmed*: a later refusal in it is the image's
+own (or the field's), and is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from ..errors import RequestRejected
+from ..models import catalogue
+from ..models.images import inline_fields
+
+log = logging.getLogger("batchgen")
+_WORDS = {"base64": "bare base64", "data_uri": "a data: URI"}
+
+
+def _other(form: str) -> str:
+    return "base64" if form == "data_uri" else "data_uri"
+
+
+class InlineForms:
+    """The run's preferred inline form per (model, field), and the ones confirmed by a submit."""
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, str], str] = {}
+        self._confirmed: set[tuple[str, str]] = set()
+
+    def forms_for(self, model: str, payload: dict[str, Any], tried: dict[str, set[str]]) -> dict[str, str]:
+        """The form each inlined image of this payload goes in now: the model's current one, unless this job
+        (``tried``: the forms each of its fields was refused in) was refused in it already."""
+        spec = catalogue.current().get(model)
+        forms = {}
+        for name in inline_fields(payload):
+            param = spec.params.get(name) if spec else None
+            form = self._forms.get((model, name)) or (param.inline_form() if param else "base64")
+            forms[name] = _other(form) if form in tried.get(name, ()) else form
+        return forms
+
+    def succeeded(self, model: str, used: dict[str, str]) -> None:
+        for name, form in used.items():
+            self._forms[(model, name)] = form
+            self._confirmed.add((model, name))
+
+    def refused(self, model: str, exc: RequestRejected, used: dict[str, str], tried: dict[str, set[str]]) -> bool:
+        """A submit sent with ``used`` was refused: True when it should be sent again in the other form (each
+        job tries each form at most once).  ``tried`` is this job's memory of the forms each field was
+        refused in."""
+        if exc.status != 400:
+            return False
+        text = f"{exc.detail or ''} {exc}"
+        for name, form in used.items():
+            if not re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):  # "Image is ..." too
+                continue
+            tried.setdefault(name, set()).add(form)
+            key = (model, name)
+            if _other(form) in tried[name] or (key in self._confirmed and self._forms.get(key) == form):
+                return False  # refused in both forms, or in one known good: the image itself is refused
+            if self._forms.get(key, form) == form and key not in self._confirmed:
+                self._forms[key] = _other(form)
+                log.warning(  # not the answer's text: a provider may echo the field's value in it
+                    "%s refused the image in '%s' sent as %s (HTTP 400 naming the field); sending it as %s from now on",
+                    model,
+                    name,
+                    _WORDS[form],
+                    _WORDS[_other(form)],
+                )
+            return True
+        return False

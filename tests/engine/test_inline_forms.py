@@ -1,0 +1,50 @@
+"""Which inline form a model's gateway takes, learnt from its answers: a job tries each form at most once,
+a form a submit went through with is kept, and a refusal in a known-good form is the image's own."""
+
+from __future__ import annotations
+
+from batchgen.engine.inline_forms import InlineForms
+from batchgen.errors import RequestRejected
+
+MODEL = "kling-1.6-image2video"  # `image` is "string (uri)": a data: URI first
+PAYLOAD = {"image": {"path": "/a.png", "sha256": "0" * 64}, "prompt": "p"}
+
+
+def _refusal(text="image must be an https:// image URL", status=400):
+    return RequestRejected(f"HTTP {status}", status=status, detail=text)
+
+
+def test_each_job_tries_each_form_once_however_other_jobs_interleave():
+    forms = InlineForms()
+    jobs: list[dict[str, set[str]]] = [{} for _ in range(4)]
+    attempts = [0] * 4
+    for _ in range(3):  # three rounds in which every job still pending sends, then hears its refusal
+        for i, tried in enumerate(jobs):
+            if tried.get("image") == {"base64", "data_uri"}:
+                continue
+            used = forms.forms_for(MODEL, PAYLOAD, tried)
+            attempts[i] += 1
+            again = forms.refused(MODEL, _refusal(), used, tried)
+            assert again == (len(tried["image"]) == 1)
+    assert attempts == [2, 2, 2, 2]
+
+
+def test_a_form_that_went_through_is_kept_and_a_refusal_in_it_is_not_retried():
+    forms = InlineForms()
+    first: dict[str, set[str]] = {}
+    assert forms.forms_for(MODEL, PAYLOAD, first) == {"image": "data_uri"}
+    assert forms.refused(MODEL, _refusal(), {"image": "data_uri"}, first)
+    assert forms.forms_for(MODEL, PAYLOAD, first) == {"image": "base64"}
+    forms.succeeded(MODEL, {"image": "base64"})
+    assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "base64"}  # every later job starts in it
+    assert not forms.refused(MODEL, _refusal("image is too small"), {"image": "base64"}, {})
+
+
+def test_only_a_400_naming_an_inlined_field_is_taken_for_its_form():
+    forms = InlineForms()
+    used = {"image": "data_uri"}
+    assert not forms.refused(MODEL, _refusal(status=422), used, {})
+    assert not forms.refused(MODEL, _refusal("prompt is too long"), used, {})
+    assert not forms.refused(MODEL, _refusal("image_url must be a URL"), used, {})  # another field's name
+    assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "data_uri"}
+    assert forms.refused(MODEL, _refusal("Image is not a valid image"), used, {})  # as the API capitalises it
