@@ -25,6 +25,7 @@ import io
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -181,35 +182,53 @@ def complete(kind: str, data: bytes) -> bool:
     return True
 
 
-def read_checked(ref: dict[str, Any]) -> bytes:
-    """The image's bytes, read now; raises ImageChanged if they are not the ones that were checked."""
+def base64_checked(ref: dict[str, Any]) -> bytes | bytearray:
+    """The image's base64, read and encoded a piece at a time (never the whole file and its base64 at once);
+    raises ImageChanged, before any of it is used, if the bytes are not the ones that were checked."""
     if "inline" in ref:
-        data = _INLINE.get(ref["sha256"])
-        if data is None:
-            raise ImageChanged("a data URI image is no longer in memory; run again to send it")
-        return data
+        return base64.b64encode(_inline_bytes(ref))
+    encoded = bytearray()
+    _read_checked(ref, 3 << 20, lambda piece: encoded.extend(base64.b64encode(piece)))  # 3n: joins unpadded
+    return encoded
+
+
+def _inline_bytes(ref: dict[str, Any]) -> bytes:
+    data = _INLINE.get(ref["sha256"])
+    if data is None:
+        raise ImageChanged("a data URI image is no longer in memory; run again to send it")
+    return data
+
+
+def _read_checked(ref: dict[str, Any], size: int, each: Callable[[bytes], object]) -> None:
+    """Read the file ``size`` bytes at a time, handing each piece to ``each``; raises ImageChanged at the end
+    if the whole file's digest is not the one checked (what ``each`` built must then be dropped)."""
     shown = ref.get("file") or ref.get("path")
+    digest = hashlib.sha256()
     try:
         with open(ref["path"], "rb") as handle:
-            data = handle.read()
+            while piece := handle.read(size):
+                digest.update(piece)
+                each(piece)
     except OSError as exc:
         raise ImageChanged(
             f"image '{shown}' could not be read when its job was submitted ({exc.strerror or exc}); "
             "nothing was sent. Put it back and run again"
         ) from None
-    if hashlib.sha256(data).hexdigest() != ref["sha256"]:
+    if digest.hexdigest() != ref["sha256"]:
         raise ImageChanged(
             f"image '{shown}' changed after it was checked (sha256 {ref['sha256'][:12]}...); nothing was sent. "
             "Run again to check it anew"
         )
-    return data
 
 
 def verify_images(params: dict[str, Any]) -> None:
     """Read each referenced image and check its digest (raises ImageChanged); keeps nothing."""
     for value in params.values():
         if is_ref(value):
-            read_checked(value)
+            if "inline" in value:
+                _inline_bytes(value)
+            else:
+                _read_checked(value, 1 << 20, lambda piece: None)
 
 
 def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
@@ -229,21 +248,23 @@ def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
     token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
     marks = {name: f"image:{token}:{name}" for name, value in params.items() if is_ref(value)}
     skeleton = json.dumps({**params, **marks}, ensure_ascii=False, allow_nan=False).encode()
-    pieces: list[bytes] = []
+    pieces: list[bytes | bytearray] = []
     for name, mark in marks.items():
         quoted = json.dumps(mark).encode()[1:-1]  # the mark as the JSON text spells it
         head, _, skeleton = skeleton.partition(quoted)
         pieces.append(head)
-        pieces.extend(_inline(spec, name, params[name], forms))
+        pieces += _inline(spec, name, params[name], forms)
     pieces.append(skeleton)
     return b"".join(pieces)
 
 
-def _inline(spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None) -> list[bytes]:
+def _inline(
+    spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None
+) -> list[bytes | bytearray]:
     """The field's value as bytes: a ``data:`` prefix when its form is a data URI, then the base64."""
     param = spec.params.get(name) if spec else None
     form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
-    encoded = base64.b64encode(read_checked(ref))  # the file's bytes are freed here
+    encoded = base64_checked(ref)
     return [f"data:{mime_of(ref)};base64,".encode(), encoded] if form == "data_uri" else [encoded]
 
 
