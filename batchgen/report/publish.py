@@ -32,6 +32,7 @@ from ..errors import StorageError
 from ..jobs import UNFINISHED
 from ..models.images import local_path
 from ..store.files import write_atomically
+from .ahead import POSTERS_EVERY_S, make_new_posters, warm_up
 from .axis import RunAxis
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
@@ -143,28 +144,78 @@ def publish(
 # --------------------------------------------------------------------------- during and after a run
 
 Specs = dict[str, tuple[str, dict[str, Any]]]
+_REPORT_TEMPORARIES = (f".{REPORT_FILE}.", f".{VERDICT_FILE}.", ".index.parquet.")  # write_atomically's names
+
+
+def _lowest_priority() -> None:
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < 19:
+            os.nice(19)
 
 
 def _publish_low_priority(root: Path, settings: ReportSettings, verdict: Verdict, specs: Specs) -> Path:
     """:func:`publish` at the lowest CPU priority (nice 19): the run's own process always comes first."""
-    with contextlib.suppress(OSError):
-        os.nice(19)
+    _lowest_priority()
     return publish(root, settings, verdict=verdict, specs=specs)
+
+
+def _posters_low_priority(root: Path, width: int) -> int:
+    """:func:`ahead.make_new_posters` at the lowest CPU priority."""
+    _lowest_priority()
+    return make_new_posters(root, width)
 
 
 async def publish_in_worker(
     root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
 ) -> Path:
-    """:func:`publish` in a worker process, one at a time (``limiter`` has one token)."""
-    return await anyio.to_process.run_sync(_publish_low_priority, root, settings, verdict, specs, limiter=limiter)
+    """:func:`publish` in a worker process, one at a time (``limiter`` has one token).  Cancelled (the run
+    is over), the worker is stopped at once: every file it writes is written atomically, and the final
+    report removes what a stopped write left (:func:`publish_at_end`)."""
+    return await anyio.to_process.run_sync(
+        _publish_low_priority, root, settings, verdict, specs, limiter=limiter, cancellable=True
+    )
 
 
 async def publish_at_end(
     root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
 ) -> Path:
-    """:func:`publish` in a worker thread once the run is over (after any refresh still going)."""
+    """:func:`publish` in a worker thread once the run is over (after any worker call still going)."""
     work = partial(publish, root, settings, verdict=verdict, specs=specs)
-    return await anyio.to_thread.run_sync(work, limiter=limiter)
+    async with limiter:
+        await anyio.to_thread.run_sync(_remove_stopped_writes, root)
+        return await anyio.to_thread.run_sync(work)
+
+
+def _remove_stopped_writes(root: Path) -> None:
+    """Remove the temporary files of report writes that were stopped (a refresh cancelled at the run's end)."""
+    found = [tmp for tmp in root.glob(".*.tmp") if tmp.name.startswith(_REPORT_TEMPORARIES)]
+    for folder in (root / THUMBS_DIR, root / PAGES_DIR):
+        if folder.is_dir() and not folder.is_symlink():
+            found += folder.glob(".*.tmp")
+    for tmp in found:
+        tmp.unlink(missing_ok=True)
+
+
+async def make_posters_while_running(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter) -> None:
+    """Make poster frames as videos land (every ``POSTERS_EVERY_S`` seconds, in the report's worker process,
+    between refreshes) until cancelled; a failure is logged once, the run goes on."""
+    warned = False
+    while True:
+        await anyio.sleep(POSTERS_EVERY_S)
+        try:
+            await anyio.to_process.run_sync(
+                _posters_low_priority, root, settings.thumb_width, limiter=limiter, cancellable=True
+            )
+        except Exception as exc:  # poster frames are a by-product: the final report makes what is missing
+            if not warned:
+                log.warning("warning: could not make poster frames during the run (%s); the final report will", exc)
+                warned = True
+
+
+async def warm_up_after(first_video: anyio.Event) -> None:
+    """Once the first video has landed, load what the final report needs, in a thread of this process."""
+    await first_video.wait()
+    await anyio.to_thread.run_sync(warm_up)
 
 
 async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, specs: Specs) -> None:
