@@ -63,9 +63,10 @@ def manifest(path: Path, count: int) -> Path:
     return path
 
 
-def follow(proc: subprocess.Popen[bytes], ledger: Path) -> tuple[float | None, int, float]:
-    """Read ``ledger`` as it grows until ``proc`` exits: (last completed line seen, completed lines, exit)."""
-    position, rest, completed, last = 0, b"", 0, None
+def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> tuple[float | None, int, int, int | None]:
+    """Read ``ledger`` as it grows until ``proc`` exits: (last completed line seen, completed lines, exit
+    code, poster frames already made when the last video's line appeared)."""
+    position, rest, completed, last, made = 0, b"", 0, None, None
     while True:
         exited = proc.poll() is not None
         try:
@@ -80,8 +81,11 @@ def follow(proc: subprocess.Popen[bytes], ledger: Path) -> tuple[float | None, i
         seen = sum(1 for line in lines if b'"event":"completed"' in line)
         if seen:
             completed, last = completed + seen, now
+            if completed >= videos and made is None:
+                thumbs = ledger.parent / "thumbs"
+                made = sum(1 for p in thumbs.glob("*.jpg")) if thumbs.is_dir() else 0
         if exited:
-            return last, completed, proc.returncode
+            return last, completed, proc.returncode, made
         time.sleep(0.003)
 
 
@@ -89,7 +93,7 @@ def outputs(out: Path, videos: int) -> dict[str, Any]:
     """What the run left: poster frames, index rows, report cards (the report describes every video)."""
     import pyarrow.parquet as pq
 
-    html = "".join(p.read_text() for p in [out / "report.html", *sorted((out / "pages").glob("page-*.html"))]
+    html = "".join(p.read_text() for p in [out / "report.html", *sorted((out / "report-pages").glob("page-*.html"))]
                    if p.is_file())  # fmt: skip
     index = pq.read_table(out / "index.parquet") if (out / "index.parquet").is_file() else None
     return {
@@ -115,8 +119,9 @@ def one_run(args: argparse.Namespace, videos: int, work: Path, number: int) -> d
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        last, completed, code = follow(proc, out / "ledger.jsonl")
+        with open(work / f"log-{videos}-{number}.txt", "wb") as log:
+            proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        last, completed, code, made = follow(proc, out / "ledger.jsonl", videos)
         ended = time.monotonic()
     finally:
         sim.terminate()
@@ -125,6 +130,7 @@ def one_run(args: argparse.Namespace, videos: int, work: Path, number: int) -> d
         "videos": videos,
         "exit_code": code,
         "completed_lines": completed,
+        "thumbs_before_end": made,
         "wall_s": round(ended - started, 2),
         "last_completed_to_exit_s": round(ended - last, 3) if last is not None else None,
         "load_before": round(load_before, 2),

@@ -105,12 +105,21 @@ def make_new_posters(root: Path, width: int) -> int:
 
 
 def warm_up() -> None:
-    """Import what the final report uses and draw one tiny chart (loads the fonts); errors are left to
-    the final report, which meets them again and says so."""
+    """Import what the final report uses, write an empty index and draw small charts (fonts, tick and
+    legend code, the zstd codec are set up on first use); errors are left to the final report, which
+    meets them again and says so."""
     with contextlib.suppress(Exception):
+        import io
+
         import av  # noqa: F401  (poster frames not made yet)
-        import pyarrow.parquet  # noqa: F401  (the index)
+        import pyarrow.parquet as pq
 
-        from .charts import _empty
+        from .charts import gantt_svg, requests_svg
+        from .index import index_table
+        from .pace import PacePoint
+        from .timeline import JobRow
 
-        _empty("warming up")
+        pq.write_table(index_table([]), io.BytesIO(), compression="zstd")
+        gantt_svg([JobRow("warm-up", queued_at=1.0, detected_at=2.0, downloaded_at=3.0)], 0.0, 4.0)
+        pace = [PacePoint(float(t), "warm-up", t, 0, 50.0, 1.0, 0.0) for t in (1, 2, 3)]
+        requests_svg(pace, 0.0, 4.0)
