@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
 from .index import write_index
-from .pace import read_pace
+from .pace import PacePoint, read_pace
 from .thumbs import THUMBS_DIR, ensure_thumbnails, input_thumb_path, make_input_thumbnail
 from .timeline import JobRow, load_rows
 
@@ -94,26 +95,20 @@ def publish(
     annotations = read_annotations(root)
     for row in rows:
         row.meta = annotations.get(row.job_id, {})
-    write_index(root, rows)
     if verdict is None:
         verdict = verdict_from(rows, root)
     inside = (root / "videos").resolve()
     videos = [(row, root / row.file) for row in completed(rows) if row.file]
     videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]
-    made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], settings.thumb_width)
-    thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
-    inputs = _input_thumbnails(root, videos, settings.thumb_width)
+    # Poster frames not made yet are decoded in a thread (PyAV leaves the GIL while it decodes and encodes)
+    # while this one writes the index and draws the charts.
     pace = read_pace(root)
-    start, end = time_origin(rows, pace)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchgen-thumbs") as pool:
+        posters = pool.submit(_thumbnails, root, videos, settings.thumb_width)
+        write_index(root, rows)
+        charts = _charts(rows, pace)
+        thumbs, inputs = posters.result()
     last_run = [p for p in pace if pace and p.run == pace[-1].run]
-    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
-               row.updated_at) if t]  # fmt: skip
-    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
-    charts = {
-        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
-        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
-        "Spend over time": spend_svg(rows, start, end, axis),
-    }
     data = PageData(
         rows=rows,
         verdict=verdict,
@@ -139,6 +134,26 @@ def publish(
     kept["generated_at"] = data.generated_at
     write_atomically(root / VERDICT_FILE, (json.dumps(kept, indent=2) + "\n").encode())
     return root / REPORT_FILE
+
+
+def _thumbnails(root: Path, videos: list[tuple[JobRow, Path]], width: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(job id -> poster frame, job id -> input image's thumbnail), made where missing."""
+    made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], width)
+    thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
+    return thumbs, _input_thumbnails(root, videos, width)
+
+
+def _charts(rows: list[JobRow], pace: list[PacePoint]) -> dict[str, str]:
+    """The report's three charts, on one time axis."""
+    start, end = time_origin(rows, pace)
+    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
+               row.updated_at) if t]  # fmt: skip
+    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
+    return {
+        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
+        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
+        "Spend over time": spend_svg(rows, start, end, axis),
+    }
 
 
 # --------------------------------------------------------------------------- during and after a run
