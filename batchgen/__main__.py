@@ -1,5 +1,11 @@
-"""``python -m batchgen`` is the same as ``batchgen``."""
+"""``python -m batchgen`` is the same as ``batchgen``.
 
-from .cli.main import main_entry
+The guard matters: a worker process (the report's, through anyio) runs this
+file again under another name to rebuild ``__main__``; it must not start a
+second command there, and it has no package for a relative import.
+"""
 
-main_entry()
+if __name__ == "__main__":
+    from batchgen.cli.main import main_entry
+
+    main_entry()

@@ -19,8 +19,13 @@ Figures (simulated time unless marked real):
   requests/video (the JSON also has the floor, at 2 requests a video: a
   submit and a result); the share says how much of that the run achieved;
 * requests/video: every API call the simulator counted, over videos;
+* of linear: steady videos/hour over the shard count times one shard's
+  (the median of the one-shard runs);
 * PUTs/video and storage/video: object-store writes counted at the server,
-  bytes stored under the prefix, over videos.
+  bytes stored under the prefix, over videos; S3 requests/video counts the
+  run's requests and those of one ``batchgen status`` after it;
+* CPU seconds (JSON): each shard process's, the simulator's, and this
+  process's (moto's server runs in it), to tell a slow key from a busy machine.
 
 Nothing here asserts on time: it measures and reports.
 """
@@ -31,6 +36,7 @@ import argparse
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,12 +116,12 @@ def manifest(path: Path, count: int) -> Path:
     return path
 
 
-def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Requests) -> dict[str, Any]:
+def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Requests, rep: int = 0) -> dict[str, Any]:
     keys = [f"SG_bench{shard:02d}{'0' * 8}" for shard in range(shards)]
     sim, url = start_simulator(keys, args)
     jobs = shards * args.jobs_per_shard
     m = manifest(work / f"m{shards}.yaml", jobs)
-    out = f"s3://bench-shards/n{shards}"
+    out = f"s3://bench-shards/n{shards}-r{rep}"
     counter.methods.clear()
     procs = []
     started = time.monotonic()
@@ -126,7 +132,13 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
                     "--rpm", str(args.rpm), "--concurrency", str(args.concurrency), "--base-url", url,
                     "--time-scale", str(args.time_scale), "--quiet"]  # fmt: skip
             procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-        codes = [proc.wait() for proc in procs]
+        codes, cpu, ended = [], [], []
+        for proc in procs:  # each shard's exit code, CPU seconds and real end
+            _, waited, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(waited)
+            codes.append(proc.returncode)
+            cpu.append(usage.ru_utime + usage.ru_stime)
+            ended.append(time.monotonic() - started)
         wall = time.monotonic() - started
         with urllib.request.urlopen(f"{url}/_sim/stats", timeout=60) as resp:
             stats = json.load(resp)
@@ -135,13 +147,16 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
             if proc.poll() is None:
                 proc.kill()
         sim.terminate()
-        sim.wait()
+        _, _, usage = os.wait4(sim.pid, 0)
+        sim.returncode = 0
+    sim_cpu = usage.ru_utime + usage.ru_stime
     status = subprocess.run(
         [sys.executable, "-m", "batchgen", "status", out, "--json"], capture_output=True, text=True, check=True
     )
+    methods = Counter(counter.methods)  # the run's and its status's requests, not the benchmark's reads below
     summary = json.loads(status.stdout)
     completed = summary["states"].get("completed", 0)
-    stored = stored_bytes("bench-shards", f"n{shards}/")
+    stored = stored_bytes("bench-shards", f"n{shards}-r{rep}/")
     api_requests = sum(v for k, v in stats["counters"].items() if not k.startswith("/generations"))
     makespan_h = wall * args.time_scale / 3600
     fetched = sorted(j["fetched"] for j in stats["jobs"] if j.get("fetched") is not None)
@@ -163,13 +178,25 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
         "steady_share": round(steady / bound, 3) if steady else None,
         "floor_bound_videos_per_hour": shards * args.rpm * 60 / MIN_REQUESTS_PER_VIDEO,
         "requests_per_video": round(api_requests / max(completed, 1), 2),
-        "puts_per_video": round(counter.methods["PUT"] / max(completed, 1), 2),
-        "s3_requests_per_video": round(sum(counter.methods.values()) / max(completed, 1), 2),
-        "s3_methods": dict(counter.methods),
+        "puts_per_video": round(methods["PUT"] / max(completed, 1), 2),
+        "s3_requests_per_video": round(sum(methods.values()) / max(completed, 1), 2),
+        "s3_methods": dict(methods),
         "stored_bytes_per_video": round(stored / max(completed, 1)),
+        "cpu_s_per_shard_real": [round(c, 2) for c in cpu],
+        "cpu_s_simulator_real": round(sim_cpu, 2),
+        "cpu_s_bench_and_s3_real": round(bench_cpu(), 2),
+        "shard_ends_s_real": [round(e, 2) for e in sorted(ended)],
         "duplicate_submissions": stats.get("duplicates"),
         "rate_limited": stats.get("rate_limited"),
     }
+
+
+def bench_cpu() -> float:
+    """CPU seconds of this process so far: moto's S3 server runs in it."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def stored_bytes(bucket: str, prefix: str) -> int:
@@ -189,15 +216,19 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"One key per shard, each limited to {args.rpm} requests/min; {args.jobs_per_shard} jobs per shard; "
         f"simulator time x{args.time_scale:g}; concurrency {args.concurrency} per shard; moto on loopback.",
         "",
-        "| shards (keys) | videos | videos/hour (makespan) | videos/hour (steady) | bound (keys' limits) | "
-        "share (makespan) | share (steady) | requests/video | PUTs/video | S3 requests/video | "
-        "stored bytes/video | 429s | duplicates |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| shards (keys) | videos | videos/hour (makespan) | videos/hour (steady) | of linear (steady) | "
+        "bound (keys' limits) | share (makespan) | share (steady) | requests/video | PUTs/video | "
+        "S3 requests/video | stored bytes/video | 429s | duplicates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    ones = [r["steady_videos_per_hour"] for r in rows if r["shards"] == 1 and r["steady_videos_per_hour"]]
+    one = statistics.median(ones) if ones else None
     for r in rows:
+        steady = r["steady_videos_per_hour"]
+        linear = f"{steady / (r['shards'] * one):.3f}" if one and steady else ""
         lines.append(
             f"| {r['shards']} | {r['completed']}/{r['jobs']} | {r['videos_per_hour']} | "
-            f"{r['steady_videos_per_hour']} | "
+            f"{r['steady_videos_per_hour']} | {linear} | "
             f"{r['bound_videos_per_hour']:.0f} | {r['share_of_bound']} | {r['steady_share']} | "
             f"{r['requests_per_video']} | "
             f"{r['puts_per_video']} | {r['s3_requests_per_video']} | {r['stored_bytes_per_video']} | "
@@ -214,17 +245,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=24, help="per shard; enough to keep a key busy")
     parser.add_argument("--time-scale", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=256, help="simulator workers (shared by every key)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each size (one row each)")
     args = parser.parse_args()
     server, _, counter = start_moto()
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for shards in args.shards:
-                row = one_size(shards, args, Path(tmp), counter)
-                print(json.dumps(row), flush=True)
-                rows.append(row)
+            for rep in range(args.repeats):
+                for shards in args.shards:
+                    row = one_size(shards, args, Path(tmp), counter, rep)
+                    print(json.dumps(row), flush=True)
+                    rows.append(row)
     finally:
         server.stop()
+    rows.sort(key=lambda r: r["shards"])
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "shards.json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
     text = report(rows, args)

@@ -149,6 +149,10 @@ class S3:
         client.create_bucket(Bucket=self.bucket)
         return self.bucket
 
+    def requests(self) -> S3Requests:
+        """Count the requests this server answers from now on (a context manager)."""
+        return S3Requests(self.bucket)
+
     def keys(self, prefix: str = "") -> dict[str, bytes]:
         import boto3
 
@@ -381,3 +385,41 @@ def every_file_and_stream(root: Path, *streams: str) -> list[tuple[str, bytes]]:
     """Every file under ``root`` (name, bytes), and each stream's text: for searching them all."""
     found = [(str(p), p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()]
     return found + [(f"stream {i}", text.encode()) for i, text in enumerate(streams)]
+
+
+class S3Requests:
+    """The requests the in-process S3 server (moto) logs for one bucket, as (method, key) pairs, while the
+    ``with`` block lasts.  ``puts(prefix)`` counts PUTs under a prefix of the bucket."""
+
+    def __init__(self, bucket: str) -> None:
+        import logging
+
+        self.bucket = bucket
+        self.seen: list[tuple[str, str]] = []
+        self._logger = logging.getLogger("werkzeug")
+        outer = self
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                text = record.getMessage()
+                for method in ("PUT", "GET", "DELETE", "HEAD", "POST"):
+                    start = text.find(f'"{method} /{outer.bucket}')
+                    if start >= 0:
+                        path = text[start + len(method) + 2 :].split(" ", 1)[0]
+                        outer.seen.append((method, path.split("?", 1)[0].removeprefix(f"/{outer.bucket}/")))
+                        return
+
+        self._handler = Handler()
+        self._level = self._logger.level
+
+    def __enter__(self) -> S3Requests:
+        self._logger.addHandler(self._handler)
+        self._logger.setLevel(20)  # INFO: moto's server logs each request there
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)
+
+    def puts(self, prefix: str = "") -> int:
+        return sum(1 for method, key in self.seen if method == "PUT" and key.startswith(prefix))

@@ -6,7 +6,9 @@ the scheduler (optionally stopping cleanly on SIGINT/SIGTERM), and rewrites
 the results table from the ledger at the end, whatever happened.
 With ``report.enabled`` and an unsharded local folder it also keeps
 ``pace.jsonl`` while the run lasts, refreshes ``report.html`` every
-``report.refresh_s`` seconds in a low-priority worker process, and writes
+``report.refresh_s`` seconds in a low-priority worker process, makes the
+poster frames there as videos land and loads what the final report needs
+once the first has landed (``report/ahead.py``), and writes
 ``index.parquet`` and the final report at the end.
 """
 
@@ -28,10 +30,10 @@ from ..engine.identity import ChangedJobs, find_changes, set_aside
 from ..engine.outcome import RunReport
 from ..engine.run import Run
 from ..errors import BatchgenError, InputError
-from ..jobs import JobSpec, StopReason, TrackedJob
+from ..jobs import Event, JobSpec, StopReason, TrackedJob
 from ..report.exits import Verdict
 from ..report.pace import record_pace
-from ..report.publish import publish_at_end, refresh_reports
+from ..report.publish import make_posters_while_running, publish_at_end, refresh_reports, warm_up_after
 from ..report.summary import count_media_warnings
 from ..store.ledger import Ledger, read_ledger
 from ..store.local import OutputDir
@@ -126,6 +128,9 @@ async def run_jobs(
                 for change in changes:
                     log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
                 replay = read_ledger(out.ledger)
+            first_video = anyio.Event()
+            if folder is not None:
+                on_event = _noting_first_video(first_video, on_event)
             run = Run(
                 jobs,
                 api=client,
@@ -147,6 +152,8 @@ async def run_jobs(
                 if folder is not None:
                     tg.start_soon(record_pace, run, folder.root)
                     tg.start_soon(refresh_reports, folder.root, settings.report, one_report_at_a_time, specs)
+                    tg.start_soon(make_posters_while_running, folder.root, settings.report, one_report_at_a_time)
+                    tg.start_soon(warm_up_after, first_video)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
         final = opened.final_jobs()
@@ -173,6 +180,20 @@ async def run_jobs(
                 report.warnings.append(message)
                 log.warning("warning: %s", message)
     return Outcome(report, run, out, final)
+
+
+def _noting_first_video(
+    first_video: anyio.Event, on_event: Callable[[str, TrackedJob], None] | None
+) -> Callable[[str, TrackedJob], None]:
+    """``on_event`` that also sets ``first_video`` once a video is in place (the report starts warming up)."""
+
+    def noted(event: str, job: TrackedJob) -> None:
+        if event == Event.COMPLETED:
+            first_video.set()
+        if on_event is not None:
+            on_event(event, job)
+
+    return noted
 
 
 async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:

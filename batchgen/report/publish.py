@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,13 @@ from ..errors import StorageError
 from ..jobs import UNFINISHED
 from ..models.images import local_path
 from ..store.files import write_atomically
+from .ahead import POSTERS_EVERY_S, make_new_posters, warm_up
 from .axis import RunAxis
 from .charts import gantt_svg, requests_svg, spend_svg, time_origin
 from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
 from .index import write_index
-from .pace import read_pace
+from .pace import PacePoint, read_pace
 from .thumbs import THUMBS_DIR, ensure_thumbnails, input_thumb_path, make_input_thumbnail
 from .timeline import JobRow, load_rows
 
@@ -93,26 +95,20 @@ def publish(
     annotations = read_annotations(root)
     for row in rows:
         row.meta = annotations.get(row.job_id, {})
-    write_index(root, rows)
     if verdict is None:
         verdict = verdict_from(rows, root)
     inside = (root / "videos").resolve()
     videos = [(row, root / row.file) for row in completed(rows) if row.file]
     videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]
-    made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], settings.thumb_width)
-    thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
-    inputs = _input_thumbnails(root, videos, settings.thumb_width)
+    # Poster frames not made yet are decoded in a thread (PyAV leaves the GIL while it decodes and encodes)
+    # while this one writes the index and draws the charts.
     pace = read_pace(root)
-    start, end = time_origin(rows, pace)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchgen-thumbs") as pool:
+        posters = pool.submit(_thumbnails, root, videos, settings.thumb_width)
+        write_index(root, rows)
+        charts = _charts(rows, pace)
+        thumbs, inputs = posters.result()
     last_run = [p for p in pace if pace and p.run == pace[-1].run]
-    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
-               row.updated_at) if t]  # fmt: skip
-    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
-    charts = {
-        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
-        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
-        "Spend over time": spend_svg(rows, start, end, axis),
-    }
     data = PageData(
         rows=rows,
         verdict=verdict,
@@ -140,31 +136,101 @@ def publish(
     return root / REPORT_FILE
 
 
+def _thumbnails(root: Path, videos: list[tuple[JobRow, Path]], width: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(job id -> poster frame, job id -> input image's thumbnail), made where missing."""
+    made = ensure_thumbnails(root, [path for _, path in videos if path.is_file()], width)
+    thumbs = {row.job_id: str(thumb.relative_to(root)) for row, path in videos if (thumb := made.get(path))}
+    return thumbs, _input_thumbnails(root, videos, width)
+
+
+def _charts(rows: list[JobRow], pace: list[PacePoint]) -> dict[str, str]:
+    """The report's three charts, on one time axis."""
+    start, end = time_origin(rows, pace)
+    moments = [t for row in rows for t in (row.submitting_at, row.queued_at, row.detected_at, row.downloaded_at,
+               row.updated_at) if t]  # fmt: skip
+    axis = RunAxis.build(moments, pace)  # one axis and one clock for every chart
+    return {
+        "Jobs over time (queued, processing, downloading)": gantt_svg(rows, start, end, axis),
+        "API requests per minute against the limit": requests_svg(pace, start, end, axis),
+        "Spend over time": spend_svg(rows, start, end, axis),
+    }
+
+
 # --------------------------------------------------------------------------- during and after a run
 
 Specs = dict[str, tuple[str, dict[str, Any]]]
+_REPORT_TEMPORARIES = (f".{REPORT_FILE}.", f".{VERDICT_FILE}.", ".index.parquet.")  # write_atomically's names
+
+
+def _lowest_priority() -> None:
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < 19:
+            os.nice(19)
 
 
 def _publish_low_priority(root: Path, settings: ReportSettings, verdict: Verdict, specs: Specs) -> Path:
     """:func:`publish` at the lowest CPU priority (nice 19): the run's own process always comes first."""
-    with contextlib.suppress(OSError):
-        os.nice(19)
+    _lowest_priority()
     return publish(root, settings, verdict=verdict, specs=specs)
+
+
+def _posters_low_priority(root: Path, width: int) -> int:
+    """:func:`ahead.make_new_posters` at the lowest CPU priority."""
+    _lowest_priority()
+    return make_new_posters(root, width)
 
 
 async def publish_in_worker(
     root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
 ) -> Path:
-    """:func:`publish` in a worker process, one at a time (``limiter`` has one token)."""
-    return await anyio.to_process.run_sync(_publish_low_priority, root, settings, verdict, specs, limiter=limiter)
+    """:func:`publish` in a worker process, one at a time (``limiter`` has one token).  Cancelled (the run
+    is over), the worker is stopped at once: every file it writes is written atomically, and the final
+    report removes what a stopped write left (:func:`publish_at_end`)."""
+    return await anyio.to_process.run_sync(
+        _publish_low_priority, root, settings, verdict, specs, limiter=limiter, cancellable=True
+    )
 
 
 async def publish_at_end(
     root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, *, verdict: Verdict, specs: Specs
 ) -> Path:
-    """:func:`publish` in a worker thread once the run is over (after any refresh still going)."""
+    """:func:`publish` in a worker thread once the run is over (after any worker call still going)."""
     work = partial(publish, root, settings, verdict=verdict, specs=specs)
-    return await anyio.to_thread.run_sync(work, limiter=limiter)
+    async with limiter:
+        await anyio.to_thread.run_sync(_remove_stopped_writes, root)
+        return await anyio.to_thread.run_sync(work)
+
+
+def _remove_stopped_writes(root: Path) -> None:
+    """Remove the temporary files of report writes that were stopped (a refresh cancelled at the run's end)."""
+    found = [tmp for tmp in root.glob(".*.tmp") if tmp.name.startswith(_REPORT_TEMPORARIES)]
+    for folder in (root / THUMBS_DIR, root / PAGES_DIR):
+        if folder.is_dir() and not folder.is_symlink():
+            found += folder.glob(".*.tmp")
+    for tmp in found:
+        tmp.unlink(missing_ok=True)
+
+
+async def make_posters_while_running(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter) -> None:
+    """Make poster frames as videos land (every ``POSTERS_EVERY_S`` seconds, in the report's worker process,
+    between refreshes) until cancelled; a failure is logged once, the run goes on."""
+    warned = False
+    while True:
+        await anyio.sleep(POSTERS_EVERY_S)
+        try:
+            await anyio.to_process.run_sync(
+                _posters_low_priority, root, settings.thumb_width, limiter=limiter, cancellable=True
+            )
+        except Exception as exc:  # poster frames are a by-product: the final report makes what is missing
+            if not warned:
+                log.warning("warning: could not make poster frames during the run (%s); the final report will", exc)
+                warned = True
+
+
+async def warm_up_after(first_video: anyio.Event) -> None:
+    """Once the first video has landed, load what the final report needs, in a thread of this process."""
+    await first_video.wait()
+    await anyio.to_thread.run_sync(warm_up)
 
 
 async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.CapacityLimiter, specs: Specs) -> None:

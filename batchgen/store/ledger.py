@@ -120,6 +120,20 @@ class GroupCommit(Generic[T]):
         self._durable = 0  # items known to be written
         self._broken: LedgerError | None = None
 
+    def queue(self, item: T) -> None:
+        """Queue ``item`` without waiting: it is written with the next batch (:meth:`add` or :meth:`flush`)."""
+        self._pending.append(item)
+        self._queued += 1
+
+    async def flush(self, write: Callable[[list[T]], Awaitable[None]]) -> None:
+        """Write whatever is queued, if anything (and the ledger is not broken)."""
+        async with self._lock:
+            if self._broken is None and self._pending:
+                batch, self._pending = self._pending, []
+                upto = self._queued
+                await write(batch)
+                self._durable = upto
+
     async def add(self, item: T, write: Callable[[list[T]], Awaitable[None]]) -> None:
         """Return once ``item`` has been written by ``write`` (in this call or another's)."""
         self._pending.append(item)

@@ -85,6 +85,9 @@ class Appender(Protocol):
     async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]: ...
 
 
+CLOSE_LEDGER_S = 30.0  # at most this long for the last riding lines and the end-of-run snapshot
+
+
 @dataclass(slots=True)
 class Opened:
     """A locked output location: its store, its ledger as replayed, and the ledger to append to."""
@@ -152,7 +155,11 @@ async def open_output(
                 since_snapshot=found.segments,
                 clock=clock,
             )
-            yield Opened(remote, found.replay, ledger)
+            try:
+                yield Opened(remote, found.replay, ledger)
+            finally:
+                with anyio.move_on_after(CLOSE_LEDGER_S, shield=True):
+                    await ledger.close()
     finally:
         remote.close()
 

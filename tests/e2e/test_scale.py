@@ -67,6 +67,25 @@ def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3
     assert run_cli("status", s3.url(), "--json") == 0
 
 
+def test_a_run_into_s3_writes_at_most_three_ledger_puts_per_video_and_leaves_one_snapshot(
+    sim, s3: S3, tmp_path, monkeypatch
+):
+    server = sim(seed=4)
+    count = 12
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(count))
+    with s3.requests() as seen:
+        assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0
+    assert_paid_once(server, count)
+    # Durable lines per video: submitting, submitted, completed (the result line rides along), plus the
+    # end-of-run snapshot; a video and its sidecar are one PUT each.
+    assert seen.puts("run/ledger/") <= 3 * count + 1
+    assert seen.puts("run/videos/") == 2 * count
+    ledger = list(s3.keys("run/ledger/"))
+    assert len(ledger) == 1 and ledger[0].endswith(".snapshot.jsonl"), ledger
+    jobs = bucket_ledger(s3)
+    assert {rec["state"] for rec in jobs.values()} == {"completed"} and all(r.get("cost") for r in jobs.values())
+
+
 @pytest.mark.slow
 def test_sigkills_then_resume_elsewhere_never_pay_twice_or_lose_a_video(sim, s3: S3, tmp_path):
     server = sim(time_scale=100, latency_scale=0.3, workers=8, seed=7)

@@ -181,6 +181,49 @@ async def test_segments_replay_in_order_and_compact(s3: S3):
     assert final.replay.jobs["b"]["state"] == "completed" and final.replay.jobs["b"]["request_id"] == "r-b"
 
 
+async def test_a_result_line_rides_with_the_next_segment_and_a_crash_before_it_leaves_the_job_submitted(s3: S3):
+    from batchgen.store.objects import Bucket
+    from batchgen.store.segments import SegmentLedger, read_segments
+
+    bucket = Bucket(s3.url())
+    ledger = SegmentLedger(bucket, "0-of-1", next_seq=1)
+    await ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+    await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r-a")
+    with s3.requests() as seen:
+        await ledger.append("a", "result", JobState.DOWNLOADING, output_url="https://cdn/a.mp4", cost=0.28)
+    assert seen.puts() == 0 and ledger.fsyncs == 2  # nothing written yet: it waits for company
+    assert ledger.jobs["a"]["state"] == "downloading"  # the run's own view has it
+    # A crash now: the next run finds the job submitted, with its request id, to poll again (never to submit).
+    crashed = (await read_segments(bucket, "0-of-1")).replay.jobs["a"]
+    assert crashed["state"] == "submitted" and crashed["request_id"] == "r-a"
+    with s3.requests() as seen:
+        await ledger.append("a", "completed", JobState.COMPLETED, sha256="x", file="videos/a.mp4")
+    assert seen.puts("run/ledger/") == 1  # the result line and the completed line: one segment
+    lines = s3.keys("run/ledger/")["run/ledger/0-of-1/000000000003.jsonl"].decode().splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["result", "completed"]
+    done = (await read_segments(bucket, "0-of-1")).replay.jobs["a"]
+    assert done["state"] == "completed" and done["cost"] == 0.28 and done["request_id"] == "r-a"
+
+
+async def test_close_writes_riding_lines_and_folds_the_run_into_one_snapshot(s3: S3):
+    from batchgen.store.objects import Bucket
+    from batchgen.store.segments import SegmentLedger, read_segments
+
+    bucket = Bucket(s3.url())
+    ledger = SegmentLedger(bucket, "0-of-1", next_seq=1)
+    for job in ("a", "b"):
+        await ledger.append(job, "submitted", JobState.SUBMITTED, request_id=f"r-{job}")
+    await ledger.append("b", "completed", JobState.COMPLETED, sha256="y")
+    await ledger.append("a", "result", JobState.DOWNLOADING, output_url="https://cdn/a.mp4")  # stopped mid-download
+    await ledger.close()
+    assert list(s3.keys("run/ledger/")) == ["run/ledger/0-of-1/000000000004.snapshot.jsonl"]
+    with s3.requests() as seen:
+        found = await read_segments(bucket, "0-of-1")
+    assert [method for method, _ in seen.seen] == ["GET", "GET"]  # one listing, one object
+    assert found.replay.jobs["a"]["state"] == "downloading" and found.replay.jobs["a"]["output_url"]
+    assert found.replay.jobs["b"]["state"] == "completed" and found.next_seq == 5
+
+
 async def test_two_writers_on_one_shard_collide_and_the_loser_stops(s3: S3):
     from batchgen.store.objects import Bucket
     from batchgen.store.segments import SegmentLedger, read_segments
