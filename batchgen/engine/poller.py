@@ -94,6 +94,8 @@ class Poller(PollSchedule):
         self._downloads, self._lost = downloads, lost
         self._news = news
         self._told_expiry = False
+        self._comparing: set[str] = set()  # models whose first history link is being compared with a result
+        self._held: dict[str, list[TrackedJob]] = {}  # per such model: jobs a sweep showed done, held meanwhile
 
     # ------------------------------------------------------------------ inboxes
 
@@ -150,8 +152,11 @@ class Poller(PollSchedule):
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            if job.swept is not None and self.reconciler.links.trusts(job.spec.model, job.swept[0]):
+            links = self.reconciler.links
+            if job.swept is not None and links.trusts(job.spec.model, job.swept[0]):
                 await self._settle_swept(job, *job.swept)
+            elif job.swept is not None and links.history_urls is not False:
+                await self._compare_or_hold(job)
             else:
                 await self._fetch_result(job)
             return
@@ -230,6 +235,26 @@ class Poller(PollSchedule):
             self.schedule(job, self.clock.now())
             return
         await self._settle(job, result)
+
+    async def _compare_or_hold(self, job: TrackedJob) -> None:
+        """A sweep showed ``job`` finished with a link of a shape not yet trusted for its model.  One such
+        job at a time per model gets a result call, which compares the two links; the others of that
+        model wait for it (no request of their own), then settle from their rows if it matched, or
+        one of them compares next if it did not tell."""
+        model = job.spec.model
+        if model in self._comparing:
+            job.result_due = True  # settled next, once the comparison in flight has answered
+            self._held.setdefault(model, []).append(job)
+            return
+        self._comparing.add(model)
+        try:
+            await self._fetch_result(job)
+        finally:
+            self._comparing.discard(model)
+            now = self.clock.now()
+            for held in self._held.pop(model, []):
+                if held.state is JobState.SUBMITTED and held.result_due:
+                    self.schedule(held, now)
 
     async def _settle_swept(self, job: TrackedJob, url: str, cost: float | None) -> None:
         """A sweep showed the job COMPLETED with its video's URL: download it without a result
