@@ -160,6 +160,8 @@ class Poller(PollSchedule):
             else:
                 await self._fetch_result(job)
             return
+        if self._await_first_sweep(job):
+            return
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
         sent = self.clock.now()
         if self.result_polls is not False and await self._poll_result(job, rank, sent):
@@ -176,6 +178,19 @@ class Poller(PollSchedule):
             await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
+
+    def _await_first_sweep(self, job: TrackedJob) -> bool:
+        """Before the history has shown any job of ours, a job's first poll waits while a sweep is
+        under way (queued behind submits, or reading): that one sweep may show it and every other job
+        finished, or make per-job polls a sparse safety net.  Never past half its record's life."""
+        sweeper = self.sweeper
+        if job.polls or sweeper.healthy or not (sweeper.sweeping and sweeper.pending):
+            return False
+        now = self.clock.now()
+        if now - job.submitted_at >= self.plan.guard / 2:
+            return False
+        self.schedule(job, now, at=now + max(self.sweeper.first_look(), self.min_interval_s))
+        return True
 
     async def _poll_result(self, job: TrackedJob, rank: float, sent: float) -> bool:
         """Poll by asking for the result; False when a status poll must be made instead.

@@ -121,6 +121,7 @@ class Sweeper:
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
+        self.pending = False  # a sweep waits for the budget or reads the history now
 
     @property
     def working(self) -> bool:
@@ -277,21 +278,25 @@ class Sweeper:
         pages = 0
         looked = set(remaining)
         stopped_early = False
-        for page in range(1, max_pages + 1):
-            try:
-                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
-            except ApiError as exc:
-                self.stop(f"the request history could not be read ({exc})")
-                return
-            pages += 1
-            for row in rows:
-                await self._read(row)
-                remaining.discard(row.request_id)
-            if not remaining or len(rows) < HISTORY_PAGE:
-                break
-            if len(remaining) <= enough:
-                stopped_early = True
-                break
+        self.pending = True
+        try:
+            for page in range(1, max_pages + 1):
+                try:
+                    rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
+                except ApiError as exc:
+                    self.stop(f"the request history could not be read ({exc})")
+                    return
+                pages += 1
+                for row in rows:
+                    await self._read(row)
+                    remaining.discard(row.request_id)
+                if not remaining or len(rows) < HISTORY_PAGE:
+                    break
+                if len(remaining) <= enough:
+                    stopped_early = True
+                    break
+        finally:
+            self.pending = False
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
         # every job it looked for, unless it stopped early: then the ones it saw

@@ -250,6 +250,22 @@ async def test_one_job_compares_its_row_with_its_result_while_the_others_a_sweep
     assert sim.state.duplicate_submissions() == 0
 
 
+async def test_while_submits_hold_the_budget_first_polls_wait_for_the_sweep_queued_before_them(tmp_path):
+    """Rate-bound: the submits of the batch outlast its first jobs, and submits go before polls and sweeps.
+    The first sweep waits behind the submits; the first polls that come due meanwhile wait for it instead
+    of queueing a result call per job.  Per-job calls: the one comparison of a row's link with a result,
+    the scouts' safety-net polls and the last job in flight (polled while polls bring results)."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    async with SimServer(fast_world(workers=24, rpm=480, rate_window_s=3.0)) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=24, requests_per_minute=480,
+                                  rate_window_s=3.0)  # fmt: skip
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.sweeper.working
+    # jobs settled by a result of their own, not by their row
+    assert len(sim.state.results_served) <= 1 + SCOUTS + 1, sim.state.counters
+    assert sim.state.rate_limited == 0 and sim.state.duplicate_submissions() == 0
+
+
 @pytest.mark.parametrize("link", ["other", "none"])
 async def test_history_rows_that_link_another_file_or_none_leave_every_result_to_the_result_call(
     tmp_path, caplog, link
