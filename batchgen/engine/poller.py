@@ -180,14 +180,19 @@ class Poller(PollSchedule):
         await self._fetch_result(job)
 
     def _await_first_sweep(self, job: TrackedJob) -> bool:
-        """Before the history has shown any job of ours, a job's first poll waits while a sweep is
-        under way (queued behind submits, or reading): that one sweep may show it and every other job
+        """Before the history has shown any job of ours, a job's first poll waits for a sweep: while one
+        is under way (queued behind submits, or reading), and until one has begun since the job was
+        sent (for at most ``polling.max_interval_s``).  That one sweep may show it and every other job
         finished, or make per-job polls a sparse safety net.  Never past half its record's life."""
         sweeper = self.sweeper
-        if job.polls or sweeper.healthy or not (sweeper.sweeping and sweeper.pending):
+        if job.polls or sweeper.healthy or not sweeper.sweeping:
             return False
         now = self.clock.now()
-        if now - job.submitted_at >= self.plan.guard / 2:
+        age = now - job.submitted_at
+        if age >= self.plan.guard / 2:
+            return False
+        unswept = sweeper.began_at < job.submitted_at and age < self.max_interval_s
+        if not (sweeper.pending or unswept):
             return False
         self.schedule(job, now, at=now + max(self.sweeper.first_look(), self.min_interval_s))
         return True
