@@ -94,6 +94,8 @@ class Poller(PollSchedule):
         self._downloads, self._lost = downloads, lost
         self._news = news
         self._told_expiry = False
+        self._comparing: set[str] = set()  # models whose first history link is being compared with a result
+        self._held: dict[str, list[TrackedJob]] = {}  # per such model: jobs a sweep showed done, held meanwhile
 
     # ------------------------------------------------------------------ inboxes
 
@@ -150,10 +152,15 @@ class Poller(PollSchedule):
         rid = job.request_id
         if job.result_due:
             job.result_due = False
-            if job.swept is not None and self.reconciler.links.trusts(job.spec.model, job.swept[0]):
+            links = self.reconciler.links
+            if job.swept is not None and links.trusts(job.spec.model, job.swept[0]):
                 await self._settle_swept(job, *job.swept)
+            elif job.swept is not None and links.history_urls is not False:
+                await self._compare_or_hold(job)
             else:
                 await self._fetch_result(job)
+            return
+        if self._await_first_sweep(job):
             return
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
         sent = self.clock.now()
@@ -171,6 +178,24 @@ class Poller(PollSchedule):
             await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
+
+    def _await_first_sweep(self, job: TrackedJob) -> bool:
+        """Before the history has shown any job of ours, a job's first poll waits for a sweep: while one
+        is under way (queued behind submits, or reading), and until one has begun since the job was
+        sent (for at most ``polling.max_interval_s``).  That one sweep may show it and every other job
+        finished, or make per-job polls a sparse safety net.  Never past half its record's life."""
+        sweeper = self.sweeper
+        if job.polls or sweeper.healthy or not sweeper.sweeping:
+            return False
+        now = self.clock.now()
+        age = now - job.submitted_at
+        if age >= self.plan.guard / 2:
+            return False
+        unswept = sweeper.began_at < job.submitted_at and age < self.max_interval_s
+        if not (sweeper.pending or unswept):
+            return False
+        self.schedule(job, now, at=now + max(self.sweeper.first_look(), self.min_interval_s))
+        return True
 
     async def _poll_result(self, job: TrackedJob, rank: float, sent: float) -> bool:
         """Poll by asking for the result; False when a status poll must be made instead.
@@ -230,6 +255,26 @@ class Poller(PollSchedule):
             self.schedule(job, self.clock.now())
             return
         await self._settle(job, result)
+
+    async def _compare_or_hold(self, job: TrackedJob) -> None:
+        """A sweep showed ``job`` finished with a link of a shape not yet trusted for its model.  One such
+        job at a time per model gets a result call, which compares the two links; the others of that
+        model wait for it (no request of their own), then settle from their rows if it matched, or
+        one of them compares next if it did not tell."""
+        model = job.spec.model
+        if model in self._comparing:
+            job.result_due = True  # settled next, once the comparison in flight has answered
+            self._held.setdefault(model, []).append(job)
+            return
+        self._comparing.add(model)
+        try:
+            await self._fetch_result(job)
+        finally:
+            self._comparing.discard(model)
+            now = self.clock.now()
+            for held in self._held.pop(model, []):
+                if held.state is JobState.SUBMITTED and held.result_due:
+                    self.schedule(held, now)
 
     async def _settle_swept(self, job: TrackedJob, url: str, cost: float | None) -> None:
         """A sweep showed the job COMPLETED with its video's URL: download it without a result

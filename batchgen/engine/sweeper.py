@@ -21,14 +21,15 @@ learned latency: every 2% of the median, or less often with few jobs in
 flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, since queued
 work hides a little delay), but every 4% while the batch drains, when each
 job's delay is the batch's; never more than ``polling.max_interval_s`` apart
-while a job could be done, and not at all while none could be (every job
-younger than the earliest finish learned for its kind).  A sweep that comes
+(or a tenth of the learned median, when that is longer) while a job could be
+done, and not at all while none could be (every job younger than the
+earliest finish learned for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
 (a tenth of those in flight, when fewer than 15 are)
 to have finished since a sweep last looked for them (each job's chance from
 the learned finish times, given its age then and now); otherwise it is looked
 at again in half an interval.  That rule is off while the batch drains, while
-a kind in flight is not learned, and once ``max_interval_s`` has passed since
+a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
 learned they come every fifth of the oldest in-flight job's age (a sweep looks
 only for jobs older than two intervals), so they find jobs of any length early.
@@ -76,6 +77,7 @@ SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
 EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
 EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
+LONGEST_GAP_FRACTION = 0.1  # sweeps at least every max_interval_s, or every tenth of the median if longer
 
 
 class Sweeper:
@@ -121,6 +123,12 @@ class Sweeper:
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
+        self.pending = False  # a sweep waits for the budget or reads the history now
+
+    @property
+    def began_at(self) -> float:
+        """When the last sweep began (-inf before the first)."""
+        return self._swept_at
 
     @property
     def working(self) -> bool:
@@ -191,7 +199,16 @@ class Sweeper:
         budget = self.gateway.budget
         share = SWEEP_SHARE if budget.waiting(Priority.SUBMIT) else SWEEP_SHARE_IDLE
         affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
-        return max(min(target, self.max_interval_s), affordable, self.min_interval_s / 4)
+        return max(min(target, self.longest_gap()), affordable, self.min_interval_s / 4)
+
+    def longest_gap(self) -> float:
+        """The most seconds between two sweeps while a job could be done: ``max_interval_s``, or a
+        tenth of the learned median when that is longer (a gap sized for minutes-long jobs would
+        sweep hour-long ones every 1%, each sweep finding a fraction of a job)."""
+        job = next(iter(self.jobs.values()), None)  # the earliest tracked
+        if job is None or not self.latency.learned(key := latency_key(job.spec)):
+            return self.max_interval_s
+        return max(self.max_interval_s, LONGEST_GAP_FRACTION * self.latency.median(key))
 
     def quiet_until(self) -> float:
         """Run seconds before which no in-flight job could be done (its kind's earliest learned
@@ -235,8 +252,8 @@ class Sweeper:
         they were last looked for (a tenth of the jobs in flight, when fewer than 15 are).  A sweep
         that finds nothing new costs a request and frees nothing.  Always while the batch drains
         (each job's delay is then the batch's), while a kind is not learned, and once
-        ``max_interval_s`` has passed since the last sweep."""
-        if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.max_interval_s:
+        :meth:`longest_gap` has passed since the last sweep."""
+        if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.longest_gap():
             return True
         enough = min(EXPECTED_FINDS, EXPECTED_SHARE * len(self.jobs))
         expected = self.expected_finds(now, enough)
@@ -277,21 +294,25 @@ class Sweeper:
         pages = 0
         looked = set(remaining)
         stopped_early = False
-        for page in range(1, max_pages + 1):
-            try:
-                rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
-            except ApiError as exc:
-                self.stop(f"the request history could not be read ({exc})")
-                return
-            pages += 1
-            for row in rows:
-                await self._read(row)
-                remaining.discard(row.request_id)
-            if not remaining or len(rows) < HISTORY_PAGE:
-                break
-            if len(remaining) <= enough:
-                stopped_early = True
-                break
+        self.pending = True
+        try:
+            for page in range(1, max_pages + 1):
+                try:
+                    rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
+                except ApiError as exc:
+                    self.stop(f"the request history could not be read ({exc})")
+                    return
+                pages += 1
+                for row in rows:
+                    await self._read(row)
+                    remaining.discard(row.request_id)
+                if not remaining or len(rows) < HISTORY_PAGE:
+                    break
+                if len(remaining) <= enough:
+                    stopped_early = True
+                    break
+        finally:
+            self.pending = False
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
         # every job it looked for, unless it stopped early: then the ones it saw

@@ -16,6 +16,7 @@ import pytest
 
 from batchgen.cli.runner import Outcome, run_jobs
 from batchgen.config import load_settings
+from batchgen.engine.schedule import SCOUTS
 from batchgen.manifest import load_manifest
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger
@@ -231,6 +232,38 @@ async def test_a_job_a_sweep_shows_finished_is_downloaded_from_its_row_once_the_
     assert skipped >= 4, f"only {skipped} of 16 jobs were settled without a result call"
     assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
     assert sim.state.key_leaks == 0 and sim.state.duplicate_submissions() == 0
+
+
+async def test_one_job_compares_its_row_with_its_result_while_the_others_a_sweep_showed_finished_wait(tmp_path):
+    """One wave: every job runs at once, so the first sweep that finds any finds most.  Until a row's link
+    has matched its result, one job of the model at a time gets a result call; the others wait for it and
+    are then settled from their rows.  Settled by a result: that one job, the scouts' safety-net polls and
+    the last job in flight (polled once polls bring results), whatever the batch's size."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    async with SimServer(fast_world(workers=16, latency_sigma=0.02, tail_rate=0.0)) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=16)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.reconciler.links.history_urls is True
+    assert outcome.run.poller.sweeper.hits >= 16 - SCOUTS - 1
+    assert len(sim.state.results_served) <= 1 + SCOUTS + 1
+    assert all("/generations/" in rec["output_url"] for rec in completed_lines(tmp_path / "out"))
+    assert sim.state.duplicate_submissions() == 0
+
+
+async def test_while_submits_hold_the_budget_first_polls_wait_for_the_sweep_queued_before_them(tmp_path):
+    """Rate-bound: the submits of the batch outlast its first jobs, and submits go before polls and sweeps.
+    The first sweep waits behind the submits; the first polls that come due meanwhile wait for it instead
+    of queueing a result call per job.  Per-job calls: the one comparison of a row's link with a result,
+    the scouts' safety-net polls and the last job in flight (polled while polls bring results)."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    async with SimServer(fast_world(workers=24, rpm=480, rate_window_s=3.0)) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=24, requests_per_minute=480,
+                                  rate_window_s=3.0)  # fmt: skip
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert outcome.run.poller.sweeper.working
+    # jobs settled by a result of their own, not by their row
+    assert len(sim.state.results_served) <= 1 + SCOUTS + 1, sim.state.counters
+    assert sim.state.rate_limited == 0 and sim.state.duplicate_submissions() == 0
 
 
 @pytest.mark.parametrize("link", ["other", "none"])

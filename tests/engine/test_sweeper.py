@@ -251,3 +251,30 @@ def test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_on
     sweeps._swept_at = 100.0
     assert not sweeps.likely_to_find(101.0)
     assert sweeps.likely_to_find(112.0)  # 12 s into a 100-s spread: more than a tenth
+
+
+def test_sweeps_of_jobs_far_longer_than_max_interval_come_at_least_every_tenth_of_their_median():
+    """max_interval_s of 2 s against jobs learned to take 100-199 s: a due sweep still waits for the finds
+    the model expects, up to a tenth of the median since the last sweep (not 2 s, when each sweep would
+    find a fraction of a job); with max_interval_s above that tenth, max_interval_s stays the bound."""
+    clock = FakeClock(0.0)
+    latency = learned_uniform()
+    jobs = {f"r{i:05d}": job(i, 0.0) for i in range(10)}
+    sweeps, _ = sweeper(clock, jobs, History([]), latency)
+    sweeps.max_interval_s = 2.0
+    sweeps.peak = 10
+    median = latency.median((MODEL, "", 5))
+    assert sweeps.longest_gap() == pytest.approx(0.1 * median)
+    sweeps._swept_at = 110.0
+    for rid in jobs:
+        sweeps._covered[rid] = 110.0  # a sweep at 110 s saw none of them finished
+    assert not sweeps.likely_to_find(110.0 + 2.0)  # past max_interval_s, too few finds expected
+    assert sweeps.likely_to_find(110.0 + 0.1 * median)
+    assert sweeps.interval() <= 0.1 * median
+    sweeps.max_interval_s = 60.0
+    assert sweeps.longest_gap() == 60.0
+    unknown = job(1, 0.0)  # a kind not learned: max_interval_s, whatever else is known
+    unknown.spec = JobSpec("k", "kling-1.6-text2video", {"prompt": "x"})
+    alone, _ = sweeper(clock, {"r00001": unknown}, History([]), latency)
+    alone.max_interval_s = 2.0
+    assert alone.longest_gap() == 2.0
