@@ -9,12 +9,13 @@ import logging
 import anyio
 import pytest
 
-from batchgen.api.answers import Credits
+from batchgen.api.answers import Credits, HistoryRow
 from batchgen.clock import iso_utc
 from batchgen.config import LimitSettings, RetrySettings, Settings
+from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
 from batchgen.engine.submitter import Submitter
-from batchgen.errors import ApiError, AuthError, InsufficientCredits
+from batchgen.errors import AmbiguousSubmit, ApiError, AuthError, InsufficientCredits, RateLimited, RequestRejected
 from batchgen.jobs import Event, JobState, StopReason, TrackedJob
 from tests.engine.doubles import MODEL, Kit, ScriptedApi, kit, pending, row_for
 from tests.helpers import Outbox
@@ -270,3 +271,106 @@ async def test_the_submit_loop_sends_every_job_its_stream_brings():
     async with k.clock.autojump():
         await stage.loop(receive)
     assert [j.request_id for j in jobs] == ["r-a", "r-b"] and tracked.sent == jobs
+
+
+# ---------------------------------------------------------------------- one submit
+
+
+async def submit(api: ScriptedApi, job: TrackedJob | None = None) -> tuple[Kit, TrackedJob, Outbox]:
+    job = job or pending()
+    k = kit(api, [job])
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    return k, job, tracked
+
+
+async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid():
+    job = pending()
+    job.paid_before = 0.28
+    k, _, _ = await submit(ScriptedApi(submits=["r1"]), job)
+    (_, event, state, fields), _ = k.ledger.lines
+    assert (event, state) == ("submitting", "submitting")
+    assert fields == {
+        "model": MODEL,
+        "request_id": None,
+        "params": {"prompt": "a fox", "duration": 5},
+        "fingerprint": fingerprint(MODEL, {"prompt": "a fox", "duration": 5}),
+        "paid_before": 0.28,
+    }
+    assert k.api.posted == [{"prompt": "a fox", "duration": 5}]
+    k, _, _ = await submit(ScriptedApi(submits=["r1"]))
+    assert k.ledger.lines[0][3]["paid_before"] is None  # nothing paid before: no field
+
+
+@pytest.mark.parametrize(
+    ("reason", "event", "state"),
+    [
+        (StopReason.CREDITS, "deferred", JobState.DEFERRED),
+        (StopReason.INTERRUPTED, "submit_postponed", JobState.PENDING),
+    ],
+)
+async def test_a_stop_while_a_submit_waits_for_its_turn_sends_nothing_and_says_why(reason, event, state):
+    job = pending()
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "never"]), [job])
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await k.clock.sleep(10.0)  # the 429 gate is closed for a minute
+        k.control.request_stop(reason)
+        k.report.stop_detail = "stopped by the test"
+    assert k.ledger.events() == ["submitting", event] and job.state is state
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "stopped by the test"}
+    assert len(k.api.posted) == 1 and tracked.sent == [] and k.book.in_flight == 0
+
+
+async def test_a_run_that_ends_while_a_submit_waits_after_a_429_leaves_it_pending_and_says_why():
+    job = pending()
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "r1"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.report.stop_detail = "interrupted (SIGINT)"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert k.ledger.events() == ["submitting", "submit_postponed"]
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "interrupted (SIGINT)"}
+
+
+@pytest.mark.parametrize(("detail", "expected"), [(None, "submission stopped"), ("credits ran out", "credits ran out")])
+async def test_a_job_reaching_a_submitter_after_a_credit_stop_is_deferred_with_the_reason(detail, expected):
+    job = pending()
+    k = kit(ScriptedApi(submits=["never"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.control.request_stop(StopReason.CREDITS)
+    k.report.stop_detail = detail
+    await stage.submit(job)
+    assert k.ledger.lines == [("j", "deferred", "deferred", {"model": MODEL, "request_id": None,
+                                                             "error": {"detail": expected}})]  # fmt: skip
+
+
+async def test_a_submit_whose_outcome_cannot_be_settled_is_left_for_a_later_run_never_sent_again():
+    class NoHistory(ScriptedApi):
+        async def history(self, **_: object) -> list[HistoryRow]:
+            raise RequestRejected("HTTP 400: history unavailable", status=400)
+
+    k, job, tracked = await submit(NoHistory(submits=[AmbiguousSubmit("no answer after sending"), "never"]))
+    assert k.ledger.events() == ["submitting", "submit_unknown", "reconcile_failed"]
+    assert job.state is JobState.SUBMITTING and len(k.api.posted) == 1 and tracked.sent == []
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith("the request history could not be read (")
+    assert k.book.in_flight == 0
+
+
+async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_submitting_never_sent_again():
+    k, job, tracked = await submit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "never"]))
+    assert k.ledger.events() == ["submitting", "submit_unknown", "settle_later"]
+    assert len(k.api.posted) == 1 and job.state is JobState.SUBMITTING and tracked.sent == []
+    assert k.ledger.lines[-1][3]["error"] == {
+        "detail": "the submit's outcome is unknown and the request history has not caught up with it yet, so the "
+        "job was not submitted again (that could pay twice). Run again later to settle it"
+    }
+    assert k.book.in_flight == 0
