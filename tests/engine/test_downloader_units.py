@@ -1,0 +1,141 @@
+"""The download stage's promises at the unit level: a paid video is never declared lost while the API could not
+be asked, a job resumed without a link gets one, a history row's link that fails is replaced by the result's own,
+and a failed download keeps the link it tried for the next run (scripted API, fake clock, real folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from batchgen.api.answers import HistoryRow, Result
+from batchgen.config import OutputSettings
+from batchgen.engine.downloader import Downloader
+from batchgen.engine.messages import Lost
+from batchgen.errors import DownloadError, RequestRejected
+from batchgen.jobs import JobState, TrackedJob
+from batchgen.simulator.media import template
+from batchgen.store.local import OutputDir
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, pending
+from tests.helpers import Outbox
+
+VIDEO = template("16:9", 5)
+LINK = "http://127.0.0.1:9/generations/j.mp4"
+FRESH = "http://127.0.0.1:9/generations/j-fresh.mp4"
+ROW_LINK = "http://127.0.0.1:9/history/j.mp4"
+
+
+class ResultApi(ScriptedApi):
+    """Results scripted one per call, without the last one repeating (an empty list answers 404)."""
+
+    async def result(self, request_id: str) -> Result:
+        if not self.results:
+            return await super().result(request_id)
+        return answer(self.results.pop(0))
+
+
+async def download(
+    api: ScriptedApi, tmp_path: Path, *, url: str | None = LINK, from_history: bool = False
+) -> tuple[Kit, TrackedJob, Outbox, OutputDir]:
+    job = pending()
+    k = kit(api, [job])
+    job.request_id, job.output_url, job.cost, job.url_from_history = "r1", url, 0.28, from_history
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    folder = OutputDir(tmp_path / "out")
+    folder.prepare()
+    lost = Outbox()
+    stage = Downloader(
+        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
+    async with send:
+        await send.send(job)
+    async with k.clock.autojump():
+        await stage.loop(receive)
+    return k, job, lost, folder
+
+
+def last(k: Kit) -> tuple[str, dict[str, Any]]:
+    _, event, _, fields = k.ledger.lines[-1]
+    return event, fields
+
+
+async def test_a_resumed_job_without_a_link_takes_the_results_link_and_completes(tmp_path):
+    api = ScriptedApi(downloads=[VIDEO], results=[finished(FRESH, size=len(VIDEO))])
+    k, job, lost, folder = await download(api, tmp_path, url=None)
+    assert api.fetched == [FRESH] and job.state is JobState.COMPLETED and lost.sent == []
+    assert last(k)[1]["output_url"] == FRESH and folder.video_path("j", MODEL).read_bytes() == VIDEO
+
+
+async def test_a_resumed_job_whose_link_cannot_be_looked_up_is_left_for_a_later_run_not_lost(tmp_path):
+    api = ScriptedApi(results=[RequestRejected("HTTP 400: not now", status=400)])
+    k, job, lost, _ = await download(api, tmp_path, url=None)
+    assert lost.sent == [] and job.state is JobState.DOWNLOADING and api.fetched == []
+    event, fields = last(k)
+    assert event == "download_failed"
+    assert fields["error"] == {"detail": "its output URL could not be looked up; run again later"}
+    assert k.book.in_flight == 0
+
+
+async def test_a_resumed_job_the_api_has_no_link_for_is_sent_on_as_lost_with_what_to_do(tmp_path):
+    k, job, lost, _ = await download(ScriptedApi(), tmp_path, url=None)  # no result, no history row
+    [message] = lost.sent
+    assert isinstance(message, Lost) and message.job is job and k.ledger.lines == []
+    assert message.detail == (
+        "the video for job j cannot be recovered: no output URL could be recovered for it; run again with "
+        "--resubmit-lost to make it again (it will be paid for again)"
+    )
+
+
+async def test_a_failed_download_keeps_the_link_it_tried_for_the_next_run(tmp_path):
+    broken = DownloadError("HTTP 500 from the output URL", retryable=True)
+    api = ScriptedApi(downloads=[broken] * 6, results=[finished(LINK)])
+    k, job, lost, _ = await download(api, tmp_path)
+    event, fields = last(k)
+    assert event == "download_failed" and fields["output_url"] == LINK and job.output_url == LINK
+    assert fields["error"] == {"detail": "HTTP 500 from the output URL"} and lost.sent == []
+
+
+async def test_a_gone_link_whose_refresh_cannot_be_asked_is_never_declared_lost(tmp_path):
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone], results=[RequestRejected("HTTP 400: not now", status=400)])
+    k, job, lost, _ = await download(api, tmp_path)
+    assert lost.sent == [] and job.state is JobState.DOWNLOADING
+    assert last(k)[1]["error"] == {
+        "detail": "HTTP 404 from the output URL, and no other link could be looked up; run again later"
+    }
+
+
+async def test_a_history_rows_link_that_fails_is_replaced_by_the_results_own_link(tmp_path):
+    bad = DownloadError("HTTP 403 from the output URL", retryable=True)
+    api = ScriptedApi(downloads=[bad, VIDEO], results=[finished(FRESH, size=len(VIDEO))])
+    k, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, FRESH]  # the row's link once (not retried), then the result's
+    assert job.state is JobState.COMPLETED and last(k)[1]["output_url"] == FRESH and lost.sent == []
+    assert not k.reconciler.links.trusts(MODEL, ROW_LINK)  # a link naming another file is not trusted again
+
+
+async def test_a_history_link_that_fails_while_the_result_says_unfinished_is_retried_and_distrusted(tmp_path):
+    bad = DownloadError("HTTP 404 from the output URL", retryable=False)
+    unfinished = finished(FRESH, state="PROCESSING")
+    api = ResultApi(downloads=[bad, VIDEO], results=[unfinished, finished(FRESH, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED
+    assert not k.reconciler.links.trusts(MODEL, FRESH)  # the history was early: its links end for the run
+
+
+async def test_a_history_link_that_fails_and_a_result_that_failed_fall_back_to_the_ordinary_retries(tmp_path):
+    bad = DownloadError("HTTP 500 from the output URL", retryable=True)
+    api = ResultApi(downloads=[bad, VIDEO], results=[finished(LINK, state="FAILED")])
+    _, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, ROW_LINK] and job.state is JobState.COMPLETED
+
+
+async def test_a_history_link_that_fails_with_no_result_to_ask_uses_the_history_row_again(tmp_path):
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ResultApi(downloads=[gone, VIDEO])
+    api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
+    _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []

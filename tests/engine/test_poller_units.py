@@ -1,0 +1,256 @@
+"""The poll stage at the unit level: a finished job's result recorded and handed to the downloaders, a failed job
+failed with the API's reason, a gone record recovered from the history (or sent on as lost), and an API that
+answers badly never failing a job; the poller's own loop on a fake clock against a scripted API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import pytest
+
+from batchgen.api.answers import HistoryRow, Result, Status
+from batchgen.engine.messages import Lost, Shown
+from batchgen.engine.poller import Poller
+from batchgen.engine.pollplan import LatencyModel, PollPlan
+from batchgen.engine.sweeper import Sweeper
+from batchgen.errors import BadResponse, NetworkError, NotFound, RouteTrouble, ServerError
+from batchgen.jobs import JobState, TrackedJob
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, pending
+from tests.helpers import Outbox
+
+LINK = "http://127.0.0.1:9/generations/j.mp4"
+
+
+class PollApi(ScriptedApi):
+    """The scripted API with status polls: ``statuses`` as ``results`` (the last one repeats)."""
+
+    def __init__(self, *, statuses: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.statuses = list(statuses or [])
+        self.calls: list[str] = []
+
+    async def status(self, request_id: str) -> Status:
+        self.calls.append("status")
+        return answer(self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0])
+
+    async def result(self, request_id: str) -> Result:
+        self.calls.append("result")
+        return await super().result(request_id)
+
+
+def status(state: str, error: str | None = None) -> Status:
+    return Status(state, error, {}, 200)
+
+
+def done(
+    url: str | None = LINK,
+    *,
+    cost: float | None = 0.28,
+    credits: float | None = None,
+    metrics: dict[str, Any] | None = None,
+    state: str = "COMPLETED",
+    error: str | None = None,
+) -> Result:
+    return Result(state, url, 1234 if url else None, cost, credits, metrics or {}, error, 200)
+
+
+class Stage:
+    def __init__(self, k: Kit, poller: Poller, downloads: Outbox, lost: Outbox, news: Outbox) -> None:
+        self.k, self.poller, self.downloads, self.lost, self.news = k, poller, downloads, lost, news
+
+
+def stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | None = False) -> Stage:
+    k = kit(api, jobs)
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    news = Outbox()
+    sweeper = Sweeper(
+        jobs={}, gateway=k.gateway, api=api, latency=plan.latency, reconciler=k.reconciler,  # type: ignore[arg-type]
+        control=k.control, clock=k.clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
+    )  # fmt: skip
+    sweeper.sweeping = False  # polls alone
+    downloads, lost = Outbox(), Outbox()
+    poller = Poller(
+        book=k.book, gateway=k.gateway, api=api, plan=plan, reconciler=k.reconciler,  # type: ignore[arg-type]
+        control=k.control, clock=k.clock, min_interval_s=2.0, max_attempts=3, sweeper=sweeper,
+        news=None, downloads=downloads, lost=lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    poller.result_polls = result_polls
+    for job in jobs:
+        job.request_id = job.request_id or f"r-{job.spec.id}"
+        job.submitted_at = k.clock.now()
+        job.submitted_wall = "2027-01-15T08:00:00Z"
+        k.book.adopt(job, JobState.SUBMITTED, in_flight=True)
+    return Stage(k, poller, downloads, lost, news)
+
+
+async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0) -> None:
+    """Run the poller's loop until ``until()`` holds (or ``limit_s`` of fake time), then stop it."""
+    for job in s.k.book.jobs:
+        s.poller.track(job)
+    async with s.k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        while not until() and s.k.clock.now() < limit_s:
+            await s.k.clock.sleep(5.0)
+        tg.cancel_scope.cancel()
+
+
+async def test_a_finished_job_is_recorded_with_its_result_and_handed_to_the_downloaders():
+    job = pending()
+    api = PollApi(statuses=[status("PROCESSING"), status("PROCESSING"), status("COMPLETED")],
+                  results=[done(credits=41.5, metrics={"queue_time": 2.5})])  # fmt: skip
+    s = stage(api, [job])
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.downloads.sent == [job] and api.calls == ["status", "status", "status", "result"]
+    [(job_id, event, state, fields)] = s.k.ledger.lines
+    assert (job_id, event, state) == ("j", "result", "downloading")
+    assert fields["output_url"] == LINK and fields["file_size"] == 1234 and fields["cost"] == 0.28
+    assert fields["processing_at"] == "2027-01-15T08:00:02.500Z"  # the wall time of submit plus the queue time
+    assert job.output_url == LINK and job.cost == 0.28 and not job.url_from_history
+    assert job.finished_at is not None and job.polls == 2
+    assert s.k.report.balance == 41.5  # the balance the result reported
+    assert s.poller.by_request == {}  # no more polls for it
+
+
+async def test_a_result_without_a_cost_keeps_the_estimate_held_and_no_queue_time_dates_nothing():
+    job = pending()
+    job.cost = 0.3
+    s = stage(PollApi(statuses=[status("COMPLETED")], results=[done(cost=None, metrics={"queue_time": -1})]), [job])
+    await run(s, lambda: bool(s.downloads.sent))
+    fields = s.k.ledger.lines[0][3]
+    assert fields["cost"] == 0.3 and fields["processing_at"] is None
+
+
+async def test_a_failed_job_is_failed_with_the_apis_reason_and_frees_its_slot():
+    jobs = [pending("a"), pending("b")]
+    api = PollApi(statuses=[status("FAILED", "content policy")])
+    s = stage(api, jobs)
+    await run(s, lambda: s.k.book.in_flight == 0)
+    assert [(line[0], line[1], line[3]["error"]) for line in s.k.ledger.lines] == [
+        ("a", "failed", {"http": 200, "detail": "content policy"}),
+        ("b", "failed", {"http": 200, "detail": "content policy"}),
+    ]
+    assert s.downloads.sent == [] and api.calls == ["status", "status"]  # no result call for a failure
+
+
+async def test_a_failure_without_a_message_says_so():
+    s = stage(PollApi(statuses=[status("COMPLETED")], results=[done(None, state="FAILED")]), [pending()])
+    await run(s, lambda: s.k.book.in_flight == 0)
+    assert s.k.ledger.lines[0][3]["error"] == {"http": 200, "detail": "FAILED without a message"}
+    s = stage(PollApi(statuses=[status("FAILED")]), [pending()])
+    await run(s, lambda: s.k.book.in_flight == 0)
+    assert s.k.ledger.lines[0][3]["error"] == {"http": 200, "detail": "FAILED without a message"}
+
+
+async def test_a_completed_job_without_a_link_is_looked_up_in_the_history_never_failed():
+    job = pending()
+    api = PollApi(statuses=[status("COMPLETED")], results=[done(None)])
+    s = stage(api, [job])
+    api.rows = [HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), LINK + "?h", 0.28, None, None)]
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.downloads.sent == [job] and job.output_url == LINK + "?h" and job.url_from_history
+    assert [line[1] for line in s.k.ledger.lines] == ["result"]
+
+
+async def test_an_api_that_keeps_answering_badly_leaves_the_job_for_a_later_run_never_failed():
+    job = pending()
+    api = PollApi(statuses=[BadResponse("HTTP 200 with a proxy's page")])
+    s = stage(api, [job])
+    await run(s, lambda: s.k.book.in_flight == 0)
+    assert api.calls == ["status"] * 3  # retry.max_attempts answers in a row, then the history
+    [(_, event, state, fields)] = s.k.ledger.lines
+    assert (event, state) == ("unreachable", "submitted")
+    assert fields["error"]["detail"] == (
+        "its state or link could not be read from the API (HTTP 200 with a proxy's page), and the request history "
+        "has no link for it (the request history could not be read: no history of r-j); it was not failed and "
+        "will not be made again: run again later to fetch it"
+    )
+
+
+@pytest.mark.parametrize("trouble", [ServerError("HTTP 503", status=503), RouteTrouble("a redirect away")])
+async def test_a_poll_that_errs_is_polled_again_and_the_job_still_finishes(trouble):
+    job = pending()
+    api = PollApi(statuses=[trouble, trouble, status("COMPLETED")], results=[done()])
+    s = stage(api, [job])
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.downloads.sent == [job] and [line[1] for line in s.k.ledger.lines] == ["result"]
+
+
+async def test_troubles_between_good_answers_never_add_up_to_giving_up():
+    job = pending()
+    bad = RouteTrouble("a redirect away")
+    api = PollApi(
+        statuses=[bad, bad, status("PROCESSING"), bad, bad, status("PROCESSING"), status("COMPLETED")],
+        results=[done()],
+    )
+    s = stage(api, [job])
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.downloads.sent == [job] and [line[1] for line in s.k.ledger.lines] == ["result"]
+
+
+async def test_a_gone_record_is_recovered_from_the_history_or_sent_on_as_lost():
+    job = pending()
+    api = PollApi(statuses=[NotFound("HTTP 404")])
+    s = stage(api, [job])
+    api.rows = [HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), LINK, 0.28, None, None)]
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.downloads.sent == [job] and job.output_url == LINK and s.lost.sent == []
+    gone = pending()
+    s = stage(PollApi(statuses=[NotFound("HTTP 404")]), [gone])
+    await run(s, lambda: bool(s.lost.sent))
+    [message] = s.lost.sent
+    assert isinstance(message, Lost) and message.job is gone and s.k.ledger.lines == []
+
+
+async def test_a_gone_record_whose_history_row_failed_fails_the_job():
+    job = pending()
+    api = PollApi(statuses=[NotFound("HTTP 404")])
+    s = stage(api, [job])
+    api.rows = [HistoryRow("r-j", MODEL, "FAILED", job.spec.payload(), None, None, None, "nsfw")]
+    await run(s, lambda: s.k.book.in_flight == 0)
+    assert [(line[1], line[2]) for line in s.k.ledger.lines] == [("failed", "failed")]
+    assert "nsfw" in str(s.k.ledger.lines[0][3]["error"])
+
+
+async def test_result_polls_are_tried_and_kept_once_the_result_endpoint_answers_an_unfinished_job():
+    job = pending()
+    api = PollApi(results=[finished(LINK, state="PROCESSING"), finished(LINK, state="PROCESSING"), done()])
+    s = stage(api, [job], result_polls=None)
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.poller.result_polls is True and api.calls == ["result"] * 3  # one request a poll
+    assert s.downloads.sent == [job] and job.polls == 2
+
+
+async def test_result_polls_give_way_to_status_polls_at_the_first_refusal(caplog):
+    job = pending()
+    api = PollApi(statuses=[status("PROCESSING"), status("COMPLETED")], results=[NotFound("HTTP 404"), done()])
+    s = stage(api, [job], result_polls=None)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await run(s, lambda: bool(s.downloads.sent))
+    assert s.poller.result_polls is False
+    assert api.calls == ["result", "status", "status", "result"]  # the trial, then status polls only
+    assert s.downloads.sent == [job] and s.lost.sent == []  # a refused trial is not a gone record
+    assert any("polling status" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_trial_result_poll_that_meets_a_transient_error_is_tried_again():
+    job = pending()
+    api = PollApi(results=[NetworkError("reset", reached_server=True), finished(LINK, state="QUEUED"), done()])
+    s = stage(api, [job], result_polls=None)
+    await run(s, lambda: bool(s.downloads.sent))
+    assert api.calls == ["result"] * 3 and s.poller.result_polls is True and s.downloads.sent == [job]
+
+
+async def test_a_job_a_sweep_showed_finished_is_fetched_by_its_result_until_history_links_are_trusted():
+    job = pending()
+    api = PollApi(statuses=[status("PROCESSING")], results=[done(LINK)])
+    s = stage(api, [job])
+    row = HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), LINK, 0.28, None, None, 12.0)
+    for tracked in s.k.book.jobs:
+        s.poller.track(tracked)
+    s.poller.hear(Shown(job, row))
+    assert job.server_latency == 12.0
+    await run(s, lambda: bool(s.downloads.sent))
+    assert "result" in api.calls and s.downloads.sent == [job] and job.output_url == LINK

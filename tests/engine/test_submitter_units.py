@@ -1,0 +1,376 @@
+"""The submit stage's promises at the unit level: never more in flight than allowed, never past the spend cap,
+nothing sent after a stop, a lost video made again only when asked (and its first cost remembered), and the
+balance warning; against a scripted API on a fake clock."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import pytest
+
+from batchgen.api.answers import Credits, HistoryRow
+from batchgen.clock import iso_utc
+from batchgen.config import LimitSettings, RetrySettings, Settings
+from batchgen.engine.identity import fingerprint
+from batchgen.engine.messages import Lost
+from batchgen.engine.submitter import Submitter
+from batchgen.errors import AmbiguousSubmit, ApiError, AuthError, InsufficientCredits, RateLimited, RequestRejected
+from batchgen.jobs import Event, JobState, StopReason, TrackedJob
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, kit, pending, row_for
+from tests.helpers import Outbox
+
+
+def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox]:
+    tracked = Outbox()
+    stage = Submitter(
+        book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return stage, tracked
+
+
+def limited(*, concurrency: int = 8, cap: float | None = None) -> Settings:
+    return Settings(
+        limits=LimitSettings(max_spend_usd=cap, concurrency=concurrency),
+        retry=RetrySettings(max_attempts=3, backoff_initial_s=1.0, backoff_max_s=4.0),
+    )
+
+
+def drained(receive: anyio.abc.ObjectReceiveStream[TrackedJob]) -> list[str]:
+    handed: list[str] = []
+    while True:
+        try:
+            handed.append(receive.receive_nowait().spec.id)  # type: ignore[attr-defined]
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return handed
+
+
+async def feed_all(k: Kit, jobs: list[TrackedJob]) -> list[str]:
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](len(jobs) + 1)
+    with receive:
+        await stage.feed(send, jobs)
+        assert stage.fed_all  # the run waits for this before it can end
+        return drained(receive)
+
+
+async def test_the_feeder_never_lets_more_jobs_in_flight_than_the_concurrency():
+    jobs = [pending(name) for name in "abcd"]
+    k = kit(ScriptedApi(), jobs, settings=limited(concurrency=2))
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    handed: list[str] = []
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            handed += drained(receive)
+            assert handed == ["a", "b"] and k.book.in_flight == 2 and not stage.fed_all
+            k.book.drop(jobs[0])  # a slot frees
+            await anyio.wait_all_tasks_blocked()
+            handed += drained(receive)
+            assert handed == ["a", "b", "c"] and k.book.in_flight == 2
+            k.book.drop(jobs[1])
+            k.book.drop(jobs[2])
+        handed += drained(receive)
+    assert handed == ["a", "b", "c", "d"] and stage.fed_all
+
+
+async def test_a_stop_while_the_feeder_waits_for_a_slot_defers_every_job_left():
+    jobs = [pending(name) for name in "abcd"]
+    k = kit(ScriptedApi(), jobs, settings=limited(concurrency=1))
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            k.control.credit_stop(InsufficientCredits("HTTP 406", detail="Insufficient credits: balance is 0.10"))
+            k.book.wake()
+        assert drained(receive) == ["a"]
+    for name in "bcd":
+        assert k.ledger.events(name) == ["deferred"]
+    assert {j.error for j in jobs[1:]} == {"Insufficient credits: balance is 0.10"}
+    assert stage.fed_all
+
+
+@pytest.mark.parametrize(
+    ("reason", "detail", "events", "error"),
+    [
+        (StopReason.CREDITS, None, ["deferred"], "submission stopped"),
+        (StopReason.CREDITS, "Insufficient credits", ["deferred"], "Insufficient credits"),
+        (StopReason.INTERRUPTED, None, [], None),  # a signal leaves what was not sent as it was
+    ],
+)
+async def test_jobs_fed_after_a_stop_are_never_sent_and_say_why(reason, detail, events, error):
+    jobs = [pending(name) for name in "abc"]
+    k = kit(ScriptedApi(), jobs)
+    k.control.request_stop(reason)
+    k.report.stop_detail = detail
+    assert await feed_all(k, jobs) == []
+    for tracked in jobs:
+        assert k.ledger.events(tracked.spec.id) == events and tracked.error == error
+    assert k.book.in_flight == 0 and k.api.posted == []
+
+
+async def test_the_spend_cap_admits_jobs_up_to_it_exactly_and_a_cheaper_job_after_a_refused_one():
+    jobs = [pending("a", estimate=0.25), pending("b", estimate=0.5), pending("c", estimate=0.25)]
+    k = kit(ScriptedApi(), jobs, settings=limited(cap=0.5))
+    assert await feed_all(k, jobs) == ["a", "c"]  # $0.25 + $0.25 is the cap itself: allowed
+    assert k.ledger.events("b") == ["deferred"]
+    assert jobs[1].error == "the estimated spend would pass the cap of $0.50"
+    assert k.report.stop_reason is StopReason.SPEND_CAP
+
+
+async def test_the_spend_cap_forgives_float_sums_and_a_job_of_unknown_price_costs_nothing_in_advance():
+    jobs = [pending("a", estimate=0.1), pending("b", estimate=0.1), pending("c", estimate=0.1)]
+    unknown = pending("d")
+    unknown.estimate = None
+    k = kit(ScriptedApi(), [*jobs, unknown], settings=limited(cap=0.3))
+    assert await feed_all(k, [*jobs, unknown]) == ["a", "b", "c", "d"]  # 0.1 + 0.1 + 0.1 > 0.3 in floats
+    assert k.report.stop_reason is None
+
+
+async def test_a_credit_stop_keeps_an_earlier_spend_cap_as_the_reason():
+    jobs = [pending("a", estimate=0.5), pending("b", estimate=0.5)]
+    k = kit(ScriptedApi(), jobs, settings=limited(cap=0.6))
+    k.report.stop_reason = StopReason.CREDITS
+    await feed_all(k, jobs)
+    assert k.report.stop_reason is StopReason.CREDITS
+
+
+# ---------------------------------------------------------------------- lost videos
+
+
+def lost_one(submits: list[object]) -> tuple[Kit, TrackedJob]:
+    job = pending()
+    k = kit(ScriptedApi(submits=submits), [job])
+    job.request_id, job.cost, job.output_url = "r-old", 0.28, "http://127.0.0.1:9/old.mp4"
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    return k, job
+
+
+async def test_a_lost_video_is_left_expired_without_resubmit_lost():
+    k, job = lost_one(["never"])
+    stage, tracked = submitter(k, resubmit_lost=False)
+    await stage.expire(job, "the record is gone")
+    assert k.ledger.lines[-1][1:] == ("expired", "expired", {
+        "model": MODEL, "request_id": "r-old", "error": {"http": 404, "detail": "the record is gone"}})  # fmt: skip
+    assert k.api.posted == [] and tracked.sent == [] and k.book.in_flight == 0
+
+
+async def test_a_lost_video_is_made_again_with_resubmit_lost_and_its_first_cost_is_kept():
+    k, job = lost_one(["r-new"])
+    stage, tracked = submitter(k, resubmit_lost=True)
+    async with k.clock.autojump():
+        await stage.expire(job, "output gone", event=Event.LOST, http=None)
+    assert k.ledger.events() == ["lost", "submitting", "submitted"]
+    assert k.ledger.lines[0][3]["error"] == {"detail": "output gone"}
+    assert k.ledger.lines[1][3]["paid_before"] == 0.28  # what the first attempt cost, carried forward
+    assert job.request_id == "r-new" and job.cost is None and job.output_url is None
+    assert len(k.api.posted) == 1 and tracked.sent == [job] and k.book.in_flight == 1
+
+
+async def test_a_lost_video_is_not_made_again_once_submission_has_stopped():
+    k, job = lost_one(["never"])
+    stage, _ = submitter(k, resubmit_lost=True)
+    k.control.request_stop(StopReason.CREDITS)
+    await stage.expire(job, "gone")
+    assert k.ledger.events() == ["expired"] and k.api.posted == [] and job.state is JobState.EXPIRED
+
+
+async def test_lost_news_is_acted_on_for_each_job_the_stream_brings():
+    k, job = lost_one(["r-1", "r-2"])
+    other = pending("o")
+    other.request_id = "r-o"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.SUBMITTED, in_flight=True)
+    stage, tracked = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[Lost](4)
+    async with send:
+        await send.send(Lost(job, "gone", event=Event.LOST, http=None))
+        await send.send(Lost(other, "record expired"))
+    async with k.clock.autojump():
+        await stage.take_lost(receive)
+    assert k.ledger.events() == ["lost", "submitting", "submitted"]
+    assert k.ledger.events("o") == ["expired", "submitting", "submitted"]
+    assert [line[3]["error"] for line in k.ledger.lines if line[1] in ("lost", "expired")] == [
+        {"detail": "gone"},
+        {"http": 404, "detail": "record expired"},
+    ]
+    assert {job.request_id, other.request_id} == {"r-1", "r-2"} and len(tracked.sent) == 2
+
+
+# ---------------------------------------------------------------------- before and after
+
+
+async def test_preflight_warns_when_the_balance_will_not_cover_the_batch(caplog):
+    jobs = [pending("a"), pending("b")]
+    k = kit(ScriptedApi(balance=0.5), jobs)
+    stage, _ = submitter(k)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        await stage.preflight(jobs)
+    message = (
+        "the balance ($0.50) will not cover the estimated $0.56 for 2 jobs; the run will stop submitting "
+        "when credits run out (exit 3)"
+    )
+    assert k.report.balance == 0.5 and k.report.warnings == [message]
+    assert [r.getMessage() for r in caplog.records] == [f"warning: {message}"]
+    covered = kit(ScriptedApi(balance=0.56), jobs)
+    stage, _ = submitter(covered)
+    await stage.preflight(jobs)
+    assert covered.report.balance == 0.56 and covered.report.warnings == []
+
+
+async def test_preflight_goes_on_without_a_balance_but_not_without_a_valid_key():
+    class NoBalance(ScriptedApi):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+        async def credits(self) -> Credits:
+            raise self.error
+
+    k = kit(NoBalance(ApiError("HTTP 502")), [pending()])
+    stage, _ = submitter(k)
+    async with k.clock.autojump():
+        await stage.preflight([pending()])
+    assert k.report.balance is None and k.report.warnings == []
+    k = kit(NoBalance(AuthError("HTTP 401: bad key")), [pending()])
+    stage, _ = submitter(k)
+    with pytest.raises(AuthError):
+        await stage.preflight([pending()])
+
+
+@pytest.mark.parametrize("sent_before", [30.0, None])
+async def test_a_job_left_submitting_is_attached_to_what_the_history_shows_never_sent_again(sent_before):
+    job = pending()
+    k = kit(ScriptedApi(submits=["never"]), [job])
+    sent = k.clock.epoch() - (sent_before or 0.0)
+    job.submitted_epoch = sent if sent_before is not None else None  # when the earlier run sent it, if known
+    k.api.rows = [row_for(job, "made-before", sent + 1)]
+    k.book.adopt(job, JobState.SUBMITTING, in_flight=True)
+    stage, tracked = submitter(k)
+    async with k.clock.autojump():
+        await stage.settle_resumed(job)
+    assert k.ledger.events() == ["reconciled", "submitted"] and k.api.posted == []
+    assert job.request_id == "made-before" and tracked.sent == [job]
+    assert job.submitted_epoch == sent and k.ledger.lines[-1][3]["submitted_at"] == iso_utc(sent)
+
+
+async def test_the_submit_loop_sends_every_job_its_stream_brings():
+    jobs = [pending("a"), pending("b")]
+    k = kit(ScriptedApi(submits=["r-a", "r-b"]), jobs)
+    stage, tracked = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](4)
+    async with send:
+        for tracked_job in jobs:
+            k.book.take(tracked_job)
+            await send.send(tracked_job)
+    async with k.clock.autojump():
+        await stage.loop(receive)
+    assert [j.request_id for j in jobs] == ["r-a", "r-b"] and tracked.sent == jobs
+
+
+# ---------------------------------------------------------------------- one submit
+
+
+async def submit(api: ScriptedApi, job: TrackedJob | None = None) -> tuple[Kit, TrackedJob, Outbox]:
+    job = job or pending()
+    k = kit(api, [job])
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    return k, job, tracked
+
+
+async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid():
+    job = pending()
+    job.paid_before = 0.28
+    k, _, _ = await submit(ScriptedApi(submits=["r1"]), job)
+    (_, event, state, fields), _ = k.ledger.lines
+    assert (event, state) == ("submitting", "submitting")
+    assert fields == {
+        "model": MODEL,
+        "request_id": None,
+        "params": {"prompt": "a fox", "duration": 5},
+        "fingerprint": fingerprint(MODEL, {"prompt": "a fox", "duration": 5}),
+        "paid_before": 0.28,
+    }
+    assert k.api.posted == [{"prompt": "a fox", "duration": 5}]
+    k, _, _ = await submit(ScriptedApi(submits=["r1"]))
+    assert k.ledger.lines[0][3]["paid_before"] is None  # nothing paid before: no field
+
+
+@pytest.mark.parametrize(
+    ("reason", "event", "state"),
+    [
+        (StopReason.CREDITS, "deferred", JobState.DEFERRED),
+        (StopReason.INTERRUPTED, "submit_postponed", JobState.PENDING),
+    ],
+)
+async def test_a_stop_while_a_submit_waits_for_its_turn_sends_nothing_and_says_why(reason, event, state):
+    job = pending()
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "never"]), [job])
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await k.clock.sleep(10.0)  # the 429 gate is closed for a minute
+        k.control.request_stop(reason)
+        k.report.stop_detail = "stopped by the test"
+    assert k.ledger.events() == ["submitting", event] and job.state is state
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "stopped by the test"}
+    assert len(k.api.posted) == 1 and tracked.sent == [] and k.book.in_flight == 0
+
+
+async def test_a_run_that_ends_while_a_submit_waits_after_a_429_leaves_it_pending_and_says_why():
+    job = pending()
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "r1"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.report.stop_detail = "interrupted (SIGINT)"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert k.ledger.events() == ["submitting", "submit_postponed"]
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "interrupted (SIGINT)"}
+
+
+@pytest.mark.parametrize(("detail", "expected"), [(None, "submission stopped"), ("credits ran out", "credits ran out")])
+async def test_a_job_reaching_a_submitter_after_a_credit_stop_is_deferred_with_the_reason(detail, expected):
+    job = pending()
+    k = kit(ScriptedApi(submits=["never"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.control.request_stop(StopReason.CREDITS)
+    k.report.stop_detail = detail
+    await stage.submit(job)
+    assert k.ledger.lines == [("j", "deferred", "deferred", {"model": MODEL, "request_id": None,
+                                                             "error": {"detail": expected}})]  # fmt: skip
+
+
+async def test_a_submit_whose_outcome_cannot_be_settled_is_left_for_a_later_run_never_sent_again():
+    class NoHistory(ScriptedApi):
+        async def history(self, **_: object) -> list[HistoryRow]:
+            raise RequestRejected("HTTP 400: history unavailable", status=400)
+
+    k, job, tracked = await submit(NoHistory(submits=[AmbiguousSubmit("no answer after sending"), "never"]))
+    assert k.ledger.events() == ["submitting", "submit_unknown", "reconcile_failed"]
+    assert job.state is JobState.SUBMITTING and len(k.api.posted) == 1 and tracked.sent == []
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith("the request history could not be read (")
+    assert k.book.in_flight == 0
+
+
+async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_submitting_never_sent_again():
+    k, job, tracked = await submit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "never"]))
+    assert k.ledger.events() == ["submitting", "submit_unknown", "settle_later"]
+    assert len(k.api.posted) == 1 and job.state is JobState.SUBMITTING and tracked.sent == []
+    assert k.ledger.lines[-1][3]["error"] == {
+        "detail": "the submit's outcome is unknown and the request history has not caught up with it yet, so the "
+        "job was not submitted again (that could pay twice). Run again later to settle it"
+    }
+    assert k.book.in_flight == 0

@@ -1,0 +1,346 @@
+"""History sweeps, more promises at the unit level: a history that misses finished jobs is switched off (and
+says why), a sweep reads only as far as it must and no further, sweeps keep their share of the budget and their
+cadence, and the sweep loop sweeps only when a sweep could find something (fake clock, no server)."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import anyio
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.api.ratelimit import Priority, RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.engine.control import RunControl
+from batchgen.engine.messages import Replan, Shown
+from batchgen.engine.outcome import RunReport
+from batchgen.engine.pollplan import LatencyModel
+from batchgen.engine.sweeper import Sweeper
+from batchgen.errors import ServerError
+from batchgen.jobs import JobSpec, JobState, StopReason, TrackedJob
+from tests.helpers import Outbox
+
+MODEL = "kling-text2video"
+KEY = (MODEL, "", 5)
+
+
+def job(i: int, at: float) -> TrackedJob:
+    tracked = TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
+    tracked.request_id, tracked.submitted_at = f"r{i:05d}", at
+    return tracked
+
+
+def row(rid: str, status: str = "PROCESSING") -> HistoryRow:
+    return HistoryRow(rid, MODEL, status, {}, None, None, None, None)
+
+
+class History:
+    """Pages of the request history, newest first (or an error); counts the pages read."""
+
+    def __init__(self, rows: list[HistoryRow], error: Exception | None = None) -> None:
+        self.rows, self.error = rows, error
+        self.pages: list[int] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.pages.append(page)
+        if self.error is not None:
+            raise self.error
+        return self.rows[(page - 1) * per_page : page * per_page]
+
+
+class Gateway:
+    """Calls straight through, keeping each call's priority and rank."""
+
+    def __init__(self, budget: RequestBudget) -> None:
+        self.budget = budget
+        self.calls: list[tuple[Any, Any]] = []
+
+    async def call(self, priority: Any, fn: Any, *, rank: Any = None) -> Any:
+        self.calls.append((priority, rank))
+        return await fn()
+
+
+def make(
+    clock: FakeClock,
+    jobs: dict[str, TrackedJob],
+    history: History | None = None,
+    *,
+    latency: LatencyModel | None = None,
+    per_minute: float = 6000,
+    max_interval_s: float = 60.0,
+) -> tuple[Sweeper, Outbox, Gateway]:
+    news = Outbox()
+    gateway = Gateway(RequestBudget(per_minute, clock=clock))
+    seen: list[str] = []
+    sweeps = Sweeper(
+        jobs=jobs, gateway=gateway, api=history or History([]), latency=latency or LatencyModel(),  # type: ignore[arg-type]
+        reconciler=SimpleNamespace(note_seen=seen.append), control=RunControl(RunReport()),  # type: ignore[arg-type]
+        clock=clock, min_interval_s=2.0, max_interval_s=max_interval_s, news=news,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return sweeps, news, gateway
+
+
+def learned(median: float = 150.0) -> LatencyModel:
+    latency = LatencyModel()
+    for i in range(64):
+        latency.observe(KEY, median * (0.5 + i / 63))
+    return latency
+
+
+def by_rid(*tracked: TrackedJob) -> dict[str, TrackedJob]:
+    return {t.request_id or "": t for t in tracked}
+
+
+# ---------------------------------------------------------------------- health
+
+
+def test_a_history_that_never_shows_finished_jobs_is_switched_off_at_the_third_miss(caplog):
+    clock = FakeClock(1_000.0)
+    jobs = [job(i, 0.0) for i in range(4)]
+    sweeps, news, _ = make(clock, by_rid(*jobs))
+    for tracked in jobs:
+        sweeps._covered[tracked.request_id or ""] = 900.0  # a sweep began at 900 s and did not show them
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        for tracked in jobs[:3]:
+            assert sweeps.sweeping
+            sweeps.poll_found_done(tracked.request_id or "")
+            sweeps.judge(tracked, finished_at=800.0)
+    assert not sweeps.sweeping and sweeps.missed == 3 and news.sent == [Replan()]
+    assert [r.getMessage() for r in caplog.records] == [
+        "history sweeps are off for this run: the request history did not show jobs that had finished; "
+        "polling each job instead"
+    ]
+    sweeps.stop("again")  # once off, it stays off and says nothing more
+    assert news.sent == [Replan()] and len(caplog.records) == 1
+
+
+def test_a_job_that_finished_after_the_last_sweep_began_is_not_the_historys_fault():
+    clock = FakeClock(1_000.0)
+    jobs = [job(i, 0.0) for i in range(4)]
+    sweeps, news, _ = make(clock, by_rid(*jobs))
+    for tracked in jobs:
+        sweeps._covered[tracked.request_id or ""] = 900.0
+        sweeps.poll_found_done(tracked.request_id or "")
+        sweeps.judge(tracked, finished_at=900.0)  # finished as the sweep began: it could not show it
+    assert sweeps.missed == 0 and sweeps.sweeping and news.sent == []
+
+
+async def test_a_working_history_is_switched_off_only_when_it_misses_more_than_a_fifth_of_what_it_shows(caplog):
+    clock = FakeClock(1_000.0)
+    shown = [job(i, 0.0) for i in range(15)]
+    missed = [job(100 + i, 0.0) for i in range(4)]
+    history = History([row(t.request_id or "", "COMPLETED") for t in shown])
+    sweeps, news, _ = make(clock, by_rid(*shown, *missed), history)
+    await sweeps.sweep()
+    assert sweeps.healthy and sweeps.hits == 15 and news.sent[0] == Replan()
+    assert [m.job for m in news.sent[1:]] == shown and all(isinstance(m, Shown) for m in news.sent[1:])
+    for tracked in missed:
+        sweeps._covered[tracked.request_id or ""] = 1_000.0
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        for tracked in missed[:3]:  # 3 missed of 15 shown: a fifth, not more
+            sweeps.poll_found_done(tracked.request_id or "")
+            sweeps.judge(tracked, finished_at=500.0)
+        assert sweeps.sweeping and sweeps.missed == 3
+        sweeps.poll_found_done(missed[3].request_id or "")
+        sweeps.judge(missed[3], finished_at=500.0)
+    assert not sweeps.sweeping and news.sent[-1] == Replan()
+    assert "the request history misses too many finished jobs" in caplog.records[-1].getMessage()
+
+
+def test_a_job_a_sweep_showed_finished_never_counts_as_missed_and_forgetting_a_job_forgets_it_all():
+    clock = FakeClock(1_000.0)
+    a = job(1, 0.0)
+    sweeps, _, _ = make(clock, by_rid(a))
+    sweeps.shown_done.add("r00001")
+    sweeps._covered["r00001"] = 900.0
+    sweeps.poll_found_done("r00001")
+    sweeps.judge(a, finished_at=100.0)
+    assert sweeps.missed == 0 and sweeps.found_by_poll == set()
+    sweeps.shown_done.clear()
+    sweeps.poll_found_done("r00001")
+    sweeps.forget("r00001")
+    assert sweeps.found_by_poll == set() and "r00001" not in sweeps._covered
+    sweeps.judge(a, finished_at=100.0)
+    assert sweeps.missed == 0
+    sweeps.stop("off")
+    sweeps.poll_found_done("r00001")  # once sweeps are off, nothing is judged
+    assert sweeps.found_by_poll == set()
+
+
+def test_an_unreadable_history_switches_sweeps_off_with_the_reason():
+    clock = FakeClock(1_000.0)
+    history = History([], error=ServerError("HTTP 503", status=503))
+    sweeps, news, _ = make(clock, by_rid(job(1, 0.0)), history)
+    anyio.run(sweeps.sweep)
+    assert not sweeps.sweeping and news.sent == [Replan()] and history.pages == [1]
+
+
+# ---------------------------------------------------------------------- cadence
+
+
+def test_before_anything_is_learned_sweeps_come_every_fifth_of_the_oldest_jobs_age():
+    clock = FakeClock(100.0)
+    sweeps, _, _ = make(clock, by_rid(job(1, 0.0), job(2, 50.0)), max_interval_s=600.0)
+    assert sweeps.interval() == pytest.approx(20.0)
+    assert sweeps.first_look() == pytest.approx(100.0)  # five intervals before a sweep can show a new job
+    clock.now_s = 5_000.0
+    assert sweeps.interval() == 600.0  # never more than max_interval_s apart
+    empty, _, _ = make(FakeClock(100.0), {})
+    assert empty.interval() == 0.5  # nothing in flight: the floor, a quarter of the minimum interval
+    sweeps.healthy = True
+    assert sweeps.first_look() == 0.0  # sweeps show our jobs: no wait for a first poll
+    sweeps.healthy = False
+    sweeps.stop("off")
+    assert sweeps.first_look() == 0.0
+
+
+def test_learned_sweeps_come_every_two_percent_of_the_median_or_less_often_with_few_jobs():
+    clock = FakeClock(1_000.0)
+    latency = learned()
+    median = latency.median(KEY)
+    many = {f"r{i:05d}": job(i, 900.0) for i in range(100)}
+    sweeps, _, _ = make(clock, many, latency=latency, max_interval_s=1_000.0)
+    sweeps.peak = 100
+    assert sweeps.interval() == pytest.approx(0.02 * median)  # thrift (median / 60) is smaller
+    sweeps._last_pages = 3
+    assert sweeps.interval() == pytest.approx(3 * median / 60)  # each sweep costs three pages
+    few = {f"r{i:05d}": job(i, 900.0) for i in range(4)}
+    sweeps, _, _ = make(clock, few, latency=latency, max_interval_s=1_000.0)
+    sweeps.count_in_flight()
+    assert sweeps.peak == 4
+    assert sweeps.interval() == pytest.approx(median / (0.6 * 4))  # at most ~0.6 pages per job and median
+    sweeps.peak = 8  # half the peak left: not yet the tail
+    assert sweeps.interval() == pytest.approx(median / (0.6 * 8))
+    sweeps.peak = 9  # under half the peak left: the batch drains
+    assert sweeps.interval() == pytest.approx(0.04 * median)
+
+
+def test_sweeps_keep_within_their_share_of_the_budget():
+    clock = FakeClock(1_000.0)
+    sweeps, _, gateway = make(clock, by_rid(job(1, 999.0)), per_minute=6)  # a tenth of a request a second
+    sweeps._last_pages = 2
+    assert sweeps.interval() == pytest.approx(2 / (0.8 * 0.1))  # 80% while no submit waits
+    gateway.budget.waiting = lambda priority: priority == Priority.SUBMIT  # type: ignore[method-assign]
+    assert sweeps.interval() == pytest.approx(2 / (0.3 * 0.1))  # 30% while submits wait
+
+
+# ---------------------------------------------------------------------- one sweep
+
+
+async def test_a_sweep_looks_only_for_jobs_past_the_grace_and_reads_a_bounded_number_of_pages():
+    clock = FakeClock(1_000.0)
+    old = [job(i, 0.0) for i in range(150)]
+    young = job(999, 999.0)
+    foreign = [row(f"x{i}") for i in range(1_000)]  # none of ours: the history lags far behind
+    history = History(foreign)
+    latency = learned()
+    sweeps, news, gateway = make(clock, by_rid(*old, young), history, latency=latency, max_interval_s=600.0)
+    sweeps.peak = 151
+    assert sweeps.interval() == pytest.approx(0.02 * latency.median(KEY))
+    await sweeps.sweep()
+    assert history.pages == [1, 2, 3, 4, 5]  # ceil(2.5 * 150 / 100) + 1 pages, then it gives up
+    assert gateway.calls == [(Priority.POLL, -2.0)] * 5  # sweeps go before other polls
+    assert sweeps._covered.keys() == {t.request_id for t in old}  # the young one was not looked for
+    assert news.sent == [] and not sweeps.healthy
+    assert sweeps.interval() == pytest.approx(5 * latency.median(KEY) / (0.6 * 151))  # a sweep costs 5 pages
+
+
+async def test_a_sweep_stops_at_the_end_of_the_history_and_at_the_last_job_it_looks_for():
+    clock = FakeClock(1_000.0)
+    mine = [job(i, 0.0) for i in range(3)]
+    history = History([row(t.request_id or "") for t in mine] + [row(f"x{i}") for i in range(300)])
+    sweeps, _, _ = make(clock, by_rid(*mine), history)
+    await sweeps.sweep()
+    assert history.pages == [1]
+    short = History([row("x1")])  # a history shorter than a page has nothing further
+    sweeps, _, _ = make(clock, by_rid(*mine), short)
+    await sweeps.sweep()
+    assert short.pages == [1] and sweeps._covered.keys() == {"r00000", "r00001", "r00002"}
+
+
+async def test_nothing_to_look_for_reads_nothing():
+    clock = FakeClock(10.0)
+    history = History([row("r00001")])
+    sweeps, _, _ = make(clock, by_rid(job(1, 9.0)), history)
+    await sweeps.sweep()
+    assert history.pages == [] and sweeps._sweeps == 0
+
+
+# ---------------------------------------------------------------------- the loop
+
+
+async def run_loop(sweeps: Sweeper, clock: FakeClock, seconds: float) -> None:
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.loop)
+        await clock.sleep(seconds)
+        tg.cancel_scope.cancel()
+
+
+async def test_the_loop_sweeps_on_its_cadence_and_shows_what_finished():
+    clock = FakeClock(100.0)
+    a, b = job(1, 0.0), job(2, 0.0)
+    history = History([row("r00001", "COMPLETED"), row("r00002")])
+    sweeps, news, _ = make(clock, by_rid(a, b), history)
+    await run_loop(sweeps, clock, 25.0)
+    assert history.pages == [1]  # one sweep: every fifth of the oldest job's age (20 s)
+    assert [type(m) for m in news.sent] == [Replan, Shown] and news.sent[1].job is a
+
+
+@pytest.mark.parametrize("why", ["idle", "interrupted", "no jobs", "off"])
+async def test_the_loop_does_not_sweep_when_a_sweep_could_not_help(why):
+    clock = FakeClock(100.0)
+    history = History([row("r00001", "COMPLETED")])
+    sweeps, news, _ = make(clock, {} if why == "no jobs" else by_rid(job(1, 0.0)), history)
+    sweeps.idle = why == "idle"
+    if why == "interrupted":
+        sweeps.control.request_stop(StopReason.INTERRUPTED)
+    if why == "off":
+        sweeps.stop("off")
+    await run_loop(sweeps, clock, 10.0 if why == "no jobs" else 300.0)  # with no jobs it looks every 0.5 s
+    assert history.pages == [] and [m for m in news.sent if isinstance(m, Shown)] == []
+    if why != "off":  # ... but it keeps looking, and sweeps once it could help
+        sweeps.idle = False
+        sweeps.control.report.stop_reason = None
+        sweeps.jobs.update(by_rid(job(1, 0.0)))
+        await run_loop(sweeps, clock, 300.0)
+        assert history.pages != []
+
+
+async def test_the_loop_waits_out_the_time_in_which_no_job_could_be_done():
+    clock = FakeClock(100.0)
+    latency = learned(median=1_000.0)  # the earliest of these jobs finish after ~500 s
+    history = History([row("r00001", "COMPLETED")])
+    sweeps, _, _ = make(clock, by_rid(job(1, 90.0)), history, latency=latency, max_interval_s=60.0)
+    await run_loop(sweeps, clock, 300.0)
+    assert history.pages == []
+    await run_loop(sweeps, clock, 600.0)
+    assert history.pages != []
+
+
+async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looked_at_again_sooner():
+    clock = FakeClock(99.0)
+    latency = LatencyModel()
+    for i in range(64):
+        latency.observe(KEY, 100.0 + 99.0 * i / 63)  # jobs take 100 to 199 s
+    jobs = {f"r{i:05d}": job(i, 0.0) for i in range(10)}
+    history = History([])
+    sweeps, _, _ = make(clock, jobs, history, latency=latency, max_interval_s=600.0)
+    sweeps.peak = 10
+    assert sweeps.interval() == pytest.approx(latency.median(KEY) / 6)  # about 25 s
+    sweeps._swept_at = 123.0
+    for rid in jobs:
+        sweeps._covered[rid] = 123.0  # a sweep at 123 s saw none of them finished
+    reads: list[float] = []
+
+    class Timed:
+        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+            reads.append(clock.now())
+            return []
+
+    sweeps.api = Timed()  # type: ignore[assignment]
+    await run_loop(sweeps, clock, 40.0)
+    # due at about 124 s, far under one find expected: put off for half an interval, then it went
+    assert sweeps.postponed == 1 and reads == [pytest.approx(99.0 + latency.median(KEY) / 4)]
