@@ -11,6 +11,7 @@ import os
 import socket
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 pytest.importorskip("obstore")
@@ -263,3 +264,19 @@ async def test_renewals_that_fail_are_retried_and_the_lease_is_lost_only_once_it
             assert not lease.holds()
     # Tried again while the lease still ran (every ttl/3): at least one failure passed without a loss.
     assert len(calls) >= 2 and calls[0] is None
+
+
+async def test_a_holder_cancelled_from_outside_still_releases_its_lease(tmp_path):
+    class Remote(Bucket):  # every write yields to the event loop first, as a store across a network does
+        async def put_create(self, key: str, data: bytes) -> bool:
+            await anyio.lowlevel.checkpoint()
+            return await super().put_create(key, data)
+
+    bucket = Remote(f"file://{tmp_path / 'store'}")
+    lease = Lease(bucket, SHARD, ttl_s=30)
+    with anyio.CancelScope() as scope:
+        async with lease.kept():
+            scope.cancel()  # Ctrl-C, or the run's task group ending
+            await anyio.sleep_forever()
+    assert (await _record(bucket, 2))["released"] is True  # the next run need not wait out the TTL
+    await Lease(bucket, SHARD, ttl_s=30).acquire()
