@@ -93,3 +93,18 @@ def test_defaults_validation_and_latency_come_from_the_spec_or_are_left_alone():
     assert problems == [("cfg_scale", "must be a number, got '0.7'")]  # "0.7" is a number only as CSV text
     assert params.typical_latency(SPEC) == pytest.approx(320.23594)
     assert params.typical_latency(OWN) == params.DEFAULT_LATENCY_S == 300.0
+
+
+def test_a_relative_image_path_starts_at_the_manifests_folder(tmp_path, monkeypatch):
+    from tests.helpers import png_bytes
+
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "cat.png").write_bytes(png_bytes(400, 400))
+    monkeypatch.chdir(tmp_path)  # the working folder is not the manifest's
+    job = {"prompt": "a cat", "image_url": "cat.png"}
+    checked, problems = params.validate("kling-2.5-turbo", job, base=tmp_path / "jobs")
+    assert problems == [] and checked["image_url"]["path"] == str(tmp_path / "jobs" / "cat.png")
+    _, problems = params.validate("kling-2.5-turbo", job)
+    assert problems == [
+        ("image_url", "image 'cat.png' does not exist; check the path (relative paths start at the manifest's folder)")
+    ]
