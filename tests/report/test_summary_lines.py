@@ -1,0 +1,338 @@
+"""What the user reads at the end of a run, before one (the dry run's plan), during one (the progress line
+and panel) and of a folder (``status``): every figure, every hint, in full.
+
+These lines are how a user, or a cron mail, learns what was spent, what is left, and which command goes on
+without paying twice; a wrong figure or a missing hint is a promise broken in plain sight."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from batchgen.config import LimitSettings, OutputSettings, Settings
+from batchgen.engine.outcome import RunReport, Snapshot
+from batchgen.jobs import JobSpec
+from batchgen.manifest import Manifest
+from batchgen.report import summary
+from batchgen.store.ledger import Replay
+from batchgen.store.local import OutputDir
+
+OUT = OutputDir("/o")
+TEN = Manifest("m.yaml", [JobSpec(f"j{i}", "kling-text2video", {"prompt": "p"}) for i in range(10)], [])
+WHERE = "  videos: /o/videos   ledger: /o/ledger.jsonl   results: /o/results.csv"
+
+
+def test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_go_on():
+    report = RunReport(
+        states=Counter({"completed": 3, "failed": 2, "expired": 1, "deferred": 2, "submitted": 1, "pending": 1}),
+        failures=[("a", "content policy"), ("c", "gone"), ("b", "content policy")],
+        stop_reason="credits", balance=0.5, spend=1.5, submitted=4, skipped=2, reattached=1, requests=17,
+        rate_limited=3, job_seconds=[200, 10, 30, 100, 20],
+        media_warnings=Counter({"low_fps": 1, "duration_mismatch": 2}), report_page=Path("/o/report.html"),
+    )  # fmt: skip
+    command = "batchgen run m.yaml --out /o"
+    lines = summary.summary_lines(report, OUT, TEN, resume_command=command, retry_command=command)
+    assert lines == [
+        "10 jobs: 1 pending, 1 submitted, 3 completed, 2 failed, 1 expired, 2 deferred",
+        "  2 already done; 1 re-attached from an earlier run; 4 submitted now",
+        "  spend $1.50 in this folder; 17 API requests now, 3 answered 429",
+        "  time per job p50 30s, p95 3.3 min",
+        "  failures by reason:",
+        "    2 x content policy (e.g. a, b)",
+        "    1 x gone (e.g. c)",
+        "  videos kept with warnings: 2 duration_mismatch, 1 low_fps (not what was asked for; see report.html)",
+        "Stopped submitting: out of credits (balance reported: $0.50); 2 jobs deferred. Top up, then resume.",
+        WHERE,
+        "  report: /o/report.html",
+        "2 jobs failed on the server; running again does not retry them. --retry-failed submits them again "
+        "(paid again): batchgen run m.yaml --out /o --retry-failed",
+        "1 job lost or expired (the video cannot be fetched again); --resubmit-lost makes it again (paid again): "
+        "batchgen run m.yaml --out /o --resubmit-lost",
+        "To resume: batchgen run m.yaml --out /o  (add --retry-failed to submit the 2 failed jobs again; add "
+        "--resubmit-lost to make the 1 lost job again: paid again)",
+    ]
+
+
+def test_a_run_stopped_at_the_spend_cap_offers_a_cap_that_covers_the_deferred_jobs():
+    report = RunReport(states=Counter({"completed": 2, "deferred": 8}), stop_reason="spend_cap", spend=0.56,
+                       submitted=2)  # fmt: skip
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="RESUME", spend=3.0, cap_command="CAP")
+    assert lines == [
+        "10 jobs: 2 completed, 8 deferred",
+        "  2 submitted now",
+        "  spend $3.00 in this folder; 0 API requests now, 0 answered 429",  # the folder's spend, not the run's
+        "Stopped submitting at the spend cap (for the folder's whole spend: $3.00 spent so far); 8 jobs deferred. "
+        "The same cap stops here again: raise --max-spend to go on.",
+        WHERE,
+        "To resume, raise the cap (enough for the 8 deferred jobs): CAP",
+    ]
+    no_cap = summary.summary_lines(report, OUT, TEN, resume_command="RESUME")
+    assert no_cap[-1] == "To resume: RESUME"
+    balance_unknown = dataclasses.replace(report, stop_reason="credits")
+    assert summary.summary_lines(balance_unknown, OUT, TEN, resume_command="R")[3] == (
+        "Stopped submitting: out of credits; 8 jobs deferred. Top up, then resume."
+    )
+
+
+def test_an_interrupted_run_is_resumable_and_a_finished_one_offers_nothing_more():
+    interrupted = RunReport(states=Counter({"completed": 9, "submitted": 1}), stop_reason="interrupted")
+    assert summary.summary_lines(interrupted, OUT, TEN, resume_command="RESUME") == [
+        "10 jobs: 1 submitted, 9 completed",
+        "  0 submitted now",
+        "  spend $0.00 in this folder; 0 API requests now, 0 answered 429",
+        "Interrupted: jobs in flight stay resumable; nothing is lost or paid twice by resuming.",
+        WHERE,
+        "To resume: RESUME",
+    ]
+    done = RunReport(states=Counter({"completed": 10}), spend=2.8, requests=40)
+    assert summary.summary_lines(done, OUT, TEN, resume_command="RESUME") == [
+        "10 jobs: 10 completed",
+        "  0 submitted now",
+        "  spend $2.80 in this folder; 40 API requests now, 0 answered 429",
+        WHERE,
+    ]
+    pending = RunReport(states=Counter({"completed": 9, "pending": 1}))
+    assert summary.summary_lines(pending, OUT, TEN, resume_command=None)[-1] == WHERE  # no command: no line
+    assert summary.summary_lines(pending, OUT, TEN, resume_command="R")[-1] == "To resume: R"
+    nothing = RunReport()
+    assert summary.summary_lines(nothing, OUT, TEN, resume_command="R")[0] == "10 jobs: nothing"
+
+
+def test_more_than_eight_reasons_show_the_eight_most_frequent():
+    failures = [(f"j{r}-{n}", f"reason {r}") for r in range(10) for n in range(10 - r)]
+    report = RunReport(states=Counter({"failed": len(failures)}), failures=failures)
+    lines = summary.summary_lines(report, OUT, TEN, resume_command=None)
+    shown = [line for line in lines if line.startswith("    ")]
+    assert shown == [f"    {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
+                     for r in range(8)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("seconds", "p50", "p95"),
+    [([5.0], "5s", "5s"), ([89.4, 90.0], "89s", "1.5 min"), ([5399.0, 5400.0], "90.0 min", "1.5 h"),
+     (list(map(float, range(1, 101))), "50s", "1.6 min"), (list(map(float, range(1, 21))), "10s", "19s")],
+)  # fmt: skip
+def test_time_per_job_is_read_as_its_median_and_95th_percentile(seconds, p50, p95):
+    report = RunReport(states=Counter({"completed": 10}), job_seconds=seconds)
+    assert summary.summary_lines(report, OUT, TEN, resume_command=None)[3] == f"  time per job p50 {p50}, p95 {p95}"
+
+
+# --------------------------------------------------------------------------- the dry run
+
+
+def _plan_settings() -> Settings:
+    limits = dataclasses.replace(LimitSettings(), concurrency=2, requests_per_minute=30, max_spend_usd=1.0)
+    return Settings(limits=limits, output=dataclasses.replace(OutputSettings(), dir="/o"))
+
+
+PLAN = Manifest(
+    "m.yaml",
+    [JobSpec(f"j{i}", "kling-text2video", {"prompt": "p"}) for i in range(6)]
+    + [JobSpec("k", "kling-2.1", {"prompt": "p", "aspect_ratio": "16:9", "duration": 5, "mode": "std"}),
+       JobSpec("own", "own-model", {})],
+    [],
+)  # fmt: skip
+FOLDER = Replay({"j0": {"state": "completed"}, "j1": {"state": "failed"}, "j2": {"state": "expired"},
+                 "zz": {"state": "completed"}}, 4, False)  # fmt: skip
+UPPER = (
+    "(upper bound: 1 job(s) ask for a combination their model's page does not price, counted at the model's "
+    "highest known price) (+ 1 jobs of models without a price)"
+)
+
+
+def test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_takes():
+    assert summary.dry_run_lines(PLAN, _plan_settings(), FOLDER) == [
+        "m.yaml: 8 valid jobs (1 kling-2.1, 6 kling-text2video, 1 own-model)",
+        "  in /o: 1 of these already completed; 5 to do",
+        "  1 failed job(s) will be left alone (--retry-failed submits them again, paid again)",
+        "  1 lost or expired job(s) will be left alone (--resubmit-lost submits them again, paid again)",
+        f"  estimated spend: $2.80 {UPPER}",  # 3 x $0.28 + $1.96 (the bound) for the five left
+        "  estimated time: 14.0 min at concurrency 2 and 30 requests/min",
+        "  note: the spend cap $1.00 will defer some jobs",
+    ]
+
+
+def test_the_plan_with_every_flag_that_pays_again():
+    lines = summary.dry_run_lines(PLAN, _plan_settings(), FOLDER, retry_failed=True, resubmit_lost=True, changed=2,
+                                  replaced=frozenset({"j0"}))  # fmt: skip
+    assert lines == [
+        "m.yaml: 8 valid jobs (1 kling-2.1, 6 kling-text2video, 1 own-model)",
+        "  in /o: 0 of these already completed; 8 to do",
+        "  1 failed job(s) will be submitted again (--retry-failed; paid again)",
+        "  1 lost or expired job(s) will be submitted again (--resubmit-lost; paid again)",
+        "  1 changed job(s) will be made anew (--replace-changed; paid again)",
+        "  2 job(s) differ from what their ids were sent as: the run stops (exit 2) unless --replace-changed is given",
+        f"  estimated spend: $3.64 {UPPER}",
+        "  estimated time: 19.6 min at concurrency 2 and 30 requests/min",
+        "  note: the spend cap $1.00 will defer some jobs",
+    ]
+
+
+def test_the_plan_for_a_new_folder_and_a_cap_that_is_enough():
+    priced = Manifest("m.yaml", [JobSpec("a", "kling-text2video", {"prompt": "p"})], [])
+    settings = _plan_settings()
+    assert summary.dry_run_lines(priced, settings, None) == [
+        "m.yaml: 1 valid jobs (1 kling-text2video)",
+        "  estimated spend: $0.28",
+        "  estimated time: 5.3 min at concurrency 2 and 30 requests/min",
+    ]
+    assert summary.dry_run_lines(priced, settings, Replay({}, 0, False))[1] == "  estimated spend: $0.28"
+    at_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.28))
+    assert not any("note" in line for line in summary.dry_run_lines(priced, at_cap, None))
+    no_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=None))
+    assert not any("note" in line for line in summary.dry_run_lines(PLAN, no_cap, None))
+
+
+def test_the_time_estimate_is_the_longer_of_the_concurrency_and_the_request_budget():
+    settings = _plan_settings()
+    assert summary.estimate_seconds([], settings) == 0.0
+    five = [JobSpec(f"j{i}", "kling-text2video", {}) for i in range(5)]
+    assert summary.estimate_seconds(five, settings) == pytest.approx(3 * 320.23594)  # 3 waves of 2
+    slow = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, requests_per_minute=0.5,
+                                                                    concurrency=100))  # fmt: skip
+    assert summary.estimate_seconds(five, slow) == pytest.approx(5 * 4 / 0.5 * 60)  # 4 requests a job
+    mixed = [JobSpec("a", "kling-text2video", {}), JobSpec("b", "own-model", {})]
+    assert summary.estimate_seconds(mixed, settings) == pytest.approx((320.23594 + 300.0) / 2)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _snap(**changes) -> Snapshot:
+    base = Snapshot(total=10, states={"completed": 4, "submitted": 2, "submitting": 1, "downloading": 1,
+                                      "failed": 1, "expired": 1, "deferred": 0, "pending": 0},
+                    done_now=4, elapsed_s=120, spend=1.12, requests=40, throttled=2, paused_s=30,
+                    stop_reason="credits", sweeping=True)  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def _panel(snap: Snapshot) -> list[str]:
+    console = Console(width=120, record=True, color_system=None, file=io.StringIO())
+    console.print(summary.progress_table(snap))
+    return [line.rstrip() for line in console.export_text().splitlines()]
+
+
+def test_the_progress_line_counts_what_is_in_flight_the_pace_and_why_it_waits():
+    assert summary.progress_line(_snap()) == (
+        "progress: 4/10 completed, 3 in flight, 1 downloading, 1 failed, 1 expired, $1.12 spent, 120/h, "
+        "ETA 2.0 min, paused 30s by a 429, out of credits: finishing jobs in flight"
+    )
+    quiet = _snap(states={"completed": 10, "deferred": 2}, done_now=0, paused_s=0, stop_reason=None, spend=0.0)
+    assert summary.progress_line(quiet) == (
+        "progress: 10/10 completed, 0 in flight, 0 downloading, 2 deferred, $0.00 spent, 0/h"
+    )
+    assert summary.progress_line(_snap(stop_reason="spend_cap")).endswith(
+        ", at the spend cap: finishing jobs in flight"
+    )
+    assert summary.progress_line(_snap(stop_reason="interrupted")).endswith(", paused 30s by a 429, stopping")
+    assert summary.progress_line(_snap(paused_s=0.4)).endswith(
+        ", paused 0s by a 429, out of credits: finishing jobs in flight"
+    )
+
+
+def test_the_progress_panel_shows_the_bar_the_jobs_the_pace_and_why_it_waits():
+    assert _panel(_snap()) == [
+        "videos   ████████████░░░░░░░░░░░░░░░░░░ 4/10",
+        "jobs     1 submitting, 2 submitted, 1 downloading, 4 completed, 1 failed, 1 expired",
+        "pace     120 videos/h; 40 requests, 2 answered 429; finding finished jobs through the request history",
+        "spend    $1.12",
+        "ETA      2.0 min",
+        "paused   rate limited (429): every call waits 30s",
+        "credits  out of credits: no new submissions; finishing the jobs in flight",
+    ]
+    calm = _panel(_snap(paused_s=0, stop_reason="spend_cap", sweeping=False, done_now=0))
+    assert calm == [
+        "videos     ████████████░░░░░░░░░░░░░░░░░░ 4/10",
+        "jobs       1 submitting, 2 submitted, 1 downloading, 4 completed, 1 failed, 1 expired",
+        "pace       0 videos/h; 40 requests, 2 answered 429",
+        "spend      $1.12",
+        "ETA        estimating...",
+        "spend cap  cap reached: no new submissions; finishing the jobs in flight",
+    ]
+    stopping = _panel(_snap(paused_s=0, stop_reason="interrupted", total=0, states={}))
+    assert stopping[0] == "videos    ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 0/0"
+    assert stopping[-1] == "stopping  interrupted: saving state; press Ctrl-C again to exit at once"
+    assert _panel(_snap(paused_s=0, stop_reason=None))[-1] == "ETA     2.0 min"
+
+
+# --------------------------------------------------------------------------- status
+
+
+def _status(jobs: dict, **kwargs) -> dict:
+    return summary.status_summary(Replay(jobs, len(jobs), False), Path("OUT"), **kwargs)
+
+
+JOBS = {"a": {"state": "completed", "cost": 0.28}, "b": {"state": "submitted"},
+        "c": {"state": "failed", "error": "plain text 5 s ago"}}  # fmt: skip
+FAILED_HINT = (
+    "  1 job failed on the server; running again does not retry it. --retry-failed submits it again (paid again): "
+    "add --retry-failed"
+)
+
+
+def test_status_against_the_manifest_counts_the_jobs_never_submitted():
+    told = _status(JOBS, never_submitted=3)
+    assert told["lines"] == [
+        "OUT: 6 jobs in the manifest: 1 submitted, 1 completed, 1 failed, 3 never submitted",
+        "  spend $0.28",
+        "  1 x plain text some time ago (e.g. c)",
+        "  1 not finished: run the same 'batchgen run' again to resume them",
+        "  3 never submitted: run the same 'batchgen run' again to submit them",
+        FAILED_HINT,
+    ]
+    assert (told["never_submitted"], told["manifest_jobs"], told["finished"]) == (3, 6, False)
+    assert told["failures"] == [{"reason": "plain text some time ago", "count": 1, "examples": ["c"],
+                                 "details": {"c": "plain text 5 s ago"}}]  # fmt: skip
+    all_sent = _status(JOBS, never_submitted=0)
+    assert all_sent["lines"][0] == "OUT: 3 jobs in the manifest: 1 submitted, 1 completed, 1 failed"
+    assert all_sent["manifest_jobs"] == 3
+    unknown = _status(JOBS)
+    assert unknown["lines"][0] == "OUT: 3 jobs: 1 submitted, 1 completed, 1 failed" and unknown["manifest_jobs"] is None
+    nothing_yet = _status({}, never_submitted=4)
+    assert nothing_yet["lines"] == [
+        "OUT: 4 jobs in the manifest, 4 never submitted",
+        "  4 never submitted: run the same 'batchgen run' again to submit them",
+    ]
+    assert nothing_yet["finished"] is False and nothing_yet["manifest_jobs"] == 4
+    half = _status({"a": {"state": "completed"}}, never_submitted=1)
+    assert half["finished"] is False and "  all jobs completed" not in half["lines"]
+    whole = _status({"a": {"state": "completed"}}, never_submitted=0)
+    assert whole["finished"] is True and "  all jobs completed" in whole["lines"]
+
+
+def test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_to_them():
+    shards = _status(JOBS, live={"1-of-2": "host y pid 2", "0-of-2": "host x pid 1"}, never_submitted=2)
+    assert shards["lines"] == [
+        "OUT: 5 jobs in the manifest: 1 submitted, 1 completed, 1 failed, 2 never submitted",
+        "  2 runs (0-of-2 host x pid 1; 1-of-2 host y pid 2) hold this folder now: these figures are as of the "
+        "latest ledger lines; do not start another run on it",
+        "  spend $0.28",
+        "  1 x plain text some time ago (e.g. c)",
+        "  1 not finished: the runs in progress work on them",
+        FAILED_HINT,
+    ]
+    assert shards["running"] is True and shards["live_runs"] == {"1-of-2": "host y pid 2", "0-of-2": "host x pid 1"}
+    one = _status(JOBS, live={"0-of-2": "host x pid 1"})
+    assert one["lines"][1].startswith("  a run (0-of-2 host x pid 1) holds this folder now: ")
+    assert "  1 not finished: the run in progress work on them" in one["lines"]
+    both = _status(JOBS, live={"0-of-2": "host x pid 1"}, held_by=7)
+    assert both["lines"][1].startswith("  2 runs (process 7; 0-of-2 host x pid 1) hold this folder now: ")
+    assert both["live_runs"] == {"0-of-2": "host x pid 1", "": "process 7"}
+    idle = _status(JOBS)
+    assert idle["running"] is False and idle["live_runs"] == {}
+
+
+def test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group():
+    detail = "job j-1 failed: request 0A1B2C3D-0000-4444-8888-123456789abc 12.5 s ago; j-10, xj-1, v.j-1 not j-1."
+    assert summary.reason_of(detail, "j-1") == "job … failed: request … some time ago; j-10, xj-1, v.j-1 not …."
+    assert summary.reason_of(detail) == "job j-1 failed: request … some time ago; j-10, xj-1, v.j-1 not j-1."
+    ages = "3 minutes ago, 2 h ago, 5ms ago, 1 hour ago, 4 sec ago, 1 min ago, 7 seconds ago, 2 hours ago"
+    assert summary.reason_of(ages) == ", ".join(["some time ago"] * 8)
+    assert summary.reason_of("a 5 s agony, 12 days ago") == "a 5 s agony, 12 days ago"
+    groups = summary.group_failures([("a-1", "a-1 timed out 3 s ago"), ("b-2", "b-2 timed out 40 s ago")])
+    assert groups == [("… timed out some time ago", 2, ["a-1", "b-2"])]
