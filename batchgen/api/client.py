@@ -27,6 +27,7 @@ AmbiguousSubmit for a submit that may have been received.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -68,6 +69,7 @@ from .answers import (
 DEFAULT_BASE_URL = "https://api.segmind.com"
 DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
 USER_AGENT = "batchgen/0.1 (+segmind-v2)"
+LARGE_BODY_BYTES = 1 << 20  # a request body above this is streamed from memory, not written whole
 MAX_SAME_ORIGIN_REDIRECTS = 3
 log = logging.getLogger("batchgen")
 
@@ -129,7 +131,7 @@ class ApiClient:
 
     # ------------------------------------------------------------------ operations
 
-    async def submit(self, model: str, params: dict[str, Any] | bytes) -> Submitted:
+    async def submit(self, model: str, params: dict[str, Any] | bytes | bytearray) -> Submitted:
         """POST /v2/{model}: the parameters, or their JSON already encoded (an image job's body is megabytes,
         encoded off the event loop).  Raises AmbiguousSubmit when the job may exist anyway."""
         url = f"{self.base_url}/v2/{quote(model, safe='')}"
@@ -306,7 +308,7 @@ class ApiClient:
         data = None
         if json_body is not None:
             headers["Content-Type"] = "application/json"
-            if isinstance(json_body, bytes):
+            if isinstance(json_body, bytes | bytearray):
                 data = json_body
             else:
                 data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
@@ -351,13 +353,21 @@ class ApiClient:
         return status, resp_headers, parsed
 
     async def _send(
-        self, method: str, url: str, data: bytes | None, query: dict[str, str] | None, headers: dict[str, str]
+        self,
+        method: str,
+        url: str,
+        data: bytes | bytearray | None,
+        query: dict[str, str] | None,
+        headers: dict[str, str],
     ) -> tuple[int, dict[str, str], bytes | None]:
         """One request, never following a redirect; the body read up to the limit (None past it)."""
         assert self._session is not None, "use ApiClient as an async context manager"
         try:
+            # A body of megabytes (an image job's) is written a piece at a time as the socket takes it, not
+            # copied whole into the transport's buffer.
+            body = io.BytesIO(data) if data is not None and len(data) > LARGE_BODY_BYTES else data
             async with self._session.request(
-                method, url, data=data, params=query, headers=headers, allow_redirects=False
+                method, url, data=body, params=query, headers=headers, allow_redirects=False
             ) as response:
                 raw = await _read_bounded(response, self._max_body)
                 status = response.status

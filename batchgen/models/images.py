@@ -199,6 +199,14 @@ def _inline_bytes(ref: dict[str, Any]) -> bytes:
     return data
 
 
+def _changed(ref: dict[str, Any]) -> ImageChanged:
+    shown = ref.get("file") or ref.get("path")
+    return ImageChanged(
+        f"image '{shown}' changed after it was checked (sha256 {ref['sha256'][:12]}...); nothing was sent. "
+        "Run again to check it anew"
+    )
+
+
 def _read_checked(ref: dict[str, Any], size: int, each: Callable[[bytes], object]) -> None:
     """Read the file ``size`` bytes at a time, handing each piece to ``each``; raises ImageChanged at the end
     if the whole file's digest is not the one checked (what ``each`` built must then be dropped)."""
@@ -215,10 +223,7 @@ def _read_checked(ref: dict[str, Any], size: int, each: Callable[[bytes], object
             "nothing was sent. Put it back and run again"
         ) from None
     if digest.hexdigest() != ref["sha256"]:
-        raise ImageChanged(
-            f"image '{shown}' changed after it was checked (sha256 {ref['sha256'][:12]}...); nothing was sent. "
-            "Run again to check it anew"
-        )
+        raise _changed(ref)
 
 
 def verify_images(params: dict[str, Any]) -> None:
@@ -241,31 +246,64 @@ def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
     return body
 
 
-def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> bytes:
-    """:func:`wire_body` encoded as the JSON the POST carries, built as bytes (run in a worker thread).  The
-    base64 goes into the JSON as it is (it needs no escaping), so a 5 MB image costs its bytes, its base64
-    and the body once each while it is built, not a text copy of each as well."""
+def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> bytearray:
+    """:func:`wire_body` encoded as the JSON the POST carries (run in a worker thread).  The base64 needs no
+    escaping, so the body is the JSON of the other fields with each image's base64 written into its place,
+    a piece at a time, in one buffer of the body's size: a 5 MB image costs the body and a piece of it."""
     token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
     marks = {name: f"image:{token}:{name}" for name, value in params.items() if is_ref(value)}
-    skeleton = json.dumps({**params, **marks}, ensure_ascii=False, allow_nan=False).encode()
-    pieces: list[bytes | bytearray] = []
+    rest = json.dumps({**params, **marks}, ensure_ascii=False, allow_nan=False).encode()
+    segments: list[tuple[bytes, dict[str, Any]]] = []  # (the JSON before an image, with its prefix; the image)
     for name, mark in marks.items():
-        quoted = json.dumps(mark).encode()[1:-1]  # the mark as the JSON text spells it
-        head, _, skeleton = skeleton.partition(quoted)
-        pieces.append(head)
-        pieces += _inline(spec, name, params[name], forms)
-    pieces.append(skeleton)
-    return b"".join(pieces)
+        head, _, rest = rest.partition(json.dumps(mark).encode()[1:-1])  # the mark as JSON spells it
+        segments.append((head + _prefix(spec, name, params[name], forms), params[name]))
+    body = bytearray(sum(len(head) + 4 * -(-_size(ref) // 3) for head, ref in segments) + len(rest))
+    with memoryview(body) as view:
+        at = 0
+        for head, ref in segments:
+            view[at : at + len(head)] = head
+            at = _encode_into(view, at + len(head), ref)
+        view[at:] = rest
+    return body
+
+
+def _prefix(spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None) -> bytes:
+    """What goes before the base64 in the field: ``data:<mime>;base64,`` for a data URI, else nothing."""
+    param = spec.params.get(name) if spec else None
+    form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
+    return f"data:{mime_of(ref)};base64,".encode() if form == "data_uri" else b""
+
+
+def _size(ref: dict[str, Any]) -> int:
+    return len(_inline_bytes(ref)) if "inline" in ref else int(ref["bytes"])
+
+
+def _encode_into(view: memoryview, at: int, ref: dict[str, Any]) -> int:
+    """Write the image's base64 into ``view`` from ``at``, read and checked a piece at a time; the end."""
+    end = at + 4 * -(-_size(ref) // 3)
+
+    def put(piece: bytes) -> None:
+        nonlocal at
+        encoded = base64.b64encode(piece)
+        if at + len(encoded) > end:  # the file grew since its check: the digest check will say so
+            raise _changed(ref)
+        view[at : at + len(encoded)] = encoded
+        at += len(encoded)
+
+    if "inline" in ref:
+        put(_inline_bytes(ref))
+    else:
+        _read_checked(ref, 3 << 18, put)  # 768 KiB, a multiple of 3: the pieces' base64 joins unpadded
+    if at != end:
+        raise _changed(ref)
+    return at
 
 
 def _inline(
     spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None
 ) -> list[bytes | bytearray]:
     """The field's value as bytes: a ``data:`` prefix when its form is a data URI, then the base64."""
-    param = spec.params.get(name) if spec else None
-    form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
-    encoded = base64_checked(ref)
-    return [f"data:{mime_of(ref)};base64,".encode(), encoded] if form == "data_uri" else [encoded]
+    return [_prefix(spec, name, ref, forms), base64_checked(ref)]
 
 
 def inline_fields(params: dict[str, Any]) -> list[str]:

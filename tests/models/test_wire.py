@@ -41,3 +41,12 @@ def test_an_image_changed_since_its_check_is_not_put_in_a_body(tmp_path):
     (tmp_path / "a.png").write_bytes(png_bytes(400, 320, seed=4))
     with pytest.raises(ImageChanged, match="changed after it was checked"):
         wire_json(spec, {"image": ref}, None)
+
+
+@pytest.mark.parametrize("change", ["grown", "shrunk"])
+def test_an_image_that_grew_or_shrank_since_its_check_is_not_put_in_a_body(tmp_path, change):
+    data = png_bytes(400, 320, seed=3)
+    spec, ref = _ref(tmp_path, data)
+    (tmp_path / "a.png").write_bytes(data + bytes(4 << 20) if change == "grown" else data[:-100])
+    with pytest.raises(ImageChanged, match=r"'a\.png' changed after it was checked"):
+        wire_json(spec, {"image": ref, "prompt": "p"}, None)
