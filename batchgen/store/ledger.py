@@ -55,8 +55,10 @@ class Replay:
     torn_tail: bool
 
 
-def read_ledger(path: str | Path) -> Replay:
-    """Replay a ledger.  A missing file is an empty ledger."""
+def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None = None) -> Replay:
+    """Replay a ledger.  A missing file is an empty ledger.  ``each`` is given every whole line's event as
+    written, in order (before fields are carried forward into it), so a reader that needs every line
+    decodes the file once."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -83,6 +85,8 @@ def read_ledger(path: str | Path) -> Replay:
                 "the ledger was edited or damaged. Restore it from a backup, or move the line out of the "
                 "file, and run again"
             ) from None
+        if each is not None:
+            each(dict(record))
         carry_forward(jobs, job_id, record)
     return Replay(jobs, last_complete, torn)
 
