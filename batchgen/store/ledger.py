@@ -124,6 +124,11 @@ class GroupCommit(Generic[T]):
         self._durable = 0  # items known to be written
         self._broken: LedgerError | None = None
 
+    @property
+    def broken(self) -> bool:
+        """True once a write failed: nothing more is written through this commit."""
+        return self._broken is not None
+
     def queue(self, item: T) -> None:
         """Queue ``item`` without waiting: it is written with the next batch (:meth:`add` or :meth:`flush`)."""
         self._pending.append(item)
