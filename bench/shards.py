@@ -20,7 +20,11 @@ Figures (simulated time unless marked real):
   submit and a result); the share says how much of that the run achieved;
 * requests/video: every API call the simulator counted, over videos;
 * of linear: steady videos/hour over the shard count times one shard's
-  (the median of the one-shard runs);
+  (the median of the one-shard runs); the same for the server's own
+  finishes (first to last job finished on the simulator), which shows how
+  much of the loss is the world's (a window from the first to the last of
+  N times more jobs is stretched by the longest of more service-time
+  draws), and for the middle 80% of results (10th to 90th percentile);
 * PUTs/video and storage/video: object-store writes counted at the server,
   bytes stored under the prefix, over videos; S3 requests/video counts the
   run's requests and those of one ``batchgen status`` after it;
@@ -161,6 +165,11 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
     makespan_h = wall * args.time_scale / 3600
     fetched = sorted(j["fetched"] for j in stats["jobs"] if j.get("fetched") is not None)
     steady = (len(fetched) - 1) / (fetched[-1] - fetched[0]) * 3600 if len(fetched) > 1 else None
+    # The same figure for the server's own finishes: the first-to-last window grows with the longest of
+    # more service-time draws whatever the client does, so batchgen's share of the server's rate is shown too.
+    finished = sorted(j["finish"] for j in stats["jobs"] if j.get("finish") is not None)
+    server_steady = (len(finished) - 1) / (finished[-1] - finished[0]) * 3600 if len(finished) > 1 else None
+    middle = _middle_rate(fetched)
     per_video = api_requests / max(completed, 1)
     bound = shards * args.rpm * 60 / per_video  # the keys' limits, spent at the measured requests/video
     return {
@@ -176,6 +185,8 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
         "bound_videos_per_hour": bound,
         "share_of_bound": round(completed / makespan_h / bound, 3) if makespan_h else None,
         "steady_share": round(steady / bound, 3) if steady else None,
+        "server_steady_videos_per_hour": round(server_steady, 1) if server_steady else None,
+        "middle_videos_per_hour": round(middle, 1) if middle else None,
         "floor_bound_videos_per_hour": shards * args.rpm * 60 / MIN_REQUESTS_PER_VIDEO,
         "requests_per_video": round(api_requests / max(completed, 1), 2),
         "puts_per_video": round(methods["PUT"] / max(completed, 1), 2),
@@ -189,6 +200,16 @@ def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Reque
         "duplicate_submissions": stats.get("duplicates"),
         "rate_limited": stats.get("rate_limited"),
     }
+
+
+def _middle_rate(times: list[float]) -> float | None:
+    """Videos/hour between the 10th and the 90th percentile of ``times`` (sorted): the steady state without
+    the first wave and without the last stragglers."""
+    if len(times) < 10:
+        return None
+    low, high = times[len(times) // 10], times[len(times) * 9 // 10]
+    count = len(times) * 9 // 10 - len(times) // 10
+    return count / (high - low) * 3600 if high > low else None
 
 
 def bench_cpu() -> float:
@@ -217,24 +238,31 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"simulator time x{args.time_scale:g}; concurrency {args.concurrency} per shard; moto on loopback.",
         "",
         "| shards (keys) | videos | videos/hour (makespan) | videos/hour (steady) | of linear (steady) | "
+        "server's finishes: of linear | middle 80%: videos/hour, of linear | "
         "bound (keys' limits) | share (makespan) | share (steady) | requests/video | PUTs/video | "
         "S3 requests/video | stored bytes/video | 429s | duplicates |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    ones = [r["steady_videos_per_hour"] for r in rows if r["shards"] == 1 and r["steady_videos_per_hour"]]
-    one = statistics.median(ones) if ones else None
     for r in rows:
-        steady = r["steady_videos_per_hour"]
-        linear = f"{steady / (r['shards'] * one):.3f}" if one and steady else ""
         lines.append(
             f"| {r['shards']} | {r['completed']}/{r['jobs']} | {r['videos_per_hour']} | "
-            f"{r['steady_videos_per_hour']} | {linear} | "
+            f"{r['steady_videos_per_hour']} | {_linear(rows, r, 'steady_videos_per_hour')} | "
+            f"{_linear(rows, r, 'server_steady_videos_per_hour')} | "
+            f"{r['middle_videos_per_hour']}, {_linear(rows, r, 'middle_videos_per_hour')} | "
             f"{r['bound_videos_per_hour']:.0f} | {r['share_of_bound']} | {r['steady_share']} | "
             f"{r['requests_per_video']} | "
             f"{r['puts_per_video']} | {r['s3_requests_per_video']} | {r['stored_bytes_per_video']} | "
             f"{r['rate_limited']} | {r['duplicate_submissions']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _linear(rows: list[dict[str, Any]], row: dict[str, Any], field: str) -> str:
+    """``row[field]`` over the shard count times the median of the one-shard runs' ``field``."""
+    ones = [r[field] for r in rows if r["shards"] == 1 and r.get(field)]
+    if not ones or not row.get(field):
+        return ""
+    return f"{row[field] / (row['shards'] * statistics.median(ones)):.3f}"
 
 
 def main() -> None:

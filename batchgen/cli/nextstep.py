@@ -36,7 +36,8 @@ def next_command(
 ) -> str:
     """A resume command that does something: after a spend-cap stop, one whose cap covers the deferred jobs;
     after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again)."""
-    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in {j.id for j in manifest.jobs})
+    ours = {job.id for job in manifest.jobs}  # once: built per job, it made this quadratic (12 s at 10,000)
+    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in ours)
     if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
         deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in ("deferred", "pending", None)]
         costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]

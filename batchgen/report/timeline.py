@@ -15,7 +15,6 @@ submitting them) come in as ``pending`` when the caller passes the specs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,12 +65,11 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
     the parameters come from the ledger's ``submitting`` lines.  Raises
     LedgerError for a damaged ledger, exactly as a run would.
     """
-    replay = read_ledger(ledger)  # validates every line and gives each job's last state
     rows: dict[str, JobRow] = {}
     for job_id, (model, params) in (specs or {}).items():
         rows[job_id] = JobRow(job_id, model=model, params=dict(params))
-    if replay.lines:
-        _scan(ledger, replay.lines, rows)
+    # One read: every line's timings as it comes, and each job's last state (every line validated).
+    replay = read_ledger(ledger, lambda record: _apply(rows, record))
     for job_id, record in replay.jobs.items():
         row = rows.setdefault(job_id, JobRow(job_id))
         row.state = str(record.get("state"))
@@ -87,15 +85,6 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
             row.media = Media.from_record(record.get("media"))
             row.warnings = [w for w in record.get("warnings") or [] if isinstance(w, dict)]
     return list(rows.values())
-
-
-def _scan(ledger: Path, lines: int, rows: dict[str, JobRow]) -> None:
-    loads = json.JSONDecoder().decode
-    text = ledger.read_bytes().decode("utf-8", errors="replace")
-    for raw in text.split("\n")[:lines]:  # the same lines read_ledger took (no torn tail)
-        if raw.strip():
-            record = loads(raw)
-            _apply(rows, record)
 
 
 def _apply(rows: dict[str, JobRow], record: dict[str, Any]) -> None:

@@ -55,8 +55,10 @@ class Replay:
     torn_tail: bool
 
 
-def read_ledger(path: str | Path) -> Replay:
-    """Replay a ledger.  A missing file is an empty ledger."""
+def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None = None) -> Replay:
+    """Replay a ledger.  A missing file is an empty ledger.  ``each`` is given every whole line's event as
+    written, in order (before fields are carried forward into it), so a reader that needs every line
+    decodes the file once."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -83,6 +85,8 @@ def read_ledger(path: str | Path) -> Replay:
                 "the ledger was edited or damaged. Restore it from a backup, or move the line out of the "
                 "file, and run again"
             ) from None
+        if each is not None:
+            each(dict(record))
         carry_forward(jobs, job_id, record)
     return Replay(jobs, last_complete, torn)
 
@@ -119,6 +123,11 @@ class GroupCommit(Generic[T]):
         self._queued = 0  # items handed in so far
         self._durable = 0  # items known to be written
         self._broken: LedgerError | None = None
+
+    @property
+    def broken(self) -> bool:
+        """True once a write failed: nothing more is written through this commit."""
+        return self._broken is not None
 
     def queue(self, item: T) -> None:
         """Queue ``item`` without waiting: it is written with the next batch (:meth:`add` or :meth:`flush`)."""

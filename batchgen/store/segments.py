@@ -220,7 +220,7 @@ class SegmentLedger:
             await self._commit.flush(self._write_batch)
         except LedgerError:
             return
-        if self.since_snapshot > 0:
+        if self.since_snapshot > 0 and not self._commit.broken:  # never after a collision with another run
             await self._compact()
 
     async def __aenter__(self) -> SegmentLedger:

@@ -224,6 +224,22 @@ async def test_close_writes_riding_lines_and_folds_the_run_into_one_snapshot(s3:
     assert found.replay.jobs["b"]["state"] == "completed" and found.next_seq == 5
 
 
+async def test_a_writer_that_collided_leaves_no_snapshot_when_it_closes(s3: S3):
+    from batchgen.store.objects import Bucket
+    from batchgen.store.segments import SegmentLedger, read_segments
+
+    bucket = Bucket(s3.url())
+    first = SegmentLedger(bucket, "0-of-1", next_seq=1)
+    second = SegmentLedger(bucket, "0-of-1", next_seq=1)
+    await first.append("a", "submitted", JobState.SUBMITTED, request_id="r1")
+    await second.append("b", "result", JobState.DOWNLOADING)  # riding: nothing written yet
+    with pytest.raises(LedgerError, match="written by another run"):
+        await second.append("b", "completed", JobState.COMPLETED)
+    await second.close()
+    assert list(s3.keys("run/ledger/")) == ["run/ledger/0-of-1/000000000001.jsonl"]
+    assert list((await read_segments(bucket, "0-of-1")).replay.jobs) == ["a"]
+
+
 async def test_two_writers_on_one_shard_collide_and_the_loser_stops(s3: S3):
     from batchgen.store.objects import Bucket
     from batchgen.store.segments import SegmentLedger, read_segments
