@@ -96,6 +96,7 @@ class Poller(PollSchedule):
         self._told_expiry = False
         self._comparing: set[str] = set()  # models whose first history link is being compared with a result
         self._held: dict[str, list[TrackedJob]] = {}  # per such model: jobs a sweep showed done, held meanwhile
+        self._awaiting: dict[str, TrackedJob] = {}  # jobs whose first poll waits for the first sweep's answer
 
     # ------------------------------------------------------------------ inboxes
 
@@ -119,6 +120,12 @@ class Poller(PollSchedule):
             self.fetch_now(news.job, news.row)
         else:
             self._replan(None)
+            if not self.sweeper.sweeping:  # the history cannot be used: first polls held for it go now
+                now = self.clock.now()
+                for job in self._awaiting.values():
+                    if job.state is JobState.SUBMITTED and not job.poll_running and not job.result_due:
+                        self.schedule(job, now, at=now)
+            self._awaiting.clear()
 
     # ------------------------------------------------------------------ poll tasks
 
@@ -162,6 +169,7 @@ class Poller(PollSchedule):
             return
         if self._await_first_sweep(job):
             return
+        self._awaiting.pop(rid, None)
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
         sent = self.clock.now()
         if self.result_polls is not False and await self._poll_result(job, rank, sent):
@@ -180,21 +188,17 @@ class Poller(PollSchedule):
         await self._fetch_result(job)
 
     def _await_first_sweep(self, job: TrackedJob) -> bool:
-        """Before the history has shown any job of ours, a job's first poll waits for a sweep: while one
-        is under way (queued behind submits, or reading), and until one has begun since the job was
-        sent (for at most ``polling.max_interval_s``).  That one sweep may show it and every other job
+        """Before the history has shown any job of ours, a job's first poll waits while a sweep is
+        under way (queued behind submits, or reading): that one sweep may show it and every other job
         finished, or make per-job polls a sparse safety net.  Never past half its record's life."""
         sweeper = self.sweeper
-        if job.polls or sweeper.healthy or not sweeper.sweeping:
+        if job.polls or sweeper.healthy or not (sweeper.sweeping and sweeper.pending):
             return False
         now = self.clock.now()
-        age = now - job.submitted_at
-        if age >= self.plan.guard / 2:
+        if now - job.submitted_at >= self.plan.guard / 2:
             return False
-        unswept = sweeper.began_at < job.submitted_at and age < self.max_interval_s
-        if not (sweeper.pending or unswept):
-            return False
-        self.schedule(job, now, at=now + max(self.sweeper.first_look(), self.min_interval_s))
+        self.schedule(job, now, at=now + self.min_interval_s)  # look again soon: the sweep may be answered
+        self._awaiting[job.request_id or ""] = job
         return True
 
     async def _poll_result(self, job: TrackedJob, rank: float, sent: float) -> bool:

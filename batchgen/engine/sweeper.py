@@ -126,11 +126,6 @@ class Sweeper:
         self.pending = False  # a sweep waits for the budget or reads the history now
 
     @property
-    def began_at(self) -> float:
-        """When the last sweep began (-inf before the first)."""
-        return self._swept_at
-
-    @property
     def working(self) -> bool:
         """Sweeps run and have shown our jobs: per-job polls are a sparse safety net."""
         return self.sweeping and self.healthy
