@@ -326,3 +326,27 @@ def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):
     (out / ".batchgen").rename(tmp_path / "moved")
     (out / ".batchgen").write_text("a file")
     options.save_annotations(out, {"d": {"x": "1"}})  # best effort: never an error
+
+
+def test_status_reads_the_manifest_it_is_given_over_the_one_the_folder_keeps(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (out / ".batchgen").mkdir(parents=True)
+    kept = write(tmp_path / "kept.yaml", many_jobs_yaml(2, prefix="kept"))
+    given = write(tmp_path / "given.yaml", many_jobs_yaml(1, prefix="given"))
+    options.save_manifest(out, str(kept), 2)
+    assert options.manifest_ids(str(given), str(out)) == ["given-000"]
+    assert options.manifest_ids(None, str(out)) == ["kept-000", "kept-001"]
+    # A folder in an object store keeps nothing on this disk, even where a local folder has its name.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s3:" / "bucket" / "run" / ".batchgen").mkdir(parents=True)
+    options.save_manifest(tmp_path / "s3:" / "bucket" / "run", str(kept), 2)
+    assert options.manifest_ids(None, "s3://bucket/run") is None
+
+
+def test_a_reserve_that_cannot_be_held_or_removed_is_still_no_error(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", refuse)
+    monkeypatch.setattr(os, "unlink", refuse)
+    options.reserve_space(tmp_path / "reserve", 4096)  # best effort: the run goes on without it
