@@ -317,7 +317,9 @@ def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):
     assert not path.exists()  # nothing to keep: nothing written
     options.save_annotations(out, {"a": {"take": "café"}})
     assert path.read_bytes() == '{"a": {"take": "café"}}\n'.encode()
-    options.save_annotations(out, {"b": {"take": "2"}, "a": {"take": "3"}})
+    options.save_annotations(out, {"b": {"take": "2"}})  # another manifest's jobs into the same folder
+    assert json.loads(path.read_text()) == {"a": {"take": "café"}, "b": {"take": "2"}}
+    options.save_annotations(out, {"a": {"take": "3"}})
     assert json.loads(path.read_text()) == {"a": {"take": "3"}, "b": {"take": "2"}}
     for damaged in ("{", "[1]"):
         path.write_text(damaged)
