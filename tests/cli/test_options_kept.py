@@ -352,3 +352,18 @@ def test_a_reserve_that_cannot_be_held_or_removed_is_still_no_error(tmp_path, mo
     monkeypatch.setattr(os, "posix_fallocate", refuse)
     monkeypatch.setattr(os, "unlink", refuse)
     options.reserve_space(tmp_path / "reserve", 4096)  # best effort: the run goes on without it
+
+
+def test_the_command_line_beats_the_environment_and_a_simulation_named_now_keeps_its_kept_pace(tmp_path, monkeypatch):
+    for var, _ in options.ENVIRONMENT.values():
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BATCHGEN_RPM", "10")
+    monkeypatch.setenv("BATCHGEN_CONCURRENCY", "3")
+    args = _args(tmp_path / "out", rpm=40.0)
+    merged = options.take_up(args)
+    assert merged.values["rpm"] == 40.0 and args.rpm == 40.0  # given on the command line: it wins
+    assert merged.values["concurrency"] == 3 and args.concurrency is None  # from the environment: read there
+    # --simulate now drops a kept real API, but not the kept time scale that comes after it.
+    now = options.merge({"simulate": True}, {"base_url": "http://kept", "time_scale": 50.0})
+    assert now.values["base_url"] is None and now.values["time_scale"] == 50.0
+    assert now.from_folder == ["--time-scale"]
