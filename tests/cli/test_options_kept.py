@@ -244,6 +244,10 @@ def test_a_run_into_an_object_store_reads_nothing_kept_locally(tmp_path, monkeyp
     args.out = "s3://bucket/run"
     merged = options.take_up(args)
     assert merged.from_folder == [] and args.max_spend is None and args.out == "s3://bucket/run"
+    (tmp_path / "s3:" / "bucket" / "file").write_text("a local file of that name")
+    args = _args(None)
+    args.out = "s3://bucket/file"  # an object store's URL is never taken for a local path
+    assert options.take_up(args).from_folder == [] and args.out == "s3://bucket/file"
 
 
 def test_an_output_folder_that_is_a_file_or_a_kept_config_that_is_gone_is_refused(tmp_path, monkeypatch):
