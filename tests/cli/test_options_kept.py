@@ -216,7 +216,7 @@ def test_a_run_takes_up_the_kept_options_and_the_environment_beats_them(tmp_path
     for var, _ in options.ENVIRONMENT.values():
         monkeypatch.delenv(var, raising=False)
     out = tmp_path / "out"
-    options.save(out, Options({"max_spend": 5.0, "rpm": 20.0, "concurrency": 3}))
+    options.save(out, Options({"max_spend": 5.0, "rpm": 20.0, "concurrency": 3, "time_scale": 50.0}))
     monkeypatch.setenv("BATCHGEN_MAX_SPEND", "8")
     args = _args(out, rpm=40.0)
     with caplog.at_level(logging.INFO, logger="batchgen"):
@@ -224,8 +224,8 @@ def test_a_run_takes_up_the_kept_options_and_the_environment_beats_them(tmp_path
     assert merged.values["max_spend"] == 8.0 and merged.values["rpm"] == 40.0 and merged.values["concurrency"] == 3
     # The settings read the environment's value themselves (so a bad one is blamed on its variable).
     assert args.max_spend is None and args.rpm == 40.0 and args.concurrency == 3 and args.out == str(out)
-    assert merged.from_folder == ["--concurrency"]
-    assert [r.getMessage() for r in caplog.records] == [f"options kept with {out}: --concurrency"]
+    assert merged.from_folder == ["--concurrency", "--time-scale"]
+    assert [r.getMessage() for r in caplog.records] == [f"options kept with {out}: --concurrency --time-scale"]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="batchgen"):
         quiet = _args(out)
