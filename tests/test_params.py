@@ -108,3 +108,13 @@ def test_a_relative_image_path_starts_at_the_manifests_folder(tmp_path, monkeypa
     assert problems == [
         ("image_url", "image 'cat.png' does not exist; check the path (relative paths start at the manifest's folder)")
     ]
+
+
+def test_config_prices_apply_to_what_the_job_gets_with_its_models_defaults():
+    # kling-2.5-turbo's defaults are pro and 10 s: a job that names neither is priced as pro, 10 s.
+    prices = {"kling-2.5-turbo": {"pro": {10: 0.5}, "std": {5: 0.1}}}
+    assert params.estimate_cost("kling-2.5-turbo", {"prompt": "a"}, prices) == 0.5
+    assert params.estimate_cost("kling-2.5-turbo", {"prompt": "a", "mode": "std", "duration": 5}, prices) == 0.1
+    # kling-2 has no modes: its config prices are given under std.
+    assert params.estimate_cost("kling-2", {"prompt": "a"}, {"kling-2": {"std": {5: 0.2}}}) == 0.2
+    assert not params.is_upper_bound("kling-2", {"prompt": "a"}, {"kling-2": {"std": {5: 0.2}}})

@@ -73,7 +73,9 @@ class Scripted:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = await request.read()
         self.seen.append(Seen(request.method, request.raw_path.split("?")[0], dict(request.query), headers, body))
-        answer = self.answers.popleft() if self.answers else {"status": 200, "body": b"{}", "headers": {}}
+        answer: dict[str, Any] = (
+            self.answers.popleft() if self.answers else {"status": 200, "body": b"{}", "headers": {}}
+        )
         if answer.get("cut"):
             response = web.StreamResponse(headers={"Content-Length": "1000"})
             await response.prepare(request)

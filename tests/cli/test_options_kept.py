@@ -216,7 +216,7 @@ def test_a_run_takes_up_the_kept_options_and_the_environment_beats_them(tmp_path
     for var, _ in options.ENVIRONMENT.values():
         monkeypatch.delenv(var, raising=False)
     out = tmp_path / "out"
-    options.save(out, Options({"max_spend": 5.0, "rpm": 20.0, "concurrency": 3}))
+    options.save(out, Options({"max_spend": 5.0, "rpm": 20.0, "concurrency": 3, "time_scale": 50.0}))
     monkeypatch.setenv("BATCHGEN_MAX_SPEND", "8")
     args = _args(out, rpm=40.0)
     with caplog.at_level(logging.INFO, logger="batchgen"):
@@ -224,8 +224,8 @@ def test_a_run_takes_up_the_kept_options_and_the_environment_beats_them(tmp_path
     assert merged.values["max_spend"] == 8.0 and merged.values["rpm"] == 40.0 and merged.values["concurrency"] == 3
     # The settings read the environment's value themselves (so a bad one is blamed on its variable).
     assert args.max_spend is None and args.rpm == 40.0 and args.concurrency == 3 and args.out == str(out)
-    assert merged.from_folder == ["--concurrency"]
-    assert [r.getMessage() for r in caplog.records] == [f"options kept with {out}: --concurrency"]
+    assert merged.from_folder == ["--concurrency", "--time-scale"]
+    assert [r.getMessage() for r in caplog.records] == [f"options kept with {out}: --concurrency --time-scale"]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="batchgen"):
         quiet = _args(out)
@@ -244,6 +244,10 @@ def test_a_run_into_an_object_store_reads_nothing_kept_locally(tmp_path, monkeyp
     args.out = "s3://bucket/run"
     merged = options.take_up(args)
     assert merged.from_folder == [] and args.max_spend is None and args.out == "s3://bucket/run"
+    (tmp_path / "s3:" / "bucket" / "file").write_text("a local file of that name")
+    args = _args(None)
+    args.out = "s3://bucket/file"  # an object store's URL is never taken for a local path
+    assert options.take_up(args).from_folder == [] and args.out == "s3://bucket/file"
 
 
 def test_an_output_folder_that_is_a_file_or_a_kept_config_that_is_gone_is_refused(tmp_path, monkeypatch):
@@ -317,7 +321,9 @@ def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):
     assert not path.exists()  # nothing to keep: nothing written
     options.save_annotations(out, {"a": {"take": "café"}})
     assert path.read_bytes() == '{"a": {"take": "café"}}\n'.encode()
-    options.save_annotations(out, {"b": {"take": "2"}, "a": {"take": "3"}})
+    options.save_annotations(out, {"b": {"take": "2"}})  # another manifest's jobs into the same folder
+    assert json.loads(path.read_text()) == {"a": {"take": "café"}, "b": {"take": "2"}}
+    options.save_annotations(out, {"a": {"take": "3"}})
     assert json.loads(path.read_text()) == {"a": {"take": "3"}, "b": {"take": "2"}}
     for damaged in ("{", "[1]"):
         path.write_text(damaged)
@@ -326,3 +332,42 @@ def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):
     (out / ".batchgen").rename(tmp_path / "moved")
     (out / ".batchgen").write_text("a file")
     options.save_annotations(out, {"d": {"x": "1"}})  # best effort: never an error
+
+
+def test_status_reads_the_manifest_it_is_given_over_the_one_the_folder_keeps(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (out / ".batchgen").mkdir(parents=True)
+    kept = write(tmp_path / "kept.yaml", many_jobs_yaml(2, prefix="kept"))
+    given = write(tmp_path / "given.yaml", many_jobs_yaml(1, prefix="given"))
+    options.save_manifest(out, str(kept), 2)
+    assert options.manifest_ids(str(given), str(out)) == ["given-000"]
+    assert options.manifest_ids(None, str(out)) == ["kept-000", "kept-001"]
+    # A folder in an object store keeps nothing on this disk, even where a local folder has its name.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s3:" / "bucket" / "run" / ".batchgen").mkdir(parents=True)
+    options.save_manifest(tmp_path / "s3:" / "bucket" / "run", str(kept), 2)
+    assert options.manifest_ids(None, "s3://bucket/run") is None
+
+
+def test_a_reserve_that_cannot_be_held_or_removed_is_still_no_error(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", refuse)
+    monkeypatch.setattr(os, "unlink", refuse)
+    options.reserve_space(tmp_path / "reserve", 4096)  # best effort: the run goes on without it
+
+
+def test_the_command_line_beats_the_environment_and_a_simulation_named_now_keeps_its_kept_pace(tmp_path, monkeypatch):
+    for var, _ in options.ENVIRONMENT.values():
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BATCHGEN_RPM", "10")
+    monkeypatch.setenv("BATCHGEN_CONCURRENCY", "3")
+    args = _args(tmp_path / "out", rpm=40.0)
+    merged = options.take_up(args)
+    assert merged.values["rpm"] == 40.0 and args.rpm == 40.0  # given on the command line: it wins
+    assert merged.values["concurrency"] == 3 and args.concurrency is None  # from the environment: read there
+    # --simulate now drops a kept real API, but not the kept time scale that comes after it.
+    now = options.merge({"simulate": True}, {"base_url": "http://kept", "time_scale": 50.0})
+    assert now.values["base_url"] is None and now.values["time_scale"] == 50.0
+    assert now.from_folder == ["--time-scale"]

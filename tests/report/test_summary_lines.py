@@ -16,7 +16,7 @@ from rich.console import Console
 
 from batchgen.config import LimitSettings, OutputSettings, Settings
 from batchgen.engine.outcome import RunReport, Snapshot
-from batchgen.jobs import JobSpec
+from batchgen.jobs import JobSpec, StopReason
 from batchgen.manifest import Manifest
 from batchgen.report import summary
 from batchgen.store.ledger import Replay
@@ -31,7 +31,7 @@ def test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_go_on():
     report = RunReport(
         states=Counter({"completed": 3, "failed": 2, "expired": 1, "deferred": 2, "submitted": 1, "pending": 1}),
         failures=[("a", "content policy"), ("c", "gone"), ("b", "content policy")],
-        stop_reason="credits", balance=0.5, spend=1.5, submitted=4, skipped=2, reattached=1, requests=17,
+        stop_reason=StopReason.CREDITS, balance=0.5, spend=1.5, submitted=4, skipped=2, reattached=1, requests=17,
         rate_limited=3, job_seconds=[200, 10, 30, 100, 20],
         media_warnings=Counter({"low_fps": 1, "duration_mismatch": 2}), report_page=Path("/o/report.html"),
     )  # fmt: skip
@@ -59,7 +59,7 @@ def test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_go_on():
 
 
 def test_a_run_stopped_at_the_spend_cap_offers_a_cap_that_covers_the_deferred_jobs():
-    report = RunReport(states=Counter({"completed": 2, "deferred": 8}), stop_reason="spend_cap", spend=0.56,
+    report = RunReport(states=Counter({"completed": 2, "deferred": 8}), stop_reason=StopReason.SPEND_CAP, spend=0.56,
                        submitted=2)  # fmt: skip
     lines = summary.summary_lines(report, OUT, TEN, resume_command="RESUME", spend=3.0, cap_command="CAP")
     assert lines == [
@@ -73,14 +73,14 @@ def test_a_run_stopped_at_the_spend_cap_offers_a_cap_that_covers_the_deferred_jo
     ]
     no_cap = summary.summary_lines(report, OUT, TEN, resume_command="RESUME")
     assert no_cap[-1] == "To resume: RESUME"
-    balance_unknown = dataclasses.replace(report, stop_reason="credits")
+    balance_unknown = dataclasses.replace(report, stop_reason=StopReason.CREDITS)
     assert summary.summary_lines(balance_unknown, OUT, TEN, resume_command="R")[3] == (
         "Stopped submitting: out of credits; 8 jobs deferred. Top up, then resume."
     )
 
 
 def test_an_interrupted_run_is_resumable_and_a_finished_one_offers_nothing_more():
-    interrupted = RunReport(states=Counter({"completed": 9, "submitted": 1}), stop_reason="interrupted")
+    interrupted = RunReport(states=Counter({"completed": 9, "submitted": 1}), stop_reason=StopReason.INTERRUPTED)
     assert summary.summary_lines(interrupted, OUT, TEN, resume_command="RESUME") == [
         "10 jobs: 1 submitted, 9 completed",
         "  0 submitted now",
@@ -207,7 +207,7 @@ def _snap(**changes) -> Snapshot:
     base = Snapshot(total=10, states={"completed": 4, "submitted": 2, "submitting": 1, "downloading": 1,
                                       "failed": 1, "expired": 1, "deferred": 0, "pending": 0},
                     done_now=4, elapsed_s=120, spend=1.12, requests=40, throttled=2, paused_s=30,
-                    stop_reason="credits", sweeping=True)  # fmt: skip
+                    stop_reason=StopReason.CREDITS, sweeping=True)  # fmt: skip
     return dataclasses.replace(base, **changes)
 
 
@@ -226,10 +226,10 @@ def test_the_progress_line_counts_what_is_in_flight_the_pace_and_why_it_waits():
     assert summary.progress_line(quiet) == (
         "progress: 10/10 completed, 0 in flight, 0 downloading, 2 deferred, $0.00 spent, 0/h"
     )
-    assert summary.progress_line(_snap(stop_reason="spend_cap")).endswith(
+    assert summary.progress_line(_snap(stop_reason=StopReason.SPEND_CAP)).endswith(
         ", at the spend cap: finishing jobs in flight"
     )
-    assert summary.progress_line(_snap(stop_reason="interrupted")).endswith(", paused 30s by a 429, stopping")
+    assert summary.progress_line(_snap(stop_reason=StopReason.INTERRUPTED)).endswith(", paused 30s by a 429, stopping")
     assert summary.progress_line(_snap(paused_s=0.4)).endswith(
         ", paused 0s by a 429, out of credits: finishing jobs in flight"
     )
@@ -245,7 +245,7 @@ def test_the_progress_panel_shows_the_bar_the_jobs_the_pace_and_why_it_waits():
         "paused   rate limited (429): every call waits 30s",
         "credits  out of credits: no new submissions; finishing the jobs in flight",
     ]
-    calm = _panel(_snap(paused_s=0, stop_reason="spend_cap", sweeping=False, done_now=0))
+    calm = _panel(_snap(paused_s=0, stop_reason=StopReason.SPEND_CAP, sweeping=False, done_now=0))
     assert calm == [
         "videos     ████████████░░░░░░░░░░░░░░░░░░ 4/10",
         "jobs       1 submitting, 2 submitted, 1 downloading, 4 completed, 1 failed, 1 expired",
@@ -254,7 +254,7 @@ def test_the_progress_panel_shows_the_bar_the_jobs_the_pace_and_why_it_waits():
         "ETA        estimating...",
         "spend cap  cap reached: no new submissions; finishing the jobs in flight",
     ]
-    stopping = _panel(_snap(paused_s=0, stop_reason="interrupted", total=0, states={}))
+    stopping = _panel(_snap(paused_s=0, stop_reason=StopReason.INTERRUPTED, total=0, states={}))
     assert stopping[0] == "videos    ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 0/0"
     assert stopping[-1] == "stopping  interrupted: saving state; press Ctrl-C again to exit at once"
     assert _panel(_snap(paused_s=0, stop_reason=None))[-1] == "ETA     2.0 min"
