@@ -226,3 +226,9 @@ async def test_a_replaced_folder_that_is_a_link_or_a_move_that_fails_is_a_clear_
     target = tmp_path / "videos" / "replaced" / "a.1.mp4"
     assert str(move.value) == f"cannot move {out.video_path('a', MODEL)} to {target} (Invalid cross-device link)"
     assert ledger.lines == [] and out.video_path("a", MODEL).read_bytes() == b"paid"
+
+
+def test_the_changed_jobs_error_lists_twenty_in_full_and_counts_the_rest():
+    twenty = str(identity.ChangedJobs([change(f"j{n}", ("prompt",)) for n in range(20)], "out")).split("\n")
+    assert len(twenty) == 22 and twenty[20] == "  j19: prompt differs from what this id was sent as (now completed)"
+    assert not any(line.startswith("  ... and") for line in twenty)

@@ -22,6 +22,8 @@ from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit,
 from tests.helpers import Outbox
 
 LINK = "http://127.0.0.1:9/generations/j.mp4"
+A_LINK = "http://127.0.0.1:9/generations/a.mp4?sig=1"
+B_LINK = "http://127.0.0.1:9/generations/b.mp4?sig=2"
 
 
 class PollApi(ScriptedApi):
@@ -86,9 +88,9 @@ def stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | None = F
     return Stage(k, poller, downloads, lost, news)
 
 
-async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0) -> None:
+async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True) -> None:
     """Run the poller's loop until ``until()`` holds (or ``limit_s`` of fake time), then stop it."""
-    for job in s.k.book.jobs:
+    for job in s.k.book.jobs if track else ():
         s.poller.track(job)
     async with s.k.clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(s.poller.loop, tg)
@@ -254,3 +256,23 @@ async def test_a_job_a_sweep_showed_finished_is_fetched_by_its_result_until_hist
     assert job.server_latency == 12.0
     await run(s, lambda: bool(s.downloads.sent))
     assert "result" in api.calls and s.downloads.sent == [job] and job.output_url == LINK
+
+
+async def test_once_a_history_link_matched_its_result_jobs_a_sweep_shows_finished_need_no_result_call():
+    first, second = pending("a"), pending("b")
+    api = PollApi(statuses=[status("PROCESSING")], results=[done(A_LINK)])
+    s = stage(api, [first, second])
+    for tracked in s.k.book.jobs:
+        s.poller.track(tracked)
+    row_a = HistoryRow("r-a", MODEL, "COMPLETED", {}, A_LINK, 0.28, None, None, 30.0)
+    s.poller.hear(Shown(first, row_a))
+    await run(s, lambda: first in s.downloads.sent, track=False)
+    assert api.calls.count("result") == 1 and not first.url_from_history  # compared with the result's own link
+    assert s.k.reconciler.links.trusts(MODEL, B_LINK)
+    row_b = HistoryRow("r-b", MODEL, "COMPLETED", {}, B_LINK, 0.3, None, None, 40.0)
+    s.poller.hear(Shown(second, row_b))
+    await run(s, lambda: second in s.downloads.sent, track=False)
+    assert api.calls.count("result") == 1  # the second needed no result call
+    assert second.output_url == B_LINK and second.url_from_history and second.cost == 0.3
+    (_, event, state, fields) = s.k.ledger.lines[-1]
+    assert (event, state, fields["output_url"], fields["file_size"]) == ("result", "downloading", B_LINK, None)
