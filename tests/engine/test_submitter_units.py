@@ -374,3 +374,72 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
         "job was not submitted again (that could pay twice). Run again later to settle it"
     }
     assert k.book.in_flight == 0
+
+
+async def test_preflight_counts_a_job_of_unknown_price_as_nothing_and_says_when_it_cannot_read_the_balance(caplog):
+    priced, unknown = pending("a"), pending("b")
+    unknown.estimate = None
+    k = kit(ScriptedApi(balance=0.3), [priced, unknown])
+    stage, _ = submitter(k)
+    await stage.preflight([priced, unknown])
+    assert k.report.warnings == []  # $0.28 of $0.30
+
+    class NoBalance(ScriptedApi):
+        async def credits(self) -> Credits:
+            raise RequestRejected("HTTP 400: no balance here", status=400)
+
+    k = kit(NoBalance(), [priced])
+    stage, _ = submitter(k)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await stage.preflight([priced])
+    assert [r.getMessage() for r in caplog.records] == [
+        "could not read the credit balance (HTTP 400: no balance here); going on"
+    ]
+
+
+async def test_a_lost_video_made_again_carries_every_earlier_cost():
+    job = pending()
+    k = kit(ScriptedApi(submits=["r-new"]), [job])
+    job.request_id, job.cost, job.paid_before = "r-old", 0.28, 0.5
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    async with k.clock.autojump():
+        await stage.expire(job, "gone")
+    assert k.ledger.lines[1][3]["paid_before"] == 0.78
+    free = pending("f")
+    k = kit(ScriptedApi(submits=["r-new"]), [free])
+    free.request_id = "r-old"
+    k.book.adopt(free, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    async with k.clock.autojump():
+        await stage.expire(free, "gone")
+    assert k.ledger.events("f") == ["expired", "submitting", "submitted"]
+    assert k.ledger.lines[1][3]["paid_before"] is None  # nothing was paid: nothing carried
+
+
+async def test_every_accepted_submit_is_counted_and_polled_from_when_it_was_sent():
+    jobs = [pending("a"), pending("b")]
+    k = kit(ScriptedApi(submits=["r-a", "r-b"]), jobs)
+    stage, tracked = submitter(k)
+    async with k.clock.autojump():
+        for job in jobs:
+            k.book.take(job)
+            await stage.submit(job)
+            assert job.submitted_at == k.clock.now() and job.submitted_epoch == k.clock.epoch()
+    assert k.report.submitted == 2 and tracked.sent == jobs
+    assert {"r-a", "r-b"} <= k.reconciler.claimed  # neither id can be attached to another job
+
+
+async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_not_the_stage():
+    job = pending()
+    k = kit(ScriptedApi(submits=[AuthError("HTTP 401: bad key")]), [job])
+    job.request_id = "r-old"
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[Lost](1)
+    async with send:
+        await send.send(Lost(job, "gone"))
+    async with k.clock.autojump():
+        await stage.take_lost(receive)  # returns: the error is the run's, not this task's
+    assert k.report.stop_reason is StopReason.AUTH and k.control.done.is_set()
+    assert k.ledger.events() == ["expired", "submitting"]  # left 'submitting', settled by the next run
