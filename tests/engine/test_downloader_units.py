@@ -139,3 +139,42 @@ async def test_a_history_link_that_fails_with_no_result_to_ask_uses_the_history_
     api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
     _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
     assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []
+
+
+async def test_a_history_link_naming_the_results_file_is_trusted_for_later_jobs_of_its_model(tmp_path):
+    flaky = DownloadError("HTTP 500 from the output URL", retryable=True)
+    signed = ROW_LINK + "?sig=2"  # the same file, signed anew
+    api = ResultApi(downloads=[flaky, VIDEO], results=[finished(signed, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, signed] and job.state is JobState.COMPLETED
+    assert k.reconciler.links.trusts(MODEL, "http://127.0.0.1:9/history/other.mp4")
+
+
+async def test_a_failed_result_with_a_link_is_not_a_link_to_fetch(tmp_path):
+    bad = DownloadError("HTTP 500 from the output URL", retryable=True)
+    failed = Result("FAILED", FRESH, None, None, None, {}, "policy", 200)
+    api = ResultApi(downloads=[bad, VIDEO], results=[failed])
+    _, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, ROW_LINK] and job.state is JobState.COMPLETED
+
+
+async def test_a_history_that_was_early_ends_history_links_for_the_run_and_says_so(tmp_path, caplog):
+    import logging
+
+    bad = DownloadError("HTTP 404 from the output URL", retryable=False)
+    api = ResultApi(downloads=[bad, VIDEO], results=[finished(FRESH, state="PROCESSING"), finished(FRESH)])
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        k, _, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert k.reconciler.links.history_urls is False  # off for the run, not merely never compared
+    assert (
+        "the request history showed a job finished before its result did: fetching every result from the API for "
+        "the rest of the run"
+    ) in [r.getMessage() for r in caplog.records]
+
+
+async def test_a_result_that_stays_unfinished_sends_the_download_to_a_fresh_link_not_the_failed_one(tmp_path):
+    bad = DownloadError("HTTP 404 from the output URL", retryable=False)
+    api = ScriptedApi(downloads=[bad, VIDEO], results=[finished(FRESH, state="PROCESSING")])  # repeats
+    api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
+    _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []

@@ -5,6 +5,7 @@ balance warning; against a scripted API on a fake clock."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import anyio
 import pytest
@@ -15,9 +16,17 @@ from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
 from batchgen.engine.submitter import Submitter
-from batchgen.errors import AmbiguousSubmit, ApiError, AuthError, InsufficientCredits, RateLimited, RequestRejected
+from batchgen.errors import (
+    AmbiguousSubmit,
+    ApiError,
+    AuthError,
+    InsufficientCredits,
+    NetworkError,
+    RateLimited,
+    RequestRejected,
+)
 from batchgen.jobs import Event, JobState, StopReason, TrackedJob
-from tests.engine.doubles import MODEL, Kit, ScriptedApi, kit, pending, row_for
+from tests.engine.doubles import MODEL, Kit, MemoryLedger, ScriptedApi, kit, pending, row_for
 from tests.helpers import Outbox
 
 
@@ -443,3 +452,59 @@ async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_no
         await stage.take_lost(receive)  # returns: the error is the run's, not this task's
     assert k.report.stop_reason is StopReason.AUTH and k.control.done.is_set()
     assert k.ledger.events() == ["expired", "submitting"]  # left 'submitting', settled by the next run
+
+
+class SlowLedger(MemoryLedger):
+    """A ledger whose writes take a moment (an fsync on a busy disk)."""
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        for _ in range(3):
+            await anyio.sleep(0.01)
+        return await super().append(job_id, event, state, **fields)
+
+
+async def test_a_request_id_being_written_when_the_run_is_cancelled_still_reaches_the_ledger():
+    job = pending()
+    k = kit(ScriptedApi(submits=["r1"]), [job])
+    k.book.ledger = k.ledger = SlowLedger()
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        while len(k.api.posted) == 0:  # the POST is answered; the 'submitted' line is being written
+            await anyio.wait_all_tasks_blocked()
+        tg.cancel_scope.cancel()
+    assert k.ledger.events() == ["submitting", "submitted"]  # the paid job's id is durable: never sent again
+    assert k.ledger.lines[-1][3]["request_id"] == "r1"
+
+
+async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_again_with_the_reason():
+    first, second = pending("a"), pending("b")
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "r-a"]), [first, second])
+    stage, _ = submitter(k)
+    k.report.stop_detail = "interrupted (SIGTERM)"
+    async with anyio.create_task_group() as tg:
+        for job in (first, second):
+            k.book.take(job)
+            tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()  # a's 429 closed the gate before b was ever sent
+        tg.cancel_scope.cancel()
+    assert len(k.api.posted) == 1
+    assert k.ledger.events("b") == ["submitting", "submit_postponed"] and second.state is JobState.PENDING
+    assert [line[3]["error"] for line in k.ledger.lines if line[:2] == ("b", "submit_postponed")] == [
+        {"detail": "interrupted (SIGTERM)"}
+    ]
+
+
+async def test_a_submit_that_surely_never_arrived_is_pending_again_if_the_run_ends_before_its_retry():
+    job = pending()
+    unsent = NetworkError("connection refused", reached_server=False)
+    k = kit(ScriptedApi(submits=[unsent, "r1"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()  # waiting out the backoff before the second try
+        tg.cancel_scope.cancel()
+    assert len(k.api.posted) == 1
+    assert k.ledger.events() == ["submitting", "submit_postponed"] and job.state is JobState.PENDING
