@@ -455,9 +455,16 @@ async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_no
 
 
 class SlowLedger(MemoryLedger):
-    """A ledger whose writes take a moment (an fsync on a busy disk)."""
+    """A ledger whose writes take a moment (an fsync on a busy disk); ``writing`` is set once a
+    ``submitted`` line has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = anyio.Event()
 
     async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        if str(event) == "submitted":
+            self.writing.set()
         for _ in range(3):
             await anyio.sleep(0.01)
         return await super().append(job_id, event, state, **fields)
@@ -466,13 +473,13 @@ class SlowLedger(MemoryLedger):
 async def test_a_request_id_being_written_when_the_run_is_cancelled_still_reaches_the_ledger():
     job = pending()
     k = kit(ScriptedApi(submits=["r1"]), [job])
-    k.book.ledger = k.ledger = SlowLedger()
+    ledger = SlowLedger()
+    k.book.ledger = k.ledger = ledger
     stage, _ = submitter(k)
     k.book.take(job)
     async with anyio.create_task_group() as tg:
         tg.start_soon(stage.submit, job)
-        while len(k.api.posted) == 0:  # the POST is answered; the 'submitted' line is being written
-            await anyio.wait_all_tasks_blocked()
+        await ledger.writing.wait()  # the POST was answered; its 'submitted' line is being written
         tg.cancel_scope.cancel()
     assert k.ledger.events() == ["submitting", "submitted"]  # the paid job's id is durable: never sent again
     assert k.ledger.lines[-1][3]["request_id"] == "r1"
