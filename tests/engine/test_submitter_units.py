@@ -25,7 +25,7 @@ from batchgen.errors import (
     RateLimited,
     RequestRejected,
 )
-from batchgen.jobs import Event, JobState, StopReason, TrackedJob
+from batchgen.jobs import Event, JobSpec, JobState, StopReason, TrackedJob
 from tests.engine.doubles import MODEL, Kit, MemoryLedger, ScriptedApi, kit, pending, row_for
 from tests.helpers import Outbox
 
@@ -515,3 +515,38 @@ async def test_a_submit_that_surely_never_arrived_is_pending_again_if_the_run_en
         tg.cancel_scope.cancel()
     assert len(k.api.posted) == 1
     assert k.ledger.events() == ["submitting", "submit_postponed"] and job.state is JobState.PENDING
+
+
+def image_job(tmp_path: Any, data: bytes) -> TrackedJob:
+    import hashlib
+
+    path = tmp_path / "a.png"
+    path.write_bytes(data)
+    image = {"path": str(path), "file": "a.png", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    spec = JobSpec("j", "kling-1.6-image2video", {"prompt": "waves", "image": image})
+    return TrackedJob(spec, JobState.PENDING, 0.28)
+
+
+async def test_an_image_job_sends_its_images_bytes_and_records_only_their_digest(tmp_path):
+    import base64
+
+    from tests.helpers import png_bytes
+
+    data = png_bytes(64, 64, seed=3)
+    job = image_job(tmp_path, data)
+    k, _, tracked = await submit(ScriptedApi(submits=["r1"]), job)
+    [body] = k.api.posted
+    assert body == {"prompt": "waves", "image": base64.b64encode(data).decode("ascii")}  # the bytes, sent once
+    assert k.ledger.lines[0][3]["params"]["image"]["sha256"] == job.spec.params["image"]["sha256"]
+    assert tracked.sent == [job] and k.ledger.events() == ["submitting", "submitted"]
+
+
+async def test_an_image_changed_after_it_was_checked_is_never_sent(tmp_path):
+    from tests.helpers import png_bytes
+
+    job = image_job(tmp_path, png_bytes(64, 64, seed=3))
+    (tmp_path / "a.png").write_bytes(png_bytes(64, 64, seed=4))  # edited after the manifest was checked
+    k, _, tracked = await submit(ScriptedApi(submits=["never"]), job)
+    assert k.api.posted == [] and tracked.sent == [] and k.book.in_flight == 0
+    assert k.ledger.events() == ["image_changed"] and job.state is JobState.DEFERRED
+    assert k.ledger.lines[0][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked (sha256 ")
