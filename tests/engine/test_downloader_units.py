@@ -178,3 +178,12 @@ async def test_a_result_that_stays_unfinished_sends_the_download_to_a_fresh_link
     api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
     _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
     assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []
+
+
+async def test_a_history_link_that_keeps_failing_after_a_failed_result_is_replaced_once_its_tries_run_out(tmp_path):
+    bad = DownloadError("HTTP 500 from the output URL", retryable=True)
+    failed = Result("FAILED", FRESH, None, None, None, {}, "policy", 200)
+    api = ResultApi(downloads=[bad, bad, bad, VIDEO], results=[failed, finished(FRESH, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK] * 3 + [FRESH]  # the row's link for its tries, then the result's
+    assert job.state is JobState.COMPLETED and k.ledger.lines[-1][3]["output_url"] == FRESH
