@@ -456,14 +456,15 @@ async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_no
 
 class SlowLedger(MemoryLedger):
     """A ledger whose writes take a moment (an fsync on a busy disk); ``writing`` is set once a
-    ``submitted`` line has begun."""
+    line of the event ``flag`` has begun."""
 
-    def __init__(self) -> None:
+    def __init__(self, flag: str = "submitted") -> None:
         super().__init__()
+        self.flag = flag
         self.writing = anyio.Event()
 
     async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
-        if str(event) == "submitted":
+        if str(event) == self.flag:
             self.writing.set()
         for _ in range(3):
             await anyio.sleep(0.01)
@@ -550,3 +551,58 @@ async def test_an_image_changed_after_it_was_checked_is_never_sent(tmp_path):
     assert k.api.posted == [] and tracked.sent == [] and k.book.in_flight == 0
     assert k.ledger.events() == ["image_changed"] and job.state is JobState.DEFERRED
     assert k.ledger.lines[0][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked (sha256 ")
+
+
+async def test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent():
+    job = pending()
+    k = kit(ScriptedApi(submits=["never"]), [job])
+    ledger = SlowLedger(flag="submitting")
+    k.book.ledger = k.ledger = ledger
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.report.stop_detail = "interrupted (SIGINT)"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await ledger.writing.wait()
+        tg.cancel_scope.cancel()
+    assert k.api.posted == [] and job.state is JobState.PENDING and k.book.in_flight == 0
+    assert k.ledger.lines[-1][:3] == ("j", "submit_postponed", "pending")
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "interrupted (SIGINT)"}
+
+
+async def test_a_credit_refusal_records_the_apis_words_on_the_deferred_job():
+    refusal = InsufficientCredits("HTTP 406", detail="Insufficient credits: balance is 0.12")
+    k, job, _ = await submit(ScriptedApi(submits=[refusal]))
+    assert k.ledger.lines[-1][1] == "deferred"
+    assert k.ledger.lines[-1][3]["error"]["detail"] == "Insufficient credits: balance is 0.12"
+    assert job.error is not None and "balance is 0.12" in job.error
+
+
+async def test_the_model_is_sent_with_every_body_and_earlier_spend_is_kept_to_a_millionth():
+    models: list[str] = []
+
+    class Models(ScriptedApi):
+        async def submit(self, model: str, params: dict[str, Any]) -> Any:
+            models.append(model)
+            return await super().submit(model, params)
+
+    job = pending()
+    job.paid_before = 0.1234567
+    api = Models(submits=["r1"])
+    k, _, _ = await submit(api, job)
+    assert models == [MODEL] and k.ledger.lines[0][3]["paid_before"] == 0.123457
+
+
+async def test_an_unknown_submit_the_history_has_caught_up_past_without_it_is_sent_again_once():
+    job = pending()
+    api = ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r2"])
+    k = kit(api, [job])
+    # A request of ours sent after this attempt is already listed: the history has caught up, and ours is absent.
+    k.reconciler.note_submitted("r-later", k.clock.epoch() + 5.0)
+    api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() + 5.0, None)]
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    assert k.ledger.events() == ["submitting", "submit_unknown", "reconciled_absent", "submitting", "submitted"]
+    assert len(api.posted) == 2 and job.request_id == "r2" and tracked.sent == [job]
