@@ -606,3 +606,22 @@ async def test_an_unknown_submit_the_history_has_caught_up_past_without_it_is_se
         await stage.submit(job)
     assert k.ledger.events() == ["submitting", "submit_unknown", "reconciled_absent", "submitting", "submitted"]
     assert len(api.posted) == 2 and job.request_id == "r2" and tracked.sent == [job]
+
+
+async def test_an_image_that_changes_between_its_check_and_the_post_is_never_sent(tmp_path, monkeypatch):
+    import batchgen.engine.submitter as stage_module
+    from tests.helpers import png_bytes
+
+    job = image_job(tmp_path, png_bytes(64, 64, seed=3))
+    checked: list[object] = []
+    monkeypatch.setattr(stage_module, "verify_images", checked.append)  # passes; the file changes right after
+
+    class Edited(ScriptedApi):
+        pass
+
+    (tmp_path / "a.png").write_bytes(png_bytes(64, 64, seed=5))
+    k, _, tracked = await submit(Edited(submits=["never"]), job)
+    assert len(checked) == 1 and k.api.posted == [] and tracked.sent == []
+    assert k.ledger.events() == ["submitting", "image_changed"] and job.state is JobState.DEFERRED
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked")
+    assert k.book.in_flight == 0
