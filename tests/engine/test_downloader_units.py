@@ -187,3 +187,12 @@ async def test_a_history_link_that_keeps_failing_after_a_failed_result_is_replac
     k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
     assert api.fetched == [ROW_LINK] * 3 + [FRESH]  # the row's link for its tries, then the result's
     assert job.state is JobState.COMPLETED and k.ledger.lines[-1][3]["output_url"] == FRESH
+
+
+async def test_a_fresh_link_that_is_gone_too_ends_in_lost_without_asking_again(tmp_path):
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone, gone], results=[finished(FRESH)])
+    _, job, lost, _ = await download(api, tmp_path)
+    assert api.fetched == [LINK, FRESH]  # one fresh link is looked for, once
+    [message] = lost.sent
+    assert message.job is job and "its output file is gone (HTTP 404 from the output URL)" in message.detail

@@ -35,10 +35,12 @@ class PollApi(ScriptedApi):
         self.calls: list[str] = []
 
     async def status(self, request_id: str) -> Status:
+        assert isinstance(request_id, str) and request_id.startswith("r-")  # a poll asks about its own job
         self.calls.append("status")
         return answer(self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0])
 
     async def result(self, request_id: str) -> Result:
+        assert isinstance(request_id, str) and request_id.startswith("r-")
         self.calls.append("result")
         return await super().result(request_id)
 
