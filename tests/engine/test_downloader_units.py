@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from batchgen.api.answers import HistoryRow, Result
+from batchgen.clock import iso_utc
 from batchgen.config import OutputSettings
 from batchgen.engine.downloader import Downloader
 from batchgen.engine.messages import Lost
@@ -196,3 +197,59 @@ async def test_a_fresh_link_that_is_gone_too_ends_in_lost_without_asking_again(t
     assert api.fetched == [LINK, FRESH]  # one fresh link is looked for, once
     [message] = lost.sent
     assert message.job is job and "its output file is gone (HTTP 404 from the output URL)" in message.detail
+
+
+async def test_a_completed_video_has_its_sidecar_and_completed_line_in_full(tmp_path):
+    import json
+
+    from batchgen.jobs import JobSpec
+
+    api = ScriptedApi(downloads=[VIDEO])
+    job = TrackedJob(JobSpec("j", MODEL, {"prompt": "a fox", "duration": 5}, source="m.yaml:3"), JobState.PENDING, 0.28)
+    k = kit(api, [job])
+    job.request_id, job.output_url, job.cost, job.file_size = "r1", LINK, 0.28, len(VIDEO)
+    job.submitted_at, job.finished_at, job.submitted_wall = 10.0, 52.5, "2027-01-15T08:00:00Z"
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    folder = OutputDir(tmp_path / "out")
+    folder.prepare()
+    stage = Downloader(
+        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=Outbox(),  # type: ignore[arg-type]
+    )  # fmt: skip
+    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
+    async with send:
+        await send.send(job)
+    async with k.clock.autojump():
+        await stage.loop(receive)
+    video = folder.video_path("j", MODEL)
+    sidecar = json.loads(folder.sidecar_path(video).read_text())
+    media, warnings = sidecar.pop("media"), sidecar.pop("warnings")
+    digest = sidecar.pop("sha256")
+    assert sidecar == {
+        "job_id": "j",
+        "model": MODEL,
+        "parameters": {"prompt": "a fox", "duration": 5},
+        "request_id": "r1",
+        "bytes": len(VIDEO),
+        "cost": 0.28,
+        "output_url": LINK,
+        "source": "m.yaml:3",
+        "seconds_to_finish": 42.5,
+        "submitted_at": "2027-01-15T08:00:00Z",
+        "completed_at": iso_utc(k.clock.epoch()),
+    }
+    assert isinstance(media, dict) and warnings == []
+    (_, event, state, fields) = k.ledger.lines[-1]
+    assert (event, state) == ("completed", "completed") and k.report.job_seconds == [42.5]
+    assert fields == {
+        "model": MODEL,
+        "request_id": "r1",
+        "file": "videos/j.mp4",
+        "sha256": digest,
+        "mtime_ns": video.stat().st_mtime_ns,
+        "bytes": len(VIDEO),
+        "cost": 0.28,
+        "output_url": LINK,
+        "media": media,
+        "warnings": None,
+    }
