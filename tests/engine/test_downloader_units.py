@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from batchgen.api.answers import HistoryRow, Result
+from batchgen.clock import iso_utc
 from batchgen.config import OutputSettings
 from batchgen.engine.downloader import Downloader
 from batchgen.engine.messages import Lost
@@ -139,3 +140,116 @@ async def test_a_history_link_that_fails_with_no_result_to_ask_uses_the_history_
     api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
     _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
     assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []
+
+
+async def test_a_history_link_naming_the_results_file_is_trusted_for_later_jobs_of_its_model(tmp_path):
+    flaky = DownloadError("HTTP 500 from the output URL", retryable=True)
+    signed = ROW_LINK + "?sig=2"  # the same file, signed anew
+    api = ResultApi(downloads=[flaky, VIDEO], results=[finished(signed, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, signed] and job.state is JobState.COMPLETED
+    assert k.reconciler.links.trusts(MODEL, "http://127.0.0.1:9/history/other.mp4")
+
+
+async def test_a_failed_result_with_a_link_is_not_a_link_to_fetch(tmp_path):
+    bad = DownloadError("HTTP 500 from the output URL", retryable=True)
+    failed = Result("FAILED", FRESH, None, None, None, {}, "policy", 200)
+    api = ResultApi(downloads=[bad, VIDEO], results=[failed])
+    _, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, ROW_LINK] and job.state is JobState.COMPLETED
+
+
+async def test_a_history_that_was_early_ends_history_links_for_the_run_and_says_so(tmp_path, caplog):
+    import logging
+
+    bad = DownloadError("HTTP 404 from the output URL", retryable=False)
+    api = ResultApi(downloads=[bad, VIDEO], results=[finished(FRESH, state="PROCESSING"), finished(FRESH)])
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        k, _, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert k.reconciler.links.history_urls is False  # off for the run, not merely never compared
+    assert (
+        "the request history showed a job finished before its result did: fetching every result from the API for "
+        "the rest of the run"
+    ) in [r.getMessage() for r in caplog.records]
+
+
+async def test_a_result_that_stays_unfinished_sends_the_download_to_a_fresh_link_not_the_failed_one(tmp_path):
+    bad = DownloadError("HTTP 404 from the output URL", retryable=False)
+    api = ScriptedApi(downloads=[bad, VIDEO], results=[finished(FRESH, state="PROCESSING")])  # repeats
+    api.rows = [HistoryRow("r1", MODEL, "COMPLETED", {}, FRESH, 0.28, None, None)]
+    _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, FRESH] and job.state is JobState.COMPLETED and lost.sent == []
+
+
+async def test_a_history_link_that_keeps_failing_after_a_failed_result_is_replaced_once_its_tries_run_out(tmp_path):
+    bad = DownloadError("HTTP 500 from the output URL", retryable=True)
+    failed = Result("FAILED", FRESH, None, None, None, {}, "policy", 200)
+    api = ResultApi(downloads=[bad, bad, bad, VIDEO], results=[failed, finished(FRESH, size=len(VIDEO))])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK] * 3 + [FRESH]  # the row's link for its tries, then the result's
+    assert job.state is JobState.COMPLETED and k.ledger.lines[-1][3]["output_url"] == FRESH
+
+
+async def test_a_fresh_link_that_is_gone_too_ends_in_lost_without_asking_again(tmp_path):
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone, gone], results=[finished(FRESH)])
+    _, job, lost, _ = await download(api, tmp_path)
+    assert api.fetched == [LINK, FRESH]  # one fresh link is looked for, once
+    [message] = lost.sent
+    assert message.job is job and "its output file is gone (HTTP 404 from the output URL)" in message.detail
+
+
+async def test_a_completed_video_has_its_sidecar_and_completed_line_in_full(tmp_path):
+    import json
+
+    from batchgen.jobs import JobSpec
+
+    api = ScriptedApi(downloads=[VIDEO])
+    job = TrackedJob(JobSpec("j", MODEL, {"prompt": "a fox", "duration": 5}, source="m.yaml:3"), JobState.PENDING, 0.28)
+    k = kit(api, [job])
+    job.request_id, job.output_url, job.cost, job.file_size = "r1", LINK, 0.28, len(VIDEO)
+    job.submitted_at, job.finished_at, job.submitted_wall = 10.0, 52.5, "2027-01-15T08:00:00Z"
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    folder = OutputDir(tmp_path / "out")
+    folder.prepare()
+    stage = Downloader(
+        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=Outbox(),  # type: ignore[arg-type]
+    )  # fmt: skip
+    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
+    async with send:
+        await send.send(job)
+    async with k.clock.autojump():
+        await stage.loop(receive)
+    video = folder.video_path("j", MODEL)
+    sidecar = json.loads(folder.sidecar_path(video).read_text())
+    media, warnings = sidecar.pop("media"), sidecar.pop("warnings")
+    digest = sidecar.pop("sha256")
+    assert sidecar == {
+        "job_id": "j",
+        "model": MODEL,
+        "parameters": {"prompt": "a fox", "duration": 5},
+        "request_id": "r1",
+        "bytes": len(VIDEO),
+        "cost": 0.28,
+        "output_url": LINK,
+        "source": "m.yaml:3",
+        "seconds_to_finish": 42.5,
+        "submitted_at": "2027-01-15T08:00:00Z",
+        "completed_at": iso_utc(k.clock.epoch()),
+    }
+    assert isinstance(media, dict) and warnings == []
+    (_, event, state, fields) = k.ledger.lines[-1]
+    assert (event, state) == ("completed", "completed") and k.report.job_seconds == [42.5]
+    assert fields == {
+        "model": MODEL,
+        "request_id": "r1",
+        "file": "videos/j.mp4",
+        "sha256": digest,
+        "mtime_ns": video.stat().st_mtime_ns,
+        "bytes": len(VIDEO),
+        "cost": 0.28,
+        "output_url": LINK,
+        "media": media,
+        "warnings": None,
+    }

@@ -226,3 +226,68 @@ async def test_a_replaced_folder_that_is_a_link_or_a_move_that_fails_is_a_clear_
     target = tmp_path / "videos" / "replaced" / "a.1.mp4"
     assert str(move.value) == f"cannot move {out.video_path('a', MODEL)} to {target} (Invalid cross-device link)"
     assert ledger.lines == [] and out.video_path("a", MODEL).read_bytes() == b"paid"
+
+
+def test_the_changed_jobs_error_lists_twenty_in_full_and_counts_the_rest():
+    twenty = str(identity.ChangedJobs([change(f"j{n}", ("prompt",)) for n in range(20)], "out")).split("\n")
+    assert len(twenty) == 22 and twenty[20] == "  j19: prompt differs from what this id was sent as (now completed)"
+    assert not any(line.startswith("  ... and") for line in twenty)
+
+
+def test_a_fingerprint_takes_values_json_cannot_hold_as_text():
+    from datetime import date
+
+    first = fingerprint(MODEL, {**APPLE, "note": date(2027, 1, 15)})  # a YAML date in a manifest
+    assert len(first) == 16 and first != fingerprint(MODEL, {**APPLE, "note": date(2027, 1, 16)})
+    assert first == fingerprint(MODEL, {**APPLE, "note": date(2027, 1, 15)})
+
+
+def test_recorded_parameters_are_compared_as_values_so_a_number_written_differently_is_the_same_job():
+    replay = one({"state": "completed", "model": MODEL, "params": {**APPLE, "duration": 5}})
+    assert find_changes([job({**APPLE, "duration": 5.0})], replay) == []
+
+
+def test_only_fields_given_on_either_side_are_named_and_a_difference_in_nothing_named_says_parameters():
+    replay = one({"state": "completed", "model": MODEL, "params": APPLE})
+    [c] = find_changes([job({**PEAR, "mode": "std"})], replay)  # the default written out is no change
+    assert c.fields == ("prompt",)
+    kept = one({"state": "completed", "model": MODEL, "fingerprint": fingerprint(MODEL, APPLE)})
+    [c] = find_changes([job(PEAR)], kept)
+    assert c.fields == ("parameters",)
+    assert c.describe() == "a (m.yaml:3): parameters differs from what this id was sent as (now completed)"
+
+
+def test_every_row_is_compared_whatever_comes_before_it():
+    replay = Replay({"b": {"state": "completed", "model": MODEL, "params": APPLE}}, 1, False)
+    rows = [JobSpec("a", MODEL, PEAR), JobSpec("b", MODEL, PEAR)]  # a was never sent
+    assert [c.job.id for c in find_changes(rows, replay)] == ["b"]
+
+
+async def test_the_replaced_line_says_what_each_job_was_and_every_moved_file_is_returned(tmp_path):
+    out = OutputDir(tmp_path, "{id}-{model}.mp4")
+    out.prepare()
+    recs = {}
+    for job_id in ("a", "b"):
+        out.video_path(job_id, "kling-2.1").write_bytes(b"paid " + job_id.encode())
+        recs[job_id] = {"state": "completed", "model": "kling-2.1", "params": APPLE, "request_id": f"r-{job_id}",
+                        "cost": 0.1234567}  # fmt: skip
+    replay = Replay(recs, 2, False)
+    ledger = MemoryLedger()
+    changes = find_changes([JobSpec("a", MODEL, APPLE), JobSpec("b", MODEL, APPLE)], replay)
+    moved = await set_aside(changes, replay, ledger, out)  # type: ignore[arg-type]
+    assert [p.name for p in moved] == ["a.1.mp4", "b.1.mp4"]
+    (job_id, event, state, fields) = ledger.lines[0]
+    assert (job_id, event, state) == ("a", "replaced", "pending")
+    assert fields == {
+        "model": MODEL,
+        "fingerprint": fingerprint(MODEL, APPLE),
+        "previous": {
+            "state": "completed",
+            "model": "kling-2.1",
+            "fingerprint": fingerprint("kling-2.1", APPLE),
+            "request_id": "r-a",
+            "changed": ["model"],
+            "files": ["videos/replaced/a.1.mp4"],
+        },
+        "paid_before": 0.123457,
+    }

@@ -22,6 +22,8 @@ from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit,
 from tests.helpers import Outbox
 
 LINK = "http://127.0.0.1:9/generations/j.mp4"
+A_LINK = "http://127.0.0.1:9/generations/a.mp4?sig=1"
+B_LINK = "http://127.0.0.1:9/generations/b.mp4?sig=2"
 
 
 class PollApi(ScriptedApi):
@@ -33,10 +35,12 @@ class PollApi(ScriptedApi):
         self.calls: list[str] = []
 
     async def status(self, request_id: str) -> Status:
+        assert isinstance(request_id, str) and request_id.startswith("r-")  # a poll asks about its own job
         self.calls.append("status")
         return answer(self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0])
 
     async def result(self, request_id: str) -> Result:
+        assert isinstance(request_id, str) and request_id.startswith("r-")
         self.calls.append("result")
         return await super().result(request_id)
 
@@ -86,9 +90,9 @@ def stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | None = F
     return Stage(k, poller, downloads, lost, news)
 
 
-async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0) -> None:
+async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True) -> None:
     """Run the poller's loop until ``until()`` holds (or ``limit_s`` of fake time), then stop it."""
-    for job in s.k.book.jobs:
+    for job in s.k.book.jobs if track else ():
         s.poller.track(job)
     async with s.k.clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(s.poller.loop, tg)
@@ -254,3 +258,100 @@ async def test_a_job_a_sweep_showed_finished_is_fetched_by_its_result_until_hist
     assert job.server_latency == 12.0
     await run(s, lambda: bool(s.downloads.sent))
     assert "result" in api.calls and s.downloads.sent == [job] and job.output_url == LINK
+
+
+async def test_once_a_history_link_matched_its_result_jobs_a_sweep_shows_finished_need_no_result_call():
+    first, second = pending("a"), pending("b")
+    api = PollApi(statuses=[status("PROCESSING")], results=[done(A_LINK)])
+    s = stage(api, [first, second])
+    for tracked in s.k.book.jobs:
+        s.poller.track(tracked)
+    row_a = HistoryRow("r-a", MODEL, "COMPLETED", {}, A_LINK, 0.28, None, None, 30.0)
+    s.poller.hear(Shown(first, row_a))
+    await run(s, lambda: first in s.downloads.sent, track=False)
+    assert api.calls.count("result") == 1 and not first.url_from_history  # compared with the result's own link
+    assert s.k.reconciler.links.trusts(MODEL, B_LINK)
+    row_b = HistoryRow("r-b", MODEL, "COMPLETED", {}, B_LINK, 0.3, None, None, 40.0)
+    s.poller.hear(Shown(second, row_b))
+    await run(s, lambda: second in s.downloads.sent, track=False)
+    assert api.calls.count("result") == 1  # the second needed no result call
+    assert second.output_url == B_LINK and second.url_from_history and second.cost == 0.3
+    (_, event, state, fields) = s.k.ledger.lines[-1]
+    assert (event, state, fields["output_url"], fields["file_size"]) == ("result", "downloading", B_LINK, None)
+
+
+async def test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says_so_once(caplog):
+    jobs = [pending("a"), pending("b")]
+    s = stage(PollApi(statuses=[status("PROCESSING")] * 4 + [NotFound("HTTP 404")]), jobs)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        await run(s, lambda: len(s.lost.sent) == 2)
+    guard = s.poller.plan.guard
+    assert guard < 3600.0  # every job is now polled before records die
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("request r-a was gone ")
+    assert warnings[0].endswith(
+        f"s after submission, sooner than polling.expiry_s: records live shorter than configured, so every job is "
+        f"now polled within {guard:.0f}s of submission; lower polling.expiry_s to match"
+    )
+
+
+async def test_a_record_gone_right_after_its_submit_says_nothing_of_expiry(caplog):
+    s = stage(PollApi(statuses=[NotFound("HTTP 404")]), [pending()])
+    s.poller.min_interval_s = 1_000.0  # every poll comes within two minimum intervals of the submit
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        await run(s, lambda: bool(s.lost.sent))
+    assert [r for r in caplog.records if r.levelno == logging.WARNING] == []
+    assert s.poller.plan.guard == 3000.0
+
+
+async def test_a_gone_record_the_history_cannot_say_anything_of_is_left_for_a_later_run():
+    class NoHistory(PollApi):
+        async def history(self, **_: Any) -> list[HistoryRow]:
+            raise BadResponse("HTTP 200 with a proxy's page")
+
+        async def history_get(self, request_id: str) -> HistoryRow:
+            raise BadResponse("HTTP 200 with a proxy's page")
+
+    job = pending()
+    s = stage(NoHistory(statuses=[NotFound("HTTP 404")]), [job])
+    await run(s, lambda: s.k.book.in_flight == 0)
+    [(_, event, state, fields)] = s.k.ledger.lines
+    assert (event, state) == ("recover_later", "submitted") and s.lost.sent == []
+    assert "proxy's page" in fields["error"]["detail"]
+
+
+async def test_what_the_history_says_of_a_gone_record_carries_its_cost_and_the_lost_news_says_why():
+    job = pending()
+    api = PollApi(statuses=[NotFound("HTTP 404")])
+    s = stage(api, [job])
+    api.rows = [HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), LINK, 0.35, None, None)]
+    await run(s, lambda: bool(s.downloads.sent))
+    assert s.k.ledger.lines[-1][3]["cost"] == 0.35 and job.cost == 0.35
+    gone = pending()
+    s = stage(PollApi(statuses=[NotFound("HTTP 404")]), [gone])
+    await run(s, lambda: bool(s.lost.sent))
+    assert isinstance(s.lost.sent[0].detail, str) and "r-j" in s.lost.sent[0].detail
+
+
+@pytest.mark.parametrize("row_status", ["COMPLETED", "FAILED", None])
+async def test_an_api_that_keeps_answering_badly_defers_to_the_history_row(row_status):
+    class Unreadable(PollApi):
+        async def history_get(self, request_id: str) -> HistoryRow:
+            if row_status is None:
+                raise BadResponse("HTTP 200 with a login page")
+            return await super().history_get(request_id)
+
+    job = pending()
+    api = Unreadable(statuses=[RouteTrouble("a redirect away")])
+    s = stage(api, [job])
+    if row_status is not None:
+        url = LINK if row_status == "COMPLETED" else None
+        api.rows = [HistoryRow("r-j", MODEL, row_status, job.spec.payload(), url, 0.4, None, "policy")]
+    await run(s, lambda: s.k.book.in_flight == 0 or bool(s.downloads.sent))
+    event, fields = s.k.ledger.lines[-1][1], s.k.ledger.lines[-1][3]
+    if row_status == "COMPLETED":
+        assert event == "result" and fields["cost"] == 0.4 and job.url_from_history and s.downloads.sent == [job]
+    elif row_status == "FAILED":
+        assert event == "failed" and "policy" in str(fields["error"])
+    else:
+        assert event == "unreachable" and "login page" in fields["error"]["detail"]

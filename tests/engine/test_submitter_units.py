@@ -5,6 +5,7 @@ balance warning; against a scripted API on a fake clock."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import anyio
 import pytest
@@ -15,9 +16,17 @@ from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
 from batchgen.engine.submitter import Submitter
-from batchgen.errors import AmbiguousSubmit, ApiError, AuthError, InsufficientCredits, RateLimited, RequestRejected
-from batchgen.jobs import Event, JobState, StopReason, TrackedJob
-from tests.engine.doubles import MODEL, Kit, ScriptedApi, kit, pending, row_for
+from batchgen.errors import (
+    AmbiguousSubmit,
+    ApiError,
+    AuthError,
+    InsufficientCredits,
+    NetworkError,
+    RateLimited,
+    RequestRejected,
+)
+from batchgen.jobs import Event, JobSpec, JobState, StopReason, TrackedJob
+from tests.engine.doubles import MODEL, Kit, MemoryLedger, ScriptedApi, kit, pending, row_for
 from tests.helpers import Outbox
 
 
@@ -373,4 +382,246 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
         "detail": "the submit's outcome is unknown and the request history has not caught up with it yet, so the "
         "job was not submitted again (that could pay twice). Run again later to settle it"
     }
+    assert k.book.in_flight == 0
+
+
+async def test_preflight_counts_a_job_of_unknown_price_as_nothing_and_says_when_it_cannot_read_the_balance(caplog):
+    priced, unknown = pending("a"), pending("b")
+    unknown.estimate = None
+    k = kit(ScriptedApi(balance=0.3), [priced, unknown])
+    stage, _ = submitter(k)
+    await stage.preflight([priced, unknown])
+    assert k.report.warnings == []  # $0.28 of $0.30
+
+    class NoBalance(ScriptedApi):
+        async def credits(self) -> Credits:
+            raise RequestRejected("HTTP 400: no balance here", status=400)
+
+    k = kit(NoBalance(), [priced])
+    stage, _ = submitter(k)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await stage.preflight([priced])
+    assert [r.getMessage() for r in caplog.records] == [
+        "could not read the credit balance (HTTP 400: no balance here); going on"
+    ]
+
+
+async def test_a_lost_video_made_again_carries_every_earlier_cost():
+    job = pending()
+    k = kit(ScriptedApi(submits=["r-new"]), [job])
+    job.request_id, job.cost, job.paid_before = "r-old", 0.28, 0.5
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    async with k.clock.autojump():
+        await stage.expire(job, "gone")
+    assert k.ledger.lines[1][3]["paid_before"] == 0.78
+    free = pending("f")
+    k = kit(ScriptedApi(submits=["r-new"]), [free])
+    free.request_id = "r-old"
+    k.book.adopt(free, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    async with k.clock.autojump():
+        await stage.expire(free, "gone")
+    assert k.ledger.events("f") == ["expired", "submitting", "submitted"]
+    assert k.ledger.lines[1][3]["paid_before"] is None  # nothing was paid: nothing carried
+
+
+async def test_every_accepted_submit_is_counted_and_polled_from_when_it_was_sent():
+    jobs = [pending("a"), pending("b")]
+    k = kit(ScriptedApi(submits=["r-a", "r-b"]), jobs)
+    stage, tracked = submitter(k)
+    async with k.clock.autojump():
+        for job in jobs:
+            k.book.take(job)
+            await stage.submit(job)
+            assert job.submitted_at == k.clock.now() and job.submitted_epoch == k.clock.epoch()
+    assert k.report.submitted == 2 and tracked.sent == jobs
+    assert {"r-a", "r-b"} <= k.reconciler.claimed  # neither id can be attached to another job
+
+
+async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_not_the_stage():
+    job = pending()
+    k = kit(ScriptedApi(submits=[AuthError("HTTP 401: bad key")]), [job])
+    job.request_id = "r-old"
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[Lost](1)
+    async with send:
+        await send.send(Lost(job, "gone"))
+    async with k.clock.autojump():
+        await stage.take_lost(receive)  # returns: the error is the run's, not this task's
+    assert k.report.stop_reason is StopReason.AUTH and k.control.done.is_set()
+    assert k.ledger.events() == ["expired", "submitting"]  # left 'submitting', settled by the next run
+
+
+class SlowLedger(MemoryLedger):
+    """A ledger whose writes take a moment (an fsync on a busy disk); ``writing`` is set once a
+    line of the event ``flag`` has begun."""
+
+    def __init__(self, flag: str = "submitted") -> None:
+        super().__init__()
+        self.flag = flag
+        self.writing = anyio.Event()
+
+    async def append(self, job_id: str, event: str, state: Any, **fields: Any) -> dict[str, Any]:
+        if str(event) == self.flag:
+            self.writing.set()
+        for _ in range(3):
+            await anyio.sleep(0.01)
+        return await super().append(job_id, event, state, **fields)
+
+
+async def test_a_request_id_being_written_when_the_run_is_cancelled_still_reaches_the_ledger():
+    job = pending()
+    k = kit(ScriptedApi(submits=["r1"]), [job])
+    ledger = SlowLedger()
+    k.book.ledger = k.ledger = ledger
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await ledger.writing.wait()  # the POST was answered; its 'submitted' line is being written
+        tg.cancel_scope.cancel()
+    assert k.ledger.events() == ["submitting", "submitted"]  # the paid job's id is durable: never sent again
+    assert k.ledger.lines[-1][3]["request_id"] == "r1"
+
+
+async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_again_with_the_reason():
+    first, second = pending("a"), pending("b")
+    k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "r-a"]), [first, second])
+    stage, _ = submitter(k)
+    k.report.stop_detail = "interrupted (SIGTERM)"
+    async with anyio.create_task_group() as tg:
+        for job in (first, second):
+            k.book.take(job)
+            tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()  # a's 429 closed the gate before b was ever sent
+        tg.cancel_scope.cancel()
+    assert len(k.api.posted) == 1
+    assert k.ledger.events("b") == ["submitting", "submit_postponed"] and second.state is JobState.PENDING
+    assert [line[3]["error"] for line in k.ledger.lines if line[:2] == ("b", "submit_postponed")] == [
+        {"detail": "interrupted (SIGTERM)"}
+    ]
+
+
+async def test_a_submit_that_surely_never_arrived_is_pending_again_if_the_run_ends_before_its_retry():
+    job = pending()
+    unsent = NetworkError("connection refused", reached_server=False)
+    k = kit(ScriptedApi(submits=[unsent, "r1"]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await anyio.wait_all_tasks_blocked()  # waiting out the backoff before the second try
+        tg.cancel_scope.cancel()
+    assert len(k.api.posted) == 1
+    assert k.ledger.events() == ["submitting", "submit_postponed"] and job.state is JobState.PENDING
+
+
+def image_job(tmp_path: Any, data: bytes) -> TrackedJob:
+    import hashlib
+
+    path = tmp_path / "a.png"
+    path.write_bytes(data)
+    image = {"path": str(path), "file": "a.png", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    spec = JobSpec("j", "kling-1.6-image2video", {"prompt": "waves", "image": image})
+    return TrackedJob(spec, JobState.PENDING, 0.28)
+
+
+async def test_an_image_job_sends_its_images_bytes_and_records_only_their_digest(tmp_path):
+    import base64
+
+    from tests.helpers import png_bytes
+
+    data = png_bytes(64, 64, seed=3)
+    job = image_job(tmp_path, data)
+    k, _, tracked = await submit(ScriptedApi(submits=["r1"]), job)
+    [body] = k.api.posted
+    assert body == {"prompt": "waves", "image": base64.b64encode(data).decode("ascii")}  # the bytes, sent once
+    assert k.ledger.lines[0][3]["params"]["image"]["sha256"] == job.spec.params["image"]["sha256"]
+    assert tracked.sent == [job] and k.ledger.events() == ["submitting", "submitted"]
+
+
+async def test_an_image_changed_after_it_was_checked_is_never_sent(tmp_path):
+    from tests.helpers import png_bytes
+
+    job = image_job(tmp_path, png_bytes(64, 64, seed=3))
+    (tmp_path / "a.png").write_bytes(png_bytes(64, 64, seed=4))  # edited after the manifest was checked
+    k, _, tracked = await submit(ScriptedApi(submits=["never"]), job)
+    assert k.api.posted == [] and tracked.sent == [] and k.book.in_flight == 0
+    assert k.ledger.events() == ["image_changed"] and job.state is JobState.DEFERRED
+    assert k.ledger.lines[0][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked (sha256 ")
+
+
+async def test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent():
+    job = pending()
+    k = kit(ScriptedApi(submits=["never"]), [job])
+    ledger = SlowLedger(flag="submitting")
+    k.book.ledger = k.ledger = ledger
+    stage, _ = submitter(k)
+    k.book.take(job)
+    k.report.stop_detail = "interrupted (SIGINT)"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await ledger.writing.wait()
+        tg.cancel_scope.cancel()
+    assert k.api.posted == [] and job.state is JobState.PENDING and k.book.in_flight == 0
+    assert k.ledger.lines[-1][:3] == ("j", "submit_postponed", "pending")
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "interrupted (SIGINT)"}
+
+
+async def test_a_credit_refusal_records_the_apis_words_on_the_deferred_job():
+    refusal = InsufficientCredits("HTTP 406", detail="Insufficient credits: balance is 0.12")
+    k, job, _ = await submit(ScriptedApi(submits=[refusal]))
+    assert k.ledger.lines[-1][1] == "deferred"
+    assert k.ledger.lines[-1][3]["error"]["detail"] == "Insufficient credits: balance is 0.12"
+    assert job.error is not None and "balance is 0.12" in job.error
+
+
+async def test_the_model_is_sent_with_every_body_and_earlier_spend_is_kept_to_a_millionth():
+    models: list[str] = []
+
+    class Models(ScriptedApi):
+        async def submit(self, model: str, params: dict[str, Any]) -> Any:
+            models.append(model)
+            return await super().submit(model, params)
+
+    job = pending()
+    job.paid_before = 0.1234567
+    api = Models(submits=["r1"])
+    k, _, _ = await submit(api, job)
+    assert models == [MODEL] and k.ledger.lines[0][3]["paid_before"] == 0.123457
+
+
+async def test_an_unknown_submit_the_history_has_caught_up_past_without_it_is_sent_again_once():
+    job = pending()
+    api = ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r2"])
+    k = kit(api, [job])
+    # A request of ours sent after this attempt is already listed: the history has caught up, and ours is absent.
+    k.reconciler.note_submitted("r-later", k.clock.epoch() + 5.0)
+    api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() + 5.0, None)]
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    assert k.ledger.events() == ["submitting", "submit_unknown", "reconciled_absent", "submitting", "submitted"]
+    assert len(api.posted) == 2 and job.request_id == "r2" and tracked.sent == [job]
+
+
+async def test_an_image_that_changes_between_its_check_and_the_post_is_never_sent(tmp_path, monkeypatch):
+    import batchgen.engine.submitter as stage_module
+    from tests.helpers import png_bytes
+
+    job = image_job(tmp_path, png_bytes(64, 64, seed=3))
+    checked: list[object] = []
+    monkeypatch.setattr(stage_module, "verify_images", checked.append)  # passes; the file changes right after
+
+    class Edited(ScriptedApi):
+        pass
+
+    (tmp_path / "a.png").write_bytes(png_bytes(64, 64, seed=5))
+    k, _, tracked = await submit(Edited(submits=["never"]), job)
+    assert len(checked) == 1 and k.api.posted == [] and tracked.sent == []
+    assert k.ledger.events() == ["submitting", "image_changed"] and job.state is JobState.DEFERRED
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked")
     assert k.book.in_flight == 0
