@@ -32,35 +32,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .run import REPORTS, free_port
+from .run import REPORTS, launch_simulator, text_manifest
 
 KEY = "SG_endwrite0000000000"
 
 
 def start_simulator(args: argparse.Namespace, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", str(port), "--time-scale", str(args.time_scale),
-            "--workers", str(workers), "--credits", "1000000", "--seed", "7", "--api-key", KEY]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_sim/stats", timeout=1).close()
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the simulator did not start")
-
-
-def manifest(path: Path, count: int) -> Path:
-    lines = ["model: kling-text2video", "defaults: {duration: 5}", "jobs:"]
-    lines += [f'  - id: clip-{i:05d}\n    prompt: "scene {i}"' for i in range(count)]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return launch_simulator(["--time-scale", str(args.time_scale), "--workers", str(workers),
+                             "--credits", "1000000", "--seed", "7", "--api-key", KEY])  # fmt: skip
 
 
 def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> tuple[float | None, int, int, int | None]:
@@ -111,7 +90,7 @@ def one_run(args: argparse.Namespace, videos: int, work: Path, number: int) -> d
     workers = max(40, videos // 25)
     sim, url = start_simulator(args, workers)
     out = work / f"out-{videos}-{number}"
-    m = manifest(work / f"m{videos}.yaml", videos)
+    m = text_manifest(work / f"m{videos}.yaml", videos)
     env = {**os.environ, "SEGMIND_API_KEY": KEY}
     argv = [sys.executable, "-m", "batchgen", "run", str(m), "--out", str(out), "--base-url", url,
             "--time-scale", str(args.time_scale), "--concurrency", str(workers), "--rpm", str(args.rpm),

@@ -52,31 +52,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_simulator(sc: Scenario, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+def launch_simulator(args: list[str], *, timeout_s: float = 30.0) -> tuple[subprocess.Popen[bytes], str]:
+    """``batchgen simulate`` with these arguments on a free loopback port; (process, base URL) once it
+    answers.  Its stderr is kept for the error should it die first."""
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "batchgen",
-        "simulate",
-        "--port",
-        str(port),
-        "--time-scale",
-        str(sc.time_scale),
-        "--workers",
-        str(sc.workers),
-        "--seed",
-        str(sc.seed),
-        "--api-key",
-        KEY,
-        "--credits",
-        "1000000",
-    ]
-    if sc.server_rpm:
-        argv += ["--rpm", str(sc.server_rpm)]
-    argv += list(extra)
+    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", str(port), *args]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -85,7 +67,24 @@ def start_simulator(sc: Scenario, extra: tuple[str, ...] = ()) -> tuple[subproce
             if proc.poll() is not None:
                 raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "simulator died") from None
             time.sleep(0.05)
+    proc.kill()
     raise RuntimeError("the simulator did not start")
+
+
+def text_manifest(path: Path, count: int) -> Path:
+    """``count`` kling-text2video jobs of 5 s, ids clip-00000 on."""
+    lines = ["model: kling-text2video", "defaults: {duration: 5}", "jobs:"]
+    lines += [f'  - id: clip-{i:05d}\n    prompt: "scene {i}"' for i in range(count)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def start_simulator(sc: Scenario, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    args = ["--time-scale", str(sc.time_scale), "--workers", str(sc.workers), "--seed", str(sc.seed),
+            "--api-key", KEY, "--credits", "1000000"]  # fmt: skip
+    if sc.server_rpm:
+        args += ["--rpm", str(sc.server_rpm)]
+    return launch_simulator([*args, *extra], timeout_s=20.0)
 
 
 def stats(url: str) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .run import REPORTS, free_port
+from .run import REPORTS, launch_simulator, text_manifest
 
 MIN_REQUESTS_PER_VIDEO = 2  # a submit and a result fetch; status polls and history reads come on top
 
@@ -95,36 +95,18 @@ def start_moto() -> tuple[Any, str, S3Requests]:
 
 
 def start_simulator(keys: list[str], args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", str(port), "--time-scale", str(args.time_scale),
-            "--workers", str(args.workers), "--rpm", str(args.rpm), "--credits", "1000000", "--seed", "5"]  # fmt: skip
+    argv = ["--time-scale", str(args.time_scale), "--workers", str(args.workers), "--rpm", str(args.rpm),
+            "--credits", "1000000", "--seed", "5"]  # fmt: skip
     for key in keys:
         argv += ["--api-key", key]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_sim/stats", timeout=1).close()
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the simulator did not start")
-
-
-def manifest(path: Path, count: int) -> Path:
-    lines = ["model: kling-text2video", "defaults: {duration: 5}", "jobs:"]
-    lines += [f'  - id: clip-{i:05d}\n    prompt: "scene {i}"' for i in range(count)]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return launch_simulator(argv, timeout_s=20.0)
 
 
 def one_size(shards: int, args: argparse.Namespace, work: Path, counter: S3Requests, rep: int = 0) -> dict[str, Any]:
     keys = [f"SG_bench{shard:02d}{'0' * 8}" for shard in range(shards)]
     sim, url = start_simulator(keys, args)
     jobs = shards * args.jobs_per_shard
-    m = manifest(work / f"m{shards}.yaml", jobs)
+    m = text_manifest(work / f"m{shards}.yaml", jobs)
     out = f"s3://bench-shards/n{shards}-r{rep}"
     counter.methods.clear()
     procs = []

@@ -12,20 +12,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import anyio
 
 from batchgen.api.answers import Credits, Download, HistoryRow, Result, Submitted
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.config import RetrySettings, Settings
+from batchgen.config import OutputSettings, RetrySettings, Settings
 from batchgen.engine.book import JobBook
 from batchgen.engine.control import RunControl
+from batchgen.engine.downloader import Downloader
 from batchgen.engine.outcome import RunReport
 from batchgen.engine.recovery import Reconciler
+from batchgen.engine.submitter import Submitter
 from batchgen.errors import NotFound
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy
+from batchgen.store.local import OutputDir
+from tests.helpers import Outbox
 
 MODEL = "kling-text2video"
 
@@ -144,3 +151,41 @@ def pending(job_id: str = "j", prompt: str = "a fox", estimate: float = 0.28) ->
 def row_for(job: TrackedJob, request_id: str, created: float, status: str = "QUEUED") -> HistoryRow:
     """The history's row of a request made for ``job``, created at ``created`` (epoch)."""
     return HistoryRow(request_id, MODEL, status, job.spec.payload(), None, None, created, None)
+
+
+def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox]:
+    """The submit stage on the kit; what it sends to the poller lands in the outbox."""
+    tracked = Outbox()
+    stage = Submitter(
+        book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return stage, tracked
+
+
+async def run_downloader(k: Kit, job: TrackedJob, tmp_path: Path, *, out: Any = None) -> tuple[Outbox, OutputDir]:
+    """The download stage as the run drives it, on one job, until its stream ends; (lost news, the folder)."""
+    folder = OutputDir(tmp_path / "out")
+    folder.prepare()
+    lost = Outbox()
+    stage = Downloader(
+        book=k.book, api=k.api, out=out or folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
+    async with send:
+        await send.send(job)
+    async with k.clock.autojump():
+        await stage.loop(receive)
+    return lost, folder
+
+
+def swept_job(i: int, at: float) -> TrackedJob:
+    """Job ``i``, submitted at ``at`` with request id ``r0000i``, as the sweeper tracks it."""
+    tracked = TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
+    tracked.request_id, tracked.submitted_at = f"r{i:05d}", at
+    return tracked
+
+
+def history_row(rid: str, status: str = "PROCESSING") -> HistoryRow:
+    return HistoryRow(rid, MODEL, status, {}, None, None, None, None)

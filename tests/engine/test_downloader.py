@@ -6,16 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anyio
-
-from batchgen.config import OutputSettings
-from batchgen.engine.downloader import Downloader
 from batchgen.engine.messages import Lost
 from batchgen.errors import DownloadError, StorageError
 from batchgen.jobs import Event, JobState, StopReason, TrackedJob
 from batchgen.simulator.media import template
 from batchgen.store.local import OutputDir
-from tests.engine.doubles import Kit, ScriptedApi, finished, kit, pending
+from tests.engine.doubles import Kit, ScriptedApi, finished, kit, pending, run_downloader
 from tests.helpers import Outbox
 
 VIDEO = template("16:9", 5)  # a sound MP4 of what the job asks for
@@ -34,18 +30,7 @@ async def download(api: ScriptedApi, tmp_path: Path, *, size: int | None = None,
     job = pending()
     k = kit(api, [job])
     downloading(k, job, size=size)
-    folder = OutputDir(tmp_path / "out")
-    folder.prepare()
-    lost = Outbox()
-    stage = Downloader(
-        book=k.book, api=k.api, out=out or folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
-    )  # fmt: skip
-    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
-    async with send:
-        await send.send(job)
-    async with k.clock.autojump():
-        await stage.loop(receive)  # the stage as the run drives it: until its stream ends
+    lost, folder = await run_downloader(k, job, tmp_path, out=out)
     return k, job, lost, folder
 
 

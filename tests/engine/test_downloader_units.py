@@ -7,18 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from batchgen.api.answers import HistoryRow, Result
 from batchgen.clock import iso_utc
-from batchgen.config import OutputSettings
-from batchgen.engine.downloader import Downloader
 from batchgen.engine.messages import Lost
 from batchgen.errors import DownloadError, RequestRejected
 from batchgen.jobs import JobState, TrackedJob
 from batchgen.simulator.media import template
 from batchgen.store.local import OutputDir
-from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, pending
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, pending, run_downloader
 from tests.helpers import Outbox
 
 VIDEO = template("16:9", 5)
@@ -43,18 +39,7 @@ async def download(
     k = kit(api, [job])
     job.request_id, job.output_url, job.cost, job.url_from_history = "r1", url, 0.28, from_history
     k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
-    folder = OutputDir(tmp_path / "out")
-    folder.prepare()
-    lost = Outbox()
-    stage = Downloader(
-        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
-    )  # fmt: skip
-    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
-    async with send:
-        await send.send(job)
-    async with k.clock.autojump():
-        await stage.loop(receive)
+    lost, folder = await run_downloader(k, job, tmp_path)
     return k, job, lost, folder
 
 
@@ -210,17 +195,7 @@ async def test_a_completed_video_has_its_sidecar_and_completed_line_in_full(tmp_
     job.request_id, job.output_url, job.cost, job.file_size = "r1", LINK, 0.28, len(VIDEO)
     job.submitted_at, job.finished_at, job.submitted_wall = 10.0, 52.5, "2027-01-15T08:00:00Z"
     k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
-    folder = OutputDir(tmp_path / "out")
-    folder.prepare()
-    stage = Downloader(
-        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=Outbox(),  # type: ignore[arg-type]
-    )  # fmt: skip
-    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
-    async with send:
-        await send.send(job)
-    async with k.clock.autojump():
-        await stage.loop(receive)
+    _, folder = await run_downloader(k, job, tmp_path)
     video = folder.video_path("j", MODEL)
     sidecar = json.loads(folder.sidecar_path(video).read_text())
     media, warnings = sidecar.pop("media"), sidecar.pop("warnings")

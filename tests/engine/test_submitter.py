@@ -6,7 +6,6 @@ import anyio
 import pytest
 
 from batchgen.config import LimitSettings, RetrySettings, Settings
-from batchgen.engine.submitter import Submitter
 from batchgen.errors import (
     AmbiguousSubmit,
     InsufficientCredits,
@@ -15,17 +14,8 @@ from batchgen.errors import (
     RequestRejected,
 )
 from batchgen.jobs import JobState, StopReason, TrackedJob
-from tests.engine.doubles import Kit, ScriptedApi, kit, pending, row_for
+from tests.engine.doubles import Kit, ScriptedApi, kit, pending, row_for, submitter
 from tests.helpers import Outbox
-
-
-def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox]:
-    tracked = Outbox()
-    stage = Submitter(
-        book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
-    )  # fmt: skip
-    return stage, tracked
 
 
 async def submit_one(api: ScriptedApi) -> tuple[Kit, TrackedJob, Outbox]:

@@ -15,7 +15,6 @@ from batchgen.clock import iso_utc
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
-from batchgen.engine.submitter import Submitter
 from batchgen.errors import (
     AmbiguousSubmit,
     ApiError,
@@ -26,17 +25,8 @@ from batchgen.errors import (
     RequestRejected,
 )
 from batchgen.jobs import Event, JobSpec, JobState, StopReason, TrackedJob
-from tests.engine.doubles import MODEL, Kit, MemoryLedger, ScriptedApi, kit, pending, row_for
+from tests.engine.doubles import MODEL, Kit, MemoryLedger, ScriptedApi, kit, pending, row_for, submitter
 from tests.helpers import Outbox
-
-
-def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox]:
-    tracked = Outbox()
-    stage = Submitter(
-        book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
-    )  # fmt: skip
-    return stage, tracked
 
 
 def limited(*, concurrency: int = 8, cap: float | None = None) -> Settings:

@@ -15,20 +15,12 @@ from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
 from batchgen.engine.schedule import SCOUTS
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
-from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.jobs import JobSpec, TrackedJob
+from tests.engine.doubles import history_row as row
+from tests.engine.doubles import swept_job as job
 from tests.helpers import Outbox, schedule_poller
 
 MODEL = "kling-text2video"
-
-
-def job(i: int, at: float) -> TrackedJob:
-    tracked = TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
-    tracked.request_id, tracked.submitted_at = f"r{i:05d}", at
-    return tracked
-
-
-def row(rid: str, status: str = "PROCESSING") -> HistoryRow:
-    return HistoryRow(rid, MODEL, status, {}, None, None, None, None)
 
 
 class History:

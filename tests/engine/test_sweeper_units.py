@@ -20,21 +20,13 @@ from batchgen.engine.outcome import RunReport
 from batchgen.engine.pollplan import LatencyModel
 from batchgen.engine.sweeper import Sweeper
 from batchgen.errors import ServerError
-from batchgen.jobs import JobSpec, JobState, StopReason, TrackedJob
+from batchgen.jobs import StopReason, TrackedJob
+from tests.engine.doubles import history_row as row
+from tests.engine.doubles import swept_job as job
 from tests.helpers import Outbox
 
 MODEL = "kling-text2video"
 KEY = (MODEL, "", 5)
-
-
-def job(i: int, at: float) -> TrackedJob:
-    tracked = TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
-    tracked.request_id, tracked.submitted_at = f"r{i:05d}", at
-    return tracked
-
-
-def row(rid: str, status: str = "PROCESSING") -> HistoryRow:
-    return HistoryRow(rid, MODEL, status, {}, None, None, None, None)
 
 
 class History:
