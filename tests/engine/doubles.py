@@ -9,6 +9,7 @@ around it, with a ledger that keeps its lines in memory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -65,8 +66,8 @@ class ScriptedApi:
         self.posted: list[dict[str, Any]] = []  # every submit's payload, in order
         self.fetched: list[str] = []  # every download's URL, in order
 
-    async def submit(self, model: str, params: dict[str, Any]) -> Submitted:
-        self.posted.append(params)
+    async def submit(self, model: str, params: dict[str, Any] | bytes | bytearray) -> Submitted:
+        self.posted.append(json.loads(params) if isinstance(params, bytes | bytearray) else params)  # as sent
         return Submitted(answer(self.submits.pop(0)))
 
     async def result(self, request_id: str) -> Result:

@@ -514,6 +514,7 @@ def image_job(tmp_path: Any, data: bytes) -> TrackedJob:
     path = tmp_path / "a.png"
     path.write_bytes(data)
     image = {"path": str(path), "file": "a.png", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    image["format"] = "png"
     spec = JobSpec("j", "kling-1.6-image2video", {"prompt": "waves", "image": image})
     return TrackedJob(spec, JobState.PENDING, 0.28)
 
@@ -527,7 +528,8 @@ async def test_an_image_job_sends_its_images_bytes_and_records_only_their_digest
     job = image_job(tmp_path, data)
     k, _, tracked = await submit(ScriptedApi(submits=["r1"]), job)
     [body] = k.api.posted
-    assert body == {"prompt": "waves", "image": base64.b64encode(data).decode("ascii")}  # the bytes, sent once
+    # the bytes, sent once, as a data: URI (the page types the field "string (uri)")
+    assert body == {"prompt": "waves", "image": "data:image/png;base64," + base64.b64encode(data).decode("ascii")}
     assert k.ledger.lines[0][3]["params"]["image"]["sha256"] == job.spec.params["image"]["sha256"]
     assert tracked.sent == [job] and k.ledger.events() == ["submitting", "submitted"]
 
@@ -572,7 +574,7 @@ async def test_the_model_is_sent_with_every_body_and_earlier_spend_is_kept_to_a_
     models: list[str] = []
 
     class Models(ScriptedApi):
-        async def submit(self, model: str, params: dict[str, Any]) -> Any:
+        async def submit(self, model: str, params: dict[str, Any] | bytes | bytearray) -> Any:
             models.append(model)
             return await super().submit(model, params)
 
