@@ -231,4 +231,4 @@ async def test_a_writer_whose_lease_is_gone_writes_nothing():
     assert await keys(b) == []
     async with SegmentLedger(b, SHARD, next_seq=1) as opened:
         await opened.append("a", "pending", JobState.PENDING)
-    assert await keys(b) == ["000000000001.jsonl"]
+    assert await keys(b) == ["000000000001.snapshot.jsonl"]  # its line, folded into one snapshot as it closed
