@@ -14,7 +14,6 @@ import logging
 import os
 
 import anyio
-import pytest
 
 from batchgen.cli.runner import run_jobs
 from batchgen.clock import Clock, FakeClock
@@ -131,15 +130,3 @@ def test_a_key_logged_through_the_package_logger_comes_out_redacted(sim, tmp_pat
     assert "the key is [REDACTED]" in text and "echo [REDACTED]" in text
     for where in (text, captured.out, captured.err):
         assert KEY not in where
-
-
-@pytest.fixture(autouse=True)
-def _quiet_root_logger():
-    """These tests set up logging through the CLI; leave no handlers behind for the next test."""
-    yield
-    for name in ("batchgen", ""):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            if isinstance(handler, logging.FileHandler):
-                logger.removeHandler(handler)
-                handler.close()

@@ -41,18 +41,6 @@ def files_holding_the_key(root: Path) -> list[str]:
     return found
 
 
-@pytest.fixture(autouse=True)
-def _no_handlers_left():
-    """The CLI sets up logging; leave no file handlers behind for the next test."""
-    yield
-    for name in ("batchgen", ""):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            if isinstance(handler, logging.FileHandler):
-                logger.removeHandler(handler)
-                handler.close()
-
-
 def leaky_execute(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before the run, log the key every way code might: in a message, an argument, an exception
     (``exc_info``) with the key in its text, its arguments and its cause."""
