@@ -9,7 +9,7 @@ sides and its aspect.  A job then holds a *reference* to it, never its bytes::
     {"path": "/abs/frames/a.png", "file": "frames/a.png", "sha256": "...", "bytes": 123, ...}
 
 The reference is what the ledger records and what identity hashes (by its
-``sha256``); :func:`wire_body` reads the file when its job is submitted,
+``sha256``); :func:`wire_json` reads the file when its job is submitted,
 checks the digest again, and puts it in the body inline: bare base64 or a
 ``data:`` URI, as the field's inline form says (``ParamSpec.inline_form``).  So 10,000 image
 jobs never sit in memory, and a file replaced after the check is caught
@@ -182,16 +182,6 @@ def complete(kind: str, data: bytes) -> bool:
     return True
 
 
-def base64_checked(ref: dict[str, Any]) -> bytes | bytearray:
-    """The image's base64, read and encoded a piece at a time (never the whole file and its base64 at once);
-    raises ImageChanged, before any of it is used, if the bytes are not the ones that were checked."""
-    if "inline" in ref:
-        return base64.b64encode(_inline_bytes(ref))
-    encoded = bytearray()
-    _read_checked(ref, 3 << 20, lambda piece: encoded.extend(base64.b64encode(piece)))  # 3n: joins unpadded
-    return encoded
-
-
 def _inline_bytes(ref: dict[str, Any]) -> bytes:
     data = _INLINE.get(ref["sha256"])
     if data is None:
@@ -237,17 +227,13 @@ def verify_images(params: dict[str, Any]) -> None:
 
 
 def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
-    """The JSON body to send: each image reference replaced by the image inline (read and re-checked now),
-    in the form ``forms`` names for its field, else its spec's inline form."""
-    body = dict(params)
-    for name, value in params.items():
-        if is_ref(value):
-            body[name] = b"".join(_inline(spec, name, value, forms)).decode("ascii")
-    return body
+    """The body :func:`wire_json` sends, as a mapping: each image inline (read and re-checked now), in the
+    form ``forms`` names for its field, else its spec's inline form."""
+    return dict(json.loads(wire_json(spec, params, forms)))
 
 
 def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> bytearray:
-    """:func:`wire_body` encoded as the JSON the POST carries (run in a worker thread).  The base64 needs no
+    """The JSON body the POST carries (run in a worker thread), each image inline.  The base64 needs no
     escaping, so the body is the JSON of the other fields with each image's base64 written into its place,
     a piece at a time, in one buffer of the body's size: a 5 MB image costs the body and a piece of it."""
     token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
@@ -297,13 +283,6 @@ def _encode_into(view: memoryview, at: int, ref: dict[str, Any]) -> int:
     if at != end:
         raise _changed(ref)
     return at
-
-
-def _inline(
-    spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None
-) -> list[bytes | bytearray]:
-    """The field's value as bytes: a ``data:`` prefix when its form is a data URI, then the base64."""
-    return [_prefix(spec, name, ref, forms), base64_checked(ref)]
 
 
 def inline_fields(params: dict[str, Any]) -> list[str]:
