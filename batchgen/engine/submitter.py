@@ -161,7 +161,7 @@ class Submitter:
         while await self._submit_once(job, refused):
             pass
 
-    async def _submit_once(self, job: TrackedJob, refused: dict[str, set[str]] | None = None) -> bool:
+    async def _submit_once(self, job: TrackedJob, refused: dict[str, set[str]]) -> bool:
         """One submit and its consequences; True when it must be sent again."""
         book = self.book
         if self.control.stopping:
@@ -199,7 +199,7 @@ class Submitter:
         async def post() -> Any:
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            return await self._post(job.spec.model, payload, images, sent, refused if refused is not None else {})
+            return await self._post(job.spec.model, payload, images, sent, refused)
 
         try:
             sub = await self.gateway.call(
