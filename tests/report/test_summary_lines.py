@@ -115,7 +115,8 @@ def test_more_than_eight_reasons_show_the_eight_most_frequent():
 @pytest.mark.parametrize(
     ("seconds", "p50", "p95"),
     [([5.0], "5s", "5s"), ([89.4, 90.0], "89s", "1.5 min"), ([5399.0, 5400.0], "90.0 min", "1.5 h"),
-     (list(map(float, range(1, 101))), "50s", "1.6 min"), (list(map(float, range(1, 21))), "10s", "19s")],
+     (list(map(float, range(1, 101))), "50s", "1.6 min"), (list(map(float, range(1, 21))), "10s", "19s"),
+     ([5581.0, 5578.0], "1.5 h", "1.6 h")],
 )  # fmt: skip
 def test_time_per_job_is_read_as_its_median_and_95th_percentile(seconds, p50, p95):
     report = RunReport(states=Counter({"completed": 10}), job_seconds=seconds)
@@ -336,3 +337,114 @@ def test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group():
     assert summary.reason_of("a 5 s agony, 12 days ago") == "a 5 s agony, 12 days ago"
     groups = summary.group_failures([("a-1", "a-1 timed out 3 s ago"), ("b-2", "b-2 timed out 40 s ago")])
     assert groups == [("… timed out some time ago", 2, ["a-1", "b-2"])]
+
+
+# --------------------------------------------------------------------------- counts at their edges
+
+
+def test_a_stop_with_nothing_left_to_defer_says_so_with_a_zero():
+    """Credits or the cap ran out as the last job was sent: the line still gives a true count (0), never a
+    made-up one."""
+    credits = RunReport(states=Counter({"completed": 10}), stop_reason=StopReason.CREDITS, spend=2.8)
+    assert summary.summary_lines(credits, OUT, TEN, resume_command="R")[3] == (
+        "Stopped submitting: out of credits; 0 jobs deferred. Top up, then resume."
+    )
+    cap = dataclasses.replace(credits, stop_reason=StopReason.SPEND_CAP)
+    assert summary.summary_lines(cap, OUT, TEN, resume_command="R")[3] == (
+        "Stopped submitting at the spend cap (for the folder's whole spend: $2.80 spent so far); 0 jobs deferred. "
+        "The same cap stops here again: raise --max-spend to go on."
+    )
+    assert summary.summary_lines(cap, OUT, TEN, resume_command="R")[-1] == WHERE  # nothing to resume
+
+
+def test_one_failed_and_two_lost_jobs_are_counted_in_the_right_number():
+    report = RunReport(states=Counter({"completed": 6, "failed": 1, "expired": 2, "pending": 1}))
+    command = "batchgen run m.yaml"
+    lines = summary.summary_lines(report, OUT, TEN, resume_command=command, retry_command=command)
+    assert lines[-3:] == [
+        "1 job failed on the server; running again does not retry it. --retry-failed submits it again "
+        "(paid again): batchgen run m.yaml --retry-failed",
+        "2 jobs lost or expired (the video cannot be fetched again); --resubmit-lost makes them again (paid again): "
+        "batchgen run m.yaml --resubmit-lost",
+        "To resume: batchgen run m.yaml  (add --retry-failed to submit the 1 failed job again; add --resubmit-lost "
+        "to make the 2 lost jobs again: paid again)",
+    ]
+
+
+def test_the_progress_before_any_video_counts_zero_completed_and_a_short_pause_shows():
+    start = _snap(states={"submitted": 3, "pending": 7}, done_now=0, paused_s=0.5, stop_reason=None, spend=0.0)
+    assert summary.progress_line(start) == (
+        "progress: 0/10 completed, 3 in flight, 0 downloading, $0.00 spent, 0/h, paused 0s by a 429"
+    )
+    assert _panel(start)[-1] == "paused  rate limited (429): every call waits 0s"
+    assert _panel(_snap(paused_s=0, stop_reason=None, done_now=0))[-1] == "ETA     estimating..."
+
+
+def test_the_panels_labels_stand_out_in_bold_on_a_terminal():
+    out = io.StringIO()
+    console = Console(width=120, color_system="standard", force_terminal=True, file=out)
+    console.print(summary.progress_table(_snap(stop_reason=None, paused_s=0)))
+    shown = out.getvalue()
+    for label in ("videos", "jobs", "pace", "spend", "ETA"):
+        assert f"\x1b[1m{label}" in shown, label
+
+
+def test_status_names_a_failure_without_a_message_by_its_state_and_an_unknown_state_as_such():
+    told = _status({"a": {"state": "failed"}, "b": {"state": "expired", "error": None}, "c": {"cost": 0.1}})
+    assert told["states"] == {"failed": 1, "expired": 1, "?": 1}
+    assert told["failures"] == [
+        {"reason": "failed", "count": 1, "examples": ["a"], "details": {"a": "failed"}},
+        {"reason": "expired", "count": 1, "examples": ["b"], "details": {"b": "expired"}},
+    ]
+    assert told["lines"][:4] == [
+        "OUT: 3 jobs: 1 failed, 1 expired",
+        "  spend $0.10",
+        "  1 x failed (e.g. a)",
+        "  1 x expired (e.g. b)",
+    ]
+
+
+def test_status_of_one_job_that_did_not_complete_is_not_finished():
+    for state in ("failed", "expired", "deferred", "pending", "submitted"):
+        told = _status({"a": {"state": state}})
+        assert told["finished"] is False, state
+        assert "  all jobs completed" not in told["lines"], state
+
+
+def test_status_shows_the_eight_most_frequent_reasons():
+    jobs = {f"j{r}-{n}": {"state": "failed", "error": f"reason {r}"} for r in range(10) for n in range(10 - r)}
+    told = _status(jobs)
+    shown = [line for line in told["lines"] if " x reason " in line]
+    assert shown == [f"  {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
+                     for r in range(8)]  # fmt: skip
+    assert len(told["failures"]) == 10  # the JSON keeps every reason
+
+
+def test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_folder_in_full():
+    told = _status({"a": {"state": "deferred"}, "b": {"state": "completed", "cost": 0.1}}, held_by=0)
+    assert told["lines"] == [
+        "OUT: 2 jobs: 1 completed, 1 deferred",
+        "  a run (another process) holds this folder now: these figures are as of the latest ledger lines; do not "
+        "start another run on it",
+        "  spend $0.10",
+        "  1 deferred (credits ran out or the spend cap was reached): top up, or give a higher --max-spend, then run "
+        "again",
+    ]
+    assert told["live_runs"] == {"": "another process"}
+
+
+def test_status_spend_is_the_ledgers_sum_to_the_millionth_of_a_dollar():
+    told = _status({"a": {"state": "completed", "cost": 0.12345678}, "b": {"state": "completed", "cost": 0.1},
+                    "c": {"state": "completed", "cost": 0.2}})  # fmt: skip
+    assert told["spend_usd"] == 0.423457
+    float_noise = _status({"a": {"state": "completed", "cost": 0.1}, "b": {"state": "completed", "cost": 0.2}})
+    assert float_noise["spend_usd"] == 0.3
+
+
+def test_a_reason_without_a_job_id_keeps_every_word_but_request_ids_and_ages():
+    detail = "key sk-XXXX was refused for job a-1 (XXXX) 3 s ago"
+    assert summary.reason_of(detail) == "key sk-XXXX was refused for job a-1 (XXXX) some time ago"
+    assert summary.group_failures([("a-1", detail), ("XXXX", "XXXX: no")]) == [
+        ("key sk-XXXX was refused for job … (XXXX) some time ago", 1, ["a-1"]),
+        ("…: no", 1, ["XXXX"]),
+    ]
