@@ -370,6 +370,8 @@ def _build(
             bad.add(where.get(name, raw.line), name, message)
         if problems:
             continue
+        if not model_params.known(model) and _not_json(params, where, raw.line, bad):
+            continue
         if not model_params.known(model) and model not in unknown_models:
             unknown_models.add(model)
             warnings.append(
@@ -403,6 +405,36 @@ def _build(
             jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}", meta=meta))
         warnings += _curly_quoted(ids[0], params)
     return jobs, warnings
+
+
+def _not_json(params: dict[str, Any], where: dict[str, int], line: int, bad: _Collector) -> bool:
+    """Name the values JSON cannot carry (a YAML date, unquoted) in a job sent unchecked; True if any."""
+    found = False
+    for name, value in params.items():
+        odd = _first_non_json(value)
+        if odd is not None:
+            kind = type(odd).__name__
+            what = f"{odd} is a {kind}" if odd is value else f"{str(value)[:80]} holds a {kind}"
+            bad.add(
+                where.get(name, line),
+                name,
+                f"{what}, which JSON cannot carry; quote it in the manifest to send it as text",
+            )
+            found = True
+    return found
+
+
+def _first_non_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            odd = _first_non_json(key)
+            odd = _first_non_json(item) if odd is None else odd
+            if odd is not None:
+                return odd
+        return None
+    if isinstance(value, list):
+        return next((odd for odd in map(_first_non_json, value) if odd is not None), None)
+    return None if value is None or isinstance(value, (str, int, float)) else value
 
 
 def _foreign_letters(text: str) -> str:
