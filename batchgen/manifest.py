@@ -425,16 +425,11 @@ def _not_json(params: dict[str, Any], where: dict[str, int], line: int, bad: _Co
 
 
 def _first_non_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            odd = _first_non_json(key)
-            odd = _first_non_json(item) if odd is None else odd
-            if odd is not None:
-                return odd
-        return None
-    if isinstance(value, list):
-        return next((odd for odd in map(_first_non_json, value) if odd is not None), None)
-    return None if value is None or isinstance(value, (str, int, float)) else value
+    """The first value inside ``value`` that JSON cannot carry, or None (keys are text: both readers make them so)."""
+    if isinstance(value, dict | list):
+        items = value.values() if isinstance(value, dict) else value
+        return next((odd for odd in map(_first_non_json, items) if odd is not None), None)
+    return None if value is None or isinstance(value, str | int | float) else value
 
 
 def _foreign_letters(text: str) -> str:
