@@ -7,6 +7,7 @@ good one becomes exactly the jobs it describes, with ids that stay the same as l
 
 from __future__ import annotations
 
+import datetime
 import errno
 from pathlib import Path
 
@@ -31,13 +32,20 @@ def problems(path: Path, **kwargs) -> list[tuple[int | None, str | None, str]]:
 
 
 def test_a_date_for_a_model_without_a_schema_is_named_not_a_crash(tmp_path):
-    text = "jobs:\n  - model: own\n    prompt: p\n    when: 2024-01-01\n    extra: {at: [2024-01-02]}\n"
-    path = write(tmp_path / "m.yaml", text + "  - {model: own, prompt: q, when: '2024-01-01'}\n")
-    assert problems(path, passthrough=["own"]) == [
-        (4, "when", "2024-01-01 is a date, which JSON cannot carry; quote it in the manifest to send it as text"),
-        (5, "extra", "{'at': [datetime.date(2024, 1, 2)]} holds a date, which JSON cannot carry; quote it in the "
-                     "manifest to send it as text"),
-    ]  # fmt: skip
+    long = "n" * 90
+    text = (
+        "model: own\ndefaults:\n  made: 2024-01-03\njobs:\n  - prompt: p\n    when: 2024-01-01\n"
+        f"    extra: {{at: [2024-01-02], note: {long}}}\n  - {{prompt: q, made: x}}\n  - {{prompt: r}}\n"
+    )
+    cannot = "which JSON cannot carry; quote it in the manifest to send it as text"
+    shown = str({"at": [datetime.date(2024, 1, 2)], "note": long})[:80]
+    assert len(shown) == 80
+    assert problems(write(tmp_path / "m.yaml", text), passthrough=["own"]) == [
+        (5, "made", f"2024-01-03 is a date, {cannot}"),  # from the defaults: named at the job
+        (6, "when", f"2024-01-01 is a date, {cannot}"),
+        (7, "extra", f"{shown} holds a date, {cannot}"),
+        (9, "made", f"2024-01-03 is a date, {cannot}"),
+    ]
     quoted = write(tmp_path / "q.yaml", "jobs:\n  - {model: own, prompt: q, when: '2024-01-01', n: [1, {a: null}]}\n")
     (job,) = load_manifest(quoted, passthrough=["own"]).jobs
     assert job.params == {"prompt": "q", "when": "2024-01-01", "n": [1, {"a": None}]}
@@ -159,6 +167,14 @@ def test_a_derived_id_belongs_to_the_jobs_values_not_to_its_place(tmp_path):
     assert second == f"{first}-2"
 
 
+def test_an_id_given_to_one_job_and_derived_by_another_is_named_at_the_second(tmp_path):
+    (derived,) = load_manifest(write(tmp_path / "one.yaml", f"model: {T2V}\njobs:\n  - prompt: b\n")).jobs
+    path = write(tmp_path / "m.yaml", f"model: {T2V}\njobs:\n  - {{id: {derived.id}, prompt: a}}\n  - prompt: b\n")
+    assert problems(path) == [
+        (4, "id", f"id '{derived.id}' is already used by the job at line 3; ids must be unique"),
+    ]
+
+
 def test_the_same_job_written_with_its_keys_in_another_order_is_the_same_job(tmp_path):
     path = write(tmp_path / "m.yaml", f"model: {T2V}\njobs:\n  - {{prompt: p, duration: 5, mode: std}}\n"
                                       "  - {mode: std, duration: 5, prompt: p}\n")  # fmt: skip
@@ -228,6 +244,11 @@ def test_a_csv_cell_keeps_its_line_ends_as_written_and_one_column_may_hold_any_l
     assert job.params == {"TEXT": "hello"}
 
 
+def test_a_csv_with_old_mac_line_ends_reads_every_row(tmp_path):
+    path = write(tmp_path / "m.csv", f"# model: {T2V}\rprompt\ra\rb\r")
+    assert [job.params["prompt"] for job in load_manifest(path).jobs] == ["a", "b"]
+
+
 def test_jsonl_problems_on_every_line_each_in_full(tmp_path):
     path = write(tmp_path / "m.jsonl", f'{{"model":"{T2V}","prompt":"a","prompt":"b"}}\n{{"model":"{T2V}",\n'
                                        f'[1]\n{{"model":"{T2V}","prompt":"d","prompt":"e"}}\n')  # fmt: skip
@@ -282,6 +303,9 @@ def test_matrix_ids_are_cut_at_word_ends_and_at_120_characters(tmp_path):
     path = write(tmp_path / "m.yaml", f"model: {T2V}\nmatrix:\n  name: n\n"
                                       f"  prompt: ['abcdefghijklmnopqrstuvw xyz', '!{'b' * 30}']\n")  # fmt: skip
     assert [job.id for job in load_manifest(path).jobs] == ["n-abcdefghijklmnopqrstuvw", "n-" + "b" * 24]
+    inner = write(tmp_path / "i.yaml", f"model: {T2V}\nmatrix:\n  name: n\n  prompt: ['abcdefghijklmnopqrstuvw xyz']\n"
+                                        "  negative_prompt: [nope]\n")  # fmt: skip
+    assert [job.id for job in load_manifest(inner).jobs] == ["n-abcdefghijklmnopqrstuvw-nope"]
     long = {k: "k" * 24 for k in "abc"}  # name 40, three parts of 24 and one of 3: a '-' falls at the 120th
     text = "".join(f"  {k}: ['{v}']\n" for k, v in long.items()) + "  d: [ddd]\n  e: [ee]\n"
     wide = write(tmp_path / "w.yaml", f"model: own\nmatrix:\n  name: '{'n' * 40}'\n" + text)
@@ -332,4 +356,25 @@ def test_an_images_blocks_problems_are_named_at_their_lines(frames):
     not_a_block = write(frames / "b.yaml", f"model: {I2V}\nimages: 5\n")
     assert problems(not_a_block) == [
         (2, "images", "must be a mapping such as {from: 'frames/*.png', prompt: '{stem}'}")
+    ]
+
+
+def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
+    (frames / "frames" / "c.png").write_bytes(b"not a picture at all" * 50)
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
+    assert problems(path) == [
+        (2, "image", "image 'frames/c.png' is not a JPEG or PNG image (by its content); save it as JPEG or PNG")
+    ]
+
+
+def test_an_images_block_for_a_model_without_a_schema_names_its_parameter(frames):
+    path = write(frames / "m.yaml", "model: own\nimages:\n  from: frames/*.png\n  param: picture\n  prompt: '{stem}'\n")
+    made = load_manifest(path, passthrough=["own"]).jobs
+    assert [(job.id, job.params) for job in made] == [
+        ("a", {"picture": "frames/a.png", "prompt": "a"}),
+        ("b", {"picture": "frames/b.png", "prompt": "b"}),
+    ]
+    unnamed = write(frames / "u.yaml", "model: own\nimages:\n  from: frames/*.png\n  prompt: '{stem}'\n")
+    assert problems(unnamed, passthrough=["own"]) == [
+        (2, "images.param", "say which parameter takes the image (param: image); the model has none or several")
     ]
