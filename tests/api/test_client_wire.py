@@ -104,6 +104,16 @@ async def test_the_client_never_opens_more_connections_than_it_is_allowed():
     assert len(server.seen) == 8 and server.most_at_once == 2
 
 
+async def test_by_default_the_client_keeps_to_64_connections():
+    async with scripted() as server, client(server.url) as api:
+        for _ in range(70):
+            server.then(body={"credits": 1}, delay=0.3)
+        async with anyio.create_task_group() as tg:
+            for _ in range(70):
+                tg.start_soon(api.credits)
+    assert len(server.seen) == 70 and server.most_at_once == 64
+
+
 async def test_a_download_that_cannot_get_a_connection_in_time_gives_up_and_can_be_tried_again():
     async with scripted() as server, client(server.url, connections=1, request_timeout_s=0.3) as api:
         server.trickle(b"first", b"part", pause=1.0)  # the connection stays busy until the whole video is sent

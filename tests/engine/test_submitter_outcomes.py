@@ -228,3 +228,34 @@ async def test_an_image_refused_in_one_inline_form_is_sent_in_the_other_and_late
     assert k.ledger.events("a") == ["submitting", "submitting", "submitted"]
     assert set(api.models) == {IMAGE_MODEL}
     assert all(job.state is JobState.SUBMITTED for job in jobs)
+
+
+class SmallImageJudge(FormJudge):
+    """The same gateway, which also refuses one image of its own accord (too small), in any form."""
+
+    def __init__(self, ids: list[str], small: bytes) -> None:
+        super().__init__(ids)
+        self.small = base64.b64encode(small).decode()
+
+    async def submit(self, model: str, params: dict[str, Any] | bytes | bytearray) -> Submitted:
+        body: dict[str, Any] = params if isinstance(params, dict) else json.loads(params)
+        if str(body.get("image", "")).endswith(self.small):
+            self.posted.append(body)
+            raise RequestRejected("HTTP 400", status=400, detail="image is too small")
+        return await super().submit(model, params)
+
+
+async def test_once_a_form_went_through_an_image_refused_in_it_is_failed_not_sent_in_the_other(tmp_path):
+    small = png_bytes(8, 8, seed=2)
+    good, bad = image_job(tmp_path, "a", png_bytes(32, 32, seed=1)), image_job(tmp_path, "b", small)
+    api = SmallImageJudge(["r-a"], small)
+    k = kit(api, [good, bad])
+    k.gateway.budget = RequestBudget(6000, clock=k.clock, burst=10.0)
+    stage, tracked = submitter(k)
+    async with k.clock.autojump():
+        for job in (good, bad):
+            k.book.take(job)
+            await stage.submit(job)
+    assert len(api.posted) == 3 and tracked.sent == [good]  # a: refused form, then through; b: refused once
+    assert k.ledger.events("b") == ["submitting", "failed"] and bad.state is JobState.FAILED
+    assert bad.error is not None and "image is too small" in bad.error
