@@ -85,14 +85,14 @@ async def test_a_download_says_who_is_asking_but_not_with_the_key():
 async def test_the_client_never_opens_more_connections_than_it_is_allowed():
     async with scripted() as server, client(server.url, connections=2) as api:
         for _ in range(4):
-            server.then(body={"credits": 1}, delay=0.2)
+            server.then(body={"credits": 1}, delay=1.0)  # long enough for every call to be waiting
         async with anyio.create_task_group() as tg:
             for _ in range(4):
                 tg.start_soon(api.credits)
         assert len(server.seen) == 4 and server.most_at_once == 2
         server.most_at_once = 0
         for _ in range(4):
-            server.then(raw=b"video", delay=0.2)
+            server.then(raw=b"video", delay=1.0)
 
         async def fetch() -> None:
             async with api.download(server.url + "/v.mp4", max_bytes=100) as dl:
@@ -107,7 +107,7 @@ async def test_the_client_never_opens_more_connections_than_it_is_allowed():
 async def test_by_default_the_client_keeps_to_64_connections():
     async with scripted() as server, client(server.url) as api:
         for _ in range(70):
-            server.then(body={"credits": 1}, delay=0.3)
+            server.then(body={"credits": 1}, delay=2.0)  # long enough for every call to be waiting
         async with anyio.create_task_group() as tg:
             for _ in range(70):
                 tg.start_soon(api.credits)
@@ -115,8 +115,8 @@ async def test_by_default_the_client_keeps_to_64_connections():
 
 
 async def test_a_download_that_cannot_get_a_connection_in_time_gives_up_and_can_be_tried_again():
-    async with scripted() as server, client(server.url, connections=1, request_timeout_s=0.3) as api:
-        server.trickle(b"first", b"part", pause=1.0)  # the connection stays busy until the whole video is sent
+    async with scripted() as server, client(server.url, connections=1, request_timeout_s=0.5) as api:
+        server.trickle(b"first", b"part", pause=2.0)  # the connection stays busy until the whole video is sent
         with anyio.fail_after(10):  # a guard: the connect time-out ends the wait long before this
             async with api.download(server.url + "/a.mp4", max_bytes=100):  # holds the one connection
                 with pytest.raises(DownloadError) as waited:
