@@ -9,19 +9,23 @@ import asyncio
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
 import av
 import pytest
+from aiohttp import web
 
 from batchgen.cli.main import main
 from batchgen.clock import FakeClock
@@ -423,3 +427,102 @@ class S3Requests:
 
     def puts(self, prefix: str = "") -> int:
         return sum(1 for method, key in self.seen if method == "PUT" and key.startswith(prefix))
+
+
+# --------------------------------------------------------------------------- a scripted loopback API
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str  # as sent, quoting kept
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Scripted:
+    """Answers each request with the next scripted answer (200 ``{}`` when none is left), keeps every request,
+    and counts how many it was answering at once."""
+
+    url: str = ""
+    answers: deque[dict[str, Any]] = field(default_factory=deque)
+    seen: list[Seen] = field(default_factory=list)
+    in_flight: int = 0
+    most_at_once: int = 0
+
+    def then(
+        self, status: int = 200, body: Any = None, *, raw: bytes | None = None, delay: float = 0.0, **headers: str
+    ) -> Scripted:
+        data = raw if raw is not None else json.dumps({} if body is None else body).encode()
+        self.answers.append({"status": status, "body": data, "headers": headers, "delay": delay})
+        return self
+
+    def redirect(self, status: int, location: str | None) -> Scripted:
+        self.answers.append({"status": status, "body": b"", "headers": {"Location": location} if location else {}})
+        return self
+
+    def trickle(self, *pieces: bytes, pause: float = 0.05) -> Scripted:
+        """A 200 answer written a piece at a time, with a pause after each."""
+        self.answers.append({"pieces": pieces, "pause": pause})
+        return self
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        body = await request.read()
+        self.seen.append(Seen(request.method, request.raw_path.split("?")[0], dict(request.query), headers, body))
+        answer: dict[str, Any] = (
+            self.answers.popleft() if self.answers else {"status": 200, "body": b"{}", "headers": {}}
+        )
+        if answer.get("cut"):
+            response = web.StreamResponse(headers={"Content-Length": "1000"})
+            await response.prepare(request)
+            await response.write(b"x" * 10)
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        if answer.get("pieces"):
+            response = web.StreamResponse()
+            await response.prepare(request)
+            for piece in answer["pieces"]:
+                await response.write(piece)
+                await anyio.sleep(answer["pause"])  # a server that sends its answer slowly
+            await response.write_eof()
+            return response
+        if answer.get("delay"):
+            await anyio.sleep(answer["delay"])  # a server that answers too late
+        return web.Response(status=answer["status"], body=answer["body"], headers=answer["headers"])
+
+
+@asynccontextmanager
+async def scripted() -> AsyncIterator[Scripted]:
+    """A :class:`Scripted` API on a loopback port."""
+    server = Scripted()
+    app = web.Application(client_max_size=64 << 20)  # image bodies are megabytes
+    app.router.add_route("*", "/{tail:.*}", server.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    server.url = f"http://{host}:{port}"
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (a connection to it is refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -9,16 +9,9 @@ whether trying again can help."""
 from __future__ import annotations
 
 import json
-import socket
-from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import pytest
-from aiohttp import web
 
 from batchgen.api.answers import HISTORY_PAGE, Credits, Submitted
 from batchgen.api.client import (
@@ -40,79 +33,11 @@ from batchgen.errors import (
     ServerError,
 )
 from batchgen.simulator import SimConfig, SimServer
-from tests.helpers import KEY
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str  # as sent, quoting kept
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Scripted:
-    """Answers each request with the next scripted answer (200 ``{}`` when none is left)."""
-
-    url: str = ""
-    answers: deque[dict[str, Any]] = field(default_factory=deque)
-    seen: list[Seen] = field(default_factory=list)
-
-    def then(self, status: int = 200, body: Any = None, *, raw: bytes | None = None, **headers: str) -> Scripted:
-        data = raw if raw is not None else json.dumps({} if body is None else body).encode()
-        self.answers.append({"status": status, "body": data, "headers": headers})
-        return self
-
-    def redirect(self, status: int, location: str | None) -> Scripted:
-        self.answers.append({"status": status, "body": b"", "headers": {"Location": location} if location else {}})
-        return self
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        body = await request.read()
-        self.seen.append(Seen(request.method, request.raw_path.split("?")[0], dict(request.query), headers, body))
-        answer: dict[str, Any] = (
-            self.answers.popleft() if self.answers else {"status": 200, "body": b"{}", "headers": {}}
-        )
-        if answer.get("cut"):
-            response = web.StreamResponse(headers={"Content-Length": "1000"})
-            await response.prepare(request)
-            await response.write(b"x" * 10)
-            assert request.transport is not None
-            request.transport.close()
-            return response
-        if answer.get("delay"):
-            await anyio.sleep(answer["delay"])  # a server that answers too late
-        return web.Response(status=answer["status"], body=answer["body"], headers=answer["headers"])
-
-
-@asynccontextmanager
-async def scripted() -> AsyncIterator[Scripted]:
-    server = Scripted()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.url = f"http://{host}:{port}"
-    try:
-        yield server
-    finally:
-        await runner.cleanup()
+from tests.helpers import KEY, free_port, scripted
 
 
 def client(url: str, **kwargs: Any) -> ApiClient:
     return ApiClient(api_key=KEY, base_url=url, **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- what is sent
