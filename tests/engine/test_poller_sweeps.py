@@ -1,0 +1,163 @@
+"""The poll stage with history sweeps: first polls held for the first sweep go at once when sweeps stop, jobs a
+sweep shows finished together wait for one comparison of links and then settle from their rows, a sweep that ran
+ahead of the result leaves the job polled again, and what polls find finished decides whether the history can be
+trusted (the poller's own loop on a fake clock against a scripted API)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import pytest
+
+from batchgen.api.answers import HistoryRow, Result, Status
+from batchgen.engine.messages import Replan, Shown
+from batchgen.errors import RouteTrouble
+from tests.engine.doubles import MODEL, PollApi, PollStage, answer, pending, poll_stage, run_poller
+from tests.engine.doubles import result_answer as done
+from tests.engine.doubles import status_answer as status
+
+ROW_LINK = "http://127.0.0.1:9/generations/{}.mp4?sig=row"
+RESULT_LINK = "http://127.0.0.1:9/generations/{}.mp4?sig=result"
+
+
+class ByJob(PollApi):
+    """Status and result answers scripted per request id (the last one repeats); each call is kept with the
+    fake time it was made at, and a result call takes ``result_s`` seconds to answer."""
+
+    def __init__(self, *, statuses: dict[str, list[Any]] | None = None, results: dict[str, list[Any]]) -> None:
+        super().__init__()
+        self.by_status = statuses or {}
+        self.by_result = results
+        self.clock: Any = None
+        self.result_s = 0.0
+        self.timed: list[tuple[str, str, float]] = []  # (call, request id, when)
+
+    @staticmethod
+    def _next(script: list[Any]) -> Any:
+        return answer(script.pop(0) if len(script) > 1 else script[0])
+
+    async def status(self, request_id: str) -> Status:
+        self.calls.append("status")
+        self.timed.append(("status", request_id, self.clock.now()))
+        return self._next(self.by_status[request_id])
+
+    async def result(self, request_id: str) -> Result:
+        self.calls.append("result")
+        self.timed.append(("result", request_id, self.clock.now()))
+        if self.result_s:
+            await self.clock.sleep(self.result_s)
+        return self._next(self.by_result[request_id])
+
+
+def staged(api: ByJob, ids: list[str], *, result_polls: bool | None = False) -> PollStage:
+    s = poll_stage(api, [pending(i) for i in ids], result_polls=result_polls)
+    api.clock = s.k.clock
+    return s
+
+
+def shown(job: Any, *, link: str | None, latency_s: float | None = None, state: str = "COMPLETED") -> Shown:
+    return Shown(job, HistoryRow(job.request_id, MODEL, state, {}, link, 0.3, None, None, latency_s))
+
+
+async def test_first_polls_held_for_the_first_sweep_go_at_once_when_sweeps_are_switched_off():
+    api = ByJob(statuses={"r-a": [status("PROCESSING")], "r-b": [status("PROCESSING")]}, results={})
+    s = staged(api, ["a", "b"])
+    sweeper, clock = s.poller.sweeper, s.k.clock
+    sweeper.sweeping, sweeper.pending = True, True  # the first sweep is under way (it waits for the budget)
+    for job in s.k.book.jobs:
+        s.poller.track(job)
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        await clock.sleep(30.0)
+        assert api.timed == []  # while it is under way, first polls wait for what it shows
+        sweeper.stop("the request history could not be read (HTTP 503)")
+        [replan] = s.news.sent
+        assert isinstance(replan, Replan)
+        s.poller.hear(replan)
+        await clock.sleep(1.0)
+        tg.cancel_scope.cancel()
+    assert api.timed == [("status", "r-a", 30.0), ("status", "r-b", 30.0)]  # polled the moment sweeps stopped
+
+
+async def test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then_settle_from_their_rows():
+    ids = ["a", "b", "c"]
+    api = ByJob(results={
+        "r-a": [RouteTrouble("a redirect away")],  # the first comparison cannot tell
+        "r-b": [done(RESULT_LINK.format("b"))],  # the next one can: the row's link is the result's file
+        "r-c": [done(RESULT_LINK.format("c"))],
+    })  # fmt: skip
+    s = staged(api, ids)
+    api.result_s = 1.0
+    a, b, c = s.k.book.jobs
+    for job in (a, b, c):
+        s.poller.track(job)
+        s.poller.hear(shown(job, link=ROW_LINK.format(job.spec.id)))
+    await run_poller(s, lambda: len(s.downloads.sent) == 3, limit_s=200.0, track=False)
+    assert [(call, rid) for call, rid, _ in api.timed] == [("result", "r-a"), ("result", "r-b")]  # one at a time
+    assert s.downloads.sent == [a, b, c]
+    assert (a.output_url, a.url_from_history) == (ROW_LINK.format("a"), True)  # its row, as the API erred
+    assert (b.output_url, b.url_from_history) == (RESULT_LINK.format("b"), False)
+    assert (c.output_url, c.url_from_history) == (ROW_LINK.format("c"), True)  # no result call of its own
+    assert [line[1] for line in s.k.ledger.lines] == ["result"] * 3 and s.poller.by_request == {}
+
+
+async def test_a_sweep_that_ran_ahead_of_the_result_leaves_the_job_polled_again_and_fetched_from_its_result():
+    api = ByJob(
+        statuses={"r-j": [status("COMPLETED")]},
+        results={"r-j": [Result("PROCESSING", None, None, None, None, {}, None, 200), done(RESULT_LINK.format("j"))]},
+    )
+    s = staged(api, ["j"])
+    [job] = s.k.book.jobs
+    s.poller.track(job)
+    s.poller.hear(shown(job, link=ROW_LINK.format("j")))
+    await run_poller(s, lambda: bool(s.downloads.sent), track=False)
+    assert [call for call, _, _ in api.timed] == ["result", "status", "result"]
+    assert api.timed[1][2] > api.timed[0][2]  # polled again later, as any unfinished job
+    assert s.downloads.sent == [job] and job.output_url == RESULT_LINK.format("j") and not job.url_from_history
+    [(_, event, state, fields)] = s.k.ledger.lines
+    assert (event, state, fields["output_url"]) == ("result", "downloading", RESULT_LINK.format("j"))
+
+
+def finished_at(seconds: float) -> Result:
+    """A result whose server measure says the job finished ``seconds`` after it was sent."""
+    return done(RESULT_LINK.format("x"), metrics={"total_time": seconds})
+
+
+@pytest.mark.parametrize("result_polls", [True, False], ids=["result polls", "status polls"])
+async def test_finished_jobs_a_whole_sweep_begun_after_they_finished_did_not_show_switch_sweeps_off(
+    result_polls, caplog
+):
+    ids = ["a", "b", "c"]
+    api = ByJob(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results={f"r-{i}": [finished_at(50.0)]
+                for i in ids})  # fmt: skip
+    s = staged(api, ids, result_polls=result_polls)
+    sweeper = s.poller.sweeper
+    sweeper.sweeping = True
+    for job in s.k.book.jobs:
+        s.poller.track(job)
+    s.k.clock.now_s = 100.0
+    await sweeper.sweep()  # the history, read at 100 s, shows none of them
+    assert sweeper.sweeping
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await run_poller(s, lambda: len(s.downloads.sent) == 3, track=False)
+    assert not sweeper.sweeping and sweeper.missed == 3  # each had finished at 50 s
+    assert "history sweeps are off for this run: the request history did not show jobs that had finished; " \
+        "polling each job instead" in [r.getMessage() for r in caplog.records]  # fmt: skip
+
+
+@pytest.mark.parametrize("result_polls", [True, False], ids=["result polls", "status polls"])
+async def test_a_job_that_finished_after_the_sweep_began_is_not_counted_against_the_history(result_polls):
+    ids = ["a", "b", "c"]
+    results = {"r-a": [finished_at(50.0)], "r-b": [finished_at(50.0)], "r-c": [finished_at(100.5)]}
+    api = ByJob(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results=results)
+    s = staged(api, ids, result_polls=result_polls)
+    sweeper = s.poller.sweeper
+    sweeper.sweeping = True
+    for job in s.k.book.jobs:
+        s.poller.track(job)
+    s.k.clock.now_s = 100.0
+    await sweeper.sweep()
+    await run_poller(s, lambda: len(s.downloads.sent) == 3, track=False)
+    assert sweeper.missed == 2 and sweeper.sweeping  # c finished half a second after the sweep began
