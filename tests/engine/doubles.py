@@ -240,20 +240,30 @@ class PollStage:
         self.k, self.poller, self.downloads, self.lost, self.news = k, poller, downloads, lost, news
 
 
-def poll_stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | None = False) -> PollStage:
+def poll_stage(
+    api: PollApi,
+    jobs: list[TrackedJob],
+    *,
+    result_polls: bool | None = False,
+    latency: LatencyModel | None = None,
+    news: Any = None,
+) -> PollStage:
+    """The poll stage on a kit, polls alone (sweeps off); ``news``: the stream sweep news arrives on, if any."""
     k = kit(api, jobs)
-    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
-    news = Outbox()
+    plan = PollPlan(
+        latency or LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0
+    )
+    sent_news = Outbox()
     sweeper = Sweeper(
         jobs={}, gateway=k.gateway, api=api, latency=plan.latency, reconciler=k.reconciler,  # type: ignore[arg-type]
-        control=k.control, clock=k.clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
+        control=k.control, clock=k.clock, min_interval_s=2.0, max_interval_s=60.0, news=sent_news,  # type: ignore[arg-type]
     )  # fmt: skip
     sweeper.sweeping = False  # polls alone
     downloads, lost = Outbox(), Outbox()
     poller = Poller(
         book=k.book, gateway=k.gateway, api=api, plan=plan, reconciler=k.reconciler,  # type: ignore[arg-type]
         control=k.control, clock=k.clock, min_interval_s=2.0, max_attempts=3, sweeper=sweeper,
-        news=None, downloads=downloads, lost=lost,  # type: ignore[arg-type]
+        news=news, downloads=downloads, lost=lost,  # type: ignore[arg-type]
     )  # fmt: skip
     poller.result_polls = result_polls
     for job in jobs:
@@ -261,15 +271,47 @@ def poll_stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | Non
         job.submitted_at = k.clock.now()
         job.submitted_wall = "2027-01-15T08:00:00Z"
         k.book.adopt(job, JobState.SUBMITTED, in_flight=True)
-    return PollStage(k, poller, downloads, lost, news)
+    return PollStage(k, poller, downloads, lost, sent_news)
 
 
-async def run_poller(s: PollStage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True) -> None:
-    """Run the poller's loop until ``until()`` holds (or ``limit_s`` of fake time), then stop it."""
+async def run_poller(
+    s: PollStage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True, step_s: float = 5.0
+) -> None:
+    """Run the poller's loop until ``until()`` holds (looked at every ``step_s``, or ``limit_s`` of fake time),
+    then stop it."""
     for job in s.k.book.jobs if track else ():
         s.poller.track(job)
     async with s.k.clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(s.poller.loop, tg)
         while not until() and s.k.clock.now() < limit_s:
-            await s.k.clock.sleep(5.0)
+            await s.k.clock.sleep(step_s)
         tg.cancel_scope.cancel()
+
+
+class ByJobApi(PollApi):
+    """Status and result answers scripted per request id (the last one repeats); each call is kept with the
+    fake time it was made at, and a result call takes ``result_s`` seconds to answer."""
+
+    def __init__(self, *, statuses: dict[str, list[Any]] | None = None, results: dict[str, list[Any]]) -> None:
+        super().__init__()
+        self.by_status = statuses or {}
+        self.by_result = results
+        self.clock: Any = None
+        self.result_s = 0.0
+        self.timed: list[tuple[str, str, float]] = []  # (call, request id, when)
+
+    @staticmethod
+    def _next(script: list[Any]) -> Any:
+        return answer(script.pop(0) if len(script) > 1 else script[0])
+
+    async def status(self, request_id: str) -> Status:
+        self.calls.append("status")
+        self.timed.append(("status", request_id, self.clock.now()))
+        return self._next(self.by_status[request_id])
+
+    async def result(self, request_id: str) -> Result:
+        self.calls.append("result")
+        self.timed.append(("result", request_id, self.clock.now()))
+        if self.result_s:
+            await self.clock.sleep(self.result_s)
+        return self._next(self.by_result[request_id])

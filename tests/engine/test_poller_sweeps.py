@@ -11,10 +11,10 @@ from typing import Any
 import anyio
 import pytest
 
-from batchgen.api.answers import HistoryRow, Result, Status
+from batchgen.api.answers import HistoryRow, Result
 from batchgen.engine.messages import Replan, Shown
 from batchgen.errors import RouteTrouble
-from tests.engine.doubles import MODEL, PollApi, PollStage, answer, pending, poll_stage, run_poller
+from tests.engine.doubles import MODEL, ByJobApi, PollStage, pending, poll_stage, run_poller
 from tests.engine.doubles import result_answer as done
 from tests.engine.doubles import status_answer as status
 
@@ -22,36 +22,7 @@ ROW_LINK = "http://127.0.0.1:9/generations/{}.mp4?sig=row"
 RESULT_LINK = "http://127.0.0.1:9/generations/{}.mp4?sig=result"
 
 
-class ByJob(PollApi):
-    """Status and result answers scripted per request id (the last one repeats); each call is kept with the
-    fake time it was made at, and a result call takes ``result_s`` seconds to answer."""
-
-    def __init__(self, *, statuses: dict[str, list[Any]] | None = None, results: dict[str, list[Any]]) -> None:
-        super().__init__()
-        self.by_status = statuses or {}
-        self.by_result = results
-        self.clock: Any = None
-        self.result_s = 0.0
-        self.timed: list[tuple[str, str, float]] = []  # (call, request id, when)
-
-    @staticmethod
-    def _next(script: list[Any]) -> Any:
-        return answer(script.pop(0) if len(script) > 1 else script[0])
-
-    async def status(self, request_id: str) -> Status:
-        self.calls.append("status")
-        self.timed.append(("status", request_id, self.clock.now()))
-        return self._next(self.by_status[request_id])
-
-    async def result(self, request_id: str) -> Result:
-        self.calls.append("result")
-        self.timed.append(("result", request_id, self.clock.now()))
-        if self.result_s:
-            await self.clock.sleep(self.result_s)
-        return self._next(self.by_result[request_id])
-
-
-def staged(api: ByJob, ids: list[str], *, result_polls: bool | None = False) -> PollStage:
+def staged(api: ByJobApi, ids: list[str], *, result_polls: bool | None = False) -> PollStage:
     s = poll_stage(api, [pending(i) for i in ids], result_polls=result_polls)
     api.clock = s.k.clock
     return s
@@ -62,7 +33,7 @@ def shown(job: Any, *, link: str | None, latency_s: float | None = None, state: 
 
 
 async def test_first_polls_held_for_the_first_sweep_go_at_once_when_sweeps_are_switched_off():
-    api = ByJob(statuses={"r-a": [status("PROCESSING")], "r-b": [status("PROCESSING")]}, results={})
+    api = ByJobApi(statuses={"r-a": [status("PROCESSING")], "r-b": [status("PROCESSING")]}, results={})
     s = staged(api, ["a", "b"])
     sweeper, clock = s.poller.sweeper, s.k.clock
     sweeper.sweeping, sweeper.pending = True, True  # the first sweep is under way (it waits for the budget)
@@ -83,7 +54,7 @@ async def test_first_polls_held_for_the_first_sweep_go_at_once_when_sweeps_are_s
 
 async def test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then_settle_from_their_rows():
     ids = ["a", "b", "c"]
-    api = ByJob(results={
+    api = ByJobApi(results={
         "r-a": [RouteTrouble("a redirect away")],  # the first comparison cannot tell
         "r-b": [done(RESULT_LINK.format("b"))],  # the next one can: the row's link is the result's file
         "r-c": [done(RESULT_LINK.format("c"))],
@@ -104,7 +75,7 @@ async def test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then
 
 
 async def test_a_sweep_that_ran_ahead_of_the_result_leaves_the_job_polled_again_and_fetched_from_its_result():
-    api = ByJob(
+    api = ByJobApi(
         statuses={"r-j": [status("COMPLETED")]},
         results={"r-j": [Result("PROCESSING", None, None, None, None, {}, None, 200), done(RESULT_LINK.format("j"))]},
     )
@@ -130,7 +101,7 @@ async def test_finished_jobs_a_whole_sweep_begun_after_they_finished_did_not_sho
     result_polls, caplog
 ):
     ids = ["a", "b", "c"]
-    api = ByJob(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results={f"r-{i}": [finished_at(50.0)]
+    api = ByJobApi(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results={f"r-{i}": [finished_at(50.0)]
                 for i in ids})  # fmt: skip
     s = staged(api, ids, result_polls=result_polls)
     sweeper = s.poller.sweeper
@@ -151,7 +122,7 @@ async def test_finished_jobs_a_whole_sweep_begun_after_they_finished_did_not_sho
 async def test_a_job_that_finished_after_the_sweep_began_is_not_counted_against_the_history(result_polls):
     ids = ["a", "b", "c"]
     results = {"r-a": [finished_at(50.0)], "r-b": [finished_at(50.0)], "r-c": [finished_at(100.5)]}
-    api = ByJob(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results=results)
+    api = ByJobApi(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results=results)
     s = staged(api, ids, result_polls=result_polls)
     sweeper = s.poller.sweeper
     sweeper.sweeping = True
