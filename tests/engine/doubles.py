@@ -315,3 +315,81 @@ class ByJobApi(PollApi):
         if self.result_s:
             await self.clock.sleep(self.result_s)
         return self._next(self.by_result[request_id])
+
+
+# ---------------------------------------------------------------------- the sweeper
+
+SWEEP_KEY = (MODEL, "", 5)
+
+
+class SeenRows:
+    """The reconciler as the sweeper tells it which of our requests the history showed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def note_seen(self, request_id: str) -> None:
+        self.seen.append(request_id)
+
+
+class HistoryPages:
+    """Pages of the request history, newest first (or an error); counts the pages read."""
+
+    def __init__(self, rows: list[HistoryRow], error: Exception | None = None) -> None:
+        self.rows, self.error = rows, error
+        self.pages: list[int] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.pages.append(page)
+        if self.error is not None:
+            raise self.error
+        return self.rows[(page - 1) * per_page : page * per_page]
+
+
+class PassThroughGateway:
+    """Calls straight through, keeping each call's priority and rank."""
+
+    def __init__(self, budget: RequestBudget) -> None:
+        self.budget = budget
+        self.calls: list[tuple[Any, Any]] = []
+
+    async def call(self, priority: Any, fn: Any, *, rank: Any = None) -> Any:
+        self.calls.append((priority, rank))
+        return await fn()
+
+
+def sweep_stage(
+    clock: FakeClock,
+    jobs: dict[str, TrackedJob],
+    history: HistoryPages | None = None,
+    *,
+    latency: LatencyModel | None = None,
+    per_minute: float = 6000,
+    max_interval_s: float = 60.0,
+) -> tuple[Sweeper, Outbox, PassThroughGateway]:
+    news = Outbox()
+    gateway = PassThroughGateway(RequestBudget(per_minute, clock=clock))
+    sweeps = Sweeper(
+        jobs=jobs, gateway=gateway, api=history or HistoryPages([]), latency=latency or LatencyModel(),  # type: ignore[arg-type]
+        reconciler=SeenRows(), control=RunControl(RunReport()),  # type: ignore[arg-type]
+        clock=clock, min_interval_s=2.0, max_interval_s=max_interval_s, news=news,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return sweeps, news, gateway
+
+
+def learned_latency(median: float = 150.0) -> LatencyModel:
+    latency = LatencyModel()
+    for i in range(64):
+        latency.observe(SWEEP_KEY, median * (0.5 + i / 63))
+    return latency
+
+
+def by_rid(*tracked: TrackedJob) -> dict[str, TrackedJob]:
+    return {t.request_id or "": t for t in tracked}
+
+
+async def run_sweep_loop(sweeps: Sweeper, clock: FakeClock, seconds: float) -> None:
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.loop)
+        await clock.sleep(seconds)
+        tg.cancel_scope.cancel()
