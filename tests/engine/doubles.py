@@ -290,14 +290,14 @@ async def run_poller(
 
 class ByJobApi(PollApi):
     """Status and result answers scripted per request id (the last one repeats); each call is kept with the
-    fake time it was made at, and a result call takes ``result_s`` seconds to answer."""
+    fake time it was made at, and a result (status) call takes ``result_s`` (``status_s``) seconds to answer."""
 
     def __init__(self, *, statuses: dict[str, list[Any]] | None = None, results: dict[str, list[Any]]) -> None:
         super().__init__()
         self.by_status = statuses or {}
         self.by_result = results
         self.clock: Any = None
-        self.result_s = 0.0
+        self.result_s = self.status_s = 0.0
         self.timed: list[tuple[str, str, float]] = []  # (call, request id, when)
 
     @staticmethod
@@ -307,6 +307,8 @@ class ByJobApi(PollApi):
     async def status(self, request_id: str) -> Status:
         self.calls.append("status")
         self.timed.append(("status", request_id, self.clock.now()))
+        if self.status_s:
+            await self.clock.sleep(self.status_s)
         return self._next(self.by_status[request_id])
 
     async def result(self, request_id: str) -> Result:

@@ -68,7 +68,10 @@ async def test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then
     await run_poller(s, lambda: len(s.downloads.sent) == 3, limit_s=200.0, track=False)
     assert [(call, rid) for call, rid, _ in api.timed] == [("result", "r-a"), ("result", "r-b")]  # one at a time
     assert s.downloads.sent == [a, b, c]
-    assert (a.output_url, a.url_from_history) == (ROW_LINK.format("a"), True)  # its row, as the API erred
+    assert (a.output_url, a.url_from_history, a.cost) == (ROW_LINK.format("a"), True, 0.3)  # its row, as the API erred
+    assert {k: s.k.ledger.lines[0][3][k] for k in ("output_url", "file_size", "cost")} == {
+        "output_url": ROW_LINK.format("a"), "file_size": None, "cost": 0.3,
+    }  # fmt: skip
     assert (b.output_url, b.url_from_history) == (RESULT_LINK.format("b"), False)
     assert (c.output_url, c.url_from_history) == (ROW_LINK.format("c"), True)  # no result call of its own
     assert [line[1] for line in s.k.ledger.lines] == ["result"] * 3 and s.poller.by_request == {}
@@ -132,3 +135,54 @@ async def test_a_job_that_finished_after_the_sweep_began_is_not_counted_against_
     await sweeper.sweep()
     await run_poller(s, lambda: len(s.downloads.sent) == 3, track=False)
     assert sweeper.missed == 2 and sweeper.sweeping  # c finished half a second after the sweep began
+
+
+async def test_a_job_a_sweep_shows_failed_gets_its_result_at_once_while_a_comparison_of_links_is_in_flight():
+    api = ByJobApi(results={"r-a": [done(RESULT_LINK.format("a"))],
+                            "r-f": [done(None, state="FAILED", error="content policy")]})  # fmt: skip
+    s = staged(api, ["a", "f"])
+    api.result_s = 1.0
+    a, failed = s.k.book.jobs
+    for job in (a, failed):
+        s.poller.track(job)
+    s.poller.hear(shown(a, link=ROW_LINK.format("a")))
+    s.poller.hear(shown(failed, link=None, state="FAILED"))
+    await run_poller(s, lambda: s.k.book.in_flight == 0, limit_s=200.0, track=False)
+    assert sorted((call, rid) for call, rid, _ in api.timed) == [("result", "r-a"), ("result", "r-f")]
+    assert all(when < 1.0 for _, _, when in api.timed)  # the failed one did not wait for the comparison's answer
+    assert [(line[0], line[1]) for line in s.k.ledger.lines] == [("a", "result"), ("f", "failed")]
+
+
+async def test_links_trusted_for_one_model_are_compared_again_for_another_one_job_at_a_time():
+    other = "kling-2.5-turbo"
+    api = ByJobApi(results={"r-b": [done(RESULT_LINK.format("b"))], "r-c": [done(RESULT_LINK.format("c"))]})
+    jobs = [pending("b"), pending("c")]
+    for job in jobs:
+        job.spec = type(job.spec)(job.spec.id, other, dict(job.spec.params))
+    s = poll_stage(api, jobs)
+    api.clock, api.result_s = s.k.clock, 1.0
+    s.k.reconciler.links.compare(MODEL, ROW_LINK.format("x"), RESULT_LINK.format("x"))  # trusted for MODEL only
+    assert s.k.reconciler.links.history_urls is True
+    for job in jobs:
+        s.poller.track(job)
+        s.poller.hear(shown(job, link=ROW_LINK.format(job.spec.id)))
+    await run_poller(s, lambda: len(s.downloads.sent) == 2, limit_s=200.0, track=False)
+    assert [(call, rid) for call, rid, _ in api.timed] == [("result", "r-b")]  # c waited, then needed none
+    assert [job.url_from_history for job in jobs] == [False, True]
+
+
+async def test_a_job_being_polled_when_a_sweep_shows_it_finished_is_settled_once_that_poll_has_answered():
+    api = ByJobApi(statuses={"r-j": [status("PROCESSING")]}, results={"r-j": [done(RESULT_LINK.format("j"))]})
+    s = staged(api, ["j"])
+    api.status_s = 1.0  # the status poll takes a second to answer
+    [job] = s.k.book.jobs
+    s.poller.track(job)
+    clock = s.k.clock
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        await clock.sleep(2.5)  # the first poll went at 2 s and is still out
+        s.poller.hear(shown(job, link=ROW_LINK.format("j")))
+        await clock.sleep(5.0)
+        tg.cancel_scope.cancel()
+    assert api.timed == [("status", "r-j", 2.0), ("result", "r-j", 3.0)]  # one request at a time for a job
+    assert s.downloads.sent == [job]
