@@ -292,3 +292,12 @@ async def test_jobs_and_sweep_news_arrive_on_the_stages_streams():
         await send_news.aclose()
         await s.k.clock.sleep(1.0)
         tg.cancel_scope.cancel()
+
+
+async def test_a_poll_that_keeps_meeting_server_errors_is_polled_again_later_and_the_job_still_finishes():
+    api = ByJobApi(statuses={"r-j": [ServerError("HTTP 503", status=503)] * 12 + [status("COMPLETED")]},
+                   results={"r-j": [done()]})  # fmt: skip
+    s = staged(api, ["j"])
+    await run_poller(s, lambda: bool(s.downloads.sent))
+    assert [call for call, _, _ in api.timed] == ["status"] * 13 + ["result"]  # more than one poll's tries
+    assert s.downloads.sent == [s.k.book.jobs[0]] and [line[1] for line in s.k.ledger.lines] == ["result"]

@@ -186,3 +186,16 @@ async def test_a_job_being_polled_when_a_sweep_shows_it_finished_is_settled_once
         tg.cancel_scope.cancel()
     assert api.timed == [("status", "r-j", 2.0), ("result", "r-j", 3.0)]  # one request at a time for a job
     assert s.downloads.sent == [job]
+
+
+async def test_jobs_of_two_models_a_sweep_shows_finished_are_compared_at_once_one_per_model():
+    api = ByJobApi(results={"r-a": [done(RESULT_LINK.format("a"))], "r-b": [done(RESULT_LINK.format("b"))]})
+    jobs = [pending("a"), pending("b")]
+    jobs[1].spec = type(jobs[1].spec)("b", "kling-2.5-turbo", dict(jobs[1].spec.params))
+    s = poll_stage(api, jobs)
+    api.clock, api.result_s = s.k.clock, 1.0
+    for job in jobs:
+        s.poller.track(job)
+        s.poller.hear(shown(job, link=ROW_LINK.format(job.spec.id)))
+    await run_poller(s, lambda: len(s.downloads.sent) == 2, limit_s=200.0, track=False)
+    assert sorted((rid, when < 1.0) for _, rid, when in api.timed) == [("r-a", True), ("r-b", True)]
