@@ -301,3 +301,23 @@ async def test_a_poll_that_keeps_meeting_server_errors_is_polled_again_later_and
     await run_poller(s, lambda: bool(s.downloads.sent))
     assert [call for call, _, _ in api.timed] == ["status"] * 13 + ["result"]  # more than one poll's tries
     assert s.downloads.sent == [s.k.book.jobs[0]] and [line[1] for line in s.k.ledger.lines] == ["result"]
+
+
+async def test_learning_one_kind_leaves_the_polls_planned_for_another_kind_as_they_were():
+    api = ByJobApi(statuses={"r-a": [status("COMPLETED")], "r-b": [status("PROCESSING")]},
+                   results={"r-a": [done(metrics={"total_time": 2.0})]})  # fmt: skip
+    jobs = [pending("a"), pending("b")]
+    jobs[1].spec = type(jobs[1].spec)("b", "kling-2.5-turbo", dict(jobs[1].spec.params))
+    s = poll_stage(api, jobs, latency=LatencyModel(min_samples=1))
+    api.clock = clock = s.k.clock
+    a, b = jobs
+    s.poller.track(b)
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        await clock.sleep(1.0)
+        a.submitted_at = 1.0
+        s.poller.track(a)  # polled at 3 s, done: its kind is learned then
+        await clock.sleep(3.5)
+        tg.cancel_scope.cancel()
+    assert s.poller.latency.learned(latency_key(a.spec)) and not s.poller.latency.learned(latency_key(b.spec))
+    assert [when for _, rid, when in api.timed if rid == "r-b"] == [2.0, 4.0]  # as planned at its first poll
