@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from batchgen.api.answers import HistoryRow, Result
+from batchgen.api.answers import HistoryRow, Result, Status
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.engine.messages import Replan, Shown, SweepNews
 from batchgen.engine.pollplan import LatencyModel, latency_key
@@ -321,3 +321,23 @@ async def test_learning_one_kind_leaves_the_polls_planned_for_another_kind_as_th
         tg.cancel_scope.cancel()
     assert s.poller.latency.learned(latency_key(a.spec)) and not s.poller.latency.learned(latency_key(b.spec))
     assert [when for _, rid, when in api.timed if rid == "r-b"] == [2.0, 4.0]  # as planned at its first poll
+
+
+async def test_a_poll_whose_every_try_meets_a_server_error_counts_as_a_poll_and_the_job_still_finishes():
+    class Failing(ByJobApi):
+        async def status(self, request_id: str) -> Status:
+            if self.clock.now() < 30.0:  # every try of the first poll meets a 500
+                self.timed.append(("status", request_id, self.clock.now()))
+                raise ServerError("HTTP 500", status=500)
+            return await super().status(request_id)
+
+    api = Failing(statuses={"r-j": [status("PROCESSING"), status("PROCESSING"), status("COMPLETED")]},
+                  results={"r-j": [done()]})  # fmt: skip
+    s = staged(api, ["j"])
+    [job] = s.k.book.jobs
+    job.submitted_at = -1_000.0  # an old job: its polls are a minute apart, after the first
+    await run_poller(s, lambda: bool(s.downloads.sent), limit_s=400.0)
+    later = [when for call, _, when in api.timed if call == "status" and when >= 30.0]
+    gaps = [later[1] - later[0], later[2] - later[1]]
+    assert len(later) == 3 and gaps == pytest.approx([60.0, 60.0])  # counted as a poll: not planned as a first
+    assert s.downloads.sent == [job] and [line[1] for line in s.k.ledger.lines] == ["result"]
