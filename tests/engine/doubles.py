@@ -10,7 +10,7 @@ around it, with a ledger that keeps its lines in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from batchgen.api.answers import Credits, Download, HistoryRow, Result, Submitted
+from batchgen.api.answers import Credits, Download, HistoryRow, Result, Status, Submitted
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
@@ -27,8 +27,11 @@ from batchgen.engine.book import JobBook
 from batchgen.engine.control import RunControl
 from batchgen.engine.downloader import Downloader
 from batchgen.engine.outcome import RunReport
+from batchgen.engine.poller import Poller
+from batchgen.engine.pollplan import LatencyModel, PollPlan
 from batchgen.engine.recovery import Reconciler
 from batchgen.engine.submitter import Submitter
+from batchgen.engine.sweeper import Sweeper
 from batchgen.errors import NotFound
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy
@@ -190,3 +193,205 @@ def swept_job(i: int, at: float) -> TrackedJob:
 
 def history_row(rid: str, status: str = "PROCESSING") -> HistoryRow:
     return HistoryRow(rid, MODEL, status, {}, None, None, None, None)
+
+
+# ---------------------------------------------------------------------- the poll stage
+
+POLL_LINK = "http://127.0.0.1:9/generations/j.mp4"
+
+
+class PollApi(ScriptedApi):
+    """The scripted API with status polls: ``statuses`` as ``results`` (the last one repeats)."""
+
+    def __init__(self, *, statuses: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.statuses = list(statuses or [])
+        self.calls: list[str] = []
+
+    async def status(self, request_id: str) -> Status:
+        assert isinstance(request_id, str) and request_id.startswith("r-")  # a poll asks about its own job
+        self.calls.append("status")
+        return answer(self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0])
+
+    async def result(self, request_id: str) -> Result:
+        assert isinstance(request_id, str) and request_id.startswith("r-")
+        self.calls.append("result")
+        return await super().result(request_id)
+
+
+def status_answer(state: str, error: str | None = None) -> Status:
+    return Status(state, error, {}, 200)
+
+
+def result_answer(
+    url: str | None = POLL_LINK,
+    *,
+    cost: float | None = 0.28,
+    credits: float | None = None,
+    metrics: dict[str, Any] | None = None,
+    state: str = "COMPLETED",
+    error: str | None = None,
+) -> Result:
+    return Result(state, url, 1234 if url else None, cost, credits, metrics or {}, error, 200)
+
+
+class PollStage:
+    def __init__(self, k: Kit, poller: Poller, downloads: Outbox, lost: Outbox, news: Outbox) -> None:
+        self.k, self.poller, self.downloads, self.lost, self.news = k, poller, downloads, lost, news
+
+
+def poll_stage(
+    api: PollApi,
+    jobs: list[TrackedJob],
+    *,
+    result_polls: bool | None = False,
+    latency: LatencyModel | None = None,
+    news: Any = None,
+) -> PollStage:
+    """The poll stage on a kit, polls alone (sweeps off); ``news``: the stream sweep news arrives on, if any."""
+    k = kit(api, jobs)
+    plan = PollPlan(
+        latency or LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0
+    )
+    sent_news = Outbox()
+    sweeper = Sweeper(
+        jobs={}, gateway=k.gateway, api=api, latency=plan.latency, reconciler=k.reconciler,  # type: ignore[arg-type]
+        control=k.control, clock=k.clock, min_interval_s=2.0, max_interval_s=60.0, news=sent_news,  # type: ignore[arg-type]
+    )  # fmt: skip
+    sweeper.sweeping = False  # polls alone
+    downloads, lost = Outbox(), Outbox()
+    poller = Poller(
+        book=k.book, gateway=k.gateway, api=api, plan=plan, reconciler=k.reconciler,  # type: ignore[arg-type]
+        control=k.control, clock=k.clock, min_interval_s=2.0, max_attempts=3, sweeper=sweeper,
+        news=news, downloads=downloads, lost=lost,  # type: ignore[arg-type]
+    )  # fmt: skip
+    poller.result_polls = result_polls
+    for job in jobs:
+        job.request_id = job.request_id or f"r-{job.spec.id}"
+        job.submitted_at = k.clock.now()
+        job.submitted_wall = "2027-01-15T08:00:00Z"
+        k.book.adopt(job, JobState.SUBMITTED, in_flight=True)
+    return PollStage(k, poller, downloads, lost, sent_news)
+
+
+async def run_poller(
+    s: PollStage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True, step_s: float = 5.0
+) -> None:
+    """Run the poller's loop until ``until()`` holds (looked at every ``step_s``, or ``limit_s`` of fake time),
+    then stop it."""
+    for job in s.k.book.jobs if track else ():
+        s.poller.track(job)
+    async with s.k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        while not until() and s.k.clock.now() < limit_s:
+            await s.k.clock.sleep(step_s)
+        tg.cancel_scope.cancel()
+
+
+class ByJobApi(PollApi):
+    """Status and result answers scripted per request id (the last one repeats); each call is kept with the
+    fake time it was made at, and a result (status) call takes ``result_s`` (``status_s``) seconds to answer."""
+
+    def __init__(self, *, statuses: dict[str, list[Any]] | None = None, results: dict[str, list[Any]]) -> None:
+        super().__init__()
+        self.by_status = statuses or {}
+        self.by_result = results
+        self.clock: Any = None
+        self.result_s = self.status_s = 0.0
+        self.timed: list[tuple[str, str, float]] = []  # (call, request id, when)
+
+    @staticmethod
+    def _next(script: list[Any]) -> Any:
+        return answer(script.pop(0) if len(script) > 1 else script[0])
+
+    async def status(self, request_id: str) -> Status:
+        self.calls.append("status")
+        self.timed.append(("status", request_id, self.clock.now()))
+        if self.status_s:
+            await self.clock.sleep(self.status_s)
+        return self._next(self.by_status[request_id])
+
+    async def result(self, request_id: str) -> Result:
+        self.calls.append("result")
+        self.timed.append(("result", request_id, self.clock.now()))
+        if self.result_s:
+            await self.clock.sleep(self.result_s)
+        return self._next(self.by_result[request_id])
+
+
+# ---------------------------------------------------------------------- the sweeper
+
+SWEEP_KEY = (MODEL, "", 5)
+
+
+class SeenRows:
+    """The reconciler as the sweeper tells it which of our requests the history showed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def note_seen(self, request_id: str) -> None:
+        self.seen.append(request_id)
+
+
+class HistoryPages:
+    """Pages of the request history, newest first (or an error); counts the pages read."""
+
+    def __init__(self, rows: list[HistoryRow], error: Exception | None = None) -> None:
+        self.rows, self.error = rows, error
+        self.pages: list[int] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.pages.append(page)
+        if self.error is not None:
+            raise self.error
+        return self.rows[(page - 1) * per_page : page * per_page]
+
+
+class PassThroughGateway:
+    """Calls straight through, keeping each call's priority and rank."""
+
+    def __init__(self, budget: RequestBudget) -> None:
+        self.budget = budget
+        self.calls: list[tuple[Any, Any]] = []
+
+    async def call(self, priority: Any, fn: Any, *, rank: Any = None) -> Any:
+        self.calls.append((priority, rank))
+        return await fn()
+
+
+def sweep_stage(
+    clock: FakeClock,
+    jobs: dict[str, TrackedJob],
+    history: HistoryPages | None = None,
+    *,
+    latency: LatencyModel | None = None,
+    per_minute: float = 6000,
+    max_interval_s: float = 60.0,
+) -> tuple[Sweeper, Outbox, PassThroughGateway]:
+    news = Outbox()
+    gateway = PassThroughGateway(RequestBudget(per_minute, clock=clock))
+    sweeps = Sweeper(
+        jobs=jobs, gateway=gateway, api=history or HistoryPages([]), latency=latency or LatencyModel(),  # type: ignore[arg-type]
+        reconciler=SeenRows(), control=RunControl(RunReport()),  # type: ignore[arg-type]
+        clock=clock, min_interval_s=2.0, max_interval_s=max_interval_s, news=news,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return sweeps, news, gateway
+
+
+def learned_latency(median: float = 150.0) -> LatencyModel:
+    latency = LatencyModel()
+    for i in range(64):
+        latency.observe(SWEEP_KEY, median * (0.5 + i / 63))
+    return latency
+
+
+def by_rid(*tracked: TrackedJob) -> dict[str, TrackedJob]:
+    return {t.request_id or "": t for t in tracked}
+
+
+async def run_sweep_loop(sweeps: Sweeper, clock: FakeClock, seconds: float) -> None:
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.loop)
+        await clock.sleep(seconds)
+        tg.cancel_scope.cancel()

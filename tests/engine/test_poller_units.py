@@ -5,100 +5,22 @@ answers badly never failing a job; the poller's own loop on a fake clock against
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-import anyio
 import pytest
 
-from batchgen.api.answers import HistoryRow, Result, Status
+from batchgen.api.answers import HistoryRow
 from batchgen.engine.messages import Lost, Shown
-from batchgen.engine.poller import Poller
-from batchgen.engine.pollplan import LatencyModel, PollPlan
-from batchgen.engine.sweeper import Sweeper
 from batchgen.errors import BadResponse, NetworkError, NotFound, RouteTrouble, ServerError
-from batchgen.jobs import JobState, TrackedJob
-from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, pending
-from tests.helpers import Outbox
+from tests.engine.doubles import MODEL, PollApi, finished, pending
+from tests.engine.doubles import POLL_LINK as LINK
+from tests.engine.doubles import poll_stage as stage
+from tests.engine.doubles import result_answer as done
+from tests.engine.doubles import run_poller as run
+from tests.engine.doubles import status_answer as status
 
-LINK = "http://127.0.0.1:9/generations/j.mp4"
 A_LINK = "http://127.0.0.1:9/generations/a.mp4?sig=1"
 B_LINK = "http://127.0.0.1:9/generations/b.mp4?sig=2"
-
-
-class PollApi(ScriptedApi):
-    """The scripted API with status polls: ``statuses`` as ``results`` (the last one repeats)."""
-
-    def __init__(self, *, statuses: list[Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.statuses = list(statuses or [])
-        self.calls: list[str] = []
-
-    async def status(self, request_id: str) -> Status:
-        assert isinstance(request_id, str) and request_id.startswith("r-")  # a poll asks about its own job
-        self.calls.append("status")
-        return answer(self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0])
-
-    async def result(self, request_id: str) -> Result:
-        assert isinstance(request_id, str) and request_id.startswith("r-")
-        self.calls.append("result")
-        return await super().result(request_id)
-
-
-def status(state: str, error: str | None = None) -> Status:
-    return Status(state, error, {}, 200)
-
-
-def done(
-    url: str | None = LINK,
-    *,
-    cost: float | None = 0.28,
-    credits: float | None = None,
-    metrics: dict[str, Any] | None = None,
-    state: str = "COMPLETED",
-    error: str | None = None,
-) -> Result:
-    return Result(state, url, 1234 if url else None, cost, credits, metrics or {}, error, 200)
-
-
-class Stage:
-    def __init__(self, k: Kit, poller: Poller, downloads: Outbox, lost: Outbox, news: Outbox) -> None:
-        self.k, self.poller, self.downloads, self.lost, self.news = k, poller, downloads, lost, news
-
-
-def stage(api: PollApi, jobs: list[TrackedJob], *, result_polls: bool | None = False) -> Stage:
-    k = kit(api, jobs)
-    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
-    news = Outbox()
-    sweeper = Sweeper(
-        jobs={}, gateway=k.gateway, api=api, latency=plan.latency, reconciler=k.reconciler,  # type: ignore[arg-type]
-        control=k.control, clock=k.clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
-    )  # fmt: skip
-    sweeper.sweeping = False  # polls alone
-    downloads, lost = Outbox(), Outbox()
-    poller = Poller(
-        book=k.book, gateway=k.gateway, api=api, plan=plan, reconciler=k.reconciler,  # type: ignore[arg-type]
-        control=k.control, clock=k.clock, min_interval_s=2.0, max_attempts=3, sweeper=sweeper,
-        news=None, downloads=downloads, lost=lost,  # type: ignore[arg-type]
-    )  # fmt: skip
-    poller.result_polls = result_polls
-    for job in jobs:
-        job.request_id = job.request_id or f"r-{job.spec.id}"
-        job.submitted_at = k.clock.now()
-        job.submitted_wall = "2027-01-15T08:00:00Z"
-        k.book.adopt(job, JobState.SUBMITTED, in_flight=True)
-    return Stage(k, poller, downloads, lost, news)
-
-
-async def run(s: Stage, until: Callable[[], bool], *, limit_s: float = 4000.0, track: bool = True) -> None:
-    """Run the poller's loop until ``until()`` holds (or ``limit_s`` of fake time), then stop it."""
-    for job in s.k.book.jobs if track else ():
-        s.poller.track(job)
-    async with s.k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(s.poller.loop, tg)
-        while not until() and s.k.clock.now() < limit_s:
-            await s.k.clock.sleep(5.0)
-        tg.cancel_scope.cancel()
 
 
 async def test_a_finished_job_is_recorded_with_its_result_and_handed_to_the_downloaders():

@@ -5,86 +5,25 @@ cadence, and the sweep loop sweeps only when a sweep could find something (fake 
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
-from typing import Any
 
 import anyio
 import pytest
 
 from batchgen.api.answers import HistoryRow
-from batchgen.api.ratelimit import Priority, RequestBudget
+from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
-from batchgen.engine.control import RunControl
 from batchgen.engine.messages import Replan, Shown
-from batchgen.engine.outcome import RunReport
 from batchgen.engine.pollplan import LatencyModel
-from batchgen.engine.sweeper import Sweeper
 from batchgen.errors import ServerError
-from batchgen.jobs import StopReason, TrackedJob
+from batchgen.jobs import StopReason
+from tests.engine.doubles import SWEEP_KEY as KEY
+from tests.engine.doubles import HistoryPages as History
+from tests.engine.doubles import by_rid
 from tests.engine.doubles import history_row as row
+from tests.engine.doubles import learned_latency as learned
+from tests.engine.doubles import run_sweep_loop as run_loop
+from tests.engine.doubles import sweep_stage as make
 from tests.engine.doubles import swept_job as job
-from tests.helpers import Outbox
-
-MODEL = "kling-text2video"
-KEY = (MODEL, "", 5)
-
-
-class History:
-    """Pages of the request history, newest first (or an error); counts the pages read."""
-
-    def __init__(self, rows: list[HistoryRow], error: Exception | None = None) -> None:
-        self.rows, self.error = rows, error
-        self.pages: list[int] = []
-
-    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
-        self.pages.append(page)
-        if self.error is not None:
-            raise self.error
-        return self.rows[(page - 1) * per_page : page * per_page]
-
-
-class Gateway:
-    """Calls straight through, keeping each call's priority and rank."""
-
-    def __init__(self, budget: RequestBudget) -> None:
-        self.budget = budget
-        self.calls: list[tuple[Any, Any]] = []
-
-    async def call(self, priority: Any, fn: Any, *, rank: Any = None) -> Any:
-        self.calls.append((priority, rank))
-        return await fn()
-
-
-def make(
-    clock: FakeClock,
-    jobs: dict[str, TrackedJob],
-    history: History | None = None,
-    *,
-    latency: LatencyModel | None = None,
-    per_minute: float = 6000,
-    max_interval_s: float = 60.0,
-) -> tuple[Sweeper, Outbox, Gateway]:
-    news = Outbox()
-    gateway = Gateway(RequestBudget(per_minute, clock=clock))
-    seen: list[str] = []
-    sweeps = Sweeper(
-        jobs=jobs, gateway=gateway, api=history or History([]), latency=latency or LatencyModel(),  # type: ignore[arg-type]
-        reconciler=SimpleNamespace(note_seen=seen.append), control=RunControl(RunReport()),  # type: ignore[arg-type]
-        clock=clock, min_interval_s=2.0, max_interval_s=max_interval_s, news=news,  # type: ignore[arg-type]
-    )  # fmt: skip
-    return sweeps, news, gateway
-
-
-def learned(median: float = 150.0) -> LatencyModel:
-    latency = LatencyModel()
-    for i in range(64):
-        latency.observe(KEY, median * (0.5 + i / 63))
-    return latency
-
-
-def by_rid(*tracked: TrackedJob) -> dict[str, TrackedJob]:
-    return {t.request_id or "": t for t in tracked}
-
 
 # ---------------------------------------------------------------------- health
 
@@ -265,13 +204,6 @@ async def test_nothing_to_look_for_reads_nothing():
 
 
 # ---------------------------------------------------------------------- the loop
-
-
-async def run_loop(sweeps: Sweeper, clock: FakeClock, seconds: float) -> None:
-    async with clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(sweeps.loop)
-        await clock.sleep(seconds)
-        tg.cancel_scope.cancel()
 
 
 async def test_the_loop_sweeps_on_its_cadence_and_shows_what_finished():

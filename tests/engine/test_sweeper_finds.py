@@ -1,0 +1,203 @@
+"""History sweeps, what each one finds and when the next one goes: every finished row of ours reaches the poller
+whole, what a sweep showed is never held against the history, a sweep says it is under way exactly while it is,
+a shallow sweep stops at its edge, and the loop's timing edges (fake clock, no server)."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.clock import FakeClock
+from batchgen.engine.messages import Replan, Shown
+from batchgen.engine.pollplan import LatencyModel
+from batchgen.errors import ServerError
+from tests.engine.doubles import (
+    SWEEP_KEY,
+    HistoryPages,
+    by_rid,
+    history_row,
+    learned_latency,
+    run_sweep_loop,
+    sweep_stage,
+    swept_job,
+)
+
+
+async def test_every_finished_row_of_ours_reaches_the_poller_whole_and_the_reconciler_hears_of_every_one_seen():
+    clock = FakeClock(1_000.0)
+    jobs = [swept_job(i, 0.0) for i in range(3)]
+    rows = [history_row("r00000", "COMPLETED"), history_row("r00001", "FAILED"), history_row("r00002")]
+    sweeps, news, _ = sweep_stage(clock, by_rid(*jobs), HistoryPages([history_row("x1", "COMPLETED"), *rows]))
+    await sweeps.sweep()
+    shown = [m for m in news.sent if isinstance(m, Shown)]
+    assert [(m.job, m.row) for m in shown] == [(jobs[0], rows[0]), (jobs[1], rows[1])]
+    assert sweeps.reconciler.seen == ["r00000", "r00001", "r00002"]  # type: ignore[attr-defined]
+    assert sweeps.shown_done == {"r00000", "r00001"} and sweeps.hits == 2
+
+
+@pytest.mark.parametrize("order", ["poll first", "sweep first"])
+async def test_a_job_a_sweep_showed_finished_is_never_held_against_the_history(order):
+    clock = FakeClock(1_000.0)
+    a = swept_job(1, 0.0)
+    sweeps, _, _ = sweep_stage(clock, by_rid(a), HistoryPages([history_row("r00001", "COMPLETED")]))
+    if order == "poll first":
+        sweeps.poll_found_done("r00001")
+    await sweeps.sweep()
+    if order == "sweep first":
+        sweeps.poll_found_done("r00001")
+    sweeps.judge(a, finished_at=500.0)  # it had finished long before this sweep began
+    assert sweeps.missed == 0 and sweeps.found_by_poll == set()
+
+
+async def test_a_sweep_says_it_is_under_way_exactly_while_it_waits_for_or_reads_the_history():
+    clock = FakeClock(1_000.0)
+    pending: list[bool] = []
+
+    class Watched(HistoryPages):
+        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+            pending.append(sweeps.pending)
+            return await super().history(page=page, per_page=per_page)
+
+    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), Watched([history_row("x1")]))
+    assert sweeps.pending is False  # no sweep yet: first polls are not held for one
+    await sweeps.sweep()
+    assert pending == [True] and sweeps.pending is False
+
+
+async def test_an_unreadable_history_says_why_sweeps_stopped(caplog):
+    clock = FakeClock(1_000.0)
+    history = HistoryPages([], error=ServerError("HTTP 503", status=503))
+    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), history)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await sweeps.sweep()
+    assert [r.getMessage() for r in caplog.records] == [
+        "history sweeps are off for this run: the request history could not be read (HTTP 503); polling each job "
+        "instead"
+    ]
+
+
+async def test_a_shallow_sweep_stops_with_a_tenth_unseen_and_covers_only_what_it_saw():
+    clock = FakeClock(1_000.0)
+    jobs = [swept_job(i, 0.0) for i in range(20)]
+    seen = [history_row(t.request_id or "") for t in jobs[:18]]
+    later = [history_row(t.request_id or "") for t in jobs[18:]]
+    history = HistoryPages(seen + [history_row(f"x{i}") for i in range(82)] + later)
+    sweeps, _, _ = sweep_stage(clock, by_rid(*jobs), history)
+    await sweeps.sweep()
+    assert history.pages == [1]  # two of twenty unseen: a tenth, so it stops
+    assert set(sweeps._covered) == {t.request_id for t in jobs[:18]}
+
+
+async def test_a_sweep_looks_for_every_job_older_than_two_intervals():
+    clock = FakeClock(100.0)
+    old, middle = swept_job(1, 0.0), swept_job(2, 50.0)
+    sweeps, _, _ = sweep_stage(clock, by_rid(old, middle), HistoryPages([]), max_interval_s=600.0)
+    assert sweeps.interval() == pytest.approx(20.0)  # a fifth of the oldest job's age
+    await sweeps.sweep()
+    assert set(sweeps._covered) == {"r00001", "r00002"}  # 50 s old, past the grace of 40 s
+
+
+# ---------------------------------------------------------------------- cadence
+
+
+def test_one_job_alone_is_swept_at_most_about_every_six_tenths_of_a_page_per_median():
+    clock = FakeClock(1_000.0)
+    latency = learned_latency()
+    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 900.0)), latency=latency, max_interval_s=10_000.0)
+    sweeps.count_in_flight()
+    assert sweeps.peak == 1 and sweeps.interval() == pytest.approx(latency.median(SWEEP_KEY) / 0.6)
+
+
+def test_a_sweep_of_one_page_is_afforded_within_its_share_of_the_budget():
+    clock = FakeClock(1_000.0)
+    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 999.0)), per_minute=6)
+    assert sweeps.interval() == pytest.approx(1 / (0.8 * 0.1))
+
+
+def test_a_straggler_counts_as_one_expected_find_and_one_is_enough_for_ten_jobs():
+    clock = FakeClock(10_000.0)
+    latency = learned_latency(median=100.0)  # every recent job took 50 to 150 s
+    jobs = {f"r{i:05d}": swept_job(i, 9_990.0) for i in range(9)}  # young: none could be done yet
+    straggler = swept_job(99, 0.0)
+    jobs[straggler.request_id or ""] = straggler
+    sweeps, _, _ = sweep_stage(clock, jobs, latency=latency, max_interval_s=60.0)
+    sweeps.peak = 10
+    sweeps._swept_at = 9_990.0  # swept 10 s ago: the longest gap has not passed
+    sweeps._covered[straggler.request_id or ""] = 5_000.0  # last looked for 50 medians ago
+    assert sweeps.expected_finds(10_000.0) == 1.0
+    assert sweeps.likely_to_find(10_000.0)  # one find expected of ten jobs in flight: enough
+
+
+def test_with_half_the_peak_left_a_due_sweep_still_waits_for_finds_and_goes_once_the_longest_gap_has_passed():
+    clock = FakeClock(10_000.0)
+    latency = learned_latency(median=100.0)
+    jobs = {f"r{i:05d}": swept_job(i, 9_990.0) for i in range(5)}
+    sweeps, _, _ = sweep_stage(clock, jobs, latency=latency, max_interval_s=60.0)
+    sweeps.peak = 10  # half the peak left: not yet the batch draining
+    sweeps._swept_at = 10_000.0 - 59.0
+    assert not sweeps.likely_to_find(10_000.0)
+    sweeps._swept_at = 10_000.0 - 60.0  # exactly the longest gap since the last sweep
+    assert sweeps.likely_to_find(10_000.0)
+
+
+# ---------------------------------------------------------------------- the loop
+
+
+async def test_a_loop_that_began_with_nothing_to_look_for_sweeps_once_jobs_arrive():
+    clock = FakeClock(100.0)
+    history = HistoryPages([history_row("r00001", "COMPLETED")])
+    sweeps, news, _ = sweep_stage(clock, {}, history)
+    jobs = sweeps.jobs
+
+    async def later() -> None:
+        await clock.sleep(5.0)
+        jobs.update(by_rid(swept_job(1, 0.0)))
+
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.loop)
+        tg.start_soon(later)
+        await clock.sleep(60.0)
+        tg.cancel_scope.cancel()
+    assert history.pages != [] and any(isinstance(m, Shown) for m in news.sent)
+
+
+async def test_sweeps_switched_off_while_the_loop_waits_read_nothing_more():
+    clock = FakeClock(100.0)
+    history = HistoryPages([history_row("r00001")])
+    sweeps, news, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), history)
+    wait = sweeps.interval()
+
+    async def stop_soon() -> None:
+        await clock.sleep(wait / 2)
+        sweeps.stop("the request history misses too many finished jobs")
+
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.loop)
+        tg.start_soon(stop_soon)
+        await clock.sleep(300.0)
+        tg.cancel_scope.cancel()
+    assert history.pages == [] and news.sent == [Replan()]
+
+
+@pytest.mark.parametrize(("first_done_in", "swept_at"), [(0.0, 110.0), (0.5, 120.5)])
+async def test_a_sweep_goes_the_moment_a_job_could_be_done_and_not_before(first_done_in, swept_at):
+    clock = FakeClock(100.0)
+    latency = LatencyModel()
+    for _ in range(8):
+        latency.observe(SWEEP_KEY, 64.0)  # every job of this kind takes 64 s
+    reads: list[float] = []
+
+    class Timed(HistoryPages):
+        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+            reads.append(clock.now())
+            return []
+
+    job = swept_job(1, 0.0)
+    sweeps, _, _ = sweep_stage(clock, by_rid(job), Timed([]), latency=latency, max_interval_s=10.0)
+    assert sweeps.interval() == 10.0  # the loop looks at 110 s first, then every 10 s
+    job.submitted_at = 110.0 - 64.0 + first_done_in  # done at the earliest at 110 s, or half a second later
+    await run_sweep_loop(sweeps, clock, 150.0)
+    assert reads[:1] == [swept_at]
