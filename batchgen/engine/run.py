@@ -135,6 +135,7 @@ class Run:
             jobs={}, gateway=self.gateway, api=api, latency=self.latency, reconciler=self.reconciler,
             control=self.control, clock=clock, min_interval_s=polling.min_interval_s,
             max_interval_s=plan.max_interval, news=self._news[0],
+            draining=lambda: self.submitter.fed_all or self.control.stopping,
         )  # fmt: skip
         self.poller = Poller(
             book=self.book, gateway=self.gateway, api=api, plan=plan, reconciler=self.reconciler,

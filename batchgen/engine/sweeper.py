@@ -17,13 +17,17 @@ of the jobs it looks for unseen, and every fourth reads on to see them all.
 
 **Cadence.**  Sweeps stay within ``SWEEP_SHARE`` of the budget (more while no
 submit waits) and follow the
-learned latency: every 2% of the median, or less often with few jobs in
-flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, since queued
-work hides a little delay), but every 4% while the batch drains, when each
-job's delay is the batch's; never more than ``polling.max_interval_s`` apart
-(or a tenth of the learned median, when that is longer) while a job could be
-done, and not at all while none could be (every job younger than the
-earliest finish learned for its kind).  A sweep that comes
+learned latency: every 2% of the median, or less often with many jobs in
+flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, so a sweep
+finds about 2.5 jobs: the jobs queued on the server keep its workers busy
+meanwhile), but every 4% while the batch drains, when each job's delay is
+the batch's.  Once nothing waits to be sent, a freed slot takes no new job
+and only the batch's last find sets when it ends, so sweeps (and the last
+job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
+(:meth:`Sweeper.patience`).  Never more than ``polling.max_interval_s``
+apart (or a fifth of the learned median, when that is longer) while a job
+could be done, and not at all while none could be (every job younger than
+the earliest finish learned for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
 (a tenth of those in flight, when fewer than 15 are)
 to have finished since a sweep last looked for them (each job's chance from
@@ -31,7 +35,7 @@ the learned finish times, given its age then and now); otherwise it is looked
 at again in half an interval.  That rule is off while the batch drains, while
 a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
-learned they come every fifth of the oldest in-flight job's age (a sweep looks
+learned they come every 30% of the oldest in-flight job's age (a sweep looks
 only for jobs older than two intervals), so they find jobs of any length early.
 
 **Health.**  Until the history has shown one of our jobs, jobs are polled
@@ -71,13 +75,14 @@ SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay
 TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in flight), every 4% of it
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
-SWEEPS_PER_JOB = 0.6  # history pages per job and typical latency, at most (few jobs in flight)
-PROBE_SWEEP_FRACTION = 0.2  # before anything is learned, sweep every fifth of the oldest job's age
+SWEEPS_PER_JOB = 0.4  # history pages per job and typical latency, at most: ~2.5 finds a sweep
+PROBE_SWEEP_FRACTION = 0.3  # before anything is learned, sweep every 30% of the oldest job's age
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
 EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
 EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
-LONGEST_GAP_FRACTION = 0.1  # sweeps at least every max_interval_s, or every tenth of the median if longer
+LONGEST_GAP_FRACTION = 0.2  # sweeps at least every max_interval_s, or every fifth of the median if longer
+DRAIN_RUN_SHARE = 0.01  # once nothing waits to be sent: sweeps, and the last job's polls, this share of the run apart
 
 
 class Sweeper:
@@ -104,12 +109,15 @@ class Sweeper:
         min_interval_s: float,
         max_interval_s: float,
         news: MemoryObjectSendStream[SweepNews],
+        draining: Callable[[], bool] = lambda: False,
     ) -> None:
         self.jobs = jobs  # the poller's in-flight jobs by request id (read only)
         self.gateway, self.api, self.latency = gateway, api, latency
         self.reconciler, self.control, self.clock = reconciler, control, clock
         self.min_interval_s, self.max_interval_s = min_interval_s, max_interval_s
         self._news = news
+        self.draining = draining  # nothing waits to be sent: only the batch's last find sets its end
+        self._started = clock.now()
         self.idle = False  # set by the poller: polls do better than sweeps now (the last job in flight)
         self.sweeping = True
         self.healthy = False
@@ -184,7 +192,7 @@ class Sweeper:
         if self.latency.learned(key):
             median = self.latency.median(key)
             if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
-                target = TAIL_SWEEP_FRACTION * median
+                target = max(TAIL_SWEEP_FRACTION * median, self.patience())
             else:
                 thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self.peak)
                 target = max(SWEEP_TARGET_FRACTION * median, thrift)
@@ -196,9 +204,17 @@ class Sweeper:
         affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
         return max(min(target, self.longest_gap()), affordable, self.min_interval_s / 4)
 
+    def patience(self) -> float:
+        """Seconds a find may wait once nothing waits to be sent (0 before): a freed slot then takes
+        no new job, so only the batch's last find sets when it ends, and a gap of a small share of
+        the run so far costs at most that share of it."""
+        if not self.draining():
+            return 0.0
+        return min(self.longest_gap(), DRAIN_RUN_SHARE * (self.clock.now() - self._started))
+
     def longest_gap(self) -> float:
         """The most seconds between two sweeps while a job could be done: ``max_interval_s``, or a
-        tenth of the learned median when that is longer (a gap sized for minutes-long jobs would
+        fifth of the learned median when that is longer (a gap sized for minutes-long jobs would
         sweep hour-long ones every 1%, each sweep finding a fraction of a job)."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
         if job is None or not self.latency.learned(key := latency_key(job.spec)):

@@ -14,7 +14,7 @@ from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
 from batchgen.engine.schedule import SCOUTS
-from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
+from batchgen.engine.sweeper import DEEP_EVERY, LONGEST_GAP_FRACTION, Sweeper
 from batchgen.jobs import JobSpec, TrackedJob
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
@@ -245,10 +245,10 @@ def test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_on
     assert sweeps.likely_to_find(112.0)  # 12 s into a 100-s spread: more than a tenth
 
 
-def test_sweeps_of_jobs_far_longer_than_max_interval_come_at_least_every_tenth_of_their_median():
+def test_sweeps_of_jobs_far_longer_than_max_interval_come_at_least_every_fifth_of_their_median():
     """max_interval_s of 2 s against jobs learned to take 100-199 s: a due sweep still waits for the finds
-    the model expects, up to a tenth of the median since the last sweep (not 2 s, when each sweep would
-    find a fraction of a job); with max_interval_s above that tenth, max_interval_s stays the bound."""
+    the model expects, up to a fifth of the median since the last sweep (not 2 s, when each sweep would
+    find a fraction of a job); with max_interval_s above that fifth, max_interval_s stays the bound."""
     clock = FakeClock(0.0)
     latency = learned_uniform()
     jobs = {f"r{i:05d}": job(i, 0.0) for i in range(10)}
@@ -256,13 +256,13 @@ def test_sweeps_of_jobs_far_longer_than_max_interval_come_at_least_every_tenth_o
     sweeps.max_interval_s = 2.0
     sweeps.peak = 10
     median = latency.median((MODEL, "", 5))
-    assert sweeps.longest_gap() == pytest.approx(0.1 * median)
+    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * median)
     sweeps._swept_at = 110.0
     for rid in jobs:
         sweeps._covered[rid] = 110.0  # a sweep at 110 s saw none of them finished
     assert not sweeps.likely_to_find(110.0 + 2.0)  # past max_interval_s, too few finds expected
-    assert sweeps.likely_to_find(110.0 + 0.1 * median)
-    assert sweeps.interval() <= 0.1 * median
+    assert sweeps.likely_to_find(110.0 + LONGEST_GAP_FRACTION * median)
+    assert sweeps.interval() <= LONGEST_GAP_FRACTION * median
     sweeps.max_interval_s = 60.0
     assert sweeps.longest_gap() == 60.0
     unknown = job(1, 0.0)  # a kind not learned: max_interval_s, whatever else is known

@@ -13,6 +13,7 @@ from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
+from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.errors import ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,
@@ -93,22 +94,22 @@ async def test_a_shallow_sweep_stops_with_a_tenth_unseen_and_covers_only_what_it
 
 async def test_a_sweep_looks_for_every_job_older_than_two_intervals():
     clock = FakeClock(100.0)
-    old, middle = swept_job(1, 0.0), swept_job(2, 50.0)
+    old, middle = swept_job(1, 0.0), swept_job(2, 30.0)
     sweeps, _, _ = sweep_stage(clock, by_rid(old, middle), HistoryPages([]), max_interval_s=600.0)
-    assert sweeps.interval() == pytest.approx(20.0)  # a fifth of the oldest job's age
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 100.0)  # a share of the oldest job's age
     await sweeps.sweep()
-    assert set(sweeps._covered) == {"r00001", "r00002"}  # 50 s old, past the grace of 40 s
+    assert set(sweeps._covered) == {"r00001", "r00002"}  # 70 s old, past the grace of two intervals (60 s)
 
 
 # ---------------------------------------------------------------------- cadence
 
 
-def test_one_job_alone_is_swept_at_most_about_every_six_tenths_of_a_page_per_median():
+def test_one_job_alone_costs_at_most_about_sweeps_per_job_pages_per_median():
     clock = FakeClock(1_000.0)
     latency = learned_latency()
     sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 900.0)), latency=latency, max_interval_s=10_000.0)
     sweeps.count_in_flight()
-    assert sweeps.peak == 1 and sweeps.interval() == pytest.approx(latency.median(SWEEP_KEY) / 0.6)
+    assert sweeps.peak == 1 and sweeps.interval() == pytest.approx(latency.median(SWEEP_KEY) / SWEEPS_PER_JOB)
 
 
 def test_a_sweep_of_one_page_is_afforded_within_its_share_of_the_budget():
@@ -187,7 +188,7 @@ async def test_a_sweep_goes_the_moment_a_job_could_be_done_and_not_before(first_
     clock = FakeClock(100.0)
     latency = LatencyModel()
     for _ in range(8):
-        latency.observe(SWEEP_KEY, 64.0)  # every job of this kind takes 64 s
+        latency.observe(SWEEP_KEY, 45.0)  # every job of this kind takes 45 s (a fifth of it under 10 s)
     reads: list[float] = []
 
     class Timed(HistoryPages):
@@ -198,6 +199,6 @@ async def test_a_sweep_goes_the_moment_a_job_could_be_done_and_not_before(first_
     job = swept_job(1, 0.0)
     sweeps, _, _ = sweep_stage(clock, by_rid(job), Timed([]), latency=latency, max_interval_s=10.0)
     assert sweeps.interval() == 10.0  # the loop looks at 110 s first, then every 10 s
-    job.submitted_at = 110.0 - 64.0 + first_done_in  # done at the earliest at 110 s, or half a second later
+    job.submitted_at = 110.0 - 45.0 + first_done_in  # done at the earliest at 110 s, or half a second later
     await run_sweep_loop(sweeps, clock, 150.0)
     assert reads[:1] == [swept_at]

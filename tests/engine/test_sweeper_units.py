@@ -14,6 +14,7 @@ from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
+from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.errors import ServerError
 from batchgen.jobs import StopReason
 from tests.engine.doubles import SWEEP_KEY as KEY
@@ -115,11 +116,11 @@ def test_an_unreadable_history_switches_sweeps_off_with_the_reason():
 # ---------------------------------------------------------------------- cadence
 
 
-def test_before_anything_is_learned_sweeps_come_every_fifth_of_the_oldest_jobs_age():
+def test_before_anything_is_learned_sweeps_come_at_a_share_of_the_oldest_jobs_age():
     clock = FakeClock(100.0)
     sweeps, _, _ = make(clock, by_rid(job(1, 0.0), job(2, 50.0)), max_interval_s=600.0)
-    assert sweeps.interval() == pytest.approx(20.0)
-    assert sweeps.first_look() == pytest.approx(100.0)  # five intervals before a sweep can show a new job
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 100.0)
+    assert sweeps.first_look() == pytest.approx(5 * PROBE_SWEEP_FRACTION * 100.0)  # five intervals: a new job
     clock.now_s = 5_000.0
     assert sweeps.interval() == 600.0  # never more than max_interval_s apart
     empty, _, _ = make(FakeClock(100.0), {})
@@ -135,19 +136,19 @@ def test_learned_sweeps_come_every_two_percent_of_the_median_or_less_often_with_
     clock = FakeClock(1_000.0)
     latency = learned()
     median = latency.median(KEY)
-    many = {f"r{i:05d}": job(i, 900.0) for i in range(100)}
+    many = {f"r{i:05d}": job(i, 900.0) for i in range(200)}
     sweeps, _, _ = make(clock, many, latency=latency, max_interval_s=1_000.0)
-    sweeps.peak = 100
-    assert sweeps.interval() == pytest.approx(0.02 * median)  # thrift (median / 60) is smaller
+    sweeps.peak = 200
+    assert sweeps.interval() == pytest.approx(0.02 * median)  # thrift (median / 80) is smaller
     sweeps._last_pages = 3
-    assert sweeps.interval() == pytest.approx(3 * median / 60)  # each sweep costs three pages
+    assert sweeps.interval() == pytest.approx(3 * median / (SWEEPS_PER_JOB * 200))  # each sweep costs three pages
     few = {f"r{i:05d}": job(i, 900.0) for i in range(4)}
     sweeps, _, _ = make(clock, few, latency=latency, max_interval_s=1_000.0)
     sweeps.count_in_flight()
     assert sweeps.peak == 4
-    assert sweeps.interval() == pytest.approx(median / (0.6 * 4))  # at most ~0.6 pages per job and median
+    assert sweeps.interval() == pytest.approx(median / (SWEEPS_PER_JOB * 4))  # at most ~0.4 pages per job and median
     sweeps.peak = 8  # half the peak left: not yet the tail
-    assert sweeps.interval() == pytest.approx(median / (0.6 * 8))
+    assert sweeps.interval() == pytest.approx(median / (SWEEPS_PER_JOB * 8))
     sweeps.peak = 9  # under half the peak left: the batch drains
     assert sweeps.interval() == pytest.approx(0.04 * median)
 
@@ -179,7 +180,7 @@ async def test_a_sweep_looks_only_for_jobs_past_the_grace_and_reads_a_bounded_nu
     assert gateway.calls == [(Priority.POLL, -2.0)] * 5  # sweeps go before other polls
     assert sweeps._covered.keys() == {t.request_id for t in old}  # the young one was not looked for
     assert news.sent == [] and not sweeps.healthy
-    assert sweeps.interval() == pytest.approx(5 * latency.median(KEY) / (0.6 * 151))  # a sweep costs 5 pages
+    assert sweeps.interval() == pytest.approx(5 * latency.median(KEY) / (SWEEPS_PER_JOB * 151))  # a sweep costs 5 pages
 
 
 async def test_a_sweep_stops_at_the_end_of_the_history_and_at_the_last_job_it_looks_for():
@@ -211,8 +212,8 @@ async def test_the_loop_sweeps_on_its_cadence_and_shows_what_finished():
     a, b = job(1, 0.0), job(2, 0.0)
     history = History([row("r00001", "COMPLETED"), row("r00002")])
     sweeps, news, _ = make(clock, by_rid(a, b), history)
-    await run_loop(sweeps, clock, 25.0)
-    assert history.pages == [1]  # one sweep: every fifth of the oldest job's age (20 s)
+    await run_loop(sweeps, clock, 35.0)
+    assert history.pages == [1]  # one sweep: at 30% of the oldest job's age (30 s)
     assert [type(m) for m in news.sent] == [Replan, Shown] and news.sent[1].job is a
 
 
@@ -256,10 +257,11 @@ async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looke
     history = History([])
     sweeps, _, _ = make(clock, jobs, history, latency=latency, max_interval_s=600.0)
     sweeps.peak = 10
-    assert sweeps.interval() == pytest.approx(latency.median(KEY) / 6)  # about 25 s
-    sweeps._swept_at = 123.0
+    interval = latency.median(KEY) / (SWEEPS_PER_JOB * 10)
+    assert sweeps.interval() == pytest.approx(interval)  # about 38 s
+    sweeps._swept_at = 130.0
     for rid in jobs:
-        sweeps._covered[rid] = 123.0  # a sweep at 123 s saw none of them finished
+        sweeps._covered[rid] = 130.0  # a sweep at 130 s saw none of them finished
     reads: list[float] = []
 
     class Timed:
@@ -268,6 +270,6 @@ async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looke
             return []
 
     sweeps.api = Timed()  # type: ignore[assignment]
-    await run_loop(sweeps, clock, 40.0)
-    # due at about 124 s, far under one find expected: put off for half an interval, then it went
-    assert sweeps.postponed == 1 and reads == [pytest.approx(99.0 + latency.median(KEY) / 4)]
+    await run_loop(sweeps, clock, 60.0)
+    # due at about 137 s, under one find expected: put off for half an interval, then it went
+    assert sweeps.postponed == 1 and reads == [pytest.approx(99.0 + 1.5 * interval)]

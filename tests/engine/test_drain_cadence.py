@@ -1,0 +1,97 @@
+"""Once nothing waits to be sent: finds may wait a small share of the run (fake clock, no server).
+
+A freed slot then takes no new job, so a find that waits delays nothing but the batch's last
+one; sweeps, and the last job's polls, may come ``DRAIN_RUN_SHARE`` of the run so far apart,
+within the longest gap the user's ``polling.max_interval_s`` allows and before any record expires.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.engine.pollplan import LatencyModel, PollPlan
+from batchgen.engine.sweeper import DRAIN_RUN_SHARE, TAIL_SWEEP_FRACTION
+from batchgen.jobs import TrackedJob
+from tests.engine.doubles import swept_job as job
+from tests.helpers import schedule_poller
+
+KEY = ("kling-text2video", "", 5)
+
+
+def poller_at(clock: FakeClock, *, max_interval_s: float = 60.0, expiry_s: float = 3600.0, median: float = 30.0):
+    latency = LatencyModel()
+    for i in range(16):
+        latency.observe(KEY, median * (0.9 + 0.2 * i / 15))
+    plan = PollPlan(latency, min_interval_s=2.0, max_interval_s=max_interval_s, expiry_s=expiry_s, expiry_margin_s=60.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
+    draining = [False]
+    poller.sweeper.draining = lambda: draining[0]
+    return poller, draining
+
+
+def next_poll(poller, tracked: TrackedJob) -> float:
+    return min(at for at, _, token, j in poller._heap if j is tracked and token == j.poll_token)
+
+
+def test_finds_wait_no_longer_than_before_while_jobs_still_wait_to_be_sent():
+    clock = FakeClock(0.0)
+    poller, _ = poller_at(clock)
+    clock.now_s = 5_000.0
+    assert poller.sweeper.patience() == 0.0
+
+
+def test_once_everything_is_sent_a_find_may_wait_a_share_of_the_run_within_the_longest_gap():
+    clock = FakeClock(100.0)  # the sweeper starts counting the run here
+    poller, draining = poller_at(clock, max_interval_s=60.0)
+    draining[0] = True
+    clock.now_s = 100.0 + 2_000.0
+    assert poller.sweeper.patience() == pytest.approx(DRAIN_RUN_SHARE * 2_000.0)
+    clock.now_s = 100.0 + 50_000.0  # a long run: the user's longest gap still bounds it
+    assert poller.sweeper.patience() == pytest.approx(60.0)
+
+
+def test_the_last_jobs_sweeps_while_the_batch_drains_come_a_share_of_the_run_apart():
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0)
+    sweeper = poller.sweeper
+    sweeper.healthy = True
+    for i in range(10):
+        poller.track(job(i, 0.0))
+    for i in range(1, 10):
+        poller.untrack(sweeper.jobs[f"r{i:05d}"])
+    clock.now_s = 3_000.0
+    tail = TAIL_SWEEP_FRACTION * 30.0
+    assert sweeper.interval() == pytest.approx(tail, rel=0.1)  # jobs still wait to be sent
+    draining[0] = True
+    assert sweeper.interval() == pytest.approx(DRAIN_RUN_SHARE * 3_000.0)  # 30 s, not 1.2 s
+
+
+def test_the_last_job_in_flight_is_polled_a_share_of_the_run_apart_but_before_its_record_expires():
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0, max_interval_s=600.0, expiry_s=3_000.0)
+    poller.result_polls = True  # polls bring results: the last job is polled, not swept
+    last = job(1, 2_800.0)
+    last.polls = 3  # found unfinished three times: polled every few percent of the median
+    clock.now_s = 2_900.0
+    poller.track(last)
+    assert next_poll(poller, last) - clock.now() == pytest.approx(poller.plan.gap(KEY))  # ~1.5 s
+    draining[0] = True
+    poller.schedule(last, clock.now())
+    assert next_poll(poller, last) - clock.now() == pytest.approx(DRAIN_RUN_SHARE * 2_900.0)  # 29 s
+    clock.now_s = 5_720.0  # 1% of the run is 57 s, but the record must be polled before it expires (5,740 s)
+    poller.schedule(last, clock.now())
+    assert next_poll(poller, last) == pytest.approx(2_800.0 + 3_000.0 - 60.0)
+
+
+def test_a_job_past_its_expiry_guard_is_not_held_back_by_the_drain():
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0, max_interval_s=600.0, expiry_s=3_000.0)
+    poller.result_polls = True
+    draining[0] = True
+    late = job(1, 0.0)
+    late.polls = 5
+    clock.now_s = 3_500.0  # past its guard (2,940 s): polled on the plan's own gap, never in the past
+    poller.track(late)
+    assert clock.now() < next_poll(poller, late) <= clock.now() + 600.0
