@@ -125,9 +125,9 @@ PLANTS = (
     ),
     Plant(
         "jobs left 'submitting' under another key settled under this key's account",
-        "batchgen/store/output.py",
-        'RESUMABLE = ("submitting", "submitted", "downloading")',
-        'RESUMABLE = ("submitted", "downloading")',
+        "batchgen/engine/account.py",
+        'IN_FLIGHT = ("submitting", "submitted", "downloading")',
+        'IN_FLIGHT = ("submitted", "downloading")',
         (f"{MONEY}::test_in_flight_jobs_another_key_left_submitting_are_refused_not_paid_again",),
     ),
     Plant(

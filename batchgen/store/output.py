@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,8 +165,6 @@ async def open_output(
 
 # --------------------------------------------------------------------------- which key a job belongs to
 
-RESUMABLE = ("submitting", "submitted", "downloading")
-
 
 def key_fingerprint(key: str) -> str:
     """A short one-way fingerprint of an API key (8 hex digits of its SHA-256): it tells keys apart
@@ -187,24 +184,6 @@ class KeyStamp:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
-
-
-def check_key(replay: Replay, fingerprint: str, where: str) -> None:
-    """Refuse to resume jobs in flight that another key submitted: with this key they cannot be
-    re-attached (another account's request ids) and would be lost, or made and paid for again."""
-    others = Counter(
-        str(rec["key_fp"])
-        for rec in replay.jobs.values()
-        if rec.get("state") in RESUMABLE and rec.get("key_fp") not in (None, fingerprint)
-    )
-    if others:
-        found = others.most_common(1)[0][0]
-        example = next(job for job, rec in replay.jobs.items() if rec.get("key_fp") == found)
-        raise InputError(
-            f"{where}: {sum(others.values())} job(s) in flight (e.g. {example}) were submitted with another API key "
-            f"(fingerprint {found}; this key's is {fingerprint}). Run this output (or shard) again with that key, "
-            "so they are re-attached instead of paid for again"
-        )
 
 
 # --------------------------------------------------------------------------- every shard, for status
