@@ -167,14 +167,17 @@ def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox
     return stage, tracked
 
 
-async def run_downloader(k: Kit, job: TrackedJob, tmp_path: Path, *, out: Any = None) -> tuple[Outbox, OutputDir]:
+async def run_downloader(
+    k: Kit, job: TrackedJob, tmp_path: Path, *, out: Any = None, settings: OutputSettings | None = None
+) -> tuple[Outbox, OutputDir]:
     """The download stage as the run drives it, on one job, until its stream ends; (lost news, the folder)."""
     folder = OutputDir(tmp_path / "out")
     folder.prepare()
     lost = Outbox()
+    settings = settings or OutputSettings(dir=str(tmp_path / "out"))
     stage = Downloader(
         book=k.book, api=k.api, out=out or folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, policy=k.policy, settings=OutputSettings(dir=str(tmp_path / "out")), lost=lost,  # type: ignore[arg-type]
+        clock=k.clock, policy=k.policy, settings=settings, lost=lost,  # type: ignore[arg-type]
     )  # fmt: skip
     send, receive = anyio.create_memory_object_stream[TrackedJob](1)
     async with send:

@@ -14,16 +14,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from batchgen.api.answers import Download, Result
 from batchgen.config import OutputSettings
-from batchgen.engine.downloader import Downloader
 from batchgen.errors import DownloadError
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.simulator.media import template
 from batchgen.store.local import OutputDir
-from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, answer, finished, kit, run_downloader
 from tests.helpers import Outbox
 
 VIDEO = template("16:9", 5)
@@ -75,19 +72,7 @@ async def fetch(
     job.url_from_history = from_history
     job.submitted_at, job.finished_at = 10.0, 10.0 + 95.123456
     k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
-    folder = OutputDir(tmp_path / "out")
-    folder.prepare()
-    lost = Outbox()
-    stage = Downloader(
-        book=k.book, api=k.api, out=folder, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
-        clock=k.clock, policy=k.policy, lost=lost,  # type: ignore[arg-type]
-        settings=settings or OutputSettings(dir=str(tmp_path / "out")),
-    )  # fmt: skip
-    send, receive = anyio.create_memory_object_stream[TrackedJob](1)
-    async with send:
-        await send.send(job)
-    async with k.clock.autojump():
-        await stage.loop(receive)
+    lost, folder = await run_downloader(k, job, tmp_path, settings=settings)
     return k, job, lost, folder
 
 

@@ -99,6 +99,17 @@ def finished_at(seconds: float) -> Result:
     return done(RESULT_LINK.format("x"), metrics={"total_time": seconds})
 
 
+async def swept_at_100(api: ByJobApi, ids: list[str], *, result_polls: bool) -> PollStage:
+    """The poll stage with ``ids`` in flight and sweeps on, after one sweep read at 100 s."""
+    s = staged(api, ids, result_polls=result_polls)
+    s.poller.sweeper.sweeping = True
+    for job in s.k.book.jobs:
+        s.poller.track(job)
+    s.k.clock.now_s = 100.0
+    await s.poller.sweeper.sweep()
+    return s
+
+
 @pytest.mark.parametrize("result_polls", [True, False], ids=["result polls", "status polls"])
 async def test_finished_jobs_a_whole_sweep_begun_after_they_finished_did_not_show_switch_sweeps_off(
     result_polls, caplog
@@ -106,13 +117,8 @@ async def test_finished_jobs_a_whole_sweep_begun_after_they_finished_did_not_sho
     ids = ["a", "b", "c"]
     api = ByJobApi(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results={f"r-{i}": [finished_at(50.0)]
                 for i in ids})  # fmt: skip
-    s = staged(api, ids, result_polls=result_polls)
+    s = await swept_at_100(api, ids, result_polls=result_polls)  # the history shows none of them
     sweeper = s.poller.sweeper
-    sweeper.sweeping = True
-    for job in s.k.book.jobs:
-        s.poller.track(job)
-    s.k.clock.now_s = 100.0
-    await sweeper.sweep()  # the history, read at 100 s, shows none of them
     assert sweeper.sweeping
     with caplog.at_level(logging.INFO, logger="batchgen"):
         await run_poller(s, lambda: len(s.downloads.sent) == 3, track=False)
@@ -126,13 +132,8 @@ async def test_a_job_that_finished_after_the_sweep_began_is_not_counted_against_
     ids = ["a", "b", "c"]
     results = {"r-a": [finished_at(50.0)], "r-b": [finished_at(50.0)], "r-c": [finished_at(100.5)]}
     api = ByJobApi(statuses={f"r-{i}": [status("COMPLETED")] for i in ids}, results=results)
-    s = staged(api, ids, result_polls=result_polls)
+    s = await swept_at_100(api, ids, result_polls=result_polls)
     sweeper = s.poller.sweeper
-    sweeper.sweeping = True
-    for job in s.k.book.jobs:
-        s.poller.track(job)
-    s.k.clock.now_s = 100.0
-    await sweeper.sweep()
     await run_poller(s, lambda: len(s.downloads.sent) == 3, track=False)
     assert sweeper.missed == 2 and sweeper.sweeping  # c finished half a second after the sweep began
 
