@@ -370,13 +370,14 @@ def _build(
             bad.add(where.get(name, raw.line), name, message)
         if problems:
             continue
-        if not model_params.known(model) and _not_json(params, where, raw.line, bad):
-            continue
-        if not model_params.known(model) and model not in unknown_models:
-            unknown_models.add(model)
-            warnings.append(
-                f"model '{model}' (models.passthrough) has no built-in schema; its parameters are sent unchecked"
-            )
+        if not model_params.known(model):
+            if _not_json(params, where, raw.line, bad):
+                continue
+            if model not in unknown_models:
+                unknown_models.add(model)
+                warnings.append(
+                    f"model '{model}' (models.passthrough) has no built-in schema; its parameters are sent unchecked"
+                )
         if given_id is not None:
             job_id = given_id if isinstance(given_id, str) else str(given_id)
             if isinstance(given_id, bool) or not ID_PATTERN.fullmatch(job_id):
