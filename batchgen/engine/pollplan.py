@@ -223,11 +223,14 @@ class PollPlan:
         floor: float = 0.0,
         sparse: bool = False,
         scout: bool = True,
+        patience: float = 0.0,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
         ``floor``: the smallest gap the request budget allows; ``sparse``: history
         sweeps find finished jobs, so polls are only a safety net; ``scout``: while its
-        kind is not learned, whether this job is one of the few that carry that net."""
+        kind is not learned, whether this job is one of the few that carry that net;
+        ``patience``: the smallest gap once a late find delays no other job (the expiry
+        guard still wins, and a job past its guard keeps the plan's own gap)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
@@ -266,7 +269,7 @@ class PollPlan:
         # Never let a job's record expire unpolled.
         guard_at = submitted_at + self.guard
         if now < guard_at:
-            when = min(when, guard_at)
+            when = min(max(when, now + patience), guard_at)
         return max(when, now)
 
     def gap(self, key: LatencyKey | str) -> float:

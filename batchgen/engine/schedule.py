@@ -118,22 +118,17 @@ class PollSchedule:
             key = latency_key(job.spec)
             sparse = self.sweeper.working and not self.polls_beat_sweeps()
             scout = not sparse or self._scout(key, job)
-            at = self.plan.next_poll(key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout)
-            if job.polls and not sparse:
-                at = self._patient(job, now, at)
+            # once nothing waits to be sent, a freed slot takes no new job: a job's later polls may wait
+            patience = self.sweeper.patience() if job.polls and not sparse else 0.0
+            at = self.plan.next_poll(
+                key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout, patience=patience
+            )
             look = self.sweeper.first_look()
             if job.polls == 0 and look:
                 # the first sweep that can show this job (past the grace of two intervals) comes first
                 at = max(at, now + look)
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
-
-    def _patient(self, job: TrackedJob, now: float, at: float) -> float:
-        """A poll no sooner than the sweeper's patience allows (once nothing waits to be sent, a
-        freed slot takes no new job), but never past the job's expiry guard."""
-        patient = max(at, now + self.sweeper.patience())
-        guard_at = job.submitted_at + self.plan.guard
-        return min(patient, max(at, guard_at)) if now < guard_at else at
 
     def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
         """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
