@@ -136,18 +136,16 @@ class GroupCommit(Generic[T]):
 
     async def flush(self, write: Callable[[list[T]], Awaitable[None]]) -> None:
         """Write whatever is queued, if anything (and the ledger is not broken)."""
-        async with self._lock:
-            if self._broken is None and self._pending:
-                batch, self._pending = self._pending, []
-                upto = self._queued
-                await write(batch)
-                self._durable = upto
+        if self._broken is None:
+            await self._through(self._queued, write)
 
     async def add(self, item: T, write: Callable[[list[T]], Awaitable[None]]) -> None:
         """Return once ``item`` has been written by ``write`` (in this call or another's)."""
-        self._pending.append(item)
-        self._queued += 1
-        mine = self._queued
+        self.queue(item)
+        await self._through(self._queued, write)
+
+    async def _through(self, mine: int, write: Callable[[list[T]], Awaitable[None]]) -> None:
+        """Return once the items queued up to number ``mine`` are written (in this call or another's)."""
         async with self._lock:
             if self._broken is not None:
                 raise self._broken
