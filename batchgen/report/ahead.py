@@ -70,7 +70,9 @@ def make_new_posters(root: Path, width: int) -> int:
     """Make the missing poster frames (and input thumbnails) of videos completed since the last call;
     returns how many files were made.  Plain blocking code, for the report's worker process."""
     lines = _new_lines(root)
-    follow = _FOLLOWED.get(str(root))
+    if not lines:  # the ledger could not be read
+        return 0
+    follow = _FOLLOWED[str(root)]  # kept by _new_lines whenever it read the ledger
     landed: list[tuple[str, str]] = []
     for raw in lines:
         if b'"submitting"' not in raw and b'"completed"' not in raw:
@@ -80,8 +82,6 @@ def make_new_posters(root: Path, width: int) -> int:
             job_id, event = record["job_id"], record.get("event")
         except (ValueError, KeyError, TypeError):
             continue  # the final report reads the ledger strictly and says what is wrong
-        if follow is None:
-            break
         if event == "submitting" and isinstance(record.get("params"), dict):
             image = next((p for v in record["params"].values() if (p := local_path(v))), None)
             if image is not None:
@@ -97,7 +97,7 @@ def make_new_posters(root: Path, width: int) -> int:
         dest = thumb_path(root, video)
         if not dest.exists() and make_thumbnail(video, dest, width):
             made += 1
-        image = follow.images.get(job_id) if follow is not None else None
+        image = follow.images.get(job_id)
         source = input_thumb_path(root, video)
         if image is not None and not source.exists() and make_input_thumbnail(Path(image), source, width):
             made += 1
