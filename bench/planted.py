@@ -90,8 +90,8 @@ PLANTS = (
     Plant(
         "expiry guard removed",
         "batchgen/engine/pollplan.py",
-        "            when = min(when, guard_at)\n",
-        "            pass\n",
+        "            when = min(max(when, now + patience), guard_at)\n",
+        "            when = max(when, now + patience)\n",
         ("tests/engine/test_polling.py::test_the_expiry_guard_wins_over_every_other_bound",),
     ),
     Plant(
