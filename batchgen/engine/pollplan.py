@@ -176,6 +176,16 @@ class LatencyModel:
         index = min(len(seen) - 1, max(0, round(q * (len(seen) - 1))))
         return seen[index]
 
+    def fastest(self, key: LatencyKey | str) -> float | None:
+        """The fastest recent finish of this kind, learned or not (None before any): a lower
+        bound of its median from the first finish on."""
+        key = _as_key(key)
+        for group in (key, (key[0], "", 0)):
+            samples = self._groups.get(group)
+            if samples is not None and len(samples):
+                return samples.ordered()[0]
+        return None
+
     def earliest(self, key: LatencyKey | str) -> float | None:
         """The age from which a job of this kind could be done (its fastest recent finishes);
         None before the kind is learned, when it could be done at any age."""

@@ -25,8 +25,9 @@ the batch's.  Once nothing waits to be sent, a freed slot takes no new job
 and only the batch's last find sets when it ends, so sweeps (and the last
 job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
 (:meth:`Sweeper.patience`).  Never more than ``polling.max_interval_s``
-apart (or a fifth of the learned median, when that is longer) while a job
-could be done, and not at all while none could be (every job younger than
+apart (or a fifth of the learned median, when that is longer; before a kind
+is learned, a fifth of its fastest finish, or of the age at which a sweep saw
+four of its jobs all unfinished) while a job could be done, and not at all while none could be (every job younger than
 the earliest finish learned for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
 (a tenth of those in flight, when fewer than 15 are)
@@ -64,7 +65,7 @@ from ..errors import ApiError
 from ..jobs import TrackedJob
 from .control import RunControl
 from .messages import Replan, Shown, SweepNews
-from .pollplan import LatencyModel, latency_key
+from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
 from .recovery import Reconciler
 
 log = logging.getLogger("batchgen")
@@ -215,11 +216,32 @@ class Sweeper:
     def longest_gap(self) -> float:
         """The most seconds between two sweeps while a job could be done: ``max_interval_s``, or a
         fifth of the learned median when that is longer (a gap sized for minutes-long jobs would
-        sweep hour-long ones every 1%, each sweep finding a fraction of a job)."""
+        sweep hour-long ones every 1%, each sweep finding a fraction of a job).  Before the kind
+        is learned, a fifth of its fastest finish seen so far stands for the median (it is never
+        longer, so the gap never exceeds the learned one); before its first finish, the age at
+        which the last sweep saw ``MIN_SAMPLES`` jobs of the kind all unfinished does (the median
+        lies below it with a chance under 1 in 2**MIN_SAMPLES).  So probes of jobs far longer than
+        ``max_interval_s`` need not all come that often."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
-        if job is None or not self.latency.learned(key := latency_key(job.spec)):
+        if job is None:
             return self.max_interval_s
-        return max(self.max_interval_s, LONGEST_GAP_FRACTION * self.latency.median(key))
+        key = latency_key(job.spec)
+        typical = self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
+        if typical is None:
+            typical = self._unfinished_age(key)
+        return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
+
+    def _unfinished_age(self, key: tuple[str, str, int]) -> float:
+        """The age at which the last sweep saw ``MIN_SAMPLES`` jobs of this kind unfinished (0 if it
+        did not see that many: nothing is known of the kind's length)."""
+        ages = [
+            self._swept_at - job.submitted_at
+            for rid, job in self.jobs.items()
+            if latency_key(job.spec) == key and self._covered.get(rid) == self._swept_at
+        ]
+        if len(ages) < MIN_SAMPLES:
+            return 0.0
+        return sorted(ages, reverse=True)[MIN_SAMPLES - 1]
 
     def quiet_until(self) -> float:
         """Run seconds before which no in-flight job could be done (its kind's earliest learned

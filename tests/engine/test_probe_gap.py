@@ -1,0 +1,74 @@
+"""The longest gap between sweeps before a kind of job is learned: ``max_interval_s`` until something
+says the jobs are long, then a fifth of what says so (fake clock, no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.clock import FakeClock
+from batchgen.engine.pollplan import MIN_SAMPLES, LatencyModel
+from batchgen.engine.sweeper import LONGEST_GAP_FRACTION
+from tests.engine.doubles import history_row as row
+from tests.engine.doubles import swept_job as job
+from tests.engine.test_sweeper import MODEL, History, sweeper
+
+MAX_INTERVAL = 2.0
+
+
+def in_flight(ages: list[float], now: float) -> dict:
+    return {f"r{i:05d}": job(i, now - age) for i, age in enumerate(ages)}
+
+
+async def swept(ages: list[float], now: float = 1_000.0, latency: LatencyModel | None = None):
+    """A sweeper with jobs of these ages, after one sweep at ``now`` that showed them all unfinished."""
+    clock = FakeClock(now)
+    jobs = in_flight(ages, now)
+    sweeps, _ = sweeper(clock, jobs, History([row(rid) for rid in jobs]), latency)
+    sweeps.max_interval_s = MAX_INTERVAL
+    await sweeps.sweep()
+    return sweeps, clock
+
+
+async def test_before_any_sweep_or_finish_the_longest_gap_is_max_interval():
+    clock = FakeClock(1_000.0)
+    sweeps, _ = sweeper(clock, in_flight([100.0] * 8, 1_000.0), History([]))
+    sweeps.max_interval_s = MAX_INTERVAL
+    assert sweeps.longest_gap() == MAX_INTERVAL
+
+
+async def test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_a_fifth_of_the_fourth_oldest_age():
+    """Eight jobs a sweep saw unfinished at ages 100..30 s: the kind's median is very likely past the
+    fourth oldest's age (70 s), so sweeps may come a fifth of that apart, not every 2 s."""
+    sweeps, _ = await swept([100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0, 30.0])
+    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)
+    assert sweeps.interval() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)  # the probe's 30% of 100 s is capped
+
+
+async def test_fewer_jobs_than_a_kind_needs_to_be_learned_say_nothing_of_its_length():
+    sweeps, _ = await swept([100.0] * (MIN_SAMPLES - 1))
+    assert sweeps.longest_gap() == MAX_INTERVAL
+
+
+async def test_only_jobs_the_last_sweep_looked_for_count_and_never_to_below_max_interval():
+    sweeps, clock = await swept([100.0, 90.0, 80.0, 70.0])
+    clock.advance(5.0)
+    newer = job(9, clock.now())  # sent after the sweep: not seen unfinished by it
+    sweeps.jobs[newer.request_id or ""] = newer
+    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)
+    sweeps.jobs.pop("r00000")  # one of the four found done: three seen unfinished are not enough
+    assert sweeps.longest_gap() == MAX_INTERVAL
+    young, _ = await swept([5.0, 5.0, 5.0, 5.0])  # a fifth of 5 s is under max_interval_s
+    assert young.longest_gap() == MAX_INTERVAL
+
+
+async def test_after_the_first_finish_a_fifth_of_the_fastest_finish_bounds_the_gap_until_the_kind_is_learned():
+    latency = LatencyModel()
+    latency.observe(MODEL, 50.0)  # one finish, at 50 s: not learned yet
+    sweeps, _ = await swept([100.0, 90.0, 80.0, 70.0], latency=latency)
+    assert not latency.learned(MODEL)
+    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * 50.0)
+    for seconds in (30.0, 200.0, 300.0):  # learned: the median (200 s) answers, never the fastest (30 s)
+        latency.observe(MODEL, seconds)
+    assert latency.learned(MODEL)
+    assert latency.fastest(MODEL) == 30.0
+    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * latency.median(MODEL))
