@@ -26,9 +26,10 @@ and only the batch's last find sets when it ends, so sweeps (and the last
 job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
 (:meth:`Sweeper.patience`).  Never more than ``polling.max_interval_s``
 apart (or a fifth of the learned median, when that is longer; before a kind
-is learned, a fifth of its fastest finish, or of the age at which a sweep saw
-four of its jobs all unfinished) while a job could be done, and not at all while none could be (every job younger than
-the earliest finish learned for its kind).  A sweep that comes
+is learned, a fifth of its fastest finish, or of the age at which a sweep
+showed four of its jobs unfinished) while a job could be done, and not at
+all while none could be (every job younger than the earliest finish learned
+for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
 (a tenth of those in flight, when fewer than 15 are)
 to have finished since a sweep last looked for them (each job's chance from
@@ -130,6 +131,7 @@ class Sweeper:
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
+        self._shown_pending: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
@@ -152,6 +154,7 @@ class Sweeper:
         self.found_by_poll.discard(request_id)
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
+        self._shown_pending.pop(request_id, None)
 
     # ------------------------------------------------------------------ health
 
@@ -219,7 +222,7 @@ class Sweeper:
         sweep hour-long ones every 1%, each sweep finding a fraction of a job).  Before the kind
         is learned, a fifth of its fastest finish seen so far stands for the median (it is never
         longer, so the gap never exceeds the learned one); before its first finish, the age at
-        which the last sweep saw ``MIN_SAMPLES`` jobs of the kind all unfinished does (the median
+        which the last sweep showed ``MIN_SAMPLES`` jobs of the kind unfinished does (the median
         lies below it with a chance under 1 in 2**MIN_SAMPLES).  So probes of jobs far longer than
         ``max_interval_s`` need not all come that often."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
@@ -232,12 +235,13 @@ class Sweeper:
         return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
 
     def _unfinished_age(self, key: tuple[str, str, int]) -> float:
-        """The age at which the last sweep saw ``MIN_SAMPLES`` jobs of this kind unfinished (0 if it
-        did not see that many: nothing is known of the kind's length)."""
+        """The age at which the last sweep showed ``MIN_SAMPLES`` jobs of this kind unfinished (0 if
+        it did not show that many: nothing is known of the kind's length).  A job it looked for but
+        did not list (a history that lags) says nothing."""
         ages = [
             self._swept_at - job.submitted_at
             for rid, job in self.jobs.items()
-            if latency_key(job.spec) == key and self._covered.get(rid) == self._swept_at
+            if self._shown_pending.get(rid) == self._swept_at and latency_key(job.spec) == key
         ]
         if len(ages) < MIN_SAMPLES:
             return 0.0
@@ -360,7 +364,9 @@ class Sweeper:
             self.healthy = True
             await self._news.send(Replan())  # per-job polls become the sparse safety net
         self.reconciler.note_seen(row.request_id)
-        if row.status in ("COMPLETED", "FAILED"):
+        if row.status not in ("COMPLETED", "FAILED"):
+            self._shown_pending[row.request_id] = self._swept_at
+        else:
             self.hits += 1
             self.found_by_poll.discard(row.request_id)
             self.shown_done.add(row.request_id)

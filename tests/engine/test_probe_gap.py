@@ -19,11 +19,14 @@ def in_flight(ages: list[float], now: float) -> dict:
     return {f"r{i:05d}": job(i, now - age) for i, age in enumerate(ages)}
 
 
-async def swept(ages: list[float], now: float = 1_000.0, latency: LatencyModel | None = None):
-    """A sweeper with jobs of these ages, after one sweep at ``now`` that showed them all unfinished."""
+async def swept(
+    ages: list[float], now: float = 1_000.0, latency: LatencyModel | None = None, listed: int | None = None
+):
+    """A sweeper with jobs of these ages, after one sweep at ``now`` that showed the first ``listed``
+    (all by default) unfinished and did not list the others."""
     clock = FakeClock(now)
     jobs = in_flight(ages, now)
-    sweeps, _ = sweeper(clock, jobs, History([row(rid) for rid in jobs]), latency)
+    sweeps, _ = sweeper(clock, jobs, History([row(rid) for rid in list(jobs)[:listed]]), latency)
     sweeps.max_interval_s = MAX_INTERVAL
     await sweeps.sweep()
     return sweeps, clock
@@ -46,6 +49,22 @@ async def test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_a_fifth_of_t
 
 async def test_fewer_jobs_than_a_kind_needs_to_be_learned_say_nothing_of_its_length():
     sweeps, _ = await swept([100.0] * (MIN_SAMPLES - 1))
+    assert sweeps.longest_gap() == MAX_INTERVAL
+
+
+async def test_jobs_a_sweep_looked_for_but_the_history_did_not_list_say_nothing_of_their_length():
+    """A history that lags lists three of the four old jobs: the fourth was not shown unfinished."""
+    sweeps, _ = await swept([100.0, 90.0, 80.0, 70.0], listed=3)
+    assert sweeps.longest_gap() == MAX_INTERVAL
+
+
+async def test_a_job_the_sweep_showed_finished_is_not_counted_unfinished():
+    clock = FakeClock(1_000.0)
+    jobs = in_flight([100.0, 90.0, 80.0, 70.0], 1_000.0)
+    rows = [row("r00000", "COMPLETED"), *(row(rid) for rid in list(jobs)[1:])]
+    sweeps, _ = sweeper(clock, jobs, History(rows))
+    sweeps.max_interval_s = MAX_INTERVAL
+    await sweeps.sweep()  # the poller has not yet taken the finished one out of ``jobs``
     assert sweeps.longest_gap() == MAX_INTERVAL
 
 
