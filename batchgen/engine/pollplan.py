@@ -150,11 +150,13 @@ class LatencyModel:
 
     # ------------------------------------------------------------------ reading
 
-    def _group(self, key: LatencyKey | str) -> list[float] | None:
+    def _group(self, key: LatencyKey | str, least: int | None = None) -> list[float] | None:
+        """The sorted samples of the most specific group with at least ``least`` (the learned minimum)."""
         key = _as_key(key)
+        least = self._min if least is None else least
         for group in (key, (key[0], "", 0)):
             samples = self._groups.get(group)
-            if samples is not None and len(samples) >= self._min:
+            if samples is not None and len(samples) >= least:
                 return samples.ordered()
         return None
 
@@ -179,12 +181,8 @@ class LatencyModel:
     def fastest(self, key: LatencyKey | str) -> float | None:
         """The fastest recent finish of this kind, learned or not (None before any): a lower
         bound of its median from the first finish on."""
-        key = _as_key(key)
-        for group in (key, (key[0], "", 0)):
-            samples = self._groups.get(group)
-            if samples is not None and len(samples):
-                return samples.ordered()[0]
-        return None
+        seen = self._group(key, least=1)
+        return seen[0] if seen else None
 
     def earliest(self, key: LatencyKey | str) -> float | None:
         """The age from which a job of this kind could be done (its fastest recent finishes);
