@@ -131,7 +131,7 @@ class Sweeper:
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
-        self._shown_pending: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
+        self._shown_pending: set[str] = set()  # jobs the last sweep showed unfinished
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
@@ -154,7 +154,6 @@ class Sweeper:
         self.found_by_poll.discard(request_id)
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
-        self._shown_pending.pop(request_id, None)
 
     # ------------------------------------------------------------------ health
 
@@ -241,7 +240,7 @@ class Sweeper:
         ages = [
             self._swept_at - job.submitted_at
             for rid, job in self.jobs.items()
-            if self._shown_pending.get(rid) == self._swept_at and latency_key(job.spec) == key
+            if rid in self._shown_pending and latency_key(job.spec) == key
         ]
         if len(ages) < MIN_SAMPLES:
             return 0.0
@@ -325,6 +324,7 @@ class Sweeper:
             return
         self._sweeps += 1
         self._swept_at = now
+        self._shown_pending.clear()
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
         max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
@@ -365,7 +365,7 @@ class Sweeper:
             await self._news.send(Replan())  # per-job polls become the sparse safety net
         self.reconciler.note_seen(row.request_id)
         if row.status not in ("COMPLETED", "FAILED"):
-            self._shown_pending[row.request_id] = self._swept_at
+            self._shown_pending.add(row.request_id)
         else:
             self.hits += 1
             self.found_by_poll.discard(row.request_id)
