@@ -307,19 +307,19 @@ class ByJobApi(PollApi):
     def _next(script: list[Any]) -> Any:
         return answer(script.pop(0) if len(script) > 1 else script[0])
 
+    async def _answer(self, call: str, request_id: str, seconds: float, scripts: dict[str, list[Any]]) -> Any:
+        """Note the call, take ``seconds`` of the fake clock to answer, then give the job's next answer."""
+        self.calls.append(call)
+        self.timed.append((call, request_id, self.clock.now()))
+        if seconds:
+            await self.clock.sleep(seconds)
+        return self._next(scripts[request_id])
+
     async def status(self, request_id: str) -> Status:
-        self.calls.append("status")
-        self.timed.append(("status", request_id, self.clock.now()))
-        if self.status_s:
-            await self.clock.sleep(self.status_s)
-        return self._next(self.by_status[request_id])
+        return await self._answer("status", request_id, self.status_s, self.by_status)
 
     async def result(self, request_id: str) -> Result:
-        self.calls.append("result")
-        self.timed.append(("result", request_id, self.clock.now()))
-        if self.result_s:
-            await self.clock.sleep(self.result_s)
-        return self._next(self.by_result[request_id])
+        return await self._answer("result", request_id, self.result_s, self.by_result)
 
 
 # ---------------------------------------------------------------------- the sweeper
