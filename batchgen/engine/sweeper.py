@@ -21,8 +21,10 @@ learned latency: every 2% of the median, or less often with many jobs in
 flight (a job costs at most ~``SWEEPS_PER_JOB`` history pages, so a sweep
 finds about 2.5 jobs: the jobs queued on the server keep its workers busy
 meanwhile), but every 4% while the batch drains, when each job's delay is
-the batch's.  Once nothing waits to be sent, a freed slot takes no new job
-and only the batch's last find sets when it ends, so sweeps (and the last
+the batch's.  The pace is reckoned after each sweep, from what it showed.
+Once nothing waits to be sent, a freed slot takes no new job
+and only the batch's last find sets when it ends, so there is no sweep until
+the youngest job in flight could be done, and then sweeps (and the last
 job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
 (:meth:`Sweeper.patience`).  Never more than ``polling.max_interval_s``
 apart (or a fifth of the learned median, when that is longer; before a kind
@@ -38,7 +40,9 @@ at again in half an interval.  That rule is off while the batch drains, while
 a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
 learned they come every 30% of the oldest in-flight job's age (a sweep looks
-only for jobs older than two intervals), so they find jobs of any length early.
+only for jobs older than two intervals), so they find jobs of any length early;
+a kind's first finish ends that probe, and its fastest finish stands for the
+median until the kind is learned.
 
 **Health.**  Until the history has shown one of our jobs, jobs are polled
 normally.  If status polls keep finding finished jobs that a whole sweep
@@ -192,8 +196,10 @@ class Sweeper:
         """Seconds until the next sweep."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
         key = latency_key(job.spec) if job is not None else ("", "", 0)
-        if self.latency.learned(key):
-            median = self.latency.median(key)
+        # the learned median; after a kind's first finish, before it is learned, its fastest finish
+        # stands for it (never longer): the probe is over once jobs of the kind are seen to finish
+        median = self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
+        if median is not None:
             if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
                 target = max(TAIL_SWEEP_FRACTION * median, self.patience())
             else:
@@ -248,9 +254,11 @@ class Sweeper:
 
     def quiet_until(self) -> float:
         """Run seconds before which no in-flight job could be done (its kind's earliest learned
-        finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned."""
+        finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned.
+        While the batch drains, before which not every one could be: only its last find sets when
+        the run ends, and a sweep before the youngest job could be done finds none that does."""
         earliest: dict[tuple[str, str, int], float] = {}
-        first = math.inf
+        pick, first = (max, -math.inf) if self.draining() else (min, math.inf)
         for job in self.jobs.values():
             key = latency_key(job.spec)
             if key not in earliest:
@@ -258,7 +266,7 @@ class Sweeper:
                 if at is None:
                     return -math.inf
                 earliest[key] = at
-            first = min(first, job.submitted_at + earliest[key])
+            first = pick(first, job.submitted_at + earliest[key])
         return first
 
     def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
@@ -311,6 +319,7 @@ class Sweeper:
                 wait /= 2  # look again sooner: the expectation grows with every job's age
                 continue
             await self.control.guard(self.sweep)
+            wait = self.interval()  # from what this sweep taught (a kind it made learned sweeps at its own pace)
 
     # ------------------------------------------------------------------ one sweep
 
