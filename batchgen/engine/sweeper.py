@@ -196,9 +196,7 @@ class Sweeper:
         """Seconds until the next sweep."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
         key = latency_key(job.spec) if job is not None else ("", "", 0)
-        # the learned median; after a kind's first finish, before it is learned, its fastest finish
-        # stands for it (never longer): the probe is over once jobs of the kind are seen to finish
-        median = self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
+        median = self._typical(key)  # None before a first finish: probe
         if median is not None:
             if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
                 target = max(TAIL_SWEEP_FRACTION * median, self.patience())
@@ -234,10 +232,16 @@ class Sweeper:
         if job is None:
             return self.max_interval_s
         key = latency_key(job.spec)
-        typical = self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
+        typical = self._typical(key)
         if typical is None:
             typical = self._unfinished_age(key)
         return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
+
+    def _typical(self, key: tuple[str, str, int]) -> float | None:
+        """The learned median of this kind; before it is learned, its fastest finish so far, which
+        stands for it (never longer: the probe is over once jobs of the kind are seen to finish);
+        None before any finish."""
+        return self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
 
     def _unfinished_age(self, key: tuple[str, str, int]) -> float:
         """The age at which the last sweep showed ``MIN_SAMPLES`` jobs of this kind unfinished (0 if

@@ -17,11 +17,7 @@ from tests.engine.doubles import learned_latency as learned
 from tests.engine.doubles import run_sweep_loop as run_loop
 from tests.engine.doubles import sweep_stage as make
 from tests.engine.doubles import swept_job as job
-
-
-def aged(count: int, submitted_at: float = 0.0) -> dict:
-    return {f"r{i:05d}": job(i, submitted_at) for i in range(count)}
-
+from tests.engine.test_probe_gap import in_flight
 
 # ---------------------------------------------------------------------- the sweep loop's pace
 
@@ -32,7 +28,7 @@ async def test_the_sweep_after_one_that_taught_the_model_comes_at_the_learned_pa
     pace, not a probe's interval reckoned before that sweep was read."""
     clock = FakeClock(100.0)
     latency = LatencyModel()
-    jobs = aged(40)
+    jobs = in_flight([100.0] * 40, 100.0)
     sweeps, _, _ = make(clock, jobs, latency=latency, max_interval_s=60.0)
     sweeps.peak = 40
     reads: list[float] = []
@@ -57,7 +53,7 @@ def test_after_a_kinds_first_finish_sweeps_come_at_the_pace_its_fastest_finish_s
     (every 30% of 100 s, within a fifth of 50 s) is over; the fastest finish stands for the median."""
     clock = FakeClock(100.0)
     latency = LatencyModel()
-    sweeps, _, _ = make(clock, aged(40), latency=latency, max_interval_s=2.0)
+    sweeps, _, _ = make(clock, in_flight([100.0] * 40, 100.0), latency=latency, max_interval_s=2.0)
     sweeps.peak = 40
     assert sweeps.interval() == pytest.approx(min(PROBE_SWEEP_FRACTION * 100.0, sweeps.longest_gap()))
     latency.observe(KEY, 50.0)
