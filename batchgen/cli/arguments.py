@@ -171,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
         "or another file (a preview image)",
     )
     sim.add_argument(
+        "--history-latency",
+        choices=("total", "inference", "none"),
+        default="total",
+        help="what a finished history row's latency_ms measures: submit to finish (default), the inference "
+        "alone (the time queued left out), or nothing",
+    )
+    sim.add_argument(
         "--unfinished-result",
         choices=("status", "empty-output", "error-400", "not-found"),
         default="status",

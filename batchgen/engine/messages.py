@@ -41,10 +41,13 @@ class Lost:
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """A sweep saw ``job`` finished (COMPLETED or FAILED) in the request history's ``row``."""
+    """A sweep saw ``job`` finished (COMPLETED or FAILED) in the request history's ``row``.  With
+    ``check``, it is settled by a result call, not from the row's link: an earlier sweep showed it
+    unfinished after the finish the row gives, and the result says whether the history lags."""
 
     job: TrackedJob
     row: HistoryRow
+    check: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class Poller(PollSchedule):
         if isinstance(news, Shown):
             if news.row.status == "COMPLETED" and news.row.latency_s is not None:
                 news.job.server_latency = news.row.latency_s  # the history's measure, for learning
-            self.fetch_now(news.job, news.row)
+            self.fetch_now(news.job, None if news.check else news.row)  # a check: settled by a result call
         else:
             self._replan(None)
             if not self.sweeper.sweeping:  # the history cannot be used: first polls held for it go now

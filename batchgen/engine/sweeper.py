@@ -51,6 +51,10 @@ many as it did show), or the history cannot be read, sweeping is switched
 off for the rest of the run.  When a job finished is known from the result's
 own metrics; jobs that finished while batchgen was stopped (a resume) or just
 after a sweep are found by polls first, and that is not the history's fault.
+A history that shows finishes late is caught from its own rows
+(:mod:`history_lag`): a sweep that showed a job unfinished well after the
+finish a later row gives it makes that job settle with a result call, which
+checks; once one confirms the lag, enough late shows switch sweeping off too.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from ..clock import Clock
 from ..errors import ApiError
 from ..jobs import TrackedJob
 from .control import RunControl
+from .history_lag import LagWatch
 from .messages import Replan, Shown, SweepNews
 from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
 from .recovery import Reconciler
@@ -139,6 +144,7 @@ class Sweeper:
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
+        self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the polls that check them
 
     @property
     def working(self) -> bool:
@@ -158,6 +164,7 @@ class Sweeper:
         self.found_by_poll.discard(request_id)
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
+        self.lag.forget(request_id)
 
     # ------------------------------------------------------------------ health
 
@@ -167,16 +174,26 @@ class Sweeper:
             self.found_by_poll.add(request_id)
 
     def judge(self, job: TrackedJob, finished_at: float) -> None:
-        """A poll found ``job`` finished before any sweep showed it.  That is the history's fault
-        only if a sweep that looked far enough for it began after the job had finished."""
+        """A finished job's result says it finished at ``finished_at`` (at the latest).  A job a sweep
+        showed late is checked (:mod:`history_lag`).  A poll found ``job`` finished before any sweep
+        showed it: that is the history's fault only if a sweep that looked far enough for it began
+        after the job had finished."""
         assert job.request_id is not None
+        if self.lag.result_says(job.request_id, finished_at):
+            self._check_health()
         if job.request_id not in self.found_by_poll:
             return
         if self.sweeping and self._covered.get(job.request_id, -math.inf) > finished_at:
             self.missed += 1
+            self.lag.confirmed = True  # the late shows are believed from now on
             self._check_health()
 
     def _check_health(self) -> None:
+        if self.lag.lags(MISSES_BEFORE_GIVING_UP, MISSED_SHARE_LIMIT):
+            self.stop(
+                f"the request history showed finished jobs unfinished up to {self.lag.worst:.0f} s after they "
+                "had finished"
+            )
         if self.missed < MISSES_BEFORE_GIVING_UP:
             return
         if not self.healthy:
@@ -379,11 +396,17 @@ class Sweeper:
         self.reconciler.note_seen(row.request_id)
         if row.status not in ("COMPLETED", "FAILED"):
             self._shown_pending.add(row.request_id)
-        else:
-            self.hits += 1
-            self.found_by_poll.discard(row.request_id)
-            self.shown_done.add(row.request_id)
-            await self._news.send(Shown(job, row))
+            self.lag.shown_pending(row.request_id, self._swept_at)
+            return
+        self.hits += 1
+        self.found_by_poll.discard(row.request_id)
+        self.shown_done.add(row.request_id)
+        check = False
+        if row.status == "COMPLETED" and row.latency_s is not None:
+            typical = self._typical(latency_key(job.spec)) or row.latency_s
+            check = self.lag.shown_done(row.request_id, job.submitted_at + row.latency_s, typical)
+        await self._news.send(Shown(job, row, check=check))
+        self._check_health()
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

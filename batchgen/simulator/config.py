@@ -34,6 +34,9 @@ UNFINISHED_RESULTS = ("status", "empty-output", "error-400", "not-found")
 # another file (a preview image; the real API is undocumented here)
 ECHO_PLACES = ("output", "error", "header")
 HISTORY_URLS = ("result", "none", "other")
+# what a COMPLETED history row's latency_ms measures: submit to finish, the inference alone (the time the
+# job waited in the queue left out), or nothing (no latency_ms; the real API does not say which)
+HISTORY_LATENCIES = ("total", "inference", "none")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -95,6 +98,7 @@ class SimConfig:
     history_lag_s: float = 0.0  # the request history shows the account as it was this long ago
     nonterminal_result: str = "status"  # one of UNFINISHED_RESULTS
     history_url: str = "result"  # one of HISTORY_URLS
+    history_latency: str = "total"  # one of HISTORY_LATENCIES
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -147,6 +151,8 @@ class SimConfig:
             raise ValueError(f"echo_key must name places among {ECHO_PLACES}, got {sorted(self.echo_key)}")
         if self.history_url not in HISTORY_URLS:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
+        if self.history_latency not in HISTORY_LATENCIES:
+            raise ValueError(f"history_latency must be one of {HISTORY_LATENCIES}, got {self.history_latency!r}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
             raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
         if any(not seconds > 0 for seconds in self.model_latency_s.values()):

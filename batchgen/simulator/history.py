@@ -45,6 +45,14 @@ def _history_body(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _latency_ms(job: SimJob, measure: str) -> int | None:
+    """A finished row's ``latency_ms``: submit to finish, the inference alone, or none."""
+    if measure == "none":
+        return None
+    since = job.submitted if measure == "total" else max(job.submitted, job.start)
+    return round((job.finish - since) * 1000)
+
+
 def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any]:
     phase = job.status_at(now)
     done = phase in ("COMPLETED", "FAILED", "CANCELLED")
@@ -62,7 +70,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
         "request_body": _history_body(state, job.body),
         "generation_url": url,
-        "latency_ms": round((job.finish - job.submitted) * 1000) if done else None,
+        "latency_ms": _latency_ms(job, state.config.history_latency) if done else None,
         "created_at": _iso(job.submitted),
         "updated_at": _iso(min(now, job.finish)),
         "error": job.error if phase in ("FAILED", "CANCELLED") else None,

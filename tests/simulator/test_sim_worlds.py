@@ -35,6 +35,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
     [
         ({"rate_hint": "sometimes"}, "rate_hint"),
         ({"history": "maybe"}, "history"),
+        ({"history_latency": "queue"}, "history_latency"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
         ({"model_latency_s": {"kling-text2video": -1.0}}, "model_latency_s"),
     ],
@@ -85,6 +86,17 @@ def test_history_modes(sim, mode, code):
     assert httpx.get(f"{server.url}/v2/requests/{rid}/status", headers=H).status_code == 200
 
 
+@pytest.mark.parametrize(("measure", "latency_ms"), [("total", 50_000), ("inference", 30_000), ("none", None)])
+def test_a_finished_history_rows_latency_is_what_the_world_says_it_measures(sim, measure, latency_ms):
+    server = sim(history_latency=measure, time_scale=1.0)
+    rid = _submit(server.url).json()["request_id"]
+    job = server.state.jobs[rid]
+    job.submitted -= 60.0  # made a minute ago: queued 20 s, then 30 s of work
+    job.start, job.finish = job.submitted + 20.0, job.submitted + 50.0
+    rows = httpx.get(f"{server.url}/inference-request/request-history", headers=H).json()["data"]
+    assert [(row["model_status"], row["latency_ms"]) for row in rows] == [("COMPLETED", latency_ms)]
+
+
 def test_short_record_life_answers_404_early(sim):
     server = sim(expiry_s=60.0, time_scale=1.0)
     rid = _submit(server.url).json()["request_id"]
@@ -108,12 +120,13 @@ def test_simulate_flags_reach_the_config(monkeypatch):
         run_cli(
             "simulate", "--rate-hint", "none", "--rate-window", "10", "--latency-scale", "0.01",
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
-            "--expiry", "900",
+            "--expiry", "900", "--history-latency", "inference",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
     assert config.model_latency_s == {"kling-text2video": 30.0}
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
+    assert config.history_latency == "inference"
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
