@@ -167,7 +167,7 @@ class Poller(PollSchedule):
             else:
                 await self._fetch_result(job)
             return
-        if self._await_first_sweep(job):
+        if self._await_first_sweep(job) or self.planned_later(job):
             return
         self._awaiting.pop(rid, None)
         rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)

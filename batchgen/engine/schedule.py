@@ -8,8 +8,10 @@ planned gap, the gap widens, so submits and result fetches are never starved
 ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard still wins over
 everything.  While history sweeps find finished jobs, per-job polls become a
 sparse safety net (a few scouts per kind not yet learned, stragglers and the
-expiry guard); the last job in flight is polled, not swept, once polls bring
-results.  The poll tasks (``poller.Poller``) pop due jobs from it.
+expiry guard; a straggler's first poll, planned from the samples then, is
+planned again when it comes due, :meth:`PollSchedule.planned_later`); the
+last job in flight is polled, not swept, once polls bring results.  The poll
+tasks (``poller.Poller``) pop due jobs from it.
 """
 
 from __future__ import annotations
@@ -129,6 +131,23 @@ class PollSchedule:
                 at = max(at, now + look)
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
+
+    def planned_later(self, job: TrackedJob) -> bool:
+        """Whether a due safety-net first poll of a learned job now goes later: it was planned from
+        the samples of its kind then (the first few learned are its fastest finishes), and the model
+        now puts it later.  It is planned again there, and no request is made now."""
+        key = latency_key(job.spec)
+        if job.polls or job.result_due or not self.sweeper.working or self.polls_beat_sweeps():
+            return False
+        if not self.latency.learned(key):
+            return False
+        now = self.clock.now()
+        at = self.plan.next_poll(key, job.submitted_at, now, 0, sparse=True)
+        if at <= now:
+            return False
+        heapq.heappush(self._heap, self._entry(job, at))
+        self._changed.set()
+        return True
 
     def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
         """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""

@@ -21,7 +21,7 @@ async def test_a_history_lagging_half_a_job_is_caught_from_its_rows_and_polls_ta
     sweeper = outcome.run.poller.sweeper
     assert sweeper.lag.confirmed and sweeper.lag.late_shows >= 3
     assert not sweeper.sweeping  # switched off: every job polled on time instead
-    assert sweeper.lag.worst > 100.0
+    assert sweeper.lag.worst < 150.0  # a lower bound of the lag: a sweep shows no job later than the lag
     assert sim.state.duplicate_submissions() == 0
 
 

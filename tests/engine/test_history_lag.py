@@ -41,7 +41,7 @@ async def shown_late(count: int = 5, *, shown_pending_at: float = 200.0, latency
 
 
 async def test_a_late_show_asks_one_result_and_a_confirmed_lag_switches_sweeps_off(caplog):
-    sweeps, news, jobs = await shown_late()
+    sweeps, news, _ = await shown_late()
     shown = [item for item in news.sent if isinstance(item, Shown)]
     assert [item.check for item in shown] == [True, False, False, False, False]  # one check at a time
     assert sweeps.lag.late_shows == 5 and sweeps.lag.worst == pytest.approx(100.0)
