@@ -36,7 +36,6 @@ class LagWatch:
 
     def __init__(self, min_interval_s: float) -> None:
         self.min_interval_s = min_interval_s
-        self._pending_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._checking: dict[str, tuple[float, float]] = {}  # request id -> (that time, the tolerance)
         self.confirmed = False  # a result said a late-shown job had finished before a sweep showed it unfinished
         self.late_shows = 0
@@ -45,20 +44,15 @@ class LagWatch:
         self.checks_left = CHECKS
         self.refuted = False  # a result put a late-shown job's finish later than its row did: rows cannot tell
 
-    def shown_pending(self, request_id: str, swept_at: float) -> None:
-        self._pending_at[request_id] = swept_at
-
     def forget(self, request_id: str) -> None:
-        self._pending_at.pop(request_id, None)
         self._checking.pop(request_id, None)
 
-    def shown_done(self, request_id: str, finished_at: float, typical: float) -> bool:
-        """A sweep showed the job COMPLETED, with a latency that puts its finish at ``finished_at``.
-        True when it wants a check: an earlier sweep, begun more than the tolerance after that, showed
-        it unfinished, the lag is neither confirmed nor refuted yet, no check is under way, and the
-        run has checks left (one is taken)."""
-        seen = self._pending_at.pop(request_id, None)
-        if seen is None or self.refuted:
+    def shown_done(self, request_id: str, seen: float, finished_at: float, typical: float) -> bool:
+        """A sweep showed the job COMPLETED, with a latency that puts its finish at ``finished_at``; the
+        last sweep that showed it unfinished began at ``seen``.  True when it wants a check: that was
+        more than the tolerance after the finish, the lag is neither confirmed nor refuted yet, no
+        check is under way, and the run has checks left (one is taken)."""
+        if self.refuted:
             return False
         self.telling += 1
         tolerance = max(LAG_TOLERANCE * typical, self.min_interval_s)

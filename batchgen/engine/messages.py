@@ -41,13 +41,15 @@ class Lost:
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """A sweep saw ``job`` finished (COMPLETED or FAILED) in the request history's ``row``.  With
-    ``check``, it is settled by a result call, not from the row's link: an earlier sweep showed it
-    unfinished after the finish the row gives, and the result says whether the history lags."""
+    """A sweep saw ``job`` finished (COMPLETED or FAILED) in the request history's ``row``; the last
+    sweep that showed it unfinished began at ``unfinished_at`` (run clock), if one did.  With
+    ``check``, it is settled by a result call, not from the row's link: that sweep came after the
+    finish the row gives, and the result says whether the history lags."""
 
     job: TrackedJob
     row: HistoryRow
     check: bool = False
+    unfinished_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,9 +115,12 @@ class Poller(PollSchedule):
     def hear(self, news: SweepNews) -> None:
         """Act on one piece of sweep news."""
         if isinstance(news, Shown):
-            if news.row.status == "COMPLETED" and news.row.latency_s is not None:
-                news.job.server_latency = news.row.latency_s  # the history's measure, for learning
-            self.fetch_now(news.job, None if news.check else news.row)  # a check: settled by a result call
+            job, row = news.job, news.row
+            if row.status == "COMPLETED" and row.latency_s is not None:
+                job.server_latency = row.latency_s  # the history's measure, for learning
+            elif news.unfinished_at is not None:  # no measure: learn from the sweeps' own bounds
+                job.pending_age = max(job.pending_age, news.unfinished_at - job.submitted_at)
+            self.fetch_now(job, None if news.check else row)  # a check: settled by a result call
         else:
             self._replan(None)
             if not self.sweeper.sweeping:  # the history cannot be used: first polls held for it go now

@@ -141,6 +141,7 @@ class Sweeper:
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
         self._shown_pending: set[str] = set()  # jobs the last sweep showed unfinished
+        self._unfinished_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
@@ -164,6 +165,7 @@ class Sweeper:
         self.found_by_poll.discard(request_id)
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
+        self._unfinished_at.pop(request_id, None)
         self.lag.forget(request_id)
 
     # ------------------------------------------------------------------ health
@@ -396,16 +398,17 @@ class Sweeper:
         self.reconciler.note_seen(row.request_id)
         if row.status not in ("COMPLETED", "FAILED"):
             self._shown_pending.add(row.request_id)
-            self.lag.shown_pending(row.request_id, self._swept_at)
+            self._unfinished_at[row.request_id] = self._swept_at
             return
         self.hits += 1
         self.found_by_poll.discard(row.request_id)
         self.shown_done.add(row.request_id)
         check = False
-        if row.status == "COMPLETED" and row.latency_s is not None:
+        unfinished_at = self._unfinished_at.pop(row.request_id, None)
+        if row.status == "COMPLETED" and row.latency_s is not None and unfinished_at is not None:
             typical = self._typical(latency_key(job.spec)) or row.latency_s
-            check = self.lag.shown_done(row.request_id, job.submitted_at + row.latency_s, typical)
-        await self._news.send(Shown(job, row, check=check))
+            check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
+        await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at))
         self._check_health()
 
 

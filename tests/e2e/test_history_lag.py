@@ -1,10 +1,15 @@
-"""A request history that shows finishes late is caught from its own rows, and one whose latency
-leaves out the time queued is not taken for one (the simulator plays both; the client is told
-neither)."""
+"""A request history that shows finishes late is caught from its own rows; one whose latency leaves
+out the time queued is not taken for one; one without latency still teaches the model (the simulator
+plays each; the client is told none)."""
 
 from __future__ import annotations
 
+import statistics
+
+import pytest
+
 from batchgen.engine.history_lag import CHECKS
+from batchgen.engine.pollplan import latency_key
 from batchgen.simulator import SimConfig, SimServer
 from tests.e2e.test_pacing import run_manifest, states
 from tests.helpers import many_jobs_yaml, write
@@ -39,3 +44,19 @@ async def test_a_history_whose_latency_leaves_out_the_time_queued_keeps_its_swee
     assert sweeper.lag.checks_left == CHECKS - 1  # one result call spent on it
     assert sweeper.sweeping and sweeper.hits >= 12
     assert sim.state.duplicate_submissions() == 0
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+async def test_rows_without_latency_teach_the_model_from_the_sweeps_own_bounds(tmp_path, seed):
+    # No latency_ms: a swept job's time lies between the last sweep that showed it unfinished and the
+    # one that showed it finished.  Taken from its submit alone, it would be learned at about half.
+    config = SimConfig(time_scale=2000, history_latency="none", seed=seed)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        true_median = statistics.median(job.finish - job.submitted for job in sim.state.jobs.values())
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    run = outcome.run
+    key = latency_key(run.jobs[0].spec)
+    assert run.poller.latency.learned(key)
+    assert run.poller.latency.median(key) == pytest.approx(true_median, rel=0.2)

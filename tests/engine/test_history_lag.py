@@ -79,8 +79,7 @@ async def test_a_result_that_puts_the_finish_later_than_its_row_refutes_the_rows
     sweeps.judge(first.job, 195.0)
     assert sweeps.lag.refuted and not sweeps.lag.confirmed and sweeps.sweeping
     late_shows = sweeps.lag.late_shows
-    sweeps.lag.shown_pending("r00009", 200.0)
-    assert not sweeps.lag.shown_done("r00009", 100.0, MEDIAN)  # no more checks, nothing counted
+    assert not sweeps.lag.shown_done("r00009", 200.0, 100.0, MEDIAN)  # no more checks, nothing counted
     assert sweeps.lag.late_shows == late_shows and sweeps.lag.checks_left == CHECKS - 1
     sweeps.lag.confirmed = True  # were a poll to find a miss later, the refuted rows still would not count
     assert not sweeps.lag.lags(1, 0.0)
@@ -102,29 +101,24 @@ def test_checks_stop_at_the_runs_allowance_and_a_lag_needs_enough_late_shows_amo
     lag = LagWatch(min_interval_s=2.0)
     checks = 0
     for i in range(CHECKS + 3):
-        lag.shown_pending(f"r{i}", 200.0)
-        checks += lag.shown_done(f"r{i}", 100.0, MEDIAN)
+        checks += lag.shown_done(f"r{i}", 200.0, 100.0, MEDIAN)
         lag.forget(f"r{i}")  # the checked job ended before its result said anything
     assert checks == CHECKS and lag.checks_left == 0 and lag.late_shows == CHECKS + 3
     assert not lag.confirmed and not lag.lags(3, 0.2)
 
     lag = LagWatch(min_interval_s=2.0)
     for i in range(20):  # twenty shows that could tell, of which three are late
-        lag.shown_pending(f"r{i}", 200.0 if i < 3 else 105.0)
-        lag.shown_done(f"r{i}", 100.0, MEDIAN)
+        lag.shown_done(f"r{i}", 200.0 if i < 3 else 105.0, 100.0, MEDIAN)
     assert lag.result_says("r0", 100.0)  # confirmed...
     assert not lag.lags(3, 0.2)  # ...but three late shows of twenty are not more than a fifth
     assert not lag.lags(4, 0.0)  # ...nor enough, when four are needed
     for i in range(20, 23):
-        lag.shown_pending(f"r{i}", 200.0)
-        lag.shown_done(f"r{i}", 100.0, MEDIAN)
+        lag.shown_done(f"r{i}", 200.0, 100.0, MEDIAN)
     assert lag.late_shows == 6 and lag.telling == 23
     assert lag.lags(3, 0.2)  # 6 of 23 > a fifth
 
 
 def test_the_tolerance_is_min_interval_when_that_is_longer_than_a_tenth_of_the_typical_time():
     lag = LagWatch(min_interval_s=30.0)
-    lag.shown_pending("r", 125.0)
-    assert not lag.shown_done("r", 100.0, MEDIAN)  # 25 s: within min_interval_s
-    lag.shown_pending("s", 135.0)
-    assert lag.shown_done("s", 100.0, MEDIAN)
+    assert not lag.shown_done("r", 125.0, 100.0, MEDIAN)  # 25 s: within min_interval_s
+    assert lag.shown_done("s", 135.0, 100.0, MEDIAN)

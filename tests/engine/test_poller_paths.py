@@ -148,6 +148,20 @@ async def test_a_job_a_sweep_shows_finished_teaches_the_latency_model_the_rows_m
     assert api.timed == [] and s.poller.latency.samples_of(latency_key(job.spec)) == [42.0]
 
 
+async def test_a_swept_job_whose_row_has_no_latency_is_learned_between_the_sweeps_that_showed_it():
+    api = ByJobApi(statuses={"r-j": [status("PROCESSING")]}, results={})
+    s = staged(api, ["j"], latency=LatencyModel(min_samples=1))
+    [job] = s.k.book.jobs
+    s.k.reconciler.links.compare(MODEL, POLL_LINK + "?row", POLL_LINK)  # history links are trusted
+    s.poller.track(job)
+    s.k.clock.now_s = 100.0  # a sweep at 60 s showed it unfinished; this one shows it finished
+    row = HistoryRow("r-j", MODEL, "COMPLETED", {}, POLL_LINK + "?row", 0.3, None, None)
+    s.poller.hear(Shown(job, row, unfinished_at=job.submitted_at + 60.0))
+    await run_poller(s, lambda: bool(s.downloads.sent), track=False)
+    [sample] = s.poller.latency.samples_of(latency_key(job.spec)) or []
+    assert sample == pytest.approx((60.0 + (100.0 - job.submitted_at)) / 2)  # not half its age at the find
+
+
 # ---------------------------------------------------------------------- result polls
 
 
