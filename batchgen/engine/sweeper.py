@@ -336,6 +336,7 @@ class Sweeper:
             quiet = self.quiet_until() - self.clock.now()
             if quiet > 0:  # nothing could be done yet: a sweep would find nothing
                 await self.clock.sleep(min(quiet, self.max_interval_s))
+                wait = 0.0  # looked at again at once: the quiet spell may be over
                 continue
             if not self.likely_to_find(self.clock.now()):
                 self.postponed += 1
