@@ -18,8 +18,8 @@ row's link, and the result's own metrics (or, without them, the age at which it
 was seen done, which can only put the finish later) say when it finished.  If a
 sweep that began more than the tolerance after that showed it unfinished, the
 lag is confirmed.  If not, the row's latency is not the job's submit to finish,
-and late shows are not looked for again in the run.  Once confirmed, the late shows are believed: once there
-have been ``MISSES_BEFORE_GIVING_UP`` of them, and they are more than
+and late shows are not looked for again in the run.  A confirmed lag is
+believed: once there have been ``MISSES_BEFORE_GIVING_UP`` late shows, more than
 ``MISSED_SHARE_LIMIT`` of the shows that could tell (a finished job an earlier
 sweep had shown unfinished), the sweeps are switched off, and jobs are polled
 on time.

@@ -140,12 +140,11 @@ class Sweeper:
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
-        self._shown_pending: set[str] = set()  # jobs the last sweep showed unfinished
         self._unfinished_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._swept_at = -math.inf  # when the last sweep began
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
-        self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the polls that check them
+        self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
 
     @property
     def working(self) -> bool:
@@ -269,7 +268,7 @@ class Sweeper:
         ages = [
             self._swept_at - job.submitted_at
             for rid, job in self.jobs.items()
-            if rid in self._shown_pending and latency_key(job.spec) == key
+            if self._unfinished_at.get(rid) == self._swept_at and latency_key(job.spec) == key
         ]
         if len(ages) < MIN_SAMPLES:
             return 0.0
@@ -357,7 +356,6 @@ class Sweeper:
             return
         self._sweeps += 1
         self._swept_at = now
-        self._shown_pending.clear()
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
         max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
@@ -398,7 +396,6 @@ class Sweeper:
             await self._news.send(Replan())  # per-job polls become the sparse safety net
         self.reconciler.note_seen(row.request_id)
         if row.status not in ("COMPLETED", "FAILED"):
-            self._shown_pending.add(row.request_id)
             self._unfinished_at[row.request_id] = self._swept_at
             return
         self.hits += 1
