@@ -351,6 +351,19 @@ class HistoryPages:
         return self.rows[(page - 1) * per_page : page * per_page]
 
 
+class TimedHistory(HistoryPages):
+    """An empty request history that keeps when (on ``clock``) each page was read, in ``reads``."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__([])
+        self.clock = clock
+        self.reads: list[float] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.reads.append(self.clock.now())
+        return await super().history(page=page, per_page=per_page)
+
+
 class PassThroughGateway:
     """Calls straight through, keeping each call's priority and rank."""
 

@@ -136,25 +136,26 @@ async def test_a_finished_job_teaches_the_latency_model_the_servers_measure_with
     assert s.poller.latency.samples_of(key) == pytest.approx([expected])
 
 
-async def test_a_job_a_sweep_shows_finished_teaches_the_latency_model_the_rows_measure():
+def swept_with_trusted_links() -> tuple[ByJobApi, PollStage, TrackedJob]:
+    """One job in flight, history links trusted, the clock at 100 s: a sweep is about to show it finished."""
     api = ByJobApi(statuses={"r-j": [status("PROCESSING")]}, results={})
     s = staged(api, ["j"], latency=LatencyModel(min_samples=1))
     [job] = s.k.book.jobs
-    s.k.reconciler.links.compare(MODEL, POLL_LINK + "?row", POLL_LINK)  # history links are trusted
+    s.k.reconciler.links.compare(MODEL, POLL_LINK + "?row", POLL_LINK)
     s.poller.track(job)
     s.k.clock.now_s = 100.0
+    return api, s, job
+
+
+async def test_a_job_a_sweep_shows_finished_teaches_the_latency_model_the_rows_measure():
+    api, s, job = swept_with_trusted_links()
     s.poller.hear(Shown(job, HistoryRow("r-j", MODEL, "COMPLETED", {}, POLL_LINK + "?row", 0.3, None, None, 42.0)))
     await run_poller(s, lambda: bool(s.downloads.sent), track=False)
     assert api.timed == [] and s.poller.latency.samples_of(latency_key(job.spec)) == [42.0]
 
 
 async def test_a_swept_job_whose_row_has_no_latency_is_learned_between_the_sweeps_that_showed_it():
-    api = ByJobApi(statuses={"r-j": [status("PROCESSING")]}, results={})
-    s = staged(api, ["j"], latency=LatencyModel(min_samples=1))
-    [job] = s.k.book.jobs
-    s.k.reconciler.links.compare(MODEL, POLL_LINK + "?row", POLL_LINK)  # history links are trusted
-    s.poller.track(job)
-    s.k.clock.now_s = 100.0  # a sweep at 60 s showed it unfinished; this one shows it finished
+    _, s, job = swept_with_trusted_links()  # a sweep at 60 s showed it unfinished; this one shows it finished
     row = HistoryRow("r-j", MODEL, "COMPLETED", {}, POLL_LINK + "?row", 0.3, None, None)
     s.poller.hear(Shown(job, row, unfinished_at=job.submitted_at + 60.0))
     await run_poller(s, lambda: bool(s.downloads.sent), track=False)

@@ -12,7 +12,7 @@ from batchgen.engine.pollplan import LatencyModel, latency_key
 from batchgen.engine.sweeper import LONGEST_GAP_FRACTION, PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from tests.engine.doubles import SWEEP_KEY as KEY
 from tests.engine.doubles import HistoryPages as History
-from tests.engine.doubles import by_rid
+from tests.engine.doubles import TimedHistory, by_rid
 from tests.engine.doubles import learned_latency as learned
 from tests.engine.doubles import run_sweep_loop as run_loop
 from tests.engine.doubles import sweep_stage as make
@@ -95,18 +95,11 @@ async def test_a_draining_batch_is_swept_once_its_youngest_job_could_be_done_and
 async def test_after_a_quiet_spell_the_sweep_comes_as_it_ends_not_an_interval_later():
     clock = FakeClock(1_000.0)
     latency = learned(median=100.0)
-    sweeps, _, _ = make(clock, by_rid(job(1, 850.0), job(2, 990.0)), latency=latency)
+    history = TimedHistory(clock)
+    sweeps, _, _ = make(clock, by_rid(job(1, 850.0), job(2, 990.0)), history, latency=latency)
     earliest = latency.earliest(KEY)
     assert earliest is not None
     sweeps.peak = 40
     sweeps.draining = lambda: True  # quiet until the young job could be done
-    reads: list[float] = []
-
-    class Clocked:
-        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
-            reads.append(clock.now())
-            return []
-
-    sweeps.api = Clocked()  # type: ignore[assignment]
     await run_loop(sweeps, clock, 60.0)
-    assert reads and reads[0] == pytest.approx(990.0 + earliest)
+    assert history.reads and history.reads[0] == pytest.approx(990.0 + earliest)

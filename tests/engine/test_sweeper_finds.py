@@ -18,6 +18,7 @@ from batchgen.errors import ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,
     HistoryPages,
+    TimedHistory,
     by_rid,
     history_row,
     learned_latency,
@@ -189,16 +190,10 @@ async def test_a_sweep_goes_the_moment_a_job_could_be_done_and_not_before(first_
     latency = LatencyModel()
     for _ in range(8):
         latency.observe(SWEEP_KEY, 45.0)  # every job of this kind takes 45 s (a fifth of it under 10 s)
-    reads: list[float] = []
-
-    class Timed(HistoryPages):
-        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
-            reads.append(clock.now())
-            return []
-
+    history = TimedHistory(clock)
     job = swept_job(1, 0.0)
-    sweeps, _, _ = sweep_stage(clock, by_rid(job), Timed([]), latency=latency, max_interval_s=10.0)
+    sweeps, _, _ = sweep_stage(clock, by_rid(job), history, latency=latency, max_interval_s=10.0)
     assert sweeps.interval() == 10.0  # the loop looks at 110 s first; quiet until the job could be done
     job.submitted_at = 110.0 - 45.0 + first_done_in  # done at the earliest at 110 s, or half a second later
     await run_sweep_loop(sweeps, clock, 150.0)
-    assert reads[:1] == [swept_at]
+    assert history.reads[:1] == [swept_at]

@@ -9,7 +9,6 @@ import logging
 import anyio
 import pytest
 
-from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
@@ -19,7 +18,7 @@ from batchgen.errors import ServerError
 from batchgen.jobs import StopReason
 from tests.engine.doubles import SWEEP_KEY as KEY
 from tests.engine.doubles import HistoryPages as History
-from tests.engine.doubles import by_rid
+from tests.engine.doubles import TimedHistory, by_rid
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import learned_latency as learned
 from tests.engine.doubles import run_sweep_loop as run_loop
@@ -254,7 +253,7 @@ async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looke
     for i in range(64):
         latency.observe(KEY, 100.0 + 99.0 * i / 63)  # jobs take 100 to 199 s
     jobs = {f"r{i:05d}": job(i, 0.0) for i in range(10)}
-    history = History([])
+    history = TimedHistory(clock)
     sweeps, _, _ = make(clock, jobs, history, latency=latency, max_interval_s=600.0)
     sweeps.peak = 10
     interval = latency.median(KEY) / (SWEEPS_PER_JOB * 10)
@@ -262,14 +261,6 @@ async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looke
     sweeps._swept_at = 130.0
     for rid in jobs:
         sweeps._covered[rid] = 130.0  # a sweep at 130 s saw none of them finished
-    reads: list[float] = []
-
-    class Timed:
-        async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
-            reads.append(clock.now())
-            return []
-
-    sweeps.api = Timed()  # type: ignore[assignment]
     await run_loop(sweeps, clock, 60.0)
     # due at about 137 s, under one find expected: put off for half an interval, then it went
-    assert sweeps.postponed == 1 and reads == [pytest.approx(99.0 + 1.5 * interval)]
+    assert sweeps.postponed == 1 and history.reads == [pytest.approx(99.0 + 1.5 * interval)]
