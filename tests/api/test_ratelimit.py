@@ -546,3 +546,16 @@ def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
     assert budget.finder.lower == pytest.approx(29.7)
     assert budget.window == pytest.approx(math.sqrt(29.7 * 36.0))
     assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 36s; pacing at that"]
+
+
+async def test_a_token_short_only_by_rounding_is_a_whole_one():
+    # 0.01 s refills summed three times come to 0.9999999999999999 of a token: waiting the 1e-18 s left
+    # would not move a fake clock (0.03 + 1e-18 == 0.03), and the call would wait for ever.
+    clock = FakeClock()
+    budget = RequestBudget(6000, clock=clock)
+    async with clock.autojump():
+        with anyio.fail_after(5):
+            for _ in range(6):
+                await budget.acquire(Priority.POLL)
+                budget.release()
+    assert clock.now() == pytest.approx(0.05)
