@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
         "alone (the time queued left out), or nothing",
     )
     sim.add_argument(
+        "--history-page-cap",
+        type=int,
+        metavar="N",
+        help="the history serves at most N rows a page whatever per_page asks, and says nothing of its pages "
+        "but the rows (default: per_page, up to 100)",
+    )
+    sim.add_argument(
         "--unfinished-result",
         choices=("status", "empty-output", "error-400", "not-found"),
         default="status",

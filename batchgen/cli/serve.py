@@ -44,6 +44,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_lag_s=args.history_lag,
             history_url=args.history_url,
             history_latency=args.history_latency,
+            history_page_cap=args.history_page_cap,
             nonterminal_result=args.unfinished_result,
             expiry_s=args.expiry,
             polls_count=not args.polls_free,

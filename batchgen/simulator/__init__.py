@@ -17,7 +17,8 @@ the client: service times scaled (``latency_scale``) or set per model
 (``model_latency_s``); a request history that works, answers 404 or 500
 (``history``), or lags (``history_lag_s``), whose rows link the result's own
 video, none, or another file (``history_url``) and whose ``latency_ms`` is
-submit to finish, the inference alone, or missing (``history_latency``); 429s with a reset time,
+submit to finish, the inference alone, or missing (``history_latency``), and whose pages hold fewer
+rows than asked for and do not say so (``history_page_cap``); 429s with a reset time,
 ``Retry-After``, both or no hint (``rate_hint``); a rate window other than
 60 s (``rate_window_s``); records that live shorter than an hour
 (``expiry_s``); and the worlds of ``worlds.py``: redirects on chosen routes, revoked keys and

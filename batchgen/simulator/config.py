@@ -99,6 +99,9 @@ class SimConfig:
     nonterminal_result: str = "status"  # one of UNFINISHED_RESULTS
     history_url: str = "result"  # one of HISTORY_URLS
     history_latency: str = "total"  # one of HISTORY_LATENCIES
+    # the history serves at most this many rows a page whatever per_page asks, and says nothing of its pages
+    # but the rows (None: per_page rows, up to 100; the real API's page sizes and fields are undocumented)
+    history_page_cap: int | None = None
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -153,6 +156,8 @@ class SimConfig:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.history_latency not in HISTORY_LATENCIES:
             raise ValueError(f"history_latency must be one of {HISTORY_LATENCIES}, got {self.history_latency!r}")
+        if self.history_page_cap is not None and not 1 <= self.history_page_cap <= 100:
+            raise ValueError(f"history_page_cap must be 1-100 rows, got {self.history_page_cap}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:
             raise ValueError("rate_window_s, latency_scale and expiry_s must be positive")
         if any(not seconds > 0 for seconds in self.model_latency_s.values()):

@@ -95,6 +95,8 @@ async def history(request: web.Request) -> web.StreamResponse:
         return _error(400, "Invalid query parameters")
     if not 1 <= per_page <= 100:
         return _error(400, "per_page must be between 1 and 100")
+    cap = state.config.history_page_cap
+    per_page = min(per_page, cap) if cap is not None else per_page
     if (to_date - from_date).days > 31:
         return _error(400, "The date window may span at most 31 days")
     model = q.get("model_name")
@@ -121,6 +123,8 @@ async def history(request: web.Request) -> web.StreamResponse:
             if row["generation_url"] and state.config.history_url == "result":
                 state.first_fetch.setdefault(job.request_id, now)  # a sweep is told where its video is
         total += 1
+    if cap is not None:  # a server that caps its pages may not say so: the rows alone
+        return web.json_response({"data": rows})
     return web.json_response({"data": rows, "page": page, "per_page": per_page, "total": total})
 
 

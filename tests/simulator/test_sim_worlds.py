@@ -36,6 +36,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
         ({"rate_hint": "sometimes"}, "rate_hint"),
         ({"history": "maybe"}, "history"),
         ({"history_latency": "queue"}, "history_latency"),
+        ({"history_page_cap": 0}, "history_page_cap"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
         ({"model_latency_s": {"kling-text2video": -1.0}}, "model_latency_s"),
     ],
@@ -97,6 +98,16 @@ def test_a_finished_history_rows_latency_is_what_the_world_says_it_measures(sim,
     assert [(row["model_status"], row["latency_ms"]) for row in rows] == [("COMPLETED", latency_ms)]
 
 
+def test_a_capped_history_serves_fewer_rows_than_asked_for_and_says_nothing_of_its_pages(sim):
+    server = sim(history_page_cap=3, time_scale=1.0)
+    made = [_submit(server.url).json()["request_id"] for _ in range(7)]
+    url = f"{server.url}/inference-request/request-history"
+    pages = [httpx.get(url, params={"page": p, "per_page": 100}, headers=H).json() for p in (1, 2, 3, 4)]
+    assert [list(page) for page in pages] == [["data"]] * 4  # no page counts
+    assert [[row["request_id"] for row in page["data"]] for page in pages] == [made[6:3:-1], made[3:0:-1], made[:1], []]
+    assert len(httpx.get(url, params={"per_page": 2}, headers=H).json()["data"]) == 2  # fewer asked: fewer given
+
+
 def test_short_record_life_answers_404_early(sim):
     server = sim(expiry_s=60.0, time_scale=1.0)
     rid = _submit(server.url).json()["request_id"]
@@ -120,13 +131,13 @@ def test_simulate_flags_reach_the_config(monkeypatch):
         run_cli(
             "simulate", "--rate-hint", "none", "--rate-window", "10", "--latency-scale", "0.01",
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
-            "--expiry", "900", "--history-latency", "inference",
+            "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
     assert config.model_latency_s == {"kling-text2video": 30.0}
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
-    assert config.history_latency == "inference"
+    assert config.history_latency == "inference" and config.history_page_cap == 20
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
