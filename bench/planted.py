@@ -1,4 +1,4 @@
-"""Plant each of 24 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 26 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,7 +6,8 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound.  The test selections are small, so the whole set runs
+the concurrency bound, and two the reading of history pages that may hold
+fewer rows than asked for.  The test selections are small, so the whole set runs
 in a few minutes.  Run from the
 repository root::
 
@@ -215,6 +216,23 @@ PLANTS = (
         "any(r.torn_tail for r in replays.values())",
         "all(r.torn_tail for r in replays.values())",
         (f"{OUTPUT}::test_status_reports_a_torn_ledger_tail_in_any_one_shard",),
+    ),
+    # ----------------------------------------------------------------- the history's pages
+    Plant(
+        "a history page shorter than asked for taken for the history's end",
+        "batchgen/api/paging.py",
+        "last = listed == 0 or listed < self.longest",
+        "last = listed < HISTORY_PAGE",
+        (
+            "tests/e2e/test_history_pages.py::test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_again",
+        ),
+    ),
+    Plant(
+        "a look-up that read a thousand rows without reaching back past the submit concludes it absent",
+        "batchgen/engine/recovery.py",
+        "            raise _NotCaughtUp  # its row may lie further down\n",
+        "            pass\n",
+        ("tests/engine/test_recovery.py::test_a_search_that_never_reached_past_the_attempt_concludes_nothing",),
     ),
 )
 

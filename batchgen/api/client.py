@@ -65,6 +65,7 @@ from .answers import (
     read_answer_state,
     text_or_none,
 )
+from .paging import HistoryPage
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
 DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/request-history"
@@ -230,9 +231,12 @@ class ApiClient:
         status: str | None = None,
         page: int = 1,
         per_page: int = HISTORY_PAGE,
-    ) -> list[HistoryRow]:
-        """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING."""
-        query: dict[str, str] = {"page": str(page), "per_page": str(per_page)}
+    ) -> HistoryPage:
+        """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING.
+        A page may hold fewer rows than ``per_page`` and not be the last (:mod:`paging`)."""
+        # newest first, said rather than left to the default: where the pages end and what a page
+        # proves absent (engine/recovery.py, engine/sweeper.py) rest on that order
+        query: dict[str, str] = {"page": str(page), "per_page": str(per_page), "sort_order": "desc"}
         if status:
             query["status"] = status
         if model:
@@ -245,7 +249,7 @@ class ApiClient:
         rows = body.get("data")
         if not isinstance(rows, list):
             raise BadResponse("the request history answer has no 'data' list", status=http)
-        return [row for row in (history_row(r) for r in rows) if row is not None]
+        return HistoryPage([row for row in (history_row(r) for r in rows) if row is not None], len(rows))
 
     async def history_get(self, request_id: str) -> HistoryRow:
         """One request from the history, of any age."""

@@ -43,9 +43,10 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ..api.answers import HISTORY_PAGE, HistoryRow, Result
+from ..api.answers import HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
+from ..api.paging import HistoryPaging
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
@@ -58,7 +59,7 @@ log = logging.getLogger("batchgen")
 LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
-MAX_PAGES = 10
+MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)
 CLOCK_SKEW_S = 120.0
 OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups while the API is in trouble
 
@@ -222,13 +223,19 @@ class Reconciler:
         self.record_life_s = record_life_s  # the API keeps a request's record this long (``polling.expiry_s``)
         self.patience_s = patience_s  # how long a look-up rides out an API in trouble (api.unreachable_after_s)
         self.claimed: set[str] = set()  # request ids that belong to some job
+        self._made_by: dict[str, float] = {}  # this run's requests -> the epoch each was known to exist by
+        self.paging = HistoryPaging()  # what the history's pages hold (shared with the sweeper)
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 
-    def note_submitted(self, request_id: str, epoch: float) -> None:
+    def note_submitted(self, request_id: str, epoch: float, made_by: float | None = None) -> None:
+        """One of our requests, sent at ``epoch``; ``made_by``: the epoch it was known to exist by (its
+        answer, or the history showing it), when this run made it."""
         self._submitted.setdefault(request_id, epoch)
+        if made_by is not None:
+            self._made_by.setdefault(request_id, made_by)
 
     def note_seen(self, request_id: str) -> None:
         """The history lists one of our requests: one more measurement of how far it lags."""
@@ -253,7 +260,10 @@ class Reconciler:
         return self.clock.epoch() - since > 2 * max(self._lags.values()) + margin
 
     async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
-        """Search the history; returns (row, whether a request of ours sent after ``since`` was seen)."""
+        """Search the history; returns (row, whether a request of ours sent after ``since`` was seen).
+        Absence is only ever returned from pages that reach back past ``since`` (the last one, a row
+        older than it, or a request of ours made before it); a search that read ``MAX_ROWS`` rows
+        without that has not caught up with the attempt (:class:`_NotCaughtUp`)."""
         payload = job.spec.payload()
         images = {name: value for name, value in payload.items() if is_ref(value)}
         plain = {name: value for name, value in payload.items() if name not in images}
@@ -261,15 +271,19 @@ class Reconciler:
         from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
         api = self.api
         later_seen = False
-        for page in range(1, MAX_PAGES + 1):
+        reached = False  # the pages read reach back past ``since``: an older request would not be missed
+        for page in range(1, math.ceil(MAX_ROWS / self.paging.size()) + 1):
             rows = await self.gateway.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
             )
+            last = self.paging.read(rows)
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id)
                     later_seen = later_seen or self._submitted[row.request_id] > since
+                    # made before this attempt was sent (its answer came first): the attempt's row lies above it
+                    reached = reached or self._made_by.get(row.request_id, math.inf) < since
             matches = [
                 row
                 for row in rows
@@ -286,7 +300,8 @@ class Reconciler:
                 return min(matches, key=lambda r: r.created_at or 0.0), later_seen
             found += [row for row in matches if _image_match(row, images) is not False]
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
-            if len(rows) < HISTORY_PAGE or (oldest is not None and oldest < since - CLOCK_SKEW_S):
+            reached = reached or last or (oldest is not None and oldest < since - CLOCK_SKEW_S)
+            if reached:
                 break
         if images and found:
             sure = [row for row in found if _image_match(row, images)]
@@ -294,6 +309,8 @@ class Reconciler:
             if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
                 raise _Ambiguous(f"{len(chosen)} requests in the history match")
             return chosen[0], later_seen
+        if not reached:
+            raise _NotCaughtUp  # its row may lie further down
         return None, later_seen
 
     async def _find_patiently(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool] | ApiError:

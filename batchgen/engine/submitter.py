@@ -243,7 +243,7 @@ class Submitter:
             # the run is being cancelled just now.
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
-        await self.attach(job, sub.request_id, sent=self.clock.epoch())
+        await self.attach(job, sub.request_id, sent=self.clock.epoch(), first_sent=since)
         return False
 
     async def _post(
@@ -281,7 +281,7 @@ class Submitter:
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs
             # no clock agreement, and the record cannot expire before it + 1 hour.
-            await self.attach(job, verdict.request_id, sent=since)
+            await self.attach(job, verdict.request_id, sent=since, first_sent=since)
             return False
         if isinstance(verdict, Leave):
             await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
@@ -299,12 +299,14 @@ class Submitter:
 
         await self.control.guard(work)
 
-    async def attach(self, job: TrackedJob, request_id: str, *, sent: float) -> None:
-        """Record a known request id (durably) and put the job on the poll schedule."""
+    async def attach(self, job: TrackedJob, request_id: str, *, sent: float, first_sent: float) -> None:
+        """Record a known request id (durably) and put the job on the poll schedule.  ``sent``: the epoch
+        its record's life counts from; ``first_sent``: the epoch its first attempt was sent at."""
         job.request_id = request_id
+        job.sent_at, job.made_by = self.clock.from_wall(first_sent), self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
-        self.reconciler.note_submitted(request_id, sent)
+        self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch())
         job.submitted_at = self.clock.from_wall(sent)
         self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)

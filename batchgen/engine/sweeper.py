@@ -11,6 +11,12 @@ match the result's own output URL (the first such jobs get a result call to
 compare), else it gets a result call too.  A history that lags or errs costs
 a request, never a wrong outcome.
 
+A page may hold fewer rows than asked for and not be the history's last
+(:mod:`..api.paging`): reading goes on past it while a job looked for could
+be further down, that is, until every job not yet seen was sent after one
+the sweep showed was known made (newest first, it would be listed above that
+one), or a page is shorter than one seen before.
+
 A job submitted long ago (a straggler) sits pages down the history; so that
 it does not make every sweep read those pages, a sweep may stop with a tenth
 of the jobs it looks for unseen, and every fourth reads on to see them all.
@@ -358,23 +364,29 @@ class Sweeper:
         self._swept_at = now
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
-        max_pages = math.ceil(2.5 * len(remaining) / HISTORY_PAGE) + 1
+        paging = self.reconciler.paging
         pages = 0
         looked = set(remaining)
         stopped_early = False
+        made_by = math.inf  # the earliest a job this sweep showed was known made
         self.pending = True
         try:
-            for page in range(1, max_pages + 1):
+            # pages of however many rows the server serves (learned as they are read)
+            while pages < math.ceil(2.5 * len(looked) / paging.size()) + 1:
+                page = pages + 1
                 try:
                     rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
                 except ApiError as exc:
                     self.stop(f"the request history could not be read ({exc})")
                     return
                 pages += 1
+                last = paging.read(rows)
                 for row in rows:
+                    if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
+                        made_by = min(made_by, job.made_by)
                     await self._read(row)
                     remaining.discard(row.request_id)
-                if not remaining or len(rows) < HISTORY_PAGE:
+                if not remaining or last or not self._listed_further(remaining, made_by):
                     break
                 if len(remaining) <= enough:
                     stopped_early = True
@@ -386,6 +398,15 @@ class Sweeper:
         # every job it looked for, unless it stopped early: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
+
+    def _listed_further(self, unseen: set[str], made_by: float) -> bool:
+        """Whether a job not yet seen may be listed on a later page, newest first: not once a job this
+        sweep showed was made before it was sent (it would have been listed above that one)."""
+        for rid in unseen:
+            job = self.jobs.get(rid)
+            if job is not None and (job.sent_at is None or job.sent_at <= made_by):
+                return True
+        return False
 
     async def _read(self, row: HistoryRow) -> None:
         job = self.jobs.get(row.request_id)

@@ -213,6 +213,7 @@ async def test_the_request_history_asks_for_what_it_is_given_and_keeps_the_rows_
         server.then(body={"data": {"request_id": "a"}}).then(500, {"error": "down"})
         rows = await api.history(model="m", from_date="2026-01-02", status="FAILED", page=3, per_page=50)
         assert [r.request_id for r in rows] == ["a"]
+        assert rows.listed == 3  # what the page held, the rows it could not read included
         assert await api.history() == []
         with pytest.raises(BadResponse) as no_list:
             await api.history()
@@ -220,9 +221,9 @@ async def test_the_request_history_asks_for_what_it_is_given_and_keeps_the_rows_
             await api.history()
     assert str(no_list.value) == "the request history answer has no 'data' list" and no_list.value.status == 200
     assert server.seen[0].path == "/inference-request/request-history"
-    assert server.seen[0].query == {"page": "3", "per_page": "50", "status": "FAILED", "model_name": "m",
-                                    "from_date": "2026-01-02"}  # fmt: skip
-    assert server.seen[1].query == {"page": "1", "per_page": str(HISTORY_PAGE)}
+    assert server.seen[0].query == {"page": "3", "per_page": "50", "sort_order": "desc", "status": "FAILED",
+                                    "model_name": "m", "from_date": "2026-01-02"}  # fmt: skip
+    assert server.seen[1].query == {"page": "1", "per_page": str(HISTORY_PAGE), "sort_order": "desc"}
     assert server.seen[0].headers["x-api-key"] == KEY
 
 

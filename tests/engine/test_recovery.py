@@ -14,7 +14,18 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Attach, Failed, Found, Gone, Later, Leave, Link, Reconciler, Resubmit
+from batchgen.engine.recovery import (
+    Attach,
+    Failed,
+    Found,
+    Gone,
+    Later,
+    Leave,
+    Link,
+    Reconciler,
+    Resubmit,
+    _NotCaughtUp,
+)
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy, set_testing
@@ -347,8 +358,9 @@ async def test_the_edges_of_the_search_window():
     assert later is False
     full = [row(f"n{i}", "other", since + 5000 - i) for i in range(100)]
     pages = FakeApi(full * 11)  # every page full and newer than the attempt
-    found, _ = await reconciler(clock, pages).find(job(), since=since)
-    assert found is None and len(pages.queries) == 10  # at most ten pages
+    with pytest.raises(_NotCaughtUp):  # its row may lie further down: absence is not concluded
+        await reconciler(clock, pages).find(job(), since=since)
+    assert len(pages.queries) == 10  # at most a thousand rows
     assert pages.queries[0]["from_date"] == "2027-01-14"  # the day before the attempt, in UTC
 
 
@@ -430,7 +442,7 @@ async def test_lags_measured_while_searching_let_absence_be_trusted_later():
     clock.advance(40.0)  # 59 s after the attempt: more than twice the lag plus the margin
     assert rec.absence_is_conclusive(attempt, later_seen=False)
     assert await rec.settle(job(), since=attempt) == Resubmit()
-    assert api.calls == 2  # one look, and absence was conclusive at once
+    assert api.calls == 4  # one look (a page, and the empty one past it), and absence was conclusive at once
 
 
 async def test_the_search_starts_the_day_before_the_attempt_in_utc_whatever_the_local_zone(monkeypatch):
@@ -474,3 +486,57 @@ async def test_the_search_goes_on_while_the_oldest_row_may_still_be_ours(oldest_
     found, _ = await reconciler(clock, api).find(job(), since=since)
     assert found is not None and found.request_id == "mine"
     assert [q["page"] for q in api.queries] == [1, 2]
+
+
+class ShortPages(FakeApi):
+    """Serves ``size`` rows a page whatever was asked for, and says nothing of it."""
+
+    def __init__(self, rows: list[HistoryRow], size: int) -> None:
+        super().__init__(rows)
+        self.size = size
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.calls += 1
+        page = query.get("page", 1)
+        assert isinstance(self.rows, list)
+        return self.rows[(page - 1) * self.size : page * self.size]
+
+
+async def test_a_page_shorter_than_asked_for_is_not_the_end_of_the_history():
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    later = [row(f"ours-{i}", f"later {i}", since + 30 - i) for i in range(12)]
+    api = ShortPages([*later, row("mine", "a fox", since + 1)], size=5)
+    rec = reconciler(clock, api)
+    for i in range(12):
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21)
+    assert await rec.settle(job(), since=since) == Attach("mine")  # on the third page of five rows
+    assert api.calls == 3
+
+
+async def test_a_search_that_never_reached_past_the_attempt_concludes_nothing():
+    # Full pages of other requests, all made after the attempt, for more rows than a look-up reads: the
+    # attempt's row may lie further down, so its absence is not taken for "never created".
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    others = [row(f"other-{i}", "a cat", since + 30) for i in range(1200)]
+    api = FakeApi([row("ours-later", "a dog", since + 40), *others])
+    rec = reconciler(clock, api)
+    rec.note_submitted("ours-later", since + 20, made_by=since + 21)
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
+
+
+async def test_a_request_of_ours_made_before_the_attempt_ends_the_search():
+    # Its answer came before the attempt was sent, so the attempt's row, if any, lies above it.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    rows = [row(f"ours-{i}", f"later {i}", since + 30) for i in range(5)]
+    rows += [row("ours-before", "a dog", since - 10), *(row(f"old-{i}", "a cat", since - 20) for i in range(20))]
+    api = ShortPages(rows, size=5)
+    rec = reconciler(clock, api)
+    for i in range(5):
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21)
+    rec.note_submitted("ours-before", since - 12, made_by=since - 11)
+    assert await rec.settle(job(), since=since) == Resubmit()
+    assert api.calls == 2  # the second page shows it: no further page is read

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from batchgen.api.answers import HistoryRow
+from batchgen.api.paging import HistoryPaging
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
@@ -35,6 +36,13 @@ class History:
         return self.rows[(page - 1) * per_page : page * per_page]
 
 
+class ShortPages(History):
+    """Five rows a page whatever was asked for, and nothing said of it."""
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        return await super().history(page=page, per_page=min(per_page, 5))
+
+
 class Gateway:
     def __init__(self, clock: FakeClock) -> None:
         self.budget = RequestBudget(6000, clock=clock)
@@ -49,7 +57,8 @@ def sweeper(
     news = Outbox()
     sweeps = Sweeper(
         jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
-        reconciler=SimpleNamespace(note_seen=lambda rid: None), control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
+        reconciler=SimpleNamespace(note_seen=lambda rid: None, paging=HistoryPaging()),  # type: ignore[arg-type]
+        control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
         clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
     )  # fmt: skip
     return sweeps, news
@@ -270,3 +279,41 @@ def test_sweeps_of_jobs_far_longer_than_max_interval_come_at_least_every_fifth_o
     alone, _ = sweeper(clock, {"r00001": unknown}, History([]), latency)
     alone.max_interval_s = 2.0
     assert alone.longest_gap() == 2.0
+
+
+def made(i: int, sent: float, known: float) -> TrackedJob:
+    """Job ``i`` sent at ``sent`` and known made (its submit's answer) at ``known``."""
+    tracked = job(i, known)
+    tracked.sent_at, tracked.made_by = sent, known
+    return tracked
+
+
+async def test_a_sweep_reads_past_pages_shorter_than_asked_for():
+    # Twelve jobs in flight, five rows a page: the first page is not the history's end.
+    clock = FakeClock(10_000.0)
+    jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(12))}
+    history = ShortPages([row(rid, "COMPLETED") for rid in reversed(jobs)])
+    sweeps, news = sweeper(clock, jobs, history)
+    await sweeps.sweep()
+    assert history.pages == [1, 2, 3]
+    assert {m.job.request_id for m in news.sent if isinstance(m, Shown)} == set(jobs)  # every one shown
+    assert sweeps.reconciler.paging.longest == 5
+
+
+async def test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_it_saw_was_made():
+    # The history lags: the five newest jobs are not listed yet.  Each was sent after the oldest job the
+    # first page shows was made, so it would have been listed above that one: no further page is read.
+    clock = FakeClock(10_000.0)
+    listed = [made(i, 9_000.0 + i, 9_000.5 + i) for i in range(5)]
+    unlisted = [made(i, 9_100.0 + i, 9_100.5 + i) for i in range(5, 10)]
+    jobs = {j.request_id or "": j for j in listed + unlisted}
+    older = [row(f"x{i}", "COMPLETED") for i in range(20)]  # someone's earlier requests, further down
+    history = ShortPages([row(j.request_id or "") for j in reversed(listed)] + older)
+    sweeps, _ = sweeper(clock, jobs, history)
+    await sweeps.sweep()
+    assert history.pages == [1]
+    # One of them sent before the first page's jobs were made (a resumed job: not known) may lie below
+    unlisted[0].sent_at = None
+    history.pages.clear()
+    await sweeps.sweep()
+    assert history.pages == [1, 2, 3, 4, 5, 6]  # to the first page shorter than five: the end

@@ -66,7 +66,7 @@ async def test_a_sweep_says_it_is_under_way_exactly_while_it_waits_for_or_reads_
     sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), Watched([history_row("x1")]))
     assert sweeps.pending is False  # no sweep yet: first polls are not held for one
     await sweeps.sweep()
-    assert pending == [True] and sweeps.pending is False
+    assert pending == [True, True] and sweeps.pending is False  # one row, then the empty page past it
 
 
 async def test_an_unreadable_history_says_why_sweeps_stopped(caplog):

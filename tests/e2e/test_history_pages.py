@@ -1,0 +1,39 @@
+"""A request history whose pages hold fewer rows than asked for, and do not say so."""
+
+from __future__ import annotations
+
+from batchgen.simulator import SimConfig, SimServer
+from batchgen.store.ledger import read_ledger
+from tests.e2e.test_pacing import run_manifest, states
+from tests.helpers import many_jobs_yaml, run_batch, write
+
+
+def test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_again(sim, tmp_path, monkeypatch):
+    """Five rows a page: the lost submit sits on the history's third page, under the later jobs' rows. A
+    page shorter than asked for is not the history's end until a page has been seen to hold more."""
+    server = sim(seed=41, history_page_cap=5)
+    server.state.script("submit_error_after")  # the first job is created and billable, its answer lost
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == 14
+
+
+async def test_sweeps_read_on_past_pages_shorter_than_asked_for_and_find_every_job(tmp_path):
+    """Five rows a page and twelve jobs in flight: a sweep that stopped at the first short page would
+    never show the seven older ones, polls would find them finished, and sweeping would be switched off."""
+    config = SimConfig(time_scale=2000, history_page_cap=5, seed=5)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        pages = sim.state.counters["/inference-request/request-history"]
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sweeper = outcome.run.poller.sweeper
+    assert sweeper.sweeping and sweeper.missed == 0
+    assert sweeper.hits >= 16  # most jobs shown finished by a sweep (the last ones in flight are polled)
+    assert outcome.run.reconciler.paging.longest == 5
+    assert pages > sweeper.hits / 5  # sweeps read past the first page
+    assert sim.state.duplicate_submissions() == 0
