@@ -155,8 +155,8 @@ class TrackedJob:
     submitted_at: float = 0.0  # run clock
     submitted_epoch: float | None = None  # this machine's wall clock when it was sent
     submitted_wall: str | None = None  # ISO time recorded in the ledger
-    # Run clock, this run's submits only: when its submit was first sent (it was created no earlier), and when
-    # it was known made (its answer, or the history showing it: it was created no later); None when resumed
+    # Run clock, this run's submits only: when the POST that made it was sent (it was created no later than its
+    # answer, no earlier than this; None when found in the history or resumed), and when it was known made
     sent_at: float | None = None
     made_by: float | None = None
     polls: int = 0

@@ -220,9 +220,9 @@ PLANTS = (
     # ----------------------------------------------------------------- the history's pages
     Plant(
         "a history page shorter than asked for taken for the history's end",
-        "batchgen/api/paging.py",
-        "last = listed == 0 or listed < self.longest",
-        "last = listed < HISTORY_PAGE",
+        "batchgen/engine/recovery.py",
+        "last = not listed(rows)",
+        "last = listed(rows) < 100",
         (
             "tests/e2e/test_history_pages.py::test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_again",
         ),

@@ -7,11 +7,16 @@ asked for is not the history's end.  Taken for the end, it would hide an
 older request, and a submit whose answer was lost would look never created
 (and be paid for again), or every sweep would miss the older jobs in flight.
 
-So a page proves the end only when it is empty or shorter than a page seen
-before: no page holds more than the server's page size, so a page shorter
-than one that was seen is not full.  Until then a reader that still looks
-for a request reads on, or stops on other proof (the rows reach back past
-when the request was sent).
+So, for a sweep, a page proves the end only when it is empty or shorter
+than a page seen before, taking it that a server's pages all hold the same
+number of rows, but the last (what a page holds is counted up to what was
+asked for: a request with several outputs is listed once for each, and a
+page of 100 requests may list more rows).  A server whose page size shrinks
+in the middle of a run breaks that; a sweep then stops short, which costs
+polls, not money.  A look-up for a submit of unknown outcome, where money is
+at stake, takes only an empty page for the end.  Until then a reader that
+still looks for a request reads on, or stops on other proof (the rows reach
+back past when the request was sent).
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ class HistoryPage(list[HistoryRow]):
         self.listed = len(rows) if listed is None else listed
 
 
+def listed(rows: list[HistoryRow]) -> int:
+    """How many rows an answer listed (a :class:`HistoryPage` counts the malformed ones it left out)."""
+    return rows.listed if isinstance(rows, HistoryPage) else len(rows)
+
+
 class HistoryPaging:
     """What the pages read so far say of the server's page size."""
 
@@ -35,9 +45,9 @@ class HistoryPaging:
 
     def read(self, rows: list[HistoryRow]) -> bool:
         """Note a page just read; True when nothing lies past it (empty, or shorter than a page seen)."""
-        listed = rows.listed if isinstance(rows, HistoryPage) else len(rows)
-        last = listed == 0 or listed < self.longest
-        self.longest = max(self.longest, listed)
+        count = min(HISTORY_PAGE, listed(rows))
+        last = count == 0 or count < self.longest
+        self.longest = max(self.longest, count)
         return last
 
     def size(self) -> int:

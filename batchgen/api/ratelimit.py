@@ -53,7 +53,6 @@ from ..clock import Clock
 from .window import WindowFinder
 
 log = logging.getLogger("batchgen")
-TOKEN_SLACK = 1e-9  # tokens this close to a whole one are one: refills add up in floating point
 
 
 class Priority(IntEnum):
@@ -162,8 +161,10 @@ class RequestBudget:
             if not stamps:
                 return None
             waits.append(stamps[0] + self.window - now + 1e-6)
-        if self._tokens < 1.0 - TOKEN_SLACK:  # a refill's rounding is not a token short (it would wait ~1e-18 s)
-            waits.append((1.0 - self._tokens) * self.window / self.limit)
+        if self._tokens < 1.0:
+            short = (1.0 - self._tokens) * self.window / self.limit
+            if now + short > now:  # a refill's rounding (a wait too small to move the clock) is no wait
+                waits.append(short)
         return max(waits)
 
     # ------------------------------------------------------------------ waiting

@@ -46,7 +46,7 @@ import anyio
 from ..api.answers import HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import HistoryPaging
+from ..api.paging import HistoryPaging, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
@@ -261,9 +261,10 @@ class Reconciler:
 
     async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
         """Search the history; returns (row, whether a request of ours sent after ``since`` was seen).
-        Absence is only ever returned from pages that reach back past ``since`` (the last one, a row
-        older than it, or a request of ours made before it); a search that read ``MAX_ROWS`` rows
-        without that has not caught up with the attempt (:class:`_NotCaughtUp`)."""
+        Absence, or an image job's candidate, is only ever returned from pages that reach back past
+        ``since``: to an empty page (a short one is not taken for the end here: :mod:`..api.paging`),
+        a row older than it, or a request of ours made before it; a search that read ``MAX_ROWS``
+        rows without that has not caught up with the attempt (:class:`_NotCaughtUp`)."""
         payload = job.spec.payload()
         images = {name: value for name, value in payload.items() if is_ref(value)}
         plain = {name: value for name, value in payload.items() if name not in images}
@@ -272,12 +273,16 @@ class Reconciler:
         api = self.api
         later_seen = False
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
-        for page in range(1, math.ceil(MAX_ROWS / self.paging.size()) + 1):
+        read = page = 0
+        while read < MAX_ROWS:
+            page += 1
             rows = await self.gateway.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
             )
-            last = self.paging.read(rows)
+            self.paging.read(rows)
+            read += listed(rows)
+            last = not listed(rows)
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id)
@@ -303,14 +308,14 @@ class Reconciler:
             reached = reached or last or (oldest is not None and oldest < since - CLOCK_SKEW_S)
             if reached:
                 break
+        if not reached:
+            raise _NotCaughtUp  # its row, or another candidate's, may lie further down
         if images and found:
             sure = [row for row in found if _image_match(row, images)]
             chosen = sure if sure else found
             if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
                 raise _Ambiguous(f"{len(chosen)} requests in the history match")
             return chosen[0], later_seen
-        if not reached:
-            raise _NotCaughtUp  # its row may lie further down
         return None, later_seen
 
     async def _find_patiently(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool] | ApiError:

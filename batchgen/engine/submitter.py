@@ -193,7 +193,7 @@ class Submitter:
             # so say after it that nothing was sent.
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
             raise
-        since = self.clock.epoch()
+        since, sent_at = self.clock.epoch(), self.clock.now()
         sent: dict[str, Any] = {}  # an image job's POST says here which inline forms it used, and if they were refused
 
         async def post() -> Any:
@@ -243,7 +243,7 @@ class Submitter:
             # the run is being cancelled just now.
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
-        await self.attach(job, sub.request_id, sent=self.clock.epoch(), first_sent=since)
+        await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=sent_at)
         return False
 
     async def _post(
@@ -281,7 +281,7 @@ class Submitter:
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs
             # no clock agreement, and the record cannot expire before it + 1 hour.
-            await self.attach(job, verdict.request_id, sent=since, first_sent=since)
+            await self.attach(job, verdict.request_id, sent=since)
             return False
         if isinstance(verdict, Leave):
             await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
@@ -299,11 +299,12 @@ class Submitter:
 
         await self.control.guard(work)
 
-    async def attach(self, job: TrackedJob, request_id: str, *, sent: float, first_sent: float) -> None:
+    async def attach(self, job: TrackedJob, request_id: str, *, sent: float, sent_at: float | None = None) -> None:
         """Record a known request id (durably) and put the job on the poll schedule.  ``sent``: the epoch
-        its record's life counts from; ``first_sent``: the epoch its first attempt was sent at."""
+        its record's life counts from; ``sent_at``: the run-clock time the POST that made it was sent
+        no earlier than (None for a request found in the history: an earlier attempt may have made it)."""
         job.request_id = request_id
-        job.sent_at, job.made_by = self.clock.from_wall(first_sent), self.clock.now()
+        job.sent_at, job.made_by = sent_at, self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
         self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch())

@@ -25,3 +25,12 @@ def test_rows_left_out_as_malformed_still_count_toward_the_page():
     paging.read(HistoryPage(rows(20)))
     assert paging.read(HistoryPage(rows(19), listed=20)) is False  # one row was malformed: the page was full
     assert paging.read(HistoryPage(rows(3), listed=4)) is True
+
+
+def test_a_page_listing_more_rows_than_asked_for_counts_as_a_full_one():
+    # A request with several outputs is listed once for each: 100 requests may come as 101 rows, and the
+    # next full page of 100 is not shorter than a page seen.
+    paging = HistoryPaging()
+    assert paging.read(HistoryPage(rows(101))) is False
+    assert paging.read(HistoryPage(rows(100))) is False
+    assert paging.size() == HISTORY_PAGE

@@ -540,3 +540,50 @@ async def test_a_request_of_ours_made_before_the_attempt_ends_the_search():
     rec.note_submitted("ours-before", since - 12, made_by=since - 11)
     assert await rec.settle(job(), since=since) == Resubmit()
     assert api.calls == 2  # the second page shows it: no further page is read
+
+
+class SizedPages(FakeApi):
+    """Pages of the sizes given, in turn (the last size repeats)."""
+
+    def __init__(self, rows: list[HistoryRow], sizes: list[int]) -> None:
+        super().__init__(rows)
+        self.sizes = sizes
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.calls += 1
+        page = query.get("page", 1)
+        bounds = [0]
+        for n in range(page):
+            bounds.append(bounds[-1] + self.sizes[min(n, len(self.sizes) - 1)])
+        assert isinstance(self.rows, list)
+        return self.rows[bounds[-2] : bounds[-1]]
+
+
+async def test_a_look_up_takes_only_an_empty_page_for_the_end():
+    # Twenty requests a page: a page of 21 rows (a request listed once per output), then a full page of 20.
+    # The second is not the end, though shorter than the first; the lost submit lies on the third.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    later = [row(f"ours-{i}", f"later {i}", since + 30) for i in range(41)]
+    api = SizedPages([*later, row("mine", "a fox", since + 1)], sizes=[21, 20])
+    rec = reconciler(clock, api)
+    rec.note_submitted("ours-0", since + 20, made_by=since + 21)
+    assert await rec.settle(job(), since=since) == Attach("mine")
+
+
+async def test_a_look_up_reads_a_thousand_rows_whatever_the_page_size_seen_before():
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    rec = reconciler(clock, FakeApi([]))
+    rec.paging.read([row("x", "a cat", since)])  # a one-row page seen before: pages are not taken to hold one
+    api = ShortPages([row(f"other-{i}", "a cat", since + 30) for i in range(1500)], size=20)
+    rec.api = api  # type: ignore[assignment]
+    with pytest.raises(_NotCaughtUp):
+        await rec.find(job(), since=since)
+    assert api.calls == 50  # 1,000 rows of 20 a page
+    api = ShortPages(
+        [*(row(f"other-{i}", "a cat", since + 30) for i in range(260)), row("mine", "a fox", since + 1)], 20
+    )
+    rec.api = api  # type: ignore[assignment]
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine" and api.calls == 14  # on the 14th page

@@ -16,6 +16,7 @@ from batchgen.config import RetrySettings
 from batchgen.engine.recovery import Attach, Leave, Reconciler
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy
+from tests.engine.test_recovery import _settle_on_clock
 from tests.helpers import png_bytes
 
 MODEL = "kling-test-image2video"
@@ -90,3 +91,15 @@ async def test_a_row_that_keeps_the_image_whole_is_told_apart_by_its_digest(how)
     assert await settle(rows, since, clock) == Attach("mine")
     rec, job = setup([row("theirs", held(OTHER, how), since + 1)], clock)
     assert (await rec.find(job, since=since))[0] is None  # another image, whole: not ours
+
+
+async def test_a_lone_candidate_is_not_attached_before_the_search_reaches_back_past_the_attempt():
+    # One candidate on the first page, then a thousand rows of others, all newer than the attempt: another
+    # candidate (the paid one) may lie further down, so neither is attached and nothing is sent again.
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    others = [row(f"x{i}", {"prompt": "clouds", "duration": "5"}, since + 2) for i in range(1100)]
+    rec, job = setup([row("maybe", held(MINE, "url"), since + 3), *others], clock)
+    verdict = await _settle_on_clock(clock, rec, job, since)
+    assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
+    assert "has not caught up" in verdict.detail

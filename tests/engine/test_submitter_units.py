@@ -256,6 +256,28 @@ async def test_a_job_left_submitting_is_attached_to_what_the_history_shows_never
     assert k.ledger.events() == ["reconciled", "submitted"] and k.api.posted == []
     assert job.request_id == "made-before" and tracked.sent == [job]
     assert job.submitted_epoch == sent and k.ledger.lines[-1][3]["submitted_at"] == iso_utc(sent)
+    # found in the history, it may have been made by an earlier POST: when is not known, only that it exists
+    assert job.sent_at is None and job.made_by == k.clock.now()
+
+
+async def test_a_submitted_job_carries_when_its_post_was_sent_and_when_its_answer_came():
+    job = pending()
+    k = kit(ScriptedApi(submits=["r1"]), [job])
+
+    class Slow(ScriptedApi):
+        async def submit(self, model: str, params: object) -> object:
+            await k.clock.sleep(3.0)  # the answer takes 3 s
+            return await super().submit(model, params)  # type: ignore[arg-type]
+
+    k.api.__class__ = Slow
+    k.clock.advance(10.0)
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    assert job.request_id == "r1"
+    assert job.sent_at == pytest.approx(10.0, abs=0.05) and job.made_by == pytest.approx(13.0, abs=0.05)
+    assert k.reconciler._made_by["r1"] == pytest.approx(k.clock.epoch(), abs=0.05)  # the answer's time, as epoch
 
 
 async def test_the_submit_loop_sends_every_job_its_stream_brings():
