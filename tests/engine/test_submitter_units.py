@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from batchgen.api.answers import Credits, HistoryRow
+from batchgen.api.answers import Credits, HistoryRow, Submitted
 from batchgen.clock import iso_utc
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
@@ -265,9 +265,9 @@ async def test_a_submitted_job_carries_when_its_post_was_sent_and_when_its_answe
     k = kit(ScriptedApi(submits=["r1"]), [job])
 
     class Slow(ScriptedApi):
-        async def submit(self, model: str, params: object) -> object:
+        async def submit(self, model: str, params: Any) -> Submitted:
             await k.clock.sleep(3.0)  # the answer takes 3 s
-            return await super().submit(model, params)  # type: ignore[arg-type]
+            return await super().submit(model, params)
 
     k.api.__class__ = Slow
     k.clock.advance(10.0)
