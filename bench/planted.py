@@ -230,7 +230,7 @@ PLANTS = (
     Plant(
         "a look-up that read a thousand rows without reaching back past the submit concludes it absent",
         "batchgen/engine/recovery.py",
-        "            raise _NotCaughtUp  # its row may lie further down\n",
+        "            raise _NotCaughtUp  # its row, or another candidate's, may lie further down\n",
         "            pass\n",
         ("tests/engine/test_recovery.py::test_a_search_that_never_reached_past_the_attempt_concludes_nothing",),
     ),
