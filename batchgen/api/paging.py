@@ -52,4 +52,4 @@ class HistoryPaging:
 
     def size(self) -> int:
         """Rows a page is taken to hold when counting pages ahead: the most seen, or what is asked for."""
-        return min(HISTORY_PAGE, self.longest) if self.longest else HISTORY_PAGE
+        return self.longest or HISTORY_PAGE
