@@ -324,12 +324,11 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
     gateway's ``call`` are absent)."""
     from types import SimpleNamespace
 
-    from batchgen.api.paging import HistoryPaging
     from batchgen.engine.poller import Poller
     from batchgen.engine.sweeper import Sweeper
 
     gateway = SimpleNamespace(budget=budget)
-    reconciler = SimpleNamespace(note_seen=lambda rid: None, paging=HistoryPaging())
+    reconciler = SimpleNamespace(note_seen=lambda rid: None)
     control = SimpleNamespace(interrupted=False)
     sweeper = Sweeper(
         jobs={}, gateway=gateway, api=history, latency=plan.latency, reconciler=reconciler,  # type: ignore[arg-type]

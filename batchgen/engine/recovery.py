@@ -46,7 +46,7 @@ import anyio
 from ..api.answers import HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import HistoryPaging, listed
+from ..api.paging import listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
@@ -224,7 +224,6 @@ class Reconciler:
         self.patience_s = patience_s  # how long a look-up rides out an API in trouble (api.unreachable_after_s)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._made_by: dict[str, float] = {}  # this run's requests -> the epoch each was known to exist by
-        self.paging = HistoryPaging()  # what the history's pages hold (shared with the sweeper)
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
@@ -280,9 +279,9 @@ class Reconciler:
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
             )
-            self.paging.read(rows)
-            read += listed(rows)
-            last = not listed(rows)
+            count = listed(rows)
+            read += count
+            last = count == 0
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id)

@@ -74,6 +74,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 from ..api.answers import HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
+from ..api.paging import HistoryPaging
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError
@@ -151,6 +152,7 @@ class Sweeper:
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
+        self.paging = HistoryPaging()  # what the history's pages hold
 
     @property
     def working(self) -> bool:
@@ -364,7 +366,7 @@ class Sweeper:
         self._swept_at = now
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
-        paging = self.reconciler.paging
+        paging = self.paging
         pages = 0
         looked = set(remaining)
         stopped_early = False

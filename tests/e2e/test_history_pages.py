@@ -34,6 +34,6 @@ async def test_sweeps_read_on_past_pages_shorter_than_asked_for_and_find_every_j
     sweeper = outcome.run.poller.sweeper
     assert sweeper.sweeping and sweeper.missed == 0
     assert sweeper.hits >= 16  # most jobs shown finished by a sweep (the last ones in flight are polled)
-    assert outcome.run.reconciler.paging.longest == 5
+    assert sweeper.paging.longest == 5
     assert pages > sweeper.hits / 5  # sweeps read past the first page
     assert sim.state.duplicate_submissions() == 0

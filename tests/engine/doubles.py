@@ -20,7 +20,6 @@ import anyio
 
 from batchgen.api.answers import Credits, Download, HistoryRow, Result, Status, Submitted
 from batchgen.api.gateway import Gateway
-from batchgen.api.paging import HistoryPaging
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import OutputSettings, RetrySettings, Settings
@@ -333,7 +332,6 @@ class SeenRows:
 
     def __init__(self) -> None:
         self.seen: list[str] = []
-        self.paging = HistoryPaging()
 
     def note_seen(self, request_id: str) -> None:
         self.seen.append(request_id)

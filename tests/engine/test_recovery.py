@@ -574,8 +574,8 @@ async def test_a_look_up_takes_only_an_empty_page_for_the_end():
 async def test_a_look_up_reads_a_thousand_rows_whatever_the_page_size_seen_before():
     clock = FakeClock()
     since = clock.epoch() - 60
-    rec = reconciler(clock, FakeApi([]))
-    rec.paging.read([row("x", "a cat", since)])  # a one-row page seen before: pages are not taken to hold one
+    rec = reconciler(clock, FakeApi([row("x", "a cat", since - 500)]))
+    assert await rec.find(job(), since=since) == (None, False)  # a one-row page read before: no page size taken
     api = ShortPages([row(f"other-{i}", "a cat", since + 30) for i in range(1500)], size=20)
     rec.api = api  # type: ignore[assignment]
     with pytest.raises(_NotCaughtUp):

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from batchgen.api.answers import HistoryRow
-from batchgen.api.paging import HistoryPaging
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
@@ -57,8 +56,7 @@ def sweeper(
     news = Outbox()
     sweeps = Sweeper(
         jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
-        reconciler=SimpleNamespace(note_seen=lambda rid: None, paging=HistoryPaging()),  # type: ignore[arg-type]
-        control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
+        reconciler=SimpleNamespace(note_seen=lambda rid: None), control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
         clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
     )  # fmt: skip
     return sweeps, news
@@ -297,7 +295,7 @@ async def test_a_sweep_reads_past_pages_shorter_than_asked_for():
     await sweeps.sweep()
     assert history.pages == [1, 2, 3]
     assert {m.job.request_id for m in news.sent if isinstance(m, Shown)} == set(jobs)  # every one shown
-    assert sweeps.reconciler.paging.longest == 5
+    assert sweeps.paging.longest == 5
 
 
 async def test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_it_saw_was_made():
