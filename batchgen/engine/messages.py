@@ -42,7 +42,8 @@ class Lost:
 @dataclass(frozen=True, slots=True)
 class Shown:
     """A sweep saw ``job`` finished (COMPLETED or FAILED) in the request history's ``row``; the last
-    sweep that showed it unfinished began at ``unfinished_at`` (run clock), if one did.  With
+    sweep that showed it unfinished began at ``unfinished_at`` (run clock), if one did, and the page
+    that showed it finished came back at ``shown_at`` (its finish lies before that).  With
     ``check``, it is settled by a result call, not from the row's link: that sweep came after the
     finish the row gives, and the result says whether the history lags."""
 
@@ -50,6 +51,7 @@ class Shown:
     row: HistoryRow
     check: bool = False
     unfinished_at: float | None = None
+    shown_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,8 @@ class Poller(PollSchedule):
                 job.server_latency = row.latency_s  # the history's measure, for learning
             elif news.unfinished_at is not None:  # no measure: learn from the sweeps' own bounds
                 job.pending_age = max(job.pending_age, news.unfinished_at - job.submitted_at)
+            if news.shown_at is not None and job.done_age is None:  # finished by then, not by when settled
+                job.done_age = max(job.pending_age, news.shown_at - job.submitted_at)
             self.fetch_now(job, None if news.check else row)  # a check: settled by a result call
         else:
             self._replan(None)

@@ -149,6 +149,7 @@ class Sweeper:
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
         self._unfinished_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._swept_at = -math.inf  # when the last sweep began
+        self._page_at = -math.inf  # when the page being read came back
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
@@ -382,6 +383,7 @@ class Sweeper:
                     self.stop(f"the request history could not be read ({exc})")
                     return
                 pages += 1
+                self._page_at = self.clock.now()
                 last = paging.read(rows)
                 for row in rows:
                     if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
@@ -429,7 +431,7 @@ class Sweeper:
         if row.status == "COMPLETED" and row.latency_s is not None and unfinished_at is not None:
             typical = self._typical(latency_key(job.spec)) or row.latency_s
             check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
-        await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at))
+        await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
         self._check_health()
 
 

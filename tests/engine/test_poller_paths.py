@@ -163,6 +163,16 @@ async def test_a_swept_job_whose_row_has_no_latency_is_learned_between_the_sweep
     assert sample == pytest.approx((60.0 + (100.0 - job.submitted_at)) / 2)  # not half its age at the find
 
 
+async def test_a_swept_job_is_learned_finished_by_when_its_page_came_back_not_by_when_it_was_settled():
+    # The page came back at 80 s; the news is heard, and the job settled, at 100 s (a busy machine).
+    _, s, job = swept_with_trusted_links()
+    row = HistoryRow("r-j", MODEL, "COMPLETED", {}, POLL_LINK + "?row", 0.3, None, None)
+    s.poller.hear(Shown(job, row, unfinished_at=job.submitted_at + 60.0, shown_at=80.0))
+    await run_poller(s, lambda: bool(s.downloads.sent), track=False)
+    [sample] = s.poller.latency.samples_of(latency_key(job.spec)) or []
+    assert sample == pytest.approx((60.0 + (80.0 - job.submitted_at)) / 2)
+
+
 # ---------------------------------------------------------------------- result polls
 
 
