@@ -234,6 +234,15 @@ PLANTS = (
         "            pass\n",
         ("tests/engine/test_recovery.py::test_a_search_that_never_reached_past_the_attempt_concludes_nothing",),
     ),
+    Plant(
+        "a look-up trusts a row's place in a history not listed newest first (a row older than the submit)",
+        "batchgen/engine/recovery.py",
+        "            newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it\n",
+        "            newest_first = True\n",
+        (
+            "tests/e2e/test_history_pages.py::test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_again",
+        ),
+    ),
 )
 
 

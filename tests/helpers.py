@@ -27,6 +27,7 @@ import av
 import pytest
 from aiohttp import web
 
+from batchgen.api.paging import ListingOrder
 from batchgen.cli.main import main
 from batchgen.clock import FakeClock
 from batchgen.jobs import TRANSITIONS, JobState
@@ -328,7 +329,7 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
     from batchgen.engine.sweeper import Sweeper
 
     gateway = SimpleNamespace(budget=budget)
-    reconciler = SimpleNamespace(note_seen=lambda rid: None)
+    reconciler = SimpleNamespace(note_seen=lambda rid: None, order=ListingOrder({}, {}))
     control = SimpleNamespace(interrupted=False)
     sweeper = Sweeper(
         jobs={}, gateway=gateway, api=history, latency=plan.latency, reconciler=reconciler,  # type: ignore[arg-type]

@@ -17,11 +17,26 @@ polls, not money.  A look-up for a submit of unknown outcome, where money is
 at stake, takes only an empty page for the end.  Until then a reader that
 still looks for a request reads on, or stops on other proof (the rows reach
 back past when the request was sent).
+
+Those proofs hold only while the history lists its rows newest first, as
+batchgen asks (``sort_order=desc``).  The API sorts by ``model_created`` by
+default, which may be the model's date, not the request's, and a server may
+ignore what is asked.  So the rows' own order is checked as they are read
+(:class:`ListingOrder`): a row made later than one listed above it (its
+``created_at``, or one of this run's requests sent after another listed
+above it was known made) shows the listing is not newest first, and from
+then on, for the rest of the run, only an empty page ends a look-up.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+from collections.abc import Mapping
+
 from .answers import HISTORY_PAGE, HistoryRow
+
+log = logging.getLogger("batchgen")
 
 
 class HistoryPage(list[HistoryRow]):
@@ -53,3 +68,57 @@ class HistoryPaging:
     def size(self) -> int:
         """Rows a page is taken to hold when counting pages ahead: the most seen, or what is asked for."""
         return self.longest or HISTORY_PAGE
+
+
+class ListingOrder:
+    """Whether the history lists rows newest first, from the rows read; once not, for the rest of the run.
+
+    ``made``: this run's requests and the epoch each was known to exist by (its answer came);
+    ``sent``: our requests and the epoch each was sent (both on this machine's clock)."""
+
+    def __init__(self, made: Mapping[str, float], sent: Mapping[str, float]) -> None:
+        self.made = made
+        self.sent = sent
+        self.disorder: str | None = None  # what showed the rows out of order, once something did
+
+    @property
+    def newest_first(self) -> bool:
+        return self.disorder is None
+
+    def listing(self) -> ListingCheck:
+        """A check of one listing, read from its first page on."""
+        return ListingCheck(self)
+
+    def found(self, what: str) -> None:
+        if self.disorder is None:
+            self.disorder = what
+            log.warning(
+                "the request history does not list its rows newest first (%s); a look-up for a submit "
+                "whose answer was lost now reads to the history's end before it calls the submit "
+                "not made",
+                what,
+            )
+
+
+class ListingCheck:
+    """One listing's rows in the order read: each must be made no later than every row above it."""
+
+    def __init__(self, order: ListingOrder) -> None:
+        self._order = order
+        self._oldest = math.inf  # the earliest ``created_at`` above
+        self._made_above = math.inf  # the earliest epoch a request of ours above was known made by
+
+    def read(self, rows: list[HistoryRow]) -> bool:
+        """Note a page's rows; True while the listing is, as far as is known, newest first."""
+        order = self._order
+        for row in rows:
+            created = row.created_at
+            if created is not None:
+                if created > self._oldest:
+                    order.found(f"request {row.request_id} was made after one listed above it")
+                self._oldest = min(self._oldest, created)
+            sent = order.sent.get(row.request_id)
+            if sent is not None and sent > self._made_above:
+                order.found(f"request {row.request_id} was sent after one listed above it was made")
+            self._made_above = min(self._made_above, order.made.get(row.request_id, math.inf))
+        return order.newest_first

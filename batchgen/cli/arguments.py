@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
         "alone (the time queued left out), or nothing",
     )
     sim.add_argument(
+        "--history-order",
+        choices=("asked", "oldest", "unsorted"),
+        default="asked",
+        help="the order of the history's rows: as sort_order asks (default), oldest first whatever is asked, "
+        "or unsorted (in no order of time)",
+    )
+    sim.add_argument(
         "--history-page-cap",
         type=int,
         metavar="N",

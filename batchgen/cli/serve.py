@@ -45,6 +45,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_url=args.history_url,
             history_latency=args.history_latency,
             history_page_cap=args.history_page_cap,
+            history_order=args.history_order,
             nonterminal_result=args.unfinished_result,
             expiry_s=args.expiry,
             polls_count=not args.polls_free,

@@ -46,7 +46,7 @@ import anyio
 from ..api.answers import HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import listed
+from ..api.paging import ListingOrder, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
@@ -226,6 +226,7 @@ class Reconciler:
         self._made_by: dict[str, float] = {}  # this run's requests -> the epoch each was known to exist by
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
+        self.order = ListingOrder(self._made_by, self._submitted)  # whether the history lists newest first
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 
@@ -273,6 +274,7 @@ class Reconciler:
         later_seen = False
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
+        check = self.order.listing()
         while read < MAX_ROWS:
             page += 1
             rows = await self.gateway.call(
@@ -282,12 +284,13 @@ class Reconciler:
             count = listed(rows)
             read += count
             last = count == 0
+            newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id)
                     later_seen = later_seen or self._submitted[row.request_id] > since
                     # made before this attempt was sent (its answer came first): the attempt's row lies above it
-                    reached = reached or self._made_by.get(row.request_id, math.inf) < since
+                    reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
             matches = [
                 row
                 for row in rows
@@ -304,7 +307,7 @@ class Reconciler:
                 return min(matches, key=lambda r: r.created_at or 0.0), later_seen
             found += [row for row in matches if _image_match(row, images) is not False]
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
-            reached = reached or last or (oldest is not None and oldest < since - CLOCK_SKEW_S)
+            reached = reached or last or (newest_first and oldest is not None and oldest < since - CLOCK_SKEW_S)
             if reached:
                 break
         if not reached:

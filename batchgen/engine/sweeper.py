@@ -372,6 +372,7 @@ class Sweeper:
         looked = set(remaining)
         stopped_early = False
         made_by = math.inf  # the earliest a job this sweep showed was known made
+        check = self.reconciler.order.listing()
         self.pending = True
         try:
             # pages of however many rows the server serves (learned as they are read)
@@ -385,12 +386,13 @@ class Sweeper:
                 pages += 1
                 self._page_at = self.clock.now()
                 last = paging.read(rows)
+                newest_first = check.read(rows)
                 for row in rows:
                     if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
                         made_by = min(made_by, job.made_by)
                     await self._read(row)
                     remaining.discard(row.request_id)
-                if not remaining or last or not self._listed_further(remaining, made_by):
+                if not remaining or last or (newest_first and not self._listed_further(remaining, made_by)):
                     break
                 if len(remaining) <= enough:
                     stopped_early = True

@@ -37,6 +37,7 @@ HISTORY_URLS = ("result", "none", "other")
 # what a COMPLETED history row's latency_ms measures: submit to finish, the inference alone (the time the
 # job waited in the queue left out), or nothing (no latency_ms; the real API does not say which)
 HISTORY_LATENCIES = ("total", "inference", "none")
+HISTORY_ORDERS = ("asked", "oldest", "unsorted")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -102,6 +103,9 @@ class SimConfig:
     # the history serves at most this many rows a page whatever per_page asks, and says nothing of its pages
     # but the rows (None: per_page rows, up to 100; the real API's page sizes and fields are undocumented)
     history_page_cap: int | None = None
+    # the order of the history's rows: as sort_order asks (newest first by default), "oldest" first
+    # whatever is asked, or "unsorted" (ties of an undocumented sort key broken in no order of time)
+    history_order: str = "asked"
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -156,6 +160,8 @@ class SimConfig:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.history_latency not in HISTORY_LATENCIES:
             raise ValueError(f"history_latency must be one of {HISTORY_LATENCIES}, got {self.history_latency!r}")
+        if self.history_order not in HISTORY_ORDERS:
+            raise ValueError(f"history_order must be one of {HISTORY_ORDERS}, got {self.history_order!r}")
         if self.history_page_cap is not None and not 1 <= self.history_page_cap <= 100:
             raise ValueError(f"history_page_cap must be 1-100 rows, got {self.history_page_cap}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,9 +102,12 @@ async def history(request: web.Request) -> web.StreamResponse:
         return _error(400, "The date window may span at most 31 days")
     model = q.get("model_name")
     wanted = q.get("status")
-    newest_first = q.get("sort_order", "desc") != "asc"
     account = worlds.account_of(state, request.headers.get("x-api-key"))
     jobs = [job for job in state.jobs.values() if job.account == account]  # kept in creation order
+    order = state.config.history_order
+    if order == "unsorted":  # a stable order that has nothing to do with time
+        jobs.sort(key=lambda job: hashlib.sha256(job.request_id.encode()).digest())
+    newest_first = order == "asked" and q.get("sort_order", "desc") != "asc"
     start = (page - 1) * per_page
     rows: list[dict[str, Any]] = []
     total = 0

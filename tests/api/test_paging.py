@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from batchgen.api.answers import HISTORY_PAGE, HistoryRow
-from batchgen.api.paging import HistoryPage, HistoryPaging
+from batchgen.api.paging import HistoryPage, HistoryPaging, ListingOrder
 
 
 def rows(n: int) -> list[HistoryRow]:
@@ -34,3 +34,33 @@ def test_a_page_listing_more_rows_than_asked_for_counts_as_a_full_one():
     assert paging.read(HistoryPage(rows(101))) is False
     assert paging.read(HistoryPage(rows(100))) is False
     assert paging.size() == HISTORY_PAGE
+
+
+def made(rid: str, created: float | None) -> HistoryRow:
+    return HistoryRow(rid, "m", "COMPLETED", {}, None, None, created, None)
+
+
+def test_rows_made_later_than_one_listed_above_show_the_listing_is_not_newest_first():
+    order = ListingOrder({}, {})
+    check = order.listing()
+    assert check.read([made("a", 30.0), made("b", 30.0), made("c", None), made("d", 20.0)]) is True  # ties keep it
+    assert check.read([made("e", 10.0)]) is True  # across pages too
+    assert order.newest_first
+    assert check.read([made("f", 11.0)]) is False
+    assert order.disorder is not None and "request f" in order.disorder
+    assert order.listing().read([made("g", 5.0)]) is False  # for the rest of the run
+
+
+def test_without_timestamps_this_runs_own_requests_show_the_order():
+    # "a" was known made (its answer came) at 100; "b" was sent at 150, so it was made after "a"
+    order = ListingOrder({"a": 100.0}, {"a": 90.0, "b": 150.0})
+    assert order.listing().read([made("b", None), made("a", None)]) is True  # newest first
+    assert order.listing().read([made("a", None), made("x", None), made("b", None)]) is False
+    assert order.disorder is not None and "request b" in order.disorder
+
+
+def test_requests_whose_sending_overlapped_prove_no_order():
+    # "b" was sent at 95, before "a" was known made (100): either may have been made first
+    order = ListingOrder({"a": 100.0, "b": 120.0}, {"a": 90.0, "b": 95.0})
+    assert order.listing().read([made("a", None), made("b", None)]) is True
+    assert order.listing().read([made("b", None), made("a", None)]) is True

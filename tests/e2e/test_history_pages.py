@@ -1,6 +1,8 @@
-"""A request history whose pages hold fewer rows than asked for, and do not say so."""
+"""A request history whose pages hold fewer rows than asked for, and do not say so; one not listed newest first."""
 
 from __future__ import annotations
+
+import pytest
 
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger
@@ -37,3 +39,17 @@ async def test_sweeps_read_on_past_pages_shorter_than_asked_for_and_find_every_j
     assert sweeper.paging.longest == 5
     assert pages > sweeper.hits / 5  # sweeps read past the first page
     assert sim.state.duplicate_submissions() == 0
+
+
+@pytest.mark.parametrize("order", ["oldest", "unsorted"])
+def test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_again(sim, tmp_path, monkeypatch, order):
+    """The server lists its rows oldest first, or in no order of time, whatever ``sort_order`` asks: a row
+    older than the lost submit, or a request of ours made before it, proves nothing of the rows below."""
+    server = sim(seed=43, history_page_cap=5, history_order=order, rates={"submit_error_after": 0.3})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == 14

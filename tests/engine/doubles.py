@@ -20,6 +20,7 @@ import anyio
 
 from batchgen.api.answers import Credits, Download, HistoryRow, Result, Status, Submitted
 from batchgen.api.gateway import Gateway
+from batchgen.api.paging import ListingOrder
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import OutputSettings, RetrySettings, Settings
@@ -332,6 +333,7 @@ class SeenRows:
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.order = ListingOrder({}, {})
 
     def note_seen(self, request_id: str) -> None:
         self.seen.append(request_id)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from batchgen.api.answers import HistoryRow
+from batchgen.api.paging import ListingOrder
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
@@ -56,7 +57,8 @@ def sweeper(
     news = Outbox()
     sweeps = Sweeper(
         jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
-        reconciler=SimpleNamespace(note_seen=lambda rid: None), control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
+        reconciler=SimpleNamespace(note_seen=lambda rid: None, order=ListingOrder({}, {})),  # type: ignore[arg-type]
+        control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
         clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
     )  # fmt: skip
     return sweeps, news
@@ -315,3 +317,17 @@ async def test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_i
     history.pages.clear()
     await sweeps.sweep()
     assert history.pages == [1, 2, 3, 4, 5, 6]  # to the first page shorter than five: the end
+
+
+async def test_in_a_history_shown_not_newest_first_a_sweep_reads_on_past_the_jobs_it_saw():
+    # As above, but a row made later than one listed above it was read: no row's place proves anything
+    clock = FakeClock(10_000.0)
+    listed = [made(i, 9_000.0 + i, 9_000.5 + i) for i in range(5)]
+    unlisted = [made(i, 9_100.0 + i, 9_100.5 + i) for i in range(5, 10)]
+    jobs = {j.request_id or "": j for j in listed + unlisted}
+    older = [row(f"x{i}", "COMPLETED") for i in range(20)]
+    history = ShortPages([row(j.request_id or "") for j in reversed(listed)] + older)
+    sweeps, _ = sweeper(clock, jobs, history)
+    sweeps.reconciler.order.found("request x was made after one listed above it")
+    await sweeps.sweep()
+    assert history.pages == [1, 2, 3, 4, 5, 6]

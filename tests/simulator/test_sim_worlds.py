@@ -37,6 +37,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
         ({"history": "maybe"}, "history"),
         ({"history_latency": "queue"}, "history_latency"),
         ({"history_page_cap": 0}, "history_page_cap"),
+        ({"history_order": "newest"}, "history_order"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
         ({"model_latency_s": {"kling-text2video": -1.0}}, "model_latency_s"),
     ],
@@ -108,6 +109,19 @@ def test_a_capped_history_serves_fewer_rows_than_asked_for_and_says_nothing_of_i
     assert len(httpx.get(url, params={"per_page": 2}, headers=H).json()["data"]) == 2  # fewer asked: fewer given
 
 
+@pytest.mark.parametrize("order", ["oldest", "unsorted"])
+def test_a_history_may_list_its_rows_in_another_order_than_asked_for(sim, order):
+    server = sim(history_order=order, time_scale=1.0)
+    made = [_submit(server.url).json()["request_id"] for _ in range(6)]
+    url = f"{server.url}/inference-request/request-history"
+    listed = [row["request_id"] for row in httpx.get(url, params={"sort_order": "desc"}, headers=H).json()["data"]]
+    assert sorted(listed) == sorted(made) and listed != made[::-1]
+    if order == "oldest":
+        assert listed == made
+    again = [row["request_id"] for row in httpx.get(url, headers=H).json()["data"]]
+    assert again == listed  # a stable order, page after page
+
+
 def test_short_record_life_answers_404_early(sim):
     server = sim(expiry_s=60.0, time_scale=1.0)
     rid = _submit(server.url).json()["request_id"]
@@ -132,12 +146,14 @@ def test_simulate_flags_reach_the_config(monkeypatch):
             "simulate", "--rate-hint", "none", "--rate-window", "10", "--latency-scale", "0.01",
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
             "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
+            "--history-order", "oldest",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
     assert config.model_latency_s == {"kling-text2video": 30.0}
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
     assert config.history_latency == "inference" and config.history_page_cap == 20
+    assert config.history_order == "oldest"
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
