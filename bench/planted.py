@@ -243,6 +243,15 @@ PLANTS = (
             "tests/e2e/test_history_pages.py::test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_again",
         ),
     ),
+    Plant(
+        "a history that refuses per_page is not asked without it: sweeps and look-ups stop working",
+        "batchgen/api/client.py",
+        "            if http == 400 and asks:\n",
+        "            if http == 400 and not asks:\n",
+        (
+            "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_of_the_run",
+        ),
+    ),
 )
 
 

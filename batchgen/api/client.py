@@ -75,6 +75,9 @@ MAX_SAME_ORIGIN_REDIRECTS = 3
 log = logging.getLogger("batchgen")
 
 
+HISTORY_ASKS = ("per_page", "sort_order")  # what a history page asks for beyond its number, dropped in this order
+
+
 class ApiClient:
     """Async client for the v2 queue API.  Use as ``async with ApiClient(...) as api``."""
 
@@ -94,6 +97,7 @@ class ApiClient:
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
         self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
+        self.history_asks = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
         self._connections = connections
@@ -235,15 +239,33 @@ class ApiClient:
         """One page of the request history, newest first; ``status``: COMPLETED, FAILED or PENDING.
         A page may hold fewer rows than ``per_page`` and not be the last (:mod:`paging`)."""
         # newest first, said rather than left to the default: where the pages end and what a page
-        # proves absent (engine/recovery.py, engine/sweeper.py) rest on that order
-        query: dict[str, str] = {"page": str(page), "per_page": str(per_page), "sort_order": "desc"}
-        if status:
-            query["status"] = status
-        if model:
-            query["model_name"] = model
-        if from_date:
-            query["from_date"] = from_date
-        http, headers, body = await self._call("GET", self.history_url, query=query)
+        # proves absent (engine/recovery.py, engine/sweeper.py) rest on that order.  A server that
+        # refuses what is asked (HTTP 400) is asked less: ``per_page`` and ``sort_order`` are the
+        # documented defaults' to leave out, first the page size, then the order (a page's rows are
+        # checked for their order as read, :mod:`paging`); the form that worked is kept for the run.
+        while True:
+            asks = self.history_asks
+            query: dict[str, str] = {"page": str(page)}
+            if "per_page" in asks:
+                query["per_page"] = str(per_page)
+            if "sort_order" in asks:
+                query["sort_order"] = "desc"
+            if status:
+                query["status"] = status
+            if model:
+                query["model_name"] = model
+            if from_date:
+                query["from_date"] = from_date
+            http, headers, body = await self._call("GET", self.history_url, query=query)
+            if http == 400 and asks:
+                self.history_asks = asks[1:]
+                log.warning(
+                    "the request history refused a page asked for with %s (HTTP 400: %s); asking without it",
+                    " and ".join(asks[:1]),
+                    detail_of(body),
+                )
+                continue
+            break
         if http != 200:
             self._raise_for(http, headers, body, what="reading the request history")
         rows = body.get("data")

@@ -185,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         "or unsorted (in no order of time)",
     )
     sim.add_argument(
+        "--history-refuse",
+        action="append",
+        choices=("per_page", "sort_order"),
+        default=[],
+        metavar="PARAM",
+        help="the history answers 400 to a query with this parameter (per_page or sort_order; repeatable)",
+    )
+    sim.add_argument(
         "--history-page-cap",
         type=int,
         metavar="N",

@@ -38,6 +38,7 @@ HISTORY_URLS = ("result", "none", "other")
 # job waited in the queue left out), or nothing (no latency_ms; the real API does not say which)
 HISTORY_LATENCIES = ("total", "inference", "none")
 HISTORY_ORDERS = ("asked", "oldest", "unsorted")
+HISTORY_REFUSABLE = ("per_page", "sort_order")
 FAULT_KINDS = (
     "submit_error_before",  # 5xx on submit, job not created
     "submit_error_after",  # 5xx on submit, job created (and billable)
@@ -106,6 +107,7 @@ class SimConfig:
     # the order of the history's rows: as sort_order asks (newest first by default), "oldest" first
     # whatever is asked, or "unsorted" (ties of an undocumented sort key broken in no order of time)
     history_order: str = "asked"
+    history_refuses: frozenset[str] = frozenset()  # query parameters the history answers 400 to (HISTORY_REFUSABLE)
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})
     forbidden_slugs: frozenset[str] = frozenset()  # 403: e.g. a team's model restrictions
@@ -160,6 +162,10 @@ class SimConfig:
             raise ValueError(f"history_url must be one of {HISTORY_URLS}, got {self.history_url!r}")
         if self.history_latency not in HISTORY_LATENCIES:
             raise ValueError(f"history_latency must be one of {HISTORY_LATENCIES}, got {self.history_latency!r}")
+        if not set(self.history_refuses) <= set(HISTORY_REFUSABLE):
+            raise ValueError(
+                f"history_refuses must name parameters among {HISTORY_REFUSABLE}, got {sorted(self.history_refuses)}"
+            )
         if self.history_order not in HISTORY_ORDERS:
             raise ValueError(f"history_order must be one of {HISTORY_ORDERS}, got {self.history_order!r}")
         if self.history_page_cap is not None and not 1 <= self.history_page_cap <= 100:

@@ -94,6 +94,9 @@ async def history(request: web.Request) -> web.StreamResponse:
         from_date = datetime.strptime(q["from_date"], "%Y-%m-%d").date() if "from_date" in q else default_from
     except ValueError:
         return _error(400, "Invalid query parameters")
+    refused = [name for name in state.config.history_refuses if name in q]
+    if refused:
+        return _error(400, f"Unknown query parameter: {refused[0]}")
     if not 1 <= per_page <= 100:
         return _error(400, "per_page must be between 1 and 100")
     cap = state.config.history_page_cap

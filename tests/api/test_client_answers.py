@@ -227,6 +227,25 @@ async def test_the_request_history_asks_for_what_it_is_given_and_keeps_the_rows_
     assert server.seen[0].headers["x-api-key"] == KEY
 
 
+async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_of_the_run():
+    row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
+    async with scripted() as server, client(server.url) as api:
+        server.then(400, {"error": "bad per_page"}).then(400, {"error": "bad sort_order"}).then(body={"data": [row]})
+        server.then(body={"data": []}).then(400, {"error": "bad model_name"})
+        assert [r.request_id for r in await api.history(model="m")] == ["a"]
+        assert await api.history(page=2) == []  # asked in the form that worked
+        with pytest.raises(RequestRejected, match="reading the request history"):
+            await api.history(model="x")  # nothing more to leave out: the 400 is the answer
+    queries = [seen.query for seen in server.seen]
+    assert queries == [
+        {"page": "1", "per_page": str(HISTORY_PAGE), "sort_order": "desc", "model_name": "m"},
+        {"page": "1", "sort_order": "desc", "model_name": "m"},
+        {"page": "1", "model_name": "m"},
+        {"page": "2"},
+        {"page": "1", "model_name": "x"},
+    ]
+
+
 async def test_one_request_of_the_history_is_read_by_its_id():
     async with scripted() as server, client(server.url) as api:
         server.then(body={"request_id": "a/b", "model_status": "FAILED"}).then(body={"id": "x"})

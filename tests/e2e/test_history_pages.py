@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from batchgen.simulator import SimConfig, SimServer
@@ -53,3 +55,22 @@ def test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_agai
     assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
     assert server.state.duplicate_submissions() == 0
     assert len(server.state.submissions) == 14
+
+
+@pytest.mark.parametrize("refused", [("per_page",), ("per_page", "sort_order")])
+async def test_a_history_that_refuses_a_page_size_or_an_order_is_asked_without_them(tmp_path, refused):
+    """HTTP 400 to ``per_page`` (and to ``sort_order``): pages are asked for at the server's defaults,
+    sweeps go on with its page size, and lost submits are still found, not paid again."""
+    config = SimConfig(time_scale=2000, history_refuses=frozenset(refused), rates={"submit_error_after": 0.2}, seed=7)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        duplicates, made = sim.state.duplicate_submissions(), len(sim.state.submissions)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    events = [json.loads(line)["event"] for line in (tmp_path / "out" / "ledger.jsonl").read_text().splitlines()]
+    assert events.count("reconciled") >= 2  # submits whose answers were lost, found in the history
+    sweeper = outcome.run.poller.sweeper
+    assert sweeper.sweeping and sweeper.hits >= 12
+    assert sweeper.paging.longest == 20  # the server's default page
+    assert duplicates == 0
+    assert made == 30

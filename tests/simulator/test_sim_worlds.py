@@ -38,6 +38,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
         ({"history_latency": "queue"}, "history_latency"),
         ({"history_page_cap": 0}, "history_page_cap"),
         ({"history_order": "newest"}, "history_order"),
+        ({"history_refuses": frozenset({"page"})}, "history_refuses"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
         ({"model_latency_s": {"kling-text2video": -1.0}}, "model_latency_s"),
     ],
@@ -146,14 +147,14 @@ def test_simulate_flags_reach_the_config(monkeypatch):
             "simulate", "--rate-hint", "none", "--rate-window", "10", "--latency-scale", "0.01",
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
             "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
-            "--history-order", "oldest",
+            "--history-order", "oldest", "--history-refuse", "per_page", "--history-refuse", "sort_order",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
     assert config.model_latency_s == {"kling-text2video": 30.0}
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
     assert config.history_latency == "inference" and config.history_page_cap == 20
-    assert config.history_order == "oldest"
+    assert config.history_order == "oldest" and config.history_refuses == {"per_page", "sort_order"}
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
