@@ -97,7 +97,7 @@ class ApiClient:
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
         self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
-        self.history_asks = HISTORY_ASKS  # what a history page asks beyond its number (see history())
+        self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
         self._connections = connections
