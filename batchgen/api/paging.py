@@ -26,6 +26,11 @@ ignore what is asked.  So the rows' own order is checked as they are read
 ``created_at``, or one of this run's requests sent after another listed
 above it was known made) shows the listing is not newest first, and from
 then on, for the rest of the run, only an empty page ends a look-up.
+
+A row's ``created_at`` is the server's clock, which need not be this
+machine's (a machine without time sync, a server stamping local time with
+no zone).  How the two relate is learned from this run's own requests
+(:class:`StampClock`), and until it is, no row's time proves anything.
 """
 
 from __future__ import annotations
@@ -122,3 +127,32 @@ class ListingCheck:
                 order.found(f"request {row.request_id} was sent after one listed above it was made")
             self._made_above = min(self._made_above, order.made.get(row.request_id, math.inf))
         return order.newest_first
+
+
+CLOCK_SKEW_S = 120.0  # a record stamped this long after its request's answer is still taken for made by then
+
+
+class StampClock:
+    """How far the history's ``created_at`` runs ahead of this machine's clock (behind, if negative).
+
+    A request of ours answered at ``M`` (this machine's epoch) was made by then, so a row that stamps it
+    ``C`` shows the server's clock ran at least ``C - M`` ahead when it was made.  Only requests
+    answered before a given moment speak for it: a clock that gains (a simulator's, scaled) is never
+    taken for further ahead than it was."""
+
+    def __init__(self, made: Mapping[str, float]) -> None:
+        self.made = made
+        self._ahead: dict[str, float] = {}  # request id -> created_at - made
+
+    def note(self, request_id: str, created_at: float | None) -> None:
+        made = self.made.get(request_id)
+        if created_at is not None and made is not None:
+            self._ahead.setdefault(request_id, created_at - made)
+
+    def earliest_stamp(self, sent: float) -> float | None:
+        """The earliest ``created_at`` a request sent at ``sent`` (this machine's epoch) may carry, with
+        ``CLOCK_SKEW_S`` to spare; None while no request of ours answered before then has been seen
+        in the history (nothing ties its times to ours)."""
+        made = self.made
+        bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]
+        return sent + max(bounds) - CLOCK_SKEW_S if bounds else None

@@ -178,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
         "alone (the time queued left out), or nothing",
     )
     sim.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the server's clock (rows' created_at, the Date header) runs this far ahead of the machine's "
+        "(negative: behind)",
+    )
+    sim.add_argument(
         "--history-order",
         choices=("asked", "oldest", "unsorted"),
         default="asked",

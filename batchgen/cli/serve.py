@@ -46,6 +46,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_latency=args.history_latency,
             history_page_cap=args.history_page_cap,
             history_order=args.history_order,
+            clock_offset_s=args.clock_offset,
             history_refuses=frozenset(args.history_refuse),
             nonterminal_result=args.unfinished_result,
             expiry_s=args.expiry,

@@ -46,7 +46,7 @@ import anyio
 from ..api.answers import HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import ListingOrder, listed
+from ..api.paging import ListingOrder, StampClock, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
@@ -60,7 +60,6 @@ LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)
-CLOCK_SKEW_S = 120.0
 OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups while the API is in trouble
 
 
@@ -227,6 +226,7 @@ class Reconciler:
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self.order = ListingOrder(self._made_by, self._submitted)  # whether the history lists newest first
+        self.stamps = StampClock(self._made_by)  # how the history's created_at relates to our clock
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 
@@ -237,8 +237,10 @@ class Reconciler:
         if made_by is not None:
             self._made_by.setdefault(request_id, made_by)
 
-    def note_seen(self, request_id: str) -> None:
-        """The history lists one of our requests: one more measurement of how far it lags."""
+    def note_seen(self, request_id: str, created_at: float | None = None) -> None:
+        """The history lists one of our requests (made at ``created_at``, by the server's clock): one
+        more measurement of how far it lags, and of how the server's clock relates to ours."""
+        self.stamps.note(request_id, created_at)
         sent = self._submitted.get(request_id)
         if sent is not None and request_id not in self._lags:
             self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
@@ -287,27 +289,32 @@ class Reconciler:
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
             for row in rows:
                 if row.request_id in self._submitted:
-                    self.note_seen(row.request_id)
+                    self.note_seen(row.request_id, row.created_at)
                     later_seen = later_seen or self._submitted[row.request_id] > since
                     # made before this attempt was sent (its answer came first): the attempt's row lies above it
                     reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
+            floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
             matches = [
                 row
                 for row in rows
                 if row.model_name == job.spec.model
                 and row.request_id not in self.claimed
-                and (row.created_at is None or row.created_at >= since - CLOCK_SKEW_S)
+                and row.request_id not in self._submitted  # a request of ours: not the lost one
+                and (row.created_at is None or floor is None or row.created_at >= floor)
                 and (
                     _same_body({k: v for k, v in row.request_body.items() if k not in images}, plain)
                     if images
                     else _same_body(row.request_body, payload)
                 )
             ]
-            if matches and not images:
-                return min(matches, key=lambda r: r.created_at or 0.0), later_seen
+            if matches and not images:  # the first made after the attempt was sent; else the last made
+                if floor is not None:
+                    return min(matches, key=lambda r: r.created_at or 0.0), later_seen
+                return max(matches, key=lambda r: r.created_at or -math.inf), later_seen
             found += [row for row in matches if _image_match(row, images) is not False]
             oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
-            reached = reached or last or (newest_first and oldest is not None and oldest < since - CLOCK_SKEW_S)
+            older = oldest is not None and floor is not None and oldest < floor  # made before the attempt
+            reached = reached or last or (newest_first and older)
             if reached:
                 break
         if not reached:

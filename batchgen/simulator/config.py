@@ -107,6 +107,7 @@ class SimConfig:
     # the order of the history's rows: as sort_order asks (newest first by default), "oldest" first
     # whatever is asked, or "unsorted" (ties of an undocumented sort key broken in no order of time)
     history_order: str = "asked"
+    clock_offset_s: float = 0.0  # the server's clock (created_at, Date) runs this far ahead of the machine's
     history_refuses: frozenset[str] = frozenset()  # query parameters the history answers 400 to (HISTORY_REFUSABLE)
     reject_unknown_params: bool = False
     retired_slugs: frozenset[str] = frozenset({"kling-v0-text2video"})

@@ -40,9 +40,9 @@ from .config import (
 class SimClock:
     """Simulated seconds since the Unix epoch, running ``scale`` times faster."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, offset: float = 0.0) -> None:
         self.scale = scale
-        self._epoch = time.time()
+        self._epoch = time.time() + offset  # a server clock set this many seconds ahead of the machine's
         self._start = time.perf_counter()
 
     def now(self) -> float:
@@ -95,7 +95,7 @@ class SimState:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
-        self.clock = SimClock(config.time_scale)
+        self.clock = SimClock(config.time_scale, config.clock_offset_s)
         self.rng = random.Random(config.seed)
         self.balance = config.credits
         self.holds = 0.0

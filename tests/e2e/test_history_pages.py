@@ -74,3 +74,19 @@ async def test_a_history_that_refuses_a_page_size_or_an_order_is_asked_without_t
     assert sweeper.paging.longest == 20  # the server's default page
     assert duplicates == 0
     assert made == 30
+
+
+@pytest.mark.parametrize("offset", [-36_000.0, 36_000.0])
+def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_path, monkeypatch, offset):
+    """The server's clock (its rows' created_at, its Date header) ten hours behind this machine's, or
+    ahead: a row made after the submit must not be read as made before it (nor the other way round)."""
+    server = sim(seed=44, clock_offset_s=offset, history_page_cap=5)
+    server.state.script("submit_error_after")
+    server.state.script("submit_error_after")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == 14

@@ -69,6 +69,14 @@ def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6, patienc
     return Reconciler(gateway=gateway, api=api, clock=clock, max_attempts=max_attempts, patience_s=patience_s)  # type: ignore[arg-type]
 
 
+def tied(rec: Reconciler, since: float, ahead: float = 0.0) -> Reconciler:
+    """A reconciler that saw the history stamp a request of ours answered before ``since``: the
+    server's clock runs ``ahead`` seconds ahead of ours."""
+    rec.note_submitted("tie", since - 30.0, made_by=since - 20.0)
+    rec.note_seen("tie", since - 20.0 + ahead)
+    return rec
+
+
 def job(prompt: str = "a fox", attempts: int = 1) -> TrackedJob:
     j = TrackedJob(JobSpec("j", MODEL, {"prompt": prompt}), JobState.SUBMITTING, 0.28)
     j.submit_attempts = attempts
@@ -86,7 +94,7 @@ async def test_a_created_job_is_attached_and_claimed():
 async def test_a_request_claimed_by_another_job_is_never_attached_twice():
     clock = FakeClock()
     since = clock.epoch() - 5
-    rec = reconciler(clock, FakeApi([row("r1", "a fox", since + 1), row("r2", "a fox", since + 2)]))
+    rec = tied(reconciler(clock, FakeApi([row("r1", "a fox", since + 1), row("r2", "a fox", since + 2)])), since)
     first, second = job(), job()
     assert await rec.settle(first, since=since) == Attach("r1")
     assert await rec.settle(second, since=since) == Attach("r2")  # two identical rows: two distinct requests
@@ -209,14 +217,14 @@ async def test_only_requests_of_the_same_model_and_no_older_than_the_attempt_mat
     since = clock.epoch() - 1000
     other_model = HistoryRow("m", "kling-1.6-text2video", "QUEUED", {"prompt": "a fox"}, None, None, since + 1, None)
     too_old = row("old", "a fox", since - 500)  # before the attempt, by more than any clock skew
-    rec = reconciler(clock, FakeApi([other_model, too_old]))
+    rec = tied(reconciler(clock, FakeApi([other_model, too_old])), since)
     row_found, _ = await rec.find(job(), since=since)
     assert row_found is None
-    skewed = row("skewed", "a fox", since - 60)  # the server's clock a minute behind ours
-    row_found, _ = await reconciler(clock, FakeApi([skewed])).find(job(), since=since)
+    skewed = row("skewed", "a fox", since - 60)  # stamped a minute early (a record stamped late is spared)
+    row_found, _ = await tied(reconciler(clock, FakeApi([skewed])), since).find(job(), since=since)
     assert row_found is not None and row_found.request_id == "skewed"
     earliest = [row("later", "a fox", since + 20), row("earlier", "a fox", since + 10)]
-    row_found, _ = await reconciler(clock, FakeApi(earliest)).find(job(), since=since)
+    row_found, _ = await tied(reconciler(clock, FakeApi(earliest)), since).find(job(), since=since)
     assert row_found is not None and row_found.request_id == "earlier"
 
 
@@ -233,8 +241,42 @@ async def test_the_search_reads_further_pages_until_it_passes_the_attempt():
     assert all(q["model"] == MODEL and q["from_date"] for q in api.queries)
     older = [row(f"o{i}", "other", since - 1000 - i) for i in range(100)]
     api = FakeApi([*older, mine])
-    found, _ = await reconciler(clock, api).find(job(), since=since)
+    found, _ = await tied(reconciler(clock, api), since).find(job(), since=since)
     assert found is None and len(api.queries) == 1  # the first page already went past the attempt
+
+
+async def test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anything():
+    # Ten hours behind: every row, the attempt's own among them, looks made long before it was sent
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    behind = since - 36_000.0
+    newer = [row(f"n{i}", "other", behind + 500 - i) for i in range(100)]
+    api = FakeApi([*newer, row("mine", "a fox", behind + 5)])
+    found, _ = await reconciler(clock, api).find(job(), since=since)
+    assert found is not None and found.request_id == "mine" and len(api.queries) == 2
+    # Once a request of ours, answered before the attempt, is seen stamped ten hours early: the same...
+    rec = tied(reconciler(clock, FakeApi([*newer, row("mine", "a fox", behind + 5)])), since, ahead=-36_000.0)
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
+    # ... and a row older than the attempt by that clock proves its row is not further down
+    rec = tied(reconciler(clock, api := FakeApi([*newer, row("old", "a fox", behind - 500)])), since, ahead=-36_000.0)
+    found, _ = await rec.find(job(), since=since)
+    assert found is None and len(api.queries) == 2
+    # Untied, that row proves nothing, and is the only candidate: attached, not paid for again
+    found, _ = await reconciler(clock, FakeApi([row("old", "a fox", behind - 500)])).find(job(), since=since)
+    assert found is not None and found.request_id == "old"
+
+
+async def test_a_request_answered_after_the_attempt_says_nothing_of_the_clock_then():
+    # A clock that gains (a simulator's, scaled): a later request is stamped further ahead than the attempt
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    rec = reconciler(clock, FakeApi([row("mine", "a fox", since + 50)]))
+    rec.note_submitted("later", since + 100, made_by=since + 101)
+    rec.note_seen("later", since + 5000)  # 4,900 s ahead by then
+    assert rec.stamps.earliest_stamp(since) is None
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
 
 
 def three_sent(clock: FakeClock) -> tuple[Reconciler, float]:
@@ -346,11 +388,11 @@ async def test_the_edges_of_the_search_window():
     clock = FakeClock()
     since = clock.epoch() - 1000
     edge = row("edge", "a fox", since - 120.0)  # exactly the allowed clock skew before the attempt
-    found, _ = await reconciler(clock, FakeApi([edge])).find(job(), since=since)
+    found, _ = await tied(reconciler(clock, FakeApi([edge])), since).find(job(), since=since)
     assert found is not None and found.request_id == "edge"
     undated = HistoryRow("undated", MODEL, "QUEUED", {"prompt": "a fox"}, None, None, None, None)
     dated = row("dated", "a fox", since + 0.5)
-    found, _ = await reconciler(clock, FakeApi([dated, undated])).find(job(), since=since)
+    found, _ = await tied(reconciler(clock, FakeApi([dated, undated])), since).find(job(), since=since)
     assert found is not None and found.request_id == "undated"  # no time: taken as the oldest
     rec = reconciler(clock, FakeApi([row("ours", "a dog", since + 5)]))
     rec.note_submitted("ours", since)  # sent at the very moment of the attempt: not later than it

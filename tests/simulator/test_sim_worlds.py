@@ -148,6 +148,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
             "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
             "--history-order", "oldest", "--history-refuse", "per_page", "--history-refuse", "sort_order",
+            "--clock-offset", "-3600",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
@@ -155,6 +156,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
     assert config.history_latency == "inference" and config.history_page_cap == 20
     assert config.history_order == "oldest" and config.history_refuses == {"per_page", "sort_order"}
+    assert config.clock_offset_s == -3600.0
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
