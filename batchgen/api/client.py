@@ -38,6 +38,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 
+from ..clock import parse_time, wall_now
 from ..errors import (
     AmbiguousSubmit,
     BadResponse,
@@ -97,6 +98,9 @@ class ApiClient:
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
         self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
+        # how far the server's clock (its Date header) runs ahead of this machine's, at least: an answer
+        # dated D (whole seconds) that came at t was dated at or before t, by a clock at least D - t ahead
+        self.date_ahead: float | None = None
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
@@ -326,6 +330,12 @@ class ApiClient:
 
     # ------------------------------------------------------------------ plumbing
 
+    def _note_date(self, headers: dict[str, str]) -> None:
+        dated = parse_time(headers.get("date", ""))
+        if dated is not None:
+            ahead = dated - wall_now()
+            self.date_ahead = ahead if self.date_ahead is None else max(self.date_ahead, ahead)
+
     async def _call(
         self, method: str, url: str, *, json_body: Any = None, query: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -340,6 +350,7 @@ class ApiClient:
                 data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
             status, resp_headers, raw = await self._send(method, url, data, query, headers)
+            self._note_date(resp_headers)
             if not 300 <= status < 400:
                 break
             target = _same_origin_target(url, resp_headers.get("location", ""), method, status)

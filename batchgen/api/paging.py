@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .answers import HISTORY_PAGE, HistoryRow
 
@@ -138,10 +138,12 @@ class StampClock:
     A request of ours answered at ``M`` (this machine's epoch) was made by then, so a row that stamps it
     ``C`` shows the server's clock ran at least ``C - M`` ahead when it was made.  Only requests
     answered before a given moment speak for it: a clock that gains (a simulator's, scaled) is never
-    taken for further ahead than it was."""
+    taken for further ahead than it was.  Before any did, the API's ``Date`` header stands in
+    (``fallback``: at least how far ahead it runs, None before any answer had one)."""
 
-    def __init__(self, made: Mapping[str, float]) -> None:
+    def __init__(self, made: Mapping[str, float], fallback: Callable[[], float | None]) -> None:
         self.made = made
+        self.fallback = fallback
         self._ahead: dict[str, float] = {}  # request id -> created_at - made
 
     def note(self, request_id: str, created_at: float | None) -> None:
@@ -150,9 +152,11 @@ class StampClock:
             self._ahead.setdefault(request_id, created_at - made)
 
     def earliest_stamp(self, sent: float) -> float | None:
-        """The earliest ``created_at`` a request sent at ``sent`` (this machine's epoch) may carry, with
-        ``CLOCK_SKEW_S`` to spare; None while no request of ours answered before then has been seen
-        in the history (nothing ties its times to ours)."""
+        """The earliest ``created_at`` a request sent at ``sent`` (this machine's epoch) may carry:
+        never later than ``sent`` less ``CLOCK_SKEW_S`` (a record may be stamped late, and stamps may
+        mean a later moment than the request's making), earlier when the server's clock is seen
+        behind ours.  None while nothing ties the server's clock to ours."""
         made = self.made
         bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]
-        return sent + max(bounds) - CLOCK_SKEW_S if bounds else None
+        ahead = max(bounds) if bounds else self.fallback()
+        return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S

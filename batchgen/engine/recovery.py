@@ -226,7 +226,8 @@ class Reconciler:
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self.order = ListingOrder(self._made_by, self._submitted)  # whether the history lists newest first
-        self.stamps = StampClock(self._made_by)  # how the history's created_at relates to our clock
+        # how the history's created_at relates to our clock (an API double may keep no Date)
+        self.stamps = StampClock(self._made_by, lambda: getattr(api, "date_ahead", None))
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 

@@ -8,7 +8,9 @@ whether trying again can help."""
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from typing import Any
 
 import pytest
@@ -244,6 +246,16 @@ async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o
         {"page": "2"},
         {"page": "1", "model_name": "x"},
     ]
+
+
+async def test_the_servers_date_says_at_least_how_far_its_clock_runs_ahead_of_ours():
+    behind = email.utils.formatdate(time.time() - 36_000.0, usegmt=True)  # ten hours behind
+    async with scripted() as server, client(server.url) as api:
+        server.then(body={"credits": 1.0}, Date="nonsense").then(body={"credits": 1.0}, Date=behind)
+        await api.credits()
+        assert api.date_ahead is None  # nothing read yet
+        await api.credits()
+    assert api.date_ahead is not None and -36_002.0 < api.date_ahead <= -35_999.0
 
 
 async def test_one_request_of_the_history_is_read_by_its_id():

@@ -265,6 +265,16 @@ async def test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anyth
     # Untied, that row proves nothing, and is the only candidate: attached, not paid for again
     found, _ = await reconciler(clock, FakeApi([row("old", "a fox", behind - 500)])).find(job(), since=since)
     assert found is not None and found.request_id == "old"
+    # Untied by rows, the API's Date header (ten hours behind too) stands in
+    dated = FakeApi([*newer, row("old", "a fox", behind - 500)])
+    dated.date_ahead = -36_000.0  # type: ignore[attr-defined]
+    found, _ = await reconciler(clock, dated).find(job(), since=since)
+    assert found is None and len(dated.queries) == 2
+    # A clock seen ahead of ours is never trusted for more than ours: stamps may mean a later moment
+    rec = tied(reconciler(clock, FakeApi([row("old", "a fox", since - 500)])), since, ahead=36_000.0)
+    assert rec.stamps.earliest_stamp(since) == since - 120.0
+    found, _ = await rec.find(job(), since=since)
+    assert found is None
 
 
 async def test_a_request_answered_after_the_attempt_says_nothing_of_the_clock_then():
