@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..clock import parse_time, wall_now
@@ -81,6 +82,7 @@ class HistoryRow:
     created_at: float | None
     error: str | None
     latency_s: float | None = None  # submit to finish, from ``latency_ms``, when the row has it
+    stamp_zoned: bool = True  # ``created_at`` said its zone (an ISO time without one is read as local)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +265,8 @@ def _collect_urls(value: Any, found: list[str], *, depth: int) -> None:
 def history_row(row: Any) -> HistoryRow | None:
     if not isinstance(row, dict) or not isinstance(row.get("request_id"), str):
         return None
-    created = parse_time(str(row.get("created_at") or ""))
+    stamp = str(row.get("created_at") or "")
+    created = parse_time(stamp)
     body = row.get("request_body")
     return HistoryRow(
         request_id=row["request_id"],
@@ -275,7 +278,16 @@ def history_row(row: Any) -> HistoryRow | None:
         created_at=created,
         error=text_or_none(row.get("error")),
         latency_s=_seconds_from_ms(row.get("latency_ms")),
+        stamp_zoned=_zoned(stamp),
     )
+
+
+def _zoned(stamp: str) -> bool:
+    """Whether a time says its zone: an ISO time without one does not (epoch figures do)."""
+    try:
+        return datetime.fromisoformat(stamp.strip().replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return True
 
 
 def _history_status(value: Any) -> str:

@@ -244,11 +244,12 @@ class ApiClient:
         A page may hold fewer rows than ``per_page`` and not be the last (:mod:`paging`)."""
         # newest first, said rather than left to the default: where the pages end and what a page
         # proves absent (engine/recovery.py, engine/sweeper.py) rest on that order.  A server that
-        # refuses what is asked (HTTP 400) is asked less: ``per_page`` and ``sort_order`` are the
-        # documented defaults' to leave out, first the page size, then the order (a page's rows are
-        # checked for their order as read, :mod:`paging`); the form that worked is kept for the run.
+        # refuses what is asked (HTTP 400) is asked less: ``per_page``, then ``sort_order``, each a
+        # documented default to leave out (a page's rows are checked for their order as read,
+        # :mod:`paging`).  The form that was answered is kept for the run; a 400 that no form
+        # escapes is the answer, and the form asked before stays.
+        asks = self.history_asks
         while True:
-            asks = self.history_asks
             query: dict[str, str] = {"page": str(page)}
             if "per_page" in asks:
                 query["per_page"] = str(per_page)
@@ -261,15 +262,18 @@ class ApiClient:
             if from_date:
                 query["from_date"] = from_date
             http, headers, body = await self._call("GET", self.history_url, query=query)
-            if http == 400 and asks:
-                self.history_asks = asks[1:]
-                log.warning(
-                    "the request history refused a page asked for with %s (HTTP 400: %s); asking without it",
-                    " and ".join(asks[:1]),
-                    detail_of(body),
-                )
-                continue
-            break
+            if http != 400 or not asks:
+                break
+            log.info(
+                "the request history refused a page asked for with %s (HTTP 400: %s); asking without it",
+                asks[0],
+                detail_of(body),
+            )
+            asks = asks[1:]
+        if http == 200 and asks != self.history_asks:
+            dropped = " and ".join(name for name in self.history_asks if name not in asks)
+            log.warning("the request history refused pages asked for with %s (HTTP 400); asking without it", dropped)
+            self.history_asks = asks
         if http != 200:
             self._raise_for(http, headers, body, what="reading the request history")
         rows = body.get("data")

@@ -79,7 +79,8 @@ class ListingOrder:
     """Whether the history lists rows newest first, from the rows read; once not, for the rest of the run.
 
     ``made``: this run's requests and the epoch each was known to exist by (its answer came);
-    ``sent``: our requests and the epoch each was sent (both on this machine's clock)."""
+    ``sent``: this run's requests and the epoch each POST was sent (it was made no earlier), both on
+    this machine's clock."""
 
     def __init__(self, made: Mapping[str, float], sent: Mapping[str, float]) -> None:
         self.made = made
@@ -139,12 +140,18 @@ class StampClock:
     ``C`` shows the server's clock ran at least ``C - M`` ahead when it was made.  Only requests
     answered before a given moment speak for it: a clock that gains (a simulator's, scaled) is never
     taken for further ahead than it was.  Before any did, the API's ``Date`` header stands in
-    (``fallback``: at least how far ahead it runs, None before any answer had one)."""
+    (``fallback``: at least how far ahead it runs, None before any answer had one), unless a row's
+    ``created_at`` was seen without a zone: its clock is then not the ``Date``'s."""
 
     def __init__(self, made: Mapping[str, float], fallback: Callable[[], float | None]) -> None:
         self.made = made
         self.fallback = fallback
         self._ahead: dict[str, float] = {}  # request id -> created_at - made
+        self.zoneless = False  # a row's created_at was seen without a zone
+
+    def saw(self, rows: list[HistoryRow]) -> None:
+        """Note a page's rows: any ``created_at`` without a zone rules the ``Date`` header out."""
+        self.zoneless = self.zoneless or any(not row.stamp_zoned for row in rows if row.created_at is not None)
 
     def note(self, request_id: str, created_at: float | None) -> None:
         made = self.made.get(request_id)
@@ -158,5 +165,5 @@ class StampClock:
         behind ours.  None while nothing ties the server's clock to ours."""
         made = self.made
         bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]
-        ahead = max(bounds) if bounds else self.fallback()
+        ahead = max(bounds) if bounds else (None if self.zoneless else self.fallback())
         return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S

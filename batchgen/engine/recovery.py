@@ -225,18 +225,24 @@ class Reconciler:
         self._made_by: dict[str, float] = {}  # this run's requests -> the epoch each was known to exist by
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
-        self.order = ListingOrder(self._made_by, self._submitted)  # whether the history lists newest first
+        self._sent_from: dict[str, float] = {}  # this run's requests -> the epoch their POST was sent
+        self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         # how the history's created_at relates to our clock (an API double may keep no Date)
         self.stamps = StampClock(self._made_by, lambda: getattr(api, "date_ahead", None))
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 
-    def note_submitted(self, request_id: str, epoch: float, made_by: float | None = None) -> None:
-        """One of our requests, sent at ``epoch``; ``made_by``: the epoch it was known to exist by (its
-        answer, or the history showing it), when this run made it."""
+    def note_submitted(
+        self, request_id: str, epoch: float, made_by: float | None = None, sent_from: float | None = None
+    ) -> None:
+        """One of our requests, sent at ``epoch`` (or answered then: its record's life counts from it);
+        ``made_by``: the epoch it was known to exist by (its answer, or the history showing it), and
+        ``sent_from``: the epoch its POST was sent (it was made no earlier), when this run made it."""
         self._submitted.setdefault(request_id, epoch)
         if made_by is not None:
             self._made_by.setdefault(request_id, made_by)
+        if sent_from is not None:
+            self._sent_from.setdefault(request_id, sent_from)
 
     def note_seen(self, request_id: str, created_at: float | None = None) -> None:
         """The history lists one of our requests (made at ``created_at``, by the server's clock): one
@@ -288,10 +294,12 @@ class Reconciler:
             read += count
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
+            self.stamps.saw(rows)
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id, row.created_at)
-                    later_seen = later_seen or self._submitted[row.request_id] > since
+                    sent = self._sent_from.get(row.request_id, self._submitted[row.request_id])
+                    later_seen = later_seen or sent > since
                     # made before this attempt was sent (its answer came first): the attempt's row lies above it
                     reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
             floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours

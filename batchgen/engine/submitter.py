@@ -243,7 +243,7 @@ class Submitter:
             # the run is being cancelled just now.
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
-        await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=sent_at)
+        await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=sent_at, sent_from=since)
         return False
 
     async def _post(
@@ -299,15 +299,24 @@ class Submitter:
 
         await self.control.guard(work)
 
-    async def attach(self, job: TrackedJob, request_id: str, *, sent: float, sent_at: float | None = None) -> None:
+    async def attach(
+        self,
+        job: TrackedJob,
+        request_id: str,
+        *,
+        sent: float,
+        sent_at: float | None = None,
+        sent_from: float | None = None,
+    ) -> None:
         """Record a known request id (durably) and put the job on the poll schedule.  ``sent``: the epoch
-        its record's life counts from; ``sent_at``: the run-clock time the POST that made it was sent
-        no earlier than (None for a request found in the history: an earlier attempt may have made it)."""
+        its record's life counts from; ``sent_at`` and ``sent_from``: the run-clock time and the epoch
+        the POST that made it was sent (None for a request found in the history: an earlier attempt
+        may have made it)."""
         job.request_id = request_id
         job.sent_at, job.made_by = sent_at, self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
-        self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch())
+        self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch(), sent_from=sent_from)
         job.submitted_at = self.clock.from_wall(sent)
         self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)

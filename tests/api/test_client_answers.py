@@ -246,6 +246,11 @@ async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o
         {"page": "2"},
         {"page": "1", "model_name": "x"},
     ]
+    async with scripted() as server, client(server.url) as api:
+        server.then(400, {"error": "window"}).then(400, {"error": "window"}).then(400, {"error": "window"})
+        with pytest.raises(RequestRejected, match="reading the request history"):
+            await api.history(from_date="2020-01-01")  # a 400 no form escapes: what is asked stays
+    assert api.history_asks == ("per_page", "sort_order")
 
 
 async def test_the_servers_date_says_at_least_how_far_its_clock_runs_ahead_of_ours():

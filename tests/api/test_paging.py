@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchgen.api.answers import HISTORY_PAGE, HistoryRow
+from batchgen.api.answers import HISTORY_PAGE, HistoryRow, history_row
 from batchgen.api.paging import HistoryPage, HistoryPaging, ListingOrder
 
 
@@ -64,3 +64,13 @@ def test_requests_whose_sending_overlapped_prove_no_order():
     order = ListingOrder({"a": 100.0, "b": 120.0}, {"a": 90.0, "b": 95.0})
     assert order.listing().read([made("a", None), made("b", None)]) is True
     assert order.listing().read([made("b", None), made("a", None)]) is True
+
+
+def test_a_rows_time_says_whether_it_gave_its_zone():
+    def zoned(stamp: object) -> bool:
+        parsed = history_row({"request_id": "a", "created_at": stamp})
+        assert parsed is not None and parsed.created_at is not None
+        return parsed.stamp_zoned
+
+    assert zoned("2027-01-15T10:00:00Z") and zoned("2027-01-15T10:00:00+05:30") and zoned(1_800_000_000)
+    assert not zoned("2027-01-15T10:00:00") and not zoned("2027-01-15 10:00:00.123")

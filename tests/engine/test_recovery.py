@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -275,6 +276,30 @@ async def test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anyth
     assert rec.stamps.earliest_stamp(since) == since - 120.0
     found, _ = await rec.find(job(), since=since)
     assert found is None
+
+
+async def test_answers_that_came_back_out_of_order_do_not_make_the_listing_look_out_of_order():
+    # x was sent first and answered last; y, sent after x, was made after it or not: either order is newest first
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    for order in (["y", "x"], ["x", "y"]):
+        rec = reconciler(clock, FakeApi([row(rid, "other", None) for rid in order]))  # type: ignore[arg-type]
+        rec.note_submitted("x", since - 10, made_by=since - 10, sent_from=since - 40)
+        rec.note_submitted("y", since - 20, made_by=since - 20, sent_from=since - 35)
+        await rec.find(job(), since=since)
+        assert rec.order.newest_first, order
+
+
+async def test_a_history_stamped_without_a_zone_is_not_read_against_the_date_header():
+    # created_at "2027-01-15T10:00:00" (no zone) is read as this machine's local time, not the server's
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    api = FakeApi([row("mine", "a fox", since - 7_200.0)])
+    api.rows = [replace(r, stamp_zoned=False) for r in api.rows]  # type: ignore[union-attr]
+    api.date_ahead = 0.0  # type: ignore[attr-defined]
+    rec = reconciler(clock, api)
+    found, _ = await rec.find(job(), since=since)
+    assert rec.stamps.zoneless and found is not None and found.request_id == "mine"
 
 
 async def test_a_request_answered_after_the_attempt_says_nothing_of_the_clock_then():

@@ -278,6 +278,8 @@ async def test_a_submitted_job_carries_when_its_post_was_sent_and_when_its_answe
     assert job.request_id == "r1"
     assert job.sent_at == pytest.approx(10.0, abs=0.05) and job.made_by == pytest.approx(13.0, abs=0.05)
     assert k.reconciler._made_by["r1"] == pytest.approx(k.clock.epoch(), abs=0.05)  # the answer's time, as epoch
+    # the POST's own time, as epoch: answers that come back out of order never make a listing look out of it
+    assert k.reconciler._sent_from["r1"] == pytest.approx(k.clock.epoch() - 3.0, abs=0.05)
 
 
 async def test_the_submit_loop_sends_every_job_its_stream_brings():
