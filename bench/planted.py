@@ -246,8 +246,8 @@ PLANTS = (
     Plant(
         "a history that refuses per_page is not asked without it: sweeps and look-ups stop working",
         "batchgen/api/client.py",
-        "            if http == 400 and asks:\n",
-        "            if http == 400 and not asks:\n",
+        "            if http != 400 or not asks:\n",
+        "            if True:\n",
         (
             "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_of_the_run",
         ),
