@@ -12,18 +12,23 @@ from tests.e2e.test_pacing import run_manifest, states
 from tests.helpers import many_jobs_yaml, run_batch, write
 
 
+def assert_paid_once(server, tmp_path, monkeypatch, jobs: int = 14) -> None:
+    """Run ``jobs`` jobs at once against ``server``: each completed, each paid for once."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", str(jobs), monkeypatch=monkeypatch) == 0
+    ledger = read_ledger(out / "ledger.jsonl").jobs
+    assert sorted(rec["state"] for rec in ledger.values()) == ["completed"] * jobs
+    assert server.state.duplicate_submissions() == 0
+    assert len(server.state.submissions) == jobs
+
+
 def test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_again(sim, tmp_path, monkeypatch):
     """Five rows a page: the lost submit sits on the history's third page, under the later jobs' rows. A
     page shorter than asked for is not the history's end until a page has been seen to hold more."""
     server = sim(seed=41, history_page_cap=5)
     server.state.script("submit_error_after")  # the first job is created and billable, its answer lost
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
-    out = tmp_path / "out"
-    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
-    jobs = read_ledger(out / "ledger.jsonl").jobs
-    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
-    assert server.state.duplicate_submissions() == 0
-    assert len(server.state.submissions) == 14
+    assert_paid_once(server, tmp_path, monkeypatch)
 
 
 async def test_sweeps_read_on_past_pages_shorter_than_asked_for_and_find_every_job(tmp_path):
@@ -48,13 +53,7 @@ def test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_agai
     """The server lists its rows oldest first, or in no order of time, whatever ``sort_order`` asks: a row
     older than the lost submit, or a request of ours made before it, proves nothing of the rows below."""
     server = sim(seed=43, history_page_cap=5, history_order=order, rates={"submit_error_after": 0.3})
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
-    out = tmp_path / "out"
-    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
-    jobs = read_ledger(out / "ledger.jsonl").jobs
-    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
-    assert server.state.duplicate_submissions() == 0
-    assert len(server.state.submissions) == 14
+    assert_paid_once(server, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("refused", [("per_page",), ("per_page", "sort_order")])
@@ -83,10 +82,4 @@ def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_pat
     server = sim(seed=44, clock_offset_s=offset, history_page_cap=5)
     server.state.script("submit_error_after")
     server.state.script("submit_error_after")
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(14))
-    out = tmp_path / "out"
-    assert run_batch(manifest, out, server, "--concurrency", "14", monkeypatch=monkeypatch) == 0
-    jobs = read_ledger(out / "ledger.jsonl").jobs
-    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 14
-    assert server.state.duplicate_submissions() == 0
-    assert len(server.state.submissions) == 14
+    assert_paid_once(server, tmp_path, monkeypatch)
