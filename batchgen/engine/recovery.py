@@ -268,8 +268,12 @@ class Reconciler:
         margin = LAG_MARGIN_S / self.clock.scale
         return self.clock.epoch() - since > 2 * max(self._lags.values()) + margin
 
-    async def find(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool]:
-        """Search the history; returns (row, whether a request of ours sent after ``since`` was seen).
+    async def find(
+        self, job: TrackedJob, *, since: float, until: float | None = None
+    ) -> tuple[HistoryRow | None, bool]:
+        """Search the history; returns (row, whether a request of ours sent after ``until`` was seen:
+        the epoch the attempt's outcome came back unknown, by which it was made if it was; ``since``
+        when not known).
         Absence, or an image job's candidate, is only ever returned from pages that reach back past
         ``since``: to an empty page (a short one is not taken for the end here: :mod:`..api.paging`),
         a row older than it, or a request of ours made before it; a search that read ``MAX_ROWS``
@@ -299,7 +303,7 @@ class Reconciler:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id, row.created_at)
                     sent = self._sent_from.get(row.request_id, self._submitted[row.request_id])
-                    later_seen = later_seen or sent > since
+                    later_seen = later_seen or sent > (since if until is None else until)
                     # made before this attempt was sent (its answer came first): the attempt's row lies above it
                     reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
             floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
@@ -336,7 +340,9 @@ class Reconciler:
             return chosen[0], later_seen
         return None, later_seen
 
-    async def _find_patiently(self, job: TrackedJob, *, since: float) -> tuple[HistoryRow | None, bool] | ApiError:
+    async def _find_patiently(
+        self, job: TrackedJob, *, since: float, until: float | None
+    ) -> tuple[HistoryRow | None, bool] | ApiError:
         """One history search that rides out an API in trouble (5xx, dropped connections, a proxy's
         page) for up to ``patience_s`` run seconds: (row, later_seen), or the error that ended it.
 
@@ -347,7 +353,7 @@ class Reconciler:
         while True:
             try:
                 async with self._lock:
-                    row, later_seen = await self.find(job, since=since)
+                    row, later_seen = await self.find(job, since=since, until=until)
                     if row is not None:
                         self.claimed.add(row.request_id)
                 return row, later_seen
@@ -362,8 +368,11 @@ class Reconciler:
             except ApiError as exc:
                 return exc
 
-    async def settle(self, job: TrackedJob, *, since: float) -> Settlement:
-        """Decide an unknown submit sent at ``since`` (epoch): attach, resubmit, or leave it for later."""
+    async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> Settlement:
+        """Decide an unknown submit sent at ``since`` (epoch) whose outcome came back unknown at ``until``
+        (if known): attach, resubmit, or leave it for later.  A request of ours listed in the history
+        shows it has caught up with the attempt only if it was sent after ``until``: one sent between
+        the two may have been made first (an image body still uploading, a slow front end)."""
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
             self.clock,
@@ -374,7 +383,7 @@ class Reconciler:
         try:
             async for attempt in attempts:
                 with attempt:
-                    found = await self._find_patiently(job, since=since)
+                    found = await self._find_patiently(job, since=since, until=until)
                     if isinstance(found, ApiError):
                         return _unreadable(job, found)
                     row, later_seen = found

@@ -223,9 +223,10 @@ class Submitter:
             await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
             return False
         except AmbiguousSubmit as exc:
+            until = self.clock.epoch()  # made by now, if it was made
             await book.record(job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record())
             job.submit_attempts += 1
-            return await self.settle(job, since=since)
+            return await self.settle(job, since=since, until=until)
         except (AuthError, InvalidContentType):
             raise  # run-wide: the job stays 'submitting' and is settled by the next run
         except ApiUnreachable as exc:
@@ -274,9 +275,9 @@ class Submitter:
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
 
-    async def settle(self, job: TrackedJob, *, since: float) -> bool:
+    async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> bool:
         """Act on the reconciler's verdict for an unknown submit; True when it must be sent again."""
-        verdict = await self.reconciler.settle(job, since=since)
+        verdict = await self.reconciler.settle(job, since=since, until=until)
         if isinstance(verdict, Attach):
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs

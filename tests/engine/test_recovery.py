@@ -278,6 +278,23 @@ async def test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anyth
     assert found is None
 
 
+async def test_a_request_sent_while_the_attempt_was_unanswered_does_not_show_the_history_caught_up():
+    # The attempt went out at since and its 5xx came back 30 s later; "z" was sent 10 s in (made first,
+    # perhaps, while the attempt's body still uploaded).  A lagging history listing z says nothing of it.
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    rec = reconciler(clock, FakeApi([row("z", "a dog", since + 11)]))
+    rec.note_submitted("z", since + 12, made_by=since + 12, sent_from=since + 10)
+    _, later = await rec.find(job(), since=since, until=since + 30)
+    assert later is False
+    _, later = await rec.find(job(), since=since)  # the outcome's time not known (a resumed job): as before
+    assert later is True
+    rec.note_submitted("w", since + 41, made_by=since + 41, sent_from=since + 40)  # sent after the 5xx came back
+    rec.api.rows = [row("w", "a cat", since + 40.5), *rec.api.rows]  # type: ignore[attr-defined]
+    _, later = await rec.find(job(), since=since, until=since + 30)
+    assert later is True
+
+
 async def test_answers_that_came_back_out_of_order_do_not_make_the_listing_look_out_of_order():
     # x was sent first and answered last; y, sent after x, was made after it or not: either order is newest first
     clock = FakeClock()
