@@ -53,6 +53,8 @@ class ScriptedApi:
     ``results``: Results or errors, one per result call (the last one repeats); ``downloads``:
     video bytes or errors, one per download; ``history``: the request history's rows."""
 
+    date_ahead: float | None = None  # no Date header read
+
     def __init__(
         self,
         *,

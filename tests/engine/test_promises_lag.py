@@ -43,6 +43,8 @@ class LaggingHistory:
     """The account's history as it shows at the fake clock's time: each row appears ``lag`` s after it
     was created."""
 
+    date_ahead: float | None = None  # no Date header read
+
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.rows: list[tuple[HistoryRow, float]] = []

@@ -37,6 +37,8 @@ MODEL = "kling-text2video"
 class FakeApi:
     """Serves a fixed request history (newest first, in pages of 100); counts look-ups."""
 
+    date_ahead: float | None = None  # no Date header read, unless a test sets one
+
     def __init__(self, rows: list[HistoryRow] | Exception, by_id: dict[str, HistoryRow] | None = None) -> None:
         self.rows = rows
         self.by_id = by_id or {}
@@ -268,7 +270,7 @@ async def test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anyth
     assert found is not None and found.request_id == "old"
     # Untied by rows, the API's Date header (ten hours behind too) stands in
     dated = FakeApi([*newer, row("old", "a fox", behind - 500)])
-    dated.date_ahead = -36_000.0  # type: ignore[attr-defined]
+    dated.date_ahead = -36_000.0
     found, _ = await reconciler(clock, dated).find(job(), since=since)
     assert found is None and len(dated.queries) == 2
     # A clock seen ahead of ours is never trusted for more than ours: stamps may mean a later moment
@@ -313,7 +315,7 @@ async def test_a_history_stamped_without_a_zone_is_not_read_against_the_date_hea
     since = clock.epoch() - 1000
     api = FakeApi([row("mine", "a fox", since - 7_200.0)])
     api.rows = [replace(r, stamp_zoned=False) for r in api.rows]  # type: ignore[union-attr]
-    api.date_ahead = 0.0  # type: ignore[attr-defined]
+    api.date_ahead = 0.0
     rec = reconciler(clock, api)
     found, _ = await rec.find(job(), since=since)
     assert rec.stamps.zoneless and found is not None and found.request_id == "mine"
