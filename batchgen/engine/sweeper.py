@@ -84,6 +84,7 @@ from .history_lag import LagWatch
 from .messages import Replan, Shown, SweepNews
 from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
 from .recovery import Reconciler
+from .survival import Survival
 
 log = logging.getLogger("batchgen")
 
@@ -154,6 +155,7 @@ class Sweeper:
         self.pending = False  # a sweep waits for the budget or reads the history now
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
         self.paging = HistoryPaging()  # what the history's pages hold
+        self._shown_fastest: dict[tuple[str, str, int], float] = {}  # per kind: the fastest finish a row showed
 
     @property
     def working(self) -> bool:
@@ -267,8 +269,12 @@ class Sweeper:
     def _typical(self, key: tuple[str, str, int]) -> float | None:
         """The learned median of this kind; before it is learned, its fastest finish so far, which
         stands for it (never longer: the probe is over once jobs of the kind are seen to finish);
-        None before any finish."""
-        return self.latency.median(key) if self.latency.learned(key) else self.latency.fastest(key)
+        None before any finish.  A finish a sweep has shown counts at once, before the poller
+        has settled the job and taught the model (which may wait for a result call)."""
+        if self.latency.learned(key):
+            return self.latency.median(key)
+        fastest = [x for x in (self.latency.fastest(key), self._shown_fastest.get(key)) if x is not None]
+        return min(fastest) if fastest else None
 
     def _unfinished_age(self, key: tuple[str, str, int]) -> float:
         """The age at which the last sweep showed ``MIN_SAMPLES`` jobs of this kind unfinished (0 if
@@ -303,24 +309,34 @@ class Sweeper:
     def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
         """How many in-flight jobs the latency model expects to have finished since a sweep last
         looked for them (or since they were sent); None while a kind in flight is not learned.
-        A job older than every recent sample (a straggler) counts as likely done at a rate of one
-        per median since it was last looked for.  Counting stops once it reaches ``enough``."""
+        Each job's chance comes from its kind's :class:`survival.Survival`: the recent finishes,
+        with the jobs in flight counted as running up to the age they were last seen unfinished
+        (so a wave's first finishes do not pass for the kind), and past the last finish seen the
+        rate the last of them came at, then one per median (a straggler).  Counting stops once
+        it reaches ``enough``."""
         total = 0.0
-        latency = self.latency
+        curves: dict[tuple[str, str, int], Survival] = {}
         for rid, job in self.jobs.items():
             if total >= enough:
                 break
             key = latency_key(job.spec)
-            if not latency.learned(key):
-                return None
+            curve = curves.get(key)
+            if curve is None:
+                if not self.latency.learned(key):
+                    return None
+                curve = curves[key] = self._survival(key)
             age = now - job.submitted_at
-            since = min(age, max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at))
-            before = latency.likelihood_done(key, since)
-            if before >= 1.0:
-                total += min(1.0, (age - since) / latency.median(key))
-            else:
-                total += (latency.likelihood_done(key, age) - before) / (1.0 - before)
+            total += curve.done_between(min(age, self._seen_unfinished(rid, job)), age)
         return total
+
+    def _seen_unfinished(self, rid: str, job: TrackedJob) -> float:
+        """The age at which ``job`` was last seen unfinished (by a sweep that looked for it, or a poll)."""
+        return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at, job.pending_age)
+
+    def _survival(self, key: tuple[str, str, int]) -> Survival:
+        """The kind's survival curve: its recent finishes and its jobs in flight."""
+        running = [self._seen_unfinished(rid, job) for rid, job in self.jobs.items() if latency_key(job.spec) == key]
+        return Survival(self.latency.samples_of(key) or [], running, self.latency.median(key))
 
     def likely_to_find(self, now: float) -> bool:
         """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since
@@ -405,6 +421,14 @@ class Sweeper:
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
 
+    def _note_finish(self, job: TrackedJob, row: HistoryRow, unfinished_at: float | None) -> None:
+        """A sweep showed ``job`` finished: the fastest such finish of its kind stands for the kind's
+        median at once (:meth:`_typical`)."""
+        seconds = _shown_age(job, row, unfinished_at, self._page_at)
+        if seconds > 0:
+            key = latency_key(job.spec)
+            self._shown_fastest[key] = min(seconds, self._shown_fastest.get(key, math.inf))
+
     def _listed_further(self, unseen: set[str], made_by: float) -> bool:
         """Whether a job not yet seen may be listed on a later page, newest first: not once a job this
         sweep showed was made before it was sent (it would have been listed above that one)."""
@@ -430,11 +454,23 @@ class Sweeper:
         self.shown_done.add(row.request_id)
         check = False
         unfinished_at = self._unfinished_at.pop(row.request_id, None)
+        if row.status == "COMPLETED":
+            self._note_finish(job, row, unfinished_at)
         if row.status == "COMPLETED" and row.latency_s is not None and unfinished_at is not None:
             typical = self._typical(latency_key(job.spec)) or row.latency_s
             check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
         await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
         self._check_health()
+
+
+def _shown_age(job: TrackedJob, row: HistoryRow, unfinished_at: float | None, shown_at: float) -> float:
+    """A finished job's submit-to-finish time as a sweep saw it: the row's own measure kept within
+    what the sweeps saw (unfinished at one, finished by this page), else the middle of those."""
+    by = max(0.0, shown_at - job.submitted_at)
+    after = min(by, max(0.0, unfinished_at - job.submitted_at)) if unfinished_at is not None else 0.0
+    if row.latency_s is not None and row.latency_s >= 0:
+        return min(by, max(after, row.latency_s))
+    return (after + by) / 2
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

@@ -388,4 +388,5 @@ class SimState:
             "charged": self.total_charged(),
             "key_leaks": self.key_leaks,
             "jobs": jobs,
+            "log": self.log,  # (sim seconds, route, status) of every API request
         }

@@ -13,7 +13,7 @@ from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
-from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
+from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB, _shown_age
 from batchgen.errors import ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,
@@ -197,3 +197,27 @@ async def test_a_sweep_goes_the_moment_a_job_could_be_done_and_not_before(first_
     job.submitted_at = 110.0 - 45.0 + first_done_in  # done at the earliest at 110 s, or half a second later
     await run_sweep_loop(sweeps, clock, 150.0)
     assert history.reads[:1] == [swept_at]
+
+
+async def test_a_finish_a_sweep_shows_sets_the_pace_at_once_before_the_poller_teaches_the_model():
+    # three jobs of a kind never seen finish, 100 s old: sweeps probe at 30% of the oldest's age
+    clock = FakeClock(100.0)
+    jobs = [swept_job(i, 0.0) for i in range(3)]
+    sweeps, _, _ = sweep_stage(clock, by_rid(*jobs), max_interval_s=10_000.0)
+    sweeps.peak = 3
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 100.0)
+    done = HistoryRow("r00000", "kling-text2video", "COMPLETED", {}, "http://127.0.0.1:9/a.mp4", 0.28, None, None, 40.0)
+    sweeps.api = HistoryPages([done, history_row("r00001"), history_row("r00002")])  # type: ignore[assignment]
+    await sweeps.sweep()
+    del sweeps.jobs["r00000"]  # as the poller untracks it; the model has learned nothing yet
+    assert sweeps.latency.fastest(SWEEP_KEY) is None
+    # the 40-s finish stands for the kind's median at once: a sweep finds ~SWEEPS_PER_JOB x 3 jobs a median
+    assert sweeps.interval() == pytest.approx(40.0 / (SWEEPS_PER_JOB * 3))
+
+
+def test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what_the_sweeps_saw():
+    job = swept_job(1, 10.0)
+    row = history_row("r00001", "COMPLETED")
+    assert _shown_age(job, row, unfinished_at=50.0, shown_at=70.0) == pytest.approx(50.0)  # 40 to 60 s old
+    measured = HistoryRow("r00001", "m", "COMPLETED", {}, None, None, None, None, 5.0)  # a clock out of step
+    assert _shown_age(job, measured, unfinished_at=50.0, shown_at=70.0) == pytest.approx(40.0)  # kept in bounds

@@ -1,0 +1,76 @@
+"""How likely a job of one kind is to have finished between two ages, counting the jobs still running.
+
+The latency model keeps the finishes of recent jobs.  Read alone, those
+are biased short while a wave is under way: when the first nine of sixteen
+jobs sent together have finished, every sample is one of the fastest nine,
+and the seven still running look older than "every job of the kind".  So
+the jobs in flight count too, each as still running at the age a sweep (or
+a poll) last saw it unfinished: the Kaplan-Meier estimate, which keeps them
+at risk up to that age.
+
+Past the last finish seen there are no samples.  A job there is expected
+to finish at the rate the last quarter of the finishes came at (finishes per
+second that jobs spent at risk over their span) while the jobs still running
+past it are more than one of all those observed (mid-wave, most of the kind
+may lie there); once fewer would be left, it is an outlier, expected at one
+finish per median, as a straggler of any kind is.  Neither rate is ever
+below one per median.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+TAIL_SHARE = 0.25  # the last quarter of the finishes sets the rate just past the last one
+
+
+class Survival:
+    """The share of jobs of one kind still unfinished at each age (submit to finish, seconds)."""
+
+    __slots__ = ("_last", "_log_s", "_outlier", "_span", "_tail", "_times")
+
+    def __init__(self, finishes: list[float], unfinished: list[float], median: float) -> None:
+        """``finishes``: recent submit-to-finish times, sorted; ``unfinished``: for each job in
+        flight, the age at which it was last seen unfinished; ``median``: the kind's median."""
+        running = sorted(unfinished)
+        self._outlier = 1.0 / median if median > 0 else 0.0
+        self._times: list[float] = []
+        self._log_s: list[float] = []  # log of the share unfinished just after each time in _times
+        log_s, i, n = 0.0, 0, len(finishes)
+        while i < n:
+            at = finishes[i]
+            j = bisect.bisect_right(finishes, at, lo=i)
+            at_risk = (n - i) + (len(running) - bisect.bisect_left(running, at))
+            log_s = log_s + math.log1p(-(j - i) / at_risk) if j - i < at_risk else -math.inf
+            self._times.append(at)
+            self._log_s.append(log_s)
+            i = j
+        self._last = finishes[-1] if finishes else 0.0
+        k = min(n, max(2, math.ceil(TAIL_SHARE * n)))
+        start = finishes[n - k - 1] if n > k else 0.0
+        exposed = sum(max(0.0, min(x, self._last) - start) for x in (*finishes, *running))
+        rate = k / exposed if k and exposed > 0 else 0.0
+        self._tail = max(rate, self._outlier)
+        # the tail rate holds until the share left is one of all the jobs observed
+        left = (self._log_s[-1] if self._log_s else 0.0) + math.log(n + len(running) or 1)
+        self._span = max(0.0, left) / self._tail if self._tail > 0 else 0.0
+
+    def log_unfinished(self, age: float) -> float:
+        """The log of the share of jobs still unfinished at ``age``."""
+        if age <= self._last:
+            index = bisect.bisect_right(self._times, age)
+            return self._log_s[index - 1] if index else 0.0
+        past = age - self._last
+        near = min(past, self._span)
+        base = self._log_s[-1] if self._log_s else 0.0
+        return base - self._tail * near - self._outlier * (past - near)
+
+    def done_between(self, since: float, age: float) -> float:
+        """The chance a job unfinished at age ``since`` has finished by age ``age`` (0..1)."""
+        if age <= since:
+            return 0.0
+        before = self.log_unfinished(since)
+        if before == -math.inf:  # every job seen at that age had finished by it
+            return 1.0
+        return max(0.0, 1.0 - math.exp(self.log_unfinished(age) - before))

@@ -1,0 +1,59 @@
+"""The survival curve behind the sweeper's expected finds: recent finishes, and the jobs still running."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from batchgen.engine.survival import Survival
+
+
+def test_without_jobs_in_flight_it_is_the_samples_share_from_the_age_last_seen_unfinished():
+    finishes = [100.0 + i for i in range(64)]  # 100 to 163 s
+    curve = Survival(finishes, [], median=131.5)
+    share = {age: sum(f <= age for f in finishes) / 64 for age in (120.0, 140.0)}
+    assert curve.done_between(0.0, 120.0) == pytest.approx(share[120.0])
+    assert curve.done_between(120.0, 140.0) == pytest.approx((share[140.0] - share[120.0]) / (1 - share[120.0]))
+    assert curve.done_between(140.0, 140.0) == 0.0
+
+
+def test_a_waves_first_finishes_do_not_pass_for_the_kind_while_the_rest_of_the_wave_runs():
+    # sixteen jobs sent together: nine finished between 2.4 and 3.2 s, seven seen running at 3.25 s
+    finishes = [2.4 + 0.1 * i for i in range(9)]
+    curve = Survival(finishes, [3.25] * 7, median=2.9)
+    assert math.exp(curve.log_unfinished(3.2)) == pytest.approx(7 / 16)  # not 0: seven are still running
+    # the seven are expected to finish at the rate the last finishes came at, not one per median:
+    # more than the 1.5 finds that make a sweep worth its request within 0.4 s
+    seven = 7 * curve.done_between(3.25, 3.65)
+    assert seven > 1.5
+    assert seven > 2 * 7 * (1 - math.exp(-0.4 / 2.9))
+    # read alone, the nine samples would say none of them is likely done: all "older than every job"
+    alone = Survival(finishes, [], median=2.9)
+    assert alone.done_between(3.25, 3.65) == 1.0  # every sampled job had finished: the old straggler count
+
+
+def test_past_the_last_finishes_span_a_straggler_counts_at_one_finish_per_median():
+    finishes = [100.0 + i for i in range(64)]
+    curve = Survival(finishes, [900.0], median=131.5)
+    assert curve.done_between(900.0, 920.0) == pytest.approx(1 - math.exp(-20.0 / 131.5))
+    # one of the 65 jobs observed is left past the last finish: already outlier territory
+    assert curve.done_between(163.0, 164.0) == pytest.approx(1 - math.exp(-1.0 / 131.5))
+
+
+def test_mid_wave_the_last_finishes_rate_holds_until_one_of_the_jobs_observed_would_be_left():
+    finishes = [2.4 + 0.1 * i for i in range(9)]
+    curve = Survival(finishes, [3.25] * 7, median=2.9)
+    left = math.exp(curve.log_unfinished(3.2))  # 7 of 16
+    rate = curve.done_between(3.2, 3.3) / 0.1  # about the tail rate, per second
+    at = 3.2 + math.log(left * 16) / (-math.log(1 - rate * 0.1) / 0.1)
+    assert math.exp(curve.log_unfinished(at)) == pytest.approx(1 / 16, rel=0.01)
+    # past that, one per median
+    assert curve.done_between(at + 1, at + 2) == pytest.approx(1 - math.exp(-1 / 2.9))
+
+
+def test_every_job_seen_at_an_age_had_finished_by_it_then_one_still_running_there_is_as_good_as_done():
+    curve = Survival([10.0, 10.0, 10.0, 10.0], [], median=10.0)
+    assert curve.done_between(10.0, 11.0) == 1.0
+    assert curve.done_between(5.0, 10.0) == 1.0
+    assert curve.done_between(5.0, 9.0) == 0.0
