@@ -15,12 +15,21 @@ past it are more than one of all those observed (mid-wave, most of the kind
 may lie there); once fewer would be left, it is an outlier, expected at one
 finish per median, as a straggler of any kind is.  Neither rate is ever
 below one per median.
+
+:func:`expected_finds` sums those chances over the jobs in flight (the
+sweeper's test of whether a due sweep is worth its request), and
+:func:`shown_age` reads a finish off a history row.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable, Mapping
+
+from ..api.answers import HistoryRow
+from ..jobs import TrackedJob
+from .pollplan import LatencyKey, LatencyModel, latency_key
 
 TAIL_SHARE = 0.25  # the last quarter of the finishes sets the rate just past the last one
 
@@ -74,3 +83,40 @@ class Survival:
         if before == -math.inf:  # every job seen at that age had finished by it
             return 1.0
         return max(0.0, 1.0 - math.exp(self.log_unfinished(age) - before))
+
+
+def expected_finds(
+    jobs: Mapping[str, TrackedJob],
+    latency: LatencyModel,
+    seen_unfinished: Callable[[str, TrackedJob], float],
+    now: float,
+    enough: float = math.inf,
+) -> float | None:
+    """How many of ``jobs`` (in flight, by request id) are expected to have finished since they were
+    last seen unfinished (``seen_unfinished``: that age; 0 if never), each by its kind's
+    :class:`Survival`; None while a kind among them is not learned.  Counting stops at ``enough``."""
+    total = 0.0
+    curves: dict[LatencyKey, Survival] = {}
+    for rid, job in jobs.items():
+        if total >= enough:
+            break
+        key = latency_key(job.spec)
+        curve = curves.get(key)
+        if curve is None:
+            if not latency.learned(key):
+                return None
+            running = [seen_unfinished(other, j) for other, j in jobs.items() if latency_key(j.spec) == key]
+            curve = curves[key] = Survival(latency.samples_of(key) or [], running, latency.median(key))
+        age = now - job.submitted_at
+        total += curve.done_between(min(age, seen_unfinished(rid, job)), age)
+    return total
+
+
+def shown_age(job: TrackedJob, row: HistoryRow, unfinished_at: float | None, shown_at: float) -> float:
+    """A finished job's submit-to-finish time as a sweep saw it: the row's own measure kept within
+    what the sweeps saw (unfinished at one, finished by this page), else the middle of those."""
+    by = max(0.0, shown_at - job.submitted_at)
+    after = min(by, max(0.0, unfinished_at - job.submitted_at)) if unfinished_at is not None else 0.0
+    if row.latency_s is not None and row.latency_s >= 0:
+        return min(by, max(after, row.latency_s))
+    return (after + by) / 2

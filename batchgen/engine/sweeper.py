@@ -41,7 +41,8 @@ for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
 (a tenth of those in flight, when fewer than 15 are)
 to have finished since a sweep last looked for them (each job's chance from
-the learned finish times, given its age then and now); otherwise it is looked
+its kind's :class:`survival.Survival`: the learned finish times and the jobs
+still running, given its age then and now); otherwise it is looked
 at again in half an interval.  That rule is off while the batch drains, while
 a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
@@ -84,7 +85,7 @@ from .history_lag import LagWatch
 from .messages import Replan, Shown, SweepNews
 from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
 from .recovery import Reconciler
-from .survival import Survival
+from .survival import expected_finds, shown_age
 
 log = logging.getLogger("batchgen")
 
@@ -308,35 +309,13 @@ class Sweeper:
 
     def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
         """How many in-flight jobs the latency model expects to have finished since a sweep last
-        looked for them (or since they were sent); None while a kind in flight is not learned.
-        Each job's chance comes from its kind's :class:`survival.Survival`: the recent finishes,
-        with the jobs in flight counted as running up to the age they were last seen unfinished
-        (so a wave's first finishes do not pass for the kind), and past the last finish seen the
-        rate the last of them came at, then one per median (a straggler).  Counting stops once
-        it reaches ``enough``."""
-        total = 0.0
-        curves: dict[tuple[str, str, int], Survival] = {}
-        for rid, job in self.jobs.items():
-            if total >= enough:
-                break
-            key = latency_key(job.spec)
-            curve = curves.get(key)
-            if curve is None:
-                if not self.latency.learned(key):
-                    return None
-                curve = curves[key] = self._survival(key)
-            age = now - job.submitted_at
-            total += curve.done_between(min(age, self._seen_unfinished(rid, job)), age)
-        return total
+        looked for them (or since they were sent); None while a kind in flight is not learned
+        (:func:`survival.expected_finds`).  Counting stops once it reaches ``enough``."""
+        return expected_finds(self.jobs, self.latency, self._seen_unfinished, now, enough)
 
     def _seen_unfinished(self, rid: str, job: TrackedJob) -> float:
         """The age at which ``job`` was last seen unfinished (by a sweep that looked for it, or a poll)."""
         return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at, job.pending_age)
-
-    def _survival(self, key: tuple[str, str, int]) -> Survival:
-        """The kind's survival curve: its recent finishes and its jobs in flight."""
-        running = [self._seen_unfinished(rid, job) for rid, job in self.jobs.items() if latency_key(job.spec) == key]
-        return Survival(self.latency.samples_of(key) or [], running, self.latency.median(key))
 
     def likely_to_find(self, now: float) -> bool:
         """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since
@@ -424,7 +403,7 @@ class Sweeper:
     def _note_finish(self, job: TrackedJob, row: HistoryRow, unfinished_at: float | None) -> None:
         """A sweep showed ``job`` finished: the fastest such finish of its kind stands for the kind's
         median at once (:meth:`_typical`)."""
-        seconds = _shown_age(job, row, unfinished_at, self._page_at)
+        seconds = shown_age(job, row, unfinished_at, self._page_at)
         if seconds > 0:
             key = latency_key(job.spec)
             self._shown_fastest[key] = min(seconds, self._shown_fastest.get(key, math.inf))
@@ -461,16 +440,6 @@ class Sweeper:
             check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
         await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
         self._check_health()
-
-
-def _shown_age(job: TrackedJob, row: HistoryRow, unfinished_at: float | None, shown_at: float) -> float:
-    """A finished job's submit-to-finish time as a sweep saw it: the row's own measure kept within
-    what the sweeps saw (unfinished at one, finished by this page), else the middle of those."""
-    by = max(0.0, shown_at - job.submitted_at)
-    after = min(by, max(0.0, unfinished_at - job.submitted_at)) if unfinished_at is not None else 0.0
-    if row.latency_s is not None and row.latency_s >= 0:
-        return min(by, max(after, row.latency_s))
-    return (after + by) / 2
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

@@ -194,8 +194,9 @@ def test_the_expected_finds_count_each_job_from_when_a_sweep_last_looked_for_it(
     three = sweeps.expected_finds(150.0)
     assert three is not None and three > two
     # past the samples' last span it counts at one finish per median since it was last looked for
-    straggler_share = sweeps._survival(key).done_between(430.0, 450.0)
-    assert straggler_share == pytest.approx(1 - math.exp(-20.0 / latency.median(key)))
+    alone, _ = sweeper(clock, {"r00003": straggler}, History([]), latency)
+    alone._covered["r00003"] = 130.0
+    assert alone.expected_finds(150.0) == pytest.approx(1 - math.exp(-20.0 / latency.median(key)))
     unknown = job(4, 100.0)
     unknown.spec = JobSpec("k", "kling-1.6-text2video", {"prompt": "x"})
     sweeps.jobs["r00004"] = unknown

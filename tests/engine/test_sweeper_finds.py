@@ -13,7 +13,8 @@ from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
-from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB, _shown_age
+from batchgen.engine.survival import shown_age
+from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.errors import ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,
@@ -218,6 +219,6 @@ async def test_a_finish_a_sweep_shows_sets_the_pace_at_once_before_the_poller_te
 def test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what_the_sweeps_saw():
     job = swept_job(1, 10.0)
     row = history_row("r00001", "COMPLETED")
-    assert _shown_age(job, row, unfinished_at=50.0, shown_at=70.0) == pytest.approx(50.0)  # 40 to 60 s old
+    assert shown_age(job, row, unfinished_at=50.0, shown_at=70.0) == pytest.approx(50.0)  # 40 to 60 s old
     measured = HistoryRow("r00001", "m", "COMPLETED", {}, None, None, None, None, 5.0)  # a clock out of step
-    assert _shown_age(job, measured, unfinished_at=50.0, shown_at=70.0) == pytest.approx(40.0)  # kept in bounds
+    assert shown_age(job, measured, unfinished_at=50.0, shown_at=70.0) == pytest.approx(40.0)  # kept in bounds
