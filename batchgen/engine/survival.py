@@ -10,9 +10,10 @@ at risk up to that age.
 
 Past the last finish seen there are no samples.  A job there is expected
 to finish at the rate the last quarter of the finishes came at (finishes per
-second that jobs spent at risk over their span) while the jobs still running
-past it are more than one of all those observed (mid-wave, most of the kind
-may lie there); once fewer would be left, it is an outlier, expected at one
+second the jobs spent at risk from there on, those seen running past the
+last finish included) while the jobs left past it are more than one of those
+observed (at risk at the first finish; mid-wave, most of the kind may lie
+there); once fewer would be left, it is an outlier, expected at one
 finish per median, as a straggler of any kind is.  Neither rate is ever
 below one per median.
 
@@ -58,11 +59,13 @@ class Survival:
         self._last = finishes[-1] if finishes else 0.0
         k = min(n, max(2, math.ceil(TAIL_SHARE * n)))
         start = finishes[n - k - 1] if n > k else 0.0
-        exposed = sum(max(0.0, min(x, self._last) - start) for x in (*finishes, *running))
+        # every second a job spent at risk from ``start`` on, the ones seen running past the last finish included
+        exposed = sum(max(0.0, x - start) for x in (*finishes, *running))
         rate = k / exposed if k and exposed > 0 else 0.0
         self._tail = max(rate, self._outlier)
-        # the tail rate holds until the share left is one of all the jobs observed
-        left = (self._log_s[-1] if self._log_s else 0.0) + math.log(n + len(running) or 1)
+        # the tail rate holds until the share left is one of the jobs observed (at risk at the first finish)
+        observed = n + len(running) - bisect.bisect_left(running, finishes[0]) if finishes else len(running)
+        left = (self._log_s[-1] if self._log_s else 0.0) + math.log(observed or 1)
         self._span = max(0.0, left) / self._tail if self._tail > 0 else 0.0
 
     def log_unfinished(self, age: float) -> float:
@@ -114,9 +117,10 @@ def expected_finds(
 
 def shown_age(job: TrackedJob, row: HistoryRow, unfinished_at: float | None, shown_at: float) -> float:
     """A finished job's submit-to-finish time as a sweep saw it: the row's own measure kept within
-    what the sweeps saw (unfinished at one, finished by this page), else the middle of those."""
+    what was seen (unfinished at a sweep or a poll, finished by this page), else the middle of those."""
     by = max(0.0, shown_at - job.submitted_at)
-    after = min(by, max(0.0, unfinished_at - job.submitted_at)) if unfinished_at is not None else 0.0
+    swept = unfinished_at - job.submitted_at if unfinished_at is not None else 0.0
+    after = min(by, max(0.0, swept, job.pending_age))  # a poll may have seen it unfinished later
     if row.latency_s is not None and row.latency_s >= 0:
         return min(by, max(after, row.latency_s))
     return (after + by) / 2

@@ -57,3 +57,19 @@ def test_every_job_seen_at_an_age_had_finished_by_it_then_one_still_running_ther
     assert curve.done_between(10.0, 11.0) == 1.0
     assert curve.done_between(5.0, 10.0) == 1.0
     assert curve.done_between(5.0, 9.0) == 0.0
+
+
+def test_jobs_never_seen_past_the_first_finish_do_not_keep_a_straggler_at_the_tail_rate():
+    finishes = [100.0 + i for i in range(64)]
+    alone = Survival(finishes, [900.0], median=131.5)
+    crowded = Survival(finishes, [0.0] * 100 + [900.0], median=131.5)  # a hundred jobs just sent
+    for curve in (alone, crowded):
+        assert curve.done_between(164.0, 165.0) == pytest.approx(1 - math.exp(-1.0 / 131.5))
+        assert curve.done_between(900.0, 920.0) == pytest.approx(1 - math.exp(-20.0 / 131.5))
+
+
+def test_jobs_seen_running_long_past_the_last_finish_lower_the_rate_just_past_it():
+    finishes = [2.4 + 0.1 * i for i in range(9)]
+    soon = Survival(finishes, [3.25] * 7, median=2.9)
+    late = Survival(finishes, [6.0] * 7, median=2.9)  # the same seven, seen unfinished at 6 s
+    assert late.done_between(3.2, 3.3) < soon.done_between(3.2, 3.3)

@@ -222,3 +222,7 @@ def test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what_the_swe
     assert shown_age(job, row, unfinished_at=50.0, shown_at=70.0) == pytest.approx(50.0)  # 40 to 60 s old
     measured = HistoryRow("r00001", "m", "COMPLETED", {}, None, None, None, None, 5.0)  # a clock out of step
     assert shown_age(job, measured, unfinished_at=50.0, shown_at=70.0) == pytest.approx(40.0)  # kept in bounds
+    polled = swept_job(2, 0.0)
+    polled.pending_age = 90.0  # a poll saw it unfinished at 90 s; no sweep had listed it
+    tiny = HistoryRow("r00002", "m", "COMPLETED", {}, None, None, None, None, 0.001)
+    assert shown_age(polled, tiny, unfinished_at=None, shown_at=100.0) == pytest.approx(90.0)
