@@ -82,6 +82,15 @@ def latency_key(spec: JobSpec) -> LatencyKey:
     return (spec.model, str(params.get("mode") or ""), duration)
 
 
+def bounded_finish(after: float, by: float, server_s: float | None) -> float:
+    """A job's submit-to-finish time from a job seen unfinished at age ``after`` and finished by age
+    ``by``: the server's own measure kept within those bounds, else the middle of them."""
+    after, by = max(0.0, min(after, by)), max(0.0, by)
+    if server_s is not None and server_s >= 0:
+        return min(by, max(after, server_s))
+    return (after + by) / 2
+
+
 def _as_key(key: LatencyKey | str) -> LatencyKey:
     return (key, "", 0) if isinstance(key, str) else key
 
@@ -143,10 +152,7 @@ class LatencyModel:
         ``server_s`` is the server's own submit-to-finish measure, when it gave
         one; it is kept within our bounds, since the server's clock started when
         it received the submit, not when we sent it."""
-        after, by = max(0.0, min(after, by)), max(0.0, by)
-        measured = server_s is not None and server_s >= 0
-        seconds = min(by, max(after, server_s)) if server_s is not None and measured else (after + by) / 2
-        return self.observe(key, seconds)
+        return self.observe(key, bounded_finish(after, by, server_s))
 
     # ------------------------------------------------------------------ reading
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 
 from ..api.answers import HistoryRow
 from ..jobs import TrackedJob
-from .pollplan import LatencyKey, LatencyModel, latency_key
+from .pollplan import LatencyKey, LatencyModel, bounded_finish, latency_key
 
 TAIL_SHARE = 0.25  # the last quarter of the finishes sets the rate just past the last one
 
@@ -100,6 +100,7 @@ def expected_finds(
     :class:`Survival`; None while a kind among them is not learned.  Counting stops at ``enough``."""
     total = 0.0
     curves: dict[LatencyKey, Survival] = {}
+    running: dict[LatencyKey, list[float]] | None = None  # per kind, the ages its jobs were seen unfinished
     for rid, job in jobs.items():
         if total >= enough:
             break
@@ -108,8 +109,11 @@ def expected_finds(
         if curve is None:
             if not latency.learned(key):
                 return None
-            running = [seen_unfinished(other, j) for other, j in jobs.items() if latency_key(j.spec) == key]
-            curve = curves[key] = Survival(latency.samples_of(key) or [], running, latency.median(key))
+            if running is None:  # one pass over the jobs in flight serves every kind's curve
+                running = {}
+                for other, j in jobs.items():
+                    running.setdefault(latency_key(j.spec), []).append(seen_unfinished(other, j))
+            curve = curves[key] = Survival(latency.samples_of(key) or [], running[key], latency.median(key))
         age = now - job.submitted_at
         total += curve.done_between(min(age, seen_unfinished(rid, job)), age)
     return total
@@ -118,9 +122,6 @@ def expected_finds(
 def shown_age(job: TrackedJob, row: HistoryRow, unfinished_at: float | None, shown_at: float) -> float:
     """A finished job's submit-to-finish time as a sweep saw it: the row's own measure kept within
     what was seen (unfinished at a sweep or a poll, finished by this page), else the middle of those."""
-    by = max(0.0, shown_at - job.submitted_at)
     swept = unfinished_at - job.submitted_at if unfinished_at is not None else 0.0
-    after = min(by, max(0.0, swept, job.pending_age))  # a poll may have seen it unfinished later
-    if row.latency_s is not None and row.latency_s >= 0:
-        return min(by, max(after, row.latency_s))
-    return (after + by) / 2
+    after = max(swept, job.pending_age)  # a poll may have seen it unfinished later
+    return bounded_finish(after, shown_at - job.submitted_at, row.latency_s)

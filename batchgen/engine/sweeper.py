@@ -435,9 +435,9 @@ class Sweeper:
         unfinished_at = self._unfinished_at.pop(row.request_id, None)
         if row.status == "COMPLETED":
             self._note_finish(job, row, unfinished_at)
-        if row.status == "COMPLETED" and row.latency_s is not None and unfinished_at is not None:
-            typical = self._typical(latency_key(job.spec)) or row.latency_s
-            check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
+            if row.latency_s is not None and unfinished_at is not None:
+                typical = self._typical(latency_key(job.spec)) or row.latency_s
+                check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
         await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
         self._check_health()
 
