@@ -34,8 +34,8 @@ the youngest job in flight could be done, and then sweeps (and the last
 job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
 (:meth:`Sweeper.patience`).  Never more than ``polling.max_interval_s``
 apart (or a fifth of the learned median, when that is longer; before a kind
-is learned, a fifth of its fastest finish, or of the age at which a sweep
-showed four of its jobs unfinished) while a job could be done, and not at
+is learned, a fifth of its fastest finish, or 30% of the age at which a
+sweep showed four of its jobs unfinished) while a job could be done, and not at
 all while none could be (every job younger than the earliest finish learned
 for its kind).  A sweep that comes
 due goes only when the latency model expects at least ``EXPECTED_FINDS`` jobs
@@ -47,7 +47,9 @@ at again in half an interval.  That rule is off while the batch drains, while
 a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
 learned they come every 30% of the oldest in-flight job's age (a sweep looks
-only for jobs older than two intervals), so they find jobs of any length early;
+only for jobs older than two intervals), from when it is ``min_interval_s``
+old, or a thousandth of its kind's published latency when that is longer (no
+video job is done sooner), so they find jobs of any length early;
 a kind's first finish ends that probe, and its fastest finish stands for the
 median until the kind is learned.
 
@@ -96,7 +98,8 @@ TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in fli
 MISSES_BEFORE_GIVING_UP = 3
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 SWEEPS_PER_JOB = 0.4  # history pages per job and typical latency, at most: ~2.5 finds a sweep
-PROBE_SWEEP_FRACTION = 0.3  # before anything is learned, sweep every 30% of the oldest job's age
+PROBE_SWEEP_FRACTION = 0.3  # before anything is learned, sweep every 30% of the oldest job's age...
+PROBE_START_SHARE = 0.001  # ... from when it is this share of its kind's published latency old (or min_interval_s)
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
 EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
@@ -235,11 +238,18 @@ class Sweeper:
                 target = max(SWEEP_TARGET_FRACTION * median, thrift)
         else:  # probe: sweep often while the jobs are young, less as they age
             age = self.clock.now() - job.submitted_at if job is not None else 0.0
-            target = PROBE_SWEEP_FRACTION * age
+            target = max(PROBE_SWEEP_FRACTION * age, self._probe_start(key) - age if job is not None else 0.0)
         budget = self.gateway.budget
         share = SWEEP_SHARE if budget.waiting(Priority.SUBMIT) else SWEEP_SHARE_IDLE
         affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
         return max(min(target, self.longest_gap()), affordable, self.min_interval_s / 4)
+
+    def _probe_start(self, key: tuple[str, str, int]) -> float:
+        """The age before which a probe sweep looks for no job of this kind: ``min_interval_s``, or a
+        thousandth of the kind's published latency when that is longer.  A probe's sweeps come at a share
+        of the age, so each halving of the age it starts at costs a few more sweeps, and a video job
+        that finishes in a thousandth of its published time is found that little late."""
+        return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))
 
     def patience(self) -> float:
         """Seconds a find may wait once nothing waits to be sent (0 before): a freed slot then takes
@@ -254,17 +264,18 @@ class Sweeper:
         fifth of the learned median when that is longer (a gap sized for minutes-long jobs would
         sweep hour-long ones every 1%, each sweep finding a fraction of a job).  Before the kind
         is learned, a fifth of its fastest finish seen so far stands for the median (it is never
-        longer, so the gap never exceeds the learned one); before its first finish, the age at
-        which the last sweep showed ``MIN_SAMPLES`` jobs of the kind unfinished does (the median
-        lies below it with a chance under 1 in 2**MIN_SAMPLES).  So probes of jobs far longer than
-        ``max_interval_s`` need not all come that often."""
+        longer, so the gap never exceeds the learned one); before its first finish, the probe's
+        own share (``PROBE_SWEEP_FRACTION``) of the age at which the last sweep showed
+        ``MIN_SAMPLES`` jobs of the kind unfinished (the median lies below that age with a chance
+        under 1 in 2**MIN_SAMPLES).  So probes of jobs far longer than ``max_interval_s`` need not
+        all come that often."""
         job = next(iter(self.jobs.values()), None)  # the earliest tracked
         if job is None:
             return self.max_interval_s
         key = latency_key(job.spec)
         typical = self._typical(key)
-        if typical is None:
-            typical = self._unfinished_age(key)
+        if typical is None:  # the probe's own share of an age the median very likely lies past
+            return max(self.max_interval_s, PROBE_SWEEP_FRACTION * self._unfinished_age(key))
         return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
 
     def _typical(self, key: tuple[str, str, int]) -> float | None:

@@ -90,10 +90,11 @@ async def test_jobs_held_for_the_first_sweep_are_not_polled_again_at_once_when_s
     s.poller.track(job)
     async with clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(s.poller.loop, tg)
-        await clock.sleep(10.0)
+        await clock.sleep(20.2)  # past the job's first poll (five probe intervals: 10 s)
+        assert api.timed == []  # held while the first sweep is queued or reading
         sweeper.pending = False  # the first sweep has answered (and showed nothing): the held poll goes
-        await clock.sleep(1.0)
-        assert [when for _, _, when in api.timed] == [10.5]
+        await clock.sleep(2.0)
+        assert [when for _, _, when in api.timed] == [22.0]  # at its next look (every min_interval_s: 12, 14, ...)
         sweeper.stop("the request history could not be read (HTTP 503)")
         s.poller.hear(Replan())
         await clock.sleep(0.5)

@@ -1,5 +1,6 @@
 """The longest gap between sweeps before a kind of job is learned: ``max_interval_s`` until something
-says the jobs are long, then a fifth of what says so (fake clock, no server)."""
+says the jobs are long, then a share of what says so; and the age a probe starts at (fake clock, no
+server)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.engine.pollplan import MIN_SAMPLES, LatencyModel
-from batchgen.engine.sweeper import LONGEST_GAP_FRACTION
+from batchgen.engine.sweeper import LONGEST_GAP_FRACTION, PROBE_START_SHARE, PROBE_SWEEP_FRACTION
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
 from tests.engine.test_sweeper import MODEL, History, sweeper
@@ -39,12 +40,12 @@ async def test_before_any_sweep_or_finish_the_longest_gap_is_max_interval():
     assert sweeps.longest_gap() == MAX_INTERVAL
 
 
-async def test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_a_fifth_of_the_fourth_oldest_age():
+async def test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_the_probes_share_of_the_fourth_oldest_age():
     """Eight jobs a sweep saw unfinished at ages 100..30 s: the kind's median is very likely past the
-    fourth oldest's age (70 s), so sweeps may come a fifth of that apart, not every 2 s."""
+    fourth oldest's age (70 s), so sweeps may come the probe's 30% of that apart, not every 2 s."""
     sweeps, _ = await swept([100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0, 30.0])
-    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)
-    assert sweeps.interval() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)  # the probe's 30% of 100 s is capped
+    assert sweeps.longest_gap() == pytest.approx(PROBE_SWEEP_FRACTION * 70.0)
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 70.0)  # the probe's 30% of 100 s is capped
 
 
 async def test_fewer_jobs_than_a_kind_needs_to_be_learned_say_nothing_of_its_length():
@@ -74,10 +75,10 @@ async def test_only_jobs_the_last_sweep_looked_for_count_and_never_to_below_max_
     clock.advance(5.0)
     newer = job(9, clock.now())  # sent after the sweep: not seen unfinished by it
     sweeps.jobs[newer.request_id or ""] = newer
-    assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * 70.0)
+    assert sweeps.longest_gap() == pytest.approx(PROBE_SWEEP_FRACTION * 70.0)
     sweeps.jobs.pop("r00000")  # one of the four found done: three seen unfinished are not enough
     assert sweeps.longest_gap() == MAX_INTERVAL
-    young, _ = await swept([5.0, 5.0, 5.0, 5.0])  # a fifth of 5 s is under max_interval_s
+    young, _ = await swept([5.0, 5.0, 5.0, 5.0])  # 30% of 5 s is under max_interval_s
     assert young.longest_gap() == MAX_INTERVAL
 
 
@@ -92,3 +93,22 @@ async def test_after_the_first_finish_a_fifth_of_the_fastest_finish_bounds_the_g
     assert latency.learned(MODEL)
     assert latency.fastest(MODEL) == 30.0
     assert sweeps.longest_gap() == pytest.approx(LONGEST_GAP_FRACTION * latency.median(MODEL))
+
+
+async def test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_of_its_published_latency():
+    """Before any finish, sweeps come at 30% of the oldest job's age, but not before it is
+    ``min_interval_s`` old, or a thousandth of its model's published latency when that is longer:
+    the ages a probe starts at cost it a few sweeps for each halving."""
+    clock = FakeClock(1_000.0)
+    sweeps, _ = sweeper(clock, in_flight([0.5, 0.2], 1_000.0), History([]))
+    assert sweeps.min_interval_s == 2.0
+    assert sweeps.interval() == pytest.approx(2.0 - 0.5)  # wait until the oldest is min_interval_s old
+    clock.advance(1.5)
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2.0)  # then probe by its age
+    start = PROBE_START_SHARE * sweeps.latency.prior(MODEL)
+    assert start < 2.0  # min_interval_s was the longer
+    fine, _ = sweeper(clock, in_flight([start / 4], clock.now()), History([]))
+    fine.min_interval_s = start / 100  # a fine floor: a thousandth of the published latency is the start
+    assert fine.interval() == pytest.approx(start * 3 / 4)
+    clock.advance(start * 7 / 4)
+    assert fine.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2 * start)
