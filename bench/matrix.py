@@ -3,6 +3,7 @@
     python -m bench.matrix                 # the whole matrix (several minutes on 2 cores)
     python -m bench.matrix --only published-on-capacity,no-hint
     python -m bench.matrix --only published-on-capacity --repeats 3   # batchgen three times there
+    python -m bench.matrix --only published-on-capacity,published-on-capacity-no-queue   # 18 vs 16 in flight
 
 Each world is the real service compressed ``N`` times: service times, the
 rate window and the record life all shrink by ``N``, and the simulator runs
@@ -53,7 +54,7 @@ class World:
     name: str
     latency: str  # published | 100x faster | 5x slower
     history: str  # on | off
-    regime: str  # capacity | rate | no-hint
+    regime: str  # capacity | capacity (no queue) | rate | no-hint
     factor: float  # service times x this (world)
     n: float  # compression: real seconds = world seconds / n
     jobs: int
@@ -149,6 +150,12 @@ def worlds() -> list[World]:
                       jobs=rate_jobs, workers=rate_jobs, concurrency=rate_jobs, per_window=round(5 * window),
                       window_s=window, record_life_s=life)
             )  # fmt: skip
+    # capacity-bound with no slot to spare: the user's concurrency equals the server's workers, so no job of
+    # ours waits on the server to take a worker a late find leaves free (the cadence's thrift assumes some do)
+    out.append(
+        World("published-on-capacity-no-queue", "published", "on", "capacity (no queue)", 1.0, 100.0, jobs=160,
+              workers=16, concurrency=16, per_window=round(100 * 0.6), window_s=0.6)
+    )  # fmt: skip
     # 429s with no hint at all: the server admits 20 per 10 s, the user configured 4x that (480/min over 60 s)
     out.append(
         World("no-hint", "100x faster", "on", "no-hint", 0.01, 1.0, jobs=30, workers=30, concurrency=30,

@@ -266,6 +266,13 @@ PLANTS = (
         "            at_risk = n - i\n",
         ("tests/engine/test_survival.py",),
     ),
+    Plant(
+        "the first probe sweep looks for jobs of any age (a few more sweeps before anything could be done)",
+        "batchgen/engine/sweeper.py",
+        "        return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))\n",
+        "        return 0.0\n",
+        ("tests/engine/test_probe_gap.py",),
+    ),
 )
 
 
