@@ -152,9 +152,11 @@ def worlds() -> list[World]:
             )  # fmt: skip
     # capacity-bound with no slot to spare: the user's concurrency equals the server's workers, so no job of
     # ours waits on the server to take a worker a late find leaves free (the cadence's thrift assumes some do)
+    slug, latency, factor, n = _rows()[0]
+    window = 60.0 / n
     out.append(
-        World("published-on-capacity-no-queue", "published", "on", "capacity (no queue)", 1.0, 100.0, jobs=160,
-              workers=16, concurrency=16, per_window=round(100 * 0.6), window_s=0.6)
+        World(f"{slug}-on-capacity-no-queue", latency, "on", "capacity (no queue)", factor, n, jobs=160, workers=16,
+              concurrency=16, per_window=round(100 * window), window_s=window)
     )  # fmt: skip
     # 429s with no hint at all: the server admits 20 per 10 s, the user configured 4x that (480/min over 60 s)
     out.append(

@@ -46,10 +46,12 @@ still running, given its age then and now); otherwise it is looked
 at again in half an interval.  That rule is off while the batch drains, while
 a kind in flight is not learned, and once that longest gap has passed since
 the last sweep.  Before anything is
-learned they come every 30% of the oldest in-flight job's age (a sweep looks
-only for jobs older than two intervals), from when it is ``min_interval_s``
-old, or a thousandth of its kind's published latency when that is longer (no
-video job is done sooner), so they find jobs of any length early;
+learned they come every 30% of the oldest in-flight job's age (or of the
+probe's start, while that job is younger), so they find jobs of any length
+early.  A sweep looks only for jobs older than two intervals and, before
+their kind's first finish, older than the probe's start: ``min_interval_s``,
+or a thousandth of the kind's published latency when that is longer (no
+video job is done sooner);
 a kind's first finish ends that probe, and its fastest finish stands for the
 median until the kind is learned.
 
@@ -238,7 +240,7 @@ class Sweeper:
                 target = max(SWEEP_TARGET_FRACTION * median, thrift)
         else:  # probe: sweep often while the jobs are young, less as they age
             age = self.clock.now() - job.submitted_at if job is not None else 0.0
-            target = max(PROBE_SWEEP_FRACTION * age, self._probe_start(key) - age if job is not None else 0.0)
+            target = PROBE_SWEEP_FRACTION * (max(age, self._probe_start(key)) if job is not None else age)
         budget = self.gateway.budget
         share = SWEEP_SHARE if budget.waiting(Priority.SUBMIT) else SWEEP_SHARE_IDLE
         affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
@@ -250,6 +252,12 @@ class Sweeper:
         of the age, so each halving of the age it starts at costs a few more sweeps, and a video job
         that finishes in a thousandth of its published time is found that little late."""
         return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))
+
+    def _grace(self, job: TrackedJob, grace: float) -> float:
+        """The age past which a sweep looks for ``job``: ``grace``, and before its kind's first finish
+        no less than the probe's start for that kind."""
+        key = latency_key(job.spec)
+        return grace if self._typical(key) is not None else max(grace, self._probe_start(key))
 
     def patience(self) -> float:
         """Seconds a find may wait once nothing waits to be sent (0 before): a freed slot then takes
@@ -274,7 +282,8 @@ class Sweeper:
             return self.max_interval_s
         key = latency_key(job.spec)
         typical = self._typical(key)
-        if typical is None:  # the probe's own share of an age the median very likely lies past
+        if typical is None:  # the probe's own share of an age the median very likely lies past (the
+            # learned bound's fifth of a median may be shorter: a probe's gap may be up to 1.5 times it)
             return max(self.max_interval_s, PROBE_SWEEP_FRACTION * self._unfinished_age(key))
         return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
 
@@ -366,7 +375,7 @@ class Sweeper:
         (or, but in every ``DEEP_EVERY``-th sweep, all but a few stragglers far down it)."""
         now = self.clock.now()
         grace = 2 * self.interval()
-        remaining = {rid for rid, job in self.jobs.items() if now - job.submitted_at > grace}
+        remaining = {rid for rid, job in self.jobs.items() if now - job.submitted_at > self._grace(job, grace)}
         if not remaining:
             return
         self._sweeps += 1

@@ -96,19 +96,37 @@ async def test_after_the_first_finish_a_fifth_of_the_fastest_finish_bounds_the_g
 
 
 async def test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_of_its_published_latency():
-    """Before any finish, sweeps come at 30% of the oldest job's age, but not before it is
-    ``min_interval_s`` old, or a thousandth of its model's published latency when that is longer:
-    the ages a probe starts at cost it a few sweeps for each halving."""
+    """Before any finish, sweeps come at 30% of the oldest job's age, and look for no job younger than
+    ``min_interval_s``, or a thousandth of its model's published latency when that is longer: each
+    halving of the age a probe starts at would cost it a few sweeps."""
     clock = FakeClock(1_000.0)
-    sweeps, _ = sweeper(clock, in_flight([0.5, 0.2], 1_000.0), History([]))
+    history = History([])
+    sweeps, _ = sweeper(clock, in_flight([0.5, 0.2], 1_000.0), history)
     assert sweeps.min_interval_s == 2.0
-    assert sweeps.interval() == pytest.approx(2.0 - 0.5)  # wait until the oldest is min_interval_s old
-    clock.advance(1.5)
-    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2.0)  # then probe by its age
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2.0)  # the probe's step at its start
+    assert sweeps.first_look() == pytest.approx(5 * PROBE_SWEEP_FRACTION * 2.0)
+    await sweeps.sweep()
+    assert history.pages == []  # no job is 2 s old: no request
+    clock.advance(1.6)  # ages 2.1 and 1.8
+    await sweeps.sweep()
+    assert history.pages == [1] and set(sweeps._covered) == {"r00000"}  # the younger one is not looked for
+    assert sweeps.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2.1)
     start = PROBE_START_SHARE * sweeps.latency.prior(MODEL)
     assert start < 2.0  # min_interval_s was the longer
     fine, _ = sweeper(clock, in_flight([start / 4], clock.now()), History([]))
     fine.min_interval_s = start / 100  # a fine floor: a thousandth of the published latency is the start
-    assert fine.interval() == pytest.approx(start * 3 / 4)
+    assert fine.interval() == pytest.approx(PROBE_SWEEP_FRACTION * start)
     clock.advance(start * 7 / 4)
     assert fine.interval() == pytest.approx(PROBE_SWEEP_FRACTION * 2 * start)
+
+
+async def test_once_a_kind_has_finished_a_sweep_looks_for_its_young_jobs_past_the_grace_alone():
+    latency = LatencyModel()
+    latency.observe(MODEL, 1.0)  # a first finish: the probe is over
+    clock = FakeClock(1_000.0)
+    history = History([])
+    sweeps, _ = sweeper(clock, in_flight([1.5, 1.2], 1_000.0), history, latency)
+    sweeps.max_interval_s, sweeps.peak = MAX_INTERVAL, 100  # many in flight: sweeps often, a grace of 1 s
+    assert 2 * sweeps.interval() == pytest.approx(1.0)
+    await sweeps.sweep()  # jobs younger than the probe's start (2 s) but past the grace are looked for
+    assert history.pages == [1] and len(sweeps._covered) == 2
