@@ -253,11 +253,14 @@ class Sweeper:
         that finishes in a thousandth of its published time is found that little late."""
         return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))
 
-    def _grace(self, job: TrackedJob, grace: float) -> float:
+    def _grace(self, job: TrackedJob, grace: float, by_kind: dict[tuple[str, str, int], float]) -> float:
         """The age past which a sweep looks for ``job``: ``grace``, and before its kind's first finish
-        no less than the probe's start for that kind."""
+        no less than the probe's start for that kind (``by_kind``: the answers so far, one per kind)."""
         key = latency_key(job.spec)
-        return grace if self._typical(key) is not None else max(grace, self._probe_start(key))
+        known = by_kind.get(key)
+        if known is None:
+            known = by_kind[key] = grace if self._typical(key) is not None else max(grace, self._probe_start(key))
+        return known
 
     def patience(self) -> float:
         """Seconds a find may wait once nothing waits to be sent (0 before): a freed slot then takes
@@ -375,7 +378,8 @@ class Sweeper:
         (or, but in every ``DEEP_EVERY``-th sweep, all but a few stragglers far down it)."""
         now = self.clock.now()
         grace = 2 * self.interval()
-        remaining = {rid for rid, job in self.jobs.items() if now - job.submitted_at > self._grace(job, grace)}
+        graces: dict[tuple[str, str, int], float] = {}  # per kind, once a sweep
+        remaining = {rid for rid, job in self.jobs.items() if now - job.submitted_at > self._grace(job, grace, graces)}
         if not remaining:
             return
         self._sweeps += 1
