@@ -1,4 +1,4 @@
-"""Plant each of 26 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 31 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,8 +6,11 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, and two the reading of history pages that may hold
-fewer rows than asked for.  The test selections are small, so the whole set runs
+the concurrency bound, five the reading of histories unlike the published
+one (pages that hold fewer rows than asked for, rows not newest first, a
+refused ``per_page``, a server clock behind ours), and two the sweeps'
+cadence (expected finds that forget the jobs still running, a first probe
+that looks for jobs of any age).  The test selections are small, so the whole set runs
 in a few minutes.  Run from the
 repository root::
 

@@ -7,7 +7,7 @@ fails for good (or the URL has gone), a fresh output URL is looked for once,
 from the result while the record lives, else from the request history.  A
 video whose URL came from a history row (a sweep found the job finished) asks
 the result at its first failure, and a result that names another file stops
-history URLs for the run (``recovery.HistoryLinks``).  A job whose video
+history URLs for the run (``history_links.HistoryLinks``).  A job whose video
 cannot be had is sent to the submitter as :class:`messages.Lost`.  ``completed`` is written
 to the ledger only after the video has been verified, fsynced and renamed
 into ``videos/``, probed (:mod:`batchgen.probe`: a video that is not what was

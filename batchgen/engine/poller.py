@@ -13,7 +13,7 @@ stream of sweep news.  A job a sweep shows COMPLETED is downloaded from the
 history row's ``generation_url`` with no result call, once the run has seen
 such a URL name the same file as the result's own output (until then each one
 gets a result call, and the two are compared; one mismatch ends it for the
-run: ``recovery.HistoryLinks``).
+run: ``history_links.HistoryLinks``).
 
 **One request per poll.**  A status poll that finds a job done is followed
 by a result call; polling the result endpoint itself would save that second
@@ -55,9 +55,10 @@ from .book import JobBook
 from .control import RunControl
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, latency_key
-from .recovery import Failed, Found, Later, Reconciler
+from .recovery import Reconciler
 from .schedule import PollSchedule
 from .sweeper import Sweeper
+from .verdicts import Failed, Found, Later
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")

@@ -35,11 +35,8 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import anyio
 
@@ -52,6 +49,8 @@ from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from ..models.images import is_ref
+from .history_links import HistoryLinks
+from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
 
@@ -96,110 +95,6 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
 
 class _Ambiguous(Exception):
     """Two history rows match an image job and nothing tells them apart."""
-
-
-# ---------------------------------------------------------------------- verdicts
-
-
-@dataclass(frozen=True, slots=True)
-class Attach:
-    """The submit created ``request_id`` (now claimed): record it and poll it."""
-
-    request_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Resubmit:
-    """The submit surely created nothing: send it again."""
-
-
-@dataclass(frozen=True, slots=True)
-class Leave:
-    """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
-
-    event: Event
-    state: JobState
-    detail: str
-
-
-Settlement = Attach | Resubmit | Leave
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """The history kept the output of an expired record."""
-
-    url: str
-    cost: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """The history says the job FAILED."""
-
-    error: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Gone:
-    """No output can be had for it."""
-
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class Later:
-    """The history could not be read: whether its output can be had is unknown (never made again)."""
-
-    detail: str
-
-
-Recovery = Found | Failed | Gone | Later
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A fresh output link for a job's video (``size`` when the result gave one)."""
-
-    url: str
-    size: int | None
-
-
-class HistoryLinks:
-    """Whether a history row's output link names the same file as the job's result.
-
-    Per model, the shape of the links (scheme, host, first folder, suffix)
-    seen to name the same file as the result's own; a job a sweep shows
-    finished with a link of that shape needs no result call.  One link found
-    to name another file ends it for the run, for every model.
-    """
-
-    def __init__(self) -> None:
-        self._shapes: dict[str, tuple[str, str, str, str]] = {}
-        self._off = False
-
-    @property
-    def history_urls(self) -> bool | None:
-        """Whether history links are used: None while none has been compared with a result."""
-        return False if self._off else (True if self._shapes else None)
-
-    def trusts(self, model: str, history_url: str) -> bool:
-        """Whether a job of ``model`` may be downloaded from this history link without a result call."""
-        return not self._off and self._shapes.get(model) == _shape(history_url)
-
-    def compare(self, model: str, history_url: str, result_url: str) -> None:
-        """A job's output link from both its history row and its result: they should be one file."""
-        if self._off:
-            return
-        if _same_file(history_url, result_url):
-            self._shapes[model] = _shape(history_url)
-            return
-        self.distrust("a job's output link in the request history is not the one its result gives")
-
-    def distrust(self, why: str) -> None:
-        if not self._off:
-            self._off = True
-            log.info("%s: fetching every result from the API for the rest of the run", why)
 
 
 class Reconciler:
@@ -507,20 +402,6 @@ def _next_lookup(made: int) -> float | bool:
 
 def _span(seconds: float) -> str:
     return "1 hour" if seconds == 3600 else f"{seconds / 60:g} min"
-
-
-def _shape(url: str) -> tuple[str, str, str, str]:
-    """What links to one kind of file share: scheme, host, first folder and suffix."""
-    parts = urlsplit(url)
-    path = PurePosixPath(parts.path)
-    folder = path.parts[1] if len(path.parts) > 2 else ""
-    return parts.scheme.lower(), parts.netloc.lower(), folder, path.suffix.lower()
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Two output URLs name the same file (a query string, such as a signature, may differ)."""
-    x, y = urlsplit(a), urlsplit(b)
-    return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:

@@ -59,7 +59,8 @@ from .identity import fingerprint
 from .inline_forms import InlineForms
 from .messages import Lost
 from .outcome import RunReport
-from .recovery import Attach, Leave, Reconciler
+from .recovery import Reconciler
+from .verdicts import Attach, Leave
 
 log = logging.getLogger("batchgen")
 IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives

@@ -314,7 +314,7 @@ async def test_a_history_link_that_does_not_give_the_video_falls_back_to_the_res
 
 
 def test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched():
-    from batchgen.engine.recovery import HistoryLinks
+    from batchgen.engine.history_links import HistoryLinks
 
     dl = HistoryLinks()
     a, b = "kling-text2video", "kling-1.6-text2video"

@@ -16,7 +16,8 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Attach, Reconciler, Resubmit
+from batchgen.engine.recovery import Reconciler
+from batchgen.engine.verdicts import Attach, Resubmit
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy
 from tests.helpers import drive

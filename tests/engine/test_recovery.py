@@ -15,18 +15,8 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import (
-    Attach,
-    Failed,
-    Found,
-    Gone,
-    Later,
-    Leave,
-    Link,
-    Reconciler,
-    Resubmit,
-    _NotCaughtUp,
-)
+from batchgen.engine.recovery import Reconciler, _NotCaughtUp
+from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy, set_testing

@@ -13,7 +13,8 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Attach, Leave, Reconciler
+from batchgen.engine.recovery import Reconciler
+from batchgen.engine.verdicts import Attach, Leave
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy
 from tests.engine.test_recovery import _settle_on_clock

@@ -1,0 +1,60 @@
+"""Whether a history row's output link can stand in for a result call (:class:`HistoryLinks`)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+log = logging.getLogger("batchgen")
+
+
+class HistoryLinks:
+    """Whether a history row's output link names the same file as the job's result.
+
+    Per model, the shape of the links (scheme, host, first folder, suffix)
+    seen to name the same file as the result's own; a job a sweep shows
+    finished with a link of that shape needs no result call.  One link found
+    to name another file ends it for the run, for every model.
+    """
+
+    def __init__(self) -> None:
+        self._shapes: dict[str, tuple[str, str, str, str]] = {}
+        self._off = False
+
+    @property
+    def history_urls(self) -> bool | None:
+        """Whether history links are used: None while none has been compared with a result."""
+        return False if self._off else (True if self._shapes else None)
+
+    def trusts(self, model: str, history_url: str) -> bool:
+        """Whether a job of ``model`` may be downloaded from this history link without a result call."""
+        return not self._off and self._shapes.get(model) == _shape(history_url)
+
+    def compare(self, model: str, history_url: str, result_url: str) -> None:
+        """A job's output link from both its history row and its result: they should be one file."""
+        if self._off:
+            return
+        if _same_file(history_url, result_url):
+            self._shapes[model] = _shape(history_url)
+            return
+        self.distrust("a job's output link in the request history is not the one its result gives")
+
+    def distrust(self, why: str) -> None:
+        if not self._off:
+            self._off = True
+            log.info("%s: fetching every result from the API for the rest of the run", why)
+
+
+def _shape(url: str) -> tuple[str, str, str, str]:
+    """What links to one kind of file share: scheme, host, first folder and suffix."""
+    parts = urlsplit(url)
+    path = PurePosixPath(parts.path)
+    folder = path.parts[1] if len(path.parts) > 2 else ""
+    return parts.scheme.lower(), parts.netloc.lower(), folder, path.suffix.lower()
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Two output URLs name the same file (a query string, such as a signature, may differ)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)

@@ -1,0 +1,74 @@
+"""What the reconciler says: a verdict on a submit of unknown outcome, a finding on a job whose
+record expired, and a fresh output link (:mod:`recovery`).  The stage that holds the job acts on
+it through the book; none of these writes anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..jobs import Event, JobState
+
+
+@dataclass(frozen=True, slots=True)
+class Attach:
+    """The submit created ``request_id`` (now claimed): record it and poll it."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmit:
+    """The submit surely created nothing: send it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
+
+    event: Event
+    state: JobState
+    detail: str
+
+
+Settlement = Attach | Resubmit | Leave
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The history kept the output of an expired record."""
+
+    url: str
+    cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The history says the job FAILED."""
+
+    error: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """No output can be had for it."""
+
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """The history could not be read: whether its output can be had is unknown (never made again)."""
+
+    detail: str
+
+
+Recovery = Found | Failed | Gone | Later
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A fresh output link for a job's video (``size`` when the result gave one)."""
+
+    url: str
+    size: int | None
