@@ -271,7 +271,7 @@ PLANTS = (
     ),
     Plant(
         "the first probe sweep looks for jobs of any age (a few more sweeps before anything could be done)",
-        "batchgen/engine/sweeper.py",
+        "batchgen/engine/cadence.py",
         "        return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))\n",
         "        return 0.0\n",
         ("tests/engine/test_probe_gap.py",),

@@ -11,8 +11,8 @@ import pytest
 
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import DRAIN_RUN_SHARE, TAIL_SWEEP_FRACTION
 from batchgen.engine.pollplan import LatencyModel, PollPlan
-from batchgen.engine.sweeper import DRAIN_RUN_SHARE, TAIL_SWEEP_FRACTION
 from batchgen.jobs import TrackedJob
 from tests.engine.doubles import swept_job as job
 from tests.helpers import schedule_poller

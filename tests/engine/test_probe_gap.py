@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import LONGEST_GAP_FRACTION, PROBE_START_SHARE, PROBE_SWEEP_FRACTION
 from batchgen.engine.pollplan import MIN_SAMPLES, LatencyModel
-from batchgen.engine.sweeper import LONGEST_GAP_FRACTION, PROBE_START_SHARE, PROBE_SWEEP_FRACTION
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
 from tests.engine.test_sweeper import MODEL, History, sweeper

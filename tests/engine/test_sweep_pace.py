@@ -8,8 +8,8 @@ import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import LONGEST_GAP_FRACTION, PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.engine.pollplan import LatencyModel, latency_key
-from batchgen.engine.sweeper import LONGEST_GAP_FRACTION, PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from tests.engine.doubles import SWEEP_KEY as KEY
 from tests.engine.doubles import HistoryPages as History
 from tests.engine.doubles import TimedHistory, by_rid

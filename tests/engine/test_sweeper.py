@@ -12,11 +12,12 @@ from batchgen.api.answers import HistoryRow
 from batchgen.api.paging import ListingOrder
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import LONGEST_GAP_FRACTION
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
 from batchgen.engine.schedule import SCOUTS
-from batchgen.engine.sweeper import DEEP_EVERY, LONGEST_GAP_FRACTION, Sweeper
+from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, TrackedJob
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job

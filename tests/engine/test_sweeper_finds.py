@@ -11,10 +11,10 @@ import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
 from batchgen.engine.survival import shown_age
-from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.errors import ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,

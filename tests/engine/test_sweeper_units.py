@@ -11,9 +11,9 @@ import pytest
 
 from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
+from batchgen.engine.cadence import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
-from batchgen.engine.sweeper import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.errors import ServerError
 from batchgen.jobs import StopReason
 from tests.engine.doubles import SWEEP_KEY as KEY

@@ -1,0 +1,208 @@
+"""When history sweeps go (:class:`SweepCadence`, the part of :class:`sweeper.Sweeper` that sets its pace).
+
+* **Budget.**  Sweeps stay within ``SWEEP_SHARE`` of the request budget
+  (``SWEEP_SHARE_IDLE`` while no submit waits).
+* **Learned pace.**  Every 2% of the learned median, or less often with many
+  jobs in flight: a job costs at most ~``SWEEPS_PER_JOB`` history pages, so a
+  sweep finds about 2.5 jobs (the jobs queued on the server keep its workers
+  busy meanwhile).  Every 4% while the batch drains, when each job's delay is
+  the batch's.  The pace is reckoned after each sweep, from what it showed.
+* **The drain.**  Once nothing waits to be sent, a freed slot takes no new
+  job and only the batch's last find sets when it ends: no sweep until the
+  youngest job in flight could be done, and then sweeps (and the last job's
+  polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
+  (:meth:`SweepCadence.patience`).
+* **Bounds.**  Never more than ``polling.max_interval_s`` apart (or a fifth
+  of the learned median, when that is longer; before a kind is learned, a
+  fifth of its fastest finish, or 30% of the age at which a sweep showed four
+  of its jobs unfinished) while a job could be done; not at all while none
+  could be (every job younger than the earliest finish learned for its kind).
+* **Expected finds.**  A sweep that comes due goes only when the latency
+  model expects at least ``EXPECTED_FINDS`` jobs (a tenth of those in
+  flight, when fewer than 15 are) to have finished since a sweep last looked
+  for them (each job's chance from its kind's :class:`survival.Survival`: the
+  learned finish times and the jobs still running, given its age then and
+  now); otherwise it is looked at again in half an interval.  That rule is
+  off while the batch drains, while a kind in flight is not learned, and once
+  the longest gap has passed since the last sweep.
+* **The probe.**  Before anything is learned, sweeps come every 30% of the
+  oldest in-flight job's age (or of the probe's start, while that job is
+  younger), so they find jobs of any length early.  A sweep looks only for
+  jobs older than two intervals and, before their kind's first finish, older
+  than the probe's start: ``min_interval_s``, or a thousandth of the kind's
+  published latency when that is longer (no video job is done sooner).  A
+  kind's first finish ends that probe, and its fastest finish stands for the
+  median until the kind is learned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..api.gateway import Gateway
+from ..api.ratelimit import Priority
+from ..clock import Clock
+from ..jobs import TrackedJob
+from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
+from .survival import expected_finds
+
+SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
+SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
+SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
+TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in flight), every 4% of it
+SWEEPS_PER_JOB = 0.4  # history pages per job and typical latency, at most: ~2.5 finds a sweep
+PROBE_SWEEP_FRACTION = 0.3  # before anything is learned, sweep every 30% of the oldest job's age...
+PROBE_START_SHARE = 0.001  # ... from when it is this share of its kind's published latency old (or min_interval_s)
+EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
+EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
+LONGEST_GAP_FRACTION = 0.2  # sweeps at least every max_interval_s, or every fifth of the median if longer
+DRAIN_RUN_SHARE = 0.01  # once nothing waits to be sent: sweeps, and the last job's polls, this share of the run apart
+
+
+class SweepCadence:
+    """The sweeps' pace, from the jobs in flight, the latency learned and what the last sweeps showed.
+
+    :class:`sweeper.Sweeper` sets every attribute below and keeps them current as it sweeps;
+    this part only reads them.
+    """
+
+    jobs: dict[str, TrackedJob]  # the poller's in-flight jobs by request id
+    gateway: Gateway
+    latency: LatencyModel
+    clock: Clock
+    min_interval_s: float
+    max_interval_s: float
+    draining: Callable[[], bool]  # nothing waits to be sent: only the batch's last find sets its end
+    peak: int  # the most jobs in flight at once so far
+    _started: float  # when the run began (run seconds)
+    _last_pages: int  # pages the last sweep that was not a deep one read
+    _swept_at: float  # when the last sweep began
+    _covered: dict[str, float]  # request id -> when the last sweep that looked far enough began
+    _unfinished_at: dict[str, float]  # request id -> when the last sweep that showed it unfinished began
+    _shown_fastest: dict[tuple[str, str, int], float]  # per kind: the fastest finish a row showed
+
+    def interval(self) -> float:
+        """Seconds until the next sweep."""
+        job = next(iter(self.jobs.values()), None)  # the earliest tracked
+        key = latency_key(job.spec) if job is not None else ("", "", 0)
+        median = self._typical(key)  # None before a first finish: probe
+        if median is not None:
+            if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
+                target = max(TAIL_SWEEP_FRACTION * median, self.patience())
+            else:
+                thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self.peak)
+                target = max(SWEEP_TARGET_FRACTION * median, thrift)
+        else:  # probe: sweep often while the jobs are young, less as they age
+            age = self.clock.now() - job.submitted_at if job is not None else 0.0
+            target = PROBE_SWEEP_FRACTION * (max(age, self._probe_start(key)) if job is not None else age)
+        budget = self.gateway.budget
+        share = SWEEP_SHARE if budget.waiting(Priority.SUBMIT) else SWEEP_SHARE_IDLE
+        affordable = max(1, self._last_pages) / (share * budget.limit / budget.window)
+        return max(min(target, self.longest_gap()), affordable, self.min_interval_s / 4)
+
+    def _probe_start(self, key: tuple[str, str, int]) -> float:
+        """The age before which a probe sweep looks for no job of this kind: ``min_interval_s``, or a
+        thousandth of the kind's published latency when that is longer.  A probe's sweeps come at a share
+        of the age, so each halving of the age it starts at costs a few more sweeps, and a video job
+        that finishes in a thousandth of its published time is found that little late."""
+        return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))
+
+    def _grace(self, job: TrackedJob, grace: float, by_kind: dict[tuple[str, str, int], float]) -> float:
+        """The age past which a sweep looks for ``job``: ``grace``, and before its kind's first finish
+        no less than the probe's start for that kind (``by_kind``: the answers so far, one per kind)."""
+        key = latency_key(job.spec)
+        known = by_kind.get(key)
+        if known is None:
+            known = by_kind[key] = grace if self._typical(key) is not None else max(grace, self._probe_start(key))
+        return known
+
+    def patience(self) -> float:
+        """Seconds a find may wait once nothing waits to be sent (0 before): a freed slot then takes
+        no new job, so only the batch's last find sets when it ends, and a gap of a small share of
+        the run so far costs at most that share of it."""
+        if not self.draining():
+            return 0.0
+        return min(self.longest_gap(), DRAIN_RUN_SHARE * (self.clock.now() - self._started))
+
+    def longest_gap(self) -> float:
+        """The most seconds between two sweeps while a job could be done: ``max_interval_s``, or a
+        fifth of the learned median when that is longer (a gap sized for minutes-long jobs would
+        sweep hour-long ones every 1%, each sweep finding a fraction of a job).  Before the kind
+        is learned, a fifth of its fastest finish seen so far stands for the median (it is never
+        longer, so the gap never exceeds the learned one); before its first finish, the probe's
+        own share (``PROBE_SWEEP_FRACTION``) of the age at which the last sweep showed
+        ``MIN_SAMPLES`` jobs of the kind unfinished (the median lies below that age with a chance
+        under 1 in 2**MIN_SAMPLES).  So probes of jobs far longer than ``max_interval_s`` need not
+        all come that often."""
+        job = next(iter(self.jobs.values()), None)  # the earliest tracked
+        if job is None:
+            return self.max_interval_s
+        key = latency_key(job.spec)
+        typical = self._typical(key)
+        if typical is None:  # the probe's own share of an age the median very likely lies past (the
+            # learned bound's fifth of a median may be shorter: a probe's gap may be up to 1.5 times it)
+            return max(self.max_interval_s, PROBE_SWEEP_FRACTION * self._unfinished_age(key))
+        return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
+
+    def _typical(self, key: tuple[str, str, int]) -> float | None:
+        """The learned median of this kind; before it is learned, its fastest finish so far, which
+        stands for it (never longer: the probe is over once jobs of the kind are seen to finish);
+        None before any finish.  A finish a sweep has shown counts at once, before the poller
+        has settled the job and taught the model (which may wait for a result call)."""
+        if self.latency.learned(key):
+            return self.latency.median(key)
+        fastest = [x for x in (self.latency.fastest(key), self._shown_fastest.get(key)) if x is not None]
+        return min(fastest) if fastest else None
+
+    def _unfinished_age(self, key: tuple[str, str, int]) -> float:
+        """The age at which the last sweep showed ``MIN_SAMPLES`` jobs of this kind unfinished (0 if
+        it did not show that many: nothing is known of the kind's length).  A job it looked for but
+        did not list (a history that lags) says nothing."""
+        ages = [
+            self._swept_at - job.submitted_at
+            for rid, job in self.jobs.items()
+            if self._unfinished_at.get(rid) == self._swept_at and latency_key(job.spec) == key
+        ]
+        if len(ages) < MIN_SAMPLES:
+            return 0.0
+        return sorted(ages, reverse=True)[MIN_SAMPLES - 1]
+
+    def quiet_until(self) -> float:
+        """Run seconds before which no in-flight job could be done (its kind's earliest learned
+        finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned.
+        While the batch drains, before which not every one could be: only its last find sets when
+        the run ends, and a sweep before the youngest job could be done finds none that does."""
+        earliest: dict[tuple[str, str, int], float] = {}
+        pick, first = (max, -math.inf) if self.draining() else (min, math.inf)
+        for job in self.jobs.values():
+            key = latency_key(job.spec)
+            if key not in earliest:
+                at = self.latency.earliest(key)
+                if at is None:
+                    return -math.inf
+                earliest[key] = at
+            first = pick(first, job.submitted_at + earliest[key])
+        return first
+
+    def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
+        """How many in-flight jobs the latency model expects to have finished since a sweep last
+        looked for them (or since they were sent); None while a kind in flight is not learned
+        (:func:`survival.expected_finds`).  Counting stops once it reaches ``enough``."""
+        return expected_finds(self.jobs, self.latency, self._seen_unfinished, now, enough)
+
+    def _seen_unfinished(self, rid: str, job: TrackedJob) -> float:
+        """The age at which ``job`` was last seen unfinished (by a sweep that looked for it, or a poll)."""
+        return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at, job.pending_age)
+
+    def likely_to_find(self, now: float) -> bool:
+        """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since
+        they were last looked for (a tenth of the jobs in flight, when fewer than 15 are).  A sweep
+        that finds nothing new costs a request and frees nothing.  Always while the batch drains
+        (each job's delay is then the batch's), while a kind is not learned, and once
+        :meth:`longest_gap` has passed since the last sweep."""
+        if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.longest_gap():
+            return True
+        enough = min(EXPECTED_FINDS, EXPECTED_SHARE * len(self.jobs))
+        expected = self.expected_finds(now, enough)
+        return expected is None or expected >= enough
