@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
+
 SPEC_DIR = Path(__file__).resolve().parent.parent / "models" / "specs"
 
 
@@ -46,7 +48,7 @@ def load_models(extra: tuple[str, ...] = ()) -> dict[str, SimModel]:
     paths = sorted(SPEC_DIR.glob("*.yaml")) if SPEC_DIR.is_dir() else []
     models = {}
     for path in [*paths, *(Path(p) for p in extra)]:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         models[str(data["slug"])] = SimModel(
             slug=str(data["slug"]),
             params=dict(data.get("params") or {}),
