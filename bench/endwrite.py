@@ -13,7 +13,11 @@ a cron job or a pipeline waits after the last video is in place (writing
 charts, the poster frames not yet made, ``report.json``, closing the HTTP
 session, and the interpreter's exit).  Then it checks what the run left
 behind: one poster frame per video, the index's rows and the report's
-cards.
+cards.  The other end is measured too: the process's start to the ledger's
+first line (the first job's ``submitting`` line, written just before its
+POST), what a run's start-up costs before the first video is asked for
+(loading Python and the libraries, reading the manifest and the model specs,
+opening the folder, the credit check).
 
 Nothing asserts on time: it measures and writes ``bench/reports/endwrite.md``
 and ``.json``.  The machine's load average is recorded beside each figure.
@@ -42,10 +46,13 @@ def start_simulator(args: argparse.Namespace, workers: int) -> tuple[subprocess.
                              "--credits", "1000000", "--seed", "7", "--api-key", KEY])  # fmt: skip
 
 
-def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> tuple[float | None, int, int, int | None]:
-    """Read ``ledger`` as it grows until ``proc`` exits: (last completed line seen, completed lines, exit
-    code, poster frames already made when the last video's line appeared)."""
-    position, rest, completed, last, made = 0, b"", 0, None, None
+Followed = tuple[float | None, float | None, int, int, int | None]
+
+
+def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> Followed:
+    """Read ``ledger`` as it grows until ``proc`` exits: (first line seen, last completed line seen,
+    completed lines, exit code, poster frames already made when the last video's line appeared)."""
+    position, rest, completed, first, last, made = 0, b"", 0, None, None, None
     while True:
         exited = proc.poll() is not None
         try:
@@ -56,6 +63,8 @@ def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> tuple[fl
             data = b""
         now = time.monotonic()
         position += len(data)
+        if data and first is None:
+            first = now
         *lines, rest = (rest + data).split(b"\n")
         seen = sum(1 for line in lines if b'"event":"completed"' in line)
         if seen:
@@ -64,7 +73,7 @@ def follow(proc: subprocess.Popen[bytes], ledger: Path, videos: int) -> tuple[fl
                 thumbs = ledger.parent / "thumbs"
                 made = sum(1 for p in thumbs.glob("*.jpg")) if thumbs.is_dir() else 0
         if exited:
-            return last, completed, proc.returncode, made
+            return first, last, completed, proc.returncode, made
         time.sleep(0.003)
 
 
@@ -100,7 +109,7 @@ def one_run(args: argparse.Namespace, videos: int, work: Path, number: int) -> d
     try:
         with open(work / f"log-{videos}-{number}.txt", "wb") as log:
             proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-        last, completed, code, made = follow(proc, out / "ledger.jsonl", videos)
+        first, last, completed, code, made = follow(proc, out / "ledger.jsonl", videos)
         ended = time.monotonic()
     finally:
         sim.terminate()
@@ -111,6 +120,7 @@ def one_run(args: argparse.Namespace, videos: int, work: Path, number: int) -> d
         "completed_lines": completed,
         "thumbs_before_end": made,
         "wall_s": round(ended - started, 2),
+        "start_to_first_line_s": round(first - started, 3) if first is not None else None,
         "last_completed_to_exit_s": round(ended - last, 3) if last is not None else None,
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
@@ -127,16 +137,19 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"`batchgen run` against `batchgen simulate` in its own process (time x{args.time_scale:g}), report on; "
         f"{args.repeats} runs each; real seconds.",
         "",
-        "| videos | runs | last completed -> exit (s): median | each | run wall (s) | load (1 min) | "
-        "thumbs / index rows / cards |",
-        "|---|---|---|---|---|---|---|",
+        "| videos | runs | last completed -> exit (s): median | each | start -> first ledger line (s): each | "
+        "run wall (s) | load (1 min) | thumbs / index rows / cards |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for videos in args.videos:
         mine = [r for r in rows if r["videos"] == videos]
         ends = [r["last_completed_to_exit_s"] for r in mine if r["last_completed_to_exit_s"] is not None]
+        starts = [r["start_to_first_line_s"] for r in mine if r["start_to_first_line_s"] is not None]
         lines.append(
             f"| {videos:,} | {len(mine)} | {statistics.median(ends):.3f} | "
-            f"{', '.join(f'{e:.3f}' for e in ends)} | {statistics.median(r['wall_s'] for r in mine):.1f} | "
+            f"{', '.join(f'{e:.3f}' for e in ends)} | "
+            f"{', '.join(f'{s:.3f}' for s in starts)} | "
+            f"{statistics.median(r['wall_s'] for r in mine):.1f} | "
             f"{', '.join(str(r['load_before']) for r in mine)} | "
             f"{mine[-1]['thumbs']} / {mine[-1]['index_rows']} / {mine[-1]['cards']} |"
         )
