@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _world_arguments(sim: argparse.ArgumentParser) -> None:
     """``batchgen simulate``: worlds the real API may show (redirects, keys, states, outputs, outages)."""
-    from ..simulator.worlds import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS
+    from ..simulator.choices import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS
 
     sim.add_argument(
         "--redirect",

@@ -33,11 +33,8 @@ from typing import Any
 
 from aiohttp import web
 
-REDIRECT_ROUTES = ("submit", "status", "result", "history", "credits")
-REDIRECT_TARGETS = ("other", "same")
-OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
-OUTAGE_KINDS = ("503", "drop")
-STATE_CASES = ("upper", "lower")
+from .choices import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS, STATE_CASES
+
 MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
 MAIN_ACCOUNT = "main"
 

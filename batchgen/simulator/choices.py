@@ -1,0 +1,8 @@
+"""The choices of the worlds the simulator can play (:mod:`worlds`), in a module that loads nothing, so
+the command line's parser can offer them without loading the simulator."""
+
+REDIRECT_ROUTES = ("submit", "status", "result", "history", "credits")
+REDIRECT_TARGETS = ("other", "same")
+OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
+OUTAGE_KINDS = ("503", "drop")
+STATE_CASES = ("upper", "lower")
