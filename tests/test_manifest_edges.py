@@ -16,7 +16,7 @@ import pytest
 from batchgen import manifest as manifest_module
 from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
-from tests.helpers import png_bytes, write
+from tests.helpers import jpeg_bytes, png_bytes, write
 
 T2V = "kling-text2video"
 I2V = "kling-1.6-image2video"
@@ -236,6 +236,12 @@ def test_a_csv_reads_every_row_past_blank_and_short_ones(tmp_path):
     ]
 
 
+def test_a_csv_cell_of_only_spaces_is_empty_and_means_the_default(tmp_path):
+    path = write(tmp_path / "m.csv", f"# model: {T2V}\nprompt,mode,negative_prompt,duration\na,  ,   , \n")
+    (job,) = load_manifest(path).jobs
+    assert job.params == {"prompt": "a"}
+
+
 def test_a_csv_cell_keeps_its_line_ends_as_written_and_one_column_may_hold_any_letter(tmp_path):
     path = tmp_path / "m.csv"
     path.write_bytes(f'# model: {T2V}\r\nprompt\r\n"two\r\nlines"\r\n"cr\ronly"\r\n'.encode())
@@ -377,4 +383,32 @@ def test_an_images_block_for_a_model_without_a_schema_names_its_parameter(frames
     unnamed = write(frames / "u.yaml", "model: own\nimages:\n  from: frames/*.png\n  prompt: '{stem}'\n")
     assert problems(unnamed, passthrough=["own"]) == [
         (2, "images.param", "say which parameter takes the image (param: image); the model has none or several")
+    ]
+
+
+def test_an_images_folder_takes_image_files_whatever_the_case_of_their_extension(frames):
+    (frames / "frames" / "C.PNG").write_bytes(png_bytes(640, 360, seed=3))
+    (frames / "frames" / "d.JPEG").write_bytes(jpeg_bytes(640, 360))
+    (frames / "frames" / "notes.md").write_text("not an image")
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n")
+    assert [job.id for job in load_manifest(path).jobs] == ["C", "a", "b", "d"]
+
+
+def test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_over_the_template(frames):
+    (frames / "frames" / "a.txt").write_text("a lighthouse in a storm\n")
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: 'frames/*'\n  prompt: '{{stem}} moves'\n")
+    made = load_manifest(path).jobs
+    assert [(job.id, job.params["prompt"]) for job in made] == [("a", "a lighthouse in a storm"), ("b", "b moves")]
+
+
+def test_an_images_block_for_a_model_with_two_image_fields_asks_which_one(frames):
+    two = "kling-3-standard-image2video"  # a first frame and a last frame
+    path = write(frames / "m.yaml", f"model: {two}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n")
+    assert problems(path) == [
+        (2, "images.param", "say which parameter takes the image (param: image); the model has none or several")
+    ]
+    named = write(frames / "n.yaml", f"model: {two}\nimages:\n  from: frames\n  param: start_image_url\n  prompt: p\n")
+    assert [sorted(k for k, v in job.params.items() if isinstance(v, dict)) for job in load_manifest(named).jobs] == [
+        ["start_image_url"],
+        ["start_image_url"],
     ]

@@ -68,6 +68,24 @@ def test_check_media_names_each_mismatch(params, media, kinds):
     assert all(w["detail"] for w in warnings)
 
 
+@pytest.mark.parametrize(
+    ("aspect", "width", "height", "kinds"),
+    [
+        ("9:16", 540, 1000, ["aspect_mismatch"]),  # 0.54 against 0.5625: 4 % off, though only 0.02 apart
+        ("16:9", 1820, 1000, []),  # 1.82 against 1.78: 2.4 % off, though 0.04 apart
+    ],
+)
+def test_the_aspect_tolerance_is_relative_to_the_aspect_asked_for(aspect, width, height, kinds):
+    media = Media(5.0, width, height, 24, "h264", 120)
+    assert [w["kind"] for w in check_media(media, {"aspect_ratio": aspect}, **CHECK)] == kinds
+
+
+def test_a_duration_exactly_at_the_tolerance_is_no_mismatch():
+    assert check_media(Media(5.5, 1280, 720, 24, "h264", 132), {"duration": 5}, **CHECK) == []
+    (warning,) = check_media(Media(5.51, 1280, 720, 24, "h264", 132), {"duration": 5}, **CHECK)
+    assert warning == {"kind": "duration_mismatch", "detail": "asked for 5 s, the video lasts 5.51 s"}
+
+
 def test_probe_names_an_unreadable_file(tmp_path):
     from batchgen.store.media import ProbeError
 

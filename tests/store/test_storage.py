@@ -481,6 +481,22 @@ def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
     assert row == 'a,failed,,,,,,,"{""http"": 400, ""message"": ""trop élevé""}",,,,,,,,k1;k2,d1; d2,,'
 
 
+def test_results_csv_names_each_jobs_input_image_as_the_manifest_gave_it_and_leaves_others_blank():
+    image = {"path": "/abs/shoot/frames/a.png", "file": "frames/a.png", "sha256": "ab" * 32, "bytes": 10}
+    rendered = render_results(
+        {
+            "a": {"state": "completed", "params": {"prompt": "p", "image": image}},
+            "b": {"state": "completed", "params": {"prompt": "q"}},
+        }
+    ).decode()
+    header, a, b = list(csv.reader(io.StringIO(rendered)))
+    assert header[-2:] == ["input_image", "input_sha256"]
+    assert a[-2:] == ["frames/a.png", "ab" * 32] and b[-2:] == ["", ""]
+    assert json.loads(a[header.index("params")])["image"]["file"] == "frames/a.png"
+    alone = render_results({"b": {"state": "completed", "params": {"prompt": "q"}}}).decode()
+    assert "input_image" not in alone.splitlines()[0]  # no job has an image: no image columns
+
+
 def _fsync_spy(monkeypatch) -> list[tuple[str, list[str]]]:
     """Record each fsync: the path synced and what its folder held at that moment."""
     synced: list[tuple[str, list[str]]] = []

@@ -1,0 +1,97 @@
+"""A spec file that would price or check jobs wrongly is refused when it is read, each problem at its file,
+line and field with what to write instead: a range upside down, a rule or price row naming a parameter the
+spec does not have, a min above its max, a latency of 0, no price at all, a slug that is not the file's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from batchgen.errors import ModelSpecError
+from batchgen.models.loader import load_spec_file
+from tests.helpers import write
+
+GOOD = (
+    "slug: kling-x\n"  # 1
+    "kind: text-to-video\n"  # 2
+    "source: {page: https://www.segmind.com/models/kling-x/api, read: 2026-12-03}\n"  # 3
+    "latency_s: 90\n"  # 4
+    "params:\n"  # 5
+    "  prompt: {type: string, required: true}\n"  # 6
+    "  cfg_scale: {type: number, min: 0, max: 1}\n"  # 7
+    "  mode: {type: enum, values: [std, pro], default: std}\n"  # 8
+    "rules:\n"  # 9
+    "  - when: {mode: pro}\n"  # 10
+    "    require: {cfg_scale: 0.5}\n"  # 11
+    "    message: pro takes cfg_scale 0.5\n"  # 12
+    "price:\n"  # 13
+    "  source: test\n"  # 14
+    "  by: [mode]\n"  # 15
+    "  table:\n"  # 16
+    "    - {mode: std, usd: 0.3}\n"  # 17
+    "    - {mode: pro, usd: 0.6}\n"  # 18
+    "  range: [0.3, 0.6]\n"  # 19
+)
+
+
+def _problems(tmp_path: Path, text: str, name: str = "kling-x") -> list[tuple[int | None, str | None, str]]:
+    path = write(tmp_path / f"{name}.yaml", text)
+    with pytest.raises(ModelSpecError) as caught:
+        load_spec_file(path)
+    assert all(p.file == str(path) for p in caught.value.problems)
+    return [(p.line, p.field, p.message) for p in caught.value.problems]
+
+
+def test_the_good_spec_loads(tmp_path):
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", GOOD))
+    assert spec.price.range == (0.3, 0.6) and spec.params["cfg_scale"].max == 1.0 and spec.latency_s == 90.0
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "problem"),
+    [
+        (
+            "range: [0.3, 0.6]",
+            "range: [0.6, 0.3]",
+            (19, "price.range", "must be [lowest, highest] in USD, both above $0"),
+        ),
+        (
+            "require: {cfg_scale: 0.5}",
+            "require: {cfg: 0.5}",
+            (10, "rules", "names 'cfg', which is not one of this spec's params"),
+        ),
+        (
+            "when: {mode: pro}",
+            "when: {quality: pro}",
+            (10, "rules", "names 'quality', which is not one of this spec's params"),
+        ),
+        (
+            "{mode: pro, usd: 0.6}",
+            "{mode: pro, duration: 5, usd: 0.6}",
+            (18, "price.table", "names 'duration', which is not one of this spec's params"),
+        ),
+        ("min: 0, max: 1", "min: 1, max: 0", (7, "cfg_scale.min", "min 1 is above max 0; swap them")),
+        (
+            "latency_s: 90",
+            "latency_s: 0",
+            (4, "latency_s", "must be the published average latency in seconds (a number > 0)"),
+        ),
+        (
+            "slug: kling-x",
+            "slug: kling-y",
+            (1, "slug", "'kling-y' differs from the file's name; name the file kling-y.yaml"),
+        ),
+    ],
+)
+def test_each_problem_of_a_spec_is_named_at_its_line_and_field(tmp_path, before, after, problem):
+    assert GOOD.count(before) == 1
+    assert _problems(tmp_path, GOOD.replace(before, after))[0] == problem
+
+
+def test_a_price_of_nothing_is_refused(tmp_path):
+    start = GOOD.index("  by: [mode]")
+    text = GOOD[:start]
+    assert _problems(tmp_path, text) == [
+        (13, "price", "give a table, per_second rates or a range: a price is never $0")
+    ]
