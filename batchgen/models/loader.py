@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ModelSpecError, Problem
 from ..yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located, plain
+from .price import duration_bounds
 from .spec import IMAGE_FORMATS, INLINE_FORMS, KINDS, TYPES, WIRES, ModelSpec, ParamSpec, Price, PriceRow, Rule
 
 MAX_SPEC_BYTES = 1 << 20
@@ -325,6 +326,13 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> 
             price_range = (float(span[0]), float(span[1]))
     if not rows["table"] and not rows["per_second"] and price_range is None:
         bad.add(at, "price", "give a table, per_second rates or a range: a price is never $0")
+    if rows["per_second"] and price_range is None and duration_bounds(params)[1] is None:
+        bad.add(
+            node.key_lines["per_second"],
+            "price.per_second",
+            "per-second rates need a longest duration for an upper bound on a job no row prices: give the duration "
+            "parameter its values or a max, or give a range [lowest, highest] in USD",
+        )
     return Price(
         source=str(node.get("source", "")),
         by=tuple(by),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .check import as_number, same
-from .spec import ModelSpec, PriceRow
+from .spec import ModelSpec, ParamSpec, PriceRow
 
 
 def price_of(spec: ModelSpec, params: dict[str, Any]) -> tuple[float, bool]:
@@ -31,12 +31,9 @@ def price_of(spec: ModelSpec, params: dict[str, Any]) -> tuple[float, bool]:
 def highest(spec: ModelSpec) -> float:
     """The model's highest known price: its table, its range, its per-second rates at the longest duration."""
     known = [spec.price.highest()]
-    duration = spec.params.get("duration")
-    longest = max((n for v in duration.values if (n := as_number(v)) is not None), default=None) if duration else None
-    if longest is None and duration is not None and duration.max is not None:
-        longest = duration.max
+    longest = duration_bounds(spec.params)[1]
     if longest is not None:
-        known += [row.usd * float(longest) for row in spec.price.per_second]
+        known += [row.usd * longest for row in spec.price.per_second]
     return round(max(known), 6)
 
 
@@ -44,13 +41,25 @@ def lowest(spec: ModelSpec) -> float:
     known = [row.usd for row in spec.price.table]
     if spec.price.range:
         known.append(spec.price.range[0])
-    duration = spec.params.get("duration")
-    shortest = min((n for v in duration.values if (n := as_number(v)) is not None), default=None) if duration else None
-    if shortest is None and duration is not None and duration.min is not None:
-        shortest = duration.min
+    shortest = duration_bounds(spec.params)[0]
     if shortest is not None:
-        known += [row.usd * float(shortest) for row in spec.price.per_second]
+        known += [row.usd * shortest for row in spec.price.per_second]
     return round(min(known, default=highest(spec)), 6)
+
+
+def duration_bounds(params: dict[str, ParamSpec]) -> tuple[float | None, float | None]:
+    """The shortest and longest ``duration`` a job can ask for (its values, else its min and max; None where
+    the spec sets no bound): what per-second rates are priced at."""
+    duration = params.get("duration")
+    if duration is None:
+        return None, None
+    values = [n for v in duration.values if (n := as_number(v)) is not None]
+    shortest = min(values) if values else duration.min
+    longest = max(values) if values else duration.max
+    return (
+        float(shortest) if shortest is not None else None,
+        float(longest) if longest is not None else None,
+    )
 
 
 def _matches(row: PriceRow, effective: dict[str, Any]) -> bool:

@@ -95,3 +95,46 @@ def test_a_price_of_nothing_is_refused(tmp_path):
     assert _problems(tmp_path, text) == [
         (13, "price", "give a table, per_second rates or a range: a price is never $0")
     ]
+
+
+PER_SECOND = (
+    "slug: kling-y\n"  # 1
+    "kind: text-to-video\n"  # 2
+    "source: {page: https://www.segmind.com/models/kling-y/api, read: 2026-12-03}\n"  # 3
+    "latency_s: 90\n"  # 4
+    "params:\n"  # 5
+    "  prompt: {type: string, required: true}\n"  # 6
+    "  mode: {type: enum, values: [std, pro], default: std}\n"  # 7
+    "  duration: {type: integer, min: 1}\n"  # 8
+    "price:\n"  # 9
+    "  source: test\n"  # 10
+    "  by: [mode, duration]\n"  # 11
+    "  per_second: [{mode: std, usd: 0.1}]\n"  # 12
+)
+
+
+def test_per_second_rates_with_no_longest_duration_are_refused_since_they_bound_no_price(tmp_path):
+    """Such a spec priced a pro job, or a job without a duration, at $0: a spend cap and the credit warning
+    would have let any number of them through."""
+    problems = _problems(tmp_path, PER_SECOND, "kling-y")
+    assert [(line, field) for line, field, _ in problems] == [(12, "price.per_second")]
+    assert "a longest duration" in problems[0][2] and "range" in problems[0][2]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "highest"),
+    [
+        ("duration: {type: integer, min: 1}", "duration: {type: integer, min: 1, max: 15}", 1.5),
+        ("duration: {type: integer, min: 1}", "duration: {type: enum, values: [5, 10]}", 1.0),
+        ("per_second: [{mode: std, usd: 0.1}]", "per_second: [{mode: std, usd: 0.1}]\n  range: [0.5, 2.0]", 2.0),
+    ],
+)
+def test_per_second_rates_bounded_by_a_longest_duration_or_a_range_price_every_job_above_zero(
+    tmp_path, before, after, highest
+):
+    from batchgen.models.price import price_of
+
+    spec = load_spec_file(write(tmp_path / "kling-y.yaml", PER_SECOND.replace(before, after)))
+    pro, exact = price_of(spec, {"prompt": "p", "mode": "pro", "duration": 5})
+    assert (pro, exact) == (highest, False)
+    assert price_of(spec, {"prompt": "p", "mode": "std", "duration": 5}) == (0.5, True)
