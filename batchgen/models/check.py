@@ -50,10 +50,21 @@ def check_params(
             problems.append((param.name, f"'{param.name}' is required for {model}"))
     if not problems:
         problems += check_rules(spec, params)
-    for param in spec.params.values():
-        if param.send_default and param.default is not None and param.name not in params:
-            params[param.name] = to_wire(param, param.default)
+    for name in _sent_defaults(spec, params):
+        params[name] = to_wire(spec.params[name], spec.params[name].default)
     return params, problems
+
+
+def _sent_defaults(spec: ModelSpec, params: dict[str, Any]) -> list[str]:
+    """The parameters the user did not give whose default is sent all the same (``send_default``), but
+    for one a rule that holds says must not be given (``absent``): the provider would refuse it."""
+    effective = {**spec.defaults(), **params}
+    withheld = {name for rule in spec.rules if _holds(rule, effective) for name in rule.absent}
+    return [
+        p.name
+        for p in spec.params.values()
+        if p.send_default and p.default is not None and p.name not in params and p.name not in withheld
+    ]
 
 
 def check_value(param: ParamSpec, value: Any, model: str, from_text: bool) -> tuple[Any, str | None]:
@@ -137,7 +148,7 @@ def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | Non
 def check_rules(spec: ModelSpec, params: dict[str, Any]) -> Problems:
     """The rules between parameters, with the defaults filled in; [(field, message)] for each broken one."""
     effective = {**spec.defaults(), **params}
-    given = set(params) | {p.name for p in spec.params.values() if p.send_default and p.default is not None}
+    given = set(params) | set(_sent_defaults(spec, params))
     problems: Problems = []
     for rule in spec.rules:
         if not _holds(rule, effective):

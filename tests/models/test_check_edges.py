@@ -143,3 +143,16 @@ def test_no_rule_is_judged_on_a_job_whose_values_are_already_refused(tmp_path):
     spec = _spec(tmp_path, RULES)
     job = {"prompt": "p", "image_url": "u", "mode": "pro", "duration": 10, "camera": 5}
     assert check_params(spec, job)[1] == [("camera", "must be text, got int")]
+
+
+def test_a_sent_default_a_rule_says_must_be_absent_is_not_sent(tmp_path):
+    """A default sent whatever the user wrote must not reach the provider where a rule that holds says the
+    parameter must not be given: the provider would refuse a job the user wrote right."""
+    rule = "rules:\n  - when: {mode: pro}\n    absent: [watermark]\n    message: pro videos carry no watermark\n"
+    spec = _spec(tmp_path, rule)
+    params, problems = check_params(spec, {"prompt": "p", "mode": "pro"})
+    assert problems == [] and "watermark" not in params
+    params, problems = check_params(spec, {"prompt": "p"})  # std: the rule does not hold, the default goes
+    assert problems == [] and params["watermark"] is True
+    _, problems = check_params(spec, {"prompt": "p", "mode": "pro", "watermark": False})  # the user's own
+    assert problems == [("watermark", "pro videos carry no watermark (watermark is given)")]
