@@ -117,8 +117,10 @@ def _build(root: LocatedMap, path: Path, bad: _Problems, shipped: bool) -> Model
                 param = _param(name, value, node.key_lines[name], bad)
                 if param is not None:
                     params[name] = param
-    rules = _rules(root.get("rules"), line.get("rules"), params, bad) if "rules" in root else ()
-    price = _price(root["price"], line["price"], params, bad) if "price" in root else None
+    # every name the spec declares, its own problems or not: a rule naming one is not wrong for that
+    declared = set(node) if isinstance(node, LocatedMap) else set()
+    rules = _rules(root.get("rules"), line.get("rules"), declared, bad) if "rules" in root else ()
+    price = _price(root["price"], line["price"], params, declared, bad) if "price" in root else None
     output = root.get("output", {})
     if not isinstance(output, dict):
         bad.add(line["output"], "output", "must be a mapping such as {resolution: {std: 720p}, fps: 24}")
@@ -234,7 +236,7 @@ def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
     )
 
 
-def _rules(node: Any, at: int | None, params: dict[str, ParamSpec], bad: _Problems) -> tuple[Rule, ...]:
+def _rules(node: Any, at: int | None, declared: set[str], bad: _Problems) -> tuple[Rule, ...]:
     if not isinstance(node, LocatedList):
         bad.add(at, "rules", "must be a list of rules (when/require/present/absent/one_of, message)")
         return ()
@@ -264,7 +266,7 @@ def _rules(node: Any, at: int | None, params: dict[str, ParamSpec], bad: _Proble
             names[key] = tuple(value)
         used = [*conditions["when"], *conditions["require"], *names["present"], *names["absent"], *names["one_of"]]
         for name in used:
-            if name not in params:
+            if name not in declared:
                 bad.add(line, "rules", f"names '{name}', which is not one of this spec's params")
         if not (conditions["require"] or names["present"] or names["absent"] or names["one_of"]):
             bad.add(line, "rules", "a rule must say what is required: require, present, absent or one_of")
@@ -282,7 +284,7 @@ def _rules(node: Any, at: int | None, params: dict[str, ParamSpec], bad: _Proble
     return tuple(rules)
 
 
-def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> Price | None:
+def _price(node: Any, at: int, params: dict[str, ParamSpec], declared: set[str], bad: _Problems) -> Price | None:
     if not isinstance(node, LocatedMap):
         bad.add(at, "price", "must be a mapping with source, by, table (and range)")
         return None
@@ -292,7 +294,7 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> 
     if not isinstance(node.get("source"), str):
         bad.add(node.key_lines.get("source", at), "price.source", "say where the price comes from (page and date)")
     by = node.get("by", [])
-    if not isinstance(by, list) or not all(isinstance(b, str) and b in params for b in by):
+    if not isinstance(by, list) or not all(isinstance(b, str) and b in declared for b in by):
         bad.add(node.key_lines.get("by", at), "price.by", "must list parameters of this spec, e.g. [mode, duration]")
         by = []
     rows: dict[str, list[PriceRow]] = {"table": [], "per_second": []}
@@ -309,7 +311,7 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], bad: _Problems) -> 
                 continue
             when = {k: plain(v) for k, v in row.items() if k != "usd"}
             for name in when:
-                if name not in params:
+                if name not in declared:
                     bad.add(line, f"price.{key}", f"names '{name}', which is not one of this spec's params")
             rows[key].append(PriceRow(when, float(usd)))
     span = node.get("range")
