@@ -1,4 +1,4 @@
-"""Plant each of 31 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 38 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -10,7 +10,9 @@ the concurrency bound, five the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
-that looks for jobs of any age).  The test selections are small, so the whole set runs
+that looks for jobs of any age); the last seven break models as data
+(prices, rules, image limits) where an audit of the tests found them
+unguarded.  The test selections are small, so the whole set runs
 in a few minutes.  Run from the
 repository root::
 
@@ -275,6 +277,62 @@ PLANTS = (
         "        return max(self.min_interval_s, PROBE_START_SHARE * self.latency.prior(key))\n",
         "        return 0.0\n",
         ("tests/engine/test_probe_gap.py",),
+    ),
+    # ----------------------------------------------------------------- models as data: prices and checks
+    Plant(
+        "a price row naming a parameter the job leaves unset taken for the job's price",
+        "batchgen/models/price.py",
+        "all(name in effective and same(value, effective[name])",
+        "all(name not in effective or same(value, effective[name])",
+        ("tests/models/test_price_edges.py::test_a_row_naming_a_parameter_the_job_leaves_unset_is_not_its_price",),
+    ),
+    Plant(
+        "a duration sent as text ('10') matches no price row: every such job estimated at the upper bound",
+        "batchgen/models/price.py",
+        "all(name in effective and same(value, effective[name])",
+        "all(name in effective and value == effective[name]",
+        (
+            "tests/models/test_price_edges.py::"
+            "test_a_checked_job_is_priced_by_its_row_though_its_duration_goes_on_the_wire_as_text",
+        ),
+    ),
+    Plant(
+        "per-second rates with no longest duration accepted: a job no rate prices estimated at $0",
+        "batchgen/models/loader.py",
+        'if rows["per_second"] and price_range is None and unbounded:',
+        "if False:",
+        (
+            "tests/models/test_loader_edges.py::"
+            "test_per_second_rates_with_no_longest_duration_are_refused_since_they_bound_no_price",
+        ),
+    ),
+    Plant(
+        "a rule applies when any one of its conditions holds (a good job refused, or a bad one sent)",
+        "batchgen/models/check.py",
+        "return all(name in effective and any(same(v, effective[name]) for v in vals)",
+        "return any(name in effective and any(same(v, effective[name]) for v in vals)",
+        ("tests/models/test_check_edges.py::test_a_rule_applies_only_when_every_one_of_its_conditions_holds",),
+    ),
+    Plant(
+        "a default is sent where a rule that holds says the parameter must be absent (the provider refuses)",
+        "batchgen/models/check.py",
+        "p.name not in withheld",
+        "True",
+        ("tests/models/test_check_edges.py::test_a_sent_default_a_rule_says_must_be_absent_is_not_sent",),
+    ),
+    Plant(
+        "an image given as a data URI is not held to the spec's size limit (a paid job the provider refuses)",
+        "batchgen/models/images.py",
+        "if param.max_bytes is not None and len(data) > param.max_bytes:",
+        "if False:",
+        ("tests/models/test_images_edges.py::test_a_data_uri_is_held_to_the_same_limits_as_a_file",),
+    ),
+    Plant(
+        "a JPEG cut short passes the image check",
+        "batchgen/models/images.py",
+        'return b"\\xff\\xd9" in data[-4096:]',
+        "return True",
+        ("tests/models/test_images_edges.py::test_a_jpeg_cut_short_is_refused_though_ffmpeg_would_decode_it",),
     ),
 )
 
