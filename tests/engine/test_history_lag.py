@@ -122,3 +122,45 @@ def test_the_tolerance_is_min_interval_when_that_is_longer_than_a_tenth_of_the_t
     lag = LagWatch(min_interval_s=30.0)
     assert not lag.shown_done("r", 125.0, 100.0, MEDIAN)  # 25 s: within min_interval_s
     assert lag.shown_done("s", 135.0, 100.0, MEDIAN)
+
+
+def test_a_show_exactly_the_tolerance_after_the_finish_is_not_late():
+    lag = LagWatch(min_interval_s=2.0)
+    tolerance = LAG_TOLERANCE * MEDIAN  # 10 s
+    assert not lag.shown_done("r", 100.0 + tolerance, 100.0, MEDIAN)
+    assert lag.late_shows == 0 and lag.telling == 1 and lag.checks_left == CHECKS
+    assert lag.shown_done("s", 100.0 + tolerance + 0.5, 100.0, MEDIAN)  # more than it: late, and checked
+
+
+def test_a_lag_needs_more_than_the_share_of_telling_shows_not_just_as_many():
+    lag = LagWatch(min_interval_s=2.0)
+    for i in range(20):  # twenty shows that could tell, of which four are late
+        lag.shown_done(f"r{i}", 200.0 if i < 4 else 105.0, 100.0, MEDIAN)
+    assert lag.result_says("r0", 100.0)  # confirmed
+    assert lag.late_shows == 4 and lag.telling == 20
+    assert not lag.lags(4, 0.2)  # four of twenty is a fifth, not more than one
+    lag.shown_done("r20", 200.0, 100.0, MEDIAN)
+    assert lag.lags(4, 0.2)  # five of twenty-one is
+
+
+def test_a_run_spends_at_most_six_result_calls_on_checking_late_shows():
+    """Checks whose jobs end before their results say anything never settle the question: the run
+    still stops checking after six (each check is a request)."""
+    lag = LagWatch(min_interval_s=2.0)
+    checks = 0
+    for i in range(50):
+        checks += lag.shown_done(f"r{i}", 200.0, 100.0, MEDIAN)
+        lag.forget(f"r{i}")
+    assert checks == 6
+
+
+def test_a_check_that_does_not_confirm_refutes_nothing_once_a_poll_confirmed_the_lag_meanwhile():
+    """A check is under way when a poll finds a job the sweeps missed (the sweeper then believes the
+    lag: ``confirmed``).  The check's result putting its own job's finish later does not undo that."""
+    lag = LagWatch(min_interval_s=2.0)
+    for i in range(5):
+        lag.shown_done(f"r{i}", 200.0, 100.0, MEDIAN)  # r0 is checked
+    lag.confirmed = True  # as Sweeper.judge does for a miss a poll found
+    assert lag.result_says("r0", 195.0)  # within the tolerance of the sweep: this one says nothing
+    assert not lag.refuted
+    assert lag.lags(3, 0.2)  # five late shows of five: the sweeps go off

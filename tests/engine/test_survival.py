@@ -73,3 +73,31 @@ def test_jobs_seen_running_long_past_the_last_finish_lower_the_rate_just_past_it
     soon = Survival(finishes, [3.25] * 7, median=2.9)
     late = Survival(finishes, [6.0] * 7, median=2.9)  # the same seven, seen unfinished at 6 s
     assert late.done_between(3.2, 3.3) < soon.done_between(3.2, 3.3)
+
+
+def test_with_four_finishes_the_rate_past_the_last_is_the_last_two_over_the_seconds_at_risk_since_the_one_before():
+    """Four finishes, four jobs seen running just past the last: the rate just past it counts the last
+    two finishes (never fewer) over every second jobs spent at risk from the finish before them."""
+    finishes = [2.4, 2.5, 2.6, 2.7]
+    running = [2.75] * 4
+    curve = Survival(finishes, running, median=2.55)
+    start = finishes[1]
+    exposed = sum(max(0.0, x - start) for x in (*finishes, *running))  # 0.3 + 4 * 0.25 = 1.3 s
+    rate = 2 / exposed
+    assert rate > 1 / 2.55  # above one per median: the last finishes' rate holds
+    assert curve.done_between(2.75, 2.85) == pytest.approx(1 - math.exp(-rate * 0.1))
+
+
+def test_a_rate_past_the_last_finish_is_never_below_one_finish_per_median():
+    """Half of 128 jobs seen running long past the last finish: the last finishes' rate over their
+    seconds at risk is tiny, but a job there is still expected at one finish per median."""
+    finishes = [100.0 + i for i in range(64)]
+    curve = Survival(finishes, [5_000.0] * 64, median=131.5)
+    assert curve.done_between(5_000.0, 5_010.0) == pytest.approx(1 - math.exp(-10.0 / 131.5))
+
+
+def test_a_job_seen_unfinished_at_the_very_age_of_a_finish_is_still_at_risk_there():
+    """Two of four sampled jobs finished at 10 s; two jobs in flight were seen unfinished at 10 s: six
+    were at risk at 10 s, so four of six (not two of four) were still unfinished after it."""
+    curve = Survival([10.0, 10.0, 20.0, 20.0], [10.0, 10.0], median=15.0)
+    assert math.exp(curve.log_unfinished(10.0)) == pytest.approx(4 / 6)

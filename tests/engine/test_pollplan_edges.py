@@ -1,0 +1,43 @@
+"""Edges of the poll plan (pollplan.py): the safety net's first poll and its later gaps, jobs that
+carry no safety net past their expiry guard, and a probe that is thriftier while the budget is
+tight (no sleeps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.engine.pollplan import SPARSE_GAP_FACTOR, LatencyModel, PollPlan
+from tests.engine.test_polling import KEY, MODEL, plan
+
+
+def test_a_safety_net_first_poll_never_comes_sooner_than_min_interval():
+    """Jobs learned to take half a second; sweeps work.  The safety net's first poll waits at least
+    ``min_interval_s`` (twice the 98th percentile would be 1 s)."""
+    p = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    for _ in range(10):
+        p.latency.observe(MODEL, 0.5)
+    assert p.next_poll(MODEL, 100.0, 100.0, 0, sparse=True) == pytest.approx(102.0)
+
+
+def test_the_safety_nets_later_polls_grow_apart_as_the_job_ages():
+    p = plan(expiry=36_000.0)
+    assert p.next_poll(KEY, 0.0, 100.0, 2, sparse=True) == pytest.approx(100.0 + SPARSE_GAP_FACTOR * 60.0)
+    assert p.next_poll(KEY, 0.0, 2_000.0, 2, sparse=True) == pytest.approx(4_000.0)  # a gap as long as its age
+
+
+def test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again():
+    """Not a scout of a kind not learned: polled only at the expiry guard (3,000 s).  Once past it, the
+    next poll is a safety net's gap away, not now (which would poll it at every turn)."""
+    p = plan()
+    assert p.next_poll(KEY, 0.0, 100.0, 0, sparse=True, scout=False) == pytest.approx(3_000.0)
+    assert p.next_poll(KEY, 0.0, 3_500.0, 1, sparse=True, scout=False) == pytest.approx(
+        3_500.0 + SPARSE_GAP_FACTOR * 60.0
+    )
+
+
+def test_while_the_budget_is_tight_a_probes_gaps_grow_twice_as_fast():
+    """Before anything is learned, each gap is half the job's age; when the budget cannot afford
+    ``min_interval_s`` per job (``floor`` above it), the whole age: fewer polls while requests are short."""
+    p = plan(hi=10_000.0)
+    assert p.next_poll(KEY, 0.0, 100.0, 3) == pytest.approx(150.0)
+    assert p.next_poll(KEY, 0.0, 100.0, 3, floor=5.0) == pytest.approx(200.0)

@@ -1,0 +1,85 @@
+"""Edges of the poll schedule (schedule.py): the poll share while
+submits wait, which jobs share it, a draining batch's patience for later polls only, and what a
+sweep's row may hand the poller (fake clock, no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.api.answers import HistoryRow
+from batchgen.api.ratelimit import Priority, RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.engine.schedule import POLL_SHARE, POLL_SHARE_IDLE
+from tests.engine.test_polling import MODEL, plan_with, submitted
+from tests.helpers import schedule_poller
+
+
+def planned(poller, job) -> float:
+    """When ``job`` is polled next (its live heap entry)."""
+    return min(at for at, _, token, j in poller._heap if j is job and token == job.poll_token)
+
+
+def test_while_submits_wait_per_job_polls_keep_to_the_smaller_share_of_the_budget():
+    clock = FakeClock(10_000.0)
+    budget = RequestBudget(60, clock=clock)  # one request a second
+    poller = schedule_poller(clock, budget, plan_with())
+    poller.sweeper.sweeping = False  # polls alone
+    jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
+    poller.track_many(jobs)
+    poller.schedule(jobs[0], clock.now())
+    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / POLL_SHARE_IDLE)
+    budget.waiting = lambda priority: priority == Priority.SUBMIT  # type: ignore[method-assign]
+    clock.advance(10.0)  # the count of jobs that could be done is taken afresh
+    poller.schedule(jobs[0], clock.now())
+    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / POLL_SHARE)  # submits are not starved
+
+
+def test_only_jobs_old_enough_to_be_done_share_the_poll_budget():
+    """Ten of a hundred jobs are past their kind's earliest learned finish (30 s): they alone share
+    the budget, so each is polled every 10 / 0.8 s, not every 100 / 0.8 s."""
+    clock = FakeClock(10_000.0)
+    budget = RequestBudget(60, clock=clock)
+    p = plan_with()
+    for _ in range(30):
+        p.latency.observe(MODEL, 30.0)
+    poller = schedule_poller(clock, budget, p)
+    poller.sweeper.sweeping = False
+    old = [submitted(f"o{i}", clock.now() - 100.0, polls=3) for i in range(10)]
+    young = [submitted(f"y{i}", clock.now() - 1.0) for i in range(90)]
+    poller.track_many(old + young)
+    poller.schedule(old[0], clock.now())
+    assert planned(poller, old[0]) - clock.now() == pytest.approx(10 / POLL_SHARE_IDLE)
+
+
+def test_while_the_batch_drains_a_jobs_later_polls_may_wait_but_not_its_first():
+    clock = FakeClock(0.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    poller.sweeper.sweeping = False  # polls alone
+    poller.sweeper.draining = lambda: True  # nothing waits to be sent
+    clock.advance(10_000.0)  # the run is 10,000 s old: a find may wait 1% of it (capped at max_interval_s)
+    patience = poller.sweeper.patience()
+    assert patience == pytest.approx(60.0)
+    first = submitted("a", clock.now())
+    poller.track(first)
+    assert planned(poller, first) == pytest.approx(clock.now() + 2.0)  # the probe's first poll, min_interval_s
+    later = submitted("b", clock.now() - 10.0, polls=1)
+    poller.track(later)
+    assert planned(poller, later) == pytest.approx(clock.now() + patience)
+
+
+def test_a_failed_row_never_hands_the_poller_a_link_to_download():
+    """The history shows a job FAILED (with a URL in its row, as a hostile server might): it is
+    settled by a result call, never downloaded from the row as a finished job would be."""
+    clock = FakeClock(1_000.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    job = submitted("f", 900.0)
+    poller.track(job)
+    failed = HistoryRow(job.request_id or "", MODEL, "FAILED", {}, "http://127.0.0.1:9/f.mp4", 0.28, None, "boom")
+    poller.fetch_now(job, failed)
+    assert job.result_due and job.swept is None
+    assert planned(poller, job) == clock.now()
+    done = submitted("d", 900.0)
+    poller.track(done)
+    completed = HistoryRow(done.request_id or "", MODEL, "COMPLETED", {}, "http://127.0.0.1:9/d.mp4", 0.28, None, None)
+    poller.fetch_now(done, completed)
+    assert done.swept == ("http://127.0.0.1:9/d.mp4", 0.28)
