@@ -176,3 +176,15 @@ async def test_spend_counted_beyond_the_live_jobs_adds_up(tmp_path):
         book.count_spent(0.5)
         assert book.committed == pytest.approx(1.78)
         assert repr(book) == "JobBook(jobs=1, in_flight=1, committed=$1.78)"
+
+
+async def test_an_adopted_job_that_was_charged_counts_its_cost_whatever_state_it_ended_in(tmp_path):
+    """A job the ledger left failed (or deferred) after the API reported a cost: that cost was paid and
+    counts towards the spend cap when a later run adopts it."""
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        failed, deferred = job("failed"), job("deferred")
+        failed.cost, deferred.cost = 0.4, 0.3
+        book = JobBook([failed, deferred], ledger)
+        book.adopt(failed, JobState.FAILED, in_flight=False)
+        book.adopt(deferred, JobState.DEFERRED, in_flight=False)
+        assert book.committed == pytest.approx(0.7)

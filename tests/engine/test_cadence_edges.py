@@ -78,7 +78,7 @@ async def test_jobs_an_earlier_sweep_showed_unfinished_but_the_last_did_not_list
     sweeps, clock = await swept([100.0, 90.0, 80.0, 70.0])
     assert sweeps.longest_gap() == pytest.approx(PROBE_SWEEP_FRACTION * 70.0)
     clock.advance(10.0)
-    sweeps.api = History([])  # type: ignore[assignment]
+    sweeps.api = History([])
     await sweeps.sweep()
     assert sweeps._swept_at == clock.now()  # the sweep went, and looked for them
     assert sweeps.longest_gap() == MAX_INTERVAL

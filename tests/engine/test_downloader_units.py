@@ -228,3 +228,38 @@ async def test_a_completed_video_has_its_sidecar_and_completed_line_in_full(tmp_
         "media": media,
         "warnings": None,
     }
+
+
+async def test_the_size_a_refreshed_link_comes_with_is_held_against_its_download(tmp_path):
+    """The first link is gone; the result gives another, of 100 bytes more than what it serves.  That
+    download is not a verified video: the job is left for a later run, never recorded completed."""
+    gone = DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)
+    api = ScriptedApi(downloads=[gone, VIDEO, VIDEO, VIDEO], results=[finished(FRESH, size=len(VIDEO) + 100)])
+    k, job, lost, _ = await download(api, tmp_path)
+    assert api.fetched[:2] == [LINK, FRESH]
+    assert job.state is JobState.DOWNLOADING and "completed" not in k.ledger.events()
+    assert "file_size" in last(k)[1]["error"]["detail"] and lost.sent == []
+
+
+async def test_the_size_the_results_own_link_comes_with_is_held_against_its_download(tmp_path):
+    """A history row's link fails; the result's own link comes with a size 100 bytes more than what it
+    serves: not a verified video, so never recorded completed."""
+    bad = DownloadError("HTTP 403 from the output URL", retryable=True)
+    api = ScriptedApi(downloads=[bad, VIDEO, VIDEO, VIDEO, VIDEO], results=[finished(FRESH, size=len(VIDEO) + 100)])
+    k, job, _, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched[:2] == [ROW_LINK, FRESH]
+    assert job.state is JobState.DOWNLOADING and "completed" not in k.ledger.events()
+
+
+async def test_the_sidecar_and_completed_line_say_what_the_api_charged_not_the_estimate(tmp_path):
+    import json
+
+    api = ScriptedApi(downloads=[VIDEO])
+    job = pending(estimate=0.28)
+    k = kit(api, [job])
+    job.request_id, job.output_url, job.cost = "r1", LINK, 0.42  # charged more than estimated
+    k.book.adopt(job, JobState.DOWNLOADING, in_flight=True)
+    _, folder = await run_downloader(k, job, tmp_path)
+    sidecar = json.loads(folder.sidecar_path(folder.video_path("j", MODEL)).read_text())
+    assert sidecar["cost"] == 0.42 and last(k)[1]["cost"] == 0.42
+    assert k.book.committed == 0.42

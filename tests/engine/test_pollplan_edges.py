@@ -41,3 +41,26 @@ def test_while_the_budget_is_tight_a_probes_gaps_grow_twice_as_fast():
     p = plan(hi=10_000.0)
     assert p.next_poll(KEY, 0.0, 100.0, 3) == pytest.approx(150.0)
     assert p.next_poll(KEY, 0.0, 100.0, 3, floor=5.0) == pytest.approx(200.0)
+
+
+def test_a_learned_jobs_first_poll_follows_what_is_learned_after_it_was_first_placed():
+    p = plan()
+    for _ in range(4):
+        p.latency.observe(KEY, 100.0)
+    early = p.next_poll(KEY, 0.0, 0.0, 0)
+    assert early == pytest.approx(100.0)
+    for _ in range(60):
+        p.latency.observe(KEY, 300.0)  # the kind now takes three times as long
+    assert p.next_poll(KEY, 0.0, 0.0, 0) == pytest.approx(300.0)
+
+
+def test_ten_second_videos_are_expected_to_take_half_as_long_again_as_five_second_ones():
+    model = LatencyModel()
+    assert model.prior((MODEL, "", 10)) == pytest.approx(1.5 * model.prior((MODEL, "", 5)))
+
+
+def test_a_job_that_finished_at_exactly_an_age_counts_as_done_by_it():
+    model = LatencyModel()
+    for seconds in (50.0, 100.0, 100.0, 150.0):
+        model.observe(KEY, seconds)
+    assert model.likelihood_done(KEY, 100.0) == pytest.approx(0.75)
