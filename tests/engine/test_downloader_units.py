@@ -263,3 +263,35 @@ async def test_the_sidecar_and_completed_line_say_what_the_api_charged_not_the_e
     sidecar = json.loads(folder.sidecar_path(folder.video_path("j", MODEL)).read_text())
     assert sidecar["cost"] == 0.42 and last(k)[1]["cost"] == 0.42
     assert k.book.committed == 0.42
+
+
+class CountedResults(ResultApi):
+    """Results scripted one per call (none: 404), each call counted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.result_calls = 0
+
+    async def result(self, request_id: str) -> Result:
+        self.result_calls += 1
+        return await super().result(request_id)
+
+
+async def test_a_result_that_cannot_be_had_is_asked_once_then_the_history_link_is_retried(tmp_path):
+    """A history row's link fails (a retryable 403); the job's result cannot be had (its record is
+    gone): one result call, no backoff loop of them, then the row's link is tried again and gives it."""
+    bad = DownloadError("HTTP 403 from the output URL", retryable=True)
+    api = CountedResults(downloads=[bad, VIDEO])
+    _, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert api.fetched == [ROW_LINK, ROW_LINK] and job.state is JobState.COMPLETED and lost.sent == []
+    assert api.result_calls == 1
+
+
+async def test_a_completed_result_without_a_link_is_no_link_and_the_history_link_is_retried(tmp_path):
+    """A history row's link fails (a retryable 403); the result says COMPLETED but names no file: the
+    row's link is tried again, and the paid video is never declared lost for want of the result's."""
+    bad = DownloadError("HTTP 403 from the output URL", retryable=True)
+    api = ResultApi(downloads=[bad, VIDEO], results=[finished(None)])  # type: ignore[arg-type]
+    k, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
+    assert lost.sent == [] and job.state is JobState.COMPLETED
+    assert api.fetched == [ROW_LINK, ROW_LINK] and last(k)[1]["output_url"] == ROW_LINK

@@ -164,3 +164,10 @@ def test_a_check_that_does_not_confirm_refutes_nothing_once_a_poll_confirmed_the
     assert lag.result_says("r0", 195.0)  # within the tolerance of the sweep: this one says nothing
     assert not lag.refuted
     assert lag.lags(3, 0.2)  # five late shows of five: the sweeps go off
+
+
+def test_the_worst_lag_is_the_longest_a_sweep_showed_not_the_last():
+    lag = LagWatch(min_interval_s=2.0)
+    lag.shown_done("a", 300.0, 100.0, MEDIAN)  # 200 s late
+    lag.shown_done("b", 150.0, 100.0, MEDIAN)  # 50 s late
+    assert lag.worst == pytest.approx(200.0)

@@ -64,3 +64,12 @@ def test_a_job_that_finished_at_exactly_an_age_counts_as_done_by_it():
     for seconds in (50.0, 100.0, 100.0, 150.0):
         model.observe(KEY, seconds)
     assert model.likelihood_done(KEY, 100.0) == pytest.approx(0.75)
+
+
+def test_a_finish_seen_unfinished_after_it_was_seen_done_is_kept_within_the_done_sighting():
+    """Bounds out of order (a poll answered unfinished at 120 s, a sweep showed it finished by 100 s):
+    the finish is put at 100 s, never past what was seen finished."""
+    from batchgen.engine.pollplan import bounded_finish
+
+    assert bounded_finish(120.0, 100.0, None) == pytest.approx(100.0)
+    assert bounded_finish(120.0, 100.0, 110.0) == pytest.approx(100.0)

@@ -83,3 +83,40 @@ def test_a_failed_row_never_hands_the_poller_a_link_to_download():
     completed = HistoryRow(done.request_id or "", MODEL, "COMPLETED", {}, "http://127.0.0.1:9/d.mp4", 0.28, None, None)
     poller.fetch_now(done, completed)
     assert done.swept == ("http://127.0.0.1:9/d.mp4", 0.28)
+
+
+def test_a_scout_keeps_its_safety_net_polls_after_its_first_one():
+    """Sweeps work and the kind is not learned: the two scouts chosen first keep the safety net at
+    every later poll (a gap of ten max_interval_s), while the others wait for the expiry guard."""
+    clock = FakeClock(1_000.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    poller.sweeper.healthy = True  # the history has shown our jobs: per-job polls are a safety net
+    jobs = [submitted(f"j{i}", 1_000.0) for i in range(4)]
+    for tracked in jobs:
+        poller.track(tracked)
+    scouts = [t for t in jobs if planned(poller, t) < 1_000.0 + 3_000.0]
+    assert len(scouts) == 2
+    clock.advance(600.0)
+    for scout in scouts:  # each scout's first safety-net poll found it unfinished
+        scout.polls = 1
+        poller.schedule(scout, clock.now())
+        assert planned(poller, scout) == pytest.approx(clock.now() + 600.0)
+
+
+def test_a_job_taken_out_of_the_schedule_and_sent_again_carries_nothing_a_sweep_showed_of_its_first_request():
+    """A sweep showed the job finished with a link; before that was settled, the job left the schedule
+    (its record was gone, say) and was sent again.  The new request is polled as any new job: never
+    settled at once from the old request's link."""
+    clock = FakeClock(1_000.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    poller.sweeper.sweeping = False  # polls alone
+    job = submitted("a", 900.0)
+    poller.track(job)
+    row = HistoryRow(job.request_id or "", MODEL, "COMPLETED", {}, "http://127.0.0.1:9/old.mp4", 0.28, None, None)
+    poller.fetch_now(job, row)
+    assert job.result_due and job.swept is not None
+    poller.untrack(job)
+    assert not job.result_due and job.swept is None
+    job.request_id, job.submitted_at, job.polls = "r-a2", clock.now(), 0  # sent again
+    poller.track(job)
+    assert planned(poller, job) == pytest.approx(clock.now() + 2.0)  # the probe's first poll, not at once
