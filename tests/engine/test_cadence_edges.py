@@ -82,3 +82,18 @@ async def test_jobs_an_earlier_sweep_showed_unfinished_but_the_last_did_not_list
     await sweeps.sweep()
     assert sweeps._swept_at == clock.now()  # the sweep went, and looked for them
     assert sweeps.longest_gap() == MAX_INTERVAL
+
+
+def test_with_many_jobs_in_flight_a_due_sweep_goes_once_one_and_a_half_finds_are_expected():
+    """Forty jobs in flight (a tenth of them would be four): a due sweep waits for 1.5 expected finds,
+    no more."""
+    clock = FakeClock(0.0)
+    latency = learned_uniform()  # 100-199 s
+    jobs = {f"r{i:05d}": job(i, 0.0) for i in range(40)}
+    sweeps, _ = sweeper(clock, jobs, History([]), latency)
+    sweeps.peak = 40
+    sweeps._swept_at = 100.0
+    expected = sweeps.expected_finds(104.0)
+    assert expected is not None and 1.5 < expected < 4.0
+    assert sweeps.likely_to_find(104.0)
+    assert not sweeps.likely_to_find(100.5)  # under one expected find: not yet

@@ -73,3 +73,12 @@ def test_a_finish_seen_unfinished_after_it_was_seen_done_is_kept_within_the_done
 
     assert bounded_finish(120.0, 100.0, None) == pytest.approx(100.0)
     assert bounded_finish(120.0, 100.0, 110.0) == pytest.approx(100.0)
+
+
+def test_forty_slow_jobs_after_two_hundred_fast_ones_are_enough_for_the_median_to_follow_a_backlog():
+    model = LatencyModel()
+    for _ in range(200):
+        model.observe(KEY, 300.0)
+    for _ in range(40):
+        model.observe(KEY, 900.0)  # a backlog builds up overnight
+    assert model.median(KEY) == 900.0

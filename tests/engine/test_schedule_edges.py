@@ -9,7 +9,6 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.schedule import POLL_SHARE, POLL_SHARE_IDLE
 from tests.engine.test_polling import MODEL, plan_with, submitted
 from tests.helpers import schedule_poller
 
@@ -27,11 +26,11 @@ def test_while_submits_wait_per_job_polls_keep_to_the_smaller_share_of_the_budge
     jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
     poller.track_many(jobs)
     poller.schedule(jobs[0], clock.now())
-    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / POLL_SHARE_IDLE)
+    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / 0.8)  # 80% of it while no submit waits
     budget.waiting = lambda priority: priority == Priority.SUBMIT  # type: ignore[method-assign]
     clock.advance(10.0)  # the count of jobs that could be done is taken afresh
     poller.schedule(jobs[0], clock.now())
-    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / POLL_SHARE)  # submits are not starved
+    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / 0.5)  # half of it: submits are not starved
 
 
 def test_only_jobs_old_enough_to_be_done_share_the_poll_budget():
@@ -48,7 +47,7 @@ def test_only_jobs_old_enough_to_be_done_share_the_poll_budget():
     young = [submitted(f"y{i}", clock.now() - 1.0) for i in range(90)]
     poller.track_many(old + young)
     poller.schedule(old[0], clock.now())
-    assert planned(poller, old[0]) - clock.now() == pytest.approx(10 / POLL_SHARE_IDLE)
+    assert planned(poller, old[0]) - clock.now() == pytest.approx(10 / 0.8)
 
 
 def test_while_the_batch_drains_a_jobs_later_polls_may_wait_but_not_its_first():

@@ -101,3 +101,15 @@ def test_a_job_seen_unfinished_at_the_very_age_of_a_finish_is_still_at_risk_ther
     were at risk at 10 s, so four of six (not two of four) were still unfinished after it."""
     curve = Survival([10.0, 10.0, 20.0, 20.0], [10.0, 10.0], median=15.0)
     assert math.exp(curve.log_unfinished(10.0)) == pytest.approx(4 / 6)
+
+
+def test_the_rate_past_the_last_finish_counts_the_last_quarter_of_the_finishes():
+    """Sixty-four finishes (100-163 s) and sixty-four jobs seen running at 170 s: the rate just past the
+    last finish is the last sixteen finishes over every second spent at risk since the one before them."""
+    finishes = [100.0 + i for i in range(64)]
+    running = [170.0] * 64
+    curve = Survival(finishes, running, median=131.5)
+    start = finishes[64 - 16 - 1]
+    rate = 16 / sum(max(0.0, x - start) for x in (*finishes, *running))
+    assert rate > 1 / 131.5
+    assert curve.done_between(170.0, 180.0) == pytest.approx(1 - math.exp(-rate * 10.0))
