@@ -188,3 +188,18 @@ async def test_an_adopted_job_that_was_charged_counts_its_cost_whatever_state_it
         book.adopt(failed, JobState.FAILED, in_flight=False)
         book.adopt(deferred, JobState.DEFERRED, in_flight=False)
         assert book.committed == pytest.approx(0.7)
+
+
+async def test_a_line_that_could_not_be_written_leaves_the_job_as_it_was():
+    """Record, then act: when the ledger cannot take the line, the job does not move (nor hold more)."""
+    from batchgen.errors import StorageError
+
+    class FullDisk:
+        async def append(self, *args: object, **fields: object) -> None:
+            raise StorageError("no space left on device")
+
+    a = job()
+    book = JobBook([a], FullDisk())  # type: ignore[arg-type]
+    with pytest.raises(StorageError):
+        await book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
+    assert a.state is JobState.PENDING and book.committed == 0.0
