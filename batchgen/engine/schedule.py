@@ -127,8 +127,9 @@ class PollSchedule:
             )
             look = self.sweeper.first_look()
             if job.polls == 0 and look:
-                # the first sweep that can show this job (past the grace of two intervals) comes first
-                at = max(at, now + look)
+                # the first sweep that can show this job (past the grace of two intervals) comes first, but
+                # never past the expiry guard: the record must be polled before it expires
+                at = max(at, min(now + look, job.submitted_at + self.plan.guard))
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 

@@ -119,3 +119,22 @@ def test_a_job_taken_out_of_the_schedule_and_sent_again_carries_nothing_a_sweep_
     job.request_id, job.submitted_at, job.polls = "r-a2", clock.now(), 0  # sent again
     poller.track(job)
     assert planned(poller, job) == pytest.approx(clock.now() + 2.0)  # the probe's first poll, not at once
+
+
+def test_a_first_poll_held_for_the_first_sweep_still_comes_before_the_record_expires():
+    """Until a sweep has shown a job, a first poll waits for the first sweep that could show it (five of
+    the sweeps' intervals): that wait must not carry it past the expiry guard.  Records live 300 s here
+    (guard 240 s) and the jobs are learned to take 300 s, so the sweeps' interval is a fifth of that and
+    five of them (300 s) would pass the guard."""
+    from batchgen.engine.pollplan import LatencyModel, PollPlan
+
+    clock = FakeClock(1000.0)
+    latency = LatencyModel()
+    for _ in range(10):
+        latency.observe((MODEL, "", 5), 300.0)
+    plan = PollPlan(latency, min_interval_s=2.0, max_interval_s=60.0, expiry_s=300.0, expiry_margin_s=60.0)
+    poller = schedule_poller(clock, RequestBudget(50, clock=clock), plan)
+    job = submitted("a", clock.now())
+    poller.track(job)
+    assert not poller.sweeper.healthy and poller.sweeper.first_look() > plan.guard  # the hold would pass it
+    assert planned(poller, job) - job.submitted_at == pytest.approx(plan.guard)
