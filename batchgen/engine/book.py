@@ -134,8 +134,10 @@ class JobBook:
 
     @property
     def spend(self) -> float:
-        """What the completed jobs cost."""
-        return sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)
+        """What the API has said this run's jobs were charged: a job's cost once its result (or history row)
+        reports one, whether its video is in place yet or not (a charged job whose download failed was paid
+        for all the same); a job made again after its first request was lost adds what that one cost."""
+        return sum((job.cost or 0.0) + job.paid_before for job in self.jobs)
 
     def __repr__(self) -> str:
         return f"JobBook(jobs={len(self.jobs)}, in_flight={self.in_flight}, committed=${self.committed:.2f})"

@@ -203,3 +203,23 @@ async def test_a_line_that_could_not_be_written_leaves_the_job_as_it_was():
     with pytest.raises(StorageError):
         await book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
     assert a.state is JobState.PENDING and book.committed == 0.0
+
+
+async def test_the_spend_counts_every_charge_the_api_reported_not_only_videos_in_place(tmp_path):
+    """A job's charge counts from the moment its result reports it: while its video downloads, and when the
+    download failed for good (it was paid for all the same); a job made again adds what its first request
+    cost.  A job never charged counts nothing."""
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b, c = job("a"), job("b"), job("c")
+        c.paid_before = 0.28  # its first request was lost after it was charged
+        book = JobBook([a, b, c], ledger)
+        for j in (a, b):
+            book.take(j)
+            await book.record(j, Event.SUBMITTING, JobState.SUBMITTING)
+            await book.record(j, Event.SUBMITTED, JobState.SUBMITTED)
+            j.cost = 0.5
+            await book.record(j, Event.RESULT, JobState.DOWNLOADING)
+        assert book.spend == pytest.approx(1.28)  # both charged, neither video in place yet
+        await book.finish(a, Event.COMPLETED, JobState.COMPLETED)
+        await book.finish(b, Event.EXPIRED, JobState.EXPIRED, error={"detail": "the video could not be had"})
+        assert book.spend == pytest.approx(1.28)
