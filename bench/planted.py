@@ -1,4 +1,4 @@
-"""Plant each of 38 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 44 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -10,9 +10,10 @@ the concurrency bound, five the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
-that looks for jobs of any age); the last seven break models as data
-(prices, rules, image limits) where an audit of the tests found them
-unguarded.  The test selections are small, so the whole set runs
+that looks for jobs of any age); seven more break models as data
+(prices, rules, image limits) and the last six the engine (the expiry
+guard, links and sizes, what was charged, the ledger before memory), where
+an audit of the tests found them unguarded.  The test selections are small, so the whole set runs
 in a few minutes.  Run from the
 repository root::
 
@@ -44,6 +45,7 @@ class Plant:
 MONEY = "tests/e2e/test_promises_money.py"
 OUTPUT = "tests/e2e/test_promises_output.py"
 SECRETS = "tests/e2e/test_promises_secrets.py"
+DOWNLOADS = "tests/engine/test_downloader_units.py"
 
 PLANTS = (
     # ----------------------------------------------------------------- the first ten
@@ -333,6 +335,56 @@ PLANTS = (
         'return b"\\xff\\xd9" in data[-4096:]',
         "return True",
         ("tests/models/test_images_edges.py::test_a_jpeg_cut_short_is_refused_though_ffmpeg_would_decode_it",),
+    ),
+    # ----------------------------------------------------------------- the engine: gaps an audit found
+    Plant(
+        "a first poll held for the first sweep may go past the expiry guard (the record expires unpolled)",
+        "batchgen/engine/schedule.py",
+        "at = max(at, min(now + look, job.submitted_at + self.plan.guard))",
+        "at = max(at, now + look)",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_a_first_poll_held_for_the_first_sweep_still_comes_before_the_record_expires",
+        ),
+    ),
+    Plant(
+        "a COMPLETED result without a link taken for a link: the paid video declared lost",
+        "batchgen/engine/downloader.py",
+        'if result.state == "COMPLETED" and result.output_url:',
+        'if result.state == "COMPLETED":',
+        (f"{DOWNLOADS}::test_a_completed_result_without_a_link_is_no_link_and_the_history_link_is_retried",),
+    ),
+    Plant(
+        "a refreshed link's size not held against its download (a short video passes)",
+        "batchgen/engine/downloader.py",
+        "job.output_url, job.file_size = found.url, found.size\n                        refreshed = True\n"
+        "                        attempts.restart()",
+        "job.output_url = found.url\n                        refreshed = True\n"
+        "                        attempts.restart()",
+        (f"{DOWNLOADS}::test_the_size_a_refreshed_link_comes_with_is_held_against_its_download",),
+    ),
+    Plant(
+        "the sidecar says the estimate, not what the API charged",
+        "batchgen/engine/downloader.py",
+        '"cost": job.cost,',
+        '"cost": job.estimate,',
+        (f"{DOWNLOADS}::test_the_sidecar_and_completed_line_say_what_the_api_charged_not_the_estimate",),
+    ),
+    Plant(
+        "a job's state moves before its ledger line is durable (a full disk leaves memory and ledger apart)",
+        "batchgen/engine/book.py",
+        "        await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id,"
+        " **fields)\n        job.state = state\n",
+        "        job.state = state\n        await self.ledger.append(job.spec.id, event, state, model=job.spec.model,"
+        " request_id=job.request_id, **fields)\n",
+        ("tests/engine/test_book.py::test_a_line_that_could_not_be_written_leaves_the_job_as_it_was",),
+    ),
+    Plant(
+        "the run's spend counts only videos in place (a charged job whose download failed is left out)",
+        "batchgen/engine/book.py",
+        "return sum((job.cost or 0.0) + job.paid_before for job in self.jobs)",
+        "return sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)",
+        ("tests/engine/test_book.py::test_the_spend_counts_every_charge_the_api_reported_not_only_videos_in_place",),
     ),
 )
 
