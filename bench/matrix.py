@@ -4,6 +4,7 @@
     python -m bench.matrix --only published-on-capacity,no-hint
     python -m bench.matrix --only published-on-capacity --repeats 3   # batchgen three times there
     python -m bench.matrix --only published-on-capacity,published-on-capacity-no-queue   # 18 vs 16 in flight
+    python -m bench.matrix --only published-on-capacity --concurrency 8   # the default concurrency
 
 Each world is the real service compressed ``N`` times: service times, the
 rate window and the record life all shrink by ``N``, and the simulator runs
@@ -36,6 +37,7 @@ against the floor = floor / makespan.  Videos an hour at 50 requests/min =
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -266,11 +268,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated world names")
     parser.add_argument("--reports", type=Path, default=REPORTS)
     parser.add_argument("--repeats", type=int, default=1, help="run batchgen this many times in each world")
+    parser.add_argument(
+        "--concurrency", type=int, help="jobs in flight for every contender in the chosen worlds (so does the ideal)"
+    )
     args = parser.parse_args(argv)
     chosen = worlds()
     if args.only:
         wanted = set(args.only.split(","))
         chosen = [w for w in chosen if w.name in wanted]
+    if args.concurrency:
+        chosen = [
+            dataclasses.replace(w, concurrency=args.concurrency, regime=f"{w.regime}, {args.concurrency} in flight")
+            for w in chosen
+            if w.regime != "no-hint"  # its limit, not its slots, is what it tests
+        ]
     rows = [(world, run_world(world, max(1, args.repeats))) for world in chosen]
     reports: Path = args.reports
     reports.mkdir(parents=True, exist_ok=True)

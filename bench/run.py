@@ -15,7 +15,9 @@ Figures (all in simulated seconds unless marked real):
 * lower bound: the larger of (the makespan of first-come-first-served service
   of the actual service times, in submission order, on the workers: what a
   client with zero delay would get) and (3 requests per job / the server's
-  limit); the simpler max(sum / workers, longest) is reported beside it;
+  limit); the simpler max(sum / workers, longest) is reported beside it.  The
+  workers are the server's, or the contenders' concurrency where that is
+  fewer (no client keeps more jobs going than it may have in flight);
 * efficiency = lower bound / makespan;
 * requests and status polls per completed job (from the simulator's counters);
 * detection delay: from a job finishing on the server to the client being
@@ -174,9 +176,10 @@ def figures(sc: Scenario, worker: dict[str, Any], sim: dict[str, Any]) -> dict[s
     api_requests = sum(v for k, v in counters.items() if not k.startswith("/generations"))
     polls = counters.get("/v2/requests/{rid}/status", 0)
     in_order = [j["finish"] - j["start"] for j in sorted(done, key=lambda j: j["submitted"])]
-    lb_work = list_schedule(in_order, sc.workers)
-    floor = floor_schedule(in_order, sc.workers, sc.server_rpm / 60 if sc.server_rpm else None)
-    lb_simple = max(sum(service) / sc.workers, max(service)) if service else 0.0
+    slots = min(sc.workers, sc.concurrency)  # the most jobs any contender may keep going at once
+    lb_work = list_schedule(in_order, slots)
+    floor = floor_schedule(in_order, slots, sc.server_rpm / 60 if sc.server_rpm else None)
+    lb_simple = max(sum(service) / slots, max(service)) if service else 0.0
     lb_budget = 3 * sc.jobs / sc.server_rpm * 60 if sc.server_rpm else 0.0
     lower = max(lb_work, lb_budget)
     makespan = worker["wall_s"] * sc.time_scale
