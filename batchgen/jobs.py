@@ -95,8 +95,9 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
         {JobState.DOWNLOADING, JobState.COMPLETED, JobState.FAILED, JobState.EXPIRED, JobState.PENDING}
     ),
     JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING, JobState.PENDING}),
-    JobState.FAILED: frozenset({JobState.SUBMITTING, JobState.PENDING}),
-    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING, JobState.PENDING}),
+    # (a failed or expired job to be made again is deferred when submission stops before it is sent)
+    JobState.FAILED: frozenset({JobState.SUBMITTING, JobState.DEFERRED, JobState.PENDING}),
+    JobState.EXPIRED: frozenset({JobState.SUBMITTING, JobState.DOWNLOADING, JobState.DEFERRED, JobState.PENDING}),
 }
 # (Any state -> PENDING is a job made anew: a 'replaced' line, see identity.py.)
 

@@ -103,6 +103,16 @@ class JobBook:
             job.holds_slot = True
             self.in_flight += 1
 
+    def remake(self, job: TrackedJob) -> None:
+        """The job is to be made again, as a new request: what its last request cost moves from the job's
+        own hold to the spend counted beyond the live jobs (it stays paid), and nothing of that request is
+        kept.  No line is written: the next ``submitting`` line records ``paid_before``."""
+        cost = job.cost or 0.0
+        job.paid_before += cost
+        job.cost = job.request_id = job.output_url = None
+        self._hold(job, 0.0)
+        self.count_spent(cost)
+
     def count_spent(self, amount: float) -> None:
         """Spend the cap counts beyond the live jobs' own: other jobs of the folder, earlier attempts."""
         self.committed += amount

@@ -119,15 +119,15 @@ async def plan_resume(
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
             continue
         else:
-            if state in (JobState.FAILED, JobState.EXPIRED):  # made again: a new request, paid again
-                job.paid_before += job.cost or 0.0
-                job.cost = job.request_id = job.output_url = None
-                book.adopt(job, state, in_flight=False)
+            # Sent as a new request: after a failed or expired one, or a deferred or postponed one that was
+            # to be made again when it stopped (its ledger record still names the ended request and its cost)
+            if job.request_id is not None or job.cost is not None:
+                book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
     # The cap is for the folder's whole spend: earlier attempts and jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
     book.count_spent(
         sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)
-        + sum(job.paid_before for job in book.jobs)
+        + sum(float(known[job.spec.id].get("paid_before") or 0.0) for job in book.jobs if job.spec.id in known)
     )
     return plan

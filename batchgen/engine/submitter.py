@@ -344,9 +344,7 @@ class Submitter:
             await self.book.finish(job, event, JobState.EXPIRED, error=error)
             return
         await self.book.record(job, event, JobState.EXPIRED, error=error)
-        job.request_id = job.output_url = None
-        job.paid_before += job.cost or 0.0
-        job.cost = None
+        self.book.remake(job)  # what it cost stays counted against the spend cap
         await self.submit(job)  # a new job: keeps this one's slot
 
 

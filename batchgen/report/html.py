@@ -164,7 +164,7 @@ def _summary(data: PageData) -> str:
     states: dict[str, int] = {}
     for row in rows:
         states[row.state] = states.get(row.state, 0) + 1
-    spend = sum(r.cost or 0.0 for r in rows if r.state == "completed")
+    spend = sum((r.cost or 0.0) + r.paid_before for r in rows)  # every charge the ledger holds, as `status` says
     flagged = sum(1 for r in rows if r.warnings)
     cells = [("jobs", str(len(rows)))]
     cells += [(state, str(n)) for state, n in sorted(states.items(), key=lambda kv: -kv[1])]

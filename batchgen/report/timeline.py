@@ -38,6 +38,7 @@ class JobRow:
     sha256: str | None = None
     bytes: int | None = None
     cost: float | None = None
+    paid_before: float = 0.0  # what earlier requests of this job cost (made again)
     error: str | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     media: Media | None = None
@@ -76,6 +77,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
         row.model = row.model or record.get("model")
         row.request_id = record.get("request_id")
         row.cost = _number(record.get("cost"))
+        row.paid_before = _number(record.get("paid_before")) or 0.0
         row.updated_at = parse_time(record.get("ts"))
         row.error = error_text(record.get("error")) if row.state != "completed" else None
         if row.state == "completed":

@@ -42,8 +42,9 @@ _CARRIED = (
 _CARRIED_SET = frozenset(_CARRIED)
 # An event after which nothing earlier is carried: the job starts over (identity.py).
 RESTART_EVENT = Event.REPLACED
-# A submit after one of these states is a new request: nothing of the earlier one is carried.
-_ENDED = ("completed", "failed", "expired")
+# A submit after one of these states is a new request: nothing of the earlier one is carried (a deferred
+# job was never sent since its last such line: any request its record names has ended).
+_ENDED = ("completed", "failed", "expired", "deferred")
 
 
 @dataclass(slots=True)

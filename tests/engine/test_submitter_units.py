@@ -169,6 +169,8 @@ async def test_a_lost_video_is_made_again_with_resubmit_lost_and_its_first_cost_
     assert k.ledger.lines[1][3]["paid_before"] == 0.28  # what the first attempt cost, carried forward
     assert job.request_id == "r-new" and job.cost is None and job.output_url is None
     assert len(k.api.posted) == 1 and tracked.sent == [job] and k.book.in_flight == 1
+    # the spend cap counts both: the $0.28 paid for the lost video, and the new request's estimate
+    assert k.book.committed == pytest.approx(0.28 + (job.estimate or 0.0))
 
 
 async def test_a_lost_video_is_not_made_again_once_submission_has_stopped():
@@ -641,3 +643,18 @@ async def test_an_image_that_changes_between_its_check_and_the_post_is_never_sen
     assert k.ledger.events() == ["submitting", "image_changed"] and job.state is JobState.DEFERRED
     assert k.ledger.lines[-1][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked")
     assert k.book.in_flight == 0
+
+
+@pytest.mark.parametrize("ended", [JobState.EXPIRED, JobState.FAILED])
+async def test_a_job_to_be_made_again_is_deferred_at_the_spend_cap_like_any_other(ended):
+    """An expired (``--resubmit-lost``) or failed (``--retry-failed``) job the cap leaves unsent is deferred,
+    not a crash of the run; what its lost request cost stays counted against the cap."""
+    first, again = pending("a", estimate=0.5), pending("b", estimate=0.5)
+    k = kit(ScriptedApi(), [first, again], settings=limited(cap=0.9))
+    again.request_id, again.cost = "r-old", (0.28 if ended is JobState.EXPIRED else None)
+    k.book.adopt(again, ended, in_flight=False)
+    k.book.remake(again)
+    assert await feed_all(k, [first, again]) == ["a"]
+    assert k.ledger.events("b") == ["deferred"] and again.state is JobState.DEFERRED
+    assert k.book.committed == pytest.approx(0.5 + (again.paid_before or 0.0))
+    assert again.request_id is None and again.cost is None

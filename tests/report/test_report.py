@@ -353,3 +353,36 @@ def test_the_gantt_splits_a_job_s_time_on_the_server_only_where_the_server_said_
     whole = gantt_svg([row("b", None)], 100.0, 140.0)  # found by the history: no queue time known
     assert SERVER in whole and COLORS[SERVER] in whole
     assert COLORS["queued"] not in whole and COLORS["processing"] not in whole
+
+
+def test_the_pages_spend_is_every_charge_the_ledger_holds_as_status_says(tmp_path):
+    """A video lost after its charge and made again was paid twice; a job failed (not charged) costs nothing.
+    The report's spend cell says what ``batchgen status`` says, not only what the videos in place cost."""
+    from batchgen.report.exits import Verdict
+    from batchgen.report.html import PageData, _summary
+    from batchgen.report.summary import folder_spend
+    from batchgen.report.timeline import load_rows
+    from batchgen.store.ledger import read_ledger
+
+    def line(job_id: str, event: str, state: str, **fields: object) -> str:
+        return json.dumps({"v": 1, "ts": "2026-12-04T10:00:00.000Z", "job_id": job_id, "event": event,
+                           "state": state, "model": "kling-text2video", **fields}) + "\n"  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        line("a", "submitted", "submitted", request_id="r1")
+        + line("a", "result", "downloading", cost=0.28)
+        + line("a", "completed", "completed", file="videos/a.mp4")
+        + line("b", "submitted", "submitted", request_id="r2")
+        + line("b", "result", "downloading", cost=0.28)
+        + line("b", "expired", "expired", error={"detail": "gone"})
+        + line("b", "submitting", "submitting", paid_before=0.28)
+        + line("b", "submitted", "submitted", request_id="r3")
+        + line("b", "result", "downloading", cost=0.28)
+        + line("c", "failed", "failed", request_id="r4", error={"detail": "no"})
+    )
+    rows = load_rows(ledger)
+    page = _summary(PageData(rows=rows, verdict=Verdict(0), generated_at="now", charts={}, thumbs={}))
+    spend = re.search(r"<th>spend</th><td class=\"num\">\$([0-9.]+)</td>", page)
+    assert spend is not None and float(spend.group(1)) == pytest.approx(0.84)
+    assert folder_spend(read_ledger(ledger)) == pytest.approx(0.84)

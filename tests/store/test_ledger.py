@@ -127,7 +127,7 @@ def test_a_replaced_job_starts_over_and_carries_nothing():
     assert jobs["a"] == {"state": "submitting", "event": "submitting", "fingerprint": "new"}
 
 
-@pytest.mark.parametrize("ended", ["completed", "failed", "expired"])
+@pytest.mark.parametrize("ended", ["completed", "failed", "expired", "deferred"])
 def test_a_submit_after_an_ended_job_is_a_new_request_and_carries_nothing(ended):
     jobs: dict[str, dict[str, object]] = {}
     carry_forward(jobs, "a", {"state": ended, "request_id": "r1", "cost": 0.3, "model": "m"})
@@ -135,12 +135,32 @@ def test_a_submit_after_an_ended_job_is_a_new_request_and_carries_nothing(ended)
     assert jobs["a"] == {"state": "submitting", "event": "submitting"}
 
 
-@pytest.mark.parametrize("earlier", ["submitting", "pending", "deferred", "submitted", "downloading"])
+@pytest.mark.parametrize("earlier", ["submitting", "pending", "submitted", "downloading"])
 def test_a_submit_after_an_unfinished_state_keeps_what_the_job_had(earlier):
     jobs: dict[str, dict[str, object]] = {}
     carry_forward(jobs, "a", {"state": earlier, "request_id": "r1", "model": "m"})
     carry_forward(jobs, "a", {"state": "submitting", "event": "submitting"})
     assert jobs["a"] == {"state": "submitting", "event": "submitting", "request_id": "r1", "model": "m"}
+
+
+def test_a_job_made_again_and_deferred_is_sent_later_as_a_new_request_carrying_nothing_of_the_lost_one(tmp_path):
+    """Expired after its charge, made again (``--resubmit-lost``) but deferred at the spend cap, then sent in
+    a later run: the new request's line names neither the lost request nor its cost (only ``paid_before``,
+    which that line writes itself), so the folder's spend counts the lost video once and a crash does not
+    reconcile against the lost request."""
+    path = tmp_path / "l.jsonl"
+    path.write_text(
+        line("a", "submitted", "submitted", request_id="r1", model="m")
+        + line("a", "result", "downloading", cost=0.5)
+        + line("a", "expired", "expired", error={"detail": "gone"})
+        + line("a", "deferred", "deferred", error={"detail": "the cap"})
+    )
+    deferred = read_ledger(path).jobs["a"]
+    assert deferred["request_id"] == "r1" and deferred["cost"] == 0.5  # what resume makes again from
+    with path.open("a") as fh:
+        fh.write(line("a", "submitting", "submitting", paid_before=0.5))
+    job = read_ledger(path).jobs["a"]
+    assert "request_id" not in job and "cost" not in job and job["paid_before"] == 0.5
 
 
 def test_replay_applies_the_carry_rules_line_by_line(tmp_path):

@@ -1,0 +1,61 @@
+"""What resume counts against the spend cap for jobs it makes again: every earlier request's charge once,
+whether its ledger record ended it (expired, failed) or a later run deferred it before it was sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from batchgen.engine.resume import plan_resume
+from batchgen.jobs import JobState
+from batchgen.store.ledger import Replay, carry_forward
+from tests.engine.doubles import ScriptedApi, kit, pending
+
+
+class _NoVideos:
+    async def verify_many(self, items: list[Any], *, deep: bool) -> list[bool]:
+        return [False for _ in items]
+
+    def video_path(self, job_id: str, model: str) -> str:
+        return f"videos/{job_id}.mp4"
+
+
+def _replay(*lines: dict[str, Any]) -> Replay:
+    jobs: dict[str, dict[str, Any]] = {}
+    for record in lines:
+        carry_forward(jobs, record["job_id"], dict(record))
+    return Replay(jobs, len(lines), False)
+
+
+async def _resume(replay: Replay) -> tuple[Any, Any]:
+    job = pending("a", estimate=0.5)
+    k = kit(ScriptedApi(), [job])
+    plan = await plan_resume(
+        k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=True, resubmit_lost=True, verify_files=False,
+    )  # fmt: skip
+    return k.book, plan
+
+
+LOST = (
+    {"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r1", "model": "m"},
+    {"job_id": "a", "event": "result", "state": "downloading", "cost": 0.28},
+    {"job_id": "a", "event": "expired", "state": "expired", "error": {"detail": "gone"}},
+)
+
+
+async def test_a_lost_charged_job_made_again_counts_its_charge_once():
+    book, plan = await _resume(_replay(*LOST))
+    (job,) = plan.submit
+    assert job.paid_before == pytest.approx(0.28) and job.cost is None and job.request_id is None
+    assert book.committed == pytest.approx(0.28)  # paid once; the new request holds its estimate when sent
+
+
+async def test_a_job_made_again_then_deferred_by_a_later_run_still_counts_the_lost_charge():
+    deferred = {"job_id": "a", "event": "deferred", "state": "deferred", "error": {"detail": "the cap"}}
+    book, plan = await _resume(_replay(*LOST, deferred))
+    (job,) = plan.submit
+    assert job.state is JobState.DEFERRED
+    assert job.paid_before == pytest.approx(0.28) and job.cost is None and job.request_id is None
+    assert book.committed == pytest.approx(0.28)
