@@ -1,4 +1,4 @@
-"""Plant each of 44 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 47 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -11,11 +11,11 @@ one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
-(prices, rules, image limits) and the last six the engine (the expiry
-guard, links and sizes, what was charged, the ledger before memory), where
-an audit of the tests found them unguarded.  The test selections are small, so the whole set runs
-in a few minutes.  Run from the
-repository root::
+(prices, rules, image limits) and nine the engine (the expiry guard,
+links and sizes, what was charged, the ledger before memory, jobs made
+again), where an audit of the tests and a review found them unguarded.
+The test selections are small, so the whole set runs in a few minutes.
+Run from the repository root::
 
     python -m bench.planted            # every plant
     python -m bench.planted -k lease   # the plants whose name holds "lease"
@@ -385,6 +385,37 @@ PLANTS = (
         "return sum((job.cost or 0.0) + job.paid_before for job in self.jobs)",
         "return sum(job.cost or 0.0 for job in self.jobs if job.state is JobState.COMPLETED)",
         ("tests/engine/test_book.py::test_the_spend_counts_every_charge_the_api_reported_not_only_videos_in_place",),
+    ),
+    Plant(
+        "a job made again drops what its lost request cost from the spend cap",
+        "batchgen/engine/book.py",
+        "        self.count_spent(cost)\n",
+        "        pass\n",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_lost_video_is_made_again_with_resubmit_lost_and_its_first_cost_is_kept",
+            "tests/engine/test_resume_spend.py",
+        ),
+    ),
+    Plant(
+        "a failed job to be made again cannot be deferred: the run crashes at the spend cap",
+        "batchgen/jobs.py",
+        "JobState.FAILED: frozenset({JobState.SUBMITTING, JobState.DEFERRED, JobState.PENDING}),",
+        "JobState.FAILED: frozenset({JobState.SUBMITTING, JobState.PENDING}),",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_job_to_be_made_again_is_deferred_at_the_spend_cap_like_any_other",
+        ),
+    ),
+    Plant(
+        "a submit after 'deferred' carries the lost request's id and cost (counted twice, reconciled wrong)",
+        "batchgen/store/ledger.py",
+        '_ENDED = ("completed", "failed", "expired", "deferred")',
+        '_ENDED = ("completed", "failed", "expired")',
+        (
+            "tests/store/test_ledger.py::"
+            "test_a_job_made_again_and_deferred_is_sent_later_as_a_new_request_carrying_nothing_of_the_lost_one",
+        ),
     ),
 )
 
