@@ -39,7 +39,7 @@ import heapq
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -48,17 +48,17 @@ from ..api.answers import UNFINISHED_STATES, Result, server_latency
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
-from ..clock import Clock, iso_utc, parse_time
-from ..errors import ApiError, BadResponse, NotFound, RequestRejected, RouteTrouble, ServerError, TransientError
-from ..jobs import Event, JobState, TrackedJob
+from ..clock import Clock
+from ..errors import BadResponse, NotFound, RequestRejected, RouteTrouble, ServerError, TransientError
+from ..jobs import JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
+from .handover import Handover
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, latency_key
 from .recovery import Reconciler
 from .schedule import PollSchedule
 from .sweeper import Sweeper
-from .verdicts import Failed, Found, Later
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -92,7 +92,7 @@ class Poller(PollSchedule):
         self.book, self.api = book, api
         self.reconciler, self.control = reconciler, control
         self.max_attempts = max_attempts
-        self._downloads, self._lost = downloads, lost
+        self.handover = Handover(book, reconciler, clock, downloads, lost)  # where a job goes from here
         self._news = news
         self._told_expiry = False
         self._comparing: set[str] = set()  # models whose first history link is being compared with a result
@@ -189,7 +189,7 @@ class Poller(PollSchedule):
         self._found_done(job, status.state)
         if status.state == "FAILED":
             self.untrack(job)
-            await self._fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
+            await self.handover.fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
 
@@ -251,9 +251,6 @@ class Poller(PollSchedule):
         if state == "COMPLETED":
             self.sweeper.poll_found_done(job.request_id)
 
-    async def _fail(self, job: TrackedJob, error: dict[str, Any]) -> None:
-        await self.book.finish(job, Event.FAILED, JobState.FAILED, error=error)
-
     async def _fetch_result(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         rid = job.request_id
@@ -291,7 +288,7 @@ class Poller(PollSchedule):
         call (should that URL not give the video, the downloader asks the result for one)."""
         self._learn(job, None)  # from the row's latency_ms
         self.untrack(job)
-        await self._hand_over(job, url, None, cost, from_history=True)
+        await self.handover.to_downloads(job, url, None, cost, from_history=True)
 
     async def _settle(self, job: TrackedJob, result: Result) -> None:
         """A finished job's result: learn from it, then fail it or hand it to the downloaders."""
@@ -304,48 +301,15 @@ class Poller(PollSchedule):
             self.sweeper.judge(job, job.submitted_at + (measured if measured is not None else job.done_age))
         self.untrack(job)
         if result.state == "FAILED":
-            await self._fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
+            await self.handover.fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
         if not result.output_url:  # finished and paid: its link must come from elsewhere
-            await self._look_elsewhere(job, "the API reported COMPLETED but gave no output URL")
+            await self.handover.look_elsewhere(job, "the API reported COMPLETED but gave no output URL")
             return
         if result.remaining_credits is not None:
             self.control.note_balance(result.remaining_credits)
         queue_s = result.metrics.get("queue_time")
-        await self._hand_over(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
-
-    async def _hand_over(
-        self,
-        job: TrackedJob,
-        url: str,
-        size: int | None,
-        cost: float | None,
-        *,
-        queue_s: float | None = None,
-        from_history: bool = False,
-    ) -> None:
-        """The job finished on the server: record where its video is, then send it to the downloaders.
-
-        ``queue_s``, the server's queue time when it reports one, dates the start of processing.
-        ``from_history``: the URL is the history row's, not the result's."""
-        job.output_url, job.file_size = url, size
-        job.url_from_history = from_history
-        job.cost = cost if cost is not None else job.cost
-        job.finished_at = job.finished_at or self.clock.now()
-        processing_at = None
-        queued = parse_time(job.submitted_wall)
-        if queued is not None and isinstance(queue_s, int | float) and queue_s >= 0:
-            processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))
-        await self.book.record(
-            job,
-            Event.RESULT,
-            JobState.DOWNLOADING,
-            output_url=url,
-            file_size=size,
-            cost=job.cost,
-            processing_at=processing_at,
-        )
-        await self._downloads.send(job)
+        await self.handover.to_downloads(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
 
     async def _ask(
         self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
@@ -359,23 +323,24 @@ class Poller(PollSchedule):
         proxy's page, a malformed or refused answer) never fails it either:
         it is trouble on that route.  The job's video is then taken from the
         link a history sweep showed, if any; after ``retry.max_attempts`` such
-        answers in a row it is looked up in the history (``_look_elsewhere``).
+        answers in a row it is looked up in the history (:meth:`Handover.look_elsewhere`).
         """
         try:
             value = await self.gateway.call(priority, fn, rank=rank)
         except NotFound:
             self._records_die_early(job)
             self.untrack(job)
-            await self._recover(job)
+            await self.handover.recover(job)
             return None
         except (RouteTrouble, BadResponse, RequestRejected) as exc:
             job.poll_errors += 1
             if job.swept is not None:  # the history showed it finished, with its link: fetch that
                 url, cost = job.swept
                 self.untrack(job)
-                await self._hand_over(job, url, None, cost, from_history=True)
+                await self.handover.to_downloads(job, url, None, cost, from_history=True)
             elif job.poll_errors >= self.max_attempts:
-                await self._look_elsewhere(job, str(exc))
+                self.untrack(job)
+                await self.handover.look_elsewhere(job, str(exc))
             else:
                 job.polls += 1
                 self.schedule(job, self.clock.now())
@@ -387,39 +352,6 @@ class Poller(PollSchedule):
         if job.done_age is None:  # once it is known done, only its result counts: troubles there add up
             job.poll_errors = 0
         return value
-
-    async def _look_elsewhere(self, job: TrackedJob, why: str) -> None:
-        """The API's answers about this job cannot be used (``why``): never fail it for that.  Its
-        history row gives its link (or says it FAILED); else it stays ``submitted`` with the event
-        ``unreachable``, and a later run polls it again."""
-        self.untrack(job)
-        try:
-            found = await self.reconciler.look_up(job)
-        except ApiError as exc:
-            found = Later(str(exc))
-        if isinstance(found, Found):
-            await self._hand_over(job, found.url, None, found.cost, from_history=True)
-        elif isinstance(found, Failed):
-            await self._fail(job, found.error)
-        else:
-            detail = (
-                f"its state or link could not be read from the API ({why}), and the request history has no link "
-                f"for it ({found.detail}); it was not failed and will not be made again: run again later to "
-                "fetch it"
-            )
-            await self.book.finish(job, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": detail})
-
-    async def _recover(self, job: TrackedJob) -> None:
-        """The record is gone (404): act on what the history says of it."""
-        found = await self.reconciler.recover_missing(job)
-        if isinstance(found, Found):
-            await self._hand_over(job, found.url, None, found.cost)
-        elif isinstance(found, Failed):
-            await self._fail(job, found.error)
-        elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
-            await self.book.finish(job, Event.RECOVER_LATER, JobState.SUBMITTED, error={"detail": found.detail})
-        else:
-            await self._lost.send(Lost(job, found.detail))  # the submitter makes it again, or ends it
 
     # ------------------------------------------------------------------ learning
 
