@@ -164,8 +164,8 @@ PLANTS = (
     Plant(
         "the spend cap stops counting other manifests' spend in the same folder",
         "batchgen/engine/resume.py",
-        "sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)\n",
-        "0.0\n",
+        "book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))\n",
+        "book.count_spent(0.0)\n",
         (f"{MONEY}::test_the_spend_cap_counts_what_other_manifests_spent_in_the_same_folder",),
     ),
     Plant(

@@ -85,6 +85,7 @@ async def plan_resume(
         job.file_size = rec.get("file_size")
         job.cost = rec.get("cost")
         job.paid_before = float(rec.get("paid_before") or 0.0)
+        book.count_spent(job.paid_before)  # earlier requests of this job: paid, whatever it does now
         job.submitted_wall = rec.get("submitted_at")
         sent = parse_time(job.submitted_wall)
         job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)
@@ -124,10 +125,7 @@ async def plan_resume(
             if job.request_id is not None or job.cost is not None:
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
-    # The cap is for the folder's whole spend: earlier attempts and jobs of other manifests count too.
+    # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
-    book.count_spent(
-        sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours)
-        + sum(float(known[job.spec.id].get("paid_before") or 0.0) for job in book.jobs if job.spec.id in known)
-    )
+    book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))
     return plan

@@ -59,3 +59,14 @@ async def test_a_job_made_again_then_deferred_by_a_later_run_still_counts_the_lo
     assert job.state is JobState.DEFERRED
     assert job.paid_before == pytest.approx(0.28) and job.cost is None and job.request_id is None
     assert book.committed == pytest.approx(0.28)
+
+
+async def test_a_job_already_made_again_in_flight_counts_its_earlier_charge_beside_its_own_hold():
+    again = (
+        {"job_id": "a", "event": "submitting", "state": "submitting", "paid_before": 0.28, "model": "m"},
+        {"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r2"},
+    )
+    book, plan = await _resume(_replay(*LOST, *again))
+    (job,) = plan.poll
+    assert job.paid_before == pytest.approx(0.28) and job.request_id == "r2"
+    assert book.committed == pytest.approx(0.28 + 0.5)  # the lost charge, and the new request's estimate
