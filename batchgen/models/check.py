@@ -48,10 +48,10 @@ def check_params(
     for param in spec.params.values():
         if param.required and param.name not in raw:
             problems.append((param.name, f"'{param.name}' is required for {model}"))
-    if not problems:
-        problems += check_rules(spec, params)
     for name in _sent_defaults(spec, params):
         params[name] = to_wire(spec.params[name], spec.params[name].default)
+    if not problems:
+        problems += check_rules(spec, params)
     return params, problems
 
 
@@ -146,9 +146,11 @@ def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | Non
 
 
 def check_rules(spec: ModelSpec, params: dict[str, Any]) -> Problems:
-    """The rules between parameters, with the defaults filled in; [(field, message)] for each broken one."""
+    """The rules between parameters, with the defaults filled in; [(field, message)] for each broken one.
+    ``params`` are the job's as they go on the wire: what the user gave, and the defaults sent all the same
+    (:func:`_sent_defaults`), which count as given."""
     effective = {**spec.defaults(), **params}
-    given = set(params) | set(_sent_defaults(spec, params))
+    given = set(params)
     problems: Problems = []
     for rule in spec.rules:
         if not _holds(rule, effective):
