@@ -301,7 +301,8 @@ PLANTS = (
     Plant(
         "per-second rates with no longest duration accepted: a job no rate prices estimated at $0",
         "batchgen/models/loader.py",
-        'if rows["per_second"] and price_range is None and unbounded:',
+        'if rows["per_second"] and price_range is None and duration_bounds(params)[1] is None and not '
+        "duration_refused:",
         "if False:",
         (
             "tests/models/test_loader_edges.py::"

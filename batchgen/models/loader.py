@@ -328,8 +328,8 @@ def _price(node: Any, at: int, params: dict[str, ParamSpec], declared: set[str],
             price_range = (float(span[0]), float(span[1]))
     if not rows["table"] and not rows["per_second"] and price_range is None:
         bad.add(at, "price", "give a table, per_second rates or a range: a price is never $0")
-    unbounded = duration_bounds(params)[1] is None and ("duration" in params or "duration" not in declared)
-    if rows["per_second"] and price_range is None and unbounded:  # (a duration with its own problem is said)
+    duration_refused = "duration" in declared and "duration" not in params  # its own problem is said already
+    if rows["per_second"] and price_range is None and duration_bounds(params)[1] is None and not duration_refused:
         bad.add(
             node.key_lines["per_second"],
             "price.per_second",
