@@ -44,8 +44,8 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import TrackedJob
-from .pollplan import MIN_SAMPLES, LatencyModel, latency_key
-from .survival import expected_finds
+from .pollplan import MIN_SAMPLES, SPARSE_FIRST_FACTOR, SPARSE_FIRST_QUANTILE, LatencyKey, LatencyModel, latency_key
+from .survival import Survival, expected_finds
 
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
 SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
@@ -57,6 +57,7 @@ PROBE_START_SHARE = 0.001  # ... from when it is this share of its kind's publis
 EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
 EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
 LONGEST_GAP_FRACTION = 0.2  # sweeps at least every max_interval_s, or every fifth of the median if longer
+STALE_SAMPLES = 1.1  # a straggler age is reckoned again once the finishes learned grow by a tenth
 DRAIN_RUN_SHARE = 0.01  # once nothing waits to be sent: sweeps, and the last job's polls, this share of the run apart
 
 
@@ -81,6 +82,7 @@ class SweepCadence:
     _covered: dict[str, float]  # request id -> when the last sweep that looked far enough began
     _unfinished_at: dict[str, float]  # request id -> when the last sweep that showed it unfinished began
     _shown_fastest: dict[tuple[str, str, int], float]  # per kind: the fastest finish a row showed
+    _late: dict[LatencyKey, tuple[float, int, float]]  # per kind: (sweep and samples reckoned at, straggler age)
 
     def interval(self) -> float:
         """Seconds until the next sweep."""
@@ -194,6 +196,25 @@ class SweepCadence:
     def _seen_unfinished(self, rid: str, job: TrackedJob) -> float:
         """The age at which ``job`` was last seen unfinished (by a sweep that looked for it, or a poll)."""
         return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at, job.pending_age)
+
+    def straggler_age(self, key: LatencyKey) -> float | None:
+        """The age past which a job of this kind gets a safety-net poll while sweeps work: twice the
+        age by which ``SPARSE_FIRST_QUANTILE`` of its kind finish, read off its :class:`survival.Survival`
+        (the recent finishes and its jobs in flight, each running at the age last seen unfinished).
+        The finishes alone are the kind's fastest while a wave is under way, and would call a job late
+        that a sweep is about to show.  None before the kind is learned.  Reckoned again after each
+        sweep, or once a tenth more finishes have been learned (each reckoning reads every job in flight)."""
+        latency = self.latency
+        if not latency.learned(key):
+            return None
+        cached = self._late.get(key)
+        if cached is not None and cached[0] == self._swept_at and latency.samples <= cached[1] * STALE_SAMPLES:
+            return cached[2]
+        running = [self._seen_unfinished(rid, job) for rid, job in self.jobs.items() if latency_key(job.spec) == key]
+        curve = Survival(latency.samples_of(key) or [], running, latency.median(key))
+        age = SPARSE_FIRST_FACTOR * curve.age_unfinished(1.0 - SPARSE_FIRST_QUANTILE)
+        self._late[key] = (self._swept_at, latency.samples, age)
+        return age
 
     def likely_to_find(self, now: float) -> bool:
         """Whether a due sweep should go now: the model expects ``EXPECTED_FINDS`` jobs finished since

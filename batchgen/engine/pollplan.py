@@ -65,7 +65,7 @@ POLL_COST = 0.3  # a poll weighs as much as this share of a gap of detection del
 POLL_COST_THRIFTY = 1.0  # ... when the request budget cannot afford the planned gaps (polls cost makespan)
 PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
 SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late:
-SPARSE_FIRST_FACTOR = 2.0  # twice the learned 98th percentile
+SPARSE_FIRST_FACTOR = 2.0  # twice the 98th percentile (SweepCadence.straggler_age: jobs running count)
 SPARSE_GAP_FACTOR = 10.0
 SHORT_GAP_FRACTION = 0.05  # jobs much shorter than min_interval_s may be polled every 5% of their median
 MIN_SAMPLES = 4
@@ -238,18 +238,22 @@ class PollPlan:
         sparse: bool = False,
         scout: bool = True,
         patience: float = 0.0,
+        late: float | None = None,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
         ``floor``: the smallest gap the request budget allows; ``sparse``: history
         sweeps find finished jobs, so polls are only a safety net; ``scout``: while its
         kind is not learned, whether this job is one of the few that carry that net;
         ``patience``: the smallest gap once a late find delays no other job (the expiry
-        guard still wins, and a job past its guard keeps the plan's own gap)."""
+        guard still wins, and a job past its guard keeps the plan's own gap); ``late``: with sweeps
+        working, the age past which a learned job is a straggler, given a first poll (else twice
+        the learned 98th percentile)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
             if polls == 0 and latency.learned(key):
-                late = SPARSE_FIRST_FACTOR * latency.quantile(key, SPARSE_FIRST_QUANTILE)
+                if late is None:
+                    late = SPARSE_FIRST_FACTOR * latency.quantile(key, SPARSE_FIRST_QUANTILE)
                 when = submitted_at + max(late, self.min_interval)
             elif not scout and not latency.learned(key):
                 when = submitted_at + self.guard  # the sweeps, the scouts, then the expiry guard

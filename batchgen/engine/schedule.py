@@ -122,8 +122,17 @@ class PollSchedule:
             scout = not sparse or self._scout(key, job)
             # once nothing waits to be sent, a freed slot takes no new job: a job's later polls may wait
             patience = self.sweeper.patience() if job.polls and not sparse else 0.0
+            late = self.sweeper.straggler_age(key) if sparse and not job.polls else None
             at = self.plan.next_poll(
-                key, job.submitted_at, now, job.polls, floor=floor, sparse=sparse, scout=scout, patience=patience
+                key,
+                job.submitted_at,
+                now,
+                job.polls,
+                floor=floor,
+                sparse=sparse,
+                scout=scout,
+                patience=patience,
+                late=late,
             )
             look = self.sweeper.first_look()
             if job.polls == 0 and look:
@@ -143,7 +152,7 @@ class PollSchedule:
         if not self.latency.learned(key):
             return False
         now = self.clock.now()
-        at = self.plan.next_poll(key, job.submitted_at, now, 0, sparse=True)
+        at = self.plan.next_poll(key, job.submitted_at, now, 0, sparse=True, late=self.sweeper.straggler_age(key))
         if at <= now:
             return False
         heapq.heappush(self._heap, self._entry(job, at))

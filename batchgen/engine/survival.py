@@ -78,6 +78,23 @@ class Survival:
         base = self._log_s[-1] if self._log_s else 0.0
         return base - self._tail * near - self._outlier * (past - near)
 
+    def age_unfinished(self, share: float) -> float:
+        """The youngest age at which at most ``share`` (0..1) of the jobs are still unfinished: the
+        inverse of :meth:`log_unfinished` (``inf`` when no rate is known past the last finish)."""
+        if share >= 1:
+            return 0.0
+        target = math.log(share) if share > 0 else -math.inf
+        index = bisect.bisect_left(self._log_s, -target, key=lambda log_s: -log_s)  # first at or below it
+        if index < len(self._times):
+            return self._times[index]
+        drop = (self._log_s[-1] if self._log_s else 0.0) - target
+        near = self._tail * self._span
+        if drop <= near:
+            return self._last + drop / self._tail if self._tail > 0 else self._last
+        if self._outlier <= 0:
+            return math.inf
+        return self._last + self._span + (drop - near) / self._outlier
+
     def done_between(self, since: float, age: float) -> float:
         """The chance a job unfinished at age ``since`` has finished by age ``age`` (0..1)."""
         if age <= since:

@@ -58,7 +58,7 @@ from .cadence import SweepCadence
 from .control import RunControl
 from .history_lag import LagWatch
 from .messages import Replan, Shown, SweepNews
-from .pollplan import LatencyModel, latency_key
+from .pollplan import LatencyKey, LatencyModel, latency_key
 from .recovery import Reconciler
 from .survival import shown_age
 
@@ -122,6 +122,7 @@ class Sweeper(SweepCadence):
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
         self.paging = HistoryPaging()  # what the history's pages hold
         self._shown_fastest: dict[tuple[str, str, int], float] = {}  # per kind: the fastest finish a row showed
+        self._late: dict[LatencyKey, tuple[float, int, float]] = {}  # per kind: (sweep, samples, straggler age)
 
     @property
     def working(self) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.engine.pollplan import SPARSE_FIRST_FACTOR, LatencyModel, PollPlan
+from batchgen.engine.survival import Survival
 from tests.engine.doubles import SWEEP_KEY as KEY
 from tests.engine.doubles import swept_job as job
 from tests.helpers import schedule_poller
@@ -53,3 +54,28 @@ async def test_a_due_safety_net_poll_that_now_goes_later_sends_no_request():
         poller.latency.observe(KEY, 1_000.0 + 200.0 * i / 63)  # the kind now takes 1,000-1,200 s
     await poller._poll(tracked)  # ``api`` is None: any request would raise
     assert tracked.poll_token == tokens + 1 and tracked.polls == 0
+
+
+def test_a_safety_net_poll_is_not_planned_from_a_waves_first_finishes_while_the_rest_of_the_wave_runs():
+    """Sixteen jobs sent together: nine finished by 3.2 s, and the last sweep (at 3.25 s) showed the other
+    seven running.  The nine are the wave's fastest; twice their 98th percentile (6.4 s) would poll jobs a
+    sweep is about to show.  A job sent now is planned from the curve that counts the seven as running."""
+    clock = FakeClock(3.3)
+    plan = PollPlan(LatencyModel(), min_interval_s=0.02, max_interval_s=0.6, expiry_s=3_600.0, expiry_margin_s=6.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
+    sweeper = poller.sweeper
+    sweeper.healthy = True
+    finishes = [2.4 + 0.1 * i for i in range(9)]
+    for seconds in finishes:
+        poller.latency.observe(KEY, seconds)
+    for i in range(7):
+        running = job(i, 0.0)
+        poller.track(running)
+        sweeper._covered[running.request_id] = 3.25
+    sweeper._swept_at = 3.25
+    fresh = job(99, 3.3)
+    poller.track(fresh)
+    first = min(at for at, _, token, j in poller._heap if token == j.poll_token and j is fresh)
+    curve = Survival(finishes, [3.25] * 7 + [0.0], median=poller.latency.median(KEY))
+    assert first == pytest.approx(3.3 + SPARSE_FIRST_FACTOR * curve.age_unfinished(0.02))
+    assert first - 3.3 > 2 * SPARSE_FIRST_FACTOR * poller.latency.quantile(KEY, 0.98)  # 6.4 s: far later

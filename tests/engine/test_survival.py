@@ -113,3 +113,17 @@ def test_the_rate_past_the_last_finish_counts_the_last_quarter_of_the_finishes()
     rate = 16 / sum(max(0.0, x - start) for x in (*finishes, *running))
     assert rate > 1 / 131.5
     assert curve.done_between(170.0, 180.0) == pytest.approx(1 - math.exp(-rate * 10.0))
+
+
+def test_the_age_by_which_a_share_is_unfinished_inverts_the_curve_within_and_past_the_finishes():
+    finishes = [100.0 + i for i in range(64)]
+    curve = Survival(finishes, [], median=131.5)
+    assert curve.age_unfinished(1.0) == 0.0
+    assert curve.age_unfinished(0.5) == 131.0  # 32 of 64 finished by then
+    assert curve.age_unfinished(0.02) == 162.0  # 63 of 64: 1/64 is the first share at or below 2%
+    # seven of sixteen still running past the last finish: the share falls at the tail's rate from there
+    wave = Survival([2.4 + 0.1 * i for i in range(9)], [3.25] * 7, median=2.9)
+    for share in (7 / 16, 0.2, 0.02, 0.001):
+        age = wave.age_unfinished(share)
+        assert math.exp(wave.log_unfinished(age)) == pytest.approx(min(share, 7 / 16))
+        assert wave.log_unfinished(age - 1e-6) > math.log(share) - 1e-9
