@@ -8,9 +8,10 @@
   busy meanwhile).  Every 4% while the batch drains, when each job's delay is
   the batch's.  The pace is reckoned after each sweep, from what it showed.
 * **The drain.**  Once nothing waits to be sent, a freed slot takes no new
-  job and only the batch's last find sets when it ends: no sweep until the
-  youngest job in flight could be done, and then sweeps (and the last job's
-  polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
+  job and only the batch's last find sets when it ends: no sweep (nor poll
+  of the last job) until the youngest job in flight could be done and every
+  job is done with a chance of ``DRAIN_FIRST_CHANCE``, and then sweeps (and
+  the last job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
   (:meth:`SweepCadence.patience`).
 * **Bounds.**  Never more than ``polling.max_interval_s`` apart (or a fifth
   of the learned median, when that is longer; before a kind is learned, a
@@ -37,6 +38,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 
@@ -58,6 +60,10 @@ EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency mo
 EXPECTED_SHARE = 0.1  # ... or this share of the jobs in flight, when that is fewer (a few jobs in flight)
 LONGEST_GAP_FRACTION = 0.2  # sweeps at least every max_interval_s, or every fifth of the median if longer
 STALE_SAMPLES = 1.1  # a straggler age is reckoned again once the finishes learned grow by a tenth
+DRAIN_FIRST_CHANCE = 0.05  # while the batch drains, the first look waits until every job is done with this chance
+DRAIN_MODEL_JOBS = 256  # ... reckoned over the youngest this many in flight
+DRAIN_HORIZON = 1.0  # ... and never put further off than the run so far
+DRAIN_BISECTIONS = 24
 DRAIN_RUN_SHARE = 0.01  # once nothing waits to be sent: sweeps, and the last job's polls, this share of the run apart
 
 
@@ -82,6 +88,7 @@ class SweepCadence:
     _covered: dict[str, float]  # request id -> when the last sweep that looked far enough began
     _unfinished_at: dict[str, float]  # request id -> when the last sweep that showed it unfinished began
     _shown_fastest: dict[tuple[str, str, int], float]  # per kind: the fastest finish a row showed
+    _drain_from: tuple[tuple[float, int, int], float]  # the stamp and time _all_done_from last reckoned
     _late: dict[LatencyKey, tuple[float, int, float]]  # per kind: (sweep and samples reckoned at, straggler age)
 
     def interval(self) -> float:
@@ -173,10 +180,12 @@ class SweepCadence:
     def quiet_until(self) -> float:
         """Run seconds before which no in-flight job could be done (its kind's earliest learned
         finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned.
-        While the batch drains, before which not every one could be: only its last find sets when
-        the run ends, and a sweep before the youngest job could be done finds none that does."""
+        While the batch drains, before which not every one could be, nor every one likely be
+        (:meth:`_all_done_from`): only its last find sets when the run ends, and a sweep before
+        the last job is likely done finds none that moves the end."""
         earliest: dict[tuple[str, str, int], float] = {}
-        pick, first = (max, -math.inf) if self.draining() else (min, math.inf)
+        draining = self.draining()
+        pick, first = (max, -math.inf) if draining else (min, math.inf)
         for job in self.jobs.values():
             key = latency_key(job.spec)
             if key not in earliest:
@@ -185,7 +194,60 @@ class SweepCadence:
                     return -math.inf
                 earliest[key] = at
             first = pick(first, job.submitted_at + earliest[key])
+        if draining and first < self.clock.now():
+            return max(first, self._all_done_from())
         return first
+
+    def _all_done_from(self) -> float:
+        """While the batch drains: the time from which every job in flight has finished with a chance of
+        ``DRAIN_FIRST_CHANCE``, each by its kind's :class:`survival.Survival` from the age it was last
+        seen unfinished.  The batch ends with its last find, and a look for it before then is nearly
+        always wasted; once one has shown some jobs finished, those left set the next.  Only the
+        ``DRAIN_MODEL_JOBS`` youngest count (their chance is never below every job's: the time is never
+        later).  Reckoned once a sweep and count of jobs in flight; ``-inf`` while a kind is not learned."""
+        stamp = (self._swept_at, len(self.jobs), self.latency.samples)
+        if self._drain_from[0] == stamp:
+            return self._drain_from[1]
+        now = self.clock.now()
+        youngest = heapq.nlargest(DRAIN_MODEL_JOBS, self.jobs.items(), key=lambda item: item[1].submitted_at)
+        curves: dict[LatencyKey, Survival] = {}
+        running: dict[LatencyKey, list[float]] = {}
+        for rid, job in self.jobs.items():
+            running.setdefault(latency_key(job.spec), []).append(self._seen_unfinished(rid, job))
+        looks: list[tuple[Survival, float, float]] = []  # (curve, age last seen unfinished, submitted at)
+        for rid, job in youngest:
+            key = latency_key(job.spec)
+            if key not in curves:
+                if not self.latency.learned(key):
+                    return -math.inf
+                curves[key] = Survival(self.latency.samples_of(key) or [], running[key], self.latency.median(key))
+            looks.append((curves[key], self._seen_unfinished(rid, job), job.submitted_at))
+        target = math.log(DRAIN_FIRST_CHANCE)
+
+        def likely_by(at: float) -> bool:
+            total = 0.0
+            for curve, seen, sent in looks:
+                chance = curve.done_between(seen, at - sent)
+                if chance <= 0.0:
+                    return False
+                total += math.log(chance)
+                if total < target:
+                    return False
+            return True
+
+        lo, step = now, max(self.min_interval_s, self.interval())
+        hi = now + step
+        while not likely_by(hi):
+            lo, step = hi, 2 * step
+            hi = now + step
+            if step > DRAIN_HORIZON * max(1.0, now - self._started):
+                break  # never planned past a horizon the curves cannot speak for
+        for _ in range(DRAIN_BISECTIONS):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if likely_by(mid) else (mid, hi)
+        at = lo if lo > now else now
+        self._drain_from = (stamp, at)
+        return at
 
     def expected_finds(self, now: float, enough: float = math.inf) -> float | None:
         """How many in-flight jobs the latency model expects to have finished since a sweep last

@@ -122,6 +122,7 @@ class Sweeper(SweepCadence):
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
         self.paging = HistoryPaging()  # what the history's pages hold
         self._shown_fastest: dict[tuple[str, str, int], float] = {}  # per kind: the fastest finish a row showed
+        self._drain_from: tuple[tuple[float, int, int], float] = ((math.nan, 0, 0), -math.inf)
         self._late: dict[LatencyKey, tuple[float, int, float]] = {}  # per kind: (sweep, samples, straggler age)
 
     @property

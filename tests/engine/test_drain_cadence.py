@@ -11,7 +11,7 @@ import pytest
 
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
-from batchgen.engine.cadence import DRAIN_RUN_SHARE, TAIL_SWEEP_FRACTION
+from batchgen.engine.cadence import DRAIN_FIRST_CHANCE, DRAIN_RUN_SHARE, TAIL_SWEEP_FRACTION
 from batchgen.engine.pollplan import LatencyModel, PollPlan
 from batchgen.jobs import TrackedJob
 from tests.engine.doubles import swept_job as job
@@ -95,3 +95,40 @@ def test_a_job_past_its_expiry_guard_is_not_held_back_by_the_drain():
     clock.now_s = 3_500.0  # past its guard (2,940 s): polled on the plan's own gap, never in the past
     poller.track(late)
     assert clock.now() < next_poll(poller, late) <= clock.now() + 600.0
+
+
+def test_while_the_batch_drains_the_first_look_waits_until_every_job_in_flight_is_likely_done():
+    """Ten jobs sent together at 20 s, of a kind learned to take 27-33 s.  Before the drain a sweep may go
+    once the first could be done (47 s).  Once nothing waits to be sent only the last find sets the end:
+    the first look waits until all ten are done with a chance of ``DRAIN_FIRST_CHANCE`` (the learned
+    share done by then, to the tenth power), not merely until the last one could be."""
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0)
+    sweeper = poller.sweeper
+    sweeper.healthy = True
+    for i in range(10):
+        poller.track(job(i, 20.0))
+    clock.now_s = 47.5
+    assert sweeper.quiet_until() <= clock.now()
+    draining[0] = True
+    finishes = sorted(30.0 * (0.9 + 0.2 * i / 15) for i in range(16))
+    needed = next(f for k, f in enumerate(finishes, 1) if (k / 16) ** 10 >= DRAIN_FIRST_CHANCE)
+    assert sweeper.quiet_until() == pytest.approx(20.0 + needed, abs=0.01)  # 51.6 s, not 47 s
+    # once a look has shown nine of them finished, the one left sets the next
+    for i in range(1, 10):
+        poller.untrack(sweeper.jobs[f"r{i:05d}"])
+    assert sweeper.quiet_until() <= clock.now()  # it is done by now with a chance of 1 in 16
+
+
+def test_the_batchs_last_job_is_polled_no_sooner_than_the_drains_sweeps_would_look():
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0)
+    poller.result_polls = True  # polls bring results: the last job is polled, not swept
+    last = job(1, 20.0)
+    last.polls = 3
+    clock.now_s = 40.0
+    poller.track(last)
+    assert next_poll(poller, last) == pytest.approx(40.0 + poller.plan.gap(KEY))  # jobs still wait to be sent
+    draining[0] = True
+    poller.schedule(last, clock.now())
+    assert next_poll(poller, last) == pytest.approx(20.0 + 27.0)  # not before it could be done
