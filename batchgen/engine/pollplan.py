@@ -67,6 +67,7 @@ PROBE_GROWTH = 0.5  # while probing, each gap is this fraction of the job's age
 SPARSE_FIRST_QUANTILE = 0.98  # with sweeps working, poll a job only once it is late:
 SPARSE_FIRST_FACTOR = 2.0  # twice the 98th percentile (SweepCadence.straggler_age: jobs running count)
 SPARSE_GAP_FACTOR = 10.0
+SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls, in turn
 SHORT_GAP_FRACTION = 0.05  # jobs much shorter than min_interval_s may be polled every 5% of their median
 MIN_SAMPLES = 4
 WINDOW = 64  # samples kept per group: older ones are forgotten
@@ -80,6 +81,16 @@ def latency_key(spec: JobSpec) -> LatencyKey:
     except (TypeError, ValueError):
         duration = 5
     return (spec.model, str(params.get("mode") or ""), duration)
+
+
+def scout_gap(step: float, age: float, polls: int, turn: int) -> float:
+    """The gap to a scout's next safety-net poll.  Scouts are sent together, so two polled at once
+    would ask the same question twice: the ``turn``-th scout first polls ``2**turn`` steps out, then
+    each at ``2**SCOUTS`` times its age.  Together they poll at ages doubling (one step, two, four...),
+    one scout at a time: what one did alone, for the requests of one."""
+    if not polls:
+        return step * 2.0**turn
+    return max(step, (2.0**SCOUTS - 1) * age)
 
 
 def bounded_finish(after: float, by: float, server_s: float | None) -> float:
@@ -239,6 +250,7 @@ class PollPlan:
         scout: bool = True,
         patience: float = 0.0,
         late: float | None = None,
+        turn: int = 0,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
         ``floor``: the smallest gap the request budget allows; ``sparse``: history
@@ -247,7 +259,7 @@ class PollPlan:
         ``patience``: the smallest gap once a late find delays no other job (the expiry
         guard still wins, and a job past its guard keeps the plan's own gap); ``late``: with sweeps
         working, the age past which a learned job is a straggler, given a first poll (else twice
-        the learned 98th percentile)."""
+        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
@@ -259,6 +271,8 @@ class PollPlan:
                 when = submitted_at + self.guard  # the sweeps, the scouts, then the expiry guard
                 if when <= now:
                     when = now + SPARSE_GAP_FACTOR * self.max_interval
+            elif not latency.learned(key):  # a scout: its kind's scouts take turns (see scout_gap)
+                when = now + scout_gap(SPARSE_GAP_FACTOR * self.max_interval, age, polls, turn)
             else:  # a safety net: further apart as the job ages
                 when = now + max(SPARSE_GAP_FACTOR * self.max_interval, age if polls else 0.0)
         elif not latency.learned(key):

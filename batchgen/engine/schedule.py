@@ -7,7 +7,7 @@ planned gap, the gap widens, so submits and result fetches are never starved
 (only jobs old enough to be done count, and the share grows to
 ``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard still wins over
 everything.  While history sweeps find finished jobs, per-job polls become a
-sparse safety net (a few scouts per kind not yet learned, stragglers and the
+sparse safety net (a few scouts per kind not yet learned, in turn, stragglers and the
 expiry guard; a straggler's first poll, planned from the samples then, is
 planned again when it comes due, :meth:`PollSchedule.planned_later`); the
 last job in flight is polled, not swept, once polls bring results.  The poll
@@ -27,12 +27,11 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import JobState, TrackedJob
-from .pollplan import LatencyKey, LatencyModel, PollPlan, latency_key
+from .pollplan import SCOUTS, LatencyKey, LatencyModel, PollPlan, latency_key
 from .sweeper import Sweeper
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
 POLL_SHARE_IDLE = 0.8  # ... and while none waits
-SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls
 
 
 class PollSchedule:
@@ -52,7 +51,7 @@ class PollSchedule:
         # reads the same dict, which only the schedule writes
         self.by_request: dict[str, TrackedJob] = sweeper.jobs
         self._result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
-        self._scouts: dict[LatencyKey, set[str]] = {}  # per kind not learned yet: the jobs with safety-net polls
+        self._scouts: dict[LatencyKey, dict[str, int]] = {}  # per kind not learned yet: its scouts and their turns
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
 
     @property
@@ -98,7 +97,7 @@ class PollSchedule:
             self.by_request.pop(job.request_id, None)
             self.sweeper.forget(job.request_id)
             for scouts in self._scouts.values():
-                scouts.discard(job.request_id)
+                scouts.pop(job.request_id, None)
             self.sweeper.idle = self.polls_beat_sweeps()
             if self.sweeper.idle and not before and self.sweeper.working:
                 self._replan(None)  # the last job: polled, not swept
@@ -119,7 +118,8 @@ class PollSchedule:
             floor = self._could_be_done(now) / (share * budget.limit / budget.window)
             key = latency_key(job.spec)
             sparse = self.sweeper.working and not self.polls_beat_sweeps()
-            scout = not sparse or self._scout(key, job)
+            turn = self._scout(key, job) if sparse else 0
+            scout = turn is not None
             # once nothing waits to be sent, a freed slot takes no new job: a job's later polls may wait
             patience = self.sweeper.patience() if job.polls and not sparse else 0.0
             late = self.sweeper.straggler_age(key) if sparse and not job.polls else None
@@ -133,6 +133,7 @@ class PollSchedule:
                 scout=scout,
                 patience=patience,
                 late=late,
+                turn=turn or 0,
             )
             if self.polls_beat_sweeps() and self.sweeper.draining():
                 # the batch's last job: polled from when it is likely done, as the drain's sweeps look
@@ -162,17 +163,18 @@ class PollSchedule:
         self._changed.set()
         return True
 
-    def _scout(self, key: LatencyKey, job: TrackedJob) -> bool:
-        """Whether ``job`` carries the safety-net polls of its kind (always, once the kind is learned)."""
+    def _scout(self, key: LatencyKey, job: TrackedJob) -> int | None:
+        """``job``'s turn among the scouts of its kind, which carry its safety-net polls (None: not
+        one of them; 0 for every job once the kind is learned)."""
         if self.latency.learned(key):
             self._scouts.pop(key, None)
-            return True
-        scouts = self._scouts.setdefault(key, set())
+            return 0
+        scouts = self._scouts.setdefault(key, {})
         assert job.request_id is not None
-        if job.request_id in scouts or len(scouts) < SCOUTS:
-            scouts.add(job.request_id)
-            return True
-        return False
+        turn = scouts.get(job.request_id)
+        if turn is None and len(scouts) < SCOUTS:
+            turn = scouts[job.request_id] = min(set(range(SCOUTS)) - set(scouts.values()))
+        return turn
 
     def _could_be_done(self, now: float) -> int:
         """In-flight jobs old enough to be done (past their group's earliest learned finish):

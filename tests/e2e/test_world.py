@@ -16,7 +16,7 @@ import pytest
 
 from batchgen.cli.runner import Outcome, run_jobs
 from batchgen.config import load_settings
-from batchgen.engine.schedule import SCOUTS
+from batchgen.engine.pollplan import SCOUTS
 from batchgen.manifest import load_manifest
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger

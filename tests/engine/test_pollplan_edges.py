@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from batchgen.engine.pollplan import SPARSE_GAP_FACTOR, LatencyModel, PollPlan
+from batchgen.engine.pollplan import SCOUTS, SPARSE_GAP_FACTOR, LatencyModel, PollPlan
 from tests.engine.test_polling import KEY, MODEL, plan
 
 
@@ -20,9 +20,29 @@ def test_a_safety_net_first_poll_never_comes_sooner_than_min_interval():
 
 
 def test_the_safety_nets_later_polls_grow_apart_as_the_job_ages():
+    """A late job of a learned kind: its age apart.  A scout of a kind not learned: three times its age
+    apart, since the other scout polls in between."""
     p = plan(expiry=36_000.0)
     assert p.next_poll(KEY, 0.0, 100.0, 2, sparse=True) == pytest.approx(100.0 + SPARSE_GAP_FACTOR * 60.0)
+    assert p.next_poll(KEY, 0.0, 2_000.0, 2, sparse=True) == pytest.approx(2_000.0 + 3 * 2_000.0)
+    for _ in range(10):
+        p.latency.observe(KEY, 100.0)
     assert p.next_poll(KEY, 0.0, 2_000.0, 2, sparse=True) == pytest.approx(4_000.0)  # a gap as long as its age
+
+
+def test_two_scouts_sent_together_take_turns_so_their_polls_come_at_ages_doubling_one_at_a_time():
+    step = SPARSE_GAP_FACTOR * 60.0
+    p = plan(expiry=360_000.0)
+    polls: list[tuple[float, int]] = []
+    for turn in range(SCOUTS):
+        at, count = p.next_poll(KEY, 0.0, 0.0, 0, sparse=True, turn=turn), 0
+        while at < 40 * step:
+            polls.append((at, turn))
+            count += 1
+            at = p.next_poll(KEY, 0.0, at, count, sparse=True, turn=turn)
+    polls.sort()
+    assert [at for at, _ in polls] == pytest.approx([step * 2**k for k in range(6)])  # 1, 2, 4 ... 32 steps
+    assert [turn for _, turn in polls] == [0, 1, 0, 1, 0, 1]
 
 
 def test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again():

@@ -86,7 +86,8 @@ def test_a_failed_row_never_hands_the_poller_a_link_to_download():
 
 def test_a_scout_keeps_its_safety_net_polls_after_its_first_one():
     """Sweeps work and the kind is not learned: the two scouts chosen first keep the safety net at
-    every later poll (a gap of ten max_interval_s), while the others wait for the expiry guard."""
+    every later poll (in turn: first ten and twenty max_interval_s out, then three times their age
+    apart), while the others wait for the expiry guard."""
     clock = FakeClock(1_000.0)
     poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
     poller.sweeper.healthy = True  # the history has shown our jobs: per-job polls are a safety net
@@ -94,12 +95,12 @@ def test_a_scout_keeps_its_safety_net_polls_after_its_first_one():
     for tracked in jobs:
         poller.track(tracked)
     scouts = [t for t in jobs if planned(poller, t) < 1_000.0 + 3_000.0]
-    assert len(scouts) == 2
+    assert sorted(planned(poller, t) for t in scouts) == pytest.approx([1_600.0, 2_200.0])
     clock.advance(600.0)
     for scout in scouts:  # each scout's first safety-net poll found it unfinished
         scout.polls = 1
         poller.schedule(scout, clock.now())
-        assert planned(poller, scout) == pytest.approx(clock.now() + 600.0)
+        assert planned(poller, scout) == pytest.approx(clock.now() + 3 * 600.0)
 
 
 def test_a_job_taken_out_of_the_schedule_and_sent_again_carries_nothing_a_sweep_showed_of_its_first_request():

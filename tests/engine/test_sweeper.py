@@ -15,8 +15,7 @@ from batchgen.clock import FakeClock
 from batchgen.engine.cadence import LONGEST_GAP_FRACTION
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.poller import Poller
-from batchgen.engine.pollplan import LatencyModel, PollPlan, latency_key
-from batchgen.engine.schedule import SCOUTS
+from batchgen.engine.pollplan import SCOUTS, LatencyModel, PollPlan, latency_key
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, TrackedJob
 from tests.engine.doubles import history_row as row
@@ -139,7 +138,7 @@ def test_while_sweeps_work_only_a_few_scouts_of_a_kind_not_learned_get_safety_ne
     jobs = [job(i, 1_000.0) for i in range(10)]
     for tracked in jobs:
         poller.track(tracked)
-    soon = [t for t in jobs if scheduled(poller, t) <= 1_000.0 + 10 * 60.0]
+    soon = [t for t in jobs if scheduled(poller, t) <= 1_000.0 + 2**SCOUTS * 10 * 60.0]  # in turn
     assert len(soon) == SCOUTS
     assert all(scheduled(poller, t) == pytest.approx(1_000.0 + 3000.0) for t in jobs if t not in soon)  # the guard
     poller.sweeper.stop("the request history misses too many finished jobs")
