@@ -251,11 +251,13 @@ class Sweeper(SweepCadence):
                 if len(remaining) <= enough:
                     stopped_early = True
                     break
+            else:  # it read the pages its jobs are worth: those it did not see were not looked for far enough
+                stopped_early = True
         finally:
             self.pending = False
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
-        # every job it looked for, unless it stopped early: then the ones it saw
+        # every job it looked for, unless it stopped short of the end: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
 

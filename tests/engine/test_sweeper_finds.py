@@ -94,6 +94,26 @@ async def test_a_shallow_sweep_stops_with_a_tenth_unseen_and_covers_only_what_it
     assert set(sweeps._covered) == {t.request_id for t in jobs[:18]}
 
 
+class FivePerPage(HistoryPages):
+    """A server that serves five rows a page, whatever is asked."""
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        return await super().history(page=page, per_page=5)
+
+
+async def test_a_sweep_that_spends_the_pages_its_jobs_are_worth_covers_only_the_jobs_it_saw():
+    """Five rows a page, and the one job looked for lies on the third: the sweep reads the pages one job is
+    worth (two) and stops.  It did not see the job, so it has not looked far enough for it: a poll that
+    finds it finished later is no fault of the history (which would count towards switching sweeps off)."""
+    clock = FakeClock(1_000.0)
+    old = swept_job(1, 0.0)
+    history = FivePerPage([history_row(f"x{i}") for i in range(12)] + [history_row(old.request_id or "")])
+    sweeps, _, _ = sweep_stage(clock, by_rid(old), history)
+    await sweeps.sweep()
+    assert history.pages == [1, 2]
+    assert sweeps._covered == {}
+
+
 async def test_a_sweep_looks_for_every_job_older_than_two_intervals():
     clock = FakeClock(100.0)
     old, middle = swept_job(1, 0.0), swept_job(2, 30.0)
