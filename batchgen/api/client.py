@@ -27,6 +27,7 @@ AmbiguousSubmit for a submit that may have been received.
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import logging
@@ -101,6 +102,7 @@ class ApiClient:
         # how far the server's clock (its Date header) runs ahead of this machine's, at least: an answer
         # dated D (whole seconds) that came at t was dated at or before t, by a clock at least D - t ahead
         self.date_ahead: float | None = None
+        self._dated: list[tuple[float, float]] = []  # (this machine's epoch, date_ahead then), each time it grew
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
@@ -337,8 +339,22 @@ class ApiClient:
     def _note_date(self, headers: dict[str, str]) -> None:
         dated = parse_time(headers.get("date", ""))
         if dated is not None:
-            ahead = dated - wall_now()
-            self.date_ahead = ahead if self.date_ahead is None else max(self.date_ahead, ahead)
+            now = wall_now()
+            ahead = dated - now
+            if self.date_ahead is None or ahead > self.date_ahead:
+                self.date_ahead = ahead
+                self._dated.append((now, ahead))
+
+    def date_ahead_at(self, epoch: float) -> float | None:
+        """How far the server's clock ran ahead of this machine's at ``epoch`` (this machine's), at least:
+        the most the answers by then showed.  A clock that gains on ours (a simulator's, scaled) ran less
+        far ahead then than the answers since show.  Before any answer by then, the first one after it
+        (the nearest); None before any answer had a Date."""
+        dated = self._dated
+        if not dated:
+            return None
+        index = bisect.bisect_right(dated, epoch, key=lambda seen: seen[0])
+        return dated[index - 1][1] if index else dated[0][1]
 
     async def _call(
         self, method: str, url: str, *, json_body: Any = None, query: dict[str, str] | None = None

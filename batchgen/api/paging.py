@@ -140,10 +140,11 @@ class StampClock:
     ``C`` shows the server's clock ran at least ``C - M`` ahead when it was made.  Only requests
     answered before a given moment speak for it: a clock that gains (a simulator's, scaled) is never
     taken for further ahead than it was.  Before any did, the API's ``Date`` header stands in
-    (``fallback``: at least how far ahead it runs, None before any answer had one), unless a row's
+    (``fallback``: at least how far ahead it ran at a moment of ours, None before any answer had
+    one; the answers after that moment would take a clock that gains for further ahead), unless a row's
     ``created_at`` was seen without a zone: its clock is then not the ``Date``'s."""
 
-    def __init__(self, made: Mapping[str, float], fallback: Callable[[], float | None]) -> None:
+    def __init__(self, made: Mapping[str, float], fallback: Callable[[float], float | None]) -> None:
         self.made = made
         self.fallback = fallback
         self._ahead: dict[str, float] = {}  # request id -> created_at - made
@@ -165,5 +166,5 @@ class StampClock:
         behind ours.  None while nothing ties the server's clock to ours."""
         made = self.made
         bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]
-        ahead = max(bounds) if bounds else (None if self.zoneless else self.fallback())
+        ahead = max(bounds) if bounds else (None if self.zoneless else self.fallback(sent))
         return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S

@@ -122,7 +122,7 @@ class Reconciler:
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._sent_from: dict[str, float] = {}  # this run's requests -> the epoch their POST was sent
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
-        self.stamps = StampClock(self._made_by, lambda: api.date_ahead)  # the history's clock against ours
+        self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 

@@ -230,7 +230,7 @@ class Sweeper(SweepCadence):
         self.pending = True
         try:
             # pages of however many rows the server serves (learned as they are read)
-            while pages < math.ceil(2.5 * len(looked) / paging.size()) + 1:
+            while pages < self._page_budget(len(looked), remaining, pages):
                 page = pages + 1
                 try:
                     rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
@@ -251,15 +251,27 @@ class Sweeper(SweepCadence):
                 if len(remaining) <= enough:
                     stopped_early = True
                     break
-            else:  # it read the pages its jobs are worth: those it did not see were not looked for far enough
-                stopped_early = True
         finally:
             self.pending = False
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
-        # every job it looked for, unless it stopped short of the end: then the ones it saw
+        # every job it looked for, unless it stopped early: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
+
+    def _page_budget(self, looked: int, unseen: set[str], pages: int) -> int:
+        """The most pages a sweep reads: those that list 2.5 rows for each job it looks for, and a page
+        more; while a job is unseen, those that list 2.5 rows for each request of ours sent after it
+        (newest first, every one of them is listed above it).  Past them, a job it did not see counts
+        as looked for and not shown: the history's fault, if a poll then finds it finished."""
+        size = self.paging.size()
+        budget = math.ceil(2.5 * looked / size) + 1
+        if pages < budget or not unseen:
+            return budget
+        sent = self.reconciler.order.sent
+        oldest = min(sent.get(rid, -math.inf) for rid in unseen)
+        above = sum(1 for epoch in sent.values() if epoch > oldest)
+        return max(budget, math.ceil(2.5 * above / size) + 1)
 
     def _note_finish(self, job: TrackedJob, row: HistoryRow, unfinished_at: float | None) -> None:
         """A sweep showed ``job`` finished: the fastest such finish of its kind stands for the kind's

@@ -263,6 +263,29 @@ async def test_the_servers_date_says_at_least_how_far_its_clock_runs_ahead_of_ou
     assert api.date_ahead is not None and -36_002.0 < api.date_ahead <= -35_999.0
 
 
+async def test_a_server_clock_that_gains_on_ours_is_taken_for_no_further_ahead_at_a_moment_than_answers_by_then_showed(
+    monkeypatch,
+):
+    """A simulator's clock runs scaled: ten hours behind at our 1,000 s, it has gained 6,000 s by our 2,000 s.
+    A submit sent at our 1,500 s was stamped by the clock as it ran then: at most -36,000 s ahead.  The most
+    any answer showed (-30,000 s) would put that stamp 6,000 s late, and the request's row before it."""
+    import batchgen.api.client as client_module
+
+    moments = [1_000.0, 2_000.0]
+    monkeypatch.setattr(client_module, "wall_now", lambda: moments.pop(0) if len(moments) > 1 else moments[0])
+    early = email.utils.formatdate(1_000.0 - 36_000.0, usegmt=True)
+    later = email.utils.formatdate(2_000.0 - 30_000.0, usegmt=True)
+    async with scripted() as server, client(server.url) as api:
+        server.then(body={"credits": 1.0}, Date=early).then(body={"credits": 1.0}, Date=later)
+        assert api.date_ahead_at(1_500.0) is None  # nothing read yet
+        await api.credits()
+        await api.credits()
+    assert api.date_ahead == pytest.approx(-30_000.0)
+    assert api.date_ahead_at(1_500.0) == pytest.approx(-36_000.0)  # the answers by then
+    assert api.date_ahead_at(500.0) == pytest.approx(-36_000.0)  # before any: the nearest after it
+    assert api.date_ahead_at(2_500.0) == pytest.approx(-30_000.0)
+
+
 async def test_one_request_of_the_history_is_read_by_its_id():
     async with scripted() as server, client(server.url) as api:
         server.then(body={"request_id": "a/b", "model_status": "FAILED"}).then(body={"id": "x"})

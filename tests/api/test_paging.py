@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from batchgen.api.answers import HISTORY_PAGE, HistoryRow, history_row
-from batchgen.api.paging import HistoryPage, HistoryPaging, ListingOrder
+from batchgen.api.paging import CLOCK_SKEW_S, HistoryPage, HistoryPaging, ListingOrder, StampClock
 
 
 def rows(n: int) -> list[HistoryRow]:
@@ -74,3 +76,16 @@ def test_a_rows_time_says_whether_it_gave_its_zone():
 
     assert zoned("2027-01-15T10:00:00Z") and zoned("2027-01-15T10:00:00+05:30") and zoned(1_800_000_000)
     assert not zoned("2027-01-15T10:00:00") and not zoned("2027-01-15 10:00:00.123")
+
+
+def test_before_a_request_of_ours_ties_the_clocks_the_date_as_it_ran_when_the_request_was_sent_stands_in():
+    asked: list[float] = []
+
+    def ahead_at(epoch: float) -> float | None:
+        asked.append(epoch)
+        return -36_000.0 if epoch < 1_500.0 else -30_000.0  # a clock that gains on ours
+
+    stamps = StampClock({}, ahead_at)
+    assert stamps.earliest_stamp(1_000.0) == pytest.approx(1_000.0 - 36_000.0 - CLOCK_SKEW_S)
+    assert stamps.earliest_stamp(2_000.0) == pytest.approx(2_000.0 - 30_000.0 - CLOCK_SKEW_S)
+    assert asked == [1_000.0, 2_000.0]

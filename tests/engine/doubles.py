@@ -55,6 +55,9 @@ class ScriptedApi:
 
     date_ahead: float | None = None  # no Date header read
 
+    def date_ahead_at(self, epoch: float) -> float | None:
+        return self.date_ahead
+
     def __init__(
         self,
         *,

@@ -46,6 +46,9 @@ class LaggingHistory:
 
     date_ahead: float | None = None  # no Date header read
 
+    def date_ahead_at(self, epoch: float) -> float | None:
+        return self.date_ahead
+
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.rows: list[tuple[HistoryRow, float]] = []

@@ -29,6 +29,9 @@ class FakeApi:
 
     date_ahead: float | None = None  # no Date header read, unless a test sets one
 
+    def date_ahead_at(self, epoch: float) -> float | None:
+        return self.date_ahead
+
     def __init__(self, rows: list[HistoryRow] | Exception, by_id: dict[str, HistoryRow] | None = None) -> None:
         self.rows = rows
         self.by_id = by_id or {}

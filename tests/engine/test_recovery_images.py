@@ -27,6 +27,9 @@ MINE, OTHER = png_bytes(320, 320, seed=1), png_bytes(320, 320, seed=2)
 class History:
     date_ahead: float | None = None  # no Date header read
 
+    def date_ahead_at(self, epoch: float) -> float | None:
+        return self.date_ahead
+
     def __init__(self, rows: list[HistoryRow]) -> None:
         self.rows = rows
 

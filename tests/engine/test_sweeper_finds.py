@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from batchgen.api.answers import HistoryRow
+from batchgen.api.paging import ListingOrder
 from batchgen.clock import FakeClock
 from batchgen.engine.cadence import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.engine.messages import Replan, Shown
@@ -101,17 +102,22 @@ class FivePerPage(HistoryPages):
         return await super().history(page=page, per_page=5)
 
 
-async def test_a_sweep_that_spends_the_pages_its_jobs_are_worth_covers_only_the_jobs_it_saw():
-    """Five rows a page, and the one job looked for lies on the third: the sweep reads the pages one job is
-    worth (two) and stops.  It did not see the job, so it has not looked far enough for it: a poll that
-    finds it finished later is no fault of the history (which would count towards switching sweeps off)."""
+async def test_a_sweep_reads_past_the_requests_of_ours_sent_after_the_job_it_looks_for():
+    """Five rows a page.  The one job looked for was sent before twelve more requests of ours (younger, or
+    finished), so it lies on the third page: a budget of pages for one job (two) would stop above it and
+    count it looked for and not shown, and a poll that then found it finished would be held against the
+    history.  Twelve of ours listed above it are worth the pages that show it."""
     clock = FakeClock(1_000.0)
     old = swept_job(1, 0.0)
-    history = FivePerPage([history_row(f"x{i}") for i in range(12)] + [history_row(old.request_id or "")])
+    newer = [f"n{i}" for i in range(12)]
+    history = FivePerPage([history_row(rid) for rid in newer] + [history_row(old.request_id or "")])
     sweeps, _, _ = sweep_stage(clock, by_rid(old), history)
+    sent = {old.request_id or "": 100.0, **{rid: 200.0 + i for i, rid in enumerate(newer)}}
+    sweeps.reconciler.order = ListingOrder({}, sent)
     await sweeps.sweep()
-    assert history.pages == [1, 2]
-    assert sweeps._covered == {}
+    assert history.pages == [1, 2, 3]
+    assert set(sweeps._covered) == {old.request_id}
+    assert sweeps._unfinished_at == {old.request_id: 1_000.0}  # seen, and seen unfinished
 
 
 async def test_a_sweep_looks_for_every_job_older_than_two_intervals():
