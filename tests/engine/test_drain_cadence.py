@@ -31,6 +31,15 @@ def poller_at(clock: FakeClock, *, max_interval_s: float = 60.0, expiry_s: float
     return poller, draining
 
 
+def ten_in_flight(clock: FakeClock, *, sent_at: float):
+    """Ten jobs sent at ``sent_at``, of a kind learned to take 27-33 s; sweeps have shown our jobs."""
+    poller, draining = poller_at(clock, median=30.0)
+    poller.sweeper.healthy = True
+    for i in range(10):
+        poller.track(job(i, sent_at))
+    return poller, draining, poller.sweeper
+
+
 def next_poll(poller, tracked: TrackedJob) -> float:
     return min(at for at, _, token, j in poller._heap if j is tracked and token == j.poll_token)
 
@@ -54,11 +63,7 @@ def test_once_everything_is_sent_a_find_may_wait_a_share_of_the_run_within_the_l
 
 def test_the_last_jobs_sweeps_while_the_batch_drains_come_a_share_of_the_run_apart():
     clock = FakeClock(0.0)
-    poller, draining = poller_at(clock, median=30.0)
-    sweeper = poller.sweeper
-    sweeper.healthy = True
-    for i in range(10):
-        poller.track(job(i, 0.0))
+    poller, draining, sweeper = ten_in_flight(clock, sent_at=0.0)
     for i in range(1, 10):
         poller.untrack(sweeper.jobs[f"r{i:05d}"])
     clock.now_s = 3_000.0
@@ -103,11 +108,7 @@ def test_while_the_batch_drains_the_first_look_waits_until_every_job_in_flight_i
     the first look waits until all ten are done with a chance of ``DRAIN_FIRST_CHANCE`` (the learned
     share done by then, to the tenth power), not merely until the last one could be."""
     clock = FakeClock(0.0)
-    poller, draining = poller_at(clock, median=30.0)
-    sweeper = poller.sweeper
-    sweeper.healthy = True
-    for i in range(10):
-        poller.track(job(i, 20.0))
+    poller, draining, sweeper = ten_in_flight(clock, sent_at=20.0)
     clock.now_s = 47.5
     assert sweeper.quiet_until() <= clock.now()
     draining[0] = True
