@@ -89,6 +89,7 @@ class SweepCadence:
     _unfinished_at: dict[str, float]  # request id -> when the last sweep that showed it unfinished began
     _shown_fastest: dict[tuple[str, str, int], float]  # per kind: the fastest finish a row showed
     _drain_from: tuple[tuple[float, int, int], float]  # the stamp and time _all_done_from last reckoned
+    _drain_looked: bool  # a sweep has gone while the batch drains
     _late: dict[LatencyKey, tuple[float, int, float]]  # per kind: (sweep and samples reckoned at, straggler age)
 
     def interval(self) -> float:
@@ -181,8 +182,10 @@ class SweepCadence:
         """Run seconds before which no in-flight job could be done (its kind's earliest learned
         finish lies ahead); ``now`` or earlier when one could be, or when a kind is not learned.
         While the batch drains, before which not every one could be, nor every one likely be
-        (:meth:`_all_done_from`): only its last find sets when the run ends, and a sweep before
-        the last job is likely done finds none that moves the end."""
+        (:meth:`_all_done_from`), until the drain's first sweep: only its last find sets when the run
+        ends, and a sweep before the last job is likely done finds none that moves the end.  After
+        it, the jobs left are the slow ones, where few finishes were seen (the curve steps from one
+        to the next, and would hold a look back until the next)."""
         earliest: dict[tuple[str, str, int], float] = {}
         draining = self.draining()
         pick, first = (max, -math.inf) if draining else (min, math.inf)
@@ -194,7 +197,7 @@ class SweepCadence:
                     return -math.inf
                 earliest[key] = at
             first = pick(first, job.submitted_at + earliest[key])
-        if draining and first < self.clock.now():
+        if draining and first < self.clock.now() and not self._drain_looked:
             return max(first, self._all_done_from())
         return first
 
@@ -204,7 +207,9 @@ class SweepCadence:
         seen unfinished.  The batch ends with its last find, and a look for it before then is nearly
         always wasted; once one has shown some jobs finished, those left set the next.  Only the
         ``DRAIN_MODEL_JOBS`` youngest count (their chance is never below every job's: the time is never
-        later).  Reckoned once a sweep and count of jobs in flight; ``-inf`` while a kind is not learned."""
+        later).  Never later than when every one of them is as old as its kind's slowest finish seen: past
+        that the curves are extrapolation (with a few finishes, early in a run, far off).  Reckoned once a
+        sweep and count of jobs in flight; ``-inf`` while a kind is not learned."""
         stamp = (self._swept_at, len(self.jobs), self.latency.samples)
         if self._drain_from[0] == stamp:
             return self._drain_from[1]
@@ -223,6 +228,7 @@ class SweepCadence:
                 curves[key] = Survival(self.latency.samples_of(key) or [], running[key], self.latency.median(key))
             looks.append((curves[key], self._seen_unfinished(rid, job), job.submitted_at))
         target = math.log(DRAIN_FIRST_CHANCE)
+        seen_all = max(sent + curve.last_finish for curve, _, sent in looks)  # every one past what was seen
 
         def likely_by(at: float) -> bool:
             total = 0.0
@@ -237,15 +243,18 @@ class SweepCadence:
 
         lo, step = now, max(self.min_interval_s, self.interval())
         hi = now + step
+        if seen_all <= now:
+            self._drain_from = (stamp, now)
+            return now
         while not likely_by(hi):
             lo, step = hi, 2 * step
             hi = now + step
-            if step > DRAIN_HORIZON * max(1.0, now - self._started):
+            if step > DRAIN_HORIZON * max(1.0, now - self._started) or hi >= seen_all:
                 break  # never planned past a horizon the curves cannot speak for
         for _ in range(DRAIN_BISECTIONS):
             mid = (lo + hi) / 2
             lo, hi = (lo, mid) if likely_by(mid) else (mid, hi)
-        at = lo if lo > now else now
+        at = max(now, min(lo, seen_all))
         self._drain_from = (stamp, at)
         return at
 

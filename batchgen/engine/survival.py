@@ -78,6 +78,12 @@ class Survival:
         base = self._log_s[-1] if self._log_s else 0.0
         return base - self._tail * near - self._outlier * (past - near)
 
+    @property
+    def last_finish(self) -> float:
+        """The oldest age at which a recent job of the kind finished (0 before any): past it, the curve
+        is the tail's extrapolation, not what was seen."""
+        return self._last
+
     def age_unfinished(self, share: float) -> float:
         """The youngest age at which at most ``share`` (0..1) of the jobs are still unfinished: the
         inverse of :meth:`log_unfinished` (``inf`` when no rate is known past the last finish)."""

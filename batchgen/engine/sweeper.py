@@ -123,6 +123,7 @@ class Sweeper(SweepCadence):
         self.paging = HistoryPaging()  # what the history's pages hold
         self._shown_fastest: dict[tuple[str, str, int], float] = {}  # per kind: the fastest finish a row showed
         self._drain_from: tuple[tuple[float, int, int], float] = ((math.nan, 0, 0), -math.inf)
+        self._drain_looked = False
         self._late: dict[LatencyKey, tuple[float, int, float]] = {}  # per kind: (sweep, samples, straggler age)
 
     @property
@@ -219,6 +220,7 @@ class Sweeper(SweepCadence):
             return
         self._sweeps += 1
         self._swept_at = now
+        self._drain_looked = self._drain_looked or self.draining()
         deep = self._sweeps % DEEP_EVERY == 0
         enough = 0 if deep else math.floor(SHALLOW_MISS * len(remaining))
         paging = self.paging

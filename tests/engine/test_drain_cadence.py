@@ -133,3 +133,25 @@ def test_the_batchs_last_job_is_polled_no_sooner_than_the_drains_sweeps_would_lo
     draining[0] = True
     poller.schedule(last, clock.now())
     assert next_poll(poller, last) == pytest.approx(20.0 + 27.0)  # not before it could be done
+
+
+def test_the_drains_first_look_never_waits_past_what_the_kinds_finishes_have_shown():
+    """Early in a run: four finishes, all 27-28 s, and ten jobs sent at 20 s that a sweep at 49 s showed
+    running (29 s old, past every finish).  Past 28 s the curve is only the tail's extrapolation (here
+    all ten likely done only some 12 s on); once every job is past the slowest finish seen, the drain
+    looks as it would without the curve."""
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0)
+    latency = LatencyModel()
+    for seconds in (27.0, 27.3, 27.6, 28.0):
+        latency.observe(KEY, seconds)
+    sweeper = poller.sweeper
+    sweeper.latency = latency
+    sweeper.healthy = True
+    for i in range(10):
+        poller.track(job(i, 20.0))
+        sweeper._covered[f"r{i:05d}"] = 49.0
+    sweeper._swept_at = 49.0
+    draining[0] = True
+    clock.now_s = 49.5
+    assert sweeper.quiet_until() == pytest.approx(clock.now())
