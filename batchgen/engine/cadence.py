@@ -10,7 +10,8 @@
 * **The drain.**  Once nothing waits to be sent, a freed slot takes no new
   job and only the batch's last find sets when it ends: no sweep (nor poll
   of the last job) until the youngest job in flight could be done and every
-  job is done with a chance of ``DRAIN_FIRST_CHANCE``, and then sweeps (and
+  job is done with a chance of ``DRAIN_FIRST_CHANCE`` (or is past the slowest
+  finish seen), and then sweeps (and
   the last job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
   (:meth:`SweepCadence.patience`).
 * **Bounds.**  Never more than ``polling.max_interval_s`` apart (or a fifth
