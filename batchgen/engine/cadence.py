@@ -8,8 +8,8 @@
   busy meanwhile).  Every 4% while the batch drains, when each job's delay is
   the batch's.  The pace is reckoned after each sweep, from what it showed.
 * **The drain.**  Once nothing waits to be sent, a freed slot takes no new
-  job and only the batch's last find sets when it ends: no sweep (nor poll
-  of the last job) until the youngest job in flight could be done and every
+  job and only the batch's last find sets when it ends: no sweep until the
+  youngest job in flight could be done and every
   job is done with a chance of ``DRAIN_FIRST_CHANCE`` (or is past the slowest
   finish seen), and then sweeps (and
   the last job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart

@@ -135,9 +135,6 @@ class PollSchedule:
                 late=late,
                 turn=turn or 0,
             )
-            if self.polls_beat_sweeps() and self.sweeper.draining():
-                # the batch's last job: polled from when it is likely done, as the drain's sweeps look
-                at = max(at, min(self.sweeper.quiet_until(), job.submitted_at + self.plan.guard))
             look = self.sweeper.first_look()
             if job.polls == 0 and look:
                 # the first sweep that can show this job (past the grace of two intervals) comes first, but

@@ -121,20 +121,6 @@ def test_while_the_batch_drains_the_first_look_waits_until_every_job_in_flight_i
     assert sweeper.quiet_until() <= clock.now()  # it is done by now with a chance of 1 in 16
 
 
-def test_the_batchs_last_job_is_polled_no_sooner_than_the_drains_sweeps_would_look():
-    clock = FakeClock(0.0)
-    poller, draining = poller_at(clock, median=30.0)
-    poller.result_polls = True  # polls bring results: the last job is polled, not swept
-    last = job(1, 20.0)
-    last.polls = 3
-    clock.now_s = 40.0
-    poller.track(last)
-    assert next_poll(poller, last) == pytest.approx(40.0 + poller.plan.gap(KEY))  # jobs still wait to be sent
-    draining[0] = True
-    poller.schedule(last, clock.now())
-    assert next_poll(poller, last) == pytest.approx(20.0 + 27.0)  # not before it could be done
-
-
 def test_the_drains_first_look_never_waits_past_what_the_kinds_finishes_have_shown():
     """Early in a run: four finishes, all 27-28 s, and ten jobs sent at 20 s that a sweep at 49 s showed
     running (29 s old, past every finish).  Past 28 s the curve is only the tail's extrapolation (here
