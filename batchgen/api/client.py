@@ -99,10 +99,10 @@ class ApiClient:
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
         self.history_url = (history_url or default_history_url(self.base_url)).rstrip("/")
-        # how far the server's clock (its Date header) runs ahead of this machine's, at least: an answer
-        # dated D (whole seconds) that came at t was dated at or before t, by a clock at least D - t ahead
-        self.date_ahead: float | None = None
-        self._dated: list[tuple[float, float]] = []  # (this machine's epoch, date_ahead then), each time it grew
+        # how far the server's clock (its Date header) ran ahead of this machine's, at least, each time
+        # that grew: (this machine's epoch, how far).  An answer dated D (whole seconds) that came at t was
+        # dated at or before t, by a clock at least D - t ahead
+        self._dated: list[tuple[float, float]] = []
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
@@ -341,9 +341,13 @@ class ApiClient:
         if dated is not None:
             now = wall_now()
             ahead = dated - now
-            if self.date_ahead is None or ahead > self.date_ahead:
-                self.date_ahead = ahead
+            if not self._dated or ahead > self._dated[-1][1]:
                 self._dated.append((now, ahead))
+
+    @property
+    def date_ahead(self) -> float | None:
+        """The most the server's Date header has shown its clock ahead of this machine's (None before any)."""
+        return self._dated[-1][1] if self._dated else None
 
     def date_ahead_at(self, epoch: float) -> float | None:
         """How far the server's clock ran ahead of this machine's at ``epoch`` (this machine's), at least:
