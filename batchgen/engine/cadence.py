@@ -48,7 +48,7 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import TrackedJob
 from .pollplan import MIN_SAMPLES, SPARSE_FIRST_FACTOR, SPARSE_FIRST_QUANTILE, LatencyKey, LatencyModel, latency_key
-from .survival import Survival, expected_finds
+from .survival import Curves, Survival, expected_finds
 
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
 SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
@@ -216,18 +216,13 @@ class SweepCadence:
             return self._drain_from[1]
         now = self.clock.now()
         youngest = heapq.nlargest(DRAIN_MODEL_JOBS, self.jobs.items(), key=lambda item: item[1].submitted_at)
-        curves: dict[LatencyKey, Survival] = {}
-        running: dict[LatencyKey, list[float]] = {}
-        for rid, job in self.jobs.items():
-            running.setdefault(latency_key(job.spec), []).append(self._seen_unfinished(rid, job))
+        curves = Curves(self.jobs, self.latency, self._seen_unfinished)
         looks: list[tuple[Survival, float, float]] = []  # (curve, age last seen unfinished, submitted at)
         for rid, job in youngest:
-            key = latency_key(job.spec)
-            if key not in curves:
-                if not self.latency.learned(key):
-                    return -math.inf
-                curves[key] = Survival(self.latency.samples_of(key) or [], running[key], self.latency.median(key))
-            looks.append((curves[key], self._seen_unfinished(rid, job), job.submitted_at))
+            curve = curves.of(latency_key(job.spec))
+            if curve is None:
+                return -math.inf
+            looks.append((curve, self._seen_unfinished(rid, job), job.submitted_at))
         target = math.log(DRAIN_FIRST_CHANCE)
         seen_all = max(sent + curve.last_finish for curve, _, sent in looks)  # every one past what was seen
 
@@ -277,13 +272,12 @@ class SweepCadence:
         that a sweep is about to show.  None before the kind is learned.  Reckoned again after each
         sweep, or once a tenth more finishes have been learned (each reckoning reads every job in flight)."""
         latency = self.latency
-        if not latency.learned(key):
-            return None
         cached = self._late.get(key)
         if cached is not None and cached[0] == self._swept_at and latency.samples <= cached[1] * STALE_SAMPLES:
             return cached[2]
-        running = [self._seen_unfinished(rid, job) for rid, job in self.jobs.items() if latency_key(job.spec) == key]
-        curve = Survival(latency.samples_of(key) or [], running, latency.median(key))
+        curve = Curves(self.jobs, latency, self._seen_unfinished).of(key)
+        if curve is None:
+            return None
         age = SPARSE_FIRST_FACTOR * curve.age_unfinished(1.0 - SPARSE_FIRST_QUANTILE)
         self._late[key] = (self._swept_at, latency.samples, age)
         return age

@@ -17,9 +17,10 @@ there); once fewer would be left, it is an outlier, expected at one
 finish per median, as a straggler of any kind is.  Neither rate is ever
 below one per median.
 
-:func:`expected_finds` sums those chances over the jobs in flight (the
-sweeper's test of whether a due sweep is worth its request), and
-:func:`shown_age` reads a finish off a history row.
+:class:`Curves` builds each kind's curve from the jobs in flight,
+:func:`expected_finds` sums those chances over them (the sweeper's test of
+whether a due sweep is worth its request), and :func:`shown_age` reads a
+finish off a history row.
 """
 
 from __future__ import annotations
@@ -111,6 +112,41 @@ class Survival:
         return max(0.0, 1.0 - math.exp(self.log_unfinished(age) - before))
 
 
+class Curves:
+    """Each kind's :class:`Survival` over the jobs in flight (by request id), built on first ask: the
+    kind's recent finishes, and each of its jobs in flight as running at the age ``seen_unfinished``
+    gives (0 if never seen).  One pass over the jobs in flight serves every kind."""
+
+    __slots__ = ("_curves", "_jobs", "_latency", "_running", "_seen")
+
+    def __init__(
+        self,
+        jobs: Mapping[str, TrackedJob],
+        latency: LatencyModel,
+        seen_unfinished: Callable[[str, TrackedJob], float],
+    ) -> None:
+        self._jobs = jobs
+        self._latency = latency
+        self._seen = seen_unfinished
+        self._curves: dict[LatencyKey, Survival] = {}
+        self._running: dict[LatencyKey, list[float]] | None = None  # per kind, the ages its jobs were seen unfinished
+
+    def of(self, key: LatencyKey) -> Survival | None:
+        """The curve of this kind; None while it is not learned."""
+        curve = self._curves.get(key)
+        if curve is None:
+            latency = self._latency
+            if not latency.learned(key):
+                return None
+            if self._running is None:
+                self._running = {}
+                for rid, job in self._jobs.items():
+                    self._running.setdefault(latency_key(job.spec), []).append(self._seen(rid, job))
+            curve = Survival(latency.samples_of(key) or [], self._running.get(key, []), latency.median(key))
+            self._curves[key] = curve
+        return curve
+
+
 def expected_finds(
     jobs: Mapping[str, TrackedJob],
     latency: LatencyModel,
@@ -122,21 +158,13 @@ def expected_finds(
     last seen unfinished (``seen_unfinished``: that age; 0 if never), each by its kind's
     :class:`Survival`; None while a kind among them is not learned.  Counting stops at ``enough``."""
     total = 0.0
-    curves: dict[LatencyKey, Survival] = {}
-    running: dict[LatencyKey, list[float]] | None = None  # per kind, the ages its jobs were seen unfinished
+    curves = Curves(jobs, latency, seen_unfinished)
     for rid, job in jobs.items():
         if total >= enough:
             break
-        key = latency_key(job.spec)
-        curve = curves.get(key)
+        curve = curves.of(latency_key(job.spec))
         if curve is None:
-            if not latency.learned(key):
-                return None
-            if running is None:  # one pass over the jobs in flight serves every kind's curve
-                running = {}
-                for other, j in jobs.items():
-                    running.setdefault(latency_key(j.spec), []).append(seen_unfinished(other, j))
-            curve = curves[key] = Survival(latency.samples_of(key) or [], running[key], latency.median(key))
+            return None
         age = now - job.submitted_at
         total += curve.done_between(min(age, seen_unfinished(rid, job)), age)
     return total
