@@ -81,6 +81,52 @@ async def run_batchgen(spec: dict[str, Any], probe: LagProbe) -> dict[str, Any]:
     }
 
 
+def run_batchgen_cli(spec: dict[str, Any]) -> dict[str, Any]:
+    """``batchgen run`` as a user starts it: a fresh interpreter, a manifest and a config file, the
+    report on as by default (unless the world's config turns it off), timed from the process's start
+    to its exit, what a cron job or a pipeline waits for."""
+    import os
+    import subprocess
+
+    import yaml
+
+    sc = spec["scenario"]
+    client = spec.get("client") or {}
+    out = Path(spec["out"])
+    work = out.parent / f"{out.name}-cli"
+    work.mkdir(parents=True, exist_ok=True)
+    manifest = work / "jobs.yaml"
+    jobs = [{"id": f"job-{i:05d}", **job_params(i)} for i in range(sc["jobs"])]
+    manifest.write_text(yaml.safe_dump({"model": MODEL, "jobs": jobs}, sort_keys=False))
+    limits = {"concurrency": sc["concurrency"], "requests_per_minute": sc["client_rpm"], **client.get("limits", {})}
+    config: dict[str, Any] = {"api": {"base_url": spec["url"]}, "limits": limits}
+    if client.get("polling"):
+        config["polling"] = client["polling"]
+    if spec.get("no_report"):
+        config["report"] = {"enabled": False}
+    config_file = work / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    env = {**os.environ, "SEGMIND_API_KEY": spec["key"]}
+    done = subprocess.run(
+        [sys.executable, "-m", "batchgen", "run", str(manifest), "--config", str(config_file), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=4 * 3600,
+    )
+    last: dict[str, str] = {}
+    with open(out / "ledger.jsonl", encoding="utf-8") as ledger:
+        for line in ledger:
+            if line.strip():
+                record = json.loads(line)
+                last[record["job_id"]] = record["state"]
+    completed = sum(1 for state in last.values() if state == "completed")
+    result: dict[str, Any] = {"completed": completed, "failed": len(jobs) - completed, "exit_code": done.returncode}
+    if done.returncode != 0:
+        result["stderr_tail"] = done.stderr[-2000:]
+    return result
+
+
 # --------------------------------------------------------------------------- the official SDK
 
 
@@ -258,6 +304,8 @@ def main() -> None:
     started_epoch = time.time()
     if contender == "batchgen":
         result = asyncio.run(run_batchgen(spec, probe))
+    elif contender == "batchgen-cli":
+        result = run_batchgen_cli(spec)
     elif contender == "sdk":
         result = run_sdk(spec)
     elif contender == "sdk-patient":
