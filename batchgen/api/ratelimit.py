@@ -27,8 +27,14 @@ these hold:
 configured figure is too high: the limit drops multiplicatively (to what was
 in the window when the server said no, but at most by half per step, and once
 per overload), then climbs back additively after each clean window, up to
-just under that ceiling; beyond it, it probes only every tenth window.  So a
-limit the user set too high is found, not hammered.
+just under that ceiling; beyond it, it probes only every tenth window (and
+never more often than once a minute).  So a limit the user set too high is
+found, not hammered.  A hinted 429 that comes with fewer than half the limit
+in the window, after a run of at least ``MIN_RUN`` admitted calls, is not
+that: the server counts over another window (a plan's "per minute" enforced
+per second) or to a far lower limit, and halving on each such 429 would
+leave most of the server's rate unused.  It is read as a 429 without a hint
+(below), the first probe going when the hint says the server admits again.
 
 Waiters are served by priority (results first, then submits, then polls) and,
 within a priority, by rank then arrival.  Only the waiter at the head sleeps
@@ -53,6 +59,13 @@ from ..clock import Clock
 from .window import WindowFinder
 
 log = logging.getLogger("batchgen")
+
+
+ABOVE_CEILING_WINDOWS = 10  # past the ceiling where the server said no, the limit rises every this many windows...
+ABOVE_CEILING_S = 60.0  # ... and never more often than this (a short window found would otherwise try it often)
+UNEXPLAINED = 0.5  # a hinted 429 with fewer than this share of the limit in the window: another window or limit...
+MIN_RUN = 3  # ... found from a run of at least this many admitted (a 429 on the first calls shows no window)
+HINT_RESOLUTION_S = 1.0  # a reset time is read against the answer's Date header, which counts whole seconds
 
 
 class Priority(IntEnum):
@@ -135,13 +148,18 @@ class RequestBudget:
         self._tokens = min(self.burst, self._tokens + (now - self._tokens_at) * rate)
         self._tokens_at = now
 
+    @property
+    def _above_every(self) -> int:
+        """Clean windows between two tries above the ceiling."""
+        return max(ABOVE_CEILING_WINDOWS, math.ceil(ABOVE_CEILING_S / self.window))
+
     def _recover(self, now: float) -> None:
         """Additive increase after each clean window: quickly up to just under the
         ceiling where the server last said no, then only every 10th window."""
         while self.limit < self.configured and now - self._last_raise >= self.window:
             self._last_raise += self.window
             self._clean_windows += 1
-            if self.limit + self._step < self.ceiling or self._clean_windows % 10 == 0:
+            if self.limit + self._step < self.ceiling or self._clean_windows % self._above_every == 0:
                 self.limit = min(self.configured, self.limit + self._step)
                 self.ceiling = max(self.ceiling, self.limit + self._step)
         if self.limit >= self.configured:
@@ -231,8 +249,15 @@ class RequestBudget:
         """
         now = self.clock.now()
         self.throttled += 1
+        sent = now if sent_at is None else sent_at
         if hint is None or hint <= 0:
-            return self._cool_down(now if sent_at is None else sent_at, now)
+            return self._cool_down(sent, now)
+        run = self.finder.run(now)
+        if self.finder.cooling or (self.finder.window is None and MIN_RUN <= run < UNEXPLAINED * self.limit):
+            # a run of calls, too few to explain it in the configured window: the server counts over
+            # another window, or to another limit.  Found as without a hint, the first probe when the
+            # server reopens (a reset time read against a Date header may be a second late).
+            return self._cool_down(sent, now, reopens=now + min(hint, self._max_hint))
         if sent_at is None or sent_at >= self._last_decrease:
             observed = float(self.in_flight + len(self._stamps))
             old = self.limit
@@ -249,11 +274,13 @@ class RequestBudget:
         self._wake_head()
         return delay
 
-    def _cool_down(self, sent_at: float, now: float) -> float:
-        """A 429 without a hint: hold calls back and let single probes find the window."""
+    def _cool_down(self, sent_at: float, now: float, reopens: float = -math.inf) -> float:
+        """A 429 without a hint (or with one the window cannot explain, saying the server ``reopens``
+        then): hold calls back and let single probes find the window."""
         self._tokens = 0.0
         self._tokens_at = now
-        self._gate_until = self.finder.rejected(sent_at, now)
+        self._gate_until = max(self.finder.rejected(sent_at, now), reopens)
+        self.finder.reopens(reopens - HINT_RESOLUTION_S)
         self._wake_head()
         return self._gate_until - now
 
@@ -264,7 +291,12 @@ class RequestBudget:
             return
         now = self.clock.now()
         known = self.finder.window
+        cooling = self.finder.cooling
         learned = self.finder.admitted(sent_at, now)
+        if learned is None and cooling and not self.finder.cooling:  # a cooldown that showed nothing: over
+            self._gate_until = now
+            self._wake_head()
+            return
         if learned is None:
             pace = self.finder.pace()
             if pace is not None and not self.finder.cooling and pace < self.window:

@@ -35,6 +35,12 @@ upper bound; a 429 at that pace raises the lower bound.  So the rate climbs
 from the safe end toward the limit in a few steps, each risking one 429
 rather than a cooldown's worth of probes.
 
+A 429 that does carry a reset time but comes from a window or limit unlike
+the configured one (:meth:`batchgen.api.ratelimit.RequestBudget.on_429`)
+is found the same way, its first probe at that time (:meth:`reopens`: the
+server held the run until then, so the window is at least that long, less
+the second a ``Date`` header may be off by).
+
 Calls already on their way when the first 429 arrived belong to the same
 overload: their 429s change nothing.  Pure logic on run seconds, no clock.
 """
@@ -93,6 +99,8 @@ class WindowFinder:
             return None
         self.cooling = False
         self._ended_at = sent_at
+        if not self._count:  # none of ours admitted before the 429 (the window was full of others'): nothing shown
+            return None
         window = max(sent_at - self._start, self._span)
         if self.window is not None and self._sent <= 1:
             window = max(window, self.window)  # the known window reopened on time: keep it
@@ -141,13 +149,26 @@ class WindowFinder:
             # the server still held what it had admitted: from a quiet start the whole run, later the last
             # ``limit`` calls (when fewer got through, the limit fell and this shows nothing about the window)
             before = run[: bisect.bisect_left(run, sent_at)]
-            held = before[0] if self.limit is None else before[-self.limit] if len(before) >= self.limit else None
+            if self.limit is None:
+                held = before[0] if before else None  # none before it: a 429 on the first call shows nothing
+            else:
+                held = before[-self.limit] if len(before) >= self.limit else None
             if held is not None:
                 self.lower = max(self.lower, (sent_at - held) * (1 - SLACK))
         elif sent_at >= self._t429 and (self.limit is None or self._count >= self.limit):
             # a probe refused: the server still held the run that began at _start
             self.lower = max(self.lower, (sent_at - self._start) * (1 - SLACK))
         return self.next_probe(now)
+
+    def run(self, now: float) -> int:
+        """Calls admitted in the window before ``now`` (the configured one while none is learned)."""
+        return len(self._admitted) - bisect.bisect_right(self._admitted, now - self.reference)
+
+    def reopens(self, at: float) -> None:
+        """A 429 in this cooldown said the server admits again at ``at`` (or later): it holds the run
+        that began the cooldown until then, so the window is at least that long."""
+        if self.cooling and at > self._start:
+            self.lower = max(self.lower, (at - self._start) * (1 - SLACK))
 
     def next_probe(self, now: float) -> float:
         """The next probe moment after ``now`` (call when a probe has been sent, too)."""

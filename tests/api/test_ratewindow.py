@@ -1,4 +1,5 @@
-"""429s without a hint: the window and limit are found from what the server admits (fake clock, no sleeps)."""
+"""429s without a hint, or with one the configured window cannot explain: the window and limit are found
+from what the server admits (fake clock, no sleeps)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ async def drive_calls(budget: RequestBudget, clock: FakeClock, server: SlidingWi
         await drive(budget, clock, server, until=clock.now() + 1e-9)
 
 
-async def drive(budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float) -> list[float]:
-    """Send calls as fast as the budget allows, answered at once; returns admitted send times."""
+async def drive(
+    budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float, *, hint: bool = False
+) -> list[float]:
+    """Send calls as fast as the budget allows, answered at once; returns admitted send times.
+    ``hint``: each 429 says when the server's window reopens (as a reset time does)."""
     sent: list[float] = []
     while clock.now() < until:
         wait = budget.wait_time(clock.now())
@@ -56,7 +60,7 @@ async def drive(budget: RequestBudget, clock: FakeClock, server: SlidingWindowSe
             budget.succeeded(granted)
             sent.append(granted)
         else:
-            budget.on_429(None, sent_at=granted)
+            budget.on_429(server.refused_until - granted if hint else None, sent_at=granted)
     return sent
 
 
@@ -76,6 +80,33 @@ async def test_no_hint_429s_at_4x_find_the_window_and_use_most_of_the_limit():
     assert server.into_cooldown / calls <= 0.10
     # the first cooldown, then at most one 429 for each step the pace takes towards the window
     assert budget.finder.episodes <= 5 and server.refused <= 8
+
+
+@pytest.mark.parametrize(("limit", "window"), [(5, 0.6), (8, 1.0), (80, 10.0)])
+async def test_a_hinted_429_from_a_window_shorter_than_configured_keeps_the_rate(limit, window):
+    """Near the plan's rate, counted by the server over a window far shorter than the one configured:
+    a 429 with a reset time comes with a handful of calls in the configured window, and halving the
+    rate on it (twice, as two such 429s would) leaves most of the limit unused for the rest of the run.
+    The window is learned instead, and the run keeps most of the server's rate, with few 429s."""
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=limit, window=window)  # 8-8.3 calls/s
+    budget = RequestBudget(600, clock=clock, window=60.0)  # told 10/s, counted over a minute
+    admitted = await drive(budget, clock, server, until=120.0, hint=True)
+    late = [t for t in admitted if t >= 20.0]
+    assert len(late) / 100.0 >= 0.8 * limit / window  # most of the server's rate, after the first 20 s
+    assert server.refused <= 6
+    assert budget.finder.window is not None and budget.finder.window <= 1.5 * window
+
+
+async def test_a_hinted_429_from_a_lower_limit_over_the_configured_window_is_followed():
+    """A limit far below the configured one over the same window: learned from the first 429's run and
+    reset time, not approached by halvings, each a 429 of its own."""
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=30, window=60.0)
+    budget = RequestBudget(600, clock=clock, window=60.0)  # 20x too high
+    admitted = await drive(budget, clock, server, until=600.0, hint=True)
+    assert server.refused <= 3
+    assert len(admitted) >= 0.8 * 30 * 10  # most of the 30 a minute over ten minutes
 
 
 async def test_a_server_that_tightens_its_limit_is_followed():
@@ -187,3 +218,17 @@ def test_a_shorter_window_never_paces_faster_than_configured():
     budget.limit = 20.0  # learned: the server admits 20 per window
     budget._set_window(12.0)  # the window narrowed: 12 calls in 12 s is all 1 call a second allows
     assert budget.configured == pytest.approx(12.0) and budget.limit == pytest.approx(12.0)
+
+
+async def test_a_429_without_a_hint_on_the_first_call_starts_a_cooldown_and_the_run_goes_on():
+    """The key's window already full when the run starts (another process spent it): the first call is
+    refused with nothing admitted before it, which shows no window, and the probes find it all the same."""
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=10, window=10.0)
+    for _ in range(10):  # someone else's calls, just before ours
+        assert server.call(0.0)
+    clock.advance(1.0)
+    budget = RequestBudget(120, clock=clock, window=10.0)
+    admitted = await drive(budget, clock, server, until=60.0)
+    assert server.refused >= 1 and budget.finder.episodes >= 1
+    assert len(admitted) >= 0.8 * 10 * 4  # most of the limit over the 50 s after the others' window

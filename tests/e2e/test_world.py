@@ -188,6 +188,24 @@ async def test_hintless_429s_at_5x_the_limit_and_the_wrong_window_cost_few_reque
     assert finder.window is not None and finder.lower < 2.0 <= finder.window <= 2.0 * 1.6
 
 
+async def test_reset_times_from_a_window_far_shorter_than_configured_find_it_and_keep_the_rate(tmp_path):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+    # The server admits 5 requests per 0.6 s (500/min) and gives a reset time on a 429; the user set
+    # 600/min over the default minute.  Too few calls were in that minute to explain a 429: the window
+    # is learned from the reset time, where halving the limit on each such 429 left it far below the
+    # server's rate for the rest of the run.
+    world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=40, rpm=500, rate_window_s=0.6, rate_hint="reset")
+    async with SimServer(world) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=40, requests_per_minute=600,
+                                  rate_window_s=60.0)  # fmt: skip
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert sim.state.duplicate_submissions() == 0
+    assert sim.state.rate_limited <= 3
+    budget = outcome.run.budget
+    assert budget.finder.window is not None and budget.finder.window <= 0.6 + 1.0  # within the Date's second
+    assert budget.limit / budget.window >= 0.5 * 500 / 60  # paced at most of the server's rate, not a quarter
+
+
 @pytest.mark.parametrize("answer", ["error-400", "not-found"])
 async def test_polls_fall_back_to_status_when_the_result_endpoint_refuses_unfinished_jobs(tmp_path, caplog, answer):
     """What the result endpoint answers for an unfinished job is undocumented.  Polls try it; an
