@@ -4,6 +4,7 @@
     python -m bench.matrix --only published-on-capacity,no-hint
     python -m bench.matrix --only published-on-capacity --repeats 3   # batchgen three times there
     python -m bench.matrix --only published-on-capacity,published-on-capacity-no-queue   # 18 vs 16 in flight
+    python -m bench.matrix --only published-on-rate-slots   # 400 jobs, 40 workers, 10 requests/s
     python -m bench.matrix --only published-on-capacity --concurrency 8   # the default concurrency
     python -m bench.matrix --only published-on-capacity --cli   # `batchgen run` timed start to exit, report on
 
@@ -57,7 +58,7 @@ class World:
     name: str
     latency: str  # published | 100x faster | 5x slower
     history: str  # on | off
-    regime: str  # capacity | capacity (no queue) | rate | no-hint
+    regime: str  # capacity | capacity (no queue) | rate | rate (slots) | no-hint
     factor: float  # service times x this (world)
     n: float  # compression: real seconds = world seconds / n
     jobs: int
@@ -160,6 +161,13 @@ def worlds() -> list[World]:
     out.append(
         World(f"{slug}-on-capacity-no-queue", latency, "on", "capacity (no queue)", factor, n, jobs=160, workers=16,
               concurrency=16, per_window=round(100 * window), window_s=window)
+    )  # fmt: skip
+    # rate-bound with slots to fill: 400 jobs on 40 workers, 40 in flight, 10 requests/s (6 per 0.6 s).  Every
+    # request above the submits delays them, and a late find leaves a slot empty: both bind, as in the issue's
+    # referee world (400 jobs of ~3 s, 40 workers, 10 requests/s)
+    out.append(
+        World(f"{slug}-on-rate-slots", latency, "on", "rate (slots)", factor, n, jobs=400, workers=40, concurrency=40,
+              per_window=round(10 * window), window_s=window)
     )  # fmt: skip
     # 429s with no hint at all: the server admits 20 per 10 s, the user configured 4x that (480/min over 60 s)
     out.append(
