@@ -30,11 +30,14 @@ per overload), then climbs back additively after each clean window, up to
 just under that ceiling; beyond it, it probes only every tenth window (and
 never more often than once a minute).  So a limit the user set too high is
 found, not hammered.  A hinted 429 that comes with fewer than half the limit
-in the window, after a run of at least ``MIN_RUN`` admitted calls, is not
-that: the server counts over another window (a plan's "per minute" enforced
-per second) or to a far lower limit, and halving on each such 429 would
-leave most of the server's rate unused.  It is read as a 429 without a hint
-(below), the first probe going when the hint says the server admits again.
+in the window, after a run of at least ``MIN_RUN`` admitted calls, with a
+reset due before half the window has passed since the run began, is not
+that: the server counts over a shorter window (a plan's "per minute"
+enforced per second), and halving on each such 429 would leave most of its
+rate unused.  The rate is kept, counted over that shorter window (the run's
+first call to the reset), so calls are not bunched into bursts it refuses;
+a 429 after that lowers the limit as any other.  A 429 the shorter window
+does not explain either (a spurious one) lowers it as before.
 
 Waiters are served by priority (results first, then submits, then polls) and,
 within a priority, by rank then arrival.  Only the waiter at the head sleeps
@@ -63,9 +66,8 @@ log = logging.getLogger("batchgen")
 
 ABOVE_CEILING_WINDOWS = 10  # past the ceiling where the server said no, the limit rises every this many windows...
 ABOVE_CEILING_S = 60.0  # ... and never more often than this (a short window found would otherwise try it often)
-UNEXPLAINED = 0.5  # a hinted 429 with fewer than this share of the limit in the window: another window or limit...
-MIN_RUN = 3  # ... found from a run of at least this many admitted (a 429 on the first calls shows no window)
-HINT_RESOLUTION_S = 1.0  # a reset time is read against the answer's Date header, which counts whole seconds
+UNEXPLAINED = 0.5  # a hinted 429 with fewer than this share of the limit in the window, and a reset within this
+MIN_RUN = 3  # share of it after a run of this many admitted calls: the server counts over a shorter window
 
 
 class Priority(IntEnum):
@@ -252,12 +254,19 @@ class RequestBudget:
         sent = now if sent_at is None else sent_at
         if hint is None or hint <= 0:
             return self._cool_down(sent, now)
-        run = self.finder.run(now)
-        if self.finder.cooling or (self.finder.window is None and MIN_RUN <= run < UNEXPLAINED * self.limit):
-            # a run of calls, too few to explain it in the configured window: the server counts over
-            # another window, or to another limit.  Found as without a hint, the first probe when the
-            # server reopens (a reset time read against a Date header may be a second late).
-            return self._cool_down(sent, now, reopens=now + min(hint, self._max_hint))
+        shorter = self._shorter_window(now, min(hint, self._max_hint))
+        if shorter is not None:
+            # too few calls in the window to explain it, and the server reopens long before the window
+            # could clear: it counts over a shorter one (a plan's "per minute" enforced per second).  The
+            # rate is kept, counted over that window, so calls are not bunched into bursts it refuses.
+            log.info("a 429 from a window of about %.3gs, not %.3gs: pacing over that", shorter, self.window)
+            self._set_window(shorter)
+            self._last_raise = now
+            self._tokens = 0.0
+            self._tokens_at = now
+            self._gate_until = max(self._gate_until, now + min(hint, self._max_hint))
+            self._wake_head()
+            return self._gate_until - now
         if sent_at is None or sent_at >= self._last_decrease:
             observed = float(self.in_flight + len(self._stamps))
             old = self.limit
@@ -274,13 +283,23 @@ class RequestBudget:
         self._wake_head()
         return delay
 
-    def _cool_down(self, sent_at: float, now: float, reopens: float = -math.inf) -> float:
-        """A 429 without a hint (or with one the window cannot explain, saying the server ``reopens``
-        then): hold calls back and let single probes find the window."""
+    def _shorter_window(self, now: float, hint: float) -> float | None:
+        """The server's window, when a hinted 429 shows it far shorter than ours: fewer than
+        ``UNEXPLAINED`` of the limit were in our window, after a run of at least ``MIN_RUN`` admitted,
+        and the server admits again ``hint`` seconds on, so it holds the run's first call no longer
+        than from then to the reset (at most: a reset time read against a whole-second ``Date`` may be
+        a second late, which leaves the window longer, never shorter).  None otherwise."""
+        run = self.finder.admitted_since(now - self.window)
+        if len(run) < MIN_RUN or self.in_flight + len(self._stamps) >= UNEXPLAINED * self.limit:
+            return None
+        held = now + hint - run[0]
+        return held if held < UNEXPLAINED * self.window else None
+
+    def _cool_down(self, sent_at: float, now: float) -> float:
+        """A 429 without a hint: hold calls back and let single probes find the window."""
         self._tokens = 0.0
         self._tokens_at = now
-        self._gate_until = max(self.finder.rejected(sent_at, now), reopens)
-        self.finder.reopens(reopens - HINT_RESOLUTION_S)
+        self._gate_until = self.finder.rejected(sent_at, now)
         self._wake_head()
         return self._gate_until - now
 

@@ -35,12 +35,6 @@ upper bound; a 429 at that pace raises the lower bound.  So the rate climbs
 from the safe end toward the limit in a few steps, each risking one 429
 rather than a cooldown's worth of probes.
 
-A 429 that does carry a reset time but comes from a window or limit unlike
-the configured one (:meth:`batchgen.api.ratelimit.RequestBudget.on_429`)
-is found the same way, its first probe at that time (:meth:`reopens`: the
-server held the run until then, so the window is at least that long, less
-the second a ``Date`` header may be off by).
-
 Calls already on their way when the first 429 arrived belong to the same
 overload: their 429s change nothing.  Pure logic on run seconds, no clock.
 """
@@ -160,15 +154,9 @@ class WindowFinder:
             self.lower = max(self.lower, (sent_at - self._start) * (1 - SLACK))
         return self.next_probe(now)
 
-    def run(self, now: float) -> int:
-        """Calls admitted in the window before ``now`` (the configured one while none is learned)."""
-        return len(self._admitted) - bisect.bisect_right(self._admitted, now - self.reference)
-
-    def reopens(self, at: float) -> None:
-        """A 429 in this cooldown said the server admits again at ``at`` (or later): it holds the run
-        that began the cooldown until then, so the window is at least that long."""
-        if self.cooling and at > self._start:
-            self.lower = max(self.lower, (at - self._start) * (1 - SLACK))
+    def admitted_since(self, since: float) -> list[float]:
+        """Send times of the calls admitted after ``since`` (those remembered), oldest first."""
+        return self._admitted[bisect.bisect_right(self._admitted, since) :]
 
     def next_probe(self, now: float) -> float:
         """The next probe moment after ``now`` (call when a probe has been sent, too)."""
