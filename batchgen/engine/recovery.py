@@ -121,22 +121,32 @@ class Reconciler:
         self._lock = anyio.Lock()
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._sent_from: dict[str, float] = {}  # this run's requests -> the epoch their POST was sent
+        self._posted: dict[str, float] = {}  # earlier runs' requests -> the same, from their ledger lines
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
 
     def note_submitted(
-        self, request_id: str, epoch: float, made_by: float | None = None, sent_from: float | None = None
+        self,
+        request_id: str,
+        epoch: float,
+        made_by: float | None = None,
+        sent_from: float | None = None,
+        *,
+        posted: float | None = None,
     ) -> None:
         """One of our requests, sent at ``epoch`` (or answered then: its record's life counts from it);
         ``made_by``: the epoch it was known to exist by (its answer, or the history showing it), and
-        ``sent_from``: the epoch its POST was sent (it was made no earlier), when this run made it."""
+        ``sent_from``: the epoch its POST was sent (it was made no earlier), when this run made it;
+        ``posted``: the same, as an earlier run's ledger recorded it."""
         self._submitted.setdefault(request_id, epoch)
         if made_by is not None:
             self._made_by.setdefault(request_id, made_by)
         if sent_from is not None:
             self._sent_from.setdefault(request_id, sent_from)
+        if posted is not None:
+            self._posted.setdefault(request_id, posted)
 
     def note_seen(self, request_id: str, created_at: float | None = None) -> None:
         """The history lists one of our requests (made at ``created_at``, by the server's clock): one
@@ -196,8 +206,10 @@ class Reconciler:
             for row in rows:
                 if row.request_id in self._submitted:
                     self.note_seen(row.request_id, row.created_at)
-                    sent = self._sent_from.get(row.request_id, self._submitted[row.request_id])
-                    later_seen = later_seen or sent > (since if until is None else until)
+                    # only a known send time is evidence: an earlier run's answer time is not (a request
+                    # sent before the attempt may have been answered after it, and made before it)
+                    sent = self._sent_from.get(row.request_id, self._posted.get(row.request_id))
+                    later_seen = later_seen or (sent is not None and sent > (since if until is None else until))
                     # made before this attempt was sent (its answer came first): the attempt's row lies above it
                     reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
             floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours

@@ -322,7 +322,12 @@ class Submitter:
         job.submitted_at = self.clock.from_wall(sent)
         self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)
-        await _durably(self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall))
+        # when the POST that made it went out, for a later run's reconciler (a request sent after a lost
+        # submit, and listed in the history, shows the history has caught up with that submit)
+        posted = {"posted_at": iso_utc(sent_from)} if sent_from is not None else {}
+        await _durably(
+            self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall, **posted)
+        )
         await self._tracked.send(job)
 
     # ------------------------------------------------------------------ lost videos

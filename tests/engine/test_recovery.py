@@ -110,7 +110,7 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     clock = FakeClock()
     since = clock.epoch() - 5
     rec = reconciler(clock, FakeApi([row("ours-later", "a dog", since + 2)]))
-    rec.note_submitted("ours-later", since + 1)  # sent after the unknown attempt, and the history lists it
+    rec.note_submitted("ours-later", since + 1, sent_from=since + 1)  # sent after the attempt, and listed
     assert await rec.settle(job(), since=since) == Resubmit()
     exhausted = await rec.settle(job(attempts=6), since=since)
     assert exhausted == Leave(
@@ -118,6 +118,26 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
         JobState.PENDING,
         "6 submits ended without an answer and no job was created; run again later",
     )
+
+
+async def test_an_earlier_runs_request_shows_the_history_caught_up_only_by_when_its_post_went_out():
+    # A re-run after a kill: "b" was sent just before the lost attempt and answered after it.  A history
+    # that lags lists b and not yet the attempt's row; b's answer time is no evidence, its send time is.
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec = reconciler(clock, FakeApi([row("b", "a dog", since - 0.1)]))
+    rec.note_submitted("b", since + 0.3)  # answered after the attempt went out (an old ledger: no send time)
+    _, later = await rec.find(job(), since=since)
+    assert later is False
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later"  # never made again on that
+    rec = reconciler(clock, FakeApi([row("b", "a dog", since - 0.1)]))
+    rec.note_submitted("b", since + 0.3, posted=since - 0.2)  # its ledger line says when its POST went out
+    _, later = await rec.find(job(), since=since)
+    assert later is False
+    rec = reconciler(clock, FakeApi([row("c", "a dog", since + 1.1)]))
+    rec.note_submitted("c", since + 1.3, posted=since + 1.0)  # sent after the attempt: evidence
+    assert await rec.settle(job(), since=since) == Resubmit()
 
 
 async def test_an_unreadable_history_leaves_the_job_for_later():
@@ -598,7 +618,7 @@ async def test_a_page_shorter_than_asked_for_is_not_the_end_of_the_history():
     api = ShortPages([*later, row("mine", "a fox", since + 1)], size=5)
     rec = reconciler(clock, api)
     for i in range(12):
-        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21)
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20)
     assert await rec.settle(job(), since=since) == Attach("mine")  # on the third page of five rows
     assert api.calls == 3
 
@@ -625,7 +645,7 @@ async def test_a_request_of_ours_made_before_the_attempt_ends_the_search():
     api = ShortPages(rows, size=5)
     rec = reconciler(clock, api)
     for i in range(5):
-        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21)
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20)
     rec.note_submitted("ours-before", since - 12, made_by=since - 11)
     assert await rec.settle(job(), since=since) == Resubmit()
     assert api.calls == 2  # the second page shows it: no further page is read

@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from batchgen.api.answers import Credits, HistoryRow, Submitted
-from batchgen.clock import iso_utc
+from batchgen.clock import iso_utc, parse_time
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
@@ -611,12 +611,26 @@ async def test_the_model_is_sent_with_every_body_and_earlier_spend_is_kept_to_a_
     assert models == [MODEL] and k.ledger.lines[0][3]["paid_before"] == 0.123457
 
 
+async def test_the_submitted_line_says_when_the_post_went_out_for_a_later_runs_reconciler():
+    job = pending()
+    api = ScriptedApi(submits=["r1"])
+    k = kit(api, [job])
+    stage, _tracked = submitter(k)
+    k.book.take(job)
+    before = k.clock.epoch()
+    async with k.clock.autojump():
+        await stage.submit(job)
+    fields = next(f for jid, event, _, f in k.ledger.lines if event == "submitted")
+    posted = parse_time(fields["posted_at"])
+    assert posted is not None and before - 1.0 <= posted <= parse_time(fields["submitted_at"])  # type: ignore[operator]
+
+
 async def test_an_unknown_submit_the_history_has_caught_up_past_without_it_is_sent_again_once():
     job = pending()
     api = ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r2"])
     k = kit(api, [job])
     # A request of ours sent after this attempt is already listed: the history has caught up, and ours is absent.
-    k.reconciler.note_submitted("r-later", k.clock.epoch() + 5.0)
+    k.reconciler.note_submitted("r-later", k.clock.epoch() + 5.0, sent_from=k.clock.epoch() + 5.0)
     api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() + 5.0, None)]
     stage, tracked = submitter(k)
     k.book.take(job)
