@@ -11,7 +11,9 @@ import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..clock import parse_time, wall_now
 from ..errors import (
@@ -239,11 +241,23 @@ def output_of(body: dict[str, Any]) -> tuple[str | None, int | None]:
 
 
 def output_urls(body: dict[str, Any]) -> list[str]:
-    """Every candidate video URL in a result body, in the order they should be tried (at most 8)."""
+    """Every candidate video URL in a result body, in the order they should be tried (at most 8): as
+    listed, except that a link whose name ends like a video goes before one whose name ends like a
+    picture (a preview listed first, say), which goes last."""
     found: list[str] = []
     _collect_urls(body.get("output"), found, depth=0)
     _collect_urls(body.get("video"), found, depth=0)
-    return found[:8]
+    return sorted(found[:8], key=_link_rank)
+
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".m4v", ".mkv"})
+PICTURE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".avif"})
+
+
+def _link_rank(url: str) -> int:
+    """0: named like a video; 1: no telling; 2: named like a picture."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    return 0 if suffix in VIDEO_SUFFIXES else 2 if suffix in PICTURE_SUFFIXES else 1
 
 
 def _collect_urls(value: Any, found: list[str], *, depth: int) -> None:

@@ -72,8 +72,10 @@ def test_output_may_be_a_string_a_list_or_an_object_holding_the_url(body, url):
 
 def test_every_candidate_link_in_order_and_the_declared_size():
     body = {"output": ["https://cdn.example/p.jpg", URL], "video": {"url": URL, "file_size": 99}}
-    assert output_urls(body) == ["https://cdn.example/p.jpg", URL]
-    assert output_of(body) == ("https://cdn.example/p.jpg", 99)
+    assert output_urls(body) == [URL, "https://cdn.example/p.jpg"]  # named like a video, before a picture
+    assert output_of(body) == (URL, 99)
+    unnamed = ["https://cdn.example/a", "https://cdn.example/p.png", "https://cdn.example/b?x=1"]
+    assert output_urls({"output": unnamed}) == [unnamed[0], unnamed[2], unnamed[1]]  # else as listed
 
 
 @pytest.mark.parametrize(

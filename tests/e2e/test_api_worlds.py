@@ -183,6 +183,18 @@ def test_an_output_as_a_list_or_an_object_completes(sim, tmp_path, monkeypatch, 
     assert_paid_once(server)
 
 
+@pytest.mark.parametrize("history", ["off", "on"])
+def test_a_preview_listed_before_the_video_is_never_taken_for_it(sim, tmp_path, monkeypatch, history):
+    # The result lists [preview.jpg, video.mp4]; with the history on, its rows link the preview too.  The
+    # row's link once matched the result's first, was trusted, and every paid video was left undownloaded.
+    server = sim(output_shape="list-preview-first", history=history, history_url="other")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    assert run_batch(manifest, tmp_path / "out", server, "--concurrency", "4", monkeypatch=monkeypatch) == 0
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert server.state.counters["/previews/{fid}.jpg"] == 0  # the video's link goes first: no preview fetched
+    assert_paid_once(server)
+
+
 # --------------------------------------------------------------------------- outages
 
 
