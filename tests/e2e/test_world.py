@@ -155,14 +155,20 @@ async def test_a_record_gone_before_expiry_tightens_the_guard_and_says_so_once(t
     assert sorted(states(tmp_path / "out").values()).count("completed") == 2
 
 
+async def rate_world(tmp_path: Path, jobs: int, world: SimConfig, **limits: Any) -> tuple[SimServer, Outcome]:
+    """A batch of ``jobs`` against a server with a rate limit of its own; every job completes, each made once."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    async with SimServer(world) as sim:
+        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=jobs, **limits)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert sim.state.duplicate_submissions() == 0
+    return sim, outcome
+
+
 async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(32))
     # The server admits 20 requests per second and says nothing on a 429; the user set 4x that.
     world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=32, rpm=1200, rate_window_s=1.0, rate_hint="none")
-    async with SimServer(world) as sim:
-        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=32, requests_per_minute=4800,
-                                  rate_window_s=1.0)  # fmt: skip
-    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sim, outcome = await rate_world(tmp_path, 32, world, requests_per_minute=4800, rate_window_s=1.0)
     requests = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
     assert sim.state.early_requests <= 0.10 * requests  # few requests sent into a cooldown
     finder = outcome.run.budget.finder
@@ -171,15 +177,10 @@ async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
 
 
 async def test_hintless_429s_at_5x_the_limit_and_the_wrong_window_cost_few_requests_into_a_cooldown(tmp_path):
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
     # The server admits 20 requests per 2 s and says nothing on a 429; the user set 5x that rate, counted
     # over the default minute.  A short batch: a cooldown's refused probes weigh most here.
     world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=30, rpm=600, rate_window_s=2.0, rate_hint="none")
-    async with SimServer(world) as sim:
-        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=30, requests_per_minute=3000,
-                                  rate_window_s=60.0)  # fmt: skip
-    assert set(states(tmp_path / "out").values()) == {"completed"}
-    assert sim.state.duplicate_submissions() == 0
+    sim, outcome = await rate_world(tmp_path, 30, world, requests_per_minute=3000, rate_window_s=60.0)
     requests = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
     # into a cooldown: at most one request in ten, and few enough for a batch of 50 requests
     assert sim.state.early_requests <= min(5, 0.10 * requests)
@@ -189,17 +190,12 @@ async def test_hintless_429s_at_5x_the_limit_and_the_wrong_window_cost_few_reque
 
 
 async def test_reset_times_from_a_window_far_shorter_than_configured_find_it_and_keep_the_rate(tmp_path):
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
     # The server admits 5 requests per 0.6 s (500/min) and gives a reset time on a 429; the user set
     # 600/min over the default minute.  Too few calls were in that minute to explain a 429, and the
     # reset came long before it could clear: the rate is kept, counted over the server's window, where
     # halving the limit on each such 429 left it far below the server's rate for the rest of the run.
     world = SimConfig(time_scale=1.0, latency_scale=0.002, workers=40, rpm=500, rate_window_s=0.6, rate_hint="reset")
-    async with SimServer(world) as sim:
-        outcome = await run_world(manifest, sim, tmp_path / "out", concurrency=40, requests_per_minute=600,
-                                  rate_window_s=60.0)  # fmt: skip
-    assert set(states(tmp_path / "out").values()) == {"completed"}
-    assert sim.state.duplicate_submissions() == 0
+    sim, outcome = await rate_world(tmp_path, 40, world, requests_per_minute=600, rate_window_s=60.0)
     assert sim.state.rate_limited <= 3
     budget = outcome.run.budget
     assert budget.window <= 0.6 + 1.0  # counted over the server's window (within the Date header's second)
