@@ -276,14 +276,15 @@ class Submitter:
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
 
-    async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> bool:
-        """Act on the reconciler's verdict for an unknown submit; True when it must be sent again."""
+    async def settle(self, job: TrackedJob, *, since: float, until: float | None = None, resumed: bool = False) -> bool:
+        """Act on the reconciler's verdict for an unknown submit (``resumed``: an earlier run's); True
+        when it must be sent again."""
         verdict = await self.reconciler.settle(job, since=since, until=until)
         if isinstance(verdict, Attach):
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs
             # no clock agreement, and the record cannot expire before it + 1 hour.
-            await self.attach(job, verdict.request_id, sent=since)
+            await self.attach(job, verdict.request_id, sent=since, resumed=resumed)
             return False
         if isinstance(verdict, Leave):
             await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
@@ -296,7 +297,7 @@ class Submitter:
 
         async def work() -> None:
             since = job.submitted_epoch if job.submitted_epoch is not None else self.clock.epoch()
-            if await self.settle(job, since=since):
+            if await self.settle(job, since=since, resumed=True):
                 await self.submit(job)
 
         await self.control.guard(work)
@@ -309,18 +310,22 @@ class Submitter:
         sent: float,
         sent_at: float | None = None,
         sent_from: float | None = None,
+        resumed: bool = False,
     ) -> None:
         """Record a known request id (durably) and put the job on the poll schedule.  ``sent``: the epoch
         its record's life counts from; ``sent_at`` and ``sent_from``: the run-clock time and the epoch
         the POST that made it was sent (None for a request found in the history: an earlier attempt
-        may have made it)."""
+        may have made it); ``resumed``: an earlier run's POST made it (re-attached, not submitted now)."""
         job.request_id = request_id
         job.sent_at, job.made_by = sent_at, self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
         self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch(), sent_from=sent_from)
         job.submitted_at = self.clock.from_wall(sent)
-        self.report.submitted += 1
+        if resumed:
+            self.report.reattached += 1
+        else:
+            self.report.submitted += 1
         job.submitted_wall = iso_utc(sent)
         # when the POST that made it went out, for a later run's reconciler (a request sent after a lost
         # submit, and listed in the history, shows the history has caught up with that submit)

@@ -260,6 +260,7 @@ async def test_a_job_left_submitting_is_attached_to_what_the_history_shows_never
     assert job.submitted_epoch == sent and k.ledger.lines[-1][3]["submitted_at"] == iso_utc(sent)
     # found in the history, it may have been made by an earlier POST: when is not known, only that it exists
     assert job.sent_at is None and job.made_by == k.clock.now()
+    assert (k.report.submitted, k.report.reattached) == (0, 1)  # the summary: not "submitted now"
 
 
 async def test_a_submitted_job_carries_when_its_post_was_sent_and_when_its_answer_came():
