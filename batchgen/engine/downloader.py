@@ -37,7 +37,7 @@ from ..store.output import Store
 from .book import JobBook
 from .control import RunControl
 from .messages import Lost
-from .recovery import Reconciler
+from .recovery import REMAKE, Reconciler
 
 log = logging.getLogger("batchgen")
 
@@ -206,10 +206,7 @@ class Downloader:
 
     async def lost(self, job: TrackedJob, why: str) -> None:
         """No output URL can be had: the job is lost (or made again with --resubmit-lost)."""
-        detail = (
-            f"the video for job {job.spec.id} cannot be recovered: {why}; run again with "
-            "--resubmit-lost to make it again (it will be paid for again)"
-        )
+        detail = f"the video for job {job.spec.id} cannot be recovered: {why}; {REMAKE}"
         await self._lost.send(Lost(job, detail, event=Event.LOST, http=None))
 
 

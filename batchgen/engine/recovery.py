@@ -340,15 +340,12 @@ class Reconciler:
         age = self.clock.now() - job.submitted_at
         why = (
             f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
-            f"{age / 60:.0f} min ago) before its result was fetched"
+            f"{_span(age)} ago) before its result was fetched"
             if age >= self.record_life_s
-            else f"the API does not know request {rid} (404), sent only {age / 60:.0f} min ago, so it did not "
-            "simply expire"
+            else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
+            f"should expire ({_span(self.record_life_s)} after submission)"
         )
-        return Gone(
-            f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it "
-            "again (it will be paid for again)"
-        )
+        return Gone(f"{why}, and the request history has no output for it; {REMAKE}")
 
     async def look_up(self, job: TrackedJob) -> Found | Failed | Later:
         """The API's own answers about a live job cannot be used (a redirect away, a proxy's page):
@@ -413,7 +410,16 @@ def _next_lookup(made: int) -> float | bool:
 
 
 def _span(seconds: float) -> str:
-    return "1 hour" if seconds == 3600 else f"{seconds / 60:g} min"
+    if seconds == 3600:
+        return "1 hour"
+    return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:.2g} s"
+
+
+# what a job whose output cannot be had may do; nothing is known of whether its lost request was charged
+REMAKE = (
+    "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
+    "lost one was charged stays paid)"
+)
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:

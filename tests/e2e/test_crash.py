@@ -342,7 +342,8 @@ def test_a_simulated_run_whose_simulator_was_lost_says_so_and_blames_no_expiry(t
     lost = [rec for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "expired"]
     assert lost
     for rec in lost:
-        assert "did not simply expire" in rec["error"]["detail"] and "records last 1 hour" not in rec["error"]["detail"]
+        detail = rec["error"]["detail"]
+        assert "sooner than its record should expire" in detail and "records last 1 hour" not in detail
     assert run_cli("run", str(manifest), "--out", str(out), "--resubmit-lost") == 0
     assert_every_job_completed(out, 6)
 

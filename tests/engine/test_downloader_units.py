@@ -71,7 +71,8 @@ async def test_a_resumed_job_the_api_has_no_link_for_is_sent_on_as_lost_with_wha
     assert isinstance(message, Lost) and message.job is job and k.ledger.lines == []
     assert message.detail == (
         "the video for job j cannot be recovered: no output URL could be recovered for it; run again with "
-        "--resubmit-lost to make it again (it will be paid for again)"
+        "--resubmit-lost to make it again (a new request, paid for as any other; whatever the lost one was "
+        "charged stays paid)"
     )
 
 

@@ -509,9 +509,12 @@ async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not
 @pytest.mark.parametrize(
     ("age", "why"),
     [
-        (3600.0, "request r expired (records last 1 hour after submission; it was sent 60 min ago) before its "
+        (3600.0, "request r expired (records last 1 hour after submission; it was sent 1 hour ago) before its "
                  "result was fetched"),
-        (2400.0, "the API does not know request r (404), sent only 40 min ago, so it did not simply expire"),
+        (2400.0, "the API does not know request r (404), sent 40 min ago, sooner than its record should expire "
+                 "(1 hour after submission)"),
+        (30.0, "the API does not know request r (404), sent 30 s ago, sooner than its record should expire "
+               "(1 hour after submission)"),
     ],
 )  # fmt: skip
 async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
@@ -520,7 +523,7 @@ async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
     j.request_id, j.submitted_at = "r", 5000.0 - age
     assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
         f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it again "
-        "(it will be paid for again)"
+        "(a new request, paid for as any other; whatever the lost one was charged stays paid)"
     )
 
 
