@@ -245,7 +245,8 @@ class RequestBudget:
         when that call was granted: a 429 for a call sent before the last
         decrease belongs to the same overload and only keeps the gate closed.
         With a hint, the limit falls to what was in the window, but never below
-        half of itself in one step.  Without one, a cooldown of single probes
+        half of itself in one step (or, when the hint shows a window far shorter
+        than ours, the rate is kept over that window).  Without one, a cooldown of single probes
         finds the window and limit (:meth:`succeeded` ends it).  Returns how
         long the gate stays closed.
         """
@@ -292,7 +293,9 @@ class RequestBudget:
         run = self.finder.admitted_since(now - self.window)
         if len(run) < MIN_RUN or self.in_flight + len(self._stamps) >= UNEXPLAINED * self.limit:
             return None
-        held = now + hint - run[0]
+        # never shorter than the run takes at the configured rate: a burst answered 429 at once would
+        # show a window of a few milliseconds, and a limit of one call in it would outrun that rate
+        held = max(now + hint - run[0], MIN_RUN * self.window / self.configured)
         return held if held < UNEXPLAINED * self.window else None
 
     def _cool_down(self, sent_at: float, now: float) -> float:

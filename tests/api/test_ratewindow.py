@@ -221,3 +221,16 @@ async def test_a_429_without_a_hint_on_the_first_call_starts_a_cooldown_and_the_
     admitted = await drive(budget, clock, server, until=60.0)
     assert server.refused >= 1 and budget.finder.episodes >= 1
     assert len(admitted) >= 0.8 * 10 * 4  # most of the limit over the 50 s after the others' window
+
+
+def test_a_burst_answered_429_at_once_never_paces_faster_than_configured():
+    """Three calls admitted in a millisecond, then a 429 that reopens at once: the window it shows is no
+    shorter than those calls take at the configured rate, so the pace found never outruns that rate."""
+    clock = FakeClock()
+    budget = RequestBudget(600, clock=clock, window=60.0)  # 10 calls/s
+    for _ in range(3):
+        budget.finder.admitted(clock.now(), clock.now())
+        clock.advance(0.0005)
+    budget.on_429(0.0001, sent_at=clock.now())
+    assert budget.window < 60.0  # read as a shorter window...
+    assert budget.limit / budget.window <= 600 / 60 + 1e-9  # ...at no more than the configured rate
