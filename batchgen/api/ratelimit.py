@@ -157,7 +157,7 @@ class RequestBudget:
 
     def _recover(self, now: float) -> None:
         """Additive increase after each clean window: quickly up to just under the
-        ceiling where the server last said no, then only every 10th window."""
+        ceiling where the server last said no, then only every ``_above_every`` windows."""
         while self.limit < self.configured and now - self._last_raise >= self.window:
             self._last_raise += self.window
             self._clean_windows += 1
@@ -262,13 +262,7 @@ class RequestBudget:
             # rate is kept, counted over that window, so calls are not bunched into bursts it refuses.
             log.info("a 429 from a window of about %.3gs, not %.3gs: pacing over that", shorter, self.window)
             self._set_window(shorter)
-            self._last_raise = now
-            self._tokens = 0.0
-            self._tokens_at = now
-            self._gate_until = max(self._gate_until, now + min(hint, self._max_hint))
-            self._wake_head()
-            return self._gate_until - now
-        if sent_at is None or sent_at >= self._last_decrease:
+        elif sent_at is None or sent_at >= self._last_decrease:
             observed = float(self.in_flight + len(self._stamps))
             old = self.limit
             self.limit = max(self.min_limit, min(old * 0.8, max(observed, old * 0.5)))
@@ -278,11 +272,10 @@ class RequestBudget:
         self._last_raise = now
         self._tokens = 0.0
         self._tokens_at = now
-        delay = min(hint, self._max_hint) + self._rng.uniform(0, 0.05 * self.window)
-        until = now + delay
-        self._gate_until = max(self._gate_until, until)
+        jitter = 0.0 if shorter is not None else self._rng.uniform(0, 0.05 * self.window)
+        self._gate_until = max(self._gate_until, now + min(hint, self._max_hint) + jitter)
         self._wake_head()
-        return delay
+        return self._gate_until - now
 
     def _shorter_window(self, now: float, hint: float) -> float | None:
         """The server's window, when a hinted 429 shows it far shorter than ours: fewer than

@@ -133,8 +133,7 @@ class WindowFinder:
             self.cooling = True
             self.episodes += 1
             self._t429 = now
-            first = bisect.bisect_right(self._admitted, now - self.reference)
-            run = self._admitted[first:]
+            run = self.admitted_since(now - self.reference)
             self._start = run[0] if run else sent_at
             self._count = len(run)
             self._span = max(now - self._start, 1e-3 * self.reference)

@@ -9,11 +9,10 @@
   the batch's.  The pace is reckoned after each sweep, from what it showed.
 * **The drain.**  Once nothing waits to be sent, a freed slot takes no new
   job and only the batch's last find sets when it ends: no sweep until the
-  youngest job in flight could be done and every
-  job is done with a chance of ``DRAIN_FIRST_CHANCE`` (or is past the slowest
-  finish seen), and then sweeps (and
-  the last job's polls) may be ``DRAIN_RUN_SHARE`` of the run so far apart
-  (:meth:`SweepCadence.patience`).
+  youngest job in flight could be done and every job is done with a chance
+  of ``DRAIN_FIRST_CHANCE`` (or is past the slowest finish seen), and then
+  sweeps (and the last job's polls) may be ``DRAIN_RUN_SHARE`` of the run so
+  far apart (:meth:`SweepCadence.patience`).
 * **Bounds.**  Never more than ``polling.max_interval_s`` apart (or a fifth
   of the learned median, when that is longer; before a kind is learned, a
   fifth of its fastest finish, or 30% of the age at which a sweep showed four
@@ -237,11 +236,11 @@ class SweepCadence:
                     return False
             return True
 
-        lo, step = now, max(self.min_interval_s, self.interval())
-        hi = now + step
         if seen_all <= now:
             self._drain_from = (stamp, now)
             return now
+        lo, step = now, max(self.min_interval_s, self.interval())
+        hi = now + step
         while not likely_by(hi):
             lo, step = hi, 2 * step
             hi = now + step
