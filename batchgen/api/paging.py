@@ -27,6 +27,13 @@ ignore what is asked.  So the rows' own order is checked as they are read
 above it was known made) shows the listing is not newest first, and from
 then on, for the rest of the run, only an empty page ends a look-up.
 
+A server that ignores the order asked for may list oldest first (a sort
+by creation, ascending, or ties of its sort key broken by insertion).  Then
+a row keeps its page as new rows land at the end, and a sweep need not read
+the history from its first page: :attr:`ListingOrder.oldest_first` says so
+once ``OLDEST_FIRST_EVIDENCE`` rows were seen listed after older ones and
+none after a newer one.
+
 A row's ``created_at`` is the server's clock, which need not be this
 machine's (a machine without time sync, a server stamping local time with
 no zone).  How the two relate is learned from this run's own requests
@@ -75,6 +82,9 @@ class HistoryPaging:
         return self.longest or HISTORY_PAGE
 
 
+OLDEST_FIRST_EVIDENCE = 8  # rows seen listed below older ones before a listing is taken for oldest first
+
+
 class ListingOrder:
     """Whether the history lists rows newest first, from the rows read; once not, for the rest of the run.
 
@@ -86,10 +96,17 @@ class ListingOrder:
         self.made = made
         self.sent = sent
         self.disorder: str | None = None  # what showed the rows out of order, once something did
+        self.rising = 0  # rows seen listed below an older one (each shows a listing not newest first)
+        self.falling: str | None = None  # what showed a row listed below a newer one, once something did
 
     @property
     def newest_first(self) -> bool:
         return self.disorder is None
+
+    @property
+    def oldest_first(self) -> bool:
+        """Rows were seen listed oldest first, often enough to rule chance out, and never otherwise."""
+        return self.falling is None and self.rising >= OLDEST_FIRST_EVIDENCE
 
     def listing(self) -> ListingCheck:
         """A check of one listing, read from its first page on."""
@@ -112,21 +129,39 @@ class ListingCheck:
     def __init__(self, order: ListingOrder) -> None:
         self._order = order
         self._oldest = math.inf  # the earliest ``created_at`` above
+        self._newest = -math.inf  # the latest ``created_at`` above
         self._made_above = math.inf  # the earliest epoch a request of ours above was known made by
+        self._sent_above = -math.inf  # the latest epoch a request of ours above was sent
+        self._previous = ""  # the request of the row above
 
     def read(self, rows: list[HistoryRow]) -> bool:
-        """Note a page's rows; True while the listing is, as far as is known, newest first."""
+        """Note a page's rows; True while the listing is, as far as is known, newest first.  A row made
+        after one listed above it shows it is not (and counts toward oldest first); a row made before
+        one listed above it shows it is not oldest first.  A request listed once per output, twice
+        in a row, shows neither."""
         order = self._order
         for row in rows:
-            created = row.created_at
+            rid, created = row.request_id, row.created_at
+            sent, made = order.sent.get(rid), order.made.get(rid)
+            rising = falling = None
             if created is not None:
                 if created > self._oldest:
-                    order.found(f"request {row.request_id} was made after one listed above it")
-                self._oldest = min(self._oldest, created)
-            sent = order.sent.get(row.request_id)
+                    rising = f"request {rid} was made after one listed above it"
+                if created < self._newest:
+                    falling = f"request {rid} was made before one listed above it"
+                self._oldest, self._newest = min(self._oldest, created), max(self._newest, created)
             if sent is not None and sent > self._made_above:
-                order.found(f"request {row.request_id} was sent after one listed above it was made")
-            self._made_above = min(self._made_above, order.made.get(row.request_id, math.inf))
+                rising = f"request {rid} was sent after one listed above it was made"
+            if made is not None and made < self._sent_above:
+                falling = f"request {rid} was made before one listed above it was sent"
+            self._made_above = min(self._made_above, math.inf if made is None else made)
+            self._sent_above = max(self._sent_above, -math.inf if sent is None else sent)
+            if rising is not None:
+                order.found(rising)
+                order.rising += rid != self._previous  # the same request again is no more evidence
+            self._previous = rid
+            if falling is not None:
+                order.falling = order.falling or falling
         return order.newest_first
 
 

@@ -17,6 +17,13 @@ be further down, that is, until every job not yet seen was sent after one
 the sweep showed was known made (newest first, it would be listed above that
 one), or a page is shorter than one seen before.
 
+A history seen to list oldest first, whatever is asked (:class:`..api.paging.ListingOrder`),
+keeps each row on its page as new rows land at the end: a sweep then reads
+the pages where the jobs it looks for were last listed, and for jobs not yet
+seen, from the page of the last request of ours made before they were sent
+on to the end (:class:`places.Walk`).  A job not found where it was is
+looked for on the other pages, back to the first.
+
 A job submitted long ago (a straggler) sits pages down the history; so that
 it does not make every sweep read those pages, a sweep may stop with a tenth
 of the jobs it looks for unseen, and every fourth reads on to see them all.
@@ -58,6 +65,7 @@ from .cadence import SweepCadence
 from .control import RunControl
 from .history_lag import LagWatch
 from .messages import Replan, Shown, SweepNews
+from .places import Places, Walk
 from .pollplan import LatencyKey, LatencyModel, latency_key
 from .recovery import Reconciler
 from .survival import shown_age
@@ -125,6 +133,7 @@ class Sweeper(SweepCadence):
         self._drain_from: tuple[tuple[float, int, int], float] = ((math.nan, 0, 0), -math.inf)
         self._drain_looked = False
         self._late: dict[LatencyKey, tuple[float, int, float]] = {}  # per kind: (sweep, samples, straggler age)
+        self._places = Places()  # listed oldest first: the page each request of this run was last listed on
 
     @property
     def working(self) -> bool:
@@ -145,6 +154,7 @@ class Sweeper(SweepCadence):
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
         self._unfinished_at.pop(request_id, None)
+        self._places.forget(request_id)
         self.lag.forget(request_id)
 
     # ------------------------------------------------------------------ health
@@ -228,27 +238,34 @@ class Sweeper(SweepCadence):
         looked = set(remaining)
         stopped_early = False
         made_by = math.inf  # the earliest a job this sweep showed was known made
-        check = self.reconciler.order.listing()
+        order = self.reconciler.order
+        oldest_first = order.oldest_first  # then rows keep their pages: read only where the jobs are
+        walk = self._places.walk(remaining, order.sent) if oldest_first else Walk()
+        check, above = order.listing(), 0
         self.pending = True
         try:
             # pages of however many rows the server serves (learned as they are read)
-            while pages < self._page_budget(len(looked), remaining, pages):
-                page = pages + 1
+            while pages < self._page_budget(len(looked), remaining, pages) and (page := walk.next()) is not None:
+                if page < above:  # read back: a listing's order is checked from the top down
+                    check = order.listing()
                 try:
                     rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
                 except ApiError as exc:
                     self.stop(f"the request history could not be read ({exc})")
                     return
-                pages += 1
+                pages, above = pages + 1, page
                 self._page_at = self.clock.now()
                 last = paging.read(rows)
+                walk.read(page, last)
                 newest_first = check.read(rows)
                 for row in rows:
                     if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
                         made_by = min(made_by, job.made_by)
+                    if oldest_first:
+                        self._places.listed(row.request_id, page, order.made.get(row.request_id), job is not None)
                     await self._read(row)
                     remaining.discard(row.request_id)
-                if not remaining or last or (newest_first and not self._listed_further(remaining, made_by)):
+                if not remaining or (newest_first and not self._listed_further(remaining, made_by)):
                     break
                 if len(remaining) <= enough:
                     stopped_early = True

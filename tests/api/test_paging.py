@@ -89,3 +89,22 @@ def test_before_a_request_of_ours_ties_the_clocks_the_date_as_it_ran_when_the_re
     assert stamps.earliest_stamp(1_000.0) == pytest.approx(1_000.0 - 36_000.0 - CLOCK_SKEW_S)
     assert stamps.earliest_stamp(2_000.0) == pytest.approx(2_000.0 - 30_000.0 - CLOCK_SKEW_S)
     assert asked == [1_000.0, 2_000.0]
+
+
+def test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_never_once_one_falls():
+    order = ListingOrder({}, {})
+    check = order.listing()
+    check.read([made(f"r{i}", 10.0 + i) for i in range(8)])  # seven rows each below an older one
+    assert not order.newest_first and not order.oldest_first  # one more could still be chance
+    check.read([made("r8", 18.0), made("r8", 18.0)])  # a request listed once per output shows nothing more
+    assert order.rising == 8 and order.oldest_first
+    order.listing().read([made("x", 30.0), made("y", 29.0)])  # a row made before the one above it
+    assert not order.oldest_first and order.falling is not None and "request y" in order.falling
+
+
+def test_this_runs_own_requests_show_a_row_listed_below_a_newer_one():
+    # "a" was known made at 100, "b" sent at 150: "b" listed above "a" is newest first, and not oldest first
+    order = ListingOrder({"a": 100.0, "b": 160.0}, {"a": 90.0, "b": 150.0})
+    order.rising = 50
+    assert order.listing().read([made("b", None), made("x", None), made("a", None)]) is True
+    assert order.falling is not None and "request a" in order.falling and not order.oldest_first

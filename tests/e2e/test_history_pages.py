@@ -83,3 +83,22 @@ def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_pat
     server.state.script("submit_error_after")
     server.state.script("submit_error_after")
     assert_paid_once(server, tmp_path, monkeypatch)
+
+
+async def test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are(tmp_path):
+    """Five rows a page, listed oldest first whatever is asked: the jobs in flight sit at the history's
+    end, past the pages that hold the finished ones.  Read from the first page, sweeps ran out of pages
+    before they reached them, polls found the jobs finished, and most jobs cost a poll and more pages."""
+    config = SimConfig(time_scale=2000, history_page_cap=5, history_order="oldest", seed=8)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(60))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        counters = dict(sim.state.counters)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sweeper = outcome.run.poller.sweeper
+    pages = counters["/inference-request/request-history"]
+    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
+    assert outcome.run.reconciler.order.oldest_first
+    assert sweeper.sweeping and sweeper.missed == 0
+    assert sweeper.hits >= 48  # most jobs shown finished by a sweep
+    assert pages <= 2 * 60 and polls <= 12  # before: 340 pages, 47 polls, and sweeps switched off

@@ -1,0 +1,58 @@
+"""Which pages a sweep reads: from the first on, or, listed oldest first, only where its jobs are."""
+
+from __future__ import annotations
+
+from batchgen.engine.places import MARKS_KEPT, Places, Walk
+
+
+def read_all(walk: Walk, end: int, stop_after: int | None = None) -> list[int]:
+    """The pages ``walk`` reads from a history whose last page is ``end``."""
+    pages: list[int] = []
+    while (page := walk.next()) is not None and (stop_after is None or len(pages) < stop_after):
+        pages.append(page)
+        walk.read(page, last=page >= end)
+    return pages
+
+
+def test_from_the_first_page_to_the_end():
+    assert read_all(Walk(), end=4) == [1, 2, 3, 4]
+    assert read_all(Walk(), end=1) == [1]
+
+
+def test_the_pages_where_jobs_were_listed_then_on_from_the_tail_to_the_end_then_back():
+    walk = Walk({3, 9, 5}, tail=7)  # 9 lies past the tail: read on the way to the end
+    assert read_all(walk, end=10) == [3, 5, 7, 8, 9, 10, 6, 4, 2, 1]
+
+
+def test_with_every_job_placed_no_tail_and_back_from_a_page_past_the_last():
+    # a job not where it was: a history that lagged listed a row above it (one page past), or the oldest
+    # rows left the history's window (back towards the first)
+    assert read_all(Walk({4, 6}, tail=None), end=9) == [4, 6, 7, 5, 3, 2, 1]
+    assert read_all(Walk({4, 6}, tail=None), end=5) == [4, 6, 5, 3, 2, 1]  # 6 lies past the end now
+
+
+def test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent():
+    places = Places()
+    made = {"a": 10.0, "b": 20.0, "c": 30.0}
+    places.listed("a", 2, made["a"], in_flight=False)
+    places.listed("b", 3, made["b"], in_flight=True)
+    places.listed("c", 5, made["c"], in_flight=False)
+    places.listed("other", 6, None, in_flight=False)  # not ours: places nothing
+    sent = {"new": 25.0, "newer": 40.0}
+    assert read_all(places.walk({"newer"}, sent), end=6) == [5, 6, 4, 3, 2, 1]
+    assert read_all(places.walk({"new", "b"}, sent), end=6)[:4] == [3, 4, 5, 6]  # b's page, then on from it
+    assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [3]
+    assert read_all(places.walk({"unsent"}, sent), end=2) == [1, 2]  # no send time (an earlier run's): page 1
+    places.listed("b", 4, made["b"], in_flight=True)  # listed again, lower
+    assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [4]
+    places.forget("b")
+    assert read_all(places.walk({"b"}, sent), end=2) == [1, 2]
+
+
+def test_only_the_newest_marks_are_kept():
+    places = Places()
+    for i in range(MARKS_KEPT + 10):
+        places.listed(f"r{i}", 2 + i // 100, float(i), in_flight=False)
+    assert read_all(places.walk({"old"}, {"old": 5.0}), end=3) == [1, 2, 3]  # placed by no mark kept
+    newest = 2 + (MARKS_KEPT + 9) // 100
+    assert read_all(places.walk({"new"}, {"new": MARKS_KEPT + 20.0}), end=50, stop_after=1) == [newest]
