@@ -142,7 +142,7 @@ class TrackedJob:
     is in one stage at a time (it travels between them on streams): before the
     run, ``engine.resume`` sets what the ledger recorded; the submitter its
     submit fields (``request_id``, ``submitted_*``, ``submit_attempts``,
-    ``paid_before``, and ``cost``/``output_url`` cleared for a job made again);
+    ``paid_before``, ``posted``, and ``cost``/``output_url`` cleared for a job made again);
     the poller its poll fields (``polls`` to ``poll_running``), and the
     result's ``output_url``, ``file_size``, ``cost``, ``finished_at`` and
     ``url_from_history`` as it writes the ``result`` line; the downloader a
@@ -179,3 +179,4 @@ class TrackedJob:
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
     paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)
+    posted: bool = False  # a POST of it went out in this run (answered or not)

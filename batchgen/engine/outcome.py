@@ -54,17 +54,24 @@ class RunReport:
     the preflight ``balance`` and its warning; the poller ``balance`` from a
     result; the downloader ``job_seconds``; ``engine.resume`` ``skipped`` and
     ``reattached``; ``Run`` the totals at the end (``states``, ``failures``,
-    ``spend``, ``requests``, ``rate_limited``); the CLI ``media_warnings``,
-    ``report_page`` and its own ``warnings``.
+    ``left``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
+    CLI ``media_warnings``, ``report_page`` and its own ``warnings``.
+
+    ``submitted`` counts submits of this run that a request id came back for
+    (from the answer, or found in the request history); ``unsettled`` those
+    sent in this run whose outcome is still unknown at its end (the job is
+    left ``submitting``: the POST may have made a job).  Both were sent now.
     """
 
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): unfinished, for a later run
     stop_reason: StopReason | None = None
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0
     submitted: int = 0
+    unsettled: int = 0
     skipped: int = 0
     reattached: int = 0
     requests: int = 0

@@ -253,7 +253,12 @@ class Run:
             (job.spec.id, job.error or "no reason recorded")
             for job in self.jobs
             if job.state in (JobState.FAILED, JobState.EXPIRED)
-            # unfinished for a reason of their own (a download that failed, a submit left for later)
-            or (job.state in UNFINISHED and job.error and report.stop_reason is None)
         ]
+        # unfinished for a reason of their own (a download that failed, a submit left for later): not failed
+        report.left = [
+            (job.spec.id, job.error)
+            for job in self.jobs
+            if job.state in UNFINISHED and job.error and report.stop_reason is None
+        ]
+        report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)
         return report

@@ -200,6 +200,7 @@ class Submitter:
         async def post() -> Any:
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
+            job.posted = True  # from here on it may reach the server, whatever comes back
             return await self._post(job.spec.model, payload, images, sent, refused)
 
         try:

@@ -130,22 +130,26 @@ def summary_lines(
         extras.append(f"{report.skipped} already done")
     if report.reattached:
         extras.append(f"{report.reattached} re-attached from an earlier run")
-    extras.append(f"{report.submitted} submitted now")
+    sent = report.submitted + report.unsettled
+    unknown = f" ({report.unsettled} of them with the outcome unknown)" if report.unsettled else ""
+    extras.append(f"{sent} submitted now{unknown}")
     lines.append("  " + "; ".join(extras))
     paid = report.spend if spend is None else spend
     lines.append(
         f"  spend ${paid:.2f} in this folder; {report.requests} API requests now, {report.rate_limited} answered 429"
     )
+    if unsettled := report.states.get("submitting", 0):
+        lines.append(_unknown_line(unsettled, report.unsettled))
     if report.job_seconds:
         lines.append(
             f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
             f"p95 {_duration(_percentile(report.job_seconds, 0.95))}"
         )
-    groups = group_failures(report.failures)
-    if groups:
-        lines.append("  failures by reason:")
-        for reason, count, examples in groups[:8]:
-            lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
+    for title, reasons in (("failures by reason", report.failures), ("left for a later run, by reason", report.left)):
+        if groups := group_failures(reasons):
+            lines.append(f"  {title}:")
+            for reason, count, examples in groups[:8]:
+                lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
     if report.media_warnings:
         lines.append(_media_line(report.media_warnings))
     deferred = report.states.get("deferred", 0)
@@ -170,6 +174,22 @@ def summary_lines(
         else:
             lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states))
     return lines
+
+
+def _unknown_line(unknown: int, now: int) -> str:
+    """What the summary says of jobs left ``submitting`` (``now`` of them sent in this run): each POST may have
+    made a job (billed only if it finishes), and the next run looks each up in the request history before
+    anything is sent again (``engine.resume`` puts them on its reconcile pile; ``Reconciler.settle`` attaches
+    a job it finds, and answers "send again" only once the history shows the job was never made)."""
+    one = unknown == 1
+    mixed = f" ({now} sent now)" if 0 < now < unknown else ""
+    return (
+        f"  {unknown} submit{'' if one else 's'} of unknown outcome{mixed}: {'it' if one else 'each'} may have made "
+        "a job on the server, charged if that job finishes and not counted in the spend above; the next run "
+        f"looks {'it' if one else 'them'} up in the request history first (found, "
+        f"{'its video is' if one else 'their videos are'} fetched) and sends {'it' if one else 'one'} again only "
+        "once the history shows it was never made"
+    )
 
 
 def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:

@@ -199,7 +199,9 @@ async def test_an_unsettled_submit_is_left_for_a_later_run_not_resubmitted(tmp_p
         first = await run_manifest(manifest, sim, out, concurrency=1)
         assert states(out) == {"job-000": "submitting", "job-001": "completed"}
         assert "not caught up" in (first.run.jobs[0].error or "")
-        assert [job_id for job_id, _ in first.report.failures] == ["job-000"]  # the summary names it
+        assert [job_id for job_id, _ in first.report.left] == ["job-000"]  # the summary names it, not as failed
+        assert first.report.failures == []
+        assert (first.report.submitted, first.report.unsettled) == (1, 1)  # both sent now; one outcome unknown
         assert len(sim.state.submissions) == 2  # nothing was sent twice
         created = min(job.submitted for job in sim.state.jobs.values())
         # Until the history has caught up with the job (it may already have, on a slow machine).

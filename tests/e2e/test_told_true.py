@@ -12,7 +12,16 @@ import sys
 import pytest
 
 from batchgen.store.ledger import read_ledger
-from tests.helpers import KEY, assert_transitions_are_legal, many_jobs_yaml, run_batch, run_cli, write
+from tests.helpers import (
+    KEY,
+    assert_transitions_are_legal,
+    charges_per_job,
+    ledger_events,
+    many_jobs_yaml,
+    run_batch,
+    run_cli,
+    write,
+)
 
 
 def _line(printed: str, start: str) -> str:
@@ -117,6 +126,43 @@ def test_a_run_that_never_reached_the_api_exits_6_whatever_the_settings(
     states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
     assert states <= {"pending", "deferred"}
     assert "To resume: batchgen run" in captured.out
+
+
+def test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told_true(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The fourth submit falls in an outage (503: it may or may not have made a job), and the request
+    # history answers 500, so this run cannot settle it: the job is left 'submitting'.
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch)
+    printed = capsys.readouterr().out
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    unknown = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
+    assert unknown, printed  # the path under test: an unknown submit nothing could settle
+    assert {rec["state"] for rec in jobs.values()} == {"completed", "submitting"}
+    assert code == 6  # nothing failed; the API could not say how the unknown submits stand
+    n = len(unknown)
+    # Every POST the server received counts as submitted now, the ones without a usable answer too.
+    assert f"  {server.state.submit_requests} submitted now ({n} of them with the outcome unknown)" in printed
+    told = _line(printed, f"  {n} submit")
+    assert "may have made a job on the server, charged if that job finishes and not counted in the spend" in told
+    assert "the next run looks" in told and "up in the request history first" in told
+    assert "failures by reason" not in printed  # none failed
+    assert "left for a later run, by reason:" in printed
+    assert f"To resume: batchgen run {manifest} --out {out}" in printed
+    # The next run does what the summary said: it looks the submit up, finds it never made (the outage
+    # answered before making anything), and sends it again; every job is paid once.
+    server.state.config.history = "on"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    printed = capsys.readouterr().out
+    assert f"  {10 - n} already done; {n} submitted now" in printed.splitlines()
+    absent = {e["job_id"] for e in ledger_events(out) if e["event"] == "reconciled_absent"}
+    assert absent == set(unknown)
+    assert server.state.duplicate_submissions() == 0
+    assert sorted(charges_per_job(server).values()) == [1] * 10
+    assert_transitions_are_legal(out)
 
 
 class _DiskFillsUp:

@@ -103,6 +103,42 @@ def test_an_interrupted_run_is_resumable_and_a_finished_one_offers_nothing_more(
     assert summary.summary_lines(nothing, OUT, TEN, resume_command="R")[0] == "10 jobs: nothing"
 
 
+def test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_from_failures():
+    # Two submits sent now came back with no usable answer, a third was left so by an earlier run: the
+    # history could not be read to settle any of them, and a download failed for now.
+    report = RunReport(
+        states=Counter({"completed": 6, "submitting": 3, "downloading": 1}), submitted=7, unsettled=2, spend=1.68,
+        left=[("a", "history unreadable"), ("b", "history unreadable"), ("c", "history unreadable"),
+              ("d", "download failed")],
+    )  # fmt: skip
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="RESUME")
+    assert lines == [
+        "10 jobs: 3 submitting, 1 downloading, 6 completed",
+        "  9 submitted now (2 of them with the outcome unknown)",
+        "  spend $1.68 in this folder; 0 API requests now, 0 answered 429",
+        "  3 submits of unknown outcome (2 sent now): each may have made a job on the server, charged if that job "
+        "finishes and not counted in the spend above; the next run looks them up in the request history first "
+        "(found, their videos are fetched) and sends one again only once the history shows it was never made",
+        "  left for a later run, by reason:",
+        "    3 x history unreadable (e.g. a, b, c)",
+        "    1 x download failed (e.g. d)",
+        WHERE,
+        "To resume: RESUME",
+    ]
+    one = RunReport(states=Counter({"completed": 9, "submitting": 1}), submitted=9, unsettled=1)
+    assert summary.summary_lines(one, OUT, TEN, resume_command="RESUME")[1:4] == [
+        "  10 submitted now (1 of them with the outcome unknown)",
+        "  spend $0.00 in this folder; 0 API requests now, 0 answered 429",
+        "  1 submit of unknown outcome: it may have made a job on the server, charged if that job finishes and "
+        "not counted in the spend above; the next run looks it up in the request history first (found, its video "
+        "is fetched) and sends it again only once the history shows it was never made",
+    ]
+    earlier = RunReport(states=Counter({"completed": 9, "submitting": 1}), skipped=9)  # none sent now
+    lines = summary.summary_lines(earlier, OUT, TEN, resume_command="RESUME")
+    assert lines[1] == "  9 already done; 0 submitted now"
+    assert lines[3].startswith("  1 submit of unknown outcome: it may have made a job")
+
+
 def test_more_than_eight_reasons_show_the_eight_most_frequent():
     failures = [(f"j{r}-{n}", f"reason {r}") for r in range(10) for n in range(10 - r)]
     report = RunReport(states=Counter({"failed": len(failures)}), failures=failures)
