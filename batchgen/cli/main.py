@@ -55,7 +55,7 @@ from ..report.summary import (
 )
 from ..store.files import write_atomically
 from ..store.ledger import Replay, read_ledger
-from ..store.objects import is_object_url
+from ..store.objects import is_object_url, remove_open_spools
 from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.results import render_results
 from ..store.shards import parse_shard
@@ -109,8 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_now() -> None:
-    """A second SIGINT/SIGTERM: leave at once (the ledger is consistent after every line)."""
+    """A second SIGINT/SIGTERM: leave at once (the ledger is consistent after every line), taking the object
+    store's spool folder along (``os._exit`` runs no ``finally``)."""
     os.write(2, b"batchgen: second signal, exiting now; run again to resume\n")
+    remove_open_spools()
     os._exit(EXIT_INTERRUPTED)
 
 

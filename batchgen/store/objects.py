@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 SCHEMES = ("s3://", "s3a://", "gs://", "az://", "abfs://", "abfss://", "azure://", "file://", "memory://")
 UNSHARDED = "0-of-1"
+# The spool folders of this process's open stores: :func:`remove_open_spools` is for an exit that runs no
+# cleanup (``close()`` removes each as its store closes).
+_OPEN_SPOOLS: set[Path] = set()
 
 
 def is_object_url(out: str | os.PathLike[str]) -> bool:
@@ -233,6 +236,15 @@ def _open(url: str) -> _ObStore:
         ) from None
 
 
+def remove_open_spools() -> None:
+    """Remove the spool folder of every store this process still has open, for an exit that skips every
+    ``finally`` (the CLI's ``os._exit`` on a second signal).  A spool holds only copies: a video on its way
+    to the bucket (the job is still ``downloading``: a later run fetches it again) or one already there."""
+    for spool in list(_OPEN_SPOOLS):
+        shutil.rmtree(spool, ignore_errors=True)
+        _OPEN_SPOOLS.discard(spool)
+
+
 class ObjectStore:
     """One run's output location in an object store; the object-store twin of :class:`storage.OutputDir`.
 
@@ -278,10 +290,12 @@ class ObjectStore:
             self.spool = Path(tempfile.mkdtemp(prefix="batchgen-", dir=self._spool_given))
         else:
             self.spool = Path(tempfile.mkdtemp(prefix="batchgen-spool-"))
+        _OPEN_SPOOLS.add(self.spool)
 
     def close(self) -> None:
         if self.spool is not None:
             shutil.rmtree(self.spool, ignore_errors=True)
+            _OPEN_SPOOLS.discard(self.spool)
             self.spool = None
 
     # ------------------------------------------------------------------ naming

@@ -52,6 +52,8 @@ def test_ray_runs_four_shards_survives_a_killed_actor_and_never_sees_the_key(
     count = 24
     ids = [f"job-{i:03d}" for i in range(count)]
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(count))
+    # The killed actor's spool folder stays behind (a kill runs no cleanup): keep it in this test's folder.
+    config = write(tmp_path / "c.yaml", f"output:\n  spool_dir: {tmp_path / 'spool'}\n")
     monkeypatch.delenv("SEGMIND_API_KEY", raising=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # the cluster never had the key
     try:
@@ -69,7 +71,7 @@ def test_ray_runs_four_shards_survives_a_killed_actor_and_never_sees_the_key(
         killer.start()
         code = run_cli(
             "run", str(manifest), "--out", s3.url(), "--base-url", server.url, "--time-scale", "100",
-            "--concurrency", "3", "--ray", "--shards", "4", "--progress-every", "1",
+            "--concurrency", "3", "--ray", "--shards", "4", "--progress-every", "1", "--config", str(config),
         )  # fmt: skip
         killer.join(5)
         assert code == 0

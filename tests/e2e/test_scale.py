@@ -28,6 +28,8 @@ from tests.helpers import (
     write,
 )
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def spawn_shard(manifest: Path, out: str, server, *extra: str, cwd: Path, env: dict[str, str] | None = None):
     full_env = {**os.environ, "SEGMIND_API_KEY": KEY, **(env or {})}
@@ -149,6 +151,9 @@ def test_four_shards_in_parallel_cover_every_job_once_and_a_killed_shard_resumes
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(count))
     out = s3.url() if where == "s3" else str(tmp_path / "out")
     env = {"BATCHGEN_LEASE_HOLDER": "shard-worker"}  # each shard's worker restarted keeps its id
+    # A SIGKILL leaves the spool folder behind (nothing runs to remove it): keep it in this test's folder.
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
     procs = [
         spawn_shard(manifest, out, server, "--shard", f"{i}/4", "--concurrency", "3", cwd=tmp_path / f"w{i}", env=env)
         for i in range(4)
@@ -290,6 +295,57 @@ def test_a_live_lease_refuses_and_an_expired_one_is_taken_over(sim, s3: S3, tmp_
     leases = sorted(k for k in s3.keys("run/lease/0-of-1/"))
     assert leases[-1] > "run/lease/0-of-1/000000000007.json"  # taken over with a newer generation
     assert_bucket_complete(s3, [f"job-{i:03d}" for i in range(3)])
+
+
+def _spools(where: Path) -> list[Path]:
+    return sorted(where.glob("batchgen-spool-*"))
+
+
+def test_a_run_into_a_bucket_leaves_no_spool_folder_however_it_ends(sim, s3: S3, tmp_path, monkeypatch, capsys):
+    import tempfile
+    import time
+
+    import anyio
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where the spool folder goes without output.spool_dir
+    server = sim(seed=18)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    anyio.run(_plant_lease, s3.url(), time.time() + 3600)
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 5  # refused after the spool was made
+    assert _spools(temp) == []
+    anyio.run(_plant_lease, s3.url(), time.time() - 1)
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 0  # three videos went through it
+    assert _spools(temp) == []
+    write(manifest, many_jobs_yaml(3).replace("scene number 1", "another scene"))
+    assert run_batch(manifest, s3.url(), server, monkeypatch=monkeypatch) == 2  # a changed row: stopped in setup
+    assert "another scene" not in str(server.state.submissions) and _spools(temp) == []
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_ctrl_c_once_or_twice_leaves_no_spool_folder(sim, s3: S3, tmp_path, signals):
+    # Each submit is answered only after 4 s (the job is made at once), so the run is mid-POST, shielded,
+    # when the signals come: the second one is read after the first one's 1 s grace, and exits at once.
+    server = sim(seed=19, submit_answer_delay_s=4.0)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    env = {"TMPDIR": str(temp), "PYTHONPATH": str(REPO)}  # this checkout's code, whatever is installed
+    proc = spawn_shard(manifest, s3.url(), server, "--concurrency", "1", cwd=tmp_path / "w", env=env)
+    wait_for(lambda: proc.poll() is not None or server.state.submits_in_flight > 0)
+    assert proc.poll() is None and len(_spools(temp)) == 1  # the run's spool folder is where the test looks
+    proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
+    heard = proc.stderr.readline().decode()  # the first one is taken in before the second is sent
+    assert heard.startswith("received SIGINT: stopping cleanly"), heard
+    if signals == 2:
+        proc.send_signal(signal.SIGINT)
+    code, err = finish(proc)
+    assert code == 130, err
+    assert ("second signal, exiting now" in err) == (signals == 2), err
+    assert _spools(temp) == []
 
 
 def test_without_obstore_an_object_store_out_says_how_to_install_it(sim, tmp_path, monkeypatch, capsys):

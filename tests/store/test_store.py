@@ -136,6 +136,24 @@ async def test_a_bad_video_never_reaches_the_bucket(s3: S3, tmp_path):
         await store.save_stream("cut", dest, chunks_of(data[:-100]), content_length=None, file_size=None,
                                 max_bytes=1 << 30)  # fmt: skip
     assert s3.keys("run/") == {}
+    store.close()
+    assert list((tmp_path / "spool").iterdir()) == []  # its spool folder went with it
+
+
+def test_an_exit_that_runs_no_cleanup_can_still_remove_the_open_stores_spools(s3: S3, tmp_path):
+    from batchgen.store.objects import ObjectStore, remove_open_spools
+
+    stores = [ObjectStore(s3.url(), spool_dir=tmp_path / "spool") for _ in range(2)]
+    for store in stores:
+        store.prepare()
+    closed = ObjectStore(s3.url(), spool_dir=tmp_path / "spool")
+    closed.prepare()
+    closed.close()
+    assert len(list((tmp_path / "spool").iterdir())) == 2
+    remove_open_spools()  # what the CLI does before os._exit on a second signal
+    assert list((tmp_path / "spool").iterdir()) == []
+    for store in stores:
+        store.close()  # and closing afterwards is harmless
 
 
 async def test_a_different_object_in_the_way_is_moved_aside_not_overwritten(s3: S3, tmp_path):
