@@ -22,6 +22,11 @@ from batchgen.simulator import SimConfig
 
 from .helpers import KEY, S3, SimThread
 
+# A ``python -m batchgen`` the tests start runs the tree under test: from a test's own working folder, an
+# editable install of another tree (a second checkout sharing one environment) would answer it instead.
+TREE = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join([TREE, *filter(None, [os.environ.get("PYTHONPATH")])])
+
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
