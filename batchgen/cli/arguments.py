@@ -201,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the history answers 400 to a query with this parameter (per_page or sort_order; repeatable)",
     )
     sim.add_argument(
+        "--history-backlog",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the history also lists N earlier requests of the account, a day old (default 0)",
+    )
+    sim.add_argument(
         "--history-page-cap",
         type=int,
         metavar="N",

@@ -26,6 +26,7 @@ class Places:
     def __init__(self) -> None:
         self._page: dict[str, int] = {}  # request id (a job in flight) -> the page it was last listed on
         self._marks: list[tuple[float, int]] = []  # (when a request of this run was known made, its page), sorted
+        self.end: int | None = None  # the last page a sweep saw list rows: where the newest requests are
 
     def listed(self, request_id: str, page: int, epoch: float | None, in_flight: bool) -> None:
         """A row of ``request_id`` on ``page``; ``epoch``: when it was known made, if a request of this
@@ -49,9 +50,13 @@ class Places:
     def walk(self, request_ids: Iterable[str], sent: Mapping[str, float]) -> Walk:
         """The pages that list ``request_ids`` (``sent``: when each request of this run was sent): each
         one's last page; for those not yet listed, from the page of the last request made before the
-        first of them was sent (page 1 when none is known) to the end."""
+        first of them was sent to the end.  Before any request of this run is placed, a request of this
+        run lies near the end: from the last page seen to list rows, or, before any was, from the end a
+        search finds (a long history of earlier days lies above it).  An earlier run's request, or
+        one made before every request placed, may be anywhere: from page 1."""
         pages: set[int] = set()
         tail: int | None = None
+        seek = False
         for rid in request_ids:
             page = self._page.get(rid)
             if page is not None:
@@ -59,23 +64,43 @@ class Places:
                 continue
             epoch = sent.get(rid)
             at = bisect.bisect_left(self._marks, (epoch, -1)) if epoch is not None else 0
-            below = self._marks[at - 1][1] if at > 0 else 1
+            if at > 0:
+                below = self._marks[at - 1][1]
+            elif epoch is not None and not self._marks and self.end is not None:
+                below = self.end
+            elif epoch is not None and not self._marks:
+                seek = True
+                continue
+            else:
+                below = 1
             tail = below if tail is None else min(tail, below)
-        return Walk(pages, tail)
+        return Walk(pages, tail, seek=seek and tail is None)
 
 
 class Walk:
     """The pages one sweep reads, in order: ``pages`` (ascending, those below ``tail``), then from
-    ``tail`` on to the history's end (none when ``tail`` is None); then, for a caller that still looks
-    for a job, the pages not yet read, back from the highest to the first."""
+    ``tail`` on to the history's end (none when ``tail`` is None); with ``seek``, instead, the end
+    found by doubling and halving; then, for a caller that still looks for a job, the pages not yet
+    read, back from the highest (or the end) to the first."""
 
-    def __init__(self, pages: Iterable[int] = (), tail: int | None = 1) -> None:
+    def __init__(self, pages: Iterable[int] = (), tail: int | None = 1, *, seek: bool = False) -> None:
         self._todo = sorted(page for page in set(pages) if tail is None or page < tail)
         self._tail = tail
         self._read: set[int] = set()
-        self._end: int | None = None  # the last page that lists rows, once a page showed it
+        self._end: int | None = None  # the first page seen to end the history (shorter than a page seen, or empty)
+        self._full = 0  # the last page seen full
+        self._empty: set[int] = set()  # pages read empty
+        self._seek = seek
+        self.sought = 0  # pages read to find the end
         # reading back begins below the tail, or a page past the last listed (a row listed late moved down)
         self._back = tail - 1 if tail is not None else max(self._todo, default=0) + 1
+
+    @property
+    def rows_end(self) -> int | None:
+        """The last page that lists rows, once the end was read."""
+        if self._end is None:
+            return None
+        return self._end - 1 if self._end in self._empty else self._end
 
     def next(self) -> int | None:
         """The next page to read, or None when every page that may list a row has been read."""
@@ -88,14 +113,26 @@ class Walk:
             self._tail += 1
             return self._tail - 1
         self._tail = None
+        if self._seek:
+            if self._end is None or self._end - self._full > 1:  # double until past the end, then halve
+                page = (2 * self._full or 1) if self._end is None else (self._full + self._end) // 2
+                if page not in self._read:
+                    self.sought += 1
+                    return page
+            self._seek = False
+            self._back = self._end or 1
         page = self._back if self._end is None else min(self._back, self._end)
         while page >= 1 and page in self._read:
             page -= 1
         self._back = page
         return page if page >= 1 else None
 
-    def read(self, page: int, last: bool) -> None:
-        """``page`` was read; ``last``: nothing is listed past it."""
+    def read(self, page: int, last: bool, listed: int = 1) -> None:
+        """``page`` was read; ``last``: nothing is listed past it; ``listed``: the rows it listed."""
         self._read.add(page)
+        if not listed:
+            self._empty.add(page)
         if last:
             self._end = page if self._end is None else min(self._end, page)
+        else:
+            self._full = max(self._full, page)

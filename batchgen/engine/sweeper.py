@@ -56,7 +56,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 from ..api.answers import HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import HistoryPaging
+from ..api.paging import HistoryPaging, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError
@@ -245,7 +245,9 @@ class Sweeper(SweepCadence):
         self.pending = True
         try:
             # pages of however many rows the server serves (learned as they are read)
-            while pages < self._page_budget(len(looked), remaining, pages) and (page := walk.next()) is not None:
+            while (read := pages - walk.sought) < self._page_budget(len(looked), remaining, read) and (
+                page := walk.next()
+            ):
                 if page < above:  # read back: a listing's order is checked from the top down
                     check = order.listing()
                 try:
@@ -256,7 +258,7 @@ class Sweeper(SweepCadence):
                 pages, above = pages + 1, page
                 self._page_at = self.clock.now()
                 last = paging.read(rows)
-                walk.read(page, last)
+                walk.read(page, last, listed(rows))
                 newest_first = check.read(rows)
                 for row in rows:
                     if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
@@ -272,6 +274,8 @@ class Sweeper(SweepCadence):
                     break
         finally:
             self.pending = False
+        if oldest_first and walk.rows_end is not None:
+            self._places.end = walk.rows_end
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
         # every job it looked for, unless it stopped early: then the ones it saw

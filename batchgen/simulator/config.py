@@ -107,6 +107,9 @@ class SimConfig:
     # the order of the history's rows: as sort_order asks (newest first by default), "oldest" first
     # whatever is asked, or "unsorted" (ties of an undocumented sort key broken in no order of time)
     history_order: str = "asked"
+    # rows of the account's earlier requests (a day old, all COMPLETED) the history lists besides this run's:
+    # an account that ran batches the days before (the history spans 7 days)
+    history_backlog: int = 0
     clock_offset_s: float = 0.0  # the server's clock (created_at, Date) runs this far ahead of the machine's
     history_refuses: frozenset[str] = frozenset()  # query parameters the history answers 400 to (HISTORY_REFUSABLE)
     reject_unknown_params: bool = False
@@ -169,6 +172,8 @@ class SimConfig:
             )
         if self.history_order not in HISTORY_ORDERS:
             raise ValueError(f"history_order must be one of {HISTORY_ORDERS}, got {self.history_order!r}")
+        if self.history_backlog < 0:
+            raise ValueError(f"history_backlog must be 0 or more rows, got {self.history_backlog}")
         if self.history_page_cap is not None and not 1 <= self.history_page_cap <= 100:
             raise ValueError(f"history_page_cap must be 1-100 rows, got {self.history_page_cap}")
         if self.rate_window_s <= 0 or self.latency_scale <= 0 or self.expiry_s <= 0:

@@ -106,7 +106,7 @@ async def history(request: web.Request) -> web.StreamResponse:
     model = q.get("model_name")
     wanted = q.get("status")
     account = worlds.account_of(state, request.headers.get("x-api-key"))
-    jobs = [job for job in state.jobs.values() if job.account == account]  # kept in creation order
+    jobs = [job for job in (*state.backlog, *state.jobs.values()) if job.account == account]  # in creation order
     order = state.config.history_order
     if order == "unsorted":  # a stable order that has nothing to do with time
         jobs.sort(key=lambda job: hashlib.sha256(job.request_id.encode()).digest())

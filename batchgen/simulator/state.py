@@ -100,6 +100,7 @@ class SimState:
         self.balance = config.credits
         self.holds = 0.0
         self.jobs: dict[str, SimJob] = {}
+        self.backlog = _backlog(config.history_backlog, self.clock.now(), self.rng)  # earlier requests, listed only
         self.by_file: dict[str, SimJob] = {}
         self._workers: list[float] = [0.0] * config.workers
         self._settle: list[tuple[float, str]] = []
@@ -390,3 +391,18 @@ class SimState:
             "jobs": jobs,
             "log": self.log,  # (sim seconds, route, status) of every API request
         }
+
+
+def _backlog(rows: int, now: float, rng: random.Random) -> list[SimJob]:
+    """``rows`` requests the account made the day before, all finished, oldest first: listed by the
+    history (and nothing else: no result, no video, no charge in this run)."""
+    day = 86_400.0
+    out = []
+    for i in range(rows):
+        submitted = now - day - day / 2 * (1 - i / max(1, rows))
+        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        out.append(
+            SimJob(rid, "kling-text2video", {"prompt": f"an earlier request {i}"}, "16:9", 5, 0.5, submitted,
+                   submitted, submitted + 300.0, "COMPLETED", None, charged=True)
+        )  # fmt: skip
+    return out

@@ -102,3 +102,22 @@ async def test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are(tmp
     assert sweeper.sweeping and sweeper.missed == 0
     assert sweeper.hits >= 48  # most jobs shown finished by a sweep
     assert pages <= 2 * 60 and polls <= 12  # before: 340 pages, 47 polls, and sweeps switched off
+
+
+async def test_a_history_listed_oldest_first_below_earlier_days_requests_is_read_from_its_end(tmp_path):
+    """Listed oldest first, under 2,000 rows of the days before (100 pages of 20): this run's jobs sit at
+    the end.  Their pages are found once (doubling, then halving), then read where the jobs are; read
+    from the first page, sweeps never reached them and every job was polled."""
+    config = SimConfig(time_scale=2000, history_page_cap=20, history_order="oldest", history_backlog=2000, seed=9)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        counters = dict(sim.state.counters)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sweeper = outcome.run.poller.sweeper
+    pages = counters["/inference-request/request-history"]
+    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
+    assert outcome.run.reconciler.order.oldest_first
+    assert sweeper.sweeping and sweeper.missed == 0
+    assert sweeper.hits >= 30
+    assert pages <= 3 * 40 and polls <= 40  # before: 0 shown, sweeps switched off, 170-200 polls

@@ -56,3 +56,31 @@ def test_only_the_newest_marks_are_kept():
     assert read_all(places.walk({"old"}, {"old": 5.0}), end=3) == [1, 2, 3]  # placed by no mark kept
     newest = 2 + (MARKS_KEPT + 9) // 100
     assert read_all(places.walk({"new"}, {"new": MARKS_KEPT + 20.0}), end=50, stop_after=1) == [newest]
+
+
+def read_seeking(walk: Walk, end: int, rows_on_end: int) -> list[int]:
+    """As ``read_all``, for a history of full pages up to ``end``, which lists ``rows_on_end`` (0: empty)."""
+    pages: list[int] = []
+    while (page := walk.next()) is not None:
+        pages.append(page)
+        listed = 0 if page > end else (rows_on_end if page == end else 10)
+        walk.read(page, last=listed < 10, listed=listed)
+    return pages
+
+
+def test_before_anything_is_placed_the_end_of_a_long_history_is_found_by_doubling_then_halving():
+    walk = Places().walk({"new"}, {"new": 5.0})  # a request of this run, nothing placed yet
+    pages = read_seeking(walk, end=37, rows_on_end=4)
+    assert pages[:10] == [1, 2, 4, 8, 16, 32, 64, 48, 40, 36]  # 36 full, 40 past the end
+    assert pages[10:14] == [38, 37, 35, 34]  # 38 past, 37 the end: back from there
+    assert walk.sought == 12 and walk.rows_end == 37
+    walk = Places().walk({"new"}, {"new": 5.0})
+    read_seeking(walk, end=8, rows_on_end=0)  # page 8 empty: the rows end on page 7
+    assert walk.rows_end == 7
+
+
+def test_once_an_end_was_seen_a_request_of_this_run_not_yet_placed_is_looked_for_from_there():
+    places = Places()
+    places.end = 30
+    assert read_all(places.walk({"new"}, {"new": 5.0}), end=31) == [30, 31, *range(29, 0, -1)]
+    assert read_all(places.walk({"earlier"}, {}), end=2) == [1, 2]  # an earlier run's: from page 1

@@ -37,6 +37,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
         ({"history": "maybe"}, "history"),
         ({"history_latency": "queue"}, "history_latency"),
         ({"history_page_cap": 0}, "history_page_cap"),
+        ({"history_backlog": -1}, "history_backlog"),
         ({"history_order": "newest"}, "history_order"),
         ({"history_refuses": frozenset({"page"})}, "history_refuses"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
@@ -123,6 +124,20 @@ def test_a_history_may_list_its_rows_in_another_order_than_asked_for(sim, order)
     assert again == listed  # a stable order, page after page
 
 
+def test_a_backlog_of_earlier_requests_is_listed_above_this_runs_and_counts_nowhere_else(sim):
+    server = sim(history_backlog=150, time_scale=1.0)
+    made = _submit(server.url).json()["request_id"]
+    url = f"{server.url}/inference-request/request-history"
+    newest = httpx.get(url, params={"per_page": 100}, headers=H).json()
+    assert newest["total"] == 151 and newest["data"][0]["request_id"] == made
+    oldest = httpx.get(url, params={"per_page": 100, "page": 2, "sort_order": "asc"}, headers=H).json()["data"]
+    assert [row["request_id"] for row in oldest][-1] == made and len(oldest) == 51
+    stamps = [row["created_at"] for row in oldest]
+    assert stamps == sorted(stamps) and all(row["model_status"] == "COMPLETED" for row in oldest[:-1])
+    assert list(server.state.jobs) == [made] and server.state.total_charged() == 0.0
+    assert httpx.get(f"{server.url}/v2/requests/{oldest[0]['request_id']}", headers=H).status_code == 404
+
+
 def test_short_record_life_answers_404_early(sim):
     server = sim(expiry_s=60.0, time_scale=1.0)
     rid = _submit(server.url).json()["request_id"]
@@ -148,7 +163,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
             "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
             "--history-order", "oldest", "--history-refuse", "per_page", "--history-refuse", "sort_order",
-            "--clock-offset", "-3600",
+            "--clock-offset", "-3600", "--history-backlog", "250",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
@@ -156,7 +171,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
     assert (config.history, config.history_lag_s, config.expiry_s) == ("error", 5.0, 900.0)
     assert config.history_latency == "inference" and config.history_page_cap == 20
     assert config.history_order == "oldest" and config.history_refuses == {"per_page", "sort_order"}
-    assert config.clock_offset_s == -3600.0
+    assert config.clock_offset_s == -3600.0 and config.history_backlog == 250
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
