@@ -11,6 +11,12 @@ videos are on ``report.html``, the next ones on ``report-pages/page-2.html``
 and so on; failure and warning groups list their first examples and count
 the rest (``index.parquet`` and ``results.csv`` hold every row).
 
+As in the end-of-run summary, only jobs that failed or expired are listed as
+failures; a job left unfinished for a reason of its own (a download that
+failed for now, a submit whose outcome the request history could not yet
+settle) is listed apart, as left for a later run, with what the next run does
+of a submit of unknown outcome.
+
 This module only renders text; :mod:`batchgen.publish` gathers the data and
 writes the files.
 """
@@ -23,7 +29,9 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
 
+from ..jobs import UNFINISHED
 from .exits import MEANINGS, Verdict
+from .summary import unknown_outcome
 from .timeline import JobRow
 
 PAGES_DIR = "report-pages"
@@ -81,6 +89,8 @@ class PageData:
 
 
 DEFERRED_TITLE = "Deferred (not submitted: a re-run with credits, or a higher --max-spend, submits them)"
+LEFT_TITLE = "Left for a later run, by reason (not failed: the same command run again goes on with them)"
+LEFT_LIVE_TITLE = "Not finished, with a reason (not failed: this run or a later one goes on with them)"
 
 
 def defang(text: str) -> str:
@@ -117,12 +127,13 @@ def _group_rows(rows: list[JobRow], detail: bool) -> str:
     return "".join(out)
 
 
-def _group_tables(title: str, groups: list[tuple[str, list[JobRow]]], detail: bool) -> str:
-    """Each group: its first examples in a table, more folded away, the count of the rest."""
-    if not groups:
+def _group_tables(title: str, groups: list[tuple[str, list[JobRow]]], detail: bool, note: str = "") -> str:
+    """Each group: its first examples in a table, more folded away, the count of the rest; ``note`` (HTML)
+    goes under the title."""
+    if not groups and not note:
         return ""
     head = "<tr><th>job</th><th>prompt</th>" + ("<th>detail</th></tr>" if detail else "</tr>")
-    parts = [f"<h2>{escape(title)}</h2>"]
+    parts = [f"<h2>{escape(title)}</h2>", note]
     for reason, rows in groups:
         parts.append(f"<h3>{len(rows)} × {defang(reason)}</h3>")
         parts.append(f"<table>{head}{_group_rows(rows[:SHOWN_PER_GROUP], detail)}</table>")
@@ -174,6 +185,16 @@ def _summary(data: PageData) -> str:
         cells.append(("API requests (last run)", f"{data.requests} ({data.throttled or 0} answered 429)"))
     body = "".join(f'<tr><th>{escape(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in cells)
     return f"<h2>Summary</h2><table>{body}</table>" + "".join(f"<p>{defang(x)}</p>" for x in data.extra)
+
+
+def _left(data: PageData, groups: list[tuple[str, list[JobRow]]]) -> str:
+    """Jobs not finished for a reason of their own, apart from failures; once the run is over, with what the
+    next run does of the submits of unknown outcome (every job left ``submitting``), as the summary says it."""
+    if data.verdict.running:
+        return _group_tables(LEFT_LIVE_TITLE, groups, detail=False)
+    unknown = sum(1 for r in data.rows if r.state == "submitting")
+    note = f"<p>{escape(unknown_outcome(unknown, unknown))}.</p>" if unknown else ""
+    return _group_tables(LEFT_TITLE, groups, detail=False, note=note)
 
 
 ID_TAIL = 16  # characters of an id kept visible at its end, where matrix and repeat ids differ
@@ -248,12 +269,9 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
     pages = max(1, -(-len(videos) // page_size))
     refresh = data.verdict.refresh_s if data.verdict.running else None
     failures = _groups(
-        [
-            (r.error or f"{r.state} (no reason recorded)", r)
-            for r in data.rows
-            if r.state not in ("completed", "deferred") and (r.error or r.state in ("failed", "expired"))
-        ]
+        [(r.error or f"{r.state} (no reason recorded)", r) for r in data.rows if r.state in ("failed", "expired")]
     )
+    left = _groups([(r.error, r) for r in data.rows if r.state in UNFINISHED and r.error])
     deferred = _groups([(r.error or "held back: credits ran out or the spend cap was reached", r)
                         for r in data.rows if r.state == "deferred"])  # fmt: skip
     warnings = _groups([(w.get("kind", "warning"), r) for r in data.rows for w in r.warnings])
@@ -263,6 +281,7 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
         head
         + _summary(data)
         + _group_tables("Failures by reason", failures, detail=False)
+        + _left(data, left)
         + _group_tables(DEFERRED_TITLE, deferred, detail=False)
         + _group_tables("Videos kept with warnings", warnings, detail=True)
         + f"<h2>The run</h2>{charts}"

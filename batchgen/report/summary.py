@@ -139,7 +139,7 @@ def summary_lines(
         f"  spend ${paid:.2f} in this folder; {report.requests} API requests now, {report.rate_limited} answered 429"
     )
     if unsettled := report.states.get("submitting", 0):
-        lines.append(_unknown_line(unsettled, report.unsettled))
+        lines.append("  " + unknown_outcome(unsettled, report.unsettled))
     if report.job_seconds:
         lines.append(
             f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
@@ -176,15 +176,16 @@ def summary_lines(
     return lines
 
 
-def _unknown_line(unknown: int, now: int) -> str:
-    """What the summary says of jobs left ``submitting`` (``now`` of them sent in this run): each POST may have
+def unknown_outcome(unknown: int, now: int) -> str:
+    """What is true of ``unknown`` jobs left ``submitting`` (``now`` of them sent in this run): each POST may have
     made a job (billed only if it finishes), and the next run looks each up in the request history before
     anything is sent again (``engine.resume`` puts them on its reconcile pile; ``Reconciler.settle`` attaches
-    a job it finds, and answers "send again" only once the history shows the job was never made)."""
+    a job it finds, and answers "send again" only once the history shows the job was never made).  The summary,
+    ``status`` and the report say it in these words."""
     one = unknown == 1
     mixed = f" ({now} sent now)" if 0 < now < unknown else ""
     return (
-        f"  {unknown} submit{'' if one else 's'} of unknown outcome{mixed}: {'it' if one else 'each'} may have made "
+        f"{unknown} submit{'' if one else 's'} of unknown outcome{mixed}: {'it' if one else 'each'} may have made "
         "a job on the server, charged if that job finishes and not counted in the spend above; the next run "
         f"looks {'it' if one else 'them'} up in the request history first (found, "
         f"{'its video is' if one else 'their videos are'} fetched) and sends {'it' if one else 'one'} again only "
@@ -284,18 +285,25 @@ def status_summary(
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``never_submitted``: the manifest's jobs the ledger has no line
-    for (None: the manifest is not known)."""
+    for (None: the manifest is not known).
+
+    As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
+    whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
     jobs = replay.jobs
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
-    failures, details = [], {}
+    failures, left, details = [], [], {}
     for job_id, rec in jobs.items():
-        if rec.get("state") in ("failed", "expired"):
-            error = rec.get("error")
-            reason = error.get("detail") if isinstance(error, dict) else str(error or rec.get("state"))
-            failures.append((job_id, str(reason)))
-            details[job_id] = str(reason)
-    groups = group_failures(failures)
+        error, state = rec.get("error"), rec.get("state")
+        reason = str(error.get("detail") if isinstance(error, dict) else error or state)
+        if state in ("failed", "expired"):
+            failures.append((job_id, reason))
+        elif state in UNFINISHED and error:  # unfinished for a reason of its own: not failed
+            left.append((job_id, reason))
+        else:
+            continue
+        details[job_id] = reason
+    groups, left_groups = group_failures(failures), group_failures(left)
     total = len(jobs) + (never_submitted or 0)
     finished = states.get("completed", 0) == total and bool(jobs)
     lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
@@ -315,8 +323,14 @@ def status_summary(
         runs = "a run" if len(live) == 1 else f"{len(live)} runs"
         lines.insert(1, f"  {runs} ({who}) hold{'s' if len(live) == 1 else ''} this folder now: these figures "
                         "are as of the latest ledger lines; do not start another run on it")  # fmt: skip
-    for reason, count, examples in groups[:8]:
-        lines.append(f"  {count} x {reason} (e.g. {', '.join(examples)})")
+    if (unknown := states.get("submitting", 0)) and not live:
+        lines.append("  " + unknown_outcome(unknown, 0))
+    # A run holding the folder may be settling them now: "left for a later run" is true only once none does.
+    later = "not finished, by reason" if live else "left for a later run, by reason"
+    for title, ranked in (("failures by reason", groups), (later, left_groups)):
+        if ranked:
+            lines.append(f"  {title}:")
+            lines += [f"    {count} x {reason} (e.g. {', '.join(examples)})" for reason, count, examples in ranked[:8]]
     media = count_media_warnings(jobs)
     if media:
         lines.append(_media_line(media))
@@ -343,6 +357,9 @@ def status_summary(
         "finished": finished,
         "failures": [
             {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups
+        ],
+        "left": [
+            {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in left_groups
         ],
         "never_submitted": never_submitted,
         "manifest_jobs": total if never_submitted is not None else None,

@@ -165,6 +165,38 @@ def test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told
     assert_transitions_are_legal(out)
 
 
+def test_the_report_and_status_list_an_unsettled_submit_as_left_for_a_later_run_not_as_a_failure(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The world of the test above: a submit of unknown outcome the request history (500) cannot settle.
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
+    capsys.readouterr()
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    unknown = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
+    assert unknown and {rec["state"] for rec in jobs.values()} == {"completed", "submitting"}
+    # The page: nothing failed; the unknown submit is left for a later run, with what that run does of it.
+    page = (out / "report.html").read_text()
+    assert "Failures by reason" not in page
+    left = page.split("<h2>Left for a later run, by reason", 1)[1].split("<h2>", 1)[0]
+    assert all(f"<code>{job_id}</code>" in left for job_id in unknown)
+    assert "the request history could not be read" in left
+    assert "the next run looks" in left and "up in the request history first" in left
+    # status and status --json say the same from the ledger alone.
+    assert run_cli("status", str(out)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  failures by reason:" not in lines and "  left for a later run, by reason:" in lines
+    told = next(line for line in lines if line.startswith(f"  {len(unknown)} submit"))
+    assert "may have made a job on the server" in told and "the next run looks" in told
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["failures"] == []
+    assert sum(group["count"] for group in status["left"]) == len(unknown)
+    assert {job_id for group in status["left"] for job_id in group["examples"]} <= set(unknown)
+
+
 class _DiskFillsUp:
     """``os`` as the ledger sees it, on a disk with ``room`` bytes left: then every write fails with ENOSPC."""
 

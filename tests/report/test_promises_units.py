@@ -152,7 +152,7 @@ def test_status_counts_states_spend_failures_and_says_what_to_do():
     lines = summary["lines"]
     assert lines[0] == "OUT: 8 jobs: 1 pending, 1 submitted, 2 completed, 2 failed, 1 expired, 1 deferred"
     assert lines[1] == "  spend $1.12"
-    assert "  2 x content policy (e.g. c, d)" in lines
+    assert lines[2:5] == ["  failures by reason:", "    2 x content policy (e.g. c, d)", "    1 x gone (e.g. e)"]
     assert any("2 not finished" in line for line in lines)
     assert any("1 deferred" in line and "--max-spend" in line for line in lines)
     assert any("2 jobs failed on the server" in line and "--retry-failed" in line for line in lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pyarrow as pa
@@ -386,3 +387,55 @@ def test_the_pages_spend_is_every_charge_the_ledger_holds_as_status_says(tmp_pat
     spend = re.search(r"<th>spend</th><td class=\"num\">\$([0-9.]+)</td>", page)
     assert spend is not None and float(spend.group(1)) == pytest.approx(0.84)
     assert folder_spend(read_ledger(ledger)) == pytest.approx(0.84)
+
+
+def _sections(html: str) -> dict[str, str]:
+    """The page's sections by their titles (each <h2> to the next)."""
+    return {
+        re.sub(r"<[^>]+>", "", part.split("</h2>", 1)[0]): part.split("</h2>", 1)[1] for part in html.split("<h2>")[1:]
+    }
+
+
+def test_jobs_left_unfinished_for_a_reason_are_listed_apart_from_failures_as_the_summary_lists_them(tmp_path):
+    """Only failed and expired jobs are failures on the page; a download that failed for now, a submit the
+    history could not settle and a submit postponed are left for a later run, under their own title, with
+    what the next run does of the submit of unknown outcome (in the summary's words)."""
+    from batchgen.report.exits import Verdict
+    from batchgen.report.html import LEFT_LIVE_TITLE, LEFT_TITLE, PageData, render_pages
+    from batchgen.report.summary import unknown_outcome
+    from batchgen.report.timeline import load_rows
+
+    def line(job_id: str, event: str, state: str, **fields: object) -> str:
+        return json.dumps({"v": 1, "ts": "2026-12-04T10:00:00.000Z", "job_id": job_id, "event": event,
+                           "state": state, "model": "kling-text2video", **fields}) + "\n"  # fmt: skip
+
+    unread = "the request history could not be read (HTTP 500); the submit's outcome is unknown"
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        line("failed-1", "failed", "failed", request_id="r1", error={"http": 422, "detail": "content policy"})
+        + line("lost-1", "expired", "expired", request_id="r2", error={"detail": "gone"})
+        + line("unknown-1", "submitting", "submitting", params={"prompt": "p"})
+        + line("unknown-1", "submit_unknown", "submitting", error={"http": 503, "detail": "Service Unavailable"})
+        + line("unknown-1", "reconcile_failed", "submitting", error={"detail": unread})
+        + line("fetch-1", "download_failed", "downloading", request_id="r3", error={"detail": "connection reset"})
+        + line("later-1", "submit_postponed", "pending", error={"detail": "submission stopped"})
+        + line("flying-1", "submitted", "submitted", request_id="r4")
+    )
+    rows = load_rows(ledger)
+    data = PageData(rows=rows, verdict=Verdict(6, "batchgen run m.yaml"), generated_at="now", charts={}, thumbs={})
+    sections = _sections(render_pages(data, title="t", page_size=10)[0])
+    failures = sections["Failures by reason"]
+    assert "failed-1" in failures and "lost-1" in failures
+    assert not any(job_id in failures for job_id in ("unknown-1", "fetch-1", "later-1", "flying-1"))
+    left = sections[LEFT_TITLE]
+    assert all(job_id in left for job_id in ("unknown-1", "fetch-1", "later-1")) and "flying-1" not in left
+    assert "the request history could not be read" in left and "connection reset" in left
+    assert f"<p>{escape(unknown_outcome(1, 1))}.</p>" in left  # the next run looks it up first
+    assert "the next run looks it up in the request history first" in unknown_outcome(1, 1)
+    # While the run lasts, the same jobs may be settled by it: not said to be left for a later run.
+    live = PageData(rows=rows, verdict=Verdict(None, running=True, refresh_s=30), generated_at="now", charts={},
+                    thumbs={})  # fmt: skip
+    sections = _sections(render_pages(live, title="t", page_size=10)[0])
+    assert LEFT_TITLE not in sections and "unknown-1" in sections[LEFT_LIVE_TITLE]
+    assert "the next run" not in sections[LEFT_LIVE_TITLE]
+    assert "unknown-1" not in sections["Failures by reason"]

@@ -317,7 +317,8 @@ def test_status_against_the_manifest_counts_the_jobs_never_submitted():
     assert told["lines"] == [
         "OUT: 6 jobs in the manifest: 1 submitted, 1 completed, 1 failed, 3 never submitted",
         "  spend $0.28",
-        "  1 x plain text some time ago (e.g. c)",
+        "  failures by reason:",
+        "    1 x plain text some time ago (e.g. c)",
         "  1 not finished: run the same 'batchgen run' again to resume them",
         "  3 never submitted: run the same 'batchgen run' again to submit them",
         FAILED_HINT,
@@ -349,7 +350,8 @@ def test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_to_them
         "  2 runs (0-of-2 host x pid 1; 1-of-2 host y pid 2) hold this folder now: these figures are as of the "
         "latest ledger lines; do not start another run on it",
         "  spend $0.28",
-        "  1 x plain text some time ago (e.g. c)",
+        "  failures by reason:",
+        "    1 x plain text some time ago (e.g. c)",
         "  1 not finished: the runs in progress work on them",
         FAILED_HINT,
     ]
@@ -362,6 +364,41 @@ def test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_to_them
     assert both["live_runs"] == {"0-of-2": "host x pid 1", "": "process 7"}
     idle = _status(JOBS)
     assert idle["running"] is False and idle["live_runs"] == {}
+
+
+def test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summary_does():
+    """A submit the history could not settle and a download that failed for now are not failures: status says
+    so under their own title (``"left"`` in the JSON) and, as the summary does, what the next run does of the
+    submit of unknown outcome; while a run holds the folder it may be settling them, and says no more."""
+    unread = "the request history could not be read (HTTP 500); the submit's outcome is unknown"
+    jobs = {"a": {"state": "completed", "cost": 0.28}, "b": {"state": "failed", "error": {"detail": "no"}},
+            "c": {"state": "submitting", "error": {"detail": unread}}, "d": {"state": "submitting"},
+            "e": {"state": "downloading", "error": {"detail": "connection reset"}},
+            "f": {"state": "submitted"}}  # fmt: skip
+    told = _status(jobs)
+    assert told["lines"] == [
+        "OUT: 6 jobs: 2 submitting, 1 submitted, 1 downloading, 1 completed, 1 failed",
+        "  spend $0.28",
+        "  2 submits of unknown outcome: each may have made a job on the server, charged if that job finishes and "
+        "not counted in the spend above; the next run looks them up in the request history first (found, their "
+        "videos are fetched) and sends one again only once the history shows it was never made",
+        "  failures by reason:",
+        "    1 x no (e.g. b)",
+        "  left for a later run, by reason:",
+        f"    1 x {unread} (e.g. c)",
+        "    1 x connection reset (e.g. e)",
+        "  4 not finished: run the same 'batchgen run' again to resume them",
+        FAILED_HINT,
+    ]
+    assert told["failures"] == [{"reason": "no", "count": 1, "examples": ["b"], "details": {"b": "no"}}]
+    assert told["left"] == [
+        {"reason": unread, "count": 1, "examples": ["c"], "details": {"c": unread}},
+        {"reason": "connection reset", "count": 1, "examples": ["e"], "details": {"e": "connection reset"}},
+    ]
+    held = _status(jobs, held_by=7)
+    assert "  not finished, by reason:" in held["lines"] and "  left for a later run, by reason:" not in held["lines"]
+    assert not any("unknown outcome" in line for line in held["lines"]) and held["left"] == told["left"]
+    assert _status(JOBS)["left"] == []
 
 
 def test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group():
@@ -432,11 +469,12 @@ def test_status_names_a_failure_without_a_message_by_its_state_and_an_unknown_st
         {"reason": "failed", "count": 1, "examples": ["a"], "details": {"a": "failed"}},
         {"reason": "expired", "count": 1, "examples": ["b"], "details": {"b": "expired"}},
     ]
-    assert told["lines"][:4] == [
+    assert told["lines"][:5] == [
         "OUT: 3 jobs: 1 failed, 1 expired",
         "  spend $0.10",
-        "  1 x failed (e.g. a)",
-        "  1 x expired (e.g. b)",
+        "  failures by reason:",
+        "    1 x failed (e.g. a)",
+        "    1 x expired (e.g. b)",
     ]
 
 
@@ -451,7 +489,7 @@ def test_status_shows_the_eight_most_frequent_reasons():
     jobs = {f"j{r}-{n}": {"state": "failed", "error": f"reason {r}"} for r in range(10) for n in range(10 - r)}
     told = _status(jobs)
     shown = [line for line in told["lines"] if " x reason " in line]
-    assert shown == [f"  {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
+    assert shown == [f"    {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
                      for r in range(8)]  # fmt: skip
     assert len(told["failures"]) == 10  # the JSON keeps every reason
 
