@@ -23,8 +23,11 @@ or :class:`Leave`), ``recover_missing`` a finding (:class:`Found`,
 :class:`Failed`, :class:`Gone` or :class:`Later`) and ``refresh_output`` a
 fresh :class:`Link`; the stage that holds the job acts on it through the book.
 What it keeps is about the request history itself: the request ids claimed by
-some job, how far the history lags, and (:class:`HistoryLinks`) whether a
-history row's output link can stand in for a result call.
+some job, how far the history lags, (:class:`HistoryLinks`) whether a
+history row's output link can stand in for a result call, and
+(:class:`HistoryTrouble`) whether look-ups are failing now: a history that
+answers 5xx is ridden out for a bounded time once for every job that waits to
+be settled, not once per job.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from ..errors import ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from ..models.images import is_ref
 from .history_links import HistoryLinks
+from .history_trouble import HistoryTrouble
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
@@ -59,7 +63,6 @@ LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)
-OUTAGE_RETRY_S = (2.0, 5.0, 10.0, 20.0, 30.0)  # run seconds between look-ups while the API is in trouble
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -126,6 +129,7 @@ class Reconciler:
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
+        self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
 
     def note_submitted(
         self,
@@ -197,7 +201,9 @@ class Reconciler:
             rows = await self.gateway.call(
                 Priority.RESULT,
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
+                retry_on=self.trouble.retry_on,
             )
+            self.trouble.answered()
             count = listed(rows)
             read += count
             last = count == 0
@@ -249,30 +255,32 @@ class Reconciler:
     async def _find_patiently(
         self, job: TrackedJob, *, since: float, until: float | None
     ) -> tuple[HistoryRow | None, bool] | ApiError:
-        """One history search that rides out an API in trouble (5xx, dropped connections, a proxy's
-        page) for up to ``patience_s`` run seconds: (row, later_seen), or the error that ended it.
+        """One history search that rides out a history in trouble (5xx, dropped connections, a proxy's
+        page) as the spell every look-up shares says (:class:`HistoryTrouble`): (row, later_seen), or the
+        error that ended it.  While a spell lasts, this job waits for the next probe (or makes it); once the
+        spell has given up, it is told so without a request.
 
-        The bound is time on the run's clock, not a count of tries (the gateway has already retried
-        each call), so this loop sleeps on the clock itself rather than through ``retry``'s test mode,
-        which makes every wait zero."""
-        trouble_since: float | None = None
+        The bound is time on the run's clock, not a count of tries, so this loop sleeps on the clock itself
+        rather than through ``retry``'s test mode, which makes every wait zero."""
+        trouble = self.trouble
         while True:
-            try:
-                async with self._lock:
-                    row, later_seen = await self.find(job, since=since, until=until)
+            async with self._lock:
+                verdict = trouble.verdict()
+                if isinstance(verdict, TransientError):
+                    return verdict
+                if verdict <= 0:
+                    try:
+                        row, later_seen = await self.find(job, since=since, until=until)
+                    except TransientError as exc:
+                        if trouble.failed(exc):
+                            return exc
+                        continue
+                    except ApiError as exc:
+                        return exc
                     if row is not None:
                         self.claimed.add(row.request_id)
-                return row, later_seen
-            except TransientError as exc:
-                now = self.clock.now()
-                trouble_since = now if trouble_since is None else trouble_since
-                waited = now - trouble_since
-                if waited >= self.patience_s:
-                    return exc
-                wait = OUTAGE_RETRY_S[min(len(OUTAGE_RETRY_S) - 1, round(waited) // 10)]
-                await self.clock.sleep(min(wait, self.patience_s - waited))
-            except ApiError as exc:
-                return exc
+                    return row, later_seen
+            await self.clock.sleep(verdict)
 
     async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch) whose outcome came back unknown at ``until``

@@ -237,3 +237,27 @@ def test_an_api_out_of_reach_for_the_bound_ends_6_and_a_later_run_finishes_witho
     assert set(states(out).values()) == {"completed"}
     assert_paid_once(server)
     assert_transitions_are_legal(out)
+
+
+def test_a_resumed_run_whose_history_still_answers_500_asks_it_a_bounded_number_of_times_and_sends_nothing(
+    sim, tmp_path, monkeypatch
+):
+    # A submit falls in an outage (503: it may have made a job) while the request history answers 500, so
+    # the run leaves it 'submitting'; the next run finds the history still answering 500.
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
+    unknown = sorted(job_id for job_id, state in states(out).items() if state == "submitting")
+    assert unknown  # the path under test
+    history, sent = server.state.counters["/inference-request/request-history"], server.state.submit_requests
+    assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
+    # One spell for every unknown submit: the first look-up with the gateway's 6 attempts, then one probe
+    # 5, 10, 20, 40, 80 s apart until api.unreachable_after_s (300 s) is spent: 12 requests, not 54 per job.
+    assert server.state.counters["/inference-request/request-history"] - history <= 12
+    assert server.state.submit_requests == sent  # nothing sent again: the history could not say
+    assert sorted(job_id for job_id, state in states(out).items() if state == "submitting") == unknown
+    last = {e["job_id"]: e["event"] for e in ledger_events(out)}
+    assert {last[job_id] for job_id in unknown} == {"reconcile_failed"}  # left, with the reason said
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)

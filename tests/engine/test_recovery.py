@@ -217,6 +217,70 @@ async def _settle_on_clock(clock: FakeClock, rec: Reconciler, j: TrackedJob, sin
     return verdict[0]
 
 
+class FailingHistory(FakeApi):
+    """Answers every look-up 500, and notes when (run seconds)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(ServerError("500 Internal Server Error", status=500))
+        self.clock = clock
+        self.at: list[float] = []
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.at.append(self.clock.now())
+        return await super().history(**query)
+
+
+def jobs(count: int) -> list[TrackedJob]:
+    return [TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTING, 0.28) for i in range(count)]
+
+
+async def _settle_all(clock: FakeClock, rec: Reconciler, waiting: list[TrackedJob], since: float) -> list[Any]:
+    """Settle every job at once, time jumping to the next deadline whenever all of them wait."""
+    verdicts: dict[str, Any] = {}
+
+    async def work(j: TrackedJob) -> None:
+        verdicts[j.spec.id] = await rec.settle(j, since=since)
+
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        for j in waiting:
+            tg.start_soon(work, j)
+    return [verdicts[j.spec.id] for j in waiting]
+
+
+@pytest.mark.parametrize("count", [1, 5])
+async def test_a_history_answering_500_is_probed_once_for_every_job_waiting_then_all_are_told_at_once(count):
+    """However many unknown submits wait, the history is asked on one schedule: the first look-up with the
+    gateway's retries (2 here), then one request per probe, 5, 10, 20, 40, 80 s apart, until the patience
+    (300 s) is spent; then every job is left 'submitting', none is sent again."""
+    clock = FakeClock()
+    api = FailingHistory(clock)
+    rec = reconciler(clock, api)
+    with set_testing():  # the gateway's backoff is 0; the probes' waits are on the clock
+        verdicts = await _settle_all(clock, rec, jobs(count), clock.epoch())
+    assert api.at == [0.0, 0.0, 5.0, 15.0, 35.0, 75.0, 155.0, 300.0]
+    assert [(v.event, v.state) for v in verdicts] == [(Event.RECONCILE_FAILED, JobState.SUBMITTING)] * count
+    assert all("the request history could not be read (500 Internal Server Error)" in v.detail for v in verdicts)
+
+
+async def test_a_look_up_soon_after_the_history_gave_up_is_told_at_once_and_a_later_one_asks_again():
+    clock = FakeClock()
+    api = FailingHistory(clock)
+    rec = reconciler(clock, api)
+    with set_testing():
+        await _settle_all(clock, rec, jobs(1), clock.epoch())
+        asked = len(api.at)
+        # Within the patience after the spell gave up: the same verdict, no request, no wait.
+        clock.advance(299.0)
+        (told,) = await _settle_all(clock, rec, jobs(1), clock.epoch())
+        assert told.event == Event.RECONCILE_FAILED and len(api.at) == asked and clock.now() == 599.0
+        # Later the history is asked again, and it has been mended: the job is found.
+        clock.advance(1.0)
+        since = clock.epoch() - 5
+        api.rows = [row("theirs", "p0", since + 1)]
+        assert await _settle_all(clock, rec, jobs(1), since) == [Attach("theirs")]
+        assert len(api.at) == asked + 1 and rec.trouble.began is None
+
+
 async def test_the_same_body_in_another_key_order_is_the_same_request():
     clock = FakeClock()
     since = clock.epoch() - 5
