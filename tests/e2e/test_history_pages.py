@@ -85,22 +85,29 @@ def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_pat
     assert_paid_once(server, tmp_path, monkeypatch)
 
 
-async def test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are(tmp_path):
-    """Five rows a page, listed oldest first whatever is asked: the jobs in flight sit at the history's
-    end, past the pages that hold the finished ones.  Read from the first page, sweeps ran out of pages
-    before they reached them, polls found the jobs finished, and most jobs cost a poll and more pages."""
-    config = SimConfig(time_scale=2000, history_page_cap=5, history_order="oldest", seed=8)
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(60))
+async def sweep_oldest_first(config: SimConfig, tmp_path, *, jobs: int) -> tuple[int, int, int]:
+    """Run ``jobs`` jobs, 12 in flight, against a history listed oldest first: every one completed, the
+    listing seen oldest first, sweeps on and never missing a job; (jobs a sweep showed finished, history
+    pages read, polls and result calls)."""
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
         counters = dict(sim.state.counters)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     sweeper = outcome.run.poller.sweeper
-    pages = counters["/inference-request/request-history"]
-    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
     assert outcome.run.reconciler.order.oldest_first
     assert sweeper.sweeping and sweeper.missed == 0
-    assert sweeper.hits >= 48  # most jobs shown finished by a sweep
+    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
+    return sweeper.hits, counters["/inference-request/request-history"], polls
+
+
+async def test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are(tmp_path):
+    """Five rows a page, listed oldest first whatever is asked: the jobs in flight sit at the history's
+    end, past the pages that hold the finished ones.  Read from the first page, sweeps ran out of pages
+    before they reached them, polls found the jobs finished, and most jobs cost a poll and more pages."""
+    config = SimConfig(time_scale=2000, history_page_cap=5, history_order="oldest", seed=8)
+    hits, pages, polls = await sweep_oldest_first(config, tmp_path, jobs=60)
+    assert hits >= 48  # most jobs shown finished by a sweep
     assert pages <= 2 * 60 and polls <= 12  # before: 340 pages, 47 polls, and sweeps switched off
 
 
@@ -109,15 +116,6 @@ async def test_a_history_listed_oldest_first_below_earlier_days_requests_is_read
     the end.  Their pages are found once (doubling, then halving), then read where the jobs are; read
     from the first page, sweeps never reached them and every job was polled."""
     config = SimConfig(time_scale=2000, history_page_cap=20, history_order="oldest", history_backlog=2000, seed=9)
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
-    async with SimServer(config) as sim:
-        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
-        counters = dict(sim.state.counters)
-    assert set(states(tmp_path / "out").values()) == {"completed"}
-    sweeper = outcome.run.poller.sweeper
-    pages = counters["/inference-request/request-history"]
-    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
-    assert outcome.run.reconciler.order.oldest_first
-    assert sweeper.sweeping and sweeper.missed == 0
-    assert sweeper.hits >= 30
+    hits, pages, polls = await sweep_oldest_first(config, tmp_path, jobs=40)
+    assert hits >= 30
     assert pages <= 3 * 40 and polls <= 40  # before: 0 shown, sweeps switched off, 170-200 polls
