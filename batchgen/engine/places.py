@@ -51,9 +51,10 @@ class Places:
         """The pages that list ``request_ids`` (``sent``: when each request of this run was sent): each
         one's last page; for those not yet listed, from the page of the last request made before the
         first of them was sent to the end.  Before any request of this run is placed, a request of this
-        run lies near the end: from the last page seen to list rows, or, before any was, from the end a
-        search finds (a long history of earlier days lies above it).  An earlier run's request, or
-        one made before every request placed, may be anywhere: from page 1."""
+        run lies near the end, and so does an earlier run's job still in flight (its send time unknown
+        here, but within its record's life): from the last page seen to list rows, or, before any was,
+        from the end a search finds (a long history of earlier days lies above it), then back.  One sent
+        before every request placed lies above them all: from page 1."""
         pages: set[int] = set()
         tail: int | None = None
         seek = False
@@ -66,13 +67,13 @@ class Places:
             at = bisect.bisect_left(self._marks, (epoch, -1)) if epoch is not None else 0
             if at > 0:
                 below = self._marks[at - 1][1]
-            elif epoch is not None and not self._marks and self.end is not None:
+            elif epoch is not None and self._marks:  # made before every request placed
+                below = 1
+            elif self.end is not None:
                 below = self.end
-            elif epoch is not None and not self._marks:
+            else:
                 seek = True
                 continue
-            else:
-                below = 1
             tail = below if tail is None else min(tail, below)
         return Walk(pages, tail, seek=seek and tail is None)
 

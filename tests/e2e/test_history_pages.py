@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import pytest
 
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_pacing import run_manifest, states
-from tests.helpers import many_jobs_yaml, run_batch, write
+from tests.helpers import charges_per_job, interrupt, many_jobs_yaml, run_batch, spawn, write
 
 
 def assert_paid_once(server, tmp_path, monkeypatch, jobs: int = 14) -> None:
@@ -119,3 +120,23 @@ async def test_a_history_listed_oldest_first_below_earlier_days_requests_is_read
     hits, pages, polls = await sweep_oldest_first(config, tmp_path, jobs=40)
     assert hits >= 30
     assert pages <= 3 * 40 and polls <= 40  # before: 0 shown, sweeps switched off, 170-200 polls
+
+
+def test_a_run_stopped_with_jobs_in_flight_resumes_in_a_long_history_listed_oldest_first(sim, tmp_path):
+    """Stopped with jobs in flight, resumed against a history listed oldest first under 2,000 rows of
+    earlier days (100 pages of 20): the earlier run's jobs, whose send times the new run does not know,
+    and the new run's own are all made and fetched once, and none is paid for twice."""
+    server = sim(
+        time_scale=100, latency_scale=0.5, seed=5, history_order="oldest", history_backlog=2000, history_page_cap=20
+    )
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(24))
+    out = tmp_path / "out"
+    code, _, stderr = interrupt(manifest, out, server, signal.SIGTERM, after_submitted=8, concurrency=8)
+    assert code == 130, stderr
+    assert sum(rec["state"] == "submitted" for rec in read_ledger(out / "ledger.jsonl").jobs.values()) >= 4
+    again = spawn(manifest, out, server, "--concurrency", "8")
+    _, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0, stderr.decode()
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 24
+    assert sorted(charges_per_job(server).values()) == [1] * 24

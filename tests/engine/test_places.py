@@ -42,11 +42,11 @@ def test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_ma
     assert read_all(places.walk({"newer"}, sent), end=6) == [5, 6, 4, 3, 2, 1]
     assert read_all(places.walk({"new", "b"}, sent), end=6)[:4] == [3, 4, 5, 6]  # b's page, then on from it
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [3]
-    assert read_all(places.walk({"unsent"}, sent), end=2) == [1, 2]  # no send time (an earlier run's): page 1
+    assert read_all(places.walk({"old"}, {"old": 5.0}), end=2) == [1, 2]  # sent before every request placed
     places.listed("b", 4, made["b"], in_flight=True)  # listed again, lower
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [4]
     places.forget("b")
-    assert read_all(places.walk({"b"}, sent), end=2) == [1, 2]
+    assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [1]  # forgotten: the end is sought
 
 
 def test_only_the_newest_marks_are_kept():
@@ -83,4 +83,6 @@ def test_once_an_end_was_seen_a_request_of_this_run_not_yet_placed_is_looked_for
     places = Places()
     places.end = 30
     assert read_all(places.walk({"new"}, {"new": 5.0}), end=31) == [30, 31, *range(29, 0, -1)]
-    assert read_all(places.walk({"earlier"}, {}), end=2) == [1, 2]  # an earlier run's: from page 1
+    # an earlier run's job still in flight (no send time here) lies near the end too: from there, then back
+    assert read_all(places.walk({"earlier"}, {}), end=31) == [30, 31, *range(29, 0, -1)]
+    assert Places().walk({"earlier"}, {}).next() == 1  # nothing seen yet: the search for the end begins
