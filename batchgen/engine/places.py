@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 MARKS_KEPT = 4096  # the newest requests whose pages place jobs not yet seen (older ones place them on page 1)
+SEEK_PAGES = 1024  # the search for the history's end doubles the page number up to this, and gives up past it
 
 
 class Places:
@@ -114,6 +115,8 @@ class Walk:
             self._tail += 1
             return self._tail - 1
         self._tail = None
+        if self._seek and self._end is None and self._full >= SEEK_PAGES:
+            return None  # no end within reach (a server that serves every page number full): not found here
         if self._seek:
             if self._end is None or self._end - self._full > 1:  # double until past the end, then halve
                 page = (2 * self._full or 1) if self._end is None else (self._full + self._end) // 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchgen.engine.places import MARKS_KEPT, Places, Walk
+from batchgen.engine.places import MARKS_KEPT, SEEK_PAGES, Places, Walk
 
 
 def read_all(walk: Walk, end: int, stop_after: int | None = None) -> list[int]:
@@ -86,3 +86,9 @@ def test_once_an_end_was_seen_a_request_of_this_run_not_yet_placed_is_looked_for
     # an earlier run's job still in flight (no send time here) lies near the end too: from there, then back
     assert read_all(places.walk({"earlier"}, {}), end=31) == [30, 31, *range(29, 0, -1)]
     assert Places().walk({"earlier"}, {}).next() == 1  # nothing seen yet: the search for the end begins
+
+
+def test_the_search_for_the_end_gives_up_when_every_page_number_is_served_full():
+    walk = Places().walk({"new"}, {"new": 5.0})
+    pages = read_seeking(walk, end=10**9, rows_on_end=10)  # a server that ignores the page number
+    assert pages == [2**k for k in range(11)] and pages[-1] == SEEK_PAGES and walk.rows_end is None
