@@ -17,7 +17,7 @@ import bisect
 import math
 from collections.abc import Iterable, Mapping
 
-MARKS_KEPT = 4096  # the newest requests whose pages place jobs not yet seen (older ones place them on page 1)
+MARKS_KEPT = 4096  # the newest requests whose pages place jobs not yet seen (older ones: from the oldest kept)
 SEEK_PAGES = 1024  # the search for the history's end doubles the page number up to this, and gives up past it
 
 
@@ -55,7 +55,9 @@ class Places:
         run lies near the end, and so does an earlier run's job still in flight (its send time unknown
         here, but within its record's life): from the last page seen to list rows, or, before any was,
         from the end a search finds (a long history of earlier days lies above it), then back.  One sent
-        before every request placed lies above them all: from page 1."""
+        before every request placed was known made lies below the earlier days' rows, above or among
+        the placed ones: from the page of the first placed, then back (from page 1, a long history of
+        earlier days ran out of pages before reaching it, and every job looked for counted as looked at)."""
         pages: set[int] = set()
         tail: int | None = None
         seek = False
@@ -68,8 +70,8 @@ class Places:
             at = bisect.bisect_left(self._marks, (epoch, -1)) if epoch is not None else 0
             if at > 0:
                 below = self._marks[at - 1][1]
-            elif epoch is not None and self._marks:  # made before every request placed
-                below = 1
+            elif epoch is not None and self._marks:  # sent before every request placed was known made
+                below = self._marks[0][1]  # listed below every earlier request, above or among ours: back from there
             elif self.end is not None:
                 below = self.end
             else:

@@ -140,3 +140,14 @@ def test_a_run_stopped_with_jobs_in_flight_resumes_in_a_long_history_listed_olde
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 24
     assert sorted(charges_per_job(server).values()) == [1] * 24
+
+
+async def test_a_history_listed_oldest_first_finds_the_first_jobs_sent_next_to_the_later_ones(tmp_path):
+    """Listed oldest first, three rows a page, under 500 rows of the days before: a job sent before any
+    request this run has placed was known made (among the first submits) lies next to them, past the
+    earlier days' 167 pages.  Looked for from page 1, sweeps read only earlier days' rows, counted every
+    job they looked for as looked at, and the polls that found those finished were taken for misses."""
+    config = SimConfig(time_scale=2000, history_page_cap=3, history_order="oldest", history_backlog=500, seed=3)
+    hits, pages, _ = await sweep_oldest_first(config, tmp_path, jobs=40)  # asserts no job missed, sweeps on
+    assert hits >= 36
+    assert pages <= 130  # before: 156-200 pages, 1-3 jobs missed, in 2 runs of 6 sweeps switched off

@@ -42,7 +42,8 @@ def test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_ma
     assert read_all(places.walk({"newer"}, sent), end=6) == [5, 6, 4, 3, 2, 1]
     assert read_all(places.walk({"new", "b"}, sent), end=6)[:4] == [3, 4, 5, 6]  # b's page, then on from it
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [3]
-    assert read_all(places.walk({"old"}, {"old": 5.0}), end=2) == [1, 2]  # sent before every request placed
+    # sent before every request placed was known made: from the first one's page, then back
+    assert read_all(places.walk({"old"}, {"old": 5.0}), end=6) == [2, 3, 4, 5, 6, 1]
     places.listed("b", 4, made["b"], in_flight=True)  # listed again, lower
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [4]
     places.forget("b")
@@ -53,7 +54,7 @@ def test_only_the_newest_marks_are_kept():
     places = Places()
     for i in range(MARKS_KEPT + 10):
         places.listed(f"r{i}", 2 + i // 100, float(i), in_flight=False)
-    assert read_all(places.walk({"old"}, {"old": 5.0}), end=3) == [1, 2, 3]  # placed by no mark kept
+    assert read_all(places.walk({"old"}, {"old": 5.0}), end=3) == [2, 3, 1]  # older than every mark kept
     newest = 2 + (MARKS_KEPT + 9) // 100
     assert read_all(places.walk({"new"}, {"new": MARKS_KEPT + 20.0}), end=50, stop_after=1) == [newest]
 
@@ -92,3 +93,15 @@ def test_the_search_for_the_end_gives_up_when_every_page_number_is_served_full()
     walk = Places().walk({"new"}, {"new": 5.0})
     pages = read_seeking(walk, end=10**9, rows_on_end=10)  # a server that ignores the page number
     assert pages == [2**k for k in range(11)] and pages[-1] == SEEK_PAGES and walk.rows_end is None
+
+
+def test_a_job_sent_before_every_request_placed_is_looked_for_next_to_them_not_from_the_first_page():
+    """Under 100 pages of earlier days' rows, this run's requests lie on pages 101-103; one sent before
+    any of them was known made (the first submit, not yet listed when the end was found) lies just
+    above or among them.  Read from page 1, a sweep's few pages were all earlier days' rows, every
+    job it looked for counted as looked at, and polls that found them finished counted as misses."""
+    places = Places()
+    for i, page in enumerate((101, 101, 102, 103)):
+        places.listed(f"r{i}", page, 50.0 + i, in_flight=True)
+    walk = places.walk({"first", "r0", "r2"}, {"first": 40.0, "r0": 41.0, "r2": 45.0})
+    assert read_all(walk, end=103, stop_after=5) == [101, 102, 103, 100, 99]
