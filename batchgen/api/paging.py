@@ -97,6 +97,7 @@ class ListingOrder:
         self.sent = sent
         self.disorder: str | None = None  # what showed the rows out of order, once something did
         self.rising = 0  # rows seen listed below an older one (each shows a listing not newest first)
+        self.rose: set[str] = set()  # the requests of those rows, up to OLDEST_FIRST_EVIDENCE of them
         self.falling: str | None = None  # what showed a row listed below a newer one, once something did
 
     @property
@@ -105,8 +106,9 @@ class ListingOrder:
 
     @property
     def oldest_first(self) -> bool:
-        """Rows were seen listed oldest first, often enough to rule chance out, and never otherwise."""
-        return self.falling is None and self.rising >= OLDEST_FIRST_EVIDENCE
+        """Rows of enough requests were seen listed oldest first to rule chance out, and never otherwise
+        (the same rows read again by every sweep, a short page that happens to rise, are no more evidence)."""
+        return self.falling is None and len(self.rose) >= OLDEST_FIRST_EVIDENCE
 
     def listing(self) -> ListingCheck:
         """A check of one listing, read from its first page on."""
@@ -159,6 +161,8 @@ class ListingCheck:
             if rising is not None:
                 order.found(rising)
                 order.rising += rid != self._previous  # the same request again is no more evidence
+                if len(order.rose) < OLDEST_FIRST_EVIDENCE:
+                    order.rose.add(rid)
             self._previous = rid
             if falling is not None:
                 order.falling = order.falling or falling

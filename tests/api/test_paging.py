@@ -105,6 +105,20 @@ def test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and
 def test_this_runs_own_requests_show_a_row_listed_below_a_newer_one():
     # "a" was known made at 100, "b" sent at 150: "b" listed above "a" is newest first, and not oldest first
     order = ListingOrder({"a": 100.0, "b": 160.0}, {"a": 90.0, "b": 150.0})
-    order.rising = 50
+    order.rising, order.rose = 50, {f"r{i}" for i in range(8)}
+    assert order.oldest_first
     assert order.listing().read([made("b", None), made("x", None), made("a", None)]) is True
     assert order.falling is not None and "request a" in order.falling and not order.oldest_first
+
+
+def test_the_same_rows_read_again_by_every_sweep_are_not_taken_for_more_evidence():
+    """A history in no order of time whose first page happens to list two rows oldest first: a sweep
+    that reads only that page sees one row below an older one, and so does every later sweep.  Counted
+    once a sweep, eight sweeps took the listing for oldest first (and sweeps read only where jobs had
+    been listed, which such a history does not keep)."""
+    order = ListingOrder({}, {})
+    for _ in range(20):
+        order.listing().read([made("a", 10.0), made("b", 11.0)])
+    assert not order.oldest_first
+    order.listing().read([made(f"r{i}", 20.0 + i) for i in range(8)])
+    assert order.oldest_first and order.falling is None
