@@ -253,19 +253,21 @@ PLANTS = (
     Plant(
         "a row listed below a newer one does not rule out a listing oldest first (sweeps skip pages of any order)",
         "batchgen/api/paging.py",
-        "                order.falling = order.falling or falling\n",
+        "                order.falls += rid != self._previous\n",
         "                pass\n",
         (
-            "tests/api/test_paging.py::test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_never_once_one_falls",
+            "tests/api/test_paging.py::test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fall",
         ),
     ),
     Plant(
         "a history listed oldest first is still read from its first page: sweeps never reach the jobs at its end",
         "batchgen/engine/sweeper.py",
-        "                        self._places.listed(row.request_id, page, order.made.get(row.request_id), "
-        "job is not None)\n",
-        "                        pass\n",
-        ("tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are",),
+        "        walk = self._places.walk(remaining, order.sent) if oldest_first else Walk()\n",
+        "        walk = Walk()\n",
+        (
+            "tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are",
+            "tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_below_earlier_days_requests_is_read_from_its_end",
+        ),
     ),
     Plant(
         "a history that refuses per_page is not asked without it: sweeps and look-ups stop working",

@@ -83,6 +83,7 @@ class HistoryPaging:
 
 
 OLDEST_FIRST_EVIDENCE = 8  # rows seen listed below older ones before a listing is taken for oldest first
+OLDEST_FIRST_EXCEPTIONS = 0.1  # ... and at most this share as many below newer ones
 
 
 class ListingOrder:
@@ -98,7 +99,8 @@ class ListingOrder:
         self.disorder: str | None = None  # what showed the rows out of order, once something did
         self.rising = 0  # rows seen listed below an older one (each shows a listing not newest first)
         self.rose: set[str] = set()  # the requests of those rows, up to OLDEST_FIRST_EVIDENCE of them
-        self.falling: str | None = None  # what showed a row listed below a newer one, once something did
+        self.falling: str | None = None  # what first showed a row listed below a newer one
+        self.falls = 0  # rows seen listed below a newer one (each shows a listing not oldest first)
 
     @property
     def newest_first(self) -> bool:
@@ -106,9 +108,11 @@ class ListingOrder:
 
     @property
     def oldest_first(self) -> bool:
-        """Rows of enough requests were seen listed oldest first to rule chance out, and never otherwise
-        (the same rows read again by every sweep, a short page that happens to rise, are no more evidence)."""
-        return self.falling is None and len(self.rose) >= OLDEST_FIRST_EVIDENCE
+        """Rows of enough requests were seen listed oldest first to rule chance out (the same rows read
+        again by every sweep, a short page that happens to rise, are no more evidence), and hardly ever
+        otherwise: a server that stamps or records a request a moment out of the order it lists them
+        in may list a few below newer ones, which a sweep's read back from where it looked finds."""
+        return len(self.rose) >= OLDEST_FIRST_EVIDENCE and self.falls <= OLDEST_FIRST_EXCEPTIONS * self.rising
 
     def listing(self) -> ListingCheck:
         """A check of one listing, read from its first page on."""
@@ -163,9 +167,10 @@ class ListingCheck:
                 order.rising += rid != self._previous  # the same request again is no more evidence
                 if len(order.rose) < OLDEST_FIRST_EVIDENCE:
                     order.rose.add(rid)
-            self._previous = rid
             if falling is not None:
                 order.falling = order.falling or falling
+                order.falls += rid != self._previous
+            self._previous = rid
         return order.newest_first
 
 
