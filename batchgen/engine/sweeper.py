@@ -242,6 +242,7 @@ class Sweeper(SweepCadence):
         oldest_first = order.oldest_first  # then rows keep their pages: read only where the jobs are
         walk = self._places.walk(remaining, order.sent) if oldest_first else Walk()
         check, above = order.listing(), 0
+        page: int | None = 0
         self.pending = True
         try:
             # pages of however many rows the server serves (learned as they are read)
@@ -274,6 +275,10 @@ class Sweeper(SweepCadence):
                     break
         finally:
             self.pending = False
+        if oldest_first and remaining and page is not None:
+            # out of page budget before the walk was over: where the rest are listed was not read (the
+            # budget bounds where a job lies only when the history lists newest first)
+            stopped_early = True
         if oldest_first and walk.rows_end is not None:
             self._places.end = walk.rows_end
         if not deep:

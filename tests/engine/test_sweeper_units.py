@@ -264,3 +264,19 @@ async def test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looke
     await run_loop(sweeps, clock, 60.0)
     # due at about 137 s, under one find expected: put off for half an interval, then it went
     assert sweeps.postponed == 1 and history.reads == [pytest.approx(99.0 + 1.5 * interval)]
+
+
+async def test_listed_oldest_first_a_sweep_out_of_pages_counts_only_the_jobs_it_saw_as_looked_at():
+    """Oldest first, the page budget says nothing of where a job lies: a sweep that ran out of it before
+    reading back to its jobs' page did not look for them there, and a poll that finds them finished is
+    not the history's fault (counted as looked at, three such polls switched sweeping off)."""
+    clock = FakeClock(1_000.0)
+    mine = [job(i, 0.0) for i in range(3)]
+    rows = [row(f"x{i}") for i in range(200)] + [row(t.request_id or "") for t in mine]
+    history = History(rows + [row(f"y{i}") for i in range(1_800)])  # ours on page 3 of 21
+    sweeps, _, _ = make(clock, by_rid(*mine), history)
+    order = sweeps.reconciler.order
+    order.rising, order.rose = 9, {f"z{i}" for i in range(8)}  # seen listed oldest first
+    await sweeps.sweep()
+    assert 3 not in history.pages and len(history.pages) > 2  # the end sought, then back from it
+    assert sweeps._covered == {}
