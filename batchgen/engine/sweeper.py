@@ -43,6 +43,9 @@ A history that shows finishes late is caught from its own rows
 (:mod:`history_lag`): a sweep that showed a job unfinished well after the
 finish a later row gives it makes that job settle with a result call, which
 checks; once one confirms the lag, enough late shows switch sweeping off too.
+And a history whose sweeps read more than ``PAGES_PER_FIND_LIMIT`` pages for
+each finished job they show (rows in no order sweeps can use, a row a page)
+is switched off once ``JUDGED_AFTER_FINDS`` were shown: polls cost less.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ from .survival import shown_age
 log = logging.getLogger("batchgen")
 
 MISSES_BEFORE_GIVING_UP = 3
+PAGES_PER_FIND_LIMIT = 8.0  # history pages read for each finished job shown, past which polls cost less...
+JUDGED_AFTER_FINDS = 10  # ... judged once sweeps have shown this many (the pages counted from the first)
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
@@ -115,6 +120,7 @@ class Sweeper(SweepCadence):
         self.sweeping = True
         self.healthy = False
         self.hits = 0
+        self.pages_read = 0  # history pages read since a sweep first showed a finished job
         self.missed = 0
         self.peak = 1  # the most jobs in flight at once so far (kept by the poller)
         self._last_pages = 1
@@ -191,6 +197,16 @@ class Sweeper(SweepCadence):
             self.stop("the request history did not show jobs that had finished")
         elif self.missed > MISSED_SHARE_LIMIT * self.hits:
             self.stop("the request history misses too many finished jobs")
+
+    def _check_cost(self) -> None:
+        """A history whose pages list our jobs in no order sweeps can use (or a page at a time) makes each
+        sweep read many pages for the few jobs it shows: past ``PAGES_PER_FIND_LIMIT`` pages a find,
+        polling each job (a poll or a few when it is likely done, and a result call) costs less."""
+        if self.hits >= JUDGED_AFTER_FINDS and self.pages_read > PAGES_PER_FIND_LIMIT * self.hits:
+            self.stop(
+                f"it took {self.pages_read / self.hits:.0f} history pages for each finished job a sweep showed, "
+                "more than polling each job takes"
+            )
 
     def stop(self, why: str) -> None:
         if self.sweeping:
@@ -283,6 +299,9 @@ class Sweeper(SweepCadence):
             self._places.end = walk.rows_end
         if not deep:
             self._last_pages = pages  # what a sweep costs, which sets the cadence
+        if self.hits:
+            self.pages_read += pages
+            self._check_cost()
         # every job it looked for, unless it stopped early: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now

@@ -151,3 +151,22 @@ async def test_a_history_listed_oldest_first_finds_the_first_jobs_sent_next_to_t
     hits, pages, _ = await sweep_oldest_first(config, tmp_path, jobs=40)  # asserts no job missed, sweeps on
     assert hits >= 36
     assert pages <= 130  # before: 156-200 pages, 1-3 jobs missed, in 2 runs of 6 sweeps switched off
+
+
+async def test_a_history_whose_sweeps_read_many_pages_for_each_job_they_show_gives_way_to_polls(tmp_path, caplog):
+    """A row a page, in no order of time: a sweep must read every page to see the jobs it looks for, about
+    twenty pages for each finished job it shows, where polling a job takes a few requests.  Sweeping went
+    on all run (about 670 history pages for 40 jobs); it now gives way to polls once that is clear."""
+    config = SimConfig(time_scale=2000, history_page_cap=1, history_order="unsorted", seed=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+    with caplog.at_level("INFO", logger="batchgen"):
+        async with SimServer(config) as sim:
+            outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+            counters = dict(sim.state.counters)
+            duplicates = sim.state.duplicate_submissions()
+    assert set(states(tmp_path / "out").values()) == {"completed"} and duplicates == 0
+    sweeper = outcome.run.poller.sweeper
+    assert not sweeper.sweeping and sweeper.hits >= 10
+    assert "history pages for each finished job" in caplog.text
+    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
+    assert counters["/inference-request/request-history"] + polls <= 450  # before: about 675
