@@ -68,13 +68,17 @@ class HistoryPaging:
     """What the pages read so far say of the server's page size."""
 
     def __init__(self) -> None:
-        self.longest = 0  # the most rows a page has listed
+        self.longest = 0  # the most requests a page has listed
 
     def read(self, rows: list[HistoryRow]) -> bool:
-        """Note a page just read; True when nothing lies past it (empty, or shorter than a page seen)."""
+        """Note a page just read; True when nothing lies past it (empty, or shorter than a page seen).  A
+        page's size is learned from the requests it lists, not its rows: a request with several outputs
+        is listed once for each, and a page of 20 requests listing 21 rows taken for the size would make
+        the next full page of 20 look short, and end a sweep early."""
         count = min(HISTORY_PAGE, listed(rows))
+        requests = min(HISTORY_PAGE, len({row.request_id for row in rows}) + listed(rows) - len(rows))
         last = count == 0 or count < self.longest
-        self.longest = max(self.longest, count)
+        self.longest = max(self.longest, requests)
         return last
 
     def size(self) -> int:

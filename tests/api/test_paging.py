@@ -38,6 +38,16 @@ def test_a_page_listing_more_rows_than_asked_for_counts_as_a_full_one():
     assert paging.size() == HISTORY_PAGE
 
 
+def test_a_page_of_a_server_that_caps_its_pages_listing_a_request_twice_does_not_set_the_size():
+    # 20 requests a page whatever is asked: one with two outputs makes a page of 21 rows; the next full
+    # page of 20 is not the end, and a page of 7 is
+    paging = HistoryPaging()
+    assert paging.read(HistoryPage(rows(20) + rows(1))) is False
+    assert paging.read(HistoryPage(rows(20))) is False
+    assert paging.read(HistoryPage(rows(7))) is True
+    assert paging.size() == 20
+
+
 def made(rid: str, created: float | None) -> HistoryRow:
     return HistoryRow(rid, "m", "COMPLETED", {}, None, None, created, None)
 
