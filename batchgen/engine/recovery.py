@@ -203,7 +203,6 @@ class Reconciler:
                 lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
                 retry_on=self.trouble.retry_on,
             )
-            self.trouble.answered()
             count = listed(rows)
             read += count
             last = count == 0
@@ -269,6 +268,9 @@ class Reconciler:
                 if isinstance(verdict, TransientError):
                     return verdict
                 if verdict <= 0:
+                    # Only a whole look-up answered ends a spell: one whose first pages were read and a later
+                    # one failed is a failure (else every probe that read page 1 would begin the spell again,
+                    # its patience never spent, and page 2 would be retried by the gateway in a spell).
                     try:
                         row, later_seen = await self.find(job, since=since, until=until)
                     except TransientError as exc:
@@ -276,7 +278,12 @@ class Reconciler:
                             return exc
                         continue
                     except ApiError as exc:
+                        trouble.answered()  # the history answered, if not with rows
                         return exc
+                    except (_NotCaughtUp, _Ambiguous):
+                        trouble.answered()  # every page it read was answered
+                        raise
+                    trouble.answered()
                     if row is not None:
                         self.claimed.add(row.request_id)
                     return row, later_seen

@@ -281,6 +281,38 @@ async def test_a_look_up_soon_after_the_history_gave_up_is_told_at_once_and_a_la
         assert len(api.at) == asked + 1 and rec.trouble.began is None
 
 
+class DeepPagesFail(FailingHistory):
+    """Serves page 1 of its history; every later page answers 500."""
+
+    def __init__(self, clock: FakeClock, rows: list[HistoryRow]) -> None:
+        super().__init__(clock)
+        self.rows = rows
+        self.pages: list[int] = []
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        self.at.append(self.clock.now())
+        self.pages.append(query.get("page", 1))
+        if query.get("page", 1) > 1:
+            raise ServerError("500 Internal Server Error", status=500)
+        return await FakeApi.history(self, **query)
+
+
+async def test_a_look_up_whose_later_page_fails_is_a_failure_and_the_spell_still_gives_up():
+    """A look-up that read page 1 and then failed on page 2 is no answer: the spell goes on (page 1 answering
+    does not begin it again), its probes wait 5, 10, 20 ... s and are not retried, and at the patience every job
+    is left 'submitting'.  (Taking page 1 for an answer began a new spell at every probe: 5 s apart for ever.)"""
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    api = DeepPagesFail(clock, [row(f"o{i}", f"other {i}", since + 1 + i / 1000) for i in range(150)][::-1])
+    rec = reconciler(clock, api)
+    with set_testing(), anyio.fail_after(10):
+        verdicts = await _settle_all(clock, rec, jobs(3), since)
+    assert [(v.event, v.state) for v in verdicts] == [(Event.RECONCILE_FAILED, JobState.SUBMITTING)] * 3
+    # the first look-up: page 1, then page 2 with the gateway's 2 attempts; each probe: page 1, page 2 once
+    assert api.pages == [1, 2, 2] + [1, 2] * 6
+    assert sorted(set(api.at)) == [0.0, 5.0, 15.0, 35.0, 75.0, 155.0, 300.0]
+
+
 async def test_the_same_body_in_another_key_order_is_the_same_request():
     clock = FakeClock()
     since = clock.epoch() - 5
