@@ -2,8 +2,8 @@
 
 The same command again is no use after a stop at the spend cap (the same cap
 stops again at once), nor after failures alone (a plain re-run leaves failed
-jobs alone).  So the resume line raises the cap to cover the deferred jobs,
-or names ``--retry-failed`` / ``--resubmit-lost`` (paid again).
+jobs alone).  So the resume line raises the cap to cover the deferred jobs (and the submits of unknown
+outcome, paid for when the next run settles them), or names ``--retry-failed`` / ``--resubmit-lost`` (paid again).
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ def next_command(
     ours = {job.id for job in manifest.jobs}  # once: built per job, it made this quadratic (12 s at 10,000)
     states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in ours)
     if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
-        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in ("deferred", "pending", None)]
+        # a submit of unknown outcome ('submitting') is paid for too: the next run attaches the job it made, or
+        # sends it again once the history shows none was made, before any deferred job is sent
+        waiting = ("deferred", "pending", None, "submitting")
+        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
         costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
         spent = folder_spend(Replay(jobs, 0, False))
         needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100

@@ -170,7 +170,9 @@ def summary_lines(
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
     if resume_command and (unfinished or report.states.get("deferred", 0)):
         if report.stop_reason == "spend_cap" and cap_command:
-            lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs): {cap_command}")
+            unsure = report.states.get("submitting", 0)
+            also = f" and the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome" if unsure else ""
+            lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs{also}): {cap_command}")
         else:
             lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states))
     return lines

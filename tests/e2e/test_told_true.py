@@ -82,6 +82,28 @@ def test_at_the_spend_cap_the_resume_line_raises_the_cap_and_completes(sim, tmp_
     assert server.state.total_charged() == pytest.approx(6 * 0.28)
 
 
+def test_at_the_spend_cap_the_resume_line_covers_a_submit_of_unknown_outcome_too(sim, tmp_path, monkeypatch, capsys):
+    # The fourth submit falls in an outage with the request history answering 500: it is left 'submitting',
+    # and the cap defers the rest.  The next run pays for it first (attached, or sent again once the history
+    # shows it was never made), so a cap that covered only the deferred jobs stopped that run again.
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "1.5", "--concurrency", "4", monkeypatch=monkeypatch) == 3
+    printed = capsys.readouterr().out
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    unknown = sum(1 for rec in jobs.values() if rec["state"] == "submitting")
+    deferred = sum(1 for rec in jobs.values() if rec["state"] == "deferred")
+    assert unknown and deferred  # the path under test
+    line = _line(printed, "To resume")
+    assert line.startswith(f"To resume, raise the cap (enough for the {deferred} deferred jobs and the {unknown} ")
+    words = _resume_words(printed)
+    assert float(words[words.index("--max-spend") + 1]) == pytest.approx(10 * 0.28)
+    server.state.config.history = "on"
+    assert run_cli(*words[1:]) == 0  # the printed line resumes, and completes
+    assert sorted(charges_per_job(server).values()) == [1] * 10
+
+
 def test_after_failures_the_resume_line_names_retry_failed(sim, tmp_path, monkeypatch, capsys):
     server = sim()
     server.state.script("fail")
