@@ -166,7 +166,8 @@ def test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told
     assert {rec["state"] for rec in jobs.values()} == {"completed", "submitting"}
     assert code == 6  # nothing failed; the API could not say how the unknown submits stand
     n = len(unknown)
-    # Every POST the server received counts as submitted now, the ones without a usable answer too.
+    # Every job this run made, or may have made, counts as submitted now, the ones without a usable answer
+    # too: here that is every POST the server received (none was refused, none sent again).
     assert f"  {server.state.submit_requests} submitted now ({n} of them with the outcome unknown)" in printed
     told = _line(printed, f"  {n} submit")
     assert "may have made a job on the server, charged if that job finishes and not counted in the spend" in told
