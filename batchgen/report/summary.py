@@ -62,6 +62,17 @@ def reason_of(detail: str, job_id: str = "") -> str:
     return _AGE.sub("some time ago", text)
 
 
+def _reason_lines(title: str, groups: list[tuple[str, int, list[str]]]) -> list[str]:
+    """``title`` and the eight most frequent reasons of ``groups`` (:func:`group_failures`), each with its
+    count and examples; nothing when there are none."""
+    if not groups:
+        return []
+    return [
+        f"  {title}:",
+        *(f"    {count} x {reason} (e.g. {', '.join(examples)})" for reason, count, examples in groups[:8]),
+    ]
+
+
 def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
     """(reason, count, up to 3 example job ids), most frequent first; each job's own text (its request id
     and age) is in its ledger line and ``status --json``'s ``details``."""
@@ -145,11 +156,8 @@ def summary_lines(
             f"  time per job p50 {_duration(_percentile(report.job_seconds, 0.5))}, "
             f"p95 {_duration(_percentile(report.job_seconds, 0.95))}"
         )
-    for title, reasons in (("failures by reason", report.failures), ("left for a later run, by reason", report.left)):
-        if groups := group_failures(reasons):
-            lines.append(f"  {title}:")
-            for reason, count, examples in groups[:8]:
-                lines.append(f"    {count} x {reason} (e.g. {', '.join(examples)})")
+    lines += _reason_lines("failures by reason", group_failures(report.failures))
+    lines += _reason_lines("left for a later run, by reason", group_failures(report.left))
     if report.media_warnings:
         lines.append(_media_line(report.media_warnings))
     deferred = report.states.get("deferred", 0)
@@ -329,10 +337,7 @@ def status_summary(
         lines.append("  " + unknown_outcome(unknown, 0))
     # A run holding the folder may be settling them now: "left for a later run" is true only once none does.
     later = "not finished, by reason" if live else "left for a later run, by reason"
-    for title, ranked in (("failures by reason", groups), (later, left_groups)):
-        if ranked:
-            lines.append(f"  {title}:")
-            lines += [f"    {count} x {reason} (e.g. {', '.join(examples)})" for reason, count, examples in ranked[:8]]
+    lines += _reason_lines("failures by reason", groups) + _reason_lines(later, left_groups)
     media = count_media_warnings(jobs)
     if media:
         lines.append(_media_line(media))
