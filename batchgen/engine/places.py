@@ -93,7 +93,7 @@ class Walk:
         self._read: set[int] = set()
         self._end: int | None = None  # the first page seen to end the history (shorter than a page seen, or empty)
         self._full = 0  # the last page seen full
-        self._empty: set[int] = set()  # pages read empty
+        self._end_empty = False  # the end page listed nothing (the rows end on the page before)
         self._seek = seek
         self.sought = 0  # pages read to find the end
         # reading back begins below the tail, or a page past the last listed (a row listed late moved down)
@@ -104,7 +104,7 @@ class Walk:
         """The last page that lists rows, once the end was read."""
         if self._end is None:
             return None
-        return self._end - 1 if self._end in self._empty else self._end
+        return self._end - 1 if self._end_empty else self._end
 
     def next(self) -> int | None:
         """The next page to read, or None when every page that may list a row has been read."""
@@ -136,9 +136,8 @@ class Walk:
     def read(self, page: int, last: bool, listed: int = 1) -> None:
         """``page`` was read; ``last``: nothing is listed past it; ``listed``: the rows it listed."""
         self._read.add(page)
-        if not listed:
-            self._empty.add(page)
         if last:
-            self._end = page if self._end is None else min(self._end, page)
+            if self._end is None or page < self._end:
+                self._end, self._end_empty = page, not listed
         else:
             self._full = max(self._full, page)
