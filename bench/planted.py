@@ -1,4 +1,4 @@
-"""Plant each of 47 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 51 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,9 +6,10 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, five the reading of histories unlike the published
+the concurrency bound, nine the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
-refused ``per_page``, a server clock behind ours), and two the sweeps'
+refused ``per_page``, a server clock behind ours, a history listed oldest
+first, by sweeps and by look-ups read back from its end), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -67,7 +68,7 @@ PLANTS = (
     Plant(
         "reconciliation may attach to a request another job claimed",
         "batchgen/engine/recovery.py",
-        "and row.request_id not in self.claimed",
+        "and row.request_id not in rec.claimed",
         "and True",
         (
             "tests/e2e/test_promises.py::test_two_identical_rows_with_ambiguous_submits_get_two_requests",
@@ -281,9 +282,27 @@ PLANTS = (
     Plant(
         "a look-up takes the server's clock for ours, two minutes' skew allowed (was: pays twice 10 h behind)",
         "batchgen/engine/recovery.py",
-        "            floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours\n",
-        "            floor = since - 120.0\n",
+        "        floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours\n",
+        "        floor = since - 120.0\n",
         ("tests/engine/test_recovery.py::test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anything",),
+    ),
+    Plant(
+        "a look-up in a history listed oldest first read from page 1: lost submits under long histories never settle",
+        "batchgen/engine/recovery.py",
+        "            if self.order.oldest_first:  # seen so before this look-up, or on its first pages\n",
+        "            if False:\n",
+        (
+            "tests/e2e/test_history_pages.py::test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_its_end",
+        ),
+    ),
+    Plant(
+        "a look-up read back from the end stops at the first page listing an older request (a row out of order missed)",
+        "batchgen/engine/recovery.py",
+        "                margin = search.before(rows)\n",
+        "                if search.before(rows):\n                    break\n",
+        (
+            "tests/engine/test_recovery.py::test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_still_found",
+        ),
     ),
     Plant(
         "the expected finds forget the jobs still running (a wave's first finishes pass for the whole kind)",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 MARKS_KEPT = 4096  # the newest requests whose pages place jobs not yet seen (older ones: from the oldest kept)
 SEEK_PAGES = 1024  # the search for the history's end doubles the page number up to this, and gives up past it
@@ -141,3 +141,40 @@ class Walk:
                 self._end, self._end_empty = page, not listed
         else:
             self._full = max(self._full, page)
+
+
+async def first_empty_page(read: Callable[[int], Awaitable[int]], hint: int | None = None) -> int | None:
+    """The first page of a listing that lists nothing (every page before it lists rows), found by
+    galloping from ``hint`` (a page last seen to list rows), up or down, then halving: about twice
+    the log of the distance from the hint in pages.  ``read(page)``: how many rows the page lists.
+    None when no empty page lies within ``SEEK_PAGES`` times the hint's reach (a server that serves
+    every page number full).  Only an empty page ends it: a short page proves nothing (:mod:`..api.paging`)."""
+    start = max(1, hint or 1)
+    limit = SEEK_PAGES * max(1, start)
+    full, empty = 0, None  # the highest page seen to list rows below the end, and the lowest seen empty
+    page, step = start, 1
+    if await read(page):
+        full = page
+        while empty is None:  # up, doubling the step
+            page = full + step
+            if page > limit:
+                return None
+            if await read(page):
+                full, step = page, 2 * step
+            else:
+                empty = page
+    else:
+        empty = page
+        while empty > 1 and full == 0:  # down, doubling the step
+            page = max(1, empty - step)
+            if await read(page):
+                full = page
+            else:
+                empty, step = page, 2 * step
+    while empty - full > 1:
+        page = (full + empty) // 2
+        if await read(page):
+            full = page
+        else:
+            empty = page
+    return empty

@@ -54,6 +54,7 @@ from ..jobs import Event, JobState, TrackedJob
 from ..models.images import is_ref
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
+from .places import first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
@@ -130,6 +131,7 @@ class Reconciler:
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
+        self._ends: dict[tuple[str, str], int] = {}  # (model, from date) -> the last page a look-up read rows on
 
     def note_submitted(
         self,
@@ -185,71 +187,70 @@ class Reconciler:
         Absence, or an image job's candidate, is only ever returned from pages that reach back past
         ``since``: to an empty page (a short one is not taken for the end here: :mod:`..api.paging`),
         a row older than it, or a request of ours made before it; a search that read ``MAX_ROWS``
-        rows without that has not caught up with the attempt (:class:`_NotCaughtUp`)."""
-        payload = job.spec.payload()
-        images = {name: value for name, value in payload.items() if is_ref(value)}
-        plain = {name: value for name, value in payload.items() if name not in images}
-        found: list[HistoryRow] = []  # an image job's candidates, over every page read
-        from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
-        api = self.api
-        later_seen = False
+        rows without that has not caught up with the attempt (:class:`_NotCaughtUp`).  A history seen
+        to list oldest first is read back from its end (:meth:`_find_back`)."""
+        search = _Search(self, job, since, until)
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = self.order.listing()
         while read < MAX_ROWS:
+            if self.order.oldest_first:  # seen so before this look-up, or on its first pages
+                return await self._find_back(search)
             page += 1
-            rows = await self.gateway.call(
-                Priority.RESULT,
-                lambda page=page: api.history(model=job.spec.model, from_date=from_date, page=page),  # type: ignore[misc]
-                retry_on=self.trouble.retry_on,
-            )
+            rows = await search.page(page)
             count = listed(rows)
             read += count
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
-            self.stamps.saw(rows)
-            for row in rows:
-                if row.request_id in self._submitted:
-                    self.note_seen(row.request_id, row.created_at)
-                    # only a known send time is evidence: an earlier run's answer time is not (a request
-                    # sent before the attempt may have been answered after it, and made before it)
-                    sent = self._sent_from.get(row.request_id, self._posted.get(row.request_id))
-                    later_seen = later_seen or (sent is not None and sent > (since if until is None else until))
-                    # made before this attempt was sent (its answer came first): the attempt's row lies above it
-                    reached = reached or (newest_first and self._made_by.get(row.request_id, math.inf) < since)
-            floor = self.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
-            matches = [
-                row
-                for row in rows
-                if row.model_name == job.spec.model
-                and row.request_id not in self.claimed
-                and row.request_id not in self._submitted  # a request of ours: not the lost one
-                and (row.created_at is None or floor is None or row.created_at >= floor)
-                and (
-                    _same_body({k: v for k, v in row.request_body.items() if k not in images}, plain)
-                    if images
-                    else _same_body(row.request_body, payload)
-                )
-            ]
-            if matches and not images:  # the first made after the attempt was sent; else the last made
-                if floor is not None:
-                    return min(matches, key=lambda r: r.created_at or 0.0), later_seen
-                return max(matches, key=lambda r: r.created_at or -math.inf), later_seen
-            found += [row for row in matches if _image_match(row, images) is not False]
-            oldest = min((r.created_at for r in rows if r.created_at is not None), default=None)
-            older = oldest is not None and floor is not None and oldest < floor  # made before the attempt
-            reached = reached or last or (newest_first and older)
+            hit = search.take(rows)
+            if hit is not None:
+                return hit, search.later_seen
+            # made before this attempt was sent (its answer came first): the attempt's row lies above it
+            reached = reached or last or (newest_first and search.before(rows))
             if reached:
                 break
         if not reached:
             raise _NotCaughtUp  # its row, or another candidate's, may lie further down
-        if images and found:
-            sure = [row for row in found if _image_match(row, images)]
-            chosen = sure if sure else found
-            if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
-                raise _Ambiguous(f"{len(chosen)} requests in the history match")
-            return chosen[0], later_seen
-        return None, later_seen
+        return search.conclude()
+
+    async def _find_back(self, search: _Search) -> tuple[HistoryRow | None, bool]:
+        """Listed oldest first, a request made after the attempt is listed below every one made before
+        it, and new rows land at the end: read back from the end (the first empty page, found from the
+        last one seen, :func:`places.first_empty_page`) until a page lists a request made before the
+        attempt, and one page more (a server may list a row a moment out of order), or to the first.
+        A request listed on a page above that one was made before the attempt (and one whose oldest
+        rows leave the history moves up, to a page read later).  At most ``MAX_ROWS`` rows are read
+        back; past them the search has not caught up with the attempt."""
+        query = (search.job.spec.model, search.from_date)
+
+        async def count(page: int) -> int:
+            rows = await search.page(page)
+            hit = search.take(rows)  # a page read on the way is read as any other
+            if hit is not None:
+                raise _Hit(hit)
+            return listed(rows)
+
+        try:
+            end = await first_empty_page(count, self._ends.get(query))
+            if end is None:
+                raise _NotCaughtUp  # no end within reach: nothing proves a request absent
+            self._ends[query] = end - 1
+            read, margin = 0, False
+            for page in range(end - 1, 0, -1):
+                rows = await search.page(page)
+                self.order.listing().read(rows)  # one page's rows in their order: evidence, either way
+                hit = search.take(rows)
+                if hit is not None:
+                    return hit, search.later_seen
+                if margin:
+                    break
+                margin = search.before(rows)
+                read += listed(rows)
+                if read >= MAX_ROWS and not margin:
+                    raise _NotCaughtUp  # its row, or another candidate's, may lie further up
+        except _Hit as found:
+            return found.row, search.later_seen
+        return search.conclude()
 
     async def _find_patiently(
         self, job: TrackedJob, *, since: float, until: float | None
@@ -413,6 +414,90 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
+
+
+class _Search:
+    """One look-up's reading of the history, page by page: the rows that match the attempt, and what
+    the requests of ours listed say (the history caught up past it, made before it)."""
+
+    def __init__(self, rec: Reconciler, job: TrackedJob, since: float, until: float | None) -> None:
+        self.rec, self.job, self.since = rec, job, since
+        self.until = since if until is None else until
+        payload = job.spec.payload()
+        self.payload = payload
+        self.images = {name: value for name, value in payload.items() if is_ref(value)}
+        self.plain = {name: value for name, value in payload.items() if name not in self.images}
+        self.from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+        self.found: dict[str, HistoryRow] = {}  # an image job's candidates, over every page read
+        self.later_seen = False  # a request of ours sent after the attempt's outcome came back unknown
+
+    async def page(self, page: int) -> list[HistoryRow]:
+        rec, model, from_date = self.rec, self.job.spec.model, self.from_date
+        return await rec.gateway.call(
+            Priority.RESULT,
+            lambda: rec.api.history(model=model, from_date=from_date, page=page),
+            retry_on=rec.trouble.retry_on,
+        )
+
+    def take(self, rows: list[HistoryRow]) -> HistoryRow | None:
+        """Read a page: the row the attempt made, when it shows one without doubt (a job without images:
+        the first made after the attempt was sent, else the last made), else None."""
+        rec, since, images = self.rec, self.since, self.images
+        rec.stamps.saw(rows)
+        for row in rows:
+            if row.request_id in rec._submitted:
+                rec.note_seen(row.request_id, row.created_at)
+                # only a known send time is evidence: an earlier run's answer time is not (a request
+                # sent before the attempt may have been answered after it, and made before it)
+                sent = rec._sent_from.get(row.request_id, rec._posted.get(row.request_id))
+                self.later_seen = self.later_seen or (sent is not None and sent > self.until)
+        floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
+        matches = [
+            row
+            for row in rows
+            if row.model_name == self.job.spec.model
+            and row.request_id not in rec.claimed
+            and row.request_id not in rec._submitted  # a request of ours: not the lost one
+            and (row.created_at is None or floor is None or row.created_at >= floor)
+            and (
+                _same_body({k: v for k, v in row.request_body.items() if k not in images}, self.plain)
+                if images
+                else _same_body(row.request_body, self.payload)
+            )
+        ]
+        if matches and not images:
+            if floor is not None:
+                return min(matches, key=lambda r: r.created_at or 0.0)
+            return max(matches, key=lambda r: r.created_at or -math.inf)
+        self.found.update((row.request_id, row) for row in matches if _image_match(row, images) is not False)
+        return None
+
+    def before(self, rows: list[HistoryRow]) -> bool:
+        """Whether a page lists a request made before the attempt was sent: one of this run's answered
+        first, or a row stamped before the earliest its row may carry."""
+        rec, since = self.rec, self.since
+        if any(rec._made_by.get(row.request_id, math.inf) < since for row in rows):
+            return True
+        floor = rec.stamps.earliest_stamp(since)
+        return floor is not None and any(row.created_at is not None and row.created_at < floor for row in rows)
+
+    def conclude(self) -> tuple[HistoryRow | None, bool]:
+        """Every page that may list the attempt was read: an image job's one candidate, or absence."""
+        images, found = self.images, list(self.found.values())
+        if images and found:
+            sure = [row for row in found if _image_match(row, images)]
+            chosen = sure if sure else found
+            if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
+                raise _Ambiguous(f"{len(chosen)} requests in the history match")
+            return chosen[0], self.later_seen
+        return None, self.later_seen
+
+
+class _Hit(Exception):
+    """A page read on the way to the history's end listed the attempt's row."""
+
+    def __init__(self, row: HistoryRow) -> None:
+        self.row = row
 
 
 class _NotCaughtUp(Exception):

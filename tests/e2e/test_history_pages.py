@@ -170,3 +170,43 @@ async def test_a_history_whose_sweeps_read_many_pages_for_each_job_they_show_giv
     assert "history pages for each finished job" in caplog.text
     polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
     assert counters["/inference-request/request-history"] + polls <= 450  # before: about 675
+
+
+LONG_OLDEST_FIRST = {"history_order": "oldest", "history_backlog": 3000, "history_page_cap": 20}
+
+
+def test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_its_end(sim, tmp_path, monkeypatch):
+    """Listed oldest first under 3,000 rows of the days before (150 pages of 20), submits whose answers
+    were lost: a look-up read from page 1 stopped after a thousand rows, short of this run's rows, and left
+    each one 'submitting', in this run and every later one (2,700 history pages for 20 jobs).  Read back
+    from the end (found by galloping from the last one seen), each is found and attached in a few pages."""
+    server = sim(seed=3, rates={"submit_error_after": 0.3}, **LONG_OLDEST_FIRST)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "20", monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    events = [json.loads(line)["event"] for line in (out / "ledger.jsonl").read_text().splitlines()]
+    assert events.count("reconciled") >= 3  # the path under test: lost answers, found in the history
+    assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 20
+    assert server.state.counters["/inference-request/request-history"] <= 300
+
+
+def test_a_resumed_run_settles_lost_submits_in_a_long_history_listed_oldest_first_before_any_sweep(
+    sim, tmp_path, monkeypatch
+):
+    """Submits fall in an outage (503: each may have made a job) while the history answers 500: the run
+    leaves them 'submitting'.  The next run looks them up first, before any sweep has seen how the
+    history is listed: its first page shows it oldest first, and the rest is read back from the end."""
+    server = sim(seed=4, history="error", outage_s=30.0, outage_after_submits=3, **LONG_OLDEST_FIRST)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
+    unknown = [job_id for job_id, state in states(out).items() if state == "submitting"]
+    assert unknown  # the path under test
+    server.state.config.history, server.state.config.outage_s = "on", 0.0
+    history = server.state.counters["/inference-request/request-history"]
+    assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    assert server.state.duplicate_submissions() == 0
+    assert sorted(charges_per_job(server).values()) == [1] * len(server.state.submissions)
+    assert server.state.counters["/inference-request/request-history"] - history <= 40 + 20 * len(unknown)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from batchgen.engine.places import MARKS_KEPT, SEEK_PAGES, Places, Walk
+import math
+
+import anyio
+import pytest
+
+from batchgen.engine.places import MARKS_KEPT, SEEK_PAGES, Places, Walk, first_empty_page
 
 
 def read_all(walk: Walk, end: int, stop_after: int | None = None) -> list[int]:
@@ -105,3 +110,32 @@ def test_a_job_sent_before_every_request_placed_is_looked_for_next_to_them_not_f
         places.listed(f"r{i}", page, 50.0 + i, in_flight=True)
     walk = places.walk({"first", "r0", "r2"}, {"first": 40.0, "r0": 41.0, "r2": 45.0})
     assert read_all(walk, end=103, stop_after=5) == [101, 102, 103, 100, 99]
+
+
+def end_search(pages_with_rows: int, hint: int | None = None, *, every_page_full: bool = False):
+    """(the first empty page :func:`first_empty_page` finds, the pages it read)."""
+    read: list[int] = []
+
+    async def rows_on(page: int) -> int:
+        read.append(page)
+        return 20 if every_page_full or page <= pages_with_rows else 0
+
+    return anyio.run(first_empty_page, rows_on, hint), read
+
+
+@pytest.mark.parametrize("rows_end", [0, 1, 2, 7, 150, 3000])
+@pytest.mark.parametrize("hint", [None, 1, 149, 150, 151, 400])
+def test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then_halving(rows_end, hint):
+    end, read = end_search(rows_end, hint)
+    if rows_end >= SEEK_PAGES * (hint or 1):  # out of reach of the search from there
+        assert end is None
+        return
+    assert end == rows_end + 1
+    assert len(set(read)) == len(read)  # no page read twice
+    distance = abs(rows_end + 1 - (hint or 1)) + 1
+    assert len(read) <= 2 * math.log2(distance) + 3  # 16 for 150 pages from the first, not 151
+
+
+def test_no_end_is_found_where_every_page_number_is_served_full():
+    end, read = end_search(0, every_page_full=True)
+    assert end is None and len(read) <= math.log2(SEEK_PAGES) + 2

@@ -795,3 +795,47 @@ async def test_a_look_up_reads_a_thousand_rows_whatever_the_page_size_seen_befor
     rec.api = api  # type: ignore[assignment]
     found, _ = await rec.find(job(), since=since)
     assert found is not None and found.request_id == "mine" and api.calls == 14  # on the 14th page
+
+
+def listed_oldest_first(since: float, *, earlier: int, later: int, at: int | None = None) -> list[HistoryRow]:
+    """A history listed oldest first, 100 rows a page: ``earlier`` rows of a day before the attempt, then
+    ``later`` rows made after it; with ``at``, the attempt's own row listed at that index."""
+    rows = [row(f"old-{i}", "a cat", since - 86_400 + i) for i in range(earlier)]
+    rows += [row(f"new-{i}", "a dog", since + 30 + i) for i in range(later)]
+    if at is not None:
+        rows.insert(at, row("mine", "a fox", since + 5))
+    return rows
+
+
+async def test_a_look_up_in_a_history_listed_oldest_first_reads_back_from_its_end():
+    # 5,000 rows of the day before (50 pages), this run's after them: read from the first page, the look-up
+    # stopped at a thousand rows, short of the attempt, and never concluded.  Its first page shows the
+    # listing oldest first; the end is found by galloping, and the pages are read back from it until one
+    # lists a request made before the attempt, and one more.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    api = FakeApi(listed_oldest_first(since, earlier=5000, later=150))
+    rec = tied(reconciler(clock, api), since)
+    assert await rec.find(job(), since=since) == (None, False)
+    pages = [query["page"] for query in api.queries]
+    assert rec.order.oldest_first
+    assert pages[-4:] == [52, 51, 50, 49]  # back from the end: 50 lists a row of the day before; 49 the margin
+    assert len(pages) <= 20  # not 53
+    api.queries.clear()
+    api.rows.append(row("mine", "a fox", since + 5))  # type: ignore[union-attr]
+    assert (await rec.find(job(), since=since))[0] == api.rows[-1]  # type: ignore[index]
+    assert len(api.queries) <= 5  # the end's last place is kept: a gallop of a page or two from it
+
+
+async def test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_still_found():
+    # The attempt's row is listed last on the page above one whose first row was made a day before it: a
+    # server that records a request a moment out of the order it lists them.  The page past the first that
+    # lists an older request is read too: found, not taken for absent (and paid again).
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    rows = listed_oldest_first(since, earlier=4999, later=150, at=4999)  # "mine": the last row of page 50
+    rows.insert(5000, row("old-late", "a cat", since - 86_400 + 5000))  # page 51 begins with an older row
+    api = FakeApi(rows)
+    rec = tied(reconciler(clock, api), since)
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
