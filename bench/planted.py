@@ -1,4 +1,4 @@
-"""Plant each of 51 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 53 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,10 +6,11 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, nine the reading of histories unlike the published
+the concurrency bound, eleven the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours, a history listed oldest
-first, by sweeps and by look-ups read back from its end), and two the sweeps'
+first, by sweeps and by look-ups read back from its end, one in no order
+of time, read to its end), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -289,7 +290,7 @@ PLANTS = (
     Plant(
         "a look-up in a history listed oldest first read from page 1: lost submits under long histories never settle",
         "batchgen/engine/recovery.py",
-        "            if self.order.oldest_first:  # seen so before this look-up, or on its first pages\n",
+        "            if order.oldest_first:  # seen so before this look-up, or on its first pages\n",
         "            if False:\n",
         (
             "tests/e2e/test_history_pages.py::test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_its_end",
@@ -302,6 +303,26 @@ PLANTS = (
         "                if search.before(rows):\n                    break\n",
         (
             "tests/engine/test_recovery.py::test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_still_found",
+        ),
+    ),
+    Plant(
+        "a look-up in a history in no order of time stops at a thousand rows: lost submits there never settle",
+        "batchgen/engine/recovery.py",
+        "MAX_ROWS_ANY_ORDER = 20_000",
+        "MAX_ROWS_ANY_ORDER = 1_000",
+        (
+            "tests/e2e/test_history_pages.py::"
+            "test_lost_submits_under_a_long_history_in_no_order_of_time_are_settled_by_reading_it_to_its_end",
+        ),
+    ),
+    Plant(
+        "a whole read of a history in no order answers a look-up whose submit was lost after it began",
+        "batchgen/engine/recovery.py",
+        "and scan[0] > search.until:",
+        "and True:",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_in_a_history_in_no_order_read_it_to_its_end_and_share_a_read_made_after_them",
         ),
     ),
     Plant(

@@ -63,7 +63,8 @@ log = logging.getLogger("batchgen")
 LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
-MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)
+MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)...
+MAX_ROWS_ANY_ORDER = 20_000  # ... or this many where the history lists in no order of time (to its end)
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -131,6 +132,7 @@ class Reconciler:
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
+        self._scans: dict[tuple[str, str], tuple[float, list[HistoryRow]]] = {}  # query -> a whole read, begun then
         self._ends: dict[tuple[str, str], int] = {}  # (model, from date) -> the last page a look-up read rows on
 
     def note_submitted(
@@ -190,16 +192,24 @@ class Reconciler:
         rows without that has not caught up with the attempt (:class:`_NotCaughtUp`).  A history seen
         to list oldest first is read back from its end (:meth:`_find_back`)."""
         search = _Search(self, job, since, until)
+        order, query, started = self.order, (job.spec.model, search.from_date), self.clock.epoch()
+        scan = self._scans.get(query)
+        if scan is not None and not order.newest_first and not order.oldest_first and scan[0] > search.until:
+            # every row was read, to the end, after the attempt's outcome came back unknown: read them again
+            hit = search.take(scan[1])
+            return (hit, search.later_seen) if hit is not None else search.conclude()
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
-        check = self.order.listing()
-        while read < MAX_ROWS:
-            if self.order.oldest_first:  # seen so before this look-up, or on its first pages
+        check = order.listing()
+        scanned: list[HistoryRow] = []  # in a listing in no order of time: every row, kept for the next look-up
+        while read < (MAX_ROWS if order.newest_first else MAX_ROWS_ANY_ORDER):
+            if order.oldest_first:  # seen so before this look-up, or on its first pages
                 return await self._find_back(search)
             page += 1
             rows = await search.page(page)
             count = listed(rows)
             read += count
+            scanned += rows
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
             hit = search.take(rows)
@@ -209,8 +219,12 @@ class Reconciler:
             reached = reached or last or (newest_first and search.before(rows))
             if reached:
                 break
+        if not reached and not order.newest_first:
+            raise _NotCaughtUp(unordered=read)  # a row anywhere may be the attempt's: reading on will not help
         if not reached:
             raise _NotCaughtUp  # its row, or another candidate's, may lie further down
+        if not order.newest_first:
+            self._scans[query] = (started, scanned)
         return search.conclude()
 
     async def _find_back(self, search: _Search) -> tuple[HistoryRow | None, bool]:
@@ -298,7 +312,7 @@ class Reconciler:
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
             self.clock,
-            on=lambda exc: isinstance(exc, _NotCaughtUp) and _next_lookup(attempts.number),
+            on=lambda exc: isinstance(exc, _NotCaughtUp) and not exc.unordered and _next_lookup(attempts.number),
             max_attempts=len(LOOKUP_DELAYS) + 1,
             deadline_s=math.inf,
         )
@@ -321,7 +335,18 @@ class Reconciler:
                 "whole, so neither was attached and the job was not submitted again (that could pay "
                 "twice). Check the history (by the fields and time) and run again later",
             )
-        except _NotCaughtUp:
+        except _NotCaughtUp as exc:
+            if exc.unordered:
+                sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+                return Leave(
+                    Event.SETTLE_LATER,
+                    job.state,
+                    f"the submit's outcome is unknown, and the request history lists its rows in no order of "
+                    f"time: its row could be anywhere, and a look-up reads at most {exc.unordered:,} rows, "
+                    "fewer than the history holds. The job was not submitted again (that could pay twice). "
+                    f"Look for a {job.spec.model} request sent about {sent} in the account's request history; "
+                    "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
+                )
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
@@ -501,7 +526,12 @@ class _Hit(Exception):
 
 
 class _NotCaughtUp(Exception):
-    """The history neither lists the submit nor has demonstrably caught up past it."""
+    """The history neither lists the submit nor has demonstrably caught up past it; ``unordered``: the rows
+    read of a history in no order of time that did not reach its end (looking again will not help)."""
+
+    def __init__(self, unordered: int = 0) -> None:
+        super().__init__()
+        self.unordered = unordered
 
 
 def _next_lookup(made: int) -> float | bool:

@@ -210,3 +210,19 @@ def test_a_resumed_run_settles_lost_submits_in_a_long_history_listed_oldest_firs
     assert server.state.duplicate_submissions() == 0
     assert sorted(charges_per_job(server).values()) == [1] * len(server.state.submissions)
     assert server.state.counters["/inference-request/request-history"] - history <= 40 + 20 * len(unknown)
+
+
+def test_lost_submits_under_a_long_history_in_no_order_of_time_are_settled_by_reading_it_to_its_end(
+    sim, tmp_path, monkeypatch
+):
+    """In no order of time under 3,000 rows of the days before (31 pages of 100), submits whose answers
+    were lost: a row anywhere may be the lost one's, and a look-up that stopped at a thousand rows left 4
+    of 20 'submitting', for every run to come.  Read to the empty page, each is found and attached."""
+    server = sim(seed=3, rates={"submit_error_after": 0.3}, history_order="unsorted", history_backlog=3000)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "20", monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"}
+    events = [json.loads(line)["event"] for line in (out / "ledger.jsonl").read_text().splitlines()]
+    assert events.count("reconciled") >= 3
+    assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import replace
 from datetime import date
@@ -15,7 +16,7 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import Reconciler, _NotCaughtUp
+from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler, _NotCaughtUp
 from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
@@ -561,8 +562,7 @@ async def test_the_edges_of_the_search_window():
     rec.note_submitted("ours", since)  # sent at the very moment of the attempt: not later than it
     _, later = await rec.find(job(), since=since)
     assert later is False
-    full = [row(f"n{i}", "other", since + 5000 - i) for i in range(100)]
-    pages = FakeApi(full * 11)  # every page full and newer than the attempt
+    pages = FakeApi([row(f"n{i}", "other", since + 5000 - i) for i in range(1100)])  # full, newer than the attempt
     with pytest.raises(_NotCaughtUp):  # its row may lie further down: absence is not concluded
         await reconciler(clock, pages).find(job(), since=since)
     assert len(pages.queries) == 10  # at most a thousand rows
@@ -839,3 +839,41 @@ async def test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_s
     rec = tied(reconciler(clock, api), since)
     found, _ = await rec.find(job(), since=since)
     assert found is not None and found.request_id == "mine"
+
+
+def in_no_order(since: float, count: int) -> list[HistoryRow]:
+    """``count`` rows of other requests, made from a day before the attempt to after it, in no order of time."""
+    rows = [row(f"other-{i}", "a cat", since - 86_400 + 90 * i) for i in range(count)]
+    random.Random(5).shuffle(rows)
+    return rows
+
+
+async def test_look_ups_in_a_history_in_no_order_read_it_to_its_end_and_share_a_read_made_after_them():
+    # 2,500 rows in no order of time: a row anywhere may be the attempt's, so a look-up reads to the empty
+    # page (from page 1 it stopped at a thousand rows and left the job 'submitting' in every run to come).
+    # Look-ups of attempts whose outcomes came back unknown before a whole read began take its rows.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    rows = in_no_order(since, 2500)
+    rows.insert(1700, row("mine", "a fox", since + 5))
+    api = FakeApi(rows)
+    rec = tied(reconciler(clock, api), since)
+    assert await rec.find(job("a dog"), since=since) == (None, False)
+    assert [query["page"] for query in api.queries] == list(range(1, 28))  # 26 pages of rows, then an empty one
+    found, _ = await rec.find(job("a fox"), since=since)  # an earlier attempt: the same read answers
+    assert found is not None and found.request_id == "mine" and api.calls == 27
+    clock.advance(30)
+    await rec.find(job("a dog"), since=clock.epoch() - 1)  # an attempt after that read began: read again
+    assert api.calls == 2 * 27
+
+
+async def test_a_history_in_no_order_longer_than_a_look_up_reads_leaves_the_job_and_says_what_to_do():
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    api = FakeApi(in_no_order(since, MAX_ROWS_ANY_ORDER + 100))
+    rec = tied(reconciler(clock, api), since)
+    verdict = await rec.settle(job(), since=since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
+    assert "no order of time" in verdict.detail and "new id" in verdict.detail
+    assert "run again later" not in verdict.detail.lower()  # it would read the same
+    assert api.calls == MAX_ROWS_ANY_ORDER // 100  # once: looking again later would read the same
