@@ -150,10 +150,8 @@ PLANTS = (
     Plant(
         "a history error while refreshing a failed download's link read as 'no link' (video lost)",
         "batchgen/engine/recovery.py",
-        "self.api.history_get(rid))\n        except NotFound:\n            return False\n"
-        "        except ApiError:\n            return None",
-        "self.api.history_get(rid))\n        except NotFound:\n            return False\n"
-        "        except ApiError:\n            return False",
+        "        if isinstance(row, ApiError):\n            return None\n        if row.generation_url:",
+        "        if isinstance(row, ApiError):\n            return False\n        if row.generation_url:",
         (f"{MONEY}::test_a_history_error_while_refreshing_a_link_does_not_declare_a_paid_video_lost",),
     ),
     Plant(

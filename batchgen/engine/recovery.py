@@ -38,8 +38,9 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 
@@ -58,6 +59,7 @@ from .places import first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
+_T = TypeVar("_T")
 
 # Run seconds to wait before each further history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
@@ -269,10 +271,32 @@ class Reconciler:
     async def _find_patiently(
         self, job: TrackedJob, *, since: float, until: float | None
     ) -> tuple[HistoryRow | None, bool] | ApiError:
-        """One history search that rides out a history in trouble (5xx, dropped connections, a proxy's
-        page) as the spell every look-up shares says (:class:`HistoryTrouble`): (row, later_seen), or the
-        error that ended it.  While a spell lasts, this job waits for the next probe (or makes it); once the
-        spell has given up, it is told so without a request.
+        """One history search that rides out a history in trouble (:meth:`_patiently`): (row, later_seen),
+        or the error that ended it.  A search that concludes nothing (:class:`_NotCaughtUp`,
+        :class:`_Ambiguous`) was answered on every page it read."""
+
+        async def search() -> tuple[HistoryRow | None, bool]:
+            row, later_seen = await self.find(job, since=since, until=until)
+            if row is not None:
+                self.claimed.add(row.request_id)
+            return row, later_seen
+
+        return await self._patiently(search)
+
+    async def _row_patiently(self, request_id: str) -> HistoryRow | ApiError:
+        """One request's history row (``history_get``), riding out a history in trouble (:meth:`_patiently`):
+        the row, or the error (:class:`NotFound` among them) that answered or ended it."""
+        return await self._patiently(
+            lambda: self.gateway.call(
+                Priority.RESULT, lambda: self.api.history_get(request_id), retry_on=self.trouble.retry_on
+            )
+        )
+
+    async def _patiently(self, call: Callable[[], Awaitable[_T]]) -> _T | ApiError:
+        """``call`` (a history look-up) as the spell of trouble every look-up shares says
+        (:class:`HistoryTrouble`): its answer, or the error that answered it or ended the spell.  While a
+        spell lasts, this look-up waits for the next probe (or makes it); once the spell has given up, it is
+        told so without a request.  Look-ups go one at a time: a search claims the row it finds.
 
         The bound is time on the run's clock, not a count of tries, so this loop sleeps on the clock itself
         rather than through ``retry``'s test mode, which makes every wait zero."""
@@ -287,7 +311,7 @@ class Reconciler:
                     # one failed is a failure (else every probe that read page 1 would begin the spell again,
                     # its patience never spent, and page 2 would be retried by the gateway in a spell).
                     try:
-                        row, later_seen = await self.find(job, since=since, until=until)
+                        answer = await call()
                     except TransientError as exc:
                         if trouble.failed(exc):
                             return exc
@@ -299,9 +323,7 @@ class Reconciler:
                         trouble.answered()  # every page it read was answered
                         raise
                     trouble.answered()
-                    if row is not None:
-                        self.claimed.add(row.request_id)
-                    return row, later_seen
+                    return answer
             await self.clock.sleep(verdict)
 
     async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> Settlement:
@@ -365,15 +387,13 @@ class Reconciler:
         """The record is gone (404): look for its output in the history."""
         assert job.request_id is not None
         rid = job.request_id
-        try:
-            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
-        except NotFound:
-            row = None
-        except ApiError as exc:
+        got = await self._row_patiently(rid)
+        if isinstance(got, ApiError) and not isinstance(got, NotFound):
             return Later(
                 f"the request's record has expired and the request history could not be "
-                f"read ({exc}); run again later to retry the look-up"
+                f"read ({got}); run again later to retry the look-up"
             )
+        row = None if isinstance(got, NotFound) else got
         if row is not None and row.status == "COMPLETED" and row.generation_url:
             return Found(row.generation_url, row.cost)
         if row is not None and row.status == "FAILED":
@@ -392,11 +412,9 @@ class Reconciler:
         """The API's own answers about a live job cannot be used (a redirect away, a proxy's page):
         what does the history say of it?  Anything but a link or a failure is :class:`Later`."""
         assert job.request_id is not None
-        rid = job.request_id
-        try:
-            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
-        except ApiError as exc:
-            return Later(f"the request history could not be read: {exc}")
+        row = await self._row_patiently(job.request_id)
+        if isinstance(row, ApiError):
+            return Later(f"the request history could not be read: {row}")
         if row.status == "COMPLETED" and row.generation_url:
             return Found(row.generation_url, row.cost)
         if row.status == "FAILED":
@@ -420,11 +438,10 @@ class Reconciler:
             pass
         except ApiError:
             return None
-        try:
-            row = await self.gateway.call(Priority.RESULT, lambda: self.api.history_get(rid))
-        except NotFound:
+        row = await self._row_patiently(rid)
+        if isinstance(row, NotFound):
             return False
-        except ApiError:
+        if isinstance(row, ApiError):
             return None
         if row.generation_url:
             return Link(row.generation_url, None)

@@ -36,11 +36,12 @@ async def run_world(
     *,
     polling: dict[str, Any] | None = None,
     resubmit_lost: bool = False,
+    api: dict[str, Any] | None = None,
     **limits: Any,
 ) -> Outcome:
     settings = load_settings(
         overrides={
-            "api": {"base_url": sim.url},
+            "api": {"base_url": sim.url, **(api or {})},
             "limits": {"requests_per_minute": 6000, **limits},
             "polling": polling or FAST,
             "retry": {"backoff_initial_s": 0.05, "backoff_max_s": 0.2},
@@ -347,7 +348,10 @@ async def test_a_record_gone_while_the_history_errs_is_left_to_look_up_later_nev
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
     async with SimServer(fast_world(history="error", expiry_s=3.0)) as sim:
         sim.state.script("stall", count=1)  # never finishes; its record dies at 3 s, and the history errs
-        await run_world(manifest, sim, tmp_path / "out", concurrency=4, resubmit_lost=True)
+        # the history's trouble is ridden out for api.unreachable_after_s (5 s here: this world runs in real time)
+        await run_world(
+            manifest, sim, tmp_path / "out", concurrency=4, resubmit_lost=True, api={"unreachable_after_s": 5.0}
+        )
     final = states(tmp_path / "out")
     assert sorted(final.values()) == ["completed", "completed", "completed", "submitted"]
     (left,) = [r for r in completed_lines(tmp_path / "out", event="recover_later")]

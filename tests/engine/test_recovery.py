@@ -230,6 +230,40 @@ class FailingHistory(FakeApi):
         self.at.append(self.clock.now())
         return await super().history(**query)
 
+    async def history_get(self, request_id: str) -> HistoryRow:
+        self.at.append(self.clock.now())
+        return await super().history_get(request_id)
+
+
+@pytest.mark.parametrize("look", ["recover_missing", "look_up", "refresh_output"])
+async def test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble(look):
+    """Five jobs whose records expired (or whose answers cannot be used, or whose links failed) while the
+    history answers 500: each asked on its own with the gateway's retries, 30 requests in all and more; one
+    spell for all of them asks on the same schedule as for a single unknown submit, and tells each."""
+    clock = FakeClock()
+    api = FailingHistory(clock)
+    rec = reconciler(clock, api)
+    waiting = jobs(5)
+    for i, j in enumerate(waiting):
+        j.request_id = f"r{i}"
+    answers: list[Any] = []
+
+    async def ask(j: TrackedJob) -> None:
+        if look == "refresh_output":  # its result is asked first: gone (404), so the history is asked
+            rec.api = ResultApi(NotFound("404"))  # type: ignore[assignment]
+            rec.api.history_get = api.history_get  # type: ignore[method-assign]
+        answers.append(await getattr(rec, look)(j))
+
+    with set_testing():
+        async with clock.autojump(), anyio.create_task_group() as tg:
+            for j in waiting:
+                tg.start_soon(ask, j)
+    assert api.at == [0.0, 0.0, 5.0, 15.0, 35.0, 75.0, 155.0, 300.0]
+    if look == "refresh_output":
+        assert answers == [None] * 5  # could not be asked: tried again later, never taken for "no link"
+    else:
+        assert all(isinstance(a, Later) and "could not be read" in a.detail for a in answers)
+
 
 def jobs(count: int) -> list[TrackedJob]:
     return [TrackedJob(JobSpec(f"j{i}", MODEL, {"prompt": f"p{i}"}), JobState.SUBMITTING, 0.28) for i in range(count)]
@@ -476,8 +510,9 @@ async def test_an_expired_record_that_failed_keeps_the_servers_reason():
     assert await reconciler(clock, FakeApi([], {"r": failed})).recover_missing(j) == Failed(
         {"http": 422, "detail": "content_policy_violation"}
     )
-    with set_testing():
-        later = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
+    with set_testing():  # the gateway's backoff is 0; the spell's probes wait on the clock
+        async with clock.autojump():
+            later = await reconciler(clock, FakeApi(ServerError("503"))).recover_missing(j)
     # not Gone: that would let --resubmit-lost pay again for a video the history may still have
     assert isinstance(later, Later) and "could not be read" in later.detail and "run again later" in later.detail
 
