@@ -1,4 +1,4 @@
-"""Plant each of 53 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 55 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,11 +6,11 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, eleven the reading of histories unlike the published
+the concurrency bound, thirteen the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours, a history listed oldest
 first, by sweeps and by look-ups read back from its end, one in no order
-of time, read to its end), and two the sweeps'
+of time, read to its end, and what such a read proves as of when), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -321,6 +321,26 @@ PLANTS = (
         (
             "tests/engine/test_recovery.py::"
             "test_look_ups_in_a_history_in_no_order_read_it_to_its_end_and_share_a_read_made_after_them",
+        ),
+    ),
+    Plant(
+        "a look-up's absence judged as of its end, not when its read began (a lagging row on a page read before)",
+        "batchgen/engine/recovery.py",
+        "if not self.absence_is_conclusive(since, later_seen, now=as_of):",
+        "if not self.absence_is_conclusive(since, later_seen):",
+        (
+            "tests/engine/test_recovery_unordered.py::test_absence_from_a_long_read_counts_as_of_when_the_read_began",
+            "tests/engine/test_recovery_unordered.py::test_a_look_up_does_not_take_its_own_first_read_again_on_its_retries",
+        ),
+    ),
+    Plant(
+        "in a read in no order, a later request of ours listed late in it shows every page caught up",
+        "batchgen/engine/recovery.py",
+        "(first is not None and first <= self.as_of)",
+        "True",
+        (
+            "tests/engine/test_recovery_unordered.py::"
+            "test_a_later_request_of_ours_seen_late_in_a_read_in_no_order_does_not_show_the_pages_before_caught_up",
         ),
     ),
     Plant(

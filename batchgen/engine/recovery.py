@@ -67,6 +67,7 @@ MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)...
 MAX_ROWS_ANY_ORDER = 20_000  # ... or this many where the history lists in no order of time (to its end)
+SCAN_KEPT_CHARS = 16 * 2**20  # a whole read in no order is kept for the next look-ups only up to this size
 
 
 def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -166,7 +167,12 @@ class Reconciler:
         if sent is not None and request_id not in self._lags:
             self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
 
-    def absence_is_conclusive(self, since: float, later_seen: bool) -> bool:
+    def first_seen(self, request_id: str) -> float | None:
+        """The epoch a request of ours was first seen listed in the history (None: not yet)."""
+        lag = self._lags.get(request_id)
+        return None if lag is None else self._submitted[request_id] + lag
+
+    def absence_is_conclusive(self, since: float, later_seen: bool, *, now: float | None = None) -> bool:
         """May "not in the history" be read as "never created"?
 
         Only once the history has caught up past the attempt: it lists a
@@ -180,7 +186,8 @@ class Reconciler:
         if len(self._lags) < MIN_LAG_SAMPLES:
             return False
         margin = LAG_MARGIN_S / self.clock.scale
-        return self.clock.epoch() - since > 2 * max(self._lags.values()) + margin
+        now = self.clock.epoch() if now is None else now
+        return now - since > 2 * max(self._lags.values()) + margin
 
     async def find(
         self, job: TrackedJob, *, since: float, until: float | None = None
@@ -193,25 +200,48 @@ class Reconciler:
         a row older than it, or a request of ours made before it; a search that read ``MAX_ROWS``
         rows without that has not caught up with the attempt (:class:`_NotCaughtUp`).  A history seen
         to list oldest first is read back from its end (:meth:`_find_back`)."""
+        row, later_seen, _ = await self._find_as_of(job, since=since, until=until)
+        return row, later_seen
+
+    async def _find_as_of(
+        self, job: TrackedJob, *, since: float, until: float | None
+    ) -> tuple[HistoryRow | None, bool, float]:
+        """:meth:`find`, and the epoch as of which what it read holds: when the read began (a row that shows
+        after that may lie on a page read before it did), or when the whole read it took began."""
         search = _Search(self, job, since, until)
+        return (*await self._find(search), search.as_of)
+
+    async def _find(self, search: _Search) -> tuple[HistoryRow | None, bool]:
+        job, since = search.job, search.since
         order, query, started = self.order, (job.spec.model, search.from_date), self.clock.epoch()
         scan = self._scans.get(query)
         if scan is not None and not order.newest_first and not order.oldest_first and scan[0] > search.until:
-            # every row was read, to the end, after the attempt's outcome came back unknown: read them again
+            # every row was read, to the end, after the attempt's outcome came back unknown: read them again,
+            # but their absence counts only as of when that read began (a lagging history may have listed the
+            # attempt's row since): else the pages are read afresh
+            search.as_of, search.unordered = scan[0], True
             hit = search.take(scan[1])
-            return (hit, search.later_seen) if hit is not None else search.conclude()
+            if hit is not None:
+                return hit, search.later_seen
+            if search.later_seen or self.absence_is_conclusive(since, False, now=scan[0]):
+                return search.conclude()
+            search = _Search(self, job, since, search.until)
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = order.listing()
-        scanned: list[HistoryRow] = []  # in a listing in no order of time: every row, kept for the next look-up
-        while read < (MAX_ROWS if order.newest_first else MAX_ROWS_ANY_ORDER):
+        scanned: list[HistoryRow] | None = []  # in a listing in no order of time: every row, kept for the next look-up
+        kept = 0  # ... and the characters of their bodies
+        while read < (MAX_ROWS if order.newest_first else MAX_ROWS_ANY_ORDER + 1):  # a page past the cap: the end?
             if order.oldest_first:  # seen so before this look-up, or on its first pages
                 return await self._find_back(search)
             page += 1
             rows = await search.page(page)
             count = listed(rows)
             read += count
-            scanned += rows
+            if scanned is not None:
+                scanned += rows
+                kept += sum(len(v) for row in rows for v in row.request_body.values() if isinstance(v, str))
+                scanned = scanned if kept <= SCAN_KEPT_CHARS else None  # too big to keep (images kept whole)
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
             hit = search.take(rows)
@@ -221,12 +251,15 @@ class Reconciler:
             reached = reached or last or (newest_first and search.before(rows))
             if reached:
                 break
-        if not reached and not order.newest_first:
-            raise _NotCaughtUp(unordered=read)  # a row anywhere may be the attempt's: reading on will not help
+        if not reached and not order.newest_first:  # a row anywhere may be the lost one: reading on is no help
+            raise _NotCaughtUp(unordered=MAX_ROWS_ANY_ORDER)
         if not reached:
             raise _NotCaughtUp  # its row, or another candidate's, may lie further down
-        if not order.newest_first:
-            self._scans[query] = (started, scanned)
+        if not order.newest_first:  # and not oldest first: read in no order of time
+            search.unordered = True
+            self._scans.clear()  # one whole read kept, the latest
+            if scanned is not None:
+                self._scans[query] = (started, scanned)
         return search.conclude()
 
     async def _find_back(self, search: _Search) -> tuple[HistoryRow | None, bool]:
@@ -270,16 +303,16 @@ class Reconciler:
 
     async def _find_patiently(
         self, job: TrackedJob, *, since: float, until: float | None
-    ) -> tuple[HistoryRow | None, bool] | ApiError:
-        """One history search that rides out a history in trouble (:meth:`_patiently`): (row, later_seen),
-        or the error that ended it.  A search that concludes nothing (:class:`_NotCaughtUp`,
-        :class:`_Ambiguous`) was answered on every page it read."""
+    ) -> tuple[HistoryRow | None, bool, float] | ApiError:
+        """One history search that rides out a history in trouble (:meth:`_patiently`): (row, later_seen,
+        the epoch as of which its pages hold: :meth:`_find_as_of`), or the error that ended it.  A search
+        that concludes nothing (:class:`_NotCaughtUp`, :class:`_Ambiguous`) was answered on every page it read."""
 
-        async def search() -> tuple[HistoryRow | None, bool]:
-            row, later_seen = await self.find(job, since=since, until=until)
+        async def search() -> tuple[HistoryRow | None, bool, float]:
+            row, later_seen, as_of = await self._find_as_of(job, since=since, until=until)
             if row is not None:
                 self.claimed.add(row.request_id)
-            return row, later_seen
+            return row, later_seen, as_of
 
         return await self._patiently(search)
 
@@ -344,10 +377,10 @@ class Reconciler:
                     found = await self._find_patiently(job, since=since, until=until)
                     if isinstance(found, ApiError):
                         return _unreadable(job, found)
-                    row, later_seen = found
+                    row, later_seen, as_of = found
                     if row is not None:
                         return Attach(row.request_id)
-                    if not self.absence_is_conclusive(since, later_seen):
+                    if not self.absence_is_conclusive(since, later_seen, now=as_of):
                         raise _NotCaughtUp
         except _Ambiguous as exc:
             return Leave(
@@ -471,7 +504,18 @@ class _Search:
         self.plain = {name: value for name, value in payload.items() if name not in self.images}
         self.from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
         self.found: dict[str, HistoryRow] = {}  # an image job's candidates, over every page read
-        self.later_seen = False  # a request of ours sent after the attempt's outcome came back unknown
+        self._later_seen = False  # a request of ours sent after the attempt's outcome came back unknown...
+        self._later_seen_before = False  # ... and first seen in the history before this read began
+        self.unordered = False  # the rows were read in no order of time: only the latter counts
+        self.as_of = rec.clock.epoch()  # what the pages read say holds as of then (they were read from then on)
+
+    @property
+    def later_seen(self) -> bool:
+        """Whether the history had caught up past the attempt.  A request of ours sent after its outcome came
+        back unknown shows that as of when its page was read; listed newest or oldest first, the attempt's
+        row lies on a page read after that one, or on the same.  In no order of time it may lie on a page
+        read before: only a request seen before the read began shows the pages all caught up."""
+        return self._later_seen_before if self.unordered else self._later_seen
 
     async def page(self, page: int) -> list[HistoryRow]:
         rec, model, from_date = self.rec, self.job.spec.model, self.from_date
@@ -488,11 +532,14 @@ class _Search:
         rec.stamps.saw(rows)
         for row in rows:
             if row.request_id in rec._submitted:
+                first = rec.first_seen(row.request_id)
                 rec.note_seen(row.request_id, row.created_at)
                 # only a known send time is evidence: an earlier run's answer time is not (a request
                 # sent before the attempt may have been answered after it, and made before it)
                 sent = rec._sent_from.get(row.request_id, rec._posted.get(row.request_id))
-                self.later_seen = self.later_seen or (sent is not None and sent > self.until)
+                if sent is not None and sent > self.until:
+                    self._later_seen = True
+                    self._later_seen_before = self._later_seen_before or (first is not None and first <= self.as_of)
         floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
         matches = [
             row

@@ -226,3 +226,15 @@ def test_lost_submits_under_a_long_history_in_no_order_of_time_are_settled_by_re
     events = [json.loads(line)["event"] for line in (out / "ledger.jsonl").read_text().splitlines()]
     assert events.count("reconciled") >= 3
     assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 20
+
+
+@pytest.mark.parametrize("seed", [3, 5, 7])
+def test_lost_submits_in_a_lagging_history_in_no_order_of_time_are_not_paid_again(sim, tmp_path, monkeypatch, seed):
+    """In no order of time, 20 s behind: a look-up's whole read, begun before a lost submit's row showed,
+    taken again by its later look-ups and judged as of their time (past twice the lag), called it never
+    made, and the job was made twice."""
+    server = sim(seed=seed, rates={"submit_error_after": 0.3}, history_order="unsorted", history_backlog=300,
+                 history_lag_s=20.0)  # fmt: skip
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    run_batch(manifest, tmp_path / "out", server, "--concurrency", "20", monkeypatch=monkeypatch)
+    assert server.state.duplicate_submissions() == 0
