@@ -55,7 +55,7 @@ from ..jobs import Event, JobState, TrackedJob
 from ..models.images import is_ref
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
-from .places import first_empty_page
+from .places import SEEK_PAGES, first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
@@ -252,7 +252,10 @@ class Reconciler:
             if reached:
                 break
         if not reached and not order.newest_first:  # a row anywhere may be the lost one: reading on is no help
-            raise _NotCaughtUp(unordered=MAX_ROWS_ANY_ORDER)
+            raise _NotCaughtUp(
+                beyond="the request history does not list its rows newest first, as asked, so its row could be on "
+                f"any page, and a look-up reads at most {MAX_ROWS_ANY_ORDER:,} rows, fewer than the history holds"
+            )
         if not reached:
             raise _NotCaughtUp  # its row, or another candidate's, may lie further down
         if not order.newest_first:  # and not oldest first: read in no order of time
@@ -282,7 +285,10 @@ class Reconciler:
         try:
             end = await first_empty_page(count, self._ends.get(query))
             if end is None:
-                raise _NotCaughtUp  # no end within reach: nothing proves a request absent
+                raise _NotCaughtUp(  # no end within reach: nothing proves a request absent
+                    beyond="the request history lists its rows oldest first, and a look-up finds no end to it "
+                    f"within {SEEK_PAGES:,} pages, where its row would be"
+                )
             self._ends[query] = end - 1
             read, margin = 0, False
             for page in range(end - 1, 0, -1):
@@ -367,7 +373,7 @@ class Reconciler:
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
             self.clock,
-            on=lambda exc: isinstance(exc, _NotCaughtUp) and not exc.unordered and _next_lookup(attempts.number),
+            on=lambda exc: isinstance(exc, _NotCaughtUp) and not exc.beyond and _next_lookup(attempts.number),
             max_attempts=len(LOOKUP_DELAYS) + 1,
             deadline_s=math.inf,
         )
@@ -391,14 +397,13 @@ class Reconciler:
                 "twice). Check the history (by the fields and time) and run again later",
             )
         except _NotCaughtUp as exc:
-            if exc.unordered:
+            if exc.beyond:
                 sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                 return Leave(
                     Event.SETTLE_LATER,
                     job.state,
-                    f"the submit's outcome is unknown, and the request history lists its rows in no order of "
-                    f"time: its row could be anywhere, and a look-up reads at most {exc.unordered:,} rows, "
-                    "fewer than the history holds. The job was not submitted again (that could pay twice). "
+                    f"the submit's outcome is unknown, and {exc.beyond}. "
+                    "The job was not submitted again (that could pay twice). "
                     f"Look for a {job.spec.model} request sent about {sent} in the account's request history; "
                     "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
                 )
@@ -590,12 +595,12 @@ class _Hit(Exception):
 
 
 class _NotCaughtUp(Exception):
-    """The history neither lists the submit nor has demonstrably caught up past it; ``unordered``: the rows
-    read of a history in no order of time that did not reach its end (looking again will not help)."""
+    """The history neither lists the submit nor has demonstrably caught up past it; ``beyond``: why its
+    row may lie where no look-up reads (looking again will not help)."""
 
-    def __init__(self, unordered: int = 0) -> None:
+    def __init__(self, beyond: str = "") -> None:
         super().__init__()
-        self.unordered = unordered
+        self.beyond = beyond
 
 
 def _next_lookup(made: int) -> float | bool:

@@ -909,6 +909,6 @@ async def test_a_history_in_no_order_longer_than_a_look_up_reads_leaves_the_job_
     rec = tied(reconciler(clock, api), since)
     verdict = await rec.settle(job(), since=since)
     assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
-    assert "no order of time" in verdict.detail and "new id" in verdict.detail
+    assert "does not list its rows newest first" in verdict.detail and "new id" in verdict.detail
     assert "run again later" not in verdict.detail.lower()  # it would read the same
     assert api.calls == MAX_ROWS_ANY_ORDER // 100 + 1  # once (and a page past the cap, not empty)
