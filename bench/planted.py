@@ -1,4 +1,4 @@
-"""Plant each of 55 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 56 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,11 +6,12 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, thirteen the reading of histories unlike the published
+the concurrency bound, fourteen the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours, a history listed oldest
 first, by sweeps and by look-ups read back from its end, one in no order
-of time, read to its end, and what such a read proves as of when), and two the sweeps'
+of time, read to its end by look-ups and sweeps, and what such a read
+proves as of when), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -341,6 +342,16 @@ PLANTS = (
         (
             "tests/engine/test_recovery_unordered.py::"
             "test_a_later_request_of_ours_seen_late_in_a_read_in_no_order_does_not_show_the_pages_before_caught_up",
+        ),
+    ),
+    Plant(
+        "a sweep of a history in no order of time reads the pages it would newest first, and misses the rest",
+        "batchgen/engine/sweeper.py",
+        "        if self.reconciler.order.in_no_order:  # a job may be listed on any page: read them all\n",
+        "        if False:\n",
+        (
+            "tests/e2e/test_history_pages.py::"
+            "test_sweeps_of_a_history_in_no_order_of_time_read_every_page_and_show_every_job",
         ),
     ),
     Plant(

@@ -118,6 +118,18 @@ class ListingOrder:
         in may list a few below newer ones, which a sweep's read back from where it looked finds."""
         return len(self.rose) >= OLDEST_FIRST_EVIDENCE and self.falls <= OLDEST_FIRST_EXCEPTIONS * self.rising
 
+    @property
+    def in_no_order(self) -> bool:
+        """Rows of enough requests were seen listed below older ones, and below newer ones, each at least a
+        tenth as often as the other: a row may be on any page (a sort key unrelated to time).  A listing
+        newest first with a few rows a moment out of order is not taken for it."""
+        rising, falls = self.rising, self.falls
+        return (
+            len(self.rose) >= OLDEST_FIRST_EVIDENCE
+            and falls > OLDEST_FIRST_EXCEPTIONS * rising
+            and rising > OLDEST_FIRST_EXCEPTIONS * falls
+        )
+
     def listing(self) -> ListingCheck:
         """A check of one listing, read from its first page on."""
         return ListingCheck(self)

@@ -306,11 +306,14 @@ class Sweeper(SweepCadence):
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
 
-    def _page_budget(self, looked: int, unseen: set[str], pages: int) -> int:
+    def _page_budget(self, looked: int, unseen: set[str], pages: int) -> float:
         """The most pages a sweep reads: those that list 2.5 rows for each job it looks for, and a page
         more; while a job is unseen, those that list 2.5 rows for each request of ours sent after it
-        (newest first, every one of them is listed above it).  Past them, a job it did not see counts
-        as looked for and not shown: the history's fault, if a poll then finds it finished."""
+        (newest first, every one of them is listed above it); listed in no order of time, every page.
+        Past them, a job it did not see counts as looked for and not shown: the history's fault, if a
+        poll then finds it finished."""
+        if self.reconciler.order.in_no_order:  # a job may be listed on any page: read them all
+            return math.inf
         size = self.paging.size()
         budget = math.ceil(2.5 * looked / size) + 1
         if pages < budget or not unseen:

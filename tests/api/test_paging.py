@@ -139,3 +139,16 @@ def test_the_same_rows_read_again_by_every_sweep_are_not_taken_for_more_evidence
     assert not order.oldest_first
     order.listing().read([made(f"r{i}", 20.0 + i) for i in range(8)])
     assert order.oldest_first and order.falling is None
+
+
+def test_a_listing_is_taken_for_one_in_no_order_only_when_rows_both_rise_and_fall_often():
+    order = ListingOrder({}, {})
+    order.listing().read([made(f"n{i}", 1000.0 - i - (1.5 if i % 20 == 5 else 0.0)) for i in range(300)])
+    assert len(order.rose) == 8 and not order.newest_first  # newest first, a few rows a moment out of order
+    assert not order.in_no_order
+    order = ListingOrder({}, {})
+    order.listing().read([made(f"o{i}", 100.0 + i) for i in range(100)])
+    assert order.oldest_first and not order.in_no_order
+    order = ListingOrder({}, {})
+    order.listing().read([made(f"u{i}", 200.0 + (i * 37) % 50) for i in range(50)])
+    assert order.in_no_order and not order.oldest_first

@@ -154,10 +154,10 @@ async def test_a_history_listed_oldest_first_finds_the_first_jobs_sent_next_to_t
 
 
 async def test_a_history_whose_sweeps_read_many_pages_for_each_job_they_show_gives_way_to_polls(tmp_path, caplog):
-    """A row a page, in no order of time: a sweep must read every page to see the jobs it looks for, about
-    twenty pages for each finished job it shows, where polling a job takes a few requests.  Sweeping went
-    on all run (about 670 history pages for 40 jobs); it now gives way to polls once that is clear."""
-    config = SimConfig(time_scale=2000, history_page_cap=1, history_order="unsorted", seed=3)
+    """Five rows a page, in no order of time, under 500 rows of the days before: a sweep must read every page
+    (over a hundred) to see the jobs it looks for, tens of pages for each finished job it shows, where polling
+    a job takes a few requests.  Sweeping went on all run; it now gives way to polls once that is clear."""
+    config = SimConfig(time_scale=2000, history_page_cap=5, history_order="unsorted", history_backlog=500, seed=3)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
     with caplog.at_level("INFO", logger="batchgen"):
         async with SimServer(config) as sim:
@@ -169,7 +169,25 @@ async def test_a_history_whose_sweeps_read_many_pages_for_each_job_they_show_giv
     assert not sweeper.sweeping and sweeper.hits >= 10
     assert "history pages for each finished job" in caplog.text
     polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
-    assert counters["/inference-request/request-history"] + polls <= 450  # before: about 675
+    assert counters["/inference-request/request-history"] + polls <= 450
+
+
+async def test_sweeps_of_a_history_in_no_order_of_time_read_every_page_and_show_every_job(tmp_path):
+    """Two rows a page, in no order of time: a job may be listed on any page.  Sweeps read the pages that
+    list 2.5 rows for each job they looked for, as newest first, and missed the jobs further down: over
+    eight pages for each job they showed, they gave way to polls (about 335 requests for 40 jobs).  Read
+    whole, each sweep shows every job finished, for about five pages a job, and sweeps stay on."""
+    config = SimConfig(time_scale=2000, history_page_cap=2, history_order="unsorted", seed=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        counters = dict(sim.state.counters)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sweeper = outcome.run.poller.sweeper
+    assert outcome.run.reconciler.order.in_no_order
+    assert sweeper.sweeping and sweeper.missed == 0 and sweeper.hits >= 30
+    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
+    assert counters["/inference-request/request-history"] + polls <= 290
 
 
 LONG_OLDEST_FIRST = {"history_order": "oldest", "history_backlog": 3000, "history_page_cap": 20}
