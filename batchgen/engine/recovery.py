@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import logging
@@ -55,7 +56,7 @@ from ..jobs import Event, JobState, TrackedJob
 from ..models.images import is_ref
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
-from .places import SEEK_PAGES, first_empty_page
+from .places import first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
 log = logging.getLogger("batchgen")
@@ -208,10 +209,12 @@ class Reconciler:
     ) -> tuple[HistoryRow | None, bool, float]:
         """:meth:`find`, and the epoch as of which what it read holds: when the read began (a row that shows
         after that may lie on a page read before it did), or when the whole read it took began."""
-        search = _Search(self, job, since, until)
-        return (*await self._find(search), search.as_of)
+        search = [_Search(self, job, since, until)]
+        row, later_seen = await self._find(search)
+        return row, later_seen, search[0].as_of  # the search that concluded: a reused read's, or a fresh one's
 
-    async def _find(self, search: _Search) -> tuple[HistoryRow | None, bool]:
+    async def _find(self, searches: list[_Search]) -> tuple[HistoryRow | None, bool]:
+        search = searches[0]
         job, since = search.job, search.since
         order, query, started = self.order, (job.spec.model, search.from_date), self.clock.epoch()
         scan = self._scans.get(query)
@@ -225,7 +228,7 @@ class Reconciler:
                 return hit, search.later_seen
             if search.later_seen or self.absence_is_conclusive(since, False, now=scan[0]):
                 return search.conclude()
-            search = _Search(self, job, since, search.until)
+            search = searches[0] = _Search(self, job, since, search.until)  # its pages hold as of now
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = order.listing()
@@ -275,7 +278,10 @@ class Reconciler:
         back; past them the search has not caught up with the attempt."""
         query = (search.job.spec.model, search.from_date)
 
+        deepest = [0]  # the furthest page read
+
         async def count(page: int) -> int:
+            deepest[0] = max(deepest[0], page)
             rows = await search.page(page)
             hit = search.take(rows)  # a page read on the way is read as any other
             if hit is not None:
@@ -287,7 +293,7 @@ class Reconciler:
             if end is None:
                 raise _NotCaughtUp(  # no end within reach: nothing proves a request absent
                     beyond="the request history lists its rows oldest first, and a look-up finds no end to it "
-                    f"within {SEEK_PAGES:,} pages, where its row would be"
+                    f"within {deepest[0]:,} pages, where its row would be"
                 )
             self._ends[query] = end - 1
             read, margin = 0, False
@@ -328,20 +334,25 @@ class Reconciler:
         return await self._patiently(
             lambda: self.gateway.call(
                 Priority.RESULT, lambda: self.api.history_get(request_id), retry_on=self.trouble.retry_on
-            )
+            ),
+            claims=False,
         )
 
-    async def _patiently(self, call: Callable[[], Awaitable[_T]]) -> _T | ApiError:
+    async def _patiently(self, call: Callable[[], Awaitable[_T]], *, claims: bool = True) -> _T | ApiError:
         """``call`` (a history look-up) as the spell of trouble every look-up shares says
         (:class:`HistoryTrouble`): its answer, or the error that answered it or ended the spell.  While a
         spell lasts, this look-up waits for the next probe (or makes it); once the spell has given up, it is
-        told so without a request.  Look-ups go one at a time: a search claims the row it finds.
+        told so without a request.  Searches go one at a time (a search claims the row it finds); a look-up
+        that claims nothing (``claims=False``, by request id) waits for them only in a spell.
 
         The bound is time on the run's clock, not a count of tries, so this loop sleeps on the clock itself
         rather than through ``retry``'s test mode, which makes every wait zero."""
         trouble = self.trouble
         while True:
-            async with self._lock:
+            # no spell, and a look-up that claims nothing (by request id): it need not wait for a search (a
+            # whole history read in no order of time takes minutes at the run's rate)
+            free = not claims and trouble.began is None
+            async with contextlib.nullcontext() if free else self._lock:
                 verdict = trouble.verdict()
                 if isinstance(verdict, TransientError):
                     return verdict

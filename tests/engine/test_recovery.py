@@ -6,6 +6,7 @@ import random
 import time
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import anyio
@@ -912,3 +913,73 @@ async def test_a_history_in_no_order_longer_than_a_look_up_reads_leaves_the_job_
     assert "does not list its rows newest first" in verdict.detail and "new id" in verdict.detail
     assert "run again later" not in verdict.detail.lower()  # it would read the same
     assert api.calls == MAX_ROWS_ANY_ORDER // 100 + 1  # once (and a page past the cap, not empty)
+
+
+class HeldHistory(FakeApi):
+    """Its history pages wait for ``release`` (a long read: a history in no order read to its end at the
+    run's rate); look-ups by id answer at once."""
+
+    def __init__(self, rows: list[HistoryRow], by_id: dict[str, HistoryRow]) -> None:
+        super().__init__(rows, by_id)
+        self.release = anyio.Event()
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        await self.release.wait()
+        return await super().history(**query)
+
+
+@pytest.mark.parametrize("look", ["recover_missing", "look_up", "refresh_output"])
+async def test_a_look_up_by_id_does_not_wait_for_another_jobs_long_history_read(look):
+    # An unknown submit's look-up reads the history (up to 200 pages in no order of time: minutes at 50 rpm).
+    # A job whose record expired meanwhile asks the history for its row by id: one request, which claims
+    # nothing.  Queued behind the whole read on the reconciler's lock, the poll (or download) waits minutes.
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    done = row("r", "x", since - 100, "COMPLETED", "http://127.0.0.1/v.mp4")
+    api = HeldHistory([row("other", "a cat", since + 1)], {"r": done})
+    rec = reconciler(clock, api)
+    expired = job("a dog")
+    expired.request_id = "r"
+    if look == "refresh_output":  # a failed download: its result is gone (404), so the history is asked
+        api.result = ResultApi(NotFound("404")).result  # type: ignore[attr-defined]
+    got: list[Any] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(partial(rec.settle, job(), since=since))
+        await anyio.wait_all_tasks_blocked()  # the search is reading, its first page not back yet
+        with anyio.move_on_after(2.0):  # real seconds: the look-up by id needs none of the search's pages
+            got.append(await getattr(rec, look)(expired))
+        api.release.set()
+        tg.cancel_scope.cancel()  # the search itself is of no interest here
+    url = "http://127.0.0.1/v.mp4"
+    assert got == [Link(url, None) if look == "refresh_output" else Found(url, 0.28)]
+
+
+class EndlessOldestFirst(FakeApi):
+    """Lists oldest first; once ``endless``, every page number lists a full page (the history's last rows)."""
+
+    endless = False
+
+    async def history(self, **query: Any) -> list[HistoryRow]:
+        page = query.get("page", 1)
+        if self.endless and page > 1:
+            self.calls += 1
+            self.queries.append(query)
+            return self.rows[-100:]  # type: ignore[index]
+        return await super().history(**query)
+
+
+async def test_an_oldest_first_history_with_no_end_in_reach_names_the_reach_it_searched():
+    # The end was seen at page 51; the next look-up gallops from there, up to 1,024 times that (52,224 pages),
+    # and finds none: the operator is told it found no end 'within 1,024 pages', fifty times short of the truth.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    api = EndlessOldestFirst(listed_oldest_first(since, earlier=5000, later=150))
+    rec = tied(reconciler(clock, api), since)
+    assert await rec.find(job(), since=since) == (None, False)
+    assert rec.order.oldest_first
+    api.endless = True
+    verdict = await rec.settle(job(), since=since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later"
+    reached = max(query["page"] for query in api.queries)
+    assert reached > 1024
+    assert f"within {reached:,} pages" in verdict.detail or "1,024 pages" not in verdict.detail, verdict.detail

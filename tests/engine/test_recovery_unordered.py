@@ -170,3 +170,41 @@ async def test_a_later_request_of_ours_seen_late_in_a_read_in_no_order_does_not_
     clock.advance(1.0)
     verdict = await _settle_on_clock(clock, rec, job("a fox"), since)
     assert verdict == Attach("mine")
+
+
+async def test_a_fresh_read_after_a_reused_one_counts_as_of_when_it_began():
+    # A history in no order of time that lags 150 s (three requests of ours): absence counts once 2 x 150 s
+    # + 10 s have passed since the attempt.  The lost submit was never made.  Each look-up after the first
+    # takes the whole read of the one before (begun after the outcome came back unknown), finds it too early,
+    # and reads every page afresh; but that fresh read's absence is judged as of the reused read's start,
+    # not its own.  The last look-up (520 s after the first) reads the history 520 s after the attempt, past
+    # the 310 s, yet it is judged as of the 5th (220 s): the job is left 'submitting', 'not caught up yet'.
+    from batchgen.engine.verdicts import Resubmit
+
+    clock = FakeClock()
+    since = clock.epoch()
+    api = FakeApi(in_no_order(since, 300))
+    api.date_ahead = 0.0
+    rec = reconciler(clock, api)
+    for i in range(3):
+        rec.note_submitted(f"r{i}", since - 1000)
+        rec._lags[f"r{i}"] = 150.0
+    rec.order.found("seen before")  # the listing was seen in no order of time earlier in the run
+    clock.advance(1.0)
+    verdict = await _settle_on_clock(clock, rec, job("a fox"), since)
+    assert verdict == Resubmit()
+
+
+async def test_find_as_of_reports_the_start_of_the_read_it_concluded_from():
+    clock = FakeClock()
+    since = clock.epoch()
+    api = FakeApi(in_no_order(since, 300))
+    rec = reconciler(clock, api)
+    rec.order.found("seen before")
+    clock.advance(1.0)
+    await rec.find(job("a dog"), since=since)  # a whole read, begun at t+1, kept
+    clock.advance(100.0)
+    begun = clock.epoch()
+    _, _, as_of = await rec._find_as_of(job("a fox"), since=since, until=None)  # reused, not conclusive: read again
+    assert api.calls == 2 * 4  # it did read every page again, from t+101
+    assert as_of == begun
