@@ -282,16 +282,16 @@ async def test_listed_oldest_first_a_sweep_out_of_pages_counts_only_the_jobs_it_
     assert sweeps._covered == {}
 
 
-def test_sweeps_give_way_to_polls_once_they_read_more_than_eight_pages_for_each_job_they_show(caplog):
+def test_sweeps_give_way_to_polls_once_they_read_more_than_five_pages_for_each_job_they_show(caplog):
     clock = FakeClock(1_000.0)
     sweeps, news, _ = make(clock, by_rid(job(1, 0.0)))
     sweeps.hits, sweeps.pages_read = 9, 100  # too few shown to judge
     sweeps._check_cost()
-    sweeps.hits, sweeps.pages_read = 10, 80  # eight pages a find: still cheaper than polling
+    sweeps.hits, sweeps.pages_read = 10, 50  # five pages a find: still cheaper than polling
     sweeps._check_cost()
     assert sweeps.sweeping and news.sent == []
-    sweeps.pages_read = 81
+    sweeps.pages_read = 51
     with caplog.at_level(logging.INFO, logger="batchgen"):
         sweeps._check_cost()
     assert not sweeps.sweeping and isinstance(news.sent[-1], Replan)
-    assert "8 history pages for each finished job" in caplog.text
+    assert "5 history pages for each finished job" in caplog.text
