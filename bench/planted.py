@@ -1,4 +1,4 @@
-"""Plant each of 56 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 57 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,12 +6,12 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, fourteen the reading of histories unlike the published
+the concurrency bound, fifteen the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours, a history listed oldest
 first, by sweeps and by look-ups read back from its end, one in no order
-of time, read to its end by look-ups and sweeps, and what such a read
-proves as of when), and two the sweeps'
+of time, read to its end by look-ups and sweeps, what such a read proves
+as of when, and which of its matches is taken), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -352,6 +352,16 @@ PLANTS = (
         (
             "tests/e2e/test_history_pages.py::"
             "test_sweeps_of_a_history_in_no_order_of_time_read_every_page_and_show_every_job",
+        ),
+    ),
+    Plant(
+        "read in another order than newest first, the first request of the same body found is taken (a day-old one)",
+        "batchgen/engine/recovery.py",
+        "            if not self.collect:  # newest first: the first page with one lists the last made\n",
+        "            if True:\n",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_read_in_another_order_an_earlier_request_of_the_same_body_is_not_taken_for_the_lost_one",
         ),
     ),
     Plant(

@@ -222,7 +222,7 @@ class Reconciler:
             # every row was read, to the end, after the attempt's outcome came back unknown: read them again,
             # but their absence counts only as of when that read began (a lagging history may have listed the
             # attempt's row since): else the pages are read afresh
-            search.as_of, search.unordered = scan[0], True
+            search.as_of, search.unordered, search.collect = scan[0], True, True
             hit = search.take(scan[1])
             if hit is not None:
                 return hit, search.later_seen
@@ -247,6 +247,7 @@ class Reconciler:
                 scanned = scanned if kept <= SCAN_KEPT_CHARS else None  # too big to keep (images kept whole)
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it
+            search.collect = search.collect or not newest_first
             hit = search.take(rows)
             if hit is not None:
                 return hit, search.later_seen
@@ -277,7 +278,7 @@ class Reconciler:
         rows leave the history moves up, to a page read later).  At most ``MAX_ROWS`` rows are read
         back; past them the search has not caught up with the attempt."""
         query = (search.job.spec.model, search.from_date)
-
+        search.collect = True  # pages far above the attempt's are read on the way to the end
         deepest = [0]  # the furthest page read
 
         async def count(page: int) -> int:
@@ -519,7 +520,8 @@ class _Search:
         self.images = {name: value for name, value in payload.items() if is_ref(value)}
         self.plain = {name: value for name, value in payload.items() if name not in self.images}
         self.from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
-        self.found: dict[str, HistoryRow] = {}  # an image job's candidates, over every page read
+        self.found: dict[str, HistoryRow] = {}  # an image job's candidates (or, collecting, any job's), every page
+        self.collect = False  # read in another order than newest first: a match is chosen once every page is read
         self._later_seen = False  # a request of ours sent after the attempt's outcome came back unknown...
         self._later_seen_before = False  # ... and first seen in the history before this read began
         self.unordered = False  # the rows were read in no order of time: only the latter counts
@@ -573,8 +575,11 @@ class _Search:
         if matches and not images:
             if floor is not None:
                 return min(matches, key=lambda r: r.created_at or 0.0)
-            return max(matches, key=lambda r: r.created_at or -math.inf)
-        self.found.update((row.request_id, row) for row in matches if _image_match(row, images) is not False)
+            if not self.collect:  # newest first: the first page with one lists the last made
+                return max(matches, key=lambda r: r.created_at or -math.inf)
+        if images:
+            matches = [row for row in matches if _image_match(row, images) is not False]
+        self.found.update((row.request_id, row) for row in matches)
         return None
 
     def before(self, rows: list[HistoryRow]) -> bool:
@@ -587,8 +592,12 @@ class _Search:
         return floor is not None and any(row.created_at is not None and row.created_at < floor for row in rows)
 
     def conclude(self) -> tuple[HistoryRow | None, bool]:
-        """Every page that may list the attempt was read: an image job's one candidate, or absence."""
+        """Every page that may list the attempt was read: an image job's one candidate, a job's last made
+        (read in another order, with nothing to tell how the rows' times relate to the attempt's), or
+        absence."""
         images, found = self.images, list(self.found.values())
+        if found and not images:
+            return max(found, key=lambda r: r.created_at or -math.inf), self.later_seen
         if images and found:
             sure = [row for row in found if _image_match(row, images)]
             chosen = sure if sure else found

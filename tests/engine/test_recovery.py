@@ -983,3 +983,18 @@ async def test_an_oldest_first_history_with_no_end_in_reach_names_the_reach_it_s
     reached = max(query["page"] for query in api.queries)
     assert reached > 1024
     assert f"within {reached:,} pages" in verdict.detail or "1,024 pages" not in verdict.detail, verdict.detail
+
+
+async def test_read_in_another_order_an_earlier_request_of_the_same_body_is_not_taken_for_the_lost_one():
+    # Listed oldest first, nothing yet ties the server's clock to ours: a request with the same body made the
+    # day before (the same manifest run in another folder), unclaimed, is on page 1, which the search for
+    # the end reads first.  Taken at once, the job was attached to it (a video already paid and fetched there)
+    # and the lost submit's own video never fetched.  Every page that may list the attempt is read, then the
+    # last made is taken.
+    clock = FakeClock()
+    since = clock.epoch() - 60
+    rows = listed_oldest_first(since, earlier=300, later=150, at=400)
+    rows.insert(3, row("yesterday", "a fox", since - 86_000))
+    rec = reconciler(clock, FakeApi(rows))
+    found, _ = await rec.find(job(), since=since)
+    assert found is not None and found.request_id == "mine"
