@@ -69,7 +69,7 @@ PLANTS = (
     ),
     Plant(
         "reconciliation may attach to a request another job claimed",
-        "batchgen/engine/recovery.py",
+        "batchgen/engine/lookup.py",
         "and row.request_id not in rec.claimed",
         "and True",
         (
@@ -238,7 +238,7 @@ PLANTS = (
     Plant(
         "a look-up that read a thousand rows without reaching back past the submit concludes it absent",
         "batchgen/engine/recovery.py",
-        "            raise _NotCaughtUp  # its row, or another candidate's, may lie further down\n",
+        "            raise NotCaughtUp  # its row, or another candidate's, may lie further down\n",
         "            pass\n",
         ("tests/engine/test_recovery.py::test_a_search_that_never_reached_past_the_attempt_concludes_nothing",),
     ),
@@ -281,7 +281,7 @@ PLANTS = (
     ),
     Plant(
         "a look-up takes the server's clock for ours, two minutes' skew allowed (was: pays twice 10 h behind)",
-        "batchgen/engine/recovery.py",
+        "batchgen/engine/lookup.py",
         "        floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours\n",
         "        floor = since - 120.0\n",
         ("tests/engine/test_recovery.py::test_until_the_servers_clock_is_tied_to_ours_no_rows_time_proves_anything",),
@@ -336,7 +336,7 @@ PLANTS = (
     ),
     Plant(
         "in a read in no order, a later request of ours listed late in it shows every page caught up",
-        "batchgen/engine/recovery.py",
+        "batchgen/engine/lookup.py",
         "(first is not None and first <= self.as_of)",
         "True",
         (
@@ -356,7 +356,7 @@ PLANTS = (
     ),
     Plant(
         "read in another order than newest first, the first request of the same body found is taken (a day-old one)",
-        "batchgen/engine/recovery.py",
+        "batchgen/engine/lookup.py",
         "            if not self.collect:  # newest first: the first page with one lists the last made\n",
         "            if True:\n",
         (

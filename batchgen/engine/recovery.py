@@ -27,21 +27,20 @@ some job, how far the history lags, (:class:`HistoryLinks`) whether a
 history row's output link can stand in for a result call, and
 (:class:`HistoryTrouble`) whether look-ups are failing now: a history that
 answers 5xx is ridden out for a bounded time once for every job that waits to
-be settled, not once per job.
+be settled, not once per job.  How a look-up reads the pages depends on their
+order: newest first from the first page until the rows reach back past the
+submit; oldest first back from the end (:mod:`places`); in no order of time,
+to the end.  Each page's rows are matched by :class:`lookup.Search`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import hashlib
-import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
 
 import anyio
 
@@ -53,9 +52,9 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
-from ..models.images import is_ref
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
+from .lookup import Ambiguous, Hit, NotCaughtUp, Search
 from .places import first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
@@ -69,41 +68,6 @@ LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)...
 MAX_ROWS_ANY_ORDER = 20_000  # ... or this many where the history lists in no order of time (to its end)
 SCAN_KEPT_CHARS = 16 * 2**20  # a whole read in no order is kept for the next look-ups only up to this size
-
-
-def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
-def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | None:
-    """Does the row carry the job's images? True/False where it holds them whole, None where it cannot say.
-
-    What the history keeps of an inlined image is undocumented (the base64, a
-    URL, a truncated string, nothing), so only a field that decodes to a whole
-    image (the image's size, or a PNG or JPEG that runs to its end marker) is
-    compared, by digest.
-    """
-    verdict: bool | None = None
-    for name, ref in images.items():
-        value = row.request_body.get(name)
-        if not isinstance(value, str):
-            continue
-        text = value.split(",", 1)[1] if value.startswith("data:") else value
-        try:
-            data = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        whole = len(data) == ref.get("bytes") or data.endswith((b"IEND\xaeB`\x82", b"\xff\xd9"))
-        if not whole:  # a truncated copy (or something else): it cannot say
-            continue
-        if hashlib.sha256(data).hexdigest() != ref["sha256"]:
-            return False
-        verdict = True
-    return verdict
-
-
-class _Ambiguous(Exception):
-    """Two history rows match an image job and nothing tells them apart."""
 
 
 class Reconciler:
@@ -168,6 +132,18 @@ class Reconciler:
         if sent is not None and request_id not in self._lags:
             self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
 
+    def ours(self, request_id: str) -> bool:
+        """Whether a request is one of ours (this run's or, from the ledger, an earlier run's)."""
+        return request_id in self._submitted
+
+    def sent_time(self, request_id: str) -> float | None:
+        """The epoch a request of ours was sent, where known: this run's, or an earlier run's ``posted_at``."""
+        return self._sent_from.get(request_id, self._posted.get(request_id))
+
+    def made_before(self, request_id: str, epoch: float) -> bool:
+        """Whether a request of this run was known made (answered) before ``epoch``."""
+        return self._made_by.get(request_id, math.inf) < epoch
+
     def first_seen(self, request_id: str) -> float | None:
         """The epoch a request of ours was first seen listed in the history (None: not yet)."""
         lag = self._lags.get(request_id)
@@ -199,7 +175,7 @@ class Reconciler:
         Absence, or an image job's candidate, is only ever returned from pages that reach back past
         ``since``: to an empty page (a short one is not taken for the end here: :mod:`..api.paging`),
         a row older than it, or a request of ours made before it; a search that read ``MAX_ROWS``
-        rows without that has not caught up with the attempt (:class:`_NotCaughtUp`).  A history seen
+        rows without that has not caught up with the attempt (:class:`NotCaughtUp`).  A history seen
         to list oldest first is read back from its end (:meth:`_find_back`)."""
         row, later_seen, _ = await self._find_as_of(job, since=since, until=until)
         return row, later_seen
@@ -209,11 +185,11 @@ class Reconciler:
     ) -> tuple[HistoryRow | None, bool, float]:
         """:meth:`find`, and the epoch as of which what it read holds: when the read began (a row that shows
         after that may lie on a page read before it did), or when the whole read it took began."""
-        search = [_Search(self, job, since, until)]
+        search = [Search(self, job, since, until)]
         row, later_seen = await self._find(search)
         return row, later_seen, search[0].as_of  # the search that concluded: a reused read's, or a fresh one's
 
-    async def _find(self, searches: list[_Search]) -> tuple[HistoryRow | None, bool]:
+    async def _find(self, searches: list[Search]) -> tuple[HistoryRow | None, bool]:
         search = searches[0]
         job, since = search.job, search.since
         order, query, started = self.order, (job.spec.model, search.from_date), self.clock.epoch()
@@ -228,7 +204,7 @@ class Reconciler:
                 return hit, search.later_seen
             if search.later_seen or self.absence_is_conclusive(since, False, now=scan[0]):
                 return search.conclude()
-            search = searches[0] = _Search(self, job, since, search.until)  # its pages hold as of now
+            search = searches[0] = Search(self, job, since, search.until)  # its pages hold as of now
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = order.listing()
@@ -256,12 +232,12 @@ class Reconciler:
             if reached:
                 break
         if not reached and not order.newest_first:  # a row anywhere may be the lost one: reading on is no help
-            raise _NotCaughtUp(
+            raise NotCaughtUp(
                 beyond="the request history does not list its rows newest first, as asked, so its row could be on "
                 f"any page, and a look-up reads at most {MAX_ROWS_ANY_ORDER:,} rows, fewer than the history holds"
             )
         if not reached:
-            raise _NotCaughtUp  # its row, or another candidate's, may lie further down
+            raise NotCaughtUp  # its row, or another candidate's, may lie further down
         if not order.newest_first:  # and not oldest first: read in no order of time
             search.unordered = True
             self._scans.clear()  # one whole read kept, the latest
@@ -269,7 +245,7 @@ class Reconciler:
                 self._scans[query] = (started, scanned)
         return search.conclude()
 
-    async def _find_back(self, search: _Search) -> tuple[HistoryRow | None, bool]:
+    async def _find_back(self, search: Search) -> tuple[HistoryRow | None, bool]:
         """Listed oldest first, a request made after the attempt is listed below every one made before
         it, and new rows land at the end: read back from the end (the first empty page, found from the
         last one seen, :func:`places.first_empty_page`) until a page lists a request made before the
@@ -286,13 +262,13 @@ class Reconciler:
             rows = await search.page(page)
             hit = search.take(rows)  # a page read on the way is read as any other
             if hit is not None:
-                raise _Hit(hit)
+                raise Hit(hit)
             return listed(rows)
 
         try:
             end = await first_empty_page(count, self._ends.get(query))
             if end is None:
-                raise _NotCaughtUp(  # no end within reach: nothing proves a request absent
+                raise NotCaughtUp(  # no end within reach: nothing proves a request absent
                     beyond="the request history lists its rows oldest first, and a look-up finds no end to it "
                     f"within {deepest[0]:,} pages, where its row would be"
                 )
@@ -309,8 +285,8 @@ class Reconciler:
                 margin = search.before(rows)
                 read += listed(rows)
                 if read >= MAX_ROWS and not margin:
-                    raise _NotCaughtUp  # its row, or another candidate's, may lie further up
-        except _Hit as found:
+                    raise NotCaughtUp  # its row, or another candidate's, may lie further up
+        except Hit as found:
             return found.row, search.later_seen
         return search.conclude()
 
@@ -319,7 +295,7 @@ class Reconciler:
     ) -> tuple[HistoryRow | None, bool, float] | ApiError:
         """One history search that rides out a history in trouble (:meth:`_patiently`): (row, later_seen,
         the epoch as of which its pages hold: :meth:`_find_as_of`), or the error that ended it.  A search
-        that concludes nothing (:class:`_NotCaughtUp`, :class:`_Ambiguous`) was answered on every page it read."""
+        that concludes nothing (:class:`NotCaughtUp`, :class:`Ambiguous`) was answered on every page it read."""
 
         async def search() -> tuple[HistoryRow | None, bool, float]:
             row, later_seen, as_of = await self._find_as_of(job, since=since, until=until)
@@ -370,7 +346,7 @@ class Reconciler:
                     except ApiError as exc:
                         trouble.answered()  # the history answered, if not with rows
                         return exc
-                    except (_NotCaughtUp, _Ambiguous):
+                    except (NotCaughtUp, Ambiguous):
                         trouble.answered()  # every page it read was answered
                         raise
                     trouble.answered()
@@ -385,7 +361,7 @@ class Reconciler:
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
             self.clock,
-            on=lambda exc: isinstance(exc, _NotCaughtUp) and not exc.beyond and _next_lookup(attempts.number),
+            on=lambda exc: isinstance(exc, NotCaughtUp) and not exc.beyond and _next_lookup(attempts.number),
             max_attempts=len(LOOKUP_DELAYS) + 1,
             deadline_s=math.inf,
         )
@@ -399,8 +375,8 @@ class Reconciler:
                     if row is not None:
                         return Attach(row.request_id)
                     if not self.absence_is_conclusive(since, later_seen, now=as_of):
-                        raise _NotCaughtUp
-        except _Ambiguous as exc:
+                        raise NotCaughtUp
+        except Ambiguous as exc:
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
@@ -408,7 +384,7 @@ class Reconciler:
                 "whole, so neither was attached and the job was not submitted again (that could pay "
                 "twice). Check the history (by the fields and time) and run again later",
             )
-        except _NotCaughtUp as exc:
+        except NotCaughtUp as exc:
             if exc.beyond:
                 sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                 return Leave(
@@ -506,121 +482,6 @@ class Reconciler:
             return await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
         except ApiError:
             return None
-
-
-class _Search:
-    """One look-up's reading of the history, page by page: the rows that match the attempt, and what
-    the requests of ours listed say (the history caught up past it, made before it)."""
-
-    def __init__(self, rec: Reconciler, job: TrackedJob, since: float, until: float | None) -> None:
-        self.rec, self.job, self.since = rec, job, since
-        self.until = since if until is None else until
-        payload = job.spec.payload()
-        self.payload = payload
-        self.images = {name: value for name, value in payload.items() if is_ref(value)}
-        self.plain = {name: value for name, value in payload.items() if name not in self.images}
-        self.from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
-        self.found: dict[str, HistoryRow] = {}  # an image job's candidates (or, collecting, any job's), every page
-        self.collect = False  # read in another order than newest first: a match is chosen once every page is read
-        self._later_seen = False  # a request of ours sent after the attempt's outcome came back unknown...
-        self._later_seen_before = False  # ... and first seen in the history before this read began
-        self.unordered = False  # the rows were read in no order of time: only the latter counts
-        self.as_of = rec.clock.epoch()  # what the pages read say holds as of then (they were read from then on)
-
-    @property
-    def later_seen(self) -> bool:
-        """Whether the history had caught up past the attempt.  A request of ours sent after its outcome came
-        back unknown shows that as of when its page was read; listed newest or oldest first, the attempt's
-        row lies on a page read after that one, or on the same.  In no order of time it may lie on a page
-        read before: only a request seen before the read began shows the pages all caught up."""
-        return self._later_seen_before if self.unordered else self._later_seen
-
-    async def page(self, page: int) -> list[HistoryRow]:
-        rec, model, from_date = self.rec, self.job.spec.model, self.from_date
-        return await rec.gateway.call(
-            Priority.RESULT,
-            lambda: rec.api.history(model=model, from_date=from_date, page=page),
-            retry_on=rec.trouble.retry_on,
-        )
-
-    def take(self, rows: list[HistoryRow]) -> HistoryRow | None:
-        """Read a page: the row the attempt made, when it shows one without doubt (a job without images:
-        the first made after the attempt was sent, else the last made), else None."""
-        rec, since, images = self.rec, self.since, self.images
-        rec.stamps.saw(rows)
-        for row in rows:
-            if row.request_id in rec._submitted:
-                first = rec.first_seen(row.request_id)
-                rec.note_seen(row.request_id, row.created_at)
-                # only a known send time is evidence: an earlier run's answer time is not (a request
-                # sent before the attempt may have been answered after it, and made before it)
-                sent = rec._sent_from.get(row.request_id, rec._posted.get(row.request_id))
-                if sent is not None and sent > self.until:
-                    self._later_seen = True
-                    self._later_seen_before = self._later_seen_before or (first is not None and first <= self.as_of)
-        floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
-        matches = [
-            row
-            for row in rows
-            if row.model_name == self.job.spec.model
-            and row.request_id not in rec.claimed
-            and row.request_id not in rec._submitted  # a request of ours: not the lost one
-            and (row.created_at is None or floor is None or row.created_at >= floor)
-            and (
-                _same_body({k: v for k, v in row.request_body.items() if k not in images}, self.plain)
-                if images
-                else _same_body(row.request_body, self.payload)
-            )
-        ]
-        if matches and not images:
-            if floor is not None:
-                return min(matches, key=lambda r: r.created_at or 0.0)
-            if not self.collect:  # newest first: the first page with one lists the last made
-                return max(matches, key=lambda r: r.created_at or -math.inf)
-        if images:
-            matches = [row for row in matches if _image_match(row, images) is not False]
-        self.found.update((row.request_id, row) for row in matches)
-        return None
-
-    def before(self, rows: list[HistoryRow]) -> bool:
-        """Whether a page lists a request made before the attempt was sent: one of this run's answered
-        first, or a row stamped before the earliest its row may carry."""
-        rec, since = self.rec, self.since
-        if any(rec._made_by.get(row.request_id, math.inf) < since for row in rows):
-            return True
-        floor = rec.stamps.earliest_stamp(since)
-        return floor is not None and any(row.created_at is not None and row.created_at < floor for row in rows)
-
-    def conclude(self) -> tuple[HistoryRow | None, bool]:
-        """Every page that may list the attempt was read: an image job's one candidate, a job's last made
-        (read in another order, with nothing to tell how the rows' times relate to the attempt's), or
-        absence."""
-        images, found = self.images, list(self.found.values())
-        if found and not images:
-            return max(found, key=lambda r: r.created_at or -math.inf), self.later_seen
-        if images and found:
-            sure = [row for row in found if _image_match(row, images)]
-            chosen = sure if sure else found
-            if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
-                raise _Ambiguous(f"{len(chosen)} requests in the history match")
-            return chosen[0], self.later_seen
-        return None, self.later_seen
-
-
-class _Hit(Exception):
-    """A page read on the way to the history's end listed the attempt's row."""
-
-    def __init__(self, row: HistoryRow) -> None:
-        self.row = row
-
-
-class _NotCaughtUp(Exception):
-    """The history neither lists the submit nor has demonstrably caught up past it; ``beyond``: why its
-    row may lie where no look-up reads (looking again will not help)."""
-
-    def __init__(self, beyond: str = "") -> None:
-        super().__init__()
-        self.beyond = beyond
 
 
 def _next_lookup(made: int) -> float | bool:

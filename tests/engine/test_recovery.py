@@ -17,7 +17,8 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler, _NotCaughtUp
+from batchgen.engine.lookup import NotCaughtUp
+from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
 from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
@@ -599,7 +600,7 @@ async def test_the_edges_of_the_search_window():
     _, later = await rec.find(job(), since=since)
     assert later is False
     pages = FakeApi([row(f"n{i}", "other", since + 5000 - i) for i in range(1100)])  # full, newer than the attempt
-    with pytest.raises(_NotCaughtUp):  # its row may lie further down: absence is not concluded
+    with pytest.raises(NotCaughtUp):  # its row may lie further down: absence is not concluded
         await reconciler(clock, pages).find(job(), since=since)
     assert len(pages.queries) == 10  # at most a thousand rows
     assert pages.queries[0]["from_date"] == "2027-01-14"  # the day before the attempt, in UTC
@@ -822,7 +823,7 @@ async def test_a_look_up_reads_a_thousand_rows_whatever_the_page_size_seen_befor
     assert await rec.find(job(), since=since) == (None, False)  # a one-row page read before: no page size taken
     api = ShortPages([row(f"other-{i}", "a cat", since + 30) for i in range(1500)], size=20)
     rec.api = api  # type: ignore[assignment]
-    with pytest.raises(_NotCaughtUp):
+    with pytest.raises(NotCaughtUp):
         await rec.find(job(), since=since)
     assert api.calls == 50  # 1,000 rows of 20 a page
     api = ShortPages(
