@@ -86,17 +86,19 @@ def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_pat
     assert_paid_once(server, tmp_path, monkeypatch)
 
 
-async def sweep_oldest_first(config: SimConfig, tmp_path, *, jobs: int) -> tuple[int, int, int]:
-    """Run ``jobs`` jobs, 12 in flight, against a history listed oldest first: every one completed, the
-    listing seen oldest first, sweeps on and never missing a job; (jobs a sweep showed finished, history
-    pages read, polls and result calls)."""
+async def sweep_listed(
+    config: SimConfig, tmp_path, *, jobs: int, listed: str = "oldest_first"
+) -> tuple[int, int, int]:
+    """Run ``jobs`` jobs, 12 in flight, against a history listed oldest first (or as ``listed`` names): every
+    one completed, the listing seen so, sweeps on and never missing a job; (jobs a sweep showed finished,
+    history pages read, polls and result calls)."""
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
         counters = dict(sim.state.counters)
     assert set(states(tmp_path / "out").values()) == {"completed"}
     sweeper = outcome.run.poller.sweeper
-    assert outcome.run.reconciler.order.oldest_first
+    assert getattr(outcome.run.reconciler.order, listed)
     assert sweeper.sweeping and sweeper.missed == 0
     polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
     return sweeper.hits, counters["/inference-request/request-history"], polls
@@ -107,7 +109,7 @@ async def test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are(tmp
     end, past the pages that hold the finished ones.  Read from the first page, sweeps ran out of pages
     before they reached them, polls found the jobs finished, and most jobs cost a poll and more pages."""
     config = SimConfig(time_scale=2000, history_page_cap=5, history_order="oldest", seed=8)
-    hits, pages, polls = await sweep_oldest_first(config, tmp_path, jobs=60)
+    hits, pages, polls = await sweep_listed(config, tmp_path, jobs=60)
     assert hits >= 48  # most jobs shown finished by a sweep
     assert pages <= 2 * 60 and polls <= 12  # before: 340 pages, 47 polls, and sweeps switched off
 
@@ -117,7 +119,7 @@ async def test_a_history_listed_oldest_first_below_earlier_days_requests_is_read
     the end.  Their pages are found once (doubling, then halving), then read where the jobs are; read
     from the first page, sweeps never reached them and every job was polled."""
     config = SimConfig(time_scale=2000, history_page_cap=20, history_order="oldest", history_backlog=2000, seed=9)
-    hits, pages, polls = await sweep_oldest_first(config, tmp_path, jobs=40)
+    hits, pages, polls = await sweep_listed(config, tmp_path, jobs=40)
     assert hits >= 30
     assert pages <= 3 * 40 and polls <= 40  # before: 0 shown, sweeps switched off, 170-200 polls
 
@@ -148,7 +150,7 @@ async def test_a_history_listed_oldest_first_finds_the_first_jobs_sent_next_to_t
     earlier days' 167 pages.  Looked for from page 1, sweeps read only earlier days' rows, counted every
     job they looked for as looked at, and the polls that found those finished were taken for misses."""
     config = SimConfig(time_scale=2000, history_page_cap=3, history_order="oldest", history_backlog=500, seed=3)
-    hits, pages, _ = await sweep_oldest_first(config, tmp_path, jobs=40)  # asserts no job missed, sweeps on
+    hits, pages, _ = await sweep_listed(config, tmp_path, jobs=40)  # asserts no job missed, sweeps on
     assert hits >= 36
     assert pages <= 130  # before: 156-200 pages, 1-3 jobs missed, in 2 runs of 6 sweeps switched off
 
@@ -178,16 +180,8 @@ async def test_sweeps_of_a_history_in_no_order_of_time_read_every_page_and_show_
     to polls.  Read whole, each sweep shows every job finished, for about 3.5 pages a job (160 requests for
     40 jobs), and sweeps stay on."""
     config = SimConfig(time_scale=2000, history_page_cap=4, history_order="unsorted", seed=3)
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(40))
-    async with SimServer(config) as sim:
-        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
-        counters = dict(sim.state.counters)
-    assert set(states(tmp_path / "out").values()) == {"completed"}
-    sweeper = outcome.run.poller.sweeper
-    assert outcome.run.reconciler.order.in_no_order
-    assert sweeper.sweeping and sweeper.missed == 0 and sweeper.hits >= 30
-    polls = counters.get("/v2/requests/{rid}", 0) + counters.get("/v2/requests/{rid}/status", 0)
-    assert counters["/inference-request/request-history"] + polls <= 220
+    hits, pages, polls = await sweep_listed(config, tmp_path, jobs=40, listed="in_no_order")
+    assert hits >= 30 and pages + polls <= 220
 
 
 LONG_OLDEST_FIRST = {"history_order": "oldest", "history_backlog": 3000, "history_page_cap": 20}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
-from batchgen.engine.verdicts import Attach
+from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
+from batchgen.engine.verdicts import Attach, Resubmit
 from tests.engine.test_recovery import (
     FakeApi,
     _settle_on_clock,
@@ -17,6 +19,13 @@ from tests.engine.test_recovery import (
     row,
     tied,
 )
+
+
+def lagging(rec: Reconciler, sent: float, lag: float) -> None:
+    """Three requests of ours, sent at ``sent``, each seen in the history ``lag`` s later: the lag measured."""
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent)
+        rec._lags[f"r{i}"] = lag
 
 
 class LaggingApi(FakeApi):
@@ -48,9 +57,7 @@ async def test_a_reused_whole_read_is_not_taken_for_absence_once_the_lag_has_pas
     rows.insert(150, mine)
     api = LaggingApi(rows, clock, lag=5.0)
     rec = tied(reconciler(clock, api), since)
-    for i in range(3):  # lags measured: 5 s each
-        rec.note_submitted(f"r{i}", since - 100)
-        rec._lags[f"r{i}"] = 5.0
+    lagging(rec, since - 100, 5.0)
     clock.advance(2.0)
     assert await rec.find(job("a dog"), since=since - 50) == (None, False)  # a whole read, begun at t+2
     assert not rec.order.newest_first and rec._scans
@@ -71,9 +78,7 @@ async def test_a_look_up_does_not_take_its_own_first_read_again_on_its_retries()
     api = LaggingApi(rows, clock, lag=5.0)
     api.date_ahead = 0.0
     rec = reconciler(clock, api)
-    for i in range(3):  # three requests of ours, each seen 5 s after it was sent
-        rec.note_submitted(f"r{i}", since - 100)
-        rec._lags[f"r{i}"] = 5.0
+    lagging(rec, since - 100, 5.0)
     clock.advance(1.0)
     verdict = await _settle_on_clock(clock, rec, job("a fox"), since)
     assert verdict == Attach("mine")
@@ -105,9 +110,7 @@ async def test_absence_from_a_long_read_counts_as_of_when_the_read_began():
     api = SlowLaggingApi(rows, clock, lag=5.0, per_page_s=1.0)
     api.date_ahead = 0.0
     rec = reconciler(clock, api)
-    for i in range(3):
-        rec.note_submitted(f"r{i}", since - 100)
-        rec._lags[f"r{i}"] = 5.0
+    lagging(rec, since - 100, 5.0)
     rec.order.found("seen before")  # the listing was seen in no order of time earlier in the run
     clock.advance(1.0)
     verdict = await _settle_on_clock(clock, rec, job("a fox"), since)
@@ -118,9 +121,6 @@ async def test_a_history_in_no_order_of_exactly_the_cap_is_read_to_its_end():
     # 20,000 rows in no order: one more page (empty) proves the end, and a request of ours sent after the
     # attempt is listed.  The look-up stops at the cap without reading it and tells the operator the history
     # holds more rows than it read (untrue), leaving the job 'submitting' for every run to come.
-    from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER
-    from batchgen.engine.verdicts import Resubmit
-
     clock = FakeClock()
     since = clock.epoch() - 60
     rows = [row(f"other-{i}", "a cat", since - 86_400 + 4 * i) for i in range(MAX_ROWS_ANY_ORDER - 1)]
@@ -136,8 +136,6 @@ async def test_a_history_in_no_order_of_exactly_the_cap_is_read_to_its_end():
 async def test_a_whole_read_kept_for_later_look_ups_keeps_no_image_bodies():
     # Image jobs whose rows keep the image whole (the simulator's default): the whole read kept in _scans holds
     # every row's body for the rest of the run (here 1,000 rows of 256 KiB: 256 MiB; up to 20,000 rows a query).
-    import json
-
     clock = FakeClock()
     since = clock.epoch() - 60
     image = "A" * 262_144
@@ -179,16 +177,12 @@ async def test_a_fresh_read_after_a_reused_one_counts_as_of_when_it_began():
     # and reads every page afresh; but that fresh read's absence is judged as of the reused read's start,
     # not its own.  The last look-up (520 s after the first) reads the history 520 s after the attempt, past
     # the 310 s, yet it is judged as of the 5th (220 s): the job is left 'submitting', 'not caught up yet'.
-    from batchgen.engine.verdicts import Resubmit
-
     clock = FakeClock()
     since = clock.epoch()
     api = FakeApi(in_no_order(since, 300))
     api.date_ahead = 0.0
     rec = reconciler(clock, api)
-    for i in range(3):
-        rec.note_submitted(f"r{i}", since - 1000)
-        rec._lags[f"r{i}"] = 150.0
+    lagging(rec, since - 1000, 150.0)
     rec.order.found("seen before")  # the listing was seen in no order of time earlier in the run
     clock.advance(1.0)
     verdict = await _settle_on_clock(clock, rec, job("a fox"), since)
