@@ -86,9 +86,7 @@ def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_pat
     assert_paid_once(server, tmp_path, monkeypatch)
 
 
-async def sweep_listed(
-    config: SimConfig, tmp_path, *, jobs: int, listed: str = "oldest_first"
-) -> tuple[int, int, int]:
+async def sweep_listed(config: SimConfig, tmp_path, *, jobs: int, listed: str = "oldest_first") -> tuple[int, int, int]:
     """Run ``jobs`` jobs, 12 in flight, against a history listed oldest first (or as ``listed`` names): every
     one completed, the listing seen so, sweeps on and never missing a job; (jobs a sweep showed finished,
     history pages read, polls and result calls)."""
