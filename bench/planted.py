@@ -1,4 +1,4 @@
-"""Plant each of 57 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 59 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -6,12 +6,13 @@ change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
 test guards.  The first ten are the project's own; thirteen are the kinds an
 independent audit planted and the suite once let through; one more guards
-the concurrency bound, fifteen the reading of histories unlike the published
+the concurrency bound, seventeen the reading of histories unlike the published
 one (pages that hold fewer rows than asked for, rows not newest first, a
 refused ``per_page``, a server clock behind ours, a history listed oldest
 first, by sweeps and by look-ups read back from its end, one in no order
 of time, read to its end by look-ups and sweeps, what such a read proves
-as of when, and which of its matches is taken), and two the sweeps'
+as of when, which of its matches is taken, the dates it asks by, and what
+a re-run takes for proof), and two the sweeps'
 cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
@@ -362,6 +363,26 @@ PLANTS = (
         (
             "tests/engine/test_recovery.py::"
             "test_read_in_another_order_an_earlier_request_of_the_same_body_is_not_taken_for_the_lost_one",
+        ),
+    ),
+    Plant(
+        "a look-up asks the history from our clock's day before the submit (a server a day behind lists nothing)",
+        "batchgen/engine/lookup.py",
+        "        ahead = rec.stamps.ahead(since)\n",
+        "        ahead = 0.0\n",
+        (
+            "tests/e2e/test_history_pages.py::test_an_unknown_submit_is_found_whatever_the_servers_clock_says",
+            "tests/engine/test_recovery.py::test_the_search_window_starts_the_day_before_the_attempt_by_the_servers_clock",
+        ),
+    ),
+    Plant(
+        "a re-run takes the killed run's submits sent just after a lost one for proof it was never made",
+        "batchgen/engine/submitter.py",
+        "            until = min(since + CLOCK_SLACK_S + self._shield_s, self.reconciler.started)\n",
+        "            until = since\n",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_job_left_submitting_counts_only_requests_sent_once_its_post_was_given_up_as_proof",
         ),
     ),
     Plant(

@@ -224,7 +224,12 @@ class StampClock:
         never later than ``sent`` less ``CLOCK_SKEW_S`` (a record may be stamped late, and stamps may
         mean a later moment than the request's making), earlier when the server's clock is seen
         behind ours.  None while nothing ties the server's clock to ours."""
+        ahead = self.ahead(sent)
+        return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S
+
+    def ahead(self, sent: float) -> float | None:
+        """At least how far the server's clock ran ahead of ours (behind, if negative) at ``sent``, from
+        this run's requests answered by then (else the ``Date`` header); None while nothing ties them."""
         made = self.made
         bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]
-        ahead = max(bounds) if bounds else (None if self.zoneless else self.fallback(sent))
-        return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S
+        return max(bounds) if bounds else (None if self.zoneless else self.fallback(sent))

@@ -76,7 +76,15 @@ class Search:
         self.payload = payload
         self.images = {name: value for name, value in payload.items() if is_ref(value)}
         self.plain = {name: value for name, value in payload.items() if name not in self.images}
-        self.from_date = (datetime.fromtimestamp(since, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+        # the day before the attempt's, by the server's clock (it reads the date by its own): one that ran a
+        # day or more behind ours listed nothing from our clock's day (a lost submit taken for never made),
+        # and one a month ahead refused the span; while nothing ties the clocks, its default (7 days)
+        ahead = rec.stamps.ahead(since)
+        self.from_date = (
+            None
+            if ahead is None
+            else (datetime.fromtimestamp(since + ahead, UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+        )
         self.found: dict[str, HistoryRow] = {}  # an image job's candidates (or, collecting, any job's), every page
         self.collect = False  # read in another order than newest first: a match is chosen once every page is read
         self._later_seen = False  # a request of ours sent after the attempt's outcome came back unknown...

@@ -99,9 +99,10 @@ class Reconciler:
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
         self.links = HistoryLinks()
+        self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
-        self._scans: dict[tuple[str, str], tuple[float, list[HistoryRow]]] = {}  # query -> a whole read, begun then
-        self._ends: dict[tuple[str, str], int] = {}  # (model, from date) -> the last page a look-up read rows on
+        self._scans: dict[tuple[str, str | None], tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
+        self._ends: dict[tuple[str, str | None], int] = {}  # (model, from date) -> the last page a look-up read rows on
 
     def note_submitted(
         self,
@@ -354,10 +355,13 @@ class Reconciler:
             await self.clock.sleep(verdict)
 
     async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> Settlement:
-        """Decide an unknown submit sent at ``since`` (epoch) whose outcome came back unknown at ``until``
-        (if known): attach, resubmit, or leave it for later.  A request of ours listed in the history
-        shows it has caught up with the attempt only if it was sent after ``until``: one sent between
-        the two may have been made first (an image body still uploading, a slow front end)."""
+        """Decide an unknown submit sent at ``since`` (epoch) whose outcome came back unknown at ``until``:
+        attach, resubmit, or leave it for later.  A request of ours listed in the history shows it has
+        caught up with the attempt only if it was sent after ``until``: one sent between the two may have
+        been made first (an image body still uploading, a slow front end).  ``until`` None: an earlier
+        run's submit, whose outcome never came back; that run had ended by the time this one began (its
+        other requests, sent after the attempt but before it ended, prove nothing)."""
+        until = self.started if until is None else until
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
             self.clock,

@@ -60,6 +60,7 @@ from .inline_forms import InlineForms
 from .messages import Lost
 from .outcome import RunReport
 from .recovery import Reconciler
+from .resume import CLOCK_SLACK_S
 from .verdicts import Attach, Leave
 
 log = logging.getLogger("batchgen")
@@ -298,7 +299,12 @@ class Submitter:
 
         async def work() -> None:
             since = job.submitted_epoch if job.submitted_epoch is not None else self.clock.epoch()
-            if await self.settle(job, since=since, resumed=True):
+            # made by then, if it was made: its POST went out at most CLOCK_SLACK_S after ``since`` and was
+            # given up within the request timeout, or the run that sent it ended first (before this one
+            # began).  A request of ours sent after that shows the history caught up past it; one the
+            # earlier run sent just after the POST may have been made first.
+            until = min(since + CLOCK_SLACK_S + self._shield_s, self.reconciler.started)
+            if await self.settle(job, since=since, until=until, resumed=True):
                 await self.submit(job)
 
         await self.control.guard(work)

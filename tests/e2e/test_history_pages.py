@@ -76,10 +76,12 @@ async def test_a_history_that_refuses_a_page_size_or_an_order_is_asked_without_t
     assert made == 30
 
 
-@pytest.mark.parametrize("offset", [-36_000.0, 36_000.0])
+@pytest.mark.parametrize("offset", [-36_000.0, 36_000.0, -129_600.0, 40 * 86_400.0])
 def test_an_unknown_submit_is_found_whatever_the_servers_clock_says(sim, tmp_path, monkeypatch, offset):
     """The server's clock (its rows' created_at, its Date header) ten hours behind this machine's, or
-    ahead: a row made after the submit must not be read as made before it (nor the other way round)."""
+    ahead: a row made after the submit must not be read as made before it (nor the other way round).  A day
+    and a half behind, a look-up asked from our clock's day before listed nothing, taken for the end: the
+    lost submits were made again; forty days ahead, the span was refused.  It asks by the server's dates."""
     server = sim(seed=44, clock_offset_s=offset, history_page_cap=5)
     server.state.script("submit_error_after")
     server.state.script("submit_error_after")

@@ -114,8 +114,8 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     since = clock.epoch() - 5
     rec = reconciler(clock, FakeApi([row("ours-later", "a dog", since + 2)]))
     rec.note_submitted("ours-later", since + 1, sent_from=since + 1)  # sent after the attempt, and listed
-    assert await rec.settle(job(), since=since) == Resubmit()
-    exhausted = await rec.settle(job(attempts=6), since=since)
+    assert await rec.settle(job(), since=since, until=since) == Resubmit()
+    exhausted = await rec.settle(job(attempts=6), since=since, until=since)
     assert exhausted == Leave(
         Event.SUBMIT_POSTPONED,
         JobState.PENDING,
@@ -138,8 +138,14 @@ async def test_an_earlier_runs_request_shows_the_history_caught_up_only_by_when_
     rec.note_submitted("b", since + 0.3, posted=since - 0.2)  # its ledger line says when its POST went out
     _, later = await rec.find(job(), since=since)
     assert later is False
+    # sent after the attempt went out, before that run ended: the attempt may have been made later still
     rec = reconciler(clock, FakeApi([row("c", "a dog", since + 1.1)]))
-    rec.note_submitted("c", since + 1.3, posted=since + 1.0)  # sent after the attempt: evidence
+    rec.note_submitted("c", since + 1.3, posted=since + 1.0)
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.event == "settle_later"
+    # one of this run's, sent after it began (the earlier run had ended by then): evidence
+    rec = reconciler(clock, FakeApi([row("d", "a dog", clock.epoch() + 1.1)]))
+    rec.note_submitted("d", clock.epoch() + 1.3, sent_from=clock.epoch() + 1.0)
     assert await rec.settle(job(), since=since) == Resubmit()
 
 
@@ -383,7 +389,7 @@ async def test_the_search_reads_further_pages_until_it_passes_the_attempt():
     newer = [row(f"n{i}", "other", since + 500 - i, "COMPLETED") for i in range(100)]
     mine = row("mine", "a fox", since + 10)
     api = FakeApi([*newer, mine])
-    rec = reconciler(clock, api)
+    rec = tied(reconciler(clock, api), since)
     found, _ = await rec.find(job(), since=since)
     assert found is not None and found.request_id == "mine"
     assert [q["page"] for q in api.queries] == [1, 2]
@@ -601,7 +607,7 @@ async def test_the_edges_of_the_search_window():
     assert later is False
     pages = FakeApi([row(f"n{i}", "other", since + 5000 - i) for i in range(1100)])  # full, newer than the attempt
     with pytest.raises(NotCaughtUp):  # its row may lie further down: absence is not concluded
-        await reconciler(clock, pages).find(job(), since=since)
+        await tied(reconciler(clock, pages), since).find(job(), since=since)
     assert len(pages.queries) == 10  # at most a thousand rows
     assert pages.queries[0]["from_date"] == "2027-01-14"  # the day before the attempt, in UTC
 
@@ -697,6 +703,7 @@ async def test_the_search_starts_the_day_before_the_attempt_in_utc_whatever_the_
     try:
         api = FakeApi([])
         since = 1_800_050_000.0  # 2027-01-15 21:53 UTC, already the 16th in Tokyo
+        api.date_ahead = 0.0  # the server's Date header agrees with our clock
         await reconciler(clock, api).find(job(), since=since)
     finally:
         monkeypatch.undo()
@@ -783,7 +790,7 @@ async def test_a_request_of_ours_made_before_the_attempt_ends_the_search():
     for i in range(5):
         rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20)
     rec.note_submitted("ours-before", since - 12, made_by=since - 11)
-    assert await rec.settle(job(), since=since) == Resubmit()
+    assert await rec.settle(job(), since=since, until=since) == Resubmit()
     assert api.calls == 2  # the second page shows it: no further page is read
 
 
@@ -999,3 +1006,17 @@ async def test_read_in_another_order_an_earlier_request_of_the_same_body_is_not_
     rec = reconciler(clock, FakeApi(rows))
     found, _ = await rec.find(job(), since=since)
     assert found is not None and found.request_id == "mine"
+
+
+@pytest.mark.parametrize(("ahead", "day"), [(None, None), (0.0, "2027-01-14"), (-129_600.0, "2027-01-13"),
+                                            (40 * 86_400.0, "2027-02-23")])  # fmt: skip
+async def test_the_search_window_starts_the_day_before_the_attempt_by_the_servers_clock(ahead, day):
+    # A server whose clock runs 36 h behind ours, asked from our clock's day before, listed nothing: an empty
+    # first page, taken for the end, called every lost submit never made (and it was made again).  One 40 days
+    # ahead refused the span (over 31 days).  Nothing ties the clocks: the server's own window (7 days).
+    clock = FakeClock()
+    api = FakeApi([])
+    api.date_ahead = ahead
+    since = 1_800_050_000.0  # 2027-01-15 21:53 UTC
+    await reconciler(clock, api).find(job(), since=since)
+    assert api.queries[0].get("from_date") == day

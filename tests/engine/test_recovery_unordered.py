@@ -130,7 +130,7 @@ async def test_a_history_in_no_order_of_exactly_the_cap_is_read_to_its_end():
     rec = tied(reconciler(clock, api), since)
     rec.note_submitted("ours-later", since + 1, sent_from=since + 1)
     rec.note_seen("ours-later", since + 2)  # seen (by a sweep) before the look-up: caught up past the attempt
-    assert await rec.settle(job(), since=since) == Resubmit()
+    assert await rec.settle(job(), since=since, until=since) == Resubmit()
 
 
 async def test_a_whole_read_kept_for_later_look_ups_keeps_no_image_bodies():

@@ -263,6 +263,30 @@ async def test_a_job_left_submitting_is_attached_to_what_the_history_shows_never
     assert (k.report.submitted, k.report.reattached) == (0, 1)  # the summary: not "submitted now"
 
 
+@pytest.mark.parametrize("other_sent_after", [3.0, 60.0])
+async def test_a_job_left_submitting_counts_only_requests_sent_once_its_post_was_given_up_as_proof(other_sent_after):
+    """An earlier run's submit left 'submitting' (killed mid-POST), its row not yet listed (a history that
+    lags).  Its time is its ledger line's stamp, less a few seconds' slack: a submit that run sent 3 s later
+    may have gone out before it, or been made first, and proves nothing (it was taken for proof the history
+    had caught up, and the job was made again).  One sent after the POST was given up (the request timeout)
+    does: the job is made."""
+    job = pending()
+    k = kit(ScriptedApi(submits=["again"]), [job])
+    since = k.clock.epoch() - 300.0
+    job.submitted_epoch = since
+    other = pending()
+    k.api.rows = [row_for(other, "other", since + other_sent_after)]
+    k.reconciler.note_submitted("other", since + other_sent_after, posted=since + other_sent_after)
+    k.book.adopt(job, JobState.SUBMITTING, in_flight=True)
+    stage, _ = submitter(k)
+    async with k.clock.autojump():
+        await stage.settle_resumed(job)
+    if other_sent_after < 30.0:
+        assert k.api.posted == [] and k.ledger.events()[-1] == "settle_later"
+    else:
+        assert len(k.api.posted) == 1 and "reconciled_absent" in k.ledger.events()
+
+
 async def test_a_submitted_job_carries_when_its_post_was_sent_and_when_its_answer_came():
     job = pending()
     k = kit(ScriptedApi(submits=["r1"]), [job])
