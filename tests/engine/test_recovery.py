@@ -775,6 +775,7 @@ async def test_a_search_that_never_reached_past_the_attempt_concludes_nothing():
     api = FakeApi([row("ours-later", "a dog", since + 40), *others])
     rec = reconciler(clock, api)
     rec.note_submitted("ours-later", since + 20, made_by=since + 21, sent_from=since + 20)  # sent after the attempt
+    rec.started = since  # this run's own attempt: its outcome came back unknown at once
     verdict = await _settle_on_clock(clock, rec, job(), since)
     assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
 
