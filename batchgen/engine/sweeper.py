@@ -76,7 +76,8 @@ from .survival import shown_age
 log = logging.getLogger("batchgen")
 
 MISSES_BEFORE_GIVING_UP = 3
-PAGES_PER_FIND_LIMIT = 5.0  # history pages read for each finished job shown, past which polls cost less...
+PAGES_PER_FIND_LIMIT = 8.0  # history pages read for each finished job shown, past which polls cost less...
+PAGES_PER_FIND_NO_ORDER = 5.0  # ... or this many where every sweep reads the whole history (in no order of time)
 JUDGED_AFTER_FINDS = 10  # ... judged once sweeps have shown this many (the pages counted from the first)
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
@@ -200,9 +201,12 @@ class Sweeper(SweepCadence):
 
     def _check_cost(self) -> None:
         """A history whose pages list our jobs in no order sweeps can use (or a page at a time) makes each
-        sweep read many pages for the few jobs it shows: past ``PAGES_PER_FIND_LIMIT`` pages a find,
+        sweep read many pages for the few jobs it shows: past ``PAGES_PER_FIND_LIMIT`` pages a find
+        (``PAGES_PER_FIND_NO_ORDER`` where every sweep reads the whole history),
         polling each job (a poll or a few when it is likely done, and a result call) costs less."""
-        if self.hits >= JUDGED_AFTER_FINDS and self.pages_read > PAGES_PER_FIND_LIMIT * self.hits:
+        # read whole, a sweep is as late as its spacing makes it, and that spacing grows with its pages
+        limit = PAGES_PER_FIND_NO_ORDER if self.reconciler.order.in_no_order else PAGES_PER_FIND_LIMIT
+        if self.hits >= JUDGED_AFTER_FINDS and self.pages_read > limit * self.hits:
             self.stop(
                 f"it took {self.pages_read / self.hits:.0f} history pages for each finished job a sweep showed, "
                 "more than polling each job takes"

@@ -139,8 +139,9 @@ async def test_an_accepted_submit_shows_the_history_has_caught_up_past_an_earlie
 async def test_a_job_left_submitting_that_the_history_shows_was_never_made_is_sent_again_once():
     job = pending()
     k = kit(ScriptedApi(submits=["r-new"]), [job])
-    job.submitted_epoch = k.clock.epoch() - 30.0  # the earlier run's attempt
-    k.reconciler.note_submitted("r-later", k.clock.epoch() - 10.0, posted=k.clock.epoch() - 10.5)  # its ledger line
+    job.submitted_epoch = k.clock.epoch() - 60.0  # the earlier run's attempt
+    # its ledger line: sent after the lost POST was given up (the request timeout, 30 s, and slack)
+    k.reconciler.note_submitted("r-later", k.clock.epoch() - 10.0, posted=k.clock.epoch() - 10.5)
     k.api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() - 10.0,
                              None)]  # fmt: skip
     k.book.adopt(job, JobState.SUBMITTING, in_flight=True)

@@ -282,16 +282,23 @@ async def test_listed_oldest_first_a_sweep_out_of_pages_counts_only_the_jobs_it_
     assert sweeps._covered == {}
 
 
-def test_sweeps_give_way_to_polls_once_they_read_more_than_five_pages_for_each_job_they_show(caplog):
+@pytest.mark.parametrize("in_no_order", [False, True])
+def test_sweeps_give_way_to_polls_once_they_read_more_than_eight_pages_for_each_job_they_show(caplog, in_no_order):
+    """Eight pages a find; five where every sweep reads the whole history (in no order of time)."""
     clock = FakeClock(1_000.0)
     sweeps, news, _ = make(clock, by_rid(job(1, 0.0)))
+    if in_no_order:
+        order = sweeps.reconciler.order
+        order.rising = order.falls = 100
+        order.rose = {f"r{i}" for i in range(8)}
+    limit = 5 if in_no_order else 8
     sweeps.hits, sweeps.pages_read = 9, 100  # too few shown to judge
     sweeps._check_cost()
-    sweeps.hits, sweeps.pages_read = 10, 50  # five pages a find: still cheaper than polling
+    sweeps.hits, sweeps.pages_read = 10, 10 * limit  # at the limit: still cheaper than polling
     sweeps._check_cost()
     assert sweeps.sweeping and news.sent == []
-    sweeps.pages_read = 51
+    sweeps.pages_read = 10 * limit + 1
     with caplog.at_level(logging.INFO, logger="batchgen"):
         sweeps._check_cost()
     assert not sweeps.sweeping and isinstance(news.sent[-1], Replan)
-    assert "5 history pages for each finished job" in caplog.text
+    assert f"{limit} history pages for each finished job" in caplog.text
