@@ -186,26 +186,36 @@ class Reconciler:
     ) -> tuple[HistoryRow | None, bool, float]:
         """:meth:`find`, and the epoch as of which what it read holds: when the read began (a row that shows
         after that may lie on a page read before it did), or when the whole read it took began."""
-        search = [Search(self, job, since, until)]
+        kept = self._from_kept_read(job, since=since, until=until)
+        if kept is not None:
+            return kept
+        search = Search(self, job, since, until)
         row, later_seen = await self._find(search)
-        return row, later_seen, search[0].as_of  # the search that concluded: a reused read's, or a fresh one's
+        return row, later_seen, search.as_of
 
-    async def _find(self, searches: list[Search]) -> tuple[HistoryRow | None, bool]:
-        search = searches[0]
-        job, since = search.job, search.since
-        order, query, started = self.order, (job.spec.model, search.from_date), self.clock.epoch()
-        scan = self._scans.get(query)
-        if scan is not None and not order.newest_first and not order.oldest_first and scan[0] > search.until:
-            # every row was read, to the end, after the attempt's outcome came back unknown: read them again,
-            # but their absence counts only as of when that read began (a lagging history may have listed the
-            # attempt's row since): else the pages are read afresh
-            search.as_of, search.unordered, search.collect = scan[0], True, True
-            hit = search.take(scan[1])
-            if hit is not None:
-                return hit, search.later_seen
-            if search.later_seen or self.absence_is_conclusive(since, False, now=scan[0]):
-                return search.conclude()
-            search = searches[0] = Search(self, job, since, search.until)  # its pages hold as of now
+    def _from_kept_read(
+        self, job: TrackedJob, *, since: float, until: float | None
+    ) -> tuple[HistoryRow | None, bool, float] | None:
+        """What the whole read kept of a history in no order of time says of the attempt, when it began
+        after the attempt's outcome came back unknown and says it without doubt: (row, later_seen, as of
+        when that read began); else None, and the pages are read afresh.  Its absence counts only as of
+        when it began (a lagging history may have listed the attempt's row since)."""
+        search = Search(self, job, since, until)
+        scan = self._scans.get((job.spec.model, search.from_date))
+        order = self.order
+        if scan is None or order.newest_first or order.oldest_first or scan[0] <= search.until:
+            return None
+        search.as_of, search.unordered, search.collect = scan[0], True, True
+        hit = search.take(scan[1])
+        if hit is not None:
+            return hit, search.later_seen, scan[0]
+        if search.later_seen or self.absence_is_conclusive(since, False, now=scan[0]):
+            return (*search.conclude(), scan[0])
+        return None
+
+    async def _find(self, search: Search) -> tuple[HistoryRow | None, bool]:
+        """One read of the pages, in the order the listing allows (see :meth:`find`)."""
+        order, query = self.order, (search.job.spec.model, search.from_date)
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = order.listing()
@@ -243,7 +253,7 @@ class Reconciler:
             search.unordered = True
             self._scans.clear()  # one whole read kept, the latest
             if scanned is not None:
-                self._scans[query] = (started, scanned)
+                self._scans[query] = (search.as_of, scanned)
         return search.conclude()
 
     async def _find_back(self, search: Search) -> tuple[HistoryRow | None, bool]:
