@@ -56,9 +56,9 @@ PLANTS = (
     Plant(
         "submitting line not written before the POST (memory only)",
         "batchgen/engine/submitter.py",
-        "await book.record(\n                job,\n                Event.SUBMITTING,",
+        "await self.book.record(\n            job,\n            Event.SUBMITTING,",
         "job.state = JobState.SUBMITTING\n"
-        "            (lambda *a, **k: None)(\n                job,\n                Event.SUBMITTING,",
+        "        (lambda *a, **k: None)(\n            job,\n            Event.SUBMITTING,",
         ("tests/e2e/test_promises.py::test_the_submitting_line_is_on_disk_before_the_server_creates_the_job",),
     ),
     Plant(
@@ -215,8 +215,8 @@ PLANTS = (
     Plant(
         "the feeder lets one job more than --concurrency into flight",
         "batchgen/engine/submitter.py",
-        "book.in_flight < limits.concurrency or self.control.stopping",
-        "book.in_flight <= limits.concurrency or self.control.stopping",
+        "if book.in_flight < self.settings.limits.concurrency:",
+        "if book.in_flight <= self.settings.limits.concurrency:",
         ("tests/e2e/test_promises_flow.py::test_never_more_jobs_in_flight_than_the_concurrency",),
     ),
     Plant(
@@ -525,6 +525,53 @@ PLANTS = (
         (
             "tests/store/test_ledger.py::"
             "test_a_job_made_again_and_deferred_is_sent_later_as_a_new_request_carrying_nothing_of_the_lost_one",
+        ),
+    ),
+    # ----------------------------------------------------------------- slots held by unknown submits
+    Plant(
+        "a job left 'submitting' is dated by its last line (a look-up that gave up), not by its POST",
+        "batchgen/engine/resume.py",
+        'sent = parse_time(rec.get("posting_at") or line)',
+        'sent = parse_time(rec.get("ts"))',
+        ("tests/engine/test_resume_dates.py",),
+    ),
+    Plant(
+        "when its POST went out is not carried past the lines after its 'submitting' line",
+        "batchgen/store/ledger.py",
+        '    "posting_at",\n',
+        "",
+        ("tests/engine/test_resume_dates.py",),
+    ),
+    Plant(
+        "the 'submitting' line is written before the rate budget grants the POST",
+        "batchgen/engine/submitter.py",
+        "                before=stamp,\n",
+        "                before=None if await stamp() else None,\n",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_again_with_the_reason",
+        ),
+    ),
+    Plant(
+        "with every slot held by submits of unknown outcome, nothing is sent beside them (none settles, ever)",
+        "batchgen/engine/submitter.py",
+        "return 0 < book.in_flight <= self._settling and",
+        "return False and",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two",
+            "tests/e2e/test_crash.py::"
+            "test_a_submit_left_unknown_holding_the_only_slot_is_settled_by_the_next_run_with_the_jobs_after_it",
+        ),
+    ),
+    Plant(
+        "a job is sent beside every one sent beside submits of unknown outcome (all sent at once if each errs)",
+        "batchgen/engine/submitter.py",
+        "(beside is None or not beside.holds_slot)",
+        "True",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two",
         ),
     ),
 )

@@ -97,8 +97,12 @@ class Gateway:
         retry_on: RetryHook = retry_transient,
         shield_s: float = 0.0,
         on_abandon: Callable[[Exception | None], Awaitable[None]] | None = None,
+        before: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """Send ``fn()`` when the budget allows; retry within the policy as ``retry_on`` decides.
+
+        ``before()`` runs for each attempt once the budget has granted it, just before ``fn()``, and is
+        not shielded: a cancel there, or an error it raises, sends nothing.
 
         ``on_abandon(last_error)`` runs (shielded, bounded) when the caller is
         cancelled *between* attempts — waiting for the budget or to retry —
@@ -114,6 +118,12 @@ class Gateway:
             async for attempt in attempts:
                 with attempt:
                     granted = await self.budget.acquire(priority, rank)
+                    if before is not None:
+                        try:
+                            await before()
+                        except BaseException:
+                            self.budget.release()
+                            raise
                     self.requests += 1
                     between = False
                     try:

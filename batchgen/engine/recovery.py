@@ -409,6 +409,16 @@ class Reconciler:
                     f"Look for a {job.spec.model} request sent about {sent} in the account's request history; "
                     "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
                 )
+            if not any(sent > until for sent in (*self._sent_from.values(), *self._posted.values())):
+                return Leave(
+                    Event.SETTLE_LATER,
+                    job.state,
+                    "the submit's outcome is unknown and the request history has not caught up with it as far "
+                    "as anything shows: no request of ours was sent after it, and only one listed there can show "
+                    "that. The job "
+                    "was not submitted again (that could pay twice). A run that submits other jobs settles it "
+                    "once the history lists them",
+                )
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,

@@ -112,9 +112,12 @@ async def plan_resume(
             report.reattached += 1
             plan.poll.append(job)
         elif state is JobState.SUBMITTING:
-            # The POST went out at about the time of its 'submitting' line.
-            # (A line without a usable time: as far back as a record lives.)
-            sent = parse_time(rec.get("ts")) or clock.epoch() - reconciler.record_life_s
+            # The POST went out at about the time of its 'submitting' line, written just before it: its
+            # ``posting_at`` (lines after it, such as 'settle_later', may be hours later).  A ledger of an
+            # earlier version dates it only while that line is the last; else, or without a usable time:
+            # as far back as a record lives.
+            line = rec.get("ts") if rec.get("event") == Event.SUBMITTING else None
+            sent = parse_time(rec.get("posting_at") or line) or clock.epoch() - reconciler.record_life_s
             job.submitted_epoch = sent - CLOCK_SLACK_S
             plan.reconcile.append(job)
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):

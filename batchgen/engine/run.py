@@ -201,7 +201,8 @@ class Run:
                 tg.start_soon(self.submitter.take_lost, lost.clone())
                 for _ in range(limits.download_concurrency):
                     tg.start_soon(self.downloader.loop, downloads.clone())
-                for _ in range(min(limits.concurrency, MAX_SUBMITTERS)):
+                # one more than the slots: the job sent beside submits of unknown outcome being looked up
+                for _ in range(min(limits.concurrency, MAX_SUBMITTERS) + 1):
                     tg.start_soon(self.submitter.loop, submit_receive.clone())
                 tg.start_soon(self.submitter.feed, submit_send, plan.submit)
                 tg.start_soon(self._end_when_idle)

@@ -1,7 +1,10 @@
 """The submit stage: the feeder, the submitters, and what a submit's answer means.
 
 * The **feeder** hands jobs to the submitters over a bounded stream, never
-  letting more than ``concurrency`` jobs be in flight (the book counts them);
+  letting more than ``concurrency`` jobs be in flight (the book counts them),
+  but one more while every one in flight is a submit of unknown outcome
+  being looked up: only a request sent after theirs can show the history
+  caught up with them;
   it stops at the first 406 "insufficient credits" or when the next job's
   estimated cost would pass the spend cap, and marks what is left
   ``deferred``.
@@ -95,6 +98,8 @@ class Submitter:
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
+        self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
+        self._beside: TrackedJob | None = None  # the job last sent beyond the slots, beside them
 
     @property
     def report(self) -> RunReport:
@@ -129,7 +134,7 @@ class Submitter:
         book = self.book
         async with send:
             for job in queue:
-                await book.until(lambda: book.in_flight < limits.concurrency or self.control.stopping)
+                await book.until(lambda: self._may_send() or self.control.stopping)
                 if self.control.stopping:
                     await self._defer(job)
                     continue
@@ -139,9 +144,22 @@ class Submitter:
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue
                 book.take(job)
+                if book.in_flight > limits.concurrency:
+                    self._beside = job
                 await send.send(job)
         self.fed_all = True
         book.wake()
+
+    def _may_send(self) -> bool:
+        """Whether the next job may be sent: a slot is free, or every job in flight is a submit of unknown
+        outcome being looked up and none is in flight beside them yet.  Only a request sent after such a
+        submit, listed, shows the history caught up with it: with every slot held by them (one slot, or a
+        killed run's), none would be sent and none settled, in this run or any later one.  One beside
+        them, however it ends: a server erring on every submit would have each sent beside the last."""
+        book, beside = self.book, self._beside
+        if book.in_flight < self.settings.limits.concurrency:
+            return True
+        return 0 < book.in_flight <= self._settling and (beside is None or not beside.holds_slot)
 
     async def _defer(self, job: TrackedJob, reason: str | None = None) -> None:
         """Mark a job not submitted because submission stopped (it holds no slot)."""
@@ -181,33 +199,20 @@ class Submitter:
             except ImageChanged as exc:
                 await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
                 return False
-        try:
-            await book.record(
-                job,
-                Event.SUBMITTING,
-                JobState.SUBMITTING,
-                params=payload,
-                fingerprint=fingerprint(job.spec.model, job.spec.params),
-                paid_before=round(job.paid_before, 6) or None,
-            )
-        except anyio.get_cancelled_exc_class():
-            # Stopped before the POST: the line may still reach the ledger with a later group commit,
-            # so say after it that nothing was sent.
-            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
-            raise
-        since, sent_at = self.clock.epoch(), self.clock.now()
+        when: dict[str, float] = {}  # the last attempt's POST went out at: "epoch", and "now" on the run clock
         sent: dict[str, Any] = {}  # an image job's POST says here which inline forms it used, and if they were refused
 
-        async def post() -> Any:
+        async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
+            await self._stamp(job, payload, when)
             job.posted = True  # from here on it may reach the server, whatever comes back
-            return await self._post(job.spec.model, payload, images, sent, refused)
 
         try:
             sub = await self.gateway.call(
                 Priority.SUBMIT,
-                post,
+                lambda: self._post(job.spec.model, payload, images, sent, refused),
+                before=stamp,
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
                 on_abandon=lambda last: self._abandoned(job, last),
@@ -229,7 +234,7 @@ class Submitter:
             until = self.clock.epoch()  # made by now, if it was made
             await book.record(job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record())
             job.submit_attempts += 1
-            return await self.settle(job, since=since, until=until)
+            return await self.settle(job, since=when["epoch"], until=until)
         except (AuthError, InvalidContentType):
             raise  # run-wide: the job stays 'submitting' and is settled by the next run
         except ApiUnreachable as exc:
@@ -247,8 +252,26 @@ class Submitter:
             # the run is being cancelled just now.
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
-        await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=sent_at, sent_from=since)
+        await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=when["now"], sent_from=when["epoch"])
         return False
+
+    async def _stamp(self, job: TrackedJob, payload: dict[str, Any], when: dict[str, float]) -> None:
+        """Write an attempt's 'submitting' line once the budget has granted its POST, just before it goes
+        out: the line dates the POST (a later run bounds when it may have been made by it, and ``posting_at``
+        carries that past the lines after it), and a job stopped or killed while it waited for its turn
+        has none, plainly never sent.  Every attempt writes one: one sent again after a 429 goes out later."""
+        when["epoch"], when["now"] = self.clock.epoch(), self.clock.now()
+        # Cancelled while it is written, the line may still reach the ledger with a later group commit:
+        # the gateway abandons the call (:meth:`_abandoned` says after it that nothing was sent).
+        await self.book.record(
+            job,
+            Event.SUBMITTING,
+            JobState.SUBMITTING,
+            params=payload,
+            fingerprint=fingerprint(job.spec.model, job.spec.params),
+            paid_before=round(job.paid_before, 6) or None,
+            posting_at=iso_utc(when["epoch"]),
+        )
 
     async def _post(
         self, model: str, payload: dict[str, Any], images: bool, sent: dict[str, Any], refused: dict[str, set[str]]
@@ -281,7 +304,12 @@ class Submitter:
     async def settle(self, job: TrackedJob, *, since: float, until: float | None = None, resumed: bool = False) -> bool:
         """Act on the reconciler's verdict for an unknown submit (``resumed``: an earlier run's); True
         when it must be sent again."""
-        verdict = await self.reconciler.settle(job, since=since, until=until)
+        self._settling += 1
+        self.book.wake()
+        try:
+            verdict = await self.reconciler.settle(job, since=since, until=until)
+        finally:
+            self._settling -= 1
         if isinstance(verdict, Attach):
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs

@@ -377,3 +377,23 @@ def test_a_killed_simulated_run_resumes_from_the_simulators_autosave(tmp_path, c
     assert run_cli("run", str(manifest), "--out", str(out)) == 0
     assert "expired" not in capsys.readouterr().out
     assert_every_job_completed(out, 6)
+
+
+def test_a_submit_left_unknown_holding_the_only_slot_is_settled_by_the_next_run_with_the_jobs_after_it(
+    sim, tmp_path, monkeypatch
+):
+    # The API goes down at the first submit and stays down past the run's bound: job-000 is left
+    # 'submitting' (its POST may have been received), the rest unsent.  The next run, one job at a time,
+    # must look it up with the history lagging: only a request sent after it can show the history caught
+    # up, so while it is looked up its slot goes to the jobs after it.  Held by it, nothing was sent, the
+    # look-up gave up, and it was left for a later run, every run.
+    server = sim(seed=6, outage_s=100_000.0, outage_after_submits=0, history_lag_s=100.0)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    assert read_ledger(out / "ledger.jsonl").jobs["job-000"]["state"] == "submitting"
+    server.state.config.outage_s = 0.0
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-000"].count("reconciled_absent") == 1
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3

@@ -575,17 +575,26 @@ async def test_a_fresh_output_link_is_looked_for_in_the_result_then_the_history(
     assert await reconciler(clock, ResultApi(result, history)).refresh_output(j) is False
 
 
-async def test_unknown_submits_look_again_at_growing_intervals_then_leave():
+@pytest.mark.parametrize("sent_after", [True, False])
+async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_after):
     clock = FakeClock()
     api = FakeApi([])
     rec = reconciler(clock, api)
-    start = clock.now()
-    verdict = await _settle_on_clock(clock, rec, job(), clock.epoch())
+    start, since = clock.now(), clock.epoch()
+    if sent_after:  # a request of ours sent after it, not listed yet
+        rec.note_submitted("r-later", since + 1.0, made_by=since + 1.5, sent_from=since + 1.0)
+    verdict = await _settle_on_clock(clock, rec, job(), since)
     assert verdict == Leave(
         Event.SETTLE_LATER,
         JobState.SUBMITTING,
         "the submit's outcome is unknown and the request history has not caught up with it yet, so the job was "
-        "not submitted again (that could pay twice). Run again later to settle it",
+        "not submitted again (that could pay twice). Run again later to settle it"
+        if sent_after
+        # Nothing sent since: nothing can show it caught up, however late the next run comes
+        else "the submit's outcome is unknown and the request history has not caught up with it as far as anything "
+        "shows: no request of ours was sent after it, and only one listed there can show that. The job was not "
+        "submitted again (that could pay twice). A run that submits other jobs settles it once the history lists "
+        "them",
     )
     assert api.calls == 6  # at 0, 10, 30, 60, 120 and 300 s after each other
     assert 520.0 <= clock.now() - start <= 540.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from batchgen.clock import parse_time
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.errors import (
     AmbiguousSubmit,
@@ -45,7 +46,10 @@ async def test_a_refused_submit_fails_that_job_and_frees_its_slot():
 
 async def test_a_rate_limited_submit_waits_for_the_gate_and_is_sent_again():
     k, job, _ = await submit_one(ScriptedApi(submits=[RateLimited("429", retry_after=5.0), "r1"]))
-    assert k.ledger.events() == ["submitting", "submitted"] and job.request_id == "r1"
+    # each POST has its line, dated when it went out: a later run bounds when the one that made the job did
+    assert k.ledger.events() == ["submitting", "submitting", "submitted"] and job.request_id == "r1"
+    first, again = (parse_time(line[3]["posting_at"]) for line in k.ledger.lines[:2])
+    assert first is not None and again is not None and again - first >= 5.0
     assert len(k.api.posted) == 2 and k.clock.now() >= 5.0  # the server's hint was waited out
     assert k.gateway.budget.throttled == 1
 
@@ -53,7 +57,7 @@ async def test_a_rate_limited_submit_waits_for_the_gate_and_is_sent_again():
 async def test_a_submit_lost_before_sending_is_sent_again():
     unsent = NetworkError("connection refused", reached_server=False)
     k, job, _ = await submit_one(ScriptedApi(submits=[unsent, "r1"]))
-    assert k.ledger.events() == ["submitting", "submitted"] and job.request_id == "r1"
+    assert k.ledger.events() == ["submitting", "submitting", "submitted"] and job.request_id == "r1"
     assert len(k.api.posted) == 2
 
 

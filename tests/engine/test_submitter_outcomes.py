@@ -75,7 +75,7 @@ async def test_a_429_past_the_deadline_leaves_the_job_pending_with_the_reason_an
     k = kit(ScriptedApi(submits=[*refusals]), [job], settings=Settings(retry=RetrySettings(deadline_s=30.0)))
     tracked = await submit(k, job)
     assert len(k.api.posted) == 2 and tracked.sent == [] and k.book.in_flight == 0
-    assert k.ledger.events() == ["submitting", "submit_postponed"] and job.state is JobState.PENDING
+    assert k.ledger.events() == ["submitting", "submitting", "submit_postponed"] and job.state is JobState.PENDING
     assert fields(k, "submit_postponed")[0]["error"] == refusals[-1].to_record()
 
 

@@ -76,6 +76,28 @@ async def test_the_feeder_never_lets_more_jobs_in_flight_than_the_concurrency():
     assert handed == ["a", "b", "c", "d"] and stage.fed_all
 
 
+async def test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two():
+    # Only a request sent after an unknown submit, listed, can show the history caught up with it; with
+    # its one slot held while it is looked up, nothing would be sent.  The job sent beside it errs too:
+    # no third is sent however each ends (a server erring on every submit would have them all sent).
+    jobs = [pending(name, prompt=name) for name in "abc"]
+    unknown = AmbiguousSubmit("no answer after sending")
+    k = kit(ScriptedApi(submits=[unknown, unknown, "r-c"]), jobs, settings=limited(concurrency=1))
+    stage, tracked = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, jobs)
+        for _ in range(2):  # as the run starts one submitter more than the slots
+            tg.start_soon(stage.loop, receive.clone())
+        receive.close()
+        await k.clock.sleep(200.0)  # both look-ups are waiting for the history to catch up
+        assert [body["prompt"] for body in k.api.posted] == ["a", "b"] and k.book.in_flight == 2
+    # a and b were left for a later run (the history never listed anything), and c sent once they were
+    assert [job.state for job in jobs] == [JobState.SUBMITTING, JobState.SUBMITTING, JobState.SUBMITTED]
+    assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.events("b")[-1] == "settle_later"
+    assert [job.spec.id for job in tracked.sent] == ["c"]
+
+
 async def test_a_stop_while_the_feeder_waits_for_a_slot_defers_every_job_left():
     jobs = [pending(name) for name in "abcd"]
     k = kit(ScriptedApi(), jobs, settings=limited(concurrency=1))
@@ -348,6 +370,7 @@ async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempt
         "params": {"prompt": "a fox", "duration": 5},
         "fingerprint": fingerprint(MODEL, {"prompt": "a fox", "duration": 5}),
         "paid_before": 0.28,
+        "posting_at": iso_utc(k.clock.epoch()),  # written as its POST went out
     }
     assert k.api.posted == [{"prompt": "a fox", "duration": 5}]
     k, _, _ = await submit(ScriptedApi(submits=["r1"]))
@@ -419,10 +442,10 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
     k, job, tracked = await submit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "never"]))
     assert k.ledger.events() == ["submitting", "submit_unknown", "settle_later"]
     assert len(k.api.posted) == 1 and job.state is JobState.SUBMITTING and tracked.sent == []
-    assert k.ledger.lines[-1][3]["error"] == {
-        "detail": "the submit's outcome is unknown and the request history has not caught up with it yet, so the "
-        "job was not submitted again (that could pay twice). Run again later to settle it"
-    }
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith(
+        "the submit's outcome is unknown and the request history has not caught up with it as far as anything "
+        "shows: no request of ours was sent after it"  # nor any job beside it: it was the only one
+    )
     assert k.book.in_flight == 0
 
 
@@ -539,7 +562,8 @@ async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_
         await anyio.wait_all_tasks_blocked()  # a's 429 closed the gate before b was ever sent
         tg.cancel_scope.cancel()
     assert len(k.api.posted) == 1
-    assert k.ledger.events("b") == ["submitting", "submit_postponed"] and second.state is JobState.PENDING
+    # no 'submitting' line: b is plainly unsent, even for a run killed with it waiting (no line after)
+    assert k.ledger.events("b") == ["submit_postponed"] and second.state is JobState.PENDING
     assert [line[3]["error"] for line in k.ledger.lines if line[:2] == ("b", "submit_postponed")] == [
         {"detail": "interrupted (SIGTERM)"}
     ]
