@@ -121,3 +121,29 @@ async def test_429s_stop_at_the_retry_deadline():
     with pytest.raises(RateLimited):
         await drive(clock, lambda: gw.call(Priority.POLL, call))
     assert 3 <= len(sent) <= 4
+
+
+async def test_the_before_hook_runs_for_each_attempt_once_granted_and_an_error_in_it_sends_nothing():
+    clock = FakeClock()
+    gw = gateway(clock)
+    call, sent = scripted(RateLimited("slow down", retry_after=10.0), "ok")
+    stamps: list[tuple[float, int]] = []  # when each attempt's hook ran, and how many sends came before
+
+    async def before() -> None:
+        stamps.append((clock.now(), len(sent)))
+
+    assert await drive(clock, lambda: gw.call(Priority.SUBMIT, call, before=before)) == "ok"
+    assert [count for _, count in stamps] == [0, 1]  # before each send, the 429's retry included
+    assert stamps[1][0] - stamps[0][0] >= 10.0  # the retry's ran once the gate reopened
+    assert len(sent) == 2 and gw.requests == 2
+
+    class Refused(Exception):
+        pass
+
+    async def refuse() -> None:
+        raise Refused
+
+    call, sent = scripted("never")
+    with pytest.raises(Refused):
+        await drive(clock, lambda: gw.call(Priority.SUBMIT, call, before=refuse))
+    assert sent == [] and gw.requests == 2 and gw.budget.in_flight == 0  # nothing sent, the grant given back
