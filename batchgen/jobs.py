@@ -155,6 +155,8 @@ class TrackedJob:
     request_id: str | None = None
     submitted_at: float = 0.0  # run clock
     submitted_epoch: float | None = None  # this machine's wall clock when it was sent
+    # a job left 'submitting': when its last POST's outcome came back unknown (made by then, if at all), if known
+    unknown_epoch: float | None = None
     submitted_wall: str | None = None  # ISO time recorded in the ledger
     # Run clock, this run's submits only: when the POST that made it was sent (it was created no later than its
     # answer, no earlier than this; None when found in the history or resumed), and when it was known made

@@ -368,7 +368,7 @@ PLANTS = (
     Plant(
         "a re-run takes the killed run's submits sent just after a lost one for proof it was never made",
         "batchgen/engine/submitter.py",
-        "            until = min(since + CLOCK_SLACK_S + self._shield_s, self.reconciler.started)\n",
+        "            until = min(made_by, self.reconciler.started)\n",
         "            until = since\n",
         (
             "tests/engine/test_submitter_units.py::"
@@ -538,8 +538,8 @@ PLANTS = (
     Plant(
         "when its POST went out is not carried past the lines after its 'submitting' line",
         "batchgen/store/ledger.py",
-        '    "posting_at",\n',
-        "",
+        '    "posting_at", "unknown_at",\n',
+        '    "unknown_at",\n',
         ("tests/engine/test_resume_dates.py",),
     ),
     Plant(
@@ -549,7 +549,7 @@ PLANTS = (
         "                before=None if await stamp() else None,\n",
         (
             "tests/engine/test_submitter_units.py::"
-            "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_again_with_the_reason",
+            "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was",
         ),
     ),
     Plant(
@@ -572,6 +572,40 @@ PLANTS = (
         (
             "tests/engine/test_submitter_units.py::"
             "test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two",
+        ),
+    ),
+    Plant(
+        "a stop that comes while a submit's line is written does not stop its POST",
+        "batchgen/engine/submitter.py",
+        "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent",
+        "            if False:  # stopped while its line was written (an fsync): still nothing sent",
+        ("tests/engine/test_submitter_units.py::test_a_stop_while_the_submitting_line_is_written_sends_nothing",),
+    ),
+    Plant(
+        "a job found in the history after its own unknown submit proves nothing of one lost before it",
+        "batchgen/engine/submitter.py",
+        "sent_from = None if resumed else since",
+        "sent_from = None",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_settles_it",
+        ),
+    ),
+    Plant(
+        "a resumed unknown submit ignores when its outcome came back unknown (a job sent beside it proves nothing)",
+        "batchgen/engine/submitter.py",
+        "made_by = job.unknown_epoch if job.unknown_epoch is not None else since + CLOCK_SLACK_S + self._shield_s",
+        "made_by = since + CLOCK_SLACK_S + self._shield_s",
+        ("tests/engine/test_resume_dates.py",),
+    ),
+    Plant(
+        "a failed job stopped before its line goes back to pending, passing its ended request to the next line",
+        "batchgen/engine/submitter.py",
+        'if "epoch" not in when and job.state is not JobState.SUBMITTING:',
+        "if False:",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was",
         ),
     ),
 )

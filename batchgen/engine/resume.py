@@ -119,6 +119,10 @@ async def plan_resume(
             line = rec.get("ts") if rec.get("event") == Event.SUBMITTING else None
             sent = parse_time(rec.get("posting_at") or line) or clock.epoch() - reconciler.record_life_s
             job.submitted_epoch = sent - CLOCK_SLACK_S
+            # when that POST's outcome came back unknown, if the ledger says (of that POST: not before it)
+            unknown = parse_time(rec.get("unknown_at"))
+            posting = parse_time(rec.get("posting_at"))
+            job.unknown_epoch = unknown if unknown is not None and posting is not None and unknown > posting else None
             plan.reconcile.append(job)
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
             continue

@@ -206,6 +206,8 @@ class Submitter:
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
             await self._stamp(job, payload, when)
+            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent
+                raise _Withdrawn
             job.posted = True  # from here on it may reach the server, whatever comes back
 
         try:
@@ -215,11 +217,11 @@ class Submitter:
                 before=stamp,
                 retry_on=retry_unsent,
                 shield_s=self._shield_s,
-                on_abandon=lambda last: self._abandoned(job, last),
+                on_abandon=lambda last: self._abandoned(job, last, when),
             )
         except _Withdrawn:
             if self.report.stop_reason == StopReason.INTERRUPTED:
-                await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error()))
+                await _durably(self._postponed(job, when))
             else:
                 await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
             return False
@@ -232,7 +234,11 @@ class Submitter:
             return False
         except AmbiguousSubmit as exc:
             until = self.clock.epoch()  # made by now, if it was made
-            await book.record(job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record())
+            # (for a later run: a request of ours sent after then, listed, shows the history caught up past it.
+            # Its posted_at and this are both cut to the millisecond: a later millisecond is a later time.)
+            await book.record(
+                job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=exc.to_record(), unknown_at=iso_utc(until)
+            )
             job.submit_attempts += 1
             return await self.settle(job, since=when["epoch"], until=until)
         except (AuthError, InvalidContentType):
@@ -293,10 +299,20 @@ class Submitter:
             self._inline.succeeded(model, forms)
             return answer
 
-    async def _abandoned(self, job: TrackedJob, last: Exception | None) -> None:
+    async def _abandoned(self, job: TrackedJob, last: Exception | None, when: dict[str, float]) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""
         if last is None or isinstance(last, RateLimited) or retry_unsent(last):
-            await self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error())
+            await self._postponed(job, when)
+
+    async def _postponed(self, job: TrackedJob, when: dict[str, float]) -> None:
+        """A submit stopped with nothing sent: pending again.  Before any 'submitting' line of it (``when``
+        is set as one is written) the ledger is left as it was, as for a job never handed out: a failed or
+        expired job to be made again keeps naming its ended request, whose cost the next run counts once,
+        where a 'pending' line would pass that request to the next 'submitting' line."""
+        if "epoch" not in when and job.state is not JobState.SUBMITTING:
+            self.book.drop(job)
+            return
+        await self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error())
 
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
@@ -313,8 +329,12 @@ class Submitter:
         if isinstance(verdict, Attach):
             await self.book.record(job, Event.RECONCILED, job.state, error=None)
             # Our own time of the attempt, not the server's created_at: it needs
-            # no clock agreement, and the record cannot expire before it + 1 hour.
-            await self.attach(job, verdict.request_id, sent=since, resumed=resumed)
+            # no clock agreement, and the record cannot expire before it + 1 hour.  This run's attempt made it
+            # no earlier than it was sent (an earlier attempt was surely unsent, or shown never made): listed,
+            # it shows the history caught up past a submit given up before then, as any request of ours sent
+            # after it (a job sent beside one being looked up may err too).  An earlier run's: nothing known.
+            sent_from = None if resumed else since
+            await self.attach(job, verdict.request_id, sent=since, sent_from=sent_from, resumed=resumed)
             return False
         if isinstance(verdict, Leave):
             await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
@@ -331,7 +351,9 @@ class Submitter:
             # given up within the request timeout, or the run that sent it ended first (before this one
             # began).  A request of ours sent after that shows the history caught up past it; one the
             # earlier run sent just after the POST may have been made first.
-            until = min(since + CLOCK_SLACK_S + self._shield_s, self.reconciler.started)
+            # Where the ledger says when its outcome came back unknown, it was made by then.
+            made_by = job.unknown_epoch if job.unknown_epoch is not None else since + CLOCK_SLACK_S + self._shield_s
+            until = min(made_by, self.reconciler.started)
             if await self.settle(job, since=since, until=until, resumed=True):
                 await self.submit(job)
 

@@ -38,7 +38,7 @@ _DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
 _CARRIED = (
     "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
-    "posting_at",
+    "posting_at", "unknown_at",
 )  # fmt: skip
 _CARRIED_SET = frozenset(_CARRIED)
 # An event after which nothing earlier is carried: the job starts over (identity.py).

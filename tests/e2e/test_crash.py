@@ -397,3 +397,20 @@ def test_a_submit_left_unknown_holding_the_only_slot_is_settled_by_the_next_run_
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-000"].count("reconciled_absent") == 1
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3
+
+
+def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_settles_it(sim, tmp_path, monkeypatch):
+    # job-000's POST is answered 502 before anything is made; job-001, sent beside it while it is looked
+    # up, is answered 500 after it was made, and is found in the history.  Sent after job-000's outcome
+    # came back unknown, and listed, it shows the history caught up past job-000: not listed means never
+    # made, so job-000 is sent again in this run.  Taken for a request whose send time is unknown, it
+    # showed nothing: job-000 was left 'submitting' ("no request of ours was sent after it"), every run.
+    server = sim(seed=6, history_lag_s=30.0)
+    server.state.script("submit_error_before")  # job-000: not made
+    server.state.script("submit_error_after")  # job-001: made (and charged), its answer a 500
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-000"].count("reconciled_absent") == 1
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 2  # each made once

@@ -592,9 +592,9 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_a
         if sent_after
         # Nothing sent since: nothing can show it caught up, however late the next run comes
         else "the submit's outcome is unknown and the request history has not caught up with it as far as anything "
-        "shows: no request of ours was sent after it, and only one listed there can show that. The job was not "
-        "submitted again (that could pay twice). A run that submits other jobs settles it once the history lists "
-        "them",
+        "shows: no request of ours known to have been made was sent after it, and only one listed there can show "
+        "that. The job was not submitted again (that could pay twice). A run that submits other jobs settles it once "
+        "the history lists them",
     )
     assert api.calls == 6  # at 0, 10, 30, 60, 120 and 300 s after each other
     assert 520.0 <= clock.now() - start <= 540.0

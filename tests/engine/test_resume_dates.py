@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from batchgen.clock import iso_utc
-from batchgen.engine.resume import CLOCK_SLACK_S
-from tests.engine.test_resume_spend import _replay, _resume
+from batchgen.engine.resume import CLOCK_SLACK_S, plan_resume
+from tests.engine.doubles import ScriptedApi, kit, pending, row_for, submitter
+from tests.engine.test_resume_spend import _NoVideos, _replay, _resume
 
 POST = 1_800_000_000.0 - 900.0  # 15 min before the fake clock's wall time
 
@@ -46,3 +47,49 @@ async def test_an_older_ledger_without_posting_at_dates_the_post_by_its_line_onl
     (job,) = (await _resume(later))[1].reconcile
     # as far back as a record lives (an hour before now: the settle_later line was 5 min ago)
     assert job.submitted_epoch is not None and job.submitted_epoch < POST - 600.0
+
+
+async def test_a_job_left_unsettled_knows_when_its_posts_outcome_came_back_unknown_and_only_that_posts():
+    # A request of ours sent after then, listed, shows the history caught up past it (as it did in the run that
+    # sent it), however soon after the POST that was.
+    unknown = _line("submit_unknown", POST + 2.0, unknown_at=iso_utc(POST + 2.0))
+    settled_later = _line("settle_later", POST + 600.0)
+    first = _line("submitting", POST, posting_at=iso_utc(POST))
+    (job,) = (await _resume(_replay(first, unknown, settled_later)))[1].reconcile
+    assert job.unknown_epoch == pytest.approx(POST + 2.0, abs=0.01)
+    # sent again once the first was shown never made, and killed mid-POST: that time was of the first POST
+    again = _line("submitting", POST + 700.0, posting_at=iso_utc(POST + 700.0))
+    (job,) = (await _resume(_replay(first, unknown, again)))[1].reconcile
+    assert job.unknown_epoch is None
+
+
+@pytest.mark.parametrize("other_after_post", [0.5, 3.0])
+async def test_a_job_left_unsettled_counts_requests_sent_once_its_outcome_came_back_unknown_as_proof(other_after_post):
+    """An earlier run's submit came back unknown 1 s after its POST (a 502, nothing made), it sent another job
+    beside it while it was looked up, 3 s after the POST, and was killed.  The ledger says when the outcome came
+    back: the other job, listed, shows the history caught up past it, and it is made in this run.  Dated by its
+    POST alone (as if it could have been made up to a request timeout later), nothing showed that: with no job
+    left to send beside it, it was left 'submitting' by every run.  One sent before the outcome came back still
+    proves nothing (it may have been made first)."""
+    job = pending("a")
+    k = kit(ScriptedApi(submits=["again"]), [job])
+    post = k.clock.epoch() - 300.0
+    replay = _replay(
+        _line("submitting", post, posting_at=iso_utc(post), params=job.spec.payload()),
+        _line("submit_unknown", post + 1.0, unknown_at=iso_utc(post + 1.0)),
+    )
+    plan = await plan_resume(
+        k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    assert plan.reconcile == [job]
+    other = pending("o", prompt="other")
+    k.api.rows = [row_for(other, "other", post + other_after_post)]
+    k.reconciler.note_submitted("other", post + other_after_post, posted=post + other_after_post)  # its posted_at
+    stage, _ = submitter(k)
+    async with k.clock.autojump():
+        await stage.settle_resumed(job)
+    if other_after_post < 1.0:
+        assert k.api.posted == [] and k.ledger.events("a")[-1] == "settle_later"
+    else:
+        assert len(k.api.posted) == 1 and k.ledger.events("a") == ["reconciled_absent", "submitting", "submitted"]

@@ -444,7 +444,7 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
     assert len(k.api.posted) == 1 and job.state is JobState.SUBMITTING and tracked.sent == []
     assert k.ledger.lines[-1][3]["error"]["detail"].startswith(
         "the submit's outcome is unknown and the request history has not caught up with it as far as anything "
-        "shows: no request of ours was sent after it"  # nor any job beside it: it was the only one
+        "shows: no request of ours known to have been made was sent after it"  # nor any job beside it: the only one
     )
     assert k.book.in_flight == 0
 
@@ -550,8 +550,10 @@ async def test_a_request_id_being_written_when_the_run_is_cancelled_still_reache
     assert k.ledger.lines[-1][3]["request_id"] == "r1"
 
 
-async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_again_with_the_reason():
+@pytest.mark.parametrize("earlier", [JobState.PENDING, JobState.FAILED])
+async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was(earlier):
     first, second = pending("a"), pending("b")
+    second.state = earlier  # FAILED: a failed job made again (--retry-failed)
     k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "r-a"]), [first, second])
     stage, _ = submitter(k)
     k.report.stop_detail = "interrupted (SIGTERM)"
@@ -561,12 +563,13 @@ async def test_a_submit_that_never_got_its_turn_before_the_run_ended_is_pending_
             tg.start_soon(stage.submit, job)
         await anyio.wait_all_tasks_blocked()  # a's 429 closed the gate before b was ever sent
         tg.cancel_scope.cancel()
-    assert len(k.api.posted) == 1
-    # no 'submitting' line: b is plainly unsent, even for a run killed with it waiting (no line after)
-    assert k.ledger.events("b") == ["submit_postponed"] and second.state is JobState.PENDING
-    assert [line[3]["error"] for line in k.ledger.lines if line[:2] == ("b", "submit_postponed")] == [
-        {"detail": "interrupted (SIGTERM)"}
-    ]
+    assert len(k.api.posted) == 1 and k.book.in_flight == 0
+    # No line at all, as for a job never handed out, and as a run killed with it waiting leaves it: a failed
+    # job keeps naming its ended request, whose cost the next run counts once (a 'pending' line would have
+    # passed that request's id and cost on to the next 'submitting' line)
+    assert k.ledger.events("b") == [] and second.state is earlier
+    assert k.ledger.events("a") == ["submitting", "submit_postponed"]  # a's 429 was sent: its line says why
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "interrupted (SIGTERM)"}
 
 
 async def test_a_submit_that_surely_never_arrived_is_pending_again_if_the_run_ends_before_its_retry():
@@ -721,3 +724,50 @@ async def test_a_job_to_be_made_again_is_deferred_at_the_spend_cap_like_any_othe
     assert k.ledger.events("b") == ["deferred"] and again.state is JobState.DEFERRED
     assert k.book.committed == pytest.approx(0.5 + (again.paid_before or 0.0))
     assert again.request_id is None and again.cost is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "event", "state"),
+    [
+        (StopReason.INTERRUPTED, "submit_postponed", JobState.PENDING),
+        (StopReason.CREDITS, "deferred", JobState.DEFERRED),
+    ],
+)
+async def test_a_stop_while_the_submitting_line_is_written_sends_nothing(reason, event, state):
+    # The budget granted the POST and its line is being written (an fsync, a group commit behind others)
+    # when the run is told to stop (the first SIGINT, a 406 on another job): nothing may go out after it.
+    job = pending()
+    k = kit(ScriptedApi(submits=["r1"]), [job])
+    ledger = SlowLedger(flag="submitting")
+    k.book.ledger = k.ledger = ledger
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    k.report.stop_detail = "stopped by the test"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await ledger.writing.wait()
+        k.control.request_stop(reason)
+    assert k.api.posted == [] and tracked.sent == [] and k.book.in_flight == 0
+    assert k.ledger.events() == ["submitting", event] and job.state is state
+    assert k.ledger.lines[-1][3]["error"] == {"detail": "stopped by the test"}
+
+
+async def test_an_unknown_submit_left_with_one_sent_beside_it_of_unknown_outcome_too_says_no_more_than_is_known():
+    # a errs, b is sent beside it and errs too: both are left for a later run.  b's POST went out after a's
+    # outcome came back unknown, so a's message may not say that no request of ours was sent after it.
+    jobs = [pending(name, prompt=name) for name in "abc"]
+    unknown = AmbiguousSubmit("no answer after sending")
+    k = kit(ScriptedApi(submits=[unknown, unknown, "r-c"]), jobs, settings=limited(concurrency=1))
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, jobs)
+        for _ in range(2):
+            tg.start_soon(stage.loop, receive.clone())
+        receive.close()
+    assert [body["prompt"] for body in k.api.posted] == ["a", "b", "c"]
+    details = {line[0]: line[3]["error"]["detail"] for line in k.ledger.lines if line[1] == "settle_later"}
+    assert set(details) == {"a", "b"}
+    assert "no request of ours was sent after it" not in details["a"]
+    for detail in details.values():  # true of both: b's outcome is unknown, and nothing was sent after b
+        assert "no request of ours known to have been made was sent after it" in detail
