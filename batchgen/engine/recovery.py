@@ -414,10 +414,9 @@ class Reconciler:
                     Event.SETTLE_LATER,
                     job.state,
                     "the submit's outcome is unknown and the request history has not caught up with it as far "
-                    "as anything shows: no request of ours known to have been made was sent after it, and only one "
-                    "listed there can show that. The job "
-                    "was not submitted again (that could pay twice). A run that submits other jobs settles it "
-                    "once the history lists them",
+                    "as anything shows: no request of ours known to have been made was sent after it, and only "
+                    "one listed there can show that. The job was not submitted again (that could pay twice). "
+                    "A run that submits other jobs settles it once the history lists them",
                 )
             return Leave(
                 Event.SETTLE_LATER,
