@@ -608,6 +608,26 @@ PLANTS = (
             "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was",
         ),
     ),
+    Plant(
+        "a submit left with no job to send after it is told a plain re-run settles it",
+        "batchgen/engine/submitter.py",
+        "reconciler.more_to_send = lambda: not self.fed_all or self.control.stopping",
+        "reconciler.more_to_send = lambda: True",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
+        ),
+    ),
+    Plant(
+        "the summary offers the same command again where it settles none of the jobs left",
+        "batchgen/report/summary.py",
+        "    return 0 < unfinished == report.rerun_cannot_settle and",
+        "    return False and",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
+        ),
+    ),
 )
 
 

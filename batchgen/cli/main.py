@@ -50,6 +50,7 @@ from ..report.exits import (
 from ..report.summary import (
     dry_run_lines,
     folder_spend,
+    rerun_settles_none,
     status_summary,
     summary_lines,
 )
@@ -230,7 +231,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
-        if code in (EXIT_OK, EXIT_AUTH):
+        if code in (EXIT_OK, EXIT_AUTH) or rerun_settles_none(report):
             return Verdict(code, None)
         jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
         return Verdict(code, next_command(report, code, command, out_text, args, manifest, settings, jobs))

@@ -72,6 +72,7 @@ class RunReport:
     spend: float = 0.0
     submitted: int = 0
     unsettled: int = 0
+    rerun_cannot_settle: int = 0  # jobs left for later that the same command run again cannot settle
     skipped: int = 0
     reattached: int = 0
     requests: int = 0

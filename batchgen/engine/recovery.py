@@ -103,6 +103,9 @@ class Reconciler:
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
         self._scans: dict[tuple[str, str | None], tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
         self._ends: dict[tuple[str, str | None], int] = {}  # (model, from date) -> the last page a look-up read rows on
+        # whether the run may still send a job of its own (the submitter says): only a request sent after a
+        # lost submit, listed, shows the history caught up with it
+        self.more_to_send: Callable[[], bool] = lambda: True
 
     def note_submitted(
         self,
@@ -410,6 +413,20 @@ class Reconciler:
                     "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
                 )
             if not any(sent > until for sent in (*self._sent_from.values(), *self._posted.values())):
+                if not self.more_to_send():
+                    sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+                    return Leave(
+                        Event.SETTLE_LATER,
+                        job.state,
+                        "the submit's outcome is unknown and the request history has not caught up with it as far "
+                        "as anything shows: no request of ours was sent after it, and only one listed there can "
+                        "show that. The job was not submitted again (that could pay twice). No job is left to send "
+                        "in this manifest, so the same command run again does not settle it: add a row (a new "
+                        "job; once the history lists its request, it settles this one), or look for a "
+                        f"{job.spec.model} request sent about {sent} in the account's request history and, if "
+                        "there is none, give this row a new id (paid again if the lost one was made)",
+                        rerun=False,
+                    )
                 return Leave(
                     Event.SETTLE_LATER,
                     job.state,

@@ -92,6 +92,8 @@ class Submitter:
         self._tracked = tracked
         self.resubmit_lost = resubmit_lost
         self.fed_all = False
+        # a job left unsettled once every job was handed over has no request of this run coming after it
+        reconciler.more_to_send = lambda: not self.fed_all or self.control.stopping  # a stop defers the rest
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
         self._shield_s = settings.api.request_timeout_s + 5.0
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
@@ -337,7 +339,10 @@ class Submitter:
             await self.attach(job, verdict.request_id, sent=since, sent_from=sent_from, resumed=resumed)
             return False
         if isinstance(verdict, Leave):
-            await self.book.finish(job, verdict.event, verdict.state, error={"detail": verdict.detail})
+            # (a line that says a plain re-run cannot settle it, for `batchgen status` and the summary)
+            error = {"detail": verdict.detail} if verdict.rerun else {"detail": verdict.detail, "rerun": False}
+            self.report.rerun_cannot_settle += not verdict.rerun
+            await self.book.finish(job, verdict.event, verdict.state, error=error)
             return False
         await self.book.record(job, Event.RECONCILED_ABSENT, job.state)
         return True

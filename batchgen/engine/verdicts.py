@@ -24,11 +24,13 @@ class Resubmit:
 
 @dataclass(frozen=True, slots=True)
 class Leave:
-    """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run."""
+    """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run
+    (``rerun``: whether the same command run again can settle it; else ``detail`` says what can)."""
 
     event: Event
     state: JobState
     detail: str
+    rerun: bool = True
 
 
 Settlement = Attach | Resubmit | Leave

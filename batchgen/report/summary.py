@@ -176,14 +176,37 @@ def summary_lines(
         lines.append(f"  report: {report.report_page}")
     lines += retry_hints(report.states, retry_command)
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
-    if resume_command and (unfinished or report.states.get("deferred", 0)):
+    if rerun_settles_none(report):
+        said = _not_by_rerun(unfinished, unfinished)
+        lines.append(said[0].upper() + said[1:])
+    elif resume_command and (unfinished or report.states.get("deferred", 0)):
         if report.stop_reason == "spend_cap" and cap_command:
             unsure = report.states.get("submitting", 0)
             also = f" and the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome" if unsure else ""
             lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs{also}): {cap_command}")
         else:
-            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states))
+            stuck = f" ({_not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_settle else ""
+            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states) + stuck)
     return lines
+
+
+def rerun_settles_none(report: RunReport) -> bool:
+    """Whether every job the run left unfinished is one the same command run again cannot settle (nothing is
+    deferred either): no resume command is then given, only what their reason says."""
+    unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
+    return 0 < unfinished == report.rerun_cannot_settle and not report.states.get("deferred", 0)
+
+
+def _not_rerun(error: object) -> bool:
+    """Whether a job's last line says the same command run again cannot settle it."""
+    return isinstance(error, dict) and error.get("rerun") is False
+
+
+def _not_by_rerun(stuck: int, unfinished: int) -> str:
+    """What is said of ``stuck`` of the ``unfinished`` jobs: a plain re-run does not settle them."""
+    if stuck == unfinished:
+        return f"a plain re-run settles none of the {stuck} left: their reason above says what does"
+    return f"a plain re-run does not settle {stuck} of them: their reason above says what does"
 
 
 def unknown_outcome(unknown: int, now: int) -> str:
@@ -344,10 +367,14 @@ def status_summary(
     unfinished = sum(states.get(s, 0) for s in UNFINISHED)
     if finished:
         lines.append("  all jobs completed")
+    stuck = sum(1 for rec in jobs.values() if rec.get("state") == "submitting" and _not_rerun(rec.get("error")))
     if unfinished and live:
         lines.append(f"  {unfinished} not finished: the run{'s' if len(live) > 1 else ''} in progress work on them")
+    elif unfinished and stuck == unfinished:
+        lines.append(f"  {unfinished} not finished: {_not_by_rerun(stuck, unfinished)}")
     elif unfinished:
-        lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them")
+        also = f" ({_not_by_rerun(stuck, unfinished)})" if stuck else ""
+        lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them{also}")
     if never_submitted and not live:
         lines.append(f"  {never_submitted} never submitted: run the same 'batchgen run' again to submit them")
     if deferred := states.get("deferred", 0):

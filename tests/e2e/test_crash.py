@@ -414,3 +414,36 @@ def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_set
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-000"].count("reconciled_absent") == 1
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 2  # each made once
+
+
+def test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # Every submit is redirected away (a proxy moved the route): no job is made, every outcome is unknown,
+    # and every row of the manifest is left 'submitting'.  With the route back, a plain re-run sends
+    # nothing (no row is left to send), so nothing can show the history caught up: the same command
+    # settles none of them, however often it runs.  What the operator is told must say what does.
+    server = sim(seed=11, redirect_routes=frozenset({"submit"}), history_lag_s=40.0)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    server.state.config.redirect_routes = frozenset()
+    capsys.readouterr()
+    for _ in range(2):
+        assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"submitting"}
+    assert len(server.state.submissions) == 0
+    told = capsys.readouterr()
+    said = told.out + told.err
+    assert "A run that submits other jobs settles it" not in said and "To resume:" not in said
+    assert "No job is left to send" in said and "new id" in said
+    assert "A plain re-run settles none of the 2 left: their reason above says what does" in said
+    assert run_cli("status", str(out)) == 0
+    status = capsys.readouterr().out
+    assert "2 not finished: a plain re-run settles none of the 2 left" in status
+    assert "run the same 'batchgen run' again" not in status
+    # A row added to the manifest is a request sent after them: once listed, it settles both
+    write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3

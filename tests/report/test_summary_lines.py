@@ -522,3 +522,16 @@ def test_a_reason_without_a_job_id_keeps_every_word_but_request_ids_and_ages():
         ("key sk-XXXX was refused for job … (XXXX) some time ago", 1, ["a-1"]),
         ("…: no", 1, ["XXXX"]),
     ]
+
+
+def test_status_does_not_promise_a_plain_re_run_settles_a_submit_whose_reason_says_it_does_not():
+    """A submit of unknown outcome left with no job to send after it: the same command run again sends nothing
+    that could show the history caught up, so status says what its reason says, not "run again"."""
+    stuck = {"detail": "the submit's outcome is unknown ... add a row", "rerun": False}
+    mixed = {"a": {"state": "submitting", "error": stuck}, "b": {"state": "downloading"}}
+    assert _status(mixed)["lines"][-1] == (
+        "  2 not finished: run the same 'batchgen run' again to resume them (a plain re-run does not settle 1 of "
+        "them: their reason above says what does)"
+    )
+    alone = _status({"a": {"state": "submitting", "error": stuck}})["lines"]
+    assert alone[-1] == "  1 not finished: a plain re-run settles none of the 1 left: their reason above says what does"
