@@ -619,6 +619,17 @@ PLANTS = (
         ),
     ),
     Plant(
+        "a submit refused 401 is left 'submitting', told as of unknown outcome (nothing was made)",
+        "batchgen/engine/submitter.py",
+        "            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, "
+        "error=exc.to_record()))\n            raise\n        except InvalidContentType:",
+        "            raise\n        except InvalidContentType:",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_not_the_stage",
+        ),
+    ),
+    Plant(
         "the summary offers the same command again where it settles none of the jobs left",
         "batchgen/report/summary.py",
         "    return 0 < unfinished == report.rerun_cannot_settle and",

@@ -243,8 +243,11 @@ class Submitter:
             )
             job.submit_attempts += 1
             return await self.settle(job, since=when["epoch"], until=until)
-        except (AuthError, InvalidContentType):
-            raise  # run-wide: the job stays 'submitting' and is settled by the next run
+        except AuthError as exc:  # run-wide; answered 401/403, refused: nothing was made, the job is pending again
+            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
+            raise
+        except InvalidContentType:
+            raise  # run-wide: not the API's answer (a proxy's page?): the job stays 'submitting' for the next run
         except ApiUnreachable as exc:
             cause = exc.__cause__
             if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created

@@ -515,7 +515,9 @@ async def test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_no
     async with k.clock.autojump():
         await stage.take_lost(receive)  # returns: the error is the run's, not this task's
     assert k.report.stop_reason is StopReason.AUTH and k.control.done.is_set()
-    assert k.ledger.events() == ["expired", "submitting"]  # left 'submitting', settled by the next run
+    # refused (401): nothing was made, so it is pending again, not a submit of unknown outcome
+    assert k.ledger.events() == ["expired", "submitting", "submit_postponed"] and job.state is JobState.PENDING
+    assert k.ledger.lines[-1][3]["error"]["detail"].startswith("HTTP 401")
 
 
 class SlowLedger(MemoryLedger):
