@@ -145,7 +145,13 @@ PLANTS = (
     Plant(
         "after a 406 credit stop, submits already handed out are still POSTed",
         "batchgen/engine/submitter.py",
-        "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n",
+        "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
+        "                raise _Withdrawn\n"
+        "            await self._stamp(job, payload, when)\n"
+        "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
+        "            if False:\n"
+        "                raise _Withdrawn\n"
+        "            await self._stamp(job, payload, when)\n"
         "            if False:\n",
         (f"{MONEY}::test_after_a_credit_stop_no_submit_is_sent",),
     ),
