@@ -5,6 +5,8 @@ balance warning; against a scripted API on a fake clock."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -76,20 +78,32 @@ async def test_the_feeder_never_lets_more_jobs_in_flight_than_the_concurrency():
     assert handed == ["a", "b", "c", "d"] and stage.fed_all
 
 
-async def test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two():
-    # Only a request sent after an unknown submit, listed, can show the history caught up with it; with
-    # its one slot held while it is looked up, nothing would be sent.  The job sent beside it errs too:
-    # no third is sent however each ends (a server erring on every submit would have them all sent).
+def two_unknown_then_one() -> tuple[list[TrackedJob], Kit]:
+    """Jobs a, b and c on one slot: a's and b's submits come back of unknown outcome, c's is answered."""
     jobs = [pending(name, prompt=name) for name in "abc"]
     unknown = AmbiguousSubmit("no answer after sending")
-    k = kit(ScriptedApi(submits=[unknown, unknown, "r-c"]), jobs, settings=limited(concurrency=1))
+    return jobs, kit(ScriptedApi(submits=[unknown, unknown, "r-c"]), jobs, settings=limited(concurrency=1))
+
+
+@asynccontextmanager
+async def feeding(k: Kit, jobs: list[TrackedJob]) -> AsyncIterator[Outbox]:
+    """The feeder and the submitters on ``jobs``, as the run starts them; they run to their end on leaving."""
     stage, tracked = submitter(k)
     send, receive = anyio.create_memory_object_stream[TrackedJob](0)
     async with k.clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(stage.feed, send, jobs)
-        for _ in range(2):  # as the run starts one submitter more than the slots
+        for _ in range(k.settings.limits.concurrency + 1):  # one submitter more than the slots
             tg.start_soon(stage.loop, receive.clone())
         receive.close()
+        yield tracked
+
+
+async def test_with_every_slot_held_by_submits_of_unknown_outcome_one_job_is_sent_beside_them_never_two():
+    # Only a request sent after an unknown submit, listed, can show the history caught up with it; with
+    # its one slot held while it is looked up, nothing would be sent.  The job sent beside it errs too:
+    # no third is sent however each ends (a server erring on every submit would have them all sent).
+    jobs, k = two_unknown_then_one()
+    async with feeding(k, jobs) as tracked:
         await k.clock.sleep(200.0)  # both look-ups are waiting for the history to catch up
         assert [body["prompt"] for body in k.api.posted] == ["a", "b"] and k.book.in_flight == 2
     # a and b were left for a later run (the history never listed anything), and c sent once they were
@@ -377,13 +391,17 @@ async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempt
     assert k.ledger.lines[0][3]["paid_before"] is None  # nothing paid before: no field
 
 
-@pytest.mark.parametrize(
+# a stop, and what a job stopped with nothing sent becomes: deferred by a 406, pending again when interrupted
+STOPS = pytest.mark.parametrize(
     ("reason", "event", "state"),
     [
         (StopReason.CREDITS, "deferred", JobState.DEFERRED),
         (StopReason.INTERRUPTED, "submit_postponed", JobState.PENDING),
     ],
 )
+
+
+@STOPS
 async def test_a_stop_while_a_submit_waits_for_its_turn_sends_nothing_and_says_why(reason, event, state):
     job = pending()
     k = kit(ScriptedApi(submits=[RateLimited("429", retry_after=60.0), "never"]), [job])
@@ -728,13 +746,7 @@ async def test_a_job_to_be_made_again_is_deferred_at_the_spend_cap_like_any_othe
     assert again.request_id is None and again.cost is None
 
 
-@pytest.mark.parametrize(
-    ("reason", "event", "state"),
-    [
-        (StopReason.INTERRUPTED, "submit_postponed", JobState.PENDING),
-        (StopReason.CREDITS, "deferred", JobState.DEFERRED),
-    ],
-)
+@STOPS
 async def test_a_stop_while_the_submitting_line_is_written_sends_nothing(reason, event, state):
     # The budget granted the POST and its line is being written (an fsync, a group commit behind others)
     # when the run is told to stop (the first SIGINT, a 406 on another job): nothing may go out after it.
@@ -757,16 +769,9 @@ async def test_a_stop_while_the_submitting_line_is_written_sends_nothing(reason,
 async def test_an_unknown_submit_left_with_one_sent_beside_it_of_unknown_outcome_too_says_no_more_than_is_known():
     # a errs, b is sent beside it and errs too: both are left for a later run.  b's POST went out after a's
     # outcome came back unknown, so a's message may not say that no request of ours was sent after it.
-    jobs = [pending(name, prompt=name) for name in "abc"]
-    unknown = AmbiguousSubmit("no answer after sending")
-    k = kit(ScriptedApi(submits=[unknown, unknown, "r-c"]), jobs, settings=limited(concurrency=1))
-    stage, _ = submitter(k)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, jobs)
-        for _ in range(2):
-            tg.start_soon(stage.loop, receive.clone())
-        receive.close()
+    jobs, k = two_unknown_then_one()
+    async with feeding(k, jobs):
+        pass
     assert [body["prompt"] for body in k.api.posted] == ["a", "b", "c"]
     details = {line[0]: line[3]["error"]["detail"] for line in k.ledger.lines if line[1] == "settle_later"}
     assert set(details) == {"a", "b"}
