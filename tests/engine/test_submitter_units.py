@@ -17,6 +17,7 @@ from batchgen.clock import iso_utc, parse_time
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
+from batchgen.engine.submitter import Submitter
 from batchgen.errors import (
     AmbiguousSubmit,
     ApiError,
@@ -643,13 +644,19 @@ async def test_an_image_changed_after_it_was_checked_is_never_sent(tmp_path):
     assert k.ledger.lines[0][3]["error"]["detail"].startswith("image 'a.png' changed after it was checked (sha256 ")
 
 
-async def test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent():
+def slow_line(submit: str) -> tuple[TrackedJob, Kit, SlowLedger, Submitter, Outbox]:
+    """A job handed to a submitter whose 'submitting' line takes a moment to write (``ledger.writing``)."""
     job = pending()
-    k = kit(ScriptedApi(submits=["never"]), [job])
+    k = kit(ScriptedApi(submits=[submit]), [job])
     ledger = SlowLedger(flag="submitting")
     k.book.ledger = k.ledger = ledger
-    stage, _ = submitter(k)
+    stage, tracked = submitter(k)
     k.book.take(job)
+    return job, k, ledger, stage, tracked
+
+
+async def test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent():
+    job, k, ledger, stage, _ = slow_line("never")
     k.report.stop_detail = "interrupted (SIGINT)"
     async with anyio.create_task_group() as tg:
         tg.start_soon(stage.submit, job)
@@ -750,12 +757,7 @@ async def test_a_job_to_be_made_again_is_deferred_at_the_spend_cap_like_any_othe
 async def test_a_stop_while_the_submitting_line_is_written_sends_nothing(reason, event, state):
     # The budget granted the POST and its line is being written (an fsync, a group commit behind others)
     # when the run is told to stop (the first SIGINT, a 406 on another job): nothing may go out after it.
-    job = pending()
-    k = kit(ScriptedApi(submits=["r1"]), [job])
-    ledger = SlowLedger(flag="submitting")
-    k.book.ledger = k.ledger = ledger
-    stage, tracked = submitter(k)
-    k.book.take(job)
+    job, k, ledger, stage, tracked = slow_line("r1")
     k.report.stop_detail = "stopped by the test"
     async with anyio.create_task_group() as tg:
         tg.start_soon(stage.submit, job)
