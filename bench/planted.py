@@ -617,8 +617,9 @@ PLANTS = (
     Plant(
         "a submit left with no job to send after it is told a plain re-run settles it",
         "batchgen/engine/submitter.py",
-        "reconciler.more_to_send = lambda: not self.fed_all or self.control.stopping",
-        "reconciler.more_to_send = lambda: True",
+        "        if not self.fed_all or self.control.stopping or self.report.stop_reason is not None:\n"
+        "            return True\n",
+        "        return True\n",
         (
             "tests/e2e/test_crash.py::"
             "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
@@ -633,6 +634,16 @@ PLANTS = (
         (
             "tests/engine/test_submitter_units.py::"
             "test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_not_the_stage",
+        ),
+    ),
+    Plant(
+        "a submit left while a lost video may still be made again is told a plain re-run does not settle it",
+        "batchgen/engine/submitter.py",
+        "                if self.resubmit_lost:\n                    return True\n",
+        "                if self.resubmit_lost:\n                    pass\n",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_an_unknown_submit_is_not_marked_as_no_rerun_settles_when_a_job_is_sent_after_it_in_the_same_run",
         ),
     ),
     Plant(

@@ -105,7 +105,7 @@ class Reconciler:
         self._ends: dict[tuple[str, str | None], int] = {}  # (model, from date) -> the last page a look-up read rows on
         # whether the run may still send a job of its own (the submitter says): only a request sent after a
         # lost submit, listed, shows the history caught up with it
-        self.more_to_send: Callable[[], bool] = lambda: True
+        self.more_to_send: Callable[[TrackedJob], bool] = lambda job: True
 
     def note_submitted(
         self,
@@ -413,7 +413,7 @@ class Reconciler:
                     "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
                 )
             if not any(sent > until for sent in (*self._sent_from.values(), *self._posted.values())):
-                if not self.more_to_send():
+                if not self.more_to_send(job):
                     sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                     return Leave(
                         Event.SETTLE_LATER,

@@ -92,8 +92,7 @@ class Submitter:
         self._tracked = tracked
         self.resubmit_lost = resubmit_lost
         self.fed_all = False
-        # a job left unsettled once every job was handed over has no request of this run coming after it
-        reconciler.more_to_send = lambda: not self.fed_all or self.control.stopping  # a stop defers the rest
+        reconciler.more_to_send = self._more_to_send
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
         self._shield_s = settings.api.request_timeout_s + 5.0
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
@@ -101,6 +100,7 @@ class Submitter:
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
+        self._looked_up: set[str] = set()  # ... their ids
         self._beside: TrackedJob | None = None  # the job last sent beyond the slots, beside them
 
     @property
@@ -151,6 +151,26 @@ class Submitter:
                 await send.send(job)
         self.fed_all = True
         book.wake()
+
+    def _more_to_send(self, job: TrackedJob) -> bool:
+        """Whether a request of this run, or of a re-run, may still be sent after ``job``'s lost submit: a job
+        not yet handed over or deferred (a stop, the spend cap), one handed over whose POST is still to go
+        out (waiting for the budget, or to be sent again after a 429), or, with ``--resubmit-lost``, one in
+        flight that may be made again.  Jobs being looked up themselves send nothing until one is settled."""
+        if not self.fed_all or self.control.stopping or self.report.stop_reason is not None:
+            return True
+        for other in self.book.jobs:
+            if other is job or not other.holds_slot:
+                continue
+            if other.state is JobState.SUBMITTING:
+                if other.spec.id not in self._looked_up:
+                    return True
+            elif other.state in (JobState.SUBMITTED, JobState.DOWNLOADING):
+                if self.resubmit_lost:
+                    return True
+            else:  # handed over, its POST not yet sent
+                return True
+        return False
 
     def _may_send(self) -> bool:
         """Whether the next job may be sent: a slot is free, or every job in flight is a submit of unknown
@@ -325,6 +345,13 @@ class Submitter:
     async def settle(self, job: TrackedJob, *, since: float, until: float | None = None, resumed: bool = False) -> bool:
         """Act on the reconciler's verdict for an unknown submit (``resumed``: an earlier run's); True
         when it must be sent again."""
+        self._looked_up.add(job.spec.id)  # until its verdict is acted on (a job left is finished first)
+        try:
+            return await self._settle(job, since=since, until=until, resumed=resumed)
+        finally:
+            self._looked_up.discard(job.spec.id)
+
+    async def _settle(self, job: TrackedJob, *, since: float, until: float | None, resumed: bool) -> bool:
         self._settling += 1
         self.book.wake()
         try:

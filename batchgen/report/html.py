@@ -90,6 +90,10 @@ class PageData:
 
 DEFERRED_TITLE = "Deferred (not submitted: a re-run with credits, or a higher --max-spend, submits them)"
 LEFT_TITLE = "Left for a later run, by reason (not failed: the same command run again goes on with them)"
+LEFT_STUCK_TITLE = (
+    "Left for a later run, by reason (not failed: the same command run again goes on with them, save where "
+    "the reason says it does not)"
+)
 LEFT_LIVE_TITLE = "Not finished, with a reason (not failed: this run or a later one goes on with them)"
 
 
@@ -163,6 +167,11 @@ def _banner(data: PageData) -> str:
         klass = "warn" if states - {"completed"} else ""
     else:
         meaning = MEANINGS.get(verdict.code, "see the README's exit codes")
+        unfinished = [r for r in data.rows if r.state in UNFINISHED]
+        if unfinished and not any(r.rerun for r in unfinished) and not any(r.state == "deferred" for r in data.rows):
+            # every job left is one a plain re-run cannot settle: no "re-run resumes" (the summary says the same)
+            meaning = meaning.replace("; nothing is lost, re-run resumes", "").replace("; re-run resumes", "")
+            meaning += f"; a plain re-run settles none of the {len(unfinished)} left: their reason below says what does"
         text = f"Exit code {verdict.code}: {escape(meaning)}."
         klass = "" if verdict.code == 0 else "bad" if verdict.code in (1, 2, 4) else "warn"
     if verdict.resume_command:
@@ -194,7 +203,8 @@ def _left(data: PageData, groups: list[tuple[str, list[JobRow]]]) -> str:
         return _group_tables(LEFT_LIVE_TITLE, groups, detail=False)
     unknown = sum(1 for r in data.rows if r.state == "submitting")
     note = f"<p>{escape(unknown_outcome(unknown, unknown))}.</p>" if unknown else ""
-    return _group_tables(LEFT_TITLE, groups, detail=False, note=note)
+    title = LEFT_TITLE if all(r.rerun for r in data.rows) else LEFT_STUCK_TITLE
+    return _group_tables(title, groups, detail=False, note=note)
 
 
 ID_TAIL = 16  # characters of an id kept visible at its end, where matrix and repeat ids differ

@@ -368,6 +368,8 @@ def status_summary(
     if finished:
         lines.append("  all jobs completed")
     stuck = sum(1 for rec in jobs.values() if rec.get("state") == "submitting" and _not_rerun(rec.get("error")))
+    if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
+        stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
     if unfinished and live:
         lines.append(f"  {unfinished} not finished: the run{'s' if len(live) > 1 else ''} in progress work on them")
     elif unfinished and stuck == unfinished:

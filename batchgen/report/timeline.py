@@ -40,6 +40,7 @@ class JobRow:
     cost: float | None = None
     paid_before: float = 0.0  # what earlier requests of this job cost (made again)
     error: str | None = None
+    rerun: bool = True  # False: its last line says the same command run again cannot settle it
     warnings: list[dict[str, str]] = field(default_factory=list)
     media: Media | None = None
     submitting_at: float | None = None  # epoch seconds
@@ -80,6 +81,8 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
         row.paid_before = _number(record.get("paid_before")) or 0.0
         row.updated_at = parse_time(record.get("ts"))
         row.error = error_text(record.get("error")) if row.state != "completed" else None
+        error = record.get("error")
+        row.rerun = not (row.state == "submitting" and isinstance(error, dict) and error.get("rerun") is False)
         if row.state == "completed":
             row.file = record.get("file")
             row.sha256 = record.get("sha256")

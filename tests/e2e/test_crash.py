@@ -447,3 +447,18 @@ def test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_pla
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3
+
+
+def test_the_report_page_does_not_promise_a_re_run_for_submits_no_plain_re_run_settles(sim, tmp_path, monkeypatch):
+    # As above: every row is left 'submitting' with no job left to send, so the same command settles none of
+    # them.  The summary says so; the report page may not say that a re-run resumes, nor list them under a
+    # title saying that the same command run again goes on with them.
+    server = sim(seed=11, redirect_routes=frozenset({"submit"}), history_lag_s=40.0)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert all(rec["error"].get("rerun") is False for rec in jobs.values())
+    page = (out / "report.html").read_text()
+    assert "re-run resumes" not in page
+    assert "the same command run again goes on with them)" not in page

@@ -780,3 +780,44 @@ async def test_an_unknown_submit_left_with_one_sent_beside_it_of_unknown_outcome
     assert "no request of ours was sent after it" not in details["a"]
     for detail in details.values():  # true of both: b's outcome is unknown, and nothing was sent after b
         assert "no request of ours known to have been made was sent after it" in detail
+
+
+async def test_an_unknown_submit_left_while_the_spend_cap_defers_the_next_job_is_not_said_to_have_none_left():
+    # a's submit comes back unknown; b, beside it, would pass the cap and is deferred.  b is a job still to
+    # send: the re-run that raises the cap sends it, and once listed it settles a.  a's reason may not say
+    # that no job is left to send in the manifest, nor mark it as one no re-run settles.
+    jobs = [pending("a", prompt="a", estimate=0.5), pending("b", prompt="b", estimate=0.5)]
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "never"]), jobs,
+            settings=limited(concurrency=1, cap=0.6))  # fmt: skip
+    async with feeding(k, jobs):
+        pass
+    assert k.ledger.events("b") == ["deferred"] and k.report.stop_reason is StopReason.SPEND_CAP
+    error = [line for line in k.ledger.lines if line[0] == "a"][-1][3]["error"]
+    assert "No job is left to send" not in error["detail"] and "rerun" not in error
+    assert k.report.rerun_cannot_settle == 0
+
+
+async def test_an_unknown_submit_is_not_marked_as_no_rerun_settles_when_a_job_is_sent_after_it_in_the_same_run():
+    # a's submit comes back unknown and is left once every job was handed over; a lost video is then made
+    # again in the same run (--resubmit-lost): its POST, sent after a's outcome came back unknown, is in the
+    # ledger (posted_at), so a plain re-run settles a once the history lists it.  a's mark may not outlive that.
+    a = pending("a", prompt="a")
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r-new"]), [a],
+            settings=limited(concurrency=2))  # fmt: skip
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    lost = pending("c", prompt="c")
+    lost.request_id, lost.cost, lost.output_url = "r-old", 0.28, "http://127.0.0.1:9/old.mp4"
+    k.book.jobs.append(lost)
+    k.book.adopt(lost, JobState.DOWNLOADING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(2000.0)  # a is left for a later run
+        assert k.ledger.events("a")[-1] == "settle_later"
+        await stage.expire(lost, "output gone", event=Event.LOST, http=None)
+    lines = {(line[0], line[1]): line[3] for line in k.ledger.lines}
+    posted = parse_time(lines["c", "submitted"]["posted_at"])
+    unknown = parse_time(lines["a", "submit_unknown"]["unknown_at"])
+    assert posted is not None and unknown is not None and posted > unknown  # a re-run's proof for a
+    assert "rerun" not in lines["a", "settle_later"]["error"] and k.report.rerun_cannot_settle == 0

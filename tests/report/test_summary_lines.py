@@ -535,3 +535,15 @@ def test_status_does_not_promise_a_plain_re_run_settles_a_submit_whose_reason_sa
     )
     alone = _status({"a": {"state": "submitting", "error": stuck}})["lines"]
     assert alone[-1] == "  1 not finished: a plain re-run settles none of the 1 left: their reason above says what does"
+
+
+def test_status_does_not_say_no_plain_re_run_settles_a_submit_while_the_manifest_has_rows_still_to_send():
+    """A row the ledger has never seen (added to the manifest, as the reason itself advises, or never reached
+    by an interrupted run), or a job deferred or pending, is sent by the next run: once listed, its request
+    settles the stuck submit.  Status may not say that a plain re-run settles none of them."""
+    stuck = {"detail": "the submit's outcome is unknown ... add a row", "rerun": False}
+    lines = _status({"a": {"state": "submitting", "error": stuck}}, never_submitted=1)["lines"]
+    assert not any("settles none" in line for line in lines), lines
+    for other in ("pending", "deferred"):
+        lines = _status({"a": {"state": "submitting", "error": stuck}, "b": {"state": other}})["lines"]
+        assert not any("settles none" in line or "does not settle" in line for line in lines), lines
