@@ -84,6 +84,13 @@ class RunReport:
     report_page: Path | None = None
 
 
+def rerun_cannot_settle(record: dict[str, Any]) -> bool:
+    """Whether a job's ledger record says the same command run again cannot settle it: a submit of unknown
+    outcome left with no request of ours to come after it (its last line's error carries ``rerun: false``)."""
+    error = record.get("error")
+    return record.get("state") == "submitting" and isinstance(error, dict) and error.get("rerun") is False
+
+
 def error_text(error: Any) -> str | None:
     if error is None:
         return None

@@ -402,19 +402,20 @@ class Reconciler:
                 "twice). Check the history (by the fields and time) and run again later",
             )
         except NotCaughtUp as exc:
+            # where a person can look for it: the history, by model and time
+            when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            by_hand = f"{job.spec.model} request sent about {when} in the account's request history"
             if exc.beyond:
-                sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                 return Leave(
                     Event.SETTLE_LATER,
                     job.state,
                     f"the submit's outcome is unknown, and {exc.beyond}. "
                     "The job was not submitted again (that could pay twice). "
-                    f"Look for a {job.spec.model} request sent about {sent} in the account's request history; "
-                    "to make it anyway, give the manifest row a new id (paid again if the lost one was made)",
+                    f"Look for a {by_hand}; to make it anyway, give the manifest row a new id "
+                    "(paid again if the lost one was made)",
                 )
             if not any(sent > until for sent in (*self._sent_from.values(), *self._posted.values())):
                 if not self.more_to_send(job):
-                    sent = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
                     return Leave(
                         Event.SETTLE_LATER,
                         job.state,
@@ -422,9 +423,8 @@ class Reconciler:
                         "as anything shows: no request of ours was sent after it, and only one listed there can "
                         "show that. The job was not submitted again (that could pay twice). No job is left to send "
                         "in this manifest, so the same command run again does not settle it: add a row (a new "
-                        "job; once the history lists its request, it settles this one), or look for a "
-                        f"{job.spec.model} request sent about {sent} in the account's request history and, if "
-                        "there is none, give this row a new id (paid again if the lost one was made)",
+                        f"job; once the history lists its request, it settles this one), or look for a {by_hand} "
+                        "and, if there is none, give this row a new id (paid again if the lost one was made)",
                         rerun=False,
                     )
                 return Leave(

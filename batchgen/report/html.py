@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from ..jobs import UNFINISHED
 from .exits import MEANINGS, Verdict
-from .summary import unknown_outcome
+from .summary import not_by_rerun, settles_none, unknown_outcome
 from .timeline import JobRow
 
 PAGES_DIR = "report-pages"
@@ -168,10 +168,11 @@ def _banner(data: PageData) -> str:
     else:
         meaning = MEANINGS.get(verdict.code, "see the README's exit codes")
         unfinished = [r for r in data.rows if r.state in UNFINISHED]
-        if unfinished and not any(r.rerun for r in unfinished) and not any(r.state == "deferred" for r in data.rows):
+        stuck = sum(1 for r in unfinished if not r.rerun)
+        if settles_none(len(unfinished), stuck, sum(1 for r in data.rows if r.state == "deferred")):
             # every job left is one a plain re-run cannot settle: no "re-run resumes" (the summary says the same)
             meaning = meaning.replace("; nothing is lost, re-run resumes", "").replace("; re-run resumes", "")
-            meaning += f"; a plain re-run settles none of the {len(unfinished)} left: their reason below says what does"
+            meaning += "; " + not_by_rerun(stuck, stuck, where="below")
         text = f"Exit code {verdict.code}: {escape(meaning)}."
         klass = "" if verdict.code == 0 else "bad" if verdict.code in (1, 2, 4) else "warn"
     if verdict.resume_command:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..config import Settings
 from ..engine.identity import spent_on
-from ..engine.outcome import RunReport, Snapshot
+from ..engine.outcome import RunReport, Snapshot, rerun_cannot_settle
 from ..jobs import UNFINISHED, JobState
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
@@ -177,7 +177,7 @@ def summary_lines(
     lines += retry_hints(report.states, retry_command)
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
     if rerun_settles_none(report):
-        said = _not_by_rerun(unfinished, unfinished)
+        said = not_by_rerun(unfinished, unfinished)
         lines.append(said[0].upper() + said[1:])
     elif resume_command and (unfinished or report.states.get("deferred", 0)):
         if report.stop_reason == "spend_cap" and cap_command:
@@ -185,7 +185,7 @@ def summary_lines(
             also = f" and the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome" if unsure else ""
             lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs{also}): {cap_command}")
         else:
-            stuck = f" ({_not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_settle else ""
+            stuck = f" ({not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_settle else ""
             lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states) + stuck)
     return lines
 
@@ -194,19 +194,21 @@ def rerun_settles_none(report: RunReport) -> bool:
     """Whether every job the run left unfinished is one the same command run again cannot settle (nothing is
     deferred either): no resume command is then given, only what their reason says."""
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
-    return 0 < unfinished == report.rerun_cannot_settle and not report.states.get("deferred", 0)
+    return settles_none(unfinished, report.rerun_cannot_settle, report.states.get("deferred", 0))
 
 
-def _not_rerun(error: object) -> bool:
-    """Whether a job's last line says the same command run again cannot settle it."""
-    return isinstance(error, dict) and error.get("rerun") is False
+def settles_none(unfinished: int, stuck: int, deferred: int) -> bool:
+    """Whether a plain re-run settles none of the ``unfinished`` jobs: each is one of the ``stuck`` (their reason
+    says what settles them) and none is ``deferred``."""
+    return 0 < unfinished == stuck and not deferred
 
 
-def _not_by_rerun(stuck: int, unfinished: int) -> str:
-    """What is said of ``stuck`` of the ``unfinished`` jobs: a plain re-run does not settle them."""
+def not_by_rerun(stuck: int, unfinished: int, where: str = "above") -> str:
+    """What is said of ``stuck`` of the ``unfinished`` jobs: a plain re-run does not settle them (their reason
+    is shown ``where``)."""
     if stuck == unfinished:
-        return f"a plain re-run settles none of the {stuck} left: their reason above says what does"
-    return f"a plain re-run does not settle {stuck} of them: their reason above says what does"
+        return f"a plain re-run settles none of the {stuck} left: their reason {where} says what does"
+    return f"a plain re-run does not settle {stuck} of them: their reason {where} says what does"
 
 
 def unknown_outcome(unknown: int, now: int) -> str:
@@ -367,15 +369,15 @@ def status_summary(
     unfinished = sum(states.get(s, 0) for s in UNFINISHED)
     if finished:
         lines.append("  all jobs completed")
-    stuck = sum(1 for rec in jobs.values() if rec.get("state") == "submitting" and _not_rerun(rec.get("error")))
+    stuck = sum(1 for rec in jobs.values() if rerun_cannot_settle(rec))
     if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
         stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
     if unfinished and live:
         lines.append(f"  {unfinished} not finished: the run{'s' if len(live) > 1 else ''} in progress work on them")
-    elif unfinished and stuck == unfinished:
-        lines.append(f"  {unfinished} not finished: {_not_by_rerun(stuck, unfinished)}")
+    elif settles_none(unfinished, stuck, states.get("deferred", 0)):
+        lines.append(f"  {unfinished} not finished: {not_by_rerun(stuck, unfinished)}")
     elif unfinished:
-        also = f" ({_not_by_rerun(stuck, unfinished)})" if stuck else ""
+        also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
         lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them{also}")
     if never_submitted and not live:
         lines.append(f"  {never_submitted} never submitted: run the same 'batchgen run' again to submit them")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_time
-from ..engine.outcome import error_text
+from ..engine.outcome import error_text, rerun_cannot_settle
 from ..store.ledger import read_ledger
 from ..store.media import Media
 
@@ -81,8 +81,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
         row.paid_before = _number(record.get("paid_before")) or 0.0
         row.updated_at = parse_time(record.get("ts"))
         row.error = error_text(record.get("error")) if row.state != "completed" else None
-        error = record.get("error")
-        row.rerun = not (row.state == "submitting" and isinstance(error, dict) and error.get("rerun") is False)
+        row.rerun = not rerun_cannot_settle(record)
         if row.state == "completed":
             row.file = record.get("file")
             row.sha256 = record.get("sha256")
