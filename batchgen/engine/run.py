@@ -64,7 +64,6 @@ from .submitter import Submitter
 from .sweeper import Sweeper
 
 log = logging.getLogger("batchgen")
-MAX_SUBMITTERS = 32
 
 
 class Run:
@@ -201,8 +200,9 @@ class Run:
                 tg.start_soon(self.submitter.take_lost, lost.clone())
                 for _ in range(limits.download_concurrency):
                     tg.start_soon(self.downloader.loop, downloads.clone())
-                # one more than the slots: the job sent beside submits of unknown outcome being looked up
-                for _ in range(min(limits.concurrency, MAX_SUBMITTERS) + 1):
+                # one per slot (a submit of unknown outcome holds its submitter while it is looked up), and one
+                # more: the job sent beside them when they hold every slot
+                for _ in range(limits.concurrency + 1):
                     tg.start_soon(self.submitter.loop, submit_receive.clone())
                 tg.start_soon(self.submitter.feed, submit_send, plan.submit)
                 tg.start_soon(self._end_when_idle)

@@ -416,6 +416,25 @@ def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_set
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 2  # each made once
 
 
+def test_a_job_is_sent_beside_unknown_submits_holding_more_slots_than_one_submitter_each_could_be_given(
+    sim, tmp_path, monkeypatch
+):
+    # 33 slots, every first submit answered 502 before anything is made: each outcome is unknown, and each is
+    # looked up holding its slot until a request of ours sent after it shows the history caught up.  The job
+    # sent beside them needs a submitter of its own.  With one submitter fewer than the slots plus one, every
+    # submitter held a look-up, the job beside found none, and every look-up gave up: 33 jobs left
+    # 'submitting' for the next run, after a stall of the look-ups' whole bound.
+    server = sim(seed=6, history_lag_s=30.0)
+    for _ in range(33):
+        server.state.script("submit_error_before")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(34))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "33", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert sum(e["event"] == "reconciled_absent" for e in ledger_events(out)) == 33
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 34  # each made once
+
+
 def test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run(
     sim, tmp_path, monkeypatch, capsys
 ):
