@@ -183,17 +183,22 @@ def iso_utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def parse_time(text: object) -> float | None:
-    """An ISO 8601 or HTTP date, or epoch seconds (or milliseconds), as epoch seconds; else None."""
+def parse_time(text: object, *, naive_utc: bool = False) -> float | None:
+    """An ISO 8601 or HTTP date, or epoch seconds (or milliseconds), as epoch seconds; else None.  An ISO
+    time that gives no zone is this machine's local time, or UTC with ``naive_utc`` (a header named so)."""
     if not isinstance(text, str):
         return None
     text = text.strip()
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
+    else:
+        if naive_utc and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
     try:
         return email.utils.parsedate_to_datetime(text).timestamp()
     except (TypeError, ValueError, IndexError):

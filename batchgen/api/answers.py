@@ -148,7 +148,7 @@ def retry_hint(headers: dict[str, str]) -> float | None:
             when = parse_time(retry_after)
             if when is not None and server_now is not None:
                 return _clip(when - server_now)
-    reset = parse_time(headers.get("x-rate-limit-reset-at-utc", ""))
+    reset = parse_time(headers.get("x-rate-limit-reset-at-utc", ""), naive_utc=True)  # UTC, as named
     if reset is not None:
         if server_now is None:
             server_now = wall_now()
