@@ -29,6 +29,7 @@ from ..errors import (
 )
 
 MAX_HINT_S = 3600.0
+RELATIVE_RESET_BELOW = 1e8  # a reset "time" below this many seconds since the epoch is a wait, not a time
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished
 
@@ -148,7 +149,13 @@ def retry_hint(headers: dict[str, str]) -> float | None:
             when = parse_time(retry_after)
             if when is not None and server_now is not None:
                 return _clip(when - server_now)
-    reset = parse_time(headers.get("x-rate-limit-reset-at-utc", ""), naive_utc=True)  # UTC, as named
+    reset_at = headers.get("x-rate-limit-reset-at-utc", "").strip()
+    try:  # a bare number too small for a time since 1973: seconds until the reset
+        if 0 <= float(reset_at) < RELATIVE_RESET_BELOW:
+            return _clip(float(reset_at))
+    except ValueError:
+        pass
+    reset = parse_time(reset_at, naive_utc=True)  # UTC, as named
     if reset is not None:
         if server_now is None:
             server_now = wall_now()

@@ -141,6 +141,8 @@ def test_retry_hint_formats():
     assert retry_hint({"retry-after": "Sat, 21 Nov 2026 12:00:30 GMT", "date": date}) == 30
     assert retry_hint({"x-rate-limit-reset-at-utc": "2026-11-21T12:00:12.500Z", "date": date}) == 12.5
     assert retry_hint({"x-rate-limit-reset-at-utc": "2026-11-21T11:00:00Z", "date": date}) == 0
+    assert retry_hint({"x-rate-limit-reset-at-utc": "1795262412.5", "date": date}) == 12.5  # epoch seconds
+    assert retry_hint({"x-rate-limit-reset-at-utc": "12", "date": date}) == 12  # a wait, not a time in 1970
     assert retry_hint({}) is None
 
 
