@@ -8,6 +8,7 @@ outcome mapping in one table.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ from ..errors import (
 )
 
 MAX_HINT_S = 3600.0
+# Out of credits is 406 (SEGMIND_API.md); 402 Payment Required, or a 400/403/422 that says so, is the same stop
+OUT_OF_CREDITS = re.compile(r"insufficient (credit|balance|fund)|out of credit|not enough (credit|balance)", re.I)
 RELATIVE_RESET_BELOW = 1e8  # a reset "time" below this many seconds since the epoch is a wait, not a time
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished
@@ -99,6 +102,8 @@ class Download:
 def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str) -> ApiError:
     """The batchgen error for an unsuccessful answer."""
     detail = detail_of(body)
+    if status == 402 or (status in (400, 403, 422) and OUT_OF_CREDITS.search(detail)):
+        return _out_of_credits(status, detail)
     if status in (401, 403):
         return AuthError(
             f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "
@@ -116,11 +121,7 @@ def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, wha
                 status=status,
                 detail=detail,
             )
-        return InsufficientCredits(
-            f"the account is out of credits ({detail}); top up, then run the same command again to resume",
-            status=status,
-            detail=detail,
-        )
+        return _out_of_credits(status, detail)
     if status == 429:
         return RateLimited(
             f"rate limited while {what} (HTTP 429: {detail})",
@@ -335,6 +336,14 @@ def _clip(seconds: float) -> float | None:
     if math.isnan(seconds):
         return None
     return min(max(0.0, seconds), MAX_HINT_S)
+
+
+def _out_of_credits(status: int, detail: str) -> InsufficientCredits:
+    return InsufficientCredits(
+        f"the account is out of credits ({detail}); top up, then run the same command again to resume",
+        status=status,
+        detail=detail,
+    )
 
 
 def detail_of(body: dict[str, Any]) -> str:

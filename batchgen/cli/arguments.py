@@ -132,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_not_negative,
         help="starting balance in USD (default 1000); with --state-file it replaces the saved balance",
     )
+    sim.add_argument(
+        "--credits-status",
+        type=int,
+        choices=(406, 402, 400),
+        default=406,
+        help="how a submit the balance does not cover is refused: 406 (default, as documented), 402, or 400",
+    )
     sim.add_argument("--workers", type=int, default=16, help="jobs processed at once")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--state-file", help="keep the simulated account in this file: loaded at start, saved at exit")

@@ -33,6 +33,7 @@ def simulate(args: argparse.Namespace) -> int:
             time_scale=args.time_scale,
             rpm=args.rpm,
             credits=1000.0 if args.credits is None else args.credits,
+            credits_status=args.credits_status,
             workers=args.workers,
             seed=args.seed,
             api_keys=frozenset(keys),

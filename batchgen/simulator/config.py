@@ -26,6 +26,8 @@ HISTORY_IMAGES = ("whole", "url", "truncated", "absent")
 INLINE_IMAGES = ("any", "base64", "data_uri", "url")
 STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
+# how a submit the balance does not cover is refused: 406 (documented), 402 Payment Required, or 400 saying so
+CREDIT_REFUSALS = (406, 402, 400)
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
 # what the result endpoint answers for an unfinished job: its status (200), the status with an empty
 # output, 400, or 404 (the real API is undocumented here)
@@ -87,6 +89,7 @@ class SimConfig:
     rate_hint: str = "reset"  # one of RATE_HINTS
     rate_window_s: float = 60.0  # the sliding window; it admits round(rpm * rate_window_s / 60) requests
     credits: float = 1000.0
+    credits_status: int = 406  # one of CREDIT_REFUSALS
     free_credits: float = 0.0
     credit_holds: bool = True
     workers: int = 16
@@ -150,6 +153,8 @@ class SimConfig:
             raise ValueError("time_scale must be positive")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if self.credits_status not in CREDIT_REFUSALS:
+            raise ValueError(f"credits_status must be one of {CREDIT_REFUSALS}, got {self.credits_status!r}")
         if self.rate_hint not in RATE_HINTS:
             raise ValueError(f"rate_hint must be one of {RATE_HINTS}, got {self.rate_hint!r}")
         if self.history not in HISTORY_MODES:

@@ -53,7 +53,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     cost = state.price(slug, mode, duration)
     if state.available() < cost:
         return _error(
-            406,
+            state.config.credits_status,
             f"Insufficient credits. Your balance is {state.available():.4f} USD, "
             f"required {cost:.4f} USD for this request.",
         )

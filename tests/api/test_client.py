@@ -8,7 +8,7 @@ import time
 import anyio
 import pytest
 
-from batchgen.api.answers import retry_hint
+from batchgen.api.answers import error_for, retry_hint
 from batchgen.api.client import ApiClient
 from batchgen.errors import (
     AmbiguousSubmit,
@@ -133,6 +133,20 @@ async def test_429_carries_the_server_hint(retry_after):
             await api.credits()
     hint = caught.value.retry_after
     assert hint is not None and 50 <= hint <= 61  # the window frees ~60 simulated seconds later
+
+
+def test_out_of_credits_is_read_from_402_and_from_a_refusal_that_says_so_and_nothing_else():
+    def error(status: int, text: str) -> type:
+        return type(error_for(status, {}, {"error": text}, what="submitting", key_env="SEGMIND_API_KEY"))
+
+    assert error(406, "Insufficient credits. Your balance is 0.1000 USD") is InsufficientCredits
+    assert error(402, "Payment Required") is InsufficientCredits
+    assert error(400, "Insufficient balance: required 0.28 USD") is InsufficientCredits
+    assert error(403, "not enough credits for this model") is InsufficientCredits
+    assert error(422, "Out of credits") is InsufficientCredits
+    assert error(403, "Forbidden: insufficient permissions (team model restrictions)") is AuthError
+    assert error(400, "duration must be 5 or 10") is RequestRejected
+    assert error(406, "Invalid content type") is InvalidContentType
 
 
 def test_retry_hint_formats():

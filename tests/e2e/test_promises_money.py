@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from batchgen.store.ledger import read_ledger
 from tests.helpers import (
     KEY,
@@ -70,6 +72,24 @@ def test_after_a_credit_stop_no_submit_is_sent(sim, tmp_path, monkeypatch):
     assert submit_answers(server, 406) == 1, server.state.log
     assert submit_answers(server, 200) == 2
     assert_transitions_are_legal(out)
+
+
+@pytest.mark.parametrize("status", [402, 400])
+def test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406(sim, tmp_path, monkeypatch, status):
+    """Out of credits is documented as 406. A server that says it with 402 Payment Required, or with a 400
+    whose text says so, means the same: read as a bad request, every job left would be sent to collect one
+    refusal each and end 'failed' (to be paid for again only with --retry-failed), and the run end 1, not 3."""
+    server = sim(seed=32, credits=2 * PRICE + 0.01, credits_status=status)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 3
+    states = [rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()]
+    assert states.count("completed") == 2 and states.count("deferred") == 4
+    assert submit_answers(server, status) == 1 and submit_answers(server, 200) == 2
+    server.state.config.credits_status = 406  # topped up: the same command resumes
+    server.state.balance += 10.0
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert server.state.duplicate_submissions() == 0
 
 
 def test_a_history_error_while_refreshing_a_link_does_not_declare_a_paid_video_lost(sim, tmp_path, monkeypatch):
