@@ -63,6 +63,7 @@ _T = TypeVar("_T")
 
 # Run seconds to wait before each further history look-up, while the history has not caught up.
 LOOKUP_DELAYS = (10.0, 30.0, 60.0, 120.0, 300.0)
+PROOF_WAIT_S = 30.0  # run seconds between looks at whether a request of ours was sent after a lost submit
 MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag is trusted
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)...
@@ -103,9 +104,10 @@ class Reconciler:
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
         self._scans: dict[tuple[str, str | None], tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
         self._ends: dict[tuple[str, str | None], int] = {}  # (model, from date) -> the last page a look-up read rows on
-        # whether the run may still send a job of its own (the submitter says): only a request sent after a
-        # lost submit, listed, shows the history caught up with it
-        self.more_to_send: Callable[[TrackedJob], bool] = lambda job: True
+        # whether a request of ours may still be sent after a lost submit, by this run or a re-run (the submitter
+        # says; ``this_run``: by this run, before it ends): only one sent after it, listed, shows the history
+        # caught up with it
+        self.more_to_send: Callable[..., bool] = lambda job, this_run=False: not this_run
 
     def note_submitted(
         self,
@@ -414,7 +416,9 @@ class Reconciler:
                     f"Look for a {by_hand}; to make it anyway, give the manifest row a new id "
                     "(paid again if the lost one was made)",
                 )
-            if not any(sent > until for sent in (*self._sent_from.values(), *self._posted.values())):
+            if not self._sent_after(until):
+                if await self._until_one_sent_after(job, until):  # look again, now that one was
+                    return await self.settle(job, since=since, until=until)
                 if not self.more_to_send(job):
                     return Leave(
                         Event.SETTLE_LATER,
@@ -448,6 +452,20 @@ class Reconciler:
                 f"{job.submit_attempts} submits ended without an answer and no job was created; run again later",
             )
         return Resubmit()
+
+    def _sent_after(self, until: float) -> bool:
+        """Whether a request of ours known to have been made was sent after ``until`` (epoch)."""
+        return any(sent > until for sent in (*self._sent_from.values(), *self._posted.values()))
+
+    async def _until_one_sent_after(self, job: TrackedJob, until: float) -> bool:
+        """Once the look-ups are spent with no request of ours sent after the lost submit: wait, sending
+        nothing, while this run may still send one (another job's slot frees once it ends, however long
+        that takes), rather than leave the job for a re-run.  True once one was sent; False once none will be."""
+        while not self._sent_after(until):
+            if not self.more_to_send(job, this_run=True):
+                return False
+            await self.clock.sleep(PROOF_WAIT_S)
+        return True
 
     async def recover_missing(self, job: TrackedJob) -> Recovery:
         """The record is gone (404): look for its output in the history."""

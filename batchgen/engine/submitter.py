@@ -134,6 +134,7 @@ class Submitter:
         limits = self.settings.limits
         cap = limits.max_spend_usd
         book = self.book
+        self.fed_all = False
         async with send:
             for job in queue:
                 await book.until(lambda: self._may_send() or self.control.stopping)
@@ -152,12 +153,16 @@ class Submitter:
         self.fed_all = True
         book.wake()
 
-    def _more_to_send(self, job: TrackedJob) -> bool:
+    def _more_to_send(self, job: TrackedJob, this_run: bool = False) -> bool:
         """Whether a request of this run, or of a re-run, may still be sent after ``job``'s lost submit: a job
         not yet handed over or deferred (a stop, the spend cap), one handed over whose POST is still to go
         out (waiting for the budget, or to be sent again after a 429), or, with ``--resubmit-lost``, one in
-        flight that may be made again.  Jobs being looked up themselves send nothing until one is settled."""
-        if not self.fed_all or self.control.stopping or self.report.stop_reason is not None:
+        flight that may be made again.  Jobs being looked up themselves send nothing until one is settled.
+        ``this_run``: by this run, before it ends: not after a stop, and a job not yet handed over only once
+        a slot frees (a job in flight ends) or it may be sent beside submits being looked up."""
+        if self.control.stopping or self.report.stop_reason is not None:
+            return not this_run
+        if not self.fed_all and not this_run:
             return True
         for other in self.book.jobs:
             if other is job or not other.holds_slot:
@@ -166,11 +171,11 @@ class Submitter:
                 if other.spec.id not in self._looked_up:
                     return True
             elif other.state in (JobState.SUBMITTED, JobState.DOWNLOADING):
-                if self.resubmit_lost:
+                if self.resubmit_lost or not self.fed_all:
                     return True
             else:  # handed over, its POST not yet sent
                 return True
-        return False
+        return not self.fed_all and self._may_send()
 
     def _may_send(self) -> bool:
         """Whether the next job may be sent: a slot is free, or every job in flight is a submit of unknown

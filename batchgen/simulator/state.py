@@ -105,7 +105,7 @@ class SimState:
         self._workers: list[float] = [0.0] * config.workers
         self._settle: list[tuple[float, str]] = []
         self._windows: dict[str, deque[float]] = {}
-        self._scripted: dict[str, deque[dict[str, Any]]] = {k: deque() for k in FAULT_KINDS}
+        self._scripted: dict[str, deque[dict[str, Any] | None]] = {k: deque() for k in FAULT_KINDS}
         # counters tests and benchmarks read
         self.counters: Counter[str] = Counter()
         self.submissions: list[tuple[str, str, dict[str, Any]]] = []
@@ -140,12 +140,12 @@ class SimState:
 
     # ------------------------------------------------------------------ faults
 
-    def script(self, fault: str, /, count: int = 1, **params: Any) -> None:
-        """Make the next ``count`` events of ``fault`` faulty, whatever the rates."""
+    def script(self, fault: str, /, count: int = 1, *, after: int = 0, **params: Any) -> None:
+        """Make the next ``count`` events of ``fault`` faulty, whatever the rates, once ``after`` more have
+        passed sound."""
         if fault not in self._scripted:
             raise ValueError(f"unknown fault kind {fault!r}; known: {FAULT_KINDS}")
-        for _ in range(count):
-            self._scripted[fault].append(params)
+        self._scripted[fault].extend([None] * after + [params] * count)
 
     def fault(self, kind: str) -> dict[str, Any] | None:
         """Consume a scripted fault of ``kind`` or draw one from its rate."""

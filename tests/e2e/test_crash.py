@@ -435,6 +435,23 @@ def test_a_job_is_sent_beside_unknown_submits_holding_more_slots_than_one_submit
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 34  # each made once
 
 
+def test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_slot_is_settled_in_the_same_run(
+    sim, tmp_path, monkeypatch
+):
+    # Two slots; job-001's POST is answered 502 before anything is made, while job-000 runs for about 25 minutes.
+    # Only a request of ours sent after the lost submit, listed, shows the history caught up with it, and
+    # none can go until job-000 ends and frees its slot.  The look-ups ran out after about nine minutes and
+    # left job-001 for a re-run (exit 6), though this run sent job-002 a quarter of an hour later.
+    server = sim(seed=6, history_lag_s=30.0, model_latency_s={"kling-text2video": 1500.0})
+    server.state.script("submit_error_before", after=1)  # job-001's POST, not job-000's
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-001"].count("reconciled_absent") == 1
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
+
+
 def test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run(
     sim, tmp_path, monkeypatch, capsys
 ):

@@ -170,6 +170,7 @@ def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox
         book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
         clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
     )  # fmt: skip
+    stage.fed_all = True  # no feeder: every job of the kit was handed over (a test that feeds clears it)
     return stage, tracked
 
 

@@ -463,7 +463,7 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
     assert len(k.api.posted) == 1 and job.state is JobState.SUBMITTING and tracked.sent == []
     assert k.ledger.lines[-1][3]["error"]["detail"].startswith(
         "the submit's outcome is unknown and the request history has not caught up with it as far as anything "
-        "shows: no request of ours known to have been made was sent after it"  # nor any job beside it: the only one
+        "shows: no request of ours was sent after it"  # nor can one be: the only job, and this run sends no other
     )
     assert k.book.in_flight == 0
 
@@ -797,27 +797,51 @@ async def test_an_unknown_submit_left_while_the_spend_cap_defers_the_next_job_is
     assert k.report.rerun_cannot_settle == 0
 
 
-async def test_an_unknown_submit_is_not_marked_as_no_rerun_settles_when_a_job_is_sent_after_it_in_the_same_run():
-    # a's submit comes back unknown and is left once every job was handed over; a lost video is then made
-    # again in the same run (--resubmit-lost): its POST, sent after a's outcome came back unknown, is in the
-    # ledger (posted_at), so a plain re-run settles a once the history lists it.  a's mark may not outlive that.
+async def test_an_unknown_submit_waits_while_this_run_may_send_a_request_after_it_and_is_settled_by_one():
+    # a's submit comes back unknown once every job was handed over; with --resubmit-lost, c (in flight) may
+    # still be made again.  a's look-ups run out with nothing sent after it: it waits, sending nothing, rather
+    # than being left for a re-run.  c's video is lost and c is made again: its POST, sent after a's outcome
+    # came back unknown and listed, shows the history caught up with a, which was never made: a is sent again.
     a = pending("a", prompt="a")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r-new"]), [a],
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r-new", "r-a"]), [a],
             settings=limited(concurrency=2))  # fmt: skip
     stage, _ = submitter(k, resubmit_lost=True)
     send, receive = anyio.create_memory_object_stream[TrackedJob](0)
     lost = pending("c", prompt="c")
     lost.request_id, lost.cost, lost.output_url = "r-old", 0.28, "http://127.0.0.1:9/old.mp4"
+    k.api.rows = [row_for(lost, "r-new", k.clock.epoch() + 5000.0)]
     k.book.jobs.append(lost)
     k.book.adopt(lost, JobState.DOWNLOADING, in_flight=True)
     async with k.clock.autojump(), anyio.create_task_group() as tg:
         tg.start_soon(stage.feed, send, [a])
         tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(2000.0)  # a is left for a later run
-        assert k.ledger.events("a")[-1] == "settle_later"
+        await k.clock.sleep(1000.0)  # past every look-up: a waits, neither left nor sent again
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and len(k.api.posted) == 1
         await stage.expire(lost, "output gone", event=Event.LOST, http=None)
-    lines = {(line[0], line[1]): line[3] for line in k.ledger.lines}
-    posted = parse_time(lines["c", "submitted"]["posted_at"])
-    unknown = parse_time(lines["a", "submit_unknown"]["unknown_at"])
-    assert posted is not None and unknown is not None and posted > unknown  # a re-run's proof for a
-    assert "rerun" not in lines["a", "settle_later"]["error"] and k.report.rerun_cannot_settle == 0
+        await k.clock.sleep(600.0)
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-3:] == ["reconciled_absent", "submitting", "submitted"] and a.request_id == "r-a"
+    assert [p["prompt"] for p in k.api.posted] == ["a", "c", "a"] and k.report.rerun_cannot_settle == 0
+
+
+async def test_an_unknown_submit_is_left_once_this_run_will_send_nothing_after_it():
+    # as above, but c ends without being made again: nothing of this run can follow a, so a is left, with a
+    # reason that says a plain re-run does not settle it either (no row is left to send)
+    a = pending("a", prompt="a")
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(1000.0)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+        await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
+        await k.clock.sleep(100.0)
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.lines[-1][3]["error"]["rerun"] is False
+    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 1
