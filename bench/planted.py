@@ -617,9 +617,8 @@ PLANTS = (
     Plant(
         "a submit left with no job to send after it is told a plain re-run settles it",
         "batchgen/engine/submitter.py",
-        "        if not self.fed_all or self.control.stopping or self.report.stop_reason is not None:\n"
-        "            return True\n",
-        "        return True\n",
+        "        if not self.fed_all and not this_run:\n            return True\n",
+        "        if not this_run:\n            return True\n",
         (
             "tests/e2e/test_crash.py::"
             "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
@@ -637,13 +636,13 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a submit left while a lost video may still be made again is told a plain re-run does not settle it",
+        "a lost submit is left, not waited on, while a lost video may still be made again in this run",
         "batchgen/engine/submitter.py",
-        "                if self.resubmit_lost:\n                    return True\n",
-        "                if self.resubmit_lost:\n                    pass\n",
+        "                if self.resubmit_lost or not self.fed_all:\n                    return True\n",
+        "                if not self.fed_all:\n                    return True\n",
         (
             "tests/engine/test_submitter_units.py::"
-            "test_an_unknown_submit_is_not_marked_as_no_rerun_settles_when_a_job_is_sent_after_it_in_the_same_run",
+            "test_an_unknown_submit_waits_while_this_run_may_send_a_request_after_it_and_is_settled_by_one",
         ),
     ),
     Plant(
