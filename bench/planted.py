@@ -655,6 +655,50 @@ PLANTS = (
             "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
         ),
     ),
+    Plant(
+        "at most 33 submitters: submits being looked up hold them all and the job beside them finds none",
+        "batchgen/engine/run.py",
+        "for _ in range(limits.concurrency + 1):",
+        "for _ in range(min(limits.concurrency, 32) + 1):",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_job_is_sent_beside_unknown_submits_holding_more_slots_than_one_submitter_each_could_be_given",
+        ),
+    ),
+    Plant(
+        "a lost submit whose look-ups ran out is left though this run sends a request after it later",
+        "batchgen/engine/recovery.py",
+        "                if await self._until_one_sent_after(job, until):",
+        "                if False:",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_slot_is_settled_in_the_same_run",
+        ),
+    ),
+    Plant(
+        "a rate-limit reset time with no zone is read as local time",
+        "batchgen/api/answers.py",
+        "    reset = parse_time(reset_at, naive_utc=True)",
+        "    reset = parse_time(reset_at)",
+        ("tests/api/test_client.py",),
+    ),
+    Plant(
+        "a rate-limit reset given as a small number is read as a time in 1970 (no wait)",
+        "batchgen/api/answers.py",
+        "        if 0 <= float(reset_at) < RELATIVE_RESET_BELOW:",
+        "        if float(reset_at) < 0:",
+        ("tests/api/test_client.py",),
+    ),
+    Plant(
+        "out of credits said with 402 or a 400 is read as a bad request: every job left sent and failed",
+        "batchgen/api/answers.py",
+        "    if status == 402 or (status in (400, 403, 422) and OUT_OF_CREDITS.search(detail)):",
+        "    if status == 402:",
+        (
+            "tests/api/test_client.py",
+            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406",
+        ),
+    ),
 )
 
 

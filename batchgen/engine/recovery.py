@@ -417,7 +417,7 @@ class Reconciler:
                     "(paid again if the lost one was made)",
                 )
             if not self._sent_after(until):
-                if await self._until_one_sent_after(job, until):  # look again, now that one was
+                if await self._until_one_sent_after(job, since, until):  # look again, now that one was
                     return await self.settle(job, since=since, until=until)
                 if not self.more_to_send(job):
                     return Leave(
@@ -457,12 +457,14 @@ class Reconciler:
         """Whether a request of ours known to have been made was sent after ``until`` (epoch)."""
         return any(sent > until for sent in (*self._sent_from.values(), *self._posted.values()))
 
-    async def _until_one_sent_after(self, job: TrackedJob, until: float) -> bool:
+    async def _until_one_sent_after(self, job: TrackedJob, since: float, until: float) -> bool:
         """Once the look-ups are spent with no request of ours sent after the lost submit: wait, sending
         nothing, while this run may still send one (another job's slot frees once it ends, however long
-        that takes), rather than leave the job for a re-run.  True once one was sent; False once none will be."""
+        that takes), rather than leave the job for a re-run; no longer than a record lives from the POST
+        (``since``).  True once one was sent; False once none will be."""
+        ends = self.clock.from_wall(since) + self.record_life_s  # run seconds
         while not self._sent_after(until):
-            if not self.more_to_send(job, this_run=True):
+            if not self.more_to_send(job, this_run=True) or self.clock.now() >= ends:
                 return False
             await self.clock.sleep(PROOF_WAIT_S)
         return True

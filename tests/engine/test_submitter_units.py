@@ -845,3 +845,25 @@ async def test_an_unknown_submit_is_left_once_this_run_will_send_nothing_after_i
         tg.cancel_scope.cancel()
     assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.lines[-1][3]["error"]["rerun"] is False
     assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 1
+
+
+async def test_an_unknown_submit_waits_for_a_request_after_it_no_longer_than_a_record_lives():
+    # c stays in flight for hours (a record that never ends): a waits for it no longer than a record lives
+    # from its POST, and is then left for a re-run (which may make c's video again and settle a)
+    a = pending("a", prompt="a")
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(3000.0)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+        await k.clock.sleep(1000.0)  # an hour from its POST
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
+    assert len(k.api.posted) == 1
