@@ -57,6 +57,9 @@ class RunReport:
     ``left``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
     CLI ``media_warnings``, ``report_page`` and its own ``warnings``.
 
+    ``held_back`` (written by the submitter) are jobs ``deferred`` for a reason of their own, not a stop: an
+    input image that changed after it was checked (nothing was sent; the next run checks it anew).
+
     ``submitted`` counts submits of this run that a request id came back for
     (from the answer, or found in the request history); ``unsettled`` those
     sent in this run whose outcome is still unknown at its end (the job is
@@ -66,6 +69,7 @@ class RunReport:
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
     left: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): unfinished, for a later run
+    held_back: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): deferred, not by a stop
     stop_reason: StopReason | None = None
     stop_detail: str | None = None
     balance: float | None = None
@@ -89,6 +93,13 @@ def rerun_cannot_settle(record: dict[str, Any]) -> bool:
     outcome left with no request of ours to come after it (its last line's error carries ``rerun: false``)."""
     error = record.get("error")
     return record.get("state") == "submitting" and isinstance(error, dict) and error.get("rerun") is False
+
+
+def held_back(record: dict[str, Any]) -> bool:
+    """Whether a job's ledger record says it was deferred for a reason of its own, not by a stop (credits, the
+    spend cap): its input image changed after it was checked, so nothing was sent and the next run checks it
+    anew."""
+    return record.get("state") == "deferred" and record.get("event") == "image_changed"
 
 
 def error_text(error: Any) -> str | None:

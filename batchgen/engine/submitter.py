@@ -195,6 +195,12 @@ class Submitter:
         why = reason or self.report.stop_detail or "submission stopped"
         await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
 
+    async def _image_changed(self, job: TrackedJob, exc: ImageChanged) -> None:
+        """Leave a job whose input image changed after it was checked, unsent, for the next run to check anew:
+        deferred by its own reason, not by a stop."""
+        await _durably(self.book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
+        self.report.held_back.append((job.spec.id, str(exc)))
+
     # ------------------------------------------------------------------ submitters
 
     async def loop(self, receive: MemoryObjectReceiveStream[TrackedJob]) -> None:
@@ -224,7 +230,7 @@ class Submitter:
                 async with self._image_slots:
                     await anyio.to_thread.run_sync(verify_images, payload)
             except ImageChanged as exc:
-                await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
+                await self._image_changed(job, exc)
                 return False
         when: dict[str, float] = {}  # the last attempt's POST went out at: "epoch", and "now" on the run clock
         sent: dict[str, Any] = {}  # an image job's POST says here which inline forms it used, and if they were refused
@@ -257,7 +263,7 @@ class Submitter:
             await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=exc.to_record()))
             return False
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
-            await _durably(book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
+            await self._image_changed(job, exc)
             return False
         except AmbiguousSubmit as exc:
             until = self.clock.epoch()  # made by now, if it was made

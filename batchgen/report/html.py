@@ -282,9 +282,9 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
     failures = _groups(
         [(r.error or f"{r.state} (no reason recorded)", r) for r in data.rows if r.state in ("failed", "expired")]
     )
-    left = _groups([(r.error, r) for r in data.rows if r.state in UNFINISHED and r.error])
+    left = _groups([(r.error, r) for r in data.rows if (r.state in UNFINISHED or r.held) and r.error])
     deferred = _groups([(r.error or "held back: credits ran out or the spend cap was reached", r)
-                        for r in data.rows if r.state == "deferred"])  # fmt: skip
+                        for r in data.rows if r.state == "deferred" and not r.held])  # fmt: skip
     warnings = _groups([(w.get("kind", "warning"), r) for r in data.rows for w in r.warnings])
     charts = "".join(f'<h3>{escape(name)}</h3><div class="chart">{svg}</div>' for name, svg in data.charts.items())
     head = f"<h1>{escape(title)}</h1><div class=muted>generated {escape(data.generated_at)}</div>{_banner(data)}"

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..config import Settings
 from ..engine.identity import spent_on
-from ..engine.outcome import RunReport, Snapshot, rerun_cannot_settle
+from ..engine.outcome import RunReport, Snapshot, held_back, rerun_cannot_settle
 from ..jobs import UNFINISHED, JobState
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
@@ -51,6 +51,7 @@ def _duration(seconds: float) -> str:
 
 _REQUEST_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|ms|sec|seconds?|min|minutes?|h|hours?)\s+ago\b")
+_CANDIDATES = re.compile(r"^\d+ requests in the history match\b")  # how many an image job's look-up found
 
 
 def reason_of(detail: str, job_id: str = "") -> str:
@@ -59,18 +60,25 @@ def reason_of(detail: str, job_id: str = "") -> str:
     text = _REQUEST_ID.sub("…", detail)
     if job_id:
         text = re.sub(rf"(?<![\w.-]){re.escape(job_id)}(?![\w-])", "…", text)
-    return _AGE.sub("some time ago", text)
+    return _CANDIDATES.sub("several requests in the history match", _AGE.sub("some time ago", text))
 
 
 def _reason_lines(title: str, groups: list[tuple[str, int, list[str]]]) -> list[str]:
     """``title`` and the eight most frequent reasons of ``groups`` (:func:`group_failures`), each with its
-    count and examples; nothing when there are none."""
+    count and examples, then how many jobs the others hold; nothing when there are none."""
     if not groups:
         return []
-    return [
+    lines = [
         f"  {title}:",
         *(f"    {count} x {reason} (e.g. {', '.join(examples)})" for reason, count, examples in groups[:8]),
     ]
+    if rest := groups[8:]:
+        jobs = sum(count for _, count, _ in rest)
+        lines.append(
+            f"    and {jobs} job{'s' if jobs != 1 else ''} more, for {len(rest)} other "
+            f"reason{'s' if len(rest) != 1 else ''} (each job's own is in results.csv's error column)"
+        )
+    return lines
 
 
 def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
@@ -157,10 +165,10 @@ def summary_lines(
             f"p95 {_duration(_percentile(report.job_seconds, 0.95))}"
         )
     lines += _reason_lines("failures by reason", group_failures(report.failures))
-    lines += _reason_lines("left for a later run, by reason", group_failures(report.left))
+    lines += _reason_lines("left for a later run, by reason", group_failures(report.left + report.held_back))
     if report.media_warnings:
         lines.append(_media_line(report.media_warnings))
-    deferred = report.states.get("deferred", 0)
+    deferred = report.states.get("deferred", 0) - len(report.held_back)  # those a stop held back
     if report.stop_reason == "credits":
         balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""
         lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
@@ -328,13 +336,15 @@ def status_summary(
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
     failures, left, details = [], [], {}
+    held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():
         error, state = rec.get("error"), rec.get("state")
         reason = str(error.get("detail") if isinstance(error, dict) else error or state)
         if state in ("failed", "expired"):
             failures.append((job_id, reason))
-        elif state in UNFINISHED and error:  # unfinished for a reason of its own: not failed
+        elif (state in UNFINISHED and error) or held_back(rec):  # unfinished for a reason of its own: not failed
             left.append((job_id, reason))
+            held += held_back(rec)
         else:
             continue
         details[job_id] = reason
@@ -381,7 +391,7 @@ def status_summary(
         lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them{also}")
     if never_submitted and not live:
         lines.append(f"  {never_submitted} never submitted: run the same 'batchgen run' again to submit them")
-    if deferred := states.get("deferred", 0):
+    if deferred := states.get("deferred", 0) - held:
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
             "--max-spend, then run again"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_time
-from ..engine.outcome import error_text, rerun_cannot_settle
+from ..engine.outcome import error_text, held_back, rerun_cannot_settle
 from ..store.ledger import read_ledger
 from ..store.media import Media
 
@@ -41,6 +41,7 @@ class JobRow:
     paid_before: float = 0.0  # what earlier requests of this job cost (made again)
     error: str | None = None
     rerun: bool = True  # False: its last line says the same command run again cannot settle it
+    held: bool = False  # deferred for a reason of its own (an input image changed), not by a stop
     warnings: list[dict[str, str]] = field(default_factory=list)
     media: Media | None = None
     submitting_at: float | None = None  # epoch seconds
@@ -82,6 +83,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
         row.updated_at = parse_time(record.get("ts"))
         row.error = error_text(record.get("error")) if row.state != "completed" else None
         row.rerun = not rerun_cannot_settle(record)
+        row.held = held_back(record)
         if row.state == "completed":
             row.file = record.get("file")
             row.sha256 = record.get("sha256")

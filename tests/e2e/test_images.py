@@ -177,6 +177,49 @@ def test_an_image_changed_after_validation_is_caught_at_submit_and_not_sent(tmp_
     assert len(server.state.submissions) == 2
 
 
+def test_a_job_held_back_by_its_changed_image_is_told_as_such_not_as_credits_or_the_cap(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """The summary, ``status`` and the report give the changed image as the reason the job was not sent, and
+    none of them blames credits or the spend cap; the command they give then makes it."""
+    _good_images(tmp_path / "frames", 2)
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim)
+    images = sorted((tmp_path / "frames").glob("*.png"))
+
+    def change_the_others(job):  # the first job is being created: the other image changes on disk now
+        for path in images:
+            path.write_bytes(png_bytes(640, 360, seed=77)) if path.stem not in str(job.body) else None
+
+    server.state.on_create.append(change_the_others)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = run_batch(manifest, out, server, *SPEC, "--concurrency", "1", monkeypatch=monkeypatch)
+    server.state.on_create.clear()
+    assert code == 1 and len(server.state.submissions) == 1
+    summary = capsys.readouterr().out
+    held = next(e["job_id"] for e in ledger_events(out) if e["event"] == "image_changed")
+    assert "left for a later run, by reason:" in summary and "changed after it was checked" in summary
+    assert f"(e.g. {held})" in summary and "credits" not in summary and "--max-spend" not in summary
+
+    assert run_cli("status", str(out)) == 0
+    told = capsys.readouterr().out
+    assert "1 deferred" in told and "changed after it was checked" in told and f"(e.g. {held})" in told
+    assert "credits" not in told and "--max-spend" not in told
+    assert run_cli("status", str(out), "--json") == 0
+    left = json.loads(capsys.readouterr().out)["left"]
+    assert [group["examples"] for group in left] == [[held]]
+
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "changed after it was checked" in page and "input image changed" in page
+    assert "a re-run with credits, or a higher --max-spend" not in page
+
+    resume = json.loads((out / "report.json").read_text(encoding="utf-8"))["resume_command"]
+    assert resume is not None and "--max-spend" not in resume
+    assert run_batch(manifest, out, server, *SPEC, monkeypatch=monkeypatch) == 0  # the image checked anew, sent
+    assert len(server.state.submissions) == 2
+
+
 def test_no_image_bytes_or_base64_in_the_ledger_logs_or_error_output(tmp_path, sim, monkeypatch, capsys):
     data = png_bytes(480, 360, seed=5)  # small: a history page holding it whole stays under api.max_response_bytes
     (tmp_path / "frames").mkdir()

@@ -139,13 +139,29 @@ def test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_from_failur
     assert lines[3].startswith("  1 submit of unknown outcome: it may have made a job")
 
 
-def test_more_than_eight_reasons_show_the_eight_most_frequent():
+def test_more_than_eight_reasons_show_the_eight_most_frequent_and_count_the_jobs_of_the_rest():
     failures = [(f"j{r}-{n}", f"reason {r}") for r in range(10) for n in range(10 - r)]
     report = RunReport(states=Counter({"failed": len(failures)}), failures=failures)
     lines = summary.summary_lines(report, OUT, TEN, resume_command=None)
     shown = [line for line in lines if line.startswith("    ")]
-    assert shown == [f"    {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
-                     for r in range(8)]  # fmt: skip
+    eight = [f"    {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
+             for r in range(8)]  # fmt: skip
+    assert shown[:8] == eight
+    assert shown[8:] == ["    and 3 jobs more, for 2 other reasons (each job's own is in results.csv's error column)"]
+
+
+def test_an_image_jobs_look_up_reasons_group_whatever_the_number_of_requests_it_matched():
+    """Left for later because the history cannot tell which of several requests is theirs: one reason, not one
+    line per count (a line per count pushed jobs past the eight shown, out of the summary)."""
+    tail = (
+        " requests in the history match this image job's other fields and time, and the history does not keep "
+        "its image whole, so neither was attached"
+    )
+    left = [(f"s{n:02d}", f"{n}{tail}") for n in range(2, 12)]
+    report = RunReport(states=Counter({"submitting": len(left)}), left=left)
+    lines = summary.summary_lines(report, OUT, TEN, resume_command=None)
+    grouped = [line for line in lines if line.startswith("    ")]
+    assert grouped == [f"    10 x several{tail} (e.g. s02, s03, s04)"]
 
 
 @pytest.mark.parametrize(
@@ -491,6 +507,7 @@ def test_status_shows_the_eight_most_frequent_reasons():
     shown = [line for line in told["lines"] if " x reason " in line]
     assert shown == [f"    {10 - r} x reason {r} (e.g. " + ", ".join(f"j{r}-{n}" for n in range(min(3, 10 - r))) + ")"
                      for r in range(8)]  # fmt: skip
+    assert "    and 3 jobs more, for 2 other reasons (each job's own is in results.csv's error column)" in told["lines"]
     assert len(told["failures"]) == 10  # the JSON keeps every reason
 
 
