@@ -52,8 +52,8 @@ class RunReport:
     ``stop_detail``, ``fatal``, and ``balance`` from a 406), except the spend
     cap's ``stop_reason``, which the feeder sets; the submitter ``submitted``,
     the preflight ``balance`` and its warning; the poller ``balance`` from a
-    result; the downloader ``job_seconds``; ``engine.resume`` ``skipped`` and
-    ``reattached``; ``Run`` the totals at the end (``states``, ``failures``,
+    result; the downloader ``job_seconds``; ``engine.resume`` ``skipped``,
+    ``reattached`` and ``refetched``; ``Run`` the totals at the end (``states``, ``failures``,
     ``left``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
     CLI ``media_warnings``, ``report_page`` and its own ``warnings``.
 
@@ -79,6 +79,7 @@ class RunReport:
     rerun_cannot_settle: int = 0  # jobs left for later that the same command run again cannot settle
     skipped: int = 0
     reattached: int = 0
+    refetched: int = 0  # completed jobs whose file was missing or damaged, and downloads an earlier run left
     requests: int = 0
     rate_limited: int = 0
     job_seconds: list[float] = field(default_factory=list)

@@ -105,8 +105,10 @@ async def plan_resume(
                 JobState.DOWNLOADING,
                 error={"detail": f"{video} is missing or damaged; fetching it again"},
             )
+            report.refetched += 1
             plan.download.append(job)
         elif state is JobState.DOWNLOADING:
+            report.refetched += 1
             plan.download.append(job)
         elif state is JobState.SUBMITTED:
             report.reattached += 1

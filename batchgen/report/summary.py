@@ -149,6 +149,8 @@ def summary_lines(
         extras.append(f"{report.skipped} already done")
     if report.reattached:
         extras.append(f"{report.reattached} re-attached from an earlier run")
+    if report.refetched:
+        extras.append(f"{report.refetched} fetched again (not paid again)")
     sent = report.submitted + report.unsettled
     unknown = f" ({report.unsettled} of them with the outcome unknown)" if report.unsettled else ""
     extras.append(f"{sent} submitted now{unknown}")

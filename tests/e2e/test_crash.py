@@ -219,7 +219,7 @@ def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, 
     assert len(server.state.submissions) == 2
 
 
-def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch):
+def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch, capsys):
     server = sim()
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
     out = tmp_path / "out"
@@ -228,9 +228,12 @@ def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monke
     victim.unlink()
     other = sorted((out / "videos").glob("*.mp4"))[1]
     other.write_bytes(other.read_bytes()[:100])  # damaged
+    capsys.readouterr()
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert_every_job_completed(out, 3)
     assert len(server.state.submissions) == 3
+    # the summary accounts for every job: the two fetched again are neither "already done" nor submitted
+    assert "  1 already done; 2 fetched again (not paid again); 0 submitted now" in capsys.readouterr().out
 
 
 def test_a_same_size_tampered_video_is_caught_by_verify_files(sim, tmp_path, monkeypatch):
