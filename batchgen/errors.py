@@ -83,13 +83,20 @@ class InputError(BatchgenError):
 class ManifestError(InputError):
     """Raised when a manifest has one or more problems; lists all of them."""
 
-    def __init__(self, problems: list[Problem], *, total: int | None = None) -> None:
+    def __init__(self, problems: list[Problem], *, total: int | None = None, repeats: int = 0) -> None:
+        """``total``: every problem found; ``repeats``: those of them the same as one listed (a row's
+        ``repeat`` or an ``images:`` block makes many jobs of one line), listed once."""
         self.problems = problems
         count = max(total or 0, len(problems))
         head = f"the manifest has {count} problem{'s' if count != 1 else ''}; nothing was submitted"
         listed = "\n".join(f"  {p}" for p in problems)
-        if count > len(problems):
-            listed += f"\n  ... the list stops at the first {len(problems)}; {count - len(problems)} more are not shown"
+        if repeats:
+            listed += (
+                f"\n  ... and {repeats} more the same as one above (the same line and field, once for each "
+                "job that line makes)"
+            )
+        if (hidden := count - len(problems) - repeats) > 0:
+            listed += f"\n  ... the list stops at the first {len(problems)}; {hidden} more are not shown"
         super().__init__(head + ":\n" + listed)
 
 

@@ -82,16 +82,19 @@ class _Collector:
         self.path = path
         self.problems: list[Problem] = []
         self.total = 0
+        self.repeats = 0  # problems the same as one listed (the jobs of one row's repeat or images block)
 
     def add(self, line: int | None, fieldname: str | None, message: str) -> None:
         self.total += 1  # every problem is counted; the first MAX_PROBLEMS are listed
         problem = Problem(self.path, line, fieldname, message)
-        if len(self.problems) < MAX_PROBLEMS and problem not in self.problems[-50:]:  # once, not per repeat
+        if problem in self.problems[-50:]:  # once, not per repeat
+            self.repeats += 1
+        elif len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise ManifestError(self.problems, total=self.total)
+            raise ManifestError(self.problems, total=self.total, repeats=self.repeats)
 
 
 def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Manifest:
@@ -168,7 +171,7 @@ def _images(node: Any, line: int, model: Any, base: Path, bad: _Collector) -> li
     spec = catalogue.current().get(model) if isinstance(model, str) else None
     names = [p.name for p in spec.image_params()] if spec else []
     lines = node.key_lines if isinstance(node, LocatedMap) else {}
-    found, problems = expand_images(node, line, lines, base, names[0] if len(names) == 1 else None)
+    found, problems = expand_images(node, line, lines, base, names)
     for at, fieldname, message in problems:
         bad.add(at, fieldname, message)
     return [RawJob(at, fields, {k: lines.get(k, at) for k in fields}) for fields, at in found]

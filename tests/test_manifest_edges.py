@@ -386,6 +386,18 @@ def test_an_images_block_for_a_model_without_a_schema_names_its_parameter(frames
     ]
 
 
+def test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same(frames):
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  mode: turbo\n  prompt: p\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    told = str(caught.value)  # two jobs, one problem each: the second is the first's, not one left unshown
+    assert told.startswith("the manifest has 2 problems") and len(caught.value.problems) == 1
+    assert "not shown" not in told
+    assert told.endswith(
+        "\n  ... and 1 more the same as one above (the same line and field, once for each job that line makes)"
+    )
+
+
 def test_an_images_folder_takes_image_files_whatever_the_case_of_their_extension(frames):
     (frames / "frames" / "C.PNG").write_bytes(png_bytes(640, 360, seed=3))
     (frames / "frames" / "d.JPEG").write_bytes(jpeg_bytes(640, 360))
@@ -404,8 +416,12 @@ def test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_ov
 def test_an_images_block_for_a_model_with_two_image_fields_asks_which_one(frames):
     two = "kling-3-standard-image2video"  # a first frame and a last frame
     path = write(frames / "m.yaml", f"model: {two}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n")
-    assert problems(path) == [
-        (2, "images.param", "say which parameter takes the image (param: image); the model has none or several")
+    assert problems(path) == [  # the ones it may be, in the spec's order
+        (
+            2,
+            "images.param",
+            "say which parameter takes the image: the model has several (param: start_image_url, param: end_image_url)",
+        )
     ]
     named = write(frames / "n.yaml", f"model: {two}\nimages:\n  from: frames\n  param: start_image_url\n  prompt: p\n")
     assert [sorted(k for k, v in job.params.items() if isinstance(v, dict)) for job in load_manifest(named).jobs] == [

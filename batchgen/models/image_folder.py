@@ -36,23 +36,25 @@ KEYS = ("from", "param", "prompt", "id", "model", "repeat")
 Found = tuple[list[tuple[dict[str, Any], int]], list[tuple[int, str, str]]]
 
 
-def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, image_param: str | None) -> Found:
-    """The jobs of one ``images:`` block as ``[(fields, line)]``, and its problems as ``[(line, field, message)]``."""
+def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, image_params: list[str]) -> Found:
+    """The jobs of one ``images:`` block as ``[(fields, line)]``, and its problems as ``[(line, field, message)]``.
+    ``image_params``: the model's image parameters (its only one is the default ``param``)."""
     problems: list[tuple[int, str, str]] = []
     if not isinstance(node, dict):
         return [], [(line, "images", "must be a mapping such as {from: 'frames/*.png', prompt: '{stem}'}")]
     pattern = node.get("from")
     if not isinstance(pattern, str) or not pattern.strip():
         return [], [(key_lines.get("from", line), "images.from", "name a folder or a glob such as 'frames/*.png'")]
-    param = node.get("param", image_param)
+    param = node.get("param", image_params[0] if len(image_params) == 1 else None)
     if not isinstance(param, str) or not param:
-        return [], [
-            (
-                key_lines.get("param", line),
-                "images.param",
-                "say which parameter takes the image (param: image); the model has none or several",
+        said = "say which parameter takes the image (param: image); the model has none or several"
+        if len(image_params) > 1:
+            said = (
+                "say which parameter takes the image: the model has several ("
+                + ", ".join(f"param: {name}" for name in image_params)
+                + ")"
             )
-        ]
+        return [], [(key_lines.get("param", line), "images.param", said)]
     template = node.get("prompt")
     if template is not None and not isinstance(template, str):
         problems.append((key_lines.get("prompt", line), "images.prompt", "must be a text template such as '{stem}'"))
