@@ -384,6 +384,12 @@ def _report(args: argparse.Namespace) -> int:
 
     root = Path(args.dir)
     if not (root / "ledger.jsonl").exists():
+        kind = "in an object store" if is_object_url(args.dir) else "sharded" if (root / "shards").is_dir() else None
+        if kind:  # a run's --out all the same, as its runs said: 'status' covers it
+            raise InputError(
+                f"{args.dir} is {kind}: report.html and index.parquet are made for an unsharded local folder. "
+                f"'batchgen status {args.dir}' summarises it, and '--results FILE' adds the merged results table"
+            )
         raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
     try:
         page = publish(root, load_settings(args.config).report)

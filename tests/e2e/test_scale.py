@@ -363,3 +363,23 @@ def test_simulate_into_a_bucket_keeps_nothing_locally(s3: S3, tmp_path):
     assert run_cli("run", str(manifest), "--simulate", "--out", s3.url(), "--quiet") == 0
     assert_bucket_complete(s3, [f"job-{i:03d}" for i in range(3)])
     assert sorted(p.name for p in Path().iterdir()) == ["m.yaml", "sample.mp4"]  # no 's3:' folder, no .batchgen
+
+
+def test_report_of_a_sharded_or_object_store_out_names_what_it_is_and_the_status_that_covers_it(
+    sim, tmp_path, monkeypatch, capsys
+):
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    for i in range(2):
+        assert run_batch(manifest, out, server, "--shard", f"{i}/2", monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("report", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"{out} is sharded" in err and "has no ledger.jsonl" not in err
+    assert f"'batchgen status {out}' summarises it" in err
+    assert run_cli("status", str(out)) == 0  # the advice followed
+    assert "4 jobs in the manifest: 4 completed" in capsys.readouterr().out
+    assert run_cli("report", "s3://bucket/prefix") == 2
+    err = capsys.readouterr().err
+    assert "s3://bucket/prefix is in an object store" in err and "'batchgen status s3://bucket/prefix'" in err
