@@ -191,6 +191,7 @@ class ListingCheck:
 
 
 CLOCK_SKEW_S = 120.0  # a record stamped this long after its request's answer is still taken for made by then
+STAMP_RESOLUTION_S = 2.0  # a stamp's (and the Date header's) rounding, and the way from our clock to the server's
 
 
 class StampClock:
@@ -226,6 +227,15 @@ class StampClock:
         behind ours.  None while nothing ties the server's clock to ours."""
         ahead = self.ahead(sent)
         return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S
+
+    def sent_stamp(self, sent: float) -> float | None:
+        """About the earliest ``created_at`` a request sent at ``sent`` carries, were its record stamped as
+        the requests of ours were: ``sent`` on the server's clock as tied to ours, less the stamps'
+        rounding.  A row stamped before it was, in all likelihood, made before the request was sent (by
+        another run sending the same body moments before); :meth:`earliest_stamp` is the bound no row of
+        it falls below.  None while nothing ties the server's clock to ours."""
+        ahead = self.ahead(sent)
+        return None if ahead is None else sent + ahead - STAMP_RESOLUTION_S
 
     def ahead(self, sent: float) -> float | None:
         """At least how far the server's clock ran ahead of ours (behind, if negative) at ``sent``, from

@@ -62,7 +62,12 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
 
 
 class Ambiguous(Exception):
-    """Two history rows match an image job and nothing tells them apart."""
+    """Two history rows match an image job and nothing tells them apart; ``whole``: the rows keep its image
+    whole, and it is the same picture in each."""
+
+    def __init__(self, message: str, *, whole: bool = False) -> None:
+        super().__init__(message)
+        self.whole = whole
 
 
 class Search:
@@ -138,14 +143,24 @@ class Search:
             )
         ]
         if matches and not images:
-            if floor is not None:
-                return min(matches, key=lambda r: r.created_at or 0.0)
+            if floor is not None:  # the first made after the attempt was sent
+                return min(self._since_sent(matches) or matches, key=lambda r: r.created_at or 0.0)
             if not self.collect:  # newest first: the first page with one lists the last made
                 return max(matches, key=lambda r: r.created_at or -math.inf)
         if images:
             matches = [row for row in matches if _image_match(row, images) is not False]
         self.found.update((row.request_id, row) for row in matches)
         return None
+
+    def _since_sent(self, rows: list[HistoryRow]) -> list[HistoryRow]:
+        """The rows stamped no earlier than the attempt was sent, by the server's clock as tied to ours.  The
+        rows just below are within :meth:`StampClock.earliest_stamp`'s margin, not made after the attempt:
+        the same body sent moments before by another run of the account (a shard making another repeat of
+        the same row, the same manifest run elsewhere) is one of them, and would be taken first."""
+        sent = self.rec.stamps.sent_stamp(self.since)
+        if sent is None:
+            return []
+        return [row for row in rows if row.created_at is None or row.created_at >= sent]
 
     def before(self, rows: list[HistoryRow]) -> bool:
         """Whether a page lists a request made before the attempt was sent: one of this run's answered
@@ -166,8 +181,10 @@ class Search:
         if images and found:
             sure = [row for row in found if _image_match(row, images)]
             chosen = sure if sure else found
+            if len(chosen) > 1:  # the one made after the attempt was sent, if only one was
+                chosen = self._since_sent(chosen) or chosen
             if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
-                raise Ambiguous(f"{len(chosen)} requests in the history match")
+                raise Ambiguous(f"{len(chosen)} requests in the history match", whole=bool(sure))
             return chosen[0], self.later_seen
         return None, self.later_seen
 

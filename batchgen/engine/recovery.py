@@ -396,12 +396,17 @@ class Reconciler:
                     if not self.absence_is_conclusive(since, later_seen, now=as_of):
                         raise NotCaughtUp
         except Ambiguous as exc:
+            kept = (
+                "its image too, and were made about when it was sent"
+                if exc.whole
+                else "its time, and the history does not keep its image whole"
+            )
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
-                f"{exc} this image job's other fields and time, and the history does not keep its image "
-                "whole, so neither was attached and the job was not submitted again (that could pay "
-                "twice). Check the history (by the fields and time) and run again later",
+                f"{exc} this image job's other fields and {kept}, so neither was attached and the job was not "
+                "submitted again (that could pay twice). Check the history (by the fields and time) and run "
+                "again later",
             )
         except NotCaughtUp as exc:
             # where a person can look for it: the history, by model and time

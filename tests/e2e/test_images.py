@@ -220,6 +220,27 @@ def test_a_job_held_back_by_its_changed_image_is_told_as_such_not_as_credits_or_
     assert len(server.state.submissions) == 2
 
 
+def test_a_lost_image_submit_is_told_from_the_same_image_another_folder_sent_a_minute_before(
+    tmp_path, sim, monkeypatch
+):
+    """The same manifest was run into another folder a minute earlier: the history keeps both requests'
+    image whole, and they are the same picture.  The one made after the lost submit was sent is its own: it
+    is attached, not left unsettled for ever (nothing tells them apart but their time)."""
+    _good_images(tmp_path / "frames", 1)
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim, time_scale=1.0, latency_scale=0.002, history_image="whole")  # clocks tick alike
+    assert run_batch(manifest, tmp_path / "first", server, *SPEC, monkeypatch=monkeypatch) == 0
+    ((other, _, _),) = server.state.submissions
+    made = server.state.jobs[other]
+    made.submitted, made.start, made.finish = made.submitted - 60, made.start - 60, made.finish - 60  # a minute ago
+    server.state.script("submit_error_after")  # created and billable, the answer lost
+    out = tmp_path / "second"
+    assert run_batch(manifest, out, server, *SPEC, monkeypatch=monkeypatch) == 0
+    (ours,) = [rid for rid, _, _ in server.state.submissions if rid != other]
+    assert [e["request_id"] for e in ledger_events(out) if e["event"] == "submitted"] == [ours]
+    assert not [e for e in ledger_events(out) if e["event"] == "settle_later"]
+
+
 def test_no_image_bytes_or_base64_in_the_ledger_logs_or_error_output(tmp_path, sim, monkeypatch, capsys):
     data = png_bytes(480, 360, seed=5)  # small: a history page holding it whole stays under api.max_response_bytes
     (tmp_path / "frames").mkdir()

@@ -149,3 +149,32 @@ def test_the_status_of_a_folder_reports_the_same_spend_the_simulator_charged(sim
     capsys.readouterr()
     assert run_cli("status", str(out), "--json") == 0
     assert json.loads(capsys.readouterr().out)["spend_usd"] == round(server.state.total_charged(), 6)
+
+
+def test_a_lost_submit_is_settled_by_its_own_request_not_the_same_body_another_run_sent_just_before(
+    sim, tmp_path, monkeypatch
+):
+    """Another run of the account (a shard making another repeat of the same row, the same manifest run into
+    another folder) sent the very same body a minute before this run's submit, whose answer was lost.  The
+    history lists both; the lost submit is its own, the one made after it was sent: taking the other's would
+    leave the request this run paid for unfetched, and put the other run's video in this folder."""
+    import urllib.request
+
+    server = sim(time_scale=1.0, latency_scale=0.002, seed=5)  # server and machine clocks tick alike
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - {id: cat, prompt: a cat}\n")
+    body = json.dumps({"prompt": "a cat"}).encode()  # what this run sends for the row
+    request = urllib.request.Request(
+        f"{server.url}/v2/kling-text2video", data=body, headers={"x-api-key": KEY, "content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as answer:  # the other run's: made, paid, and not this folder's
+        other = json.loads(answer.read())["request_id"]
+    made = server.state.jobs[other]
+    made.submitted, made.start, made.finish = made.submitted - 60, made.start - 60, made.finish - 60  # a minute ago
+    server.state.script("submit_error_after")  # this run's: created and billable, the answer lost
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    (ours,) = [rid for rid, _, _ in server.state.submissions if rid != other]
+    attached = [e["request_id"] for e in ledger_events(out) if e["event"] == "submitted"]
+    assert attached == [ours]  # not the other run's request
+    assert server.state.duplicate_submissions() == 1  # the other run's body, sent once more by this run: no more
+    assert_transitions_are_legal(out)
