@@ -353,10 +353,11 @@ def _status(args: argparse.Namespace) -> int:
     replays = anyio.run(read_all, args.dir)
     merged = merge(replays)
     local = not is_object_url(args.dir)
-    live = anyio.run(live_runs, args.dir, sorted(replays))
+    lapsing: dict[str, str] = {}
+    live = anyio.run(live_runs, args.dir, sorted(replays), lapsing)
     ids = options.manifest_ids(args.manifest, args.dir)
     never = None if ids is None else sum(job_id not in merged.jobs for job_id in ids)
-    summary = status_summary(merged, Path(args.dir), live=live, never_submitted=never)
+    summary = status_summary(merged, Path(args.dir), live=live, never_submitted=never, lapsing=lapsing)
     if not local:
         summary["dir"] = args.dir
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"

@@ -327,10 +327,12 @@ def status_summary(
     held_by: int | None = None,
     live: dict[str, str] | None = None,
     never_submitted: int | None = None,
+    lapsing: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``never_submitted``: the manifest's jobs the ledger has no line
-    for (None: the manifest is not known).
+    for (None: the manifest is not known); ``lapsing``: shard name -> the lease a run no longer running left
+    on it (until it lapses, a run on that shard exits 5).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
@@ -399,6 +401,8 @@ def status_summary(
             "--max-spend, then run again"
         )
     lines += ["  " + hint for hint in retry_hints(states, None)]
+    for name, lease in sorted((lapsing or {}).items()):
+        lines.append(f"  shard {name} is still leased to {lease}: a run on it starts once it has")
     return {
         "dir": str(root),
         "jobs": len(jobs),
@@ -417,6 +421,7 @@ def status_summary(
         "torn_tail": replay.torn_tail,
         "running": bool(live),
         "live_runs": live,
+        "lapsing_leases": dict(lapsing or {}),
         "lines": lines,
     }
 

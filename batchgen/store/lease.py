@@ -94,9 +94,17 @@ class Lease:
             generation, record = newest
             expires = float(record.get("expires_at", 0))
             if self.now() < expires and record.get("holder") != self.holder:
+                left = f"{expires - self.now():.0f}"
+                if gone_here(record):  # killed: nothing will renew it, and nothing is to wait for but its expiry
+                    raise LockHeld(
+                        f"a batchgen run no longer running on this host (host {record.get('host')}, pid "
+                        f"{record.get('pid')}) holds shard {self.shard_name} of {self.bucket.url} until its lease "
+                        f"lapses in {left} seconds: run the same command again then",
+                        pid=None,
+                    )
                 raise LockHeld(
                     f"another batchgen run (host {record.get('host')}, pid {record.get('pid')}) holds shard "
-                    f"{self.shard_name} of {self.bucket.url} for {expires - self.now():.0f} more seconds unless "
+                    f"{self.shard_name} of {self.bucket.url} for {left} more seconds unless "
                     "it renews; wait for it to finish, or use a different --out or --shard",
                     pid=record.get("pid") if isinstance(record.get("pid"), int) else None,
                 )
@@ -186,6 +194,22 @@ class Lease:
                 record = {}
             return generation, record if isinstance(record, dict) else {}
         return None
+
+
+def gone_here(record: dict[str, Any]) -> bool:
+    """Whether a lease record's holder was a process of this host that is no longer running (killed, or
+    lost with its terminal): its lease will not be renewed or released, only lapse.  A holder on another
+    host, or a pid in use, counts as running."""
+    pid = record.get("pid")
+    if record.get("host") != socket.gethostname() or isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
 
 
 def _generation(key: str) -> int | None:

@@ -255,9 +255,11 @@ async def check_shard_layout(out: str | Path, shard: Shard | None) -> None:
         )
 
 
-async def live_runs(out: str | Path, names: list[str]) -> dict[str, str]:
+async def live_runs(out: str | Path, names: list[str], lapsing: dict[str, str] | None = None) -> dict[str, str]:
     """Who holds each of ``names`` (shard names, ``""`` for an unsharded local folder) now: a live lock or
-    lease, as "process PID" (local) or "host H pid P" (object store).  Shards not held are left out."""
+    lease, as "process PID" (local) or "host H pid P" (object store).  Shards not held are left out.  A lease
+    whose holder is a process of this host no longer running is no live run: it goes into ``lapsing`` instead,
+    as "host H pid P" with how long until it lapses."""
     held: dict[str, str] = {}
     if not is_object_url(str(out)):
         root = Path(out)
@@ -266,7 +268,7 @@ async def live_runs(out: str | Path, names: list[str]) -> dict[str, str]:
             if pid is not None:
                 held[name] = f"process {pid}" if pid else "another process"
         return held
-    from .lease import Lease
+    from .lease import Lease, gone_here
 
     bucket = Bucket(str(out))
     for name in names:
@@ -275,6 +277,11 @@ async def live_runs(out: str | Path, names: list[str]) -> dict[str, str]:
         if newest is None:
             continue
         record = newest[1]
-        if not record.get("released") and float(record.get("expires_at", 0)) > lease.now():
-            held[name] = f"host {record.get('host')} pid {record.get('pid')}"
+        left = float(record.get("expires_at", 0)) - lease.now()
+        if not record.get("released") and left > 0:
+            who = f"host {record.get('host')} pid {record.get('pid')}"
+            if not gone_here(record):
+                held[name] = who
+            elif lapsing is not None:
+                lapsing[name] = f"{who}, which is no longer running; its lease lapses in {left:.0f} s"
     return held

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -383,3 +384,38 @@ def test_report_of_a_sharded_or_object_store_out_names_what_it_is_and_the_status
     assert run_cli("report", "s3://bucket/prefix") == 2
     err = capsys.readouterr().err
     assert "s3://bucket/prefix is in an object store" in err and "'batchgen status s3://bucket/prefix'" in err
+
+
+def test_a_killed_shards_lease_is_told_as_lapsing_not_as_a_run_at_work_and_the_next_run_takes_it_then(
+    sim, s3: S3, tmp_path, monkeypatch, capsys
+):
+    """kill -9 leaves its lease on the shard.  'status' does not say a run holds the folder and works on its
+    jobs (none does), but when the lease lapses; a run started before then is told the same (exit 5), and the
+    same command run once it has lapsed resumes the shard."""
+    server = sim(time_scale=100, latency_scale=1.0, seed=4)  # slow enough to kill mid-run
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    config = write(tmp_path / "c.yaml", "output:\n  lease_ttl_s: 6\n")
+    proc = spawn_shard(manifest, s3.url(), server, "--shard", "0/2", "--config", str(config), cwd=tmp_path / "a")
+    wait_for(lambda: proc.poll() is not None or bool(s3.keys("run/ledger/0-of-2/")))
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    capsys.readouterr()
+    assert run_cli("status", s3.url(), "--json") == 0
+    told = json.loads(capsys.readouterr().out)
+    assert told["running"] is False and told["live_runs"] == {}
+    (lease,) = told["lapsing_leases"].values()
+    assert f"pid {proc.pid}, which is no longer running; its lease lapses in" in lease
+    assert not any("in progress" in line or "this folder now" in line for line in told["lines"])
+    argv = ["run", str(manifest), "--out", s3.url(), "--base-url", server.url, "--time-scale", "100"]
+    argv += ["--shard", "0/2", "--config", str(config), "--quiet"]
+    code = run_cli(*argv)
+    err = capsys.readouterr().err
+    if code == 5:  # still leased: said so, and when it lapses
+        assert f"no longer running on this host (host {socket.gethostname()}, pid {proc.pid})" in err
+        assert "run the same command again then" in err
+        wait_for(lambda: run_cli("status", s3.url(), "--json") == 0 and not json.loads(
+            capsys.readouterr().out)["lapsing_leases"])  # fmt: skip
+        code = run_cli(*argv)
+    assert code == 0
