@@ -220,7 +220,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         log.warning(warning)
     REDACTOR.secrets.add(key)
     if not is_object_url(settings.output.dir):  # options are kept with a local folder
-        options.save(settings.output.dir, args.options)
+        options.save(settings.output.dir, args.options, args.shard_obj.name if args.shard_obj is not None else "")
         options.save_manifest(settings.output.dir, args.manifest, len(manifest.jobs) if not args.shard else None)
         options.save_annotations(settings.output.dir, {job.id: job.meta for job in manifest.jobs if job.meta})
     console = _live_console(args)
@@ -265,6 +265,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         spend=spend,
         retry_command=command,
         cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
+        shard=args.shard_obj.name if args.shard_obj is not None else "",
     )
     if args.options.from_folder:
         lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")

@@ -7,7 +7,7 @@ simulated run ``--simulate`` and ``--time-scale``.  A later ``batchgen run``
 into the same folder takes each option it is not given from there; an option
 given on the command line replaces the kept one (and is kept from then on).
 ``--base-url`` on the command line ends a kept ``--simulate``.  The API key is
-never kept.
+never kept.  With ``--shard``, each shard keeps its own (``options.I-of-N.json``).
 
 Precedence for each kept option (``--max-spend`` above all): the command
 line > its environment variable (``BATCHGEN_MAX_SPEND``, ``BATCHGEN_CONCURRENCY``,
@@ -36,6 +36,7 @@ from ..errors import InputError, StorageError
 from ..store.files import write_atomically
 from ..store.ledger import read_ledger
 from ..store.objects import is_object_url
+from ..store.shards import parse_shard
 
 STATE_DIR = ".batchgen"
 FILE = "options.json"
@@ -139,13 +140,23 @@ class Options:
         return words
 
 
-def load_kept(out: str | Path) -> dict[str, Any]:
-    """The kept options of a folder ({} when there are none).
+def options_file(out: str | Path, shard: str = "") -> Path:
+    """Where a folder's options are kept: each shard (``shard``: its name, e.g. ``1-of-2``) keeps its own, as
+    its spend cap counts its own ledger and its ``--rpm`` is its share: one shard's must not become
+    another's."""
+    return state_dir(out) / (f"options.{shard}.json" if shard else FILE)
+
+
+def load_kept(out: str | Path, shard: str = "") -> dict[str, Any]:
+    """The kept options of a folder, or of one shard of it ({} when there are none; a shard without its own
+    takes the folder's, as a folder of an earlier version kept them).
 
     A file that cannot be read is an error, not an empty one: it may hold the
     folder's spend cap, and a run must never go on without it unnoticed.
     """
-    path = state_dir(out) / FILE
+    path = options_file(out, shard)
+    if shard and not path.exists():
+        path = options_file(out)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -190,7 +201,8 @@ def take_up(args: argparse.Namespace) -> Options:
     out = args.out or load_settings(args.config, overrides={"output": {"dir": None}}).output.dir
     if not is_object_url(str(out)) and Path(out).exists() and not Path(out).is_dir():
         raise InputError(f"--out {out} is a file, not a folder; give a folder for the videos (it is made if needed)")
-    merged = merge(given, {} if is_object_url(str(out)) else load_kept(out))  # kept with a local folder only
+    shard = parse_shard(args.shard, count=args.shards).name if getattr(args, "shard", None) else ""
+    merged = merge(given, {} if is_object_url(str(out)) else load_kept(out, shard))  # kept with a local folder only
     for name, value in merged.values.items():
         # a value from the environment is kept and in the resume line, but the settings read it from the
         # environment themselves (so a bad one is blamed on its variable)
@@ -198,7 +210,7 @@ def take_up(args: argparse.Namespace) -> Options:
     args.out = out
     if "--config" in merged.from_folder and not Path(args.config).is_file():
         raise InputError(
-            f"{state_dir(out) / FILE} keeps --config {args.config} from an earlier run, and that file is gone; "
+            f"{options_file(out, shard)} keeps --config {args.config} from an earlier run, and that file is gone; "
             "give --config FILE (it will be kept instead)"
         )
     if merged.from_folder and not args.dry_run:
@@ -206,16 +218,15 @@ def take_up(args: argparse.Namespace) -> Options:
     return merged
 
 
-def save(out: str | Path, options: Options) -> None:
-    """Keep the options with the folder (written to a temporary file, then renamed)."""
-    folder = state_dir(out)
+def save(out: str | Path, options: Options, shard: str = "") -> None:
+    """Keep the options with the folder, or with one shard of it (written to a temporary file, then renamed)."""
+    path = options_file(out, shard)
     data = {name: value for name, value in options.values.items() if value not in (None, False)}
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # a temporary name of its own: shards of one folder may save at the same moment
-        write_atomically(folder / FILE, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), durable=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), durable=False)
     except OSError as exc:
-        raise StorageError(f"cannot keep the run's options in {folder / FILE} ({exc.strerror or exc})") from None
+        raise StorageError(f"cannot keep the run's options in {path} ({exc.strerror or exc})") from None
 
 
 def resume_command(manifest: str, out: str, options: Options) -> str:

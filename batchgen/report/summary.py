@@ -138,10 +138,11 @@ def summary_lines(
     spend: float | None = None,
     retry_command: str | None = None,
     cap_command: str | None = None,
+    shard: str = "",
 ) -> list[str]:
     """The end-of-run summary.  ``spend``: the folder's spend read back from its ledger (as ``status`` gives it).
     ``cap_command``: after a spend-cap stop, the command with a cap that covers the deferred jobs (the same cap
-    would stop again at once)."""
+    would stop again at once).  ``shard``: the shard run (its name): the spend and the cap are its own."""
     total = len(manifest.jobs)
     lines = [f"{total} jobs: {_counts_line(report.states)}"]
     extras = []
@@ -157,7 +158,8 @@ def summary_lines(
     lines.append("  " + "; ".join(extras))
     paid = report.spend if spend is None else spend
     lines.append(
-        f"  spend ${paid:.2f} in this folder; {report.requests} API requests now, {report.rate_limited} answered 429"
+        f"  spend ${paid:.2f} in {f'shard {shard}' if shard else 'this folder'}; {report.requests} API requests "
+        f"now, {report.rate_limited} answered 429"
     )
     if unsettled := report.states.get("submitting", 0):
         lines.append("  " + unknown_outcome(unsettled, report.unsettled))
@@ -176,7 +178,8 @@ def summary_lines(
         lines.append(f"Stopped submitting: out of credits{balance}; {deferred} jobs deferred. Top up, then resume.")
     elif report.stop_reason == "spend_cap":
         lines.append(
-            f"Stopped submitting at the spend cap (for the folder's whole spend: ${paid:.2f} spent so far); "
+            f"Stopped submitting at the spend cap (for the {'shard' if shard else 'folder'}'s whole spend: "
+            f"${paid:.2f} spent so far); "
             f"{deferred} jobs deferred. The same cap stops here again: raise --max-spend to go on."
         )
     elif report.stop_reason == "interrupted":

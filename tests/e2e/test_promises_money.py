@@ -178,3 +178,23 @@ def test_a_lost_submit_is_settled_by_its_own_request_not_the_same_body_another_r
     assert attached == [ours]  # not the other run's request
     assert server.state.duplicate_submissions() == 1  # the other run's body, sent once more by this run: no more
     assert_transitions_are_legal(out)
+
+
+def test_a_cap_given_to_one_shard_is_not_kept_for_another_sharing_its_folder(sim, tmp_path, monkeypatch, capsys):
+    """With --shard the cap counts the shard's own spend, so each shard of a folder may be given its own.  A
+    cap raised to resume one shard (as its summary says) must not become another's: a bare re-run of that
+    other shard still stops at the cap it was given."""
+    server = sim(seed=11)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    out = tmp_path / "out"
+    for i in range(2):
+        assert run_batch(manifest, out, server, "--shard", f"{i}/2", "--max-spend", "0.6", monkeypatch=monkeypatch) == 3
+    told = capsys.readouterr().out
+    assert "in shard 1-of-2;" in told and "for the shard's whole spend" in told
+    assert run_batch(manifest, out, server, "--shard", "0/2", "--max-spend", "10", monkeypatch=monkeypatch) == 0
+    assert run_batch(manifest, out, server, "--shard", "1/2", monkeypatch=monkeypatch) == 3  # its own cap, kept
+    spent = {
+        shard: sum(rec.get("cost") or 0.0 for rec in read_ledger(out / "shards" / shard / "ledger.jsonl").jobs.values())
+        for shard in ("0-of-2", "1-of-2")
+    }
+    assert spent["1-of-2"] <= 0.6 and spent["0-of-2"] > 0.6
