@@ -218,6 +218,11 @@ class BadResponse(PermanentError):
     """The API answered with a body that breaks the protocol."""
 
 
+class AnswerTooLarge(BadResponse):
+    """The API's answer is larger than ``api.max_response_bytes``: the same request gets the same answer until
+    the bound is raised (a history page keeps each request's body, its inlined images whole)."""
+
+
 # --------------------------------------------------------------------------- jobs and files
 
 

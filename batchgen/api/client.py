@@ -42,6 +42,7 @@ import aiohttp
 from ..clock import parse_time, wall_now
 from ..errors import (
     AmbiguousSubmit,
+    AnswerTooLarge,
     BadResponse,
     DownloadError,
     NetworkError,
@@ -393,7 +394,7 @@ class ApiClient:
                 detail="redirects",
             )
         if raw is None:
-            raise BadResponse(
+            raise AnswerTooLarge(
                 f"the answer from {_host(url)} is larger than {self._max_body} bytes (api.max_response_bytes)",
                 status=status,
             )

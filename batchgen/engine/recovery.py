@@ -50,7 +50,7 @@ from ..api.gateway import Gateway
 from ..api.paging import ListingOrder, StampClock, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import ApiError, NotFound, TransientError
+from ..errors import AnswerTooLarge, ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
@@ -568,9 +568,16 @@ REMAKE = (
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
+    then = (
+        # the same page gets the same answer, later too: the bound must be raised
+        "Raise api.max_response_bytes in the config file (a history page keeps each request's body, its "
+        "inlined images whole), then run again to settle it"
+        if isinstance(exc, AnswerTooLarge)
+        else "Run again later to settle it"
+    )
     return Leave(
         Event.RECONCILE_FAILED,
         job.state,
         f"the request history could not be read ({exc}); the submit's outcome is "
-        "unknown, so the job was not submitted again. Run again later to settle it",
+        f"unknown, so the job was not submitted again. {then}",
     )

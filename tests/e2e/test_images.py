@@ -241,6 +241,28 @@ def test_a_lost_image_submit_is_told_from_the_same_image_another_folder_sent_a_m
     assert not [e for e in ledger_events(out) if e["event"] == "settle_later"]
 
 
+def test_a_history_too_large_to_read_for_its_whole_images_names_the_bound_to_raise_and_raising_it_settles(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """A history page that keeps a large image whole is larger than api.max_response_bytes: a lost submit
+    cannot be looked up, and it will not be on a later run either, whatever the wait.  What is left says which
+    bound to raise; raised, the same command settles the submit, paid once."""
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "noisy.png").write_bytes(png_bytes(400, 400, seed=3, noise=True))  # ~480 KB
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim, history_image="whole")
+    server.state.script("submit_drop_after")  # made, the answer lost
+    small = write(tmp_path / "small.yaml", "api:\n  max_response_bytes: 65536\n")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, *SPEC, "--config", str(small), monkeypatch=monkeypatch) == 6
+    told = capsys.readouterr().out
+    assert "Raise api.max_response_bytes in the config file" in told and "Run again later" not in told
+    large = write(tmp_path / "large.yaml", "api:\n  max_response_bytes: 4194304\n")
+    assert run_batch(manifest, out, server, *SPEC, "--config", str(large), monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 1 and server.state.duplicate_submissions() == 0
+
+
 def test_no_image_bytes_or_base64_in_the_ledger_logs_or_error_output(tmp_path, sim, monkeypatch, capsys):
     data = png_bytes(480, 360, seed=5)  # small: a history page holding it whole stays under api.max_response_bytes
     (tmp_path / "frames").mkdir()
