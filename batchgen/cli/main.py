@@ -364,7 +364,7 @@ def _status(args: argparse.Namespace) -> int:
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"
     if len(replays) > 1 or "" not in replays:
         summary["shards"] = shard_counts(replays)
-        summary["lines"].insert(1, f"  {len(replays)} shards: " + "; ".join(
+        summary["lines"].insert(1, f"  {len(replays)} shard{'s' if len(replays) != 1 else ''}: " + "; ".join(
             f"{name} {sum(c.values())} jobs, {c.get('completed', 0)} completed"
             for name, c in summary["shards"].items()
         ))  # fmt: skip

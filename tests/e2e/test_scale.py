@@ -51,7 +51,7 @@ def assert_paid_once(server, count: int) -> None:
     assert server.state.duplicate_submissions() == 0
 
 
-def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3: S3, tmp_path, monkeypatch):
+def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3: S3, tmp_path, monkeypatch, capsys):
     server = sim(seed=2)
     ids = [f"job-{i:03d}" for i in range(10)]
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
@@ -68,6 +68,9 @@ def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3
     assert len(server.state.submissions) == before
     # status reads the bucket
     assert run_cli("status", s3.url(), "--json") == 0
+    capsys.readouterr()
+    assert run_cli("status", s3.url()) == 0
+    assert "  1 shard: 0-of-1 10 jobs, 10 completed" in capsys.readouterr().out.splitlines()  # not "1 shards"
 
 
 def test_a_run_into_s3_writes_at_most_three_ledger_puts_per_video_and_leaves_one_snapshot(
