@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from ..config import Settings
-from ..engine.outcome import RunReport
+from ..engine.outcome import RunReport, refused_as_sent
 from ..manifest import Manifest
 from ..params import estimate_cost
 from ..report.exits import EXIT_CREDITS, EXIT_FAILED
@@ -51,11 +51,9 @@ def next_command(
         return options.resume_command(args.manifest, out_text, options.Options(values)) + shard_words(args)
     unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
     if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
-        return (
-            command
-            + (" --retry-failed" if states.get("failed") else "")
-            + (" --resubmit-lost" if states.get("expired") else "")
-        )
+        # a job the API refused as sent (no request id) is refused again if sent again unchanged
+        made = states.get("failed", 0) > sum(1 for i, rec in jobs.items() if i in ours and refused_as_sent(rec))
+        return command + (" --retry-failed" if made else "") + (" --resubmit-lost" if states.get("expired") else "")
     return command
 
 

@@ -76,6 +76,7 @@ class RunReport:
     spend: float = 0.0
     submitted: int = 0
     unsettled: int = 0
+    refused: int = 0  # failed jobs the API refused as sent (HTTP 400 to the submit): never made, never charged
     rerun_cannot_settle: int = 0  # jobs left for later that the same command run again cannot settle
     skipped: int = 0
     reattached: int = 0
@@ -101,6 +102,18 @@ def held_back(record: dict[str, Any]) -> bool:
     spend cap): its input image changed after it was checked, so nothing was sent and the next run checks it
     anew."""
     return record.get("state") == "deferred" and record.get("event") == "image_changed"
+
+
+def refused_as_sent(record: dict[str, Any]) -> bool:
+    """Whether a job's ledger record says the API refused its submit as sent (HTTP 400): nothing was made or
+    charged, and the same body would be refused again."""
+    error = record.get("error")
+    return (
+        record.get("state") == "failed"
+        and not record.get("request_id")
+        and isinstance(error, dict)
+        and error.get("http") == 400
+    )
 
 
 def error_text(error: Any) -> str | None:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..config import Settings
 from ..engine.identity import spent_on
-from ..engine.outcome import RunReport, Snapshot, held_back, rerun_cannot_settle
+from ..engine.outcome import RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..jobs import UNFINISHED, JobState
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
@@ -111,11 +111,19 @@ def folder_spend(replay: Replay) -> float:
     return sum(spent_on(rec) for rec in replay.jobs.values())
 
 
-def retry_hints(states: Counter[str] | dict[str, int], command: str | None) -> list[str]:
-    """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones."""
+def retry_hints(states: Counter[str] | dict[str, int], command: str | None, refused: int = 0) -> list[str]:
+    """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones.
+    ``refused``: of the failed ones, those the API refused as sent (HTTP 400 to their submit): never made, never
+    charged, and refused again if sent again unchanged."""
     lines = []
     suffix = f": {command} " if command else ": add "
-    if failed := states.get("failed", 0):
+    if refused := min(refused, states.get("failed", 0)):
+        lines.append(
+            f"{refused} job{'s were' if refused != 1 else ' was'} refused by the API as sent (nothing was made or "
+            f"charged; the reason says what it refused), and sent again unchanged would be refused again: correct "
+            f"the row{'s' if refused != 1 else ''}, then run again with --replace-changed"
+        )
+    if failed := states.get("failed", 0) - refused:
         lines.append(
             f"{failed} job{'s' if failed != 1 else ''} failed on the server; running again does not retry "
             f"{'them' if failed != 1 else 'it'}. --retry-failed submits {'them' if failed != 1 else 'it'} again "
@@ -187,7 +195,7 @@ def summary_lines(
     lines.append(f"  videos: {out.videos}   ledger: {out.ledger}   results: {out.results}")
     if report.report_page is not None:
         lines.append(f"  report: {report.report_page}")
-    lines += retry_hints(report.states, retry_command)
+    lines += retry_hints(report.states, retry_command, report.refused)
     unfinished = sum(report.states.get(s, 0) for s in UNFINISHED)
     if rerun_settles_none(report):
         said = not_by_rerun(unfinished, unfinished)
@@ -403,7 +411,8 @@ def status_summary(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
             "--max-spend, then run again"
         )
-    lines += ["  " + hint for hint in retry_hints(states, None)]
+    refused = sum(1 for rec in jobs.values() if refused_as_sent(rec))
+    lines += ["  " + hint for hint in retry_hints(states, None, refused)]
     for name, lease in sorted((lapsing or {}).items()):
         lines.append(f"  shard {name} is still leased to {lease}: a run on it starts once it has")
     return {

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from batchgen.models import catalogue
-from tests.helpers import TEST_IMAGE_SPEC, ledger_events, png_bytes, run_batch, write
+from tests.helpers import TEST_IMAGE_SPEC, ledger_events, png_bytes, run_batch, run_cli, write
 
 URL_MODEL = "kling-1.6-image2video"  # shipped: `image` is "string (uri)" on its page (wire: url)
 B64_MODEL = "kling-test-image2video"  # a test spec whose `image` is base64 on the wire
@@ -94,3 +94,23 @@ def test_a_gateway_that_refuses_both_forms_fails_the_jobs_naming_the_field_and_c
     assert all(
         e["error"]["http"] == 400 and "image must be an https:// image URL" in e["error"]["detail"] for e in failed
     )
+
+
+def test_jobs_the_api_refused_as_sent_are_not_told_to_be_retried_as_they_are_nor_as_paid(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """A 400 to a submit made nothing and charged nothing, and the same body would be refused again: the
+    summary and status say so, and name no --retry-failed (which would send it unchanged, 'paid again')."""
+    server = sim(extra_specs=(str(TEST_IMAGE_SPEC),), inline_images="url")
+    capsys.readouterr()
+    code, out = _run(tmp_path, server, monkeypatch, URL_MODEL)
+    assert code == 1 and server.state.jobs == {}
+    told = capsys.readouterr().out
+    assert "4 jobs were refused by the API as sent (nothing was made or charged;" in told
+    assert "correct the rows, then run again with --replace-changed" in told
+    assert "--retry-failed" not in told and "paid again" not in told
+    resume = json.loads((out / "report.json").read_text())["resume_command"] or ""
+    assert "--retry-failed" not in resume
+    assert run_cli("status", str(out)) == 0
+    status = capsys.readouterr().out
+    assert "4 jobs were refused by the API as sent" in status and "--retry-failed" not in status
