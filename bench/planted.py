@@ -668,7 +668,7 @@ PLANTS = (
     Plant(
         "a lost submit whose look-ups ran out is left though this run sends a request after it later",
         "batchgen/engine/recovery.py",
-        "                if await self._until_one_sent_after(job, until):",
+        "                if await self._until_one_sent_after(job, since, until):",
         "                if False:",
         (
             "tests/e2e/test_crash.py::"
