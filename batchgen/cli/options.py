@@ -134,10 +134,16 @@ class Options:
         words: list[str] = []
         for name, flag in KEPT.items():
             value = self.values.get(name)
-            if value is None or value is False:
+            if _unset(value):
                 continue
             words += [flag] if value is True else [flag, _text(value)]
         return words
+
+
+def _unset(value: Any) -> bool:
+    """Whether an option was left out: None, or a flag not given.  A cap of 0 is a value (``0 == False``, so
+    never ``value in (None, False)``)."""
+    return value is None or value is False
 
 
 def options_file(out: str | Path, shard: str = "") -> Path:
@@ -177,7 +183,7 @@ def merge(given: dict[str, Any], kept: dict[str, Any]) -> Options:
     taken: list[str] = []
     for name in KEPT:
         value = kept.get(name)
-        if value is None or values.get(name) not in (None, False):
+        if value is None or not _unset(values.get(name)):
             continue
         if given.get("base_url") is not None and name in ("simulate", "time_scale"):
             continue  # a real API named now: the kept simulator is done with
@@ -221,7 +227,7 @@ def take_up(args: argparse.Namespace) -> Options:
 def save(out: str | Path, options: Options, shard: str = "") -> None:
     """Keep the options with the folder, or with one shard of it (written to a temporary file, then renamed)."""
     path = options_file(out, shard)
-    data = {name: value for name, value in options.values.items() if value not in (None, False)}
+    data = {name: value for name, value in options.values.items() if not _unset(value)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(), durable=False)

@@ -46,6 +46,27 @@ def test_a_capped_run_resumed_with_a_bare_command_stays_under_its_cap(sim, tmp_p
     assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 1.7
 
 
+def test_a_cap_of_zero_given_now_holds_and_is_kept_for_the_bare_command(sim, tmp_path, monkeypatch):
+    # $0 is a cap like any other ("--max-spend 0 or more"): given now it beats the cap kept with the folder,
+    # and it is kept in turn, so neither this run nor a bare re-run spends another cent.
+    server = sim(credits=2 * 0.28 + 0.05)
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))  # 6 x $0.28
+    out = tmp_path / "out"
+    base = ["run", str(manifest), "--out", str(out), "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--concurrency", "1"]  # fmt: skip
+    assert run_cli(*base, "--max-spend", "5") == 3  # out of credits, under a cap of $5 kept with the folder
+    charged = server.state.total_charged()
+    assert 0 < charged < 5
+    server.state.balance += 10.0  # topped up
+    assert run_cli(*base, "--max-spend", "0") == 3
+    assert server.state.total_charged() == pytest.approx(charged)
+    assert json.loads((out / ".batchgen" / "options.json").read_text())["max_spend"] == 0
+    assert run_cli("run", str(manifest), "--out", str(out)) == 3
+    assert server.state.total_charged() == pytest.approx(charged)
+    assert Options({"max_spend": 0.0, "simulate": False}).flags() == ["--max-spend", "0"]  # and in resume lines
+
+
 def test_merge_prefers_what_is_given_and_a_real_api_ends_a_kept_simulation(tmp_path):
     kept = {"simulate": True, "time_scale": 500.0, "max_spend": 5.0, "rpm": 20.0}
     merged = merge({"rpm": 40.0}, kept)
