@@ -105,6 +105,9 @@ class RetrySettings:
             raise ConfigError("retry.backoff_max_s must be at least retry.backoff_initial_s")
 
 
+_WHOLE_ID = "job-id-0123456789"  # stands for a job id when output.filename is checked
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputSettings:
     dir: str = "out"
@@ -122,9 +125,14 @@ class OutputSettings:
         if "/" in self.filename or "\\" in self.filename or self.filename.startswith("."):
             raise ConfigError("output.filename must be a plain file name (no folders, not starting with '.')")
         try:
-            self.filename.format(id="x", model="m")
+            named = self.filename.format(id=_WHOLE_ID, model="m")
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"output.filename may use only {{id}} and {{model}}: {exc}") from None
+        if _WHOLE_ID not in named:  # '{{id}}' is a literal '{id}'; '{id[0]}' or '{id:.4}' a part of it
+            raise ConfigError(
+                "output.filename must give the whole job id ({id} as it is), so every job gets its own file; "
+                f"{self.filename!r} does not"
+            )
         _positive("output", "max_download_bytes", self.max_download_bytes, integer=True)
         _positive("output", "download_timeout_s", self.download_timeout_s)
         _positive("output", "lease_ttl_s", self.lease_ttl_s)

@@ -124,6 +124,21 @@ def test_settings_precedence_and_errors(tmp_path):
         load_settings(overrides={"output": {"filename": "video.mp4"}}, environ={})
 
 
+@pytest.mark.parametrize("filename", ["{model}.mp4", "{ID}.mp4", "{{id}}.mp4", "{id[0]}.mp4", "{id:.4}-{model}.mp4"])
+def test_a_file_name_pattern_that_does_not_give_every_job_its_own_file_is_refused(filename):
+    # One name for many jobs: each video would be renamed over the one before it, paid for and lost.
+    with pytest.raises(ConfigError, match=r"output\.filename"):
+        load_settings(overrides={"output": {"filename": filename}}, environ={})
+
+
+@pytest.mark.parametrize("cap", [0, 0.0, 12.5])
+def test_a_spend_cap_of_zero_or_more_is_a_cap(cap):
+    settings = load_settings(overrides={"limits": {"max_spend_usd": cap}}, environ={})
+    assert settings.limits.max_spend_usd == cap
+    with pytest.raises(ConfigError, match=r"limits\.max_spend_usd must be a non-negative number"):
+        load_settings(overrides={"limits": {"max_spend_usd": -0.01}}, environ={})
+
+
 def test_config_example_documents_exactly_the_defaults():
     from pathlib import Path
 
