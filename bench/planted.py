@@ -1,4 +1,4 @@
-"""Plant each of 58 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 93 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -17,7 +17,13 @@ cadence (expected finds that forget the jobs still running, a first probe
 that looks for jobs of any age); seven more break models as data
 (prices, rules, image limits) and nine the engine (the expiry guard,
 links and sizes, what was charged, the ledger before memory, jobs made
-again), where an audit of the tests and a review found them unguarded.
+again), where an audit of the tests and a review found them unguarded;
+thirteen more the slots held by submits of unknown outcome and what a re-run
+is told of them; and twenty-two what the operator is told and what is paid
+(exit codes, the charge, latency and state a history row gives, the 429
+gate, the quick check of a video, a resume's counts, a new key, the
+report's figures, the raised cap, output names, a cap of $0 given and kept,
+per-second prices, an object-store ledger's snapshots).
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
 
@@ -50,6 +56,8 @@ MONEY = "tests/e2e/test_promises_money.py"
 OUTPUT = "tests/e2e/test_promises_output.py"
 SECRETS = "tests/e2e/test_promises_secrets.py"
 DOWNLOADS = "tests/engine/test_downloader_units.py"
+ANSWERS = "tests/api/test_worlds_answers.py"
+OPTIONS = "tests/cli/test_options.py"
 
 PLANTS = (
     # ----------------------------------------------------------------- the first ten
@@ -697,6 +705,183 @@ PLANTS = (
         (
             "tests/api/test_client.py",
             "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406",
+    # ----------------------------------------------------------------- told true, paid once: gaps a later audit found
+    Plant(
+        "out of credits with nothing deferred still exits 3 (a failure is told as 'top up and re-run')",
+        "batchgen/report/exits.py",
+        'if report.stop_reason in ("credits", "spend_cap") and report.states.get("deferred", 0):',
+        'if report.stop_reason in ("credits", "spend_cap"):',
+        ("tests/report/test_exits.py",),
+    ),
+    Plant(
+        "a history row's charge read from a field the API does not send (jobs found there counted as free)",
+        "batchgen/api/answers.py",
+        '        cost=number(row.get("credits_deduction")),',
+        '        cost=number(row.get("cost")),',
+        (f"{ANSWERS}::test_a_finished_jobs_history_row_says_what_it_was_charged_and_how_long_it_took",),
+    ),
+    Plant(
+        "a history row's latency_ms read as hundredths of a second (the poll plan learns ten times too long)",
+        "batchgen/api/answers.py",
+        "return ms / 1000.0 if ms is not None",
+        "return ms / 100.0 if ms is not None",
+        (f"{ANSWERS}::test_a_finished_jobs_history_row_says_what_it_was_charged_and_how_long_it_took",),
+    ),
+    Plant(
+        "a job the API ends as ERROR taken for one still in flight (polled until it expires)",
+        "batchgen/api/answers.py",
+        'FAILED_STATES = frozenset({"FAILED", "FAILURE", "ERROR", "ERRORED"})',
+        'FAILED_STATES = frozenset({"FAILED", "FAILURE"})',
+        (f"{ANSWERS}::test_a_history_row_spelled_as_an_error_is_a_failed_job_not_one_in_flight",),
+    ),
+    Plant(
+        "a file_size of true taken for one byte (every download of it refused as the wrong size)",
+        "batchgen/api/answers.py",
+        "if isinstance(size, bool) or not isinstance(size, int) or size < 0:",
+        "if not isinstance(size, int) or size < 0:",
+        (f"{ANSWERS}::test_a_size_that_is_not_a_whole_number_of_bytes_is_no_size",),
+    ),
+    Plant(
+        "a server's wait is not held to an hour (a Retry-After of a day stalls the run for a day)",
+        "batchgen/api/answers.py",
+        "return min(max(0.0, seconds), MAX_HINT_S)",
+        "return max(0.0, seconds)",
+        (f"{ANSWERS}::test_a_servers_wait_is_held_to_an_hour_at_most",),
+    ),
+    Plant(
+        "a later 429 with a shorter hint reopens the gate before the server said (more 429s)",
+        "batchgen/api/ratelimit.py",
+        "self._gate_until = max(self._gate_until, now + min(hint, self._max_hint) + jitter)",
+        "self._gate_until = now + min(hint, self._max_hint) + jitter",
+        (
+            "tests/api/test_ratelimit.py::"
+            "test_a_later_429_with_a_shorter_hint_never_reopens_the_gate_before_the_server_said",
+        ),
+    ),
+    Plant(
+        "a finished video cut short but with its recorded mtime passes the quick check",
+        "batchgen/store/local.py",
+        "if not stat.S_ISREG(info.st_mode) or (size is not None and info.st_size != size):",
+        "if not stat.S_ISREG(info.st_mode):",
+        ("tests/store/test_storage.py::test_a_video_of_another_size_is_never_trusted_even_with_its_recorded_mtime",),
+    ),
+    Plant(
+        "a resume re-attaches jobs in flight without counting them ('re-attached from an earlier run' says 0)",
+        "batchgen/engine/resume.py",
+        "        elif state is JobState.SUBMITTED:\n            report.reattached += 1\n",
+        "        elif state is JobState.SUBMITTED:\n",
+        ("tests/engine/test_resume_counts.py",),
+    ),
+    Plant(
+        "--adopt-key writes a paid video being downloaded expired (its link needs no key: the video is lost)",
+        "batchgen/engine/account.py",
+        '        if rec["state"] == "downloading":  # its output link needs no key',
+        "        if False:  # its output link needs no key",
+        (
+            "tests/engine/test_account.py::"
+            "test_adopting_another_accounts_folder_keeps_a_paid_video_whose_link_needs_no_key",
+        ),
+    ),
+    Plant(
+        "a new key of the same account is taken for another account while the history answers 500",
+        "batchgen/engine/account.py",
+        "        except ApiError:\n            pass  # not found, or the history could not be read",
+        "        except ApiError:\n            continue  # not found, or the history could not be read",
+        (
+            "tests/engine/test_account.py::"
+            "test_a_new_key_of_the_same_account_goes_on_even_while_its_history_cannot_be_read",
+        ),
+    ),
+    Plant(
+        "a job attached by a later run is timed as queued from that run's line, not from its request",
+        "batchgen/report/timeline.py",
+        'row.queued_at = parse_time(record.get("submitted_at")) or at',
+        "row.queued_at = at",
+        (
+            "tests/report/test_report.py::"
+            "test_a_job_attached_by_a_later_run_is_timed_from_when_its_request_was_made_not_from_that_line",
+        ),
+    ),
+    Plant(
+        "the report counts warnings, not videos with warnings",
+        "batchgen/report/html.py",
+        "flagged = sum(1 for r in rows if r.warnings)",
+        "flagged = sum(len(r.warnings) for r in rows)",
+        ("tests/report/test_report.py::test_the_page_counts_videos_with_warnings_not_the_warnings",),
+    ),
+    Plant(
+        "the raised cap of the resume line rounded to the nearest cent (a cent short: it stops again)",
+        "batchgen/cli/nextstep.py",
+        "needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100",
+        "needed = round(spent + sum(costs), 2)",
+        ("tests/cli/test_nextstep.py",),
+    ),
+    Plant(
+        "an output.filename that holds no whole {id} accepted (every video renamed over the one before)",
+        "batchgen/config.py",
+        "        if _WHOLE_ID not in named:",
+        "        if False:",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_a_file_name_pattern_that_does_not_give_every_job_its_own_file_is_refused",
+        ),
+    ),
+    Plant(
+        "a spend cap of $0 refused as bad config",
+        "batchgen/config.py",
+        '            _positive("limits", "max_spend_usd", self.max_spend_usd, zero_ok=True)',
+        '            _positive("limits", "max_spend_usd", self.max_spend_usd)',
+        ("tests/store/test_ledger_storage_config.py::test_a_spend_cap_of_zero_or_more_is_a_cap",),
+    ),
+    Plant(
+        "a per-second price rounded to cents (an estimate under the charge passes the cap)",
+        "batchgen/models/price.py",
+        "                return round(row.usd * float(seconds), 6), True",
+        "                return round(row.usd * float(seconds), 2), True",
+        (
+            "tests/models/test_price_edges.py::"
+            "test_a_per_second_rate_is_priced_to_the_fraction_of_a_cent_never_rounded_to_cents",
+        ),
+    ),
+    Plant(
+        "the dry run says nothing of a spend cap of $0",
+        "batchgen/report/summary.py",
+        "if settings.limits.max_spend_usd is not None and sum(priced) > settings.limits.max_spend_usd:",
+        "if settings.limits.max_spend_usd and sum(priced) > settings.limits.max_spend_usd:",
+        ("tests/report/test_summary_lines.py::test_the_plan_for_a_new_folder_and_a_cap_that_is_enough",),
+    ),
+    Plant(
+        "submits of unknown outcome left by an earlier run counted as 'submitted now'",
+        "batchgen/engine/run.py",
+        "report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)",
+        "report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING)",
+        (
+            "tests/e2e/test_api_worlds.py::"
+            "test_a_resumed_run_whose_history_still_answers_500_asks_it_a_bounded_number_of_times_and_sends_nothing",
+        ),
+    ),
+    Plant(
+        "--max-spend 0 given now loses to the cap kept with the folder (0 == False: the run spends)",
+        "batchgen/cli/options.py",
+        "        if value is None or not _unset(values.get(name)):",
+        "        if value is None or values.get(name) not in (None, False):",
+        (f"{OPTIONS}::test_a_cap_of_zero_given_now_holds_and_is_kept_for_the_bare_command",),
+    ),
+    Plant(
+        "a spend cap of $0 is not kept with the folder (the bare re-run spends without a cap)",
+        "batchgen/cli/options.py",
+        "    data = {name: value for name, value in options.values.items() if not _unset(value)}",
+        "    data = {name: value for name, value in options.values.items() if value not in (None, False)}",
+        (f"{OPTIONS}::test_a_cap_of_zero_given_now_holds_and_is_kept_for_the_bare_command",),
+    ),
+    Plant(
+        "an object-store ledger resumed from its oldest snapshot (a compaction cut short: 'the ledger was edited')",
+        "batchgen/store/segments.py",
+        "    base = max(snapshots, default=0)",
+        "    base = min(snapshots, default=0)",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_a_compaction_cut_short_before_its_deletes_finished_resumes_from_the_newest_snapshot",
         ),
     ),
 )

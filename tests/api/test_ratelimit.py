@@ -250,6 +250,20 @@ def test_a_429_with_a_hint_lowers_the_limit_to_what_was_in_the_window():
     assert budget.throttled == 3
 
 
+def test_a_later_429_with_a_shorter_hint_never_reopens_the_gate_before_the_server_said():
+    # One call's 429 says "wait 60 s"; another call answered a moment later says 5 s (its own counter, or a
+    # rounded hint): the gate stays closed until the longest wait, or the calls in between are refused too.
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(2))
+    first = budget.on_429(60.0, sent_at=0.0)
+    clock.advance(1.0)
+    second = budget.on_429(5.0, sent_at=0.5)
+    assert first >= 60.0 and second == pytest.approx(first - 1.0)
+    assert budget.closed_for() == pytest.approx(first - 1.0)
+    clock.advance(10.0)
+    assert not budget.gate_open and budget.wait_time(clock.now()) == pytest.approx(first - 11.0)
+
+
 def test_a_429_never_lowers_the_limit_below_the_floor_nor_waits_past_the_longest_hint():
     clock = FakeClock()
     budget = RequestBudget(4, clock=clock, window=60.0, min_limit=3.0, max_hint_s=100.0, rng=random.Random(3))

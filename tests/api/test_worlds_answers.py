@@ -6,7 +6,15 @@ import anyio
 import pytest
 from aiohttp import web
 
-from batchgen.api.answers import failure_text, history_row, output_of, output_urls, read_state
+from batchgen.api.answers import (
+    MAX_HINT_S,
+    failure_text,
+    history_row,
+    output_of,
+    output_urls,
+    read_state,
+    retry_hint,
+)
 from batchgen.api.client import ApiClient
 from batchgen.errors import AmbiguousSubmit, NotFound, RouteTrouble
 from batchgen.simulator import SimConfig, SimServer
@@ -86,6 +94,25 @@ def test_history_rows_states_are_read_the_same_way(spelled, read):
     assert row is not None and row.status == read
 
 
+@pytest.mark.parametrize("spelled", ["ERROR", "errored", "Failure"])
+def test_a_history_row_spelled_as_an_error_is_a_failed_job_not_one_in_flight(spelled):
+    row = history_row({"request_id": "r", "model_status": spelled})
+    assert row is not None and row.status == "FAILED"
+
+
+def test_a_size_that_is_not_a_whole_number_of_bytes_is_no_size():
+    for size in (True, -1, 12.5, "12"):
+        assert output_of({"output": URL, "video": {"file_size": size}}) == (URL, None)
+    assert output_of({"output": URL, "video": {"file_size": 0}}) == (URL, 0)
+
+
+def test_a_servers_wait_is_held_to_an_hour_at_most():
+    date = "Sat, 21 Nov 2026 12:00:00 GMT"
+    assert retry_hint({"retry-after": "86400"}) == MAX_HINT_S == 3600.0
+    assert retry_hint({"retry-after": "Sun, 22 Nov 2026 12:00:00 GMT", "date": date}) == MAX_HINT_S
+    assert retry_hint({"x-rate-limit-reset-at-utc": "2026-11-22T12:00:00Z", "date": date}) == MAX_HINT_S
+
+
 # --------------------------------------------------------------------------- against the simulator
 
 
@@ -100,6 +127,20 @@ async def finished(api: ApiClient, rid: str) -> str:
         while state not in ("COMPLETED", "FAILED"):
             state = (await api.status(rid)).state
     return state
+
+
+async def test_a_finished_jobs_history_row_says_what_it_was_charged_and_how_long_it_took():
+    # What a job found through the history was charged comes from its row alone (credits_deduction): the
+    # spend, the sidecar and the cap count it.  Its latency_ms (milliseconds) teaches the poll plan.
+    async with SimServer(SimConfig(time_scale=5000)) as sim, client(sim.url) as api:
+        rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        assert await finished(api, rid) == "COMPLETED"
+        row = await api.history_get(rid)
+        job = sim.state.jobs[rid]
+    assert row.status == "COMPLETED" and row.model_name == "kling-text2video"
+    assert [(rid, row.cost)] == sim.state.charges and row.cost == pytest.approx(0.28)
+    assert row.latency_s == pytest.approx(job.finish - job.submitted, abs=0.001)
+    assert row.created_at == pytest.approx(job.submitted, abs=0.001)
 
 
 async def test_a_redirect_to_another_origin_is_never_followed_and_a_submit_so_answered_is_ambiguous():

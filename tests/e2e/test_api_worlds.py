@@ -240,7 +240,7 @@ def test_an_api_out_of_reach_for_the_bound_ends_6_and_a_later_run_finishes_witho
 
 
 def test_a_resumed_run_whose_history_still_answers_500_asks_it_a_bounded_number_of_times_and_sends_nothing(
-    sim, tmp_path, monkeypatch
+    sim, tmp_path, monkeypatch, capsys
 ):
     # A submit falls in an outage (503: it may have made a job) while the request history answers 500, so
     # the run leaves it 'submitting'; the next run finds the history still answering 500.
@@ -251,7 +251,13 @@ def test_a_resumed_run_whose_history_still_answers_500_asks_it_a_bounded_number_
     unknown = sorted(job_id for job_id, state in states(out).items() if state == "submitting")
     assert unknown  # the path under test
     history, sent = server.state.counters["/inference-request/request-history"], server.state.submit_requests
+    capsys.readouterr()
     assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
+    # The summary counts none of them as sent now: they were sent by the run before.
+    printed = capsys.readouterr().out.splitlines()
+    assert next(line for line in printed if "submitted now" in line).endswith("; 0 submitted now")
+    told = next(line for line in printed if "of unknown outcome" in line)
+    assert told.lstrip().startswith(f"{len(unknown)} submit") and "sent now" not in told
     # One spell for every unknown submit: the first look-up with the gateway's 6 attempts, then one probe
     # 5, 10, 20, 40, 80 s apart until api.unreachable_after_s (300 s) is spent: 12 requests, not 54 per job.
     assert server.state.counters["/inference-request/request-history"] - history <= 12

@@ -58,6 +58,20 @@ def test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_lo
     assert lowest(spec) == 0.5
 
 
+def test_a_per_second_rate_is_priced_to_the_fraction_of_a_cent_never_rounded_to_cents(tmp_path):
+    # 0.0321 a second for 5 s is $0.1605: rounded to cents it is $0.16, and a thousand such jobs pass a cap
+    # by fifty cents.  Only float noise is rounded off.
+    spec = _spec(
+        tmp_path,
+        "params:\n  prompt: {type: string, required: true}\n"
+        "  duration: {type: enum, values: [5, 10], default: 5}\n"
+        "price:\n  source: test\n  by: [duration]\n  per_second: [{usd: 0.0321}]\n",
+    )
+    assert price_of(spec, {"prompt": "p"}) == (0.1605, True)
+    assert price_of(spec, {"prompt": "p", "duration": 10}) == (0.321, True)
+    assert highest(spec) == 0.321 and lowest(spec) == 0.1605
+
+
 def test_per_second_rates_over_a_duration_range_are_bounded_at_its_longest_and_floored_at_its_shortest(tmp_path):
     spec = _spec(
         tmp_path,

@@ -340,6 +340,29 @@ def test_timings_are_those_of_the_attempt_that_counts(tmp_path):
     ]
 
 
+def test_a_job_attached_by_a_later_run_is_timed_from_when_its_request_was_made_not_from_that_line(tmp_path):
+    """A submit of unknown outcome found in the request history by the next run: its 'submitted' line is written
+    then, and says when the request was made (``submitted_at``).  The job was queued from then on."""
+    from batchgen.report.timeline import load_rows
+
+    def line(ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": "a", "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        line("00:00", "submitting", "submitting", params={"prompt": "p"})
+        + "\n"
+        + line("00:09", "submit_unknown", "submitting", error={"detail": "no answer"})
+        + "\n"
+        + line("45:00", "submitted", "submitted", request_id="r1", submitted_at="2026-11-21T12:00:02.000Z")
+        + "\n"
+    )
+    (row,) = load_rows(ledger)
+    base = 1_795_262_400.0  # 2026-11-21T12:00:00Z
+    assert row.submitting_at == base and row.queued_at == base + 2
+
+
 def test_the_gantt_splits_a_job_s_time_on_the_server_only_where_the_server_said_when_it_began():
     from batchgen.report.charts import COLORS, SERVER, gantt_svg
     from batchgen.report.timeline import JobRow
@@ -387,6 +410,27 @@ def test_the_pages_spend_is_every_charge_the_ledger_holds_as_status_says(tmp_pat
     spend = re.search(r"<th>spend</th><td class=\"num\">\$([0-9.]+)</td>", page)
     assert spend is not None and float(spend.group(1)) == pytest.approx(0.84)
     assert folder_spend(read_ledger(ledger)) == pytest.approx(0.84)
+
+
+def test_the_page_counts_videos_with_warnings_not_the_warnings():
+    """A video both too short and of the wrong shape is one video kept with warnings, as the summary and
+    ``status`` count it."""
+    from batchgen.report.exits import Verdict
+    from batchgen.report.html import PageData, _summary
+    from batchgen.report.summary import count_media_warnings
+    from batchgen.report.timeline import JobRow
+
+    both = [{"kind": "duration_mismatch", "detail": "5 s"}, {"kind": "aspect_mismatch", "detail": "1:1"}]
+    rows = [
+        JobRow("a", state="completed", file="videos/a.mp4", warnings=both),
+        JobRow("b", state="completed", file="videos/b.mp4", warnings=both[:1]),
+        JobRow("c", state="completed", file="videos/c.mp4"),
+    ]
+    page = _summary(PageData(rows=rows, verdict=Verdict(0), generated_at="now", charts={}, thumbs={}))
+    flagged = re.search(r"<th>videos with warnings</th><td class=\"num\">([0-9]+)</td>", page)
+    assert flagged is not None and flagged.group(1) == "2"
+    counted = count_media_warnings({r.job_id: {"state": "completed", "warnings": r.warnings} for r in rows})
+    assert counted == {"duration_mismatch": 2, "aspect_mismatch": 1}
 
 
 def _sections(html: str) -> dict[str, str]:

@@ -237,6 +237,8 @@ def test_the_plan_for_a_new_folder_and_a_cap_that_is_enough():
     assert summary.dry_run_lines(priced, settings, Replay({}, 0, False))[1] == "  estimated spend: $0.28"
     at_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.28))
     assert not any("note" in line for line in summary.dry_run_lines(priced, at_cap, None))
+    zero = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.0))
+    assert summary.dry_run_lines(priced, zero, None)[-1] == "  note: the spend cap $0.00 will defer some jobs"
     no_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=None))
     assert not any("note" in line for line in summary.dry_run_lines(PLAN, no_cap, None))
 

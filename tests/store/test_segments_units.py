@@ -64,6 +64,18 @@ async def test_a_resume_reads_from_the_newest_snapshot_and_ignores_what_it_cover
     assert found.next_seq == 4 and found.segments == 1 and found.replay.lines == 3
 
 
+async def test_a_compaction_cut_short_before_its_deletes_finished_resumes_from_the_newest_snapshot():
+    # A run killed while deleting what its snapshot covers: an older snapshot is left, the segments between
+    # the two are gone.  The newer snapshot holds them all; the older one is no place to start from.
+    b = bucket()
+    await b.put_create(segment_key(SHARD, 2, snapshot=True), line("a", "submitted"))
+    await b.put_create(segment_key(SHARD, 5, snapshot=True), line("a", "completed") + line("b", "submitted"))
+    await b.put_create(segment_key(SHARD, 6), line("c", "pending"))
+    found = await read_segments(b, SHARD)
+    assert {k: v["state"] for k, v in found.replay.jobs.items()} == {"a": "completed", "b": "submitted", "c": "pending"}
+    assert found.next_seq == 7 and found.segments == 1
+
+
 async def test_a_missing_segment_is_named_with_what_to_do():
     b = bucket()
     for seq in (1, 3):

@@ -64,6 +64,20 @@ async def test_a_finished_video_is_trusted_only_while_it_is_exactly_what_was_rec
     assert await out.verify_many([]) == []
 
 
+async def test_a_video_of_another_size_is_never_trusted_even_with_its_recorded_mtime(tmp_path):
+    # A copy cut short (a sync tool, a full disk) that kept the file's time passes no quick check: the size is
+    # looked at first, and a file without a recorded hash is trusted only at its recorded size.
+    out = OutputDir(tmp_path / "out")
+    cut = video(out, "cut.mp4", b"a" * 100)
+    cut[0].write_bytes(b"a" * 60)
+    os.utime(cut[0], ns=(cut[3], cut[3]))
+    unhashed = video(out, "unhashed.mp4", b"b" * 100)
+    unhashed[0].write_bytes(b"b" * 10)
+    items: list[tuple[Path, int | None, str | None, int | None]] = [cut, (*unhashed[:2], None, None)]
+    assert await out.verify_many(items) == [False, False]
+    assert await out.verify_many(items, deep=True) == [False, False]
+
+
 def test_the_lock_names_its_holder_and_is_released(tmp_path):
     first, second = OutputDir(tmp_path / "out"), OutputDir(tmp_path / "out")
     first.prepare()

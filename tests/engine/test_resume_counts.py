@@ -1,0 +1,63 @@
+"""What a resumed run takes up of the ledger, and what it counts for the summary ("2 already done; 1 re-attached
+from an earlier run"): every job goes where its last line says, and each is counted where it went."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batchgen.engine.resume import plan_resume
+from batchgen.jobs import JobState
+from batchgen.store.ledger import Replay, carry_forward
+from tests.engine.doubles import ScriptedApi, kit, pending
+
+
+class _Videos:
+    """The folder: only the videos named in ``intact`` are in place as recorded."""
+
+    def __init__(self, intact: set[str]) -> None:
+        self.intact = intact
+
+    async def verify_many(self, items: list[Any], *, deep: bool) -> list[bool]:
+        return [Path(path).stem in self.intact for path, *_ in items]
+
+    def video_path(self, job_id: str, model: str) -> str:
+        return f"videos/{job_id}.mp4"
+
+
+def _replay(*lines: dict[str, Any]) -> Replay:
+    jobs: dict[str, dict[str, Any]] = {}
+    for record in lines:
+        carry_forward(jobs, record["job_id"], {"model": "m", **record})
+    return Replay(jobs, len(lines), False)
+
+
+DONE = {"event": "completed", "state": "completed", "request_id": "r", "cost": 0.28, "bytes": 10, "sha256": "0" * 64}
+
+
+async def test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_and_sends_each_where_it_stands():
+    replay = _replay(
+        {"job_id": "done-1", **DONE},
+        {"job_id": "done-2", **DONE},
+        {"job_id": "gone", **DONE},  # its video was deleted: fetched again, not counted as done
+        {"job_id": "queued", "event": "submitted", "state": "submitted", "request_id": "r-q"},
+        {"job_id": "fetching", "event": "result", "state": "downloading", "request_id": "r-f", "cost": 0.28},
+        {"job_id": "unsure", "event": "submitting", "state": "submitting"},
+    )
+    jobs = [pending(job_id) for job_id in ("done-1", "done-2", "gone", "queued", "fetching", "unsure", "new")]
+    k = kit(ScriptedApi(), jobs)
+    plan = await plan_resume(
+        k.book, replay, _Videos({"done-1", "done-2"}), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    assert (k.report.skipped, k.report.reattached) == (2, 1)
+    assert [job.spec.id for job in plan.poll] == ["queued"]
+    assert [job.spec.id for job in plan.download] == ["gone", "fetching"]
+    assert [job.spec.id for job in plan.reconcile] == ["unsure"]
+    assert [job.spec.id for job in plan.submit] == ["new"]
+    assert k.ledger.events("gone") == ["file_missing"] and k.book.in_flight == 4
+    # three charged videos and a charged download, and the estimates of the two that may yet be charged
+    assert k.book.committed == pytest.approx(6 * 0.28)
+    assert {job.spec.id: job.state for job in jobs}["queued"] is JobState.SUBMITTED

@@ -1,0 +1,61 @@
+"""The exit code a run ends with, from what it left (README "Exit codes"): scripts branch on it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from batchgen.engine.outcome import RunReport
+from batchgen.errors import ApiUnreachable, AuthError, LedgerUnwritable, OutputUnwritable
+from batchgen.jobs import StopReason
+from batchgen.report.exits import (
+    EXIT_AUTH,
+    EXIT_CREDITS,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_UNWRITABLE,
+    exit_code,
+)
+
+
+def report(stop: StopReason | None = None, **states: int) -> RunReport:
+    return RunReport(states=Counter(states), stop_reason=stop)
+
+
+@pytest.mark.parametrize(
+    ("run", "code"),
+    [
+        (report(completed=4), EXIT_OK),
+        (report(StopReason.CREDITS, completed=4), EXIT_OK),  # the last job took the last credit: all done
+        (report(completed=3, failed=1), EXIT_FAILED),
+        (report(completed=3, expired=1), EXIT_FAILED),
+        (report(StopReason.CREDITS, completed=2, deferred=2), EXIT_CREDITS),
+        (report(StopReason.SPEND_CAP, completed=2, deferred=2), EXIT_CREDITS),
+        # out of credits with nothing deferred: a top-up resumes nothing, the failure is what is left
+        (report(StopReason.CREDITS, completed=3, failed=1), EXIT_FAILED),
+        (report(StopReason.SPEND_CAP, completed=3, expired=1), EXIT_FAILED),
+        (report(completed=2, submitted=1, submitting=1), EXIT_UNREACHABLE),  # only the API's trouble is left
+        (report(completed=2, submitted=1, failed=1), EXIT_FAILED),
+        (report(StopReason.INTERRUPTED, completed=1, submitted=3), EXIT_INTERRUPTED),
+    ],
+)
+def test_the_exit_code_says_what_the_run_left(run, code):
+    assert exit_code(run, 4) == code
+
+
+@pytest.mark.parametrize(
+    ("fatal", "code"),
+    [
+        (AuthError("refused", status=401), EXIT_AUTH),
+        (ApiUnreachable("no answer", seconds=300.0), EXIT_UNREACHABLE),
+        (OutputUnwritable("disk full"), EXIT_UNWRITABLE),
+        (LedgerUnwritable("disk full"), EXIT_UNWRITABLE),
+    ],
+)
+def test_a_run_wide_error_gives_its_own_code_whatever_the_jobs_left(fatal, code):
+    run = report(StopReason.CREDITS, completed=1, deferred=3)
+    run.fatal = fatal
+    assert exit_code(run, 4) == code
