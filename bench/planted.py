@@ -1,4 +1,4 @@
-"""Plant each of 93 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 95 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -19,10 +19,11 @@ that looks for jobs of any age); seven more break models as data
 links and sizes, what was charged, the ledger before memory, jobs made
 again), where an audit of the tests and a review found them unguarded;
 thirteen more the slots held by submits of unknown outcome and what a re-run
-is told of them; and twenty-two what the operator is told and what is paid
+is told of them; and twenty-four what the operator is told and what is paid
 (exit codes, the charge, latency and state a history row gives, the 429
-gate, the quick check of a video, a resume's counts, a new key, the
-report's figures, the raised cap, output names, a cap of $0 given and kept,
+gate, a submit answered 503, the quick check of a video, a resume's counts
+and the failed and lost jobs it leaves alone, a new key, the report's
+figures, the raised cap, output names, a cap of $0 given and kept,
 per-second prices, an object-store ledger's snapshots).
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
@@ -882,6 +883,26 @@ PLANTS = (
         (
             "tests/store/test_segments_units.py::"
             "test_a_compaction_cut_short_before_its_deletes_finished_resumes_from_the_newest_snapshot",
+        ),
+    ),
+    Plant(
+        "a submit answered 503 taken for an answer: an outage that meets submits never ends the run (exit 6)",
+        "batchgen/api/gateway.py",
+        "        return exc.status in (None, 503)",
+        "        return exc.status is None",
+        (
+            "tests/api/test_gateway_reach.py::"
+            "test_a_submit_answered_503_is_no_answer_from_the_api_and_leaves_the_bound_running",
+        ),
+    ),
+    Plant(
+        "a plain re-run sends lost and expired jobs again without --resubmit-lost (paid again unasked)",
+        "batchgen/engine/resume.py",
+        "(state is JobState.EXPIRED and not resubmit_lost):",
+        "(state is JobState.EXPIRED and False):",
+        (
+            "tests/engine/test_resume_counts.py::"
+            "test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_flag_does",
         ),
     ),
 )

@@ -9,7 +9,7 @@ from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.errors import ApiUnreachable, NetworkError, ServerError
+from batchgen.errors import AmbiguousSubmit, ApiUnreachable, NetworkError, ServerError
 from batchgen.retry import RetryPolicy
 from tests.helpers import (
     drive,
@@ -99,3 +99,26 @@ async def test_an_outage_answering_only_503_past_the_bound_raises_api_unreachabl
     outcome = await run_until_done(clock, lambda: gw.call(Priority.POLL, unavailable))
     assert isinstance(outcome, ApiUnreachable) and outcome.seconds == pytest.approx(30.0, abs=1.0)
     assert isinstance(outcome.__cause__, ServerError)
+
+
+@pytest.mark.parametrize(("status", "reached"), [(503, False), (500, True)])
+async def test_a_submit_answered_503_is_no_answer_from_the_api_and_leaves_the_bound_running(status, reached):
+    # In an outage every route answers 503, submits too: a submit so answered is as unanswered as a poll, or a
+    # run whose submits keep meeting the outage never reaches its bound (exit 6).
+    clock = FakeClock()
+    gw = gateway(clock, bound=30.0)
+    clock.advance(20.0)
+
+    async def submit() -> None:
+        raise AmbiguousSubmit("the server answered the submit with HTTP 503", status=status)
+
+    with pytest.raises(AmbiguousSubmit):
+        await gw.call(Priority.SUBMIT, submit, retry_on=retry_unsent)
+    assert gw.last_reached == (20.0 if reached else 0.0)
+
+    async def unavailable() -> None:
+        raise ServerError("HTTP 503: Service Unavailable", status=503)
+
+    outcome = await run_until_done(clock, lambda: gw.call(Priority.POLL, unavailable))
+    assert isinstance(outcome, ApiUnreachable)
+    assert clock.now() == pytest.approx(50.0 if reached else 30.0, abs=1.0)

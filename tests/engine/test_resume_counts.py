@@ -61,3 +61,23 @@ async def test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_a
     # three charged videos and a charged download, and the estimates of the two that may yet be charged
     assert k.book.committed == pytest.approx(6 * 0.28)
     assert {job.spec.id: job.state for job in jobs}["queued"] is JobState.SUBMITTED
+
+
+@pytest.mark.parametrize("retry_failed", [False, True])
+@pytest.mark.parametrize("resubmit_lost", [False, True])
+async def test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_flag_does(retry_failed, resubmit_lost):
+    # Each is paid again when sent: only --retry-failed (failed on the server) and --resubmit-lost (expired or
+    # lost) send them, and each flag only its own.
+    replay = _replay(
+        {"job_id": "refused", "event": "failed", "state": "failed", "request_id": "r-1", "error": {"detail": "nsfw"}},
+        {"job_id": "lost", "event": "expired", "state": "expired", "request_id": "r-2", "cost": 0.28},
+    )
+    jobs = [pending("refused"), pending("lost"), pending("new")]
+    k = kit(ScriptedApi(), jobs)
+    plan = await plan_resume(
+        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=retry_failed, resubmit_lost=resubmit_lost, verify_files=False,
+    )  # fmt: skip
+    sent = [job.spec.id for job in plan.submit]
+    assert sent == [job_id for job_id, flag in (("refused", retry_failed), ("lost", resubmit_lost)) if flag] + ["new"]
+    assert k.ledger.lines == [] and not plan.poll and not plan.download and not plan.reconcile
