@@ -1,4 +1,4 @@
-"""Plant each of 95 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 98 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -19,12 +19,13 @@ that looks for jobs of any age); seven more break models as data
 links and sizes, what was charged, the ledger before memory, jobs made
 again), where an audit of the tests and a review found them unguarded;
 thirteen more the slots held by submits of unknown outcome and what a re-run
-is told of them; and twenty-four what the operator is told and what is paid
+is told of them; and twenty-seven what the operator is told and what is paid
 (exit codes, the charge, latency and state a history row gives, the 429
 gate, a submit answered 503, the quick check of a video, a resume's counts
 and the failed and lost jobs it leaves alone, a new key, the report's
 figures, the raised cap, output names, a cap of $0 given and kept,
-per-second prices, an object-store ledger's snapshots).
+per-second prices, free credits, the models' price ranges and names,
+an object-store ledger's snapshots).
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
 
@@ -59,6 +60,10 @@ SECRETS = "tests/e2e/test_promises_secrets.py"
 DOWNLOADS = "tests/engine/test_downloader_units.py"
 ANSWERS = "tests/api/test_worlds_answers.py"
 OPTIONS = "tests/cli/test_options.py"
+CATALOGUE = (
+    "tests/models/test_catalogue.py::"
+    "test_the_models_command_gives_each_price_range_lowest_first_and_a_near_name_whatever_its_case"
+)
 
 PLANTS = (
     # ----------------------------------------------------------------- the first ten
@@ -904,6 +909,27 @@ PLANTS = (
             "tests/engine/test_resume_counts.py::"
             "test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_flag_does",
         ),
+    ),
+    Plant(
+        "the credit balance leaves out the free credits (the preflight warns of a batch it covers)",
+        "batchgen/api/answers.py",
+        "        return self.credits + self.free_credits",
+        "        return self.credits",
+        ("tests/engine/test_submitter_units.py::test_preflight_counts_the_free_credits_with_the_paid_ones",),
+    ),
+    Plant(
+        "'batchgen models NAME' gives the cheapest price as the whole range (a batch's dearest job unsaid)",
+        "batchgen/cli/catalogue_view.py",
+        'lines.append(f"  price (USD per video): {lowest(spec):g} - {highest(spec):g}")',
+        'lines.append(f"  price (USD per video): {lowest(spec):g} - {lowest(spec):g}")',
+        (CATALOGUE,),
+    ),
+    Plant(
+        "'did you mean' finds no model for a name typed in capitals",
+        "batchgen/models/catalogue.py",
+        "close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)",
+        "close = difflib.get_close_matches(name, list(lowered), n=1, cutoff=0.6)",
+        (CATALOGUE,),
     ),
 )
 

@@ -261,6 +261,19 @@ async def test_preflight_warns_when_the_balance_will_not_cover_the_batch(caplog)
     assert covered.report.balance == 0.56 and covered.report.warnings == []
 
 
+class _FreeCredits(ScriptedApi):
+    async def credits(self) -> Credits:
+        return Credits(0.26, 0.30)  # paid and free credits: the API spends both
+
+
+async def test_preflight_counts_the_free_credits_with_the_paid_ones():
+    jobs = [pending("a"), pending("b")]
+    k = kit(_FreeCredits(), jobs)
+    stage, _ = submitter(k)
+    await stage.preflight(jobs)
+    assert k.report.balance == pytest.approx(0.56) and k.report.warnings == []
+
+
 async def test_preflight_goes_on_without_a_balance_but_not_without_a_valid_key():
     class NoBalance(ScriptedApi):
         def __init__(self, error: Exception) -> None:

@@ -279,6 +279,18 @@ def test_models_command_lists_and_details_with_json_and_did_you_mean(capsys):
     assert "did you mean 'kling-text2video'?" in capsys.readouterr().err
 
 
+def test_the_models_command_gives_each_price_range_lowest_first_and_a_near_name_whatever_its_case(capsys):
+    # What a batch may cost: the cheapest job of the model, then the dearest (its upper-bound estimate).
+    assert run_cli("models", "kling-text2video") == 0
+    assert "  price (USD per video): 0.28 - 1.96\n" in capsys.readouterr().out
+    assert run_cli("models", "--json") == 0
+    listed = {m["slug"]: m["price_usd"] for m in json.loads(capsys.readouterr().out)}
+    assert listed["kling-text2video"] == [0.28, 1.96] and listed["kling-1.6-text2video"] == [0.56, 1.12]
+    assert all(low <= high for low, high in listed.values())
+    assert run_cli("models", "KLING-TEXT2VIDE") == 2
+    assert "did you mean 'kling-text2video'?" in capsys.readouterr().err
+
+
 def test_an_unpriced_combination_is_estimated_at_the_highest_price_and_says_upper_bound(tmp_path, capsys):
     manifest = write(
         tmp_path / "m.yaml",
