@@ -19,6 +19,8 @@ from batchgen.report.exits import (
     EXIT_UNWRITABLE,
     exit_code,
 )
+from batchgen.report.publish import verdict_from
+from batchgen.report.timeline import JobRow
 
 
 def report(stop: StopReason | None = None, **states: int) -> RunReport:
@@ -59,3 +61,28 @@ def test_a_run_wide_error_gives_its_own_code_whatever_the_jobs_left(fatal, code)
     run = report(StopReason.CREDITS, completed=1, deferred=3)
     run.fatal = fatal
     assert exit_code(run, 4) == code
+
+
+@pytest.mark.parametrize(
+    ("states", "code"),
+    [
+        (["completed", "completed"], EXIT_OK),
+        (["completed", "failed"], EXIT_FAILED),
+        (["completed", "expired"], EXIT_FAILED),
+        (["completed", "deferred"], EXIT_CREDITS),  # held back by the cap or the credits: nothing failed
+        (["completed", "failed", "deferred"], EXIT_CREDITS),
+        (["completed", "submitted"], None),  # not finished: no exit code is claimed for it
+        (["deferred", "submitting"], None),
+    ],
+)
+def test_a_folder_without_a_kept_verdict_is_judged_from_its_jobs(tmp_path, states, code):
+    # 'batchgen report DIR' on a folder whose last run wrote no report.json (killed, or the report off)
+    rows = [JobRow(f"j{i}", state=state) for i, state in enumerate(states)]
+    verdict = verdict_from(rows, tmp_path)
+    assert (verdict.code, verdict.resume_command, verdict.running) == (code, None, False)
+
+
+def test_a_kept_verdict_is_the_last_runs_own(tmp_path):
+    (tmp_path / "report.json").write_text('{"exit_code": 3, "resume_command": "batchgen run m.yaml", "running": false}')
+    verdict = verdict_from([JobRow("a", state="deferred")], tmp_path)
+    assert (verdict.code, verdict.resume_command) == (EXIT_CREDITS, "batchgen run m.yaml")
