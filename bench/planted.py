@@ -1,4 +1,4 @@
-"""Plant each of 99 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 100 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -19,14 +19,14 @@ that looks for jobs of any age); seven more break models as data
 links and sizes, what was charged, the ledger before memory, jobs made
 again), where an audit of the tests and a review found them unguarded;
 thirteen more the slots held by submits of unknown outcome and what a re-run
-is told of them; and twenty-eight what the operator is told and what is paid
+is told of them; and twenty-nine what the operator is told and what is paid
 (exit codes, also on a page made without the last run's verdict, the
 charge, latency and state a history row gives, the 429 gate, a submit
-answered 503, the quick check of a video, a resume's counts and the failed
-and lost jobs it leaves alone, a new key, the report's figures, the raised
-cap, output names, a cap of $0 given and kept, per-second prices, free
-credits, the models' price ranges and names, an object-store ledger's
-snapshots).
+answered 503, the spend in the JSON outcome line, the quick check of a
+video, a resume's counts and the failed and lost jobs it leaves alone, a
+new key, the report's figures, the raised cap, output names, a cap of $0
+given and kept, per-second prices, free credits, the models' price ranges
+and names, an object-store ledger's snapshots).
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
 
@@ -938,6 +938,13 @@ PLANTS = (
         '    return Verdict(3 if "deferred" in states else 1)',
         "    return Verdict(1)",
         ("tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_is_judged_from_its_jobs",),
+    ),
+    Plant(
+        "the JSON outcome line gives this manifest's spend, not the folder's that the summary gives",
+        "batchgen/cli/main.py",
+        "spend_usd=round(spend, 6),",
+        "spend_usd=round(report.spend, 6),",
+        ("tests/cli/test_logs.py::test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file",),
     ),
 )
 

@@ -48,6 +48,14 @@ def test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file(sim, tmp_pa
     last = log_lines(log)[-1]
     assert last["exit_code"] == 0 and last["states"] == {"completed": 3}
 
+    # Another manifest into the same folder: the spend is the folder's, as the summary and 'status' say.
+    log.unlink()
+    other = write(tmp_path / "other.yaml", many_jobs_yaml(1, prefix="other"))
+    assert cron_run(other, tmp_path / "out", log) == 0
+    last = log_lines(log)[-1]
+    assert last["states"] == {"completed": 1} and abs(last["spend_usd"] - server.state.total_charged()) < 1e-9
+    assert f"spend ${server.state.total_charged():.2f} in this folder" in last["message"]
+
 
 def test_a_cron_run_that_cannot_start_says_why_in_the_log_file(sim, tmp_path):
     server = sim()
