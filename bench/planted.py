@@ -1,4 +1,4 @@
-"""Plant each of 100 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 102 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -19,14 +19,14 @@ that looks for jobs of any age); seven more break models as data
 links and sizes, what was charged, the ledger before memory, jobs made
 again), where an audit of the tests and a review found them unguarded;
 thirteen more the slots held by submits of unknown outcome and what a re-run
-is told of them; and twenty-nine what the operator is told and what is paid
+is told of them; and thirty-one what the operator is told and what is paid
 (exit codes, also on a page made without the last run's verdict, the
 charge, latency and state a history row gives, the 429 gate, a submit
-answered 503, the spend in the JSON outcome line, the quick check of a
-video, a resume's counts and the failed and lost jobs it leaves alone, a
-new key, the report's figures, the raised cap, output names, a cap of $0
-given and kept, per-second prices, free credits, the models' price ranges
-and names, an object-store ledger's snapshots).
+answered 503, the spend in the JSON outcome line, the checks of a video in
+a folder or an object store, a resume's counts and the failed and lost
+jobs it leaves alone, a new key, the report's figures, the raised cap,
+output names, a cap of $0 given and kept, per-second prices, free credits,
+the models' price ranges and names, an object-store ledger's snapshots).
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
 
@@ -61,6 +61,10 @@ SECRETS = "tests/e2e/test_promises_secrets.py"
 DOWNLOADS = "tests/engine/test_downloader_units.py"
 ANSWERS = "tests/api/test_worlds_answers.py"
 OPTIONS = "tests/cli/test_options.py"
+OBJECT_CHECK = (
+    "tests/store/test_store.py::"
+    "test_a_stored_video_is_trusted_only_at_its_recorded_size_and_deep_only_with_its_recorded_hash"
+)
 CATALOGUE = (
     "tests/models/test_catalogue.py::"
     "test_the_models_command_gives_each_price_range_lowest_first_and_a_near_name_whatever_its_case"
@@ -945,6 +949,20 @@ PLANTS = (
         "spend_usd=round(spend, 6),",
         "spend_usd=round(report.spend, 6),",
         ("tests/cli/test_logs.py::test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file",),
+    ),
+    Plant(
+        "an object-store video of another size passes the quick check (a copy cut short is never fetched again)",
+        "batchgen/store/objects.py",
+        "            ok = str(key) in sizes and (size is None or sizes[str(key)] == size)",
+        "            ok = str(key) in sizes",
+        (OBJECT_CHECK,),
+    ),
+    Plant(
+        "--verify-files reads no object-store video back (other bytes of the same size pass)",
+        "batchgen/store/objects.py",
+        "            if ok and deep and sha256 is not None:",
+        "            if ok and deep and sha256 is None:",
+        (OBJECT_CHECK,),
     ),
 )
 

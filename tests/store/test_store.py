@@ -93,6 +93,27 @@ async def chunks_of(data: bytes, size: int = 65536):
         yield data[start : start + size]
 
 
+async def test_a_stored_video_is_trusted_only_at_its_recorded_size_and_deep_only_with_its_recorded_hash():
+    # Objects never change once created, so presence and size are the quick check; --verify-files reads each
+    # one back.  An object of another size (a copy cut short by hand), or other bytes, is fetched again.
+    from obstore.store import MemoryStore
+
+    from batchgen.store.objects import Bucket, ObjectStore
+
+    store = ObjectStore("memory://out", bucket=Bucket("memory://out", MemoryStore()))
+    data = b"v" * 100
+    digest = hashlib.sha256(data).hexdigest()
+    await store.bucket.put_create("videos/same.mp4", data)
+    await store.bucket.put_create("videos/short.mp4", data[:60])
+    await store.bucket.put_create("videos/other.mp4", b"w" * 100)
+    items: list[tuple[PurePosixPath, int | None, str | None, int | None]] = [
+        (PurePosixPath(f"videos/{name}.mp4"), 100, digest, None) for name in ("same", "short", "other", "gone")
+    ]
+    assert await store.verify_many(items) == [True, False, True, False]
+    assert await store.verify_many(items, deep=True) == [True, False, False, False]
+    store.close()
+
+
 async def test_a_video_goes_up_whole_once_and_is_adopted_if_already_there(s3: S3, tmp_path):
     from batchgen.store.objects import ObjectStore
 
