@@ -1,4 +1,4 @@
-"""Plant each of 102 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 107 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -26,7 +26,9 @@ answered 503, the spend in the JSON outcome line, the checks of a video in
 a folder or an object store, a resume's counts and the failed and lost
 jobs it leaves alone, a new key, the report's figures, the raised cap,
 output names, a cap of $0 given and kept, per-second prices, free credits,
-the models' price ranges and names, an object-store ledger's snapshots).
+the models' price ranges and names, an object-store ledger's snapshots);
+and five the submitters beside lost submits, a lost submit's wait for a
+request after it, and 429 and credit answers unlike the documented ones.
 The test selections are small, so the whole set runs in a few minutes.
 Run from the repository root::
 
@@ -716,6 +718,8 @@ PLANTS = (
         (
             "tests/api/test_client.py",
             "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406",
+        ),
+    ),
     # ----------------------------------------------------------------- told true, paid once: gaps a later audit found
     Plant(
         "out of credits with nothing deferred still exits 3 (a failure is told as 'top up and re-run')",
