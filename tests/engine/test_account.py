@@ -53,7 +53,7 @@ def _folder() -> Replay:
         {"job_id": "fetching", "event": "result", "state": "downloading", "request_id": "r-f", "key_fp": "old",
          "output_url": "https://cdn.example/f.mp4", "cost": 0.28},
     ):  # fmt: skip
-        carry_forward(jobs, record["job_id"], dict(record))
+        carry_forward(jobs, str(record["job_id"]), dict(record))
     return Replay(jobs, 3, False)
 
 
