@@ -49,7 +49,15 @@ from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import BadResponse, NotFound, RequestRejected, RouteTrouble, ServerError, TransientError
+from ..errors import (
+    BadResponse,
+    InsufficientCredits,
+    NotFound,
+    RequestRejected,
+    RouteTrouble,
+    ServerError,
+    TransientError,
+)
 from ..jobs import JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
@@ -221,7 +229,7 @@ class Poller(PollSchedule):
                 result = await self.gateway.call(
                     Priority.POLL, lambda: self.api.result(rid), rank=rank, retry_on=_never
                 )
-            except (NotFound, BadResponse, RequestRejected, ServerError, RouteTrouble) as exc:
+            except (NotFound, BadResponse, RequestRejected, InsufficientCredits, ServerError, RouteTrouble) as exc:
                 if self.result_polls is None:
                     self.result_polls = False
                     log.info("the result endpoint did not answer for an unfinished job (%s): polling status", exc)
@@ -332,7 +340,9 @@ class Poller(PollSchedule):
             self.untrack(job)
             await self.handover.recover(job)
             return None
-        except (RouteTrouble, BadResponse, RequestRejected) as exc:
+        # a credit refusal (the account out of credits) on a read is a refusal of this call, not of the job:
+        # the job was made, and it is polled on, or looked for in the history, as after any other refusal
+        except (RouteTrouble, BadResponse, RequestRejected, InsufficientCredits) as exc:
             job.poll_errors += 1
             if job.swept is not None:  # the history showed it finished, with its link: fetch that
                 url, cost = job.swept

@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from batchgen.simulator import polls
+from batchgen.simulator.replies import _error
 from batchgen.store.ledger import read_ledger
 from tests.helpers import (
     KEY,
@@ -90,6 +92,30 @@ def test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_
     server.state.balance += 10.0
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
     assert server.state.duplicate_submissions() == 0
+
+
+@pytest.mark.parametrize(("status", "text"), [(402, "Payment Required"), (403, "Insufficient balance")])
+def test_a_credit_refusal_on_a_poll_does_not_end_the_run_nor_the_job_in_flight(
+    sim, tmp_path, monkeypatch, status, text
+):
+    """A server may refuse reads too once the balance is spent.  A job in flight was made: it is polled on
+    (or looked for in the history) and its video kept, as after any other refusal of a poll; the refusal,
+    read as out of credits, once escaped the poller and ended the run with a traceback."""
+    server = sim(seed=33)
+    gate, refusals = polls._poll_gate, [status] * 2  # one per job: each is polled at least once
+
+    def refusing(request):
+        if refusals:
+            return _error(refusals.pop(), text), None
+        return gate(request)
+
+    monkeypatch.setattr(polls, "_poll_gate", refusing)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 0
+    assert not refusals  # every refusal was answered to a poll
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert len(server.state.submissions) == 2 and server.state.duplicate_submissions() == 0
 
 
 def test_a_history_error_while_refreshing_a_link_does_not_declare_a_paid_video_lost(sim, tmp_path, monkeypatch):
