@@ -201,8 +201,9 @@ class Run:
                 for _ in range(limits.download_concurrency):
                     tg.start_soon(self.downloader.loop, downloads.clone())
                 # one per slot (a submit of unknown outcome holds its submitter while it is looked up), and one
-                # more: the job sent beside them when they hold every slot
-                for _ in range(limits.concurrency + 1):
+                # more: the job sent beside them when they hold every slot; never more than jobs to hand over
+                # (a --concurrency far above the batch would start a task for each slot, to no end)
+                for _ in range(min(limits.concurrency, len(plan.submit)) + 1):
                     tg.start_soon(self.submitter.loop, submit_receive.clone())
                 tg.start_soon(self.submitter.feed, submit_send, plan.submit)
                 tg.start_soon(self._end_when_idle)

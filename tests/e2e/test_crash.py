@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from batchgen.engine.submitter import Submitter
 from batchgen.errors import LockHeld
 from batchgen.store.ledger import read_ledger
 from batchgen.store.local import OutputDir
@@ -436,6 +437,26 @@ def test_a_job_is_sent_beside_unknown_submits_holding_more_slots_than_one_submit
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert sum(e["event"] == "reconciled_absent" for e in ledger_events(out)) == 33
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 34  # each made once
+
+
+def test_a_concurrency_far_above_the_batch_starts_no_more_submitters_than_the_batch_can_use(sim, tmp_path, monkeypatch):
+    # One submitter per slot, and one more, is what a batch can use: no more than one per job it hands over.
+    # Started for every slot of --concurrency 100000, two jobs cost 100001 tasks (seconds, and most of a
+    # gigabyte; a million slots, gigabytes) where the cap of 33 had cost nothing.
+    server = sim(seed=6)
+    started = []
+    loop = Submitter.loop
+
+    async def counted(self, receive):
+        started.append(receive)
+        await loop(self, receive)
+
+    monkeypatch.setattr(Submitter, "loop", counted)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "100000", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert len(started) == 3  # the two jobs, and one beside them
 
 
 def test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_slot_is_settled_in_the_same_run(
