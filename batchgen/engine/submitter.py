@@ -102,6 +102,8 @@ class Submitter:
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
         self._looked_up: set[str] = set()  # ... their ids
         self._beside: TrackedJob | None = None  # the job last sent beyond the slots, beside them
+        self._queued: set[str] = set()  # the ids of the jobs the feeder was given to send
+        self._resend: set[str] = set()  # ... of jobs whose lost submit was shown never made, not yet sent again
 
     @property
     def report(self) -> RunReport:
@@ -135,6 +137,7 @@ class Submitter:
         cap = limits.max_spend_usd
         book = self.book
         self.fed_all = False
+        self._queued = {job.spec.id for job in queue}
         async with send:
             for job in queue:
                 await book.until(lambda: self._may_send() or self.control.stopping)
@@ -161,8 +164,13 @@ class Submitter:
         ``this_run``: by this run, before it ends: not after a stop, and a job not yet handed over only once
         a slot frees (a job in flight ends) or it may be sent beside submits being looked up."""
         if self.control.stopping or self.report.stop_reason is not None:
-            return not this_run
-        if not self.fed_all and not this_run:
+            if this_run:
+                return False
+            # a re-run sends what the stop left unsent (rows not handed over, deferred, or pending again), and
+            # else only what a run with no stop would (below)
+            if not self.fed_all or any(other is not job and self._left_unsent(other) for other in self.book.jobs):
+                return True
+        elif not self.fed_all and not this_run:
             return True
         for other in self.book.jobs:
             if other is job or not other.holds_slot:
@@ -176,6 +184,13 @@ class Submitter:
             else:  # handed over, its POST not yet sent
                 return True
         return not self.fed_all and self._may_send()
+
+    def _left_unsent(self, job: TrackedJob) -> bool:
+        """Whether a job is left for a re-run to send: pending or deferred, or one of this run's rows to send
+        (a failed or expired one to be made again) that a stop kept from being sent."""
+        if job.state in (JobState.PENDING, JobState.DEFERRED) or job.spec.id in self._resend:
+            return True  # (a submit shown never made, kept by the stop from being sent again: a re-run sends it)
+        return job.spec.id in self._queued and not job.posted
 
     def _may_send(self) -> bool:
         """Whether the next job may be sent: a slot is free, or every job in flight is a submit of unknown
@@ -303,6 +318,7 @@ class Submitter:
         carries that past the lines after it), and a job stopped or killed while it waited for its turn
         has none, plainly never sent.  Every attempt writes one: one sent again after a 429 goes out later."""
         when["epoch"], when["now"] = self.clock.epoch(), self.clock.now()
+        self._resend.discard(job.spec.id)
         # Cancelled while it is written, the line may still reach the ledger with a later group commit:
         # the gateway abandons the call (:meth:`_abandoned` says after it that nothing was sent).
         await self.book.record(
@@ -386,6 +402,7 @@ class Submitter:
             await self.book.finish(job, verdict.event, verdict.state, error=error)
             return False
         await self.book.record(job, Event.RECONCILED_ABSENT, job.state)
+        self._resend.add(job.spec.id)
         return True
 
     async def settle_resumed(self, job: TrackedJob) -> None:

@@ -880,3 +880,83 @@ async def test_an_unknown_submit_waits_for_a_request_after_it_no_longer_than_a_r
         tg.cancel_scope.cancel()
     assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
     assert len(k.api.posted) == 1
+
+
+async def test_an_unknown_submit_left_by_a_stop_with_nothing_left_to_send_is_not_promised_to_a_plain_re_run():
+    # a waits, its look-ups spent, while c (in flight, --resubmit-lost) may still be made again.  Ctrl-C, and c
+    # ends: nothing of this run or of a re-run can follow a (no row is left unsent).  A stop once read as "a
+    # re-run sends the rows it left" whether or not it left any: a was promised to a plain re-run.
+    a = pending("a", prompt="a")
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(1000.0)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+        k.control.request_stop()
+        await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
+        await k.clock.sleep(100.0)
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.lines[-1][3]["error"]["rerun"] is False
+    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 1
+
+
+async def test_an_unknown_submit_left_by_a_stop_that_kept_a_row_from_being_sent_is_left_to_a_plain_re_run():
+    # as above, but b (a failed row to be made again, --retry-failed) was still to be sent when Ctrl-C came:
+    # the stop leaves it as it was, and a re-run sends it, after a
+    a, b = pending("a", prompt="a"), pending("b", prompt="b")
+    b.state = JobState.FAILED
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a, b], settings=limited(concurrency=2))
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a, b])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(1000.0)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and k.ledger.events("b") == []
+        k.control.request_stop()
+        await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
+        await k.clock.sleep(100.0)
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
+    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 0 and b.state is JobState.FAILED
+
+
+async def test_an_unknown_submit_left_by_a_stop_that_kept_one_shown_never_made_from_being_sent_is_left_to_a_re_run():
+    # as above, but b (an earlier run's lost submit) is shown never made once Ctrl-C has come: the stop keeps
+    # it from being sent again, as it was left, and a re-run, settling it the same way, sends it after a
+    a, b = pending("a", prompt="a"), pending("b", prompt="b")
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=3))
+    stage, _ = submitter(k, resubmit_lost=True)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.extend([other, b])
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    b.submitted_epoch = k.clock.epoch() - 300.0
+    k.api.rows = [row_for(pending("d", prompt="d"), "r-d", b.submitted_epoch + 60.0)]
+    k.reconciler.note_submitted("r-d", b.submitted_epoch + 60.0, posted=b.submitted_epoch + 60.0)
+    k.book.adopt(b, JobState.SUBMITTING, in_flight=True)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [a])
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(1000.0)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+        k.control.request_stop()
+        await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
+        await stage.settle_resumed(b)
+        assert k.ledger.events("b") == ["reconciled_absent"] and b.state is JobState.SUBMITTING
+        await k.clock.sleep(100.0)
+        tg.cancel_scope.cancel()
+    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
+    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 0
