@@ -638,8 +638,8 @@ PLANTS = (
     Plant(
         "a submit left with no job to send after it is told a plain re-run settles it",
         "batchgen/engine/submitter.py",
-        "        if not self.fed_all and not this_run:\n            return True\n",
-        "        if not this_run:\n            return True\n",
+        "        elif not self.fed_all and not this_run:\n            return True\n",
+        "        elif not this_run:\n            return True\n",
         (
             "tests/e2e/test_crash.py::"
             "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
@@ -679,8 +679,8 @@ PLANTS = (
     Plant(
         "at most 33 submitters: submits being looked up hold them all and the job beside them finds none",
         "batchgen/engine/run.py",
-        "for _ in range(limits.concurrency + 1):",
-        "for _ in range(min(limits.concurrency, 32) + 1):",
+        "for _ in range(min(limits.concurrency, len(plan.submit)) + 1):",
+        "for _ in range(min(limits.concurrency, len(plan.submit), 32) + 1):",
         (
             "tests/e2e/test_crash.py::"
             "test_a_job_is_sent_beside_unknown_submits_holding_more_slots_than_one_submitter_each_could_be_given",

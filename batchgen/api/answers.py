@@ -31,7 +31,12 @@ from ..errors import (
 
 MAX_HINT_S = 3600.0
 # Out of credits is 406 (SEGMIND_API.md); 402 Payment Required, or a 400/403/422 that says so, is the same stop
-OUT_OF_CREDITS = re.compile(r"insufficient (credit|balance|fund)|out of credit|not enough (credit|balance)", re.I)
+# (its words, not a prompt's: "funds" is left out, a prompt may speak of money, and "credits" of a film)
+OUT_OF_CREDITS = re.compile(
+    r"insufficient[ _](account[ _])?(credit|balance)|out of credits|not enough (credit|balance)"
+    r"|balance is (insufficient|too low)",
+    re.I,
+)
 RELATIVE_RESET_BELOW = 1e8  # a reset "time" below this many seconds since the epoch is a wait, not a time
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished

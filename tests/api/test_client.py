@@ -144,6 +144,10 @@ def test_out_of_credits_is_read_from_402_and_from_a_refusal_that_says_so_and_not
     assert error(400, "Insufficient balance: required 0.28 USD") is InsufficientCredits
     assert error(403, "not enough credits for this model") is InsufficientCredits
     assert error(422, "Out of credits") is InsufficientCredits
+    assert error(403, "Your balance is insufficient for this request") is InsufficientCredits
+    assert error(400, "insufficient_credits") is InsufficientCredits
+    assert error(400, "Insufficient account balance") is InsufficientCredits
+    assert error(400, "prompt rejected: 'a clerk with insufficient funds counts the credits'") is RequestRejected
     assert error(403, "Forbidden: insufficient permissions (team model restrictions)") is AuthError
     assert error(400, "duration must be 5 or 10") is RequestRejected
     assert error(406, "Invalid content type") is InvalidContentType
