@@ -153,17 +153,24 @@ def test_the_same_image_moved_is_the_same_job_and_a_replaced_one_is_a_changed_ro
     assert len(server.state.submissions) == 4
 
 
-def test_an_image_changed_after_validation_is_caught_at_submit_and_not_sent(tmp_path, sim, monkeypatch):
+def _two_images_one_changed_at_the_first_create(tmp_path, sim):
+    """A folder of two images and a simulator that, as the first job is created, changes the other image on
+    disk (after it was checked); (the manifest, the simulator)."""
     _good_images(tmp_path / "frames", 2)
     manifest = _folder_manifest(tmp_path)
     server = _sim(sim)
     images = sorted((tmp_path / "frames").glob("*.png"))
 
-    def change_the_others(job):  # the first job is being created: the other image changes on disk now
+    def change_the_others(job):
         for path in images:
             path.write_bytes(png_bytes(640, 360, seed=77)) if path.stem not in str(job.body) else None
 
     server.state.on_create.append(change_the_others)
+    return manifest, server
+
+
+def test_an_image_changed_after_validation_is_caught_at_submit_and_not_sent(tmp_path, sim, monkeypatch):
+    manifest, server = _two_images_one_changed_at_the_first_create(tmp_path, sim)
     code = run_batch(manifest, tmp_path / "out", server, *SPEC, "--concurrency", "1", monkeypatch=monkeypatch)
     server.state.on_create.clear()
     assert code == 1
@@ -182,16 +189,7 @@ def test_a_job_held_back_by_its_changed_image_is_told_as_such_not_as_credits_or_
 ):
     """The summary, ``status`` and the report give the changed image as the reason the job was not sent, and
     none of them blames credits or the spend cap; the command they give then makes it."""
-    _good_images(tmp_path / "frames", 2)
-    manifest = _folder_manifest(tmp_path)
-    server = _sim(sim)
-    images = sorted((tmp_path / "frames").glob("*.png"))
-
-    def change_the_others(job):  # the first job is being created: the other image changes on disk now
-        for path in images:
-            path.write_bytes(png_bytes(640, 360, seed=77)) if path.stem not in str(job.body) else None
-
-    server.state.on_create.append(change_the_others)
+    manifest, server = _two_images_one_changed_at_the_first_create(tmp_path, sim)
     out = tmp_path / "out"
     capsys.readouterr()
     code = run_batch(manifest, out, server, *SPEC, "--concurrency", "1", monkeypatch=monkeypatch)

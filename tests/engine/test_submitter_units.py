@@ -810,76 +810,79 @@ async def test_an_unknown_submit_left_while_the_spend_cap_defers_the_next_job_is
     assert k.report.rerun_cannot_settle == 0
 
 
+def beside_c(jobs: list[TrackedJob], *submits: object, concurrency: int = 2) -> tuple[Kit, Submitter, TrackedJob]:
+    """A kit whose first submit (of job a) comes back unknown, with --resubmit-lost and job c in flight beside
+    it (downloading: it may be lost and made again); (the kit, the stage, c)."""
+    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), *submits]), jobs,
+            settings=limited(concurrency=concurrency))  # fmt: skip
+    stage, _ = submitter(k, resubmit_lost=True)
+    other = pending("c", prompt="c")
+    other.request_id = "r-c"
+    k.book.jobs.append(other)
+    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    return k, stage, other
+
+
+@asynccontextmanager
+async def waiting(k: Kit, stage: Submitter, fed: list[TrackedJob]) -> AsyncIterator[None]:
+    """The feeder and a submitter on ``fed``, until a's look-ups are spent with nothing sent after it: a
+    waits, neither left nor sent again; they are cancelled on leaving."""
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, fed)
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(1000.0)  # past every look-up
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and len(k.api.posted) == 1
+        yield
+        tg.cancel_scope.cancel()
+
+
 async def test_an_unknown_submit_waits_while_this_run_may_send_a_request_after_it_and_is_settled_by_one():
     # a's submit comes back unknown once every job was handed over; with --resubmit-lost, c (in flight) may
     # still be made again.  a's look-ups run out with nothing sent after it: it waits, sending nothing, rather
     # than being left for a re-run.  c's video is lost and c is made again: its POST, sent after a's outcome
     # came back unknown and listed, shows the history caught up with a, which was never made: a is sent again.
     a = pending("a", prompt="a")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r-new", "r-a"]), [a],
-            settings=limited(concurrency=2))  # fmt: skip
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    lost = pending("c", prompt="c")
-    lost.request_id, lost.cost, lost.output_url = "r-old", 0.28, "http://127.0.0.1:9/old.mp4"
+    k, stage, lost = beside_c([a], "r-new", "r-a")
+    lost.cost, lost.output_url = 0.28, "http://127.0.0.1:9/old.mp4"
     k.api.rows = [row_for(lost, "r-new", k.clock.epoch() + 5000.0)]
-    k.book.jobs.append(lost)
-    k.book.adopt(lost, JobState.DOWNLOADING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(1000.0)  # past every look-up: a waits, neither left nor sent again
-        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and len(k.api.posted) == 1
+    async with waiting(k, stage, [a]):
         await stage.expire(lost, "output gone", event=Event.LOST, http=None)
         await k.clock.sleep(600.0)
-        tg.cancel_scope.cancel()
     assert k.ledger.events("a")[-3:] == ["reconciled_absent", "submitting", "submitted"] and a.request_id == "r-a"
     assert [p["prompt"] for p in k.api.posted] == ["a", "c", "a"] and k.report.rerun_cannot_settle == 0
+
+
+def left(k: Kit, *, rerun: bool) -> bool:
+    """Whether a was left for a later run, marked as one a plain re-run does (or does not) settle."""
+    error = k.ledger.lines[-1][3]["error"]
+    marked = error.get("rerun", True)
+    return (
+        k.ledger.events("a")[-1] == "settle_later" and marked is rerun and k.report.rerun_cannot_settle == (not rerun)
+    )
 
 
 async def test_an_unknown_submit_is_left_once_this_run_will_send_nothing_after_it():
     # as above, but c ends without being made again: nothing of this run can follow a, so a is left, with a
     # reason that says a plain re-run does not settle it either (no row is left to send)
     a = pending("a", prompt="a")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    other = pending("c", prompt="c")
-    other.request_id = "r-c"
-    k.book.jobs.append(other)
-    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(1000.0)
-        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+    k, stage, other = beside_c([a])
+    async with waiting(k, stage, [a]):
         await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
         await k.clock.sleep(100.0)
-        tg.cancel_scope.cancel()
-    assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.lines[-1][3]["error"]["rerun"] is False
-    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 1
+    assert left(k, rerun=False) and len(k.api.posted) == 1
 
 
 async def test_an_unknown_submit_waits_for_a_request_after_it_no_longer_than_a_record_lives():
     # c stays in flight for hours (a record that never ends): a waits for it no longer than a record lives
     # from its POST, and is then left for a re-run (which may make c's video again and settle a)
     a = pending("a", prompt="a")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    other = pending("c", prompt="c")
-    other.request_id = "r-c"
-    k.book.jobs.append(other)
-    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(3000.0)
+    k, stage, _ = beside_c([a])
+    async with waiting(k, stage, [a]):
+        await k.clock.sleep(2000.0)
         assert k.ledger.events("a") == ["submitting", "submit_unknown"]
         await k.clock.sleep(1000.0)  # an hour from its POST
-        tg.cancel_scope.cancel()
-    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
-    assert len(k.api.posted) == 1
+    assert left(k, rerun=True) and len(k.api.posted) == 1
 
 
 async def test_an_unknown_submit_left_by_a_stop_with_nothing_left_to_send_is_not_promised_to_a_plain_re_run():
@@ -887,24 +890,12 @@ async def test_an_unknown_submit_left_by_a_stop_with_nothing_left_to_send_is_not
     # ends: nothing of this run or of a re-run can follow a (no row is left unsent).  A stop once read as "a
     # re-run sends the rows it left" whether or not it left any: a was promised to a plain re-run.
     a = pending("a", prompt="a")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=2))
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    other = pending("c", prompt="c")
-    other.request_id = "r-c"
-    k.book.jobs.append(other)
-    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(1000.0)
-        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+    k, stage, other = beside_c([a])
+    async with waiting(k, stage, [a]):
         k.control.request_stop()
         await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
         await k.clock.sleep(100.0)
-        tg.cancel_scope.cancel()
-    assert k.ledger.events("a")[-1] == "settle_later" and k.ledger.lines[-1][3]["error"]["rerun"] is False
-    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 1
+    assert left(k, rerun=False) and len(k.api.posted) == 1
 
 
 async def test_an_unknown_submit_left_by_a_stop_that_kept_a_row_from_being_sent_is_left_to_a_plain_re_run():
@@ -912,51 +903,29 @@ async def test_an_unknown_submit_left_by_a_stop_that_kept_a_row_from_being_sent_
     # the stop leaves it as it was, and a re-run sends it, after a
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
     b.state = JobState.FAILED
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a, b], settings=limited(concurrency=2))
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    other = pending("c", prompt="c")
-    other.request_id = "r-c"
-    k.book.jobs.append(other)
-    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a, b])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(1000.0)
-        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and k.ledger.events("b") == []
+    k, stage, other = beside_c([a, b])
+    async with waiting(k, stage, [a, b]):
+        assert k.ledger.events("b") == []
         k.control.request_stop()
         await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
         await k.clock.sleep(100.0)
-        tg.cancel_scope.cancel()
-    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
-    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 0 and b.state is JobState.FAILED
+    assert left(k, rerun=True) and len(k.api.posted) == 1 and b.state is JobState.FAILED
 
 
 async def test_an_unknown_submit_left_by_a_stop_that_kept_one_shown_never_made_from_being_sent_is_left_to_a_re_run():
     # as above, but b (an earlier run's lost submit) is shown never made once Ctrl-C has come: the stop keeps
     # it from being sent again, as it was left, and a re-run, settling it the same way, sends it after a
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
-    k = kit(ScriptedApi(submits=[AmbiguousSubmit("no answer after sending")]), [a], settings=limited(concurrency=3))
-    stage, _ = submitter(k, resubmit_lost=True)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
-    other = pending("c", prompt="c")
-    other.request_id = "r-c"
-    k.book.jobs.extend([other, b])
-    k.book.adopt(other, JobState.DOWNLOADING, in_flight=True)
+    k, stage, other = beside_c([a], concurrency=3)
+    k.book.jobs.append(b)
     b.submitted_epoch = k.clock.epoch() - 300.0
     k.api.rows = [row_for(pending("d", prompt="d"), "r-d", b.submitted_epoch + 60.0)]
     k.reconciler.note_submitted("r-d", b.submitted_epoch + 60.0, posted=b.submitted_epoch + 60.0)
     k.book.adopt(b, JobState.SUBMITTING, in_flight=True)
-    async with k.clock.autojump(), anyio.create_task_group() as tg:
-        tg.start_soon(stage.feed, send, [a])
-        tg.start_soon(stage.loop, receive)
-        await k.clock.sleep(1000.0)
-        assert k.ledger.events("a") == ["submitting", "submit_unknown"]
+    async with waiting(k, stage, [a]):
         k.control.request_stop()
         await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
         await stage.settle_resumed(b)
         assert k.ledger.events("b") == ["reconciled_absent"] and b.state is JobState.SUBMITTING
         await k.clock.sleep(100.0)
-        tg.cancel_scope.cancel()
-    assert k.ledger.events("a")[-1] == "settle_later" and "rerun" not in k.ledger.lines[-1][3]["error"]
-    assert len(k.api.posted) == 1 and k.report.rerun_cannot_settle == 0
+    assert left(k, rerun=True) and len(k.api.posted) == 1
