@@ -27,7 +27,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..engine.account import settle_key_change
 from ..engine.identity import ChangedJobs, find_changes, set_aside
-from ..engine.outcome import RunReport
+from ..engine.outcome import RunReport, refused_as_sent
 from ..engine.run import Run
 from ..errors import BatchgenError, InputError
 from ..jobs import Event, JobSpec, StopReason, TrackedJob
@@ -158,6 +158,7 @@ async def run_jobs(
                 tg.cancel_scope.cancel()
         final = opened.final_jobs()
         report.media_warnings = count_media_warnings(final)
+        report.refused = sum(1 for job in run.jobs if refused_as_sent(final.get(job.spec.id, {})))
         try:
             await opened.write_results(final)
         except (OSError, BatchgenError) as exc:

@@ -55,7 +55,8 @@ class RunReport:
     result; the downloader ``job_seconds``; ``engine.resume`` ``skipped``,
     ``reattached`` and ``refetched``; ``Run`` the totals at the end (``states``, ``failures``,
     ``left``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
-    CLI ``media_warnings``, ``report_page`` and its own ``warnings``.
+    CLI ``media_warnings``, ``refused`` (both read off the ledger at the end), ``report_page`` and its own
+    ``warnings``.
 
     ``held_back`` (written by the submitter) are jobs ``deferred`` for a reason of their own, not a stop: an
     input image that changed after it was checked (nothing was sent; the next run checks it anew).

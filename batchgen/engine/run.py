@@ -263,9 +263,4 @@ class Run:
             if job.state in UNFINISHED and job.error and report.stop_reason is None
         ]
         report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)
-        report.refused = sum(
-            1
-            for job in self.jobs
-            if job.state is JobState.FAILED and job.request_id is None and (job.error or "").startswith("HTTP 400:")
-        )
         return report
