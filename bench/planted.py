@@ -968,6 +968,23 @@ PLANTS = (
         "            if ok and deep and sha256 is None:",
         (OBJECT_CHECK,),
     ),
+    Plant(
+        "an image job whose rows nothing tells apart is left at once, not once another job's look-up took one",
+        "batchgen/engine/recovery.py",
+        "            if await self._until_one_claimed(job, exc.candidates):",
+        "            if False:",
+        ("tests/engine/test_recovery_images.py",),
+    ),
+    Plant(
+        "lost image submits whose rows nothing tells apart are told a plain re-run settles them (it reads the same)",
+        "batchgen/engine/submitter.py",
+        "            and other.spec.id not in rec.torn_left",
+        "            and True",
+        (
+            "tests/e2e/test_images.py::test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the_"
+            "same_command_cannot_settle_them",
+        ),
+    ),
 )
 
 

@@ -63,11 +63,12 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
 
 class Ambiguous(Exception):
     """Two history rows match an image job and nothing tells them apart; ``whole``: the rows keep its image
-    whole, and it is the same picture in each."""
+    whole, and it is the same picture in each; ``candidates``: their request ids."""
 
-    def __init__(self, message: str, *, whole: bool = False) -> None:
+    def __init__(self, message: str, *, whole: bool = False, candidates: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.whole = whole
+        self.candidates = candidates
 
 
 class Search:
@@ -184,7 +185,11 @@ class Search:
             if len(chosen) > 1:  # the one made after the attempt was sent, if only one was
                 chosen = self._since_sent(chosen) or chosen
             if len(chosen) > 1:  # nothing tells them apart: attach neither, never resubmit on a guess
-                raise Ambiguous(f"{len(chosen)} requests in the history match", whole=bool(sure))
+                raise Ambiguous(
+                    f"{len(chosen)} requests in the history match",
+                    whole=bool(sure),
+                    candidates=tuple(sorted(row.request_id for row in chosen)),
+                )
             return chosen[0], self.later_seen
         return None, self.later_seen
 

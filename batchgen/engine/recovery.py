@@ -68,6 +68,7 @@ MIN_LAG_SAMPLES = 3  # our requests seen appearing in the history before its lag
 LAG_MARGIN_S = 10.0  # run seconds added to twice the worst lag seen
 MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many the server serves)...
 MAX_ROWS_ANY_ORDER = 20_000  # ... or this many where the history lists in no order of time (to its end)
+TORN_SHOWN = 5  # request ids named where rows that match an image job cannot be told apart
 SCAN_KEPT_CHARS = 16 * 2**20  # a whole read in no order is kept for the next look-ups only up to this size
 
 
@@ -108,6 +109,13 @@ class Reconciler:
         # says; ``this_run``: by this run, before it ends): only one sent after it, listed, shows the history
         # caught up with it
         self.more_to_send: Callable[..., bool] = lambda job, this_run=False: not this_run
+        # an image job whose history rows nothing tells apart (the submitter says): waits until ``done()`` or
+        # until no other job's lost submit is being looked up but those torn so too, and whether any other
+        # job's outcome is still unknown (not torn: it may yet prove one of the rows its own)
+        self.others_looked_up: Callable[[TrackedJob, Callable[[], bool]], Awaitable[None]] = _at_once
+        self.others_unsettled: Callable[[TrackedJob], bool] = lambda job: True
+        self.torn: set[str] = set()  # the ids of image jobs so waiting...
+        self.torn_left: set[str] = set()  # ... and so left, in this run
 
     def note_submitted(
         self,
@@ -396,18 +404,9 @@ class Reconciler:
                     if not self.absence_is_conclusive(since, later_seen, now=as_of):
                         raise NotCaughtUp
         except Ambiguous as exc:
-            kept = (
-                "its image too, and were made about when it was sent"
-                if exc.whole
-                else "its time, and the history does not keep its image whole"
-            )
-            return Leave(
-                Event.SETTLE_LATER,
-                job.state,
-                f"{exc} this image job's other fields and {kept}, so neither was attached and the job was not "
-                "submitted again (that could pay twice). Check the history (by the fields and time) and run "
-                "again later",
-            )
+            if await self._until_one_claimed(job, exc.candidates):  # another job's: fewer to tell apart
+                return await self.settle(job, since=since, until=until)
+            return self._torn(job, exc)
         except NotCaughtUp as exc:
             # where a person can look for it: the history, by model and time
             when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -473,6 +472,49 @@ class Reconciler:
                 return False
             await self.clock.sleep(PROOF_WAIT_S)
         return True
+
+    async def _until_one_claimed(self, job: TrackedJob, candidates: tuple[str, ...]) -> bool:
+        """Rows that match an image job, nothing telling them apart: wait while another job's lost submit is
+        being looked up, for its look-up may take one of them (its own, told apart by its time).  True once
+        one is another job's; False once no look-up that could take one is under way."""
+        self.torn.add(job.spec.id)
+        try:
+            await self.others_looked_up(job, lambda: any(rid in self.claimed for rid in candidates))
+        finally:
+            self.torn.discard(job.spec.id)
+        return any(rid in self.claimed for rid in candidates)
+
+    def _torn(self, job: TrackedJob, exc: Ambiguous) -> Leave:
+        """Leave an image job whose history rows nothing tells apart.  A re-run reads the same rows: it tells
+        them apart only if another job whose outcome is still unknown turns out to have made one of them."""
+        self.torn_left.add(job.spec.id)
+        kept = (
+            "its image too, and were made about when it was sent"
+            if exc.whole
+            else "its time, and the history does not keep its image whole"
+        )
+        shown = ", ".join(exc.candidates[:TORN_SHOWN]) + (
+            f" and {len(exc.candidates) - TORN_SHOWN} more" if len(exc.candidates) > TORN_SHOWN else ""
+        )
+        said = (
+            f"{exc} this image job's other fields and {kept} ({shown}), so neither was attached and the job was "
+            "not submitted again (that could pay twice)."
+        )
+        if self.others_unsettled(job):
+            return Leave(
+                Event.SETTLE_LATER,
+                job.state,
+                f"{said} Run again later: once the jobs whose outcome is still unknown are settled, what is left "
+                "may tell them apart",
+            )
+        return Leave(
+            Event.SETTLE_LATER,
+            job.state,
+            f"{said} The same command run again reads the same rows and cannot tell them apart: look at those "
+            "requests in the account's request history (one of them may be this job's video, to download by "
+            "hand), and to have it made anyway give this row a new id (paid again if one of them was this job)",
+            rerun=False,
+        )
 
     async def recover_missing(self, job: TrackedJob) -> Recovery:
         """The record is gone (404): look for its output in the history."""
@@ -581,3 +623,7 @@ def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
         f"the request history could not be read ({exc}); the submit's outcome is "
         f"unknown, so the job was not submitted again. {then}",
     )
+
+
+async def _at_once(job: TrackedJob, done: Callable[[], bool]) -> None:
+    """No other job is looked up (a reconciler on its own)."""

@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -93,6 +93,8 @@ class Submitter:
         self.resubmit_lost = resubmit_lost
         self.fed_all = False
         reconciler.more_to_send = self._more_to_send
+        reconciler.others_looked_up = self._others_looked_up
+        reconciler.others_unsettled = self._others_unsettled
         # Bounded so that a shutdown never waits on a POST for longer than one request can take.
         self._shield_s = settings.api.request_timeout_s + 5.0
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
@@ -184,6 +186,30 @@ class Submitter:
             else:  # handed over, its POST not yet sent
                 return True
         return not self.fed_all and self._may_send()
+
+    async def _others_looked_up(self, job: TrackedJob, done: Callable[[], bool]) -> None:
+        """Wait until ``done()``, or until none of the other jobs whose outcome is unknown now (sent, or lost and
+        looked up) is so still, but those whose rows nothing tells apart either (or the run stops).  Jobs sent
+        later made no row the look-up read."""
+        torn = self.reconciler.torn
+
+        def unknown(other: TrackedJob) -> bool:
+            return other.state is JobState.SUBMITTING and other.holds_slot and other.spec.id not in torn
+
+        now = [other for other in self.book.jobs if other is not job and unknown(other)]
+        await self.book.until(lambda: done() or self.control.stopping or not any(map(unknown, now)))
+
+    def _others_unsettled(self, job: TrackedJob) -> bool:
+        """Whether another job's outcome is still unknown, but for those whose rows nothing tells apart either
+        (waiting or left so): its submit in flight or lost, it may yet prove one of ``job``'s rows its own."""
+        rec = self.reconciler
+        return any(
+            other is not job
+            and other.state is JobState.SUBMITTING
+            and other.spec.id not in rec.torn
+            and other.spec.id not in rec.torn_left
+            for other in self.book.jobs
+        )
 
     def _left_unsent(self, job: TrackedJob) -> bool:
         """Whether a job is left for a re-run to send: pending or deferred, or one of this run's rows to send
@@ -377,6 +403,7 @@ class Submitter:
             return await self._settle(job, since=since, until=until, resumed=resumed)
         finally:
             self._looked_up.discard(job.spec.id)
+            self.book.wake()  # a look-up waiting for the others' may go on
 
     async def _settle(self, job: TrackedJob, *, since: float, until: float | None, resumed: bool) -> bool:
         self._settling += 1

@@ -310,3 +310,35 @@ def test_a_bad_image_value_is_a_manifest_error_not_a_crash(tmp_path):
     assert messages[1][0] == 4 and "local image path" in messages[1][1]
     assert messages[2] == (5, "the data URI's base64 is not valid")
     assert messages[3][0] == 6 and "is not a file" in messages[3][1]
+
+
+def test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the_same_command_cannot_settle_them(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """Three images under one prompt; the history keeps no image.  The first two submits are made and their
+    answers lost at once: each matches both rows, and nothing (not the image, not the time) tells them apart.
+    Neither is attached or sent again, the rows are named, and the summary and ``status`` say that the same
+    command run again cannot settle them, which it then does not."""
+    _good_images(tmp_path / "frames", 3)
+    manifest = write(
+        tmp_path / "batch.yaml",
+        f'model: {MODEL}\ndefaults: {{duration: 5, mode: std}}\nimages:\n  from: "frames"\n'
+        '  prompt: "the camera drifts"\n',
+    )
+    server = _sim(sim, history_image="absent")
+    server.state.script("submit_error_after", 2)  # both made, billable, their answers lost
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = run_batch(manifest, out, server, *SPEC, "--concurrency", "2", monkeypatch=monkeypatch)
+    told = capsys.readouterr().out
+    lost = sorted(rid for rid, _, _ in server.state.submissions[:2])
+    assert len(server.state.submissions) == 3  # the third was sent beside them, and shows the history caught up
+    left = [e for e in ledger_events(out) if e["event"] == "settle_later"]
+    assert len(left) == 2 and all(e["error"].get("rerun") is False for e in left), left
+    assert all(f"({lost[0]}, {lost[1]})" in e["error"]["detail"] for e in left)
+    assert "a plain re-run settles none of the 2 left" in told.lower()
+    assert run_cli("status", str(out)) == 0
+    assert "a plain re-run settles none of the 2 left" in capsys.readouterr().out.lower()
+    assert run_batch(manifest, out, server, *SPEC, "--concurrency", "2", monkeypatch=monkeypatch) == code
+    assert len(server.state.submissions) == 3  # nothing paid twice
+    assert "a plain re-run settles none of the 2 left" in capsys.readouterr().out.lower()

@@ -109,3 +109,40 @@ async def test_a_lone_candidate_is_not_attached_before_the_search_reaches_back_p
     verdict = await _settle_on_clock(clock, rec, job, since)
     assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
     assert "has not caught up" in verdict.detail
+
+
+async def test_rows_nothing_tells_apart_wait_for_another_look_up_and_the_one_it_leaves_is_attached():
+    """Two rows match an image job and nothing tells them apart; another job's lost submit is being looked up
+    meanwhile, and it takes one of them (its own, told apart by its time): the one left is attached."""
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec, job = setup([row("r1", held(MINE, "absent"), since + 1), row("r2", held(OTHER, "absent"), since + 2)], clock)
+    waited: list[str] = []
+
+    async def others_looked_up(waiting: TrackedJob, done: Any) -> None:
+        assert waiting.spec.id in rec.torn and not done()
+        waited.append(waiting.spec.id)
+        rec.claimed.add("r2")  # the other job's look-up took its own row
+        assert done()
+
+    rec.others_looked_up = others_looked_up
+    assert await rec.settle(job, since=since) == Attach("r1")
+    assert waited == ["j"] and not rec.torn and not rec.torn_left
+
+
+@pytest.mark.parametrize("unsettled", [True, False])
+async def test_rows_nothing_tells_apart_are_named_and_a_re_run_is_promised_only_while_another_outcome_is_unknown(
+    unsettled,
+):
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec, job = setup([row("r1", held(MINE, "absent"), since + 1), row("r2", held(OTHER, "absent"), since + 2)], clock)
+    rec.others_unsettled = lambda job: unsettled
+    verdict = await rec.settle(job, since=since)
+    assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
+    assert "(r1, r2)" in verdict.detail and "not submitted again" in verdict.detail
+    assert verdict.rerun is unsettled and rec.torn_left == {"j"}
+    if unsettled:
+        assert "Run again later" in verdict.detail
+    else:
+        assert "cannot tell them apart" in verdict.detail and "give this row a new id" in verdict.detail
