@@ -929,3 +929,41 @@ async def test_an_unknown_submit_left_by_a_stop_that_kept_one_shown_never_made_f
         assert k.ledger.events("b") == ["reconciled_absent"] and b.state is JobState.SUBMITTING
         await k.clock.sleep(100.0)
     assert left(k, rerun=True) and len(k.api.posted) == 1
+
+
+async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_unknown_then_and_no_later_ones():
+    """It waits while another job sent or lost before it is of unknown outcome, not for one sent later (that made
+    no row it read), nor for one whose rows nothing tells apart either; the others of unknown outcome, but those,
+    are what a re-run may settle it by."""
+    a, b, c, d = jobs = [pending(name) for name in "abcd"]
+    k = kit(ScriptedApi(), jobs)
+    stage, _ = submitter(k)
+    for job in (a, b, d):
+        k.book.take(job)
+        job.state = JobState.SUBMITTING
+    stage.reconciler.torn.add("d")  # its rows nothing tells apart either
+    returned: list[str] = []
+
+    async def wait() -> None:
+        await stage._others_looked_up(a, lambda: False)
+        returned.append("a")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(wait)
+        await anyio.wait_all_tasks_blocked()
+        assert not returned  # b's outcome is unknown
+        k.book.take(c)
+        c.state = JobState.SUBMITTING  # sent after the look-up read its rows
+        k.book.wake()
+        await anyio.wait_all_tasks_blocked()
+        assert not returned
+        b.state = JobState.SUBMITTED  # attached (or answered)
+        k.book.wake()
+    assert returned == ["a"]
+    assert stage._others_unsettled(a)  # c is still in flight
+    c.state = JobState.SUBMITTED
+    assert not stage._others_unsettled(a)  # d's rows nothing tells apart either
+    stage.reconciler.torn.discard("d")
+    assert stage._others_unsettled(a)  # d is looked up, and may yet prove one of the rows its own
+    stage.reconciler.torn_left.add("d")
+    assert not stage._others_unsettled(a)
