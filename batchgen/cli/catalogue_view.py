@@ -70,6 +70,12 @@ def _detail(spec: ModelSpec) -> str:
             lines.append(f"    {''.ljust(width)}    allowed: {allowed}")
         if param.description:
             lines.append(f"    {''.ljust(width)}    {param.description}")
+        for key, inner in param.item_images.items():  # the keys of its objects that hold images
+            needed = "required" if inner.required else "optional"
+            lines.append(f"    {''.ljust(width)}    {param.name}[n].{key}: {inner.type}, {needed}")
+            lines.append(f"    {''.ljust(width)}      allowed: {inner.allowed_text()}")
+            if inner.description:
+                lines.append(f"    {''.ljust(width)}      {inner.description}")
     if spec.rules:
         lines.append("  rules:")
         lines += [f"    - {rule.describe()}" for rule in spec.rules]
@@ -91,8 +97,9 @@ def _kind(param: ParamSpec) -> str:
     parts = [param.type]
     if param.wire and param.wire != param.type:
         parts.append(f"sent as {param.wire}")
-    if param.type == "image":
-        parts.append("a local file inline as " + ("bare base64" if param.inline_form() == "base64" else "a data: URI"))
+    if param.type == "image" or param.item_images:
+        what = "a local file" if param.type == "image" else "a local file in its objects"
+        parts.append(f"{what} inline as " + ("bare base64" if param.inline_form() == "base64" else "a data: URI"))
     parts.append("required" if param.required else "optional")
     if param.default is not None:
         parts.append(f"default {show(param.default)!s}" + (" (sent)" if param.send_default else ""))
@@ -104,32 +111,7 @@ def _when(when: dict[str, Any]) -> str:
 
 
 def _full(spec: ModelSpec) -> dict[str, Any]:
-    params = {}
-    for param in spec.params.values():
-        entry = {
-            "type": param.type,
-            "wire": param.wire or param.type,
-            "inline": param.inline_form() if param.type == "image" else None,
-            "required": param.required,
-            "default": param.default,
-            "send_default": param.send_default,
-            "values": list(param.values) or None,
-            "min": param.min,
-            "max": param.max,
-            "max_length": param.max_length,
-            "items": param.items,
-            "max_items": param.max_items,
-            "item_max_length": param.item_max_length,
-            "formats": list(param.formats) or None,
-            "max_bytes": param.max_bytes,
-            "min_side_px": param.min_side_px,
-            "max_side_px": param.max_side_px,
-            "aspect_min": param.aspect_min,
-            "aspect_max": param.aspect_max,
-            "description": param.description or None,
-            "notes": param.notes or None,
-        }
-        params[param.name] = {k: v for k, v in entry.items() if v is not None}
+    params = {param.name: _entry(param) for param in spec.params.values()}
     return {
         **_summary(spec),
         "source": {"page": spec.source_page, "read": spec.source_read, "notes": spec.source_notes},
@@ -155,3 +137,31 @@ def _full(spec: ModelSpec) -> dict[str, Any]:
         },
         "output": spec.output,
     }
+
+
+def _entry(param: ParamSpec) -> dict[str, Any]:
+    entry = {
+        "type": param.type,
+        "wire": param.wire or param.type,
+        "inline": param.inline_form() if param.type == "image" or param.item_images else None,
+        "required": param.required,
+        "default": param.default,
+        "send_default": param.send_default,
+        "values": list(param.values) or None,
+        "min": param.min,
+        "max": param.max,
+        "max_length": param.max_length,
+        "items": param.items,
+        "max_items": param.max_items,
+        "item_max_length": param.item_max_length,
+        "formats": list(param.formats) or None,
+        "max_bytes": param.max_bytes,
+        "min_side_px": param.min_side_px,
+        "max_side_px": param.max_side_px,
+        "aspect_min": param.aspect_min,
+        "aspect_max": param.aspect_max,
+        "description": param.description or None,
+        "notes": param.notes or None,
+        "item_images": {key: _entry(inner) for key, inner in param.item_images.items()} or None,
+    }
+    return {k: v for k, v in entry.items() if v is not None}

@@ -42,6 +42,23 @@ _PARAM_KEYS = (
     "aspect_max",
     "unit",
     "refused",
+    "item_images",
+    "description",
+    "notes",
+)
+# what a key of a list's objects that holds an image (type: image) or a list of them (type: list, items: image)
+# may say; its images go in the list's inline form
+_IMAGE_KEY_KEYS = (
+    "type",
+    "items",
+    "required",
+    "max_items",
+    "formats",
+    "max_bytes",
+    "min_side_px",
+    "max_side_px",
+    "aspect_min",
+    "aspect_max",
     "description",
     "notes",
 )
@@ -145,65 +162,82 @@ def _build(root: LocatedMap, path: Path, bad: _Problems, shipped: bool) -> Model
     )
 
 
-def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
+def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -> ParamSpec | None:
+    """One parameter; ``within``: the list whose objects hold this image key (``elements.item_images.``)."""
+    label = f"{within}{name}"
     if not isinstance(node, LocatedMap):
-        bad.add(at, name, "must be a mapping such as {type: string, required: true}")
+        bad.add(at, label, "must be a mapping such as {type: string, required: true}")
         return None
     lines = node.key_lines
     count = len(bad.items)
+    known = _IMAGE_KEY_KEYS if within else _PARAM_KEYS
     for key in node:
-        if key not in _PARAM_KEYS:
-            bad.add(lines[key], f"{name}.{key}", f"unknown key; use {', '.join(_PARAM_KEYS)}")
+        if key not in known:
+            bad.add(lines[key], f"{label}.{key}", f"unknown key; use {', '.join(known)}")
     kind = node.get("type")
     if kind not in TYPES:
-        bad.add(lines.get("type", at), f"{name}.type", f"{kind!r} is not a type; use one of {', '.join(TYPES)}")
+        bad.add(lines.get("type", at), f"{label}.type", f"{kind!r} is not a type; use one of {', '.join(TYPES)}")
+        return None
+    if within and not (kind == "image" or (kind == "list" and node.get("items") == "image")):
+        what = "an image key is type: image, or type: list with items: image"
+        bad.add(lines.get("type", at), f"{label}.type", what)
         return None
     wire = node.get("wire")
     if wire is not None and wire not in WIRES:
-        bad.add(lines["wire"], f"{name}.wire", f"{wire!r} is not a wire form; use one of {', '.join(WIRES)}")
+        bad.add(lines["wire"], f"{label}.wire", f"{wire!r} is not a wire form; use one of {', '.join(WIRES)}")
     if kind == "image" and wire not in (None, "base64", "url"):
-        bad.add(lines["wire"], f"{name}.wire", "an image is sent as base64 or url")
+        bad.add(lines["wire"], f"{label}.wire", "an image is sent as base64 or url")
     inline = node.get("inline")
-    if inline is not None and (kind != "image" or inline not in INLINE_FORMS):
-        what = f"use one of {', '.join(INLINE_FORMS)}" if kind == "image" else "only an image has an inline form"
-        bad.add(lines["inline"], f"{name}.inline", f"{inline!r}: {what}")
+    item_images = _item_images(label, node, kind, bad)
+    takes_inline = kind == "image" or bool(item_images)
+    if inline is not None and (not takes_inline or inline not in INLINE_FORMS):
+        what = (
+            f"use one of {', '.join(INLINE_FORMS)}"
+            if takes_inline
+            else "only an image has an inline form (and a list whose objects hold images: item_images)"
+        )
+        bad.add(lines["inline"], f"{label}.inline", f"{inline!r}: {what}")
     values = node.get("values")
     if kind == "enum":
         if not isinstance(values, list) or not values or any(isinstance(v, list | dict) for v in values):
-            bad.add(lines.get("values", at), f"{name}.values", "an enum needs values: a list such as [5, 10]")
+            bad.add(lines.get("values", at), f"{label}.values", "an enum needs values: a list such as [5, 10]")
             values = []
     elif values is not None:
-        bad.add(lines["values"], f"{name}.values", "only an enum has values; use type: enum")
+        bad.add(lines["values"], f"{label}.values", "only an enum has values; use type: enum")
     for key in ("required", "send_default"):
         if key in node and not isinstance(node[key], bool):
-            bad.add(lines[key], f"{name}.{key}", "must be true or false")
+            bad.add(lines[key], f"{label}.{key}", "must be true or false")
     numbers: dict[str, float | None] = {}
     for key in ("min", "max", "aspect_min", "aspect_max"):
         value = node.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            bad.add(lines[key], f"{name}.{key}", "must be a number")
+            bad.add(lines[key], f"{label}.{key}", "must be a number")
             value = None
         numbers[key] = float(value) if value is not None else None
     whole: dict[str, int | None] = {}
     for key in ("max_length", "max_items", "item_max_length", "max_bytes", "min_side_px", "max_side_px"):
         value = node.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-            bad.add(lines[key], f"{name}.{key}", "must be a whole number above 0")
+            bad.add(lines[key], f"{label}.{key}", "must be a whole number above 0")
             value = None
         whole[key] = value
     low, high = numbers["min"], numbers["max"]
     if low is not None and high is not None and low > high:
-        bad.add(lines["min"], f"{name}.min", f"min {low:g} is above max {high:g}; swap them")
-    formats = node.get("formats", ["jpeg", "png"] if kind == "image" else [])
+        bad.add(lines["min"], f"{label}.min", f"min {low:g} is above max {high:g}; swap them")
+    image = kind == "image" or node.get("items") == "image"
+    formats = node.get("formats", ["jpeg", "png"] if image else [])
     if not isinstance(formats, list) or any(f not in IMAGE_FORMATS for f in formats):
-        bad.add(lines.get("formats", at), f"{name}.formats", f"must be a list of {', '.join(IMAGE_FORMATS)}")
+        bad.add(lines.get("formats", at), f"{label}.formats", f"must be a list of {', '.join(IMAGE_FORMATS)}")
         formats = []
     items = node.get("items")
-    if items is not None and items not in ("string", "integer", "number", "boolean", "object"):
-        bad.add(lines["items"], f"{name}.items", "must be string, integer, number, boolean or object")
+    if items == "image" and not within:
+        what = "a list of images is declared only as a key of a list's objects (item_images)"
+        bad.add(lines["items"], f"{label}.items", what)
+    elif items is not None and items not in ("string", "integer", "number", "boolean", "object", "image"):
+        bad.add(lines["items"], f"{label}.items", "must be string, integer, number, boolean or object")
     refused = node.get("refused", {})
     if not isinstance(refused, dict) or not all(isinstance(v, str) for v in refused.values()):
-        bad.add(lines.get("refused", at), f"{name}.refused", "must map a refused value to the reason, as text")
+        bad.add(lines.get("refused", at), f"{label}.refused", "must map a refused value to the reason, as text")
         refused = {}
     if len(bad.items) > count:
         return None
@@ -231,9 +265,29 @@ def _param(name: str, node: Any, at: int, bad: _Problems) -> ParamSpec | None:
         aspect_max=numbers["aspect_max"],
         unit=str(node["unit"]) if node.get("unit") is not None else None,
         refused={str(k): str(v) for k, v in refused.items()},
+        item_images=item_images,
         description=str(node.get("description", "") or ""),
         notes=str(node.get("notes", "") or ""),
     )
+
+
+def _item_images(label: str, node: LocatedMap, kind: Any, bad: _Problems) -> dict[str, ParamSpec]:
+    """The keys of a list's objects that hold an image or a list of images (``item_images``), each read as a
+    parameter of its own, with its limits."""
+    value = node.get("item_images")
+    if value is None:
+        return {}
+    at = node.key_lines["item_images"]
+    if kind != "list" or node.get("items") != "object" or not isinstance(value, LocatedMap) or not value:
+        what = "only a list of objects (type: list, items: object) has item_images: a mapping of key to image"
+        bad.add(at, f"{label}.item_images", what)
+        return {}
+    found = {}
+    for key, inner in value.items():
+        param = _param(key, inner, value.key_lines[key], bad, within=f"{label}.item_images.")
+        if param is not None:
+            found[key] = param
+    return found
 
 
 def _rules(node: Any, at: int | None, declared: set[str], bad: _Problems) -> tuple[Rule, ...]:

@@ -43,13 +43,16 @@ class ParamSpec:
     aspect_max: float | None = None
     unit: str | None = None  # said in a refusal of a number enum ("use 5 or 10 (seconds)")
     refused: dict[str, str] = field(default_factory=dict)  # values the page names but the model refuses -> why
+    # a list of objects: the keys that hold an image (type image) or a list of images (type list, items image)
+    item_images: dict[str, ParamSpec] = field(default_factory=dict)
     description: str = ""
     notes: str = ""
 
     def inline_form(self) -> str:
-        """How a local file or data URI is put in this image field: as the spec says, else bare base64 for
-        a field the page sends as base64 and a ``data:`` URI (a URI holding the bytes) for one it types as a
-        URL.  The submitter switches to the other form if the provider refuses this one."""
+        """How a local file or data URI is put in this image field (or in the image keys of this list's
+        objects, all in one form): as the spec says, else bare base64 for a field the page sends as base64
+        and a ``data:`` URI (a URI holding the bytes) for one it types as a URL.  The submitter switches to
+        the other form if the provider refuses this one."""
         if self.inline:
             return self.inline
         return "base64" if self.wire == "base64" else "data_uri"
@@ -68,20 +71,27 @@ class ParamSpec:
                 parts.append(f"at most {self.max_items} items")
             if self.item_max_length:
                 parts.append(f"each at most {self.item_max_length} characters")
+            if self.items == "image":
+                parts.append("each a " + self._image_text())
+            if self.item_images:
+                parts.append("images at " + ", ".join(self.item_images))
             return ", ".join(parts)
         if self.type == "image":
-            parts = [f"local path, https:// URL or data: URI ({'/'.join(self.formats) or 'jpeg/png'})"]
-            if self.max_bytes:
-                mib = self.max_bytes / (1 << 20)
-                parts.append(f"at most {mib:g} MiB" if mib.is_integer() else f"at most {self.max_bytes:,} bytes")
-            if self.min_side_px:
-                parts.append(f"at least {self.min_side_px} px a side")
-            if self.aspect_min and self.aspect_max:
-                parts.append(f"aspect {self.aspect_min:g} to {self.aspect_max:g}")
-            return ", ".join(parts)
+            return self._image_text()
         if self.type == "boolean":
             return "true, false"
         return ""
+
+    def _image_text(self) -> str:
+        parts = [f"local path, https:// URL or data: URI ({'/'.join(self.formats) or 'jpeg/png'})"]
+        if self.max_bytes:
+            mib = self.max_bytes / (1 << 20)
+            parts.append(f"at most {mib:g} MiB" if mib.is_integer() else f"at most {self.max_bytes:,} bytes")
+        if self.min_side_px:
+            parts.append(f"at least {self.min_side_px} px a side")
+        if self.aspect_min and self.aspect_max:
+            parts.append(f"aspect {self.aspect_min:g} to {self.aspect_max:g}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +171,7 @@ class ModelSpec:
     shipped: bool = True
 
     def image_params(self) -> tuple[ParamSpec, ...]:
+        """The parameters that take one image (not the lists whose objects hold images)."""
         return tuple(p for p in self.params.values() if p.type == "image")
 
     def defaults(self) -> dict[str, Any]:

@@ -139,3 +139,80 @@ def test_per_second_rates_bounded_by_a_longest_duration_or_a_range_price_every_j
     pro, exact = price_of(spec, {"prompt": "p", "mode": "pro", "duration": 5})
     assert (pro, exact) == (highest, False)
     assert price_of(spec, {"prompt": "p", "mode": "std", "duration": 5}) == (0.5, True)
+
+
+ELEMENTS = (
+    "  elements:\n"  # 9
+    "    type: list\n"  # 10
+    "    items: object\n"  # 11
+    "    max_items: 3\n"  # 12
+    "    item_images:\n"  # 13
+    "      frontal_image_url: {type: image, max_bytes: 1000000, min_side_px: 300}\n"  # 14
+    "      reference_image_urls: {type: list, items: image, max_items: 3, aspect_min: 0.4}\n"  # 15
+)
+
+
+def _with_elements(text: str) -> str:
+    return GOOD.replace("rules:\n", text + "rules:\n", 1)
+
+
+def test_a_list_of_objects_declares_the_keys_that_hold_images_with_their_limits(tmp_path):
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", _with_elements(ELEMENTS)))
+    images = spec.params["elements"].item_images
+    assert list(images) == ["frontal_image_url", "reference_image_urls"]
+    assert images["frontal_image_url"].type == "image" and images["frontal_image_url"].max_bytes == 1_000_000
+    assert images["frontal_image_url"].formats == ("jpeg", "png")  # the default, as for a parameter's image
+    many = images["reference_image_urls"]
+    assert (many.type, many.items, many.max_items, many.aspect_min, many.formats) == (
+        "list",
+        "image",
+        3,
+        0.4,
+        ("jpeg", "png"),
+    )
+    assert spec.params["elements"].inline_form() == "data_uri"
+    assert "images at frontal_image_url, reference_image_urls" in spec.params["elements"].allowed_text()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "problem"),
+    [
+        (
+            "frontal_image_url: {type: image,",
+            "frontal_image_url: {type: string,",
+            (14, "elements.item_images.frontal_image_url.type", "an image key is type: image, or type: list with"),
+        ),
+        (
+            "frontal_image_url: {type: image,",
+            "frontal_image_url: {type: image, wire: url,",
+            (14, "elements.item_images.frontal_image_url.wire", "unknown key; use type, items, required"),
+        ),
+        (
+            "max_items: 3, aspect_min",
+            "max_items: 0, aspect_min",
+            (15, "elements.item_images.reference_image_urls.max_items", "must be a whole number above 0"),
+        ),
+        (
+            "    items: object\n",
+            "    items: string\n",
+            (13, "elements.item_images", "only a list of objects (type: list, items: object) has item_images"),
+        ),
+        (
+            "    item_images:\n",
+            "    inline: hex\n    item_images:\n",
+            (13, "elements.inline", "'hex': use one of base64, data_uri"),
+        ),
+    ],
+)
+def test_a_wrong_image_key_of_a_list_is_refused_where_it_is_written(tmp_path, before, after, problem):
+    text = _with_elements(ELEMENTS)
+    assert text.count(before) == 1
+    line, field, start = problem
+    found = _problems(tmp_path, text.replace(before, after))
+    assert any(p[0] == line and p[1] == field and p[2].startswith(start) for p in found), found
+
+
+def test_a_list_of_images_is_declared_only_inside_a_list_of_objects(tmp_path):
+    text = GOOD.replace("rules:\n", "  shots: {type: list, items: image}\nrules:\n", 1)
+    found = _problems(tmp_path, text)
+    assert found == [(9, "shots.items", "a list of images is declared only as a key of a list's objects (item_images)")]
