@@ -370,7 +370,7 @@ def _build(
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
         params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
         for name, message in problems:
-            bad.add(where.get(name, raw.line), name, message)
+            bad.add(_line_of(name, merged, where, raw.line), name, message)
         if problems:
             continue
         if not model_params.known(model):
@@ -409,6 +409,26 @@ def _build(
             jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}", meta=meta))
         warnings += _curly_quoted(ids[0], params)
     return jobs, warnings
+
+
+_STEP = re.compile(r"\[(\d+)\]|\.([^.\[]+)")
+
+
+def _line_of(name: str, fields: dict[str, Any], where: dict[str, int], line: int) -> int:
+    """The line of a field, or of a value inside one (``elements[1].reference_image_urls[0]``) as far as the
+    YAML reader kept it; else the job's ``line``."""
+    if name in where:
+        return where[name]
+    head = re.split(r"[.\[]", name, maxsplit=1)[0]
+    found, node = where.get(head, line), fields.get(head)
+    for index, key in _STEP.findall(name[len(head) :]):
+        if index and isinstance(node, LocatedList) and int(index) < len(node):
+            found, node = node.item_lines[int(index)], node[int(index)]
+        elif key and isinstance(node, LocatedMap) and key in node:
+            found, node = node.key_lines[key], node[key]
+        else:
+            break
+    return found
 
 
 def _not_json(params: dict[str, Any], where: dict[str, int], line: int, bad: _Collector) -> bool:
