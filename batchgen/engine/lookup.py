@@ -1,14 +1,15 @@
 """One look-up's reading of the request history, page by page (:class:`Search`), for :mod:`recovery`.
 
 Each page's rows are matched with the lost submit: the same model and body
-(an image job: its other fields, and the image by its digest where the row
-keeps it whole), not claimed by another job, not a request of ours, and made
-no earlier than the submit could have been (once the server's clock is tied
-to ours).  What the requests of ours listed say is kept too: that the
-history had caught up past the submit (a request sent after its outcome came
-back unknown), or that a page lists one made before it (the rows below it,
-newest first, or above it, oldest first, were made earlier still).  What a
-read shows holds as of when it began (:attr:`Search.as_of`).
+(an image job: its fields that hold no image, and each image, at the top
+level or in a list's objects, by its digest where the row keeps it whole),
+not claimed by another job, not a request of ours, and made no earlier than
+the submit could have been (once the server's clock is tied to ours).  What
+the requests of ours listed say is kept too: that the history had caught up
+past the submit (a request sent after its outcome came back unknown), or
+that a page lists one made before it (the rows below it, newest first, or
+above it, oldest first, were made earlier still).  What a read shows holds
+as of when it began (:attr:`Search.as_of`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.answers import HistoryRow
 from ..api.ratelimit import Priority
 from ..jobs import TrackedJob
-from ..models.images import is_ref
+from ..models.images import Steps, holds_images, refs_in
 
 if TYPE_CHECKING:
     from .recovery import Reconciler
@@ -43,8 +44,8 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
     compared, by digest.
     """
     verdict: bool | None = None
-    for name, ref in images.items():
-        value = row.request_body.get(name)
+    for steps, ref in refs_in(images):  # a field's image, or one in a list's objects (elements[0]...)
+        value = _at(row.request_body, steps)
         if not isinstance(value, str):
             continue
         text = value.split(",", 1)[1] if value.startswith("data:") else value
@@ -59,6 +60,16 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
             return False
         verdict = True
     return verdict
+
+
+def _at(body: Any, steps: Steps) -> Any:
+    """The value at ``steps`` in a history row's body, or None where it holds none there."""
+    for step in steps:
+        if isinstance(step, int):
+            body = body[step] if isinstance(body, list) and step < len(body) else None
+        else:
+            body = body.get(step) if isinstance(body, dict) else None
+    return body
 
 
 class Ambiguous(Exception):
@@ -80,7 +91,7 @@ class Search:
         self.until = since if until is None else until
         payload = job.spec.payload()
         self.payload = payload
-        self.images = {name: value for name, value in payload.items() if is_ref(value)}
+        self.images = {name: value for name, value in payload.items() if holds_images(value)}
         self.plain = {name: value for name, value in payload.items() if name not in self.images}
         # the day before the attempt's, by the server's clock (it reads the date by its own): one that ran a
         # day or more behind ours listed nothing from our clock's day (a lost submit taken for never made),

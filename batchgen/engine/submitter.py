@@ -55,7 +55,7 @@ from ..errors import (
 )
 from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
-from ..models.images import is_ref, verify_images, wire_json
+from ..models.images import holds_images, verify_images, wire_json
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -265,7 +265,7 @@ class Submitter:
                 await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
             return False
         payload = job.spec.payload()
-        images = any(is_ref(value) for value in payload.values())
+        images = holds_images(payload)
         if images:
             try:  # the input image is checked against its digest before anything is written or sent
                 async with self._image_slots:

@@ -1,7 +1,8 @@
 """One job's parameters against its model's spec: values, rules between them, and their wire forms.
 
 :func:`check_params` returns the parameters as they go on the wire (an
-image as a reference to its checked file, see :mod:`batchgen.models.images`)
+image, at the top level or in a list's objects, as a reference to its checked file, see
+:mod:`batchgen.models.images`)
 and every problem as ``(field, message)``.  A value is accepted in its
 spec ``type`` and, from CSV, as text that converts to it; a number enum
 (``duration``) takes ``5``, ``"5"`` and ``5.0`` from any format.
@@ -43,8 +44,13 @@ def check_params(
             converted, problem = check_value(param, value, model, from_text)
         if problem:
             problems.append((name, problem))
-        else:
-            params[name] = to_wire(param, converted)
+            continue
+        if param.item_images:  # a list of objects holding images: each checked as a parameter's image is
+            converted, inside = images.check_item_images(param, converted, base=base)
+            if inside:
+                problems += inside
+                continue
+        params[name] = to_wire(param, converted)
     for param in spec.params.values():
         if param.required and param.name not in raw:
             problems.append((param.name, f"'{param.name}' is required for {model}"))

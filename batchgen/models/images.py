@@ -8,6 +8,11 @@ sides and its aspect.  A job then holds a *reference* to it, never its bytes::
 
     {"path": "/abs/frames/a.png", "file": "frames/a.png", "sha256": "...", "bytes": 123, ...}
 
+An image may also sit inside a list of objects (``elements[0].frontal_image_url``,
+``elements[1].reference_image_urls[0]``: the keys the spec's ``item_images``
+names); it is checked, referenced and sent the same way, and the functions
+below find every reference wherever it sits in a job's parameters.
+
 The reference is what the ledger records and what identity hashes (by its
 ``sha256``); :func:`wire_json` reads the file when its job is submitted,
 checks the digest again, and puts it in the body inline: bare base64 or a
@@ -24,8 +29,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +39,7 @@ from ..errors import ImageChanged
 from .spec import ModelSpec, ParamSpec
 
 _MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:(?=//)|(?:ftp|ftps|sftp|file|s3|gs):", re.IGNORECASE)
 _INLINE: dict[str, bytes] = {}  # data URIs from the manifest, by sha256 (they are in the manifest's text anyway)
 _DIGESTS: dict[tuple[str, int, int], tuple[str, str, int, int]] = {}  # (path, size, mtime) -> checked facts
 
@@ -42,9 +49,41 @@ def is_ref(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("sha256"), str) and ("path" in value or "inline" in value)
 
 
+Steps = tuple[str | int, ...]  # where a value sits: keys of mappings, indexes of lists
+
+
+def refs_in(value: Any, steps: Steps = ()) -> Iterator[tuple[Steps, dict[str, Any]]]:
+    """Every checked image in a value (a job's parameters, one field's value), with where it sits."""
+    if is_ref(value):
+        yield steps, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from refs_in(inner, (*steps, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from refs_in(inner, (*steps, index))
+
+
+def holds_images(value: Any) -> bool:
+    """Is this value a checked image, or does it hold one (a list of objects with images)?"""
+    return next(refs_in(value), None) is not None
+
+
+def place(steps: Steps) -> str:
+    """Where a value sits, as a field path: ``elements[1].reference_image_urls[0]``."""
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in steps)
+    return text.lstrip(".")
+
+
 def identity_of(value: Any) -> Any:
-    """What identity hashes for a value: an image by its digest, anything else as it is."""
-    return f"sha256:{value['sha256']}" if is_ref(value) else value
+    """What identity hashes for a value: each image in it by its digest, anything else as it is."""
+    if is_ref(value):
+        return f"sha256:{value['sha256']}"
+    if isinstance(value, dict):
+        return {key: identity_of(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [identity_of(inner) for inner in value]
+    return value
 
 
 def identity_view(params: dict[str, Any]) -> dict[str, Any]:
@@ -62,12 +101,54 @@ def check_image(param: ParamSpec, value: Any, *, base: Path | None) -> tuple[Any
         if text.startswith("http://"):
             return None, "an image URL must use https:// (the provider fetches it)"
         return text, None
+    if scheme := _OTHER_URL.match(text):
+        return None, (
+            f"'{scheme.group(0)}' URLs are not taken; give a local image path, an https:// URL or a data: URI"
+        )
     if text.startswith("data:"):
         return _data_uri(param, text)
     path = Path(text).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
     return check_file(param, path, shown=text)
+
+
+def check_item_images(
+    param: ParamSpec, items: list[Any], *, base: Path | None
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """A list of objects with each image its spec's ``item_images`` names checked by :func:`check_image`
+    (a reference in place of each local file or data URI), and every problem as ``(field path, message)``."""
+    problems: list[tuple[str, str]] = []
+    checked: list[Any] = []
+
+    def one(inner: ParamSpec, value: Any, steps: Steps) -> Any:
+        ref, problem = check_image(inner, value, base=base)
+        if problem:
+            problems.append((place(steps), problem))
+        return ref
+
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            checked.append(item)
+            continue
+        item = dict(item)
+        for key, inner in param.item_images.items():
+            steps: Steps = (param.name, index, key)
+            if key not in item:
+                if inner.required:
+                    problems.append((place(steps), f"'{key}' is required in each item of {param.name}"))
+                continue
+            value = item[key]
+            if inner.type == "image":
+                item[key] = one(inner, value, steps)
+            elif not isinstance(value, list):
+                problems.append((place(steps), "must be a list of images (local paths, https:// URLs or data: URIs)"))
+            elif inner.max_items is not None and len(value) > inner.max_items:
+                problems.append((place(steps), f"has {len(value)} images; the limit is {inner.max_items}"))
+            else:
+                item[key] = [one(inner, image, (*steps, number)) for number, image in enumerate(value)]
+        checked.append(item)
+    return checked, problems
 
 
 def check_file(param: ParamSpec, path: Path, *, shown: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -217,13 +298,12 @@ def _read_checked(ref: dict[str, Any], size: int, each: Callable[[bytes], object
 
 
 def verify_images(params: dict[str, Any]) -> None:
-    """Read each referenced image and check its digest (raises ImageChanged); keeps nothing."""
-    for value in params.values():
-        if is_ref(value):
-            if "inline" in value:
-                _inline_bytes(value)
-            else:
-                _read_checked(value, 1 << 20, lambda piece: None)
+    """Read each referenced image, wherever it sits, and check its digest (raises ImageChanged); keeps nothing."""
+    for _, ref in refs_in(params):
+        if "inline" in ref:
+            _inline_bytes(ref)
+        else:
+            _read_checked(ref, 1 << 20, lambda piece: None)
 
 
 def wire_body(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
@@ -237,12 +317,24 @@ def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
     escaping, so the body is the JSON of the other fields with each image's base64 written into its place,
     a piece at a time, in one buffer of the body's size: a 5 MB image costs the body and a piece of it."""
     token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
-    marks = {name: f"image:{token}:{name}" for name, value in params.items() if is_ref(value)}
-    rest = json.dumps({**params, **marks}, ensure_ascii=False, allow_nan=False).encode()
+    places: list[tuple[str, str, dict[str, Any]]] = []  # (its mark, its field, the image), in the body's order
+
+    def marked(value: Any, name: str) -> Any:
+        if is_ref(value):
+            places.append((f"image:{token}:{len(places)}", name, value))
+            return places[-1][0]
+        if isinstance(value, dict):
+            return {key: marked(inner, name) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [marked(inner, name) for inner in value]
+        return value
+
+    marks = {name: marked(value, name) for name, value in params.items()}
+    rest = json.dumps(marks, ensure_ascii=False, allow_nan=False).encode()
     segments: list[tuple[bytes, dict[str, Any]]] = []  # (the JSON before an image, with its prefix; the image)
-    for name, mark in marks.items():
+    for mark, name, ref in places:
         head, _, rest = rest.partition(json.dumps(mark).encode()[1:-1])  # the mark as JSON spells it
-        segments.append((head + _prefix(spec, name, params[name], forms), params[name]))
+        segments.append((head + _prefix(spec, name, ref, forms), ref))
     body = bytearray(sum(len(head) + 4 * -(-_size(ref) // 3) for head, ref in segments) + len(rest))
     with memoryview(body) as view:
         at = 0
@@ -254,7 +346,8 @@ def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
 
 
 def _prefix(spec: ModelSpec | None, name: str, ref: dict[str, Any], forms: dict[str, str] | None) -> bytes:
-    """What goes before the base64 in the field: ``data:<mime>;base64,`` for a data URI, else nothing."""
+    """What goes before the base64 in the field (each image in a list's objects as the list's form):
+    ``data:<mime>;base64,`` for a data URI, else nothing."""
     param = spec.params.get(name) if spec else None
     form = (forms or {}).get(name) or (param.inline_form() if param else "base64")
     return f"data:{mime_of(ref)};base64,".encode() if form == "data_uri" else b""
@@ -286,8 +379,8 @@ def _encode_into(view: memoryview, at: int, ref: dict[str, Any]) -> int:
 
 
 def inline_fields(params: dict[str, Any]) -> list[str]:
-    """The fields of a payload that carry an image inline (a local file or a data URI)."""
-    return [name for name, value in params.items() if is_ref(value)]
+    """The fields of a payload that carry an image inline (a local file or a data URI), or hold one."""
+    return [name for name, value in params.items() if holds_images(value)]
 
 
 def mime_of(ref: dict[str, Any]) -> str:

@@ -139,8 +139,26 @@ def _check_value(name: str, spec: dict[str, Any], value: Any, inline: str = "any
         longest = spec.get("item_max_length")
         if longest and any(isinstance(v, str) and len(v) > int(longest) for v in value):
             return f"each item of {name} must be at most {longest} characters"
+        return _check_item_images(name, spec, value, inline)
     elif kind == "image":
         return _check_image(name, spec, value, inline)
+    return None
+
+
+def _check_item_images(name: str, spec: dict[str, Any], items: list[Any], inline: str) -> str | None:
+    """The images a list's objects hold (the spec's ``item_images``), each checked as an image field is."""
+    for index, item in enumerate(items):
+        for key, inner in (spec.get("item_images") or {}).items():
+            if not isinstance(item, dict) or key not in item:
+                continue
+            where = f"{name}[{index}].{key}"
+            many = inner.get("type") == "list"
+            if many and not isinstance(item[key], list):
+                return f"{where} must be a list of image URLs"
+            for number, image in enumerate(item[key] if many else [item[key]]):
+                message = _check_image(f"{where}[{number}]" if many else where, inner, image, inline)
+                if message:
+                    return message
     return None
 
 

@@ -341,3 +341,20 @@ def test_string_valued_enums_take_numbers_and_per_second_prices_scale_with_the_d
     assert price_of(spec, {"duration": "15", "generate_audio": True}) == (2.25, True)
     assert price_of(spec, {}) == (0.5, True)  # the defaults: 5 s without audio
     assert highest(spec) == 2.25
+
+
+def test_the_models_command_shows_the_images_a_list_parameters_objects_hold_and_their_limits(capsys):
+    assert run_cli("models", "kling-3-standard-image2video") == 0
+    detail = capsys.readouterr().out
+    assert "elements         list, a local file in its objects inline as a data: URI, optional" in detail
+    assert "elements[n].frontal_image_url: image, optional" in detail
+    assert "elements[n].reference_image_urls: list, optional" in detail
+    assert (
+        "list of image, at most 3 items, each a local path, https:// URL or data: URI (jpeg/png), at most 50 MiB"
+        in (detail)
+    )
+    assert run_cli("models", "kling-3-standard-image2video", "--json") == 0
+    elements = json.loads(capsys.readouterr().out)["params"]["elements"]
+    frontal = elements["item_images"]["frontal_image_url"]
+    assert (frontal["type"], frontal["max_bytes"], frontal["min_side_px"]) == ("image", 52428800, 300)
+    assert elements["item_images"]["reference_image_urls"]["max_items"] == 3 and elements["inline"] == "data_uri"

@@ -1,0 +1,191 @@
+"""Images inside a list parameter's objects (``elements[0].frontal_image_url``, ``...reference_image_urls[1]``),
+end to end: checked before anything is paid, in the job's identity by digest, read again and re-hashed at
+submit, inlined in the list's form, settled from the history after a lost submit, and never written out."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+
+from tests.helpers import every_file_and_stream, ledger_events, png_bytes, run_batch, write
+
+MODEL = "kling-3-standard-image2video"
+
+
+def _manifest(root, jobs, name="batch.yaml"):
+    """A manifest of ``jobs`` ({id: (frontal, [references])}), each with start.png as its start image."""
+    lines = [f"model: {MODEL}", "defaults: {duration: 5, generate_audio: false}", "jobs:"]
+    for job_id, (frontal, references) in jobs.items():
+        lines += [
+            f"  - id: {job_id}",
+            "    prompt: '@Element1 walks in'",
+            "    start_image_url: frames/start.png",
+            "    elements:",
+            f"      - frontal_image_url: {json.dumps(frontal)}",
+            f"        reference_image_urls: {json.dumps(references)}",
+        ]
+    return write(root / name, "\n".join(lines) + "\n")
+
+
+def _frames(root, *names, seed=0):
+    folder = root / "frames"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, name in enumerate(("start.png", *names)):
+        (folder / name).write_bytes(png_bytes(480, 360, seed=seed + number))
+    return folder
+
+
+def _sent_image(value):
+    assert isinstance(value, str) and value.startswith("data:image/png;base64,"), str(value)[:60]
+    return base64.b64decode(value.split(",", 1)[1])
+
+
+def test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_verified_video(tmp_path, sim, monkeypatch, capsys):
+    frames = _frames(tmp_path, "cat.png", "cat-side.png")
+    inline = png_bytes(400, 400, seed=9)
+    uri = "data:image/png;base64," + base64.b64encode(inline).decode()
+    refs = ["frames/cat-side.png", "https://example.com/cat-back.png", uri]
+    manifest = _manifest(tmp_path, {"cat": ("frames/cat.png", refs)})
+    server = sim()
+    out = tmp_path / "out"
+    log = tmp_path / "run.log"
+    assert run_batch(manifest, out, server, "--debug", "--log-file", str(log), monkeypatch=monkeypatch) == 0
+    streams = capsys.readouterr()
+    ((_, slug, body),) = server.state.submissions
+    (element,) = body["elements"]
+    assert slug == MODEL
+    assert _sent_image(element["frontal_image_url"]) == (frames / "cat.png").read_bytes()
+    sent = element["reference_image_urls"]
+    assert _sent_image(sent[0]) == (frames / "cat-side.png").read_bytes()
+    assert sent[1] == "https://example.com/cat-back.png" and _sent_image(sent[2]) == inline
+    assert (out / "videos" / "cat.mp4").is_file()
+    assert [e["event"] for e in ledger_events(out)][-1] == "completed"
+    sidecar = json.loads((out / "videos" / "cat.json").read_text())["parameters"]["elements"][0]
+    assert sidecar["frontal_image_url"]["file"] == "frames/cat.png"
+    assert sidecar["frontal_image_url"]["sha256"] == hashlib.sha256((frames / "cat.png").read_bytes()).hexdigest()
+    assert sidecar["reference_image_urls"][2]["sha256"] == hashlib.sha256(inline).hexdigest()
+    needles = []
+    for image in ((frames / "cat.png").read_bytes(), (frames / "cat-side.png").read_bytes(), inline):
+        text = base64.b64encode(image).decode()
+        needles += [text[len(text) // 2 : len(text) // 2 + 40].encode(), image[len(image) // 2 : len(image) // 2 + 32]]
+    haystack = [*every_file_and_stream(out, streams.out, streams.err), (str(log), log.read_bytes())]
+    for name, content in haystack:
+        for needle in needles:
+            assert needle not in content, f"image data in {name}"
+
+
+def test_every_bad_nested_image_is_listed_with_its_place_and_nothing_is_sent(tmp_path, sim, monkeypatch, capsys):
+    frames = _frames(tmp_path, "cat.png")
+    (frames / "tiny.png").write_bytes(png_bytes(200, 200))
+    (frames / "notes.png").write_bytes(b"these are notes, not a picture\n")
+    manifest = _manifest(
+        tmp_path,
+        {
+            "good": ("frames/cat.png", ["frames/cat.png"]),
+            "bad": ("frames/missing.png", ["frames/cat.png", "frames/tiny.png", "ftp://example.com/a.png"]),
+            "worse": ("", ["frames/notes.png", 5]),
+        },
+    )
+    server = sim()
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    expected = [  # (the line of the value, its place, the reason): job 'bad' at line 10, 'worse' at line 16
+        (14, "elements[0].frontal_image_url", "image 'frames/missing.png' does not exist; check the path"),
+        (15, "elements[0].reference_image_urls[1]", "image 'frames/tiny.png' is 200x200 px; each side must be"),
+        (15, "elements[0].reference_image_urls[2]", "'ftp:' URLs are not taken; give a local image path"),
+        (20, "elements[0].frontal_image_url", "must be a local image path, an https:// URL or a data: URI"),
+        (21, "elements[0].reference_image_urls[0]", "image 'frames/notes.png' is not a JPEG or PNG image"),
+        (21, "elements[0].reference_image_urls[1]", "must be a local image path, an https:// URL or a data: URI"),
+    ]
+    for line, field, reason in expected:
+        assert f"{manifest}:{line}: field '{field}': {reason}" in err, (line, field, err)
+    assert "the manifest has 6 problems" in err and "frames/cat.png" not in err
+    assert server.state.submissions == [] and not (tmp_path / "out" / "ledger.jsonl").exists()
+
+
+def test_a_nested_image_changed_after_its_check_is_not_sent_and_is_sent_on_the_next_run(tmp_path, sim, monkeypatch):
+    frames = _frames(tmp_path, "a.png", "b.png")
+    manifest = _manifest(
+        tmp_path, {"one": ("frames/a.png", []), "two": ("https://example.com/x.png", ["frames/b.png"])}
+    )
+    server = sim()
+
+    def change_b(job):
+        (frames / "b.png").write_bytes(png_bytes(480, 360, seed=77))
+
+    server.state.on_create.append(change_b)
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch)
+    server.state.on_create.clear()
+    assert code == 1 and len(server.state.submissions) == 1
+    changed = [e for e in ledger_events(out) if e["event"] == "image_changed"]
+    assert [e["job_id"] for e in changed] == ["two"] and changed[0]["state"] == "deferred"
+    assert "image 'frames/b.png' changed after it was checked" in changed[0]["error"]["detail"]
+    assert not any(e["job_id"] == "two" and e["event"] == "submitting" for e in ledger_events(out))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0  # checked anew, then sent
+    assert len(server.state.submissions) == 2
+    element = server.state.submissions[1][2]["elements"][0]
+    assert _sent_image(element["reference_image_urls"][0]) == png_bytes(480, 360, seed=77)
+
+
+def test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path(tmp_path, sim, monkeypatch, capsys):
+    first = tmp_path / "project"
+    _frames(first, "a.png")
+    manifest = _manifest(first, {"one": ("frames/a.png", ["frames/a.png"])})
+    out = tmp_path / "out"
+    server = sim()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    moved = tmp_path / "elsewhere"
+    shutil.move(first, moved)
+    assert run_batch(moved / "batch.yaml", out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 1  # the same pictures, by digest: nothing new
+    (moved / "frames" / "a.png").write_bytes(png_bytes(480, 360, seed=99))  # same name, new picture
+    capsys.readouterr()
+    assert run_batch(moved / "batch.yaml", out, server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "one" in err and "elements differs" in err and "--replace-changed" in err
+    assert len(server.state.submissions) == 1
+    assert run_batch(moved / "batch.yaml", out, server, "--replace-changed", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2
+
+
+def test_a_lost_submit_is_told_by_its_nested_image_from_one_alike_but_for_it(tmp_path, sim, monkeypatch):
+    """This run's submit is made and its answer lost; just after, another client of the account sends the same
+    body but for the element's picture.  The history keeps both bodies whole and both were made after the
+    submit was sent: only the nested image tells them apart, and the one whose picture is this job's is
+    attached: paid once, nothing left unsettled."""
+    frames = _frames(tmp_path, "a.png", "b.png")
+    server = sim(history_image="whole")
+    other = "data:image/png;base64," + base64.b64encode((frames / "a.png").read_bytes()).decode()
+
+    def twin(job):  # the other client's request, made as this run's is
+        if len(server.state.submissions) == 1:
+            body = {**job.body, "elements": [{"frontal_image_url": other, "reference_image_urls": []}]}
+            server.state.create_job(job.slug, body, "std", job.duration)
+
+    server.state.on_create.append(twin)
+    server.state.script("submit_error_after")  # created and billable, the answer lost
+    manifest = _manifest(tmp_path, {"one": ("frames/b.png", [])})
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
+    server.state.on_create.clear()
+    assert code == 0
+    ((ours, _, _), (theirs, _, _)) = server.state.submissions
+    assert [e["request_id"] for e in ledger_events(out) if e["event"] == "submitted"] == [ours]
+    assert theirs not in (out / "ledger.jsonl").read_text()
+    assert (out / "videos" / "one.mp4").is_file()
+
+
+def test_a_gateway_that_takes_bare_base64_gets_the_nested_images_so_after_one_refusal_each(tmp_path, sim, monkeypatch):
+    frames = _frames(tmp_path, "a.png")
+    manifest = _manifest(tmp_path, {"one": ("frames/a.png", ["frames/a.png"]), "two": ("frames/start.png", [])})
+    server = sim(inline_images="base64")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 2 and server.state.duplicate_submissions() == 0
+    element = server.state.submissions[0][2]["elements"][0]
+    assert base64.b64decode(element["frontal_image_url"]) == (frames / "a.png").read_bytes()
+    assert base64.b64decode(element["reference_image_urls"][0]) == (frames / "a.png").read_bytes()
+    assert [e["event"] for e in ledger_events(out) if e["event"] == "failed"] == []
