@@ -58,6 +58,7 @@ class Plant:
 
 
 MONEY = "tests/e2e/test_promises_money.py"
+NESTED = "tests/e2e/test_nested_images.py"
 OUTPUT = "tests/e2e/test_promises_output.py"
 SECRETS = "tests/e2e/test_promises_secrets.py"
 DOWNLOADS = "tests/engine/test_downloader_units.py"
@@ -984,6 +985,41 @@ PLANTS = (
             "tests/e2e/test_images.py::test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the_"
             "same_command_cannot_settle_them",
         ),
+    ),
+    Plant(
+        "an image in a list's objects is not checked (a local path in elements is sent as written, and paid)",
+        "batchgen/models/images.py",
+        "        ref, problem = check_image(inner, value, base=base)",
+        "        ref, problem = value, None",
+        (NESTED + "::test_every_bad_nested_image_is_listed_with_its_place_and_nothing_is_sent",),
+    ),
+    Plant(
+        "an image in a list's objects is not in the job's identity (a new picture under its name is no changed row)",
+        "batchgen/models/images.py",
+        "        return {key: identity_of(inner) for key, inner in value.items()}",
+        "        return {key: identity_of(inner) for key, inner in value.items() if not holds_images(inner)}",
+        (NESTED + "::test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path",),
+    ),
+    Plant(
+        "an image in a list's objects is in the identity by its path (a moved folder is a changed row)",
+        "batchgen/models/images.py",
+        "        return {key: identity_of(inner) for key, inner in value.items()}",
+        "        return value",
+        (NESTED + "::test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path",),
+    ),
+    Plant(
+        "an image in a list's objects is not re-hashed before its submit's line is written",
+        "batchgen/models/images.py",
+        "    for _, ref in refs_in(params):",
+        "    for _, ref in refs_in({k: v for k, v in params.items() if is_ref(v)}):",
+        (NESTED + "::test_a_nested_image_changed_after_its_check_is_not_sent_and_is_sent_on_the_next_run",),
+    ),
+    Plant(
+        "a lost submit's history rows are not told apart by an image in a list's objects",
+        "batchgen/engine/lookup.py",
+        "        value = _at(row.request_body, steps)",
+        "        value = _at(row.request_body, steps[:1])",
+        (NESTED + "::test_a_lost_submit_is_told_by_its_nested_image_from_one_alike_but_for_it",),
     ),
 )
 
