@@ -72,6 +72,17 @@ def _at(body: Any, steps: Steps) -> Any:
     return body
 
 
+def text_size(value: Any) -> int:
+    """The characters of the text in a body, in its lists and objects too (an image kept whole, where it sits)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(map(text_size, value.values()))
+    if isinstance(value, list):
+        return sum(map(text_size, value))
+    return 0
+
+
 class Ambiguous(Exception):
     """Two history rows match an image job and nothing tells them apart; ``whole``: the rows keep its image
     whole, and it is the same picture in each; ``candidates``: their request ids."""

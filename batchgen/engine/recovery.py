@@ -54,7 +54,7 @@ from ..errors import AnswerTooLarge, ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
-from .lookup import Ambiguous, Hit, NotCaughtUp, Search
+from .lookup import Ambiguous, Hit, NotCaughtUp, Search, text_size
 from .places import first_empty_page
 from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
 
@@ -243,7 +243,7 @@ class Reconciler:
             read += count
             if scanned is not None:
                 scanned += rows
-                kept += sum(len(v) for row in rows for v in row.request_body.values() if isinstance(v, str))
+                kept += sum(text_size(row.request_body) for row in rows)
                 scanned = scanned if kept <= SCAN_KEPT_CHARS else None  # too big to keep (images kept whole)
             last = count == 0
             newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it

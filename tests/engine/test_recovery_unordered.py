@@ -6,6 +6,8 @@ import json
 import random
 from typing import Any
 
+import pytest
+
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
 from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
@@ -133,13 +135,16 @@ async def test_a_history_in_no_order_of_exactly_the_cap_is_read_to_its_end():
     assert await rec.settle(job(), since=since, until=since) == Resubmit()
 
 
-async def test_a_whole_read_kept_for_later_look_ups_keeps_no_image_bodies():
+@pytest.mark.parametrize("where", ["image", "elements"])
+async def test_a_whole_read_kept_for_later_look_ups_keeps_no_image_bodies(where):
     # Image jobs whose rows keep the image whole (the simulator's default): the whole read kept in _scans holds
-    # every row's body for the rest of the run (here 1,000 rows of 256 KiB: 256 MiB; up to 20,000 rows a query).
+    # every row's body for the rest of the run (here 1,000 rows of 256 KiB: 256 MiB; up to 20,000 rows a query),
+    # an image in a field or in a list's objects.
     clock = FakeClock()
     since = clock.epoch() - 60
     image = "A" * 262_144
-    rows = [HistoryRow(f"o{i}", "kling-text2video", "COMPLETED", {"prompt": "x", "image": image}, None, None,
+    body = {"prompt": "x", "image": image} if where == "image" else {"prompt": "x", "elements": [{"f": image}]}
+    rows = [HistoryRow(f"o{i}", "kling-text2video", "COMPLETED", body, None, None,
                        since - 86_400 + 60 * i, None) for i in range(1000)]  # fmt: skip
     random.Random(1).shuffle(rows)
     rec = tied(reconciler(clock, FakeApi(rows)), since)
