@@ -28,22 +28,28 @@ def _history_gate(request: web.Request) -> web.Response | None:
 
 
 def _history_body(state: SimState, body: dict[str, Any]) -> dict[str, Any]:
-    """What a history row shows of a body: an image as whole base64, a URL, truncated, or left out."""
-    marks = [k for k, v in body.items() if isinstance(v, str) and v.startswith(IMAGE_MARK)]
-    if not marks:
-        return body
-    shown = dict(body)
+    """What a history row shows of a body: each image (in a field, or in a list's objects) as whole base64, a
+    URL, truncated, or left out (a list's item dropped)."""
     how = state.config.history_image
-    for name in marks:
-        digest = body[name][len(IMAGE_MARK) :]
-        if how == "absent":
-            del shown[name]
-        elif how == "url":
-            shown[name] = f"https://segmind-uploads.example/inputs/{digest}.png"
-        else:
-            text = base64.b64encode(state.images.get(digest, b"")).decode("ascii")
-            shown[name] = text if how == "whole" else text[:256] + "..."
-    return shown
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: shown(v) for k, v in value.items() if not (how == "absent" and _is_mark(v))}
+        if isinstance(value, list):
+            return [shown(v) for v in value if not (how == "absent" and _is_mark(v))]
+        if not _is_mark(value):
+            return value
+        digest = value[len(IMAGE_MARK) :]
+        if how == "url":
+            return f"https://segmind-uploads.example/inputs/{digest}.png"
+        text = base64.b64encode(state.images.get(digest, b"")).decode("ascii")
+        return text if how == "whole" else text[:256] + "..."
+
+    return dict(shown(body))
+
+
+def _is_mark(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(IMAGE_MARK)
 
 
 def _latency_ms(job: SimJob, measure: str) -> int | None:

@@ -42,6 +42,26 @@ class SimModel:
     def image_fields(self) -> list[str]:
         return [k for k, p in self.params.items() if p.get("type") == "image"]
 
+    def image_places(self, body: dict[str, Any]) -> list[tuple[dict[str, Any] | list[Any], str | int]]:
+        """Where a body holds an image: (its container, its key or index), in an image field or in a list's
+        objects (the spec's ``item_images``)."""
+        places: list[tuple[dict[str, Any] | list[Any], str | int]] = [
+            (body, name) for name in self.image_fields() if name in body
+        ]
+        for name, spec in self.params.items():
+            items = body.get(name)
+            if not spec.get("item_images") or not isinstance(items, list):
+                continue
+            for item in items:
+                for key, inner in spec["item_images"].items():
+                    if not isinstance(item, dict) or key not in item:
+                        continue
+                    if inner.get("type") != "list":
+                        places.append((item, key))
+                    elif isinstance(item[key], list):
+                        places += [(item[key], index) for index in range(len(item[key]))]
+        return places
+
 
 def load_models(extra: tuple[str, ...] = ()) -> dict[str, SimModel]:
     """Every shipped spec, plus ``extra`` spec files (a test's or a user's model)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from typing import Any
 
@@ -74,17 +75,18 @@ async def submit(request: web.Request) -> web.StreamResponse:
 
 
 def _keep_images(state: SimState, model: schema.SimModel, body: dict[str, Any]) -> dict[str, Any]:
-    """The body as kept: each inlined image stored once, by digest, and named by it in the body."""
-    fields = [name for name in model.image_fields() if name in body]
-    if not fields:
+    """The body as kept: each inlined image (in a field, or in a list's objects) stored once, by digest, and
+    named by it in the body."""
+    if not model.image_places(body):
         return body
-    kept = dict(body)
-    for name in fields:
-        facts = schema.inline_facts(body[name])
-        if facts is not None:
+    kept = copy.deepcopy(body)  # the lists and objects that hold images are changed in place
+    for container, key in model.image_places(kept):
+        value = container[key]  # type: ignore[index]
+        facts = schema.inline_facts(value)
+        if facts is not None and isinstance(value, str):
             digest = facts[0]
             if digest not in state.images:
-                state.images[digest] = schema.image_bytes(body[name]) or b""
-            state.inline_forms["data_uri" if body[name].startswith("data:") else "base64"] += 1
-            kept[name] = f"{IMAGE_MARK}{digest}"
+                state.images[digest] = schema.image_bytes(value) or b""
+            state.inline_forms["data_uri" if value.startswith("data:") else "base64"] += 1
+            container[key] = f"{IMAGE_MARK}{digest}"  # type: ignore[index]
     return kept

@@ -9,6 +9,9 @@ import hashlib
 import json
 import shutil
 
+import pytest
+
+from batchgen.simulator.replies import IMAGE_MARK
 from tests.helpers import every_file_and_stream, ledger_events, png_bytes, run_batch, write
 
 MODEL = "kling-3-standard-image2video"
@@ -37,9 +40,10 @@ def _frames(root, *names, seed=0):
     return folder
 
 
-def _sent_image(value):
-    assert isinstance(value, str) and value.startswith("data:image/png;base64,"), str(value)[:60]
-    return base64.b64decode(value.split(",", 1)[1])
+def _sent_image(server, value):
+    """The bytes of an image the simulator was sent inline (it keeps each by digest, named in the body)."""
+    assert isinstance(value, str) and value.startswith(IMAGE_MARK), str(value)[:60]
+    return server.state.images[value[len(IMAGE_MARK) :]]
 
 
 def test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_verified_video(tmp_path, sim, monkeypatch, capsys):
@@ -56,10 +60,11 @@ def test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_verified_vide
     ((_, slug, body),) = server.state.submissions
     (element,) = body["elements"]
     assert slug == MODEL
-    assert _sent_image(element["frontal_image_url"]) == (frames / "cat.png").read_bytes()
+    assert _sent_image(server, element["frontal_image_url"]) == (frames / "cat.png").read_bytes()
     sent = element["reference_image_urls"]
-    assert _sent_image(sent[0]) == (frames / "cat-side.png").read_bytes()
-    assert sent[1] == "https://example.com/cat-back.png" and _sent_image(sent[2]) == inline
+    assert _sent_image(server, sent[0]) == (frames / "cat-side.png").read_bytes()
+    assert sent[1] == "https://example.com/cat-back.png" and _sent_image(server, sent[2]) == inline
+    assert server.state.inline_forms == {"data_uri": 4}  # the start image and three in the element
     assert (out / "videos" / "cat.mp4").is_file()
     assert [e["event"] for e in ledger_events(out)][-1] == "completed"
     sidecar = json.loads((out / "videos" / "cat.json").read_text())["parameters"]["elements"][0]
@@ -127,7 +132,7 @@ def test_a_nested_image_changed_after_its_check_is_not_sent_and_is_sent_on_the_n
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0  # checked anew, then sent
     assert len(server.state.submissions) == 2
     element = server.state.submissions[1][2]["elements"][0]
-    assert _sent_image(element["reference_image_urls"][0]) == png_bytes(480, 360, seed=77)
+    assert _sent_image(server, element["reference_image_urls"][0]) == png_bytes(480, 360, seed=77)
 
 
 def test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path(tmp_path, sim, monkeypatch, capsys):
@@ -186,6 +191,26 @@ def test_a_gateway_that_takes_bare_base64_gets_the_nested_images_so_after_one_re
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
     assert len(server.state.submissions) == 2 and server.state.duplicate_submissions() == 0
     element = server.state.submissions[0][2]["elements"][0]
-    assert base64.b64decode(element["frontal_image_url"]) == (frames / "a.png").read_bytes()
-    assert base64.b64decode(element["reference_image_urls"][0]) == (frames / "a.png").read_bytes()
+    assert _sent_image(server, element["frontal_image_url"]) == (frames / "a.png").read_bytes()
+    assert _sent_image(server, element["reference_image_urls"][0]) == (frames / "a.png").read_bytes()
+    assert server.state.inline_forms == {"base64": 5}  # 3 + 2 images, each field refused once as a data URI
     assert [e["event"] for e in ledger_events(out) if e["event"] == "failed"] == []
+
+
+@pytest.mark.parametrize("kept", ["whole", "truncated", "url", "absent"])
+def test_a_lost_submit_with_nested_images_is_attached_whatever_the_history_keeps_of_them(
+    tmp_path, sim, monkeypatch, kept
+):
+    """The history may keep an inlined image whole, cut short, as a URL of its own, or not at all (a list's
+    item dropped, its other items moved up): the lost submit is found by its other fields and, where the row
+    keeps it whole, its images' digests, and attached; never sent again."""
+    _frames(tmp_path, "a.png", "b.png")
+    server = sim(history_image=kept)
+    server.state.script("submit_error_after")  # created and billable, the answer lost
+    refs = ["https://example.com/first.png", "frames/b.png", "frames/a.png"]
+    manifest = _manifest(tmp_path, {"one": ("frames/a.png", refs)})
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    ((ours, _, _),) = server.state.submissions
+    assert [e["request_id"] for e in ledger_events(out) if e["event"] == "submitted"] == [ours]
+    assert (out / "videos" / "one.mp4").is_file()
