@@ -45,7 +45,7 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
     """
     verdict: bool | None = None
     for steps, ref in refs_in(images):  # a field's image, or one in a list's objects (elements[0]...)
-        value = _at(row.request_body, steps)
+        value = _at(row.request_body, images, steps)
         if not isinstance(value, str):
             continue
         text = value.split(",", 1)[1] if value.startswith("data:") else value
@@ -62,13 +62,16 @@ def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | N
     return verdict
 
 
-def _at(body: Any, steps: Steps) -> Any:
-    """The value at ``steps`` in a history row's body, or None where it holds none there."""
+def _at(body: Any, ours: Any, steps: Steps) -> Any:
+    """The value at ``steps`` in a history row's body, or None where it holds none there, or where a list on
+    the way is not as long as the job's (an item left out moves the others: their places say nothing)."""
     for step in steps:
         if isinstance(step, int):
-            body = body[step] if isinstance(body, list) and step < len(body) else None
-        else:
-            body = body.get(step) if isinstance(body, dict) else None
+            if not (isinstance(body, list) and isinstance(ours, list) and len(body) == len(ours)):
+                return None
+        elif not (isinstance(body, dict) and isinstance(ours, dict) and step in body):
+            return None
+        body, ours = body[step], ours[step]
     return body
 
 

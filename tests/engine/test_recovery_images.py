@@ -146,3 +146,22 @@ async def test_rows_nothing_tells_apart_are_named_and_a_re_run_is_promised_only_
         assert "Run again later" in verdict.detail
     else:
         assert "cannot tell them apart" in verdict.detail and "give this row a new id" in verdict.detail
+
+
+async def test_a_row_whose_list_of_images_lost_an_item_is_not_told_apart_by_the_ones_moved_up():
+    # The job's element holds two images; the row keeps the second whole and leaves the first out, so the one
+    # kept sits at another place than in the job: compared there, the row's own request would be taken for
+    # another's (and, none left, the job sent again).  A list of another length says nothing of its images.
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    body = {
+        "prompt": "waves",
+        "duration": "5",
+        "elements": [{"reference_image_urls": [base64.b64encode(OTHER).decode()]}],
+    }
+    rec = setup([row("mine", body, since + 1)], clock)[0]
+    elements = [{"reference_image_urls": [ref(MINE), ref(OTHER)]}]
+    job = TrackedJob(
+        JobSpec("j", MODEL, {"prompt": "waves", "duration": "5", "elements": elements}), JobState.SUBMITTING, 1
+    )
+    assert await _settle_on_clock(clock, rec, job, since) == Attach("mine")
