@@ -1017,8 +1017,8 @@ PLANTS = (
     Plant(
         "a lost submit's history rows are not told apart by an image in a list's objects",
         "batchgen/engine/lookup.py",
-        "        value = _at(row.request_body, steps)",
-        "        value = _at(row.request_body, steps[:1])",
+        "        value = _at(row.request_body, images, steps)",
+        "        value = _at(row.request_body, images, steps[:1])",
         (NESTED + "::test_a_lost_submit_is_told_by_its_nested_image_from_one_alike_but_for_it",),
     ),
     Plant(
@@ -1027,6 +1027,16 @@ PLANTS = (
         "                kept += sum(text_size(row.request_body) for row in rows)",
         "                kept += sum(len(v) for row in rows for v in row.request_body.values() if isinstance(v, str))",
         ("tests/engine/test_recovery_unordered.py::test_a_whole_read_kept_for_later_look_ups_keeps_no_image_bodies",),
+    ),
+    Plant(
+        "a history row's list of images that lost an item is compared place by place (its own request not taken)",
+        "batchgen/engine/lookup.py",
+        "            if not (isinstance(body, list) and isinstance(ours, list) and len(body) == len(ours)):",
+        "            if not (isinstance(body, list) and isinstance(ours, list) and step < len(body)):",
+        (
+            "tests/engine/test_recovery_images.py"
+            "::test_a_row_whose_list_of_images_lost_an_item_is_not_told_apart_by_the_ones_moved_up",
+        ),
     ),
 )
 
