@@ -325,7 +325,9 @@ def test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the
         f'model: {MODEL}\ndefaults: {{duration: 5, mode: std}}\nimages:\n  from: "frames"\n'
         '  prompt: "the camera drifts"\n',
     )
-    server = _sim(sim, history_image="absent")
+    # each answer comes 0.3 s after its job was made, so both are made before either is looked up, within the
+    # stamps' rounding of each other (two seconds; 0.5 s at this clock): their times tell nothing either
+    server = _sim(sim, history_image="absent", time_scale=4.0, latency_scale=0.002, submit_answer_delay_s=0.3)
     server.state.script("submit_error_after", 2)  # both made, billable, their answers lost
     out = tmp_path / "out"
     capsys.readouterr()
@@ -334,7 +336,7 @@ def test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the
     lost = sorted(rid for rid, _, _ in server.state.submissions[:2])
     assert len(server.state.submissions) == 3  # the third was sent beside them, and shows the history caught up
     left = [e for e in ledger_events(out) if e["event"] == "settle_later"]
-    assert len(left) == 2 and all(e["error"].get("rerun") is False for e in left), left
+    assert len(left) == 2 and all(e["error"].get("rerun") is False for e in left)
     assert all(f"({lost[0]}, {lost[1]})" in e["error"]["detail"] for e in left)
     assert "a plain re-run settles none of the 2 left" in told.lower()
     assert run_cli("status", str(out)) == 0
