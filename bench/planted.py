@@ -64,6 +64,7 @@ SECRETS = "tests/e2e/test_promises_secrets.py"
 DOWNLOADS = "tests/engine/test_downloader_units.py"
 ANSWERS = "tests/api/test_worlds_answers.py"
 OPTIONS = "tests/cli/test_options.py"
+QUEUE = "tests/engine/test_server_queue.py"
 OBJECT_CHECK = (
     "tests/store/test_store.py::"
     "test_a_stored_video_is_trusted_only_at_its_recorded_size_and_deep_only_with_its_recorded_hash"
@@ -1037,6 +1038,30 @@ PLANTS = (
             "tests/engine/test_recovery_images.py"
             "::test_a_row_whose_list_of_images_lost_an_item_is_not_told_apart_by_the_ones_moved_up",
         ),
+    ),
+    Plant(
+        "sweeps never space out for jobs queued on the server (every 2.5 finds, whatever waits for a worker)",
+        "batchgen/engine/cadence.py",
+        "        return finds if finds > 1.0 / SWEEPS_PER_JOB else 0.0",
+        "        return 0.0",
+        (
+            QUEUE,
+            "tests/e2e/test_pacing.py::test_sweeps_space_out_when_more_of_our_jobs_wait_for_a_worker_than_a_sweep_finds",
+        ),
+    ),
+    Plant(
+        "the longest gap forces the sweeps a queue on the server made needless",
+        "batchgen/engine/cadence.py",
+        "        queued = typical * self._finds_queued(key) / self.peak",
+        "        queued = 0.0",
+        (QUEUE,),
+    ),
+    Plant(
+        "the first jobs' time is taken mid-way between sweeps, not as late as one placed it (a queue judged deeper)",
+        "batchgen/engine/server_queue.py",
+        "            self._first.setdefault(key, []).append((place, by))",
+        "            self._first.setdefault(key, []).append((place, took))",
+        (QUEUE,),
     ),
 )
 

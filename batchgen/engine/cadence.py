@@ -5,8 +5,10 @@
 * **Learned pace.**  Every 2% of the learned median, or less often with many
   jobs in flight: a job costs at most ~``SWEEPS_PER_JOB`` history pages, so a
   sweep finds about 2.5 jobs (the jobs queued on the server keep its workers
-  busy meanwhile).  Every 4% while the batch drains, when each job's delay is
-  the batch's.  The pace is reckoned after each sweep, from what it showed.
+  busy meanwhile), or, once more of our jobs are seen queued for a worker
+  (:class:`server_queue.ServerQueue`), about that many but ``QUEUE_MARGIN``.
+  Every 4% while the batch drains, when each job's delay is the batch's.
+  The pace is reckoned after each sweep, from what it showed.
 * **The drain.**  Once nothing waits to be sent, a freed slot takes no new
   job and only the batch's last find sets when it ends: no sweep until the
   youngest job in flight could be done and every job is done with a chance
@@ -47,13 +49,15 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import TrackedJob
 from .pollplan import MIN_SAMPLES, SPARSE_FIRST_FACTOR, SPARSE_FIRST_QUANTILE, LatencyKey, LatencyModel, latency_key
+from .server_queue import ServerQueue
 from .survival import Curves, Survival, expected_finds
 
 SWEEP_SHARE = 0.3  # of the request budget, at most, for history sweeps while submits wait
 SWEEP_SHARE_IDLE = 0.8  # ... and while none waits (the batch drains)
 SWEEP_TARGET_FRACTION = 0.02  # sweep every 2% of the median latency (mean delay ~1%)
 TAIL_SWEEP_FRACTION = 0.04  # while the batch drains (under half the peak in flight), every 4% of it
-SWEEPS_PER_JOB = 0.4  # history pages per job and typical latency, at most: ~2.5 finds a sweep
+SWEEPS_PER_JOB = 0.4  # history pages per job and typical latency, at most: ~2.5 finds a sweep...
+QUEUE_MARGIN = 1.0  # ... or the jobs seen queued on the server for a worker, but this many (ServerQueue)
 PROBE_SWEEP_FRACTION = 0.3  # before anything is learned, sweep every 30% of the oldest job's age...
 PROBE_START_SHARE = 0.001  # ... from when it is this share of its kind's published latency old (or min_interval_s)
 EXPECTED_FINDS = 1.5  # outside the tail, a due sweep waits until the latency model expects this many finds...
@@ -75,6 +79,7 @@ class SweepCadence:
     """
 
     jobs: dict[str, TrackedJob]  # the poller's in-flight jobs by request id
+    queue: ServerQueue  # how many of them wait on the server for a worker
     gateway: Gateway
     latency: LatencyModel
     clock: Clock
@@ -101,7 +106,7 @@ class SweepCadence:
             if 2 * len(self.jobs) < self.peak:  # the last jobs: each one's delay is the batch's
                 target = max(TAIL_SWEEP_FRACTION * median, self.patience())
             else:
-                thrift = max(1, self._last_pages) * median / (SWEEPS_PER_JOB * self.peak)
+                thrift = max(1, self._last_pages) * median * self._finds_a_sweep(key) / self.peak
                 target = max(SWEEP_TARGET_FRACTION * median, thrift)
         else:  # probe: sweep often while the jobs are young, less as they age
             age = self.clock.now() - job.submitted_at if job is not None else 0.0
@@ -153,7 +158,20 @@ class SweepCadence:
         if typical is None:  # the probe's own share of an age the median very likely lies past (the
             # learned bound's fifth of a median may be shorter: a probe's gap may be up to 1.5 times it)
             return max(self.max_interval_s, PROBE_SWEEP_FRACTION * self._unfinished_age(key))
-        return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical)
+        # (jobs queued on the server keep its workers busy while a sweep finds that many: no shorter than that)
+        queued = typical * self._finds_queued(key) / self.peak
+        return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical, queued)
+
+    def _finds_a_sweep(self, key: LatencyKey) -> float:
+        """How many finished jobs a sweep may find at most: ``1 / SWEEPS_PER_JOB``, or more (:meth:`_finds_queued`)."""
+        return max(1.0 / SWEEPS_PER_JOB, self._finds_queued(key))
+
+    def _finds_queued(self, key: LatencyKey) -> float:
+        """Where more of our jobs wait on the server for a worker than a sweep finds at the usual pace, that many
+        less ``QUEUE_MARGIN`` (each find frees a slot the next job is sent in, while the workers take the queued
+        ones: none idles); else 0."""
+        finds = self.queue.waiting(key, self.peak) - QUEUE_MARGIN if self.latency.learned(key) else 0.0
+        return finds if finds > 1.0 / SWEEPS_PER_JOB else 0.0
 
     def _typical(self, key: tuple[str, str, int]) -> float | None:
         """The learned median of this kind; before it is learned, its fastest finish so far, which

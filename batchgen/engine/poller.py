@@ -63,7 +63,7 @@ from .book import JobBook
 from .control import RunControl
 from .handover import Handover
 from .messages import Lost, Shown, SweepNews
-from .pollplan import PollPlan, latency_key
+from .pollplan import PollPlan, bounded_finish, latency_key
 from .recovery import Reconciler
 from .schedule import PollSchedule
 from .sweeper import Sweeper
@@ -376,7 +376,9 @@ class Poller(PollSchedule):
         assert job.done_age is not None
         key = latency_key(job.spec)
         server = measured if measured is not None else job.server_latency
-        if self.latency.observe_finish(key, after=job.pending_age, by=job.done_age, server_s=server):
+        took = bounded_finish(job.pending_age, job.done_age, server)
+        self.sweeper.queue.finished(job, by=job.done_age, took=took)
+        if self.latency.observe(key, took):
             self._replan(key)
 
     def _records_die_early(self, job: TrackedJob) -> None:

@@ -84,6 +84,7 @@ class PollSchedule:
     def _enter(self, job: TrackedJob) -> None:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
+        self.sweeper.queue.sent(job)
         self.sweeper.count_in_flight()
         self.sweeper.idle = self.polls_beat_sweeps()
 

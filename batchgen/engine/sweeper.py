@@ -71,6 +71,7 @@ from .messages import Replan, Shown, SweepNews
 from .places import Places, Walk
 from .pollplan import LatencyKey, LatencyModel, latency_key
 from .recovery import Reconciler
+from .server_queue import ServerQueue
 from .survival import shown_age
 
 log = logging.getLogger("batchgen")
@@ -124,6 +125,7 @@ class Sweeper(SweepCadence):
         self.pages_read = 0  # history pages read since a sweep first showed a finished job
         self.missed = 0
         self.peak = 1  # the most jobs in flight at once so far (kept by the poller)
+        self.queue = ServerQueue()  # how many of them wait on the server for a worker (told by the poller)
         self._last_pages = 1
         self._sweeps = 0
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
@@ -158,6 +160,7 @@ class Sweeper(SweepCadence):
 
     def forget(self, request_id: str) -> None:
         self.found_by_poll.discard(request_id)
+        self.queue.forget(request_id)
         self.shown_done.discard(request_id)
         self._covered.pop(request_id, None)
         self._unfinished_at.pop(request_id, None)

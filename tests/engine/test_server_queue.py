@@ -1,0 +1,99 @@
+"""How many of our jobs wait on the server for a worker, from the first jobs' times and the recent ones', and
+the sweeps' pace it allows (fake clock, no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.clock import FakeClock
+from batchgen.engine.cadence import QUEUE_MARGIN, SWEEPS_PER_JOB
+from batchgen.engine.pollplan import latency_key
+from batchgen.engine.server_queue import FIRST_LEAST, FIRST_MOST, RECENT_LEAST, ServerQueue
+from batchgen.jobs import JobSpec, JobState, TrackedJob
+from tests.engine.doubles import learned_latency as learned
+from tests.engine.doubles import sweep_stage as make
+from tests.engine.doubles import swept_job as job
+from tests.engine.test_probe_gap import in_flight
+
+
+def sent_and_finished(queue: ServerQueue, first: float, recent: float, *, count: int, model: str = "") -> None:
+    """``count`` jobs sent in order: the first ``FIRST_MOST`` finished by ``first`` s, the others in ``recent`` s."""
+    for i in range(count):
+        tracked = job(i, 0.0) if not model else other_kind(i, model)
+        queue.sent(tracked)
+        if i < FIRST_MOST:
+            queue.finished(tracked, by=first, took=first - 1.0)
+        else:
+            queue.finished(tracked, by=recent + 1.0, took=recent)
+
+
+def other_kind(i: int, model: str) -> TrackedJob:
+    tracked = TrackedJob(JobSpec(f"k{i}", model, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
+    tracked.request_id, tracked.submitted_at = f"k{i:05d}", 0.0
+    return tracked
+
+
+KEY = latency_key(job(0, 0.0).spec)
+
+
+def test_jobs_that_took_twice_as_long_as_the_first_ones_say_half_the_slots_wait_for_a_worker():
+    queue = ServerQueue()
+    sent_and_finished(queue, 10.0, 20.0, count=32 + RECENT_LEAST)
+    assert queue.waiting(KEY, 32) == pytest.approx(16.0)  # the first ones' time as late as a sweep put it
+
+
+def test_nothing_is_said_before_enough_first_and_recent_jobs_finished():
+    queue = ServerQueue()
+    sent_and_finished(queue, 10.0, 20.0, count=32 + RECENT_LEAST - 1)
+    assert queue.waiting(KEY, 32) == 0.0
+    queue = ServerQueue()
+    sent_and_finished(queue, 10.0, 20.0, count=32 + RECENT_LEAST)
+    assert queue.waiting(KEY, 2 * (FIRST_LEAST - 1) + 1) == 0.0  # too few slots: the first places that count
+    # are fewer than FIRST_LEAST
+
+
+def test_only_the_first_half_of_the_slots_stands_for_the_work_and_only_jobs_sent_once_they_were_full_are_recent():
+    queue = ServerQueue()
+    sent_and_finished(queue, 10.0, 20.0, count=8 + RECENT_LEAST)
+    # with 8 slots the first 4 stand for the work, and the jobs from place 8 on are recent
+    assert queue.waiting(KEY, 8) == pytest.approx(4.0)
+    queue = ServerQueue()
+    sent_and_finished(queue, 10.0, 20.0, count=40)
+    assert queue.waiting(KEY, 40) == 0.0  # every recent job was sent before the 40 slots were filled
+
+
+def test_recent_jobs_faster_than_the_first_ones_say_none_wait_and_each_kind_is_its_own():
+    queue = ServerQueue()
+    sent_and_finished(queue, 20.0, 10.0, count=32 + RECENT_LEAST)
+    assert queue.waiting(KEY, 32) == 0.0
+    sent_and_finished(queue, 10.0, 40.0, count=32 + RECENT_LEAST, model="kling-2.1")
+    other = latency_key(other_kind(0, "kling-2.1").spec)
+    assert queue.waiting(other, 32) == pytest.approx(24.0) and queue.waiting(KEY, 32) == 0.0
+
+
+def test_a_job_that_left_without_finishing_and_one_sent_twice_count_once_or_not_at_all():
+    queue = ServerQueue()
+    for i in range(FIRST_MOST):
+        tracked = job(i, 0.0)
+        queue.sent(tracked)
+        queue.sent(tracked)  # resumed and tracked again: still its first place
+        if i == 0:
+            queue.forget(tracked.request_id or "")  # failed: it stands for nothing
+        queue.finished(tracked, by=10.0, took=9.0)
+    late = job(99, 0.0)
+    queue.sent(late)
+    assert queue._index[late.request_id or ""] == FIRST_MOST  # the eighth place is the next one's
+    assert len(queue._first[KEY]) == FIRST_MOST - 1
+
+
+def test_the_sweeps_space_out_to_find_about_as_many_jobs_as_wait_on_the_server_and_no_further_than_that():
+    clock = FakeClock(1_000.0)
+    latency = learned(median=100.0)
+    sweeps, _, _ = make(clock, in_flight([50.0] * 32, 1_000.0), latency=latency, max_interval_s=1.0)
+    sweeps.peak = 32
+    median = latency.median(KEY)
+    assert sweeps.interval() == pytest.approx(median / (SWEEPS_PER_JOB * 32))  # nothing known: ~2.5 a sweep
+    sent_and_finished(sweeps.queue, median / 2, median, count=32 + RECENT_LEAST)  # half of them wait: 16
+    finds = 16.0 - QUEUE_MARGIN
+    assert sweeps.interval() == pytest.approx(median * finds / 32)
+    assert sweeps.longest_gap() == pytest.approx(median * finds / 32)  # a gap that long is no longer forced
