@@ -1063,6 +1063,15 @@ PLANTS = (
         "            self._first.setdefault(key, []).append((place, took))",
         (QUEUE,),
     ),
+    Plant(
+        "the resume line leaves out the --models files the run was given (it is refused: unknown model)",
+        "batchgen/cli/nextstep.py",
+        """    words = "".join(f" --models {shlex.quote(path)}" for path in getattr(args, "models", None) or ())""",
+        '''    words = ""''',
+        (
+            "tests/e2e/test_told_true.py::test_the_resume_line_of_a_batch_of_a_user_model_names_its_spec_file_and_completes",
+        ),
+    ),
 )
 
 

@@ -63,7 +63,7 @@ from ..store.shards import parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, json_mode, log_outcome, redacting_excepthook, setup_logging
-from .nextstep import next_command, shard_words
+from .nextstep import given_words, next_command
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
 
@@ -227,7 +227,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
     command = options.resume_command(args.manifest, out_text, args.options)
-    command += shard_words(args)
+    command += given_words(args)
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)

@@ -48,7 +48,7 @@ def next_command(
         needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
         cap = settings.limits.max_spend_usd or 0.0
         values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
-        return options.resume_command(args.manifest, out_text, options.Options(values)) + shard_words(args)
+        return options.resume_command(args.manifest, out_text, options.Options(values)) + given_words(args)
     unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
     if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
         # a job the API refused as sent (no request id) is refused again if sent again unchanged
@@ -57,7 +57,10 @@ def next_command(
     return command
 
 
-def shard_words(args: argparse.Namespace) -> str:
+def given_words(args: argparse.Namespace) -> str:
+    """What the resume command needs beyond the kept options: each ``--models`` file (the manifest may name its
+    models, and without them is refused) and the shard."""
+    words = "".join(f" --models {shlex.quote(path)}" for path in getattr(args, "models", None) or ())
     if not args.shard:
-        return ""
-    return f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")
+        return words
+    return words + f" --shard {shlex.quote(args.shard)}" + (f" --shards {args.shards}" if args.shards else "")

@@ -341,3 +341,46 @@ def test_status_of_an_object_store_folder_exits_0_thirty_times_in_a_row(sim, tmp
         outputs.add(done.stdout)
     assert codes == [0] * 30  # never SIGABRT (134) at interpreter exit
     assert len(outputs) == 1 and "3 jobs: 3 completed" in outputs.pop()
+
+
+PER_SECOND_SPEC = """\
+slug: kling-per-second
+title: Kling priced by the second
+kind: text-to-video
+source: {page: https://www.segmind.com/models/kling-per-second/api, read: 2026-12-05}
+latency_s: 100
+params:
+  prompt: {type: string, required: true, max_length: 2500, description: the video}
+  duration: {type: enum, values: [3, 5, 10], wire: string, default: 5, send_default: true, description: seconds}
+  mode: {type: enum, values: [std, pro], default: std, send_default: true, description: mode}
+price:
+  source: test fixture
+  by: [mode]
+  per_second:
+    - {mode: std, usd: 0.05}
+    - {mode: pro, usd: 0.1}
+"""
+
+
+def test_the_resume_line_of_a_batch_of_a_user_model_names_its_spec_file_and_completes(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A model given with --models is not kept with the folder: a resume line without the spec file was refused
+    # at once ("unknown model"), nothing resumed.
+    spec = write(tmp_path / "kling-per-second.yaml", PER_SECOND_SPEC)
+    server = sim(extra_specs=(str(spec),))
+    manifest = write(
+        tmp_path / "m.yaml",
+        "model: kling-per-second\nmatrix:\n  name: ps\n  prompt: [a cat, a dog]\n  duration: [3, 10]\n"
+        "  mode: [std, pro]\n",
+    )  # 2 x (0.15 + 0.5 + 0.3 + 1.0) = $3.90
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--models", str(spec), "--max-spend", "1.5", "--concurrency", "2",
+                     monkeypatch=monkeypatch) == 3  # fmt: skip
+    words = _resume_words(capsys.readouterr().out)
+    assert words[words.index("--models") + 1] == str(spec)
+    assert float(words[words.index("--max-spend") + 1]) == pytest.approx(3.9)
+    assert f"--models {spec}" in json.loads((out / "report.json").read_text())["resume_command"]
+    assert run_cli(*words[1:]) == 0  # the printed line resumes, and completes
+    assert sorted(charges_per_job(server).values()) == [1] * 8
+    assert server.state.total_charged() == pytest.approx(3.9)
