@@ -357,8 +357,7 @@ def _status(args: argparse.Namespace) -> int:
     lapsing: dict[str, str] = {}
     live = anyio.run(live_runs, args.dir, sorted(replays), lapsing)
     ids = options.manifest_ids(args.manifest, args.dir)
-    never = None if ids is None else sum(job_id not in merged.jobs for job_id in ids)
-    summary = status_summary(merged, Path(args.dir), live=live, never_submitted=never, lapsing=lapsing)
+    summary = status_summary(merged, Path(args.dir), live=live, manifest=ids, lapsing=lapsing)
     if not local:
         summary["dir"] = args.dir
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"

@@ -21,6 +21,8 @@ from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ..manifest import Manifest
     from ..store.output import Store
 
@@ -337,17 +339,23 @@ def status_summary(
     *,
     held_by: int | None = None,
     live: dict[str, str] | None = None,
-    never_submitted: int | None = None,
+    manifest: Collection[str] | None = None,
     lapsing: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
-    ``live``: shard name -> who holds it now; ``never_submitted``: the manifest's jobs the ledger has no line
-    for (None: the manifest is not known); ``lapsing``: shard name -> the lease a run no longer running left
-    on it (until it lapses, a run on that shard exits 5).
+    ``live``: shard name -> who holds it now; ``manifest``: the job ids of the manifest (None: not known):
+    only its jobs are counted, those the ledger has no line for as never submitted, while the ledger's
+    other jobs (rows since removed, another manifest's) count in the spend alone; ``lapsing``: shard name ->
+    the lease a run no longer running left on it (until it lapses, a run on that shard exits 5).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
-    jobs = replay.jobs
+    jobs, never_submitted = replay.jobs, None
+    if manifest is not None:
+        wanted = set(manifest)
+        jobs = {job_id: rec for job_id, rec in replay.jobs.items() if job_id in wanted}
+        never_submitted = sum(job_id not in replay.jobs for job_id in wanted)
+    outside = len(replay.jobs) - len(jobs)
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
     failures, left, details = [], [], {}
@@ -375,6 +383,11 @@ def status_summary(
         lines = [f"{root}: no job recorded yet (nothing was submitted)"]
         if never_submitted:
             lines[0] = f"{root}: {never_submitted} jobs in the manifest, {never_submitted} never submitted"
+    if outside:
+        lines.insert(1, f"  {outside} more job{'s' if outside != 1 else ''} in the ledger not in the manifest "
+                        "(rows removed, or another manifest's): counted in the spend alone")  # fmt: skip
+        if not jobs:
+            lines.insert(2, f"  spend ${spend:.2f}")
     live = dict(live or {})
     if held_by is not None:
         live[""] = f"process {held_by}" if held_by else "another process"
@@ -429,6 +442,7 @@ def status_summary(
         ],
         "never_submitted": never_submitted,
         "manifest_jobs": total if never_submitted is not None else None,
+        "outside_manifest": outside,
         "warnings": dict(media),
         "torn_tail": replay.torn_tail,
         "running": bool(live),

@@ -111,3 +111,29 @@ def test_expiry_reasons_with_request_ids_and_ages_group():
     ]  # fmt: skip
     groups = group_failures(failures)
     assert len(groups) == 1 and groups[0][1] == 5 and "2c7f59ea" not in groups[0][0]
+
+
+def test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it(sim, tmp_path, monkeypatch, capsys):
+    # A row that failed is taken out of the manifest, and the run completes the rest (exit 0).  Status counted
+    # every job of the ledger as "in the manifest", the removed one too: not finished, a failure to retry.
+    server = sim()
+    server.state.script("fail")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 1
+    failed = next(i for i, rec in read_ledger(out / "ledger.jsonl").jobs.items() if rec["state"] == "failed")
+    rows = many_jobs_yaml(4).split("\n  - ")
+    write(manifest, "\n  - ".join(row for row in rows if not row.startswith(f"id: {failed}\n")))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["manifest_jobs"], status["states"], status["finished"]) == (3, {"completed": 3}, True)
+    assert status["failures"] == [] and status["outside_manifest"] == 1
+    assert status["lines"][0].endswith(": 3 jobs in the manifest: 3 completed")
+    assert status["lines"][1] == (
+        "  1 more job in the ledger not in the manifest (rows removed, or another manifest's): counted in the spend "
+        "alone"
+    )
+    assert status["spend_usd"] == round(server.state.total_charged(), 6) == 0.84
+    assert not any("--retry-failed" in line for line in status["lines"]) and "  all jobs completed" in status["lines"]

@@ -331,7 +331,7 @@ FAILED_HINT = (
 
 
 def test_status_against_the_manifest_counts_the_jobs_never_submitted():
-    told = _status(JOBS, never_submitted=3)
+    told = _status(JOBS, manifest=[*JOBS, "x", "y", "z"])
     assert told["lines"] == [
         "OUT: 6 jobs in the manifest: 1 submitted, 1 completed, 1 failed, 3 never submitted",
         "  spend $0.28",
@@ -344,25 +344,25 @@ def test_status_against_the_manifest_counts_the_jobs_never_submitted():
     assert (told["never_submitted"], told["manifest_jobs"], told["finished"]) == (3, 6, False)
     assert told["failures"] == [{"reason": "plain text some time ago", "count": 1, "examples": ["c"],
                                  "details": {"c": "plain text 5 s ago"}}]  # fmt: skip
-    all_sent = _status(JOBS, never_submitted=0)
+    all_sent = _status(JOBS, manifest=list(JOBS))
     assert all_sent["lines"][0] == "OUT: 3 jobs in the manifest: 1 submitted, 1 completed, 1 failed"
     assert all_sent["manifest_jobs"] == 3
     unknown = _status(JOBS)
     assert unknown["lines"][0] == "OUT: 3 jobs: 1 submitted, 1 completed, 1 failed" and unknown["manifest_jobs"] is None
-    nothing_yet = _status({}, never_submitted=4)
+    nothing_yet = _status({}, manifest=["w", "x", "y", "z"])
     assert nothing_yet["lines"] == [
         "OUT: 4 jobs in the manifest, 4 never submitted",
         "  4 never submitted: run the same 'batchgen run' again to submit them",
     ]
     assert nothing_yet["finished"] is False and nothing_yet["manifest_jobs"] == 4
-    half = _status({"a": {"state": "completed"}}, never_submitted=1)
+    half = _status({"a": {"state": "completed"}}, manifest=["a", "b"])
     assert half["finished"] is False and "  all jobs completed" not in half["lines"]
-    whole = _status({"a": {"state": "completed"}}, never_submitted=0)
+    whole = _status({"a": {"state": "completed"}}, manifest=["a"])
     assert whole["finished"] is True and "  all jobs completed" in whole["lines"]
 
 
 def test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_to_them():
-    shards = _status(JOBS, live={"1-of-2": "host y pid 2", "0-of-2": "host x pid 1"}, never_submitted=2)
+    shards = _status(JOBS, live={"1-of-2": "host y pid 2", "0-of-2": "host x pid 1"}, manifest=[*JOBS, "x", "y"])
     assert shards["lines"] == [
         "OUT: 5 jobs in the manifest: 1 submitted, 1 completed, 1 failed, 2 never submitted",
         "  2 runs (0-of-2 host x pid 1; 1-of-2 host y pid 2) hold this folder now: these figures are as of the "
@@ -561,7 +561,7 @@ def test_status_does_not_say_no_plain_re_run_settles_a_submit_while_the_manifest
     by an interrupted run), or a job deferred or pending, is sent by the next run: once listed, its request
     settles the stuck submit.  Status may not say that a plain re-run settles none of them."""
     stuck = {"detail": "the submit's outcome is unknown ... add a row", "rerun": False}
-    lines = _status({"a": {"state": "submitting", "error": stuck}}, never_submitted=1)["lines"]
+    lines = _status({"a": {"state": "submitting", "error": stuck}}, manifest=["a", "b"])["lines"]
     assert not any("settles none" in line for line in lines), lines
     for other in ("pending", "deferred"):
         lines = _status({"a": {"state": "submitting", "error": stuck}, "b": {"state": other}})["lines"]
