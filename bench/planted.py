@@ -1079,6 +1079,20 @@ PLANTS = (
         "        jobs = {job_id: rec for job_id, rec in replay.jobs.items()}",
         ("tests/e2e/test_told_status.py::test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it",),
     ),
+    Plant(
+        "a video a killed run left in place is written lost once its link is gone (paid again to remake)",
+        "batchgen/engine/downloader.py",
+        "                    if (saved := await self._installed(job, dest)) is not None:\n"
+        "                        break\n"
+        '                    await self.lost(job, f"its output file is gone',
+        "                    if None:\n"
+        "                        break\n"
+        '                    await self.lost(job, f"its output file is gone',
+        (
+            "tests/e2e/test_crash.py::test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone",
+            "tests/engine/test_downloader.py::test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_is_gone",
+        ),
+    ),
 )
 
 

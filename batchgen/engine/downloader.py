@@ -26,7 +26,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ..api.answers import UNFINISHED_STATES
 from ..api.client import ApiClient
-from ..clock import Clock, iso_utc
+from ..clock import Clock, iso_utc, parse_time
 from ..config import MediaSettings, OutputSettings
 from ..errors import DownloadError
 from ..jobs import Event, JobState, TrackedJob
@@ -85,6 +85,8 @@ class Downloader:
                     await self._failed(job, "its output URL could not be looked up; run again later")
                     return
                 if not found:
+                    if (saved := await self._installed(job, dest)) is not None:
+                        break
                     await self.lost(job, "no output URL could be recovered for it")
                     return
                 job.output_url, job.file_size = found.url, found.size
@@ -114,6 +116,8 @@ class Downloader:
                         await self._failed(job, f"{exc}, and no other link could be looked up; run again later")
                         return
                 if exc.gone:  # the API's own link for it is gone too (output files last 7 days)
+                    if (saved := await self._installed(job, dest)) is not None:
+                        break
                     await self.lost(job, f"its output file is gone ({exc}) and the API has no other link for it")
                     return
                 await self._failed(job, str(exc))
@@ -175,6 +179,17 @@ class Downloader:
                 file_size=job.file_size,
                 max_bytes=settings.max_download_bytes,
             )
+
+    async def _installed(self, job: TrackedJob, dest: Path) -> SavedVideo | None:
+        """The video an earlier run installed for this request before it was stopped (``completed`` not yet
+        written), when its link no longer gives it: it was paid for and is on disk, so it is not lost."""
+        since = parse_time(job.submitted_wall)
+        if since is None:
+            return None
+        saved = await self.out.installed(dest, file_size=job.file_size, since=since)
+        if saved is not None:
+            log.info("job %s: its video was already in place from an earlier run; kept", job.spec.id)
+        return saved
 
     async def _link_from_result(self, job: TrackedJob, tried: str) -> bool:
         """The history's link did not give the video: ask the job's result for its own link

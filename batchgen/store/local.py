@@ -38,7 +38,7 @@ import anyio
 
 from ..errors import LockHeld, OutputUnwritable, StorageError
 from .files import rename_durably, write_atomically
-from .mp4 import spool_verified
+from .mp4 import mp4_problem, spool_verified
 from .shards import Shard
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -168,6 +168,12 @@ class OutputDir:
                 tmp.unlink()
         return SavedVideo(dest, sha256, size, mtime_ns)
 
+    async def installed(self, dest: Path, *, file_size: int | None, since: float) -> SavedVideo | None:
+        """The video an earlier run installed at ``dest`` and was stopped before recording ``completed``
+        (killed while it probed it): a sound MP4 of the API's ``file_size``, put there at ``since`` (the
+        request's submit, epoch seconds) or later, so it is this request's.  None when there is none."""
+        return await anyio.to_thread.run_sync(_installed, dest, file_size, since)
+
     async def write_sidecar(self, video: Path, data: dict[str, Any]) -> None:
         path = self.sidecar_path(video)
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
@@ -216,6 +222,22 @@ def _install(src: Path, dest: Path) -> int:
     """Rename a verified download into place durably; returns its mtime (ns) for quick checks."""
     rename_durably(src, dest)
     return dest.stat().st_mtime_ns
+
+
+def _installed(dest: Path, file_size: int | None, since: float) -> SavedVideo | None:
+    try:
+        info = os.lstat(dest)
+        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns < since * 1e9:
+            return None
+        if (file_size is not None and info.st_size != file_size) or mp4_problem(dest):
+            return None
+        digest = hashlib.sha256()
+        with open(dest, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return SavedVideo(dest, digest.hexdigest(), info.st_size, info.st_mtime_ns)
 
 
 def _matches(path: Path, size: int | None, sha256: str | None, mtime_ns: int | None, deep: bool) -> bool:

@@ -370,6 +370,11 @@ class ObjectStore:
             "writing to this prefix? Stop it and run again"
         )
 
+    async def installed(self, dest: PurePosixPath, *, file_size: int | None, since: float) -> SavedVideo | None:
+        """None: an object's listing gives no time to tell this request's video from an earlier one's, so
+        a video stored before ``completed`` is adopted only by the create-only PUT of a fresh download."""
+        return None
+
     async def write_sidecar(self, video: PurePosixPath, data: dict[str, Any]) -> None:
         """Write the sidecar in one atomic PUT; the video's spool copy is no longer needed."""
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

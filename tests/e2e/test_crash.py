@@ -522,3 +522,25 @@ def test_the_report_page_does_not_promise_a_re_run_for_submits_no_plain_re_run_s
     page = (out / "report.html").read_text()
     assert "re-run resumes" not in page
     assert "the same command run again goes on with them)" not in page
+
+
+def test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone(sim, tmp_path, monkeypatch, capsys):
+    # A run killed after renaming a video into videos/ and before writing 'completed' (while it probed the
+    # video) leaves the job downloading.  Output links last 7 days: a re-run after that found the link gone
+    # and wrote the job lost, its paid video on disk, and advised --resubmit-lost (paid again).
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    ledger = out / "ledger.jsonl"
+    lines = ledger.read_text().splitlines(keepends=True)
+    ledger.write_text("".join(line for line in lines if '"event":"completed"' not in line))
+    assert {rec["state"] for rec in read_ledger(ledger).jobs.values()} == {"downloading"}
+    server.state.config.output_ttl_s = 0.0  # every output link is gone
+    downloads, submissions = server.state.counters["/generations/{fid}.mp4"], len(server.state.submissions)
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 3)
+    assert server.state.counters["/generations/{fid}.mp4"] >= downloads + 3  # each link tried: gone
+    assert len(server.state.submissions) == submissions and sorted(charges_per_job(server).values()) == [1] * 3
+    assert "lost" not in capsys.readouterr().out

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
+from batchgen.clock import iso_utc
 from batchgen.engine.messages import Lost
 from batchgen.errors import DownloadError, StorageError
 from batchgen.jobs import Event, JobState, StopReason, TrackedJob
@@ -89,3 +93,36 @@ async def test_a_disk_error_stops_the_run_and_records_nothing(tmp_path):
     assert k.report.stop_reason is StopReason.FATAL and k.control.done.is_set()
     assert "disk" in str(k.report.fatal) and k.ledger.lines == [] and job.state is JobState.DOWNLOADING
     assert lost.sent == []
+
+
+async def _gone_with_a_video_in_place(tmp_path: Path, *, placed_ago: float, data: bytes = VIDEO):
+    """A run killed after the video was renamed into videos/ and before 'completed' was written leaves its job
+    downloading; the next run finds its link gone (output files last 7 days) and no other link."""
+    videos = tmp_path / "out" / "videos"
+    videos.mkdir(parents=True)
+    (videos / "j.mp4").write_bytes(data)
+    submitted = time.time() - 120
+    os.utime(videos / "j.mp4", (submitted + placed_ago, submitted + placed_ago))
+    job = pending()
+    k = kit(ScriptedApi(downloads=[DownloadError("HTTP 404 from the output URL", retryable=False, gone=True)]), [job])
+    downloading(k, job, size=len(VIDEO))
+    job.submitted_wall = iso_utc(submitted)
+    lost, _ = await run_downloader(k, job, tmp_path)
+    return k, job, lost
+
+
+async def test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_is_gone(tmp_path):
+    # It is a sound MP4 of the API's size, put there after the request was sent: the paid video, kept and
+    # recorded completed, where it was sent back as lost (and --resubmit-lost advised: paid again).
+    k, job, lost = await _gone_with_a_video_in_place(tmp_path, placed_ago=60)
+    assert job.state is JobState.COMPLETED and k.ledger.events() == ["completed"] and lost.sent == []
+    assert k.ledger.lines[-1][3]["sha256"] == hashlib.sha256(VIDEO).hexdigest()
+    assert k.ledger.lines[-1][3]["bytes"] == len(VIDEO)
+
+
+async def test_a_video_in_place_from_before_the_request_or_of_another_size_is_not_taken_for_it(tmp_path):
+    for case, (placed_ago, data) in enumerate([(-60, VIDEO), (60, VIDEO[:-10]), (60, b"x" * len(VIDEO))]):
+        k, job, lost = await _gone_with_a_video_in_place(tmp_path / str(case), placed_ago=placed_ago, data=data)
+        assert job.state is JobState.DOWNLOADING and k.ledger.lines == [], case
+        [message] = lost.sent
+        assert message.event is Event.LOST and "--resubmit-lost" in message.detail
