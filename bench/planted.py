@@ -1093,6 +1093,13 @@ PLANTS = (
             "tests/engine/test_downloader.py::test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_is_gone",
         ),
     ),
+    Plant(
+        "a reader that closes the pipe early ('status --json | head') turns a status into a traceback and exit 1",
+        "batchgen/cli/logs.py",
+        "    except BrokenPipeError:",
+        "    except ValueError:",
+        ("tests/e2e/test_told_status.py::test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback",),
+    ),
 )
 
 

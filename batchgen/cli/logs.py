@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -29,6 +30,18 @@ from rich.logging import RichHandler
 from ..clock import iso_utc
 
 REDACTED = "[REDACTED]"
+
+
+def emit(text: str, *, end: str = "\n") -> None:
+    """Write ``text`` to stdout, flushed.  A reader that left early (``batchgen status OUT --json | head``)
+    changes nothing: stdout is pointed at the null device, the command goes on and exits with its own code."""
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 class JsonFormatter(logging.Formatter):
@@ -150,4 +163,4 @@ def log_outcome(command: str, code: int, *, text: str | None = None, **fields: A
         line = json.dumps({**entry, **outcome}, ensure_ascii=False)
         for secret in REDACTOR.secrets:
             line = line.replace(secret, REDACTED)
-        print(line, flush=True)
+        emit(line)

@@ -62,7 +62,7 @@ from ..store.results import render_results
 from ..store.shards import parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, json_mode, log_outcome, redacting_excepthook, setup_logging
+from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging
 from .nextstep import given_words, next_command
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
@@ -370,7 +370,7 @@ def _status(args: argparse.Namespace) -> int:
     if args.results:
         data = render_results(merged.jobs)
         if args.results == "-":  # the table alone on stdout, for a pipe
-            sys.stdout.write(data.decode())
+            emit(data.decode(), end="")
             return EXIT_OK
         write_atomically(Path(args.results), data)
     if args.json:
@@ -454,7 +454,7 @@ def _print(text: str) -> None:
         for line in text.splitlines():
             log.info("%s", line)
         return
-    print(text, flush=True)
+    emit(text)
 
 
 def _error(text: str) -> None:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from batchgen.store.ledger import read_ledger
 from batchgen.store.local import OutputDir
 from batchgen.store.shards import Shard
 from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
+
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def test_dry_run_with_replace_changed_counts_the_rows_it_pays_for_and_validate_exits_2(
@@ -137,3 +144,22 @@ def test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it(sim, tmp
     )
     assert status["spend_usd"] == round(server.state.total_charged(), 6) == 0.84
     assert not any("--retry-failed" in line for line in status["lines"]) and "  all jobs completed" in status["lines"]
+
+
+@pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
+def test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback(sim, tmp_path, monkeypatch, given):
+    # 'batchgen status OUT --json | head -1': the reader leaves before the end, and the next write met a
+    # closed pipe: a traceback (BrokenPipeError) and exit 1 for a status that was fine.
+    server = sim()
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), out, server, monkeypatch=monkeypatch) == 0
+    read, written = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "batchgen", "status", str(out), *given],
+            stdout=written, stderr=subprocess.PIPE, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ROOT},
+        )  # fmt: skip
+    finally:
+        os.close(written)
+    assert done.returncode == 0 and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
