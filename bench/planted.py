@@ -1100,6 +1100,16 @@ PLANTS = (
         "    except ValueError:",
         ("tests/e2e/test_told_status.py::test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback",),
     ),
+    Plant(
+        "a job refused in both inline forms lets the next flip the model's form back, logged 'from now on' per job",
+        "batchgen/engine/inline_forms.py",
+        "            if self._forms.get(key, form) == form and key not in self._confirmed | self._refused_both:",
+        "            if self._forms.get(key, form) == form and key not in self._confirmed:",
+        (
+            "tests/e2e/test_image_forms.py::test_a_gateway_that_refuses_both_forms_is_not_said_to_take_each_in_turn",
+            "tests/engine/test_inline_forms.py::test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named",
+        ),
+    ),
 )
 
 

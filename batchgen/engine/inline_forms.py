@@ -6,7 +6,10 @@ one each gateway takes is not documented.  A 400 that names the image's field
 created nothing, so the job may be sent again in the other form: once per job
 and field, while no submit has shown the model's current form good.  A form a
 submit went through with is *confirmed*: a later refusal in it is the image's
-own (or the field's), and is not retried.
+own (or the field's), and is not retried.  Once a job was refused in both
+forms, the model's form no longer changes (nor is the change logged again):
+each later job still tries both, but a gateway that takes neither does not
+send the form back and forth between jobs, "from now on" each time.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class InlineForms:
     def __init__(self) -> None:
         self._forms: dict[tuple[str, str], str] = {}
         self._confirmed: set[tuple[str, str]] = set()
+        self._refused_both: set[tuple[str, str]] = set()  # a job was refused in each form
 
     def forms_for(self, model: str, payload: dict[str, Any], tried: dict[str, set[str]]) -> dict[str, str]:
         """The form each inlined image of this payload goes in now: the model's current one, unless this job
@@ -47,8 +51,11 @@ class InlineForms:
 
     def succeeded(self, model: str, used: dict[str, str]) -> None:
         for name, form in used.items():
-            self._forms[(model, name)] = form
-            self._confirmed.add((model, name))
+            key = (model, name)
+            if key not in self._confirmed and self._forms.get(key, form) != form:  # the log said the other
+                log.warning("%s took the image in '%s' as %s; sending it so from now on", model, name, _WORDS[form])
+            self._forms[key] = form
+            self._confirmed.add(key)
 
     def refused(self, model: str, exc: RequestRejected, used: dict[str, str], tried: dict[str, set[str]]) -> bool:
         """A submit sent with ``used`` was refused: True when it should be sent again in the other form (each
@@ -62,9 +69,12 @@ class InlineForms:
                 continue
             tried.setdefault(name, set()).add(form)
             key = (model, name)
-            if _other(form) in tried[name] or (key in self._confirmed and self._forms.get(key) == form):
-                return False  # refused in both forms, or in one known good: the image itself is refused
-            if self._forms.get(key, form) == form and key not in self._confirmed:
+            if _other(form) in tried[name]:
+                self._refused_both.add(key)
+                return False  # refused in both forms: the image itself is refused, or the gateway takes neither
+            if key in self._confirmed and self._forms.get(key) == form:
+                return False  # refused in a form known good: the image itself is refused
+            if self._forms.get(key, form) == form and key not in self._confirmed | self._refused_both:
                 self._forms[key] = _other(form)
                 log.warning(  # not the answer's text: a provider may echo the field's value in it
                     "%s refused the image in '%s' sent as %s (HTTP 400 naming the field); sending it as %s from now on",

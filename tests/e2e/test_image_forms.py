@@ -96,6 +96,19 @@ def test_a_gateway_that_refuses_both_forms_fails_the_jobs_naming_the_field_and_c
     )
 
 
+def test_a_gateway_that_refuses_both_forms_is_not_said_to_take_each_in_turn(tmp_path, sim, monkeypatch, capsys):
+    # One job at a time: each was refused in both forms, and the next one flipped the model's form back and
+    # logged "sending it as ... from now on" again, once per job, each contradicting the one before.
+    server = sim(extra_specs=(str(TEST_IMAGE_SPEC),), inline_images="url")
+    code, _ = _run(tmp_path, server, monkeypatch, URL_MODEL, "--concurrency", "1")
+    assert code == 1 and server.state.counters["/v2/{slug}"] == 8  # each job still tried in both forms
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "refused the image" in line]
+    assert warnings == [
+        f"{URL_MODEL} refused the image in 'image' sent as a data: URI (HTTP 400 naming the field); "
+        "sending it as bare base64 from now on"
+    ]
+
+
 def test_jobs_the_api_refused_as_sent_are_not_told_to_be_retried_as_they_are_nor_as_paid(
     tmp_path, sim, monkeypatch, capsys
 ):

@@ -48,3 +48,24 @@ def test_only_a_400_naming_an_inlined_field_is_taken_for_its_form():
     assert not forms.refused(MODEL, _refusal("image_url must be a URL"), used, {})  # another field's name
     assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "data_uri"}
     assert forms.refused(MODEL, _refusal("Image is not a valid image"), used, {})  # as the API capitalises it
+
+
+def test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named(caplog):
+    forms = InlineForms()
+    for _ in range(3):  # jobs one at a time, each refused in both forms: one change logged, not one per job
+        tried: dict[str, set[str]] = {}
+        while forms.refused(MODEL, _refusal(), forms.forms_for(MODEL, PAYLOAD, tried), tried):
+            pass
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{MODEL} refused the image in 'image' sent as a data: URI (HTTP 400 naming the field); "
+        "sending it as bare base64 from now on"
+    ]
+    # The refusals were the images' own: a later job goes through in the form the log moved away from.
+    tried = {}
+    assert forms.refused(MODEL, _refusal(), forms.forms_for(MODEL, PAYLOAD, tried), tried)
+    forms.succeeded(MODEL, forms.forms_for(MODEL, PAYLOAD, tried))
+    assert (
+        caplog.records[-1].getMessage()
+        == f"{MODEL} took the image in 'image' as a data: URI; sending it so from now on"
+    )
+    assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "data_uri"}
