@@ -1110,6 +1110,13 @@ PLANTS = (
             "tests/engine/test_inline_forms.py::test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named",
         ),
     ),
+    Plant(
+        "a report made later shows a row made anew with what its first request asked for",
+        "batchgen/report/timeline.py",
+        '        if isinstance(record.get("params"), dict) and job_id not in given:',
+        '        if isinstance(record.get("params"), dict) and not row.params:',
+        ("tests/report/test_report_truth.py::test_a_report_made_later_shows_what_a_row_made_anew_asked_for_last",),
+    ),
 )
 
 

@@ -65,14 +65,17 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
     """One row per job, in the order jobs first appear (manifest order when ``specs`` is given).
 
     ``specs`` maps job id -> (model, parameters) from the manifest; without it
-    the parameters come from the ledger's ``submitting`` lines.  Raises
-    LedgerError for a damaged ledger, exactly as a run would.
+    the parameters come from the ledger's latest ``submitting`` line (those of
+    the request that counts: a row made anew with ``--replace-changed`` asked
+    for something else the first time).  Raises LedgerError for a damaged
+    ledger, exactly as a run would.
     """
     rows: dict[str, JobRow] = {}
     for job_id, (model, params) in (specs or {}).items():
         rows[job_id] = JobRow(job_id, model=model, params=dict(params))
+    given = set(rows)
     # One read: every line's timings as it comes, and each job's last state (every line validated).
-    replay = read_ledger(ledger, lambda record: _apply(rows, record))
+    replay = read_ledger(ledger, lambda record: _apply(rows, record, given))
     for job_id, record in replay.jobs.items():
         row = rows.setdefault(job_id, JobRow(job_id))
         row.state = str(record.get("state"))
@@ -93,7 +96,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
     return list(rows.values())
 
 
-def _apply(rows: dict[str, JobRow], record: dict[str, Any]) -> None:
+def _apply(rows: dict[str, JobRow], record: dict[str, Any], given: set[str]) -> None:
     job_id = record["job_id"]
     row = rows.get(job_id)
     if row is None:
@@ -103,7 +106,7 @@ def _apply(rows: dict[str, JobRow], record: dict[str, Any]) -> None:
     if event == "submitting":
         _new_cycle(row)
         row.submitting_at = at
-        if isinstance(record.get("params"), dict) and not row.params:
+        if isinstance(record.get("params"), dict) and job_id not in given:
             row.params = record["params"]
     elif event == "submitted":
         row.queued_at = parse_time(record.get("submitted_at")) or at

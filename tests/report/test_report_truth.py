@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from batchgen.clock import iso_utc, parse_time
 from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
 
@@ -72,3 +74,26 @@ matrix:
     tails = re.findall(r'<span class="tail">([^<]*)</span>', html)
     assert len(tails) == 4 and len(set(tails)) == 4, tails  # the visible ends differ
     assert all(t.endswith(("-5", "-10")) for t in tails)
+
+
+def _made_anew(sim, tmp_path: Path, monkeypatch) -> Path:
+    """Two jobs made, then one row changed (another prompt and frame shape) and made anew."""
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, many_jobs_yaml(2).replace('"scene number 1"', '"scene number one"\n    aspect_ratio: "9:16"'))
+    assert run_batch(manifest, out, server, "--replace-changed", monkeypatch=monkeypatch) == 0
+    return out
+
+
+def test_a_report_made_later_shows_what_a_row_made_anew_asked_for_last(sim, tmp_path, monkeypatch):
+    # 'batchgen report' reads what was asked for off the ledger: it took each job's first request's, so the
+    # card and index.parquet gave the new video the prompt of the one kept in videos/replaced/.
+    out = _made_anew(sim, tmp_path, monkeypatch)
+    assert run_cli("report", str(out)) == 0
+    rows = {row["job_id"]: row for row in pq.read_table(out / "index.parquet").to_pylist()}
+    assert rows["job-001"]["prompt"] == "scene number one"
+    assert json.loads(rows["job-001"]["params_json"])["aspect_ratio"] == "9:16"
+    html = (out / "report.html").read_text()
+    assert "scene number one" in html and "scene number 1" not in html
