@@ -1117,6 +1117,20 @@ PLANTS = (
         '        if isinstance(record.get("params"), dict) and not row.params:',
         ("tests/report/test_report_truth.py::test_a_report_made_later_shows_what_a_row_made_anew_asked_for_last",),
     ),
+    Plant(
+        "a video made anew under the same name keeps the poster frame of the one it replaced",
+        "batchgen/report/thumbs.py",
+        "        if is_current(dest, video) or make_thumbnail(video, dest, width):",
+        "        if dest.exists() or make_thumbnail(video, dest, width):",
+        ("tests/report/test_report_truth.py::test_a_row_made_anew_gets_the_poster_frame_of_its_new_video",),
+    ),
+    Plant(
+        "the poster frames made as videos land keep the frame of a video made anew under the same name",
+        "batchgen/report/ahead.py",
+        "        if not is_current(dest, video) and make_thumbnail(video, dest, width):",
+        "        if not dest.exists() and make_thumbnail(video, dest, width):",
+        ("tests/report/test_ahead.py::test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands",),
+    ),
 )
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models.images import local_path
-from .thumbs import input_thumb_path, make_input_thumbnail, make_thumbnail, thumb_path
+from .thumbs import input_thumb_path, is_current, make_input_thumbnail, make_thumbnail, thumb_path
 
 POSTERS_EVERY_S = 1.0  # real seconds between two looks at the ledger for videos that landed
 
@@ -95,11 +95,15 @@ def make_new_posters(root: Path, width: int) -> int:
         if not video.resolve().is_relative_to(inside) or not video.is_file():
             continue
         dest = thumb_path(root, video)
-        if not dest.exists() and make_thumbnail(video, dest, width):
+        if not is_current(dest, video) and make_thumbnail(video, dest, width):
             made += 1
         image = follow.images.get(job_id)
         source = input_thumb_path(root, video)
-        if image is not None and not source.exists() and make_input_thumbnail(Path(image), source, width):
+        if (
+            image is not None
+            and not is_current(source, Path(image))
+            and make_input_thumbnail(Path(image), source, width)
+        ):
             made += 1
     return made
 

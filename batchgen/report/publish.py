@@ -40,7 +40,7 @@ from .exits import Verdict
 from .html import PAGES_DIR, PageData, completed, render_pages
 from .index import write_index
 from .pace import PacePoint, read_pace
-from .thumbs import THUMBS_DIR, ensure_thumbnails, input_thumb_path, make_input_thumbnail
+from .thumbs import THUMBS_DIR, ensure_thumbnails, input_thumb_path, is_current, make_input_thumbnail
 from .timeline import JobRow, load_rows
 
 log = logging.getLogger("batchgen")
@@ -245,11 +245,13 @@ async def refresh_reports(root: Path, settings: ReportSettings, limiter: anyio.C
 
 
 def _input_thumbnails(root: Path, videos: list[tuple[JobRow, Path]], width: int) -> dict[str, str]:
-    """job id -> a thumbnail of its input image (made once from the local file, while it is there)."""
+    """job id -> a thumbnail of its input image (made from the local file while it is there, again when it
+    changed)."""
     found = {}
     for row, video in videos:
         image = next((local_path(v) for v in row.params.values() if local_path(v)), None)
         dest = input_thumb_path(root, video)
-        if dest.exists() or (image is not None and make_input_thumbnail(Path(image), dest, width)):
+        current = is_current(dest, Path(image)) if image is not None else dest.exists()
+        if current or (image is not None and make_input_thumbnail(Path(image), dest, width)):
             found[row.job_id] = str(dest.relative_to(root))
     return found

@@ -7,8 +7,9 @@ through PyAV, so nothing beyond PyAV is needed.  It is written to a
 temporary name and renamed, so a thumbnail is never half written, and
 an image job's input gets one too (``<video stem>.input.jpg``, from the
 local image it was made from), shown beside its poster frame; and
-:func:`ensure_thumbnails` skips every one that already exists: a report of
-10,000 videos decodes each video once, ever.
+:func:`ensure_thumbnails` skips every one that is current (:func:`is_current`:
+made since its video or image last changed): a report of 10,000 videos decodes
+each video once, and a video made anew (``--replace-changed``) once more.
 """
 
 from __future__ import annotations
@@ -27,6 +28,20 @@ THUMBS_DIR = "thumbs"
 
 def thumb_path(root: Path, video: Path) -> Path:
     return root / THUMBS_DIR / f"{video.stem}.jpg"
+
+
+def is_current(dest: Path, source: Path) -> bool:
+    """Is the thumbnail ``dest`` made since ``source`` (its video, or input image) last changed?  A video
+    made anew under the same name, or an input image changed, has a thumbnail made again; one whose source
+    is gone stands."""
+    try:
+        made = dest.stat().st_mtime_ns
+    except OSError:
+        return False
+    try:
+        return made >= source.stat().st_mtime_ns
+    except OSError:
+        return True
 
 
 def make_thumbnail(video: Path, dest: Path, width: int) -> bool:
@@ -95,7 +110,7 @@ def ensure_thumbnails(root: Path, videos: Iterable[Path], width: int) -> dict[Pa
     found: dict[Path, Path | None] = {}
     for video in videos:
         dest = thumb_path(root, video)
-        if dest.exists() or make_thumbnail(video, dest, width):
+        if is_current(dest, video) or make_thumbnail(video, dest, width):
             found[video] = dest
         else:
             found[video] = None

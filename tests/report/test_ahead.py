@@ -4,6 +4,7 @@ report built on them that says exactly what a full rebuild says."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -99,3 +100,23 @@ def test_the_report_worker_can_start_under_python_m_batchgen():
     code = f"import runpy; runpy.run_path({str(main)!r}, run_name='__mp_main__'); print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
+
+
+def test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands(tmp_path):
+    # A row made anew (--replace-changed) lands under the same name: its poster was taken for made already,
+    # and the report refreshed during the run showed the replaced video's frame, of another shape.
+    root = tmp_path / "out"
+    (root / "videos").mkdir(parents=True)
+    video = root / "videos" / "a.mp4"
+    shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", video)
+    ledger = root / "ledger.jsonl"
+    ledger.write_bytes(_line("a", "completed", file="videos/a.mp4"))
+    assert make_new_posters(root, 120) == 1
+    wide = (root / "thumbs" / "a.jpg").read_bytes()
+    shutil.copyfile(SIM_MEDIA / "9x16_5s.mp4", video)  # the new video, seconds later, then its line
+    later = (root / "thumbs" / "a.jpg").stat().st_mtime_ns + 2_000_000_000
+    os.utime(video, ns=(later, later))
+    with ledger.open("ab") as fh:
+        fh.write(_line("a", "replaced") + _line("a", "completed", file="videos/a.mp4"))
+    assert make_new_posters(root, 120) == 1 and (root / "thumbs" / "a.jpg").read_bytes() != wide
+    assert make_new_posters(root, 120) == 0

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import av
 import pyarrow.parquet as pq
 
 from batchgen.clock import iso_utc, parse_time
@@ -97,3 +98,17 @@ def test_a_report_made_later_shows_what_a_row_made_anew_asked_for_last(sim, tmp_
     assert json.loads(rows["job-001"]["params_json"])["aspect_ratio"] == "9:16"
     html = (out / "report.html").read_text()
     assert "scene number one" in html and "scene number 1" not in html
+
+
+def _shape(jpeg: Path) -> tuple[int, int]:
+    with av.open(str(jpeg)) as container:
+        frame = next(container.decode(video=0))
+        return frame.width, frame.height
+
+
+def test_a_row_made_anew_gets_the_poster_frame_of_its_new_video(sim, tmp_path, monkeypatch):
+    # A poster frame was made once per file name: the new video kept the earlier one's frame, another shape.
+    out = _made_anew(sim, tmp_path, monkeypatch)
+    width, height = _shape(out / "thumbs" / "job-001.jpg")
+    assert height > width  # 9:16, as the video in videos/ now, not the 16:9 one in videos/replaced/
+    assert _shape(out / "thumbs" / "job-000.jpg")[0] > _shape(out / "thumbs" / "job-000.jpg")[1]
