@@ -1131,6 +1131,15 @@ PLANTS = (
         "        if not dest.exists() and make_thumbnail(video, dest, width):",
         ("tests/report/test_ahead.py::test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands",),
     ),
+    Plant(
+        "a signal while the run writes its results and report kills it by the signal (no report, summary or exit code)",
+        "batchgen/cli/runner.py",
+        "        await tg.start(_watch_wrap_up, on_second_signal)",
+        "        await anyio.sleep(0)",
+        (
+            "tests/e2e/test_crash.py::test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_own_code",
+        ),
+    ),
 )
 
 

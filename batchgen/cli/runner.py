@@ -14,13 +14,15 @@ once the first has landed (``report/ahead.py``), and writes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.abc
 
 from ..api.client import ApiClient
 from ..clock import Clock
@@ -156,30 +158,32 @@ async def run_jobs(
                     tg.start_soon(warm_up_after, first_video)
                 report = await run.execute()
                 tg.cancel_scope.cancel()
-        final = opened.final_jobs()
-        report.media_warnings = count_media_warnings(final)
-        report.refused = sum(1 for job in run.jobs if refused_as_sent(final.get(job.spec.id, {})))
-        try:
-            await opened.write_results(final)
-        except (OSError, BatchgenError) as exc:
-            message = (
-                f"could not write {out.results} ({getattr(exc, 'strerror', None) or exc}); the ledger is intact, "
-                "and 'batchgen status' or the next run will produce it"
-            )
-            report.warnings.append(message)
-            log.warning("warning: %s", message)
-        if folder is not None:
-            ended = verdict(report) if verdict is not None else Verdict(None)
+        async with _wrapping_up(handle_signals, on_second_signal):
+            final = opened.final_jobs()
+            report.media_warnings = count_media_warnings(final)
+            report.refused = sum(1 for job in run.jobs if refused_as_sent(final.get(job.spec.id, {})))
             try:
-                report.report_page = await publish_at_end(
-                    folder.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
-                )
-            except Exception as exc:  # a report is a by-product: the run's outcome stands
+                await opened.write_results(final)
+            except (OSError, BatchgenError) as exc:
                 message = (
-                    f"could not write {folder.root / 'report.html'} ({exc}); 'batchgen report {folder.root}' retries"
+                    f"could not write {out.results} ({getattr(exc, 'strerror', None) or exc}); the ledger is "
+                    "intact, and 'batchgen status' or the next run will produce it"
                 )
                 report.warnings.append(message)
                 log.warning("warning: %s", message)
+            if folder is not None:
+                ended = verdict(report) if verdict is not None else Verdict(None)
+                try:
+                    report.report_page = await publish_at_end(
+                        folder.root, settings.report, one_report_at_a_time, verdict=ended, specs=specs
+                    )
+                except Exception as exc:  # a report is a by-product: the run's outcome stands
+                    message = (
+                        f"could not write {folder.root / 'report.html'} ({exc}); "
+                        f"'batchgen report {folder.root}' retries"
+                    )
+                    report.warnings.append(message)
+                    log.warning("warning: %s", message)
     return Outcome(report, run, out, final)
 
 
@@ -195,6 +199,47 @@ def _noting_first_video(
             on_event(event, job)
 
     return noted
+
+
+@contextlib.asynccontextmanager
+async def _wrapping_up(handle_signals: bool, on_second_signal: Callable[[], None] | None) -> AsyncIterator[None]:
+    """The run's last writes, with SIGINT/SIGTERM heard (``_watch_wrap_up``) when ``handle_signals``; an error
+    of the body comes out as it was raised, not in an exception group."""
+    if not handle_signals:
+        yield
+        return
+    failure: BaseException | None = None
+    async with anyio.create_task_group() as tg:
+        await tg.start(_watch_wrap_up, on_second_signal)
+        try:
+            yield
+        except BaseException as exc:  # re-raised below, once the watcher has stopped
+            failure = exc
+        tg.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+
+
+async def _watch_wrap_up(
+    on_second_signal: Callable[[], None] | None, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """Once the run is over, while its results table and report are written: a first signal lets them be
+    finished (its default action ended the process with neither, nor the summary or the exit code); a second
+    one exits at once."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        task_status.started()
+        count = 0
+        async for signum in signals:
+            count += 1
+            if count > 1:
+                if on_second_signal is not None:
+                    on_second_signal()
+                continue
+            log.warning(
+                "received %s after the run ended: its results and report are being written, then the summary; "
+                "send it again to exit at once",
+                signal.Signals(signum).name,
+            )
 
 
 async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:

@@ -544,3 +544,23 @@ def test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_go
     assert server.state.counters["/generations/{fid}.mp4"] >= downloads + 3  # each link tried: gone
     assert len(server.state.submissions) == submissions and sorted(charges_per_job(server).values()) == [1] * 3
     assert "lost" not in capsys.readouterr().out
+
+
+def test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_own_code(sim, tmp_path):
+    # Once the jobs were settled the signal handlers were gone: a SIGTERM (systemctl stop) while the results
+    # table and the report were written killed the process by the signal, with no report, no summary and
+    # no exit code of its own.  Its results table is written first: the signal comes after it.
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    config = write(tmp_path / "c.yaml", "report:\n  page_size: 1\n")  # one page per video: a report that takes a while
+    out = tmp_path / "out"
+    proc = spawn(manifest, out, server, "--concurrency", "30", "--config", str(config))
+    wait_for(lambda: (out / "results.csv").exists() or proc.poll() is not None)
+    assert proc.poll() is None  # still writing the report
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr.decode()
+    assert "received SIGTERM after the run ended" in stderr.decode()
+    assert "30 jobs: 30 completed" in stdout.decode()
+    assert json.loads((out / "report.json").read_text())["exit_code"] == 0
+    assert_every_job_completed(out, 30)
