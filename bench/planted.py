@@ -1140,6 +1140,13 @@ PLANTS = (
             "tests/e2e/test_crash.py::test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_own_code",
         ),
     ),
+    Plant(
+        "a SIGTERM while the manifest is read ends the process by the signal, not as a clean stop (130)",
+        "batchgen/cli/main.py",
+        "    signal.signal(signal.SIGTERM, _interrupt)",
+        "    signal.getsignal(signal.SIGTERM)",
+        ("tests/e2e/test_crash.py::test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130",),
+    ),
 )
 
 

@@ -564,3 +564,32 @@ def test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_it
     assert "30 jobs: 30 completed" in stdout.decode()
     assert json.loads((out / "report.json").read_text())["exit_code"] == 0
     assert_every_job_completed(out, 30)
+
+
+def test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130(tmp_path):
+    # While the manifest is read (here a pipe the test holds open, so the read waits), SIGTERM ended the
+    # process by the signal (exit -15), where SIGINT stops it cleanly: 'interrupted', exit 130.
+    manifest = tmp_path / "m.yaml"
+    os.mkfifo(manifest)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    writer: list[int] = []
+
+    def reading() -> bool:  # a pipe's write end opens without waiting only once a reader holds it
+        try:
+            writer.append(os.open(manifest, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            return proc.poll() is not None
+        return True
+
+    wait_for(reading)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        for fd in writer:
+            os.close(fd)
+    assert proc.returncode == 130, stderr.decode()
+    assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
