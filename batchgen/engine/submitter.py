@@ -56,6 +56,7 @@ from ..errors import (
 from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
 from ..models.images import holds_images, verify_images, wire_json
+from ..models.price import passes_cap
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -147,7 +148,7 @@ class Submitter:
                     await self._defer(job)
                     continue
                 cost = job.estimate or 0.0
-                if cap is not None and book.committed + cost > cap + 1e-9:
+                if cap is not None and passes_cap(book.committed, cost, cap):
                     self.report.stop_reason = self.report.stop_reason or StopReason.SPEND_CAP
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue

@@ -13,6 +13,14 @@ from typing import Any
 from .check import as_number, same
 from .spec import ModelSpec, ParamSpec, PriceRow
 
+CAP_SLACK = 1e-9  # dollars a sum of prices may pass a spend cap by (float sums), and still be within it
+
+
+def passes_cap(spent: float, cost: float, cap: float) -> bool:
+    """Whether a job of ``cost`` on top of ``spent`` passes the spend cap (jobs are sent in order, and one that
+    would pass it is deferred, not the cheaper ones after it)."""
+    return spent + cost > cap + CAP_SLACK
+
 
 def price_of(spec: ModelSpec, params: dict[str, Any]) -> tuple[float, bool]:
     """USD for one job with ``params`` (defaults filled in), and whether it is exact."""

@@ -17,6 +17,7 @@ from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..jobs import UNFINISHED, JobState
+from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
 
@@ -317,8 +318,20 @@ def dry_run_lines(
         f"  estimated time: {_duration(estimate_seconds(todo, settings))} at concurrency "
         f"{settings.limits.concurrency} and {settings.limits.requests_per_minute:g} requests/min"
     )
-    if settings.limits.max_spend_usd is not None and sum(priced) > settings.limits.max_spend_usd:
-        lines.append(f"  note: the spend cap ${settings.limits.max_spend_usd:.2f} will defer some jobs")
+    cap = settings.limits.max_spend_usd
+    if cap is not None and passes_cap(0.0, sum(priced), cap):
+        # in order, as a run sends them (the folder's spend so far counts too: at least this many)
+        spent, deferred = 0.0, 0
+        for cost in priced:
+            if passes_cap(spent, cost, cap):
+                deferred += 1
+            else:
+                spent += cost
+        if deferred < len(todo):
+            many = f"at least {deferred} of the {len(todo)} jobs"
+        else:
+            many = f"all {len(todo)} jobs" if len(todo) > 1 else "the job"
+        lines.append(f"  note: the spend cap ${cap:.2f} will defer {many} to do")
     return lines
 
 
@@ -411,7 +424,8 @@ def status_summary(
     if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
         stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
     if unfinished and live:
-        lines.append(f"  {unfinished} not finished: the run{'s' if len(live) > 1 else ''} in progress work on them")
+        runs = "the runs in progress work" if len(live) > 1 else "the run in progress works"
+        lines.append(f"  {unfinished} not finished: {runs} on them")
     elif settles_none(unfinished, stuck, states.get("deferred", 0)):
         lines.append(f"  {unfinished} not finished: {not_by_rerun(stuck, unfinished)}")
     elif unfinished:

@@ -206,7 +206,7 @@ def test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_takes(
         "  1 lost or expired job(s) will be left alone (--resubmit-lost submits them again, paid again)",
         f"  estimated spend: $2.80 {UPPER}",  # 3 x $0.28 + $1.96 (the bound) for the five left
         "  estimated time: 14.0 min at concurrency 2 and 30 requests/min",
-        "  note: the spend cap $1.00 will defer some jobs",
+        "  note: the spend cap $1.00 will defer at least 1 of the 5 jobs to do",  # in order: the three at $0.28 fit
     ]
 
 
@@ -222,7 +222,7 @@ def test_the_plan_with_every_flag_that_pays_again():
         "  2 job(s) differ from what their ids were sent as: the run stops (exit 2) unless --replace-changed is given",
         f"  estimated spend: $3.64 {UPPER}",
         "  estimated time: 19.6 min at concurrency 2 and 30 requests/min",
-        "  note: the spend cap $1.00 will defer some jobs",
+        "  note: the spend cap $1.00 will defer at least 4 of the 8 jobs to do",
     ]
 
 
@@ -238,7 +238,7 @@ def test_the_plan_for_a_new_folder_and_a_cap_that_is_enough():
     at_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.28))
     assert not any("note" in line for line in summary.dry_run_lines(priced, at_cap, None))
     zero = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.0))
-    assert summary.dry_run_lines(priced, zero, None)[-1] == "  note: the spend cap $0.00 will defer some jobs"
+    assert summary.dry_run_lines(priced, zero, None)[-1] == "  note: the spend cap $0.00 will defer the job to do"
     no_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=None))
     assert not any("note" in line for line in summary.dry_run_lines(PLAN, no_cap, None))
 
@@ -376,7 +376,7 @@ def test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_to_them
     assert shards["running"] is True and shards["live_runs"] == {"1-of-2": "host y pid 2", "0-of-2": "host x pid 1"}
     one = _status(JOBS, live={"0-of-2": "host x pid 1"})
     assert one["lines"][1].startswith("  a run (0-of-2 host x pid 1) holds this folder now: ")
-    assert "  1 not finished: the run in progress work on them" in one["lines"]
+    assert "  1 not finished: the run in progress works on them" in one["lines"]
     both = _status(JOBS, live={"0-of-2": "host x pid 1"}, held_by=7)
     assert both["lines"][1].startswith("  2 runs (process 7; 0-of-2 host x pid 1) hold this folder now: ")
     assert both["live_runs"] == {"0-of-2": "host x pid 1", "": "process 7"}
