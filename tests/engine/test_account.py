@@ -16,8 +16,8 @@ from batchgen.store.ledger import Replay, carry_forward
 class _Account:
     """The new key's view: the request ids its account knows, and whether its history can be read."""
 
-    def __init__(self, knows: set[str], *, history_down: bool = False) -> None:
-        self.knows, self.history_down = knows, history_down
+    def __init__(self, knows: set[str], *, history_down: bool = False, status_down: bool = False) -> None:
+        self.knows, self.history_down, self.status_down = knows, history_down, status_down
         self.asked: list[tuple[str, str]] = []
 
     async def history_get(self, request_id: str) -> HistoryRow:
@@ -30,6 +30,8 @@ class _Account:
 
     async def status(self, request_id: str) -> Status:
         self.asked.append(("status", request_id))
+        if self.status_down:
+            raise ServerError(f"polling request {request_id} (HTTP 503)", status=503)
         if request_id not in self.knows:
             raise NotFound("not found", status=404)
         return Status("PROCESSING", None, {}, 200)
@@ -45,16 +47,18 @@ class _Ledger:
         return record
 
 
-def _folder() -> Replay:
+def _folder(*more: dict[str, Any]) -> Replay:
     jobs: dict[str, dict[str, Any]] = {}
-    for record in (
+    records: list[dict[str, Any]] = [
         {"job_id": "done", "event": "completed", "state": "completed", "request_id": "r-done", "key_fp": "old"},
         {"job_id": "queued", "event": "submitted", "state": "submitted", "request_id": "r-q", "key_fp": "old"},
         {"job_id": "fetching", "event": "result", "state": "downloading", "request_id": "r-f", "key_fp": "old",
          "output_url": "https://cdn.example/f.mp4", "cost": 0.28},
-    ):  # fmt: skip
+        *more,
+    ]  # fmt: skip
+    for record in records:
         carry_forward(jobs, str(record["job_id"]), dict(record))
-    return Replay(jobs, 3, False)
+    return Replay(jobs, len(jobs), False)
 
 
 async def test_adopting_another_accounts_folder_keeps_a_paid_video_whose_link_needs_no_key():
@@ -82,3 +86,59 @@ async def test_a_new_key_of_the_same_account_goes_on_even_while_its_history_cann
     assert written == {"queued": "key_changed", "fetching": "key_changed"}
     assert all(line["previous_key_fp"] == "old" for line in ledger.lines)
     assert replay.jobs["queued"]["state"] == "submitted"
+
+
+async def test_a_new_key_of_the_same_account_leaves_every_job_in_the_state_it_was_in():
+    # A submit of unknown outcome stays to be settled, a download stays a download: the key changes, nothing else.
+    unsure = {"job_id": "unsure", "event": "submit_unknown", "state": "submitting", "key_fp": "old"}
+    api, replay, ledger = _Account({"r-q", "r-f"}), _folder(unsure), _Ledger()
+    await settle_key_change(api, replay, "new", ledger.append, adopt=False, where="out")  # type: ignore[arg-type]
+    written = {line["job_id"]: (line["event"], line["state"]) for line in ledger.lines}
+    assert written == {
+        "queued": ("key_changed", "submitted"),
+        "fetching": ("key_changed", "downloading"),
+        "unsure": ("key_changed", "submitting"),
+    }
+    # the replay the run goes on with holds those lines (and what the earlier lines gave)
+    assert {job_id: replay.jobs[job_id]["event"] for job_id in written} == dict.fromkeys(written, "key_changed")
+    assert replay.jobs["fetching"]["output_url"] == "https://cdn.example/f.mp4"
+
+
+async def test_a_request_the_new_key_cannot_check_does_not_decide_while_another_shows_the_same_account():
+    # The first job's record is gone (history and status say 404); the second's is known: the same account.
+    first = {"job_id": "a-first", "event": "submitted", "state": "submitted", "request_id": "r-gone", "key_fp": "old"}
+    replay = Replay({"a-first": first, **_folder().jobs}, 4, False)
+    api, ledger = _Account({"r-q"}), _Ledger()
+    await settle_key_change(api, replay, "new", ledger.append, adopt=False, where="out")  # type: ignore[arg-type]
+    assert ("history", "r-gone") in api.asked and ("history", "r-q") in api.asked
+    assert {line["event"] for line in ledger.lines} == {"key_changed"}
+
+
+async def test_a_folder_whose_lines_name_no_key_is_resumed_without_a_check():
+    # A folder written before lines carried a key's fingerprint: no line says another key sent its jobs.
+    replay = _folder()
+    for rec in replay.jobs.values():
+        del rec["key_fp"]
+    api, ledger = _Account(set()), _Ledger()
+    await settle_key_change(api, replay, "new", ledger.append, adopt=False, where="out")  # type: ignore[arg-type]
+    assert api.asked == [] and ledger.lines == []
+
+
+async def test_the_stop_for_another_account_says_whether_the_request_was_unknown_or_could_not_be_checked():
+    with pytest.raises(AccountChanged) as unknown:
+        await settle_key_change(_Account(set()), _folder(), "new", _Ledger().append, adopt=False, where="out")  # type: ignore[arg-type]
+    assert "this key's account does not know request r-" in str(unknown.value)
+    down = _Account(set(), history_down=True, status_down=True)
+    with pytest.raises(AccountChanged) as unchecked:
+        await settle_key_change(down, _folder(), "new", _Ledger().append, adopt=False, where="out")  # type: ignore[arg-type]
+    said = str(unchecked.value)
+    assert "could not be checked" in said and "HTTP 503" in said and "does not know" not in said
+
+
+async def test_adopting_says_how_many_jobs_in_flight_were_written_expired(caplog):
+    unsure = {"job_id": "unsure", "event": "submit_unknown", "state": "submitting", "key_fp": "old"}
+    ledger = _Ledger()
+    with caplog.at_level("WARNING", logger="batchgen"):
+        await settle_key_change(_Account(set()), _folder(unsure), "new", ledger.append, adopt=True, where="out")  # type: ignore[arg-type]
+    assert sum(line["state"] == "expired" for line in ledger.lines) == 2
+    assert "2 job(s) in flight under the old account cannot be looked up and were written expired" in caplog.text
