@@ -7,17 +7,30 @@ from collections import Counter
 import pytest
 
 from batchgen.engine.outcome import RunReport
-from batchgen.errors import ApiUnreachable, AuthError, LedgerUnwritable, OutputUnwritable
+from batchgen.errors import (
+    ApiUnreachable,
+    AuthError,
+    InputError,
+    LedgerError,
+    LedgerUnwritable,
+    LockHeld,
+    OutputUnwritable,
+    StorageError,
+)
 from batchgen.jobs import StopReason
 from batchgen.report.exits import (
     EXIT_AUTH,
     EXIT_CREDITS,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_LOCKED,
     EXIT_OK,
     EXIT_UNREACHABLE,
     EXIT_UNWRITABLE,
+    EXIT_USAGE,
     exit_code,
+    exit_code_for,
+    merged_exit_code,
 )
 from batchgen.report.publish import verdict_from
 from batchgen.report.timeline import JobRow
@@ -41,6 +54,8 @@ def report(stop: StopReason | None = None, **states: int) -> RunReport:
         (report(StopReason.SPEND_CAP, completed=3, expired=1), EXIT_FAILED),
         (report(completed=2, submitted=1, submitting=1), EXIT_UNREACHABLE),  # only the API's trouble is left
         (report(completed=2, submitted=1, failed=1), EXIT_FAILED),
+        # an input image changed after it was checked (deferred by no stop): not the API's trouble alone
+        (report(completed=2, submitted=1, deferred=1), EXIT_FAILED),
         (report(StopReason.INTERRUPTED, completed=1, submitted=3), EXIT_INTERRUPTED),
     ],
 )
@@ -55,6 +70,8 @@ def test_the_exit_code_says_what_the_run_left(run, code):
         (ApiUnreachable("no answer", seconds=300.0), EXIT_UNREACHABLE),
         (OutputUnwritable("disk full"), EXIT_UNWRITABLE),
         (LedgerUnwritable("disk full"), EXIT_UNWRITABLE),
+        # the lease on an object store's shard was lost mid-run: the ledger can no longer be written
+        (LedgerError("this run no longer holds shard 1-of-2"), EXIT_UNWRITABLE),
     ],
 )
 def test_a_run_wide_error_gives_its_own_code_whatever_the_jobs_left(fatal, code):
@@ -86,3 +103,34 @@ def test_a_kept_verdict_is_the_last_runs_own(tmp_path):
     (tmp_path / "report.json").write_text('{"exit_code": 3, "resume_command": "batchgen run m.yaml", "running": false}')
     verdict = verdict_from([JobRow("a", state="deferred")], tmp_path)
     assert (verdict.code, verdict.resume_command) == (EXIT_CREDITS, "batchgen run m.yaml")
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InputError("m.yaml:3: unknown model"), EXIT_USAGE),
+        # the output folder is unusable at the start (videos/ a symbolic link): nothing was submitted
+        (StorageError("out/videos is a symbolic link"), EXIT_USAGE),
+        (LockHeld("another batchgen run holds out", pid=12), EXIT_LOCKED),
+        (OutputUnwritable("the disk is full"), EXIT_UNWRITABLE),
+        (ApiUnreachable("no answer", seconds=300.0), EXIT_UNREACHABLE),
+        (AuthError("refused", status=401), EXIT_AUTH),
+    ],
+)
+def test_an_error_before_a_run_gives_its_own_code(error, code):
+    assert exit_code_for(error) == code
+
+
+@pytest.mark.parametrize(
+    ("codes", "code"),
+    [
+        ([EXIT_OK, EXIT_OK], EXIT_OK),
+        ([EXIT_OK, EXIT_CREDITS], EXIT_CREDITS),
+        # a shard with failed jobs outranks one the API left unsettled: re-running settles only the latter
+        ([EXIT_UNREACHABLE, EXIT_FAILED, EXIT_OK], EXIT_FAILED),
+        ([EXIT_INTERRUPTED, EXIT_UNREACHABLE], EXIT_UNREACHABLE),
+        ([EXIT_FAILED, EXIT_AUTH], EXIT_AUTH),
+    ],
+)
+def test_a_sharded_run_exits_with_its_most_serious_shards_code(codes, code):
+    assert merged_exit_code(codes) == code
