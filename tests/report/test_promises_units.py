@@ -190,3 +190,19 @@ def test_retry_hints_name_the_flag_with_or_without_a_command():
     assert one_each[1].startswith("1 job lost or expired") and "makes it again" in one_each[1]
     assert retry_hints({"failed": 2}, None)[0].endswith("(paid again): add --retry-failed")
     assert "retry them" in retry_hints({"failed": 2}, None)[0]
+
+
+def test_status_tells_a_submit_a_re_run_settles_from_one_only_another_command_settles():
+    # Both were left 'submitting'; the history had not caught up with the first (a re-run settles it), while
+    # the second has no request of ours after it (its reason names what settles it).
+    jobs = {
+        "a": {"state": "submitting", "event": "settle_later", "error": {"detail": "the history has not caught up"}},
+        "b": {"state": "submitting", "event": "settle_later", "error": {"detail": "send one more job", "rerun": False}},
+    }
+    lines = status_of(jobs)["lines"]
+    assert (
+        "  2 not finished: run the same 'batchgen run' again to resume them (a plain re-run does not settle 1 of "
+        "them: their reason above says what does)"
+    ) in lines
+    alone = status_of({"b": jobs["b"]})["lines"]
+    assert "  1 not finished: a plain re-run settles none of the 1 left: their reason above says what does" in alone
