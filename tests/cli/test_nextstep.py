@@ -1,5 +1,6 @@
 """The resume line after a stop at the spend cap gives a cap that covers what is left: the same cap would stop
-at once, and one a cent short stops again before the last deferred job."""
+at once, and one a cent short stops again before the last deferred job.  After failures with nothing else to
+do it names the flag that takes them up (paid again), and never one that would only be refused again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from batchgen.config import LimitSettings, Settings
 from batchgen.engine.outcome import RunReport
 from batchgen.jobs import StopReason
 from batchgen.manifest import load_manifest
-from batchgen.report.exits import EXIT_CREDITS
+from batchgen.report.exits import EXIT_CREDITS, EXIT_FAILED
 from tests.helpers import many_jobs_yaml, write
 
 
@@ -36,3 +37,47 @@ def test_the_raised_cap_covers_the_spend_and_every_deferred_job_to_the_cent_abov
     command = next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
     assert _cap_in(command) == cap and cap + 1e-9 >= 3 * price  # the feeder allows 1e-9 of rounding
     assert command.startswith("batchgen run m.yaml --out out ")
+
+
+def _after_failures(tmp_path, states: list[dict], *, shard: str | None = None, shards: int | None = None) -> str:
+    """The resume line after a run that exited 1 leaving its three jobs in ``states``."""
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
+    args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=shard, shards=shards)
+    return next_command(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+
+
+DONE = {"state": "completed", "cost": 0.28}
+FAILED = {"state": "failed", "request_id": "r-1", "error": {"http": 422, "detail": "content policy"}}
+REFUSED = {"state": "failed", "error": {"http": 400, "detail": "prompt is too long"}}  # no request: never made
+EXPIRED = {"state": "expired", "request_id": "r-2", "error": {"detail": "its output is gone"}}
+HELD = {"state": "deferred", "event": "image_changed", "error": {"detail": "image.png changed"}}
+
+
+@pytest.mark.parametrize(
+    ("states", "command"),
+    [
+        ([DONE, FAILED, DONE], "batchgen run m.yaml --retry-failed"),
+        ([DONE, EXPIRED, DONE], "batchgen run m.yaml --resubmit-lost"),
+        ([FAILED, EXPIRED, DONE], "batchgen run m.yaml --retry-failed --resubmit-lost"),
+        # refused as sent: sent again unchanged it is refused again, so no flag sends it
+        ([DONE, REFUSED, REFUSED], "batchgen run m.yaml"),
+        ([FAILED, REFUSED, DONE], "batchgen run m.yaml --retry-failed"),
+        # a job held back (its image changed) is sent by the plain command: it pays for no failed job again
+        ([FAILED, HELD, DONE], "batchgen run m.yaml"),
+    ],
+)
+def test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other(tmp_path, states, command):
+    assert _after_failures(tmp_path, states) == command
+
+
+def test_a_shards_resume_line_names_its_shard_and_the_shard_count(tmp_path):
+    command = _after_failures(tmp_path, [DONE, DONE, DONE], shard="2/3", shards=3)
+    assert command == "batchgen run m.yaml"
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: {"state": "deferred"} for job in manifest.jobs}
+    settings = Settings(limits=LimitSettings(max_spend_usd=0.2))
+    args = argparse.Namespace(options=Options({"max_spend": 0.2}), manifest="m.yaml", shard="2/3", shards=3)
+    report = RunReport(stop_reason=StopReason.SPEND_CAP)
+    resume = next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
+    assert resume.endswith(" --shard 2/3 --shards 3")

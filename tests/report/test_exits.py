@@ -57,6 +57,8 @@ def report(stop: StopReason | None = None, **states: int) -> RunReport:
         # an input image changed after it was checked (deferred by no stop): not the API's trouble alone
         (report(completed=2, submitted=1, deferred=1), EXIT_FAILED),
         (report(StopReason.INTERRUPTED, completed=1, submitted=3), EXIT_INTERRUPTED),
+        # interrupted in a folder an earlier credit stop left jobs deferred in: still the signal's code
+        (report(StopReason.INTERRUPTED, completed=1, submitted=1, deferred=2), EXIT_INTERRUPTED),
     ],
 )
 def test_the_exit_code_says_what_the_run_left(run, code):
