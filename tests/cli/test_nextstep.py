@@ -39,12 +39,16 @@ def test_the_raised_cap_covers_the_spend_and_every_deferred_job_to_the_cent_abov
     assert command.startswith("batchgen run m.yaml --out out ")
 
 
-def _after_failures(tmp_path, states: list[dict], *, shard: str | None = None, shards: int | None = None) -> str:
-    """The resume line after a run that exited 1 leaving its three jobs in ``states``."""
+def _after_failures(
+    tmp_path, states: list[dict], *, shard: str | None = None, shards: int | None = None, stop: StopReason | None = None
+) -> str:
+    """The resume line after a run that exited 1 leaving its three jobs in ``states`` (``stop``: why it stopped)."""
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=shard, shards=shards)
-    return next_command(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+    return next_command(
+        RunReport(stop_reason=stop), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs
+    )
 
 
 DONE = {"state": "completed", "cost": 0.28}
@@ -81,3 +85,9 @@ def test_a_shards_resume_line_names_its_shard_and_the_shard_count(tmp_path):
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
     resume = next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
     assert resume.endswith(" --shard 2/3 --shards 3")
+
+
+def test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_cap(tmp_path):
+    # the cap stopped the run, but nothing is deferred (it exited 1): a higher cap would send nothing
+    command = _after_failures(tmp_path, [DONE, FAILED, DONE], stop=StopReason.SPEND_CAP)
+    assert command == "batchgen run m.yaml --retry-failed"
