@@ -62,7 +62,8 @@ def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
         return Verdict(None)
     if states <= {"completed"}:
         return Verdict(0)
-    return Verdict(3 if "deferred" in states else 1)
+    # held back by a stop (credits, the cap): 3; a job held back for its changed input image alone is a 1
+    return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)
 
 
 ANNOTATIONS = ".batchgen/annotations.json"  # the manifest's meta.NAME columns, by job id (written by the CLI)

@@ -101,6 +101,14 @@ def test_a_folder_without_a_kept_verdict_is_judged_from_its_jobs(tmp_path, state
     assert (verdict.code, verdict.resume_command, verdict.running) == (code, None, False)
 
 
+def test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_from_one_deferred_by_a_stop(tmp_path):
+    # an input image changed after it was checked: the run exited 1 (README), not 3 (credits or the cap)
+    held = JobRow("j1", state="deferred", held=True)
+    assert verdict_from([JobRow("j0", state="completed"), held], tmp_path).code == EXIT_FAILED
+    by_stop = JobRow("j2", state="deferred")
+    assert verdict_from([JobRow("j0", state="completed"), held, by_stop], tmp_path).code == EXIT_CREDITS
+
+
 def test_a_kept_verdict_is_the_last_runs_own(tmp_path):
     (tmp_path / "report.json").write_text('{"exit_code": 3, "resume_command": "batchgen run m.yaml", "running": false}')
     verdict = verdict_from([JobRow("a", state="deferred")], tmp_path)
