@@ -115,9 +115,10 @@ def test_simulator_serves_the_wrong_video_only_where_told():
 # --------------------------------------------------------------------------- a whole run
 
 
-def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monkeypatch):
+def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monkeypatch, capsys):
     out, code = run_with_failures(tmp_path, sim, monkeypatch)
     assert code == 1  # three jobs failed on the server
+    summary = [line for line in capsys.readouterr().out.splitlines() if "videos kept with warnings" in line]
     ledger = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
     completed = {r["job_id"]: r for r in ledger if r["event"] == "completed"}
     prompts = {r["job_id"]: r["params"]["prompt"] for r in ledger if r["event"] == "submitting"}
@@ -127,6 +128,11 @@ def test_a_run_marks_exactly_the_wrong_videos_and_keeps_them(tmp_path, sim, monk
     kinds = {j: [w["kind"] for w in r.get("warnings", [])] for j, r in completed.items()}
     assert {j for j, k in kinds.items() if "duration_mismatch" in k} == want_duration
     assert {j for j, k in kinds.items() if "aspect_mismatch" in k} == want_aspect
+    # the run's summary says so too, counted from the ledger as it ends
+    assert len(summary) == 1
+    assert (
+        f"{len(want_duration)} duration_mismatch" in summary[0] and f"{len(want_aspect)} aspect_mismatch" in summary[0]
+    )
     for job_id in want_duration | want_aspect:  # kept: on disk, completed, with its probed facts
         assert (out / completed[job_id]["file"]).is_file()
         assert completed[job_id]["media"]["codec"] == "h264"
