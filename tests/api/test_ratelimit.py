@@ -300,6 +300,22 @@ def test_the_climb_back_is_additive_per_clean_window_and_stops_at_the_configured
     assert budget.limit == 100.0
 
 
+def test_the_climb_back_never_passes_the_configured_figure_when_its_steps_do_not_meet_it():
+    # 75 a minute climbs in steps of 1.5; from 59 (what was in the window at the 429) the steps reach 74 then
+    # 75.5: the limit stops at 75, the rate the user set
+    clock = FakeClock()
+    budget = RequestBudget(75, clock=clock, window=60.0)
+    budget._stamps.extend([0.0] * 59)
+    budget.on_429(1.0)
+    assert budget.limit == 59.0
+    for _ in range(300):
+        clock.advance(60.0)
+        budget._stamps.clear()
+        budget.wait_time(clock.now())
+        assert budget.limit <= 75.0
+    assert budget.limit == 75.0
+
+
 def test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling():
     clock = FakeClock()
     budget = RequestBudget(100, clock=clock, window=60.0)
