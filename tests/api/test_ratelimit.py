@@ -351,6 +351,16 @@ def test_a_probe_admitted_sets_the_window_and_limit_it_revealed(caplog):
     assert caplog.messages == ["429s without a hint: the server admits about 10 requests per 30s; pacing at that"]
 
 
+def test_a_probe_that_shows_the_server_admits_more_than_configured_keeps_the_configured_rate():
+    # the server admits 10 calls per 30 s; the user set 6 a minute: the run never goes faster than 6 a minute
+    clock = FakeClock()
+    budget = RequestBudget(6, clock=clock, window=60.0)
+    learn_ten_per_thirty(budget, clock)
+    assert not budget.finder.cooling and budget.gate_open
+    assert budget.limit <= budget.configured
+    assert budget.limit / budget.window * 60.0 == pytest.approx(6.0)
+
+
 def test_a_closed_gate_shows_in_the_readout():
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, rng=random.Random(1))
