@@ -157,6 +157,16 @@ def test_kept_options_are_written_whole_and_read_back_as_they_were(tmp_path):
     assert options.load_kept(tmp_path / "new") == {}
 
 
+def test_a_shard_keeps_its_own_options_and_one_without_takes_the_folders_cap(tmp_path):
+    # a folder of an earlier version kept one options.json for every shard: its cap holds for each
+    out = tmp_path / "out"
+    options.save(out, Options({"max_spend": 2.5}))
+    assert options.load_kept(out, "1-of-2") == {"max_spend": 2.5}
+    options.save(out, Options({"max_spend": 1.0, "rpm": 20}), "2-of-2")
+    assert options.load_kept(out, "2-of-2") == {"max_spend": 1.0, "rpm": 20}
+    assert options.load_kept(out, "1-of-2") == {"max_spend": 2.5} and options.load_kept(out) == {"max_spend": 2.5}
+
+
 def test_a_kept_options_file_that_cannot_be_read_is_an_error_that_says_what_it_holds(tmp_path):
     out = tmp_path / "out"
     path = _kept_file(out)

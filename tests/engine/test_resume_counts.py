@@ -81,3 +81,5 @@ async def test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_fl
     sent = [job.spec.id for job in plan.submit]
     assert sent == [job_id for job_id, flag in (("refused", retry_failed), ("lost", resubmit_lost)) if flag] + ["new"]
     assert k.ledger.lines == [] and not plan.poll and not plan.download and not plan.reconcile
+    # a failed job left alone keeps its recorded reason: the summary's "failures by reason" give it
+    assert jobs[0].error == "nsfw"
