@@ -223,3 +223,14 @@ async def test_the_spend_counts_every_charge_the_api_reported_not_only_videos_in
         await book.finish(a, Event.COMPLETED, JobState.COMPLETED)
         await book.finish(b, Event.EXPIRED, JobState.EXPIRED, error={"detail": "the video could not be had"})
         assert book.spend == pytest.approx(1.28)
+
+
+async def test_a_line_that_clears_the_error_clears_the_reason_the_summary_gives(tmp_path):
+    # a submit of unknown outcome found in the history: its 'reconciled' line says the error is over
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        book = JobBook([j := job()], ledger)
+        await book.record(j, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.record(j, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error={"http": 502, "detail": "bad gateway"})
+        assert j.error == "HTTP 502: bad gateway"
+        await book.record(j, Event.RECONCILED, JobState.SUBMITTING, error=None)
+        assert j.error is None
