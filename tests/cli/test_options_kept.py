@@ -19,7 +19,7 @@ import pytest
 from batchgen.cli import options
 from batchgen.cli.options import Options
 from batchgen.errors import InputError, StorageError
-from tests.helpers import many_jobs_yaml, write
+from tests.helpers import many_jobs_yaml, run_batch, write
 
 
 def _kept_file(out: Path) -> Path:
@@ -381,3 +381,13 @@ def test_the_command_line_beats_the_environment_and_a_simulation_named_now_keeps
     now = options.merge({"simulate": True}, {"base_url": "http://kept", "time_scale": 50.0})
     assert now.values["base_url"] is None and now.values["time_scale"] == 50.0
     assert now.from_folder == ["--time-scale"]
+
+
+def test_a_run_given_its_concurrency_by_the_environment_completes_and_keeps_it(tmp_path, sim, monkeypatch):
+    for var, _ in options.ENVIRONMENT.values():
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BATCHGEN_CONCURRENCY", "2")
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(3)), tmp_path / "out"
+    assert run_batch(manifest, out, sim(), monkeypatch=monkeypatch) == 0
+    assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == ["job-000.mp4", "job-001.mp4", "job-002.mp4"]
+    assert options.load_kept(out)["concurrency"] == 2

@@ -108,6 +108,14 @@ def test_results_csv_neutralises_formulas():
     assert neutralise("plain") == "plain"
 
 
+def test_a_model_spec_file_named_in_the_config_is_found_beside_the_config_wherever_the_run_starts(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    config = write(folder / "c.yaml", f"models:\n  files: [specs/mine.yaml, {tmp_path / 'abs.yaml'}]\n")
+    settings = load_settings(config, environ={})
+    assert settings.models.files == (str(folder / "specs" / "mine.yaml"), str(tmp_path / "abs.yaml"))
+
+
 def test_settings_precedence_and_errors(tmp_path):
     config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 3\n  requests_per_minute: 10\n")
     settings = load_settings(
