@@ -296,3 +296,13 @@ async def test_a_completed_result_without_a_link_is_no_link_and_the_history_link
     k, job, lost, _ = await download(api, tmp_path, url=ROW_LINK, from_history=True)
     assert lost.sent == [] and job.state is JobState.COMPLETED
     assert api.fetched == [ROW_LINK, ROW_LINK] and last(k)[1]["output_url"] == ROW_LINK
+
+
+async def test_a_link_of_an_output_list_that_is_gone_is_replaced_by_the_next_one_the_result_lists(tmp_path):
+    # The result names two links, the first the one that failed: the video comes from the second, not lost.
+    gone = DownloadError("the output URL answered HTTP 404", retryable=False, gone=True)
+    two = Result("COMPLETED", LINK, len(VIDEO), 0.28, None, {}, None, 200, output_urls=(LINK, FRESH))
+    k, job, lost, folder = await download(ScriptedApi(downloads=[gone, VIDEO], results=[two]), tmp_path)
+    assert k.api.fetched == [LINK, FRESH] and lost.sent == []
+    assert job.state is JobState.COMPLETED and last(k)[1]["output_url"] == FRESH
+    assert folder.video_path("j", MODEL).read_bytes() == VIDEO
