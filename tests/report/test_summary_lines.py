@@ -448,6 +448,16 @@ def test_a_stop_with_nothing_left_to_defer_says_so_with_a_zero():
     assert summary.summary_lines(cap, OUT, TEN, resume_command="R")[-1] == WHERE  # nothing to resume
 
 
+def test_a_credit_stop_counts_as_deferred_only_the_jobs_it_held_back_not_one_whose_image_changed():
+    report = RunReport(
+        states=Counter({"completed": 7, "deferred": 3}), stop_reason=StopReason.CREDITS, spend=1.96,
+        held_back=[("j9", "image.png changed after it was checked")],
+    )  # fmt: skip
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="R")
+    assert "Stopped submitting: out of credits; 2 jobs deferred. Top up, then resume." in lines
+    assert "    1 x image.png changed after it was checked (e.g. j9)" in lines
+
+
 def test_one_failed_and_two_lost_jobs_are_counted_in_the_right_number():
     report = RunReport(states=Counter({"completed": 6, "failed": 1, "expired": 2, "pending": 1}))
     command = "batchgen run m.yaml"
