@@ -306,3 +306,13 @@ async def test_a_link_of_an_output_list_that_is_gone_is_replaced_by_the_next_one
     assert k.api.fetched == [LINK, FRESH] and lost.sent == []
     assert job.state is JobState.COMPLETED and last(k)[1]["output_url"] == FRESH
     assert folder.video_path("j", MODEL).read_bytes() == VIDEO
+
+
+async def test_a_video_whose_size_the_api_did_not_give_is_recorded_at_the_size_it_has_on_disk(tmp_path):
+    # the completed line's size and hash are what a later run checks the video against
+    k, job, lost, folder = await download(ScriptedApi(downloads=[VIDEO]), tmp_path)
+    assert job.file_size is None and job.state is JobState.COMPLETED and lost.sent == []
+    event, fields = last(k)
+    video = folder.video_path("j", MODEL)
+    assert event == "completed" and fields["bytes"] == len(VIDEO) == video.stat().st_size
+    assert fields["mtime_ns"] == video.stat().st_mtime_ns
