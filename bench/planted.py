@@ -1147,6 +1147,230 @@ PLANTS = (
         "    signal.getsignal(signal.SIGTERM)",
         ("tests/e2e/test_crash.py::test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130",),
     ),
+    Plant(
+        "a folder whose lines name no key is checked for a key change",
+        "batchgen/engine/account.py",
+        'rec.get("key_fp") not in (None, fingerprint)',
+        'rec.get("key_fp") not in (fingerprint,)',
+        ("tests/engine/test_account.py::test_a_folder_whose_lines_name_no_key_is_resumed_without_a_check",),
+    ),
+    Plant(
+        "a key change is judged from the first request of the folder only",
+        "batchgen/engine/account.py",
+        "same, found = await _same_account(api, evidence[:PROBES])",
+        "same, found = await _same_account(api, evidence[:1])",
+        (
+            "tests/engine/test_account.py::test_a_request_the_new_key_cannot_check_does_not_decide_while_another_shows_the_same_account",
+        ),
+    ),
+    Plant(
+        "a request that could not be checked is said to be unknown to the new key's account",
+        "batchgen/engine/account.py",
+        "        except NotFound:\n            why = f",
+        "        except ApiError:\n            why = f",
+        (
+            "tests/engine/test_account.py::test_the_stop_for_another_account_says_whether_the_request_was_unknown_or_could_not_be_checked",
+        ),
+    ),
+    Plant(
+        "--adopt-key says how many jobs were written expired wrongly",
+        "batchgen/engine/account.py",
+        "            adopted += 1\n",
+        "",
+        ("tests/engine/test_account.py::test_adopting_says_how_many_jobs_in_flight_were_written_expired",),
+    ),
+    Plant(
+        "a new key of the same account moves its jobs to submitted",
+        "batchgen/engine/account.py",
+        'job_id, Event.KEY_CHANGED, JobState(rec["state"]), previous_key_fp',
+        "job_id, Event.KEY_CHANGED, JobState.SUBMITTED, previous_key_fp",
+        ("tests/engine/test_account.py::test_a_new_key_of_the_same_account_leaves_every_job_in_the_state_it_was_in",),
+    ),
+    Plant(
+        "a job held back for a changed image beside one in flight exits 6",
+        "batchgen/report/exits.py",
+        'left <= {"submitting", "submitted"}',
+        'left <= {"submitting", "submitted", "deferred"}',
+        ("tests/report/test_exits.py::test_the_exit_code_says_what_the_run_left",),
+    ),
+    Plant(
+        "an unusable output folder at the start exits 1, not 2",
+        "batchgen/report/exits.py",
+        "isinstance(exc, InputError | StorageError)",
+        "isinstance(exc, InputError)",
+        ("tests/report/test_exits.py::test_an_error_before_a_run_gives_its_own_code",),
+    ),
+    Plant(
+        "a lease lost mid-run exits 1, not 7",
+        "batchgen/report/exits.py",
+        "isinstance(report.fatal, StorageError | LedgerError)",
+        "isinstance(report.fatal, StorageError)",
+        ("tests/report/test_exits.py::test_a_run_wide_error_gives_its_own_code_whatever_the_jobs_left",),
+    ),
+    Plant(
+        "a sharded run with failed and unsettled shards exits 6, not 1",
+        "batchgen/report/exits.py",
+        "    EXIT_FAILED,\n    EXIT_UNREACHABLE,",
+        "    EXIT_UNREACHABLE,\n    EXIT_FAILED,",
+        ("tests/report/test_exits.py::test_a_sharded_run_exits_with_its_most_serious_shards_code",),
+    ),
+    Plant(
+        "a submit left for a re-run is told a re-run cannot settle it",
+        "batchgen/engine/outcome.py",
+        'error.get("rerun") is False',
+        'error.get("rerun") is not True',
+        (
+            "tests/report/test_promises_units.py::test_status_tells_a_submit_a_re_run_settles_from_one_only_another_command_settles",
+        ),
+    ),
+    Plant(
+        "the resume line adds --retry-failed beside a job held back for a changed image",
+        "batchgen/cli/nextstep.py",
+        'unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")',
+        'unfinished = ("pending", "submitting", "submitted", "downloading")',
+        (
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+        ),
+    ),
+    Plant(
+        "the resume line adds --retry-failed with no failed job made",
+        "batchgen/cli/nextstep.py",
+        'made = states.get("failed", 0) > sum(',
+        'made = states.get("failed", 0) >= sum(',
+        (
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+        ),
+    ),
+    Plant(
+        "the resume line leaves out --resubmit-lost for expired jobs",
+        "batchgen/cli/nextstep.py",
+        '(" --resubmit-lost" if states.get("expired") else "")',
+        '""',
+        (
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+        ),
+    ),
+    Plant(
+        "a shard's resume line leaves out --shards",
+        "batchgen/cli/nextstep.py",
+        '(f" --shards {args.shards}" if args.shards else "")',
+        '""',
+        ("tests/cli/test_nextstep.py::test_a_shards_resume_line_names_its_shard_and_the_shard_count",),
+    ),
+    Plant(
+        "an interrupted run beside deferred jobs does not exit 130",
+        "batchgen/report/exits.py",
+        'if report.stop_reason == "interrupted":',
+        'if report.stop_reason == "interrupted" and not report.states.get("deferred"):',
+        ("tests/report/test_exits.py::test_the_exit_code_says_what_the_run_left",),
+    ),
+    Plant(
+        "a spend-cap stop that left only failures is told to raise the cap",
+        "batchgen/cli/nextstep.py",
+        'if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:',
+        'if report.stop_reason == "spend_cap":',
+        ("tests/cli/test_nextstep.py::test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_cap",),
+    ),
+    Plant(
+        "the run's summary leaves out the videos kept with warnings",
+        "batchgen/cli/runner.py",
+        "        report.media_warnings = count_media_warnings(final)\n",
+        "",
+        ("tests/report/test_report.py::test_a_run_marks_exactly_the_wrong_videos_and_keeps_them",),
+    ),
+    Plant(
+        "the climb back after a 429 passes the configured rate",
+        "batchgen/api/ratelimit.py",
+        "self.limit = min(self.configured, self.limit + self._step)",
+        "self.limit = self.limit + self._step",
+        (
+            "tests/api/test_ratelimit.py::test_the_climb_back_never_passes_the_configured_figure_when_its_steps_do_not_meet_it",
+        ),
+    ),
+    Plant(
+        "a probe that shows a higher server limit lifts the rate past the configured one",
+        "batchgen/api/ratelimit.py",
+        "self.limit = max(self.min_limit, min(float(limit), self.configured))",
+        "self.limit = max(self.min_limit, float(limit))",
+        (
+            "tests/api/test_ratelimit.py::test_a_probe_that_shows_the_server_admits_more_than_configured_keeps_the_configured_rate",
+        ),
+    ),
+    Plant(
+        "a resumed job's recorded reason is dropped (failures by reason say none)",
+        "batchgen/engine/resume.py",
+        'job.error = error_text(rec.get("error"))',
+        "job.error = None",
+        (
+            "tests/engine/test_resume_counts.py::test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_flag_does",
+        ),
+    ),
+    Plant(
+        "a shard without its own options file loses the folder's kept cap",
+        "batchgen/cli/options.py",
+        "    if shard and not path.exists():\n        path = options_file(out)\n",
+        "",
+        ("tests/cli/test_options_kept.py::test_a_shard_keeps_its_own_options_and_one_without_takes_the_folders_cap",),
+    ),
+    Plant(
+        "a line that clears a job's error keeps the stale reason",
+        "batchgen/engine/book.py",
+        '        if "error" in fields:\n            job.error',
+        '        if fields.get("error"):\n            job.error',
+        ("tests/engine/test_book.py::test_a_line_that_clears_the_error_clears_the_reason_the_summary_gives",),
+    ),
+    Plant(
+        "BATCHGEN_CONCURRENCY read as a float (the run ends in a traceback)",
+        "batchgen/config.py",
+        'return int(number) if key == "concurrency" and number.is_integer() else number',
+        "return number",
+        ("tests/cli/test_options_kept.py::test_a_run_given_its_concurrency_by_the_environment_completes_and_keeps_it",),
+    ),
+    Plant(
+        "a model spec file named in the config is looked for in the working folder",
+        "batchgen/config.py",
+        "value = [str(base / v) if isinstance(v, str) and v else v for v in value]",
+        "value = list(value)",
+        (
+            "tests/store/test_ledger_storage_config.py::test_a_model_spec_file_named_in_the_config_is_found_beside_the_config_wherever_the_run_starts",
+        ),
+    ),
+    Plant(
+        "a fresh link for a failed download is the same link again when the result lists several",
+        "batchgen/engine/recovery.py",
+        "url = others[0] if len(result.output_urls) > 1 and others else result.output_url",
+        "url = result.output_url",
+        (
+            "tests/engine/test_downloader_units.py::test_a_link_of_an_output_list_that_is_gone_is_replaced_by_the_next_one_the_result_lists",
+        ),
+    ),
+    Plant(
+        "a credit stop's summary counts a job held back for its image among the deferred",
+        "batchgen/report/summary.py",
+        'deferred = report.states.get("deferred", 0) - len(report.held_back)',
+        'deferred = report.states.get("deferred", 0)',
+        (
+            "tests/report/test_summary_lines.py::test_a_credit_stop_counts_as_deferred_only_the_jobs_it_held_back_not_one_whose_image_changed",
+        ),
+    ),
+    Plant(
+        "a completed line records the API's size, none when the API gave none",
+        "batchgen/engine/downloader.py",
+        "            bytes=saved.size,\n",
+        "            bytes=job.file_size,\n",
+        (
+            "tests/engine/test_downloader_units.py::test_a_video_whose_size_the_api_did_not_give_is_recorded_at_the_size_it_has_on_disk",
+        ),
+    ),
+    Plant(
+        "a report judged from the jobs takes a job held back for its image for a credit stop",
+        "batchgen/report/publish.py",
+        'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
+        'return Verdict(3 if any(row.state == "deferred" for row in rows) else 1)',
+        (
+            "tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_from_one_deferred_by_a_stop",
+        ),
+    ),
 )
 
 
