@@ -192,6 +192,38 @@ async def test_a_different_object_in_the_way_is_moved_aside_not_overwritten(s3: 
     store.close()
 
 
+class VanishingBucket:
+    """A bucket where an object is in the way of the first create, and gone by the time it is read."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.in_the_way = inner, True
+
+    async def put_create(self, key: str, data: bytes) -> bool:
+        if self.in_the_way:
+            return False
+        return await self.inner.put_create(key, data)
+
+    async def get(self, key: str) -> bytes | None:
+        if self.in_the_way:
+            self.in_the_way = False  # deleted between the create and the read
+            return None
+        return await self.inner.get(key)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+async def test_an_object_in_the_way_that_vanishes_is_created_anew_not_taken_as_stored(s3: S3, tmp_path):
+    from batchgen.store.objects import Bucket, ObjectStore
+
+    store = ObjectStore(s3.url(), spool_dir=tmp_path, bucket=VanishingBucket(Bucket(s3.url())))  # type: ignore[arg-type]
+    data = sample_video()
+    await store.save_stream("clip", PurePosixPath("videos/clip.mp4"), chunks_of(data), content_length=None,
+                            file_size=None, max_bytes=1 << 30)  # fmt: skip
+    assert s3.keys("run/videos/") == {"run/videos/clip.mp4": data}
+    store.close()
+
+
 # --------------------------------------------------------------------------- segmented ledger
 
 
