@@ -446,6 +446,33 @@ def _sections(html: str) -> dict[str, str]:
     }
 
 
+def test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_apart_from_deferred_ones(tmp_path):
+    """A submit only another command settles puts the page's 'left' title in the words that say so; a job held
+    back because its input image changed is left for its own reason, not deferred by credits or the cap."""
+    from batchgen.report.exits import Verdict
+    from batchgen.report.html import DEFERRED_TITLE, LEFT_STUCK_TITLE, PageData, render_pages
+    from batchgen.report.timeline import load_rows
+
+    def line(job_id: str, event: str, state: str, **fields: object) -> str:
+        return json.dumps({"v": 1, "ts": "2026-12-04T10:00:00.000Z", "job_id": job_id, "event": event,
+                           "state": state, "model": "kling-text2video", **fields}) + "\n"  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        line("stuck-1", "submitting", "submitting", params={"prompt": "p"})
+        + line("stuck-1", "settle_later", "submitting", error={"detail": "add a row", "rerun": False})
+        + line("held-1", "image_changed", "deferred", error={"detail": "image.png changed after it was checked"})
+        + line("credit-1", "deferred", "deferred", error={"detail": "Insufficient credits"})
+    )
+    data = PageData(rows=load_rows(ledger), verdict=Verdict(3, "batchgen run m.yaml"), generated_at="now",
+                    charts={}, thumbs={})  # fmt: skip
+    sections = _sections(render_pages(data, title="t", page_size=10)[0])
+    left = sections[LEFT_STUCK_TITLE]
+    assert "stuck-1" in left and "held-1" in left and "image.png changed" in left and "credit-1" not in left
+    deferred = sections[DEFERRED_TITLE]
+    assert "credit-1" in deferred and "held-1" not in deferred
+
+
 def test_jobs_left_unfinished_for_a_reason_are_listed_apart_from_failures_as_the_summary_lists_them(tmp_path):
     """Only failed and expired jobs are failures on the page; a download that failed for now, a submit the
     history could not settle and a submit postponed are left for a later run, under their own title, with
