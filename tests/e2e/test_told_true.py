@@ -280,6 +280,21 @@ def test_a_full_tmpfs_under_simulate_exits_7_and_resumes_without_losing_a_job(tm
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
+def test_a_simulated_account_that_cannot_be_saved_exits_7_and_says_what_is_lost(tmp_path, monkeypatch, capsys):
+    # every job completed, but the account could not be written: a later --simulate run would not know its jobs
+    from batchgen.simulator.state import SimState
+
+    def full(self, path: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SimState, "save", full)
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    assert run_cli("run", str(manifest), "--out", str(out), "--simulate", "--time-scale", "2000", "--quiet") == 7
+    said = capsys.readouterr().err
+    assert f"the simulated account could not be saved in {out / '.batchgen' / 'simulator.json'}" in said
+    assert "No space left on device" in said and "--resubmit-lost" in said
+
+
 def test_shards_sharing_a_simulate_folder_keep_a_simulator_each(tmp_path):
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
     out = tmp_path / "out"
