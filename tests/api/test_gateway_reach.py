@@ -9,7 +9,7 @@ from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.errors import AmbiguousSubmit, ApiUnreachable, NetworkError, ServerError
+from batchgen.errors import AmbiguousSubmit, ApiUnreachable, NetworkError, RateLimited, ServerError
 from batchgen.retry import RetryPolicy
 from tests.helpers import (
     drive,
@@ -63,6 +63,26 @@ async def test_any_answer_from_the_server_resets_the_bound():
 
     assert await run_until_done(clock, lambda: gw.call(Priority.POLL, flaky, retry_on=retry_transient)) == "ok"
     assert clock.now() > 30.0  # longer than the bound in all, but never that long without an answer
+
+
+async def test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_outage():
+    # three 429s of 20 s each hold the call longer than the bound; the server answered each time
+    clock = FakeClock()
+    gw = gateway(clock, bound=30.0)
+    answers: list[Exception | str] = [
+        *(RateLimited("HTTP 429: slow down", retry_after=20.0) for _ in range(3)),
+        NetworkError("connection reset", reached_server=True),
+        "ok",
+    ]
+
+    async def call() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await run_until_done(clock, lambda: gw.call(Priority.POLL, call, retry_on=retry_transient)) == "ok"
+    assert clock.now() > 60.0 and answers == []
 
 
 @pytest.mark.parametrize("when", ["waiting to retry", "waiting for the budget"])
