@@ -1363,6 +1363,47 @@ PLANTS = (
         ),
     ),
     Plant(
+        "an object-store video whose key was emptied between create and read is taken as stored",
+        "batchgen/store/objects.py",
+        "                continue  # deleted between the two calls: try again\n",
+        "                return  # deleted between the two calls: try again\n",
+        ("tests/store/test_store.py::test_an_object_in_the_way_that_vanishes_is_created_anew_not_taken_as_stored",),
+    ),
+    Plant(
+        "the report page promises a plain re-run settles what it cannot",
+        "batchgen/report/html.py",
+        "    title = LEFT_TITLE if all(r.rerun for r in data.rows) else LEFT_STUCK_TITLE",
+        "    title = LEFT_TITLE",
+        (
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_apart_from_deferred_ones",
+        ),
+    ),
+    Plant(
+        "the report page lists a job held back for its image among the jobs deferred by credits or the cap",
+        "batchgen/report/html.py",
+        'for r in data.rows if r.state == "deferred" and not r.held])',
+        'for r in data.rows if r.state == "deferred"])',
+        (
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_apart_from_deferred_ones",
+        ),
+    ),
+    Plant(
+        "a --simulate run whose simulated account could not be saved exits with the run's code",
+        "batchgen/cli/main.py",
+        "    return code if saved else EXIT_UNWRITABLE\n",
+        "    return code\n",
+        ("tests/e2e/test_told_true.py::test_a_simulated_account_that_cannot_be_saved_exits_7_and_says_what_is_lost",),
+    ),
+    Plant(
+        "a 429 is not taken as an answer, so a long 429 gate then one network error stops the run as unreachable",
+        "batchgen/api/gateway.py",
+        "                        between = True\n                        self.last_reached = self.clock.now()\n",
+        "                        between = True\n",
+        (
+            "tests/api/test_gateway_reach.py::test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_outage",
+        ),
+    ),
+    Plant(
         "a report judged from the jobs takes a job held back for its image for a credit stop",
         "batchgen/report/publish.py",
         'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
