@@ -93,3 +93,18 @@ async def test_a_job_left_unsettled_counts_requests_sent_once_its_outcome_came_b
         assert k.api.posted == [] and k.ledger.events("a")[-1] == "settle_later"
     else:
         assert len(k.api.posted) == 1 and k.ledger.events("a") == ["reconciled_absent", "submitting", "submitted"]
+
+
+async def test_a_job_re_attached_keeps_the_age_its_records_expiry_counts_from():
+    # sent 15 min ago by an earlier run: its record lives 45 min more, not an hour from now (the poller's
+    # expiry guard counts from this age)
+    replay = _replay({"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r1", "model": "m",
+                      "ts": iso_utc(POST), "submitted_at": iso_utc(POST)})  # fmt: skip
+    job = pending("a")
+    k = kit(ScriptedApi(), [job])
+    plan = await plan_resume(
+        k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    assert plan.poll == [job] and k.clock.epoch() - POST == pytest.approx(900.0)
+    assert k.clock.now() - job.submitted_at == pytest.approx(900.0, abs=0.01)
