@@ -161,3 +161,13 @@ def test_a_credit_stop_after_the_spend_cap_says_credits():
     ctl.request_stop(StopReason.SPEND_CAP)
     ctl.credit_stop(InsufficientCredits("out", status=406, detail="Insufficient credits"))
     assert ctl.report.stop_reason == "credits" and ctl.report.stop_detail == "Insufficient credits"
+
+
+def test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it():
+    ctl, _ = control()
+    ctl.note_balance(7.5)  # a result read while credits lasted
+    ctl.credit_stop(InsufficientCredits("out", status=406, detail="Insufficient credits"))  # names no balance
+    assert ctl.report.balance is None  # 7.50 was before the stop: stale, not said
+    ctl.note_balance(0.4)  # results fetched late: spending only lowers it, so the lowest is the latest
+    ctl.note_balance(2.0)  # read before the stop, answered after it
+    assert ctl.report.balance == 0.4
