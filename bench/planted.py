@@ -1404,6 +1404,31 @@ PLANTS = (
         ),
     ),
     Plant(
+        "a re-attached job is taken as sent now (its record's expiry counted from the resume)",
+        "batchgen/engine/resume.py",
+        "        job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)\n",
+        "        job.submitted_at = clock.now()\n",
+        ("tests/engine/test_resume_dates.py::test_a_job_re_attached_keeps_the_age_its_records_expiry_counts_from",),
+    ),
+    Plant(
+        "a credit stop that names no balance keeps a balance read before it",
+        "batchgen/engine/control.py",
+        "        elif first:\n            self.report.balance = None",
+        "        elif False:\n            self.report.balance = None",
+        (
+            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it",
+        ),
+    ),
+    Plant(
+        "after a credit stop the highest balance read is told, not the latest",
+        "batchgen/engine/control.py",
+        'if self.report.stop_reason != "credits" or current is None or balance < current:',
+        'if self.report.stop_reason != "credits" or current is None or balance > current:',
+        (
+            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it",
+        ),
+    ),
+    Plant(
         "a report judged from the jobs takes a job held back for its image for a credit stop",
         "batchgen/report/publish.py",
         'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
