@@ -339,6 +339,7 @@ def test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched(
     assert dl.history_urls is True and dl.trusts(a, "https://cdn.example/generations/2.mp4")
     assert not dl.trusts(b, "https://cdn.example/generations/2.mp4")  # another model: not yet compared
     assert not dl.trusts(a, "https://cdn.example/previews/2.jpg")  # another kind of link
+    assert not dl.trusts(a, "https://cdn.example/previews/2.mp4")  # another folder: a preview, not the video
     assert not dl.trusts(a, "https://other.example/generations/2.mp4")
     dl.compare(b, "https://cdn.example/generations/3.mp4", "https://cdn.example/generations/4.mp4")
     assert dl.history_urls is False and not dl.trusts(a, link)  # one mismatch ends it for every model
