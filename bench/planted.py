@@ -1429,6 +1429,13 @@ PLANTS = (
         ),
     ),
     Plant(
+        "a history link's folder is left out of its shape (a preview in another folder trusted for the video)",
+        "batchgen/engine/history_links.py",
+        'folder = path.parts[1] if len(path.parts) > 2 else ""',
+        'folder = ""',
+        ("tests/e2e/test_world.py::test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched",),
+    ),
+    Plant(
         "a report judged from the jobs takes a job held back for its image for a credit stop",
         "batchgen/report/publish.py",
         'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
