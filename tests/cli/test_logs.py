@@ -38,6 +38,7 @@ def test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file(sim, tmp_pa
     assert cron_run(manifest, tmp_path / "out", log, *scale) == 1
     last = log_lines(log)[-1]
     assert last["event"] == "outcome" and last["command"] == "run" and last["exit_code"] == 1
+    assert last["level"] == "error"  # a run that did not finish cleanly is an error in the log
     assert last["states"] == {"completed": 2, "failed": 1} and last["jobs"] == 3
     assert abs(last["spend_usd"] - server.state.total_charged()) < 1e-9
     assert "3 jobs: 2 completed, 1 failed" in last["message"] and "--retry-failed" in last["message"]
@@ -46,7 +47,7 @@ def test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file(sim, tmp_pa
     log.unlink()
     assert cron_run(manifest, tmp_path / "out", log, "--retry-failed") == 0  # options kept: same server
     last = log_lines(log)[-1]
-    assert last["exit_code"] == 0 and last["states"] == {"completed": 3}
+    assert last["exit_code"] == 0 and last["states"] == {"completed": 3} and last["level"] == "info"
 
     # Another manifest into the same folder: the spend is the folder's, as the summary and 'status' say.
     log.unlink()
