@@ -1436,6 +1436,13 @@ PLANTS = (
         ("tests/e2e/test_world.py::test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched",),
     ),
     Plant(
+        "a run that ended with failures logs its outcome at info level",
+        "batchgen/cli/logs.py",
+        "    level = logging.INFO if code == 0 else logging.ERROR\n",
+        "    level = logging.INFO\n",
+        ("tests/cli/test_logs.py::test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file",),
+    ),
+    Plant(
         "a report judged from the jobs takes a job held back for its image for a credit stop",
         "batchgen/report/publish.py",
         'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
