@@ -39,6 +39,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -1461,9 +1462,11 @@ def check(plant: Plant) -> str:
         return "not applied (the code changed; update the entry)"
     path.write_text(original.replace(plant.before, plant.after), encoding="utf-8")
     try:
+        # No bytecode written: a planted line of the same length, planted and restored within one second, would
+        # leave a cached compile of the bug that Python takes for the restored file's (same size, same mtime).
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *plant.tests],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )  # fmt: skip
     finally:
         path.write_text(original, encoding="utf-8")
