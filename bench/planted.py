@@ -29,7 +29,7 @@ output names, a cap of $0 given and kept, per-second prices, free credits,
 the models' price ranges and names, an object-store ledger's snapshots);
 five the submitters beside lost submits, a lost submit's wait for a
 request after it, and 429 and credit answers unlike the documented ones;
-two an image job whose history rows nothing tells apart; eight the images
+two an image job whose history rows nothing tells apart; seven the images
 inside a list's objects (checked, in the identity by digest, re-hashed,
 told apart after a lost submit, a kept read's size); ten what using the CLI
 in worlds unlike the defaults found (the resume line's model files, status
