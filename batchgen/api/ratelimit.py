@@ -260,7 +260,13 @@ class RequestBudget:
             # too few calls in the window to explain it, and the server reopens long before the window
             # could clear: it counts over a shorter one (a plan's "per minute" enforced per second).  The
             # rate is kept, counted over that window, so calls are not bunched into bursts it refuses.
-            log.info("a 429 from a window of about %.3gs, not %.3gs: pacing over that", shorter, self.window)
+            # (or requests of the key sent before this run, by another, fill its window: the rate is the same)
+            log.info(
+                "a 429 that a window of about %.3gs explains, not %.3gs (or requests of this key sent just before "
+                "this run): pacing the same rate over that",
+                shorter,
+                self.window,
+            )
             self._set_window(shorter)
         elif sent_at is None or sent_at >= self._last_decrease:
             observed = float(self.in_flight + len(self._stamps))
