@@ -189,6 +189,9 @@ class Downloader:
         saved = await self.out.installed(dest, file_size=job.file_size, since=since)
         if saved is not None:
             log.info("job %s: its video was already in place from an earlier run; kept", job.spec.id)
+            report = self.control.report
+            report.refetched -= 1  # (counted so as the run began) taken up, not fetched
+            report.kept_in_place += 1
         return saved
 
     async def _link_from_result(self, job: TrackedJob, tried: str) -> bool:

@@ -81,7 +81,8 @@ class RunReport:
     rerun_cannot_settle: int = 0  # jobs left for later that the same command run again cannot settle
     skipped: int = 0
     reattached: int = 0
-    refetched: int = 0  # completed jobs whose file was missing or damaged, and downloads an earlier run left
+    refetched: int = 0  # completed jobs whose file was missing or damaged, and downloads an earlier run left...
+    kept_in_place: int = 0  # ... of which this many found their video in place (its link gone) and kept it
     requests: int = 0
     rate_limited: int = 0
     job_seconds: list[float] = field(default_factory=list)

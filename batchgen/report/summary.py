@@ -163,6 +163,8 @@ def summary_lines(
         extras.append(f"{report.reattached} re-attached from an earlier run")
     if report.refetched:
         extras.append(f"{report.refetched} fetched again (not paid again)")
+    if report.kept_in_place:
+        extras.append(f"{report.kept_in_place} found in place from an earlier run and kept")
     sent = report.submitted + report.unsettled
     unknown = f" ({report.unsettled} of them with the outcome unknown)" if report.unsettled else ""
     extras.append(f"{sent} submitted now{unknown}")

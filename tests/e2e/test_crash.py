@@ -543,7 +543,10 @@ def test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_go
     assert_every_job_completed(out, 3)
     assert server.state.counters["/generations/{fid}.mp4"] >= downloads + 3  # each link tried: gone
     assert len(server.state.submissions) == submissions and sorted(charges_per_job(server).values()) == [1] * 3
-    assert "lost" not in capsys.readouterr().out
+    told = capsys.readouterr().out
+    assert (
+        "lost" not in told and "fetched again" not in told and "3 found in place from an earlier run and kept" in told
+    )
 
 
 def test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_own_code(sim, tmp_path):
