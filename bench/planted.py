@@ -1,4 +1,4 @@
-"""Plant each of 167 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 169 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -31,11 +31,12 @@ five the submitters beside lost submits, a lost submit's wait for a
 request after it, and 429 and credit answers unlike the documented ones;
 two an image job whose history rows nothing tells apart; seven the images
 inside a list's objects (checked, in the identity by digest, re-hashed,
-told apart after a lost submit, a kept read's size); ten what using the CLI
+told apart after a lost submit, a kept read's size); twelve what using the CLI
 in worlds unlike the defaults found (the resume line's model files, status
 counting the manifest's jobs, a video a killed run left in place, a closed
 pipe, an inline form said once, a later report's parameters and frames,
-signals while the report is written or the manifest read); three the
+signals while the report is written or the manifest read, a video kept
+in place told as such, the reasons a stopped run gives); three the
 sweeps' pace where our jobs queue on the server; and thirty-eight more
 what the operator is told and what is paid (a new key, exit codes, the
 resume line's flags, the configured rate kept, options, an output list's
@@ -1463,6 +1464,23 @@ PLANTS = (
         (
             "tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_from_one_deferred_by_a_stop",
         ),
+    ),
+    Plant(
+        "a run a stop ended gives no reason for the jobs it left of their own accord (a submit it could not settle)",
+        "batchgen/engine/run.py",
+        "            and (report.stop_reason is None or job.state not in (JobState.DEFERRED, JobState.PENDING))",
+        "            and report.stop_reason is None",
+        (
+            "tests/e2e/test_told_true.py"
+            "::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_submit_it_could_not_settle",
+        ),
+    ),
+    Plant(
+        "a video found in place and kept is told as fetched again",
+        "batchgen/engine/downloader.py",
+        "            report.kept_in_place += 1",
+        "            report.refetched += 1",
+        ("tests/e2e/test_crash.py::test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone",),
     ),
 )
 

@@ -256,11 +256,14 @@ class Run:
             for job in self.jobs
             if job.state in (JobState.FAILED, JobState.EXPIRED)
         ]
-        # unfinished for a reason of their own (a download that failed, a submit left for later): not failed
+        # unfinished for a reason of their own (a download that failed, a submit left for later): not failed;
+        # after a stop, not the jobs it kept from being sent (their reason is the stop's, told once)
         report.left = [
             (job.spec.id, job.error)
             for job in self.jobs
-            if job.state in UNFINISHED and job.error and report.stop_reason is None
+            if job.state in UNFINISHED
+            and job.error
+            and (report.stop_reason is None or job.state not in (JobState.DEFERRED, JobState.PENDING))
         ]
         report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)
         return report

@@ -399,3 +399,21 @@ def test_the_resume_line_of_a_batch_of_a_user_model_names_its_spec_file_and_comp
     assert run_cli(*words[1:]) == 0  # the printed line resumes, and completes
     assert sorted(charges_per_job(server).values()) == [1] * 8
     assert server.state.total_charged() == pytest.approx(3.9)
+
+
+def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_submit_it_could_not_settle(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """The world above, with a cap that defers the last jobs: the stop is told, and so is why the unknown
+    submit was left (the deferred jobs' reason is the stop's, said once)."""
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    code = run_batch(manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", monkeypatch=monkeypatch)
+    printed = capsys.readouterr().out
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    unknown = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
+    assert unknown and any(rec["state"] == "deferred" for rec in jobs.values()), printed
+    assert code != 0 and "spend cap" in printed
+    reasons = printed.split("left for a later run, by reason:", 1)[1]
+    assert "the request history could not be read" in reasons and unknown[0] in reasons
