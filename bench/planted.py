@@ -1071,10 +1071,10 @@ PLANTS = (
         (QUEUE,),
     ),
     Plant(
-        "the first jobs' time is taken mid-way between sweeps, not as late as one placed it (a queue judged deeper)",
+        "first jobs quick by chance are taken for a queue on the server (sweeps space out, workers left idle)",
         "batchgen/engine/server_queue.py",
-        "            self._first.setdefault(key, []).append((place, by))",
-        "            self._first.setdefault(key, []).append((place, took))",
+        "        alone, lately = _typical(work, SURE), _typical(recent, -SURE)",
+        "        alone, lately = _typical(work, 0.0), _typical(recent, 0.0)",
         (QUEUE,),
     ),
     Plant(

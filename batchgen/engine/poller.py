@@ -377,7 +377,7 @@ class Poller(PollSchedule):
         key = latency_key(job.spec)
         server = measured if measured is not None else job.server_latency
         took = bounded_finish(job.pending_age, job.done_age, server)
-        self.sweeper.queue.finished(job, by=job.done_age, took=took)
+        self.sweeper.queue.finished(job, took)
         if self.latency.observe(key, took):
             self._replan(key)
 
