@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,37 +226,50 @@ async def _watch_wrap_up(
     """Once the run is over, while its results table and report are written: a first signal lets them be
     finished (its default action ended the process with neither, nor the summary or the exit code); a second
     one exits at once."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        task_status.started()
-        count = 0
-        async for signum in signals:
-            count += 1
-            if count > 1:
-                if on_second_signal is not None:
-                    on_second_signal()
-                continue
-            log.warning(
-                "received %s after the run ended: its results and report are being written, then the summary; "
-                "send it again to exit at once",
-                signal.Signals(signum).name,
-            )
+
+    async def first(name: str) -> None:
+        log.warning(
+            "received %s after the run ended: its results and report are being written, then the summary; "
+            "send it again to exit at once",
+            name,
+        )
+
+    await _on_signals(first, on_second_signal or (lambda: None), task_status=task_status)
 
 
 async def _watch_signals(run: Run, on_second_signal: Callable[[], None] | None) -> None:
     """First signal: stop submitting and leave shortly; second: ``on_second_signal`` (the CLI exits at once)."""
+
+    async def first(name: str) -> None:
+        log.warning(
+            "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once", name
+        )
+        run.request_stop(StopReason.INTERRUPTED)
+        await anyio.sleep(SIGNAL_GRACE_S)  # (a second signal is heard after it)
+        run.abort()
+
+    def again() -> None:
+        if on_second_signal is not None:
+            on_second_signal()
+        run.abort()
+
+    await _on_signals(first, again)
+
+
+async def _on_signals(
+    first: Callable[[str], Awaitable[None]],
+    again: Callable[[], None],
+    *,
+    task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Hear SIGINT and SIGTERM: ``first`` with the first one's name (awaited before any other is heard),
+    ``again`` for each one after it."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        count = 0
+        task_status.started()
+        heard = False
         async for signum in signals:
-            count += 1
-            if count > 1:
-                if on_second_signal is not None:
-                    on_second_signal()
-                run.abort()
+            if heard:
+                again()
                 continue
-            log.warning(
-                "received %s: stopping cleanly (jobs in flight stay resumable); send it again to exit at once",
-                signal.Signals(signum).name,
-            )
-            run.request_stop(StopReason.INTERRUPTED)
-            await anyio.sleep(SIGNAL_GRACE_S)
-            run.abort()
+            heard = True
+            await first(signal.Signals(signum).name)

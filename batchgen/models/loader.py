@@ -20,6 +20,7 @@ from .spec import IMAGE_FORMATS, INLINE_FORMS, KINDS, TYPES, WIRES, ModelSpec, P
 
 MAX_SPEC_BYTES = 1 << 20
 _TOP = ("slug", "title", "kind", "source", "latency_s", "latency_source", "params", "rules", "price", "output")
+_IMAGE_LIMITS = ("formats", "max_bytes", "min_side_px", "max_side_px", "aspect_min", "aspect_max")
 _PARAM_KEYS = (
     "type",
     "wire",
@@ -34,12 +35,7 @@ _PARAM_KEYS = (
     "items",
     "max_items",
     "item_max_length",
-    "formats",
-    "max_bytes",
-    "min_side_px",
-    "max_side_px",
-    "aspect_min",
-    "aspect_max",
+    *_IMAGE_LIMITS,
     "unit",
     "refused",
     "item_images",
@@ -53,12 +49,7 @@ _IMAGE_KEY_KEYS = (
     "items",
     "required",
     "max_items",
-    "formats",
-    "max_bytes",
-    "min_side_px",
-    "max_side_px",
-    "aspect_min",
-    "aspect_max",
+    *_IMAGE_LIMITS,
     "description",
     "notes",
 )
