@@ -321,19 +321,33 @@ def dry_run_lines(
         f"{settings.limits.concurrency} and {settings.limits.requests_per_minute:g} requests/min"
     )
     cap = settings.limits.max_spend_usd
-    if cap is not None and passes_cap(0.0, sum(priced), cap):
-        # in order, as a run sends them (the folder's spend so far counts too: at least this many)
-        spent, deferred = 0.0, 0
-        for cost in priced:
-            if passes_cap(spent, cost, cap):
+    if cap is not None:
+        # A job an earlier run sent (in flight, to re-attach or fetch) is never deferred: it holds its cost,
+        # or its estimate, before the jobs to send are sent, in order, as a run sends them (the folder's
+        # other spend counts too: at least this many)
+        sent = {job.id for job in todo if state_of[job.id] in ("submitting", "submitted", "downloading")}
+        spent, deferred, to_send = 0.0, 0, 0
+        for job, cost in zip(todo, costs, strict=True):
+            if job.id in sent:
+                held = known.get(job.id, {}).get("cost")
+                spent += held if isinstance(held, int | float) else cost or 0.0
+        for job, cost in zip(todo, costs, strict=True):
+            if job.id in sent:
+                continue
+            to_send += 1
+            if cost is not None and passes_cap(spent, cost, cap):
                 deferred += 1
-            else:
+            elif cost is not None:
                 spent += cost
-        if deferred < len(todo):
-            many = f"at least {deferred} of the {len(todo)} jobs"
+        if deferred < to_send:
+            many = f"at least {deferred} of the {len(todo)} jobs to do"
+        elif sent:
+            many = f"all {to_send} jobs" if to_send > 1 else "the 1 job"
+            many += f" to send of the {len(todo)} to do"
         else:
-            many = f"all {len(todo)} jobs" if len(todo) > 1 else "the job"
-        lines.append(f"  note: the spend cap ${cap:.2f} will defer {many} to do")
+            many = f"all {to_send} jobs to do" if to_send > 1 else "the job to do"
+        if deferred:
+            lines.append(f"  note: the spend cap ${cap:.2f} will defer {many}")
     return lines
 
 

@@ -576,3 +576,23 @@ def test_status_does_not_say_no_plain_re_run_settles_a_submit_while_the_manifest
     for other in ("pending", "deferred"):
         lines = _status({"a": {"state": "submitting", "error": stuck}, "b": {"state": other}})["lines"]
         assert not any("settles none" in line or "does not settle" in line for line in lines), lines
+
+
+def test_the_plan_never_counts_a_job_already_sent_among_those_the_cap_defers():
+    """A job in flight (sent by an earlier run, re-attached or downloaded now) is never deferred by the cap: it
+    holds its spend first, and only the jobs still to send are deferred, in order."""
+    two = Manifest("m.yaml", [JobSpec(name, "kling-text2video", {"prompt": "p"}) for name in "ab"], [])
+    settings = dataclasses.replace(
+        _plan_settings(), limits=dataclasses.replace(_plan_settings().limits, max_spend_usd=0.30)
+    )
+    downloading = Replay({"a": {"state": "downloading", "cost": 0.28}}, 1, False)
+    low = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.2))
+    lines = summary.dry_run_lines(Manifest("m.yaml", two.jobs[:1], []), low, downloading)
+    assert not any("note" in line for line in lines), lines  # it is fetched, not deferred
+    # a, in flight, holds $0.28 first: b, still to send, is the one deferred
+    both = Replay({"a": {"state": "submitted"}}, 1, False)
+    lines = summary.dry_run_lines(two, settings, both)
+    assert lines[-1] == "  note: the spend cap $0.30 will defer the 1 job to send of the 2 to do", lines
+    capped = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.0))
+    lines = summary.dry_run_lines(two, capped, both)
+    assert lines[-1] == "  note: the spend cap $0.00 will defer the 1 job to send of the 2 to do", lines
