@@ -115,6 +115,7 @@ class Reconciler:
         self.others_looked_up: Callable[[TrackedJob, Callable[[], bool]], Awaitable[None]] = _at_once
         self.others_unsettled: Callable[[TrackedJob], bool] = lambda job: True
         self.torn: set[str] = set()  # the ids of image jobs so waiting...
+        self.torn_rows: dict[str, tuple[str, ...]] = {}  # ... and the rows each waits to see one of claimed
         self.torn_left: set[str] = set()  # ... and so left, in this run
 
     def note_submitted(
@@ -478,10 +479,12 @@ class Reconciler:
         being looked up, for its look-up may take one of them (its own, told apart by its time).  True once
         one is another job's; False once no look-up that could take one is under way."""
         self.torn.add(job.spec.id)
+        self.torn_rows[job.spec.id] = candidates
         try:
             await self.others_looked_up(job, lambda: any(rid in self.claimed for rid in candidates))
         finally:
             self.torn.discard(job.spec.id)
+            self.torn_rows.pop(job.spec.id, None)
         return any(rid in self.claimed for rid in candidates)
 
     def _torn(self, job: TrackedJob, exc: Ambiguous) -> Leave:

@@ -192,12 +192,19 @@ class Submitter:
         """Wait until ``done()``, or until none of the other jobs whose outcome is unknown now (sent, or lost and
         looked up) is so still, but those whose rows nothing tells apart either (or the run stops).  Jobs sent
         later made no row the look-up read."""
-        torn = self.reconciler.torn
+        rec = self.reconciler
+
+        def in_flight(other: TrackedJob) -> bool:  # (a request of another model makes no row of this one's)
+            return other.state is JobState.SUBMITTING and other.holds_slot and other.spec.model == job.spec.model
 
         def unknown(other: TrackedJob) -> bool:
-            return other.state is JobState.SUBMITTING and other.holds_slot and other.spec.id not in torn
+            # one waiting so too is waited for only once one of its own rows is claimed: it looks again, and
+            # may then prove one of this job's rows its own
+            return in_flight(other) and (
+                other.spec.id not in rec.torn or any(rid in rec.claimed for rid in rec.torn_rows.get(other.spec.id, ()))
+            )
 
-        now = [other for other in self.book.jobs if other is not job and unknown(other)]
+        now = [other for other in self.book.jobs if other is not job and in_flight(other)]
         await self.book.until(lambda: done() or self.control.stopping or not any(map(unknown, now)))
 
     def _others_unsettled(self, job: TrackedJob) -> bool:
@@ -207,6 +214,7 @@ class Submitter:
         return any(
             other is not job
             and other.state is JobState.SUBMITTING
+            and other.spec.model == job.spec.model  # (another model's request makes no row of this one's)
             and other.spec.id not in rec.torn
             and other.spec.id not in rec.torn_left
             for other in self.book.jobs
@@ -481,6 +489,7 @@ class Submitter:
         await _durably(
             self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall, **posted)
         )
+        self.book.wake()  # its outcome is known: a look-up waiting for the others' may go on
         await self._tracked.send(job)
 
     # ------------------------------------------------------------------ lost videos

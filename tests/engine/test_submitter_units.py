@@ -967,3 +967,79 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_u
     assert stage._others_unsettled(a)  # d is looked up, and may yet prove one of the rows its own
     stage.reconciler.torn_left.add("d")
     assert not stage._others_unsettled(a)
+
+
+async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_another_so_torn_that_may_now_look_again():
+    """b's rows could not be told apart either, but once c claims one of them b looks again and may take one of
+    a's: a waits for that look-up rather than be left (told a plain re-run cannot settle it) while b takes it."""
+    a, b, c = jobs = [pending(name) for name in "abc"]
+    k = kit(ScriptedApi(), jobs)
+    stage, _ = submitter(k)
+    rec = stage.reconciler
+    for job in jobs:
+        k.book.take(job)
+        job.state = JobState.SUBMITTING
+    rec.torn.add("b")
+    rec.torn_rows = {"b": ("y", "z")}  # b waits to see one of these claimed; a's rows are x and y
+    returned: list[str] = []
+
+    async def wait() -> None:
+        await stage._others_looked_up(a, lambda: "y" in rec.claimed)
+        returned.append("a")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(wait)
+        await anyio.wait_all_tasks_blocked()
+        assert not returned  # c's outcome is unknown
+        rec.claimed.add("z")  # c's look-up proved z its own...
+        c.state = JobState.SUBMITTED
+        k.book.wake()
+        await anyio.wait_all_tasks_blocked()
+        assert not returned  # ... so b looks again, and may prove y its own
+        rec.torn.discard("b")
+        rec.torn_rows = {}
+        await anyio.wait_all_tasks_blocked()
+        assert not returned
+        rec.claimed.add("y")  # it did: a is left with x alone
+        b.state = JobState.SUBMITTED
+        k.book.wake()
+    assert returned == ["a"]
+
+
+async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_no_other_model_nor_counts_it_for_a_re_run():
+    """A request of another model makes no row of this one's: its outcome tells nothing of them."""
+    a, b = jobs = [pending(name) for name in "ab"]
+    b.spec = JobSpec("b", "kling-2.1", {"prompt": "p", "aspect_ratio": "16:9", "duration": 5, "mode": "std"})
+    k = kit(ScriptedApi(), jobs)
+    stage, _ = submitter(k)
+    for job in jobs:
+        k.book.take(job)
+        job.state = JobState.SUBMITTING
+    with anyio.fail_after(5):
+        await stage._others_looked_up(a, lambda: False)
+    assert not stage._others_unsettled(a)
+
+
+async def test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_submit_is_answered():
+    """Another job's submit, in flight when the rows were read, answered: its outcome is known at once (not
+    only once its video is made and its slot freed)."""
+    a, b = jobs = [pending(name) for name in "ab"]
+    k = kit(ScriptedApi(), jobs)
+    stage, _ = submitter(k)
+    for job in jobs:
+        k.book.take(job)
+        job.state = JobState.SUBMITTING
+    returned: list[str] = []
+
+    async def wait() -> None:
+        await stage._others_looked_up(a, lambda: False)
+        returned.append("a")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(wait)
+        await anyio.wait_all_tasks_blocked()
+        assert not returned
+        await stage.attach(b, "rb", sent=k.clock.epoch(), sent_at=k.clock.now(), sent_from=k.clock.epoch())
+        await anyio.wait_all_tasks_blocked()
+        assert returned == ["a"] and b.holds_slot
+        tg.cancel_scope.cancel()
