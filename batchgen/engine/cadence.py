@@ -169,8 +169,12 @@ class SweepCadence:
     def _finds_queued(self, key: LatencyKey) -> float:
         """Where more of our jobs wait on the server for a worker than a sweep finds at the usual pace, that many
         less ``QUEUE_MARGIN`` (each find frees a slot the next job is sent in, while the workers take the queued
-        ones: none idles); else 0."""
-        finds = self.queue.waiting(key, self.peak) - QUEUE_MARGIN if self.latency.learned(key) else 0.0
+        ones: none idles); else 0.  The jobs in flight below the peak came out of the queue (the workers stay
+        busy while it lasts): a batch that drains to as many as there are workers has none queued."""
+        if not self.latency.learned(key):
+            return 0.0
+        queued = self.queue.waiting(key, self.peak) - max(0, self.peak - len(self.jobs))
+        finds = queued - QUEUE_MARGIN
         return finds if finds > 1.0 / SWEEPS_PER_JOB else 0.0
 
     def _typical(self, key: tuple[str, str, int]) -> float | None:

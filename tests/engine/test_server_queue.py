@@ -120,3 +120,26 @@ def test_a_tail_job_among_the_first_few_does_not_hide_the_queue():
         queue.sent(tracked)
         queue.finished(tracked, (30.0 if i == 3 else 10.0) if i < FIRST_MOST else 20.0)
     assert queue.waiting(KEY, 32) == pytest.approx(16.0)
+
+
+def test_the_jobs_in_flight_below_the_peak_come_out_of_the_queue_and_the_drain_sweeps_as_if_there_were_none():
+    """32 in flight on 16 workers: 16 wait.  Once the batch drains to 24 in flight, 8 wait; at 8 in flight none
+    does, and the tail's sweeps are no further apart than a fifth of the median (its patience: each find's
+    delay is the batch's), not spaced for a queue that is gone."""
+    clock = FakeClock(100_000.0)
+    latency = learned(median=100.0)
+    jobs = in_flight([50.0] * 32, 100_000.0)
+    sweeps, _, _ = make(clock, jobs, latency=latency, max_interval_s=1.0)
+    sweeps.peak = 32
+    sweeps.draining = lambda: True  # nothing waits to be sent
+    sweeps._started = 0.0  # a long run: its share is no bound
+    median = latency.median(KEY)
+    sent_and_finished(sweeps.queue, median / 2, median, count=32 + RECENT_LEAST)
+    assert sweeps.longest_gap() == pytest.approx(median * (16.0 - QUEUE_MARGIN) / 32)
+    for rid in list(jobs)[24:]:
+        del jobs[rid]
+    assert sweeps.longest_gap() == pytest.approx(median * (8.0 - QUEUE_MARGIN) / 32)
+    for rid in list(jobs)[8:]:
+        del jobs[rid]
+    assert sweeps.longest_gap() == pytest.approx(0.2 * median)
+    assert sweeps.patience() == pytest.approx(0.2 * median)
