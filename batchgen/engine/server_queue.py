@@ -43,8 +43,10 @@ class ServerQueue:
         self._recent: dict[LatencyKey, deque[tuple[int, float]]] = {}  # (place, submit-to-finish), the latest
 
     def sent(self, job: TrackedJob) -> None:
-        """A job entered the schedule (in the order its kind's jobs were sent)."""
-        if job.request_id is None or job.request_id in self._index:
+        """A job entered the schedule (in the order its kind's jobs were sent).  Only a POST this run sent
+        takes a place: a job re-attached from an earlier run (or found in the history) was not sent first into
+        free workers, and a time this run saw only in part (never seen unfinished) is no time of the work."""
+        if job.request_id is None or job.request_id in self._index or job.sent_at is None:
             return
         key = latency_key(job.spec)
         place = self._sent.get(key, 0)

@@ -12,8 +12,15 @@ from batchgen.engine.server_queue import FIRST_LEAST, FIRST_MOST, RECENT_LEAST, 
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.engine.doubles import learned_latency as learned
 from tests.engine.doubles import sweep_stage as make
-from tests.engine.doubles import swept_job as job
+from tests.engine.doubles import swept_job
 from tests.engine.test_probe_gap import in_flight
+
+
+def job(i: int, at: float) -> TrackedJob:
+    """Job ``i``, its POST sent by this run at ``at``."""
+    tracked = swept_job(i, at)
+    tracked.sent_at = at
+    return tracked
 
 
 def sent_and_finished(queue: ServerQueue, first: float, recent: float, *, count: int, model: str = "") -> None:
@@ -29,7 +36,7 @@ def sent_and_finished(queue: ServerQueue, first: float, recent: float, *, count:
 
 def other_kind(i: int, model: str) -> TrackedJob:
     tracked = TrackedJob(JobSpec(f"k{i}", model, {"prompt": f"p{i}"}), JobState.SUBMITTED, 0.28)
-    tracked.request_id, tracked.submitted_at = f"k{i:05d}", 0.0
+    tracked.request_id, tracked.submitted_at, tracked.sent_at = f"k{i:05d}", 0.0, 0.0
     return tracked
 
 
@@ -143,3 +150,18 @@ def test_the_jobs_in_flight_below_the_peak_come_out_of_the_queue_and_the_drain_s
         del jobs[rid]
     assert sweeps.longest_gap() == pytest.approx(0.2 * median)
     assert sweeps.patience() == pytest.approx(0.2 * median)
+
+
+def test_jobs_an_earlier_run_sent_stand_for_nothing():
+    """A resumed run re-attaches the jobs a killed run left in flight: they were not sent first by this run into
+    free workers (they may have queued), and their times are known only as far as this run saw them (one found
+    done at its first look, never seen unfinished, is taken at half its age).  Jobs of half the recent ones'
+    times among them must not claim half the slots queued."""
+    queue = ServerQueue()
+    for i in range(32 + RECENT_LEAST):
+        tracked = job(i, 0.0)
+        if i < 16:
+            tracked.sent_at = None  # re-attached, not sent now
+        queue.sent(tracked)
+        queue.finished(tracked, 10.0 if i < 16 else 20.0)
+    assert queue.waiting(KEY, 32) == 0.0
