@@ -322,32 +322,35 @@ def dry_run_lines(
     )
     cap = settings.limits.max_spend_usd
     if cap is not None:
-        # A job an earlier run sent (in flight, to re-attach or fetch) is never deferred: it holds its cost,
-        # or its estimate, before the jobs to send are sent, in order, as a run sends them (the folder's
-        # other spend counts too: at least this many)
+        # As a run counts it: what the folder's ledger says was paid (its completed jobs, earlier attempts,
+        # other manifests' jobs), and a job an earlier run sent (in flight, to re-attach or fetch: never
+        # deferred) held at its cost or estimate; then the jobs to send, in order, as a run sends them.  The
+        # count is the estimates' (a job that costs less than its estimate leaves room for one after it)
         sent = {job.id for job in todo if state_of[job.id] in ("submitting", "submitted", "downloading")}
-        spent, deferred, to_send = 0.0, 0, 0
-        for job, cost in zip(todo, costs, strict=True):
-            if job.id in sent:
-                held = known.get(job.id, {}).get("cost")
-                spent += held if isinstance(held, int | float) else cost or 0.0
+        spent = sum(spent_on(rec) for rec in known.values())
+        spent += sum(
+            cost or 0.0
+            for job, cost in zip(todo, costs, strict=True)
+            if job.id in sent and not known[job.id].get("cost")
+        )
+        deferred, to_send = 0, 0
         for job, cost in zip(todo, costs, strict=True):
             if job.id in sent:
                 continue
             to_send += 1
-            if cost is not None and passes_cap(spent, cost, cap):
+            if passes_cap(spent, cost or 0.0, cap):  # (one of unknown price, too, once the cap is passed)
                 deferred += 1
-            elif cost is not None:
-                spent += cost
+            else:
+                spent += cost or 0.0
         if deferred < to_send:
-            many = f"at least {deferred} of the {len(todo)} jobs to do"
+            many = f"{deferred} of the {len(todo)} jobs to do"
         elif sent:
             many = f"all {to_send} jobs" if to_send > 1 else "the 1 job"
             many += f" to send of the {len(todo)} to do"
         else:
             many = f"all {to_send} jobs to do" if to_send > 1 else "the job to do"
         if deferred:
-            lines.append(f"  note: the spend cap ${cap:.2f} will defer {many}")
+            lines.append(f"  note: the spend cap ${cap:.2f} will defer {many}, by the estimated prices")
     return lines
 
 

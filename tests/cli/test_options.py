@@ -112,7 +112,10 @@ def test_a_damaged_options_file_is_an_error_not_a_missing_cap(tmp_path, capsys):
     (out / ".batchgen" / "options.json").write_text('{"max_spend": 0.3}')
     assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
     printed = capsys.readouterr().out
-    assert "the spend cap $0.30 will defer at least 1 of the 2 jobs to do" in printed and "used: --max-spend" in printed
+    assert (
+        "the spend cap $0.30 will defer 1 of the 2 jobs to do, by the estimated prices" in printed
+        and "used: --max-spend" in printed
+    )
 
 
 def test_a_state_folder_that_is_a_link_is_refused(tmp_path, capsys):

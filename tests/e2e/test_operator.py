@@ -152,7 +152,9 @@ def test_dry_run_estimates_spend_and_time(tmp_path, capsys):
     # 3 x 0.28 + 4 x 0.28 (5 s) + 4 x 0.56 (10 s)
     assert "estimated spend: $4.20" in printed
     assert "estimated time: 16.0 min at concurrency 4" in printed  # 3 waves of ~320 s
-    assert "spend cap $2.00 will defer at least 5 of the 11 jobs to do" in printed  # in order, the first six fit
+    assert (
+        "spend cap $2.00 will defer 5 of the 11 jobs to do, by the estimated prices" in printed
+    )  # in order, the first six fit
 
 
 def test_progress_lines_and_json_logs_without_a_terminal(sim, tmp_path):

@@ -206,7 +206,8 @@ def test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_takes(
         "  1 lost or expired job(s) will be left alone (--resubmit-lost submits them again, paid again)",
         f"  estimated spend: $2.80 {UPPER}",  # 3 x $0.28 + $1.96 (the bound) for the five left
         "  estimated time: 14.0 min at concurrency 2 and 30 requests/min",
-        "  note: the spend cap $1.00 will defer at least 1 of the 5 jobs to do",  # in order: the three at $0.28 fit
+        # in order: the three at $0.28 fit
+        "  note: the spend cap $1.00 will defer 1 of the 5 jobs to do, by the estimated prices",
     ]
 
 
@@ -222,7 +223,7 @@ def test_the_plan_with_every_flag_that_pays_again():
         "  2 job(s) differ from what their ids were sent as: the run stops (exit 2) unless --replace-changed is given",
         f"  estimated spend: $3.64 {UPPER}",
         "  estimated time: 19.6 min at concurrency 2 and 30 requests/min",
-        "  note: the spend cap $1.00 will defer at least 4 of the 8 jobs to do",
+        "  note: the spend cap $1.00 will defer 4 of the 8 jobs to do, by the estimated prices",
     ]
 
 
@@ -238,7 +239,10 @@ def test_the_plan_for_a_new_folder_and_a_cap_that_is_enough():
     at_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.28))
     assert not any("note" in line for line in summary.dry_run_lines(priced, at_cap, None))
     zero = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.0))
-    assert summary.dry_run_lines(priced, zero, None)[-1] == "  note: the spend cap $0.00 will defer the job to do"
+    assert (
+        summary.dry_run_lines(priced, zero, None)[-1]
+        == "  note: the spend cap $0.00 will defer the job to do, by the estimated prices"
+    )
     no_cap = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=None))
     assert not any("note" in line for line in summary.dry_run_lines(PLAN, no_cap, None))
 
@@ -592,7 +596,39 @@ def test_the_plan_never_counts_a_job_already_sent_among_those_the_cap_defers():
     # a, in flight, holds $0.28 first: b, still to send, is the one deferred
     both = Replay({"a": {"state": "submitted"}}, 1, False)
     lines = summary.dry_run_lines(two, settings, both)
-    assert lines[-1] == "  note: the spend cap $0.30 will defer the 1 job to send of the 2 to do", lines
+    assert (
+        lines[-1] == "  note: the spend cap $0.30 will defer the 1 job to send of the 2 to do, by the estimated prices"
+    ), lines
     capped = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, max_spend_usd=0.0))
     lines = summary.dry_run_lines(two, capped, both)
-    assert lines[-1] == "  note: the spend cap $0.00 will defer the 1 job to send of the 2 to do", lines
+    assert (
+        lines[-1] == "  note: the spend cap $0.00 will defer the 1 job to send of the 2 to do, by the estimated prices"
+    ), lines
+
+
+def test_the_plan_counts_what_the_folder_has_spent_before_the_jobs_it_sends():
+    """$0.28 spent before in the folder, a cap of $2.24, jobs of $0.28, $1.96, $0.28, $0.28 in that order: the run
+    sends the first, defers the second and sends the last two.  From nothing spent, the first two would fill the
+    cap and the last two be deferred: 'at least 2' was told of a run that defers one."""
+    big = JobSpec("k", "kling-2.1", {"prompt": "p", "aspect_ratio": "16:9", "duration": 5, "mode": "std"})
+    small = [JobSpec(name, "kling-text2video", {"prompt": "p"}) for name in "abc"]
+    manifest = Manifest("m.yaml", [small[0], big, *small[1:]], [])
+    settings = dataclasses.replace(
+        _plan_settings(), limits=dataclasses.replace(_plan_settings().limits, max_spend_usd=2.24)
+    )
+    folder = Replay({"zz": {"state": "completed", "cost": 0.28}}, 1, False)
+    lines = summary.dry_run_lines(manifest, settings, folder)
+    assert lines[-1] == "  note: the spend cap $2.24 will defer 1 of the 4 jobs to do, by the estimated prices", lines
+
+
+def test_the_plan_defers_a_job_of_unknown_price_once_the_folder_has_spent_past_the_cap():
+    """A run sends a job of unknown price at $0 against the cap: once the folder's spend is past the cap, not
+    even that one is sent."""
+    manifest = Manifest("m.yaml", [JobSpec("own", "own-model", {})], [])
+    settings = dataclasses.replace(
+        _plan_settings(), limits=dataclasses.replace(_plan_settings().limits, max_spend_usd=0.5)
+    )
+    folder = Replay({"zz": {"state": "completed", "cost": 0.84}}, 1, False)
+    lines = summary.dry_run_lines(manifest, settings, folder)
+    assert lines[-1] == "  note: the spend cap $0.50 will defer the job to do, by the estimated prices", lines
+    assert not any("note" in line for line in summary.dry_run_lines(manifest, settings, None))
