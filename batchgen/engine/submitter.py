@@ -107,6 +107,7 @@ class Submitter:
         self._beside: TrackedJob | None = None  # the job last sent beyond the slots, beside them
         self._queued: set[str] = set()  # the ids of the jobs the feeder was given to send
         self._resend: set[str] = set()  # ... of jobs whose lost submit was shown never made, not yet sent again
+        self._no_rerun: set[str] = set()  # ... of jobs left with the word that a plain re-run cannot settle them
 
     @property
     def report(self) -> RunReport:
@@ -209,7 +210,8 @@ class Submitter:
 
     def _others_unsettled(self, job: TrackedJob) -> bool:
         """Whether another job's outcome is still unknown, but for those whose rows nothing tells apart either
-        (waiting or left so): its submit in flight or lost, it may yet prove one of ``job``'s rows its own."""
+        (waiting or left so) and those left as a plain re-run cannot settle: its submit in flight or lost, it
+        may yet prove one of ``job``'s rows its own."""
         rec = self.reconciler
         return any(
             other is not job
@@ -217,6 +219,7 @@ class Submitter:
             and other.spec.model == job.spec.model  # (another model's request makes no row of this one's)
             and other.spec.id not in rec.torn
             and other.spec.id not in rec.torn_left
+            and other.spec.id not in self._no_rerun  # (a re-run settles it no more than this run did)
             for other in self.book.jobs
         )
 
@@ -435,6 +438,8 @@ class Submitter:
             # (a line that says a plain re-run cannot settle it, for `batchgen status` and the summary)
             error = {"detail": verdict.detail} if verdict.rerun else {"detail": verdict.detail, "rerun": False}
             self.report.rerun_cannot_settle += not verdict.rerun
+            if not verdict.rerun:
+                self._no_rerun.add(job.spec.id)
             await self.book.finish(job, verdict.event, verdict.state, error=error)
             return False
         await self.book.record(job, Event.RECONCILED_ABSENT, job.state)

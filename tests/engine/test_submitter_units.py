@@ -1043,3 +1043,18 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_sub
         await anyio.wait_all_tasks_blocked()
         assert returned == ["a"] and b.holds_slot
         tg.cancel_scope.cancel()
+
+
+async def test_a_submit_a_plain_re_run_cannot_settle_is_no_hope_of_telling_another_jobs_rows_apart():
+    """a is left with the word that the same command run again does not settle it: an image job x whose rows
+    nothing tells apart is not told that a re-run may (a re-run settles a no more than this one did)."""
+    a = pending("a", prompt="a")
+    x = pending("x", prompt="x")
+    k, stage, other = beside_c([a])
+    k.book.jobs.append(x)
+    x.state = JobState.SUBMITTING  # its rows nothing tells apart (being so left)
+    async with waiting(k, stage, [a]):
+        await k.book.finish(other, Event.COMPLETED, JobState.COMPLETED)
+        await k.clock.sleep(100.0)
+    assert left(k, rerun=False)
+    assert not stage._others_unsettled(x)
