@@ -71,6 +71,7 @@ class RunReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
     left: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): unfinished, for a later run
     held_back: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): deferred, not by a stop
+    pending_own: set[str] = field(default_factory=set)  # jobs this run made pending for a reason of their own
     stop_reason: StopReason | None = None
     stop_detail: str | None = None
     balance: float | None = None

@@ -257,13 +257,18 @@ class Run:
             if job.state in (JobState.FAILED, JobState.EXPIRED)
         ]
         # unfinished for a reason of their own (a download that failed, a submit left for later): not failed;
-        # after a stop, not the jobs it kept from being sent (their reason is the stop's, told once)
+        # after a stop, not the jobs it kept from being sent (their reason is the stop's, told once), but a job
+        # this run made pending for a reason of its own (its submits spent, nothing made)
         report.left = [
             (job.spec.id, job.error)
             for job in self.jobs
             if job.state in UNFINISHED
             and job.error
-            and (report.stop_reason is None or job.state not in (JobState.DEFERRED, JobState.PENDING))
+            and (
+                report.stop_reason is None
+                or job.state not in (JobState.DEFERRED, JobState.PENDING)
+                or (job.state is JobState.PENDING and job.spec.id in report.pending_own)
+            )
         ]
         report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)
         return report

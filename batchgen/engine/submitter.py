@@ -345,6 +345,7 @@ class Submitter:
         except (TransientError, PermanentError) as exc:
             # Surely not created (refused connection, 429 past the deadline): back to pending, even if
             # the run is being cancelled just now.
+            self.report.pending_own.add(job.spec.id)
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=when["now"], sent_from=when["epoch"])
@@ -357,6 +358,7 @@ class Submitter:
         has none, plainly never sent.  Every attempt writes one: one sent again after a 429 goes out later."""
         when["epoch"], when["now"] = self.clock.epoch(), self.clock.now()
         self._resend.discard(job.spec.id)
+        self.report.pending_own.discard(job.spec.id)  # sent again: pending again only for a new reason
         # Cancelled while it is written, the line may still reach the ledger with a later group commit:
         # the gateway abandons the call (:meth:`_abandoned` says after it that nothing was sent).
         await self.book.record(
@@ -438,6 +440,8 @@ class Submitter:
             # (a line that says a plain re-run cannot settle it, for `batchgen status` and the summary)
             error = {"detail": verdict.detail} if verdict.rerun else {"detail": verdict.detail, "rerun": False}
             self.report.rerun_cannot_settle += not verdict.rerun
+            if verdict.state is JobState.PENDING:  # (its attempts spent, nothing made: its own reason, not a stop's)
+                self.report.pending_own.add(job.spec.id)
             if not verdict.rerun:
                 self._no_rerun.add(job.spec.id)
             await self.book.finish(job, verdict.event, verdict.state, error=error)

@@ -417,3 +417,28 @@ def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_submit_it_could
     assert code != 0 and "spend cap" in printed
     reasons = printed.split("left for a later run, by reason:", 1)[1]
     assert "the request history could not be read" in reasons and unknown[0] in reasons
+
+
+def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """A submit answered 500 that made nothing, looked up and shown never made, its attempts spent: the job is
+    pending again for a reason of its own, and a cap that defers the last jobs does not hide it (only the jobs
+    the stop kept from being sent go without)."""
+    server = sim()
+    server.state.script("submit_error_before", 1)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    config = write(tmp_path / "c.yaml", "retry:\n  max_attempts: 1\n")
+    out = tmp_path / "out"
+    code = run_batch(
+        manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", "--config", str(config),
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert jobs["job-000"]["state"] == "pending", (jobs["job-000"], printed)
+    assert any(rec["state"] == "deferred" for rec in jobs.values()), printed
+    assert code != 0 and "spend cap" in printed
+    assert "left for a later run, by reason:" in printed, printed
+    reasons = printed.split("left for a later run, by reason:", 1)[1]
+    assert "ended without an answer" in reasons and "job-000" in reasons, printed
