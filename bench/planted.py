@@ -1,4 +1,4 @@
-"""Plant each of 169 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 174 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -37,7 +37,8 @@ counting the manifest's jobs, a video a killed run left in place, a closed
 pipe, an inline form said once, a later report's parameters and frames,
 signals while the report is written or the manifest read, a video kept
 in place told as such, the reasons a stopped run gives); three the
-sweeps' pace where our jobs queue on the server; and thirty-eight more
+sweeps' pace where our jobs queue on the server, and five more the
+review of that and of the torn look-ups found; and thirty-eight more
 what the operator is told and what is paid (a new key, exit codes, the
 resume line's flags, the configured rate kept, options, an output list's
 next link, a video's size, object-store objects, balances, a report's
@@ -1481,6 +1482,50 @@ PLANTS = (
         "            report.kept_in_place += 1",
         "            report.refetched += 1",
         ("tests/e2e/test_crash.py::test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone",),
+    ),
+    Plant(
+        "a draining batch is still swept as if jobs queued on the server (each late find the batch's delay)",
+        "batchgen/engine/cadence.py",
+        "        queued = self.queue.waiting(key, self.peak) - max(0, self.peak - len(self.jobs))",
+        "        queued = self.queue.waiting(key, self.peak)",
+        (
+            QUEUE + "::test_the_jobs_in_flight_below_the_peak_come_out_of_the_queue_"
+            "and_the_drain_sweeps_as_if_there_were_none",
+        ),
+    ),
+    Plant(
+        "a resumed run's re-attached jobs stand for the work alone (a queue claimed where none is)",
+        "batchgen/engine/server_queue.py",
+        "        if job.request_id is None or job.request_id in self._index or job.sent_at is None:",
+        "        if job.request_id is None or job.request_id in self._index:",
+        (QUEUE + "::test_jobs_an_earlier_run_sent_stand_for_nothing",),
+    ),
+    Plant(
+        "a look-up whose rows nothing tells apart waits for another job's video, not its submit's answer",
+        "batchgen/engine/submitter.py",
+        "        self.book.wake()  # its outcome is known: a look-up waiting for the others' may go on",
+        "        pass",
+        (
+            "tests/engine/test_submitter_units.py::test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_submit_is_answered",
+        ),
+    ),
+    Plant(
+        "a submit a plain re-run cannot settle is taken as hope of telling another job's rows apart",
+        "batchgen/engine/submitter.py",
+        "            and other.spec.id not in self._no_rerun  # (a re-run settles it no more than this run did)",
+        "            and True",
+        (
+            "tests/engine/test_submitter_units.py::test_a_submit_a_plain_re_run_cannot_settle_is_no_hope_of_telling_another_jobs_rows_apart",
+        ),
+    ),
+    Plant(
+        "a job a stop found pending for a reason of its own is left without it",
+        "batchgen/engine/submitter.py",
+        "            if verdict.state is JobState.PENDING:",
+        "            if False:",
+        (
+            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending",
+        ),
     ),
 )
 
