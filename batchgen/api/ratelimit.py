@@ -115,6 +115,7 @@ class RequestBudget:
         now = clock.now()
         self._tokens = self.burst if burst is not None else min(1.0, self.burst)  # a chosen burst starts full
         self._tokens_at = now
+        self._began = now  # requests of the key sent before then, by an earlier run, fill the server's window
         self._stamps: deque[float] = deque()
         self.in_flight = 0
         self._gate_until = -math.inf
@@ -260,12 +261,17 @@ class RequestBudget:
             # too few calls in the window to explain it, and the server reopens long before the window
             # could clear: it counts over a shorter one (a plan's "per minute" enforced per second).  The
             # rate is kept, counted over that window, so calls are not bunched into bursts it refuses.
-            # (or requests of the key sent before this run, by another, fill its window: the rate is the same)
+            # (or requests of the key that this run does not count fill its window: the rate is the same)
+            others = (
+                "requests of this key sent just before this run"
+                if now - self._began < self.window
+                else "another process using this key"
+            )
             log.info(
-                "a 429 that a window of about %.3gs explains, not %.3gs (or requests of this key sent just before "
-                "this run): pacing the same rate over that",
+                "a 429 that a window of about %.3gs explains, not %.3gs (or %s): pacing the same rate over that",
                 shorter,
                 self.window,
+                others,
             )
             self._set_window(shorter)
         elif sent_at is None or sent_at >= self._last_decrease:

@@ -3,6 +3,7 @@ from what the server admits (fake clock, no sleeps)."""
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 
@@ -234,3 +235,18 @@ def test_a_burst_answered_429_at_once_never_paces_faster_than_configured():
     budget.on_429(0.0001, sent_at=clock.now())
     assert budget.window < 60.0  # read as a shorter window...
     assert budget.limit / budget.window <= 600 / 60 + 1e-9  # ...at no more than the configured rate
+
+
+@pytest.mark.parametrize(("began", "said"), [(0.0, "sent just before this run"), (120.0, "another process using")])
+def test_a_429_a_shorter_window_explains_is_told_with_what_else_may_explain_it(began, said, caplog):
+    """Early in a run, the requests an earlier run of the key sent just before may fill the server's window; later,
+    only another process using the key may: the log line says which, not that the window is shorter as a fact."""
+    clock = FakeClock()
+    budget = RequestBudget(600, clock=clock, window=60.0)
+    clock.advance(began)
+    for _ in range(3):
+        budget.finder.admitted(clock.now(), clock.now())
+        clock.advance(0.5)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        budget.on_429(2.0, sent_at=clock.now())
+    assert budget.window < 60.0 and said in caplog.text
