@@ -182,3 +182,4 @@ class TrackedJob:
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
     paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)
     posted: bool = False  # a POST of it went out in this run (answered or not)
+    damaged: bool = False  # completed, its video found missing or not the one recorded: the file in place is not it

@@ -1,4 +1,4 @@
-"""Plant each of 174 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 175 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -37,8 +37,8 @@ counting the manifest's jobs, a video a killed run left in place, a closed
 pipe, an inline form said once, a later report's parameters and frames,
 signals while the report is written or the manifest read, a video kept
 in place told as such, the reasons a stopped run gives); three the
-sweeps' pace where our jobs queue on the server, and five more the
-review of that and of the torn look-ups found; and thirty-eight more
+sweeps' pace where our jobs queue on the server, and six more the
+review of that, of the torn look-ups and of a video kept in place found; and thirty-eight more
 what the operator is told and what is paid (a new key, exit codes, the
 resume line's flags, the configured rate kept, options, an output list's
 next link, a video's size, object-store objects, balances, a report's
@@ -1525,6 +1525,15 @@ PLANTS = (
         "            if False:",
         (
             "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending",
+        ),
+    ),
+    Plant(
+        "a completed video that failed its check is kept in place as the job's once its link is gone",
+        "batchgen/engine/downloader.py",
+        "        if since is None or job.damaged:",
+        "        if since is None:",
+        (
+            "tests/e2e/test_crash.py::test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_link_is_gone",
         ),
     ),
 )

@@ -184,7 +184,7 @@ class Downloader:
         """The video an earlier run installed for this request before it was stopped (``completed`` not yet
         written), when its link no longer gives it: it was paid for and is on disk, so it is not lost."""
         since = parse_time(job.submitted_wall)
-        if since is None:
+        if since is None or job.damaged:  # (a completed job's file that failed its check is not the video)
             return None
         saved = await self.out.installed(dest, file_size=job.file_size, since=since)
         if saved is not None:

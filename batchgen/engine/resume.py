@@ -98,6 +98,7 @@ async def plan_resume(
                 report.skipped += 1
                 continue
             video = out.video_path(job.spec.id, job.spec.model)
+            job.damaged = True
             book.adopt(job, state, in_flight=True)
             await book.record(
                 job,

@@ -596,3 +596,27 @@ def test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130(tm
             os.close(fd)
     assert proc.returncode == 130, stderr.decode()
     assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+
+
+def test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_link_is_gone(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """A completed job's file holds another video of the same size (it is whole, and newer than the submit), and
+    --verify-files finds it is not the one recorded: with the link gone it is lost, never kept as this job's."""
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    videos = sorted((out / "videos").glob("*.mp4"))
+    by_size: dict[int, list[Path]] = {}
+    for video in videos:
+        by_size.setdefault(video.stat().st_size, []).append(video)
+    first, second = next(pair for pair in by_size.values() if len(pair) > 1)[:2]
+    assert first.read_bytes() != second.read_bytes()
+    first.write_bytes(second.read_bytes())  # another job's video in its place
+    server.state.config.output_ttl_s = 0.0  # every output link is gone
+    capsys.readouterr()
+    run_batch(manifest, out, server, "--verify-files", monkeypatch=monkeypatch)
+    told = capsys.readouterr().out
+    assert read_ledger(out / "ledger.jsonl").jobs[first.stem]["state"] == "expired"
+    assert "found in place" not in told
