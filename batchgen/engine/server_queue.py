@@ -3,16 +3,16 @@
 A job's submit-to-finish time is its wait for one of the account's workers and
 its own time on it.  The first jobs of a kind a run sends (up to half the
 slots) find the workers free, unless the account has fewer: their times stand
-for the work alone.  Each later job is sent as one finishes and waits
-behind the jobs queued before it.  By Little's law the jobs waiting, on
-average, are the jobs in flight times the share of the recent times spent
-waiting: ``in flight x (1 - work / recent)``, each time taken as a median (a
-tail job among the first few moves it little).  Misjudged, it errs low: a
-first job that waited lengthens the work's time, each median is moved two
-standard errors towards the other (first jobs quick by chance are no queue),
-and no estimate is made without enough of both.  A sweep that finds no more jobs than
-are queued behind the workers leaves none of them idle, so the sweeps may
-come that much less often (:mod:`cadence`).
+for the work alone.  Each later job is sent as one finishes and waits behind
+the jobs queued before it.  By Little's law the jobs waiting, on average, are
+the jobs in flight times the share of the recent times spent waiting:
+``in flight x (1 - work / recent)``, each time taken as a median (a tail job
+among the first few moves it little).  Misjudged, it errs low: a first job
+that waited lengthens the work's time, each median is moved two standard
+errors towards the other (first jobs quick by chance are no queue), and no
+estimate is made without enough of both.  A sweep that finds no more jobs
+than are queued behind the workers leaves none of them idle, so the sweeps
+may come that much less often (:mod:`cadence`).
 """
 
 from __future__ import annotations
