@@ -500,7 +500,7 @@ class Reconciler:
             f" and {len(exc.candidates) - TORN_SHOWN} more" if len(exc.candidates) > TORN_SHOWN else ""
         )
         said = (
-            f"{exc} this image job's other fields and {kept} ({shown}), so neither was attached and the job was "
+            f"{exc} this image job's other fields and {kept} ({shown}), so none was attached and the job was "
             "not submitted again (that could pay twice)."
         )
         if self.others_unsettled(job):

@@ -54,7 +54,8 @@ def _duration(seconds: float) -> str:
 
 _REQUEST_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|ms|sec|seconds?|min|minutes?|h|hours?)\s+ago\b")
-_CANDIDATES = re.compile(r"^\d+ requests in the history match\b")  # how many an image job's look-up found
+_CANDIDATES = re.compile(r"^\d+ requests in the history match\b")  # how many an image job's look-up found...
+_CANDIDATE_IDS = re.compile(r" \([^()]*\)(?=, so none was attached)")  # ... and which (opaque ids, any form)
 
 
 def reason_of(detail: str, job_id: str = "") -> str:
@@ -63,6 +64,7 @@ def reason_of(detail: str, job_id: str = "") -> str:
     text = _REQUEST_ID.sub("…", detail)
     if job_id:
         text = re.sub(rf"(?<![\w.-]){re.escape(job_id)}(?![\w-])", "…", text)
+    text = _CANDIDATE_IDS.sub("", text)
     return _CANDIDATES.sub("several requests in the history match", _AGE.sub("some time ago", text))
 
 

@@ -86,7 +86,7 @@ async def test_two_candidates_nothing_tells_apart_attach_neither(how):
     rows = [row("r1", held(MINE, how), since + 1), row("r2", held(OTHER, how), since + 2)]
     verdict = await settle(rows, since, clock)
     assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
-    assert "neither was attached" in verdict.detail and "not submitted again" in verdict.detail
+    assert "none was attached" in verdict.detail and "not submitted again" in verdict.detail
 
 
 @pytest.mark.parametrize("how", ["whole", "data-uri"])

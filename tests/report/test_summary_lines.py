@@ -155,13 +155,14 @@ def test_an_image_jobs_look_up_reasons_group_whatever_the_number_of_requests_it_
     line per count (a line per count pushed jobs past the eight shown, out of the summary)."""
     tail = (
         " requests in the history match this image job's other fields and time, and the history does not keep "
-        "its image whole, so neither was attached"
+        "its image whole ({}), so none was attached"
     )
-    left = [(f"s{n:02d}", f"{n}{tail}") for n in range(2, 12)]
+    ids = [f"{n:032x}" for n in range(12)]  # opaque request ids, named in each job's reason
+    left = [(f"s{n:02d}", f"{n}{tail.format(', '.join(ids[:n]))}") for n in range(2, 12)]
     report = RunReport(states=Counter({"submitting": len(left)}), left=left)
     lines = summary.summary_lines(report, OUT, TEN, resume_command=None)
     grouped = [line for line in lines if line.startswith("    ")]
-    assert grouped == [f"    10 x several{tail} (e.g. s02, s03, s04)"]
+    assert grouped == [f"    10 x several{tail.replace(' ({})', '')} (e.g. s02, s03, s04)"]
 
 
 @pytest.mark.parametrize(
