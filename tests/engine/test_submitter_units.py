@@ -931,25 +931,33 @@ async def test_an_unknown_submit_left_by_a_stop_that_kept_one_shown_never_made_f
     assert left(k, rerun=True) and len(k.api.posted) == 1
 
 
+def unknown_outcomes(*jobs: TrackedJob) -> tuple[Kit, Submitter]:
+    """A submit stage whose book holds ``jobs``, each sent, of unknown outcome, holding its slot."""
+    k = kit(ScriptedApi(), list(jobs))
+    stage, _ = submitter(k)
+    for job in jobs:
+        k.book.take(job)
+        job.state = JobState.SUBMITTING
+    return k, stage
+
+
+async def wait_for_others(stage: Submitter, job: TrackedJob, done: Any, returned: list[str]) -> None:
+    """``job``'s look-up waits for the others' (``Submitter._others_looked_up``), then says so in ``returned``."""
+    await stage._others_looked_up(job, done)
+    returned.append(job.spec.id)
+
+
 async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_unknown_then_and_no_later_ones():
     """It waits while another job sent or lost before it is of unknown outcome, not for one sent later (that made
     no row it read), nor for one whose rows nothing tells apart either; the others of unknown outcome, but those,
     are what a re-run may settle it by."""
-    a, b, c, d = jobs = [pending(name) for name in "abcd"]
-    k = kit(ScriptedApi(), jobs)
-    stage, _ = submitter(k)
-    for job in (a, b, d):
-        k.book.take(job)
-        job.state = JobState.SUBMITTING
+    a, b, c, d = [pending(name) for name in "abcd"]
+    k, stage = unknown_outcomes(a, b, d)
+    k.book.jobs.append(c)
     stage.reconciler.torn.add("d")  # its rows nothing tells apart either
     returned: list[str] = []
-
-    async def wait() -> None:
-        await stage._others_looked_up(a, lambda: False)
-        returned.append("a")
-
     async with anyio.create_task_group() as tg:
-        tg.start_soon(wait)
+        tg.start_soon(wait_for_others, stage, a, lambda: False, returned)
         await anyio.wait_all_tasks_blocked()
         assert not returned  # b's outcome is unknown
         k.book.take(c)
@@ -972,23 +980,14 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_u
 async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_another_so_torn_that_may_now_look_again():
     """b's rows could not be told apart either, but once c claims one of them b looks again and may take one of
     a's: a waits for that look-up rather than be left (told a plain re-run cannot settle it) while b takes it."""
-    a, b, c = jobs = [pending(name) for name in "abc"]
-    k = kit(ScriptedApi(), jobs)
-    stage, _ = submitter(k)
+    a, b, c = [pending(name) for name in "abc"]
+    k, stage = unknown_outcomes(a, b, c)
     rec = stage.reconciler
-    for job in jobs:
-        k.book.take(job)
-        job.state = JobState.SUBMITTING
     rec.torn.add("b")
     rec.torn_rows = {"b": ("y", "z")}  # b waits to see one of these claimed; a's rows are x and y
     returned: list[str] = []
-
-    async def wait() -> None:
-        await stage._others_looked_up(a, lambda: "y" in rec.claimed)
-        returned.append("a")
-
     async with anyio.create_task_group() as tg:
-        tg.start_soon(wait)
+        tg.start_soon(wait_for_others, stage, a, lambda: "y" in rec.claimed, returned)
         await anyio.wait_all_tasks_blocked()
         assert not returned  # c's outcome is unknown
         rec.claimed.add("z")  # c's look-up proved z its own...
@@ -1008,13 +1007,9 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_another_so_tor
 
 async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_no_other_model_nor_counts_it_for_a_re_run():
     """A request of another model makes no row of this one's: its outcome tells nothing of them."""
-    a, b = jobs = [pending(name) for name in "ab"]
+    a, b = [pending(name) for name in "ab"]
     b.spec = JobSpec("b", "kling-2.1", {"prompt": "p", "aspect_ratio": "16:9", "duration": 5, "mode": "std"})
-    k = kit(ScriptedApi(), jobs)
-    stage, _ = submitter(k)
-    for job in jobs:
-        k.book.take(job)
-        job.state = JobState.SUBMITTING
+    _, stage = unknown_outcomes(a, b)
     with anyio.fail_after(5):
         await stage._others_looked_up(a, lambda: False)
     assert not stage._others_unsettled(a)
@@ -1023,20 +1018,11 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_no_other_model
 async def test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_submit_is_answered():
     """Another job's submit, in flight when the rows were read, answered: its outcome is known at once (not
     only once its video is made and its slot freed)."""
-    a, b = jobs = [pending(name) for name in "ab"]
-    k = kit(ScriptedApi(), jobs)
-    stage, _ = submitter(k)
-    for job in jobs:
-        k.book.take(job)
-        job.state = JobState.SUBMITTING
+    a, b = [pending(name) for name in "ab"]
+    k, stage = unknown_outcomes(a, b)
     returned: list[str] = []
-
-    async def wait() -> None:
-        await stage._others_looked_up(a, lambda: False)
-        returned.append("a")
-
     async with anyio.create_task_group() as tg:
-        tg.start_soon(wait)
+        tg.start_soon(wait_for_others, stage, a, lambda: False, returned)
         await anyio.wait_all_tasks_blocked()
         assert not returned
         await stage.attach(b, "rb", sent=k.clock.epoch(), sent_at=k.clock.now(), sent_from=k.clock.epoch())
