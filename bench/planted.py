@@ -993,13 +993,13 @@ PLANTS = (
         ("tests/engine/test_recovery_images.py",),
     ),
     Plant(
-        "lost image submits whose rows nothing tells apart are told a plain re-run settles them (it reads the same)",
+        "an image job left with rows nothing tells apart is taken as hope of telling another's apart",
         "batchgen/engine/submitter.py",
         "            and other.spec.id not in rec.torn_left",
         "            and True",
         (
-            "tests/e2e/test_images.py::test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the_"
-            "same_command_cannot_settle_them",
+            "tests/engine/test_submitter_units.py::test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_"
+            "outcomes_unknown_then_and_no_later_ones",
         ),
     ),
     Plant(
@@ -1289,7 +1289,7 @@ PLANTS = (
     Plant(
         "the run's summary leaves out the videos kept with warnings",
         "batchgen/cli/runner.py",
-        "        report.media_warnings = count_media_warnings(final)\n",
+        "            report.media_warnings = count_media_warnings(final)\n",
         "",
         ("tests/report/test_report.py::test_a_run_marks_exactly_the_wrong_videos_and_keeps_them",),
     ),
