@@ -1012,15 +1012,15 @@ PLANTS = (
     Plant(
         "an image in a list's objects is not in the job's identity (a new picture under its name is no changed row)",
         "batchgen/models/images.py",
-        "        return {key: identity_of(inner) for key, inner in value.items()}",
-        "        return {key: identity_of(inner) for key, inner in value.items() if not holds_images(inner)}",
+        "    return {k: identity_of(v) for k, v in params.items()}",
+        "    return {k: identity_of(v) for k, v in params.items() if is_ref(v) or not holds_images(v)}",
         (NESTED + "::test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path",),
     ),
     Plant(
         "an image in a list's objects is in the identity by its path (a moved folder is a changed row)",
         "batchgen/models/images.py",
-        "        return {key: identity_of(inner) for key, inner in value.items()}",
-        "        return value",
+        "    return {k: identity_of(v) for k, v in params.items()}",
+        "    return {k: identity_of(v) if is_ref(v) or not holds_images(v) else v for k, v in params.items()}",
         (NESTED + "::test_a_nested_image_is_in_the_identity_by_its_digest_not_its_path",),
     ),
     Plant(

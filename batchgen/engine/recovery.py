@@ -114,9 +114,8 @@ class Reconciler:
         # job's outcome is still unknown (not torn: it may yet prove one of the rows its own)
         self.others_looked_up: Callable[[TrackedJob, Callable[[], bool]], Awaitable[None]] = _at_once
         self.others_unsettled: Callable[[TrackedJob], bool] = lambda job: True
-        self.torn: set[str] = set()  # the ids of image jobs so waiting...
-        self.torn_rows: dict[str, tuple[str, ...]] = {}  # ... and the rows each waits to see one of claimed
-        self.torn_left: set[str] = set()  # ... and so left, in this run
+        self.torn: dict[str, tuple[str, ...]] = {}  # image jobs so waiting: id -> the rows it waits to see claimed
+        self.torn_left: set[str] = set()  # ... and the ids of those so left, in this run
 
     def note_submitted(
         self,
@@ -478,14 +477,16 @@ class Reconciler:
         """Rows that match an image job, nothing telling them apart: wait while another job's lost submit is
         being looked up, for its look-up may take one of them (its own, told apart by its time).  True once
         one is another job's; False once no look-up that could take one is under way."""
-        self.torn.add(job.spec.id)
-        self.torn_rows[job.spec.id] = candidates
+
+        def claimed_one() -> bool:
+            return any(rid in self.claimed for rid in candidates)
+
+        self.torn[job.spec.id] = candidates
         try:
-            await self.others_looked_up(job, lambda: any(rid in self.claimed for rid in candidates))
+            await self.others_looked_up(job, claimed_one)
         finally:
-            self.torn.discard(job.spec.id)
-            self.torn_rows.pop(job.spec.id, None)
-        return any(rid in self.claimed for rid in candidates)
+            del self.torn[job.spec.id]
+        return claimed_one()
 
     def _torn(self, job: TrackedJob, exc: Ambiguous) -> Leave:
         """Leave an image job whose history rows nothing tells apart.  A re-run reads the same rows: it tells

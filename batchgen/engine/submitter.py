@@ -202,7 +202,7 @@ class Submitter:
             # one waiting so too is waited for only once one of its own rows is claimed: it looks again, and
             # may then prove one of this job's rows its own
             return in_flight(other) and (
-                other.spec.id not in rec.torn or any(rid in rec.claimed for rid in rec.torn_rows.get(other.spec.id, ()))
+                other.spec.id not in rec.torn or any(rid in rec.claimed for rid in rec.torn[other.spec.id])
             )
 
         now = [other for other in self.book.jobs if other is not job and in_flight(other)]

@@ -32,6 +32,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +76,20 @@ def place(steps: Steps) -> str:
     return text.lstrip(".")
 
 
+def map_refs(value: Any, each: Callable[[dict[str, Any]], Any]) -> Any:
+    """``value`` with each checked image in it, wherever it sits, replaced by ``each(image)``."""
+    if is_ref(value):
+        return each(value)
+    if isinstance(value, dict):
+        return {key: map_refs(inner, each) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [map_refs(inner, each) for inner in value]
+    return value
+
+
 def identity_of(value: Any) -> Any:
     """What identity hashes for a value: each image in it by its digest, anything else as it is."""
-    if is_ref(value):
-        return f"sha256:{value['sha256']}"
-    if isinstance(value, dict):
-        return {key: identity_of(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [identity_of(inner) for inner in value]
-    return value
+    return map_refs(value, lambda ref: f"sha256:{ref['sha256']}")
 
 
 def identity_view(params: dict[str, Any]) -> dict[str, Any]:
@@ -319,17 +325,11 @@ def wire_json(spec: ModelSpec | None, params: dict[str, Any], forms: dict[str, s
     token = secrets.token_hex(16)  # no text a user writes can be mistaken for the place of an image
     places: list[tuple[str, str, dict[str, Any]]] = []  # (its mark, its field, the image), in the body's order
 
-    def marked(value: Any, name: str) -> Any:
-        if is_ref(value):
-            places.append((f"image:{token}:{len(places)}", name, value))
-            return places[-1][0]
-        if isinstance(value, dict):
-            return {key: marked(inner, name) for key, inner in value.items()}
-        if isinstance(value, list):
-            return [marked(inner, name) for inner in value]
-        return value
+    def placed(ref: dict[str, Any], name: str) -> str:  # the mark that stands in the JSON for the image
+        places.append((f"image:{token}:{len(places)}", name, ref))
+        return places[-1][0]
 
-    marks = {name: marked(value, name) for name, value in params.items()}
+    marks = {name: map_refs(value, partial(placed, name=name)) for name, value in params.items()}
     rest = json.dumps(marks, ensure_ascii=False, allow_nan=False).encode()
     segments: list[tuple[bytes, dict[str, Any]]] = []  # (the JSON before an image, with its prefix; the image)
     for mark, name, ref in places:

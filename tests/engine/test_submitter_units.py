@@ -954,7 +954,7 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_u
     a, b, c, d = [pending(name) for name in "abcd"]
     k, stage = unknown_outcomes(a, b, d)
     k.book.jobs.append(c)
-    stage.reconciler.torn.add("d")  # its rows nothing tells apart either
+    stage.reconciler.torn["d"] = ("x", "y")  # its rows nothing tells apart either
     returned: list[str] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(wait_for_others, stage, a, lambda: False, returned)
@@ -971,7 +971,7 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_the_outcomes_u
     assert stage._others_unsettled(a)  # c is still in flight
     c.state = JobState.SUBMITTED
     assert not stage._others_unsettled(a)  # d's rows nothing tells apart either
-    stage.reconciler.torn.discard("d")
+    del stage.reconciler.torn["d"]
     assert stage._others_unsettled(a)  # d is looked up, and may yet prove one of the rows its own
     stage.reconciler.torn_left.add("d")
     assert not stage._others_unsettled(a)
@@ -983,8 +983,7 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_another_so_tor
     a, b, c = [pending(name) for name in "abc"]
     k, stage = unknown_outcomes(a, b, c)
     rec = stage.reconciler
-    rec.torn.add("b")
-    rec.torn_rows = {"b": ("y", "z")}  # b waits to see one of these claimed; a's rows are x and y
+    rec.torn["b"] = ("y", "z")  # b waits to see one of these claimed; a's rows are x and y
     returned: list[str] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(wait_for_others, stage, a, lambda: "y" in rec.claimed, returned)
@@ -995,8 +994,7 @@ async def test_a_look_up_whose_rows_nothing_tells_apart_waits_for_another_so_tor
         k.book.wake()
         await anyio.wait_all_tasks_blocked()
         assert not returned  # ... so b looks again, and may prove y its own
-        rec.torn.discard("b")
-        rec.torn_rows = {}
+        del rec.torn["b"]
         await anyio.wait_all_tasks_blocked()
         assert not returned
         rec.claimed.add("y")  # it did: a is left with x alone
