@@ -16,7 +16,7 @@ from rich.table import Table
 from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
-from ..jobs import UNFINISHED, JobState
+from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
@@ -328,7 +328,7 @@ def dry_run_lines(
         # other manifests' jobs), and a job an earlier run sent (in flight, to re-attach or fetch: never
         # deferred) held at its cost or estimate; then the jobs to send, in order, as a run sends them.  The
         # count is the estimates' (a job that costs less than its estimate leaves room for one after it)
-        sent = {job.id for job in todo if state_of[job.id] in ("submitting", "submitted", "downloading")}
+        sent = {job.id for job in todo if state_of[job.id] in IN_FLIGHT}
         spent = sum(spent_on(rec) for rec in known.values())
         spent += sum(
             cost or 0.0
