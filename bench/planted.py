@@ -1546,6 +1546,36 @@ PLANTS = (
             "::test_an_image_jobs_look_up_reasons_group_whatever_the_number_of_requests_it_matched",
         ),
     ),
+    Plant(
+        "a history row's id spelled as 32 bare hex digits is matched as it is, to no submit of this run",
+        "batchgen/api/answers.py",
+        '        request_id=dashed or row["request_id"],',
+        '        request_id=row["request_id"],',
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_sweeps_and_lost_submits_find_every_job_in_a_history_that_spells_ids_without_dashes",
+        ),
+    ),
+    Plant(
+        "one request asked of a history that spells ids bare is asked dashed, however often that was not found",
+        "batchgen/api/client.py",
+        "        spelled = bare if bare is not None and self.history_bare_ids else request_id",
+        "        spelled = request_id",
+        (
+            "tests/api/test_worlds_answers.py"
+            "::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
+        ),
+    ),
+    Plant(
+        "an id the history did not find dashed, before its spelling is known, is not asked bare",
+        "batchgen/api/client.py",
+        "        if status == 404 and bare is not None and self.history_bare_ids is None:",
+        "        if False:",
+        (
+            "tests/api/test_worlds_answers.py"
+            "::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
+        ),
+    ),
 )
 
 

@@ -94,6 +94,7 @@ class HistoryRow:
     error: str | None
     latency_s: float | None = None  # submit to finish, from ``latency_ms``, when the row has it
     stamp_zoned: bool = True  # ``created_at`` said its zone (an ISO time without one is read as local)
+    bare_id: bool = False  # the history spelled ``request_id`` as 32 bare hex digits (see :func:`dashed_id`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,14 +290,34 @@ def _collect_urls(value: Any, found: list[str], *, depth: int) -> None:
                 _collect_urls(value[key], found, depth=depth + 1)
 
 
+_BARE_UUID = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def dashed_id(request_id: str) -> str | None:
+    """A request id the history spells as 32 bare hex digits, as a submit spells it: a UUID, dashed, in
+    lower case (SEGMIND_API.md: submits give UUIDv4s; the SDK's history example shows an id without dashes);
+    None for any other spelling, kept as it is."""
+    if _BARE_UUID.fullmatch(request_id) is None:
+        return None
+    bare = request_id.lower()
+    return "-".join((bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]))
+
+
+def bare_id(request_id: str) -> str | None:
+    """A dashed UUID request id as 32 bare hex digits (the spelling :func:`dashed_id` reads); None for another."""
+    bare = request_id.replace("-", "")
+    return bare if request_id.count("-") == 4 and dashed_id(bare) == request_id.lower() else None
+
+
 def history_row(row: Any) -> HistoryRow | None:
     if not isinstance(row, dict) or not isinstance(row.get("request_id"), str):
         return None
+    dashed = dashed_id(row["request_id"])
     stamp = str(row.get("created_at") or "")
     created = parse_time(stamp)
     body = row.get("request_body")
     return HistoryRow(
-        request_id=row["request_id"],
+        request_id=dashed or row["request_id"],
         model_name=str(row.get("model_name") or ""),
         status=_history_status(row.get("model_status")),
         request_body=body if isinstance(body, dict) else {},
@@ -306,6 +327,7 @@ def history_row(row: Any) -> HistoryRow | None:
         error=text_or_none(row.get("error")),
         latency_s=_seconds_from_ms(row.get("latency_ms")),
         stamp_zoned=_zoned(stamp),
+        bare_id=dashed is not None,
     )
 
 

@@ -58,6 +58,7 @@ from .answers import (
     Status,
     Submitted,
     as_dict,
+    bare_id,
     detail_of,
     error_for,
     failure_text,
@@ -105,6 +106,9 @@ class ApiClient:
         # dated at or before t, by a clock at least D - t ahead
         self._dated: list[tuple[float, float]] = []
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
+        # whether the history spells request ids as 32 bare hex digits, not dashed as submits do (None: not seen);
+        # its rows are read in the submits' spelling, and one request of it is asked for in its own
+        self.history_bare_ids: bool | None = None
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
         self._connections = connections
@@ -282,17 +286,38 @@ class ApiClient:
         rows = body.get("data")
         if not isinstance(rows, list):
             raise BadResponse("the request history answer has no 'data' list", status=http)
-        return HistoryPage([row for row in (history_row(r) for r in rows) if row is not None], len(rows))
+        listing = HistoryPage([row for row in (history_row(r) for r in rows) if row is not None], len(rows))
+        self._note_id_spelling(listing)
+        return listing
 
     async def history_get(self, request_id: str) -> HistoryRow:
-        """One request from the history, of any age."""
-        status, headers, body = await self._call("GET", f"{self.history_url}/{quote(request_id, safe='')}")
+        """One request from the history, of any age, asked for by its id as the history spells it: as a submit
+        does, or, where the history was seen to leave the dashes out (or, before that is known, once the dashed
+        spelling was not found), as 32 bare hex digits."""
+        bare = bare_id(request_id)
+        spelled = bare if bare is not None and self.history_bare_ids else request_id
+        status, headers, body = await self._call("GET", f"{self.history_url}/{quote(spelled, safe='')}")
+        if status == 404 and bare is not None and self.history_bare_ids is None:
+            status, headers, body = await self._call("GET", f"{self.history_url}/{bare}")
         if status != 200:
             self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
         row = history_row(body)
         if row is None:
             raise BadResponse(f"the history entry for {request_id} is malformed", status=status)
+        self._note_id_spelling([row])
         return row
+
+    def _note_id_spelling(self, rows: list[HistoryRow]) -> None:
+        """Learn from rows whose ids are UUIDs whether the history spells them without dashes (once one is, it does)."""
+        if self.history_bare_ids:
+            return
+        for row in rows:
+            if row.bare_id:
+                log.info("the request history spells request ids without dashes; they are read as submits spell them")
+                self.history_bare_ids = True
+                return
+            if bare_id(row.request_id) is not None:
+                self.history_bare_ids = False
 
     @asynccontextmanager
     async def download(

@@ -288,6 +288,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--state-case", choices=("upper", "lower"), default="upper", help="how states are spelled")
     sim.add_argument("--extra-states", action="store_true", help="serve IN_QUEUE and STARTING as well")
     sim.add_argument(
+        "--history-ids",
+        choices=("same", "bare"),
+        default="same",
+        help="the request history spells request ids as their submits did (default), or bare: 32 hex digits, "
+        "the UUID's dashes left out",
+    )
+    sim.add_argument(
         "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"
     )
     sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")

@@ -63,6 +63,7 @@ def simulate(args: argparse.Namespace) -> int:
             revoke_after_submits=args.revoke_after,
             state_case=args.state_case,
             extra_states=args.extra_states,
+            history_ids=args.history_ids,
             cancel_prompts=tuple(args.cancel),
             output_shape=args.output_shape,
             outage_s=args.outage,

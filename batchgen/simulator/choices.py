@@ -6,3 +6,4 @@ REDIRECT_TARGETS = ("other", "same")
 OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
 OUTAGE_KINDS = ("503", "drop")
 STATE_CASES = ("upper", "lower")
+HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit did, or as 32 bare hex digits

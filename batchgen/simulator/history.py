@@ -71,7 +71,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
     elif phase == "COMPLETED" and link == "result":
         url = _output_url(request, job)
     return {
-        "request_id": job.request_id,
+        "request_id": worlds.history_id(state, job.request_id),
         "model_name": job.slug,
         "model_status": phase if done else "PENDING",
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
@@ -151,7 +151,7 @@ async def history_one(request: web.Request) -> web.StreamResponse:
     if denied:
         return denied
     state = request.app[STATE]
-    job = state.jobs.get(request.match_info["rid"])
+    job = worlds.history_job(state, request.match_info["rid"])
     seen_at = state.clock.now() - state.config.history_lag_s
     account = worlds.account_of(state, request.headers.get("x-api-key"))
     if job is None or job.submitted > seen_at or job.account != account:

@@ -14,6 +14,9 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   jobs were created with it.
 * **States** (``state_case``, ``extra_states``): states served in lower case, and ``IN_QUEUE``
   for QUEUED and ``STARTING`` for the first fifth of PROCESSING.
+* **History ids** (``history_ids``): the request history spells each request id as its submit
+  did (``"same"``) or as 32 bare hex digits, the UUID's dashes left out (``"bare"``, as in the
+  SDK's history example); one request of the history is then found by that spelling alone.
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
   ``CANCELLED`` (HTTP 200, no error text, never charged).
 * **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
@@ -33,7 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .choices import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS, STATE_CASES
+from .choices import HISTORY_IDS, OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS, STATE_CASES
 
 MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
 MAIN_ACCOUNT = "main"
@@ -129,6 +132,20 @@ def spell(state: Any, job: Any, phase: str, now: float) -> str:
     return word.lower() if config.state_case == "lower" else word
 
 
+def history_id(state: Any, request_id: str) -> str:
+    """A request id as this world's request history spells it."""
+    return request_id.replace("-", "") if state.config.history_ids == "bare" else request_id
+
+
+def history_job(state: Any, spelled: str) -> Any:
+    """The job a request id as this world's history spells it names (None: none does)."""
+    if state.config.history_ids == "bare":
+        if len(spelled) != 32 or "-" in spelled:
+            return None
+        spelled = "-".join((spelled[:8], spelled[8:12], spelled[12:16], spelled[16:20], spelled[20:]))
+    return state.jobs.get(spelled)
+
+
 def shape_output(state: Any, body: dict[str, Any], url: str, preview: str) -> None:
     """Put the finished result's ``output`` in this world's shape (``preview``: a link to a still image)."""
     shape = state.config.output_shape
@@ -155,6 +172,7 @@ def check(config: Any) -> None:
         ("output_shape", config.output_shape, OUTPUT_SHAPES),
         ("outage_kind", config.outage_kind, OUTAGE_KINDS),
         ("state_case", config.state_case, STATE_CASES),
+        ("history_ids", config.history_ids, HISTORY_IDS),
     ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")

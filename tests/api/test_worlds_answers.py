@@ -8,6 +8,8 @@ from aiohttp import web
 
 from batchgen.api.answers import (
     MAX_HINT_S,
+    bare_id,
+    dashed_id,
     failure_text,
     history_row,
     output_of,
@@ -94,6 +96,30 @@ def test_history_rows_states_are_read_the_same_way(spelled, read):
     assert row is not None and row.status == read
 
 
+@pytest.mark.parametrize(
+    ("listed", "read", "bare"),
+    [
+        ("5708ee2c13f1402c9353915a2b5a2124", "5708ee2c-13f1-402c-9353-915a2b5a2124", True),
+        ("5708EE2C13F1402C9353915A2B5A2124", "5708ee2c-13f1-402c-9353-915a2b5a2124", True),
+        ("5708ee2c-13f1-402c-9353-915a2b5a2124", "5708ee2c-13f1-402c-9353-915a2b5a2124", False),
+        ("5708ee2c13f1402c9353915a2b5a212", "5708ee2c13f1402c9353915a2b5a212", False),  # 31 digits: not a UUID
+        ("5708ee2c13f1402c9353915a2b5a212g", "5708ee2c13f1402c9353915a2b5a212g", False),
+        ("req-1", "req-1", False),
+    ],
+)
+def test_a_history_row_id_of_32_bare_hex_digits_is_read_as_a_submit_spells_it(listed, read, bare):
+    row = history_row({"request_id": listed})
+    assert row is not None and (row.request_id, row.bare_id) == (read, bare)
+    assert dashed_id(listed) == (read if bare else None)
+
+
+def test_only_a_dashed_uuid_has_a_bare_spelling():
+    assert bare_id("5708ee2c-13f1-402c-9353-915a2b5a2124") == "5708ee2c13f1402c9353915a2b5a2124"
+    assert bare_id("5708ee2c13f1-402c-9353-915a-2b5a2124") is None  # dashes out of place
+    assert bare_id("5708ee2c13f1402c9353915a2b5a2124") is None
+    assert bare_id("req-1-2-3-4") is None
+
+
 @pytest.mark.parametrize("spelled", ["ERROR", "errored", "Failure"])
 def test_a_history_row_spelled_as_an_error_is_a_failed_job_not_one_in_flight(spelled):
     row = history_row({"request_id": "r", "model_status": spelled})
@@ -141,6 +167,24 @@ async def test_a_finished_jobs_history_row_says_what_it_was_charged_and_how_long
     assert [(rid, row.cost)] == sim.state.charges and row.cost == pytest.approx(0.28)
     assert row.latency_s == pytest.approx(job.finish - job.submitted, abs=0.001)
     assert row.created_at == pytest.approx(job.submitted, abs=0.001)
+
+
+async def test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known():
+    async with SimServer(SimConfig(time_scale=5000, history_ids="bare")) as sim, client(sim.url) as api:
+        first = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
+        second = (await api.submit("kling-text2video", {"prompt": "a hen"})).request_id
+        assert await finished(api, first) == "COMPLETED"
+        before = sim.state.counters["/inference-request/request-history/{rid}"]
+        assert (await api.history_get(first)).request_id == first  # dashed: not found; then bare
+        assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 2
+        assert api.history_bare_ids is True
+        assert (await api.history_get(second)).request_id == second  # asked bare at once
+        assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 3
+        with pytest.raises(NotFound):
+            await api.history_get("5708ee2c-13f1-402c-9353-915a2b5a2124")  # none such: one request
+        assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 4
+        listed = await api.history(model="kling-text2video")
+    assert {row.request_id for row in listed} == {first, second}
 
 
 async def test_a_redirect_to_another_origin_is_never_followed_and_a_submit_so_answered_is_ambiguous():

@@ -1,0 +1,43 @@
+"""A request history that spells request ids otherwise than submits do (32 bare hex digits, as in the SDK's
+history example): sweeps, lost submits and look-ups by id still find every job, and nothing is paid twice."""
+
+from __future__ import annotations
+
+import json
+
+from batchgen.store.ledger import read_ledger
+from tests.e2e.test_crash import assert_every_job_completed
+from tests.helpers import KEY, charges_per_job, many_jobs_yaml, run_batch, wait_for, write
+
+
+def test_sweeps_and_lost_submits_find_every_job_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
+    server = sim(time_scale=500, workers=8, seed=3, history_ids="bare", rates={"submit_drop_after": 0.25})
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, jobs)
+    lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
+    assert lost  # some submits' outcomes were unknown, and each was found in the history
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+    # each job is found by the sweeps, not polled one by one (a history not read says so, and polls each)
+    assert server.state.counters["/v2/requests/{rid}"] < jobs / 4
+
+
+def test_an_expired_record_is_found_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
+    import httpx
+
+    server = sim(time_scale=2000, expiry_s=400.0, history_ids="bare")
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: late\n    prompt: late\n")
+    submitted = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "late"}, headers={"x-api-key": KEY})
+    rid = submitted.json()["request_id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    line = {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": "late", "event": "submitted", "state": "submitted",
+            "model": "kling-text2video", "request_id": rid}  # fmt: skip
+    (out / "ledger.jsonl").write_text(json.dumps(line) + "\n")
+    wait_for(lambda: server.state.live_job(rid) is None)  # the record has expired
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    rec = read_ledger(out / "ledger.jsonl").jobs["late"]
+    assert rec["state"] == "completed" and rec["request_id"] == rid  # the submit's spelling, kept
+    assert len(server.state.submissions) == 1  # recovered, not resubmitted
