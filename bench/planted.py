@@ -1576,6 +1576,37 @@ PLANTS = (
             "::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
         ),
     ),
+    Plant(
+        "a lost submit's row, listed under another name than the model's slug, is matched by the slug alone",
+        "batchgen/engine/lookup.py",
+        "            if row.model_name in names",
+        "            if row.model_name == self.job.spec.model",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
+        ),
+    ),
+    Plant(
+        "a lost submit's absence counts before the name the history lists its model under is known",
+        "batchgen/engine/recovery.py",
+        "        if model is not None and not self.name_known(model):",
+        "        if False:",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
+            "tests/engine/test_recovery.py::test_the_name_a_history_lists_a_models_requests_under_is_learned_from_ours",
+        ),
+    ),
+    Plant(
+        "a look-up asks the history for the slug where it lists the model under a name without it",
+        "batchgen/engine/recovery.py",
+        "        return min(names)",
+        "        return model",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
+        ),
+    ),
 )
 
 

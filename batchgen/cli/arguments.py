@@ -295,6 +295,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "the UUID's dashes left out",
     )
     sim.add_argument(
+        "--history-model-names",
+        choices=("slug", "prefixed", "titled"),
+        default="slug",
+        help="the model_name history rows give, and their model_name filter matches: the slug (default), the "
+        "slug behind a prefix (segmind/SLUG), or a title without it",
+    )
+    sim.add_argument(
         "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"
     )
     sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")

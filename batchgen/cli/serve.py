@@ -64,6 +64,7 @@ def simulate(args: argparse.Namespace) -> int:
             state_case=args.state_case,
             extra_states=args.extra_states,
             history_ids=args.history_ids,
+            history_model_names=args.history_model_names,
             cancel_prompts=tuple(args.cancel),
             output_shape=args.output_shape,
             outage_s=args.outage,

@@ -103,6 +103,7 @@ class Search:
     def __init__(self, rec: Reconciler, job: TrackedJob, since: float, until: float | None) -> None:
         self.rec, self.job, self.since = rec, job, since
         self.until = since if until is None else until
+        self.listed_as = rec.listing_name(job.spec.model)  # the model name its pages are asked for
         payload = job.spec.payload()
         self.payload = payload
         self.images = {name: value for name, value in payload.items() if holds_images(value)}
@@ -132,7 +133,7 @@ class Search:
         return self._later_seen_before if self.unordered else self._later_seen
 
     async def page(self, page: int) -> list[HistoryRow]:
-        rec, model, from_date = self.rec, self.job.spec.model, self.from_date
+        rec, model, from_date = self.rec, self.listed_as, self.from_date
         return await rec.gateway.call(
             Priority.RESULT,
             lambda: rec.api.history(model=model, from_date=from_date, page=page),
@@ -147,7 +148,7 @@ class Search:
         for row in rows:
             if rec.ours(row.request_id):
                 first = rec.first_seen(row.request_id)
-                rec.note_seen(row.request_id, row.created_at)
+                rec.note_seen(row.request_id, row.created_at, row.model_name)
                 # only a known send time is evidence: an earlier run's answer time is not (a request
                 # sent before the attempt may have been answered after it, and made before it)
                 sent = rec.sent_time(row.request_id)
@@ -155,10 +156,11 @@ class Search:
                     self._later_seen = True
                     self._later_seen_before = self._later_seen_before or (first is not None and first <= self.as_of)
         floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
+        names = rec.names_of(self.job.spec.model)
         matches = [
             row
             for row in rows
-            if row.model_name == self.job.spec.model
+            if row.model_name in names
             and row.request_id not in rec.claimed
             and not rec.ours(row.request_id)  # a request of ours: not the lost one
             and (row.created_at is None or floor is None or row.created_at >= floor)

@@ -97,6 +97,10 @@ class Reconciler:
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._sent_from: dict[str, float] = {}  # this run's requests -> the epoch their POST was sent
         self._posted: dict[str, float] = {}  # earlier runs' requests -> the same, from their ledger lines
+        self._models: dict[str, str] = {}  # our request ids -> their model's slug
+        self._names: dict[str, set[str]] = {}  # a model's slug -> the names the history lists our requests of it under
+        self._slugs_listed = False  # the history listed a request of ours under its model's slug...
+        self._renamed = False  # ... or under another name
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
@@ -104,7 +108,7 @@ class Reconciler:
         self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
         self._scans: dict[tuple[str, str | None], tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
-        self._ends: dict[tuple[str, str | None], int] = {}  # (model, from date) -> the last page a look-up read rows on
+        self._ends: dict[tuple[str, str | None], int] = {}  # (model name, from date) -> the last page a look-up read
         # whether a request of ours may still be sent after a lost submit, by this run or a re-run (the submitter
         # says; ``this_run``: by this run, before it ends): only one sent after it, listed, shows the history
         # caught up with it
@@ -125,12 +129,15 @@ class Reconciler:
         sent_from: float | None = None,
         *,
         posted: float | None = None,
+        model: str | None = None,
     ) -> None:
         """One of our requests, sent at ``epoch`` (or answered then: its record's life counts from it);
         ``made_by``: the epoch it was known to exist by (its answer, or the history showing it), and
         ``sent_from``: the epoch its POST was sent (it was made no earlier), when this run made it;
-        ``posted``: the same, as an earlier run's ledger recorded it."""
+        ``posted``: the same, as an earlier run's ledger recorded it; ``model``: its model's slug."""
         self._submitted.setdefault(request_id, epoch)
+        if model is not None:
+            self._models.setdefault(request_id, model)
         if made_by is not None:
             self._made_by.setdefault(request_id, made_by)
         if sent_from is not None:
@@ -138,13 +145,40 @@ class Reconciler:
         if posted is not None:
             self._posted.setdefault(request_id, posted)
 
-    def note_seen(self, request_id: str, created_at: float | None = None) -> None:
-        """The history lists one of our requests (made at ``created_at``, by the server's clock): one
-        more measurement of how far it lags, and of how the server's clock relates to ours."""
+    def note_seen(self, request_id: str, created_at: float | None = None, model_name: str | None = None) -> None:
+        """The history lists one of our requests (made at ``created_at``, by the server's clock, under
+        ``model_name``): one more measurement of how far it lags, of how the server's clock relates to
+        ours, and of the name it lists the request's model under."""
         self.stamps.note(request_id, created_at)
+        model = self._models.get(request_id)
+        if model is not None and model_name is not None:
+            self._names.setdefault(model, set()).add(model_name)
+            if model_name == model:
+                self._slugs_listed = True
+            else:
+                self._renamed = True
         sent = self._submitted.get(request_id)
         if sent is not None and request_id not in self._lags:
             self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
+
+    def names_of(self, model: str) -> set[str]:
+        """The ``model_name`` a row of this model carries: the names the history listed our requests of it
+        under, else its slug (the documented name, and the one asked for)."""
+        return self._names.get(model) or {model}
+
+    def name_known(self, model: str) -> bool:
+        """Whether the history is known to list this model's requests under :meth:`names_of`: one of ours
+        of it was listed, or ours of every model were listed under their slugs.  Until then a row of a
+        lost submit, listed under another name, would go unmatched: its absence proves nothing."""
+        return model in self._names or (self._slugs_listed and not self._renamed)
+
+    def listing_name(self, model: str) -> str:
+        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, unless the
+        history lists our requests of the model under names without it (then one of those)."""
+        names = self._names.get(model)
+        if not names or any(model in name for name in names):
+            return model
+        return min(names)
 
     def ours(self, request_id: str) -> bool:
         """Whether a request is one of ours (this run's or, from the ledger, an earlier run's)."""
@@ -163,15 +197,21 @@ class Reconciler:
         lag = self._lags.get(request_id)
         return None if lag is None else self._submitted[request_id] + lag
 
-    def absence_is_conclusive(self, since: float, later_seen: bool, *, now: float | None = None) -> bool:
+    def absence_is_conclusive(
+        self, since: float, later_seen: bool, *, now: float | None = None, model: str | None = None
+    ) -> bool:
         """May "not in the history" be read as "never created"?
 
         Only once the history has caught up past the attempt: it lists a
         request of ours sent after it (clock-free evidence), or our requests
         have been seen to appear within a measured lag and the attempt is older
         than twice that lag.  Otherwise a lagging history could make a created,
-        billable job look absent.
+        billable job look absent.  And, for a request of ``model``, only once
+        the name the history lists that model's requests under is known
+        (:meth:`name_known`): a row under another name would go unmatched.
         """
+        if model is not None and not self.name_known(model):
+            return False
         if later_seen:
             return True
         if len(self._lags) < MIN_LAG_SAMPLES:
@@ -214,7 +254,7 @@ class Reconciler:
         when that read began); else None, and the pages are read afresh.  Its absence counts only as of
         when it began (a lagging history may have listed the attempt's row since)."""
         search = Search(self, job, since, until)
-        scan = self._scans.get((job.spec.model, search.from_date))
+        scan = self._scans.get((search.listed_as, search.from_date))
         order = self.order
         if scan is None or order.newest_first or order.oldest_first or scan[0] <= search.until:
             return None
@@ -228,7 +268,7 @@ class Reconciler:
 
     async def _find(self, search: Search) -> tuple[HistoryRow | None, bool]:
         """One read of the pages, in the order the listing allows (see :meth:`find`)."""
-        order, query = self.order, (search.job.spec.model, search.from_date)
+        order, query = self.order, (search.listed_as, search.from_date)
         reached = False  # the pages read reach back past ``since``: an older request would not be missed
         read = page = 0
         check = order.listing()
@@ -277,7 +317,7 @@ class Reconciler:
         A request listed on a page above that one was made before the attempt (and one whose oldest
         rows leave the history moves up, to a page read later).  At most ``MAX_ROWS`` rows are read
         back; past them the search has not caught up with the attempt."""
-        query = (search.job.spec.model, search.from_date)
+        query = (search.listed_as, search.from_date)
         search.collect = True  # pages far above the attempt's are read on the way to the end
         deepest = [0]  # the furthest page read
 
@@ -401,7 +441,7 @@ class Reconciler:
                     row, later_seen, as_of = found
                     if row is not None:
                         return Attach(row.request_id)
-                    if not self.absence_is_conclusive(since, later_seen, now=as_of):
+                    if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):
                         raise NotCaughtUp
         except Ambiguous as exc:
             if await self._until_one_claimed(job, exc.candidates):  # another job's: fewer to tell apart

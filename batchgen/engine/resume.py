@@ -90,7 +90,9 @@ async def plan_resume(
         sent = parse_time(job.submitted_wall)
         job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)
         if job.request_id and sent is not None:
-            reconciler.note_submitted(job.request_id, sent, posted=parse_time(rec.get("posted_at")))
+            reconciler.note_submitted(
+                job.request_id, sent, posted=parse_time(rec.get("posted_at")), model=job.spec.model
+            )
         job.error = error_text(rec.get("error"))
         book.adopt(job, state, in_flight=state in IN_FLIGHT)
         if state is JobState.COMPLETED:

@@ -485,7 +485,9 @@ class Submitter:
         job.sent_at, job.made_by = sent_at, self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
-        self.reconciler.note_submitted(request_id, sent, made_by=self.clock.epoch(), sent_from=sent_from)
+        self.reconciler.note_submitted(
+            request_id, sent, made_by=self.clock.epoch(), sent_from=sent_from, model=job.spec.model
+        )
         job.submitted_at = self.clock.from_wall(sent)
         if resumed:
             self.report.reattached += 1

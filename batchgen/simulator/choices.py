@@ -7,3 +7,5 @@ OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
 OUTAGE_KINDS = ("503", "drop")
 STATE_CASES = ("upper", "lower")
 HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit did, or as 32 bare hex digits
+# the name a history row gives its model: the slug, the slug behind a prefix, or a title without the slug
+HISTORY_MODEL_NAMES = ("slug", "prefixed", "titled")

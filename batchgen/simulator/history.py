@@ -72,7 +72,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         url = _output_url(request, job)
     return {
         "request_id": worlds.history_id(state, job.request_id),
-        "model_name": job.slug,
+        "model_name": worlds.history_model_name(state, job.slug),
         "model_status": phase if done else "PENDING",
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
         "request_body": _history_body(state, job.body),
@@ -124,7 +124,7 @@ async def history(request: web.Request) -> web.StreamResponse:
     for job in reversed(jobs) if newest_first else jobs:
         if job.submitted > seen_at:
             continue  # not in the history yet
-        if model and model not in job.slug:
+        if model and model not in worlds.history_model_name(state, job.slug):
             continue
         day = datetime.fromtimestamp(job.submitted, UTC).date()
         if not from_date <= day <= to_date:

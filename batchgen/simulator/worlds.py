@@ -17,6 +17,9 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
 * **History ids** (``history_ids``): the request history spells each request id as its submit
   did (``"same"``) or as 32 bare hex digits, the UUID's dashes left out (``"bare"``, as in the
   SDK's history example); one request of the history is then found by that spelling alone.
+* **History model names** (``history_model_names``): the ``model_name`` a history row gives (and
+  its ``model_name`` filter matches, as a substring): the slug, the slug behind a prefix
+  (``segmind/kling-text2video``), or a title without it (``Kling Text2Video``).
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
   ``CANCELLED`` (HTTP 200, no error text, never charged).
 * **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
@@ -36,7 +39,15 @@ from typing import Any
 
 from aiohttp import web
 
-from .choices import HISTORY_IDS, OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS, STATE_CASES
+from .choices import (
+    HISTORY_IDS,
+    HISTORY_MODEL_NAMES,
+    OUTAGE_KINDS,
+    OUTPUT_SHAPES,
+    REDIRECT_ROUTES,
+    REDIRECT_TARGETS,
+    STATE_CASES,
+)
 
 MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
 MAIN_ACCOUNT = "main"
@@ -137,6 +148,16 @@ def history_id(state: Any, request_id: str) -> str:
     return request_id.replace("-", "") if state.config.history_ids == "bare" else request_id
 
 
+def history_model_name(state: Any, slug: str) -> str:
+    """The name this world's history gives a model."""
+    how = state.config.history_model_names
+    if how == "prefixed":
+        return f"segmind/{slug}"
+    if how == "titled":
+        return slug.replace("-", " ").title()
+    return str(slug)
+
+
 def history_job(state: Any, spelled: str) -> Any:
     """The job a request id as this world's history spells it names (None: none does)."""
     if state.config.history_ids == "bare":
@@ -173,6 +194,7 @@ def check(config: Any) -> None:
         ("outage_kind", config.outage_kind, OUTAGE_KINDS),
         ("state_case", config.state_case, STATE_CASES),
         ("history_ids", config.history_ids, HISTORY_IDS),
+        ("history_model_names", config.history_model_names, HISTORY_MODEL_NAMES),
     ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")

@@ -1,9 +1,12 @@
 """A request history that spells request ids otherwise than submits do (32 bare hex digits, as in the SDK's
-history example): sweeps, lost submits and look-ups by id still find every job, and nothing is paid twice."""
+history example), or names models otherwise than their slugs: sweeps, lost submits and look-ups by id still
+find every job, and nothing is paid twice."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_crash import assert_every_job_completed
@@ -41,3 +44,18 @@ def test_an_expired_record_is_found_in_a_history_that_spells_ids_without_dashes(
     rec = read_ledger(out / "ledger.jsonl").jobs["late"]
     assert rec["state"] == "completed" and rec["request_id"] == rid  # the submit's spelling, kept
     assert len(server.state.submissions) == 1  # recovered, not resubmitted
+
+
+@pytest.mark.parametrize("names", ["prefixed", "titled"])
+def test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs(
+    sim, tmp_path, monkeypatch, names
+):
+    server = sim(time_scale=500, workers=8, seed=3, history_model_names=names, rates={"submit_drop_after": 0.25})
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, jobs)
+    lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
+    assert lost  # found under the history's name for the model, not taken for never made and sent again
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs

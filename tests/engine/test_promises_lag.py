@@ -74,10 +74,10 @@ def lags_seen(clock: FakeClock, rec, lags: list[float]) -> None:
     """Our requests r0, r1, ... each sent now and seen in the history ``lag`` s later."""
     start = clock.epoch()
     for i, _ in enumerate(lags):
-        rec.note_submitted(f"r{i}", start)
+        rec.note_submitted(f"r{i}", start, model="kling-text2video")
     for i, lag in sorted(enumerate(lags), key=lambda p: p[1]):
         clock.advance(start + lag - clock.epoch())
-        rec.note_seen(f"r{i}")
+        rec.note_seen(f"r{i}", model_name=MODEL)
 
 
 def test_absence_waits_for_the_slowest_lag_measured():

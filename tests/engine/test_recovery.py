@@ -71,7 +71,7 @@ def reconciler(clock: FakeClock, api: FakeApi, *, max_attempts: int = 6, patienc
 def tied(rec: Reconciler, since: float, ahead: float = 0.0) -> Reconciler:
     """A reconciler that saw the history stamp a request of ours answered before ``since``: the
     server's clock runs ``ahead`` seconds ahead of ours."""
-    rec.note_submitted("tie", since - 30.0, made_by=since - 20.0)
+    rec.note_submitted("tie", since - 30.0, made_by=since - 20.0, model="kling-text2video")
     rec.note_seen("tie", since - 20.0 + ahead)
     return rec
 
@@ -113,7 +113,9 @@ async def test_absence_after_a_later_request_of_ours_was_seen_means_resubmit():
     clock = FakeClock()
     since = clock.epoch() - 5
     rec = reconciler(clock, FakeApi([row("ours-later", "a dog", since + 2)]))
-    rec.note_submitted("ours-later", since + 1, sent_from=since + 1)  # sent after the attempt, and listed
+    rec.note_submitted(
+        "ours-later", since + 1, sent_from=since + 1, model="kling-text2video"
+    )  # sent after the attempt, and listed
     assert await rec.settle(job(), since=since, until=since) == Resubmit()
     exhausted = await rec.settle(job(attempts=6), since=since, until=since)
     assert exhausted == Leave(
@@ -129,23 +131,27 @@ async def test_an_earlier_runs_request_shows_the_history_caught_up_only_by_when_
     clock = FakeClock()
     since = clock.epoch() - 5
     rec = reconciler(clock, FakeApi([row("b", "a dog", since - 0.1)]))
-    rec.note_submitted("b", since + 0.3)  # answered after the attempt went out (an old ledger: no send time)
+    rec.note_submitted(
+        "b", since + 0.3, model="kling-text2video"
+    )  # answered after the attempt went out (an old ledger: no send time)
     _, later = await rec.find(job(), since=since)
     assert later is False
     verdict = await _settle_on_clock(clock, rec, job(), since)
     assert isinstance(verdict, Leave) and verdict.event == "settle_later"  # never made again on that
     rec = reconciler(clock, FakeApi([row("b", "a dog", since - 0.1)]))
-    rec.note_submitted("b", since + 0.3, posted=since - 0.2)  # its ledger line says when its POST went out
+    rec.note_submitted(
+        "b", since + 0.3, posted=since - 0.2, model="kling-text2video"
+    )  # its ledger line says when its POST went out
     _, later = await rec.find(job(), since=since)
     assert later is False
     # sent after the attempt went out, before that run ended: the attempt may have been made later still
     rec = reconciler(clock, FakeApi([row("c", "a dog", since + 1.1)]))
-    rec.note_submitted("c", since + 1.3, posted=since + 1.0)
+    rec.note_submitted("c", since + 1.3, posted=since + 1.0, model="kling-text2video")
     verdict = await _settle_on_clock(clock, rec, job(), since)
     assert isinstance(verdict, Leave) and verdict.event == "settle_later"
     # one of this run's, sent after it began (the earlier run had ended by then): evidence
     rec = reconciler(clock, FakeApi([row("d", "a dog", clock.epoch() + 1.1)]))
-    rec.note_submitted("d", clock.epoch() + 1.3, sent_from=clock.epoch() + 1.0)
+    rec.note_submitted("d", clock.epoch() + 1.3, sent_from=clock.epoch() + 1.0, model="kling-text2video")
     assert await rec.settle(job(), since=since) == Resubmit()
 
 
@@ -438,12 +444,14 @@ async def test_a_request_sent_while_the_attempt_was_unanswered_does_not_show_the
     clock = FakeClock()
     since = clock.epoch() - 1000
     rec = reconciler(clock, FakeApi([row("z", "a dog", since + 11)]))
-    rec.note_submitted("z", since + 12, made_by=since + 12, sent_from=since + 10)
+    rec.note_submitted("z", since + 12, made_by=since + 12, sent_from=since + 10, model="kling-text2video")
     _, later = await rec.find(job(), since=since, until=since + 30)
     assert later is False
     _, later = await rec.find(job(), since=since)  # the outcome's time not known (a resumed job): as before
     assert later is True
-    rec.note_submitted("w", since + 41, made_by=since + 41, sent_from=since + 40)  # sent after the 5xx came back
+    rec.note_submitted(
+        "w", since + 41, made_by=since + 41, sent_from=since + 40, model="kling-text2video"
+    )  # sent after the 5xx came back
     rec.api.rows = [row("w", "a cat", since + 40.5), *rec.api.rows]  # type: ignore[attr-defined]
     _, later = await rec.find(job(), since=since, until=since + 30)
     assert later is True
@@ -455,8 +463,8 @@ async def test_answers_that_came_back_out_of_order_do_not_make_the_listing_look_
     since = clock.epoch() - 1000
     for order in (["y", "x"], ["x", "y"]):
         rec = reconciler(clock, FakeApi([row(rid, "other", None) for rid in order]))  # type: ignore[arg-type]
-        rec.note_submitted("x", since - 10, made_by=since - 10, sent_from=since - 40)
-        rec.note_submitted("y", since - 20, made_by=since - 20, sent_from=since - 35)
+        rec.note_submitted("x", since - 10, made_by=since - 10, sent_from=since - 40, model="kling-text2video")
+        rec.note_submitted("y", since - 20, made_by=since - 20, sent_from=since - 35, model="kling-text2video")
         await rec.find(job(), since=since)
         assert rec.order.newest_first, order
 
@@ -478,7 +486,7 @@ async def test_a_request_answered_after_the_attempt_says_nothing_of_the_clock_th
     clock = FakeClock()
     since = clock.epoch() - 1000
     rec = reconciler(clock, FakeApi([row("mine", "a fox", since + 50)]))
-    rec.note_submitted("later", since + 100, made_by=since + 101)
+    rec.note_submitted("later", since + 100, made_by=since + 101, model="kling-text2video")
     rec.note_seen("later", since + 5000)  # 4,900 s ahead by then
     assert rec.stamps.earliest_stamp(since) is None
     found, _ = await rec.find(job(), since=since)
@@ -490,8 +498,32 @@ def three_sent(clock: FakeClock) -> tuple[Reconciler, float]:
     rec = reconciler(clock, FakeApi([]))
     sent = clock.epoch()
     for i in range(3):
-        rec.note_submitted(f"r{i}", sent)
+        rec.note_submitted(f"r{i}", sent, model="kling-text2video")
     return rec, sent
+
+
+@pytest.mark.parametrize(
+    ("listed", "names", "asked"),
+    [
+        ("kling-text2video", {"kling-text2video"}, "kling-text2video"),
+        ("segmind/kling-text2video", {"segmind/kling-text2video"}, "kling-text2video"),  # the slug still matches
+        ("Kling Text2Video", {"Kling Text2Video"}, "Kling Text2Video"),  # it does not: the name is asked for
+    ],
+)
+async def test_the_name_a_history_lists_a_models_requests_under_is_learned_from_ours(listed, names, asked):
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    rec.note_submitted("r1", clock.epoch(), model="kling-text2video")
+    rec.note_submitted("r2", clock.epoch(), model="kling-1.6-text2video")
+    rec.note_seen("someone-elses", model_name="kling-text2video")  # not ours: says nothing
+    assert not rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == {"kling-text2video"}
+    assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
+    rec.note_seen("r1", model_name=listed)
+    assert rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == names
+    assert rec.listing_name("kling-text2video") == asked
+    assert rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
+    # another model is known by the same token only where the history lists ours under their slugs
+    assert rec.name_known("kling-1.6-text2video") is (listed == "kling-text2video")
 
 
 async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
@@ -582,7 +614,7 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_a
     rec = reconciler(clock, api)
     start, since = clock.now(), clock.epoch()
     if sent_after:  # a request of ours sent after it, not listed yet
-        rec.note_submitted("r-later", since + 1.0, made_by=since + 1.5, sent_from=since + 1.0)
+        rec.note_submitted("r-later", since + 1.0, made_by=since + 1.5, sent_from=since + 1.0, model="kling-text2video")
     verdict = await _settle_on_clock(clock, rec, job(), since)
     assert verdict == Leave(
         Event.SETTLE_LATER,
@@ -611,7 +643,9 @@ async def test_the_edges_of_the_search_window():
     found, _ = await tied(reconciler(clock, FakeApi([dated, undated])), since).find(job(), since=since)
     assert found is not None and found.request_id == "undated"  # no time: taken as the oldest
     rec = reconciler(clock, FakeApi([row("ours", "a dog", since + 5)]))
-    rec.note_submitted("ours", since)  # sent at the very moment of the attempt: not later than it
+    rec.note_submitted(
+        "ours", since, model="kling-text2video"
+    )  # sent at the very moment of the attempt: not later than it
     _, later = await rec.find(job(), since=since)
     assert later is False
     pages = FakeApi([row(f"n{i}", "other", since + 5000 - i) for i in range(1100)])  # full, newer than the attempt
@@ -694,7 +728,7 @@ async def test_lags_measured_while_searching_let_absence_be_trusted_later():
     api = FakeApi(ours)
     rec = reconciler(clock, api)
     for r in ours:
-        rec.note_submitted(r.request_id, clock.epoch())
+        rec.note_submitted(r.request_id, clock.epoch(), model="kling-text2video")
     attempt = clock.epoch() + 1.0  # after them: listing them is no proof the history caught up with it
     clock.advance(20.0)
     found, later = await rec.find(job(), since=attempt)
@@ -730,7 +764,7 @@ async def test_a_history_that_lists_ours_at_once_has_no_lag():
     clock = FakeClock()
     rec = reconciler(clock, FakeApi([]))
     for i in range(3):
-        rec.note_submitted(f"r{i}", clock.epoch())
+        rec.note_submitted(f"r{i}", clock.epoch(), model="kling-text2video")
         rec.note_seen(f"r{i}")  # listed the moment it was sent: a lag of 0 s
     attempt = clock.epoch()
     clock.advance(10.5)  # past 2 x 0 s + the 10 s margin
@@ -770,7 +804,7 @@ async def test_a_page_shorter_than_asked_for_is_not_the_end_of_the_history():
     api = ShortPages([*later, row("mine", "a fox", since + 1)], size=5)
     rec = reconciler(clock, api)
     for i in range(12):
-        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20)
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20, model="kling-text2video")
     assert await rec.settle(job(), since=since) == Attach("mine")  # on the third page of five rows
     assert api.calls == 3
 
@@ -783,7 +817,9 @@ async def test_a_search_that_never_reached_past_the_attempt_concludes_nothing():
     others = [row(f"other-{i}", "a cat", since + 30) for i in range(1200)]
     api = FakeApi([row("ours-later", "a dog", since + 40), *others])
     rec = reconciler(clock, api)
-    rec.note_submitted("ours-later", since + 20, made_by=since + 21, sent_from=since + 20)  # sent after the attempt
+    rec.note_submitted(
+        "ours-later", since + 20, made_by=since + 21, sent_from=since + 20, model="kling-text2video"
+    )  # sent after the attempt
     rec.started = since  # this run's own attempt: its outcome came back unknown at once
     verdict = await _settle_on_clock(clock, rec, job(), since)
     assert isinstance(verdict, Leave) and verdict.event == "settle_later" and verdict.state is JobState.SUBMITTING
@@ -798,8 +834,8 @@ async def test_a_request_of_ours_made_before_the_attempt_ends_the_search():
     api = ShortPages(rows, size=5)
     rec = reconciler(clock, api)
     for i in range(5):
-        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20)
-    rec.note_submitted("ours-before", since - 12, made_by=since - 11)
+        rec.note_submitted(f"ours-{i}", since + 20, made_by=since + 21, sent_from=since + 20, model="kling-text2video")
+    rec.note_submitted("ours-before", since - 12, made_by=since - 11, model="kling-text2video")
     assert await rec.settle(job(), since=since, until=since) == Resubmit()
     assert api.calls == 2  # the second page shows it: no further page is read
 
@@ -829,7 +865,7 @@ async def test_a_look_up_takes_only_an_empty_page_for_the_end():
     later = [row(f"ours-{i}", f"later {i}", since + 30) for i in range(41)]
     api = SizedPages([*later, row("mine", "a fox", since + 1)], sizes=[21, 20])
     rec = reconciler(clock, api)
-    rec.note_submitted("ours-0", since + 20, made_by=since + 21)
+    rec.note_submitted("ours-0", since + 20, made_by=since + 21, model="kling-text2video")
     assert await rec.settle(job(), since=since) == Attach("mine")
 
 

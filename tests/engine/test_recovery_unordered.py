@@ -26,8 +26,9 @@ from tests.engine.test_recovery import (
 def lagging(rec: Reconciler, sent: float, lag: float) -> None:
     """Three requests of ours, sent at ``sent``, each seen in the history ``lag`` s later: the lag measured."""
     for i in range(3):
-        rec.note_submitted(f"r{i}", sent)
+        rec.note_submitted(f"r{i}", sent, model="kling-text2video")
         rec._lags[f"r{i}"] = lag
+        rec.note_seen(f"r{i}", model_name="kling-text2video")  # listed under its slug (the lag is kept as set)
 
 
 class LaggingApi(FakeApi):
@@ -130,7 +131,7 @@ async def test_a_history_in_no_order_of_exactly_the_cap_is_read_to_its_end():
     rows.insert(10_000, row("ours-later", "a dog", since + 2))
     api = FakeApi(rows)
     rec = tied(reconciler(clock, api), since)
-    rec.note_submitted("ours-later", since + 1, sent_from=since + 1)
+    rec.note_submitted("ours-later", since + 1, sent_from=since + 1, model="kling-text2video")
     rec.note_seen("ours-later", since + 2)  # seen (by a sweep) before the look-up: caught up past the attempt
     assert await rec.settle(job(), since=since, until=since) == Resubmit()
 
@@ -168,7 +169,7 @@ async def test_a_later_request_of_ours_seen_late_in_a_read_in_no_order_does_not_
     api = SlowLaggingApi(rows, clock, lag=5.0, per_page_s=1.0)
     api.date_ahead = 0.0
     rec = reconciler(clock, api)
-    rec.note_submitted("ours-later", since + 2, sent_from=since + 2)
+    rec.note_submitted("ours-later", since + 2, sent_from=since + 2, model="kling-text2video")
     rec.order.found("seen before")  # the listing was seen in no order of time earlier in the run
     clock.advance(1.0)
     verdict = await _settle_on_clock(clock, rec, job("a fox"), since)

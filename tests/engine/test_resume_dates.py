@@ -85,7 +85,9 @@ async def test_a_job_left_unsettled_counts_requests_sent_once_its_outcome_came_b
     assert plan.reconcile == [job]
     other = pending("o", prompt="other")
     k.api.rows = [row_for(other, "other", post + other_after_post)]
-    k.reconciler.note_submitted("other", post + other_after_post, posted=post + other_after_post)  # its posted_at
+    k.reconciler.note_submitted(
+        "other", post + other_after_post, posted=post + other_after_post, model="kling-text2video"
+    )  # its posted_at
     stage, _ = submitter(k)
     async with k.clock.autojump():
         await stage.settle_resumed(job)

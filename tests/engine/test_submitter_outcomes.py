@@ -97,7 +97,7 @@ async def test_unknown_submits_are_counted_and_the_job_is_given_up_for_this_run_
     k = kit(ScriptedApi(submits=[unknown, "never"]), [job])
     # A request of ours sent after this attempt is already listed: its absence is conclusive.
     later = k.clock.epoch() + 10_000.0
-    k.reconciler.note_submitted("r-later", later, sent_from=later)
+    k.reconciler.note_submitted("r-later", later, sent_from=later, model="kling-text2video")
     k.api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, later, None)]
     await submit(k, job)
     assert len(k.api.posted) == 1 and job.state is JobState.PENDING and job.submit_attempts == 3
@@ -141,7 +141,9 @@ async def test_a_job_left_submitting_that_the_history_shows_was_never_made_is_se
     k = kit(ScriptedApi(submits=["r-new"]), [job])
     job.submitted_epoch = k.clock.epoch() - 60.0  # the earlier run's attempt
     # its ledger line: sent after the lost POST was given up (the request timeout, 30 s, and slack)
-    k.reconciler.note_submitted("r-later", k.clock.epoch() - 10.0, posted=k.clock.epoch() - 10.5)
+    k.reconciler.note_submitted(
+        "r-later", k.clock.epoch() - 10.0, posted=k.clock.epoch() - 10.5, model="kling-text2video"
+    )
     k.api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() - 10.0,
                              None)]  # fmt: skip
     k.book.adopt(job, JobState.SUBMITTING, in_flight=True)

@@ -326,7 +326,9 @@ async def test_a_job_left_submitting_counts_only_requests_sent_once_its_post_was
     job.submitted_epoch = since
     other = pending()
     k.api.rows = [row_for(other, "other", since + other_sent_after)]
-    k.reconciler.note_submitted("other", since + other_sent_after, posted=since + other_sent_after)
+    k.reconciler.note_submitted(
+        "other", since + other_sent_after, posted=since + other_sent_after, model="kling-text2video"
+    )
     k.book.adopt(job, JobState.SUBMITTING, in_flight=True)
     stage, _ = submitter(k)
     async with k.clock.autojump():
@@ -722,7 +724,9 @@ async def test_an_unknown_submit_the_history_has_caught_up_past_without_it_is_se
     api = ScriptedApi(submits=[AmbiguousSubmit("no answer after sending"), "r2"])
     k = kit(api, [job])
     # A request of ours sent after this attempt is already listed: the history has caught up, and ours is absent.
-    k.reconciler.note_submitted("r-later", k.clock.epoch() + 5.0, sent_from=k.clock.epoch() + 5.0)
+    k.reconciler.note_submitted(
+        "r-later", k.clock.epoch() + 5.0, sent_from=k.clock.epoch() + 5.0, model="kling-text2video"
+    )
     api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, k.clock.epoch() + 5.0, None)]
     stage, tracked = submitter(k)
     k.book.take(job)
@@ -920,7 +924,9 @@ async def test_an_unknown_submit_left_by_a_stop_that_kept_one_shown_never_made_f
     k.book.jobs.append(b)
     b.submitted_epoch = k.clock.epoch() - 300.0
     k.api.rows = [row_for(pending("d", prompt="d"), "r-d", b.submitted_epoch + 60.0)]
-    k.reconciler.note_submitted("r-d", b.submitted_epoch + 60.0, posted=b.submitted_epoch + 60.0)
+    k.reconciler.note_submitted(
+        "r-d", b.submitted_epoch + 60.0, posted=b.submitted_epoch + 60.0, model="kling-text2video"
+    )
     k.book.adopt(b, JobState.SUBMITTING, in_flight=True)
     async with waiting(k, stage, [a]):
         k.control.request_stop()
