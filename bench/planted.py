@@ -362,8 +362,8 @@ PLANTS = (
     Plant(
         "a look-up's absence judged as of its end, not when its read began (a lagging row on a page read before)",
         "batchgen/engine/recovery.py",
-        "if not self.absence_is_conclusive(since, later_seen, now=as_of):",
-        "if not self.absence_is_conclusive(since, later_seen):",
+        "if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):",
+        "if not self.absence_is_conclusive(since, later_seen, model=job.spec.model):",
         (
             "tests/engine/test_recovery_unordered.py::test_absence_from_a_long_read_counts_as_of_when_the_read_began",
             "tests/engine/test_recovery_unordered.py::test_a_look_up_does_not_take_its_own_first_read_again_on_its_retries",
