@@ -136,7 +136,7 @@ MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DO
 class TrackedJob:
     """A job's working state during the run.
 
-    Who writes what.  ``state``, ``error``, ``holds_slot`` and ``held`` are
+    Who writes what.  ``state``, ``error``, ``error_at``, ``holds_slot`` and ``held`` are
     written by ``engine.book.JobBook`` alone (every state change is a ledger
     line).  The other fields belong to the stage that holds the job, and a job
     is in one stage at a time (it travels between them on streams): before the
@@ -172,6 +172,8 @@ class TrackedJob:
     cost: float | None = None
     finished_at: float | None = None
     error: str | None = None
+    # the ledger time of an earlier run's line that gave ``error``, until this run writes a line of the job
+    error_at: str | None = None
     submit_attempts: int = 0
     poll_token: int = 0  # bumps on every (re)schedule; older heap entries are stale
     result_due: bool = False  # a sweep saw it finished: settle it next (a result call, or the row's link)

@@ -1607,6 +1607,25 @@ PLANTS = (
             "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
         ),
     ),
+    Plant(
+        "a resumed run stopped before it looked at a job tells the earlier run's reason as its own",
+        "batchgen/engine/resume.py",
+        '        job.error_at = rec.get("ts") if job.error else None',
+        "        job.error_at = None",
+        (
+            "tests/e2e/test_told_true.py"
+            "::test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the_earlier_runs",
+        ),
+    ),
+    Plant(
+        "status tells a job's reason without when the run that found it recorded it",
+        "batchgen/report/summary.py",
+        '        later += f" as last recorded (by {_when(latest)})"',
+        "        pass",
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summary_does",
+        ),
+    ),
 )
 
 

@@ -61,6 +61,7 @@ class JobBook:
             raise TransitionError(f"bug: job {job.spec.id} may not go from {job.state} to {state} ({event})")
         await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id, **fields)
         job.state = state
+        job.error_at = None  # the job's reason, if any, is this run's from here on
         if "error" in fields:
             job.error = error_text(fields["error"])
         if state in MAY_BE_CHARGED or job.cost is not None:

@@ -54,9 +54,12 @@ class RunReport:
     the preflight ``balance`` and its warning; the poller ``balance`` from a
     result; the downloader ``job_seconds``; ``engine.resume`` ``skipped``,
     ``reattached`` and ``refetched``; ``Run`` the totals at the end (``states``, ``failures``,
-    ``left``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
+    ``left``, ``left_earlier``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
     CLI ``media_warnings``, ``refused`` (both read off the ledger at the end), ``report_page`` and its own
     ``warnings``.
+
+    ``left_earlier`` are jobs of ``left``'s kind whose reason is an earlier run's: this run wrote no line of them
+    (a stop, or a run-wide error, came before it looked at them), so their reason is not something it found.
 
     ``held_back`` (written by the submitter) are jobs ``deferred`` for a reason of their own, not a stop: an
     input image that changed after it was checked (nothing was sent; the next run checks it anew).
@@ -70,6 +73,9 @@ class RunReport:
     states: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason)
     left: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): unfinished, for a later run
+    # (job_id, reason, when its line was written): unfinished, for a later run, as an earlier run left it and
+    # recorded why: this run wrote no line of it (a stop came before it was looked at)
+    left_earlier: list[tuple[str, str, str]] = field(default_factory=list)
     held_back: list[tuple[str, str]] = field(default_factory=list)  # (job_id, reason): deferred, not by a stop
     pending_own: set[str] = field(default_factory=set)  # jobs this run made pending for a reason of their own
     stop_reason: StopReason | None = None

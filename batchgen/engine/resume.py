@@ -94,6 +94,7 @@ async def plan_resume(
                 job.request_id, sent, posted=parse_time(rec.get("posted_at")), model=job.spec.model
             )
         job.error = error_text(rec.get("error"))
+        job.error_at = rec.get("ts") if job.error else None  # an earlier run's word, until this run writes one
         book.adopt(job, state, in_flight=state in IN_FLIGHT)
         if state is JobState.COMPLETED:
             if job.spec.id in intact:

@@ -259,8 +259,8 @@ class Run:
         # unfinished for a reason of their own (a download that failed, a submit left for later): not failed;
         # after a stop, not the jobs it kept from being sent (their reason is the stop's, told once), but a job
         # this run made pending for a reason of its own (its submits spent, nothing made)
-        report.left = [
-            (job.spec.id, job.error)
+        left = [
+            job
             for job in self.jobs
             if job.state in UNFINISHED
             and job.error
@@ -270,5 +270,8 @@ class Run:
                 or (job.state is JobState.PENDING and job.spec.id in report.pending_own)
             )
         ]
+        # a reason this run did not renew (it wrote no line of the job) is the earlier run's, told as such
+        report.left = [(job.spec.id, job.error) for job in left if job.error and job.error_at is None]
+        report.left_earlier = [(job.spec.id, job.error, job.error_at) for job in left if job.error and job.error_at]
         report.unsettled = sum(1 for job in self.jobs if job.state is JobState.SUBMITTING and job.posted)
         return report

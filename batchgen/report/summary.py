@@ -22,7 +22,7 @@ from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
     from ..manifest import Manifest
     from ..store.output import Store
@@ -84,6 +84,21 @@ def _reason_lines(title: str, groups: list[tuple[str, int, list[str]]]) -> list[
             f"reason{'s' if len(rest) != 1 else ''} (each job's own is in results.csv's error column)"
         )
     return lines
+
+
+def earlier_title(times: Iterable[str]) -> str:
+    """The heading of the jobs left as an earlier run left them, with the time of the latest of their reasons'
+    ledger lines: this run wrote none, so their reasons are not what it found."""
+    latest = max(times, default="")
+    when = f", recorded by {_when(latest)}" if latest else ""
+    return (
+        f"left as an earlier run left them (this run ended before it looked at them again), by that run's reason{when}"
+    )
+
+
+def _when(ts: str) -> str:
+    """A ledger line's time as the summary and status say it (to the second, UTC)."""
+    return f"{ts[:19].replace('T', ' ')} UTC"
 
 
 def group_failures(failures: list[tuple[str, str]]) -> list[tuple[str, int, list[str]]]:
@@ -185,6 +200,8 @@ def summary_lines(
         )
     lines += _reason_lines("failures by reason", group_failures(report.failures))
     lines += _reason_lines("left for a later run, by reason", group_failures(report.left + report.held_back))
+    lines += _reason_lines(earlier_title(when for _, _, when in report.left_earlier),
+                           group_failures([(job_id, reason) for job_id, reason, _ in report.left_earlier]))  # fmt: skip
     if report.media_warnings:
         lines.append(_media_line(report.media_warnings))
     deferred = report.states.get("deferred", 0) - len(report.held_back)  # those a stop held back
@@ -392,7 +409,7 @@ def status_summary(
     outside = len(replay.jobs) - len(jobs)
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
-    failures, left, details = [], [], {}
+    failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():
         error, state = rec.get("error"), rec.get("state")
@@ -402,6 +419,7 @@ def status_summary(
         elif (state in UNFINISHED and error) or held_back(rec):  # unfinished for a reason of its own: not failed
             left.append((job_id, reason))
             held += held_back(rec)
+            recorded[job_id] = str(rec.get("ts") or "")  # (a later run that stopped before it looked writes none)
         else:
             continue
         details[job_id] = reason
@@ -434,6 +452,8 @@ def status_summary(
         lines.append("  " + unknown_outcome(unknown, 0))
     # A run holding the folder may be settling them now: "left for a later run" is true only once none does.
     later = "not finished, by reason" if live else "left for a later run, by reason"
+    if latest := max(recorded.values(), default=""):  # a reason is the run's that wrote it: when, said
+        later += f" as last recorded (by {_when(latest)})"
     lines += _reason_lines("failures by reason", groups) + _reason_lines(later, left_groups)
     media = count_media_warnings(jobs)
     if media:
@@ -473,7 +493,14 @@ def status_summary(
             {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups
         ],
         "left": [
-            {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in left_groups
+            {
+                "reason": r,
+                "count": c,
+                "examples": e,
+                "details": {i: details[i] for i in e},
+                "recorded": {i: recorded[i] for i in e},
+            }
+            for r, c, e in left_groups
         ],
         "never_submitted": never_submitted,
         "manifest_jobs": total if never_submitted is not None else None,

@@ -210,7 +210,8 @@ def test_the_report_and_status_list_an_unsettled_submit_as_left_for_a_later_run_
     # status and status --json say the same from the ledger alone.
     assert run_cli("status", str(out)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "  failures by reason:" not in lines and "  left for a later run, by reason:" in lines
+    assert "  failures by reason:" not in lines
+    assert any(line.startswith("  left for a later run, by reason as last recorded (by ") for line in lines)
     told = next(line for line in lines if line.startswith(f"  {len(unknown)} submit"))
     assert "may have made a job on the server" in told and "the next run looks" in told
     assert run_cli("status", str(out), "--json") == 0
@@ -442,3 +443,40 @@ def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_sub
     assert "left for a later run, by reason:" in printed, printed
     reasons = printed.split("left for a later run, by reason:", 1)[1]
     assert "ended without an answer" in reasons and "job-000" in reasons, printed
+
+
+def test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the_earlier_runs(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """The world above leaves a submit the request history (500) could not settle; the next run is stopped at
+    once (the key refused as it reads the balance) and never looks it up: its summary does not tell the earlier
+    run's reason as one it found, but as that run's, with when it was recorded; status says when too."""
+    server = sim(history="error", outage_s=30.0, outage_after_submits=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", monkeypatch=monkeypatch) == 3
+    capsys.readouterr()
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    unknown = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
+    assert unknown
+    written = max(jobs[job_id]["ts"] for job_id in unknown)[:19].replace("T", " ") + " UTC"
+    lines_before = (out / "ledger.jsonl").read_text().count("\n")
+    server.state.config.api_keys = frozenset({"SG_another0000000"})  # the key is refused from now on
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 4
+    printed = capsys.readouterr().out
+    assert (out / "ledger.jsonl").read_text().count("\n") == lines_before  # this run wrote nothing of any job
+    assert "left for a later run, by reason:" not in printed, printed
+    heading = (
+        "  left as an earlier run left them (this run ended before it looked at them again), by that run's "
+        f"reason, recorded by {written}:"
+    )
+    assert heading in printed.splitlines(), printed
+    assert "the request history could not be read" in printed.split(heading, 1)[1] and unknown[0] in printed
+    assert run_cli("status", str(out)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"  left for a later run, by reason as last recorded (by {written}):" in lines, lines
+    assert run_cli("status", str(out), "--json") == 0
+    left = json.loads(capsys.readouterr().out)["left"]
+    assert {job_id: group["recorded"][job_id] for group in left for job_id in group["examples"]} == {
+        job_id: jobs[job_id]["ts"] for job_id in unknown
+    }

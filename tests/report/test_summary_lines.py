@@ -395,8 +395,9 @@ def test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summa
     submit of unknown outcome; while a run holds the folder it may be settling them, and says no more."""
     unread = "the request history could not be read (HTTP 500); the submit's outcome is unknown"
     jobs = {"a": {"state": "completed", "cost": 0.28}, "b": {"state": "failed", "error": {"detail": "no"}},
-            "c": {"state": "submitting", "error": {"detail": unread}}, "d": {"state": "submitting"},
-            "e": {"state": "downloading", "error": {"detail": "connection reset"}},
+            "c": {"state": "submitting", "error": {"detail": unread}, "ts": "2026-12-01T01:02:03.456Z"},
+            "d": {"state": "submitting"},
+            "e": {"state": "downloading", "error": {"detail": "connection reset"}, "ts": "2026-12-02T04:05:06.7Z"},
             "f": {"state": "submitted"}}  # fmt: skip
     told = _status(jobs)
     assert told["lines"] == [
@@ -407,7 +408,8 @@ def test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summa
         "videos are fetched) and sends one again only once the history shows it was never made",
         "  failures by reason:",
         "    1 x no (e.g. b)",
-        "  left for a later run, by reason:",
+        # (each reason is the word of the run that wrote it: when, said, as a run stopped early writes none)
+        "  left for a later run, by reason as last recorded (by 2026-12-02 04:05:06 UTC):",
         f"    1 x {unread} (e.g. c)",
         "    1 x connection reset (e.g. e)",
         "  4 not finished: run the same 'batchgen run' again to resume them",
@@ -415,11 +417,14 @@ def test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summa
     ]
     assert told["failures"] == [{"reason": "no", "count": 1, "examples": ["b"], "details": {"b": "no"}}]
     assert told["left"] == [
-        {"reason": unread, "count": 1, "examples": ["c"], "details": {"c": unread}},
-        {"reason": "connection reset", "count": 1, "examples": ["e"], "details": {"e": "connection reset"}},
-    ]
+        {"reason": unread, "count": 1, "examples": ["c"], "details": {"c": unread},
+         "recorded": {"c": "2026-12-01T01:02:03.456Z"}},
+        {"reason": "connection reset", "count": 1, "examples": ["e"], "details": {"e": "connection reset"},
+         "recorded": {"e": "2026-12-02T04:05:06.7Z"}},
+    ]  # fmt: skip
     held = _status(jobs, held_by=7)
-    assert "  not finished, by reason:" in held["lines"] and "  left for a later run, by reason:" not in held["lines"]
+    assert "  not finished, by reason as last recorded (by 2026-12-02 04:05:06 UTC):" in held["lines"]
+    assert not any(line.startswith("  left for a later run") for line in held["lines"])
     assert not any("unknown outcome" in line for line in held["lines"]) and held["left"] == told["left"]
     assert _status(JOBS)["left"] == []
 
