@@ -73,6 +73,7 @@ HOSTILE_KINDS = (
     "redirect_output",  # the output URL redirects to the output host (allowed)
     "echo_key",  # the job FAILS with an error text that quotes the caller's API key
     "not_mp4",  # the download has the right size everywhere but is not an MP4
+    "wrong_content_type",  # the download is the video, served as text/html
 )
 
 

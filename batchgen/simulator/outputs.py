@@ -39,7 +39,7 @@ async def output(request: web.Request) -> web.StreamResponse:
         if request.transport is not None:
             request.transport.close()
         return response
-    return web.Response(body=data, content_type="video/mp4")
+    return web.Response(body=data, content_type="text/html" if job.hostile == "wrong_content_type" else "video/mp4")
 
 
 async def preview(request: web.Request) -> web.StreamResponse:

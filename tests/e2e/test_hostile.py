@@ -142,3 +142,15 @@ def test_links_out_of_the_output_folder_are_refused(sim, tmp_path, monkeypatch, 
     assert "symbolic link" in capsys.readouterr().err
     assert list(elsewhere.iterdir()) == []
     assert server.state.submissions == []
+
+
+def test_a_video_served_with_a_wrong_content_type_is_kept_once_its_bytes_check_out(sim, tmp_path, monkeypatch):
+    """The header does not make a video: one served as text/html whose bytes are the MP4 the API sized is paid
+    for and kept, verified like any other (size, MP4 structure, sha256)."""
+    server = sim(output_host="127.0.0.2")
+    server.state.script("hostile", kind="wrong_content_type")
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(2)), out, server, monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert {rec["state"] for rec in jobs.values()} == {"completed"}
+    assert mp4_problem(out / jobs["job-000"]["file"]) is None and server.state.duplicate_submissions() == 0
