@@ -666,8 +666,8 @@ PLANTS = (
         "a submit refused 401 is left 'submitting', told as of unknown outcome (nothing was made)",
         "batchgen/engine/submitter.py",
         "            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, "
-        "error=exc.to_record()))\n            raise\n        except InvalidContentType:",
-        "            raise\n        except InvalidContentType:",
+        "error=exc.to_record()))\n            raise\n        except InvalidContentType as exc:",
+        "            raise\n        except InvalidContentType as exc:",
         (
             "tests/engine/test_submitter_units.py::"
             "test_a_run_wide_error_while_making_a_lost_video_again_stops_the_run_not_the_stage",
@@ -1624,6 +1624,16 @@ PLANTS = (
         "        pass",
         (
             "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summary_does",
+        ),
+    ),
+    Plant(
+        "a submit refused for its content type is left with no reason, told as a submit of unknown outcome alone",
+        "batchgen/engine/submitter.py",
+        "            await _durably(self._refused_content_type(job, exc))",
+        "            pass",
+        (
+            "tests/e2e/test_told_true.py"
+            "::test_a_submit_refused_for_its_content_type_stops_the_run_with_the_truth_and_the_resume_pays_once",
         ),
     ),
 )

@@ -248,6 +248,19 @@ class Submitter:
         why = reason or self.report.stop_detail or "submission stopped"
         await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
 
+    async def _refused_content_type(self, job: TrackedJob, exc: InvalidContentType) -> None:
+        """Leave a job whose submit was answered 406 "Invalid content type" 'submitting', with that reason: the
+        run stops, and the next run looks the submit up before it sends it again (the answer may be a proxy's)."""
+        why = (
+            f"its submit was answered HTTP 406 ({exc.detail or 'Invalid content type'}): the request's content "
+            "type refused, and the run stopped; the next run looks it up in the request history before sending "
+            "it again"
+        )
+        error = {"kind": type(exc).__name__, "detail": why}
+        await self.book.record(
+            job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=error, unknown_at=iso_utc(self.clock.epoch())
+        )
+
     async def _image_changed(self, job: TrackedJob, exc: ImageChanged) -> None:
         """Leave a job whose input image changed after it was checked, unsent, for the next run to check anew:
         deferred by its own reason, not by a stop."""
@@ -330,8 +343,19 @@ class Submitter:
         except AuthError as exc:  # run-wide; answered 401/403, refused: nothing was made, the job is pending again
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             raise
-        except InvalidContentType:
-            raise  # run-wide: not the API's answer (a proxy's page?): the job stays 'submitting' for the next run
+        except InvalidContentType as exc:
+            # run-wide: perhaps not the API's answer (a proxy's?), so the job stays 'submitting', its reason said,
+            # for the next run to look up before it sends it again
+            await _durably(self._refused_content_type(job, exc))
+            raise InvalidContentType(
+                f"the API refused the content type of job {job.spec.id}'s submit to model {job.spec.model} "
+                f"(HTTP 406: {exc.detail or 'Invalid content type'}) though batchgen sends JSON: a bug in batchgen, "
+                "or a proxy between it and the API that changed the request; report it. The run stopped at once; "
+                "nothing paid is lost: jobs in flight stay resumable, and the next run looks this submit up in the "
+                "request history before sending it again. Run the same command again to resume",
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
         except ApiUnreachable as exc:
             cause = exc.__cause__
             if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created

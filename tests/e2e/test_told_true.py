@@ -480,3 +480,34 @@ def test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the
     assert {job_id: group["recorded"][job_id] for group in left for job_id in group["examples"]} == {
         job_id: jobs[job_id]["ts"] for job_id in unknown
     }
+
+
+def test_a_submit_refused_for_its_content_type_stops_the_run_with_the_truth_and_the_resume_pays_once(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """The fourth submit is answered 406 "Invalid content type" (the simulator's content_type fault): the run
+    stops at once, exit 1 as README documents for it; the job is named with its reason (left for a later run,
+    not failed), the error says what to do, and what was paid is kept: the next run completes every job, each
+    paid once."""
+    server = sim()
+    server.state.script("content_type", after=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "3", monkeypatch=monkeypatch) == 1
+    printed = capsys.readouterr()
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    refused = [job_id for job_id, rec in jobs.items() if rec["state"] == "submitting"]
+    assert len(refused) == 1 and "failed" not in {rec["state"] for rec in jobs.values()}
+    error = next(line for line in printed.err.splitlines() if line.startswith("Error: "))
+    assert f"job {refused[0]}" in error and "HTTP 406: Invalid content type" in error, error
+    assert "report it" in error and "nothing paid is lost" in error and "run the same command again" in error.lower()
+    assert "failures by reason" not in printed.out
+    reasons = printed.out.split("left for a later run, by reason:", 1)[1]
+    assert "HTTP 406" in reasons and refused[0] in reasons, printed.out
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert refused[0] in status["left"][0]["details"] and "HTTP 406" in status["left"][0]["reason"]
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert sorted(charges_per_job(server).values()) == [1] * 6 and server.state.duplicate_submissions() == 0
+    assert_transitions_are_legal(out)
