@@ -1636,6 +1636,20 @@ PLANTS = (
             "::test_a_submit_refused_for_its_content_type_stops_the_run_with_the_truth_and_the_resume_pays_once",
         ),
     ),
+    Plant(
+        "a multi-shot list's items go unchecked at load, paid for and refused by the provider",
+        "batchgen/models/check.py",
+        "            converted, inside = check_item_fields(param, converted, model, from_text)",
+        "            pass",
+        ("tests/e2e/test_multi_shot.py::test_every_bad_shot_is_named_where_it_is_written_and_nothing_is_sent",),
+    ),
+    Plant(
+        "a multi-shot item's required key may be left out",
+        "batchgen/models/check.py",
+        "            if inner.required and key not in item:",
+        "            if False:",
+        ("tests/e2e/test_multi_shot.py::test_every_bad_shot_is_named_where_it_is_written_and_nothing_is_sent",),
+    ),
 )
 
 

@@ -70,10 +70,11 @@ def _detail(spec: ModelSpec) -> str:
             lines.append(f"    {''.ljust(width)}    allowed: {allowed}")
         if param.description:
             lines.append(f"    {''.ljust(width)}    {param.description}")
-        for key, inner in param.item_images.items():  # the keys of its objects that hold images
+        for key, inner in {**param.item_fields, **param.item_images}.items():  # the keys of its objects
             needed = "required" if inner.required else "optional"
             lines.append(f"    {''.ljust(width)}    {param.name}[n].{key}: {inner.type}, {needed}")
-            lines.append(f"    {''.ljust(width)}      allowed: {inner.allowed_text()}")
+            if inner_allowed := inner.allowed_text():
+                lines.append(f"    {''.ljust(width)}      allowed: {inner_allowed}")
             if inner.description:
                 lines.append(f"    {''.ljust(width)}      {inner.description}")
     if spec.rules:
@@ -163,5 +164,6 @@ def _entry(param: ParamSpec) -> dict[str, Any]:
         "description": param.description or None,
         "notes": param.notes or None,
         "item_images": {key: _entry(inner) for key, inner in param.item_images.items()} or None,
+        "item_fields": {key: _entry(inner) for key, inner in param.item_fields.items()} or None,
     }
     return {k: v for k, v in entry.items() if v is not None}

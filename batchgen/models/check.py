@@ -45,11 +45,15 @@ def check_params(
         if problem:
             problems.append((name, problem))
             continue
+        inside: Problems = []
+        if param.item_fields:  # a list of objects whose keys the spec names: each value checked as a parameter's
+            converted, inside = check_item_fields(param, converted, model, from_text)
         if param.item_images:  # a list of objects holding images: each checked as a parameter's image is
-            converted, inside = images.check_item_images(param, converted, base=base)
-            if inside:
-                problems += inside
-                continue
+            converted, more = images.check_item_images(param, converted, base=base)
+            inside += more
+        if inside:
+            problems += inside
+            continue
         params[name] = to_wire(param, converted)
     for param in spec.params.values():
         if param.required and param.name not in raw:
@@ -73,12 +77,52 @@ def _sent_defaults(spec: ModelSpec, params: dict[str, Any]) -> list[str]:
     ]
 
 
+def check_item_fields(param: ParamSpec, items: list[Any], model: str, from_text: bool) -> tuple[list[Any], Problems]:
+    """A list of objects with each key its spec's ``item_fields`` names checked as a parameter's value is (and
+    put in its wire form), each required one there, and no key the spec does not name (its image keys are
+    :func:`images.check_item_images`'); every problem as ``(field path, message)``."""
+    problems: Problems = []
+    checked: list[Any] = []
+    known = [*param.item_fields, *param.item_images]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):  # (the list's own check refuses it)
+            checked.append(item)
+            continue
+        item = dict(item)
+        for key, value in item.items():
+            where = images.place((param.name, index, key))
+            inner = param.item_fields.get(key)
+            if inner is None:
+                if key not in param.item_images:
+                    hint = difflib.get_close_matches(str(key), known, n=1)
+                    suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                    problems.append(
+                        (where, f"unknown key in an item of {param.name} for {model}{suggestion} "
+                                f"(known: {', '.join(known)})")
+                    )  # fmt: skip
+                continue
+            converted, problem = check_value(inner, value, model, from_text)
+            if problem:
+                problems.append((where, problem))
+            else:
+                item[key] = to_wire(inner, converted)
+        for key, inner in param.item_fields.items():
+            if inner.required and key not in item:
+                problems.append(
+                    (images.place((param.name, index, key)), f"'{key}' is required in each item of {param.name} "
+                                                             f"for {model}: add it to this item")
+                )  # fmt: skip
+        checked.append(item)
+    return checked, problems
+
+
 def check_value(param: ParamSpec, value: Any, model: str, from_text: bool) -> tuple[Any, str | None]:
     """One value in its spec type, or why not."""
     kind = param.type
     if kind == "string":
         if not isinstance(value, str):
-            return None, f"must be text, got {type_name(value)}"
+            quoted = f' (write it in quotes: "{show(value)}")' if as_number(value) is not None else ""
+            return None, f"must be text, got {type_name(value)}{quoted}"
         if "\x00" in value:
             return None, "contains a NUL character"
         if param.required and not value.strip():

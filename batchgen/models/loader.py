@@ -39,9 +39,13 @@ _PARAM_KEYS = (
     "unit",
     "refused",
     "item_images",
+    "item_fields",
     "description",
     "notes",
 )
+# what a key of a list's objects that holds no image may say (``item_fields``): a value checked as a parameter's
+_ITEM_FIELD_KEYS = ("type", "wire", "required", "values", "min", "max", "max_length", "unit", "description", "notes")
+_ITEM_FIELD_TYPES = ("string", "integer", "number", "boolean", "enum")
 # what a key of a list's objects that holds an image (type: image) or a list of them (type: list, items: image)
 # may say; its images go in the list's inline form
 _IMAGE_KEY_KEYS = (
@@ -153,15 +157,16 @@ def _build(root: LocatedMap, path: Path, bad: _Problems, shipped: bool) -> Model
     )
 
 
-def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -> ParamSpec | None:
-    """One parameter; ``within``: the list whose objects hold this image key (``elements.item_images.``)."""
+def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "", role: str = "") -> ParamSpec | None:
+    """One parameter; ``within``: the list whose objects hold this key (``elements.item_images.``), and
+    ``role`` what the key is there: ``image`` (an image or a list of them) or ``field`` (any other value)."""
     label = f"{within}{name}"
     if not isinstance(node, LocatedMap):
         bad.add(at, label, "must be a mapping such as {type: string, required: true}")
         return None
     lines = node.key_lines
     count = len(bad.items)
-    known = _IMAGE_KEY_KEYS if within else _PARAM_KEYS
+    known = {"image": _IMAGE_KEY_KEYS, "field": _ITEM_FIELD_KEYS}.get(role, _PARAM_KEYS)
     for key in node:
         if key not in known:
             bad.add(lines[key], f"{label}.{key}", f"unknown key; use {', '.join(known)}")
@@ -169,8 +174,12 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -
     if kind not in TYPES:
         bad.add(lines.get("type", at), f"{label}.type", f"{kind!r} is not a type; use one of {', '.join(TYPES)}")
         return None
-    if within and not (kind == "image" or (kind == "list" and node.get("items") == "image")):
+    if role == "image" and not (kind == "image" or (kind == "list" and node.get("items") == "image")):
         what = "an image key is type: image, or type: list with items: image"
+        bad.add(lines.get("type", at), f"{label}.type", what)
+        return None
+    if role == "field" and kind not in _ITEM_FIELD_TYPES:
+        what = f"a key of a list's objects is one of {', '.join(_ITEM_FIELD_TYPES)} (an image key: item_images)"
         bad.add(lines.get("type", at), f"{label}.type", what)
         return None
     wire = node.get("wire")
@@ -179,7 +188,10 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -
     if kind == "image" and wire not in (None, "base64", "url"):
         bad.add(lines["wire"], f"{label}.wire", "an image is sent as base64 or url")
     inline = node.get("inline")
-    item_images = _item_images(label, node, kind, bad)
+    item_images = _item_keys(label, node, kind, bad, "item_images")
+    item_fields = _item_keys(label, node, kind, bad, "item_fields")
+    for key in item_images.keys() & item_fields.keys():
+        bad.add(lines["item_fields"], f"{label}.item_fields.{key}", "is an image key too (item_images): name it once")
     takes_inline = kind == "image" or bool(item_images)
     if inline is not None and (not takes_inline or inline not in INLINE_FORMS):
         what = (
@@ -221,7 +233,7 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -
         bad.add(lines.get("formats", at), f"{label}.formats", f"must be a list of {', '.join(IMAGE_FORMATS)}")
         formats = []
     items = node.get("items")
-    if items == "image" and not within:
+    if items == "image" and role != "image":
         what = "a list of images is declared only as a key of a list's objects (item_images)"
         bad.add(lines["items"], f"{label}.items", what)
     elif items is not None and items not in ("string", "integer", "number", "boolean", "object", "image"):
@@ -257,25 +269,28 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "") -
         unit=str(node["unit"]) if node.get("unit") is not None else None,
         refused={str(k): str(v) for k, v in refused.items()},
         item_images=item_images,
+        item_fields=item_fields,
         description=str(node.get("description", "") or ""),
         notes=str(node.get("notes", "") or ""),
     )
 
 
-def _item_images(label: str, node: LocatedMap, kind: Any, bad: _Problems) -> dict[str, ParamSpec]:
-    """The keys of a list's objects that hold an image or a list of images (``item_images``), each read as a
-    parameter of its own, with its limits."""
-    value = node.get("item_images")
+def _item_keys(label: str, node: LocatedMap, kind: Any, bad: _Problems, block: str) -> dict[str, ParamSpec]:
+    """The keys of a list's objects that ``block`` declares, each read as a parameter of its own, with its
+    limits: ``item_images``, those that hold an image or a list of images; ``item_fields``, the others."""
+    value = node.get(block)
     if value is None:
         return {}
-    at = node.key_lines["item_images"]
+    at = node.key_lines[block]
     if kind != "list" or node.get("items") != "object" or not isinstance(value, LocatedMap) or not value:
-        what = "only a list of objects (type: list, items: object) has item_images: a mapping of key to image"
-        bad.add(at, f"{label}.item_images", what)
+        what = "an image" if block == "item_images" else "its spec (type, required, limits)"
+        what = f"only a list of objects (type: list, items: object) has {block}: a mapping of key to {what}"
+        bad.add(at, f"{label}.{block}", what)
         return {}
+    role = "image" if block == "item_images" else "field"
     found = {}
     for key, inner in value.items():
-        param = _param(key, inner, value.key_lines[key], bad, within=f"{label}.item_images.")
+        param = _param(key, inner, value.key_lines[key], bad, within=f"{label}.{block}.", role=role)
         if param is not None:
             found[key] = param
     return found

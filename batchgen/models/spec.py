@@ -45,6 +45,8 @@ class ParamSpec:
     refused: dict[str, str] = field(default_factory=dict)  # values the page names but the model refuses -> why
     # a list of objects: the keys that hold an image (type image) or a list of images (type list, items image)
     item_images: dict[str, ParamSpec] = field(default_factory=dict)
+    # a list of objects: the keys its objects hold besides images (checked as parameters; no other key is taken)
+    item_fields: dict[str, ParamSpec] = field(default_factory=dict)
     description: str = ""
     notes: str = ""
 
@@ -73,6 +75,8 @@ class ParamSpec:
                 parts.append(f"each at most {self.item_max_length} characters")
             if self.items == "image":
                 parts.append("each a " + self._image_text())
+            if self.item_fields:
+                parts.append("each with " + ", ".join(self.item_fields))
             if self.item_images:
                 parts.append("images at " + ", ".join(self.item_images))
             return ", ".join(parts)

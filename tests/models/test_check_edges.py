@@ -142,7 +142,7 @@ def test_no_rule_is_judged_on_a_job_whose_values_are_already_refused(tmp_path):
     # camera is given, but not as text: the rule needing a fixed camera must not also say "camera is None".
     spec = _spec(tmp_path, RULES)
     job = {"prompt": "p", "image_url": "u", "mode": "pro", "duration": 10, "camera": 5}
-    assert check_params(spec, job)[1] == [("camera", "must be text, got int")]
+    assert check_params(spec, job)[1] == [("camera", 'must be text, got int (write it in quotes: "5")')]
 
 
 def test_a_sent_default_a_rule_says_must_be_absent_is_not_sent(tmp_path):

@@ -216,3 +216,55 @@ def test_a_list_of_images_is_declared_only_inside_a_list_of_objects(tmp_path):
     text = GOOD.replace("rules:\n", "  shots: {type: list, items: image}\nrules:\n", 1)
     found = _problems(tmp_path, text)
     assert found == [(9, "shots.items", "a list of images is declared only as a key of a list's objects (item_images)")]
+
+
+SHOTS = (
+    "  shots:\n"  # 9
+    "    type: list\n"  # 10
+    "    items: object\n"  # 11
+    "    max_items: 3\n"  # 12
+    "    item_fields:\n"  # 13
+    "      prompt: {type: string, required: true, max_length: 512}\n"  # 14
+    "      duration: {type: string}\n"  # 15
+)
+
+
+def test_a_list_of_objects_declares_the_keys_of_its_objects_with_their_limits(tmp_path):
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", _with_elements(SHOTS)))
+    fields = spec.params["shots"].item_fields
+    assert list(fields) == ["prompt", "duration"]
+    assert (fields["prompt"].type, fields["prompt"].required, fields["prompt"].max_length) == ("string", True, 512)
+    assert "each with prompt, duration" in spec.params["shots"].allowed_text()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "problem"),
+    [
+        (
+            "duration: {type: string}",
+            "duration: {type: image}",
+            (15, "shots.item_fields.duration.type", "a key of a list's objects is one of string, integer"),
+        ),
+        (
+            "duration: {type: string}",
+            "duration: {type: string, formats: [png]}",
+            (15, "shots.item_fields.duration.formats", "unknown key; use type, wire, required"),
+        ),
+        (
+            "    items: object\n",
+            "    items: string\n",
+            (13, "shots.item_fields", "only a list of objects (type: list, items: object) has item_fields"),
+        ),
+        (
+            "max_length: 512}",
+            "max_length: 0}",
+            (14, "shots.item_fields.prompt.max_length", "must be a whole number above 0"),
+        ),
+    ],
+)
+def test_a_wrong_key_of_a_lists_objects_is_refused_where_it_is_written(tmp_path, before, after, problem):
+    text = _with_elements(SHOTS)
+    assert text.count(before) == 1
+    line, field, start = problem
+    found = _problems(tmp_path, text.replace(before, after))
+    assert any(p[0] == line and p[1] == field and p[2].startswith(start) for p in found), found
