@@ -98,7 +98,7 @@ def _kind(param: ParamSpec) -> str:
     parts = [param.type]
     if param.wire and param.wire != param.type:
         parts.append(f"sent as {param.wire}")
-    if param.type == "image" or param.item_images:
+    if param.takes_inline_image:
         what = "a local file" if param.type == "image" else "a local file in its objects"
         parts.append(f"{what} inline as " + ("bare base64" if param.inline_form() == "base64" else "a data: URI"))
     parts.append("required" if param.required else "optional")
@@ -144,7 +144,7 @@ def _entry(param: ParamSpec) -> dict[str, Any]:
     entry = {
         "type": param.type,
         "wire": param.wire or param.type,
-        "inline": param.inline_form() if param.type == "image" or param.item_images else None,
+        "inline": param.inline_form() if param.takes_inline_image else None,
         "required": param.required,
         "default": param.default,
         "send_default": param.send_default,

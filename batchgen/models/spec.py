@@ -50,6 +50,12 @@ class ParamSpec:
     description: str = ""
     notes: str = ""
 
+    @property
+    def takes_inline_image(self) -> bool:
+        """Whether a local image goes in this parameter inline: it is an image, or a list whose objects hold
+        images (``item_images``)."""
+        return self.type == "image" or bool(self.item_images)
+
     def inline_form(self) -> str:
         """How a local file or data URI is put in this image field (or in the image keys of this list's
         objects, all in one form): as the spec says, else bare base64 for a field the page sends as base64

@@ -358,3 +358,15 @@ def test_the_models_command_shows_the_images_a_list_parameters_objects_hold_and_
     frontal = elements["item_images"]["frontal_image_url"]
     assert (frontal["type"], frontal["max_bytes"], frontal["min_side_px"]) == ("image", 52428800, 300)
     assert elements["item_images"]["reference_image_urls"]["max_items"] == 3 and elements["inline"] == "data_uri"
+
+
+def test_the_models_command_shows_the_keys_of_a_multi_shot_lists_objects_and_no_inline_form_for_them(capsys):
+    assert run_cli("models", "kling-3-standard-text2video") == 0
+    detail = capsys.readouterr().out
+    assert "multi_prompt     list, optional\n" in detail  # no image in its objects: no inline form said
+    assert "multi_prompt[n].prompt: string, required" in detail and "allowed: at most 512 characters" in detail
+    assert "multi_prompt[n].duration: string, optional" in detail
+    assert run_cli("models", "kling-3-standard-text2video", "--json") == 0
+    shots = json.loads(capsys.readouterr().out)["params"]["multi_prompt"]
+    assert "inline" not in shots and shots["item_fields"]["prompt"]["max_length"] == 512
+    assert shots["item_fields"]["prompt"]["required"] is True and shots["item_fields"]["duration"]["type"] == "string"
