@@ -1650,6 +1650,17 @@ PLANTS = (
         "            if False:",
         ("tests/e2e/test_multi_shot.py::test_every_bad_shot_is_named_where_it_is_written_and_nothing_is_sent",),
     ),
+    Plant(
+        "a CSV cell cannot carry a list parameter (elements, multi_prompt) as JSON",
+        "batchgen/models/check.py",
+        "    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON",
+        "    if False:",
+        (
+            "tests/e2e/test_nested_images.py::"
+            "test_a_csv_cell_carries_a_list_of_objects_as_json_and_its_images_are_checked_and_sent_as_from_yaml",
+            "tests/e2e/test_multi_shot.py::test_a_csv_cell_carries_the_shots_as_json_strictly",
+        ),
+    ),
 )
 
 

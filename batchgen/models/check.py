@@ -11,6 +11,7 @@ spec ``type`` and, from CSV, as text that converts to it; a number enum
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,10 @@ def _enum(param: ParamSpec, value: Any, model: str) -> tuple[Any, str | None]:
 
 
 def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | None]:
+    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON
+        value, problem = json_cell(value)
+        if problem:
+            return None, problem
     if not isinstance(value, list):
         return None, f"must be a list, got {type_name(value)}"
     if param.max_items is not None and len(value) > param.max_items:
@@ -193,6 +198,30 @@ def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | Non
             return None, f"item {number} must be true or false, got {item!r}"
         checked.append(item)
     return checked, None
+
+
+CELL_EXAMPLE = '[{"prompt": "the sun rises", "duration": "5"}]'
+
+
+def json_cell(text: str) -> tuple[Any, str | None]:
+    """A CSV cell's list or object, written as JSON (strictly: no NaN, no key twice), or why it is not one."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if twice := next((key for key in keys if keys.count(key) > 1), None):
+            raise ValueError(f"the key {twice!r} is given twice")
+        return dict(pairs)
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        return json.loads(text, object_pairs_hook=unique, parse_constant=no_constant), None
+    except ValueError as exc:
+        return None, (
+            f"is not valid JSON ({exc}); in a CSV cell a list is written as JSON, such as {CELL_EXAMPLE} (a "
+            'spreadsheet doubles the quotes inside the cell for you: "[{""prompt"": ...}]")'
+        )
 
 
 def check_rules(spec: ModelSpec, params: dict[str, Any]) -> Problems:

@@ -70,3 +70,22 @@ def test_good_shots_are_sent_as_written_and_made(tmp_path, sim, monkeypatch):
         {"prompt": "the sun rises", "duration": "5"},
         {"prompt": "the tide comes in", "duration": "5"},
     ]
+
+
+def test_a_csv_cell_carries_the_shots_as_json_strictly(tmp_path, capsys):
+    manifest = write(
+        tmp_path / "m.csv",
+        "# model: kling-3-standard-text2video\nid,prompt,duration,multi_prompt\n"
+        'ok,a day at the beach,10,"[{""prompt"": ""sunrise"", ""duration"": ""5""}, {""prompt"": ""tide""}]"\n'
+        'twice,x,5,"[{""prompt"": ""a"", ""prompt"": ""b""}]"\n'
+        "nan,x,5,[NaN]\n"
+        'empty,x,5,"[{""prompt"": """"}]"\n'
+        'one,x,5,"{""prompt"": ""a""}"\n',
+    )
+    assert run_cli("validate", str(manifest)) == 2
+    err = capsys.readouterr().err
+    assert f"{manifest}:4: field 'multi_prompt': is not valid JSON (the key 'prompt' is given twice)" in err
+    assert f"{manifest}:5: field 'multi_prompt': is not valid JSON (NaN is not a number JSON allows)" in err
+    assert f"{manifest}:6: field 'multi_prompt[0].prompt': must not be empty" in err
+    assert f"{manifest}:7: field 'multi_prompt': must be a list, got a mapping" in err
+    assert "the manifest has 4 problems" in err and ":3:" not in err

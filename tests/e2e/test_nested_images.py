@@ -214,3 +214,36 @@ def test_a_lost_submit_with_nested_images_is_attached_whatever_the_history_keeps
     ((ours, _, _),) = server.state.submissions
     assert [e["request_id"] for e in ledger_events(out) if e["event"] == "submitted"] == [ours]
     assert (out / "videos" / "one.mp4").is_file()
+
+
+def test_a_csv_cell_carries_a_list_of_objects_as_json_and_its_images_are_checked_and_sent_as_from_yaml(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """A CSV manifest writes ``elements`` as JSON in its cell: the same job as the YAML row (its id and identity
+    alike), its nested image checked at load and sent inline; a cell that is not JSON, or names a bad image,
+    is named with its row and field, and nothing is sent."""
+    _frames(tmp_path, "cat.png")
+    (tmp_path / "frames" / "tiny.png").write_bytes(png_bytes(200, 200))
+    cell = json.dumps([{"frontal_image_url": "frames/cat.png", "reference_image_urls": ["frames/cat.png"]}])
+    quoted = '"' + cell.replace('"', '""') + '"'
+    head = f"# model: {MODEL}\nid,prompt,start_image_url,duration,generate_audio,elements\n"
+    row = "cat,@Element1 walks in,frames/start.png,5,false,"
+    bad = write(
+        tmp_path / "bad.csv",
+        head + row + quoted + "\n" + "odd" + row[3:] + "[{frontal_image_url: frames/cat.png}]\n"
+        + "tiny" + row[3:] + quoted.replace("cat.png\"\"]", "tiny.png\"\"]") + "\n",
+    )  # fmt: skip
+    server = sim()
+    assert run_batch(bad, tmp_path / "out", server, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:4: field 'elements': is not valid JSON (" in err and "in a CSV cell a list is written as JSON" in err
+    assert f"{bad}:5: field 'elements[0].reference_image_urls[0]': image 'frames/tiny.png' is 200x200 px" in err
+    assert "the manifest has 2 problems" in err and server.state.submissions == []
+    good = write(tmp_path / "good.csv", head + row + quoted + "\n")
+    yaml = _manifest(tmp_path, {"cat": ("frames/cat.png", ["frames/cat.png"])})
+    assert run_batch(good, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+    assert run_batch(yaml, tmp_path / "out", server, monkeypatch=monkeypatch) == 0  # the same job: done
+    ((_, _, body),) = server.state.submissions
+    (element,) = body["elements"]
+    assert _sent_image(server, element["frontal_image_url"]) == (tmp_path / "frames" / "cat.png").read_bytes()
+    assert [e["event"] for e in ledger_events(tmp_path / "out")].count("submitting") == 1
