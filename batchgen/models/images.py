@@ -65,6 +65,16 @@ def refs_in(value: Any, steps: Steps = ()) -> Iterator[tuple[Steps, dict[str, An
             yield from refs_in(inner, (*steps, index))
 
 
+def input_images(params: Any) -> dict[str, dict[str, Any]]:
+    """Every checked image of a job's parameters by its place (``start_image_url``,
+    ``elements[0].reference_image_urls[1]``): its path as the manifest wrote it (None for a data URI) and its
+    sha256, never its bytes."""
+    return {
+        place(steps): {"file": ref.get("file") or ref.get("path"), "sha256": ref["sha256"]}
+        for steps, ref in refs_in(params)
+    }
+
+
 def holds_images(value: Any) -> bool:
     """Is this value a checked image, or does it hold one (a list of objects with images)?"""
     return next(refs_in(value), None) is not None

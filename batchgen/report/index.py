@@ -6,9 +6,11 @@ The Kling parameters have columns of their own, holding what the job asked
 for or, where it left a parameter out, the model's documented default (so
 ``duration`` is 5, not empty); ``params_json`` holds the parameters exactly
 as sent (also those of models without a built-in schema) as JSON text;
-``input_image`` and ``input_sha256`` name an image job's input (its path as
-written, and its digest).  Times are UTC timestamps in milliseconds.  The file is written to a
-temporary name, fsynced and renamed: a reader never sees half of it.
+``input_image`` and ``input_sha256`` name an image job's top-level input (its
+path as written, and its digest), and ``input_images_json`` every image of the
+job, those in list parameters' objects too, by its place.  Times are UTC
+timestamps in milliseconds.  The file is written to a temporary name,
+fsynced and renamed: a reader never sees half of it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..models.images import is_ref
+from ..models.images import input_images, is_ref
 from ..params import defaults_of
 from ..store.files import write_atomically
 from .timeline import JobRow
@@ -51,6 +53,7 @@ def schema() -> Any:
             ("params_json", pa.string()),
             ("input_image", pa.string()),
             ("input_sha256", pa.string()),
+            ("input_images_json", pa.string()),
             ("state", pa.string()),
             ("request_id", pa.string()),
             ("file", pa.string()),
@@ -126,6 +129,9 @@ def index_table(rows: list[JobRow]) -> Any:
             "params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,
             "input_image": _text(image.get("file") or image.get("path")) if image else None,
             "input_sha256": _text(image.get("sha256")) if image else None,
+            "input_images_json": json.dumps(every, sort_keys=True, ensure_ascii=False)
+            if (every := input_images(row.params))
+            else None,
             "state": row.state,
             "request_id": row.request_id,
             "file": row.file,

@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from ..models.images import input_images
+
 RESULT_COLUMNS = (
     "job_id",
     "state",
@@ -32,8 +34,9 @@ RESULT_COLUMNS = (
     "params",
 )
 MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")
-# added when some job has an input image: its path as the manifest gave it, and its sha256
-INPUT_COLUMNS = ("input_image", "input_sha256")
+# added when some job has an input image: its top-level image's path as the manifest gave it and sha256, then
+# every image of the job (in list parameters' objects too) by its place, as JSON: {place: {file, sha256}}
+INPUT_COLUMNS = ("input_image", "input_sha256", "input_images")
 
 
 def neutralise(cell: str) -> str:
@@ -53,7 +56,8 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     inputs = {job_id: _input_image(rec) for job_id, rec in jobs.items()}
-    with_inputs = any(inputs.values())
+    every = {job_id: input_images(rec.get("params")) for job_id, rec in jobs.items()}
+    with_inputs = any(every.values())
     writer.writerow(RESULT_COLUMNS + INPUT_COLUMNS if with_inputs else RESULT_COLUMNS)
     for job_id, rec in jobs.items():
         error = rec.get("error")
@@ -83,5 +87,6 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
         if with_inputs:
             image = inputs[job_id]
             row += [image.get("file") or image.get("path"), image.get("sha256")] if image else [None, None]
+            row.append(json.dumps(every[job_id], ensure_ascii=False, sort_keys=True) if every[job_id] else None)
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()

@@ -109,7 +109,7 @@ def test_a_folder_of_20_images_lists_every_bad_one_then_makes_the_good_ones(tmp_
     assert {r["job_id"]: r["input_sha256"] for r in table} == digests
     assert all(r["input_image"].startswith("frames/") for r in table)
     header = (tmp_path / "out" / "results.csv").read_text().splitlines()[0].split(",")
-    assert header[-2:] == ["input_image", "input_sha256"]
+    assert header[-3:] == ["input_image", "input_sha256", "input_images"]
     page = (tmp_path / "out" / "report.html").read_text()  # each input beside its poster frame, offline
     for stem in digests:
         assert f'src="thumbs/{stem}.input.jpg"' in page and f'src="thumbs/{stem}.jpg"' in page

@@ -5,10 +5,13 @@ submit, inlined in the list's form, settled from the history after a lost submit
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import json
 import shutil
 
+import pyarrow.parquet as pq
 import pytest
 
 from batchgen.simulator.replies import IMAGE_MARK
@@ -71,6 +74,20 @@ def test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_verified_vide
     assert sidecar["frontal_image_url"]["file"] == "frames/cat.png"
     assert sidecar["frontal_image_url"]["sha256"] == hashlib.sha256((frames / "cat.png").read_bytes()).hexdigest()
     assert sidecar["reference_image_urls"][2]["sha256"] == hashlib.sha256(inline).hexdigest()
+    # results.csv and index.parquet name every image of the job by its place, not the top-level one alone
+    digest = {name: hashlib.sha256((frames / name).read_bytes()).hexdigest() for name in ("start.png", "cat.png")}
+    side = hashlib.sha256((frames / "cat-side.png").read_bytes()).hexdigest()
+    named = {
+        "start_image_url": {"file": "frames/start.png", "sha256": digest["start.png"]},
+        "elements[0].frontal_image_url": {"file": "frames/cat.png", "sha256": digest["cat.png"]},
+        "elements[0].reference_image_urls[0]": {"file": "frames/cat-side.png", "sha256": side},
+        "elements[0].reference_image_urls[2]": {"file": None, "sha256": hashlib.sha256(inline).hexdigest()},
+    }
+    (row,) = csv.DictReader(io.StringIO((out / "results.csv").read_text()))
+    assert (row["input_image"], row["input_sha256"]) == ("frames/start.png", digest["start.png"])
+    assert json.loads(row["input_images"]) == named
+    (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
+    assert json.loads(indexed["input_images_json"]) == named
     needles = []
     for image in ((frames / "cat.png").read_bytes(), (frames / "cat-side.png").read_bytes(), inline):
         text = base64.b64encode(image).decode()

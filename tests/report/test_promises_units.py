@@ -100,7 +100,7 @@ def test_text_columns_hold_text_and_non_ascii_survives():
 def test_the_schema_is_fixed_whatever_the_rows():
     assert index_table([]).schema == schema() and index_table([JobRow("x")]).schema == schema()
     names = schema().names
-    assert names[:3] == ["job_id", "model", "prompt"] and names[-2:] == ["error", "meta_json"] and len(names) == 35
+    assert names[:3] == ["job_id", "model", "prompt"] and names[-2:] == ["error", "meta_json"] and len(names) == 36
 
 
 def test_the_index_is_written_whole_under_its_name_and_reads_back(tmp_path):

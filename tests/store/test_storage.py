@@ -504,8 +504,9 @@ def test_results_csv_names_each_jobs_input_image_as_the_manifest_gave_it_and_lea
         }
     ).decode()
     header, a, b = list(csv.reader(io.StringIO(rendered)))
-    assert header[-2:] == ["input_image", "input_sha256"]
-    assert a[-2:] == ["frames/a.png", "ab" * 32] and b[-2:] == ["", ""]
+    assert header[-3:] == ["input_image", "input_sha256", "input_images"]  # after the columns scripts read
+    assert a[-3:-1] == ["frames/a.png", "ab" * 32] and b[-3:] == ["", "", ""]
+    assert json.loads(a[-1]) == {"image": {"file": "frames/a.png", "sha256": "ab" * 32}}
     assert json.loads(a[header.index("params")])["image"]["file"] == "frames/a.png"
     alone = render_results({"b": {"state": "completed", "params": {"prompt": "q"}}}).decode()
     assert "input_image" not in alone.splitlines()[0]  # no job has an image: no image columns
@@ -668,3 +669,19 @@ def test_a_video_over_two_gib_with_a_32_bit_box_size_is_sound(tmp_path):
         fh.write(head + struct.pack(">I4s", mdat, b"mdat"))
         fh.truncate(len(head) + mdat)  # sparse: nothing but the headers is written
     assert mp4_problem(path) is None
+
+
+def test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_place():
+    """A job whose images sit in ``elements`` alone (no top-level image) still has its inputs named: the image
+    columns are added, the top-level pair left blank, and ``input_images`` gives each image's place."""
+    cat = {"path": "/abs/cat.png", "file": "frames/cat.png", "sha256": "cd" * 32, "bytes": 10}
+    uri = {"inline": "data URI", "sha256": "ef" * 32, "bytes": 12}
+    params = {"prompt": "p", "elements": [{"frontal_image_url": cat, "reference_image_urls": ["https://x/y.png", uri]}]}
+    header, row = list(
+        csv.reader(io.StringIO(render_results({"a": {"state": "completed", "params": params}}).decode()))
+    )
+    assert header[-3:] == ["input_image", "input_sha256", "input_images"] and row[-3:-1] == ["", ""]
+    assert json.loads(row[-1]) == {
+        "elements[0].frontal_image_url": {"file": "frames/cat.png", "sha256": "cd" * 32},
+        "elements[0].reference_image_urls[1]": {"file": None, "sha256": "ef" * 32},
+    }
