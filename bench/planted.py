@@ -1670,6 +1670,20 @@ PLANTS = (
             "tests/store/test_storage.py::test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_place",
         ),
     ),
+    Plant(
+        "status, with no manifest known, counts the ledger's jobs without saying so",
+        "batchgen/report/summary.py",
+        '    lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]',
+        '    lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]',
+        ("tests/e2e/test_told_status.py::test_the_report_and_status_each_say_which_jobs_they_count",),
+    ),
+    Plant(
+        "the report counts the ledger's jobs as if they were the manifest's",
+        "batchgen/report/html.py",
+        '    cells = [("jobs in the ledger", str(len(rows)))]',
+        '    cells = [("jobs", str(len(rows)))]',
+        ("tests/e2e/test_told_status.py::test_the_report_and_status_each_say_which_jobs_they_count",),
+    ),
 )
 
 

@@ -187,14 +187,24 @@ def _summary(data: PageData) -> str:
         states[row.state] = states.get(row.state, 0) + 1
     spend = sum((r.cost or 0.0) + r.paid_before for r in rows)  # every charge the ledger holds, as `status` says
     flagged = sum(1 for r in rows if r.warnings)
-    cells = [("jobs", str(len(rows)))]
+    cells = [("jobs in the ledger", str(len(rows)))]
     cells += [(state, str(n)) for state, n in sorted(states.items(), key=lambda kv: -kv[1])]
     cells.append(("videos with warnings", str(flagged)))
     cells.append(("spend", f"${spend:.2f}"))
     if data.requests is not None:
         cells.append(("API requests (last run)", f"{data.requests} ({data.throttled or 0} answered 429)"))
     body = "".join(f'<tr><th>{escape(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in cells)
-    return f"<h2>Summary</h2><table>{body}</table>" + "".join(f"<p>{defang(x)}</p>" for x in data.extra)
+    return f"<h2>Summary</h2><table>{body}</table><p>{escape(COUNTED)}</p>" + "".join(
+        f"<p>{defang(x)}</p>" for x in data.extra
+    )
+
+
+# what the page counts, said plainly, and where the manifest's own count is
+COUNTED = (
+    "This page counts every job of the folder's ledger: rows since removed from the manifest, and other manifests' "
+    "jobs run into the same folder, included. 'batchgen status' counts the jobs of the manifest the folder's last "
+    "run was given (those never submitted too) and names how many of the ledger's are outside it."
+)
 
 
 def _left(data: PageData, groups: list[tuple[str, list[JobRow]]]) -> str:

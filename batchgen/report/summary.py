@@ -426,7 +426,9 @@ def status_summary(
     groups, left_groups = group_failures(failures), group_failures(left)
     total = len(jobs) + (never_submitted or 0)
     finished = states.get("completed", 0) == total and bool(jobs)
-    lines = [f"{root}: {len(jobs)} jobs: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    # which set it counts, said plainly: the manifest's jobs when the manifest is known, else the ledger's (as the
+    # report does: every job the folder recorded, rows since removed and other manifests' included)
+    lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]
     if never_submitted is not None:
         lines[0] = f"{root}: {total} jobs in the manifest: {_counts_line(states)}" + (
             f", {never_submitted} never submitted" if never_submitted else ""
@@ -486,6 +488,7 @@ def status_summary(
     return {
         "dir": str(root),
         "jobs": len(jobs),
+        "counted": "ledger" if manifest is None else "manifest",
         "states": dict(states),
         "spend_usd": round(spend, 6),
         "finished": finished,

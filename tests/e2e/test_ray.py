@@ -81,7 +81,7 @@ def test_ray_runs_four_shards_survives_a_killed_actor_and_never_sees_the_key(
         printed = capsys.readouterr()
         assert "1 shard(s) finished on a restarted actor" in printed.out
         assert "completed (jobs seen so far) across 4 shards" in printed.err  # merged progress lines
-        assert f"{len(ids)} jobs: {len(ids)} completed" in printed.out
+        assert f"{len(ids)} jobs in the ledger: {len(ids)} completed" in printed.out
         assert_bucket_complete(s3, ids)
         per_job = charges_per_job(server)
         assert len(per_job) == count and set(per_job.values()) == {1}  # nobody paid twice

@@ -146,6 +146,34 @@ def test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it(sim, tmp
     assert not any("--retry-failed" in line for line in status["lines"]) and "  all jobs completed" in status["lines"]
 
 
+def test_the_report_and_status_each_say_which_jobs_they_count(sim, tmp_path, monkeypatch, capsys):
+    """The world above (a failed row taken out of the manifest): the report counts the ledger's four jobs, status
+    the manifest's three; each says plainly which set it counts, and, with no manifest known, status the
+    ledger's, as the report."""
+    server = sim()
+    server.state.script("fail")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 1
+    failed = next(i for i, rec in read_ledger(out / "ledger.jsonl").jobs.items() if rec["state"] == "failed")
+    rows = many_jobs_yaml(4).split("\n  - ")
+    write(manifest, "\n  - ".join(row for row in rows if not row.startswith(f"id: {failed}\n")))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert run_cli("report", str(out)) == 0
+    page = (out / "report.html").read_text()
+    assert '<tr><th>jobs in the ledger</th><td class="num">4</td></tr>' in page
+    assert "This page counts every job of the folder&#x27;s ledger: rows since removed from the manifest" in page
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["jobs"], status["outside_manifest"]) == ("manifest", 3, 1)
+    manifest.unlink()  # the manifest the folder's last run was given is gone: status counts the ledger's jobs
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["jobs"]) == ("ledger", 4)
+    assert status["lines"][0] == f"{out}: 4 jobs in the ledger: 3 completed, 1 failed"
+
+
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
 def test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback(sim, tmp_path, monkeypatch, given):
     # 'batchgen status OUT --json | head -1': the reader leaves before the end, and the next write met a

@@ -356,7 +356,7 @@ def test_status_of_an_object_store_folder_exits_0_thirty_times_in_a_row(sim, tmp
         codes.append(done.returncode)
         outputs.add(done.stdout)
     assert codes == [0] * 30  # never SIGABRT (134) at interpreter exit
-    assert len(outputs) == 1 and "3 jobs: 3 completed" in outputs.pop()
+    assert len(outputs) == 1 and "3 jobs in the ledger: 3 completed" in outputs.pop()
 
 
 PER_SECOND_SPEC = """\

@@ -150,7 +150,7 @@ def test_status_counts_states_spend_failures_and_says_what_to_do():
     assert {"reason": "gone", "count": 1, "examples": ["e"], "details": {"e": "gone"}} in summary["failures"]
     assert summary["warnings"] == {"duration_mismatch": 1}  # one video, counted once
     lines = summary["lines"]
-    assert lines[0] == "OUT: 8 jobs: 1 pending, 1 submitted, 2 completed, 2 failed, 1 expired, 1 deferred"
+    assert lines[0] == "OUT: 8 jobs in the ledger: 1 pending, 1 submitted, 2 completed, 2 failed, 1 expired, 1 deferred"
     assert lines[1] == "  spend $1.12"
     assert lines[2:5] == ["  failures by reason:", "    2 x content policy (e.g. c, d)", "    1 x gone (e.g. e)"]
     assert any("2 not finished" in line for line in lines)

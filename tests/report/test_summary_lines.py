@@ -353,7 +353,10 @@ def test_status_against_the_manifest_counts_the_jobs_never_submitted():
     assert all_sent["lines"][0] == "OUT: 3 jobs in the manifest: 1 submitted, 1 completed, 1 failed"
     assert all_sent["manifest_jobs"] == 3
     unknown = _status(JOBS)
-    assert unknown["lines"][0] == "OUT: 3 jobs: 1 submitted, 1 completed, 1 failed" and unknown["manifest_jobs"] is None
+    assert (
+        unknown["lines"][0] == "OUT: 3 jobs in the ledger: 1 submitted, 1 completed, 1 failed"
+        and unknown["manifest_jobs"] is None
+    )
     nothing_yet = _status({}, manifest=["w", "x", "y", "z"])
     assert nothing_yet["lines"] == [
         "OUT: 4 jobs in the manifest, 4 never submitted",
@@ -401,7 +404,7 @@ def test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summa
             "f": {"state": "submitted"}}  # fmt: skip
     told = _status(jobs)
     assert told["lines"] == [
-        "OUT: 6 jobs: 2 submitting, 1 submitted, 1 downloading, 1 completed, 1 failed",
+        "OUT: 6 jobs in the ledger: 2 submitting, 1 submitted, 1 downloading, 1 completed, 1 failed",
         "  spend $0.28",
         "  2 submits of unknown outcome: each may have made a job on the server, charged if that job finishes and "
         "not counted in the spend above; the next run looks them up in the request history first (found, their "
@@ -508,7 +511,7 @@ def test_status_names_a_failure_without_a_message_by_its_state_and_an_unknown_st
         {"reason": "expired", "count": 1, "examples": ["b"], "details": {"b": "expired"}},
     ]
     assert told["lines"][:5] == [
-        "OUT: 3 jobs: 1 failed, 1 expired",
+        "OUT: 3 jobs in the ledger: 1 failed, 1 expired",
         "  spend $0.10",
         "  failures by reason:",
         "    1 x failed (e.g. a)",
@@ -536,7 +539,7 @@ def test_status_shows_the_eight_most_frequent_reasons():
 def test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_folder_in_full():
     told = _status({"a": {"state": "deferred"}, "b": {"state": "completed", "cost": 0.1}}, held_by=0)
     assert told["lines"] == [
-        "OUT: 2 jobs: 1 completed, 1 deferred",
+        "OUT: 2 jobs in the ledger: 1 completed, 1 deferred",
         "  a run (another process) holds this folder now: these figures are as of the latest ledger lines; do not "
         "start another run on it",
         "  spend $0.10",
