@@ -91,9 +91,7 @@ def earlier_title(times: Iterable[str]) -> str:
     ledger lines: this run wrote none, so their reasons are not what it found."""
     latest = max(times, default="")
     when = f", recorded by {_when(latest)}" if latest else ""
-    return (
-        f"left as an earlier run left them (this run ended before it looked at them again), by that run's reason{when}"
-    )
+    return f"left as an earlier run left them (this run recorded nothing new of them), by that run's reason{when}"
 
 
 def _when(ts: str) -> str:

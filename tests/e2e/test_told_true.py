@@ -467,7 +467,7 @@ def test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the
     assert (out / "ledger.jsonl").read_text().count("\n") == lines_before  # this run wrote nothing of any job
     assert "left for a later run, by reason:" not in printed, printed
     heading = (
-        "  left as an earlier run left them (this run ended before it looked at them again), by that run's "
+        "  left as an earlier run left them (this run recorded nothing new of them), by that run's "
         f"reason, recorded by {written}:"
     )
     assert heading in printed.splitlines(), printed
