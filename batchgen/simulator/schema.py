@@ -159,9 +159,26 @@ def _check_value(name: str, spec: dict[str, Any], value: Any, inline: str = "any
         longest = spec.get("item_max_length")
         if longest and any(isinstance(v, str) and len(v) > int(longest) for v in value):
             return f"each item of {name} must be at most {longest} characters"
-        return _check_item_images(name, spec, value, inline)
+        return _check_item_fields(name, spec, value) or _check_item_images(name, spec, value, inline)
     elif kind == "image":
         return _check_image(name, spec, value, inline)
+    return None
+
+
+def _check_item_fields(name: str, spec: dict[str, Any], items: list[Any]) -> str | None:
+    """The other keys a list's objects hold (the spec's ``item_fields``), each checked as a field is."""
+    fields = spec.get("item_fields") or {}
+    for index, item in enumerate(items):
+        if not fields or not isinstance(item, dict):
+            continue
+        for key, inner in fields.items():
+            where = f"{name}[{index}].{key}"
+            if key in item:
+                message = _check_value(where, inner, item[key])
+                if message:
+                    return message
+            elif inner.get("required"):
+                return f"{where} is Mandatory"
     return None
 
 

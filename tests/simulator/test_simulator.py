@@ -111,6 +111,26 @@ def test_simulator_rejects_schema_violations(sim, body, status, fragment):
     assert server.state.submissions == []
 
 
+@pytest.mark.parametrize(
+    ("shots", "fragment"),
+    [
+        ([{"prompt": "a", "duration": 5}], "Multi_prompt[0].duration is Mandatory and must be string"),
+        ([{"prompt": "a"}, {"duration": "5"}], "multi_prompt[1].prompt is Mandatory"),
+        ([{"prompt": "a" * 513}], "multi_prompt[0].prompt must be at most 512 characters"),
+    ],
+)
+def test_simulator_refuses_a_shot_its_spec_refuses(sim, shots, fragment):
+    """The simulator plays the spec's ``item_fields`` with its own code: a bad shot is answered 400 naming it,
+    as a body the spec refuses is, and nothing is made."""
+    server = sim()
+    body = {"prompt": "x", "multi_prompt": shots}
+    answer = httpx.post(f"{server.url}/v2/kling-3-standard-text2video", json=body, headers={"x-api-key": KEY})
+    assert answer.status_code == 400 and fragment in answer.json()["error"], answer.text
+    assert server.state.submissions == []
+    good = {"prompt": "x", "multi_prompt": [{"prompt": "a", "duration": "5"}]}
+    assert httpx.post(f"{server.url}/v2/kling-3-standard-text2video", json=good, headers={"x-api-key": KEY}).is_success
+
+
 def test_simulator_protocol_edges(sim):
     server = sim(rpm=2, time_scale=1.0)
     headers = {"x-api-key": KEY}
