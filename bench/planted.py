@@ -1639,7 +1639,7 @@ PLANTS = (
     Plant(
         "a multi-shot list's items go unchecked at load, paid for and refused by the provider",
         "batchgen/models/check.py",
-        "            converted, inside = check_item_fields(param, converted, model, from_text)",
+        "            converted, inside = check_item_fields(param, converted, model)",
         "            pass",
         ("tests/e2e/test_multi_shot.py::test_every_bad_shot_is_named_where_it_is_written_and_nothing_is_sent",),
     ),
@@ -1653,7 +1653,8 @@ PLANTS = (
     Plant(
         "a CSV cell cannot carry a list parameter (elements, multi_prompt) as JSON",
         "batchgen/models/check.py",
-        "    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON",
+        "    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON: its items are typed,"
+        " as in YAML",
         "    if False:",
         (
             "tests/e2e/test_nested_images.py::"

@@ -48,7 +48,7 @@ def check_params(
             continue
         inside: Problems = []
         if param.item_fields:  # a list of objects whose keys the spec names: each value checked as a parameter's
-            converted, inside = check_item_fields(param, converted, model, from_text)
+            converted, inside = check_item_fields(param, converted, model)
         if param.item_images:  # a list of objects holding images: each checked as a parameter's image is
             converted, more = images.check_item_images(param, converted, base=base)
             inside += more
@@ -78,10 +78,11 @@ def _sent_defaults(spec: ModelSpec, params: dict[str, Any]) -> list[str]:
     ]
 
 
-def check_item_fields(param: ParamSpec, items: list[Any], model: str, from_text: bool) -> tuple[list[Any], Problems]:
+def check_item_fields(param: ParamSpec, items: list[Any], model: str) -> tuple[list[Any], Problems]:
     """A list of objects with each key its spec's ``item_fields`` names checked as a parameter's value is (and
     put in its wire form), each required one there, and no key the spec does not name (its image keys are
-    :func:`images.check_item_images`'); every problem as ``(field path, message)``."""
+    :func:`images.check_item_images`'); every problem as ``(field path, message)``.  The objects' values are
+    typed (YAML, JSONL, or a CSV cell's JSON), never text to convert."""
     problems: Problems = []
     checked: list[Any] = []
     known = [*param.item_fields, *param.item_images]
@@ -102,7 +103,7 @@ def check_item_fields(param: ParamSpec, items: list[Any], model: str, from_text:
                                 f"(known: {', '.join(known)})")
                     )  # fmt: skip
                 continue
-            converted, problem = check_value(inner, value, model, from_text)
+            converted, problem = check_value(inner, value, model, False)
             if problem:
                 problems.append((where, problem))
             else:
@@ -173,10 +174,11 @@ def _enum(param: ParamSpec, value: Any, model: str) -> tuple[Any, str | None]:
 
 
 def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | None]:
-    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON
+    if from_text and isinstance(value, str):  # a CSV cell holds a list as JSON: its items are typed, as in YAML
         value, problem = json_cell(value)
         if problem:
             return None, problem
+        from_text = False
     if not isinstance(value, list):
         return None, f"must be a list, got {type_name(value)}"
     if param.max_items is not None and len(value) > param.max_items:

@@ -156,3 +156,25 @@ def test_a_sent_default_a_rule_says_must_be_absent_is_not_sent(tmp_path):
     assert problems == [] and params["watermark"] is True
     _, problems = check_params(spec, {"prompt": "p", "mode": "pro", "watermark": False})  # the user's own
     assert problems == [("watermark", "pro videos carry no watermark (watermark is given)")]
+
+
+def test_a_csv_cells_json_list_is_checked_as_the_same_list_written_in_yaml(tmp_path):
+    """From CSV (text to convert) a list's cell is JSON, and what it holds is typed as in YAML: the same list
+    gives the same parameters and the same problems whichever way it was written."""
+    spec = _spec(tmp_path)
+    assert check_params(spec, {"prompt": "p", "shots": '["ab", "cd"]'}, from_text=True) == check_params(
+        spec, {"prompt": "p", "shots": ["ab", "cd"]}
+    )
+    assert check_params(spec, {"prompt": "p", "shots": "[5]"}, from_text=True)[1] == [
+        ("shots", "item 1 must be text, got int")
+    ]
+    problems = check_params(spec, {"prompt": "p", "shots": "ab, cd"}, from_text=True)[1]
+    assert problems[0][0] == "shots" and problems[0][1].startswith("is not valid JSON (")
+    counts = _spec(tmp_path, "  counts: {type: list, items: integer}\n")  # JSON's "5" is text there, as in YAML
+    assert check_params(counts, {"prompt": "p", "counts": '["5"]'}, from_text=True)[1] == [
+        ("counts", "item 1 must be a whole number, got '5'")
+    ]
+    assert check_params(counts, {"prompt": "p", "counts": "[5]"}, from_text=True) == (
+        {"prompt": "p", "counts": [5], "watermark": True},
+        [],
+    )
