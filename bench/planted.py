@@ -1685,6 +1685,16 @@ PLANTS = (
         '    cells = [("jobs", str(len(rows)))]',
         ("tests/e2e/test_told_status.py::test_the_report_and_status_each_say_which_jobs_they_count",),
     ),
+    Plant(
+        "the report's jobs left for a later run give no word of which run recorded their reasons",
+        "batchgen/report/html.py",
+        '    recorded = f"<p>{escape(recorded_note(max(times)))}</p>" if times else ""',
+        '    recorded = ""',
+        (
+            "tests/e2e/test_told_true.py"
+            "::test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the_earlier_runs",
+        ),
+    ),
 )
 
 

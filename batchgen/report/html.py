@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
 
+from ..clock import iso_utc
 from ..jobs import UNFINISHED
 from .exits import MEANINGS, Verdict
 from .summary import not_by_rerun, settles_none, unknown_outcome
@@ -210,12 +211,23 @@ COUNTED = (
 def _left(data: PageData, groups: list[tuple[str, list[JobRow]]]) -> str:
     """Jobs not finished for a reason of their own, apart from failures; once the run is over, with what the
     next run does of the submits of unknown outcome (every job left ``submitting``), as the summary says it."""
+    times = [row.updated_at for _, rows in groups for row in rows if row.updated_at is not None]
+    recorded = f"<p>{escape(recorded_note(max(times)))}</p>" if times else ""
     if data.verdict.running:
-        return _group_tables(LEFT_LIVE_TITLE, groups, detail=False)
+        return _group_tables(LEFT_LIVE_TITLE, groups, detail=False, note=recorded)
     unknown = sum(1 for r in data.rows if r.state == "submitting")
     note = f"<p>{escape(unknown_outcome(unknown, unknown))}.</p>" if unknown else ""
     title = LEFT_TITLE if all(r.rerun for r in data.rows) else LEFT_STUCK_TITLE
-    return _group_tables(title, groups, detail=False, note=note)
+    return _group_tables(title, groups, detail=False, note=recorded + note)
+
+
+def recorded_note(latest: float) -> str:
+    """Whose word a job's reason is: the run's that recorded it (a run stopped before it looked at a job again
+    records nothing new of it), with when the latest was recorded."""
+    return (
+        "Each reason is as the run that found it recorded it (a run that ended before it looked at a job again "
+        f"recorded nothing new of it); the latest was recorded at {iso_utc(latest)[:19].replace('T', ' ')} UTC."
+    )
 
 
 ID_TAIL = 16  # characters of an id kept visible at its end, where matrix and repeat ids differ

@@ -472,6 +472,9 @@ def test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the
     )
     assert heading in printed.splitlines(), printed
     assert "the request history could not be read" in printed.split(heading, 1)[1] and unknown[0] in printed
+    page = (out / "report.html").read_text()  # the page, made from the ledger, says whose word the reason is
+    left = page.split("<h2>Left for a later run, by reason", 1)[1].split("<h2>", 1)[0]
+    assert "Each reason is as the run that found it recorded it" in left and f"recorded at {written}." in left
     assert run_cli("status", str(out)) == 0
     lines = capsys.readouterr().out.splitlines()
     assert f"  left for a later run, by reason as last recorded (by {written}):" in lines, lines
