@@ -1620,7 +1620,7 @@ PLANTS = (
     Plant(
         "status tells a job's reason without when the run that found it recorded it",
         "batchgen/report/summary.py",
-        '        later += f" as last recorded (by {_when(latest)})"',
+        '        later += f" as last recorded (by {utc_second(latest)})"',
         "        pass",
         (
             "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summary_does",

@@ -32,7 +32,7 @@ from urllib.parse import quote
 from ..clock import iso_utc
 from ..jobs import UNFINISHED
 from .exits import MEANINGS, Verdict
-from .summary import not_by_rerun, settles_none, unknown_outcome
+from .summary import not_by_rerun, settles_none, unknown_outcome, utc_second
 from .timeline import JobRow
 
 PAGES_DIR = "report-pages"
@@ -226,7 +226,7 @@ def recorded_note(latest: float) -> str:
     records nothing new of it), with when the latest was recorded."""
     return (
         "Each reason is as the run that found it recorded it (a run that ended before it looked at a job again "
-        f"recorded nothing new of it); the latest was recorded at {iso_utc(latest)[:19].replace('T', ' ')} UTC."
+        f"recorded nothing new of it); the latest was recorded at {utc_second(iso_utc(latest))}."
     )
 
 

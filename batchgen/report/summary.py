@@ -90,11 +90,11 @@ def earlier_title(times: Iterable[str]) -> str:
     """The heading of the jobs left as an earlier run left them, with the time of the latest of their reasons'
     ledger lines: this run wrote none, so their reasons are not what it found."""
     latest = max(times, default="")
-    when = f", recorded by {_when(latest)}" if latest else ""
+    when = f", recorded by {utc_second(latest)}" if latest else ""
     return f"left as an earlier run left them (this run recorded nothing new of them), by that run's reason{when}"
 
 
-def _when(ts: str) -> str:
+def utc_second(ts: str) -> str:
     """A ledger line's time as the summary and status say it (to the second, UTC)."""
     return f"{ts[:19].replace('T', ' ')} UTC"
 
@@ -453,7 +453,7 @@ def status_summary(
     # A run holding the folder may be settling them now: "left for a later run" is true only once none does.
     later = "not finished, by reason" if live else "left for a later run, by reason"
     if latest := max(recorded.values(), default=""):  # a reason is the run's that wrote it: when, said
-        later += f" as last recorded (by {_when(latest)})"
+        later += f" as last recorded (by {utc_second(latest)})"
     lines += _reason_lines("failures by reason", groups) + _reason_lines(later, left_groups)
     media = count_media_warnings(jobs)
     if media:
