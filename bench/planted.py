@@ -1695,6 +1695,50 @@ PLANTS = (
             "::test_a_resumed_run_stopped_before_it_looked_at_a_job_tells_its_reason_as_the_earlier_runs",
         ),
     ),
+    Plant(
+        "a row that writes a number sent as its text is taken for another body",
+        "batchgen/engine/history_bodies.py",
+        "    return _text(sent) == _text(shown)",
+        "    return sent == shown",
+        ("tests/engine/test_history_bodies.py::test_a_rows_body_is_held_to_the_fields_sent",),
+    ),
+    Plant(
+        "a history row's request_body given as JSON text is read as no body",
+        "batchgen/api/answers.py",
+        "            body = json.loads(body)",
+        "            body = {}",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
+        ),
+    ),
+    Plant(
+        "a lost submit is taken for never made in a history whose rows of ours show other bodies than were sent",
+        "batchgen/engine/recovery.py",
+        "                    if self.bodies.rule(job.spec.model) == OTHER:",
+        "                    if False:",
+        ("tests/e2e/test_history_ids.py::test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why",),
+    ),
+    Plant(
+        "a lost submit's row is matched by its exact body where the history fills in defaults beside the fields sent",
+        "batchgen/engine/history_bodies.py",
+        "        return seen == EXACT or (rule == HOLDS and seen == HOLDS)",
+        "        return seen == EXACT",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
+        ),
+    ),
+    Plant(
+        "this run's requests leave their bodies untold, so no row of ours shows how the history keeps them",
+        "batchgen/engine/submitter.py",
+        "            body=None if resumed else job.spec.payload(),",
+        "            body=None,",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
+        ),
+    ),
 )
 
 

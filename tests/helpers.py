@@ -330,7 +330,7 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
 
     gateway = SimpleNamespace(budget=budget)
     reconciler = SimpleNamespace(
-        note_seen=lambda rid, created_at=None, model_name=None: None, order=ListingOrder({}, {})
+        note_seen=lambda rid, created_at=None, model_name=None, body=None: None, order=ListingOrder({}, {})
     )
     control = SimpleNamespace(interrupted=False)
     sweeper = Sweeper(

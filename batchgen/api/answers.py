@@ -7,6 +7,8 @@ outcome mapping in one table.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import re
 from collections.abc import AsyncIterator
@@ -316,6 +318,9 @@ def history_row(row: Any) -> HistoryRow | None:
     stamp = str(row.get("created_at") or "")
     created = parse_time(stamp)
     body = row.get("request_body")
+    if isinstance(body, str):  # the body as JSON text
+        with contextlib.suppress(ValueError, RecursionError):
+            body = json.loads(body)
     return HistoryRow(
         request_id=dashed or row["request_id"],
         model_name=str(row.get("model_name") or ""),

@@ -302,6 +302,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "slug behind a prefix (segmind/SLUG), or a title without it",
     )
     sim.add_argument(
+        "--history-bodies",
+        choices=("sent", "filled", "text", "none"),
+        default="sent",
+        help="what a history row's request_body holds: the body as sent (default), with the model's defaults "
+        "filled in, as JSON text, or nothing",
+    )
+    sim.add_argument(
         "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"
     )
     sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")

@@ -65,6 +65,7 @@ def simulate(args: argparse.Namespace) -> int:
             extra_states=args.extra_states,
             history_ids=args.history_ids,
             history_model_names=args.history_model_names,
+            history_bodies=args.history_bodies,
             cancel_prompts=tuple(args.cancel),
             output_shape=args.output_shape,
             outage_s=args.outage,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,14 +24,11 @@ from typing import TYPE_CHECKING, Any
 from ..api.answers import HistoryRow
 from ..api.ratelimit import Priority
 from ..jobs import TrackedJob
-from ..models.images import Steps, holds_images, refs_in
+from ..models.images import Steps, refs_in
+from .history_bodies import split_body
 
 if TYPE_CHECKING:
     from .recovery import Reconciler
-
-
-def _same_body(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def _image_match(row: HistoryRow, images: dict[str, dict[str, Any]]) -> bool | None:
@@ -104,10 +100,8 @@ class Search:
         self.rec, self.job, self.since = rec, job, since
         self.until = since if until is None else until
         self.listed_as = rec.listing_name(job.spec.model)  # the model name its pages are asked for
-        payload = job.spec.payload()
-        self.payload = payload
-        self.images = {name: value for name, value in payload.items() if holds_images(value)}
-        self.plain = {name: value for name, value in payload.items() if name not in self.images}
+        self.images, self.plain = split_body(job.spec.payload())
+        self.image_fields = frozenset(self.images)
         # the day before the attempt's, by the server's clock (it reads the date by its own): one that ran a
         # day or more behind ours listed nothing from our clock's day (a lost submit taken for never made),
         # and one a month ahead refused the span; while nothing ties the clocks, its default (7 days)
@@ -148,7 +142,7 @@ class Search:
         for row in rows:
             if rec.ours(row.request_id):
                 first = rec.first_seen(row.request_id)
-                rec.note_seen(row.request_id, row.created_at, row.model_name)
+                rec.note_seen(row.request_id, row.created_at, row.model_name, row.request_body)
                 # only a known send time is evidence: an earlier run's answer time is not (a request
                 # sent before the attempt may have been answered after it, and made before it)
                 sent = rec.sent_time(row.request_id)
@@ -164,11 +158,7 @@ class Search:
             and row.request_id not in rec.claimed
             and not rec.ours(row.request_id)  # a request of ours: not the lost one
             and (row.created_at is None or floor is None or row.created_at >= floor)
-            and (
-                _same_body({k: v for k, v in row.request_body.items() if k not in images}, self.plain)
-                if images
-                else _same_body(row.request_body, self.payload)
-            )
+            and rec.bodies.matches(self.job.spec.model, self.plain, self.image_fields, row.request_body)
         ]
         if matches and not images:
             if floor is not None:  # the first made after the attempt was sent

@@ -40,7 +40,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 
@@ -52,6 +52,7 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import AnswerTooLarge, ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
+from .history_bodies import OTHER, BodyFits
 from .history_links import HistoryLinks
 from .history_trouble import HistoryTrouble
 from .lookup import Ambiguous, Hit, NotCaughtUp, Search, text_size
@@ -70,6 +71,13 @@ MAX_ROWS = 1000  # a look-up reads at most this many rows (pages of however many
 MAX_ROWS_ANY_ORDER = 20_000  # ... or this many where the history lists in no order of time (to its end)
 TORN_SHOWN = 5  # request ids named where rows that match an image job cannot be told apart
 SCAN_KEPT_CHARS = 16 * 2**20  # a whole read in no order is kept for the next look-ups only up to this size
+
+
+# a look-up's word on a history whose rows of our requests show other bodies than were sent
+BODIES_UNLIKE = (
+    "the request history does not keep request bodies as they were sent (rows of this folder's requests of the "
+    "model show others), so its row cannot be told from another's"
+)
 
 
 class Reconciler:
@@ -99,6 +107,7 @@ class Reconciler:
         self._posted: dict[str, float] = {}  # earlier runs' requests -> the same, from their ledger lines
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names the history lists our requests of it under
+        self.bodies = BodyFits()  # what the history keeps of our requests' bodies
         self._slugs_listed = False  # the history listed a request of ours under its model's slug...
         self._renamed = False  # ... or under another name
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
@@ -130,14 +139,18 @@ class Reconciler:
         *,
         posted: float | None = None,
         model: str | None = None,
+        body: dict[str, Any] | None = None,
     ) -> None:
         """One of our requests, sent at ``epoch`` (or answered then: its record's life counts from it);
         ``made_by``: the epoch it was known to exist by (its answer, or the history showing it), and
         ``sent_from``: the epoch its POST was sent (it was made no earlier), when this run made it;
-        ``posted``: the same, as an earlier run's ledger recorded it; ``model``: its model's slug."""
+        ``posted``: the same, as an earlier run's ledger recorded it; ``model``: its model's slug, and
+        ``body``: what it was sent with (:class:`history_bodies.BodyFits`)."""
         self._submitted.setdefault(request_id, epoch)
         if model is not None:
             self._models.setdefault(request_id, model)
+            if body is not None:
+                self.bodies.sent(request_id, model, body)
         if made_by is not None:
             self._made_by.setdefault(request_id, made_by)
         if sent_from is not None:
@@ -145,11 +158,19 @@ class Reconciler:
         if posted is not None:
             self._posted.setdefault(request_id, posted)
 
-    def note_seen(self, request_id: str, created_at: float | None = None, model_name: str | None = None) -> None:
+    def note_seen(
+        self,
+        request_id: str,
+        created_at: float | None = None,
+        model_name: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
         """The history lists one of our requests (made at ``created_at``, by the server's clock, under
-        ``model_name``): one more measurement of how far it lags, of how the server's clock relates to
-        ours, and of the name it lists the request's model under."""
+        ``model_name``, with ``body``): one more measurement of how far it lags, of how the server's clock
+        relates to ours, of the name it lists the request's model under and of how it keeps bodies."""
         self.stamps.note(request_id, created_at)
+        if body is not None:
+            self.bodies.listed(request_id, body)
         model = self._models.get(request_id)
         if model is not None and model_name is not None:
             self._names.setdefault(model, set()).add(model_name)
@@ -441,6 +462,8 @@ class Reconciler:
                     row, later_seen, as_of = found
                     if row is not None:
                         return Attach(row.request_id)
+                    if self.bodies.rule(job.spec.model) == OTHER:
+                        raise NotCaughtUp(BODIES_UNLIKE)
                     if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):
                         raise NotCaughtUp
         except Ambiguous as exc:

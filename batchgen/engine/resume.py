@@ -91,7 +91,11 @@ async def plan_resume(
         job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)
         if job.request_id and sent is not None:
             reconciler.note_submitted(
-                job.request_id, sent, posted=parse_time(rec.get("posted_at")), model=job.spec.model
+                job.request_id,
+                sent,
+                posted=parse_time(rec.get("posted_at")),
+                model=job.spec.model,
+                body=params if isinstance(params := rec.get("params"), dict) else None,  # as it was sent
             )
         job.error = error_text(rec.get("error"))
         job.error_at = rec.get("ts") if job.error else None  # an earlier run's word, until this run writes one

@@ -510,7 +510,12 @@ class Submitter:
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)
         self.reconciler.note_submitted(
-            request_id, sent, made_by=self.clock.epoch(), sent_from=sent_from, model=job.spec.model
+            request_id,
+            sent,
+            made_by=self.clock.epoch(),
+            sent_from=sent_from,
+            model=job.spec.model,
+            body=None if resumed else job.spec.payload(),  # (an earlier run's: as its ledger line recorded it)
         )
         job.submitted_at = self.clock.from_wall(sent)
         if resumed:

@@ -354,7 +354,7 @@ class Sweeper(SweepCadence):
         if not self.healthy:
             self.healthy = True
             await self._news.send(Replan())  # per-job polls become the sparse safety net
-        self.reconciler.note_seen(row.request_id, row.created_at, row.model_name)
+        self.reconciler.note_seen(row.request_id, row.created_at, row.model_name, row.request_body)
         if row.status not in ("COMPLETED", "FAILED"):
             self._unfinished_at[row.request_id] = self._swept_at
             return

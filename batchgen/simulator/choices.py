@@ -9,3 +9,5 @@ STATE_CASES = ("upper", "lower")
 HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit did, or as 32 bare hex digits
 # the name a history row gives its model: the slug, the slug behind a prefix, or a title without the slug
 HISTORY_MODEL_NAMES = ("slug", "prefixed", "titled")
+# what a history row keeps of a request's body: as sent, with the model's defaults filled in, as JSON text, or none
+HISTORY_BODIES = ("sent", "filled", "text", "none")

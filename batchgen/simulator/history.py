@@ -75,7 +75,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "model_name": worlds.history_model_name(state, job.slug),
         "model_status": phase if done else "PENDING",
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
-        "request_body": _history_body(state, job.body),
+        "request_body": worlds.history_body(state, job.slug, _history_body(state, job.body)),
         "generation_url": url,
         "latency_ms": _latency_ms(job, state.config.history_latency) if done else None,
         "created_at": _iso(job.submitted),

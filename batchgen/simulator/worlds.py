@@ -20,6 +20,8 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
 * **History model names** (``history_model_names``): the ``model_name`` a history row gives (and
   its ``model_name`` filter matches, as a substring): the slug, the slug behind a prefix
   (``segmind/kling-text2video``), or a title without it (``Kling Text2Video``).
+* **History bodies** (``history_bodies``): what a history row's ``request_body`` holds: the body
+  as sent, with the model's defaults filled in, as JSON text, or nothing (``null``).
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
   ``CANCELLED`` (HTTP 200, no error text, never charged).
 * **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
@@ -35,11 +37,13 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 
 from .choices import (
+    HISTORY_BODIES,
     HISTORY_IDS,
     HISTORY_MODEL_NAMES,
     OUTAGE_KINDS,
@@ -158,6 +162,17 @@ def history_model_name(state: Any, slug: str) -> str:
     return str(slug)
 
 
+def history_body(state: Any, slug: str, body: dict[str, Any]) -> Any:
+    """A history row's ``request_body`` in this world (``body``: as the history shows the body sent)."""
+    how = state.config.history_bodies
+    if how == "filled":
+        model = state.models.get(slug)
+        return {**(model.defaults() if model is not None else {}), **body}
+    if how == "text":
+        return json.dumps(body)
+    return None if how == "none" else body
+
+
 def history_job(state: Any, spelled: str) -> Any:
     """The job a request id as this world's history spells it names (None: none does)."""
     if state.config.history_ids == "bare":
@@ -195,6 +210,7 @@ def check(config: Any) -> None:
         ("state_case", config.state_case, STATE_CASES),
         ("history_ids", config.history_ids, HISTORY_IDS),
         ("history_model_names", config.history_model_names, HISTORY_MODEL_NAMES),
+        ("history_bodies", config.history_bodies, HISTORY_BODIES),
     ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")

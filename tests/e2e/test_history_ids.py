@@ -1,6 +1,6 @@
 """A request history that spells request ids otherwise than submits do (32 bare hex digits, as in the SDK's
-history example), or names models otherwise than their slugs: sweeps, lost submits and look-ups by id still
-find every job, and nothing is paid twice."""
+history example), names models otherwise than their slugs, or keeps request bodies otherwise than they were
+sent: sweeps, lost submits and look-ups by id still find every job, and nothing is paid twice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_crash import assert_every_job_completed
-from tests.helpers import KEY, charges_per_job, many_jobs_yaml, run_batch, wait_for, write
+from tests.helpers import KEY, charges_per_job, many_jobs_yaml, run_batch, run_cli, wait_for, write
 
 
 def test_sweeps_and_lost_submits_find_every_job_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
@@ -59,3 +59,32 @@ def test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_th
     lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
     assert lost  # found under the history's name for the model, not taken for never made and sent again
     assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+
+
+@pytest.mark.parametrize("bodies", ["filled", "text"])
+def test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent(sim, tmp_path, monkeypatch, bodies):
+    server = sim(time_scale=500, workers=8, seed=3, history_bodies=bodies, rates={"submit_drop_after": 0.25})
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, jobs)
+    lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
+    assert lost  # found by the fields sent (defaults filled in beside them; a body as JSON text), not sent again
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+
+
+def test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why(sim, tmp_path, monkeypatch, capsys):
+    server = sim(time_scale=500, workers=8, seed=3, history_bodies="none", rates={"submit_drop_after": 0.25})
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    rc = run_cli("run", str(manifest), "--out", str(out), "--base-url", server.url, "--time-scale", "500",
+                 "--concurrency", "8")  # fmt: skip
+    assert rc == 6
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states == {"completed", "submitting"}
+    assert set(charges_per_job(server).values()) == {1}  # made once each: none sent again on a guess
+    said = capsys.readouterr().out
+    assert "does not keep request bodies as they were sent" in said and "give the manifest row a new id" in said
