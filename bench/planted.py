@@ -1739,6 +1739,27 @@ PLANTS = (
             "::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
         ),
     ),
+    Plant(
+        "a later request of ours listed proves a lost submit absent where the history lists requests once finished",
+        "batchgen/engine/recovery.py",
+        "        if later_seen and self.lists_unfinished:",
+        "        if later_seen:",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submit_paid_twice",
+            "tests/engine/test_recovery.py::test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over",
+        ),
+    ),
+    Plant(
+        "a finished row of ours is taken to show that the history lists requests before they finish",
+        "batchgen/engine/recovery.py",
+        "        if unfinished and request_id in self._submitted:",
+        "        if request_id in self._submitted:",
+        (
+            "tests/e2e/test_history_ids.py"
+            "::test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submit_paid_twice",
+        ),
+    ),
 )
 
 

@@ -42,6 +42,7 @@ OUT_OF_CREDITS = re.compile(
 RELATIVE_RESET_BELOW = 1e8  # a reset "time" below this many seconds since the epoch is a wait, not a time
 HISTORY_PAGE = 100  # rows per request-history page: the API's maximum
 UNFINISHED_STATES = ("QUEUED", "PROCESSING")  # a job the server has not finished
+HISTORY_DONE = ("COMPLETED", "FAILED")  # a history row's states once its request finished (else PENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +348,7 @@ def _zoned(stamp: str) -> bool:
 def _history_status(value: Any) -> str:
     """A history row's state: COMPLETED, FAILED (CANCELLED too) or PENDING, however it was spelled."""
     read = read_state(value)
-    return read.state if read is not None and read.state in ("COMPLETED", "FAILED") else "PENDING"
+    return read.state if read is not None and read.state in HISTORY_DONE else "PENDING"
 
 
 def _seconds_from_ms(value: Any) -> float | None:

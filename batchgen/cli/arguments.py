@@ -309,6 +309,12 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "filled in, as JSON text, or nothing",
     )
     sim.add_argument(
+        "--history-shows",
+        choices=("all", "finished"),
+        default="all",
+        help="the history lists every request (default), or only those finished (no PENDING rows)",
+    )
+    sim.add_argument(
         "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"
     )
     sim.add_argument("--output-shape", choices=OUTPUT_SHAPES, default="string", help="a finished result's output")

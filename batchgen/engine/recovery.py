@@ -108,6 +108,7 @@ class Reconciler:
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names the history lists our requests of it under
         self.bodies = BodyFits()  # what the history keeps of our requests' bodies
+        self.lists_unfinished = False  # the history listed a request of ours before it finished
         self._slugs_listed = False  # the history listed a request of ours under its model's slug...
         self._renamed = False  # ... or under another name
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
@@ -162,13 +163,18 @@ class Reconciler:
         self,
         request_id: str,
         created_at: float | None = None,
+        *,
         model_name: str | None = None,
         body: dict[str, Any] | None = None,
+        unfinished: bool = False,
     ) -> None:
         """The history lists one of our requests (made at ``created_at``, by the server's clock, under
-        ``model_name``, with ``body``): one more measurement of how far it lags, of how the server's clock
-        relates to ours, of the name it lists the request's model under and of how it keeps bodies."""
+        ``model_name``, with ``body``; ``unfinished``: not yet done): one more measurement of how far it
+        lags, of how the server's clock relates to ours, of the name it lists the request's model under,
+        of how it keeps bodies, and whether it lists requests before they finish."""
         self.stamps.note(request_id, created_at)
+        if unfinished and request_id in self._submitted:
+            self.lists_unfinished = True
         if body is not None:
             self.bodies.listed(request_id, body)
         model = self._models.get(request_id)
@@ -224,22 +230,29 @@ class Reconciler:
         """May "not in the history" be read as "never created"?
 
         Only once the history has caught up past the attempt: it lists a
-        request of ours sent after it (clock-free evidence), or our requests
-        have been seen to appear within a measured lag and the attempt is older
-        than twice that lag.  Otherwise a lagging history could make a created,
-        billable job look absent.  And, for a request of ``model``, only once
-        the name the history lists that model's requests under is known
-        (:meth:`name_known`): a row under another name would go unmatched.
+        request of ours sent after it (clock-free evidence, where the history
+        was seen to list a request of ours before it finished: one that lists
+        requests only once finished may list a later, shorter one first), or
+        our requests have been seen to appear within a measured lag and the
+        attempt is older than twice that lag.  Otherwise a lagging history
+        could make a created, billable job look absent.  And, for a request of
+        ``model``, only once the name the history lists that model's requests
+        under is known (:meth:`name_known`): a row under another name would go
+        unmatched.
         """
         if model is not None and not self.name_known(model):
             return False
-        if later_seen:
+        if later_seen and self.lists_unfinished:
             return True
+        ripe = self._lag_ripe(since)
+        return ripe is not None and (self.clock.epoch() if now is None else now) > ripe
+
+    def _lag_ripe(self, since: float) -> float | None:
+        """The epoch past which an attempt sent at ``since`` would have been listed, if made: twice the
+        slowest lag seen, and a margin (None before ``MIN_LAG_SAMPLES`` lags were measured)."""
         if len(self._lags) < MIN_LAG_SAMPLES:
-            return False
-        margin = LAG_MARGIN_S / self.clock.scale
-        now = self.clock.epoch() if now is None else now
-        return now - since > 2 * max(self._lags.values()) + margin
+            return None
+        return since + 2 * max(self._lags.values()) + LAG_MARGIN_S / self.clock.scale
 
     async def find(
         self, job: TrackedJob, *, since: float, until: float | None = None

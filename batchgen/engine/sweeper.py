@@ -56,7 +56,7 @@ from collections.abc import Awaitable, Callable
 
 from anyio.streams.memory import MemoryObjectSendStream
 
-from ..api.answers import HISTORY_PAGE, HistoryRow
+from ..api.answers import HISTORY_DONE, HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.paging import HistoryPaging, listed
@@ -354,8 +354,14 @@ class Sweeper(SweepCadence):
         if not self.healthy:
             self.healthy = True
             await self._news.send(Replan())  # per-job polls become the sparse safety net
-        self.reconciler.note_seen(row.request_id, row.created_at, row.model_name, row.request_body)
-        if row.status not in ("COMPLETED", "FAILED"):
+        self.reconciler.note_seen(
+            row.request_id,
+            row.created_at,
+            model_name=row.model_name,
+            body=row.request_body,
+            unfinished=row.status not in HISTORY_DONE,
+        )
+        if row.status not in HISTORY_DONE:
             self._unfinished_at[row.request_id] = self._swept_at
             return
         self.hits += 1

@@ -11,3 +11,4 @@ HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit 
 HISTORY_MODEL_NAMES = ("slug", "prefixed", "titled")
 # what a history row keeps of a request's body: as sent, with the model's defaults filled in, as JSON text, or none
 HISTORY_BODIES = ("sent", "filled", "text", "none")
+HISTORY_SHOWS = ("all", "finished")  # the history lists every request, or only those finished (no PENDING rows)

@@ -144,6 +144,7 @@ class SimConfig:
     history_ids: str = "same"  # "bare": the history spells request ids without the UUID's dashes
     history_model_names: str = "slug"  # the model_name history rows give: "slug", "prefixed" or "titled"
     history_bodies: str = "sent"  # a row's request_body: as "sent", defaults "filled" in, JSON "text", or "none"
+    history_shows: str = "all"  # "finished": the history lists a request only once it has finished
     cancel_prompts: tuple[str, ...] = ()  # jobs whose prompt contains one of these end CANCELLED
     output_shape: str = "string"  # a result's output: "string", "list", "object" ({"video":..}), "url-object"
     outage_s: float = 0.0  # every API route 503s (or drops) this many simulated seconds ...

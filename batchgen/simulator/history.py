@@ -121,8 +121,9 @@ async def history(request: web.Request) -> web.StreamResponse:
     rows: list[dict[str, Any]] = []
     total = 0
     seen_at = now - state.config.history_lag_s  # the history shows the past, when it lags
+    finished_only = state.config.history_shows == "finished"
     for job in reversed(jobs) if newest_first else jobs:
-        if job.submitted > seen_at:
+        if job.submitted > seen_at or (finished_only and _phase_label(job, seen_at) == "PENDING"):
             continue  # not in the history yet
         if model and model not in worlds.history_model_name(state, job.slug):
             continue
@@ -155,5 +156,7 @@ async def history_one(request: web.Request) -> web.StreamResponse:
     seen_at = state.clock.now() - state.config.history_lag_s
     account = worlds.account_of(state, request.headers.get("x-api-key"))
     if job is None or job.submitted > seen_at or job.account != account:
+        return _error(404, "Request not found")
+    if state.config.history_shows == "finished" and _phase_label(job, seen_at) == "PENDING":
         return _error(404, "Request not found")
     return web.json_response(_history_row(job, request, seen_at))

@@ -22,6 +22,8 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   (``segmind/kling-text2video``), or a title without it (``Kling Text2Video``).
 * **History bodies** (``history_bodies``): what a history row's ``request_body`` holds: the body
   as sent, with the model's defaults filled in, as JSON text, or nothing (``null``).
+* **Finished requests only** (``history_shows="finished"``): the history lists a request only
+  once it has finished (no ``PENDING`` rows), as a listing of generations would.
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
   ``CANCELLED`` (HTTP 200, no error text, never charged).
 * **Output shapes** (``output_shape``): a finished result's ``output`` as a string (the
@@ -46,6 +48,7 @@ from .choices import (
     HISTORY_BODIES,
     HISTORY_IDS,
     HISTORY_MODEL_NAMES,
+    HISTORY_SHOWS,
     OUTAGE_KINDS,
     OUTPUT_SHAPES,
     REDIRECT_ROUTES,
@@ -211,6 +214,7 @@ def check(config: Any) -> None:
         ("history_ids", config.history_ids, HISTORY_IDS),
         ("history_model_names", config.history_model_names, HISTORY_MODEL_NAMES),
         ("history_bodies", config.history_bodies, HISTORY_BODIES),
+        ("history_shows", config.history_shows, HISTORY_SHOWS),
     ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")

@@ -88,3 +88,21 @@ def test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why(
     assert set(charges_per_job(server).values()) == {1}  # made once each: none sent again on a guess
     said = capsys.readouterr().out
     assert "does not keep request bodies as they were sent" in said and "give the manifest row a new id" in said
+
+
+def test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submit_paid_twice(
+    sim, tmp_path, monkeypatch
+):
+    # A request sent after the lost one, and quicker, is listed first: it does not show the lost one absent.
+    server = sim(time_scale=200, workers=8, seed=2, history_shows="finished", rates={"submit_drop_after": 0.25})
+    jobs = 24
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) in (0, 6)
+    assert set(charges_per_job(server).values()) == {1}
+    states = [rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()]
+    assert set(states) <= {"completed", "submitting"} and len(states) == jobs
+    # a job left submitting is settled by the next run, from its row, once listed: not made again
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, jobs)
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs

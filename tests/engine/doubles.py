@@ -341,9 +341,7 @@ class SeenRows:
         self.seen: list[str] = []
         self.order = ListingOrder({}, {})
 
-    def note_seen(
-        self, request_id: str, created_at: float | None = None, model_name: str | None = None, body: Any = None
-    ) -> None:
+    def note_seen(self, request_id: str, created_at: float | None = None, **seen: Any) -> None:
         self.seen.append(request_id)
 
 

@@ -518,7 +518,7 @@ async def test_the_name_a_history_lists_a_models_requests_under_is_learned_from_
     rec.note_seen("someone-elses", model_name="kling-text2video")  # not ours: says nothing
     assert not rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == {"kling-text2video"}
     assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
-    rec.note_seen("r1", model_name=listed)
+    rec.note_seen("r1", model_name=listed, unfinished=True)
     assert rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == names
     assert rec.listing_name("kling-text2video") == asked
     assert rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
@@ -539,6 +539,9 @@ async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
     assert not rec.absence_is_conclusive(attempt, later_seen=False)
     clock.advance(2.0)
     assert rec.absence_is_conclusive(attempt, later_seen=False)
+    # a later request of ours listed proves it only once the history was seen to list one before it finished
+    assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True)
+    rec.note_seen("r0", unfinished=True)
     assert rec.absence_is_conclusive(clock.epoch(), later_seen=True)
 
 
