@@ -1760,6 +1760,16 @@ PLANTS = (
             "::test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submit_paid_twice",
         ),
     ),
+    Plant(
+        "status reads the folder's kept manifest without the model spec files its run was given",
+        "batchgen/cli/options.py",
+        "        catalogue.use(models)",
+        "        catalogue.use()",
+        (
+            "tests/e2e/test_told_status.py"
+            "::test_status_counts_the_manifest_of_a_model_given_with_models_and_its_rows_never_sent",
+        ),
+    ),
 )
 
 

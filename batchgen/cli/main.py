@@ -196,7 +196,7 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         workers=32,
         seed=secrets.randbelow(1 << 30),
         state_file=None if remote else str(options.simulator_state(settings.output.dir, shard)),
-        extra_specs=tuple(str(m.file) for m in catalogue.current().models.values() if not m.shipped),
+        extra_specs=catalogue.user_files(),
     )
     if not remote and (lost := options.simulated_jobs_without_simulator(settings.output.dir, shard)):
         log.warning(
@@ -229,7 +229,13 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     REDACTOR.secrets.add(key)
     if not is_object_url(settings.output.dir):  # options are kept with a local folder
         options.save(settings.output.dir, args.options, args.shard_obj.name if args.shard_obj is not None else "")
-        options.save_manifest(settings.output.dir, args.manifest, len(manifest.jobs) if not args.shard else None)
+        options.save_manifest(
+            settings.output.dir,
+            args.manifest,
+            len(manifest.jobs) if not args.shard else None,
+            models=catalogue.user_files(),
+            passthrough=settings.models.passthrough,
+        )
         options.save_annotations(settings.output.dir, {job.id: job.meta for job in manifest.jobs if job.meta})
     console = _live_console(args)
     total = len(manifest.jobs)

@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,37 +249,55 @@ def _text(value: Any) -> str:
 
 
 MANIFEST_FILE = "manifest.json"  # which manifest the folder's last run was given, for 'status'
+MANIFEST_READ_WITH = ("models", "passthrough")  # what else it was read with: spec files, passthrough names
 
 
-def save_manifest(out: str | Path, manifest: str, jobs: int | None) -> None:
-    """Keep the manifest's path (and, unsharded, its job count) with the folder (best effort: only for status)."""
+def save_manifest(
+    out: str | Path, manifest: str, jobs: int | None, *, models: Sequence[str] = (), passthrough: Sequence[str] = ()
+) -> None:
+    """Keep the manifest's path (and, unsharded, its job count) with the folder (best effort: only for status),
+    with the model spec files (``--models``, ``models.files``) and ``models.passthrough`` names it was read
+    with: without them its rows of those models do not read, and status could not count its jobs."""
     folder = state_dir(out)
-    data = {"path": str(Path(manifest).resolve()), "jobs": jobs}
+    data: dict[str, Any] = {"path": str(Path(manifest).resolve()), "jobs": jobs}
+    if models:
+        data["models"] = [str(Path(file).resolve()) for file in models]
+    if passthrough:
+        data["passthrough"] = list(passthrough)
     with contextlib.suppress(OSError):
         write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
 
 
 def manifest_ids(given: str | None, out: str) -> list[str] | None:
     """The job ids of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
-    last run was given (if it is still there); None when neither is known."""
+    last run was given (if it is still there); None when neither is known.  Either is read with the model
+    spec files and passthrough names the folder's last run was given."""
     from ..manifest import load_manifest  # status without a manifest never reads one
+    from ..models import catalogue
 
-    path = given
-    if path is None and not is_object_url(out):
-        try:
-            path = json.loads((state_dir(out) / MANIFEST_FILE).read_text(encoding="utf-8")).get("path")
-        except (OSError, ValueError, AttributeError):
-            return None
-        if not path or not Path(path).is_file():
-            return None
-    if path is None:
+    kept: dict[str, Any] = {}
+    if not is_object_url(out):
+        with contextlib.suppress(OSError, ValueError):
+            found = json.loads((state_dir(out) / MANIFEST_FILE).read_text(encoding="utf-8"))
+            kept = found if isinstance(found, dict) else {}
+    path = given if given is not None else kept.get("path")
+    if not path or (given is None and not Path(path).is_file()):
         return None
+    models, passthrough = ([str(item) for item in _list(kept.get(key))] for key in MANIFEST_READ_WITH)
     try:
-        return [job.id for job in load_manifest(path).jobs]
+        catalogue.use(models)
+    except InputError:  # a spec file since moved or broken: the rows of its model no longer read (below)
+        catalogue.use()
+    try:
+        return [job.id for job in load_manifest(path, passthrough=passthrough).jobs]
     except InputError:
         if given is not None:
             raise
         return None  # the kept manifest no longer reads as it did: status goes by the ledger alone
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def save_annotations(out: str | Path, annotations: dict[str, dict[str, str]]) -> None:

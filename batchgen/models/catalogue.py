@@ -95,3 +95,8 @@ def use(files: Iterable[str | Path] = ()) -> Catalogue:
 def current() -> Catalogue:
     """The catalogue in use: the shipped one unless :func:`use` said otherwise."""
     return _current[0] if _current else shipped()
+
+
+def user_files() -> tuple[str, ...]:
+    """The spec files of the catalogue in use that are the user's (``--models``, ``models.files``)."""
+    return tuple(spec.file for spec in current().models.values() if not spec.shipped)

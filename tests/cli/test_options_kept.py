@@ -19,7 +19,7 @@ import pytest
 from batchgen.cli import options
 from batchgen.cli.options import Options
 from batchgen.errors import InputError, StorageError
-from tests.helpers import many_jobs_yaml, run_batch, write
+from tests.helpers import TEST_IMAGE_SPEC, many_jobs_yaml, run_batch, write
 
 
 def _kept_file(out: Path) -> Path:
@@ -321,6 +321,26 @@ def test_status_finds_the_manifest_the_folders_last_run_was_given(tmp_path):
     for text in ('["m.yaml"]', '{"path": ""}', "{", '{"jobs": 3}'):
         (out / ".batchgen" / "manifest.json").write_text(text)
         assert options.manifest_ids(None, str(out)) is None, text
+
+
+def test_status_reads_the_kept_manifest_with_the_spec_files_and_passthrough_names_of_its_run(tmp_path):
+    # A manifest of a user's model (--models, models.files) or of a models.passthrough one reads only with
+    # them: status read it without, could not, and counted the ledger's jobs alone as the manifest's.
+    out = tmp_path / "out"
+    (out / ".batchgen").mkdir(parents=True)
+    spec = write(tmp_path / "kling-test-image2video.yaml", TEST_IMAGE_SPEC.read_text())
+    user = write(tmp_path / "user.yaml", many_jobs_yaml(2, model="kling-test-image2video").replace(
+        '"\n', '"\n    image: https://example.com/a.png\n'))  # fmt: skip
+    options.save_manifest(out, str(user), 2, models=[str(spec)])
+    assert json.loads((out / ".batchgen" / "manifest.json").read_text())["models"] == [str(spec.resolve())]
+    assert options.manifest_ids(None, str(out)) == ["job-000", "job-001"]
+    assert options.manifest_ids(str(user), str(out)) == ["job-000", "job-001"]
+    passed = write(tmp_path / "passed.yaml", many_jobs_yaml(1, model="vendor-video-9"))
+    options.save_manifest(out, str(passed), 1, passthrough=["vendor-video-9"])
+    assert options.manifest_ids(None, str(out)) == ["job-000"]
+    spec.unlink()  # a spec file moved since: its rows no longer read, and status goes by the ledger alone
+    options.save_manifest(out, str(user), 2, models=[str(spec)])
+    assert options.manifest_ids(None, str(out)) is None
 
 
 def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):

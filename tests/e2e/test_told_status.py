@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from batchgen.models import catalogue
 from batchgen.store.ledger import read_ledger
 from batchgen.store.local import OutputDir
 from batchgen.store.shards import Shard
+from tests.e2e.test_told_true import PER_SECOND_SPEC
 from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -172,6 +174,37 @@ def test_the_report_and_status_each_say_which_jobs_they_count(sim, tmp_path, mon
     status = json.loads(capsys.readouterr().out)
     assert (status["counted"], status["jobs"]) == ("ledger", 4)
     assert status["lines"][0] == f"{out}: 4 jobs in the ledger: 3 completed, 1 failed"
+
+
+def test_status_counts_the_manifest_of_a_model_given_with_models_and_its_rows_never_sent(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A batch of a model of the user's spec file (--models): status read the kept manifest without that file,
+    # could not, and went by the ledger alone: a row added since was not counted, and a folder with a job
+    # never submitted was told "all jobs completed".
+    spec = write(tmp_path / "kling-per-second.yaml", PER_SECOND_SPEC)
+    server = sim(extra_specs=(str(spec),))
+    rows = [f'  - {{id: ps-{i}, prompt: "scene {i}", duration: 3}}' for i in range(3)]
+    manifest = write(tmp_path / "m.yaml", "\n".join(["model: kling-per-second", "jobs:", *rows[:2]]) + "\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--models", str(spec), monkeypatch=monkeypatch) == 0
+    write(manifest, "\n".join(["model: kling-per-second", "jobs:", *rows]) + "\n")
+    capsys.readouterr()
+    catalogue.use()  # status runs in a process of its own, given no --models: the shipped models alone
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["manifest_jobs"], status["never_submitted"], status["finished"]) == (3, 1, False)
+    assert status["lines"][0].endswith(": 3 jobs in the manifest: 2 completed, 1 never submitted")
+    assert "  all jobs completed" not in status["lines"]
+    # The same manifest named with --manifest reads with the folder's spec file too.
+    assert run_cli("status", str(out), "--manifest", str(manifest), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["never_submitted"] == 1
+    assert run_batch(manifest, out, server, "--models", str(spec), monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["manifest_jobs"], status["states"], status["finished"]) == (3, {"completed": 3}, True)
+    assert server.state.total_charged() == pytest.approx(3 * 0.15)
 
 
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
