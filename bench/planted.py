@@ -1770,6 +1770,16 @@ PLANTS = (
             "::test_status_counts_the_manifest_of_a_model_given_with_models_and_its_rows_never_sent",
         ),
     ),
+    Plant(
+        "status tells a sharded folder's jobs never submitted to run the same command again, not their shards",
+        "batchgen/cli/main.py",
+        "    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]",
+        "    shards = []",
+        (
+            "tests/e2e/test_told_status.py"
+            "::test_status_of_a_sharded_folder_names_the_shards_whose_jobs_were_never_submitted",
+        ),
+    ),
 )
 
 

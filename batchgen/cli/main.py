@@ -60,7 +60,7 @@ from ..store.ledger import Replay, read_ledger
 from ..store.objects import is_object_url, remove_open_spools
 from ..store.output import live_runs, merge, read_all, shard_counts
 from ..store.results import render_results
-from ..store.shards import parse_shard
+from ..store.shards import parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging
@@ -371,7 +371,8 @@ def _status(args: argparse.Namespace) -> int:
     lapsing: dict[str, str] = {}
     live = anyio.run(live_runs, args.dir, sorted(replays), lapsing)
     ids = options.manifest_ids(args.manifest, args.dir)
-    summary = status_summary(merged, Path(args.dir), live=live, manifest=ids, lapsing=lapsing)
+    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]
+    summary = status_summary(merged, Path(args.dir), live=live, manifest=ids, lapsing=lapsing, shards=shards)
     if not local:
         summary["dir"] = args.dir
         summary["lines"][0] = f"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}"

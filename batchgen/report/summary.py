@@ -20,6 +20,7 @@ from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
+from ..store.shards import Shard, shard_of
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
@@ -382,6 +383,9 @@ def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
     return max(by_concurrency, by_budget)
 
 
+MAX_SHARDS_NAMED = 8  # shards not run yet named by their --shard in status; the rest counted
+
+
 def status_summary(
     replay: Replay,
     root: Path,
@@ -390,12 +394,14 @@ def status_summary(
     live: dict[str, str] | None = None,
     manifest: Collection[str] | None = None,
     lapsing: dict[str, str] | None = None,
+    shards: Collection[Shard] = (),
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``manifest``: the job ids of the manifest (None: not known):
     only its jobs are counted, those the ledger has no line for as never submitted, while the ledger's
     other jobs (rows since removed, another manifest's) count in the spend alone; ``lapsing``: shard name ->
-    the lease a run no longer running left on it (until it lapses, a run on that shard exits 5).
+    the lease a run no longer running left on it (until it lapses, a run on that shard exits 5); ``shards``:
+    the shards of a sharded folder that have a ledger (a job never submitted is its shard's to send).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
@@ -473,7 +479,7 @@ def status_summary(
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
         lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them{also}")
     if never_submitted and not live:
-        lines.append(f"  {never_submitted} never submitted: run the same 'batchgen run' again to submit them")
+        lines += _never_submitted_lines([i for i in manifest or () if i not in replay.jobs], shards)
     if deferred := states.get("deferred", 0) - held:
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
@@ -513,6 +519,30 @@ def status_summary(
         "lapsing_leases": dict(lapsing or {}),
         "lines": lines,
     }
+
+
+def _never_submitted_lines(missing: list[str], shards: Collection[Shard]) -> list[str]:
+    """What sends the jobs never submitted: the same run again, or in a sharded folder, each one's shard's run
+    (one that never ran here is not 'the same' command: name its --shard)."""
+    count = next(iter(shards)).count if shards else 0
+    if not count:
+        return [f"  {len(missing)} never submitted: run the same 'batchgen run' again to submit them"]
+    ran = {shard.index for shard in shards}
+    owners = Counter(shard_of(job_id, count) for job_id in missing)
+    lines = []
+    if again := sum(n for index, n in owners.items() if index in ran):
+        lines.append(
+            f"  {again} never submitted, of shards that ran: run each shard's 'batchgen run' again to send them"
+        )
+    if waiting := sorted(index for index in owners if index not in ran):
+        flags = ", ".join(f"--shard {index}/{count}" for index in waiting[:MAX_SHARDS_NAMED])
+        more = f" and {len(waiting) - MAX_SHARDS_NAMED} more" if len(waiting) > MAX_SHARDS_NAMED else ""
+        lines.append(
+            f"  {sum(owners[index] for index in waiting)} never submitted, of {len(waiting)} shard"
+            f"{'s' if len(waiting) != 1 else ''} not run here yet: run 'batchgen run' for each ({flags}{more}) to "
+            "send them"
+        )
+    return lines
 
 
 # --------------------------------------------------------------------------- progress

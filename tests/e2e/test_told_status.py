@@ -13,7 +13,7 @@ import pytest
 from batchgen.models import catalogue
 from batchgen.store.ledger import read_ledger
 from batchgen.store.local import OutputDir
-from batchgen.store.shards import Shard
+from batchgen.store.shards import Shard, shard_of
 from tests.e2e.test_told_true import PER_SECOND_SPEC
 from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
 
@@ -205,6 +205,42 @@ def test_status_counts_the_manifest_of_a_model_given_with_models_and_its_rows_ne
     status = json.loads(capsys.readouterr().out)
     assert (status["manifest_jobs"], status["states"], status["finished"]) == (3, {"completed": 3}, True)
     assert server.state.total_charged() == pytest.approx(3 * 0.15)
+
+
+def test_status_of_a_sharded_folder_names_the_shards_whose_jobs_were_never_submitted(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # Only shard 0 of 3 has run: status told its jobs never submitted to "run the same 'batchgen run' again",
+    # a command that sends none of them (they are the other shards').  A row added since to a shard that ran
+    # is that shard's run's to send.
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(9))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--shard", "0/3", monkeypatch=monkeypatch) == 0
+    ids = [f"job-{i:03d}" for i in range(9)]
+    waiting = sorted({shard_of(i, 3) for i in ids} - {0})
+    added = next(f"added-{k}" for k in range(100) if shard_of(f"added-{k}", 3) == 0)
+    write(manifest, many_jobs_yaml(9) + f'  - id: {added}\n    prompt: "a row added"\n')
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    ran = sum(shard_of(i, 3) == 0 for i in ids)
+    assert (status["never_submitted"], status["states"]) == (10 - ran, {"completed": ran})
+    assert not any("run the same 'batchgen run' again" in line for line in status["lines"])
+    flags = ", ".join(f"--shard {index}/3" for index in waiting)
+    assert status["lines"][-2:] == [
+        "  1 never submitted, of shards that ran: run each shard's 'batchgen run' again to send them",
+        f"  {9 - ran} never submitted, of {len(waiting)} shards not run here yet: run 'batchgen run' for each "
+        f"({flags}) to send them",
+    ]
+    for index in waiting:  # each shard named, run: the folder completes
+        assert run_batch(manifest, out, server, "--shard", f"{index}/3", monkeypatch=monkeypatch) == 0
+    assert run_batch(manifest, out, server, "--shard", "0/3", monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["states"], status["finished"]) == ({"completed": 10}, True)
+    assert server.state.total_charged() == pytest.approx(10 * 0.28)
 
 
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
