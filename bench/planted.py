@@ -1780,6 +1780,16 @@ PLANTS = (
             "::test_status_of_a_sharded_folder_names_the_shards_whose_jobs_were_never_submitted",
         ),
     ),
+    Plant(
+        "status tells a sharded folder's unfinished jobs to run the same command again, not their shard's",
+        "batchgen/report/summary.py",
+        '        owners = _shard_flags([i for i, rec in jobs.items() if rec.get("state") in UNFINISHED], shards)',
+        '        owners = ""',
+        (
+            "tests/report/test_summary_lines.py"
+            "::test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_still_to_send_or_resume",
+        ),
+    ),
 )
 
 

@@ -383,7 +383,7 @@ def estimate_seconds(jobs: list[Any], settings: Settings) -> float:
     return max(by_concurrency, by_budget)
 
 
-MAX_SHARDS_NAMED = 8  # shards not run yet named by their --shard in status; the rest counted
+MAX_SHARDS_NAMED = 8  # shards status names by their --shard; the rest are counted
 
 
 def status_summary(
@@ -477,7 +477,9 @@ def status_summary(
         lines.append(f"  {unfinished} not finished: {not_by_rerun(stuck, unfinished)}")
     elif unfinished:
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
-        lines.append(f"  {unfinished} not finished: run the same 'batchgen run' again to resume them{also}")
+        owners = _shard_flags([i for i, rec in jobs.items() if rec.get("state") in UNFINISHED], shards)
+        run = f"the 'batchgen run' of each one's shard ({owners})" if owners else "the same 'batchgen run'"
+        lines.append(f"  {unfinished} not finished: run {run} again to resume them{also}")
     if never_submitted and not live:
         lines += _never_submitted_lines([i for i in manifest or () if i not in replay.jobs], shards)
     if deferred := states.get("deferred", 0) - held:
@@ -523,26 +525,34 @@ def status_summary(
 
 def _never_submitted_lines(missing: list[str], shards: Collection[Shard]) -> list[str]:
     """What sends the jobs never submitted: the same run again, or in a sharded folder, each one's shard's run
-    (one that never ran here is not 'the same' command: name its --shard)."""
-    count = next(iter(shards)).count if shards else 0
-    if not count:
+    (one that never ran here is not 'the same' command: its --shard is named)."""
+    if not shards:
         return [f"  {len(missing)} never submitted: run the same 'batchgen run' again to submit them"]
+    count = next(iter(shards)).count
     ran = {shard.index for shard in shards}
-    owners = Counter(shard_of(job_id, count) for job_id in missing)
     lines = []
-    if again := sum(n for index, n in owners.items() if index in ran):
+    if again := [i for i in missing if shard_of(i, count) in ran]:
         lines.append(
-            f"  {again} never submitted, of shards that ran: run each shard's 'batchgen run' again to send them"
+            f"  {len(again)} never submitted, of shards that ran: run the 'batchgen run' of each one's shard "
+            f"({_shard_flags(again, shards)}) again to send them"
         )
-    if waiting := sorted(index for index in owners if index not in ran):
-        flags = ", ".join(f"--shard {index}/{count}" for index in waiting[:MAX_SHARDS_NAMED])
-        more = f" and {len(waiting) - MAX_SHARDS_NAMED} more" if len(waiting) > MAX_SHARDS_NAMED else ""
+    if waiting := [i for i in missing if shard_of(i, count) not in ran]:
+        named = len({shard_of(i, count) for i in waiting})
         lines.append(
-            f"  {sum(owners[index] for index in waiting)} never submitted, of {len(waiting)} shard"
-            f"{'s' if len(waiting) != 1 else ''} not run here yet: run 'batchgen run' for each ({flags}{more}) to "
-            "send them"
+            f"  {len(waiting)} never submitted, of {named} shard{'s' if named != 1 else ''} not run here yet: "
+            f"run 'batchgen run' for each ({_shard_flags(waiting, shards)}) to send them"
         )
     return lines
+
+
+def _shard_flags(job_ids: list[str], shards: Collection[Shard]) -> str:
+    """The --shard of each shard that ``job_ids`` belong to, in order ('' for an unsharded folder)."""
+    if not shards:
+        return ""
+    count = next(iter(shards)).count
+    indexes = sorted({shard_of(job_id, count) for job_id in job_ids})
+    more = f" and {len(indexes) - MAX_SHARDS_NAMED} more" if len(indexes) > MAX_SHARDS_NAMED else ""
+    return ", ".join(f"--shard {index}/{count}" for index in indexes[:MAX_SHARDS_NAMED]) + more
 
 
 # --------------------------------------------------------------------------- progress

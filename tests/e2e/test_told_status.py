@@ -229,7 +229,8 @@ def test_status_of_a_sharded_folder_names_the_shards_whose_jobs_were_never_submi
     assert not any("run the same 'batchgen run' again" in line for line in status["lines"])
     flags = ", ".join(f"--shard {index}/3" for index in waiting)
     assert status["lines"][-2:] == [
-        "  1 never submitted, of shards that ran: run each shard's 'batchgen run' again to send them",
+        "  1 never submitted, of shards that ran: run the 'batchgen run' of each one's shard (--shard 0/3) again to "
+        "send them",
         f"  {9 - ran} never submitted, of {len(waiting)} shards not run here yet: run 'batchgen run' for each "
         f"({flags}) to send them",
     ]

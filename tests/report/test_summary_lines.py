@@ -21,6 +21,7 @@ from batchgen.manifest import Manifest
 from batchgen.report import summary
 from batchgen.store.ledger import Replay
 from batchgen.store.local import OutputDir
+from batchgen.store.shards import Shard, shard_of
 
 OUT = OutputDir("/o")
 TEN = Manifest("m.yaml", [JobSpec(f"j{i}", "kling-text2video", {"prompt": "p"}) for i in range(10)], [])
@@ -641,3 +642,27 @@ def test_the_plan_defers_a_job_of_unknown_price_once_the_folder_has_spent_past_t
     lines = summary.dry_run_lines(manifest, settings, folder)
     assert lines[-1] == "  note: the spend cap $0.50 will defer the job to do, by the estimated prices", lines
     assert not any("note" in line for line in summary.dry_run_lines(manifest, settings, None))
+
+
+def test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_still_to_send_or_resume():
+    # Shards 0 and 2 of 3 ran; shard 2's run was killed.  "Run the same 'batchgen run' again" named no command
+    # of the three, and the jobs of shard 1, which never ran, are sent by no re-run of the others.
+    ids = {f"j{k}": shard_of(f"j{k}", 3) for k in range(60)}
+    by_shard = {index: [i for i, s in ids.items() if s == index] for index in range(3)}
+    jobs = {i: {"state": "completed", "cost": 0.28} for i in by_shard[0]}
+    jobs |= {i: {"state": "submitted"} for i in by_shard[2][:2]}
+    never = by_shard[1] + by_shard[2][2:]
+    told = _status(jobs, manifest=list(ids), shards=[Shard(0, 3), Shard(2, 3)])
+    assert told["lines"][-3:] == [
+        "  2 not finished: run the 'batchgen run' of each one's shard (--shard 2/3) again to resume them",
+        f"  {len(by_shard[2]) - 2} never submitted, of shards that ran: run the 'batchgen run' of each one's shard "
+        "(--shard 2/3) again to send them",
+        f"  {len(by_shard[1])} never submitted, of 1 shard not run here yet: run 'batchgen run' for each "
+        "(--shard 1/3) to send them",
+    ]
+    assert told["never_submitted"] == len(never)
+    unsharded = _status(jobs, manifest=list(ids))  # one folder, one command: the same run again
+    assert unsharded["lines"][-2:] == [
+        "  2 not finished: run the same 'batchgen run' again to resume them",
+        f"  {len(never)} never submitted: run the same 'batchgen run' again to submit them",
+    ]
