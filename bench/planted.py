@@ -1790,6 +1790,16 @@ PLANTS = (
             "::test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_still_to_send_or_resume",
         ),
     ),
+    Plant(
+        "the dry run of another shard count than the folder's counts and estimates a run that is refused",
+        "batchgen/cli/main.py",
+        "        await _same_shard_count(settings.output.dir, shard)",
+        "        pass",
+        (
+            "tests/e2e/test_told_status.py"
+            "::test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_run_is",
+        ),
+    ),
 )
 
 

@@ -58,9 +58,9 @@ from ..report.summary import (
 from ..store.files import write_atomically
 from ..store.ledger import Replay, read_ledger
 from ..store.objects import is_object_url, remove_open_spools
-from ..store.output import live_runs, merge, read_all, shard_counts
+from ..store.output import check_shard_layout, live_runs, merge, read_all, shard_counts
 from ..store.results import render_results
-from ..store.shards import parse_name, parse_shard
+from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging
@@ -154,6 +154,7 @@ async def _run(args: argparse.Namespace) -> int:
         manifest = replace(manifest, jobs=shard.select(manifest.jobs))
     args.shard_obj = shard
     if args.dry_run:
+        await _same_shard_count(settings.output.dir, shard)
         replay = await _known(settings.output.dir)
         changes = find_changes(manifest.jobs, replay) if replay else []
         lines = dry_run_lines(
@@ -362,6 +363,15 @@ async def _known(out: str) -> Replay | None:
     except StorageError as exc:  # an estimate still helps without the store: say what was left out
         log.warning("warning: the estimate ignores what %s already holds: %s", out, exc)
         return None
+
+
+async def _same_shard_count(out: str, shard: Shard | None) -> None:
+    """What the run would refuse first, the dry run refuses too (exit 2): another shard count than the folder's
+    (its figures would count jobs the run never gets to)."""
+    try:
+        await check_shard_layout(out, shard)
+    except StorageError as exc:  # the store cannot be listed: the estimate below says what it left out
+        log.debug("the shard count of %s could not be checked: %s", out, exc)
 
 
 def _status(args: argparse.Namespace) -> int:

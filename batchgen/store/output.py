@@ -252,8 +252,8 @@ async def check_shard_layout(out: str | Path, shard: Shard | None) -> None:
         have = ", ".join(sorted(names))
         raise InputError(
             f"{out} was run as {'/'.join(str(c) for c in sorted(counts))} shard(s) ({have}) and this run asks for "
-            f"{want}: jobs would change shards and could be paid for twice. Use the same shard count "
-            "(--shard I/N with the same N; none for 1), or another --out"
+            f"{want if shard else 'one (no --shard)'}: jobs would change shards and could be paid for twice. Use "
+            "the same shard count (--shard I/N with the same N; none for 1), or another --out"
         )
 
 

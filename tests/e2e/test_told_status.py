@@ -244,6 +244,29 @@ def test_status_of_a_sharded_folder_names_the_shards_whose_jobs_were_never_submi
     assert server.state.total_charged() == pytest.approx(10 * 0.28)
 
 
+def test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_run_is(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A folder run as 3 shards: the dry run without --shard (or with --shard I/2) counted the jobs done and to
+    # do, with an estimate, and exited 0, while the run it described is refused at once (exit 2).
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--shard", "0/3", monkeypatch=monkeypatch) == 0
+    for shard in ([], ["--shard", "1/2"]):
+        capsys.readouterr()
+        assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", *shard) == 2, shard
+        told = capsys.readouterr()
+        assert "estimated spend" not in told.out
+        asks = "1-of-2" if shard else "one (no --shard)"
+        assert f"was run as 3 shard(s) (0-of-3) and this run asks for {asks}" in told.err
+        assert run_batch(manifest, out, server, *shard, monkeypatch=monkeypatch) == 2  # as the run is
+    capsys.readouterr()
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--shard", "1/3") == 0
+    assert "estimated spend" in capsys.readouterr().out
+    assert len(server.state.submissions) == sum(shard_of(f"job-{i:03d}", 3) == 0 for i in range(6))
+
+
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
 def test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback(sim, tmp_path, monkeypatch, given):
     # 'batchgen status OUT --json | head -1': the reader leaves before the end, and the next write met a
