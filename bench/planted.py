@@ -1800,6 +1800,18 @@ PLANTS = (
             "::test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_run_is",
         ),
     ),
+    '        owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not '
+    "at_work(i)], shards)",
+    Plant(
+        "status takes a live shard's run for the one at work on every shard's unfinished jobs",
+        "batchgen/report/summary.py",
+        "    return lambda job_id: shard_of(job_id, count) in held",
+        "    return lambda job_id: bool(live)",
+        (
+            "tests/report/test_summary_lines.py"
+            "::test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs",
+        ),
+    ),
 )
 
 

@@ -20,10 +20,10 @@ from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
-from ..store.shards import Shard, shard_of
+from ..store.shards import Shard, parse_name, shard_of
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Callable, Collection, Iterable
 
     from ..manifest import Manifest
     from ..store.output import Store
@@ -452,8 +452,9 @@ def status_summary(
     if live:
         who = "; ".join(f"{name} {holder}" if name else holder for name, holder in sorted(live.items()))
         runs = "a run" if len(live) == 1 else f"{len(live)} runs"
+        again = ("that shard" if len(live) == 1 else "those shards") if shards else "it"
         lines.insert(1, f"  {runs} ({who}) hold{'s' if len(live) == 1 else ''} this folder now: these figures "
-                        "are as of the latest ledger lines; do not start another run on it")  # fmt: skip
+                        f"are as of the latest ledger lines; do not start another run on {again}")  # fmt: skip
     if (unknown := states.get("submitting", 0)) and not live:
         lines.append("  " + unknown_outcome(unknown, 0))
     # A run holding the folder may be settling them now: "left for a later run" is true only once none does.
@@ -464,24 +465,26 @@ def status_summary(
     media = count_media_warnings(jobs)
     if media:
         lines.append(_media_line(media))
-    unfinished = sum(states.get(s, 0) for s in UNFINISHED)
+    at_work = _at_work(live, shards)
+    busy = sum(1 for i, rec in jobs.items() if rec.get("state") in UNFINISHED and at_work(i))
+    unfinished = sum(states.get(s, 0) for s in UNFINISHED) - busy  # left with no run at work on them
     if finished:
         lines.append("  all jobs completed")
-    stuck = sum(1 for rec in jobs.values() if rerun_cannot_settle(rec))
+    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i))
     if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
         stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
-    if unfinished and live:
+    if busy:
         runs = "the runs in progress work" if len(live) > 1 else "the run in progress works"
-        lines.append(f"  {unfinished} not finished: {runs} on them")
-    elif settles_none(unfinished, stuck, states.get("deferred", 0)):
+        lines.append(f"  {busy} not finished: {runs} on them")
+    if unfinished and settles_none(unfinished, stuck, states.get("deferred", 0)):
         lines.append(f"  {unfinished} not finished: {not_by_rerun(stuck, unfinished)}")
     elif unfinished:
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
-        owners = _shard_flags([i for i, rec in jobs.items() if rec.get("state") in UNFINISHED], shards)
+        owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not at_work(i)], shards)
         run = f"the 'batchgen run' of each one's shard ({owners})" if owners else "the same 'batchgen run'"
         lines.append(f"  {unfinished} not finished: run {run} again to resume them{also}")
-    if never_submitted and not live:
-        lines += _never_submitted_lines([i for i in manifest or () if i not in replay.jobs], shards)
+    if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:
+        lines += _never_submitted_lines(missing, shards)
     if deferred := states.get("deferred", 0) - held:
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
@@ -543,6 +546,16 @@ def _never_submitted_lines(missing: list[str], shards: Collection[Shard]) -> lis
             f"run 'batchgen run' for each ({_shard_flags(waiting, shards)}) to send them"
         )
     return lines
+
+
+def _at_work(live: dict[str, str], shards: Collection[Shard]) -> Callable[[str], bool]:
+    """Whether a run holding the folder now works on a job: any job of an unsharded folder, only its own
+    shard's jobs in a sharded one (the jobs of a shard whose run was stopped wait for that shard's run)."""
+    if not shards:
+        return lambda _job_id: bool(live)
+    count = next(iter(shards)).count
+    held = {found.index for name in live if (found := parse_name(name)) is not None and found.count == count}
+    return lambda job_id: shard_of(job_id, count) in held
 
 
 def _shard_flags(job_ids: list[str], shards: Collection[Shard]) -> str:

@@ -666,3 +666,28 @@ def test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_still_to_
         "  2 not finished: run the same 'batchgen run' again to resume them",
         f"  {len(never)} never submitted: run the same 'batchgen run' again to submit them",
     ]
+
+
+def test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs():
+    # Shard 0's run holds the folder; shard 2's was killed and shard 1's never started.  Status said "do not
+    # start another run on it" and that the run in progress works on every unfinished job: shard 2's wait for
+    # a run of shard 2, and shard 1's jobs, never submitted, were not told at all.
+    ids = {f"j{k}": shard_of(f"j{k}", 3) for k in range(60)}
+    by_shard = {index: [i for i, s in ids.items() if s == index] for index in range(3)}
+    jobs = {i: {"state": "submitted"} for i in by_shard[0][:3] + by_shard[2][:2]}
+    told = _status(jobs, manifest=list(ids), shards=[Shard(0, 3), Shard(2, 3)], live={"0-of-3": "process 7"})
+    assert told["lines"][1] == (
+        "  a run (0-of-3 process 7) holds this folder now: these figures are as of the latest ledger lines; do not "
+        "start another run on that shard"
+    )
+    assert told["lines"][-4:] == [
+        "  3 not finished: the run in progress works on them",
+        "  2 not finished: run the 'batchgen run' of each one's shard (--shard 2/3) again to resume them",
+        f"  {len(by_shard[2]) - 2} never submitted, of shards that ran: run the 'batchgen run' of each one's shard "
+        "(--shard 2/3) again to send them",
+        f"  {len(by_shard[1])} never submitted, of 1 shard not run here yet: run 'batchgen run' for each "
+        "(--shard 1/3) to send them",
+    ]
+    held = _status(jobs, manifest=list(ids), held_by=7)  # one folder held: its run works on every job
+    assert held["lines"][-1] == "  5 not finished: the run in progress works on them"
+    assert "do not start another run on it" in held["lines"][1]
