@@ -124,8 +124,12 @@ def canonical(model: str, params: dict[str, Any]) -> str:
 def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
     """A stable id from the model and parameters; ``occurrence`` counts from 1."""
     digest = hashlib.sha256(canonical(model, params).encode()).hexdigest()[:12]
-    short = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
-    return f"{short}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+    return f"{derived_prefix(model)}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+
+
+def derived_prefix(model: str) -> str:
+    """What a derived id of ``model`` starts with (before ``-`` and its digest)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
 
 
 # States in which a job may have been charged (its spend counts until it is known).

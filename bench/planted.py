@@ -1812,6 +1812,16 @@ PLANTS = (
             "::test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs",
         ),
     ),
+    Plant(
+        "a row without an id whose request the folder made under another derived id is made and paid again",
+        "batchgen/engine/derived_ids.py",
+        "            renamed[job.id] = candidates.pop(0)",
+        "            pass",
+        (
+            "tests/e2e/test_promises_identity.py"
+            "::test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_default_or_the_row_writes_one_out",
+        ),
+    ),
 )
 
 

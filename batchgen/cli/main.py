@@ -32,6 +32,7 @@ from rich.console import Console
 
 from ..clock import Clock
 from ..config import Settings, load_settings, with_overrides
+from ..engine.derived_ids import any_derived, keep_made_ids
 from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..errors import BatchgenError, InputError, StorageError
@@ -146,7 +147,7 @@ def main_entry() -> None:
 async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
-    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    manifest = await _with_made_ids(load_manifest(args.manifest, passthrough=settings.models.passthrough), settings)
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
@@ -347,11 +348,31 @@ def _validate(args: argparse.Namespace) -> int:
     for warning in manifest.warnings:
         log.warning(warning)
     replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
+    manifest = replace(manifest, jobs=keep_made_ids(manifest.jobs, replay))
     changes = find_changes(manifest.jobs, replay) if replay else []
     _print("\n".join(dry_run_lines(manifest, settings, replay, changed=len(changes))))
     if changes:  # 'run' would stop here (exit 2): so does validate
         raise ChangedJobs(changes, str(args.out))
     return EXIT_OK
+
+
+async def _with_made_ids(manifest: Manifest, settings: Settings) -> Manifest:
+    """The manifest with each row of a derived id under the id the folder made its request as
+    (``engine/derived_ids.py``); the folder is read only when some row has a derived id."""
+    if not any_derived(manifest.jobs):
+        return manifest
+    try:
+        replay = merge(await read_all(settings.output.dir))
+    except (InputError, StorageError):
+        return manifest  # the run reads the folder itself, and says what is wrong with it
+    jobs = keep_made_ids(manifest.jobs, replay)
+    if renamed := sum(a.id != b.id for a, b in zip(jobs, manifest.jobs, strict=True)):
+        log.info(
+            "%d row(s) without an id keep the id the folder made them as (the id they derive now differs: a "
+            "default written out, or one the model's spec now sends): their jobs go on as the folder holds them",
+            renamed,
+        )
+    return replace(manifest, jobs=jobs)
 
 
 async def _known(out: str) -> Replay | None:
@@ -380,7 +401,7 @@ def _status(args: argparse.Namespace) -> int:
     local = not is_object_url(args.dir)
     lapsing: dict[str, str] = {}
     live = anyio.run(live_runs, args.dir, sorted(replays), lapsing)
-    ids = options.manifest_ids(args.manifest, args.dir)
+    ids = options.manifest_ids(args.manifest, args.dir, merged)
     shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]
     summary = status_summary(merged, Path(args.dir), live=live, manifest=ids, lapsing=lapsing, shards=shards)
     if not local:

@@ -35,7 +35,7 @@ from typing import Any
 from ..config import load_settings
 from ..errors import InputError, StorageError
 from ..store.files import write_atomically
-from ..store.ledger import read_ledger
+from ..store.ledger import Replay, read_ledger
 from ..store.objects import is_object_url
 from ..store.shards import parse_shard
 
@@ -268,10 +268,12 @@ def save_manifest(
         write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
 
 
-def manifest_ids(given: str | None, out: str) -> list[str] | None:
+def manifest_ids(given: str | None, out: str, replay: Replay | None = None) -> list[str] | None:
     """The job ids of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
     last run was given (if it is still there); None when neither is known.  Either is read with the model
-    spec files and passthrough names the folder's last run was given."""
+    spec files and passthrough names the folder's last run was given, and its rows of derived ids take the
+    ids ``replay`` made their requests as (``engine/derived_ids.py``)."""
+    from ..engine.derived_ids import keep_made_ids
     from ..manifest import load_manifest  # status without a manifest never reads one
     from ..models import catalogue
 
@@ -289,7 +291,7 @@ def manifest_ids(given: str | None, out: str) -> list[str] | None:
     except InputError:  # a spec file since moved or broken: the rows of its model no longer read (below)
         catalogue.use()
     try:
-        return [job.id for job in load_manifest(path, passthrough=passthrough).jobs]
+        return [job.id for job in keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay)]
     except InputError:
         if given is not None:
             raise

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from batchgen.models import catalogue
 from batchgen.store.ledger import read_ledger
 from tests.helpers import KEY, run_batch, run_cli, write
 
@@ -38,6 +39,41 @@ def test_a_manifest_without_ids_finds_the_same_jobs_when_run_again(sim, tmp_path
     assert read_ledger(out / "ledger.jsonl").jobs.keys() == first.keys()
     assert len(server.state.submissions) == 3  # nothing paid again
     assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == sorted(f"{i}.mp4" for i in first)
+
+
+def test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_default_or_the_row_writes_one_out(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A row's derived id hashes the parameters it sends: a spec that now sends a default it left to the API
+    # (a newer batchgen, a --models override), or a default written out in the row, derived other ids for
+    # the same requests, and every such row was made and paid again.
+    server = sim(seed=62)
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", NO_IDS + '  - prompt: "a green kite"\n    repeat: 2\n')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    first = read_ledger(out / "ledger.jsonl").jobs
+    assert len(first) == 5 and len(server.state.submissions) == 5
+    shipped = next(p for p in catalogue.shipped_spec_files() if p.name == "kling-text2video.yaml").read_text()
+    sends = shipped.replace(
+        "  cfg_scale:\n    type: number\n", "  cfg_scale:\n    type: number\n    send_default: true\n"
+    )
+    assert sends != shipped
+    spec = write(tmp_path / "kling-text2video.yaml", sends)
+    assert run_batch(manifest, out, server, "--models", str(spec), monkeypatch=monkeypatch) == 0
+    written = write(tmp_path / "m.yaml", NO_IDS.replace('"a blue kite"\n', '"a blue kite"\n    mode: std\n')
+                    + '  - prompt: "a green kite"\n    repeat: 2\n    cfg_scale: 0.5\n')  # fmt: skip
+    assert run_batch(written, out, server, monkeypatch=monkeypatch) == 0
+    assert read_ledger(out / "ledger.jsonl").jobs.keys() == first.keys()
+    assert len(server.state.submissions) == 5  # nothing paid again
+    capsys.readouterr()
+    catalogue.use()  # status in a process of its own
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["manifest_jobs"], status["outside_manifest"], status["finished"]) == (5, 0, True)
+    # A row that asks for another request is another job, as before.
+    write(manifest, NO_IDS.replace('"a blue kite"\n', '"a blue kite"\n    mode: pro\n'))
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 6
 
 
 def test_a_changed_row_is_refused_before_anything_is_sent_and_replace_changed_pays_once_more(
