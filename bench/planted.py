@@ -1822,6 +1822,16 @@ PLANTS = (
             "::test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_default_or_the_row_writes_one_out",
         ),
     ),
+    Plant(
+        "status without the manifest calls a sharded folder finished while some of its shards have no ledger",
+        "batchgen/report/summary.py",
+        "    unseen = _shards_unseen(shards) if manifest is None else []  # with the manifest, its jobs tell",
+        "    unseen: list[Shard] = []",
+        (
+            "tests/report/test_summary_lines.py"
+            "::test_a_sharded_folders_status_without_the_manifest_does_not_call_shards_never_run_completed",
+        ),
+    ),
 )
 
 

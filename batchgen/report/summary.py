@@ -429,7 +429,8 @@ def status_summary(
         details[job_id] = reason
     groups, left_groups = group_failures(failures), group_failures(left)
     total = len(jobs) + (never_submitted or 0)
-    finished = states.get("completed", 0) == total and bool(jobs)
+    unseen = _shards_unseen(shards) if manifest is None else []  # with the manifest, its jobs tell
+    finished = states.get("completed", 0) == total and bool(jobs) and not unseen
     # which set it counts, said plainly: the manifest's jobs when the manifest is known, else the ledger's (as the
     # report does: every job the folder recorded, rows since removed and other manifests' included)
     lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]
@@ -470,6 +471,13 @@ def status_summary(
     unfinished = sum(states.get(s, 0) for s in UNFINISHED) - busy  # left with no run at work on them
     if finished:
         lines.append("  all jobs completed")
+    if unseen:
+        flags = ", ".join(f"--shard {shard}" for shard in unseen[:MAX_SHARDS_NAMED])
+        more = f" and {len(unseen) - MAX_SHARDS_NAMED} more" if len(unseen) > MAX_SHARDS_NAMED else ""
+        lines.append(
+            f"  {len(unseen)} of {unseen[0].count} shards have no ledger here: not run yet, or no job is theirs; "
+            f"run them ({flags}{more}), or give --manifest FILE to count the manifest's jobs"
+        )
     stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i))
     if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
         stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
@@ -556,6 +564,15 @@ def _at_work(live: dict[str, str], shards: Collection[Shard]) -> Callable[[str],
     count = next(iter(shards)).count
     held = {found.index for name in live if (found := parse_name(name)) is not None and found.count == count}
     return lambda job_id: shard_of(job_id, count) in held
+
+
+def _shards_unseen(shards: Collection[Shard]) -> list[Shard]:
+    """The shards of a sharded folder's count that have no ledger in it."""
+    if not shards:
+        return []
+    count = next(iter(shards)).count
+    seen = {shard.index for shard in shards}
+    return [Shard(index, count) for index in range(count) if index not in seen]
 
 
 def _shard_flags(job_ids: list[str], shards: Collection[Shard]) -> str:

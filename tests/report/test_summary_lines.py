@@ -691,3 +691,19 @@ def test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs(
     held = _status(jobs, manifest=list(ids), held_by=7)  # one folder held: its run works on every job
     assert held["lines"][-1] == "  5 not finished: the run in progress works on them"
     assert "do not start another run on it" in held["lines"][1]
+
+
+def test_a_sharded_folders_status_without_the_manifest_does_not_call_shards_never_run_completed():
+    # An object-store folder keeps no manifest: of 3 shards only 1-of-3 had run, and status said "all jobs
+    # completed" ("finished": true) of a batch two thirds of which were never sent.
+    jobs = {"a": {"state": "completed", "cost": 0.28}, "b": {"state": "completed", "cost": 0.28}}
+    told = _status(jobs, shards=[Shard(1, 3)])
+    assert told["finished"] is False and "  all jobs completed" not in told["lines"]
+    assert told["lines"][-1] == (
+        "  2 of 3 shards have no ledger here: not run yet, or no job is theirs; run them (--shard 0/3, --shard 2/3), "
+        "or give --manifest FILE to count the manifest's jobs"
+    )
+    every = _status(jobs, shards=[Shard(0, 2), Shard(1, 2)])
+    assert every["finished"] is True and every["lines"][-1] == "  all jobs completed"
+    known = _status(jobs, shards=[Shard(1, 3)], manifest=["a", "b"])  # the manifest says which jobs there are
+    assert known["finished"] is True and known["lines"][-1] == "  all jobs completed"
