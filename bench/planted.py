@@ -1832,6 +1832,16 @@ PLANTS = (
             "::test_a_sharded_folders_status_without_the_manifest_does_not_call_shards_never_run_completed",
         ),
     ),
+    Plant(
+        "status calls a folder finished while a row of its manifest changed since its id was sent",
+        "batchgen/cli/main.py",
+        "    changed = [change.job.id for change in find_changes(rows or [], merged)]",
+        "    changed: list[str] = []",
+        (
+            "tests/e2e/test_told_status.py"
+            "::test_status_names_the_rows_changed_since_their_ids_were_sent_and_does_not_call_the_batch_finished",
+        ),
+    ),
 )
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..config import load_settings
 from ..errors import InputError, StorageError
+from ..jobs import JobSpec
 from ..store.files import write_atomically
 from ..store.ledger import Replay, read_ledger
 from ..store.objects import is_object_url
@@ -269,7 +270,13 @@ def save_manifest(
 
 
 def manifest_ids(given: str | None, out: str, replay: Replay | None = None) -> list[str] | None:
-    """The job ids of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
+    """The job ids of :func:`manifest_jobs`."""
+    jobs = manifest_jobs(given, out, replay)
+    return None if jobs is None else [job.id for job in jobs]
+
+
+def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> list[JobSpec] | None:
+    """The jobs of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
     last run was given (if it is still there); None when neither is known.  Either is read with the model
     spec files and passthrough names the folder's last run was given, and its rows of derived ids take the
     ids ``replay`` made their requests as (``engine/derived_ids.py``)."""
@@ -291,7 +298,7 @@ def manifest_ids(given: str | None, out: str, replay: Replay | None = None) -> l
     except InputError:  # a spec file since moved or broken: the rows of its model no longer read (below)
         catalogue.use()
     try:
-        return [job.id for job in keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay)]
+        return keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay)
     except InputError:
         if given is not None:
             raise

@@ -395,13 +395,16 @@ def status_summary(
     manifest: Collection[str] | None = None,
     lapsing: dict[str, str] | None = None,
     shards: Collection[Shard] = (),
+    changed: Collection[str] = (),
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``manifest``: the job ids of the manifest (None: not known):
     only its jobs are counted, those the ledger has no line for as never submitted, while the ledger's
     other jobs (rows since removed, another manifest's) count in the spend alone; ``lapsing``: shard name ->
     the lease a run no longer running left on it (until it lapses, a run on that shard exits 5); ``shards``:
-    the shards of a sharded folder that have a ledger (a job never submitted is its shard's to send).
+    the shards of a sharded folder that have a ledger (a job never submitted is its shard's to send);
+    ``changed``: the ids of the manifest's rows that ask for something other than what their ids were sent as
+    (the next run stops, exit 2, unless --replace-changed).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
@@ -430,7 +433,7 @@ def status_summary(
     groups, left_groups = group_failures(failures), group_failures(left)
     total = len(jobs) + (never_submitted or 0)
     unseen = _shards_unseen(shards) if manifest is None else []  # with the manifest, its jobs tell
-    finished = states.get("completed", 0) == total and bool(jobs) and not unseen
+    finished = states.get("completed", 0) == total and bool(jobs) and not unseen and not changed
     # which set it counts, said plainly: the manifest's jobs when the manifest is known, else the ledger's (as the
     # report does: every job the folder recorded, rows since removed and other manifests' included)
     lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]
@@ -471,6 +474,15 @@ def status_summary(
     unfinished = sum(states.get(s, 0) for s in UNFINISHED) - busy  # left with no run at work on them
     if finished:
         lines.append("  all jobs completed")
+    if changed:
+        one = len(changed) == 1
+        named = ", ".join(sorted(changed)[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        lines.append(
+            f"  {len(changed)} {'row' if one else 'rows'} of the manifest {'asks' if one else 'ask'} for something "
+            f"other than what {'its id was' if one else 'their ids were'} sent as ({named}): the next run stops "
+            f"(exit 2); run it with --replace-changed to make {'it' if one else 'them'} anew (paid again), or give "
+            f"{'the row a new id' if one else 'the rows new ids'}"
+        )
     if unseen:
         flags = ", ".join(f"--shard {shard}" for shard in unseen[:MAX_SHARDS_NAMED])
         more = f" and {len(unseen) - MAX_SHARDS_NAMED} more" if len(unseen) > MAX_SHARDS_NAMED else ""

@@ -267,6 +267,33 @@ def test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_r
     assert len(server.state.submissions) == sum(shard_of(f"job-{i:03d}", 3) == 0 for i in range(6))
 
 
+def test_status_names_the_rows_changed_since_their_ids_were_sent_and_does_not_call_the_batch_finished(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A row's prompt changed after its video was made: status said "all jobs completed" ("finished": true)
+    # while the next run stops with exit 2 and the manifest's video for that row was never made.
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, many_jobs_yaml(3).replace("scene number 1", "scene number one"))
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["finished"] is False and "  all jobs completed" not in status["lines"]
+    assert status["lines"][-1] == (
+        "  1 row of the manifest asks for something other than what its id was sent as (job-001): the next run "
+        "stops (exit 2); run it with --replace-changed to make it anew (paid again), or give the row a new id"
+    )
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 2  # as status said
+    assert run_batch(manifest, out, server, "--replace-changed", monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["finished"] is True and status["lines"][-1] == "  all jobs completed"
+    assert server.state.total_charged() == pytest.approx(4 * 0.28)
+
+
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
 def test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback(sim, tmp_path, monkeypatch, given):
     # 'batchgen status OUT --json | head -1': the reader leaves before the end, and the next write met a
