@@ -111,6 +111,7 @@ class JobSpec:
     params: dict[str, Any]
     source: str = ""  # "file:line" where the job was defined
     meta: dict[str, str] = field(default_factory=dict)  # annotation columns (``meta.NAME``): never sent
+    fetch_only: bool = False  # a job in flight whose row left the manifest: its video is fetched, never remade
 
     def payload(self) -> dict[str, Any]:
         """The JSON body sent to the API."""

@@ -1842,6 +1842,23 @@ PLANTS = (
             "::test_status_names_the_rows_changed_since_their_ids_were_sent_and_does_not_call_the_batch_finished",
         ),
     ),
+    Plant(
+        "a job in flight whose row left the manifest is never fetched: paid for, its video lost",
+        "batchgen/cli/main.py",
+        "    strays = in_flight_outside(jobs, replay) if fetch_strays else []",
+        "    strays = []",
+        ("tests/e2e/test_crash.py::test_a_job_in_flight_whose_row_was_removed_is_fetched_not_left_paid_for_and_lost",),
+    ),
+    Plant(
+        "a job in flight whose row left the manifest is made again by --resubmit-lost once its video is lost",
+        "batchgen/engine/submitter.py",
+        "        if job.spec.fetch_only or not (self.resubmit_lost and not self.control.stopping):",
+        "        if not (self.resubmit_lost and not self.control.stopping):",
+        (
+            "tests/e2e/test_crash.py"
+            "::test_a_job_in_flight_whose_row_was_removed_is_never_made_again_even_with_resubmit_lost",
+        ),
+    ),
 )
 
 

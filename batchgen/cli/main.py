@@ -32,9 +32,10 @@ from rich.console import Console
 
 from ..clock import Clock
 from ..config import Settings, load_settings, with_overrides
-from ..engine.derived_ids import any_derived, keep_made_ids
+from ..engine.derived_ids import keep_made_ids
 from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
+from ..engine.strays import in_flight_outside
 from ..errors import BatchgenError, InputError, StorageError
 from ..manifest import Manifest, load_manifest
 from ..models import catalogue
@@ -147,7 +148,8 @@ def main_entry() -> None:
 async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
-    manifest = await _with_made_ids(load_manifest(args.manifest, passthrough=settings.models.passthrough), settings)
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    manifest = await _against_folder(manifest, settings, fetch_strays=not args.dry_run)
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
@@ -356,11 +358,10 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _with_made_ids(manifest: Manifest, settings: Settings) -> Manifest:
-    """The manifest with each row of a derived id under the id the folder made its request as
-    (``engine/derived_ids.py``); the folder is read only when some row has a derived id."""
-    if not any_derived(manifest.jobs):
-        return manifest
+async def _against_folder(manifest: Manifest, settings: Settings, *, fetch_strays: bool) -> Manifest:
+    """The manifest as the folder knows its jobs: each row of a derived id under the id the folder made its
+    request as (``engine/derived_ids.py``), and with ``fetch_strays``, each job in flight whose row left the
+    manifest added to be fetched (``engine/strays.py``)."""
     try:
         replay = merge(await read_all(settings.output.dir))
     except (InputError, StorageError):
@@ -372,7 +373,17 @@ async def _with_made_ids(manifest: Manifest, settings: Settings) -> Manifest:
             "default written out, or one the model's spec now sends): their jobs go on as the folder holds them",
             renamed,
         )
-    return replace(manifest, jobs=jobs)
+    strays = in_flight_outside(jobs, replay) if fetch_strays else []
+    if strays:
+        named = ", ".join(job.id for job in strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
+        log.warning(
+            "warning: %d job(s) in flight have no row in %s any more (%s): each is charged once made, so its "
+            "video is fetched (it is never made again)",
+            len(strays),
+            manifest.path,
+            named,
+        )
+    return replace(manifest, jobs=[*jobs, *strays])
 
 
 async def _known(out: str) -> Replay | None:

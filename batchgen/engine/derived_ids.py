@@ -27,11 +27,6 @@ from .identity import fingerprint
 _TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")
 
 
-def any_derived(jobs: list[JobSpec]) -> bool:
-    """Whether any of ``jobs`` has an id derived from its request (only those may be renamed)."""
-    return any(_tail(job.id, job.model) is not None for job in jobs)
-
-
 def keep_made_ids(jobs: list[JobSpec], replay: Replay | None) -> list[JobSpec]:
     """``jobs``, each row of a derived id the folder has no job of renamed to the derived id its request
     was made under (see the module's account); the others as they are."""

@@ -547,7 +547,7 @@ class Submitter:
         """The video cannot be had (record expired, or the output lost): make it again with
         ``--resubmit-lost``, else leave the job expired."""
         error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
-        if not (self.resubmit_lost and not self.control.stopping):
+        if job.spec.fetch_only or not (self.resubmit_lost and not self.control.stopping):
             await self.book.finish(job, event, JobState.EXPIRED, error=error)
             return
         await self.book.record(job, event, JobState.EXPIRED, error=error)

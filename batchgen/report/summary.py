@@ -16,6 +16,7 @@ from rich.table import Table
 from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
+from ..engine.strays import fetchable
 from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
@@ -446,8 +447,12 @@ def status_summary(
         if never_submitted:
             lines[0] = f"{root}: {never_submitted} jobs in the manifest, {never_submitted} never submitted"
     if outside:
+        fetched = sum(1 for job_id, rec in replay.jobs.items() if job_id not in jobs and fetchable(rec))
+        also = (
+            f"; {fetched} of them in flight, whose videos the next run fetches (charged once made)" if fetched else ""
+        )
         lines.insert(1, f"  {outside} more job{'s' if outside != 1 else ''} in the ledger not in the manifest "
-                        "(rows removed, or another manifest's): counted in the spend alone")  # fmt: skip
+                        f"(rows removed, or another manifest's): counted in the spend alone{also}")  # fmt: skip
         if not jobs:
             lines.insert(2, f"  spend ${spend:.2f}")
     live = dict(live or {})

@@ -204,6 +204,61 @@ def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch
     assert len(server.state.submissions) == 1  # recovered, not resubmitted
 
 
+def _sent_by_an_earlier_run(server, out: Path, job_id: str, prompt: str) -> str:
+    """A job an earlier run sent (its 'submitting' and 'submitted' lines), as a run killed after its POST."""
+    import httpx
+
+    answer = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": prompt}, headers={"x-api-key": KEY})
+    rid = answer.json()["request_id"]
+    out.mkdir()
+    lines = [
+        {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": job_id, "event": "submitting", "state": "submitting",
+         "model": "kling-text2video", "params": {"prompt": prompt}},
+        {"v": 1, "ts": "2026-01-01T00:00:00.001Z", "job_id": job_id, "event": "submitted", "state": "submitted",
+         "model": "kling-text2video", "request_id": rid},
+    ]  # fmt: skip
+    (out / "ledger.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return rid
+
+
+def test_a_job_in_flight_whose_row_was_removed_is_fetched_not_left_paid_for_and_lost(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # A run was stopped with 'gone' in flight, and its row taken out of the manifest: the next run went by the
+    # manifest alone, never fetched the video the API made and charged, and exited 0 with status saying
+    # "all jobs completed" and the job "counted in the spend", where its cost was not.
+    server = sim()
+    out = tmp_path / "out"
+    rid = _sent_by_an_earlier_run(server, out, "gone", "a row since removed")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    assert run_cli("status", str(out), "--manifest", str(manifest), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["lines"][1] == (
+        "  1 more job in the ledger not in the manifest (rows removed, or another manifest's): counted in the "
+        "spend alone; 1 of them in flight, whose videos the next run fetches (charged once made)"
+    )
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert "1 job(s) in flight have no row in" in capsys.readouterr().err
+    rec = read_ledger(out / "ledger.jsonl").jobs["gone"]
+    assert rec["state"] == "completed" and rec["request_id"] == rid
+    assert mp4_problem(out / rec["file"]) is None
+    assert len(server.state.submissions) == 3 and server.state.total_charged() == pytest.approx(3 * 0.28)
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["spend_usd"] == pytest.approx(3 * 0.28) and status["finished"] is True
+
+
+def test_a_job_in_flight_whose_row_was_removed_is_never_made_again_even_with_resubmit_lost(sim, tmp_path, monkeypatch):
+    server = sim(time_scale=5000)
+    server.state.script("stall")  # its record expires: the video can never be had
+    out = tmp_path / "out"
+    _sent_by_an_earlier_run(server, out, "gone", "a row since removed")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    assert run_batch(manifest, out, server, "--resubmit-lost", monkeypatch=monkeypatch) == 1
+    assert read_ledger(out / "ledger.jsonl").jobs["gone"]["state"] == "expired"
+    assert [body["prompt"] for _, _, body in server.state.submissions] == ["a row since removed", "scene number 0"]
+
+
 def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, capsys):
     server = sim(time_scale=5000)
     server.state.script("stall")
