@@ -37,6 +37,7 @@ from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..engine.strays import in_flight_outside
 from ..errors import BatchgenError, InputError, StorageError
+from ..jobs import JobSpec
 from ..manifest import Manifest, load_manifest
 from ..models import catalogue
 from ..report.exits import (
@@ -148,14 +149,15 @@ def main_entry() -> None:
 async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
-    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
-    manifest = await _against_folder(manifest, settings, fetch_strays=not args.dry_run)
+    manifest, strays = await _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough),
+                                             settings)  # fmt: skip
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
     if shard is not None:
-        manifest = replace(manifest, jobs=shard.select(manifest.jobs))
+        manifest, strays = replace(manifest, jobs=shard.select(manifest.jobs)), shard.select(strays)
     args.shard_obj = shard
+    told = ", ".join(job.id for job in strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
     if args.dry_run:
         await _same_shard_count(settings.output.dir, shard)
         replay = await _known(settings.output.dir)
@@ -169,10 +171,24 @@ async def _run(args: argparse.Namespace) -> int:
             changed=0 if args.replace_changed else len(changes),
             replaced=frozenset(c.job.id for c in changes) if args.replace_changed else frozenset(),
         )
+        if strays:
+            lines.append(
+                f"  note: {len(strays)} job(s) in flight have no row in the manifest any more ({told}): the run "
+                "fetches their videos (charged once made), never making them again"
+            )
         if args.options.from_folder:
             lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
         _print("\n".join(lines))
         return EXIT_OK
+    if strays:
+        log.warning(
+            "warning: %d job(s) in flight have no row in %s any more (%s): each is charged once made, so its "
+            "video is fetched (it is never made again)",
+            len(strays),
+            manifest.path,
+            told,
+        )
+        manifest = replace(manifest, jobs=[*manifest.jobs, *strays])
     if args.simulate:
         return await _run_simulated(args, settings, manifest)
     key = os.environ.get(settings.api.key_env, "").strip()
@@ -358,14 +374,14 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _against_folder(manifest: Manifest, settings: Settings, *, fetch_strays: bool) -> Manifest:
+async def _against_folder(manifest: Manifest, settings: Settings) -> tuple[Manifest, list[JobSpec]]:
     """The manifest as the folder knows its jobs: each row of a derived id under the id the folder made its
-    request as (``engine/derived_ids.py``), and with ``fetch_strays``, each job in flight whose row left the
-    manifest added to be fetched (``engine/strays.py``)."""
+    request as (``engine/derived_ids.py``); and the jobs in flight whose rows left the manifest, to be
+    fetched (``engine/strays.py``)."""
     try:
         replay = merge(await read_all(settings.output.dir))
     except (InputError, StorageError):
-        return manifest  # the run reads the folder itself, and says what is wrong with it
+        return manifest, []  # the run reads the folder itself, and says what is wrong with it
     jobs = keep_made_ids(manifest.jobs, replay)
     if renamed := sum(a.id != b.id for a, b in zip(jobs, manifest.jobs, strict=True)):
         log.info(
@@ -373,17 +389,7 @@ async def _against_folder(manifest: Manifest, settings: Settings, *, fetch_stray
             "default written out, or one the model's spec now sends): their jobs go on as the folder holds them",
             renamed,
         )
-    strays = in_flight_outside(jobs, replay) if fetch_strays else []
-    if strays:
-        named = ", ".join(job.id for job in strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
-        log.warning(
-            "warning: %d job(s) in flight have no row in %s any more (%s): each is charged once made, so its "
-            "video is fetched (it is never made again)",
-            len(strays),
-            manifest.path,
-            named,
-        )
-    return replace(manifest, jobs=[*jobs, *strays])
+    return replace(manifest, jobs=jobs), in_flight_outside(jobs, replay)
 
 
 async def _known(out: str) -> Replay | None:

@@ -236,6 +236,11 @@ def test_a_job_in_flight_whose_row_was_removed_is_fetched_not_left_paid_for_and_
         "  1 more job in the ledger not in the manifest (rows removed, or another manifest's): counted in the "
         "spend alone; 1 of them in flight, whose videos the next run fetches (charged once made)"
     )
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "  note: 1 job(s) in flight have no row in the manifest any more (gone): the run fetches their videos "
+        "(charged once made), never making them again"
+    )
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert "1 job(s) in flight have no row in" in capsys.readouterr().err
     rec = read_ledger(out / "ledger.jsonl").jobs["gone"]
