@@ -1783,7 +1783,8 @@ PLANTS = (
     Plant(
         "status tells a sharded folder's unfinished jobs to run the same command again, not their shard's",
         "batchgen/report/summary.py",
-        '        owners = _shard_flags([i for i, rec in jobs.items() if rec.get("state") in UNFINISHED], shards)',
+        '        owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not '
+        "at_work(i)], shards)",
         '        owners = ""',
         (
             "tests/report/test_summary_lines.py"
@@ -1800,8 +1801,6 @@ PLANTS = (
             "::test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_run_is",
         ),
     ),
-    '        owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not '
-    "at_work(i)], shards)",
     Plant(
         "status takes a live shard's run for the one at work on every shard's unfinished jobs",
         "batchgen/report/summary.py",
