@@ -1589,7 +1589,7 @@ PLANTS = (
     Plant(
         "a lost submit's absence counts before the name the history lists its model under is known",
         "batchgen/engine/recovery.py",
-        "        if model is not None and not self.name_known(model):",
+        "        if model is not None and not self.names.known(model):",
         "        if False:",
         (
             "tests/e2e/test_history_ids.py"
@@ -1599,7 +1599,7 @@ PLANTS = (
     ),
     Plant(
         "a look-up asks the history for the slug where it lists the model under a name without it",
-        "batchgen/engine/recovery.py",
+        "batchgen/engine/history_names.py",
         "        return min(names)",
         "        return model",
         (

@@ -99,7 +99,7 @@ class Search:
     def __init__(self, rec: Reconciler, job: TrackedJob, since: float, until: float | None) -> None:
         self.rec, self.job, self.since = rec, job, since
         self.until = since if until is None else until
-        self.listed_as = rec.listing_name(job.spec.model)  # the model name its pages are asked for
+        self.listed_as = rec.names.asked(job.spec.model)  # the model name its pages are asked for
         self.images, self.plain = split_body(job.spec.payload())
         self.image_fields = frozenset(self.images)
         # the day before the attempt's, by the server's clock (it reads the date by its own): one that ran a
@@ -156,7 +156,7 @@ class Search:
                     self._later_seen = True
                     self._later_seen_before = self._later_seen_before or (first is not None and first <= self.as_of)
         floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
-        names = rec.names_of(self.job.spec.model)
+        names = rec.names.of(self.job.spec.model)
         matches = [
             row
             for row in rows

@@ -54,6 +54,7 @@ from ..errors import AnswerTooLarge, ApiError, NotFound, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .history_bodies import OTHER, BodyFits
 from .history_links import HistoryLinks
+from .history_names import ModelNames
 from .history_trouble import HistoryTrouble
 from .lookup import Ambiguous, Hit, NotCaughtUp, Search, text_size
 from .places import first_empty_page
@@ -105,12 +106,9 @@ class Reconciler:
         self._submitted: dict[str, float] = {}  # our request ids -> when we sent them (epoch, this machine)
         self._sent_from: dict[str, float] = {}  # this run's requests -> the epoch their POST was sent
         self._posted: dict[str, float] = {}  # earlier runs' requests -> the same, from their ledger lines
-        self._models: dict[str, str] = {}  # our request ids -> their model's slug
-        self._names: dict[str, set[str]] = {}  # a model's slug -> the names the history lists our requests of it under
+        self.names = ModelNames()  # the names the history lists our requests' models under
         self.bodies = BodyFits()  # what the history keeps of our requests' bodies
         self.lists_unfinished = False  # the history listed a request of ours before it finished
-        self._slugs_listed = False  # the history listed a request of ours under its model's slug...
-        self._renamed = False  # ... or under another name
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
@@ -149,7 +147,7 @@ class Reconciler:
         ``body``: what it was sent with (:class:`history_bodies.BodyFits`)."""
         self._submitted.setdefault(request_id, epoch)
         if model is not None:
-            self._models.setdefault(request_id, model)
+            self.names.sent(request_id, model)
             if body is not None:
                 self.bodies.sent(request_id, model, body)
         if made_by is not None:
@@ -177,35 +175,11 @@ class Reconciler:
             self.lists_unfinished = True
         if body is not None:
             self.bodies.listed(request_id, body)
-        model = self._models.get(request_id)
-        if model is not None and model_name is not None:
-            self._names.setdefault(model, set()).add(model_name)
-            if model_name == model:
-                self._slugs_listed = True
-            else:
-                self._renamed = True
+        if model_name is not None:
+            self.names.listed(request_id, model_name)
         sent = self._submitted.get(request_id)
         if sent is not None and request_id not in self._lags:
             self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
-
-    def names_of(self, model: str) -> set[str]:
-        """The ``model_name`` a row of this model carries: the names the history listed our requests of it
-        under, else its slug (the documented name, and the one asked for)."""
-        return self._names.get(model) or {model}
-
-    def name_known(self, model: str) -> bool:
-        """Whether the history is known to list this model's requests under :meth:`names_of`: one of ours
-        of it was listed, or ours of every model were listed under their slugs.  Until then a row of a
-        lost submit, listed under another name, would go unmatched: its absence proves nothing."""
-        return model in self._names or (self._slugs_listed and not self._renamed)
-
-    def listing_name(self, model: str) -> str:
-        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, unless the
-        history lists our requests of the model under names without it (then one of those)."""
-        names = self._names.get(model)
-        if not names or any(model in name for name in names):
-            return model
-        return min(names)
 
     def ours(self, request_id: str) -> bool:
         """Whether a request is one of ours (this run's or, from the ledger, an earlier run's)."""
@@ -237,10 +211,10 @@ class Reconciler:
         attempt is older than twice that lag.  Otherwise a lagging history
         could make a created, billable job look absent.  And, for a request of
         ``model``, only once the name the history lists that model's requests
-        under is known (:meth:`name_known`): a row under another name would go
+        under is known (:meth:`history_names.ModelNames.known`): a row under another name would go
         unmatched.
         """
-        if model is not None and not self.name_known(model):
+        if model is not None and not self.names.known(model):
             return False
         if later_seen and self.lists_unfinished:
             return True

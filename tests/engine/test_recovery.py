@@ -516,14 +516,15 @@ async def test_the_name_a_history_lists_a_models_requests_under_is_learned_from_
     rec.note_submitted("r1", clock.epoch(), model="kling-text2video")
     rec.note_submitted("r2", clock.epoch(), model="kling-1.6-text2video")
     rec.note_seen("someone-elses", model_name="kling-text2video")  # not ours: says nothing
-    assert not rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == {"kling-text2video"}
+    rec.note_seen("r1", unfinished=True)  # listed before it finished (its model's name not read)
+    assert not rec.names.known("kling-text2video") and rec.names.of("kling-text2video") == {"kling-text2video"}
     assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
-    rec.note_seen("r1", model_name=listed, unfinished=True)
-    assert rec.name_known("kling-text2video") and rec.names_of("kling-text2video") == names
-    assert rec.listing_name("kling-text2video") == asked
+    rec.note_seen("r1", model_name=listed)
+    assert rec.names.known("kling-text2video") and rec.names.of("kling-text2video") == names
+    assert rec.names.asked("kling-text2video") == asked
     assert rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
     # another model is known by the same token only where the history lists ours under their slugs
-    assert rec.name_known("kling-1.6-text2video") is (listed == "kling-text2video")
+    assert rec.names.known("kling-1.6-text2video") is (listed == "kling-text2video")
 
 
 async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
