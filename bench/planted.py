@@ -1858,6 +1858,15 @@ PLANTS = (
             "::test_a_job_in_flight_whose_row_was_removed_is_never_made_again_even_with_resubmit_lost",
         ),
     ),
+    Plant(
+        "a submit accepted with 201 or 202 is taken for one refused (its job made, told failed)",
+        "batchgen/api/client.py",
+        "        if not 200 <= status < 300:  # (201 Created or 202 Accepted: as accepted as the documented 200)",
+        "        if status != 200:",
+        (
+            "tests/e2e/test_api_worlds.py::test_a_submit_accepted_with_another_2xx_than_200_is_a_job_made_not_one_refused",
+        ),
+    ),
 )
 
 

@@ -176,7 +176,7 @@ class ApiClient:
                 status=status,
                 detail=detail_of(body),
             )
-        if status != 200:
+        if not 200 <= status < 300:  # (201 Created or 202 Accepted: as accepted as the documented 200)
             self._raise_for(status, headers, body, what=f"submitting to model {model}")
         rid = body.get("request_id") if isinstance(body, dict) else None
         if not isinstance(rid, str) or not rid or len(rid) > 200:

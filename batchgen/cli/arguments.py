@@ -309,6 +309,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "filled in, as JSON text, or nothing",
     )
     sim.add_argument(
+        "--submit-status",
+        type=int,
+        choices=(200, 201, 202),
+        default=200,
+        help="the HTTP status of an accepted submit: 200 as documented (default), 201 Created or 202 Accepted",
+    )
+    sim.add_argument(
         "--history-shows",
         choices=("all", "finished"),
         default="all",

@@ -71,7 +71,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
     if (fault := state.fault("submit_error_after")) is not None:
         code = int(fault.get("status", 500))
         return _error(code, "Internal Server Error" if code == 500 else "Timeout: request timed out")
-    return web.json_response({"request_id": job.request_id, "status": "QUEUED", **_urls(request, job.request_id)})
+    return web.json_response(
+        {"request_id": job.request_id, "status": "QUEUED", **_urls(request, job.request_id)},
+        status=state.config.submit_status,
+    )
 
 
 def _keep_images(state: SimState, model: schema.SimModel, body: dict[str, Any]) -> dict[str, Any]:

@@ -88,6 +88,18 @@ def test_a_redirect_within_the_api_origin_is_followed(sim, tmp_path, monkeypatch
     assert_paid_once(server)
 
 
+@pytest.mark.parametrize("accepted", [201, 202])
+def test_a_submit_accepted_with_another_2xx_than_200_is_a_job_made_not_one_refused(
+    sim, tmp_path, monkeypatch, accepted
+):
+    server = sim(submit_status=accepted)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"} and len(server.state.submissions) == 4
+    assert_paid_once(server)
+
+
 def test_a_redirected_submit_is_looked_up_never_sent_again_blindly(sim, tmp_path, monkeypatch):
     server = sim(redirect_routes=frozenset({"submit"}))
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
