@@ -226,7 +226,7 @@ def read_answer_state(
     read = read_state(body.get("status"))
     if read is not None and read.state == "FAILED" and status in (200, 422):
         return read
-    if status != 200:
+    if not 200 <= status < 300:  # (a job in flight answered 202 Accepted is answered as with 200)
         raise error_for(status, headers, body, what=what, key_env=key_env)
     if read is None:
         raise BadResponse(f"the answer has no job status while {what}", status=status)

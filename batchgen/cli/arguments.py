@@ -309,11 +309,12 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "filled in, as JSON text, or nothing",
     )
     sim.add_argument(
-        "--submit-status",
+        "--accepted-status",
         type=int,
         choices=(200, 201, 202),
         default=200,
-        help="the HTTP status of an accepted submit: 200 as documented (default), 201 Created or 202 Accepted",
+        help="the HTTP status of an accepted submit, and of a poll of a job in flight: 200 as documented "
+        "(default), 201 Created or 202 Accepted",
     )
     sim.add_argument(
         "--history-shows",

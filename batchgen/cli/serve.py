@@ -67,7 +67,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_model_names=args.history_model_names,
             history_bodies=args.history_bodies,
             history_shows=args.history_shows,
-            submit_status=args.submit_status,
+            accepted_status=args.accepted_status,
             cancel_prompts=tuple(args.cancel),
             output_shape=args.output_shape,
             outage_s=args.outage,

@@ -28,7 +28,7 @@ STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
 # how a submit the balance does not cover is refused: 406 (documented), 402 Payment Required, or 400 saying so
 CREDIT_REFUSALS = (406, 402, 400)
-SUBMIT_STATUSES = (200, 201, 202)  # an accepted submit's status: documented 200, or Created / Accepted
+ACCEPTED_STATUSES = (200, 201, 202)  # an accepted submit's (and a job in flight's) status: 200, or Created / Accepted
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
 # what the result endpoint answers for an unfinished job: its status (200), the status with an empty
 # output, 400, or 404 (the real API is undocumented here)
@@ -133,7 +133,8 @@ class SimConfig:
     # error answer's text), "header" (an X-Echo header on every answer).
     echo_key: frozenset[str] = frozenset()
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
-    submit_status: int = 200  # the HTTP status of an accepted submit: 200 (documented), or 201 / 202
+    # the HTTP status of an accepted submit, and of a poll of a job in flight: 200 (documented), or 201 / 202
+    accepted_status: int = 200
     state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
     # worlds the real API may show (see worlds.py); all off by default
     redirect_routes: frozenset[str] = frozenset()  # routes answered 307 (of worlds.REDIRECT_ROUTES)
@@ -160,8 +161,8 @@ class SimConfig:
             raise ValueError("time_scale must be positive")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-        if self.submit_status not in SUBMIT_STATUSES:
-            raise ValueError(f"submit_status must be one of {SUBMIT_STATUSES}, got {self.submit_status!r}")
+        if self.accepted_status not in ACCEPTED_STATUSES:
+            raise ValueError(f"accepted_status must be one of {ACCEPTED_STATUSES}, got {self.accepted_status!r}")
         if self.credits_status not in CREDIT_REFUSALS:
             raise ValueError(f"credits_status must be one of {CREDIT_REFUSALS}, got {self.credits_status!r}")
         if self.rate_hint not in RATE_HINTS:

@@ -72,6 +72,7 @@ async def status(request: web.Request) -> web.StreamResponse:
     else:
         body.update({k: v for k, v in _urls(request, job.request_id).items() if k != "poll_url"})
         body["metrics"] = {}
+        return web.json_response(body, status=request.app[STATE].config.accepted_status)
     return web.json_response(body)
 
 
@@ -92,7 +93,7 @@ async def result(request: web.Request) -> web.StreamResponse:
         pending: dict[str, Any] = {"status": spelled, "request_id": job.request_id, "metrics": {}}
         if mode == "empty-output":
             pending["output"] = ""
-        return web.json_response(pending)
+        return web.json_response(pending, status=state.config.accepted_status)
     state.first_fetch.setdefault(job.request_id, now)
     state.results_served.add(job.request_id)
     url = _output_url(request, job)

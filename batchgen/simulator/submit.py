@@ -73,7 +73,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _error(code, "Internal Server Error" if code == 500 else "Timeout: request timed out")
     return web.json_response(
         {"request_id": job.request_id, "status": "QUEUED", **_urls(request, job.request_id)},
-        status=state.config.submit_status,
+        status=state.config.accepted_status,
     )
 
 

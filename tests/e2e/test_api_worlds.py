@@ -89,10 +89,10 @@ def test_a_redirect_within_the_api_origin_is_followed(sim, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("accepted", [201, 202])
-def test_a_submit_accepted_with_another_2xx_than_200_is_a_job_made_not_one_refused(
+def test_a_submit_and_polls_answered_with_another_2xx_than_200_are_a_job_made_and_in_flight(
     sim, tmp_path, monkeypatch, accepted
 ):
-    server = sim(submit_status=accepted)
+    server = sim(accepted_status=accepted, history="off")  # every job polled, answered so while in flight
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
     out = tmp_path / "out"
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
