@@ -97,3 +97,16 @@ def test_with_many_jobs_in_flight_a_due_sweep_goes_once_one_and_a_half_finds_are
     assert expected is not None and 1.5 < expected < 4.0
     assert sweeps.likely_to_find(104.0)
     assert not sweeps.likely_to_find(100.5)  # under one expected find: not yet
+
+
+def test_in_the_batchs_tail_a_due_sweep_is_not_held_back_for_finds():
+    """Under half the peak in flight, each find's delay is the batch's: a due sweep goes at once, however few
+    finds the model expects (the same forty jobs at a peak of 80 wait for 1.5 of them)."""
+    clock = FakeClock(0.0)
+    jobs = {f"r{i:05d}": job(i, 0.0) for i in range(40)}
+    sweeps, _ = sweeper(clock, jobs, History([]), learned_uniform())
+    sweeps._swept_at = 100.0
+    sweeps.peak = 80
+    assert not sweeps.likely_to_find(100.5)
+    sweeps.peak = 81
+    assert sweeps.likely_to_find(100.5)

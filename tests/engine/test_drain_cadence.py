@@ -141,3 +141,15 @@ def test_the_drains_first_look_never_waits_past_what_the_kinds_finishes_have_sho
     draining[0] = True
     clock.now_s = 49.5
     assert sweeper.quiet_until() == pytest.approx(clock.now())
+
+
+def test_after_the_drains_first_look_the_jobs_it_left_are_looked_for_once_the_last_could_be_done():
+    """The drain's first look waits until every job in flight is likely done; once it has gone, the jobs left
+    are the slow ones, where few finishes were seen: the next look is not held back for all of them again."""
+    clock = FakeClock(0.0)
+    _, draining, sweeper = ten_in_flight(clock, sent_at=20.0)
+    draining[0] = True
+    clock.now_s = 47.5
+    assert sweeper.quiet_until() > clock.now()  # the first look waits
+    sweeper._drain_looked = True  # (as a sweep while the batch drains sets it)
+    assert sweeper.quiet_until() <= clock.now()

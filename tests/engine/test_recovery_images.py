@@ -165,3 +165,25 @@ async def test_a_row_whose_list_of_images_lost_an_item_is_not_told_apart_by_the_
         JobSpec("j", MODEL, {"prompt": "waves", "duration": "5", "elements": elements}), JobState.SUBMITTING, 1
     )
     assert await _settle_on_clock(clock, rec, job, since) == Attach("mine")
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("whole", "its image too, and were made about when it was sent"),
+        ("absent", "its time, and the history does not keep its image whole"),
+    ],
+)
+@pytest.mark.parametrize(("count", "named"), [(5, "(r0, r1, r2, r3, r4)"), (7, "(r0, r1, r2, r3, r4 and 2 more)")])
+async def test_rows_nothing_tells_apart_are_told_by_what_they_match_and_the_ones_past_the_fifth_are_counted(
+    how, why, count, named
+):
+    """The operator reads why the rows could not be told apart (the history kept the same picture whole, or did
+    not keep it: only the time is left) and which rows to look at by hand, the first five and how many more."""
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    rec, job = setup([row(f"r{i}", held(MINE, how), since + 1 + i) for i in range(count)], clock)
+    rec.others_unsettled = lambda job: False
+    verdict = await rec.settle(job, since=since)
+    assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
+    assert f"{count} requests in the history match this image job's other fields and {why} {named}," in verdict.detail

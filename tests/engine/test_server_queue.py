@@ -3,6 +3,8 @@ the sweeps' pace it allows (fake clock, no server)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from batchgen.clock import FakeClock
@@ -165,3 +167,17 @@ def test_jobs_an_earlier_run_sent_stand_for_nothing():
         queue.sent(tracked)
         queue.finished(tracked, 10.0 if i < 16 else 20.0)
     assert queue.waiting(KEY, 32) == 0.0
+
+
+def test_a_queue_is_claimed_only_as_far_as_the_spread_of_the_times_makes_it_sure():
+    """The first jobs took 9 or 11 s and the recent ones 18 or 22 s: the bare medians (10 s and 20 s) would say
+    half the slots wait, but each median is first moved two of its standard errors (read off the spread)
+    towards the other, so fewer are claimed: a queue overstated would space the sweeps out too far."""
+    queue = ServerQueue()
+    for i in range(32 + RECENT_LEAST):
+        tracked = job(i, 0.0)
+        queue.sent(tracked)
+        queue.finished(tracked, ((9.0, 11.0) if i < FIRST_MOST else (18.0, 22.0))[i % 2])
+    error = 1.2533 * 1.4826 / math.sqrt(8)  # a median's standard error, eight times whose deviations are all 1 s
+    alone, lately = 10.0 + 2 * error, 20.0 - 2 * 2 * error
+    assert queue.waiting(KEY, 32) == pytest.approx(32 * (1 - alone / lately))  # about 11, not 16
