@@ -80,6 +80,17 @@ async def test_a_completed_job_without_a_link_is_looked_up_in_the_history_never_
     assert [line[1] for line in s.k.ledger.lines] == ["result"]
 
 
+async def test_an_api_that_keeps_answering_badly_fails_a_job_the_history_shows_failed_with_its_reason():
+    """Neither left for a later run to poll (exit 6, "run again later to fetch it") nor made again: it failed."""
+    job = pending()
+    api = PollApi(statuses=[BadResponse("HTTP 200 with a proxy's page")])
+    s = stage(api, [job])
+    api.rows = [HistoryRow("r-j", MODEL, "FAILED", job.spec.payload(), None, None, None, "content policy")]
+    await run(s, lambda: s.k.book.in_flight == 0)
+    [(_, event, state, fields)] = s.k.ledger.lines
+    assert (event, state, fields["error"]) == ("failed", "failed", {"http": 422, "detail": "content policy"})
+
+
 async def test_an_api_that_keeps_answering_badly_leaves_the_job_for_a_later_run_never_failed():
     job = pending()
     api = PollApi(statuses=[BadResponse("HTTP 200 with a proxy's page")])

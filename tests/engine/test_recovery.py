@@ -961,6 +961,26 @@ async def test_look_ups_in_a_history_in_no_order_read_it_to_its_end_and_share_a_
     assert api.calls == 2 * 27
 
 
+async def test_a_whole_read_begun_before_an_attempts_outcome_came_back_is_not_taken_for_its_absence():
+    """A history in no order was read whole at some moment; an attempt sent a minute before that read began
+    came back unknown after it had begun (its body still uploading): the server may have made it after the
+    read passed its page.  Its look-up reads afresh and finds it, rather than take the kept read's absence
+    for "never made" (and pay again), however well the lag measured says the history keeps up."""
+    clock = FakeClock()
+    rows = in_no_order(clock.epoch(), 2500)
+    api = FakeApi(rows)
+    rec = reconciler(clock, api)
+    for i in range(3):  # our requests show up at once: absence counts 10 s after an attempt
+        rec.note_submitted(f"seen-{i}", clock.epoch())
+        rec.note_seen(f"seen-{i}")
+    since = clock.epoch() - 60
+    assert await rec.find(job("a dog"), since=since) == (None, False)  # the whole read, kept
+    clock.advance(20)
+    rows.insert(1700, row("mine", "a fox", clock.epoch() - 10))  # made after the read began
+    found, _ = await rec.find(job("a fox"), since=since, until=clock.epoch() - 15)
+    assert found is not None and found.request_id == "mine"
+
+
 async def test_a_history_in_no_order_longer_than_a_look_up_reads_leaves_the_job_and_says_what_to_do():
     clock = FakeClock()
     since = clock.epoch() - 60
