@@ -1048,3 +1048,24 @@ async def test_a_submit_a_plain_re_run_cannot_settle_is_no_hope_of_telling_anoth
         await k.clock.sleep(100.0)
     assert left(k, rerun=False)
     assert not stage._others_unsettled(x)
+
+
+async def test_an_unknown_submit_left_by_a_stop_after_every_row_was_sent_is_not_promised_to_a_plain_re_run():
+    # b was sent and answered, then a's submit came back unknown; Ctrl-C while a is looked up.  Every row was
+    # sent (b is only polled again by a re-run, never sent), so nothing can follow a: a's reason says that no
+    # plain re-run settles it, and the summary gives no resume line for it
+    b, a = pending("b", prompt="b"), pending("a", prompt="a")
+    k = kit(ScriptedApi(submits=["r-b", AmbiguousSubmit("no answer after sending")]), [b, a],
+            settings=limited(concurrency=2))  # fmt: skip
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](0)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.feed, send, [b, a])
+        tg.start_soon(stage.loop, receive.clone())
+        tg.start_soon(stage.loop, receive)
+        await k.clock.sleep(0.5)
+        assert k.ledger.events("a") == ["submitting", "submit_unknown"] and b.state is JobState.SUBMITTED
+        k.control.request_stop()
+        await k.clock.sleep(1000.0)
+        tg.cancel_scope.cancel()
+    assert left(k, rerun=False) and len(k.api.posted) == 2
