@@ -514,3 +514,26 @@ def test_a_submit_refused_for_its_content_type_stops_the_run_with_the_truth_and_
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert sorted(charges_per_job(server).values()) == [1] * 6 and server.state.duplicate_submissions() == 0
     assert_transitions_are_legal(out)
+
+
+def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_jobs_a_429_past_the_deadline_left_pending(
+    sim, tmp_path, monkeypatch, capsys
+):
+    """The first submits are answered 429 past the retry deadline: nothing was made, and those jobs are pending
+    again for a reason of their own, which a cap that defers the last jobs does not hide."""
+    server = sim()
+    server.state.script("rate_limit", 3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    config = write(tmp_path / "c.yaml", "retry:\n  deadline_s: 0.5\n")
+    out = tmp_path / "out"
+    code = run_batch(
+        manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", "--config", str(config),
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    pending = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "pending")
+    assert pending and any(rec["state"] == "deferred" for rec in jobs.values()), printed
+    assert code == 3 and "spend cap" in printed
+    reasons = printed.split("left for a later run, by reason:", 1)[1].split("Stopped submitting", 1)[0]
+    assert f"{len(pending)} x HTTP 429: rate_limit_exceeded" in reasons and pending[0] in reasons, printed

@@ -66,6 +66,21 @@ async def test_an_api_out_of_reach_leaves_a_submit_that_never_arrived_pending_an
     assert len(k.api.posted) == 1 and maybe.state is JobState.SUBMITTING and k.ledger.events("m") == ["submitting"]
 
 
+async def test_an_api_out_of_reach_leaves_a_submit_whose_connection_broke_after_sending_submitting():
+    # the connection was reset once the body had gone out: the server may have made the job, so it is not
+    # pending (a re-run would send it again and pay twice) but 'submitting', for the next run to look up
+    maybe = pending("m")
+    k = kit(ScriptedApi(submits=[NetworkError("connection reset after sending", reached_server=True), "never"]),
+            [maybe])  # fmt: skip
+    k.gateway.unreachable_after_s = 60.0
+    k.gateway.last_reached = k.clock.now() - 120.0
+    stage, _ = submitter(k)
+    k.book.take(maybe)
+    with pytest.raises(ApiUnreachable):
+        await stage.submit(maybe)
+    assert len(k.api.posted) == 1 and maybe.state is JobState.SUBMITTING and k.ledger.events("m") == ["submitting"]
+
+
 # --------------------------------------------------------------------------- sent again, or not
 
 
