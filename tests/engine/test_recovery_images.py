@@ -187,3 +187,23 @@ async def test_rows_nothing_tells_apart_are_told_by_what_they_match_and_the_ones
     verdict = await rec.settle(job, since=since)
     assert isinstance(verdict, Leave) and verdict.state is JobState.SUBMITTING
     assert f"{count} requests in the history match this image job's other fields and {why} {named}," in verdict.detail
+
+
+async def test_a_row_whose_list_holds_another_picture_past_its_first_is_not_taken_for_the_jobs():
+    # Two rows keep the element's reference images whole; both begin with the job's first picture, and only
+    # "mine" holds its second too.  Every image of the list is compared: "theirs" (another job's paid request)
+    # is not attached to this job, nor does it make the two rows a pair nothing tells apart.
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    third = png_bytes(320, 320, seed=3)
+
+    def body(*images: bytes) -> dict[str, Any]:
+        views = [base64.b64encode(image).decode() for image in images]
+        return {"prompt": "waves", "duration": "5", "elements": [{"reference_image_urls": views}]}
+
+    rec = setup([row("theirs", body(MINE, third), since + 2), row("mine", body(MINE, OTHER), since + 1)], clock)[0]
+    elements = [{"reference_image_urls": [ref(MINE), ref(OTHER)]}]
+    job = TrackedJob(
+        JobSpec("j", MODEL, {"prompt": "waves", "duration": "5", "elements": elements}), JobState.SUBMITTING, 1
+    )
+    assert await _settle_on_clock(clock, rec, job, since) == Attach("mine")

@@ -178,3 +178,27 @@ def test_a_csv_cells_json_list_is_checked_as_the_same_list_written_in_yaml(tmp_p
         {"prompt": "p", "counts": [5], "watermark": True},
         [],
     )
+
+
+def test_the_images_in_a_lists_objects_are_held_to_their_count_and_to_the_keys_each_object_needs(tmp_path):
+    """A list of objects whose keys hold images: an object without its required image key, or with one image
+    more than its list takes, is refused before anything is paid (the provider would refuse it, or make
+    something other than what was asked for)."""
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", "slug: kling-x\n" + HEAD.replace("text-to", "image-to") + (
+        "params:\n"
+        "  prompt: {type: string, required: true}\n"
+        "  elements:\n"
+        "    type: list\n"
+        "    items: object\n"
+        "    item_images:\n"
+        "      face: {type: image, required: true}\n"
+        "      views: {type: list, items: image, max_items: 2}\n"
+    )))  # fmt: skip
+    url = "https://example.com/a.png"
+    assert check_params(spec, {"prompt": "p", "elements": [{"face": url, "views": [url, url]}]})[1] == []
+    assert check_params(spec, {"prompt": "p", "elements": [{"face": url, "views": [url, url, url]}]})[1] == [
+        ("elements[0].views", "has 3 images; the limit is 2")
+    ]
+    assert check_params(spec, {"prompt": "p", "elements": [{"face": url}, {"views": [url]}]})[1] == [
+        ("elements[1].face", "'face' is required in each item of elements")
+    ]

@@ -106,6 +106,16 @@ def test_a_data_uri_is_held_to_the_same_limits_as_a_file(tmp_path):
     )
 
 
+def test_a_data_uri_not_marked_base64_is_refused_with_the_form_to_use(tmp_path):
+    # without ";base64" a data URI's text is the bytes themselves: decoded as base64 it would send a picture
+    # the manifest does not hold
+    text = "data:image/png," + base64.b64encode(png_bytes(400, 400)).decode()
+    assert check_image(_test_image(), text, base=tmp_path) == (
+        None,
+        "a data URI must be data:image/png;base64,... (or image/jpeg)",
+    )
+
+
 def test_a_plain_http_url_is_refused_for_a_field_the_page_sends_as_base64(tmp_path):
     assert check_image(_test_image(), "http://example.com/a.png", base=tmp_path) == (
         None,
