@@ -428,3 +428,20 @@ def test_an_images_block_for_a_model_with_two_image_fields_asks_which_one(frames
         ["start_image_url"],
         ["start_image_url"],
     ]
+
+
+def test_the_jobs_an_images_block_makes_list_each_of_their_shared_problems_once(tmp_path):
+    """Three images, one line: its two bad values are listed once each, and the other jobs' copies counted."""
+    for i in range(3):
+        (tmp_path / "frames").mkdir(exist_ok=True)
+        (tmp_path / "frames" / f"shot-{i}.png").write_bytes(png_bytes(640, 360, seed=i))
+    path = write(
+        tmp_path / "m.yaml",
+        "model: kling-1.6-image2video\nimages:\n  from: frames\n  prompt: waves\n  mode: best\n  duration: 7\n",
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    assert [(p.field, p.line) for p in caught.value.problems] == [("mode", 5), ("duration", 6)]
+    assert str(caught.value).startswith("the manifest has 6 problems; nothing was submitted:")
+    assert str(caught.value).endswith("\n  ... and 4 more the same as one above (the same line and field, once for "
+                                      "each job that line makes)")  # fmt: skip

@@ -139,3 +139,17 @@ def test_a_jpeg_cut_short_is_refused_though_ffmpeg_would_decode_it(tmp_path):
     assert _check(_test_image(), tmp_path, whole[: len(whole) * 2 // 3], "b.jpg") == (
         "image 'b.jpg' is cut short (the JPEG has no end); save or copy it again"
     )
+
+
+def test_a_data_uri_jpeg_cut_short_is_refused_as_a_file_is():
+    whole = jpeg_bytes(640, 360)
+    cut = "data:image/jpeg;base64," + base64.b64encode(whole[: len(whole) * 2 // 3]).decode()
+    assert check_image(_test_image(), cut, base=None) == (None, "the data URI's image is cut short (it has no end)")
+
+
+def test_a_spec_that_names_no_formats_takes_jpeg_and_png_alone(tmp_path):
+    param = _param(tmp_path, "max_bytes: 10000000")
+    assert _check(param, tmp_path, png_bytes(400, 400), "a.png") is None
+    assert _check(param, tmp_path, _webp_bytes(400, 400), "b.png") == (
+        "image 'b.png' is WEBP; this model takes JPEG or PNG: convert it"
+    )
