@@ -167,6 +167,24 @@ def test_a_derived_id_belongs_to_the_jobs_values_not_to_its_place(tmp_path):
     assert second == f"{first}-2"
 
 
+def test_a_derived_id_holds_an_image_by_its_digest_so_a_moved_folder_keeps_its_ids(tmp_path):
+    """A job without an id is named by its values, an image by its content: the same manifest and picture in
+    another folder are the same jobs (a re-run from there sends nothing again), another picture another job."""
+
+    def derived(folder: Path, picture: bytes) -> str:
+        (folder / "frames").mkdir(parents=True)
+        (folder / "frames" / "a.png").write_bytes(picture)
+        text = "model: kling-1.6-image2video\njobs:\n  - {prompt: waves, image: frames/a.png}\n"
+        path = write(folder / "m.yaml", text)
+        (job,) = load_manifest(path).jobs
+        return job.id
+
+    picture = png_bytes(640, 360, seed=1)
+    first = derived(tmp_path / "here", picture)
+    assert derived(tmp_path / "elsewhere" / "moved", picture) == first
+    assert derived(tmp_path / "other", png_bytes(640, 360, seed=2)) != first
+
+
 def test_an_id_given_to_one_job_and_derived_by_another_is_named_at_the_second(tmp_path):
     (derived,) = load_manifest(write(tmp_path / "one.yaml", f"model: {T2V}\njobs:\n  - prompt: b\n")).jobs
     path = write(tmp_path / "m.yaml", f"model: {T2V}\njobs:\n  - {{id: {derived.id}, prompt: a}}\n  - prompt: b\n")

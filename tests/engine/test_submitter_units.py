@@ -1069,3 +1069,29 @@ async def test_an_unknown_submit_left_by_a_stop_after_every_row_was_sent_is_not_
         await k.clock.sleep(1000.0)
         tg.cancel_scope.cancel()
     assert left(k, rerun=False) and len(k.api.posted) == 2
+
+
+async def test_a_row_sent_again_once_its_lost_submit_was_shown_never_made_is_not_left_unsent_by_a_later_stop():
+    # a's lost submit is shown never made (a request of ours sent after it is listed) and a is sent again, in
+    # this run.  Later b's submit comes back unknown and the run is stopped: every row was sent, so nothing
+    # can follow b, and b's reason says that no plain re-run settles it (a is not still "to be sent again")
+    a, b = pending("a", prompt="a"), pending("b", prompt="b")
+    k = kit(ScriptedApi(submits=["r-a", "never"]), [a, b])
+    stage, _ = submitter(k)
+    for job in (a, b):
+        k.book.take(job)
+        await k.book.record(job, Event.SUBMITTING, JobState.SUBMITTING)
+        job.posted = True
+    stage._queued = {"a", "b"}
+    since = k.clock.epoch() - 100
+    k.reconciler.note_submitted("r-later", since + 20, sent_from=since + 20)
+    k.api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, since + 20, None)]
+    async with k.clock.autojump():
+        assert await stage.settle(a, since=since, until=since + 10)  # shown never made: to be sent again
+        await stage.submit(a)
+        assert a.request_id == "r-a"
+        await k.clock.sleep(60)
+        k.control.request_stop()
+        assert not await stage.settle(b, since=k.clock.epoch() - 5, until=k.clock.epoch())
+    error = k.ledger.lines[-1][3]["error"]
+    assert k.ledger.events("b")[-1] == "settle_later" and error.get("rerun") is False, error
