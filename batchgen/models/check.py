@@ -186,8 +186,10 @@ def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | Non
     checked = []
     for number, item in enumerate(value, start=1):
         if param.items in (None, "string"):
-            if not isinstance(item, str) or not item.strip():
+            if not isinstance(item, str):
                 return None, f"item {number} must be text, got {type_name(item)}"
+            if not item.strip():
+                return None, f"item {number} is empty; give it text or remove it"
             if param.item_max_length is not None and len(item) > param.item_max_length:
                 return None, f"item {number} is {len(item)} characters long; the limit is {param.item_max_length}"
         elif param.items == "object" and not isinstance(item, dict):

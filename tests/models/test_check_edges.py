@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from batchgen.models.check import check_params
+from batchgen.models.check import check_params, check_value, same, to_wire
 from batchgen.models.loader import load_spec_file
-from batchgen.models.spec import ModelSpec
+from batchgen.models.spec import ModelSpec, ParamSpec
 from tests.helpers import write
 
 HEAD = (
@@ -202,3 +202,46 @@ def test_the_images_in_a_lists_objects_are_held_to_their_count_and_to_the_keys_e
     assert check_params(spec, {"prompt": "p", "elements": [{"face": url}, {"views": [url]}]})[1] == [
         ("elements[1].face", "'face' is required in each item of elements")
     ]
+
+
+def test_text_holding_a_nul_or_a_blank_item_in_a_list_is_refused_with_what_is_wrong(tmp_path):
+    spec = _spec(tmp_path)
+    assert check_params(spec, {"prompt": "a\x00b"})[1] == [("prompt", "contains a NUL character")]
+    assert check_params(spec, {"prompt": "p", "shots": ["a", "  "]})[1] == [
+        ("shots", "item 2 is empty; give it text or remove it")
+    ]
+    assert check_params(spec, {"prompt": "p", "shots": ["a", 5]})[1] == [("shots", "item 2 must be text, got int")]
+
+
+def test_a_rule_that_needs_a_parameter_given_is_not_met_by_its_default_and_takes_any_value_it_lists(tmp_path):
+    """``present``: the parameter must be sent, and its default is not (the provider would refuse the job);
+    ``require`` with two values: either one meets it."""
+    rules = (
+        "rules:\n"
+        "  - when: {loop: true}\n"
+        "    present: [mode]\n"
+        "    message: a looping video names its mode\n"
+        "  - when: {mode: pro}\n"
+        "    require: {duration: [5, 10]}\n"
+        "    message: pro takes 5 or 10 s\n"
+    )
+    spec = _spec(tmp_path, rules)
+    assert check_params(spec, {"prompt": "p", "loop": True})[1] == [
+        ("mode", "a looping video names its mode (mode is not given)")
+    ]
+    assert check_params(spec, {"prompt": "p", "loop": True, "mode": "std"})[1] == []
+    assert check_params(spec, {"prompt": "p", "mode": "pro", "duration": 10})[1] == []
+
+
+def test_numbers_that_differ_only_past_the_point_are_not_the_same_and_are_sent_whole():
+    assert not same(0.5, 0.7) and same(0.5, "0.5") and same(5, "5.0")
+    param = ParamSpec("cfg_scale", "number", wire="string")
+    assert to_wire(param, 2.5) == "2.5" and to_wire(param, 2.0) == "2"
+
+
+def test_the_hint_about_an_unquoted_aspect_ratio_is_given_only_for_the_number_yaml_made_of_it(tmp_path):
+    param = ParamSpec("aspect_ratio", "enum", values=("16:9", "9:16", "1:1"))
+    _, message = check_value(param, 969, "kling-x", False)
+    assert message is not None and "an unquoted 16:9 is read by YAML as the number 969: write it in quotes" in message
+    _, message = check_value(param, 7, "kling-x", False)
+    assert message == "7 is not allowed for kling-x; use one of '16:9', '9:16', '1:1'"
