@@ -15,7 +15,7 @@ from batchgen.config import LimitSettings, Settings
 from batchgen.engine.outcome import RunReport
 from batchgen.jobs import StopReason
 from batchgen.manifest import load_manifest
-from batchgen.report.exits import EXIT_CREDITS, EXIT_FAILED
+from batchgen.report.exits import EXIT_CREDITS, EXIT_FAILED, EXIT_INTERRUPTED
 from tests.helpers import many_jobs_yaml, write
 
 
@@ -91,3 +91,40 @@ def test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_ca
     # the cap stopped the run, but nothing is deferred (it exited 1): a higher cap would send nothing
     command = _after_failures(tmp_path, [DONE, FAILED, DONE], stop=StopReason.SPEND_CAP)
     assert command == "batchgen run m.yaml --retry-failed"
+
+
+def _after_the_cap(tmp_path, states: list[dict], cap: float) -> str:
+    """The resume line after a run the spend cap ``cap`` stopped, leaving its three jobs in ``states``."""
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
+    settings = Settings(limits=LimitSettings(max_spend_usd=cap))
+    args = argparse.Namespace(options=Options({"max_spend": cap}), manifest="m.yaml", shard=None, shards=None)
+    report = RunReport(stop_reason=StopReason.SPEND_CAP)
+    return next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
+
+
+def test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_the_cap_that_stopped(tmp_path):
+    # the next run pays for the unknown submit first (the job it made, or the one sent again), then the deferred
+    unknown = {"state": "submitting", "error": {"detail": "no answer after sending"}}
+    assert _cap_in(_after_the_cap(tmp_path, [DONE, unknown, {"state": "deferred"}], 0.3)) == 0.84
+    # estimates held for jobs in flight stopped the run below what is left to pay: a cent above the cap
+    assert _cap_in(_after_the_cap(tmp_path, [DONE, {"state": "deferred"}, {"state": "deferred"}], 5.0)) == 5.01
+
+
+def test_after_failures_another_manifests_unfinished_job_in_the_folder_does_not_hide_the_flag(tmp_path):
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, DONE], strict=True)}
+    jobs["another-manifests"] = {"state": "pending"}
+    args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
+    command = next_command(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+    assert command == "batchgen run m.yaml --retry-failed"
+
+
+def test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command(tmp_path):
+    # the flags that pay again are named beside the resume line, never put in it for a run that did not end
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, EXPIRED], strict=True)}
+    args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
+    report = RunReport(stop_reason=StopReason.INTERRUPTED)
+    command = next_command(report, EXIT_INTERRUPTED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+    assert command == "batchgen run m.yaml"

@@ -707,3 +707,65 @@ def test_a_sharded_folders_status_without_the_manifest_does_not_call_shards_neve
     assert every["finished"] is True and every["lines"][-1] == "  all jobs completed"
     known = _status(jobs, shards=[Shard(1, 3)], manifest=["a", "b"])  # the manifest says which jobs there are
     assert known["finished"] is True and known["lines"][-1] == "  all jobs completed"
+
+
+def test_jobs_refused_as_sent_are_not_counted_again_among_the_jobs_failed_on_the_server():
+    """Two failed, one of them refused as sent (HTTP 400): --retry-failed is offered for the other alone, in the
+    summary and in ``status``."""
+    report = RunReport(states=Counter({"completed": 8, "failed": 2}), refused=1, submitted=10)
+    lines = summary.summary_lines(report, OUT, TEN, resume_command=None, retry_command="R")
+    assert sum(line.startswith("1 job was refused by the API as sent") for line in lines) == 1, lines
+    assert sum(line.startswith("1 job failed on the server; running again does not retry it.") for line in lines) == 1
+    refused = {"state": "failed", "error": {"http": 400, "detail": "prompt is too long"}}
+    told = _status({**JOBS, "r": refused})["lines"]
+    assert sum(line.startswith("  1 job was refused by the API as sent") for line in told) == 1, told
+    assert FAILED_HINT in told
+
+
+def test_a_credit_stop_at_a_balance_of_nothing_says_so():
+    report = RunReport(states=Counter({"completed": 2, "deferred": 8}), stop_reason=StopReason.CREDITS, balance=0.0)
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="R")
+    assert "Stopped submitting: out of credits (balance reported: $0.00); 8 jobs deferred. Top up, then resume." in (
+        lines
+    )
+
+
+def test_the_raised_cap_is_said_to_cover_the_submits_of_unknown_outcome_too():
+    report = RunReport(states=Counter({"completed": 1, "submitting": 1, "deferred": 8}),
+                       stop_reason=StopReason.SPEND_CAP)  # fmt: skip
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="R", cap_command="CAP")
+    assert (
+        lines[-1]
+        == "To resume, raise the cap (enough for the 8 deferred jobs and the 1 submit of unknown outcome): CAP"
+    )
+
+
+def test_the_resume_line_says_which_of_the_jobs_left_a_plain_re_run_does_not_settle():
+    report = RunReport(states=Counter({"completed": 8, "submitting": 2}), rerun_cannot_settle=1, unsettled=2)
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="R")
+    assert lines[-1] == "To resume: R (a plain re-run does not settle 1 of them: their reason above says what does)"
+
+
+def test_status_lists_a_job_held_back_by_its_image_apart_from_the_jobs_a_stop_deferred():
+    held = {
+        "state": "deferred",
+        "event": "image_changed",
+        "error": {"detail": "image 'a.png' changed after it was checked"},
+    }
+    capped = {"state": "deferred", "event": "deferred", "error": {"detail": "the estimated spend would pass the cap"}}
+    told = _status({"a": {"state": "completed", "cost": 0.28}, "h": held, "d": capped})
+    assert told["left"] == [{"reason": "image 'a.png' changed after it was checked", "count": 1, "examples": ["h"],
+                             "details": {"h": "image 'a.png' changed after it was checked"}}]  # fmt: skip
+    assert ("  1 deferred (credits ran out or the spend cap was reached): top up, or give a higher --max-spend, "
+            "then run again") in told["lines"]  # fmt: skip
+
+
+def test_the_plan_counts_a_job_in_flight_whose_cost_is_known_once():
+    """a, downloading, was charged $0.28 (its ledger line says): with b's $0.28 the cap of $0.56 is met, not
+    passed, so nothing is deferred."""
+    two = Manifest("m.yaml", [JobSpec(name, "kling-text2video", {"prompt": "p"}) for name in "ab"], [])
+    settings = dataclasses.replace(
+        _plan_settings(), limits=dataclasses.replace(_plan_settings().limits, max_spend_usd=0.56)
+    )
+    lines = summary.dry_run_lines(two, settings, Replay({"a": {"state": "downloading", "cost": 0.28}}, 1, False))
+    assert not any("note" in line for line in lines), lines
