@@ -8,6 +8,7 @@ API said it failed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,11 @@ def test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it(s
         or len(server.state.submissions) == 3
     )
     made = len(server.state.submissions)
-    capsys.readouterr()
+    printed = capsys.readouterr().out
+    # the same command would be refused again: no resume line, on the page either, until the key is changed
+    assert "To resume" not in printed
+    assert json.loads((out / "report.json").read_text())["resume_command"] is None
+    assert "To resume" not in (out / "report.html").read_text()
 
     # another account's key: refused before anything is sent, the way through named
     assert run_as(OTHER_KEY, manifest, out, server, monkeypatch) == 2

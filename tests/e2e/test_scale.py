@@ -70,7 +70,9 @@ def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3
     assert run_cli("status", s3.url(), "--json") == 0
     capsys.readouterr()
     assert run_cli("status", s3.url()) == 0
-    assert "  1 shard: 0-of-1 10 jobs, 10 completed" in capsys.readouterr().out.splitlines()  # not "1 shards"
+    told = capsys.readouterr().out.splitlines()
+    assert "  1 shard: 0-of-1 10 jobs, 10 completed" in told  # not "1 shards"
+    assert told[0].startswith(f"{s3.url()}: 10 jobs")  # the bucket's URL as given, not read as a local path
 
 
 def test_a_run_into_s3_writes_at_most_three_ledger_puts_per_video_and_leaves_one_snapshot(

@@ -32,6 +32,8 @@ def test_dry_run_with_replace_changed_counts_the_rows_it_pays_for_and_validate_e
     assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--replace-changed") == 0
     printed = capsys.readouterr().out
     assert "1 changed job(s) will be made anew (--replace-changed; paid again)" in printed
+    assert "the run stops (exit 2)" not in printed  # --replace-changed is given: it does not stop
+    assert "(kept with the folder and used: --base-url --time-scale)" in printed
     assert "2 of these already completed; 1 to do" in printed and "estimated spend: $0.28" in printed
     # validate --out says what run would: the changed row stops the run (exit 2), named with its field.
     assert run_cli("validate", str(manifest), "--out", str(out)) == 2
@@ -292,6 +294,25 @@ def test_status_names_the_rows_changed_since_their_ids_were_sent_and_does_not_ca
     status = json.loads(capsys.readouterr().out)
     assert status["finished"] is True and status["lines"][-1] == "  all jobs completed"
     assert server.state.total_charged() == pytest.approx(4 * 0.28)
+
+
+def test_status_results_to_stdout_writes_the_table_alone(sim, tmp_path, monkeypatch, capsys):
+    """``status OUT --results -`` is for a pipe: the CSV and nothing else (a summary after it would be read as rows)."""
+    out = tmp_path / "out"
+    assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), out, sim(), monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--results", "-") == 0
+    printed = capsys.readouterr().out
+    assert printed == (out / "results.csv").read_text()
+
+
+def test_shards_without_a_shard_to_run_is_refused_not_ignored(sim, tmp_path, monkeypatch, capsys):
+    server = sim()
+    code = run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(3)), tmp_path / "out", server, "--shards", "4",
+                     monkeypatch=monkeypatch)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N" in err
+    assert server.state.submissions == []
 
 
 @pytest.mark.parametrize("given", [["--json"], ["--results", "-"], []])
