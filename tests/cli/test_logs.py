@@ -77,3 +77,16 @@ def test_a_cron_run_that_cannot_start_says_why_in_the_log_file(sim, tmp_path):
     log.unlink()
     assert cron_run(good, tmp_path / "out3", log, key=None) == 2
     assert "no API key" in log_lines(log)[-2]["message"] and log_lines(log)[-1]["exit_code"] == 2
+
+
+def test_a_quiet_run_logs_its_summary_and_errors_alone(sim, tmp_path):
+    """--quiet: the summary (the outcome line) and errors, no progress nor the run's other news."""
+    server = sim()
+    server.state.script("fail")
+    log = tmp_path / "batchgen.log"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    scale = ["--base-url", server.url, "--time-scale", str(server.config.time_scale), "--concurrency", "1"]
+    assert cron_run(manifest, tmp_path / "out", log, *scale, "--quiet", "--progress-every", "0.001") == 1
+    lines = log_lines(log)
+    assert lines[-1]["event"] == "outcome" and lines[-1]["exit_code"] == 1
+    assert {line["level"] for line in lines} == {"warning", "error"}  # the failure as it came, then the outcome

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import batchgen.engine.identity as identity
-from batchgen.engine.identity import find_changes, fingerprint, set_aside
+from batchgen.engine.identity import Change, ChangedJobs, find_changes, fingerprint, set_aside
 from batchgen.jobs import JobSpec
 from batchgen.store.ledger import Replay
 from batchgen.store.local import OutputDir
@@ -291,3 +291,12 @@ async def test_the_replaced_line_says_what_each_job_was_and_every_moved_file_is_
         },
         "paid_before": 0.123457,
     }
+
+
+def test_changed_rows_past_the_twentieth_are_counted_not_dropped():
+    changes = [Change(JobSpec(f"j{i:02d}", "kling-text2video", {"prompt": "p"}), "completed", ("prompt",))
+               for i in range(21)]  # fmt: skip
+    lines = str(ChangedJobs(changes, "out")).splitlines()
+    assert lines[0].startswith("21 jobs in the manifest ask for something other than what out holds for their ids")
+    assert lines[1].startswith("  j00: prompt differs") and lines[20].startswith("  j19: prompt differs")
+    assert lines[21] == "  ... and 1 more"

@@ -19,7 +19,7 @@ import anyio.lowlevel
 import pytest
 
 from batchgen.errors import DownloadError, LockHeld, StorageError
-from batchgen.store import mp4, results
+from batchgen.store import media, mp4, results
 from batchgen.store.files import write_atomically
 from batchgen.store.local import OutputDir, _disk_message, lock_holder, safe_video_name
 from batchgen.store.mp4 import mp4_problem, spool_verified
@@ -162,6 +162,25 @@ async def test_a_saved_video_is_verified_hashed_and_renamed_into_place(tmp_path)
     assert saved.sha256 == hashlib.sha256(VALID).hexdigest() and saved.size == len(VALID)
     assert saved.mtime_ns == dest.stat().st_mtime_ns
     assert list(out.partial.iterdir()) == []
+
+
+async def test_a_video_found_in_place_is_kept_only_if_sound_of_the_apis_size_and_put_there_after_the_submit(
+    tmp_path,
+):
+    """A killed run may have put a job's video in place before its 'completed' line: kept only when it can be
+    this request's (a sound MP4 of the size the API gives, put there after the submit), never an older file
+    under its name (an earlier attempt's, another folder's) nor one damaged at the same size."""
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    dest = out.video_path("j", "kling-text2video")
+    dest.write_bytes(VALID)
+    put = dest.stat().st_mtime_ns / 1e9
+    found = await out.installed(dest, file_size=len(VALID), since=put - 1)
+    assert found is not None and found.sha256 == hashlib.sha256(VALID).hexdigest()
+    assert await out.installed(dest, file_size=len(VALID), since=put + 1) is None  # there before the submit
+    assert await out.installed(dest, file_size=len(VALID) + 1, since=put - 1) is None
+    dest.write_bytes(VALID.replace(b"moov", b"moox"))  # the same size, not an MP4 whose boxes hold together
+    assert await out.installed(dest, file_size=len(VALID), since=dest.stat().st_mtime_ns / 1e9 - 1) is None
 
 
 @pytest.mark.parametrize(
@@ -685,3 +704,20 @@ def test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_
         "elements[0].frontal_image_url": {"file": "frames/cat.png", "sha256": "cd" * 32},
         "elements[0].reference_image_urls[1]": {"file": None, "sha256": "ef" * 32},
     }
+
+
+@pytest.mark.parametrize(
+    ("asked", "video", "kinds"),
+    [
+        ({"duration": 10, "aspect_ratio": "16:9"}, (10.0, 1280, 720), []),  # as asked
+        ({"duration": 10, "aspect_ratio": "16:9"}, (5.0, 1280, 720), ["duration_mismatch"]),  # shorter
+        ({"duration": 5}, (10.0, 1280, 720), ["duration_mismatch"]),  # longer
+        ({"duration": "5", "aspect_ratio": "16:9"}, (5.2, 720, 1280), ["aspect_mismatch"]),  # narrower
+        ({"aspect_ratio": "9:16"}, (5.0, 1280, 720), ["aspect_mismatch"]),  # wider
+    ],
+)
+def test_a_video_shorter_or_longer_narrower_or_wider_than_asked_is_named_so(asked, video, kinds):
+    duration, width, height = video
+    found = media.Media(duration_s=duration, width=width, height=height, fps=24.0, codec="h264", frames=120)
+    warnings = media.check_media(found, asked, duration_tolerance_s=0.5, aspect_tolerance=0.03)
+    assert [w["kind"] for w in warnings] == kinds
