@@ -288,3 +288,17 @@ async def test_an_api_that_keeps_answering_badly_defers_to_the_history_row(row_s
         assert event == "failed" and "policy" in str(fields["error"])
     else:
         assert event == "unreachable" and "login page" in fields["error"]["detail"]
+
+
+async def test_a_sweeps_sighting_the_result_calls_early_is_forgotten_and_never_fetched_later():
+    """A sweep showed the job COMPLETED with a link, but its result says QUEUED (the row was early, or a
+    preview's): the row's link is forgotten, and a later answer the poller cannot use does not fetch it."""
+    job = pending()
+    api = PollApi(statuses=[BadResponse("HTTP 200 with a proxy's page"), status("COMPLETED")],
+                  results=[finished(None, state="QUEUED"), done(LINK)])  # fmt: skip
+    s = stage(api, [job])
+    for tracked in s.k.book.jobs:
+        s.poller.track(tracked)
+    s.poller.hear(Shown(job, HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), A_LINK, 0.28, None, None)))
+    await run(s, lambda: bool(s.downloads.sent), track=False)
+    assert s.downloads.sent == [job] and job.output_url == LINK and not job.url_from_history
