@@ -1877,6 +1877,490 @@ PLANTS = (
             "::test_a_submit_and_polls_answered_with_another_2xx_than_200_are_a_job_made_and_in_flight",
         ),
     ),
+    Plant(
+        "a torn look-up with exactly five rows says there are more of them",
+        "batchgen/engine/recovery.py",
+        "if len(exc.candidates) > TORN_SHOWN else",
+        "if len(exc.candidates) >= TORN_SHOWN else",
+        (
+            "tests/engine/test_recovery_images.py::test_rows_nothing_tells_apart_are_told_by_what_they_match_and_"
+            "the_ones_past_the_fifth_are_counted",
+        ),
+    ),
+    Plant(
+        "a torn look-up says the history kept the image whole when it did not (and the reverse)",
+        "batchgen/engine/recovery.py",
+        "            if exc.whole\n",
+        "            if not exc.whole\n",
+        (
+            "tests/engine/test_recovery_images.py::test_rows_nothing_tells_apart_are_told_by_what_they_match_and_"
+            "the_ones_past_the_fifth_are_counted",
+        ),
+    ),
+    Plant(
+        "the server queue moves the recent times away from the work's, claiming a queue it is not sure of",
+        "batchgen/engine/server_queue.py",
+        "_typical(recent, -SURE)",
+        "_typical(recent, SURE)",
+        (
+            "tests/engine/test_server_queue.py::test_a_queue_is_claimed_only_as_far_as_the_spread_of_the_times_"
+            "makes_it_sure",
+        ),
+    ),
+    Plant(
+        "the server queue moves each median by its spread, not its standard error (no queue claimed)",
+        "batchgen/engine/server_queue.py",
+        "spread / math.sqrt(len(times))",
+        "spread",
+        (
+            "tests/engine/test_server_queue.py::test_a_queue_is_claimed_only_as_far_as_the_spread_of_the_times_"
+            "makes_it_sure",
+        ),
+    ),
+    Plant(
+        "after the drain's first look, every later look waits again until all jobs are likely done",
+        "batchgen/engine/cadence.py",
+        "        if draining and first < self.clock.now() and not self._drain_looked:",
+        "        if draining and first < self.clock.now():",
+        (
+            "tests/engine/test_drain_cadence.py::test_after_the_drains_first_look_the_jobs_it_left_are_looked_for_"
+            "once_the_last_could_be_done",
+        ),
+    ),
+    Plant(
+        "a due sweep in the batch's tail is held back for finds (each late find the batch's delay)",
+        "batchgen/engine/cadence.py",
+        "        if 2 * len(self.jobs) < self.peak or now - self._swept_at >= self.longest_gap():",
+        "        if now - self._swept_at >= self.longest_gap():",
+        ("tests/engine/test_cadence_edges.py::test_in_the_batchs_tail_a_due_sweep_is_not_held_back_for_finds",),
+    ),
+    Plant(
+        "a job the history shows failed, its API answers unusable, is left for a later run to fetch",
+        "batchgen/engine/recovery.py",
+        '        if row.status == "FAILED":\n            return Failed',
+        "        if False:\n            return Failed",
+        (
+            "tests/engine/test_poller_units.py::test_an_api_that_keeps_answering_badly_fails_a_job_the_history_"
+            "shows_failed_with_its_reason",
+        ),
+    ),
+    Plant(
+        "a whole read begun before an attempt's outcome came back is taken for the attempt's absence",
+        "batchgen/engine/recovery.py",
+        "        if scan is None or order.newest_first or order.oldest_first or scan[0] <= search.until:",
+        "        if scan is None or order.newest_first or order.oldest_first:",
+        (
+            "tests/engine/test_recovery.py::test_a_whole_read_begun_before_an_attempts_outcome_came_back_is_not_"
+            "taken_for_its_absence",
+        ),
+    ),
+    Plant(
+        "a row sent before a stop counts as left unsent: a lost submit no re-run settles is promised to one",
+        "batchgen/engine/submitter.py",
+        "        return job.spec.id in self._queued and not job.posted",
+        "        return job.spec.id in self._queued",
+        (
+            "tests/engine/test_submitter_units.py::test_an_unknown_submit_left_by_a_stop_after_every_row_was_sent_"
+            "is_not_promised_to_a_plain_re_run",
+        ),
+    ),
+    Plant(
+        "a submit whose connection broke after sending is made pending when the API is out of reach (paid twice)",
+        "batchgen/engine/submitter.py",
+        "            if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created",
+        "            if isinstance(cause, NetworkError):  # surely not created",
+        (
+            "tests/engine/test_submitter_outcomes.py::test_an_api_out_of_reach_leaves_a_submit_whose_connection_"
+            "broke_after_sending_submitting",
+        ),
+    ),
+    Plant(
+        "jobs a 429 past the deadline left pending lose their reason when a stop defers others",
+        "batchgen/engine/submitter.py",
+        "            self.report.pending_own.add(job.spec.id)\n            await _durably(book.finish(job, "
+        "Event.SUBMIT_POSTPONED",
+        "            await _durably(book.finish(job, Event.SUBMIT_POSTPONED",
+        (
+            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_jobs_a_429_"
+            "past_the_deadline_left_pending",
+        ),
+    ),
+    Plant(
+        "only the first image of a list is compared with a history row (another job's request attached)",
+        "batchgen/models/images.py",
+        "        for index, inner in enumerate(value):\n            yield from refs_in(inner, (*steps, index))",
+        "        for index, inner in enumerate(value[:1]):\n            yield from refs_in(inner, (*steps, index))",
+        (
+            "tests/engine/test_recovery_images.py::test_a_row_whose_list_holds_another_picture_past_its_first_is_"
+            "not_taken_for_the_jobs",
+        ),
+    ),
+    Plant(
+        "an object of a list without the image key it needs is let through",
+        "batchgen/models/images.py",
+        "                if inner.required:\n",
+        "                if False:\n",
+        (
+            "tests/models/test_check_edges.py::test_the_images_in_a_lists_objects_are_held_to_their_count_and_to_"
+            "the_keys_each_object_needs",
+        ),
+    ),
+    Plant(
+        "a list of images in an object takes one image more than its limit",
+        "batchgen/models/images.py",
+        "            elif inner.max_items is not None and len(value) > inner.max_items:",
+        "            elif inner.max_items is not None and len(value) > inner.max_items + 1:",
+        (
+            "tests/models/test_check_edges.py::test_the_images_in_a_lists_objects_are_held_to_their_count_and_to_"
+            "the_keys_each_object_needs",
+        ),
+    ),
+    Plant(
+        "a data URI without ;base64 is decoded as base64 (a picture the manifest does not hold)",
+        "batchgen/models/images.py",
+        '    if not sep or not head.endswith(";base64"):',
+        "    if not sep:",
+        ("tests/models/test_images_edges.py::test_a_data_uri_not_marked_base64_is_refused_with_the_form_to_use",),
+    ),
+    Plant(
+        "a JPEG data URI cut short is taken (FFmpeg decodes it grey-filled)",
+        "batchgen/models/images.py",
+        '    if size is None or not complete(kind, data):\n        return None, "the data URI',
+        '    if size is None:\n        return None, "the data URI',
+        ("tests/models/test_images_edges.py::test_a_data_uri_jpeg_cut_short_is_refused_as_a_file_is",),
+    ),
+    Plant(
+        "an image parameter whose spec names no formats takes WebP too",
+        "batchgen/models/loader.py",
+        '    formats = node.get("formats", ["jpeg", "png"] if image else [])',
+        '    formats = node.get("formats", ["jpeg", "png", "webp"] if image else [])',
+        ("tests/models/test_images_edges.py::test_a_spec_that_names_no_formats_takes_jpeg_and_png_alone",),
+    ),
+    Plant(
+        "the problems an images block's jobs share are listed again for every job",
+        "batchgen/manifest.py",
+        "        if problem in self.problems[-50:]:  # once, not per repeat",
+        "        if problem in self.problems[-1:]:  # once, not per repeat",
+        ("tests/test_manifest_edges.py::test_the_jobs_an_images_block_makes_list_each_of_their_shared_problems_once",),
+    ),
+    Plant(
+        "a row sent again after its lost submit was shown never made still counts as to be sent again",
+        "batchgen/engine/submitter.py",
+        "        self._resend.discard(job.spec.id)\n",
+        "        pass\n",
+        (
+            "tests/engine/test_submitter_units.py::test_a_row_sent_again_once_its_lost_submit_was_shown_never_made_"
+            "is_not_left_unsent_by_a_later_stop",
+        ),
+    ),
+    Plant(
+        "a derived id holds an image by its path: a moved folder makes new jobs (paid again)",
+        "batchgen/manifest.py",
+        "            seen = identity_view(params)  # an image by its digest",
+        "            seen = params  # an image by its digest",
+        (
+            "tests/test_manifest_edges.py::test_a_derived_id_holds_an_image_by_its_digest_so_a_moved_folder_keeps_"
+            "its_ids",
+        ),
+    ),
+    Plant(
+        "text holding a NUL character is taken",
+        "batchgen/models/check.py",
+        '        if "\\x00" in value:',
+        "        if False:",
+        (
+            "tests/models/test_check_edges.py::test_text_holding_a_nul_or_a_blank_item_in_a_list_is_refused_with_"
+            "what_is_wrong",
+        ),
+    ),
+    Plant(
+        "a blank item in a list of text is taken",
+        "batchgen/models/check.py",
+        "            if not item.strip():\n",
+        "            if False:\n",
+        (
+            "tests/models/test_check_edges.py::test_text_holding_a_nul_or_a_blank_item_in_a_list_is_refused_with_"
+            "what_is_wrong",
+        ),
+    ),
+    Plant(
+        "a rule that needs a parameter given is met by its default (which is not sent)",
+        "batchgen/models/check.py",
+        "            if name not in given:",
+        "            if name not in effective:",
+        (
+            "tests/models/test_check_edges.py::test_a_rule_that_needs_a_parameter_given_is_not_met_by_its_default_"
+            "and_takes_any_value_it_lists",
+        ),
+    ),
+    Plant(
+        "a rule that takes two values of a parameter wants it to be both",
+        "batchgen/models/check.py",
+        "            if not any(same(w, effective.get(name)) for w in wanted):",
+        "            if not all(same(w, effective.get(name)) for w in wanted):",
+        (
+            "tests/models/test_check_edges.py::test_a_rule_that_needs_a_parameter_given_is_not_met_by_its_default_"
+            "and_takes_any_value_it_lists",
+        ),
+    ),
+    Plant(
+        "a number is shown and sent without its fraction (0.5 taken for 0.7, 2.5 sent as 2)",
+        "batchgen/models/check.py",
+        "    if isinstance(value, float) and value.is_integer():\n        return str(int(value))",
+        "    if isinstance(value, float):\n        return str(int(value))",
+        (
+            "tests/models/test_check_edges.py::test_numbers_that_differ_only_past_the_point_are_not_the_same_and_"
+            "are_sent_whole",
+        ),
+    ),
+    Plant(
+        "the hint about an unquoted aspect ratio is given for any other number",
+        "batchgen/models/check.py",
+        "        if sep and a.isdigit() and b.isdigit() and int(a) * 60 + int(b) == value:",
+        "        if sep and a.isdigit() and b.isdigit() and int(a) * 60 + int(b) != value:",
+        (
+            "tests/models/test_check_edges.py::test_the_hint_about_an_unquoted_aspect_ratio_is_given_only_for_the_"
+            "number_yaml_made_of_it",
+        ),
+    ),
+    Plant(
+        "the raised cap leaves out the submits of unknown outcome (the resume stops again)",
+        "batchgen/cli/nextstep.py",
+        '        waiting = ("deferred", "pending", None, "submitting")',
+        '        waiting = ("deferred", "pending", None)',
+        (
+            "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
+            "the_cap_that_stopped",
+        ),
+    ),
+    Plant(
+        "the raised cap may be no higher than the cap that stopped the run",
+        "batchgen/cli/nextstep.py",
+        '        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}',
+        '        values = {**args.options.values, "max_spend": needed}',
+        (
+            "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
+            "the_cap_that_stopped",
+        ),
+    ),
+    Plant(
+        "another manifest's unfinished job in the folder hides --retry-failed from the resume line",
+        "batchgen/cli/nextstep.py",
+        '    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in ours)',
+        '    states = Counter(str(rec.get("state")) for job_id, rec in jobs.items())',
+        (
+            "tests/cli/test_nextstep.py::test_after_failures_another_manifests_unfinished_job_in_the_folder_does_"
+            "not_hide_the_flag",
+        ),
+    ),
+    Plant(
+        "an interrupted run's resume line pays again for failures (--retry-failed put in it)",
+        "batchgen/cli/nextstep.py",
+        "    if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):",
+        "    if not any(states.get(s) for s in unfinished):",
+        ("tests/cli/test_nextstep.py::test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command",),
+    ),
+    Plant(
+        "jobs refused as sent are counted again among those --retry-failed would submit",
+        "batchgen/report/summary.py",
+        '    if failed := states.get("failed", 0) - refused:',
+        '    if failed := states.get("failed", 0):',
+        (
+            "tests/report/test_summary_lines.py::test_jobs_refused_as_sent_are_not_counted_again_among_the_jobs_"
+            "failed_on_the_server",
+        ),
+    ),
+    Plant(
+        "status offers --retry-failed for jobs refused as sent",
+        "batchgen/report/summary.py",
+        "    refused = sum(1 for rec in jobs.values() if refused_as_sent(rec))",
+        "    refused = 0",
+        (
+            "tests/report/test_summary_lines.py::test_jobs_refused_as_sent_are_not_counted_again_among_the_jobs_"
+            "failed_on_the_server",
+        ),
+    ),
+    Plant(
+        "a credit stop at a balance of $0.00 leaves the balance out",
+        "batchgen/report/summary.py",
+        '        balance = f" (balance reported: ${report.balance:.2f})" if report.balance is not None else ""',
+        '        balance = f" (balance reported: ${report.balance:.2f})" if report.balance else ""',
+        ("tests/report/test_summary_lines.py::test_a_credit_stop_at_a_balance_of_nothing_says_so",),
+    ),
+    Plant(
+        "the raised cap is said to cover the deferred jobs alone, not the unknown submits it covers",
+        "batchgen/report/summary.py",
+        "            also = f\" and the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome\" if unsure "
+        'else ""',
+        '            also = ""',
+        (
+            "tests/report/test_summary_lines.py::test_the_raised_cap_is_said_to_cover_the_submits_of_unknown_"
+            "outcome_too",
+        ),
+    ),
+    Plant(
+        "the resume line leaves out which jobs a plain re-run does not settle",
+        "batchgen/report/summary.py",
+        '            stuck = f" ({not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_'
+        'settle else ""',
+        '            stuck = ""',
+        (
+            "tests/report/test_summary_lines.py::test_the_resume_line_says_which_of_the_jobs_left_a_plain_re_run_"
+            "does_not_settle",
+        ),
+    ),
+    Plant(
+        "status leaves a job held back by its changed image out of the jobs left for a later run",
+        "batchgen/report/summary.py",
+        "        elif (state in UNFINISHED and error) or held_back(rec):",
+        "        elif state in UNFINISHED and error:",
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_a_job_held_back_by_its_image_apart_from_the_"
+            "jobs_a_stop_deferred",
+        ),
+    ),
+    Plant(
+        "status counts a job held back by its image among those credits or the cap deferred",
+        "batchgen/report/summary.py",
+        '    if deferred := states.get("deferred", 0) - held:',
+        '    if deferred := states.get("deferred", 0):',
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_a_job_held_back_by_its_image_apart_from_the_"
+            "jobs_a_stop_deferred",
+        ),
+    ),
+    Plant(
+        "the dry run counts a job in flight whose cost is known twice against the cap",
+        "batchgen/report/summary.py",
+        '            if job.id in sent and not known[job.id].get("cost")',
+        "            if job.id in sent",
+        ("tests/report/test_summary_lines.py::test_the_plan_counts_a_job_in_flight_whose_cost_is_known_once",),
+    ),
+    Plant(
+        "the dry run with --replace-changed also says the run stops at the changed rows (exit 2)",
+        "batchgen/cli/main.py",
+        "            changed=0 if args.replace_changed else len(changes),",
+        "            changed=len(changes),",
+        (
+            "tests/e2e/test_told_status.py::test_dry_run_with_replace_changed_counts_the_rows_it_pays_for_and_"
+            "validate_exits_2",
+        ),
+    ),
+    Plant(
+        "the dry run leaves out the options it took from the folder",
+        "batchgen/cli/main.py",
+        "        if args.options.from_folder:\n            lines.append(f\"  (kept with the folder and used: {' "
+        "'.join(args.options.from_folder)})\")\n        _print",
+        "        _print",
+        (
+            "tests/e2e/test_told_status.py::test_dry_run_with_replace_changed_counts_the_rows_it_pays_for_and_"
+            "validate_exits_2",
+        ),
+    ),
+    Plant(
+        "status --results - writes the summary after the table on stdout",
+        "batchgen/cli/main.py",
+        '        if args.results == "-":  # the table alone on stdout, for a pipe\n            '
+        'emit(data.decode(), end="")\n            return EXIT_OK',
+        '        if args.results == "-":  # the table alone on stdout, for a pipe\n            '
+        'emit(data.decode(), end="")',
+        ("tests/e2e/test_told_status.py::test_status_results_to_stdout_writes_the_table_alone",),
+    ),
+    Plant(
+        "--shards N without --shard auto or --ray is silently ignored",
+        "batchgen/cli/main.py",
+        "    if args.shards is not None and shard is None:",
+        "    if False:",
+        ("tests/e2e/test_told_status.py::test_shards_without_a_shard_to_run_is_refused_not_ignored",),
+    ),
+    Plant(
+        "the report page of a run stopped by a refused key offers the same command to resume",
+        "batchgen/cli/main.py",
+        "        if code in (EXIT_OK, EXIT_AUTH) or rerun_settles_none(report):\n            return Verdict(code, "
+        "None)",
+        "        if code in (EXIT_OK,) or rerun_settles_none(report):\n            return Verdict(code, None)",
+        ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
+    ),
+    Plant(
+        "the summary of a run stopped by a refused key offers the same command to resume",
+        "batchgen/cli/main.py",
+        "        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,",
+        "        resume_command=command if code != EXIT_OK else None,",
+        ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
+    ),
+    Plant(
+        "status of an object store names it as a local path (s3:/bucket)",
+        "batchgen/cli/main.py",
+        "        summary[\"lines\"][0] = f\"{args.dir}: {summary['lines'][0].split(': ', 1)[1]}\"",
+        "        pass",
+        ("tests/e2e/test_scale.py::test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket",),
+    ),
+    Plant(
+        "a video shorter than asked is kept without its duration_mismatch warning",
+        "batchgen/store/media.py",
+        "    if media.duration_s is not None and abs(media.duration_s - want_s) > duration_tolerance_s:",
+        "    if media.duration_s is not None and media.duration_s - want_s > duration_tolerance_s:",
+        ("tests/store/test_storage.py::test_a_video_shorter_or_longer_narrower_or_wider_than_asked_is_named_so",),
+    ),
+    Plant(
+        "a video narrower than asked is kept without its aspect_mismatch warning",
+        "batchgen/store/media.py",
+        "        if abs(ratio / want_ratio - 1) > aspect_tolerance:",
+        "        if ratio / want_ratio - 1 > aspect_tolerance:",
+        ("tests/store/test_storage.py::test_a_video_shorter_or_longer_narrower_or_wider_than_asked_is_named_so",),
+    ),
+    Plant(
+        "the duration asked for is taken as 5 s whatever the job asked",
+        "batchgen/store/media.py",
+        '        duration = float(params.get("duration", DEFAULT_DURATION_S))',
+        "        duration = float(DEFAULT_DURATION_S)",
+        ("tests/store/test_storage.py::test_a_video_shorter_or_longer_narrower_or_wider_than_asked_is_named_so",),
+    ),
+    Plant(
+        "a video in place from before the submit is kept as the request's",
+        "batchgen/store/local.py",
+        "        if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns < since * 1e9:",
+        "        if not stat.S_ISREG(info.st_mode):",
+        (
+            "tests/store/test_storage.py::test_a_video_found_in_place_is_kept_only_if_sound_of_the_apis_size_and_"
+            "put_there_after_the_submit",
+        ),
+    ),
+    Plant(
+        "a damaged file of the API's size in place is kept as the request's video",
+        "batchgen/store/local.py",
+        "        if (file_size is not None and info.st_size != file_size) or mp4_problem(dest):",
+        "        if file_size is not None and info.st_size != file_size:",
+        (
+            "tests/store/test_storage.py::test_a_video_found_in_place_is_kept_only_if_sound_of_the_apis_size_and_"
+            "put_there_after_the_submit",
+        ),
+    ),
+    Plant(
+        "--quiet is ignored: the run's news is logged",
+        "batchgen/cli/main.py",
+        "    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO",
+        "    level = logging.DEBUG if debug else logging.INFO",
+        ("tests/cli/test_logs.py::test_a_quiet_run_logs_its_summary_and_errors_alone",),
+    ),
+    Plant(
+        "exactly twenty-one changed rows: the twenty-first is dropped from the message",
+        "batchgen/engine/identity.py",
+        "        if count > MAX_LISTED:",
+        "        if count > MAX_LISTED + 1:",
+        ("tests/engine/test_identity_units.py::test_changed_rows_past_the_twentieth_are_counted_not_dropped",),
+    ),
+    Plant(
+        "a sweep's sighting the result called early is kept: a later unusable answer fetches the row's link",
+        "batchgen/engine/poller.py",
+        "        if result.state in UNFINISHED_STATES:  # a hint that was early\n            job.done_age, "
+        "job.swept = None, None",
+        "        if result.state in UNFINISHED_STATES:  # a hint that was early\n            job.done_age = None",
+        (
+            "tests/engine/test_poller_units.py::test_a_sweeps_sighting_the_result_calls_early_is_forgotten_and_"
+            "never_fetched_later",
+        ),
+    ),
 )
 
 
