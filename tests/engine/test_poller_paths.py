@@ -13,6 +13,7 @@ import pytest
 
 from batchgen.api.answers import HistoryRow, Result, Status
 from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import iso_utc
 from batchgen.engine.messages import Replan, Shown, SweepNews
 from batchgen.engine.pollplan import LatencyModel, latency_key
 from batchgen.errors import NotFound, RouteTrouble, ServerError
@@ -280,6 +281,13 @@ async def test_a_queue_time_of_zero_dates_processing_from_the_submit():
     s = staged(api, ["j"])
     await run_poller(s, lambda: bool(s.downloads.sent))
     assert s.k.ledger.lines[0][3]["processing_at"] == "2027-01-15T08:00:00.000Z"
+
+
+async def test_a_queue_time_longer_than_the_job_has_existed_never_dates_processing_after_now():
+    api = ByJobApi(statuses={"r-j": [status("COMPLETED")]}, results={"r-j": [done(metrics={"queue_time": 864_000})]})
+    s = staged(api, ["j"])
+    await run_poller(s, lambda: bool(s.downloads.sent))
+    assert s.k.ledger.lines[0][3]["processing_at"] <= iso_utc(s.k.clock.epoch())  # by when it was found done
 
 
 async def test_a_job_a_sweep_shows_failed_is_failed_with_its_results_reason():
