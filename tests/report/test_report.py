@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from html import escape
 from pathlib import Path
@@ -218,6 +219,21 @@ def test_contact_sheet_is_paged(tmp_path, sim, monkeypatch):
     assert all("../videos/" in p.read_text() and "../thumbs/" in p.read_text() for p in pages)
     publish(out, ReportSettings(page_size=500))
     assert not list((out / "report-pages").glob("page-*.html"))
+    videos = len(list((out / "videos").glob("*.mp4")))
+    assert videos % 4  # the last page is partly filled: every video is on one page all the same
+    sheets = [publish(out, ReportSettings(page_size=4)), *(out / "report-pages").glob("page-*.html")]
+    assert sum(sheet.read_text().count('class="thumb"') for sheet in sheets) == videos
+
+
+def test_the_index_is_written_under_another_name_then_renamed_over_the_last_one(tmp_path, sim, monkeypatch):
+    """A reader that opened the last index (a notebook, a DuckDB view) keeps a whole file: the new one is a new
+    file renamed into place, never the old one rewritten in place."""
+    out, _ = run_with_failures(tmp_path, sim, monkeypatch, count=3)
+    held = tmp_path / "held.parquet"
+    os.link(out / "index.parquet", held)
+    assert run_cli("report", str(out)) == 0
+    assert (out / "index.parquet").stat().st_ino != held.stat().st_ino
+    assert pq.read_table(held).num_rows == 3
 
 
 def _capture(fn, *args) -> str:
@@ -344,6 +360,36 @@ def test_timings_are_those_of_the_attempt_that_counts(tmp_path):
         "completed",
         "pending",
     ]
+
+
+def test_a_job_made_anew_keeps_no_timing_of_its_earlier_attempt(tmp_path):
+    """Made anew (--replace-changed) and now in flight again: its earlier video's finish and download are not
+    this attempt's, and the index and the chart show none yet."""
+    from batchgen.report.timeline import load_rows
+
+    def line(ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": "a", "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text(
+        "\n".join(
+            [
+                line("00:00", "submitting", "submitting", params={"prompt": "p"}),
+                line("00:01", "submitted", "submitted", request_id="r1"),
+                line("05:00", "result", "downloading", processing_at="2026-11-21T12:01:00.000Z", cost=0.28),
+                line("05:05", "completed", "completed", file="videos/a.mp4", bytes=10, cost=0.28),
+                line("40:00", "replaced", "pending", paid_before=0.28),
+                line("40:01", "submitting", "submitting", params={"prompt": "q"}),
+                line("40:02", "submitted", "submitted", request_id="r2"),
+            ]
+        )
+        + "\n"
+    )
+    (row,) = load_rows(ledger)
+    assert (row.state, row.request_id, row.params) == ("submitted", "r2", {"prompt": "q"})
+    assert row.queued_at == 1_795_262_400.0 + 40 * 60 + 2
+    assert row.processing_at is None and row.detected_at is None and row.downloaded_at is None
 
 
 def test_a_job_attached_by_a_later_run_is_timed_from_when_its_request_was_made_not_from_that_line(tmp_path):
