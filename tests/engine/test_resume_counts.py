@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from batchgen.engine.resume import plan_resume
+from batchgen.engine.verdicts import Attach, Leave
 from batchgen.jobs import JobState
 from batchgen.store.ledger import Replay, carry_forward
-from tests.engine.doubles import ScriptedApi, kit, pending
+from tests.engine.doubles import ScriptedApi, kit, pending, row_for
 
 
 class _Videos:
@@ -83,3 +84,24 @@ async def test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_fl
     assert k.ledger.lines == [] and not plan.poll and not plan.download and not plan.reconcile
     # a failed job left alone keeps its recorded reason: the summary's "failures by reason" give it
     assert jobs[0].error == "nsfw"
+
+
+async def test_a_resumed_lost_submit_never_takes_a_request_the_ledger_gives_another_job():
+    # a and b ask for the same; a's request r-a is in the ledger, b's submit came back unknown.  The history
+    # lists r-a alone, made after b's POST went out: it is a's, so b is not attached to it (one video for two
+    # jobs, b never made)
+    replay = _replay(
+        {"job_id": "a", "event": "submitted", "state": "submitted", "request_id": "r-a"},
+        {"job_id": "b", "event": "submitting", "state": "submitting"},
+    )
+    a, b = pending("a", prompt="same"), pending("b", prompt="same")
+    k = kit(ScriptedApi(), [a, b])
+    await plan_resume(
+        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    since = k.clock.epoch() - 60
+    k.api.rows = [row_for(a, "r-a", since + 1)]
+    async with k.clock.autojump():
+        verdict = await k.reconciler.settle(b, since=since)
+    assert verdict != Attach("r-a") and isinstance(verdict, Leave)

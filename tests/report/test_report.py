@@ -216,6 +216,8 @@ def test_contact_sheet_is_paged(tmp_path, sim, monkeypatch):
     html = page.read_text()
     pages = sorted((out / "report-pages").glob("page-*.html"))
     assert html.count('class="thumb"') == 2 and len(pages) >= 2
+    shown = len(list((out / "videos").glob("*.mp4")))
+    assert f"<h2>Videos (1–2 of {shown})</h2>" in html and f"<h2>Videos (3–4 of {shown})</h2>" in pages[0].read_text()
     assert all("../videos/" in p.read_text() and "../thumbs/" in p.read_text() for p in pages)
     publish(out, ReportSettings(page_size=500))
     assert not list((out / "report-pages").glob("page-*.html"))
@@ -517,6 +519,23 @@ def test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_a
     assert "stuck-1" in left and "held-1" in left and "image.png changed" in left and "credit-1" not in left
     deferred = sections[DEFERRED_TITLE]
     assert "credit-1" in deferred and "held-1" not in deferred
+
+
+def test_the_banner_says_what_a_re_run_does_for_the_jobs_left_and_without_a_verdict_what_is_left(tmp_path):
+    """Every job left is one no plain re-run settles: the banner does not say "re-run resumes".  A page made
+    without the last run's verdict says jobs remain while any is not completed, failed ones too."""
+    from batchgen.report.exits import Verdict
+    from batchgen.report.html import PageData, _banner
+    from batchgen.report.timeline import JobRow
+
+    stuck = JobRow("stuck-1", state="submitting", error="add a row", rerun=False)
+    done = JobRow("done-1", state="completed", file="videos/done-1.mp4")
+    data = PageData(rows=[done, stuck], verdict=Verdict(6, None), generated_at="now", charts={}, thumbs={})
+    banner = _banner(data)
+    assert "re-run resumes" not in banner and "a plain re-run settles none of the 1 left" in banner
+    failed = JobRow("failed-1", state="failed", error="content policy")
+    data = PageData(rows=[done, failed], verdict=Verdict(None), generated_at="now", charts={}, thumbs={})
+    assert "Not finished: jobs remain to be done." in _banner(data)
 
 
 def test_jobs_left_unfinished_for_a_reason_are_listed_apart_from_failures_as_the_summary_lists_them(tmp_path):
