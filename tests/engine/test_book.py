@@ -234,3 +234,18 @@ async def test_a_line_that_clears_the_error_clears_the_reason_the_summary_gives(
         assert j.error == "HTTP 502: bad gateway"
         await book.record(j, Event.RECONCILED, JobState.SUBMITTING, error=None)
         assert j.error is None
+
+
+async def test_a_job_left_for_a_later_run_while_it_may_be_charged_keeps_its_estimate_against_the_cap(tmp_path):
+    """A submit of unknown outcome left for later (or a job left submitted) may yet be charged: freeing its slot
+    does not free its estimate, or the jobs after it could take the folder past the spend cap."""
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a, b = job("a"), job("b")
+        book = JobBook([a, b], ledger)
+        for one in (a, b):
+            book.take(one)
+            await book.record(one, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.finish(a, Event.SETTLE_LATER, JobState.SUBMITTING, error={"detail": "run again later"})
+        await book.record(b, Event.SUBMITTED, JobState.SUBMITTED)
+        await book.finish(b, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": "run again later"})
+        assert book.in_flight == 0 and book.committed == pytest.approx(0.56)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from batchgen.clock import iso_utc
 from batchgen.engine.resume import plan_resume
-from batchgen.engine.verdicts import Attach, Leave
+from batchgen.engine.verdicts import Attach, Leave, Resubmit
 from batchgen.jobs import JobState
 from batchgen.store.ledger import Replay, carry_forward
 from tests.engine.doubles import ScriptedApi, kit, pending, row_for
@@ -105,3 +106,25 @@ async def test_a_resumed_lost_submit_never_takes_a_request_the_ledger_gives_anot
     async with k.clock.autojump():
         verdict = await k.reconciler.settle(b, since=since)
     assert verdict != Attach("r-a") and isinstance(verdict, Leave)
+
+
+async def test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_a_resumed_run():
+    # the earlier run sent b ten seconds after a's outcome came back unknown, and the history lists b alone:
+    # a was never made, and the resumed run sends it again (by when b's POST went out, its ledger line says)
+    t0 = 1_800_000_000.0
+    replay = _replay(
+        {"job_id": "a", "event": "submit_unknown", "state": "submitting", "posting_at": iso_utc(t0),
+         "unknown_at": iso_utc(t0 + 1)},
+        {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b",
+         "submitted_at": iso_utc(t0 + 11), "posted_at": iso_utc(t0 + 10)},
+    )  # fmt: skip
+    a, b = pending("a", prompt="a"), pending("b", prompt="b")
+    k = kit(ScriptedApi(), [a, b])
+    plan = await plan_resume(
+        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    assert plan.reconcile == [a] and a.submitted_epoch is not None and a.unknown_epoch == t0 + 1
+    k.api.rows = [row_for(b, "r-b", t0 + 10.5)]
+    async with k.clock.autojump():
+        assert await k.reconciler.settle(a, since=a.submitted_epoch, until=a.unknown_epoch) == Resubmit()
