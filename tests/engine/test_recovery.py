@@ -330,6 +330,33 @@ async def test_a_look_up_soon_after_the_history_gave_up_is_told_at_once_and_a_la
         assert len(api.at) == asked + 1 and rec.trouble.began is None
 
 
+async def test_a_history_that_answers_a_look_up_by_id_with_a_404_ends_its_spell_of_trouble():
+    """A spell of 500s begins; the next probe is answered (404: that request has no row): the history answers,
+    and the spell is over.  Long after, one more 500 is ridden out as by any look-up outside a spell (the
+    gateway's retries), not taken for the old spell running past its patience, which would tell the job at
+    once that the history cannot be read."""
+    clock = FakeClock()
+    answers: list[Any] = [ServerError("500", status=500)] * 2 + [NotFound("404"), ServerError("500", status=500)]
+    answers.append(row("r2", "p", clock.epoch(), status="COMPLETED", url="http://127.0.0.1:9/r2.mp4"))
+
+    class Scripted(FakeApi):
+        async def history_get(self, request_id: str) -> HistoryRow:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    rec = reconciler(clock, Scripted([]))
+    first, second = jobs(2)
+    first.request_id, second.request_id = "r1", "r2"
+    with set_testing():
+        async with clock.autojump():
+            assert isinstance(await rec.recover_missing(first), Gone)
+            await clock.sleep(400.0)
+            assert await rec.recover_missing(second) == Found("http://127.0.0.1:9/r2.mp4", 0.28)
+    assert answers == []
+
+
 class DeepPagesFail(FailingHistory):
     """Serves page 1 of its history; every later page answers 500."""
 
