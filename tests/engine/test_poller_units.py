@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from batchgen.api.answers import HistoryRow
+from batchgen.engine.history_links import HistoryLinks
 from batchgen.engine.messages import Lost, Shown
 from batchgen.errors import BadResponse, NetworkError, NotFound, RouteTrouble, ServerError
 from tests.engine.doubles import MODEL, PollApi, finished, pending
@@ -302,3 +303,13 @@ async def test_a_sweeps_sighting_the_result_calls_early_is_forgotten_and_never_f
     s.poller.hear(Shown(job, HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), A_LINK, 0.28, None, None)))
     await run(s, lambda: bool(s.downloads.sent), track=False)
     assert s.downloads.sent == [job] and job.output_url == LINK and not job.url_from_history
+
+
+def test_a_history_link_is_trusted_only_in_the_shape_of_the_one_that_matched_its_result():
+    """Scheme, host, first folder and suffix: a preview's link in another folder is never taken for the video."""
+    links = HistoryLinks()
+    links.compare(MODEL, A_LINK, A_LINK.replace("sig=1", "sig=9"))
+    assert links.trusts(MODEL, B_LINK) and links.history_urls is True
+    assert not links.trusts(MODEL, B_LINK.replace("/generations/", "/previews/"))
+    assert not links.trusts(MODEL, B_LINK.replace(".mp4", ".jpg"))
+    assert not links.trusts("another-model", B_LINK)
