@@ -2361,6 +2361,122 @@ PLANTS = (
             "never_fetched_later",
         ),
     ),
+    Plant(
+        "a queue time longer than the job has existed dates its processing in the future",
+        "batchgen/engine/handover.py",
+        "            processing_at = iso_utc(min(self.clock.epoch(), queued + self.clock.real(queue_s)))",
+        "            processing_at = iso_utc(queued + self.clock.real(queue_s))",
+        (
+            "tests/engine/test_poller_paths.py::test_a_queue_time_longer_than_the_job_has_existed_never_dates_"
+            "processing_after_now",
+        ),
+    ),
+    Plant(
+        "a job made anew keeps its earlier attempt's finish and download times in the index",
+        "batchgen/report/timeline.py",
+        "        _new_cycle(row)\n        row.submitting_at = at",
+        "        row.submitting_at = at",
+        ("tests/report/test_report.py::test_a_job_made_anew_keeps_no_timing_of_its_earlier_attempt",),
+    ),
+    Plant(
+        "the contact sheet's last, partly filled page is never made (its videos shown nowhere)",
+        "batchgen/report/html.py",
+        "    pages = max(1, -(-len(videos) // page_size))",
+        "    pages = max(1, len(videos) // page_size)",
+        ("tests/report/test_report.py::test_contact_sheet_is_paged",),
+    ),
+    Plant(
+        "index.parquet is rewritten in place (a reader of the last one sees it torn)",
+        "batchgen/report/index.py",
+        '    pq.write_table(index_table(rows), buf, compression="zstd")\n    path = root / INDEX_FILE\n    write_'
+        "atomically(path, buf.getvalue())",
+        '    pq.write_table(index_table(rows), buf, compression="zstd")\n    path = root / INDEX_FILE\n    '
+        "path.write_bytes(buf.getvalue())",
+        ("tests/report/test_report.py::test_the_index_is_written_under_another_name_then_renamed_over_the_last_one",),
+    ),
+    Plant(
+        "a resumed run does not claim the ledger's requests: a lost submit takes another job's",
+        "batchgen/engine/resume.py",
+        '    reconciler.claimed.update(rec["request_id"] for rec in known.values() if rec.get("request_id"))',
+        "    pass",
+        (
+            "tests/engine/test_resume_counts.py::test_a_resumed_lost_submit_never_takes_a_request_the_ledger_gives_"
+            "another_job",
+        ),
+    ),
+    Plant(
+        "the contact sheet counts its videos from 0 (Videos (0-2 of 5))",
+        "batchgen/report/html.py",
+        '    span = f"{first + 1}\u2013{first + len(chunk)} of {len(videos)}" if videos else "none yet"',
+        '    span = f"{first}\u2013{first + len(chunk)} of {len(videos)}" if videos else "none yet"',
+        ("tests/report/test_report.py::test_contact_sheet_is_paged",),
+    ),
+    Plant(
+        "the banner counts the jobs a re-run settles as those it does not (re-run resumes, it does not)",
+        "batchgen/report/html.py",
+        "        unfinished = [r for r in data.rows if r.state in UNFINISHED]\n        stuck = sum(1 for r in "
+        "unfinished if not r.rerun)",
+        "        unfinished = [r for r in data.rows if r.state in UNFINISHED]\n        stuck = sum(1 for r in "
+        "unfinished if r.rerun)",
+        (
+            "tests/report/test_report.py::test_the_banner_says_what_a_re_run_does_for_the_jobs_left_and_without_a_"
+            "verdict_what_is_left",
+        ),
+    ),
+    Plant(
+        "a page without the last run's verdict calls a folder with failed jobs all completed",
+        "batchgen/report/html.py",
+        '        text = "Not finished: jobs remain to be done." if states - {"completed"} else "Every job is '
+        'completed."',
+        '        text = "Not finished: jobs remain to be done." if states - {"completed", "failed"} else '
+        '"Every job is completed."',
+        (
+            "tests/report/test_report.py::test_the_banner_says_what_a_re_run_does_for_the_jobs_left_and_without_a_"
+            "verdict_what_is_left",
+        ),
+    ),
+    Plant(
+        "a resumed run forgets when the earlier run posted its requests: its lost submits never settle",
+        "batchgen/engine/resume.py",
+        "        if job.request_id and sent is not None:\n            reconciler.note_submitted(job.request_id, "
+        'sent, posted=parse_time(rec.get("posted_at")))',
+        "        if job.request_id and sent is not None:\n            reconciler.note_submitted(job.request_id, sent)",
+        (
+            "tests/engine/test_resume_counts.py::test_an_earlier_runs_request_posted_after_a_lost_submit_settles_"
+            "it_in_a_resumed_run",
+        ),
+    ),
+    Plant(
+        "a job left for later while it may be charged gives up its estimate (the cap can be passed)",
+        "batchgen/engine/book.py",
+        "        if job.cost is None and state not in MAY_BE_CHARGED:\n            self._hold(job, 0.0)",
+        "        if job.cost is None:\n            self._hold(job, 0.0)",
+        (
+            "tests/engine/test_book.py::test_a_job_left_for_a_later_run_while_it_may_be_charged_keeps_its_estimate_"
+            "against_the_cap",
+        ),
+    ),
+    Plant(
+        "a look-up by id answered 404 does not end a spell: a later 500 gives up at once on the old spell",
+        "batchgen/engine/recovery.py",
+        "                    except ApiError as exc:\n                        trouble.answered()  # the history "
+        "answered, if not with rows\n                        return exc",
+        "                    except ApiError as exc:\n                        return exc",
+        (
+            "tests/engine/test_recovery.py::test_a_history_that_answers_a_look_up_by_id_with_a_404_ends_its_spell_"
+            "of_trouble",
+        ),
+    ),
+    Plant(
+        "a history link in another first folder (a preview) is trusted once one link matched",
+        "batchgen/engine/history_links.py",
+        '    folder = path.parts[1] if len(path.parts) > 2 else ""',
+        '    folder = ""',
+        (
+            "tests/engine/test_poller_units.py::test_a_history_link_is_trusted_only_in_the_shape_of_the_one_that_"
+            "matched_its_result",
+        ),
+    ),
 )
 
 
