@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,8 @@ def test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_the
 
 def test_after_failures_another_manifests_unfinished_job_in_the_folder_does_not_hide_the_flag(tmp_path):
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, DONE], strict=True)}
+    states: list[dict[str, Any]] = [DONE, FAILED, DONE]
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     jobs["another-manifests"] = {"state": "pending"}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
     command = next_command(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
@@ -123,7 +125,8 @@ def test_after_failures_another_manifests_unfinished_job_in_the_folder_does_not_
 def test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command(tmp_path):
     # the flags that pay again are named beside the resume line, never put in it for a run that did not end
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, EXPIRED], strict=True)}
+    states: list[dict[str, Any]] = [DONE, FAILED, EXPIRED]
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.INTERRUPTED)
     command = next_command(report, EXIT_INTERRUPTED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)

@@ -296,7 +296,7 @@ async def test_a_sweeps_sighting_the_result_calls_early_is_forgotten_and_never_f
     preview's): the row's link is forgotten, and a later answer the poller cannot use does not fetch it."""
     job = pending()
     api = PollApi(statuses=[BadResponse("HTTP 200 with a proxy's page"), status("COMPLETED")],
-                  results=[finished(None, state="QUEUED"), done(LINK)])  # fmt: skip
+                  results=[finished(A_LINK, state="QUEUED"), done(LINK)])  # fmt: skip
     s = stage(api, [job])
     for tracked in s.k.book.jobs:
         s.poller.track(tracked)
