@@ -153,6 +153,16 @@ def test_out_of_credits_is_read_from_402_and_from_a_refusal_that_says_so_and_not
     assert error(406, "Invalid content type") is InvalidContentType
 
 
+@pytest.mark.parametrize("key", ["error", "message", "detail"])
+def test_an_answers_reason_is_read_under_any_of_its_usual_keys(key):
+    """A refusal may say why under ``error``, ``message`` or ``detail`` (a FastAPI front): read either way, an
+    out-of-credits refusal stops the run for credits, and another names its reason."""
+    out = error_for(403, {}, {key: "Insufficient balance: required 0.28 USD"}, what="submitting", key_env="K")
+    assert isinstance(out, InsufficientCredits) and out.detail == "Insufficient balance: required 0.28 USD"
+    refused = error_for(400, {}, {key: "duration must be 5 or 10"}, what="submitting", key_env="K")
+    assert str(refused) == "the API rejected the request while submitting (HTTP 400: duration must be 5 or 10)"
+
+
 def test_retry_hint_formats():
     date = "Sat, 21 Nov 2026 12:00:00 GMT"
     assert retry_hint({"retry-after": "7"}) == 7
