@@ -2477,6 +2477,23 @@ PLANTS = (
             "matched_its_result",
         ),
     ),
+    Plant(
+        "a refusal's reason under 'detail' is not read (an out-of-credits 403 fails the job instead)",
+        "batchgen/api/answers.py",
+        '    err = body.get("error") or body.get("message") or body.get("detail")',
+        '    err = body.get("error") or body.get("message")',
+        ("tests/api/test_client.py::test_an_answers_reason_is_read_under_any_of_its_usual_keys",),
+    ),
+    Plant(
+        "a reason recorded with its HTTP status is told without it",
+        "batchgen/engine/outcome.py",
+        '        return f"HTTP {error[\'http\']}: {detail}" if error.get("http") else str(detail)',
+        "        return str(detail)",
+        (
+            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_jobs_a_429_"
+            "past_the_deadline_left_pending",
+        ),
+    ),
 )
 
 
