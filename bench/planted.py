@@ -2494,6 +2494,26 @@ PLANTS = (
             "past_the_deadline_left_pending",
         ),
     ),
+    Plant(
+        "a result without total_time is taken to have finished when it left the queue",
+        "batchgen/api/answers.py",
+        "        total = queue + inference if queue is not None and inference is not None else None",
+        "        total = queue",
+        (
+            "tests/api/test_promises_units.py::test_a_results_submit_to_finish_time_is_its_total_or_its_queue_and_"
+            "work_together",
+        ),
+    ),
+    Plant(
+        "a job shown finished again moves its finish to the later sighting (a slower kind learned)",
+        "batchgen/engine/poller.py",
+        "            if news.shown_at is not None and job.done_age is None:",
+        "            if news.shown_at is not None:",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_a_sweep_shows_finished_again_keeps_the_first_sighting_"
+            "as_the_bound_of_its_finish",
+        ),
+    ),
 )
 
 

@@ -8,6 +8,7 @@ import random
 import anyio
 import pytest
 
+from batchgen.api.answers import server_latency
 from batchgen.api.client import ApiClient
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import Priority, RequestBudget
@@ -96,3 +97,17 @@ async def test_a_key_the_server_quotes_back_never_comes_out_of_the_client(places
     assert seen and all(KEY not in text for text in seen), seen
     if "output" in places:
         assert any("echo=[REDACTED]" in text for text in seen)  # the echo did arrive, and was cleaned
+
+
+@pytest.mark.parametrize(
+    ("metrics", "seconds"),
+    [
+        ({"total_time": 42.5, "queue_time": 1.0, "inference_time": 2.0}, 42.5),  # the server's own total
+        ({"queue_time": 12.0, "inference_time": 30.5}, 42.5),  # else its queue and its work
+        ({"queue_time": 12.0}, None),  # half of it says nothing of the whole
+        ({"total_time": -1.0}, None),
+        ({"total_time": True}, None),
+    ],
+)
+def test_a_results_submit_to_finish_time_is_its_total_or_its_queue_and_work_together(metrics, seconds):
+    assert server_latency(metrics) == seconds

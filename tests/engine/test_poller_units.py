@@ -313,3 +313,15 @@ def test_a_history_link_is_trusted_only_in_the_shape_of_the_one_that_matched_its
     assert not links.trusts(MODEL, B_LINK.replace("/generations/", "/previews/"))
     assert not links.trusts(MODEL, B_LINK.replace(".mp4", ".jpg"))
     assert not links.trusts("another-model", B_LINK)
+
+
+def test_a_job_a_sweep_shows_finished_again_keeps_the_first_sighting_as_the_bound_of_its_finish():
+    """Its finish lies before the first page that showed it finished: a later sweep showing it again (before it
+    is settled) says nothing more, and moving the bound later would teach the sweeps a slower kind."""
+    job = pending()
+    s = stage(PollApi(statuses=[status("PROCESSING")]), [job])
+    s.poller.track(job)
+    row = HistoryRow("r-j", MODEL, "COMPLETED", job.spec.payload(), LINK, 0.28, None, None)
+    s.poller.hear(Shown(job, row, shown_at=job.submitted_at + 50.0))
+    s.poller.hear(Shown(job, row, shown_at=job.submitted_at + 70.0))
+    assert job.done_age == 50.0
