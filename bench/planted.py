@@ -2514,6 +2514,23 @@ PLANTS = (
             "as_the_bound_of_its_finish",
         ),
     ),
+    Plant(
+        "a job the lag check wants is settled from its row, the history's lag never checked",
+        "batchgen/engine/poller.py",
+        "            self.fetch_now(job, None if news.check else row)",
+        "            self.fetch_now(job, row)",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_the_lag_check_wants_is_settled_by_its_result_though_its_"
+            "link_is_trusted",
+        ),
+    ),
+    Plant(
+        "a job polled before is held again for the first sweep",
+        "batchgen/engine/poller.py",
+        "        if job.polls or sweeper.healthy or not (sweeper.sweeping and sweeper.pending):",
+        "        if sweeper.healthy or not (sweeper.sweeping and sweeper.pending):",
+        ("tests/engine/test_poller_paths.py::test_a_first_poll_is_not_held_when_no_first_sweep_can_help",),
+    ),
 )
 
 

@@ -71,13 +71,16 @@ async def test_a_first_poll_waits_for_the_first_sweep_at_most_half_its_records_l
     assert call == "status" and 20.0 <= when - job.submitted_at < 20.0 + s.poller.min_interval_s
 
 
-@pytest.mark.parametrize("why", ["sweeps have shown our jobs", "no sweep is under way"])
+@pytest.mark.parametrize("why", ["sweeps have shown our jobs", "no sweep is under way", "it was polled before"])
 async def test_a_first_poll_is_not_held_when_no_first_sweep_can_help(why):
     api = ByJobApi(statuses={"r-j": [status("PROCESSING")]}, results={})
     s = staged(api, ["j"])
     sweeper = s.poller.sweeper
     sweeper.sweeping = True
     sweeper.healthy, sweeper.pending = (True, True) if why == "sweeps have shown our jobs" else (False, False)
+    if why == "it was polled before":  # only a job's first poll waits for the first sweep
+        sweeper.pending = True
+        s.k.book.jobs[0].polls = 1
     s.poller.plan.guard = 1_400.0  # a held first poll would go at 700 s
     await run_poller(s, lambda: False, limit_s=650.0, step_s=650.0)
     assert api.timed[0][2] <= 600.0  # at its planned time, never held until half the guard

@@ -325,3 +325,20 @@ def test_a_job_a_sweep_shows_finished_again_keeps_the_first_sighting_as_the_boun
     s.poller.hear(Shown(job, row, shown_at=job.submitted_at + 50.0))
     s.poller.hear(Shown(job, row, shown_at=job.submitted_at + 70.0))
     assert job.done_age == 50.0
+
+
+async def test_a_job_the_lag_check_wants_is_settled_by_its_result_though_its_link_is_trusted():
+    """History links are trusted, but this sighting came after the finish the row gives (a history that may
+    lag): the job's result is asked for, and says whether it does."""
+    first, second = pending("a"), pending("b")
+    api = PollApi(statuses=[status("PROCESSING")], results=[done(A_LINK), done(B_LINK)])
+    s = stage(api, [first, second])
+    for tracked in s.k.book.jobs:
+        s.poller.track(tracked)
+    s.poller.hear(Shown(first, HistoryRow("r-a", MODEL, "COMPLETED", {}, A_LINK, 0.28, None, None, 30.0)))
+    await run(s, lambda: first in s.downloads.sent, track=False)
+    assert s.k.reconciler.links.trusts(MODEL, B_LINK) and api.calls.count("result") == 1
+    row_b = HistoryRow("r-b", MODEL, "COMPLETED", {}, B_LINK, 0.3, None, None, 40.0)
+    s.poller.hear(Shown(second, row_b, check=True))
+    await run(s, lambda: second in s.downloads.sent, track=False)
+    assert api.calls.count("result") == 2 and not second.url_from_history
