@@ -2531,6 +2531,48 @@ PLANTS = (
         "        if sweeper.healthy or not (sweeper.sweeping and sweeper.pending):",
         ("tests/engine/test_poller_paths.py::test_a_first_poll_is_not_held_when_no_first_sweep_can_help",),
     ),
+    Plant(
+        "a polling.max_interval_s below min_interval_s is taken",
+        "batchgen/config.py",
+        "        if self.max_interval_s < self.min_interval_s:",
+        "        if False:",
+        ("tests/e2e/test_bad_input.py::test_bad_config[gaps.yaml]",),
+    ),
+    Plant(
+        "an expiry margin as long as the record's life is taken (every poll due at once)",
+        "batchgen/config.py",
+        "        if self.expiry_margin_s >= self.expiry_s:",
+        "        if self.expiry_margin_s > self.expiry_s:",
+        ("tests/e2e/test_bad_input.py::test_bad_config[margin.yaml]",),
+    ),
+    Plant(
+        "a retry.backoff_max_s below backoff_initial_s is taken",
+        "batchgen/config.py",
+        "        if self.backoff_max_s < self.backoff_initial_s:",
+        "        if False:",
+        ("tests/e2e/test_bad_input.py::test_bad_config[backoff.yaml]",),
+    ),
+    Plant(
+        "an output.filename with a backslash or a leading dot is taken",
+        "batchgen/config.py",
+        '        if "/" in self.filename or "\\\\" in self.filename or self.filename.startswith("."):',
+        '        if "/" in self.filename:',
+        ("tests/e2e/test_bad_input.py::test_bad_config[backslash.yaml]",),
+    ),
+    Plant(
+        "a concurrency of 2.5 is taken",
+        "batchgen/config.py",
+        "    if integer and not float(value).is_integer():",
+        "    if False:",
+        ("tests/e2e/test_bad_input.py::test_bad_config[whole.yaml]",),
+    ),
+    Plant(
+        "a download_concurrency of 0 is taken (no video is ever fetched)",
+        "batchgen/config.py",
+        '        _positive("limits", "download_concurrency", self.download_concurrency, integer=True)',
+        "        pass",
+        ("tests/e2e/test_bad_input.py::test_bad_config[fetches.yaml]",),
+    ),
 )
 
 

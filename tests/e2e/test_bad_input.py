@@ -236,6 +236,29 @@ CONFIGS: list[tuple[str, bytes | str, list[str]]] = [
     ("price.yaml", "prices:\n  kling-text2video:\n    std: {five: 1}\n", ["price.yaml", "not a duration"]),
     ("broken.yaml", "limits: [\n", ["broken.yaml", "not valid YAML"]),
     ("timeout.yaml", "api:\n  request_timeout_s: 0\n", ["timeout.yaml", "api.request_timeout_s"]),
+    ("dot.yaml", 'output:\n  filename: ".{id}.mp4"\n', ["dot.yaml", "plain file name"]),
+    ("backslash.yaml", 'output:\n  filename: "a\\\\{id}.mp4"\n', ["backslash.yaml", "plain file name"]),
+    (
+        "whole.yaml",
+        "limits:\n  concurrency: 2.5\n",
+        ["whole.yaml", "limits.concurrency must be a whole number, got 2.5"],
+    ),
+    ("fetches.yaml", "limits:\n  download_concurrency: 0\n", ["fetches.yaml", "limits.download_concurrency"]),
+    (
+        "gaps.yaml",
+        "polling:\n  min_interval_s: 10\n  max_interval_s: 5\n",
+        ["gaps.yaml", "polling.max_interval_s must be at least polling.min_interval_s"],
+    ),
+    (
+        "margin.yaml",
+        "polling:\n  expiry_s: 600\n  expiry_margin_s: 600\n",
+        ["margin.yaml", "polling.expiry_margin_s must be smaller than polling.expiry_s"],
+    ),
+    (
+        "backoff.yaml",
+        "retry:\n  backoff_initial_s: 10\n  backoff_max_s: 5\n",
+        ["backoff.yaml", "retry.backoff_max_s must be at least retry.backoff_initial_s"],
+    ),
 ]
 
 
