@@ -185,10 +185,11 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(sim, tmp_path, monkeypatch):
     assert len(server.state.submissions) == 2
 
 
-def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch):
+@pytest.mark.parametrize("ids", ["same", "bare"])  # the history spells ids as submits do, or without dashes
+def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch, ids):
     import httpx
 
-    server = sim(time_scale=2000, expiry_s=400.0)
+    server = sim(time_scale=2000, expiry_s=400.0, history_ids=ids)
     manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: late\n    prompt: late\n")
     submitted = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "late"}, headers={"x-api-key": KEY})
     rid = submitted.json()["request_id"]

@@ -10,68 +10,40 @@ import pytest
 
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_crash import assert_every_job_completed
-from tests.helpers import KEY, charges_per_job, many_jobs_yaml, run_batch, run_cli, wait_for, write
+from tests.helpers import KEY, charges_per_job, many_jobs_yaml, run_batch, run_cli, write
 
 
-def test_sweeps_and_lost_submits_find_every_job_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
-    server = sim(time_scale=500, workers=8, seed=3, history_ids="bare", rates={"submit_drop_after": 0.25})
+def settles_every_lost_submit(sim, tmp_path, monkeypatch, **world):
+    """24 jobs on 8 workers in ``world``, a quarter of the submits' answers lost: every job completes, some
+    found in the history after their answers were lost, each paid once.  The simulator, for more checks."""
+    server = sim(time_scale=500, workers=8, seed=3, rates={"submit_drop_after": 0.25}, **world)
     jobs = 24
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
     out = tmp_path / "out"
     assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
     assert_every_job_completed(out, jobs)
     lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
-    assert lost  # some submits' outcomes were unknown, and each was found in the history
+    assert lost  # found in the history, not taken for never made and sent again
     assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+    return server
+
+
+def test_sweeps_and_lost_submits_find_every_job_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
+    server = settles_every_lost_submit(sim, tmp_path, monkeypatch, history_ids="bare")
     # each job is found by the sweeps, not polled one by one (a history not read says so, and polls each)
-    assert server.state.counters["/v2/requests/{rid}"] < jobs / 4
-
-
-def test_an_expired_record_is_found_in_a_history_that_spells_ids_without_dashes(sim, tmp_path, monkeypatch):
-    import httpx
-
-    server = sim(time_scale=2000, expiry_s=400.0, history_ids="bare")
-    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: late\n    prompt: late\n")
-    submitted = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "late"}, headers={"x-api-key": KEY})
-    rid = submitted.json()["request_id"]
-    out = tmp_path / "out"
-    out.mkdir()
-    line = {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": "late", "event": "submitted", "state": "submitted",
-            "model": "kling-text2video", "request_id": rid}  # fmt: skip
-    (out / "ledger.jsonl").write_text(json.dumps(line) + "\n")
-    wait_for(lambda: server.state.live_job(rid) is None)  # the record has expired
-    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
-    rec = read_ledger(out / "ledger.jsonl").jobs["late"]
-    assert rec["state"] == "completed" and rec["request_id"] == rid  # the submit's spelling, kept
-    assert len(server.state.submissions) == 1  # recovered, not resubmitted
+    assert server.state.counters["/v2/requests/{rid}"] < 24 / 4
 
 
 @pytest.mark.parametrize("names", ["prefixed", "titled"])
 def test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs(
     sim, tmp_path, monkeypatch, names
 ):
-    server = sim(time_scale=500, workers=8, seed=3, history_model_names=names, rates={"submit_drop_after": 0.25})
-    jobs = 24
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
-    out = tmp_path / "out"
-    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
-    assert_every_job_completed(out, jobs)
-    lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
-    assert lost  # found under the history's name for the model, not taken for never made and sent again
-    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+    settles_every_lost_submit(sim, tmp_path, monkeypatch, history_model_names=names)
 
 
 @pytest.mark.parametrize("bodies", ["filled", "text"])
 def test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent(sim, tmp_path, monkeypatch, bodies):
-    server = sim(time_scale=500, workers=8, seed=3, history_bodies=bodies, rates={"submit_drop_after": 0.25})
-    jobs = 24
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(jobs))
-    out = tmp_path / "out"
-    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
-    assert_every_job_completed(out, jobs)
-    lost = [e for e in map(json.loads, (out / "ledger.jsonl").read_text().splitlines()) if e["event"] == "reconciled"]
-    assert lost  # found by the fields sent (defaults filled in beside them; a body as JSON text), not sent again
-    assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+    settles_every_lost_submit(sim, tmp_path, monkeypatch, history_bodies=bodies)  # by the fields sent
 
 
 def test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why(sim, tmp_path, monkeypatch, capsys):
