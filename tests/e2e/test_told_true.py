@@ -420,23 +420,30 @@ def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_submit_it_could
     assert "the request history could not be read" in reasons and unknown[0] in reasons
 
 
+def capped_batch(sim, tmp_path, monkeypatch, capsys, fault: tuple[str, int], retry: str):
+    """10 jobs, 4 at a time, a spend cap that defers the last ones, ``fault`` scripted for the first submits and
+    ``retry`` (one line of the config's retry section): the exit code, what was printed, the ledger's jobs."""
+    server = sim()
+    server.state.script(*fault)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    config = write(tmp_path / "c.yaml", f"retry:\n  {retry}\n")
+    out = tmp_path / "out"
+    code = run_batch(
+        manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", "--config", str(config),
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    return code, capsys.readouterr().out, read_ledger(out / "ledger.jsonl").jobs
+
+
 def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending(
     sim, tmp_path, monkeypatch, capsys
 ):
     """A submit answered 500 that made nothing, looked up and shown never made, its attempts spent: the job is
     pending again for a reason of its own, and a cap that defers the last jobs does not hide it (only the jobs
     the stop kept from being sent go without)."""
-    server = sim()
-    server.state.script("submit_error_before", 1)
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
-    config = write(tmp_path / "c.yaml", "retry:\n  max_attempts: 1\n")
-    out = tmp_path / "out"
-    code = run_batch(
-        manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", "--config", str(config),
-        monkeypatch=monkeypatch,
-    )  # fmt: skip
-    printed = capsys.readouterr().out
-    jobs = read_ledger(out / "ledger.jsonl").jobs
+    code, printed, jobs = capped_batch(
+        sim, tmp_path, monkeypatch, capsys, ("submit_error_before", 1), "max_attempts: 1"
+    )
     assert jobs["job-000"]["state"] == "pending", (jobs["job-000"], printed)
     assert any(rec["state"] == "deferred" for rec in jobs.values()), printed
     assert code != 0 and "spend cap" in printed
@@ -521,17 +528,7 @@ def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_jobs_a_429_past_t
 ):
     """The first submits are answered 429 past the retry deadline: nothing was made, and those jobs are pending
     again for a reason of their own, which a cap that defers the last jobs does not hide."""
-    server = sim()
-    server.state.script("rate_limit", 3)
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
-    config = write(tmp_path / "c.yaml", "retry:\n  deadline_s: 0.5\n")
-    out = tmp_path / "out"
-    code = run_batch(
-        manifest, out, server, "--concurrency", "4", "--max-spend", "1.5", "--config", str(config),
-        monkeypatch=monkeypatch,
-    )  # fmt: skip
-    printed = capsys.readouterr().out
-    jobs = read_ledger(out / "ledger.jsonl").jobs
+    code, printed, jobs = capped_batch(sim, tmp_path, monkeypatch, capsys, ("rate_limit", 3), "deadline_s: 0.5")
     pending = sorted(job_id for job_id, rec in jobs.items() if rec["state"] == "pending")
     assert pending and any(rec["state"] == "deferred" for rec in jobs.values()), printed
     assert code == 3 and "spend cap" in printed
