@@ -1084,7 +1084,7 @@ async def test_a_row_sent_again_once_its_lost_submit_was_shown_never_made_is_not
         job.posted = True
     stage._queued = {"a", "b"}
     since = k.clock.epoch() - 100
-    k.reconciler.note_submitted("r-later", since + 20, sent_from=since + 20)
+    k.reconciler.note_submitted("r-later", since + 20, sent_from=since + 20, model=MODEL)
     k.api.rows = [HistoryRow("r-later", MODEL, "QUEUED", {"prompt": "other"}, None, None, since + 20, None)]
     async with k.clock.autojump():
         assert await stage.settle(a, since=since, until=since + 10)  # shown never made: to be sent again
