@@ -760,9 +760,9 @@ def test_status_lists_a_job_held_back_by_its_image_apart_from_the_jobs_a_stop_de
             "count": 1,
             "examples": ["h"],
             "details": {"h": "image 'a.png' changed after it was checked"},
-            "recorded": {"h": ""},
+            "recorded": {"h": ""},  # (its line has no time)
         }
-    ]  # fmt: skip  (its line has no time)
+    ]
     assert ("  1 deferred (credits ran out or the spend cap was reached): top up, or give a higher --max-spend, "
             "then run again") in told["lines"]  # fmt: skip
 
