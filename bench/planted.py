@@ -1,4 +1,4 @@
-"""Plant each of 176 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 288 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -42,8 +42,16 @@ review of that, of the torn look-ups and of a video kept in place found; and thi
 what the operator is told and what is paid (a new key, exit codes, the
 resume line's flags, the configured rate kept, options, an output list's
 next link, a video's size, object-store objects, balances, a report's
-verdict).  The test selections are small, so the whole set runs in several
-minutes.
+verdict); ten what was closed of the gaps known in what the operator is
+told (a stale reason, which jobs the report and status count, an invalid
+content type, a multi-shot prompt's items, every input image named, lists
+in CSV cells); ten what an exploration of sharded folders, changed
+manifests and removed rows found (ids kept, strays fetched, status's
+words); seventy-seven what a third audit of the tests found unguarded;
+and fifteen the history's rows in shapes the documentation leaves open
+(ids without dashes, other model names, bodies not as sent, requests
+listed only once finished) and 201/202 answers.  The test selections are
+small, so the whole set runs in about ten minutes.
 Run from the repository root::
 
     python -m bench.planted            # every plant
