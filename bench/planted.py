@@ -1,4 +1,4 @@
-"""Plant each of 288 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 289 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -50,7 +50,8 @@ manifests and removed rows found (ids kept, strays fetched, status's
 words); seventy-seven what a third audit of the tests found unguarded;
 and fifteen the history's rows in shapes the documentation leaves open
 (ids without dashes, other model names, bodies not as sent, requests
-listed only once finished) and 201/202 answers.  The test selections are
+listed only once finished) and 201/202 answers; and one a job that
+``--resubmit-lost`` made anew and lost again.  The test selections are
 small, so the whole set runs in about ten minutes.
 Run from the repository root::
 
@@ -1859,8 +1860,8 @@ PLANTS = (
     Plant(
         "a job in flight whose row left the manifest is made again by --resubmit-lost once its video is lost",
         "batchgen/engine/submitter.py",
-        "        if job.spec.fetch_only or not (self.resubmit_lost and not self.control.stopping):",
-        "        if not (self.resubmit_lost and not self.control.stopping):",
+        "        if job.spec.fetch_only or again or not (self.resubmit_lost and not self.control.stopping):",
+        "        if again or not (self.resubmit_lost and not self.control.stopping):",
         (
             "tests/e2e/test_crash.py"
             "::test_a_job_in_flight_whose_row_was_removed_is_never_made_again_even_with_resubmit_lost",
@@ -2579,6 +2580,13 @@ PLANTS = (
         '        _positive("limits", "download_concurrency", self.download_concurrency, integer=True)',
         "        pass",
         ("tests/e2e/test_bad_input.py::test_bad_config[fetches.yaml]",),
+    ),
+    Plant(
+        "--resubmit-lost makes a job anew every time it is lost in a run (paid again while the run lasts)",
+        "batchgen/engine/submitter.py",
+        "        again = job.spec.id in self._remade",
+        "        again = False",
+        ("tests/e2e/test_crash.py::test_resubmit_lost_makes_a_job_anew_once_in_a_run_however_often_it_is_lost",),
     ),
 )
 

@@ -108,6 +108,7 @@ class Submitter:
         self._queued: set[str] = set()  # the ids of the jobs the feeder was given to send
         self._resend: set[str] = set()  # ... of jobs whose lost submit was shown never made, not yet sent again
         self._no_rerun: set[str] = set()  # ... of jobs left with the word that a plain re-run cannot settle them
+        self._remade: set[str] = set()  # ... of jobs made anew in this run once their video was lost (once each)
 
     @property
     def report(self) -> RunReport:
@@ -545,12 +546,17 @@ class Submitter:
         self, job: TrackedJob, detail: str, *, event: Event = Event.EXPIRED, http: int | None = 404
     ) -> None:
         """The video cannot be had (record expired, or the output lost): make it again with
-        ``--resubmit-lost``, else leave the job expired."""
+        ``--resubmit-lost``, once in a run (a job lost every time it is made would be paid for again and again
+        while the run lasts), else leave the job expired."""
+        again = job.spec.id in self._remade
+        if again:
+            detail = f"lost again after this run made it anew, so not made again in this run: {detail}"
         error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
-        if job.spec.fetch_only or not (self.resubmit_lost and not self.control.stopping):
+        if job.spec.fetch_only or again or not (self.resubmit_lost and not self.control.stopping):
             await self.book.finish(job, event, JobState.EXPIRED, error=error)
             return
         await self.book.record(job, event, JobState.EXPIRED, error=error)
+        self._remade.add(job.spec.id)
         self.book.remake(job)  # what it cost stays counted against the spend cap
         await self.submit(job)  # a new job: keeps this one's slot
 

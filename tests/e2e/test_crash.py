@@ -281,6 +281,21 @@ def test_a_stalled_job_expires_with_a_clear_message(sim, tmp_path, monkeypatch, 
     assert len(server.state.submissions) == 2
 
 
+def test_resubmit_lost_makes_a_job_anew_once_in_a_run_however_often_it_is_lost(sim, tmp_path, monkeypatch):
+    # Every attempt stalls until its record expires: --resubmit-lost made it anew each time, paid again and again
+    # while the run lasted.  Once in a run; the next run given the flag makes it once more.
+    server = sim(time_scale=5000)
+    server.state.script("stall", 3)
+    manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - id: stuck\n    prompt: x\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--resubmit-lost", monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == 2
+    rec = read_ledger(out / "ledger.jsonl").jobs["stuck"]
+    assert rec["state"] == "expired" and rec["error"]["detail"].startswith("lost again after this run made it anew")
+    assert run_batch(manifest, out, server, "--resubmit-lost", monkeypatch=monkeypatch) == 0  # the third stalls
+    assert len(server.state.submissions) == 4  # made once more, lost, made anew once, and done
+
+
 def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch, capsys):
     server = sim()
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
