@@ -265,7 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _world_arguments(sim: argparse.ArgumentParser) -> None:
     """``batchgen simulate``: worlds the real API may show (redirects, keys, states, outputs, outages)."""
-    from ..simulator.choices import OUTAGE_KINDS, OUTPUT_SHAPES, REDIRECT_ROUTES, REDIRECT_TARGETS
+    from ..simulator.choices import (
+        ACCEPTED_STATUSES,
+        HISTORY_BODIES,
+        HISTORY_IDS,
+        HISTORY_MODEL_NAMES,
+        HISTORY_SHOWS,
+        OUTAGE_KINDS,
+        OUTPUT_SHAPES,
+        REDIRECT_ROUTES,
+        REDIRECT_TARGETS,
+    )
 
     sim.add_argument(
         "--redirect",
@@ -289,21 +299,21 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--extra-states", action="store_true", help="serve IN_QUEUE and STARTING as well")
     sim.add_argument(
         "--history-ids",
-        choices=("same", "bare"),
+        choices=HISTORY_IDS,
         default="same",
         help="the request history spells request ids as their submits did (default), or bare: 32 hex digits, "
         "the UUID's dashes left out",
     )
     sim.add_argument(
         "--history-model-names",
-        choices=("slug", "prefixed", "titled"),
+        choices=HISTORY_MODEL_NAMES,
         default="slug",
         help="the model_name history rows give, and their model_name filter matches: the slug (default), the "
         "slug behind a prefix (segmind/SLUG), or a title without it",
     )
     sim.add_argument(
         "--history-bodies",
-        choices=("sent", "filled", "text", "none"),
+        choices=HISTORY_BODIES,
         default="sent",
         help="what a history row's request_body holds: the body as sent (default), with the model's defaults "
         "filled in, as JSON text, or nothing",
@@ -311,14 +321,14 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument(
         "--accepted-status",
         type=int,
-        choices=(200, 201, 202),
+        choices=ACCEPTED_STATUSES,
         default=200,
         help="the HTTP status of an accepted submit, and of a poll of a job in flight: 200 as documented "
         "(default), 201 Created or 202 Accepted",
     )
     sim.add_argument(
         "--history-shows",
-        choices=("all", "finished"),
+        choices=HISTORY_SHOWS,
         default="all",
         help="the history lists every request (default), or only those finished (no PENDING rows)",
     )

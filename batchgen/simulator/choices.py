@@ -11,4 +11,5 @@ HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit 
 HISTORY_MODEL_NAMES = ("slug", "prefixed", "titled")
 # what a history row keeps of a request's body: as sent, with the model's defaults filled in, as JSON text, or none
 HISTORY_BODIES = ("sent", "filled", "text", "none")
+ACCEPTED_STATUSES = (200, 201, 202)  # an accepted submit's (and a job in flight's) status: 200, or Created / Accepted
 HISTORY_SHOWS = ("all", "finished")  # the history lists every request, or only those finished (no PENDING rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import schema, worlds
+from .choices import ACCEPTED_STATUSES
 
 # Published average latencies (seconds) and the (slug, mode, duration) -> USD rows of each shipped model's
 # spec (batchgen/models/specs, read as data by schema.py).
@@ -28,7 +29,6 @@ STATE_VERSION = 1
 RATE_HINTS = ("reset", "retry-after", "both", "none")  # what a 429 carries: reset time, Retry-After, both, nothing
 # how a submit the balance does not cover is refused: 406 (documented), 402 Payment Required, or 400 saying so
 CREDIT_REFUSALS = (406, 402, 400)
-ACCEPTED_STATUSES = (200, 201, 202)  # an accepted submit's (and a job in flight's) status: 200, or Created / Accepted
 HISTORY_MODES = ("on", "off", "error")  # the request history works, answers 404, answers 500
 # what the result endpoint answers for an unfinished job: its status (200), the status with an empty
 # output, 400, or 404 (the real API is undocumented here)
