@@ -329,7 +329,7 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
     from batchgen.engine.sweeper import Sweeper
 
     gateway = SimpleNamespace(budget=budget)
-    reconciler = SimpleNamespace(note_seen=lambda rid, created_at=None, **seen: None, order=ListingOrder({}, {}))
+    reconciler = SimpleNamespace(note_listed=lambda row: None, order=ListingOrder({}, {}))
     control = SimpleNamespace(interrupted=False)
     sweeper = Sweeper(
         jobs={}, gateway=gateway, api=history, latency=plan.latency, reconciler=reconciler,  # type: ignore[arg-type]

@@ -86,9 +86,7 @@ class BodyFits:
         if entry is None:
             return
         model, plain, images = entry
-        seen = fit(plain, images, body)
-        if _RANK[seen] > _RANK[self._worst.get(model, EXACT)] or model not in self._worst:
-            self._worst[model] = seen
+        self._worst[model] = max(self._worst.get(model, EXACT), fit(plain, images, body), key=_RANK.__getitem__)
 
     def rule(self, model: str) -> str:
         """How a lost submit's rows of ``model`` are matched: ``exact``, ``holds``, or ``other`` (none can be)."""

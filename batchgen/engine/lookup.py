@@ -21,7 +21,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..api.answers import HISTORY_DONE, HistoryRow
+from ..api.answers import HistoryRow
 from ..api.ratelimit import Priority
 from ..jobs import TrackedJob
 from ..models.images import Steps, refs_in
@@ -142,13 +142,7 @@ class Search:
         for row in rows:
             if rec.ours(row.request_id):
                 first = rec.first_seen(row.request_id)
-                rec.note_seen(
-                    row.request_id,
-                    row.created_at,
-                    model_name=row.model_name,
-                    body=row.request_body,
-                    unfinished=row.status not in HISTORY_DONE,
-                )
+                rec.note_listed(row)
                 # only a known send time is evidence: an earlier run's answer time is not (a request
                 # sent before the attempt may have been answered after it, and made before it)
                 sent = rec.sent_time(row.request_id)

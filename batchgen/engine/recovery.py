@@ -44,7 +44,7 @@ from typing import Any, Literal, TypeVar
 
 import anyio
 
-from ..api.answers import HistoryRow, Result
+from ..api.answers import HISTORY_DONE, HistoryRow, Result
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
 from ..api.paging import ListingOrder, StampClock, listed
@@ -197,6 +197,16 @@ class Reconciler:
         """The epoch a request of ours was first seen listed in the history (None: not yet)."""
         lag = self._lags.get(request_id)
         return None if lag is None else self._submitted[request_id] + lag
+
+    def note_listed(self, row: HistoryRow) -> None:
+        """The history lists one of our requests as ``row`` (:meth:`note_seen`, with all the row says)."""
+        self.note_seen(
+            row.request_id,
+            row.created_at,
+            model_name=row.model_name,
+            body=row.request_body,
+            unfinished=row.status not in HISTORY_DONE,
+        )
 
     def absence_is_conclusive(
         self, since: float, later_seen: bool, *, now: float | None = None, model: str | None = None

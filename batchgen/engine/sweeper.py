@@ -354,13 +354,7 @@ class Sweeper(SweepCadence):
         if not self.healthy:
             self.healthy = True
             await self._news.send(Replan())  # per-job polls become the sparse safety net
-        self.reconciler.note_seen(
-            row.request_id,
-            row.created_at,
-            model_name=row.model_name,
-            body=row.request_body,
-            unfinished=row.status not in HISTORY_DONE,
-        )
+        self.reconciler.note_listed(row)
         if row.status not in HISTORY_DONE:
             self._unfinished_at[row.request_id] = self._swept_at
             return

@@ -341,8 +341,8 @@ class SeenRows:
         self.seen: list[str] = []
         self.order = ListingOrder({}, {})
 
-    def note_seen(self, request_id: str, created_at: float | None = None, **seen: Any) -> None:
-        self.seen.append(request_id)
+    def note_listed(self, row: HistoryRow) -> None:
+        self.seen.append(row.request_id)
 
 
 class HistoryPages:

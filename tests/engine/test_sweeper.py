@@ -59,7 +59,7 @@ def sweeper(
     sweeps = Sweeper(
         jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
         reconciler=SimpleNamespace(
-            note_seen=lambda rid, created_at=None, **seen: None, order=ListingOrder({}, {})
+            note_listed=lambda row: None, order=ListingOrder({}, {})
         ),  # type: ignore[arg-type]
         control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
         clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
