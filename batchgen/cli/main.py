@@ -149,8 +149,8 @@ def main_entry() -> None:
 async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
-    manifest, strays = await _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough),
-                                             settings)  # fmt: skip
+    replay, unread = await _folder(settings.output.dir)
+    manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough), replay)
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
@@ -160,7 +160,8 @@ async def _run(args: argparse.Namespace) -> int:
     told = ", ".join(job.id for job in strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
     if args.dry_run:
         await _same_shard_count(settings.output.dir, shard)
-        replay = await _known(settings.output.dir)
+        if unread is not None:  # an estimate still helps without the store: say what was left out
+            log.warning("warning: the estimate ignores what %s already holds: %s", settings.output.dir, unread)
         changes = find_changes(manifest.jobs, replay) if replay else []
         lines = dry_run_lines(
             manifest,
@@ -374,14 +375,24 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _against_folder(manifest: Manifest, settings: Settings) -> tuple[Manifest, list[JobSpec]]:
-    """The manifest as the folder knows its jobs: each row of a derived id under the id the folder made its
-    request as (``engine/derived_ids.py``); and the jobs in flight whose rows left the manifest, to be
-    fetched (``engine/strays.py``)."""
+async def _folder(out: str) -> tuple[Replay | None, StorageError | None]:
+    """Every shard's ledger under ``out`` merged (None when there is none yet, or the store cannot be read),
+    and the store's error if so: the run reads the folder itself and says what is wrong with it, and the dry
+    run's estimate says what it left out."""
     try:
-        replay = merge(await read_all(settings.output.dir))
-    except (InputError, StorageError):
-        return manifest, []  # the run reads the folder itself, and says what is wrong with it
+        return merge(await read_all(out)), None
+    except InputError:
+        return None, None
+    except StorageError as exc:
+        return None, exc
+
+
+def _against_folder(manifest: Manifest, replay: Replay | None) -> tuple[Manifest, list[JobSpec]]:
+    """The manifest as the folder (``replay``) knows its jobs: each row of a derived id under the id the folder
+    made its request as (``engine/derived_ids.py``); and the jobs in flight whose rows left the manifest, to be
+    fetched (``engine/strays.py``)."""
+    if replay is None:
+        return manifest, []
     jobs = keep_made_ids(manifest.jobs, replay)
     if renamed := sum(a.id != b.id for a, b in zip(jobs, manifest.jobs, strict=True)):
         log.info(
@@ -390,17 +401,6 @@ async def _against_folder(manifest: Manifest, settings: Settings) -> tuple[Manif
             renamed,
         )
     return replace(manifest, jobs=jobs), in_flight_outside(jobs, replay)
-
-
-async def _known(out: str) -> Replay | None:
-    """Every shard's ledger under ``out`` merged, or None when there is none yet."""
-    try:
-        return merge(await read_all(out))
-    except InputError:
-        return None
-    except StorageError as exc:  # an estimate still helps without the store: say what was left out
-        log.warning("warning: the estimate ignores what %s already holds: %s", out, exc)
-        return None
 
 
 async def _same_shard_count(out: str, shard: Shard | None) -> None:
