@@ -269,12 +269,6 @@ def save_manifest(
         write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
 
 
-def manifest_ids(given: str | None, out: str, replay: Replay | None = None) -> list[str] | None:
-    """The job ids of :func:`manifest_jobs`."""
-    jobs = manifest_jobs(given, out, replay)
-    return None if jobs is None else [job.id for job in jobs]
-
-
 def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> list[JobSpec] | None:
     """The jobs of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
     last run was given (if it is still there); None when neither is known.  Either is read with the model

@@ -298,29 +298,34 @@ def test_without_out_the_configs_folder_is_the_one_used(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- status's manifest, annotations
 
 
+def manifest_ids(given: str | None, out: str) -> list[str] | None:
+    jobs = options.manifest_jobs(given, out)
+    return None if jobs is None else [job.id for job in jobs]
+
+
 def test_status_finds_the_manifest_the_folders_last_run_was_given(tmp_path):
     out = tmp_path / "out"
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
-    assert options.manifest_ids(None, str(out)) is None  # never run: not known
+    assert manifest_ids(None, str(out)) is None  # never run: not known
     options.save_manifest(out, str(manifest), 3)  # no .batchgen yet: nothing kept, no error
-    assert options.manifest_ids(None, str(out)) is None
+    assert manifest_ids(None, str(out)) is None
     (out / ".batchgen").mkdir(parents=True)
     options.save_manifest(out, str(manifest), 3)
     kept = json.loads((out / ".batchgen" / "manifest.json").read_text())
     assert kept == {"path": str(manifest.resolve()), "jobs": 3}
     ids = ["job-000", "job-001", "job-002"]
-    assert options.manifest_ids(None, str(out)) == ids
-    assert options.manifest_ids(str(manifest), "s3://bucket/run") == ids  # given: read wherever the folder is
-    assert options.manifest_ids(None, "s3://bucket/run") is None
+    assert manifest_ids(None, str(out)) == ids
+    assert manifest_ids(str(manifest), "s3://bucket/run") == ids  # given: read wherever the folder is
+    assert manifest_ids(None, "s3://bucket/run") is None
     manifest.write_text("jobs: [")  # no longer reads: status goes by the ledger alone
-    assert options.manifest_ids(None, str(out)) is None
+    assert manifest_ids(None, str(out)) is None
     with pytest.raises(InputError):
-        options.manifest_ids(str(manifest), str(out))  # given now: its problems are the user's to see
+        manifest_ids(str(manifest), str(out))  # given now: its problems are the user's to see
     manifest.unlink()
-    assert options.manifest_ids(None, str(out)) is None
+    assert manifest_ids(None, str(out)) is None
     for text in ('["m.yaml"]', '{"path": ""}', "{", '{"jobs": 3}'):
         (out / ".batchgen" / "manifest.json").write_text(text)
-        assert options.manifest_ids(None, str(out)) is None, text
+        assert manifest_ids(None, str(out)) is None, text
 
 
 def test_status_reads_the_kept_manifest_with_the_spec_files_and_passthrough_names_of_its_run(tmp_path):
@@ -333,14 +338,14 @@ def test_status_reads_the_kept_manifest_with_the_spec_files_and_passthrough_name
         '"\n', '"\n    image: https://example.com/a.png\n'))  # fmt: skip
     options.save_manifest(out, str(user), 2, models=[str(spec)])
     assert json.loads((out / ".batchgen" / "manifest.json").read_text())["models"] == [str(spec.resolve())]
-    assert options.manifest_ids(None, str(out)) == ["job-000", "job-001"]
-    assert options.manifest_ids(str(user), str(out)) == ["job-000", "job-001"]
+    assert manifest_ids(None, str(out)) == ["job-000", "job-001"]
+    assert manifest_ids(str(user), str(out)) == ["job-000", "job-001"]
     passed = write(tmp_path / "passed.yaml", many_jobs_yaml(1, model="vendor-video-9"))
     options.save_manifest(out, str(passed), 1, passthrough=["vendor-video-9"])
-    assert options.manifest_ids(None, str(out)) == ["job-000"]
+    assert manifest_ids(None, str(out)) == ["job-000"]
     spec.unlink()  # a spec file moved since: its rows no longer read, and status goes by the ledger alone
     options.save_manifest(out, str(user), 2, models=[str(spec)])
-    assert options.manifest_ids(None, str(out)) is None
+    assert manifest_ids(None, str(out)) is None
 
 
 def test_annotation_columns_are_kept_merged_and_in_their_own_letters(tmp_path):
@@ -370,13 +375,13 @@ def test_status_reads_the_manifest_it_is_given_over_the_one_the_folder_keeps(tmp
     kept = write(tmp_path / "kept.yaml", many_jobs_yaml(2, prefix="kept"))
     given = write(tmp_path / "given.yaml", many_jobs_yaml(1, prefix="given"))
     options.save_manifest(out, str(kept), 2)
-    assert options.manifest_ids(str(given), str(out)) == ["given-000"]
-    assert options.manifest_ids(None, str(out)) == ["kept-000", "kept-001"]
+    assert manifest_ids(str(given), str(out)) == ["given-000"]
+    assert manifest_ids(None, str(out)) == ["kept-000", "kept-001"]
     # A folder in an object store keeps nothing on this disk, even where a local folder has its name.
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s3:" / "bucket" / "run" / ".batchgen").mkdir(parents=True)
     options.save_manifest(tmp_path / "s3:" / "bucket" / "run", str(kept), 2)
-    assert options.manifest_ids(None, "s3://bucket/run") is None
+    assert manifest_ids(None, "s3://bucket/run") is None
 
 
 def test_a_reserve_that_cannot_be_held_or_removed_is_still_no_error(tmp_path, monkeypatch):
