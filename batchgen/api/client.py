@@ -297,7 +297,8 @@ class ApiClient:
         bare = bare_id(request_id)
         spelled = bare if bare is not None and self.history_bare_ids else request_id
         status, headers, body = await self._call("GET", f"{self.history_url}/{quote(spelled, safe='')}")
-        if status == 404 and bare is not None and self.history_bare_ids is None:
+        # (asked dashed while the spelling was unknown: a listing read meanwhile may have taught it since)
+        if status == 404 and bare is not None and spelled != bare and self.history_bare_ids is not False:
             status, headers, body = await self._call("GET", f"{self.history_url}/{bare}")
         if status != 200:
             self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
