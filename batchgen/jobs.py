@@ -184,6 +184,7 @@ class TrackedJob:
     result_due: bool = False  # a sweep saw it finished: settle it next (a result call, or the row's link)
     swept: tuple[str, float | None] | None = None  # ... with this output URL and cost (the history row's)
     url_from_history: bool = False  # its output URL came from the request history, not the result
+    record_gone: bool = False  # its record died (404) while the history showed it unfinished: watched there
     poll_running: bool = False  # one poll task per job at a time
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)

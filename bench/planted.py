@@ -2588,6 +2588,34 @@ PLANTS = (
         "        again = False",
         ("tests/e2e/test_crash.py::test_resubmit_lost_makes_a_job_anew_once_in_a_run_however_often_it_is_lost",),
     ),
+    Plant(
+        "a job whose record dies while the history shows it unfinished is written expired (its paid video lost)",
+        "batchgen/engine/recovery.py",
+        "        if row is not None and row.status not in HISTORY_DONE:",
+        "        if False:",
+        ("tests/e2e/test_crash.py::test_jobs_outliving_their_records_are_watched_in_the_history_and_fetched",),
+    ),
+    Plant(
+        "a job waiting its turn in the server's queue after its record died is taken for stalled too soon",
+        "batchgen/engine/stalls.py",
+        "WATCH_FACTOR = 3.0",
+        "WATCH_FACTOR = 0.5",
+        ("tests/e2e/test_crash.py::test_jobs_outliving_their_records_are_watched_in_the_history_and_fetched",),
+    ),
+    Plant(
+        "a job the history shows unfinished long after its record died is watched for ever (the run never ends)",
+        "batchgen/engine/poller.py",
+        "            if now < stalls_at:",
+        "            if True:",
+        ("tests/e2e/test_crash.py::test_a_job_shown_unfinished_long_after_its_record_died_is_taken_for_stalled",),
+    ),
+    Plant(
+        "a job whose record dies before a lagging history lists it is written expired (its paid video lost)",
+        "batchgen/engine/recovery.py",
+        "        if row is None and self.api.history_answered:",
+        "        if False:",
+        ("tests/e2e/test_crash.py::test_jobs_outliving_their_records_are_watched_in_the_history_and_fetched",),
+    ),
 )
 
 

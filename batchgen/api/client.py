@@ -109,6 +109,7 @@ class ApiClient:
         # whether the history spells request ids as 32 bare hex digits, not dashed as submits do (None: not seen);
         # its rows are read in the submits' spelling, and one request of it is asked for in its own
         self.history_bare_ids: bool | None = None
+        self.history_answered = False  # a page of the request history was read: it works, a request may lag there
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
         self._connections = connections
@@ -288,6 +289,7 @@ class ApiClient:
             raise BadResponse("the request history answer has no 'data' list", status=http)
         listing = HistoryPage([row for row in (history_row(r) for r in rows) if row is not None], len(rows))
         self._note_id_spelling(listing)
+        self.history_answered = True
         return listing
 
     async def history_get(self, request_id: str) -> HistoryRow:

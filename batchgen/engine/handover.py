@@ -14,7 +14,7 @@ from ..jobs import Event, JobState, TrackedJob
 from .book import JobBook
 from .messages import Lost
 from .recovery import Reconciler
-from .verdicts import Failed, Found, Later
+from .verdicts import Failed, Found, Gone, Later
 
 
 class Handover:
@@ -87,9 +87,8 @@ class Handover:
             )
             await self.book.finish(job, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": detail})
 
-    async def recover(self, job: TrackedJob) -> None:
-        """The record is gone (404): act on what the history says of it."""
-        found = await self.reconciler.recover_missing(job)
+    async def recovered(self, job: TrackedJob, found: Found | Failed | Gone | Later) -> None:
+        """The record is gone (404): act on what the history says of it (``found``)."""
         if isinstance(found, Found):
             await self.to_downloads(job, found.url, None, found.cost)
         elif isinstance(found, Failed):

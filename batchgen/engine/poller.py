@@ -64,9 +64,11 @@ from .control import RunControl
 from .handover import Handover
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
-from .recovery import Reconciler
+from .recovery import Reconciler, stalled
 from .schedule import PollSchedule
+from .stalls import stall_age
 from .sweeper import Sweeper
+from .verdicts import Found, Running
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -174,12 +176,16 @@ class Poller(PollSchedule):
         if job.result_due:
             job.result_due = False
             links = self.reconciler.links
-            if job.swept is not None and links.trusts(job.spec.model, job.swept[0]):
+            # a record gone leaves no result to compare the row's link with: the row's is the only one
+            if job.swept is not None and (job.record_gone or links.trusts(job.spec.model, job.swept[0])):
                 await self._settle_swept(job, *job.swept)
             elif job.swept is not None and links.history_urls is not False:
                 await self._compare_or_hold(job)
             else:
                 await self._fetch_result(job)
+            return
+        if job.record_gone:  # only the history speaks of it now
+            await self._record_gone(job)
             return
         if self._await_first_sweep(job) or self.planned_later(job):
             return
@@ -337,8 +343,7 @@ class Poller(PollSchedule):
             value = await self.gateway.call(priority, fn, rank=rank)
         except NotFound:
             self._records_die_early(job)
-            self.untrack(job)
-            await self.handover.recover(job)
+            await self._record_gone(job)
             return None
         # a credit refusal (the account out of credits) on a read is a refusal of this call, not of the job:
         # the job was made, and it is polled on, or looked for in the history, as after any other refusal
@@ -362,6 +367,28 @@ class Poller(PollSchedule):
         if job.done_age is None:  # once it is known done, only its result counts: troubles there add up
             job.poll_errors = 0
         return value
+
+    async def _record_gone(self, job: TrackedJob) -> None:
+        """The job's record is gone (404): what the request history says of it decides.  A request it shows
+        unfinished (a record that lives shorter than the job, or a stall) may yet finish and be paid: it is
+        watched there, a look-up by id in place of each poll (and the sweeps), while a job of its kind could
+        still be running (:func:`stalls.stall_age`); past that it is taken for stalled, lost (made anew only with
+        ``--resubmit-lost``)."""
+        found = await self.reconciler.recover_missing(job)
+        now = self.clock.now()
+        if isinstance(found, Running):
+            stalls_at = job.submitted_at + stall_age(self.latency, latency_key(job.spec))
+            if now < stalls_at:
+                job.record_gone = True
+                job.polls += 1
+                job.pending_age = max(job.pending_age, now - job.submitted_at)
+                self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
+                return
+            found = stalled(found.status, now - job.submitted_at)
+        elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
+            self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
+        self.untrack(job)
+        await self.handover.recovered(job, found)
 
     # ------------------------------------------------------------------ learning
 

@@ -201,6 +201,11 @@ class LatencyModel:
         seen = self._group(key, least=1)
         return seen[0] if seen else None
 
+    def slowest(self, key: LatencyKey | str) -> float | None:
+        """The slowest recent finish of this kind, learned or not (None before any)."""
+        seen = self._group(key, least=1)
+        return seen[-1] if seen else None
+
     def earliest(self, key: LatencyKey | str) -> float | None:
         """The age from which a job of this kind could be done (its fastest recent finishes);
         None before the kind is learned, when it could be done at any age."""

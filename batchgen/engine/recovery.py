@@ -15,12 +15,15 @@ truncated, or not at all), and by the image's digest where the row holds it
 whole; two candidates nothing tells apart attach neither.
 
 A job whose record has expired (404 one hour after submission) is looked up
-by request id in the history, which keeps the output URL for days.
+by request id in the history, which keeps the output URL for days.  A record
+may also die before its job finishes (a record life shorter than the job's
+time, or a stall): the history then shows the request unfinished, and the job
+is watched there (:class:`Running`), never taken for lost.
 
 The :class:`Reconciler` reads and decides; it writes no job field and no
 ledger line.  ``settle`` returns a verdict (:class:`Attach`, :class:`Resubmit`
 or :class:`Leave`), ``recover_missing`` a finding (:class:`Found`,
-:class:`Failed`, :class:`Gone` or :class:`Later`) and ``refresh_output`` a
+:class:`Failed`, :class:`Gone`, :class:`Later` or :class:`Running`) and ``refresh_output`` a
 fresh :class:`Link`; the stage that holds the job acts on it through the book.
 What it keeps is about the request history itself: the request ids claimed by
 some job, how far the history lags, (:class:`HistoryLinks`) whether a
@@ -58,7 +61,7 @@ from .history_names import ModelNames
 from .history_trouble import HistoryTrouble
 from .lookup import Ambiguous, Hit, NotCaughtUp, Search, text_size
 from .places import first_empty_page
-from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Settlement
+from .verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Recovery, Resubmit, Running, Settlement
 
 log = logging.getLogger("batchgen")
 _T = TypeVar("_T")
@@ -592,16 +595,20 @@ class Reconciler:
             )
         row = None if isinstance(got, NotFound) else got
         if row is not None and row.status == "COMPLETED" and row.generation_url:
-            return Found(row.generation_url, row.cost)
+            return Found(row.generation_url, row.cost, row.latency_s)
         if row is not None and row.status == "FAILED":
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
+        if row is not None and row.status not in HISTORY_DONE:  # a record that lives shorter than its job, a stall
+            return Running(row.status)
+        if row is None and self.api.history_answered:  # made (its id came back), not listed yet: a lagging history
+            return Running(None)
         age = self.clock.now() - job.submitted_at
         why = (
-            f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
-            f"{_span(age)} ago) before its result was fetched"
+            f"request {rid} expired (records last {span(self.record_life_s)} after submission; it was sent "
+            f"{span(age)} ago) before its result was fetched"
             if age >= self.record_life_s
-            else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
-            f"should expire ({_span(self.record_life_s)} after submission)"
+            else f"the API does not know request {rid} (404), sent {span(age)} ago, sooner than its record "
+            f"should expire ({span(self.record_life_s)} after submission)"
         )
         return Gone(f"{why}, and the request history has no output for it; {REMAKE}")
 
@@ -660,7 +667,8 @@ def _next_lookup(made: int) -> float | bool:
     return LOOKUP_DELAYS[made - 1] if made <= len(LOOKUP_DELAYS) else False
 
 
-def _span(seconds: float) -> str:
+def span(seconds: float) -> str:
+    """A run's seconds as the operator reads them: "1 hour", "7.24 min", "45 s"."""
     if seconds == 3600:
         return "1 hour"
     return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:.2g} s"
@@ -671,6 +679,16 @@ REMAKE = (
     "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
     "lost one was charged stays paid)"
 )
+
+
+def stalled(status: str | None, age: float) -> Gone:
+    """A request whose record is gone, shown ``status`` by the history (None: not listed) ``age`` seconds after
+    submission: longer than a job of its kind is watched (:class:`Running`), it is taken for stalled."""
+    shown = f"still shows it {status}" if status else "does not list it yet"
+    return Gone(
+        f"its record is gone (404) and the request history {shown} {span(age)} after submission, several "
+        f"times as long as a job of its kind takes: it looks stalled (charged only if it ever finishes); {REMAKE}"
+    )
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:

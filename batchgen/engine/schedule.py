@@ -110,7 +110,8 @@ class PollSchedule:
         may read pages to find it (and needs a result call unless history links are trusted)."""
         return self.result_polls is True and len(self.by_request) == 1
 
-    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None) -> None:
+    def schedule(self, job: TrackedJob, now: float, *, at: float | None = None, by: float = math.inf) -> None:
+        """Put the job's next poll in the heap: at ``at``, or when the plan says, and no later than ``by``."""
         if job.result_due:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
@@ -141,6 +142,7 @@ class PollSchedule:
                 # the first sweep that can show this job (past the grace of two intervals) comes first, but
                 # never past the expiry guard: the record must be polled before it expires
                 at = max(at, min(now + look, job.submitted_at + self.plan.guard))
+            at = max(now, min(at, by))
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
 

@@ -38,10 +38,11 @@ Settlement = Attach | Resubmit | Leave
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The history kept the output of an expired record."""
+    """The history kept the output of an expired record (``latency_s``: the row's submit to finish, if it says)."""
 
     url: str
     cost: float | None
+    latency_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,15 @@ class Later:
     detail: str
 
 
-Recovery = Found | Failed | Gone | Later
+@dataclass(frozen=True, slots=True)
+class Running:
+    """The record is gone, but the history shows the request unfinished (``status``), or, answering listings,
+    does not list it yet (None): it may yet finish, and be paid; its output can only come from the history."""
+
+    status: str | None
+
+
+Recovery = Found | Failed | Gone | Later | Running
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -696,3 +697,35 @@ def test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_li
     told = capsys.readouterr().out
     assert read_ledger(out / "ledger.jsonl").jobs[first.stem]["state"] == "expired"
     assert "found in place" not in told
+
+
+def test_jobs_outliving_their_records_are_watched_in_the_history_and_fetched(sim, tmp_path, monkeypatch):
+    # Records that live 30 s; jobs of about 5 minutes that wait their turn on 2 workers: a poll after that
+    # minute answers 404 while the job waits or runs on, and is paid once it finishes.  Such a job was written
+    # 'expired' (a paid video never fetched; --resubmit-lost would have paid for it again); the history shows
+    # it PENDING, so it is watched there.
+    server = sim(time_scale=1000, expiry_s=30.0, workers=2, history_lag_s=60.0)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 8)
+    assert len(server.state.submissions) == 8 and len(charges_per_job(server)) == 8
+    assert not any(e["event"] == "expired" for e in ledger_events(out))
+
+
+def test_a_job_shown_unfinished_long_after_its_record_died_is_taken_for_stalled(sim, tmp_path, monkeypatch):
+    # Records that live 2 minutes; one job stalls (its history row stays PENDING), the others take about 6.
+    # Watched in the history once its record died, it is given up past three times their time: the run ends.
+    server = sim(time_scale=5000, expiry_s=120.0)
+    server.state.script("stall")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert sorted(rec["state"] for rec in jobs.values()) == ["completed"] * 3 + ["expired"]
+    stuck = next(rec for rec in jobs.values() if rec["state"] == "expired")
+    detail = stuck["error"]["detail"]
+    told = re.search(r"the request history still shows it PENDING ([\d.]+) min after submission", detail)
+    assert told and "looks stalled" in detail and "--resubmit-lost" in detail
+    assert float(told[1]) >= 3 * 5  # not before three times the others' time
+    assert server.state.total_charged() == pytest.approx(3 * 0.28)

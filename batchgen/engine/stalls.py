@@ -1,0 +1,25 @@
+"""When a job whose record died while the request history showed it unfinished is taken for stalled.
+
+A record may die before its job finishes: records that live shorter than the
+jobs take, or jobs that wait long in the server's queue.  Such a job may yet
+finish and be paid, so it is watched in the history
+(:meth:`poller.Poller._record_gone`).  Taking it for stalled too early would
+lose a paid video (or, with ``--resubmit-lost``, pay for it twice); too late
+only keeps the run waiting.  So a job is taken for stalled only past
+``WATCH_FACTOR`` times the slowest recent finish of its kind (before any, twice
+its published time).  Jobs queued behind others finish later and later as
+the queue drains, and each finish raises the bound: a job that waits its turn
+is never older than three times the slowest finish before it.
+"""
+
+from __future__ import annotations
+
+from .pollplan import LatencyKey, LatencyModel
+
+WATCH_FACTOR = 3.0
+
+
+def stall_age(latency: LatencyModel, key: LatencyKey) -> float:
+    """The age past which a job of kind ``key``, still shown unfinished, is taken for stalled."""
+    slowest = latency.slowest(key)
+    return WATCH_FACTOR * (2 * latency.prior(key) if slowest is None else slowest)
