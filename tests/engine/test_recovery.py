@@ -31,6 +31,7 @@ class FakeApi:
     """Serves a fixed request history (newest first, in pages of 100); counts look-ups."""
 
     date_ahead: float | None = None  # no Date header read, unless a test sets one
+    history_answered = False  # a page of the history was read (a request not listed may lag there)
 
     def date_ahead_at(self, epoch: float) -> float | None:
         return self.date_ahead
@@ -46,6 +47,7 @@ class FakeApi:
         self.queries.append(query)
         if isinstance(self.rows, Exception):
             raise self.rows
+        self.history_answered = True
         page = query.get("page", 1)
         return self.rows[(page - 1) * 100 : page * 100]
 
