@@ -114,7 +114,8 @@ class Reconciler:
         self.lists_unfinished = False  # the history listed a request of ours before it finished
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
-        self._lags: dict[str, float] = {}  # request id -> how long it took to show up in the history
+        self._lags: dict[str, float] = {}  # request id -> how long it took from its POST to show up in the history
+        self._seen_at: dict[str, float] = {}  # request id -> the epoch it was first seen listed there
         self.links = HistoryLinks()
         self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
@@ -180,9 +181,12 @@ class Reconciler:
             self.bodies.listed(request_id, body)
         if model_name is not None:
             self.names.listed(request_id, model_name)
-        sent = self._submitted.get(request_id)
+        # from its POST where known: a slow answer (an upload, a busy gateway) is part of how long a lost submit,
+        # timed from its own POST, may take to be listed
+        sent = self.sent_time(request_id) or self._submitted.get(request_id)
         if sent is not None and request_id not in self._lags:
-            self._lags[request_id] = max(0.0, self.clock.epoch() - sent)
+            self._seen_at[request_id] = now = self.clock.epoch()
+            self._lags[request_id] = max(0.0, now - sent)
 
     def ours(self, request_id: str) -> bool:
         """Whether a request is one of ours (this run's or, from the ledger, an earlier run's)."""
@@ -198,8 +202,7 @@ class Reconciler:
 
     def first_seen(self, request_id: str) -> float | None:
         """The epoch a request of ours was first seen listed in the history (None: not yet)."""
-        lag = self._lags.get(request_id)
-        return None if lag is None else self._submitted[request_id] + lag
+        return self._seen_at.get(request_id)
 
     def note_listed(self, row: HistoryRow) -> None:
         """The history lists one of our requests as ``row`` (:meth:`note_seen`, with all the row says)."""
@@ -236,7 +239,8 @@ class Reconciler:
 
     def _lag_ripe(self, since: float) -> float | None:
         """The epoch past which an attempt sent at ``since`` would have been listed, if made: twice the
-        slowest lag seen, and a margin (None before ``MIN_LAG_SAMPLES`` lags were measured)."""
+        slowest lag seen (a request's, from its POST to its first listing), and a margin (None before
+        ``MIN_LAG_SAMPLES`` lags were measured)."""
         if len(self._lags) < MIN_LAG_SAMPLES:
             return None
         return since + 2 * max(self._lags.values()) + LAG_MARGIN_S / self.clock.scale

@@ -78,3 +78,21 @@ def test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submi
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert_every_job_completed(out, jobs)
     assert set(charges_per_job(server).values()) == {1} and len(server.state.charges) == jobs
+
+
+@pytest.mark.parametrize("shows", ["all", "finished"])
+def test_a_lost_submit_is_not_taken_for_never_made_where_answers_come_slower_than_the_history_lists(
+    sim, tmp_path, monkeypatch, shows
+):
+    # Answers that come 75 s after the job is made (a slow gateway); jobs of a minute, a history 30 s behind.
+    # How long our requests took to be listed was timed from their answers: 10-40 s, where a lost submit,
+    # timed from its POST, is listed 30-90 s on.  Its absence was concluded too soon, and it was paid twice.
+    settles_every_lost_submit(
+        sim,
+        tmp_path,
+        monkeypatch,
+        submit_answer_delay_s=0.15,
+        history_lag_s=30.0,
+        model_latency_s={"kling-text2video": 60.0},
+        history_shows=shows,
+    )
