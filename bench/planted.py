@@ -2612,7 +2612,7 @@ PLANTS = (
     Plant(
         "a job whose record dies before a lagging history lists it is written expired (its paid video lost)",
         "batchgen/engine/recovery.py",
-        "        if row is None and self.api.history_answered:",
+        "        if row is None and self.api.history_answered is not False:",
         "        if False:",
         ("tests/e2e/test_crash.py::test_jobs_outliving_their_records_are_watched_in_the_history_and_fetched",),
     ),
@@ -2625,6 +2625,34 @@ PLANTS = (
         (
             "tests/e2e/test_history_ids.py::"
             "test_a_lost_submit_is_not_taken_for_never_made_where_answers_come_slower_than_the_history_lists",
+        ),
+    ),
+    Plant(
+        "a job a history not listing it yet shows nothing of is taken for stalled before it could be listed",
+        "batchgen/engine/stalls.py",
+        "2 * latency.prior(key) if slowest is None else slowest, listing or 0.0)",
+        "2 * latency.prior(key) if slowest is None else slowest, 0.0)",
+        ("tests/engine/test_stalls.py",),
+    ),
+    Plant(
+        "a resumed run's first poll of a job whose record died, before any page of the history was read, writes "
+        "it expired",
+        "batchgen/engine/recovery.py",
+        "        if row is None and self.api.history_answered is not False:",
+        "        if row is None and self.api.history_answered:",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_a_record_gone_that_the_history_does_not_list_is_watched_unless_there_is_no_history",
+        ),
+    ),
+    Plant(
+        "a job unknown to a history that lists none of our requests is told stalled, not unknown to the API",
+        "batchgen/engine/recovery.py",
+        "        if status is None and not self._lags:",
+        "        if False:",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_a_job_watched_too_long_is_told_stalled_or_unknown_to_the_api_by_what_the_history_listed",
         ),
     ),
 )

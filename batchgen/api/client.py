@@ -109,7 +109,9 @@ class ApiClient:
         # whether the history spells request ids as 32 bare hex digits, not dashed as submits do (None: not seen);
         # its rows are read in the submits' spelling, and one request of it is asked for in its own
         self.history_bare_ids: bool | None = None
-        self.history_answered = False  # a page of the request history was read: it works, a request may lag there
+        # whether the request history answered a page (True: it works, and a request not listed may lag there),
+        # or answered 404 (False: there is none); None: not asked yet
+        self.history_answered: bool | None = None
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s, connect=min(10.0, request_timeout_s))
         self._max_body = max_response_bytes
         self._connections = connections
@@ -283,6 +285,8 @@ class ApiClient:
             log.warning("the request history refused pages asked for with %s (HTTP 400); asking without it", dropped)
             self.history_asks = asks
         if http != 200:
+            if http == 404:
+                self.history_answered = False
             self._raise_for(http, headers, body, what="reading the request history")
         rows = body.get("data")
         if not isinstance(rows, list):

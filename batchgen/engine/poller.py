@@ -64,7 +64,7 @@ from .control import RunControl
 from .handover import Handover
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
-from .recovery import Reconciler, stalled
+from .recovery import Reconciler
 from .schedule import PollSchedule
 from .stalls import stall_age
 from .sweeper import Sweeper
@@ -377,14 +377,15 @@ class Poller(PollSchedule):
         found = await self.reconciler.recover_missing(job)
         now = self.clock.now()
         if isinstance(found, Running):
-            stalls_at = job.submitted_at + stall_age(self.latency, latency_key(job.spec))
+            listing = self.reconciler.slowest_listing()
+            stalls_at = job.submitted_at + stall_age(self.latency, latency_key(job.spec), listing)
             if now < stalls_at:
                 job.record_gone = True
                 job.polls += 1
                 job.pending_age = max(job.pending_age, now - job.submitted_at)
                 self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
                 return
-            found = stalled(found.status, now - job.submitted_at)
+            found = self.reconciler.stalled(job, found.status)
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)

@@ -204,6 +204,12 @@ class Reconciler:
         """The epoch a request of ours was first seen listed in the history (None: not yet)."""
         return self._seen_at.get(request_id)
 
+    def slowest_listing(self) -> float | None:
+        """The longest a request of ours took from its POST to be listed in the history, in run seconds (None
+        before any was seen listed)."""
+        slowest = max(self._lags.values(), default=None)
+        return None if slowest is None else slowest * self.clock.scale
+
     def note_listed(self, row: HistoryRow) -> None:
         """The history lists one of our requests as ``row`` (:meth:`note_seen`, with all the row says)."""
         self.note_seen(
@@ -604,8 +610,26 @@ class Reconciler:
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
         if row is not None and row.status not in HISTORY_DONE:  # a record that lives shorter than its job, a stall
             return Running(row.status)
-        if row is None and self.api.history_answered:  # made (its id came back), not listed yet: a lagging history
+        if row is None and self.api.history_answered is not False:  # made (its id came back), not listed yet
             return Running(None)
+        return self._gone(job)
+
+    def stalled(self, job: TrackedJob, status: str | None) -> Gone:
+        """A job whose record is gone, shown ``status`` by the history (None: not listed), for longer than a job of
+        its kind is watched (:class:`Running`): taken for stalled.  Not listed where no request of ours ever was
+        (another account's, a server that lost them): unknown to the API, as a record gone and not listed is."""
+        if status is None and not self._lags:
+            return self._gone(job)
+        shown = f"still shows it {status}" if status else "does not list it"
+        return Gone(
+            f"its record is gone (404) and the request history {shown} {span(self.clock.now() - job.submitted_at)} "
+            "after submission, several times as long as a job of its kind takes: it looks stalled (charged only "
+            f"if it ever finishes); {REMAKE}"
+        )
+
+    def _gone(self, job: TrackedJob) -> Gone:
+        """A job whose record is gone, its output nowhere in the history."""
+        rid = job.request_id
         age = self.clock.now() - job.submitted_at
         why = (
             f"request {rid} expired (records last {span(self.record_life_s)} after submission; it was sent "
@@ -683,16 +707,6 @@ REMAKE = (
     "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
     "lost one was charged stays paid)"
 )
-
-
-def stalled(status: str | None, age: float) -> Gone:
-    """A request whose record is gone, shown ``status`` by the history (None: not listed) ``age`` seconds after
-    submission: longer than a job of its kind is watched (:class:`Running`), it is taken for stalled."""
-    shown = f"still shows it {status}" if status else "does not list it yet"
-    return Gone(
-        f"its record is gone (404) and the request history {shown} {span(age)} after submission, several "
-        f"times as long as a job of its kind takes: it looks stalled (charged only if it ever finishes); {REMAKE}"
-    )
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:

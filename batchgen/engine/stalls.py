@@ -6,8 +6,9 @@ finish and be paid, so it is watched in the history
 (:meth:`poller.Poller._record_gone`).  Taking it for stalled too early would
 lose a paid video (or, with ``--resubmit-lost``, pay for it twice); too late
 only keeps the run waiting.  So a job is taken for stalled only past
-``WATCH_FACTOR`` times the slowest recent finish of its kind (before any, twice
-its published time).  Jobs queued behind others finish later and later as
+``WATCH_FACTOR`` times the slowest recent finish of its kind, or the longest a
+request of ours took to be listed in the history if longer (before either,
+twice its published time).  Jobs queued behind others finish later and later as
 the queue drains, and each finish raises the bound: a job that waits its turn
 is never older than three times the slowest finish before it.
 """
@@ -19,7 +20,9 @@ from .pollplan import LatencyKey, LatencyModel
 WATCH_FACTOR = 3.0
 
 
-def stall_age(latency: LatencyModel, key: LatencyKey) -> float:
-    """The age past which a job of kind ``key``, still shown unfinished, is taken for stalled."""
+def stall_age(latency: LatencyModel, key: LatencyKey, listing: float | None) -> float:
+    """The age past which a job of kind ``key``, still shown unfinished (or not listed), is taken for stalled;
+    ``listing``: the longest a request of ours took from its POST to be listed in the history (a history that
+    lists requests only once finished, or lags, shows a job that long after its submit at the soonest)."""
     slowest = latency.slowest(key)
-    return WATCH_FACTOR * (2 * latency.prior(key) if slowest is None else slowest)
+    return WATCH_FACTOR * max(2 * latency.prior(key) if slowest is None else slowest, listing or 0.0)

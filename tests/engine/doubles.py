@@ -54,7 +54,7 @@ class ScriptedApi:
     video bytes or errors, one per download; ``history``: the request history's rows."""
 
     date_ahead: float | None = None  # no Date header read
-    history_answered = False  # no page of the history read (a request it does not list is taken for gone)
+    history_answered: bool | None = False  # a history that answers no page (a request not listed is gone)
 
     def date_ahead_at(self, epoch: float) -> float | None:
         return self.date_ahead

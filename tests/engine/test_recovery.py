@@ -19,7 +19,7 @@ from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.engine.lookup import NotCaughtUp
 from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
-from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit
+from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit, Running
 from batchgen.errors import NotFound, ServerError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy, set_testing
@@ -31,7 +31,7 @@ class FakeApi:
     """Serves a fixed request history (newest first, in pages of 100); counts look-ups."""
 
     date_ahead: float | None = None  # no Date header read, unless a test sets one
-    history_answered = False  # a page of the history was read (a request not listed may lag there)
+    history_answered: bool | None = False  # as if it answered no page (True once one is read)
 
     def date_ahead_at(self, epoch: float) -> float | None:
         return self.date_ahead
@@ -182,6 +182,43 @@ async def test_an_expired_record_is_looked_up_by_id(history, expected):
     assert found == expected if isinstance(expected, Found) else isinstance(found, expected)
     if isinstance(found, Gone):
         assert "--resubmit-lost" in found.detail
+
+
+@pytest.mark.parametrize(
+    ("answered", "expected"),
+    [
+        (None, Running(None)),  # not asked for a page yet (a resumed run's first poll): it may lag
+        (True, Running(None)),  # it answers pages: a request not listed may lag there, or be listed once finished
+        (False, Gone),  # it answered a page 404: there is no history to wait for
+    ],
+)
+async def test_a_record_gone_that_the_history_does_not_list_is_watched_unless_there_is_no_history(answered, expected):
+    api = FakeApi([], {"u": row("u", "x", 0.0, "PENDING")})
+    api.history_answered = answered
+    rec = reconciler(FakeClock(), api)
+    gone, unfinished = job(), job()
+    gone.request_id, unfinished.request_id = "r", "u"
+    found = await rec.recover_missing(gone)
+    assert found == expected if isinstance(expected, Running) else isinstance(found, expected)
+    assert await rec.recover_missing(unfinished) == Running("PENDING")  # listed unfinished: watched, whatever
+
+
+@pytest.mark.parametrize("listed", [False, True])
+async def test_a_job_watched_too_long_is_told_stalled_or_unknown_to_the_api_by_what_the_history_listed(listed):
+    clock = FakeClock(start=5000.0)
+    rec = reconciler(clock, FakeApi([]))
+    if listed:  # a request of ours was seen listed: the history knows this account's requests
+        rec.note_submitted("o", clock.epoch())
+        rec.note_listed(row("o", "x", clock.epoch(), "COMPLETED", "http://127.0.0.1/o.mp4"))
+    j = job()
+    j.request_id, j.submitted_at = "r", 5000.0 - 1800.0
+    detail = rec.stalled(j, None).detail
+    if listed:
+        assert detail.startswith("its record is gone (404) and the request history does not list it 30 min after")
+        assert "it looks stalled (charged only if it ever finishes)" in detail
+    else:  # none of ours ever was (another account's, a server that lost its requests): the API does not know it
+        assert detail.startswith("the API does not know request r (404), sent 30 min ago")
+    assert rec.stalled(j, "PENDING").detail.startswith("its record is gone (404) and the request history still shows")
 
 
 class OutageApi(FakeApi):
