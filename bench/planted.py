@@ -2655,6 +2655,47 @@ PLANTS = (
             "test_a_job_watched_too_long_is_told_stalled_or_unknown_to_the_api_by_what_the_history_listed",
         ),
     ),
+    Plant(
+        "a model none of ours was listed of taken for known where the history names some models by slug and some not",
+        "batchgen/engine/history_names.py",
+        "        return model in self._names or (self._slugs_listed and not self._renamed)",
+        "        return model in self._names or self._slugs_listed",
+        (
+            "tests/engine/test_recovery.py::test_a_model_is_not_known_by_others_where_the_history_names_some_by_"
+            "slug_and_some_not",
+        ),
+    ),
+    Plant(
+        "a history's body fit taken from the latest row of ours, not the worst (a later exact row hides one unlike)",
+        "batchgen/engine/history_bodies.py",
+        "        self._worst[model] = max(self._worst.get(model, EXACT), fit(plain, images, body), key=_RANK.__"
+        "getitem__)",
+        "        self._worst[model] = fit(plain, images, body)",
+        (
+            "tests/engine/test_history_bodies.py::test_the_worst_fit_seen_sets_the_rule_for_the_model_and_the_"
+            "others_until_theirs_are_seen",
+        ),
+    ),
+    Plant(
+        "an id given that begins as a derived one taken for derived (a row given a new id is renamed to the old job)",
+        "batchgen/engine/derived_ids.py",
+        "    match = _TAIL.fullmatch(job_id, len(prefix))",
+        "    match = _TAIL.match(job_id, len(prefix))",
+        (
+            "tests/engine/test_derived_ids.py::test_a_row_keeps_its_id_where_no_job_the_manifest_leaves_free_asked_"
+            "for_the_same",
+        ),
+    ),
+    Plant(
+        "a value in a list's objects not sent in its spec's wire form",
+        "batchgen/models/check.py",
+        "                item[key] = to_wire(inner, converted)",
+        "                pass",
+        (
+            "tests/models/test_check_edges.py::test_a_value_in_a_lists_objects_is_sent_in_its_spec_wire_form_as_a_"
+            "parameters_is",
+        ),
+    ),
 )
 
 

@@ -37,6 +37,7 @@ def test_a_row_keeps_its_id_where_no_job_the_manifest_leaves_free_asked_for_the_
         ({"kite-1": _made()}, [_job(new, mode="std")]),  # an id given, not derived
         ({f"{old}-2": _made()}, [_job(new, mode="std")]),  # another occurrence
         ({old: _made()}, [_job("kite-1", mode="std")]),  # a row of its own id
+        ({old: _made()}, [_job(f"{old}-anew")]),  # an id given to make it anew, which begins as the derived one
         ({other: _made(mode="pro")}, [_job(other, mode="pro")]),  # known as it is
     ]
     for jobs_made, jobs in cases:

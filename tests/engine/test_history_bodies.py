@@ -44,10 +44,12 @@ def test_the_worst_fit_seen_sets_the_rule_for_the_model_and_the_others_until_the
     fits.sent("r1", "m1", SENT)
     fits.sent("r2", "m1", SENT)
     fits.sent("r3", "m2", SENT)
+    fits.sent("r4", "m1", SENT)
     fits.listed("r1", SENT)
     assert fits.rule("m1") == EXACT and fits.rule("m2") == EXACT
     fits.listed("r2", {**SENT, "mode": "std"})
     fits.listed("r1", {})  # compared once: listed again, it says nothing more
+    fits.listed("r4", SENT)  # a row as sent after one that was not: the worst stands
     assert fits.rule("m1") == HOLDS and fits.rule("m2") == HOLDS  # m2's own not yet seen: m1's say
     assert fits.matches("m1", SENT, frozenset(), {**SENT, "seed": 7})
     assert not fits.matches("m1", SENT, frozenset(), {**SENT, "prompt": "a hen"})

@@ -593,6 +593,21 @@ async def test_the_name_a_history_lists_a_models_requests_under_is_learned_from_
     assert rec.names.known("kling-1.6-text2video") is (listed == "kling-text2video")
 
 
+async def test_a_model_is_not_known_by_others_where_the_history_names_some_by_slug_and_some_not():
+    """One model's requests listed under its slug, another's under a title: a third model's lost submit may be
+    listed under either kind of name, so until one of its own is listed its absence proves nothing."""
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    for rid, model in (("r1", "kling-text2video"), ("r2", "kling-1.6-text2video"), ("r3", "kling-image2video")):
+        rec.note_submitted(rid, clock.epoch(), model=model)
+    rec.note_seen("r1", model_name="kling-text2video", unfinished=True)
+    rec.note_seen("r2", model_name="Kling 1.6 Text2Video")
+    assert rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-text2video")
+    assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-image2video")
+    rec.note_seen("r3", model_name="kling-image2video")
+    assert rec.absence_is_conclusive(clock.epoch(), later_seen=True, model="kling-image2video")
+
+
 async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
     clock = FakeClock()
     rec, sent = three_sent(clock)

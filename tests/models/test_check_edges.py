@@ -245,3 +245,18 @@ def test_the_hint_about_an_unquoted_aspect_ratio_is_given_only_for_the_number_ya
     assert message is not None and "an unquoted 16:9 is read by YAML as the number 969: write it in quotes" in message
     _, message = check_value(param, 7, "kling-x", False)
     assert message == "7 is not allowed for kling-x; use one of '16:9', '9:16', '1:1'"
+
+
+def test_a_value_in_a_lists_objects_is_sent_in_its_spec_wire_form_as_a_parameters_is(tmp_path):
+    spec = load_spec_file(
+        write(
+            tmp_path / "kling-x.yaml",
+            "slug: kling-x\n" + HEAD + "params:\n  prompt: {type: string, required: true}\n"
+            "  duration: {type: enum, values: [5, 10], wire: string}\n"
+            "  shots:\n    type: list\n    items: object\n    item_fields:\n"
+            "      prompt: {type: string, required: true}\n"
+            "      duration: {type: enum, values: [5, 10], wire: string}\n",
+        )
+    )
+    params, problems = check_params(spec, {"prompt": "p", "duration": 5, "shots": [{"prompt": "a", "duration": 5}]})
+    assert problems == [] and params["duration"] == "5" and params["shots"] == [{"prompt": "a", "duration": "5"}]
