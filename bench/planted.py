@@ -2696,6 +2696,90 @@ PLANTS = (
             "parameters_is",
         ),
     ),
+    Plant(
+        "a job left downloading whose row was removed is not fetched (its paid video never fetched)",
+        "batchgen/engine/strays.py",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
+        "FETCHABLE = frozenset({JobState.SUBMITTED})",
+        ("tests/e2e/test_crash.py::test_a_job_in_flight_whose_row_was_removed_is_fetched_not_left_paid_for_and_lost",),
+    ),
+    Plant(
+        "a job lost after a credit stop made anew with --resubmit-lost (left deferred, not expired)",
+        "batchgen/engine/submitter.py",
+        "        if job.spec.fetch_only or again or not (self.resubmit_lost and not self.control.stopping):",
+        "        if job.spec.fetch_only or again or not self.resubmit_lost:",
+        (
+            "tests/e2e/test_crash.py::test_a_job_lost_after_a_credit_stop_is_left_expired_not_made_anew_even_with_"
+            "resubmit_lost",
+        ),
+    ),
+    Plant(
+        "validate --out counts rows without ids under the ids they derive now, not those the folder made them as",
+        "batchgen/cli/main.py",
+        "    manifest = replace(manifest, jobs=keep_made_ids(manifest.jobs, replay))\n",
+        "\n",
+        (
+            "tests/e2e/test_promises_identity.py::test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_"
+            "default_or_the_row_writes_one_out",
+        ),
+    ),
+    Plant(
+        "a row kept under the id its job was made as taken also for a job whose row left the manifest",
+        "batchgen/cli/main.py",
+        "    return replace(manifest, jobs=jobs), in_flight_outside(jobs, replay)",
+        "    return replace(manifest, jobs=jobs), in_flight_outside(manifest.jobs, replay)",
+        (
+            "tests/e2e/test_promises_identity.py::test_a_row_without_an_id_whose_job_is_in_flight_under_the_id_it_"
+            "was_made_as_is_fetched_as_that_rows",
+        ),
+    ),
+    Plant(
+        "a shard's run takes up every job in flight whose row left the manifest, not only its own shard's",
+        "batchgen/cli/main.py",
+        "        manifest, strays = replace(manifest, jobs=shard.select(manifest.jobs)), shard.select(strays)",
+        "        manifest, strays = replace(manifest, jobs=shard.select(manifest.jobs)), strays",
+        ("tests/e2e/test_told_status.py::test_a_job_in_flight_whose_row_was_removed_is_its_own_shards_to_fetch",),
+    ),
+    Plant(
+        "status counts a live shard's jobs no re-run settles among those left with no run at work on them",
+        "batchgen/report/summary.py",
+        "    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i))",
+        "    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec))",
+        (
+            "tests/report/test_summary_lines.py::test_a_live_shards_jobs_a_re_run_cannot_settle_are_not_counted_"
+            "among_those_left",
+        ),
+    ),
+    Plant(
+        "a reason an earlier run recorded still told as that run's after this run writes a line of the job",
+        "batchgen/engine/book.py",
+        "        job.error_at = None  # the job's reason, if any, is this run's from here on",
+        "        pass",
+        (
+            "tests/engine/test_book.py::test_a_reason_an_earlier_run_recorded_is_this_runs_once_this_run_writes_a_"
+            "line_of_the_job",
+        ),
+    ),
+    Plant(
+        "the server's clock taken as ahead by the nearest bound a request of ours shows, not the furthest",
+        "batchgen/api/paging.py",
+        "        return max(bounds) if bounds else (None if self.zoneless else self.fallback(sent))",
+        "        return min(bounds) if bounds else (None if self.zoneless else self.fallback(sent))",
+        (
+            "tests/api/test_paging.py::test_the_servers_clock_is_taken_as_far_ahead_as_the_request_of_ours_that_"
+            "shows_it_furthest_ahead",
+        ),
+    ),
+    Plant(
+        "the reasons an earlier run left said to be recorded by the earliest of their lines, not the latest",
+        "batchgen/report/summary.py",
+        '    latest = max(times, default="")',
+        '    latest = min(times, default="")',
+        (
+            "tests/report/test_summary_lines.py::test_the_reasons_an_earlier_run_left_are_said_to_be_recorded_by_"
+            "the_latest_of_their_lines",
+        ),
+    ),
 )
 
 

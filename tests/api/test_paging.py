@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batchgen.api.answers import HISTORY_PAGE, HistoryRow, history_row
-from batchgen.api.paging import CLOCK_SKEW_S, HistoryPage, HistoryPaging, ListingOrder, StampClock
+from batchgen.api.paging import CLOCK_SKEW_S, STAMP_RESOLUTION_S, HistoryPage, HistoryPaging, ListingOrder, StampClock
 
 
 def rows(n: int) -> list[HistoryRow]:
@@ -99,6 +99,16 @@ def test_before_a_request_of_ours_ties_the_clocks_the_date_as_it_ran_when_the_re
     assert stamps.earliest_stamp(1_000.0) == pytest.approx(1_000.0 - 36_000.0 - CLOCK_SKEW_S)
     assert stamps.earliest_stamp(2_000.0) == pytest.approx(2_000.0 - 30_000.0 - CLOCK_SKEW_S)
     assert asked == [1_000.0, 2_000.0]
+
+
+def test_the_servers_clock_is_taken_as_far_ahead_as_the_request_of_ours_that_shows_it_furthest_ahead():
+    # each request of ours, made by its answer, shows the server's clock at least so far ahead: the furthest is
+    # the bound (a nearer one would take a row stamped just before the attempt was sent, another run's same
+    # request, for the attempt's)
+    stamps = StampClock({"a": 1_000.0, "b": 1_010.0}, lambda epoch: None)
+    stamps.note("a", 1_003.0)  # at least 3 s ahead
+    stamps.note("b", 1_040.0)  # at least 30 s ahead
+    assert stamps.sent_stamp(1_020.0) == pytest.approx(1_020.0 + 30.0 - STAMP_RESOLUTION_S)
 
 
 def test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fall():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from batchgen.api.answers import output_of
 from batchgen.engine.submitter import Submitter
 from batchgen.errors import LockHeld
 from batchgen.store.ledger import read_ledger
@@ -206,8 +207,9 @@ def test_expired_record_is_recovered_from_the_history(sim, tmp_path, monkeypatch
     assert len(server.state.submissions) == 1  # recovered, not resubmitted
 
 
-def _sent_by_an_earlier_run(server, out: Path, job_id: str, prompt: str) -> str:
-    """A job an earlier run sent (its 'submitting' and 'submitted' lines), as a run killed after its POST."""
+def _sent_by_an_earlier_run(server, out: Path, job_id: str, prompt: str, *, fetch_failed: bool = False) -> str:
+    """A job an earlier run sent (its 'submitting' and 'submitted' lines), as a run killed after its POST;
+    ``fetch_failed``: and whose video that run failed to fetch (left 'downloading')."""
     import httpx
 
     answer = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": prompt}, headers={"x-api-key": KEY})
@@ -219,19 +221,31 @@ def _sent_by_an_earlier_run(server, out: Path, job_id: str, prompt: str) -> str:
         {"v": 1, "ts": "2026-01-01T00:00:00.001Z", "job_id": job_id, "event": "submitted", "state": "submitted",
          "model": "kling-text2video", "request_id": rid},
     ]  # fmt: skip
+    if fetch_failed:  # its result read (the job done), its download cut off
+        result = f"{server.url}/v2/requests/{rid}"
+        wait_for(lambda: httpx.get(result, headers={"x-api-key": KEY}).json().get("status") == "COMPLETED")
+        url, _ = output_of(httpx.get(result, headers={"x-api-key": KEY}).json())
+        lines += [
+            {"v": 1, "ts": "2026-01-01T00:00:00.002Z", "job_id": job_id, "event": "result", "state": "downloading",
+             "output_url": url, "cost": 0.28},
+            {"v": 1, "ts": "2026-01-01T00:00:00.003Z", "job_id": job_id, "event": "download_failed",
+             "state": "downloading", "output_url": url, "error": {"detail": "the download was cut off"}},
+        ]  # fmt: skip
     (out / "ledger.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     return rid
 
 
+@pytest.mark.parametrize("fetch_failed", [False, True])
 def test_a_job_in_flight_whose_row_was_removed_is_fetched_not_left_paid_for_and_lost(
-    sim, tmp_path, monkeypatch, capsys
+    sim, tmp_path, monkeypatch, capsys, fetch_failed
 ):
     # A run was stopped with 'gone' in flight, and its row taken out of the manifest: the next run went by the
     # manifest alone, never fetched the video the API made and charged, and exited 0 with status saying
-    # "all jobs completed" and the job "counted in the spend", where its cost was not.
+    # "all jobs completed" and the job "counted in the spend", where its cost was not.  So too for a job whose
+    # video that run failed to fetch.
     server = sim()
     out = tmp_path / "out"
-    rid = _sent_by_an_earlier_run(server, out, "gone", "a row since removed")
+    rid = _sent_by_an_earlier_run(server, out, "gone", "a row since removed", fetch_failed=fetch_failed)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
     assert run_cli("status", str(out), "--manifest", str(manifest), "--json") == 0
     assert json.loads(capsys.readouterr().out)["lines"][1] == (
@@ -295,6 +309,23 @@ def test_resubmit_lost_makes_a_job_anew_once_in_a_run_however_often_it_is_lost(s
     assert rec["state"] == "expired" and rec["error"]["detail"].startswith("lost again after this run made it anew")
     assert run_batch(manifest, out, server, "--resubmit-lost", monkeypatch=monkeypatch) == 0  # the third stalls
     assert len(server.state.submissions) == 4  # made once more, lost, made anew once, and done
+
+
+def test_a_job_lost_after_a_credit_stop_is_left_expired_not_made_anew_even_with_resubmit_lost(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The first job stalls until its record expires; the second's submit finds the account out of credits and
+    # stops the run.  The lost job is not made anew once the run has stopped submitting: left expired with the
+    # word why (not 'deferred', as if a stop had kept it from being sent), for a run with --resubmit-lost.
+    server = sim(time_scale=2000, credits=0.3)
+    server.state.script("stall")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--resubmit-lost", "--concurrency", "2", monkeypatch=monkeypatch) == 3
+    states = {job_id: rec["state"] for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items()}
+    assert sorted(states.values()) == ["deferred", "expired"], states
+    assert len(server.state.submissions) == 1
+    assert "1 jobs deferred" in capsys.readouterr().out
 
 
 def test_a_lost_video_is_fetched_again_without_resubmitting(sim, tmp_path, monkeypatch, capsys):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from batchgen.jobs import derived_id
 from batchgen.models import catalogue
 from batchgen.store.ledger import read_ledger
 from tests.helpers import KEY, run_batch, run_cli, write
@@ -66,6 +67,9 @@ def test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_default_or_the_r
     assert read_ledger(out / "ledger.jsonl").jobs.keys() == first.keys()
     assert len(server.state.submissions) == 5  # nothing paid again
     capsys.readouterr()
+    assert run_cli("validate", str(written), "--out", str(out)) == 0  # as the run counts them: nothing to pay
+    told = capsys.readouterr().out
+    assert f"  in {out}: 5 of these already completed; 0 to do" in told and "estimated spend: $0.00" in told
     catalogue.use()  # status in a process of its own
     assert run_cli("status", str(out), "--json") == 0
     status = json.loads(capsys.readouterr().out)
@@ -74,6 +78,33 @@ def test_rows_without_ids_keep_their_jobs_when_the_spec_sends_a_default_or_the_r
     write(manifest, NO_IDS.replace('"a blue kite"\n', '"a blue kite"\n    mode: pro\n'))
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
     assert len(server.state.submissions) == 6
+
+
+def test_a_row_without_an_id_whose_job_is_in_flight_under_the_id_it_was_made_as_is_fetched_as_that_rows(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The row now derives another id (a default written out) while its job, sent by an earlier run, is in flight:
+    # the job is the row's, kept under the id it was made as, not one whose row left the manifest.
+    import httpx
+
+    server = sim(seed=63)
+    made = derived_id("kling-text2video", {"prompt": "a blue kite"}, 1)
+    answer = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "a blue kite"}, headers={"x-api-key": KEY})
+    out = tmp_path / "out"
+    out.mkdir()
+    lines = [
+        {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": made, "event": "submitting", "state": "submitting",
+         "model": "kling-text2video", "params": {"prompt": "a blue kite"}},
+        {"v": 1, "ts": "2026-01-01T00:00:00.001Z", "job_id": made, "event": "submitted", "state": "submitted",
+         "model": "kling-text2video", "request_id": answer.json()["request_id"]},
+    ]  # fmt: skip
+    (out / "ledger.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    manifest = write(tmp_path / "m.yaml", 'model: kling-text2video\njobs:\n  - prompt: "a blue kite"\n    mode: std\n')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert "no row in" not in capsys.readouterr().err
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert list(jobs) == [made] and jobs[made]["state"] == "completed"
+    assert len(server.state.submissions) == 1
 
 
 def test_a_changed_row_is_refused_before_anything_is_sent_and_replace_changed_pays_once_more(

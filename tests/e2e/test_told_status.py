@@ -332,3 +332,27 @@ def test_status_read_by_a_pipe_closed_early_exits_0_without_a_traceback(sim, tmp
     finally:
         os.close(written)
     assert done.returncode == 0 and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_a_job_in_flight_whose_row_was_removed_is_its_own_shards_to_fetch(sim, tmp_path, monkeypatch, capsys):
+    # Every shard's run took up every job in flight whose row left the manifest, its shard's or not: two runs
+    # would poll the same job and write its video.  Only the shard its id falls in takes it up.
+    server = sim()
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    for index in range(2):
+        assert run_batch(manifest, out, server, "--shard", f"{index}/2", monkeypatch=monkeypatch) == 0
+    gone = next(f"gone-{k}" for k in range(100) if shard_of(f"gone-{k}", 2) == 1)
+    lines = [
+        {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": gone, "event": "submitting", "state": "submitting",
+         "model": "kling-text2video", "params": {"prompt": "a row since removed"}},
+        {"v": 1, "ts": "2026-01-01T00:00:00.001Z", "job_id": gone, "event": "submitted", "state": "submitted",
+         "model": "kling-text2video", "request_id": "r-gone"},
+    ]  # fmt: skip
+    with OutputDir(out, shard=Shard(1, 2)).ledger.open("a") as ledger:
+        ledger.write("".join(json.dumps(line) + "\n" for line in lines))
+    capsys.readouterr()
+    for index in range(2):
+        assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--shard", f"{index}/2") == 0
+        noted = f"1 job(s) in flight have no row in the manifest any more ({gone})" in capsys.readouterr().out
+        assert noted is (index == 1), index

@@ -144,6 +144,19 @@ async def test_a_line_without_an_error_keeps_the_jobs_error_text(tmp_path):
         assert a.error == "the spend cap is reached"
 
 
+async def test_a_reason_an_earlier_run_recorded_is_this_runs_once_this_run_writes_a_line_of_the_job(tmp_path):
+    # the summary tells an earlier run's reason apart (with when it was recorded): once this run writes a line of
+    # the job, even one that keeps the reason, the reason is what this run found
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        a = job()
+        book = JobBook([a], ledger)
+        a.error, a.error_at = "the history could not be read", "2026-01-01T00:00:00.000Z"
+        book.adopt(a, JobState.SUBMITTING, in_flight=True)
+        await book.record(a, Event.SETTLE_LATER, JobState.SUBMITTING)
+        assert a.error == "the history could not be read"
+        assert a.error_at is None
+
+
 async def test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged(tmp_path):
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a, b, free = job("a"), job("b"), job("free", estimate=None)  # type: ignore[arg-type]

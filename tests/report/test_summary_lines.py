@@ -693,6 +693,25 @@ def test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs(
     assert "do not start another run on it" in held["lines"][1]
 
 
+def test_a_live_shards_jobs_a_re_run_cannot_settle_are_not_counted_among_those_left():
+    # Shard 0's run holds the folder; a job of it and one of shard 2's are each a submit no re-run settles.  Only
+    # shard 2's is left with no run at work on it: "a plain re-run settles none of the 1 left", not "does not
+    # settle 2 of them" (the live run's is its own to settle).
+    stuck = {"state": "submitting", "error": {"detail": "no request of ours came after it", "rerun": False}}
+    one = {index: next(f"j{k}" for k in range(100) if shard_of(f"j{k}", 3) == index) for index in (0, 2)}
+    told = _status({one[0]: stuck, one[2]: stuck}, shards=[Shard(0, 3), Shard(2, 3)], live={"0-of-3": "process 7"})
+    assert told["lines"][-2:] == [
+        "  1 not finished: the run in progress works on them",
+        "  1 not finished: a plain re-run settles none of the 1 left: their reason above says what does",
+    ]
+
+
+def test_the_reasons_an_earlier_run_left_are_said_to_be_recorded_by_the_latest_of_their_lines():
+    title = summary.earlier_title(["2026-01-02T03:04:05.678Z", "2026-01-03T00:00:01.000Z", "2026-01-01T00:00:00Z"])
+    assert title.endswith("by that run's reason, recorded by 2026-01-03 00:00:01 UTC")
+    assert summary.earlier_title([]).endswith("by that run's reason")
+
+
 def test_a_sharded_folders_status_without_the_manifest_does_not_call_shards_never_run_completed():
     # An object-store folder keeps no manifest: of 3 shards only 1-of-3 had run, and status said "all jobs
     # completed" ("finished": true) of a batch two thirds of which were never sent.
