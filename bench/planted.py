@@ -2780,6 +2780,27 @@ PLANTS = (
             "the_latest_of_their_lines",
         ),
     ),
+    Plant(
+        "a row's time since the attempt was sent read without the server's clock's lead (another run's same "
+        "request taken)",
+        "batchgen/api/paging.py",
+        "        return None if ahead is None else sent + ahead - STAMP_RESOLUTION_S",
+        "        return None if ahead is None else sent - STAMP_RESOLUTION_S",
+        (
+            "tests/e2e/test_promises_money.py::test_a_lost_submit_is_settled_by_its_own_request_not_the_same_body_"
+            "another_run_sent_just_before",
+        ),
+    ),
+    Plant(
+        "a history seen spelling ids dashed never known so (a look-up not found is asked again bare)",
+        "batchgen/api/client.py",
+        "                self.history_bare_ids = False",
+        "                pass",
+        (
+            "tests/api/test_worlds_answers.py::test_a_request_not_found_in_a_history_known_to_spell_ids_dashed_is_"
+            "asked_once",
+        ),
+    ),
 )
 
 

@@ -187,6 +187,17 @@ async def test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that
     assert {row.request_id for row in listed} == {first, second}
 
 
+async def test_a_request_not_found_in_a_history_known_to_spell_ids_dashed_is_asked_once():
+    async with SimServer(SimConfig(time_scale=5000)) as sim, client(sim.url) as api:
+        await api.submit("kling-text2video", {"prompt": "a fox"})
+        await api.history(model="kling-text2video")  # its row spells the id as the submit did
+        assert api.history_bare_ids is False
+        before = sim.state.counters["/inference-request/request-history/{rid}"]
+        with pytest.raises(NotFound):
+            await api.history_get("5708ee2c-13f1-402c-9353-915a2b5a2124")  # none such: not asked again bare
+        assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 1
+
+
 async def test_a_redirect_to_another_origin_is_never_followed_and_a_submit_so_answered_is_ambiguous():
     config = SimConfig(time_scale=5000, redirect_routes=frozenset({"submit", "result"}))
     async with SimServer(config) as sim, client(sim.url) as api:

@@ -177,16 +177,19 @@ def test_the_status_of_a_folder_reports_the_same_spend_the_simulator_charged(sim
     assert json.loads(capsys.readouterr().out)["spend_usd"] == round(server.state.total_charged(), 6)
 
 
+@pytest.mark.parametrize("offset", [0.0, 600.0])
 def test_a_lost_submit_is_settled_by_its_own_request_not_the_same_body_another_run_sent_just_before(
-    sim, tmp_path, monkeypatch
+    sim, tmp_path, monkeypatch, offset
 ):
     """Another run of the account (a shard making another repeat of the same row, the same manifest run into
     another folder) sent the very same body a minute before this run's submit, whose answer was lost.  The
     history lists both; the lost submit is its own, the one made after it was sent: taking the other's would
-    leave the request this run paid for unfetched, and put the other run's video in this folder."""
+    leave the request this run paid for unfetched, and put the other run's video in this folder.  So too where
+    the server's clock runs ten minutes ahead of ours (both rows are stamped after the attempt by our clock)."""
     import urllib.request
 
-    server = sim(time_scale=1.0, latency_scale=0.002, seed=5)  # server and machine clocks tick alike
+    # server and machine clocks tick alike, the server's ``offset`` seconds ahead
+    server = sim(time_scale=1.0, latency_scale=0.002, seed=5, clock_offset_s=offset)
     manifest = write(tmp_path / "m.yaml", "model: kling-text2video\njobs:\n  - {id: cat, prompt: a cat}\n")
     body = json.dumps({"prompt": "a cat"}).encode()  # what this run sends for the row
     request = urllib.request.Request(
