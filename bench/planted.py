@@ -2801,6 +2801,46 @@ PLANTS = (
             "asked_once",
         ),
     ),
+    Plant(
+        "a submit's outcome taken as unknown from when it was sent, not from when its answer failed (paid twice)",
+        "batchgen/engine/submitter.py",
+        "            until = self.clock.epoch()  # made by now, if it was made",
+        '            until = when["epoch"]  # made by now, if it was made',
+        (
+            "tests/engine/test_submitter_units.py::test_a_request_sent_while_a_submit_was_unanswered_does_not_show_"
+            "the_history_caught_up_past_it",
+        ),
+    ),
+    Plant(
+        "an image cut short in a history row taken for whole (its row dropped by digest, the paid job left)",
+        "batchgen/engine/lookup.py",
+        '        whole = len(data) == ref.get("bytes") or data.endswith((b"IEND\\xaeB`\\x82", b"\\xff\\xd9"))',
+        "        whole = True",
+        (
+            "tests/engine/test_recovery_images.py::test_one_candidate_is_attached_whatever_the_history_keeps_of_"
+            "the_image",
+        ),
+    ),
+    Plant(
+        "a lost submit waits for a request sent after it past the hour its record lives",
+        "batchgen/engine/recovery.py",
+        "            if not self.more_to_send(job, this_run=True) or self.clock.now() >= ends:",
+        "            if not self.more_to_send(job, this_run=True):",
+        (
+            "tests/engine/test_recovery.py::test_an_unknown_submit_waits_for_a_request_sent_after_it_no_longer_"
+            "than_its_record_lives",
+        ),
+    ),
+    Plant(
+        "a lost submit waits for a request sent after it twice as long as its record lives",
+        "batchgen/engine/recovery.py",
+        "        ends = self.clock.from_wall(since) + self.record_life_s  # run seconds",
+        "        ends = self.clock.from_wall(since) + 2 * self.record_life_s  # run seconds",
+        (
+            "tests/engine/test_recovery.py::test_an_unknown_submit_waits_for_a_request_sent_after_it_no_longer_"
+            "than_its_record_lives",
+        ),
+    ),
 )
 
 

@@ -717,6 +717,27 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_a
     assert 520.0 <= clock.now() - start <= 540.0
 
 
+async def test_an_unknown_submit_waits_for_a_request_sent_after_it_no_longer_than_its_record_lives():
+    # nothing sent after the lost submit, and this run may still send one (a job in flight that never ends): the
+    # look-up waits for it, but not past the hour the lost submit's record lives (its video could no longer be had)
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    rec.more_to_send = lambda job, this_run=False: True
+    start, since, verdict = clock.now(), clock.epoch(), []
+
+    async def work() -> None:
+        verdict.append(await rec.settle(job(), since=since))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(work)
+        while not verdict and clock.now() - start < 1.5 * rec.record_life_s:
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(60.0)
+        tg.cancel_scope.cancel()
+    assert verdict and isinstance(verdict[0], Leave) and verdict[0].state is JobState.SUBMITTING
+    assert rec.record_life_s <= clock.now() - start <= rec.record_life_s + 120.0
+
+
 async def test_the_edges_of_the_search_window():
     clock = FakeClock()
     since = clock.epoch() - 1000

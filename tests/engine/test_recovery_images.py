@@ -43,10 +43,12 @@ def ref(data: bytes) -> dict[str, Any]:
 
 
 def held(data: bytes, how: str) -> dict[str, Any]:
-    """What a history row's body keeps of the image: whole base64, a URL, a truncated string, or nothing."""
+    """What a history row's body keeps of the image: whole base64, a URL, a truncated string (marked so, or cut
+    where it still decodes), or nothing."""
     text = base64.b64encode(data).decode()
     image = {"whole": text, "data-uri": "data:image/png;base64," + text, "url": "https://cdn.example/i.png"}
     image["truncated"] = text[:200] + "..."
+    image["cut"] = text[:200]  # truncated where it still decodes: the start of the image, not a whole one
     return {"prompt": "waves", "duration": "5", **({"image": image[how]} if how in image else {})}
 
 
@@ -68,7 +70,7 @@ def settle(rows: list[HistoryRow], since: float, clock: FakeClock) -> Any:
     return rec.settle(job, since=since)
 
 
-@pytest.mark.parametrize("how", ["whole", "data-uri", "url", "truncated", "absent"])
+@pytest.mark.parametrize("how", ["whole", "data-uri", "url", "truncated", "cut", "absent"])
 async def test_one_candidate_is_attached_whatever_the_history_keeps_of_the_image(how):
     clock = FakeClock()
     since = clock.epoch() - 5
@@ -76,7 +78,8 @@ async def test_one_candidate_is_attached_whatever_the_history_keeps_of_the_image
         row("someone-else", {"prompt": "clouds", "duration": "5"}, since + 1),
         row("mine", held(MINE, how), since + 1),
     ]
-    assert await settle(rows, since, clock) == Attach("mine")
+    rec, job = setup(rows, clock)
+    assert await _settle_on_clock(clock, rec, job, since) == Attach("mine")
 
 
 @pytest.mark.parametrize("how", ["url", "truncated", "absent"])

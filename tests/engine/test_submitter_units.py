@@ -483,6 +483,29 @@ async def test_an_unknown_submit_the_history_has_not_caught_up_with_is_left_subm
     assert k.book.in_flight == 0
 
 
+async def test_a_request_sent_while_a_submit_was_unanswered_does_not_show_the_history_caught_up_past_it():
+    # The POST's outcome comes back unknown 5 s after it went out; another job's request, sent 1 s after the
+    # POST, is listed.  It may have been made before the lost one (an upload still under way): it proves nothing,
+    # and the lost submit is left, never sent again on its account (that could pay twice).
+    job, other = pending(), pending("o", prompt="another")
+
+    class AnsweredLate(ScriptedApi):
+        async def submit(self, model: str, params: dict[str, Any] | bytes | bytearray) -> Submitted:
+            self.posted.append(dict(params) if isinstance(params, dict) else {})
+            sent = k.clock.epoch()
+            await k.clock.sleep(5.0)
+            k.reconciler.note_submitted("r-other", sent + 1.0, made_by=sent + 2.0, sent_from=sent + 1.0, model=MODEL)
+            self.rows = [row_for(other, "r-other", sent + 1.0)]
+            raise AmbiguousSubmit("no answer after sending")
+
+    k = kit(AnsweredLate(), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)
+    assert len(k.api.posted) == 1 and k.ledger.events() == ["submitting", "submit_unknown", "settle_later"]
+
+
 async def test_preflight_counts_a_job_of_unknown_price_as_nothing_and_says_when_it_cannot_read_the_balance(caplog):
     priced, unknown = pending("a"), pending("b")
     unknown.estimate = None
