@@ -2841,6 +2841,17 @@ PLANTS = (
             "than_its_record_lives",
         ),
     ),
+    Plant(
+        "a request an earlier run posted after a lost submit not counted as sent after it (the operator told to "
+        "add a row)",
+        "batchgen/engine/recovery.py",
+        "        return any(sent > until for sent in (*self._sent_from.values(), *self._posted.values()))",
+        "        return any(sent > until for sent in self._sent_from.values())",
+        (
+            "tests/engine/test_recovery.py::test_a_request_an_earlier_run_posted_after_the_lost_submit_is_one_sent_"
+            "after_it",
+        ),
+    ),
 )
 
 

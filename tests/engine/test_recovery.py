@@ -717,6 +717,17 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_a
     assert 520.0 <= clock.now() - start <= 540.0
 
 
+async def test_a_request_an_earlier_run_posted_after_the_lost_submit_is_one_sent_after_it():
+    # its ledger line's posted_at says so: the history has only to list it, so a later run settles the job (not
+    # "no request of ours was sent after it", which sends the operator to add a row)
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    since = clock.epoch()
+    rec.note_submitted("r-later", since + 1.0, posted=since + 1.0, model="kling-text2video")
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.detail.endswith("Run again later to settle it"), verdict
+
+
 async def test_an_unknown_submit_waits_for_a_request_sent_after_it_no_longer_than_its_record_lives():
     # nothing sent after the lost submit, and this run may still send one (a job in flight that never ends): the
     # look-up waits for it, but not past the hour the lost submit's record lives (its video could no longer be had)
