@@ -628,7 +628,7 @@ def test_the_report_page_does_not_promise_a_re_run_for_submits_no_plain_re_run_s
     jobs = read_ledger(out / "ledger.jsonl").jobs
     assert all(rec["error"].get("rerun") is False for rec in jobs.values())
     page = (out / "report.html").read_text()
-    assert "re-run resumes" not in page
+    assert "re-run resumes" not in page and "To resume:" not in page
     assert "the same command run again goes on with them)" not in page
 
 
