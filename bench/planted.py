@@ -2862,6 +2862,13 @@ PLANTS = (
             "settles",
         ),
     ),
+    Plant(
+        "--quiet --log-format json drops the summary records, and a run that ended well leaves no outcome in its log",
+        "batchgen/cli/logs.py",
+        "    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text, (), None, extra=extra))",
+        "    logger.log(level, text, extra=extra)",
+        ("tests/cli/test_logs.py::test_a_quiet_json_run_that_succeeds_still_gives_its_summary_and_outcome_as_records",),
+    ),
 )
 
 

@@ -145,21 +145,23 @@ def setup_logging(
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def tell(level: int, text: str, **extra: Any) -> None:
+    """Log ``text`` whatever level the logging is set to: what a command prints (its summary, how it ended)
+    is its answer, not news, so ``--quiet`` (which leaves "only the summary and errors") keeps it, under JSON
+    and in ``--log-file`` alike."""
+    logger = logging.getLogger("batchgen")
+    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text, (), None, extra=extra))
+
+
 def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
     """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
     outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
     level = logging.INFO if code == 0 else logging.ERROR
-    logging.getLogger("batchgen").log(
-        level,
-        "%sbatchgen %s ended with exit code %d",
-        f"{text}\n" if text else "",
-        command,
-        code,
-        extra={"outcome": outcome, "printed": True},
-    )
+    ended = f"batchgen {command} ended with exit code {code}"
+    tell(level, f"{text}\n{ended}" if text else ended, outcome=outcome, printed=True)
     if json_mode():  # stdout carries the outcome object, so it is written even without --log-file
         entry = {"ts": iso_utc(time.time()), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}
-        entry["message"] = f"batchgen {command} ended with exit code {code}"
+        entry["message"] = ended
         line = json.dumps({**entry, **outcome}, ensure_ascii=False)
         for secret in REDACTOR.secrets:
             line = line.replace(secret, REDACTED)

@@ -66,7 +66,7 @@ from ..store.results import render_results
 from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
-from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging
+from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging, tell
 from .nextstep import given_words, next_command
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
@@ -517,9 +517,9 @@ def _setup_logging(args: argparse.Namespace, console: Console | None) -> None:
 
 
 def _print(text: str) -> None:
-    if json_mode():  # every line on every stream is JSON: the text goes out as log records
+    if json_mode():  # every line on every stream is JSON: the text goes out as log records, --quiet or not
         for line in text.splitlines():
-            log.info("%s", line)
+            tell(logging.INFO, line)
         return
     emit(text)
 

@@ -89,4 +89,31 @@ def test_a_quiet_run_logs_its_summary_and_errors_alone(sim, tmp_path):
     assert cron_run(manifest, tmp_path / "out", log, *scale, "--quiet", "--progress-every", "0.001") == 1
     lines = log_lines(log)
     assert lines[-1]["event"] == "outcome" and lines[-1]["exit_code"] == 1
-    assert {line["level"] for line in lines} == {"warning", "error"}  # the failure as it came, then the outcome
+    assert {line["level"] for line in lines} == {"info", "warning", "error"}  # the failure as it came, the summary
+    summary = [line["message"] for line in lines[:-1] if line["level"] == "info"]
+    assert summary[0] == "3 jobs: 2 completed, 1 failed"
+    assert all(text in lines[-1]["message"] for text in summary)  # the summary's lines alone: no progress
+
+
+def test_a_quiet_json_run_that_succeeds_still_gives_its_summary_and_outcome_as_records(sim, tmp_path):
+    """--quiet leaves "only the summary and errors": under JSON the summary is records on stderr and in the
+    log file, and the log file ends with the outcome object, though the run ended well (level info)."""
+    server = sim()
+    log = tmp_path / "batchgen.log"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", str(tmp_path / "out"),
+            "--base-url", server.url, "--time-scale", str(server.config.time_scale), "--quiet",
+            "--log-format", "json", "--log-file", str(log), "--progress-every", "0.001"]  # fmt: skip
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    stderr = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    said = [record["message"] for record in stderr]
+    assert said[0] == "2 jobs: 2 completed" and "  2 submitted now" in said
+    assert any(line.startswith("  spend $") for line in said)
+    assert not any(line.startswith("progress:") for line in said)  # quiet: no news
+    assert json.loads(done.stdout)["event"] == "outcome"
+    last = log_lines(log)[-1]
+    assert last["event"] == "outcome" and last["exit_code"] == 0 and last["level"] == "info"
+    assert last["states"] == {"completed": 2} and last["message"].startswith("2 jobs: 2 completed")
+    assert [line["message"] for line in log_lines(log)[:-1]] == said
