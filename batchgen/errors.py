@@ -39,6 +39,7 @@
     │   └── LedgerUnwritable        a ledger write failed (also an OutputUnwritable: exit 7)
     ├── LockHeld                    another run holds the output folder (exit 5)
     └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
+        └── NotTheApi               the first submit was answered by something that is not the API
 
 Only ``client.py`` turns aiohttp's exceptions into these (and only
 ``objstore.Bucket`` obstore's); everything above the
@@ -127,7 +128,10 @@ class ImageChanged(InputError):
 
 
 class ApiError(BatchgenError):
-    """The API answered with an error, or could not be reached."""
+    """The API answered with an error, or could not be reached.  ``answer`` says what a body that was not JSON
+    looked like ("an HTML page"): then it may not be the API that answered."""
+
+    answer: str | None = None
 
     def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
         super().__init__(message)
@@ -178,7 +182,14 @@ class RouteTrouble(TransientError):
 
     It is a problem with that route, not the job's outcome: a job is never failed for it.  The job
     stays in flight and its video is had from another source (the request history, a later try).
+    ``answer`` says what a body that is not JSON looked like ("an HTML page"), when that was the trouble.
     """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: str | None = None, answer: str | None = None
+    ):
+        super().__init__(message, status=status, detail=detail)
+        self.answer = answer
 
 
 class AmbiguousSubmit(ApiError):
@@ -277,3 +288,18 @@ class ApiUnreachable(BatchgenError):
         super().__init__(message)
         self.seconds = seconds
         self.last_error = last_error
+
+
+class NotTheApi(ApiUnreachable):
+    """The run's first submit was answered by something that is not the API (an HTML or XML page, an answer
+    without a request id) before any answer of the run was the API's: ``--base-url`` points elsewhere, or
+    something in front of the API answers in its place.  The run stops at once (exit 6) rather than send the
+    batch into it.  ``made`` says whether a job may have been made all the same (a 2xx or 5xx answer: the job
+    is left for the next run to look up); a 4xx refused the request, and nothing was made.
+    """
+
+    def __init__(self, message: str, *, status: int, made: bool, answered: str):
+        super().__init__(message, seconds=0.0)
+        self.status = status
+        self.made = made
+        self.answered = answered  # what answered, in a few words, for a job's reason

@@ -93,6 +93,9 @@ OBJECT_CHECK = (
     "tests/store/test_store.py::"
     "test_a_stored_video_is_trusted_only_at_its_recorded_size_and_deep_only_with_its_recorded_hash"
 )
+BALANCE = (
+    "tests/e2e/test_balance_unread.py::test_a_balance_that_cannot_be_read_is_told_as_what_it_is_and_the_run_goes_on"
+)
 CATALOGUE = (
     "tests/models/test_catalogue.py::"
     "test_the_models_command_gives_each_price_range_lowest_first_and_a_near_name_whatever_its_case"
@@ -598,8 +601,8 @@ PLANTS = (
     Plant(
         "the 'submitting' line is written before the rate budget grants the POST",
         "batchgen/engine/submitter.py",
-        "                before=stamp,\n",
-        "                before=None if await stamp() else None,\n",
+        "                    before=stamp,\n",
+        "                    before=None if await stamp() else None,\n",
         (
             "tests/engine/test_submitter_units.py::"
             "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was",
@@ -2868,6 +2871,54 @@ PLANTS = (
         "    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text, (), None, extra=extra))",
         "    logger.log(level, text, extra=extra)",
         ("tests/cli/test_logs.py::test_a_quiet_json_run_that_succeeds_still_gives_its_summary_and_outcome_as_records",),
+    ),
+    Plant(
+        "a balance read answered 406 'Invalid content type' stops the run as a bug in batchgen",
+        "batchgen/engine/balance.py",
+        "    except AuthError as exc:",
+        "    except (AuthError, InvalidContentType) as exc:",
+        (f"{BALANCE}[content-type]",),
+    ),
+    Plant(
+        "a balance answer without a balance is read as $0 (a false warning that it will not cover the batch)",
+        "batchgen/api/client.py",
+        "        if paid is None and free is None:",
+        "        if False:",
+        (f"{BALANCE}[no-balance]",),
+    ),
+    Plant(
+        "a balance that cannot be read is said at info level, which --quiet and cron logs drop",
+        "batchgen/engine/balance.py",
+        '    log.warning(\n        "warning: the credit balance could not be read',
+        '    log.info(\n        "warning: the credit balance could not be read',
+        (f"{BALANCE}[no-balance-record]",),
+    ),
+    Plant(
+        "a first submit answered by an object store's page is taken as of unknown outcome, and the batch goes on",
+        "batchgen/api/client.py",
+        "        if (answer := not_json(body)) is not None and not self.spoken:",
+        "        if False:",
+        ("tests/e2e/test_not_the_api.py",),
+    ),
+    Plant(
+        "before the API has answered as itself, a slot's worth of submits goes out, not one",
+        "batchgen/engine/submitter.py",
+        "        return self._probe is not None and not self.api.spoken",
+        "        return False",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_until_the_api_has_answered_as_itself_the_feeder_hands_over_one_job_at_a_time",
+        ),
+    ),
+    Plant(
+        "a first submit refused (4xx) by a server that is not the API is left as of unknown outcome",
+        "batchgen/api/client.py",
+        "        made = not 400 <= status < 500",
+        "        made = True",
+        (
+            "tests/api/test_client_answers.py::"
+            "test_a_first_submit_answered_by_another_kind_of_server_says_what_answered_and_where",
+        ),
     ),
 )
 

@@ -20,7 +20,9 @@ InvalidContentType by its text, 422 with a FAILED body -> a FAILED status
 (not an exception), 429 -> RateLimited with the server's hint, 5xx ->
 ServerError, or AmbiguousSubmit on a submit; a redirect to another origin or
 a body that is not JSON -> RouteTrouble (AmbiguousSubmit on a submit): the
-route's trouble, never the job's outcome; network failures -> NetworkError,
+route's trouble, never the job's outcome; but a submit answered so (or
+without a request id) before any answer of the run was the API's own ->
+NotTheApi: the base URL is not the API's; network failures -> NetworkError,
 with ``reached_server=False`` only when the connection was never made, and
 AmbiguousSubmit for a submit that may have been received.
 """
@@ -46,6 +48,7 @@ from ..errors import (
     BadResponse,
     DownloadError,
     NetworkError,
+    NotTheApi,
     RouteTrouble,
 )
 from .answers import (
@@ -69,6 +72,7 @@ from .answers import (
     read_answer_state,
     text_or_none,
 )
+from .foreign import NOT_JSON, body_kind, not_json
 from .paging import HistoryPage
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
@@ -118,6 +122,10 @@ class ApiClient:
         self._session: aiohttp.ClientSession | None = None
         self._download_session: aiohttp.ClientSession | None = None
         self._unknown_states: set[str] = set()  # undocumented in-flight states already logged
+        # whether an answer of this run was the API's own (a balance, a request id, a job's state): until one is,
+        # a first submit answered by something else (an HTML or XML page, no request id) shows that the base URL
+        # is not the API's (NotTheApi), and the run stops instead of sending the batch into it
+        self.spoken = False
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"
@@ -165,12 +173,16 @@ class ApiClient:
                 ) from exc
             raise
         except RouteTrouble as exc:
+            if exc.answer is not None and not self.spoken:
+                raise self._not_the_api(url, exc.status or 200, exc.answer) from exc
             raise AmbiguousSubmit(
                 f"the submit for model {model} was answered by something other than the API ({exc}); the job "
                 "may exist and must be looked up before any resubmission",
                 status=exc.status,
                 detail=exc.detail or str(exc),
             ) from exc
+        if (answer := not_json(body)) is not None and not self.spoken:
+            raise self._not_the_api(url, status, answer)
         if status >= 500:
             raise AmbiguousSubmit(
                 f"the server answered the submit for model {model} with HTTP {status} "
@@ -182,6 +194,8 @@ class ApiClient:
         if not 200 <= status < 300:  # (201 Created or 202 Accepted: as accepted as the documented 200)
             self._raise_for(status, headers, body, what=f"submitting to model {model}")
         rid = body.get("request_id") if isinstance(body, dict) else None
+        if (not isinstance(rid, str) or not rid or len(rid) > 200) and not self.spoken:
+            raise self._not_the_api(url, status, "a JSON object without a request_id")
         if not isinstance(rid, str) or not rid or len(rid) > 200:
             raise AmbiguousSubmit(
                 f"the submit for model {model} was accepted (HTTP 200) but the answer has no usable "
@@ -189,7 +203,22 @@ class ApiClient:
                 status=status,
                 detail="missing request_id",
             )
+        self.spoken = True
         return Submitted(request_id=rid)
+
+    def _not_the_api(self, url: str, status: int, answer: str) -> NotTheApi:
+        """The first submit's answer, when it shows that what answered is not the API (see ``spoken``)."""
+        made = not 400 <= status < 500  # a 4xx refused the request; a 2xx or 5xx may follow a job made
+        answered = f"POST {url} was answered HTTP {status} with {answer}, not the API's answer"
+        return NotTheApi(
+            f"{answered}, and nothing this run had from {self.base_url} was the API's: --base-url (or "
+            "api.base_url) points at another server (an object store, a web site), or something in front of the "
+            "API answers in its place. Check the URL (Segmind's API is https://api.segmind.com), then run the "
+            "same command again",
+            status=status,
+            made=made,
+            answered=answered,
+        )
 
     async def status(self, request_id: str) -> Status:
         """GET /v2/requests/{id}/status.  A FAILED job is a Status, not an error."""
@@ -226,6 +255,7 @@ class ApiClient:
     def _read_state(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> JobStateRead:
         """The job's state, read generously; an undocumented in-flight state is logged once per spelling."""
         read = read_answer_state(status, headers, body, what=what, key_env=self.key_env)
+        self.spoken = True
         if not read.known and read.spelled not in self._unknown_states:
             self._unknown_states.add(read.spelled)
             log.info("the API reported a job state it does not document, %r: taken as still in flight", read.spelled)
@@ -236,10 +266,16 @@ class ApiClient:
         status, headers, body = await self._call("GET", f"{self.base_url}/v1/get-user-credits")
         if status != 200:
             self._raise_for(status, headers, body, what="reading the credit balance")
-        return Credits(
-            credits=number(body.get("credits")) or 0.0,
-            free_credits=number(body.get("free-credits")) or 0.0,
-        )
+        paid, free = number(body.get("credits")), number(body.get("free-credits"))
+        if paid is None and free is None:
+            raise BadResponse(
+                f"GET {self.base_url}/v1/get-user-credits was answered HTTP 200 without a balance (no 'credits' "
+                f"number in {sorted(body)[:5]})",
+                status=status,
+                detail="no 'credits' number in the answer",
+            )
+        self.spoken = True
+        return Credits(credits=paid or 0.0, free_credits=free or 0.0)
 
     async def history(
         self,
@@ -435,15 +471,16 @@ class ApiClient:
         except ValueError:
             parsed = None
         if not isinstance(parsed, dict):
+            answer = body_kind(resp_headers, raw)
             if status == 200:
-                kind = "a JSON object" if parsed is not None else "JSON (a proxy's or gateway's page?)"
                 raise RouteTrouble(
-                    f"the answer from {_host(url)} (HTTP {status}) is not {kind}; taken as trouble on the way "
-                    "to the API, not as the job's outcome",
+                    f"{method} {url} was answered HTTP {status} with {answer}, not the API's JSON; taken as "
+                    "trouble on the way to the API, not as a job's outcome",
                     status=status,
                     detail=f"HTTP {status}: not JSON",
+                    answer=answer,
                 )
-            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"}
+            parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}", NOT_JSON: answer}
         return status, resp_headers, parsed
 
     async def _send(
@@ -475,7 +512,9 @@ class ApiClient:
         return status, resp_headers, raw
 
     def _raise_for(self, status: int, headers: dict[str, str], body: dict[str, Any], *, what: str) -> None:
-        raise error_for(status, headers, body, what=what, key_env=self.key_env)
+        error = error_for(status, headers, body, what=what, key_env=self.key_env)
+        error.answer = not_json(body)
+        raise error
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes | None:

@@ -267,6 +267,7 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     """``batchgen simulate``: worlds the real API may show (redirects, keys, states, outputs, outages)."""
     from ..simulator.choices import (
         ACCEPTED_STATUSES,
+        CREDITS_ANSWERS,
         HISTORY_BODIES,
         HISTORY_IDS,
         HISTORY_MODEL_NAMES,
@@ -325,6 +326,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         default=200,
         help="the HTTP status of an accepted submit, and of a poll of a job in flight: 200 as documented "
         "(default), 201 Created or 202 Accepted",
+    )
+    sim.add_argument(
+        "--credits-answer",
+        choices=CREDITS_ANSWERS,
+        default="balance",
+        help="what GET /v1/get-user-credits answers: the balance (default), 404 'No credits found for the user', "
+        "an HTML page, a JSON object without a balance, or 406 'Invalid content type'",
     )
     sim.add_argument(
         "--history-shows",

@@ -40,6 +40,11 @@ def log_event(event: str, job: TrackedJob) -> None:
     elif event == "download_failed":
         log.warning("job %s: the download failed (%s); run again to retry it", job.spec.id, job.error)
     elif event == "submit_unknown":
-        log.info("job %s: the submit's outcome is unknown; looking it up in the request history", job.spec.id)
+        log.info(
+            "job %s: the submit's outcome is unknown (%s); it is looked up in the request history before it is "
+            "ever sent again",
+            job.spec.id,
+            job.error,
+        )
     else:
         log.debug("job %s: %s", job.spec.id, event)

@@ -68,6 +68,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_bodies=args.history_bodies,
             history_shows=args.history_shows,
             accepted_status=args.accepted_status,
+            credits_answer=args.credits_answer,
             cancel_prompts=tuple(args.cancel),
             output_shape=args.output_shape,
             outage_s=args.outage,

@@ -39,7 +39,6 @@ from ..clock import Clock, iso_utc
 from ..config import Settings
 from ..errors import (
     AmbiguousSubmit,
-    ApiError,
     ApiUnreachable,
     AuthError,
     BadResponse,
@@ -48,6 +47,7 @@ from ..errors import (
     InvalidContentType,
     NetworkError,
     NotFound,
+    NotTheApi,
     PermanentError,
     RateLimited,
     RequestRejected,
@@ -57,6 +57,7 @@ from ..jobs import Event, JobState, StopReason, TrackedJob
 from ..models import catalogue
 from ..models.images import holds_images, verify_images, wire_json
 from ..models.price import passes_cap
+from .balance import read_balance
 from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
@@ -109,6 +110,9 @@ class Submitter:
         self._resend: set[str] = set()  # ... of jobs whose lost submit was shown never made, not yet sent again
         self._no_rerun: set[str] = set()  # ... of jobs left with the word that a plain re-run cannot settle them
         self._remade: set[str] = set()  # ... of jobs made anew in this run once their video was lost (once each)
+        # the job handed over while no answer of the run had been the API's: the next waits for its submit's answer,
+        # so a base URL that is not the API's is shown by one submit, not by a slot's worth (NotTheApi)
+        self._probe: TrackedJob | None = None
 
     @property
     def report(self) -> RunReport:
@@ -117,23 +121,8 @@ class Submitter:
     # ------------------------------------------------------------------ before the run
 
     async def preflight(self, to_submit: list[TrackedJob]) -> None:
-        """Read the balance and warn when the batch's estimated cost exceeds it."""
-        try:
-            credits = await self.gateway.call(Priority.RESULT, self.api.credits)
-        except (AuthError, InvalidContentType):
-            raise
-        except ApiError as exc:
-            log.info("could not read the credit balance (%s); going on", exc)
-            return
-        self.report.balance = credits.total
-        estimate = sum(job.estimate or 0.0 for job in to_submit)
-        if estimate > credits.total:
-            message = (
-                f"the balance (${credits.total:.2f}) will not cover the estimated ${estimate:.2f} for "
-                f"{len(to_submit)} jobs; the run will stop submitting when credits run out (exit 3)"
-            )
-            self.report.warnings.append(message)
-            log.warning("warning: %s", message)
+        """Read the balance and warn when the batch's estimated cost exceeds it (``balance.py``)."""
+        await read_balance(self.gateway, self.api, self.report, to_submit)
 
     # ------------------------------------------------------------------ feeder
 
@@ -145,7 +134,7 @@ class Submitter:
         self._queued = {job.spec.id for job in queue}
         async with send:
             for job in queue:
-                await book.until(lambda: self._may_send() or self.control.stopping)
+                await book.until(lambda: (self._may_send() and not self._probing()) or self.control.stopping)
                 if self.control.stopping:
                     await self._defer(job)
                     continue
@@ -157,6 +146,8 @@ class Submitter:
                 book.take(job)
                 if book.in_flight > limits.concurrency:
                     self._beside = job
+                if not self.api.spoken:
+                    self._probe = job
                 await send.send(job)
         self.fed_all = True
         book.wake()
@@ -231,6 +222,16 @@ class Submitter:
             return True  # (a submit shown never made, kept by the stop from being sent again: a re-run sends it)
         return job.spec.id in self._queued and not job.posted
 
+    def _probing(self) -> bool:
+        """Whether a job's submit is out before any answer of the run was the API's (the next waits for it)."""
+        return self._probe is not None and not self.api.spoken
+
+    def _answered(self, job: TrackedJob) -> None:
+        """``job``'s submit was answered, or will not be sent: the next job may go, if it waited for it."""
+        if self._probe is job:
+            self._probe = None
+            self.book.wake()
+
     def _may_send(self) -> bool:
         """Whether the next job may be sent: a slot is free, or every job in flight is a submit of unknown
         outcome being looked up and none is in flight beside them yet.  Only a request sent after such a
@@ -244,8 +245,8 @@ class Submitter:
 
     async def _defer(self, job: TrackedJob, reason: str | None = None) -> None:
         """Mark a job not submitted because submission stopped (it holds no slot)."""
-        if self.report.stop_reason == StopReason.INTERRUPTED and reason is None:
-            return  # an interrupted run leaves unsubmitted jobs as they were
+        if (self.report.stop_reason == StopReason.INTERRUPTED or self.report.fatal is not None) and reason is None:
+            return  # an interrupted run, or one an error stopped, leaves unsubmitted jobs as they were
         why = reason or self.report.stop_detail or "submission stopped"
         await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
 
@@ -257,10 +258,35 @@ class Submitter:
             "type refused, and the run stopped; the next run looks it up in the request history before sending "
             "it again"
         )
-        error = {"kind": type(exc).__name__, "detail": why}
+        await self._left_unknown(job, {"kind": type(exc).__name__, "detail": why})
+
+    async def _left_unknown(self, job: TrackedJob, error: dict[str, Any]) -> None:
+        """Leave a job 'submitting' as a submit of unknown outcome, for the next run to look up before it sends it
+        again: the run stops without looking it up itself."""
         await self.book.record(
             job, Event.SUBMIT_UNKNOWN, JobState.SUBMITTING, error=error, unknown_at=iso_utc(self.clock.epoch())
         )
+
+    async def _not_the_api(self, job: TrackedJob, exc: NotTheApi) -> NotTheApi:
+        """The first submit was answered by something that is not the API: the job is left as that answer allows
+        (a refusal made nothing: pending again; else its outcome is unknown, looked up by the next run), and the
+        run stops with one line that says what answered, where, and what became of the job."""
+        if exc.made:
+            became = (
+                f"Job {job.spec.id} may have been made all the same (an HTTP {exc.status} answer does not say it was "
+                "not): the next run looks it up in the request history before it sends it again"
+            )
+        else:
+            became = f"It refused job {job.spec.id}'s submit (HTTP {exc.status}): nothing was made or paid for"
+        told = NotTheApi(f"{exc}. {became}", status=exc.status, made=exc.made, answered=exc.answered)
+        self.control.fatal(told)  # before anything awaits: no other job is handed over after this answer
+        error = {"kind": type(exc).__name__, "http": exc.status, "detail": exc.answered}
+        if exc.made:
+            error["detail"] = f"{exc.answered}; it may have made a job all the same"
+            await _durably(self._left_unknown(job, error))
+        else:
+            await _durably(self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=error))
+        return told
 
     async def _image_changed(self, job: TrackedJob, exc: ImageChanged) -> None:
         """Leave a job whose input image changed after it was checked, unsent, for the next run to check anew:
@@ -278,8 +304,11 @@ class Submitter:
     async def submit(self, job: TrackedJob) -> None:
         """Submit until the job has a request id, or ends for this run; it holds a slot throughout."""
         refused: dict[str, set[str]] = {}  # the inline forms each of its image fields was refused in
-        while await self._submit_once(job, refused):
-            pass
+        try:
+            while await self._submit_once(job, refused):
+                pass
+        finally:
+            self._answered(job)
 
     async def _submit_once(self, job: TrackedJob, refused: dict[str, set[str]]) -> bool:
         """One submit and its consequences; True when it must be sent again."""
@@ -311,14 +340,17 @@ class Submitter:
             job.posted = True  # from here on it may reach the server, whatever comes back
 
         try:
-            sub = await self.gateway.call(
-                Priority.SUBMIT,
-                lambda: self._post(job.spec.model, payload, images, sent, refused),
-                before=stamp,
-                retry_on=retry_unsent,
-                shield_s=self._shield_s,
-                on_abandon=lambda last: self._abandoned(job, last, when),
-            )
+            try:
+                sub = await self.gateway.call(
+                    Priority.SUBMIT,
+                    lambda: self._post(job.spec.model, payload, images, sent, refused),
+                    before=stamp,
+                    retry_on=retry_unsent,
+                    shield_s=self._shield_s,
+                    on_abandon=lambda last: self._abandoned(job, last, when),
+                )
+            finally:
+                self._answered(job)
         except _Withdrawn:
             if self.report.stop_reason == StopReason.INTERRUPTED:
                 await _durably(self._postponed(job, when))
@@ -332,6 +364,8 @@ class Submitter:
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
             await self._image_changed(job, exc)
             return False
+        except NotTheApi as exc:  # run-wide: the base URL answers, but not as the API
+            raise await self._not_the_api(job, exc) from exc
         except AmbiguousSubmit as exc:
             until = self.clock.epoch()  # made by now, if it was made
             # (for a later run: a request of ours sent after then, listed, shows the history caught up past it.

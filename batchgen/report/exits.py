@@ -40,7 +40,8 @@ MEANINGS = {
     EXIT_CREDITS: "stopped because credits ran out or the spend cap was reached; re-run after top-up resumes",
     EXIT_AUTH: "authentication or permission error; stopped at once",
     EXIT_LOCKED: "another run holds the lock on this output directory",
-    EXIT_UNREACHABLE: "the API could not be reached (or could not say how jobs in flight stand) for a bounded time; "
+    EXIT_UNREACHABLE: "the API could not be reached (or could not say how jobs in flight stand) for a bounded time, "
+    "or what answered the first submit was not the API (check --base-url); "
     "nothing is lost, re-run resumes",
     EXIT_UNWRITABLE: "the output could not be written (disk full, permission lost); free space, re-run resumes",
     EXIT_INTERRUPTED: "interrupted after a clean shutdown; re-run resumes",

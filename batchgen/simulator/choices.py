@@ -12,4 +12,7 @@ HISTORY_MODEL_NAMES = ("slug", "prefixed", "titled")
 # what a history row keeps of a request's body: as sent, with the model's defaults filled in, as JSON text, or none
 HISTORY_BODIES = ("sent", "filled", "text", "none")
 ACCEPTED_STATUSES = (200, 201, 202)  # an accepted submit's (and a job in flight's) status: 200, or Created / Accepted
+# what the credits route answers: the balance (documented), the 404 of an account with no balance record, an HTML
+# page (HTTP 200), a JSON object without a balance, or 406 "Invalid content type"
+CREDITS_ANSWERS = ("balance", "not-found", "html", "no-balance", "content-type")
 HISTORY_SHOWS = ("all", "finished")  # the history lists every request, or only those finished (no PENDING rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import schema, worlds
-from .choices import ACCEPTED_STATUSES
+from .choices import ACCEPTED_STATUSES, CREDITS_ANSWERS
 
 # Published average latencies (seconds) and the (slug, mode, duration) -> USD rows of each shipped model's
 # spec (batchgen/models/specs, read as data by schema.py).
@@ -135,6 +135,7 @@ class SimConfig:
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
     # the HTTP status of an accepted submit, and of a poll of a job in flight: 200 (documented), or 201 / 202
     accepted_status: int = 200
+    credits_answer: str = "balance"  # one of CREDITS_ANSWERS: what GET /v1/get-user-credits answers
     state_file: str | None = None  # keep the account here between runs (see SimState.save / load)
     # worlds the real API may show (see worlds.py); all off by default
     redirect_routes: frozenset[str] = frozenset()  # routes answered 307 (of worlds.REDIRECT_ROUTES)
@@ -163,6 +164,8 @@ class SimConfig:
             raise ValueError("workers must be at least 1")
         if self.accepted_status not in ACCEPTED_STATUSES:
             raise ValueError(f"accepted_status must be one of {ACCEPTED_STATUSES}, got {self.accepted_status!r}")
+        if self.credits_answer not in CREDITS_ANSWERS:
+            raise ValueError(f"credits_answer must be one of {CREDITS_ANSWERS}, got {self.credits_answer!r}")
         if self.credits_status not in CREDIT_REFUSALS:
             raise ValueError(f"credits_status must be one of {CREDIT_REFUSALS}, got {self.credits_status!r}")
         if self.rate_hint not in RATE_HINTS:

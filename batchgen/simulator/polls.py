@@ -131,4 +131,13 @@ async def credits(request: web.Request) -> web.StreamResponse:
     if denied:
         return denied
     state = request.app[STATE]
+    answer = state.config.credits_answer
+    if answer == "not-found":  # an account with no balance record (SEGMIND_API.md, [2ND])
+        return _error(404, "No credits found for the user")
+    if answer == "html":
+        return web.Response(text="<!doctype html><html><body>Sign in</body></html>", content_type="text/html")
+    if answer == "no-balance":
+        return web.json_response({"message": "ok"})
+    if answer == "content-type":
+        return _error(406, "Invalid content type")
     return web.json_response({"credits": round(state.balance, 6), "free-credits": state.config.free_credits})

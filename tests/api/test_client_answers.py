@@ -30,6 +30,7 @@ from batchgen.errors import (
     DownloadError,
     NetworkError,
     NotFound,
+    NotTheApi,
     RequestRejected,
     RouteTrouble,
     ServerError,
@@ -134,15 +135,61 @@ async def test_a_submit_refused_by_the_api_is_its_own_error_not_an_ambiguous_one
 
 async def test_a_submit_answered_by_something_other_than_the_api_is_ambiguous():
     async with scripted() as server, client(server.url) as api:
-        server.then(raw=b"<html>gateway</html>")
+        server.then(body={"credits": 3}).then(raw=b"<html>gateway</html>")
+        await api.credits()  # the API has answered this run: a page now is trouble on the way, not another server
         with pytest.raises(AmbiguousSubmit) as caught:
             await api.submit("m", {})
     assert str(caught.value) == (
-        f"the submit for model m was answered by something other than the API (the answer from {server.url} "
-        "(HTTP 200) is not JSON (a proxy's or gateway's page?); taken as trouble on the way to the API, not as "
-        "the job's outcome); the job may exist and must be looked up before any resubmission"
+        f"the submit for model m was answered by something other than the API (POST {server.url}/v2/m was "
+        "answered HTTP 200 with an HTML page, not the API's JSON; taken as trouble on the way to the API, not as "
+        "a job's outcome); the job may exist and must be looked up before any resubmission"
     )
     assert caught.value.status == 200 and caught.value.detail == "HTTP 200: not JSON"
+
+
+S3_MISSING = b"<?xml version='1.0'?><Error><Code>NoSuchBucket</Code><Message>no bucket</Message></Error>"
+
+
+@pytest.mark.parametrize(
+    ("status", "raw", "body", "answer", "made"),
+    [
+        (403, b"<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>", None,
+         "an XML document (<Code>AccessDenied</Code>, as an S3-compatible object store answers)", False),
+        (404, S3_MISSING, None,
+         "an XML document (<Code>NoSuchBucket</Code>, as an S3-compatible object store answers)", False),
+        (405, b"<!doctype html><title>405 Method Not Allowed</title>", None, "an HTML page", False),
+        (500, b"<!doctype html><h1>Internal Server Error</h1>", None, "an HTML page", True),
+        (200, b"<html><body>welcome</body></html>", None, "an HTML page", True),
+        (200, None, {"ok": True}, "a JSON object without a request_id", True),
+    ],
+)  # fmt: skip
+async def test_a_first_submit_answered_by_another_kind_of_server_says_what_answered_and_where(
+    status, raw, body, answer, made
+):
+    """Before any answer of the run was the API's, a submit answered with something else shows that the base URL
+    is not the API's: a 4xx refused it (nothing made), a 2xx or 5xx may follow a job made (left for a look-up)."""
+    async with scripted() as server, client(server.url) as api:
+        server.then(status, body, raw=raw)
+        with pytest.raises(NotTheApi) as caught:
+            await api.submit("kling-text2video", {"prompt": "x"})
+    assert str(caught.value).startswith(
+        f"POST {server.url}/v2/kling-text2video was answered HTTP {status} with {answer}, not the API's answer, and "
+        f"nothing this run had from {server.url} was the API's: --base-url (or api.base_url) points at another "
+        "server"
+    )
+    assert caught.value.status == status and caught.value.made is made and KEY not in str(caught.value)
+
+
+async def test_once_the_api_has_answered_a_page_on_a_submit_is_trouble_on_the_way_not_another_server():
+    async with scripted() as server, client(server.url) as api:
+        server.then(body={"request_id": "r-1"}).then(502, raw=b"<html>bad gateway</html>")
+        server.then(403, raw=b"<html>blocked</html>")
+        assert (await api.submit("m", {})).request_id == "r-1"
+        with pytest.raises(AmbiguousSubmit):  # the API's gateway may have passed it on: looked up, never resent
+            await api.submit("m", {})
+        with pytest.raises(AuthError) as refused:
+            await api.submit("m", {})
+    assert refused.value.answer == "an HTML page"
 
 
 async def test_a_submit_that_may_have_arrived_is_ambiguous_and_one_never_sent_is_not():
@@ -202,8 +249,12 @@ async def test_the_credit_balance_reads_both_kinds_of_credit():
         server.then(body={"credits": 3, "free-credits": 1.5}).then(body={}).then(raw=b"")
         server.then(401, {"error": "bad key"})
         assert await api.credits() == Credits(3.0, 1.5)
-        assert await api.credits() == Credits(0.0, 0.0)
-        assert await api.credits() == Credits(0.0, 0.0)  # an empty 200 answer holds nothing
+        for _ in range(2):  # an answer without a balance, or an empty one, holds none: not a balance of $0
+            with pytest.raises(BadResponse) as none:
+                await api.credits()
+            assert str(none.value).startswith(
+                f"GET {server.url}/v1/get-user-credits was answered HTTP 200 without a balance (no 'credits' number"
+            )
         with pytest.raises(AuthError, match="reading the credit balance"):
             await api.credits()
 
@@ -317,11 +368,12 @@ async def test_an_ok_answer_that_is_not_a_json_object_is_route_trouble():
         with pytest.raises(RouteTrouble) as page:
             await api.status("r")
     assert str(listed.value) == (
-        f"the answer from {server.url} (HTTP 200) is not a JSON object; taken as trouble on the way to the API, "
-        "not as the job's outcome"
+        f"GET {server.url}/v1/get-user-credits was answered HTTP 200 with JSON that is not an object, not the "
+        "API's JSON; taken as trouble on the way to the API, not as a job's outcome"
     )
     assert listed.value.status == 200 and listed.value.detail == "HTTP 200: not JSON"
-    assert "is not JSON (a proxy's or gateway's page?)" in str(page.value)
+    assert listed.value.answer == "JSON that is not an object"
+    assert f"GET {server.url}/v2/requests/r/status was answered HTTP 200 with text that is not JSON" in str(page.value)
 
 
 async def test_an_error_answer_that_is_not_json_is_read_as_its_text():

@@ -231,7 +231,7 @@ async def test_a_page_that_is_not_json_is_route_trouble_not_the_jobs_outcome():
         sim.state.script("hostile", kind="non_json")
         rid = (await api.submit("kling-text2video", {"prompt": "a fox"})).request_id
         assert await finished(api, rid) == "COMPLETED"
-        with pytest.raises(RouteTrouble, match="not JSON"):
+        with pytest.raises(RouteTrouble, match="with an HTML page, not the API"):
             await api.result(rid)
 
 

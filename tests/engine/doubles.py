@@ -56,6 +56,9 @@ class ScriptedApi:
     date_ahead: float | None = None  # no Date header read
     history_answered: bool | None = False  # a history that answers no page (a request not listed is gone)
 
+    base_url = "http://127.0.0.1:1"  # never dialled: named in messages alone
+    spoken = True  # as the API itself answers
+
     def date_ahead_at(self, epoch: float) -> float | None:
         return self.date_ahead
 

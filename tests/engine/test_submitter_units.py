@@ -24,6 +24,7 @@ from batchgen.errors import (
     AuthError,
     InsufficientCredits,
     NetworkError,
+    NotTheApi,
     RateLimited,
     RequestRejected,
 )
@@ -516,14 +517,19 @@ async def test_preflight_counts_a_job_of_unknown_price_as_nothing_and_says_when_
 
     class NoBalance(ScriptedApi):
         async def credits(self) -> Credits:
-            raise RequestRejected("HTTP 400: no balance here", status=400)
+            raise RequestRejected("HTTP 400: no balance here", status=400, detail="no balance here")
 
     k = kit(NoBalance(), [priced])
     stage, _ = submitter(k)
     with caplog.at_level(logging.INFO, logger="batchgen"):
         await stage.preflight([priced])
-    assert [r.getMessage() for r in caplog.records] == [
-        "could not read the credit balance (HTTP 400: no balance here); going on"
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "warning: the credit balance could not be read: GET http://127.0.0.1:1/v1/get-user-credits answered "
+            "HTTP 400 (no balance here). The run goes on without it: the balance only warns ahead of a batch it "
+            "will not cover, and a submit the credits do not cover still stops the run (exit 3)",
+        )
     ]
 
 
@@ -1118,3 +1124,49 @@ async def test_a_row_sent_again_once_its_lost_submit_was_shown_never_made_is_not
         assert not await stage.settle(b, since=k.clock.epoch() - 5, until=k.clock.epoch())
     error = k.ledger.lines[-1][3]["error"]
     assert k.ledger.events("b")[-1] == "settle_later" and error.get("rerun") is False, error
+
+
+@pytest.mark.parametrize(("status", "made"), [(403, False), (500, True)])
+async def test_a_first_submit_answered_by_another_server_stops_the_run_and_leaves_its_job_as_the_answer_allows(
+    status, made
+):
+    """A 4xx refused the submit: nothing made, the job is pending again.  A 5xx (or 2xx) may follow a job made:
+    the job is left 'submitting' with the reason, for the next run to look up; either way the run stops at once."""
+    job = pending()
+    answered = f"POST http://127.0.0.1:1/v2/{MODEL} was answered HTTP {status} with an HTML page, not the API's answer"
+    wrong = NotTheApi(f"{answered}, and nothing this run had ...", status=status, made=made, answered=answered)
+    k = kit(ScriptedApi(submits=[wrong]), [job])
+    stage, _ = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await k.control.guard(lambda: stage.submit(job))
+    assert k.report.stop_reason is StopReason.UNREACHABLE and k.control.done.is_set()
+    assert isinstance(k.report.fatal, NotTheApi) and str(k.report.fatal).startswith(answered)
+    assert f"ob {job.spec.id}" in str(k.report.fatal)  # (Job j may have been made; it refused job j)
+    if made:
+        assert k.ledger.events() == ["submitting", "submit_unknown"] and job.state is JobState.SUBMITTING
+        assert k.ledger.lines[-1][3]["error"]["detail"] == f"{answered}; it may have made a job all the same"
+        assert "nothing was made" not in str(k.report.fatal)
+    else:
+        assert k.ledger.events() == ["submitting", "submit_postponed"] and job.state is JobState.PENDING
+        assert str(k.report.fatal).endswith(
+            f"It refused job {job.spec.id}'s submit (HTTP 403): nothing was made or paid for"
+        )
+
+
+async def test_until_the_api_has_answered_as_itself_the_feeder_hands_over_one_job_at_a_time():
+    jobs = [pending(name) for name in "abc"]
+    k = kit(ScriptedApi(submits=["r-a", "r-b", "r-c"]), jobs)
+    k.api.spoken = False
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["a"]  # a slot's worth would be three: one waits on the first answer
+            k.api.spoken = True  # the answer came, and it was the API's
+            stage._answered(jobs[0])
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["b", "c"]
+    assert stage.fed_all
