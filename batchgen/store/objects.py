@@ -47,6 +47,7 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -191,7 +192,15 @@ class Bucket:
             InvalidPathError,
             NotSupportedError,
         )
-        kind = StorageError if isinstance(exc, permanent) or _missing_bucket(exc) else StoreUnavailable
+        if _missing_bucket(exc):  # the same command would meet the same absence: it is the URL or the store to fix
+            name = urlsplit(self.url).netloc
+            return StorageError(
+                f"cannot {verb} {self.where(key)}: the bucket (or container) {name!r} does not exist at this "
+                f"store's endpoint ({type(exc).__name__}); create it, or correct the bucket's name in --out "
+                f"{self.url} (or the endpoint in AWS_ENDPOINT_URL ...); running the same command again as it is "
+                "cannot help"
+            )
+        kind = StorageError if isinstance(exc, permanent) else StoreUnavailable
         detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         return kind(
             f"cannot {verb} {self.where(key)} ({type(exc).__name__}: {detail}); check the bucket, the "

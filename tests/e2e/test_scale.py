@@ -272,7 +272,10 @@ def test_a_missing_bucket_is_named_and_nothing_is_sent(sim, s3: S3, tmp_path, mo
     missing = "s3://no-such-bucket-here/run"
     assert run_batch(manifest, missing, server, monkeypatch=monkeypatch) == 2
     err = capsys.readouterr().err
-    assert "s3://no-such-bucket-here/run/" in err and "check the bucket" in err
+    assert "s3://no-such-bucket-here/run/" in err
+    assert "the bucket (or container) 'no-such-bucket-here' does not exist at this store's endpoint" in err
+    assert "create it, or correct the bucket's name in --out s3://no-such-bucket-here/run" in err
+    assert "run the same command again to resume" not in err  # the same command meets the same absence
     assert server.state.submissions == []
     # a dry run still estimates, and says what it could not read
     assert run_cli("run", str(manifest), "--out", missing, "--dry-run") == 0
