@@ -226,13 +226,25 @@ def summary_lines(
         lines.append(said[0].upper() + said[1:])
     elif resume_command and (unfinished or report.states.get("deferred", 0)):
         if report.stop_reason == "spend_cap" and cap_command:
-            unsure = report.states.get("submitting", 0)
-            also = f" and the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome" if unsure else ""
-            lines.append(f"To resume, raise the cap (enough for the {deferred} deferred jobs{also}): {cap_command}")
+            lines.append(f"To resume, raise the cap (enough for {_cap_covers(report, deferred)}): {cap_command}")
         else:
             stuck = f" ({not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_settle else ""
             lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states) + stuck)
     return lines
+
+
+def _cap_covers(report: RunReport, deferred: int) -> str:
+    """What the raised cap of the resume line is reckoned for (``cli/nextstep.py``: every job of the manifest not
+    yet sent or settled), each kind counted under its own name: a job left pending was not deferred."""
+    states = report.states
+    parts = [f"the {deferred} deferred job{'s' if deferred != 1 else ''}"]
+    if pending := states.get("pending", 0):
+        parts.append(f"the {pending} pending (not sent: none was made)")
+    if held := len(report.held_back):
+        parts.append(f"the {held} held back by a changed image")
+    if unsure := states.get("submitting", 0):
+        parts.append(f"the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def rerun_settles_none(report: RunReport) -> bool:

@@ -795,3 +795,18 @@ def test_the_plan_counts_a_job_in_flight_whose_cost_is_known_once():
     )
     lines = summary.dry_run_lines(two, settings, Replay({"a": {"state": "downloading", "cost": 0.28}}, 1, False))
     assert not any("note" in line for line in lines), lines
+
+
+def test_the_raised_cap_names_each_kind_of_job_it_covers_and_calls_none_deferred_that_was_not():
+    """The raised cap is reckoned for every job not yet sent or settled (cli/nextstep.py): jobs left pending (a
+    submit refused with nothing made) are counted under their own name, beside the deferred ones."""
+    report = RunReport(
+        states=Counter({"completed": 1, "deferred": 5, "pending": 2, "submitting": 1}),
+        stop_reason=StopReason.SPEND_CAP,
+        held_back=[("h", "image 'a.png' changed after it was checked")],
+    )
+    lines = summary.summary_lines(report, OUT, TEN, resume_command="R", cap_command="CAP")
+    assert lines[-1] == (
+        "To resume, raise the cap (enough for the 4 deferred jobs, the 2 pending (not sent: none was made), the 1 "
+        "held back by a changed image and the 1 submit of unknown outcome): CAP"
+    )
