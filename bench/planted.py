@@ -601,8 +601,8 @@ PLANTS = (
     Plant(
         "the 'submitting' line is written before the rate budget grants the POST",
         "batchgen/engine/submitter.py",
-        "                    before=stamp,\n",
-        "                    before=None if await stamp() else None,\n",
+        "                        before=stamp,\n",
+        "                        before=None if await stamp() else None,\n",
         (
             "tests/engine/test_submitter_units.py::"
             "test_a_submit_that_never_got_its_turn_before_the_run_ended_is_left_as_it_was",
@@ -2934,6 +2934,16 @@ PLANTS = (
         (
             "tests/report/test_summary_lines.py::"
             "test_the_raised_cap_names_each_kind_of_job_it_covers_and_calls_none_deferred_that_was_not",
+        ),
+    ),
+    Plant(
+        "an image job's POST does not wait its turn behind another image job's upload (bodies at once, out of order)",
+        "batchgen/engine/submitter.py",
+        "                async with self._image_slots if images else contextlib.nullcontext():",
+        "                async with contextlib.nullcontext():",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_its_own_post",
         ),
     ),
 )

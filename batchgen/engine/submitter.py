@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -341,14 +342,18 @@ class Submitter:
 
         try:
             try:
-                sub = await self.gateway.call(
-                    Priority.SUBMIT,
-                    lambda: self._post(job.spec.model, payload, images, sent, refused),
-                    before=stamp,
-                    retry_on=retry_unsent,
-                    shield_s=self._shield_s,
-                    on_abandon=lambda last: self._abandoned(job, last, when),
-                )
+                # an image job takes its turn to build and send a body before it asks the budget for its POST, so
+                # the time its 'submitting' line records (a look-up's lower bound for the job's row) is the POST's,
+                # not that of the wait for another image job's upload
+                async with self._image_slots if images else contextlib.nullcontext():
+                    sub = await self.gateway.call(
+                        Priority.SUBMIT,
+                        lambda: self._post(job.spec.model, payload, images, sent, refused),
+                        before=stamp,
+                        retry_on=retry_unsent,
+                        shield_s=self._shield_s,
+                        on_abandon=lambda last: self._abandoned(job, last, when),
+                    )
             finally:
                 self._answered(job)
         except _Withdrawn:
@@ -437,18 +442,18 @@ class Submitter:
         image's inline form is judged here, before the next image body is built, so it is paid once."""
         if not images:
             return await self.api.submit(model, payload)
-        async with self._image_slots:
-            forms = self._inline.forms_for(model, payload, refused)
-            body = await anyio.to_thread.run_sync(wire_json, catalogue.current().get(model), payload, forms)
-            try:
-                answer = await self.api.submit(model, body)
-            except RequestRejected as exc:
-                sent["again"] = self._inline.refused(model, exc, forms, refused)
-                raise
-            finally:
-                del body
-            self._inline.succeeded(model, forms)
-            return answer
+        # (the caller holds an image slot: one body at a time)
+        forms = self._inline.forms_for(model, payload, refused)
+        body = await anyio.to_thread.run_sync(wire_json, catalogue.current().get(model), payload, forms)
+        try:
+            answer = await self.api.submit(model, body)
+        except RequestRejected as exc:
+            sent["again"] = self._inline.refused(model, exc, forms, refused)
+            raise
+        finally:
+            del body
+        self._inline.succeeded(model, forms)
+        return answer
 
     async def _abandoned(self, job: TrackedJob, last: Exception | None, when: dict[str, float]) -> None:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""

@@ -1170,3 +1170,40 @@ async def test_until_the_api_has_answered_as_itself_the_feeder_hands_over_one_jo
             await anyio.wait_all_tasks_blocked()
             assert drained(receive) == ["b", "c"]
     assert stage.fed_all
+
+
+async def test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_its_own_post(tmp_path):
+    """Image bodies go out one at a time.  The time a submit records (its 'submitting' line's posting_at, the
+    look-up's lower bound for its row) is when its own POST went out, not when it began to wait for the image
+    slot: dated a long upload earlier, a look-up would take for its own a row another run made in between."""
+    import hashlib
+
+    from tests.helpers import png_bytes
+
+    def image_job_named(job_id: str, data: bytes) -> TrackedJob:
+        path = tmp_path / f"{job_id}.png"
+        path.write_bytes(data)
+        image = {"path": str(path), "file": path.name, "sha256": hashlib.sha256(data).hexdigest(),
+                 "bytes": len(data), "format": "png"}  # fmt: skip
+        return TrackedJob(JobSpec(job_id, "kling-1.6-image2video", {"prompt": "waves", "image": image}),
+                          JobState.PENDING, 0.28)  # fmt: skip
+
+    first, second = image_job_named("a", png_bytes(64, 64, seed=3)), image_job_named("b", png_bytes(64, 64, seed=4))
+
+    class SlowUpload(ScriptedApi):
+        async def submit(self, model: str, params: Any) -> Submitted:
+            if not self.posted:
+                await k.clock.sleep(600.0)  # the first body takes ten minutes to upload
+            return await super().submit(model, params)
+
+    k = kit(SlowUpload(submits=["r-a", "r-b"]), [first, second])
+    stage, _ = submitter(k)
+    start = k.clock.epoch()
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        for job in (first, second):
+            k.book.take(job)
+            tg.start_soon(stage.submit, job)
+    posting = {jid: parse_time(f["posting_at"]) for jid, event, _, f in k.ledger.lines if event == "submitting"}
+    assert posting["a"] == pytest.approx(start, abs=1.0)
+    assert posting["b"] == pytest.approx(start + 600.0, abs=1.0)  # its POST, after the first upload: not at 0
+    assert k.reconciler._sent_from["r-b"] == pytest.approx(start + 600.0, abs=1.0)
