@@ -1677,8 +1677,8 @@ PLANTS = (
     Plant(
         "results.csv names a job's top-level image alone, not those inside its list parameters",
         "batchgen/store/results.py",
-        '    every = {job_id: input_images(rec.get("params")) for job_id, rec in jobs.items()}',
-        "    every = {job_id: input_images(inputs[job_id] or {}) for job_id in jobs}",
+        '    every = {job_id: input_images_json(rec.get("params")) for job_id, rec in jobs.items()}',
+        "    every = {job_id: input_images_json(inputs[job_id] or {}) for job_id in jobs}",
         (
             "tests/store/test_storage.py::test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_place",
         ),

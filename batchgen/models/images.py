@@ -75,6 +75,13 @@ def input_images(params: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+def input_images_json(params: Any) -> str | None:
+    """:func:`input_images` as the one JSON text ``results.csv`` (``input_images``) and ``index.parquet``
+    (``input_images_json``) both give, so the two always agree; None for a job without images."""
+    every = input_images(params)
+    return json.dumps(every, ensure_ascii=False, sort_keys=True) if every else None
+
+
 def holds_images(value: Any) -> bool:
     """Is this value a checked image, or does it hold one (a list of objects with images)?"""
     return next(refs_in(value), None) is not None

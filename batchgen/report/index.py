@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..models.images import input_images, is_ref
+from ..models.images import input_images_json, is_ref
 from ..params import defaults_of
 from ..store.files import write_atomically
 from .timeline import JobRow
@@ -129,9 +129,7 @@ def index_table(rows: list[JobRow]) -> Any:
             "params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,
             "input_image": _text(image.get("file") or image.get("path")) if image else None,
             "input_sha256": _text(image.get("sha256")) if image else None,
-            "input_images_json": json.dumps(every, sort_keys=True, ensure_ascii=False)
-            if (every := input_images(row.params))
-            else None,
+            "input_images_json": input_images_json(row.params),
             "state": row.state,
             "request_id": row.request_id,
             "file": row.file,

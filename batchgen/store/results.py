@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from ..models.images import input_images
+from ..models.images import input_images_json
 
 RESULT_COLUMNS = (
     "job_id",
@@ -56,7 +56,7 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     inputs = {job_id: _input_image(rec) for job_id, rec in jobs.items()}
-    every = {job_id: input_images(rec.get("params")) for job_id, rec in jobs.items()}
+    every = {job_id: input_images_json(rec.get("params")) for job_id, rec in jobs.items()}
     with_inputs = any(every.values())
     writer.writerow(RESULT_COLUMNS + INPUT_COLUMNS if with_inputs else RESULT_COLUMNS)
     for job_id, rec in jobs.items():
@@ -87,6 +87,6 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
         if with_inputs:
             image = inputs[job_id]
             row += [image.get("file") or image.get("path"), image.get("sha256")] if image else [None, None]
-            row.append(json.dumps(every[job_id], ensure_ascii=False, sort_keys=True) if every[job_id] else None)
+            row.append(every[job_id])
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()

@@ -88,6 +88,7 @@ def test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_verified_vide
     assert json.loads(row["input_images"]) == named
     (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
     assert json.loads(indexed["input_images_json"]) == named
+    assert indexed["input_images_json"] == row["input_images"]  # one text in both, from one function
     needles = []
     for image in ((frames / "cat.png").read_bytes(), (frames / "cat-side.png").read_bytes(), inline):
         text = base64.b64encode(image).decode()
