@@ -2287,15 +2287,14 @@ PLANTS = (
     Plant(
         "the report page of a run stopped by a refused key offers the same command to resume",
         "batchgen/cli/main.py",
-        "        if code in (EXIT_OK, EXIT_AUTH) or rerun_settles_none(report):\n            return Verdict(code, "
-        "None)",
-        "        if code in (EXIT_OK,) or rerun_settles_none(report):\n            return Verdict(code, None)",
+        "        if not _same_again_helps(report, code) or rerun_settles_none(report):",
+        "        if code == EXIT_OK or rerun_settles_none(report):",
         ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
     ),
     Plant(
         "the summary of a run stopped by a refused key offers the same command to resume",
         "batchgen/cli/main.py",
-        "        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,",
+        "        resume_command=command if _same_again_helps(report, code) else None,",
         "        resume_command=command if code != EXIT_OK else None,",
         ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
     ),
@@ -2945,6 +2944,13 @@ PLANTS = (
             "tests/engine/test_submitter_units.py::"
             "test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_its_own_post",
         ),
+    ),
+    Plant(
+        "a run stopped by a base URL that is not the API's offers the same command, with the same URL, to resume",
+        "batchgen/cli/main.py",
+        "    return code not in (EXIT_OK, EXIT_AUTH) and not isinstance(report.fatal, NotTheApi)",
+        "    return code not in (EXIT_OK, EXIT_AUTH)",
+        ("tests/e2e/test_not_the_api.py",),
     ),
 )
 

@@ -213,8 +213,8 @@ class ApiClient:
         return NotTheApi(
             f"{answered}, and nothing this run had from {self.base_url} was the API's: --base-url (or "
             "api.base_url) points at another server (an object store, a web site), or something in front of the "
-            "API answers in its place. Check the URL (Segmind's API is https://api.segmind.com), then run the "
-            "same command again",
+            "API answers in its place. Check it (Segmind's API is https://api.segmind.com), then run again with "
+            "the right one (a --base-url given replaces the one kept with the folder)",
             status=status,
             made=made,
             answered=answered,

@@ -36,7 +36,7 @@ from ..engine.derived_ids import keep_made_ids
 from ..engine.identity import ChangedJobs, find_changes
 from ..engine.outcome import RunReport
 from ..engine.strays import in_flight_outside
-from ..errors import BatchgenError, InputError, StorageError
+from ..errors import BatchgenError, InputError, NotTheApi, StorageError
 from ..jobs import JobSpec
 from ..manifest import Manifest, load_manifest
 from ..models import catalogue
@@ -266,7 +266,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
 
     def verdict(report: RunReport) -> Verdict:
         code = exit_code(report, total)
-        if code in (EXIT_OK, EXIT_AUTH) or rerun_settles_none(report):
+        if not _same_again_helps(report, code) or rerun_settles_none(report):
             return Verdict(code, None)
         jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
         return Verdict(code, next_command(report, code, command, out_text, args, manifest, settings, jobs))
@@ -296,7 +296,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         report,
         outcome.out,
         manifest,
-        resume_command=command if code not in (EXIT_OK, EXIT_AUTH) else None,
+        resume_command=command if _same_again_helps(report, code) else None,
         spend=spend,
         retry_command=command,
         cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
@@ -312,6 +312,13 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     log_outcome("run", code, text="\n".join(lines), jobs=len(manifest.jobs), states=states, spend_usd=round(spend, 6),
                  requests=report.requests, stop_reason=report.stop_reason)  # fmt: skip
     return code
+
+
+def _same_again_helps(report: RunReport, code: int) -> bool:
+    """Whether the same command is worth giving as the way to resume: not after a run that finished, nor after
+    one stopped by what the same command meets again (the key refused; a base URL that is not the API's, whose
+    error says to run again with the right one)."""
+    return code not in (EXIT_OK, EXIT_AUTH) and not isinstance(report.fatal, NotTheApi)
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:

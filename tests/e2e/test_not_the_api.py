@@ -30,11 +30,12 @@ def test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pay
     assert errors == [
         f"Error: POST {s3_server}/v2/kling-text2video was answered HTTP 500 with an HTML page, not the API's answer, "
         f"and nothing this run had from {s3_server} was the API's: --base-url (or api.base_url) points at another "
-        "server (an object store, a web site), or something in front of the API answers in its place. Check the URL "
-        "(Segmind's API is https://api.segmind.com), then run the same command again. Job job-000 may have been "
-        "made all the same (an HTTP 500 answer does not say it was not): the next run looks it up in the request "
-        "history before it sends it again"
+        "server (an object store, a web site), or something in front of the API answers in its place. Check it "
+        "(Segmind's API is https://api.segmind.com), then run again with the right one (a --base-url given replaces "
+        "the one kept with the folder). Job job-000 may have been made all the same (an HTTP 500 answer does not say "
+        "it was not): the next run looks it up in the request history before it sends it again"
     ]
+    assert "To resume:" not in done.stdout  # the same command meets the same server: the error says what to run
     events = ledger_events(out)
     assert {e["job_id"] for e in events} == {"job-000"}  # one submit, not a slot's worth: the others never sent
     assert [e["event"] for e in events] == ["submitting", "submit_unknown"]
