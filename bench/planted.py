@@ -2856,8 +2856,8 @@ PLANTS = (
     Plant(
         "the report page gives a resume command where a plain re-run settles none of the jobs left",
         "batchgen/cli/main.py",
-        "        if code in (EXIT_OK, EXIT_AUTH) or rerun_settles_none(report):",
-        "        if code in (EXIT_OK, EXIT_AUTH):",
+        "        if not _same_again_helps(report, code) or rerun_settles_none(report):",
+        "        if not _same_again_helps(report, code):",
         (
             "tests/e2e/test_crash.py::test_the_report_page_does_not_promise_a_re_run_for_submits_no_plain_re_run_"
             "settles",
