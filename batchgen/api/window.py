@@ -12,10 +12,19 @@ run of calls admitted since ``t - W_ref`` (``W_ref``: the window learned
 before, else the configured one) and holds every call back except a single
 probe at moments spread geometrically after the run began:
 ``a + (t - a) * g^k``.  A probe answered 429 costs nothing on the server's
-side (refused calls do not count); the first probe admitted, sent at ``p``,
-ends the cooldown with ``W = p - a`` (never shorter than the truth, at most
-``g`` times longer) and ``L`` = the run's length (never more than the truth
-from a quiet start).  Pacing at ``L`` per ``W`` then sees no more 429s, at a
+side (refused calls do not count); the first probe admitted, answered at
+``p``, ends the cooldown with ``W = p - a`` (never shorter than the truth, at
+most ``g`` times longer) and ``L`` = the run's length (never more than the
+truth from a quiet start).
+
+The server counts a call when it arrives, somewhere between its send and its
+answer.  So every bound allows for that: an upper bound of the window runs
+to a call's answer, and a lower bound, and the calls a cooldown counts as
+still held, allow for a call reaching the server as late after its send as
+the slowest recent answer came (:attr:`WindowFinder.delay`).  Read off send
+times alone, a call that was slow to arrive and admitted put the window
+shorter than the server's, and the next cooldown then missed calls the server
+still held and lowered the limit for the rest of the run.  Pacing at ``L`` per ``W`` then sees no more 429s, at a
 rate within ``1 / g`` of the limit, about one window after the first 429.
 Once the window is known, a later episode probes first at ``a + W`` and the
 limit only ever comes down (a later run may include calls already outside
@@ -30,8 +39,8 @@ then).  The window found is then only an upper bound, up to ``g`` too long;
 the refused probes give a lower bound (the server still held the run).
 While the two are more than ``NARROW_UNTIL`` apart the client paces at their
 geometric mean (:meth:`WindowFinder.pace`): every call the server admits with
-``L`` admitted in the ``x`` seconds before it proves ``W <= x`` and lowers the
-upper bound; a 429 at that pace raises the lower bound.  So the rate climbs
+``L`` admitted in the ``x`` seconds before its answer proves ``W <= x`` and lowers
+the upper bound; a 429 at that pace raises the lower bound.  So the rate climbs
 from the safe end toward the limit in a few steps, each risking one 429
 rather than a cooldown's worth of probes.
 
@@ -43,11 +52,13 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import deque
 
 PROBE_GROWTH = 1.6  # each probe this much later (from the run's start) than the last
 KEEP_WINDOWS = 4  # admitted calls are remembered this many reference windows
 NARROW_UNTIL = 1.1  # the window's bounds are narrowed while further apart than this ratio
 SLACK = 0.01  # bounds read off send times are widened by this share (latency differs per call)
+DELAYS_KEPT = 64  # the answer delays of this many recent admitted calls bound how late a call may reach the server
 
 
 class WindowFinder:
@@ -61,6 +72,7 @@ class WindowFinder:
         self.window: float | None = None  # learned
         self.limit: int | None = None  # learned: calls admitted per window
         self._admitted: list[float] = []  # send times of admitted calls, sorted
+        self._delays: deque[float] = deque(maxlen=DELAYS_KEPT)  # send to answer, of recent admitted calls
         self.cooling = False
         self._t429 = 0.0
         self._start = 0.0  # the run's first admitted call
@@ -74,6 +86,12 @@ class WindowFinder:
         self.probes = 0
 
     @property
+    def delay(self) -> float:
+        """The longest a recent admitted call took from its send to its answer: how much later than it
+        was sent a call may have reached the server (0 before any)."""
+        return max(self._delays, default=0.0)
+
+    @property
     def reference(self) -> float:
         return self.window if self.window is not None else self.assumed
 
@@ -81,11 +99,12 @@ class WindowFinder:
         """A call sent at ``sent_at`` was answered without a 429.  Returns the learned
         (window, limit) when this call was a probe that ends a cooldown."""
         bisect.insort(self._admitted, sent_at)
+        self._delays.append(max(0.0, now - sent_at))
         horizon = now - KEEP_WINDOWS * self.reference
         if self._admitted[0] < horizon:
             del self._admitted[: bisect.bisect_left(self._admitted, horizon)]
         if not self.cooling:
-            self._prove_upper(sent_at)
+            self._prove_upper(sent_at, now)
             return None
         if sent_at < self._t429:
             if sent_at >= self._start:
@@ -95,7 +114,7 @@ class WindowFinder:
         self._ended_at = sent_at
         if not self._count:  # none of ours admitted before the 429 (the window was full of others'): nothing shown
             return None
-        window = max(sent_at - self._start, self._span)
+        window = max(now - self._start, self._span)
         if self.window is not None and self._sent <= 1:
             window = max(window, self.window)  # the known window reopened on time: keep it
         self.window = window
@@ -105,14 +124,16 @@ class WindowFinder:
         self.limit = limit if self.limit is None else min(self.limit, limit)
         return self.window, self.limit
 
-    def _prove_upper(self, sent_at: float) -> None:
-        """An admitted call with ``limit`` admitted in the ``x`` seconds before it: the window is at most ``x``."""
+    def _prove_upper(self, sent_at: float, now: float) -> None:
+        """An admitted call with ``limit`` admitted in the ``x`` seconds before its answer: the window is at
+        most ``x``."""
         if self.window is None or self.limit is None or self.window <= self.lower * NARROW_UNTIL:
             return
-        i = bisect.bisect_left(self._admitted, sent_at) - self.limit
+        # only calls sent a delay before it surely reached the server first
+        i = bisect.bisect_left(self._admitted, sent_at - self.delay) - self.limit
         if i < 0:
             return
-        bound = (sent_at - self._admitted[i]) * (1 + SLACK)
+        bound = (now - self._admitted[i]) * (1 + SLACK)
         if self.lower < bound < self.window:
             self.window = bound
 
@@ -133,7 +154,7 @@ class WindowFinder:
             self.cooling = True
             self.episodes += 1
             self._t429 = now
-            run = self.admitted_since(now - self.reference)
+            run = self.admitted_since(now - self.reference - self.delay)  # what the server may still hold
             self._start = run[0] if run else sent_at
             self._count = len(run)
             self._span = max(now - self._start, 1e-3 * self.reference)
@@ -146,11 +167,11 @@ class WindowFinder:
                 held = before[0] if before else None  # none before it: a 429 on the first call shows nothing
             else:
                 held = before[-self.limit] if len(before) >= self.limit else None
-            if held is not None:
-                self.lower = max(self.lower, (sent_at - held) * (1 - SLACK))
+            if held is not None:  # it reached the server no later than a delay after it was sent
+                self.lower = max(self.lower, (sent_at - held - self.delay) * (1 - SLACK))
         elif sent_at >= self._t429 and (self.limit is None or self._count >= self.limit):
             # a probe refused: the server still held the run that began at _start
-            self.lower = max(self.lower, (sent_at - self._start) * (1 - SLACK))
+            self.lower = max(self.lower, (sent_at - self._start - self.delay) * (1 - SLACK))
         return self.next_probe(now)
 
     def admitted_since(self, since: float) -> list[float]:

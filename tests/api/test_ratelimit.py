@@ -565,9 +565,9 @@ def test_a_window_that_differs_only_by_rounding_is_not_news(caplog):
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0)
     _cool_down_again_after_learning(budget, clock)
-    clock.now_s = 131.0
+    clock.now_s = 130.0 + 1e-8
     with caplog.at_level("INFO", logger="batchgen"):
-        budget.succeeded(130.0 + 1e-8)  # the probe admitted: 30 s and 10 ns
+        budget.succeeded(130.0 + 1e-8)  # the probe admitted (answered at once): 30 s and 10 ns
     assert budget.window == pytest.approx(30.0) and budget.limit == 10.0
     assert caplog.messages == []
 
@@ -578,9 +578,9 @@ def test_a_late_probe_that_shows_a_longer_window_is_logged(caplog):
     _cool_down_again_after_learning(budget, clock)
     clock.now_s = 131.0
     budget.on_429(None, sent_at=130.0)  # the probe at the known window's end is refused
-    clock.now_s = 137.0
+    clock.now_s = 136.0
     with caplog.at_level("INFO", logger="batchgen"):
-        budget.succeeded(136.0)  # a later one is admitted: the window is longer than thought
+        budget.succeeded(136.0)  # a later one is admitted (answered at once): the window is longer than thought
     assert budget.finder.window == 36.0 and budget.limit == 10.0
     # the server still held the burst at 130 s: the window is between 29.7 s and 36 s, the pace in between
     assert budget.finder.lower == pytest.approx(29.7)

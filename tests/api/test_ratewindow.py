@@ -250,3 +250,55 @@ def test_a_429_a_shorter_window_explains_is_told_with_what_else_may_explain_it(b
     with caplog.at_level(logging.INFO, logger="batchgen"):
         budget.on_429(2.0, sent_at=clock.now())
     assert budget.window < 60.0 and said in caplog.text
+
+
+async def drive_late(
+    budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float, delays: list[float]
+) -> list[float]:
+    """As :func:`drive`, one call at a time, each reaching the server ``delays[i]`` after it is sent
+    (taken in turn) and answered as it arrives: the server's window counts arrivals, not sends."""
+    sent: list[float] = []
+    i = 0
+    while clock.now() < until:
+        wait = budget.wait_time(clock.now())
+        if wait is None or wait > 0:
+            clock.advance(1e-3 if wait is None else max(wait, 1e-6))
+            continue
+        granted = await budget.acquire(Priority.SUBMIT)
+        clock.advance(delays[i % len(delays)])
+        i += 1
+        ok = server.call(clock.now())
+        budget.release()
+        if ok:
+            budget.succeeded(granted)
+            sent.append(granted)
+        else:
+            budget.on_429(None, sent_at=granted)
+    return sent
+
+
+async def test_no_hint_429s_with_calls_delayed_unevenly_keep_the_limit_found():
+    # 3 calls per 10 s (18/min), told 100/min; each call takes 0.5 to 1.8 s to reach the server.  Bounds read off
+    # send times alone put the window shorter than the server's once a late call was admitted, a later cooldown
+    # then counted fewer of the calls the server still held, and the limit fell for the rest of the run.
+    clock = FakeClock()
+    server = SlidingWindowServer(limit=3, window=10.0)
+    budget = RequestBudget(100, clock=clock)
+    delays = [1.69, 1.52, 0.84, 0.52, 1.02, 0.81, 1.57, 0.61, 0.95, 1.17, 1.82, 1.01, 0.56]
+    admitted = await drive_late(budget, clock, server, 1200.0, delays)
+    finder = budget.finder
+    assert finder.limit == 3
+    assert finder.window is not None and finder.lower < 10.0 <= finder.window  # the bounds hold the window
+    late = [t for t in admitted if t >= 600.0]
+    assert len(late) / 600.0 >= 0.75 * 3 / 10.0  # most of the server's rate, to the end
+
+
+def test_a_late_answer_widens_the_bounds_never_narrows_them():
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.1, i * 0.1)  # 20 calls in 2 s from a quiet start, answered at once
+    first = finder.rejected(2.0, 2.0)
+    finder.probe_sent(first)
+    learned = finder.admitted(first, first + 0.5)  # the probe admitted, answered half a second after its send
+    assert learned is not None and learned[0] == pytest.approx(first + 0.5)  # it may have arrived that late
+    assert finder.delay == pytest.approx(0.5)
