@@ -176,8 +176,10 @@ class Poller(PollSchedule):
         if job.result_due:
             job.result_due = False
             links = self.reconciler.links
-            # a record gone leaves no result to compare the row's link with: the row's is the only one
-            if job.swept is not None and (job.record_gone or links.trusts(job.spec.model, job.swept[0])):
+            # a record gone (found so, or past the life of records) leaves no result to compare the row's link
+            # with: the row's is the only one
+            gone = job.record_gone or self.clock.now() - job.submitted_at >= self.plan.expiry
+            if job.swept is not None and (gone or links.trusts(job.spec.model, job.swept[0])):
                 await self._settle_swept(job, *job.swept)
             elif job.swept is not None and links.history_urls is not False:
                 await self._compare_or_hold(job)

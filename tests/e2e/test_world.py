@@ -358,3 +358,17 @@ async def test_a_record_gone_while_the_history_errs_is_left_to_look_up_later_nev
     (left,) = [r for r in completed_lines(tmp_path / "out", event="recover_later")]
     assert "run again later to retry the look-up" in left["error"]["detail"] and left["state"] == "submitted"
     assert len(sim.state.submissions) == 4 and sim.state.duplicate_submissions() == 0
+
+
+async def test_a_job_shown_finished_after_its_record_expired_is_settled_from_its_row_without_a_result_call(tmp_path):
+    # records live 0.5 s (as the user configured), the jobs about 1.3 s: a sweep shows each finished once its
+    # record is gone, so its row's link is all there is; a result call would only be answered 404
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    polling = {**FAST, "expiry_s": 0.5, "expiry_margin_s": 0.3}  # each job polled by 0.2 s, while its record lives
+    async with SimServer(fast_world(expiry_s=0.5, workers=6, keep_log=True)) as sim:
+        await run_world(manifest, sim, tmp_path / "out", polling=polling, concurrency=6)
+        gone = [route for _, route, status in sim.state.log if status == 404]
+        looked_up = sim.state.counters["/inference-request/request-history/{rid}"]
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert gone == [] and looked_up == 0
+    assert len(sim.state.submissions) == 6 and sim.state.duplicate_submissions() == 0
