@@ -2970,6 +2970,17 @@ PLANTS = (
             "test_a_job_shown_finished_after_its_record_expired_is_settled_from_its_row_without_a_result_call",
         ),
     ),
+    Plant(
+        "a job found in the history after a lost submit, its record gone, is dated from its lost POST's earliest "
+        "and taken for stalled at once",
+        "batchgen/engine/poller.py",
+        "            made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)",
+        "            made = job.submitted_at",
+        (
+            "tests/engine/test_poller_units.py::"
+            "test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when_it_was_found_when_its_record_dies",
+        ),
+    ),
 )
 
 

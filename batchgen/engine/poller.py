@@ -380,14 +380,17 @@ class Poller(PollSchedule):
         now = self.clock.now()
         if isinstance(found, Running):
             listing = self.reconciler.slowest_listing()
-            stalls_at = job.submitted_at + stall_age(self.latency, latency_key(job.spec), listing)
+            # from when it was known made (this run's answer, or its attaching): a job found in the history is
+            # dated from the earliest its lost POST may have gone, which may be well before it was made
+            made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)
+            stalls_at = made + stall_age(self.latency, latency_key(job.spec), listing)
             if now < stalls_at:
                 job.record_gone = True
                 job.polls += 1
                 job.pending_age = max(job.pending_age, now - job.submitted_at)
                 self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
                 return
-            found = self.reconciler.stalled(job, found.status)
+            found = self.reconciler.stalled(job, found.status, now - made)
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)

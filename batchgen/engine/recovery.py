@@ -614,17 +614,18 @@ class Reconciler:
             return Running(None)
         return self._gone(job)
 
-    def stalled(self, job: TrackedJob, status: str | None) -> Gone:
-        """A job whose record is gone, shown ``status`` by the history (None: not listed), for longer than a job of
-        its kind is watched (:class:`Running`): taken for stalled.  Not listed where no request of ours ever was
-        (another account's, a server that lost them): unknown to the API, as a record gone and not listed is."""
+    def stalled(self, job: TrackedJob, status: str | None, age: float) -> Gone:
+        """A job whose record is gone, shown ``status`` by the history (None: not listed) at least ``age`` seconds
+        after it was made, longer than a job of its kind is watched (:class:`Running`): taken for stalled.  Not
+        listed where no request of ours ever was (another account's, a server that lost them): unknown to the
+        API, as a record gone and not listed is."""
         if status is None and not self._lags:
             return self._gone(job)
         shown = f"still shows it {status}" if status else "does not list it"
         return Gone(
-            f"its record is gone (404) and the request history {shown} {span(self.clock.now() - job.submitted_at)} "
-            "after submission, several times as long as a job of its kind takes: it looks stalled (charged only "
-            f"if it ever finishes); {REMAKE}"
+            f"its record is gone (404) and the request history {shown} at least {span(age)} after it was made, "
+            "several times as long as a job of its kind takes: it looks stalled (charged only if it ever "
+            f"finishes); {REMAKE}"
         )
 
     def _gone(self, job: TrackedJob) -> Gone:

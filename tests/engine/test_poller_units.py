@@ -342,3 +342,26 @@ async def test_a_job_the_lag_check_wants_is_settled_by_its_result_though_its_lin
     s.poller.hear(Shown(second, row_b, check=True))
     await run(s, lambda: second in s.downloads.sent, track=False)
     assert api.calls.count("result") == 2 and not second.url_from_history
+
+
+async def test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when_it_was_found_when_its_record_dies():
+    # A lost POST is dated from the earliest it may have gone (a killed run's line, less a slack), which may be
+    # long before the request was made.  Its record gone, the history showing it PENDING: dated so, it was past
+    # six times the published time at once, taken for stalled, and its paid video never fetched.
+    job = pending()
+
+    class Unfinished(PollApi):
+        look_ups = 0
+
+        async def history_get(self, request_id: str) -> HistoryRow:
+            self.look_ups += 1
+            done = self.look_ups > 1
+            state, url = ("COMPLETED", LINK) if done else ("PENDING", None)
+            return HistoryRow(request_id, MODEL, state, job.spec.payload(), url, 0.28, None, None)
+
+    api = Unfinished(statuses=[NotFound("HTTP 404")])
+    s = stage(api, [job])
+    job.submitted_at = s.k.clock.now() - 5000.0  # its lost POST's earliest: past the stall age of a job made then
+    job.made_by = s.k.clock.now()  # found in the history, and attached, now
+    await run(s, lambda: bool(s.downloads.sent or s.lost.sent))
+    assert s.downloads.sent == [job] and s.lost.sent == [] and api.look_ups == 2

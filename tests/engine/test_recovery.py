@@ -212,13 +212,14 @@ async def test_a_job_watched_too_long_is_told_stalled_or_unknown_to_the_api_by_w
         rec.note_listed(row("o", "x", clock.epoch(), "COMPLETED", "http://127.0.0.1/o.mp4"))
     j = job()
     j.request_id, j.submitted_at = "r", 5000.0 - 1800.0
-    detail = rec.stalled(j, None).detail
+    detail = rec.stalled(j, None, 1800.0).detail
     if listed:
-        assert detail.startswith("its record is gone (404) and the request history does not list it 30 min after")
+        assert detail.startswith("its record is gone (404) and the request history does not list it at least 30 min")
         assert "it looks stalled (charged only if it ever finishes)" in detail
     else:  # none of ours ever was (another account's, a server that lost its requests): the API does not know it
         assert detail.startswith("the API does not know request r (404), sent 30 min ago")
-    assert rec.stalled(j, "PENDING").detail.startswith("its record is gone (404) and the request history still shows")
+    pending = rec.stalled(j, "PENDING", 1800.0).detail
+    assert pending.startswith("its record is gone (404) and the request history still shows it PENDING at least 30")
 
 
 class OutageApi(FakeApi):
