@@ -210,11 +210,12 @@ class ApiClient:
         """The first submit's answer, when it shows that what answered is not the API (see ``spoken``)."""
         made = not 400 <= status < 500  # a 4xx refused the request; a 2xx or 5xx may follow a job made
         answered = f"POST {url} was answered HTTP {status} with {answer}, not the API's answer"
+        later = "; if it is right, a gateway in front of the API failed for now: run again later" * (status >= 500)
         return NotTheApi(
             f"{answered}, and nothing this run had from {self.base_url} was the API's: --base-url (or "
             "api.base_url) points at another server (an object store, a web site), or something in front of the "
             "API answers in its place. Check it (Segmind's API is https://api.segmind.com), then run again with "
-            "the right one (a --base-url given replaces the one kept with the folder)",
+            f"the right one (a --base-url given replaces the one kept with the folder){later}",
             status=status,
             made=made,
             answered=answered,

@@ -32,7 +32,8 @@ def test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pay
         f"and nothing this run had from {s3_server} was the API's: --base-url (or api.base_url) points at another "
         "server (an object store, a web site), or something in front of the API answers in its place. Check it "
         "(Segmind's API is https://api.segmind.com), then run again with the right one (a --base-url given replaces "
-        "the one kept with the folder). Job job-000 may have been made all the same (an HTTP 500 answer does not say "
+        "the one kept with the folder); if it is right, a gateway in front of the API failed for now: run again "
+        "later. Job job-000 may have been made all the same (an HTTP 500 answer does not say "
         "it was not): the next run looks it up in the request history before it sends it again"
     ]
     assert "To resume:" not in done.stdout  # the same command meets the same server: the error says what to run
