@@ -2631,8 +2631,8 @@ PLANTS = (
     Plant(
         "a job a history not listing it yet shows nothing of is taken for stalled before it could be listed",
         "batchgen/engine/stalls.py",
-        "2 * latency.prior(key) if slowest is None else slowest, listing or 0.0)",
-        "2 * latency.prior(key) if slowest is None else slowest, 0.0)",
+        "    return WATCH_FACTOR * max(slowest, published, listing or 0.0)",
+        "    return WATCH_FACTOR * max(slowest, published)",
         ("tests/engine/test_stalls.py",),
     ),
     Plant(
@@ -2980,6 +2980,14 @@ PLANTS = (
             "tests/engine/test_poller_units.py::"
             "test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when_it_was_found_when_its_record_dies",
         ),
+    ),
+    Plant(
+        "a job whose record died is taken for stalled past three times its kind's first one or two finishes, which "
+        "may be its fastest",
+        "batchgen/engine/stalls.py",
+        "    published = 0.0 if latency.learned(key) else 2 * latency.prior(key)",
+        "    published = 0.0 if latency.slowest(key) else 2 * latency.prior(key)",
+        ("tests/engine/test_stalls.py",),
     ),
 )
 

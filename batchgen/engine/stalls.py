@@ -7,10 +7,12 @@ finish and be paid, so it is watched in the history
 lose a paid video (or, with ``--resubmit-lost``, pay for it twice); too late
 only keeps the run waiting.  So a job is taken for stalled only past
 ``WATCH_FACTOR`` times the slowest recent finish of its kind, or the longest a
-request of ours took to be listed in the history if longer (before either,
-twice its published time).  Jobs queued behind others finish later and later as
-the queue drains, and each finish raises the bound: a job that waits its turn
-is never older than three times the slowest finish before it.
+request of ours took to be listed in the history if longer.  Until its kind
+is learned (a few finishes: the first one or two may be its fastest, a third
+of the others' time where times spread), twice its published time if
+longer.  Jobs queued behind others finish later and later as the queue
+drains, and each finish raises the bound: a job that waits its turn is never
+older than three times the slowest finish before it.
 """
 
 from __future__ import annotations
@@ -24,5 +26,6 @@ def stall_age(latency: LatencyModel, key: LatencyKey, listing: float | None) -> 
     """The age past which a job of kind ``key``, still shown unfinished (or not listed), is taken for stalled;
     ``listing``: the longest a request of ours took from its POST to be listed in the history (a history that
     lists requests only once finished, or lags, shows a job that long after its submit at the soonest)."""
-    slowest = latency.slowest(key)
-    return WATCH_FACTOR * max(2 * latency.prior(key) if slowest is None else slowest, listing or 0.0)
+    slowest = latency.slowest(key) or 0.0
+    published = 0.0 if latency.learned(key) else 2 * latency.prior(key)
+    return WATCH_FACTOR * max(slowest, published, listing or 0.0)
