@@ -44,18 +44,30 @@ async def drive_calls(budget: RequestBudget, clock: FakeClock, server: SlidingWi
 
 
 async def drive(
-    budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float, *, hint: bool = False
+    budget: RequestBudget,
+    clock: FakeClock,
+    server: SlidingWindowServer,
+    until: float,
+    *,
+    hint: bool = False,
+    delays: list[float] | None = None,
 ) -> list[float]:
     """Send calls as fast as the budget allows, answered at once; returns admitted send times.
-    ``hint``: each 429 says when the server's window reopens (as a reset time does)."""
+    ``hint``: each 429 says when the server's window reopens (as a reset time does); ``delays``: one call at a
+    time, each reaching the server ``delays[i]`` after it is sent (taken in turn) and answered as it arrives
+    (the server's window counts arrivals, not sends)."""
     sent: list[float] = []
+    i = 0
     while clock.now() < until:
         wait = budget.wait_time(clock.now())
         if wait is None or wait > 0:
             clock.advance(1e-3 if wait is None else max(wait, 1e-6))
             continue
         granted = await budget.acquire(Priority.SUBMIT)
-        ok = server.call(granted)
+        if delays:
+            clock.advance(delays[i % len(delays)])
+            i += 1
+        ok = server.call(clock.now())
         budget.release()
         if ok:
             budget.succeeded(granted)
@@ -252,31 +264,6 @@ def test_a_429_a_shorter_window_explains_is_told_with_what_else_may_explain_it(b
     assert budget.window < 60.0 and said in caplog.text
 
 
-async def drive_late(
-    budget: RequestBudget, clock: FakeClock, server: SlidingWindowServer, until: float, delays: list[float]
-) -> list[float]:
-    """As :func:`drive`, one call at a time, each reaching the server ``delays[i]`` after it is sent
-    (taken in turn) and answered as it arrives: the server's window counts arrivals, not sends."""
-    sent: list[float] = []
-    i = 0
-    while clock.now() < until:
-        wait = budget.wait_time(clock.now())
-        if wait is None or wait > 0:
-            clock.advance(1e-3 if wait is None else max(wait, 1e-6))
-            continue
-        granted = await budget.acquire(Priority.SUBMIT)
-        clock.advance(delays[i % len(delays)])
-        i += 1
-        ok = server.call(clock.now())
-        budget.release()
-        if ok:
-            budget.succeeded(granted)
-            sent.append(granted)
-        else:
-            budget.on_429(None, sent_at=granted)
-    return sent
-
-
 async def test_no_hint_429s_with_calls_delayed_unevenly_keep_the_limit_found():
     # 3 calls per 10 s (18/min), told 100/min; each call takes 0.5 to 1.8 s to reach the server.  Bounds read off
     # send times alone put the window shorter than the server's once a late call was admitted, a later cooldown
@@ -285,7 +272,7 @@ async def test_no_hint_429s_with_calls_delayed_unevenly_keep_the_limit_found():
     server = SlidingWindowServer(limit=3, window=10.0)
     budget = RequestBudget(100, clock=clock)
     delays = [1.69, 1.52, 0.84, 0.52, 1.02, 0.81, 1.57, 0.61, 0.95, 1.17, 1.82, 1.01, 0.56]
-    admitted = await drive_late(budget, clock, server, 1200.0, delays)
+    admitted = await drive(budget, clock, server, 1200.0, delays=delays)
     finder = budget.finder
     assert finder.limit == 3
     assert finder.window is not None and finder.lower < 10.0 <= finder.window  # the bounds hold the window
