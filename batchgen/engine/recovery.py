@@ -17,8 +17,9 @@ whole; two candidates nothing tells apart attach neither.
 A job whose record has expired (404 one hour after submission) is looked up
 by request id in the history, which keeps the output URL for days.  A record
 may also die before its job finishes (a record life shorter than the job's
-time, or a stall): the history then shows the request unfinished, and the job
-is watched there (:class:`Running`), never taken for lost.
+time, a queue, a stall): the history then shows the request unfinished, or,
+lagging, not yet, and the job is watched there (:class:`Running`) until it
+finishes or is taken for stalled (:mod:`stalls`), never taken for lost.
 
 The :class:`Reconciler` reads and decides; it writes no job field and no
 ledger line.  ``settle`` returns a verdict (:class:`Attach`, :class:`Resubmit`
@@ -623,7 +624,7 @@ class Reconciler:
             return self._gone(job)
         shown = f"still shows it {status}" if status else "does not list it"
         return Gone(
-            f"its record is gone (404) and the request history {shown} at least {span(age)} after it was made, "
+            f"its record is gone (404) and the request history {shown} at least {_span(age)} after it was made, "
             "several times as long as a job of its kind takes: it looks stalled (charged only if it ever "
             f"finishes); {REMAKE}"
         )
@@ -633,11 +634,11 @@ class Reconciler:
         rid = job.request_id
         age = self.clock.now() - job.submitted_at
         why = (
-            f"request {rid} expired (records last {span(self.record_life_s)} after submission; it was sent "
-            f"{span(age)} ago) before its result was fetched"
+            f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
+            f"{_span(age)} ago) before its result was fetched"
             if age >= self.record_life_s
-            else f"the API does not know request {rid} (404), sent {span(age)} ago, sooner than its record "
-            f"should expire ({span(self.record_life_s)} after submission)"
+            else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
+            f"should expire ({_span(self.record_life_s)} after submission)"
         )
         return Gone(f"{why}, and the request history has no output for it; {REMAKE}")
 
@@ -696,8 +697,7 @@ def _next_lookup(made: int) -> float | bool:
     return LOOKUP_DELAYS[made - 1] if made <= len(LOOKUP_DELAYS) else False
 
 
-def span(seconds: float) -> str:
-    """A run's seconds as the operator reads them: "1 hour", "7.24 min", "45 s"."""
+def _span(seconds: float) -> str:
     if seconds == 3600:
         return "1 hour"
     return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:.2g} s"
