@@ -1,4 +1,4 @@
-"""Plant each of 333 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 334 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -2985,8 +2985,16 @@ PLANTS = (
         "a job whose record died is taken for stalled past three times its kind's first one or two finishes, which "
         "may be its fastest",
         "batchgen/engine/stalls.py",
-        "    published = 0.0 if latency.learned(key) else 2 * latency.prior(key)",
-        "    published = 0.0 if latency.slowest(key) else 2 * latency.prior(key)",
+        "    learned = latency.learned(key) and listing is not None",
+        "    learned = latency.slowest(key) is not None and listing is not None",
+        ("tests/engine/test_stalls.py",),
+    ),
+    Plant(
+        "a job a history not seen to list any request of ours yet shows PENDING (as it was, lagging) is taken for "
+        "stalled by its kind's finishes",
+        "batchgen/engine/stalls.py",
+        "    learned = latency.learned(key) and listing is not None",
+        "    learned = latency.learned(key)",
         ("tests/engine/test_stalls.py",),
     ),
 )

@@ -10,9 +10,11 @@ only keeps the run waiting.  So a job is taken for stalled only past
 request of ours took to be listed in the history if longer.  Until its kind
 is learned (a few finishes: the first one or two may be its fastest, a third
 of the others' time where times spread), twice its published time if
-longer.  Jobs queued behind others finish later and later as the queue
-drains, and each finish raises the bound: a job that waits its turn is never
-older than three times the slowest finish before it.
+longer; so too before the history was seen to list any request of ours (how
+far behind it is, and so how stale a state it shows, is not known yet).  Jobs queued
+behind others finish later and later as the queue drains, and each finish
+raises the bound: a job that waits its turn is never older than three times
+the slowest finish before it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ WATCH_FACTOR = 3.0
 
 
 def stall_age(latency: LatencyModel, key: LatencyKey, listing: float | None) -> float:
-    """The age past which a job of kind ``key``, still shown unfinished (or not listed), is taken for stalled;
+    """The age past which a job of kind ``key``, still shown unfinished or not listed, is taken for stalled;
     ``listing``: the longest a request of ours took from its POST to be listed in the history (a history that
-    lists requests only once finished, or lags, shows a job that long after its submit at the soonest)."""
+    lists requests only once finished, or lags, shows a job that long after its submit at the soonest, and its
+    state as it was that long ago; None before any was listed: the published time, however its kind finishes)."""
     slowest = latency.slowest(key) or 0.0
-    published = 0.0 if latency.learned(key) else 2 * latency.prior(key)
+    learned = latency.learned(key) and listing is not None
+    published = 0.0 if learned else 2 * latency.prior(key)
     return WATCH_FACTOR * max(slowest, published, listing or 0.0)
