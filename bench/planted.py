@@ -1,4 +1,4 @@
-"""Plant each of 334 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 335 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -2996,6 +2996,14 @@ PLANTS = (
         "    learned = latency.learned(key) and listing is not None",
         "    learned = latency.learned(key)",
         ("tests/engine/test_stalls.py",),
+    ),
+    Plant(
+        "a lost submit is taken for never made by twice the lags of a history that lists requests only once "
+        "finished (a tail job paid twice)",
+        "batchgen/engine/recovery.py",
+        "        return ripe if self.lists_unfinished else max(ripe, since + self.record_life_s / self.clock.scale)",
+        "        return ripe",
+        ("tests/engine/test_recovery.py::test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over",),
     ),
 )
 

@@ -247,10 +247,13 @@ class Reconciler:
     def _lag_ripe(self, since: float) -> float | None:
         """The epoch past which an attempt sent at ``since`` would have been listed, if made: twice the
         slowest lag seen (a request's, from its POST to its first listing), and a margin (None before
-        ``MIN_LAG_SAMPLES`` lags were measured)."""
+        ``MIN_LAG_SAMPLES`` lags were measured).  Where no request of ours was seen listed unfinished, each
+        lag holds its request's whole run, which has no bound seen (a tail job three times the others' is
+        listed after twice their slowest): not before a record's life has passed as well."""
         if len(self._lags) < MIN_LAG_SAMPLES:
             return None
-        return since + 2 * max(self._lags.values()) + LAG_MARGIN_S / self.clock.scale
+        ripe = since + 2 * max(self._lags.values()) + LAG_MARGIN_S / self.clock.scale
+        return ripe if self.lists_unfinished else max(ripe, since + self.record_life_s / self.clock.scale)
 
     async def find(
         self, job: TrackedJob, *, since: float, until: float | None = None

@@ -77,7 +77,7 @@ def lags_seen(clock: FakeClock, rec, lags: list[float]) -> None:
         rec.note_submitted(f"r{i}", start, model="kling-text2video")
     for i, lag in sorted(enumerate(lags), key=lambda p: p[1]):
         clock.advance(start + lag - clock.epoch())
-        rec.note_seen(f"r{i}", model_name=MODEL)
+        rec.note_seen(f"r{i}", model_name=MODEL, unfinished=True)  # (QUEUED: the lag is the history's own)
 
 
 def test_absence_waits_for_the_slowest_lag_measured():

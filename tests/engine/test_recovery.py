@@ -615,17 +615,25 @@ async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
     assert not rec.absence_is_conclusive(sent, later_seen=False)  # no lag measured yet
     clock.advance(20.0)
     for i in range(3):
-        rec.note_seen(f"r{i}")  # each showed up 20 s after it was sent
+        rec.note_seen(f"r{i}")  # each showed up 20 s after it was sent, finished
     rec.note_seen("not-ours")
     attempt = clock.epoch()
-    clock.advance(49.0)  # 2 x 20 s + the margin (10 s) not yet passed
+    clock.advance(51.0)  # 2 x 20 s + the margin (10 s) passed
+    # none of ours was seen listed unfinished: each lag holds its job's whole run, and a tail job's run may be
+    # three times the others', so not before a record's life (an hour) has passed as well
     assert not rec.absence_is_conclusive(attempt, later_seen=False)
-    clock.advance(2.0)
+    clock.advance(3600.0)
     assert rec.absence_is_conclusive(attempt, later_seen=False)
     # a later request of ours listed proves it only once the history was seen to list one before it finished
     assert not rec.absence_is_conclusive(clock.epoch(), later_seen=True)
     rec.note_seen("r0", unfinished=True)
     assert rec.absence_is_conclusive(clock.epoch(), later_seen=True)
+    # where it lists them unfinished, the lag is the history's own: twice it and the margin suffice
+    attempt = clock.epoch()
+    clock.advance(49.0)
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.advance(2.0)
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
 
 
 async def test_an_expired_record_that_failed_keeps_the_servers_reason():
@@ -797,7 +805,7 @@ async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not
     rec, _ = three_sent(clock)
     clock.advance(20.0)
     for i in range(3):
-        rec.note_seen(f"r{i}")
+        rec.note_seen(f"r{i}", unfinished=True)  # listed before they finished: the lags are the history's own
     attempt = clock.epoch()
     clock.advance(50.0)  # exactly 2 x 20 s + the 10 s margin: not yet past it
     assert not rec.absence_is_conclusive(attempt, later_seen=False)
@@ -842,7 +850,7 @@ async def test_a_fresh_link_is_asked_for_by_the_jobs_request_id_and_only_from_a_
 
 async def test_lags_measured_while_searching_let_absence_be_trusted_later():
     clock = FakeClock()
-    ours = [row(f"r{i}", "other", clock.epoch(), "COMPLETED") for i in range(3)]
+    ours = [row(f"r{i}", "other", clock.epoch(), "PENDING") for i in range(3)]  # listed unfinished: lags its own
     api = FakeApi(ours)
     rec = reconciler(clock, api)
     for r in ours:
@@ -883,7 +891,7 @@ async def test_a_history_that_lists_ours_at_once_has_no_lag():
     rec = reconciler(clock, FakeApi([]))
     for i in range(3):
         rec.note_submitted(f"r{i}", clock.epoch(), model="kling-text2video")
-        rec.note_seen(f"r{i}")  # listed the moment it was sent: a lag of 0 s
+        rec.note_seen(f"r{i}", unfinished=True)  # listed the moment it was sent: a lag of 0 s
     attempt = clock.epoch()
     clock.advance(10.5)  # past 2 x 0 s + the 10 s margin
     assert rec.absence_is_conclusive(attempt, later_seen=False)

@@ -28,7 +28,8 @@ def lagging(rec: Reconciler, sent: float, lag: float) -> None:
     for i in range(3):
         rec.note_submitted(f"r{i}", sent, model="kling-text2video")
         rec._lags[f"r{i}"] = lag
-        rec.note_seen(f"r{i}", model_name="kling-text2video")  # listed under its slug (the lag is kept as set)
+        # listed under its slug, unfinished (the lag is the history's own, and kept as set)
+        rec.note_seen(f"r{i}", model_name="kling-text2video", unfinished=True)
 
 
 class LaggingApi(FakeApi):
