@@ -3005,6 +3005,14 @@ PLANTS = (
         "        return ripe",
         ("tests/engine/test_recovery.py::test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over",),
     ),
+    Plant(
+        "the last job in flight is polled at once after a sweep that just showed it unfinished (a request that can "
+        "only say it again)",
+        "batchgen/engine/schedule.py",
+        "patience = self.sweeper.patience() if (job.polls or shown is not None) and not sparse else 0.0",
+        "patience = self.sweeper.patience() if job.polls and not sparse else 0.0",
+        ("tests/engine/test_drain_cadence.py",),
+    ),
 )
 
 

@@ -122,8 +122,10 @@ class PollSchedule:
             sparse = self.sweeper.working and not self.polls_beat_sweeps()
             turn = self._scout(key, job) if sparse else 0
             scout = turn is not None
-            # once nothing waits to be sent, a freed slot takes no new job: a job's later polls may wait
-            patience = self.sweeper.patience() if job.polls and not sparse else 0.0
+            # once nothing waits to be sent, a freed slot takes no new job: a job's later polls may wait, and a
+            # sweep that showed it unfinished was as good as a poll
+            shown = self.sweeper.shown_unfinished(job.request_id or "")
+            patience = self.sweeper.patience() if (job.polls or shown is not None) and not sparse else 0.0
             late = self.sweeper.straggler_age(key) if sparse and not job.polls else None
             at = self.plan.next_poll(
                 key,
@@ -137,6 +139,8 @@ class PollSchedule:
                 late=late,
                 turn=turn or 0,
             )
+            if patience and shown is not None:  # (never past the expiry guard)
+                at = max(at, min(shown + patience, job.submitted_at + self.plan.guard))
             look = self.sweeper.first_look()
             if job.polls == 0 and look:
                 # the first sweep that can show this job (past the grace of two intervals) comes first, but

@@ -167,6 +167,10 @@ class Sweeper(SweepCadence):
         self._places.forget(request_id)
         self.lag.forget(request_id)
 
+    def shown_unfinished(self, request_id: str) -> float | None:
+        """When the last sweep that showed this job unfinished began (run seconds; None: none did)."""
+        return self._unfinished_at.get(request_id)
+
     # ------------------------------------------------------------------ health
 
     def poll_found_done(self, request_id: str) -> None:

@@ -90,6 +90,26 @@ def test_the_last_job_in_flight_is_polled_a_share_of_the_run_apart_but_before_it
     assert next_poll(poller, last) == pytest.approx(2_800.0 + 3_000.0 - 60.0)
 
 
+def test_the_last_jobs_first_poll_waits_the_drains_gap_after_a_sweep_showed_it_unfinished():
+    """The batch drains and a sweep at 2,900 s showed the last job still running, past its kind's time: that
+    sweep was as good as a poll.  Its first poll then waits the drain's gap after it, not nothing (a request
+    that could only say again what the sweep had just said)."""
+    clock = FakeClock(0.0)
+    poller, draining = poller_at(clock, median=30.0, max_interval_s=600.0, expiry_s=3_000.0)
+    poller.result_polls = True  # polls bring results: the last job is polled, not swept
+    draining[0] = True
+    poller.sweeper.healthy = True  # sweeps have shown our jobs
+    last = job(1, 2_800.0)
+    clock.now_s = 2_900.0
+    poller.sweeper._unfinished_at[last.request_id] = 2_900.0  # the sweep that began now showed it running
+    poller.track(last)
+    assert next_poll(poller, last) - clock.now() == pytest.approx(DRAIN_RUN_SHARE * 2_900.0)  # 29 s, not 0
+    fresh = job(2, 2_800.0)  # no sweep showed this one: polled on the plan's own gap (~1.5 s)
+    poller.untrack(last)
+    poller.track(fresh)
+    assert next_poll(poller, fresh) - clock.now() < 0.1 * DRAIN_RUN_SHARE * 2_900.0
+
+
 def test_a_job_past_its_expiry_guard_is_not_held_back_by_the_drain():
     clock = FakeClock(0.0)
     poller, draining = poller_at(clock, median=30.0, max_interval_s=600.0, expiry_s=3_000.0)
