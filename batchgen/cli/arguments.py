@@ -276,6 +276,7 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         OUTPUT_SHAPES,
         REDIRECT_ROUTES,
         REDIRECT_TARGETS,
+        REFUSAL_STATUSES,
     )
 
     sim.add_argument(
@@ -348,6 +349,18 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     sim.add_argument("--outage-at", type=float, metavar="SECONDS", help="... starting this long after the start")
     sim.add_argument("--outage-after-submits", type=int, metavar="N", help="... or with the submit after the first N")
     sim.add_argument("--outage-kind", choices=OUTAGE_KINDS, default="503", help="503 answers or dropped connections")
+    sim.add_argument(
+        "--refuse",
+        action="append",
+        default=[],
+        choices=REDIRECT_ROUTES,
+        help="a gateway in front of the API answers this route with an HTML page of --refuse-status (repeatable)",
+    )
+    sim.add_argument("--refuse-status", type=int, choices=REFUSAL_STATUSES, default=403, help="401 or 403")
+    sim.add_argument(
+        "--refuse-after-submits", type=int, default=0, metavar="N", help="... from the submit after the first N"
+    )
+    sim.add_argument("--refuse-for", type=float, metavar="SECONDS", help="... for this long (default: for good)")
 
 
 def _number(text: str) -> float:

@@ -5,6 +5,7 @@ REDIRECT_ROUTES = ("submit", "status", "result", "history", "credits")
 REDIRECT_TARGETS = ("other", "same")
 OUTPUT_SHAPES = ("string", "list", "object", "url-object", "list-preview-first")
 OUTAGE_KINDS = ("503", "drop")
+REFUSAL_STATUSES = (401, 403)  # what a gateway in front of the API answers a route it refuses with (an HTML page)
 STATE_CASES = ("upper", "lower")
 HISTORY_IDS = ("same", "bare")  # the history spells a request id as its submit did, or as 32 bare hex digits
 # the name a history row gives its model: the slug, the slug behind a prefix, or a title without the slug

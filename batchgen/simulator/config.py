@@ -155,6 +155,12 @@ class SimConfig:
     outage_at_s: float | None = None  # ... from this long after the start ...
     outage_after_submits: int | None = None  # ... or from the submit after this many submits
     outage_kind: str = "503"  # or "drop"
+    # a gateway in front of the API (a firewall, a proxy asking to log in) answers these routes with an HTML page
+    # of status refuse_status (401 or 403) ...
+    refuse_routes: frozenset[str] = frozenset()
+    refuse_status: int = 403
+    refuse_after_submits: int = 0  # ... from the submit after this many submits (0: from the start) ...
+    refuse_s: float | None = None  # ... for this many simulated seconds (None: for good)
 
     def __post_init__(self) -> None:
         worlds.check(self)

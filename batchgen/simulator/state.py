@@ -132,6 +132,8 @@ class SimState:
         self.submit_requests = 0  # submits received (answered or not)
         self.outage_from: float | None = None
         self.outage_answers = 0
+        self.refusing_from: float | None = None  # when the gateway began refusing routes (refuse_routes)
+        self.refusals_served = 0
         self.models = {**schema.shipped(), **schema.load_models(config.extra_specs)} if config.extra_specs else {}
         self.models = self.models or schema.shipped()
         # an inlined input image is kept once per digest (a job's body holds "sim-image:sha256:<hex>" instead)

@@ -35,6 +35,11 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   that many seconds after the simulator started, or with the submit that follows the first
   ``outage_after_submits`` submits (so that one falls in it).  Output
   files stay up (they are served by another host on the real service).
+* **A gateway's refusals** (``refuse_routes``, ``refuse_status``, ``refuse_after_submits``,
+  ``refuse_s``): something in front of the API (a firewall, a proxy that asks to log in) answers
+  the chosen routes with an HTML page of HTTP 401 or 403, from the submit that follows the first
+  ``refuse_after_submits`` submits (0: from the start), for ``refuse_s`` simulated seconds or for
+  good.  A refused request never reaches the API: a refused submit makes nothing.
 """
 
 from __future__ import annotations
@@ -53,11 +58,13 @@ from .choices import (
     OUTPUT_SHAPES,
     REDIRECT_ROUTES,
     REDIRECT_TARGETS,
+    REFUSAL_STATUSES,
     STATE_CASES,
 )
 
 MOVED = "moved"  # query parameter of a same-origin redirect's target (served, not redirected again)
 MAIN_ACCOUNT = "main"
+REFUSAL_PAGE = "<!DOCTYPE html><html><head><title>Access denied</title></head><body>Access denied</body></html>"
 
 
 def route_kind(canonical: str) -> str | None:
@@ -95,6 +102,9 @@ def intercept(request: web.Request, state: Any, kind: str | None) -> web.StreamR
             return web.Response(
                 status=503, text="<html><body><h1>503 Service Unavailable</h1></body></html>", content_type="text/html"
             )
+    if kind in config.refuse_routes and _refusing(state, now):
+        state.refusals_served += 1
+        return web.Response(status=config.refuse_status, text=REFUSAL_PAGE, content_type="text/html")
     if kind in config.redirect_routes and MOVED not in request.query:
         if config.redirect_to == "same":
             join = "&" if request.query_string else ""
@@ -104,6 +114,16 @@ def intercept(request: web.Request, state: Any, kind: str | None) -> web.StreamR
         state.redirects_served += 1
         return web.Response(status=307, headers={"Location": location})
     return None
+
+
+def _refusing(state: Any, now: float) -> bool:
+    """Whether the gateway refuses its routes now (it begins with the submit after the first N)."""
+    config = state.config
+    due = config.refuse_after_submits == 0 or state.submit_requests > config.refuse_after_submits
+    if state.refusing_from is None and due:
+        state.refusing_from = now
+    began = state.refusing_from
+    return began is not None and (config.refuse_s is None or now < began + config.refuse_s)
 
 
 def _outage_due(state: Any, now: float) -> bool:
@@ -203,9 +223,13 @@ def shape_output(state: Any, body: dict[str, Any], url: str, preview: str) -> No
 
 def check(config: Any) -> None:
     """Refuse nonsense world knobs (called from ``SimConfig.__post_init__``)."""
-    unknown = set(config.redirect_routes) - set(REDIRECT_ROUTES)
+    unknown = (set(config.redirect_routes) | set(config.refuse_routes)) - set(REDIRECT_ROUTES)
     if unknown:
-        raise ValueError(f"redirect_routes: unknown routes {sorted(unknown)}; known: {REDIRECT_ROUTES}")
+        raise ValueError(f"redirect_routes, refuse_routes: unknown routes {sorted(unknown)}; known: {REDIRECT_ROUTES}")
+    if config.refuse_status not in REFUSAL_STATUSES:
+        raise ValueError(f"refuse_status must be one of {REFUSAL_STATUSES}, got {config.refuse_status!r}")
+    if config.refuse_after_submits < 0 or (config.refuse_s is not None and config.refuse_s < 0):
+        raise ValueError("refuse_after_submits and refuse_s must not be negative")
     for name, value, allowed in (
         ("redirect_to", config.redirect_to, REDIRECT_TARGETS),
         ("output_shape", config.output_shape, OUTPUT_SHAPES),
