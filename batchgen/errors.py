@@ -19,6 +19,9 @@
     │   │   └── RouteTrouble        an answer that is not the API speaking about
     │   │                           the job (a redirect to another origin, a
     │   │                           proxy's HTML page): that route, not the job
+    │   │       └── GatewayRefusal  HTTP 401/403 with a page, not the API's JSON,
+    │   │                           once the API had accepted the key: something
+    │   │                           in front of the API refused the request
     │   ├── AmbiguousSubmit         a submit whose outcome is unknown: the job
     │   │                           may exist and be billed; reconcile, never
     │   │                           blindly resubmit
@@ -190,6 +193,14 @@ class RouteTrouble(TransientError):
     ):
         super().__init__(message, status=status, detail=detail)
         self.answer = answer
+
+
+class GatewayRefusal(RouteTrouble):
+    """HTTP 401 or 403 answered with a body that is not the API's JSON (a firewall's or a proxy's HTML page) once an
+    answer of the run had been the API's own, with this key: what refused the request stands in front of the API,
+    and the key was not refused by the API.  The request did not reach the API as far as anything shows, so for the
+    run's reachability it counts as no answer from it (``gateway.py``); a submit answered so is looked up before
+    anything is sent again, as any of unknown outcome."""
 
 
 class AmbiguousSubmit(ApiError):

@@ -3013,6 +3013,25 @@ PLANTS = (
         "patience = self.sweeper.patience() if job.polls and not sparse else 0.0",
         ("tests/engine/test_drain_cadence.py",),
     ),
+    Plant(
+        "an HTML 401/403 from a gateway in front of the API, after the API had accepted the key, is told as the key "
+        "refused and stops the run (exit 4); a submit answered so is taken for never made",
+        "batchgen/api/client.py",
+        "            if status in (401, 403) and self.spoken:",
+        "            if status in (401, 403) and not self.spoken:",
+        ("tests/e2e/test_gateway_refusals.py",),
+    ),
+    Plant(
+        "a gateway refusing every route after the key was accepted counts as the API answering: the run never "
+        "stops at api.unreachable_after_s",
+        "batchgen/api/gateway.py",
+        "    if isinstance(exc, NetworkError | GatewayRefusal):",
+        "    if isinstance(exc, NetworkError):",
+        (
+            "tests/e2e/test_gateway_refusals.py::"
+            "test_a_gateway_refusing_every_route_for_good_stops_the_run_with_exit_6_and_a_rerun_pays_nothing_twice",
+        ),
+    ),
 )
 
 

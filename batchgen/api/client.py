@@ -20,7 +20,9 @@ InvalidContentType by its text, 422 with a FAILED body -> a FAILED status
 (not an exception), 429 -> RateLimited with the server's hint, 5xx ->
 ServerError, or AmbiguousSubmit on a submit; a redirect to another origin or
 a body that is not JSON -> RouteTrouble (AmbiguousSubmit on a submit): the
-route's trouble, never the job's outcome; but a submit answered so (or
+route's trouble, never the job's outcome; a 401/403 with a body that is not
+JSON once the API has accepted the key -> GatewayRefusal (a RouteTrouble:
+something in front of the API refused it, not the API); but a submit answered so (or
 without a request id) before any answer of the run was the API's own ->
 NotTheApi: the base URL is not the API's; network failures -> NetworkError,
 with ``reached_server=False`` only when the connection was never made, and
@@ -47,6 +49,7 @@ from ..errors import (
     AnswerTooLarge,
     BadResponse,
     DownloadError,
+    GatewayRefusal,
     NetworkError,
     NotTheApi,
     RouteTrouble,
@@ -126,6 +129,7 @@ class ApiClient:
         # a first submit answered by something else (an HTML or XML page, no request id) shows that the base URL
         # is not the API's (NotTheApi), and the run stops instead of sending the batch into it
         self.spoken = False
+        self.refused = 0  # answers of something in front of the API refusing a request, once the key was accepted
 
     def __repr__(self) -> str:
         return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"
@@ -473,6 +477,8 @@ class ApiClient:
             parsed = None
         if not isinstance(parsed, dict):
             answer = body_kind(resp_headers, raw)
+            if status in (401, 403) and self.spoken:
+                raise self._refused(method, url, status, answer)
             if status == 200:
                 raise RouteTrouble(
                     f"{method} {url} was answered HTTP {status} with {answer}, not the API's JSON; taken as "
@@ -483,6 +489,28 @@ class ApiClient:
                 )
             parsed = {"error": raw[:200].decode("utf-8", "replace").strip() or f"HTTP {status}", NOT_JSON: answer}
         return status, resp_headers, parsed
+
+    def _refused(self, method: str, url: str, status: int, answer: str) -> GatewayRefusal:
+        """A 401/403 with a body that is not JSON, after the API's own answers had accepted the key (``spoken``):
+        something in front of the API refused the request, not the API.  Told once a run as a warning."""
+        answered = f"{method} {url} was answered HTTP {status} with {answer}, not the API's JSON"
+        error = GatewayRefusal(
+            f"{answered}, though the API's own answers this run had accepted the key (${self.key_env}): something in "
+            "front of the API (a firewall, a proxy or VPN gateway, a network that asks to log in) refused the "
+            f"request, not the API. Check what stands between this machine and {_host(url)} (proxy settings, "
+            "firewall rules, a network login)",
+            status=status,
+            detail=f"{answer} from something in front of the API, refusing the request",
+            answer=answer,
+        )
+        if not self.refused:
+            log.warning(
+                "warning: %s. The run backs off and goes on; it stops (exit 6) should nothing reach the API for "
+                "api.unreachable_after_s",
+                error,
+            )
+        self.refused += 1
+        return error
 
     async def _send(
         self,

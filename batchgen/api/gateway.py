@@ -23,7 +23,8 @@
 When retries run out, the last error propagates unchanged.
 
 * **Reachability**: every answer from the API (an error status too, but
-  503 "service unavailable") shows the server is reachable.  When no call
+  503 "service unavailable", and but a refusal by something in front of it)
+  shows the server is reachable.  When no call
   has reached it for ``unreachable_after_s`` run seconds (refused
   connections, timeouts, name errors, an outage's 503s), the failing call
   raises :class:`ApiUnreachable` instead of
@@ -42,7 +43,7 @@ from typing import TypeVar
 import anyio
 
 from ..clock import Clock
-from ..errors import AmbiguousSubmit, ApiUnreachable, NetworkError, RateLimited, ServerError
+from ..errors import AmbiguousSubmit, ApiUnreachable, GatewayRefusal, NetworkError, RateLimited, ServerError
 from ..retry import RetryHook, RetryPolicy, Verdict
 from .ratelimit import Priority, RequestBudget
 
@@ -176,11 +177,12 @@ class Gateway:
 
 def _unanswered(exc: Exception) -> bool:
     """The call got no answer from the server (refused, reset, timed out, unresolvable), or only a 503:
-    the service saying it is unavailable, which is what an outage answers on every route."""
-    if isinstance(exc, NetworkError):
+    the service saying it is unavailable, which is what an outage answers on every route; or only the
+    refusal of something in front of the API (:class:`GatewayRefusal`): the request did not reach it."""
+    if isinstance(exc, NetworkError | GatewayRefusal):
         return True
     if isinstance(exc, AmbiguousSubmit):
-        return exc.status in (None, 503)
+        return exc.status in (None, 503) or isinstance(exc.__cause__, GatewayRefusal)
     return isinstance(exc, ServerError) and exc.status == 503
 
 

@@ -51,6 +51,7 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import (
     BadResponse,
+    GatewayRefusal,
     InsufficientCredits,
     NotFound,
     RequestRejected,
@@ -237,6 +238,9 @@ class Poller(PollSchedule):
                 result = await self.gateway.call(
                     Priority.POLL, lambda: self.api.result(rid), rank=rank, retry_on=_never
                 )
+            except GatewayRefusal:  # something in front of the API refused it: the endpoint told nothing
+                self._unfinished(job, sent)
+                return True
             except (NotFound, BadResponse, RequestRejected, InsufficientCredits, ServerError, RouteTrouble) as exc:
                 if self.result_polls is None:
                     self.result_polls = False

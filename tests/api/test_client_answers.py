@@ -28,6 +28,7 @@ from batchgen.errors import (
     AuthError,
     BadResponse,
     DownloadError,
+    GatewayRefusal,
     NetworkError,
     NotFound,
     NotTheApi,
@@ -187,9 +188,31 @@ async def test_once_the_api_has_answered_a_page_on_a_submit_is_trouble_on_the_wa
         assert (await api.submit("m", {})).request_id == "r-1"
         with pytest.raises(AmbiguousSubmit):  # the API's gateway may have passed it on: looked up, never resent
             await api.submit("m", {})
-        with pytest.raises(AuthError) as refused:
+        with pytest.raises(AmbiguousSubmit) as refused:  # a firewall's page, not the API refusing the key: looked up
             await api.submit("m", {})
-    assert refused.value.answer == "an HTML page"
+    assert isinstance(refused.value.__cause__, GatewayRefusal) and refused.value.__cause__.answer == "an HTML page"
+    assert refused.value.status == 403 and "refused the key" not in str(refused.value)
+
+
+async def test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway_refusal_not_a_refused_key():
+    async with scripted() as server, client(server.url) as api:
+        server.then(401, raw=b"<html>log in first</html>")  # before the API has spoken: nothing shows the key good
+        server.then(body={"status": "QUEUED"}).then(403, raw=b"<!DOCTYPE html><html>Access denied</html>")
+        server.then(403, {"error": "key revoked"})  # the API's own words: its refusal of the key
+        with pytest.raises(AuthError):
+            await api.status("r")
+        assert (await api.status("r")).state == "QUEUED"
+        with pytest.raises(GatewayRefusal) as page:
+            await api.result("r")
+        with pytest.raises(AuthError):
+            await api.history()
+    assert str(page.value) == (
+        f"GET {server.url}/v2/requests/r was answered HTTP 403 with an HTML page, not the API's JSON, though the "
+        "API's own answers this run had accepted the key ($SEGMIND_API_KEY): something in front of the API (a "
+        "firewall, a proxy or VPN gateway, a network that asks to log in) refused the request, not the API. Check "
+        f"what stands between this machine and {server.url} (proxy settings, firewall rules, a network login)"
+    )
+    assert page.value.status == 403 and api.refused == 1
 
 
 async def test_a_submit_that_may_have_arrived_is_ambiguous_and_one_never_sent_is_not():
