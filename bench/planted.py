@@ -3032,6 +3032,17 @@ PLANTS = (
             "test_a_gateway_refusing_every_route_for_good_stops_the_run_with_exit_6_and_a_rerun_pays_nothing_twice",
         ),
     ),
+    Plant(
+        "a run again at the wrong --base-url an earlier run found sends a submit to learn it again, and leaves one "
+        "job more of unknown outcome each time",
+        "batchgen/engine/run.py",
+        "                wrong = await check_url(self.gateway, self.submitter.api, plan.not_the_api)",
+        "                wrong = None",
+        (
+            "tests/e2e/test_not_the_api.py::"
+            "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome",
+        ),
+    ),
 )
 
 

@@ -38,6 +38,8 @@ class ResumePlan:
     poll: list[TrackedJob] = field(default_factory=list)
     download: list[TrackedJob] = field(default_factory=list)
     reconcile: list[TrackedJob] = field(default_factory=list)
+    # of ``reconcile``: those whose submit was answered by something that is not the API (``url_check``)
+    not_the_api: list[TrackedJob] = field(default_factory=list)
 
     @property
     def in_flight(self) -> list[TrackedJob]:
@@ -134,6 +136,8 @@ async def plan_resume(
             posting = parse_time(rec.get("posting_at"))
             job.unknown_epoch = unknown if unknown is not None and posting is not None and unknown > posting else None
             plan.reconcile.append(job)
+            if isinstance(error := rec.get("error"), dict) and error.get("kind") == "NotTheApi":
+                plan.not_the_api.append(job)
         elif (state is JobState.FAILED and not retry_failed) or (state is JobState.EXPIRED and not resubmit_lost):
             continue
         else:

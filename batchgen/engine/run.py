@@ -62,6 +62,7 @@ from .recovery import Reconciler
 from .resume import ResumePlan, plan_resume
 from .submitter import Submitter
 from .sweeper import Sweeper
+from .url_check import check_url
 
 log = logging.getLogger("batchgen")
 
@@ -177,8 +178,12 @@ class Run:
         if plan.submit:
             try:
                 await self.submitter.preflight(plan.submit)
+                wrong = await check_url(self.gateway, self.submitter.api, plan.not_the_api)
             except (AuthError, InvalidContentType, ApiUnreachable) as exc:
                 self.control.fatal(exc)
+                return self._finish_report()
+            if wrong is not None:  # the URL an earlier run found not the API's still is not: nothing is sent
+                self.control.fatal(wrong)
                 return self._finish_report()
         limits = self.settings.limits
         submit_send, submit_receive = anyio.create_memory_object_stream[TrackedJob](0)

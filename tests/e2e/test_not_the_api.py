@@ -48,3 +48,38 @@ def test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pay
     again = run(manifest, out, server.url, "--time-scale", str(server.config.time_scale))
     assert again.returncode == 0, again.stderr + again.stdout
     assert len(server.state.submissions) == 3 and len(list((out / "videos").glob("*.mp4"))) == 3
+
+
+def test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome(
+    sim, s3_server, tmp_path
+):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    assert run(manifest, out, s3_server, "--time-scale", "2000").returncode == 6
+    first = ledger_events(out)
+    assert [e["event"] for e in first] == ["submitting", "submit_unknown"]  # job-000, left for a look-up
+
+    for _ in range(2):  # the same wrong URL: a free GET of the history route shows it, and nothing is sent
+        again = run(manifest, out, s3_server, "--time-scale", "2000")
+        assert again.returncode == 6, again.stderr
+        errors = [line for line in again.stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1, again.stderr
+        assert (
+            errors[0].startswith(f"Error: GET {s3_server}/inference-request/request-history was answered HTTP ")
+            and "not with a page of the API's request history" in errors[0]
+        )
+        assert (
+            "No submit was sent, so no job more is left of unknown outcome; job job-000 stays so until a run whose "
+            "URL answers as the API looks it up in its request history"
+        ) in errors[0]
+        assert "To resume:" not in again.stdout
+        assert ledger_events(out) == first  # no line written: no job sent, none more of unknown outcome
+        assert "3 jobs: 2 pending, 1 submitting" in again.stdout
+
+    # the right URL, for an account with no balance record (its balance read is no proof): the history's page is,
+    # so the run goes on; the job left unknown is looked up, and each video is made once
+    server = sim(credits_answer="not-found")
+    done = run(manifest, out, server.url, "--time-scale", str(server.config.time_scale))
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert len(server.state.submissions) == 3 and server.state.duplicate_submissions() == 0
+    assert len(list((out / "videos").glob("*.mp4"))) == 3
