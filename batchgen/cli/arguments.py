@@ -259,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND=TEXT",
         help="serve a wrong video (wrong_duration, wrong_aspect) for prompts containing TEXT (repeatable)",
     )
+    sim.add_argument(
+        "--history-latency-odd",
+        action="append",
+        default=[],
+        metavar="KIND=TEXT",
+        help="finished history rows of prompts containing TEXT give this latency_ms: negative, zero, tiny (1 ms), "
+        "absent or huge (a year) (repeatable)",
+    )
     _world_arguments(sim)
     return parser
 

@@ -25,6 +25,7 @@ def simulate(args: argparse.Namespace) -> int:
     rates = dict(_pairs(args.fault, "--fault", "KIND=PROBABILITY, e.g. submit_error_after=0.1", float))
     media = _pairs(args.media_fault, "--media-fault", "KIND=TEXT, e.g. wrong_duration=sunset", _nonempty)
     media_faults = {text: kind for kind, text in media}  # one kind may name several texts
+    odd = _pairs(args.history_latency_odd, "--history-latency-odd", "KIND=TEXT, e.g. zero=sunset", _nonempty)
     latencies = dict(_pairs(args.model_latency, "--model-latency", "SLUG=SECONDS, e.g. kling-text2video=30", float))
     keys = args.api_key or ["SG_0123456789abcdef"]
     accounts = {key: "main" for key in args.second_key} | {key: "other" for key in args.other_account_key}
@@ -55,6 +56,7 @@ def simulate(args: argparse.Namespace) -> int:
             polls_count=not args.polls_free,
             rates=rates,
             media_faults=media_faults,
+            history_latency_odd={text: kind for kind, text in odd},
             state_file=args.state_file,
             redirect_routes=frozenset(args.redirect),
             redirect_to=args.redirect_to,

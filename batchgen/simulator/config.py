@@ -40,6 +40,9 @@ HISTORY_URLS = ("result", "none", "other")
 # what a COMPLETED history row's latency_ms measures: submit to finish, the inference alone (the time the
 # job waited in the queue left out), or nothing (no latency_ms; the real API does not say which)
 HISTORY_LATENCIES = ("total", "inference", "none")
+# what a finished history row of a chosen job gives as latency_ms instead (history_latency_odd): its measure
+# negated, 0, 1 ms, none at all, or a year
+ODD_LATENCIES = ("negative", "zero", "tiny", "absent", "huge")
 HISTORY_ORDERS = ("asked", "oldest", "unsorted")
 HISTORY_REFUSABLE = ("per_page", "sort_order")
 FAULT_KINDS = (
@@ -127,6 +130,9 @@ class SimConfig:
     rates: dict[str, float] = field(default_factory=dict)
     # prompt substring -> a kind in MEDIA_FAULTS: every job whose prompt contains it gets that wrong video
     media_faults: dict[str, str] = field(default_factory=dict)
+    # prompt substring -> a kind in ODD_LATENCIES: every finished history row of a job whose prompt contains it
+    # gives that latency_ms
+    history_latency_odd: dict[str, str] = field(default_factory=dict)
     keep_log: bool = True
     # Where every answer quotes the caller's API key back (a hostile or careless server), any of
     # ECHO_PLACES: "output" (200 bodies: output and history links carry ?echo=KEY), "error" (every
@@ -207,6 +213,9 @@ class SimConfig:
         unknown = set(self.rates) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        odd = set(self.history_latency_odd.values()) - set(ODD_LATENCIES)
+        if odd:
+            raise ValueError(f"unknown odd latency kinds {sorted(odd)}; known: {ODD_LATENCIES}")
         wrong = set(self.media_faults.values()) - set(MEDIA_FAULTS)
         if wrong:
             raise ValueError(f"unknown media fault kinds {sorted(wrong)}; known: {MEDIA_FAULTS}")

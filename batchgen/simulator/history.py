@@ -52,12 +52,16 @@ def _is_mark(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(IMAGE_MARK)
 
 
-def _latency_ms(job: SimJob, measure: str) -> int | None:
-    """A finished row's ``latency_ms``: submit to finish, the inference alone, or none."""
-    if measure == "none":
+def _latency_ms(job: SimJob, measure: str, odd: dict[str, str]) -> int | None:
+    """A finished row's ``latency_ms``: submit to finish, the inference alone, or none; for a job whose prompt
+    holds a text of ``odd``, that odd value instead."""
+    prompt = str(job.body.get("prompt") or "")
+    kind = next((kind for text, kind in odd.items() if text and text in prompt), None)
+    if measure == "none" or kind == "absent":
         return None
     since = job.submitted if measure == "total" else max(job.submitted, job.start)
-    return round((job.finish - since) * 1000)
+    ms = round((job.finish - since) * 1000)
+    return {"negative": -ms, "zero": 0, "tiny": 1, "huge": 365 * 86_400_000}.get(kind or "", ms)
 
 
 def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any]:
@@ -77,7 +81,9 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
         "request_body": worlds.history_body(state, job.slug, _history_body(state, job.body)),
         "generation_url": url,
-        "latency_ms": _latency_ms(job, state.config.history_latency) if done else None,
+        "latency_ms": _latency_ms(job, state.config.history_latency, state.config.history_latency_odd)
+        if done
+        else None,
         "created_at": _iso(job.submitted),
         "updated_at": _iso(min(now, job.finish)),
         "error": job.error if phase in ("FAILED", "CANCELLED") else None,
