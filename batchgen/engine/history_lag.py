@@ -23,12 +23,28 @@ believed: once there have been ``MISSES_BEFORE_GIVING_UP`` late shows, more than
 ``MISSED_SHARE_LIMIT`` of the shows that could tell (a finished job an earlier
 sweep had shown unfinished), the sweeps are switched off, and jobs are polled
 on time.
+
+A row's ``latency_ms`` is taken for its job's submit to finish only when it
+can be one (:func:`credible_latency`): a row saying 0 or 1 ms, or a finish
+before a poll saw the job unfinished, measures nothing, and is read as a row
+without a latency.  So it is no late show, buys no check, and cannot spend the
+run's one refutation (or teach the model a job that took no time).
 """
 
 from __future__ import annotations
 
 LAG_TOLERANCE = 0.1  # of the kind's typical time: a history later than this lags
 CHECKS = 6  # result calls a run may spend checking late shows (one at a time; one that answers settles it)
+
+
+def credible_latency(latency_s: float | None, *, seen_unfinished: float, typical: float) -> float | None:
+    """A history row's latency as its job's submit to finish, when it can be one: more than ``LAG_TOLERANCE`` of
+    the kind's typical time (``typical``: learned, else published; no video of the kind is made in a tenth of
+    it), and not shorter than the age at which a poll, the API's own answer, saw the job unfinished
+    (``seen_unfinished``).  Else None: the row is read as one without a latency (negative ones already are)."""
+    if latency_s is None or latency_s <= LAG_TOLERANCE * typical or latency_s < seen_unfinished:
+        return None
+    return latency_s
 
 
 class LagWatch:

@@ -50,6 +50,7 @@ is switched off once ``JUDGED_AFTER_FINDS`` were shown: polls cost less.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -64,9 +65,10 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError
 from ..jobs import TrackedJob
+from ..params import typical_latency
 from .cadence import SweepCadence
 from .control import RunControl
-from .history_lag import LagWatch
+from .history_lag import LagWatch, credible_latency
 from .messages import Replan, Shown, SweepNews
 from .places import Places, Walk
 from .pollplan import LatencyKey, LatencyModel, latency_key
@@ -367,6 +369,10 @@ class Sweeper(SweepCadence):
         self.shown_done.add(row.request_id)
         check = False
         unfinished_at = self._unfinished_at.pop(row.request_id, None)
+        if row.latency_s is not None:  # a latency no job of its kind can have is read as none (history_lag)
+            typical = self._typical(latency_key(job.spec)) or typical_latency(job.spec.model)
+            if credible_latency(row.latency_s, seen_unfinished=job.pending_age, typical=typical) is None:
+                row = dataclasses.replace(row, latency_s=None)
         if row.status == "COMPLETED":
             self._note_finish(job, row, unfinished_at)
             if row.latency_s is not None and unfinished_at is not None:

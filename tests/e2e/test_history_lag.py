@@ -60,3 +60,20 @@ async def test_rows_without_latency_teach_the_model_from_the_sweeps_own_bounds(t
     key = latency_key(run.jobs[0].spec)
     assert run.poller.latency.learned(key)
     assert run.poller.latency.median(key) == pytest.approx(true_median, rel=0.2)
+
+
+@pytest.mark.parametrize("odd", ["negative", "zero", "tiny", "absent", "huge"])
+async def test_a_row_whose_latency_cannot_be_its_jobs_spends_no_check_and_no_refutation(tmp_path, odd):
+    # An honest history, but one job's row gives a latency_ms no job has: negative, none, 0, 1 ms or a year.  Its
+    # sweep-shown finish is not taken from it: it is no late show, buys no result call, and leaves the run's one
+    # refutation of the rows' latency unspent (with it spent, a lag that came later would go unseen).
+    config = SimConfig(time_scale=2000, seed=5, history_latency_odd={"scene number 5": odd})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    sweeper = outcome.run.poller.sweeper
+    assert sweeper.hits >= 6  # the sweeps showed jobs finished (the odd one among them: see the plant)
+    assert sweeper.lag.late_shows == 0 and sweeper.lag.checks_left == CHECKS
+    assert not sweeper.lag.refuted and sweeper.sweeping
+    assert sim.state.duplicate_submissions() == 0

@@ -10,7 +10,7 @@ import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import FakeClock
-from batchgen.engine.history_lag import CHECKS, LAG_TOLERANCE, LagWatch
+from batchgen.engine.history_lag import CHECKS, LAG_TOLERANCE, LagWatch, credible_latency
 from batchgen.engine.messages import Replan, Shown
 from tests.engine.doubles import MODEL
 from tests.engine.doubles import HistoryPages as History
@@ -171,3 +171,21 @@ def test_the_worst_lag_is_the_longest_a_sweep_showed_not_the_last():
     lag.shown_done("a", 300.0, 100.0, MEDIAN)  # 200 s late
     lag.shown_done("b", 150.0, 100.0, MEDIAN)  # 50 s late
     assert lag.worst == pytest.approx(200.0)
+
+
+@pytest.mark.parametrize(
+    ("latency_s", "seen_unfinished", "credible"),
+    [
+        (None, 0.0, False),
+        (0.0, 0.0, False),  # a video made in no time
+        (0.001, 0.0, False),
+        (LAG_TOLERANCE * MEDIAN, 0.0, False),  # no job of the kind takes a tenth of its typical time
+        (LAG_TOLERANCE * MEDIAN + 1.0, 0.0, True),
+        (80.0, 90.0, False),  # a poll saw the job unfinished after the finish the row gives
+        (95.0, 90.0, True),
+        (1e9, 0.0, True),  # a finish after the row was shown is no late show (nothing to refute)
+    ],
+)
+def test_a_rows_latency_counts_only_where_it_can_be_its_jobs_submit_to_finish(latency_s, seen_unfinished, credible):
+    taken = credible_latency(latency_s, seen_unfinished=seen_unfinished, typical=MEDIAN)
+    assert taken == (latency_s if credible else None)
