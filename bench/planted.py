@@ -3053,6 +3053,13 @@ PLANTS = (
             "tests/e2e/test_history_lag.py::test_a_row_whose_latency_cannot_be_its_jobs_spends_no_check_and_no_refutation",
         ),
     ),
+    Plant(
+        "a run's start reads its own ledger twice: the command's read before the lock, and the run's after it",
+        "batchgen/store/output.py",
+        "            replay = read_ledger_again(local.ledger, read)",
+        "            replay = read_ledger(local.ledger)",
+        ("tests/cli/test_start_reads.py::test_a_runs_start_reads_each_shards_ledger_once",),
+    ),
 )
 
 

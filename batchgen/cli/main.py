@@ -149,7 +149,9 @@ def main_entry() -> None:
 async def _run(args: argparse.Namespace) -> int:
     args.options = options.take_up(args)
     settings = _settings(args)
-    replay, unread = await _folder(settings.output.dir)
+    replays, unread = await _folder(settings.output.dir)
+    args.read_ledgers = replays or {}  # each ledger is read once: the run takes its shard's read (runner.run_jobs)
+    replay = merge(replays) if replays else None
     manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough), replay)
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
@@ -288,6 +290,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         monitor=partial(progress.live_panel, console) if console else partial(progress.log_lines, args.progress_every),
         on_event=progress.log_event,
         verdict=verdict,
+        read=args.read_ledgers.get(args.shard_obj.name if args.shard_obj is not None else ""),
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
@@ -382,12 +385,12 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _folder(out: str) -> tuple[Replay | None, StorageError | None]:
-    """Every shard's ledger under ``out`` merged (None when there is none yet, or the store cannot be read),
-    and the store's error if so: the run reads the folder itself and says what is wrong with it, and the dry
-    run's estimate says what it left out."""
+async def _folder(out: str) -> tuple[dict[str, Replay] | None, StorageError | None]:
+    """Every shard's ledger under ``out`` (None when there is none yet, or the store cannot be read), and the
+    store's error if so: the run reads the folder itself and says what is wrong with it, and the dry run's
+    estimate says what it left out."""
     try:
-        return merge(await read_all(out)), None
+        return await read_all(out), None
     except InputError:
         return None, None
     except StorageError as exc:

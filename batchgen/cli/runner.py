@@ -37,7 +37,7 @@ from ..report.exits import Verdict
 from ..report.pace import record_pace
 from ..report.publish import make_posters_while_running, publish_at_end, refresh_reports, warm_up_after
 from ..report.summary import count_media_warnings
-from ..store.ledger import Ledger, read_ledger
+from ..store.ledger import Ledger, Replay, read_ledger
 from ..store.local import OutputDir
 from ..store.objects import ObjectStore
 from ..store.output import KeyStamp, key_fingerprint, open_output
@@ -73,11 +73,13 @@ async def run_jobs(
     monitor: Callable[[Run], Coroutine[Any, Any, None]] | None = None,
     on_event: Callable[[str, TrackedJob], None] | None = None,
     verdict: Callable[[RunReport], Verdict] | None = None,
+    read: Replay | None = None,
 ) -> Outcome:
     """Run ``jobs`` into ``settings.output.dir`` (a folder or an object store; ``shard``: that shard's ledger
     and lock); resumes whatever the ledger holds.  The caller passes only the jobs of the shard.
 
-    ``verdict`` tells the final report the exit code and resume command (the CLI's).
+    ``verdict`` tells the final report the exit code and resume command (the CLI's).  ``read``: the caller's
+    read of this shard's ledger before the lock, taken while the file is unchanged (it is read once).
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
     are set aside to be made anew (``identity.py``; a local folder only).
@@ -96,6 +98,7 @@ async def run_jobs(
         spool_dir=output.spool_dir,
         lease_ttl_s=output.lease_ttl_s,
         clock=clock,
+        read=read,
     ) as opened:
         out, replay = opened.out, opened.replay
         changes = find_changes(jobs, replay)

@@ -21,7 +21,7 @@ import contextlib
 import json
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -55,6 +55,26 @@ class Replay:
     jobs: dict[str, dict[str, Any]]
     lines: int
     torn_tail: bool
+    # the file as it was read (:func:`ledger_stamp`): a later read of the same file may take this replay while
+    # the file still has it (a run's, once it holds the folder's lock, after the command's own read)
+    stamp: tuple[int, int, int] | None = field(default=None, compare=False)
+
+
+def ledger_stamp(path: str | Path) -> tuple[int, int, int] | None:
+    """A ledger file's size, modification time and inode (None: no file).  The ledger is only appended to
+    (and a torn tail cut off), so a file whose stamp is unchanged holds the same lines."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def read_ledger_again(path: str | Path, read: Replay | None) -> Replay:
+    """The ledger at ``path``: ``read`` (an earlier read of it) while the file is as it was then, else read anew."""
+    if read is not None and read.stamp == ledger_stamp(path):
+        return read
+    return read_ledger(path)
 
 
 def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None = None) -> Replay:
@@ -63,7 +83,9 @@ def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None 
     decodes the file once."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            info = os.fstat(fh.fileno())  # before the read: lines appended meanwhile make the stamp stale
+            data = fh.read()
     except FileNotFoundError:
         return Replay({}, 0, False)
     except OSError as exc:
@@ -90,7 +112,7 @@ def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None 
         if each is not None:
             each(dict(record))
         carry_forward(jobs, job_id, record)
-    return Replay(jobs, last_complete, torn)
+    return Replay(jobs, last_complete, torn, (info.st_size, info.st_mtime_ns, info.st_ino))
 
 
 def carry_forward(jobs: dict[str, dict[str, Any]], job_id: str, record: dict[str, Any]) -> None:

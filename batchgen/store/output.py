@@ -33,7 +33,7 @@ import anyio
 from ..clock import Clock
 from ..errors import InputError
 from .files import write_atomically
-from .ledger import Ledger, Replay, read_ledger
+from .ledger import Ledger, Replay, read_ledger, read_ledger_again
 from .local import OutputDir, SavedVideo, lock_holder
 from .objects import UNSHARDED, Bucket, ObjectStore, is_object_url
 from .results import render_results
@@ -122,15 +122,17 @@ async def open_output(
     spool_dir: str | Path | None = None,
     lease_ttl_s: float | None = None,
     clock: Clock | None = None,
+    read: Replay | None = None,
 ) -> AsyncIterator[Opened]:
-    """Lock ``out`` (this shard of it) for one run; replay its ledger; open the ledger for appending."""
+    """Lock ``out`` (this shard of it) for one run; replay its ledger; open the ledger for appending.  ``read``:
+    the command's own read of a local folder's ledger, before the lock, taken while the file is unchanged since."""
     await check_shard_layout(out, shard)
     if not is_object_url(str(out)):
         local = OutputDir(out, filename, shard=shard)
         local.prepare()
         local.lock()
         try:
-            replay = read_ledger(local.ledger)
+            replay = read_ledger_again(local.ledger, read)
             async with Ledger(local.ledger, clock=clock) as appender:
                 yield Opened(local, replay, appender)
         finally:
