@@ -30,6 +30,7 @@ from ..errors import (
     RequestRejected,
     ServerError,
 )
+from .foreign import not_json
 
 MAX_HINT_S = 3600.0
 # Out of credits is 406 (SEGMIND_API.md); 402 Payment Required, or a 400/403/422 that says so, is the same stop
@@ -113,6 +114,16 @@ def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, wha
     detail = detail_of(body)
     if status == 402 or (status in (400, 403, 422) and OUT_OF_CREDITS.search(detail)):
         return _out_of_credits(status, detail)
+    if status in (401, 403) and (page := not_json(body)) is not None:
+        # (once the API had accepted the key, such a page is a GatewayRefusal, raised before this: client.py)
+        return AuthError(
+            f"HTTP {status} with {page}, not the API's JSON, while {what}, before any answer of this run was the "
+            "API's: the API may have refused the key, or something in front of it (a firewall, a proxy that asks to "
+            "log in) or a --base-url that is not the API's refused the request. Check the key in the environment "
+            f"variable {key_env}, --base-url, and what stands between this machine and the API",
+            status=status,
+            detail=f"HTTP {status}: {page}, not the API's JSON",
+        )
     if status in (401, 403):
         return AuthError(
             f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "

@@ -199,7 +199,7 @@ async def test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway
         server.then(401, raw=b"<html>log in first</html>")  # before the API has spoken: nothing shows the key good
         server.then(body={"status": "QUEUED"}).then(403, raw=b"<!DOCTYPE html><html>Access denied</html>")
         server.then(403, {"error": "key revoked"})  # the API's own words: its refusal of the key
-        with pytest.raises(AuthError):
+        with pytest.raises(AuthError) as early:
             await api.status("r")
         assert (await api.status("r")).state == "QUEUED"
         with pytest.raises(GatewayRefusal) as page:
@@ -213,6 +213,12 @@ async def test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway
         f"what stands between this machine and {server.url} (proxy settings, firewall rules, a network login)"
     )
     assert page.value.status == 403 and api.refused == 1
+    assert str(early.value) == (
+        "HTTP 401 with an HTML page, not the API's JSON, while polling request r, before any answer of this run was "
+        "the API's: the API may have refused the key, or something in front of it (a firewall, a proxy that asks to "
+        "log in) or a --base-url that is not the API's refused the request. Check the key in the environment "
+        "variable SEGMIND_API_KEY, --base-url, and what stands between this machine and the API"
+    )
 
 
 async def test_a_submit_that_may_have_arrived_is_ambiguous_and_one_never_sent_is_not():
