@@ -22,15 +22,14 @@
 
 When retries run out, the last error propagates unchanged.
 
-* **Reachability**: every answer from the API (an error status too, but
-  503 "service unavailable", and but a refusal by something in front of it)
-  shows the server is reachable.  When no call
-  has reached it for ``unreachable_after_s`` run seconds (refused
-  connections, timeouts, name errors, an outage's 503s), the failing call
-  raises :class:`ApiUnreachable` instead of
-  waiting on: the run stops with exit 6, every job resumable.  A call that
-  has had no answer since it began is retried (within the backoff) until
-  that bound, whatever its own attempts and deadline: an API that cannot be
+* **Reachability**: every answer from the API (an error status too, except
+  503 "service unavailable" and a refusal by something in front of it)
+  shows the server is reachable.  When no call has reached it for
+  ``unreachable_after_s`` run seconds (refused connections, timeouts, name
+  errors, an outage's 503s, a gateway's refusals), the failing call raises
+  :class:`ApiUnreachable` instead of waiting on: the run stops with exit 6,
+  every job resumable.  A call that has had no answer since it began is
+  retried (within the backoff) until that bound, whatever its own attempts and deadline: an API that cannot be
   reached is the run's condition, never one job's failure.
 """
 
