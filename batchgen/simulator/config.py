@@ -51,6 +51,7 @@ FAULT_KINDS = (
     "submit_drop_after",  # connection dropped after the job was created
     "poll_error",  # 5xx on a status/result call
     "poll_drop",  # connection dropped on a status/result call
+    "history_error",  # 500 on a history read (a listing page, or one request by its id)
     "rate_limit",  # a 429 regardless of the window
     "truncate",  # output download cut short
     "fail",  # job ends FAILED with a provider error

@@ -15,14 +15,15 @@ from .state import SimJob, SimState
 
 
 def _history_gate(request: web.Request) -> web.Response | None:
-    """The rate gate, then the history's own mode: working, gone (404) or failing (500)."""
+    """The rate gate, then the history's own mode: working, gone (404) or failing (500, or now and then: the
+    ``history_error`` fault)."""
     state = request.app[STATE]
     denied = _gate(request, counted=state.config.polls_count)
     if denied:
         return denied
     if state.config.history == "off":
         return _error(404, "Not Found")
-    if state.config.history == "error":
+    if state.config.history == "error" or state.fault("history_error") is not None:
         return _error(500, "Internal Server Error")
     return None
 
