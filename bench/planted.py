@@ -3071,6 +3071,21 @@ PLANTS = (
             "test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway_refusal_not_a_refused_key",
         ),
     ),
+    Plant(
+        "a history read that fails for now (a 5xx past the gateway's retries) switches the sweeps off for the rest of "
+        "the run (several polls a job from then on)",
+        "batchgen/engine/sweeper.py",
+        "        if not isinstance(exc, TransientError):",
+        "        if exc is not None:",
+        ("tests/engine/test_sweeper_finds.py", "tests/e2e/test_history_outage.py"),
+    ),
+    Plant(
+        "sweeps stopped for good while paused after a failed read start again when the pause ends",
+        "batchgen/engine/sweeper.py",
+        "        self._resume_at = None  # for good, paused or not",
+        "        pass",
+        ("tests/engine/test_sweeper_finds.py",),
+    ),
 )
 
 

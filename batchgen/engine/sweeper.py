@@ -35,8 +35,13 @@ not at all while no job could be done yet; before anything is learned they probe
 **Health.**  Until the history has shown one of our jobs, jobs are polled
 normally.  If status polls keep finding finished jobs that a whole sweep
 begun after they had finished did not show (or, later, more than a fifth as
-many as it did show), or the history cannot be read, sweeping is switched
-off for the rest of the run.  When a job finished is known from the result's
+many as it did show), or the history answers that it is not there (a 404, a
+400, rows it cannot give), sweeping is switched off for the rest of the run.
+A read that fails for now (a 5xx, a gateway's page, no answer, once the
+gateway's retries are spent) pauses the sweeps instead: jobs are polled, and
+the history is read again ``READ_PAUSE_S`` run seconds on, twice that after
+each failure in a row (up to ``READ_PAUSE_MAX_S``), until a sweep shows our
+jobs again.  When a job finished is known from the result's
 own metrics; jobs that finished while batchgen was stopped (a resume) or just
 after a sweep are found by polls first, and that is not the history's fault.
 A history that shows finishes late is caught from its own rows
@@ -63,7 +68,7 @@ from ..api.gateway import Gateway
 from ..api.paging import HistoryPaging, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import ApiError
+from ..errors import ApiError, TransientError
 from ..jobs import TrackedJob
 from ..params import typical_latency
 from .cadence import SweepCadence
@@ -85,6 +90,8 @@ JUDGED_AFTER_FINDS = 10  # ... judged once sweeps have shown this many (the page
 MISSED_SHARE_LIMIT = 0.2  # finished jobs found by polls, not sweeps, as a share of sweep finds
 SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs it looks for unseen...
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
+READ_PAUSE_S = 60.0  # a history read that failed for now: sweeps pause this long (run seconds) ...
+READ_PAUSE_MAX_S = 960.0  # ... twice that after each failure in a row, up to this
 
 
 class Sweeper(SweepCadence):
@@ -123,6 +130,8 @@ class Sweeper(SweepCadence):
         self.idle = False  # set by the poller: polls do better than sweeps now (the last job in flight)
         self.sweeping = True
         self.healthy = False
+        self._resume_at: float | None = None  # paused after a failed read: when sweeps go again (run seconds)
+        self._pause = 0.0  # the last pause, doubled by each failed read in a row
         self.hits = 0
         self.pages_read = 0  # history pages read since a sweep first showed a finished job
         self.missed = 0
@@ -222,14 +231,41 @@ class Sweeper(SweepCadence):
             )
 
     def stop(self, why: str) -> None:
+        self._resume_at = None  # for good, paused or not
         if self.sweeping:
             self.sweeping = False
             log.info("history sweeps are off for this run: %s; polling each job instead", why)
             self._news.send_nowait(Replan())  # every job is planned again for polls alone
 
+    def _unreadable(self, exc: ApiError) -> None:
+        """A sweep could not read the history.  A failure for now (:class:`TransientError`, past the gateway's
+        retries) pauses the sweeps, a longer while after each in a row; any other answer stops them for good."""
+        why = f"the request history could not be read ({exc})"
+        if not isinstance(exc, TransientError):
+            self.stop(why)
+            return
+        self._pause = min(READ_PAUSE_MAX_S, 2 * self._pause) if self._pause else READ_PAUSE_S
+        self._resume_at = self.clock.now() + self._pause
+        self.sweeping = False
+        log.info("history sweeps pause: %s; polling each job instead, and reading it again in %.0f s", why, self._pause)
+        self._news.send_nowait(Replan())  # every job is planned again for polls alone
+
+    async def _paused(self) -> None:
+        """Wait out a pause, then sweep again as at the start: until a sweep shows our jobs (healthy), they are
+        polled as without sweeps.  Not if the sweeps were stopped for good meanwhile."""
+        assert self._resume_at is not None
+        await self.clock.sleep(max(0.0, self._resume_at - self.clock.now()))
+        if self._resume_at is not None and not self.sweeping:
+            self._resume_at = None
+            self.sweeping, self.healthy = True, False
+
     async def loop(self) -> None:
         wait = self.interval()
-        while self.sweeping:
+        while self.sweeping or self._resume_at is not None:
+            if not self.sweeping:
+                await self._paused()
+                wait = 0.0  # looked at again at once, as the cadence allows
+                continue
             await self.clock.sleep(wait)
             wait = self.interval()
             if not self.jobs or not self.sweeping or self.control.interrupted or self.idle:
@@ -283,7 +319,7 @@ class Sweeper(SweepCadence):
                 try:
                     rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
                 except ApiError as exc:
-                    self.stop(f"the request history could not be read ({exc})")
+                    self._unreadable(exc)
                     return
                 pages, above = pages + 1, page
                 self._page_at = self.clock.now()
@@ -359,7 +395,10 @@ class Sweeper(SweepCadence):
             return
         if not self.healthy:
             self.healthy = True
+            if self._pause:
+                log.info("the request history answers again: history sweeps are back on")
             await self._news.send(Replan())  # per-job polls become the sparse safety net
+        self._pause = 0.0
         self.reconciler.note_listed(row)
         if row.status not in HISTORY_DONE:
             self._unfinished_at[row.request_id] = self._swept_at

@@ -16,7 +16,7 @@ from batchgen.engine.cadence import PROBE_SWEEP_FRACTION, SWEEPS_PER_JOB
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.pollplan import LatencyModel
 from batchgen.engine.survival import shown_age
-from batchgen.errors import ServerError
+from batchgen.errors import NotFound, ServerError
 from tests.engine.doubles import (
     SWEEP_KEY,
     HistoryPages,
@@ -71,16 +71,64 @@ async def test_a_sweep_says_it_is_under_way_exactly_while_it_waits_for_or_reads_
     assert pending == [True, True] and sweeps.pending is False  # one row, then the empty page past it
 
 
-async def test_an_unreadable_history_says_why_sweeps_stopped(caplog):
+async def test_a_history_that_answers_it_is_not_there_stops_the_sweeps_for_the_run_and_says_why(caplog):
     clock = FakeClock(1_000.0)
-    history = HistoryPages([], error=ServerError("HTTP 503", status=503))
-    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), history)
+    history = HistoryPages([], error=NotFound("HTTP 404: Not Found", status=404))
+    sweeps, news, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), history)
     with caplog.at_level(logging.INFO, logger="batchgen"):
         await sweeps.sweep()
     assert [r.getMessage() for r in caplog.records] == [
-        "history sweeps are off for this run: the request history could not be read (HTTP 503); polling each job "
-        "instead"
+        "history sweeps are off for this run: the request history could not be read (HTTP 404: Not Found); polling "
+        "each job instead"
     ]
+    assert not sweeps.sweeping and sweeps._resume_at is None and isinstance(news.sent[-1], Replan)
+
+
+async def test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each_time_until_one_shows_our_jobs(caplog):
+    """A 503 past the gateway's retries: jobs are polled meanwhile, and the history is read again 60 s on, 120 s
+    after a second failure in a row; once a sweep shows our jobs, they are its again and the pause starts over."""
+    clock = FakeClock(1_000.0)
+    job = swept_job(1, 0.0)
+    history = HistoryPages([history_row(job.request_id or "")], error=ServerError("HTTP 503", status=503))
+    sweeps, news, _ = sweep_stage(clock, by_rid(job), history)
+    sweeps.healthy = True  # sweeps had shown our jobs
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        await sweeps.sweep()
+        assert not sweeps.sweeping and not sweeps.working and isinstance(news.sent[-1], Replan)
+        assert sweeps._resume_at == pytest.approx(1_060.0)
+        clock.now_s = 1_060.0
+        await sweeps._paused()
+        assert sweeps.sweeping and not sweeps.healthy  # sweeping again, polled as at the start until one shows them
+        await sweeps.sweep()
+        assert sweeps._resume_at == pytest.approx(1_180.0)  # twice the pause
+        clock.now_s = 1_180.0
+        await sweeps._paused()
+        history.error = None
+        await sweeps.sweep()
+    assert sweeps.working and isinstance(news.sent[-1], Replan)  # polls are the sparse safety net again
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "history sweeps pause: the request history could not be read (HTTP 503); polling each job instead, and "
+        "reading it again in 60 s",
+        "history sweeps pause: the request history could not be read (HTTP 503); polling each job instead, and "
+        "reading it again in 120 s",
+        "the request history answers again: history sweeps are back on",
+    ]
+    history.error = ServerError("HTTP 503", status=503)
+    await sweeps.sweep()
+    assert sweeps._resume_at == pytest.approx(1_240.0)  # a new spell: 60 s again
+
+
+async def test_sweeps_stopped_for_good_while_paused_do_not_start_again():
+    clock = FakeClock(1_000.0)
+    history = HistoryPages([], error=ServerError("HTTP 503", status=503))
+    sweeps, _, _ = sweep_stage(clock, by_rid(swept_job(1, 0.0)), history)
+    await sweeps.sweep()
+    sweeps.stop("the request history did not show jobs that had finished")
+    clock.now_s = 1_060.0
+    with anyio.fail_after(5):
+        await sweeps.loop()  # returns at once: nothing left to wait for
+    assert not sweeps.sweeping and sweeps._resume_at is None
 
 
 async def test_a_shallow_sweep_stops_with_a_tenth_unseen_and_covers_only_what_it_saw():
