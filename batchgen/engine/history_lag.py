@@ -37,12 +37,14 @@ LAG_TOLERANCE = 0.1  # of the kind's typical time: a history later than this lag
 CHECKS = 6  # result calls a run may spend checking late shows (one at a time; one that answers settles it)
 
 
-def credible_latency(latency_s: float | None, *, seen_unfinished: float, typical: float) -> float | None:
-    """A history row's latency as its job's submit to finish, when it can be one: more than ``LAG_TOLERANCE`` of
-    the kind's typical time (``typical``: learned, else published; no video of the kind is made in a tenth of
-    it), and not shorter than the age at which a poll, the API's own answer, saw the job unfinished
-    (``seen_unfinished``).  Else None: the row is read as one without a latency (negative ones already are)."""
-    if latency_s is None or latency_s <= LAG_TOLERANCE * typical or latency_s < seen_unfinished:
+def credible_latency(latency_s: float | None, *, seen_unfinished: float, least: float) -> float | None:
+    """A history row's latency as its job's submit to finish, when it can be one: more than ``least`` (the
+    sweeper's: ``LAG_TOLERANCE`` of the kind's typical time once finishes have shown it, no video of the kind
+    being made in a tenth of it; before that, the share of its published time the probe starts at, as no
+    video job is done sooner), and not shorter than the age at which a poll, the API's own answer, saw the
+    job unfinished (``seen_unfinished``).  Else None: the row is read as one without a latency (negative ones
+    already are)."""
+    if latency_s is None or latency_s <= least or latency_s < seen_unfinished:
         return None
     return latency_s
 

@@ -70,10 +70,9 @@ from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, TransientError
 from ..jobs import TrackedJob
-from ..params import typical_latency
 from .cadence import SweepCadence
 from .control import RunControl
-from .history_lag import LagWatch, credible_latency
+from .history_lag import LAG_TOLERANCE, LagWatch, credible_latency
 from .messages import Replan, Shown, SweepNews
 from .places import Places, Walk
 from .pollplan import LatencyKey, LatencyModel, latency_key
@@ -409,8 +408,9 @@ class Sweeper(SweepCadence):
         check = False
         unfinished_at = self._unfinished_at.pop(row.request_id, None)
         if row.latency_s is not None:  # a latency no job of its kind can have is read as none (history_lag)
-            typical = self._typical(latency_key(job.spec)) or typical_latency(job.spec.model)
-            if credible_latency(row.latency_s, seen_unfinished=job.pending_age, typical=typical) is None:
+            shown = self._typical(latency_key(job.spec))
+            least = LAG_TOLERANCE * shown if shown is not None else self._probe_start(latency_key(job.spec))
+            if credible_latency(row.latency_s, seen_unfinished=job.pending_age, least=least) is None:
                 row = dataclasses.replace(row, latency_s=None)
         if row.status == "COMPLETED":
             self._note_finish(job, row, unfinished_at)
