@@ -3094,6 +3094,28 @@ PLANTS = (
         "            least = LAG_TOLERANCE * (shown or self.latency.prior(latency_key(job.spec)))",
         ("tests/engine/test_history_lag.py",),
     ),
+    Plant(
+        "a job's view in the ledger drops when its POST went out once a later line (result, completed) comes, so a "
+        "re-run finds no request of ours sent after a lost submit and never settles it",
+        "batchgen/store/ledger.py",
+        '    "posted_at",  # when the POST that made its request went out (a re-run\'s proof for a lost submit)',
+        "",
+        (
+            "tests/engine/test_resume_counts.py::test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_completed",
+            "tests/e2e/test_crash.py::test_a_request_sent_after_a_lost_submit_and_since_completed_settles_it_in_a_re_run",
+        ),
+    ),
+    Plant(
+        "a lost submit that only a request in flight can settle (its model's name there never seen) is promised to a "
+        "plain re-run ('Run again later'), which has nothing to send or watch",
+        "batchgen/engine/recovery.py",
+        "            unseen = self._unseen(job.spec.model)",
+        '            unseen = ""',
+        (
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not"
+            "_promised_to_a_re_run",
+        ),
+    ),
 )
 
 

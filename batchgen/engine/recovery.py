@@ -520,6 +520,19 @@ class Reconciler:
                     "one listed there can show that. The job was not submitted again (that could pay twice). "
                     "A run that submits other jobs settles it once the history lists them",
                 )
+            unseen = self._unseen(job.spec.model)
+            if unseen and not self.more_to_send(job):
+                return Leave(
+                    Event.SETTLE_LATER,
+                    job.state,
+                    "the submit's outcome is unknown, and the requests of ours sent after it do not show the "
+                    f"request history caught up with it: {unseen}. The job was not submitted again (that could "
+                    "pay twice). No job is left to send in this manifest, so the same command run again does not "
+                    "settle it: add a row (a new job; once the history lists its request, it settles this one), "
+                    f"or look for a {by_hand} and, if there is none, give this row a new id (paid again if the "
+                    "lost one was made)",
+                    rerun=False,
+                )
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
@@ -533,6 +546,22 @@ class Reconciler:
                 f"{job.submit_attempts} submits ended without an answer and no job was created; run again later",
             )
         return Resubmit()
+
+    def _unseen(self, model: str) -> str:
+        """What the history was not seen to do that only a request of ours in flight can show (a re-run with
+        nothing to send or watch cannot): list this model's requests under a name it is known by, or list a
+        request before it finished.  Empty when neither is missing."""
+        if not self.names.known(model):
+            return (
+                f"this run has not seen it list a request of ours of {model}, so the name it lists that model's "
+                "requests under (the lost one's row among them) is not known"
+            )
+        if not self.lists_unfinished:
+            return (
+                "this run has not seen it list a request of ours before it finished, so one sent after the lost "
+                "submit may be listed before it (a shorter job finishes first)"
+            )
+        return ""
 
     def _sent_after(self, until: float) -> bool:
         """Whether a request of ours known to have been made was sent after ``until`` (epoch)."""

@@ -511,6 +511,71 @@ def test_a_submit_left_unknown_holding_the_only_slot_is_settled_by_the_next_run_
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3
 
 
+def test_a_request_sent_after_a_lost_submit_and_since_completed_settles_it_in_a_re_run(sim, tmp_path, monkeypatch):
+    # job-001's POST is answered 502 before anything is made, while the request history answers 500: the run
+    # cannot look it up.  job-002, sent after it, completes; the run is interrupted while job-000 (sent
+    # first) still runs.  With the history back, the re-run sees job-000 listed unfinished (the history lists
+    # requests as they are made) and takes job-002's POST time from the ledger: sent after the lost submit
+    # and listed, it shows the history caught up, so job-001 (not listed: never made) is sent again.  The
+    # ledger's view of job-002 had lost that time once its 'completed' line came: the re-run said "no
+    # request of ours was sent after it" and left job-001 'submitting', every run.
+    server = sim(seed=6, history="error", expiry_s=100_000.0)
+    server.state.script("stall")  # job-000 runs until it is let finish below
+    server.state.script("submit_error_before", after=1)  # job-001: not made
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
+    out = tmp_path / "out"
+    proc = spawn(manifest, out, server, "--concurrency", "2")
+    wait_for(lambda: any(e["job_id"] == "job-002" and e["state"] == "completed" for e in ledger_events(out)))
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert [jobs[f"job-{i:03d}"]["state"] for i in range(3)] == ["submitted", "submitting", "completed"]
+    server.state.config.history = "on"
+    lines = len(ledger_events(out))
+    proc = spawn(manifest, out, server, "--concurrency", "2")
+    wait_for(
+        lambda: any(
+            e["job_id"] == "job-001" and e["event"] in ("completed", "settle_later") for e in ledger_events(out)[lines:]
+        )
+    )
+    stalled = server.state.jobs[jobs["job-000"]["request_id"]]
+    stalled.finish = server.state.clock.now()  # job-000 finishes now
+    said = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0, said
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert [e["event"] for e in ledger_events(out) if e["job_id"] == "job-001"].count("reconciled_absent") == 1
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
+
+
+def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not_promised_to_a_re_run(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # job-000's POST is answered 502 before anything is made, while the request history answers 500; job-001,
+    # sent after it, completes.  With the history back, it lists requests under their model's title, and a
+    # re-run with nothing to send or watch never sees a request of ours there: only one in flight can show
+    # the name, so the same command does not settle job-000, however often it runs.  The re-run said "no
+    # request of ours was sent after it" (one was), or, knowing job-001's POST time, "Run again later".
+    server = sim(seed=6, history="error", history_model_names="titled")
+    server.state.script("submit_error_before")  # job-000: not made
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2, model="kling-2.6"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    server.state.config.history = "on"
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    told = capsys.readouterr()
+    said = told.out + told.err
+    assert "no request of ours was sent after it" not in said and "Run again later" not in said
+    assert "this run has not seen it list a request of ours of kling-2.6" in said and "No job is left to send" in said
+    assert "A plain re-run settles none of the 1 left: their reason above says what does" in said
+    # A row added to the manifest is a request in flight: the history lists it, and job-000 is settled
+    write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
+
+
 def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_settles_it(sim, tmp_path, monkeypatch):
     # job-000's POST is answered 502 before anything is made; job-001, sent beside it while it is looked
     # up, is answered 500 after it was made, and is found in the history.  Sent after job-000's outcome

@@ -128,3 +128,25 @@ async def test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_
     k.api.rows = [row_for(b, "r-b", t0 + 10.5)]
     async with k.clock.autojump():
         assert await k.reconciler.settle(a, since=a.submitted_epoch, until=a.unknown_epoch) == Resubmit()
+
+
+async def test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_completed():
+    # as above, but b went on to complete: its 'completed' line, written after the one that records when its
+    # POST went out, must not take that time from the job's view (b would prove nothing, and a never settle)
+    t0 = 1_800_000_000.0
+    replay = _replay(
+        {"job_id": "a", "event": "submit_unknown", "state": "submitting", "posting_at": iso_utc(t0),
+         "unknown_at": iso_utc(t0 + 1)},
+        {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b",
+         "submitted_at": iso_utc(t0 + 11), "posted_at": iso_utc(t0 + 10)},
+        {"job_id": "b", "event": "result", "state": "downloading", "output_url": "https://out.example/b.mp4"},
+        {"job_id": "b", **DONE, "request_id": "r-b"},
+    )  # fmt: skip
+    assert replay.jobs["b"]["posted_at"] == iso_utc(t0 + 10)
+    a, b = pending("a", prompt="a"), pending("b", prompt="b")
+    k = kit(ScriptedApi(), [a, b])
+    await plan_resume(
+        k.book, replay, _Videos({"b"}), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
+        retry_failed=False, resubmit_lost=False, verify_files=False,
+    )  # fmt: skip
+    assert k.reconciler.sent_time("r-b") == t0 + 10
