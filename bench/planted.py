@@ -3116,6 +3116,16 @@ PLANTS = (
             "_promised_to_a_re_run",
         ),
     ),
+    Plant(
+        "a lost submit a history listing only finished requests can never show is promised to a row added",
+        "batchgen/engine/recovery.py",
+        '"a run with a job in flight (a row added) settles it if the history lists that job before it "',
+        '"add a row (a new job; once the history lists its request, it settles this one); or "',
+        (
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
+            "_promised_to_an_added_row",
+        ),
+    ),
 )
 
 

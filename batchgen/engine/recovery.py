@@ -522,15 +522,15 @@ class Reconciler:
                 )
             unseen = self._unseen(job.spec.model)
             if unseen and not self.more_to_send(job):
+                reason, remedy = unseen
                 return Leave(
                     Event.SETTLE_LATER,
                     job.state,
                     "the submit's outcome is unknown, and the requests of ours sent after it do not show the "
-                    f"request history caught up with it: {unseen}. The job was not submitted again (that could "
+                    f"request history caught up with it: {reason}. The job was not submitted again (that could "
                     "pay twice). No job is left to send in this manifest, so the same command run again does not "
-                    "settle it: add a row (a new job; once the history lists its request, it settles this one), "
-                    f"or look for a {by_hand} and, if there is none, give this row a new id (paid again if the "
-                    "lost one was made)",
+                    f"settle it: {remedy}; or look for a {by_hand} and, if there is none, give this row a new id "
+                    "(paid again if the lost one was made)",
                     rerun=False,
                 )
             return Leave(
@@ -547,21 +547,24 @@ class Reconciler:
             )
         return Resubmit()
 
-    def _unseen(self, model: str) -> str:
+    def _unseen(self, model: str) -> tuple[str, str] | None:
         """What the history was not seen to do that only a request of ours in flight can show (a re-run with
         nothing to send or watch cannot): list this model's requests under a name it is known by, or list a
-        request before it finished.  Empty when neither is missing."""
+        request before it finished; and what may show it.  None when neither is missing."""
         if not self.names.known(model):
             return (
                 f"this run has not seen it list a request of ours of {model}, so the name it lists that model's "
-                "requests under (the lost one's row among them) is not known"
+                "requests under (the lost one's row among them) is not known",
+                f"add a row of {model} (a new job; once the history lists its request, it settles this one)",
             )
         if not self.lists_unfinished:
             return (
                 "this run has not seen it list a request of ours before it finished, so one sent after the lost "
-                "submit may be listed before it (a shorter job finishes first)"
+                "submit may be listed before it (a shorter job finishes first)",
+                "a run with a job in flight (a row added) settles it if the history lists that job before it "
+                "finishes, but a history that lists requests only once they finish never shows it",
             )
-        return ""
+        return None
 
     def _sent_after(self, until: float) -> bool:
         """Whether a request of ours known to have been made was sent after ``until`` (epoch)."""

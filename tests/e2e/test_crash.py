@@ -576,6 +576,32 @@ def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
 
 
+def test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not_promised_to_an_added_row(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # As above, in a history that lists a request only once it has finished: a request sent after the lost
+    # submit may finish, and be listed, before it, so no listing shows the history caught up with it (the
+    # lag a run measures is its own requests', and a row added gives too few).  Told to add a row, the
+    # operator added one: paid for, and job-000 was still left, every run.
+    server = sim(seed=6, history="error", history_shows="finished")
+    server.state.script("submit_error_before")  # job-000: not made
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2, model="kling-2.6"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+    server.state.config.history = "on"
+    for rows in (2, 3):  # the same manifest, then a row added
+        write(tmp_path / "m.yaml", many_jobs_yaml(rows, model="kling-2.6"))
+        capsys.readouterr()
+        assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
+        told = capsys.readouterr()
+        said = " ".join((told.out + told.err).split())
+        assert "this run has not seen it list a request of ours before it finished" in said
+        assert "a history that lists requests only once they finish never shows it" in said
+        assert "it settles this one" not in said and "Run again later" not in said
+    assert read_ledger(out / "ledger.jsonl").jobs["job-000"]["state"] == "submitting"
+    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 2  # job-000 not sent
+
+
 def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_settles_it(sim, tmp_path, monkeypatch):
     # job-000's POST is answered 502 before anything is made; job-001, sent beside it while it is looked
     # up, is answered 500 after it was made, and is found in the history.  Sent after job-000's outcome
