@@ -3126,6 +3126,17 @@ PLANTS = (
             "_promised_to_an_added_row",
         ),
     ),
+    Plant(
+        "a lost submit with no request of ours after it, in a history not seen listing a request unfinished, is "
+        "promised to a row added (a history that lists requests only once finished never shows it)",
+        "batchgen/engine/recovery.py",
+        "        if self.lists_unfinished:",
+        "        if True:",
+        (
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
+            "_promised_to_an_added_row",
+        ),
+    ),
 )
 
 

@@ -507,9 +507,9 @@ class Reconciler:
                         "the submit's outcome is unknown and the request history has not caught up with it as far "
                         "as anything shows: no request of ours was sent after it, and only one listed there can "
                         "show that. The job was not submitted again (that could pay twice). No job is left to send "
-                        "in this manifest, so the same command run again does not settle it: add a row (a new "
-                        f"job; once the history lists its request, it settles this one), or look for a {by_hand} "
-                        "and, if there is none, give this row a new id (paid again if the lost one was made)",
+                        f"in this manifest, so the same command run again does not settle it: {self._row_added()}; "
+                        f"or look for a {by_hand} and, if there is none, give this row a new id (paid again if the "
+                        "lost one was made)",
                         rerun=False,
                     )
                 return Leave(
@@ -561,10 +561,19 @@ class Reconciler:
             return (
                 "this run has not seen it list a request of ours before it finished, so one sent after the lost "
                 "submit may be listed before it (a shorter job finishes first)",
-                "a run with a job in flight (a row added) settles it if the history lists that job before it "
-                "finishes, but a history that lists requests only once they finish never shows it",
+                self._row_added(),
             )
         return None
+
+    def _row_added(self) -> str:
+        """What a row added to the manifest does for a lost submit: its request, sent after it and listed, shows
+        the history caught up, where the history lists requests before they finish (seen so, or not yet seen)."""
+        if self.lists_unfinished:
+            return "add a row (a new job; once the history lists its request, it settles this one)"
+        return (
+            "a run with a job in flight (a row added) settles it if the history lists that job before it "
+            "finishes, but a history that lists requests only once they finish never shows it"
+        )
 
     def _sent_after(self, until: float) -> bool:
         """Whether a request of ours known to have been made was sent after ``until`` (epoch)."""
