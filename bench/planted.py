@@ -3119,8 +3119,8 @@ PLANTS = (
     Plant(
         "a lost submit a history listing only finished requests can never show is promised to a row added",
         "batchgen/engine/recovery.py",
-        '"a run with a job in flight (a row added) settles it if the history lists that job before it "',
-        '"add a row (a new job; once the history lists its request, it settles this one); or "',
+        'f"a run with a job{of} in flight (a row added) settles it if the history lists that job before it "',
+        'f"add a row{of} (a new job; once the history lists its request, it settles this one); or "',
         (
             "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
             "_promised_to_an_added_row",
@@ -3132,6 +3132,17 @@ PLANTS = (
         "batchgen/engine/recovery.py",
         "        if self.lists_unfinished:",
         "        if True:",
+        (
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
+            "_promised_to_an_added_row",
+        ),
+    ),
+    Plant(
+        "a lost submit whose model's name in a history listing only finished requests is unknown is promised to a "
+        "row of that model added",
+        "batchgen/engine/recovery.py",
+        '                self._row_added(f" of {model}"),',
+        '                f"add a row of {model} (a new job; once the history lists its request, it settles this one)",',
         (
             "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
             "_promised_to_an_added_row",

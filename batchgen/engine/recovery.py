@@ -555,7 +555,7 @@ class Reconciler:
             return (
                 f"this run has not seen it list a request of ours of {model}, so the name it lists that model's "
                 "requests under (the lost one's row among them) is not known",
-                f"add a row of {model} (a new job; once the history lists its request, it settles this one)",
+                self._row_added(f" of {model}"),
             )
         if not self.lists_unfinished:
             return (
@@ -565,13 +565,14 @@ class Reconciler:
             )
         return None
 
-    def _row_added(self) -> str:
-        """What a row added to the manifest does for a lost submit: its request, sent after it and listed, shows
-        the history caught up, where the history lists requests before they finish (seen so, or not yet seen)."""
+    def _row_added(self, of: str = "") -> str:
+        """What a row added to the manifest (``of`` a model, where it must be) does for a lost submit: its
+        request, sent after it and listed, shows the history caught up, where the history lists requests before
+        they finish (seen so, or not yet seen)."""
         if self.lists_unfinished:
-            return "add a row (a new job; once the history lists its request, it settles this one)"
+            return f"add a row{of} (a new job; once the history lists its request, it settles this one)"
         return (
-            "a run with a job in flight (a row added) settles it if the history lists that job before it "
+            f"a run with a job{of} in flight (a row added) settles it if the history lists that job before it "
             "finishes, but a history that lists requests only once they finish never shows it"
         )
 

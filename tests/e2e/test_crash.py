@@ -576,15 +576,17 @@ def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
 
 
+@pytest.mark.parametrize("names", ["slug", "titled"])
 @pytest.mark.parametrize("rows", [1, 2])
 def test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not_promised_to_an_added_row(
-    sim, tmp_path, monkeypatch, capsys, rows
+    sim, tmp_path, monkeypatch, capsys, rows, names
 ):
     # As above, in a history that lists a request only once it has finished, with a request of ours sent after
     # the lost submit (2 rows) or none (1): one sent after it may finish, and be listed, before it, so no
     # listing shows the history caught up with it (the lag a run trusts is its own requests', and a row added
-    # gives too few).  Told to add a row, the operator added one: paid for, and job-000 was still left.
-    server = sim(seed=6, history="error", history_shows="finished")
+    # gives too few).  Told to add a row, the operator added one: paid for, and job-000 was still left.  So
+    # too where the history lists requests under their model's title, whose name a row of the model shows.
+    server = sim(seed=6, history="error", history_shows="finished", history_model_names=names)
     server.state.script("submit_error_before")  # job-000: not made
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(rows, model="kling-2.6"))
     out = tmp_path / "out"
