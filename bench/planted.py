@@ -3148,6 +3148,17 @@ PLANTS = (
             "_promised_to_an_added_row",
         ),
     ),
+    Plant(
+        "a record gone where the request history answers 404 (there is none) is said to have no output there, as if "
+        "it had been searched",
+        "batchgen/engine/recovery.py",
+        '            "there is no request history to find its output in (it answers 404)"',
+        '            "the request history has no output for it"',
+        (
+            "tests/engine/test_recovery.py::test_a_record_gone_without_output_says_why_and_what_to_do",
+            "tests/e2e/test_crash.py::test_a_record_gone_where_there_is_no_request_history_is_not_said_to_lack_its_output",
+        ),
+    ),
 )
 
 

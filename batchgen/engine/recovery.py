@@ -685,7 +685,12 @@ class Reconciler:
             else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
             f"should expire ({_span(self.record_life_s)} after submission)"
         )
-        return Gone(f"{why}, and the request history has no output for it; {REMAKE}")
+        where = (
+            "there is no request history to find its output in (it answers 404)"
+            if self.api.history_answered is False
+            else "the request history has no output for it"
+        )
+        return Gone(f"{why}, and {where}; {REMAKE}")
 
     async def look_up(self, job: TrackedJob) -> Found | Failed | Later:
         """The API's own answers about a live job cannot be used (a redirect away, a proxy's page):

@@ -604,6 +604,24 @@ def test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_n
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == rows  # job-000 not sent
 
 
+def test_a_record_gone_where_there_is_no_request_history_is_not_said_to_lack_its_output(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # Records live a minute, the job takes five, and the request history answers 404 (there is none): the
+    # job is lost.  The operator was told "the request history has no output for it", as if it had been
+    # searched, where none could be.
+    server = sim(seed=6, history="off", expiry_s=60.0, latency_sigma=0.0, model_latency_s={"kling-2.6": 300.0})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1, model="kling-2.6"))
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    told = capsys.readouterr()
+    said = " ".join((told.out + told.err).split())
+    assert "there is no request history to find its output in (it answers 404)" in said
+    assert "the request history has no output for it" not in said
+    assert read_ledger(out / "ledger.jsonl").jobs["job-000"]["state"] == "expired"
+
+
 def test_a_job_sent_beside_an_unknown_submit_and_found_in_the_history_itself_settles_it(sim, tmp_path, monkeypatch):
     # job-000's POST is answered 502 before anything is made; job-001, sent beside it while it is looked
     # up, is answered 500 after it was made, and is found in the history.  Sent after job-000's outcome

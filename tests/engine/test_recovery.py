@@ -826,11 +826,26 @@ async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not
     ],
 )  # fmt: skip
 async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
+    # the history answers 404 (there is none): it was not searched, so it is not said to lack the output
     clock = FakeClock(start=5000.0)
     j = job()
     j.request_id, j.submitted_at = "r", 5000.0 - age
     assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
-        f"{why}, and the request history has no output for it; run again with --resubmit-lost to make it again "
+        f"{why}, and there is no request history to find its output in (it answers 404); run again with "
+        "--resubmit-lost to make it again (a new request, paid for as any other; whatever the lost one was charged "
+        "stays paid)"
+    )
+
+
+async def test_a_record_gone_and_never_listed_by_a_history_that_lists_none_of_ours_says_it_has_no_output():
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at = "r", 5000.0 - 7200.0
+    api = FakeApi([], {})
+    api.history_answered = True  # the history answers, and lists no request of ours
+    assert reconciler(clock, api).stalled(j, None, 7200.0) == Gone(
+        "request r expired (records last 1 hour after submission; it was sent 120 min ago) before its result was "
+        "fetched, and the request history has no output for it; run again with --resubmit-lost to make it again "
         "(a new request, paid for as any other; whatever the lost one was charged stays paid)"
     )
 
