@@ -1,4 +1,4 @@
-"""Plant each of 335 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 351 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
