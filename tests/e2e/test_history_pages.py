@@ -203,7 +203,8 @@ def test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_it
     events = [json.loads(line)["event"] for line in (out / "ledger.jsonl").read_text().splitlines()]
     assert events.count("reconciled") >= 3  # the path under test: lost answers, found in the history
     assert server.state.duplicate_submissions() == 0 and len(server.state.submissions) == 20
-    assert server.state.counters["/inference-request/request-history"] <= 300
+    # about 110 pages read back from the end; about 190 read from page 1 on, past the days before
+    assert server.state.counters["/inference-request/request-history"] <= 150
 
 
 def test_a_resumed_run_settles_lost_submits_in_a_long_history_listed_oldest_first_before_any_sweep(

@@ -1107,9 +1107,9 @@ async def test_a_whole_read_begun_before_an_attempts_outcome_came_back_is_not_ta
     rows = in_no_order(clock.epoch(), 2500)
     api = FakeApi(rows)
     rec = reconciler(clock, api)
-    for i in range(3):  # our requests show up at once: absence counts 10 s after an attempt
+    for i in range(3):  # our requests show up at once, before they finish: absence counts 10 s after an attempt
         rec.note_submitted(f"seen-{i}", clock.epoch())
-        rec.note_seen(f"seen-{i}")
+        rec.note_seen(f"seen-{i}", unfinished=True)
     since = clock.epoch() - 60
     assert await rec.find(job("a dog"), since=since) == (None, False)  # the whole read, kept
     clock.advance(20)
