@@ -521,7 +521,8 @@ class Reconciler:
                     "A run that submits other jobs settles it once the history lists them",
                 )
             unseen = self._unseen(job.spec.model)
-            if unseen and not self.more_to_send(job):
+            # (told so by a re-run: the run that sent it may yet see a history that only lags catch up)
+            if unseen and since < self.started and not self.more_to_send(job):
                 reason, remedy = unseen
                 return Leave(
                     Event.SETTLE_LATER,
