@@ -1,4 +1,4 @@
-"""Plant each of 351 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each of 352 known promise-breaking bugs, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
@@ -3160,6 +3160,13 @@ PLANTS = (
             "tests/engine/test_recovery.py::test_a_record_gone_without_output_says_why_and_what_to_do",
             "tests/e2e/test_crash.py::test_a_record_gone_where_there_is_no_request_history_is_not_said_to_lack_its_output",
         ),
+    ),
+    Plant(
+        "the run that sent a lost submit says a plain re-run cannot settle it, where a history that only lags would",
+        "batchgen/engine/recovery.py",
+        "            if unseen and since < self.started and not self.more_to_send(job):",
+        "            if unseen and not self.more_to_send(job):",
+        ("tests/e2e/test_pacing.py::test_an_unsettled_submit_is_left_for_a_later_run_not_resubmitted",),
     ),
 )
 
