@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from batchgen.clock import iso_utc
-from batchgen.engine.resume import plan_resume
+from batchgen.engine.resume import ResumePlan, plan_resume
 from batchgen.engine.verdicts import Attach, Leave, Resubmit
-from batchgen.jobs import JobState
+from batchgen.jobs import JobState, TrackedJob
 from batchgen.store.ledger import Replay, carry_forward
-from tests.engine.doubles import ScriptedApi, kit, pending, row_for
+from tests.engine.doubles import Kit, ScriptedApi, kit, pending, row_for
 
 
 class _Videos:
@@ -39,6 +39,30 @@ def _replay(*lines: dict[str, Any]) -> Replay:
 DONE = {"event": "completed", "state": "completed", "request_id": "r", "cost": 0.28, "bytes": 10, "sha256": "0" * 64}
 
 
+async def _resume(
+    replay: Replay,
+    jobs: list[TrackedJob],
+    intact: set[str] | None = None,
+    *,
+    retry_failed: bool = False,
+    resubmit_lost: bool = False,
+) -> tuple[Kit, ResumePlan]:
+    """A resumed run's plan for ``jobs`` from ``replay`` (``intact``: the videos in place), and its kit."""
+    k = kit(ScriptedApi(), jobs)
+    plan = await plan_resume(
+        k.book,
+        replay,
+        _Videos(intact or set()),  # type: ignore[arg-type]
+        k.reconciler,
+        k.clock,
+        k.report,
+        retry_failed=retry_failed,
+        resubmit_lost=resubmit_lost,
+        verify_files=False,
+    )
+    return k, plan
+
+
 async def test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_and_sends_each_where_it_stands():
     replay = _replay(
         {"job_id": "done-1", **DONE},
@@ -49,11 +73,7 @@ async def test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_a
         {"job_id": "unsure", "event": "submitting", "state": "submitting"},
     )
     jobs = [pending(job_id) for job_id in ("done-1", "done-2", "gone", "queued", "fetching", "unsure", "new")]
-    k = kit(ScriptedApi(), jobs)
-    plan = await plan_resume(
-        k.book, replay, _Videos({"done-1", "done-2"}), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
-    )  # fmt: skip
+    k, plan = await _resume(replay, jobs, {"done-1", "done-2"})
     assert (k.report.skipped, k.report.reattached) == (2, 1)
     assert [job.spec.id for job in plan.poll] == ["queued"]
     assert [job.spec.id for job in plan.download] == ["gone", "fetching"]
@@ -75,11 +95,7 @@ async def test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_fl
         {"job_id": "lost", "event": "expired", "state": "expired", "request_id": "r-2", "cost": 0.28},
     )
     jobs = [pending("refused"), pending("lost"), pending("new")]
-    k = kit(ScriptedApi(), jobs)
-    plan = await plan_resume(
-        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=retry_failed, resubmit_lost=resubmit_lost, verify_files=False,
-    )  # fmt: skip
+    k, plan = await _resume(replay, jobs, retry_failed=retry_failed, resubmit_lost=resubmit_lost)
     sent = [job.spec.id for job in plan.submit]
     assert sent == [job_id for job_id, flag in (("refused", retry_failed), ("lost", resubmit_lost)) if flag] + ["new"]
     assert k.ledger.lines == [] and not plan.poll and not plan.download and not plan.reconcile
@@ -96,11 +112,7 @@ async def test_a_resumed_lost_submit_never_takes_a_request_the_ledger_gives_anot
         {"job_id": "b", "event": "submitting", "state": "submitting"},
     )
     a, b = pending("a", prompt="same"), pending("b", prompt="same")
-    k = kit(ScriptedApi(), [a, b])
-    await plan_resume(
-        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
-    )  # fmt: skip
+    k, _ = await _resume(replay, [a, b])
     since = k.clock.epoch() - 60
     k.api.rows = [row_for(a, "r-a", since + 1)]
     async with k.clock.autojump():
@@ -119,11 +131,7 @@ async def test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_
          "submitted_at": iso_utc(t0 + 11), "posted_at": iso_utc(t0 + 10)},
     )  # fmt: skip
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
-    k = kit(ScriptedApi(), [a, b])
-    plan = await plan_resume(
-        k.book, replay, _Videos(set()), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
-    )  # fmt: skip
+    k, plan = await _resume(replay, [a, b])
     assert plan.reconcile == [a] and a.submitted_epoch is not None and a.unknown_epoch == t0 + 1
     k.api.rows = [row_for(b, "r-b", t0 + 10.5)]
     async with k.clock.autojump():
@@ -144,9 +152,5 @@ async def test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_comple
     )  # fmt: skip
     assert replay.jobs["b"]["posted_at"] == iso_utc(t0 + 10)
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
-    k = kit(ScriptedApi(), [a, b])
-    await plan_resume(
-        k.book, replay, _Videos({"b"}), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
-    )  # fmt: skip
+    k, _ = await _resume(replay, [a, b], {"b"})
     assert k.reconciler.sent_time("r-b") == t0 + 10
