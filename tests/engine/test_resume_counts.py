@@ -37,6 +37,14 @@ def _replay(*lines: dict[str, Any]) -> Replay:
 
 
 DONE = {"event": "completed", "state": "completed", "request_id": "r", "cost": 0.28, "bytes": 10, "sha256": "0" * 64}
+T0 = 1_800_000_000.0
+# a's submit came back unknown at T0 + 1; the run then sent b, its POST at T0 + 10
+LOST_THEN_SENT = (
+    {"job_id": "a", "event": "submit_unknown", "state": "submitting", "posting_at": iso_utc(T0),
+     "unknown_at": iso_utc(T0 + 1)},
+    {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b",
+     "submitted_at": iso_utc(T0 + 11), "posted_at": iso_utc(T0 + 10)},
+)  # fmt: skip
 
 
 async def _resume(
@@ -123,17 +131,13 @@ async def test_a_resumed_lost_submit_never_takes_a_request_the_ledger_gives_anot
 async def test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_a_resumed_run():
     # the earlier run sent b ten seconds after a's outcome came back unknown, and the history lists b alone:
     # a was never made, and the resumed run sends it again (by when b's POST went out, its ledger line says)
-    t0 = 1_800_000_000.0
     replay = _replay(
-        {"job_id": "a", "event": "submit_unknown", "state": "submitting", "posting_at": iso_utc(t0),
-         "unknown_at": iso_utc(t0 + 1)},
-        {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b",
-         "submitted_at": iso_utc(t0 + 11), "posted_at": iso_utc(t0 + 10)},
+        *LOST_THEN_SENT,
     )  # fmt: skip
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
     k, plan = await _resume(replay, [a, b])
-    assert plan.reconcile == [a] and a.submitted_epoch is not None and a.unknown_epoch == t0 + 1
-    k.api.rows = [row_for(b, "r-b", t0 + 10.5)]
+    assert plan.reconcile == [a] and a.submitted_epoch is not None and a.unknown_epoch == T0 + 1
+    k.api.rows = [row_for(b, "r-b", T0 + 10.5)]
     async with k.clock.autojump():
         assert await k.reconciler.settle(a, since=a.submitted_epoch, until=a.unknown_epoch) == Resubmit()
 
@@ -141,16 +145,12 @@ async def test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_
 async def test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_completed():
     # as above, but b went on to complete: its 'completed' line, written after the one that records when its
     # POST went out, must not take that time from the job's view (b would prove nothing, and a never settle)
-    t0 = 1_800_000_000.0
     replay = _replay(
-        {"job_id": "a", "event": "submit_unknown", "state": "submitting", "posting_at": iso_utc(t0),
-         "unknown_at": iso_utc(t0 + 1)},
-        {"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b",
-         "submitted_at": iso_utc(t0 + 11), "posted_at": iso_utc(t0 + 10)},
+        *LOST_THEN_SENT,
         {"job_id": "b", "event": "result", "state": "downloading", "output_url": "https://out.example/b.mp4"},
         {"job_id": "b", **DONE, "request_id": "r-b"},
     )  # fmt: skip
-    assert replay.jobs["b"]["posted_at"] == iso_utc(t0 + 10)
+    assert replay.jobs["b"]["posted_at"] == iso_utc(T0 + 10)
     a, b = pending("a", prompt="a"), pending("b", prompt="b")
     k, _ = await _resume(replay, [a, b], {"b"})
-    assert k.reconciler.sent_time("r-b") == t0 + 10
+    assert k.reconciler.sent_time("r-b") == T0 + 10
