@@ -1227,3 +1227,17 @@ async def test_the_search_window_starts_the_day_before_the_attempt_by_the_server
     since = 1_800_050_000.0  # 2027-01-15 21:53 UTC
     await reconciler(clock, api).find(job(), since=since)
     assert api.queries[0].get("from_date") == day
+
+
+async def test_how_long_a_request_took_to_be_listed_is_timed_from_its_post_not_its_answer():
+    """A request whose answer came 75 s after its POST (a busy gateway, an upload), listed 10 s after that answer:
+    it took 85 s to be listed, counted from when a lost submit's own clock starts, its POST.  Timed from the
+    answer (10 s), a lost submit with a slow answer is taken for never made 65 s too soon, and paid twice."""
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    posted = clock.epoch()
+    clock.advance(75.0)
+    rec.note_submitted("slow", clock.epoch(), made_by=clock.epoch(), sent_from=posted)
+    clock.advance(10.0)
+    rec.note_seen("slow", unfinished=True)
+    assert rec.slowest_listing() == pytest.approx(85.0)
