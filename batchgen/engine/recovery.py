@@ -501,16 +501,13 @@ class Reconciler:
                 if await self._until_one_sent_after(job, since, until):  # look again, now that one was
                     return await self.settle(job, since=since, until=until)
                 if not self.more_to_send(job):
-                    return Leave(
-                        Event.SETTLE_LATER,
-                        job.state,
+                    return _no_plain_rerun(
+                        job,
                         "the submit's outcome is unknown and the request history has not caught up with it as far "
                         "as anything shows: no request of ours was sent after it, and only one listed there can "
-                        "show that. The job was not submitted again (that could pay twice). No job is left to send "
-                        f"in this manifest, so the same command run again does not settle it: {self._row_added()}; "
-                        f"or look for a {by_hand} and, if there is none, give this row a new id (paid again if the "
-                        "lost one was made)",
-                        rerun=False,
+                        "show that",
+                        self._row_added(),
+                        by_hand,
                     )
                 return Leave(
                     Event.SETTLE_LATER,
@@ -524,15 +521,12 @@ class Reconciler:
             # (told so by a re-run: the run that sent it may yet see a history that only lags catch up)
             if unseen and since < self.started and not self.more_to_send(job):
                 reason, remedy = unseen
-                return Leave(
-                    Event.SETTLE_LATER,
-                    job.state,
+                return _no_plain_rerun(
+                    job,
                     "the submit's outcome is unknown, and the requests of ours sent after it do not show the "
-                    f"request history caught up with it: {reason}. The job was not submitted again (that could "
-                    "pay twice). No job is left to send in this manifest, so the same command run again does not "
-                    f"settle it: {remedy}; or look for a {by_hand} and, if there is none, give this row a new id "
-                    "(paid again if the lost one was made)",
-                    rerun=False,
+                    f"request history caught up with it: {reason}",
+                    remedy,
+                    by_hand,
                 )
             return Leave(
                 Event.SETTLE_LATER,
@@ -759,6 +753,19 @@ REMAKE = (
     "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
     "lost one was charged stays paid)"
 )
+
+
+def _no_plain_rerun(job: TrackedJob, why: str, remedy: str, by_hand: str) -> Leave:
+    """A lost submit left with no job to send after it in this manifest: ``why`` it is not settled, ``remedy``
+    (what may settle it) and where a person can look for it (``by_hand``); no plain re-run is promised."""
+    return Leave(
+        Event.SETTLE_LATER,
+        job.state,
+        f"{why}. The job was not submitted again (that could pay twice). No job is left to send in this manifest, "
+        f"so the same command run again does not settle it: {remedy}; or look for a {by_hand} and, if there is "
+        "none, give this row a new id (paid again if the lost one was made)",
+        rerun=False,
+    )
 
 
 def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
