@@ -89,6 +89,18 @@ log = logging.getLogger("batchgen")
 HISTORY_ASKS = ("per_page", "sort_order")  # what a history page asks for beyond its number, dropped in this order
 
 
+# what a base URL answered by something that is not the API may mean, what to do, and what it means if it is right
+WRONG_URL = (
+    "--base-url (or api.base_url) points at another server (an object store, a web site), or something in front "
+    "of the API answers in its place"
+)
+CHECK_URL = (
+    "Check it (Segmind's API is https://api.segmind.com), then run again with the right one (a --base-url given "
+    "replaces the one kept with the folder)"
+)
+GATEWAY_FOR_NOW = "; if it is right, a gateway in front of the API failed for now: run again later"
+
+
 class ApiClient:
     """Async client for the v2 queue API.  Use as ``async with ApiClient(...) as api``."""
 
@@ -214,12 +226,9 @@ class ApiClient:
         """The first submit's answer, when it shows that what answered is not the API (see ``spoken``)."""
         made = not 400 <= status < 500  # a 4xx refused the request; a 2xx or 5xx may follow a job made
         answered = f"POST {url} was answered HTTP {status} with {answer}, not the API's answer"
-        later = "; if it is right, a gateway in front of the API failed for now: run again later" * (status >= 500)
+        later = GATEWAY_FOR_NOW * (status >= 500)
         return NotTheApi(
-            f"{answered}, and nothing this run had from {self.base_url} was the API's: --base-url (or "
-            "api.base_url) points at another server (an object store, a web site), or something in front of the "
-            "API answers in its place. Check it (Segmind's API is https://api.segmind.com), then run again with "
-            f"the right one (a --base-url given replaces the one kept with the folder){later}",
+            f"{answered}, and nothing this run had from {self.base_url} was the API's: {WRONG_URL}. {CHECK_URL}{later}",
             status=status,
             made=made,
             answered=answered,

@@ -16,7 +16,7 @@ the base URL says nothing of the base URL: then the first submit shows it, as in
 
 from __future__ import annotations
 
-from ..api.client import ApiClient, default_history_url
+from ..api.client import CHECK_URL, GATEWAY_FOR_NOW, WRONG_URL, ApiClient, default_history_url
 from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..errors import ApiError, AuthError, NotTheApi
@@ -53,13 +53,9 @@ def _still_not_the_api(api: ApiClient, left: list[TrackedJob], exc: ApiError) ->
     jobs = f"job {ids} stays" if len(left) == 1 else f"jobs {ids} stay"
     return NotTheApi(
         f"{answered}, and nothing this run had from {api.base_url} was the API's (the credit balance read neither), "
-        "as an earlier run's submit was answered by something that is not the API: --base-url (or api.base_url) "
-        "points at another server (an object store, a web site), or something in front of the API answers in its "
-        f"place. No submit was sent, so no job more is left of unknown outcome; {jobs} so until a run whose URL "
-        f"answers as the API looks {'it' if len(left) == 1 else 'them'} up in its request history. Check it "
-        "(Segmind's API is https://api.segmind.com), then run again with the right one (a --base-url given "
-        "replaces the one kept with the folder); if it is right, a gateway in front of the API failed for now: "
-        "run again later",
+        f"as an earlier run's submit was answered by something that is not the API: {WRONG_URL}. No submit was "
+        f"sent, so no job more is left of unknown outcome; {jobs} so until a run whose URL answers as the API looks "
+        f"{'it' if len(left) == 1 else 'them'} up in its request history. {CHECK_URL}{GATEWAY_FOR_NOW}",
         status=exc.status or 0,
         made=False,
         answered=answered,
