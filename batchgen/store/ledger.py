@@ -65,9 +65,12 @@ def ledger_stamp(path: str | Path) -> tuple[int, int, int] | None:
     """A ledger file's size, modification time and inode (None: no file).  The ledger is only appended to
     (and a torn tail cut off), so a file whose stamp is unchanged holds the same lines."""
     try:
-        info = os.stat(path)
+        return _stamp(os.stat(path))
     except FileNotFoundError:
         return None
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
@@ -113,7 +116,7 @@ def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None 
         if each is not None:
             each(dict(record))
         carry_forward(jobs, job_id, record)
-    return Replay(jobs, last_complete, torn, (info.st_size, info.st_mtime_ns, info.st_ino))
+    return Replay(jobs, last_complete, torn, _stamp(info))
 
 
 def carry_forward(jobs: dict[str, dict[str, Any]], job_id: str, record: dict[str, Any]) -> None:
