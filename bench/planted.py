@@ -3093,8 +3093,8 @@ PLANTS = (
         "before a kind is learned, a history row's latency under a tenth of its published time is read as none (a "
         "world faster than published learns its first finishes only from the sweeps' bounds)",
         "batchgen/engine/sweeper.py",
-        "            least = LAG_TOLERANCE * shown if shown is not None else self._probe_start(latency_key(job.spec))",
-        "            least = LAG_TOLERANCE * (shown or self.latency.prior(latency_key(job.spec)))",
+        "            least = LAG_TOLERANCE * shown if shown is not None else self._probe_start(key)",
+        "            least = LAG_TOLERANCE * (shown or self.latency.prior(key))",
         ("tests/engine/test_history_lag.py",),
     ),
     Plant(

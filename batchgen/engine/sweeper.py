@@ -392,12 +392,12 @@ class Sweeper(SweepCadence):
         job = self.jobs.get(row.request_id)
         if job is None:
             return
-        if not self.healthy:
+        if not self.healthy:  # (a pause's end always makes it so: a failure after this one starts a new spell)
             self.healthy = True
             if self._pause:
                 log.info("the request history answers again: history sweeps are back on")
+                self._pause = 0.0
             await self._news.send(Replan())  # per-job polls become the sparse safety net
-        self._pause = 0.0
         self.reconciler.note_listed(row)
         if row.status not in HISTORY_DONE:
             self._unfinished_at[row.request_id] = self._swept_at
@@ -407,15 +407,16 @@ class Sweeper(SweepCadence):
         self.shown_done.add(row.request_id)
         check = False
         unfinished_at = self._unfinished_at.pop(row.request_id, None)
+        key = latency_key(job.spec)
         if row.latency_s is not None:  # a latency no job of its kind can have is read as none (history_lag)
-            shown = self._typical(latency_key(job.spec))
-            least = LAG_TOLERANCE * shown if shown is not None else self._probe_start(latency_key(job.spec))
+            shown = self._typical(key)
+            least = LAG_TOLERANCE * shown if shown is not None else self._probe_start(key)
             if credible_latency(row.latency_s, seen_unfinished=job.pending_age, least=least) is None:
                 row = dataclasses.replace(row, latency_s=None)
         if row.status == "COMPLETED":
             self._note_finish(job, row, unfinished_at)
             if row.latency_s is not None and unfinished_at is not None:
-                typical = self._typical(latency_key(job.spec)) or row.latency_s
+                typical = self._typical(key) or row.latency_s  # (this finish counted now)
                 check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
         await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
         self._check_health()
