@@ -271,8 +271,8 @@ PLANTS = (
     Plant(
         "the feeder lets one job more than --concurrency into flight",
         "batchgen/engine/submitter.py",
-        "if book.in_flight < self.settings.limits.concurrency:",
-        "if book.in_flight <= self.settings.limits.concurrency:",
+        "if book.in_flight < self.life.room(self.settings.limits.concurrency, book.in_flight):",
+        "if book.in_flight <= self.life.room(self.settings.limits.concurrency, book.in_flight):",
         ("tests/e2e/test_promises_flow.py::test_never_more_jobs_in_flight_than_the_concurrency",),
     ),
     Plant(
@@ -3168,6 +3168,63 @@ PLANTS = (
         "            if unseen and since < self.started and not self.more_to_send(job):",
         "            if unseen and not self.more_to_send(job):",
         ("tests/e2e/test_pacing.py::test_an_unsettled_submit_is_left_for_a_later_run_not_resubmitted",),
+    ),
+    # ----------------------------------------------------------------- a record's life caps the jobs in flight
+    Plant(
+        "with no history, the configured concurrency is kept however long jobs wait in the queue",
+        "batchgen/engine/submitter.py",
+        "if book.in_flight < self.life.room(self.settings.limits.concurrency, book.in_flight):",
+        "if book.in_flight < self.settings.limits.concurrency:",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "a job whose record died unfinished is not counted ahead of the jobs sent after it",
+        "batchgen/engine/poller.py",
+        '            self.life.died(job.request_id or "")',
+        "            pass",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "a dead record's job is counted ahead for no time",
+        "batchgen/engine/life_cap.py",
+        "        self._ghosts.append(max(now, sent[0] + sent[1] / rate) if rate else now + self.target())",
+        "        self._ghosts.append(now)",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "the throughput is taken as the slowest recent finish's, not the upper quartile",
+        "batchgen/engine/life_cap.py",
+        "        return rates[round(UPPER * (len(rates) - 1))]",
+        "        return rates[0]",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "the cap binds from the first finish, before any job of ours was seen to wait",
+        "batchgen/engine/life_cap.py",
+        "        if not queued and not self._waited(now, target):",
+        "        if not queued and not self._recent and not self._waited(now, target):",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "before any finish, jobs go on being sent however long the first has waited",
+        "batchgen/engine/life_cap.py",
+        "        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else target",
+        "        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else math.inf",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "the target ignores a guard shortened by a record found gone sooner",
+        "batchgen/engine/life_cap.py",
+        "        guard = self.plan.guard\n",
+        "        guard = self.plan.expiry_s_configured if hasattr(self.plan, 'expiry_s_configured') else 3000.0\n",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "the feeder waiting on the book is never woken by time alone",
+        "batchgen/engine/book.py",
+        "                await clock.wait(self._changed, recheck())",
+        "                await self._changed.wait()",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
 )
 

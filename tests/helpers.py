@@ -325,6 +325,7 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
     gateway's ``call`` are absent)."""
     from types import SimpleNamespace
 
+    from batchgen.engine.life_cap import LifeCap
     from batchgen.engine.poller import Poller
     from batchgen.engine.sweeper import Sweeper
 
@@ -339,7 +340,8 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
     return Poller(
         book=None, gateway=gateway, api=None, plan=plan, reconciler=reconciler,  # type: ignore[arg-type]
         control=control, clock=clock, min_interval_s=2.0, max_attempts=6,  # type: ignore[arg-type]
-        sweeper=sweeper, news=None, downloads=Outbox(), lost=Outbox(),  # type: ignore[arg-type]
+        sweeper=sweeper, life=LifeCap(plan, clock, history_works=lambda: True), news=None,  # type: ignore[arg-type]
+        downloads=Outbox(), lost=Outbox(),  # type: ignore[arg-type]
     )  # fmt: skip
 
 

@@ -27,9 +27,12 @@ from typing import Any
 
 import anyio
 
+from ..clock import Clock
 from ..jobs import MAY_BE_CHARGED, TRANSITIONS, Event, JobState, TrackedJob
 from ..store.output import Appender
 from .outcome import error_text
+
+Recheck = Callable[[], float] | None  # run seconds until a condition may change with no slot freed
 
 
 class TransitionError(AssertionError):
@@ -134,12 +137,16 @@ class JobBook:
         """Wake everyone waiting in :meth:`until` to look again."""
         self._changed.set()
 
-    async def until(self, ready: Callable[[], bool]) -> None:
-        """Wait until ``ready()`` holds; it is checked whenever a slot is freed or :meth:`wake` is called."""
+    async def until(self, ready: Callable[[], bool], *, clock: Clock | None = None, recheck: Recheck = None) -> None:
+        """Wait until ``ready()`` holds; it is checked whenever a slot is freed or :meth:`wake` is called, and,
+        with ``recheck``, once the run seconds it says have passed (on ``clock``)."""
         while not ready():
             if self._changed.is_set():
                 self._changed = anyio.Event()
-            await self._changed.wait()
+            if clock is None or recheck is None:
+                await self._changed.wait()
+            else:
+                await clock.wait(self._changed, recheck())
 
     # ------------------------------------------------------------------ readouts
 

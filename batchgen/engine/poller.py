@@ -63,13 +63,14 @@ from ..jobs import JobState, TrackedJob
 from .book import JobBook
 from .control import RunControl
 from .handover import Handover
+from .life_cap import LifeCap
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
 from .recovery import Reconciler
 from .schedule import PollSchedule
 from .stalls import stall_age
 from .sweeper import Sweeper
-from .verdicts import Found, Running
+from .verdicts import Found, Gone, Running
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -93,13 +94,16 @@ class Poller(PollSchedule):
         min_interval_s: float,
         max_attempts: int,
         sweeper: Sweeper,
+        life: LifeCap,
         news: MemoryObjectReceiveStream[SweepNews],
         downloads: MemoryObjectSendStream[TrackedJob],
         lost: MemoryObjectSendStream[Lost],
     ) -> None:
         """``sweeper`` reads the history for the jobs in ``sweeper.jobs`` (this poller's in-flight
         jobs, which it alone writes) and sends what it finds on ``news``."""
-        super().__init__(gateway=gateway, plan=plan, clock=clock, sweeper=sweeper, min_interval_s=min_interval_s)
+        super().__init__(
+            gateway=gateway, plan=plan, clock=clock, sweeper=sweeper, life=life, min_interval_s=min_interval_s
+        )
         self.book, self.api = book, api
         self.reconciler, self.control = reconciler, control
         self.max_attempts = max_attempts
@@ -395,6 +399,8 @@ class Poller(PollSchedule):
                 self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
                 return
             found = self.reconciler.stalled(job, found.status, now - made)
+        elif isinstance(found, Gone) and job.done_age is None:
+            self.life.died(job.request_id or "")  # most likely still in the account's queue, or on its workers
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)
@@ -415,6 +421,7 @@ class Poller(PollSchedule):
         server = measured if measured is not None else job.server_latency
         took = bounded_finish(job.pending_age, job.done_age, server)
         self.sweeper.queue.finished(job, took)
+        self.life.finished(job.request_id or "", took)
         if self.latency.observe(key, took):
             self._replan(key)
 

@@ -54,6 +54,7 @@ from ..store.output import Appender, Store
 from .book import JobBook
 from .control import RunControl
 from .downloader import Downloader
+from .life_cap import LifeCap
 from .messages import Lost, SweepNews
 from .outcome import RunReport, Snapshot
 from .poller import Poller
@@ -112,10 +113,7 @@ class Run:
         self._tracked = anyio.create_memory_object_stream[TrackedJob](max(1, limits.concurrency))
         self._downloads = anyio.create_memory_object_stream[TrackedJob](max(4, limits.download_concurrency * 2))
         self._lost = anyio.create_memory_object_stream[Lost](max(1, limits.concurrency))
-        self.submitter = Submitter(
-            book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,
-            clock=clock, settings=settings, tracked=self._tracked[0], resubmit_lost=resubmit_lost,
-        )  # fmt: skip
+
         self.downloader = Downloader(
             book=self.book, api=api, out=out, reconciler=self.reconciler, control=self.control, clock=clock,
             policy=self.policy, settings=settings.output, lost=self._lost[0], media=settings.media,
@@ -129,6 +127,11 @@ class Run:
             expiry_s=polling.expiry_s,
             expiry_margin_s=polling.expiry_margin_s,
         )
+        life = LifeCap(plan, clock, history_works=lambda: api.history_answered is True)
+        self.submitter = Submitter(
+            book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,
+            clock=clock, settings=settings, tracked=self._tracked[0], resubmit_lost=resubmit_lost, life=life,
+        )  # fmt: skip
         # Sweep news: at most a few messages per job in flight and sweep, taken at once (Poller.take_news).
         self._news = anyio.create_memory_object_stream[SweepNews](math.inf)
         sweeper = Sweeper(
@@ -140,7 +143,7 @@ class Run:
         self.poller = Poller(
             book=self.book, gateway=self.gateway, api=api, plan=plan, reconciler=self.reconciler,
             control=self.control, clock=clock, min_interval_s=polling.min_interval_s,
-            max_attempts=self.policy.max_attempts, sweeper=sweeper, news=self._news[1],
+            max_attempts=self.policy.max_attempts, sweeper=sweeper, life=life, news=self._news[1],
             downloads=self._downloads[0], lost=self._lost[0],
         )  # fmt: skip
         self._final_at_start = 0

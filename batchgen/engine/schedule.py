@@ -27,6 +27,7 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import JobState, TrackedJob
+from .life_cap import LifeCap
 from .pollplan import SCOUTS, LatencyKey, LatencyModel, PollPlan, latency_key
 from .sweeper import Sweeper
 
@@ -38,9 +39,9 @@ class PollSchedule:
     """The in-flight jobs (by request id) and when each is polled next."""
 
     def __init__(
-        self, *, gateway: Gateway, plan: PollPlan, clock: Clock, sweeper: Sweeper, min_interval_s: float
+        self, *, gateway: Gateway, plan: PollPlan, clock: Clock, sweeper: Sweeper, life: LifeCap, min_interval_s: float
     ) -> None:
-        self.gateway, self.plan, self.clock, self.sweeper = gateway, plan, clock, sweeper
+        self.gateway, self.plan, self.clock, self.sweeper, self.life = gateway, plan, clock, sweeper, life
         self.latency: LatencyModel = plan.latency
         self.min_interval_s = min_interval_s
         self.max_interval_s = plan.max_interval
@@ -85,6 +86,8 @@ class PollSchedule:
         assert job.request_id is not None
         self.by_request[job.request_id] = job
         self.sweeper.queue.sent(job)
+        if job.sent_at is not None:  # a POST this run sent: its time in flight tells of the account's queue
+            self.life.sent(job.request_id, job.submitted_at, len(self.by_request))
         self.sweeper.count_in_flight()
         self.sweeper.idle = self.polls_beat_sweeps()
 
@@ -97,6 +100,7 @@ class PollSchedule:
             before = self.polls_beat_sweeps()
             self.by_request.pop(job.request_id, None)
             self.sweeper.forget(job.request_id)
+            self.life.forget(job.request_id)
             for scouts in self._scouts.values():
                 scouts.pop(job.request_id, None)
             self.sweeper.idle = self.polls_beat_sweeps()

@@ -63,6 +63,7 @@ from .book import JobBook
 from .control import RunControl
 from .identity import fingerprint
 from .inline_forms import InlineForms
+from .life_cap import LifeCap
 from .messages import Lost
 from .outcome import RunReport
 from .recovery import Reconciler
@@ -89,8 +90,10 @@ class Submitter:
         settings: Settings,
         tracked: MemoryObjectSendStream[TrackedJob],
         resubmit_lost: bool,
+        life: LifeCap,
     ) -> None:
         self.book, self.gateway, self.api, self.reconciler = book, gateway, api, reconciler
+        self.life = life  # how many may be in flight where a job must finish within its record's life
         self.control, self.clock, self.settings = control, clock, settings
         self._tracked = tracked
         self.resubmit_lost = resubmit_lost
@@ -135,7 +138,11 @@ class Submitter:
         self._queued = {job.spec.id for job in queue}
         async with send:
             for job in queue:
-                await book.until(lambda: (self._may_send() and not self._probing()) or self.control.stopping)
+                await book.until(
+                    lambda: (self._may_send() and not self._probing()) or self.control.stopping,
+                    clock=self.clock,
+                    recheck=self.life.recheck_in,
+                )
                 if self.control.stopping:
                     await self._defer(job)
                     continue
@@ -240,7 +247,7 @@ class Submitter:
         killed run's), none would be sent and none settled, in this run or any later one.  One beside
         them, however it ends: a server erring on every submit would have each sent beside the last."""
         book, beside = self.book, self._beside
-        if book.in_flight < self.settings.limits.concurrency:
+        if book.in_flight < self.life.room(self.settings.limits.concurrency, book.in_flight):
             return True
         return 0 < book.in_flight <= self._settling and (beside is None or not beside.holds_slot)
 

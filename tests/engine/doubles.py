@@ -27,6 +27,7 @@ from batchgen.config import OutputSettings, RetrySettings, Settings
 from batchgen.engine.book import JobBook
 from batchgen.engine.control import RunControl
 from batchgen.engine.downloader import Downloader
+from batchgen.engine.life_cap import LifeCap
 from batchgen.engine.outcome import RunReport
 from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import LatencyModel, PollPlan
@@ -167,12 +168,19 @@ def row_for(job: TrackedJob, request_id: str, created: float, status: str = "QUE
     return HistoryRow(request_id, MODEL, status, job.spec.payload(), None, None, created, None)
 
 
-def submitter(k: Kit, *, resubmit_lost: bool = False) -> tuple[Submitter, Outbox]:
+def unbounded(clock: Any) -> LifeCap:
+    """A life cap that never binds (a history stands in for every record)."""
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    return LifeCap(plan, clock, history_works=lambda: True)
+
+
+def submitter(k: Kit, *, resubmit_lost: bool = False, life: LifeCap | None = None) -> tuple[Submitter, Outbox]:
     """The submit stage on the kit; what it sends to the poller lands in the outbox."""
     tracked = Outbox()
     stage = Submitter(
         book=k.book, gateway=k.gateway, api=k.api, reconciler=k.reconciler, control=k.control,  # type: ignore[arg-type]
         clock=k.clock, settings=k.settings, tracked=tracked, resubmit_lost=resubmit_lost,  # type: ignore[arg-type]
+        life=life or unbounded(k.clock),
     )  # fmt: skip
     stage.fed_all = True  # no feeder: every job of the kit was handed over (a test that feeds clears it)
     return stage, tracked
@@ -277,7 +285,7 @@ def poll_stage(
     poller = Poller(
         book=k.book, gateway=k.gateway, api=api, plan=plan, reconciler=k.reconciler,  # type: ignore[arg-type]
         control=k.control, clock=k.clock, min_interval_s=2.0, max_attempts=3, sweeper=sweeper,
-        news=news, downloads=downloads, lost=lost,  # type: ignore[arg-type]
+        life=LifeCap(plan, k.clock, history_works=lambda: True), news=news, downloads=downloads, lost=lost,  # type: ignore[arg-type]
     )  # fmt: skip
     poller.result_polls = result_polls
     for job in jobs:

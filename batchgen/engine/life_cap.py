@@ -1,0 +1,141 @@
+"""How many jobs may be in flight where a job must finish within its record's life (:class:`LifeCap`).
+
+A finished job's output is had by its request id while its record lives (``polling.expiry_s`` after its
+submit, or less once a record was found gone sooner: the plan's guard).  After that only the request
+history knows it.  Where there is none (it answers 404), or it has not answered a page, a job still
+waiting in the account's queue when its record dies is a video that may be paid and cannot be fetched.
+
+Jobs sent beyond the account's workers only wait in its queue, and by Little's law a job sent with ``n``
+in the queue before it and itself finishes about ``n / throughput`` after it.  So a job that took ``t``
+from submit to finish, sent with ``n`` ahead, says that ``n x target / t`` ahead would have finished it
+in ``target``.  The jobs ahead over the time taken is at most the throughput (fewer ahead than the
+account has workers waited for none), so the cap is the throughput taken as the upper quartile of that
+over the recent finishes, times the target, while the history cannot stand in for a record.  The target
+is half the guard, or, for jobs that take longer alone (the run's fastest finish, its first jobs finding
+free workers), one and a half times that, below nine tenths of the guard.
+
+A job whose record died before it was seen finished is no longer ours to poll, but it most likely still
+holds its place in the account's queue: it is counted ahead of the jobs sent after it until it would
+have finished (its submit, plus its place over the throughput; a target from now before any finish).
+
+The cap binds only once a job of ours is seen to wait: one took, or has been in flight, longer than one and
+a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
+then until a job finishes).  The cap never keeps fewer than one job of ours in flight (once the
+jobs whose records died are through), and never more than ``limits.concurrency``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Callable
+
+from ..clock import Clock
+from .pollplan import PollPlan
+
+log = logging.getLogger("batchgen")
+
+SAFE_SHARE = 0.5  # of the guard: the submit-to-finish time aimed at
+ALONE_ROOM = 1.5  # ... or this many times the run's fastest finish, for jobs that take that long alone
+MOST_SHARE = 0.9  # ... but never more than this share of the guard
+RECENT = 16  # the recent finishes the cap is reckoned from
+UPPER = 0.75  # the quantile of their throughputs taken (each one is at most the account's)
+
+
+class LifeCap:
+    """The jobs of this run in flight (when sent, with how many ahead), their recent finishes, and the jobs
+    whose records died unfinished (until each would have finished)."""
+
+    def __init__(self, plan: PollPlan, clock: Clock, *, history_works: Callable[[], bool]) -> None:
+        self.plan, self.clock = plan, clock
+        self._history_works = history_works
+        self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
+        self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT)  # (jobs ahead per second, seconds taken)
+        self._fastest = math.inf  # the run's fastest submit-to-finish time
+        self._ghosts: list[float] = []  # when each job whose record died unfinished would have finished
+        self.told = False
+
+    # ------------------------------------------------------------------ what the poller saw
+
+    def sent(self, request_id: str, sent_at: float, ours: int) -> None:
+        """A job this run sent entered the schedule, ``ours`` of ours in flight with it."""
+        self._sent.setdefault(request_id, (sent_at, ours + self._queued(sent_at)))
+
+    def forget(self, request_id: str) -> None:
+        self._sent.pop(request_id, None)
+
+    def finished(self, request_id: str, took: float) -> None:
+        """A job finished ``took`` run seconds after its submit (as the latency model learned it)."""
+        sent = self._sent.pop(request_id, None)
+        if sent is None or not took > 0:
+            return
+        self._fastest = min(self._fastest, took)
+        self._recent.append((sent[1] / took, took))
+
+    def died(self, request_id: str) -> None:
+        """A job's record died before the job was seen finished: it holds its place until it would have."""
+        sent = self._sent.pop(request_id, None)
+        if sent is None:
+            return
+        now = self.clock.now()
+        rate = self._rate()
+        self._ghosts.append(max(now, sent[0] + sent[1] / rate) if rate else now + self.target())
+
+    # ------------------------------------------------------------------ what the submitter asks
+
+    def target(self) -> float:
+        guard = self.plan.guard
+        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else 0.0
+        return min(MOST_SHARE * guard, max(SAFE_SHARE * guard, alone))
+
+    def room(self, concurrency: int, in_flight: int) -> int:
+        """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
+        can stand in for a record that dies."""
+        if self._history_works():
+            return concurrency
+        now, target = self.clock.now(), self.target()
+        queued = self._queued(now)
+        if not queued and not self._waited(now, target):
+            return concurrency
+        rate = self._rate()
+        cap = max(1, math.floor(rate * target)) if rate else in_flight  # none finished: none more until one does
+        cap = max(0, min(concurrency, cap) - queued)
+        if cap < concurrency and not self.told:
+            self.told = True
+            log.warning(
+                "no request history stands in for a request's record once it expires, and jobs wait in the "
+                "account's queue: fewer jobs are kept in flight than limits.concurrency (%d now, not %d), so "
+                "that each finishes within %.0f s of its submit, inside its record's life (%.0f s)",
+                cap, concurrency, target, self.plan.expiry,
+            )  # fmt: skip
+        return cap
+
+    def recheck_in(self) -> float:
+        """Run seconds until the room may grow with no job of ours finishing (a dead record's job would be
+        through); ``inf``: only a finish can grow it."""
+        now = self.clock.now()
+        return min((at - now for at in self._ghosts if at > now), default=math.inf)
+
+    # ------------------------------------------------------------------ reckoning
+
+    def _waited(self, now: float, target: float) -> bool:
+        """Whether a job of ours waited in the account's queue: one took, or has been in flight, longer than
+        its fastest finish leaves room for (before any finish: longer than the target)."""
+        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else target
+        oldest = next(iter(self._sent.values()), (now, 0))[0]  # in flight the longest (sent first)
+        return now - oldest > alone or any(took > alone for _, took in self._recent)
+
+    def _rate(self) -> float | None:
+        """The account's throughput for our jobs (per second), from the recent finishes; None before any.
+        Each finish's jobs ahead over its time is at most the throughput (a job with fewer ahead than the
+        account has workers waited for none, and a poll sees a finish late): the upper quartile is taken."""
+        if not self._recent:
+            return None
+        rates = sorted(rate for rate, _ in self._recent)
+        return rates[round(UPPER * (len(rates) - 1))]
+
+    def _queued(self, now: float) -> int:
+        """Jobs whose records died that would still be in the account's queue or on its workers."""
+        self._ghosts = [at for at in self._ghosts if at > now]
+        return len(self._ghosts)

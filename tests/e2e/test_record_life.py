@@ -1,0 +1,51 @@
+"""With no request history (it answers 404), a job's video can be had only while its record lives: a job still in
+the account's queue when its record dies is lost.  Once the run sees its jobs wait that long, it keeps no more in
+flight than finish within a safe share of a record's life, and counts the jobs whose records died ahead of the
+ones it sends next, for as long as they would take."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from batchgen.simulator import SimConfig, SimServer
+from batchgen.store.ledger import read_ledger
+from tests.e2e.test_pacing import run_manifest, states
+from tests.helpers import many_jobs_yaml, write
+
+
+def _polls_gone(sim: SimServer) -> list[float]:
+    return [at for at, route, status in sim.state.log if route == "/v2/requests/{rid}" and status == 404]
+
+
+@pytest.mark.parametrize(
+    ("records_s", "workers", "concurrency"),
+    [
+        # One worker, jobs of about 320 s, records of an hour and 14 jobs in flight: the first wave's last few
+        # wait longer than their records live.  Sent at the configured 14 in flight, every later job would die.
+        (3600.0, 1, 14),
+        # Records live a quarter of the hour configured (polling.expiry_s keeps its default): most of the first
+        # wave of 20 dies, and those jobs hold the account's two workers for an hour more.  A job sent as soon as
+        # ours in flight are few again would wait behind them and die too.
+        (900.0, 2, 20),
+    ],
+)
+async def test_no_job_sent_after_a_record_died_in_the_queue_is_lost(tmp_path, records_s, workers, concurrency):
+    config = SimConfig(time_scale=4000, history="off", workers=workers, expiry_s=records_s, seed=2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=concurrency)
+        gone = _polls_gone(sim)
+        sent_at = {job.request_id: job.submitted for job in sim.state.jobs.values()}
+        duplicates = sim.state.duplicate_submissions()
+    found = states(tmp_path / "out")
+    told = collections.Counter(found.values())
+    assert told["expired"] >= 1 and gone  # the world bites: the first wave was deeper than a record's life
+    first_death = min(gone)
+    ledger = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs
+    later = [job_id for job_id, rec in ledger.items() if sent_at[rec["request_id"]] > first_death]
+    assert len(later) >= 5  # a good part of the batch was sent after it
+    assert all(found[job_id] == "completed" for job_id in later), {job_id: found[job_id] for job_id in later}
+    assert told["completed"] + told["expired"] == 30 and duplicates == 0
+    assert outcome.run.submitter.life.told

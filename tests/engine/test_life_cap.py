@@ -1,0 +1,120 @@
+"""The cap on jobs in flight where a job must finish within its record's life (no history to stand in for it)."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import anyio
+import pytest
+
+from batchgen.clock import FakeClock
+from batchgen.engine.book import JobBook
+from batchgen.engine.life_cap import LifeCap
+from batchgen.engine.pollplan import LatencyModel, PollPlan
+
+CONCURRENCY = 20
+
+
+def cap_on(clock: FakeClock, *, history: bool = False, expiry_s: float = 3600.0) -> LifeCap:
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=expiry_s, expiry_margin_s=600.0)
+    return LifeCap(plan, clock, history_works=lambda: history)
+
+
+def send(cap: LifeCap, clock: FakeClock, count: int, first: int = 0) -> list[str]:
+    ids = [f"r{first + i}" for i in range(count)]
+    for place, rid in enumerate(ids, start=1):
+        cap.sent(rid, clock.now(), place)
+    return ids
+
+
+def test_with_a_history_to_stand_in_for_records_the_configured_concurrency_holds():
+    clock = FakeClock()
+    cap = cap_on(clock, history=True)
+    send(cap, clock, 20)
+    clock.advance(10_000)  # every job far older than a record lives
+    assert cap.room(CONCURRENCY, 20) == CONCURRENCY and not cap.told
+
+
+def test_the_target_is_half_the_guard_or_room_for_long_jobs_below_nine_tenths_of_it():
+    clock = FakeClock()
+    cap = cap_on(clock)  # guard: 3600 - 600 s
+    assert cap.target() == pytest.approx(1500)
+    cap.sent("slow", 0.0, 1)
+    cap.finished("slow", 1400)  # a job that takes 1400 s alone: 1.5x that, but no more than 0.9 of the guard
+    assert cap.target() == pytest.approx(2100)
+    cap.sent("slower", 0.0, 1)
+    cap.finished("slower", 1300)
+    cap.plan.records_expire_by(2000)  # records were found to live 2000 s: the guard shrinks with them
+    assert cap.target() == pytest.approx(0.9 * cap.plan.guard)
+
+
+def test_before_any_finish_nothing_more_is_sent_once_a_job_waited_past_the_target():
+    clock = FakeClock()
+    cap = cap_on(clock)
+    send(cap, clock, 12)
+    clock.advance(1499)
+    assert cap.room(CONCURRENCY, 12) == CONCURRENCY  # no job of ours has waited long: nothing is known
+    clock.advance(2)
+    assert cap.room(CONCURRENCY, 12) == 12  # the first one has waited past the target: none more
+    assert cap.told
+
+
+def test_finishes_that_show_no_wait_leave_the_concurrency_and_a_wait_sets_the_cap_from_the_throughput():
+    clock = FakeClock()
+    cap = cap_on(clock)
+    ids = send(cap, clock, 12)
+    clock.advance(320)
+    cap.finished(ids[0], 320)
+    cap.finished(ids[1], 330)
+    assert cap.room(CONCURRENCY, 10) == CONCURRENCY  # neither waited (both within 1.5x the fastest)
+    clock.advance(320)
+    cap.finished(ids[2], 640)  # three ahead (itself in) in 640 s: it waited behind two
+    # jobs ahead per second: 1/320, 2/330, 3/640; the upper quartile is 2/330, times the target of 1500 s
+    assert cap.room(CONCURRENCY, 9) == math.floor(2 / 330 * 1500)
+
+
+def test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished(caplog):
+    clock = FakeClock()
+    cap = cap_on(clock)
+    ids = send(cap, clock, 14)
+    for place in range(3):
+        clock.advance(320)
+        cap.finished(ids[place], 320 * (place + 1))  # one worker: a job every 320 s
+    room = cap.room(CONCURRENCY, 11)
+    assert room == math.floor(1 / 320 * 1500)
+    clock.now_s = 3600.0
+    cap.died(ids[13])  # 14 ahead of it at a job per 320 s: through at 4480 s
+    assert cap.room(CONCURRENCY, 0) == room - 1
+    assert cap.recheck_in() == pytest.approx(14 * 320 - 3600)
+    cap.sent("next", clock.now(), 1)  # a job sent now has the dead one ahead of it
+    assert cap._sent["next"][1] == 2
+    clock.now_s = 14 * 320 + 1
+    assert cap.room(CONCURRENCY, 1) == room and cap.recheck_in() == math.inf
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][:1] == [
+        "no request history stands in for a request's record once it expires, and jobs wait in the account's "
+        "queue: fewer jobs are kept in flight than limits.concurrency (4 now, not 20), so that each finishes "
+        "within 1500 s of its submit, inside its record's life (3600 s)"
+    ]
+
+
+def test_a_dead_record_before_any_finish_holds_its_place_for_a_target():
+    clock = FakeClock()
+    cap = cap_on(clock)
+    ids = send(cap, clock, 3)
+    clock.advance(100)
+    cap.died(ids[0])
+    assert cap.recheck_in() == pytest.approx(1500)
+    assert cap.room(CONCURRENCY, 2) == 1  # none finished: no more than in flight, less the one ahead
+
+
+async def test_the_feeder_wakes_when_the_room_grows_with_time_alone(tmp_path):
+    # a wait on the book with a recheck returns once the condition holds after that many run seconds, with no
+    # slot freed
+    clock = FakeClock()
+    book = JobBook([], None)  # type: ignore[arg-type]
+    opens_at = 500.0
+    async with clock.autojump():
+        with anyio.fail_after(5):
+            await book.until(lambda: clock.now() >= opens_at, clock=clock, recheck=lambda: opens_at - clock.now())
+    assert clock.now() == pytest.approx(opens_at)
