@@ -3226,6 +3226,35 @@ PLANTS = (
         "                await self._changed.wait()",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
+    # ----------------------------------------------------------------- a lagging history: sweeps or polls
+    Plant(
+        "a lagging history always switches the sweeps off, whatever polls would cost the budget",
+        "batchgen/engine/sweeper.py",
+        "        if swept < LAG_MARGIN * polled:\n",
+        "        if True:\n",
+        ("tests/e2e/test_history_lag.py",),
+    ),
+    Plant(
+        "a lagging history is always swept on, however cheap polls are",
+        "batchgen/engine/sweeper.py",
+        "        if swept < LAG_MARGIN * polled:\n",
+        "        if False:\n",
+        ("tests/e2e/test_history_lag.py",),
+    ),
+    Plant(
+        "the request budget is read per window, not per second, in weighing sweeps against polls",
+        "batchgen/engine/sweeper.py",
+        "        rate, slots = budget.limit / budget.window, max(1, self.peak)",
+        "        rate, slots = budget.limit, max(1, self.peak)",
+        ("tests/e2e/test_history_lag.py",),
+    ),
+    Plant(
+        "with a lag kept to, a poll's find counts as the history's miss within the lag",
+        "batchgen/engine/sweeper.py",
+        "self._covered.get(job.request_id, -math.inf) - self._lag_kept > finished_at",
+        "self._covered.get(job.request_id, -math.inf) > finished_at",
+        ("tests/engine/test_sweeper.py", "tests/e2e/test_history_lag.py"),
+    ),
 )
 
 

@@ -47,7 +47,10 @@ after a sweep are found by polls first, and that is not the history's fault.
 A history that shows finishes late is caught from its own rows
 (:mod:`history_lag`): a sweep that showed a job unfinished well after the
 finish a later row gives it makes that job settle with a result call, which
-checks; once one confirms the lag, enough late shows switch sweeping off too.
+checks; once one confirms the lag, enough late shows switch sweeping off too,
+unless the sweeps, that much late, still make more videos an hour than polls
+would: at the run's request rate polls may cost the budget more than the lag
+costs the slots.
 And a history whose sweeps read more than ``PAGES_PER_FIND_LIMIT`` pages for
 each finished job they show (rows in no order sweeps can use, a row a page)
 is switched off once ``JUDGED_AFTER_FINDS`` were shown: polls cost less.
@@ -58,6 +61,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import statistics
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from anyio.streams.memory import MemoryObjectSendStream
@@ -91,6 +96,12 @@ SHALLOW_MISS = 0.1  # a sweep may stop reading pages with this share of the jobs
 DEEP_EVERY = 4  # ... except every 4th, which reads on until it has seen them all (stragglers)
 READ_PAUSE_S = 60.0  # a history read that failed for now: sweeps pause this long (run seconds) ...
 READ_PAUSE_MAX_S = 960.0  # ... twice that after each failure in a row, up to this
+FOUND_LATE_KEPT = 32  # the recent finds whose delay after their finish is kept
+POLLS_PER_JOB = 1.5  # requests a job polled on its own takes: a poll or two, the last bringing its result
+POLL_LATE_SHARE = 0.05  # of a kind's typical time: how late polls find a finish (their gaps near it)
+# lagging sweeps are kept only if they promise this many times the videos an hour polls would: a slot also waits
+# for the next submit's turn, and a find can be later than the median, which the estimate leaves out
+LAG_MARGIN = 1.25
 
 
 class Sweeper(SweepCadence):
@@ -135,6 +146,8 @@ class Sweeper(SweepCadence):
         self.pages_read = 0  # history pages read since a sweep first showed a finished job
         self.missed = 0
         self.peak = 1  # the most jobs in flight at once so far (kept by the poller)
+        self._lag_kept = 0.0  # a lag the history was seen to show, sweeps going on all the same (0: none)
+        self._found_late: deque[float] = deque(maxlen=FOUND_LATE_KEPT)  # how long after its finish a sweep showed one
         self.queue = ServerQueue()  # how many of them wait on the server for a worker (told by the poller)
         self._last_pages = 1
         self._sweeps = 0
@@ -192,19 +205,20 @@ class Sweeper(SweepCadence):
         """A finished job's result says it finished at ``finished_at`` (at the latest).  A job a sweep
         showed late is checked (:mod:`history_lag`).  A poll found ``job`` finished before any sweep
         showed it: that is the history's fault only if a sweep that looked far enough for it began
-        after the job had finished."""
+        after the job had finished (and a lag kept to, more than that lag after)."""
         assert job.request_id is not None
+        key = latency_key(job.spec)
         if self.lag.result_says(job.request_id, finished_at):
-            self._check_health()
+            self._check_health(key)
         if job.request_id not in self.found_by_poll:
             return
-        if self.sweeping and self._covered.get(job.request_id, -math.inf) > finished_at:
+        if self.sweeping and self._covered.get(job.request_id, -math.inf) - self._lag_kept > finished_at:
             self.missed += 1
             self.lag.confirmed = True  # the late shows are believed from now on
-            self._check_health()
+            self._check_health(key)
 
-    def _check_health(self) -> None:
-        if self.lag.lags(MISSES_BEFORE_GIVING_UP, MISSED_SHARE_LIMIT):
+    def _check_health(self, key: LatencyKey) -> None:
+        if self.lag.lags(MISSES_BEFORE_GIVING_UP, MISSED_SHARE_LIMIT) and not self._lag_pays(key):
             self.stop(
                 f"the request history showed finished jobs unfinished up to {self.lag.worst:.0f} s after they "
                 "had finished"
@@ -228,6 +242,31 @@ class Sweeper(SweepCadence):
                 f"it took {self.pages_read / self.hits:.0f} history pages for each finished job a sweep showed, "
                 "more than polling each job takes"
             )
+
+    def _lag_pays(self, key: LatencyKey) -> bool:
+        """Whether sweeps of a history known to lag still make more videos an hour than polls would.  A run
+        makes the fewer of what its slots allow (each job holds one until its finish is found: as late as
+        the sweeps have found finishes, lag and spacing both, or a few percent of its time later polled)
+        and what its request budget allows (a submit and, swept, the history reads a find has taken;
+        polled, ``POLLS_PER_JOB``), and sweeps must promise ``LAG_MARGIN`` times as much.  Kept, the lag
+        is allowed for in judging misses, and said once."""
+        typical = self._typical(key) or self.latency.median(key)
+        late = statistics.median(self._found_late) if self._found_late else self.lag.worst
+        budget = self.gateway.budget
+        rate, slots = budget.limit / budget.window, max(1, self.peak)
+        reads = self.pages_read / max(1, self.hits)
+        swept = min(slots / (typical + late), rate / (1.0 + reads))
+        polled = min(slots / (typical * (1.0 + POLL_LATE_SHARE)), rate / (1.0 + POLLS_PER_JOB))
+        if swept < LAG_MARGIN * polled:
+            return False
+        if self._lag_kept < self.lag.worst:
+            log.info(
+                "the request history shows finished jobs up to %.0f s late; history sweeps go on: at %.0f requests "
+                "a minute they make about %.0f videos an hour, polling each job about %.0f",
+                self.lag.worst, 60 * rate, 3600 * swept, 3600 * polled,
+            )  # fmt: skip
+            self._lag_kept = self.lag.worst
+        return True
 
     def stop(self, why: str) -> None:
         self._resume_at = None  # for good, paused or not
@@ -418,8 +457,10 @@ class Sweeper(SweepCadence):
             if row.latency_s is not None and unfinished_at is not None:
                 typical = self._typical(key) or row.latency_s  # (this finish counted now)
                 check = self.lag.shown_done(row.request_id, unfinished_at, job.submitted_at + row.latency_s, typical)
+            if row.latency_s is not None:
+                self._found_late.append(max(0.0, self._page_at - job.submitted_at - row.latency_s))
         await self._news.send(Shown(job, row, check=check, unfinished_at=unfinished_at, shown_at=self._page_at))
-        self._check_health()
+        self._check_health(key)
 
 
 def _history_reader(api: ApiClient, page: int) -> Callable[[], Awaitable[list[HistoryRow]]]:

@@ -14,6 +14,8 @@ from batchgen.simulator import SimConfig, SimServer
 from tests.e2e.test_pacing import run_manifest, states
 from tests.helpers import many_jobs_yaml, write
 
+MODEL = "kling-text2video"
+
 
 async def test_a_history_lagging_half_a_job_is_caught_from_its_rows_and_polls_take_over(tmp_path):
     # Jobs take ~320 s; the history shows the account as it was 150 s ago.  The safety-net polls come
@@ -28,6 +30,27 @@ async def test_a_history_lagging_half_a_job_is_caught_from_its_rows_and_polls_ta
     assert not sweeper.sweeping  # switched off: every job polled on time instead
     assert sweeper.lag.worst < 150.0  # a lower bound of the lag: a sweep shows no job later than the lag
     assert sim.state.duplicate_submissions() == 0
+
+
+@pytest.mark.parametrize(("rpm", "swept"), [(50, True), (600, False)])
+async def test_a_history_lagging_a_third_of_a_job_is_swept_on_while_polls_would_cost_more_videos_an_hour(
+    tmp_path, rpm, swept
+):
+    # Jobs of ~15 s on ten workers, the history 5 s behind.  At 50 requests a minute polling each job would spend
+    # the budget the submits need: the sweeps go on, finds 5 s late, for about 1.6 requests a video, not 2.2.
+    # With twelve times the budget, polls cost nothing the run needs and find each job at once: sweeps stop.
+    config = SimConfig(time_scale=100, history_lag_s=5.0, workers=10, seed=1, model_latency_s={MODEL: 15.0})
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(80))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=10, requests_per_minute=rpm)
+        counters = sim.state.stats()["counters"]
+        duplicates = sim.state.duplicate_submissions()
+    assert set(states(tmp_path / "out").values()) == {"completed"} and duplicates == 0
+    sweeper = outcome.run.poller.sweeper
+    assert sweeper.lag.confirmed and sweeper.lag.late_shows >= 3  # the lag was seen either way
+    assert sweeper.sweeping is swept
+    polls = counters.get("/v2/requests/{rid}", 0)
+    assert (polls <= 10) if swept else (polls >= 60)  # per-job polls: a safety net, or how each job is found
 
 
 async def test_a_history_whose_latency_leaves_out_the_time_queued_keeps_its_sweeps(tmp_path):

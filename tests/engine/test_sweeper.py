@@ -107,6 +107,20 @@ async def test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a
     assert sweeps.missed == 1
 
 
+def test_with_a_lag_kept_to_a_poll_find_is_the_historys_miss_only_past_that_lag():
+    # sweeps went on behind a history 30 s late: a sweep that began 10 s after a job finished and showed it
+    # unfinished saw the account as it was before that finish, and missed nothing; one 40 s after did miss it
+    clock = FakeClock(1_000.0)
+    a, b = job(1, 0.0), job(2, 0.0)
+    sweeps, _ = sweeper(clock, {"r00001": a, "r00002": b}, History([]))
+    sweeps._lag_kept = 30.0
+    for late, found in ((10.0, a), (40.0, b)):
+        sweeps._covered[found.request_id or ""] = 500.0 + late
+        sweeps.poll_found_done(found.request_id or "")
+        sweeps.judge(found, finished_at=500.0)
+    assert sweeps.missed == 1
+
+
 async def test_no_sweep_while_no_job_could_be_done_yet():
     clock = FakeClock(1_000.0)
     latency = LatencyModel()
