@@ -685,6 +685,12 @@ class Reconciler:
             if self.api.history_answered is False
             else "the request history has no output for it"
         )
+        if self.api.history_answered is False and job.pending_age > 0:  # it ran out of life, not of luck
+            where += (
+                f"; it was still unfinished {_span(job.pending_age)} after it was sent: without a history a job "
+                "must finish within its record's life, and with fewer in flight (--concurrency) jobs wait less "
+                "in the account's queue"
+            )
         return Gone(f"{why}, and {where}; {REMAKE}")
 
     async def look_up(self, job: TrackedJob) -> Found | Failed | Later:

@@ -837,6 +837,18 @@ async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
     )
 
 
+async def test_a_record_gone_unfinished_without_a_history_says_how_long_it_was_seen_running_and_what_helps():
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at, j.pending_age = "r", 5000.0 - 3600.0, 3000.0
+    gone = await reconciler(clock, FakeApi([], {})).recover_missing(j)
+    assert isinstance(gone, Gone) and (
+        "(it answers 404); it was still unfinished 50 min after it was sent: without a history a job must finish "
+        "within its record's life, and with fewer in flight (--concurrency) jobs wait less in the account's queue; "
+        "run again with --resubmit-lost" in gone.detail
+    )
+
+
 async def test_a_record_gone_and_never_listed_by_a_history_that_lists_none_of_ours_says_it_has_no_output():
     clock = FakeClock(start=5000.0)
     j = job()
