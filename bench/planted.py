@@ -3208,8 +3208,8 @@ PLANTS = (
     Plant(
         "before any finish, jobs go on being sent however long the first has waited",
         "batchgen/engine/life_cap.py",
-        "        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else target",
-        "        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else math.inf",
+        "        alone = self._alone() or target",
+        "        alone = self._alone() or math.inf",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
     Plant(

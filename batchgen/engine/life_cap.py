@@ -86,8 +86,7 @@ class LifeCap:
 
     def target(self) -> float:
         guard = self.plan.guard
-        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else 0.0
-        return min(MOST_SHARE * guard, max(SAFE_SHARE * guard, alone))
+        return min(MOST_SHARE * guard, max(SAFE_SHARE * guard, self._alone() or 0.0))
 
     def room(self, concurrency: int, in_flight: int) -> int:
         """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
@@ -122,9 +121,13 @@ class LifeCap:
     def _waited(self, now: float, target: float) -> bool:
         """Whether a job of ours waited in the account's queue: one took, or has been in flight, longer than
         its fastest finish leaves room for (before any finish: longer than the target)."""
-        alone = ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else target
+        alone = self._alone() or target
         oldest = next(iter(self._sent.values()), (now, 0))[0]  # in flight the longest (sent first)
         return now - oldest > alone or any(took > alone for _, took in self._recent)
+
+    def _alone(self) -> float | None:
+        """How long a job of ours may take with no wait in the queue: 1.5x the run's fastest (None before any)."""
+        return ALONE_ROOM * self._fastest if math.isfinite(self._fastest) else None
 
     def _rate(self) -> float | None:
         """The account's throughput for our jobs (per second), from the recent finishes; None before any.

@@ -113,7 +113,6 @@ class Run:
         self._tracked = anyio.create_memory_object_stream[TrackedJob](max(1, limits.concurrency))
         self._downloads = anyio.create_memory_object_stream[TrackedJob](max(4, limits.download_concurrency * 2))
         self._lost = anyio.create_memory_object_stream[Lost](max(1, limits.concurrency))
-
         self.downloader = Downloader(
             book=self.book, api=api, out=out, reconciler=self.reconciler, control=self.control, clock=clock,
             policy=self.policy, settings=settings.output, lost=self._lost[0], media=settings.media,
