@@ -3255,6 +3255,13 @@ PLANTS = (
         "self._covered.get(job.request_id, -math.inf) > finished_at",
         ("tests/engine/test_sweeper.py", "tests/e2e/test_history_lag.py"),
     ),
+    Plant(
+        "with no history, the cap falls below the jobs in flight that finishes showed wait for no worker",
+        "batchgen/engine/life_cap.py",
+        "        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else in_flight",
+        "        cap = max(1, math.floor(rate * target)) if rate else in_flight",
+        ("tests/engine/test_life_cap.py",),
+    ),
 )
 
 

@@ -18,6 +18,10 @@ A job whose record died before it was seen finished is no longer ours to poll, b
 holds its place in the account's queue: it is counted ahead of the jobs sent after it until it would
 have finished (its submit, plus its place over the throughput; a target from now before any finish).
 
+A job that finished with no wait (within one and a half times the run's fastest finish) shows that as
+many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
+target alone would each leave the next fewer in flight than the last.
+
 The cap binds only once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
 then until a job finishes).  The cap never keeps fewer than one job of ours in flight (once the
@@ -51,7 +55,7 @@ class LifeCap:
         self.plan, self.clock = plan, clock
         self._history_works = history_works
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
-        self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT)  # (jobs ahead per second, seconds taken)
+        self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
         self._ghosts: list[float] = []  # when each job whose record died unfinished would have finished
         self.told = False
@@ -71,7 +75,7 @@ class LifeCap:
         if sent is None or not took > 0:
             return
         self._fastest = min(self._fastest, took)
-        self._recent.append((sent[1] / took, took))
+        self._recent.append((sent[1] / took, took, sent[1]))
 
     def died(self, request_id: str) -> None:
         """A job's record died before the job was seen finished: it holds its place until it would have."""
@@ -98,7 +102,8 @@ class LifeCap:
         if not queued and not self._waited(now, target):
             return concurrency
         rate = self._rate()
-        cap = max(1, math.floor(rate * target)) if rate else in_flight  # none finished: none more until one does
+        # none finished: none more until one does; and never fewer than the most in flight that waited for none
+        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else in_flight
         cap = max(0, min(concurrency, cap) - queued)
         if cap < concurrency and not self.told:
             self.told = True
@@ -123,7 +128,13 @@ class LifeCap:
         its fastest finish leaves room for (before any finish: longer than the target)."""
         alone = self._alone() or target
         oldest = next(iter(self._sent.values()), (now, 0))[0]  # in flight the longest (sent first)
-        return now - oldest > alone or any(took > alone for _, took in self._recent)
+        return now - oldest > alone or any(took > alone for _, took, _ in self._recent)
+
+    def _unwaited(self) -> int:
+        """The most jobs ahead (itself in) a recent finish had that waited for none (within one and a half
+        times the fastest finish): that many in flight wait for no worker."""
+        alone = ALONE_ROOM * self._fastest
+        return max((ahead for _, took, ahead in self._recent if took <= alone), default=0)
 
     def _alone(self) -> float | None:
         """How long a job of ours may take with no wait in the queue: 1.5x the run's fastest (None before any)."""
@@ -135,7 +146,7 @@ class LifeCap:
         account has workers waited for none, and a poll sees a finish late): the upper quartile is taken."""
         if not self._recent:
             return None
-        rates = sorted(rate for rate, _ in self._recent)
+        rates = sorted(rate for rate, _, _ in self._recent)
         return rates[round(UPPER * (len(rates) - 1))]
 
     def _queued(self, now: float) -> int:

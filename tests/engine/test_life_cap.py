@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import random
 
 import anyio
 import pytest
@@ -72,6 +74,35 @@ def test_finishes_that_show_no_wait_leave_the_concurrency_and_a_wait_sets_the_ca
     cap.finished(ids[2], 640)  # three ahead (itself in) in 640 s: it waited behind two
     # jobs ahead per second: 1/320, 2/330, 3/640; the upper quartile is 2/330, times the target of 1500 s
     assert cap.room(CONCURRENCY, 9) == math.floor(2 / 330 * 1500)
+
+
+def test_jobs_that_take_most_of_the_target_alone_with_workers_to_spare_keep_the_concurrency():
+    # Many workers, so no job waits, but jobs take about 1900 s alone, spread as a server's times are: the
+    # slower ones take more than 1.5 times the fastest finish and more than the target.  Each finish is
+    # replaced by as many sends as the room allows.  Past the first wave, those that waited for none keep
+    # all 16 in flight: their jobs ahead over their time, times a target shorter than it, would leave each
+    # wave fewer in flight than the last.
+    clock = FakeClock()
+    cap = cap_on(clock)
+    draw = random.Random(1)
+    flight: dict[str, tuple[float, float]] = {}  # request id -> (sent, finishes)
+    in_flight: list[int] = []
+    ids = (f"r{i}" for i in itertools.count())
+
+    def top_up() -> None:
+        while len(flight) < cap.room(16, len(flight)):
+            rid = next(ids)
+            cap.sent(rid, clock.now(), len(flight) + 1)
+            flight[rid] = (clock.now(), clock.now() + 1900 * draw.lognormvariate(-0.045, 0.3))
+
+    top_up()
+    for _ in range(100):
+        rid = min(flight, key=lambda r: flight[r][1])
+        sent_at, clock.now_s = flight.pop(rid)
+        cap.finished(rid, clock.now() - sent_at)
+        top_up()
+        in_flight.append(len(flight))
+    assert in_flight[20:] == [16] * 80
 
 
 def test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished(caplog):
