@@ -3262,6 +3262,13 @@ PLANTS = (
         "        cap = max(1, math.floor(rate * target)) if rate else in_flight",
         ("tests/engine/test_life_cap.py",),
     ),
+    Plant(
+        "a record gone with no history after its job was seen finished is said to have run past its record's life",
+        "batchgen/engine/recovery.py",
+        "        if self.api.history_answered is False and job.pending_age > 0 and job.done_age is None:",
+        "        if self.api.history_answered is False and job.pending_age > 0:",
+        ("tests/engine/test_recovery.py",),
+    ),
 )
 
 

@@ -685,7 +685,8 @@ class Reconciler:
             if self.api.history_answered is False
             else "the request history has no output for it"
         )
-        if self.api.history_answered is False and job.pending_age > 0:  # it ran out of life, not of luck
+        # it ran out of life, not of luck (one seen finished had time enough: its result came too late)
+        if self.api.history_answered is False and job.pending_age > 0 and job.done_age is None:
             where += (
                 f"; it was still unfinished {_span(job.pending_age)} after it was sent: without a history a job "
                 "must finish within its record's life, and with fewer in flight (--concurrency) jobs wait less "

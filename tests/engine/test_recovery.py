@@ -849,6 +849,16 @@ async def test_a_record_gone_unfinished_without_a_history_says_how_long_it_was_s
     )
 
 
+async def test_a_record_gone_without_a_history_after_its_job_was_seen_finished_is_not_said_to_have_run_too_long():
+    # a status poll found it COMPLETED at 3050 s; its record died before the result call: it finished in time
+    clock = FakeClock(start=5000.0)
+    j = job()
+    j.request_id, j.submitted_at, j.pending_age, j.done_age = "r", 5000.0 - 3600.0, 3000.0, 3050.0
+    gone = await reconciler(clock, FakeApi([], {})).recover_missing(j)
+    assert isinstance(gone, Gone) and "(it answers 404); run again with --resubmit-lost" in gone.detail
+    assert "unfinished" not in gone.detail and "--concurrency" not in gone.detail
+
+
 async def test_a_record_gone_and_never_listed_by_a_history_that_lists_none_of_ours_says_it_has_no_output():
     clock = FakeClock(start=5000.0)
     j = job()
