@@ -3269,6 +3269,13 @@ PLANTS = (
         "        if self.api.history_answered is False and job.pending_age > 0:",
         ("tests/engine/test_recovery.py",),
     ),
+    Plant(
+        "a lag kept to is said again each time a show is later than the last",
+        "batchgen/engine/sweeper.py",
+        "        if not self._lag_kept:\n",
+        "        if self._lag_kept < self.lag.worst:\n",
+        ("tests/engine/test_sweeper.py",),
+    ),
 )
 
 

@@ -259,13 +259,13 @@ class Sweeper(SweepCadence):
         polled = min(slots / (typical * (1.0 + POLL_LATE_SHARE)), rate / (1.0 + POLLS_PER_JOB))
         if swept < LAG_MARGIN * polled:
             return False
-        if self._lag_kept < self.lag.worst:
+        if not self._lag_kept:
             log.info(
                 "the request history shows finished jobs up to %.0f s late; history sweeps go on: at %.0f requests "
                 "a minute they make about %.0f videos an hour, polling each job about %.0f",
                 self.lag.worst, 60 * rate, 3600 * swept, 3600 * polled,
             )  # fmt: skip
-            self._lag_kept = self.lag.worst
+        self._lag_kept = max(self._lag_kept, self.lag.worst)
         return True
 
     def stop(self, why: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from types import SimpleNamespace
 from typing import Any
@@ -119,6 +120,22 @@ def test_with_a_lag_kept_to_a_poll_find_is_the_historys_miss_only_past_that_lag(
         sweeps.poll_found_done(found.request_id or "")
         sweeps.judge(found, finished_at=500.0)
     assert sweeps.missed == 1
+
+
+def test_a_lag_kept_to_is_said_once_however_often_a_later_show_is_later_still(caplog):
+    # many slots and a request budget polls would spend: sweeps go on behind a lag that grows from 2 s to 5 s
+    clock = FakeClock(1_000.0)
+    sweeps, _ = sweeper(clock, {}, History([]))
+    sweeps.peak, sweeps.gateway.budget.limit = 200, 20.0  # 20 requests a minute
+    key = latency_key(job(1, 0.0).spec)
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        for worst in (2.0, 3.0, 5.0):
+            sweeps.lag.worst = worst
+            assert sweeps._lag_pays(key)
+    assert [r.getMessage()[:60] for r in caplog.records] == [
+        "the request history shows finished jobs up to 2 s late; hist"
+    ]
+    assert sweeps._lag_kept == 5.0  # misses are judged past the latest lag all the same
 
 
 async def test_no_sweep_while_no_job_could_be_done_yet():
