@@ -3230,14 +3230,14 @@ PLANTS = (
     Plant(
         "a lagging history always switches the sweeps off, whatever polls would cost the budget",
         "batchgen/engine/sweeper.py",
-        "        if swept < LAG_MARGIN * polled:\n",
+        "        if swept < (1.0 if self._lag_kept else LAG_MARGIN) * polled:\n",
         "        if True:\n",
         ("tests/e2e/test_history_lag.py",),
     ),
     Plant(
         "a lagging history is always swept on, however cheap polls are",
         "batchgen/engine/sweeper.py",
-        "        if swept < LAG_MARGIN * polled:\n",
+        "        if swept < (1.0 if self._lag_kept else LAG_MARGIN) * polled:\n",
         "        if False:\n",
         ("tests/e2e/test_history_lag.py",),
     ),
@@ -3274,6 +3274,13 @@ PLANTS = (
         "batchgen/engine/sweeper.py",
         "        if not self._lag_kept:\n",
         "        if self._lag_kept < self.lag.worst:\n",
+        ("tests/engine/test_sweeper.py",),
+    ),
+    Plant(
+        "sweeps kept behind a lagging history stop at the first reckoning short of the margin, not of polls",
+        "batchgen/engine/sweeper.py",
+        "        if swept < (1.0 if self._lag_kept else LAG_MARGIN) * polled:",
+        "        if swept < LAG_MARGIN * polled:",
         ("tests/engine/test_sweeper.py",),
     ),
 )

@@ -248,8 +248,10 @@ class Sweeper(SweepCadence):
         makes the fewer of what its slots allow (each job holds one until its finish is found: as late as
         the sweeps have found finishes, lag and spacing both, or a few percent of its time later polled)
         and what its request budget allows (a submit and, swept, the history reads a find has taken;
-        polled, ``POLLS_PER_JOB``), and sweeps must promise ``LAG_MARGIN`` times as much.  Kept, the lag
-        is allowed for in judging misses, and said once."""
+        polled, ``POLLS_PER_JOB``), and sweeps must promise ``LAG_MARGIN`` times as much; kept, no fewer (the
+        estimate is weighed again at every late show, from the few finds early in a run: with the margin at
+        each, one low draw would switch them off for good).  Kept, the lag is allowed for in judging misses,
+        and said once."""
         typical = self._typical(key) or self.latency.median(key)
         late = statistics.median(self._found_late) if self._found_late else self.lag.worst
         budget = self.gateway.budget
@@ -257,7 +259,7 @@ class Sweeper(SweepCadence):
         reads = self.pages_read / max(1, self.hits)
         swept = min(slots / (typical + late), rate / (1.0 + reads))
         polled = min(slots / (typical * (1.0 + POLL_LATE_SHARE)), rate / (1.0 + POLLS_PER_JOB))
-        if swept < LAG_MARGIN * polled:
+        if swept < (1.0 if self._lag_kept else LAG_MARGIN) * polled:
             return False
         if not self._lag_kept:
             log.info(

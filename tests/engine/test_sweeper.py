@@ -138,6 +138,22 @@ def test_a_lag_kept_to_is_said_once_however_often_a_later_show_is_later_still(ca
     assert sweeps._lag_kept == 5.0  # misses are judged past the latest lag all the same
 
 
+def test_sweeps_kept_behind_a_lag_go_on_while_they_promise_no_fewer_videos_than_polls():
+    # budget-bound at 50 requests a minute: polls make 1200 videos an hour; sweeps, with the pages a find took
+    clock = FakeClock(1_000.0)
+    sweeps, _ = sweeper(clock, {}, History([]))
+    sweeps.peak, sweeps.gateway.budget.limit = 400, 50.0
+    sweeps.lag.worst, sweeps.hits = 5.0, 10
+    key = latency_key(job(1, 0.0).spec)
+    kept = []
+    for pages in (12, 8, 12, 20):  # 1364, 1667, 1364 and 1000 videos an hour
+        sweeps.pages_read = pages
+        kept.append(sweeps._lag_pays(key))
+    # short of the margin at first: not kept; past it: kept, and kept still where a later reckoning falls short
+    # of the margin but not of polls (one low reckoning from few finds must not end them for good)
+    assert kept == [False, True, True, False]
+
+
 async def test_no_sweep_while_no_job_could_be_done_yet():
     clock = FakeClock(1_000.0)
     latency = LatencyModel()
