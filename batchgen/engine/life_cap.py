@@ -133,7 +133,7 @@ class LifeCap:
     def _unwaited(self) -> int:
         """The most jobs ahead (itself in) a recent finish had that waited for none (within one and a half
         times the fastest finish): that many in flight wait for no worker."""
-        alone = ALONE_ROOM * self._fastest
+        alone = self._alone() or 0.0  # (a recent finish makes it known)
         return max((ahead for _, took, ahead in self._recent if took <= alone), default=0)
 
     def _alone(self) -> float | None:
