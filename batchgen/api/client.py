@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
+import anyio
 
 from ..clock import parse_time, wall_now
 from ..errors import (
@@ -168,9 +169,11 @@ class ApiClient:
         await self.close()
 
     async def close(self) -> None:
-        for session in (self._session, self._download_session):
-            if session is not None and not session.closed:
-                await session.close()
+        """Close both sessions, even in a cancelled scope (a run stopped by its caller's timeout)."""
+        with anyio.CancelScope(shield=True):
+            for session in (self._session, self._download_session):
+                if session is not None and not session.closed:
+                    await session.close()
 
     # ------------------------------------------------------------------ operations
 
