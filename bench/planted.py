@@ -3187,8 +3187,8 @@ PLANTS = (
     Plant(
         "a dead record's job is counted ahead for no time",
         "batchgen/engine/life_cap.py",
-        "        self._ghosts.append(max(now, sent[0] + sent[1] / rate) if rate else now + self.target())",
-        "        self._ghosts.append(now)",
+        "[max(found, sent + ahead / rate) if rate else found + target for",
+        "[found for",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
     Plant(
@@ -3201,8 +3201,8 @@ PLANTS = (
     Plant(
         "the cap binds from the first finish, before any job of ours was seen to wait",
         "batchgen/engine/life_cap.py",
-        "        if not queued and not self._waited(now, target):",
-        "        if not queued and not self._recent and not self._waited(now, target):",
+        "        self.wait_seen = self.wait_seen or bool(queued) or self._waited(now, target)",
+        "        self.wait_seen = self.wait_seen or bool(queued) or bool(self._recent) or self._waited(now, target)",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
     Plant(
@@ -3258,8 +3258,8 @@ PLANTS = (
     Plant(
         "with no history, the cap falls below the jobs in flight that finishes showed wait for no worker",
         "batchgen/engine/life_cap.py",
-        "        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else in_flight",
-        "        cap = max(1, math.floor(rate * target)) if rate else in_flight",
+        "        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)",
+        "        cap = max(1, math.floor(rate * target)) if rate else max(1, in_flight)",
         ("tests/engine/test_life_cap.py",),
     ),
     Plant(
@@ -3282,6 +3282,70 @@ PLANTS = (
         "        if swept < (1.0 if self._lag_kept else LAG_MARGIN) * polled:",
         "        if swept < LAG_MARGIN * polled:",
         ("tests/engine/test_sweeper.py",),
+    ),
+    # ----------------------------------------------------------------- a resumed run and the earlier run's queue
+    Plant(
+        "with no history, the jobs a resumed run re-attached are not counted in the cap on jobs in flight",
+        "batchgen/engine/schedule.py",
+        "        self.life.attached(earlier, lineup or [])",
+        "        pass",
+        ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
+    ),
+    Plant(
+        "a re-attached job is taken to have had none ahead of it, whatever the ledger shows was in flight",
+        "batchgen/engine/life_cap.py",
+        "                self._sent.setdefault(request_id, (at, _ahead(sends, at, self.plan.expiry)))",
+        "                self._sent.setdefault(request_id, (at, 1))",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "the jobs whose records died unfinished in an earlier run are not counted ahead in the resumed one",
+        "batchgen/engine/life_cap.py",
+        "            if left is None and request_id not in known and now - sent < UNSEEN_LIVES * self.plan.expiry:",
+        "            if False:",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "an earlier run's job found done at its first look teaches the throughput",
+        "batchgen/engine/life_cap.py",
+        "        if sent is None or not took > 0 or (attached and not bracketed):",
+        "        if sent is None or not took > 0:",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "an earlier run's job, which waited behind jobs this run never knew, is taken for how long a job takes alone",
+        "batchgen/engine/life_cap.py",
+        "        if not attached:  # (one sent by an earlier run",
+        "        if True:  # (one sent by an earlier run",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "with no history, the cap is let go once the account's queue drains, and the next wave overfills it",
+        "batchgen/engine/life_cap.py",
+        "        self.wait_seen = self.wait_seen or bool(queued) or self._waited(now, target)",
+        "        self.wait_seen = bool(queued) or self._waited(now, target)",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "with the cap held, no job in flight and none known finished, nothing is ever sent again",
+        "batchgen/engine/life_cap.py",
+        "self._unwaited()) if rate else max(1, in_flight)",
+        "self._unwaited()) if rate else in_flight",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a feeder held by the cap is looked at again only when a dead record's job is through",
+        "batchgen/engine/life_cap.py",
+        "        return min(through, RECHECK_S) if self._held else through",
+        "        return through",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a run cancelled by its caller leaves its HTTP sessions open",
+        "batchgen/api/client.py",
+        "        with anyio.CancelScope(shield=True):\n            for session in",
+        "        if True:\n            for session in",
+        ("tests/e2e/test_record_life.py",),
     ),
 )
 

@@ -22,10 +22,19 @@ A job that finished with no wait (within one and a half times the run's fastest 
 many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
 target alone would each leave the next fewer in flight than the last.
 
-The cap binds only once a job of ours is seen to wait: one took, or has been in flight, longer than one and
+A job an earlier run sent and this one re-attached from the ledger waits in the same queue: one sent less than a
+record's life ago is counted as the run's own (its age shows a wait, its record's death a job still ahead),
+with as many ahead of it as the re-attached jobs sent before it and itself (at least that many were).  Its
+finish is reckoned from only where this run saw it unfinished first (or the server measured it): one found
+done at its first look may have finished at any time since its submit, and would show a throughput too low.
+Nor is it taken for how long a job takes alone: it waited behind jobs this run never knew.
+
+The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
-then until a job finishes).  The cap never keeps fewer than one job of ours in flight (once the
-jobs whose records died are through), and never more than ``limits.concurrency``.
+then until a job finishes, or one alone if none is in flight), or a record to die unfinished; and from then
+on for the rest of the run (a queue drained is not a queue that cannot fill again).  The cap never keeps
+fewer than one job of ours in flight (once the jobs whose records died are through), and never more than
+``limits.concurrency``.
 """
 
 from __future__ import annotations
@@ -43,6 +52,8 @@ log = logging.getLogger("batchgen")
 SAFE_SHARE = 0.5  # of the guard: the submit-to-finish time aimed at
 ALONE_ROOM = 1.5  # ... or this many times the run's fastest finish, for jobs that take that long alone
 MOST_SHARE = 0.9  # ... but never more than this share of the guard
+RECHECK_S = 10.0  # run seconds: a held feeder looks again this often (the history may have begun to answer)
+UNSEEN_LIVES = 2  # an earlier run's job never seen finished is taken for through this many records' lives on
 RECENT = 16  # the recent finishes the cap is reckoned from
 UPPER = 0.75  # the quantile of their throughputs taken (each one is at most the account's)
 
@@ -57,7 +68,11 @@ class LifeCap:
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
-        self._ghosts: list[float] = []  # when each job whose record died unfinished would have finished
+        # each job whose record died unfinished: (run seconds sent, jobs ahead then, itself in; when found so)
+        self._ghosts: list[tuple[float, int, float]] = []
+        self._attached: set[str] = set()  # the jobs of an earlier run among ``_sent``
+        self._held = False  # the last room given was below ``limits.concurrency``
+        self.wait_seen = False  # a job of ours was seen to wait, or a record to die unfinished: the cap binds
         self.told = False
 
     # ------------------------------------------------------------------ what the poller saw
@@ -66,25 +81,51 @@ class LifeCap:
         """A job this run sent entered the schedule, ``ours`` of ours in flight with it."""
         self._sent.setdefault(request_id, (sent_at, ours + self._queued(sent_at)))
 
+    def attached(self, jobs: list[tuple[str, float]], lineup: list[tuple[float, float | None, str]]) -> None:
+        """Jobs an earlier run sent (request id, run seconds sent), re-attached: those sent less than a record's
+        life ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made
+        (its submit, when a run saw it finished, if one did, and its id), in epoch seconds."""
+        now = self.clock.now()
+        sends = sorted(
+            (self.clock.from_wall(sent), self._clock_of(left), request_id) for sent, left, request_id in lineup
+        )
+        for request_id, at in sorted(jobs, key=lambda job: job[1]):
+            if now - at < self.plan.expiry:
+                self._sent.setdefault(request_id, (at, _ahead(sends, at, self.plan.expiry)))
+                self._attached.add(request_id)
+        self._sent = dict(sorted(self._sent.items(), key=lambda item: item[1][0]))  # the first sent first
+        # one whose record died unfinished in an earlier run (or was lost to it) holds its place as this run's
+        known = {request_id for request_id, _ in jobs}
+        for sent, left, request_id in sends:
+            if left is None and request_id not in known and now - sent < UNSEEN_LIVES * self.plan.expiry:
+                self._ghosts.append((sent, _ahead(sends, sent, self.plan.expiry), now))
+
+    def _clock_of(self, epoch: float | None) -> float | None:
+        return None if epoch is None else self.clock.from_wall(epoch)
+
     def forget(self, request_id: str) -> None:
         self._sent.pop(request_id, None)
+        self._attached.discard(request_id)
 
-    def finished(self, request_id: str, took: float) -> None:
-        """A job finished ``took`` run seconds after its submit (as the latency model learned it)."""
+    def finished(self, request_id: str, took: float, *, bracketed: bool = True) -> None:
+        """A job finished ``took`` run seconds after its submit (as the latency model learned it); ``bracketed``:
+        this run saw it unfinished first, or the server measured it."""
         sent = self._sent.pop(request_id, None)
-        if sent is None or not took > 0:
+        attached = request_id in self._attached
+        self._attached.discard(request_id)
+        if sent is None or not took > 0 or (attached and not bracketed):
             return
-        self._fastest = min(self._fastest, took)
+        if not attached:  # (one sent by an earlier run waited behind jobs this run never knew)
+            self._fastest = min(self._fastest, took)
         self._recent.append((sent[1] / took, took, sent[1]))
 
     def died(self, request_id: str) -> None:
         """A job's record died before the job was seen finished: it holds its place until it would have."""
         sent = self._sent.pop(request_id, None)
+        self._attached.discard(request_id)
         if sent is None:
             return
-        now = self.clock.now()
-        rate = self._rate()
-        self._ghosts.append(max(now, sent[0] + sent[1] / rate) if rate else now + self.target())
+        self._ghosts.append((*sent, self.clock.now()))
 
     # ------------------------------------------------------------------ what the submitter asks
 
@@ -95,17 +136,21 @@ class LifeCap:
     def room(self, concurrency: int, in_flight: int) -> int:
         """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
         can stand in for a record that dies."""
+        self._held = False
         if self._history_works():
             return concurrency
         now, target = self.clock.now(), self.target()
         queued = self._queued(now)
-        if not queued and not self._waited(now, target):
+        self.wait_seen = self.wait_seen or bool(queued) or self._waited(now, target)
+        if not self.wait_seen:
             return concurrency
         rate = self._rate()
-        # none finished: none more until one does; and never fewer than the most in flight that waited for none
-        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else in_flight
+        # none finished: none more until one does (one alone if none is in flight); and never fewer than the
+        # most in flight that waited for none
+        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)
         cap = max(0, min(concurrency, cap) - queued)
-        if cap < concurrency and not self.told:
+        self._held = cap < concurrency
+        if self._held and not self.told:
             self.told = True
             log.warning(
                 "no request history stands in for a request's record once it expires, and jobs wait in the "
@@ -117,9 +162,10 @@ class LifeCap:
 
     def recheck_in(self) -> float:
         """Run seconds until the room may grow with no job of ours finishing (a dead record's job would be
-        through); ``inf``: only a finish can grow it."""
+        through, or the history may have begun to answer); ``inf``: only a finish can grow it."""
         now = self.clock.now()
-        return min((at - now for at in self._ghosts if at > now), default=math.inf)
+        through = min((at - now for at in self._through() if at > now), default=math.inf)
+        return min(through, RECHECK_S) if self._held else through
 
     # ------------------------------------------------------------------ reckoning
 
@@ -151,5 +197,19 @@ class LifeCap:
 
     def _queued(self, now: float) -> int:
         """Jobs whose records died that would still be in the account's queue or on its workers."""
-        self._ghosts = [at for at in self._ghosts if at > now]
+        self._ghosts = [ghost for ghost, at in zip(self._ghosts, self._through(), strict=True) if at > now]
         return len(self._ghosts)
+
+    def _through(self) -> list[float]:
+        """When each job whose record died would be through: its submit plus its place over the throughput
+        (not before it was found so); before any finish, a target after it was."""
+        rate, target = self._rate(), self.target()
+        return [max(found, sent + ahead / rate) if rate else found + target for sent, ahead, found in self._ghosts]
+
+
+def _ahead(sends: list[tuple[float, float | None, str]], at: float, life: float) -> int:
+    """How many of the requests (sent, seen finished, id) were in flight when one was sent at ``at``, itself
+    in: those sent before it not seen finished by then.  One not seen finished at all is taken for through
+    ``UNSEEN_LIVES`` records' lives after its submit (this run knows nothing more of it)."""
+    unseen = UNSEEN_LIVES * life
+    return sum(1 for sent, left, _ in sends if sent <= at and (at < left if left is not None else at - sent < unseen))

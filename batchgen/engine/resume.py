@@ -19,6 +19,7 @@ the ledger), or re-hashed with ``--verify-files``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..clock import Clock, parse_time
 from ..jobs import IN_FLIGHT, Event, JobState, TrackedJob
@@ -40,6 +41,8 @@ class ResumePlan:
     reconcile: list[TrackedJob] = field(default_factory=list)
     # of ``reconcile``: those whose submit was answered by something that is not the API (``url_check``)
     not_the_api: list[TrackedJob] = field(default_factory=list)
+    # each request the ledger knows was made: (its submit, when it was seen finished or None, epoch seconds; its id)
+    lineup: list[tuple[float, float | None, str]] = field(default_factory=list)
 
     @property
     def in_flight(self) -> list[TrackedJob]:
@@ -146,7 +149,24 @@ async def plan_resume(
             if job.request_id is not None or job.cost is not None:
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
+    plan.lineup = lineup(known)
     # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
     book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))
     return plan
+
+
+SEEN_FINISHED = frozenset({JobState.COMPLETED, JobState.DOWNLOADING, JobState.FAILED})
+
+
+def lineup(known: dict[str, dict[str, Any]]) -> list[tuple[float, float | None, str]]:
+    """Each request the ledger knows was made: its submit and, if a run saw it finished, the time of the line
+    that says so (it left the account's queue by then), as epoch seconds; and its id."""
+    found: list[tuple[float, float | None, str]] = []
+    for rec in known.values():
+        request_id = rec.get("request_id")
+        sent = parse_time(rec.get("submitted_at")) if request_id else None
+        if sent is not None:
+            left = parse_time(rec.get("ts")) if rec.get("state") in SEEN_FINISHED else None
+            found.append((sent, left, str(request_id)))
+    return found

@@ -195,7 +195,7 @@ class Run:
         news_send, news = self._news
         with tracked_send, tracked, downloads_send, downloads, lost_send, lost, news_send, news, submit_receive:
             async with anyio.create_task_group() as tg:
-                self.poller.track_many(plan.poll)
+                self.poller.track_many(plan.poll, plan.lineup)
                 for job in plan.download:
                     tg.start_soon(downloads_send.send, job)
                 for job in plan.reconcile:

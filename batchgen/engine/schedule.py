@@ -67,14 +67,17 @@ class PollSchedule:
 
     # ------------------------------------------------------------------ schedule
 
-    def track_many(self, jobs: list[TrackedJob]) -> None:
-        """Resumed jobs enter the schedule together (one heapify, not a push each)."""
+    def track_many(self, jobs: list[TrackedJob], lineup: list[tuple[float, float | None, str]] | None = None) -> None:
+        """Resumed jobs enter the schedule together (one heapify, not a push each); ``lineup``: every request
+        the ledger knows was made (its submit, and when a run saw it finished), in epoch seconds."""
         now = self.clock.now()
         for job in jobs:
             self._enter(job)
             at = self.plan.next_poll(latency_key(job.spec), job.submitted_at, now, job.polls)
             self._heap.append(self._entry(job, at))
         heapq.heapify(self._heap)
+        earlier = [(job.request_id or "", job.submitted_at) for job in jobs if job.sent_at is None]
+        self.life.attached(earlier, lineup or [])
         self._changed.set()
 
     def track(self, job: TrackedJob) -> None:

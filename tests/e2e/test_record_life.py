@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import collections
 
+import anyio
 import pytest
 
+from batchgen.clock import Clock
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_pacing import run_manifest, states
@@ -48,4 +50,28 @@ async def test_no_job_sent_after_a_record_died_in_the_queue_is_lost(tmp_path, re
     assert len(later) >= 5  # a good part of the batch was sent after it
     assert all(found[job_id] == "completed" for job_id in later), {job_id: found[job_id] for job_id in later}
     assert told["completed"] + told["expired"] == 30 and duplicates == 0
+    assert outcome.run.submitter.life.told
+
+
+@pytest.mark.parametrize("stopped_at", [1500.0, 4000.0])
+async def test_a_resumed_run_counts_the_jobs_an_earlier_run_left_waiting_in_the_queue(tmp_path, stopped_at):
+    # The first world above, stopped while its first wave still waits in the account's queue (a worker's
+    # hours of it), then run again on the same folder.  The jobs the first run left in flight, and those whose
+    # records died unfinished, are re-attached or known from its ledger: they are counted ahead of the jobs
+    # the second run sends, and their age shows the wait.  Each job the second run sends finishes within its
+    # record's life.
+    config = SimConfig(time_scale=4000, history="off", workers=1, expiry_s=3600.0, seed=2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    out = tmp_path / "out"
+    async with SimServer(config) as sim:
+        with anyio.move_on_after(Clock(config.time_scale).real(stopped_at)):
+            await run_manifest(manifest, sim, out, concurrency=14)
+        earlier = {job.request_id for job in sim.state.jobs.values()}
+        outcome = await run_manifest(manifest, sim, out, concurrency=14)
+        duplicates = sim.state.duplicate_submissions()
+    ledger = read_ledger(out / "ledger.jsonl").jobs
+    later = {job_id: rec["state"] for job_id, rec in ledger.items() if rec["request_id"] not in earlier}
+    assert outcome.report.reattached >= 1 and len(later) >= 10  # the second run took up the first's
+    assert all(state == "completed" for state in later.values()), later
+    assert len(ledger) == 30 and duplicates == 0
     assert outcome.run.submitter.life.told

@@ -12,7 +12,7 @@ import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.engine.book import JobBook
-from batchgen.engine.life_cap import LifeCap
+from batchgen.engine.life_cap import RECHECK_S, LifeCap
 from batchgen.engine.pollplan import LatencyModel, PollPlan
 
 CONCURRENCY = 20
@@ -117,11 +117,12 @@ def test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finis
     clock.now_s = 3600.0
     cap.died(ids[13])  # 14 ahead of it at a job per 320 s: through at 4480 s
     assert cap.room(CONCURRENCY, 0) == room - 1
-    assert cap.recheck_in() == pytest.approx(14 * 320 - 3600)
+    assert cap._through() == [pytest.approx(14 * 320)]
+    assert cap.recheck_in() == RECHECK_S  # held: looked at again soon (the history may begin to answer)
     cap.sent("next", clock.now(), 1)  # a job sent now has the dead one ahead of it
     assert cap._sent["next"][1] == 2
     clock.now_s = 14 * 320 + 1
-    assert cap.room(CONCURRENCY, 1) == room and cap.recheck_in() == math.inf
+    assert cap.room(CONCURRENCY, 1) == room and cap._through() == []
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][:1] == [
         "no request history stands in for a request's record once it expires, and jobs wait in the account's "
         "queue: fewer jobs are kept in flight than limits.concurrency (4 now, not 20), so that each finishes "
@@ -135,7 +136,7 @@ def test_a_dead_record_before_any_finish_holds_its_place_for_a_target():
     ids = send(cap, clock, 3)
     clock.advance(100)
     cap.died(ids[0])
-    assert cap.recheck_in() == pytest.approx(1500)
+    assert cap._through() == [pytest.approx(100 + 1500)]
     assert cap.room(CONCURRENCY, 2) == 1  # none finished: no more than in flight, less the one ahead
 
 
@@ -149,3 +150,59 @@ async def test_the_feeder_wakes_when_the_room_grows_with_time_alone(tmp_path):
         with anyio.fail_after(5):
             await book.until(lambda: clock.now() >= opens_at, clock=clock, recheck=lambda: opens_at - clock.now())
     assert clock.now() == pytest.approx(opens_at)
+
+
+def test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_dead_records_as_ahead():
+    clock = FakeClock(3000.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()  # the epoch of run second 0
+    # the ledger: a first wave of five sent at 0-4 s, two seen finished at 320 and 640 s, one whose record
+    # died unfinished (expired), two still in flight; one more sent at 700 s; and one expired days ago
+    lineup = [
+        (epoch + 0, epoch + 320, "done-1"),
+        (epoch + 1, epoch + 640, "done-2"),
+        (epoch + 2, None, "expired-3"),
+        (epoch + 3, None, "flight-4"),
+        (epoch + 4, None, "flight-5"),
+        (epoch + 700, None, "flight-6"),
+        (epoch - 86_400, None, "expired-long-ago"),
+    ]
+    cap.attached([("flight-6", 700.0), ("flight-4", 3.0), ("flight-5", 4.0)], lineup)
+    # each with as many ahead as were in flight when it was sent (itself in): at 700 s the first two were done
+    assert cap._sent == {"flight-4": (3.0, 4), "flight-5": (4.0, 5), "flight-6": (700.0, 4)}
+    assert list(cap._sent) == ["flight-4", "flight-5", "flight-6"]  # the first sent first
+    assert cap._ghosts == [(2.0, 3, 3000.0)]  # the dead record of two lives ago or less holds its place
+    # their age shows the wait (sent 3,000 s ago: more than the target of 1,500 s): none more before a finish
+    assert cap.room(CONCURRENCY, 3) == 3 - 1 and cap.wait_seen
+    # one sent longer ago than a record lives is not counted (its record is dead; a re-run a day later)
+    later = cap_on(FakeClock(4000.0))
+    later.attached([("old", 300.0)], [(epoch + 300, None, "old")])
+    assert later._sent == {} and later.room(CONCURRENCY, 1) == CONCURRENCY
+
+
+def test_an_earlier_runs_job_teaches_the_throughput_only_where_this_run_saw_it_unfinished():
+    clock = FakeClock(100.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    cap.attached([("a", -900.0), ("b", -800.0)], [(epoch - 900, None, "a"), (epoch - 800, None, "b")])
+    cap.finished("a", 1000.0, bracketed=False)  # found done at its first look: it may have been done long ago
+    assert cap._rate() is None
+    cap.finished("b", 960.0, bracketed=True)
+    assert cap._rate() == pytest.approx(2 / 960)
+    assert cap._alone() is None  # it waited behind jobs this run never knew: not how long a job takes alone
+
+
+def test_once_a_wait_is_seen_the_cap_binds_for_the_rest_of_the_run_and_none_in_flight_lets_one_go():
+    clock = FakeClock()
+    cap = cap_on(clock)
+    ids = send(cap, clock, 3)
+    clock.advance(1501)
+    assert cap.room(CONCURRENCY, 3) == 3  # waited past the target, none finished
+    for rid in ids:
+        cap.died(rid)
+    clock.advance(1500)
+    assert cap.room(CONCURRENCY, 0) == 1  # the dead records' jobs are through, none known finished: one alone
+    cap.sent("probe", clock.now(), 1)
+    clock.advance(300)
+    cap.finished("probe", 300.0)  # it waited for none: the queue is empty now
+    assert cap.room(CONCURRENCY, 0) == math.floor(1 / 300 * 1500)  # still the cap, not the concurrency
