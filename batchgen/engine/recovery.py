@@ -467,12 +467,15 @@ class Reconciler:
             max_attempts=len(LOOKUP_DELAYS) + 1,
             deadline_s=math.inf,
         )
+        # where a person can look for it: the history, by model and time
+        when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        by_hand = f"{job.spec.model} request sent about {when} in the account's request history"
         try:
             async for attempt in attempts:
                 with attempt:
                     found = await self._find_patiently(job, since=since, until=until)
                     if isinstance(found, ApiError):
-                        return _unreadable(job, found)
+                        return _unreadable(job, found, by_hand)
                     row, later_seen, as_of = found
                     if row is not None:
                         return Attach(row.request_id)
@@ -485,9 +488,6 @@ class Reconciler:
                 return await self.settle(job, since=since, until=until)
             return self._torn(job, exc)
         except NotCaughtUp as exc:
-            # where a person can look for it: the history, by model and time
-            when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            by_hand = f"{job.spec.model} request sent about {when} in the account's request history"
             if exc.beyond:
                 return Leave(
                     Event.SETTLE_LATER,
@@ -775,7 +775,17 @@ def _no_plain_rerun(job: TrackedJob, why: str, remedy: str, by_hand: str) -> Lea
     )
 
 
-def _unreadable(job: TrackedJob, exc: ApiError) -> Leave:
+def _unreadable(job: TrackedJob, exc: ApiError, by_hand: str) -> Leave:
+    if isinstance(exc, NotFound):  # the history is not there: a later run meets the same answer
+        return Leave(
+            Event.RECONCILE_FAILED,
+            job.state,
+            f"the request history answers that it is not there ({exc}), and only it can show whether the submit "
+            "made a job: the job was not submitted again (that could pay twice), and no run settles it while the "
+            "history answers so. The same command settles it once the history answers again; or look for a "
+            f"{by_hand} and, if there is none, give this row a new id (paid again if the lost one was made)",
+            rerun=False,
+        )
     then = (
         # the same page gets the same answer, later too: the bound must be raised
         "Raise api.max_response_bytes in the config file (a history page keeps each request's body, its "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -164,6 +164,26 @@ async def test_an_unreadable_history_leaves_the_job_for_later():
     assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and "could not be read" in verdict.detail
     assert verdict.state is JobState.SUBMITTING
     assert verdict.detail.endswith("unknown, so the job was not submitted again. Run again later to settle it")
+
+
+async def test_a_history_that_answers_404_leaves_the_job_with_what_settles_it_not_a_plain_rerun():
+    # a later run meets the same answer: not "run again later", but what does settle it, and where to look
+    clock = FakeClock()
+    since = clock.epoch()
+    with set_testing():
+        api = FakeApi(NotFound("not found while reading the request history (HTTP 404: Not Found)", status=404))
+        verdict = await reconciler(clock, api, patience_s=0).settle(job(), since=since)
+    assert isinstance(verdict, Leave) and verdict.event == "reconcile_failed" and not verdict.rerun
+    assert verdict.state is JobState.SUBMITTING
+    when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert verdict.detail == (
+        "the request history answers that it is not there (not found while reading the request history (HTTP 404: "
+        "Not Found)), and only it can show whether the submit made a job: the job was not submitted again (that "
+        "could pay twice), and no run settles it while the history answers so. The same command settles it once "
+        "the history answers again; or look for a kling-text2video request sent about "
+        f"{when} in the account's request history and, if there is none, give this row a new id (paid again if the "
+        "lost one was made)"
+    )
 
 
 @pytest.mark.parametrize(
