@@ -3294,14 +3294,14 @@ PLANTS = (
     Plant(
         "a re-attached job is taken to have had none ahead of it, whatever the ledger shows was in flight",
         "batchgen/engine/life_cap.py",
-        "                self._sent.setdefault(request_id, (at, _ahead(sends, at, self.plan.expiry)))",
+        "                self._sent.setdefault(request_id, (at, _ahead(sends, at, self._unseen)))",
         "                self._sent.setdefault(request_id, (at, 1))",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
     Plant(
         "the jobs whose records died unfinished in an earlier run are not counted ahead in the resumed one",
         "batchgen/engine/life_cap.py",
-        "            if left is None and request_id not in known and now - sent < UNSEEN_LIVES * self.plan.expiry:",
+        "            if left is None and request_id not in known and now - sent < self._unseen:",
         "            if False:",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
@@ -3315,8 +3315,8 @@ PLANTS = (
     Plant(
         "an earlier run's job, which waited behind jobs this run never knew, is taken for how long a job takes alone",
         "batchgen/engine/life_cap.py",
-        "        if not attached:  # (one sent by an earlier run",
-        "        if True:  # (one sent by an earlier run",
+        "        self._finish(took, sent[1], alone=not attached)",
+        "        self._finish(took, sent[1], alone=True)",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
     Plant(
@@ -3353,6 +3353,34 @@ PLANTS = (
         "    if isinstance(exc, NotFound):  # the history is not there",
         "    if False:  # the history is not there",
         ("tests/engine/test_recovery.py",),
+    ),
+    Plant(
+        "a resumed run does not learn from its ledger that records die sooner than configured",
+        "batchgen/engine/run.py",
+        "                    self.poller.record_gone_at(request_id, age)",
+        "                    pass",
+        ("tests/e2e/test_record_life.py",),
+    ),
+    Plant(
+        "a record's life read from the ledger is taken in real seconds, not run seconds",
+        "batchgen/engine/resume.py",
+        "clock.from_wall(gone) - clock.from_wall(sent)",
+        "gone - sent",
+        ("tests/e2e/test_record_life.py",),
+    ),
+    Plant(
+        "a resumed run ignores the earlier run's finishes its ledger shows",
+        "batchgen/engine/life_cap.py",
+        "        for left, sent in seen[-RECENT:]:",
+        "        for left, sent in seen[:0]:",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "an earlier run's jobs are forgotten a record's life as found (not as configured) after their submits",
+        "batchgen/engine/life_cap.py",
+        "            if left is None and request_id not in known and now - sent < self._unseen:",
+        "            if left is None and request_id not in known and now - sent < self.plan.expiry:",
+        ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
 )
 

@@ -22,12 +22,14 @@ A job that finished with no wait (within one and a half times the run's fastest 
 many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
 target alone would each leave the next fewer in flight than the last.
 
-A job an earlier run sent and this one re-attached from the ledger waits in the same queue: one sent less than a
-record's life ago is counted as the run's own (its age shows a wait, its record's death a job still ahead),
-with as many ahead of it as the re-attached jobs sent before it and itself (at least that many were).  Its
-finish is reckoned from only where this run saw it unfinished first (or the server measured it): one found
-done at its first look may have finished at any time since its submit, and would show a throughput too low.
-Nor is it taken for how long a job takes alone: it waited behind jobs this run never knew.
+A job an earlier run sent and this one re-attached from the ledger waits in the same queue: one sent less than
+two records' lives ago (as configured: a job outlives its record where records die early) is counted as the
+run's own (its age shows a wait, its record's death a job still ahead), with as many ahead of it as the
+ledger shows were in flight when it was sent.  So are the earlier run's jobs whose records died unfinished
+(counted ahead), and its finishes in that time (their time from submit to the line saying so).  A
+re-attached job's finish is reckoned from only where this run saw it unfinished first (or the server
+measured it): one found done at its first look may have finished at any time since its submit, and would
+show a throughput too low.  Nor is it taken for how long a job takes alone.
 
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
@@ -53,7 +55,7 @@ SAFE_SHARE = 0.5  # of the guard: the submit-to-finish time aimed at
 ALONE_ROOM = 1.5  # ... or this many times the run's fastest finish, for jobs that take that long alone
 MOST_SHARE = 0.9  # ... but never more than this share of the guard
 RECHECK_S = 10.0  # run seconds: a held feeder looks again this often (the history may have begun to answer)
-UNSEEN_LIVES = 2  # an earlier run's job never seen finished is taken for through this many records' lives on
+UNSEEN_LIVES = 2  # an earlier run's job never seen finished is taken for through this many configured lives on
 RECENT = 16  # the recent finishes the cap is reckoned from
 UPPER = 0.75  # the quantile of their throughputs taken (each one is at most the account's)
 
@@ -72,6 +74,9 @@ class LifeCap:
         self._ghosts: list[tuple[float, int, float]] = []
         self._attached: set[str] = set()  # the jobs of an earlier run among ``_sent``
         self._held = False  # the last room given was below ``limits.concurrency``
+        # how long an earlier run's job may still hold its place in the account's queue, as far as this run can
+        # tell: a record's life as configured (not as found: a job outlives its record there), this many times
+        self._unseen = UNSEEN_LIVES * plan.expiry
         self.wait_seen = False  # a job of ours was seen to wait, or a record to die unfinished: the cap binds
         self.told = False
 
@@ -82,23 +87,28 @@ class LifeCap:
         self._sent.setdefault(request_id, (sent_at, ours + self._queued(sent_at)))
 
     def attached(self, jobs: list[tuple[str, float]], lineup: list[tuple[float, float | None, str]]) -> None:
-        """Jobs an earlier run sent (request id, run seconds sent), re-attached: those sent less than a record's
-        life ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made
+        """Jobs an earlier run sent (request id, run seconds sent), re-attached: those sent less than two records'
+        lives ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made
         (its submit, when a run saw it finished, if one did, and its id), in epoch seconds."""
         now = self.clock.now()
         sends = sorted(
             (self.clock.from_wall(sent), self._clock_of(left), request_id) for sent, left, request_id in lineup
         )
         for request_id, at in sorted(jobs, key=lambda job: job[1]):
-            if now - at < self.plan.expiry:
-                self._sent.setdefault(request_id, (at, _ahead(sends, at, self.plan.expiry)))
+            if now - at < self._unseen:
+                self._sent.setdefault(request_id, (at, _ahead(sends, at, self._unseen)))
                 self._attached.add(request_id)
         self._sent = dict(sorted(self._sent.items(), key=lambda item: item[1][0]))  # the first sent first
         # one whose record died unfinished in an earlier run (or was lost to it) holds its place as this run's
         known = {request_id for request_id, _ in jobs}
         for sent, left, request_id in sends:
-            if left is None and request_id not in known and now - sent < UNSEEN_LIVES * self.plan.expiry:
-                self._ghosts.append((sent, _ahead(sends, sent, self.plan.expiry), now))
+            if left is None and request_id not in known and now - sent < self._unseen:
+                self._ghosts.append((sent, _ahead(sends, sent, self._unseen), now))
+        # the earlier run's finishes in that time tell of the queue as this run's would
+        seen = sorted((left, sent) for sent, left, _ in sends if left is not None and now - left < self._unseen)
+        for left, sent in seen[-RECENT:]:
+            if left > sent:
+                self._finish(left - sent, _ahead(sends, sent, self._unseen))
 
     def _clock_of(self, epoch: float | None) -> float | None:
         return None if epoch is None else self.clock.from_wall(epoch)
@@ -115,9 +125,14 @@ class LifeCap:
         self._attached.discard(request_id)
         if sent is None or not took > 0 or (attached and not bracketed):
             return
-        if not attached:  # (one sent by an earlier run waited behind jobs this run never knew)
+        self._finish(took, sent[1], alone=not attached)  # (one re-attached waited behind jobs this run never knew)
+
+    def _finish(self, took: float, ahead: int, *, alone: bool = True) -> None:
+        """A finish ``took`` after its submit, ``ahead`` in flight then (itself in); ``alone``: its time may stand
+        for a job's with no wait."""
+        if alone:
             self._fastest = min(self._fastest, took)
-        self._recent.append((sent[1] / took, took, sent[1]))
+        self._recent.append((ahead / took, took, ahead))
 
     def died(self, request_id: str) -> None:
         """A job's record died before the job was seen finished: it holds its place until it would have."""
@@ -207,9 +222,8 @@ class LifeCap:
         return [max(found, sent + ahead / rate) if rate else found + target for sent, ahead, found in self._ghosts]
 
 
-def _ahead(sends: list[tuple[float, float | None, str]], at: float, life: float) -> int:
+def _ahead(sends: list[tuple[float, float | None, str]], at: float, unseen: float) -> int:
     """How many of the requests (sent, seen finished, id) were in flight when one was sent at ``at``, itself
     in: those sent before it not seen finished by then.  One not seen finished at all is taken for through
-    ``UNSEEN_LIVES`` records' lives after its submit (this run knows nothing more of it)."""
-    unseen = UNSEEN_LIVES * life
+    ``unseen`` seconds after its submit (this run knows nothing more of it)."""
     return sum(1 for sent, left, _ in sends if sent <= at and (at < left if left is not None else at - sent < unseen))

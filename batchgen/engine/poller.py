@@ -426,7 +426,11 @@ class Poller(PollSchedule):
             self._replan(key)
 
     def _records_die_early(self, job: TrackedJob) -> None:
-        age = self.clock.now() - job.submitted_at
+        self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
+
+    def record_gone_at(self, request_id: str, age: float) -> None:
+        """A request's record was found gone ``age`` seconds after its submit (by this run, or by an earlier
+        one as its ledger says): records may live shorter than configured."""
         if age < 2 * self.min_interval_s or not self.plan.records_expire_by(age):
             return
         if not self._told_expiry:
@@ -435,7 +439,7 @@ class Poller(PollSchedule):
                 "request %s was gone %.0fs after submission, sooner than polling.expiry_s: records live "
                 "shorter than configured, so every job is now polled within %.0fs of submission; "
                 "lower polling.expiry_s to match",
-                job.request_id,
+                request_id,
                 age,
                 self.plan.guard,
             )

@@ -43,6 +43,9 @@ class ResumePlan:
     not_the_api: list[TrackedJob] = field(default_factory=list)
     # each request the ledger knows was made: (its submit, when it was seen finished or None, epoch seconds; its id)
     lineup: list[tuple[float, float | None, str]] = field(default_factory=list)
+    # each request whose record an earlier run found gone (404) with nothing to fetch: (its id, seconds after
+    # its submit, by when it was found so)
+    records_gone: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def in_flight(self) -> list[TrackedJob]:
@@ -150,6 +153,7 @@ async def plan_resume(
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
     plan.lineup = lineup(known)
+    plan.records_gone = records_gone(known, clock)
     # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
     book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))
@@ -169,4 +173,19 @@ def lineup(known: dict[str, dict[str, Any]]) -> list[tuple[float, float | None, 
         if sent is not None:
             left = parse_time(rec.get("ts")) if rec.get("state") in SEEN_FINISHED else None
             found.append((sent, left, str(request_id)))
+    return found
+
+
+def records_gone(known: dict[str, dict[str, Any]], clock: Clock) -> list[tuple[str, float]]:
+    """Each request whose record an earlier run found gone (404) and its output nowhere (``expired``, HTTP 404):
+    its id and how long after its submit (run seconds) the line saying so was written (its record lived no
+    longer)."""
+    found: list[tuple[str, float]] = []
+    for rec in known.values():
+        error = rec.get("error")
+        if rec.get("state") != JobState.EXPIRED or not isinstance(error, dict) or error.get("http") != 404:
+            continue
+        sent, gone = parse_time(rec.get("submitted_at")), parse_time(rec.get("ts"))
+        if rec.get("request_id") and sent is not None and gone is not None:
+            found.append((str(rec["request_id"]), clock.from_wall(gone) - clock.from_wall(sent)))
     return found

@@ -195,6 +195,8 @@ class Run:
         news_send, news = self._news
         with tracked_send, tracked, downloads_send, downloads, lost_send, lost, news_send, news, submit_receive:
             async with anyio.create_task_group() as tg:
+                for request_id, age in plan.records_gone:  # (before the resumed jobs' polls are planned)
+                    self.poller.record_gone_at(request_id, age)
                 self.poller.track_many(plan.poll, plan.lineup)
                 for job in plan.download:
                     tg.start_soon(downloads_send.send, job)

@@ -156,8 +156,8 @@ def test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_de
     clock = FakeClock(3000.0)
     cap = cap_on(clock)
     epoch = clock.epoch() - clock.now()  # the epoch of run second 0
-    # the ledger: a first wave of five sent at 0-4 s, two seen finished at 320 and 640 s, one whose record
-    # died unfinished (expired), two still in flight; one more sent at 700 s; and one expired days ago
+    # the ledger: a first wave of five sent at 0-4 s on one worker, two seen finished at 320 and 640 s, one whose
+    # record died unfinished (expired), two still in flight; one more sent at 700 s; and one expired days ago
     lineup = [
         (epoch + 0, epoch + 320, "done-1"),
         (epoch + 1, epoch + 640, "done-2"),
@@ -171,13 +171,30 @@ def test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_de
     # each with as many ahead as were in flight when it was sent (itself in): at 700 s the first two were done
     assert cap._sent == {"flight-4": (3.0, 4), "flight-5": (4.0, 5), "flight-6": (700.0, 4)}
     assert list(cap._sent) == ["flight-4", "flight-5", "flight-6"]  # the first sent first
-    assert cap._ghosts == [(2.0, 3, 3000.0)]  # the dead record of two lives ago or less holds its place
-    # their age shows the wait (sent 3,000 s ago: more than the target of 1,500 s): none more before a finish
-    assert cap.room(CONCURRENCY, 3) == 3 - 1 and cap.wait_seen
-    # one sent longer ago than a record lives is not counted (its record is dead; a re-run a day later)
-    later = cap_on(FakeClock(4000.0))
-    later.attached([("old", 300.0)], [(epoch + 300, None, "old")])
+    assert cap._ghosts == [(2.0, 3, 3000.0)]  # the dead record of two lives ago or less holds its place ...
+    # the earlier run's finishes are the run's own: one alone in 320 s, one behind it (two ahead) in 639 s
+    assert cap._alone() == pytest.approx(1.5 * 320) and cap._rate() == pytest.approx(2 / 639)
+    assert cap._through() == [3000.0]  # ... until its place over the throughput: through (3 x 320 s after 2 s)
+    # a wait was seen (639 s against 480): the cap binds, at what the throughput finishes within the target
+    assert cap.room(CONCURRENCY, 3) == math.floor(1500 * 2 / 639) and cap.wait_seen
+    # one sent longer ago than two records' lives is not counted (a re-run hours later)
+    later = cap_on(FakeClock(9000.0))
+    later.attached([("old", 500.0)], [(epoch + 500, None, "old")])
     assert later._sent == {} and later.room(CONCURRENCY, 1) == CONCURRENCY
+
+
+def test_an_earlier_runs_dead_record_holds_its_place_until_its_turn_would_have_come():
+    clock = FakeClock(1000.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    # one worker, a job each 320 s: the first finished at 320 s, the tenth (its record dead) had nine ahead
+    lineup: list[tuple[float, float | None, str]] = [(epoch + 0, epoch + 320, "done")]
+    lineup += [(epoch + i, None, f"gone-{i}") for i in range(1, 10)]
+    cap.attached([], lineup)
+    assert cap._through()[-1] == pytest.approx(9 + 10 * 320)  # its submit, then ten places at 320 s
+    assert cap.room(CONCURRENCY, 0) == 0  # the nine ahead fill what finishes within the target
+    clock.now_s = 9 + 10 * 320 + 1
+    assert cap.room(CONCURRENCY, 0) == math.floor(1500 / 320)  # through: the cap from the throughput
 
 
 def test_an_earlier_runs_job_teaches_the_throughput_only_where_this_run_saw_it_unfinished():
