@@ -3208,7 +3208,7 @@ PLANTS = (
     Plant(
         "before any finish, jobs go on being sent however long the first has waited",
         "batchgen/engine/life_cap.py",
-        "        alone = self._alone() or target",
+        "        alone = self._alone() or min(target, ALONE_ROOM * self._earlier)",
         "        alone = self._alone() or math.inf",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
@@ -3294,8 +3294,8 @@ PLANTS = (
     Plant(
         "a re-attached job is taken to have had none ahead of it, whatever the ledger shows was in flight",
         "batchgen/engine/life_cap.py",
-        "                self._sent.setdefault(request_id, (at, _ahead(sends, at, self._unseen)))",
-        "                self._sent.setdefault(request_id, (at, 1))",
+        "_ahead(sends, placed.get(request_id, at), self._unseen)))",
+        "1))",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
     Plant(
@@ -3308,8 +3308,8 @@ PLANTS = (
     Plant(
         "an earlier run's job found done at its first look teaches the throughput",
         "batchgen/engine/life_cap.py",
-        "        if sent is None or not took > 0 or (attached and not bracketed):",
-        "        if sent is None or not took > 0:",
+        "        if sent is None or not took > 0 or (attached and not (bracketed and dated)):",
+        "        if sent is None or not took > 0 or (attached and not dated):",
         ("tests/engine/test_life_cap.py",),
     ),
     Plant(
@@ -3381,6 +3381,48 @@ PLANTS = (
         "            if left is None and request_id not in known and now - sent < self._unseen:",
         "            if left is None and request_id not in known and now - sent < self.plan.expiry:",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
+    ),
+    Plant(
+        "a resumed run sees no wait before a job of its own finishes, and tops the queue up behind the earlier run's",
+        "batchgen/engine/life_cap.py",
+        "        alone = self._alone() or min(target, ALONE_ROOM * self._earlier)",
+        "        alone = self._alone() or target",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a re-attached job's place is reckoned from its submit read at another moment, and may leave itself out",
+        "batchgen/engine/life_cap.py",
+        "_ahead(sends, placed.get(request_id, at), self._unseen)",
+        "_ahead(sends, at, self._unseen)",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a re-attached job with no submit in the ledger, timed from the resume, teaches how long jobs take",
+        "batchgen/engine/life_cap.py",
+        "        dated = not attached or request_id in self._dated",
+        "        dated = True",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a run held before its first history page is told there is no history, where it has only not answered",
+        "batchgen/engine/life_cap.py",
+        "            self.told, self._told_unanswered = works is False, True",
+        "            self.told, self._told_unanswered = True, True",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "an earlier run's job found done bounds a job alone by the middle of what it could have taken",
+        "batchgen/engine/life_cap.py",
+        "            self._earlier = min(self._earlier, max(took, seen or 0.0))",
+        "            self._earlier = min(self._earlier, took)",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "an earlier run's refusal, ended seconds after its submit, counts as a finish that tells the throughput",
+        "batchgen/engine/life_cap.py",
+        "            if left is not None and left > sent and request_id in made and now - left < self._unseen",
+        "            if left is not None and left > sent and now - left < self._unseen",
+        ("tests/engine/test_life_cap.py",),
     ),
 )
 

@@ -26,10 +26,12 @@ A job an earlier run sent and this one re-attached from the ledger waits in the 
 two records' lives ago (as configured: a job outlives its record where records die early) is counted as the
 run's own (its age shows a wait, its record's death a job still ahead), with as many ahead of it as the
 ledger shows were in flight when it was sent.  So are the earlier run's jobs whose records died unfinished
-(counted ahead), and its finishes in that time (their time from submit to the line saying so).  A
-re-attached job's finish is reckoned from only where this run saw it unfinished first (or the server
+(counted ahead), and its finishes in that time that made a video (their time from submit to the line saying
+so).  A re-attached job's finish is reckoned from only where this run saw it unfinished first (or the server
 measured it): one found done at its first look may have finished at any time since its submit, and would
-show a throughput too low.  Nor is it taken for how long a job takes alone.
+show a throughput too low.  Nor is it taken for how long a job takes alone; but a job alone takes no longer
+than any did: the fastest an earlier run's job was seen made (its submit to the ledger's line saying so, or
+to this run's look) shows a wait before a job of this run's own has finished.
 
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
@@ -51,6 +53,10 @@ from .pollplan import PollPlan
 
 log = logging.getLogger("batchgen")
 
+# a request the ledger knows was made: its submit, when a run saw it finished (None: never), as epoch seconds;
+# whether it made a video; and its id
+Request = tuple[float, float | None, bool, str]
+
 SAFE_SHARE = 0.5  # of the guard: the submit-to-finish time aimed at
 ALONE_ROOM = 1.5  # ... or this many times the run's fastest finish, for jobs that take that long alone
 MOST_SHARE = 0.9  # ... but never more than this share of the guard
@@ -64,21 +70,24 @@ class LifeCap:
     """The jobs of this run in flight (when sent, with how many ahead), their recent finishes, and the jobs
     whose records died unfinished (until each would have finished)."""
 
-    def __init__(self, plan: PollPlan, clock: Clock, *, history_works: Callable[[], bool]) -> None:
+    def __init__(self, plan: PollPlan, clock: Clock, *, history_works: Callable[[], bool | None]) -> None:
         self.plan, self.clock = plan, clock
         self._history_works = history_works
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
+        self._earlier = math.inf  # the fastest an earlier run's job was seen made: no faster than a job alone
         # each job whose record died unfinished: (run seconds sent, jobs ahead then, itself in; when found so)
         self._ghosts: list[tuple[float, int, float]] = []
         self._attached: set[str] = set()  # the jobs of an earlier run among ``_sent``
+        self._dated: set[str] = set()  # ... the requests whose submit the ledger gives (the lineup's)
         self._held = False  # the last room given was below ``limits.concurrency``
         # how long an earlier run's job may still hold its place in the account's queue, as far as this run can
         # tell: a record's life as configured (not as found: a job outlives its record there), this many times
         self._unseen = UNSEEN_LIVES * plan.expiry
         self.wait_seen = False  # a job of ours was seen to wait, or a record to die unfinished: the cap binds
-        self.told = False
+        self.told = False  # the operator was told the cap binds where no history answers
+        self._told_unanswered = False  # ... or where none had answered yet
 
     # ------------------------------------------------------------------ what the poller saw
 
@@ -86,17 +95,21 @@ class LifeCap:
         """A job this run sent entered the schedule, ``ours`` of ours in flight with it."""
         self._sent.setdefault(request_id, (sent_at, ours + self._queued(sent_at)))
 
-    def attached(self, jobs: list[tuple[str, float]], lineup: list[tuple[float, float | None, str]]) -> None:
+    def attached(self, jobs: list[tuple[str, float]], lineup: list[Request]) -> None:
         """Jobs an earlier run sent (request id, run seconds sent), re-attached: those sent less than two records'
-        lives ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made
-        (its submit, when a run saw it finished, if one did, and its id), in epoch seconds."""
+        lives ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made."""
         now = self.clock.now()
         sends = sorted(
-            (self.clock.from_wall(sent), self._clock_of(left), request_id) for sent, left, request_id in lineup
+            (self.clock.from_wall(sent), self._clock_of(left), request_id) for sent, left, _, request_id in lineup
         )
+        made = {request_id for _, _, video, request_id in lineup if video}
+        # its place by its own line of the lineup where it has one: the same submit read into run seconds at
+        # another moment may differ by the clocks' jitter, and leave itself out of the jobs ahead of it
+        placed = {request_id: sent for sent, _, request_id in sends}
+        self._dated = set(placed)
         for request_id, at in sorted(jobs, key=lambda job: job[1]):
             if now - at < self._unseen:
-                self._sent.setdefault(request_id, (at, _ahead(sends, at, self._unseen)))
+                self._sent.setdefault(request_id, (at, _ahead(sends, placed.get(request_id, at), self._unseen)))
                 self._attached.add(request_id)
         self._sent = dict(sorted(self._sent.items(), key=lambda item: item[1][0]))  # the first sent first
         # one whose record died unfinished in an earlier run (or was lost to it) holds its place as this run's
@@ -104,11 +117,16 @@ class LifeCap:
         for sent, left, request_id in sends:
             if left is None and request_id not in known and now - sent < self._unseen:
                 self._ghosts.append((sent, _ahead(sends, sent, self._unseen), now))
-        # the earlier run's finishes in that time tell of the queue as this run's would
-        seen = sorted((left, sent) for sent, left, _ in sends if left is not None and now - left < self._unseen)
+        # the earlier run's finishes in that time tell of the queue as this run's would (those that made a video:
+        # a refusal leaves at once), and the fastest of them bounds how long a job takes alone
+        seen = sorted(
+            (left, sent)
+            for sent, left, request_id in sends
+            if left is not None and left > sent and request_id in made and now - left < self._unseen
+        )
         for left, sent in seen[-RECENT:]:
-            if left > sent:
-                self._finish(left - sent, _ahead(sends, sent, self._unseen))
+            self._finish(left - sent, _ahead(sends, sent, self._unseen), alone=False)
+        self._earlier = min((left - sent for left, sent in seen), default=self._earlier)
 
     def _clock_of(self, epoch: float | None) -> float | None:
         return None if epoch is None else self.clock.from_wall(epoch)
@@ -117,13 +135,18 @@ class LifeCap:
         self._sent.pop(request_id, None)
         self._attached.discard(request_id)
 
-    def finished(self, request_id: str, took: float, *, bracketed: bool = True) -> None:
+    def finished(self, request_id: str, took: float, *, bracketed: bool = True, seen: float | None = None) -> None:
         """A job finished ``took`` run seconds after its submit (as the latency model learned it); ``bracketed``:
-        this run saw it unfinished first, or the server measured it."""
+        this run saw it unfinished first, or the server measured it; ``seen``: how long after its submit it was
+        seen finished (it took no longer; ``took`` may be the middle of what it could have taken)."""
         sent = self._sent.pop(request_id, None)
         attached = request_id in self._attached
         self._attached.discard(request_id)
-        if sent is None or not took > 0 or (attached and not bracketed):
+        # (one the ledger gives no submit for is timed from the resume: it says nothing of how long jobs take)
+        dated = not attached or request_id in self._dated
+        if attached and dated and took > 0:
+            self._earlier = min(self._earlier, max(took, seen or 0.0))
+        if sent is None or not took > 0 or (attached and not (bracketed and dated)):
             return
         self._finish(took, sent[1], alone=not attached)  # (one re-attached waited behind jobs this run never knew)
 
@@ -152,7 +175,8 @@ class LifeCap:
         """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
         can stand in for a record that dies."""
         self._held = False
-        if self._history_works():
+        works = self._history_works()  # (None: not answered yet; taken as none until it does)
+        if works:
             return concurrency
         now, target = self.clock.now(), self.target()
         queued = self._queued(now)
@@ -165,13 +189,16 @@ class LifeCap:
         cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)
         cap = max(0, min(concurrency, cap) - queued)
         self._held = cap < concurrency
-        if self._held and not self.told:
-            self.told = True
+        if self._held and not self.told and (works is False or not self._told_unanswered):
+            self.told, self._told_unanswered = works is False, True
             log.warning(
-                "no request history stands in for a request's record once it expires, and jobs wait in the "
-                "account's queue: fewer jobs are kept in flight than limits.concurrency (%d now, not %d), so "
-                "that each finishes within %.0f s of its submit, inside its record's life (%.0f s)",
-                cap, concurrency, target, self.plan.expiry,
+                "%s, and jobs wait in the account's queue: fewer jobs are kept in flight than limits.concurrency "
+                "(%d now, not %d), so that each finishes within %.0f s of its submit, inside its record's life "
+                "(%.0f s)%s",
+                "no request history stands in for a request's record once it expires" if self.told else
+                "the request history has not answered yet, so none stands in for a request's record once it "
+                "expires",
+                cap, concurrency, target, self.plan.expiry, "" if self.told else "; all of them once it answers",
             )  # fmt: skip
         return cap
 
@@ -187,7 +214,7 @@ class LifeCap:
     def _waited(self, now: float, target: float) -> bool:
         """Whether a job of ours waited in the account's queue: one took, or has been in flight, longer than
         its fastest finish leaves room for (before any finish: longer than the target)."""
-        alone = self._alone() or target
+        alone = self._alone() or min(target, ALONE_ROOM * self._earlier)
         oldest = next(iter(self._sent.values()), (now, 0))[0]  # in flight the longest (sent first)
         return now - oldest > alone or any(took > alone for _, took, _ in self._recent)
 

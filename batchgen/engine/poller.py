@@ -421,7 +421,8 @@ class Poller(PollSchedule):
         server = measured if measured is not None else job.server_latency
         took = bounded_finish(job.pending_age, job.done_age, server)
         self.sweeper.queue.finished(job, took)
-        self.life.finished(job.request_id or "", took, bracketed=job.pending_age > 0 or server is not None)
+        bracketed = job.pending_age > 0 or server is not None
+        self.life.finished(job.request_id or "", took, bracketed=bracketed, seen=job.done_age)
         if self.latency.observe(key, took):
             self._replan(key)
 

@@ -27,6 +27,7 @@ from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
 from .identity import spent_on
+from .life_cap import Request
 from .outcome import RunReport, error_text
 from .recovery import Reconciler
 
@@ -41,8 +42,9 @@ class ResumePlan:
     reconcile: list[TrackedJob] = field(default_factory=list)
     # of ``reconcile``: those whose submit was answered by something that is not the API (``url_check``)
     not_the_api: list[TrackedJob] = field(default_factory=list)
-    # each request the ledger knows was made: (its submit, when it was seen finished or None, epoch seconds; its id)
-    lineup: list[tuple[float, float | None, str]] = field(default_factory=list)
+    # each request the ledger knows was made: its submit, when it was seen finished or None (epoch seconds),
+    # whether it made a video, and its id
+    lineup: list[Request] = field(default_factory=list)
     # each request whose record an earlier run found gone (404) with nothing to fetch: (its id, seconds after
     # its submit, by when it was found so)
     records_gone: list[tuple[str, float]] = field(default_factory=list)
@@ -160,19 +162,21 @@ async def plan_resume(
     return plan
 
 
-SEEN_FINISHED = frozenset({JobState.COMPLETED, JobState.DOWNLOADING, JobState.FAILED})
+MADE = frozenset({JobState.COMPLETED, JobState.DOWNLOADING})
+SEEN_FINISHED = MADE | {JobState.FAILED}
 
 
-def lineup(known: dict[str, dict[str, Any]]) -> list[tuple[float, float | None, str]]:
+def lineup(known: dict[str, dict[str, Any]]) -> list[Request]:
     """Each request the ledger knows was made: its submit and, if a run saw it finished, the time of the line
-    that says so (it left the account's queue by then), as epoch seconds; and its id."""
-    found: list[tuple[float, float | None, str]] = []
+    that says so (it left the account's queue by then), as epoch seconds; whether it made a video; its id."""
+    found: list[Request] = []
     for rec in known.values():
         request_id = rec.get("request_id")
         sent = parse_time(rec.get("submitted_at")) if request_id else None
         if sent is not None:
-            left = parse_time(rec.get("ts")) if rec.get("state") in SEEN_FINISHED else None
-            found.append((sent, left, str(request_id)))
+            state = rec.get("state")
+            left = parse_time(rec.get("ts")) if state in SEEN_FINISHED else None
+            found.append((sent, left, state in MADE, str(request_id)))
     return found
 
 

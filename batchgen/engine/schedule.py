@@ -27,7 +27,7 @@ from ..api.gateway import Gateway
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..jobs import JobState, TrackedJob
-from .life_cap import LifeCap
+from .life_cap import LifeCap, Request
 from .pollplan import SCOUTS, LatencyKey, LatencyModel, PollPlan, latency_key
 from .sweeper import Sweeper
 
@@ -67,9 +67,9 @@ class PollSchedule:
 
     # ------------------------------------------------------------------ schedule
 
-    def track_many(self, jobs: list[TrackedJob], lineup: list[tuple[float, float | None, str]] | None = None) -> None:
+    def track_many(self, jobs: list[TrackedJob], lineup: list[Request] | None = None) -> None:
         """Resumed jobs enter the schedule together (one heapify, not a push each); ``lineup``: every request
-        the ledger knows was made (its submit, and when a run saw it finished), in epoch seconds."""
+        the ledger knows was made (its submit, when a run saw it finished, whether it made a video)."""
         now = self.clock.now()
         for job in jobs:
             self._enter(job)

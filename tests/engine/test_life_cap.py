@@ -12,7 +12,7 @@ import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.engine.book import JobBook
-from batchgen.engine.life_cap import RECHECK_S, LifeCap
+from batchgen.engine.life_cap import RECHECK_S, LifeCap, Request
 from batchgen.engine.pollplan import LatencyModel, PollPlan
 
 CONCURRENCY = 20
@@ -159,27 +159,28 @@ def test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_de
     # the ledger: a first wave of five sent at 0-4 s on one worker, two seen finished at 320 and 640 s, one whose
     # record died unfinished (expired), two still in flight; one more sent at 700 s; and one expired days ago
     lineup = [
-        (epoch + 0, epoch + 320, "done-1"),
-        (epoch + 1, epoch + 640, "done-2"),
-        (epoch + 2, None, "expired-3"),
-        (epoch + 3, None, "flight-4"),
-        (epoch + 4, None, "flight-5"),
-        (epoch + 700, None, "flight-6"),
-        (epoch - 86_400, None, "expired-long-ago"),
+        (epoch + 0, epoch + 320, True, "done-1"),
+        (epoch + 1, epoch + 640, True, "done-2"),
+        (epoch + 2, None, False, "expired-3"),
+        (epoch + 3, None, False, "flight-4"),
+        (epoch + 4, None, False, "flight-5"),
+        (epoch + 700, None, False, "flight-6"),
+        (epoch - 86_400, None, False, "expired-long-ago"),
     ]
     cap.attached([("flight-6", 700.0), ("flight-4", 3.0), ("flight-5", 4.0)], lineup)
     # each with as many ahead as were in flight when it was sent (itself in): at 700 s the first two were done
     assert cap._sent == {"flight-4": (3.0, 4), "flight-5": (4.0, 5), "flight-6": (700.0, 4)}
     assert list(cap._sent) == ["flight-4", "flight-5", "flight-6"]  # the first sent first
     assert cap._ghosts == [(2.0, 3, 3000.0)]  # the dead record of two lives ago or less holds its place ...
-    # the earlier run's finishes are the run's own: one alone in 320 s, one behind it (two ahead) in 639 s
-    assert cap._alone() == pytest.approx(1.5 * 320) and cap._rate() == pytest.approx(2 / 639)
+    # the earlier run's finishes tell the throughput: one alone in 320 s, one behind it (two ahead) in 639 s;
+    # the fastest bounds a job alone, to see a wait by (not to widen the cap by: a line is written after a finish)
+    assert cap._earlier == pytest.approx(320) and cap._alone() is None and cap._rate() == pytest.approx(2 / 639)
     assert cap._through() == [3000.0]  # ... until its place over the throughput: through (3 x 320 s after 2 s)
     # a wait was seen (639 s against 480): the cap binds, at what the throughput finishes within the target
     assert cap.room(CONCURRENCY, 3) == math.floor(1500 * 2 / 639) and cap.wait_seen
     # one sent longer ago than two records' lives is not counted (a re-run hours later)
     later = cap_on(FakeClock(9000.0))
-    later.attached([("old", 500.0)], [(epoch + 500, None, "old")])
+    later.attached([("old", 500.0)], [(epoch + 500, None, False, "old")])
     assert later._sent == {} and later.room(CONCURRENCY, 1) == CONCURRENCY
 
 
@@ -188,8 +189,8 @@ def test_an_earlier_runs_dead_record_holds_its_place_until_its_turn_would_have_c
     cap = cap_on(clock)
     epoch = clock.epoch() - clock.now()
     # one worker, a job each 320 s: the first finished at 320 s, the tenth (its record dead) had nine ahead
-    lineup: list[tuple[float, float | None, str]] = [(epoch + 0, epoch + 320, "done")]
-    lineup += [(epoch + i, None, f"gone-{i}") for i in range(1, 10)]
+    lineup: list[Request] = [(epoch + 0, epoch + 320, True, "done")]
+    lineup += [(epoch + i, None, False, f"gone-{i}") for i in range(1, 10)]
     cap.attached([], lineup)
     assert cap._through()[-1] == pytest.approx(9 + 10 * 320)  # its submit, then ten places at 320 s
     assert cap.room(CONCURRENCY, 0) == 0  # the nine ahead fill what finishes within the target
@@ -201,7 +202,7 @@ def test_an_earlier_runs_job_teaches_the_throughput_only_where_this_run_saw_it_u
     clock = FakeClock(100.0)
     cap = cap_on(clock)
     epoch = clock.epoch() - clock.now()
-    cap.attached([("a", -900.0), ("b", -800.0)], [(epoch - 900, None, "a"), (epoch - 800, None, "b")])
+    cap.attached([("a", -900.0), ("b", -800.0)], [(epoch - 900, None, False, "a"), (epoch - 800, None, False, "b")])
     cap.finished("a", 1000.0, bracketed=False)  # found done at its first look: it may have been done long ago
     assert cap._rate() is None
     cap.finished("b", 960.0, bracketed=True)
@@ -223,3 +224,80 @@ def test_once_a_wait_is_seen_the_cap_binds_for_the_rest_of_the_run_and_none_in_f
     clock.advance(300)
     cap.finished("probe", 300.0)  # it waited for none: the queue is empty now
     assert cap.room(CONCURRENCY, 0) == math.floor(1 / 300 * 1500)  # still the cap, not the concurrency
+
+
+def test_an_earlier_runs_fastest_finish_shows_a_resumed_runs_jobs_waiting_before_one_of_its_own_finishes():
+    # One worker, jobs of about 320 s: an earlier run sent 14 at once and was stopped 300 s later; this run
+    # re-attached them.  The first finishes at 340 s (at its first look: bracketed or not, a job alone takes no
+    # longer); the others have been in flight longer than one and a half times that by 520 s: they wait in the
+    # queue, and a job sent behind them would wait 14 x 320 s, past its record's life.  The cap binds before any
+    # job of this run's own has finished.
+    clock = FakeClock(300.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    ids = [f"e{i}" for i in range(14)]
+    cap.attached([(rid, 0.0) for rid in ids], [(epoch, None, False, rid) for rid in ids])
+    clock.now_s = 340.0
+    cap.finished(ids[0], 170.0, bracketed=False, seen=340.0)  # the model's middle; seen done 340 s after
+    assert cap._earlier == pytest.approx(340) and cap._rate() is None  # (found done at a first look)
+    assert cap.room(CONCURRENCY, 13) == CONCURRENCY  # in flight 340 s: no longer than a job may take alone
+    clock.now_s = 520.0
+    assert cap.room(CONCURRENCY, 13) == 13 and cap.wait_seen
+    # the earlier run saw one finish 350 s after its submit; a refusal 2 s after its submit says nothing of it
+    seen = FakeClock(600.0)
+    resumed = cap_on(seen)
+    epoch = seen.epoch() - seen.now()
+    lineup = [(epoch, epoch + 350, True, "made"), (epoch + 1, epoch + 3, False, "refused")]
+    resumed.attached([(rid, 2.0) for rid in ids], lineup + [(epoch + 2, None, False, rid) for rid in ids])
+    assert resumed._earlier == pytest.approx(350) and len(resumed._recent) == 1
+    assert resumed.room(CONCURRENCY, 14) <= 14 and resumed.wait_seen
+
+
+def test_a_re_attached_job_counts_itself_among_the_jobs_ahead_of_it_whatever_the_clocks_jitter():
+    # The ledger's submit, read into run seconds when the job was re-attached and again when the lineup was:
+    # the two readings differ by the clocks' jitter (a thousandth of a second, scaled in a simulation).  The
+    # job is still among the jobs ahead of it, and the first job sent has one ahead of it, not none.
+    clock = FakeClock(500.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    cap.attached(
+        [("first", 0.0), ("second", 1.0)],
+        [(epoch + 0.001, None, False, "first"), (epoch + 1.001, None, False, "second")],
+    )
+    assert cap._sent == {"first": (0.0, 1), "second": (1.0, 2)}
+
+
+def test_a_re_attached_job_the_ledger_gives_no_submit_for_says_nothing_of_how_long_jobs_take():
+    # A ledger line with no submit time (an older version's): the job is re-attached as sent now, and its
+    # finish is timed from the resume.  It is no bound on how long a job takes alone (the others, in flight
+    # 400 s, are not taken to have waited), nor a throughput.
+    clock = FakeClock(400.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    cap.attached(
+        [("undated", 400.0), ("a", 0.0), ("b", 1.0)], [(epoch, None, False, "a"), (epoch + 1, None, False, "b")]
+    )
+    clock.now_s = 410.0
+    cap.finished("undated", 8.0, bracketed=True, seen=10.0)
+    assert cap.room(CONCURRENCY, 2) == CONCURRENCY and not cap.wait_seen and cap._rate() is None
+
+
+def test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answered_yet(caplog):
+    # A resumed run's first look at the room comes before its first history page: its re-attached jobs, well
+    # past the target, show a wait, and the cap holds until the history answers.  The history may well work:
+    # the run is not told that there is none.  Once it answers 404, it is told so; once it answers, all go.
+    clock = FakeClock(2000.0)
+    answered: list[bool | None] = [None]
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    cap = LifeCap(plan, clock, history_works=lambda: answered[0])
+    epoch = clock.epoch() - clock.now()
+    cap.attached([("a", 0.0), ("b", 1.0)], [(epoch, None, False, "a"), (epoch + 1, None, False, "b")])
+    assert cap.room(CONCURRENCY, 2) == 2 and cap.room(CONCURRENCY, 2) == 2
+    answered[0] = False
+    assert cap.room(CONCURRENCY, 2) == 2 and cap.told
+    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(told) == 2 and told[0].startswith("the request history has not answered yet, so none stands in")
+    assert told[0].endswith("; all of them once it answers")
+    assert told[1].startswith("no request history stands in for a request's record once it expires")
+    answered[0] = True
+    assert cap.room(CONCURRENCY, 2) == CONCURRENCY
