@@ -3343,7 +3343,7 @@ PLANTS = (
     Plant(
         "a run cancelled by its caller leaves its HTTP sessions open",
         "batchgen/api/client.py",
-        "        with anyio.CancelScope(shield=True):\n            for session in",
+        "        with anyio.move_on_after(CLOSE_S, shield=True):\n            for session in",
         "        if True:\n            for session in",
         ("tests/e2e/test_record_life.py",),
     ),

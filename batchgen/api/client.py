@@ -84,6 +84,7 @@ DEFAULT_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request/reques
 USER_AGENT = "batchgen/0.1 (+segmind-v2)"
 LARGE_BODY_BYTES = 1 << 20  # a request body above this is streamed from memory, not written whole
 MAX_SAME_ORIGIN_REDIRECTS = 3
+CLOSE_S = 5.0  # real seconds a run waits for its connections to close, cancelled or not
 log = logging.getLogger("batchgen")
 
 
@@ -169,8 +170,9 @@ class ApiClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close both sessions, even in a cancelled scope (a run stopped by its caller's timeout)."""
-        with anyio.CancelScope(shield=True):
+        """Close both sessions, even in a cancelled scope (a run stopped by its caller's timeout), for no longer
+        than ``CLOSE_S`` (a connection's TLS shutdown may wait for a peer that never answers)."""
+        with anyio.move_on_after(CLOSE_S, shield=True):
             for session in (self._session, self._download_session):
                 if session is not None and not session.closed:
                     await session.close()
