@@ -100,7 +100,8 @@ class LifeCap:
         lives ago may still wait in the account's queue.  ``lineup``: every request the ledger knows was made."""
         now = self.clock.now()
         sends = sorted(
-            (self.clock.from_wall(sent), self._clock_of(left), request_id) for sent, left, _, request_id in lineup
+            (self.clock.from_wall(sent), None if left is None else self.clock.from_wall(left), request_id)
+            for sent, left, _, request_id in lineup
         )
         made = {request_id for _, _, video, request_id in lineup if video}
         # its place by its own line of the lineup where it has one: the same submit read into run seconds at
@@ -127,9 +128,6 @@ class LifeCap:
         for left, sent in seen[-RECENT:]:
             self._finish(left - sent, _ahead(sends, sent, self._unseen), alone=False)
         self._earlier = min((left - sent for left, sent in seen), default=self._earlier)
-
-    def _clock_of(self, epoch: float | None) -> float | None:
-        return None if epoch is None else self.clock.from_wall(epoch)
 
     def forget(self, request_id: str) -> None:
         self._sent.pop(request_id, None)
@@ -213,7 +211,8 @@ class LifeCap:
 
     def _waited(self, now: float, target: float) -> bool:
         """Whether a job of ours waited in the account's queue: one took, or has been in flight, longer than
-        its fastest finish leaves room for (before any finish: longer than the target)."""
+        its fastest finish leaves room for (before any finish of its own: longer than an earlier run's fastest
+        leaves room for, or than the target)."""
         alone = self._alone() or min(target, ALONE_ROOM * self._earlier)
         oldest = next(iter(self._sent.values()), (now, 0))[0]  # in flight the longest (sent first)
         return now - oldest > alone or any(took > alone for _, took, _ in self._recent)

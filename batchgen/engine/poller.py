@@ -352,7 +352,7 @@ class Poller(PollSchedule):
         try:
             value = await self.gateway.call(priority, fn, rank=rank)
         except NotFound:
-            self._records_die_early(job)
+            self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
             await self._record_gone(job)
             return None
         # a credit refusal (the account out of credits) on a read is a refusal of this call, not of the job:
@@ -425,9 +425,6 @@ class Poller(PollSchedule):
         self.life.finished(job.request_id or "", took, bracketed=bracketed, seen=job.done_age)
         if self.latency.observe(key, took):
             self._replan(key)
-
-    def _records_die_early(self, job: TrackedJob) -> None:
-        self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
 
     def record_gone_at(self, request_id: str, age: float) -> None:
         """A request's record was found gone ``age`` seconds after its submit (by this run, or by an earlier
