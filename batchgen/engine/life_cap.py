@@ -16,7 +16,9 @@ free workers), one and a half times that, below nine tenths of the guard.
 
 A job whose record died before it was seen finished is no longer ours to poll, but it most likely still
 holds its place in the account's queue: it is counted ahead of the jobs sent after it until it would
-have finished (its submit, plus its place over the throughput; a target from now before any finish).
+have finished (its submit, plus its place over the throughput; a target from now before any finish).  So is
+the job a submit of unknown outcome may have made, once no history can settle it: where the history answers
+404, it keeps its slot as one of ours would (until it would be through), even before any wait is seen.
 
 A job that finished with no wait (within one and a half times the run's fastest finish) shows that as
 many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
@@ -77,9 +79,11 @@ class LifeCap:
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
         self._earlier = math.inf  # the fastest an earlier run's job was seen made: no faster than a job alone
-        # each job whose record died unfinished: (run seconds sent, jobs ahead then, itself in; when found so)
-        self._ghosts: list[tuple[float, int, float]] = []
+        # each job whose record died unfinished, or a submit of unknown outcome left unsettled may have made: (run
+        # seconds sent, jobs ahead then, itself in; when found so; whether its record died: a wait seen)
+        self._ghosts: list[tuple[float, int, float, bool]] = []
         self._attached: set[str] = set()  # the jobs of an earlier run among ``_sent``
+        self._sends: list[tuple[float, float | None, str]] = []  # the ledger's lineup (sent, seen finished, id)
         self._dated: set[str] = set()  # ... the requests whose submit the ledger gives (the lineup's)
         self._held = False  # the last room given was below ``limits.concurrency``
         # how long an earlier run's job may still hold its place in the account's queue, as far as this run can
@@ -117,7 +121,8 @@ class LifeCap:
         known = {request_id for request_id, _ in jobs}
         for sent, left, request_id in sends:
             if left is None and request_id not in known and now - sent < self._unseen:
-                self._ghosts.append((sent, _ahead(sends, sent, self._unseen), now))
+                self._ghosts.append((sent, _ahead(sends, sent, self._unseen), now, True))
+        self._sends = sends
         # the earlier run's finishes in that time tell of the queue as this run's would (those that made a video:
         # a refusal leaves at once), and the fastest of them bounds how long a job takes alone
         seen = sorted(
@@ -161,7 +166,18 @@ class LifeCap:
         self._attached.discard(request_id)
         if sent is None:
             return
-        self._ghosts.append((*sent, self.clock.now()))
+        self._ghosts.append((*sent, self.clock.now(), True))
+
+    def unknown(self, sent_at: float) -> None:
+        """A submit of unknown outcome, its POST at ``sent_at`` (run seconds), left unsettled: it may have made a
+        job that is in flight on the account as ours are.  It keeps its slot, and is counted ahead as a job whose
+        record died is (but not taken for a wait), with as many ahead of it as this run's jobs in flight and the
+        ledger's show then, until it would be through."""
+        if self.clock.now() - sent_at >= self._unseen:
+            return  # (taken for through, as an earlier run's job never seen finished is)
+        ahead = 1 + sum(1 for at, _ in self._sent.values() if at <= sent_at) + self._queued(sent_at)
+        ahead = max(ahead, 1 + _ahead(self._sends, sent_at, self._unseen))
+        self._ghosts.append((sent_at, ahead, self.clock.now(), False))
 
     # ------------------------------------------------------------------ what the submitter asks
 
@@ -178,9 +194,14 @@ class LifeCap:
             return concurrency
         now, target = self.clock.now(), self.target()
         queued = self._queued(now)
-        self.wait_seen = self.wait_seen or bool(queued) or self._waited(now, target)
+        died = any(dead for *_, dead in self._ghosts)
+        self.wait_seen = self.wait_seen or died or self._waited(now, target)
         if not self.wait_seen:
-            return concurrency
+            # a lost submit's job, if made, is in flight on the account as ours are, where no history will ever
+            # say (one that has not answered yet may soon settle it)
+            lost = queued if works is False else 0
+            self._held = lost > 0
+            return max(0, concurrency - lost)
         rate = self._rate()
         # none finished: none more until one does (one alone if none is in flight); and never fewer than the
         # most in flight that waited for none
@@ -237,7 +258,8 @@ class LifeCap:
         return rates[round(UPPER * (len(rates) - 1))]
 
     def _queued(self, now: float) -> int:
-        """Jobs whose records died that would still be in the account's queue or on its workers."""
+        """Jobs whose records died (or a lost submit may have made) that would still be in the account's queue or
+        on its workers."""
         self._ghosts = [ghost for ghost, at in zip(self._ghosts, self._through(), strict=True) if at > now]
         return len(self._ghosts)
 
@@ -245,7 +267,7 @@ class LifeCap:
         """When each job whose record died would be through: its submit plus its place over the throughput
         (not before it was found so); before any finish, a target after it was."""
         rate, target = self._rate(), self.target()
-        return [max(found, sent + ahead / rate) if rate else found + target for sent, ahead, found in self._ghosts]
+        return [max(found, sent + ahead / rate) if rate else found + target for sent, ahead, found, _ in self._ghosts]
 
 
 def _ahead(sends: list[tuple[float, float | None, str]], at: float, unseen: float) -> int:

@@ -515,6 +515,8 @@ class Submitter:
                 self.report.pending_own.add(job.spec.id)
             if not verdict.rerun:
                 self._no_rerun.add(job.spec.id)
+            if verdict.state is JobState.SUBMITTING:  # it may have made a job that waits in the account's queue
+                self.life.unknown(self.clock.from_wall(since))
             await self.book.finish(job, verdict.event, verdict.state, error=error)
             return False
         await self.book.record(job, Event.RECONCILED_ABSENT, job.state)

@@ -87,3 +87,23 @@ async def test_a_resumed_run_counts_the_jobs_an_earlier_run_left_waiting_in_the_
     assert all(state == "completed" for state in later.values()), later
     assert len(ledger) == 30 and duplicates == 0
     assert outcome.run.submitter.life.told
+
+
+async def test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_settle_it(tmp_path):
+    # Half the submits are answered 5xx after the server made the job: with no history, none can be looked up,
+    # and each such job waits in the account's queue on its one worker as the run's own do.  Sending another job
+    # in its slot at once would pile the queue deeper than a record lives: every lost submit keeps its slot
+    # until its job would be through, and no job the run can fetch is lost.
+    config = SimConfig(
+        time_scale=4000, history="off", workers=1, expiry_s=3600.0, seed=14, rates={"submit_error_after": 0.5}
+    )
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    async with SimServer(config) as sim:
+        await run_manifest(manifest, sim, tmp_path / "out", concurrency=8)
+        made, duplicates = len(sim.state.jobs), sim.state.duplicate_submissions()
+    ledger = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs
+    told = collections.Counter(rec["state"] for rec in ledger.values())
+    assert told["submitting"] >= 10  # the world bites: a third of the batch or more left unknown
+    assert told["completed"] + told["submitting"] == 30, told  # none expired
+    assert all(rec["error"]["rerun"] is False for rec in ledger.values() if rec["state"] == "submitting")
+    assert made == 30 and duplicates == 0

@@ -18,7 +18,7 @@ from batchgen.engine.pollplan import LatencyModel, PollPlan
 CONCURRENCY = 20
 
 
-def cap_on(clock: FakeClock, *, history: bool = False, expiry_s: float = 3600.0) -> LifeCap:
+def cap_on(clock: FakeClock, *, history: bool | None = False, expiry_s: float = 3600.0) -> LifeCap:
     plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=expiry_s, expiry_margin_s=600.0)
     return LifeCap(plan, clock, history_works=lambda: history)
 
@@ -140,6 +140,61 @@ def test_a_dead_record_before_any_finish_holds_its_place_for_a_target():
     assert cap.room(CONCURRENCY, 2) == 1  # none finished: no more than in flight, less the one ahead
 
 
+def test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_no_wait(caplog):
+    # No history to look it up in (it answers 404): a submit whose answer was lost may have made a job that is in
+    # flight on the account as ours are.  Before any wait is seen it keeps its slot (a target after it was left,
+    # with no finish to go by); it does not make the cap bind, nor is the operator told of a wait.
+    clock = FakeClock()
+    cap = cap_on(clock, history=False)
+    ids = send(cap, clock, 3)
+    clock.advance(10)
+    cap.unknown(5.0)  # its POST went out at 5 s, after the three
+    assert cap._ghosts == [(5.0, 4, 10.0, False)]
+    assert cap.room(CONCURRENCY, 3) == CONCURRENCY - 1 and not cap.wait_seen
+    assert cap._through() == [pytest.approx(10 + 1500)] and cap.recheck_in() == RECHECK_S
+    clock.now_s = 320
+    for rid in ids:
+        cap.finished(rid, 320)  # no wait: the throughput, 3 jobs ahead in 320 s, places it
+    assert cap.room(CONCURRENCY, 0) == CONCURRENCY - 1
+    assert cap._through() == [pytest.approx(5 + 4 / (3 / 320))]
+    clock.now_s = 5 + 4 / (3 / 320) + 1
+    assert cap.room(CONCURRENCY, 0) == CONCURRENCY and cap.recheck_in() == math.inf
+    assert not cap.wait_seen and not cap.told
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+    unanswered = cap_on(clock, history=None)  # a history that has not answered yet may soon settle it
+    unanswered.unknown(clock.now())
+    assert unanswered.room(CONCURRENCY, 0) == CONCURRENCY
+
+
+def test_a_lost_submit_counts_ahead_once_a_wait_is_seen_until_its_turn_would_have_come():
+    clock = FakeClock()
+    cap = cap_on(clock)
+    ids = send(cap, clock, 14)  # one worker: a job every 320 s
+    for place in range(3):
+        clock.advance(320)
+        cap.finished(ids[place], 320 * (place + 1))
+    room = cap.room(CONCURRENCY, 11)
+    assert cap.wait_seen and room == math.floor(1 / 320 * 1500)
+    cap.unknown(clock.now())  # sent now, behind the 11 of ours in flight
+    assert cap.room(CONCURRENCY, 11) == room - 1
+    assert cap._through() == [pytest.approx(960 + 12 * 320)]
+    clock.now_s = 960 + 12 * 320 + 1
+    assert cap.room(CONCURRENCY, 0) == room
+
+
+def test_an_earlier_runs_lost_submit_is_placed_by_the_ledger_and_one_older_than_two_lives_is_through():
+    clock = FakeClock(10_000.0)
+    epoch = clock.epoch()
+    cap = cap_on(clock)
+    # five sent before it: three seen finished since (after it was sent), two never (their records died)
+    lineup: list[Request] = [(epoch - 900 + i, epoch - 100 if i < 3 else None, i < 3, f"e{i}") for i in range(5)]
+    cap.attached([], lineup)
+    cap.unknown(clock.from_wall(epoch - 890))  # its POST after the five
+    assert cap._ghosts[-1][1] == 6 and cap._ghosts[-1][3] is False
+    cap.unknown(clock.from_wall(epoch - 2 * 3600 - 1))  # sent more than two configured lives ago
+    assert len(cap._ghosts) == 3  # (the two dead records and the first)
+
+
 async def test_the_feeder_wakes_when_the_room_grows_with_time_alone(tmp_path):
     # a wait on the book with a recheck returns once the condition holds after that many run seconds, with no
     # slot freed
@@ -171,7 +226,7 @@ def test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_de
     # each with as many ahead as were in flight when it was sent (itself in): at 700 s the first two were done
     assert cap._sent == {"flight-4": (3.0, 4), "flight-5": (4.0, 5), "flight-6": (700.0, 4)}
     assert list(cap._sent) == ["flight-4", "flight-5", "flight-6"]  # the first sent first
-    assert cap._ghosts == [(2.0, 3, 3000.0)]  # the dead record of two lives ago or less holds its place ...
+    assert cap._ghosts == [(2.0, 3, 3000.0, True)]  # the dead record of two lives ago or less holds its place ...
     # the earlier run's finishes tell the throughput: one alone in 320 s, one behind it (two ahead) in 639 s;
     # the fastest bounds a job alone, to see a wait by (not to widen the cap by: a line is written after a finish)
     assert cap._earlier == pytest.approx(320) and cap._alone() is None and cap._rate() == pytest.approx(2 / 639)
