@@ -1,58 +1,28 @@
-"""Plant each of 352 known promise-breaking bugs, one at a time, and check that the suite catches it.
+"""Plant each known promise-breaking bug, one at a time, and check that the suite catches it.
 
 Each entry names a file, a line to change (exactly as it stands in the code),
 what to change it to, and the tests expected to fail.  The script applies one
 change, runs those tests, restores the file, and writes a table to
 ``bench/reports/planted.md``: a bug whose tests all pass is a promise that no
-test guards.  The first ten are the project's own; thirteen are the kinds an
-independent audit planted and the suite once let through; one more guards
-the concurrency bound, sixteen the reading of histories unlike the published
-one (pages that hold fewer rows than asked for, rows not newest first, a
-refused ``per_page``, a server clock behind ours, a history listed oldest
-first, by sweeps and by look-ups read back from its end, one in no order
-of time, read to its end by look-ups and sweeps, what such a read proves
-as of when, which of its matches is taken, the dates it asks by, and what
-a re-run takes for proof), and two the sweeps'
-cadence (expected finds that forget the jobs still running, a first probe
-that looks for jobs of any age); seven more break models as data
-(prices, rules, image limits) and nine the engine (the expiry guard,
-links and sizes, what was charged, the ledger before memory, jobs made
-again), where an audit of the tests and a review found them unguarded;
-thirteen more the slots held by submits of unknown outcome and what a re-run
-is told of them; and thirty-one what the operator is told and what is paid
-(exit codes, also on a page made without the last run's verdict, the
-charge, latency and state a history row gives, the 429 gate, a submit
-answered 503, the spend in the JSON outcome line, the checks of a video in
-a folder or an object store, a resume's counts and the failed and lost
-jobs it leaves alone, a new key, the report's figures, the raised cap,
-output names, a cap of $0 given and kept, per-second prices, free credits,
-the models' price ranges and names, an object-store ledger's snapshots);
-five the submitters beside lost submits, a lost submit's wait for a
-request after it, and 429 and credit answers unlike the documented ones;
-three an image job whose history rows nothing tells apart; seven the images
-inside a list's objects (checked, in the identity by digest, re-hashed,
-told apart after a lost submit, a kept read's size); twelve what using the CLI
-in worlds unlike the defaults found (the resume line's model files, status
-counting the manifest's jobs, a video a killed run left in place, a closed
-pipe, an inline form said once, a later report's parameters and frames,
-signals while the report is written or the manifest read, a video kept
-in place told as such, the reasons a stopped run gives); three the
-sweeps' pace where our jobs queue on the server, and six more the
-review of that, of the torn look-ups and of a video kept in place found; and thirty-eight more
-what the operator is told and what is paid (a new key, exit codes, the
-resume line's flags, the configured rate kept, options, an output list's
-next link, a video's size, object-store objects, balances, a report's
-verdict); ten what was closed of the gaps known in what the operator is
-told (a stale reason, which jobs the report and status count, an invalid
-content type, a multi-shot prompt's items, every input image named, lists
-in CSV cells); ten what an exploration of sharded folders, changed
-manifests and removed rows found (ids kept, strays fetched, status's
-words); seventy-seven what a third audit of the tests found unguarded;
-and fifteen the history's rows in shapes the documentation leaves open
-(ids without dashes, other model names, bodies not as sent, requests
-listed only once finished) and 201/202 answers; and one a job that
-``--resubmit-lost`` made anew and lost again.  The test selections are
-small, so the whole set runs in about ten minutes.
+test guards (``tests/test_planted_entries.py`` checks that every entry's line
+still stands once in its file).  The entries are grouped as they came: the
+project's own; the kinds independent audits planted and the suite once let
+through; the concurrency bound; histories unlike the published one (short
+pages, rows in other orders, refused parameters, a server clock behind ours,
+ids without dashes, other model names, bodies not as sent, requests listed
+only once finished); the sweeps' cadence and pace; models as data (prices,
+rules, image limits, names); the engine (the expiry guard, links and sizes,
+what was charged, the ledger before memory, jobs made again); submits of
+unknown outcome (the slots they hold, their look-ups, image rows nothing
+tells apart, what a re-run is told); images inside a list's objects; what
+the operator is told and what is paid (exit codes, spend, a resume's counts,
+new keys, the report's figures, object stores, balances, `status`); what
+using the CLI in worlds unlike the defaults found; sharded folders and
+changed manifests; records that die with no history to stand in for them
+(the cap on jobs in flight, a resumed run's ledger, lost submits there); and
+three audits of the tests.  The test selections are small: the whole set
+takes about twenty minutes on two cores.
+
 Run from the repository root::
 
     python -m bench.planted            # every plant
