@@ -92,6 +92,7 @@ class LifeCap:
         self.wait_seen = False  # a job of ours was seen to wait, or a record to die unfinished: the cap binds
         self.told = False  # the operator was told the cap binds where no history answers
         self._told_unanswered = False  # ... or where none had answered yet
+        self._told_lost = False  # ... that a lost submit keeps its slot
 
     # ------------------------------------------------------------------ what the poller saw
 
@@ -201,6 +202,13 @@ class LifeCap:
             # say (one that has not answered yet may soon settle it)
             lost = queued if works is False else 0
             self._held = lost > 0
+            if lost and not self._told_lost:
+                self._told_lost = True
+                log.warning(
+                    "no request history can show whether a submit of unknown outcome made a job: each keeps its "
+                    "slot until its job, if made, would be through the account's queue (%d of %d slots now)",
+                    lost, concurrency,
+                )  # fmt: skip
             return max(0, concurrency - lost)
         rate = self._rate()
         # none finished: none more until one does (one alone if none is in flight); and never fewer than the
