@@ -33,7 +33,7 @@ from rich.console import Console
 from ..clock import Clock
 from ..config import Settings, load_settings, with_overrides
 from ..engine.derived_ids import keep_made_ids
-from ..engine.identity import ChangedJobs, find_changes
+from ..engine.identity import ChangedJobs, find_changes, refuse_replacing_in_flight
 from ..engine.outcome import RunReport
 from ..engine.strays import in_flight_outside
 from ..errors import BatchgenError, InputError, NotTheApi, StorageError
@@ -165,6 +165,8 @@ async def _run(args: argparse.Namespace) -> int:
         if unread is not None:  # an estimate still helps without the store: say what was left out
             log.warning("warning: the estimate ignores what %s already holds: %s", settings.output.dir, unread)
         changes = find_changes(manifest.jobs, replay) if replay else []
+        if args.replace_changed:  # what the run would refuse, the dry run refuses too (exit 2)
+            refuse_replacing_in_flight(changes, str(settings.output.dir))
         lines = dry_run_lines(
             manifest,
             settings,

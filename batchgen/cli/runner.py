@@ -28,7 +28,7 @@ from ..api.client import ApiClient
 from ..clock import Clock
 from ..config import Settings
 from ..engine.account import settle_key_change
-from ..engine.identity import ChangedJobs, find_changes, set_aside
+from ..engine.identity import ChangedJobs, find_changes, refuse_replacing_in_flight, set_aside
 from ..engine.outcome import RunReport, refused_as_sent
 from ..engine.run import Run
 from ..errors import BatchgenError, InputError
@@ -82,7 +82,8 @@ async def run_jobs(
     read of this shard's ledger before the lock, taken while the file is unchanged (it is read once).
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
-    are set aside to be made anew (``identity.py``; a local folder only).
+    are set aside to be made anew (``identity.py``; a local folder only), but for those whose earlier request
+    is still in flight (:class:`ChangedInFlight`).
     Every ledger line records a short fingerprint of the key; with ``check_account``, jobs in flight that
     another key submitted are resumed only when this key's account knows them (``engine/account.py``):
     else :class:`AccountChanged` (an InputError), unless ``adopt_key``.
@@ -104,6 +105,7 @@ async def run_jobs(
         changes = find_changes(jobs, replay)
         if changes and not replace_changed:
             raise ChangedJobs(changes, str(output.dir))
+        refuse_replacing_in_flight(changes, str(output.dir))
         if changes and not isinstance(opened.ledger, Ledger):
             raise InputError(
                 f"--replace-changed sets earlier videos aside in a local folder; {output.dir} is an object store. "

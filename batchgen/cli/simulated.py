@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..engine.identity import ChangedJobs, find_changes
+from ..engine.identity import ChangedJobs, find_changes, refuse_replacing_in_flight
 from ..manifest import Manifest
 from ..store.ledger import read_ledger
 from ..store.local import OutputDir, lock_holder
@@ -28,10 +28,11 @@ def check_before_simulating(args: argparse.Namespace, settings: Settings, manife
     if lock_holder(folder.lock_path) is not None:
         folder.lock()  # raises the LockHeld the run would (with its pid and what to do)
         folder.unlock()
-    if not args.replace_changed and folder.ledger.exists():
+    if folder.ledger.exists():
         changes = find_changes(manifest.jobs, read_ledger(folder.ledger))
-        if changes:
+        if changes and not args.replace_changed:
             raise ChangedJobs(changes, str(settings.output.dir))
+        refuse_replacing_in_flight(changes, str(settings.output.dir))
 
 
 async def close_simulator(sim: Any, reserve: Path | None, error: Callable[[str], None]) -> bool:

@@ -15,7 +15,10 @@ holds for its id.  A row whose fingerprint differs from a job that was sent
 ``--replace-changed`` is given.  Then the earlier video and sidecar are moved
 to ``videos/replaced/<id>.<n>.mp4`` (never overwritten in place), a
 ``replaced`` line records what was there before (request id, fingerprint,
-what was paid), and the job is submitted anew.
+what was paid), and the job is submitted anew.  A changed job still in flight
+(submitting, submitted, downloading) is not replaced: its earlier request is
+charged once made, and would be neither fetched nor counted
+(:class:`ChangedInFlight`, exit 2).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StorageError
-from ..jobs import Event, JobSpec, JobState
+from ..jobs import IN_FLIGHT, Event, JobSpec, JobState
 from ..models.images import identity_view
 from ..params import defaults_of
 from ..store.ledger import Ledger, Replay
@@ -81,6 +84,45 @@ class ChangedJobs(InputError):
             + "\nRun again with --replace-changed to make them anew (paid again; the earlier videos are kept in "
             "videos/replaced/), or give the changed rows new ids"
         )
+
+
+class ChangedInFlight(InputError):
+    """Changed rows whose earlier request is still in flight (exit 2, even with --replace-changed): made anew
+    now, the earlier request would still be charged once made, its video never fetched and its cost in no
+    spend.  Under a new id the row leaves the old id behind, whose request is then fetched as any job in flight
+    without a row is; a submit of unknown outcome is looked up only while its row is there, so it is let settle
+    first."""
+
+    def __init__(self, changes: list[Change], out: str) -> None:
+        self.changes = changes
+        count = len(changes)
+        one = count == 1
+        listed = [f"  {c.describe()}" for c in changes[:MAX_LISTED]]
+        if count > MAX_LISTED:
+            listed.append(f"  ... and {count - MAX_LISTED} more")
+        super().__init__(
+            f"{count} changed job{'' if one else 's'} in the manifest {'was' if one else 'were'} sent before and "
+            f"{'is' if one else 'are'} still in flight in {out}: made anew now, {'its' if one else 'each'} earlier "
+            "request would still be charged once made, its video never fetched and its cost counted in no spend, "
+            "so --replace-changed cannot take "
+            f"{'it' if one else 'them'} yet; nothing was submitted:\n"
+            + "\n".join(listed)
+            + "\nGive the changed rows new ids (the earlier requests are then fetched under their old ids, never "
+            "made again), or let them finish first (run with the rows as they were sent, then --replace-changed)"
+            + (
+                "; a submit of unknown outcome (now submitting) is looked up in the request history only while its "
+                "row asks for what it sent: let it settle first"
+                if any(c.state == JobState.SUBMITTING for c in changes)
+                else ""
+            )
+        )
+
+
+def refuse_replacing_in_flight(changes: list[Change], out: str) -> None:
+    """Raise :class:`ChangedInFlight` for the changes whose earlier request is still in flight, if any."""
+    in_flight = [change for change in changes if change.state in IN_FLIGHT]
+    if in_flight:
+        raise ChangedInFlight(in_flight, out)
 
 
 def recorded_fingerprint(rec: dict[str, Any]) -> str | None:

@@ -133,6 +133,43 @@ def test_a_changed_row_is_refused_before_anything_is_sent_and_replace_changed_pa
     assert json.loads((out / "videos" / "kite.json").read_text())["parameters"]["duration"] in (10, "10")
 
 
+def test_a_changed_row_whose_earlier_request_is_in_flight_is_not_replaced_and_under_a_new_id_both_are_fetched(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # --replace-changed set such a job aside with nothing to move and sent the row anew: the earlier request,
+    # charged once made, was never fetched and its cost left out of the folder's spend (and of the cap).
+    import httpx
+
+    server = sim(seed=65)
+    answer = httpx.post(f"{server.url}/v2/kling-text2video", json={"prompt": "a red kite"}, headers={"x-api-key": KEY})
+    out = tmp_path / "out"
+    out.mkdir()
+    lines = [
+        {"v": 1, "ts": "2026-01-01T00:00:00.000Z", "job_id": "kite", "event": "submitting", "state": "submitting",
+         "model": "kling-text2video", "params": {"prompt": "a red kite"}},
+        {"v": 1, "ts": "2026-01-01T00:00:00.001Z", "job_id": "kite", "event": "submitted", "state": "submitted",
+         "model": "kling-text2video", "request_id": answer.json()["request_id"]},
+    ]  # fmt: skip
+    (out / "ledger.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    manifest = write(tmp_path / "m.yaml", 'model: kling-text2video\njobs:\n  - id: kite\n    prompt: "a blue kite"\n')
+    for dry in ((), ("--dry-run",)):
+        capsys.readouterr()
+        assert run_batch(manifest, out, server, "--replace-changed", *dry, monkeypatch=monkeypatch) == 2
+        err = capsys.readouterr().err
+        assert "kite (" in err and "still in flight" in err and "new ids" in err
+    assert len(server.state.submissions) == 1  # nothing sent
+    assert read_ledger(out / "ledger.jsonl").jobs["kite"]["state"] == "submitted"
+
+    write(manifest, 'model: kling-text2video\njobs:\n  - id: blue-kite\n    prompt: "a blue kite"\n')
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert {job_id: rec["state"] for job_id, rec in jobs.items()} == {"kite": "completed", "blue-kite": "completed"}
+    assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == ["blue-kite.mp4", "kite.mp4"]
+    assert len(server.state.submissions) == 2
+    charged = sum(job.cost for job in server.state.jobs.values())
+    assert sum(rec["cost"] for rec in jobs.values()) == pytest.approx(charged)  # every charge in the spend
+
+
 @pytest.mark.parametrize(
     ("jobs", "fragment"),
     [

@@ -129,6 +129,23 @@ def change(job_id: str, fields: tuple[str, ...], source: str = "") -> identity.C
     return identity.Change(JobSpec(job_id, MODEL, {}, source=source), "completed", fields)
 
 
+def test_only_changed_jobs_in_flight_are_refused_replacing_and_an_unknown_submit_is_told_to_settle_first():
+    def at(job_id: str, state: str) -> identity.Change:
+        return identity.Change(JobSpec(job_id, MODEL, {}, source="m.yaml:3"), state, ("image",))
+
+    ended = [at(f"{state}-job", state) for state in ("completed", "failed", "expired")]
+    identity.refuse_replacing_in_flight(ended, "out")  # nothing in flight: replaced as before
+    with pytest.raises(identity.ChangedInFlight) as caught:
+        identity.refuse_replacing_in_flight([*ended, at("sent", "submitted"), at("fetching", "downloading")], "out")
+    told = str(caught.value)
+    assert [c.job.id for c in caught.value.changes] == ["sent", "fetching"]
+    assert "still in flight in out" in told and "new ids" in told and "unknown outcome" not in told
+    with pytest.raises(identity.ChangedInFlight) as caught:
+        identity.refuse_replacing_in_flight([at("posted", "submitting")], "out")
+    assert str(caught.value).endswith("looked up in the request history only while its row asks for what it "
+                                      "sent: let it settle first")  # fmt: skip
+
+
 def test_the_changed_jobs_error_names_each_job_where_it_is_and_what_to_do():
     one_change = identity.ChangedJobs([change("a", ("prompt",), "m.yaml:3")], "out")
     assert str(one_change) == (
