@@ -114,14 +114,18 @@ def held_back(record: dict[str, Any]) -> bool:
 
 
 def refused_as_sent(record: dict[str, Any]) -> bool:
-    """Whether a job's ledger record says the API refused its submit as sent (HTTP 400): nothing was made or
-    charged, and the same body would be refused again."""
+    """Whether a job's ledger record says the API refused its submit as sent (HTTP 400, or another 4xx its
+    submit failed with: 413 for a body too large, 404 or 410 for a model it does not know; not 422, the API's
+    word for a job that ran and failed): nothing was made or charged, and the same body would be refused
+    again."""
     error = record.get("error")
+    status = error.get("http") if isinstance(error, dict) else None
     return (
         record.get("state") == "failed"
         and not record.get("request_id")
-        and isinstance(error, dict)
-        and error.get("http") == 400
+        and isinstance(status, int)
+        and 400 <= status < 500
+        and status != 422
     )
 
 

@@ -127,3 +127,32 @@ def test_jobs_the_api_refused_as_sent_are_not_told_to_be_retried_as_they_are_nor
     assert run_cli("status", str(out)) == 0
     status = capsys.readouterr().out
     assert "4 jobs were refused by the API as sent" in status and "--retry-failed" not in status
+
+
+def test_an_image_body_too_large_for_the_gateway_is_told_as_refused_as_sent_not_as_failed_and_paid_again(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """A 413 to a submit (the inlined image makes the body larger than the gateway takes) made nothing and
+    charged nothing, as a 400 does: it was told as a job that "failed on the server", with --retry-failed
+    "(paid again)" in the summary, the resume command and status."""
+    from batchgen.simulator import app
+
+    monkeypatch.setattr(app, "MAX_BODY_BYTES", 256 << 10)
+    server = sim()
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "big.png").write_bytes(png_bytes(400, 400, noise=True))  # ~480 KB, ~640 KB inlined
+    manifest = write(tmp_path / "m.yaml", f"model: {URL_MODEL}\njobs:\n  - id: big\n    image: frames/big.png\n")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    assert server.state.jobs == {}
+    assert [e["error"]["http"] for e in ledger_events(out) if e["event"] == "failed"] == [413]
+    told = capsys.readouterr().out
+    assert "1 job was refused by the API as sent (nothing was made or charged;" in told
+    assert "--retry-failed" not in told and "paid again" not in told and "failed on the server" not in told
+    resume = json.loads((out / "report.json").read_text())["resume_command"] or ""
+    assert "--retry-failed" not in resume
+    assert run_cli("status", str(out)) == 0
+    status = capsys.readouterr().out
+    assert "1 job was refused by the API as sent" in status and "--retry-failed" not in status
