@@ -383,6 +383,21 @@ def test_an_images_blocks_problems_are_named_at_their_lines(frames):
     ]
 
 
+def test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_them_out(frames):
+    # A list of models (or of repeats) was neither varied nor refused, and an id was dropped: the block made
+    # half the jobs asked for, under the top-level model, without a word.
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n"
+                                    f"  model: [{I2V}, kling-2.1]\n  repeat: [1, 2]\n  id: shot\n")  # fmt: skip
+    assert [(line, field) for line, field, _ in problems(path)] == [
+        (7, "images.id"),
+        (5, "images.model"),
+        (6, "images.repeat"),
+    ]
+    assert "does not vary its model" in problems(path)[1][2]
+    one = write(frames / "o.yaml", f"images:\n  from: frames\n  prompt: '{{stem}}'\n  model: {I2V}\n  repeat: 2\n")
+    assert [job.id for job in load_manifest(one).jobs] == ["a-r1", "a-r2", "b-r1", "b-r2"]
+
+
 def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
     (frames / "frames" / "c.png").write_bytes(b"not a picture at all" * 50)
     path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")

@@ -12,7 +12,8 @@
       repeat: 2                 # as for a job
 
 Each image is one job with the id ``{stem}`` (its file name without the
-extension, made id-safe), plus a short slug of each varying value.  A folder
+extension, made id-safe), plus a short slug of each varying value (so the block
+takes no ``id``; ``model`` and ``repeat`` take one value, not a list).  A folder
 gives its ``.jpg``, ``.jpeg``, ``.png`` and ``.webp`` files; a glob gives
 every match but the caption files (``.txt``).  Whether each file really is a
 usable image is checked with the job (content, size, sides, aspect), so every
@@ -32,6 +33,12 @@ _NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_IMAGES = 100_000
 KEYS = ("from", "param", "prompt", "id", "model", "repeat")
+_NO_ID = "an images block names its jobs by their files ({stem}, plus a slug of each varying value): remove 'id'"
+_NOT_VARIED = {
+    "model": "must be one model name: an images block does not vary its model (a matrix block does, with the "
+    "images listed under its image parameter)",
+    "repeat": "must be one whole number: an images block does not vary repeat",
+}
 
 Found = tuple[list[tuple[dict[str, Any], int]], list[tuple[int, str, str]]]
 
@@ -69,6 +76,11 @@ def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, i
     for name, options in varying.items():
         if not options:
             problems.append((key_lines.get(name, line), name, "an empty list would make no jobs"))
+    if "id" in node:  # (it was left out without a word: the ids below are the files')
+        problems.append((key_lines.get("id", line), "images.id", _NO_ID))
+    for name in ("model", "repeat"):  # (a list of them was left out without a word, not varied)
+        if isinstance(node.get(name), list):
+            problems.append((key_lines.get(name, line), f"images.{name}", _NOT_VARIED[name]))
     if problems:
         return [], problems
     jobs: list[tuple[dict[str, Any], int]] = []
