@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImageChanged
-from .spec import ModelSpec, ParamSpec
+from .spec import ModelSpec, ParamSpec, span
 
 _MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:(?=//)|(?:ftp|ftps|sftp|file|s3|gs):", re.IGNORECASE)
@@ -247,9 +247,10 @@ def _limits(param: ParamSpec, kind: str, width: int, height: int) -> str | None:
     aspect = width / height if height else 0.0
     low, high = param.aspect_min, param.aspect_max
     if (low is not None and aspect < low) or (high is not None and aspect > high):
+        takes = span(low, high)
         return (
-            f"is {width}x{height} px (aspect {aspect:.2f}); this model takes width/height from "
-            f"{low if low is not None else 0:g} to {high if high is not None else 0:g}: crop it"
+            f"is {width}x{height} px (aspect {aspect:.2f}); this model takes width/height "
+            f"{'from ' if low is not None and high is not None else 'of '}{takes}: crop it"
         )
     return None
 

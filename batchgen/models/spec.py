@@ -69,8 +69,8 @@ class ParamSpec:
         """The allowed values or range, for listings."""
         if self.type == "enum":
             return ", ".join(_show(v) for v in self.values)
-        if self.type in ("integer", "number") and self.min is not None and self.max is not None:
-            return f"{self.min:g} to {self.max:g}"
+        if self.type in ("integer", "number") and (self.min is not None or self.max is not None):
+            return span(self.min, self.max)
         if self.type == "string" and self.max_length:
             return f"at most {self.max_length} characters"
         if self.type == "list":
@@ -99,9 +99,18 @@ class ParamSpec:
             parts.append(f"at most {mib:g} MiB" if mib.is_integer() else f"at most {self.max_bytes:,} bytes")
         if self.min_side_px:
             parts.append(f"at least {self.min_side_px} px a side")
-        if self.aspect_min and self.aspect_max:
-            parts.append(f"aspect {self.aspect_min:g} to {self.aspect_max:g}")
+        if self.max_side_px:
+            parts.append(f"at most {self.max_side_px} px a side")
+        if self.aspect_min is not None or self.aspect_max is not None:
+            parts.append(f"aspect {span(self.aspect_min, self.aspect_max)}")
         return ", ".join(parts)
+
+
+def span(low: float | None, high: float | None) -> str:
+    """A range with either end open, as listings and refusals say it: '0.4 to 2.5', '0 or more', '1 or less'."""
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    return f"{low:g} or more" if low is not None else f"{high or 0:g} or less"
 
 
 @dataclass(frozen=True, slots=True)

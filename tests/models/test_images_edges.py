@@ -75,6 +75,22 @@ def test_the_aspect_is_width_over_height(tmp_path):
     )
 
 
+def test_a_limit_with_one_end_is_listed_and_refused_as_it_stands(tmp_path):
+    # `batchgen models NAME` left out max_side_px and an aspect or range with one end, all of them checked; a
+    # refusal of an aspect with one end said "from 1 to 0".
+    param = _param(tmp_path, "max_side_px: 700, aspect_min: 1.0")
+    assert param.allowed_text() == (
+        "local path, https:// URL or data: URI (jpeg/png), at most 700 px a side, aspect 1 or more"
+    )
+    assert _check(param, tmp_path, png_bytes(400, 600)) == (
+        "image 'a.png' is 400x600 px (aspect 0.67); this model takes width/height of 1 or more: crop it"
+    )
+    assert "aspect 2.5 or less" in _param(tmp_path, "aspect_max: 2.5").allowed_text()
+    ranged = HEAD + "  image: {type: image}\n  cfg_scale: {type: number, min: 0}\n  seed: {type: integer, max: 9}\n"
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", ranged))
+    assert (spec.params["cfg_scale"].allowed_text(), spec.params["seed"].allowed_text()) == ("0 or more", "9 or less")
+
+
 def test_the_longest_side_and_the_file_size_are_allowed_up_to_their_limits_inclusive(tmp_path):
     data = png_bytes(500, 320)
     param = _param(tmp_path, f"max_side_px: 500, max_bytes: {len(data)}")
