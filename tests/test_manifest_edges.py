@@ -398,6 +398,16 @@ def test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_them
     assert [job.id for job in load_manifest(one).jobs] == ["a-r1", "a-r2", "b-r1", "b-r2"]
 
 
+def test_a_shot_that_is_not_a_mapping_is_named_at_its_own_line(tmp_path):
+    path = write(tmp_path / "m.yaml", "model: kling-3-standard-text2video\njobs:\n  - prompt: p\n    multi_prompt:\n"
+                                      "      - {prompt: a}\n      - just text\n      - {promt: c}\n")  # fmt: skip
+    assert [(line, field) for line, field, _ in problems(path)] == [
+        (6, "multi_prompt[1]"),
+        (7, "multi_prompt[2].promt"),
+        (7, "multi_prompt[2].prompt"),
+    ]
+
+
 def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
     (frames / "frames" / "c.png").write_bytes(b"not a picture at all" * 50)
     path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")

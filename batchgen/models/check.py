@@ -47,8 +47,15 @@ def check_params(
             problems.append((name, problem))
             continue
         inside: Problems = []
+        if param.item_fields or param.item_images:  # an item that is no object, by its place: the others still checked
+            inside += [
+                (images.place((name, index)), f"must be a mapping, got {type_name(item)}")
+                for index, item in enumerate(converted)
+                if not isinstance(item, dict)
+            ]
         if param.item_fields:  # a list of objects whose keys the spec names: each value checked as a parameter's
-            converted, inside = check_item_fields(param, converted, model)
+            converted, more = check_item_fields(param, converted, model)
+            inside += more
         if param.item_images:  # a list of objects holding images: each checked as a parameter's image is
             converted, more = images.check_item_images(param, converted, base=base)
             inside += more
@@ -192,8 +199,8 @@ def _list(param: ParamSpec, value: Any, from_text: bool) -> tuple[Any, str | Non
                 return None, f"item {number} is empty; give it text or remove it"
             if param.item_max_length is not None and len(item) > param.item_max_length:
                 return None, f"item {number} is {len(item)} characters long; the limit is {param.item_max_length}"
-        elif param.items == "object" and not isinstance(item, dict):
-            return None, f"item {number} must be a mapping, got {type_name(item)}"
+        elif param.items == "object" and not isinstance(item, dict) and not (param.item_fields or param.item_images):
+            return None, f"item {number} must be a mapping, got {type_name(item)}"  # (else named by its place)
         elif param.items == "integer" and as_int(item, from_text=from_text) is None:
             return None, f"item {number} must be a whole number, got {item!r}"
         elif param.items == "number" and as_float(item, from_text=from_text) is None:

@@ -204,6 +204,31 @@ def test_the_images_in_a_lists_objects_are_held_to_their_count_and_to_the_keys_e
     ]
 
 
+def test_an_item_of_a_list_of_objects_that_is_no_object_is_named_by_its_place_and_the_others_still_checked(tmp_path):
+    # It was "item 2 must be a mapping" on the list (counting from 1, where every other problem of the list is
+    # named by its place counting from 0), and it hid every problem of the other items.
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", "slug: kling-x\n" + HEAD.replace("text-to", "image-to") + (
+        "params:\n"
+        "  prompt: {type: string, required: true}\n"
+        "  elements:\n"
+        "    type: list\n"
+        "    items: object\n"
+        "    item_images:\n"
+        "      face: {type: image, required: true}\n"
+        "  shots:\n"
+        "    type: list\n"
+        "    items: object\n"
+        "    item_fields:\n"
+        "      prompt: {type: string, required: true}\n"
+    )))  # fmt: skip
+    _, problems = check_params(spec, {"prompt": "p", "elements": [{"face": "ftp://x/a.png"}, "b.png"]})
+    assert [field for field, _ in problems] == ["elements[1]", "elements[0].face"]
+    assert problems[0][1] == "must be a mapping, got str"
+    _, problems = check_params(spec, {"prompt": "p", "shots": [None, {"promt": "a"}]})
+    assert [field for field, _ in problems] == ["shots[0]", "shots[1].promt", "shots[1].prompt"]
+    assert problems[0][1] == "must be a mapping, got nothing"
+
+
 def test_text_holding_a_nul_or_a_blank_item_in_a_list_is_refused_with_what_is_wrong(tmp_path):
     spec = _spec(tmp_path)
     assert check_params(spec, {"prompt": "a\x00b"})[1] == [("prompt", "contains a NUL character")]
