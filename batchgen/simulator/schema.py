@@ -221,13 +221,16 @@ def _check_image(name: str, spec: dict[str, Any], value: Any, inline: str = "any
     facts = inline_facts(value)
     if facts is None:
         return f"{name} must be an image URL or a base64-encoded image"
-    _, length, size = facts
-    if size is None:
-        return f"{name} is not a JPEG or PNG image"
+    _, length, size, kind = facts
+    formats = [str(f) for f in spec.get("formats") or ("jpeg", "png")]
+    if size is None or kind not in formats:
+        return f"{name} is not a {' or '.join(f.upper() for f in formats)} image"
     if spec.get("max_bytes") and length > int(spec["max_bytes"]):
         return f"{name} is larger than {spec['max_bytes']} bytes"
     if spec.get("min_side_px") and min(size) < int(spec["min_side_px"]):
         return f"{name} must be at least {spec['min_side_px']} px on each side"
+    if spec.get("max_side_px") and max(size) > int(spec["max_side_px"]):
+        return f"{name} must be at most {spec['max_side_px']} px on each side"
     aspect = size[0] / size[1]
     low, high = spec.get("aspect_min"), spec.get("aspect_max")
     if (low is not None and aspect < low) or (high is not None and aspect > high):
@@ -235,15 +238,16 @@ def _check_image(name: str, spec: dict[str, Any], value: Any, inline: str = "any
     return None
 
 
-_SEEN: dict[str, tuple[str, int, tuple[int, int] | None]] = {}
+Facts = tuple[str, int, tuple[int, int] | None, str | None]  # sha256, bytes, (width, height), format
+_SEEN: dict[str, Facts] = {}
 # the last text asked about and its facts (held, so its identity stays its own)
-_LAST: list[tuple[str, tuple[str, int, tuple[int, int] | None]]] = []
+_LAST: list[tuple[str, Facts]] = []
 
 
-def inline_facts(value: Any) -> tuple[str, int, tuple[int, int] | None] | None:
-    """(sha256, bytes, (width, height) or None) of the image a field carries inline; None when it carries
-    none (a URL, or not base64).  Remembered by the text's own digest: an image sent 10,000 times is
-    decoded once."""
+def inline_facts(value: Any) -> Facts | None:
+    """(sha256, bytes, (width, height) or None, format: jpeg, png, webp or None) of the image a field carries
+    inline; None when it carries none (a URL, or not base64).  Remembered by the text's own digest: an image
+    sent 10,000 times is decoded once."""
     if not isinstance(value, str) or value.startswith(("https://", "http://")):
         return None
     if _LAST and _LAST[0][0] is value:  # the submit's check and its keeping ask of the same text
@@ -254,26 +258,31 @@ def inline_facts(value: Any) -> tuple[str, int, tuple[int, int] | None] | None:
         data = image_bytes(value)
         if data is None:
             return None
-        facts = (hashlib.sha256(data).hexdigest(), len(data), _image_size(data))
+        facts = (hashlib.sha256(data).hexdigest(), len(data), *_image_size(data))
         if len(_SEEN) < 10_000:
             _SEEN[key] = facts
     _LAST[:] = [(value, facts)]
     return facts
 
 
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of a PNG or JPEG as FFmpeg (PyAV) decodes it; None when it is not one that decodes."""
+_FORMATS = {"png": "png", "mjpeg": "jpeg", "webp": "webp"}  # FFmpeg's decoder -> a spec's format name
+
+
+def _image_size(data: bytes) -> tuple[tuple[int, int] | None, str | None]:
+    """((width, height), format) of a PNG, JPEG or WebP as FFmpeg (PyAV) decodes it; (None, None) when it is
+    not one that decodes."""
     import av
 
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             stream = container.streams.video[0] if container.streams.video else None
-            if stream is None or stream.codec_context.name not in ("png", "mjpeg"):
-                return None
+            kind = _FORMATS.get(stream.codec_context.name) if stream is not None else None
+            if stream is None or kind is None:
+                return None, None
             frame = next(container.decode(stream), None)
     except (av.FFmpegError, OSError, ValueError):
-        return None
-    return (frame.width, frame.height) if frame is not None and frame.width and frame.height else None
+        return None, None
+    return ((frame.width, frame.height), kind) if frame is not None and frame.width and frame.height else (None, None)
 
 
 def _matches(value: Any, wanted: Any) -> bool:

@@ -15,6 +15,7 @@ from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
 from batchgen.models import catalogue
 from tests.helpers import (
+    KEY,
     TEST_IMAGE_SPEC,
     every_file_and_stream,
     jpeg_bytes,
@@ -344,3 +345,34 @@ def test_lost_image_submits_whose_rows_nothing_tells_apart_are_left_and_told_the
     assert run_batch(manifest, out, server, *SPEC, "--concurrency", "2", monkeypatch=monkeypatch) == code
     assert len(server.state.submissions) == 3  # nothing paid twice
     assert "a plain re-run settles none of the 2 left" in capsys.readouterr().out.lower()
+
+
+def test_the_simulator_takes_an_image_in_every_format_its_spec_allows_and_holds_it_to_its_longest_side(
+    tmp_path, sim, monkeypatch
+):
+    # The simulator took JPEG and PNG alone, whatever the spec's `formats`: a WebP the spec (and so the client)
+    # allows was answered 400, in both inline forms, and its job failed; and it never held an image to
+    # `max_side_px`.
+    import av
+    import httpx
+    import numpy as np
+
+    spec = write(
+        tmp_path / "kling-webp.yaml",
+        TEST_IMAGE_SPEC.read_text()
+        .replace("slug: kling-test-image2video", "slug: kling-webp")
+        .replace("formats: [jpeg, png]", "formats: [jpeg, png, webp]\n    max_side_px: 800", 1),
+    )
+    catalogue.use([spec])
+    server = sim(extra_specs=(str(spec),))
+    codec = av.CodecContext.create("libwebp", "w")
+    codec.width, codec.height, codec.pix_fmt = 640, 360, "yuv420p"
+    frame = av.VideoFrame.from_ndarray(np.full((360, 640, 3), 90, dtype=np.uint8), format="rgb24")
+    (tmp_path / "a.webp").write_bytes(b"".join(bytes(p) for p in [*codec.encode(frame.reformat(format="yuv420p")),
+                                                                   *codec.encode(None)]))  # fmt: skip
+    manifest = write(tmp_path / "m.yaml", "model: kling-webp\njobs:\n  - {id: a, image: a.webp, prompt: p}\n")
+    assert run_batch(manifest, tmp_path / "out", server, "--models", str(spec), monkeypatch=monkeypatch) == 0
+    assert (tmp_path / "out" / "videos" / "a.mp4").is_file() and len(server.state.jobs) == 1
+    wide = base64.b64encode(png_bytes(900, 400)).decode()
+    answer = httpx.post(f"{server.url}/v2/kling-webp", json={"image": wide, "prompt": "p"}, headers={"x-api-key": KEY})
+    assert answer.status_code == 400 and "at most 800 px" in answer.text and len(server.state.jobs) == 1
