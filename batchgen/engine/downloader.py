@@ -129,6 +129,7 @@ class Downloader:
             job.spec.params,
             duration_tolerance_s=self.media.duration_tolerance_s,
             aspect_tolerance=self.media.aspect_tolerance,
+            model=job.spec.model,
         )
         media, warnings = await anyio.to_thread.run_sync(check)
         submitted = job.submitted_at

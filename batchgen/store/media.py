@@ -8,7 +8,8 @@ with the job's parameters and names every mismatch:
 * ``duration_mismatch``: the video's length differs from ``duration`` (5 or
   10 s) by more than ``media.duration_tolerance_s``;
 * ``aspect_mismatch``: width / height differs from ``aspect_ratio`` by more
-  than ``media.aspect_tolerance`` (relative);
+  than ``media.aspect_tolerance`` (relative); an image job that names no
+  ``aspect_ratio`` asks for none (its video takes the image's shape);
 * ``unreadable``: FFmpeg cannot read the file's video stream.
 
 A mismatch never loses the video (it was paid for): the job is completed,
@@ -21,6 +22,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from ..models import catalogue
+from ..models.images import holds_images
 
 DEFAULT_DURATION_S = 5
 DEFAULT_ASPECT = "16:9"
@@ -86,13 +90,24 @@ def probe_video(path: str | Path) -> Media:
         raise ProbeError(f"{path} cannot be read as a video ({exc})") from None
 
 
-def expected(params: dict[str, Any]) -> tuple[float, str]:
-    """(duration in seconds, aspect ratio) a job asked for, with the models' defaults."""
+def expected(params: dict[str, Any], model: str | None = None) -> tuple[float, str | None]:
+    """(duration in seconds, aspect ratio) a job asked for, with the models' defaults.  A job with an input
+    image (a parameter of ``model``'s of type image) that names no aspect ratio asks for none (None): its video
+    takes the image's shape, as the image-to-video pages say (some have no aspect ratio to name)."""
     try:
         duration = float(params.get("duration", DEFAULT_DURATION_S))
     except (TypeError, ValueError):
         duration = float(DEFAULT_DURATION_S)
-    return duration, str(params.get("aspect_ratio") or DEFAULT_ASPECT)
+    if params.get("aspect_ratio"):
+        return duration, str(params["aspect_ratio"])
+    return duration, None if _has_image(params, model) else DEFAULT_ASPECT
+
+
+def _has_image(params: dict[str, Any], model: str | None) -> bool:
+    spec = catalogue.current().get(model) if model else None
+    if spec is None:
+        return holds_images(params)
+    return any(param.name in params for param in spec.image_params())
 
 
 def _ratio(aspect: str) -> float | None:
@@ -105,10 +120,15 @@ def _ratio(aspect: str) -> float | None:
 
 
 def check_media(
-    media: Media, params: dict[str, Any], *, duration_tolerance_s: float, aspect_tolerance: float
+    media: Media,
+    params: dict[str, Any],
+    *,
+    duration_tolerance_s: float,
+    aspect_tolerance: float,
+    model: str | None = None,
 ) -> list[dict[str, str]]:
-    """Named warnings (``{"kind", "detail"}``) for every way the video differs from the request."""
-    want_s, want_aspect = expected(params)
+    """Named warnings (``{"kind", "detail"}``) for every way the video differs from the request (of ``model``)."""
+    want_s, want_aspect = expected(params, model)
     warnings = []
     if media.duration_s is not None and abs(media.duration_s - want_s) > duration_tolerance_s:
         warnings.append(
@@ -117,7 +137,7 @@ def check_media(
                 "detail": f"asked for {want_s:g} s, the video lasts {media.duration_s:.2f} s",
             }
         )
-    want_ratio = _ratio(want_aspect)
+    want_ratio = _ratio(want_aspect) if want_aspect else None
     if media.width and media.height and want_ratio is not None:
         ratio = media.width / media.height
         if abs(ratio / want_ratio - 1) > aspect_tolerance:
@@ -135,12 +155,20 @@ def unreadable(error: ProbeError) -> dict[str, str]:
 
 
 def inspect_video(
-    path: str | Path, params: dict[str, Any], *, duration_tolerance_s: float, aspect_tolerance: float
+    path: str | Path,
+    params: dict[str, Any],
+    *,
+    duration_tolerance_s: float,
+    aspect_tolerance: float,
+    model: str | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """Probe a saved video and check it against its job: (media record or None, warnings).  Blocking."""
+    """Probe a saved video and check it against its job (of ``model``): (media record or None, warnings).
+    Blocking."""
     try:
         media = probe_video(path)
     except ProbeError as exc:
         return None, [unreadable(exc)]
-    checks = check_media(media, params, duration_tolerance_s=duration_tolerance_s, aspect_tolerance=aspect_tolerance)
+    checks = check_media(
+        media, params, duration_tolerance_s=duration_tolerance_s, aspect_tolerance=aspect_tolerance, model=model
+    )
     return media.to_record(), checks

@@ -7,6 +7,7 @@ import os
 import re
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,7 +28,7 @@ from tests.helpers import (
 )
 
 SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
-CHECK = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
+CHECK: dict[str, Any] = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
 NETWORK = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
 LINKS = re.compile(r"""(?:src|href|action)\s*=\s*["']?([^"' >]*)""", re.IGNORECASE)
 
@@ -80,6 +81,21 @@ def test_check_media_names_each_mismatch(params, media, kinds):
 def test_the_aspect_tolerance_is_relative_to_the_aspect_asked_for(aspect, width, height, kinds):
     media = Media(5.0, width, height, 24, "h264", 120)
     assert [w["kind"] for w in check_media(media, {"aspect_ratio": aspect}, **CHECK)] == kinds
+
+
+def test_an_image_job_that_names_no_aspect_ratio_is_not_held_to_16_9():
+    # Its video takes the image's shape (kling-1.6-image2video and kling-o3-image2video have no aspect_ratio
+    # at all): a portrait picture's portrait video was warned "aspect_mismatch: asked for 16:9".
+    portrait = Media(5.0, 720, 1280, 24, "h264", 120)
+    local = {"path": "/f/a.png", "file": "a.png", "sha256": "ab" * 32, "width": 720, "height": 1280}
+    for model, image in (("kling-1.6-image2video", "https://example.com/a.png"), ("kling-o3-image2video", local)):
+        params = {"image" if model.startswith("kling-1.6") else "image_url": image, "duration": "5"}
+        assert check_media(portrait, params, model=model, **CHECK) == []
+    asked = {"image": "https://example.com/a.png", "aspect_ratio": "16:9"}  # one it names is held to, as ever
+    assert [w["kind"] for w in check_media(portrait, asked, model="kling-2.1", **CHECK)] == ["aspect_mismatch"]
+    assert [w["kind"] for w in check_media(portrait, {"prompt": "p"}, model="kling-2.6", **CHECK)] == [
+        "aspect_mismatch"  # no image: the default frame shape
+    ]
 
 
 def test_a_duration_exactly_at_the_tolerance_is_no_mismatch():
