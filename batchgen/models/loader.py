@@ -224,9 +224,11 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "", r
             bad.add(lines[key], f"{label}.{key}", "must be a whole number above 0")
             value = None
         whole[key] = value
-    low, high = numbers["min"], numbers["max"]
-    if low is not None and high is not None and low > high:
-        bad.add(lines["min"], f"{label}.min", f"min {low:g} is above max {high:g}; swap them")
+    bounds = {**numbers, **whole}
+    for lower, upper in (("min", "max"), ("aspect_min", "aspect_max"), ("min_side_px", "max_side_px")):
+        least, most = bounds[lower], bounds[upper]
+        if least is not None and most is not None and least > most:  # (else nothing could ever be taken)
+            bad.add(lines[lower], f"{label}.{lower}", f"{lower} {least:g} is above {upper} {most:g}; swap them")
     image = kind == "image" or node.get("items") == "image"
     formats = node.get("formats", ["jpeg", "png"] if image else [])
     if not isinstance(formats, list) or any(f not in IMAGE_FORMATS for f in formats):
@@ -254,8 +256,8 @@ def _param(name: str, node: Any, at: int, bad: _Problems, *, within: str = "", r
         default=plain(node.get("default")),
         send_default=bool(node.get("send_default", False)),
         values=tuple(values or ()),
-        min=low,
-        max=high,
+        min=numbers["min"],
+        max=numbers["max"],
         max_length=whole["max_length"],
         items=items,
         max_items=whole["max_items"],

@@ -90,6 +90,16 @@ def test_each_problem_of_a_spec_is_named_at_its_line_and_field(tmp_path, before,
     assert _problems(tmp_path, GOOD.replace(before, after)) == [problem]
 
 
+def test_image_limits_upside_down_are_refused_as_a_range_is(tmp_path):
+    # An aspect_min above aspect_max, or a min_side_px above max_side_px, was taken: every image of the model
+    # was then refused at load ("takes width/height from 3 to 1: crop it"), with nothing to fix it by.
+    image = "  image: {type: image, aspect_min: 2.5, aspect_max: 0.4, min_side_px: 800, max_side_px: 300}\n"
+    assert _problems(tmp_path, GOOD.replace("params:\n", "params:\n" + image)) == [
+        (6, "image.aspect_min", "aspect_min 2.5 is above aspect_max 0.4; swap them"),
+        (6, "image.min_side_px", "min_side_px 800 is above max_side_px 300; swap them"),
+    ]
+
+
 def test_a_price_of_nothing_is_refused(tmp_path):
     start = GOOD.index("  by: [mode]")
     text = GOOD[:start]
