@@ -430,12 +430,19 @@ def _status(args: argparse.Namespace) -> int:
     local = not is_object_url(args.dir)
     lapsing: dict[str, str] = {}
     live = anyio.run(live_runs, args.dir, sorted(replays), lapsing)
-    rows = options.manifest_jobs(args.manifest, args.dir, merged)
+    rows, unread = options.manifest_jobs(args.manifest, args.dir, merged)
     ids = None if rows is None else [job.id for job in rows]
     changed = [change.job.id for change in find_changes(rows or [], merged)]
     shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]
     summary = status_summary(
-        merged, Path(args.dir), live=live, manifest=ids, lapsing=lapsing, shards=shards, changed=changed
+        merged,
+        Path(args.dir),
+        live=live,
+        manifest=ids,
+        lapsing=lapsing,
+        shards=shards,
+        changed=changed,
+        unread=unread,
     )
     if not local:
         summary["dir"] = args.dir

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import load_settings
-from ..errors import InputError, StorageError
+from ..errors import InputError, ManifestError, StorageError
 from ..jobs import JobSpec
 from ..store.files import write_atomically
 from ..store.ledger import Replay, read_ledger
@@ -269,11 +269,12 @@ def save_manifest(
         write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
 
 
-def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> list[JobSpec] | None:
+def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> tuple[list[JobSpec] | None, str | None]:
     """The jobs of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
     last run was given (if it is still there); None when neither is known.  Either is read with the model
     spec files and passthrough names the folder's last run was given, and its rows of derived ids take the
-    ids ``replay`` made their requests as (``engine/derived_ids.py``)."""
+    ids ``replay`` made their requests as (``engine/derived_ids.py``).  Beside them, why the kept manifest,
+    still there, no longer reads (an input image since gone, a row since broken), else None."""
     from ..engine.derived_ids import keep_made_ids
     from ..manifest import load_manifest  # status without a manifest never reads one
     from ..models import catalogue
@@ -285,18 +286,21 @@ def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> 
             kept = found if isinstance(found, dict) else {}
     path = given if given is not None else kept.get("path")
     if not path or (given is None and not Path(path).is_file()):
-        return None
+        return None, None
     models, passthrough = ([str(item) for item in _list(kept.get(key))] for key in MANIFEST_READ_WITH)
     try:
         catalogue.use(models)
     except InputError:  # a spec file since moved or broken: the rows of its model no longer read (below)
         catalogue.use()
     try:
-        return keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay)
-    except InputError:
+        return keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay), None
+    except InputError as exc:
         if given is not None:
             raise
-        return None  # the kept manifest no longer reads as it did: status goes by the ledger alone
+        # the kept manifest no longer reads as it did: status goes by the ledger alone, and says why
+        problems = exc.problems if isinstance(exc, ManifestError) else []
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return None, (str(problems[0]) + more if problems else str(exc).splitlines()[0])
 
 
 def _list(value: Any) -> list[Any]:

@@ -409,6 +409,7 @@ def status_summary(
     lapsing: dict[str, str] | None = None,
     shards: Collection[Shard] = (),
     changed: Collection[str] = (),
+    unread: str | None = None,
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``manifest``: the job ids of the manifest (None: not known):
@@ -417,7 +418,9 @@ def status_summary(
     the lease a run no longer running left on it (until it lapses, a run on that shard exits 5); ``shards``:
     the shards of a sharded folder that have a ledger (a job never submitted is its shard's to send);
     ``changed``: the ids of the manifest's rows that ask for something other than what their ids were sent as
-    (the next run stops, exit 2, unless --replace-changed).
+    (the next run stops, exit 2, unless --replace-changed); ``unread``: why the manifest the folder's last run
+    was given, still there, no longer reads (the ledger's jobs are counted then, and the folder is not called
+    finished: the manifest may hold rows never sent, and the next run stops on it).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
@@ -446,7 +449,7 @@ def status_summary(
     groups, left_groups = group_failures(failures), group_failures(left)
     total = len(jobs) + (never_submitted or 0)
     unseen = _shards_unseen(shards) if manifest is None else []  # with the manifest, its jobs tell
-    finished = states.get("completed", 0) == total and bool(jobs) and not unseen and not changed
+    finished = states.get("completed", 0) == total and bool(jobs) and not unseen and not changed and not unread
     # which set it counts, said plainly: the manifest's jobs when the manifest is known, else the ledger's (as the
     # report does: every job the folder recorded, rows since removed and other manifests' included)
     lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]
@@ -467,6 +470,12 @@ def status_summary(
                         f"(rows removed, or another manifest's): counted in the spend alone{also}")  # fmt: skip
         if not jobs:
             lines.insert(2, f"  spend ${spend:.2f}")
+    if unread:
+        lines.insert(
+            1,
+            f"  the manifest the folder's last run was given no longer reads ({unread}): these are the ledger's "
+            "jobs, and the next run stops on it; fix it, or name one with --manifest FILE",
+        )
     live = dict(live or {})
     if held_by is not None:
         live[""] = f"process {held_by}" if held_by else "another process"

@@ -299,7 +299,7 @@ def test_without_out_the_configs_folder_is_the_one_used(tmp_path, monkeypatch):
 
 
 def manifest_ids(given: str | None, out: str) -> list[str] | None:
-    jobs = options.manifest_jobs(given, out)
+    jobs, _ = options.manifest_jobs(given, out)
     return None if jobs is None else [job.id for job in jobs]
 
 

@@ -376,3 +376,26 @@ def test_the_simulator_takes_an_image_in_every_format_its_spec_allows_and_holds_
     wide = base64.b64encode(png_bytes(900, 400)).decode()
     answer = httpx.post(f"{server.url}/v2/kling-webp", json={"image": wide, "prompt": "p"}, headers={"x-api-key": KEY})
     assert answer.status_code == 400 and "at most 800 px" in answer.text and len(server.state.jobs) == 1
+
+
+def test_status_says_the_kept_manifest_no_longer_reads_and_does_not_call_the_folder_finished(
+    tmp_path, sim, monkeypatch, capsys
+):
+    # A row added since names an image not there (or the frames were cleaned up): status went by the ledger
+    # alone without a word, "all jobs completed", "finished": true, while rows were never sent and the next
+    # run stops on the manifest (exit 2).
+    server = sim()
+    (tmp_path / "a.png").write_bytes(png_bytes(640, 360))
+    row = "  - {{id: {0}, image: {0}.png, prompt: p}}\n"
+    manifest = write(tmp_path / "m.yaml", "model: kling-1.6-image2video\njobs:\n" + row.format("a"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, manifest.read_text() + row.format("b"))
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["finished"]) == ("ledger", False)
+    assert "  all jobs completed" not in status["lines"]
+    told = status["lines"][1]
+    assert told.startswith("  the manifest the folder's last run was given no longer reads (")
+    assert f"{manifest}:4: field 'image': image 'b.png' does not exist" in told and "--manifest FILE" in told
