@@ -113,7 +113,7 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
         bad.raise_if_any()
     text = _read_text(path, bad)
     if suffix in (".yaml", ".yml"):
-        default_model, defaults, raw_jobs = _from_yaml(text, bad, path.resolve().parent)
+        default_model, defaults, raw_jobs = _from_yaml(text, bad, path.resolve().parent, frozenset(passthrough))
         from_text = False
     elif suffix == ".csv":
         default_model, defaults, raw_jobs, from_text = _csv_model(text), {}, _from_csv(text, bad), True
@@ -164,20 +164,31 @@ def _read_text(path: Path, bad: _Collector) -> str:
         raise AssertionError("unreachable") from None
 
 
-def _images(node: Any, line: int, model: Any, base: Path, bad: _Collector) -> list[RawJob]:
+def _images(node: Any, line: int, model: Any, base: Path, bad: _Collector, passthrough: frozenset[str]) -> list[RawJob]:
     """The ``images:`` block: one job per image file (see models.image_folder)."""
     if isinstance(node, dict) and isinstance(node.get("model"), str):
         model = node["model"]
     spec = catalogue.current().get(model) if isinstance(model, str) else None
     names = [p.name for p in spec.image_params()] if spec else []
     lines = node.key_lines if isinstance(node, LocatedMap) else {}
+    if spec is None and model not in passthrough:
+        names = ["image"]  # no model, or one unknown: each job says so (with "did you mean"), not which parameter
+    elif spec is not None and not names and isinstance(node, dict) and "param" not in node:
+        bad.add(
+            lines.get("model", line),
+            "model",
+            f"{model} takes no image ({spec.kind}); give an image-to-video model ('batchgen models' lists them)",
+        )
+        return []
     found, problems = expand_images(node, line, lines, base, names)
     for at, fieldname, message in problems:
         bad.add(at, fieldname, message)
     return [RawJob(at, fields, {k: lines.get(k, at) for k in fields}) for fields, at in found]
 
 
-def _from_yaml(text: str, bad: _Collector, base: Path) -> tuple[str | None, dict[str, Any], list[RawJob]]:
+def _from_yaml(
+    text: str, bad: _Collector, base: Path, passthrough: frozenset[str] = frozenset()
+) -> tuple[str | None, dict[str, Any], list[RawJob]]:
     try:
         root = load_located(text)
     except YamlProblem as exc:
@@ -205,7 +216,7 @@ def _from_yaml(text: str, bad: _Collector, base: Path) -> tuple[str | None, dict
         defaults = {}
     expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
     if "images" in root:
-        expanded += _images(root["images"], root.key_lines["images"], model, base, bad)
+        expanded += _images(root["images"], root.key_lines["images"], model, base, bad, passthrough)
     if "jobs" not in root:
         if "matrix" not in root and "images" not in root:
             bad.add(None, "jobs", "the manifest has no 'jobs' list (or 'matrix' block)")

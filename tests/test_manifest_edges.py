@@ -408,6 +408,19 @@ def test_a_shot_that_is_not_a_mapping_is_named_at_its_own_line(tmp_path):
     ]
 
 
+def test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_parameter(frames):
+    # Both were told "say which parameter takes the image (param: image); the model has none or several",
+    # hiding the misspelt name (and its "did you mean") or that the model takes no image at all.
+    misspelt = write(frames / "m.yaml", f"model: {I2V[:-1]}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n")
+    (line, field, message), *_ = problems(misspelt)
+    assert (line, field) == (2, "model") and f"did you mean '{I2V}'?" in message
+    text_only = write(frames / "t.yaml", "images:\n  from: frames\n  model: kling-text2video\n  prompt: p\n")
+    assert problems(text_only) == [
+        (3, "model", "kling-text2video takes no image (text-to-video); give an image-to-video model "
+                     "('batchgen models' lists them)")
+    ]  # fmt: skip
+
+
 def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
     (frames / "frames" / "c.png").write_bytes(b"not a picture at all" * 50)
     path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
