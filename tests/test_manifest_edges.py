@@ -421,6 +421,16 @@ def test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_para
     ]  # fmt: skip
 
 
+def test_two_images_of_one_name_are_both_named_where_their_ids_collide(frames):
+    # a.png and a.jpg (or frames/a.png and frames/old/a.png) were told "id 'a' is already used by the job at
+    # line 2": the line of the block, both, and neither file.
+    (frames / "frames" / "a.jpg").write_bytes(jpeg_bytes(640, 360))
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
+    assert problems(path) == [
+        (4, "images.from", "'frames/a.jpg' and 'frames/a.png' both make the job id 'a'; rename one")
+    ]
+
+
 def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
     (frames / "frames" / "c.png").write_bytes(b"not a picture at all" * 50)
     path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")

@@ -84,8 +84,18 @@ def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, i
     if problems:
         return [], problems
     jobs: list[tuple[dict[str, Any], int]] = []
+    stems: dict[str, Path] = {}
     for path in files:
         stem = _NOT_ID.sub("-", path.stem).strip("-._") or "image"
+        if (first := stems.setdefault(stem, path)) != path:  # (else told apart by line alone: the block's, both)
+            problems.append(
+                (
+                    key_lines.get("from", line),
+                    "images.from",
+                    f"'{_shown(first, base)}' and '{_shown(path, base)}' both make the job id '{stem}'; rename one",
+                )
+            )
+            continue
         caption = path.with_suffix(".txt")
         prompt = None
         if caption.is_file():
