@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImageChanged
+from . import catalogue
 from .spec import ModelSpec, ParamSpec, span
 
 _MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -80,6 +81,16 @@ def input_images_json(params: Any) -> str | None:
     (``input_images_json``) both give, so the two always agree; None for a job without images."""
     every = input_images(params)
     return json.dumps(every, ensure_ascii=False, sort_keys=True) if every else None
+
+
+def top_images(model: str | None, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A job's top-level checked images (local files, data URIs), its model's image parameters first in their
+    spec's order (the start image before the end image, whatever order the row wrote them in): the first is
+    the one ``input_image`` names and the report shows."""
+    spec = catalogue.current().get(model) if model else None
+    order = [param.name for param in spec.image_params()] if spec else []
+    names = dict.fromkeys([*(name for name in order if name in params), *params])
+    return [params[name] for name in names if is_ref(params[name])]
 
 
 def holds_images(value: Any) -> bool:

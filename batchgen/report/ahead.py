@@ -30,7 +30,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..models.images import local_path
+from ..models.images import local_path, top_images
 from .thumbs import input_thumb_path, is_current, make_input_thumbnail, make_thumbnail, thumb_path
 
 POSTERS_EVERY_S = 1.0  # real seconds between two looks at the ledger for videos that landed
@@ -83,7 +83,8 @@ def make_new_posters(root: Path, width: int) -> int:
         except (ValueError, KeyError, TypeError):
             continue  # the final report reads the ledger strictly and says what is wrong
         if event == "submitting" and isinstance(record.get("params"), dict):
-            image = next((p for v in record["params"].values() if (p := local_path(v))), None)
+            refs = top_images(record.get("model"), record["params"])
+            image = next((found for ref in refs if (found := local_path(ref))), None)
             if image is not None:
                 follow.images[job_id] = image
         elif event == "completed" and isinstance(record.get("file"), str):

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..models.images import input_images_json, is_ref
+from ..models.images import input_images_json, top_images
 from ..params import defaults_of
 from ..store.files import write_atomically
 from .timeline import JobRow
@@ -113,7 +113,7 @@ def index_table(rows: list[JobRow]) -> Any:
     for row in rows:
         p = {**defaults_of(row.model or ""), **row.params}
         media = row.media
-        image = next((v for v in row.params.values() if is_ref(v)), None)
+        image = next(iter(top_images(row.model, row.params)), None)
         values: dict[str, Any] = {
             "job_id": row.job_id,
             "model": row.model,

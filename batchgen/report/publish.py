@@ -31,7 +31,7 @@ from ..clock import Clock, iso_utc
 from ..config import ReportSettings
 from ..errors import StorageError
 from ..jobs import UNFINISHED
-from ..models.images import local_path
+from ..models.images import local_path, top_images
 from ..store.files import write_atomically
 from .ahead import POSTERS_EVERY_S, make_new_posters, warm_up
 from .axis import RunAxis
@@ -250,7 +250,7 @@ def _input_thumbnails(root: Path, videos: list[tuple[JobRow, Path]], width: int)
     changed)."""
     found = {}
     for row, video in videos:
-        image = next((local_path(v) for v in row.params.values() if local_path(v)), None)
+        image = next((path for ref in top_images(row.model, row.params) if (path := local_path(ref))), None)
         dest = input_thumb_path(root, video)
         current = is_current(dest, Path(image)) if image is not None else dest.exists()
         if current or (image is not None and make_input_thumbnail(Path(image), dest, width)):

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from ..models.images import input_images_json
+from ..models.images import input_images_json, top_images
 
 RESULT_COLUMNS = (
     "job_id",
@@ -49,7 +49,7 @@ def _input_image(rec: dict[str, Any]) -> dict[str, Any] | None:
     params = rec.get("params")
     if not isinstance(params, dict):
         return None
-    return next((v for v in params.values() if isinstance(v, dict) and isinstance(v.get("sha256"), str)), None)
+    return next(iter(top_images(rec.get("model"), params)), None)
 
 
 def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:

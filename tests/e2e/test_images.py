@@ -399,3 +399,22 @@ def test_status_says_the_kept_manifest_no_longer_reads_and_does_not_call_the_fol
     told = status["lines"][1]
     assert told.startswith("  the manifest the folder's last run was given no longer reads (")
     assert f"{manifest}:4: field 'image': image 'b.png' does not exist" in told and "--manifest FILE" in told
+
+
+def test_input_image_names_the_start_image_whatever_order_the_row_writes_the_images_in(tmp_path, sim, monkeypatch):
+    # It named the first image the row wrote: a row giving end_image_url before image_url had its end (last)
+    # frame in input_image, input_sha256, the index and beside the poster frame.
+    import csv
+
+    server = sim()
+    (tmp_path / "start.png").write_bytes(png_bytes(640, 360, seed=1))
+    (tmp_path / "end.png").write_bytes(png_bytes(640, 360, seed=2))
+    manifest = write(tmp_path / "m.yaml", "model: kling-o3-image2video\njobs:\n  - id: o\n    prompt: p\n"
+                                          "    end_image_url: end.png\n    image_url: start.png\n")  # fmt: skip
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    start = hashlib.sha256((tmp_path / "start.png").read_bytes()).hexdigest()
+    (row,) = csv.DictReader((out / "results.csv").read_text().splitlines())
+    assert (row["input_image"], row["input_sha256"]) == ("start.png", start)
+    (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
+    assert (indexed["input_image"], indexed["input_sha256"]) == ("start.png", start)
