@@ -131,10 +131,11 @@ def check_image(param: ParamSpec, value: Any, *, base: Path | None) -> tuple[Any
     if not isinstance(value, str) or not value.strip():
         return None, "must be a local image path, an https:// URL or a data: URI"
     text = value.strip()
-    if text.startswith(("https://", "http://")):
-        if text.startswith("http://"):
+    head = text[:8].lower()  # a URL's scheme is the same in any letter case (HTTPS://): sent as https://
+    if head.startswith(("https://", "http://")):
+        if head.startswith("http://"):
             return None, "an image URL must use https:// (the provider fetches it)"
-        return text, None
+        return "https://" + text[8:], None
     if scheme := _OTHER_URL.match(text):
         return None, (
             f"'{scheme.group(0)}' URLs are not taken; give a local image path, an https:// URL or a data: URI"

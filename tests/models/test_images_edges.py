@@ -140,6 +140,16 @@ def test_a_plain_http_url_is_refused_for_a_field_the_page_sends_as_base64(tmp_pa
     assert check_image(_test_image(), "https://example.com/a.png", base=tmp_path) == ("https://example.com/a.png", None)
 
 
+def test_a_urls_scheme_is_read_in_any_letter_case(tmp_path):
+    # "HTTPS://..." was refused with "'HTTPS:' URLs are not taken; give ... an https:// URL or a data: URI".
+    for text in ("HTTPS://example.com/a.png", "Https://example.com/a.png"):
+        assert check_image(_test_image(), text, base=tmp_path) == ("https://example.com/a.png", None)
+    assert check_image(_test_image(), "HTTP://example.com/a.png", base=tmp_path) == (
+        None,
+        "an image URL must use https:// (the provider fetches it)",
+    )
+
+
 def test_a_webp_is_refused_unless_the_spec_allows_it_whatever_the_files_name(tmp_path):
     webp = _webp_bytes(400, 400)
     assert _check(_test_image(), tmp_path, webp, "a.png") == (
