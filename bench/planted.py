@@ -1623,8 +1623,8 @@ PLANTS = (
     Plant(
         "a multi-shot list's items go unchecked at load, paid for and refused by the provider",
         "batchgen/models/check.py",
-        "            converted, inside = check_item_fields(param, converted, model)",
-        "            pass",
+        "            converted, more = check_item_fields(param, converted, model)",
+        "            more = []",
         ("tests/e2e/test_multi_shot.py::test_every_bad_shot_is_named_where_it_is_written_and_nothing_is_sent",),
     ),
     Plant(
@@ -2328,8 +2328,8 @@ PLANTS = (
     Plant(
         "exactly twenty-one changed rows: the twenty-first is dropped from the message",
         "batchgen/engine/identity.py",
-        "        if count > MAX_LISTED:",
-        "        if count > MAX_LISTED + 1:",
+        "    if len(changes) > MAX_LISTED:",
+        "    if len(changes) > MAX_LISTED + 1:",
         ("tests/engine/test_identity_units.py::test_changed_rows_past_the_twentieth_are_counted_not_dropped",),
     ),
     Plant(
@@ -3435,6 +3435,13 @@ PLANTS = (
         "        if self.clock.now() - sent_at >= self._unseen:",
         "        if False:",
         ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "a job id that is a plain word is cut out of its reason's own words, and reasons split",
+        "batchgen/report/summary.py",
+        '        before = r"(?:(?<=[Jj]ob )|^)" if job_id.isalpha() else r"(?<![\\w.-])"',
+        '        before = r"(?<![\\w.-])"',
+        ("tests/report/test_summary_lines.py",),
     ),
 )
 

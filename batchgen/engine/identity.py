@@ -73,14 +73,11 @@ class ChangedJobs(InputError):
 
     def __init__(self, changes: list[Change], out: str) -> None:
         self.changes = changes
-        count = len(changes)
-        listed = [f"  {c.describe()}" for c in changes[:MAX_LISTED]]
-        if count > MAX_LISTED:
-            listed.append(f"  ... and {count - MAX_LISTED} more")
+        count, listed = len(changes), _listed(changes)
         super().__init__(
             f"{count} job{'s' if count != 1 else ''} in the manifest ask{'s' if count == 1 else ''} for something "
             f"other than what {out} holds for {'their ids' if count != 1 else 'its id'}; nothing was submitted:\n"
-            + "\n".join(listed)
+            + listed
             + "\nRun again with --replace-changed to make them anew (paid again; the earlier videos are kept in "
             "videos/replaced/), or give the changed rows new ids"
         )
@@ -95,18 +92,15 @@ class ChangedInFlight(InputError):
 
     def __init__(self, changes: list[Change], out: str) -> None:
         self.changes = changes
-        count = len(changes)
+        count, listed = len(changes), _listed(changes)
         one = count == 1
-        listed = [f"  {c.describe()}" for c in changes[:MAX_LISTED]]
-        if count > MAX_LISTED:
-            listed.append(f"  ... and {count - MAX_LISTED} more")
         super().__init__(
             f"{count} changed job{'' if one else 's'} in the manifest {'was' if one else 'were'} sent before and "
             f"{'is' if one else 'are'} still in flight in {out}: made anew now, {'its' if one else 'each'} earlier "
             "request would still be charged once made, its video never fetched and its cost counted in no spend, "
             "so --replace-changed cannot take "
             f"{'it' if one else 'them'} yet; nothing was submitted:\n"
-            + "\n".join(listed)
+            + listed
             + "\nGive the changed rows new ids (the earlier requests are then fetched under their old ids, never "
             "made again), or let them finish first (run with the rows as they were sent, then --replace-changed)"
             + (
@@ -116,6 +110,14 @@ class ChangedInFlight(InputError):
                 else ""
             )
         )
+
+
+def _listed(changes: list[Change]) -> str:
+    """The changes, one a line, the first MAX_LISTED of them and how many more."""
+    listed = [f"  {c.describe()}" for c in changes[:MAX_LISTED]]
+    if len(changes) > MAX_LISTED:
+        listed.append(f"  ... and {len(changes) - MAX_LISTED} more")
+    return "\n".join(listed)
 
 
 def refuse_replacing_in_flight(changes: list[Change], out: str) -> None:

@@ -65,7 +65,10 @@ def reason_of(detail: str, job_id: str = "") -> str:
     group."""
     text = _REQUEST_ID.sub("…", detail)
     if job_id:
-        text = re.sub(rf"(?<![\w.-]){re.escape(job_id)}(?![\w-])", "…", text)
+        # an id that is a plain word ("a", "cat") is taken for the id only as "job <id>" or where the reason
+        # begins: the reason's own words stay
+        before = r"(?:(?<=[Jj]ob )|^)" if job_id.isalpha() else r"(?<![\w.-])"
+        text = re.sub(rf"{before}{re.escape(job_id)}(?![\w-])", "…", text)
     text = _CANDIDATE_IDS.sub("", text)
     return _CANDIDATES.sub("several requests in the history match", _AGE.sub("some time ago", text))
 

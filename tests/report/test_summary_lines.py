@@ -442,6 +442,12 @@ def test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group():
     assert summary.reason_of("a 5 s agony, 12 days ago") == "a 5 s agony, 12 days ago"
     groups = summary.group_failures([("a-1", "a-1 timed out 3 s ago"), ("b-2", "b-2 timed out 40 s ago")])
     assert groups == [("… timed out some time ago", 2, ["a-1", "b-2"])]
+    # an id that is a plain word is the id only where the reason names the job
+    worded = "job a's image is not a JPEG: give a JPEG for job a"
+    assert summary.reason_of(worded, "a") == "job …'s image is not a JPEG: give a JPEG for job …"
+    assert summary.group_failures([("a", worded), ("cat", worded.replace("job a", "job cat"))]) == [
+        ("job …'s image is not a JPEG: give a JPEG for job …", 2, ["a", "cat"])
+    ]
 
 
 # --------------------------------------------------------------------------- counts at their edges
