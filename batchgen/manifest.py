@@ -57,6 +57,11 @@ CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 _SLUG = re.compile(r"[^a-z0-9]+")
 MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _RESERVED = ("id", "model", "repeat")
+_DEFAULTS_NOT_TAKEN = {
+    "id": "ids are given per job",
+    "model": "write 'model:' at the top of the manifest for every job, or on a job",
+    "repeat": "write 'repeat:' on each job to repeat",
+}
 MAX_REPEAT = 1000
 MAX_MATRIX_JOBS = 100_000
 
@@ -214,6 +219,10 @@ def _from_yaml(
     if not isinstance(defaults, dict):
         bad.add(root.key_lines["defaults"], "defaults", "must be a mapping of parameter names to values")
         defaults = {}
+    for key in [key for key in defaults if key in _DEFAULTS_NOT_TAKEN]:  # not parameters: never merged, never silent
+        line = defaults.key_lines[key] if isinstance(defaults, LocatedMap) else root.key_lines["defaults"]
+        why = _DEFAULTS_NOT_TAKEN[key]
+        bad.add(line, f"defaults.{key}", f"is not taken from 'defaults' (it holds model parameters): {why}")
     expanded = _expand_matrix(root["matrix"], root.key_lines["matrix"], bad) if "matrix" in root else []
     if "images" in root:
         expanded += _images(root["images"], root.key_lines["images"], model, base, bad, passthrough)

@@ -3443,6 +3443,13 @@ PLANTS = (
         '        before = r"(?<![\\w.-])"',
         ("tests/report/test_summary_lines.py",),
     ),
+    Plant(
+        "an id, model or repeat under a manifest's defaults is dropped in silence",
+        "batchgen/manifest.py",
+        "    for key in [key for key in defaults if key in _DEFAULTS_NOT_TAKEN]:",
+        "    for key in []:",
+        ("tests/test_manifest_forms.py",),
+    ),
 )
 
 

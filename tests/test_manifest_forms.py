@@ -164,8 +164,16 @@ def test_yaml_problems_in_full(tmp_path, text, expected):
 def test_a_yaml_list_of_jobs_and_defaults_that_never_set_an_id_model_or_repeat(tmp_path):
     listed = write(tmp_path / "l.yaml", f"- {{model: {T2V}, prompt: a, id: one}}\n")
     assert jobs(listed) == [("one", {"prompt": "a"}, {}, f"{listed}:1")]
-    path = write(tmp_path / "m.yaml", f"model: {T2V}\ndefaults: {{id: x, model: kling-2, repeat: 3, duration: 10}}\n"
-                                      "jobs:\n  - prompt: a\n")  # fmt: skip
+    # an id, model or repeat under defaults is not a parameter: refused at its line, never dropped in silence
+    path = write(tmp_path / "m.yaml", f"model: {T2V}\ndefaults:\n  repeat: 3\n  duration: 10\n  model: kling-2\n"
+                                      "  id: x\njobs:\n  - prompt: a\n")  # fmt: skip
+    said = "is not taken from 'defaults' (it holds model parameters)"
+    assert problems(path) == [
+        (3, "defaults.repeat", f"{said}: write 'repeat:' on each job to repeat"),
+        (5, "defaults.model", f"{said}: write 'model:' at the top of the manifest for every job, or on a job"),
+        (6, "defaults.id", f"{said}: ids are given per job"),
+    ]
+    path.write_text(f"model: {T2V}\ndefaults: {{duration: 10}}\njobs:\n  - prompt: a\n")
     ((job_id, params, _, _),) = jobs(path)
     assert params == {"duration": 10, "prompt": "a"} and job_id.startswith("kling-text2video-")
 
