@@ -29,11 +29,12 @@ two records' lives ago (as configured: a job outlives its record where records d
 run's own (its age shows a wait, its record's death a job still ahead), with as many ahead of it as the
 ledger shows were in flight when it was sent.  So are the earlier run's jobs whose records died unfinished
 (counted ahead), and its finishes in that time that made a video (their time from submit to the line saying
-so).  A re-attached job's finish is reckoned from only where this run saw it unfinished first (or the server
-measured it): one found done at its first look may have finished at any time since its submit, and would
-show a throughput too low.  Nor is it taken for how long a job takes alone; but a job alone takes no longer
-than any did: the fastest an earlier run's job was seen made (its submit to the ledger's line saying so, or
-to this run's look) shows a wait before a job of this run's own has finished.
+so; the jobs ahead of them only those the ledger shows in flight then, not those whose records died, which may
+have left the queue at any time).  A re-attached job's finish is reckoned from only where this run saw it
+unfinished first (or the server measured it): one found done at its first look may have finished at any time
+since its submit, and would show a throughput too low.  Nor is it taken for how long a job takes alone; but a
+job alone takes no longer than any did: the fastest an earlier run's job was seen made (its submit to the
+ledger's line saying so, or to this run's look) shows a wait before a job of this run's own has finished.
 
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
@@ -125,14 +126,18 @@ class LifeCap:
                 self._ghosts.append((sent, _ahead(sends, sent, self._unseen), now, True))
         self._sends = sends
         # the earlier run's finishes in that time tell of the queue as this run's would (those that made a video:
-        # a refusal leaves at once), and the fastest of them bounds how long a job takes alone
+        # a refusal leaves at once), and the fastest of them bounds how long a job takes alone.  The jobs ahead of
+        # each are those the ledger shows in flight then: one never seen finished and not re-attached (its record
+        # died, it was lost) may have left the queue at any time after its submit, and counted for two lives it
+        # would show a throughput above the account's, and let more in flight than finish within a record's life
+        in_flight = [send for send in sends if send[1] is not None or send[2] in known]
         seen = sorted(
             (left, sent)
             for sent, left, request_id in sends
             if left is not None and left > sent and request_id in made and now - left < self._unseen
         )
         for left, sent in seen[-RECENT:]:
-            self._finish(left - sent, _ahead(sends, sent, self._unseen), alone=False)
+            self._finish(left - sent, _ahead(in_flight, sent, self._unseen), alone=False)
         self._earlier = min((left - sent for left, sent in seen), default=self._earlier)
 
     def forget(self, request_id: str) -> None:

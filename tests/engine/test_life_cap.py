@@ -256,6 +256,24 @@ def test_an_earlier_runs_dead_record_holds_its_place_until_its_turn_would_have_c
     assert cap.room(CONCURRENCY, 0) == math.floor(1500 / 320)  # through: the cap from the throughput
 
 
+def test_an_earlier_runs_dead_records_do_not_swell_the_throughput_its_later_finishes_show():
+    # Two workers, a job each 300 s.  An earlier run sent four (done at 300 and 600 s), then six whose records
+    # died unfinished (they left the queue by 1500 s), then four more (two at 1500 s, two at 1800 s, each done
+    # 300 s later).  The six are not known to be in flight when the last four were sent: counted ahead of them
+    # for two records' lives, they would show a throughput several times the account's, and this run would send
+    # more than finish within half a record's life (a video paid and lost, then paid again with
+    # --resubmit-lost).  The account finishes 2 jobs per 300 s: 10 within the target of 1500 s.
+    clock = FakeClock(2200.0)
+    cap = cap_on(clock)
+    epoch = clock.epoch() - clock.now()
+    lineup: list[Request] = [(epoch + i, epoch + 300 * (1 + i // 2) + i % 2, True, f"a{i}") for i in range(4)]
+    lineup += [(epoch + 4 + i, None, False, f"dead-{i}") for i in range(6)]
+    lineup += [(epoch + at, epoch + at + 300, True, f"b{at}-{i}") for at in (1500, 1800) for i in range(2)]
+    cap.attached([], lineup)
+    assert cap._queued(clock.now()) == 0  # the dead records' jobs are through
+    assert cap.room(CONCURRENCY, 0) <= math.floor(2 / 300 * cap.target()) and cap.wait_seen
+
+
 def test_an_earlier_runs_job_teaches_the_throughput_only_where_this_run_saw_it_unfinished():
     clock = FakeClock(100.0)
     cap = cap_on(clock)
