@@ -249,10 +249,13 @@ class Reconciler:
         slowest lag seen (a request's, from its POST to its first listing), and a margin (None before
         ``MIN_LAG_SAMPLES`` lags were measured).  Where no request of ours was seen listed unfinished, each
         lag holds its request's whole run, which has no bound seen (a tail job three times the others' is
-        listed after twice their slowest): not before a record's life has passed as well."""
-        if len(self._lags) < MIN_LAG_SAMPLES:
+        listed after twice their slowest): not before a record's life has passed as well.  Only this run's
+        requests measure it: an earlier run's, first seen listed by this one, may have been listed long before
+        (the time since its POST, which would put absence ever out of reach of a re-run)."""
+        lags = [lag for request_id, lag in self._lags.items() if self._submitted[request_id] >= self.started]
+        if len(lags) < MIN_LAG_SAMPLES:
             return None
-        ripe = since + 2 * max(self._lags.values()) + LAG_MARGIN_S / self.clock.scale
+        ripe = since + 2 * max(lags) + LAG_MARGIN_S / self.clock.scale
         return ripe if self.lists_unfinished else max(ripe, since + self.record_life_s / self.clock.scale)
 
     async def find(

@@ -656,6 +656,36 @@ async def test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over():
     assert rec.absence_is_conclusive(attempt, later_seen=False)
 
 
+async def test_a_re_run_trusts_absence_by_the_lag_of_its_own_requests_not_by_an_earlier_runs_first_seen_now():
+    # An earlier run's submit came back unknown, and its three other requests were sent a second later; the
+    # history lists requests only once they finish.  A re-run two hours on sees those three listed: the time
+    # since their POSTs is no lag of the history's (they may have been listed long before).  Taken for one, it
+    # put absence two hours and more out of reach of every re-run, however many requests of its own it sent
+    # and saw listed ("Run again later" never came true).  Its own three, listed 20 s after their POSTs, show
+    # the lag: twice that, the margin and a record's life have long passed since the lost submit.
+    clock = FakeClock()
+    lost = clock.epoch()
+    clock.advance(7200.0)
+    rec = reconciler(clock, FakeApi([]))
+    for i in range(3):  # the earlier run's, from its ledger
+        rec.note_submitted(f"e{i}", lost + 1.0, posted=lost + 1.0, model="kling-text2video")
+        rec.note_seen(f"e{i}")
+    assert not rec.absence_is_conclusive(lost, later_seen=True)  # nothing of this run's measures the lag yet
+    sent = clock.epoch()
+    for i in range(3):
+        rec.note_submitted(f"r{i}", sent, made_by=sent + 1.0, sent_from=sent, model="kling-text2video")
+    clock.advance(20.0)
+    for i in range(3):
+        rec.note_seen(f"r{i}")
+    assert rec.absence_is_conclusive(lost, later_seen=True)
+    # a submit of this run's, lost now, waits for the lag (and, rows listed only once finished, a record's life)
+    attempt = clock.epoch()
+    clock.advance(51.0)
+    assert not rec.absence_is_conclusive(attempt, later_seen=False)
+    clock.advance(3600.0)
+    assert rec.absence_is_conclusive(attempt, later_seen=False)
+
+
 async def test_an_expired_record_that_failed_keeps_the_servers_reason():
     clock = FakeClock()
     failed = HistoryRow("r", MODEL, "FAILED", {}, None, None, 0.0, "content_policy_violation")
