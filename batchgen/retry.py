@@ -135,6 +135,7 @@ class Attempts:
         self.max_attempts, self.deadline_s, self.wait_cap = max_attempts, deadline_s, wait_cap
         self.started = clock.now()
         self.number = 0  # attempts made (counted ones)
+        self._uncounted = 0  # attempts retried with :meth:`again_later`: the backoff still grows with them
         self.last: Exception | None = None  # the error of the latest attempt that was retried
         self._wait: float | None = None  # before the next attempt
         self._more = True
@@ -174,8 +175,10 @@ class Attempts:
     def again_later(self, exc: Exception, verdict: Verdict, *, cap: float = math.inf) -> None:
         """Try again after the wait ``verdict`` gives (at most ``cap``), whatever the count and the
         deadline, without counting the attempt: for a caller with a bound of its own (the gateway's
-        reachability bound)."""
-        delay = self.policy.wait_for(max(1, self.number), verdict)
+        reachability bound).  The backoff grows with such attempts all the same: an API out of reach is
+        asked again at longer and longer gaps, not at the first retry's all along."""
+        self._uncounted += 1
+        delay = self.policy.wait_for(self.number + self._uncounted - 1, verdict)
         self.number -= 1
         self.last, self._wait, self._more = exc, min(delay or 0.0, cap), True
 
@@ -184,7 +187,7 @@ class Attempts:
 
     def restart(self) -> None:
         """Go on with a fresh count (another link was found): the next attempt comes at once."""
-        self.number, self._wait, self._more = 0, None, True
+        self.number, self._uncounted, self._wait, self._more = 0, 0, None, True
 
 
 class Attempt:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import anyio
 import pytest
 
@@ -45,6 +47,32 @@ async def test_refused_connections_past_the_bound_raise_api_unreachable():
     assert outcome.seconds == pytest.approx(30.0, abs=1.0)  # the last retry waits only until the bound
     assert isinstance(outcome.__cause__, NetworkError) and "connection refused" in str(outcome)
     assert tries < 40
+
+
+async def test_an_api_out_of_reach_is_asked_again_at_growing_gaps_until_the_bound():
+    # The retries the bound allows (nothing answering since the call began) are not counted against
+    # max_attempts, but the backoff grows with them as with any: 1, 2, 4 ... up to backoff_max_s (here each
+    # wait at its ceiling), then the last try at the bound.  It stayed at the first retry's (under 1 s) for
+    # the whole outage: some 600 requests in a 600-s outage, each a 503 or no answer.
+    class Ceiling(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return b
+
+    clock = FakeClock()
+    policy = RetryPolicy(
+        RetrySettings(max_attempts=6, backoff_initial_s=1, backoff_max_s=120, deadline_s=900), rng=Ceiling()
+    )
+    gw = Gateway(RequestBudget(6000, clock=clock), policy, clock, unreachable_after_s=600.0)
+    tried: list[float] = []
+
+    async def unavailable() -> None:
+        tried.append(clock.now())
+        raise ServerError("HTTP 503: Service Unavailable", status=503)
+
+    outcome = await run_until_done(clock, lambda: gw.call(Priority.POLL, unavailable))
+    assert isinstance(outcome, ApiUnreachable) and outcome.seconds == pytest.approx(600.0, abs=1.0)
+    assert tried[:10] == [0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 63.0, 127.0, 247.0, 367.0]
+    assert len(tried) == 12  # ... 487 s, then once more at the bound
 
 
 async def test_any_answer_from_the_server_resets_the_bound():
