@@ -189,5 +189,8 @@ class TrackedJob:
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
     paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)
+    # the requests of earlier attempts of this id made again (failed, expired): a lost submit's look-up never takes
+    # one of them (the same body), though the ledger's current record names the new attempt alone
+    ended_requests: list[str] = field(default_factory=list)
     posted: bool = False  # a POST of it went out in this run (answered or not)
     damaged: bool = False  # completed, its video found missing or not the one recorded: the file in place is not it

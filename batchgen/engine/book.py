@@ -110,9 +110,11 @@ class JobBook:
     def remake(self, job: TrackedJob) -> None:
         """The job is to be made again, as a new request: what its last request cost moves from the job's
         own hold to the spend counted beyond the live jobs (it stays paid), and nothing of that request is
-        kept.  No line is written: the next ``submitting`` line records ``paid_before``."""
+        kept but its id (``ended_requests``).  No line is written: the next ``submitting`` line records both."""
         cost = job.cost or 0.0
         job.paid_before += cost
+        if job.request_id is not None and job.request_id not in job.ended_requests:
+            job.ended_requests.append(job.request_id)
         job.cost = job.request_id = job.output_url = None
         self._hold(job, 0.0)
         self.count_spent(cost)

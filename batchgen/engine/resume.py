@@ -70,6 +70,8 @@ async def plan_resume(
     plan = ResumePlan()
     known = replay.jobs
     reconciler.claimed.update(rec["request_id"] for rec in known.values() if rec.get("request_id"))
+    # ... and the requests a job made again had made before: its lost submit has the same body, but is not them
+    reconciler.claimed.update(rid for rec in known.values() for rid in rec.get("ended_requests") or ())
     completed = [job for job in book.jobs if known.get(job.spec.id, {}).get("state") == JobState.COMPLETED]
     checks = await out.verify_many(
         [
@@ -95,6 +97,7 @@ async def plan_resume(
         job.file_size = rec.get("file_size")
         job.cost = rec.get("cost")
         job.paid_before = float(rec.get("paid_before") or 0.0)
+        job.ended_requests = [str(rid) for rid in rec.get("ended_requests") or ()]
         book.count_spent(job.paid_before)  # earlier requests of this job: paid, whatever it does now
         job.submitted_wall = rec.get("submitted_at")
         sent = parse_time(job.submitted_wall)

@@ -40,6 +40,7 @@ _CARRIED = (
     "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
     "posting_at", "unknown_at",
     "posted_at",  # when the POST that made its request went out (a re-run's proof for a lost submit)
+    "ended_requests",  # the requests of earlier attempts of a job made again: never a lost submit's row
 )  # fmt: skip
 _CARRIED_SET = frozenset(_CARRIED)
 # An event after which nothing earlier is carried: the job starts over (identity.py).

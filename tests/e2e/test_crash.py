@@ -548,6 +548,29 @@ def test_a_request_sent_after_a_lost_submit_and_since_completed_settles_it_in_a_
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
 
 
+def test_a_failed_jobs_lost_retry_is_never_taken_for_its_earlier_failed_request(sim, tmp_path, monkeypatch):
+    # job-000 failed on the server.  Its --retry-failed submit is answered 502 before anything is made, while
+    # the request history answers 500: it is left submitting, and its ledger record names no request (a new
+    # attempt).  The re-run looked it up and took the earlier failed request, of the same body and known to
+    # the ledger as job-000's own, for the lost one: "job-000 failed", the retry never made, none sent again.
+    server = sim(seed=6)
+    server.state.script("fail")  # job-000's first request fails
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2, model="kling-2.6"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 1
+    (failed,) = [e["request_id"] for e in ledger_events(out) if e["event"] == "failed"]
+    server.state.config.history = "error"
+    server.state.script("submit_error_before")  # the retry: not made
+    assert run_batch(manifest, out, server, "--retry-failed", monkeypatch=monkeypatch) == 6
+    server.state.config.history = "on"
+    write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))  # a row added: in flight, it settles the lost
+    assert run_batch(manifest, out, server, "--retry-failed", monkeypatch=monkeypatch) == 0
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert {rec["state"] for rec in jobs.values()} == {"completed"} and jobs["job-000"]["request_id"] != failed
+    assert len(server.state.submissions) == 4  # job-000 twice (failed, then made anew once), the others once
+    assert set(charges_per_job(server).values()) == {1}
+
+
 def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not_promised_to_a_re_run(
     sim, tmp_path, monkeypatch, capsys
 ):

@@ -391,7 +391,7 @@ async def submit(api: ScriptedApi, job: TrackedJob | None = None) -> tuple[Kit, 
 
 async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid():
     job = pending()
-    job.paid_before = 0.28
+    job.paid_before, job.ended_requests = 0.28, ["r0"]  # made again: its earlier request ended
     k, _, _ = await submit(ScriptedApi(submits=["r1"]), job)
     (_, event, state, fields), _ = k.ledger.lines
     assert (event, state) == ("submitting", "submitting")
@@ -401,11 +401,13 @@ async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempt
         "params": {"prompt": "a fox", "duration": 5},
         "fingerprint": fingerprint(MODEL, {"prompt": "a fox", "duration": 5}),
         "paid_before": 0.28,
+        "ended_requests": ["r0"],  # never taken for this attempt's row by a later run's look-up
         "posting_at": iso_utc(k.clock.epoch()),  # written as its POST went out
     }
     assert k.api.posted == [{"prompt": "a fox", "duration": 5}]
     k, _, _ = await submit(ScriptedApi(submits=["r1"]))
-    assert k.ledger.lines[0][3]["paid_before"] is None  # nothing paid before: no field
+    fields = k.ledger.lines[0][3]
+    assert fields["paid_before"] is None and fields["ended_requests"] is None  # nothing before: no field
 
 
 # a stop, and what a job stopped with nothing sent becomes: deferred by a 406, pending again when interrupted
