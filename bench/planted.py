@@ -151,8 +151,8 @@ PLANTS = (
     Plant(
         "absence from a lagging history judged against the smallest lag measured",
         "batchgen/engine/recovery.py",
-        "2 * max(self._lags.values())",
-        "2 * min(self._lags.values())",
+        "ripe = since + 2 * max(lags)",
+        "ripe = since + 2 * min(lags)",
         ("tests/engine/test_promises_lag.py",),
     ),
     Plant(
@@ -3449,6 +3449,34 @@ PLANTS = (
         "    for key in [key for key in defaults if key in _DEFAULTS_NOT_TAKEN]:",
         "    for key in []:",
         ("tests/test_manifest_forms.py",),
+    ),
+    Plant(
+        "a re-run judges a lost submit's absence by an earlier run's requests it first sees listed, never ripe",
+        "batchgen/engine/recovery.py",
+        "if self._submitted[request_id] >= self.started]",
+        "]",
+        ("tests/engine/test_recovery.py",),
+    ),
+    Plant(
+        "a resumed run counts the earlier run's dead records ahead of its finishes, and sends too many at once",
+        "batchgen/engine/life_cap.py",
+        "        in_flight = [send for send in sends if send[1] is not None or send[2] in known]",
+        "        in_flight = sends",
+        ("tests/engine/test_life_cap.py",),
+    ),
+    Plant(
+        "an API out of reach is asked again at the first retry's gap all along, not at growing ones",
+        "batchgen/retry.py",
+        "        delay = self.policy.wait_for(self.number + self._uncounted - 1, verdict)",
+        "        delay = self.policy.wait_for(max(1, self.number), verdict)",
+        ("tests/api/test_gateway_reach.py::test_an_api_out_of_reach_is_asked_again_at_growing_gaps_until_the_bound",),
+    ),
+    Plant(
+        "a job made again forgets its earlier requests: its lost retry's look-up takes its own failed request",
+        "batchgen/engine/resume.py",
+        '    reconciler.claimed.update(rid for rec in known.values() for rid in rec.get("ended_requests") or ())',
+        "    pass",
+        ("tests/e2e/test_crash.py::test_a_failed_jobs_lost_retry_is_never_taken_for_its_earlier_failed_request",),
     ),
 )
 
