@@ -3478,6 +3478,22 @@ PLANTS = (
         "    pass",
         ("tests/e2e/test_crash.py::test_a_failed_jobs_lost_retry_is_never_taken_for_its_earlier_failed_request",),
     ),
+    Plant(
+        "a re-run that sends no job of its own never trusts a lost submit's absence: exit 6 every run",
+        "batchgen/engine/recovery.py",
+        "            lags = list(self._lags.values())",
+        "            lags = []",
+        (
+            "tests/e2e/test_told_true.py::test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told_true",
+        ),
+    ),
+    Plant(
+        "a lost submit with no job left to send is told a plain 'run again later' settles it, made or not",
+        "batchgen/engine/recovery.py",
+        "                if self.more_to_send(job)",
+        "                if True",
+        ("tests/engine/test_recovery.py",),
+    ),
 )
 
 

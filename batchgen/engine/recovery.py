@@ -249,10 +249,13 @@ class Reconciler:
         slowest lag seen (a request's, from its POST to its first listing), and a margin (None before
         ``MIN_LAG_SAMPLES`` lags were measured).  Where no request of ours was seen listed unfinished, each
         lag holds its request's whole run, which has no bound seen (a tail job three times the others' is
-        listed after twice their slowest): not before a record's life has passed as well.  Only this run's
-        requests measure it: an earlier run's, first seen listed by this one, may have been listed long before
-        (the time since its POST, which would put absence ever out of reach of a re-run)."""
+        listed after twice their slowest): not before a record's life has passed as well.  This run's requests
+        measure it once there are enough of them: an earlier run's, first seen listed by this one, may have been
+        listed long before (the time since its POST, which would put absence ever out of reach of a re-run that
+        sends jobs of its own); a re-run that sends none has only those to go by."""
         lags = [lag for request_id, lag in self._lags.items() if self._submitted[request_id] >= self.started]
+        if len(lags) < MIN_LAG_SAMPLES:
+            lags = list(self._lags.values())
         if len(lags) < MIN_LAG_SAMPLES:
             return None
         ripe = since + 2 * max(lags) + LAG_MARGIN_S / self.clock.scale
@@ -531,11 +534,18 @@ class Reconciler:
                     remedy,
                     by_hand,
                 )
+            later = (
+                "Run again later to settle it"
+                if self.more_to_send(job)
+                else "Run again later: a later run finds it if it was made; if it was not, only a request of ours "
+                "sent after it and listed there can show that, and no job is left to send in this manifest (look "
+                f"for a {by_hand} and, if there is none, give this row a new id)"
+            )
             return Leave(
                 Event.SETTLE_LATER,
                 job.state,
                 "the submit's outcome is unknown and the request history has not caught up with it "
-                "yet, so the job was not submitted again (that could pay twice). Run again later to settle it",
+                f"yet, so the job was not submitted again (that could pay twice). {later}",
             )
         if job.submit_attempts >= self.max_attempts:
             return Leave(

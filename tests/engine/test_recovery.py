@@ -776,6 +776,24 @@ async def test_unknown_submits_look_again_at_growing_intervals_then_leave(sent_a
     assert 520.0 <= clock.now() - start <= 540.0
 
 
+async def test_a_lost_submit_with_no_job_left_to_send_is_told_a_later_run_finds_it_only_if_it_was_made():
+    # a request of ours sent after it is not listed yet, and nothing is left to send in this manifest: a later
+    # run finds the job if it was made; if it was not, none can show that, so the reason says where to look
+    clock = FakeClock()
+    rec = reconciler(clock, FakeApi([]))
+    rec.more_to_send = lambda job, this_run=False: False
+    since = clock.epoch()
+    rec.note_submitted("r-later", since + 1.0, made_by=since + 1.5, sent_from=since + 1.0, model="kling-text2video")
+    verdict = await _settle_on_clock(clock, rec, job(), since)
+    assert isinstance(verdict, Leave) and verdict.rerun, verdict
+    assert verdict.detail.endswith(
+        "Run again later: a later run finds it if it was made; if it was not, only a request of ours sent after it "
+        "and listed there can show that, and no job is left to send in this manifest (look for a kling-text2video "
+        f"request sent about {datetime.fromtimestamp(since, UTC):%Y-%m-%d %H:%M:%S} UTC in the account's request "
+        "history and, if there is none, give this row a new id)"
+    ), verdict.detail
+
+
 async def test_a_request_an_earlier_run_posted_after_the_lost_submit_is_one_sent_after_it():
     # its ledger line's posted_at says so: the history has only to list it, so a later run settles the job (not
     # "no request of ours was sent after it", which sends the operator to add a row)
