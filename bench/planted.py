@@ -1757,7 +1757,8 @@ PLANTS = (
     Plant(
         "status tells a sharded folder's jobs never submitted to run the same command again, not their shards",
         "batchgen/cli/main.py",
-        "    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]",
+        "    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None and "
+        "shard.count > 1]",
         "    shards = []",
         (
             "tests/e2e/test_told_status.py"

@@ -433,7 +433,8 @@ def _status(args: argparse.Namespace) -> int:
     rows, unread = options.manifest_jobs(args.manifest, args.dir, merged)
     ids = None if rows is None else [job.id for job in rows]
     changed = [change.job.id for change in find_changes(rows or [], merged)]
-    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None]
+    # an object store keeps an unsharded run's ledger as shard 0-of-1: one shard's run is the same run again
+    shards = [shard for name in replays if name and (shard := parse_name(name)) is not None and shard.count > 1]
     summary = status_summary(
         merged,
         Path(args.dir),

@@ -75,6 +75,39 @@ def test_a_run_into_s3_completes_with_every_video_verified_in_the_bucket(sim, s3
     assert told[0].startswith(f"{s3.url()}: 10 jobs")  # the bucket's URL as given, not read as a local path
 
 
+def test_status_of_a_killed_unsharded_run_into_s3_resumes_it_with_the_same_command(sim, s3: S3, tmp_path, capsys):
+    # An object store keeps an unsharded run's ledger as shard 0-of-1: status told the jobs a killed run left in
+    # flight with "run the 'batchgen run' of each one's shard (--shard 0/1) again", a flag the run never had.
+    server = sim(time_scale=100)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    proc = spawn_shard(manifest, s3.url(), server, cwd=tmp_path / "machine")
+    wait_for(lambda: proc.poll() is not None or any(r["state"] == "submitted" for r in bucket_ledger(s3).values()))
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert run_cli("status", s3.url()) == 0
+    told = capsys.readouterr().out.splitlines()
+    assert any(line.endswith("not finished: run the same 'batchgen run' again to resume them") for line in told)
+    assert not any("--shard" in line for line in told), told
+
+
+def test_status_of_an_unsharded_run_into_s3_names_no_shard_for_what_is_left(sim, s3: S3, tmp_path, monkeypatch,
+                                                                             capsys):  # fmt: skip
+    # An object store keeps an unsharded run's ledger as shard 0-of-1: status told the jobs left to send or
+    # resume with '--shard 0/1', a flag the run was never given, as if the folder were sharded.
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    assert run_batch(manifest, s3.url(), server, "--max-spend", "0.6", monkeypatch=monkeypatch) == 3
+    capsys.readouterr()
+    assert run_cli("status", s3.url()) == 0
+    told = capsys.readouterr().out.splitlines()
+    assert told[-1] == (
+        "  4 deferred (credits ran out or the spend cap was reached): top up, or give a higher --max-spend, then run "
+        "again"
+    )
+    assert not any("--shard" in line for line in told), told
+
+
 def test_a_run_into_s3_writes_at_most_three_ledger_puts_per_video_and_leaves_one_snapshot(
     sim, s3: S3, tmp_path, monkeypatch
 ):
