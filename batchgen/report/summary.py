@@ -535,9 +535,13 @@ def status_summary(
     if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:
         lines += _never_submitted_lines(missing, shards)
     if deferred := states.get("deferred", 0) - held:
+        # in a sharded folder each shard's run sends its own deferred jobs, under its own cap: which, said
+        stopped = [i for i, rec in jobs.items() if rec.get("state") == "deferred" and not held_back(rec)]
+        owners = _shard_flags(stopped, shards)
+        run = f"the 'batchgen run' of each one's shard ({owners}) " if owners else ""
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
-            "--max-spend, then run again"
+            f"--max-spend, then run {run}again"
         )
     refused = sum(1 for rec in jobs.values() if refused_as_sent(rec))
     lines += ["  " + hint for hint in retry_hints(states, None, refused)]

@@ -674,6 +674,21 @@ def test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_still_to_
     ]
 
 
+def test_a_sharded_folders_status_names_the_shard_whose_run_sends_its_deferred_jobs():
+    # Both shards ran; shard 1's stopped at its cap with jobs deferred.  Each shard keeps its own cap and sends
+    # its own jobs, so "give a higher --max-spend, then run again" named no command of the two.
+    ids = {f"j{k}": shard_of(f"j{k}", 2) for k in range(20)}
+    jobs = {i: {"state": "completed", "cost": 0.28} if s == 0 else {"state": "deferred"} for i, s in ids.items()}
+    told = _status(jobs, manifest=list(ids), shards=[Shard(0, 2), Shard(1, 2)])
+    deferred = sum(1 for s in ids.values() if s == 1)
+    assert told["lines"][-1] == (
+        f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher --max-spend, "
+        "then run the 'batchgen run' of each one's shard (--shard 1/2) again"
+    )
+    unsharded = _status(jobs, manifest=list(ids))  # one folder, one command
+    assert unsharded["lines"][-1].endswith("give a higher --max-spend, then run again")
+
+
 def test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs():
     # Shard 0's run holds the folder; shard 2's was killed and shard 1's never started.  Status said "do not
     # start another run on it" and that the run in progress works on every unfinished job: shard 2's wait for
