@@ -54,6 +54,7 @@ class JobBook:
         self.on_event = on_event
         self.in_flight = 0
         self.committed = 0.0
+        self._holding: dict[str, TrackedJob] = {}  # the jobs in flight, by id
         self._changed = anyio.Event()
 
     # ------------------------------------------------------------------ state
@@ -91,6 +92,7 @@ class JobBook:
             raise TransitionError(f"bug: job {job.spec.id} took a slot twice")
         job.holds_slot = True
         self.in_flight += 1
+        self._holding[job.spec.id] = job
         self._hold(job, job.estimate or 0.0)
 
     def drop(self, job: TrackedJob) -> None:
@@ -106,6 +108,7 @@ class JobBook:
         if in_flight and not job.holds_slot:
             job.holds_slot = True
             self.in_flight += 1
+            self._holding[job.spec.id] = job
 
     def remake(self, job: TrackedJob) -> None:
         """The job is to be made again, as a new request: what its last request cost moves from the job's
@@ -127,6 +130,7 @@ class JobBook:
         if job.holds_slot:
             job.holds_slot = False
             self.in_flight -= 1
+            self._holding.pop(job.spec.id, None)
             self.wake()
 
     def _hold(self, job: TrackedJob, amount: float) -> None:
@@ -151,6 +155,10 @@ class JobBook:
                 await clock.wait(self._changed, recheck())
 
     # ------------------------------------------------------------------ readouts
+
+    def holding(self) -> list[TrackedJob]:
+        """The jobs in flight (each holds a slot)."""
+        return list(self._holding.values())
 
     @property
     def spend(self) -> float:

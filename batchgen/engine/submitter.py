@@ -73,6 +73,8 @@ from .verdicts import Attach, Leave
 log = logging.getLogger("batchgen")
 IMAGE_BODIES_AT_ONCE = 1  # each is the image, its base64 and its JSON: about 4x the file while it lives
 LEDGER_SHIELD_S = 30.0  # real seconds a request id's ledger write may outlive a cancelled run
+# the states of a job in flight whose estimate may yet be given back: its request may come to nothing
+MAY_GIVE_BACK = (JobState.PENDING, JobState.SUBMITTING, JobState.SUBMITTED)
 
 
 class Submitter:
@@ -147,7 +149,10 @@ class Submitter:
                     await self._defer(job)
                     continue
                 cost = job.estimate or 0.0
-                if cap is not None and passes_cap(book.committed, cost, cap):
+                if cap is not None and not await self._under_cap(cost, cap):
+                    if self.control.stopping:  # stopped while it waited for the jobs in flight
+                        await self._defer(job)
+                        continue
                     self.report.stop_reason = self.report.stop_reason or StopReason.SPEND_CAP
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue
@@ -159,6 +164,28 @@ class Submitter:
                 await send.send(job)
         self.fed_all = True
         book.wake()
+
+    async def _under_cap(self, cost: float, cap: float) -> bool:
+        """Whether a job of estimate ``cost`` fits under the spend cap (``False`` too if the run stops meanwhile).
+        Jobs in flight hold their estimates until the API says what they cost, and one that fails gives its
+        estimate back: a job the cap would refuse waits for them first.  Deferred at once, it would be left
+        unsent by a cap with room for it, and the summary's "the same cap stops here again" would be false."""
+        book = self.book
+
+        def fits() -> bool:
+            return not passes_cap(book.committed, cost, cap)
+
+        await book.until(lambda: fits() or not self._may_give_back() or self.control.stopping)
+        return fits() and not self.control.stopping
+
+    def _may_give_back(self) -> bool:
+        """Whether a job in flight holds its estimate while its request may yet come to nothing: its submit
+        still to go out or to be answered, or made with no cost reported yet (it may fail).  A submit of
+        unknown outcome being looked up is not waited for: what settles it may be a request sent after it."""
+        return any(
+            job.cost is None and job.state in MAY_GIVE_BACK and job.spec.id not in self._looked_up
+            for job in self.book.holding()
+        )
 
     def _more_to_send(self, job: TrackedJob, this_run: bool = False) -> bool:
         """Whether a request of this run, or of a re-run, may still be sent after ``job``'s lost submit: a job

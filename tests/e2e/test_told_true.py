@@ -82,6 +82,24 @@ def test_at_the_spend_cap_the_resume_line_raises_the_cap_and_completes(sim, tmp_
     assert server.state.total_charged() == pytest.approx(6 * 0.28)
 
 
+def test_jobs_that_fail_in_flight_leave_their_room_under_the_cap_to_the_jobs_after_them(sim, tmp_path, monkeypatch,
+                                                                                        capsys):  # fmt: skip
+    # A $1 cap, $0.28 jobs, slots for all, the first two fail on the server.  The fourth job was deferred at
+    # once, while the first three still held their estimates, and the rest with it: one video made, $0.72 of
+    # the cap unused, and "the same cap stops here again" said of a cap that made two more on the bare re-run.
+    server = sim()
+    server.state.script("fail", 2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "1", "--concurrency", "8", monkeypatch=monkeypatch) == 3
+    states = [rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()]
+    assert sorted(states) == ["completed"] * 3 + ["deferred"] + ["failed"] * 2
+    assert server.state.total_charged() == pytest.approx(3 * 0.28)
+    assert "The same cap stops here again: raise --max-spend to go on." in capsys.readouterr().out
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 3  # the kept cap: it does
+    assert server.state.total_charged() == pytest.approx(3 * 0.28)
+
+
 def test_at_the_spend_cap_the_resume_line_covers_a_submit_of_unknown_outcome_too(sim, tmp_path, monkeypatch, capsys):
     # The fourth submit falls in an outage with the request history answering 500: it is left 'submitting',
     # and the cap defers the rest.  The next run pays for it first (attached, or sent again once the history

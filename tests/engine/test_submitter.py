@@ -89,9 +89,14 @@ async def test_the_feeder_defers_what_would_pass_the_spend_cap():
     k = kit(ScriptedApi(), jobs, settings=settings)
     stage, _ = submitter(k)
     send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    handed: list[str] = []
     with receive:
-        await stage.feed(send, jobs)
-        handed: list[str] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            for job in jobs[:2]:  # charged: neither gives its estimate back
+                job.cost = 0.28
+            k.book.wake()
         while True:
             try:
                 handed.append(receive.receive_nowait().spec.id)

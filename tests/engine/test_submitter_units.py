@@ -50,12 +50,24 @@ def drained(receive: anyio.abc.ObjectReceiveStream[TrackedJob]) -> list[str]:
 
 
 async def feed_all(k: Kit, jobs: list[TrackedJob]) -> list[str]:
+    """The feeder on ``jobs``, each job it hands over charged its estimate at once (the API said what it cost):
+    none gives its estimate back, so a job the spend cap refuses is deferred then and there."""
     stage, _ = submitter(k)
     send, receive = anyio.create_memory_object_stream[TrackedJob](len(jobs) + 1)
+    handed: list[str] = []
     with receive:
-        await stage.feed(send, jobs)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            while not stage.fed_all:
+                for job_id in drained(receive):
+                    job = next(job for job in jobs if job.spec.id == job_id)
+                    job.cost = job.estimate or 0.0
+                    handed.append(job_id)
+                k.book.wake()
+                await anyio.wait_all_tasks_blocked()
         assert stage.fed_all  # the run waits for this before it can end
-        return drained(receive)
+        return handed + drained(receive)
 
 
 async def test_the_feeder_never_lets_more_jobs_in_flight_than_the_concurrency():
@@ -157,6 +169,55 @@ async def test_the_spend_cap_admits_jobs_up_to_it_exactly_and_a_cheaper_job_afte
     assert await feed_all(k, jobs) == ["a", "c"]  # $0.25 + $0.25 is the cap itself: allowed
     assert k.ledger.events("b") == ["deferred"]
     assert jobs[1].error == "the estimated spend would pass the cap of $0.50"
+    assert k.report.stop_reason is StopReason.SPEND_CAP
+
+
+async def test_a_job_the_cap_refuses_waits_for_the_jobs_in_flight_and_is_sent_once_one_fails():
+    # a and b are in flight, each holding its $0.28 estimate; c would pass the $0.6 cap.  b then fails (its
+    # estimate given back): c fits.  Deferred at once, it was left unsent by a cap with room for it, and the
+    # summary said "the same cap stops here again" of a cap that sent it on the next run.
+    jobs = [pending("a"), pending("b"), pending("c")]
+    k = kit(ScriptedApi(), jobs, settings=limited(cap=0.6))
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["a", "b"] and not stage.fed_all
+            for job in jobs[:2]:
+                job.request_id = f"r-{job.spec.id}"
+                await k.book.record(job, Event.SUBMITTING, JobState.SUBMITTING)
+                await k.book.record(job, Event.SUBMITTED, JobState.SUBMITTED)
+            await anyio.wait_all_tasks_blocked()
+            assert not stage.fed_all and k.ledger.events("c") == []  # c waits: a or b may yet fail
+            await k.book.finish(jobs[1], Event.FAILED, JobState.FAILED, error={"detail": "model error"})
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["c"] and stage.fed_all
+    assert k.report.stop_reason is None and k.book.committed == pytest.approx(0.56)
+
+
+async def test_a_job_the_cap_refuses_is_deferred_once_no_job_in_flight_may_give_its_estimate_back():
+    jobs = [pending("a"), pending("b")]
+    k = kit(ScriptedApi(), jobs, settings=limited(cap=0.5))
+    stage, _ = submitter(k)
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["a"]
+            a = jobs[0]
+            a.request_id = "r-a"
+            await k.book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
+            await k.book.record(a, Event.SUBMITTED, JobState.SUBMITTED)
+            await anyio.wait_all_tasks_blocked()
+            assert k.ledger.events("b") == []
+            a.cost = 0.28  # its result says what it cost: it gives nothing back
+            await k.book.record(a, Event.RESULT, JobState.DOWNLOADING)
+            k.book.wake()
+            await anyio.wait_all_tasks_blocked()
+            assert k.ledger.events("b") == ["deferred"] and stage.fed_all
     assert k.report.stop_reason is StopReason.SPEND_CAP
 
 
