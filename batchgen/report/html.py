@@ -182,7 +182,7 @@ def _banner(data: PageData) -> str:
 
 
 def _summary(data: PageData) -> str:
-    rows = data.rows
+    rows = [row for row in data.rows if row.recorded]  # (a run's page also has its manifest's rows never sent)
     states: dict[str, int] = {}
     for row in rows:
         states[row.state] = states.get(row.state, 0) + 1
@@ -190,6 +190,8 @@ def _summary(data: PageData) -> str:
     flagged = sum(1 for r in rows if r.warnings)
     cells = [("jobs in the ledger", str(len(rows)))]
     cells += [(state, str(n)) for state, n in sorted(states.items(), key=lambda kv: -kv[1])]
+    if unsent := len(data.rows) - len(rows):
+        cells.append(("never submitted (of the run's manifest; not in the ledger)", str(unsent)))
     cells.append(("videos with warnings", str(flagged)))
     cells.append(("spend", f"${spend:.2f}"))
     if data.requests is not None:

@@ -51,6 +51,7 @@ class JobRow:
     downloaded_at: float | None = None
     updated_at: float | None = None
     meta: dict[str, str] = field(default_factory=dict)  # the manifest's annotation columns (meta.NAME)
+    recorded: bool = True  # False: a row of the manifest the ledger has no line for (never submitted)
 
     @property
     def prompt(self) -> str:
@@ -72,7 +73,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
     """
     rows: dict[str, JobRow] = {}
     for job_id, (model, params) in (specs or {}).items():
-        rows[job_id] = JobRow(job_id, model=model, params=dict(params))
+        rows[job_id] = JobRow(job_id, model=model, params=dict(params), recorded=False)
     given = set(rows)
     # One read: every line's timings as it comes, and each job's last state (every line validated).
     replay = read_ledger(ledger, lambda record: _apply(rows, record, given))
@@ -101,6 +102,7 @@ def _apply(rows: dict[str, JobRow], record: dict[str, Any], given: set[str]) -> 
     row = rows.get(job_id)
     if row is None:
         row = rows[job_id] = JobRow(job_id)
+    row.recorded = True
     event = record.get("event")
     at = parse_time(record.get("ts"))
     if event == "submitting":

@@ -597,3 +597,26 @@ def test_jobs_left_unfinished_for_a_reason_are_listed_apart_from_failures_as_the
     assert LEFT_TITLE not in sections and "unknown-1" in sections[LEFT_LIVE_TITLE]
     assert "the next run" not in sections[LEFT_LIVE_TITLE]
     assert "unknown-1" not in sections["Failures by reason"]
+
+
+def test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_ledgers_jobs(tmp_path):
+    """A run interrupted (or stopped by the key, the disk) before it sent every row writes its page with the
+    manifest's rows: those never sent have no ledger line.  The page said "jobs in the ledger 40" of a ledger of
+    12 jobs, and 'batchgen report' on the same folder then said 12."""
+
+    def line(ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": "a", "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    write(tmp_path / "ledger.jsonl", "\n".join([
+        line("00:00", "submitting", "submitting", params={"prompt": "p"}),
+        line("00:01", "submitted", "submitted", request_id="r1"),
+        line("05:00", "result", "downloading", processing_at="2026-11-21T12:01:00.000Z", cost=0.28),
+    ]) + "\n")  # fmt: skip
+    specs = {name: ("kling-text2video", {"prompt": name}) for name in "abc"}
+    page = publish(tmp_path, ReportSettings(), specs=specs).read_text()
+    assert '<tr><th>jobs in the ledger</th><td class="num">1</td></tr>' in page
+    assert '<tr><th>downloading</th><td class="num">1</td></tr>' in page and "<th>pending</th>" not in page
+    assert '<th>never submitted (of the run&#x27;s manifest; not in the ledger)</th><td class="num">2</td>' in page
+    page = publish(tmp_path, ReportSettings()).read_text()  # 'batchgen report': the ledger alone, as it says
+    assert '<tr><th>jobs in the ledger</th><td class="num">1</td></tr>' in page and "<th>never submitted" not in page
