@@ -1266,8 +1266,9 @@ PLANTS = (
     Plant(
         "a spend-cap stop that left only failures is told to raise the cap",
         "batchgen/cli/nextstep.py",
-        'if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:',
-        'if report.stop_reason == "spend_cap":',
+        'if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:\n        return _raised_cap(out_text, args, '
+        "manifest, settings, jobs)\n",
+        'if report.stop_reason == "spend_cap":\n        return _raised_cap(out_text, args, manifest, settings, jobs)\n',
         ("tests/cli/test_nextstep.py::test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_cap",),
     ),
     Plant(
@@ -2111,8 +2112,8 @@ PLANTS = (
     Plant(
         "the raised cap leaves out the submits of unknown outcome (the resume stops again)",
         "batchgen/cli/nextstep.py",
-        '        waiting = ("deferred", "pending", None, "submitting")',
-        '        waiting = ("deferred", "pending", None)',
+        '    waiting = ("deferred", "pending", None, "submitting", *also)',
+        '    waiting = ("deferred", "pending", None, *also)',
         (
             "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
             "the_cap_that_stopped",
@@ -2121,8 +2122,8 @@ PLANTS = (
     Plant(
         "the raised cap may be no higher than the cap that stopped the run",
         "batchgen/cli/nextstep.py",
-        '        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}',
-        '        values = {**args.options.values, "max_spend": needed}',
+        '    values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}',
+        '    values = {**args.options.values, "max_spend": needed}',
         (
             "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
             "the_cap_that_stopped",

@@ -67,7 +67,7 @@ from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging, tell
-from .nextstep import given_words, next_command
+from .nextstep import given_words, next_command, retry_command
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
 
@@ -303,7 +303,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         manifest,
         resume_command=command if _same_again_helps(report, code) else None,
         spend=spend,
-        retry_command=command,
+        retry_command=retry_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
         cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
         shard=args.shard_obj.name if args.shard_obj is not None else "",
     )

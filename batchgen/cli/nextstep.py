@@ -39,22 +39,52 @@ def next_command(
     ours = {job.id for job in manifest.jobs}  # once: built per job, it made this quadratic (12 s at 10,000)
     states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in ours)
     if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
-        # a submit of unknown outcome ('submitting') is paid for too: the next run attaches the job it made, or
-        # sends it again once the history shows none was made, before any deferred job is sent
-        waiting = ("deferred", "pending", None, "submitting")
-        deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
-        costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
-        spent = folder_spend(Replay(jobs, 0, False))
-        needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
-        cap = settings.limits.max_spend_usd or 0.0
-        values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
-        return options.resume_command(args.manifest, out_text, options.Options(values)) + given_words(args)
+        return _raised_cap(out_text, args, manifest, settings, jobs)
     unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
     if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
         # a job the API refused as sent (no request id) is refused again if sent again unchanged
         made = states.get("failed", 0) > sum(1 for i, rec in jobs.items() if i in ours and refused_as_sent(rec))
         return command + (" --retry-failed" if made else "") + (" --resubmit-lost" if states.get("expired") else "")
     return command
+
+
+def retry_command(
+    report: RunReport,
+    code: int,
+    command: str,
+    out_text: str,
+    args: argparse.Namespace,
+    manifest: Manifest,
+    settings: Settings,
+    jobs: dict[str, dict[str, Any]],
+) -> str:
+    """The command the summary's lines for failed and lost jobs add --retry-failed / --resubmit-lost to: after a
+    spend-cap stop, one whose cap covers them too (under the same cap they would be deferred at once)."""
+    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
+        return _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired"))
+    return command
+
+
+def _raised_cap(
+    out_text: str,
+    args: argparse.Namespace,
+    manifest: Manifest,
+    settings: Settings,
+    jobs: dict[str, dict[str, Any]],
+    also: tuple[str, ...] = (),
+) -> str:
+    """The command with a cap that covers, beyond what the folder spent, the jobs the next run pays for: the
+    deferred and pending ones, and those of ``also`` (the states of jobs to be made again)."""
+    # a submit of unknown outcome ('submitting') is paid for too: the next run attaches the job it made, or
+    # sends it again once the history shows none was made, before any deferred job is sent
+    waiting = ("deferred", "pending", None, "submitting", *also)
+    deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
+    costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
+    spent = folder_spend(Replay(jobs, 0, False))
+    needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
+    cap = settings.limits.max_spend_usd or 0.0
+    values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
+    return options.resume_command(args.manifest, out_text, options.Options(values)) + given_words(args)
 
 
 def given_words(args: argparse.Namespace) -> str:

@@ -138,6 +138,21 @@ def test_after_failures_the_resume_line_names_retry_failed(sim, tmp_path, monkey
     assert json.loads((out / "report.json").read_text())["resume_command"].endswith("--retry-failed")
 
 
+def test_after_a_stop_at_the_cap_the_retry_failed_line_covers_the_failed_jobs(sim, tmp_path, monkeypatch, capsys):
+    # The line for failed jobs named the command with the cap in force, which the run had filled: run as
+    # printed, it deferred every job it was meant to retry (exit 3, nothing sent).
+    server = sim()
+    server.state.script("fail")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "0.6", "--concurrency", "1", monkeypatch=monkeypatch) == 3
+    line = _line(capsys.readouterr().out, "1 job failed on the server")
+    words = shlex.split(line.split("(paid again): ", 1)[1])
+    assert words[-1] == "--retry-failed" and float(words[words.index("--max-spend") + 1]) == pytest.approx(4 * 0.28)
+    assert run_cli(*words[1:]) == 0  # the printed line retries it, and makes the deferred ones too
+    assert server.state.total_charged() == pytest.approx(4 * 0.28)
+
+
 def test_the_out_of_credits_summary_quotes_the_latest_balance(sim, tmp_path, monkeypatch, capsys):
     server = sim(credits=3 * 0.28 + 0.05)
     out = tmp_path / "out"
