@@ -3496,6 +3496,45 @@ PLANTS = (
         "                if True",
         ("tests/engine/test_recovery.py",),
     ),
+    Plant(
+        "status takes an unsharded run into an object store for shard 0 of 1, and names a --shard it never had",
+        "batchgen/cli/main.py",
+        "(shard := parse_name(name)) is not None and shard.count > 1]",
+        "(shard := parse_name(name)) is not None]",
+        ("tests/e2e/test_scale.py::test_status_of_a_killed_unsharded_run_into_s3_resumes_it_with_the_same_command",),
+    ),
+    Plant(
+        "a sharded folder's status says 'run again' of its deferred jobs without the shard whose run sends them",
+        "batchgen/report/summary.py",
+        "        owners = _shard_flags(stopped, shards)",
+        "        owners = ''",
+        (
+            "tests/report/test_summary_lines.py::test_a_sharded_folders_status_names_the_shard_whose_run_sends_its_deferred_jobs",
+        ),
+    ),
+    Plant(
+        "the spend cap defers jobs the estimates of failing jobs in flight still hold room for",
+        "batchgen/engine/submitter.py",
+        "        await book.until(lambda: fits() or not self._may_give_back() or self.control.stopping)",
+        "        pass",
+        ("tests/engine/test_submitter_units.py",),
+    ),
+    Plant(
+        "a run's report counts its manifest's rows never sent as jobs in the ledger",
+        "batchgen/report/html.py",
+        "    rows = [row for row in data.rows if row.recorded]",
+        "    rows = data.rows",
+        (
+            "tests/report/test_report.py::test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_ledgers_jobs",
+        ),
+    ),
+    Plant(
+        "after a stop at the spend cap, the --retry-failed line gives the full cap, and defers everything again",
+        "batchgen/cli/nextstep.py",
+        '        return _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired"))',
+        "        return command",
+        ("tests/e2e/test_told_true.py::test_after_a_stop_at_the_cap_the_retry_failed_line_covers_the_failed_jobs",),
+    ),
 )
 
 
