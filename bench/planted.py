@@ -3535,6 +3535,13 @@ PLANTS = (
         "        return command",
         ("tests/e2e/test_told_true.py::test_after_a_stop_at_the_cap_the_retry_failed_line_covers_the_failed_jobs",),
     ),
+    Plant(
+        "a sharded folder's status says 'add --retry-failed' without the shards whose runs hold the failed jobs",
+        "batchgen/report/summary.py",
+        'shard ({shards})" if shards else "")',
+        'shard ({shards})" if False else "")',
+        ("tests/report/test_summary_lines.py",),
+    ),
 )
 
 

@@ -134,12 +134,21 @@ def folder_spend(replay: Replay) -> float:
     return sum(spent_on(rec) for rec in replay.jobs.values())
 
 
-def retry_hints(states: Counter[str] | dict[str, int], command: str | None, refused: int = 0) -> list[str]:
+def retry_hints(
+    states: Counter[str] | dict[str, int], command: str | None, refused: int = 0, owners: dict[str, str] | None = None
+) -> list[str]:
     """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones.
     ``refused``: of the failed ones, those the API refused as sent (HTTP 400 to their submit): never made, never
-    charged, and refused again if sent again unchanged."""
+    charged, and refused again if sent again unchanged.  ``owners``: in a sharded folder, the --shard of the
+    runs that hold each state's jobs ("failed", "expired")."""
     lines = []
-    suffix = f": {command} " if command else ": add "
+
+    def add(flag: str, state: str) -> str:
+        if command:
+            return f": {command} {flag}"
+        shards = (owners or {}).get(state)
+        return f": add {flag}" + (f" to the 'batchgen run' of each one's shard ({shards})" if shards else "")
+
     if refused := min(refused, states.get("failed", 0)):
         lines.append(
             f"{refused} job{'s were' if refused != 1 else ' was'} refused by the API as sent (nothing was made or "
@@ -150,12 +159,13 @@ def retry_hints(states: Counter[str] | dict[str, int], command: str | None, refu
         lines.append(
             f"{failed} job{'s' if failed != 1 else ''} failed on the server; running again does not retry "
             f"{'them' if failed != 1 else 'it'}. --retry-failed submits {'them' if failed != 1 else 'it'} again "
-            f"(paid again){suffix}--retry-failed"
+            f"(paid again){add('--retry-failed', 'failed')}"
         )
     if lost := states.get("expired", 0):
         lines.append(
             f"{lost} job{'s' if lost != 1 else ''} lost or expired (the video cannot be fetched again); "
-            f"--resubmit-lost makes {'them' if lost != 1 else 'it'} again (paid again){suffix}--resubmit-lost"
+            f"--resubmit-lost makes {'them' if lost != 1 else 'it'} again (paid again)"
+            + add("--resubmit-lost", "expired")
         )
     return lines
 
@@ -544,7 +554,13 @@ def status_summary(
             f"--max-spend, then run {run}again"
         )
     refused = sum(1 for rec in jobs.values() if refused_as_sent(rec))
-    lines += ["  " + hint for hint in retry_hints(states, None, refused)]
+    holders = {
+        state: _shard_flags(
+            [i for i, rec in jobs.items() if rec.get("state") == state and not refused_as_sent(rec)], shards
+        )
+        for state in ("failed", "expired")
+    }
+    lines += ["  " + hint for hint in retry_hints(states, None, refused, holders)]
     for name, lease in sorted((lapsing or {}).items()):
         lines.append(f"  shard {name} is still leased to {lease}: a run on it starts once it has")
     return {

@@ -689,6 +689,24 @@ def test_a_sharded_folders_status_names_the_shard_whose_run_sends_its_deferred_j
     assert unsharded["lines"][-1].endswith("give a higher --max-spend, then run again")
 
 
+def test_a_sharded_folders_status_names_the_shards_whose_runs_take_up_its_failed_and_lost_jobs():
+    # --retry-failed and --resubmit-lost go to the run of the shard that holds each such job: "add --retry-failed"
+    # named no command of the three
+    ids = {f"j{k}": shard_of(f"j{k}", 3) for k in range(30)}
+    failed = next(i for i, s in ids.items() if s == 2)
+    lost = next(i for i, s in ids.items() if s == 0)
+    jobs = {i: {"state": "completed", "cost": 0.28} for i in ids}
+    jobs[failed], jobs[lost] = {"state": "failed", "request_id": "r1"}, {"state": "expired", "request_id": "r2"}
+    told = _status(jobs, manifest=list(ids), shards=[Shard(0, 3), Shard(1, 3), Shard(2, 3)])
+    assert told["lines"][-2].endswith(
+        "(paid again): add --retry-failed to the 'batchgen run' of each one's shard (--shard 2/3)"
+    )
+    assert told["lines"][-1].endswith(
+        "(paid again): add --resubmit-lost to the 'batchgen run' of each one's shard (--shard 0/3)"
+    )
+    assert _status(jobs, manifest=list(ids))["lines"][-1].endswith("(paid again): add --resubmit-lost")
+
+
 def test_a_sharded_folders_status_leaves_to_a_live_run_only_its_own_shards_jobs():
     # Shard 0's run holds the folder; shard 2's was killed and shard 1's never started.  Status said "do not
     # start another run on it" and that the run in progress works on every unfinished job: shard 2's wait for
