@@ -398,7 +398,8 @@ class Submitter:
             return False
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
-            await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=exc.to_record()))
+            # (the stop's own words, as every job it defers is given: one reason, not two)
+            await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
             return False
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
             await self._image_changed(job, exc)

@@ -70,6 +70,8 @@ def test_after_a_credit_stop_no_submit_is_sent(sim, tmp_path, monkeypatch):
     jobs = read_ledger(out / "ledger.jsonl").jobs
     states = [rec["state"] for rec in jobs.values()]
     assert states.count("completed") == 2 and states.count("deferred") == 8
+    # the job answered 406 and those deferred after it are given one reason (the report groups them as one)
+    assert len({str(rec["error"]) for rec in jobs.values() if rec["state"] == "deferred"}) == 1
     # Submits are 10 s apart (6 a minute): the 406 is answered long before the next would go.
     assert submit_answers(server, 406) == 1, server.state.log
     assert submit_answers(server, 200) == 2
