@@ -2719,8 +2719,8 @@ PLANTS = (
     Plant(
         "status counts a live shard's jobs no re-run settles among those left with no run at work on them",
         "batchgen/report/summary.py",
-        "    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i))",
-        "    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec))",
+        "    stuck_ids = [i for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i)]",
+        "    stuck_ids = [i for i, rec in jobs.items() if rerun_cannot_settle(rec)]",
         (
             "tests/report/test_summary_lines.py::test_a_live_shards_jobs_a_re_run_cannot_settle_are_not_counted_"
             "among_those_left",
@@ -3548,6 +3548,22 @@ PLANTS = (
         "            # (the stop's own words, as every job it defers is given: one reason, not two)\n",
         "            self._stop_error = lambda: exc.to_record()  # type: ignore[method-assign]\n",
         ("tests/e2e/test_promises_money.py::test_after_a_credit_stop_no_submit_is_sent",),
+    ),
+    Plant(
+        "a lost submit a history answering 404 leaves is not marked as one no later send settles",
+        "batchgen/engine/submitter.py",
+        '                error["send_settles"] = False',
+        "                pass",
+        (
+            "tests/e2e/test_record_life.py::test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_settle_it",
+        ),
+    ),
+    Plant(
+        "status says a re-run settles every stuck submit once jobs are left to send, a 404 history's too",
+        "batchgen/report/summary.py",
+        '        stuck_ids = [i for i in stuck_ids if jobs[i]["error"].get("send_settles") is False]',
+        "        stuck_ids = []",
+        ("tests/report/test_summary_lines.py",),
     ),
 )
 

@@ -645,6 +645,7 @@ class Reconciler:
             "requests in the account's request history (one of them may be this job's video, to download by "
             "hand), and to have it made anyway give this row a new id (paid again if one of them was this job)",
             rerun=False,
+            send_settles=False,
         )
 
     async def recover_missing(self, job: TrackedJob) -> Recovery:
@@ -798,6 +799,7 @@ def _unreadable(job: TrackedJob, exc: ApiError, by_hand: str) -> Leave:
             "history answers so. The same command settles it once the history answers again; or look for a "
             f"{by_hand} and, if there is none, give this row a new id (paid again if the lost one was made)",
             rerun=False,
+            send_settles=False,
         )
     then = (
         # the same page gets the same answer, later too: the bound must be raised

@@ -538,7 +538,11 @@ class Submitter:
             return False
         if isinstance(verdict, Leave):
             # (a line that says a plain re-run cannot settle it, for `batchgen status` and the summary)
-            error = {"detail": verdict.detail} if verdict.rerun else {"detail": verdict.detail, "rerun": False}
+            error: dict[str, Any] = {"detail": verdict.detail}
+            if not verdict.rerun:
+                error["rerun"] = False
+            if not verdict.send_settles:  # (for `status`: jobs left to send in the folder do not settle it either)
+                error["send_settles"] = False
             self.report.rerun_cannot_settle += not verdict.rerun
             if verdict.state is JobState.PENDING:  # (its attempts spent, nothing made: its own reason, not a stop's)
                 self.report.pending_own.add(job.spec.id)

@@ -25,12 +25,14 @@ class Resubmit:
 @dataclass(frozen=True, slots=True)
 class Leave:
     """Decide nothing now: record ``event`` with ``detail`` and leave the job in ``state`` for a later run
-    (``rerun``: whether the same command run again can settle it; else ``detail`` says what can)."""
+    (``rerun``: whether the same command run again can settle it; else ``detail`` says what can, and
+    ``send_settles``: whether a run that sends another job after it does, once the history lists that job)."""
 
     event: Event
     state: JobState
     detail: str
     rerun: bool = True
+    send_settles: bool = True
 
 
 Settlement = Attach | Resubmit | Leave

@@ -529,9 +529,12 @@ def status_summary(
             f"  {len(unseen)} of {unseen[0].count} shards have no ledger here: not run yet, or no job is theirs; "
             f"run them ({flags}{more}), or give --manifest FILE to count the manifest's jobs"
         )
-    stuck = sum(1 for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i))
+    stuck_ids = [i for i, rec in jobs.items() if rerun_cannot_settle(rec) and not at_work(i)]
     if never_submitted or states.get("pending", 0) or states.get("deferred", 0):
-        stuck = 0  # the next run sends a job: once listed, its request settles them (their mark is older)
+        # the next run sends a job: once listed, its request settles those left for want of one (their mark is
+        # older); not those a history answering 404 or rows nothing tells apart leave
+        stuck_ids = [i for i in stuck_ids if jobs[i]["error"].get("send_settles") is False]
+    stuck = len(stuck_ids)
     if busy:
         runs = "the runs in progress work" if len(live) > 1 else "the run in progress works"
         lines.append(f"  {busy} not finished: {runs} on them")

@@ -598,6 +598,17 @@ def test_status_does_not_say_no_plain_re_run_settles_a_submit_while_the_manifest
         assert not any("settles none" in line or "does not settle" in line for line in lines), lines
 
 
+def test_status_still_says_a_plain_re_run_does_not_settle_a_submit_no_job_sent_after_it_settles():
+    """A history answering 404, or rows nothing tells apart: the jobs the next run sends settle neither, so status
+    says so of them beside the jobs a re-run goes on with."""
+    stuck = {"detail": "the request history answers that it is not there ...", "rerun": False, "send_settles": False}
+    jobs = {"a": {"state": "submitting", "error": stuck}, "b": {"state": "submitted"}, "c": {"state": "deferred"}}
+    lines = _status(jobs, manifest=["a", "b", "c", "d"])["lines"]
+    assert any(
+        line.endswith("(a plain re-run does not settle 1 of them: their reason above says what does)") for line in lines
+    ), lines
+
+
 def test_the_plan_never_counts_a_job_already_sent_among_those_the_cap_defers():
     """A job in flight (sent by an earlier run, re-attached or downloaded now) is never deferred by the cap: it
     holds its spend first, and only the jobs still to send are deferred, in order."""
