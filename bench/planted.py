@@ -1266,9 +1266,8 @@ PLANTS = (
     Plant(
         "a spend-cap stop that left only failures is told to raise the cap",
         "batchgen/cli/nextstep.py",
-        'if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:\n        return _raised_cap(out_text, args, '
-        "manifest, settings, jobs)\n",
-        'if report.stop_reason == "spend_cap":\n        return _raised_cap(out_text, args, manifest, settings, jobs)\n',
+        '    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:\n        return (\n',
+        '    if report.stop_reason == "spend_cap":\n        return (\n',
         ("tests/cli/test_nextstep.py::test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_cap",),
     ),
     Plant(
@@ -3531,8 +3530,8 @@ PLANTS = (
     Plant(
         "after a stop at the spend cap, the --retry-failed line gives the full cap, and defers everything again",
         "batchgen/cli/nextstep.py",
-        '        return _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired"))',
-        "        return command",
+        '            _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired")),',
+        "            command,",
         ("tests/e2e/test_told_true.py::test_after_a_stop_at_the_cap_the_retry_failed_line_covers_the_failed_jobs",),
     ),
     Plant(

@@ -67,7 +67,7 @@ from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging, tell
-from .nextstep import given_words, next_command, retry_command
+from .nextstep import given_words, next_commands
 from .runner import run_jobs
 from .simulated import BYTES_PER_JOB, MAX_RESERVE_BYTES, RESERVE_BYTES, check_before_simulating, close_simulator
 
@@ -273,7 +273,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         if not _same_again_helps(report, code) or rerun_settles_none(report):
             return Verdict(code, None)
         jobs = read_ledger(Path(settings.output.dir) / "ledger.jsonl").jobs  # the report's folder is local
-        return Verdict(code, next_command(report, code, command, out_text, args, manifest, settings, jobs))
+        return Verdict(code, next_commands(report, code, command, out_text, args, manifest, settings, jobs)[0])
 
     outcome = await run_jobs(
         manifest.jobs,
@@ -297,14 +297,15 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
     spend = folder_spend(Replay(outcome.jobs, 0, False))
+    then, retry = next_commands(report, code, command, out_text, args, manifest, settings, outcome.jobs)
     lines = summary_lines(
         report,
         outcome.out,
         manifest,
         resume_command=command if _same_again_helps(report, code) else None,
         spend=spend,
-        retry_command=retry_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
-        cap_command=next_command(report, code, command, out_text, args, manifest, settings, outcome.jobs),
+        retry_command=retry,
+        cap_command=then,
         shard=args.shard_obj.name if args.shard_obj is not None else "",
     )
     if args.options.from_folder:

@@ -24,7 +24,7 @@ from ..store.ledger import Replay
 from . import options
 
 
-def next_command(
+def next_commands(
     report: RunReport,
     code: int,
     command: str,
@@ -33,36 +33,25 @@ def next_command(
     manifest: Manifest,
     settings: Settings,
     jobs: dict[str, dict[str, Any]],
-) -> str:
+) -> tuple[str, str]:
     """A resume command that does something: after a spend-cap stop, one whose cap covers the deferred jobs;
-    after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again)."""
+    after failures with nothing else to do, one with --retry-failed / --resubmit-lost (paid again).  And the
+    command the summary's lines for failed and lost jobs add those flags to: after a spend-cap stop, one whose
+    cap covers them too (under the same cap they would be deferred at once)."""
+    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
+        return (
+            _raised_cap(out_text, args, manifest, settings, jobs),
+            _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired")),
+        )
     ours = {job.id for job in manifest.jobs}  # once: built per job, it made this quadratic (12 s at 10,000)
     states = Counter(str(rec.get("state")) for job_id, rec in jobs.items() if job_id in ours)
-    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
-        return _raised_cap(out_text, args, manifest, settings, jobs)
     unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")
     if code == EXIT_FAILED and not any(states.get(s) for s in unfinished):
         # a job the API refused as sent (no request id) is refused again if sent again unchanged
         made = states.get("failed", 0) > sum(1 for i, rec in jobs.items() if i in ours and refused_as_sent(rec))
-        return command + (" --retry-failed" if made else "") + (" --resubmit-lost" if states.get("expired") else "")
-    return command
-
-
-def retry_command(
-    report: RunReport,
-    code: int,
-    command: str,
-    out_text: str,
-    args: argparse.Namespace,
-    manifest: Manifest,
-    settings: Settings,
-    jobs: dict[str, dict[str, Any]],
-) -> str:
-    """The command the summary's lines for failed and lost jobs add --retry-failed / --resubmit-lost to: after a
-    spend-cap stop, one whose cap covers them too (under the same cap they would be deferred at once)."""
-    if report.stop_reason == "spend_cap" and code == EXIT_CREDITS:
-        return _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired"))
-    return command
+        flags = (" --retry-failed" if made else "") + (" --resubmit-lost" if states.get("expired") else "")
+        return command + flags, command
+    return command, command
 
 
 def _raised_cap(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from batchgen.cli.nextstep import next_command
+from batchgen.cli.nextstep import next_commands
 from batchgen.cli.options import Options
 from batchgen.config import LimitSettings, Settings
 from batchgen.engine.outcome import RunReport
@@ -35,7 +35,7 @@ def test_the_raised_cap_covers_the_spend_and_every_deferred_job_to_the_cent_abov
     )
     args = argparse.Namespace(options=Options({"max_spend": 0.2}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
-    command = next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
+    command = next_commands(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)[0]
     assert _cap_in(command) == cap and cap + 1e-9 >= 3 * price  # the feeder allows 1e-9 of rounding
     assert command.startswith("batchgen run m.yaml --out out ")
 
@@ -47,9 +47,9 @@ def _after_failures(
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=shard, shards=shards)
-    return next_command(
+    return next_commands(
         RunReport(stop_reason=stop), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs
-    )
+    )[0]
 
 
 DONE = {"state": "completed", "cost": 0.28}
@@ -84,7 +84,7 @@ def test_a_shards_resume_line_names_its_shard_and_the_shard_count(tmp_path):
     settings = Settings(limits=LimitSettings(max_spend_usd=0.2))
     args = argparse.Namespace(options=Options({"max_spend": 0.2}), manifest="m.yaml", shard="2/3", shards=3)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
-    resume = next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
+    resume = next_commands(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)[0]
     assert resume.endswith(" --shard 2/3 --shards 3")
 
 
@@ -101,7 +101,7 @@ def _after_the_cap(tmp_path, states: list[dict], cap: float) -> str:
     settings = Settings(limits=LimitSettings(max_spend_usd=cap))
     args = argparse.Namespace(options=Options({"max_spend": cap}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
-    return next_command(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
+    return next_commands(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)[0]
 
 
 def test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_the_cap_that_stopped(tmp_path):
@@ -118,7 +118,7 @@ def test_after_failures_another_manifests_unfinished_job_in_the_folder_does_not_
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     jobs["another-manifests"] = {"state": "pending"}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
-    command = next_command(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+    command = next_commands(RunReport(), EXIT_FAILED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)[0]
     assert command == "batchgen run m.yaml --retry-failed"
 
 
@@ -129,5 +129,5 @@ def test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     args = argparse.Namespace(options=Options({}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.INTERRUPTED)
-    command = next_command(report, EXIT_INTERRUPTED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)
+    command = next_commands(report, EXIT_INTERRUPTED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)[0]
     assert command == "batchgen run m.yaml"
