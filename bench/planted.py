@@ -3564,6 +3564,130 @@ PLANTS = (
         "        stuck_ids = []",
         ("tests/report/test_summary_lines.py",),
     ),
+    # ----------------------------------------------------------------- fixes that came without a plant
+    Plant(
+        "--replace-changed makes a changed row anew while its earlier request is in flight: that video never fetched",
+        "batchgen/engine/identity.py",
+        "    in_flight = [change for change in changes if change.state in IN_FLIGHT]",
+        "    in_flight = []",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_only_changed_jobs_in_flight_are_refused_replacing_and_an_unknown_submit_is_told_to_settle_first",
+            "tests/e2e/test_promises_identity.py::"
+            "test_a_changed_row_whose_earlier_request_is_in_flight_is_not_replaced_and_under_a_new_id_both_are_fetched",
+        ),
+    ),
+    Plant(
+        "a submit refused 413 (body too large) is told as failed, and --retry-failed pays to send it again",
+        "batchgen/engine/outcome.py",
+        "        and 400 <= status < 500",
+        "        and status == 400",
+        (
+            "tests/e2e/test_image_forms.py::"
+            "test_an_image_body_too_large_for_the_gateway_is_told_as_refused_as_sent_not_as_failed_and_paid_again",
+        ),
+    ),
+    Plant(
+        "an images block with an 'id' drops it without a word",
+        "batchgen/models/image_folder.py",
+        '        problems.append((key_lines.get("id", line), "images.id", _NO_ID))',
+        "        pass",
+        (
+            "tests/test_manifest_edges.py::test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_them_out",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' leaves out an image's aspect limit with one end, though it is checked",
+        "batchgen/models/spec.py",
+        "        if self.aspect_min is not None or self.aspect_max is not None:",
+        "        if self.aspect_min and self.aspect_max:",
+        ("tests/models/test_images_edges.py::test_a_limit_with_one_end_is_listed_and_refused_as_it_stands",),
+    ),
+    Plant(
+        "a shot that is no mapping refuses the whole list, not named by its place, and the other shots go unchecked",
+        "batchgen/models/check.py",
+        "and not isinstance(item, dict) and not (param.item_fields or param.item_images):",
+        "and not isinstance(item, dict):",
+        (
+            "tests/models/test_check_edges.py::"
+            "test_an_item_of_a_list_of_objects_that_is_no_object_is_named_by_its_place_and_the_others_still_checked",
+            "tests/test_manifest_edges.py::test_a_shot_that_is_not_a_mapping_is_named_at_its_own_line",
+        ),
+    ),
+    Plant(
+        "the simulator refuses a WebP image its spec allows",
+        "batchgen/simulator/schema.py",
+        '    formats = [str(f) for f in spec.get("formats") or ("jpeg", "png")]',
+        '    formats = ["jpeg", "png"]',
+        (
+            "tests/e2e/test_images.py::"
+            "test_the_simulator_takes_an_image_in_every_format_its_spec_allows_and_holds_it_to_its_longest_side",
+        ),
+    ),
+    Plant(
+        "an image job that names no aspect ratio gets an aspect_mismatch warning for not being 16:9",
+        "batchgen/store/media.py",
+        "    return duration, None if _has_image(params, model) else DEFAULT_ASPECT",
+        "    return duration, DEFAULT_ASPECT",
+        ("tests/report/test_report.py::test_an_image_job_that_names_no_aspect_ratio_is_not_held_to_16_9",),
+    ),
+    Plant(
+        "a spec file with aspect or side limits upside down loads, and then no image is ever taken",
+        "batchgen/models/loader.py",
+        '    for lower, upper in (("min", "max"), ("aspect_min", "aspect_max"), ("min_side_px", "max_side_px")):',
+        '    for lower, upper in (("min", "max"),):',
+        ("tests/models/test_loader_edges.py::test_image_limits_upside_down_are_refused_as_a_range_is",),
+    ),
+    Plant(
+        "status calls a folder finished when its kept manifest no longer reads, and does not say why",
+        "batchgen/cli/options.py",
+        "        return None, (str(problems[0]) + more if problems else str(exc).splitlines()[0])",
+        "        return None, None",
+        (
+            "tests/e2e/test_images.py::"
+            "test_status_says_the_kept_manifest_no_longer_reads_and_does_not_call_the_folder_finished",
+        ),
+    ),
+    Plant(
+        "an images block of a misspelt model says which image parameter is missing, not that the model is unknown",
+        "batchgen/manifest.py",
+        '        names = ["image"]  # no model, or one unknown',
+        "        pass  # no model, or one unknown",
+        (
+            "tests/test_manifest_edges.py::test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_parameter",
+        ),
+    ),
+    Plant(
+        "two images of one name (a.jpg, a.png) make one job id, and the error does not name the two files",
+        "batchgen/models/image_folder.py",
+        "        if (first := stems.setdefault(stem, path)) != path:",
+        "        if False:",
+        ("tests/test_manifest_edges.py::test_two_images_of_one_name_are_both_named_where_their_ids_collide",),
+    ),
+    Plant(
+        "the simulator refuses for its size a body a shipped spec allows (50 MB images), not judged by the spec",
+        "batchgen/simulator/app.py",
+        "MAX_BODY_BYTES = 144 << 20",
+        "MAX_BODY_BYTES = 32 << 20",
+        ("tests/e2e/test_image_forms.py::test_the_simulator_takes_a_body_as_large_as_a_shipped_spec_allows",),
+    ),
+    Plant(
+        "input_image and the report show the end image when the row writes it before the start image",
+        "batchgen/models/images.py",
+        "    names = dict.fromkeys([*(name for name in order if name in params), *params])",
+        "    names = dict.fromkeys(params)",
+        (
+            "tests/e2e/test_images.py::"
+            "test_input_image_names_the_start_image_whatever_order_the_row_writes_the_images_in",
+        ),
+    ),
+    Plant(
+        "an image URL written HTTPS:// is refused as another kind of URL",
+        "batchgen/models/images.py",
+        "    head = text[:8].lower()",
+        "    head = text[:8]",
+        ("tests/models/test_images_edges.py::test_a_urls_scheme_is_read_in_any_letter_case",),
+    ),
 )
 
 
