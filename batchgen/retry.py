@@ -46,6 +46,7 @@ from .config import RetrySettings
 # What a retry hook answers for an error: False, True, or a wait in run seconds.
 Verdict = bool | float
 RetryHook = Callable[[Exception], Verdict]
+MAX_DOUBLINGS = 64  # the backoff's doublings counted at most (its ceiling is reached long before)
 
 _testing: dict[str, int | None] | None = None
 
@@ -85,7 +86,10 @@ class RetryPolicy:
         """Seconds to wait before retry ``retry_number`` (1-based): the formula above."""
         if _testing is not None:
             return 0.0
-        ceiling = min(self.settings.backoff_max_s, self.settings.backoff_initial_s * 2 ** (retry_number - 1))
+        # (the doubling stops long past any ceiling: an uncounted retry's number has no bound, and 2 ** 1024
+        # is past what a float holds)
+        doublings = min(max(retry_number - 1, 0), MAX_DOUBLINGS)
+        ceiling = min(self.settings.backoff_max_s, self.settings.backoff_initial_s * 2**doublings)
         return self._rng.uniform(0.0, ceiling)
 
     def wait_for(self, retry_number: int, verdict: Verdict) -> float | None:

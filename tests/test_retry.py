@@ -105,3 +105,10 @@ async def test_restart_and_again_now_go_on_at_once_with_a_fresh_count():
 
     assert await drive(clock, work) == 3
     assert made == [1, 1, 1] and clock.now() == 0.0
+
+
+def test_the_backoff_stays_at_its_ceiling_however_many_retries_an_api_out_of_reach_is_given():
+    # again_later grows the retry number with every uncounted attempt, bounded only by api.unreachable_after_s:
+    # past ~1024 of them 2 ** n no longer converts to a float (OverflowError), which crashed a long outage
+    waits = [policy().backoff(n) for n in (1030, 5000)]
+    assert all(0.0 <= wait <= 8.0 for wait in waits)
