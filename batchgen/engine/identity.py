@@ -79,8 +79,21 @@ class ChangedJobs(InputError):
             f"other than what {out} holds for {'their ids' if count != 1 else 'its id'}; nothing was submitted:\n"
             + listed
             + "\nRun again with --replace-changed to make them anew (paid again; the earlier videos are kept in "
-            "videos/replaced/), or give the changed rows new ids"
+            "videos/replaced/), or give the changed rows new ids" + _in_flight_note(changes)
         )
+
+
+def _in_flight_note(changes: list[Change]) -> str:
+    """What :class:`ChangedJobs` adds for the rows --replace-changed would refuse (:class:`ChangedInFlight`)."""
+    busy = [change.job.id for change in changes if change.state in IN_FLIGHT]
+    if not busy:
+        return ""
+    shown = ", ".join(busy[:MAX_LISTED]) + (f" and {len(busy) - MAX_LISTED} more" if len(busy) > MAX_LISTED else "")
+    return (
+        f"; but --replace-changed cannot take {shown} yet (still in flight: the earlier request is charged once made): "
+        f"give {'it a new id' if len(busy) == 1 else 'them new ids'}, or let {'it' if len(busy) == 1 else 'them'} "
+        "finish first"
+    )
 
 
 class ChangedInFlight(InputError):

@@ -317,3 +317,15 @@ def test_changed_rows_past_the_twentieth_are_counted_not_dropped():
     assert lines[0].startswith("21 jobs in the manifest ask for something other than what out holds for their ids")
     assert lines[1].startswith("  j00: prompt differs") and lines[20].startswith("  j19: prompt differs")
     assert lines[21] == "  ... and 1 more"
+
+
+def test_the_changed_jobs_error_does_not_send_a_row_still_in_flight_to_replace_changed():
+    # its advice, --replace-changed, was refused at once for such a row (ChangedInFlight, exit 2 again)
+    rows = [
+        identity.Change(JobSpec("done", MODEL, {}), "completed", ("prompt",)),
+        identity.Change(JobSpec("sent", MODEL, {}), "submitted", ("prompt",)),
+    ]
+    told = str(identity.ChangedJobs(rows, "out"))
+    assert told.endswith("but --replace-changed cannot take sent yet (still in flight: the earlier request is "
+                         "charged once made): give it a new id, or let it finish first")  # fmt: skip
+    assert "cannot take" not in str(identity.ChangedJobs(rows[:1], "out"))
