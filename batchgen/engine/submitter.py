@@ -140,19 +140,21 @@ class Submitter:
         self._queued = {job.spec.id for job in queue}
         async with send:
             for job in queue:
-                await book.until(
-                    lambda: (self._may_send() and not self._probing()) or self.control.stopping,
-                    clock=self.clock,
-                    recheck=self.life.recheck_in,
-                )
-                if self.control.stopping:
+                cost, fits = job.estimate or 0.0, True
+                while not self.control.stopping:
+                    await book.until(
+                        lambda: (self._may_send() and not self._probing()) or self.control.stopping,
+                        clock=self.clock,
+                        recheck=self.life.recheck_in,
+                    )
+                    fits = self.control.stopping or cap is None or await self._under_cap(cost, cap)
+                    # (the wait for estimates given back may be long: the room it began in may have shrunk since)
+                    if not fits or self.control.stopping or (self._may_send() and not self._probing()):
+                        break
+                if self.control.stopping:  # (perhaps while it waited for the jobs in flight)
                     await self._defer(job)
                     continue
-                cost = job.estimate or 0.0
-                if cap is not None and not await self._under_cap(cost, cap):
-                    if self.control.stopping:  # stopped while it waited for the jobs in flight
-                        await self._defer(job)
-                        continue
+                if not fits:
                     self.report.stop_reason = self.report.stop_reason or StopReason.SPEND_CAP
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue

@@ -1270,3 +1270,39 @@ async def test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_
     assert posting["a"] == pytest.approx(start, abs=1.0)
     assert posting["b"] == pytest.approx(start + 600.0, abs=1.0)  # its POST, after the first upload: not at 0
     assert k.reconciler._sent_from["r-b"] == pytest.approx(start + 600.0, abs=1.0)
+
+
+async def test_a_job_that_waited_for_estimates_given_back_is_sent_only_if_the_room_still_has_it():
+    # c passed the room check (2 in flight of 3), then waited minutes for a or b to give its estimate back; the
+    # life cap meanwhile kept one in flight at most.  b failed, c fitted the cap, and was handed over as it was,
+    # with a still in flight: past the room a record's life allows.
+    class Room:
+        now = 3
+
+        def room(self, concurrency: int, in_flight: int) -> int:
+            return self.now
+
+        def recheck_in(self) -> float:
+            return float("inf")
+
+    life = Room()
+    jobs = [pending("a"), pending("b"), pending("c")]
+    k = kit(ScriptedApi(), jobs, settings=limited(concurrency=3, cap=0.7))
+    stage, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    with receive:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stage.feed, send, jobs)
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["a", "b"]
+            for job in jobs[:2]:
+                job.request_id = f"r-{job.spec.id}"
+                await k.book.record(job, Event.SUBMITTING, JobState.SUBMITTING)
+                await k.book.record(job, Event.SUBMITTED, JobState.SUBMITTED)
+            life.now = 1
+            await k.book.finish(jobs[1], Event.FAILED, JobState.FAILED, error={"detail": "model error"})
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == [] and k.book.in_flight == 1  # c waits for the room
+            await k.book.finish(jobs[0], Event.FAILED, JobState.FAILED, error={"detail": "model error"})
+            await anyio.wait_all_tasks_blocked()
+            assert drained(receive) == ["c"] and stage.fed_all
