@@ -72,6 +72,7 @@ class JobBook:
             self._hold(job, job.cost if job.cost is not None else job.estimate or 0.0)
         if self.on_event is not None:
             self.on_event(event, job)
+        self.wake()  # a wait on the jobs' states or holds looks again (the feeder's for estimates given back)
 
     async def finish(self, job: TrackedJob, event: Event, state: JobState, **fields: Any) -> None:
         """Record the job's last word in this run, free its slot and settle its spend, once.
