@@ -84,7 +84,7 @@ class RunReport:
     spend: float = 0.0
     submitted: int = 0
     unsettled: int = 0
-    refused: int = 0  # failed jobs the API refused as sent (HTTP 400 to the submit): never made, never charged
+    refused: int = 0  # failed jobs the API refused as sent (a 4xx but 422 to the submit): never made, never charged
     rerun_cannot_settle: int = 0  # jobs left for later that the same command run again cannot settle
     skipped: int = 0
     reattached: int = 0

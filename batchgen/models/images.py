@@ -83,12 +83,17 @@ def input_images_json(params: Any) -> str | None:
     return json.dumps(every, ensure_ascii=False, sort_keys=True) if every else None
 
 
+def image_param_names(model: str | None) -> list[str] | None:
+    """The names of a model's parameters that take one image, in its spec's order; None for a model not known."""
+    spec = catalogue.current().get(model) if model else None
+    return None if spec is None else [param.name for param in spec.image_params()]
+
+
 def top_images(model: str | None, params: dict[str, Any]) -> list[dict[str, Any]]:
     """A job's top-level checked images (local files, data URIs), its model's image parameters first in their
     spec's order (the start image before the end image, whatever order the row wrote them in): the first is
     the one ``input_image`` names and the report shows."""
-    spec = catalogue.current().get(model) if model else None
-    order = [param.name for param in spec.image_params()] if spec else []
+    order = image_param_names(model) or []
     names = dict.fromkeys([*(name for name in order if name in params), *params])
     return [params[name] for name in names if is_ref(params[name])]
 

@@ -138,7 +138,7 @@ def retry_hints(
     states: Counter[str] | dict[str, int], command: str | None, refused: int = 0, owners: dict[str, str] | None = None
 ) -> list[str]:
     """What to do about jobs that a plain re-run leaves alone: failed ones, and lost or expired ones.
-    ``refused``: of the failed ones, those the API refused as sent (HTTP 400 to their submit): never made, never
+    ``refused``: of the failed ones, those the API refused as sent (a 4xx but 422 to their submit): never made, never
     charged, and refused again if sent again unchanged.  ``owners``: in a sharded folder, the --shard of the
     runs that hold each state's jobs ("failed", "expired")."""
     lines = []

@@ -23,8 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import catalogue
-from ..models.images import holds_images
+from ..models.images import holds_images, image_param_names
 
 DEFAULT_DURATION_S = 5
 DEFAULT_ASPECT = "16:9"
@@ -104,10 +103,8 @@ def expected(params: dict[str, Any], model: str | None = None) -> tuple[float, s
 
 
 def _has_image(params: dict[str, Any], model: str | None) -> bool:
-    spec = catalogue.current().get(model) if model else None
-    if spec is None:
-        return holds_images(params)
-    return any(param.name in params for param in spec.image_params())
+    names = image_param_names(model)
+    return holds_images(params) if names is None else any(name in params for name in names)
 
 
 def _ratio(aspect: str) -> float | None:
