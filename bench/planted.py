@@ -3158,8 +3158,8 @@ PLANTS = (
     Plant(
         "a dead record's job is counted ahead for no time",
         "batchgen/engine/life_cap.py",
-        "[max(found, sent + ahead / rate) if rate else found + target for",
-        "[found for",
+        "            max(found, sent + ahead / rate) if rate else (found if died else sent) + target\n",
+        "            found\n",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
     Plant(
@@ -3687,6 +3687,13 @@ PLANTS = (
         "    head = text[:8].lower()",
         "    head = text[:8]",
         ("tests/models/test_images_edges.py::test_a_urls_scheme_is_read_in_any_letter_case",),
+    ),
+    Plant(
+        "before any finish, a lost submit's job holds its slot a target after it was left, not after its submit",
+        "batchgen/engine/life_cap.py",
+        "            max(found, sent + ahead / rate) if rate else (found if died else sent) + target",
+        "            max(found, sent + ahead / rate) if rate else found + target",
+        ("tests/engine/test_life_cap.py",),
     ),
 )
 

@@ -278,9 +278,13 @@ class LifeCap:
 
     def _through(self) -> list[float]:
         """When each job whose record died would be through: its submit plus its place over the throughput
-        (not before it was found so); before any finish, a target after it was."""
+        (not before it was found so); before any finish, a target after it was found so (a lost submit's job: a
+        target after its submit, as the cap aims for jobs sent)."""
         rate, target = self._rate(), self.target()
-        return [max(found, sent + ahead / rate) if rate else found + target for sent, ahead, found, _ in self._ghosts]
+        return [
+            max(found, sent + ahead / rate) if rate else (found if died else sent) + target
+            for sent, ahead, found, died in self._ghosts
+        ]
 
 
 def _ahead(sends: list[tuple[float, float | None, str]], at: float, unseen: float) -> int:

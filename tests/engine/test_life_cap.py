@@ -151,7 +151,9 @@ def test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_n
     cap.unknown(5.0)  # its POST went out at 5 s, after the three
     assert cap._ghosts == [(5.0, 4, 10.0, False)]
     assert cap.room(CONCURRENCY, 3) == CONCURRENCY - 1 and not cap.wait_seen
-    assert cap._through() == [pytest.approx(10 + 1500)] and cap.recheck_in() == RECHECK_S
+    # through a target after its submit (the cap aims for jobs sent), not after it was left: an earlier run's lost
+    # submit, left by this one long after it was sent, holds its slot no longer than one of this run's would
+    assert cap._through() == [pytest.approx(5 + 1500)] and cap.recheck_in() == RECHECK_S
     clock.now_s = 320
     for rid in ids:
         cap.finished(rid, 320)  # no wait: the throughput, 3 jobs ahead in 320 s, places it
