@@ -3695,6 +3695,23 @@ PLANTS = (
         "            max(found, sent + ahead / rate) if rate else found + target",
         ("tests/engine/test_life_cap.py",),
     ),
+    Plant(
+        "a recorded line wakes no wait: the feeder learns no estimate comes back only once a video is fetched",
+        "batchgen/engine/book.py",
+        "        self.wake()  # a wait on the jobs' states or holds looks again",
+        "        pass  #",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_job_the_cap_refuses_is_deferred_once_no_job_in_flight_may_give_its_estimate_back",
+        ),
+    ),
+    Plant(
+        "the backoff's doublings have no bound: a long outage overflows it and the run ends in a traceback",
+        "batchgen/retry.py",
+        "        doublings = min(max(retry_number - 1, 0), MAX_DOUBLINGS)",
+        "        doublings = max(retry_number - 1, 0)",
+        ("tests/test_retry.py",),
+    ),
 )
 
 

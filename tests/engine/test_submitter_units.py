@@ -213,9 +213,8 @@ async def test_a_job_the_cap_refuses_is_deferred_once_no_job_in_flight_may_give_
             await k.book.record(a, Event.SUBMITTED, JobState.SUBMITTED)
             await anyio.wait_all_tasks_blocked()
             assert k.ledger.events("b") == []
-            a.cost = 0.28  # its result says what it cost: it gives nothing back
-            await k.book.record(a, Event.RESULT, JobState.DOWNLOADING)
-            k.book.wake()
+            a.cost = 0.28  # its result says what it cost: it gives nothing back, and the line says so at once
+            await k.book.record(a, Event.RESULT, JobState.DOWNLOADING)  # (not once its video is fetched)
             await anyio.wait_all_tasks_blocked()
             assert k.ledger.events("b") == ["deferred"] and stage.fed_all
     assert k.report.stop_reason is StopReason.SPEND_CAP
@@ -1306,26 +1305,3 @@ async def test_a_job_that_waited_for_estimates_given_back_is_sent_only_if_the_ro
             await k.book.finish(jobs[0], Event.FAILED, JobState.FAILED, error={"detail": "model error"})
             await anyio.wait_all_tasks_blocked()
             assert drained(receive) == ["c"] and stage.fed_all
-
-
-async def test_a_job_the_cap_refuses_is_deferred_as_the_last_result_comes_not_once_its_video_is_fetched():
-    # a's result says what it cost (nothing to give back), but nothing woke the feeder: c waited for a's
-    # download to end and free its slot
-    jobs = [pending("a"), pending("b")]
-    k = kit(ScriptedApi(), jobs, settings=limited(cap=0.5))
-    stage, _ = submitter(k)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
-    with receive:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(stage.feed, send, jobs)
-            await anyio.wait_all_tasks_blocked()
-            assert drained(receive) == ["a"]
-            a = jobs[0]
-            a.request_id = "r-a"
-            await k.book.record(a, Event.SUBMITTING, JobState.SUBMITTING)
-            await k.book.record(a, Event.SUBMITTED, JobState.SUBMITTED)
-            await anyio.wait_all_tasks_blocked()
-            a.cost = 0.28
-            await k.book.record(a, Event.RESULT, JobState.DOWNLOADING, cost=0.28)
-            await anyio.wait_all_tasks_blocked()
-            assert k.ledger.events("b") == ["deferred"] and stage.fed_all
