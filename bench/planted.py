@@ -3712,6 +3712,23 @@ PLANTS = (
         "        doublings = max(retry_number - 1, 0)",
         ("tests/test_retry.py",),
     ),
+    Plant(
+        "a job that waited for estimates given back is sent whatever the room, which the life cap may have shrunk",
+        "batchgen/engine/submitter.py",
+        "                    if not fits or self.control.stopping or (self._may_send() and not self._probing()):",
+        "                    if True:",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_job_that_waited_for_estimates_given_back_is_sent_only_if_the_room_still_has_it",
+        ),
+    ),
+    Plant(
+        "the changed rows' error sends a row still in flight to --replace-changed, which refuses it",
+        "batchgen/engine/identity.py",
+        '            "videos/replaced/), or give the changed rows new ids" + _in_flight_note(changes)',
+        '            "videos/replaced/), or give the changed rows new ids"',
+        ("tests/engine/test_identity_units.py",),
+    ),
 )
 
 
