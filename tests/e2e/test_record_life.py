@@ -71,8 +71,8 @@ async def test_a_resumed_run_counts_the_jobs_an_earlier_run_left_waiting_in_the_
     # those whose records died unfinished, are re-attached or known from its ledger: they are counted ahead of
     # the jobs the second run sends, their age shows the wait, and the first run's finishes and dead records
     # tell the throughput and the records' life.  Each job the second run sends finishes within its record's
-    # life.
-    config = SimConfig(time_scale=4000, history="off", workers=workers, expiry_s=records_s, seed=2)
+    # life.  (At a slower time scale than the other worlds here: where the first run stops is a moment of real time.)
+    config = SimConfig(time_scale=1000, history="off", workers=workers, expiry_s=records_s, seed=2)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
     out = tmp_path / "out"
     async with SimServer(config) as sim:
