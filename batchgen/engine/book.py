@@ -52,7 +52,6 @@ class JobBook:
         self.jobs = list(jobs)
         self.ledger = ledger
         self.on_event = on_event
-        self.in_flight = 0
         self.committed = 0.0
         self._holding: dict[str, TrackedJob] = {}  # the jobs in flight, by id
         self._changed = anyio.Event()
@@ -92,7 +91,6 @@ class JobBook:
         if job.holds_slot:
             raise TransitionError(f"bug: job {job.spec.id} took a slot twice")
         job.holds_slot = True
-        self.in_flight += 1
         self._holding[job.spec.id] = job
         self._hold(job, job.estimate or 0.0)
 
@@ -108,7 +106,6 @@ class JobBook:
             self._hold(job, job.cost if job.cost is not None else job.estimate or 0.0)
         if in_flight and not job.holds_slot:
             job.holds_slot = True
-            self.in_flight += 1
             self._holding[job.spec.id] = job
 
     def remake(self, job: TrackedJob) -> None:
@@ -130,7 +127,6 @@ class JobBook:
     def _free(self, job: TrackedJob) -> None:
         if job.holds_slot:
             job.holds_slot = False
-            self.in_flight -= 1
             self._holding.pop(job.spec.id, None)
             self.wake()
 
@@ -156,6 +152,11 @@ class JobBook:
                 await clock.wait(self._changed, recheck())
 
     # ------------------------------------------------------------------ readouts
+
+    @property
+    def in_flight(self) -> int:
+        """How many jobs hold a slot."""
+        return len(self._holding)
 
     def holding(self) -> list[TrackedJob]:
         """The jobs in flight (each holds a slot)."""
