@@ -36,6 +36,12 @@ since its submit, and would show a throughput too low.  Nor is it taken for how 
 job alone takes no longer than any did: the fastest an earlier run's job was seen made (its submit to the
 ledger's line saying so, or to this run's look) shows a wait before a job of this run's own has finished.
 
+Where only polls can fetch a job, each needs its submit and a poll or two (``POLLED_REQUESTS``) inside the
+target, and every job in flight shares the request budget (``limits.requests_per_minute``, as the run
+learns it): more in flight than the budget can poll in a target leaves records to die before their
+polls go, jobs or no jobs waiting in the queue.  So, before any wait is seen as after, the cap is never
+above the budget's requests in a target over ``POLLED_REQUESTS`` (never below one).
+
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
 then until a job finishes, or one alone if none is in flight), or a record to die unfinished; and from then
@@ -67,15 +73,24 @@ RECHECK_S = 10.0  # run seconds: a held feeder looks again this often (the histo
 UNSEEN_LIVES = 2  # an earlier run's job never seen finished is taken for through this many configured lives on
 RECENT = 16  # the recent finishes the cap is reckoned from
 UPPER = 0.75  # the quantile of their throughputs taken (each one is at most the account's)
+POLLED_REQUESTS = 2.5  # requests a job needs inside the target where only polls fetch it: its submit, a poll or two
 
 
 class LifeCap:
     """The jobs of this run in flight (when sent, with how many ahead), their recent finishes, and the jobs
     whose records died unfinished (until each would have finished)."""
 
-    def __init__(self, plan: PollPlan, clock: Clock, *, history_works: Callable[[], bool | None]) -> None:
+    def __init__(
+        self,
+        plan: PollPlan,
+        clock: Clock,
+        *,
+        history_works: Callable[[], bool | None],
+        budget: Callable[[], float] | None = None,
+    ) -> None:
         self.plan, self.clock = plan, clock
         self._history_works = history_works
+        self._budget = budget  # the request budget as the run knows it now, in requests a second (None: unbounded)
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
@@ -94,6 +109,7 @@ class LifeCap:
         self.told = False  # the operator was told the cap binds where no history answers
         self._told_unanswered = False  # ... or where none had answered yet
         self._told_lost = False  # ... that a lost submit keeps its slot
+        self._told_budget = False  # ... that the request budget bounds the jobs in flight
 
     # ------------------------------------------------------------------ what the poller saw
 
@@ -199,6 +215,7 @@ class LifeCap:
         if works:
             return concurrency
         now, target = self.clock.now(), self.target()
+        allowed = self._polled(concurrency, target, works)  # what the request budget can poll in time
         queued = self._queued(now)
         died = any(dead for *_, dead in self._ghosts)
         self.wait_seen = self.wait_seen or died or self._waited(now, target)
@@ -206,7 +223,7 @@ class LifeCap:
             # a lost submit's job, if made, is in flight on the account as ours are, where no history will ever
             # say (one that has not answered yet may soon settle it)
             lost = queued if works is False else 0
-            self._held = lost > 0
+            self._held = self._held or lost > 0
             if lost and not self._told_lost:
                 self._told_lost = True
                 log.warning(
@@ -214,14 +231,15 @@ class LifeCap:
                     "slot until its job, if made, would be through the account's queue (%d of %d slots now)",
                     lost, concurrency,
                 )  # fmt: skip
-            return max(0, concurrency - lost)
+            return max(0, allowed - lost)
         rate = self._rate()
         # none finished: none more until one does (one alone if none is in flight); and never fewer than the
         # most in flight that waited for none
         cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)
-        cap = max(0, min(concurrency, cap) - queued)
-        self._held = cap < concurrency
-        if self._held and not self.told and (works is False or not self._told_unanswered):
+        cap = max(0, min(allowed, cap) - queued)
+        held = cap < allowed
+        self._held = self._held or held
+        if held and not self.told and (works is False or not self._told_unanswered):
             self.told, self._told_unanswered = works is False, True
             log.warning(
                 "%s, and jobs wait in the account's queue: fewer jobs are kept in flight than limits.concurrency "
@@ -233,6 +251,28 @@ class LifeCap:
                 cap, concurrency, target, self.plan.expiry, "" if self.told else "; all of them once it answers",
             )  # fmt: skip
         return cap
+
+    def _polled(self, concurrency: int, target: float, works: bool | None) -> int:
+        """``concurrency``, or fewer where the request budget cannot poll that many jobs within the target."""
+        if self._budget is None:
+            return concurrency
+        most = max(1, math.floor(self._budget() * target / POLLED_REQUESTS))
+        if most >= concurrency:
+            return concurrency
+        self._held = True
+        if not self._told_budget:
+            self._told_budget = True
+            log.warning(
+                "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.3g s of "
+                "their submit, inside their record's life (%.3g s): that many are kept in flight, not "
+                "limits.concurrency (%d); a higher limit, if the account's plan allows it, keeps more%s",
+                "no request history stands in for a request's record once it expires" if works is False else
+                "the request history has not answered yet, so none stands in for a request's record once it "
+                "expires",
+                "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
+                "" if works is False else " (and all of them once the history answers)",
+            )  # fmt: skip
+        return most
 
     def recheck_in(self) -> float:
         """Run seconds until the room may grow with no job of ours finishing (a dead record's job would be

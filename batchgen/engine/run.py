@@ -126,7 +126,10 @@ class Run:
             expiry_s=polling.expiry_s,
             expiry_margin_s=polling.expiry_margin_s,
         )
-        life = LifeCap(plan, clock, history_works=lambda: api.history_answered)
+        budget = self.gateway.budget
+        life = LifeCap(
+            plan, clock, history_works=lambda: api.history_answered, budget=lambda: budget.limit / budget.window
+        )
         self.submitter = Submitter(
             book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,
             clock=clock, settings=settings, tracked=self._tracked[0], resubmit_lost=resubmit_lost, life=life,

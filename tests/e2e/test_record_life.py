@@ -6,15 +6,19 @@ ones it sends next, for as long as they would take."""
 from __future__ import annotations
 
 import collections
+import logging
 
 import anyio
 import pytest
 
+from batchgen.cli.runner import run_jobs
 from batchgen.clock import Clock
+from batchgen.config import load_settings
+from batchgen.manifest import load_manifest
 from batchgen.simulator import SimConfig, SimServer
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_pacing import run_manifest, states
-from tests.helpers import many_jobs_yaml, write
+from tests.helpers import KEY, many_jobs_yaml, write
 
 
 def _polls_gone(sim: SimServer) -> list[float]:
@@ -109,3 +113,41 @@ async def test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_s
     left = [rec["error"] for rec in ledger.values() if rec["state"] == "submitting"]
     assert all(error["rerun"] is False and error["send_settles"] is False for error in left)
     assert made == 30 and duplicates == 0
+
+
+async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die(tmp_path, caplog):
+    # Records live 600 s (the user configured so), jobs take about 320 s on workers enough for all of them, and
+    # the plan allows 3 requests a minute.  Twenty jobs in flight would take the budget 400 s to submit alone,
+    # and the last polls would come after their records died: each a video paid for and never fetched.  The
+    # budget can poll 5 jobs within the target (250 s of the 500-s guard, a submit and a poll or two each).
+    config = SimConfig(time_scale=1000, history="off", workers=30, expiry_s=600.0, seed=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    async with SimServer(config) as sim:
+        settings = load_settings(
+            overrides={
+                "api": {"base_url": sim.url},
+                "limits": {"concurrency": 20, "requests_per_minute": 3},
+                "polling": {"expiry_s": 600.0, "expiry_margin_s": 100.0},
+                "output": {"dir": str(tmp_path / "out")},
+            },
+            environ={},
+        )
+        with caplog.at_level(logging.WARNING, logger="batchgen"):
+            await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(config.time_scale))
+        gone = _polls_gone(sim)
+        most_in_flight = _most_in_flight(sim)
+    assert states(tmp_path / "out") == {f"job-{i:03d}": "completed" for i in range(20)} and not gone
+    assert most_in_flight <= 5
+    assert any("can poll only 5 jobs within 250 s" in r.getMessage() for r in caplog.records)
+
+
+def _most_in_flight(sim: SimServer) -> int:
+    """The most jobs the account held unfinished at once (from each job's submit and finish)."""
+    moments = sorted(
+        [(job.submitted, 1) for job in sim.state.jobs.values()] + [(job.finish, -1) for job in sim.state.jobs.values()]
+    )
+    most = held = 0
+    for _, step in moments:
+        held += step
+        most = max(most, held)
+    return most

@@ -379,3 +379,23 @@ def test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answ
     assert told[1].startswith("no request history stands in for a request's record once it expires")
     answered[0] = True
     assert cap.room(CONCURRENCY, 2) == CONCURRENCY
+
+
+@pytest.mark.parametrize("history", [False, None])
+def test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within_the_target(history, caplog):
+    clock = FakeClock()
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=100.0, expiry_margin_s=20.0)
+    budget = [0.25]  # requests a second: 10 in the target of 40 s, a submit and a poll or two for each of 4 jobs
+    cap = LifeCap(plan, clock, history_works=lambda: history, budget=lambda: budget[0])
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        assert cap.room(CONCURRENCY, 0) == 4
+        assert cap.room(CONCURRENCY, 4) == 4  # told once
+    told = [r.getMessage() for r in caplog.records if "limits.requests_per_minute" in r.getMessage()]
+    assert len(told) == 1 and "only 4 jobs within 40 s" in told[0] and "not limits.concurrency (20)" in told[0]
+    assert ("once the history answers" in told[0]) is (history is None)
+    budget[0] = 0.01  # a budget learned lower (429s): never fewer than one
+    assert cap.room(CONCURRENCY, 0) == 1
+    budget[0] = 100.0
+    assert cap.room(CONCURRENCY, 0) == CONCURRENCY
+    works = LifeCap(plan, clock, history_works=lambda: True, budget=lambda: 0.01)
+    assert works.room(CONCURRENCY, 0) == CONCURRENCY  # a history stands in for the records: the budget is no bound
