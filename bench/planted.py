@@ -3729,6 +3729,29 @@ PLANTS = (
         '            "videos/replaced/), or give the changed rows new ids"',
         ("tests/engine/test_identity_units.py",),
     ),
+    # ------------------------------------------------- the request budget as a bound on jobs in flight
+    Plant(
+        "where only polls fetch a video, the jobs in flight are not bounded by what the budget can poll in time",
+        "batchgen/engine/life_cap.py",
+        "        most = max(1, math.floor(self._budget() * target / POLLED_REQUESTS))",
+        "        most = concurrency",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within_the_target",
+            "tests/e2e/test_record_life.py::"
+            "test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die",
+        ),
+    ),
+    Plant(
+        "the run does not give the life cap the request budget",
+        "batchgen/engine/run.py",
+        "plan, clock, history_works=lambda: api.history_answered, budget=lambda: budget.limit / budget.window",
+        "plan, clock, history_works=lambda: api.history_answered, budget=None",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die",
+        ),
+    ),
 )
 
 
