@@ -3307,8 +3307,8 @@ PLANTS = (
     Plant(
         "a feeder held by the cap is looked at again only when a dead record's job is through",
         "batchgen/engine/life_cap.py",
-        "        return min(through, RECHECK_S) if self._held else through",
-        "        return through",
+        "        if not self._held:\n            return through",
+        "        if True:\n            return through",
         ("tests/engine/test_life_cap.py",),
     ),
     Plant(
@@ -3405,15 +3405,15 @@ PLANTS = (
     Plant(
         "before a wait is seen, a lost submit's job no history can settle does not keep its slot",
         "batchgen/engine/life_cap.py",
-        "            lost = queued if works is False else 0",
+        "            lost = queued if self._history_works() is False else 0",
         "            lost = 0",
         ("tests/engine/test_life_cap.py", "tests/e2e/test_record_life.py"),
     ),
     Plant(
         "a lost submit's job holds a slot where the history has only not answered yet (it may soon settle it)",
         "batchgen/engine/life_cap.py",
-        "            lost = queued if works is False else 0",
-        "            lost = queued if not works else 0",
+        "            lost = queued if self._history_works() is False else 0",
+        "            lost = queued if not self._history_works() else 0",
         ("tests/engine/test_life_cap.py",),
     ),
     Plant(
@@ -3745,11 +3745,63 @@ PLANTS = (
     Plant(
         "the run does not give the life cap the request budget",
         "batchgen/engine/run.py",
-        "plan, clock, history_works=lambda: api.history_answered, budget=lambda: budget.limit / budget.window",
-        "plan, clock, history_works=lambda: api.history_answered, budget=None",
+        "            budget=lambda: budget.limit / budget.window,",
+        "            budget=None,",
         (
             "tests/e2e/test_record_life.py::"
             "test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die",
+        ),
+    ),
+    Plant(
+        "a history that answers is taken to stand in for a dead record, whether its rows link the videos or not",
+        "batchgen/engine/run.py",
+        "            return links.stand_in if api.history_answered else api.history_answered",
+        "            return api.history_answered",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[none]",
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[other]",
+        ),
+    ),
+    Plant(
+        "a finished row of ours shown with no link leaves the history taken to stand in for a dead record",
+        "batchgen/engine/poller.py",
+        "                self.reconciler.links.unlinked()  # (such a row cannot stand in for a record that dies)",
+        "                pass",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[none]",
+        ),
+    ),
+    Plant(
+        "history links found to be another file's leave the history taken to stand in for a dead record",
+        "batchgen/engine/history_links.py",
+        "        return not (self._off or self._unlinked)",
+        "        return not self._unlinked",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[other]",
+        ),
+    ),
+    Plant(
+        "a held feeder looks at the room again only every 10 s while the history has not answered",
+        "batchgen/engine/life_cap.py",
+        "        return min(through, RECHECK_S if self._history_works() is not None else self.plan.min_interval)",
+        "        return min(through, RECHECK_S)",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within_the_target",
+        ),
+    ),
+    Plant(
+        "a lost submit's job holds a slot where the history answers but its rows do not link the videos",
+        "batchgen/engine/life_cap.py",
+        "            lost = queued if self._history_works() is False else 0",
+        "            lost = queued if works is False else 0",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_no_wait",
         ),
     ),
 )

@@ -15,17 +15,30 @@ class HistoryLinks:
     Per model, the shape of the links (scheme, host, first folder, suffix)
     seen to name the same file as the result's own; a job a sweep shows
     finished with a link of that shape needs no result call.  One link found
-    to name another file ends it for the run, for every model.
+    to name another file ends it for the run, for every model.  Whether the
+    rows can stand in for a record that died (its job's video is had from its
+    row alone) is false from then on, and from the first finished row of ours
+    shown with no link at all.
     """
 
     def __init__(self) -> None:
         self._shapes: dict[str, tuple[str, str, str, str]] = {}
         self._off = False
+        self._unlinked = False  # a finished row of ours was shown with no link
 
     @property
     def history_urls(self) -> bool | None:
         """Whether history links are used: None while none has been compared with a result."""
         return False if self._off else (True if self._shapes else None)
+
+    @property
+    def stand_in(self) -> bool:
+        """Whether a finished job's row may give its video once its record is gone: until shown otherwise."""
+        return not (self._off or self._unlinked)
+
+    def unlinked(self) -> None:
+        """A finished row of ours came with no link."""
+        self._unlinked = True
 
     def trusts(self, model: str, history_url: str) -> bool:
         """Whether a job of ``model`` may be downloaded from this history link without a result call."""

@@ -69,7 +69,8 @@ Request = tuple[float, float | None, bool, str]
 SAFE_SHARE = 0.5  # of the guard: the submit-to-finish time aimed at
 ALONE_ROOM = 1.5  # ... or this many times the run's fastest finish, for jobs that take that long alone
 MOST_SHARE = 0.9  # ... but never more than this share of the guard
-RECHECK_S = 10.0  # run seconds: a held feeder looks again this often (the history may have begun to answer)
+RECHECK_S = 10.0  # run seconds: a held feeder looks again this often (the budget may have grown), or, while the
+# history has not answered, every polling.min_interval_s (it may have begun to)
 UNSEEN_LIVES = 2  # an earlier run's job never seen finished is taken for through this many configured lives on
 RECENT = 16  # the recent finishes the cap is reckoned from
 UPPER = 0.75  # the quantile of their throughputs taken (each one is at most the account's)
@@ -86,10 +87,13 @@ class LifeCap:
         clock: Clock,
         *,
         history_works: Callable[[], bool | None],
+        stands_in: Callable[[], bool | None] | None = None,
         budget: Callable[[], float] | None = None,
     ) -> None:
         self.plan, self.clock = plan, clock
-        self._history_works = history_works
+        self._history_works = history_works  # the history answers (None: not yet): it can settle a lost submit
+        # ... and it stands in for a record that dies: its rows link the videos (None: not answered yet)
+        self._stands_in = stands_in or history_works
         self._budget = budget  # the request budget as the run knows it now, in requests a second (None: unbounded)
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
@@ -211,7 +215,7 @@ class LifeCap:
         """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
         can stand in for a record that dies."""
         self._held = False
-        works = self._history_works()  # (None: not answered yet; taken as none until it does)
+        works = self._stands_in()  # (None: not answered yet; taken as none until it does)
         if works:
             return concurrency
         now, target = self.clock.now(), self.target()
@@ -222,7 +226,7 @@ class LifeCap:
         if not self.wait_seen:
             # a lost submit's job, if made, is in flight on the account as ours are, where no history will ever
             # say (one that has not answered yet may soon settle it)
-            lost = queued if works is False else 0
+            lost = queued if self._history_works() is False else 0
             self._held = self._held or lost > 0
             if lost and not self._told_lost:
                 self._told_lost = True
@@ -245,10 +249,8 @@ class LifeCap:
                 "%s, and jobs wait in the account's queue: fewer jobs are kept in flight than limits.concurrency "
                 "(%d now, not %d), so that each finishes within %.0f s of its submit, inside its record's life "
                 "(%.0f s)%s",
-                "no request history stands in for a request's record once it expires" if self.told else
-                "the request history has not answered yet, so none stands in for a request's record once it "
-                "expires",
-                cap, concurrency, target, self.plan.expiry, "" if self.told else "; all of them once it answers",
+                _why(works), cap, concurrency, target, self.plan.expiry,
+                "" if self.told else "; all of them once it answers",
             )  # fmt: skip
         return cap
 
@@ -266,10 +268,7 @@ class LifeCap:
                 "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.3g s of "
                 "their submit, inside their record's life (%.3g s): that many are kept in flight, not "
                 "limits.concurrency (%d); a higher limit, if the account's plan allows it, keeps more%s",
-                "no request history stands in for a request's record once it expires" if works is False else
-                "the request history has not answered yet, so none stands in for a request's record once it "
-                "expires",
-                "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
+                _why(works), "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
                 "" if works is False else " (and all of them once the history answers)",
             )  # fmt: skip
         return most
@@ -279,7 +278,10 @@ class LifeCap:
         through, or the history may have begun to answer); ``inf``: only a finish can grow it."""
         now = self.clock.now()
         through = min((at - now for at in self._through() if at > now), default=math.inf)
-        return min(through, RECHECK_S) if self._held else through
+        if not self._held:
+            return through
+        # a history that has not answered yet is about to (the first sweep): look again as often as a job is polled
+        return min(through, RECHECK_S if self._history_works() is not None else self.plan.min_interval)
 
     # ------------------------------------------------------------------ reckoning
 
@@ -325,6 +327,13 @@ class LifeCap:
             max(found, sent + ahead / rate) if rate else (found if died else sent) + target
             for sent, ahead, found, died in self._ghosts
         ]
+
+
+def _why(stands_in: bool | None) -> str:
+    """Why a record that dies is a video lost: no history stands in for it, or none has answered yet."""
+    if stands_in is False:
+        return "no request history stands in for a request's record once it expires"
+    return "the request history has not answered yet, so none stands in for a request's record once it expires"
 
 
 def _ahead(sends: list[tuple[float, float | None, str]], at: float, unseen: float) -> int:

@@ -126,10 +126,15 @@ class Run:
             expiry_s=polling.expiry_s,
             expiry_margin_s=polling.expiry_margin_s,
         )
-        budget = self.gateway.budget
+        budget, links = self.gateway.budget, self.reconciler.links
+
+        def stands_in() -> bool | None:  # a record that dies: its job's row links its video (None: not answered)
+            return links.stand_in if api.history_answered else api.history_answered
+
         life = LifeCap(
-            plan, clock, history_works=lambda: api.history_answered, budget=lambda: budget.limit / budget.window
-        )
+            plan, clock, history_works=lambda: api.history_answered, stands_in=stands_in,
+            budget=lambda: budget.limit / budget.window,
+        )  # fmt: skip
         self.submitter = Submitter(
             book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,
             clock=clock, settings=settings, tracked=self._tracked[0], resubmit_lost=resubmit_lost, life=life,

@@ -151,3 +151,25 @@ def _most_in_flight(sim: SimServer) -> int:
         held += step
         most = max(most, held)
     return most
+
+
+@pytest.mark.parametrize("history_url", ["none", "other"])
+async def test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record(tmp_path, history_url):
+    # The history answers, but its finished rows give no link (or one to another file, a preview): a job whose
+    # record died in the account's queue could not be fetched from it.  As where no history answers (the first
+    # world of the test above), the first wave is deeper than a record's life, and once the run sees its jobs
+    # wait it keeps fewer in flight: no job sent after the first record died is lost.
+    config = SimConfig(time_scale=4000, history="on", history_url=history_url, workers=1, expiry_s=3600.0, seed=2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=14)
+        gone = _polls_gone(sim)
+        sent_at = {job.request_id: job.submitted for job in sim.state.jobs.values()}
+        duplicates = sim.state.duplicate_submissions()
+    found = states(tmp_path / "out")
+    assert gone and duplicates == 0
+    ledger = read_ledger(tmp_path / "out" / "ledger.jsonl").jobs
+    later = [job_id for job_id, rec in ledger.items() if sent_at[rec["request_id"]] > min(gone)]
+    assert len(later) >= 5
+    assert all(found[job_id] == "completed" for job_id in later), {job_id: found[job_id] for job_id in later}
+    assert outcome.run.submitter.life.wait_seen

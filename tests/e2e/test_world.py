@@ -367,7 +367,8 @@ async def test_a_job_shown_finished_after_its_record_expired_is_settled_from_its
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(6))
     polling = {**FAST, "expiry_s": 0.5, "expiry_margin_s": 0.3}  # each job polled by 0.2 s, while its record lives
     async with SimServer(fast_world(expiry_s=0.5, workers=6, keep_log=True)) as sim:
-        await run_world(manifest, sim, tmp_path / "out", polling=polling, concurrency=6)
+        # a budget that can submit and poll all six within half the guard (the run's cap before the history answers)
+        await run_world(manifest, sim, tmp_path / "out", polling=polling, concurrency=6, requests_per_minute=12000)
         gone = [route for _, route, status in sim.state.log if status == 404]
         looked_up = sim.state.counters["/inference-request/request-history/{rid}"]
     assert set(states(tmp_path / "out").values()) == {"completed"}

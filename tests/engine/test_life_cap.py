@@ -169,6 +169,10 @@ def test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_n
     unanswered = cap_on(clock, history=None)  # a history that has not answered yet may soon settle it
     unanswered.unknown(clock.now())
     assert unanswered.room(CONCURRENCY, 0) == CONCURRENCY
+    # a history that answers settles it, even one whose rows do not link the videos
+    unlinked = LifeCap(cap.plan, clock, history_works=lambda: True, stands_in=lambda: False)
+    unlinked.unknown(clock.now())
+    assert unlinked.room(CONCURRENCY, 0) == CONCURRENCY
 
 
 def test_a_lost_submit_counts_ahead_once_a_wait_is_seen_until_its_turn_would_have_come():
@@ -390,6 +394,8 @@ def test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within
     with caplog.at_level(logging.WARNING, logger="batchgen"):
         assert cap.room(CONCURRENCY, 0) == 4
         assert cap.room(CONCURRENCY, 4) == 4  # told once
+    # held: looked at again in a while, or, while the history has not answered, as soon as a job would be polled
+    assert cap.recheck_in() == (RECHECK_S if history is False else plan.min_interval)
     told = [r.getMessage() for r in caplog.records if "limits.requests_per_minute" in r.getMessage()]
     assert len(told) == 1 and "only 4 jobs within 40 s" in told[0] and "not limits.concurrency (20)" in told[0]
     assert ("once the history answers" in told[0]) is (history is None)
@@ -399,3 +405,18 @@ def test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within
     assert cap.room(CONCURRENCY, 0) == CONCURRENCY
     works = LifeCap(plan, clock, history_works=lambda: True, budget=lambda: 0.01)
     assert works.room(CONCURRENCY, 0) == CONCURRENCY  # a history stands in for the records: the budget is no bound
+
+
+def test_a_history_that_answers_but_links_no_video_does_not_stand_in_for_a_record():
+    # The history answers, but its finished rows of ours link no video (none, or another file): a record that
+    # dies in the queue is a video lost, and the cap binds once a wait is seen.
+    clock = FakeClock()
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    cap = LifeCap(plan, clock, history_works=lambda: True, stands_in=lambda: False)
+    send(cap, clock, 12)
+    clock.advance(1501)  # past the target with none finished
+    assert cap.room(CONCURRENCY, 12) == 12 and cap.wait_seen
+    linked = LifeCap(plan, clock, history_works=lambda: True, stands_in=lambda: True)
+    send(linked, clock, 12)
+    clock.advance(1501)
+    assert linked.room(CONCURRENCY, 12) == CONCURRENCY
