@@ -494,7 +494,7 @@ class Reconciler:
                 return await self.settle(job, since=since, until=until)
             return self._torn(job, exc)
         except NotCaughtUp as exc:
-            if exc.beyond:
+            if exc.beyond:  # the next run reads the same history as far, and no request of ours settles it
                 return Leave(
                     Event.SETTLE_LATER,
                     job.state,
@@ -502,6 +502,8 @@ class Reconciler:
                     "The job was not submitted again (that could pay twice). "
                     f"Look for a {by_hand}; to make it anyway, give the manifest row a new id "
                     "(paid again if the lost one was made)",
+                    rerun=False,
+                    send_settles=False,
                 )
             if not self._sent_after(until):
                 if await self._until_one_sent_after(job, since, until):  # look again, now that one was

@@ -60,6 +60,10 @@ def test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why(
     assert set(charges_per_job(server).values()) == {1}  # made once each: none sent again on a guess
     said = capsys.readouterr().out
     assert "does not keep request bodies as they were sent" in said and "give the manifest row a new id" in said
+    # a plain re-run reads the same history: the summary and the ledger say it does not settle them
+    left = [rec for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "submitting"]
+    assert all(rec["error"].get("rerun") is False and rec["error"].get("send_settles") is False for rec in left)
+    assert f"a plain re-run settles none of the {len(left)} left" in said.replace("A plain", "a plain")
 
 
 def test_a_history_that_lists_requests_only_once_finished_never_has_a_lost_submit_paid_twice(
