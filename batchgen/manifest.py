@@ -28,6 +28,7 @@ A YAML ``images`` block makes one job per image of a folder or glob (see
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -37,7 +38,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ from .errors import ManifestError, Problem
 from .jobs import ID_PATTERN, JobSpec, derived_id
 from .models import catalogue
 from .models.image_folder import expand_images
-from .models.images import identity_view
+from .models.images import Missing, identity_view, place, refs_in
 from .yaml_reader import LocatedList, LocatedMap, YamlProblem, load_located
 
 MAX_MANIFEST_BYTES = 256 << 20
@@ -80,6 +81,9 @@ class Manifest:
     path: str
     jobs: list[JobSpec]
     warnings: list[str]
+    # completed jobs whose local image is gone, taken as the ledger recorded them: what each would need to be
+    # sent again (made anew), by job id
+    gone_images: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 class _Collector:
@@ -102,12 +106,22 @@ class _Collector:
             raise ManifestError(self.problems, total=self.total, repeats=self.repeats)
 
 
-def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Manifest:
+def load_manifest(
+    path: str | Path,
+    *,
+    passthrough: Collection[str] = (),
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Manifest:
     """Read and validate a manifest; raises ManifestError listing every problem.
 
     A model without a built-in schema is an error (with the closest known
     name), unless it is listed in ``passthrough`` (config ``models.passthrough``):
     then its parameters are sent unchecked.
+
+    ``known`` is the output folder's jobs by id (the ledger replayed).  A row of a given id whose only
+    problem is a local image that is no longer there, and whose job the folder has completed from that
+    same image path, is not an error: it is never sent again, so it is taken with the image the ledger
+    recorded, and a warning names it (``Manifest.gone_images`` says what it would need to be sent).
     """
     path = Path(path)
     name = str(path)
@@ -126,12 +140,15 @@ def load_manifest(path: str | Path, *, passthrough: Collection[str] = ()) -> Man
         default_model, defaults, raw_jobs, from_text = None, {}, _from_jsonl(text, bad), False
     bad.raise_if_any()
     base = path.resolve().parent
-    jobs, warnings = _build(raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough), base)
+    gone: dict[str, list[Problem]] = {}
+    jobs, warnings = _build(
+        raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough), base, known=known, gone=gone
+    )
     bad.raise_if_any()
     if not jobs:
         bad.add(None, "jobs", "the manifest has no jobs")
         bad.raise_if_any()
-    return Manifest(path=name, jobs=jobs, warnings=warnings)
+    return Manifest(path=name, jobs=jobs, warnings=warnings, gone_images=gone)
 
 
 # --------------------------------------------------------------------------- reading
@@ -351,6 +368,9 @@ def _build(
     bad: _Collector,
     passthrough: frozenset[str] = frozenset(),
     base: Path | None = None,
+    *,
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+    gone: dict[str, list[Problem]] | None = None,
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
@@ -389,6 +409,22 @@ def _build(
             if isinstance(value, float) and not math.isfinite(value):
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
         params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
+        if problems and known is not None and (done := _done_without_image(given_id, repeat, model, merged,
+                                                                            problems, known)):  # fmt: skip
+            ids, recorded = done
+            params, more = model_params.validate(model, recorded, from_text=from_text, base=base)
+            if not more:
+                lost = [Problem(bad.path, _line_of(n, merged, where, raw.line), n, m) for n, m in problems]
+                if gone is not None:
+                    gone.update({one_id: lost for one_id in ids})
+                warnings.append(
+                    f"{bad.path}:{raw.line}: job{'s' if len(ids) > 1 else ''} {', '.join(repr(i) for i in ids)}: "
+                    + "; ".join(f"field '{p.field}' (line {p.line}): {p.message.split(';')[0]}" for p in lost)
+                    + f"; {'they are' if len(ids) > 1 else 'it is'} completed in the output folder (never sent "
+                    "again), so the run goes on without it; put it back before making the job anew "
+                    "(--replace-changed)"
+                )
+                problems = []
         for name, message in problems:
             bad.add(_line_of(name, merged, where, raw.line), name, message)
         if problems:
@@ -432,6 +468,54 @@ def _build(
 
 
 _STEP = re.compile(r"\[(\d+)\]|\.([^.\[]+)")
+
+
+def _done_without_image(
+    given_id: Any,
+    repeat: int,
+    model: str,
+    merged: dict[str, Any],
+    problems: list[tuple[str, str]],
+    known: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[str], dict[str, Any]] | None:
+    """For a row of a given id whose only problems are local images no longer there: its ids, and its fields
+    with each such image as the folder's ledger recorded it, when every one of its jobs is completed there
+    (of this model, from the same image path as written, the same image for each of its ``repeat`` jobs);
+    else None (the row is still to be sent, or another than the one made: its problems stand)."""
+    if not isinstance(given_id, str) or not all(isinstance(message, Missing) for _, message in problems):
+        return None
+    ids = [given_id] if repeat == 1 else [f"{given_id}-r{k}" for k in range(1, repeat + 1)]
+    records = [known.get(one_id) for one_id in ids]
+    recorded: dict[str, tuple[tuple[str | int, ...], dict[str, Any]]] | None = None
+    for rec in records:
+        if rec is None or rec.get("state") != "completed" or rec.get("model") != model:
+            return None
+        params = rec.get("params")
+        refs = {place(steps): (steps, ref) for steps, ref in refs_in(params)} if isinstance(params, dict) else {}
+        if recorded is not None and {k: r["sha256"] for k, (_, r) in refs.items()} != {
+            k: r["sha256"] for k, (_, r) in recorded.items()
+        }:
+            return None
+        recorded = refs
+    fields = copy.deepcopy(merged)  # a copy to put the recorded images in
+    for name, _ in problems:
+        steps, ref = (recorded or {}).get(name, ((), {}))
+        holder: Any = fields
+        for step in steps[:-1]:
+            holder = _at(holder, step)
+        if not steps or not isinstance(value := _at(holder, steps[-1]), str) or value.strip() != ref.get("file"):
+            return None  # another path than the one the job was made from: not that job's image
+        holder[steps[-1]] = dict(ref)
+    return ids, fields
+
+
+def _at(holder: Any, step: str | int) -> Any:
+    """``holder[step]`` in a row's fields, or None where there is none."""
+    if isinstance(holder, dict):
+        return holder.get(step)
+    if isinstance(holder, list) and isinstance(step, int) and 0 <= step < len(holder):
+        return holder[step]
+    return None
 
 
 def _line_of(name: str, fields: dict[str, Any], where: dict[str, int], line: int) -> int:

@@ -36,7 +36,7 @@ from ..engine.derived_ids import keep_made_ids
 from ..engine.identity import ChangedJobs, find_changes, refuse_replacing_in_flight
 from ..engine.outcome import RunReport
 from ..engine.strays import in_flight_outside
-from ..errors import BatchgenError, InputError, NotTheApi, StorageError
+from ..errors import BatchgenError, InputError, ManifestError, NotTheApi, StorageError
 from ..jobs import JobSpec
 from ..manifest import Manifest, load_manifest
 from ..models import catalogue
@@ -152,13 +152,17 @@ async def _run(args: argparse.Namespace) -> int:
     replays, unread = await _folder(settings.output.dir)
     args.read_ledgers = replays or {}  # each ledger is read once: the run takes its shard's read (runner.run_jobs)
     replay = merge(replays) if replays else None
-    manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough), replay)
+    known = replay.jobs if replay else None  # a completed row's image may be gone: it is never sent again
+    manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough,
+                                                     known=known), replay)  # fmt: skip
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")
     if shard is not None:
         manifest, strays = replace(manifest, jobs=shard.select(manifest.jobs)), shard.select(strays)
     args.shard_obj = shard
+    if args.replace_changed and replay is not None:
+        _refuse_remaking_without_image(manifest, replay)
     told = ", ".join(job.id for job in strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
     if args.dry_run:
         await _same_shard_count(settings.output.dir, shard)
@@ -320,6 +324,22 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     return code
 
 
+def _refuse_remaking_without_image(manifest: Manifest, replay: Replay) -> None:
+    """A completed row whose image is gone goes on as the ledger recorded it; but one that changed would be
+    made anew with ``--replace-changed``, and that needs its image: the image's problem stands (exit 2)."""
+    if not manifest.gone_images:
+        return
+    changed = {change.job.id for change in find_changes(manifest.jobs, replay)}
+    problems = {p: None for job_id, found in manifest.gone_images.items() if job_id in changed for p in found}
+    if problems:
+        raise ManifestError(
+            [
+                replace(p, message=p.message + "; its row changed, and --replace-changed would send it anew")
+                for p in problems
+            ]
+        )
+
+
 def _same_again_helps(report: RunReport, code: int) -> bool:
     """Whether the same command is worth giving as the way to resume: not after a run that finished, nor after
     one stopped by what the same command meets again (the key refused; a base URL that is not the API's, whose
@@ -376,10 +396,11 @@ def _validate(args: argparse.Namespace) -> int:
     """The manifest alone; with ``--out``, also what that folder has done of its jobs."""
     settings = load_settings(args.config, overrides={"output": {"dir": args.out}})
     catalogue.use([*settings.models.files, *args.models])
-    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough)
+    replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
+    known = replay.jobs if replay else None
+    manifest = load_manifest(args.manifest, passthrough=settings.models.passthrough, known=known)
     for warning in manifest.warnings:
         log.warning(warning)
-    replay = merge(anyio.run(read_all, args.out)) if args.out is not None else None
     manifest = replace(manifest, jobs=keep_made_ids(manifest.jobs, replay))
     changes = find_changes(manifest.jobs, replay) if replay else []
     _print("\n".join(dry_run_lines(manifest, settings, replay, changed=len(changes))))

@@ -293,7 +293,8 @@ def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> 
     except InputError:  # a spec file since moved or broken: the rows of its model no longer read (below)
         catalogue.use()
     try:
-        return keep_made_ids(load_manifest(path, passthrough=passthrough).jobs, replay), None
+        known = replay.jobs if replay is not None else None
+        return keep_made_ids(load_manifest(path, passthrough=passthrough, known=known).jobs, replay), None
     except InputError as exc:
         if given is not None:
             raise

@@ -46,6 +46,12 @@ _INLINE: dict[str, bytes] = {}  # data URIs from the manifest, by sha256 (they a
 _DIGESTS: dict[tuple[str, int, int], tuple[str, str, int, int]] = {}  # (path, size, mtime) -> checked facts
 
 
+class Missing(str):
+    """A problem that is only this: the local image file is not there (deleted or moved).  A row whose job
+    the folder has already completed needs no image (it is never sent again), so the manifest's reader may
+    take such a row as the ledger recorded it (``manifest.load_manifest``'s ``known``)."""
+
+
 def is_ref(value: Any) -> bool:
     """Is this parameter value a checked image (a reference, not the bytes)?"""
     return isinstance(value, dict) and isinstance(value.get("sha256"), str) and ("path" in value or "inline" in value)
@@ -197,7 +203,7 @@ def check_file(param: ParamSpec, path: Path, *, shown: str) -> tuple[dict[str, A
     try:
         info = path.stat()
     except FileNotFoundError:
-        return None, f"{where} does not exist; check the path (relative paths start at the manifest's folder)"
+        return None, Missing(f"{where} does not exist; check the path (relative paths start at the manifest's folder)")
     except OSError as exc:
         return None, f"{where} cannot be read ({exc.strerror or exc})"
     if not path.is_file():

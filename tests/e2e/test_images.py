@@ -418,3 +418,41 @@ def test_input_image_names_the_start_image_whatever_order_the_row_writes_the_ima
     assert (row["input_image"], row["input_sha256"]) == ("start.png", start)
     (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
     assert (indexed["input_image"], indexed["input_sha256"]) == ("start.png", start)
+
+
+def test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_send_still_needs_its_image(
+    tmp_path, sim, monkeypatch, capsys
+):
+    # Deleting the image of a row already completed made every later run of the manifest exit 2 (images are
+    # checked at load): a cron job stuck for an image nothing will ever send again.
+    server = sim()
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.png").write_bytes(png_bytes(640, 360, seed=ord(name)))
+    row = "  - {{id: {0}, image: {0}.png, prompt: {1}}}\n"
+    head = "model: kling-1.6-image2video\njobs:\n"
+    manifest = write(tmp_path / "m.yaml", head + row.format("a", "p") + row.format("b", "p"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    (tmp_path / "a.png").unlink()
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if "a.png" in line]
+    assert len(warned) == 1, err
+    assert f"{manifest}:3: job 'a'" in warned[0] and "does not exist" in warned[0] and "completed" in warned[0]
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["finished"]) == ("manifest", True)
+    assert run_cli("validate", str(manifest), "--out", str(out)) == 0
+    assert len(server.state.submissions) == 2
+    # a row still to send (new, or changed and made anew with --replace-changed) needs its image: exit 2
+    write(manifest, head + row.format("a", "p") + row.format("b", "p") + row.format("c", "p"))
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 2
+    assert f"{manifest}:5: field 'image': image 'c.png' does not exist" in capsys.readouterr().err
+    write(manifest, head + row.format("a", "changed") + row.format("b", "p"))
+    for dry in ((), ("--dry-run",)):
+        assert run_batch(manifest, out, server, "--replace-changed", *dry, monkeypatch=monkeypatch) == 2
+        err = capsys.readouterr().err
+        assert f"{manifest}:3: field 'image': image 'a.png' does not exist" in err and "--replace-changed" in err
+    assert len(server.state.submissions) == 2
