@@ -502,7 +502,8 @@ def _report(args: argparse.Namespace) -> int:
             )
         raise InputError(f"{root} has no ledger.jsonl; give the --out folder of a batchgen run")
     try:
-        page = publish(root, load_settings(args.config).report)
+        jobs, _ = options.manifest_jobs(None, args.dir, read_ledger(root / "ledger.jsonl"))
+        page = publish(root, load_settings(args.config).report, manifest=None if jobs is None else [j.id for j in jobs])
     except OSError as exc:
         raise StorageError(f"cannot write the report in {root} ({exc.strerror or exc}); check the folder") from None
     _print(f"report: {page}   index: {root / 'index.parquet'}")

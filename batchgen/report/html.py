@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from urllib.parse import quote
 
@@ -94,6 +94,10 @@ LEFT_TITLE = "Left for a later run, by reason (not failed: the same command run 
 LEFT_STUCK_TITLE = (
     "Left for a later run, by reason (not failed: the same command run again goes on with them, save where "
     "the reason says it does not)"
+)
+OUTSIDE_TITLE = (
+    "Left unsent by rows since removed from the manifest (in the ledger, not in the manifest: no run sends them "
+    "unless their rows are put back)"
 )
 LEFT_LIVE_TITLE = "Not finished, with a reason (not failed: this run or a later one goes on with them)"
 
@@ -306,6 +310,9 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
     failures = _groups(
         [(r.error or f"{r.state} (no reason recorded)", r) for r in data.rows if r.state in ("failed", "expired")]
     )
+    outside = _groups([(f"{r.state}: {r.error}" if r.error else r.state, r) for r in data.rows if r.unsent_outside])
+    whole = data  # the summary counts every job of the ledger; the rest, the rows a run goes on with
+    data = replace(data, rows=[r for r in data.rows if not r.unsent_outside])
     left = _groups([(r.error, r) for r in data.rows if (r.state in UNFINISHED or r.held) and r.error])
     deferred = _groups([(r.error or "held back: credits ran out or the spend cap was reached", r)
                         for r in data.rows if r.state == "deferred" and not r.held])  # fmt: skip
@@ -314,10 +321,11 @@ def render_pages(data: PageData, *, title: str, page_size: int) -> list[str]:
     head = f"<h1>{escape(title)}</h1><div class=muted>generated {escape(data.generated_at)}</div>{_banner(data)}"
     main = (
         head
-        + _summary(data)
+        + _summary(whole)
         + _group_tables("Failures by reason", failures, detail=False)
         + _left(data, left)
         + _group_tables(DEFERRED_TITLE, deferred, detail=False)
+        + _group_tables(OUTSIDE_TITLE, outside, detail=False)
         + _group_tables("Videos kept with warnings", warnings, detail=True)
         + f"<h2>The run</h2>{charts}"
         + _sheet(data, videos, 1, pages, page_size, "")

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -57,6 +58,7 @@ def verdict_from(rows: list[JobRow], root: Path) -> Verdict:
             return Verdict(code if isinstance(code, int) else None, kept.get("resume_command") or None)
     except (OSError, ValueError):
         pass
+    rows = [row for row in rows if not row.unsent_outside]  # no run goes on with those: not unfinished
     states = {row.state for row in rows}
     if states & UNFINISHED:
         return Verdict(None)
@@ -84,8 +86,11 @@ def publish(
     *,
     verdict: Verdict | None = None,
     specs: dict[str, tuple[str, dict[str, Any]]] | None = None,
+    manifest: Collection[str] | None = None,
 ) -> Path:
-    """Write index.parquet, the missing thumbnails and report.html (+ pages) for ``root``; returns the page."""
+    """Write index.parquet, the missing thumbnails and report.html (+ pages) for ``root``; returns the page.
+    ``manifest``: without ``specs``, the ids of the manifest the folder's last run was given, if known (the
+    jobs outside it left unsent are told apart: no run sends them)."""
     for folder in (root / THUMBS_DIR, root / PAGES_DIR):
         if folder.is_symlink():
             raise StorageError(
@@ -93,6 +98,10 @@ def publish(
                 "Replace the link with a real folder (or remove it)"
             )
     rows = load_rows(root / "ledger.jsonl", specs)
+    if specs is None and manifest is not None:
+        wanted = set(manifest)
+        for row in rows:
+            row.outside = row.job_id not in wanted
     annotations = read_annotations(root)
     for row in rows:
         row.meta = annotations.get(row.job_id, {})

@@ -22,6 +22,7 @@ from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
 from ..store.shards import Shard, parse_name, shard_of
+from .timeline import UNSENT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable
@@ -479,6 +480,14 @@ def status_summary(
         also = (
             f"; {fetched} of them in flight, whose videos the next run fetches (charged once made)" if fetched else ""
         )
+        unsent = Counter(
+            rec.get("state", "?") for i, rec in replay.jobs.items() if i not in jobs and rec.get("state") in UNSENT
+        )
+        if unsent:  # no run sends (or looks up) a job left unsent whose row is gone: not "run again", then
+            also += (
+                f"; {unsent.total()} of them left unsent ({_counts_line(unsent)}): no run sends them unless their "
+                "rows are put back in the manifest"
+            )
         lines.insert(1, f"  {outside} more job{'s' if outside != 1 else ''} in the ledger not in the manifest "
                         f"(rows removed, or another manifest's): counted in the spend alone{also}")  # fmt: skip
         if not jobs:

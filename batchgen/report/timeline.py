@@ -24,6 +24,8 @@ from ..engine.outcome import error_text, held_back, rerun_cannot_settle
 from ..store.ledger import read_ledger
 from ..store.media import Media
 
+UNSENT = frozenset({"deferred", "pending", "submitting"})  # states no run goes on with but for the job's row
+
 
 @dataclass(slots=True)
 class JobRow:
@@ -52,6 +54,14 @@ class JobRow:
     updated_at: float | None = None
     meta: dict[str, str] = field(default_factory=dict)  # the manifest's annotation columns (meta.NAME)
     recorded: bool = True  # False: a row of the manifest the ledger has no line for (never submitted)
+    # in the ledger, not in the manifest the page is made for (a row since removed, another manifest's)
+    outside: bool = False
+
+    @property
+    def unsent_outside(self) -> bool:
+        """Left unsent (deferred, pending, a submit not settled) by a row no longer in the manifest: no run
+        sends it, or looks it up, unless its row is put back (a job in flight outside it is still fetched)."""
+        return self.outside and self.state in UNSENT
 
     @property
     def prompt(self) -> str:
@@ -94,6 +104,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
             row.bytes = record.get("bytes") if isinstance(record.get("bytes"), int) else None
             row.media = Media.from_record(record.get("media"))
             row.warnings = [w for w in record.get("warnings") or [] if isinstance(w, dict)]
+        row.outside = specs is not None and job_id not in given
     return list(rows.values())
 
 

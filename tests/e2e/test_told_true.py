@@ -569,3 +569,36 @@ def test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_jobs_a_429_past_t
     assert code == 3 and "spend cap" in printed
     reasons = printed.split("left for a later run, by reason:", 1)[1].split("Stopped submitting", 1)[0]
     assert f"{len(pending)} x HTTP 429: rate_limit_exceeded" in reasons and pending[0] in reasons, printed
+
+
+def test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The next run's report listed them under "a re-run with credits, or a higher --max-spend, submits them",
+    # though no run sends a job whose row is gone; status said nothing of them but "counted in the spend alone".
+    from batchgen.report.html import DEFERRED_TITLE, OUTSIDE_TITLE
+
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))  # 4 x $0.28
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--max-spend", "0.6", monkeypatch=monkeypatch) == 3
+    deferred = {job_id for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items() if rec["state"] == "deferred"}
+    assert len(deferred) == 2
+    kept = [f'  - id: job-{i:03d}\n    prompt: "scene number {i}"' for i in range(4) if f"job-{i:03d}" not in deferred]
+    write(manifest, "model: kling-text2video\njobs:\n" + "\n".join(kept) + "\n")
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    for page in ((out / "report.html").read_text(), None):
+        if page is None:  # 'batchgen report' alone, from the manifest kept with the folder
+            assert run_cli("report", str(out)) == 0
+            page = (out / "report.html").read_text()
+        assert DEFERRED_TITLE not in page and "re-run resumes" not in page
+        assert OUTSIDE_TITLE in page and all(f"<code>{i}</code>" in page for i in deferred)
+        assert "Exit code 0" in page
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["finished"] and status["outside_manifest"] == 2
+    assert "2 of them left unsent (2 deferred): no run sends them unless their rows are put back" in status["lines"][1]
+    assert not any("then run again" in line for line in status["lines"])
+    assert len(server.state.submissions) == 2
