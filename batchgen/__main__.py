@@ -6,6 +6,6 @@ second command there, and it has no package for a relative import.
 """
 
 if __name__ == "__main__":
-    from batchgen.cli.main import main_entry
+    from batchgen.cli.entry import main
 
-    main_entry()
+    main()

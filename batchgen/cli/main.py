@@ -129,8 +129,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main_entry() -> None:
     sys.excepthook = redacting_excepthook  # a bug's traceback never prints the key
-    signal.signal(signal.SIGTERM, _interrupt)
-    code = main()
+    signal.signal(signal.SIGTERM, _interrupt)  # (cli/entry.py installs it before importing this module)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a signal before main() watches for one (while it parses the command line)
+        _error("interrupted")
+        code = EXIT_INTERRUPTED
     if "ray" not in sys.modules:
         # Everything is written (each file atomically, the ledger fsynced) and flushed below, so leave
         # without the interpreter's teardown: freeing a large run's objects and modules took ~0.3 s after

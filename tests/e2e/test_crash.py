@@ -840,6 +840,78 @@ def test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130(tm
     assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
 
 
+_SCRIPTS = re.search(r'^batchgen = "([\w.]+):(\w+)"$', (Path(__file__).parents[2] / "pyproject.toml").read_text(), re.M)
+# A child that sends itself SIGTERM the moment the command starts importing the CLI's heavy modules (aiohttp),
+# then starts the command through ENTRY: an event in the process, not a wait on the clock.
+_SIGTERM_WHILE_IMPORTING = """
+import importlib, os, runpy, signal, sys
+class SigtermAtImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "aiohttp":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+sys.meta_path.insert(0, SigtermAtImport())
+how, sys.argv = sys.argv[1], ["batchgen", *sys.argv[2:]]
+if how == "-m":
+    runpy.run_module("batchgen", run_name="__main__")
+else:
+    module, function = {entry!r}
+    getattr(importlib.import_module(module), function)()
+"""
+
+
+@pytest.mark.parametrize("entry", ["python -m batchgen", "the console script"])
+def test_sigterm_while_the_cli_is_still_being_imported_is_a_clean_stop_with_exit_130(tmp_path, entry):
+    # The handler was installed once the CLI was imported (~0.5 s): a SIGTERM before (systemctl stop just
+    # after a start) met the default action, and the process ended by the signal (exit 143), not 130.
+    assert _SCRIPTS is not None
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    script = _SIGTERM_WHILE_IMPORTING.format(entry=(_SCRIPTS[1], _SCRIPTS[2]))
+    how = ["-m"] if entry.startswith("python") else ["script"]
+    argv = ["run", str(manifest), "--simulate", "--out", str(out)]
+    done = subprocess.run([sys.executable, "-c", script, *how, *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "Error: interrupted" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()  # nothing read or written: the same command starts the batch
+    again = subprocess.run([sys.executable, "-m", "batchgen", *argv, "--quiet"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether the process has a handler for SIGTERM (its SigCgt mask in /proc), or has ended."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    mask = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    return bool(int(mask, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the handler from /proc")
+def test_sigterm_sent_as_soon_as_a_run_takes_it_stops_the_run_cleanly_and_the_batch_resumes(tmp_path):
+    # Sent the moment the process first handles SIGTERM (before anything: while the CLI is imported, or the
+    # manifest read; or once the run watches signals), it ends with the README's 130, and the same command
+    # run again finishes the batch, each job made once.
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--simulate", "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: _catches_sigterm(proc.pid))
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, stderr.decode())
+    told = stdout.decode() + stderr.decode()
+    assert ("Error: interrupted" in told or "Interrupted:" in told) and "Traceback" not in told
+    again = subprocess.run([*argv, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    events = ledger_events(out)
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert Counter(e["job_id"] for e in events if e["event"] == "submitted").most_common(1)[0][1] == 1
+
+
 def test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_link_is_gone(
     sim, tmp_path, monkeypatch, capsys
 ):
