@@ -470,6 +470,7 @@ def _status(args: argparse.Namespace) -> int:
         shards=shards,
         changed=changed,
         unread=unread,
+        command=_command_for(args.manifest, args.dir),
     )
     if not local:
         summary["dir"] = args.dir
@@ -491,6 +492,15 @@ def _status(args: argparse.Namespace) -> int:
     else:
         _print("\n".join(summary["lines"]))
     return EXIT_OK
+
+
+def _command_for(manifest: str | None, out: str) -> str | None:
+    """The run that sends the jobs of a manifest ``status --manifest`` names, when it is not the one the
+    folder's last run was given (its run again is not "the same 'batchgen run'"); None for that one (or none
+    given).  The folder's kept options apply to it, as to any run into the folder."""
+    if manifest is None or options.kept_manifest(out) == Path(manifest).resolve():
+        return None
+    return options.resume_command(manifest, out, options.Options({}))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -269,6 +269,16 @@ def save_manifest(
         write_atomically(folder / MANIFEST_FILE, (json.dumps(data) + "\n").encode(), durable=False)
 
 
+def kept_manifest(out: str) -> Path | None:
+    """The manifest the folder's last run was given, as kept with a local folder (None: not known)."""
+    if is_object_url(out):
+        return None
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        found = json.loads((state_dir(out) / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return Path(found["path"]) if isinstance(found, dict) and isinstance(found.get("path"), str) else None
+    return None
+
+
 def manifest_jobs(given: str | None, out: str, replay: Replay | None = None) -> tuple[list[JobSpec] | None, str | None]:
     """The jobs of the manifest ``status`` compares the ledger with: the one given, or the one the folder's
     last run was given (if it is still there); None when neither is known.  Either is read with the model

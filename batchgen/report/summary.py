@@ -424,6 +424,7 @@ def status_summary(
     shards: Collection[Shard] = (),
     changed: Collection[str] = (),
     unread: str | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """A folder's ledger summarised.  ``held_by``: the pid of a run holding the folder now (0: pid unknown);
     ``live``: shard name -> who holds it now; ``manifest``: the job ids of the manifest (None: not known):
@@ -434,7 +435,9 @@ def status_summary(
     ``changed``: the ids of the manifest's rows that ask for something other than what their ids were sent as
     (the next run stops, exit 2, unless --replace-changed); ``unread``: why the manifest the folder's last run
     was given, still there, no longer reads (the ledger's jobs are counted then, and the folder is not called
-    finished: the manifest may hold rows never sent, and the next run stops on it).
+    finished: the manifest may hold rows never sent, and the next run stops on it); ``command``: the command
+    that sends and resumes the manifest's jobs when that is not the folder's last run again (``status
+    --manifest`` naming another manifest than the one that run was given).
 
     As in the run's summary, ``failures`` are the jobs that failed or expired; ``left`` the unfinished ones
     whose last line gives a reason (a download that failed for now, a submit not yet settled)."""
@@ -485,8 +488,8 @@ def status_summary(
         )
         if unsent:  # no run sends (or looks up) a job left unsent whose row is gone: not "run again", then
             also += (
-                f"; {unsent.total()} of them left unsent ({_counts_line(unsent)}): no run sends them unless their "
-                "rows are put back in the manifest"
+                f"; {unsent.total()} of them left unsent ({_counts_line(unsent)}): a run of this manifest does not "
+                "send them, only one of a manifest that has their rows (put back, or another manifest's)"
             )
         lines.insert(1, f"  {outside} more job{'s' if outside != 1 else ''} in the ledger not in the manifest "
                         f"(rows removed, or another manifest's): counted in the spend alone{also}")  # fmt: skip
@@ -552,18 +555,21 @@ def status_summary(
     elif unfinished:
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
         owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not at_work(i)], shards)
-        run = f"the 'batchgen run' of each one's shard ({owners})" if owners else "the same 'batchgen run'"
-        lines.append(f"  {unfinished} not finished: run {run} again to resume them{also}")
+        same = f"'{command}'" if command else "the same 'batchgen run' again"
+        run = f"the 'batchgen run' of each one's shard ({owners}) again" if owners else same
+        lines.append(f"  {unfinished} not finished: run {run} to resume them{also}")
     if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:
-        lines += _never_submitted_lines(missing, shards)
+        lines += _never_submitted_lines(missing, shards, command)
     if deferred := states.get("deferred", 0) - held:
         # in a sharded folder each shard's run sends its own deferred jobs, under its own cap: which, said
         stopped = [i for i, rec in jobs.items() if rec.get("state") == "deferred" and not held_back(rec)]
         owners = _shard_flags(stopped, shards)
-        run = f"the 'batchgen run' of each one's shard ({owners}) " if owners else ""
+        run = f"the 'batchgen run' of each one's shard ({owners}) again" if owners else "again"
+        if command and not owners:
+            run = f"'{command}'"
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
-            f"--max-spend, then run {run}again"
+            f"--max-spend, then run {run}"
         )
     refused = sum(1 for rec in jobs.values() if refused_as_sent(rec))
     holders = {
@@ -607,11 +613,13 @@ def status_summary(
     }
 
 
-def _never_submitted_lines(missing: list[str], shards: Collection[Shard]) -> list[str]:
-    """What sends the jobs never submitted: the same run again, or in a sharded folder, each one's shard's run
-    (one that never ran here is not 'the same' command: its --shard is named)."""
+def _never_submitted_lines(missing: list[str], shards: Collection[Shard], command: str | None = None) -> list[str]:
+    """What sends the jobs never submitted: the same run again (or ``command``, for another manifest than the
+    one the folder's last run was given), or in a sharded folder, each one's shard's run (one that never ran
+    here is not 'the same' command: its --shard is named)."""
     if not shards:
-        return [f"  {len(missing)} never submitted: run the same 'batchgen run' again to submit them"]
+        run = f"'{command}'" if command else "the same 'batchgen run' again"
+        return [f"  {len(missing)} never submitted: run {run} to submit them"]
     count = next(iter(shards)).count
     ran = {shard.index for shard in shards}
     lines = []

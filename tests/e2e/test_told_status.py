@@ -356,3 +356,25 @@ def test_a_job_in_flight_whose_row_was_removed_is_its_own_shards_to_fetch(sim, t
         assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", "--shard", f"{index}/2") == 0
         noted = f"1 job(s) in flight have no row in the manifest any more ({gone})" in capsys.readouterr().out
         assert noted is (index == 1), index
+
+
+def test_status_of_another_manifest_names_the_run_of_that_manifest_for_its_jobs_not_the_same_run_again(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # 'status --manifest OTHER' said "run the same 'batchgen run' again" for OTHER's rows never sent: that run
+    # (the folder's last, of its own manifest) never sends them.
+    server = sim()
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    other = write(tmp_path / "other.yaml", many_jobs_yaml(3, prefix="other"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--manifest", str(other)) == 0
+    told = capsys.readouterr().out
+    assert f"3 never submitted: run 'batchgen run {other} --out {out}' to submit them" in told, told
+    assert "the same 'batchgen run'" not in told
+    assert run_cli("status", str(out), "--manifest", str(manifest)) == 0  # the folder's own: nothing to send
+    assert "all jobs completed" in capsys.readouterr().out
+    # the command named is the one that sends them
+    assert run_batch(other, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 5

@@ -599,6 +599,6 @@ def test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as
     assert run_cli("status", str(out), "--json") == 0
     status = json.loads(capsys.readouterr().out)
     assert status["finished"] and status["outside_manifest"] == 2
-    assert "2 of them left unsent (2 deferred): no run sends them unless their rows are put back" in status["lines"][1]
+    assert "2 of them left unsent (2 deferred): a run of this manifest does not send them" in status["lines"][1]
     assert not any("then run again" in line for line in status["lines"])
     assert len(server.state.submissions) == 2
