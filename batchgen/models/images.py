@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ImageChanged
 from . import catalogue
@@ -89,10 +90,32 @@ def input_images_json(params: Any) -> str | None:
     return json.dumps(every, ensure_ascii=False, sort_keys=True) if every else None
 
 
+def shown_url(url: str) -> str:
+    """An image URL as the records name it: as sent, but without its query string or fragment, which may
+    hold a credential (a signed URL's signature, a token): ``https://host/a.png?X-Amz-Signature=...`` is
+    recorded ``https://host/a.png``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
 def image_param_names(model: str | None) -> list[str] | None:
     """The names of a model's parameters that take one image, in its spec's order; None for a model not known."""
     spec = catalogue.current().get(model) if model else None
     return None if spec is None else [param.name for param in spec.image_params()]
+
+
+def top_input(model: str | None, params: dict[str, Any]) -> dict[str, Any] | None:
+    """What ``input_image`` / ``input_sha256`` name: a job's first top-level image in its spec's order (as
+    :func:`top_images` orders them), a checked one's path as written and sha256, or an ``https://`` URL as
+    :func:`shown_url` records it (no sha256); None for a job without one."""
+    order = image_param_names(model) or []  # (a URL counts where the model's spec takes an image)
+    urls = {name: shown_url(params[name]) for name in order if str(params.get(name))[:8].lower() == "https://"}
+    for name in dict.fromkeys([*(name for name in order if name in params), *params]):
+        if is_ref(ref := params[name]):
+            return {"file": ref.get("file") or ref.get("path"), "sha256": ref["sha256"]}
+        if name in urls:
+            return {"file": urls[name], "sha256": None}
+    return None
 
 
 def top_images(model: str | None, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..models.images import input_images_json, top_images
+from ..models.images import input_images_json, top_input
 from ..params import defaults_of
 from ..store.files import write_atomically
 from .timeline import JobRow
@@ -113,7 +113,7 @@ def index_table(rows: list[JobRow]) -> Any:
     for row in rows:
         p = {**defaults_of(row.model or ""), **row.params}
         media = row.media
-        image = next(iter(top_images(row.model, row.params)), None)
+        image = top_input(row.model, row.params)
         values: dict[str, Any] = {
             "job_id": row.job_id,
             "model": row.model,
@@ -127,8 +127,8 @@ def index_table(rows: list[JobRow]) -> Any:
             "camera_control_config_value": _int(p.get("camera_control_config_value")),
             "camera_control_type": _text(p.get("camera_control_type")),
             "params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,
-            "input_image": _text(image.get("file") or image.get("path")) if image else None,
-            "input_sha256": _text(image.get("sha256")) if image else None,
+            "input_image": _text(image["file"]) if image else None,
+            "input_sha256": _text(image["sha256"]) if image else None,
             "input_images_json": input_images_json(row.params),
             "state": row.state,
             "request_id": row.request_id,

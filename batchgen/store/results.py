@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from ..models.images import input_images_json, top_images
+from ..models.images import input_images_json, top_input
 
 RESULT_COLUMNS = (
     "job_id",
@@ -45,11 +45,11 @@ def neutralise(cell: str) -> str:
 
 
 def _input_image(rec: dict[str, Any]) -> dict[str, Any] | None:
-    """A job's input image reference (path and sha256, never its bytes) from its ledger record, if any."""
+    """A job's input image (path or URL, and sha256; never its bytes) from its ledger record, if any."""
     params = rec.get("params")
     if not isinstance(params, dict):
         return None
-    return next(iter(top_images(rec.get("model"), params)), None)
+    return top_input(rec.get("model"), params)
 
 
 def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
@@ -86,7 +86,7 @@ def render_results(jobs: dict[str, dict[str, Any]]) -> bytes:
         row.append(json.dumps(params, ensure_ascii=False, sort_keys=True) if params else None)
         if with_inputs:
             image = inputs[job_id]
-            row += [image.get("file") or image.get("path"), image.get("sha256")] if image else [None, None]
+            row += [image["file"], image["sha256"]] if image else [None, None]
             row.append(every[job_id])
         writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
     return buf.getvalue().encode()

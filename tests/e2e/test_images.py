@@ -456,3 +456,25 @@ def test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_s
         err = capsys.readouterr().err
         assert f"{manifest}:3: field 'image': image 'a.png' does not exist" in err and "--replace-changed" in err
     assert len(server.state.submissions) == 2
+
+
+def test_an_image_given_as_an_https_url_is_recorded_as_its_input_without_the_query_string(tmp_path, sim, monkeypatch):
+    # input_image (results.csv, index.parquet) and input_images named local files alone: a job whose image was
+    # a URL had none recorded.  A signed URL's query holds its credential: it is recorded without it.
+    import csv
+
+    server = sim()
+    (tmp_path / "end.png").write_bytes(png_bytes(640, 360, seed=2))
+    url = "https://images.example.com/shots/start.png"
+    signed = f"{url}?X-Amz-Signature=s3cr3t#f"
+    manifest = write(tmp_path / "m.yaml", "model: kling-o3-image2video\njobs:\n  - id: o\n    prompt: p\n"
+                                          f"    end_image_url: end.png\n    image_url: '{signed}'\n")  # fmt: skip
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    end = hashlib.sha256((tmp_path / "end.png").read_bytes()).hexdigest()
+    every = {"end_image_url": {"file": "end.png", "sha256": end}}  # the checked images (a URL is never read)
+    (row,) = csv.DictReader((out / "results.csv").read_text().splitlines())
+    assert (row["input_image"], row["input_sha256"], json.loads(row["input_images"])) == (url, "", every)
+    (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
+    assert (indexed["input_image"], indexed["input_sha256"]) == (url, None)
+    assert json.loads(indexed["input_images_json"]) == every
