@@ -9,7 +9,11 @@ submit went through with is *confirmed*: a later refusal in it is the image's
 own (or the field's), and is not retried.  Once a job was refused in both
 forms, the model's form no longer changes (nor is the change logged again):
 each later job still tries both, but a gateway that takes neither does not
-send the form back and forth between jobs, "from now on" each time.
+send the form back and forth between jobs, "from now on" each time.  Nor does
+a refusal change it back before then: jobs sent one after another, each
+refused in the form the one before it moved to, are refused for one cause
+(a gateway that takes neither form, or their images), so the change is made
+and said once, naming the job it was learnt from; each job still tries both.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class InlineForms:
         self._forms: dict[tuple[str, str], str] = {}
         self._confirmed: set[tuple[str, str]] = set()
         self._refused_both: set[tuple[str, str]] = set()  # a job was refused in each form
+        # moved to the other form after a refusal of this job's, until its own outcome in that form is known
+        self._trying: dict[tuple[str, str], str] = {}
 
     def forms_for(self, model: str, payload: dict[str, Any], tried: dict[str, set[str]]) -> dict[str, str]:
         """The form each inlined image of this payload goes in now: the model's current one, unless this job
@@ -56,11 +62,14 @@ class InlineForms:
                 log.warning("%s took the image in '%s' as %s; sending it so from now on", model, name, _WORDS[form])
             self._forms[key] = form
             self._confirmed.add(key)
+            self._trying.pop(key, None)
 
-    def refused(self, model: str, exc: RequestRejected, used: dict[str, str], tried: dict[str, set[str]]) -> bool:
-        """A submit sent with ``used`` was refused: True when it should be sent again in the other form (each
-        job tries each form at most once).  ``tried`` is this job's memory of the forms each field was
-        refused in."""
+    def refused(
+        self, model: str, exc: RequestRejected, used: dict[str, str], tried: dict[str, set[str]], job_id: str = ""
+    ) -> bool:
+        """A submit (of job ``job_id``) sent with ``used`` was refused: True when it should be sent again in the
+        other form (each job tries each form at most once).  ``tried`` is this job's memory of the forms each
+        field was refused in."""
         if exc.status != 400:
             return False
         text = f"{exc.detail or ''} {exc}"
@@ -71,16 +80,22 @@ class InlineForms:
             key = (model, name)
             if _other(form) in tried[name]:
                 self._refused_both.add(key)
+                self._trying.pop(key, None)
                 return False  # refused in both forms: the image itself is refused, or the gateway takes neither
             if key in self._confirmed and self._forms.get(key) == form:
                 return False  # refused in a form known good: the image itself is refused
+            if self._trying.get(key, job_id) != job_id:
+                return True  # refused in the form another job's refusal moved to, on trial: one cause, said once
             if self._forms.get(key, form) == form and key not in self._confirmed | self._refused_both:
                 self._forms[key] = _other(form)
+                self._trying[key] = job_id
                 log.warning(  # not the answer's text: a provider may echo the field's value in it
-                    "%s refused the image in '%s' sent as %s (HTTP 400 naming the field); sending it as %s from now on",
+                    "%s refused the image in '%s' sent as %s (HTTP 400 naming the field%s); sending it as %s from "
+                    "now on",
                     model,
                     name,
                     _WORDS[form],
+                    f", job {job_id}" if job_id else "",
                     _WORDS[_other(form)],
                 )
             return True

@@ -384,7 +384,7 @@ class Submitter:
                 async with self._image_slots if images else contextlib.nullcontext():
                     sub = await self.gateway.call(
                         Priority.SUBMIT,
-                        lambda: self._post(job.spec.model, payload, images, sent, refused),
+                        lambda: self._post(job.spec.model, payload, images, sent, refused, job.spec.id),
                         before=stamp,
                         retry_on=retry_unsent,
                         shield_s=self._shield_s,
@@ -474,7 +474,13 @@ class Submitter:
         )
 
     async def _post(
-        self, model: str, payload: dict[str, Any], images: bool, sent: dict[str, Any], refused: dict[str, set[str]]
+        self,
+        model: str,
+        payload: dict[str, Any],
+        images: bool,
+        sent: dict[str, Any],
+        refused: dict[str, set[str]],
+        job_id: str = "",
     ) -> Any:
         """POST one body; an image job's body (its base64) exists only now, one at a time.  A refusal of an
         image's inline form is judged here, before the next image body is built, so it is paid once."""
@@ -486,7 +492,7 @@ class Submitter:
         try:
             answer = await self.api.submit(model, body)
         except RequestRejected as exc:
-            sent["again"] = self._inline.refused(model, exc, forms, refused)
+            sent["again"] = self._inline.refused(model, exc, forms, refused, job_id)
             raise
         finally:
             del body

@@ -69,3 +69,20 @@ def test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_
         == f"{MODEL} took the image in 'image' as a data: URI; sending it so from now on"
     )
     assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "data_uri"}
+
+
+def test_jobs_refused_in_turn_for_one_cause_change_the_form_and_say_so_once_naming_the_job(caplog):
+    # Jobs sent one after another, each refused in the form the one before it had moved to (a gateway that
+    # takes neither form), each flipped the model's form back and logged "from now on" again: one warning per
+    # job for one cause.
+    forms = InlineForms()
+    jobs: list[dict[str, set[str]]] = [{} for _ in range(3)]
+    for _ in range(2):  # each job sends, then hears its refusal, before the next job's first one is judged
+        for i, tried in enumerate(jobs):
+            if tried.get("image") != {"base64", "data_uri"}:
+                forms.refused(MODEL, _refusal(), forms.forms_for(MODEL, PAYLOAD, tried), tried, f"job-{i}")
+    assert all(tried["image"] == {"base64", "data_uri"} for tried in jobs)  # each still tried both
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{MODEL} refused the image in 'image' sent as a data: URI (HTTP 400 naming the field, job job-0); "
+        "sending it as bare base64 from now on"
+    ]
