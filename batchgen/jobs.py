@@ -193,4 +193,7 @@ class TrackedJob:
     # one of them (the same body), though the ledger's current record names the new attempt alone
     ended_requests: list[str] = field(default_factory=list)
     posted: bool = False  # a POST of it went out in this run (answered or not)
+    # an earlier run's submit of unknown outcome: when its POST went out, as that run's ledger recorded it (None:
+    # not recorded); ``submitted_epoch`` is set a little before it, where the history is searched from
+    posted_epoch: float | None = None
     damaged: bool = False  # completed, its video found missing or not the one recorded: the file in place is not it

@@ -458,13 +458,23 @@ class Reconciler:
                     return answer
             await self.clock.sleep(verdict)
 
-    async def settle(self, job: TrackedJob, *, since: float, until: float | None = None) -> Settlement:
+    async def settle(
+        self,
+        job: TrackedJob,
+        *,
+        since: float,
+        until: float | None = None,
+        sent: float | None = None,
+        earliest: bool = False,
+    ) -> Settlement:
         """Decide an unknown submit sent at ``since`` (epoch) whose outcome came back unknown at ``until``:
         attach, resubmit, or leave it for later.  A request of ours listed in the history shows it has
         caught up with the attempt only if it was sent after ``until``: one sent between the two may have
         been made first (an image body still uploading, a slow front end).  ``until`` None: an earlier
         run's submit, whose outcome never came back; that run had ended by the time this one began (its
-        other requests, sent after the attempt but before it ended, prove nothing)."""
+        other requests, sent after the attempt but before it ended, prove nothing).  ``sent``: when its POST
+        went out, where that is not ``since`` (an earlier run's submit is looked for from a little before it);
+        ``earliest``: ``since`` is only the earliest time searched, so without ``sent`` no send time is named."""
         until = self.started if until is None else until
         # One look-up now, then again after each of LOOKUP_DELAYS while the history has not caught up.
         attempts = self.gateway.policy.attempts(
@@ -474,8 +484,9 @@ class Reconciler:
             deadline_s=math.inf,
         )
         # where a person can look for it: the history, by model and time
-        when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        by_hand = f"{job.spec.model} request sent about {when} in the account's request history"
+        when = datetime.fromtimestamp(since if sent is None else sent, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        about = f"no earlier than {when} (the earliest time searched)" if earliest and sent is None else f"about {when}"
+        by_hand = f"{job.spec.model} request sent {about} in the account's request history"
         try:
             async for attempt in attempts:
                 with attempt:
@@ -491,7 +502,7 @@ class Reconciler:
                         raise NotCaughtUp
         except Ambiguous as exc:
             if await self._until_one_claimed(job, exc.candidates):  # another job's: fewer to tell apart
-                return await self.settle(job, since=since, until=until)
+                return await self.settle(job, since=since, until=until, sent=sent, earliest=earliest)
             return self._torn(job, exc)
         except NotCaughtUp as exc:
             if exc.beyond:  # the next run reads the same history as far, and no request of ours settles it
@@ -507,7 +518,7 @@ class Reconciler:
                 )
             if not self._sent_after(until):
                 if await self._until_one_sent_after(job, since, until):  # look again, now that one was
-                    return await self.settle(job, since=since, until=until)
+                    return await self.settle(job, since=since, until=until, sent=sent, earliest=earliest)
                 if not self.more_to_send(job):
                     return _no_plain_rerun(
                         job,

@@ -141,6 +141,7 @@ async def plan_resume(
             # as far back as a record lives.
             line = rec.get("ts") if rec.get("event") == Event.SUBMITTING else None
             sent = parse_time(rec.get("posting_at") or line) or clock.epoch() - reconciler.record_life_s
+            job.posted_epoch = parse_time(rec.get("posting_at") or line)
             job.submitted_epoch = sent - CLOCK_SLACK_S
             # when that POST's outcome came back unknown, if the ledger says (of that POST: not before it)
             unknown = parse_time(rec.get("unknown_at"))

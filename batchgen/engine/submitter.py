@@ -531,7 +531,10 @@ class Submitter:
         self._settling += 1
         self.book.wake()
         try:
-            verdict = await self.reconciler.settle(job, since=since, until=until)
+            # an earlier run's is looked for from a little before its POST (``since``): the log names when it went
+            verdict = await self.reconciler.settle(
+                job, since=since, until=until, sent=job.posted_epoch if resumed else None, earliest=resumed
+            )
         finally:
             self._settling -= 1
         if isinstance(verdict, Attach):

@@ -966,3 +966,25 @@ def test_a_job_shown_unfinished_long_after_its_record_died_is_taken_for_stalled(
     assert told and "looks stalled" in detail and "--resubmit-lost" in detail
     assert float(told[1]) >= 3 * 5  # not before three times the others' time
     assert server.state.total_charged() == pytest.approx(3 * 0.28)
+
+
+def test_a_lost_submit_an_earlier_run_left_is_told_with_the_time_its_post_went_out_not_the_search_bound(
+    sim, tmp_path, monkeypatch
+):
+    # A resumed run looks an earlier run's lost submit up from 5 s before its POST, and its reason named that
+    # bound as when the request was sent ("look for a ... request sent about HH:MM:SS"): 5 s early.
+    from datetime import UTC, datetime
+
+    server = sim(history="off", rates={"submit_drop_after": 1.0})  # made, the answer lost; no history to settle it
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    out = tmp_path / "out"
+    for _ in range(2):  # the run that sent it, then one that resumes it
+        run_batch(manifest, out, server, monkeypatch=monkeypatch)
+        (rec,) = read_ledger(out / "ledger.jsonl").jobs.values()
+        assert rec["state"] == "submitting", rec
+        posted = datetime.fromisoformat(rec["posting_at"].replace("Z", "+00:00")).astimezone(UTC)
+        assert (
+            f"request sent about {posted:%Y-%m-%d %H:%M:%S} UTC in the account's request history"
+            in (rec["error"]["detail"])
+        ), rec["error"]["detail"]
+    assert len(server.state.submissions) == 1
