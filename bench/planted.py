@@ -1140,13 +1140,6 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a SIGTERM while the manifest is read ends the process by the signal, not as a clean stop (130)",
-        "batchgen/cli/main.py",
-        "    signal.signal(signal.SIGTERM, _interrupt)",
-        "    signal.getsignal(signal.SIGTERM)",
-        ("tests/e2e/test_crash.py::test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130",),
-    ),
-    Plant(
         "a folder whose lines name no key is checked for a key change",
         "batchgen/engine/account.py",
         'rec.get("key_fp") not in (None, fingerprint)',
@@ -3810,6 +3803,125 @@ PLANTS = (
         '                    "(paid again if the lost one was made)",\n                    rerun=False,',
         '                    "(paid again if the lost one was made)",',
         ("tests/e2e/test_history_ids.py::test_a_history_that_keeps_no_bodies_leaves_lost_submits_unsent_and_says_why",),
+    ),
+    # ------------------------------------------------- what the operator is told, from using the tool (round 25)
+    Plant(
+        "a completed row's deleted image stops every later run (exit 2), though that row is never sent again",
+        "batchgen/manifest.py",
+        '        if rec is None or rec.get("state") != "completed" or rec.get("model") != model:',
+        "        if True:",
+        (
+            "tests/e2e/test_images.py::"
+            "test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_send_still_needs_its_image",
+        ),
+    ),
+    Plant(
+        "a changed completed row whose image is gone is made anew with --replace-changed: sent without its image",
+        "batchgen/cli/main.py",
+        "    if args.replace_changed and replay is not None:",
+        "    if False:",
+        (
+            "tests/e2e/test_images.py::"
+            "test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_send_still_needs_its_image",
+        ),
+    ),
+    Plant(
+        "a deferred row since removed from the manifest is told on the report as what a re-run submits",
+        "batchgen/report/timeline.py",
+        "        row.outside = specs is not None and job_id not in given",
+        "        row.outside = False",
+        (
+            "tests/e2e/test_told_true.py::"
+            "test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends",
+        ),
+    ),
+    Plant(
+        "status says nothing of the deferred jobs whose rows left the manifest: no run sends them",
+        "batchgen/report/summary.py",
+        '        if unsent:  # no run sends (or looks up) a job left unsent whose row is gone: not "run again", then',
+        "        if False:",
+        (
+            "tests/e2e/test_told_true.py::"
+            "test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends",
+        ),
+    ),
+    Plant(
+        "'batchgen report' tells a deferred row since removed from the kept manifest as what a re-run submits",
+        "batchgen/report/publish.py",
+        "            row.outside = row.job_id not in wanted",
+        "            row.outside = False",
+        (
+            "tests/e2e/test_told_true.py::"
+            "test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends",
+        ),
+    ),
+    Plant(
+        "a SIGTERM while the CLI is still being imported ends the process by the signal (143), not a clean 130",
+        "batchgen/cli/entry.py",
+        "    signal.signal(signal.SIGTERM, _interrupt)",
+        "    pass",
+        ("tests/e2e/test_crash.py::test_sigterm_while_the_cli_is_still_being_imported_is_a_clean_stop_with_exit_130",),
+    ),
+    Plant(
+        "status --manifest OTHER tells its unsent rows to 'run the same batchgen run again', which never sends them",
+        "batchgen/cli/main.py",
+        "    if manifest is None or options.kept_manifest(out) == Path(manifest).resolve():",
+        "    if True:",
+        (
+            "tests/e2e/test_told_status.py::"
+            "test_status_of_another_manifest_names_the_run_of_that_manifest_for_its_jobs_not_the_same_run_again",
+        ),
+    ),
+    Plant(
+        "an image given as an https:// URL is not recorded in input_image (results.csv, index.parquet)",
+        "batchgen/models/images.py",
+        "        if name in urls:",
+        "        if False:",
+        (
+            "tests/e2e/test_images.py::"
+            "test_an_image_given_as_an_https_url_is_recorded_as_its_input_without_the_query_string",
+        ),
+    ),
+    Plant(
+        "an image URL's query string (a signed URL's signature) is recorded in input_image",
+        "batchgen/models/images.py",
+        '    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))',
+        "    return url",
+        (
+            "tests/e2e/test_images.py::"
+            "test_an_image_given_as_an_https_url_is_recorded_as_its_input_without_the_query_string",
+        ),
+    ),
+    Plant(
+        "image jobs refused in turn for one cause flip the model's inline form back and forth, logged once per job",
+        "batchgen/engine/inline_forms.py",
+        "            if self._trying.get(key, job_id) != job_id:",
+        "            if False:",
+        (
+            "tests/engine/test_inline_forms.py::"
+            "test_jobs_refused_in_turn_for_one_cause_change_the_form_and_say_so_once_naming_the_job",
+            "tests/e2e/test_image_forms.py::test_a_gateway_that_refuses_both_forms_is_not_said_to_take_each_in_turn",
+        ),
+    ),
+    Plant(
+        "a resumed lost submit's reason names the search's lower bound (5 s before its POST) as when it was sent",
+        "batchgen/engine/recovery.py",
+        '        when = datetime.fromtimestamp(since if sent is None else sent, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")',
+        '        when = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")',
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_lost_submit_an_earlier_run_left_is_told_with_the_time_its_post_went_out_not_the_search_bound",
+        ),
+    ),
+    Plant(
+        "a resumed run forgets when an earlier run's lost submit was posted: no send time named, searched from afar",
+        "batchgen/engine/resume.py",
+        '            job.posted_epoch = parse_time(rec.get("posting_at") or line)',
+        "            job.posted_epoch = None",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_lost_submit_an_earlier_run_left_is_told_with_the_time_its_post_went_out_not_the_search_bound",
+        ),
     ),
 )
 

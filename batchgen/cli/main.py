@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -121,15 +120,8 @@ def _exit_now() -> None:
     os._exit(EXIT_INTERRUPTED)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM before a run watches signals itself (reading the manifest, checking its images): a clean stop
-    as SIGINT's KeyboardInterrupt is ('interrupted', exit 130), not the end of the process by the signal."""
-    raise KeyboardInterrupt
-
-
 def main_entry() -> None:
     sys.excepthook = redacting_excepthook  # a bug's traceback never prints the key
-    signal.signal(signal.SIGTERM, _interrupt)  # (cli/entry.py installs it before importing this module)
     try:
         code = main()
     except KeyboardInterrupt:  # a signal before main() watches for one (while it parses the command line)
