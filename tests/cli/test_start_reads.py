@@ -61,3 +61,19 @@ def test_a_ledger_written_after_the_commands_read_is_read_again(tmp_path):
     again = read_ledger_again(path, first)
     assert again is not first and set(again.jobs) == {"a", "b"}
     assert read_ledger_again(tmp_path / "none.jsonl", Replay({}, 0, False)).jobs == {}
+
+
+def test_a_line_appended_while_the_ledger_is_being_read_makes_the_read_stale(tmp_path):
+    # Another run appends to the ledger after this read took the file's bytes but before it finished with them:
+    # the read's stamp is the file's as it was read, so the run, once it holds the lock, reads the ledger again
+    # and sees the other run's request (a stamp taken after the read would vouch for lines it never saw).
+    path = write(tmp_path / "ledger.jsonl", '{"job_id": "a", "event": "submitting", "state": "submitting"}\n')
+
+    def meanwhile(event: dict) -> None:
+        with path.open("a") as fh:
+            fh.write('{"job_id": "b", "event": "submitted", "state": "submitted", "request_id": "r-b"}\n')
+
+    first = ledger.read_ledger(path, meanwhile)
+    assert set(first.jobs) == {"a"}
+    again = read_ledger_again(path, first)
+    assert again is not first and again.jobs["b"]["request_id"] == "r-b"
