@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import anyio.lowlevel
 import pytest
 
 from batchgen.clock import FakeClock
@@ -112,3 +113,71 @@ def test_the_backoff_stays_at_its_ceiling_however_many_retries_an_api_out_of_rea
     # past ~1024 of them 2 ** n no longer converts to a float (OverflowError), which crashed a long outage
     waits = [policy().backoff(n) for n in (1030, 5000)]
     assert all(0.0 <= wait <= 8.0 for wait in waits)
+
+
+async def test_a_wait_cap_bounds_the_wait_the_hook_asks_for():
+    # the gateway's reachability bound: a call that got no answer is tried again by the bound, not after it
+    clock = FakeClock()
+    made: list[float] = []
+
+    async def work() -> None:
+        attempts = policy(max_attempts=3).attempts(clock, on=lambda exc: 10.0, wait_cap=lambda exc: 2.5)
+        async for attempt in attempts:
+            with attempt:
+                made.append(clock.now())
+                raise Flaky
+
+    with pytest.raises(Flaky):
+        await drive(clock, work, step=0.5)
+    assert made == [0.0, 2.5, 5.0]
+
+
+def test_the_deadline_is_kept_only_while_the_time_since_the_first_attempt_is_within_it():
+    clock = FakeClock()
+    attempts = policy(deadline_s=30.0).attempts(clock, on=lambda exc: True)
+    clock.advance(30.0)
+    assert attempts.within_deadline()
+    clock.advance(0.5)
+    assert not attempts.within_deadline()  # a 429 met now is raised, not waited out at the gate once more
+
+
+async def test_a_restart_after_a_retried_error_goes_on_at_once_not_after_its_backoff():
+    clock = FakeClock()
+    made: list[float] = []
+
+    async def work() -> float:
+        attempts = policy().attempts(clock, on=lambda exc: 10.0)
+        async for attempt in attempts:
+            made.append(clock.now())
+            if len(made) == 2:
+                return clock.now()
+            with attempt:
+                raise Flaky  # retried in 10 s ...
+            attempts.restart()  # ... but a fresh link was found: the next attempt comes now
+        raise AssertionError("unreachable")
+
+    assert await drive(clock, work) == 0.0
+    assert made == [0.0, 0.0]
+
+
+async def test_a_cancel_inside_an_attempt_is_never_retried_whatever_the_hook_says():
+    clock = FakeClock()
+    asked: list[BaseException] = []
+    made = 0
+
+    def hook(exc: BaseException) -> bool:
+        asked.append(exc)
+        return True
+
+    async def work() -> None:
+        nonlocal made
+        with anyio.CancelScope() as scope:
+            async for attempt in policy(max_attempts=5).attempts(clock, on=hook):
+                with attempt:
+                    made += 1
+                    scope.cancel()
+                    await anyio.lowlevel.checkpoint()  # the cancel lands here
+        assert scope.cancelled_caught
+
+    await drive(clock, work)
+    assert made == 1 and asked == []  # the cancel left the loop: the run can stop
