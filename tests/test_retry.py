@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import anyio.lowlevel
@@ -181,3 +182,20 @@ async def test_a_cancel_inside_an_attempt_is_never_retried_whatever_the_hook_say
 
     await drive(clock, work)
     assert made == 1 and asked == []  # the cancel left the loop: the run can stop
+
+
+async def test_a_loop_with_bounds_of_its_own_keeps_them_not_the_settings():
+    # a lost submit's look-ups go on at their own delays past retry.deadline_s (deadline_s=inf), as many as asked
+    clock = FakeClock()
+    made: list[float] = []
+
+    async def work() -> None:
+        attempts = policy(deadline_s=25.0).attempts(clock, on=lambda exc: 10.0, max_attempts=6, deadline_s=math.inf)
+        async for attempt in attempts:
+            with attempt:
+                made.append(clock.now())
+                raise Flaky
+
+    with pytest.raises(Flaky):
+        await drive(clock, work, step=1.0)
+    assert made == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
