@@ -280,3 +280,48 @@ async def test_a_holder_cancelled_from_outside_still_releases_its_lease(tmp_path
             await anyio.sleep_forever()
     assert (await _record(bucket, 2))["released"] is True  # the next run need not wait out the TTL
     await Lease(bucket, SHARD, ttl_s=30).acquire()
+
+
+async def test_a_holder_taken_over_before_its_lease_expires_holds_it_no_more(tmp_path, monkeypatch):
+    # A Ray actor started again while its predecessor still runs takes the lease at once (the same holder id);
+    # the predecessor's next renewal finds the newer generation: from then on it holds nothing, though the
+    # expiry it wrote has not come, and writes no segment over the new holder's.
+    bucket, clock = _bucket(tmp_path), Clock()
+    monkeypatch.setenv("BATCHGEN_LEASE_HOLDER", "actor-1-of-4")
+    old = Lease(bucket, SHARD, ttl_s=30, now=clock)
+    await old.acquire()
+    new = Lease(bucket, SHARD, ttl_s=30, now=clock)
+    await new.acquire()
+    clock.t += 10  # the old one renews well within its expiry
+    await old.renew()
+    assert old.lost == "another run took the shard over at lease generation 2"
+    assert clock.t < old.expires_at and not old.holds()
+    with pytest.raises(LedgerError, match="no longer holds shard"):
+        old.check()
+    assert new.holds()
+
+
+async def test_a_holder_is_told_gone_only_for_a_pid_of_this_host_that_no_longer_runs(tmp_path, monkeypatch):
+    bucket, clock = _bucket(tmp_path), Clock()
+    answers: list[BaseException] = []
+
+    def kill(pid: int, signal: int) -> None:
+        raise answers[-1]
+
+    monkeypatch.setattr(os, "kill", kill)
+    answers.append(ProcessLookupError(3, "No such process"))  # no such pid here: it may well run on its own host
+    elsewhere = {"holder": "other", "host": "another-host.example", "pid": 4242, "expires_at": 2000}
+    await bucket.put_create(f"lease/{SHARD}/000000000001.json", json.dumps(elsewhere).encode())
+    with pytest.raises(LockHeld) as held:
+        await Lease(bucket, SHARD, ttl_s=30, now=clock).acquire()
+    assert str(held.value).startswith("another batchgen run (host another-host.example, pid 4242) holds shard")
+    assert held.value.pid == 4242
+    answers.append(PermissionError(1, "Operation not permitted"))  # pid 4242 runs here, under another user
+    here = {"holder": "other", "host": socket.gethostname(), "pid": 4242, "expires_at": 2000}
+    await bucket.put_create(f"lease/{SHARD}/000000000002.json", json.dumps(here).encode())
+    with pytest.raises(LockHeld) as held:
+        await Lease(bucket, SHARD, ttl_s=30, now=clock).acquire()
+    assert str(held.value).startswith(f"another batchgen run (host {socket.gethostname()}, pid 4242) holds shard")
+    answers.append(ProcessLookupError(3, "No such process"))  # and once it has ended: gone, told so
+    with pytest.raises(LockHeld, match="no longer running on this host"):
+        await Lease(bucket, SHARD, ttl_s=30, now=clock).acquire()
