@@ -152,6 +152,24 @@ async def test_a_writer_that_collided_with_another_run_folds_nothing_when_it_clo
     assert await keys(b) == ["000000000001.jsonl", "000000000002.jsonl"]
 
 
+async def test_a_writer_whose_lease_lapsed_folds_nothing_when_it_closes():
+    # its segments stay as they are: the shard is another run's now, and nothing is written without the lease
+    class Lapsed(Held):
+        lapsed = False
+
+        def holds(self) -> bool:
+            return not self.lapsed
+
+    lease = Lapsed()
+    b = bucket()
+    ledger = SegmentLedger(b, SHARD, next_seq=1, lease=lease)  # type: ignore[arg-type]
+    await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r1")
+    await ledger.append("a", "completed", JobState.COMPLETED)
+    lease.lapsed = True
+    await ledger.close()
+    assert await keys(b) == ["000000000001.jsonl", "000000000002.jsonl"]
+
+
 @pytest.mark.parametrize(("appends", "compacted"), [(4, False), (5, True)])
 async def test_a_run_with_many_jobs_compacts_once_a_quarter_of_their_number_of_segments_is_written(
     monkeypatch, appends, compacted
