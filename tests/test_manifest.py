@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batchgen.errors import ManifestError
+from batchgen.jobs import derived_id
 from batchgen.manifest import load_manifest
 from tests.helpers import (
     write,
@@ -46,6 +47,25 @@ def test_derived_ids_are_stable_and_distinguish_duplicates(tmp_path):
     a = load_manifest(write(tmp_path / "a.jsonl", '{"model":"kling-text2video","prompt":"p","duration":"5"}\n'))
     b = load_manifest(write(tmp_path / "b.jsonl", '{"model":"kling-text2video","prompt":"p","duration":5}\n'))
     assert a.jobs[0].id == b.jobs[0].id
+
+
+def test_a_derived_id_is_the_same_from_one_batchgen_to_the_next():
+    # A folder made by an earlier batchgen knows its jobs by these ids: a change to how they are derived (the
+    # hash's text, its length, the model's prefix) makes every row without an id a new job, made and paid again.
+    assert derived_id("kling-text2video", {"prompt": "a kite", "duration": 5}, 1) == "kling-text2video-7c8ebd053559"
+    assert derived_id("kling-text2video", {"prompt": "ein Drachen über dem Meer"}, 2) == (
+        "kling-text2video-cd18151e0636-2"
+    )
+    assert derived_id("a" * 50 + "/v2", {"prompt": "x"}, 1) == "a" * 40 + "-3b28008a7923"
+
+
+def test_an_id_that_does_not_begin_with_a_letter_or_digit_is_refused(tmp_path):
+    # ".a" and "..a" would both be saved as videos/a.mp4 (a name never starts with '.'): one video over the other
+    text = "model: kling-text2video\njobs:\n  - {id: .a, prompt: p}\n  - {id: '-b', prompt: q}\n"
+    text += "  - {id: _c, prompt: r}\n"
+    with pytest.raises(ManifestError) as bad:
+        load_manifest(write(tmp_path / "m.yaml", text))
+    assert [(p.line, p.field) for p in bad.value.problems] == [(3, "id"), (4, "id"), (5, "id")]
 
 
 def test_csv_types_bom_and_empty_cells(tmp_path):
