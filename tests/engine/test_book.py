@@ -82,6 +82,21 @@ async def test_adopted_jobs_count_what_they_may_have_cost(tmp_path):
     assert read_ledger(tmp_path / "l.jsonl").lines == 0  # adopting writes nothing
 
 
+async def test_a_job_completed_without_a_known_cost_counts_its_estimate(tmp_path):
+    # the API told no cost for it: it was paid all the same, so the spend cap counts its estimate
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        done, again = job("done"), job("again")
+        book = JobBook([done, again], ledger)
+        book.adopt(done, JobState.COMPLETED, in_flight=False)
+        assert book.committed == pytest.approx(0.28)
+        book.take(again)
+        await book.record(again, Event.SUBMITTING, JobState.SUBMITTING)
+        await book.record(again, Event.SUBMITTED, JobState.SUBMITTED)
+        await book.record(again, Event.RESULT, JobState.DOWNLOADING)
+        await book.finish(again, Event.COMPLETED, JobState.COMPLETED)
+        assert book.committed == pytest.approx(0.56)
+
+
 async def test_what_a_job_holds_follows_what_it_may_have_cost(tmp_path):
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a, free = job("a"), job("free", estimate=None)  # type: ignore[arg-type]
