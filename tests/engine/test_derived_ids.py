@@ -43,3 +43,14 @@ def test_a_row_keeps_its_id_where_no_job_the_manifest_leaves_free_asked_for_the_
     for jobs_made, jobs in cases:
         assert keep_made_ids(jobs, Replay(jobs_made, len(jobs_made), False)) == jobs, jobs_made
     assert keep_made_ids([_job(new)], None) == [_job(new)]
+
+
+def test_two_rows_of_one_request_take_the_one_job_the_folder_made_once_the_other_is_made_anew():
+    # two rows ask for the same video (a default written out in one, another in the other): the folder made one
+    # of them; one row takes it, the other stays a job of its own, not a second row under the same id
+    old = derived_id(MODEL, {"prompt": "a kite"}, 1)
+    std = derived_id(MODEL, {"prompt": "a kite", "mode": "std"}, 1)
+    five = derived_id(MODEL, {"prompt": "a kite", "duration": 5}, 1)
+    replay = Replay({old: _made()}, 1, False)
+    jobs = [_job(std, mode="std"), _job(five, duration=5)]
+    assert [job.id for job in keep_made_ids(jobs, replay)] == [old, five]
