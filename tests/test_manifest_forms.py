@@ -14,6 +14,7 @@ import pytest
 from batchgen import manifest as manifest_module
 from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
+from batchgen.yaml_reader import YamlProblem, load_located
 from tests.helpers import write
 
 T2V = "kling-text2video"
@@ -273,3 +274,25 @@ def test_a_manifest_with_hundreds_of_problems_lists_the_first_two_hundred_and_co
     assert str(caught.value).endswith("\n  ... the list stops at the first 200; 50 more are not shown")
     repeated = write(tmp_path / "r.yaml", f"model: {T2V}\njobs:\n  - {{prompt: a, mode: bad, repeat: 3}}\n")
     assert len(problems(repeated)) == 1  # once, not once per repeat
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("model: m\njobs: []\n---\njobs: [{prompt: b}]\n", 3, "holds more than one YAML document; use one"),
+        ("jobs:\n  - prompt: !!binary aGVsbG8=\n", 2, "the YAML tag tag:yaml.org,2002:binary is not supported"),
+        ("jobs:\n  - prompt: !custom text\n", 2, "the YAML tag !custom is not supported"),
+        ("jobs:\n  - ? {a: 1}\n    : text\n", 2, "a mapping key must be plain text"),
+    ],
+)
+def test_yaml_the_reader_does_not_take_is_refused_at_its_line(text, line, message):
+    # a second document would stand in for the first (its jobs dropped in silence); a tag or key the reader
+    # does not build would be sent as some text the manifest never wrote
+    with pytest.raises(YamlProblem) as refused:
+        load_located(text)
+    assert (refused.value.line, refused.value.message) == (line, message)
+
+
+def test_a_quoted_or_str_tagged_yaml_value_stays_the_text_it_was_written_as():
+    found = load_located("a: '5'\nb: \"yes\"\nc: !!str 2024-01-02\nd: |\n  7\ne: 5\nf: yes\n")
+    assert found == {"a": "5", "b": "yes", "c": "2024-01-02", "d": "7\n", "e": 5, "f": True}
