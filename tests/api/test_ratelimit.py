@@ -227,6 +227,45 @@ async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_one_goes():
     assert got == ["other"] and budget.in_flight == 1
 
 
+async def test_a_cancelled_waiter_at_the_head_hands_the_timer_to_the_one_behind_it():
+    """The head of the queue sleeps on a timer, the others until they reach the head: the head given up
+    (a task cancelled at shutdown or by a timeout) must wake the next one, or it waits for an event
+    that nothing else sets and the run hangs."""
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    await budget.acquire(Priority.POLL)
+    budget.release()
+    got: list[str] = []
+
+    async def call(name: str, priority: Priority) -> None:
+        await budget.acquire(priority)
+        got.append(name)
+
+    scopes: list[anyio.CancelScope] = []
+    ended = anyio.Event()
+
+    async def cancellable() -> None:
+        try:
+            with anyio.CancelScope() as scope:
+                scopes.append(scope)
+                await call("first", Priority.RESULT)
+        finally:
+            ended.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(cancellable)  # the head: it waits on the token's timer
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(call, "other", Priority.POLL)  # behind it: it waits to reach the head
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 1
+        scopes[0].cancel()
+        await ended.wait()
+        await anyio.wait_all_tasks_blocked()
+        assert clock.sleepers == 1, "the waiter now at the head sleeps on no timer"
+        clock.advance(1.0)
+    assert got == ["other"] and budget.in_flight == 1
+
+
 def test_a_429_with_a_hint_lowers_the_limit_to_what_was_in_the_window():
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(7))

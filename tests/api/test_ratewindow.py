@@ -289,3 +289,60 @@ def test_a_late_answer_widens_the_bounds_never_narrows_them():
     learned = finder.admitted(first, first + 0.5)  # the probe admitted, answered half a second after its send
     assert learned is not None and learned[0] == pytest.approx(first + 0.5)  # it may have arrived that late
     assert finder.delay == pytest.approx(0.5)
+
+
+def _learned_at_four_and_a_half() -> WindowFinder:
+    """20 calls in 2 s from a quiet start, a 429, a refused probe at 3 s, one admitted at 4.5 s: the window is
+    at most 4.5 s and longer than 2.97 s (as in the test of the bounds above)."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.1, i * 0.1)
+    first = finder.rejected(2.0, 2.0)
+    finder.probe_sent(first)
+    finder.rejected(first, first)
+    assert finder.admitted(4.5, 4.5) is not None
+    assert finder.window == pytest.approx(4.5) and finder.lower == pytest.approx(2.97)
+    return finder
+
+
+def test_an_admitted_call_never_narrows_the_window_below_what_a_refused_call_proved():
+    """A server that is no pure sliding window (a fixed window that resets each minute admits two runs back
+    to back) may admit ``limit`` calls in a span shorter than the window's lower bound: that proves nothing
+    about the window, and paced by it the run would go faster than the refusals showed the server allows."""
+    finder = _learned_at_four_and_a_half()
+    for k in range(1, 21):  # 20 admitted in the 2 s after the probe: below the lower bound of 2.97 s
+        finder.admitted(4.5 + 0.1 * k, 4.5 + 0.1 * k)
+    assert finder.window == pytest.approx(4.5)
+    assert finder.pace() == pytest.approx(math.sqrt(4.5 * 2.97))
+
+
+def test_calls_that_may_have_reached_the_server_late_prove_no_shorter_window():
+    """With a recent call answered a second after its send, a call of ours sent less than a second before
+    another may have reached the server after it: only the calls sent a delay before count towards the
+    ``limit`` that bounds the window from above."""
+    finder = _learned_at_four_and_a_half()
+    finder.admitted(4.7, 5.7)  # answered a second after its send
+    for k in range(1, 19):
+        finder.admitted(4.7 + 0.2 * k, 4.7 + 0.2 * k)
+    assert finder.delay == pytest.approx(1.0)
+    finder.admitted(8.5, 8.5)  # 20 sent since 4.5 s, but only 15 of them surely before 7.5 s
+    assert finder.window == pytest.approx(4.5)  # answered at once, it proved 4.04 s (test above)
+
+
+def test_a_window_sixty_times_the_configured_one_is_found_in_few_probes():
+    """Probes go at growing gaps from the run's start, so a window ``r`` times the run's span costs about
+    ``log(r) / log(1.6)`` refused probes, not one for each span of time the cooldown lasts."""
+    finder = WindowFinder(window_s=1.0)  # configured a minute too short
+    for i in range(20):
+        finder.admitted(i * 0.05, i * 0.05)  # 20 calls in a second, then a 429; the server reopens at 60 s
+    at = finder.rejected(1.0, 1.0)
+    probes = 0
+    while at < 60.0:
+        probes += 1
+        nxt = finder.probe_sent(at)
+        assert finder.rejected(at, at) == nxt
+        at = nxt
+    finder.probe_sent(at)
+    learned = finder.admitted(at, at)
+    assert learned is not None and 60.0 <= learned[0] <= 1.6 * 60.0
+    assert probes + 1 <= math.ceil(math.log(60) / math.log(1.6)) + 2  # (one more at the configured window)
