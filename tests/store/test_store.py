@@ -492,3 +492,43 @@ async def test_a_video_that_cannot_be_stored_yet_is_a_retryable_download_error(s
     await store.save_stream("clip", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30)
     assert s3.keys("run/videos/") == {"run/videos/clip.mp4": data}
     store.close()
+
+
+def test_a_store_error_that_running_again_can_mend_is_retried_and_one_it_cannot_stops_the_run_saying_why():
+    """Credentials, permissions and a wrong path stay wrong however often the same command runs: they stop the
+    run (StorageError).  A network fault or a 5xx passes: the caller retries it (StoreUnavailable).  A bucket
+    that does not exist is named, with what to correct."""
+    from obstore.exceptions import GenericError, PermissionDeniedError, UnauthenticatedError
+
+    from batchgen.errors import StorageError, StoreUnavailable
+    from batchgen.store.objects import Bucket
+
+    bucket = Bucket("s3://films/run")
+    for permanent in (PermissionDeniedError("Access Denied"), UnauthenticatedError("bad signature")):
+        error = bucket._error("write", "videos/a.mp4", permanent)
+        assert type(error) is StorageError
+        assert "s3://films/run/videos/a.mp4" in str(error) and "credentials" in str(error)
+    passing = bucket._error("write", "videos/a.mp4", GenericError("connection reset by peer"))
+    assert isinstance(passing, StoreUnavailable) and "run the same command again" in str(passing)
+    missing = bucket._error("list", "ledger/", GenericError("NoSuchBucket: The specified bucket does not exist"))
+    assert type(missing) is StorageError
+    assert "'films' does not exist" in str(missing) and "cannot help" in str(missing)
+
+
+async def test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded_size_is_trusted_by_presence():
+    from obstore.store import MemoryStore
+
+    from batchgen.store.objects import Bucket, ObjectStore
+
+    bucket = Bucket("memory://out", MemoryStore())
+    for index in range(2):
+        store = ObjectStore("memory://out", shard=Shard(index, 2), bucket=bucket)
+        await store.write_results(f"shard {index}\n".encode())
+    assert await bucket.get("results/0-of-2.csv") == b"shard 0\n"  # neither shard's rows overwrite the other's
+    assert await bucket.get("results/1-of-2.csv") == b"shard 1\n"
+    await bucket.put_create("videos/a.mp4", b"v" * 10)
+    items: list[tuple[PurePosixPath, int | None, str | None, int | None]] = [
+        (PurePosixPath("videos/a.mp4"), None, None, None),
+        (PurePosixPath("videos/b.mp4"), None, None, None),
+    ]
+    assert await store.verify_many(items) == [True, False]
