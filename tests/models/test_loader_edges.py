@@ -278,3 +278,21 @@ def test_a_wrong_key_of_a_lists_objects_is_refused_where_it_is_written(tmp_path,
     line, field, start = problem
     found = _problems(tmp_path, text.replace(before, after))
     assert any(p[0] == line and p[1] == field and p[2].startswith(start) for p in found), found
+
+
+def test_a_file_too_large_to_be_a_spec_is_refused_unread(tmp_path):
+    """A spec is a small YAML file: a megabyte of anything (a video or a log passed by mistake) is refused at
+    once, not parsed."""
+    text = GOOD + "#" + "x" * (1 << 20) + "\n"  # valid YAML, but past the 1 MiB a spec may hold
+    assert _problems(tmp_path, text) == [(None, None, "is not a model spec (a small UTF-8 YAML file)")]
+
+
+def test_listings_say_a_size_exactly_and_true_as_a_spec_file_writes_it():
+    from batchgen.models.spec import ParamSpec, Rule
+
+    image = ParamSpec("start", "image", max_bytes=10_000_000)  # not a whole number of MiB: said in bytes
+    assert "at most 10,000,000 bytes" in image.allowed_text()
+    assert "at most 10 MiB" in ParamSpec("start", "image", max_bytes=10 << 20).allowed_text()
+    rule = Rule("sound needs pro", when={"sound": (True,)}, require={"mode": ("pro",)})
+    assert rule.describe() == "when sound is true; requires mode = 'pro': sound needs pro"
+    assert ParamSpec("sound", "enum", values=(True, False)).allowed_text() == "true, false"
