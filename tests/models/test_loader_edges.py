@@ -82,6 +82,17 @@ def test_the_good_spec_loads(tmp_path):
             "slug: kling-y",
             (1, "slug", "'kling-y' differs from the file's name; name the file kling-y.yaml"),
         ),
+        (
+            "values: [std, pro]",
+            "values: []",
+            (8, "mode.values", "an enum needs values: a list such as [5, 10]"),
+        ),
+        (
+            "    require: {cfg_scale: 0.5}\n",
+            "    present: []\n",
+            (10, "rules", "a rule must say what is required: require, present, absent or one_of"),
+        ),
+        ("by: [mode]", "by: [quality]", (15, "price.by", "must list parameters of this spec, e.g. [mode, duration]")),
     ],
 )
 def test_each_problem_of_a_spec_is_named_at_its_line_and_field(tmp_path, before, after, problem):
@@ -296,3 +307,10 @@ def test_listings_say_a_size_exactly_and_true_as_a_spec_file_writes_it():
     rule = Rule("sound needs pro", when={"sound": (True,)}, require={"mode": ("pro",)})
     assert rule.describe() == "when sound is true; requires mode = 'pro': sound needs pro"
     assert ParamSpec("sound", "enum", values=(True, False)).allowed_text() == "true, false"
+
+
+def test_a_key_the_spec_format_does_not_have_is_named_not_ignored(tmp_path):
+    """A misspelt key (``latency:`` for ``latency_s:``, ``notes`` at the top) would otherwise be dropped
+    silently, and what it said never applied."""
+    [(line, field, message)] = _problems(tmp_path, GOOD + "notes: read from the page\n")
+    assert (line, field) == (20, "notes") and message.startswith("unknown key; use slug, title, kind, source")
