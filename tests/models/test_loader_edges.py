@@ -93,6 +93,12 @@ def test_the_good_spec_loads(tmp_path):
             (10, "rules", "a rule must say what is required: require, present, absent or one_of"),
         ),
         ("by: [mode]", "by: [quality]", (15, "price.by", "must list parameters of this spec, e.g. [mode, duration]")),
+        ("required: true", "required: 1", (6, "prompt.required", "must be true or false")),
+        (
+            "  cfg_scale: {type: number, min: 0, max: 1}\n",
+            "  cfg_scale: {type: image, wire: string}\n",
+            (7, "cfg_scale.wire", "an image is sent as base64 or url"),
+        ),
     ],
 )
 def test_each_problem_of_a_spec_is_named_at_its_line_and_field(tmp_path, before, after, problem):
