@@ -95,6 +95,23 @@ def test_the_good_spec_loads(tmp_path):
         ("by: [mode]", "by: [quality]", (15, "price.by", "must list parameters of this spec, e.g. [mode, duration]")),
         ("required: true", "required: 1", (6, "prompt.required", "must be true or false")),
         (
+            "{mode: pro, usd: 0.6}",
+            "{mode: pro, usd: .inf}",
+            (18, "price.table", "each row needs usd: a price above $0 (write the page's figure)"),
+        ),
+        ("range: [0.3, 0.6]", "range: [0, 0.6]", (19, "price.range", "must be [lowest, highest] in USD, both above $0")),
+        ("latency_s: 90\n", "title: X\n", (None, "latency_s", "'latency_s' is required (see docs/MODEL_SPEC.md)")),
+        (
+            "  cfg_scale: {type: number, min: 0, max: 1}\n",
+            "  cfg_scale: {type: image, formats: [gif]}\n",
+            (7, "cfg_scale.formats", "must be a list of jpeg, png, webp"),
+        ),
+        (
+            "kind: text-to-video",
+            "kind: text2video",
+            (2, "kind", "'text2video' is not a kind; use one of text-to-video, image-to-video, text-and-image-to-video"),
+        ),
+        (
             "  cfg_scale: {type: number, min: 0, max: 1}\n",
             "  cfg_scale: {type: image, wire: string}\n",
             (7, "cfg_scale.wire", "an image is sent as base64 or url"),
@@ -281,6 +298,11 @@ def test_a_list_of_objects_declares_the_keys_of_its_objects_with_their_limits(tm
             "    items: object\n",
             "    items: string\n",
             (13, "shots.item_fields", "only a list of objects (type: list, items: object) has item_fields"),
+        ),
+        (
+            "    item_fields:\n",
+            "    item_images:\n      duration: {type: image}\n    item_fields:\n",
+            (15, "shots.item_fields.duration", "is an image key too (item_images): name it once"),
         ),
         (
             "max_length: 512}",
