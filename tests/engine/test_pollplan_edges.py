@@ -102,3 +102,12 @@ def test_forty_slow_jobs_after_two_hundred_fast_ones_are_enough_for_the_median_t
     for _ in range(40):
         model.observe(KEY, 900.0)  # a backlog builds up overnight
     assert model.median(KEY) == 900.0
+
+
+def test_a_resumed_job_never_polled_is_first_polled_min_interval_on_whatever_its_age():
+    """A job a killed run sent twenty minutes ago, of a kind not learned yet, may well be done: its first poll
+    comes ``min_interval_s`` after the resumed run plans it, not half its age (capped at ``max_interval_s``)
+    later, as a probe's later polls do."""
+    p = plan()
+    assert p.next_poll(KEY, 0.0, 1_200.0, 0) == pytest.approx(1_202.0)
+    assert p.next_poll(KEY, 0.0, 1_200.0, 1) == pytest.approx(1_260.0)  # (a later poll: half its age, capped)
