@@ -162,3 +162,31 @@ def test_a_listing_is_taken_for_one_in_no_order_only_when_rows_both_rise_and_fal
     order = ListingOrder({}, {})
     order.listing().read([made(f"u{i}", 200.0 + (i * 37) % 50) for i in range(50)])
     assert order.in_no_order and not order.oldest_first
+
+
+def test_only_requests_answered_by_then_say_how_far_ahead_the_servers_clock_ran():
+    """A server clock that gains on ours (a simulator's, scaled): a request answered later shows it further
+    ahead than it was when an earlier one was sent.  Taken for the earlier moment too, it would put that request's
+    rows' stamps later than they are, and take its own row for another run's, made before it was sent."""
+    stamps = StampClock({"a": 1_000.0, "b": 5_000.0}, lambda epoch: None)
+    stamps.note("a", 1_003.0)  # 3 s ahead at 1000
+    stamps.note("b", 5_100.0)  # 100 s ahead at 5000
+    assert stamps.sent_stamp(2_000.0) == pytest.approx(2_000.0 + 3.0 - STAMP_RESOLUTION_S)
+    assert stamps.sent_stamp(6_000.0) == pytest.approx(6_000.0 + 100.0 - STAMP_RESOLUTION_S)
+    # a server clock ahead never puts the earliest stamp of a request later than its sending less the skew
+    assert stamps.earliest_stamp(6_000.0) == pytest.approx(6_000.0 - CLOCK_SKEW_S)
+
+
+def test_a_row_stamped_without_a_zone_rules_the_date_header_out_as_the_servers_clock():
+    stamps = StampClock({}, lambda epoch: -3_600.0)  # the Date header: an hour behind
+    assert stamps.earliest_stamp(10_000.0) == pytest.approx(10_000.0 - 3_600.0 - CLOCK_SKEW_S)
+    stamps.saw([HistoryRow("x", "m", "COMPLETED", {}, None, None, 9_000.0, None, stamp_zoned=False)])
+    assert stamps.earliest_stamp(10_000.0) is None and stamps.sent_stamp(10_000.0) is None  # nothing ties them
+
+
+def test_what_first_showed_a_listing_out_of_order_is_kept_and_said_once(caplog):
+    order = ListingOrder({}, {})
+    with caplog.at_level("WARNING", logger="batchgen"):
+        order.listing().read([made("a", 10.0), made("b", 20.0), made("c", 30.0)])
+    assert order.disorder is not None and "request b" in order.disorder
+    assert sum("not list its rows newest first" in r.getMessage() for r in caplog.records) == 1
