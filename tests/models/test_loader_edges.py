@@ -99,7 +99,11 @@ def test_the_good_spec_loads(tmp_path):
             "{mode: pro, usd: .inf}",
             (18, "price.table", "each row needs usd: a price above $0 (write the page's figure)"),
         ),
-        ("range: [0.3, 0.6]", "range: [0, 0.6]", (19, "price.range", "must be [lowest, highest] in USD, both above $0")),
+        (
+            "range: [0.3, 0.6]",
+            "range: [0, 0.6]",
+            (19, "price.range", "must be [lowest, highest] in USD, both above $0"),
+        ),
         ("latency_s: 90\n", "title: X\n", (None, "latency_s", "'latency_s' is required (see docs/MODEL_SPEC.md)")),
         (
             "  cfg_scale: {type: number, min: 0, max: 1}\n",
@@ -109,7 +113,11 @@ def test_the_good_spec_loads(tmp_path):
         (
             "kind: text-to-video",
             "kind: text2video",
-            (2, "kind", "'text2video' is not a kind; use one of text-to-video, image-to-video, text-and-image-to-video"),
+            (
+                2,
+                "kind",
+                "'text2video' is not a kind; use one of text-to-video, image-to-video, text-and-image-to-video",
+            ),
         ),
         (
             "  cfg_scale: {type: number, min: 0, max: 1}\n",
