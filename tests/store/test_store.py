@@ -532,3 +532,6 @@ async def test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded
         (PurePosixPath("videos/b.mp4"), None, None, None),
     ]
     assert await store.verify_many(items) == [True, False]
+    # an object that is not there reads as absent, never as empty (a segment or a lease generation removed
+    # between a listing and its read would otherwise be read as holding nothing)
+    assert await bucket.get("videos/b.mp4") is None
