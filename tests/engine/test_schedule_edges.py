@@ -139,3 +139,31 @@ def test_a_first_poll_held_for_the_first_sweep_still_comes_before_the_record_exp
     poller.track(job)
     assert not poller.sweeper.healthy and poller.sweeper.first_look() > plan.guard  # the hold would pass it
     assert planned(poller, job) - job.submitted_at == pytest.approx(plan.guard)
+
+
+def test_a_later_poll_a_sweep_showed_unfinished_may_wait_but_never_past_the_expiry_guard():
+    """Nothing waits to be sent, so a job a sweep just showed unfinished is looked at again only a minute on;
+    but its record's expiry guard is ten seconds away, and the poll must come before the record expires."""
+    clock = FakeClock(0.0)
+    p = plan_with()
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), p)
+    poller.sweeper.sweeping = False
+    poller.sweeper.draining = lambda: True
+    clock.advance(10_000.0)
+    assert poller.sweeper.patience() == pytest.approx(60.0)
+    job = submitted("a", clock.now() - p.guard + 10.0, polls=1)
+    poller.sweeper._unfinished_at[job.request_id or ""] = clock.now()  # a sweep showed it unfinished just now
+    poller.track(job)
+    assert planned(poller, job) == pytest.approx(job.submitted_at + p.guard)
+
+
+def test_a_job_a_sweep_saw_finish_while_it_was_being_polled_is_settled_next():
+    clock = FakeClock(1_000.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    poller.sweeper.sweeping = False
+    job = submitted("a", 900.0, polls=2)
+    poller.track(job)
+    assert planned(poller, job) > clock.now()
+    job.result_due = True  # a sweep's row showed it finished while its poll was out
+    poller.schedule(job, clock.now())  # the poll came back (unfinished, as it was asked before)
+    assert planned(poller, job) == clock.now()
