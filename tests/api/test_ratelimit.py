@@ -266,6 +266,40 @@ async def test_a_cancelled_waiter_at_the_head_hands_the_timer_to_the_one_behind_
     assert got == ["other"] and budget.in_flight == 1
 
 
+async def test_a_probe_admitted_after_a_cooldown_that_showed_nothing_opens_the_gate_at_once():
+    """The first call of a run refused without a hint (another process filled the key's window): nothing of
+    ours was admitted before it, so the probe admitted shows no window, but it ends the cooldown, and the
+    calls behind it go at once, not at the moment the next probe would have gone."""
+    clock = FakeClock(100.0)
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    budget.on_429(None, sent_at=100.0)
+    assert budget.finder.cooling and budget.closed_for() > 0
+    async with clock.autojump():
+        probe = await budget.acquire(Priority.POLL)  # the probe
+    gap = budget.closed_for()
+    assert gap > 0  # everyone else waits for the next probe...
+    clock.advance(gap / 2)  # (answered before it was due)
+    budget.release()
+    budget.succeeded(probe)
+    assert not budget.finder.cooling and budget.closed_for() == 0.0  # ...until the probe is admitted
+
+
+def test_after_a_hinted_429_the_limit_climbs_back_only_after_a_clean_window_from_the_429():
+    """The clean windows that let the limit climb back count from the 429, not from the last climb before it:
+    else a run whose limit last rose long ago would climb back past where the server said no at once."""
+    clock = FakeClock()
+    budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(1))
+    clock.now_s = 600.0
+    for _ in range(40):
+        budget._stamps.append(599.0)
+    budget.on_429(5.0, sent_at=600.0)
+    assert budget.limit == pytest.approx(40.0)
+    budget._stamps.clear()
+    clock.now_s = 610.0  # the gate has opened: no clean window yet
+    budget.wait_time(clock.now())
+    assert budget.limit == pytest.approx(40.0)
+
+
 def test_a_429_with_a_hint_lowers_the_limit_to_what_was_in_the_window():
     clock = FakeClock()
     budget = RequestBudget(60, clock=clock, window=60.0, rng=random.Random(7))
