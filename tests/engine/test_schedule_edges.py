@@ -167,3 +167,26 @@ def test_a_job_a_sweep_saw_finish_while_it_was_being_polled_is_settled_next():
     job.result_due = True  # a sweep's row showed it finished while its poll was out
     poller.schedule(job, clock.now())  # the poll came back (unfinished, as it was asked before)
     assert planned(poller, job) == clock.now()
+
+
+def test_a_job_looked_at_again_by_a_deadline_is_polled_by_then_and_one_out_of_the_schedule_is_never_polled():
+    """A job whose record is gone but which the history shows running is looked at again by the age it would
+    be taken for stalled; a job taken out of the schedule (settled) keeps no poll; and a row showing a job
+    finished that is already being downloaded does not send it to be settled a second time."""
+    from batchgen.jobs import JobState
+
+    clock = FakeClock(1_000.0)
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan_with())
+    poller.sweeper.sweeping = False
+    job = submitted("a", 900.0, polls=3)
+    poller.track(job)
+    poller.schedule(job, clock.now(), by=clock.now() + 1.0)
+    assert planned(poller, job) == pytest.approx(clock.now() + 1.0)
+    poller.untrack(job)
+    assert all(token != job.poll_token for _, _, token, j in poller._heap if j is job)
+    busy = submitted("b", 900.0, polls=3)
+    poller.track(busy)
+    busy.state = JobState.DOWNLOADING
+    row = HistoryRow(busy.request_id or "", MODEL, "COMPLETED", {}, "http://127.0.0.1:9/b.mp4", 0.28, None, None)
+    poller.fetch_now(busy, row)
+    assert not busy.result_due and busy.swept is None
