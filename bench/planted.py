@@ -3923,6 +3923,553 @@ PLANTS = (
             "test_a_lost_submit_an_earlier_run_left_is_told_with_the_time_its_post_went_out_not_the_search_bound",
         ),
     ),
+    # ------------------------------------------------- an audit of the tests: stores, ledgers, retries, manifests
+    Plant(
+        "a ledger read is stamped after its lines are parsed: lines appended meanwhile are vouched for, never read",
+        "batchgen/store/ledger.py",
+        "    return Replay(jobs, last_complete, torn, _stamp(info))",
+        "    return Replay(jobs, last_complete, torn, ledger_stamp(path))",
+        ("tests/cli/test_start_reads.py::test_a_line_appended_while_the_ledger_is_being_read_makes_the_read_stale",),
+    ),
+    Plant(
+        "a retry's wait is not bounded by its wait cap: a call past the reachability bound waits out a full backoff",
+        "batchgen/retry.py",
+        "            delay = min(delay, self.wait_cap(exc))",
+        "            pass",
+        ("tests/test_retry.py::test_a_wait_cap_bounds_the_wait_the_hook_asks_for",),
+    ),
+    Plant(
+        "a 429 met past the retry deadline is waited out at the gate again and again (the deadline never ends)",
+        "batchgen/retry.py",
+        "        return self.clock.now() - self.started <= self.deadline_s",
+        "        return True",
+        ("tests/test_retry.py::test_the_deadline_is_kept_only_while_the_time_since_the_first_attempt_is_within_it",),
+    ),
+    Plant(
+        "a restart after a retried error (a fresh link) still waits out that error's backoff",
+        "batchgen/retry.py",
+        "        self.number, self._uncounted, self._wait, self._more = 0, 0, None, True",
+        "        self.number, self._uncounted, self._more = 0, 0, True",
+        ("tests/test_retry.py::test_a_restart_after_a_retried_error_goes_on_at_once_not_after_its_backoff",),
+    ),
+    Plant(
+        "a cancel inside an attempt is handed to the retry hook and swallowed: the run cannot stop",
+        "batchgen/retry.py",
+        "        if not isinstance(exc, Exception):",
+        "        if exc is None:",
+        ("tests/test_retry.py::test_a_cancel_inside_an_attempt_is_never_retried_whatever_the_hook_says",),
+    ),
+    Plant(
+        "a loop's own deadline is ignored: a lost submit's look-ups stop at retry.deadline_s, short of their delays",
+        "batchgen/retry.py",
+        "            deadline_s=self.deadline_s if deadline_s is None else deadline_s,",
+        "            deadline_s=self.deadline_s,",
+        ("tests/test_retry.py::test_a_loop_with_bounds_of_its_own_keeps_them_not_the_settings",),
+    ),
+    Plant(
+        "a lease taken over before it expired (an actor started again) is still held: the old writer goes on",
+        "batchgen/store/lease.py",
+        "        return self.generation > 0 and self.lost is None and self.now() < self.expires_at",
+        "        return self.generation > 0 and self.now() < self.expires_at",
+        ("tests/store/test_lease.py::test_a_holder_taken_over_before_its_lease_expires_holds_it_no_more",),
+    ),
+    Plant(
+        "a lease held from another host whose pid is not one of ours is told 'no longer running on this host'",
+        "batchgen/store/lease.py",
+        'if record.get("host") != socket.gethostname() or isinstance(pid, bool)',
+        "if isinstance(pid, bool)",
+        ("tests/store/test_lease.py::test_a_holder_is_told_gone_only_for_a_pid_of_this_host_that_no_longer_runs",),
+    ),
+    Plant(
+        "a lease held by another user's live process on this host is told 'no longer running'",
+        "batchgen/store/lease.py",
+        "    except OSError:  # it exists, under another user\n        return False",
+        "    except OSError:  # it exists, under another user\n        return True",
+        ("tests/store/test_lease.py::test_a_holder_is_told_gone_only_for_a_pid_of_this_host_that_no_longer_runs",),
+    ),
+    Plant(
+        "a segment writer whose lease lapsed folds its segments into a snapshot as it closes (another run's shard)",
+        "batchgen/store/segments.py",
+        "        if self.lease is not None and not self.lease.holds():\n            return\n        try:",
+        "        try:",
+        ("tests/store/test_segments_kept.py::test_a_writer_whose_lease_lapsed_folds_nothing_when_it_closes",),
+    ),
+    Plant(
+        "derived ids hash the model after the parameters: every row of an earlier folder gets a new id (paid again)",
+        "batchgen/jobs.py",
+        '    return json.dumps([model, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
+        '    return json.dumps([params, model], sort_keys=True, separators=(",", ":"), ensure_ascii=False)',
+        ("tests/test_manifest.py::test_a_derived_id_is_the_same_from_one_batchgen_to_the_next",),
+    ),
+    Plant(
+        "a derived id's model prefix is not cut to 40 characters: a long model name's rows get new ids (paid again)",
+        "batchgen/jobs.py",
+        '    return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"',
+        '    return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-") or "job"',
+        ("tests/test_manifest.py::test_a_derived_id_is_the_same_from_one_batchgen_to_the_next",),
+    ),
+    Plant(
+        "an id may begin with '.' or '-': ids '.a' and '..a' share videos/a.mp4, one video saved over the other",
+        "batchgen/jobs.py",
+        'ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")',
+        'ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")',
+        ("tests/test_manifest.py::test_an_id_that_does_not_begin_with_a_letter_or_digit_is_refused",),
+    ),
+    Plant(
+        "a completed job whose cost was never told counts nothing against the spend cap",
+        "batchgen/jobs.py",
+        "JobState.DOWNLOADING, JobState.COMPLETED})",
+        "JobState.DOWNLOADING})",
+        ("tests/engine/test_book.py::test_a_job_completed_without_a_known_cost_counts_its_estimate",),
+    ),
+    Plant(
+        "two rows of one request both take the folder's one job: two rows under one id",
+        "batchgen/engine/derived_ids.py",
+        "            renamed[job.id] = candidates.pop(0)",
+        "            renamed[job.id] = candidates[0]",
+        (
+            "tests/engine/test_derived_ids.py::"
+            "test_two_rows_of_one_request_take_the_one_job_the_folder_made_once_the_other_is_made_anew",
+        ),
+    ),
+    Plant(
+        "a YAML manifest of two documents is read as its second: the first one's jobs are dropped in silence",
+        "batchgen/yaml_reader.py",
+        "            if documents > 1:",
+        "            if documents > 2:",
+        ("tests/test_manifest_forms.py::test_yaml_the_reader_does_not_take_is_refused_at_its_line",),
+    ),
+    Plant(
+        "a YAML value of a tag the reader does not build (!!binary, !custom) is sent as its raw text",
+        "batchgen/yaml_reader.py",
+        "        if build is None:\n            raise YamlProblem(",
+        "        if build is None:\n            return value\n            raise YamlProblem(",
+        ("tests/test_manifest_forms.py::test_yaml_the_reader_does_not_take_is_refused_at_its_line",),
+    ),
+    Plant(
+        "a !!str-tagged YAML value is refused as an unsupported tag",
+        "batchgen/yaml_reader.py",
+        "        if tag == _STR:\n            return value",
+        "        if tag is None:\n            return value",
+        ("tests/test_manifest_forms.py::test_a_quoted_or_str_tagged_yaml_value_stays_the_text_it_was_written_as",),
+    ),
+    Plant(
+        "a YAML mapping used as a key is taken as the text of its Python form",
+        "batchgen/yaml_reader.py",
+        '                raise YamlProblem(line, "a mapping key must be plain text")',
+        "                pass",
+        ("tests/test_manifest_forms.py::test_yaml_the_reader_does_not_take_is_refused_at_its_line",),
+    ),
+    # ----------------------------------------------- an audit of the tests: rate windows, paging, plans, specs, clocks
+    Plant(
+        "an admitted call narrows the rate window below the lower bound a refused call proved (a fixed-window server)",
+        "batchgen/api/window.py",
+        "        if self.lower < bound < self.window:",
+        "        if bound < self.window:",
+        (
+            (
+                "tests/api/test_ratewindow.py::"
+                "test_an_admitted_call_never_narrows_the_window_below_what_a_refused_call_proved"
+            ),
+        ),
+    ),
+    Plant(
+        "calls that may have reached the server after an admitted one count towards the window's upper bound",
+        "batchgen/api/window.py",
+        "        i = bisect.bisect_left(self._admitted, sent_at - self.delay) - self.limit",
+        "        i = bisect.bisect_left(self._admitted, sent_at) - self.limit",
+        ("tests/api/test_ratewindow.py::test_calls_that_may_have_reached_the_server_late_prove_no_shorter_window",),
+    ),
+    Plant(
+        "hintless-429 probes stop growing after a few and go one span apart: a long window costs many refused probes",
+        "batchgen/api/window.py",
+        "            if self._k > 400:  # a stuck clock; never spin",
+        "            if self._k > 4:  # a stuck clock; never spin",
+        ("tests/api/test_ratewindow.py::test_a_window_sixty_times_the_configured_one_is_found_in_few_probes",),
+    ),
+    Plant(
+        "a cancelled waiter at the head of the request budget's queue wakes no one: the next waits forever",
+        "batchgen/api/ratelimit.py",
+        "                heapq.heapify(self._waiters)\n                self._wake_head()\n",
+        "                heapq.heapify(self._waiters)\n",
+        ("tests/api/test_ratelimit.py::test_a_cancelled_waiter_at_the_head_hands_the_timer_to_the_one_behind_it",),
+    ),
+    Plant(
+        "every object-store error is taken for permanent: a passing network fault stops the run",
+        "batchgen/store/objects.py",
+        "        kind = StorageError if isinstance(exc, permanent) else StoreUnavailable",
+        "        kind = StorageError",
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_a_store_error_that_running_again_can_mend_is_retried_and_one_it_cannot_stops_the_run_saying_why"
+            ),
+        ),
+    ),
+    Plant(
+        "every object-store error is taken for passing: bad credentials are retried, never told",
+        "batchgen/store/objects.py",
+        "        kind = StorageError if isinstance(exc, permanent) else StoreUnavailable",
+        "        kind = StoreUnavailable",
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_a_store_error_that_running_again_can_mend_is_retried_and_one_it_cannot_stops_the_run_saying_why"
+            ),
+        ),
+    ),
+    Plant(
+        "a bucket that does not exist is told as a passing fault to retry, not named with what to correct",
+        "batchgen/store/objects.py",
+        (
+            "        if _missing_bucket(exc):  # the same command would meet the same absence: it is the URL or the "
+            "store to fix"
+        ),
+        "        if False:",
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_a_store_error_that_running_again_can_mend_is_retried_and_one_it_cannot_stops_the_run_saying_why"
+            ),
+        ),
+    ),
+    Plant(
+        "every shard writes the one results file in an object store: each overwrites the others' rows",
+        "batchgen/store/objects.py",
+        '        await self.bucket.put(f"results/{self.shard_name}.csv", data)',
+        '        await self.bucket.put("results/0-of-1.csv", data)',
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded_size_is_trusted_by_presence"
+            ),
+        ),
+    ),
+    Plant(
+        "a stored video whose record holds no size is never trusted in an object store (fetched again)",
+        "batchgen/store/objects.py",
+        "            ok = str(key) in sizes and (size is None or sizes[str(key)] == size)",
+        "            ok = str(key) in sizes and sizes[str(key)] == size",
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded_size_is_trusted_by_presence"
+            ),
+        ),
+    ),
+    Plant(
+        "an image limit that is no whole number of MiB is listed rounded (9.53674 MiB), not in bytes",
+        "batchgen/models/spec.py",
+        (
+            '            parts.append(f"at most {mib:g} MiB" if mib.is_integer() else f"at most {self.max_bytes:,} '
+            'bytes")'
+        ),
+        '            parts.append(f"at most {mib:g} MiB")',
+        ("tests/models/test_loader_edges.py::test_listings_say_a_size_exactly_and_true_as_a_spec_file_writes_it",),
+    ),
+    Plant(
+        "rules and enum listings say True/False, not true/false as a spec or manifest writes them",
+        "batchgen/models/spec.py",
+        '        return "true" if value else "false"',
+        "        return str(value)",
+        ("tests/models/test_loader_edges.py::test_listings_say_a_size_exactly_and_true_as_a_spec_file_writes_it",),
+    ),
+    Plant(
+        "a model spec file of any size is read and parsed (a video passed by mistake)",
+        "batchgen/models/loader.py",
+        '    if len(data) > MAX_SPEC_BYTES or b"\\x00" in data:',
+        '    if b"\\x00" in data:',
+        ("tests/models/test_loader_edges.py::test_a_file_too_large_to_be_a_spec_is_refused_unread",),
+    ),
+    Plant(
+        "a spec's enum with an empty list of values is taken (no value could ever pass)",
+        "batchgen/models/loader.py",
+        "        if not isinstance(values, list) or not values or any(isinstance(v, list | dict) for v in values):",
+        "        if not isinstance(values, list) or any(isinstance(v, list | dict) for v in values):",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's rule that requires nothing (only when and a message) is taken",
+        "batchgen/models/loader.py",
+        '        if not (conditions["require"] or names["present"] or names["absent"] or names["one_of"]):',
+        "        if False:",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's price by a parameter the spec does not have is taken",
+        "batchgen/models/loader.py",
+        "    if not isinstance(by, list) or not all(isinstance(b, str) and b in declared for b in by):",
+        "    if not isinstance(by, list):",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's unknown top-level key is ignored, not named",
+        "batchgen/models/loader.py",
+        "        if key not in _TOP:",
+        "        if False:",
+        ("tests/models/test_loader_edges.py::test_a_key_the_spec_format_does_not_have_is_named_not_ignored",),
+    ),
+    Plant(
+        "a spec's image parameter with a wire form other than base64 or url is taken",
+        "batchgen/models/loader.py",
+        '    if kind == "image" and wire not in (None, "base64", "url"):',
+        "    if False:",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's required or send_default that is not a boolean is taken",
+        "batchgen/models/loader.py",
+        "        if key in node and not isinstance(node[key], bool):",
+        "        if False:",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a wall moment is put on the run clock unscaled: under --simulate a resumed job looks N times younger",
+        "batchgen/clock.py",
+        "        return self.now() - max(0.0, self.epoch() - epoch) * self.scale",
+        "        return self.now() - max(0.0, self.epoch() - epoch)",
+        (
+            (
+                "tests/test_clock.py::"
+                "test_a_wall_moment_lies_as_far_back_on_the_run_clock_as_the_time_scale_makes_it_and_never_ahead"
+            ),
+        ),
+    ),
+    Plant(
+        "a wall moment ahead of this machine's clock (skew) is put in the run clock's future",
+        "batchgen/clock.py",
+        "        return self.now() - max(0.0, self.epoch() - epoch) * self.scale",
+        "        return self.now() - (self.epoch() - epoch) * self.scale",
+        (
+            (
+                "tests/test_clock.py::"
+                "test_a_wall_moment_lies_as_far_back_on_the_run_clock_as_the_time_scale_makes_it_and_never_ahead"
+            ),
+        ),
+    ),
+    Plant(
+        "a date in epoch milliseconds is read as seconds (a moment 1000 times later)",
+        "batchgen/clock.py",
+        "    return value / 1000 if value > 1e11 else value",
+        "    return value",
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "a header's ISO time without a zone is read as local time, not UTC",
+        "batchgen/clock.py",
+        "        if naive_utc and parsed.tzinfo is None:",
+        "        if False:",
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "the ledger's dates are written in local time marked Z",
+        "batchgen/clock.py",
+        '    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")',
+        '    return datetime.fromtimestamp(epoch).isoformat(timespec="milliseconds") + "Z"',
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "a fake sleep whose deadline time reaches exactly is not woken",
+        "batchgen/clock.py",
+        "        due = [event for deadline, event in self._sleepers if deadline <= value]",
+        "        due = [event for deadline, event in self._sleepers if deadline < value]",
+        ("tests/test_clock.py::test_a_fake_sleep_ends_when_time_reaches_its_deadline_exactly",),
+    ),
+    Plant(
+        "a spec's price row of usd .inf is taken",
+        "batchgen/models/loader.py",
+        (
+            "            if isinstance(usd, bool) or not isinstance(usd, int | float) or not math.isfinite(usd) or usd "
+            "<= 0:"
+        ),
+        "            if isinstance(usd, bool) or not isinstance(usd, int | float) or usd <= 0:",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's price range from $0 is taken",
+        "batchgen/models/loader.py",
+        "            or not all(_positive(v) for v in span)\n",
+        "",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec without latency_s or source is not told so (latency_s: a crash)",
+        "batchgen/models/loader.py",
+        '    for key in ("slug", "kind", "source", "latency_s", "params", "price"):',
+        '    for key in ("slug", "kind", "params", "price"):',
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a key of a list's objects declared both an image and a field is taken",
+        "batchgen/models/loader.py",
+        "    for key in item_images.keys() & item_fields.keys():",
+        "    for key in ():",
+        ("tests/models/test_loader_edges.py::test_a_wrong_key_of_a_lists_objects_is_refused_where_it_is_written",),
+    ),
+    Plant(
+        "a spec's image formats outside jpeg, png, webp are taken",
+        "batchgen/models/loader.py",
+        "    if not isinstance(formats, list) or any(f not in IMAGE_FORMATS for f in formats):",
+        "    if not isinstance(formats, list):",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's unknown kind is taken",
+        "batchgen/models/loader.py",
+        '    if "kind" in root and kind not in KINDS:',
+        '    if "kind" in root and not kind:',
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a resumed job never polled waits half its age (up to max_interval_s) for its first poll",
+        "batchgen/engine/pollplan.py",
+        "            gap = self.min_interval if polls == 0 else growth * age",
+        "            gap = growth * age",
+        (
+            (
+                "tests/engine/test_pollplan_edges.py::"
+                "test_a_resumed_job_never_polled_is_first_polled_min_interval_on_whatever_its_age"
+            ),
+        ),
+    ),
+    Plant(
+        "every row out of order overwrites what first showed the disorder and logs the warning again",
+        "batchgen/api/paging.py",
+        "        if self.disorder is None:\n            self.disorder = what\n",
+        "        if True:\n            self.disorder = what\n",
+        ("tests/api/test_paging.py::test_what_first_showed_a_listing_out_of_order_is_kept_and_said_once",),
+    ),
+    Plant(
+        "a server clock ahead puts a request's earliest stamp later than its sending less the skew",
+        "batchgen/api/paging.py",
+        "        return None if ahead is None else sent + min(0.0, ahead) - CLOCK_SKEW_S",
+        "        return None if ahead is None else sent + ahead - CLOCK_SKEW_S",
+        ("tests/api/test_paging.py::test_only_requests_answered_by_then_say_how_far_ahead_the_servers_clock_ran",),
+    ),
+    Plant(
+        "requests answered later say how far ahead a gaining server clock ran at an earlier moment",
+        "batchgen/api/paging.py",
+        "        bounds = [ahead for rid, ahead in self._ahead.items() if made[rid] <= sent]",
+        "        bounds = list(self._ahead.values())",
+        ("tests/api/test_paging.py::test_only_requests_answered_by_then_say_how_far_ahead_the_servers_clock_ran",),
+    ),
+    Plant(
+        "the Date header stands in for the server's clock after a row was stamped without a zone",
+        "batchgen/api/paging.py",
+        "        return max(bounds) if bounds else (None if self.zoneless else self.fallback(sent))",
+        "        return max(bounds) if bounds else self.fallback(sent)",
+        (
+            (
+                "tests/api/test_paging.py::"
+                "test_a_row_stamped_without_a_zone_rules_the_date_header_out_as_the_servers_clock"
+            ),
+        ),
+    ),
+    Plant(
+        "an object that is not there reads as empty bytes, not absent (a removed segment or lease read as nothing)",
+        "batchgen/store/objects.py",
+        "        except (NotFoundError, FileNotFoundError):\n            return None\n",
+        '        except (NotFoundError, FileNotFoundError):\n            return b""\n',
+        (
+            (
+                "tests/store/test_store.py::"
+                "test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded_size_is_trusted_by_presence"
+            ),
+        ),
+    ),
+    Plant(
+        "a later poll held for a sweep's patience is carried past the record's expiry guard",
+        "batchgen/engine/schedule.py",
+        "                at = max(at, min(shown + patience, job.submitted_at + self.plan.guard))",
+        "                at = max(at, shown + patience)",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_later_poll_a_sweep_showed_unfinished_may_wait_but_never_past_the_expiry_guard"
+            ),
+        ),
+    ),
+    Plant(
+        "a job a sweep saw finish while its poll was out is planned as any other, not settled next",
+        "batchgen/engine/schedule.py",
+        "        if job.result_due:\n            at = now  # a sweep saw it finish while it was being polled\n",
+        "        if False:\n            at = now  # a sweep saw it finish while it was being polled\n",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_job_a_sweep_saw_finish_while_it_was_being_polled_is_settled_next"
+            ),
+        ),
+    ),
+    Plant(
+        "a probe admitted after a hintless cooldown that showed nothing leaves the gate shut until the next probe",
+        "batchgen/api/ratelimit.py",
+        (
+            "        if learned is None and cooling and not self.finder.cooling:  # a cooldown that showed nothing: "
+            "over\n            self._gate_until = now\n"
+        ),
+        (
+            "        if learned is None and cooling and not self.finder.cooling:  # a cooldown that showed nothing: "
+            "over\n            pass\n"
+        ),
+        (
+            (
+                "tests/api/test_ratelimit.py::"
+                "test_a_probe_admitted_after_a_cooldown_that_showed_nothing_opens_the_gate_at_once"
+            ),
+        ),
+    ),
+    Plant(
+        "a hinted 429 does not restart the clean-window count: the limit climbs back past the ceiling at once",
+        "batchgen/api/ratelimit.py",
+        "        self._last_raise = now\n        self._tokens = 0.0\n        self._tokens_at = now\n",
+        "        self._tokens = 0.0\n        self._tokens_at = now\n",
+        (
+            (
+                "tests/api/test_ratelimit.py::"
+                "test_after_a_hinted_429_the_limit_climbs_back_only_after_a_clean_window_from_the_429"
+            ),
+        ),
+    ),
+    Plant(
+        "a job whose record is gone but shown running is not looked at again by the age it would be taken for stalled",
+        "batchgen/engine/schedule.py",
+        "            at = max(now, min(at, by))",
+        "            at = max(now, at)",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_job_looked_at_again_by_a_deadline_is_polled_by_then_and_one_out_of_the_schedule_is_never_polled"
+            ),
+        ),
+    ),
+    Plant(
+        "a job taken out of the schedule keeps its live heap entry and is polled again",
+        "batchgen/engine/schedule.py",
+        (
+            "        job.result_due, job.swept = False, None\n        job.poll_token += 1  # any heap entry left is "
+            "stale\n"
+        ),
+        "        job.result_due, job.swept = False, None\n",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_job_looked_at_again_by_a_deadline_is_polled_by_then_and_one_out_of_the_schedule_is_never_polled"
+            ),
+        ),
+    ),
+    Plant(
+        "a sweep's row sends a job already being downloaded to be settled again",
+        "batchgen/engine/schedule.py",
+        "        if job.state is JobState.SUBMITTED and not job.result_due:",
+        "        if not job.result_due:",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_job_looked_at_again_by_a_deadline_is_polled_by_then_and_one_out_of_the_schedule_is_never_polled"
+            ),
+        ),
+    ),
 )
 
 
