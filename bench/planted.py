@@ -4470,6 +4470,13 @@ PLANTS = (
             ),
         ),
     ),
+    Plant(
+        "an upper-case S3:// out is opened without the configured endpoint (keys and videos sent to AWS)",
+        "batchgen/store/objects.py",
+        "    url = scheme.lower() + sep + rest  # (an upper-case S3:// names the same store, at the same endpoint)",
+        "    url = scheme + sep + rest",
+        ("tests/store/test_store.py::test_an_s3_url_in_any_case_is_opened_at_the_configured_endpoint",),
+    ),
 )
 
 

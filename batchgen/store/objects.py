@@ -231,6 +231,8 @@ def _open(url: str) -> _ObStore:
     except ImportError:
         raise StorageError(f"--out {url} is an object store, which needs obstore: pip install 'batchgen[s3]'") from None
     options: dict[str, Any] = {}
+    scheme, sep, rest = url.partition("://")
+    url = scheme.lower() + sep + rest  # (an upper-case S3:// names the same store, at the same endpoint)
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if url.startswith(("s3://", "s3a://")) and endpoint:
         options["endpoint"] = endpoint
