@@ -3530,8 +3530,8 @@ PLANTS = (
     Plant(
         "a sharded folder's status says 'add --retry-failed' without the shards whose runs hold the failed jobs",
         "batchgen/report/summary.py",
-        'shard ({shards})" if shards else "")',
-        'shard ({shards})" if False else "")',
+        '{each_shards_run(shards)}" if shards else "")',
+        '{each_shards_run(shards)}" if False else "")',
         ("tests/report/test_summary_lines.py",),
     ),
     Plant(

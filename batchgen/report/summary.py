@@ -148,7 +148,7 @@ def retry_hints(
         if command:
             return f": {command} {flag}"
         shards = (owners or {}).get(state)
-        return f": add {flag}" + (f" to the 'batchgen run' of each one's shard ({shards})" if shards else "")
+        return f": add {flag}" + (f" to {each_shards_run(shards)}" if shards else "")
 
     if refused := min(refused, states.get("failed", 0)):
         lines.append(
@@ -556,7 +556,7 @@ def status_summary(
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
         owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not at_work(i)], shards)
         same = f"'{command}'" if command else "the same 'batchgen run' again"
-        run = f"the 'batchgen run' of each one's shard ({owners}) again" if owners else same
+        run = f"{each_shards_run(owners)} again" if owners else same
         lines.append(f"  {unfinished} not finished: run {run} to resume them{also}")
     if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:
         lines += _never_submitted_lines(missing, shards, command)
@@ -564,7 +564,7 @@ def status_summary(
         # in a sharded folder each shard's run sends its own deferred jobs, under its own cap: which, said
         stopped = [i for i, rec in jobs.items() if rec.get("state") == "deferred" and not held_back(rec)]
         owners = _shard_flags(stopped, shards)
-        run = f"the 'batchgen run' of each one's shard ({owners}) again" if owners else "again"
+        run = f"{each_shards_run(owners)} again" if owners else "again"
         if command and not owners:
             run = f"'{command}'"
         lines.append(
@@ -613,6 +613,11 @@ def status_summary(
     }
 
 
+def each_shards_run(flags: str) -> str:
+    """The runs that take up jobs of several shards, ``flags`` naming their --shard."""
+    return f"the 'batchgen run' of each one's shard ({flags})"
+
+
 def _never_submitted_lines(missing: list[str], shards: Collection[Shard], command: str | None = None) -> list[str]:
     """What sends the jobs never submitted: the same run again (or ``command``, for another manifest than the
     one the folder's last run was given), or in a sharded folder, each one's shard's run (one that never ran
@@ -625,8 +630,8 @@ def _never_submitted_lines(missing: list[str], shards: Collection[Shard], comman
     lines = []
     if again := [i for i in missing if shard_of(i, count) in ran]:
         lines.append(
-            f"  {len(again)} never submitted, of shards that ran: run the 'batchgen run' of each one's shard "
-            f"({_shard_flags(again, shards)}) again to send them"
+            f"  {len(again)} never submitted, of shards that ran: run {each_shards_run(_shard_flags(again, shards))} "
+            "again to send them"
         )
     if waiting := [i for i in missing if shard_of(i, count) not in ran]:
         named = len({shard_of(i, count) for i in waiting})
