@@ -4477,6 +4477,26 @@ PLANTS = (
         "    url = scheme + sep + rest",
         ("tests/store/test_store.py::test_an_s3_url_in_any_case_is_opened_at_the_configured_endpoint",),
     ),
+    Plant(
+        "a job shown finished past its record's life is settled from a row whose links were found to be other files",
+        "batchgen/engine/poller.py",
+        "            linked = gone and links.history_urls is not False",
+        "            linked = gone",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[other]",
+        ),
+    ),
+    Plant(
+        "a dead record's row that links another file (a preview) is downloaded as its video, then retried forever",
+        "batchgen/engine/recovery.py",
+        "            if self.links.history_urls is False:  # the rows' links were found to be other files (a preview)",
+        "            if False:",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[other]",
+        ),
+    ),
 )
 
 

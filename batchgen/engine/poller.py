@@ -184,9 +184,11 @@ class Poller(PollSchedule):
             job.result_due = False
             links = self.reconciler.links
             # a record gone (found so, or past the life of records) leaves no result to compare the row's link
-            # with: the row's is the only one
+            # with: the row's is the only one, unless rows were found to link other files (then the result is
+            # asked: a record that still lives gives the video, one gone leaves the history to say the rest)
             gone = job.record_gone or self.clock.now() - job.submitted_at >= self.plan.expiry
-            if job.swept is not None and (gone or links.trusts(job.spec.model, job.swept[0])):
+            linked = gone and links.history_urls is not False
+            if job.swept is not None and (linked or links.trusts(job.spec.model, job.swept[0])):
                 await self._settle_swept(job, *job.swept)
             elif job.swept is not None and links.history_urls is not False:
                 await self._compare_or_hold(job)

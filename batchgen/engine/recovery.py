@@ -673,6 +673,9 @@ class Reconciler:
             )
         row = None if isinstance(got, NotFound) else got
         if row is not None and row.status == "COMPLETED" and row.generation_url:
+            if self.links.history_urls is False:  # the rows' links were found to be other files (a preview)
+                return self._gone(job, "the request history's link for it is not its video (its rows link other "
+                                       "files than the results do)")  # fmt: skip
             return Found(row.generation_url, row.cost, row.latency_s)
         if row is not None and row.status == "FAILED":
             return Failed({"http": 422, "detail": row.error or "FAILED (from the request history)"})
@@ -696,8 +699,8 @@ class Reconciler:
             f"finishes); {REMAKE}"
         )
 
-    def _gone(self, job: TrackedJob) -> Gone:
-        """A job whose record is gone, its output nowhere in the history."""
+    def _gone(self, job: TrackedJob, where: str | None = None) -> Gone:
+        """A job whose record is gone, its output nowhere in the history (``where``: why not, if not the usual)."""
         rid = job.request_id
         age = self.clock.now() - job.submitted_at
         why = (
@@ -707,7 +710,7 @@ class Reconciler:
             else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
             f"should expire ({_span(self.record_life_s)} after submission)"
         )
-        where = (
+        where = where or (
             "there is no request history to find its output in (it answers 404)"
             if self.api.history_answered is False
             else "the request history has no output for it"

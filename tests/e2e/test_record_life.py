@@ -173,3 +173,8 @@ async def test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for
     assert len(later) >= 5
     assert all(found[job_id] == "completed" for job_id in later), {job_id: found[job_id] for job_id in later}
     assert outcome.run.submitter.life.wait_seen
+    # a dead record's row links no video: its job is written off as such, not left to download a preview forever
+    assert set(found.values()) == {"completed", "expired"}
+    if history_url == "other":
+        told = [rec["error"]["detail"] for rec in ledger.values() if rec["state"] == "expired"]
+        assert all("the request history's link for it is not its video" in detail for detail in told), told
