@@ -38,8 +38,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -377,6 +378,7 @@ def _build(
     unknown_models: set[str] = set()
     seen_ids: dict[str, int] = {}
     occurrences: dict[str, int] = {}
+    made_from: dict[tuple[str, str, str], list[str]] | None = None  # completed jobs by (model, image place, path)
     defaults = {k: v for k, v in defaults.items() if k not in _RESERVED}
     for raw in raw_jobs:
         fields = dict(raw.fields)
@@ -409,8 +411,14 @@ def _build(
             if isinstance(value, float) and not math.isfinite(value):
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
         params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
-        if problems and known is not None and (done := _done_without_image(given_id, repeat, model, merged,
-                                                                            problems, known)):  # fmt: skip
+        if problems and known is not None and given_id is None and made_from is None:
+            made_from = _made_from(known)  # (once: a row of a derived id is matched by its image's path)
+        derive = partial(_derived_ids, model, repeat, occurrences, from_text=from_text, base=base)
+        if (
+            problems
+            and known is not None
+            and (done := _done_without_image(given_id, repeat, model, merged, problems, known, derive, made_from))
+        ):
             ids, recorded = done
             params, more = model_params.validate(model, recorded, from_text=from_text, base=base)
             if not more:
@@ -477,14 +485,37 @@ def _done_without_image(
     merged: dict[str, Any],
     problems: list[tuple[str, str]],
     known: Mapping[str, Mapping[str, Any]],
+    derive: Callable[[dict[str, Any]], list[str] | None] | None = None,
+    made_from: Mapping[tuple[str, str, str], list[str]] | None = None,
 ) -> tuple[list[str], dict[str, Any]] | None:
-    """For a row of a given id whose only problems are local images no longer there: its ids, and its fields
-    with each such image as the folder's ledger recorded it, when every one of its jobs is completed there
-    (of this model, from the same image path as written, the same image for each of its ``repeat`` jobs);
-    else None (the row is still to be sent, or another than the one made: its problems stand)."""
-    if not isinstance(given_id, str) or not all(isinstance(message, Missing) for _, message in problems):
+    """For a row whose only problems are local images no longer there: its ids, and its fields with each such
+    image as the folder's ledger recorded it, when every one of its jobs is completed there (of this model, from
+    the same image path as written, the same image for each of its ``repeat`` jobs); else None (the row is still
+    to be sent, or another than the one made: its problems stand).  A row with no id has the id derived from its
+    image's digest (``derive``): each completed job made from the same path (``made_from``) is tried for it."""
+    if not all(isinstance(message, Missing) for _, message in problems):
         return None
-    ids = [given_id] if repeat == 1 else [f"{given_id}-r{k}" for k in range(1, repeat + 1)]
+    if isinstance(given_id, str):
+        ids = [given_id] if repeat == 1 else [f"{given_id}-r{k}" for k in range(1, repeat + 1)]
+        return _as_recorded(ids, model, merged, problems, known)
+    if given_id is not None or derive is None or made_from is None:
+        return None
+    name = problems[0][0]
+    written = _value_at(merged, name)
+    for made_id in made_from.get((model, name, written.strip()), []) if isinstance(written, str) else []:
+        tried = _as_recorded([made_id], model, merged, problems, known)
+        derived = derive(tried[1]) if tried is not None else None
+        if derived and (done := _as_recorded(derived, model, merged, problems, known)):
+            return done
+    return None
+
+
+def _as_recorded(
+    ids: list[str], model: str, merged: dict[str, Any], problems: list[tuple[str, str]],
+    known: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[str], dict[str, Any]] | None:  # fmt: skip
+    """``ids`` and the row's fields with its missing images as the ledger recorded them, when every one of
+    ``ids`` is completed from those images at the same paths as written; else None."""
     records = [known.get(one_id) for one_id in ids]
     recorded: dict[str, tuple[tuple[str | int, ...], dict[str, Any]]] | None = None
     for rec in records:
@@ -507,6 +538,44 @@ def _done_without_image(
             return None  # another path than the one the job was made from: not that job's image
         holder[steps[-1]] = dict(ref)
     return ids, fields
+
+
+def _made_from(known: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str, str], list[str]]:
+    """The folder's completed jobs by (model, an image's place, its path as written): one for each set of
+    images they were made from (jobs of one image and many prompts are one to try, not one each)."""
+    found: dict[tuple[str, str, str], dict[tuple[tuple[str, str], ...], str]] = {}
+    for job_id, rec in known.items():
+        params, model = rec.get("params"), rec.get("model")
+        if rec.get("state") != "completed" or not isinstance(params, dict) or not isinstance(model, str):
+            continue
+        refs = list(refs_in(params))
+        images = tuple((place(steps), str(ref["sha256"])) for steps, ref in refs)
+        for steps, ref in refs:
+            if isinstance(ref.get("file"), str):
+                found.setdefault((model, place(steps), ref["file"]), {}).setdefault(images, job_id)
+    return {key: list(ids.values()) for key, ids in found.items()}
+
+
+def _derived_ids(
+    model: str, repeat: int, occurrences: Mapping[str, int], fields: dict[str, Any], *, from_text: bool,
+    base: Path | None,
+) -> list[str] | None:  # fmt: skip
+    """The ids a row of no id with these fields would be given next (None: the fields do not validate)."""
+    params, problems = model_params.validate(model, fields, from_text=from_text, base=base)
+    if problems:
+        return None
+    seen = identity_view(params)
+    job_id = derived_id(model, seen, occurrences.get(json.dumps([model, seen], sort_keys=True, default=str), 0) + 1)
+    return [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
+
+
+def _value_at(fields: dict[str, Any], name: str) -> Any:
+    """The value at a field path (``elements[1].reference_image_urls[0]``) in a row's fields, or None."""
+    head = re.split(r"[.\[]", name, maxsplit=1)[0]
+    node = fields.get(head)
+    for index, key in _STEP.findall(name[len(head) :]):
+        node = _at(node, int(index) if index else key)
+    return node
 
 
 def _at(holder: Any, step: str | int) -> Any:

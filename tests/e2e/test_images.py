@@ -478,3 +478,34 @@ def test_an_image_given_as_an_https_url_is_recorded_as_its_input_without_the_que
     (indexed,) = pq.read_table(out / "index.parquet").to_pylist()
     assert (indexed["input_image"], indexed["input_sha256"]) == (url, None)
     assert json.loads(indexed["input_images_json"]) == every
+
+
+def test_a_completed_rows_deleted_image_is_not_needed_again_in_a_manifest_without_ids(
+    tmp_path, sim, monkeypatch, capsys
+):
+    # A row of no id has its id derived from its image's digest: with the image deleted, the id could not be
+    # found, and every later run of the manifest exited 2 for a job the folder had completed.
+    server = sim()
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.png").write_bytes(png_bytes(640, 360, seed=ord(name)))
+    row = "  - {{image: {0}.png, prompt: {1}}}\n"
+    head = "model: kling-1.6-image2video\njobs:\n"
+    manifest = write(tmp_path / "m.yaml", head + row.format("a", "p") + row.format("b", "p") + row.format("a", "p"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    assert len(server.state.submissions) == 3
+    (tmp_path / "a.png").unlink()
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert sum("a.png" in line and "completed" in line for line in err.splitlines()) == 2, err
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["finished"]) == ("manifest", True)
+    assert len(server.state.submissions) == 3
+    # a row never made (another prompt: another id) still needs its image
+    write(manifest, head + row.format("a", "other") + row.format("b", "p"))
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 2
+    assert f"{manifest}:3: field 'image': image 'a.png' does not exist" in capsys.readouterr().err
+    assert len(server.state.submissions) == 3
