@@ -23,8 +23,13 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
+def take_sigterm() -> None:
+    """SIGTERM is a clean stop from now until a run watches signals itself."""
     signal.signal(signal.SIGTERM, _interrupt)
+
+
+def main() -> None:
+    take_sigterm()
     try:
         from .main import main_entry
     except KeyboardInterrupt:  # nothing read or written yet: the stop is clean

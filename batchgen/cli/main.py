@@ -65,6 +65,7 @@ from ..store.results import render_results
 from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
 from .arguments import build_parser
+from .entry import take_sigterm
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging, tell
 from .nextstep import given_words, next_commands
 from .runner import run_jobs
@@ -122,6 +123,9 @@ def _exit_now() -> None:
 
 def main_entry() -> None:
     sys.excepthook = redacting_excepthook  # a bug's traceback never prints the key
+    # (again) for a console script that calls this one: an install made before entry.py was the entry point
+    # keeps such a script (an editable install is not rewritten by a pull), and it would have no handler at all
+    take_sigterm()
     try:
         code = main()
     except KeyboardInterrupt:  # a signal before main() watches for one (while it parses the command line)

@@ -840,6 +840,37 @@ def test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130(tm
     assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
 
 
+def test_sigterm_while_the_manifest_is_read_is_a_clean_stop_for_a_console_script_made_before_entry_py(tmp_path):
+    # An install made before cli/entry.py was the entry point keeps a console script that calls
+    # cli.main:main_entry (an editable install is not rewritten by a pull): with the handler installed by
+    # entry.py alone, SIGTERM while the manifest was read ended such a process by the signal (exit -15).
+    manifest = tmp_path / "m.yaml"
+    os.mkfifo(manifest)
+    script = "import sys; from batchgen.cli.main import main_entry; sys.argv[0] = 'batchgen'; main_entry()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "run", str(manifest), "--simulate", "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    writer: list[int] = []
+
+    def reading() -> bool:  # a pipe's write end opens without waiting only once a reader holds it
+        try:
+            writer.append(os.open(manifest, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            return proc.poll() is not None
+        return True
+
+    wait_for(reading)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        for fd in writer:
+            os.close(fd)
+    assert proc.returncode == 130, stderr.decode()
+    assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
+
+
 _SCRIPTS = re.search(r'^batchgen = "([\w.]+):(\w+)"$', (Path(__file__).parents[2] / "pyproject.toml").read_text(), re.M)
 # A child that sends itself SIGTERM the moment the command starts importing the CLI's heavy modules (aiohttp),
 # then starts the command through ENTRY: an event in the process, not a wait on the clock.
