@@ -265,8 +265,8 @@ class LifeCap:
         if not self._told_budget:
             self._told_budget = True
             log.warning(
-                "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.3g s of "
-                "their submit, inside their record's life (%.3g s): that many are kept in flight, not "
+                "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.0f s of "
+                "their submit, inside their record's life (%.0f s): that many are kept in flight, not "
                 "limits.concurrency (%d); a higher limit, if the account's plan allows it, keeps more%s",
                 _why(works), "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
                 "" if works is False else " (and all of them once the history answers)",

@@ -407,6 +407,18 @@ def test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within
     assert works.room(CONCURRENCY, 0) == CONCURRENCY  # a history stands in for the records: the budget is no bound
 
 
+def test_the_request_budgets_bound_is_told_in_whole_seconds_at_the_default_record_life(caplog):
+    # The bound was told with '%.3g': at the default record life, "within 1.5e+03 s of their submit, inside
+    # their record's life (3.6e+03 s)", in the line an operator reads to choose limits.requests_per_minute.
+    plan = PollPlan(LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0)
+    cap = LifeCap(plan, FakeClock(), history_works=lambda: False, budget=lambda: 1 / 60)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        assert cap.room(CONCURRENCY, 0) == 10  # 25 requests in the target of 1500 s, 2.5 for each job
+    (told,) = [r.getMessage() for r in caplog.records if "limits.requests_per_minute" in r.getMessage()]
+    assert "only 10 jobs within 1500 s of their submit, inside their record's life (3600 s)" in told, told
+    assert "e+" not in told
+
+
 def test_a_history_that_answers_but_links_no_video_does_not_stand_in_for_a_record():
     # The history answers, but its finished rows of ours link no video (none, or another file): a record that
     # dies in the queue is a video lost, and the cap binds once a wait is seen.
