@@ -4515,7 +4515,7 @@ PLANTS = (
         "    pass\n",
         (
             "tests/e2e/test_crash.py::"
-            "test_sigterm_while_the_manifest_is_read_is_a_clean_stop_for_a_console_script_made_before_entry_py",
+            "test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130[main_entry]",
         ),
     ),
     Plant(
