@@ -192,27 +192,40 @@ async def test_waiters_are_served_by_priority_then_rank_then_arrival():
     assert not budget.waiting(Priority.POLL)
 
 
-async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_one_goes():
-    clock = FakeClock()
-    budget = RequestBudget(60, clock=clock, window=60.0)
-    await budget.acquire(Priority.POLL)
-    budget.release()
-    got: list[str] = []
+class _Queue:
+    """A budget whose window has room, the calls it admitted, and a call that may be cancelled while it waits."""
 
-    async def call(name: str, priority: Priority) -> None:
-        await budget.acquire(priority)
-        got.append(name)
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.budget = RequestBudget(60, clock=self.clock, window=60.0)
+        self.got: list[str] = []
+        self.scopes: list[anyio.CancelScope] = []
+        self.ended = anyio.Event()
 
-    scopes: list[anyio.CancelScope] = []
-    ended = anyio.Event()
+    async def call(self, name: str, priority: Priority) -> None:
+        await self.budget.acquire(priority)
+        self.got.append(name)
 
-    async def cancellable() -> None:
+    async def cancellable(self) -> None:
         try:
             with anyio.CancelScope() as scope:
-                scopes.append(scope)
-                await call("first", Priority.RESULT)
+                self.scopes.append(scope)
+                await self.call("first", Priority.RESULT)
         finally:
-            ended.set()
+            self.ended.set()
+
+
+async def _a_queue() -> _Queue:
+    q = _Queue()
+    await q.budget.acquire(Priority.POLL)
+    q.budget.release()
+    return q
+
+
+async def test_a_cancelled_waiter_leaves_the_queue_and_the_next_one_goes():
+    q = await _a_queue()
+    clock, budget, got, call, scopes, ended = q.clock, q.budget, q.got, q.call, q.scopes, q.ended
+    cancellable = q.cancellable
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(call, "other", Priority.POLL)
@@ -231,26 +244,9 @@ async def test_a_cancelled_waiter_at_the_head_hands_the_timer_to_the_one_behind_
     """The head of the queue sleeps on a timer, the others until they reach the head: the head given up
     (a task cancelled at shutdown or by a timeout) must wake the next one, or it waits for an event
     that nothing else sets and the run hangs."""
-    clock = FakeClock()
-    budget = RequestBudget(60, clock=clock, window=60.0)
-    await budget.acquire(Priority.POLL)
-    budget.release()
-    got: list[str] = []
-
-    async def call(name: str, priority: Priority) -> None:
-        await budget.acquire(priority)
-        got.append(name)
-
-    scopes: list[anyio.CancelScope] = []
-    ended = anyio.Event()
-
-    async def cancellable() -> None:
-        try:
-            with anyio.CancelScope() as scope:
-                scopes.append(scope)
-                await call("first", Priority.RESULT)
-        finally:
-            ended.set()
+    q = await _a_queue()
+    clock, budget, got, call, scopes, ended = q.clock, q.budget, q.got, q.call, q.scopes, q.ended
+    cancellable = q.cancellable
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(cancellable)  # the head: it waits on the token's timer
