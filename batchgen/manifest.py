@@ -375,6 +375,7 @@ def _build(
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
+    done_gone: list[tuple[int, str]] = []  # (line, warning) of each completed row whose image is gone
     unknown_models: set[str] = set()
     seen_ids: dict[str, int] = {}
     occurrences: dict[str, int] = {}
@@ -425,13 +426,13 @@ def _build(
                 lost = [Problem(bad.path, _line_of(n, merged, where, raw.line), n, m) for n, m in problems]
                 if gone is not None:
                     gone.update({one_id: lost for one_id in ids})
-                warnings.append(
+                done_gone.append((raw.line,
                     f"{bad.path}:{raw.line}: job{'s' if len(ids) > 1 else ''} {', '.join(repr(i) for i in ids)}: "
                     + "; ".join(f"field '{p.field}' (line {p.line}): {p.message.split(';')[0]}" for p in lost)
                     + f"; {'they are' if len(ids) > 1 else 'it is'} completed in the output folder (never sent "
                     "again), so the run goes on without it; put it back before making the job anew "
                     "(--replace-changed)"
-                )
+                ))  # fmt: skip
                 problems = []
         for name, message in problems:
             bad.add(_line_of(name, merged, where, raw.line), name, message)
@@ -472,7 +473,22 @@ def _build(
             seen_ids[one_id] = raw.line
             jobs.append(JobSpec(id=one_id, model=model, params=params, source=f"{bad.path}:{raw.line}", meta=meta))
         warnings += _curly_quoted(ids[0], params)
-    return jobs, warnings
+    return jobs, _gone_said(done_gone, bad.path) + warnings
+
+
+GONE_SHOWN = 5  # completed rows whose images are gone, each told on its own line; the rest in one line
+
+
+def _gone_said(done_gone: list[tuple[int, str]], path: str) -> list[str]:
+    """The warnings for completed rows whose images are gone: the first few whole, the rest counted (one image
+    deleted that thousands of rows share is one cause, not thousands of lines)."""
+    said = [warning for _, warning in done_gone[:GONE_SHOWN]]
+    if rest := done_gone[GONE_SHOWN:]:
+        said.append(
+            f"{path}: {len(rest)} more completed rows (lines {rest[0][0]} to {rest[-1][0]}) whose images are gone, "
+            "told as above: never sent again, so the run goes on without them"
+        )
+    return said
 
 
 _STEP = re.compile(r"\[(\d+)\]|\.([^.\[]+)")

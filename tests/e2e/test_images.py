@@ -458,6 +458,24 @@ def test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_s
     assert len(server.state.submissions) == 2
 
 
+def test_one_deleted_image_many_completed_rows_share_is_told_in_a_few_lines_not_one_a_row(
+    tmp_path, sim, monkeypatch, capsys
+):
+    server = sim()
+    (tmp_path / "a.png").write_bytes(png_bytes(640, 360, seed=1))
+    rows = "".join(f"  - {{id: r{i}, image: a.png, prompt: p{i}}}\n" for i in range(8))
+    manifest = write(tmp_path / "m.yaml", "model: kling-1.6-image2video\njobs:\n" + rows)
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    (tmp_path / "a.png").unlink()
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "gone" in line or "a.png" in line]
+    assert len(warned) == 6, warned  # five rows told whole, the other three in one line
+    assert f"{manifest}: 3 more completed rows (lines 8 to 10) whose images are gone" in warned[-1]
+    assert len(server.state.submissions) == 8
+
+
 def test_an_image_given_as_an_https_url_is_recorded_as_its_input_without_the_query_string(tmp_path, sim, monkeypatch):
     # input_image (results.csv, index.parquet) and input_images named local files alone: a job whose image was
     # a URL had none recorded.  A signed URL's query holds its credential: it is recorded without it.
