@@ -458,10 +458,10 @@ def _build(
                 continue
         else:
             seen = identity_view(params)  # an image by its digest: a moved folder keeps its ids
-            key = json.dumps([model, seen], sort_keys=True, default=str)
+            key = _occurrence_key(model, seen)
             occurrences[key] = occurrences.get(key, 0) + 1
             job_id = derived_id(model, seen, occurrences[key])
-        ids = [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
+        ids = _repeat_ids(job_id, repeat)
         for one_id in ids:
             if one_id in seen_ids:
                 bad.add(
@@ -512,8 +512,7 @@ def _done_without_image(
     if not all(isinstance(message, Missing) for _, message in problems):
         return None
     if isinstance(given_id, str):
-        ids = [given_id] if repeat == 1 else [f"{given_id}-r{k}" for k in range(1, repeat + 1)]
-        return _as_recorded(ids, model, merged, problems, known)
+        return _as_recorded(_repeat_ids(given_id, repeat), model, merged, problems, known)
     if given_id is not None or derive is None or made_from is None:
         return None
     name = problems[0][0]
@@ -581,7 +580,17 @@ def _derived_ids(
     if problems:
         return None
     seen = identity_view(params)
-    job_id = derived_id(model, seen, occurrences.get(json.dumps([model, seen], sort_keys=True, default=str), 0) + 1)
+    return _repeat_ids(derived_id(model, seen, occurrences.get(_occurrence_key(model, seen), 0) + 1), repeat)
+
+
+def _occurrence_key(model: str, seen: Any) -> str:
+    """Rows asking for the same request (model and parameters, an image by its digest) share this key: the
+    n-th of them is given the n-th derived id."""
+    return json.dumps([model, seen], sort_keys=True, default=str)
+
+
+def _repeat_ids(job_id: str, repeat: int) -> list[str]:
+    """A row's job ids: its own, or one per repeat (``-r1``, ``-r2``...)."""
     return [job_id] if repeat == 1 else [f"{job_id}-r{k}" for k in range(1, repeat + 1)]
 
 
