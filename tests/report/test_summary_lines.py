@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from batchgen.config import LimitSettings, OutputSettings, Settings
-from batchgen.engine.outcome import RunReport, Snapshot
+from batchgen.engine.outcome import RunReport, Snapshot, error_text, refused_as_sent, rerun_cannot_settle
 from batchgen.jobs import JobSpec, StopReason
 from batchgen.manifest import Manifest
 from batchgen.report import summary
@@ -789,6 +789,36 @@ def test_jobs_refused_as_sent_are_not_counted_again_among_the_jobs_failed_on_the
     told = _status({**JOBS, "r": refused})["lines"]
     assert sum(line.startswith("  1 job was refused by the API as sent") for line in told) == 1, told
     assert FAILED_HINT in told
+
+
+def test_a_job_the_api_made_and_failed_with_a_4xx_is_not_told_as_refused_as_sent_nor_free_to_send_again():
+    """A failed job with a request id was made (and may be charged): whatever HTTP status its error names, it is
+    no submit "refused as sent, never charged"; only a 4xx to the submit itself (no request id) is, and never a 422."""
+    made = {"state": "failed", "request_id": "r-1", "error": {"http": 400, "detail": "the server lost the clip"}}
+    assert not refused_as_sent(made)
+    assert refused_as_sent({"state": "failed", "error": {"http": 413, "detail": "too large"}})
+    assert not refused_as_sent({"state": "failed", "error": {"http": 422, "detail": "ran and failed"}})
+    told = _status({**JOBS, "c": made})["lines"]
+    assert not any("refused by the API as sent" in line for line in told), told
+    assert FAILED_HINT in told
+
+
+def test_only_a_submit_left_of_unknown_outcome_is_told_a_re_run_cannot_settle():
+    """``rerun: false`` in a record's error speaks of a submit of unknown outcome; a job in another state (made,
+    failed, deferred) is settled or settled by a re-run whatever its last error carried."""
+    stuck = {"state": "submitting", "error": {"detail": "no request of ours after it", "rerun": False}}
+    assert rerun_cannot_settle(stuck)
+    for state in ("submitted", "failed", "deferred", "completed"):
+        assert not rerun_cannot_settle({**stuck, "state": state}), state
+    assert not rerun_cannot_settle({**stuck, "error": {"detail": "x", "rerun": True}})
+
+
+def test_a_reason_is_told_by_its_detail_and_its_http_status_and_by_its_kind_only_without_a_detail():
+    assert error_text({"http": 422, "kind": "failed", "detail": "content policy"}) == "HTTP 422: content policy"
+    assert error_text({"kind": "timeout", "detail": "no answer in 60 s"}) == "no answer in 60 s"
+    assert error_text({"kind": "timeout"}) == "timeout"
+    assert error_text({"http": 500}) == "HTTP 500: unknown error"
+    assert error_text("plain") == "plain" and error_text(None) is None
 
 
 def test_a_credit_stop_at_a_balance_of_nothing_says_so():
