@@ -502,6 +502,31 @@ def test_a_cell_starting_with_a_tab_or_carriage_return_is_not_read_as_a_formula(
     assert neutralise("x\t") == "x\t"
 
 
+def test_results_csv_gives_each_jobs_prompt_and_parameters_as_it_asked_them():
+    rendered = render_results(
+        {
+            "a": {"state": "completed", "model": "kling-text2video",
+                  "params": {"prompt": "a heron at dawn", "duration": 10}},
+            "b": {"state": "deferred", "params": {"prompt": "-a fox"}},
+            "c": {"state": "failed"},
+        }
+    ).decode()  # fmt: skip
+    header, a, b, c = list(csv.reader(io.StringIO(rendered)))
+    prompt, params = header.index("prompt"), header.index("params")
+    assert a[prompt] == "a heron at dawn" and json.loads(a[params]) == {"prompt": "a heron at dawn", "duration": 10}
+    assert b[prompt] == "'-a fox" and c[prompt] == "" and c[params] == ""
+
+
+def test_a_saved_file_ffmpeg_cannot_read_is_kept_with_its_unreadable_warning(tmp_path):
+    bad = tmp_path / "clip.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"not a video at all" * 20)
+    record, warnings = media.inspect_video(
+        bad, {"prompt": "p", "duration": 5}, duration_tolerance_s=0.5, aspect_tolerance=0.03
+    )
+    assert record is None
+    assert [w["kind"] for w in warnings] == ["unreadable"] and str(bad) in warnings[0]["detail"]
+
+
 def test_results_csv_lines_end_in_a_newline_and_keep_text_as_written():
     rendered = render_results(
         {
