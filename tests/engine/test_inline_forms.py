@@ -50,6 +50,16 @@ def test_only_a_400_naming_an_inlined_field_is_taken_for_its_form():
     assert forms.refused(MODEL, _refusal("Image is not a valid image"), used, {})  # as the API capitalises it
 
 
+def test_a_400_naming_the_field_in_capitals_alone_is_taken_for_its_form():
+    """ "Image is ..." names the field ``image`` as the API capitalises it: the job is sent again in the other
+    form, not failed for a form the gateway may not take."""
+    forms = InlineForms()
+    tried: dict[str, set[str]] = {}
+    assert forms.refused(MODEL, _refusal("Image: bad encoding"), {"image": "data_uri"}, tried)
+    assert forms.forms_for(MODEL, PAYLOAD, tried) == {"image": "base64"}
+    assert forms.refused(MODEL, _refusal("IMAGE MUST BE A URL"), {"image": "data_uri"}, {})
+
+
 def test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named(caplog):
     forms = InlineForms()
     for _ in range(3):  # jobs one at a time, each refused in both forms: one change logged, not one per job
