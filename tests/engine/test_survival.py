@@ -6,7 +6,9 @@ import math
 
 import pytest
 
-from batchgen.engine.survival import Survival
+from batchgen.engine.pollplan import LatencyModel
+from batchgen.engine.survival import Survival, expected_finds
+from tests.engine.doubles import SWEEP_KEY, by_rid, swept_job
 
 
 def test_without_jobs_in_flight_it_is_the_samples_share_from_the_age_last_seen_unfinished():
@@ -127,3 +129,18 @@ def test_the_age_by_which_a_share_is_unfinished_inverts_the_curve_within_and_pas
         age = wave.age_unfinished(share)
         assert math.exp(wave.log_unfinished(age)) == pytest.approx(min(share, 7 / 16))
         assert wave.log_unfinished(age - 1e-6) > math.log(share) - 1e-9
+
+
+def test_the_expected_finds_count_each_job_in_flight_at_risk_from_the_age_it_was_last_seen_unfinished():
+    """A wave mid-way: nine of sixteen finished, the seven others seen running at 3.25 s.  Their curve keeps them
+    at risk up to that age (not from 0, where they would pass for finished ages ago), so the finds expected
+    0.4 s on are the seven's chance at the last finishes' rate, not seven certain finds."""
+    finishes = [2.4 + 0.1 * i for i in range(9)]
+    latency = LatencyModel()
+    for seconds in finishes:
+        latency.observe(SWEEP_KEY, seconds)
+    jobs = by_rid(*(swept_job(i, 0.0) for i in range(7)))
+    found = expected_finds(jobs, latency, lambda rid, job: 3.25, now=3.65)
+    one = Survival(sorted(finishes), [3.25] * 7, latency.median(SWEEP_KEY)).done_between(3.25, 3.65)
+    assert found is not None and found == pytest.approx(7 * one)
+    assert 1.5 < found < 6.0
