@@ -1,0 +1,48 @@
+"""Jobs in flight whose rows left the manifest (:func:`strays.in_flight_outside`): each job the API made or is
+making, with what fetching it needs, is taken up fetch-only; a job a row still names is that row's alone."""
+
+from __future__ import annotations
+
+from batchgen.engine.strays import in_flight_outside
+from batchgen.jobs import JobSpec
+from batchgen.store.ledger import Replay
+
+MODEL = "kling-text2video"
+
+
+def _rec(state: str, request_id: str | None = "r", **more: object) -> dict:
+    return {"state": state, "request_id": request_id, "model": MODEL, "params": {"prompt": "p"}, **more}
+
+
+def test_only_jobs_in_flight_no_row_names_are_taken_up_and_only_to_be_fetched():
+    replay = Replay(
+        {
+            "kept": _rec("submitted", "r-kept"),  # its row is still in the manifest: the row's job, not a stray
+            "gone": _rec("submitted", "r-gone"),
+            "fetching": _rec("downloading", "r-fetching"),
+            "done": _rec("completed", "r-done"),
+            "never": _rec("deferred", None),
+        },
+        5,
+        False,
+    )
+    rows = [JobSpec("kept", MODEL, {"prompt": "p"})]
+    strays = in_flight_outside(rows, replay)
+    assert sorted(job.id for job in strays) == ["fetching", "gone"]
+    assert all(job.fetch_only and job.source == "ledger" for job in strays)
+    assert in_flight_outside(rows, None) == []
+
+
+def test_a_job_without_what_fetching_it_needs_is_not_taken_up():
+    """No request id, no model or no parameters: nothing to poll it by, nor to check its video against."""
+    replay = Replay(
+        {
+            "no-id": _rec("submitted", None),
+            "empty-id": _rec("submitted", ""),
+            "no-model": {**_rec("submitted", "r-1"), "model": None},
+            "no-params": {**_rec("downloading", "r-2"), "params": "p"},
+        },
+        4,
+        False,
+    )
+    assert in_flight_outside([], replay) == []
