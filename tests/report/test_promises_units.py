@@ -206,3 +206,27 @@ def test_status_tells_a_submit_a_re_run_settles_from_one_only_another_command_se
     ) in lines
     alone = status_of({"b": jobs["b"]})["lines"]
     assert "  1 not finished: a plain re-run settles none of the 1 left: their reason above says what does" in alone
+
+
+def test_the_index_names_the_images_inside_a_list_parameters_objects_as_results_csv_does():
+    """A job whose images sit in ``elements`` alone: ``input_images_json`` gives each by its place (file and
+    digest, never its bytes), the same text as results.csv's ``input_images``; a job without images has none."""
+    cat = {"path": "/abs/cat.png", "file": "frames/cat.png", "sha256": "cd" * 32, "bytes": 10}
+    params = {"prompt": "p", "elements": [{"frontal_image_url": cat, "reference_image_urls": ["https://x/y.png"]}]}
+    out = one(JobRow("a", state="completed", model="kling-o1-video", params=params))
+    assert out["input_image"] is None and out["input_sha256"] is None
+    assert json.loads(out["input_images_json"]) == {
+        "elements[0].frontal_image_url": {"file": "frames/cat.png", "sha256": "cd" * 32}
+    }
+    assert (
+        one(JobRow("b", state="completed", model="kling-text2video", params={"prompt": "q"}))["input_images_json"]
+        is None
+    )
+
+
+def test_the_index_keeps_each_jobs_annotation_columns_as_one_json_object():
+    """The manifest's meta.NAME columns reach the index (``meta_json``) whole; a job without any has none."""
+    row = JobRow("a", state="completed", model="kling-text2video", params={"prompt": "p"})
+    row.meta = {"shot": "12b", "scène": "forêt"}
+    assert json.loads(one(row)["meta_json"]) == {"shot": "12b", "scène": "forêt"}
+    assert one(JobRow("b", state="failed", model="kling-text2video", params={"prompt": "q"}))["meta_json"] is None
