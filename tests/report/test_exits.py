@@ -109,6 +109,25 @@ def test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_fro
     assert verdict_from([JobRow("j0", state="completed"), held, by_stop], tmp_path).code == EXIT_CREDITS
 
 
+def test_a_verdict_kept_by_a_refresh_while_the_run_went_on_is_not_the_runs_end(tmp_path):
+    """A run killed after a refresh leaves report.json saying it is running: a report made later judges the jobs
+    (all completed: 0), never takes the live page's "no verdict yet" for how the run ended."""
+    (tmp_path / "report.json").write_text('{"exit_code": null, "resume_command": null, "running": true}')
+    verdict = verdict_from([JobRow("a", state="completed"), JobRow("b", state="completed")], tmp_path)
+    assert (verdict.code, verdict.running) == (EXIT_OK, False)
+
+
+def test_jobs_left_unsent_by_rows_since_removed_from_the_manifest_do_not_set_the_verdict(tmp_path):
+    """No run sends a job whose row left the manifest: it is neither unfinished work nor held back by a stop."""
+    gone = JobRow("old", state="deferred")
+    gone.outside = True
+    verdict = verdict_from([JobRow("a", state="completed"), gone], tmp_path)
+    assert verdict.code == EXIT_OK
+    assert verdict_from([gone], tmp_path).code == EXIT_OK  # every row removed: nothing left to do
+    kept = JobRow("kept", state="pending")  # a row still in the manifest, left unsent: unfinished
+    assert verdict_from([JobRow("a", state="completed"), gone, kept], tmp_path).code is None
+
+
 def test_a_kept_verdict_is_the_last_runs_own(tmp_path):
     (tmp_path / "report.json").write_text('{"exit_code": 3, "resume_command": "batchgen run m.yaml", "running": false}')
     verdict = verdict_from([JobRow("a", state="deferred")], tmp_path)
