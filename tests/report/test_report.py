@@ -26,6 +26,7 @@ from tests.helpers import (
     run_with_failures,
     write,
 )
+from tests.make_sim_media import encode
 
 SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
 CHECK: dict[str, Any] = {"duration_tolerance_s": 0.5, "aspect_tolerance": 0.03}
@@ -620,3 +621,26 @@ def test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_le
     assert '<th>never submitted (of the run&#x27;s manifest; not in the ledger)</th><td class="num">2</td>' in page
     page = publish(tmp_path, ReportSettings()).read_text()  # 'batchgen report': the ledger alone, as it says
     assert '<tr><th>jobs in the ledger</th><td class="num">1</td></tr>' in page and "<th>never submitted" not in page
+
+
+def test_a_ledger_naming_a_video_outside_videos_gets_no_poster_frame_of_it(tmp_path):
+    """A ledger line (edited by hand, or another tool's) that names a file outside ``videos/`` as a job's video:
+    the report neither reads that file to make a poster frame nor shows one, whatever it holds."""
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "elsewhere.mp4").write_bytes(encode(64, 36, 1))  # a real video, beside videos/
+    (tmp_path / "videos" / "b.mp4").write_bytes(encode(64, 36, 1))
+
+    def line(job_id, ts, event, state, **fields):
+        return json.dumps({"v": 1, "ts": f"2026-11-21T12:{ts}.000Z", "job_id": job_id, "event": event,
+                           "state": state, **fields})  # fmt: skip
+
+    write(tmp_path / "ledger.jsonl", "\n".join([
+        line(j, "00:00", "submitting", "submitting", model="kling-text2video", params={"prompt": "p"}) for j in "ab"
+    ] + [
+        line("a", "05:00", "completed", "completed", file="elsewhere.mp4", bytes=1, sha256="00" * 32),
+        line("b", "05:00", "completed", "completed", file="videos/b.mp4", bytes=1, sha256="00" * 32),
+    ]) + "\n")  # fmt: skip
+    html = publish(tmp_path, ReportSettings()).read_text()
+    thumbs = re.findall(r'<img class="thumb" loading="lazy" src="(thumbs/[^"]+)"', html)
+    assert len(thumbs) == 1 and "elsewhere" not in thumbs[0], thumbs
+    assert [p.name for p in (tmp_path / "thumbs").iterdir()] == [Path(thumbs[0]).name]
