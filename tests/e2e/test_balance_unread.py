@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from batchgen.engine.balance import balance_trouble
+from batchgen.errors import NetworkError, ServerError
 from tests.helpers import KEY, many_jobs_yaml, write
 
 ROUTE = "/v1/get-user-credits"
@@ -49,3 +51,12 @@ def test_a_balance_that_cannot_be_read_is_told_as_what_it_is_and_the_run_goes_on
     )
     assert "will not cover the estimated" not in done.stderr  # no balance is not a balance of $0
     assert "bug in batchgen" not in done.stderr + done.stdout and KEY not in done.stderr + done.stdout
+
+
+def test_a_balance_read_no_http_answer_came_back_for_is_told_as_failed_never_as_an_http_status():
+    """A connection refused or reset (no status at all) is said as what failed, not as "answered HTTP None"."""
+    told = balance_trouble(NetworkError("connection refused by 127.0.0.1:9", reached_server=False))
+    assert told == "failed: connection refused by 127.0.0.1:9" and "HTTP" not in told
+    assert (
+        balance_trouble(ServerError("HTTP 502", status=502, detail="bad gateway")) == "answered HTTP 502 (bad gateway)"
+    )
