@@ -15,7 +15,7 @@ from batchgen.config import ReportSettings
 from batchgen.report.ahead import make_new_posters
 from batchgen.report.exits import Verdict
 from batchgen.report.publish import publish
-from tests.helpers import run_with_failures
+from tests.helpers import png_bytes, run_with_failures
 
 SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
 
@@ -47,6 +47,7 @@ def test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_wait
         fh.write(torn[20:])
     assert make_new_posters(root, 120) == 1 and (root / "thumbs" / "d.jpg").is_file()
     # A video outside the folder's videos/ is never read; a line that is not JSON is left to the report.
+    shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root.parent / "elsewhere.mp4")  # a real video, outside
     with ledger.open("ab") as fh:
         fh.write(_line("e", "completed", file="../elsewhere.mp4") + b'{"completed" oops\n')
     assert make_new_posters(root, 120) == 0
@@ -120,3 +121,26 @@ def test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands(t
         fh.write(_line("a", "replaced") + _line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 1 and (root / "thumbs" / "a.jpg").read_bytes() != wide
     assert make_new_posters(root, 120) == 0
+
+
+def test_an_input_image_changed_under_the_same_path_gets_its_thumbnail_made_again_in_the_report(tmp_path):
+    """The report shows the input image as it is: one rewritten since its thumbnail was made is thumbnailed
+    anew, not shown as it was."""
+    root = tmp_path / "out"
+    (root / "videos").mkdir(parents=True)
+    shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / "a.mp4")
+    image = tmp_path / "in.png"
+    image.write_bytes(png_bytes(64, 36, seed=1))
+    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
+    (root / "ledger.jsonl").write_bytes(
+        _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
+        + _line("a", "completed", file="videos/a.mp4")
+    )  # fmt: skip
+    publish(root, ReportSettings())
+    thumb = root / "thumbs" / "a.input.jpg"
+    before = thumb.read_bytes()
+    image.write_bytes(png_bytes(64, 36, seed=2, noise=True))
+    later = thumb.stat().st_mtime_ns + 1_000_000_000  # changed after its thumbnail was made, whatever the clock
+    os.utime(image, ns=(later, later))
+    assert "thumbs/a.input.jpg" in publish(root, ReportSettings()).read_text()
+    assert thumb.read_bytes() != before
