@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from batchgen.config import ReportSettings
+from batchgen.report.exits import Verdict
 from batchgen.report.pace import PACE_FILE, read_pace
-from batchgen.report.publish import publish
+from batchgen.report.publish import publish, verdict_from
 from batchgen.simulator import SimConfig, SimState
 from batchgen.simulator.media import template
 from batchgen.store.media import Media, check_media, probe_video
@@ -644,3 +646,24 @@ def test_a_ledger_naming_a_video_outside_videos_gets_no_poster_frame_of_it(tmp_p
     thumbs = re.findall(r'<img class="thumb" loading="lazy" src="(thumbs/[^"]+)"', html)
     assert len(thumbs) == 1 and "elsewhere" not in thumbs[0], thumbs
     assert [p.name for p in (tmp_path / "thumbs").iterdir()] == [Path(thumbs[0]).name]
+
+
+def test_a_report_of_exactly_two_pages_writes_its_second_and_a_later_report_keeps_the_runs_verdict(tmp_path):
+    """Three videos at two a page: the second page is written (its folder made for it), and report.json keeps
+    the run's exit code and resume command, which a report made later on demand tells again."""
+    (tmp_path / "videos").mkdir()
+    media = SIM_MEDIA / "16x9_5s.mp4"
+    lines = []
+    for job in "abc":
+        shutil.copyfile(media, tmp_path / "videos" / f"{job}.mp4")
+        lines.append(json.dumps({"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": job, "event": "completed",
+                                 "state": "completed", "file": f"videos/{job}.mp4"}))  # fmt: skip
+    lines.append(json.dumps({"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": "d", "event": "deferred",
+                             "state": "deferred"}))  # fmt: skip
+    write(tmp_path / "ledger.jsonl", "\n".join(lines) + "\n")
+    publish(tmp_path, ReportSettings(page_size=2), verdict=Verdict(3, "batchgen run m.yaml"))
+    assert [p.name for p in (tmp_path / "report-pages").glob("page-*.html")] == ["page-2.html"]
+    assert 'href="../videos/c.mp4"' in (tmp_path / "report-pages" / "page-2.html").read_text()
+    kept = verdict_from([], tmp_path)
+    assert (kept.code, kept.resume_command) == (3, "batchgen run m.yaml")
+    assert "batchgen run m.yaml" in publish(tmp_path, ReportSettings(page_size=2)).read_text()
