@@ -4538,6 +4538,180 @@ PLANTS = (
             "test_one_deleted_image_many_completed_rows_share_is_told_in_a_few_lines_not_one_a_row",
         ),
     ),
+    # ----------------------------------------------- an audit of the tests: the engine's small parts, results, reports
+    Plant(
+        "a failed job the API made is told refused as sent (never charged) when its error names a 4xx",
+        "batchgen/engine/outcome.py",
+        '        and not record.get("request_id")\n',
+        "",
+        (
+            "tests/report/test_summary_lines.py::"
+            "test_a_job_the_api_made_and_failed_with_a_4xx_is_not_told_as_refused_as_sent_nor_free_to_send_again",
+        ),
+    ),
+    Plant(
+        "a job in any state whose last error says rerun: false is told a re-run cannot settle it",
+        "batchgen/engine/outcome.py",
+        'return record.get("state") == "submitting" and isinstance(error, dict) and error.get("rerun") is False',
+        'return isinstance(error, dict) and error.get("rerun") is False',
+        (
+            "tests/report/test_summary_lines.py::"
+            "test_only_a_submit_left_of_unknown_outcome_is_told_a_re_run_cannot_settle",
+        ),
+    ),
+    Plant(
+        "a reason is told by its kind where it has a detail",
+        "batchgen/engine/outcome.py",
+        'detail = error.get("detail") or error.get("kind") or "unknown error"',
+        'detail = error.get("kind") or error.get("detail") or "unknown error"',
+        (
+            "tests/report/test_summary_lines.py::"
+            "test_a_reason_is_told_by_its_detail_and_its_http_status_and_by_its_kind_only_without_a_detail",
+        ),
+    ),
+    Plant(
+        "results.csv reads the prompt off the ledger record, not the job's parameters (the column left empty)",
+        "batchgen/store/results.py",
+        'row.append(params.get("prompt"))',
+        'row.append(rec.get("prompt"))',
+        ("tests/store/test_storage.py::test_results_csv_gives_each_jobs_prompt_and_parameters_as_it_asked_them",),
+    ),
+    Plant(
+        "a saved video FFmpeg cannot read is kept without its unreadable warning",
+        "batchgen/store/media.py",
+        "        return None, [unreadable(exc)]\n",
+        "        return None, []\n",
+        ("tests/store/test_storage.py::test_a_saved_file_ffmpeg_cannot_read_is_kept_with_its_unreadable_warning",),
+    ),
+    Plant(
+        "a 400 naming an inlined field in capitals alone ('Image is ...') fails the job, not tried in the other form",
+        "batchgen/engine/inline_forms.py",
+        'if not re.search(rf"\\b{re.escape(name)}\\b", text, re.IGNORECASE):  # "Image is ..." too',
+        'if not re.search(rf"\\b{re.escape(name)}\\b", text):  # "Image is ..." too',
+        ("tests/engine/test_inline_forms.py::test_a_400_naming_the_field_in_capitals_alone_is_taken_for_its_form",),
+    ),
+    Plant(
+        "the expected finds take every job in flight for running from age 0, not from the age last seen unfinished",
+        "batchgen/engine/survival.py",
+        "self._running.setdefault(latency_key(job.spec), []).append(self._seen(rid, job))",
+        "self._running.setdefault(latency_key(job.spec), []).append(0.0)",
+        (
+            "tests/engine/test_survival.py::"
+            "test_the_expected_finds_count_each_job_in_flight_at_risk_from_the_age_it_was_last_seen_unfinished",
+        ),
+    ),
+    Plant(
+        "a job a manifest row still names is also taken up as a stray, fetch-only",
+        "batchgen/engine/strays.py",
+        "if job_id not in named and fetchable(rec)",
+        "if fetchable(rec)",
+        ("tests/engine/test_strays.py::test_only_jobs_in_flight_no_row_names_are_taken_up_and_only_to_be_fetched",),
+    ),
+    Plant(
+        "a job in flight without a request id is taken up as a stray (nothing to poll it by)",
+        "batchgen/engine/strays.py",
+        '        and bool(rec.get("request_id"))\n',
+        "",
+        ("tests/engine/test_strays.py::test_a_job_without_what_fetching_it_needs_is_not_taken_up",),
+    ),
+    Plant(
+        "index.parquet leaves input_images_json empty (images inside list parameters' objects unnamed)",
+        "batchgen/report/index.py",
+        '"input_images_json": input_images_json(row.params),',
+        '"input_images_json": None,',
+        (
+            "tests/report/test_promises_units.py::"
+            "test_the_index_names_the_images_inside_a_list_parameters_objects_as_results_csv_does",
+        ),
+    ),
+    Plant(
+        "index.parquet drops the manifest's annotation columns (meta_json empty)",
+        "batchgen/report/index.py",
+        '"meta_json": json.dumps(row.meta, sort_keys=True, ensure_ascii=False) if row.meta else None,',
+        '"meta_json": None,',
+        ("tests/report/test_promises_units.py::test_the_index_keeps_each_jobs_annotation_columns_as_one_json_object",),
+    ),
+    Plant(
+        "a report made later takes a live refresh's report.json (running) for how the run ended",
+        "batchgen/report/publish.py",
+        'if isinstance(kept, dict) and not kept.get("running"):',
+        "if isinstance(kept, dict):",
+        ("tests/report/test_exits.py::test_a_verdict_kept_by_a_refresh_while_the_run_went_on_is_not_the_runs_end",),
+    ),
+    Plant(
+        "a report judged from the jobs waits on jobs left unsent by rows since removed from the manifest",
+        "batchgen/report/publish.py",
+        "rows = [row for row in rows if not row.unsent_outside]",
+        "rows = list(rows)",
+        (
+            "tests/report/test_exits.py::"
+            "test_jobs_left_unsent_by_rows_since_removed_from_the_manifest_do_not_set_the_verdict",
+        ),
+    ),
+    Plant(
+        "a report judged from a folder with no job left to do says exit 1, not 0",
+        "batchgen/report/publish.py",
+        'if states <= {"completed"}:',
+        'if states == {"completed"}:',
+        (
+            "tests/report/test_exits.py::"
+            "test_jobs_left_unsent_by_rows_since_removed_from_the_manifest_do_not_set_the_verdict",
+        ),
+    ),
+    Plant(
+        "the report makes and shows a poster frame of a file outside videos/ that a ledger line names",
+        "batchgen/report/publish.py",
+        "videos = [(row, path) for row, path in videos if path.resolve().is_relative_to(inside)]",
+        "videos = list(videos)",
+        ("tests/report/test_report.py::test_a_ledger_naming_a_video_outside_videos_gets_no_poster_frame_of_it",),
+    ),
+    Plant(
+        "a balance read no HTTP answer came back for (refused, reset) is told as 'answered HTTP None'",
+        "batchgen/engine/balance.py",
+        "    if isinstance(exc, RouteTrouble) or exc.status is None:",
+        "    if isinstance(exc, RouteTrouble):",
+        (
+            "tests/e2e/test_balance_unread.py::"
+            "test_a_balance_read_no_http_answer_came_back_for_is_told_as_failed_never_as_an_http_status",
+        ),
+    ),
+    Plant(
+        "the report keeps an input image's old thumbnail after the image changed under the same path",
+        "batchgen/report/publish.py",
+        "current = is_current(dest, Path(image)) if image is not None else dest.exists()",
+        "current = dest.exists()",
+        (
+            "tests/report/test_ahead.py::"
+            "test_an_input_image_changed_under_the_same_path_gets_its_thumbnail_made_again_in_the_report",
+        ),
+    ),
+    Plant(
+        "poster frames made as videos land read a real video outside videos/ that a ledger line names",
+        "batchgen/report/ahead.py",
+        "if not video.resolve().is_relative_to(inside) or not video.is_file():",
+        "if not video.is_file():",
+        ("tests/report/test_ahead.py::test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_waits",),
+    ),
+    Plant(
+        "a report of exactly two pages does not make the folder its second page is written to",
+        "batchgen/report/publish.py",
+        "    if len(pages) > 1:\n        folder.mkdir(exist_ok=True)\n",
+        "    if len(pages) > 2:\n        folder.mkdir(exist_ok=True)\n",
+        (
+            "tests/report/test_report.py::"
+            "test_a_report_of_exactly_two_pages_writes_its_second_and_a_later_report_keeps_the_runs_verdict",
+        ),
+    ),
+    Plant(
+        "report.json drops the run's resume command (a report made later cannot say how to resume)",
+        "batchgen/report/publish.py",
+        'kept = {"exit_code": verdict.code, "resume_command": verdict.resume_command, "running": verdict.running}',
+        'kept = {"exit_code": verdict.code, "resume_command": None, "running": verdict.running}',
+        (
+            "tests/report/test_report.py::"
+            "test_a_report_of_exactly_two_pages_writes_its_second_and_a_later_report_keeps_the_runs_verdict",
+        ),
+    ),
 )
 
 
