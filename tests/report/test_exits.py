@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,20 @@ def test_an_error_before_a_run_gives_its_own_code(error, code):
 )
 def test_a_sharded_run_exits_with_its_most_serious_shards_code(codes, code):
     assert merged_exit_code(codes) == code
+
+
+# README "Running on Ray": the most serious shard's code, in this order (as the README says it)
+MOST_SERIOUS_FIRST = (4, 2, 5, 7, 1, 6, 3, 130)
+
+
+@pytest.mark.parametrize("rank", range(len(MOST_SERIOUS_FIRST) - 1))
+def test_each_shard_code_outranks_the_next_in_the_readmes_order_whichever_shard_reports_it(rank):
+    graver, lesser = MOST_SERIOUS_FIRST[rank], MOST_SERIOUS_FIRST[rank + 1]
+    assert merged_exit_code([lesser, graver, EXIT_OK]) == graver
+    assert merged_exit_code([graver, lesser]) == graver
+
+
+def test_the_readme_states_the_shards_order_of_seriousness_the_code_uses():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    said = "most serious shard's exit code (" + ", ".join(map(str, MOST_SERIOUS_FIRST)) + ", in that order)"
+    assert said in " ".join(readme.split())
