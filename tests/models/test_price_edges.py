@@ -13,7 +13,7 @@ import pytest
 from batchgen import params as model_params
 from batchgen.models.check import check_params
 from batchgen.models.loader import load_spec_file
-from batchgen.models.price import highest, lowest, price_of
+from batchgen.models.price import highest, lowest, passes_cap, price_of
 from batchgen.models.spec import ModelSpec
 from tests.helpers import TEST_IMAGE_SPEC, png_bytes, write
 
@@ -109,3 +109,14 @@ def test_a_checked_job_is_priced_by_its_row_though_its_duration_goes_on_the_wire
     assert problems == [] and sent["duration"] == "10"
     assert model_params.estimate_cost("kling-2.6", sent, {}) == 1.75
     assert not model_params.is_upper_bound("kling-2.6", sent, {})
+
+
+def test_a_job_that_brings_the_spend_exactly_to_the_cap_is_within_it_and_one_a_cent_past_is_not():
+    # "no job is submitted whose estimate would take the folder past" the cap: reaching it is allowed,
+    # also when the sum of float prices lands a hair above it; what the folder spent counts.
+    assert not passes_cap(0.0, 1.0, 1.0)
+    assert not passes_cap(0.1, 0.2, 0.3)  # 0.30000000000000004: still the cap
+    assert not passes_cap(0.75, 0.25, 1.0)
+    assert passes_cap(0.75, 0.26, 1.0)
+    assert passes_cap(0.5, 0.6, 1.0)  # spent plus the job, not the job alone
+    assert not passes_cap(0.0, 0.6, 1.0)
