@@ -370,3 +370,17 @@ def test_the_models_command_shows_the_keys_of_a_multi_shot_lists_objects_and_no_
     shots = json.loads(capsys.readouterr().out)["params"]["multi_prompt"]
     assert "inline" not in shots and shots["item_fields"]["prompt"]["max_length"] == 512
     assert shots["item_fields"]["prompt"]["required"] is True and shots["item_fields"]["duration"]["type"] == "string"
+
+
+def test_every_problem_of_every_user_spec_file_is_listed_at_once_and_only_user_files_are_named_again(tmp_path):
+    # Two bad files: the user hears of both in one go, not of the second after fixing the first.
+    head = "kind: text-to-video\nsource: {page: https://www.segmind.com/models/kling-9/api}\nlatency_s: 100\n"
+    one = write(tmp_path / "kling-8.yaml", "slug: kling-8\n" + head + "params:\n  prompt: {type: text}\n")
+    two = write(tmp_path / "kling-9.yaml", "slug: kling-9\n" + head + "params:\n  duration: {type: enum}\n")
+    with pytest.raises(ModelSpecError) as caught:
+        catalogue.build([one, two])
+    text = str(caught.value)
+    assert f"{one}:" in text and f"{two}:" in text
+    # the files a resume command or a Ray actor is given again are the user's, never the shipped specs
+    assert catalogue.user_files() == (str(TEST_IMAGE_SPEC),)
+    assert "kling-test-image2video" in catalogue.current()
