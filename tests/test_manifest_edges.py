@@ -16,6 +16,7 @@ import pytest
 from batchgen import manifest as manifest_module
 from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
+from batchgen.models import image_folder
 from tests.helpers import jpeg_bytes, png_bytes, write
 
 T2V = "kling-text2video"
@@ -398,6 +399,11 @@ def test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_them
     assert [job.id for job in load_manifest(one).jobs] == ["a-r1", "a-r2", "b-r1", "b-r2"]
 
 
+def test_an_images_block_that_varies_a_parameter_over_an_empty_list_is_refused_not_left_with_no_jobs(frames):
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n  mode: []\n")
+    assert problems(path) == [(5, "mode", "an empty list would make no jobs")]
+
+
 def test_a_shot_that_is_not_a_mapping_is_named_at_its_own_line(tmp_path):
     path = write(tmp_path / "m.yaml", "model: kling-3-standard-text2video\njobs:\n  - prompt: p\n    multi_prompt:\n"
                                       "      - {prompt: a}\n      - just text\n      - {promt: c}\n")  # fmt: skip
@@ -429,6 +435,29 @@ def test_two_images_of_one_name_are_both_named_where_their_ids_collide(frames):
     assert problems(path) == [
         (4, "images.from", "'frames/a.jpg' and 'frames/a.png' both make the job id 'a'; rename one")
     ]
+
+
+def test_an_images_block_may_match_as_many_files_as_its_limit_and_not_one_more(frames, monkeypatch):
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
+    monkeypatch.setattr(image_folder, "MAX_IMAGES", 2)
+    assert [job.id for job in load_manifest(path).jobs] == ["a", "b"]
+    monkeypatch.setattr(image_folder, "MAX_IMAGES", 1)
+    assert problems(path) == [(2, "images.from", "matches 2 files; the limit is 1")]
+
+
+def test_an_image_of_a_long_name_makes_a_job_whose_id_is_cut_to_a_usable_length(frames):
+    long = "shot-" + "x" * 140
+    (frames / "frames" / f"{long}.png").write_bytes(png_bytes(640, 360, seed=3))
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
+    assert [job.id for job in load_manifest(path).jobs] == ["a", "b", long[:120]]
+
+
+def test_an_image_whose_name_has_no_id_safe_letters_at_its_ends_still_makes_a_valid_job_id(frames):
+    # "(copy).png" and "été.png": the id keeps the usable letters, or is "image", never one a job id cannot be
+    (frames / "frames" / "(copy).png").write_bytes(png_bytes(640, 360, seed=4))
+    (frames / "frames" / "\u00e9\u00e9.png").write_bytes(png_bytes(640, 360, seed=5))
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  prompt: '{{stem}}'\n  from: frames\n")
+    assert sorted(job.id for job in load_manifest(path).jobs) == ["a", "b", "copy", "image"]
 
 
 def test_a_frame_that_is_not_an_image_is_named_at_the_images_block(frames):
@@ -475,6 +504,15 @@ def test_an_images_folder_takes_image_files_whatever_the_case_of_their_extension
 def test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_over_the_template(frames):
     (frames / "frames" / "a.txt").write_text("a lighthouse in a storm\n")
     path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: 'frames/*'\n  prompt: '{{stem}} moves'\n")
+    made = load_manifest(path).jobs
+    assert [(job.id, job.params["prompt"]) for job in made] == [("a", "a lighthouse in a storm"), ("b", "b moves")]
+
+
+def test_a_caption_saved_with_a_byte_order_mark_or_left_blank_is_read_as_a_person_means_it(frames):
+    # Notepad's UTF-8 starts the file with a BOM: it is not part of the prompt sent (and paid for).
+    (frames / "frames" / "a.txt").write_bytes("\ufeffa lighthouse in a storm\r\n".encode())
+    (frames / "frames" / "b.txt").write_text("  \n")  # a blank caption: the template stands
+    path = write(frames / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}} moves'\n")
     made = load_manifest(path).jobs
     assert [(job.id, job.params["prompt"]) for job in made] == [("a", "a lighthouse in a storm"), ("b", "b moves")]
 
