@@ -146,3 +146,24 @@ def test_plain_http_to_loopback_is_allowed(sim, tmp_path, monkeypatch):
     server = sim(seed=44)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
     assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 0
+
+
+# --------------------------------------------------------------------------- the results table
+
+
+def test_a_results_table_that_cannot_be_written_is_told_and_the_paid_videos_and_exit_code_stand(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # results.csv is rewritten from the ledger at the end: when it cannot be (here a folder stands in its
+    # place), the run still ends with its own code, every video in place, and says what to do.
+    server = sim(seed=43)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    out = tmp_path / "out"
+    (out / "results.csv").mkdir(parents=True)
+    (out / "results.csv" / "keep").write_text("x")
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert f"could not write {out / 'results.csv'}" in err and "the ledger is intact" in err
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    assert {job_id: rec["state"] for job_id, rec in jobs.items()} == {"job-000": "completed", "job-001": "completed"}
+    assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == ["job-000.mp4", "job-001.mp4"]
