@@ -341,6 +341,18 @@ def test_matrix_ids_are_cut_at_word_ends_and_at_120_characters(tmp_path):
     assert [job.id for job in load_manifest(alone).jobs] == ["takeX"]
 
 
+def test_a_manifest_of_one_problem_says_one_problem_and_of_two_says_two(tmp_path):
+    one = write(tmp_path / "one.yaml", f"model: {T2V}\njobs:\n  - {{id: a, prompt: p, duration: 7}}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(one)
+    assert str(caught.value).startswith("the manifest has 1 problem; nothing was submitted:\n")
+    two = write(tmp_path / "two.yaml", f"model: {T2V}\njobs:\n  - {{id: a, prompt: p, duration: 7}}\n"
+                                       "  - {id: b, prompt: p, duration: 8}\n")  # fmt: skip
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(two)
+    assert str(caught.value).startswith("the manifest has 2 problems; nothing was submitted:\n")
+
+
 # --------------------------------------------------------------------------- images
 
 

@@ -143,6 +143,8 @@ def test_a_kept_verdict_is_the_last_runs_own(tmp_path):
         (StorageError("out/videos is a symbolic link"), EXIT_USAGE),
         (LockHeld("another batchgen run holds out", pid=12), EXIT_LOCKED),
         (OutputUnwritable("the disk is full"), EXIT_UNWRITABLE),
+        # a ledger line written before the run starts (a key change settled) on a full disk
+        (LedgerUnwritable("the disk is full"), EXIT_UNWRITABLE),
         (ApiUnreachable("no answer", seconds=300.0), EXIT_UNREACHABLE),
         (AuthError("refused", status=401), EXIT_AUTH),
     ],
