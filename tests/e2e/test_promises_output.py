@@ -167,3 +167,15 @@ def test_a_results_table_that_cannot_be_written_is_told_and_the_paid_videos_and_
     jobs = read_ledger(out / "ledger.jsonl").jobs
     assert {job_id: rec["state"] for job_id, rec in jobs.items()} == {"job-000": "completed", "job-001": "completed"}
     assert sorted(p.name for p in (out / "videos").glob("*.mp4")) == ["job-000.mp4", "job-001.mp4"]
+
+
+def test_a_download_cut_short_again_and_again_is_tried_until_the_video_is_whole(sim, tmp_path, monkeypatch):
+    # A connection that drops mid-download is worth another try at once, not a failure left for the next run.
+    server = sim(seed=44)
+    server.state.script("truncate", count=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    job = read_ledger(out / "ledger.jsonl").jobs["job-000"]
+    assert job["state"] == "completed"
+    assert (out / "videos" / "job-000.mp4").stat().st_size == job["file_size"]
