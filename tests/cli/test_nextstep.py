@@ -131,3 +131,27 @@ def test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command
     report = RunReport(stop_reason=StopReason.INTERRUPTED)
     command = next_commands(report, EXIT_INTERRUPTED, "batchgen run m.yaml", "out", args, manifest, Settings(), jobs)[0]
     assert command == "batchgen run m.yaml"
+
+
+def test_after_a_cap_stop_the_line_for_failed_jobs_has_a_cap_that_covers_them_too(tmp_path):
+    # [DONE, FAILED, deferred] under a cap of $0.30: the resume line covers the deferred job ($0.56 in all); the
+    # command the summary adds --retry-failed to must cover the failed one as well ($0.84), or it stops again
+    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, {"state": "deferred"}], strict=True)}
+    settings = Settings(limits=LimitSettings(max_spend_usd=0.3))
+    args = argparse.Namespace(options=Options({"max_spend": 0.3}), manifest="m.yaml", shard=None, shards=None)
+    report = RunReport(stop_reason=StopReason.SPEND_CAP)
+    resume, for_failed = next_commands(
+        report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs
+    )
+    assert (_cap_in(resume), _cap_in(for_failed)) == (0.56, 0.84)
+
+
+def test_the_raised_cap_covers_a_job_the_ledger_has_no_line_for_yet(tmp_path):
+    # the cap stopped the run before the third job was even written down: the next run pays for it too
+    assert _cap_in(_after_the_cap(tmp_path, [DONE, {"state": "deferred"}, {}], 0.3)) == 0.84
+
+
+def test_a_run_that_left_a_video_downloading_resumes_with_the_same_command_not_one_that_pays_again(tmp_path):
+    downloading = {"state": "downloading", "request_id": "r-3"}
+    assert _after_failures(tmp_path, [FAILED, downloading, DONE]) == "batchgen run m.yaml"
