@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from batchgen.manifest import load_manifest
 from batchgen.store.ledger import read_ledger
 from tests.helpers import (
     assert_transitions_are_legal,
+    interrupt,
     ledger_events,
     run_batch,
     run_cli,
@@ -78,6 +80,24 @@ def test_a_changed_prompt_stops_the_run_then_replace_changed_makes_it_anew(sim, 
     # The same manifest again: nothing changed, nothing sent.
     assert run_batch(changed, out, server, monkeypatch=monkeypatch) == 0
     assert len(server.state.submissions) == sent + 1
+
+
+def test_replace_changed_refuses_a_row_whose_earlier_request_is_still_in_flight(sim, tmp_path, monkeypatch, capsys):
+    # Its first video may yet arrive, paid: setting the job aside and sending the new row would pay twice for
+    # the id and leave the first video to nothing.  The run is refused (exit 2) and nothing is sent.
+    server = sim(time_scale=20, seed=7)
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", ABC.format(a="red apple"))
+    code, _, stderr = interrupt(manifest, out, server, signal.SIGINT, after_submitted=3, concurrency=3)
+    assert code == 130, stderr
+    assert read_ledger(out / "ledger.jsonl").jobs["a"]["state"] == "submitted"
+    sent = len(server.state.submissions)
+    changed = write(tmp_path / "m.yaml", ABC.format(a="golden pear"))
+    assert run_batch(changed, out, server, "--replace-changed", monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "still in flight" in err and "a (" in err
+    assert len(server.state.submissions) == sent
+    assert read_ledger(out / "ledger.jsonl").jobs["a"]["state"] == "submitted"
 
 
 def test_a_model_fixed_after_a_failure_is_a_changed_job(sim, tmp_path, monkeypatch, capsys):
