@@ -137,7 +137,8 @@ def test_after_a_cap_stop_the_line_for_failed_jobs_has_a_cap_that_covers_them_to
     # [DONE, FAILED, deferred] under a cap of $0.30: the resume line covers the deferred job ($0.56 in all); the
     # command the summary adds --retry-failed to must cover the failed one as well ($0.84), or it stops again
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, {"state": "deferred"}], strict=True)}
+    states: list[dict[str, Any]] = [DONE, FAILED, {"state": "deferred"}]
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
     settings = Settings(limits=LimitSettings(max_spend_usd=0.3))
     args = argparse.Namespace(options=Options({"max_spend": 0.3}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
