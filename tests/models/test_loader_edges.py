@@ -350,3 +350,11 @@ def test_a_key_the_spec_format_does_not_have_is_named_not_ignored(tmp_path):
     silently, and what it said never applied."""
     [(line, field, message)] = _problems(tmp_path, GOOD + "notes: read from the page\n")
     assert (line, field) == (20, "notes") and message.startswith("unknown key; use slug, title, kind, source")
+
+
+def test_a_spec_of_one_problem_says_one_problem(tmp_path):
+    path = write(tmp_path / "kling-x.yaml", GOOD.replace("latency_s: 90\n", "latency_s: -1\n"))
+    with pytest.raises(ModelSpecError) as caught:
+        load_spec_file(path)
+    assert len(caught.value.problems) == 1
+    assert str(caught.value).startswith("the model spec has 1 problem; nothing was submitted:\n")
