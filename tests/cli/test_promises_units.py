@@ -190,6 +190,18 @@ def test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_error_o
     assert ok.name == "batchgen"
 
 
+def test_the_outcome_object_on_stdout_under_json_holds_no_secret(secret, capsys):
+    # stdout carries the outcome object alone under JSON, written outside the logging handlers: it is
+    # redacted on its own
+    setup_logging(level=logging.INFO, fmt="json")
+    try:
+        log_outcome("run", 1, stop_reason=f"refused for key {secret}")
+    finally:
+        setup_logging(level=logging.INFO, fmt="text")
+    line = json.loads(capsys.readouterr().out)
+    assert line["stop_reason"] == f"refused for key {REDACTED}" and line["exit_code"] == 1
+
+
 def test_the_module_exports_one_redactor():
     assert logs.REDACTOR is REDACTOR and isinstance(REDACTOR, Redactor)
 
