@@ -132,6 +132,23 @@ def test_settings_precedence_and_errors(tmp_path):
         load_settings(overrides={"output": {"filename": "video.mp4"}}, environ={})
 
 
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("requests_per_minute", ".nan"),
+        ("requests_per_minute", ".inf"),
+        ("concurrency", "true"),
+        ("rate_window_s", "yes"),
+    ],
+)
+def test_a_config_number_that_is_not_a_finite_number_is_refused_by_its_key(tmp_path, key, text):
+    # YAML reads .nan, .inf, true and yes as values Python would take for numbers: a NaN rpm never paces, and
+    # "concurrency: true" ran one job at a time without a word
+    config = write(tmp_path / "c.yaml", f"limits:\n  {key}: {text}\n")
+    with pytest.raises(ConfigError, match=rf"c.yaml: limits.{key} must be a positive number"):
+        load_settings(config, environ={})
+
+
 @pytest.mark.parametrize("filename", ["{model}.mp4", "{ID}.mp4", "{{id}}.mp4", "{id[0]}.mp4", "{id:.4}-{model}.mp4"])
 def test_a_file_name_pattern_that_does_not_give_every_job_its_own_file_is_refused(filename):
     # One name for many jobs: each video would be renamed over the one before it, paid for and lost.
