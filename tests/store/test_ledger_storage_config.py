@@ -132,6 +132,17 @@ def test_settings_precedence_and_errors(tmp_path):
         load_settings(overrides={"output": {"filename": "video.mp4"}}, environ={})
 
 
+def test_an_empty_environment_variable_is_unset_and_a_negative_config_price_is_refused(tmp_path):
+    # cron lines and unit files often set BATCHGEN_MAX_SPEND= (empty): that is no cap given, not a bad number
+    settings = load_settings(environ={"BATCHGEN_RPM": "", "BATCHGEN_MAX_SPEND": "", "BATCHGEN_CONCURRENCY": ""})
+    limits = settings.limits
+    assert (limits.requests_per_minute, limits.max_spend_usd, limits.concurrency) == (50, None, 8)
+    # a negative price would let every job under the spend cap
+    config = write(tmp_path / "c.yaml", "prices:\n  kling-text2video:\n    std:\n      5: -0.28\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: prices.kling-text2video.std.5 must be a USD amount"):
+        load_settings(config, environ={})
+
+
 @pytest.mark.parametrize(
     ("key", "text"),
     [
