@@ -143,6 +143,19 @@ def test_an_empty_environment_variable_is_unset_and_a_negative_config_price_is_r
         load_settings(config, environ={})
 
 
+def test_config_edges_a_user_meets_bom_localhost_a_whole_concurrency_and_a_plain_http_history(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_bytes("\ufefflimits:\n  concurrency: 3\n".encode())  # saved by Notepad, with a BOM
+    assert load_settings(config, environ={}).limits.concurrency == 3
+    local = load_settings(overrides={"api": {"base_url": "http://localhost:8080"}}, environ={})
+    assert local.api.base_url == "http://localhost:8080"  # a local simulator or proxy
+    concurrency = load_settings(environ={"BATCHGEN_CONCURRENCY": "4"}).limits.concurrency
+    assert concurrency == 4 and isinstance(concurrency, int)
+    # the history is read with the key too: plain http to another host would send it unencrypted
+    with pytest.raises(ConfigError, match=r"api\.history_url uses plain http:// for a host that is not loopback"):
+        load_settings(overrides={"api": {"history_url": "http://example.com/history"}}, environ={})
+
+
 @pytest.mark.parametrize(
     ("key", "text"),
     [
