@@ -4712,6 +4712,282 @@ PLANTS = (
             "test_a_report_of_exactly_two_pages_writes_its_second_and_a_later_report_keeps_the_runs_verdict",
         ),
     ),
+    # ----------------------------------------------- an audit of the tests: the command line, config, prices, catalogue
+    Plant(
+        "a shard that could not write its output is outranked by one with failed jobs",
+        "batchgen/report/exits.py",
+        "    EXIT_UNWRITABLE,\n    EXIT_FAILED,\n",
+        "    EXIT_FAILED,\n    EXIT_UNWRITABLE,\n",
+        (
+            "tests/report/test_exits.py::"
+            "test_each_shard_code_outranks_the_next_in_the_readmes_order_whichever_shard_reports_it",
+        ),
+    ),
+    Plant(
+        "a shard stopped at the spend cap outranks one the API left unsettled",
+        "batchgen/report/exits.py",
+        "    EXIT_UNREACHABLE,\n    EXIT_CREDITS,\n",
+        "    EXIT_CREDITS,\n    EXIT_UNREACHABLE,\n",
+        (
+            "tests/report/test_exits.py::"
+            "test_each_shard_code_outranks_the_next_in_the_readmes_order_whichever_shard_reports_it",
+        ),
+    ),
+    Plant(
+        "a shard whose lock is held outranks one refused for bad usage",
+        "batchgen/report/exits.py",
+        "    EXIT_USAGE,\n    EXIT_LOCKED,\n",
+        "    EXIT_LOCKED,\n    EXIT_USAGE,\n",
+        (
+            "tests/report/test_exits.py::"
+            "test_each_shard_code_outranks_the_next_in_the_readmes_order_whichever_shard_reports_it",
+        ),
+    ),
+    Plant(
+        "a ledger line that cannot be written before the run starts exits 1, not 7",
+        "batchgen/errors.py",
+        "class LedgerUnwritable(LedgerError, OutputUnwritable):",
+        "class LedgerUnwritable(LedgerError):",
+        ("tests/report/test_exits.py::test_an_error_before_a_run_gives_its_own_code",),
+    ),
+    Plant(
+        "a manifest of one problem is told as '1 problems'",
+        "batchgen/errors.py",
+        "        head = f\"the manifest has {count} problem{'s' if count != 1 else ''}; nothing was submitted\"",
+        '        head = f"the manifest has {count} problems; nothing was submitted"',
+        ("tests/test_manifest_edges.py::test_a_manifest_of_one_problem_says_one_problem_and_of_two_says_two",),
+    ),
+    Plant(
+        "the spend cap has no slack for float sums: a job that brings the spend exactly to it is deferred",
+        "batchgen/models/price.py",
+        "    return spent + cost > cap + CAP_SLACK",
+        "    return spent + cost > cap",
+        (
+            "tests/models/test_price_edges.py::"
+            "test_a_job_that_brings_the_spend_exactly_to_the_cap_is_within_it_and_one_a_cent_past_is_not",
+        ),
+    ),
+    Plant(
+        "the spend cap weighs a job's cost alone, not the folder's spend with it",
+        "batchgen/models/price.py",
+        "    return spent + cost > cap + CAP_SLACK",
+        "    return cost > cap + CAP_SLACK",
+        (
+            "tests/models/test_price_edges.py::"
+            "test_a_job_that_brings_the_spend_exactly_to_the_cap_is_within_it_and_one_a_cent_past_is_not",
+        ),
+    ),
+    Plant(
+        "the catalogue stops at the first bad user spec file: the next one's problems come a run later",
+        "batchgen/models/catalogue.py",
+        "            problems += exc.problems\n            continue\n",
+        "            raise\n",
+        (
+            "tests/models/test_catalogue.py::"
+            "test_every_problem_of_every_user_spec_file_is_listed_at_once_and_only_user_files_are_named_again",
+        ),
+    ),
+    Plant(
+        "the user's spec files given again (resume line, Ray actors) include every shipped spec",
+        "batchgen/models/catalogue.py",
+        "    return tuple(spec.file for spec in current().models.values() if not spec.shipped)",
+        "    return tuple(spec.file for spec in current().models.values())",
+        (
+            "tests/models/test_catalogue.py::"
+            "test_every_problem_of_every_user_spec_file_is_listed_at_once_and_only_user_files_are_named_again",
+        ),
+    ),
+    Plant(
+        "an images block of exactly its limit of files is refused",
+        "batchgen/models/image_folder.py",
+        "    if len(files) > MAX_IMAGES:",
+        "    if len(files) >= MAX_IMAGES:",
+        ("tests/test_manifest_edges.py::test_an_images_block_may_match_as_many_files_as_its_limit_and_not_one_more",),
+    ),
+    Plant(
+        "an image of a long file name makes an id too long for a job",
+        "batchgen/models/image_folder.py",
+        '            fields["id"] = "-".join([stem, *parts])[:120].rstrip("-._")',
+        '            fields["id"] = "-".join([stem, *parts])',
+        ("tests/test_manifest_edges.py::test_an_image_of_a_long_name_makes_a_job_whose_id_is_cut_to_a_usable_length",),
+    ),
+    Plant(
+        "a caption file saved with a byte order mark sends the mark in the prompt",
+        "batchgen/models/image_folder.py",
+        '                prompt = caption.read_text(encoding="utf-8-sig").strip() or None',
+        '                prompt = caption.read_text(encoding="utf-8").strip() or None',
+        (
+            "tests/test_manifest_edges.py::"
+            "test_a_caption_saved_with_a_byte_order_mark_or_left_blank_is_read_as_a_person_means_it",
+        ),
+    ),
+    Plant(
+        "a blank caption file sends an empty prompt instead of the block's template",
+        "batchgen/models/image_folder.py",
+        '                prompt = caption.read_text(encoding="utf-8-sig").strip() or None',
+        '                prompt = caption.read_text(encoding="utf-8-sig").strip()',
+        (
+            "tests/test_manifest_edges.py::"
+            "test_a_caption_saved_with_a_byte_order_mark_or_left_blank_is_read_as_a_person_means_it",
+        ),
+    ),
+    Plant(
+        "an images block varying a parameter over an empty list makes no jobs without a word",
+        "batchgen/models/image_folder.py",
+        '            problems.append((key_lines.get(name, line), name, "an empty list would make no jobs"))',
+        "            pass",
+        (
+            "tests/test_manifest_edges.py::"
+            "test_an_images_block_that_varies_a_parameter_over_an_empty_list_is_refused_not_left_with_no_jobs",
+        ),
+    ),
+    Plant(
+        "an image named '(copy).png' or 'été.png' makes a job id no job may have",
+        "batchgen/models/image_folder.py",
+        '        stem = _NOT_ID.sub("-", path.stem).strip("-._") or "image"',
+        '        stem = _NOT_ID.sub("-", path.stem)',
+        (
+            "tests/test_manifest_edges.py::"
+            "test_an_image_whose_name_has_no_id_safe_letters_at_its_ends_still_makes_a_valid_job_id",
+        ),
+    ),
+    Plant(
+        "a download cut short is not tried again: the paid video waits for the next run, which exits 1",
+        "batchgen/errors.py",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):",
+        "    def __init__(self, message: str, *, retryable: bool = False, gone: bool = False):",
+        (
+            "tests/e2e/test_promises_output.py::"
+            "test_a_download_cut_short_again_and_again_is_tried_until_the_video_is_whole",
+        ),
+    ),
+    Plant(
+        "after a cap stop, the command the summary adds --retry-failed to has a cap that leaves the failed jobs out",
+        "batchgen/cli/nextstep.py",
+        '            _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired")),',
+        "            _raised_cap(out_text, args, manifest, settings, jobs),",
+        ("tests/cli/test_nextstep.py::test_after_a_cap_stop_the_line_for_failed_jobs_has_a_cap_that_covers_them_too",),
+    ),
+    Plant(
+        "the raised cap leaves out the jobs the ledger has no line for yet",
+        "batchgen/cli/nextstep.py",
+        '    waiting = ("deferred", "pending", None, "submitting", *also)',
+        '    waiting = ("deferred", "pending", "submitting", *also)',
+        ("tests/cli/test_nextstep.py::test_the_raised_cap_covers_a_job_the_ledger_has_no_line_for_yet",),
+    ),
+    Plant(
+        "a run that left a video downloading is told to resume with --retry-failed (paid again)",
+        "batchgen/cli/nextstep.py",
+        '    unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")',
+        '    unfinished = ("pending", "submitting", "submitted", "deferred")',
+        (
+            "tests/cli/test_nextstep.py::"
+            "test_a_run_that_left_a_video_downloading_resumes_with_the_same_command_not_one_that_pays_again",
+        ),
+    ),
+    Plant(
+        "--replace-changed sets aside a job still in flight and sends its row again (paid twice for the id)",
+        "batchgen/cli/runner.py",
+        "        refuse_replacing_in_flight(changes, str(output.dir))\n",
+        "",
+        ("tests/engine/test_identity.py::test_replace_changed_refuses_a_row_whose_earlier_request_is_still_in_flight",),
+    ),
+    Plant(
+        "a results.csv that could not be written is not told: the operator never hears the table is stale",
+        "batchgen/cli/runner.py",
+        '                report.warnings.append(message)\n                log.warning("warning: %s", message)\n'
+        "            if folder is not None:",
+        '                log.debug("warning: %s", message)\n            if folder is not None:',
+        (
+            "tests/e2e/test_promises_output.py::"
+            "test_a_results_table_that_cannot_be_written_is_told_and_the_paid_videos_and_exit_code_stand",
+        ),
+    ),
+    Plant(
+        "a model spec of one problem is told as '1 problems'",
+        "batchgen/errors.py",
+        "        head = f\"the model spec has {count} problem{'s' if count != 1 else ''}; nothing was submitted\"",
+        '        head = f"the model spec has {count} problems; nothing was submitted"',
+        ("tests/models/test_loader_edges.py::test_a_spec_of_one_problem_says_one_problem",),
+    ),
+    Plant(
+        "the JSON outcome object on stdout is written without the redactor",
+        "batchgen/cli/logs.py",
+        "        for secret in REDACTOR.secrets:\n"
+        "            line = line.replace(secret, REDACTED)\n        emit(line)",
+        "        emit(line)",
+        ("tests/cli/test_promises_units.py::test_the_outcome_object_on_stdout_under_json_holds_no_secret",),
+    ),
+    Plant(
+        "a config number of .nan or .inf is taken (a NaN rpm never paces)",
+        "batchgen/config.py",
+        "    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)",
+        "    number = isinstance(value, int | float) and not isinstance(value, bool)",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_a_config_number_that_is_not_a_finite_number_is_refused_by_its_key",
+        ),
+    ),
+    Plant(
+        "a config number given as a YAML boolean is taken ('concurrency: true' runs one job at a time)",
+        "batchgen/config.py",
+        "    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)",
+        "    number = isinstance(value, int | float) and math.isfinite(value)",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_a_config_number_that_is_not_a_finite_number_is_refused_by_its_key",
+        ),
+    ),
+    Plant(
+        "an empty BATCHGEN_* variable (BATCHGEN_MAX_SPEND= in a cron line) stops every run as a bad number",
+        "batchgen/config.py",
+        '        if var in environ and environ[var] != "":',
+        "        if var in environ:",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_an_empty_environment_variable_is_unset_and_a_negative_config_price_is_refused",
+        ),
+    ),
+    Plant(
+        "a negative price in the config is taken (every job then fits under the spend cap)",
+        "batchgen/config.py",
+        "                if isinstance(usd, bool) or not isinstance(usd, int | float) or not usd >= 0:",
+        "                if isinstance(usd, bool) or not isinstance(usd, int | float):",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_an_empty_environment_variable_is_unset_and_a_negative_config_price_is_refused",
+        ),
+    ),
+    Plant(
+        "an http://localhost base URL is refused as plain http to another host",
+        "batchgen/config.py",
+        '    if host == "localhost":\n        return True',
+        '    if host == "localhost":\n        return False',
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_config_edges_a_user_meets_bom_localhost_a_whole_concurrency_and_a_plain_http_history",
+        ),
+    ),
+    Plant(
+        "BATCHGEN_CONCURRENCY=4 becomes the float 4.0",
+        "batchgen/config.py",
+        '    return int(number) if key == "concurrency" and number.is_integer() else number',
+        "    return number",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_config_edges_a_user_meets_bom_localhost_a_whole_concurrency_and_a_plain_http_history",
+        ),
+    ),
+    Plant(
+        "a plain-http api.history_url to another host is taken (the key would travel unencrypted)",
+        "batchgen/config.py",
+        '            _check_url("api.history_url", self.history_url)',
+        "            pass",
+        (
+            "tests/store/test_ledger_storage_config.py::"
+            "test_config_edges_a_user_meets_bom_localhost_a_whole_concurrency_and_a_plain_http_history",
+        ),
+    ),
 )
 
 
