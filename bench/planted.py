@@ -19,9 +19,10 @@ the operator is told and what is paid (exit codes, spend, a resume's counts,
 new keys, the report's figures, object stores, balances, `status`); what
 using the CLI in worlds unlike the defaults found; sharded folders and
 changed manifests; records that die with no history to stand in for them
-(the cap on jobs in flight, a resumed run's ledger, lost submits there); and
-three audits of the tests.  The test selections are small: the whole set
-takes about twenty minutes on two cores.
+(the cap on jobs in flight, a resumed run's ledger, lost submits there); the
+request budget and histories whose rows link no video as bounds on jobs in
+flight; and audits of the tests, module by module.  The test selections are
+small: the whole set takes about fifty minutes on two cores.
 
 Run from the repository root::
 
