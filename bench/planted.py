@@ -22,7 +22,7 @@ changed manifests; records that die with no history to stand in for them
 (the cap on jobs in flight, a resumed run's ledger, lost submits there); the
 request budget and histories whose rows link no video as bounds on jobs in
 flight; and audits of the tests, module by module.  The test selections are
-small: the whole set takes about fifty minutes on two cores.
+small: a plant takes 2-10 s, the whole set roughly forty minutes on two cores.
 
 Run from the repository root::
 
