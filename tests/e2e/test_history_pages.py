@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+from datetime import UTC, datetime
 
 import pytest
 
@@ -187,6 +188,16 @@ async def test_sweeps_of_a_history_in_no_order_of_time_read_every_page_and_show_
     assert hits >= 30 and pages + polls <= 220
 
 
+def server_clock_at(hour_utc: float) -> float:
+    """The server clock's offset that has it read ``hour_utc`` now (within twelve hours of the machine's).  A
+    look-up asks for the rows from the day before the attempt's by the server's date, so how much of a day-old
+    backlog it reads moves with the time of day: the page counts below hold at the time they were measured."""
+    now = datetime.now(UTC)
+    ahead = (hour_utc * 3600.0 - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400.0
+    return ahead - 86400.0 if ahead > 43200.0 else ahead
+
+
+# (the server's clock at 09:30 UTC: a look-up then reads four fifths of the backlog, the rest a day older)
 LONG_OLDEST_FIRST = {"history_order": "oldest", "history_backlog": 3000, "history_page_cap": 20}
 
 
@@ -195,7 +206,7 @@ def test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_it
     were lost: a look-up read from page 1 stopped after a thousand rows, short of this run's rows, and left
     each one 'submitting', in this run and every later one (2,700 history pages for 20 jobs).  Read back
     from the end (found by galloping from the last one seen), each is found and attached in a few pages."""
-    server = sim(seed=3, rates={"submit_error_after": 0.3}, **LONG_OLDEST_FIRST)
+    server = sim(seed=3, rates={"submit_error_after": 0.3}, clock_offset_s=server_clock_at(9.5), **LONG_OLDEST_FIRST)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
     out = tmp_path / "out"
     assert run_batch(manifest, out, server, "--concurrency", "20", monkeypatch=monkeypatch) == 0
@@ -213,7 +224,8 @@ def test_a_resumed_run_settles_lost_submits_in_a_long_history_listed_oldest_firs
     """Submits fall in an outage (503: each may have made a job) while the history answers 500: the run
     leaves them 'submitting'.  The next run looks them up first, before any sweep has seen how the
     history is listed: its first page shows it oldest first, and the rest is read back from the end."""
-    server = sim(seed=4, history="error", outage_s=30.0, outage_after_submits=3, **LONG_OLDEST_FIRST)
+    server = sim(seed=4, history="error", outage_s=30.0, outage_after_submits=3, clock_offset_s=server_clock_at(9.5),
+                 **LONG_OLDEST_FIRST)  # fmt: skip
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8))
     out = tmp_path / "out"
     assert run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch) == 6
