@@ -3668,8 +3668,8 @@ PLANTS = (
     Plant(
         "input_image and the report show the end image when the row writes it before the start image",
         "batchgen/models/images.py",
-        "    names = dict.fromkeys([*(name for name in order if name in params), *params])",
-        "    names = dict.fromkeys(params)",
+        "    return list(dict.fromkeys([*(name for name in order if name in params), *params]))",
+        "    return list(dict.fromkeys(params))",
         (
             "tests/e2e/test_images.py::"
             "test_input_image_names_the_start_image_whatever_order_the_row_writes_the_images_in",
@@ -3829,8 +3829,8 @@ PLANTS = (
     Plant(
         "a deferred row since removed from the manifest is told on the report as what a re-run submits",
         "batchgen/report/timeline.py",
-        "        row.outside = specs is not None and job_id not in given",
-        "        row.outside = False",
+        "    wanted = given if specs is not None else None if manifest is None else set(manifest)",
+        "    wanted = None",
         (
             "tests/e2e/test_told_true.py::"
             "test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends",
@@ -3849,8 +3849,8 @@ PLANTS = (
     Plant(
         "'batchgen report' tells a deferred row since removed from the kept manifest as what a re-run submits",
         "batchgen/report/publish.py",
-        "            row.outside = row.job_id not in wanted",
-        "            row.outside = False",
+        '    rows = load_rows(root / "ledger.jsonl", specs, manifest)',
+        '    rows = load_rows(root / "ledger.jsonl", specs)',
         (
             "tests/e2e/test_told_true.py::"
             "test_rows_a_stop_deferred_and_then_removed_from_the_manifest_are_not_told_as_what_a_re_run_sends",

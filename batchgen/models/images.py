@@ -110,7 +110,7 @@ def top_input(model: str | None, params: dict[str, Any]) -> dict[str, Any] | Non
     :func:`shown_url` records it (no sha256); None for a job without one."""
     order = image_param_names(model) or []  # (a URL counts where the model's spec takes an image)
     urls = {name: shown_url(params[name]) for name in order if str(params.get(name))[:8].lower() == "https://"}
-    for name in dict.fromkeys([*(name for name in order if name in params), *params]):
+    for name in _spec_first(order, params):
         if is_ref(ref := params[name]):
             return {"file": ref.get("file") or ref.get("path"), "sha256": ref["sha256"]}
         if name in urls:
@@ -122,9 +122,12 @@ def top_images(model: str | None, params: dict[str, Any]) -> list[dict[str, Any]
     """A job's top-level checked images (local files, data URIs), its model's image parameters first in their
     spec's order (the start image before the end image, whatever order the row wrote them in): the first is
     the one ``input_image`` names and the report shows."""
-    order = image_param_names(model) or []
-    names = dict.fromkeys([*(name for name in order if name in params), *params])
-    return [params[name] for name in names if is_ref(params[name])]
+    return [params[name] for name in _spec_first(image_param_names(model) or [], params) if is_ref(params[name])]
+
+
+def _spec_first(order: list[str], params: dict[str, Any]) -> list[str]:
+    """The names of ``params``, the model's image parameters first in their spec's ``order``."""
+    return list(dict.fromkeys([*(name for name in order if name in params), *params]))
 
 
 def holds_images(value: Any) -> bool:

@@ -97,11 +97,7 @@ def publish(
                 f"{folder} is a symbolic link; batchgen writes only inside the output folder. "
                 "Replace the link with a real folder (or remove it)"
             )
-    rows = load_rows(root / "ledger.jsonl", specs)
-    if specs is None and manifest is not None:
-        wanted = set(manifest)
-        for row in rows:
-            row.outside = row.job_id not in wanted
+    rows = load_rows(root / "ledger.jsonl", specs, manifest)
     annotations = read_annotations(root)
     for row in rows:
         row.meta = annotations.get(row.job_id, {})

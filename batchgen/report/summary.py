@@ -555,8 +555,7 @@ def status_summary(
     elif unfinished:
         also = f" ({not_by_rerun(stuck, unfinished)})" if stuck else ""
         owners = _shard_flags([i for i, r in jobs.items() if r.get("state") in UNFINISHED and not at_work(i)], shards)
-        same = f"'{command}'" if command else "the same 'batchgen run' again"
-        run = f"{each_shards_run(owners)} again" if owners else same
+        run = f"{each_shards_run(owners)} again" if owners else _same_run(command)
         lines.append(f"  {unfinished} not finished: run {run} to resume them{also}")
     if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:
         lines += _never_submitted_lines(missing, shards, command)
@@ -564,9 +563,7 @@ def status_summary(
         # in a sharded folder each shard's run sends its own deferred jobs, under its own cap: which, said
         stopped = [i for i, rec in jobs.items() if rec.get("state") == "deferred" and not held_back(rec)]
         owners = _shard_flags(stopped, shards)
-        run = f"{each_shards_run(owners)} again" if owners else "again"
-        if command and not owners:
-            run = f"'{command}'"
+        run = f"{each_shards_run(owners)} again" if owners else f"'{command}'" if command else "again"
         lines.append(
             f"  {deferred} deferred (credits ran out or the spend cap was reached): top up, or give a higher "
             f"--max-spend, then run {run}"
@@ -618,13 +615,18 @@ def each_shards_run(flags: str) -> str:
     return f"the 'batchgen run' of each one's shard ({flags})"
 
 
+def _same_run(command: str | None) -> str:
+    """The run that goes on with a manifest's jobs in an unsharded folder: the folder's last run again, or
+    ``command`` (``status --manifest`` naming another manifest)."""
+    return f"'{command}'" if command else "the same 'batchgen run' again"
+
+
 def _never_submitted_lines(missing: list[str], shards: Collection[Shard], command: str | None = None) -> list[str]:
     """What sends the jobs never submitted: the same run again (or ``command``, for another manifest than the
     one the folder's last run was given), or in a sharded folder, each one's shard's run (one that never ran
     here is not 'the same' command: its --shard is named)."""
     if not shards:
-        run = f"'{command}'" if command else "the same 'batchgen run' again"
-        return [f"  {len(missing)} never submitted: run {run} to submit them"]
+        return [f"  {len(missing)} never submitted: run {_same_run(command)} to submit them"]
     count = next(iter(shards)).count
     ran = {shard.index for shard in shards}
     lines = []

@@ -15,6 +15,7 @@ submitting them) come in as ``pending`` when the caller passes the specs.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,19 +73,23 @@ def _new_cycle(row: JobRow) -> None:
     row.queued_at = row.processing_at = row.detected_at = row.downloaded_at = None
 
 
-def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None = None) -> list[JobRow]:
+def load_rows(
+    ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None = None, manifest: Collection[str] | None = None
+) -> list[JobRow]:
     """One row per job, in the order jobs first appear (manifest order when ``specs`` is given).
 
     ``specs`` maps job id -> (model, parameters) from the manifest; without it
     the parameters come from the ledger's latest ``submitting`` line (those of
     the request that counts: a row made anew with ``--replace-changed`` asked
     for something else the first time).  Raises LedgerError for a damaged
-    ledger, exactly as a run would.
+    ledger, exactly as a run would.  A job outside the manifest (``specs``, or without them the ids of
+    ``manifest``, if known) is marked ``outside``.
     """
     rows: dict[str, JobRow] = {}
     for job_id, (model, params) in (specs or {}).items():
         rows[job_id] = JobRow(job_id, model=model, params=dict(params), recorded=False)
     given = set(rows)
+    wanted = given if specs is not None else None if manifest is None else set(manifest)
     # One read: every line's timings as it comes, and each job's last state (every line validated).
     replay = read_ledger(ledger, lambda record: _apply(rows, record, given))
     for job_id, record in replay.jobs.items():
@@ -104,7 +109,7 @@ def load_rows(ledger: Path, specs: dict[str, tuple[str, dict[str, Any]]] | None 
             row.bytes = record.get("bytes") if isinstance(record.get("bytes"), int) else None
             row.media = Media.from_record(record.get("media"))
             row.warnings = [w for w in record.get("warnings") or [] if isinstance(w, dict)]
-        row.outside = specs is not None and job_id not in given
+        row.outside = wanted is not None and job_id not in wanted
     return list(rows.values())
 
 
