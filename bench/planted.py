@@ -4989,6 +4989,16 @@ PLANTS = (
             "test_config_edges_a_user_meets_bom_localhost_a_whole_concurrency_and_a_plain_http_history",
         ),
     ),
+    Plant(
+        "the request budget's bound is told once, not again when 429s lower it",
+        "batchgen/engine/life_cap.py",
+        "        if most < self._told_budget:",
+        "        if self._told_budget == math.inf:",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within_the_target",
+        ),
+    ),
 )
 
 

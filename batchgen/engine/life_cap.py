@@ -113,7 +113,7 @@ class LifeCap:
         self.told = False  # the operator was told the cap binds where no history answers
         self._told_unanswered = False  # ... or where none had answered yet
         self._told_lost = False  # ... that a lost submit keeps its slot
-        self._told_budget = False  # ... that the request budget bounds the jobs in flight
+        self._told_budget = math.inf  # ... the bound the request budget sets on jobs in flight (told again lower)
 
     # ------------------------------------------------------------------ what the poller saw
 
@@ -262,8 +262,8 @@ class LifeCap:
         if most >= concurrency:
             return concurrency
         self._held = True
-        if not self._told_budget:
-            self._told_budget = True
+        if most < self._told_budget:  # (a budget learned lower from 429s tightens the bound: the operator hears)
+            self._told_budget = most
             log.warning(
                 "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.0f s of "
                 "their submit, inside their record's life (%.0f s): that many are kept in flight, not "

@@ -399,8 +399,14 @@ def test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within
     told = [r.getMessage() for r in caplog.records if "limits.requests_per_minute" in r.getMessage()]
     assert len(told) == 1 and "only 4 jobs within 40 s" in told[0] and "not limits.concurrency (20)" in told[0]
     assert ("once the history answers" in told[0]) is (history is None)
-    budget[0] = 0.01  # a budget learned lower (429s): never fewer than one
-    assert cap.room(CONCURRENCY, 0) == 1
+    budget[0] = 0.01  # a budget learned lower (429s): never fewer than one, and the operator hears the new bound
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        assert cap.room(CONCURRENCY, 0) == 1
+        assert cap.room(CONCURRENCY, 1) == 1  # told once more, not at every look
+        budget[0] = 0.2  # higher than the last told, lower than the first: nothing new to tell
+        assert cap.room(CONCURRENCY, 1) == 3
+    told = [r.getMessage() for r in caplog.records if "limits.requests_per_minute" in r.getMessage()]
+    assert len(told) == 2 and "only 1 job within 40 s" in told[1], told
     budget[0] = 100.0
     assert cap.room(CONCURRENCY, 0) == CONCURRENCY
     works = LifeCap(plan, clock, history_works=lambda: True, budget=lambda: 0.01)
