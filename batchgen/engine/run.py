@@ -248,7 +248,7 @@ class Run:
 
     def snapshot(self) -> Snapshot:
         states = Counter(str(job.state) for job in self.jobs)
-        final = states.get("completed", 0) + states.get("failed", 0) + states.get("expired", 0)
+        final = sum(count for state, count in states.items() if state in TERMINAL)
         return Snapshot(
             total=len(self.jobs),
             states=dict(states),
