@@ -33,10 +33,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def spawn_shard(manifest: Path, out: str, server, *extra: str, cwd: Path, env: dict[str, str] | None = None):
-    full_env = {**os.environ, "SEGMIND_API_KEY": KEY, **(env or {})}
+    # A SIGKILL leaves the spool folder behind (nothing runs to remove it): keep it in the test's folder.
+    full_env = {**os.environ, "SEGMIND_API_KEY": KEY, "TMPDIR": str(cwd / "tmp"), **(env or {})}
     argv = [sys.executable, "-m", "batchgen", "run", str(manifest), "--out", out, "--base-url", server.url,
             "--time-scale", str(server.config.time_scale), "--quiet", *extra]  # fmt: skip
-    cwd.mkdir(parents=True, exist_ok=True)
+    (cwd / "tmp").mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(argv, env=full_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -190,9 +191,6 @@ def test_four_shards_in_parallel_cover_every_job_once_and_a_killed_shard_resumes
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(count))
     out = s3.url() if where == "s3" else str(tmp_path / "out")
     env = {"BATCHGEN_LEASE_HOLDER": "shard-worker"}  # each shard's worker restarted keeps its id
-    # A SIGKILL leaves the spool folder behind (nothing runs to remove it): keep it in this test's folder.
-    env["TMPDIR"] = str(tmp_path / "tmp")
-    (tmp_path / "tmp").mkdir()
     procs = [
         spawn_shard(manifest, out, server, "--shard", f"{i}/4", "--concurrency", "3", cwd=tmp_path / f"w{i}", env=env)
         for i in range(4)
