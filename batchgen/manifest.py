@@ -66,6 +66,8 @@ _DEFAULTS_NOT_TAKEN = {
 }
 MAX_REPEAT = 1000
 MAX_MATRIX_JOBS = 100_000
+# the states of a job a plain run never sends again: a row of one of them needs its image no more
+LEFT_ALONE = ("completed", "failed", "expired")
 
 
 @dataclass(slots=True)
@@ -112,6 +114,7 @@ def load_manifest(
     *,
     passthrough: Collection[str] = (),
     known: Mapping[str, Mapping[str, Any]] | None = None,
+    settled: Collection[str] = LEFT_ALONE,
 ) -> Manifest:
     """Read and validate a manifest; raises ManifestError listing every problem.
 
@@ -120,8 +123,9 @@ def load_manifest(
     then its parameters are sent unchecked.
 
     ``known`` is the output folder's jobs by id (the ledger replayed).  A row of a given id whose only
-    problem is a local image that is no longer there, and whose job the folder has completed from that
-    same image path, is not an error: it is never sent again, so it is taken with the image the ledger
+    problem is a local image that is no longer there, and whose job the folder holds in one of the states
+    ``settled`` (those this run never sends again: completed, and failed or expired unless the run's flag
+    sends them again) from that same image path, is not an error: it is taken with the image the ledger
     recorded, and a warning names it (``Manifest.gone_images`` says what it would need to be sent).
     """
     path = Path(path)
@@ -143,7 +147,16 @@ def load_manifest(
     base = path.resolve().parent
     gone: dict[str, list[Problem]] = {}
     jobs, warnings = _build(
-        raw_jobs, default_model, defaults, from_text, bad, frozenset(passthrough), base, known=known, gone=gone
+        raw_jobs,
+        default_model,
+        defaults,
+        from_text,
+        bad,
+        frozenset(passthrough),
+        base,
+        known=known,
+        gone=gone,
+        settled=frozenset(settled),
     )
     bad.raise_if_any()
     if not jobs:
@@ -372,10 +385,11 @@ def _build(
     *,
     known: Mapping[str, Mapping[str, Any]] | None = None,
     gone: dict[str, list[Problem]] | None = None,
+    settled: frozenset[str] = frozenset(LEFT_ALONE),
 ) -> tuple[list[JobSpec], list[str]]:
     jobs: list[JobSpec] = []
     warnings: list[str] = []
-    done_gone: list[tuple[int, str]] = []  # (line, warning) of each completed row whose image is gone
+    done_gone: list[tuple[int, str, bool]] = []  # (line, warning, all completed) of each done row whose image is gone
     unknown_models: set[str] = set()
     seen_ids: dict[str, int] = {}
     occurrences: dict[str, int] = {}
@@ -413,25 +427,24 @@ def _build(
                 bad.add(where.get(name, raw.line), name, f"{value!r} is not a usable number")
         params, problems = model_params.validate(model, merged, from_text=from_text, base=base)
         if problems and known is not None and given_id is None and made_from is None:
-            made_from = _made_from(known)  # (once: a row of a derived id is matched by its image's path)
+            made_from = _made_from(known, settled)  # (once: a row of a derived id is matched by its image's path)
         derive = partial(_derived_ids, model, repeat, occurrences, from_text=from_text, base=base)
-        if (
-            problems
-            and known is not None
-            and (done := _done_without_image(given_id, repeat, model, merged, problems, known, derive, made_from))
-        ):
+        done = None
+        if problems and known is not None:
+            done = _done_without_image(given_id, repeat, model, merged, problems, known, settled, derive, made_from)
+        if done and known is not None:
             ids, recorded = done
             params, more = model_params.validate(model, recorded, from_text=from_text, base=base)
             if not more:
                 lost = [Problem(bad.path, _line_of(n, merged, where, raw.line), n, m) for n, m in problems]
                 if gone is not None:
                     gone.update({one_id: lost for one_id in ids})
+                states = [str(known[one_id].get("state")) for one_id in ids]
                 done_gone.append((raw.line,
                     f"{bad.path}:{raw.line}: job{'s' if len(ids) > 1 else ''} {', '.join(repr(i) for i in ids)}: "
                     + "; ".join(f"field '{p.field}' (line {p.line}): {p.message.split(';')[0]}" for p in lost)
-                    + f"; {'they are' if len(ids) > 1 else 'it is'} completed in the output folder (never sent "
-                    "again), so the run goes on without it; put it back before making the job anew "
-                    "(--replace-changed)"
+                    + f"; {'they are' if len(ids) > 1 else 'it is'} " + _left_as(states),
+                    set(states) == {"completed"},
                 ))  # fmt: skip
                 problems = []
         for name, message in problems:
@@ -476,17 +489,40 @@ def _build(
     return jobs, _gone_said(done_gone, bad.path) + warnings
 
 
-GONE_SHOWN = 5  # completed rows whose images are gone, each told on its own line; the rest in one line
+GONE_SHOWN = 5  # done rows whose images are gone, each told on its own line; the rest in one line
+_SENT_AGAIN_WITH = {"failed": "--retry-failed", "expired": "--resubmit-lost"}
 
 
-def _gone_said(done_gone: list[tuple[int, str]], path: str) -> list[str]:
-    """The warnings for completed rows whose images are gone: the first few whole, the rest counted (one image
+def _left_as(states: list[str]) -> str:
+    """Why a done row's job goes without its image, by the states of its jobs in the folder."""
+    if set(states) == {"completed"}:
+        return (
+            "completed in the output folder (never sent again), so the run goes on without it; put it back "
+            "before making the job anew (--replace-changed)"
+        )
+    told = [
+        state if state == "completed" else f"{state} (sent again only with {_SENT_AGAIN_WITH[state]})"
+        for state in LEFT_ALONE
+        if state in states
+    ]
+    return (
+        f"{' or '.join(told)} in the output folder, so this run goes on without it; put it back before sending it again"
+    )
+
+
+def _gone_said(done_gone: list[tuple[int, str, bool]], path: str) -> list[str]:
+    """The warnings for done rows whose images are gone: the first few whole, the rest counted (one image
     deleted that thousands of rows share is one cause, not thousands of lines)."""
-    said = [warning for _, warning in done_gone[:GONE_SHOWN]]
+    said = [warning for _, warning, _ in done_gone[:GONE_SHOWN]]
     if rest := done_gone[GONE_SHOWN:]:
+        lines = f"lines {rest[0][0]} to {rest[-1][0]}"
         said.append(
-            f"{path}: {len(rest)} more completed rows (lines {rest[0][0]} to {rest[-1][0]}) whose images are gone, "
-            "told as above: never sent again, so the run goes on without them"
+            f"{path}: {len(rest)} more completed rows ({lines}) whose images are gone, told as above: never sent "
+            "again, so the run goes on without them"
+            if all(completed for *_, completed in rest)
+            else f"{path}: {len(rest)} more rows ({lines}) whose images are gone and whose jobs the output folder "
+            "holds completed, failed or expired, told as above: this run sends none of them, so it goes on "
+            "without them"
         )
     return said
 
@@ -501,40 +537,41 @@ def _done_without_image(
     merged: dict[str, Any],
     problems: list[tuple[str, str]],
     known: Mapping[str, Mapping[str, Any]],
+    settled: frozenset[str],
     derive: Callable[[dict[str, Any]], list[str] | None] | None = None,
     made_from: Mapping[tuple[str, str, str], list[str]] | None = None,
 ) -> tuple[list[str], dict[str, Any]] | None:
     """For a row whose only problems are local images no longer there: its ids, and its fields with each such
-    image as the folder's ledger recorded it, when every one of its jobs is completed there (of this model, from
+    image as the folder's ledger recorded it, when every one of its jobs is ``settled`` there (of this model, from
     the same image path as written, the same image for each of its ``repeat`` jobs); else None (the row is still
     to be sent, or another than the one made: its problems stand).  A row with no id has the id derived from its
     image's digest (``derive``): each completed job made from the same path (``made_from``) is tried for it."""
     if not all(isinstance(message, Missing) for _, message in problems):
         return None
     if isinstance(given_id, str):
-        return _as_recorded(_repeat_ids(given_id, repeat), model, merged, problems, known)
+        return _as_recorded(_repeat_ids(given_id, repeat), model, merged, problems, known, settled)
     if given_id is not None or derive is None or made_from is None:
         return None
     name = problems[0][0]
     written = _value_at(merged, name)
     for made_id in made_from.get((model, name, written.strip()), []) if isinstance(written, str) else []:
-        tried = _as_recorded([made_id], model, merged, problems, known)
+        tried = _as_recorded([made_id], model, merged, problems, known, settled)
         derived = derive(tried[1]) if tried is not None else None
-        if derived and (done := _as_recorded(derived, model, merged, problems, known)):
+        if derived and (done := _as_recorded(derived, model, merged, problems, known, settled)):
             return done
     return None
 
 
 def _as_recorded(
     ids: list[str], model: str, merged: dict[str, Any], problems: list[tuple[str, str]],
-    known: Mapping[str, Mapping[str, Any]],
+    known: Mapping[str, Mapping[str, Any]], settled: frozenset[str],
 ) -> tuple[list[str], dict[str, Any]] | None:  # fmt: skip
     """``ids`` and the row's fields with its missing images as the ledger recorded them, when every one of
-    ``ids`` is completed from those images at the same paths as written; else None."""
+    ``ids`` is ``settled`` from those images at the same paths as written; else None."""
     records = [known.get(one_id) for one_id in ids]
     recorded: dict[str, tuple[tuple[str | int, ...], dict[str, Any]]] | None = None
     for rec in records:
-        if rec is None or rec.get("state") != "completed" or rec.get("model") != model:
+        if rec is None or rec.get("state") not in settled or rec.get("model") != model:
             return None
         params = rec.get("params")
         refs = {place(steps): (steps, ref) for steps, ref in refs_in(params)} if isinstance(params, dict) else {}
@@ -555,13 +592,15 @@ def _as_recorded(
     return ids, fields
 
 
-def _made_from(known: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str, str], list[str]]:
-    """The folder's completed jobs by (model, an image's place, its path as written): one for each set of
+def _made_from(
+    known: Mapping[str, Mapping[str, Any]], settled: frozenset[str]
+) -> dict[tuple[str, str, str], list[str]]:
+    """The folder's ``settled`` jobs by (model, an image's place, its path as written): one for each set of
     images they were made from (jobs of one image and many prompts are one to try, not one each)."""
     found: dict[tuple[str, str, str], dict[tuple[tuple[str, str], ...], str]] = {}
     for job_id, rec in known.items():
         params, model = rec.get("params"), rec.get("model")
-        if rec.get("state") != "completed" or not isinstance(params, dict) or not isinstance(model, str):
+        if rec.get("state") not in settled or not isinstance(params, dict) or not isinstance(model, str):
             continue
         refs = list(refs_in(params))
         images = tuple((place(steps), str(ref["sha256"])) for steps, ref in refs)

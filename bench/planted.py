@@ -3809,7 +3809,7 @@ PLANTS = (
     Plant(
         "a completed row's deleted image stops every later run (exit 2), though that row is never sent again",
         "batchgen/manifest.py",
-        '        if rec is None or rec.get("state") != "completed" or rec.get("model") != model:',
+        '        if rec is None or rec.get("state") not in settled or rec.get("model") != model:',
         "        if True:",
         (
             "tests/e2e/test_images.py::"
@@ -4532,8 +4532,8 @@ PLANTS = (
     Plant(
         "one deleted image that many completed rows share is told in a line for each row",
         "batchgen/manifest.py",
-        "    said = [warning for _, warning in done_gone[:GONE_SHOWN]]",
-        "    said = [warning for _, warning in done_gone]",
+        "    said = [warning for _, warning, _ in done_gone[:GONE_SHOWN]]",
+        "    said = [warning for _, warning, _ in done_gone]",
         (
             "tests/e2e/test_images.py::"
             "test_one_deleted_image_many_completed_rows_share_is_told_in_a_few_lines_not_one_a_row",
@@ -4997,6 +4997,34 @@ PLANTS = (
         (
             "tests/engine/test_life_cap.py::"
             "test_no_more_jobs_are_kept_in_flight_than_the_request_budget_can_poll_within_the_target",
+        ),
+    ),
+    Plant(
+        "a failed row's deleted image stops every later run (exit 2), though a plain run never sends it again",
+        "batchgen/manifest.py",
+        'LEFT_ALONE = ("completed", "failed", "expired")',
+        'LEFT_ALONE = ("completed",)',
+        (
+            "tests/e2e/test_images.py::test_a_failed_rows_deleted_image_stops_only_the_run_that_sends_it_again",
+            "tests/test_manifest_edges.py::"
+            "test_a_done_rows_deleted_image_is_needed_only_by_a_run_that_sends_its_job_again",
+        ),
+    ),
+    Plant(
+        "--retry-failed sends a failed row again whose image is gone (the image the ledger recorded, not the file)",
+        "batchgen/cli/main.py",
+        '    settled = [state for state in LEFT_ALONE if not (state == "failed" and args.retry_failed)',
+        "    settled = [state for state in LEFT_ALONE if not (False)",
+        ("tests/e2e/test_images.py::test_a_failed_rows_deleted_image_stops_only_the_run_that_sends_it_again",),
+    ),
+    Plant(
+        "a done row whose image is gone is told as completed whatever the folder holds of its job",
+        "batchgen/manifest.py",
+        '    if set(states) == {"completed"}:',
+        "    if True:",
+        (
+            "tests/test_manifest_edges.py::"
+            "test_a_done_rows_deleted_image_is_needed_only_by_a_run_that_sends_its_job_again",
         ),
     ),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import errno
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -561,3 +562,45 @@ def test_the_jobs_an_images_block_makes_list_each_of_their_shared_problems_once(
     assert str(caught.value).startswith("the manifest has 6 problems; nothing was submitted:")
     assert str(caught.value).endswith("\n  ... and 4 more the same as one above (the same line and field, once for "
                                       "each job that line makes)")  # fmt: skip
+
+
+def _done_rows_then_gone(tmp_path: Path, states: list[str]) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """A manifest of one image's rows, the folder's record of each job (in ``states``), and the image deleted."""
+    (tmp_path / "a.png").write_bytes(png_bytes(640, 360))
+    rows = "".join(f"  - {{id: r{i}, image: a.png, prompt: p{i}}}\n" for i in range(len(states)))
+    manifest = write(tmp_path / "m.yaml", "model: kling-1.6-image2video\njobs:\n" + rows)
+    known: dict[str, dict[str, Any]] = {
+        job.id: {"state": state, "model": job.model, "params": job.params}
+        for job, state in zip(load_manifest(manifest).jobs, states, strict=True)
+    }
+    (tmp_path / "a.png").unlink()
+    return manifest, known
+
+
+def test_a_done_rows_deleted_image_is_needed_only_by_a_run_that_sends_its_job_again(tmp_path):
+    # A failed or expired job is sent again only with its flag (--retry-failed, --resubmit-lost): a plain run
+    # goes on without its row's image, and says which flag would send it; the run with the flag needs it.
+    manifest, known = _done_rows_then_gone(tmp_path, ["expired", "failed", "completed"])
+    loaded = load_manifest(manifest, known=known)
+    assert [job.id for job in loaded.jobs] == ["r0", "r1", "r2"]
+    expired, failed, completed = loaded.warnings
+    assert expired.startswith(f"{manifest}:3: job 'r0': field 'image'") and "a.png" in expired
+    assert "it is expired (sent again only with --resubmit-lost) in the output folder" in expired
+    assert "it is failed (sent again only with --retry-failed) in the output folder" in failed
+    assert "it is completed in the output folder (never sent again)" in completed
+    for settled, line in ((("completed", "failed"), 3), (("completed", "expired"), 4)):
+        with pytest.raises(ManifestError) as caught:
+            load_manifest(manifest, known=known, settled=settled)
+        assert [(p.line, p.field) for p in caught.value.problems] == [(line, "image")]
+
+
+def test_many_done_rows_of_a_deleted_image_are_counted_by_what_the_folder_holds_of_them(tmp_path):
+    manifest, known = _done_rows_then_gone(tmp_path, ["completed"] * 6 + ["failed"] + ["completed"])
+    *whole, rest = load_manifest(manifest, known=known).warnings
+    assert len(whole) == 5
+    assert rest == (
+        f"{manifest}: 3 more rows (lines 8 to 10) whose images are gone and whose jobs the output folder holds "
+        "completed, failed or expired, told as above: this run sends none of them, so it goes on without them"
+    )
+    manifest, known = _done_rows_then_gone(tmp_path, ["completed"] * 8)
+    assert load_manifest(manifest, known=known).warnings[-1].startswith(f"{manifest}: 3 more completed rows")

@@ -37,7 +37,7 @@ from ..engine.outcome import RunReport
 from ..engine.strays import in_flight_outside
 from ..errors import BatchgenError, InputError, ManifestError, NotTheApi, StorageError
 from ..jobs import JobSpec
-from ..manifest import Manifest, load_manifest
+from ..manifest import LEFT_ALONE, Manifest, load_manifest
 from ..models import catalogue
 from ..report.exits import (
     EXIT_AUTH,
@@ -152,9 +152,12 @@ async def _run(args: argparse.Namespace) -> int:
     replays, unread = await _folder(settings.output.dir)
     args.read_ledgers = replays or {}  # each ledger is read once: the run takes its shard's read (runner.run_jobs)
     replay = merge(replays) if replays else None
-    known = replay.jobs if replay else None  # a completed row's image may be gone: it is never sent again
+    known = replay.jobs if replay else None  # a done row's image may be gone: it is never sent again
+    # (a failed or expired job is sent again with its flag: its row needs its image then)
+    settled = [state for state in LEFT_ALONE if not (state == "failed" and args.retry_failed)
+               and not (state == "expired" and args.resubmit_lost)]  # fmt: skip
     manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough,
-                                                     known=known), replay)  # fmt: skip
+                                                     known=known, settled=settled), replay)  # fmt: skip
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")

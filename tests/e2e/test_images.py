@@ -458,6 +458,31 @@ def test_a_completed_rows_deleted_image_warns_and_the_run_goes_on_but_a_row_to_s
     assert len(server.state.submissions) == 2
 
 
+def test_a_failed_rows_deleted_image_stops_only_the_run_that_sends_it_again(tmp_path, sim, monkeypatch, capsys):
+    # A failed job is sent again only with --retry-failed: without it, every later run of the manifest exited 2
+    # for an image nothing would send (a cron job stuck on a frame cleaned up after its row failed).
+    server = sim(cancel_prompts=("doomed",))
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.png").write_bytes(png_bytes(640, 360, seed=ord(name)))
+    row = "  - {{id: {0}, image: {0}.png, prompt: {1}}}\n"
+    manifest = write(tmp_path / "m.yaml", "model: kling-1.6-image2video\njobs:\n" + row.format("a", "p")
+                     + row.format("b", "doomed"))  # fmt: skip
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1  # b failed on the server
+    (tmp_path / "b.png").unlink()
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1  # b still failed: nothing stops the run
+    warned = [line for line in capsys.readouterr().err.splitlines() if "b.png" in line]
+    assert len(warned) == 1 and f"{manifest}:4: job 'b'" in warned[0], warned
+    assert "failed (sent again only with --retry-failed) in the output folder" in warned[0]
+    assert run_cli("status", str(out), "--json", "--manifest", str(manifest)) == 0
+    assert json.loads(capsys.readouterr().out)["states"] == {"completed": 1, "failed": 1}
+    # the run that would send it again needs its image: exit 2, naming it, and nothing sent
+    assert run_batch(manifest, out, server, "--retry-failed", monkeypatch=monkeypatch) == 2
+    assert f"{manifest}:4: field 'image': image 'b.png' does not exist" in capsys.readouterr().err
+    assert len(server.state.submissions) == 2
+
+
 def test_one_deleted_image_many_completed_rows_share_is_told_in_a_few_lines_not_one_a_row(
     tmp_path, sim, monkeypatch, capsys
 ):
