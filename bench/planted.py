@@ -168,10 +168,14 @@ PLANTS = (
         "batchgen/engine/submitter.py",
         "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
         "                raise _Withdrawn\n"
+        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
+        "                raise _Held\n"
         "            await self._stamp(job, payload, when)\n"
         "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
         "            if False:\n"
         "                raise _Withdrawn\n"
+        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
+        "                raise _Held\n"
         "            await self._stamp(job, payload, when)\n"
         "            if False:\n",
         (f"{MONEY}::test_after_a_credit_stop_no_submit_is_sent",),
@@ -3761,8 +3765,8 @@ PLANTS = (
     Plant(
         "a finished row of ours shown with no link leaves the history taken to stand in for a dead record",
         "batchgen/engine/poller.py",
-        "                self.reconciler.links.unlinked()  # (such a row cannot stand in for a record that dies)",
-        "                pass",
+        "                (self.reconciler.links.linked if row.generation_url else self.reconciler.links.unlinked)()",
+        "                (self.reconciler.links.linked if row.generation_url else self.reconciler.links.linked)()",
         (
             "tests/e2e/test_record_life.py::"
             "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[none]",
@@ -3771,8 +3775,8 @@ PLANTS = (
     Plant(
         "history links found to be another file's leave the history taken to stand in for a dead record",
         "batchgen/engine/history_links.py",
-        "        return not (self._off or self._unlinked)",
-        "        return not self._unlinked",
+        "        if self._off or self._unlinked:",
+        "        if self._unlinked:",
         (
             "tests/e2e/test_record_life.py::"
             "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[other]",
@@ -5025,6 +5029,36 @@ PLANTS = (
         (
             "tests/test_manifest_edges.py::"
             "test_a_done_rows_deleted_image_is_needed_only_by_a_run_that_sends_its_job_again",
+        ),
+    ),
+    Plant(
+        "a history that answers is taken to stand in for records before any finished row of ours showed a link",
+        "batchgen/engine/history_links.py",
+        "        return True if self._linked else None",
+        "        return True",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die[unlinked]",
+        ),
+    ),
+    Plant(
+        "a submit handed over while the room had it is sent though the life cap shrank while it waited",
+        "batchgen/engine/submitter.py",
+        "        return sent > 0 and sent >= self.life.room(self.settings.limits.concurrency, sent)",
+        "        return False",
+        (
+            "tests/engine/test_submitter_units.py::test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_"
+            "shrank_while_it_waited_for_the_budget",
+        ),
+    ),
+    Plant(
+        "a submit beside submits of unknown outcome alone is held by the life cap (none sent, none settled)",
+        "batchgen/engine/submitter.py",
+        "        sent = sum(1 for other in self.book.holding() if other is not job and other.request_id is not None)",
+        "        sent = sum(1 for other in self.book.holding() if other is not job)",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_submit_beside_submits_of_unknown_outcome_alone_is_never_held_by_the_life_cap",
         ),
     ),
 )

@@ -17,14 +17,16 @@ class HistoryLinks:
     finished with a link of that shape needs no result call.  One link found
     to name another file ends it for the run, for every model.  Whether the
     rows can stand in for a record that died (its job's video is had from its
-    row alone) is false from then on, and from the first finished row of ours
-    shown with no link at all.
+    row alone) is unknown until a finished row of ours is shown with a link,
+    and false from the first shown with none, or once a link names another
+    file.
     """
 
     def __init__(self) -> None:
         self._shapes: dict[str, tuple[str, str, str, str]] = {}
         self._off = False
         self._unlinked = False  # a finished row of ours was shown with no link
+        self._linked = False  # ... or with one
 
     @property
     def history_urls(self) -> bool | None:
@@ -32,13 +34,20 @@ class HistoryLinks:
         return False if self._off else (True if self._shapes else None)
 
     @property
-    def stand_in(self) -> bool:
-        """Whether a finished job's row may give its video once its record is gone: until shown otherwise."""
-        return not (self._off or self._unlinked)
+    def stand_in(self) -> bool | None:
+        """Whether a finished job's row may give its video once its record is gone: None until a finished row
+        of ours was shown with a link (a history that answers may link none), and until shown otherwise."""
+        if self._off or self._unlinked:
+            return False
+        return True if self._linked else None
 
     def unlinked(self) -> None:
         """A finished row of ours came with no link."""
         self._unlinked = True
+
+    def linked(self) -> None:
+        """A finished row of ours came with a link."""
+        self._linked = True
 
     def trusts(self, model: str, history_url: str) -> bool:
         """Whether a job of ``model`` may be downloaded from this history link without a result call."""

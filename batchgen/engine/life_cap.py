@@ -2,8 +2,9 @@
 
 A finished job's output is had by its request id while its record lives (``polling.expiry_s`` after its
 submit, or less once a record was found gone sooner: the plan's guard).  After that only the request
-history knows it.  Where there is none (it answers 404), or it has not answered a page, a job still
-waiting in the account's queue when its record dies is a video that may be paid and cannot be fetched.
+history knows it.  Where there is none (it answers 404), it has not answered a page, or it has not yet
+shown a finished job of ours with a link (it may link none), a job still waiting in the account's queue
+when its record dies is a video that may be paid and cannot be fetched.
 
 Jobs sent beyond the account's workers only wait in its queue, and by Little's law a job sent with ``n``
 in the queue before it and itself finishes about ``n / throughput`` after it.  So a job that took ``t``
@@ -215,7 +216,7 @@ class LifeCap:
         """How many jobs of ours may be in flight now (``in_flight`` are): ``concurrency`` while the history
         can stand in for a record that dies."""
         self._held = False
-        works = self._stands_in()  # (None: not answered yet; taken as none until it does)
+        works = self._stands_in()  # (None: not answered, or no finished row of ours shown yet: taken as none)
         if works:
             return concurrency
         now, target = self.clock.now(), self.target()
@@ -249,8 +250,8 @@ class LifeCap:
                 "%s, and jobs wait in the account's queue: fewer jobs are kept in flight than limits.concurrency "
                 "(%d now, not %d), so that each finishes within %.0f s of its submit, inside its record's life "
                 "(%.0f s)%s",
-                _why(works), cap, concurrency, target, self.plan.expiry,
-                "" if self.told else "; all of them once it answers",
+                self._why(works), cap, concurrency, target, self.plan.expiry,
+                "" if self.told else f"; all of them {self._once('it')}",
             )  # fmt: skip
         return cap
 
@@ -268,8 +269,8 @@ class LifeCap:
                 "%s, and the request budget (limits.requests_per_minute) can poll only %s within %.0f s of "
                 "their submit, inside their record's life (%.0f s): that many are kept in flight, not "
                 "limits.concurrency (%d); a higher limit, if the account's plan allows it, keeps more%s",
-                _why(works), "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
-                "" if works is False else " (and all of them once the history answers)",
+                self._why(works), "1 job" if most == 1 else f"{most} jobs", target, self.plan.expiry, concurrency,
+                "" if works is False else f" (and all of them {self._once('the history')})",
             )  # fmt: skip
         return most
 
@@ -284,6 +285,24 @@ class LifeCap:
         return min(through, RECHECK_S if self._history_works() is not None else self.plan.min_interval)
 
     # ------------------------------------------------------------------ reckoning
+
+    def _once(self, history: str) -> str:
+        """When the history will stand in for the records, if it can: once it answers, or once it links."""
+        if self._history_works() is None:
+            return f"once {history} answers"
+        return f"once {history} shows a finished job of ours with its link"
+
+    def _why(self, stands_in: bool | None) -> str:
+        """Why a record that dies is a video lost: no history stands in for it, none has answered yet, or the
+        one that answers has not yet shown a finished job of ours with its link."""
+        if stands_in is False:
+            return "no request history stands in for a request's record once it expires"
+        if self._history_works() is None:
+            return "the request history has not answered yet, so none stands in for a request's record once it expires"
+        return (
+            "the request history has not yet shown a finished job of ours with its link, so it does not yet stand "
+            "in for a request's record once it expires"
+        )
 
     def _waited(self, now: float, target: float) -> bool:
         """Whether a job of ours waited in the account's queue: one took, or has been in flight, longer than
@@ -327,13 +346,6 @@ class LifeCap:
             max(found, sent + ahead / rate) if rate else (found if died else sent) + target
             for sent, ahead, found, died in self._ghosts
         ]
-
-
-def _why(stands_in: bool | None) -> str:
-    """Why a record that dies is a video lost: no history stands in for it, or none has answered yet."""
-    if stands_in is False:
-        return "no request history stands in for a request's record once it expires"
-    return "the request history has not answered yet, so none stands in for a request's record once it expires"
 
 
 def _ahead(sends: list[tuple[float, float | None, str]], at: float, unseen: float) -> int:

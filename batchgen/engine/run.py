@@ -128,7 +128,7 @@ class Run:
         )
         budget, links = self.gateway.budget, self.reconciler.links
 
-        def stands_in() -> bool | None:  # a record that dies: its job's row links its video (None: not answered)
+        def stands_in() -> bool | None:  # a record that dies: its job's row links its video (None: not known yet)
             return links.stand_in if api.history_answered else api.history_answered
 
         life = LifeCap(

@@ -259,6 +259,15 @@ class Submitter:
             return True  # (a submit shown never made, kept by the stop from being sent again: a re-run sends it)
         return job.spec.id in self._queued and not job.posted
 
+    def _held_back(self, job: TrackedJob) -> bool:
+        """Whether a job handed over while the room had it must wait before its POST: its submit waited for the
+        budget (a 429's cooldown), and meanwhile a job was seen to wait for a worker where no history stands in
+        for a record, so the life cap shrank, and the jobs already sent fill it.  Sent anyway, it would wait in
+        the account's queue past its record's life.  None waits with no job known made in flight: not beside
+        submits of unknown outcome alone (a request sent after them is what settles them)."""
+        sent = sum(1 for other in self.book.holding() if other is not job and other.request_id is not None)
+        return sent > 0 and sent >= self.life.room(self.settings.limits.concurrency, sent)
+
     def _probing(self) -> bool:
         """Whether a job's submit is out before any answer of the run was the API's (the next waits for it)."""
         return self._probe is not None and not self.api.spoken
@@ -371,6 +380,8 @@ class Submitter:
         async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
+            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet
+                raise _Held
             await self._stamp(job, payload, when)
             if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent
                 raise _Withdrawn
@@ -392,6 +403,12 @@ class Submitter:
                     )
             finally:
                 self._answered(job)
+        except _Held:
+            await book.until(
+                lambda: self.control.stopping or not self._held_back(job), clock=self.clock,
+                recheck=self.life.recheck_in,
+            )  # fmt: skip
+            return True  # its turn now (or, stopped meanwhile, it is deferred as any job not sent)
         except _Withdrawn:
             if self.report.stop_reason == StopReason.INTERRUPTED:
                 await _durably(self._postponed(job, when))
@@ -655,6 +672,10 @@ class Submitter:
 
 class _Withdrawn(Exception):  # control flow inside this module, never raised out of it
     """The run stopped submitting while a submit waited for its turn: it was not sent."""
+
+
+class _Held(Exception):  # control flow inside this module, never raised out of it
+    """The life cap has no room for a submit now that the budget granted it: it was not sent, and waits."""
 
 
 async def _durably(write: Awaitable[None]) -> None:

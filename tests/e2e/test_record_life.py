@@ -115,12 +115,18 @@ async def test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_s
     assert made == 30 and duplicates == 0
 
 
-async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die(tmp_path, caplog):
+@pytest.mark.parametrize("history", ["off", "unlinked"])
+async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_their_records_die(
+    tmp_path, caplog, history
+):
     # Records live 600 s (the user configured so), jobs take about 320 s on workers enough for all of them, and
     # the plan allows 3 requests a minute.  Twenty jobs in flight would take the budget 400 s to submit alone,
     # and the last polls would come after their records died: each a video paid for and never fetched.  The
     # budget can poll 5 jobs within the target (250 s of the 500-s guard, a submit and a poll or two each).
-    config = SimConfig(time_scale=1000, history="off", workers=30, expiry_s=600.0, seed=3)
+    # So too where a history answers but its rows link no video: until a finished row of ours shows a link,
+    # it is not taken to stand in for a record (it was, until the first finished row showed none: 16 sent).
+    shape = {"history": "off"} if history == "off" else {"history": "on", "history_url": "none"}
+    config = SimConfig(time_scale=1000, workers=30, expiry_s=600.0, seed=3, **shape)  # type: ignore[arg-type]
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
     async with SimServer(config) as sim:
         settings = load_settings(
@@ -136,7 +142,11 @@ async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_the
             await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(config.time_scale))
         gone = _polls_gone(sim)
         most_in_flight = _most_in_flight(sim)
-    assert states(tmp_path / "out") == {f"job-{i:03d}": "completed" for i in range(20)} and not gone
+    told = collections.Counter(states(tmp_path / "out").values())
+    if history == "off":
+        assert told == {"completed": 20} and not gone
+    else:  # (its sweeps share the budget the bound leaves the polls: one record of twenty may die, not ten)
+        assert told["completed"] + told["expired"] == 20 and told["expired"] <= 1 and len(gone) <= 1, told
     assert most_in_flight <= 5
     assert any("can poll only 5 jobs within 250 s" in r.getMessage() for r in caplog.records)
 

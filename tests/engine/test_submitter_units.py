@@ -1305,3 +1305,58 @@ async def test_a_job_that_waited_for_estimates_given_back_is_sent_only_if_the_ro
             await k.book.finish(jobs[0], Event.FAILED, JobState.FAILED, error={"detail": "model error"})
             await anyio.wait_all_tasks_blocked()
             assert drained(receive) == ["c"] and stage.fed_all
+
+
+async def test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_shrank_while_it_waited_for_the_budget():
+    # Three jobs were handed over while the room had three (a 429's cooldown held c's POST); meanwhile a job was
+    # seen to wait for a worker where no history stands in for a record, and the life cap fell to two.  c was
+    # sent when the budget opened: one more in the account's queue than finish within a record's life (in a
+    # drawn world, 7 of 17 paid videos written off as expired).  It now waits for the room, and goes once a
+    # job sent before it is through.
+    class Room:
+        now = 3
+
+        def room(self, concurrency: int, in_flight: int) -> int:
+            return self.now
+
+        def recheck_in(self) -> float:
+            return float("inf")
+
+    life = Room()
+    a, b, c = jobs = [pending("a"), pending("b"), pending("c")]
+    k = kit(ScriptedApi(submits=["r-a", "r-b", "r-c"]), jobs, settings=limited(concurrency=3))
+    stage, tracked = submitter(k, life=life)  # type: ignore[arg-type]
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        for job in jobs:
+            k.book.take(job)  # (the room had all three)
+        for job in (a, b):
+            await stage.submit(job)
+        life.now = 2  # a wait was seen: two in flight at most
+        tg.start_soon(stage.submit, c)
+        await k.clock.sleep(600)  # (run seconds: the budget has long granted c's POST)
+        assert [p["prompt"] for p in k.api.posted] == ["a fox", "a fox"] and c.request_id is None
+        assert k.ledger.events("c") == []  # nothing written: nothing was sent
+        await k.book.finish(a, Event.FAILED, JobState.FAILED, error={"detail": "model error"})
+    assert c.request_id == "r-c" and len(k.api.posted) == 3 and k.ledger.events("c") == ["submitting", "submitted"]
+    assert [job.spec.id for job in tracked.sent] == ["a", "b", "c"]
+
+
+async def test_a_submit_beside_submits_of_unknown_outcome_alone_is_never_held_by_the_life_cap():
+    # Held behind submits being looked up, it would never be sent, and they wait for a request sent after them.
+    class Room:
+        def room(self, concurrency: int, in_flight: int) -> int:
+            return 1
+
+        def recheck_in(self) -> float:
+            return float("inf")
+
+    lost, beside = pending("lost"), pending("beside", prompt="a hare")
+    k = kit(ScriptedApi(submits=["r-beside"]), [lost, beside], settings=limited(concurrency=1))
+    stage, _ = submitter(k, life=Room())  # type: ignore[arg-type]
+    k.book.take(lost)
+    lost.state = JobState.SUBMITTING  # posted, its outcome unknown, being looked up (no request id)
+    k.book.take(beside)
+    async with k.clock.autojump():
+        with anyio.fail_after(60):
+            await stage.submit(beside)
+    assert beside.request_id == "r-beside"
