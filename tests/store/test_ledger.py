@@ -163,6 +163,24 @@ def test_a_job_made_again_and_deferred_is_sent_later_as_a_new_request_carrying_n
     assert "request_id" not in job and "cost" not in job and job["paid_before"] == 0.5
 
 
+def test_a_job_made_again_whose_new_submit_is_lost_keeps_its_earlier_requests_and_dates_on_every_later_line(tmp_path):
+    """Expired, made again, and its new POST's outcome unknown: every later line of the attempt still names
+    the ended request (a later run's look-up never takes r0's row for this attempt's), what it paid, and when
+    the POST went out and was given up on (what that look-up is bounded by)."""
+    path = tmp_path / "l.jsonl"
+    path.write_text(
+        line("a", "submitted", "submitted", request_id="r0", model="m")
+        + line("a", "result", "downloading", cost=0.28)
+        + line("a", "expired", "expired")
+        + line("a", "submitting", "submitting", paid_before=0.28, ended_requests=["r0"], posting_at="P")
+        + line("a", "submit_unknown", "submitting", unknown_at="U")
+        + line("a", "settle_later", "submitting", error={"detail": "the history has not caught up"})
+    )
+    job = read_ledger(path).jobs["a"]
+    assert job["event"] == "settle_later" and "request_id" not in job and "cost" not in job
+    assert (job["ended_requests"], job["paid_before"], job["posting_at"], job["unknown_at"]) == (["r0"], 0.28, "P", "U")
+
+
 def test_replay_applies_the_carry_rules_line_by_line(tmp_path):
     path = tmp_path / "l.jsonl"
     path.write_text(
@@ -223,6 +241,20 @@ async def test_opening_cuts_a_torn_final_line_and_nothing_else(tmp_path, before,
     assert path.read_bytes().startswith(after) and read_ledger(path).jobs["x"]["state"] == "submitting"
 
 
+@pytest.mark.parametrize("before", [A + B[:9], A[:-2]])
+async def test_a_line_appended_right_after_a_torn_line_is_cut_follows_the_whole_lines(tmp_path, before):
+    """The run killed mid-line is resumed: the cut and the first append happen in the one opening, and the new
+    line lands right after the last whole line (no gap of zero bytes that the next read would call malformed)."""
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(before)
+    async with Ledger(path, clock=FakeClock(epoch=0)) as ledger:
+        await ledger.append("x", "submitting", JobState.SUBMITTING)
+    kept = A if before.startswith(A) and len(before) > len(A) else b""
+    x = b'{"v":1,"ts":"1970-01-01T00:00:00.000Z","job_id":"x","event":"submitting","state":"submitting"}\n'
+    assert path.read_bytes() == kept + x
+    assert sorted(read_ledger(path).jobs) == (["a", "x"] if kept else ["x"])
+
+
 async def test_only_the_last_mebibyte_is_searched_for_the_torn_line(tmp_path):
     path = tmp_path / "l.jsonl"
     big = line("a", "submitting", "submitting", pad="x" * (1 << 20)).encode()  # longer than the tail read
@@ -235,6 +267,19 @@ async def test_only_the_last_mebibyte_is_searched_for_the_torn_line(tmp_path):
     async with Ledger(path, clock=FakeClock()):
         pass
     assert path.read_bytes() == A + big[:-3]
+
+
+async def test_a_torn_line_far_longer_than_a_block_is_cut_before_the_next_line(tmp_path):
+    """A run killed while writing a long line (a long prompt, many parameters) is resumed: the torn line goes
+    however long it is (up to the searched mebibyte), or the next line would be glued to it and the ledger
+    could no longer be read."""
+    path = tmp_path / "l.jsonl"
+    long = line("b", "submitting", "submitting", params={"prompt": "p" * 200_000}).encode()
+    path.write_bytes(A + long[:-5])
+    async with Ledger(path, clock=FakeClock()) as ledger:
+        await ledger.append("x", "submitting", JobState.SUBMITTING)
+    assert path.read_bytes().startswith(A + b'{"v":1')
+    assert sorted(read_ledger(path).jobs) == ["a", "x"]
 
 
 async def test_appending_to_a_ledger_never_opened_is_an_error_naming_it(tmp_path):
