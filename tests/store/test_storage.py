@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import stat
 import struct
 from pathlib import Path
 
@@ -517,6 +518,12 @@ def test_results_csv_gives_each_jobs_prompt_and_parameters_as_it_asked_them():
     assert b[prompt] == "'-a fox" and c[prompt] == "" and c[params] == ""
 
 
+def test_results_csv_gives_parameters_in_any_script_as_written_not_as_escapes():
+    rendered = render_results({"a": {"state": "completed", "params": {"prompt": "héron à l'aube, 夜明け"}}}).decode()
+    header, a = list(csv.reader(io.StringIO(rendered)))
+    assert a[header.index("params")] == '{"prompt": "héron à l\'aube, 夜明け"}'
+
+
 def test_a_saved_file_ffmpeg_cannot_read_is_kept_with_its_unreadable_warning(tmp_path):
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"not a video at all" * 20)
@@ -588,6 +595,45 @@ def test_a_file_written_atomically_goes_through_a_hidden_temporary_name(tmp_path
     (tmp, listing), (folder, after) = synced
     assert re.fullmatch(re.escape(str(tmp_path)) + r"/\.results\.csv\.[0-9a-f]{8}\.tmp", tmp)
     assert listing == [os.path.basename(tmp)] and folder == str(tmp_path) and after == ["results.csv"]
+
+
+def _synced_sizes(monkeypatch) -> list[int]:
+    """Record each fsync of a regular file: how many bytes of it the kernel held at that moment."""
+    sizes: list[int] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode):
+            sizes.append(info.st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return sizes
+
+
+def test_a_file_written_atomically_has_all_its_bytes_handed_to_the_disk_before_its_fsync(tmp_path, monkeypatch):
+    # bytes still in the process's buffer at the fsync are not on the disk when the rename is: a power cut
+    # would leave an empty results.csv or sidecar under its real name
+    sizes = _synced_sizes(monkeypatch)
+    write_atomically(tmp_path / "results.csv", b"x" * 100)
+    assert sizes == [100]
+
+
+def test_a_file_that_cannot_be_put_in_place_leaves_no_temporary_file_behind(tmp_path):
+    (tmp_path / "results.csv").mkdir()  # the rename over it fails
+    with pytest.raises(IsADirectoryError):
+        write_atomically(tmp_path / "results.csv", b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+async def test_a_download_has_all_its_bytes_handed_to_the_disk_before_its_fsync(tmp_path, monkeypatch):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    sizes = _synced_sizes(monkeypatch)
+    dest = out.video_path("j", "m")
+    await out.save_stream("j", dest, _chunks(VALID), content_length=None, file_size=None, max_bytes=10_000)
+    assert sizes == [len(VALID)] and dest.read_bytes() == VALID
 
 
 async def test_a_download_that_cannot_be_installed_names_the_folder_the_job_and_the_cause(tmp_path):
