@@ -13,7 +13,7 @@ import pytest
 from batchgen.clock import FakeClock, iso_utc
 from batchgen.errors import LedgerError
 from batchgen.jobs import JobState
-from batchgen.store.ledger import Ledger, Replay, carry_forward, event_line, read_ledger
+from batchgen.store.ledger import Ledger, Replay, carry_forward, event_line, read_ledger, read_ledger_again
 
 MALFORMED = (
     "malformed ledger line (not a JSON event with job_id and state); the ledger was edited or damaged. "
@@ -192,6 +192,20 @@ def test_replay_applies_the_carry_rules_line_by_line(tmp_path):
     jobs = read_ledger(path).jobs
     assert jobs["a"]["request_id"] == "r1" and jobs["a"]["model"] == "m"
     assert "request_id" not in jobs["b"]
+
+
+def test_a_read_is_taken_again_only_while_the_ledger_is_unchanged_even_within_one_tick_of_its_clock(tmp_path):
+    """A run's start takes the command's read of the ledger if the file is as it was; a line appended since is
+    seen even when the file system's clock had not moved on (its mtime is coarse): the size tells."""
+    path = tmp_path / "l.jsonl"
+    path.write_text(line("a", "submitting", "submitting"))
+    first = read_ledger(path)
+    assert read_ledger_again(path, first) is first
+    info = os.stat(path)
+    with path.open("a") as fh:
+        fh.write(line("b", "submitting", "submitting"))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # the same mtime as at the first read
+    assert sorted(read_ledger_again(path, first).jobs) == ["a", "b"]
 
 
 # ---------------------------------------------------------------------- appending
