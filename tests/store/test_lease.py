@@ -16,9 +16,11 @@ import pytest
 
 pytest.importorskip("obstore")
 
+from batchgen.clock import wall_now
 from batchgen.errors import LedgerError, LockHeld, StoreUnavailable
 from batchgen.store.lease import Lease
 from batchgen.store.objects import Bucket
+from batchgen.store.output import live_runs
 
 SHARD = "1-of-4"
 
@@ -325,3 +327,18 @@ async def test_a_holder_is_told_gone_only_for_a_pid_of_this_host_that_no_longer_
     answers.append(ProcessLookupError(3, "No such process"))  # and once it has ended: gone, told so
     with pytest.raises(LockHeld, match="no longer running on this host"):
         await Lease(bucket, SHARD, ttl_s=30, now=clock).acquire()
+
+
+async def test_status_names_a_shards_run_only_while_its_lease_has_not_lapsed(tmp_path):
+    """A run whose machine died leaves its lease unreleased: once it has lapsed, status says no run holds the
+    shard (a new run takes it at once), while a lease in force names its holder, and a released one nobody."""
+    url = f"file://{tmp_path / 'store'}"
+    bucket = Bucket(url)
+    lapsed = Lease(bucket, SHARD, ttl_s=30, now=lambda: wall_now() - 60)
+    await lapsed.acquire()  # good until 30 s ago
+    running = Lease(bucket, "2-of-4", ttl_s=600)
+    await running.acquire()
+    held = await live_runs(url, [SHARD, "2-of-4"])
+    assert held == {"2-of-4": f"host {socket.gethostname()} pid {os.getpid()}"}
+    await running.release()
+    assert await live_runs(url, [SHARD, "2-of-4"]) == {}

@@ -24,6 +24,7 @@ from batchgen.store import media, mp4, results
 from batchgen.store.files import write_atomically
 from batchgen.store.local import OutputDir, _disk_message, lock_holder, safe_video_name
 from batchgen.store.mp4 import mp4_problem, spool_verified
+from batchgen.store.output import live_runs
 from batchgen.store.results import neutralise, render_results
 from batchgen.store.shards import Shard
 
@@ -272,6 +273,18 @@ def test_the_lock_holder_is_read_without_taking_the_lock(tmp_path):
     assert lock_holder(out.lock_path) is None
     out.lock()  # looking did not keep any lock behind
     out.unlock()
+
+
+async def test_status_names_a_run_that_holds_the_lock_before_it_has_written_its_pid(tmp_path):
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    fd = os.open(out.lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # locked, its pid not yet written
+    try:
+        assert await live_runs(out.root, [""]) == {"": "another process"}
+    finally:
+        os.close(fd)
+    assert await live_runs(out.root, [""]) == {}
 
 
 def test_a_lock_that_cannot_be_created_says_where(tmp_path):
