@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import av
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -20,7 +21,7 @@ from batchgen.report.pace import PACE_FILE, read_pace
 from batchgen.report.publish import publish, verdict_from
 from batchgen.simulator import SimConfig, SimState
 from batchgen.simulator.media import template
-from batchgen.store.media import Media, check_media, probe_video
+from batchgen.store.media import Media, check_media, inspect_video, probe_video
 from tests.helpers import (
     batch_yaml,
     run_batch,
@@ -105,6 +106,51 @@ def test_a_duration_exactly_at_the_tolerance_is_no_mismatch():
     assert check_media(Media(5.5, 1280, 720, 24, "h264", 132), {"duration": 5}, **CHECK) == []
     (warning,) = check_media(Media(5.51, 1280, 720, 24, "h264", 132), {"duration": 5}, **CHECK)
     assert warning == {"kind": "duration_mismatch", "detail": "asked for 5 s, the video lasts 5.51 s"}
+
+
+def test_an_aspect_exactly_at_the_tolerance_is_no_mismatch():
+    at = Media(5.0, 125, 100, 24, "h264", 120)  # 1.25 against 1:1: 25 % off
+    assert check_media(at, {"aspect_ratio": "1:1"}, duration_tolerance_s=0.5, aspect_tolerance=0.25) == []
+    over = Media(5.0, 126, 100, 24, "h264", 120)
+    (warning,) = check_media(over, {"aspect_ratio": "1:1"}, duration_tolerance_s=0.5, aspect_tolerance=0.25)
+    assert warning == {"kind": "aspect_mismatch", "detail": "asked for 1:1, the video is 126x100"}
+
+
+def _write(path: Path, kind: str, count: int, options: dict[str, str] | None = None) -> None:
+    """An MP4 of ``count`` blank frames: 64x36 pictures at 8 a second, or 1024-sample sound frames."""
+    with av.open(str(path), "w", format="mp4", options=options or {}) as container:
+        frames: list[Any] = []
+        if kind == "video":
+            video = container.add_stream("libx264", rate=8)
+            video.width, video.height, video.pix_fmt = 64, 36, "yuv420p"
+            frames = [av.VideoFrame(64, 36, "yuv420p") for _ in range(count)]
+            stream: Any = video
+        else:
+            stream = container.add_stream("aac", rate=8000)
+            for index in range(count):
+                sound = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+                sound.sample_rate, sound.pts = 8000, index * 1024
+                frames.append(sound)
+        for frame in frames:
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+        for frame in [*frames, None]:
+            for packet in stream.encode(frame):
+                container.mux(packet)
+
+
+def test_probe_counts_the_frames_of_a_video_whose_header_does_not_say(tmp_path):
+    path = tmp_path / "fragmented.mp4"  # written as fragments, as a stream is: its header counts no frames
+    _write(path, "video", 16, {"movflags": "frag_keyframe+empty_moov"})
+    media = probe_video(path)
+    assert (media.width, media.height, media.duration_s, media.fps, media.frames) == (64, 36, 2.0, 8.0, 16)
+
+
+def test_a_saved_file_with_sound_and_no_picture_is_kept_as_unreadable_not_a_crash(tmp_path):
+    path = tmp_path / "sound.mp4"
+    _write(path, "audio", 10)
+    record, warnings = inspect_video(path, {"duration": 5}, duration_tolerance_s=0.5, aspect_tolerance=0.03)
+    assert record is None and warnings == [{"kind": "unreadable", "detail": f"{path} has no video stream"}]
 
 
 def test_probe_names_an_unreadable_file(tmp_path):
