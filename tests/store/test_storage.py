@@ -130,6 +130,8 @@ def box(kind: bytes, payload: bytes = b"", *, large: bool = False, to_end: bool 
             "box 'mdat' at byte 16 runs past the end of the file",
         ),
         (box(b"moov") + box(b"ftyp") + box(b"mdat"), "the file does not start with an 'ftyp' box"),
+        (box(b"mdat") + box(b"ftyp") + box(b"moov"), "the file does not start with an 'ftyp' box"),
+        (box(b"free") + box(b"ftyp") + box(b"moov") + box(b"mdat"), "the file does not start with an 'ftyp' box"),
         (box(b"ftyp") + box(b"mdat"), "the 'moov' box is missing"),
         (box(b"ftyp") + box(b"moov"), "the 'mdat' box is missing"),
         (box(b"ftyp") + box(b"moov") + box(b"mdat") + b"\0\0\0", "a box header at byte 24 is cut short"),
