@@ -132,6 +132,13 @@ def test_a_show_exactly_the_tolerance_after_the_finish_is_not_late():
     assert lag.shown_done("s", 100.0 + tolerance + 0.5, 100.0, MEDIAN)  # more than it: late, and checked
 
 
+def test_a_result_exactly_the_tolerance_before_the_sweep_confirms_no_lag_and_refutes_the_rows():
+    lag = LagWatch(min_interval_s=2.0)
+    assert lag.shown_done("r", 200.0, 100.0, MEDIAN)  # shown unfinished 100 s after its row's finish: checked
+    assert not lag.result_says("r", 200.0 - LAG_TOLERANCE * MEDIAN)  # its result: no more than the tolerance
+    assert not lag.confirmed and lag.refuted
+
+
 def test_a_lag_needs_more_than_the_share_of_telling_shows_not_just_as_many():
     lag = LagWatch(min_interval_s=2.0)
     for i in range(20):  # twenty shows that could tell, of which four are late
@@ -141,6 +148,7 @@ def test_a_lag_needs_more_than_the_share_of_telling_shows_not_just_as_many():
     assert not lag.lags(4, 0.2)  # four of twenty is a fifth, not more than one
     lag.shown_done("r20", 200.0, 100.0, MEDIAN)
     assert lag.lags(4, 0.2)  # five of twenty-one is
+    assert lag.lags(5, 0.2) and not lag.lags(6, 0.2)  # and five late shows are at least five, not six
 
 
 def test_a_run_spends_at_most_six_result_calls_on_checking_late_shows():
@@ -183,6 +191,7 @@ def test_the_worst_lag_is_the_longest_a_sweep_showed_not_the_last():
         (LAG_TOLERANCE * MEDIAN + 1.0, 0.0, True),
         (80.0, 90.0, False),  # a poll saw the job unfinished after the finish the row gives
         (95.0, 90.0, True),
+        (90.0, 90.0, True),  # finished just as the poll saw it unfinished: not shorter than that age
         (1e9, 0.0, True),  # a finish after the row was shown is no late show (nothing to refute)
     ],
 )

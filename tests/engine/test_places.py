@@ -49,8 +49,12 @@ def test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_ma
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [3]
     # sent before every request placed was known made: from the first one's page, then back
     assert read_all(places.walk({"old"}, {"old": 5.0}), end=6) == [2, 3, 4, 5, 6, 1]
+    # two not yet listed: from the lower of their places (the older one's), on to the end, then back
+    assert read_all(places.walk({"new", "newer"}, sent), end=6) == [3, 4, 5, 6, 2, 1]
     places.listed("b", 4, made["b"], in_flight=True)  # listed again, lower
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [4]
+    # the request made before "new" moved down with it: "new" is looked for from b's new page
+    assert read_all(places.walk({"new"}, sent), end=6, stop_after=1) == [4]
     places.forget("b")
     assert read_all(places.walk({"b"}, sent), end=6, stop_after=1) == [1]  # forgotten: the end is sought
 
@@ -123,7 +127,7 @@ def end_search(pages_with_rows: int, hint: int | None = None, *, every_page_full
     return anyio.run(first_empty_page, rows_on, hint), read
 
 
-@pytest.mark.parametrize("rows_end", [0, 1, 2, 7, 150, 3000])
+@pytest.mark.parametrize("rows_end", [0, 1, 2, 7, 150, 1023, 3000])
 @pytest.mark.parametrize("hint", [None, 1, 149, 150, 151, 400])
 def test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then_halving(rows_end, hint):
     end, read = end_search(rows_end, hint)

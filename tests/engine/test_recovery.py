@@ -17,6 +17,7 @@ from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
+from batchgen.engine.history_trouble import HistoryTrouble
 from batchgen.engine.lookup import NotCaughtUp
 from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
 from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit, Running
@@ -388,6 +389,33 @@ async def test_a_look_up_soon_after_the_history_gave_up_is_told_at_once_and_a_la
         api.rows = [row("theirs", "p0", since + 1)]
         assert await _settle_all(clock, rec, jobs(1), since) == [Attach("theirs")]
         assert len(api.at) == asked + 1 and rec.trouble.began is None
+
+
+async def test_an_outage_long_after_a_spell_gave_up_is_ridden_out_as_a_new_spell_not_given_up_at_once():
+    """The history gave up at 300 s; 600 s later it fails again: a new spell, with the gateway's retries and
+    the probes' schedule again, not the old spell past its patience, which would tell the job at once."""
+    clock = FakeClock()
+    api = FailingHistory(clock)
+    rec = reconciler(clock, api)
+    with set_testing():
+        await _settle_all(clock, rec, jobs(1), clock.epoch())
+        clock.advance(600.0)
+        start, asked = clock.now(), len(api.at)
+        (told,) = await _settle_all(clock, rec, jobs(1), clock.epoch())
+    assert [at - start for at in api.at[asked:]] == [0.0, 0.0, 5.0, 15.0, 35.0, 75.0, 155.0, 300.0]
+    assert (told.event, told.state) == (Event.RECONCILE_FAILED, JobState.SUBMITTING)
+
+
+def test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first():
+    """A spell that began with a 500 and ended on a dropped connection tells the jobs that wait what the
+    history answered last, as it now stands."""
+    clock = FakeClock()
+    trouble = HistoryTrouble(clock, patience_s=300.0)
+    first, last = ServerError("500 Internal Server Error", status=500), ServerError("502 Bad Gateway", status=502)
+    assert not trouble.failed(first)
+    clock.advance(300.0)
+    assert trouble.failed(last)
+    assert trouble.verdict() is last
 
 
 async def test_a_history_that_answers_a_look_up_by_id_with_a_404_ends_its_spell_of_trouble():
