@@ -346,3 +346,56 @@ def test_a_window_sixty_times_the_configured_one_is_found_in_few_probes():
     learned = finder.admitted(at, at)
     assert learned is not None and 60.0 <= learned[0] <= 1.6 * 60.0
     assert probes + 1 <= math.ceil(math.log(60) / math.log(1.6)) + 2  # (one more at the configured window)
+
+
+def test_a_429_on_the_very_first_call_spaces_its_probes_apart_not_one_each_instant():
+    """Nothing admitted, the 429 answered the moment the call went: the run spans no time, yet the probes go
+    at growing gaps (from a thousandth of the window), a few before the configured window, never a flood."""
+    finder = WindowFinder(window_s=10.0)
+    at = finder.rejected(0.0, 0.0)
+    probes = 0
+    while at < 10.0:
+        assert at > 0.0 and probes < 20
+        probes += 1
+        nxt = finder.probe_sent(at)
+        assert finder.rejected(at, at) == nxt and nxt > at
+        at = nxt
+
+
+def test_the_bounds_refusals_prove_allow_for_a_call_that_reached_the_server_late():
+    """One of the run's calls was answered a second after its send, so it may have reached the server a second
+    late: a refusal ``x`` seconds after the run began proves the window longer than ``x`` less that second."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    finder.admitted(0.0, 1.0)
+    for i in range(1, 20):
+        finder.admitted(i * 0.1, i * 0.1)
+    assert finder.delay == pytest.approx(1.0)
+    first = finder.rejected(2.0, 2.0)
+    assert finder.lower == pytest.approx((2.0 - 1.0) * 0.99)
+    finder.probe_sent(first)
+    finder.rejected(first, first)  # the probe refused at 3 s
+    assert finder.lower == pytest.approx((3.0 - 1.0) * 0.99)
+
+
+def test_a_refused_probe_after_fewer_than_the_limit_got_through_proves_nothing_about_the_window():
+    """A later overload where only 5 of the 20 learned got through: the limit fell, and a probe refused 4.5 s
+    after them does not show the window longer than 4.5 s (the server may hold others' calls)."""
+    finder = _learned_at_four_and_a_half()
+    for i in range(5):
+        finder.admitted(100.0 + 0.1 * i, 100.0 + 0.1 * i)
+    probe = finder.rejected(100.5, 100.5)
+    assert probe == pytest.approx(104.5)  # the known window first
+    finder.probe_sent(probe)
+    finder.rejected(probe, probe)
+    assert finder.lower == pytest.approx(2.97)
+
+
+def test_once_the_known_window_is_refused_the_probes_grow_from_the_run_as_before():
+    finder = _learned_at_four_and_a_half()
+    for i in range(20):
+        finder.admitted(100.0 + 0.1 * i, 100.0 + 0.1 * i)
+    probe = finder.rejected(102.0, 102.0)
+    assert probe == pytest.approx(104.5)  # the known window first
+    nxt = finder.probe_sent(probe)
+    assert finder.rejected(probe, probe) == nxt == pytest.approx(100.0 + 2.0 * 1.5**3)  # then 2 s x 1.5^k
+    assert finder.probe_sent(nxt) == pytest.approx(100.0 + 2.0 * 1.5**4)

@@ -8,6 +8,7 @@ import pytest
 
 from batchgen.engine.pollplan import LatencyModel
 from batchgen.engine.survival import Survival, expected_finds
+from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.engine.doubles import SWEEP_KEY, by_rid, swept_job
 
 
@@ -144,3 +145,17 @@ def test_the_expected_finds_count_each_job_in_flight_at_risk_from_the_age_it_was
     one = Survival(sorted(finishes), [3.25] * 7, latency.median(SWEEP_KEY)).done_between(3.25, 3.65)
     assert found is not None and found == pytest.approx(7 * one)
     assert 1.5 < found < 6.0
+
+
+def test_the_expected_finds_are_unknown_while_a_kind_among_the_jobs_in_flight_is_not_learned():
+    """A kind with no finishes yet could have finished at any age: the count is not known (a due sweep goes),
+    not the learned kinds' count alone, which would put the sweep off while that kind's jobs wait."""
+    latency = LatencyModel()
+    for seconds in (2.4, 2.5, 2.6, 2.7):
+        latency.observe(SWEEP_KEY, seconds)
+    other = TrackedJob(JobSpec("x", "kling-unlearned", {"prompt": "x"}), JobState.SUBMITTED, 0.28)
+    other.request_id, other.submitted_at = "rx", 0.0
+    jobs = by_rid(*(swept_job(i, 0.0) for i in range(3)), other)
+    assert expected_finds(jobs, latency, lambda rid, job: 3.0, now=3.0) is None
+    del jobs["rx"]
+    assert expected_finds(jobs, latency, lambda rid, job: 3.0, now=3.0) == 0.0
