@@ -592,6 +592,9 @@ def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so
     assert "no request of ours was sent after it" not in said and "Run again later" not in said
     assert "this run has not seen it list a request of ours of kling-2.6" in said and "No job is left to send" in said
     assert "A plain re-run settles none of the 1 left: their reason above says what does" in said
+    # a job sent after it settles it (as below): the ledger does not mark it as one no send settles (`status`)
+    left = [rec["error"] for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "submitting"]
+    assert len(left) == 1 and left[0].get("rerun") is False and "send_settles" not in left[0]
     # A row added to the manifest is a request in flight: the history lists it, and job-000 is settled
     write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0

@@ -87,6 +87,15 @@ def test_a_budget_that_cannot_afford_max_interval_widens_the_gap_and_says_so_onc
     assert p.budget_bound
 
 
+def test_safety_net_polls_further_apart_than_max_interval_are_no_budget_shortfall_to_warn_of(caplog):
+    """With history sweeps finding the jobs, the per-job polls are a rare safety net, meant further apart than
+    max_interval_s: a floor past it there is no sign the budget cannot afford the polls, and is not told."""
+    p = plan(hi=3.0)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        assert p.next_poll(KEY, 0.0, 10.0, 3, floor=80.0, sparse=True) >= 90.0
+    assert not [r for r in caplog.records if "cannot afford" in r.getMessage()] and not p.budget_bound
+
+
 def test_the_expiry_guard_wins_and_a_short_record_life_tightens_it():
     p = plan(hi=10_000.0)
     assert p.next_poll(KEY, 0.0, 2900.0, 9, floor=5000.0) == 3000.0  # 3600 - 600
