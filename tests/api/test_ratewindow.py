@@ -399,3 +399,17 @@ def test_once_the_known_window_is_refused_the_probes_grow_from_the_run_as_before
     nxt = finder.probe_sent(probe)
     assert finder.rejected(probe, probe) == nxt == pytest.approx(100.0 + 2.0 * 1.5**3)  # then 2 s x 1.5^k
     assert finder.probe_sent(nxt) == pytest.approx(100.0 + 2.0 * 1.5**4)
+
+
+def test_calls_answered_out_of_order_are_counted_by_when_they_were_sent():
+    """Calls in flight together come back in any order: the run a 429 shows begins at the first sent, not the
+    first answered, and the window it proves runs from there."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(0, 20, 2):  # answered in pairs, the later-sent call first
+        finder.admitted((i + 1) * 0.1, (i + 1) * 0.1 + 0.05)
+        finder.admitted(i * 0.1, (i + 1) * 0.1 + 0.06)
+    assert finder.admitted_since(-1.0) == pytest.approx([i * 0.1 for i in range(20)])
+    first = finder.rejected(2.0, 2.0)
+    finder.probe_sent(first)
+    learned = finder.admitted(first, first)
+    assert learned is not None and learned[0] == pytest.approx(first) and learned[1] == 20

@@ -34,6 +34,7 @@ def test_with_every_job_placed_no_tail_and_back_from_a_page_past_the_last():
     # rows left the history's window (back towards the first)
     assert read_all(Walk({4, 6}, tail=None), end=9) == [4, 6, 7, 5, 3, 2, 1]
     assert read_all(Walk({4, 6}, tail=None), end=5) == [4, 6, 5, 3, 2, 1]  # 6 lies past the end now
+    assert read_all(Walk({9, 3, 5}, tail=None), end=10) == [3, 5, 9, 10, 8, 7, 6, 4, 2, 1]  # ascending, always
 
 
 def test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent():
