@@ -5061,6 +5061,284 @@ PLANTS = (
             "test_a_submit_beside_submits_of_unknown_outcome_alone_is_never_held_by_the_life_cap",
         ),
     ),
+    Plant(
+        "a ledger opened without O_APPEND writes its first line past a torn tail it cut (zero bytes, malformed)",
+        "batchgen/store/ledger.py",
+        "os.O_RDWR | os.O_CREAT | os.O_APPEND",
+        "os.O_RDWR | os.O_CREAT",
+        ("tests/store/test_ledger.py::test_a_line_appended_right_after_a_torn_line_is_cut_follows_the_whole_lines",),
+    ),
+    Plant(
+        "only a ledger's last KiB is searched for a torn line: a long torn line is left and the next glued to it",
+        "batchgen/store/ledger.py",
+        "tail = min(size, 1 << 20)",
+        "tail = min(size, 1 << 10)",
+        ("tests/store/test_ledger.py::test_a_torn_line_far_longer_than_a_block_is_cut_before_the_next_line",),
+    ),
+    Plant(
+        "a made-again job's ended requests are not carried past its submitting line (a look-up may take r0's row)",
+        "batchgen/store/ledger.py",
+        '    "ended_requests",  # the requests of earlier attempts of a job made again: never a lost submit\'s row\n',
+        "",
+        (
+            "tests/store/test_ledger.py::test_a_job_made_again_whose_new_submit_is_lost_keeps_its_earlier_requests_"
+            "and_dates_on_every_later_line",
+        ),
+    ),
+    Plant(
+        "a ledger's stamp leaves out its size: a line appended within one mtime tick is vouched for, never read",
+        "batchgen/store/ledger.py",
+        "    return info.st_size, info.st_mtime_ns, info.st_ino\n",
+        "    return 0, info.st_mtime_ns, info.st_ino\n",
+        (
+            "tests/store/test_ledger.py::test_a_read_is_taken_again_only_while_the_ledger_is_unchanged_even_within_"
+            "one_tick_of_its_clock",
+        ),
+    ),
+    Plant(
+        "a file written atomically is fsynced before its buffer is flushed (renamed in place with its bytes unsynced)",
+        "batchgen/store/files.py",
+        "                fh.flush()\n",
+        "",
+        (
+            "tests/store/test_storage.py::"
+            "test_a_file_written_atomically_has_all_its_bytes_handed_to_the_disk_before_its_fsync",
+        ),
+    ),
+    Plant(
+        "a download is fsynced before its buffer is flushed (renamed into videos/ with its bytes unsynced)",
+        "batchgen/store/mp4.py",
+        "        await out.flush()\n",
+        "",
+        ("tests/store/test_storage.py::test_a_download_has_all_its_bytes_handed_to_the_disk_before_its_fsync",),
+    ),
+    Plant(
+        "a file written atomically whose rename fails leaves its hidden temporary file behind",
+        "batchgen/store/files.py",
+        "        with contextlib.suppress(OSError):\n            tmp.unlink()\n",
+        "        pass\n",
+        ("tests/store/test_storage.py::test_a_file_that_cannot_be_put_in_place_leaves_no_temporary_file_behind",),
+    ),
+    Plant(
+        "results.csv's params column escapes every non-ASCII character of what was asked",
+        "batchgen/store/results.py",
+        "json.dumps(params, ensure_ascii=False, sort_keys=True)",
+        "json.dumps(params, ensure_ascii=True, sort_keys=True)",
+        ("tests/store/test_storage.py::test_results_csv_gives_parameters_in_any_script_as_written_not_as_escapes",),
+    ),
+    Plant(
+        "status says no run holds a folder whose lock is held by a run that has not written its pid yet",
+        "batchgen/store/output.py",
+        "            if pid is not None:\n",
+        "            if pid:\n",
+        ("tests/store/test_storage.py::test_status_names_a_run_that_holds_the_lock_before_it_has_written_its_pid",),
+    ),
+    Plant(
+        "status names a shard's lapsed, unreleased lease (its machine died) as a run holding it now",
+        "batchgen/store/output.py",
+        'if not record.get("released") and left > 0:',
+        'if not record.get("released"):',
+        ("tests/store/test_lease.py::test_status_names_a_shards_run_only_while_its_lease_has_not_lapsed",),
+    ),
+    Plant(
+        "a video whose aspect is exactly at media.aspect_tolerance is warned aspect_mismatch",
+        "batchgen/store/media.py",
+        "        if abs(ratio / want_ratio - 1) > aspect_tolerance:",
+        "        if abs(ratio / want_ratio - 1) >= aspect_tolerance:",
+        ("tests/report/test_report.py::test_an_aspect_exactly_at_the_tolerance_is_no_mismatch",),
+    ),
+    Plant(
+        "a video whose header counts no frames (a fragmented MP4) is told as 0 frames, never counted",
+        "batchgen/store/media.py",
+        "            frames = stream.frames or None\n",
+        "            frames = stream.frames\n",
+        ("tests/report/test_report.py::test_probe_counts_the_frames_of_a_video_whose_header_does_not_say",),
+    ),
+    Plant(
+        "a saved file with sound and no picture is probed as a video (an IndexError, not the unreadable warning)",
+        "batchgen/store/media.py",
+        "            if not container.streams.video:\n",
+        "            if False:\n",
+        ("tests/report/test_report.py::test_a_saved_file_with_sound_and_no_picture_is_kept_as_unreadable_not_a_crash",),
+    ),
+    Plant(
+        "a download starting with a box other than moov (mdat, free) passes the 'ftyp' first check",
+        "batchgen/store/mp4.py",
+        'if not seen and kind != b"ftyp":',
+        'if kind == b"moov" and not seen:',
+        ("tests/store/test_storage.py::test_the_mp4_structure_check",),
+    ),
+    # ----------------------------------------------- an audit of the tests: places, lag checks, history trouble
+    Plant(
+        "a request listed again on another page keeps its first page: a job sent after it is sought where it was",
+        "batchgen/engine/places.py",
+        "            marks[at] = (epoch, page)\n",
+        "            pass\n",
+        (
+            "tests/engine/test_places.py::"
+            "test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+        ),
+    ),
+    Plant(
+        "of two jobs not yet listed, a sweep reads on from the newer one's place and misses the older on the way",
+        "batchgen/engine/places.py",
+        "tail = below if tail is None else min(tail, below)",
+        "tail = below if tail is None else max(tail, below)",
+        (
+            "tests/engine/test_places.py::"
+            "test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+        ),
+    ),
+    Plant(
+        "the search for a listing's first empty page gives up one page short of its reach",
+        "batchgen/engine/places.py",
+        "            if page > limit:\n",
+        "            if page >= limit:\n",
+        (
+            "tests/engine/test_places.py::"
+            "test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then_halving",
+        ),
+    ),
+    Plant(
+        "a row's latency equal to the age a poll saw its job unfinished is read as no latency",
+        "batchgen/engine/history_lag.py",
+        "or latency_s < seen_unfinished:",
+        "or latency_s <= seen_unfinished:",
+        (
+            "tests/engine/test_history_lag.py::"
+            "test_a_rows_latency_counts_only_where_it_can_be_its_jobs_submit_to_finish",
+        ),
+    ),
+    Plant(
+        "a result exactly the tolerance before the sweep that showed its job unfinished confirms a lag",
+        "batchgen/engine/history_lag.py",
+        "        if seen - finished_at > tolerance:\n",
+        "        if seen - finished_at >= tolerance:\n",
+        (
+            "tests/engine/test_history_lag.py::"
+            "test_a_result_exactly_the_tolerance_before_the_sweep_confirms_no_lag_and_refutes_the_rows",
+        ),
+    ),
+    Plant(
+        "a lag needs one late show more than the sweeper's least before the sweeps are switched off",
+        "batchgen/engine/history_lag.py",
+        "self.late_shows >= at_least and",
+        "self.late_shows > at_least and",
+        ("tests/engine/test_history_lag.py::test_a_lag_needs_more_than_the_share_of_telling_shows_not_just_as_many",),
+    ),
+    Plant(
+        "a spell of history trouble that gave up never ends: a later outage is given up at its first failure",
+        "batchgen/engine/history_trouble.py",
+        "            self.answered()  # long enough ago: the next failure begins a new spell\n",
+        "            pass\n",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_an_outage_long_after_a_spell_gave_up_is_ridden_out_as_a_new_spell_not_given_up_at_once",
+        ),
+    ),
+    Plant(
+        "a spell of history trouble tells the jobs its first failure, not the latest",
+        "batchgen/engine/history_trouble.py",
+        "        self.error = exc\n",
+        "        self.error = self.error or exc\n",
+        ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
+    ),
+    Plant(
+        "the expected finds skip the jobs of a kind not yet learned: a due sweep is put off while they wait",
+        "batchgen/engine/survival.py",
+        "        if curve is None:\n            return None\n        age = now - job.submitted_at\n",
+        "        if curve is None:\n            continue\n        age = now - job.submitted_at\n",
+        (
+            "tests/engine/test_survival.py::"
+            "test_the_expected_finds_are_unknown_while_a_kind_among_the_jobs_in_flight_is_not_learned",
+        ),
+    ),
+    Plant(
+        "a hintless 429 on the run's first call spans no time: its probes go one each instant",
+        "batchgen/api/window.py",
+        "self._span = max(now - self._start, 1e-3 * self.reference)",
+        "self._span = now - self._start",
+        (
+            "tests/api/test_ratewindow.py::"
+            "test_a_429_on_the_very_first_call_spaces_its_probes_apart_not_one_each_instant",
+        ),
+    ),
+    Plant(
+        "the lower bound a 429 proves takes the held call as arrived when sent, not up to a delay later",
+        "batchgen/api/window.py",
+        "(sent_at - held - self.delay) * (1 - SLACK)",
+        "(sent_at - held) * (1 - SLACK)",
+        ("tests/api/test_ratewindow.py::test_the_bounds_refusals_prove_allow_for_a_call_that_reached_the_server_late",),
+    ),
+    Plant(
+        "the lower bound a refused probe proves takes the run as arrived when sent, not up to a delay later",
+        "batchgen/api/window.py",
+        "(sent_at - self._start - self.delay) * (1 - SLACK)",
+        "(sent_at - self._start) * (1 - SLACK)",
+        ("tests/api/test_ratewindow.py::test_the_bounds_refusals_prove_allow_for_a_call_that_reached_the_server_late",),
+    ),
+    Plant(
+        "a probe refused after fewer calls than the limit got through raises the window's lower bound",
+        "batchgen/api/window.py",
+        "elif sent_at >= self._t429 and (self.limit is None or self._count >= self.limit):",
+        "elif sent_at >= self._t429:",
+        (
+            "tests/api/test_ratewindow.py::"
+            "test_a_refused_probe_after_fewer_than_the_limit_got_through_proves_nothing_about_the_window",
+        ),
+    ),
+    Plant(
+        "once the known window is refused, the probes go one span apart instead of growing",
+        "batchgen/api/window.py",
+        "            if self._k == 0 and self.window is not None:\n",
+        "            if self.window is not None:\n",
+        ("tests/api/test_ratewindow.py::test_once_the_known_window_is_refused_the_probes_grow_from_the_run_as_before",),
+    ),
+    Plant(
+        "a lost submit a later send can settle is marked in the ledger as one no send settles (`status`)",
+        "batchgen/engine/verdicts.py",
+        "    send_settles: bool = True\n",
+        "    send_settles: bool = False\n",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not_promised_to_a_re_run",
+        ),
+    ),
+    Plant(
+        "with sweeps working, a safety-net poll floor past max_interval_s is told as a budget shortfall",
+        "batchgen/engine/pollplan.py",
+        "            if not sparse and floor > self.max_interval and not self.budget_bound:\n",
+        "            if floor > self.max_interval and not self.budget_bound:\n",
+        (
+            "tests/engine/test_polling.py::"
+            "test_safety_net_polls_further_apart_than_max_interval_are_no_budget_shortfall_to_warn_of",
+        ),
+    ),
+    Plant(
+        "the pages where a sweep's jobs were last listed are read in the set's order, not ascending",
+        "batchgen/engine/places.py",
+        "self._todo = sorted(page for page in set(pages) if tail is None or page < tail)",
+        "self._todo = list(page for page in set(pages) if tail is None or page < tail)",
+        ("tests/engine/test_places.py::test_with_every_job_placed_no_tail_and_back_from_a_page_past_the_last",),
+    ),
+    Plant(
+        "admitted calls are kept in the order answered: a run's start is its first answer, not its first send",
+        "batchgen/api/window.py",
+        "        bisect.insort(self._admitted, sent_at)\n",
+        "        self._admitted.append(sent_at)\n",
+        ("tests/api/test_ratewindow.py::test_calls_answered_out_of_order_are_counted_by_when_they_were_sent",),
+    ),
+    # (already caught by the suite; planted here as it guards a paid video: a job taken for stalled too soon)
+    Plant(
+        "the slowest recent finish of a kind is read as its fastest: a job is taken for stalled too soon",
+        "batchgen/engine/pollplan.py",
+        "        seen = self._group(key, least=1)\n        return seen[-1] if seen else None\n",
+        "        seen = self._group(key, least=1)\n        return seen[0] if seen else None\n",
+        (
+            "tests/engine/test_stalls.py::"
+            "test_a_job_is_taken_for_stalled_past_three_times_the_slowest_finish_or_listing_seen",
+        ),
+    ),
 )
 
 
