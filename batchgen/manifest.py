@@ -545,7 +545,7 @@ def _done_without_image(
     image as the folder's ledger recorded it, when every one of its jobs is ``settled`` there (of this model, from
     the same image path as written, the same image for each of its ``repeat`` jobs); else None (the row is still
     to be sent, or another than the one made: its problems stand).  A row with no id has the id derived from its
-    image's digest (``derive``): each completed job made from the same path (``made_from``) is tried for it."""
+    image's digest (``derive``): each settled job made from the same path (``made_from``) is tried for it."""
     if not all(isinstance(message, Missing) for _, message in problems):
         return None
     if isinstance(given_id, str):

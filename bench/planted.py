@@ -5017,8 +5017,8 @@ PLANTS = (
     Plant(
         "--retry-failed sends a failed row again whose image is gone (the image the ledger recorded, not the file)",
         "batchgen/cli/main.py",
-        '    settled = [state for state in LEFT_ALONE if not (state == "failed" and args.retry_failed)',
-        "    settled = [state for state in LEFT_ALONE if not (False)",
+        '    again = {"failed": args.retry_failed, "expired": args.resubmit_lost}',
+        '    again = {"failed": False, "expired": args.resubmit_lost}',
         ("tests/e2e/test_images.py::test_a_failed_rows_deleted_image_stops_only_the_run_that_sends_it_again",),
     ),
     Plant(

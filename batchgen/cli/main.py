@@ -154,8 +154,8 @@ async def _run(args: argparse.Namespace) -> int:
     replay = merge(replays) if replays else None
     known = replay.jobs if replay else None  # a done row's image may be gone: it is never sent again
     # (a failed or expired job is sent again with its flag: its row needs its image then)
-    settled = [state for state in LEFT_ALONE if not (state == "failed" and args.retry_failed)
-               and not (state == "expired" and args.resubmit_lost)]  # fmt: skip
+    again = {"failed": args.retry_failed, "expired": args.resubmit_lost}
+    settled = [state for state in LEFT_ALONE if not again.get(state)]
     manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough,
                                                      known=known, settled=settled), replay)  # fmt: skip
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None

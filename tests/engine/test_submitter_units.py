@@ -1271,20 +1271,24 @@ async def test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_
     assert k.reconciler._sent_from["r-b"] == pytest.approx(start + 600.0, abs=1.0)
 
 
+class _Room:
+    """A life cap whose room the test sets (``now``), never looked at again with time alone."""
+
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def room(self, concurrency: int, in_flight: int) -> int:
+        return self.now
+
+    def recheck_in(self) -> float:
+        return float("inf")
+
+
 async def test_a_job_that_waited_for_estimates_given_back_is_sent_only_if_the_room_still_has_it():
     # c passed the room check (2 in flight of 3), then waited minutes for a or b to give its estimate back; the
     # life cap meanwhile kept one in flight at most.  b failed, c fitted the cap, and was handed over as it was,
     # with a still in flight: past the room a record's life allows.
-    class Room:
-        now = 3
-
-        def room(self, concurrency: int, in_flight: int) -> int:
-            return self.now
-
-        def recheck_in(self) -> float:
-            return float("inf")
-
-    life = Room()
+    life = _Room(3)
     jobs = [pending("a"), pending("b"), pending("c")]
     k = kit(ScriptedApi(), jobs, settings=limited(concurrency=3, cap=0.7))
     stage, _ = submitter(k, life=life)  # type: ignore[arg-type]
@@ -1313,16 +1317,7 @@ async def test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_shra
     # sent when the budget opened: one more in the account's queue than finish within a record's life (in a
     # drawn world, 7 of 17 paid videos written off as expired).  It now waits for the room, and goes once a
     # job sent before it is through.
-    class Room:
-        now = 3
-
-        def room(self, concurrency: int, in_flight: int) -> int:
-            return self.now
-
-        def recheck_in(self) -> float:
-            return float("inf")
-
-    life = Room()
+    life = _Room(3)
     a, b, c = jobs = [pending("a"), pending("b"), pending("c")]
     k = kit(ScriptedApi(submits=["r-a", "r-b", "r-c"]), jobs, settings=limited(concurrency=3))
     stage, tracked = submitter(k, life=life)  # type: ignore[arg-type]
@@ -1343,16 +1338,9 @@ async def test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_shra
 
 async def test_a_submit_beside_submits_of_unknown_outcome_alone_is_never_held_by_the_life_cap():
     # Held behind submits being looked up, it would never be sent, and they wait for a request sent after them.
-    class Room:
-        def room(self, concurrency: int, in_flight: int) -> int:
-            return 1
-
-        def recheck_in(self) -> float:
-            return float("inf")
-
     lost, beside = pending("lost"), pending("beside", prompt="a hare")
     k = kit(ScriptedApi(submits=["r-beside"]), [lost, beside], settings=limited(concurrency=1))
-    stage, _ = submitter(k, life=Room())  # type: ignore[arg-type]
+    stage, _ = submitter(k, life=_Room(1))  # type: ignore[arg-type]
     k.book.take(lost)
     lost.state = JobState.SUBMITTING  # posted, its outcome unknown, being looked up (no request id)
     k.book.take(beside)
