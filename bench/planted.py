@@ -3765,8 +3765,8 @@ PLANTS = (
     Plant(
         "a finished row of ours shown with no link leaves the history taken to stand in for a dead record",
         "batchgen/engine/poller.py",
-        "                (self.reconciler.links.linked if row.generation_url else self.reconciler.links.unlinked)()",
-        "                (self.reconciler.links.linked if row.generation_url else self.reconciler.links.linked)()",
+        "                self.reconciler.links.shown(linked=bool(row.generation_url))",
+        "                self.reconciler.links.shown(linked=True)",
         (
             "tests/e2e/test_record_life.py::"
             "test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for_a_record[none]",

@@ -41,13 +41,12 @@ class HistoryLinks:
             return False
         return True if self._linked else None
 
-    def unlinked(self) -> None:
-        """A finished row of ours came with no link."""
-        self._unlinked = True
-
-    def linked(self) -> None:
-        """A finished row of ours came with a link."""
-        self._linked = True
+    def shown(self, *, linked: bool) -> None:
+        """A finished row of ours came with a link, or with none."""
+        if linked:
+            self._linked = True
+        else:
+            self._unlinked = True
 
     def trusts(self, model: str, history_url: str) -> bool:
         """Whether a job of ``model`` may be downloaded from this history link without a result call."""

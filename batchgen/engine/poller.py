@@ -133,7 +133,7 @@ class Poller(PollSchedule):
         if isinstance(news, Shown):
             job, row = news.job, news.row
             if row.status == "COMPLETED":  # (a row with no link cannot stand in for a record that dies)
-                (self.reconciler.links.linked if row.generation_url else self.reconciler.links.unlinked)()
+                self.reconciler.links.shown(linked=bool(row.generation_url))
             if row.status == "COMPLETED" and row.latency_s is not None:
                 job.server_latency = row.latency_s  # the history's measure, for learning
             elif news.unfinished_at is not None:  # no measure: learn from the sweeps' own bounds
