@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from batchgen.api.window import PROBE_GROWTH
 from batchgen.cli.runner import Outcome, run_jobs
 from batchgen.config import load_settings
 from batchgen.engine.pollplan import SCOUTS
@@ -174,7 +175,9 @@ async def test_hintless_429s_at_4x_the_limit_find_the_window(tmp_path):
     requests = sum(v for k, v in sim.state.counters.items() if not k.startswith("/generations"))
     assert sim.state.early_requests <= 0.10 * requests  # few requests sent into a cooldown
     finder = outcome.run.budget.finder
-    assert finder.window is not None and 1.0 <= finder.window <= 1.3
+    # never shorter than the server's; at most a probe's growth longer, and the answers' delay on a loaded machine
+    # (the narrowing toward 1.0 that follows is the unit tests' to check: a short batch may end before it)
+    assert finder.window is not None and 1.0 <= finder.window <= 1.0 * PROBE_GROWTH * 1.25
     assert finder.limit is not None and finder.limit <= 20
 
 
@@ -188,7 +191,8 @@ async def test_hintless_429s_at_5x_the_limit_and_the_wrong_window_cost_few_reque
     assert sim.state.early_requests <= min(5, 0.10 * requests)
     finder = outcome.run.budget.finder
     assert finder.limit is not None and finder.limit <= 20
-    assert finder.window is not None and finder.lower < 2.0 <= finder.window <= 2.0 * 1.6
+    # at most a probe's growth too long, and a loaded machine's late answers
+    assert finder.window is not None and finder.lower < 2.0 <= finder.window <= 2.0 * PROBE_GROWTH * 1.25
 
 
 async def test_reset_times_from_a_window_far_shorter_than_configured_find_it_and_keep_the_rate(tmp_path):
