@@ -5044,7 +5044,7 @@ PLANTS = (
     Plant(
         "a submit handed over while the room had it is sent though the life cap shrank while it waited",
         "batchgen/engine/submitter.py",
-        "        return sent > 0 and sent >= self.life.room(self.settings.limits.concurrency, sent)",
+        "        return sent >= self.life.room(self.settings.limits.concurrency, sent)",
         "        return False",
         (
             "tests/engine/test_submitter_units.py::test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_"
@@ -5337,6 +5337,26 @@ PLANTS = (
         (
             "tests/engine/test_stalls.py::"
             "test_a_job_is_taken_for_stalled_past_three_times_the_slowest_finish_or_listing_seen",
+        ),
+    ),
+    Plant(
+        "a submit whose room was filled meanwhile by jobs whose records died goes out with none of ours in flight",
+        "batchgen/engine/submitter.py",
+        "        if not sent and not self.life.dead_ahead():",
+        "        if not sent:",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_submit_the_room_had_waits_if_records_found_dead_meanwhile_fill_it_with_no_job_of_ours_in_flight",
+        ),
+    ),
+    Plant(
+        "the jobs whose records died ahead of a held submit include those a lost submit may have made",
+        "batchgen/engine/life_cap.py",
+        "strict=True) if ghost[3] and at > now)",
+        "strict=True) if at > now)",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_no_wait",
         ),
     ),
 )

@@ -262,11 +262,14 @@ class Submitter:
     def _held_back(self, job: TrackedJob) -> bool:
         """Whether a job handed over while the room had it must wait before its POST: its submit waited for the
         budget (a 429's cooldown), and meanwhile a job was seen to wait for a worker where no history stands in
-        for a record, so the life cap shrank, and the jobs already sent fill it.  Sent anyway, it would wait in
-        the account's queue past its record's life.  None waits with no job known made in flight: not beside
+        for a record, so the life cap shrank, and the jobs already sent fill it, or those whose records were found
+        dead meanwhile do (still in the account's queue, they hold no slot of ours).  Sent anyway, it would wait
+        in the account's queue past its record's life.  None waits with no job known made ahead of it: not beside
         submits of unknown outcome alone (a request sent after them is what settles them)."""
         sent = sum(1 for other in self.book.holding() if other is not job and other.request_id is not None)
-        return sent > 0 and sent >= self.life.room(self.settings.limits.concurrency, sent)
+        if not sent and not self.life.dead_ahead():
+            return False
+        return sent >= self.life.room(self.settings.limits.concurrency, sent)
 
     def _probing(self) -> bool:
         """Whether a job's submit is out before any answer of the run was the API's (the next waits for it)."""

@@ -38,7 +38,7 @@ def _polls_gone(sim: SimServer) -> list[float]:
     ],
 )
 async def test_no_job_sent_after_a_record_died_in_the_queue_is_lost(tmp_path, records_s, workers, concurrency):
-    config = SimConfig(time_scale=4000, history="off", workers=workers, expiry_s=records_s, seed=2)
+    config = SimConfig(time_scale=1000, history="off", workers=workers, expiry_s=records_s, seed=2)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=concurrency)
@@ -169,7 +169,7 @@ async def test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for
     # record died in the account's queue could not be fetched from it.  As where no history answers (the first
     # world of the test above), the first wave is deeper than a record's life, and once the run sees its jobs
     # wait it keeps fewer in flight: no job sent after the first record died is lost.
-    config = SimConfig(time_scale=4000, history="on", history_url=history_url, workers=1, expiry_s=3600.0, seed=2)
+    config = SimConfig(time_scale=1000, history="on", history_url=history_url, workers=1, expiry_s=3600.0, seed=2)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(30))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=14)

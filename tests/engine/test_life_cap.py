@@ -117,12 +117,12 @@ def test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finis
     clock.now_s = 3600.0
     cap.died(ids[13])  # 14 ahead of it at a job per 320 s: through at 4480 s
     assert cap.room(CONCURRENCY, 0) == room - 1
-    assert cap._through() == [pytest.approx(14 * 320)]
+    assert cap._through() == [pytest.approx(14 * 320)] and cap.dead_ahead() == 1  # (a submit waits behind it)
     assert cap.recheck_in() == RECHECK_S  # held: looked at again soon (the history may begin to answer)
     cap.sent("next", clock.now(), 1)  # a job sent now has the dead one ahead of it
     assert cap._sent["next"][1] == 2
     clock.now_s = 14 * 320 + 1
-    assert cap.room(CONCURRENCY, 1) == room and cap._through() == []
+    assert cap.room(CONCURRENCY, 1) == room and cap._through() == [] and cap.dead_ahead() == 0
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][:1] == [
         "no request history stands in for a request's record once it expires, and jobs wait in the account's "
         "queue: fewer jobs are kept in flight than limits.concurrency (4 now, not 20), so that each finishes "
@@ -149,7 +149,7 @@ def test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_n
     ids = send(cap, clock, 3)
     clock.advance(10)
     cap.unknown(5.0)  # its POST went out at 5 s, after the three
-    assert cap._ghosts == [(5.0, 4, 10.0, False)]
+    assert cap._ghosts == [(5.0, 4, 10.0, False)] and cap.dead_ahead() == 0  # (a job beside it is never held)
     assert cap.room(CONCURRENCY, 3) == CONCURRENCY - 1 and not cap.wait_seen
     # through a target after its submit (the cap aims for jobs sent), not after it was left: an earlier run's lost
     # submit, left by this one long after it was sent, holds its slot no longer than one of this run's would

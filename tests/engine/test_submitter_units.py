@@ -1274,11 +1274,15 @@ async def test_an_image_job_waiting_for_another_ones_upload_dates_its_submit_by_
 class _Room:
     """A life cap whose room the test sets (``now``), never looked at again with time alone."""
 
-    def __init__(self, now: int) -> None:
+    def __init__(self, now: int, dead: int = 0) -> None:
         self.now = now
+        self.dead = dead  # jobs whose records died that are still ahead in the account's queue
 
     def room(self, concurrency: int, in_flight: int) -> int:
         return self.now
+
+    def dead_ahead(self) -> int:
+        return self.dead
 
     def recheck_in(self) -> float:
         return float("inf")
@@ -1334,6 +1338,27 @@ async def test_a_submit_the_room_had_when_handed_over_waits_if_the_life_cap_shra
         await k.book.finish(a, Event.FAILED, JobState.FAILED, error={"detail": "model error"})
     assert c.request_id == "r-c" and len(k.api.posted) == 3 and k.ledger.events("c") == ["submitting", "submitted"]
     assert [job.spec.id for job in tracked.sent] == ["a", "b", "c"]
+
+
+async def test_a_submit_the_room_had_waits_if_records_found_dead_meanwhile_fill_it_with_no_job_of_ours_in_flight():
+    # c was handed over while the room had it; its POST waited (for the budget, or a loaded machine).  Meanwhile
+    # the first wave's records were found dead: no job of ours holds a slot, but those jobs still fill the
+    # account's queue, and the room is none.  Sent then, it waited behind them past its record's life (a paid
+    # video written off as expired).  It now waits until they would be through.
+    life = _Room(3)
+    c = pending("c")
+    k = kit(ScriptedApi(submits=["r-c"]), [c], settings=limited(concurrency=3))
+    stage, tracked = submitter(k, life=life)  # type: ignore[arg-type]
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        k.book.take(c)  # (the room had it)
+        life.now, life.dead = 0, 12  # twelve records found dead, their jobs still ahead in the queue
+        tg.start_soon(stage.submit, c)
+        await k.clock.sleep(600)
+        assert k.api.posted == [] and c.request_id is None and k.ledger.events("c") == []  # nothing sent
+        life.now, life.dead = 1, 1  # most of them through: room for one
+        k.book.wake()
+    assert c.request_id == "r-c" and k.ledger.events("c") == ["submitting", "submitted"]
+    assert [job.spec.id for job in tracked.sent] == ["c"]
 
 
 async def test_a_submit_beside_submits_of_unknown_outcome_alone_is_never_held_by_the_life_cap():
