@@ -129,10 +129,13 @@ PLANTS = (
     ),
     Plant(
         "per-job polls no longer held to their share of the budget",
-        "batchgen/engine/schedule.py",
-        "floor = self._could_be_done(now) / (share * budget.limit / budget.window)",
-        "floor = 0.0",
-        ("tests/engine/test_polling.py::test_per_job_polls_stay_within_their_share_of_the_budget",),
+        "batchgen/engine/poller.py",
+        "                if self.wait_turn(job, now, due):",
+        "                if False:",
+        (
+            "tests/engine/test_poll_turns.py::"
+            "test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later",
+        ),
     ),
     Plant(
         "the latency model never learns",
@@ -5357,6 +5360,56 @@ PLANTS = (
         (
             "tests/engine/test_life_cap.py::"
             "test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_no_wait",
+        ),
+    ),
+    Plant(
+        "a poll's gap is widened for every job in flight when it is planned, as well as paced in turns",
+        "batchgen/engine/schedule.py",
+        "                paced=True,",
+        "                paced=False,",
+        (
+            "tests/engine/test_poll_turns.py::"
+            "test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later",
+        ),
+    ),
+    Plant(
+        "polls waiting for a turn go in the order they were put back, not the one that came due first",
+        "batchgen/engine/schedule.py",
+        "return (at, (at if due is None else due, -done, next(self._seq)), job.poll_token, job)",
+        "return (at, (at, -done, next(self._seq)), job.poll_token, job)",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_of_the_polls_waiting_for_a_turn_the_one_due_first_goes_first_then_the_one_more_likely_done",
+        ),
+    ),
+    Plant(
+        "a poll at its record's expiry guard waits its turn behind polls",
+        "batchgen/engine/schedule.py",
+        "        if job.result_due or job.record_gone or now >= job.submitted_at + self.plan.guard:",
+        "        if job.result_due or job.record_gone:",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_submits_wait",
+        ),
+    ),
+    Plant(
+        "polls take turns at the larger share of the budget while submits wait",
+        "batchgen/engine/schedule.py",
+        "        share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE\n        return",
+        "        share = POLL_SHARE_IDLE\n        return",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_submits_wait",
+        ),
+    ),
+    Plant(
+        "the budget is told to bind from every job in flight, not only those old enough to be done",
+        "batchgen/engine/schedule.py",
+        "            floor = self._could_be_done(now) * self.turn_gap()",
+        "            floor = max(1, len(self.by_request)) * self.turn_gap()",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls",
         ),
     ),
 )

@@ -158,9 +158,11 @@ class Poller(PollSchedule):
         while not self.control.interrupted:  # after a signal, start nothing new
             now = clock.now()
             if self._heap and self._heap[0][0] <= now:
-                _, _, token, job = heapq.heappop(self._heap)
+                _, (due, _, _), token, job = heapq.heappop(self._heap)
                 if token != job.poll_token or job.state is not JobState.SUBMITTED or job.poll_running:
                     continue  # stale, finished, or being polled (it reschedules itself)
+                if self.wait_turn(job, now, due):
+                    continue  # the polls' share of the budget is taken: at its turn
                 job.poll_running = True
                 await limiter.acquire()
                 tg.start_soon(self._poll_task, job, limiter)

@@ -256,6 +256,7 @@ class PollPlan:
         patience: float = 0.0,
         late: float | None = None,
         turn: int = 0,
+        paced: bool = False,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
         ``floor``: the smallest gap the request budget allows; ``sparse``: history
@@ -264,7 +265,9 @@ class PollPlan:
         ``patience``: the smallest gap once a late find delays no other job (the expiry
         guard still wins, and a job past its guard keeps the plan's own gap); ``late``: with sweeps
         working, the age past which a learned job is a straggler, given a first poll (else twice
-        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first)."""
+        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first); ``paced``: the
+        caller spaces the polls at the budget's share itself (:meth:`schedule.PollSchedule.wait_turn`), so
+        ``floor`` widens no gap, and only says whether the budget binds (thriftier plans, the operator told)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
@@ -302,7 +305,8 @@ class PollPlan:
                     self.max_interval,
                     floor,
                 )
-            when = now + floor
+            if not paced:
+                when = now + floor
         # Never let a job's record expire unpolled.
         guard_at = submitted_at + self.guard
         if now < guard_at:

@@ -2,12 +2,18 @@
 
 Every submitted job sits in one heap ordered by its next poll time
 (``pollplan.PollPlan``).  Per-job polls may use at most ``POLL_SHARE`` of the
-request budget: when more jobs are in flight than that share can poll at the
-planned gap, the gap widens, so submits and result fetches are never starved
-(only jobs old enough to be done count, and the share grows to
-``POLL_SHARE_IDLE`` while no submit waits).  The expiry guard still wins over
-everything.  While history sweeps find finished jobs, per-job polls become a
-sparse safety net (a few scouts per kind not yet learned, in turn, stragglers and the
+request budget, so submits and result fetches are never starved (the share
+grows to ``POLL_SHARE_IDLE`` while no submit waits): they take turns, one per
+``1 / share`` of the budget's rate, in the order they came due
+(:meth:`PollSchedule.wait_turn`).  So while more polls are due than the share
+affords, each waits its turn, and the jobs that came due first go first; once
+fewer are due, each goes at its planned time.  A gap widened for every job in
+flight (the jobs old enough to be done, over the share) would leave the last
+jobs of a wave unpolled long after they finished once the wave's other jobs
+were settled.  That figure only makes the plan thriftier and tells the
+operator the budget binds.  The expiry guard still wins over everything.
+While history sweeps find finished jobs, per-job polls become a sparse
+safety net (a few scouts per kind not yet learned, in turn, stragglers and the
 expiry guard; a straggler's first poll, planned from the samples then, is
 planned again when it comes due, :meth:`PollSchedule.planned_later`); the
 last job in flight is polled, not swept, once polls bring results.  The poll
@@ -45,7 +51,9 @@ class PollSchedule:
         self.latency: LatencyModel = plan.latency
         self.min_interval_s = min_interval_s
         self.max_interval_s = plan.max_interval
-        self._heap: list[tuple[float, int, int, TrackedJob]] = []  # (when, seq, token, job)
+        # (when, (due, -likelihood done, seq), token, job): at the same moment (polls waiting for a turn), the one
+        # that came due first, then the one more likely done, then the one pushed first
+        self._heap: list[tuple[float, tuple[float, float, int], int, TrackedJob]] = []
         self._seq = itertools.count()
         self._changed = anyio.Event()
         # jobs in the schedule (submitted, awaiting a terminal state), by request id; the sweeper
@@ -54,6 +62,7 @@ class PollSchedule:
         self._result_polls: bool | None = None  # polls ask the result endpoint (None: on trial)
         self._scouts: dict[LatencyKey, dict[str, int]] = {}  # per kind not learned yet: its scouts and their turns
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
+        self._next_turn = -math.inf  # run seconds: the next status poll's turn (wait_turn)
 
     @property
     def result_polls(self) -> bool | None:
@@ -94,9 +103,13 @@ class PollSchedule:
         self.sweeper.count_in_flight()
         self.sweeper.idle = self.polls_beat_sweeps()
 
-    def _entry(self, job: TrackedJob, at: float) -> tuple[float, int, int, TrackedJob]:
+    def _entry(
+        self, job: TrackedJob, at: float, due: float | None = None, done: float = 0.0
+    ) -> tuple[float, tuple[float, float, int], int, TrackedJob]:
+        """A heap entry for ``job`` at ``at``; ``due``: when it came due, if earlier (a poll waiting for its turn),
+        ``done``: how likely it is done by now (0..1)."""
         job.poll_token += 1  # older entries of this job are now stale
-        return (at, next(self._seq), job.poll_token, job)
+        return (at, (at if due is None else due, -done, next(self._seq)), job.poll_token, job)
 
     def untrack(self, job: TrackedJob) -> None:
         if job.request_id is not None:
@@ -122,9 +135,7 @@ class PollSchedule:
         if job.result_due:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
-            budget = self.gateway.budget
-            share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
-            floor = self._could_be_done(now) / (share * budget.limit / budget.window)
+            floor = self._could_be_done(now) * self.turn_gap()  # each job polled once in its turn: budget binds?
             key = latency_key(job.spec)
             sparse = self.sweeper.working and not self.polls_beat_sweeps()
             turn = self._scout(key, job) if sparse else 0
@@ -145,6 +156,7 @@ class PollSchedule:
                 patience=patience,
                 late=late,
                 turn=turn or 0,
+                paced=True,
             )
             if patience and shown is not None:  # (never past the expiry guard)
                 at = max(at, min(shown + patience, job.submitted_at + self.plan.guard))
@@ -202,6 +214,26 @@ class PollSchedule:
             count += now - job.submitted_at >= earliest[key]
         self._due = (now, count)
         return max(1, count)
+
+    def wait_turn(self, job: TrackedJob, now: float, due: float) -> bool:
+        """Whether ``job``'s status poll, due since ``due``, must wait for its turn (it is put back in the heap at
+        the next one).  Status polls go one per :meth:`turn_gap`: of those waiting, the one that came due first,
+        and of those that came due together, the job more likely done by now.  A result to fetch, a record found
+        gone, and a poll at its record's expiry guard take no turn: none of them waits behind polls."""
+        if job.result_due or job.record_gone or now >= job.submitted_at + self.plan.guard:
+            return False
+        if now < self._next_turn:
+            done = self.latency.likelihood_done(latency_key(job.spec), now - job.submitted_at)
+            heapq.heappush(self._heap, self._entry(job, self._next_turn, due, done))
+            return True
+        self._next_turn = now + self.turn_gap()
+        return False
+
+    def turn_gap(self) -> float:
+        """Run seconds between two status polls at their share of the request budget (as the run knows it)."""
+        budget = self.gateway.budget
+        share = POLL_SHARE if budget.waiting(Priority.SUBMIT) else POLL_SHARE_IDLE
+        return budget.window / (share * budget.limit)
 
     def wake(self) -> None:
         self._changed.set()

@@ -7,12 +7,8 @@ import random
 
 import pytest
 
-from batchgen.api.ratelimit import RequestBudget
-from batchgen.clock import FakeClock
 from batchgen.engine.pollplan import MIN_SAMPLES, WINDOW, LatencyModel, PollPlan, latency_key
-from batchgen.engine.schedule import POLL_SHARE, POLL_SHARE_IDLE
 from batchgen.jobs import JobSpec, JobState, TrackedJob
-from tests.helpers import schedule_poller
 
 KEY = ("kling-text2video", "std", 5)  # published ~320 s
 MODEL = "kling-text2video"
@@ -233,16 +229,3 @@ def test_learned_latencies_bring_polls_to_when_jobs_finish():
     later = p.next_poll(MODEL, 1_000.0, 1_031.0, 1)
     assert later - 1_031.0 <= 10.0  # a gap that is a small share of what jobs take
     assert p.latency.median(MODEL) == pytest.approx(30.0)
-
-
-def test_per_job_polls_stay_within_their_share_of_the_budget():
-    clock = FakeClock(10_000.0)
-    budget = RequestBudget(60, clock=clock)  # one request a second
-    poller = schedule_poller(clock, budget, plan_with())
-    jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
-    poller.track_many(jobs)
-    poller.schedule(jobs[0], clock.now())
-    when = min(at for at, _, token, job in poller._heap if job is jobs[0] and token == job.poll_token)
-    # 100 jobs on their share of one request a second (no submit waits: POLL_SHARE_IDLE of it).
-    assert when - clock.now() >= 100 / (POLL_SHARE_IDLE * 1.0) - 1e-6
-    assert POLL_SHARE < POLL_SHARE_IDLE < 1.0

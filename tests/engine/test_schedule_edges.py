@@ -4,6 +4,8 @@ sweep's row may hand the poller (fake clock, no server)."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from batchgen.api.answers import HistoryRow
@@ -18,24 +20,51 @@ def planned(poller, job) -> float:
     return min(at for at, _, token, j in poller._heap if j is job and token == job.poll_token)
 
 
-def test_while_submits_wait_per_job_polls_keep_to_the_smaller_share_of_the_budget():
+def test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_submits_wait():
+    # One request a second: polls take 80% of it while no submit waits, half while one does (submits are never
+    # starved).  A poll due while the turn is taken waits for the next one, not a gap sized for every job.
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)  # one request a second
     poller = schedule_poller(clock, budget, plan_with())
     poller.sweeper.sweeping = False  # polls alone
-    jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(100)]
+    a, b, c = jobs = [submitted(f"j{i}", clock.now() - 500.0, polls=3) for i in range(3)]
     poller.track_many(jobs)
-    poller.schedule(jobs[0], clock.now())
-    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / 0.8)  # 80% of it while no submit waits
+    now = clock.now()
+    assert not poller.wait_turn(a, now, now)  # the turn is free: it goes
+    assert poller.wait_turn(b, now, now) and planned(poller, b) == pytest.approx(now + 1 / 0.8)
     budget.waiting = lambda priority: priority == Priority.SUBMIT  # type: ignore[method-assign]
-    clock.advance(10.0)  # the count of jobs that could be done is taken afresh
-    poller.schedule(jobs[0], clock.now())
-    assert planned(poller, jobs[0]) - clock.now() == pytest.approx(100 / 0.5)  # half of it: submits are not starved
+    clock.advance(1 / 0.8)
+    now = clock.now()
+    assert not poller.wait_turn(b, now, now - 1.25)  # its turn
+    assert poller.wait_turn(c, now, now) and planned(poller, c) == pytest.approx(now + 1 / 0.5)
+    # a result to fetch, and a poll at its record's expiry guard, take no turn
+    c.result_due = True
+    assert not poller.wait_turn(c, now, now)
+    c.result_due = False
+    c.submitted_at = now - poller.plan.guard  # (the turn is still taken)
+    assert not poller.wait_turn(c, now, now)
 
 
-def test_only_jobs_old_enough_to_be_done_share_the_poll_budget():
-    """Ten of a hundred jobs are past their kind's earliest learned finish (30 s): they alone share
-    the budget, so each is polled every 10 / 0.8 s, not every 100 / 0.8 s."""
+def test_of_the_polls_waiting_for_a_turn_the_one_due_first_goes_first_then_the_one_more_likely_done():
+    clock = FakeClock(10_000.0)
+    poller = schedule_poller(clock, RequestBudget(60, clock=clock), plan_with())
+    poller.sweeper.sweeping = False
+    fresh, old, late = jobs = [submitted("fresh", clock.now()), submitted("old", clock.now() - 500.0),
+                               submitted("late", clock.now() - 900.0)]  # fmt: skip
+    poller.track_many(jobs)
+    now = clock.now()
+    assert not poller.wait_turn(submitted("x", now - 50.0), now, now)  # the turn is taken
+    assert poller.wait_turn(late, now, now + 0.5)  # came due last, though the most likely done
+    assert poller.wait_turn(fresh, now, now)
+    assert poller.wait_turn(old, now, now)  # due with the fresh one, and more likely done
+    order = [j for _, _, token, j in sorted(poller._heap) if token == j.poll_token]
+    assert order == [old, fresh, late]
+
+
+def test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls(caplog):
+    """Ten of a hundred jobs are past their kind's earliest learned finish (30 s): they alone share the budget,
+    each polled every 10 / 0.8 s, well within max_interval_s; a hundred such would be 125 s apart: the operator
+    is told the budget binds."""
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)
     p = plan_with()
@@ -46,8 +75,16 @@ def test_only_jobs_old_enough_to_be_done_share_the_poll_budget():
     old = [submitted(f"o{i}", clock.now() - 100.0, polls=3) for i in range(10)]
     young = [submitted(f"y{i}", clock.now() - 1.0) for i in range(90)]
     poller.track_many(old + young)
-    poller.schedule(old[0], clock.now())
-    assert planned(poller, old[0]) - clock.now() == pytest.approx(10 / 0.8)
+    with caplog.at_level(logging.WARNING, logger="batchgen"):
+        poller.schedule(old[0], clock.now())
+        assert not p.budget_bound and not caplog.records
+        clock.advance(30.0)  # all of them past their earliest finish (counted afresh)
+        poller.schedule(old[0], clock.now())
+    assert p.budget_bound
+    assert [r.getMessage() for r in caplog.records] == [
+        "the request budget cannot afford a poll of every job within polling.max_interval_s (60s): polls are "
+        "125s apart; raise limits.requests_per_minute or lower limits.concurrency to poll more often"
+    ]
 
 
 def test_while_the_batch_drains_a_jobs_later_polls_may_wait_but_not_its_first():

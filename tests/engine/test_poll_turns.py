@@ -1,0 +1,61 @@
+"""Status polls take turns at their share of the request budget (schedule.PollSchedule.wait_turn): the poller's
+own loop on a fake clock, where every poll asks the result endpoint and a job is done from its finish on."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import anyio
+
+from batchgen.api.answers import Result
+from batchgen.api.ratelimit import Priority, RequestBudget
+from tests.engine.doubles import PollApi, pending, poll_stage
+from tests.engine.doubles import result_answer as done
+
+UNFINISHED = Result("PROCESSING", None, None, None, None, {}, None, 200)
+
+
+class FinishesAt(PollApi):
+    """Each job is PROCESSING until its finish on the fake clock, then COMPLETED; keeps each poll's time."""
+
+    def __init__(self, finish: dict[str, float]) -> None:
+        super().__init__()
+        self.finish = finish
+        self.clock: Any = None
+        self.polls: list[tuple[str, float]] = []
+
+    async def result(self, request_id: str) -> Result:
+        now = self.clock.now()
+        self.polls.append((request_id, now))
+        return done() if now >= self.finish[request_id] else UNFINISHED
+
+
+async def test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later():
+    # Twelve jobs sent 0.4 s apart while submits waited for the budget (one request a second), each done 3 s after
+    # its submit.  Polls may take half the budget while a submit waits, 80% once none does (from 5 s on).  A job's
+    # gap was once sized, when it was sent, for every job in flight then at the smaller share (the last: 11 / 0.5
+    # = 22 s), and kept after the wave's other jobs were settled: the last videos were found 20 s after they were
+    # done.  Now the polls take turns, one every 2 s while submits wait, then one every 1.25 s, in the order due.
+    ids = [f"j{i:02d}" for i in range(12)]
+    api = FinishesAt({f"r-{i}": 0.4 * n + 3.0 for n, i in enumerate(ids)})
+    s = poll_stage(api, [pending(i) for i in ids], result_polls=True)
+    api.clock = clock = s.k.clock
+    budget = s.k.gateway.budget = RequestBudget(60, clock=clock)
+    budget.waiting = lambda priority: priority == Priority.SUBMIT and clock.now() < 5.0  # type: ignore[method-assign]
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        for job in s.k.book.jobs:
+            job.submitted_at = clock.now()
+            s.poller.track(job)
+            await clock.sleep(0.4)
+        with anyio.fail_after(120.0):  # (fake seconds)
+            while len(s.downloads.sent) < 12:
+                await clock.sleep(0.5)
+        tg.cancel_scope.cancel()
+    found = {rid: when for rid, when in api.polls if when >= api.finish[rid]}
+    assert len(found) == 12 and max(found.values()) <= 5.0 + 13 * 1.25  # each in its turn, not 20 s late
+    times = [when for _, when in api.polls]
+    # never above the share: 2 s apart while submits wait, 1.25 s once none does
+    assert all(b - a >= (2.0 if a < 5.0 else 1.25) - 1e-9 for a, b in itertools.pairwise(times))
+    assert len(api.polls) <= 12 + 2  # a poll or two before the jobs were done, no more
