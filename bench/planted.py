@@ -5412,6 +5412,26 @@ PLANTS = (
             "test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls",
         ),
     ),
+    Plant(
+        "a job taken for stalled is forgotten by the life cap, not counted ahead of the jobs sent after it",
+        "batchgen/engine/poller.py",
+        "        if isinstance(found, Gone | Later) and job.done_age is None:",
+        "        elif isinstance(found, Gone | Later) and job.done_age is None:",
+        (
+            "tests/engine/test_poller_units.py::"
+            "test_a_job_taken_for_stalled_holds_its_place_in_the_account_queue_as_a_dead_record_does",
+        ),
+    ),
+    Plant(
+        "a job whose record died where the history could not be read is forgotten by the life cap",
+        "batchgen/engine/poller.py",
+        "isinstance(found, Gone | Later) and job.done_age is None",
+        "isinstance(found, Gone) and job.done_age is None",
+        (
+            "tests/engine/test_poller_units.py::"
+            "test_a_gone_record_the_history_cannot_say_anything_of_is_left_for_a_later_run",
+        ),
+    ),
 )
 
 

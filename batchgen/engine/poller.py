@@ -70,7 +70,7 @@ from .recovery import Reconciler
 from .schedule import PollSchedule
 from .stalls import stall_age
 from .sweeper import Sweeper
-from .verdicts import Found, Gone, Running
+from .verdicts import Found, Gone, Later, Running
 
 log = logging.getLogger("batchgen")
 T = TypeVar("T")
@@ -405,8 +405,10 @@ class Poller(PollSchedule):
                 self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
                 return
             found = self.reconciler.stalled(job, found.status, now - made)
-        elif isinstance(found, Gone) and job.done_age is None:
-            self.life.died(job.request_id or "")  # most likely still in the account's queue, or on its workers
+        if isinstance(found, Gone | Later) and job.done_age is None:
+            # most likely still in the account's queue, or on its workers (a stalled job, or one the history could
+            # not be read for, too): it holds its place ahead of the jobs sent after it until it would be through
+            self.life.died(job.request_id or "")
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)

@@ -248,10 +248,30 @@ async def test_a_gone_record_the_history_cannot_say_anything_of_is_left_for_a_la
 
     job = pending()
     s = stage(NoHistory(statuses=[NotFound("HTTP 404")]), [job])
+    job.sent_at = s.k.clock.now()  # sent by this run: the life cap counts it
     await run(s, lambda: s.k.book.in_flight == 0)
     [(_, event, state, fields)] = s.k.ledger.lines
     assert (event, state) == ("recover_later", "submitted") and s.lost.sent == []
     assert "proxy's page" in fields["error"]["detail"]
+    # it holds no slot of this run, but most likely its place in the account's queue: counted ahead of later jobs
+    assert s.poller.life.dead_ahead() == 1
+
+
+async def test_a_job_taken_for_stalled_holds_its_place_in_the_account_queue_as_a_dead_record_does():
+    # Its record gone, the history showing it PENDING long past the stall age: taken for stalled (lost), but a
+    # job the history still shows waiting most likely holds its place ahead of the jobs sent after it.
+    job = pending()
+
+    class Pending(PollApi):
+        async def history_get(self, request_id: str) -> HistoryRow:
+            return HistoryRow(request_id, MODEL, "PENDING", job.spec.payload(), None, None, None, None)
+
+    s = stage(Pending(statuses=[NotFound("HTTP 404")]), [job])
+    job.submitted_at = job.sent_at = s.k.clock.now() - 5000.0  # sent by this run, long past the stall age
+    await run(s, lambda: bool(s.lost.sent))
+    [message] = s.lost.sent
+    assert isinstance(message, Lost) and "looks stalled" in message.detail
+    assert s.poller.life.dead_ahead() == 1
 
 
 async def test_what_the_history_says_of_a_gone_record_carries_its_cost_and_the_lost_news_says_why():
