@@ -2,8 +2,9 @@
 
 Every submitted job sits in one heap ordered by its next poll time
 (``pollplan.PollPlan``).  Per-job polls may use at most ``POLL_SHARE`` of the
-request budget, so submits and result fetches are never starved (the share
-grows to ``POLL_SHARE_IDLE`` while no submit waits): they take turns, one per
+request budget while submits wait, so they are never starved, and all of it
+(``POLL_SHARE_IDLE``) while none waits: results, and a submit that comes, still
+go first, by their priority in the budget.  Polls take turns, one per
 ``1 / share`` of the budget's rate, in the order they came due
 (:meth:`PollSchedule.wait_turn`).  So while more polls are due than the share
 affords, each waits its turn, and the jobs that came due first go first; once
@@ -38,7 +39,7 @@ from .pollplan import SCOUTS, LatencyKey, LatencyModel, PollPlan, latency_key
 from .sweeper import Sweeper
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
-POLL_SHARE_IDLE = 0.8  # ... and while none waits
+POLL_SHARE_IDLE = 1.0  # ... and while none waits (results, and a submit that comes, still go first: their priority)
 
 
 class PollSchedule:

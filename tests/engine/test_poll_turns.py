@@ -33,10 +33,10 @@ class FinishesAt(PollApi):
 
 async def test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later():
     # Twelve jobs sent 0.4 s apart while submits waited for the budget (one request a second), each done 3 s after
-    # its submit.  Polls may take half the budget while a submit waits, 80% once none does (from 5 s on).  A job's
+    # its submit.  Polls may take half the budget while a submit waits, all of it once none does (from 5 s on).  A job's
     # gap was once sized, when it was sent, for every job in flight then at the smaller share (the last: 11 / 0.5
     # = 22 s), and kept after the wave's other jobs were settled: the last videos were found 20 s after they were
-    # done.  Now the polls take turns, one every 2 s while submits wait, then one every 1.25 s, in the order due.
+    # done.  Now the polls take turns, one every 2 s while submits wait, then one a second, in the order due.
     ids = [f"j{i:02d}" for i in range(12)]
     api = FinishesAt({f"r-{i}": 0.4 * n + 3.0 for n, i in enumerate(ids)})
     s = poll_stage(api, [pending(i) for i in ids], result_polls=True)
@@ -54,8 +54,8 @@ async def test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_wait
                 await clock.sleep(0.5)
         tg.cancel_scope.cancel()
     found = {rid: when for rid, when in api.polls if when >= api.finish[rid]}
-    assert len(found) == 12 and max(found.values()) <= 5.0 + 13 * 1.25  # each in its turn, not 20 s late
+    assert len(found) == 12 and max(found.values()) <= 5.0 + 13 * 1.0  # each in its turn, not 20 s late
     times = [when for _, when in api.polls]
-    # never above the share: 2 s apart while submits wait, 1.25 s once none does
-    assert all(b - a >= (2.0 if a < 5.0 else 1.25) - 1e-9 for a, b in itertools.pairwise(times))
+    # never above the share: 2 s apart while submits wait, 1 s once none does
+    assert all(b - a >= (2.0 if a < 5.0 else 1.0) - 1e-9 for a, b in itertools.pairwise(times))
     assert len(api.polls) <= 12 + 2  # a poll or two before the jobs were done, no more

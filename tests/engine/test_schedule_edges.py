@@ -21,8 +21,9 @@ def planned(poller, job) -> float:
 
 
 def test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_submits_wait():
-    # One request a second: polls take 80% of it while no submit waits, half while one does (submits are never
-    # starved).  A poll due while the turn is taken waits for the next one, not a gap sized for every job.
+    # One request a second: polls may take all of it while no submit waits (results and submits go first by
+    # their priority), half while one does (submits are never starved).  A poll due while the turn is taken
+    # waits for the next one, not a gap sized for every job.
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)  # one request a second
     poller = schedule_poller(clock, budget, plan_with())
@@ -31,11 +32,11 @@ def test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_
     poller.track_many(jobs)
     now = clock.now()
     assert not poller.wait_turn(a, now, now)  # the turn is free: it goes
-    assert poller.wait_turn(b, now, now) and planned(poller, b) == pytest.approx(now + 1 / 0.8)
+    assert poller.wait_turn(b, now, now) and planned(poller, b) == pytest.approx(now + 1.0)
     budget.waiting = lambda priority: priority == Priority.SUBMIT  # type: ignore[method-assign]
-    clock.advance(1 / 0.8)
+    clock.advance(1.0)
     now = clock.now()
-    assert not poller.wait_turn(b, now, now - 1.25)  # its turn
+    assert not poller.wait_turn(b, now, now - 1.0)  # its turn
     assert poller.wait_turn(c, now, now) and planned(poller, c) == pytest.approx(now + 1 / 0.5)
     # a result to fetch, and a poll at its record's expiry guard, take no turn
     c.result_due = True
@@ -63,7 +64,7 @@ def test_of_the_polls_waiting_for_a_turn_the_one_due_first_goes_first_then_the_o
 
 def test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls(caplog):
     """Ten of a hundred jobs are past their kind's earliest learned finish (30 s): they alone share the budget,
-    each polled every 10 / 0.8 s, well within max_interval_s; a hundred such would be 125 s apart: the operator
+    each polled every 10 s, well within max_interval_s; a hundred such would be 100 s apart: the operator
     is told the budget binds."""
     clock = FakeClock(10_000.0)
     budget = RequestBudget(60, clock=clock)
@@ -83,7 +84,7 @@ def test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_p
     assert p.budget_bound
     assert [r.getMessage() for r in caplog.records] == [
         "the request budget cannot afford a poll of every job within polling.max_interval_s (60s): polls are "
-        "125s apart; raise limits.requests_per_minute or lower limits.concurrency to poll more often"
+        "100s apart; raise limits.requests_per_minute or lower limits.concurrency to poll more often"
     ]
 
 
