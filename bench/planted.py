@@ -5310,8 +5310,8 @@ PLANTS = (
     Plant(
         "with sweeps working, a safety-net poll floor past max_interval_s is told as a budget shortfall",
         "batchgen/engine/pollplan.py",
-        "            if not sparse and floor > self.max_interval and not self.budget_bound:\n",
-        "            if floor > self.max_interval and not self.budget_bound:\n",
+        "        if not sparse and floor > self.max_interval and when < now + floor and not self.budget_bound:\n",
+        "        if floor > self.max_interval and when < now + floor and not self.budget_bound:\n",
         (
             "tests/engine/test_polling.py::"
             "test_safety_net_polls_further_apart_than_max_interval_are_no_budget_shortfall_to_warn_of",
@@ -5355,8 +5355,8 @@ PLANTS = (
     Plant(
         "the jobs whose records died ahead of a held submit include those a lost submit may have made",
         "batchgen/engine/life_cap.py",
-        "strict=True) if ghost[3] and at > now)",
-        "strict=True) if at > now)",
+        "        return sum(1 for *_, died in self._ghosts if died)",
+        "        return len(self._ghosts)",
         (
             "tests/engine/test_life_cap.py::"
             "test_a_lost_submit_keeps_its_slot_until_its_job_would_be_through_but_shows_no_wait",
@@ -5364,9 +5364,9 @@ PLANTS = (
     ),
     Plant(
         "a poll's gap is widened for every job in flight when it is planned, as well as paced in turns",
-        "batchgen/engine/schedule.py",
-        "                paced=True,",
-        "                paced=False,",
+        "batchgen/engine/pollplan.py",
+        "            )\n        # Never let a job's record expire unpolled.",
+        "            )\n        when = max(when, now + floor)\n        # Never let a job's record expire unpolled.",
         (
             "tests/engine/test_poll_turns.py::"
             "test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later",

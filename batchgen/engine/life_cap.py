@@ -277,8 +277,8 @@ class LifeCap:
     def dead_ahead(self) -> int:
         """Jobs whose records died unfinished that would still be in the account's queue or on its workers (not
         the jobs a submit of unknown outcome may have made)."""
-        now = self.clock.now()
-        return sum(1 for ghost, at in zip(self._ghosts, self._through(), strict=True) if ghost[3] and at > now)
+        self._queued(self.clock.now())  # (those through are dropped)
+        return sum(1 for *_, died in self._ghosts if died)
 
     def recheck_in(self) -> float:
         """Run seconds until the room may grow with no job of ours finishing (a dead record's job would be

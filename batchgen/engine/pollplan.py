@@ -31,8 +31,9 @@ for minutes-long jobs would find a 3-second job a third of its length late.
 
 Three bounds override the schedule.  ``max_interval_s`` caps every gap of a
 probe (its first poll included) and every gap after a learned job's first
-poll, unless the request budget cannot afford it (``floor``, see
-``poller.py``; said once in the log); a job that finishes before its learned
+poll; where the request budget cannot afford it (``floor``, said once in the
+log) the polls wait their turns for it (``schedule.py``), and the plan is
+thriftier (fewer, later probes); a job that finishes before its learned
 first poll (one that runs faster than most of its kind) may wait longer for
 it, which is what keeps a learned job's polls few.  The expiry guard narrows it: a job
 is always polled before its record expires (``expiry_s - expiry_margin_s``
@@ -256,18 +257,17 @@ class PollPlan:
         patience: float = 0.0,
         late: float | None = None,
         turn: int = 0,
-        paced: bool = False,
     ) -> float:
         """When to poll next.  ``polls``: polls so far that found the job unfinished;
-        ``floor``: the smallest gap the request budget allows; ``sparse``: history
+        ``floor``: how far apart the budget's share spaces a job's polls with every job that could be done
+        polled in turn (the poll loop's turns do the spacing, :meth:`schedule.PollSchedule.wait_turn`: here it
+        only makes the plan thriftier, and tells the operator where it binds); ``sparse``: history
         sweeps find finished jobs, so polls are only a safety net; ``scout``: while its
         kind is not learned, whether this job is one of the few that carry that net;
         ``patience``: the smallest gap once a late find delays no other job (the expiry
         guard still wins, and a job past its guard keeps the plan's own gap); ``late``: with sweeps
         working, the age past which a learned job is a straggler, given a first poll (else twice
-        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first); ``paced``: the
-        caller spaces the polls at the budget's share itself (:meth:`schedule.PollSchedule.wait_turn`), so
-        ``floor`` widens no gap, and only says whether the budget binds (thriftier plans, the operator told)."""
+        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
@@ -295,18 +295,15 @@ class PollPlan:
                 when = now + shortest
         else:
             when = now + self.gap(key)
-        if floor > 0 and when < now + floor:
-            if not sparse and floor > self.max_interval and not self.budget_bound:
-                self.budget_bound = True
-                log.warning(
-                    "the request budget cannot afford a poll of every job within polling.max_interval_s "
-                    "(%.3gs): polls are %.3gs apart; raise limits.requests_per_minute or lower "
-                    "limits.concurrency to poll more often",
-                    self.max_interval,
-                    floor,
-                )
-            if not paced:
-                when = now + floor
+        if not sparse and floor > self.max_interval and when < now + floor and not self.budget_bound:
+            self.budget_bound = True
+            log.warning(
+                "the request budget cannot afford a poll of every job within polling.max_interval_s "
+                "(%.3gs): polls are %.3gs apart; raise limits.requests_per_minute or lower "
+                "limits.concurrency to poll more often",
+                self.max_interval,
+                floor,
+            )
         # Never let a job's record expire unpolled.
         guard_at = submitted_at + self.guard
         if now < guard_at:

@@ -157,7 +157,6 @@ class PollSchedule:
                 patience=patience,
                 late=late,
                 turn=turn or 0,
-                paced=True,
             )
             if patience and shown is not None:  # (never past the expiry guard)
                 at = max(at, min(shown + patience, job.submitted_at + self.plan.guard))
