@@ -1486,15 +1486,6 @@ PLANTS = (
         (QUEUE + "::test_jobs_an_earlier_run_sent_stand_for_nothing",),
     ),
     Plant(
-        "a look-up whose rows nothing tells apart waits for another job's video, not its submit's answer",
-        "batchgen/engine/submitter.py",
-        "        self.book.wake()  # its outcome is known: a look-up waiting for the others' may go on",
-        "        pass",
-        (
-            "tests/engine/test_submitter_units.py::test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_submit_is_answered",
-        ),
-    ),
-    Plant(
         "a submit a plain re-run cannot settle is taken as hope of telling another job's rows apart",
         "batchgen/engine/submitter.py",
         "            and other.spec.id not in self._no_rerun  # (a re-run settles it no more than this run did)",
@@ -3704,6 +3695,9 @@ PLANTS = (
         (
             "tests/engine/test_submitter_units.py::"
             "test_a_job_the_cap_refuses_is_deferred_once_no_job_in_flight_may_give_its_estimate_back",
+            # (nor a look-up whose rows nothing tells apart, once another job's submit is answered)
+            "tests/engine/test_submitter_units.py::"
+            "test_a_look_up_whose_rows_nothing_tells_apart_goes_on_once_another_submit_is_answered",
         ),
     ),
     Plant(

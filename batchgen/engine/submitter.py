@@ -641,8 +641,7 @@ class Submitter:
         posted = {"posted_at": iso_utc(sent_from)} if sent_from is not None else {}
         await _durably(
             self.book.record(job, Event.SUBMITTED, JobState.SUBMITTED, submitted_at=job.submitted_wall, **posted)
-        )
-        self.book.wake()  # its outcome is known: a look-up waiting for the others' may go on
+        )  # (the book wakes its waiters: its outcome is known, and a look-up waiting for the others' may go on)
         await self._tracked.send(job)
 
     # ------------------------------------------------------------------ lost videos
