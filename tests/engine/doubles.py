@@ -245,6 +245,9 @@ def status_answer(state: str, error: str | None = None) -> Status:
     return Status(state, error, {}, 200)
 
 
+UNFINISHED_RESULT = Result("PROCESSING", None, None, None, None, {}, None, 200)  # a result asked of a job still running
+
+
 def result_answer(
     url: str | None = POLL_LINK,
     *,

@@ -10,10 +10,9 @@ import anyio
 
 from batchgen.api.answers import Result
 from batchgen.api.ratelimit import Priority, RequestBudget
+from tests.engine.doubles import UNFINISHED_RESULT as UNFINISHED
 from tests.engine.doubles import PollApi, pending, poll_stage
 from tests.engine.doubles import result_answer as done
-
-UNFINISHED = Result("PROCESSING", None, None, None, None, {}, None, 200)
 
 
 class FinishesAt(PollApi):

@@ -19,10 +19,9 @@ from batchgen.engine.pollplan import LatencyModel, latency_key
 from batchgen.errors import NotFound, RouteTrouble, ServerError
 from batchgen.jobs import TrackedJob
 from tests.engine.doubles import MODEL, POLL_LINK, ByJobApi, PollStage, pending, poll_stage, run_poller
+from tests.engine.doubles import UNFINISHED_RESULT as UNFINISHED
 from tests.engine.doubles import result_answer as done
 from tests.engine.doubles import status_answer as status
-
-UNFINISHED = Result("PROCESSING", None, None, None, None, {}, None, 200)
 
 
 def staged(api: ByJobApi, ids: list[str], **kwargs: Any) -> PollStage:

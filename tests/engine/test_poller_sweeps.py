@@ -14,7 +14,7 @@ import pytest
 from batchgen.api.answers import HistoryRow, Result
 from batchgen.engine.messages import Replan, Shown
 from batchgen.errors import RouteTrouble
-from tests.engine.doubles import MODEL, ByJobApi, PollStage, pending, poll_stage, run_poller
+from tests.engine.doubles import MODEL, UNFINISHED_RESULT, ByJobApi, PollStage, pending, poll_stage, run_poller
 from tests.engine.doubles import result_answer as done
 from tests.engine.doubles import status_answer as status
 
@@ -81,7 +81,7 @@ async def test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then
 async def test_a_sweep_that_ran_ahead_of_the_result_leaves_the_job_polled_again_and_fetched_from_its_result():
     api = ByJobApi(
         statuses={"r-j": [status("COMPLETED")]},
-        results={"r-j": [Result("PROCESSING", None, None, None, None, {}, None, 200), done(RESULT_LINK.format("j"))]},
+        results={"r-j": [UNFINISHED_RESULT, done(RESULT_LINK.format("j"))]},
     )
     s = staged(api, ["j"])
     [job] = s.k.book.jobs
