@@ -41,7 +41,8 @@ def files_under(root: Path) -> set[Path]:
 
 @pytest.mark.parametrize(("kind", "reason"), HOSTILE)
 def test_a_hostile_response_fails_that_job_only(sim, tmp_path, monkeypatch, kind, reason):
-    server = sim(output_host="127.0.0.2")
+    # a lying file_size is in the result's body, which a history row that links the video stands in for
+    server = sim(output_host="127.0.0.2", history="off" if kind == "lying_size" else "on")
     server.state.script("hostile", kind=kind)  # the first job submitted
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
     config = write(tmp_path / "c.yaml", LIMITS)
@@ -79,7 +80,10 @@ def test_an_answer_not_about_the_job_never_fails_it_the_history_brings_its_video
 
 
 def test_an_output_redirected_to_another_host_is_fetched_without_the_key(sim, tmp_path, monkeypatch):
-    server = sim(output_host="127.0.0.2")
+    """The result's link redirects to the output host: it is followed, and the key goes with neither hop.
+    The history is off: a history row links the video directly, and a sweep that reads it first would
+    fetch the video without asking for the result."""
+    server = sim(output_host="127.0.0.2", history="off")
     server.state.script("hostile", kind="redirect_output")
     out = tmp_path / "out"
     assert run_batch(write(tmp_path / "m.yaml", many_jobs_yaml(2)), out, server, monkeypatch=monkeypatch) == 0
