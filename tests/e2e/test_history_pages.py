@@ -153,7 +153,7 @@ async def test_a_history_listed_oldest_first_finds_the_first_jobs_sent_next_to_t
     request this run has placed was known made (among the first submits) lies next to them, past the
     earlier days' 167 pages.  Looked for from page 1, sweeps read only earlier days' rows, counted every
     job they looked for as looked at, and the polls that found those finished were taken for misses."""
-    config = SimConfig(time_scale=2000, history_page_cap=3, history_order="oldest", history_backlog=500, seed=3)
+    config = SimConfig(time_scale=500, history_page_cap=3, history_order="oldest", history_backlog=500, seed=3)
     hits, pages, _ = await sweep_listed(config, tmp_path, jobs=40)  # asserts no job missed, sweeps on
     assert hits >= 36
     assert pages <= 130  # before: 156-200 pages, 1-3 jobs missed, in 2 runs of 6 sweeps switched off
