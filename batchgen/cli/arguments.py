@@ -215,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the history also lists N earlier requests of the account, a day old (default 0)",
     )
     sim.add_argument(
+        "--account-others",
+        type=float,
+        default=0.0,
+        metavar="PER_MIN",
+        help="the account's other users make this many requests a minute, listed in the history among the run's "
+        "(default 0)",
+    )
+    sim.add_argument(
         "--history-page-cap",
         type=int,
         metavar="N",

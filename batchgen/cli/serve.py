@@ -48,6 +48,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_latency=args.history_latency,
             history_page_cap=args.history_page_cap,
             history_backlog=args.history_backlog,
+            account_others_per_min=args.account_others,
             history_order=args.history_order,
             clock_offset_s=args.clock_offset,
             history_refuses=frozenset(args.history_refuse),

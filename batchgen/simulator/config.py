@@ -119,6 +119,10 @@ class SimConfig:
     # rows of the account's earlier requests (a day old, all COMPLETED) the history lists besides this run's:
     # an account that ran batches the days before (the history spans 7 days)
     history_backlog: int = 0
+    # requests the account's other users (another shard's key, another tool, a person) make a minute during
+    # the run: the history lists them among this run's, all finished a few minutes on (listed only: they take
+    # no worker, no charge, and nothing else serves them)
+    account_others_per_min: float = 0.0
     clock_offset_s: float = 0.0  # the server's clock (created_at, Date) runs this far ahead of the machine's
     history_refuses: frozenset[str] = frozenset()  # query parameters the history answers 400 to (HISTORY_REFUSABLE)
     reject_unknown_params: bool = False
@@ -203,6 +207,8 @@ class SimConfig:
             )
         if self.history_order not in HISTORY_ORDERS:
             raise ValueError(f"history_order must be one of {HISTORY_ORDERS}, got {self.history_order!r}")
+        if self.account_others_per_min < 0:
+            raise ValueError(f"account_others_per_min must be 0 or more, got {self.account_others_per_min}")
         if self.history_backlog < 0:
             raise ValueError(f"history_backlog must be 0 or more rows, got {self.history_backlog}")
         if self.history_page_cap is not None and not 1 <= self.history_page_cap <= 100:

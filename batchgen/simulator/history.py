@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,7 +120,8 @@ async def history(request: web.Request) -> web.StreamResponse:
     model = q.get("model_name")
     wanted = q.get("status")
     account = worlds.account_of(state, request.headers.get("x-api-key"))
-    jobs = [job for job in (*state.backlog, *state.jobs.values()) if job.account == account]  # in creation order
+    made = heapq.merge(state.backlog, state.jobs.values(), state.others, key=lambda job: job.submitted)
+    jobs = [job for job in made if job.account == account]  # in creation order
     order = state.config.history_order
     if order == "unsorted":  # a stable order that has nothing to do with time
         jobs.sort(key=lambda job: hashlib.sha256(job.request_id.encode()).digest())

@@ -101,6 +101,8 @@ class SimState:
         self.holds = 0.0
         self.jobs: dict[str, SimJob] = {}
         self.backlog = _backlog(config.history_backlog, self.clock.now(), self.rng)  # earlier requests, listed only
+        self.others: list[SimJob] = []  # the account's other users' requests during the run, listed only
+        self._others_next = self.clock.now()
         self.by_file: dict[str, SimJob] = {}
         self._workers: list[float] = [0.0] * config.workers
         self._settle: list[tuple[float, str]] = []
@@ -207,8 +209,10 @@ class SimState:
         return self.balance + self.config.free_credits - self.holds
 
     def settle(self) -> None:
-        """Charge every job that completed by now; release holds of ended jobs."""
+        """Charge every job that completed by now; release holds of ended jobs; list the requests the
+        account's other users made by now."""
         now = self.clock.now()
+        self._others_until(now)
         heap = self._settle
         while heap and heap[0][0] <= now:
             _, rid = heapq.heappop(heap)
@@ -284,6 +288,22 @@ class SimState:
         for observe in self.on_create:
             observe(job)
         return job
+
+    def _others_until(self, now: float) -> None:
+        """The requests the account's other users made since the last request of any kind came: each
+        made before every request that comes after it, so that the history lists them in time order."""
+        rate = self.config.account_others_per_min
+        if rate <= 0:
+            return
+        while self._others_next <= now:
+            at = self._others_next
+            rid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            service = 300.0 * self.rng.uniform(0.5, 1.5)
+            self.others.append(
+                SimJob(rid, "kling-text2video", {"prompt": f"another user's request {len(self.others)}"}, "16:9", 5,
+                       0.5, at, at, at + service, "COMPLETED", None, charged=True)
+            )  # fmt: skip
+            self._others_next = at + self.rng.expovariate(rate / 60.0)
 
     def _wrong_media(self, job: SimJob) -> None:
         """Serve a video that is not what was asked for: by prompt substring, script or rate."""

@@ -38,6 +38,7 @@ def test_latency_scale_and_per_model_mean_set_service_times():
         ({"history_latency": "queue"}, "history_latency"),
         ({"history_page_cap": 0}, "history_page_cap"),
         ({"history_backlog": -1}, "history_backlog"),
+        ({"account_others_per_min": -1.0}, "account_others_per_min"),
         ({"history_order": "newest"}, "history_order"),
         ({"history_refuses": frozenset({"page"})}, "history_refuses"),
         ({"rate_window_s": 0.0}, "rate_window_s"),
@@ -138,6 +139,24 @@ def test_a_backlog_of_earlier_requests_is_listed_above_this_runs_and_counts_nowh
     assert httpx.get(f"{server.url}/v2/requests/{oldest[0]['request_id']}", headers=H).status_code == 404
 
 
+def test_the_accounts_other_users_requests_are_listed_among_this_runs_in_time_order_and_count_nowhere_else(sim):
+    server = sim(account_others_per_min=60.0, time_scale=1.0)  # one a second, on average
+    clock, made = server.state.clock, []
+    for _ in range(3):
+        made.append(_submit(server.url).json()["request_id"])
+        clock.resume_at(clock.now() + 20.0)  # 20 seconds between submits
+    url = f"{server.url}/inference-request/request-history"
+    rows = httpx.get(url, params={"per_page": 100}, headers=H).json()["data"]
+    ids = [row["request_id"] for row in rows]
+    assert [rid for rid in ids if rid in made] == made[::-1]  # newest first, ours among theirs
+    assert ids.index(made[0]) - ids.index(made[1]) >= 10  # theirs made between two of ours lie between them
+    stamps = [row["created_at"] for row in rows]
+    assert stamps == sorted(stamps, reverse=True)
+    assert sorted(server.state.jobs) == sorted(made) and server.state.total_charged() == 0.0
+    theirs = next(rid for rid in ids if rid not in made)
+    assert httpx.get(f"{server.url}/v2/requests/{theirs}", headers=H).status_code == 404  # not this key's to poll
+
+
 def test_short_record_life_answers_404_early(sim):
     server = sim(expiry_s=60.0, time_scale=1.0)
     rid = _submit(server.url).json()["request_id"]
@@ -163,7 +182,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
             "--model-latency", "kling-text2video=30", "--history", "error", "--history-lag", "5",
             "--expiry", "900", "--history-latency", "inference", "--history-page-cap", "20",
             "--history-order", "oldest", "--history-refuse", "per_page", "--history-refuse", "sort_order",
-            "--clock-offset", "-3600", "--history-backlog", "250",
+            "--clock-offset", "-3600", "--history-backlog", "250", "--account-others", "12.5",
         )  # fmt: skip
     config = seen["config"]
     assert (config.rate_hint, config.rate_window_s, config.latency_scale) == ("none", 10.0, 0.01)
@@ -172,6 +191,7 @@ def test_simulate_flags_reach_the_config(monkeypatch):
     assert config.history_latency == "inference" and config.history_page_cap == 20
     assert config.history_order == "oldest" and config.history_refuses == {"per_page", "sort_order"}
     assert config.clock_offset_s == -3600.0 and config.history_backlog == 250
+    assert config.account_others_per_min == 12.5
 
 
 def test_simulate_rejects_a_bad_model_latency(capsys):
