@@ -38,6 +38,11 @@ A row's ``created_at`` is the server's clock, which need not be this
 machine's (a machine without time sync, a server stamping local time with
 no zone).  How the two relate is learned from this run's own requests
 (:class:`StampClock`), and until it is, no row's time proves anything.
+
+The history is the account's, not the run's: other processes on the same
+account (another shard, another tool, a person) have their requests listed
+among ours, and a page then lists fewer of ours than it holds.  How fast
+rows are listed above our jobs (:class:`RowRate`) sizes how far a sweep reads.
 """
 
 from __future__ import annotations
@@ -84,6 +89,43 @@ class HistoryPaging:
     def size(self) -> int:
         """Rows a page is taken to hold when counting pages ahead: the most seen, or what is asked for."""
         return self.longest or HISTORY_PAGE
+
+
+class RowRate:
+    """How many rows a second the history lists above the jobs in flight: the account's requests, this
+    run's and the account's other users' (another shard's, another process's on the same account, a
+    person's), which push a job down its pages as they are made.  Each listing read from the top says it
+    anew: the deepest job in flight it showed lay under so many rows, made in the time since that job was
+    sent.  0 until a listing showed one under another row."""
+
+    def __init__(self) -> None:
+        self.per_s = 0.0
+
+    def listing(self, sent: Mapping[str, float], in_flight: Callable[[str], bool]) -> RowCount:
+        """A count of one listing's rows, read from its first page on (``sent``: this run's requests and the
+        epoch each was sent; ``in_flight``: whether a request is a job a sweep looks for)."""
+        return RowCount(self, sent, in_flight)
+
+
+class RowCount:
+    """One listing's rows, and how many lay above the deepest job in flight it showed (and when it was sent)."""
+
+    def __init__(self, rate: RowRate, sent: Mapping[str, float], in_flight: Callable[[str], bool]) -> None:
+        self._rate, self._sent, self._in_flight = rate, sent, in_flight
+        self._rows = 0
+        self._deepest: tuple[int, float] | None = None  # rows above the deepest job in flight, and its send
+
+    def read(self, rows: list[HistoryRow]) -> None:
+        for row in rows:
+            rid = row.request_id
+            if self._in_flight(rid) and (sent := self._sent.get(rid)) is not None:
+                self._deepest = (self._rows, sent)
+            self._rows += 1
+
+    def end(self, now: float) -> None:
+        """The listing was read as far as it goes (``now``: this machine's epoch): its rate stands."""
+        if self._deepest is not None and self._deepest[0] > 0 and now > self._deepest[1]:
+            self._rate.per_s = self._deepest[0] / (now - self._deepest[1])
 
 
 OLDEST_FIRST_EVIDENCE = 8  # rows seen listed below older ones before a listing is taken for oldest first
@@ -155,15 +197,20 @@ class ListingCheck:
         self._made_above = math.inf  # the earliest epoch a request of ours above was known made by
         self._sent_above = -math.inf  # the latest epoch a request of ours above was sent
         self._previous = ""  # the request of the row above
+        self._read: set[str] = set()  # the requests of the rows read so far
 
     def read(self, rows: list[HistoryRow]) -> bool:
         """Note a page's rows; True while the listing is, as far as is known, newest first.  A row made
         after one listed above it shows it is not (and counts toward oldest first); a row made before
         one listed above it shows it is not oldest first.  A request listed once per output, twice
-        in a row, shows neither."""
+        in a row, shows neither; nor does one read again on a later page, pushed down by requests
+        made since the page above was read (another process's, on the same account, or our own)."""
         order = self._order
         for row in rows:
             rid, created = row.request_id, row.created_at
+            if rid in self._read and rid != self._previous:
+                continue
+            self._read.add(rid)
             sent, made = order.sent.get(rid), order.made.get(rid)
             rising = falling = None
             if created is not None:

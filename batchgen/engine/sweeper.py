@@ -70,7 +70,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 from ..api.answers import HISTORY_DONE, HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
 from ..api.gateway import Gateway
-from ..api.paging import HistoryPaging, listed
+from ..api.paging import HistoryPaging, RowRate, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import ApiError, TransientError
@@ -102,6 +102,7 @@ POLL_LATE_SHARE = 0.05  # of a kind's typical time: how late polls find a finish
 # lagging sweeps are kept only if they promise this many times the videos an hour polls would: a slot also waits
 # for the next submit's turn, and a find can be later than the median, which the estimate leaves out
 LAG_MARGIN = 1.25
+ROWS_MARGIN = 1.5  # a job unseen is looked for under this many times the rows listed since it was sent, at their rate
 
 
 class Sweeper(SweepCadence):
@@ -161,6 +162,7 @@ class Sweeper(SweepCadence):
         self.pending = False  # a sweep waits for the budget or reads the history now
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
         self.paging = HistoryPaging()  # what the history's pages hold
+        self.row_rate = RowRate()  # how fast rows are listed above our jobs (the account's, not only ours)
         self._shown_fastest: dict[tuple[str, str, int], float] = {}  # per kind: the fastest finish a row showed
         self._drain_from: tuple[tuple[float, int, int], float] = ((math.nan, 0, 0), -math.inf)
         self._drain_looked = False
@@ -347,6 +349,7 @@ class Sweeper(SweepCadence):
         oldest_first = order.oldest_first  # then rows keep their pages: read only where the jobs are
         walk = self._places.walk(remaining, order.sent) if oldest_first else Walk()
         check, above = order.listing(), 0
+        count = self.row_rate.listing(order.sent, self.jobs.__contains__)
         page: int | None = 0
         self.pending = True
         try:
@@ -354,8 +357,8 @@ class Sweeper(SweepCadence):
             while (read := pages - walk.sought) < self._page_budget(len(looked), remaining, read) and (
                 page := walk.next()
             ):
-                if page < above:  # read back: a listing's order is checked from the top down
-                    check = order.listing()
+                if page < above:  # read back: a listing's order (and its rows) are read from the top down
+                    check, count = order.listing(), self.row_rate.listing(order.sent, self.jobs.__contains__)
                 try:
                     rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
                 except ApiError as exc:
@@ -366,6 +369,7 @@ class Sweeper(SweepCadence):
                 last = paging.read(rows)
                 walk.read(page, last, listed(rows))
                 newest_first = check.read(rows)
+                count.read(rows)
                 for row in rows:
                     if (job := self.jobs.get(row.request_id)) is not None and job.made_by is not None:
                         made_by = min(made_by, job.made_by)
@@ -380,6 +384,8 @@ class Sweeper(SweepCadence):
                     break
         finally:
             self.pending = False
+        if not oldest_first:
+            count.end(self.clock.epoch())
         if oldest_first and remaining and page is not None:
             # out of page budget before the walk was over: where the rest are listed was not read (the
             # budget bounds where a job lies only when the history lists newest first)
@@ -400,7 +406,10 @@ class Sweeper(SweepCadence):
         more; while a job is unseen, those that list 2.5 rows for each request of ours sent after it
         (newest first, every one of them is listed above it); listed in no order of time, every page.
         Past them, a job it did not see counts as looked for and not shown: the history's fault, if a
-        poll then finds it finished."""
+        poll then finds it finished.  Where the account's other requests are listed among ours, a page
+        lists that many fewer of ours: while a job is unseen, also those that list the rows made since it
+        was sent, at ``ROWS_MARGIN`` times the rate rows were listed above the jobs in flight
+        (:class:`..api.paging.RowRate`)."""
         if self.reconciler.order.in_no_order:  # a job may be listed on any page: read them all
             return math.inf
         size = self.paging.size()
@@ -410,7 +419,8 @@ class Sweeper(SweepCadence):
         sent = self.reconciler.order.sent
         oldest = min(sent.get(rid, -math.inf) for rid in unseen)
         above = sum(1 for epoch in sent.values() if epoch > oldest)
-        return max(budget, math.ceil(2.5 * above / size) + 1)
+        made_since = ROWS_MARGIN * self.row_rate.per_s * max(0.0, self.clock.epoch() - oldest)
+        return max(budget, math.ceil(max(2.5 * above, made_since) / size) + 1)
 
     def _note_finish(self, job: TrackedJob, row: HistoryRow, unfinished_at: float | None) -> None:
         """A sweep showed ``job`` finished: the fastest such finish of its kind stands for the kind's

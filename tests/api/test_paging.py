@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from batchgen.api.answers import HISTORY_PAGE, HistoryRow, history_row
-from batchgen.api.paging import CLOCK_SKEW_S, STAMP_RESOLUTION_S, HistoryPage, HistoryPaging, ListingOrder, StampClock
+from batchgen.api.paging import (
+    CLOCK_SKEW_S,
+    STAMP_RESOLUTION_S,
+    HistoryPage,
+    HistoryPaging,
+    ListingOrder,
+    RowRate,
+    StampClock,
+)
 
 
 def rows(n: int) -> list[HistoryRow]:
@@ -190,3 +198,34 @@ def test_what_first_showed_a_listing_out_of_order_is_kept_and_said_once(caplog):
         order.listing().read([made("a", 10.0), made("b", 20.0), made("c", 30.0)])
     assert order.disorder is not None and "request b" in order.disorder
     assert sum("not list its rows newest first" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_rows_pushed_down_onto_the_next_page_by_new_requests_show_no_order():
+    """Newest first, 3 rows a page: between the reads of pages 1 and 2, two requests are made (another
+    process on the account, or this run's own submits), and page 2 begins with the two rows page 1 ended
+    with.  Read again below older ones, they were taken to show the listing not newest first, and every
+    look-up read to the history's end from then on."""
+    order = ListingOrder({}, {})
+    check = order.listing()
+    assert check.read([made("e", 50.0), made("d", 40.0), made("c", 30.0)]) is True
+    assert check.read([made("d", 40.0), made("c", 30.0), made("b", 20.0)]) is True
+    assert check.read([made("a", 10.0)]) is True
+    assert order.newest_first and order.rising == 0
+    assert check.read([made("z", 11.0)]) is False  # a row read for the first time still shows the order
+
+
+def test_the_rows_listed_above_the_deepest_job_in_flight_give_the_rate_they_are_made_at():
+    """Of ours, "b" was sent at 100 and is in flight; "a", done, was sent at 90.  At 110, a listing shows
+    "b" under 30 rows (the account's other users' and ours): 3 rows a second.  The rows below it, and a
+    job not in flight however deep, say nothing of it."""
+    rate = RowRate()
+    in_flight = {"b", "c"}.__contains__
+    count = rate.listing({"a": 90.0, "b": 100.0, "c": 105.0}, in_flight)
+    count.read([made(f"x{i}", None) for i in range(10)] + [made("c", None)] + [made(f"y{i}", None) for i in range(19)])
+    count.read([made("b", None), made("a", None), made("z", None)])
+    count.end(110.0)
+    assert rate.per_s == pytest.approx(3.0)
+    top = rate.listing({"b": 100.0}, in_flight)
+    top.read([made("b", None), made("x", None)])  # under no row: says nothing
+    top.end(120.0)
+    assert rate.per_s == pytest.approx(3.0)

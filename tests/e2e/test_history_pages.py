@@ -266,3 +266,23 @@ def test_lost_submits_in_a_lagging_history_in_no_order_of_time_are_not_paid_agai
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
     run_batch(manifest, tmp_path / "out", server, "--concurrency", "20", monkeypatch=monkeypatch)
     assert server.state.duplicate_submissions() == 0
+
+
+async def test_a_history_crowded_with_the_accounts_other_requests_is_read_as_deep_as_ours_lie(tmp_path):
+    """The account's other users (another shard's key, a team's tools) make 18 times this run's requests,
+    listed among ours, and push each job of ours down the pages as they come.  Read as deep as this run's
+    own requests since a job was sent, sweeps stopped pages short of the first jobs sent, took them for
+    looked at and not shown, and polls then found them finished: sweeping was switched off, and a job
+    waited up to eight times its length to be found.  A sweep now reads as deep as rows are made (4,261 s
+    for the batch and 180 requests before, 2,409 s and 101 now)."""
+    config = SimConfig(time_scale=1000, account_others_per_min=40.0, seed=12)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(36))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
+        jobs = list(sim.state.jobs.values())
+        found_after = sorted(sim.state.first_fetch[job.request_id] - job.finish for job in jobs)
+        services = sorted(job.finish - job.start for job in jobs)
+        duplicates = sim.state.duplicate_submissions()
+    assert set(states(tmp_path / "out").values()) == {"completed"} and duplicates == 0
+    assert outcome.run.poller.sweeper.sweeping
+    assert found_after[-1] < 2 * services[len(services) // 2], found_after[-5:]
