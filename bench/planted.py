@@ -5426,6 +5426,43 @@ PLANTS = (
             "test_a_gone_record_the_history_cannot_say_anything_of_is_left_for_a_later_run",
         ),
     ),
+    Plant(
+        "a row pushed down onto the next page by new requests is taken to show the listing not newest first",
+        "batchgen/api/paging.py",
+        "            if rid in self._read and rid != self._previous:\n                continue\n",
+        "",
+        ("tests/api/test_paging.py::test_rows_pushed_down_onto_the_next_page_by_new_requests_show_no_order",),
+    ),
+    Plant(
+        "the rate rows are listed at is read off the first job in flight a listing shows, not the deepest",
+        "batchgen/api/paging.py",
+        "            if self._in_flight(rid) and (sent := self._sent.get(rid)) is not None:",
+        "            if self._deepest is None and self._in_flight(rid) and (sent := self._sent.get(rid)) is not None:",
+        (
+            "tests/api/test_paging.py::"
+            "test_the_rows_listed_above_the_deepest_job_in_flight_give_the_rate_they_are_made_at",
+        ),
+    ),
+    Plant(
+        "a sweep's page budget counts only this run's requests made since the job it looks for",
+        "batchgen/engine/sweeper.py",
+        "        return max(budget, math.ceil(max(2.5 * above, made_since) / size) + 1)",
+        "        return max(budget, math.ceil(2.5 * above / size) + 1)",
+        (
+            "tests/e2e/test_history_pages.py::"
+            "test_a_history_crowded_with_the_accounts_other_requests_is_read_as_deep_as_ours_lie",
+        ),
+    ),
+    Plant(
+        "the account's other users' requests are listed after this run's, not in time order",
+        "batchgen/simulator/history.py",
+        "    made = heapq.merge(state.backlog, state.jobs.values(), state.others, key=lambda job: job.submitted)",
+        "    made = [*state.backlog, *state.jobs.values(), *state.others]",
+        (
+            "tests/simulator/test_sim_worlds.py::"
+            "test_the_accounts_other_users_requests_are_listed_among_this_runs_in_time_order_and_count_nowhere_else",
+        ),
+    ),
 )
 
 
