@@ -219,12 +219,14 @@ class PollSchedule:
         """Whether ``job``'s status poll, due since ``due``, must wait for its turn (it is put back in the heap at
         the next one).  Status polls go one per :meth:`turn_gap`: of those waiting, the one that came due first,
         and of those that came due together, the job more likely done by now.  A result to fetch, a record found
-        gone, and a poll at its record's expiry guard take no turn: none of them waits behind polls."""
-        if job.result_due or job.record_gone or now >= job.submitted_at + self.plan.guard:
+        gone, and a poll at its record's expiry guard take no turn: none of them waits behind polls (nor does one
+        wait past its guard for a turn: a turn may be further off than the record's margin)."""
+        guard_at = job.submitted_at + self.plan.guard
+        if job.result_due or job.record_gone or now >= guard_at:
             return False
         if now < self._next_turn:
             done = self.latency.likelihood_done(latency_key(job.spec), now - job.submitted_at)
-            heapq.heappush(self._heap, self._entry(job, self._next_turn, due, done))
+            heapq.heappush(self._heap, self._entry(job, min(self._next_turn, guard_at), due, done))
             return True
         self._next_turn = now + self.turn_gap()
         return False

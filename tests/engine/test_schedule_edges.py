@@ -46,6 +46,26 @@ def test_status_polls_take_turns_at_their_share_of_the_budget_the_smaller_while_
     assert not poller.wait_turn(c, now, now)
 
 
+def test_a_poll_due_just_before_its_expiry_guard_waits_for_a_turn_no_later_than_the_guard():
+    """A budget lowered to one request a minute spaces the turns a minute apart, more than the records' margin (30 s):
+    a poll due a second before its guard, its turn taken, waits at most until the guard (where it takes none), not
+    for the next turn, by when its record has expired."""
+    clock = FakeClock(10_000.0)
+    plan = plan_with(expiry_s=300.0, expiry_margin_s=30.0)
+    poller = schedule_poller(clock, RequestBudget(1, clock=clock), plan)
+    poller.sweeper.sweeping = False  # polls alone
+    other = submitted("o", clock.now() - 100.0, polls=3)
+    near = submitted("n", clock.now() - plan.guard + 1.0, polls=3)
+    poller.track_many([other, near])
+    now = clock.now()
+    assert poller.turn_gap() > plan.expiry - plan.guard
+    assert not poller.wait_turn(other, now, now)  # takes the turn
+    assert poller.wait_turn(near, now, now)
+    assert planned(poller, near) == pytest.approx(near.submitted_at + plan.guard)
+    clock.advance(1.0)
+    assert not poller.wait_turn(near, clock.now(), now)  # at its guard: it goes
+
+
 def test_of_the_polls_waiting_for_a_turn_the_one_due_first_goes_first_then_the_one_more_likely_done():
     clock = FakeClock(10_000.0)
     poller = schedule_poller(clock, RequestBudget(60, clock=clock), plan_with())
