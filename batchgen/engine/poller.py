@@ -174,6 +174,7 @@ class Poller(PollSchedule):
         try:
             await self.control.guard(lambda: self._poll(job))
         finally:
+            await self.granted(job)  # (if it sent nothing)
             job.poll_running = False
             limiter.release()
 
@@ -203,7 +204,11 @@ class Poller(PollSchedule):
         if self._await_first_sweep(job) or self.planned_later(job):
             return
         self._awaiting.pop(rid, None)
-        rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)
+        # the polls that took turns are granted in the order they took them (they took them in the order due, the
+        # one more likely done first): one ranked by how likely it is done when it asks would pass those that asked
+        # before it, and while the budget is short the first to ask would wait for ever.  One at its record's expiry
+        # guard, which takes no turn, goes before them.
+        rank = -1.0 if self.clock.now() >= job.submitted_at + self.plan.guard else 0.0
         sent = self.clock.now()
         if self.result_polls is not False and await self._poll_result(job, rank, sent):
             return
@@ -246,7 +251,11 @@ class Poller(PollSchedule):
         else:
             try:
                 result = await self.gateway.call(
-                    Priority.POLL, lambda: self.api.result(rid), rank=rank, retry_on=_never
+                    Priority.POLL,
+                    lambda: self.api.result(rid),
+                    rank=rank,
+                    retry_on=_never,
+                    before=lambda: self.granted(job),
                 )
             except GatewayRefusal:  # something in front of the API refused it: the endpoint told nothing
                 self._unfinished(job, sent)
@@ -356,7 +365,7 @@ class Poller(PollSchedule):
         answers in a row it is looked up in the history (:meth:`Handover.look_elsewhere`).
         """
         try:
-            value = await self.gateway.call(priority, fn, rank=rank)
+            value = await self.gateway.call(priority, fn, rank=rank, before=lambda: self.granted(job))
         except NotFound:
             self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
             await self._record_gone(job)

@@ -6,7 +6,9 @@ request budget while submits wait, so they are never starved, and all of it
 (``POLL_SHARE_IDLE``) while none waits: results, and a submit that comes, still
 go first, by their priority in the budget.  Polls take turns, one per
 ``1 / share`` of the budget's rate, in the order they came due
-(:meth:`PollSchedule.wait_turn`).  So while more polls are due than the share
+(:meth:`PollSchedule.wait_turn`), and are granted in that order; no more than
+``ASKING`` of them wait for the budget at once (while calls that go first take
+what it grants, turns come slower).  So while more polls are due than the share
 affords, each waits its turn, and the jobs that came due first go first; once
 fewer are due, each goes at its planned time.  A gap widened for every job in
 flight (the jobs old enough to be done, over the share) would leave the last
@@ -40,6 +42,7 @@ from .sweeper import Sweeper
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
 POLL_SHARE_IDLE = 1.0  # ... and while none waits (results, and a submit that comes, still go first: their priority)
+ASKING = 2  # status polls that took a turn and may wait for the budget at once: one to take a free slot, one behind
 
 
 class PollSchedule:
@@ -64,6 +67,7 @@ class PollSchedule:
         self._scouts: dict[LatencyKey, dict[str, int]] = {}  # per kind not learned yet: its scouts and their turns
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
         self._next_turn = -math.inf  # run seconds: the next status poll's turn (wait_turn)
+        self._asking: set[str] = set()  # the jobs (request ids) whose polls took a turn and wait for the budget
 
     @property
     def result_polls(self) -> bool | None:
@@ -220,16 +224,24 @@ class PollSchedule:
         the next one).  Status polls go one per :meth:`turn_gap`: of those waiting, the one that came due first,
         and of those that came due together, the job more likely done by now.  A result to fetch, a record found
         gone, and a poll at its record's expiry guard take no turn: none of them waits behind polls (nor does one
-        wait past its guard for a turn: a turn may be further off than the record's margin)."""
+        wait past its guard for a turn: a turn may be further off than the record's margin).  While ``ASKING`` polls
+        that took turns still wait for the budget (calls that go first took what it grants), the next turn is a gap
+        on: launched anyway, the polls would queue up there, one per job, and every job's next poll behind them."""
         guard_at = job.submitted_at + self.plan.guard
         if job.result_due or job.record_gone or now >= guard_at:
             return False
-        if now < self._next_turn:
+        if now < self._next_turn or len(self._asking) >= ASKING:
+            at = self._next_turn if now < self._next_turn else now + self.turn_gap()
             done = self.latency.likelihood_done(latency_key(job.spec), now - job.submitted_at)
-            heapq.heappush(self._heap, self._entry(job, min(self._next_turn, guard_at), due, done))
+            heapq.heappush(self._heap, self._entry(job, min(at, guard_at), due, done))
             return True
         self._next_turn = now + self.turn_gap()
+        self._asking.add(job.request_id or "")
         return False
+
+    async def granted(self, job: TrackedJob) -> None:
+        """``job``'s poll was granted by the budget (or ends without a request): it waits there no more."""
+        self._asking.discard(job.request_id or "")
 
     def turn_gap(self) -> float:
         """Run seconds between two status polls at their share of the request budget (as the run knows it)."""

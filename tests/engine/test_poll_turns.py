@@ -58,3 +58,52 @@ async def test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_wait
     # never above the share: 2 s apart while submits wait, 1 s once none does
     assert all(b - a >= (2.0 if a < 5.0 else 1.0) - 1e-9 for a, b in itertools.pairwise(times))
     assert len(api.polls) <= 12 + 2  # a poll or two before the jobs were done, no more
+
+
+class AnswersIn(FinishesAt):
+    """:class:`FinishesAt`, each answer taking ``seconds`` of the fake clock (a call counts in the budget's window
+    from its send until a window after its answer)."""
+
+    def __init__(self, finish: dict[str, float], seconds: float) -> None:
+        super().__init__(finish)
+        self.seconds = seconds
+
+    async def result(self, request_id: str) -> Result:
+        answer = await super().result(request_id)
+        await self.clock.sleep(self.seconds)
+        return answer
+
+
+async def test_polls_taking_turns_never_queue_up_in_the_budget_behind_calls_that_go_first():
+    # One request every 10 s, half of it taken by calls that go before polls (sweeps, say), answers in 3 s: polls
+    # are due faster than the budget grants them.  Launched one a turn regardless, they queued up in the budget, one
+    # per job in flight (a dozen, two minutes of it), each job's next poll stuck behind them: a job found done by a
+    # sweep meanwhile waits for its queued poll, and one whose poll was queued just before its record's expiry
+    # guard is asked after its record died.  And ranked there by how likely each job was done when its poll asked
+    # (a later ask, an older job, a higher rank), each poll passed those queued before it: half the jobs were never
+    # polled.  At most two polls that took turns wait for the budget at a time, granted in the order they took them.
+    ids = [f"j{i:02d}" for i in range(12)]
+    api = AnswersIn({f"r-{i}": 1e9 for i in ids}, 3.0)  # never done
+    s = poll_stage(api, [pending(i) for i in ids], result_polls=True)
+    api.clock = clock = s.k.clock
+    budget = s.k.gateway.budget = RequestBudget(6, clock=clock)
+
+    async def ahead() -> None:  # half the budget, before polls
+        while True:
+            await s.k.gateway.call(Priority.POLL, anyio.lowlevel.checkpoint, rank=-2.0)
+            await clock.sleep(20.0)
+
+    waiting = 0
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        tg.start_soon(ahead)
+        for job in s.k.book.jobs:
+            job.submitted_at, job.polls = clock.now() - 100.0, 3
+            s.poller.track(job)
+        while clock.now() < 300.0:
+            waiting = max(waiting, sum(1 for w in budget._waiters if w.rank > -2.0))
+            await clock.sleep(5.0)
+        tg.cancel_scope.cancel()
+    assert waiting <= 2
+    # the polls still take what the budget leaves them (one every 20 s here), and in turn: every job's is granted
+    assert len(api.polls) >= 12 and {rid for rid, _ in api.polls} == set(api.finish)
