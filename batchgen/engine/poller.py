@@ -208,7 +208,7 @@ class Poller(PollSchedule):
         # one more likely done first): one ranked by how likely it is done when it asks would pass those that asked
         # before it, and while the budget is short the first to ask would wait for ever.  One at its record's expiry
         # guard, which takes no turn, goes before them.
-        rank = -1.0 if self.clock.now() >= job.submitted_at + self.plan.guard else 0.0
+        rank = -1.0 if self.at_guard(job, self.clock.now()) else 0.0
         sent = self.clock.now()
         if self.result_polls is not False and await self._poll_result(job, rank, sent):
             return

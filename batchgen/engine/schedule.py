@@ -223,21 +223,27 @@ class PollSchedule:
         """Whether ``job``'s status poll, due since ``due``, must wait for its turn (it is put back in the heap at
         the next one).  Status polls go one per :meth:`turn_gap`: of those waiting, the one that came due first,
         and of those that came due together, the job more likely done by now.  A result to fetch, a record found
-        gone, and a poll at its record's expiry guard take no turn: none of them waits behind polls (nor does one
-        wait past its guard for a turn: a turn may be further off than the record's margin).  While ``ASKING`` polls
-        that took turns still wait for the budget (calls that go first took what it grants), the next turn is a gap
-        on: launched anyway, the polls would queue up there, one per job, and every job's next poll behind them."""
+        gone, and the poll at its record's expiry guard (:meth:`at_guard`) take no turn: none of them waits behind
+        polls (nor does one wait past its guard for a turn: a turn may be further off than the record's margin).
+        While ``ASKING`` polls that took turns still wait for the budget (calls that go first took what it grants),
+        the next turn is a gap on: launched anyway, the polls would queue up there, one per job, and every job's next
+        poll behind them."""
         guard_at = job.submitted_at + self.plan.guard
-        if job.result_due or job.record_gone or now >= guard_at:
+        if job.result_due or job.record_gone or self.at_guard(job, now):
             return False
         if now < self._next_turn or len(self._asking) >= ASKING:
             at = self._next_turn if now < self._next_turn else now + self.turn_gap()
             done = self.latency.likelihood_done(latency_key(job.spec), now - job.submitted_at)
-            heapq.heappush(self._heap, self._entry(job, min(at, guard_at), due, done))
+            heapq.heappush(self._heap, self._entry(job, min(at, guard_at) if now < guard_at else at, due, done))
             return True
         self._next_turn = now + self.turn_gap()
         self._asking.add(job.request_id or "")
         return False
+
+    def at_guard(self, job: TrackedJob, now: float) -> bool:
+        """Whether ``job``'s poll now is the one at its record's expiry guard: past the guard, and not yet seen
+        unfinished there (the polls after that one, until its record is gone, are polls as any)."""
+        return now >= job.submitted_at + self.plan.guard and job.pending_age < self.plan.guard
 
     async def granted(self, job: TrackedJob) -> None:
         """``job``'s poll was granted by the budget (or ends without a request): it waits there no more."""

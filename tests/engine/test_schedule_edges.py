@@ -66,6 +66,24 @@ def test_a_poll_due_just_before_its_expiry_guard_waits_for_a_turn_no_later_than_
     assert not poller.wait_turn(near, clock.now(), now)  # at its guard: it goes
 
 
+def test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_poll_of_that_job():
+    """A job polled at its guard and found unfinished is polled on (every max_interval_s at most) until its record
+    is gone: those polls take turns as any, or jobs past their guard (records that outlive polling.expiry_s)
+    would poll with no regard for the budget's share, ahead of every other job's."""
+    clock = FakeClock(10_000.0)
+    plan = plan_with()
+    poller = schedule_poller(clock, RequestBudget(60, clock=clock), plan)
+    poller.sweeper.sweeping = False  # polls alone
+    other = submitted("o", clock.now() - 100.0, polls=3)
+    past = submitted("p", clock.now() - plan.guard - 100.0, polls=9)
+    poller.track_many([other, past])
+    now = clock.now()
+    assert not poller.wait_turn(other, now, now)  # takes the turn
+    assert not poller.wait_turn(past, now, now)  # its guard poll, not asked yet: no turn
+    past.pending_age = plan.guard + 1.0  # ... which found it unfinished
+    assert poller.wait_turn(past, now, now) and planned(poller, past) == pytest.approx(now + 1.0)
+
+
 def test_of_the_polls_waiting_for_a_turn_the_one_due_first_goes_first_then_the_one_more_likely_done():
     clock = FakeClock(10_000.0)
     poller = schedule_poller(clock, RequestBudget(60, clock=clock), plan_with())
