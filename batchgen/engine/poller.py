@@ -161,6 +161,8 @@ class Poller(PollSchedule):
                 _, (due, _, _), token, job = heapq.heappop(self._heap)
                 if token != job.poll_token or job.state is not JobState.SUBMITTED or job.poll_running:
                     continue  # stale, finished, or being polled (it reschedules itself)
+                if self._planned_again(job):
+                    continue  # no request now (planned again): no turn taken
                 if self.wait_turn(job, now, due):
                     continue  # the polls' share of the budget is taken: at its turn
                 job.poll_running = True
@@ -201,8 +203,6 @@ class Poller(PollSchedule):
         if job.record_gone:  # only the history speaks of it now
             await self._record_gone(job)
             return
-        if self._await_first_sweep(job) or self.planned_later(job):
-            return
         self._awaiting.pop(rid, None)
         # the polls that took turns are granted in the order they took them (they took them in the order due, the
         # one more likely done first): one ranked by how likely it is done when it asks would pass those that asked
@@ -224,6 +224,13 @@ class Poller(PollSchedule):
             await self.handover.fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})
             return
         await self._fetch_result(job)
+
+    def _planned_again(self, job: TrackedJob) -> bool:
+        """Whether a due status poll sends nothing now, planned again instead (it takes no turn): it waits for the
+        first sweep, or it is a safety-net first poll now planned later."""
+        if job.result_due or job.record_gone:
+            return False  # (a result to fetch, a look-up in the history)
+        return self._await_first_sweep(job) or self.planned_later(job)
 
     def _await_first_sweep(self, job: TrackedJob) -> bool:
         """Before the history has shown any job of ours, a job's first poll waits while a sweep is

@@ -107,3 +107,30 @@ async def test_polls_taking_turns_never_queue_up_in_the_budget_behind_calls_that
     assert waiting <= 2
     # the polls still take what the budget leaves them (one every 20 s here), and in turn: every job's is granted
     assert len(api.polls) >= 12 and {rid for rid, _ in api.polls} == set(api.finish)
+
+
+async def test_a_due_poll_that_sends_nothing_takes_no_turn():
+    # A job's first poll waits for the first sweep, under way (it looks again every min_interval_s, sending
+    # nothing); another job's poll comes due half a second after it looked.  That one goes at once: the look took
+    # no turn of the budget's (one a second), as it once did, leaving the other to wait for the next.
+    ids = ["held", "due"]
+    api = FinishesAt({f"r-{i}": 1e9 for i in ids})
+    s = poll_stage(api, [pending(i) for i in ids], result_polls=True)
+    api.clock = clock = s.k.clock
+    s.k.gateway.budget = RequestBudget(60, clock=clock)
+    sweeper = s.poller.sweeper
+    sweeper.sweeping, sweeper.pending = True, True  # a first sweep under way, never answered
+    held, due = s.k.book.jobs
+    due.polls = 3  # (polled before: it does not wait for the sweep)
+    clock.now_s = 100.0
+    async with clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(s.poller.loop, tg)
+        for job in (held, due):
+            job.submitted_at = 99.0
+            s.poller.track(job)
+        s.poller.schedule(held, clock.now(), at=102.0)
+        s.poller.schedule(due, clock.now(), at=102.5)
+        await clock.sleep(10.0)
+        tg.cancel_scope.cancel()
+    assert api.polls and api.polls[0] == ("r-due", 102.5)
+    assert all(rid == "r-due" for rid, _ in api.polls)  # (the held one sent nothing)
