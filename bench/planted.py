@@ -5379,7 +5379,7 @@ PLANTS = (
     Plant(
         "a poll at its record's expiry guard waits its turn behind polls",
         "batchgen/engine/schedule.py",
-        "        if job.result_due or job.record_gone or now >= job.submitted_at + self.plan.guard:",
+        "        if job.result_due or job.record_gone or self.at_guard(job, now):",
         "        if job.result_due or job.record_gone:",
         (
             "tests/engine/test_schedule_edges.py::"
@@ -5462,6 +5462,59 @@ PLANTS = (
             "tests/simulator/test_sim_worlds.py::"
             "test_the_accounts_other_users_requests_are_listed_among_this_runs_in_time_order_and_count_nowhere_else",
         ),
+    ),
+    Plant(
+        "a poll waiting for its turn is put back at the next turn even past its record's expiry guard",
+        "batchgen/engine/schedule.py",
+        "self._entry(job, min(at, guard_at) if now < guard_at else at, due, done)",
+        "self._entry(job, at, due, done)",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_a_poll_due_just_before_its_expiry_guard_waits_for_a_turn_no_later_than_the_guard",
+        ),
+    ),
+    Plant(
+        "polls take turns however many of them still wait for the budget: they queue up there, one per job",
+        "batchgen/engine/schedule.py",
+        "        if now < self._next_turn or len(self._asking) >= ASKING:",
+        "        if now < self._next_turn:",
+        (
+            "tests/engine/test_poll_turns.py::"
+            "test_polls_taking_turns_never_queue_up_in_the_budget_behind_calls_that_go_first",
+        ),
+    ),
+    Plant(
+        "status polls are ranked in the budget by how likely their job is done when they ask: the first may wait on",
+        "batchgen/engine/poller.py",
+        "        rank = -1.0 if self.at_guard(job, self.clock.now()) else 0.0",
+        "        rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)",
+        (
+            "tests/engine/test_poll_turns.py::"
+            "test_polls_taking_turns_never_queue_up_in_the_budget_behind_calls_that_go_first",
+        ),
+    ),
+    Plant(
+        "every poll past a record's expiry guard takes no turn, not only the one at the guard",
+        "batchgen/engine/schedule.py",
+        "        return now >= job.submitted_at + self.plan.guard and job.pending_age < self.plan.guard",
+        "        return now >= job.submitted_at + self.plan.guard",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_poll_of_that_job",
+        ),
+    ),
+    Plant(
+        "a due poll that sends nothing (held for the first sweep) is told apart only after it took the turn",
+        "batchgen/engine/poller.py",
+        "                if self._planned_again(job):\n"
+        "                    continue  # no request now (planned again): no turn taken\n"
+        "                if self.wait_turn(job, now, due):\n"
+        "                    continue  # the polls' share of the budget is taken: at its turn\n",
+        "                if self.wait_turn(job, now, due):\n"
+        "                    continue  # the polls' share of the budget is taken: at its turn\n"
+        "                if self._planned_again(job):\n"
+        "                    continue  # no request now (planned again): no turn taken\n",
+        ("tests/engine/test_poll_turns.py::test_a_due_poll_that_sends_nothing_takes_no_turn",),
     ),
 )
 
