@@ -384,7 +384,7 @@ class Sweeper(SweepCadence):
                     break
         finally:
             self.pending = False
-        if not oldest_first:
+        if not oldest_first and order.newest_first:  # (in another order, how deep a row lies says nothing of time)
             count.end(self.clock.epoch())
         if oldest_first and remaining and page is not None:
             # out of page budget before the walk was over: where the rest are listed was not read (the
