@@ -239,7 +239,7 @@ class SimState:
 
     def create_job(self, slug: str, body: dict[str, Any], mode: str, duration: int) -> SimJob:
         now = self.clock.now()
-        rid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        rid = _request_id(self.rng)
         cost = self.price(slug, mode, duration, body)
         outcome, error, service = "COMPLETED", None, self.service_time(slug, duration)
         if self.fault("policy") is not None:
@@ -299,12 +299,8 @@ class SimState:
         while self._others_next <= now:
             at = self._others_next
             rng = self._others_rng
-            rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            service = 300.0 * rng.uniform(0.5, 1.5)
-            self.others.append(
-                SimJob(rid, "kling-text2video", {"prompt": f"another user's request {len(self.others)}"}, "16:9", 5,
-                       0.5, at, at, at + service, "COMPLETED", None, charged=True)
-            )  # fmt: skip
+            rid, prompt = _request_id(rng), f"another user's request {len(self.others)}"
+            self.others.append(_listed_only(rid, prompt, at, at + 300.0 * rng.uniform(0.5, 1.5)))
             self._others_next = at + rng.expovariate(rate / 60.0)
 
     def _wrong_media(self, job: SimJob) -> None:
@@ -424,9 +420,15 @@ def _backlog(rows: int, now: float, rng: random.Random) -> list[SimJob]:
     out = []
     for i in range(rows):
         submitted = now - day - day / 2 * (1 - i / max(1, rows))
-        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        out.append(
-            SimJob(rid, "kling-text2video", {"prompt": f"an earlier request {i}"}, "16:9", 5, 0.5, submitted,
-                   submitted, submitted + 300.0, "COMPLETED", None, charged=True)
-        )  # fmt: skip
+        out.append(_listed_only(_request_id(rng), f"an earlier request {i}", submitted, submitted + 300.0))
     return out
+
+
+def _request_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _listed_only(rid: str, prompt: str, submitted: float, finish: float) -> SimJob:
+    """A request of the account's that the history lists, COMPLETED at ``finish``, and nothing else serves."""
+    return SimJob(rid, "kling-text2video", {"prompt": prompt}, "16:9", 5, 0.5, submitted, submitted, finish,
+                  "COMPLETED", None, charged=True)  # fmt: skip
