@@ -94,12 +94,16 @@ class Gateway:
         fn: Callable[[], Awaitable[T]],
         *,
         rank: float = 0.0,
+        urgent_at: float = math.inf,
         retry_on: RetryHook = retry_transient,
         shield_s: float = 0.0,
         on_abandon: Callable[[Exception | None], Awaitable[None]] | None = None,
         before: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """Send ``fn()`` when the budget allows; retry within the policy as ``retry_on`` decides.
+
+        ``urgent_at``: from then on (run seconds), a call still waiting for the budget is served as a
+        :attr:`Priority.RESULT` call is (:meth:`RequestBudget.acquire`).
 
         ``before()`` runs for each attempt once the budget has granted it, just before ``fn()``, and is
         not shielded: a cancel there, or an error it raises, sends nothing.
@@ -117,12 +121,12 @@ class Gateway:
         try:
             async for attempt in attempts:
                 with attempt:
-                    granted = await self.budget.acquire(priority, rank)
+                    granted = await self.budget.acquire(priority, rank, urgent_at=urgent_at)
                     if before is not None:
                         try:
                             await before()
                         except BaseException:
-                            self.budget.release()
+                            self.budget.give_back(granted)  # nothing was sent
                             raise
                     self.requests += 1
                     between = False

@@ -125,6 +125,7 @@ class RequestBudget:
         self._step = max(1.0, self.configured * 0.02)
         self.finder = WindowFinder(window_s=window)
         self._waiters: list[_Waiter] = []
+        self._probe_at = -math.inf  # when the last probe of a cooldown was granted
         self._seq = itertools.count()
         # readouts
         self.granted_while_closed = 0
@@ -190,9 +191,13 @@ class RequestBudget:
 
     # ------------------------------------------------------------------ waiting
 
-    async def acquire(self, priority: Priority, rank: float = 0.0) -> float:
-        """Wait for a slot; returns when it was granted.  Call :meth:`release` once answered."""
-        waiter = _Waiter(int(priority), rank, next(self._seq), anyio.Event())
+    async def acquire(self, priority: Priority, rank: float = 0.0, *, urgent_at: float = math.inf) -> float:
+        """Wait for a slot; returns when it was granted.  Call :meth:`release` once answered.  From ``urgent_at``
+        (run seconds) on, a call still waiting is served as a :attr:`Priority.RESULT` is (a poll at its record's
+        expiry guard: the last chance of a video paid for)."""
+        urgent = self.clock.now() >= urgent_at
+        waiter = _Waiter(int(Priority.RESULT if urgent else priority), 0.0 if urgent else rank, next(self._seq),
+                         anyio.Event())  # fmt: skip
         heapq.heappush(self._waiters, waiter)
         try:
             while True:
@@ -202,6 +207,13 @@ class RequestBudget:
                         self._grant(waiter)
                         return self.clock.now()
                     await self.clock.wait(waiter.event, math.inf if wait is None else wait)
+                elif not urgent and urgent_at < math.inf:
+                    await self.clock.wait(waiter.event, urgent_at - self.clock.now())
+                    urgent = self.clock.now() >= urgent_at
+                    if urgent:  # served from now on as a result call is, ahead of what it waited behind
+                        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0
+                        heapq.heapify(self._waiters)
+                        self._wake_head()
                 else:
                     await waiter.event.wait()
                 waiter.event = anyio.Event()
@@ -220,7 +232,8 @@ class RequestBudget:
         if not self.gate_open:
             self.granted_while_closed += 1
         if self.finder.cooling:  # a probe: the gate stays shut for everyone else until the next one
-            self._gate_until = self.finder.probe_sent(self.clock.now())
+            self._probe_at = self.clock.now()
+            self._gate_until = self.finder.probe_sent(self._probe_at)
         self._wake_head()
 
     def waiting(self, priority: Priority) -> bool:
@@ -235,6 +248,20 @@ class RequestBudget:
         """Record that a granted call has been answered (or given up)."""
         self.in_flight -= 1
         self._stamps.append(self.clock.now())
+        self._wake_head()
+
+    def give_back(self, granted_at: float) -> None:
+        """A call granted at ``granted_at`` was not sent after all (its caller found, once granted, that it must
+        not go yet): it holds no place in the window, and its token goes to the next waiter.  Counted as sent, a
+        call granted and held back again and again would spend the budget on nothing, ahead of the calls that
+        wait behind it.  A probe of a cooldown not sent leaves the probe to the next waiter."""
+        self.in_flight -= 1
+        now = self.clock.now()
+        self._refill(now)
+        self._tokens = min(max(1.0, self.burst), self._tokens + 1.0)
+        if self.finder.cooling and granted_at == self._probe_at:
+            self.finder.probe_unsent()
+            self._gate_until = min(self._gate_until, now)
         self._wake_head()
 
     # ------------------------------------------------------------------ 429

@@ -204,6 +204,11 @@ class WindowFinder:
         self._sent += 1
         return self.next_probe(now)
 
+    def probe_unsent(self) -> None:
+        """The probe last granted was not sent after all: the next one granted is this cooldown's probe."""
+        self.probes -= 1
+        self._sent -= 1
+
     def __repr__(self) -> str:
         learned = f"{self.limit} per {self.window:.3g}s" if self.window is not None else "unknown"
         return f"WindowFinder({learned}, cooling={self.cooling}, episodes={self.episodes}, probes={self.probes})"

@@ -207,12 +207,14 @@ class Poller(PollSchedule):
         # the polls that took turns are granted in the order they took them (they took them in the order due, the
         # one more likely done first): one ranked by how likely it is done when it asks would pass those that asked
         # before it, and while the budget is short the first to ask would wait for ever.  One at its record's expiry
-        # guard, which takes no turn, goes before them.
-        rank = -1.0 if self.at_guard(job, self.clock.now()) else 0.0
+        # guard, which takes no turn, is served as a result call is, before them and before submits, and so is one
+        # still waiting for the budget when its guard comes: its record is about to die, and a video already paid
+        # for comes before new work (a budget that 429s lowered may not have room for both).
+        urgent_at = job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf
         sent = self.clock.now()
-        if self.result_polls is not False and await self._poll_result(job, rank, sent):
+        if self.result_polls is not False and await self._poll_result(job, urgent_at, sent):
             return
-        status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), rank=rank)
+        status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), urgent_at=urgent_at)
         if status is None:
             return
         if status.state in UNFINISHED_STATES:
@@ -246,7 +248,7 @@ class Poller(PollSchedule):
         self._awaiting[job.request_id or ""] = job
         return True
 
-    async def _poll_result(self, job: TrackedJob, rank: float, sent: float) -> bool:
+    async def _poll_result(self, job: TrackedJob, urgent_at: float, sent: float) -> bool:
         """Poll by asking for the result; False when a status poll must be made instead.
         Until one has answered QUEUED or PROCESSING these polls are trials: any error means
         the endpoint does not answer for unfinished jobs, and status polls are used from then on."""
@@ -254,13 +256,13 @@ class Poller(PollSchedule):
         rid = job.request_id
         result: Result | None
         if self.result_polls:
-            result = await self._ask(job, Priority.POLL, lambda: self.api.result(rid), rank=rank)
+            result = await self._ask(job, Priority.POLL, lambda: self.api.result(rid), urgent_at=urgent_at)
         else:
             try:
                 result = await self.gateway.call(
                     Priority.POLL,
                     lambda: self.api.result(rid),
-                    rank=rank,
+                    urgent_at=urgent_at,
                     retry_on=_never,
                     before=lambda: self.granted(job),
                 )
@@ -358,7 +360,7 @@ class Poller(PollSchedule):
         await self.handover.to_downloads(job, result.output_url, result.file_size, result.cost, queue_s=queue_s)
 
     async def _ask(
-        self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, rank: float = 0.0
+        self, job: TrackedJob, priority: Priority, fn: Callable[[], Awaitable[T]], *, urgent_at: float = math.inf
     ) -> T | None:
         """One status or result call for a job; None when the job was handled otherwise.
 
@@ -372,7 +374,7 @@ class Poller(PollSchedule):
         answers in a row it is looked up in the history (:meth:`Handover.look_elsewhere`).
         """
         try:
-            value = await self.gateway.call(priority, fn, rank=rank, before=lambda: self.granted(job))
+            value = await self.gateway.call(priority, fn, urgent_at=urgent_at, before=lambda: self.granted(job))
         except NotFound:
             self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
             await self._record_gone(job)

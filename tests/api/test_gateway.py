@@ -147,3 +147,28 @@ async def test_the_before_hook_runs_for_each_attempt_once_granted_and_an_error_i
     with pytest.raises(Refused):
         await drive(clock, lambda: gw.call(Priority.SUBMIT, call, before=refuse))
     assert sent == [] and gw.requests == 2 and gw.budget.in_flight == 0  # nothing sent, the grant given back
+
+
+async def test_a_grant_its_caller_held_back_takes_no_place_in_the_window_and_the_next_call_has_it():
+    # Two requests a minute.  A submit held back once granted (the room for new work shrank while it waited) sent
+    # nothing: counted as sent, each such grant took a request from the window, and submits held back again and
+    # again spent the whole budget while the polls behind them waited (records died unpolled).  The next call is
+    # granted at once, and two go within the minute, as the budget allows.
+    clock = FakeClock()
+    budget = RequestBudget(2, clock=clock, burst=2)
+    gw = Gateway(budget, RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
+
+    class Held(Exception):
+        pass
+
+    async def hold() -> None:
+        raise Held
+
+    for _ in range(5):
+        with pytest.raises(Held):
+            await drive(clock, lambda: gw.call(Priority.SUBMIT, anyio.lowlevel.checkpoint, before=hold))
+    start = clock.now()
+    call, sent = scripted("ok")
+    for _ in range(2):
+        assert await drive(clock, lambda: gw.call(Priority.POLL, call)) == "ok"
+    assert clock.now() - start < 1.0 and len(sent) == 2 and gw.requests == 2

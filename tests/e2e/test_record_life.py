@@ -153,6 +153,31 @@ async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_the
     assert any("can poll only 5 jobs within 250 s" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_limit_five_times_below_the_configured_one_loses_no_record_to_submits_held_back(tmp_path):
+    # The account admits 3 requests a minute; the run is told 15 (limits.requests_per_minute), records of 600 s,
+    # no history.  The 429s lower the budget, and the life cap's room with it, below the submits already handed a
+    # slot: each is held back once the budget grants it.  Counted as sent, those grants spent the budget on nothing,
+    # again and again, while the jobs in flight went unpolled: 12-13 of 20 records died, paid videos lost.  A grant
+    # held back is given back; every video is fetched.
+    config = SimConfig(time_scale=100, workers=30, expiry_s=600.0, seed=3, history="off", rpm=3)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    async with SimServer(config) as sim:
+        settings = load_settings(
+            overrides={
+                "api": {"base_url": sim.url},
+                "limits": {"concurrency": 20, "requests_per_minute": 15},
+                "polling": {"expiry_s": 600.0, "expiry_margin_s": 100.0},
+                "output": {"dir": str(tmp_path / "out")},
+            },
+            environ={},
+        )
+        await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(config.time_scale))
+        gone = _polls_gone(sim)
+        longest = max(job.finish - job.submitted for job in sim.state.jobs.values())
+    assert longest < 500.0  # (no job outlived what a poll at its guard could catch)
+    assert states(tmp_path / "out") == {f"job-{i:03d}": "completed" for i in range(20)} and not gone
+
+
 def _most_in_flight(sim: SimServer) -> int:
     """The most jobs the account held unfinished at once (from each job's submit and finish)."""
     moments = sorted(

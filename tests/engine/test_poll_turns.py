@@ -7,6 +7,7 @@ import itertools
 from typing import Any
 
 import anyio
+import pytest
 
 from batchgen.api.answers import Result
 from batchgen.api.ratelimit import Priority, RequestBudget
@@ -134,3 +135,40 @@ async def test_a_due_poll_that_sends_nothing_takes_no_turn():
         tg.cancel_scope.cancel()
     assert api.polls and api.polls[0] == ("r-due", 102.5)
     assert all(rid == "r-due" for rid, _ in api.polls)  # (the held one sent nothing)
+
+
+@pytest.mark.parametrize("before_guard", [0.0, 5.0])
+async def test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget(before_guard):
+    # A budget lowered by 429s, shut for now, and submits (calls that go before polls) waiting for it; a job at its
+    # record's expiry guard, done (or its poll asked 5 s before the guard, and still waiting then).  That poll is its
+    # video's last chance: asked behind the submits, it waited while they took every request the budget gave, and
+    # its record died (a video paid for and lost, for new work).  It goes before them, as a result call does: the
+    # next request granted is the poll.
+    api = FinishesAt({"r-near": 0.0})
+    s = poll_stage(api, [pending("near")], result_polls=True)
+    api.clock = clock = s.k.clock
+    budget = s.k.gateway.budget = RequestBudget(6, clock=clock)
+    budget.on_429(hint=30.0)  # shut for 30 s or so
+    sent: list[float] = []
+
+    async def submit() -> None:
+        await s.k.gateway.call(Priority.SUBMIT, anyio.lowlevel.checkpoint)
+        sent.append(clock.now())
+
+    (job,) = s.k.book.jobs
+    job.submitted_at, job.polls = clock.now() - s.poller.plan.guard + before_guard, 3
+    s.poller.track(job)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(submit)
+        tg.start_soon(submit)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(s.poller._poll, job)
+        await anyio.wait_all_tasks_blocked()
+        assert not api.polls and not sent  # (all wait for the budget)
+        assert budget.closed_for() > before_guard
+        clock.advance(before_guard)  # (the guard comes while it waits)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(budget.closed_for())  # it opens: one request now, the next a while on
+        await anyio.wait_all_tasks_blocked()
+        assert [rid for rid, _ in api.polls] == ["r-near"] and not sent
+        tg.cancel_scope.cancel()
