@@ -31,6 +31,7 @@
     │       ├── InvalidContentType  406 "Invalid content type": a bug in the client
     │       ├── RequestRejected     400/410 and other 4xx: the request itself is wrong
     │       ├── NotFound            404: unknown or expired request id, unknown model
+    │       │   └── SpelledOtherwise  not in the history as asked: ask it spelled bare
     │       └── BadResponse         a body that breaks the protocol (not JSON, too big)
     ├── DownloadError               the video could not be fetched or verified
     ├── StorageError                the output folder cannot be written (disk full, ...)
@@ -234,6 +235,12 @@ class RequestRejected(PermanentError):
 
 class NotFound(PermanentError):
     """HTTP 404: the request id is unknown or expired, or the model is unknown."""
+
+
+class SpelledOtherwise(NotFound):
+    """A request not found in the history asked for by its id with dashes, while how the history spells ids is
+    not known: it may be there spelled as 32 bare hex digits.  Asking that is a request of its own
+    (``ApiClient.history_get_bare``), with its own place in the request budget."""
 
 
 class BadResponse(PermanentError):

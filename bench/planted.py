@@ -1535,8 +1535,8 @@ PLANTS = (
     Plant(
         "one request asked of a history that spells ids bare is asked dashed, however often that was not found",
         "batchgen/api/client.py",
-        "        spelled = bare if bare is not None and self.history_bare_ids else request_id",
-        "        spelled = request_id",
+        "        if bare is not None and self.history_bare_ids:",
+        "        if False:",
         (
             "tests/api/test_worlds_answers.py"
             "::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
@@ -1545,8 +1545,8 @@ PLANTS = (
     Plant(
         "an id the history did not find dashed, before its spelling is known, is not asked bare",
         "batchgen/api/client.py",
-        "        if status == 404 and bare is not None and spelled != bare and self.history_bare_ids is not False:",
-        "        if False:",
+        "            if bare is None or self.history_bare_ids is False:",
+        "            if True:",
         (
             "tests/api/test_worlds_answers.py"
             "::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
@@ -5486,8 +5486,11 @@ PLANTS = (
     Plant(
         "status polls are ranked in the budget by how likely their job is done when they ask: the first may wait on",
         "batchgen/engine/poller.py",
-        "        rank = -1.0 if self.at_guard(job, self.clock.now()) else 0.0",
-        "        rank = -self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at)",
+        "            value = await self.gateway.call(priority, fn, urgent_at=urgent_at, "
+        "before=lambda: self.granted(job))",
+        "            value = await self.gateway.call(priority, fn, urgent_at=urgent_at, "
+        "before=lambda: self.granted(job), "
+        "rank=-self.latency.likelihood_done(latency_key(job.spec), self.clock.now() - job.submitted_at))",
         (
             "tests/engine/test_poll_turns.py::"
             "test_polls_taking_turns_never_queue_up_in_the_budget_behind_calls_that_go_first",
@@ -5515,6 +5518,89 @@ PLANTS = (
         "                if self._planned_again(job):\n"
         "                    continue  # no request now (planned again): no turn taken\n",
         ("tests/engine/test_poll_turns.py::test_a_due_poll_that_sends_nothing_takes_no_turn",),
+    ),
+    Plant(
+        "a call granted and held back by its caller counts as sent: held submits spend the budget on nothing",
+        "batchgen/api/gateway.py",
+        "                            self.budget.give_back(granted)  # nothing was sent",
+        "                            self.budget.release()",
+        (
+            "tests/api/test_gateway.py"
+            "::test_a_grant_its_caller_held_back_takes_no_place_in_the_window_and_the_next_call_has_it",
+        ),
+    ),
+    Plant(
+        "a probe granted in a cooldown and given back unsent still counts as this cooldown's probe",
+        "batchgen/api/ratelimit.py",
+        "            self.finder.probe_unsent()",
+        "            pass",
+        ("tests/api/test_ratelimit.py::test_a_probe_granted_but_not_sent_leaves_the_probe_to_the_next_call",),
+    ),
+    Plant(
+        "a probe given back unsent leaves the gate shut until the next probe's time",
+        "batchgen/api/ratelimit.py",
+        "            self._gate_until = min(self._gate_until, now)",
+        "            pass",
+        ("tests/api/test_ratelimit.py::test_a_probe_granted_but_not_sent_leaves_the_probe_to_the_next_call",),
+    ),
+    Plant(
+        "a poll still waiting for the budget when its record's expiry guard comes stays behind submits",
+        "batchgen/api/ratelimit.py",
+        "                        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0",
+        "                        pass",
+        (
+            "tests/engine/test_poll_turns.py"
+            "::test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget",
+        ),
+    ),
+    Plant(
+        "a poll asked at its record's expiry guard waits behind submits, as any poll",
+        "batchgen/api/ratelimit.py",
+        "        waiter = _Waiter(int(Priority.RESULT if urgent else priority), 0.0 if urgent else rank, "
+        "next(self._seq),",
+        "        waiter = _Waiter(int(priority), rank, next(self._seq),",
+        (
+            "tests/engine/test_poll_turns.py"
+            "::test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget",
+        ),
+    ),
+    Plant(
+        "no poll is urgent at its record's expiry guard: it waits behind submits that take every request",
+        "batchgen/engine/poller.py",
+        "        urgent_at = job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
+        "        urgent_at = math.inf",
+        (
+            "tests/engine/test_poll_turns.py"
+            "::test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget",
+            "tests/e2e/test_record_life.py"
+            "::test_a_limit_five_times_below_the_configured_one_loses_no_record_to_submits_held_back",
+        ),
+    ),
+    Plant(
+        "an expired record not found dashed is not asked bare: its video, listed bare, is written off",
+        "batchgen/engine/recovery.py",
+        "                return await ask(self.api.history_get_bare)",
+        "                raise",
+        (
+            "tests/engine/test_recovery.py::test_an_expired_record_not_found_dashed_is_asked_bare_as_a_request_of_its_own",
+        ),
+    ),
+    Plant(
+        "a new key's request not found dashed is not asked bare: its own account is taken for another",
+        "batchgen/engine/account.py",
+        "                row = await api.history_get_bare(rid)",
+        "                raise",
+        (
+            "tests/engine/test_account.py"
+            "::test_a_new_key_of_the_same_account_whose_history_spells_ids_bare_is_known_by_it",
+        ),
+    ),
+    Plant(
+        "a job told the spell's error after it gave up is told another job's look-up, naming that request",
+        "batchgen/engine/history_trouble.py",
+        "                return self._told(self.error, self._gave_up - self.began)",
+        "                return self.error",
+        ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
     ),
 )
 

@@ -52,8 +52,10 @@ from ..errors import (
     DownloadError,
     GatewayRefusal,
     NetworkError,
+    NotFound,
     NotTheApi,
     RouteTrouble,
+    SpelledOtherwise,
 )
 from .answers import (
     HISTORY_PAGE,
@@ -353,14 +355,27 @@ class ApiClient:
 
     async def history_get(self, request_id: str) -> HistoryRow:
         """One request from the history, of any age, asked for by its id as the history spells it: as a submit
-        does, or, where the history was seen to leave the dashes out (or, before that is known, once the dashed
-        spelling was not found), as 32 bare hex digits."""
+        does, or, where the history was seen to leave the dashes out, as 32 bare hex digits.  Not found with
+        dashes while the spelling is not known, it raises :class:`SpelledOtherwise`, and the caller asks
+        :meth:`history_get_bare`: each call here is one request, as the request budget counts them."""
         bare = bare_id(request_id)
-        spelled = bare if bare is not None and self.history_bare_ids else request_id
+        if bare is not None and self.history_bare_ids:
+            return await self._history_get(request_id, bare)
+        try:
+            return await self._history_get(request_id, request_id)
+        except NotFound as exc:
+            # (asked dashed while the spelling was unknown: a listing read meanwhile may have taught it since)
+            if bare is None or self.history_bare_ids is False:
+                raise
+            raise SpelledOtherwise(str(exc), status=exc.status, detail=exc.detail) from None
+
+    async def history_get_bare(self, request_id: str) -> HistoryRow:
+        """One request from the history asked for by its id spelled as 32 bare hex digits (after
+        :class:`SpelledOtherwise`)."""
+        return await self._history_get(request_id, bare_id(request_id) or request_id)
+
+    async def _history_get(self, request_id: str, spelled: str) -> HistoryRow:
         status, headers, body = await self._call("GET", f"{self.history_url}/{quote(spelled, safe='')}")
-        # (asked dashed while the spelling was unknown: a listing read meanwhile may have taught it since)
-        if status == 404 and bare is not None and spelled != bare and self.history_bare_ids is not False:
-            status, headers, body = await self._call("GET", f"{self.history_url}/{bare}")
         if status != 200:
             self._raise_for(status, headers, body, what=f"looking up request {request_id} in the history")
         row = history_row(body)

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..api.client import ApiClient
-from ..errors import AccountChanged, ApiError, AuthError, NotFound
+from ..errors import AccountChanged, ApiError, AuthError, NotFound, SpelledOtherwise
 from ..jobs import Event, JobState
 from ..store.ledger import Replay, carry_forward
 
@@ -112,7 +112,10 @@ async def _same_account(api: ApiClient, request_ids: list[str]) -> tuple[bool, s
     why: str | None = None
     for rid in request_ids:
         try:
-            row = await api.history_get(rid)
+            try:
+                row = await api.history_get(rid)
+            except SpelledOtherwise:
+                row = await api.history_get_bare(rid)
             if row.request_id == rid:
                 return True, rid
         except AuthError:

@@ -54,7 +54,7 @@ from ..api.gateway import Gateway
 from ..api.paging import ListingOrder, StampClock, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
-from ..errors import AnswerTooLarge, ApiError, NotFound, TransientError
+from ..errors import AnswerTooLarge, ApiError, NotFound, SpelledOtherwise, TransientError
 from ..jobs import Event, JobState, TrackedJob
 from .history_bodies import OTHER, BodyFits
 from .history_links import HistoryLinks
@@ -413,12 +413,17 @@ class Reconciler:
     async def _row_patiently(self, request_id: str) -> HistoryRow | ApiError:
         """One request's history row (``history_get``), riding out a history in trouble (:meth:`_patiently`):
         the row, or the error (:class:`NotFound` among them) that answered or ended it."""
-        return await self._patiently(
-            lambda: self.gateway.call(
-                Priority.RESULT, lambda: self.api.history_get(request_id), retry_on=self.trouble.retry_on
-            ),
-            claims=False,
-        )
+
+        def ask(get: Callable[[str], Awaitable[HistoryRow]]) -> Awaitable[HistoryRow]:
+            return self.gateway.call(Priority.RESULT, lambda: get(request_id), retry_on=self.trouble.retry_on)
+
+        async def look_up() -> HistoryRow:
+            try:
+                return await ask(self.api.history_get)
+            except SpelledOtherwise:  # the other spelling is a request of its own, granted by the budget
+                return await ask(self.api.history_get_bare)
+
+        return await self._patiently(look_up, claims=False)
 
     async def _patiently(self, call: Callable[[], Awaitable[_T]], *, claims: bool = True) -> _T | ApiError:
         """``call`` (a history look-up) as the spell of trouble every look-up shares says

@@ -18,7 +18,7 @@ from batchgen.api.answers import (
     retry_hint,
 )
 from batchgen.api.client import ApiClient
-from batchgen.errors import AmbiguousSubmit, NotFound, RouteTrouble
+from batchgen.errors import AmbiguousSubmit, NotFound, RouteTrouble, SpelledOtherwise
 from batchgen.simulator import SimConfig, SimServer
 from tests.helpers import KEY
 
@@ -175,7 +175,10 @@ async def test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that
         second = (await api.submit("kling-text2video", {"prompt": "a hen"})).request_id
         assert await finished(api, first) == "COMPLETED"
         before = sim.state.counters["/inference-request/request-history/{rid}"]
-        assert (await api.history_get(first)).request_id == first  # dashed: not found; then bare
+        with pytest.raises(SpelledOtherwise):  # dashed: not found, and a request is all one call sends
+            await api.history_get(first)
+        assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 1
+        assert (await api.history_get_bare(first)).request_id == first  # then bare, a request of its own
         assert sim.state.counters["/inference-request/request-history/{rid}"] - before == 2
         assert api.history_bare_ids is True
         assert (await api.history_get(second)).request_id == second  # asked bare at once

@@ -9,7 +9,7 @@ import pytest
 
 from batchgen.api.answers import HistoryRow, Status
 from batchgen.engine.account import settle_key_change
-from batchgen.errors import AccountChanged, NotFound, ServerError
+from batchgen.errors import AccountChanged, NotFound, ServerError, SpelledOtherwise
 from batchgen.store.ledger import Replay, carry_forward
 
 
@@ -86,6 +86,27 @@ async def test_a_new_key_of_the_same_account_goes_on_even_while_its_history_cann
     assert written == {"queued": "key_changed", "fetching": "key_changed"}
     assert all(line["previous_key_fp"] == "old" for line in ledger.lines)
     assert replay.jobs["queued"]["state"] == "submitted"
+
+
+async def test_a_new_key_of_the_same_account_whose_history_spells_ids_bare_is_known_by_it():
+    # Not found dashed (the spelling is not known yet), the request is asked again bare: the history knows it,
+    # so the record is not asked.
+    class Bare(_Account):
+        async def history_get(self, request_id: str) -> HistoryRow:
+            self.asked.append(("history", request_id))
+            raise SpelledOtherwise(f"looking up request {request_id} in the history", status=404)
+
+        async def history_get_bare(self, request_id: str) -> HistoryRow:
+            self.asked.append(("bare", request_id))
+            return HistoryRow(request_id, "m", "PENDING", {}, None, None, None, None)
+
+    api, replay, ledger = Bare({"r-q"}), _folder(), _Ledger()
+    await settle_key_change(api, replay, "new", ledger.append, adopt=False, where="out")  # type: ignore[arg-type]
+    assert api.asked == [("history", "r-q"), ("bare", "r-q")]
+    assert {line["job_id"]: line["event"] for line in ledger.lines} == {
+        "queued": "key_changed",
+        "fetching": "key_changed",
+    }
 
 
 async def test_a_new_key_of_the_same_account_leaves_every_job_in_the_state_it_was_in():

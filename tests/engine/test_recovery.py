@@ -21,7 +21,7 @@ from batchgen.engine.history_trouble import HistoryTrouble
 from batchgen.engine.lookup import NotCaughtUp
 from batchgen.engine.recovery import MAX_ROWS_ANY_ORDER, Reconciler
 from batchgen.engine.verdicts import Attach, Failed, Found, Gone, Later, Leave, Link, Resubmit, Running
-from batchgen.errors import NotFound, ServerError
+from batchgen.errors import NotFound, ServerError, SpelledOtherwise, TransientError
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from batchgen.retry import RetryPolicy, set_testing
 
@@ -205,6 +205,28 @@ async def test_an_expired_record_is_looked_up_by_id(history, expected):
         assert "--resubmit-lost" in found.detail
 
 
+async def test_an_expired_record_not_found_dashed_is_asked_bare_as_a_request_of_its_own():
+    # The history has not shown how it spells ids; asked dashed, it has no such request.  Asked again bare in the
+    # same call, the second request went out on the first one's grant: two requests for one place in the budget,
+    # a 429 at a tight limit every time (and look-ups retried behind it, while polls waited).  Each is granted.
+    class Bare(FakeApi):
+        async def history_get(self, request_id: str) -> HistoryRow:
+            self.calls += 1
+            raise SpelledOtherwise(f"not found while looking up request {request_id} in the history", status=404)
+
+        async def history_get_bare(self, request_id: str) -> HistoryRow:
+            self.calls += 1
+            return self.by_id[request_id]
+
+    clock = FakeClock()
+    j = job()
+    j.request_id = "r"
+    rec = reconciler(clock, Bare([], {"r": row("r", "a fox", 0.0, "COMPLETED", url="http://127.0.0.1:9/r.mp4")}))
+    found = await rec.recover_missing(j)
+    assert found == Found("http://127.0.0.1:9/r.mp4", 0.28, None)
+    assert rec.api.calls == 2 and rec.gateway.requests == 2  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     ("answered", "expected"),
     [
@@ -369,7 +391,11 @@ async def test_a_history_answering_500_is_probed_once_for_every_job_waiting_then
         verdicts = await _settle_all(clock, rec, jobs(count), clock.epoch())
     assert api.at == [0.0, 0.0, 5.0, 15.0, 35.0, 75.0, 155.0, 300.0]
     assert [(v.event, v.state) for v in verdicts] == [(Event.RECONCILE_FAILED, JobState.SUBMITTING)] * count
-    assert all("the request history could not be read (500 Internal Server Error)" in v.detail for v in verdicts)
+    # the job whose look-up gave up is told its own failure; the others, the spell's (not another job's words)
+    own = "the request history could not be read (500 Internal Server Error)"
+    spell = "the request history could not be read (every look-up in the request history failed for 300 s, the last "
+    assert sorted(own in v.detail for v in verdicts) == [False] * (count - 1) + [True]
+    assert all(own in v.detail or spell + "with HTTP 500)" in v.detail for v in verdicts)
 
 
 async def test_a_look_up_soon_after_the_history_gave_up_is_told_at_once_and_a_later_one_asks_again():
@@ -407,15 +433,20 @@ async def test_an_outage_long_after_a_spell_gave_up_is_ridden_out_as_a_new_spell
 
 
 def test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first():
-    """A spell that began with a 500 and ended on a dropped connection tells the jobs that wait what the
-    history answered last, as it now stands."""
+    """A spell that began with a 500 and ended on a 502 tells the jobs that ask after it gave up what the
+    history answered last, as it now stands, in the spell's words: the last look-up's own name the request it
+    was for, another job's."""
     clock = FakeClock()
     trouble = HistoryTrouble(clock, patience_s=300.0)
-    first, last = ServerError("500 Internal Server Error", status=500), ServerError("502 Bad Gateway", status=502)
+    first = ServerError("500 while looking up request r1 in the history", status=500, detail="Internal Server Error")
+    last = ServerError("502 while looking up request r1 in the history", status=502, detail="Bad Gateway")
     assert not trouble.failed(first)
     clock.advance(300.0)
     assert trouble.failed(last)
-    assert trouble.verdict() is last
+    clock.advance(10.0)
+    told = trouble.verdict()
+    assert isinstance(told, TransientError) and told.status == 502
+    assert str(told) == "every look-up in the request history failed for 300 s, the last with HTTP 502: Bad Gateway"
 
 
 async def test_a_history_that_answers_a_look_up_by_id_with_a_404_ends_its_spell_of_trouble():
