@@ -201,19 +201,22 @@ class RequestBudget:
         heapq.heappush(self._waiters, waiter)
         try:
             while True:
-                if self._waiters[0] is waiter:
-                    wait = self.wait_time(self.clock.now())
-                    if wait == 0.0:
-                        self._grant(waiter)
-                        return self.clock.now()
-                    await self.clock.wait(waiter.event, math.inf if wait is None else wait)
-                elif not urgent and urgent_at < math.inf:
-                    await self.clock.wait(waiter.event, urgent_at - self.clock.now())
-                    urgent = self.clock.now() >= urgent_at
+                now = self.clock.now()
+                if not urgent:  # (at the head too: a call that asks after its moment must go behind it)
+                    urgent = now >= urgent_at
                     if urgent:  # served from now on as a result call is, ahead of what it waited behind
                         waiter.priority, waiter.rank = int(Priority.RESULT), 0.0
                         heapq.heapify(self._waiters)
                         self._wake_head()
+                until_urgent = math.inf if urgent else urgent_at - now
+                if self._waiters[0] is waiter:
+                    wait = self.wait_time(now)
+                    if wait == 0.0:
+                        self._grant(waiter)
+                        return now
+                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, until_urgent))
+                elif until_urgent < math.inf:
+                    await self.clock.wait(waiter.event, until_urgent)
                 else:
                     await waiter.event.wait()
                 waiter.event = anyio.Event()

@@ -683,3 +683,33 @@ async def test_a_token_short_only_by_rounding_is_a_whole_one():
                 await budget.acquire(Priority.POLL)
                 budget.release()
     assert clock.now() == pytest.approx(0.05)
+
+
+async def test_a_call_that_becomes_urgent_at_the_head_of_the_queue_stays_ahead_of_a_submit_that_asks_later():
+    """A poll waiting at the head of the queue when its ``urgent_at`` comes (the window full: only an answer
+    helps) is served as a result call from then on: a submit that asks after that goes behind it.  Left a poll
+    because it was at the head when its moment came, it was passed by the first submit to ask (its record may die
+    meanwhile)."""
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)  # (tokens to spare: only the window binds)
+    await budget.acquire(Priority.RESULT)  # the window's one place, taken until it is answered
+    order: list[str] = []
+
+    async def call(name: str, priority: Priority, urgent_at: float = math.inf) -> None:
+        await budget.acquire(priority, urgent_at=urgent_at)
+        order.append(name)
+        budget.release()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, "poll", Priority.POLL, 5.0)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(10.0)  # its moment comes while it waits at the head
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(call, "submit", Priority.SUBMIT)
+        await anyio.wait_all_tasks_blocked()
+        budget.release()  # the answer: room for one call once it leaves the window
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(61.0)
+        await anyio.wait_all_tasks_blocked()
+        assert order == ["poll"]
+        tg.cancel_scope.cancel()
