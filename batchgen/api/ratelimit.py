@@ -212,8 +212,7 @@ class RequestBudget:
                 if self._waiters[0] is waiter:
                     wait = self.wait_time(now)
                     if wait == 0.0:
-                        self._grant(waiter)
-                        return now
+                        return self._grant(waiter)
                     await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, until_urgent))
                 elif until_urgent < math.inf:
                     await self.clock.wait(waiter.event, until_urgent)
@@ -227,7 +226,9 @@ class RequestBudget:
                 self._wake_head()
             raise
 
-    def _grant(self, waiter: _Waiter) -> None:
+    def _grant(self, waiter: _Waiter) -> float:
+        """Grant the head ``waiter``; returns the moment granted (the one :meth:`give_back` is told of)."""
+        now = self.clock.now()
         heapq.heappop(self._waiters)
         waiter.done = True
         self._tokens -= 1.0
@@ -235,9 +236,10 @@ class RequestBudget:
         if not self.gate_open:
             self.granted_while_closed += 1
         if self.finder.cooling:  # a probe: the gate stays shut for everyone else until the next one
-            self._probe_at = self.clock.now()
-            self._gate_until = self.finder.probe_sent(self._probe_at)
+            self._probe_at = now
+            self._gate_until = self.finder.probe_sent(now)
         self._wake_head()
+        return now
 
     def waiting(self, priority: Priority) -> bool:
         """Whether a call of ``priority`` is waiting for a slot."""

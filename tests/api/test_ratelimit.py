@@ -713,3 +713,24 @@ async def test_a_call_that_becomes_urgent_at_the_head_of_the_queue_stays_ahead_o
         await anyio.wait_all_tasks_blocked()
         assert order == ["poll"]
         tg.cancel_scope.cancel()
+
+
+class _RunningClock(FakeClock):
+    """A fake clock that moves on a little at every reading, as a real one does between two readings."""
+
+    def now(self) -> float:
+        self._now += 1e-6
+        return self._now
+
+
+async def test_a_probe_given_back_is_known_as_the_probe_on_a_clock_that_moves_between_two_readings():
+    """The grant's moment the caller gives back is the moment the budget took for the probe: a second reading of a
+    real clock is a later moment, and the probe not sent was never known as one (the gate stayed shut)."""
+    clock = _RunningClock(100.0)
+    budget = RequestBudget(60, clock=clock, window=60.0)
+    budget.on_429(None, sent_at=100.0)
+    async with clock.autojump():
+        probe = await budget.acquire(Priority.SUBMIT)  # the probe...
+    assert budget.closed_for() > 0 and budget.finder.probes == 1
+    budget.give_back(probe)  # ... not sent
+    assert budget.finder.probes == 0 and budget.closed_for() == 0.0 and budget.in_flight == 0
