@@ -5602,6 +5602,27 @@ PLANTS = (
         "                return self.error",
         ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
     ),
+    Plant(
+        "a poll at the head of the queue when its record's expiry guard comes stays a poll: a later submit passes it",
+        "batchgen/api/ratelimit.py",
+        "                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, "
+        "until_urgent))",
+        "                    await self.clock.wait(waiter.event, math.inf if wait is None else wait)",
+        (
+            "tests/api/test_ratelimit.py"
+            "::test_a_call_that_becomes_urgent_at_the_head_of_the_queue_stays_ahead_of_a_submit_that_asks_later",
+        ),
+    ),
+    Plant(
+        "a probe given back is looked for at a second reading of the clock: on a real one it is never found",
+        "batchgen/api/ratelimit.py",
+        "            self._probe_at = now",
+        "            self._probe_at = self.clock.now()",
+        (
+            "tests/api/test_ratelimit.py"
+            "::test_a_probe_given_back_is_known_as_the_probe_on_a_clock_that_moves_between_two_readings",
+        ),
+    ),
 )
 
 
