@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import logging
+from pathlib import Path
 
 import anyio
 import pytest
@@ -131,17 +132,8 @@ async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_the
     config = SimConfig(time_scale=250, workers=30, expiry_s=600.0, seed=3, **shape)  # type: ignore[arg-type]
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
     async with SimServer(config) as sim:
-        settings = load_settings(
-            overrides={
-                "api": {"base_url": sim.url},
-                "limits": {"concurrency": 20, "requests_per_minute": 3},
-                "polling": {"expiry_s": 600.0, "expiry_margin_s": 100.0},
-                "output": {"dir": str(tmp_path / "out")},
-            },
-            environ={},
-        )
         with caplog.at_level(logging.WARNING, logger="batchgen"):
-            await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(config.time_scale))
+            await _run_twenty(sim, manifest, tmp_path / "out", rpm=3)
         gone = _polls_gone(sim)
         most_in_flight = _most_in_flight(sim)
     told = collections.Counter(states(tmp_path / "out").values())
@@ -162,20 +154,25 @@ async def test_a_limit_five_times_below_the_configured_one_loses_no_record_to_su
     config = SimConfig(time_scale=100, workers=30, expiry_s=600.0, seed=3, history="off", rpm=3)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
     async with SimServer(config) as sim:
-        settings = load_settings(
-            overrides={
-                "api": {"base_url": sim.url},
-                "limits": {"concurrency": 20, "requests_per_minute": 15},
-                "polling": {"expiry_s": 600.0, "expiry_margin_s": 100.0},
-                "output": {"dir": str(tmp_path / "out")},
-            },
-            environ={},
-        )
-        await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(config.time_scale))
+        await _run_twenty(sim, manifest, tmp_path / "out", rpm=15)
         gone = _polls_gone(sim)
         longest = max(job.finish - job.submitted for job in sim.state.jobs.values())
     assert longest < 500.0  # (no job outlived what a poll at its guard could catch)
     assert states(tmp_path / "out") == {f"job-{i:03d}": "completed" for i in range(20)} and not gone
+
+
+async def _run_twenty(sim: SimServer, manifest: Path, out: Path, *, rpm: float) -> None:
+    """Run ``manifest`` 20 in flight at ``rpm`` requests a minute, records configured to live 600 s (margin 100)."""
+    settings = load_settings(
+        overrides={
+            "api": {"base_url": sim.url},
+            "limits": {"concurrency": 20, "requests_per_minute": rpm},
+            "polling": {"expiry_s": 600.0, "expiry_margin_s": 100.0},
+            "output": {"dir": str(out)},
+        },
+        environ={},
+    )
+    await run_jobs(load_manifest(manifest).jobs, settings, api_key=KEY, clock=Clock(sim.state.config.time_scale))
 
 
 def _most_in_flight(sim: SimServer) -> int:
