@@ -5620,6 +5620,37 @@ PLANTS = (
         "            self._probe_at = self.clock.now()",
         ("tests/api/test_ratelimit.py::test_a_probe_granted_but_not_sent_leaves_the_probe_to_the_next_call",),
     ),
+    Plant(
+        "a history page's form refused (400) is forgotten when the next form's request fails for now (a 429)",
+        "batchgen/api/client.py",
+        "            self._history_trying = (asked, asks)",
+        "            pass",
+        (
+            "tests/api/test_client_answers.py"
+            "::test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now",
+        ),
+    ),
+    Plant(
+        "a page asked again after a 429 starts from the first form, the one refused, again",
+        "batchgen/api/client.py",
+        "        asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks",
+        "        asks = self.history_asks",
+        (
+            "tests/api/test_client_answers.py"
+            "::test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now",
+        ),
+    ),
+    Plant(
+        "a 429 on a page's next form clears the forms found refused, as an answer would",
+        "batchgen/api/client.py",
+        "        if http != 429 and http < 500:  # an answer, not a failure for now "
+        "(asked again, it goes on from here)",
+        "        if True:",
+        (
+            "tests/api/test_client_answers.py"
+            "::test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now",
+        ),
+    ),
 )
 
 

@@ -129,6 +129,10 @@ class ApiClient:
         # dated at or before t, by a clock at least D - t ahead
         self._dated: list[tuple[float, float]] = []
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
+        # a page's query (status, model, from_date) whose forms were refused (HTTP 400) before one was answered,
+        # and the form to ask it in next: each form is a request, and one that failed for now (a 429) is asked
+        # again from where the refusals left off, not from the first form
+        self._history_trying: tuple[tuple[str | None, ...], tuple[str, ...]] | None = None
         # whether the history spells request ids as 32 bare hex digits, not dashed as submits do (None: not seen);
         # its rows are read in the submits' spelling, and one request of it is asked for in its own
         self.history_bare_ids: bool | None = None
@@ -315,7 +319,9 @@ class ApiClient:
         # documented default to leave out (a page's rows are checked for their order as read,
         # :mod:`paging`).  The form that was answered is kept for the run; a 400 that no form
         # escapes is the answer, and the form asked before stays.
-        asks = self.history_asks
+        asked = (status, model, from_date)
+        trying = self._history_trying
+        asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks
         while True:
             query: dict[str, str] = {"page": str(page)}
             if "per_page" in asks:
@@ -337,6 +343,9 @@ class ApiClient:
                 detail_of(body),
             )
             asks = asks[1:]
+            self._history_trying = (asked, asks)
+        if http != 429 and http < 500:  # an answer, not a failure for now (asked again, it goes on from here)
+            self._history_trying = None
         if http == 200 and asks != self.history_asks:
             dropped = " and ".join(name for name in self.history_asks if name not in asks)
             log.warning("the request history refused pages asked for with %s (HTTP 400); asking without it", dropped)

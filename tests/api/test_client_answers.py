@@ -32,6 +32,7 @@ from batchgen.errors import (
     NetworkError,
     NotFound,
     NotTheApi,
+    RateLimited,
     RequestRejected,
     RouteTrouble,
     ServerError,
@@ -331,6 +332,28 @@ async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o
         with pytest.raises(RequestRejected, match="reading the request history"):
             await api.history(from_date="2020-01-01")  # a 400 no form escapes: what is asked stays
     assert api.history_asks == ("per_page", "sort_order")
+
+
+async def test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now():
+    # Refused with per_page (400), the page is asked without it in the same call, and that request is answered 429
+    # (two requests on one grant of the budget, at a tight limit).  Asked again once the budget allows, it goes on
+    # from the form not yet refused: from the first again, it would meet the 400 and the 429 each time.
+    row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
+    async with scripted() as server, client(server.url) as api:
+        server.then(400, {"error": "bad per_page"}).then(429, {"error": "slow down"}).then(body={"data": [row]})
+        server.then(body={"data": []})
+        with pytest.raises(RateLimited):
+            await api.history(model="m")
+        assert [r.request_id for r in await api.history(model="m")] == ["a"]
+        assert await api.history(model="m", page=2) == []
+    queries = [seen.query for seen in server.seen]
+    assert queries == [
+        {"page": "1", "per_page": str(HISTORY_PAGE), "sort_order": "desc", "model_name": "m"},
+        {"page": "1", "sort_order": "desc", "model_name": "m"},
+        {"page": "1", "sort_order": "desc", "model_name": "m"},
+        {"page": "2", "sort_order": "desc", "model_name": "m"},
+    ]
+    assert api.history_asks == ("sort_order",)
 
 
 async def test_the_servers_date_says_at_least_how_far_its_clock_runs_ahead_of_ours():
