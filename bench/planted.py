@@ -5598,7 +5598,7 @@ PLANTS = (
     Plant(
         "a job told the spell's error after it gave up is told another job's look-up, naming that request",
         "batchgen/engine/history_trouble.py",
-        "                return self._told(self.error, self._gave_up - self.began)",
+        "                return self.told()",
         "                return self.error",
         ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
     ),
@@ -5649,6 +5649,17 @@ PLANTS = (
         (
             "tests/api/test_client_answers.py"
             "::test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now",
+        ),
+    ),
+    Plant(
+        "the job whose look-up ended a spell of failures is told its own words: the summary gives two reasons",
+        "batchgen/engine/recovery.py",
+        "                            return trouble.told()  "
+        "# (as every job waiting is told: the same words, one reason)",
+        "                            return exc",
+        (
+            "tests/engine/test_recovery.py"
+            "::test_a_history_answering_500_is_probed_once_for_every_job_waiting_then_all_are_told_at_once",
         ),
     ),
 )

@@ -60,20 +60,21 @@ class HistoryTrouble:
         now = self.clock.now()
         if self._gave_up is not None:
             if now - self._gave_up < self.patience_s:
-                assert self.error is not None
-                assert self.began is not None
-                return self._told(self.error, self._gave_up - self.began)
+                return self.told()
             self.answered()  # long enough ago: the next failure begins a new spell
         return 0.0 if self.began is None else max(0.0, self._next - now)
 
-    @staticmethod
-    def _told(exc: TransientError, spell_s: float) -> TransientError:
-        """What a job is told that asked after the spell gave up: the spell's, not the last look-up's own words,
-        which name the request that look-up was for (another job's)."""
+    def told(self) -> TransientError:
+        """What every job is told once the spell gave up: the spell, not the last look-up's own words, which
+        name the request that look-up was for (another job's, for all but one)."""
+        exc, began, gave_up = self.error, self.began, self._gave_up
+        assert exc is not None
+        assert began is not None
+        assert gave_up is not None
         answer = f"HTTP {exc.status}" if exc.status is not None else "no answer"
         detail = f": {exc.detail}" if exc.detail else ""
         return TransientError(
-            f"every look-up in the request history failed for {spell_s:.0f} s, the last with {answer}{detail}",
+            f"every look-up in the request history failed for {gave_up - began:.0f} s, the last with {answer}{detail}",
             status=exc.status,
             detail=exc.detail,
         )

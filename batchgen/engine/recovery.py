@@ -451,7 +451,7 @@ class Reconciler:
                         answer = await call()
                     except TransientError as exc:
                         if trouble.failed(exc):
-                            return exc
+                            return trouble.told()  # (as every job waiting is told: the same words, one reason)
                         continue
                     except ApiError as exc:
                         trouble.answered()  # the history answered, if not with rows
