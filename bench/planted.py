@@ -5499,8 +5499,8 @@ PLANTS = (
     Plant(
         "every poll past a record's expiry guard takes no turn, not only the one at the guard",
         "batchgen/engine/schedule.py",
-        "        return now >= job.submitted_at + self.plan.guard and job.pending_age < self.plan.guard",
-        "        return now >= job.submitted_at + self.plan.guard",
+        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
+        "        return job.submitted_at + self.plan.guard",
         (
             "tests/engine/test_schedule_edges.py::"
             "test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_poll_of_that_job",
@@ -5567,7 +5567,7 @@ PLANTS = (
     Plant(
         "no poll is urgent at its record's expiry guard: it waits behind submits that take every request",
         "batchgen/engine/poller.py",
-        "        urgent_at = job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
+        "        urgent_at = self.guard_poll_at(job)",
         "        urgent_at = math.inf",
         (
             "tests/engine/test_poll_turns.py"

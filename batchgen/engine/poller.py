@@ -210,7 +210,7 @@ class Poller(PollSchedule):
         # guard, which takes no turn, is served as a result call is, before them and before submits, and so is one
         # still waiting for the budget when its guard comes: its record is about to die, and a video already paid
         # for comes before new work (a budget that 429s lowered may not have room for both).
-        urgent_at = job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf
+        urgent_at = self.guard_poll_at(job)
         sent = self.clock.now()
         if self.result_polls is not False and await self._poll_result(job, urgent_at, sent):
             return

@@ -241,9 +241,14 @@ class PollSchedule:
         return False
 
     def at_guard(self, job: TrackedJob, now: float) -> bool:
-        """Whether ``job``'s poll now is the one at its record's expiry guard: past the guard, and not yet seen
-        unfinished there (the polls after that one, until its record is gone, are polls as any)."""
-        return now >= job.submitted_at + self.plan.guard and job.pending_age < self.plan.guard
+        """Whether ``job``'s poll now is the one at its record's expiry guard (:meth:`guard_poll_at`)."""
+        return now >= self.guard_poll_at(job)
+
+    def guard_poll_at(self, job: TrackedJob) -> float:
+        """When ``job``'s poll at its record's expiry guard is due: the guard, while the job was not yet seen
+        unfinished there; ``inf`` once it was (the polls after that one, until its record is gone, are polls as
+        any)."""
+        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf
 
     async def granted(self, job: TrackedJob) -> None:
         """``job``'s poll was granted by the budget (or ends without a request): it waits there no more."""
