@@ -61,8 +61,11 @@ def test_in_flight_jobs_another_key_left_submitting_are_refused_not_paid_again(s
 
 def test_after_a_credit_stop_no_submit_is_sent(sim, tmp_path, monkeypatch):
     """The first 406 "insufficient credits" stops submitting: jobs waiting for their turn to be POSTed (the
-    budget spaces submits here, so each waits) are deferred, not sent to collect one 406 each."""
-    server = sim(seed=32, credits=2 * PRICE + 0.01)
+    budget spaces submits here, so each waits) are deferred, not sent to collect one 406 each.
+
+    Submits 10 s apart are 5 ms apart at the default time scale: a loaded machine may not have read the 406
+    in that time, which no real run sees. At 200 they are 50 ms apart."""
+    server = sim(seed=32, credits=2 * PRICE + 0.01, time_scale=200)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
     out = tmp_path / "out"
     code = run_batch(manifest, out, server, "--concurrency", "6", "--rpm", "6", monkeypatch=monkeypatch)
