@@ -5662,6 +5662,58 @@ PLANTS = (
             "::test_a_history_answering_500_is_probed_once_for_every_job_waiting_then_all_are_told_at_once",
         ),
     ),
+    Plant(
+        "a lost submit's model never listed: no request of ours of it is read by id for its name",
+        "batchgen/engine/history_names.py",
+        "        if model in self._names or model in self._heard or self._asked.get(model, 0) >= NAME_READS:",
+        "        if True:",
+        (
+            "tests/e2e/test_crash.py"
+            "::test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title",
+        ),
+    ),
+    Plant(
+        "a name read by id makes the model's name known: absence counts before the listing showed it",
+        "batchgen/engine/history_names.py",
+        "        return model in self._names or (self._slugs_listed and not self._renamed)",
+        "        return model in self._names or model in self._heard or (self._slugs_listed and not self._renamed)",
+        (
+            "tests/engine/test_history_names.py"
+            "::test_a_name_read_by_id_is_asked_for_and_matched_but_absence_waits_for_the_listing_to_show_it",
+        ),
+    ),
+    Plant(
+        "rows under a name read by id are not matched: the lost submit's row goes unfound",
+        "batchgen/engine/history_names.py",
+        "        return self._names.get(model) or {model, *self._heard.get(model, ())}",
+        "        return self._names.get(model) or {model}",
+        (
+            "tests/e2e/test_crash.py"
+            "::test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title",
+        ),
+    ),
+    Plant(
+        "the look-up does not ask again at once under the name read by id",
+        "batchgen/engine/recovery.py",
+        "                        return await self.settle("
+        "job, since=since, until=until, sent=sent, earliest=earliest)\n"
+        "                    if not self.absence_is_conclusive(",
+        "                        pass\n                    if not self.absence_is_conclusive(",
+        (
+            "tests/e2e/test_crash.py"
+            "::test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title",
+        ),
+    ),
+    Plant(
+        "requests of ours are read by id oldest first: a history keeping rows a while has no row of the first",
+        "batchgen/engine/history_names.py",
+        "        return ours[-1 - asked]",
+        "        return ours[asked]",
+        (
+            "tests/engine/test_history_names.py"
+            "::test_requests_are_read_by_id_latest_first_and_only_while_no_name_is_known",
+        ),
+    ),
 )
 
 

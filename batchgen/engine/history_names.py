@@ -7,9 +7,16 @@ be taken for never made and sent again.  So the names are learned from the rows 
 sweep and look-up lists them): a lost submit's rows are matched by the names its model's requests
 were seen under, a look-up asks for such a name where the slug is not part of it, and absence counts
 only once its model's name is known.
+
+Where no row of a model's requests has been listed (a re-run with nothing of that model to send, or a
+lost submit the first of its model), a request of ours of it is asked for by id: the name that row gives
+is *heard*.  A look-up asks for it and matches rows by it, but absence still counts only once the listing
+itself lists a request of ours under it (one read by id may name the model otherwise than the listing).
 """
 
 from __future__ import annotations
+
+NAME_READS = 2  # requests of ours of a model read by id for its name, at most (the latest sent first)
 
 
 class ModelNames:
@@ -18,6 +25,8 @@ class ModelNames:
     def __init__(self) -> None:
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names our requests of it were listed under
+        self._heard: dict[str, set[str]] = {}  # a model's slug -> the names a request of ours read by id gave
+        self._asked: dict[str, int] = {}  # a model's slug -> how many requests of ours of it were read by id
         self._slugs_listed = False  # a request of ours was listed under its model's slug...
         self._renamed = False  # ... or under another name
 
@@ -36,10 +45,29 @@ class ModelNames:
         else:
             self._renamed = True
 
+    def to_read(self, model: str) -> str | None:
+        """A request of ours of ``model`` to read by id for the name the history gives the model (the latest
+        sent, of those not read yet), while none is listed or heard: at most ``NAME_READS`` per model, for a
+        history that keeps no rows by id answers each with a 404."""
+        if model in self._names or model in self._heard or self._asked.get(model, 0) >= NAME_READS:
+            return None
+        asked = self._asked.get(model, 0)
+        ours = [request_id for request_id, of in self._models.items() if of == model]
+        if asked >= len(ours):
+            return None
+        self._asked[model] = asked + 1
+        return ours[-1 - asked]
+
+    def heard(self, request_id: str, name: str) -> None:
+        """Read by id, the history named the model of ``request_id`` (ours) ``name``."""
+        model = self._models.get(request_id)
+        if model is not None:
+            self._heard.setdefault(model, set()).add(name)
+
     def of(self, model: str) -> set[str]:
         """The ``model_name`` a row of this model carries: the names the history listed our requests of it
-        under, else its slug (the documented name, and the one asked for)."""
-        return self._names.get(model) or {model}
+        under, else its slug (the documented name, and the one asked for) and any name heard."""
+        return self._names.get(model) or {model, *self._heard.get(model, ())}
 
     def known(self, model: str) -> bool:
         """Whether the history is known to list this model's requests under :meth:`of`: one of ours of it was
@@ -50,7 +78,7 @@ class ModelNames:
     def asked(self, model: str) -> str:
         """What a look-up asks the history for by ``model_name`` (a substring match): the slug, unless the
         history lists our requests of the model under names without it (then one of those)."""
-        names = self._names.get(model)
+        names = self._names.get(model) or self._heard.get(model)
         if not names or any(model in name for name in names):
             return model
         return min(names)

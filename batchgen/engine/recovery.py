@@ -425,6 +425,23 @@ class Reconciler:
 
         return await self._patiently(look_up, claims=False)
 
+    async def _hear_name(self, model: str) -> bool:
+        """Where no request of ours of ``model`` was listed, read one by id for the name the history gives
+        the model (:meth:`history_names.ModelNames.to_read`); True when that is a name the look-up did not
+        ask for or match by.  A history listing the model under a title without its slug listed none of its
+        rows to a look-up asking by the slug, and a lost submit of it was never settled.  A history in
+        trouble is left to the next look-up to meet."""
+        while (request_id := self.names.to_read(model)) is not None:
+            row = await self._row_patiently(request_id)
+            if not isinstance(row, ApiError):
+                new = bool(row.model_name) and row.model_name not in self.names.of(model)
+                if new:
+                    self.names.heard(request_id, row.model_name)
+                return new
+            if not isinstance(row, NotFound):
+                return False
+        return False
+
     async def _patiently(self, call: Callable[[], Awaitable[_T]], *, claims: bool = True) -> _T | ApiError:
         """``call`` (a history look-up) as the spell of trouble every look-up shares says
         (:class:`HistoryTrouble`): its answer, or the error that answered it or ended the spell.  While a
@@ -503,6 +520,9 @@ class Reconciler:
                         return Attach(row.request_id)
                     if self.bodies.rule(job.spec.model) == OTHER:
                         raise NotCaughtUp(BODIES_UNLIKE)
+                    if not self.names.known(job.spec.model) and await self._hear_name(job.spec.model):
+                        # the model is listed under another name: the look-up asks for that one at once
+                        return await self.settle(job, since=since, until=until, sent=sent, earliest=earliest)
                     if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):
                         raise NotCaughtUp
         except Ambiguous as exc:
