@@ -575,8 +575,9 @@ def _lost_then_titled(sim, tmp_path, monkeypatch, script: str, jobs: list[str]):
     """job-000's POST is answered 502 (``script``: before anything is made, or after), while the request history
     answers 500; the jobs after it complete.  Then the history answers, listing requests under their model's
     title (``Kling 2.6``): a look-up asking by the slug is shown none of them.  Returns the server, the manifest
-    and the output folder."""
-    server = sim(seed=6, history="error", history_model_names="titled")
+    and the output folder.  Time runs 200-fold: a row added must be seen listed before it finishes (3 minutes),
+    which at 2000-fold is 90 ms, and a loaded machine's look-ups come later than that."""
+    server = sim(seed=6, history="error", history_model_names="titled", time_scale=200)
     server.state.script(script)
     manifest = write(tmp_path / "m.yaml", "jobs:\n" + "".join(
         f'  - {{id: job-{i:03d}, model: {model}, prompt: "scene number {i}"}}\n' for i, model in enumerate(jobs)
