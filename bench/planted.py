@@ -5714,6 +5714,27 @@ PLANTS = (
             "::test_requests_are_read_by_id_latest_first_and_only_while_no_name_is_known",
         ),
     ),
+    Plant(
+        "a spool folder of a run still going is taken for a killed run's and removed under it",
+        "batchgen/store/spools.py",
+        "    except OSError:\n        return True\n    return True",
+        "    except OSError:\n        return True\n    return False",
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
+    Plant(
+        "a dead process's spool folder touched a minute ago is removed (another machine's run, same id)",
+        "batchgen/store/spools.py",
+        "        if touched is None or now - touched < STALE_S:",
+        "        if touched is None:",
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
+    Plant(
+        "a spool folder's age is its own, not its files': a folder being written into is removed",
+        "batchgen/store/spools.py",
+        "                times.append(entry.stat().st_mtime)",
+        "                pass",
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
 )
 
 

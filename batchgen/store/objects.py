@@ -55,6 +55,7 @@ from ..errors import DownloadError, StorageError, StoreUnavailable
 from .local import SavedVideo, safe_video_name
 from .mp4 import spool_verified
 from .shards import Shard
+from .spools import open_spool
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore as _ObStore
@@ -298,9 +299,13 @@ class ObjectStore:
                     f"cannot create the spool folder {self._spool_given} ({exc.strerror or exc}); "
                     "set output.spool_dir to a writable folder"
                 ) from None
-            self.spool = Path(tempfile.mkdtemp(prefix="batchgen-", dir=self._spool_given))
-        else:
-            self.spool = Path(tempfile.mkdtemp(prefix="batchgen-spool-"))
+        try:
+            self.spool = open_spool(self._spool_given)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create a spool folder in {self._spool_given or tempfile.gettempdir()} "
+                f"({exc.strerror or exc}); set output.spool_dir to a writable folder"
+            ) from None
         _OPEN_SPOOLS.add(self.spool)
 
     def close(self) -> None:
@@ -335,6 +340,7 @@ class ObjectStore:
         assert self.spool is not None
         tmp = self.spool / f"{safe_video_name('{id}', job_id, '')}.{secrets.token_hex(4)}.part"
         try:
+            self.spool.mkdir(mode=0o700, exist_ok=True)  # removed under a running store (a cleaner): made again
             sha256, size = await spool_verified(
                 tmp, job_id, chunks, content_length=content_length, file_size=file_size, max_bytes=max_bytes,
                 where="output.spool_dir", fsync=False,

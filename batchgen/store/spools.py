@@ -1,0 +1,78 @@
+"""The spool folders object-store runs download into, and the removal of those killed runs left.
+
+Each run spools into a folder of its own, named for its process (``batchgen-spool-<pid>-<random>`` in the
+temporary folder, ``batchgen-<pid>-<random>`` in ``output.spool_dir``), and removes it however it ends;
+a run killed with ``kill -9``, or by the OOM killer, cannot.  Its folder holds only copies (videos on their
+way to the bucket: the ledger has each job ``downloading``, fetched again by a later run), up to one a
+download slot, so every kill left up to that many videos behind.  A run opening its spool removes the
+folders of processes no longer running that nothing has touched for ``STALE_S``: the wait covers a
+temporary folder shared by machines or containers whose process ids are not this one's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+STALE_S = 3600.0  # a dead process's spool folder untouched this long is removed
+
+
+def open_spool(given: Path | None) -> Path:
+    """A new spool folder, in ``given`` (``output.spool_dir``) or the temporary folder; the folders killed
+    runs left there are removed first.  ``OSError`` if it cannot be created."""
+    parent, prefix = (given, "batchgen-") if given is not None else (Path(tempfile.gettempdir()), "batchgen-spool-")
+    remove_left(parent, prefix)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def remove_left(parent: Path, prefix: str, *, now: float | None = None) -> list[Path]:
+    """Remove the spool folders in ``parent`` of processes not running, untouched for ``STALE_S``; returns
+    them.  Folders of another name, of a process running (or one this user may not signal), or touched
+    lately are left, and so is anything that cannot be read or removed."""
+    now = time.time() if now is None else now
+    named = re.compile(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+")
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = named.fullmatch(entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir() or _running(int(match[1])):
+            continue
+        touched = _last_touched(entry)
+        if touched is None or now - touched < STALE_S:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` may be running (True where that cannot be told: not POSIX, another user's)."""
+    if pid == os.getpid() or os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _last_touched(folder: Path) -> float | None:
+    """The latest modification time of ``folder`` and the files in it (None: it could not be read)."""
+    try:
+        times = [folder.stat().st_mtime]
+        for entry in folder.iterdir():
+            with contextlib.suppress(OSError):
+                times.append(entry.stat().st_mtime)
+    except OSError:
+        return None
+    return max(times)
