@@ -5735,6 +5735,46 @@ PLANTS = (
         "                pass",
         ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
     ),
+    Plant(
+        "a redirect followed within the API is sent under its call's grant: twice the rate, half counted",
+        "batchgen/api/client.py",
+        "            await next_request()  # a request of its own: the budget grants it, as it granted the call",
+        "            pass",
+        (
+            "tests/e2e/test_pacing.py"
+            "::test_redirects_the_server_counts_are_granted_by_the_budget_and_counted_as_requests",
+        ),
+    ),
+    Plant(
+        "a redirect's request is granted but not counted: the summary says fewer requests than were sent",
+        "batchgen/api/gateway.py",
+        "        await self.budget.another()\n        self.requests += 1",
+        "        await self.budget.another()",
+        (
+            "tests/e2e/test_pacing.py"
+            "::test_redirects_the_server_counts_are_granted_by_the_budget_and_counted_as_requests",
+        ),
+    ),
+    Plant(
+        "a redirect's request waits for no grant: only counted",
+        "batchgen/api/ratelimit.py",
+        "        self.release()\n        try:\n            await self.acquire(Priority.RESULT)",
+        "        self.release()\n        self.in_flight += 1\n        try:\n            pass",
+        (
+            "tests/api/test_ratelimit.py::test_a_granted_calls_next_request_takes_a_grant_of_its_own"
+            "_and_a_cancel_while_waiting_loses_no_slot",
+        ),
+    ),
+    Plant(
+        "a cancel while a redirect waits for its grant frees a slot the call no longer holds",
+        "batchgen/api/ratelimit.py",
+        "        except BaseException:\n            self.in_flight += 1\n            raise",
+        "        except BaseException:\n            raise",
+        (
+            "tests/api/test_ratelimit.py::test_a_granted_calls_next_request_takes_a_grant_of_its_own"
+            "_and_a_cancel_while_waiting_loses_no_slot",
+        ),
+    ),
 )
 
 

@@ -79,6 +79,7 @@ from .answers import (
     text_or_none,
 )
 from .foreign import NOT_JSON, body_kind, not_json
+from .hops import next_request
 from .paging import HistoryPage
 
 DEFAULT_BASE_URL = "https://api.segmind.com"
@@ -498,6 +499,7 @@ class ApiClient:
                     detail=f"redirect (HTTP {status})",
                 )
             url, query = target, None  # the Location carries its own query
+            await next_request()  # a request of its own: the budget grants it, as it granted the call
         else:
             raise RouteTrouble(
                 f"{_host(url)} redirected more than {MAX_SAME_ORIGIN_REDIRECTS} times",

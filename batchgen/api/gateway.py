@@ -44,6 +44,7 @@ import anyio
 from ..clock import Clock
 from ..errors import AmbiguousSubmit, ApiUnreachable, GatewayRefusal, NetworkError, RateLimited, ServerError
 from ..retry import RetryHook, RetryPolicy, Verdict
+from .hops import GRANTED
 from .ratelimit import Priority, RequestBudget
 
 T = TypeVar("T")
@@ -130,6 +131,7 @@ class Gateway:
                             raise
                     self.requests += 1
                     between = False
+                    granted_call = GRANTED.set(self._next_request)
                     try:
                         value = await (_shielded(fn, shield_s) if shield_s > 0 else fn())
                     except RateLimited as exc:
@@ -156,6 +158,8 @@ class Gateway:
                     except BaseException:
                         self.budget.release()
                         raise
+                    finally:
+                        GRANTED.reset(granted_call)
                     self.budget.release()
                     self.budget.succeeded(granted)
                     self.last_reached = self.clock.now()
@@ -165,6 +169,12 @@ class Gateway:
                 await _abandon(on_abandon, attempts.last)
             raise
         raise AssertionError("unreachable: the attempts end in a value or an error")
+
+    async def _next_request(self) -> None:
+        """A granted call is to make one request more (a redirect to follow, :mod:`.hops`): granted by the
+        budget, and counted."""
+        await self.budget.another()
+        self.requests += 1
 
     def _verdict(self, exc: Exception, retry_on: RetryHook) -> Verdict:
         """Whether a failed call may be sent again (ApiUnreachable once nothing has answered for too long)."""

@@ -255,6 +255,19 @@ class RequestBudget:
         self._stamps.append(self.clock.now())
         self._wake_head()
 
+    async def another(self) -> None:
+        """A call granted and in flight is to make one request more (a redirect to follow): the request it made
+        takes its place in the window (as :meth:`release` gives it), and the next waits for a grant as a result
+        call does, ahead of submits.  Its caller releases once, as before.  Should the wait end in an error (a
+        cancel), the call holds its slot again, and the release still to come leaves one request more in the
+        window than was sent: on the safe side."""
+        self.release()
+        try:
+            await self.acquire(Priority.RESULT)
+        except BaseException:
+            self.in_flight += 1
+            raise
+
     def give_back(self, granted_at: float) -> None:
         """A call granted at ``granted_at`` was not sent after all (its caller found, once granted, that it must
         not go yet): it holds no place in the window, and its token goes to the next waiter.  Counted as sent, a

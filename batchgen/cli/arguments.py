@@ -308,6 +308,11 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         default="other",
         help="redirects point to another origin (127.0.0.2, which counts keys sent to it) or the same one",
     )
+    sim.add_argument(
+        "--redirect-counted",
+        action="store_true",
+        help="a redirect answered counts against the rate window (--rpm) as the call it redirects would",
+    )
     sim.add_argument("--second-key", action="append", default=[], help="another key of the same account (repeatable)")
     sim.add_argument("--other-account-key", action="append", default=[], help="a key of another account (repeatable)")
     sim.add_argument(

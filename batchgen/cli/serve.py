@@ -61,6 +61,7 @@ def simulate(args: argparse.Namespace) -> int:
             state_file=args.state_file,
             redirect_routes=frozenset(args.redirect),
             redirect_to=args.redirect_to,
+            redirect_counted=args.redirect_counted,
             key_accounts=accounts,
             revoke_key=keys[0] if args.revoke_after is not None else None,
             revoke_after_submits=args.revoke_after,

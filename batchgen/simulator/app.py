@@ -19,7 +19,7 @@ from . import worlds
 from .history import history, history_one
 from .outputs import output, output_redirect, preview
 from .polls import credits, result, status
-from .replies import OUTPUT_BASE, STATE
+from .replies import OUTPUT_BASE, STATE, _gate
 from .state import SimState
 from .submit import submit
 
@@ -56,7 +56,12 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
         return readout
     state.counters[route] += 1
     state.settle()
-    if (detour := worlds.intercept(request, state, worlds.route_kind(route))) is not None:
+    kind = worlds.route_kind(route)
+    if (detour := worlds.intercept(request, state, kind)) is not None:
+        if detour.status == 307 and state.config.redirect_counted:  # the hop is a request like any other
+            denied = _gate(request, counted=kind == "submit" or state.config.polls_count)
+            if denied is not None:
+                return denied
         return detour
     if (slow := state.fault("slow")) is not None:
         await asyncio.sleep(float(slow.get("seconds", 2.0)))

@@ -151,6 +151,7 @@ class SimConfig:
     # worlds the real API may show (see worlds.py); all off by default
     redirect_routes: frozenset[str] = frozenset()  # routes answered 307 (of worlds.REDIRECT_ROUTES)
     redirect_to: str = "other"  # where: "other" origin (a listener counting keys) or the "same" one
+    redirect_counted: bool = False  # a redirect answered counts against the rate window, as the route's call would
     key_accounts: dict[str, str] = field(default_factory=dict)  # more keys -> their account (api_keys: "main")
     revoke_key: str | None = None  # this key answers 401 once revoke_after_submits jobs were made with it
     revoke_after_submits: int | None = None

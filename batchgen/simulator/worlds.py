@@ -7,7 +7,8 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   ``history``, ``credits``) answer 307 to the same path on another origin, a second listener
   (``redirect_to="other"``, on 127.0.0.2) that answers nothing useful and counts every request
   that carries a key (``SimState.foreign_key_requests``), or to this origin (``"same"``), whose
-  moved path is then served as usual.
+  moved path is then served as usual.  With ``redirect_counted`` the redirect itself counts
+  against the rate window as the call would (a 429 in its place once the window is full).
 * **Keys and accounts** (``key_accounts``, ``revoke_key``, ``revoke_after_submits``): keys
   belong to accounts (``api_keys`` to ``"main"``); a job, its record and its history row are
   seen only under a key of the account that made it.  ``revoke_key`` answers 401 once that many

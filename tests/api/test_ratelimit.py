@@ -724,3 +724,21 @@ async def test_a_probe_granted_but_not_sent_leaves_the_probe_to_the_next_call(cl
     assert budget.finder.probes == 0 and budget.closed_for() == 0.0 and budget.in_flight == 0
     granted = await budget.acquire(Priority.POLL)  # the probe now, at once
     assert granted - probe < 1e-3 and budget.finder.probes == 1 and budget.closed_for() > 0
+
+
+async def test_a_granted_calls_next_request_takes_a_grant_of_its_own_and_a_cancel_while_waiting_loses_no_slot():
+    # A redirect to follow is a request: the first takes its place in the window, and the next waits for a
+    # grant, as a result call does.  With 2 a minute, a call and its redirect fill the window: the third waits.
+    clock = FakeClock()
+    budget = RequestBudget(2, clock=clock, burst=2.0)
+    await budget.acquire(Priority.POLL)
+    await budget.another()  # the redirect: granted at once (a place left in the window)
+    assert budget.in_flight == 1 and budget.wait_time(clock.now()) == pytest.approx(60.0)  # the window is full
+    with anyio.move_on_after(0.05) as waited:  # (real seconds: the fake clock never moves here)
+        await budget.another()  # a second redirect: no place, and cancelled while it waits
+    assert waited.cancelled_caught
+    assert budget.in_flight == 1  # the call still holds its slot: its one release frees it
+    budget.release()
+    assert budget.in_flight == 0 and len(budget._stamps) == 3  # the two sent, and the cancelled one: no fewer
+    clock.advance(60.0)
+    assert budget.wait_time(clock.now()) == 0.0

@@ -223,3 +223,22 @@ def test_sweeps_space_out_when_more_of_our_jobs_wait_for_a_worker_than_a_sweep_f
     counters = server.state.stats()["counters"]
     assert counters["/v2/{slug}"] == 96
     assert counters["/inference-request/request-history"] < 36
+
+
+async def test_redirects_the_server_counts_are_granted_by_the_budget_and_counted_as_requests(tmp_path):
+    # Every poll and result is redirected within the API, and the server counts each redirect against the
+    # rate window: each call is two requests.  Granted as one, the run sent twice the rate it was told (429s
+    # came back), and its summary counted half the requests it sent.
+    rpm = 30
+    config = SimConfig(time_scale=300, rpm=rpm, latency_scale=0.2, workers=32, seed=5, history="off",
+                       redirect_routes=frozenset({"status", "result"}), redirect_to="same",
+                       redirect_counted=True)  # fmt: skip
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", requests_per_minute=rpm, concurrency=8)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    assert sim.state.redirects_served > 12  # polls and results, redirected
+    assert sim.state.rate_limited == 0
+    assert (
+        outcome.run.gateway.requests == sum(sim.state.counters.values()) - sim.state.counters["/generations/{fid}.mp4"]
+    )
