@@ -485,7 +485,9 @@ class ApiClient:
                 data = json_body
             else:
                 data = json.dumps(json_body, ensure_ascii=False, allow_nan=False).encode()
-        for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+        for hop in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
+            if hop:  # a redirect followed is a request of its own: the budget grants it, as it granted the call
+                await next_request()
             status, resp_headers, raw = await self._send(method, url, data, query, headers)
             self._note_date(resp_headers)
             if not 300 <= status < 400:
@@ -499,7 +501,6 @@ class ApiClient:
                     detail=f"redirect (HTTP {status})",
                 )
             url, query = target, None  # the Location carries its own query
-            await next_request()  # a request of its own: the budget grants it, as it granted the call
         else:
             raise RouteTrouble(
                 f"{_host(url)} redirected more than {MAX_SAME_ORIGIN_REDIRECTS} times",

@@ -23,6 +23,7 @@ from batchgen.api.client import (
     ApiClient,
     default_history_url,
 )
+from batchgen.api.hops import GRANTED
 from batchgen.errors import (
     AmbiguousSubmit,
     AuthError,
@@ -479,6 +480,26 @@ async def test_a_fourth_redirect_is_not_followed():
     assert str(caught.value) == f"{server.url} redirected more than 3 times"
     assert (caught.value.status, caught.value.detail) == (302, "redirects")
     assert len(server.seen) == 4
+
+
+async def test_each_redirect_followed_asks_the_budget_once_and_one_not_followed_asks_nothing():
+    # Within a granted call each redirect followed waits for a grant of its own; the fourth, never followed,
+    # must not take a grant (a place in the window, a request in the summary) for nothing.
+    grants: list[int] = []
+
+    async def grant() -> None:
+        grants.append(1)
+
+    async with scripted() as server, client(server.url) as api:
+        for n in range(4):
+            server.redirect(302, f"/r{n}")
+        token = GRANTED.set(grant)
+        try:
+            with pytest.raises(RouteTrouble):
+                await api.credits()
+        finally:
+            GRANTED.reset(token)
+    assert len(server.seen) == 4 and len(grants) == 3  # the call, then three redirects, each granted
 
 
 @pytest.mark.parametrize(
