@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 import anyio
@@ -131,13 +132,14 @@ class Gateway:
                             raise
                     self.requests += 1
                     between = False
-                    granted_call = GRANTED.set(self._next_request)
+                    sent = [granted]  # when the request in flight was granted: the call's, then each redirect's
+                    granted_call = GRANTED.set(partial(self._next_request, sent))
                     try:
                         value = await (_shielded(fn, shield_s) if shield_s > 0 else fn())
                     except RateLimited as exc:
                         between = True
                         self.last_reached = self.clock.now()
-                        self.budget.on_429(exc.retry_after, sent_at=granted)
+                        self.budget.on_429(exc.retry_after, sent_at=sent[-1])
                         self.budget.release()
                         if not attempts.within_deadline():
                             raise
@@ -161,7 +163,7 @@ class Gateway:
                     finally:
                         GRANTED.reset(granted_call)
                     self.budget.release()
-                    self.budget.succeeded(granted)
+                    self.budget.succeeded(sent[-1])
                     self.last_reached = self.clock.now()
                     return value
         except anyio.get_cancelled_exc_class():
@@ -170,10 +172,11 @@ class Gateway:
             raise
         raise AssertionError("unreachable: the attempts end in a value or an error")
 
-    async def _next_request(self) -> None:
+    async def _next_request(self, sent: list[float]) -> None:
         """A granted call is to make one request more (a redirect to follow, :mod:`.hops`): granted by the
-        budget, and counted."""
-        await self.budget.another()
+        budget, and counted.  Its answer (a 429, or one admitted) is the budget's news of that request, sent
+        when it was granted (``sent`` gets the moment), not of the call's first."""
+        sent.append(await self.budget.another())
         self.requests += 1
 
     def _verdict(self, exc: Exception, retry_on: RetryHook) -> Verdict:

@@ -255,15 +255,16 @@ class RequestBudget:
         self._stamps.append(self.clock.now())
         self._wake_head()
 
-    async def another(self) -> None:
+    async def another(self) -> float:
         """A call granted and in flight is to make one request more (a redirect to follow): the request it made
         takes its place in the window (as :meth:`release` gives it), and the next waits for a grant as a result
-        call does, ahead of submits.  Its caller releases once, as before.  Should the wait end in an error (a
-        cancel), the call holds its slot again, and the release still to come leaves one request more in the
-        window than was sent: on the safe side."""
+        call does, ahead of submits; returns when it was granted (the moment :meth:`on_429` and
+        :meth:`succeeded` are told of, from then on).  Its caller releases once, as before.  Should the wait end
+        in an error (a cancel), the call holds its slot again, and the release still to come leaves one request
+        more in the window than was sent: on the safe side."""
         self.release()
         try:
-            await self.acquire(Priority.RESULT)
+            return await self.acquire(Priority.RESULT)
         except BaseException:
             self.in_flight += 1
             raise

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from batchgen.api.gateway import Gateway, retry_transient, retry_unsent
+from batchgen.api.hops import next_request
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
@@ -172,3 +173,41 @@ async def test_a_grant_its_caller_held_back_takes_no_place_in_the_window_and_the
     for _ in range(2):
         assert await drive(clock, lambda: gw.call(Priority.POLL, call)) == "ok"
     assert clock.now() - start < 1.0 and len(sent) == 2 and gw.requests == 2
+
+
+async def test_a_redirect_granted_as_a_cooldowns_probe_is_judged_by_its_own_grant():
+    # A call granted before a 429 without a hint follows a redirect: the redirect waits for the cooldown's
+    # probe and is sent as it.  Admitted, it ends the cooldown (the server admits again); judged by the
+    # call's own grant, before the 429, it was taken for a late answer from before it, and every call went
+    # on waiting for the next probe.
+    clock = FakeClock()
+    gw = gateway(clock)
+    budget = gw.budget
+    redirected = anyio.Event()
+
+    async def redirects_once() -> str:
+        await redirected.wait()  # the first request's answer, a redirect, comes after the 429
+        await next_request()
+        return "ok"
+
+    async def work() -> str:
+        async with anyio.create_task_group() as tg:
+            answer: list[str] = []
+
+            async def call() -> None:
+                answer.append(await gw.call(Priority.RESULT, redirects_once))
+
+            tg.start_soon(call)
+            await anyio.wait_all_tasks_blocked()
+            clock.advance(1.0)
+            refused = await budget.acquire(Priority.POLL)  # another call, refused with no hint
+            budget.on_429(None, sent_at=refused)
+            budget.release()
+            assert budget.finder.cooling and budget.closed_for() > 0
+            redirected.set()
+        return answer[0]
+
+    assert await drive(clock, work) == "ok"
+    assert budget.finder.probes == 1  # the redirect was the probe...
+    assert not budget.finder.cooling and budget.closed_for() == 0.0  # ... admitted: the cooldown is over
+    assert budget.in_flight == 0 and gw.requests == 2
