@@ -24,15 +24,17 @@ class ModelNames:
 
     def __init__(self) -> None:
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
+        self._sent_at: dict[str, float] = {}  # our request ids -> when they were sent (epoch)
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names our requests of it were listed under
         self._heard: dict[str, set[str]] = {}  # a model's slug -> the names a request of ours read by id gave
         self._asked: dict[str, int] = {}  # a model's slug -> how many requests of ours of it were read by id
         self._slugs_listed = False  # a request of ours was listed under its model's slug...
         self._renamed = False  # ... or under another name
 
-    def sent(self, request_id: str, model: str) -> None:
-        """A request of ours, of ``model``."""
+    def sent(self, request_id: str, model: str, at: float) -> None:
+        """A request of ours, of ``model``, sent at ``at`` (epoch)."""
         self._models.setdefault(request_id, model)
+        self._sent_at.setdefault(request_id, at)
 
     def listed(self, request_id: str, name: str) -> None:
         """The history listed ``request_id`` (ours, if known) under ``name``."""
@@ -52,7 +54,9 @@ class ModelNames:
         if model in self._names or model in self._heard or self._asked.get(model, 0) >= NAME_READS:
             return None
         asked = self._asked.get(model, 0)
-        ours = [request_id for request_id, of in self._models.items() if of == model]
+        # by when they were sent: an earlier run's are noted in the manifest's order, and a row made again is
+        # sent days after the rows below it (the history may keep an older request no longer)
+        ours = sorted((rid for rid, of in self._models.items() if of == model), key=self._sent_at.__getitem__)
         if asked >= len(ours):
             return None
         self._asked[model] = asked + 1

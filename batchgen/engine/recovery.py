@@ -152,7 +152,7 @@ class Reconciler:
         ``body``: what it was sent with (:class:`history_bodies.BodyFits`)."""
         self._submitted.setdefault(request_id, epoch)
         if model is not None:
-            self.names.sent(request_id, model)
+            self.names.sent(request_id, model, epoch)
             if body is not None:
                 self.bodies.sent(request_id, model, body)
         if made_by is not None:
