@@ -61,7 +61,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except (OSError, OverflowError):  # another user's, or no process id at all (a name made by hand)
         return True
     return True
 

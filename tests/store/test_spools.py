@@ -35,10 +35,11 @@ def test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is(tmp_
     recent = _left(tmp_path, f"batchgen-{dead}-def456", age_s=60)  # a process id from another namespace?
     running = _left(tmp_path, f"batchgen-{os.getppid()}-ghi789", age_s=STALE_S + 60)  # a run still going
     other = _left(tmp_path, "batchgen-notes", age_s=STALE_S + 60)  # not a spool's name
+    huge = _left(tmp_path, f"batchgen-{2**70}-mno345", age_s=STALE_S + 60)  # no process id: left, no crash
     spool = open_spool(tmp_path)
     assert spool.parent == tmp_path and spool.name.startswith(f"batchgen-{os.getpid()}-") and spool.is_dir()
     assert not os.path.exists(stale)
-    assert all(os.path.exists(kept) for kept in (recent, running, other))
+    assert all(os.path.exists(kept) for kept in (recent, running, other, huge))
     # a folder whose file is being written is not stale, however old the folder itself (written in place, the
     # file changes and the folder does not)
     busy = _left(tmp_path, f"batchgen-{dead}-jkl012", age_s=STALE_S + 60)
