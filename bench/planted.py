@@ -354,8 +354,8 @@ PLANTS = (
     Plant(
         "a look-up's absence judged as of its end, not when its read began (a lagging row on a page read before)",
         "batchgen/engine/recovery.py",
-        "if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):",
-        "if not self.absence_is_conclusive(since, later_seen, model=job.spec.model):",
+        "if not self.absence_is_conclusive(since, later_seen, now=as_of):",
+        "if not self.absence_is_conclusive(since, later_seen):",
         (
             "tests/engine/test_recovery_unordered.py::test_absence_from_a_long_read_counts_as_of_when_the_read_began",
             "tests/engine/test_recovery_unordered.py::test_a_look_up_does_not_take_its_own_first_read_again_on_its_retries",
@@ -1555,22 +1555,25 @@ PLANTS = (
     Plant(
         "a lost submit's row, listed under another name than the model's slug, is matched by the slug alone",
         "batchgen/engine/lookup.py",
-        "            if row.model_name in names",
-        "            if row.model_name == self.job.spec.model",
+        "            if rec.names.may_be(model, row.model_name)",
+        "            if row.model_name == model",
         (
             "tests/e2e/test_history_ids.py"
             "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
+            "tests/e2e/test_crash.py"
+            "::test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title",
         ),
     ),
     Plant(
-        "a lost submit's absence counts before the name the history lists its model under is known",
-        "batchgen/engine/recovery.py",
-        "        if model is not None and not self.names.known(model):",
-        "        if False:",
+        "a lost submit of a model none of ours was listed of is looked for by its slug: a title hides its row",
+        "batchgen/engine/history_names.py",
+        "            return model if names else None",
+        "            return model",
         (
-            "tests/e2e/test_history_ids.py"
-            "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
-            "tests/engine/test_recovery.py::test_the_name_a_history_lists_a_models_requests_under_is_learned_from_ours",
+            "tests/e2e/test_history_ids.py::test_lost_submits_are_never_paid_twice_where_the_history_names_one_model"
+            "_by_slug_and_another_by_title",
+            "tests/engine/test_history_names.py::test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every"
+            "_model_and_takes_any_name_but_a_slug",
         ),
     ),
     Plant(
@@ -2623,13 +2626,14 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a model none of ours was listed of taken for known where the history names some models by slug and some not",
+        "a row listed under another model's slug is taken for a candidate of a model whose name is not known",
         "batchgen/engine/history_names.py",
-        "        return model in self._names or (self._slugs_listed and not self._renamed)",
-        "        return model in self._names or self._slugs_listed",
+        "        return slug == model or (slug not in catalogue.current() and slug not in self._models.values())",
+        "        return True",
         (
-            "tests/engine/test_recovery.py::test_a_model_is_not_known_by_others_where_the_history_names_some_by_"
-            "slug_and_some_not",
+            "tests/engine/test_history_names.py::test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every"
+            "_model_and_takes_any_name_but_a_slug",
+            "tests/engine/test_recovery.py::test_only_requests_of_the_same_model_and_no_older_than_the_attempt_match",
         ),
     ),
     Plant(
@@ -3072,21 +3076,21 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a lost submit that only a request in flight can settle (its model's name there never seen) is promised to a "
-        "plain re-run ('Run again later'), which has nothing to send or watch",
+        "a lost submit that only a request in flight can settle (a history not seen to list one unfinished) is "
+        "promised to a plain re-run ('Run again later'), which has nothing to send or watch",
         "batchgen/engine/recovery.py",
-        "            unseen = self._unseen(job.spec.model)",
+        "            unseen = self._unseen()",
         '            unseen = ""',
         (
-            "tests/e2e/test_crash.py::test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not"
-            "_promised_to_a_re_run",
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_re_run_cannot_settle_is_told_what_settles_it_not_promised"
+            "_to_a_re_run",
         ),
     ),
     Plant(
         "a lost submit a history listing only finished requests can never show is promised to a row added",
         "batchgen/engine/recovery.py",
-        'f"a run with a job{of} in flight (a row added) settles it if the history lists that job before it "',
-        'f"add a row{of} (a new job; once the history lists its request, it settles this one); or "',
+        '"a run with a job in flight (a row added) settles it if the history lists that job before it "',
+        '"add a row (a new job; once the history lists its request, it settles this one); or "',
         (
             "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
             "_promised_to_an_added_row",
@@ -3098,17 +3102,6 @@ PLANTS = (
         "batchgen/engine/recovery.py",
         "        if self.lists_unfinished:",
         "        if True:",
-        (
-            "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
-            "_promised_to_an_added_row",
-        ),
-    ),
-    Plant(
-        "a lost submit whose model's name in a history listing only finished requests is unknown is promised to a "
-        "row of that model added",
-        "batchgen/engine/recovery.py",
-        '                self._row_added(f" of {model}"),',
-        '                f"add a row of {model} (a new job; once the history lists its request, it settles this one)",',
         (
             "tests/e2e/test_crash.py::test_a_lost_submit_a_history_listing_only_finished_requests_cannot_show_is_not"
             "_promised_to_an_added_row",
@@ -5297,8 +5290,8 @@ PLANTS = (
         "    send_settles: bool = True\n",
         "    send_settles: bool = False\n",
         (
-            "tests/e2e/test_crash.py::"
-            "test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not_promised_to_a_re_run",
+            "tests/e2e/test_crash.py::test_a_lost_submit_a_re_run_cannot_settle_is_told_what_settles_it_not_promised"
+            "_to_a_re_run",
         ),
     ),
     Plant(
@@ -5663,46 +5656,6 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a lost submit's model never listed: no request of ours of it is read by id for its name",
-        "batchgen/engine/history_names.py",
-        "        if model in self._names or model in self._heard or self._asked.get(model, 0) >= NAME_READS:",
-        "        if True:",
-        (
-            "tests/e2e/test_crash.py"
-            "::test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title",
-        ),
-    ),
-    Plant(
-        "a name read by id makes the model's name known: absence counts before the listing showed it",
-        "batchgen/engine/history_names.py",
-        "        return model in self._names or (self._slugs_listed and not self._renamed)",
-        "        return model in self._names or model in self._heard or (self._slugs_listed and not self._renamed)",
-        (
-            "tests/engine/test_history_names.py"
-            "::test_a_name_read_by_id_is_asked_for_and_matched_but_absence_waits_for_the_listing_to_show_it",
-        ),
-    ),
-    Plant(
-        "rows under a name read by id are not matched: the lost submit's row goes unfound",
-        "batchgen/engine/history_names.py",
-        "        return self._names.get(model) or {model, *self._heard.get(model, ())}",
-        "        return self._names.get(model) or {model}",
-        (
-            "tests/engine/test_history_names.py"
-            "::test_a_name_read_by_id_is_asked_for_and_matched_but_absence_waits_for_the_listing_to_show_it",
-        ),
-    ),
-    Plant(
-        "requests of ours are read by id oldest first: a history keeping rows a while has no row of the first",
-        "batchgen/engine/history_names.py",
-        "        return ours[-1 - asked]",
-        "        return ours[asked]",
-        (
-            "tests/engine/test_history_names.py"
-            "::test_requests_are_read_by_id_latest_first_and_only_while_no_name_is_known",
-        ),
-    ),
-    Plant(
         "a spool folder of a run still going is taken for a killed run's and removed under it",
         "batchgen/store/spools.py",
         "        return True\n    return True",
@@ -5780,16 +5733,6 @@ PLANTS = (
         "        sent.append(await self.budget.another())",
         "        await self.budget.another()",
         ("tests/api/test_gateway.py::test_a_redirect_granted_as_a_cooldowns_probe_is_judged_by_its_own_grant",),
-    ),
-    Plant(
-        "a model's requests read by id for its name in the order noted (a re-run's: the manifest's), not latest first",
-        "batchgen/engine/history_names.py",
-        "ours = sorted((rid for rid, of in self._models.items() if of == model), key=self._sent_at.__getitem__)",
-        "ours = [rid for rid, of in self._models.items() if of == model]",
-        (
-            "tests/engine/test_history_names.py"
-            "::test_the_latest_sent_is_read_first_whatever_order_its_requests_were_noted_in",
-        ),
     ),
     Plant(
         "a spool-like folder named with no process id (a huge number) crashes the run opening its spool",

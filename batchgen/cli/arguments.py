@@ -335,6 +335,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         "slug behind a prefix (segmind/SLUG), or a title without it",
     )
     sim.add_argument(
+        "--history-titled",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="the history gives this model a title, whatever --history-model-names gives the others (repeatable)",
+    )
+    sim.add_argument(
         "--history-bodies",
         choices=HISTORY_BODIES,
         default="sent",

@@ -69,6 +69,7 @@ def simulate(args: argparse.Namespace) -> int:
             extra_states=args.extra_states,
             history_ids=args.history_ids,
             history_model_names=args.history_model_names,
+            history_titled=frozenset(args.history_titled),
             history_bodies=args.history_bodies,
             history_shows=args.history_shows,
             accepted_status=args.accepted_status,

@@ -2,21 +2,20 @@
 
 A history row names its model by ``model_name``, and the documented ``model_name`` filter is a
 substring match, so a history may list a model as ``segmind/SLUG`` or under a title (SEGMIND_API.md
-says no more).  A lost submit's row matched by the slug alone would then go unmatched, and the submit
-be taken for never made and sent again.  So the names are learned from the rows of our requests (each
-sweep and look-up lists them): a lost submit's rows are matched by the names its model's requests
-were seen under, a look-up asks for such a name where the slug is not part of it, and absence counts
-only once its model's name is known.
-
-Where no row of a model's requests has been listed (a re-run with nothing of that model to send, or a
-lost submit the first of its model), a request of ours of it is asked for by id: the name that row gives
-is *heard*.  A look-up asks for it and matches rows by it, but absence still counts only once the listing
-itself lists a request of ours under it (one read by id may name the model otherwise than the listing).
+says no more), and nothing says every model is named alike.  A lost submit's row looked for by the slug
+alone would then go unfound, and the submit be taken for never made and sent again.  So the names are
+learned from the rows of our requests (each sweep and look-up lists them), per model: a lost submit's
+rows are matched by the names its model's requests were seen under, and a look-up asks for such a name
+(the slug, where it is part of them).  Before a row of the model's was listed, a look-up asks for no
+model at all and takes a row under any name for a candidate (its body and time tell it) but another
+model's slug, bare or behind a prefix, which no history gives a model's rows: its absence then proves the
+same as where the name is known.  What other models' rows are named shows nothing of this one's: a
+history may list one model under its slug and another under a title.
 """
 
 from __future__ import annotations
 
-NAME_READS = 2  # requests of ours of a model read by id for its name, at most (the latest sent first)
+from ..models import catalogue
 
 
 class ModelNames:
@@ -24,65 +23,33 @@ class ModelNames:
 
     def __init__(self) -> None:
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
-        self._sent_at: dict[str, float] = {}  # our request ids -> when they were sent (epoch)
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names our requests of it were listed under
-        self._heard: dict[str, set[str]] = {}  # a model's slug -> the names a request of ours read by id gave
-        self._asked: dict[str, int] = {}  # a model's slug -> how many requests of ours of it were read by id
-        self._slugs_listed = False  # a request of ours was listed under its model's slug...
-        self._renamed = False  # ... or under another name
 
-    def sent(self, request_id: str, model: str, at: float) -> None:
-        """A request of ours, of ``model``, sent at ``at`` (epoch)."""
+    def sent(self, request_id: str, model: str) -> None:
+        """A request of ours, of ``model``."""
         self._models.setdefault(request_id, model)
-        self._sent_at.setdefault(request_id, at)
 
     def listed(self, request_id: str, name: str) -> None:
         """The history listed ``request_id`` (ours, if known) under ``name``."""
         model = self._models.get(request_id)
-        if model is None:
-            return
-        self._names.setdefault(model, set()).add(name)
-        if name == model:
-            self._slugs_listed = True
-        else:
-            self._renamed = True
-
-    def to_read(self, model: str) -> str | None:
-        """A request of ours of ``model`` to read by id for the name the history gives the model (the latest
-        sent, of those not read yet), while none is listed or heard: at most ``NAME_READS`` per model, for a
-        history that keeps no rows by id answers each with a 404."""
-        if model in self._names or model in self._heard or self._asked.get(model, 0) >= NAME_READS:
-            return None
-        asked = self._asked.get(model, 0)
-        # by when they were sent: an earlier run's are noted in the manifest's order, and a row made again is
-        # sent days after the rows below it (the history may keep an older request no longer)
-        ours = sorted((rid for rid, of in self._models.items() if of == model), key=self._sent_at.__getitem__)
-        if asked >= len(ours):
-            return None
-        self._asked[model] = asked + 1
-        return ours[-1 - asked]
-
-    def heard(self, request_id: str, name: str) -> None:
-        """Read by id, the history named the model of ``request_id`` (ours) ``name``."""
-        model = self._models.get(request_id)
         if model is not None:
-            self._heard.setdefault(model, set()).add(name)
+            self._names.setdefault(model, set()).add(name)
 
-    def of(self, model: str) -> set[str]:
-        """The ``model_name`` a row of this model carries: the names the history listed our requests of it
-        under, else its slug (the documented name, and the one asked for) and any name heard."""
-        return self._names.get(model) or {model, *self._heard.get(model, ())}
+    def may_be(self, model: str, name: str) -> bool:
+        """Whether a row listed under ``name`` may be a request of ``model``: under a name the history listed
+        our requests of it under; before any was listed, under any name but another model's slug (bare, or
+        behind a prefix: ``segmind/SLUG``)."""
+        names = self._names.get(model)
+        if names is not None:
+            return name in names
+        slug = name.rsplit("/", 1)[-1]
+        return slug == model or (slug not in catalogue.current() and slug not in self._models.values())
 
-    def known(self, model: str) -> bool:
-        """Whether the history is known to list this model's requests under :meth:`of`: one of ours of it was
-        listed, or ours of every model were listed under their slugs.  Until then a row of a lost submit,
-        listed under another name, would go unmatched: its absence proves nothing."""
-        return model in self._names or (self._slugs_listed and not self._renamed)
-
-    def asked(self, model: str) -> str:
-        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, unless the
-        history lists our requests of the model under names without it (then one of those)."""
-        names = self._names.get(model) or self._heard.get(model)
+    def asked(self, model: str) -> str | None:
+        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, where the
+        names the history lists our requests of the model under hold it, else one of those; None (every
+        model's rows) before any was listed."""
+        names = self._names.get(model)
         if not names or any(model in name for name in names):
-            return model
+            return model if names else None
         return min(names)

@@ -150,11 +150,11 @@ class Search:
                     self._later_seen = True
                     self._later_seen_before = self._later_seen_before or (first is not None and first <= self.as_of)
         floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours
-        names = rec.names.of(self.job.spec.model)
+        model = self.job.spec.model
         matches = [
             row
             for row in rows
-            if row.model_name in names
+            if rec.names.may_be(model, row.model_name)
             and row.request_id not in rec.claimed
             and not rec.ours(row.request_id)  # a request of ours: not the lost one
             and (row.created_at is None or floor is None or row.created_at >= floor)

@@ -120,8 +120,12 @@ class Reconciler:
         self.links = HistoryLinks()
         self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
-        self._scans: dict[tuple[str, str | None], tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
-        self._ends: dict[tuple[str, str | None], int] = {}  # (model name, from date) -> the last page a look-up read
+        self._scans: dict[
+            tuple[str | None, str | None], tuple[float, list[HistoryRow]]
+        ] = {}  # query -> a read, begun then
+        self._ends: dict[
+            tuple[str | None, str | None], int
+        ] = {}  # (model name, from date) -> the last page a look-up read
         # whether a request of ours may still be sent after a lost submit, by this run or a re-run (the submitter
         # says; ``this_run``: by this run, before it ends): only one sent after it, listed, shows the history
         # caught up with it
@@ -152,7 +156,7 @@ class Reconciler:
         ``body``: what it was sent with (:class:`history_bodies.BodyFits`)."""
         self._submitted.setdefault(request_id, epoch)
         if model is not None:
-            self.names.sent(request_id, model, epoch)
+            self.names.sent(request_id, model)
             if body is not None:
                 self.bodies.sent(request_id, model, body)
         if made_by is not None:
@@ -221,9 +225,7 @@ class Reconciler:
             unfinished=row.status not in HISTORY_DONE,
         )
 
-    def absence_is_conclusive(
-        self, since: float, later_seen: bool, *, now: float | None = None, model: str | None = None
-    ) -> bool:
+    def absence_is_conclusive(self, since: float, later_seen: bool, *, now: float | None = None) -> bool:
         """May "not in the history" be read as "never created"?
 
         Only once the history has caught up past the attempt: it lists a
@@ -232,13 +234,10 @@ class Reconciler:
         requests only once finished may list a later, shorter one first), or
         our requests have been seen to appear within a measured lag and the
         attempt is older than twice that lag.  Otherwise a lagging history
-        could make a created, billable job look absent.  And, for a request of
-        ``model``, only once the name the history lists that model's requests
-        under is known (:meth:`history_names.ModelNames.known`): a row under another name would go
-        unmatched.
+        could make a created, billable job look absent.  (What the model's rows
+        are named does not matter here: a look-up asks for no model until a row
+        of ours of it shows the name, :mod:`.history_names`.)
         """
-        if model is not None and not self.names.known(model):
-            return False
         if later_seen and self.lists_unfinished:
             return True
         ripe = self._lag_ripe(since)
@@ -425,23 +424,6 @@ class Reconciler:
 
         return await self._patiently(look_up, claims=False)
 
-    async def _hear_name(self, model: str) -> bool:
-        """Where no request of ours of ``model`` was listed, read one by id for the name the history gives
-        the model (:meth:`history_names.ModelNames.to_read`); True when that is a name the look-up did not
-        ask for or match by.  A history listing the model under a title without its slug listed none of its
-        rows to a look-up asking by the slug, and a lost submit of it was never settled.  A history in
-        trouble is left to the next look-up to meet."""
-        while (request_id := self.names.to_read(model)) is not None:
-            row = await self._row_patiently(request_id)
-            if not isinstance(row, ApiError):
-                new = bool(row.model_name) and row.model_name not in self.names.of(model)
-                if new:
-                    self.names.heard(request_id, row.model_name)
-                return new
-            if not isinstance(row, NotFound):
-                return False
-        return False
-
     async def _patiently(self, call: Callable[[], Awaitable[_T]], *, claims: bool = True) -> _T | ApiError:
         """``call`` (a history look-up) as the spell of trouble every look-up shares says
         (:class:`HistoryTrouble`): its answer, or the error that answered it or ended the spell.  While a
@@ -520,10 +502,7 @@ class Reconciler:
                         return Attach(row.request_id)
                     if self.bodies.rule(job.spec.model) == OTHER:
                         raise NotCaughtUp(BODIES_UNLIKE)
-                    if not self.names.known(job.spec.model) and await self._hear_name(job.spec.model):
-                        # the model is listed under another name: the look-up asks for that one at once
-                        return await self.settle(job, since=since, until=until, sent=sent, earliest=earliest)
-                    if not self.absence_is_conclusive(since, later_seen, now=as_of, model=job.spec.model):
+                    if not self.absence_is_conclusive(since, later_seen, now=as_of):
                         raise NotCaughtUp
         except Ambiguous as exc:
             if await self._until_one_claimed(job, exc.candidates):  # another job's: fewer to tell apart
@@ -561,7 +540,7 @@ class Reconciler:
                     "one listed there can show that. The job was not submitted again (that could pay twice). "
                     "A run that submits other jobs settles it once the history lists them",
                 )
-            unseen = self._unseen(job.spec.model)
+            unseen = self._unseen()
             # (told so by a re-run: the run that sent it may yet see a history that only lags catch up)
             if unseen and since < self.started and not self.more_to_send(job):
                 reason, remedy = unseen
@@ -593,16 +572,10 @@ class Reconciler:
             )
         return Resubmit()
 
-    def _unseen(self, model: str) -> tuple[str, str] | None:
+    def _unseen(self) -> tuple[str, str] | None:
         """What the history was not seen to do that only a request of ours in flight can show (a re-run with
-        nothing to send or watch cannot): list this model's requests under a name it is known by, or list a
-        request before it finished; and what may show it.  None when neither is missing."""
-        if not self.names.known(model):
-            return (
-                f"this run has not seen it list a request of ours of {model}, so the name it lists that model's "
-                "requests under (the lost one's row among them) is not known",
-                self._row_added(f" of {model}"),
-            )
+        nothing to send or watch cannot): list a request before it finished; and what may show it.  None when
+        that is not missing."""
         if not self.lists_unfinished:
             return (
                 "this run has not seen it list a request of ours before it finished, so one sent after the lost "
@@ -611,14 +584,14 @@ class Reconciler:
             )
         return None
 
-    def _row_added(self, of: str = "") -> str:
-        """What a row added to the manifest (``of`` a model, where it must be) does for a lost submit: its
-        request, sent after it and listed, shows the history caught up, where the history lists requests before
-        they finish (seen so, or not yet seen)."""
+    def _row_added(self) -> str:
+        """What a row added to the manifest does for a lost submit: its request, sent after it and listed,
+        shows the history caught up, where the history lists requests before they finish (seen so, or not yet
+        seen)."""
         if self.lists_unfinished:
-            return f"add a row{of} (a new job; once the history lists its request, it settles this one)"
+            return "add a row (a new job; once the history lists its request, it settles this one)"
         return (
-            f"a run with a job{of} in flight (a row added) settles it if the history lists that job before it "
+            "a run with a job in flight (a row added) settles it if the history lists that job before it "
             "finishes, but a history that lists requests only once they finish never shows it"
         )
 

@@ -159,6 +159,7 @@ class SimConfig:
     extra_states: bool = False  # IN_QUEUE for QUEUED, STARTING early in PROCESSING
     history_ids: str = "same"  # "bare": the history spells request ids without the UUID's dashes
     history_model_names: str = "slug"  # the model_name history rows give: "slug", "prefixed" or "titled"
+    history_titled: frozenset[str] = frozenset()  # models given a title whatever history_model_names says
     history_bodies: str = "sent"  # a row's request_body: as "sent", defaults "filled" in, JSON "text", or "none"
     history_shows: str = "all"  # "finished": the history lists a request only once it has finished
     cancel_prompts: tuple[str, ...] = ()  # jobs whose prompt contains one of these end CANCELLED

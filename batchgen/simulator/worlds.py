@@ -20,7 +20,8 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   SDK's history example); one request of the history is then found by that spelling alone.
 * **History model names** (``history_model_names``): the ``model_name`` a history row gives (and
   its ``model_name`` filter matches, as a substring): the slug, the slug behind a prefix
-  (``segmind/kling-text2video``), or a title without it (``Kling Text2Video``).
+  (``segmind/kling-text2video``), or a title without it (``Kling Text2Video``); and the models
+  of ``history_titled`` a title, whatever the others are given (names that differ by model).
 * **History bodies** (``history_bodies``): what a history row's ``request_body`` holds: the body
   as sent, with the model's defaults filled in, as JSON text, or nothing (``null``).
 * **Finished requests only** (``history_shows="finished"``): the history lists a request only
@@ -178,7 +179,7 @@ def history_id(state: Any, request_id: str) -> str:
 
 def history_model_name(state: Any, slug: str) -> str:
     """The name this world's history gives a model."""
-    how = state.config.history_model_names
+    how = "titled" if slug in state.config.history_titled else state.config.history_model_names
     if how == "prefixed":
         return f"segmind/{slug}"
     if how == "titled":

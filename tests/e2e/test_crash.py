@@ -591,58 +591,39 @@ def _lost_then_titled(sim, tmp_path, monkeypatch, script: str, jobs: list[str]):
 def test_a_lost_submit_paid_for_is_found_by_a_re_run_in_a_history_that_lists_its_model_under_a_title(
     sim, tmp_path, monkeypatch
 ):
-    # job-000 was made (and charged).  The re-run, with nothing to send, never saw a row of kling-2.6 listed,
-    # so it did not know the name to look under: it said so, every run, and the paid video was never fetched.
-    # It now reads job-001, of the same model, by id: the row names the model, and the look-up asks for that.
+    # job-000 was made (and charged).  The re-run, with nothing to send, had seen no row of kling-2.6 listed, so
+    # it looked under the slug, found nothing, and said so every run: the paid video was never fetched.  Its
+    # model's name not known, the look-up now reads every model's rows, and the title is no bar.
     server, manifest, out = _lost_then_titled(sim, tmp_path, monkeypatch, "submit_error_after", ["kling-2.6"] * 2)
-    by_id = server.state.counters["/inference-request/request-history/{rid}"]
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 2  # job-000 not sent again
-    assert server.state.counters["/inference-request/request-history/{rid}"] - by_id == 1  # one read for the name
 
 
-def test_a_lost_submit_a_re_run_cannot_settle_for_a_name_it_never_saw_is_told_so_not_promised_to_a_re_run(
-    sim, tmp_path, monkeypatch, capsys
+@pytest.mark.parametrize("after", ["kling-2.6", "kling-text2video"])
+def test_a_lost_submit_a_re_run_cannot_settle_is_told_what_settles_it_not_promised_to_a_re_run(
+    sim, tmp_path, monkeypatch, capsys, after
 ):
-    # job-000 was not made; job-001, sent after it, is of another model.  A re-run with nothing to send or
-    # watch has no request of ours of kling-2.6 to read for the name the history lists it under: only one in
-    # flight can show it, so the same command does not settle job-000, however often it runs.  The re-run said
-    # "no request of ours was sent after it" (one was), or, knowing job-001's POST time, "Run again later".
-    server, manifest, out = _lost_then_titled(
-        sim, tmp_path, monkeypatch, "submit_error_before", ["kling-2.6", "kling-text2video"]
-    )
+    # job-000 was not made; job-001, sent after it, of its model or another, completed.  A re-run with nothing
+    # to send or watch reads every model's rows (kling-2.6's name is not known): job-001 is listed, after it,
+    # but finished, and a history not seen to list a request before it finished may list a later, shorter
+    # one first.  Only a request in flight can show that, so the same command does not settle job-000. The
+    # re-run said "no request of ours was sent after it" (one was), or, knowing job-001's POST time, "Run
+    # again later"; and where job-001 was of another model, that the name kling-2.6 is listed under is unknown.
+    server, manifest, out = _lost_then_titled(sim, tmp_path, monkeypatch, "submit_error_before", ["kling-2.6", after])
     capsys.readouterr()
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
-    told = capsys.readouterr()
-    said = told.out + told.err
+    said = " ".join((lambda t: t.out + t.err)(capsys.readouterr()).split())
     assert "no request of ours was sent after it" not in said and "Run again later" not in said
-    assert "this run has not seen it list a request of ours of kling-2.6" in said and "No job is left to send" in said
+    assert "this run has not seen it list a request of ours before it finished" in said
+    assert "No job is left to send" in said and "of kling-2.6, so the name" not in said
     assert "A plain re-run settles none of the 1 left: their reason above says what does" in said
     # a job sent after it settles it (as below): the ledger does not mark it as one no send settles (`status`)
     left = [rec["error"] for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "submitting"]
     assert len(left) == 1 and left[0].get("rerun") is False and "send_settles" not in left[0]
-    # A row of kling-2.6 added to the manifest is a request in flight: the history lists it, and job-000 is settled
+    # A row added to the manifest is a request in flight: the history lists it, and job-000 is settled
     with manifest.open("a") as rows:
         rows.write('  - {id: job-002, model: kling-2.6, prompt: "scene number 2"}\n')
-    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
-    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
-    assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once
-
-
-def test_a_lost_submit_a_re_run_reads_a_request_of_its_model_by_id_for_the_name_and_says_what_is_left(
-    sim, tmp_path, monkeypatch, capsys
-):
-    # As above, job-001 of the same model: read by id, it gives the title, and the listing lists it under that.
-    # What is left unknown is whether the history lists a request before it finishes (job-001 was listed
-    # finished): the re-run says so, and a row added settles it.
-    server, manifest, out = _lost_then_titled(sim, tmp_path, monkeypatch, "submit_error_before", ["kling-2.6"] * 2)
-    capsys.readouterr()
-    assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 6
-    said = " ".join((lambda t: t.out + t.err)(capsys.readouterr()).split())
-    assert "this run has not seen it list a request of ours before it finished" in said
-    assert "of kling-2.6, so the name" not in said and "No job is left to send" in said
-    write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
     assert run_batch(manifest, out, server, "--concurrency", "1", monkeypatch=monkeypatch) == 0
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == 3  # each made once

@@ -102,3 +102,22 @@ def test_a_lost_submit_is_not_taken_for_never_made_where_answers_come_slower_tha
         model_latency_s={"kling-text2video": 60.0},
         history_shows=shows,
     )
+
+
+def test_lost_submits_are_never_paid_twice_where_the_history_names_one_model_by_slug_and_another_by_title(
+    sim, tmp_path, monkeypatch
+):
+    # kling-text2video is listed by its slug, kling-2.6 under a title ("Kling 2.6").  Four kling-text2video jobs
+    # go first, then one of kling-2.6 whose submit is made (and paid) and its answer lost.  The rows of ours
+    # listed by their slugs are no proof that every model is: looked for by its slug, the lost submit's row is
+    # not found, and its absence would have it sent again.
+    server = sim(time_scale=500, seed=3, history_titled={"kling-2.6"})
+    server.state.script("submit_error_after", after=4)
+    models = ["kling-text2video"] * 4 + ["kling-2.6"] + ["kling-text2video"] * 11
+    manifest = write(tmp_path / "m.yaml", "jobs:\n" + "".join(
+        f'  - {{id: job-{i:03d}, model: {model}, prompt: "scene number {i}"}}\n' for i, model in enumerate(models)
+    ))  # fmt: skip
+    out = tmp_path / "out"
+    for _ in range(3):  # the run that lost it, and re-runs
+        run_batch(manifest, out, server, "--concurrency", "4", monkeypatch=monkeypatch)
+        assert set(charges_per_job(server).values()) == {1} and len(server.state.submissions) == len(models)

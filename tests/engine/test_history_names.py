@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-from batchgen.engine.history_names import NAME_READS, ModelNames
+from batchgen.engine.history_names import ModelNames
 
 
-def test_a_name_read_by_id_is_asked_for_and_matched_but_absence_waits_for_the_listing_to_show_it():
+def test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every_model_and_takes_any_name_but_a_slug():
     names = ModelNames()
-    names.sent("r1", "kling-2.6", 1.0)
-    names.heard("r1", "Kling 2.6")
-    assert names.asked("kling-2.6") == "Kling 2.6"  # a title without the slug: asked for by the title
-    assert names.of("kling-2.6") == {"kling-2.6", "Kling 2.6"}  # a row under either is a candidate
-    assert not names.known("kling-2.6")  # a row read by id may name the model otherwise than the listing
-    names.listed("r1", "Kling 2.6")
-    assert names.known("kling-2.6") and names.of("kling-2.6") == {"Kling 2.6"}
+    names.sent("r1", "kling-text2video")
+    names.sent("r2", "kling-2.6")
+    names.sent("r3", "my-own-model")  # a model of a spec file of the user's: its slug is known by our requests
+    names.listed("r1", "kling-text2video")  # one model listed under its slug says nothing of another
+    assert names.asked("kling-2.6") is None
+    assert names.may_be("kling-2.6", "Kling 2.6") and names.may_be("kling-2.6", "segmind/kling-2.6")
+    assert names.may_be("kling-2.6", "kling-2.6")
+    for other in ("kling-text2video", "segmind/kling-1.6-text2video", "my-own-model"):
+        assert not names.may_be("kling-2.6", other)  # another model's slug: none of its rows
+    assert names.asked("kling-text2video") == "kling-text2video"
+    assert not names.may_be("kling-text2video", "Kling Text2Video")  # known: only its own names
+    names.listed("r2", "Kling 2.6")
+    assert names.asked("kling-2.6") == "Kling 2.6" and not names.may_be("kling-2.6", "Kling 2.6 Pro")
 
 
-def test_a_heard_name_that_holds_the_slug_is_still_asked_for_by_the_slug():
+def test_a_name_that_holds_the_slug_is_asked_for_by_the_slug():
     names = ModelNames()
-    names.sent("r1", "kling-2.6", 1.0)
-    names.heard("r1", "segmind/kling-2.6")
+    names.sent("r1", "kling-2.6")
+    names.listed("r1", "segmind/kling-2.6")
     assert names.asked("kling-2.6") == "kling-2.6"  # the filter is a substring match: the slug finds it too
-
-
-def test_requests_are_read_by_id_latest_first_and_only_while_no_name_is_known():
-    names = ModelNames()
-    for n, rid in enumerate(("r1", "r2", "r3", "r4")):
-        names.sent(rid, "kling-2.6", float(n))
-    names.sent("o1", "kling-text2video", 5.0)
-    assert [names.to_read("kling-2.6") for _ in range(NAME_READS + 1)] == ["r4", "r3", None][: NAME_READS + 1]
-    assert names.to_read("kling-2.1") is None  # no request of ours of it
-    names.heard("o1", "Kling Text2Video")
-    assert names.to_read("kling-text2video") is None  # heard: nothing more to read
-    other = ModelNames()
-    other.sent("p1", "kling-2.6", 1.0)
-    other.listed("p1", "kling-2.6")
-    assert other.to_read("kling-2.6") is None  # listed: known
-
-
-def test_the_latest_sent_is_read_first_whatever_order_its_requests_were_noted_in():
-    # A re-run notes an earlier run's requests in the manifest's order: a row made again (days after the rest,
-    # the others perhaps no longer kept by the history) is noted among them, not last.
-    names = ModelNames()
-    names.sent("r1", "kling-2.6", 100.0)
-    names.sent("made-again", "kling-2.6", 900.0)
-    names.sent("r3", "kling-2.6", 300.0)
-    names.sent("r4", "kling-2.6", 200.0)
-    assert [names.to_read("kling-2.6") for _ in range(NAME_READS)] == ["made-again", "r3"][:NAME_READS]
+    names.listed("unknown-id", "Something")  # not a request of ours: nothing learned
+    assert names.may_be("kling-2.6", "segmind/kling-2.6") and not names.may_be("kling-2.6", "Something")
