@@ -156,8 +156,12 @@ async def _run(args: argparse.Namespace) -> int:
     # (a failed or expired job is sent again with its flag: its row needs its image then)
     again = {"failed": args.retry_failed, "expired": args.resubmit_lost}
     settled = [state for state in LEFT_ALONE if not again.get(state)]
-    manifest, strays = _against_folder(load_manifest(args.manifest, passthrough=settings.models.passthrough,
-                                                     known=known, settled=settled), replay)  # fmt: skip
+    # Read in a worker thread, the event loop left free: a SIGTERM the kernel hands another thread (the run has
+    # a few by now) is then still heard, where the main thread held in a read that never ends (a manifest that
+    # is a pipe no one writes to yet) heard nothing, and the process hung.  Abandoned if the run is stopped.
+    read = partial(load_manifest, args.manifest, passthrough=settings.models.passthrough, known=known,
+                   settled=settled)  # fmt: skip
+    manifest, strays = _against_folder(await anyio.to_thread.run_sync(read, abandon_on_cancel=True), replay)
     shard = parse_shard(args.shard, count=args.shards) if args.shard else None
     if args.shards is not None and shard is None:
         raise InputError("--shards N goes with --shard auto or --ray; for one shard of N use --shard I/N")

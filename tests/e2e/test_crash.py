@@ -876,6 +876,29 @@ def test_sigterm_before_the_run_watches_signals_is_a_clean_stop_with_exit_130(tm
     assert "Error: interrupted" in stderr.decode() and "Traceback" not in stderr.decode()
 
 
+def test_the_manifest_is_read_off_the_event_loops_thread(tmp_path, monkeypatch):
+    # The test above hung one run in ten to thirty: the manifest was read by the event loop's own thread, and a
+    # SIGTERM the kernel handed another of the process's threads never interrupted that read (a pipe no one
+    # writes to): the handler waits for the main thread, which waited for the pipe.  Read in a worker thread,
+    # the event loop hears the signal.
+    import threading
+
+    import batchgen.cli.main as cli_main
+    from batchgen.manifest import load_manifest as real
+
+    on_main: list[bool] = []
+
+    def spy(*args, **kwargs):
+        on_main.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_main, "load_manifest", spy)
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    assert run_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--dry-run") == 0
+    assert on_main == [False]
+
+
 _SCRIPTS = re.search(r'^batchgen = "([\w.]+):(\w+)"$', (Path(__file__).parents[2] / "pyproject.toml").read_text(), re.M)
 # A child that sends itself SIGTERM the moment the command starts importing the CLI's heavy modules (aiohttp),
 # then starts the command through ENTRY: an event in the process, not a wait on the clock.
