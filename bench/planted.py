@@ -2628,7 +2628,7 @@ PLANTS = (
     Plant(
         "a row listed under another model's slug is taken for a candidate of a model whose name is not known",
         "batchgen/engine/history_names.py",
-        "        return slug == model or (slug not in catalogue.current() and slug not in self._models.values())",
+        "        return slug == model or (slug not in catalogue.current() and slug not in self._slugs)",
         "        return True",
         (
             "tests/engine/test_history_names.py::test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every"

@@ -23,11 +23,13 @@ class ModelNames:
 
     def __init__(self) -> None:
         self._models: dict[str, str] = {}  # our request ids -> their model's slug
+        self._slugs: set[str] = set()  # ... and those slugs
         self._names: dict[str, set[str]] = {}  # a model's slug -> the names our requests of it were listed under
 
     def sent(self, request_id: str, model: str) -> None:
         """A request of ours, of ``model``."""
         self._models.setdefault(request_id, model)
+        self._slugs.add(model)
 
     def listed(self, request_id: str, name: str) -> None:
         """The history listed ``request_id`` (ours, if known) under ``name``."""
@@ -43,7 +45,7 @@ class ModelNames:
         if names is not None:
             return name in names
         slug = name.rsplit("/", 1)[-1]
-        return slug == model or (slug not in catalogue.current() and slug not in self._models.values())
+        return slug == model or (slug not in catalogue.current() and slug not in self._slugs)
 
     def asked(self, model: str) -> str | None:
         """What a look-up asks the history for by ``model_name`` (a substring match): the slug, where the

@@ -85,6 +85,10 @@ BODIES_UNLIKE = (
 )
 
 
+# a look-up's query: the model name it asks for (None: every model's rows) and the date it reads from
+Query = tuple[str | None, str | None]
+
+
 class Reconciler:
     """Looks requests up in the request history and says what to do; writes nothing itself."""
 
@@ -120,12 +124,8 @@ class Reconciler:
         self.links = HistoryLinks()
         self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
         self.trouble = HistoryTrouble(clock, patience_s=patience_s)  # look-ups failing now: one spell for all jobs
-        self._scans: dict[
-            tuple[str | None, str | None], tuple[float, list[HistoryRow]]
-        ] = {}  # query -> a read, begun then
-        self._ends: dict[
-            tuple[str | None, str | None], int
-        ] = {}  # (model name, from date) -> the last page a look-up read
+        self._scans: dict[Query, tuple[float, list[HistoryRow]]] = {}  # query -> a read, begun then
+        self._ends: dict[Query, int] = {}  # query -> the last page a look-up read
         # whether a request of ours may still be sent after a lost submit, by this run or a re-run (the submitter
         # says; ``this_run``: by this run, before it ends): only one sent after it, listed, shows the history
         # caught up with it
