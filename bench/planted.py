@@ -1567,7 +1567,7 @@ PLANTS = (
     Plant(
         "a lost submit of a model none of ours was listed of is looked for by its slug: a title hides its row",
         "batchgen/engine/history_names.py",
-        "            return model if names else None",
+        "            return None",
         "            return model",
         (
             "tests/e2e/test_history_ids.py::test_lost_submits_are_never_paid_twice_where_the_history_names_one_model"
@@ -1579,7 +1579,7 @@ PLANTS = (
     Plant(
         "a look-up asks the history for the slug where it lists the model under a name without it",
         "batchgen/engine/history_names.py",
-        "        return min(names)",
+        "        return model if any(model in name for name in names) else min(names)",
         "        return model",
         (
             "tests/e2e/test_history_ids.py"

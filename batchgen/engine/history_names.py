@@ -52,6 +52,6 @@ class ModelNames:
         names the history lists our requests of the model under hold it, else one of those; None (every
         model's rows) before any was listed."""
         names = self._names.get(model)
-        if not names or any(model in name for name in names):
-            return model if names else None
-        return min(names)
+        if not names:
+            return None
+        return model if any(model in name for name in names) else min(names)

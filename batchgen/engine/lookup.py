@@ -158,7 +158,7 @@ class Search:
             and row.request_id not in rec.claimed
             and not rec.ours(row.request_id)  # a request of ours: not the lost one
             and (row.created_at is None or floor is None or row.created_at >= floor)
-            and rec.bodies.matches(self.job.spec.model, self.plain, self.image_fields, row.request_body)
+            and rec.bodies.matches(model, self.plain, self.image_fields, row.request_body)
         ]
         if matches and not images:
             if floor is not None:  # the first made after the attempt was sent

@@ -291,14 +291,6 @@ class ObjectStore:
     def prepare(self) -> None:
         """Open the store (credentials are checked on first use) and a spool folder."""
         _ = self.bucket.store
-        if self._spool_given is not None:
-            try:
-                self._spool_given.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot create the spool folder {self._spool_given} ({exc.strerror or exc}); "
-                    "set output.spool_dir to a writable folder"
-                ) from None
         try:
             self.spool = open_spool(self._spool_given)
         except OSError as exc:

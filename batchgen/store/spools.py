@@ -23,8 +23,10 @@ STALE_S = 3600.0  # a dead process's spool folder untouched this long is removed
 
 
 def open_spool(given: Path | None) -> Path:
-    """A new spool folder, in ``given`` (``output.spool_dir``) or the temporary folder; the folders killed
-    runs left there are removed first.  ``OSError`` if it cannot be created."""
+    """A new spool folder, in ``given`` (``output.spool_dir``, made if missing) or the temporary folder; the
+    folders killed runs left there are removed first.  ``OSError`` if it cannot be created."""
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
     parent, prefix = (given, "batchgen-") if given is not None else (Path(tempfile.gettempdir()), "batchgen-spool-")
     remove_left(parent, prefix)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
