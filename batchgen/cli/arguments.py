@@ -313,6 +313,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a redirect answered counts against the rate window (--rpm) as the call it redirects would",
     )
+    sim.add_argument(
+        "--answer-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="each API call's round trip takes 0.5-1.5 times this many world seconds (default 0)",
+    )
     sim.add_argument("--second-key", action="append", default=[], help="another key of the same account (repeatable)")
     sim.add_argument("--other-account-key", action="append", default=[], help="a key of another account (repeatable)")
     sim.add_argument(

@@ -62,6 +62,7 @@ def simulate(args: argparse.Namespace) -> int:
             redirect_routes=frozenset(args.redirect),
             redirect_to=args.redirect_to,
             redirect_counted=args.redirect_counted,
+            answer_time_s=args.answer_time,
             key_accounts=accounts,
             revoke_key=keys[0] if args.revoke_after is not None else None,
             revoke_after_submits=args.revoke_after,

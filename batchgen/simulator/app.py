@@ -54,6 +54,8 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
     if route.startswith("/_sim/"):
         readout: web.StreamResponse = await handler(request)  # the simulator's own readout is not API traffic
         return readout
+    if (way := state.answer_time()) > 0:  # the way in: the server acts once the call has reached it
+        await asyncio.sleep(way)
     state.counters[route] += 1
     state.settle()
     kind = worlds.route_kind(route)
@@ -73,6 +75,8 @@ async def _count_and_date(request: web.Request, handler: Any) -> web.StreamRespo
         response = _echo_key(request, response, state.config.echo_key)
     if state.config.keep_log:
         state.log.append((state.clock.now(), route, response.status))
+    if (way := state.answer_time()) > 0:  # and the way back
+        await asyncio.sleep(way)
     return response
 
 

@@ -144,6 +144,9 @@ class SimConfig:
     # error answer's text), "header" (an X-Echo header on every answer).
     echo_key: frozenset[str] = frozenset()
     submit_answer_delay_s: float = 0.0  # real seconds between creating a job and answering its submit
+    # every API call's round trip, in world seconds: each answer takes between half and 1.5 times this (half of
+    # it before the server acts, half after), as the network and the server's own work take it
+    answer_time_s: float = 0.0
     # the HTTP status of an accepted submit, and of a poll of a job in flight: 200 (documented), or 201 / 202
     accepted_status: int = 200
     credits_answer: str = "balance"  # one of CREDITS_ANSWERS: what GET /v1/get-user-credits answers
@@ -181,6 +184,8 @@ class SimConfig:
             raise ValueError("time_scale must be positive")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if not self.answer_time_s >= 0:
+            raise ValueError(f"answer_time_s must be 0 or more, got {self.answer_time_s!r}")
         if self.accepted_status not in ACCEPTED_STATUSES:
             raise ValueError(f"accepted_status must be one of {ACCEPTED_STATUSES}, got {self.accepted_status!r}")
         if self.credits_answer not in CREDITS_ANSWERS:

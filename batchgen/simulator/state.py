@@ -104,6 +104,7 @@ class SimState:
         self.others: list[SimJob] = []  # the account's other users' requests during the run, listed only
         self._others_next = self.clock.now()
         self._others_rng = random.Random(f"others-{config.seed}")  # their own draws: ours stay as they would be
+        self._answer_rng = random.Random(f"answers-{config.seed}")  # (and so do they with answer times drawn)
         self.by_file: dict[str, SimJob] = {}
         self._workers: list[float] = [0.0] * config.workers
         self._settle: list[tuple[float, str]] = []
@@ -151,6 +152,12 @@ class SimState:
         if fault not in self._scripted:
             raise ValueError(f"unknown fault kind {fault!r}; known: {FAULT_KINDS}")
         self._scripted[fault].extend([None] * after + [params] * count)
+
+    def answer_time(self) -> float:
+        """Real seconds one half of an API call's round trip takes (``answer_time_s``, drawn 0.5-1.5 times)."""
+        if self.config.answer_time_s <= 0:
+            return 0.0
+        return self.clock.real_delay(self.config.answer_time_s * self._answer_rng.uniform(0.5, 1.5)) / 2
 
     def fault(self, kind: str) -> dict[str, Any] | None:
         """Consume a scripted fault of ``kind`` or draw one from its rate."""

@@ -197,3 +197,14 @@ def test_simulate_flags_reach_the_config(monkeypatch):
 def test_simulate_rejects_a_bad_model_latency(capsys):
     assert run_cli("simulate", "--model-latency", "kling-text2video=fast") != 0
     assert "--model-latency" in capsys.readouterr().err
+
+
+def test_answer_time_draws_each_half_of_a_round_trip_in_real_seconds():
+    # Two world seconds a round trip at 100-fold: each half takes 5-15 ms of real time.
+    state = SimState(SimConfig(answer_time_s=2.0, time_scale=100.0))
+    halves = [state.answer_time() for _ in range(200)]
+    assert all(0.005 <= h <= 0.015 for h in halves)
+    assert max(halves) - min(halves) > 0.005  # drawn, not one figure
+    assert SimState(SimConfig()).answer_time() == 0.0  # answered at once by default
+    with pytest.raises(ValueError, match="answer_time_s"):
+        SimConfig(answer_time_s=-1.0)
