@@ -5748,6 +5748,33 @@ PLANTS = (
         "    manifest, strays = _against_folder(read(), replay)",
         ("tests/e2e/test_crash.py::test_the_manifest_is_read_off_the_event_loops_thread",),
     ),
+    Plant(
+        "a sweep's page always waits behind submits: slots stay taken for its round trip while the budget idles",
+        "batchgen/engine/sweeper.py",
+        "                        urgent_at=self._ahead_at(),",
+        "                        urgent_at=math.inf,",
+        (
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+        ),
+    ),
+    Plant(
+        "a sweep's page goes ahead of submits a round trip late (added where it is taken away)",
+        "batchgen/engine/sweeper.py",
+        "        return self.clock.now() + waiting * budget.window / budget.limit - self._page_trip.seconds",
+        "        return self.clock.now() + waiting * budget.window / budget.limit + self._page_trip.seconds",
+        (
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+        ),
+    ),
+    Plant(
+        "a call's round trip is never learned (a page goes ahead of submits only once none is left)",
+        "batchgen/api/gateway.py",
+        "                        timed.add(self.last_reached - sent[-1])",
+        "                        timed.add(0.0)",
+        (
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+        ),
+    ),
 )
 
 

@@ -62,6 +62,21 @@ def retry_unsent(exc: Exception) -> Verdict:
     return isinstance(exc, NetworkError) and not exc.reached_server
 
 
+class RoundTrip:
+    """How long a kind of call takes from its grant to its answer (run seconds), averaged over the recent ones
+    (0 before any was answered)."""
+
+    WEIGHT = 0.2  # each answer's share in the average
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._seen = False
+
+    def add(self, seconds: float) -> None:
+        self.seconds += (self.WEIGHT if self._seen else 1.0) * (seconds - self.seconds)
+        self._seen = True
+
+
 class Gateway:
     """The request budget, the 429 gate and the retry policy behind one call."""
 
@@ -101,6 +116,7 @@ class Gateway:
         shield_s: float = 0.0,
         on_abandon: Callable[[Exception | None], Awaitable[None]] | None = None,
         before: Callable[[], Awaitable[None]] | None = None,
+        timed: RoundTrip | None = None,
     ) -> T:
         """Send ``fn()`` when the budget allows; retry within the policy as ``retry_on`` decides.
 
@@ -109,6 +125,8 @@ class Gateway:
 
         ``before()`` runs for each attempt once the budget has granted it, just before ``fn()``, and is
         not shielded: a cancel there, or an error it raises, sends nothing.
+
+        ``timed`` learns the call's round trip, from the grant of its last request to its answer, when answered.
 
         ``on_abandon(last_error)`` runs (shielded, bounded) when the caller is
         cancelled *between* attempts — waiting for the budget or to retry —
@@ -165,6 +183,8 @@ class Gateway:
                     self.budget.release()
                     self.budget.succeeded(sent[-1])
                     self.last_reached = self.clock.now()
+                    if timed is not None:
+                        timed.add(self.last_reached - sent[-1])
                     return value
         except anyio.get_cancelled_exc_class():
             if between:

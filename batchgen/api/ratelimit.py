@@ -245,6 +245,10 @@ class RequestBudget:
         """Whether a call of ``priority`` is waiting for a slot."""
         return any(w.priority == priority for w in self._waiters)
 
+    def count_waiting(self, priority: Priority) -> int:
+        """How many calls of ``priority`` are waiting for a slot."""
+        return sum(w.priority == priority for w in self._waiters)
+
     def _wake_head(self) -> None:
         if self._waiters:
             self._waiters[0].event.set()

@@ -69,7 +69,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 
 from ..api.answers import HISTORY_DONE, HISTORY_PAGE, HistoryRow
 from ..api.client import ApiClient
-from ..api.gateway import Gateway
+from ..api.gateway import Gateway, RoundTrip
 from ..api.paging import HistoryPaging, RowRate, listed
 from ..api.ratelimit import Priority
 from ..clock import Clock
@@ -158,6 +158,7 @@ class Sweeper(SweepCadence):
         self._unfinished_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
         self._swept_at = -math.inf  # when the last sweep began
         self._page_at = -math.inf  # when the page being read came back
+        self._page_trip = RoundTrip()  # a history page's round trip (its grant to its answer)
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
         self.lag = LagWatch(min_interval_s)  # late shows of finished jobs, and the result calls that check them
@@ -360,7 +361,13 @@ class Sweeper(SweepCadence):
                 if page < above:  # read back: a listing's order (and its rows) are read from the top down
                     check, count = order.listing(), self.row_rate.listing(order.sent, self.jobs.__contains__)
                 try:
-                    rows = await self.gateway.call(Priority.POLL, _history_reader(self.api, page), rank=-2.0)
+                    rows = await self.gateway.call(
+                        Priority.POLL,
+                        _history_reader(self.api, page),
+                        rank=-2.0,
+                        urgent_at=self._ahead_at(),
+                        timed=self._page_trip,
+                    )
                 except ApiError as exc:
                     self._unreadable(exc)
                     return
@@ -400,6 +407,15 @@ class Sweeper(SweepCadence):
         # every job it looked for, unless it stopped early: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
+
+    def _ahead_at(self) -> float:
+        """When a sweep's page, waiting behind submits, goes ahead of them: once those waiting would take the
+        budget until an answer's round trip before they are all sent.  Each holds a slot, so the sweep answers
+        as the last slot is taken and frees those its finds release, where behind them it would be sent only
+        then, and every slot would stay taken for its round trip while the budget idled."""
+        budget = self.gateway.budget
+        waiting = budget.count_waiting(Priority.SUBMIT)
+        return self.clock.now() + waiting * budget.window / budget.limit - self._page_trip.seconds
 
     def _page_budget(self, looked: int, unseen: set[str], pages: int) -> float:
         """The most pages a sweep reads: those that list 2.5 rows for each job it looks for, and a page

@@ -394,7 +394,7 @@ class PassThroughGateway:
         self.budget = budget
         self.calls: list[tuple[Any, Any]] = []
 
-    async def call(self, priority: Any, fn: Any, *, rank: Any = None) -> Any:
+    async def call(self, priority: Any, fn: Any, *, rank: Any = None, **_: Any) -> Any:
         self.calls.append((priority, rank))
         return await fn()
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import logging
 import math
+import random
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import pytest
 
 from batchgen.api.answers import HistoryRow
+from batchgen.api.gateway import Gateway as RealGateway
 from batchgen.api.paging import ListingOrder
-from batchgen.api.ratelimit import RequestBudget
+from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
 from batchgen.engine.cadence import LONGEST_GAP_FRACTION
 from batchgen.engine.messages import Replan, Shown
 from batchgen.engine.poller import Poller
 from batchgen.engine.pollplan import SCOUTS, LatencyModel, PollPlan, latency_key
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, TrackedJob
+from batchgen.retry import RetryPolicy
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
 from tests.helpers import Outbox, schedule_poller
@@ -45,6 +52,20 @@ class ShortPages(History):
         return await super().history(page=page, per_page=min(per_page, 5))
 
 
+class SlowHistory(History):
+    """Pages that take ``seconds`` of the fake clock to come back (the round trip), noting when each was sent."""
+
+    def __init__(self, rows: list[HistoryRow], clock: FakeClock, seconds: float) -> None:
+        super().__init__(rows)
+        self.clock, self.seconds = clock, seconds
+        self.sent: list[float] = []
+
+    async def history(self, *, page: int, per_page: int) -> list[HistoryRow]:
+        self.sent.append(self.clock.now())
+        await self.clock.sleep(self.seconds)
+        return await super().history(page=page, per_page=per_page)
+
+
 class Gateway:
     def __init__(self, clock: FakeClock) -> None:
         self.budget = RequestBudget(6000, clock=clock)
@@ -54,11 +75,15 @@ class Gateway:
 
 
 def sweeper(
-    clock: FakeClock, jobs: dict[str, TrackedJob], history: History, latency: LatencyModel | None = None
+    clock: FakeClock,
+    jobs: dict[str, TrackedJob],
+    history: History,
+    latency: LatencyModel | None = None,
+    gateway: Any = None,
 ) -> tuple[Sweeper, Outbox]:
     news = Outbox()
     sweeps = Sweeper(
-        jobs=jobs, gateway=Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
+        jobs=jobs, gateway=gateway or Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
         reconciler=SimpleNamespace(
             note_listed=lambda row: None, order=ListingOrder({}, {})
         ),  # type: ignore[arg-type]
@@ -375,6 +400,33 @@ async def test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_i
     history.pages.clear()
     await sweeps.sweep()
     assert history.pages == [1, 2, 3, 4, 5, 6]  # to the first page shorter than five: the end
+
+
+async def test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip():
+    # Ten requests a second; a page of the history takes 0.3 s to come back.  Eight submits wait for the budget,
+    # each holding a slot: sent behind them, the page would be answered 0.3 s after the last slot was taken,
+    # the budget idle meanwhile.  It goes once the submits left would take the budget for its round trip.
+    clock = FakeClock(10_000.0)
+    gateway = RealGateway(RequestBudget(600, clock=clock), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
+    jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(3))}
+    history = SlowHistory([row(rid) for rid in reversed(jobs)], clock, 0.3)
+    sweeps, _ = sweeper(clock, jobs, history, gateway=gateway)
+    submits: list[float] = []
+
+    async def submit() -> None:
+        submits.append(clock.now())
+
+    async with clock.autojump():
+        await sweeps.sweep()  # nothing waits: the page goes at once, and its round trip is learned
+        assert history.sent == [10_000.0] and clock.now() == pytest.approx(10_000.3)
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(partial(gateway.call, Priority.SUBMIT, submit))
+            await anyio.lowlevel.checkpoint()  # (they wait in the budget's queue)
+            await sweeps.sweep()
+    page = history.sent[-1]
+    assert len(submits) == 8
+    assert 2 <= sum(at > page for at in submits) <= 4  # the page went before the last of them, not after all
 
 
 async def test_in_a_history_shown_not_newest_first_a_sweep_reads_on_past_the_jobs_it_saw():
