@@ -86,7 +86,8 @@ class Gateway:
         self.budget = budget
         self.policy = policy
         self.clock = clock
-        self.requests = 0  # calls sent, 429s included
+        self.requests = 0  # calls sent, 429s included, and each redirect followed
+        self.followed = 0  # ... of them redirects followed (a call's requests beyond its first)
         self.unreachable_after_s = unreachable_after_s
         self.last_reached = clock.now()  # when an answer last came from the server (run clock)
 
@@ -198,6 +199,12 @@ class Gateway:
         when it was granted (``sent`` gets the moment), not of the call's first."""
         sent.append(await self.budget.another())
         self.requests += 1
+        self.followed += 1
+
+    def requests_per_call(self) -> float:
+        """The requests a call has made, on average so far (1 where no redirect was followed): a plan of calls in
+        a time takes that many times as many of the budget's requests."""
+        return self.requests / max(1, self.requests - self.followed)
 
     def _verdict(self, exc: Exception, retry_on: RetryHook) -> Verdict:
         """Whether a failed call may be sent again (ApiUnreachable once nothing has answered for too long)."""

@@ -39,8 +39,8 @@ ledger's line saying so, or to this run's look) shows a wait before a job of thi
 
 Where only polls can fetch a job, each needs its submit and a poll or two (``POLLED_REQUESTS``) inside the
 target, and every job in flight shares the request budget (``limits.requests_per_minute``, as the run
-learns it): more in flight than the budget can poll in a target leaves records to die before their
-polls go, jobs or no jobs waiting in the queue.  So, before any wait is seen as after, the cap is never
+learns it, over the requests a call makes where the API redirects calls): more in flight than the budget
+can poll in a target leaves records to die before their polls go, jobs or no jobs waiting in the queue.  So, before any wait is seen as after, the cap is never
 above the budget's requests in a target over ``POLLED_REQUESTS`` (never below one).
 
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
@@ -95,7 +95,9 @@ class LifeCap:
         self._history_works = history_works  # the history answers (None: not yet): it can settle a lost submit
         # ... and it stands in for a record that dies: its rows link the videos (None: not answered yet)
         self._stands_in = stands_in or history_works
-        self._budget = budget  # the request budget as the run knows it now, in requests a second (None: unbounded)
+        # the request budget as the run knows it now, in calls a second (its requests a second over the requests a
+        # call makes: a redirect followed is one more), None: unbounded
+        self._budget = budget
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time

@@ -133,7 +133,7 @@ class Run:
 
         life = LifeCap(
             plan, clock, history_works=lambda: api.history_answered, stands_in=stands_in,
-            budget=lambda: budget.limit / budget.window,
+            budget=lambda: budget.limit / budget.window / self.gateway.requests_per_call(),
         )  # fmt: skip
         self.submitter = Submitter(
             book=self.book, gateway=self.gateway, api=api, reconciler=self.reconciler, control=self.control,

@@ -145,6 +145,25 @@ async def test_no_more_jobs_are_sent_than_the_request_budget_can_poll_before_the
     assert any("can poll only 5 jobs within 250 s" in r.getMessage() for r in caplog.records)
 
 
+async def test_where_the_api_redirects_each_poll_the_jobs_in_flight_are_as_few_as_the_budget_can_poll_so(
+    tmp_path, caplog
+):
+    # The world above with no history and 2 requests a minute, but the API redirects every poll and result call
+    # within itself, and the account counts each redirect: a poll is two requests of the budget.  The budget can
+    # poll 3 jobs within the target as if a call were one request; it can poll 2 once the redirects are seen.
+    config = SimConfig(time_scale=250, workers=30, expiry_s=600.0, seed=3, history="off",
+                       redirect_routes=frozenset({"status", "result"}), redirect_to="same",
+                       redirect_counted=True)  # fmt: skip
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(20))
+    async with SimServer(config) as sim:
+        with caplog.at_level(logging.WARNING, logger="batchgen"):
+            await _run_twenty(sim, manifest, tmp_path / "out", rpm=2)
+        most_in_flight = _most_in_flight(sim)
+    assert collections.Counter(states(tmp_path / "out").values()) == {"completed": 20}
+    assert any("can poll only 2 jobs within 250 s" in r.getMessage() for r in caplog.records)
+    assert most_in_flight <= 3  # (the first wave's, sent before any redirect was seen)
+
+
 async def test_a_limit_five_times_below_the_configured_one_loses_no_record_to_submits_held_back(tmp_path):
     # The account admits 3 requests a minute; the run is told 15 (limits.requests_per_minute), records of 600 s,
     # no history.  The 429s lower the budget, and the life cap's room with it, below the submits already handed a
