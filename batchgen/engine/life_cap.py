@@ -40,8 +40,9 @@ ledger's line saying so, or to this run's look) shows a wait before a job of thi
 Where only polls can fetch a job, each needs its submit and a poll or two (``POLLED_REQUESTS``) inside the
 target, and every job in flight shares the request budget (``limits.requests_per_minute``, as the run
 learns it, over the requests a call makes where the API redirects calls): more in flight than the budget
-can poll in a target leaves records to die before their polls go, jobs or no jobs waiting in the queue.  So, before any wait is seen as after, the cap is never
-above the budget's requests in a target over ``POLLED_REQUESTS`` (never below one).
+can poll in a target leaves records to die before their polls go, jobs or no jobs waiting in the queue.  So,
+before any wait is seen as after, the cap is never above the budget's requests in a target over
+``POLLED_REQUESTS`` (never below one).
 
 The cap binds once a job of ours is seen to wait: one took, or has been in flight, longer than one and
 a half times the run's fastest finish (before the first finish, longer than the target; nothing more is sent
