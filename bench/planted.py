@@ -3733,7 +3733,7 @@ PLANTS = (
     Plant(
         "the run does not give the life cap the request budget",
         "batchgen/engine/run.py",
-        "            budget=lambda: budget.limit / budget.window,",
+        "            budget=lambda: budget.limit / budget.window / self.gateway.requests_per_call(),",
         "            budget=None,",
         (
             "tests/e2e/test_record_life.py::"
@@ -5490,13 +5490,13 @@ PLANTS = (
         ),
     ),
     Plant(
-        "every poll past a record's expiry guard takes no turn, not only the one at the guard",
+        "every poll past a record's expiry guard takes no turn, not only those before the record's end",
         "batchgen/engine/schedule.py",
-        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
+        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.expiry else math.inf",
         "        return job.submitted_at + self.plan.guard",
         (
             "tests/engine/test_schedule_edges.py::"
-            "test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_poll_of_that_job",
+            "test_only_the_polls_before_a_records_end_take_no_turn_not_every_later_poll_of_that_job",
         ),
     ),
     Plant(
