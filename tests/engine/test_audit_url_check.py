@@ -3,14 +3,20 @@ by something that is not the API: asked only then, at no cost, and told truthful
 
 from __future__ import annotations
 
+import random
 from typing import Any, cast
 
 from batchgen.api.client import ApiClient, default_history_url
 from batchgen.api.gateway import Gateway
 from batchgen.api.paging import HistoryPage
+from batchgen.api.ratelimit import RequestBudget
+from batchgen.clock import FakeClock
+from batchgen.config import RetrySettings
 from batchgen.engine.url_check import check_url
-from batchgen.errors import ApiError, NotFound
+from batchgen.errors import ApiError, NotFound, RateLimited, ServerError
+from batchgen.retry import RetryPolicy
 from tests.engine.doubles import pending
+from tests.helpers import drive
 
 BASE = "http://127.0.0.1:9"
 
@@ -18,17 +24,17 @@ BASE = "http://127.0.0.1:9"
 class HistoryOnly:
     """What check_url reads of the client: whether the API has spoken, its URLs, and one history page."""
 
-    def __init__(self, answer: ApiError | None = None, *, spoken: bool = False, history_url: str | None = None):
+    def __init__(self, *answers: ApiError, spoken: bool = False, history_url: str | None = None):
         self.spoken = spoken
         self.base_url = BASE
         self.history_url = history_url or default_history_url(BASE)
-        self.answer = answer
+        self.answers = list(answers)  # raised in turn; a page once they are spent
         self.asked: list[int] = []
 
     async def history(self, *, per_page: int) -> HistoryPage:
         self.asked.append(per_page)
-        if self.answer is not None:
-            raise self.answer
+        if self.answers:
+            raise self.answers.pop(0)
         return HistoryPage([], 0)
 
 
@@ -76,3 +82,12 @@ async def test_the_url_is_not_asked_of_once_the_api_spoke_nor_with_no_job_left_n
     ):
         assert await check(api, left) is None
         assert api.asked == []
+
+
+async def test_the_check_goes_through_the_budget_so_a_429_or_a_5xx_is_waited_out_not_told_as_the_wrong_url():
+    clock = FakeClock()
+    gateway = Gateway(RequestBudget(60, clock=clock, burst=1), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
+    api = HistoryOnly(RateLimited("slow down", retry_after=5.0), ServerError("HTTP 503", status=503))
+    jobs = [pending("job-000")]
+    assert await drive(clock, lambda: check_url(gateway, cast(ApiClient, api), jobs)) is None
+    assert api.asked == [1, 1, 1] and gateway.requests == 3  # each request granted and counted: the page ends it
