@@ -3,6 +3,8 @@ a base URL that is not the API's, a gateway's refusal or a page on the way to th
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from batchgen.api.client import ApiClient
@@ -32,9 +34,11 @@ def test_a_body_that_is_not_json_is_told_as_what_it_looks_like(content_type, raw
 
 
 async def test_a_first_submit_answered_by_a_proxys_html_fragment_says_an_html_page_answered():
+    html: dict[str, Any] = {"Content-Type": "text/html"}
+    plain: dict[str, Any] = {"Content-Type": "text/plain"}
     async with scripted() as server:
-        server.then(502, raw=b"<center><h1>502 Bad Gateway</h1></center>", **{"Content-Type": "text/html"})
-        server.then(503, raw=b" \n", **{"Content-Type": "text/plain"})
+        server.then(502, raw=b"<center><h1>502 Bad Gateway</h1></center>", **html)
+        server.then(503, raw=b" \n", **plain)
         async with ApiClient(api_key=KEY, base_url=server.url) as api:
             with pytest.raises(NotTheApi) as page:
                 await api.submit("kling-text2video", {"prompt": "x"})
@@ -43,5 +47,7 @@ async def test_a_first_submit_answered_by_a_proxys_html_fragment_says_an_html_pa
     assert str(page.value).startswith(
         f"POST {server.url}/v2/kling-text2video was answered HTTP 502 with an HTML page, not the API's answer"
     )
-    assert page.value.made is True and "a gateway in front of the API failed for now: run again later" in str(page.value)
+    assert page.value.made is True and "a gateway in front of the API failed for now: run again later" in str(
+        page.value
+    )
     assert "was answered HTTP 503 with an empty body, not the API's answer" in str(empty.value)

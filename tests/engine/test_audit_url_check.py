@@ -86,7 +86,9 @@ async def test_the_url_is_not_asked_of_once_the_api_spoke_nor_with_no_job_left_n
 
 async def test_the_check_goes_through_the_budget_so_a_429_or_a_5xx_is_waited_out_not_told_as_the_wrong_url():
     clock = FakeClock()
-    gateway = Gateway(RequestBudget(60, clock=clock, burst=1), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
+    gateway = Gateway(
+        RequestBudget(60, clock=clock, burst=1), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock
+    )
     api = HistoryOnly(RateLimited("slow down", retry_after=5.0), ServerError("HTTP 503", status=503))
     jobs = [pending("job-000")]
     assert await drive(clock, lambda: check_url(gateway, cast(ApiClient, api), jobs)) is None
