@@ -632,7 +632,20 @@ def _describe(exc: BaseException) -> str:
 
 
 def default_history_url(base_url: str) -> str:
-    """The public API uses a separate history host; anything else serves it itself."""
-    if base_url.rstrip("/") == DEFAULT_BASE_URL:
+    """The public API uses a separate history host, however its URL is spelled (the case of its scheme and
+    host, its default port); anything else serves it itself."""
+    base = base_url.rstrip("/")
+    if _origin(base) == _origin(DEFAULT_BASE_URL) and not urlsplit(base).path:
         return DEFAULT_HISTORY_URL
-    return base_url.rstrip("/") + "/inference-request/request-history"
+    return base + "/inference-request/request-history"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's scheme, host and port, as a browser compares them (a scheme's default port is its port)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # (not a port at all: no origin matches it)
+        return scheme, url, None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
