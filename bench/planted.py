@@ -5802,6 +5802,408 @@ PLANTS = (
             "tests/e2e/test_record_life.py::test_where_the_api_redirects_each_poll_the_jobs_in_flight_are_as_few_as_the_budget_can_poll_so",
         ),
     ),
+    Plant(
+        (
+            "a re-run at a URL an earlier submit found not the API's skips the base URL's check: one more job of "
+            "unknown outcome each run"
+        ),
+        "batchgen/engine/url_check.py",
+        "    if api.spoken or not left or api.history_url != default_history_url(api.base_url):",
+        "    if api.spoken or left or api.history_url != default_history_url(api.base_url):",
+        (
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome"
+            ),
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_one_job_left_is_named_alone_and_a_page_answered_lets_the_run_go_on"
+            ),
+        ),
+    ),
+    Plant(
+        "the base URL's check answered by an object store lets the run send its first submit into it anyway",
+        "batchgen/engine/url_check.py",
+        "        return _still_not_the_api(api, left, exc)",
+        "        return None",
+        (
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome"
+            ),
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_jobs_left_at_a_url_still_not_the_api_are_named_and_the_rest_counted"
+            ),
+        ),
+    ),
+    Plant(
+        (
+            "the base URL's check is asked with no job left of unknown outcome: a history that fails stops a fresh run "
+            "(exit 6)"
+        ),
+        "batchgen/engine/url_check.py",
+        "    if api.spoken or not left or api.history_url != default_history_url(api.base_url):",
+        "    if api.spoken or api.history_url != default_history_url(api.base_url):",
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_the_url_is_not_asked_of_once_the_api_spoke_nor_with_no_job_left_nor_with_a_history_url_apart"
+            ),
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pays_nothing_twice"
+            ),
+        ),
+    ),
+    Plant(
+        (
+            "the base URL's check is skipped at the base URL's own history route, asked only of a history URL "
+            "configured apart"
+        ),
+        "batchgen/engine/url_check.py",
+        "    if api.spoken or not left or api.history_url != default_history_url(api.base_url):",
+        "    if api.spoken or not left or api.history_url == default_history_url(api.base_url):",
+        (
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome"
+            ),
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_the_url_is_not_asked_of_once_the_api_spoke_nor_with_no_job_left_nor_with_a_history_url_apart"
+            ),
+        ),
+    ),
+    Plant(
+        "jobs left at a URL still not the API's: the message counts the ones it names among the more",
+        "batchgen/engine/url_check.py",
+        'f" and {len(left) - SHOWN} more" if len(left) > SHOWN else ""',
+        'f" and {len(left)} more" if len(left) > SHOWN else ""',
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_jobs_left_at_a_url_still_not_the_api_are_named_and_the_rest_counted"
+            ),
+        ),
+    ),
+    Plant(
+        (
+            "the base URL's check bypasses the request budget: a 429 or a 5xx on it is told as a URL that is not the "
+            "API's (exit 6)"
+        ),
+        "batchgen/engine/url_check.py",
+        "        await gateway.call(Priority.RESULT, lambda: api.history(per_page=1))",
+        "        await api.history(per_page=1)",
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_the_check_goes_through_the_budget_so_a_429_or_a_5xx_is_waited_out_not_told_as_the_wrong_url"
+            ),
+        ),
+    ),
+    Plant(
+        "a redirect followed outside a granted call calls a grant that is not there (every check before the run fails)",
+        "batchgen/api/hops.py",
+        "    if grant is not None:",
+        "    if grant is None:",
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_read_follows_up_to_three_redirects_within_the_api_and_keeps_the_key"
+            ),
+        ),
+    ),
+    Plant(
+        "a redirect's grant is called and not awaited: the redirect goes out ungranted, uncounted",
+        "batchgen/api/hops.py",
+        "        await grant()",
+        "        grant()",
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_each_redirect_followed_asks_the_budget_once_and_one_not_followed_asks_nothing"
+            ),
+        ),
+    ),
+    Plant(
+        "API calls follow two redirects within the API, not the three promised",
+        "batchgen/api/client.py",
+        "        for hop in range(MAX_SAME_ORIGIN_REDIRECTS + 1):",
+        "        for hop in range(MAX_SAME_ORIGIN_REDIRECTS):",
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_read_follows_up_to_three_redirects_within_the_api_and_keeps_the_key"
+            ),
+        ),
+    ),
+    Plant(
+        "a submit follows a 302 or 303 by sending its POST again (a job made twice, paid twice)",
+        "batchgen/api/client.py",
+        '    if method != "GET" and status not in (307, 308):',
+        '    if method != "GET" and status not in (302, 303, 307, 308):',
+        ("tests/api/test_client_answers.py::test_a_submit_follows_only_redirects_that_keep_its_method_and_body",),
+    ),
+    Plant(
+        "a redirect to the same host over another scheme is followed with the key",
+        "batchgen/api/client.py",
+        "    if (here.scheme.lower(), here.netloc.lower()) != (there.scheme.lower(), there.netloc.lower()):",
+        "    if here.netloc.lower() != there.netloc.lower():",
+        ("tests/api/test_client_answers.py::test_a_redirect_away_from_the_api_is_never_followed",),
+    ),
+    Plant(
+        "a redirect without a Location is followed to the URL asked, again and again",
+        "batchgen/api/client.py",
+        "    if not location:\n        return None\n",
+        "",
+        ("tests/api/test_client_answers.py::test_a_redirect_away_from_the_api_is_never_followed",),
+    ),
+    Plant(
+        "a redirect followed keeps the first request's query beside the Location's own",
+        "batchgen/api/client.py",
+        "            url, query = target, None  # the Location carries its own query",
+        "            url = target  # the Location carries its own query",
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_read_follows_up_to_three_redirects_within_the_api_and_keeps_the_key"
+            ),
+        ),
+    ),
+    Plant(
+        "the public API's base URL spelled with capitals or its default port seeks its request history on its own host",
+        "batchgen/api/client.py",
+        "    if _origin(base) == _origin(DEFAULT_BASE_URL) and not urlsplit(base).path:",
+        "    if base == DEFAULT_BASE_URL:",
+        (
+            (
+                "tests/api/test_audit_history_url.py::"
+                "test_the_public_api_however_spelled_has_its_history_on_the_history_host"
+            ),
+        ),
+    ),
+    Plant(
+        "a base URL on the public API's host with a path of its own is given the public API's history host",
+        "batchgen/api/client.py",
+        "    if _origin(base) == _origin(DEFAULT_BASE_URL) and not urlsplit(base).path:",
+        "    if _origin(base) == _origin(DEFAULT_BASE_URL):",
+        ("tests/api/test_audit_history_url.py::test_any_other_server_serves_its_history_itself",),
+    ),
+    Plant(
+        "a page whose doctype is in capitals is told as an XML document, not an HTML page",
+        "batchgen/api/foreign.py",
+        "    head = raw[:1024].lstrip().lower()",
+        "    head = raw[:1024].lstrip()",
+        (
+            "tests/api/test_audit_foreign.py::test_a_body_that_is_not_json_is_told_as_what_it_looks_like",
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway_refusal_not_a_refused_key"
+            ),
+        ),
+    ),
+    Plant(
+        "a page served as text/html is told by its first bytes only (a proxy's fragment: an XML document, or text)",
+        "batchgen/api/foreign.py",
+        '    if head.startswith((b"<!doctype html", b"<html")) or "html" in content_type:',
+        '    if head.startswith((b"<!doctype html", b"<html")):',
+        (
+            "tests/api/test_audit_foreign.py::test_a_body_that_is_not_json_is_told_as_what_it_looks_like",
+            (
+                "tests/api/test_audit_foreign.py::"
+                "test_a_first_submit_answered_by_a_proxys_html_fragment_says_an_html_page_answered"
+            ),
+        ),
+    ),
+    Plant(
+        (
+            "an answer's words for a body not JSON are kept under its 'error': the API's own JSON errors are taken for "
+            "pages"
+        ),
+        "batchgen/api/foreign.py",
+        'NOT_JSON = "batchgen:not_json"',
+        'NOT_JSON = "error"',
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_submit_answered_by_a_server_error_is_ambiguous_and_says_what_the_server_said"
+            ),
+        ),
+    ),
+    Plant(
+        "a JSON list is told as text that is not JSON",
+        "batchgen/api/foreign.py",
+        '    if head[:1] in (b"[", b\'"\') or',
+        "    if head[:1] in (b'\"',) or",
+        (
+            "tests/api/test_client_answers.py::test_an_ok_answer_that_is_not_a_json_object_is_route_trouble",
+            "tests/api/test_audit_foreign.py::test_a_body_that_is_not_json_is_told_as_what_it_looks_like",
+        ),
+    ),
+    Plant(
+        "a body of blanks is told as text that is not JSON, not as an empty body",
+        "batchgen/api/foreign.py",
+        '    if not head:\n        return "an empty body"',
+        '    if not head:\n        return "text that is not JSON"',
+        (
+            "tests/api/test_audit_foreign.py::test_a_body_that_is_not_json_is_told_as_what_it_looks_like",
+            (
+                "tests/api/test_audit_foreign.py::"
+                "test_a_first_submit_answered_by_a_proxys_html_fragment_says_an_html_page_answered"
+            ),
+        ),
+    ),
+    Plant(
+        "a record expired and not in the history is written as lost (a link gone), not expired",
+        "batchgen/engine/messages.py",
+        "    event: Event = Event.EXPIRED",
+        "    event: Event = Event.LOST",
+        ("tests/engine/test_submitter_units.py::test_lost_news_is_acted_on_for_each_job_the_stream_brings",),
+    ),
+    Plant(
+        "a record expired and not in the history is written without its HTTP 404",
+        "batchgen/engine/messages.py",
+        "    http: int | None = 404",
+        "    http: int | None = None",
+        ("tests/engine/test_submitter_units.py::test_lost_news_is_acted_on_for_each_job_the_stream_brings",),
+    ),
+    Plant(
+        "a config price for 5 s of a model without a spec costs a 10 s job as 5 s (the spend cap passed)",
+        "batchgen/params.py",
+        "        return by_duration[5] * duration / 5",
+        "        return by_duration[5]",
+        ("tests/test_params.py::test_a_model_without_a_spec_costs_its_config_prices",),
+    ),
+    Plant(
+        "a config price for std mode of a spec model is taken for its pro mode (the spend cap passed)",
+        "batchgen/params.py",
+        '    by_duration = table.get(mode) or (table.get("std") if unspecified else None) or {}',
+        '    by_duration = table.get(mode) or table.get("std") or {}',
+        ("tests/test_params.py::test_config_prices_override_a_spec_model_for_the_combinations_they_name_only",),
+    ),
+    Plant(
+        "the config's prices never override a spec's: estimates and the spend cap ignore them",
+        "batchgen/params.py",
+        "    if override is not None:\n        return override\n",
+        "",
+        (
+            "tests/test_params.py::test_a_combination_the_page_does_not_price_counts_at_the_highest_price_and_says_so",
+            "tests/test_params.py::test_config_prices_override_a_spec_model_for_the_combinations_they_name_only",
+        ),
+    ),
+    Plant(
+        "a config price is looked up by the job's own fields, without its model's defaults",
+        "batchgen/params.py",
+        "    full = {**defaults_of(model), **params}",
+        "    full = params",
+        ("tests/test_params.py::test_config_prices_apply_to_what_the_job_gets_with_its_models_defaults",),
+    ),
+    Plant(
+        "a CSV row's values are checked as typed values: its '5' refused as a duration",
+        "batchgen/params.py",
+        "    return check_params(spec, raw, from_text=from_text, base=base)",
+        "    return check_params(spec, raw, from_text=False, base=base)",
+        ("tests/test_params.py::test_defaults_validation_and_latency_come_from_the_spec_or_are_left_alone",),
+    ),
+    Plant(
+        "a gone record the history cannot be read for is sent as lost (made again with --resubmit-lost: paid twice)",
+        "batchgen/engine/handover.py",
+        "        elif isinstance(found, Later):  # unknown",
+        "        elif isinstance(found, Gone):  # unknown",
+        (
+            (
+                "tests/engine/test_audit_handover.py::"
+                "test_a_gone_record_the_history_could_not_be_read_for_is_left_for_a_later_run_never_made_again"
+            ),
+        ),
+    ),
+    Plant(
+        "a paid job whose link no answer gives is failed, not left for a later run to fetch",
+        "batchgen/engine/handover.py",
+        '            await self.book.finish(job, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": detail})',
+        '            await self.book.finish(job, Event.UNREACHABLE, JobState.FAILED, error={"detail": detail})',
+        (
+            (
+                "tests/engine/test_poller_paths.py::"
+                "test_a_completed_result_without_a_link_is_left_for_a_later_run_saying_so"
+            ),
+        ),
+    ),
+    Plant(
+        (
+            "a job whose answers cannot be used, and whose history look-up errs, stops the run instead of being left "
+            "for later"
+        ),
+        "batchgen/engine/handover.py",
+        "        except ApiError as exc:\n            found = Later(str(exc))\n",
+        "        except ApiError:\n            raise\n",
+        (
+            (
+                "tests/engine/test_audit_handover.py::"
+                "test_a_job_whose_answers_cannot_be_used_nor_its_history_read_is_left_submitted_never_failed"
+            ),
+        ),
+    ),
+    Plant(
+        "a result without a cost wipes the estimate the job held (the spend cap loses it)",
+        "batchgen/engine/handover.py",
+        "        job.cost = cost if cost is not None else job.cost",
+        "        job.cost = cost",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_result_without_a_cost_keeps_the_estimate_held_and_no_queue_time_dates_nothing"
+            ),
+        ),
+    ),
+    Plant(
+        "a history row's link found for a job without one is retried as the result's own",
+        "batchgen/engine/handover.py",
+        "            await self.to_downloads(job, found.url, None, found.cost, from_history=True)",
+        "            await self.to_downloads(job, found.url, None, found.cost)",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_completed_job_without_a_link_is_looked_up_in_the_history_never_failed"
+            ),
+        ),
+    ),
+    Plant(
+        "a gone record the history cannot say anything of is ended expired, never looked up again",
+        "batchgen/engine/handover.py",
+        "Event.RECOVER_LATER, JobState.SUBMITTED,",
+        "Event.RECOVER_LATER, JobState.EXPIRED,",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_gone_record_the_history_cannot_say_anything_of_is_left_for_a_later_run"
+            ),
+            (
+                "tests/engine/test_audit_handover.py::"
+                "test_a_gone_record_the_history_could_not_be_read_for_is_left_for_a_later_run_never_made_again"
+            ),
+        ),
+    ),
+    Plant(
+        "a lost submit a re-run can settle is marked in the ledger as one the same command does not settle",
+        "batchgen/engine/verdicts.py",
+        "    rerun: bool = True\n",
+        "    rerun: bool = False\n",
+        (
+            (
+                "tests/engine/test_recovery.py::"
+                "test_a_lost_submit_with_no_job_left_to_send_is_told_a_later_run_finds_it_only_if_it_was_made"
+            ),
+        ),
+    ),
+    Plant(
+        "an expired record found in the history by its id is taken as measured to finish at once (latency 0)",
+        "batchgen/engine/verdicts.py",
+        "    latency_s: float | None = None",
+        "    latency_s: float | None = 0.0",
+        ("tests/engine/test_recovery.py::test_an_expired_record_is_looked_up_by_id",),
+    ),
 )
 
 
