@@ -7,6 +7,7 @@ a bad flag or a port in use is an :class:`InputError`, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -91,12 +92,22 @@ def simulate(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise InputError(f"simulate: {exc}") from None
+    folder = os.path.dirname(os.path.abspath(args.state_file)) if args.state_file else ""
+    if folder and not os.path.isdir(folder):  # found now, not when the account is saved at the end
+        raise InputError(
+            f"simulate: --state-file {args.state_file}: its folder {folder} does not exist; create it, or give "
+            "a path in a folder that does"
+        )
+
+    serving = False  # past the listen: an OSError from here on is the account's save at the end
 
     async def serve() -> None:
+        nonlocal serving
         # Signals are taken before anything is printed: a script that stops the simulator as soon as it
         # has read the banner gets a clean exit, not an interrupted one.
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with SimServer(config, host=args.host, port=args.port, output_host=args.output_host) as sim:
+                serving = True
                 if args.credits is not None:  # the flag wins over a balance saved in --state-file
                     sim.state.balance = args.credits
                 print(f"Segmind v2 simulator listening on {sim.url} (outputs on {sim.output_url})")
@@ -121,13 +132,21 @@ def simulate(args: argparse.Namespace) -> int:
     try:
         anyio.run(serve)
     except OSError as exc:
+        if serving:
+            raise InputError(
+                f"simulate: cannot save the account to --state-file {args.state_file} ({exc.strerror or exc}); "
+                "what this session did is lost: give --state-file a path you can write to"
+            ) from None
         where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
         raise InputError(
             f"simulate: cannot listen on {where} ({exc.strerror or exc}); the port is probably in use: "
             "choose another with --port N, or --port 0 for any free port"
         ) from None
-    except ValueError as exc:  # a state file that is not the simulator's
-        raise InputError(f"simulate: --state-file: {exc}") from None
+    except ValueError as exc:  # a state file that is not the simulator's, or cannot be read
+        raise InputError(
+            f"simulate: --state-file: {exc}; give --state-file a file the simulator saved, or a new path to "
+            "start a new account"
+        ) from None
     return 0
 
 

@@ -356,26 +356,43 @@ class SimState:
             raise
 
     def load(self, path: str) -> bool:
-        """Take up an account saved by :meth:`save`; False if there is none at ``path``."""
+        """Take up an account saved by :meth:`save`; False if there is none at ``path``.
+
+        A file that cannot be read, or is not a whole state of this version, is a ValueError naming ``path``
+        and what is wrong.
+        """
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except FileNotFoundError:
             return False
-        if data.get("version") != STATE_VERSION:
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        except ValueError as exc:  # not JSON, or not UTF-8
+            raise ValueError(f"{path}: not a simulator state file ({exc})") from None
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise ValueError(f"{path}: not a simulator state file of version {STATE_VERSION}")
-        self.clock.resume_at(float(data["now"]))
-        self.balance, self.holds = float(data["balance"]), float(data["holds"])
-        self._workers = [float(w) for w in data["workers"]]
+        try:
+            now, balance, holds = float(data["now"]), float(data["balance"]), float(data["holds"])
+            workers = [float(w) for w in data["workers"]]
+            settle = [(float(at), str(rid)) for at, rid in data["settle"]]
+            version, internal, gauss = data["rng"]
+            jobs = {job["request_id"]: SimJob(**job) for job in data["jobs"]}
+            charges = [(str(rid), float(cost)) for rid, cost in data["charges"]]
+            submissions = [(str(rid), str(slug), dict(body)) for rid, slug, body in data["submissions"]]
+            self.rng.setstate((version, tuple(internal), gauss))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: a damaged simulator state file ({type(exc).__name__}: {exc})") from None
+        self.clock.resume_at(now)
+        self.balance, self.holds = balance, holds
+        self._workers = workers
         heapq.heapify(self._workers)
-        self._settle = [(float(at), str(rid)) for at, rid in data["settle"]]
+        self._settle = settle
         heapq.heapify(self._settle)
-        version, internal, gauss = data["rng"]
-        self.rng.setstate((version, tuple(internal), gauss))
-        self.jobs = {job["request_id"]: SimJob(**job) for job in data["jobs"]}
+        self.jobs = jobs
         self.by_file = {job.file_id: job for job in self.jobs.values()}
-        self.charges = [(str(rid), float(cost)) for rid, cost in data["charges"]]
-        self.submissions = [(str(rid), str(slug), dict(body)) for rid, slug, body in data["submissions"]]
+        self.charges = charges
+        self.submissions = submissions
         return True
 
     # ------------------------------------------------------------------ readouts

@@ -46,3 +46,73 @@ def test_a_state_file_that_is_not_the_simulators_is_an_input_error(tmp_path, cap
     assert run_cli("simulate", "--port", "0", "--state-file", str(state)) == 2
     err = capsys.readouterr().err
     assert "simulate: --state-file:" in err and "Traceback" not in err
+
+
+class _StopAtOnce:
+    """Signals as ``anyio.open_signal_receiver`` gives them, with a SIGINT at once: the simulator stops as soon
+    as it serves (the run never waits on a signal, even when the code under test goes on to serve)."""
+
+    def __init__(self, *signals: int) -> None:
+        pass
+
+    def __enter__(self) -> _StopAtOnce:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __aiter__(self) -> _StopAtOnce:
+        return self
+
+    async def __anext__(self) -> int:
+        return 2
+
+
+@pytest.fixture
+def stop_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("anyio.open_signal_receiver", _StopAtOnce)
+
+
+@pytest.mark.parametrize(
+    ("content", "told"),
+    [
+        (None, "cannot read it"),  # a folder where the file should be
+        ("[]\n", "not a simulator state file"),  # JSON, but not an object
+        ("{not json\n", "not a simulator state file"),
+        ('{"version": 1, "now": 5}\n', "a damaged simulator state file"),
+    ],
+)
+def test_a_state_file_that_cannot_be_taken_up_is_told_never_as_a_port_in_use(
+    tmp_path, capsys, stop_at_once, content, told
+):
+    state = tmp_path / "sim.json"
+    if content is None:
+        state.mkdir()
+    else:
+        state.write_text(content)
+    assert run_cli("simulate", "--port", "0", "--state-file", str(state)) == 2
+    err = capsys.readouterr().err
+    assert f"simulate: --state-file: {state}: {told}" in err
+    assert "give --state-file a file the simulator saved, or a new path" in err
+    assert "port" not in err and "Traceback" not in err
+
+
+def test_a_state_file_in_a_folder_that_does_not_exist_is_refused_before_serving(tmp_path, capsys, stop_at_once):
+    state = tmp_path / "gone" / "sim.json"
+    assert run_cli("simulate", "--port", "0", "--state-file", str(state)) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'gone'}" in err and "does not exist" in err and "port" not in err
+
+
+def test_an_account_that_cannot_be_saved_at_the_end_is_told_as_such(tmp_path, monkeypatch, capsys, stop_at_once):
+    from batchgen.simulator.state import SimState
+
+    def full(self: SimState, path: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SimState, "save", full)
+    state = tmp_path / "sim.json"
+    assert run_cli("simulate", "--port", "0", "--state-file", str(state)) == 2
+    err = capsys.readouterr().err
+    assert f"simulate: cannot save the account to --state-file {state} (No space left on device)" in err
+    assert "port" not in err and "Traceback" not in err
