@@ -5539,8 +5539,8 @@ PLANTS = (
     Plant(
         "a poll still waiting for the budget when its record's expiry guard comes stays behind submits",
         "batchgen/api/ratelimit.py",
-        "                        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0",
-        "                        pass",
+        "        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0",
+        "        pass",
         (
             "tests/engine/test_poll_turns.py"
             "::test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget",
@@ -5549,9 +5549,8 @@ PLANTS = (
     Plant(
         "a poll asked at its record's expiry guard waits behind submits, as any poll",
         "batchgen/api/ratelimit.py",
-        "        waiter = _Waiter(int(Priority.RESULT if urgent else priority), 0.0 if urgent else rank, "
-        "next(self._seq),",
-        "        waiter = _Waiter(int(priority), rank, next(self._seq),",
+        "    if now >= urgent_at and (waiter.priority, waiter.rank) != (Priority.RESULT, 0.0):",
+        "    if now > urgent_at and (waiter.priority, waiter.rank) != (Priority.RESULT, 0.0):",
         (
             "tests/engine/test_poll_turns.py"
             "::test_the_poll_at_a_records_expiry_guard_goes_before_submits_that_wait_for_the_budget",
@@ -5598,8 +5597,7 @@ PLANTS = (
     Plant(
         "a poll at the head of the queue when its record's expiry guard comes stays a poll: a later submit passes it",
         "batchgen/api/ratelimit.py",
-        "                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, "
-        "until_urgent))",
+        "                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, until))",
         "                    await self.clock.wait(waiter.event, math.inf if wait is None else wait)",
         (
             "tests/api/test_ratelimit.py"
@@ -5751,8 +5749,8 @@ PLANTS = (
     Plant(
         "a sweep's page always waits behind submits: slots stay taken for its round trip while the budget idles",
         "batchgen/engine/sweeper.py",
-        "                        urgent_at=self._ahead_at(),",
-        "                        urgent_at=math.inf,",
+        "                        ahead_at=self._ahead_at(),",
+        "                        ahead_at=math.inf,",
         (
             "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
         ),
@@ -6484,6 +6482,24 @@ PLANTS = (
         '        except (KeyError, TypeError, ValueError) as exc:\n            raise ValueError(f"{path}: a damaged',
         '        except ZeroDivisionError as exc:\n            raise ValueError(f"{path}: a damaged',
         ("tests/cli/test_audit_serve.py::test_a_state_file_that_cannot_be_taken_up_is_told_never_as_a_port_in_use",),
+    ),
+    Plant(
+        "a sweep begun with no submit waiting goes ahead of the submits that ask later (sweeps as often as allowed)",
+        "batchgen/engine/sweeper.py",
+        "        if not waiting:  # (none to fill the slots: where a cap on jobs in flight holds them, a page ahead of",
+        "        if False:  # (none to fill the slots: where a cap on jobs in flight holds them, a page ahead of",
+        (
+            "tests/engine/test_sweeper.py::test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_later_go_first",
+        ),
+    ),
+    Plant(
+        "a call past its ahead_at goes ahead of the result calls and the polls at a record's guard, not only submits",
+        "batchgen/api/ratelimit.py",
+        "        waiter.priority, waiter.rank = int(Priority.SUBMIT), -math.inf",
+        "        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0",
+        (
+            "tests/api/test_ratelimit.py::test_a_call_past_its_ahead_at_goes_before_every_submit_and_behind_the_result_calls",
+        ),
     ),
 )
 

@@ -113,6 +113,7 @@ class Gateway:
         *,
         rank: float = 0.0,
         urgent_at: float = math.inf,
+        ahead_at: float = math.inf,
         retry_on: RetryHook = retry_transient,
         shield_s: float = 0.0,
         on_abandon: Callable[[Exception | None], Awaitable[None]] | None = None,
@@ -122,7 +123,7 @@ class Gateway:
         """Send ``fn()`` when the budget allows; retry within the policy as ``retry_on`` decides.
 
         ``urgent_at``: from then on (run seconds), a call still waiting for the budget is served as a
-        :attr:`Priority.RESULT` call is (:meth:`RequestBudget.acquire`).
+        :attr:`Priority.RESULT` call is; ``ahead_at``: ahead of every submit (:meth:`RequestBudget.acquire`).
 
         ``before()`` runs for each attempt once the budget has granted it, just before ``fn()``, and is
         not shielded: a cancel there, or an error it raises, sends nothing.
@@ -142,7 +143,7 @@ class Gateway:
         try:
             async for attempt in attempts:
                 with attempt:
-                    granted = await self.budget.acquire(priority, rank, urgent_at=urgent_at)
+                    granted = await self.budget.acquire(priority, rank, urgent_at=urgent_at, ahead_at=ahead_at)
                     if before is not None:
                         try:
                             await before()

@@ -87,6 +87,26 @@ class _Waiter:
     done: bool = field(default=False, compare=False)
 
 
+def _promote(waiter: _Waiter, now: float, urgent_at: float, ahead_at: float) -> bool:
+    """Serve ``waiter`` as a result call once ``urgent_at`` has come, or ahead of every submit once ``ahead_at``
+    has; True if that moved it."""
+    if now >= urgent_at and (waiter.priority, waiter.rank) != (Priority.RESULT, 0.0):
+        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0
+        return True
+    if now >= ahead_at and waiter.priority > Priority.SUBMIT:
+        waiter.priority, waiter.rank = int(Priority.SUBMIT), -math.inf
+        return True
+    return False
+
+
+def _next_promotion(waiter: _Waiter, now: float, urgent_at: float, ahead_at: float) -> float:
+    """When ``waiter`` is next moved ahead (:func:`_promote`), ``inf`` if never."""
+    moments = [urgent_at] if now < urgent_at else []
+    if now < ahead_at and waiter.priority > Priority.SUBMIT:
+        moments.append(ahead_at)
+    return min(moments, default=math.inf)
+
+
 class RequestBudget:
     """Paces API calls: token bucket + sliding window + 429 gate, one clock."""
 
@@ -191,31 +211,31 @@ class RequestBudget:
 
     # ------------------------------------------------------------------ waiting
 
-    async def acquire(self, priority: Priority, rank: float = 0.0, *, urgent_at: float = math.inf) -> float:
+    async def acquire(
+        self, priority: Priority, rank: float = 0.0, *, urgent_at: float = math.inf, ahead_at: float = math.inf
+    ) -> float:
         """Wait for a slot; returns when it was granted.  Call :meth:`release` once answered.  From ``urgent_at``
         (run seconds) on, a call still waiting is served as a :attr:`Priority.RESULT` is (a poll at its record's
-        expiry guard: the last chance of a video paid for)."""
-        urgent = self.clock.now() >= urgent_at
-        waiter = _Waiter(int(Priority.RESULT if urgent else priority), 0.0 if urgent else rank, next(self._seq),
-                         anyio.Event())  # fmt: skip
+        expiry guard: the last chance of a video paid for); from ``ahead_at`` on, ahead of every submit and
+        behind the result calls (a sweep's page, once the submits waiting would fill the slots before its answer
+        came back)."""
+        waiter = _Waiter(int(priority), rank, next(self._seq), anyio.Event())
         heapq.heappush(self._waiters, waiter)
         try:
             while True:
                 now = self.clock.now()
-                if not urgent:  # (at the head too: a call that asks after its moment must go behind it)
-                    urgent = now >= urgent_at
-                    if urgent:  # served from now on as a result call is, ahead of what it waited behind
-                        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0
-                        heapq.heapify(self._waiters)
-                        self._wake_head()
-                until_urgent = math.inf if urgent else urgent_at - now
+                # (at the head too: a call that asks after its moment must go behind it)
+                if _promote(waiter, now, urgent_at, ahead_at):  # served from now on ahead of what it waited behind
+                    heapq.heapify(self._waiters)
+                    self._wake_head()
+                until = _next_promotion(waiter, now, urgent_at, ahead_at) - now
                 if self._waiters[0] is waiter:
                     wait = self.wait_time(now)
                     if wait == 0.0:
                         return self._grant(waiter)
-                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, until_urgent))
-                elif until_urgent < math.inf:
-                    await self.clock.wait(waiter.event, until_urgent)
+                    await self.clock.wait(waiter.event, min(math.inf if wait is None else wait, until))
+                elif until < math.inf:
+                    await self.clock.wait(waiter.event, until)
                 else:
                     await waiter.event.wait()
                 waiter.event = anyio.Event()

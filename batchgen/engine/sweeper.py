@@ -365,7 +365,7 @@ class Sweeper(SweepCadence):
                         Priority.POLL,
                         _history_reader(self.api, page),
                         rank=-2.0,
-                        urgent_at=self._ahead_at(),
+                        ahead_at=self._ahead_at(),
                         timed=self._page_trip,
                     )
                 except ApiError as exc:
@@ -409,12 +409,15 @@ class Sweeper(SweepCadence):
             self._covered[rid] = now
 
     def _ahead_at(self) -> float:
-        """When a sweep's page, waiting behind submits, goes ahead of them: once those waiting would take the
-        budget until an answer's round trip before they are all sent.  Each holds a slot, so the sweep answers
-        as the last slot is taken and frees those its finds release, where behind them it would be sent only
-        then, and every slot would stay taken for its round trip while the budget idled."""
+        """When a sweep's page, waiting behind submits, goes ahead of them (never ahead of result calls, nor of
+        polls at a record's expiry guard): once those waiting would take the budget until an answer's round trip
+        before they are all sent.  Each holds a slot, so the sweep answers as the last slot is taken and frees
+        those its finds release, where behind them it would be sent only then, and every slot would stay taken
+        for its round trip while the budget idled."""
         budget = self.gateway.budget
         waiting = budget.count_waiting(Priority.SUBMIT)
+        if not waiting:  # (none to fill the slots: where a cap on jobs in flight holds them, a page ahead of
+            return math.inf  # the submits it lets go would take the budget the polls of records about to die need)
         return self.clock.now() + waiting * budget.window / budget.limit - self._page_trip.seconds
 
     def _page_budget(self, looked: int, unseen: set[str], pages: int) -> float:

@@ -700,6 +700,37 @@ async def test_a_call_that_becomes_urgent_at_the_head_of_the_queue_stays_ahead_o
         tg.cancel_scope.cancel()
 
 
+async def test_a_call_past_its_ahead_at_goes_before_every_submit_and_behind_the_result_calls():
+    """From its ``ahead_at`` on, a poll (a sweep's page) waiting is served ahead of every submit, those that asked
+    before it and after it, but never ahead of a result call, nor of a poll at its record's expiry guard."""
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, window=60.0, burst=5.0)  # (tokens to spare: only the window binds)
+    await budget.acquire(Priority.RESULT)  # the window's one place, taken until it is answered
+    order: list[str] = []
+
+    async def call(name: str, priority: Priority, urgent_at: float = math.inf, ahead_at: float = math.inf) -> None:
+        await budget.acquire(priority, urgent_at=urgent_at, ahead_at=ahead_at)
+        order.append(name)
+        budget.release()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, "submit 1", Priority.SUBMIT)
+        tg.start_soon(call, "page", Priority.POLL, math.inf, 5.0)
+        tg.start_soon(call, "poll", Priority.POLL)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(10.0)  # the page's moment comes while it waits
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(call, "submit 2", Priority.SUBMIT)
+        tg.start_soon(call, "result", Priority.RESULT)
+        tg.start_soon(call, "guard", Priority.POLL, 0.0)
+        await anyio.wait_all_tasks_blocked()
+        for _ in range(6):  # each answer makes room for the next call once it leaves the window
+            budget.release() if not order else None
+            clock.advance(61.0)
+            await anyio.wait_all_tasks_blocked()
+        assert order == ["result", "guard", "page", "submit 1", "submit 2", "poll"]
+
+
 class _RunningClock(FakeClock):
     """A fake clock that moves on a little at every reading, as a real one does between two readings."""
 

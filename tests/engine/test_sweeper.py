@@ -73,6 +73,9 @@ class Gateway:
     async def call(self, priority: Any, fn: Any, **_: Any) -> Any:
         return await fn()
 
+    def requests_per_call(self) -> float:
+        return 1.0
+
 
 def sweeper(
     clock: FakeClock,
@@ -427,6 +430,36 @@ async def test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots
     page = history.sent[-1]
     assert len(submits) == 8
     assert 2 <= sum(at > page for at in submits) <= 4  # the page went before the last of them, not after all
+
+
+async def test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_later_go_first():
+    # No submit waits when the sweep begins (a cap on jobs in flight holds them, or every slot is taken): nothing
+    # fills the slots before its answer, so it waits for the budget as a poll, and submits that ask meanwhile go
+    # first.  Put ahead of them, sweeps went as often as the cadence allowed, and in a tight budget took the
+    # requests the polls of records about to die needed.
+    clock = FakeClock(10_000.0)
+    gateway = RealGateway(RequestBudget(600, clock=clock), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
+    jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(3))}
+    history = SlowHistory([row(rid) for rid in reversed(jobs)], clock, 0.3)
+    sweeps, _ = sweeper(clock, jobs, history, gateway=gateway)
+    sweeps._page_trip.add(0.3)  # a page's round trip, learned
+    submits: list[float] = []
+
+    async def submit() -> None:
+        submits.append(clock.now())
+
+    await gateway.call(Priority.SUBMIT, submit)  # the budget's token: the next call waits a tenth of a second
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sweeps.sweep)
+        await anyio.wait_all_tasks_blocked()
+        for _ in range(3):
+            tg.start_soon(partial(gateway.call, Priority.SUBMIT, submit))
+        await anyio.wait_all_tasks_blocked()
+        for _ in range(20):
+            clock.advance(0.1)
+            await anyio.wait_all_tasks_blocked()
+    assert len(submits) == 4 and len(history.sent) == 1
+    assert all(at < history.sent[0] for at in submits)
 
 
 async def test_in_a_history_shown_not_newest_first_a_sweep_reads_on_past_the_jobs_it_saw():
