@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -405,31 +404,43 @@ async def test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_i
     assert history.pages == [1, 2, 3, 4, 5, 6]  # to the first page shorter than five: the end
 
 
+class SlowPageStage:
+    """Three jobs in flight, ten requests a second, history pages that take 0.3 s to come back; each submit sent
+    through the budget notes when it went."""
+
+    def __init__(self) -> None:
+        self.clock = clock = FakeClock(10_000.0)
+        self.gateway = RealGateway(
+            RequestBudget(600, clock=clock), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock
+        )
+        jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(3))}
+        self.history = SlowHistory([row(rid) for rid in reversed(jobs)], clock, 0.3)
+        self.sweeps, _ = sweeper(clock, jobs, self.history, gateway=self.gateway)
+        self.submits: list[float] = []
+
+    async def submit(self) -> None:
+        await self.gateway.call(Priority.SUBMIT, self._sent)
+
+    async def _sent(self) -> None:
+        self.submits.append(self.clock.now())
+
+
 async def test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip():
     # Ten requests a second; a page of the history takes 0.3 s to come back.  Eight submits wait for the budget,
     # each holding a slot: sent behind them, the page would be answered 0.3 s after the last slot was taken,
     # the budget idle meanwhile.  It goes once the submits left would take the budget for its round trip.
-    clock = FakeClock(10_000.0)
-    gateway = RealGateway(RequestBudget(600, clock=clock), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
-    jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(3))}
-    history = SlowHistory([row(rid) for rid in reversed(jobs)], clock, 0.3)
-    sweeps, _ = sweeper(clock, jobs, history, gateway=gateway)
-    submits: list[float] = []
-
-    async def submit() -> None:
-        submits.append(clock.now())
-
-    async with clock.autojump():
-        await sweeps.sweep()  # nothing waits: the page goes at once, and its round trip is learned
-        assert history.sent == [10_000.0] and clock.now() == pytest.approx(10_000.3)
+    s = SlowPageStage()
+    async with s.clock.autojump():
+        await s.sweeps.sweep()  # nothing waits: the page goes at once, and its round trip is learned
+        assert s.history.sent == [10_000.0] and s.clock.now() == pytest.approx(10_000.3)
         async with anyio.create_task_group() as tg:
             for _ in range(8):
-                tg.start_soon(partial(gateway.call, Priority.SUBMIT, submit))
+                tg.start_soon(s.submit)
             await anyio.lowlevel.checkpoint()  # (they wait in the budget's queue)
-            await sweeps.sweep()
-    page = history.sent[-1]
-    assert len(submits) == 8
-    assert 2 <= sum(at > page for at in submits) <= 4  # the page went before the last of them, not after all
+            await s.sweeps.sweep()
+    page = s.history.sent[-1]
+    assert len(s.submits) == 8
+    assert 2 <= sum(at > page for at in s.submits) <= 4  # the page went before the last of them, not after all
 
 
 async def test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_later_go_first():
@@ -437,29 +448,20 @@ async def test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_la
     # fills the slots before its answer, so it waits for the budget as a poll, and submits that ask meanwhile go
     # first.  Put ahead of them, sweeps went as often as the cadence allowed, and in a tight budget took the
     # requests the polls of records about to die needed.
-    clock = FakeClock(10_000.0)
-    gateway = RealGateway(RequestBudget(600, clock=clock), RetryPolicy(RetrySettings(), rng=random.Random(1)), clock)
-    jobs = {j.request_id or "": j for j in (made(i, 9_000.0 + i, 9_000.5 + i) for i in range(3))}
-    history = SlowHistory([row(rid) for rid in reversed(jobs)], clock, 0.3)
-    sweeps, _ = sweeper(clock, jobs, history, gateway=gateway)
-    sweeps._page_trip.add(0.3)  # a page's round trip, learned
-    submits: list[float] = []
-
-    async def submit() -> None:
-        submits.append(clock.now())
-
-    await gateway.call(Priority.SUBMIT, submit)  # the budget's token: the next call waits a tenth of a second
+    s = SlowPageStage()
+    s.sweeps._page_trip.add(0.3)  # a page's round trip, learned
+    await s.submit()  # the budget's token: the next call waits a tenth of a second
     async with anyio.create_task_group() as tg:
-        tg.start_soon(sweeps.sweep)
+        tg.start_soon(s.sweeps.sweep)
         await anyio.wait_all_tasks_blocked()
         for _ in range(3):
-            tg.start_soon(partial(gateway.call, Priority.SUBMIT, submit))
+            tg.start_soon(s.submit)
         await anyio.wait_all_tasks_blocked()
         for _ in range(20):
-            clock.advance(0.1)
+            s.clock.advance(0.1)
             await anyio.wait_all_tasks_blocked()
-    assert len(submits) == 4 and len(history.sent) == 1
-    assert all(at < history.sent[0] for at in submits)
+    assert len(s.submits) == 4 and len(s.history.sent) == 1
+    assert all(at < s.history.sent[0] for at in s.submits)
 
 
 async def test_in_a_history_shown_not_newest_first_a_sweep_reads_on_past_the_jobs_it_saw():
