@@ -5490,13 +5490,13 @@ PLANTS = (
         ),
     ),
     Plant(
-        "every poll past a record's expiry guard takes no turn, not only those before the record's end",
+        "every poll past a record's expiry guard takes no turn, not only the one at the guard",
         "batchgen/engine/schedule.py",
-        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.expiry else math.inf",
+        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
         "        return job.submitted_at + self.plan.guard",
         (
             "tests/engine/test_schedule_edges.py::"
-            "test_only_the_polls_before_a_records_end_take_no_turn_not_every_later_poll_of_that_job",
+            "test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_poll_of_that_job",
         ),
     ),
     Plant(
@@ -5771,24 +5771,6 @@ PLANTS = (
         "                        timed.add(0.0)",
         (
             "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
-        ),
-    ),
-    Plant(
-        "a job unfinished at its expiry guard is next polled a safety net's gap away, past its record's end",
-        "batchgen/engine/pollplan.py",
-        "        elif now < ends:  # unfinished at its guard: a find before its record dies is the video's last chance",
-        "        elif False:  # unfinished at its guard: a find before its record dies is the video's last chance",
-        (
-            "tests/engine/test_pollplan_edges.py::test_a_job_unfinished_at_its_expiry_guard_is_polled_on_before_its_record_dies",
-        ),
-    ),
-    Plant(
-        "the polls after a job's expiry guard, before its record's end, wait their turns behind other jobs' polls",
-        "batchgen/engine/schedule.py",
-        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.expiry else math.inf",
-        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
-        (
-            "tests/engine/test_schedule_edges.py::test_only_the_polls_before_a_records_end_take_no_turn_not_every_later_poll_of_that_job",
         ),
     ),
     Plant(

@@ -305,11 +305,9 @@ class PollPlan:
                 floor,
             )
         # Never let a job's record expire unpolled.
-        guard_at, ends = submitted_at + self.guard, submitted_at + self.expiry
+        guard_at = submitted_at + self.guard
         if now < guard_at:
             when = min(max(when, now + patience), guard_at)
-        elif now < ends:  # unfinished at its guard: a find before its record dies is the video's last chance
-            when = min(when, now + max(self.min_interval, min(self.max_interval, (ends - now) / 2)))
         return max(when, now)
 
     def gap(self, key: LatencyKey | str) -> float:

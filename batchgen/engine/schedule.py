@@ -246,10 +246,9 @@ class PollSchedule:
 
     def guard_poll_at(self, job: TrackedJob) -> float:
         """When ``job``'s poll at its record's expiry guard is due: the guard, while the job was not yet seen
-        unfinished past the life its record is known to have; ``inf`` once it was (its record is taken for
-        gone, and the polls after that one are polls as any).  Each poll between the guard and the record's end
-        is one too: the video, paid once the job finishes, is lost with its record."""
-        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.expiry else math.inf
+        unfinished there; ``inf`` once it was (the polls after that one, until its record is gone, are polls as
+        any)."""
+        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf
 
     async def granted(self, job: TrackedJob) -> None:
         """``job``'s poll was granted by the budget (or ends without a request): it waits there no more."""

@@ -47,25 +47,12 @@ def test_two_scouts_sent_together_take_turns_so_their_polls_come_at_ages_doublin
 
 def test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again():
     """Not a scout of a kind not learned: polled only at the expiry guard (3,000 s).  Once past it, the
-    next poll is a safety net's gap away, not now (which would poll it at every turn); while its record
-    lives (to 3,600 s) that gap is no longer than max_interval_s, nor than half the time left."""
+    next poll is a safety net's gap away, not now (which would poll it at every turn)."""
     p = plan()
     assert p.next_poll(KEY, 0.0, 100.0, 0, sparse=True, scout=False) == pytest.approx(3_000.0)
-    assert p.next_poll(KEY, 0.0, 3_700.0, 1, sparse=True, scout=False) == pytest.approx(
-        3_700.0 + SPARSE_GAP_FACTOR * 60.0
+    assert p.next_poll(KEY, 0.0, 3_500.0, 1, sparse=True, scout=False) == pytest.approx(
+        3_500.0 + SPARSE_GAP_FACTOR * 60.0
     )
-
-
-def test_a_job_unfinished_at_its_expiry_guard_is_polled_on_before_its_record_dies():
-    """Records live 3,600 s, the guard is at 3,000 s.  A job the guard's poll found unfinished may still
-    finish before its record dies, and its video (paid) is lost with it: polled every max_interval_s,
-    then every half of the time left, never oftener than min_interval_s, until the record's end."""
-    p = plan()
-    assert p.next_poll(KEY, 0.0, 3_000.0, 1, sparse=True, scout=False) == pytest.approx(3_060.0)
-    assert p.next_poll(KEY, 0.0, 3_500.0, 5, sparse=True, scout=False) == pytest.approx(3_550.0)
-    assert p.next_poll(KEY, 0.0, 3_598.0, 8, sparse=True, scout=False) == pytest.approx(3_600.0)
-    p.records_expire_by(1_000.0)  # records were found to live 1,000 s: the guard and the end come sooner
-    assert p.next_poll(KEY, 0.0, 900.0, 1, sparse=True, scout=False) == pytest.approx(950.0)
 
 
 def test_while_the_budget_is_tight_a_probes_gaps_grow_twice_as_fast():
