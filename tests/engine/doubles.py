@@ -398,9 +398,6 @@ class PassThroughGateway:
         self.calls.append((priority, rank))
         return await fn()
 
-    def requests_per_call(self) -> float:
-        return 1.0
-
 
 def sweep_stage(
     clock: FakeClock,

@@ -72,9 +72,6 @@ class Gateway:
     async def call(self, priority: Any, fn: Any, **_: Any) -> Any:
         return await fn()
 
-    def requests_per_call(self) -> float:
-        return 1.0
-
 
 def sweeper(
     clock: FakeClock,
