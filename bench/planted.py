@@ -6483,6 +6483,22 @@ PLANTS = (
             "tests/api/test_ratelimit.py::test_a_call_past_its_ahead_at_goes_before_every_submit_and_behind_the_result_calls",
         ),
     ),
+    Plant(
+        "simulate: an output closed while serving told as a failed save of --state-file",
+        "batchgen/cli/serve.py",
+        "        if stopping and args.state_file:",
+        "        if serving and args.state_file:",
+        (
+            "tests/cli/test_audit_serve.py::test_an_output_closed_while_serving_is_told_as_such_never_as_a_save_or_a_port",
+        ),
+    ),
+    Plant(
+        "simulate: a failed save of --state-file at the end told as an output closed while serving",
+        "batchgen/cli/serve.py",
+        "                stopping = True\n",
+        "                pass\n",
+        ("tests/cli/test_audit_serve.py::test_an_account_that_cannot_be_saved_at_the_end_is_told_as_such",),
+    ),
 )
 
 

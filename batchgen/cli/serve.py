@@ -99,10 +99,10 @@ def simulate(args: argparse.Namespace) -> int:
             "a path in a folder that does"
         )
 
-    serving = False  # past the listen: an OSError from here on is the account's save at the end
+    serving = stopping = False  # past the listen; past the signal to stop (then an OSError is the account's save)
 
     async def serve() -> None:
-        nonlocal serving
+        nonlocal serving, stopping
         # Signals are taken before anything is printed: a script that stops the simulator as soon as it
         # has read the banner gets a clean exit, not an interrupted one.
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -128,14 +128,22 @@ def simulate(args: argparse.Namespace) -> int:
                 sys.stdout.flush()
                 async for _ in signals:
                     break
+                stopping = True
 
     try:
         anyio.run(serve)
     except OSError as exc:
-        if serving:
+        if stopping and args.state_file:
             raise InputError(
                 f"simulate: cannot save the account to --state-file {args.state_file} ({exc.strerror or exc}); "
                 "what this session did is lost: give --state-file a path you can write to"
+            ) from None
+        if stopping:  # (without --state-file nothing outlives the session: nothing is lost)
+            raise InputError(f"simulate: stopped, but closing its server failed ({exc.strerror or exc})") from None
+        if serving:  # (what it does while serving that can fail so is write its banner)
+            raise InputError(
+                f"simulate: stopped: cannot write to its standard output ({exc.strerror or exc}); keep the "
+                "output open while it serves (read the pipe on, or send it to a file)"
             ) from None
         where = f"{args.host}:{args.port}" + (f" (or {args.output_host})" if args.output_host else "")
         raise InputError(

@@ -116,3 +116,20 @@ def test_an_account_that_cannot_be_saved_at_the_end_is_told_as_such(tmp_path, mo
     err = capsys.readouterr().err
     assert f"simulate: cannot save the account to --state-file {state} (No space left on device)" in err
     assert "port" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("state_file", [False, True])
+def test_an_output_closed_while_serving_is_told_as_such_never_as_a_save_or_a_port(
+    tmp_path, monkeypatch, capsys, stop_at_once, state_file
+):
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("batchgen.cli.serve.print", closed, raising=False)
+    state = tmp_path / "sim.json"
+    argv = ["--state-file", str(state)] if state_file else []
+    assert run_cli("simulate", "--port", "0", *argv) == 2
+    err = capsys.readouterr().err
+    assert "simulate: stopped: cannot write to its standard output (Broken pipe)" in err
+    assert "save" not in err and "port" not in err and "Traceback" not in err
+    assert state.exists() == state_file  # the account is still saved as the server closes
