@@ -6499,6 +6499,33 @@ PLANTS = (
         "                pass\n",
         ("tests/cli/test_audit_serve.py::test_an_account_that_cannot_be_saved_at_the_end_is_told_as_such",),
     ),
+    Plant(
+        "a job a sweep showed unfinished is taken as unfinished when the sweep began, not when its page went",
+        "batchgen/engine/sweeper.py",
+        "self._page_sent, self._page_at = sent[0], self.clock.now()",
+        "self._page_sent, self._page_at = self._swept_at, self.clock.now()",
+        (
+            "tests/engine/test_sweeper_finds.py::test_a_job_shown_unfinished_was_so_when_its_page_went_not_when_the_sweep_began",
+        ),
+    ),
+    Plant(
+        "only the jobs a sweep showed unfinished at the very moment it began count for the probe's gap",
+        "batchgen/engine/cadence.py",
+        "(seen := self._unfinished_at.get(rid, -math.inf)) >= self._swept_at",
+        "(seen := self._unfinished_at.get(rid, -math.inf)) == self._swept_at",
+        (
+            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began",
+        ),
+    ),
+    Plant(
+        "the ages jobs were seen unfinished at are taken at the sweep's begin",
+        "batchgen/engine/cadence.py",
+        "            seen - job.submitted_at\n",
+        "            self._swept_at - job.submitted_at\n",
+        (
+            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began",
+        ),
+    ),
 )
 
 

@@ -91,7 +91,7 @@ class SweepCadence:
     _last_pages: int  # pages the last sweep that was not a deep one read
     _swept_at: float  # when the last sweep began
     _covered: dict[str, float]  # request id -> when the last sweep that looked far enough began
-    _unfinished_at: dict[str, float]  # request id -> when the last sweep that showed it unfinished began
+    _unfinished_at: dict[str, float]  # request id -> when the page of the last sweep that showed it unfinished went
     _shown_fastest: dict[tuple[str, str, int], float]  # per kind: the fastest finish a row showed
     _drain_from: tuple[tuple[float, int, int], float]  # the stamp and time _all_done_from last reckoned
     _drain_looked: bool  # a sweep has gone while the batch drains
@@ -192,9 +192,9 @@ class SweepCadence:
         it did not show that many: nothing is known of the kind's length).  A job it looked for but
         did not list (a history that lags) says nothing."""
         ages = [
-            self._swept_at - job.submitted_at
+            seen - job.submitted_at
             for rid, job in self.jobs.items()
-            if self._unfinished_at.get(rid) == self._swept_at and latency_key(job.spec) == key
+            if (seen := self._unfinished_at.get(rid, -math.inf)) >= self._swept_at and latency_key(job.spec) == key
         ]
         if len(ages) < MIN_SAMPLES:
             return 0.0

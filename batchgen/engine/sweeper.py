@@ -155,9 +155,12 @@ class Sweeper(SweepCadence):
         self.shown_done: set[str] = set()  # jobs a sweep has shown finished
         self.found_by_poll: set[str] = set()  # finished jobs a status poll found before any sweep showed them
         self._covered: dict[str, float] = {}  # request id -> when the last sweep that looked far enough began
-        self._unfinished_at: dict[str, float] = {}  # request id -> when the last sweep that showed it unfinished began
+        # request id -> when the page of the last sweep that showed it unfinished was sent (its grant: the server
+        # read the row after it, so the job was unfinished then)
+        self._unfinished_at: dict[str, float] = {}
         self._swept_at = -math.inf  # when the last sweep began
         self._page_at = -math.inf  # when the page being read came back
+        self._page_sent = -math.inf  # ... and when it was sent (its grant)
         self._page_trip = RoundTrip()  # a history page's round trip (its grant to its answer)
         self.postponed = 0  # readout: due sweeps put off because the model expected too few finds
         self.pending = False  # a sweep waits for the budget or reads the history now
@@ -194,7 +197,7 @@ class Sweeper(SweepCadence):
         self.lag.forget(request_id)
 
     def shown_unfinished(self, request_id: str) -> float | None:
-        """When the last sweep that showed this job unfinished began (run seconds; None: none did)."""
+        """When the page of the last sweep that showed this job unfinished was sent (run seconds; None: none did)."""
         return self._unfinished_at.get(request_id)
 
     # ------------------------------------------------------------------ health
@@ -360,19 +363,25 @@ class Sweeper(SweepCadence):
             ):
                 if page < above:  # read back: a listing's order (and its rows) are read from the top down
                     check, count = order.listing(), self.row_rate.listing(order.sent, self.jobs.__contains__)
+                sent = [self.clock.now()]  # the page's grant (by a gateway that tells none, when it was asked for)
+
+                async def granted(sent: list[float] = sent) -> None:
+                    sent[0] = self.clock.now()
+
                 try:
                     rows = await self.gateway.call(
                         Priority.POLL,
                         _history_reader(self.api, page),
                         rank=-2.0,
                         ahead_at=self._ahead_at(),
+                        before=granted,
                         timed=self._page_trip,
                     )
                 except ApiError as exc:
                     self._unreadable(exc)
                     return
                 pages, above = pages + 1, page
-                self._page_at = self.clock.now()
+                self._page_sent, self._page_at = sent[0], self.clock.now()
                 last = paging.read(rows)
                 walk.read(page, last, listed(rows))
                 newest_first = check.read(rows)
@@ -470,7 +479,7 @@ class Sweeper(SweepCadence):
             await self._news.send(Replan())  # per-job polls become the sparse safety net
         self.reconciler.note_listed(row)
         if row.status not in HISTORY_DONE:
-            self._unfinished_at[row.request_id] = self._swept_at
+            self._unfinished_at[row.request_id] = self._page_sent
             return
         self.hits += 1
         self.found_by_poll.discard(row.request_id)

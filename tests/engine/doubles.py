@@ -399,6 +399,21 @@ class PassThroughGateway:
         return await fn()
 
 
+class WaitingGateway:
+    """Each call waits ``wait`` seconds for the budget, is granted (``before``), and is answered ``trip`` seconds
+    later (on a fake clock)."""
+
+    def __init__(self, clock: FakeClock, budget: RequestBudget, wait: float = 40.0, trip: float = 2.0) -> None:
+        self.clock, self.budget, self.wait, self.trip = clock, budget, wait, trip
+
+    async def call(self, priority: Any, fn: Any, *, before: Any = None, **_: Any) -> Any:
+        self.clock.now_s += self.wait
+        if before is not None:
+            await before()
+        self.clock.now_s += self.trip
+        return await fn()
+
+
 def sweep_stage(
     clock: FakeClock,
     jobs: dict[str, TrackedJob],

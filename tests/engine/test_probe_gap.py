@@ -9,6 +9,7 @@ import pytest
 from batchgen.clock import FakeClock
 from batchgen.engine.cadence import LONGEST_GAP_FRACTION, PROBE_START_SHARE, PROBE_SWEEP_FRACTION
 from batchgen.engine.pollplan import MIN_SAMPLES, LatencyModel
+from tests.engine.doubles import WaitingGateway
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
 from tests.engine.test_sweeper import MODEL, History, sweeper
@@ -130,3 +131,15 @@ async def test_once_a_kind_has_finished_a_sweep_looks_for_its_young_jobs_past_th
     assert 2 * sweeps.interval() == pytest.approx(1.0)
     await sweeps.sweep()  # jobs younger than the probe's start (2 s) but past the grace are looked for
     assert history.pages == [1] and len(sweeps._covered) == 2
+
+
+async def test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began():
+    """The sweep's page waits 40 s for the budget: the four oldest were unfinished at ages 140..110 s when the
+    server read them, and the gap is the probe's share of 110 s, not of 70 s."""
+    clock = FakeClock(1_000.0)
+    jobs = in_flight([100.0, 90.0, 80.0, 70.0, 60.0], 1_000.0)
+    sweeps, _ = sweeper(clock, jobs, History([row(rid) for rid in jobs]))
+    sweeps.gateway = WaitingGateway(clock, sweeps.gateway.budget)  # type: ignore[assignment]
+    sweeps.max_interval_s = MAX_INTERVAL
+    await sweeps.sweep()
+    assert sweeps.longest_gap() == pytest.approx(PROBE_SWEEP_FRACTION * 110.0)

@@ -21,6 +21,7 @@ from tests.engine.doubles import (
     SWEEP_KEY,
     HistoryPages,
     TimedHistory,
+    WaitingGateway,
     by_rid,
     history_row,
     learned_latency,
@@ -300,3 +301,21 @@ def test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what_the_swe
     polled.pending_age = 90.0  # a poll saw it unfinished at 90 s; no sweep had listed it
     tiny = HistoryRow("r00002", "m", "COMPLETED", {}, None, None, None, None, 0.001)
     assert shown_age(polled, tiny, unfinished_at=None, shown_at=100.0) == pytest.approx(90.0)
+
+
+async def test_a_job_shown_unfinished_was_so_when_its_page_went_not_when_the_sweep_began():
+    """A sweep begins at 1,000 s; its page waits 40 s for the budget, then goes.  The server read the row after
+    that, so the job was unfinished at 1,040 s: taken from the sweep's begin, its finish would be bounded 40 s
+    too early, and every learned time drawn low by the budget's waits."""
+    clock = FakeClock(1_000.0)
+    job = swept_job(1, 0.0)
+    history = HistoryPages([history_row(job.request_id or "")])
+    sweeps, news, passing = sweep_stage(clock, by_rid(job), history)
+    sweeps.gateway = WaitingGateway(clock, passing.budget)  # type: ignore[assignment]
+    await sweeps.sweep()
+    assert sweeps.shown_unfinished(job.request_id or "") == pytest.approx(1_040.0)
+    clock.now_s = 1_300.0
+    history.rows = [history_row(job.request_id or "", "COMPLETED")]
+    await sweeps.sweep()
+    (shown,) = [m for m in news.sent if isinstance(m, Shown)]
+    assert shown.unfinished_at == pytest.approx(1_040.0) and shown.shown_at == pytest.approx(1_342.0)
