@@ -1,0 +1,66 @@
+"""Audit of ``batchgen/report/ahead.py``: poster frames made as videos land are each video's own, with its
+input image's thumbnail beside it, whatever ledger the folder holds now."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import av
+
+from batchgen.report.ahead import make_new_posters
+from tests.helpers import png_bytes
+
+SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
+
+
+def _line(job_id: str, event: str, **fields: object) -> bytes:
+    record = {"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": job_id, "event": event, "state": event, **fields}
+    return json.dumps(record).encode() + b"\n"
+
+
+def _size(jpeg: Path) -> tuple[int, int]:
+    with av.open(str(jpeg)) as container:
+        frame = next(container.decode(video=0))
+        return frame.width, frame.height
+
+
+def _landed(root: Path, *jobs: str) -> None:
+    (root / "videos").mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / f"{job}.mp4")
+
+
+def test_a_video_that_lands_gets_its_poster_and_its_input_images_thumbnail_each_in_its_own_file(tmp_path):
+    root = tmp_path / "out"
+    _landed(root, "a")
+    image = tmp_path / "in.png"
+    image.write_bytes(png_bytes(36, 64, seed=1))  # portrait: a thumbnail of it is taller than wide
+    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
+    (root / "ledger.jsonl").write_bytes(
+        _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
+        + _line("a", "submitted") + _line("a", "completed", file="videos/a.mp4")
+    )  # fmt: skip
+    assert make_new_posters(root, 120) == 2
+    poster, thumb = _size(root / "thumbs" / "a.jpg"), _size(root / "thumbs" / "a.input.jpg")
+    assert poster[0] > poster[1]  # the 16:9 video's frame
+    assert thumb[0] < thumb[1]  # the portrait input image
+    assert make_new_posters(root, 120) == 0
+
+
+def test_a_ledger_made_anew_in_the_folder_is_read_from_its_start(tmp_path):
+    root = tmp_path / "out"
+    _landed(root, "a")
+    ledger = root / "ledger.jsonl"
+    ledger.write_bytes(_line("a", "completed", file="videos/a.mp4"))
+    assert make_new_posters(root, 120) == 1
+    # The folder is emptied and a new run starts in it: a new ledger, longer than the part read of the old one.
+    shutil.rmtree(root / "thumbs")
+    _landed(root, "b", "c")
+    fresh = root / "ledger.new"
+    fresh.write_bytes(_line("b", "completed", file="videos/b.mp4") + _line("c", "completed", file="videos/c.mp4"))
+    os.replace(fresh, ledger)
+    assert make_new_posters(root, 120) == 2
+    assert sorted(p.name for p in (root / "thumbs").iterdir()) == ["b.jpg", "c.jpg"]
