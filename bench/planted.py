@@ -6526,6 +6526,250 @@ PLANTS = (
             "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began",
         ),
     ),
+    # --------------------------------------- audits: the output folder, leases, local files, stops, the report ahead
+    Plant(
+        "a local folder first run unsharded takes a sharded run: its jobs change shards and may be paid twice",
+        "batchgen/store/output.py",
+        'names = [UNSHARDED] if (root / "ledger.jsonl").exists() else []',
+        "names = []",
+        ("tests/store/test_store.py::test_shard_counts_cannot_change_under_one_out",),
+    ),
+    Plant(
+        "output.lease_ttl_s is ignored: an object-store run's lease lasts the default 60 s",
+        "batchgen/store/output.py",
+        "ttl_s=lease_ttl_s or DEFAULT_TTL_S",
+        "ttl_s=DEFAULT_TTL_S",
+        ("tests/store/test_audit_output.py::test_a_run_into_an_object_store_holds_its_lease_for_the_configured_ttl",),
+    ),
+    Plant(
+        "results.csv is rewritten in place: a reader of the old table sees it change under it",
+        "batchgen/store/output.py",
+        "await anyio.to_thread.run_sync(write_atomically, self.out.results, data)",
+        "await anyio.to_thread.run_sync(self.out.results.write_bytes, data)",
+        (
+            "tests/store/test_audit_output.py::test_a_reader_of_the_old_results_csv_reads_it_whole_while_the_run_"
+            "writes_the_new_one",
+        ),
+    ),
+    Plant(
+        "status counts each shard's states once each, not its jobs",
+        "batchgen/store/output.py",
+        'states[str(rec.get("state"))] = states.get(str(rec.get("state")), 0) + 1',
+        'states[str(rec.get("state"))] = 1',
+        ("tests/e2e/test_scale.py::test_status_merges_shards_as_json",),
+    ),
+    Plant(
+        "status names a killed holder's lease, lapsing, as a run at work on the shard",
+        "batchgen/store/output.py",
+        "            if not gone_here(record):",
+        "            if True:",
+        (
+            "tests/e2e/test_scale.py::test_a_killed_shards_lease_is_told_as_lapsing_not_as_a_run_at_work_and_the_"
+            "next_run_takes_it_then",
+        ),
+    ),
+    Plant(
+        "ledger lines no longer say which key a job was submitted with: another key resumes it",
+        "batchgen/store/output.py",
+        "return await self.inner.append(job_id, event, state, key_fp=self.fingerprint, **fields)",
+        "return await self.inner.append(job_id, event, state, **fields)",
+        ("tests/e2e/test_scale.py::test_jobs_in_flight_are_resumed_only_with_the_key_that_submitted_them",),
+    ),
+    Plant(
+        "the view a run's results table is written from is its ledger as it started, not as it ended",
+        "batchgen/store/output.py",
+        "            return read_ledger(self.out.ledger).jobs",
+        "            return self.replay.jobs",
+        ("tests/e2e/test_run.py::test_quick_start_example_with_simulate",),
+    ),
+    Plant(
+        "status reads a copy of a shard's folder under shards/ as one more shard: its jobs counted twice",
+        "batchgen/store/output.py",
+        'if parse_name(folder.name) and (folder / "ledger.jsonl").exists():',
+        'if (folder / "ledger.jsonl").exists():',
+        (
+            "tests/store/test_audit_output.py::test_status_reads_only_the_shards_folders_a_run_made_not_a_copy_"
+            "beside_them",
+        ),
+    ),
+    Plant(
+        "a new lease holder keeps five old generations, not four",
+        "batchgen/store/lease.py",
+        "number <= self.generation - KEEP_GENERATIONS",
+        "number < self.generation - KEEP_GENERATIONS",
+        ("tests/store/test_lease.py::test_a_new_holder_keeps_the_four_newest_generations_and_deletes_the_rest",),
+    ),
+    Plant(
+        "a held lease's refusal does not name the holder's pid",
+        "batchgen/store/lease.py",
+        'pid=record.get("pid") if isinstance(record.get("pid"), int) else None,',
+        "pid=None,",
+        ("tests/store/test_lease.py::test_a_held_lease_refuses_another_run_and_says_who_holds_it_for_how_long",),
+    ),
+    Plant(
+        "a released lease is left unexpired: the next run waits a whole TTL for it",
+        "batchgen/store/lease.py",
+        "expires = sent if released else sent + self.ttl_s",
+        "expires = sent + self.ttl_s",
+        ("tests/store/test_store.py::test_a_held_lease_refuses_a_second_run_and_an_expired_one_is_taken_over",),
+    ),
+    Plant(
+        "a held lease's refusal says the whole TTL is left, not the time until it expires",
+        "batchgen/store/lease.py",
+        'left = f"{expires - self.now():.0f}"',
+        'left = f"{self.ttl_s:.0f}"',
+        ("tests/store/test_lease.py::test_a_held_lease_refuses_another_run_and_says_who_holds_it_for_how_long",),
+    ),
+    Plant(
+        "a lease held by a killed run of this host is told as another run at work: wait for it to finish",
+        "batchgen/store/lease.py",
+        "                if gone_here(record):  # killed",
+        "                if False:  # killed",
+        ("tests/store/test_lease.py::test_a_holder_is_told_gone_only_for_a_pid_of_this_host_that_no_longer_runs",),
+    ),
+    Plant(
+        "a writer whose lease was taken over is told its lease expired, not that another run took it",
+        "batchgen/store/lease.py",
+        'why = self.lost or f"it expired at',
+        'why = None or f"it expired at',
+        ("tests/store/test_lease.py::test_a_holder_that_was_taken_over_knows_it_and_writes_nothing_more",),
+    ),
+    Plant(
+        "the lock file keeps the tail of a longer pid written before: the holder is named wrong",
+        "batchgen/store/local.py",
+        '        os.ftruncate(fd, 0)\n        os.write(fd, f"{os.getpid()}\\n".encode())',
+        '        os.write(fd, f"{os.getpid()}\\n".encode())',
+        ("tests/store/test_storage.py::test_the_lock_names_its_holder_and_is_released",),
+    ),
+    Plant(
+        "a held shard's lock names the whole output folder, not the shard's folder the other run holds",
+        "batchgen/store/local.py",
+        'f"another batchgen run ({holder}) is using {self.state}; wait',
+        'f"another batchgen run ({holder}) is using {self.root}; wait',
+        (
+            "tests/store/test_audit_local.py::test_a_shard_held_by_another_run_is_named_by_its_own_folder_and_the_"
+            "other_shard_stays_free",
+        ),
+    ),
+    Plant(
+        "a lock refused because another run holds it leaves its file open",
+        "batchgen/store/local.py",
+        "            pid = _read_pid(fd)\n            os.close(fd)\n",
+        "            pid = _read_pid(fd)\n",
+        ("tests/store/test_audit_local.py::test_a_lock_refused_because_another_run_holds_it_keeps_no_file_open",),
+    ),
+    Plant(
+        "a .partial/ that is a link to elsewhere is written through",
+        "batchgen/store/local.py",
+        "for folder in (self.videos, self.partial):",
+        "for folder in (self.videos,):",
+        ("tests/store/test_storage.py::test_a_saved_video_is_verified_hashed_and_renamed_into_place",),
+    ),
+    Plant(
+        "a download is renamed into videos/ without being fsynced",
+        "batchgen/store/local.py",
+        "where=str(self.root), fsync=True,",
+        "where=str(self.root), fsync=False,",
+        (
+            "tests/store/test_storage.py::test_a_download_is_spooled_under_a_hidden_part_name_and_fsynced_before_it_"
+            "is_renamed",
+        ),
+    ),
+    Plant(
+        "a video's sidecar is videos/<id>.mp4.json, not videos/<id>.json",
+        "batchgen/store/local.py",
+        'return video.with_suffix(".json")',
+        'return video.with_name(video.name + ".json")',
+        ("tests/store/test_storage.py::test_sidecars_are_sorted_json",),
+    ),
+    Plant(
+        "a full disk while saving a video does not name the job",
+        "batchgen/store/local.py",
+        'f"the disk holding {root} is full while saving job {job_id}; free some space',
+        'f"the disk holding {root} is full while saving a job; free some space',
+        ("tests/store/test_storage.py::test_a_disk_error_names_the_folder_and_the_job",),
+    ),
+    Plant(
+        "a download that cannot be installed for a reason other than permissions escapes as a raw OSError",
+        "batchgen/store/local.py",
+        "            mtime_ns = await anyio.to_thread.run_sync(_install, tmp, dest)\n        except OSError as exc:",
+        "            mtime_ns = await anyio.to_thread.run_sync(_install, tmp, dest)\n"
+        "        except PermissionError as exc:",
+        (
+            "tests/store/test_storage.py::test_a_download_that_cannot_be_installed_names_the_folder_the_job_and_the_"
+            "cause",
+        ),
+    ),
+    Plant(
+        "stale downloads a killed run left in .partial/ are never cleared",
+        "batchgen/store/local.py",
+        'for stale in self.partial.glob("*.part"):',
+        'for stale in self.partial.glob("*.part.tmp"):',
+        ("tests/store/test_storage.py::test_prepare_clears_stale_downloads_only",),
+    ),
+    Plant(
+        "a video found in place (a run killed before 'completed') is recorded with the hash of nothing",
+        "batchgen/store/local.py",
+        "    return SavedVideo(dest, digest.hexdigest(), info.st_size, info.st_mtime_ns)",
+        "    return SavedVideo(dest, hashlib.sha256().hexdigest(), info.st_size, info.st_mtime_ns)",
+        (
+            "tests/store/test_storage.py::test_a_video_found_in_place_is_kept_only_if_sound_of_the_apis_size_and_put_"
+            "there_after_the_submit",
+        ),
+    ),
+    Plant(
+        "a credit stop whose 406 names a balance of 0 tells the balance as unknown",
+        "batchgen/engine/control.py",
+        "        if named is not None:\n            self.report.balance = named\n        elif first:",
+        "        if named:\n            self.report.balance = named\n        elif first:",
+        (
+            "tests/engine/test_audit_control.py::test_a_credit_stop_at_a_balance_of_nothing_tells_that_balance_not_"
+            "an_unknown_one",
+        ),
+    ),
+    Plant(
+        "a second run-wide error replaces the first as the one the run stopped for",
+        "batchgen/engine/control.py",
+        "        if self.report.fatal is None:\n            self.report.fatal = exc",
+        "        if True:\n            self.report.fatal = exc",
+        ("tests/engine/test_control.py::test_a_run_wide_error_ends_the_run_now_and_names_itself",),
+    ),
+    Plant(
+        "an input image's thumbnail made as its video lands is written over the video's poster frame",
+        "batchgen/report/ahead.py",
+        "source = input_thumb_path(root, video)",
+        "source = thumb_path(root, video)",
+        (
+            "tests/report/test_audit_ahead.py::test_a_video_that_lands_gets_its_poster_and_its_input_images_"
+            "thumbnail_each_in_its_own_file",
+        ),
+    ),
+    Plant(
+        "the poster maker reads a ledger made anew in the folder from where it stopped in the old one",
+        "batchgen/report/ahead.py",
+        "if follow is None or follow.inode != stat.st_ino or follow.offset > stat.st_size:",
+        "if follow is None or follow.offset > stat.st_size:",
+        ("tests/report/test_audit_ahead.py::test_a_ledger_made_anew_in_the_folder_is_read_from_its_start",),
+    ),
+    Plant(
+        "the poster maker skips 'submitting' lines: no input image thumbnail is made as videos land",
+        "batchgen/report/ahead.py",
+        "if b'\"submitting\"' not in raw and b'\"completed\"' not in raw:",
+        "if b'\"completed\"' not in raw:",
+        (
+            "tests/report/test_audit_ahead.py::test_a_video_that_lands_gets_its_poster_and_its_input_images_"
+            "thumbnail_each_in_its_own_file",
+        ),
+    ),
+    Plant(
+        "a 406 answered to a submit in flight when a signal came makes the stop a credit stop (exit 3, polls again)",
+        "batchgen/engine/control.py",
+        "        if self.interrupted:\n            self.report.balance",
+        "        if False:\n            self.report.balance",
+        (
+            "tests/engine/test_audit_control.py::test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the_signal",
+        ),
+    ),
 )
 
 

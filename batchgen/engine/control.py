@@ -62,12 +62,18 @@ class RunControl:
         self.done.set()
 
     def credit_stop(self, exc: InsufficientCredits) -> None:
-        """A 406 "insufficient credits": stop submitting, remember the balance the API named."""
+        """A 406 "insufficient credits": stop submitting, remember the balance the API named.  After a signal the
+        signal stays the reason (the run ends as interrupted, exit 130, starting nothing new); the next run meets
+        the 406 anew if the balance still does not cover a job."""
+        named = balance_from(exc.detail)  # the latest 406 names the balance as it is now
+        if self.interrupted:
+            self.report.balance = self.report.balance if named is None else named
+            return
         first = self.report.stop_reason != StopReason.CREDITS
         if first:
             self.report.stop_reason = StopReason.CREDITS
             self.report.stop_detail = exc.detail or str(exc)
-        if (named := balance_from(exc.detail)) is not None:  # the latest 406 names the balance as it is now
+        if named is not None:
             self.report.balance = named
         elif first:
             self.report.balance = None  # a reading from before the stop is stale

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
 from batchgen.engine.control import RunControl
 from batchgen.engine.outcome import RunReport
 from batchgen.errors import InsufficientCredits
@@ -32,14 +30,10 @@ def test_a_second_refusal_naming_an_empty_balance_replaces_the_first_ones():
     assert ctl.report.balance == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="credit_stop sets stop_reason to 'credits' whatever it was: a 406 answered to a submit in flight "
-    "when SIGINT came hides the signal (interrupted turns False, the poller may start polls again, exit 3 not 130)",
-)
 def test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the_signal():
     ctl = RunControl(RunReport(states=Counter({"completed": 1, "deferred": 3})))
     ctl.request_stop()  # SIGINT while a submit is in flight
     ctl.credit_stop(InsufficientCredits("HTTP 406", status=406, detail=EMPTY))  # that submit's answer
     assert ctl.interrupted and ctl.report.stop_reason == "interrupted"
     assert exit_code(ctl.report, 4) == EXIT_INTERRUPTED
+    assert ctl.report.balance == 0.0 and ctl.report.stop_detail is None  # the balance it named is kept, as news
