@@ -6770,6 +6770,13 @@ PLANTS = (
             "tests/engine/test_audit_control.py::test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the_signal",
         ),
     ),
+    Plant(
+        "--debug floods the log with the report drawing's font look-ups",
+        "batchgen/cli/logs.py",
+        '    for drawing in ("matplotlib", "PIL"):',
+        '    for drawing in ("PIL",):',
+        ("tests/cli/test_logs.py::test_a_debug_log_holds_every_job_event_and_not_the_report_drawings_font_look_ups",),
+    ),
 )
 
 

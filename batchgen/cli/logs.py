@@ -140,6 +140,8 @@ def setup_logging(
         handler.addFilter(REDACTOR)
     logging.basicConfig(level=level, handlers=handlers, force=True)
     logging.getLogger("asyncio").setLevel(logging.WARNING)
+    for drawing in ("matplotlib", "PIL"):  # the report's charts and frames: with --debug, hundreds of font look-ups
+        logging.getLogger(drawing).setLevel(logging.WARNING)
     if level > logging.DEBUG:
         for noisy in ("aiohttp", "urllib3", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

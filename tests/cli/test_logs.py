@@ -117,3 +117,16 @@ def test_a_quiet_json_run_that_succeeds_still_gives_its_summary_and_outcome_as_r
     assert last["event"] == "outcome" and last["exit_code"] == 0 and last["level"] == "info"
     assert last["states"] == {"completed": 2} and last["message"].startswith("2 jobs: 2 completed")
     assert [line["message"] for line in log_lines(log)[:-1]] == said
+
+
+def test_a_debug_log_holds_every_job_event_and_not_the_report_drawings_font_look_ups(sim, tmp_path):
+    server = sim()
+    log = tmp_path / "batchgen.log"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    scale = ["--base-url", server.url, "--time-scale", str(server.config.time_scale), "--debug"]
+    assert cron_run(manifest, tmp_path / "out", log, *scale) == 0
+    lines = log_lines(log)
+    assert (tmp_path / "out" / "report.html").exists()  # its charts were drawn
+    events = [line["message"] for line in lines if line.get("logger", "").startswith("batchgen")]
+    assert any(message.endswith(": completed") for message in events)
+    assert [line["logger"] for line in lines if not line.get("logger", "").startswith(("batchgen", "aiohttp"))] == []
