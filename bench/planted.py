@@ -6777,6 +6777,24 @@ PLANTS = (
         '    for drawing in ("PIL",):',
         ("tests/cli/test_logs.py::test_a_debug_log_holds_every_job_event_and_not_the_report_drawings_font_look_ups",),
     ),
+    Plant(
+        "a trial result call answered 404 by a record that is gone settles the trial: status polls for the run",
+        "batchgen/engine/poller.py",
+        "                    self._trial_missing = rid if isinstance(exc, NotFound) else None\n",
+        "                    self._trial_missing = None\n",
+        (
+            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
+        ),
+    ),
+    Plant(
+        "a record found gone after a trial's 404 leaves result calls off for the run",
+        "batchgen/engine/poller.py",
+        "                self._trial_missing, self.result_polls = None, None\n",
+        "                self._trial_missing, self.result_polls = None, False\n",
+        (
+            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
+        ),
+    ),
 )
 
 

@@ -113,6 +113,7 @@ class Poller(PollSchedule):
         self._comparing: set[str] = set()  # models whose first history link is being compared with a result
         self._held: dict[str, list[TrackedJob]] = {}  # per such model: jobs a sweep showed done, held meanwhile
         self._awaiting: dict[str, TrackedJob] = {}  # jobs whose first poll waits for the first sweep's answer
+        self._trial_missing: str | None = None  # the job whose result call, on trial, was answered 404 (its request id)
 
     # ------------------------------------------------------------------ inboxes
 
@@ -217,6 +218,8 @@ class Poller(PollSchedule):
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), urgent_at=urgent_at)
         if status is None:
             return
+        if self._trial_missing == rid:  # its record lives: the endpoint answers 404 for a job unfinished
+            self._trial_missing = None
         if status.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
             return
@@ -272,6 +275,7 @@ class Poller(PollSchedule):
             except (NotFound, BadResponse, RequestRejected, InsufficientCredits, ServerError, RouteTrouble) as exc:
                 if self.result_polls is None:
                     self.result_polls = False
+                    self._trial_missing = rid if isinstance(exc, NotFound) else None
                     log.info("the result endpoint did not answer for an unfinished job (%s): polling status", exc)
                 return False
             except TransientError:
@@ -376,6 +380,10 @@ class Poller(PollSchedule):
         try:
             value = await self.gateway.call(priority, fn, urgent_at=urgent_at, before=lambda: self.granted(job))
         except NotFound:
+            if self._trial_missing is not None and self._trial_missing == job.request_id:
+                # its status is gone too: the trial's 404 said the record was gone, not how the endpoint answers
+                self._trial_missing, self.result_polls = None, None
+                log.info("that job's record is gone: the result endpoint is tried again with the next job polled")
             self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
             await self._record_gone(job)
             return None

@@ -191,6 +191,23 @@ async def test_once_result_polls_are_kept_a_404_there_is_a_gone_record_recovered
     assert s.poller.result_polls is True and job.output_url == POLL_LINK + "?h"
 
 
+async def test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open():
+    """The first job polled is one whose record is gone: its result call and its status poll both answer 404.
+    That 404 said nothing of how the endpoint answers for an unfinished job: the next job polled is asked for its
+    result (one request a poll), not polled by status and then asked for its result."""
+    api = ByJobApi(
+        statuses={"r-gone": [NotFound("HTTP 404")]},
+        results={"r-gone": [NotFound("HTTP 404")], "r-live": [UNFINISHED, done()]},
+    )
+    s = staged(api, ["gone", "live"], result_polls=None)
+    gone, _ = s.k.book.jobs
+    gone.submitted_at = -10_000.0  # long past its record's life: polled first
+    api.rows = [HistoryRow("r-gone", MODEL, "COMPLETED", gone.spec.payload(), POLL_LINK + "?g", 0.3, None, None)]
+    await run_poller(s, lambda: len(s.downloads.sent) >= 2)
+    assert [(call, rid) for call, rid, _ in api.timed if rid == "r-live"] == [("result", "r-live")] * 2
+    assert s.poller.result_polls is True
+
+
 async def test_a_trial_result_poll_that_is_refused_says_why_and_status_polls_take_over(caplog):
     api = ByJobApi(statuses={"r-j": [status("COMPLETED")]}, results={"r-j": [RouteTrouble("a redirect away"), done()]})
     s = staged(api, ["j"], result_polls=None)
