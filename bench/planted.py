@@ -6795,6 +6795,22 @@ PLANTS = (
             "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
         ),
     ),
+    Plant(
+        "a record the poller found gone sooner than configured is not told to the jobs lost after it",
+        "batchgen/engine/poller.py",
+        "        self.reconciler.records_found_to_last = self.plan.expiry  # what a job lost to it is told\n",
+        "",
+        (
+            "tests/engine/test_poller_units.py::test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says_so_once",
+        ),
+    ),
+    Plant(
+        "a job lost to a record gone sooner than configured is told nothing of the shorter life found",
+        "batchgen/engine/recovery.py",
+        'sooner = f"; this run found a record gone {_span(found)} after its submit" if found is not None else ""',
+        'sooner = ""',
+        ("tests/engine/test_recovery.py::test_a_record_gone_without_output_says_why_and_what_to_do",),
+    ),
 )
 
 

@@ -465,6 +465,7 @@ class Poller(PollSchedule):
         one as its ledger says): records may live shorter than configured."""
         if age < 2 * self.min_interval_s or not self.plan.records_expire_by(age):
             return
+        self.reconciler.records_found_to_last = self.plan.expiry  # what a job lost to it is told
         if not self._told_expiry:
             self._told_expiry = True
             log.warning(

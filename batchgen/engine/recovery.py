@@ -107,6 +107,7 @@ class Reconciler:
         self.clock = clock
         self.max_attempts = max_attempts
         self.record_life_s = record_life_s  # the API keeps a request's record this long (``polling.expiry_s``)
+        self.records_found_to_last: float | None = None  # the age a record was found gone at, sooner (the poller's)
         self.patience_s = patience_s  # how long a look-up rides out an API in trouble (api.unreachable_after_s)
         self.claimed: set[str] = set()  # request ids that belong to some job
         self._made_by: dict[str, float] = {}  # this run's requests -> the epoch each was known to exist by
@@ -701,13 +702,19 @@ class Reconciler:
         """A job whose record is gone, its output nowhere in the history (``where``: why not, if not the usual)."""
         rid = job.request_id
         age = self.clock.now() - job.submitted_at
-        why = (
-            f"request {rid} expired (records last {_span(self.record_life_s)} after submission; it was sent "
-            f"{_span(age)} ago) before its result was fetched"
-            if age >= self.record_life_s
-            else f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record "
-            f"should expire ({_span(self.record_life_s)} after submission)"
-        )
+        life, found = self.record_life_s, self.records_found_to_last
+        if age >= life:
+            why = (
+                f"request {rid} expired (records last {_span(life)} after submission; it was sent {_span(age)} ago) "
+                "before its result was fetched"
+            )
+        else:
+            # a record found gone sooner says records may live shorter (or the server lost them: no more is known)
+            sooner = f"; this run found a record gone {_span(found)} after its submit" if found is not None else ""
+            why = (
+                f"the API does not know request {rid} (404), sent {_span(age)} ago, sooner than its record should "
+                f"expire ({_span(life)} after submission{sooner})"
+            )
         where = where or (
             "there is no request history to find its output in (it answers 404)"
             if self.api.history_answered is False

@@ -221,6 +221,7 @@ async def test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says_
         await run(s, lambda: len(s.lost.sent) == 2)
     guard = s.poller.plan.guard
     assert guard < 3600.0  # every job is now polled before records die
+    assert s.k.reconciler.records_found_to_last == s.poller.plan.expiry < 3600.0  # what the lost jobs are told
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("request r-a was gone ")
     assert warnings[0].endswith(

@@ -957,14 +957,19 @@ async def test_the_lag_margin_is_in_run_seconds_and_exactly_twice_the_lag_is_not
                  "(1 hour after submission)"),
         (30.0, "the API does not know request r (404), sent 30 s ago, sooner than its record should expire "
                "(1 hour after submission)"),
+        (1200.0, "the API does not know request r (404), sent 20 min ago, sooner than its record should expire "
+                 "(1 hour after submission; this run found a record gone 9 min after its submit)"),
     ],
 )  # fmt: skip
 async def test_a_record_gone_without_output_says_why_and_what_to_do(age, why):
-    # the history answers 404 (there is none): it was not searched, so it is not said to lack the output
+    # the history answers 404 (there is none): it was not searched, so it is not said to lack the output.  A record
+    # found gone sooner than configured (by the poller, at 540 s) is told beside the configured life, never for it.
     clock = FakeClock(start=5000.0)
     j = job()
     j.request_id, j.submitted_at = "r", 5000.0 - age
-    assert await reconciler(clock, FakeApi([], {})).recover_missing(j) == Gone(
+    found = reconciler(clock, FakeApi([], {}))
+    found.records_found_to_last = 540.0 if age == 1200.0 else None
+    assert await found.recover_missing(j) == Gone(
         f"{why}, and there is no request history to find its output in (it answers 404); run again with "
         "--resubmit-lost to make it again (a new request, paid for as any other; whatever the lost one was charged "
         "stays paid)"
