@@ -236,8 +236,10 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    origins: Mapping[tuple[str, str], str] | None = None,
 ) -> Settings:
-    """Merge the file, the environment and flag overrides into Settings."""
+    """Merge the file, the environment and flag overrides into Settings.  ``origins`` names where an override
+    came from, to blame it in an error, where that is not its flag (a value kept with the output folder)."""
     environ = os.environ if environ is None else environ
     layers: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
     origin: dict[tuple[str, str], str] = {}  # where each value came from, to name it in an error
@@ -273,7 +275,8 @@ def load_settings(
         for key, value in values.items():
             if value is not None:
                 layers[section][key] = value
-                origin[section, key] = FLAGS.get((section, key), "the command line")
+                flag = FLAGS.get((section, key), "the command line")
+                origin[section, key] = (origins or {}).get((section, key)) or flag
     built: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         try:

@@ -1308,8 +1308,8 @@ PLANTS = (
     Plant(
         "a shard without its own options file loses the folder's kept cap",
         "batchgen/cli/options.py",
-        "    if shard and not path.exists():\n        path = options_file(out)\n",
-        "",
+        "    return options_file(out) if shard and not path.exists() else path\n",
+        "    return path\n",
         ("tests/cli/test_options_kept.py::test_a_shard_keeps_its_own_options_and_one_without_takes_the_folders_cap",),
     ),
     Plant(
@@ -6810,6 +6810,482 @@ PLANTS = (
         'sooner = f"; this run found a record gone {_span(found)} after its submit" if found is not None else ""',
         'sooner = ""',
         ("tests/engine/test_recovery.py::test_a_record_gone_without_output_says_why_and_what_to_do",),
+    ),
+    # --------------------------------------- audits: the command line, kept options, the runner, errors
+    Plant(
+        "--progress-every defaults to 600 s, not the documented 60: a cron run logs its progress ten times less often",
+        "batchgen/cli/arguments.py",
+        '        default=60.0,\n        metavar="SECONDS",',
+        '        default=600.0,\n        metavar="SECONDS",',
+        (
+            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minute_and_to_no_file",
+        ),
+    ),
+    Plant(
+        "--time-scale inf / --progress-every inf pass the flag check (only nan is refused as not a usable number)",
+        "batchgen/cli/arguments.py",
+        'if value != value or value in (float("inf"), float("-inf")):',
+        "if value != value:",
+        (
+            "tests/cli/test_audit_arguments.py::test_a_rate_or_duration_that_is_not_a_finite_number_is_refused_before_anything_is_sent",
+        ),
+    ),
+    Plant(
+        "'batchgen simulate --credits 0' is refused: an account with no credits (every submit 406) cannot be played",
+        "batchgen/cli/arguments.py",
+        '    if value < 0:\n        raise argparse.ArgumentTypeError(f"must be 0 or more',
+        '    if value <= 0:\n        raise argparse.ArgumentTypeError(f"must be 0 or more',
+        ("tests/cli/test_audit_arguments.py::test_the_simulator_starts_an_account_with_no_credits_when_told_zero",),
+    ),
+    Plant(
+        "--log-format defaults to json: the plain run's summary and resume line come out as JSON objects",
+        "batchgen/cli/arguments.py",
+        'choices=("text", "json"), default="text"',
+        'choices=("text", "json"), default="json"',
+        (
+            "tests/cli/test_options.py::test_a_capped_run_resumed_with_a_bare_command_stays_under_its_cap",
+            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minute_and_to_no_file",
+        ),
+    ),
+    Plant(
+        "the simulator refuses an uncovered submit with 402 by default, not the documented 406",
+        "batchgen/cli/arguments.py",
+        "        default=406,\n",
+        "        default=402,\n",
+        ("tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_plays_the_documented_account",),
+    ),
+    Plant(
+        "an --out or --log-file of blanks passes the not-empty check",
+        "batchgen/cli/arguments.py",
+        "    if not text.strip():",
+        "    if not text:",
+        ("tests/e2e/test_bad_input.py::test_a_bad_flag_value_is_refused",),
+    ),
+    Plant(
+        "the simulator's request records live 600 s by default, not the documented 3600",
+        "batchgen/cli/arguments.py",
+        'default=3600.0, help="seconds a request record lives',
+        'default=600.0, help="seconds a request record lives',
+        ("tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_plays_the_documented_account",),
+    ),
+    Plant(
+        "status says a kept manifest that no longer reads has one more problem than it has ('and 2 more' for two)",
+        "batchgen/cli/options.py",
+        'more = f" (and {len(problems) - 1} more)"',
+        'more = f" (and {len(problems)} more)"',
+        (
+            "tests/cli/test_audit_options.py::test_status_names_the_first_problem_of_a_kept_manifest_and_counts_the_others_truly",
+        ),
+    ),
+    Plant(
+        "a shard's run takes up the folder's options, not its own (one shard's cap and --rpm share become another's)",
+        "batchgen/cli/options.py",
+        '    shard = parse_shard(args.shard, count=args.shards).name if getattr(args, "shard", None) else ""\n',
+        '    shard = ""\n',
+        (
+            "tests/cli/test_audit_options.py::test_each_shard_resumes_under_its_own_kept_cap_and_pace_never_another_shards",
+        ),
+    ),
+    Plant(
+        "status --manifest FILE with FILE not there is silently ignored: the folder is told finished, exit 0",
+        "batchgen/cli/options.py",
+        "    if not path or (given is None and not Path(path).is_file()):",
+        "    if not path or not Path(path).is_file():",
+        ("tests/cli/test_audit_options.py::test_status_given_a_manifest_that_is_not_there_says_so_and_exits_2",),
+    ),
+    Plant(
+        "a BATCHGEN_* variable beats the same option given on the command line",
+        "batchgen/cli/options.py",
+        "        if given.get(name) is None:\n            given[name] = value",
+        "        if True:\n            given[name] = value",
+        (
+            "tests/cli/test_options_kept.py::test_the_command_line_beats_the_environment_and_a_simulation_named_now_keeps_its_kept_pace",
+        ),
+    ),
+    Plant(
+        "--retry-failed and --resubmit-lost swapped on their way to the run: the failed jobs are not sent again",
+        "batchgen/cli/runner.py",
+        "                resubmit_lost=resubmit_lost,\n                retry_failed=retry_failed,",
+        "                resubmit_lost=retry_failed,\n                retry_failed=resubmit_lost,",
+        ("tests/cli/test_logs.py::test_a_cron_run_leaves_its_summary_and_exit_code_in_the_log_file",),
+    ),
+    Plant(
+        "--verify-files never reaches the run: a same-size tampered video is trusted",
+        "batchgen/cli/runner.py",
+        "                verify_files=verify_files,",
+        "                verify_files=False,",
+        ("tests/e2e/test_crash.py::test_a_same_size_tampered_video_is_caught_by_verify_files",),
+    ),
+    Plant(
+        "--adopt-key never reaches the account check: a folder of another account's key cannot be adopted",
+        "batchgen/cli/runner.py",
+        "adopt=adopt_key,",
+        "adopt=False,",
+        (
+            "tests/e2e/test_api_worlds.py::test_adopting_a_folder_under_another_accounts_key_never_resubmits_its_jobs_silently",
+        ),
+    ),
+    Plant(
+        "a sharded run writes report.html, index.parquet and pace.jsonl into its shard as if it were the folder",
+        "batchgen/cli/runner.py",
+        "isinstance(out, OutputDir) and shard is None and settings.report.enabled",
+        "isinstance(out, OutputDir) and settings.report.enabled",
+        ("tests/cli/test_audit_runner.py::test_a_sharded_run_writes_no_report_in_its_shard_or_its_folder",),
+    ),
+    Plant(
+        "with the report on, the run's events never reach the CLI (no progress, no warnings logged)",
+        "batchgen/cli/runner.py",
+        "        if on_event is not None:\n            on_event(event, job)",
+        "        pass",
+        ("tests/cli/test_logs.py::test_a_quiet_run_logs_its_summary_and_errors_alone",),
+    ),
+    Plant(
+        "a second SIGINT/SIGTERM while the run stops does not exit at once",
+        "batchgen/cli/runner.py",
+        "    def again() -> None:\n        if on_second_signal is not None:\n            on_second_signal()\n",
+        "    def again() -> None:\n",
+        ("tests/cli/test_audit_runner.py::test_a_first_signal_stops_the_run_cleanly_and_a_second_one_exits_at_once",),
+    ),
+    Plant(
+        "a report failing at the end with anything but an OSError crashes the run (a traceback, no summary or exit)",
+        "batchgen/cli/runner.py",
+        "                except Exception as exc:  # a report is a by-product",
+        "                except OSError as exc:  # a report is a by-product",
+        (
+            "tests/cli/test_audit_runner.py::test_a_report_that_fails_at_the_end_is_told_and_the_run_keeps_its_exit_code",
+        ),
+    ),
+    Plant(
+        "--replace-changed into an object store is not refused: changed rows are sent again with nothing set aside",
+        "batchgen/cli/runner.py",
+        "        if changes and not isinstance(opened.ledger, Ledger):\n",
+        "        if False:\n",
+        (
+            "tests/cli/test_audit_runner.py::test_replace_changed_into_an_object_store_is_refused_before_anything_is_sent",
+        ),
+    ),
+    Plant(
+        "a first signal stops the run as if credits ran out (exit 3, not 130)",
+        "batchgen/cli/runner.py",
+        "        run.request_stop(StopReason.INTERRUPTED)\n",
+        "        run.request_stop(StopReason.CREDITS)\n",
+        ("tests/cli/test_audit_runner.py::test_a_first_signal_stops_the_run_cleanly_and_a_second_one_exits_at_once",),
+    ),
+    Plant(
+        "a results table that cannot be written is told as the ledger that could not be written",
+        "batchgen/cli/runner.py",
+        '                    f"could not write {out.results} (',
+        '                    f"could not write {out.ledger} (',
+        (
+            "tests/e2e/test_promises_output.py::test_a_results_table_that_cannot_be_written_is_told_and_the_paid_videos_and_exit_code_stand",
+        ),
+    ),
+    Plant(
+        "a folder of another account's key stops the run with exit 1, not 2 (AccountChanged no longer an InputError)",
+        "batchgen/errors.py",
+        "class AccountChanged(InputError):",
+        "class AccountChanged(BatchgenError):",
+        ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
+    ),
+    Plant(
+        "a manifest's problems listed once for an images block are also counted as 'not shown'",
+        "batchgen/errors.py",
+        "if (hidden := count - len(problems) - repeats) > 0:",
+        "if (hidden := count - len(problems)) > 0:",
+        (
+            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same",
+        ),
+    ),
+    Plant(
+        "a manifest error counts only the problems it lists, not every one found",
+        "batchgen/errors.py",
+        "        count = max(total or 0, len(problems))",
+        "        count = len(problems)",
+        (
+            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same",
+        ),
+    ),
+    Plant(
+        "the ledger's record of an API error leaves out its HTTP status",
+        "batchgen/errors.py",
+        '        if self.status is not None:\n            record["http"] = self.status\n',
+        "",
+        (
+            "tests/engine/test_submitter_outcomes.py::test_an_unknown_submit_found_in_the_history_is_attached_and_carries_no_error_from_then_on",
+        ),
+    ),
+    Plant(
+        "the ledger's record of an error without a detail of its own says nothing of what happened (detail null)",
+        "batchgen/errors.py",
+        'record["detail"] = self.detail if self.detail is not None else str(self)',
+        'record["detail"] = self.detail',
+        (
+            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happened",
+        ),
+    ),
+    Plant(
+        "a 429 carries no HTTP status: its ledger record and the history's spell message say 'no answer'",
+        "batchgen/errors.py",
+        "super().__init__(message, status=429, detail=detail)",
+        "super().__init__(message, detail=detail)",
+        (
+            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happened",
+        ),
+    ),
+    Plant(
+        "a held lock does not say which process holds it",
+        "batchgen/errors.py",
+        "        super().__init__(message)\n        self.pid = pid",
+        "        super().__init__(message)\n        self.pid = None",
+        ("tests/store/test_lease.py::test_a_held_lease_refuses_another_run_and_says_who_holds_it_for_how_long",),
+    ),
+    Plant(
+        "every download error is taken for a video gone from the server (written lost, not tried again)",
+        "batchgen/errors.py",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = True):",
+        ("tests/engine/test_downloader_units.py::test_a_failed_download_keeps_the_link_it_tried_for_the_next_run",),
+    ),
+    Plant(
+        "a manifest error no longer says nothing was submitted",
+        "batchgen/errors.py",
+        "problem{'s' if count != 1 else ''}; nothing was submitted\"\n        listed",
+        "problem{'s' if count != 1 else ''}\"\n        listed",
+        ("tests/test_manifest.py::test_bad_manifests_name_file_line_and_field",),
+    ),
+    Plant(
+        "a problem's field is not quoted or labelled (m.yaml:4: mode: ...)",
+        "batchgen/errors.py",
+        "            where += f\": field '{self.field}'\"",
+        '            where += f": {self.field}"',
+        ("tests/test_manifest.py::test_an_unknown_model_is_an_error_with_the_closest_name",),
+    ),
+    Plant(
+        "every network failure is taken to have reached the server: a submit surely never arrived is looked up",
+        "batchgen/errors.py",
+        "        super().__init__(message)\n        self.reached_server = reached_server",
+        "        super().__init__(message)\n        self.reached_server = True",
+        (
+            "tests/engine/test_submitter_outcomes.py::test_an_api_out_of_reach_leaves_a_submit_that_never_arrived_pending_and_one_that_may_have_submitting",
+        ),
+    ),
+    Plant(
+        "a request not in the history as asked (SpelledOtherwise) is no longer a NotFound to those that handle one",
+        "batchgen/errors.py",
+        "class SpelledOtherwise(NotFound):",
+        "class SpelledOtherwise(PermanentError):",
+        ("tests/api/test_worlds_answers.py::test_jobs_belong_to_the_account_of_the_key_that_made_them",),
+    ),
+    Plant(
+        "the run never checks whose account the folder's jobs in flight belong to (another key's are resumed blind)",
+        "batchgen/cli/runner.py",
+        "            if check_account:\n",
+        "            if False:\n",
+        ("tests/e2e/test_api_worlds.py::test_a_revoked_key_stops_the_run_and_the_same_accounts_new_key_finishes_it",),
+    ),
+    Plant(
+        "the results table is written from the ledger as the run began, not as it ended",
+        "batchgen/cli/runner.py",
+        "                await opened.write_results(final)",
+        "                await opened.write_results(replay.jobs)",
+        ("tests/e2e/test_run.py::test_quick_start_example_with_simulate",),
+    ),
+    Plant(
+        "the run's API client never gets api.request_timeout_s: every call waits the default 30 s whatever is set",
+        "batchgen/cli/runner.py",
+        "            request_timeout_s=api.request_timeout_s,\n",
+        "",
+        ("tests/cli/test_audit_runner.py::test_the_configs_api_section_reaches_the_client_the_run_calls_with",),
+    ),
+    Plant(
+        "the run's API client never gets api.key_env: a refused key is told as $SEGMIND_API_KEY's (one replaced)",
+        "batchgen/cli/runner.py",
+        "            key_env=api.key_env,\n",
+        "",
+        (
+            "tests/cli/test_audit_runner.py::test_a_refused_key_is_told_by_the_variable_the_config_names",
+            "tests/cli/test_audit_runner.py::test_the_configs_api_section_reaches_the_client_the_run_calls_with",
+        ),
+    ),
+    Plant(
+        "a bad value kept in OUT/.batchgen/options.json is blamed on its flag, one the operator never gave",
+        "batchgen/config.py",
+        "origin[section, key] = (origins or {}).get((section, key)) or flag",
+        "origin[section, key] = flag",
+        (
+            "tests/cli/test_audit_options.py::test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not_on_a_flag_never_given",
+        ),
+    ),
+    # --------------------------------------- audits: manifests, the YAML reader, job states, model specs
+    Plant(
+        "a done row now of another model whose image is gone is taken as the job made: it goes on without its image",
+        "batchgen/manifest.py",
+        '        if rec is None or rec.get("state") not in settled or rec.get("model") != model:',
+        '        if rec is None or rec.get("state") not in settled:',
+        (
+            "tests/test_audit_manifest.py::"
+            "test_a_row_whose_job_the_folder_made_with_another_model_still_needs_its_image",
+        ),
+    ),
+    Plant(
+        "a done row that now names another, missing image is taken as the old job (a typo'd path goes unsaid)",
+        "batchgen/manifest.py",
+        'or value.strip() != ref.get("file"):',
+        "or False:",
+        (
+            "tests/test_audit_manifest.py::"
+            "test_a_row_that_now_names_another_image_that_is_not_there_is_an_error_not_the_old_job",
+        ),
+    ),
+    Plant(
+        "a repeated row whose jobs the folder made from different images is taken as done when its image is gone",
+        "batchgen/manifest.py",
+        '        if recorded is not None and {k: r["sha256"] for k, (_, r) in refs.items()} != {',
+        '        if False and {k: r["sha256"] for k, (_, r) in refs.items()} != {',
+        (
+            "tests/test_audit_manifest.py::"
+            "test_a_repeated_row_whose_jobs_the_folder_made_from_different_images_still_needs_its_image",
+        ),
+    ),
+    Plant(
+        "a YAML key that reads as a boolean or number (yes, 1.50, ~) becomes True, 1.5, None: sent under another name",
+        "batchgen/yaml_reader.py",
+        "            text = str(event.value) if isinstance(event, yaml.ScalarEvent) else str(value)",
+        "            text = str(value)",
+        (
+            "tests/test_audit_yaml_reader.py::"
+            "test_a_key_that_reads_as_a_boolean_number_or_null_stays_the_text_it_was_written_as",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' gives an image's largest side as its smallest (at least 4000 px a side)",
+        "batchgen/models/spec.py",
+        '            parts.append(f"at least {self.min_side_px} px a side")',
+        '            parts.append(f"at least {self.max_side_px} px a side")',
+        (
+            "tests/models/test_audit_spec.py::"
+            "test_an_images_smallest_and_largest_side_are_each_listed_as_the_spec_limits_them",
+        ),
+    ),
+    Plant(
+        "a rule's listing says it needs the parameters it refuses",
+        "batchgen/models/spec.py",
+        '            parts.append("refuses " + ", ".join(self.absent))',
+        '            parts.append("needs " + ", ".join(self.absent))',
+        (
+            "tests/models/test_audit_spec.py::"
+            "test_a_rule_is_listed_with_each_value_it_takes_what_it_needs_what_it_refuses_and_its_one_of",
+        ),
+    ),
+    Plant(
+        "a rule's listing joins the values it takes with 'and' (mode is 'std' and 'pro'), though any one sets it off",
+        "batchgen/models/spec.py",
+        '    return " or ".join(_show(v) for v in values)',
+        '    return " and ".join(_show(v) for v in values)',
+        (
+            "tests/models/test_audit_spec.py::"
+            "test_a_rule_is_listed_with_each_value_it_takes_what_it_needs_what_it_refuses_and_its_one_of",
+        ),
+    ),
+    Plant(
+        "a list parameter of no item type is listed as a 'list of None'",
+        "batchgen/models/spec.py",
+        "            parts = [f\"list of {self.items or 'string'}\"]",
+        '            parts = [f"list of {self.items}"]',
+        ("tests/models/test_audit_spec.py::test_a_list_that_names_no_item_type_is_listed_as_a_list_of_text",),
+    ),
+    Plant(
+        "a list's limit on each item's length is left out of its listing",
+        "batchgen/models/spec.py",
+        '                parts.append(f"each at most {self.item_max_length} characters")',
+        "                pass",
+        ("tests/models/test_audit_spec.py::test_a_lists_limit_on_each_items_length_is_listed",),
+    ),
+    Plant(
+        "an image field's formats are always listed as jpeg/png: a field that takes webp is said to refuse it",
+        "batchgen/models/spec.py",
+        "URL or data: URI ({'/'.join(self.formats) or 'jpeg/png'})",
+        "URL or data: URI ({'jpeg/png'})",
+        ("tests/models/test_audit_spec.py::test_an_image_field_that_takes_webp_is_listed_with_every_format_it_takes",),
+    ),
+    Plant(
+        "repeat: 1000, the documented most, is refused",
+        "batchgen/manifest.py",
+        "not 1 <= value <= MAX_REPEAT:",
+        "not 1 <= value < MAX_REPEAT:",
+        ("tests/test_manifest_forms.py::test_bad_ids_repeats_and_reused_ids_are_named",),
+    ),
+    Plant(
+        "meta.NAME annotations are kept in the job's parameters: sent to the API and part of its identity",
+        "batchgen/manifest.py",
+        "        meta = {k[len(META) :]: str(fields.pop(k))",
+        "        meta = {k[len(META) :]: str(fields.get(k))",
+        (
+            "tests/test_manifest_forms.py::"
+            "test_a_csv_takes_its_model_from_a_comment_and_repeats_rows_with_their_annotations",
+        ),
+    ),
+    Plant(
+        "a misspelt top-level key (tasks:, default:) is dropped in silence",
+        "batchgen/manifest.py",
+        '            bad.add(root.key_lines[key], key, f"unknown top-level key; use {known}")',
+        "            pass",
+        ("tests/test_manifest_forms.py::test_yaml_problems_in_full",),
+    ),
+    Plant(
+        "a CSV cell with a stray quote is read loosely: its row runs into the next rows in silence",
+        "batchgen/manifest.py",
+        '    reader = csv.reader(io.StringIO(text, newline=""), strict=True)',
+        '    reader = csv.reader(io.StringIO(text, newline=""))',
+        ("tests/test_manifest_forms.py::test_csv_problems_in_full",),
+    ),
+    Plant(
+        "a default of false (kling-2.6's generate_audio) is left out: a silent job is priced at the dearest row",
+        "batchgen/models/spec.py",
+        "if p.default is not None}",
+        "if p.default}",
+        (
+            "tests/models/test_price_edges.py::"
+            "test_a_checked_job_is_priced_by_its_row_though_its_duration_goes_on_the_wire_as_text",
+        ),
+    ),
+    Plant(
+        "a published range's lower end is taken as the highest price: unpriced jobs estimated low (spend cap passed)",
+        "batchgen/models/spec.py",
+        "            known.append(self.range[1])",
+        "            known.append(self.range[0])",
+        ("tests/test_params.py::test_a_combination_the_page_does_not_price_counts_at_the_highest_price_and_says_so",),
+    ),
+    Plant(
+        "a derived id hashes non-ASCII text escaped: each non-English row of an old folder gets a new id (paid again)",
+        "batchgen/jobs.py",
+        'separators=(",", ":"), ensure_ascii=False)',
+        'separators=(",", ":"))',
+        ("tests/test_manifest.py::test_a_derived_id_is_the_same_from_one_batchgen_to_the_next",),
+    ),
+    Plant(
+        "deferred jobs count as unfinished: a folder of jobs held back by a stop is judged as one still at work",
+        "batchgen/jobs.py",
+        "UNFINISHED = IN_FLIGHT | {JobState.PENDING}",
+        "UNFINISHED = IN_FLIGHT | {JobState.PENDING, JobState.DEFERRED}",
+        ("tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_is_judged_from_its_jobs",),
+    ),
+    Plant(
+        "a completed job whose video is gone may not go back to downloading: the re-run that fetches it crashes",
+        "batchgen/jobs.py",
+        "    JobState.COMPLETED: frozenset({JobState.DOWNLOADING, JobState.SUBMITTING, JobState.PENDING}),",
+        "    JobState.COMPLETED: frozenset({JobState.SUBMITTING, JobState.PENDING}),",
+        ("tests/e2e/test_crash.py::test_a_lost_video_is_fetched_again_without_resubmitting",),
+    ),
+    Plant(
+        "a local image of a base64 field goes inline as a data: URI and one of a URL field as bare base64",
+        "batchgen/models/spec.py",
+        '        return "base64" if self.wire == "base64" else "data_uri"',
+        '        return "data_uri" if self.wire == "base64" else "base64"',
+        (
+            "tests/models/test_catalogue.py::"
+            "test_an_image_fields_inline_form_is_checked_and_defaults_from_its_wire_form",
+        ),
     ),
 )
 

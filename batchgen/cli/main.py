@@ -536,7 +536,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "limits": {"concurrency": args.concurrency, "requests_per_minute": args.rpm, "max_spend_usd": args.max_spend},
         "output": {"dir": args.out},
     }
-    settings = load_settings(args.config, overrides=overrides)
+    kept = getattr(args, "options", None)
+    settings = load_settings(args.config, overrides=overrides, origins=None if kept is None else kept.origins())
     catalogue.use([*settings.models.files, *getattr(args, "models", [])])
     return settings
 

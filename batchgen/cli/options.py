@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import load_settings
+from ..config import FLAGS, load_settings
 from ..errors import InputError, ManifestError, StorageError
 from ..jobs import JobSpec
 from ..store.files import write_atomically
@@ -130,6 +130,16 @@ class Options:
 
     values: dict[str, Any]
     from_folder: list[str] = field(default_factory=list)  # flags taken from the kept file
+    kept_in: Path | None = None  # ... that file
+
+    def origins(self) -> dict[tuple[str, str], str]:
+        """Where each setting taken from the kept file came from, to blame it in an error (not its flag, which
+        the operator did not give)."""
+        return {
+            key: f"{self.kept_in} ({flag} kept there by an earlier run; give {flag} to replace it)"
+            for key, flag in FLAGS.items()
+            if flag in self.from_folder
+        }
 
     def flags(self) -> list[str]:
         """The options as command-line words, in a fixed order."""
@@ -155,16 +165,20 @@ def options_file(out: str | Path, shard: str = "") -> Path:
     return state_dir(out) / (f"options.{shard}.json" if shard else FILE)
 
 
+def kept_file(out: str | Path, shard: str = "") -> Path:
+    """The file a folder's options, or one shard's, are taken up from: a shard without its own takes the
+    folder's, as a folder of an earlier version kept them."""
+    path = options_file(out, shard)
+    return options_file(out) if shard and not path.exists() else path
+
+
 def load_kept(out: str | Path, shard: str = "") -> dict[str, Any]:
-    """The kept options of a folder, or of one shard of it ({} when there are none; a shard without its own
-    takes the folder's, as a folder of an earlier version kept them).
+    """The kept options of a folder, or of one shard of it ({} when there are none: :func:`kept_file`).
 
     A file that cannot be read is an error, not an empty one: it may hold the
     folder's spend cap, and a run must never go on without it unnoticed.
     """
-    path = options_file(out, shard)
-    if shard and not path.exists():
-        path = options_file(out)
+    path = kept_file(out, shard)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -211,6 +225,7 @@ def take_up(args: argparse.Namespace) -> Options:
         raise InputError(f"--out {out} is a file, not a folder; give a folder for the videos (it is made if needed)")
     shard = parse_shard(args.shard, count=args.shards).name if getattr(args, "shard", None) else ""
     merged = merge(given, {} if is_object_url(str(out)) else load_kept(out, shard))  # kept with a local folder only
+    merged.kept_in = None if is_object_url(str(out)) else kept_file(out, shard)
     for name, value in merged.values.items():
         # a value from the environment is kept and in the resume line, but the settings read it from the
         # environment themselves (so a bad one is blamed on its variable)

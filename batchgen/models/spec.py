@@ -163,12 +163,6 @@ class Price:
             known.append(self.range[1])
         return max(known, default=0.0)
 
-    def lowest(self) -> float:
-        known = [row.usd for row in self.table]
-        if self.range:
-            known.append(self.range[0])
-        return min(known, default=0.0)
-
 
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
