@@ -737,8 +737,9 @@ def test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_s
     # Two slots; job-001's POST is answered 502 before anything is made, while job-000 runs for about 25 minutes.
     # Only a request of ours sent after the lost submit, listed, shows the history caught up with it, and
     # none can go until job-000 ends and frees its slot.  The look-ups ran out after about nine minutes and
-    # left job-001 for a re-run (exit 6), though this run sent job-002 a quarter of an hour later.
-    server = sim(seed=6, history_lag_s=30.0, model_latency_s={"kling-text2video": 1500.0})
+    # left job-001 for a re-run (exit 6), though this run sent job-002 a quarter of an hour later.  Time runs
+    # 500-fold: at 2,000, four test workers on two cores stretched a look-up's round trips past its patience.
+    server = sim(seed=6, history_lag_s=30.0, model_latency_s={"kling-text2video": 1500.0}, time_scale=500.0)
     server.state.script("submit_error_before", after=1)  # job-001's POST, not job-000's
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
     out = tmp_path / "out"
