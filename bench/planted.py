@@ -7287,6 +7287,24 @@ PLANTS = (
             "test_an_image_fields_inline_form_is_checked_and_defaults_from_its_wire_form",
         ),
     ),
+    Plant(
+        "jobs made and left unfetched at the end are not told apart from the spend (it reads as all that was charged)",
+        "batchgen/report/summary.py",
+        "    if report.uncounted:\n",
+        "    if False:\n",
+        (
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
+        ),
+    ),
+    Plant(
+        "the jobs left unfetched that the summary tells apart include those whose cost an answer reported",
+        "batchgen/engine/run.py",
+        "job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)",
+        "job.request_id and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED)",
+        (
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
+        ),
+    ),
 )
 
 

@@ -54,7 +54,7 @@ class RunReport:
     the preflight ``balance`` and its warning; the poller ``balance`` from a
     result; the downloader ``job_seconds``; ``engine.resume`` ``skipped``,
     ``reattached`` and ``refetched``; ``Run`` the totals at the end (``states``, ``failures``,
-    ``left``, ``left_earlier``, ``unsettled``, ``spend``, ``requests``, ``rate_limited``); the
+    ``left``, ``left_earlier``, ``unsettled``, ``spend``, ``uncounted``, ``requests``, ``rate_limited``); the
     CLI ``media_warnings``, ``refused`` (both read off the ledger at the end), ``report_page`` and its own
     ``warnings``.
 
@@ -82,6 +82,8 @@ class RunReport:
     stop_detail: str | None = None
     balance: float | None = None
     spend: float = 0.0
+    uncounted: int = 0  # jobs made (a request id) and not fetched at the end, their charge not yet reported ...
+    uncounted_usd: float = 0.0  # ... and what the catalogue prices them at (not in ``spend``)
     submitted: int = 0
     unsettled: int = 0
     refused: int = 0  # failed jobs the API refused as sent (a 4xx but 422 to the submit): never made, never charged

@@ -266,6 +266,12 @@ class Run:
         report = self.report
         report.states = Counter(str(job.state) for job in self.jobs)
         report.spend = self.book.spend
+        made = [
+            job
+            for job in self.jobs
+            if job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)
+        ]
+        report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
         report.requests = self.gateway.requests
         report.rate_limited = self.budget.throttled
         report.failures = [

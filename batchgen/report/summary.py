@@ -205,6 +205,12 @@ def summary_lines(
         f"  spend ${paid:.2f} in {f'shard {shard}' if shard else 'this folder'}; {report.requests} API requests "
         f"now, {report.rate_limited} answered 429"
     )
+    if report.uncounted:
+        were = "job made and not fetched is" if report.uncounted == 1 else "jobs made and not fetched are"
+        lines.append(
+            f"  {report.uncounted} {were} not in that spend, their charge not yet reported: about "
+            f"${report.uncounted_usd:.2f} more at the catalogue's prices, charged for each that completes"
+        )
     if unsettled := report.states.get("submitting", 0):
         lines.append("  " + unknown_outcome(unsettled, report.unsettled))
     if report.job_seconds:

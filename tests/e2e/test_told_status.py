@@ -378,3 +378,27 @@ def test_status_of_another_manifest_names_the_run_of_that_manifest_for_its_jobs_
     # the command named is the one that sends them
     assert run_batch(other, out, server, monkeypatch=monkeypatch) == 0
     assert len(server.state.submissions) == 5
+
+
+def test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # Every result is redirected away and there is no history: the three jobs are made (and charged as they
+    # finish) but never fetched, so no answer reports their cost.  The spend line counts none of them; the
+    # summary says so, and what they come to.
+    server = sim(redirect_routes=frozenset({"result"}), history="off", nonterminal_result="error-400")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    assert run_batch(manifest, tmp_path / "out", server, monkeypatch=monkeypatch) == 6
+    printed = capsys.readouterr().out
+    assert "spend $0.00 in this folder" in printed
+    charged = server.state.total_charged()
+    assert charged == pytest.approx(3 * 0.28)
+    assert (
+        f"3 jobs made and not fetched are not in that spend, their charge not yet reported: about ${charged:.2f} "
+        "more at the catalogue's prices, charged for each that completes"
+    ) in printed
+    # Where every job is fetched, the spend is all that was charged, and no such line is written.
+    plain = sim()
+    assert run_batch(manifest, tmp_path / "plain", plain, monkeypatch=monkeypatch) == 0
+    printed = capsys.readouterr().out
+    assert f"spend ${plain.state.total_charged():.2f} in this folder" in printed and "not in that spend" not in printed
