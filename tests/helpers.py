@@ -529,3 +529,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _Captured(Exception):
+    pass
+
+
+def simulator_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> SimConfig:
+    """The ``SimConfig`` that ``batchgen simulate ARGV`` would serve (its server is never started)."""
+    seen: dict[str, SimConfig] = {}
+
+    def capture(config: SimConfig, **_: object) -> None:
+        seen["config"] = config
+        raise _Captured
+
+    monkeypatch.setattr("batchgen.simulator.SimServer", capture)
+    with pytest.raises(_Captured):
+        run_cli("simulate", *argv)
+    return seen["config"]
+
+
+def opened_fds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every file descriptor ``os.open`` hands out from now on (to check that each is closed)."""
+    opened: list[int] = []
+    real_open = os.open
+
+    def tracked_open(*args: Any, **kwargs: Any) -> int:
+        fd = real_open(*args, **kwargs)
+        opened.append(fd)
+        return fd
+
+    monkeypatch.setattr(os, "open", tracked_open)
+    return opened

@@ -6,25 +6,7 @@ from __future__ import annotations
 import pytest
 
 from batchgen.cli.arguments import build_parser
-from batchgen.simulator import SimConfig
-from tests.helpers import many_jobs_yaml, run_cli, write
-
-
-class _Stop(Exception):
-    pass
-
-
-def _simulator_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> SimConfig:
-    seen: dict[str, SimConfig] = {}
-
-    def capture(config: SimConfig, **_: object) -> None:
-        seen["config"] = config
-        raise _Stop
-
-    monkeypatch.setattr("batchgen.simulator.SimServer", capture)
-    with pytest.raises(_Stop):
-        run_cli("simulate", *argv)
-    return seen["config"]
+from tests.helpers import many_jobs_yaml, run_cli, simulator_config, write
 
 
 @pytest.mark.parametrize("flag", ["--time-scale", "--progress-every"])
@@ -56,7 +38,7 @@ def test_a_run_pays_again_only_when_a_flag_says_so():
 
 
 def test_the_simulator_without_flags_plays_the_documented_account(monkeypatch):
-    config = _simulator_config(monkeypatch)
+    config = simulator_config(monkeypatch)
     assert config.credits == 1000.0 and config.credits_status == 406
     assert config.expiry_s == 3600.0 and config.rate_window_s == 60.0 and config.rpm is None
     assert config.time_scale == 1.0 and config.history == "on"
@@ -65,7 +47,7 @@ def test_the_simulator_without_flags_plays_the_documented_account(monkeypatch):
 
 
 def test_the_simulator_starts_an_account_with_no_credits_when_told_zero(monkeypatch, capsys):
-    assert _simulator_config(monkeypatch, "--credits", "0").credits == 0.0
+    assert simulator_config(monkeypatch, "--credits", "0").credits == 0.0
     with pytest.raises(SystemExit) as refused:
         build_parser().parse_args(["simulate", "--credits", "-1"])
     assert refused.value.code == 2

@@ -5,29 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from batchgen.simulator import SimConfig
-from tests.helpers import run_cli
-
-
-class _Stop(Exception):
-    pass
-
-
-def _config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> SimConfig:
-    seen: dict[str, SimConfig] = {}
-
-    def capture(config: SimConfig, **_: object) -> None:
-        seen["config"] = config
-        raise _Stop
-
-    monkeypatch.setattr("batchgen.simulator.SimServer", capture)
-    with pytest.raises(_Stop):
-        run_cli("simulate", *argv)
-    return seen["config"]
+from tests.helpers import run_cli, simulator_config
 
 
 def test_the_simulators_key_and_429_flags_reach_its_config(monkeypatch):
-    config = _config(
+    config = simulator_config(
         monkeypatch, "--api-key", "SG_first", "--api-key", "SG_more", "--second-key", "SG_same",
         "--other-account-key", "SG_theirs", "--revoke-after", "3", "--retry-after",
     )  # fmt: skip
@@ -35,7 +17,7 @@ def test_the_simulators_key_and_429_flags_reach_its_config(monkeypatch):
     assert config.key_accounts == {"SG_same": "main", "SG_theirs": "other"}
     assert (config.revoke_key, config.revoke_after_submits) == ("SG_first", 3)
     assert config.rate_hint == "both"
-    plain = _config(monkeypatch, "--rate-hint", "none")
+    plain = simulator_config(monkeypatch, "--rate-hint", "none")
     assert plain.rate_hint == "none" and plain.revoke_key is None and plain.key_accounts == {}
     assert plain.api_keys == {"SG_0123456789abcdef"} and plain.credits == 1000.0
 

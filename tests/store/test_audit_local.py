@@ -9,6 +9,7 @@ import pytest
 from batchgen.errors import LockHeld
 from batchgen.store.local import OutputDir
 from batchgen.store.shards import Shard
+from tests.helpers import opened_fds
 
 
 def test_a_shard_held_by_another_run_is_named_by_its_own_folder_and_the_other_shard_stays_free(tmp_path):
@@ -33,15 +34,8 @@ def test_a_lock_refused_because_another_run_holds_it_keeps_no_file_open(tmp_path
     first = OutputDir(tmp_path / "out")
     first.prepare()
     first.lock()
-    opened: list[int] = []
-    real_open = os.open
+    opened = opened_fds(monkeypatch)
 
-    def tracked_open(*args, **kwargs) -> int:
-        fd = real_open(*args, **kwargs)
-        opened.append(fd)
-        return fd
-
-    monkeypatch.setattr(os, "open", tracked_open)
     for _ in range(3):  # a crontab line or a retrying script tries again and again
         with pytest.raises(LockHeld):
             OutputDir(tmp_path / "out").lock()

@@ -27,6 +27,7 @@ from batchgen.store.mp4 import mp4_problem, spool_verified
 from batchgen.store.output import live_runs
 from batchgen.store.results import neutralise, render_results
 from batchgen.store.shards import Shard
+from tests.helpers import opened_fds
 
 
 def video(out: OutputDir, name: str, data: bytes) -> tuple[Path, int, str, int]:
@@ -709,18 +710,11 @@ def test_unlocking_a_folder_never_locked_or_whose_lock_cannot_be_wiped_is_harmle
 def test_a_lock_that_fails_for_another_reason_says_so_and_keeps_no_file_open(tmp_path, monkeypatch):
     out = OutputDir(tmp_path / "out")
     out.prepare()
-    opened: list[int] = []
-    real_open = os.open
-
-    def tracked_open(*args, **kwargs) -> int:
-        fd = real_open(*args, **kwargs)
-        opened.append(fd)
-        return fd
+    opened = opened_fds(monkeypatch)
 
     def no_locks(fd: int, op: int) -> None:
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(os, "open", tracked_open)
     monkeypatch.setattr(fcntl, "flock", no_locks)
     with pytest.raises(StorageError) as caught:
         out.lock()
