@@ -455,6 +455,17 @@ def status_summary(
     outside = len(replay.jobs) - len(jobs)
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
+    made = sum(  # (the folder's, as its spend is)
+        1
+        for rec in replay.jobs.values()
+        if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None
+    )
+    spent = f"  spend ${spend:.2f}" + (
+        f"; {made} {'job' if made == 1 else 'jobs'} made and not fetched {'is' if made == 1 else 'are'} not in it, "
+        "their charge not yet reported"
+        if made
+        else ""
+    )
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():
@@ -475,7 +486,7 @@ def status_summary(
     finished = states.get("completed", 0) == total and bool(jobs) and not unseen and not changed and not unread
     # which set it counts, said plainly: the manifest's jobs when the manifest is known, else the ledger's (as the
     # report does: every job the folder recorded, rows since removed and other manifests' included)
-    lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", f"  spend ${spend:.2f}"]
+    lines = [f"{root}: {len(jobs)} jobs in the ledger: {_counts_line(states)}", spent]
     if never_submitted is not None:
         lines[0] = f"{root}: {total} jobs in the manifest: {_counts_line(states)}" + (
             f", {never_submitted} never submitted" if never_submitted else ""
@@ -500,7 +511,7 @@ def status_summary(
         lines.insert(1, f"  {outside} more job{'s' if outside != 1 else ''} in the ledger not in the manifest "
                         f"(rows removed, or another manifest's): counted in the spend alone{also}")  # fmt: skip
         if not jobs:
-            lines.insert(2, f"  spend ${spend:.2f}")
+            lines.insert(2, spent)
     if unread:
         lines.insert(
             1,

@@ -397,8 +397,13 @@ def test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_th
         f"3 jobs made and not fetched are not in that spend, their charge not yet reported: about ${charged:.2f} "
         "more at the catalogue's prices, charged for each that completes"
     ) in printed
+    assert run_cli("status", str(tmp_path / "out")) == 0
+    told = capsys.readouterr().out
+    assert "spend $0.00; 3 jobs made and not fetched are not in it, their charge not yet reported" in told
     # Where every job is fetched, the spend is all that was charged, and no such line is written.
     plain = sim()
     assert run_batch(manifest, tmp_path / "plain", plain, monkeypatch=monkeypatch) == 0
     printed = capsys.readouterr().out
     assert f"spend ${plain.state.total_charged():.2f} in this folder" in printed and "not in that spend" not in printed
+    assert run_cli("status", str(tmp_path / "plain")) == 0
+    assert "not fetched" not in capsys.readouterr().out
