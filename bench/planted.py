@@ -7314,6 +7314,305 @@ PLANTS = (
             "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
         ),
     ),
+    # --------------------------------------- audits: the report's axis, charts, timeline, index and summary
+    Plant(
+        "a job that finished as a run ended is drawn across the cut, at the next run's start",
+        "batchgen/report/axis.py",
+        "        if t <= seg.end:",
+        "        if t < seg.end:",
+        ("tests/report/test_audit_axis.py::test_the_last_moment_of_a_run_is_drawn_at_its_end_not_across_the_cut",),
+    ),
+    Plant(
+        "a moment in the idle gap between runs is drawn at the end of the run before, not at the next one's start",
+        "batchgen/report/axis.py",
+        "            return self.segments[i + 1].offset",
+        "            return seg.offset + seg.length",
+        (
+            "tests/report/test_audit_axis.py::test_a_moment_in_the_idle_gap_between_runs_is_drawn_at_the_start_of_the"
+            "_next_run",
+        ),
+    ),
+    Plant(
+        "the charts' axis counts real seconds, not the run's own clock (--simulate's scale dropped)",
+        "batchgen/report/axis.py",
+        "return seg.offset + (t - seg.start) * seg.scale",
+        "return seg.offset + (t - seg.start)",
+        ("tests/report/test_audit_axis.py::test_inside_a_run_time_is_counted_on_the_runs_own_clock",),
+    ),
+    Plant(
+        "the charts' axis label counts one idle gap more than it cut",
+        "batchgen/report/axis.py",
+        "{len(self.segments) - 1} idle gap(s)",
+        "{len(self.segments)} idle gap(s)",
+        ("tests/report/test_report_truth.py::test_charts_of_a_resumed_folder_share_one_run_time_axis_with_gaps_cut",),
+    ),
+    Plant(
+        "a run without a pace file is cut into runs wherever its lines span more than the idle gap",
+        "batchgen/report/axis.py",
+        "if loose and t - loose[-1][1] <= IDLE_GAP_S:",
+        "if loose and t - loose[-1][0] <= IDLE_GAP_S:",
+        ("tests/report/test_audit_axis.py::test_ledger_moments_never_further_apart_than_the_idle_gap_make_one_run",),
+    ),
+    Plant(
+        "a shard's run inside another's span cuts the stretch they make short",
+        "batchgen/report/axis.py",
+        "                merged[-1][1] = max(merged[-1][1], b)",
+        "                merged[-1][1] = b",
+        (
+            "tests/report/test_audit_axis.py::test_a_shorter_run_inside_a_longer_one_does_not_shorten_the_stretch_the"
+            "y_make",
+        ),
+    ),
+    Plant(
+        "a sampled gantt says it shows every job",
+        "batchgen/report/charts.py",
+        'ax.set_ylabel(f"{len(shown)} of {len(timed)} jobs" if len(shown) < len(timed) else f"{len(timed)} jobs")',
+        'ax.set_ylabel(f"{len(shown)} jobs")',
+        ("tests/report/test_audit_charts.py::test_a_sampled_gantt_says_how_many_of_the_jobs_it_shows",),
+    ),
+    Plant(
+        "the requests chart counts 429s as the running totals summed",
+        "batchgen/report/charts.py",
+        "marks.append((b.t, rate, b.throttled - a.throttled))",
+        "marks.append((b.t, rate, b.throttled))",
+        (
+            "tests/report/test_audit_charts.py::test_the_429_count_on_the_requests_chart_is_the_429s_answered_not_the"
+            "_running_totals_summed",
+        ),
+    ),
+    Plant(
+        "an expired job is not marked on the gantt",
+        "batchgen/report/charts.py",
+        '        if row.state in ("failed", "expired") and row.updated_at is not None:',
+        '        if row.state == "failed" and row.updated_at is not None:',
+        ("tests/report/test_audit_charts.py::test_an_expired_job_is_marked_on_the_gantt_as_a_failed_one_is",),
+    ),
+    Plant(
+        "a failed job's bar runs to the end of the chart, not to when it failed",
+        "batchgen/report/charts.py",
+        'done = row.detected_at or (row.updated_at if row.state in ("failed", "expired") else None) or end',
+        "done = row.detected_at or end",
+        ("tests/report/test_audit_charts.py::test_a_failed_jobs_bar_ends_where_it_failed_not_at_the_end_of_the_chart",),
+    ),
+    Plant(
+        "the spend chart draws each video's cost, not the cumulative spend",
+        "batchgen/report/charts.py",
+        "        total += cost or 0.0",
+        "        total = cost or 0.0",
+        ("tests/report/test_audit_charts.py::test_the_spend_chart_climbs_to_the_whole_spend_of_the_videos_made",),
+    ),
+    Plant(
+        "the requests chart takes a later run's reset counters for a rate across the idle gap",
+        "batchgen/report/charts.py",
+        "        if a.run != b.run or b.t <= a.t:",
+        "        if b.t <= a.t:",
+        ("tests/report/test_report.py::test_request_rates_are_per_minute_of_run_time_with_429s_marked",),
+    ),
+    Plant(
+        "the report leaves out what a job made anew paid before",
+        "batchgen/report/timeline.py",
+        '        row.paid_before = _number(record.get("paid_before")) or 0.0',
+        "        row.paid_before = 0.0",
+        ("tests/report/test_report.py::test_the_pages_spend_is_every_charge_the_ledger_holds_as_status_says",),
+    ),
+    Plant(
+        "processing_at is taken as the moment the result was seen, not the server's queue time",
+        "batchgen/report/timeline.py",
+        '        row.processing_at = parse_time(record.get("processing_at"))',
+        "        row.processing_at = at",
+        ("tests/report/test_report.py::test_timings_are_those_of_the_attempt_that_counts",),
+    ),
+    Plant(
+        "a job made anew keeps its earlier attempt's processing time",
+        "batchgen/report/timeline.py",
+        "    row.queued_at = row.processing_at = row.detected_at = row.downloaded_at = None",
+        "    row.queued_at = row.detected_at = row.downloaded_at = None",
+        ("tests/report/test_report.py::test_a_job_made_anew_keeps_no_timing_of_its_earlier_attempt",),
+    ),
+    Plant(
+        "a manifest row the ledger recorded is counted as never submitted",
+        "batchgen/report/timeline.py",
+        "    row.recorded = True",
+        "    pass",
+        (
+            "tests/report/test_report.py::test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_l"
+            "edgers_jobs",
+        ),
+    ),
+    Plant(
+        "the report lists a job held back by its changed image among the deferred",
+        "batchgen/report/timeline.py",
+        "        row.held = held_back(record)",
+        "        row.held = False",
+        (
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_"
+            "apart_from_deferred_ones",
+        ),
+    ),
+    Plant(
+        "'batchgen report' with only the manifest's ids calls every job outside the manifest",
+        "batchgen/report/timeline.py",
+        "        row.outside = wanted is not None and job_id not in wanted",
+        "        row.outside = wanted is not None and job_id not in given",
+        (
+            "tests/report/test_audit_timeline.py::test_a_report_given_only_the_manifests_ids_marks_outside_only_the_j"
+            "obs_whose_rows_are_gone",
+        ),
+    ),
+    Plant(
+        "index.parquet's timestamps cut to the whole second",
+        "batchgen/report/index.py",
+        "    return None if epoch is None else round(epoch * 1000)",
+        "    return None if epoch is None else int(epoch) * 1000",
+        ("tests/report/test_promises_units.py::test_every_column_of_a_completed_job",),
+    ),
+    Plant(
+        "index.parquet swaps media_width and media_height",
+        "batchgen/report/index.py",
+        '"media_width": media.width if media else None,\n            "media_height": media.height if media else None,',
+        '"media_width": media.height if media else None,\n            "media_height": media.width if media else None,',
+        ("tests/report/test_promises_units.py::test_every_column_of_a_completed_job",),
+    ),
+    Plant(
+        "index.parquet gives each warning's kind as its detail",
+        "batchgen/report/index.py",
+        '"warnings": [{"kind": w.get("kind"), "detail": w.get("detail")} for w in row.warnings],',
+        '"warnings": [{"kind": w.get("kind"), "detail": w.get("kind")} for w in row.warnings],',
+        ("tests/report/test_promises_units.py::test_every_column_of_a_completed_job",),
+    ),
+    Plant(
+        "index.parquet leaves an integer parameter written as 10.0 empty",
+        "batchgen/report/index.py",
+        "    if isinstance(value, float) and value.is_integer():\n        return int(value)\n",
+        "",
+        ("tests/report/test_promises_units.py::test_integer_columns_take_only_what_is_an_integer",),
+    ),
+    Plant(
+        "index.parquet's params_json holds the model's defaults, not the parameters as sent",
+        "batchgen/report/index.py",
+        '"params_json": json.dumps(row.params, sort_keys=True, ensure_ascii=False) if row.params else None,',
+        '"params_json": json.dumps(p, sort_keys=True, ensure_ascii=False) if row.params else None,',
+        (
+            "tests/report/test_promises_units.py::test_what_the_job_asked_for_wins_over_the_models_defaults_and_defau"
+            "lts_fill_only_the_gaps",
+        ),
+    ),
+    Plant(
+        "index.parquet's input_image names the job's video, not its input image",
+        "batchgen/report/index.py",
+        '"input_image": _text(image["file"]) if image else None,',
+        '"input_image": _text(row.file) if image else None,',
+        ("tests/e2e/test_images.py::test_a_folder_of_20_images_lists_every_bad_one_then_makes_the_good_ones",),
+    ),
+    Plant(
+        "the reasons past the eighth are counted one short (the ninth neither listed nor counted)",
+        "batchgen/report/summary.py",
+        "    if rest := groups[8:]:",
+        "    if rest := groups[9:]:",
+        (
+            "tests/report/test_summary_lines.py::test_more_than_eight_reasons_show_the_eight_most_frequent_and_count_"
+            "the_jobs_of_the_rest",
+        ),
+    ),
+    Plant(
+        "status counts a video's warnings, not the videos kept with warnings",
+        "batchgen/report/summary.py",
+        '            kinds = {w.get("kind") for w in rec.get("warnings") or [] if isinstance(w, dict)}',
+        '            kinds = [w.get("kind") for w in rec.get("warnings") or [] if isinstance(w, dict)]',
+        ("tests/report/test_audit_summary.py::test_a_video_kept_with_two_warnings_of_one_kind_counts_once",),
+    ),
+    Plant(
+        "the progress line leaves submits of unknown outcome out of the jobs in flight",
+        "batchgen/report/summary.py",
+        "f\"{states.get('submitted', 0) + states.get('submitting', 0)} in flight\",",
+        "f\"{states.get('submitted', 0)} in flight\",",
+        (
+            "tests/report/test_summary_lines.py::test_the_progress_line_counts_what_is_in_flight_the_pace_and_why_it_"
+            "waits",
+        ),
+    ),
+    Plant(
+        "the dry run's time estimate drops the last partial wave of jobs",
+        "batchgen/report/summary.py",
+        "    waves = math.ceil(len(jobs) / settings.limits.concurrency)",
+        "    waves = len(jobs) // settings.limits.concurrency",
+        (
+            "tests/report/test_summary_lines.py::test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_i"
+            "t_takes",
+        ),
+    ),
+    Plant(
+        "status calls a folder with no job recorded finished",
+        "batchgen/report/summary.py",
+        'finished = states.get("completed", 0) == total and bool(jobs) and not unseen',
+        'finished = states.get("completed", 0) == total and not unseen',
+        ("tests/report/test_audit_summary.py::test_a_folder_with_no_job_recorded_is_not_called_finished",),
+    ),
+    Plant(
+        "failure reasons are listed least frequent first",
+        "batchgen/report/summary.py",
+        "    ranked = sorted(by_reason.items(), key=lambda item: -len(item[1]))",
+        "    ranked = sorted(by_reason.items(), key=lambda item: len(item[1]))",
+        (
+            "tests/report/test_summary_lines.py::test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_"
+            "go_on",
+        ),
+    ),
+    Plant(
+        "the summary leaves submits of unknown outcome out of the jobs submitted now",
+        "batchgen/report/summary.py",
+        "    sent = report.submitted + report.unsettled\n",
+        "    sent = report.submitted\n",
+        (
+            "tests/report/test_summary_lines.py::test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_fro"
+            "m_failures",
+        ),
+    ),
+    Plant(
+        "submits of unknown outcome all from earlier runs are said to be '0 sent now'",
+        "batchgen/report/summary.py",
+        '    mixed = f" ({now} sent now)" if 0 < now < unknown else ""',
+        '    mixed = f" ({now} sent now)" if now < unknown else ""',
+        (
+            "tests/report/test_summary_lines.py::test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_fro"
+            "m_failures",
+        ),
+    ),
+    Plant(
+        "status says every job outside the manifest is in flight and fetched by the next run",
+        "batchgen/report/summary.py",
+        "        fetched = sum(1 for job_id, rec in replay.jobs.items() if job_id not in jobs and fetchable(rec))",
+        "        fetched = sum(1 for job_id, rec in replay.jobs.items() if job_id not in jobs)",
+        ("tests/e2e/test_told_status.py::test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it",),
+    ),
+    Plant(
+        "a reason's count is that of its examples (three at most)",
+        "batchgen/report/summary.py",
+        "    return [(reason, len(ids), ids[:3]) for reason, ids in ranked]",
+        "    return [(reason, len(ids[:3]), ids[:3]) for reason, ids in ranked]",
+        (
+            "tests/report/test_summary_lines.py::test_more_than_eight_reasons_show_the_eight_most_frequent_and_count_"
+            "the_jobs_of_the_rest",
+        ),
+    ),
+    Plant(
+        "the spend chart leaves out what a job made anew paid for its first request",
+        "batchgen/report/charts.py",
+        "if (spent := (r.cost or 0.0) + r.paid_before) and",
+        "if (spent := (r.cost or 0.0)) and",
+        (
+            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_anew_included",
+        ),
+    ),
+    Plant(
+        "the spend chart leaves out a charged job whose video was not fetched",
+        "batchgen/report/charts.py",
+        "(at := r.downloaded_at or r.detected_at or r.updated_at)",
+        "(at := r.downloaded_at)",
+        (
+            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_anew_included",
+        ),
+    ),
 )
 
 

@@ -206,7 +206,13 @@ def requests_svg(pace: Sequence[PacePoint], start: float, end: float, axis: RunA
 
 def spend_svg(rows: Sequence[JobRow], start: float, end: float, axis: RunAxis | None = None) -> str:
     axis = _axis(start, end, axis)
-    paid = sorted((r.downloaded_at, r.cost) for r in rows if r.downloaded_at is not None and r.cost)
+    # what each job was charged (an earlier request of a job made anew included), from when it was known: its
+    # video's download, else its result's (a charged job whose video was not fetched): the spend the page states
+    paid = sorted(
+        (at, spent)
+        for r in rows
+        if (spent := (r.cost or 0.0) + r.paid_before) and (at := r.downloaded_at or r.detected_at or r.updated_at)
+    )
     if not paid:
         return _empty("nothing has been paid for yet")
     scale, unit = _unit(axis.total)

@@ -126,7 +126,7 @@ def count_media_warnings(jobs: dict[str, dict[str, Any]]) -> Counter[str]:
 
 
 def _media_line(counts: Counter[str]) -> str:
-    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
 
 

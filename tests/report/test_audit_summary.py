@@ -31,5 +31,5 @@ def test_a_video_kept_with_two_warnings_of_one_kind_counts_once():
     kinds = line.removeprefix("  videos kept with warnings: ").removesuffix(
         " (not what was asked for; see report.html)"
     )
-    assert sorted(kinds.split(", ")) == ["1 aspect_mismatch", "1 duration_mismatch"]
+    assert kinds == "1 aspect_mismatch, 1 duration_mismatch"  # ties by name: the same line whatever the hash seed
     assert status["finished"] is True and "  all jobs completed" in status["lines"]
