@@ -113,7 +113,9 @@ class Poller(PollSchedule):
         self._comparing: set[str] = set()  # models whose first history link is being compared with a result
         self._held: dict[str, list[TrackedJob]] = {}  # per such model: jobs a sweep showed done, held meanwhile
         self._awaiting: dict[str, TrackedJob] = {}  # jobs whose first poll waits for the first sweep's answer
-        self._trial_missing: str | None = None  # the job whose result call, on trial, was answered 404 (its request id)
+        # the job whose result call, on trial, was answered 404 (its request id), and that answer: told once its
+        # status poll shows the record lives (a 404 of a record gone says nothing of how the endpoint answers)
+        self._trial_missing: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ inboxes
 
@@ -218,7 +220,8 @@ class Poller(PollSchedule):
         status = await self._ask(job, Priority.POLL, lambda: self.api.status(rid), urgent_at=urgent_at)
         if status is None:
             return
-        if self._trial_missing == rid:  # its record lives: the endpoint answers 404 for a job unfinished
+        if self._trial_missing is not None and self._trial_missing[0] == rid:  # its record lives: the endpoint
+            log.info(_RESULT_TRIAL_ENDED, self._trial_missing[1])  # answers 404 for a job unfinished
             self._trial_missing = None
         if status.state in UNFINISHED_STATES:
             self._unfinished(job, sent)
@@ -275,8 +278,9 @@ class Poller(PollSchedule):
             except (NotFound, BadResponse, RequestRejected, InsufficientCredits, ServerError, RouteTrouble) as exc:
                 if self.result_polls is None:
                     self.result_polls = False
-                    self._trial_missing = rid if isinstance(exc, NotFound) else None
-                    log.info("the result endpoint did not answer for an unfinished job (%s): polling status", exc)
+                    self._trial_missing = (rid, str(exc)) if isinstance(exc, NotFound) else None
+                    if self._trial_missing is None:
+                        log.info(_RESULT_TRIAL_ENDED, exc)
                 return False
             except TransientError:
                 self._unfinished(job, sent)  # unknown either way: try again later
@@ -380,10 +384,9 @@ class Poller(PollSchedule):
         try:
             value = await self.gateway.call(priority, fn, urgent_at=urgent_at, before=lambda: self.granted(job))
         except NotFound:
-            if self._trial_missing is not None and self._trial_missing == job.request_id:
+            if self._trial_missing is not None and self._trial_missing[0] == job.request_id:
                 # its status is gone too: the trial's 404 said the record was gone, not how the endpoint answers
                 self._trial_missing, self.result_polls = None, None
-                log.info("that job's record is gone: the result endpoint is tried again with the next job polled")
             self.record_gone_at(job.request_id or "", self.clock.now() - job.submitted_at)
             await self._record_gone(job)
             return None
@@ -476,6 +479,9 @@ class Poller(PollSchedule):
                 age,
                 self.plan.guard,
             )
+
+
+_RESULT_TRIAL_ENDED = "the result endpoint did not answer for an unfinished job (%s): polling status"
 
 
 def _never(exc: Exception) -> bool:
