@@ -140,7 +140,7 @@ def simulate(args: argparse.Namespace) -> int:
             ) from None
         if stopping:  # (without --state-file nothing outlives the session: nothing is lost)
             raise InputError(f"simulate: stopped, but closing its server failed ({exc.strerror or exc})") from None
-        if serving:  # (what it does while serving that can fail so is write its banner)
+        if serving:  # (while it serves, only writing its banner can fail so)
             raise InputError(
                 f"simulate: stopped: cannot write to its standard output ({exc.strerror or exc}); keep the "
                 "output open while it serves (read the pipe on, or send it to a file)"
