@@ -1,0 +1,183 @@
+"""Drive the CLI as a user would, in random simulated worlds, killing runs at random moments.
+
+For each seed: ``batchgen simulate`` with a random world (time 50 or 100 times faster, 2-20 workers, a limit
+over a 10- or 60-s window with any kind of 429 hint or none, a history that works, answers 404 or 500, lags,
+lists rows in another order, links previews or is crowded by another user, records of 600-1,200 s, slow
+answers, redirects, low credits, faults on submits, polls, the history and downloads); a manifest of 8-30
+jobs; ``batchgen run`` with a random config, killed (SIGKILL, SIGTERM or SIGINT) 0-3 times at random moments,
+then run once more to its end.  The simulator's account, saved as it stops, is then checked against the
+output folder: no job paid twice, every ledger line readable, no job ``completed`` without its video, the
+last exit code one the README gives; and each paid video not on disk is listed, to be read against its
+world (some worlds leave a client no way to fetch it).
+
+Loopback only; it writes ``bench/reports/fuzz/s<seed>/`` and one JSON line a world to
+``bench/reports/fuzz.jsonl``.  A world takes 10 s to a few minutes::
+
+    python -m bench.fuzz 900 920        # seeds 900 to 919
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "SG_0123456789abcdef"
+EXITS = {0, 1, 3, 6}  # what a final run in these worlds may end with (README, "Exit codes")
+FAULTS = ("submit_error_after", "submit_drop_after", "poll_error", "poll_drop", "history_error", "truncate", "fail")
+
+
+def world(rng: random.Random) -> tuple[dict[str, Any], list[str]]:
+    """The simulator's flags (and faults) of one random world."""
+    flags: dict[str, Any] = {
+        "--time-scale": rng.choice([50, 100]),
+        "--seed": rng.randrange(1000),
+        "--workers": rng.choice([2, 4, 8, 20]),
+    }
+    if rng.random() < 0.6:
+        flags["--rpm"] = rng.choice([20, 40, 120])
+        flags["--rate-window"] = rng.choice([10, 60])
+        flags["--rate-hint"] = rng.choice(["reset", "retry-after", "both", "none"])
+    flags["--history"] = rng.choice(["on"] * 4 + ["off", "error"])
+    maybe: list[tuple[float, str, list[Any]]] = [
+        (0.3, "--history-lag", [5, 60]),
+        (0.3, "--history-latency", ["inference", "none"]),
+        (0.3, "--history-order", ["oldest", "unsorted"]),
+        (0.2, "--history-url", ["none", "other"]),
+        (0.3, "--expiry", [600, 1200]),
+        (0.3, "--answer-time", [0.5, 2.0]),
+        (0.2, "--credits", [3.0, 6.0]),
+        (0.2, "--redirect", ["status", "result", "history"]),
+        (0.2, "--account-others", [5, 30]),
+        (0.2, "--unfinished-result", ["empty-output", "error-400", "not-found"]),
+    ]
+    for chance, flag, values in maybe:
+        if rng.random() < chance:
+            flags[flag] = rng.choice(values)
+    faults = [f"{kind}={rng.choice([0.05, 0.15])}" for kind in FAULTS if rng.random() < 0.15]
+    return flags, faults
+
+
+def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[str, Any]:
+    """What the account and the folder say together: problems (promises broken) and paid videos not on disk."""
+    problems: list[str] = []
+    bodies = collections.Counter(json.dumps([slug, sorted(body.items())]) for _, slug, body in state["submissions"])
+    if twice := sum(n - 1 for n in bodies.values() if n > 1):
+        problems.append(f"paid twice: {twice} submissions repeated an earlier one")
+    last: dict[str, str] = {}
+    by_request: dict[str, str] = {}
+    for line in (folder / "ledger.jsonl").read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            problems.append("a ledger line cannot be read")
+            continue
+        last[event["job_id"]] = event.get("state", "")
+        if event.get("request_id"):
+            by_request[event["request_id"]] = event["job_id"]
+    videos = folder / "videos"
+    problems += [f"{job} completed without its video" for job, s in last.items() if s == "completed"
+                 and not (videos / f"{job}.mp4").exists()]  # fmt: skip
+    if codes[-1] != "timeout" and codes[-1] not in EXITS:
+        problems.append(f"the last run exited {codes[-1]}")
+    not_on_disk = [
+        (job["request_id"], by_request.get(job["request_id"]), last.get(by_request.get(job["request_id"], "")))
+        for job in state["jobs"]
+        if job["outcome"] == "COMPLETED" and job.get("charged")
+        and not (videos / f"{by_request.get(job['request_id'])}.mp4").exists()
+    ]  # fmt: skip
+    return {"states": collections.Counter(last.values()), "paid_not_on_disk": not_on_disk, "problems": problems}
+
+
+def one(seed: int, reports: Path) -> dict[str, Any]:
+    rng = random.Random(seed)
+    flags, faults = world(rng)
+    folder = reports / "fuzz" / f"s{seed}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    state = folder / "sim.json"
+    argv = [sys.executable, "-m", "batchgen", "simulate", "--port", "0", "--state-file", str(state)]
+    argv += [str(word) for flag, value in flags.items() for word in (flag, value)]
+    argv += [word for fault in faults for word in ("--fault", fault)]
+    with open(folder / "sim.err", "w") as err:
+        sim = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+    assert sim.stdout is not None
+    found = re.search(r"listening on (\S+)", sim.stdout.readline())
+    if found is None:
+        sim.kill()
+        raise RuntimeError(f"seed {seed}: the simulator did not start (see {folder / 'sim.err'})")
+    jobs = "".join(
+        f'  - id: j{i}\n    prompt: "scene number {i} of seed {seed}"\n' + ("    duration: 10\n" if rng.random() < 0.3
+                                                                            else "")
+        for i in range(rng.choice([8, 16, 30]))
+    )  # fmt: skip
+    (folder / "m.yaml").write_text(f"model: {rng.choice(['kling-text2video', 'kling-1.6-text2video'])}\njobs:\n{jobs}")
+    limits: dict[str, Any] = {"concurrency": rng.choice([2, 4, 8, 16])}
+    config: dict[str, Any] = {"limits": limits}
+    if "--rpm" in flags:
+        limits["requests_per_minute"] = rng.choice([flags["--rpm"], flags["--rpm"] * 2])
+        if rng.random() < 0.5:
+            limits["rate_window_s"] = flags["--rate-window"]
+    if "--expiry" in flags and rng.random() < 0.5:
+        config["polling"] = {"expiry_s": flags["--expiry"], "expiry_margin_s": flags["--expiry"] / 4}
+    (folder / "c.yaml").write_text(json.dumps(config))
+    run = [sys.executable, "-m", "batchgen", "run", str(folder / "m.yaml"), "--base-url", found.group(1),
+           "--out", str(folder / "out"), "--time-scale", str(flags["--time-scale"]),
+           "--config", str(folder / "c.yaml")]  # fmt: skip
+    env = {**os.environ, "SEGMIND_API_KEY": KEY}
+    codes: list[int | str] = []
+    try:
+        for attempt in range(rng.choice([0, 1, 2, 3])):
+            with open(folder / f"run{attempt}.out", "w") as out:
+                proc = subprocess.Popen(run, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                try:
+                    proc.wait(timeout=rng.uniform(0.5, 8.0))
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGINT]))
+                    proc.wait()
+            codes.append(proc.returncode)
+        with open(folder / "final.out", "w") as out:
+            try:
+                codes.append(subprocess.run(run, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            timeout=240).returncode)  # fmt: skip
+            except subprocess.TimeoutExpired:
+                codes.append("timeout")
+    finally:
+        sim.send_signal(signal.SIGINT)
+        sim.wait(timeout=60)
+    checked = check(folder / "out", json.loads(state.read_text()), codes)
+    return {"seed": seed, "world": flags, "faults": faults, "config": config, "codes": codes, **checked}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("first", type=int, help="the first seed")
+    parser.add_argument("end", type=int, help="the seed after the last")
+    parser.add_argument("--reports", type=Path, default=ROOT / "bench" / "reports")
+    args = parser.parse_args(argv)
+    args.reports.mkdir(parents=True, exist_ok=True)
+    broken = 0
+    with open(args.reports / "fuzz.jsonl", "a", encoding="utf-8") as log:
+        for seed in range(args.first, args.end):
+            result = one(seed, args.reports)
+            broken += bool(result["problems"])
+            log.write(json.dumps(result) + "\n")
+            log.flush()
+            lost = len(result["paid_not_on_disk"])
+            print(f"seed {seed}: exits {result['codes']}, {dict(result['states'])}, {lost} paid not on disk, "
+                  f"problems {result['problems'] or 'none'}", flush=True)  # fmt: skip
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
