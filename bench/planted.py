@@ -6502,8 +6502,8 @@ PLANTS = (
     Plant(
         "a job a sweep showed unfinished is taken as unfinished when the sweep began, not when its page went",
         "batchgen/engine/sweeper.py",
-        "self._page_sent, self._page_at = sent[0], self.clock.now()",
-        "self._page_sent, self._page_at = self._swept_at, self.clock.now()",
+        "    async def _page_granted(self) -> None:\n        self._page_sent = self.clock.now()\n",
+        "    async def _page_granted(self) -> None:\n        self._page_sent = self._swept_at\n",
         (
             "tests/engine/test_sweeper_finds.py::test_a_job_shown_unfinished_was_so_when_its_page_went_not_when_the_sweep_began",
         ),
@@ -6764,8 +6764,8 @@ PLANTS = (
     Plant(
         "a 406 answered to a submit in flight when a signal came makes the stop a credit stop (exit 3, polls again)",
         "batchgen/engine/control.py",
-        "        if self.interrupted:\n            self.report.balance",
-        "        if False:\n            self.report.balance",
+        "        if self.interrupted:\n            if named is not None:",
+        "        if False:\n            if named is not None:",
         (
             "tests/engine/test_audit_control.py::test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the_signal",
         ),

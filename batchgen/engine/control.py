@@ -67,7 +67,8 @@ class RunControl:
         the 406 anew if the balance still does not cover a job."""
         named = balance_from(exc.detail)  # the latest 406 names the balance as it is now
         if self.interrupted:
-            self.report.balance = self.report.balance if named is None else named
+            if named is not None:
+                self.report.balance = named
             return
         first = self.report.stop_reason != StopReason.CREDITS
         if first:

@@ -363,25 +363,21 @@ class Sweeper(SweepCadence):
             ):
                 if page < above:  # read back: a listing's order (and its rows) are read from the top down
                     check, count = order.listing(), self.row_rate.listing(order.sent, self.jobs.__contains__)
-                sent = [self.clock.now()]  # the page's grant (by a gateway that tells none, when it was asked for)
-
-                async def granted(sent: list[float] = sent) -> None:
-                    sent[0] = self.clock.now()
-
+                self._page_sent = self.clock.now()  # its grant, once given (by a gateway that tells none: asked for)
                 try:
                     rows = await self.gateway.call(
                         Priority.POLL,
                         _history_reader(self.api, page),
                         rank=-2.0,
                         ahead_at=self._ahead_at(),
-                        before=granted,
+                        before=self._page_granted,
                         timed=self._page_trip,
                     )
                 except ApiError as exc:
                     self._unreadable(exc)
                     return
                 pages, above = pages + 1, page
-                self._page_sent, self._page_at = sent[0], self.clock.now()
+                self._page_at = self.clock.now()
                 last = paging.read(rows)
                 walk.read(page, last, listed(rows))
                 newest_first = check.read(rows)
@@ -416,6 +412,9 @@ class Sweeper(SweepCadence):
         # every job it looked for, unless it stopped early: then the ones it saw
         for rid in looked - remaining if stopped_early else looked:
             self._covered[rid] = now
+
+    async def _page_granted(self) -> None:
+        self._page_sent = self.clock.now()
 
     def _ahead_at(self) -> float:
         """When a sweep's page, waiting behind submits, goes ahead of them (never ahead of result calls, nor of

@@ -125,6 +125,11 @@ def count_media_warnings(jobs: dict[str, dict[str, Any]]) -> Counter[str]:
     return counts
 
 
+def unfetched(made: int) -> str:
+    """ "N jobs made and not fetched are": what the spend leaves out until their charge is reported."""
+    return f"{made} job made and not fetched is" if made == 1 else f"{made} jobs made and not fetched are"
+
+
 def _media_line(counts: Counter[str]) -> str:
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
@@ -206,9 +211,8 @@ def summary_lines(
         f"now, {report.rate_limited} answered 429"
     )
     if report.uncounted:
-        were = "job made and not fetched is" if report.uncounted == 1 else "jobs made and not fetched are"
         lines.append(
-            f"  {report.uncounted} {were} not in that spend, their charge not yet reported: about "
+            f"  {unfetched(report.uncounted)} not in that spend, their charge not yet reported: about "
             f"${report.uncounted_usd:.2f} more at the catalogue's prices, charged for each that completes"
         )
     if unsettled := report.states.get("submitting", 0):
@@ -460,12 +464,7 @@ def status_summary(
         for rec in replay.jobs.values()
         if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None
     )
-    spent = f"  spend ${spend:.2f}" + (
-        f"; {made} {'job' if made == 1 else 'jobs'} made and not fetched {'is' if made == 1 else 'are'} not in it, "
-        "their charge not yet reported"
-        if made
-        else ""
-    )
+    spent = f"  spend ${spend:.2f}" + (f"; {unfetched(made)} not in it, their charge not yet reported" if made else "")
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():
