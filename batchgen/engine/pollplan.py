@@ -265,9 +265,9 @@ class PollPlan:
         sweeps find finished jobs, so polls are only a safety net; ``scout``: while its
         kind is not learned, whether this job is one of the few that carry that net;
         ``patience``: the smallest gap once a late find delays no other job (the expiry
-        guard still wins, and a job past its guard keeps the plan's own gap); ``late``: with sweeps
-        working, the age past which a learned job is a straggler, given a first poll (else twice
-        the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first)."""
+        guard still wins, and a job past its guard keeps the plan's own gap, or its :meth:`last_look` if
+        sooner); ``late``: with sweeps working, the age past which a learned job is a straggler, given a first
+        poll (else twice the learned 98th percentile); ``turn``: a scout's place among its kind's (0 first)."""
         age = max(0.0, now - submitted_at)
         latency = self.latency
         if sparse:
@@ -304,11 +304,22 @@ class PollPlan:
                 self.max_interval,
                 floor,
             )
-        # Never let a job's record expire unpolled.
+        # Never let a job's record expire unpolled; past the guard, look once more before it does.
         guard_at = submitted_at + self.guard
         if now < guard_at:
             when = min(max(when, now + patience), guard_at)
+        elif (last := self.last_look(age)) is not None:
+            when = min(when, submitted_at + last)
         return max(when, now)
+
+    def last_look(self, age: float) -> float | None:
+        """Where a job was seen unfinished ``age`` s after its submit, at or past its expiry guard: the age of its
+        next poll, halfway from there to its record's end (as found so far), while that is ``min_interval_s`` on
+        (None after that, or before the guard).  A job that finishes in its record's last margin is found before
+        the record dies, whatever the plan's own gap; each look halves what is left, so a job that outlives its
+        record costs a few polls more, not one every ``min_interval_s``."""
+        half = (self.expiry - age) / 2
+        return age + half if age >= self.guard and half >= self.min_interval else None
 
     def gap(self, key: LatencyKey | str) -> float:
         """The gap between polls once a learned job could be done."""

@@ -223,32 +223,33 @@ class PollSchedule:
         """Whether ``job``'s status poll, due since ``due``, must wait for its turn (it is put back in the heap at
         the next one).  Status polls go one per :meth:`turn_gap`: of those waiting, the one that came due first,
         and of those that came due together, the job more likely done by now.  A result to fetch, a record found
-        gone, and the poll at its record's expiry guard (:meth:`at_guard`) take no turn: none of them waits behind
-        polls (nor does one wait past its guard for a turn: a turn may be further off than the record's margin).
+        gone, and the polls at and past its record's expiry guard (:meth:`guard_poll_at`) take no turn: none of
+        them waits behind polls (nor does one wait past them for a turn: a turn may be further off than the
+        record's margin).
         While ``ASKING`` polls that took turns still wait for the budget (calls that go first took what it grants),
         the next turn is a gap on: launched anyway, the polls would queue up there, one per job, and every job's next
         poll behind them."""
-        guard_at = job.submitted_at + self.plan.guard
-        if job.result_due or job.record_gone or self.at_guard(job, now):
+        urgent_at = self.guard_poll_at(job)
+        if job.result_due or job.record_gone or now >= urgent_at:
             return False
         if now < self._next_turn or len(self._asking) >= ASKING:
             at = self._next_turn if now < self._next_turn else now + self.turn_gap()
             done = self.latency.likelihood_done(latency_key(job.spec), now - job.submitted_at)
-            heapq.heappush(self._heap, self._entry(job, min(at, guard_at) if now < guard_at else at, due, done))
+            heapq.heappush(self._heap, self._entry(job, min(at, urgent_at), due, done))
             return True
         self._next_turn = now + self.turn_gap()
         self._asking.add(job.request_id or "")
         return False
 
-    def at_guard(self, job: TrackedJob, now: float) -> bool:
-        """Whether ``job``'s poll now is the one at its record's expiry guard (:meth:`guard_poll_at`)."""
-        return now >= self.guard_poll_at(job)
-
     def guard_poll_at(self, job: TrackedJob) -> float:
         """When ``job``'s poll at its record's expiry guard is due: the guard, while the job was not yet seen
-        unfinished there; ``inf`` once it was (the polls after that one, until its record is gone, are polls as
-        any)."""
-        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf
+        unfinished there; then each :meth:`PollPlan.last_look` before the record dies (halfway to its end, as found),
+        which takes no turn either; ``inf`` once none is left (the polls after those, until its record is gone, are
+        polls as any)."""
+        if job.pending_age < self.plan.guard:
+            return job.submitted_at + self.plan.guard
+        last = self.plan.last_look(job.pending_age)
+        return math.inf if last is None else job.submitted_at + last
 
     async def granted(self, job: TrackedJob) -> None:
         """``job``'s poll was granted by the budget (or ends without a request): it waits there no more."""
