@@ -23,7 +23,11 @@ the job a submit of unknown outcome may have made, once no history can settle it
 
 A job that finished with no wait (within one and a half times the run's fastest finish) shows that as
 many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
-target alone would each leave the next fewer in flight than the last.
+target alone would each leave the next fewer in flight than the last.  Nor is it above what would all finish
+within nine tenths of the guard were every job as long as the longest with no more than that many ahead
+(each worker taking as many in turn as fit): where jobs alone take more than half a record's life, a job that
+waits for one in front of it to leave may wait that job's whole length, which the throughput (an average
+over many leaving) does not show.
 
 A job an earlier run sent and this one re-attached from the ledger waits in the same queue: one sent less than
 two records' lives ago (as configured: a job outlives its record where records die early) is counted as the
@@ -241,9 +245,9 @@ class LifeCap:
                 )  # fmt: skip
             return max(0, allowed - lost)
         rate = self._rate()
-        # none finished: none more until one does (one alone if none is in flight); and never fewer than the
-        # most in flight that waited for none
-        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)
+        # none finished: none more until one does (one alone if none is in flight); never fewer than the most in
+        # flight that waited for none, nor more than would finish in time were each as long as the longest of those
+        cap = max(1, self._rounds(math.floor(rate * target)), self._unwaited()) if rate else max(1, in_flight)
         cap = max(0, min(allowed, cap) - queued)
         held = cap < allowed
         self._held = self._held or held
@@ -326,6 +330,16 @@ class LifeCap:
         times the fastest finish): that many in flight wait for no worker."""
         alone = self._alone() or 0.0  # (a recent finish makes it known)
         return max((ahead for _, took, ahead in self._recent if took <= alone), default=0)
+
+    def _rounds(self, most: int) -> int:
+        """``most``, or fewer: no more in flight than all finish within nine tenths of the guard were every job as
+        long as the longest of those that waited for none (as many as :meth:`_unwaited` shows run at once, each
+        worker taking as many jobs in turn as fit)."""
+        together = self._unwaited()
+        longest = max((took for _, took, ahead in self._recent if ahead <= together), default=0.0)
+        if not together or not longest > 0:
+            return most
+        return min(most, together * math.floor(MOST_SHARE * self.plan.guard / longest))
 
     def _alone(self) -> float | None:
         """How long a job of ours may take with no wait in the queue: 1.5x the run's fastest (None before any)."""
