@@ -5372,7 +5372,7 @@ PLANTS = (
     Plant(
         "a poll at its record's expiry guard waits its turn behind polls",
         "batchgen/engine/schedule.py",
-        "        if job.result_due or job.record_gone or self.at_guard(job, now):",
+        "        if job.result_due or job.record_gone or now >= urgent_at:",
         "        if job.result_due or job.record_gone:",
         (
             "tests/engine/test_schedule_edges.py::"
@@ -5459,11 +5459,13 @@ PLANTS = (
     Plant(
         "a poll waiting for its turn is put back at the next turn even past its record's expiry guard",
         "batchgen/engine/schedule.py",
-        "self._entry(job, min(at, guard_at) if now < guard_at else at, due, done)",
+        "self._entry(job, min(at, urgent_at), due, done)",
         "self._entry(job, at, due, done)",
         (
             "tests/engine/test_schedule_edges.py::"
             "test_a_poll_due_just_before_its_expiry_guard_waits_for_a_turn_no_later_than_the_guard",
+            "tests/engine/test_schedule_edges.py::"
+            "test_the_last_looks_before_a_record_dies_take_no_turn_and_a_turn_waits_no_later_than_the_next_one",
         ),
     ),
     Plant(
@@ -5492,7 +5494,7 @@ PLANTS = (
     Plant(
         "every poll past a record's expiry guard takes no turn, not only the one at the guard",
         "batchgen/engine/schedule.py",
-        "        return job.submitted_at + self.plan.guard if job.pending_age < self.plan.guard else math.inf",
+        "        return math.inf if last is None else job.submitted_at + last",
         "        return job.submitted_at + self.plan.guard",
         (
             "tests/engine/test_schedule_edges.py::"
@@ -8439,6 +8441,56 @@ PLANTS = (
         "            log.info(_RESULT_TRIAL_ENDED, self._trial_missing[1])  # answers 404 for a job unfinished\n",
         "            pass\n",
         ("tests/e2e/test_world.py::test_polls_fall_back_to_status_when_the_result_endpoint_refuses_unfinished_jobs",),
+    ),
+    Plant(
+        "past its expiry guard a job is polled on its plan's own gap: none looks again before its record dies",
+        "batchgen/engine/pollplan.py",
+        "            when = min(when, submitted_at + last)\n",
+        "            when = max(when, submitted_at + last)\n",
+        (
+            "tests/engine/test_pollplan_edges.py::"
+            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_records_end_each_time",
+        ),
+    ),
+    Plant(
+        "a last look before a record dies goes at the record's end as found, not halfway to it",
+        "batchgen/engine/pollplan.py",
+        "        return age + half if age >= self.guard and half >= self.min_interval else None",
+        "        return age + 2 * half if age >= self.guard and half >= self.min_interval else None",
+        (
+            "tests/engine/test_pollplan_edges.py::"
+            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_records_end_each_time",
+        ),
+    ),
+    Plant(
+        "the last looks before a record dies take turns behind every other job's polls",
+        "batchgen/engine/schedule.py",
+        "        return math.inf if last is None else job.submitted_at + last",
+        "        return math.inf",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_the_last_looks_before_a_record_dies_take_no_turn_and_a_turn_waits_no_later_than_the_next_one",
+        ),
+    ),
+    Plant(
+        "the life cap keeps as many in flight as the throughput says, however long a job takes alone",
+        "batchgen/engine/life_cap.py",
+        "self._rounds(math.floor(rate * target)), self._unwaited())",
+        "math.floor(rate * target), self._unwaited())",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behind_a_whole_job",
+        ),
+    ),
+    Plant(
+        "the life cap's rounds are reckoned from the shortest job that waited for none, not the longest",
+        "batchgen/engine/life_cap.py",
+        "        longest = max((took for _, took, ahead in self._recent if ahead <= together), default=0.0)",
+        "        longest = min((took for _, took, ahead in self._recent if ahead <= together), default=0.0)",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behind_a_whole_job",
+        ),
     ),
 )
 
