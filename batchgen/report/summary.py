@@ -130,6 +130,12 @@ def unfetched(made: int) -> str:
     return f"{made} job made and not fetched is" if made == 1 else f"{made} jobs made and not fetched are"
 
 
+def _catalogue_price(rec: dict[str, Any]) -> float:
+    """What a job the ledger records comes to at the catalogue's prices (0 for a model it does not price)."""
+    params = rec.get("params")
+    return estimate_cost(str(rec.get("model") or ""), params if isinstance(params, dict) else {}, {}) or 0.0
+
+
 def _media_line(counts: Counter[str]) -> str:
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     return f"  videos kept with warnings: {kinds} (not what was asked for; see report.html)"
@@ -459,12 +465,18 @@ def status_summary(
     outside = len(replay.jobs) - len(jobs)
     states: Counter[str] = Counter(rec.get("state", "?") for rec in jobs.values())
     spend = folder_spend(replay)
-    made = sum(  # (the folder's, as its spend is)
-        1
+    made = [  # (the folder's, as its spend is)
+        rec
         for rec in replay.jobs.values()
         if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None
+    ]
+    made_usd = sum(_catalogue_price(rec) for rec in made)
+    spent = f"  spend ${spend:.2f}" + (
+        f"; {unfetched(len(made))} not in it, their charge not yet reported: about ${made_usd:.2f} more at the "
+        "catalogue's prices, charged for each that completes"
+        if made
+        else ""
     )
-    spent = f"  spend ${spend:.2f}" + (f"; {unfetched(made)} not in it, their charge not yet reported" if made else "")
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():
@@ -600,6 +612,8 @@ def status_summary(
         "counted": "ledger" if manifest is None else "manifest",
         "states": dict(states),
         "spend_usd": round(spend, 6),
+        "unfetched": len(made),
+        "unfetched_usd": round(made_usd, 6),
         "finished": finished,
         "failures": [
             {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups

@@ -399,7 +399,13 @@ def test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_th
     ) in printed
     assert run_cli("status", str(tmp_path / "out")) == 0
     told = capsys.readouterr().out
-    assert "spend $0.00; 3 jobs made and not fetched are not in it, their charge not yet reported" in told
+    assert (
+        f"spend $0.00; 3 jobs made and not fetched are not in it, their charge not yet reported: about ${charged:.2f} "
+        "more at the catalogue's prices, charged for each that completes"
+    ) in told
+    assert run_cli("status", str(tmp_path / "out"), "--json") == 0
+    counted = json.loads(capsys.readouterr().out)
+    assert counted["unfetched"] == 3 and counted["unfetched_usd"] == pytest.approx(charged)
     # Where every job is fetched, the spend is all that was charged, and no such line is written.
     plain = sim()
     assert run_batch(manifest, tmp_path / "plain", plain, monkeypatch=monkeypatch) == 0
