@@ -3214,8 +3214,8 @@ PLANTS = (
     Plant(
         "with no history, the cap falls below the jobs in flight that finishes showed wait for no worker",
         "batchgen/engine/life_cap.py",
-        "        cap = max(1, math.floor(rate * target), self._unwaited()) if rate else max(1, in_flight)",
-        "        cap = max(1, math.floor(rate * target)) if rate else max(1, in_flight)",
+        "cap = max(1, self._rounds(math.floor(rate * target)), self._unwaited()) if rate",
+        "cap = max(1, self._rounds(math.floor(rate * target))) if rate",
         ("tests/engine/test_life_cap.py",),
     ),
     Plant(
@@ -5352,8 +5352,8 @@ PLANTS = (
     Plant(
         "a poll's gap is widened for every job in flight when it is planned, as well as paced in turns",
         "batchgen/engine/pollplan.py",
-        "            )\n        # Never let a job's record expire unpolled.",
-        "            )\n        when = max(when, now + floor)\n        # Never let a job's record expire unpolled.",
+        "            )\n        # Never let a job's record expire unpolled;",
+        "            )\n        when = max(when, now + floor)\n        # Never let a job's record expire unpolled;",
         (
             "tests/engine/test_poll_turns.py::"
             "test_the_last_jobs_of_a_wave_are_polled_in_turn_once_submits_stop_waiting_not_a_wave_sized_gap_later",
