@@ -8449,17 +8449,47 @@ PLANTS = (
         "            when = max(when, submitted_at + last)\n",
         (
             "tests/engine/test_pollplan_edges.py::"
-            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_records_end_each_time",
+            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_three_times_more_each_halfway_to_its_records_end",
         ),
     ),
     Plant(
-        "a last look before a record dies goes at the record's end as found, not halfway to it",
+        "the last looks before a record dies all go at the record's end as found, not halfway to it",
         "batchgen/engine/pollplan.py",
-        "        return age + half if age >= self.guard and half >= self.min_interval else None",
-        "        return age + 2 * half if age >= self.guard and half >= self.min_interval else None",
+        "        looks = (self.guard + margin * (1.0 - 0.5**k) for k in range(1, LAST_LOOKS + 1))",
+        "        looks = (self.guard + margin for k in range(1, LAST_LOOKS + 1))",
         (
             "tests/engine/test_pollplan_edges.py::"
-            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_records_end_each_time",
+            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_three_times_more_each_halfway_to_its_records_end",
+        ),
+    ),
+    Plant(
+        "a last look is taken however soon after the poll before it",
+        "batchgen/engine/pollplan.py",
+        "        return next((at for at in looks if at >= age + self.min_interval), None)",
+        "        return next((at for at in looks if at > age), None)",
+        (
+            "tests/engine/test_pollplan_edges.py::"
+            "test_a_job_unfinished_at_its_expiry_guard_is_looked_at_three_times_more_each_halfway_to_its_records_end",
+        ),
+    ),
+    Plant(
+        "polls are spent on a record's last margin where the history's rows link the videos",
+        "batchgen/engine/pollplan.py",
+        "        if age < self.guard or self._stands_in():",
+        "        if age < self.guard:",
+        (
+            "tests/engine/test_pollplan_edges.py::"
+            "test_where_the_history_stands_in_for_a_record_no_look_is_spent_on_its_last_margin",
+        ),
+    ),
+    Plant(
+        "the run does not tell the poll plan whether the history stands in for a record",
+        "batchgen/engine/run.py",
+        "            expiry_margin_s=polling.expiry_margin_s,\n            stands_in=stands_in,\n",
+        "            expiry_margin_s=polling.expiry_margin_s,\n",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_where_the_history_links_the_videos_no_poll_is_spent_on_a_records_last_margin",
         ),
     ),
     Plant(

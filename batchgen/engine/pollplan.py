@@ -49,6 +49,7 @@ import bisect
 import logging
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..params import typical_latency
@@ -71,6 +72,7 @@ SPARSE_GAP_FACTOR = 10.0
 SCOUTS = 2  # while sweeps work and a kind is not learned, this many of its jobs get safety-net polls, in turn
 SHORT_GAP_FRACTION = 0.05  # jobs much shorter than min_interval_s may be polled every 5% of their median
 MIN_SAMPLES = 4
+LAST_LOOKS = 3  # polls into a record's last margin, where no history stands in for it: halfway to its end, and on
 WINDOW = 64  # samples kept per group: older ones are forgotten
 
 
@@ -234,8 +236,11 @@ class PollPlan:
         max_interval_s: float,
         expiry_s: float,
         expiry_margin_s: float,
+        stands_in: Callable[[], bool | None] | None = None,
     ) -> None:
         self.latency = model
+        # the request history stands in for a record that dies (its rows link the videos; None: not known yet)
+        self._stands_in = stands_in or (lambda: None)
         self.min_interval = min_interval_s
         self.max_interval = max_interval_s
         self.expiry = expiry_s
@@ -313,13 +318,17 @@ class PollPlan:
         return max(when, now)
 
     def last_look(self, age: float) -> float | None:
-        """Where a job was seen unfinished ``age`` s after its submit, at or past its expiry guard: the age of its
-        next poll, halfway from there to its record's end (as found so far), while that is ``min_interval_s`` on
-        (None after that, or before the guard).  A job that finishes in its record's last margin is found before
-        the record dies, whatever the plan's own gap; each look halves what is left, so a job that outlives its
-        record costs a few polls more, not one every ``min_interval_s``."""
-        half = (self.expiry - age) / 2
-        return age + half if age >= self.guard and half >= self.min_interval else None
+        """Where a job was seen unfinished ``age`` s after its submit, at or past its expiry guard, and no history
+        stands in for its record: the age of its next poll before the record dies, the first of three looks into
+        the record's last margin (the guard to its end, as found so far), each halfway to the end from the last,
+        that is ``min_interval_s`` on (None: none is, or before the guard).  A job that finishes in most of that
+        margin is found before its record dies, whatever the plan's own gap; one that outlives its record costs
+        three polls more."""
+        if age < self.guard or self._stands_in():
+            return None
+        margin = self.expiry - self.guard
+        looks = (self.guard + margin * (1.0 - 0.5**k) for k in range(1, LAST_LOOKS + 1))
+        return next((at for at in looks if at >= age + self.min_interval), None)
 
     def gap(self, key: LatencyKey | str) -> float:
         """The gap between polls once a learned job could be done."""

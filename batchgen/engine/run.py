@@ -119,18 +119,19 @@ class Run:
         )  # fmt: skip
         polling = settings.polling
         self.latency = LatencyModel()
+        budget, links = self.gateway.budget, self.reconciler.links
+
+        def stands_in() -> bool | None:  # a record that dies: its job's row links its video (None: not known yet)
+            return links.stand_in if api.history_answered else api.history_answered
+
         plan = PollPlan(
             self.latency,
             min_interval_s=polling.min_interval_s,
             max_interval_s=polling.max_interval_s,
             expiry_s=polling.expiry_s,
             expiry_margin_s=polling.expiry_margin_s,
+            stands_in=stands_in,
         )
-        budget, links = self.gateway.budget, self.reconciler.links
-
-        def stands_in() -> bool | None:  # a record that dies: its job's row links its video (None: not known yet)
-            return links.stand_in if api.history_answered else api.history_answered
-
         life = LifeCap(
             plan, clock, history_works=lambda: api.history_answered, stands_in=stands_in,
             budget=lambda: budget.limit / budget.window / self.gateway.requests_per_call(),

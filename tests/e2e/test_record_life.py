@@ -226,8 +226,22 @@ async def test_a_history_whose_rows_do_not_link_the_videos_does_not_stand_in_for
     assert len(later) >= 5
     assert all(found[job_id] == "completed" for job_id in later), {job_id: found[job_id] for job_id in later}
     assert outcome.run.submitter.life.wait_seen
+    plan = outcome.run.poller.plan  # a job unfinished at its guard is looked at again before its record dies
+    assert plan.last_look(plan.guard) == pytest.approx(plan.guard + (plan.expiry - plan.guard) / 2)
     # a dead record's row links no video: its job is written off as such, not left to download a preview forever
     assert set(found.values()) == {"completed", "expired"}
     if history_url == "other":
         told = [rec["error"]["detail"] for rec in ledger.values() if rec["state"] == "expired"]
         assert all("the request history's link for it is not its video" in detail for detail in told), told
+
+
+async def test_where_the_history_links_the_videos_no_poll_is_spent_on_a_records_last_margin(tmp_path):
+    # Its finished rows link the videos: a record that dies loses nothing, so a job unfinished at its expiry guard
+    # is left to the sweeps (and the safety net's polls), with no looks into its record's last margin.
+    config = SimConfig(time_scale=1000, history="on", seed=2)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(4))
+    async with SimServer(config) as sim:
+        outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=4)
+    assert set(states(tmp_path / "out").values()) == {"completed"}
+    plan = outcome.run.poller.plan
+    assert plan.last_look(plan.guard) is None

@@ -200,7 +200,14 @@ def test_when_the_budget_makes_gaps_coarse_the_first_poll_moves_later():
 
 def plan_with(**bounds: float) -> PollPlan:
     settings = {"min_interval_s": 2.0, "max_interval_s": 60.0, "expiry_s": 3600.0, "expiry_margin_s": 600.0}
-    return PollPlan(LatencyModel(), **{**settings, **bounds})
+    settings.update(bounds)
+    return PollPlan(
+        LatencyModel(),
+        min_interval_s=settings["min_interval_s"],
+        max_interval_s=settings["max_interval_s"],
+        expiry_s=settings["expiry_s"],
+        expiry_margin_s=settings["expiry_margin_s"],
+    )
 
 
 def submitted(job_id: str, at: float, polls: int = 0) -> TrackedJob:

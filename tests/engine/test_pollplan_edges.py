@@ -47,21 +47,22 @@ def test_two_scouts_sent_together_take_turns_so_their_polls_come_at_ages_doublin
 
 def test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again():
     """Not a scout of a kind not learned: polled only at the expiry guard (3,000 s).  Once past it, the
-    next poll is halfway to its record's end while that is ``min_interval_s`` (2 s) on, then a safety net's
-    gap away: never now (which would poll it at every turn)."""
+    next poll is its last look before its record dies (3,525 s), then a safety net's gap away: never now
+    (which would poll it at every turn)."""
     p = plan()
     assert p.next_poll(KEY, 0.0, 100.0, 0, sparse=True, scout=False) == pytest.approx(3_000.0)
-    assert p.next_poll(KEY, 0.0, 3_500.0, 1, sparse=True, scout=False) == pytest.approx(3_550.0)
-    assert p.next_poll(KEY, 0.0, 3_597.0, 2, sparse=True, scout=False) == pytest.approx(
-        3_597.0 + SPARSE_GAP_FACTOR * 60.0
+    assert p.next_poll(KEY, 0.0, 3_500.0, 1, sparse=True, scout=False) == pytest.approx(3_525.0)
+    assert p.next_poll(KEY, 0.0, 3_590.0, 2, sparse=True, scout=False) == pytest.approx(
+        3_590.0 + SPARSE_GAP_FACTOR * 60.0
     )
 
 
-def test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_records_end_each_time():
-    """Records found to die at 600 s (guard 500 s, min_interval_s 2 s): a job unfinished at the guard is polled
-    at 550, 575, 587.5, 593.75 and 596.875 s, each poll halving what is left, and no later than its own plan
-    would (every 60 s at most), until what is left is under two ``min_interval_s``; a job that finishes in its
-    record's last margin is found before the record dies, whether sweeps are a safety net or not."""
+def test_a_job_unfinished_at_its_expiry_guard_is_looked_at_three_times_more_each_halfway_to_its_records_end():
+    """Records found to die at 600 s (guard 500 s), no history to stand in for them: a job unfinished at the
+    guard is polled at 550, 575 and 587.5 s, each look halfway from the last to the record's end, and no later
+    than its own plan would (every 60 s at most); a job that finishes in most of its record's last margin is
+    found before the record dies, whether sweeps are a safety net or not.  A look less than ``min_interval_s``
+    on is skipped for the next."""
     for sparse in (True, False):
         p = plan()
         assert p.records_expire_by(600.0) and p.guard == pytest.approx(500.0)
@@ -71,9 +72,25 @@ def test_a_job_unfinished_at_its_expiry_guard_is_looked_at_again_halfway_to_its_
             at = p.next_poll(KEY, 0.0, at, polls, sparse=sparse, scout=False)
             ages.append(at)
             polls += 1
-        assert ages[:5] == pytest.approx([550.0, 575.0, 587.5, 593.75, 596.875]), sparse
-        assert ages[5] > 600.0  # (less than twice min_interval_s was left: a poll as any)
+        assert ages[:3] == pytest.approx([550.0, 575.0, 587.5]), sparse
+        assert ages[3] > 600.0  # (the looks are spent: a poll as any)
         assert p.last_look(499.0) is None  # (before the guard: the guard poll itself)
+        assert p.last_look(549.0) == pytest.approx(575.0)  # (550 is under min_interval_s on)
+
+
+def test_where_the_history_stands_in_for_a_record_no_look_is_spent_on_its_last_margin():
+    """Its rows link the videos: a record that dies loses nothing, and a job past its guard keeps the plan's own
+    gap (a safety net's, with sweeps), as it does while that is not known yet only once the history says so."""
+    stands: list[bool | None] = [True]
+    p = PollPlan(
+        LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0,
+        stands_in=lambda: stands[0],
+    )  # fmt: skip
+    assert p.records_expire_by(600.0)
+    assert p.last_look(500.0) is None
+    assert p.next_poll(KEY, 0.0, 500.0, 1, sparse=True, scout=False) == pytest.approx(500.0 + SPARSE_GAP_FACTOR * 60.0)
+    stands[0] = None  # (not known yet: looked at)
+    assert p.last_look(500.0) == pytest.approx(550.0)
 
 
 def test_while_the_budget_is_tight_a_probes_gaps_grow_twice_as_fast():

@@ -85,10 +85,10 @@ def test_only_the_poll_at_a_records_expiry_guard_takes_no_turn_not_every_later_p
 
 
 def test_the_last_looks_before_a_record_dies_take_no_turn_and_a_turn_waits_no_later_than_the_next_one():
-    """Records found to die at 600 s (guard 500 s).  A job its guard poll found unfinished (at 501 s) is looked at
-    again halfway to its record's end (550.5 s): that poll takes no turn, as the guard's does not; one due before
-    it takes a turn, put back no later than the last look; once under two ``min_interval_s`` are left, polls
-    take turns as any."""
+    """Records found to die at 600 s (guard 500 s), no history.  A job its guard poll found unfinished (at 501 s)
+    is looked at again halfway to its record's end (550 s): that poll takes no turn, as the guard's does not; one
+    due before it takes a turn, put back no later than the look; once the looks are spent, polls take turns as
+    any."""
     clock = FakeClock(10_000.0)
     plan = plan_with()
     assert plan.records_expire_by(600.0)
@@ -98,14 +98,12 @@ def test_the_last_looks_before_a_record_dies_take_no_turn_and_a_turn_waits_no_la
     assert not poller.wait_turn(submitted("x", now - 50.0), now, now)  # the turn is taken: the next is later
     late = submitted("late", now - 550.5, polls=9)
     late.pending_age = 501.0
-    early = submitted("early", now - 550.2, polls=9)
+    early = submitted("early", now - 549.7, polls=9)
     early.pending_age = 501.0
     poller.track_many([late, early])
     assert not poller.wait_turn(late, now, now)  # its last look: no turn
-    assert poller.wait_turn(early, now, now) and planned(poller, early) == pytest.approx(
-        now + 0.3
-    )  # (the turn: now + 1 s)
-    late.pending_age = 598.5  # (under 2 x min_interval_s left)
+    assert poller.wait_turn(early, now, now) and planned(poller, early) == pytest.approx(now + 0.3)  # (turn: +1 s)
+    late.pending_age = 588.0  # (the three looks spent)
     assert poller.wait_turn(late, now, now)
 
 
