@@ -1,0 +1,62 @@
+"""Audit of ``batchgen/simulator/schema.py``: the simulator takes every body its spec allows, refuses the
+rest, and charges what the spec says."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.helpers import KEY, png_bytes
+
+H = {"x-api-key": KEY}
+
+
+def _submit(url: str, slug: str, **body: object) -> httpx.Response:
+    return httpx.post(f"{url}/v2/{slug}", json={"prompt": "a fox", **body}, headers=H)
+
+
+def test_a_number_at_either_end_of_its_range_is_taken_and_one_past_it_refused(sim):
+    server = sim(time_scale=1.0)
+    assert _submit(server.url, "kling-1.6-text2video", cfg_scale=0).status_code == 200
+    assert _submit(server.url, "kling-1.6-text2video", cfg_scale=1).status_code == 200
+    past = _submit(server.url, "kling-1.6-text2video", cfg_scale=1.01)
+    assert past.status_code == 400 and "cfg_scale must be between 0 and 1" in past.json()["error"]
+    assert len(server.state.jobs) == 2
+
+
+def test_a_prompt_of_exactly_its_longest_length_is_taken_and_one_character_more_refused(sim):
+    server = sim(time_scale=1.0)
+    assert _submit(server.url, "kling-1.6-text2video", prompt="a" * 2500).status_code == 200
+    longer = _submit(server.url, "kling-1.6-text2video", prompt="a" * 2501)
+    assert longer.status_code == 400 and "prompt must be at most 2500 characters" in longer.json()["error"]
+    assert len(server.state.jobs) == 1
+
+
+@pytest.mark.parametrize(("slug", "usd"), [("kling-3-pro-text2video", 11.2), ("kling-text2video", 0.28)])
+def test_a_job_is_charged_its_listed_price_or_the_top_of_its_range_when_none_is_listed(sim, slug, usd):
+    server = sim(time_scale=1.0, credits=100.0)
+    answer = _submit(server.url, slug)
+    assert answer.status_code == 200, answer.text
+    assert server.state.jobs[answer.json()["request_id"]].cost == pytest.approx(usd)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "taken"),
+    [(300, 300, True), (299, 300, False), (750, 300, True), (760, 300, False)],
+)
+def test_an_image_at_its_smallest_side_or_widest_aspect_is_taken_and_one_past_either_refused(sim, width, height, taken):
+    server = sim(time_scale=1.0)
+    image = base64.b64encode(png_bytes(width, height)).decode()
+    answer = _submit(server.url, "kling-1.6-image2video", image=image)
+    assert (answer.status_code == 200) is taken, answer.text
+    if not taken:
+        assert answer.json()["error"].startswith("image ") and image[:40] not in answer.text
+
+
+def test_an_image_url_that_is_not_https_is_refused_naming_the_field_and_nothing_is_made(sim):
+    server = sim(time_scale=1.0)
+    plain = _submit(server.url, "kling-1.6-image2video", image="http://example.com/a.png")
+    assert plain.status_code == 400 and plain.json()["error"].startswith("image must be an image URL")
+    assert server.state.jobs == {}
