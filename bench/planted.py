@@ -8532,6 +8532,1511 @@ PLANTS = (
             "test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
         ),
     ),
+    Plant(
+        "an object-store segment whose create landed though its answer was lost is taken for another run's (the run "
+        "stops)",
+        "batchgen/store/segments.py",
+        "        if not created and await self.bucket.get(key) != data:",
+        "        if not created:",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_an_unavailable_store_is_tried_again_and_a_create_that_landed_is_kept[True]",
+        ),
+    ),
+    Plant(
+        "a damaged object-store ledger line is named one line early",
+        "batchgen/store/segments.py",
+        'enumerate(data.decode("utf-8", errors="replace").split("\\n"), start=1)',
+        'enumerate(data.decode("utf-8", errors="replace").split("\\n"))',
+        ("tests/store/test_segments_units.py::test_a_damaged_line_is_named_by_segment_and_line",),
+    ),
+    Plant(
+        "an object-store ledger compacts at the lesser of 256 segments and a quarter of its jobs (a snapshot every few "
+        "commits)",
+        "batchgen/store/segments.py",
+        "        if self.since_snapshot >= max(COMPACT_AFTER, len(self.jobs) // 4):",
+        "        if self.since_snapshot >= min(COMPACT_AFTER, len(self.jobs) // 4):",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_each_append_is_one_new_segment_and_a_resume_reads_them_back_in_order",
+        ),
+    ),
+    Plant(
+        "a result line riding along is left out of the writer's view: the snapshot at close drops where the video is",
+        "batchgen/store/segments.py",
+        "            carry_forward(self.jobs, job_id, dict(record))  # the view is what this run recorded\n",
+        "",
+        (
+            "tests/store/test_segments_kept.py::"
+            "test_closing_with_the_lease_held_writes_the_riding_lines_and_folds_the_run_into_a_snapshot",
+        ),
+    ),
+    Plant(
+        "a segment writer that collided with another run still folds its segments into a snapshot as it closes",
+        "batchgen/store/segments.py",
+        "        if self.since_snapshot > 0 and not self._commit.broken:",
+        "        if self.since_snapshot > 0:",
+        (
+            "tests/store/test_segments_kept.py::"
+            "test_a_writer_that_collided_with_another_run_folds_nothing_when_it_closes",
+        ),
+    ),
+    Plant(
+        "a resume with nothing written since the newest snapshot compacts it again (a snapshot over itself)",
+        "batchgen/store/segments.py",
+        "    if found.next_seq <= 1 or found.segments == 0:",
+        "    if found.next_seq <= 1:",
+        ("tests/store/test_segments_units.py::test_compaction_writes_one_snapshot_then_deletes_only_what_it_covers",),
+    ),
+    Plant(
+        "a submitting line rides along in an object store: not durable before the POST (paid twice after a crash)",
+        "batchgen/store/segments.py",
+        "RIDES_ALONG = frozenset({Event.RESULT})",
+        "RIDES_ALONG = frozenset({Event.RESULT, Event.SUBMITTING})",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_each_append_is_one_new_segment_and_a_resume_reads_them_back_in_order",
+        ),
+    ),
+    Plant(
+        "a resume counts the newest snapshot among the segments written since it",
+        "batchgen/store/segments.py",
+        "    return SegmentReplay(Replay(jobs, lines, False), expected, len(later))",
+        "    return SegmentReplay(Replay(jobs, lines, False), expected, len(keys))",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_a_resume_reads_from_the_newest_snapshot_and_ignores_what_it_covers_and_foreign_files",
+        ),
+    ),
+    Plant(
+        "an object-store ledger line without a state is read as an event",
+        "batchgen/store/segments.py",
+        '            job_id = record["job_id"]\n            record["state"]\n',
+        '            job_id = record["job_id"]\n',
+        ("tests/store/test_segments_units.py::test_a_damaged_line_is_named_by_segment_and_line",),
+    ),
+    Plant(
+        "an object-store ledger does not count its segments since the snapshot: it never compacts",
+        "batchgen/store/segments.py",
+        "        self.next_seq += 1\n        self.since_snapshot += 1\n",
+        "        self.next_seq += 1\n",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_each_append_is_one_new_segment_and_a_resume_reads_them_back_in_order",
+        ),
+    ),
+    Plant(
+        "a segment write that meets an unavailable store is tried 3 times, not 6 (a brief outage stops the run)",
+        "batchgen/store/segments.py",
+        "SEGMENT_RETRY = RetrySettings(max_attempts=6,",
+        "SEGMENT_RETRY = RetrySettings(max_attempts=3,",
+        (
+            "tests/store/test_audit_segments.py::"
+            "test_a_segment_is_written_on_its_sixth_try_when_the_store_was_unavailable_for_the_first_five",
+        ),
+    ),
+    Plant(
+        "a job's shard comes from its hash read little-endian (jobs move to other shards than the stable hash says)",
+        "batchgen/store/shards.py",
+        'return int.from_bytes(digest[:8], "big") % count',
+        'return int.from_bytes(digest[:8], "little") % count',
+        ("tests/store/test_promises_units.py::test_a_jobs_shard_is_a_fixed_hash_of_its_id_the_same_on_every_machine",),
+    ),
+    Plant(
+        "--shard N/N is taken: a shard that owns no job, while indexes counted from 1 never run shard 0",
+        "batchgen/store/shards.py",
+        "        if not 0 <= self.index < self.count:",
+        "        if not 0 <= self.index <= self.count:",
+        ("tests/store/test_promises_units.py::test_shard_bounds_and_names",),
+    ),
+    Plant(
+        "status takes a folder named like '2-of-8.old' beside the shards' for one of the run's shards",
+        "batchgen/store/shards.py",
+        '_NAME = re.compile(r"^(\\d+)-of-(\\d+)$")',
+        '_NAME = re.compile(r"^(\\d+)-of-(\\d+)")',
+        (
+            "tests/store/test_audit_output.py::"
+            "test_status_reads_only_the_shards_folders_a_run_made_not_a_copy_beside_them",
+        ),
+    ),
+    Plant(
+        "a shard is written counting from 1 (shard 0/4 told as 1/4)",
+        "batchgen/store/shards.py",
+        '        return f"{self.index}/{self.count}"',
+        '        return f"{self.index + 1}/{self.count}"',
+        ("tests/store/test_promises_units.py::test_a_jobs_shard_is_a_fixed_hash_of_its_id_the_same_on_every_machine",),
+    ),
+    Plant(
+        "--shard auto with a JOB_COMPLETION_INDEX that is not a whole number crashes instead of saying so",
+        "batchgen/store/shards.py",
+        '        return Shard(number("JOB_COMPLETION_INDEX"), count)',
+        '        return Shard(int(environ["JOB_COMPLETION_INDEX"]), count)',
+        ("tests/store/test_promises_units.py::test_every_bad_shard_message_in_full",),
+    ),
+    Plant(
+        "--shard with spaces around I/N is refused",
+        "batchgen/store/shards.py",
+        "    spec = spec.strip()\n    if spec ==",
+        "    if spec ==",
+        ("tests/store/test_promises_units.py::test_auto_reads_this_processs_environment_and_trims_numbers",),
+    ),
+    Plant(
+        "a shard count of exactly the most allowed (10,000) is refused",
+        "batchgen/store/shards.py",
+        "        if not 1 <= self.count <= MAX_SHARDS:",
+        "        if not 1 <= self.count < MAX_SHARDS:",
+        ("tests/store/test_promises_units.py::test_shard_bounds_and_names",),
+    ),
+    Plant(
+        "the shows that could tell a lag are counted only when late: a few late shows switch the sweeps off",
+        "batchgen/engine/history_lag.py",
+        "        self.telling += 1\n        tolerance = max(LAG_TOLERANCE * typical, self.min_interval_s)\n        lag "
+        "= seen - finished_at\n        if lag <= tolerance:\n            return False\n",
+        "        tolerance = max(LAG_TOLERANCE * typical, self.min_interval_s)\n        lag = seen - "
+        "finished_at\n        if lag <= tolerance:\n            return False\n        self.telling += 1\n",
+        ("tests/engine/test_history_lag.py::test_shows_within_a_tenth_of_the_median_are_not_late",),
+    ),
+    Plant(
+        "a check that does not confirm refutes a lag a poll confirmed meanwhile (sweeps kept on a lagging history)",
+        "batchgen/engine/history_lag.py",
+        "            self.refuted = not self.confirmed",
+        "            self.refuted = True",
+        (
+            "tests/engine/test_history_lag.py::"
+            "test_a_check_that_does_not_confirm_refutes_nothing_once_a_poll_confirmed_the_lag_meanwhile",
+        ),
+    ),
+    Plant(
+        "a row's latency exactly the sweeper's least is taken for its job's submit to finish",
+        "batchgen/engine/history_lag.py",
+        "latency_s <= least or",
+        "latency_s < least or",
+        (
+            "tests/engine/test_history_lag.py::"
+            "test_a_rows_latency_counts_only_where_it_can_be_its_jobs_submit_to_finish[10.0-0.0-False]",
+        ),
+    ),
+    Plant(
+        "two late shows are checked at once (a run's checks spent two at a time)",
+        "batchgen/engine/history_lag.py",
+        "        if self.confirmed or self.checks_left <= 0 or self._checking:",
+        "        if self.confirmed or self.checks_left <= 0:",
+        ("tests/engine/test_history_lag.py::test_a_late_show_asks_one_result_and_a_confirmed_lag_switches_sweeps_off",),
+    ),
+    Plant(
+        "a job forgotten while its late show was being checked blocks every later check",
+        "batchgen/engine/history_lag.py",
+        "        self._checking.pop(request_id, None)",
+        "        self._checking.get(request_id, None)",
+        (
+            "tests/engine/test_history_lag.py::"
+            "test_checks_stop_at_the_runs_allowance_and_a_lag_needs_enough_late_shows_among_those_that_tell",
+        ),
+    ),
+    Plant(
+        "a history in trouble is probed a step of the doubling late (10 s after the first failure, not 5)",
+        "batchgen/engine/history_trouble.py",
+        "        wait = PROBE_WAITS_S[min(self.failures, len(PROBE_WAITS_S)) - 1]",
+        "        wait = PROBE_WAITS_S[min(self.failures, len(PROBE_WAITS_S) - 1)]",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble[recover_missing]",
+        ),
+    ),
+    Plant(
+        "a history in trouble is probed after the spell's patience has run out",
+        "batchgen/engine/history_trouble.py",
+        "        self._next = now + min(wait, self.patience_s - waited)",
+        "        self._next = now + wait",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble[recover_missing]",
+        ),
+    ),
+    Plant(
+        "the gateway retries each probe of a history in trouble (a probe is six requests)",
+        "batchgen/engine/history_trouble.py",
+        "        return self.began is None and retry_transient(exc)",
+        "        return retry_transient(exc)",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble[recover_missing]",
+        ),
+    ),
+    Plant(
+        "a spell of history trouble that gave up is timed from its start, not from when it gave up",
+        "batchgen/engine/history_trouble.py",
+        "            if now - self._gave_up < self.patience_s:",
+        "            if now - self.began < self.patience_s:  # type: ignore[operator]",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble[recover_missing]",
+        ),
+    ),
+    Plant(
+        "a spell of history trouble gives up only after its patience, not at it",
+        "batchgen/engine/history_trouble.py",
+        "        if waited >= self.patience_s:",
+        "        if waited > self.patience_s:",
+        ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
+    ),
+    Plant(
+        "the jobs told the history could not be read are not told for how long every look-up failed",
+        "batchgen/engine/history_trouble.py",
+        'f"every look-up in the request history failed for {gave_up - began:.0f} s, the last with {answer}{detail}"',
+        'f"every look-up in the request history failed, the last with {answer}{detail}"',
+        (
+            "tests/engine/test_recovery.py::"
+            "test_a_history_answering_500_is_probed_once_for_every_job_waiting_then_all_are_told_at_once[1]",
+        ),
+    ),
+    Plant(
+        "every failed look-up begins the spell of history trouble anew: it never gives up",
+        "batchgen/engine/history_trouble.py",
+        "        if self.began is None:\n            self.began = now\n",
+        "        self.began = now\n",
+        ("tests/engine/test_recovery.py::test_a_spell_that_gives_up_tells_its_latest_failure_not_its_first",),
+    ),
+    Plant(
+        "a row whose list holds more items than the one sent is taken for the body sent",
+        "batchgen/engine/history_bodies.py",
+        "isinstance(shown, list) and len(sent) == len(shown) and all(map(agrees, sent, shown))",
+        "isinstance(shown, list) and all(map(agrees, sent, shown))",
+        ("tests/engine/test_history_bodies.py::test_a_rows_body_is_held_to_the_fields_sent[listed6-other]",),
+    ),
+    Plant(
+        "a model none of whose rows was compared is matched exactly though the others' rows hold more than was sent",
+        "batchgen/engine/history_bodies.py",
+        "            worst = max(self._worst.values(), key=_RANK.__getitem__, default=EXACT)",
+        "            worst = EXACT",
+        (
+            "tests/engine/test_history_bodies.py::"
+            "test_the_worst_fit_seen_sets_the_rule_for_the_model_and_the_others_until_theirs_are_seen",
+        ),
+    ),
+    Plant(
+        "a row that writes 5 where 5.0 was sent is taken for another body",
+        "batchgen/engine/history_bodies.py",
+        "    if isinstance(value, float) and value.is_integer():\n        return str(int(value))\n",
+        "",
+        ("tests/engine/test_history_bodies.py::test_a_rows_body_is_held_to_the_fields_sent[listed3-holds]",),
+    ),
+    Plant(
+        "a row's image fields are compared with what was sent (every row with an image is another body)",
+        "batchgen/engine/history_bodies.py",
+        "    shown = {name: value for name, value in listed.items() if name not in image_fields}",
+        "    shown = dict(listed)",
+        ("tests/engine/test_history_bodies.py::test_image_fields_are_left_out_of_the_comparison",),
+    ),
+    Plant(
+        "a history once seen keeping another body still matches a lost submit's row as sent",
+        "batchgen/engine/history_bodies.py",
+        "        if rule == OTHER:\n            return False\n",
+        "",
+        (
+            "tests/engine/test_history_bodies.py::"
+            "test_the_worst_fit_seen_sets_the_rule_for_the_model_and_the_others_until_theirs_are_seen",
+        ),
+    ),
+    Plant(
+        "a row missing a field sent holds the body, and one with a default beside it is another",
+        "batchgen/engine/history_bodies.py",
+        "    return HOLDS if agrees(plain, shown) else OTHER",
+        "    return HOLDS if agrees(shown, plain) else OTHER",
+        ("tests/engine/test_history_bodies.py::test_a_rows_body_is_held_to_the_fields_sent[listed1-holds]",),
+    ),
+    Plant(
+        "a row with the fields sent in another key order is not the body as sent: a lost submit is matched by fields "
+        "alone",
+        "batchgen/engine/history_bodies.py",
+        "    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)",
+        "    return json.dumps(a, default=str) == json.dumps(b, default=str)",
+        (
+            "tests/engine/test_audit_history_bodies.py::"
+            "test_a_row_with_the_fields_sent_in_another_order_is_the_body_as_sent",
+        ),
+    ),
+    Plant(
+        "a job refused in an inline form is sent in it again, never in the other",
+        "batchgen/engine/inline_forms.py",
+        "            forms[name] = _other(form) if form in tried.get(name, ()) else form",
+        "            forms[name] = form",
+        ("tests/engine/test_inline_forms.py::test_each_job_tries_each_form_once_however_other_jobs_interleave",),
+    ),
+    Plant(
+        "a form a submit went through with is not confirmed: the image's own refusal is retried in the other form",
+        "batchgen/engine/inline_forms.py",
+        "            self._confirmed.add(key)\n",
+        "",
+        (
+            "tests/engine/test_inline_forms.py::"
+            "test_a_form_that_went_through_is_kept_and_a_refusal_in_it_is_not_retried",
+        ),
+    ),
+    Plant(
+        "the log says a model took the image in the form it was not sent in",
+        "batchgen/engine/inline_forms.py",
+        "                log.warning(\"%s took the image in '%s' as %s; sending it so from now on\", model, name, "
+        "_WORDS[form])",
+        "                log.warning(\"%s took the image in '%s' as %s; sending it so from now on\", model, name, "
+        "_WORDS[_other(form)])",
+        (
+            "tests/engine/test_inline_forms.py::"
+            "test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named",
+        ),
+    ),
+    Plant(
+        "a 400 naming another field whose name holds the image field's is taken for the image's form",
+        "batchgen/engine/inline_forms.py",
+        'if not re.search(rf"\\b{re.escape(name)}\\b", text, re.IGNORECASE):  # "Image is ..." too',
+        'if not re.search(re.escape(name), text, re.IGNORECASE):  # "Image is ..." too',
+        ("tests/engine/test_inline_forms.py::test_only_a_400_naming_an_inlined_field_is_taken_for_its_form",),
+    ),
+    Plant(
+        "a user's spec file is added to the shipped catalogue itself (it outlives the command that gave it)",
+        "batchgen/models/catalogue.py",
+        "    return Catalogue(_load(dict(shipped().models), files, shipped=False))",
+        "    return Catalogue(_load(shipped().models, files, shipped=False))",
+        (
+            "tests/models/test_audit_catalogue.py::"
+            "test_a_user_spec_file_changes_the_catalogue_built_with_it_and_never_the_shipped_one",
+        ),
+    ),
+    Plant(
+        "the catalogue in use stays the first one set: a later --models is not used",
+        "batchgen/models/catalogue.py",
+        "    _current[:] = [catalogue]",
+        "    _current.append(catalogue)",
+        ("tests/models/test_audit_catalogue.py::test_the_catalogue_in_use_is_the_one_last_set",),
+    ),
+    Plant(
+        "a user's spec file of a shipped model's slug does not override it",
+        "batchgen/models/catalogue.py",
+        "        models[spec.slug] = spec",
+        "        models.setdefault(spec.slug, spec)",
+        ("tests/models/test_catalogue.py::test_a_user_spec_adds_a_model_and_overrides_a_shipped_one",),
+    ),
+    Plant(
+        "'did you mean' offers nothing for a model name one character off",
+        "batchgen/models/catalogue.py",
+        "n=1, cutoff=0.6)",
+        "n=1, cutoff=0.9)",
+        (
+            "tests/models/test_audit_catalogue.py::"
+            "test_a_name_with_one_character_mistyped_is_offered_the_model_it_was_meant_to_be",
+        ),
+    ),
+    Plant(
+        "the fingerprint leaves out the model: a record without parameters moved to another model is not a changed job",
+        "batchgen/engine/identity.py",
+        '    text = json.dumps([model, normalised(model, params)], sort_keys=True, separators=(",", ":"), default=str)',
+        '    text = json.dumps(normalised(model, params), sort_keys=True, separators=(",", ":"), default=str)',
+        ("tests/engine/test_identity.py::test_a_fingerprint_fills_defaults_and_sees_every_change",),
+    ),
+    Plant(
+        "a record with neither parameters nor fingerprint is taken for a changed job",
+        "batchgen/engine/identity.py",
+        "            same = before is None or before == fingerprint(job.model, job.params)",
+        "            same = before == fingerprint(job.model, job.params)",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_a_record_that_kept_only_its_fingerprint_is_judged_by_that_fingerprint",
+        ),
+    ),
+    Plant(
+        "the replaced line does not say which request the earlier attempt was",
+        "batchgen/engine/identity.py",
+        '                "request_id": rec.get("request_id"),',
+        '                "request_id": None,',
+        ("tests/engine/test_identity_units.py::test_the_replaced_line_records_what_the_earlier_attempt_was_sent_as",),
+    ),
+    Plant(
+        "a changed submit of unknown outcome among other rows in flight is not told to settle first",
+        "batchgen/engine/identity.py",
+        "                if any(c.state == JobState.SUBMITTING for c in changes)",
+        "                if all(c.state == JobState.SUBMITTING for c in changes)",
+        (
+            "tests/engine/test_audit_identity.py::"
+            "test_a_submit_of_unknown_outcome_among_other_changed_rows_in_flight_is_told_to_settle_first",
+        ),
+    ),
+    Plant(
+        "a default written out on one side only makes a changed job",
+        "batchgen/engine/identity.py",
+        "                identity_view(params) == identity_view(job.params)\n                or normalised",
+        "                identity_view(params) == identity_view(job.params)\n                and normalised",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_a_default_written_out_or_left_out_is_the_same_job_and_only_real_differences_are_named",
+        ),
+    ),
+    Plant(
+        "the changed rows' error drops the count of the rows in flight past the twentieth",
+        "batchgen/engine/identity.py",
+        'shown = ", ".join(busy[:MAX_LISTED]) + (f" and {len(busy) - MAX_LISTED} more" if len(busy) > MAX_LISTED else '
+        '"")',
+        'shown = ", ".join(busy[:MAX_LISTED])',
+        (
+            "tests/engine/test_audit_identity.py::"
+            "test_changed_rows_in_flight_past_the_twentieth_are_counted_in_what_replace_changed_cannot_take",
+        ),
+    ),
+    Plant(
+        "the changed rows' error does not say where each row is in the manifest",
+        "batchgen/engine/identity.py",
+        '        where = f" ({self.job.source})" if self.job.source else ""',
+        '        where = ""',
+        ("tests/engine/test_identity_units.py::test_the_changed_jobs_error_names_each_job_where_it_is_and_what_to_do",),
+    ),
+    Plant(
+        "the spec's defaults override what a row gives (a parameter changed to another value unseen)",
+        "batchgen/engine/identity.py",
+        "    return {**defaults_of(model), **identity_view(params)}",
+        "    return {**identity_view(params), **defaults_of(model)}",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_a_default_written_out_or_left_out_is_the_same_job_and_only_real_differences_are_named",
+        ),
+    ),
+    Plant(
+        "the replaced line names the moved files without their folder",
+        "batchgen/engine/identity.py",
+        '"files": [str(t.relative_to(videos.parent)) for t in targets],',
+        '"files": [t.name for t in targets],',
+        ("tests/engine/test_identity_units.py::test_each_replacement_keeps_every_earlier_video_under_its_own_number",),
+    ),
+    Plant(
+        "each replaced video of an id takes number 1 again (an earlier replaced video overwritten)",
+        "batchgen/engine/identity.py",
+        '    taken = [p.name[len(job_id) + 1 :].split(".")[0] for p in folder.glob(f"{job_id}.*")]',
+        '    taken = [p.name[len(job_id) :].split(".")[0] for p in folder.glob(f"{job_id}.*")]',
+        ("tests/engine/test_identity_units.py::test_each_replacement_keeps_every_earlier_video_under_its_own_number",),
+    ),
+    Plant(
+        "the models listing stars the shipped models, not the user's",
+        "batchgen/cli/catalogue_view.py",
+        '        tag = "" if spec.shipped else " *"',
+        '        tag = " *" if spec.shipped else ""',
+        ("tests/models/test_catalogue.py::test_a_user_spec_adds_a_model_and_overrides_a_shipped_one",),
+    ),
+    Plant(
+        "'batchgen models --json' gives a shipped model's file as if it were the user's",
+        "batchgen/cli/catalogue_view.py",
+        '        "file": spec.file if not spec.shipped else None,',
+        '        "file": spec.file,',
+        (
+            "tests/cli/test_audit_catalogue_view.py::"
+            "test_the_json_listing_names_the_file_of_a_user_spec_and_none_for_a_shipped_one",
+        ),
+    ),
+    Plant(
+        "the models listing with a user spec among the shipped ones does not say what the star means",
+        "batchgen/cli/catalogue_view.py",
+        "    if any(not models.models[slug].shipped for slug in models):",
+        "    if all(not models.models[slug].shipped for slug in models):",
+        (
+            "tests/cli/test_audit_catalogue_view.py::"
+            "test_a_listing_that_mixes_shipped_and_user_specs_says_what_the_star_means",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' says '(sent)' of the defaults that are not sent, not of those that are",
+        "batchgen/cli/catalogue_view.py",
+        '(" (sent)" if param.send_default else "")',
+        '(" (sent)" if not param.send_default else "")',
+        ("tests/cli/test_audit_catalogue_view.py::test_a_default_is_said_to_be_sent_only_where_the_spec_sends_it",),
+    ),
+    Plant(
+        "'batchgen models NAME' names the other inline form of an image field",
+        "batchgen/cli/catalogue_view.py",
+        '("bare base64" if param.inline_form() == "base64" else "a data: URI")',
+        '("bare base64" if param.inline_form() != "base64" else "a data: URI")',
+        (
+            "tests/models/test_catalogue.py::"
+            "test_the_models_command_shows_the_images_a_list_parameters_objects_hold_and_their_limits",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' shows a price per second as the price of a video",
+        "batchgen/cli/catalogue_view.py",
+        '        lines.append(f"    {_when(row.when)}: ${row.usd:g} per second")',
+        '        lines.append(f"    {_when(row.when)}: ${row.usd:g}")',
+        (
+            "tests/cli/test_audit_catalogue_view.py::"
+            "test_a_price_per_second_is_shown_per_second_not_as_the_price_of_a_video",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME --json' gives each parameter's max as its min and its min as its max",
+        "batchgen/cli/catalogue_view.py",
+        '        "min": param.min,\n        "max": param.max,',
+        '        "min": param.max,\n        "max": param.min,',
+        (
+            "tests/cli/test_audit_catalogue_view.py::"
+            "test_the_json_detail_gives_each_parameters_lower_bound_as_min_and_upper_as_max",
+        ),
+    ),
+    Plant(
+        "'batchgen models --json' gives the cheapest price as the whole range",
+        "batchgen/cli/catalogue_view.py",
+        '        "price_usd": [lowest(spec), highest(spec)],',
+        '        "price_usd": [lowest(spec), lowest(spec)],',
+        (
+            "tests/models/test_catalogue.py::"
+            "test_the_models_command_gives_each_price_range_lowest_first_and_a_near_name_whatever_its_case",
+        ),
+    ),
+    Plant(
+        "an unknown model's error does not say that a spec file (--models FILE) adds one",
+        "batchgen/cli/catalogue_view.py",
+        "            \"'batchgen models' lists them; a spec file (--models FILE) adds one\"",
+        "            \"'batchgen models' lists them\"",
+        ("tests/cli/test_audit_catalogue_view.py::test_an_unknown_model_is_refused_with_what_to_do_about_it",),
+    ),
+    Plant(
+        "the models listing gives the cheapest price as the whole range",
+        "batchgen/cli/catalogue_view.py",
+        'f"{lowest(spec):.3g} - {highest(spec):.3g}"',
+        'f"{lowest(spec):.3g} - {lowest(spec):.3g}"',
+        (
+            "tests/cli/test_audit_catalogue_view.py::"
+            "test_the_listing_gives_each_models_price_from_its_cheapest_video_to_its_dearest",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' says 'sent as' only where the wire type is the parameter's own",
+        "batchgen/cli/catalogue_view.py",
+        "    if param.wire and param.wire != param.type:",
+        "    if param.wire and param.wire == param.type:",
+        ("tests/cli/test_audit_catalogue_view.py::test_a_default_is_said_to_be_sent_only_where_the_spec_sends_it",),
+    ),
+    Plant(
+        "the simulator's gateway refuses from the Nth submit, not the one after the first N",
+        "batchgen/simulator/worlds.py",
+        "state.submit_requests > config.refuse_after_submits",
+        "state.submit_requests >= config.refuse_after_submits",
+        (
+            "tests/simulator/test_audit_worlds.py::test_a_gateway_told_to_refuse_after_two_submits_lets_exactly_two_through",
+        ),
+    ),
+    Plant(
+        "the simulator's outage after N submits begins with the Nth, so one submit fewer gets through",
+        "batchgen/simulator/worlds.py",
+        "state.submit_requests > config.outage_after_submits",
+        "state.submit_requests >= config.outage_after_submits",
+        ("tests/simulator/test_audit_worlds.py::test_an_outage_after_two_submits_begins_with_the_third",),
+    ),
+    Plant(
+        "the simulator's revoked key makes one job more than --revoke-after says",
+        "batchgen/simulator/worlds.py",
+        "if limit is not None and state.submits_by_key[key] >= limit:",
+        "if limit is not None and state.submits_by_key[key] > limit:",
+        (
+            "tests/simulator/test_audit_worlds.py::test_a_key_revoked_after_two_jobs_makes_two_and_is_refused_from_the_third",
+        ),
+    ),
+    Plant(
+        "a history row with defaults filled in shows the defaults over the values sent",
+        "batchgen/simulator/worlds.py",
+        "        return {**(model.defaults() if model is not None else {}), **body}",
+        "        return {**body, **(model.defaults() if model is not None else {})}",
+        ("tests/simulator/test_audit_worlds.py::test_a_history_body_with_defaults_filled_in_keeps_what_was_sent",),
+    ),
+    Plant(
+        "the redirect's other origin does not count a key sent as a Bearer token",
+        "batchgen/simulator/worlds.py",
+        '        if "x-api-key" in request.headers or "Authorization" in request.headers:',
+        '        if "x-api-key" in request.headers:',
+        ("tests/simulator/test_audit_worlds.py::test_the_other_origin_counts_a_key_sent_in_either_header",),
+    ),
+    Plant(
+        "a list with a preview first gives the video first, so the client's pick is never tried",
+        "batchgen/simulator/worlds.py",
+        '        body["output"] = [preview, url]',
+        '        body["output"] = [url, preview]',
+        (
+            "tests/simulator/test_audit_worlds.py::test_a_list_with_a_preview_first_gives_the_still_images_link_then_the_videos",
+        ),
+    ),
+    Plant(
+        "a bare request id of the history is put back together with its dashes in the wrong places",
+        "batchgen/simulator/worlds.py",
+        "spelled[12:16], spelled[16:20], spelled[20:]",
+        "spelled[12:16], spelled[16:21], spelled[21:]",
+        (
+            "tests/api/test_worlds_answers.py::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
+        ),
+    ),
+    Plant(
+        "the simulator refuses a number at either end of its spec's range",
+        "batchgen/simulator/schema.py",
+        "if low is not None and high is not None and not low <= value <= high:",
+        "if low is not None and high is not None and not low < value < high:",
+        (
+            "tests/simulator/test_audit_schema.py::test_a_number_at_either_end_of_its_range_is_taken_and_one_past_it_refused",
+        ),
+    ),
+    Plant(
+        "the simulator refuses a prompt of exactly its longest length",
+        "batchgen/simulator/schema.py",
+        '        if spec.get("max_length") and len(value) > int(spec["max_length"]):',
+        '        if spec.get("max_length") and len(value) >= int(spec["max_length"]):',
+        (
+            "tests/simulator/test_audit_schema.py::test_a_prompt_of_exactly_its_longest_length_is_taken_and_one_character_more_refused",
+        ),
+    ),
+    Plant(
+        "a model whose spec lists no price is charged the bottom of its range, not the top",
+        "batchgen/simulator/schema.py",
+        "    return max(known, default=0.5)",
+        "    return min(known, default=0.5)",
+        (
+            "tests/simulator/test_audit_schema.py::test_a_job_is_charged_its_listed_price_or_the_top_of_its_range_when_none_is_listed",
+        ),
+    ),
+    Plant(
+        "the simulator refuses an image exactly its spec's smallest side",
+        "batchgen/simulator/schema.py",
+        '    if spec.get("min_side_px") and min(size) < int(spec["min_side_px"]):',
+        '    if spec.get("min_side_px") and min(size) <= int(spec["min_side_px"]):',
+        (
+            "tests/simulator/test_audit_schema.py::test_an_image_at_its_smallest_side_or_widest_aspect_is_taken_and_one_past_either_refused",
+        ),
+    ),
+    Plant(
+        "the simulator takes an http:// image URL the provider would not fetch",
+        "batchgen/simulator/schema.py",
+        '    if isinstance(value, str) and value.startswith("https://"):\n        return None',
+        '    if isinstance(value, str) and value.startswith(("https://", "http://")):\n        return None',
+        (
+            "tests/simulator/test_audit_schema.py::test_an_image_url_that_is_not_https_is_refused_naming_the_field_and_nothing_is_made",
+        ),
+    ),
+    Plant(
+        'the simulator refuses an enum value sent as its text ("5" for 5)',
+        "batchgen/simulator/schema.py",
+        "        if isinstance(value, list | dict) or not any(_text(v) == _text(value) for v in allowed):",
+        "        if isinstance(value, list | dict) or value not in allowed:",
+        ("tests/simulator/test_simulator.py::test_sdk_submit_and_wait_returns_a_playable_video",),
+    ),
+    Plant(
+        "every image job of one shape gets the first image job's video (the cache keyed without the image)",
+        "batchgen/simulator/media.py",
+        "    key = (aspect, max(1, duration), image_key if image is not None else None)",
+        "    key = (aspect, max(1, duration), None)",
+        ("tests/simulator/test_audit_media.py::test_two_image_jobs_of_one_shape_each_start_from_their_own_image",),
+    ),
+    Plant(
+        "a 10 s video is served from the 5 s template",
+        "batchgen/simulator/media.py",
+        "    seconds = 10 if duration >= 10 else 5",
+        "    seconds = 10 if duration > 10 else 5",
+        ("tests/report/test_report.py::test_simulator_serves_the_wrong_video_only_where_told",),
+    ),
+    Plant(
+        "an output file's time to live is counted from its submit, not from when it finished",
+        "batchgen/simulator/outputs.py",
+        "    if now > job.finish + state.config.output_ttl_s:",
+        "    if now > job.submitted + state.config.output_ttl_s:",
+        (
+            "tests/simulator/test_audit_outputs.py::test_a_video_is_served_for_its_time_to_live_counted_from_when_it_finished",
+        ),
+    ),
+    Plant(
+        "a key sent to an output link as a Bearer token is not counted as a leak",
+        "batchgen/simulator/outputs.py",
+        '    if "x-api-key" in request.headers or "Authorization" in request.headers:',
+        '    if "x-api-key" in request.headers:',
+        ("tests/simulator/test_audit_outputs.py::test_a_key_sent_to_an_output_link_is_counted_in_either_header",),
+    ),
+    Plant(
+        "a server told to quote the key in its errors quotes it only in 5xx answers",
+        "batchgen/simulator/app.py",
+        '    if "error" in places and response.status >= 400:',
+        '    if "error" in places and response.status >= 500:',
+        (
+            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_errors_quotes_it_in_every_error_it_answers",
+        ),
+    ),
+    Plant(
+        "the simulator's Date header gives the machine's time, not its own (scaled, offset) clock",
+        "batchgen/simulator/app.py",
+        '    response.headers["Date"] = email.utils.formatdate(state.clock.now(), usegmt=True)',
+        '    response.headers["Date"] = email.utils.formatdate(usegmt=True)',
+        ("tests/simulator/test_audit_app.py::test_the_date_header_speaks_the_simulators_clock_not_the_machines",),
+    ),
+    Plant(
+        "a request record lives half an hour by default, not the hour the README and the API say",
+        "batchgen/simulator/config.py",
+        "    expiry_s: float = 3600.0",
+        "    expiry_s: float = 1800.0",
+        ("tests/simulator/test_audit_config.py::test_a_record_lives_one_hour_by_default_and_answers_404_after_it",),
+    ),
+    Plant(
+        "a submit the balance does not cover is refused 402 by default, not 406",
+        "batchgen/simulator/config.py",
+        "    credits_status: int = 406  # one of CREDIT_REFUSALS",
+        "    credits_status: int = 402  # one of CREDIT_REFUSALS",
+        ("tests/e2e/test_promises_money.py::test_after_a_credit_stop_no_submit_is_sent",),
+    ),
+    Plant(
+        "the simulator's output files are served from the API's address, not the output host asked for",
+        "batchgen/simulator/server.py",
+        "            self.app[OUTPUT_BASE].append(self.output_url)",
+        "            pass",
+        ("tests/api/test_client.py::test_key_goes_only_to_the_api_never_to_the_output_host",),
+    ),
+    Plant(
+        "an autosave that met a full disk never saves again while serving",
+        "batchgen/simulator/server.py",
+        "retried on the next job and at exit\n                        continue",
+        "retried on the next job and at exit\n                        return",
+        ("tests/simulator/test_audit_server.py::test_an_autosave_that_met_a_full_disk_is_tried_again_while_serving",),
+    ),
+    Plant(
+        "a --simulate run on a full disk keeps its reserved room when the first save fails, so the account is lost",
+        "batchgen/cli/simulated.py",
+        "    if reserve is not None:  # only needed while the run lasts",
+        "    if reserve is not None and saved:  # only needed while the run lasts",
+        (
+            "tests/cli/test_audit_simulated.py::test_a_full_disk_at_the_end_of_a_simulated_run_is_met_by_giving_up_the_reserved_room",
+        ),
+    ),
+    Plant(
+        "an account that cannot be saved is told without what to do (free disk space)",
+        "batchgen/cli/simulated.py",
+        '"flight cannot be found again. Free some disk space; the next --simulate run makes them again only "',
+        '"flight cannot be found again; the next --simulate run makes them again only "',
+        (
+            "tests/cli/test_audit_simulated.py::test_an_account_that_cannot_be_saved_even_so_says_where_why_and_what_to_do",
+        ),
+    ),
+    Plant(
+        "a page of zoned rows brings the Date header back as the server's clock after a row without a zone",
+        "batchgen/api/paging.py",
+        "self.zoneless = self.zoneless or any(",
+        "self.zoneless = any(",
+        (
+            "tests/api/test_audit_paging.py::"
+            "test_once_a_row_was_stamped_without_a_zone_the_date_header_stays_ruled_out_whatever_pages_follow",
+        ),
+    ),
+    Plant(
+        "a listing with exactly a tenth as many rows falling as rising is not taken for oldest first",
+        "batchgen/api/paging.py",
+        "self.falls <= OLDEST_FIRST_EXCEPTIONS * self.rising",
+        "self.falls < OLDEST_FIRST_EXCEPTIONS * self.rising",
+        (
+            "tests/api/test_audit_paging.py::"
+            "test_a_listing_is_taken_for_oldest_first_with_exactly_the_share_of_falling_rows_it_allows",
+        ),
+    ),
+    Plant(
+        "another user's row above ours counts each of our rows below it as listed below a newer one",
+        "batchgen/api/paging.py",
+        "self._sent_above = max(self._sent_above, -math.inf if sent is None else sent)",
+        "self._sent_above = max(self._sent_above, math.inf if sent is None else sent)",
+        (
+            "tests/api/test_audit_paging.py::"
+            "test_another_users_row_listed_above_this_runs_requests_shows_none_of_ours_listed_below_a_newer_one",
+        ),
+    ),
+    Plant(
+        "a sound MP4 of another size than the API gave, in place once the link is gone, is kept as the job's",
+        "batchgen/engine/downloader.py",
+        "saved = await self.out.installed(dest, file_size=job.file_size, since=since)",
+        "saved = await self.out.installed(dest, file_size=None, since=since)",
+        (
+            "tests/engine/test_audit_downloader.py::"
+            "test_a_sound_video_of_another_size_than_the_api_gave_is_not_kept_as_the_jobs_once_its_link_is_gone",
+        ),
+    ),
+    Plant(
+        "a video in place is kept for a job whose submit time the ledger does not give (any older file passes)",
+        "batchgen/engine/downloader.py",
+        "        since = parse_time(job.submitted_wall)\n",
+        "        since = parse_time(job.submitted_wall) or 0.0\n",
+        (
+            "tests/engine/test_audit_downloader.py::"
+            "test_a_video_in_place_is_not_kept_for_a_job_whose_submit_time_the_ledger_does_not_give",
+        ),
+    ),
+    Plant(
+        "a ledger line leaves out a zero cost, a zero count and a false flag, not only None fields",
+        "batchgen/store/ledger.py",
+        "record.update((k, v) for k, v in fields.items() if v is not None)",
+        "record.update((k, v) for k, v in fields.items() if v)",
+        (
+            "tests/store/test_audit_ledger.py::"
+            "test_a_line_keeps_a_zero_cost_a_zero_count_and_a_false_flag_and_leaves_out_only_none",
+        ),
+    ),
+    Plant(
+        "the ledger is created group-writable where the umask allows it (0o666)",
+        "batchgen/store/ledger.py",
+        "os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644",
+        "os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666",
+        (
+            "tests/store/test_audit_ledger.py::"
+            "test_the_ledger_is_not_writable_by_the_group_even_where_the_umask_lets_the_group_write",
+        ),
+    ),
+    Plant(
+        "every retry waits its full ceiling (no jitter): jobs that failed together retry together",
+        "batchgen/retry.py",
+        "return self._rng.uniform(0.0, ceiling)",
+        "return ceiling",
+        ("tests/test_audit_retry.py::test_each_wait_before_a_retry_is_drawn_at_random_between_zero_and_its_ceiling",),
+    ),
+    Plant(
+        "a fake clock started at a run time reads its given wall time that much later",
+        "batchgen/clock.py",
+        "self._epoch0 = epoch - start",
+        "self._epoch0 = epoch",
+        (
+            "tests/test_audit_clock.py::"
+            "test_a_fake_clock_started_late_reads_the_wall_time_it_was_given_and_moves_it_with_run_time",
+        ),
+    ),
+    Plant(
+        "the fake clock's autojump leaps to the latest pending deadline, waking every sleeper at once",
+        "batchgen/clock.py",
+        "self.now_s = max(self._now, min(deadline for deadline, _ in self._sleepers))",
+        "self.now_s = max(deadline for deadline, _ in self._sleepers)",
+        ("tests/test_audit_clock.py::test_autojump_wakes_each_sleeper_at_its_own_deadline_earliest_first",),
+    ),
+    Plant(
+        "a fake wait of zero seconds parks until time moves",
+        "batchgen/clock.py",
+        "        if seconds <= 0:\n            await anyio.lowlevel.checkpoint()",
+        "        if seconds < 0:\n            await anyio.lowlevel.checkpoint()",
+        ("tests/test_audit_clock.py::test_a_fake_wait_of_no_time_is_over_at_once_without_the_clock_moving",),
+    ),
+    Plant(
+        "results.csv lets a cell starting with a tab or carriage return through as a formula",
+        "batchgen/store/results.py",
+        'cell[:1] in ("=", "+", "-", "@", "\\t", "\\r")',
+        'cell[:1] in ("=", "+", "-", "@")',
+        ("tests/store/test_storage.py::test_a_cell_starting_with_a_tab_or_carriage_return_is_not_read_as_a_formula",),
+    ),
+    Plant(
+        "results.csv's image columns only when some job has a top-level image (list parameters' images dropped)",
+        "batchgen/store/results.py",
+        "with_inputs = any(every.values())",
+        "with_inputs = any(inputs.values())",
+        (
+            "tests/store/test_storage.py::"
+            "test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_place",
+        ),
+    ),
+    Plant(
+        "results.csv's error column is the error's JSON, not its detail",
+        "batchgen/store/results.py",
+        'error = error.get("detail") or json.dumps(error, ensure_ascii=False)',
+        "error = json.dumps(error, ensure_ascii=False)",
+        ("tests/store/test_storage.py::test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas",),
+    ),
+    Plant(
+        "results.csv's updated_at is the submit time, not the last line's",
+        "batchgen/store/results.py",
+        '            rec.get("ts"),\n',
+        '            rec.get("submitted_at"),\n',
+        ("tests/store/test_storage.py::test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas",),
+    ),
+    Plant(
+        "results.csv's warning_detail repeats the warnings' kinds",
+        "batchgen/store/results.py",
+        'row.append("; ".join(str(w.get("detail")) for w in warnings) or None)',
+        'row.append("; ".join(str(w.get("kind")) for w in warnings) or None)',
+        ("tests/store/test_storage.py::test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas",),
+    ),
+    Plant(
+        "results.csv's sha256 and cost columns swapped",
+        "batchgen/store/results.py",
+        '            rec.get("sha256"),\n            rec.get("cost"),\n',
+        '            rec.get("cost"),\n            rec.get("sha256"),\n',
+        ("tests/store/test_storage.py::test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas",),
+    ),
+    Plant(
+        "results.csv's input_image and input_sha256 swapped",
+        "batchgen/store/results.py",
+        'row += [image["file"], image["sha256"]] if image else [None, None]',
+        'row += [image["sha256"], image["file"]] if image else [None, None]',
+        (
+            "tests/store/test_storage.py::"
+            "test_results_csv_names_each_jobs_input_image_as_the_manifest_gave_it_and_leaves_others_blank",
+        ),
+    ),
+    Plant(
+        "results.csv's media_width and media_height hold each other's values",
+        "batchgen/store/results.py",
+        'MEDIA_FIELDS = ("duration_s", "width", "height", "fps", "codec", "frames")',
+        'MEDIA_FIELDS = ("duration_s", "height", "width", "fps", "codec", "frames")',
+        ("tests/store/test_storage.py::test_results_csv_has_one_row_per_job_with_the_error_text_and_no_formulas",),
+    ),
+    Plant(
+        "cutting a torn tail also cuts the newline of the last whole line (the next line is glued to it)",
+        "batchgen/store/ledger.py",
+        "keep = size - tail + cut + 1 if cut >= 0",
+        "keep = size - tail + cut if cut >= 0",
+        ("tests/store/test_ledger.py::test_opening_cuts_a_torn_final_line_and_nothing_else",),
+    ),
+    Plant(
+        "a torn final line is not reported as torn",
+        "batchgen/store/ledger.py",
+        "torn = bool(lines[-1].strip())",
+        "torn = False",
+        ("tests/store/test_ledger.py::test_a_torn_tail_cut_inside_a_character_is_still_just_torn",),
+    ),
+    Plant(
+        "a malformed ledger line is named one line early",
+        "batchgen/store/ledger.py",
+        "enumerate(lines[:last_complete], start=1)",
+        "enumerate(lines[:last_complete])",
+        ("tests/store/test_ledger.py::test_a_malformed_line_names_file_and_line_and_what_to_do",),
+    ),
+    Plant(
+        "a ledger line that is JSON but not an object ends the read in a traceback",
+        "batchgen/store/ledger.py",
+        "except (ValueError, KeyError, TypeError):",
+        "except (ValueError, KeyError):",
+        ("tests/store/test_ledger.py::test_a_malformed_line_names_file_and_line_and_what_to_do",),
+    ),
+    Plant(
+        "a failed ledger write leaves its partial line behind",
+        "batchgen/store/ledger.py",
+        "                os.ftruncate(self._fd, start)\n",
+        "                pass\n",
+        ("tests/store/test_ledger.py::test_a_failed_fsync_leaves_no_partial_line_behind",),
+    ),
+    Plant(
+        "after a failed ledger write later appends go on as if nothing failed",
+        "batchgen/store/ledger.py",
+        "                self._broken = exc\n",
+        "                pass\n",
+        ("tests/store/test_ledger.py::test_a_full_disk_fails_the_append_and_every_later_one",),
+    ),
+    Plant(
+        "a replaced job carries the old request's fields past its 'replaced' line",
+        "batchgen/store/ledger.py",
+        'record.get("event") == RESTART_EVENT or ',
+        "",
+        ("tests/store/test_ledger.py::test_a_replaced_job_starts_over_and_carries_nothing",),
+    ),
+    Plant(
+        "an unwritable ledger's message does not say what to do",
+        "batchgen/store/ledger.py",
+        (
+            '; free some disk space or fix "\n                "the folder\'s permissions, then run the same command '
+            'again to resume"'
+        ),
+        '"',
+        ("tests/store/test_ledger.py::test_a_full_disk_fails_the_append_and_every_later_one",),
+    ),
+    Plant(
+        "a line already durable is written again as an empty batch (one fsync more per appender)",
+        "batchgen/store/ledger.py",
+        "if self._durable >= mine:",
+        "if self._durable > mine:",
+        ("tests/store/test_ledger.py::test_lines_queued_during_a_write_share_the_next_fsync",),
+    ),
+    Plant(
+        "a ledger line may hold NaN or Infinity (not JSON)",
+        "batchgen/store/ledger.py",
+        "allow_nan=False",
+        "allow_nan=True",
+        (
+            "tests/store/test_ledger.py::"
+            "test_an_event_line_is_compact_json_without_none_fields_and_keeps_text_as_written",
+        ),
+    ),
+    Plant(
+        "lines queued during a write are taken as durable once it ends (append returns before its line is written)",
+        "batchgen/store/ledger.py",
+        "            self._durable = upto\n",
+        "            self._durable = self._queued\n",
+        ("tests/e2e/test_promises.py::test_the_submitting_line_is_on_disk_before_the_server_creates_the_job",),
+    ),
+    Plant(
+        "an earlier read of the ledger is taken again after the file changed",
+        "batchgen/store/ledger.py",
+        "if read is not None and read.stamp == ledger_stamp(path):",
+        "if read is not None:",
+        (
+            "tests/store/test_ledger.py::"
+            "test_a_read_is_taken_again_only_while_the_ledger_is_unchanged_even_within_one_tick_of_its_clock",
+        ),
+    ),
+    Plant(
+        "a submit after an ended job carries the ended request (the new line's state is tested, not the old)",
+        "batchgen/store/ledger.py",
+        'previous["state"] in _ENDED',
+        'record["state"] in _ENDED',
+        ("tests/store/test_ledger.py::test_a_submit_after_an_ended_job_is_a_new_request_and_carries_nothing",),
+    ),
+    Plant(
+        "a torn line longer than the searched tail truncates the whole ledger",
+        "batchgen/store/ledger.py",
+        "(0 if tail == size else size)",
+        "0",
+        ("tests/store/test_ledger.py::test_only_the_last_mebibyte_is_searched_for_the_torn_line",),
+    ),
+    Plant(
+        "an unreadable ledger's message does not name the file",
+        "batchgen/store/ledger.py",
+        'raise LedgerError(f"{path}: cannot be read ({exc.strerror or exc})") from None',
+        'raise LedgerError(f"cannot be read ({exc.strerror or exc})") from None',
+        ("tests/store/test_ledger.py::test_an_unreadable_ledger_says_which_file_and_why",),
+    ),
+    Plant(
+        "a flush of the group commit never writes the queued lines",
+        "batchgen/store/ledger.py",
+        "        if self._broken is None:\n            await self._through(self._queued, write)",
+        "        if self._broken is not None:\n            await self._through(self._queued, write)",
+        (
+            "tests/store/test_segments_kept.py::"
+            "test_closing_with_the_lease_held_writes_the_riding_lines_and_folds_the_run_into_a_snapshot",
+        ),
+    ),
+    Plant(
+        "a video found in place and kept is also told as fetched again",
+        "batchgen/engine/downloader.py",
+        "            report.refetched -= 1  # (counted so as the run began) taken up, not fetched\n",
+        "",
+        ("tests/e2e/test_crash.py::test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone",),
+    ),
+    Plant(
+        "the sidecar's seconds_to_finish is the run time of the finish, not submit to finish",
+        "batchgen/engine/downloader.py",
+        '"seconds_to_finish": round(job.finished_at - submitted, 3) if job.finished_at else None,',
+        '"seconds_to_finish": round(job.finished_at, 3) if job.finished_at else None,',
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "the sidecar's submitted_at is the completion time",
+        "batchgen/engine/downloader.py",
+        '"submitted_at": job.submitted_wall,',
+        '"submitted_at": iso_utc(self.clock.epoch()),',
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "a completed job's time is not counted in the run's job times",
+        "batchgen/engine/downloader.py",
+        "            self.control.report.job_seconds.append(job.finished_at - submitted)\n",
+        "            pass\n",
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "the completed line names the video by its absolute path, not its place in the folder",
+        "batchgen/engine/downloader.py",
+        "file=str(dest.relative_to(out.root)),",
+        "file=str(dest),",
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "the completed line leaves out the video's mtime (every later run hashes it)",
+        "batchgen/engine/downloader.py",
+        "            mtime_ns=saved.mtime_ns,\n",
+        "",
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "the sidecar leaves out where the job came from in the manifest",
+        "batchgen/engine/downloader.py",
+        '            "source": job.spec.source,\n',
+        "",
+        ("tests/engine/test_downloader_units.py::test_a_completed_video_has_its_sidecar_and_completed_line_in_full",),
+    ),
+    Plant(
+        "what the media checks found is never written on the completed line",
+        "batchgen/engine/downloader.py",
+        "            warnings=warnings or None,\n",
+        "            warnings=None,\n",
+        (
+            "tests/engine/test_downloader_checks.py::"
+            "test_what_the_checks_found_reaches_the_ledger_and_the_sidecar_as_found",
+        ),
+    ),
+    Plant(
+        "a download that failed for now ends the paid job failed, not downloading for a later run",
+        "batchgen/engine/downloader.py",
+        "job, Event.DOWNLOAD_FAILED, JobState.DOWNLOADING,",
+        "job, Event.DOWNLOAD_FAILED, JobState.FAILED,",
+        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+    ),
+    Plant(
+        "a download failing for any reason is taken for a gone link (the paid video sent back as lost)",
+        "batchgen/engine/downloader.py",
+        "                if exc.gone:  # the API's",
+        "                if True:  # the API's",
+        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+    ),
+    Plant(
+        "a fresh link found after a failure is looked for again after every later failure",
+        "batchgen/engine/downloader.py",
+        (
+            "                        job.output_url, job.file_size = found.url, found.size\n                        r"
+            "efreshed = True\n                        attempts.restart()"
+        ),
+        (
+            "                        job.output_url, job.file_size = found.url, found.size\n                        a"
+            "ttempts.restart()"
+        ),
+        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+    ),
+    Plant(
+        "a lost video's message does not say how to make it again",
+        "batchgen/engine/downloader.py",
+        'cannot be recovered: {why}; {REMAKE}"',
+        'cannot be recovered: {why}"',
+        ("tests/engine/test_downloader.py::test_a_video_gone_everywhere_is_sent_to_the_submitter_as_lost",),
+    ),
+    Plant(
+        "a video lost by its link is sent back with an HTTP 404 it never had",
+        "batchgen/engine/downloader.py",
+        "Lost(job, detail, event=Event.LOST, http=None)",
+        "Lost(job, detail, event=Event.LOST)",
+        ("tests/engine/test_downloader.py::test_a_video_gone_everywhere_is_sent_to_the_submitter_as_lost",),
+    ),
+    Plant(
+        "a download error that is not to be retried is retried",
+        "batchgen/engine/downloader.py",
+        "isinstance(exc, DownloadError) and exc.retryable and not job.url_from_history",
+        "isinstance(exc, DownloadError) and not job.url_from_history",
+        ("tests/engine/test_downloader.py::test_an_expired_link_is_replaced_by_a_fresh_one_from_the_result",),
+    ),
+    Plant(
+        "a failed download's line forgets the link it tried",
+        "batchgen/engine/downloader.py",
+        'error={"detail": detail}, output_url=job.output_url',
+        'error={"detail": detail}',
+        ("tests/engine/test_downloader_units.py::test_a_failed_download_keeps_the_link_it_tried_for_the_next_run",),
+    ),
+    Plant(
+        "a resumed job whose link cannot be looked up is declared lost",
+        "batchgen/engine/downloader.py",
+        (
+            '                if found is None:\n                    await self._failed(job, "its output URL could no'
+            't be looked up; run again later")\n                    return\n'
+        ),
+        "",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_resumed_job_whose_link_cannot_be_looked_up_is_left_for_a_later_run_not_lost",
+        ),
+    ),
+    Plant(
+        "a gone link whose refresh could not be asked is declared lost",
+        "batchgen/engine/downloader.py",
+        "                    if found is None:  # unknown whether the API has another link: not lost\n",
+        "                    if False:  # unknown whether the API has another link: not lost\n",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_gone_link_whose_refresh_cannot_be_asked_is_never_declared_lost",
+        ),
+    ),
+    Plant(
+        "a result's link is never compared with the history's (history links never trusted or ended)",
+        "batchgen/engine/downloader.py",
+        "                        self.reconciler.links.compare(job.spec.model, tried, result.output_url)\n",
+        "",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_history_link_naming_the_results_file_is_trusted_for_later_jobs_of_its_model",
+        ),
+    ),
+    Plant(
+        "a history that showed a job finished before its result did keeps giving links",
+        "batchgen/engine/downloader.py",
+        (
+            '                    self.reconciler.links.distrust("the request history showed a job finished before it'
+            's result did")\n'
+        ),
+        "",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_history_that_was_early_ends_history_links_for_the_run_and_says_so",
+        ),
+    ),
+    Plant(
+        "a history link's error that is not to be retried is retried",
+        "batchgen/engine/downloader.py",
+        "if attempts.retry(exc, exc.retryable):",
+        "if attempts.retry(exc, True):",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_history_link_that_fails_with_no_result_to_ask_uses_the_history_row_again",
+        ),
+    ),
+    Plant(
+        "a result that says FAILED is taken for an early history and asked again",
+        "batchgen/engine/downloader.py",
+        "                    if result.state not in UNFINISHED_STATES:\n                        return False\n",
+        "",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_history_link_that_keeps_failing_after_a_failed_result_is_replaced_once_its_tries_run_out",
+        ),
+    ),
+    Plant(
+        "a history link that failed is still taken for one after the result's link replaced it",
+        "batchgen/engine/downloader.py",
+        "                    job.url_from_history = False\n",
+        "                    pass\n",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_a_history_link_that_keeps_failing_after_a_failed_result_is_replaced_once_its_tries_run_out",
+        ),
+    ),
+    Plant(
+        "the size the result's own link comes with is not held against its download",
+        "batchgen/engine/downloader.py",
+        "job.output_url, job.file_size = result.output_url, result.file_size",
+        "job.output_url = result.output_url",
+        (
+            "tests/engine/test_downloader_units.py::"
+            "test_the_size_the_results_own_link_comes_with_is_held_against_its_download",
+        ),
+    ),
+    Plant(
+        "a download ignores the configured time out",
+        "batchgen/engine/downloader.py",
+        "url, max_bytes=settings.max_download_bytes, timeout_s=settings.download_timeout_s",
+        "url, max_bytes=settings.max_download_bytes",
+        (
+            "tests/engine/test_downloader_checks.py::"
+            "test_every_download_is_bounded_by_the_configured_size_cap_and_time_out",
+        ),
+    ),
+    Plant(
+        "a body shorter than its declared length is not checked against it",
+        "batchgen/engine/downloader.py",
+        "                content_length=dl.content_length,\n",
+        "                content_length=None,\n",
+        ("tests/engine/test_downloader_checks.py::test_a_body_shorter_than_its_declared_length_is_never_kept",),
+    ),
+    Plant(
+        "a call is tried once more than max_attempts",
+        "batchgen/retry.py",
+        "if delay is None or self.number >= self.max_attempts:",
+        "if delay is None or self.number > self.max_attempts:",
+        ("tests/test_retry.py::test_when_attempts_run_out_the_last_error_propagates_unchanged",),
+    ),
+    Plant(
+        "a 429 spends one of the call's attempts",
+        "batchgen/retry.py",
+        "        self.number -= 1\n        self.last, self._wait, self._more = exc, 0.0, True",
+        "        self.last, self._wait, self._more = exc, 0.0, True",
+        ("tests/test_retry.py::test_restart_and_again_now_go_on_at_once_with_a_fresh_count",),
+    ),
+    Plant(
+        "the backoff's ceiling is its floor (backoff_max_s the least wait)",
+        "batchgen/retry.py",
+        "ceiling = min(self.settings.backoff_max_s,",
+        "ceiling = max(self.settings.backoff_max_s,",
+        ("tests/test_retry.py::test_retried_errors_are_swallowed_with_the_backoff_between_and_success_ends_the_loop",),
+    ),
+    Plant(
+        "a retry whose wait ends past the deadline is still made",
+        "batchgen/retry.py",
+        "if self.clock.now() - self.started + delay > self.deadline_s:",
+        "if self.clock.now() - self.started > self.deadline_s:",
+        ("tests/test_retry.py::test_a_hook_saying_no_or_a_number_is_obeyed_and_the_deadline_bounds_the_waits",),
+    ),
+    Plant(
+        "a 429 met exactly at the retry deadline is taken as past it",
+        "batchgen/retry.py",
+        "return self.clock.now() - self.started <= self.deadline_s",
+        "return self.clock.now() - self.started < self.deadline_s",
+        ("tests/test_retry.py::test_the_deadline_is_kept_only_while_the_time_since_the_first_attempt_is_within_it",),
+    ),
+    Plant(
+        "an API out of reach waits a full backoff past the reachability bound",
+        "batchgen/retry.py",
+        "min(delay or 0.0, cap)",
+        "delay or 0.0",
+        ("tests/api/test_gateway_reach.py::test_an_api_out_of_reach_is_asked_again_at_growing_gaps_until_the_bound",),
+    ),
+    Plant(
+        "attempts at an API out of reach spend the call's attempts",
+        "batchgen/retry.py",
+        "        self.number -= 1\n        self.last, self._wait, self._more = exc, min(delay or 0.0, cap), True",
+        "        self.last, self._wait, self._more = exc, min(delay or 0.0, cap), True",
+        ("tests/api/test_gateway_reach.py::test_an_api_out_of_reach_is_asked_again_at_growing_gaps_until_the_bound",),
+    ),
+    Plant(
+        "rates shown to a person are per run second, not per real second",
+        "batchgen/clock.py",
+        "return self.now() / self.scale",
+        "return self.now()",
+        (
+            "tests/test_clock.py::"
+            "test_a_wall_moment_lies_as_far_back_on_the_run_clock_as_the_time_scale_makes_it_and_never_ahead",
+        ),
+    ),
+    Plant(
+        "run seconds are multiplied by the time scale, not divided, when slept",
+        "batchgen/clock.py",
+        "return max(0.0, seconds) / self.scale",
+        "return max(0.0, seconds) * self.scale",
+        (
+            "tests/test_clock.py::"
+            "test_a_wall_moment_lies_as_far_back_on_the_run_clock_as_the_time_scale_makes_it_and_never_ahead",
+        ),
+    ),
+    Plant(
+        "an HTTP date (Retry-After, Date) is not read",
+        "batchgen/clock.py",
+        "        return email.utils.parsedate_to_datetime(text).timestamp()\n",
+        "        raise ValueError\n",
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "the ledger's dates lose their milliseconds",
+        "batchgen/clock.py",
+        'isoformat(timespec="milliseconds")',
+        'isoformat(timespec="seconds")',
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "a number given where a date text is expected is read as a date",
+        "batchgen/clock.py",
+        "    if not isinstance(text, str):\n        return None\n    text = text.strip()",
+        "    text = str(text).strip()",
+        ("tests/test_clock.py::test_dates_read_back_as_the_moments_they_were_written",),
+    ),
+    Plant(
+        "a page as long as the longest seen is taken for the history's end",
+        "batchgen/api/paging.py",
+        "last = count == 0 or count < self.longest",
+        "last = count == 0 or count <= self.longest",
+        ("tests/api/test_paging.py::test_a_short_page_is_the_end_only_once_a_longer_page_was_seen",),
+    ),
+    Plant(
+        "a page's size is learned from its rows, not its requests (a request listed twice)",
+        "batchgen/api/paging.py",
+        "        self.longest = max(self.longest, requests)\n",
+        "        self.longest = max(self.longest, count)\n",
+        (
+            "tests/api/test_paging.py::"
+            "test_a_page_of_a_server_that_caps_its_pages_listing_a_request_twice_does_not_set_the_size",
+        ),
+    ),
+    Plant(
+        "the page size counted ahead is always what is asked for, not what the server gives",
+        "batchgen/api/paging.py",
+        "return self.longest or HISTORY_PAGE",
+        "return HISTORY_PAGE",
+        ("tests/api/test_paging.py::test_a_short_page_is_the_end_only_once_a_longer_page_was_seen",),
+    ),
+    Plant(
+        "rows left out as malformed do not count toward a page (a full page looks short)",
+        "batchgen/api/paging.py",
+        "        count = min(HISTORY_PAGE, listed(rows))\n",
+        "        count = min(HISTORY_PAGE, len(rows))\n",
+        ("tests/api/test_paging.py::test_rows_left_out_as_malformed_still_count_toward_the_page",),
+    ),
+    Plant(
+        "a page listing more rows than asked for sets a page size past what is asked",
+        "batchgen/api/paging.py",
+        "        requests = min(HISTORY_PAGE, len({row.request_id for row in rows}) + listed(rows) - len(rows))\n",
+        "        requests = len({row.request_id for row in rows}) + listed(rows) - len(rows)\n",
+        ("tests/api/test_paging.py::test_a_page_listing_more_rows_than_asked_for_counts_as_a_full_one",),
+    ),
+    Plant(
+        "an empty first page is not the history's end",
+        "batchgen/api/paging.py",
+        "last = count == 0 or count < self.longest",
+        "last = count < self.longest",
+        (
+            "tests/engine/test_sweeper_units.py::"
+            "test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looked_at_again_sooner",
+        ),
+    ),
+    Plant(
+        "a job in flight at the top of a listing sets the row rate to zero",
+        "batchgen/api/paging.py",
+        "self._deepest is not None and self._deepest[0] > 0 and now > self._deepest[1]",
+        "self._deepest is not None and now > self._deepest[1]",
+        (
+            "tests/api/test_paging.py::"
+            "test_the_rows_listed_above_the_deepest_job_in_flight_give_the_rate_they_are_made_at",
+        ),
+    ),
+    Plant(
+        "the rows above the deepest job in flight count that job too",
+        "batchgen/api/paging.py",
+        (
+            "            if self._in_flight(rid) and (sent := self._sent.get(rid)) is not None:\n                self"
+            "._deepest = (self._rows, sent)\n            self._rows += 1\n"
+        ),
+        (
+            "            self._rows += 1\n            if self._in_flight(rid) and (sent := self._sent.get(rid)) is no"
+            "t None:\n                self._deepest = (self._rows, sent)\n"
+        ),
+        (
+            "tests/api/test_paging.py::"
+            "test_the_rows_listed_above_the_deepest_job_in_flight_give_the_rate_they_are_made_at",
+        ),
+    ),
+    Plant(
+        "the row rate is read off the deepest request of ours, finished or not",
+        "batchgen/api/paging.py",
+        "            if self._in_flight(rid) and (sent := self._sent.get(rid)) is not None:\n",
+        "            if (sent := self._sent.get(rid)) is not None:\n",
+        (
+            "tests/api/test_paging.py::"
+            "test_the_rows_listed_above_the_deepest_job_in_flight_give_the_rate_they_are_made_at",
+        ),
+    ),
+    Plant(
+        "rows seen rising are counted as the oldest-first evidence, not the distinct requests",
+        "batchgen/api/paging.py",
+        "return len(self.rose) >= OLDEST_FIRST_EVIDENCE and self.falls",
+        "return self.rising >= OLDEST_FIRST_EVIDENCE and self.falls",
+        ("tests/api/test_paging.py::test_the_same_rows_read_again_by_every_sweep_are_not_taken_for_more_evidence",),
+    ),
+    Plant(
+        "a request listed once per output counts twice as a row below an older one",
+        "batchgen/api/paging.py",
+        "order.rising += rid != self._previous",
+        "order.rising += 1",
+        (
+            "tests/api/test_paging.py::"
+            "test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fall",
+        ),
+    ),
+    Plant(
+        "a listing is taken for one in no order when rows only fall",
+        "batchgen/api/paging.py",
+        "            and rising > OLDEST_FIRST_EXCEPTIONS * falls\n",
+        "",
+        (
+            "tests/api/test_paging.py::"
+            "test_a_listing_is_taken_for_one_in_no_order_only_when_rows_both_rise_and_fall_often",
+        ),
+    ),
+    Plant(
+        "the earliest and latest stamps above a row are kept the wrong way round",
+        "batchgen/api/paging.py",
+        "self._oldest, self._newest = min(self._oldest, created), max(self._newest, created)",
+        "self._oldest, self._newest = max(self._oldest, created), min(self._newest, created)",
+        ("tests/api/test_paging.py::test_rows_made_later_than_one_listed_above_show_the_listing_is_not_newest_first",),
+    ),
+    Plant(
+        "a row of someone else's above ours takes our next request for made after it",
+        "batchgen/api/paging.py",
+        "self._made_above = min(self._made_above, math.inf if made is None else made)",
+        "self._made_above = min(self._made_above, -math.inf if made is None else made)",
+        ("tests/api/test_paging.py::test_without_timestamps_this_runs_own_requests_show_the_order",),
+    ),
+    Plant(
+        "a history's found output takes its cost for the job's latency (the fields' order changed)",
+        "batchgen/engine/verdicts.py",
+        "    url: str\n    cost: float | None\n    latency_s: float | None = None",
+        "    url: str\n    latency_s: float | None\n    cost: float | None = None",
+        ("tests/engine/test_audit_handover.py::test_only_a_gone_record_with_no_output_anywhere_is_sent_back_as_lost",),
+    ),
 )
 
 
