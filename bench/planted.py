@@ -6344,15 +6344,15 @@ PLANTS = (
     Plant(
         "an object-store snapshot deletes the segments written after the one it folds (paid requests forgotten)",
         "batchgen/store/segments.py",
-        "(int(stem) < upto or (int(stem) == upto and not info.key.endswith(_SNAPSHOT)))",
-        "(int(stem) != upto or not info.key.endswith(_SNAPSHOT))",
+        "(parsed[0] < upto or (parsed[0] == upto and not parsed[1]))",
+        "(parsed[0] != upto or not parsed[1])",
         ("tests/store/test_audit_segments.py::test_a_snapshot_keeps_the_segments_written_after_the_one_it_folds",),
     ),
     Plant(
         "an object-store snapshot deletes itself along with the segments it covers",
         "batchgen/store/segments.py",
-        "(int(stem) < upto or (int(stem) == upto and not info.key.endswith(_SNAPSHOT)))",
-        "int(stem) <= upto",
+        "(parsed[0] < upto or (parsed[0] == upto and not parsed[1]))",
+        "parsed[0] <= upto",
         ("tests/store/test_segments_units.py::test_a_long_run_compacts_itself_and_a_failed_compaction_loses_nothing",),
     ),
     Plant(
@@ -10036,6 +10036,16 @@ PLANTS = (
         "    url: str\n    cost: float | None\n    latency_s: float | None = None",
         "    url: str\n    latency_s: float | None\n    cost: float | None = None",
         ("tests/engine/test_audit_handover.py::test_only_a_gone_record_with_no_output_anywhere_is_sent_back_as_lost",),
+    ),
+    Plant(
+        "a stray copy named like a segment (000000000002.jsonl.bak) is read in its place, and deleted as covered",
+        "batchgen/store/segments.py",
+        '_NAME = re.compile(r"(\\d{12,})(\\.snapshot)?\\.jsonl")',
+        '_NAME = re.compile(r"(\\d{12,})(\\.snapshot)?\\.jsonl.*")',
+        (
+            "tests/store/test_audit_segments.py::"
+            "test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place_nor_deleted_by_a_compaction",
+        ),
     ),
 )
 

@@ -68,16 +68,14 @@ async def test_a_segment_is_written_on_its_sixth_try_when_the_store_was_unavaila
         await SegmentLedger(Unavailable(b, 6), SHARD, next_seq=2).append("b", "submitting", JobState.SUBMITTING)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="segments.py takes any key whose name starts with digits for a segment or snapshot: a copy such as "
-    "000000000002.jsonl.bak beside segment 2 is read in its place (whichever lists last), and a compaction "
-    "deletes it as covered",
-)
-async def test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place():
+async def test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place_nor_deleted_by_a_compaction():
     b = Bucket("memory://out", MemoryStore())
     await b.put_create(segment_key(SHARD, 1), _line("a", "submitting"))
     await b.put_create(segment_key(SHARD, 2), _line("a", "submitted", request_id="r1"))
-    await b.put_create(f"ledger/{SHARD}/000000000002.jsonl.bak", _line("a", "submitting"))
+    stray = f"ledger/{SHARD}/000000000002.jsonl.bak"
+    await b.put_create(stray, _line("a", "submitting"))
     found = await read_segments(b, SHARD)
     assert (found.replay.jobs["a"]["state"], found.replay.jobs["a"].get("request_id")) == ("submitted", "r1")
+    await write_snapshot(b, SHARD, found.replay.jobs, 2)
+    keys = {info.key for info in await b.list(f"ledger/{SHARD}/")}
+    assert keys == {segment_key(SHARD, 2, snapshot=True), stray}
