@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .images import noise_png
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "SG_0123456789abcdef"
 EXITS = {0, 1, 3, 6}  # what a final run in these worlds may end with (README, "Exit codes")
@@ -99,7 +101,34 @@ def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[s
     return {"states": collections.Counter(last.values()), "paid_not_on_disk": not_on_disk, "problems": problems}
 
 
-def one(seed: int, reports: Path) -> dict[str, Any]:
+# the catalogue's models a mixed manifest's rows take, each with what a row of it may set: an image-to-video model
+# its image (a local file, sent inline), and a duration among those its spec allows
+MIXED: dict[str, tuple[str | None, tuple[int, ...]]] = {
+    "kling-text2video": (None, (5, 10)),
+    "kling-1.6-text2video": (None, (5, 10)),
+    "kling-2.6": (None, (5, 10)),
+    "kling-3-standard-text2video": (None, (3, 8, 15)),
+    "kling-2.1": ("image", (5, 10)),
+    "kling-1.6-image2video": ("image", (5, 10)),
+    "kling-3-standard-image2video": ("start_image_url", (3, 8, 15)),
+    "kling-o3-image2video": ("image_url", (5, 10)),
+}
+
+
+def mixed_rows(rng: random.Random, count: int, seed: int, folder: Path) -> str:
+    """``count`` rows of models drawn from :data:`MIXED`, the image ones with ``frame.png`` (316 px, written)."""
+    (folder / "frame.png").write_bytes(noise_png(0.3, seed))
+    rows = []
+    for i in range(count):
+        model = rng.choice(sorted(MIXED))
+        field, durations = MIXED[model]
+        row = f'  - id: j{i}\n    model: {model}\n    prompt: "scene number {i} of seed {seed}"\n'
+        row += f"    duration: {rng.choice(durations)}\n"
+        rows.append(row + (f"    {field}: frame.png\n" if field else ""))
+    return "".join(rows)
+
+
+def one(seed: int, reports: Path, *, mixed: bool = False) -> dict[str, Any]:
     rng = random.Random(seed)
     flags, faults = world(rng)
     folder = reports / "fuzz" / f"s{seed}"
@@ -121,7 +150,10 @@ def one(seed: int, reports: Path) -> dict[str, Any]:
                                                                             else "")
         for i in range(rng.choice([8, 16, 30]))
     )  # fmt: skip
-    (folder / "m.yaml").write_text(f"model: {rng.choice(['kling-text2video', 'kling-1.6-text2video'])}\njobs:\n{jobs}")
+    model = rng.choice(["kling-text2video", "kling-1.6-text2video"])
+    if mixed:  # (its own draws: the seeds' worlds, configs and kills stay what they are without it)
+        jobs = mixed_rows(random.Random(seed * 7919 + 1), jobs.count("  - id: "), seed, folder)
+    (folder / "m.yaml").write_text(f"model: {model}\njobs:\n{jobs}")
     limits: dict[str, Any] = {"concurrency": rng.choice([2, 4, 8, 16])}
     config: dict[str, Any] = {"limits": limits}
     if "--rpm" in flags:
@@ -164,12 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("first", type=int, help="the first seed")
     parser.add_argument("end", type=int, help="the seed after the last")
     parser.add_argument("--reports", type=Path, default=ROOT / "bench" / "reports")
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="rows take models from across the catalogue (text and image to video, 3-15 s), image ones with an image",
+    )
     args = parser.parse_args(argv)
     args.reports.mkdir(parents=True, exist_ok=True)
     broken = 0
     with open(args.reports / "fuzz.jsonl", "a", encoding="utf-8") as log:
         for seed in range(args.first, args.end):
-            result = one(seed, args.reports)
+            result = one(seed, args.reports, mixed=args.mixed)
             broken += bool(result["problems"])
             log.write(json.dumps(result) + "\n")
             log.flush()
