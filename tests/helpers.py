@@ -331,6 +331,7 @@ def schedule_poller(clock: FakeClock, budget: Any, plan: Any, *, history: Any = 
 
     gateway = SimpleNamespace(budget=budget)
     reconciler = SimpleNamespace(note_listed=lambda row: None, order=ListingOrder({}, {}))
+    reconciler.sent_by = lambda rid: reconciler.order.sent.get(rid)  # (this run's sends: tests may set another)
     control = SimpleNamespace(interrupted=False)
     sweeper = Sweeper(
         jobs={}, gateway=gateway, api=history, latency=plan.latency, reconciler=reconciler,  # type: ignore[arg-type]

@@ -189,7 +189,7 @@ class Reconciler:
             self.names.listed(request_id, model_name)
         # from its POST where known: a slow answer (an upload, a busy gateway) is part of how long a lost submit,
         # timed from its own POST, may take to be listed
-        sent = self.sent_time(request_id) or self._submitted.get(request_id)
+        sent = self.sent_by(request_id)
         if sent is not None and request_id not in self._lags:
             self._seen_at[request_id] = now = self.clock.epoch()
             self._lags[request_id] = max(0.0, now - sent)
@@ -201,6 +201,11 @@ class Reconciler:
     def sent_time(self, request_id: str) -> float | None:
         """The epoch a request of ours was sent, where known: this run's, or an earlier run's ``posted_at``."""
         return self._sent_from.get(request_id, self._posted.get(request_id))
+
+    def sent_by(self, request_id: str) -> float | None:
+        """The epoch a request of ours was sent by: its POST where known (:meth:`sent_time`), else the epoch it was
+        noted with (its answer, or an earlier run's ``submitted_at``: it was sent no later); None: not ours."""
+        return self.sent_time(request_id) or self._submitted.get(request_id)
 
     def made_before(self, request_id: str, epoch: float) -> bool:
         """Whether a request of this run was known made (answered) before ``epoch``."""

@@ -435,17 +435,19 @@ class Sweeper(SweepCadence):
         Past them, a job it did not see counts as looked for and not shown: the history's fault, if a
         poll then finds it finished.  Where the account's other requests are listed among ours, a page
         lists that many fewer of ours: while a job is unseen, also those that list the rows made since it
-        was sent, at ``ROWS_MARGIN`` times the rate rows were listed above the jobs in flight
-        (:class:`..api.paging.RowRate`)."""
+        was sent (an earlier run's job: when its ledger says), at ``ROWS_MARGIN`` times the rate rows were
+        listed above the jobs in flight (:class:`..api.paging.RowRate`)."""
         if self.reconciler.order.in_no_order:  # a job may be listed on any page: read them all
             return math.inf
         size = self.paging.size()
         budget = math.ceil(2.5 * looked / size) + 1
         if pages < budget or not unseen:
             return budget
-        sent = self.reconciler.order.sent
-        oldest = min(sent.get(rid, -math.inf) for rid in unseen)
-        above = sum(1 for epoch in sent.values() if epoch > oldest)
+        # (an earlier run's job: sent when its ledger says, and every request of this run's after it)
+        oldest = min((self.reconciler.sent_by(rid) or -math.inf for rid in unseen), default=-math.inf)
+        if not math.isfinite(oldest):  # (none knows when it was sent: it may lie on any page)
+            return math.inf
+        above = sum(1 for epoch in self.reconciler.order.sent.values() if epoch > oldest)
         made_since = ROWS_MARGIN * self.row_rate.per_s * max(0.0, self.clock.epoch() - oldest)
         return max(budget, math.ceil(max(2.5 * above, made_since) / size) + 1)
 

@@ -287,3 +287,18 @@ async def test_a_history_crowded_with_the_accounts_other_requests_is_read_as_dee
     assert set(states(tmp_path / "out").values()) == {"completed"} and duplicates == 0
     assert outcome.run.poller.sweeper.sweeping
     assert found_after[-1] < 4 * services[len(services) // 2], found_after[-5:]  # (before: 4-10 times)
+
+
+def test_a_resumed_run_sweeps_a_crowded_history_for_the_jobs_an_earlier_run_sent(sim, tmp_path, monkeypatch):
+    """The account's other users fill the history; a run is stopped with jobs in flight, and the next run takes
+    them up.  Their sends are the earlier run's: a sweep that has not yet seen one reads as deep as the rows
+    made since it was sent (the earlier run's ledger says when), and the run goes on to its end (a send this
+    run did not make was taken for one at the dawn of time: the rows made since were infinite, and the run
+    crashed on them)."""
+    server = sim(time_scale=200.0, account_others_per_min=60.0, seed=4)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(16))
+    out = tmp_path / "out"
+    code, _, _ = interrupt(manifest, out, server, signal.SIGINT, after_submitted=8, concurrency=8)
+    assert code == 130
+    assert run_batch(manifest, out, server, "--concurrency", "8", monkeypatch=monkeypatch) == 0
+    assert set(states(out).values()) == {"completed"} and server.state.duplicate_submissions() == 0

@@ -359,6 +359,9 @@ class SeenRows:
     def note_listed(self, row: HistoryRow) -> None:
         self.seen.append(row.request_id)
 
+    def sent_by(self, request_id: str) -> float | None:
+        return self.order.sent.get(request_id)
+
 
 class HistoryPages:
     """Pages of the request history, newest first (or an error); counts the pages read."""

@@ -14,7 +14,6 @@ import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.api.gateway import Gateway as RealGateway
-from batchgen.api.paging import ListingOrder
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
@@ -25,6 +24,7 @@ from batchgen.engine.pollplan import SCOUTS, LatencyModel, PollPlan, latency_key
 from batchgen.engine.sweeper import DEEP_EVERY, Sweeper
 from batchgen.jobs import JobSpec, TrackedJob
 from batchgen.retry import RetryPolicy
+from tests.engine.doubles import SeenRows
 from tests.engine.doubles import history_row as row
 from tests.engine.doubles import swept_job as job
 from tests.helpers import Outbox, schedule_poller
@@ -83,9 +83,7 @@ def sweeper(
     news = Outbox()
     sweeps = Sweeper(
         jobs=jobs, gateway=gateway or Gateway(clock), api=history, latency=latency or LatencyModel(),  # type: ignore[arg-type]
-        reconciler=SimpleNamespace(
-            note_listed=lambda row: None, order=ListingOrder({}, {})
-        ),  # type: ignore[arg-type]
+        reconciler=SeenRows(),  # type: ignore[arg-type]
         control=SimpleNamespace(interrupted=False),  # type: ignore[arg-type]
         clock=clock, min_interval_s=2.0, max_interval_s=60.0, news=news,  # type: ignore[arg-type]
     )  # fmt: skip
