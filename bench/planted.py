@@ -10320,6 +10320,16 @@ PLANTS = (
             "tests/simulator/test_audit_polls.py::test_polls_of_a_job_in_flight_carry_the_worlds_accepted_status_and_a_finished_one_200",
         ),
     ),
+    Plant(
+        "a learned job's safety-net first poll, planned again later when due, passes its guard and its record's end",
+        "batchgen/engine/schedule.py",
+        "        if not self.latency.learned(key) or now >= self.guard_poll_at(job):",
+        "        if not self.latency.learned(key):",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_a_learned_job_never_polled_is_polled_at_its_guard_though_its_safety_net_would_come_later",
+        ),
+    ),
 )
 
 

@@ -176,13 +176,15 @@ class PollSchedule:
     def planned_later(self, job: TrackedJob) -> bool:
         """Whether a due safety-net first poll of a learned job now goes later: it was planned from
         the samples of its kind then (the first few learned are its fastest finishes), and the model
-        now puts it later.  It is planned again there, and no request is made now."""
+        now puts it later.  It is planned again there, and no request is made now; never the poll at its record's
+        expiry guard, nor a look after it (:meth:`guard_poll_at`): one planned later would come after the
+        record died."""
         key = latency_key(job.spec)
         if job.polls or job.result_due or not self.sweeper.working or self.polls_beat_sweeps():
             return False
-        if not self.latency.learned(key):
-            return False
         now = self.clock.now()
+        if not self.latency.learned(key) or now >= self.guard_poll_at(job):
+            return False
         at = self.plan.next_poll(key, job.submitted_at, now, 0, sparse=True, late=self.sweeper.straggler_age(key))
         if at <= now:
             return False

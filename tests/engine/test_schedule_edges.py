@@ -4,6 +4,7 @@ sweep's row may hand the poller (fake clock, no server)."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
+from batchgen.engine.pollplan import LatencyModel, PollPlan
+from tests.engine.doubles import SWEEP_KEY, swept_job
 from tests.engine.test_polling import MODEL, plan_with, submitted
 from tests.helpers import schedule_poller
 
@@ -289,3 +292,41 @@ def test_a_job_looked_at_again_by_a_deadline_is_polled_by_then_and_one_out_of_th
     row = HistoryRow(busy.request_id or "", MODEL, "COMPLETED", {}, "http://127.0.0.1:9/b.mp4", 0.28, None, None)
     poller.fetch_now(busy, row)
     assert not busy.result_due and busy.swept is None
+
+
+@pytest.mark.parametrize(
+    ("expiry", "margin", "fastest", "slowest"),
+    [(700.0, 700.0 / 6, 200.0, 400.0), (3600.0, 600.0, 1000.0, 1900.0)],  # records found to live 700 s; defaults
+)
+def test_a_learned_job_never_polled_is_polled_at_its_guard_though_its_safety_net_would_come_later(
+    expiry, margin, fastest, slowest
+):
+    """Sweeps work, but no history stands in for a record (its rows link no video), and twice the kind's 98th
+    percentile is past the record's end: the safety net's first poll, planned again later each time it came due,
+    would come after the record died.  The poll at the guard, and the looks after it, are sent."""
+    clock = FakeClock(0.0)
+    plan = PollPlan(
+        LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=expiry, expiry_margin_s=margin,
+        stands_in=lambda: False,
+    )  # fmt: skip
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
+    poller.sweeper.healthy = True
+    for i in range(64):
+        poller.latency.observe(SWEEP_KEY, fastest + (slowest - fastest) * i / 63)
+    poller.track(swept_job(1, 0.0))
+    polled = []
+    while poller._heap:
+        at, _, token, j = heapq.heappop(poller._heap)
+        if token != j.poll_token:
+            continue
+        clock.advance(max(0.0, at - clock.now()))
+        if clock.now() >= plan.expiry:
+            break
+        if poller._planned_again(j):  # as the poll loop does: no request, planned again
+            continue
+        polled.append(clock.now())
+        j.polls += 1  # the poll found it unfinished
+        j.pending_age = clock.now() - j.submitted_at
+        poller.schedule(j, clock.now())
+    assert polled and polled[0] == pytest.approx(plan.guard)
+    assert len(polled) == 4  # the guard and three looks, before the record's end
