@@ -68,7 +68,7 @@ READ_CONCURRENCY = 32
 SEGMENT_RETRY = RetrySettings(max_attempts=6, backoff_initial_s=0.5, backoff_max_s=30.0, deadline_s=3600.0)
 _DECODER = json.JSONDecoder()
 _SNAPSHOT = ".snapshot.jsonl"
-_NAME = re.compile(r"(\d{12,})(\.snapshot)?\.jsonl")
+_NAME = re.compile(r"([0-9]{12,})(\.snapshot)?\.jsonl")
 RIDES_ALONG = frozenset({Event.RESULT})  # lines written with the next segment, not waited for (see above)
 
 
@@ -83,11 +83,15 @@ def segment_key(shard_name: str, seq: int, *, snapshot: bool = False) -> str:
     return f"ledger/{shard_name}/{seq:012d}{_SNAPSHOT if snapshot else '.jsonl'}"
 
 
-def _parse_key(key: str) -> tuple[int, bool] | None:
-    """A key's segment number and whether it is a snapshot, for a name :func:`segment_key` gives; None for any
-    other (a copy such as ``000000000002.jsonl.bak`` is not segment 2, nor is it covered by a snapshot)."""
+def _parse_key(key: str, shard_name: str) -> tuple[int, bool] | None:
+    """A key's segment number and whether it is a snapshot, for a key :func:`segment_key` gives; None for any
+    other (a copy such as ``000000000002.jsonl.bak``, one in a folder below, or one numbered otherwise is not
+    segment 2, nor is it covered by a snapshot)."""
     found = _NAME.fullmatch(key.rsplit("/", 1)[-1])
-    return None if found is None else (int(found[1]), found[2] is not None)
+    if found is None:
+        return None
+    seq, snapshot = int(found[1]), found[2] is not None
+    return (seq, snapshot) if key == segment_key(shard_name, seq, snapshot=snapshot) else None
 
 
 async def read_segments(bucket: Bucket, shard_name: str) -> SegmentReplay:
@@ -106,7 +110,7 @@ async def _try_read(bucket: Bucket, shard_name: str) -> SegmentReplay | None:
     segments: dict[int, str] = {}
     snapshots: dict[int, str] = {}
     for info in await bucket.list(f"ledger/{shard_name}/"):
-        if (parsed := _parse_key(info.key)) is not None:
+        if (parsed := _parse_key(info.key, shard_name)) is not None:
             (snapshots if parsed[1] else segments)[parsed[0]] = info.key
     base = max(snapshots, default=0)
     later = sorted(seq for seq in segments if seq > base)
@@ -179,7 +183,7 @@ async def write_snapshot(bucket: Bucket, shard_name: str, jobs: dict[str, dict[s
     await bucket.put_create(segment_key(shard_name, upto, snapshot=True), body)
     covered = []
     for info in await bucket.list(f"ledger/{shard_name}/"):
-        parsed = _parse_key(info.key)
+        parsed = _parse_key(info.key, shard_name)
         if parsed is not None and (parsed[0] < upto or (parsed[0] == upto and not parsed[1])):
             covered.append(info.key)
     await bucket.delete_many(covered)

@@ -68,11 +68,15 @@ async def test_a_segment_is_written_on_its_sixth_try_when_the_store_was_unavaila
         await SegmentLedger(Unavailable(b, 6), SHARD, next_seq=2).append("b", "submitting", JobState.SUBMITTING)
 
 
-async def test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place_nor_deleted_by_a_compaction():
+@pytest.mark.parametrize(
+    "name",
+    ["000000000002.jsonl.bak", "backup/000000000002.jsonl", "0000000000002.jsonl", "\uff10" * 11 + "\uff12.jsonl"],
+)
+async def test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place_nor_deleted_by_a_compaction(name):
     b = Bucket("memory://out", MemoryStore())
     await b.put_create(segment_key(SHARD, 1), _line("a", "submitting"))
     await b.put_create(segment_key(SHARD, 2), _line("a", "submitted", request_id="r1"))
-    stray = f"ledger/{SHARD}/000000000002.jsonl.bak"
+    stray = f"ledger/{SHARD}/{name}"
     await b.put_create(stray, _line("a", "submitting"))
     found = await read_segments(b, SHARD)
     assert (found.replay.jobs["a"]["state"], found.replay.jobs["a"].get("request_id")) == ("submitted", "r1")
