@@ -14,6 +14,8 @@ from typing import Any
 from ..errors import BatchgenError
 from ..jobs import UNFINISHED, StopReason
 
+CATALOGUE_PRICES = "the catalogue's prices"  # what the jobs made and not fetched come to, as told
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -83,7 +85,8 @@ class RunReport:
     balance: float | None = None
     spend: float = 0.0
     uncounted: int = 0  # jobs made (a request id) and not fetched at the end, their charge not yet reported ...
-    uncounted_usd: float = 0.0  # ... and what the catalogue prices them at (not in ``spend``)
+    uncounted_usd: float = 0.0  # ... and what they come to as estimated (not in ``spend``) ...
+    uncounted_priced: str = CATALOGUE_PRICES  # ... and at what prices
     submitted: int = 0
     unsettled: int = 0
     refused: int = 0  # failed jobs the API refused as sent (a 4xx but 422 to the submit): never made, never charged

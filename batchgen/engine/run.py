@@ -273,6 +273,8 @@ class Run:
             if job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)
         ]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
+        if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
+            report.uncounted_priced = "the config's prices (the catalogue's where it gives none)"
         report.requests = self.gateway.requests
         report.rate_limited = self.budget.throttled
         report.failures = [

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..config import Settings
 from ..engine.identity import spent_on
-from ..engine.outcome import RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
+from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..engine.strays import fetchable
 from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
@@ -125,9 +125,14 @@ def count_media_warnings(jobs: dict[str, dict[str, Any]]) -> Counter[str]:
     return counts
 
 
-def unfetched(made: int) -> str:
-    """ "N jobs made and not fetched are": what the spend leaves out until their charge is reported."""
-    return f"{made} job made and not fetched is" if made == 1 else f"{made} jobs made and not fetched are"
+def unfetched(made: int, usd: float, *, spend: str, priced: str = CATALOGUE_PRICES) -> str:
+    """What a spend line leaves out until their charge is reported: ``made`` jobs made and not fetched, and what
+    they come to (``usd``) at ``priced``; ``spend``: how the line names the spend."""
+    jobs = f"{made} job made and not fetched is" if made == 1 else f"{made} jobs made and not fetched are"
+    return (
+        f"{jobs} not in {spend}, their charge not yet reported: about ${usd:.2f} more at {priced}, charged for "
+        "each that completes"
+    )
 
 
 def _catalogue_price(rec: dict[str, Any]) -> float:
@@ -218,8 +223,7 @@ def summary_lines(
     )
     if report.uncounted:
         lines.append(
-            f"  {unfetched(report.uncounted)} not in that spend, their charge not yet reported: about "
-            f"${report.uncounted_usd:.2f} more at the catalogue's prices, charged for each that completes"
+            "  " + unfetched(report.uncounted, report.uncounted_usd, spend="that spend", priced=report.uncounted_priced)
         )
     if unsettled := report.states.get("submitting", 0):
         lines.append("  " + unknown_outcome(unsettled, report.unsettled))
@@ -471,12 +475,7 @@ def status_summary(
         if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None
     ]
     made_usd = sum(_catalogue_price(rec) for rec in made)
-    spent = f"  spend ${spend:.2f}" + (
-        f"; {unfetched(len(made))} not in it, their charge not yet reported: about ${made_usd:.2f} more at the "
-        "catalogue's prices, charged for each that completes"
-        if made
-        else ""
-    )
+    spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed), not by a stop
     for job_id, rec in jobs.items():

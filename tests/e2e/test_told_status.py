@@ -413,3 +413,21 @@ def test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_th
     assert f"spend ${plain.state.total_charged():.2f} in this folder" in printed and "not in that spend" not in printed
     assert run_cli("status", str(tmp_path / "plain")) == 0
     assert "not fetched" not in capsys.readouterr().out
+
+
+def test_jobs_made_and_left_unfetched_are_priced_as_the_config_prices_them_and_status_says_at_whose_prices(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The config prices a 5-s standard job at $1.00 (the catalogue: $0.28).  The run's summary counts the three
+    # jobs it made and could not fetch at the config's price; status reads no config, and says it counts them at
+    # the catalogue's.
+    server = sim(redirect_routes=frozenset({"result"}), history="off", nonterminal_result="error-400")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    config = write(tmp_path / "c.yaml", "prices:\n  kling-text2video:\n    std:\n      5: 1.0\n")
+    assert run_batch(manifest, tmp_path / "out", server, "--config", str(config), monkeypatch=monkeypatch) == 6
+    assert (
+        "3 jobs made and not fetched are not in that spend, their charge not yet reported: about $3.00 more at the "
+        "config's prices (the catalogue's where it gives none)"
+    ) in capsys.readouterr().out
+    assert run_cli("status", str(tmp_path / "out")) == 0
+    assert "not yet reported: about $0.84 more at the catalogue's prices" in capsys.readouterr().out
