@@ -8513,10 +8513,10 @@ PLANTS = (
         ),
     ),
     Plant(
-        "the life cap's rounds are reckoned from the shortest job that waited for none, not the longest",
+        "the life cap's rounds are reckoned from the shortest job that waited for none, not a long one",
         "batchgen/engine/life_cap.py",
-        "        longest = max((took for _, took, ahead in self._recent if ahead <= together), default=0.0)",
-        "        longest = min((took for _, took, ahead in self._recent if ahead <= together), default=0.0)",
+        "        long = took[round(UPPER * (len(took) - 1))]",
+        "        long = took[0]",
         (
             "tests/engine/test_life_cap.py::"
             "test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behind_a_whole_job",
@@ -10338,6 +10338,16 @@ PLANTS = (
         (
             "tests/e2e/test_told_status.py::"
             "test_jobs_made_and_left_unfetched_are_priced_as_the_config_prices_them_and_status_says_at_whose_prices",
+        ),
+    ),
+    Plant(
+        "the life cap's rounds are reckoned from the slowest job that waited for none: one outlier sets the cap",
+        "batchgen/engine/life_cap.py",
+        "        long = took[round(UPPER * (len(took) - 1))]",
+        "        long = took[-1]",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_one_slow_job_among_those_that_waited_for_none_does_not_bring_the_cap_down_to_the_workers",
         ),
     ),
 )

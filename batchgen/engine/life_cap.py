@@ -23,11 +23,11 @@ the job a submit of unknown outcome may have made, once no history can settle it
 
 A job that finished with no wait (within one and a half times the run's fastest finish) shows that as
 many in flight as it had ahead wait for none: the cap is never below that, or jobs that take most of the
-target alone would each leave the next fewer in flight than the last.  Nor is it above what would all finish
-within nine tenths of the guard were every job as long as the longest with no more than that many ahead
-(each worker taking as many in turn as fit): where jobs alone take more than half a record's life, a job that
-waits for one in front of it to leave may wait that job's whole length, which the throughput (an average
-over many leaving) does not show.
+target alone would each leave the next fewer in flight than the last.  Above that floor, it is no more than
+would all finish within nine tenths of the guard were every job as long as a long one (the upper quartile)
+of the recent finishes with no more than that many ahead (each worker taking as many in turn as fit): where
+jobs alone take more than half a record's life, a job that waits for one in front of it to leave may wait
+that job's whole length, which the throughput (an average over many leaving) does not show.
 
 A job an earlier run sent and this one re-attached from the ledger waits in the same queue: one sent less than
 two records' lives ago (as configured: a job outlives its record where records die early) is counted as the
@@ -246,7 +246,7 @@ class LifeCap:
             return max(0, allowed - lost)
         rate = self._rate()
         # none finished: none more until one does (one alone if none is in flight); never fewer than the most in
-        # flight that waited for none, nor more than would finish in time were each as long as the longest of those
+        # flight that waited for none, nor, above that, more than would finish in time were each as long as a long one
         cap = max(1, self._rounds(math.floor(rate * target)), self._unwaited()) if rate else max(1, in_flight)
         cap = max(0, min(allowed, cap) - queued)
         held = cap < allowed
@@ -333,13 +333,15 @@ class LifeCap:
 
     def _rounds(self, most: int) -> int:
         """``most``, or fewer: no more in flight than all finish within nine tenths of the guard were every job as
-        long as the longest of those that waited for none (as many as :meth:`_unwaited` shows run at once, each
-        worker taking as many jobs in turn as fit)."""
+        long as a long one of those that waited for none (the upper quartile of the recent finishes with no more
+        ahead than :meth:`_unwaited` shows run at once: one slow outlier does not set it), each worker taking as
+        many jobs in turn as fit."""
         together = self._unwaited()
-        longest = max((took for _, took, ahead in self._recent if ahead <= together), default=0.0)
-        if not together or not longest > 0:
+        took = sorted(took for _, took, ahead in self._recent if ahead <= together)
+        if not together or not took:
             return most
-        return min(most, together * math.floor(MOST_SHARE * self.plan.guard / longest))
+        long = took[round(UPPER * (len(took) - 1))]
+        return min(most, together * math.floor(MOST_SHARE * self.plan.guard / long)) if long > 0 else most
 
     def _alone(self) -> float | None:
         """How long a job of ours may take with no wait in the queue: 1.5x the run's fastest (None before any)."""

@@ -477,3 +477,21 @@ def test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behin
         top_up()
     assert cap.wait_seen and len(took) > 40
     assert max(took) < 700.0 and max(waited) == 0.0
+
+
+def test_one_slow_job_among_those_that_waited_for_none_does_not_bring_the_cap_down_to_the_workers():
+    # Eight workers; jobs take 100 s alone, and 200 s with sixteen in flight: the throughput keeps 120 in flight
+    # within the target.  One job with a worker to spare then takes 2,800 s (a cold start): a long job among those
+    # that waited for none is the upper quartile of them, not the slowest, and the cap stays where it was.
+    clock = FakeClock()
+    cap = cap_on(clock)
+    for i in range(8):
+        cap.sent(f"a{i}", 0.0, i + 1)
+        cap.finished(f"a{i}", 100.0)
+    for i in range(6):
+        cap.sent(f"b{i}", 0.0, 16)
+        cap.finished(f"b{i}", 200.0)
+    before = cap.room(200, 16)
+    cap.sent("slow", 0.0, 2)
+    cap.finished("slow", 2800.0)
+    assert before == 120 and cap.room(200, 16) == before
