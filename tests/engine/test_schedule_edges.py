@@ -330,3 +330,23 @@ def test_a_learned_job_never_polled_is_polled_at_its_guard_though_its_safety_net
         poller.schedule(j, clock.now())
     assert polled and polled[0] == pytest.approx(plan.guard)
     assert len(polled) == 4  # the guard and three looks, before the record's end
+
+
+def test_once_records_are_found_to_die_sooner_a_poll_planned_at_the_old_guard_is_planned_at_the_new_one():
+    """Sweeps work, and a job that is no scout is polled only at its guard (3,000 s).  Halfway there, a record is
+    found gone 2,800 s after its submit: the job is now polled at the new guard, before its record dies."""
+    clock = FakeClock(0.0)
+    plan = PollPlan(
+        LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0,
+        stands_in=lambda: False,
+    )  # fmt: skip
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
+    poller.sweeper.healthy = True
+    jobs = [swept_job(i, 0.0) for i in range(3)]
+    for j in jobs:
+        poller.track(j)
+    assert planned(poller, jobs[2]) == pytest.approx(3000.0)
+    clock.advance(1500.0)
+    poller.record_gone_at("r-other", 2800.0)
+    assert plan.guard == pytest.approx(2800.0 * 5 / 6)
+    assert planned(poller, jobs[2]) == pytest.approx(plan.guard)
