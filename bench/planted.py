@@ -10360,6 +10360,26 @@ PLANTS = (
             "test_once_records_are_found_to_die_sooner_a_poll_planned_at_the_old_guard_is_planned_at_the_new_one",
         ),
     ),
+    Plant(
+        "a job past its guard gets no last looks once the history's rows are found not to stand in for records",
+        "batchgen/engine/history_links.py",
+        "        if stood and not self.stand_in:\n            self.fell()",
+        "        if stood and not self.stand_in:\n            pass",
+        (
+            "tests/engine/test_schedule_edges.py::"
+            "test_once_the_historys_rows_no_longer_stand_in_for_records_a_job_past_its_guard_gets_its_last_looks",
+        ),
+    ),
+    Plant(
+        "the run does not plan its jobs again once the history's rows no longer stand in for records",
+        "batchgen/engine/run.py",
+        "        links.fell = self.poller.replan  # (the jobs past their guard get their last looks)\n",
+        "",
+        (
+            "tests/e2e/test_record_life.py::"
+            "test_where_the_history_links_the_videos_no_poll_is_spent_on_a_records_last_margin",
+        ),
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ class HistoryLinks:
         self._off = False
         self._unlinked = False  # a finished row of ours was shown with no link
         self._linked = False  # ... or with one
+        self.fell: Callable[[], None] = lambda: None  # called once the rows no longer stand in, where they did
 
     @property
     def history_urls(self) -> bool | None:
@@ -46,7 +48,9 @@ class HistoryLinks:
         if linked:
             self._linked = True
         else:
+            stood = self.stand_in
             self._unlinked = True
+            self._fell_if(stood)
 
     def trusts(self, model: str, history_url: str) -> bool:
         """Whether a job of ``model`` may be downloaded from this history link without a result call."""
@@ -63,8 +67,15 @@ class HistoryLinks:
 
     def distrust(self, why: str) -> None:
         if not self._off:
+            stood = self.stand_in
             self._off = True
             log.info("%s: fetching every result from the API for the rest of the run", why)
+            self._fell_if(stood)
+
+    def _fell_if(self, stood: bool | None) -> None:
+        """The rows stood in for a record (``stood``) and now do not: :attr:`fell` is told."""
+        if stood and not self.stand_in:
+            self.fell()
 
 
 def _shape(url: str) -> tuple[str, str, str, str]:

@@ -154,6 +154,7 @@ class Run:
             max_attempts=self.policy.max_attempts, sweeper=sweeper, life=life, news=self._news[1],
             downloads=self._downloads[0], lost=self._lost[0],
         )  # fmt: skip
+        links.fell = self.poller.replan  # (the jobs past their guard get their last looks)
         self._final_at_start = 0
 
     @property

@@ -276,6 +276,10 @@ class PollSchedule:
                 job.swept = (row.generation_url, row.cost)
             self.schedule(job, self.clock.now(), at=self.clock.now())
 
+    def replan(self) -> None:
+        """Plan every job's polls again (the plan's bounds changed: the history no longer stands in for records)."""
+        self._replan(None)
+
     def _replan(self, key: LatencyKey | None) -> None:
         """Plan again the polls of the jobs of group ``key`` (None: every job)."""
         now = self.clock.now()

@@ -245,3 +245,5 @@ async def test_where_the_history_links_the_videos_no_poll_is_spent_on_a_records_
     assert set(states(tmp_path / "out").values()) == {"completed"}
     plan = outcome.run.poller.plan
     assert plan.last_look(plan.guard) is None
+    # ... until its rows are found not to stand in: then every job is planned again, for its last looks
+    assert outcome.run.reconciler.links.fell == outcome.run.poller.replan

@@ -12,6 +12,7 @@ import pytest
 from batchgen.api.answers import HistoryRow
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
+from batchgen.engine.history_links import HistoryLinks
 from batchgen.engine.pollplan import LatencyModel, PollPlan
 from tests.engine.doubles import SWEEP_KEY, swept_job
 from tests.engine.test_polling import MODEL, plan_with, submitted
@@ -350,3 +351,30 @@ def test_once_records_are_found_to_die_sooner_a_poll_planned_at_the_old_guard_is
     poller.record_gone_at("r-other", 2800.0)
     assert plan.guard == pytest.approx(2800.0 * 5 / 6)
     assert planned(poller, jobs[2]) == pytest.approx(plan.guard)
+
+
+def test_once_the_historys_rows_no_longer_stand_in_for_records_a_job_past_its_guard_gets_its_last_looks():
+    """A finished row of ours was shown with its link, so a job unfinished at its guard (3,000 s) was left to the
+    sweeps and the safety net (its next poll at its record's end).  Then a finished row is shown with no link:
+    the rows no longer stand in for a record that dies, and that job's next poll is its first look (3,300 s)."""
+    clock = FakeClock(0.0)
+    links = HistoryLinks()
+    links.shown(linked=True)
+    plan = PollPlan(
+        LatencyModel(), min_interval_s=2.0, max_interval_s=60.0, expiry_s=3600.0, expiry_margin_s=600.0,
+        stands_in=lambda: links.stand_in,
+    )  # fmt: skip
+    poller = schedule_poller(clock, RequestBudget(6000, clock=clock), plan)
+    links.fell = poller.replan
+    poller.sweeper.healthy = True  # sweeps work: polls are a safety net
+    jobs = [swept_job(i, 0.0) for i in range(3)]  # the third is no scout
+    for j in jobs:
+        poller.track(j)
+    late = jobs[2]
+    clock.advance(plan.guard)
+    late.polls, late.pending_age = 1, plan.guard  # its guard poll found it unfinished
+    poller.schedule(late, clock.now())
+    assert planned(poller, late) >= plan.expiry
+    clock.advance(10.0)
+    links.shown(linked=False)
+    assert planned(poller, late) == pytest.approx(3300.0)
