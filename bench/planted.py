@@ -10380,6 +10380,16 @@ PLANTS = (
             "test_where_the_history_links_the_videos_no_poll_is_spent_on_a_records_last_margin",
         ),
     ),
+    Plant(
+        "simulator: a submit's balance check prices it without its body (an audio job checked at the silent price)",
+        "batchgen/simulator/submit.py",
+        "    cost = state.price(slug, mode, duration, body)",
+        "    cost = state.price(slug, mode, duration)",
+        (
+            "tests/simulator/test_audit_submit.py::"
+            "test_a_submit_whose_body_costs_more_than_the_balance_is_refused_at_the_price_it_would_be_charged",
+        ),
+    ),
 )
 
 

@@ -51,7 +51,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     mode = str(body.get("mode") or model.defaults().get("mode") or "std")
     if state.fault("submit_error_before") is not None:
         return _error(502, "Bad Gateway: service temporarily unavailable")
-    cost = state.price(slug, mode, duration)
+    cost = state.price(slug, mode, duration, body)  # (what create_job charges: the body may set the price)
     if state.available() < cost:
         return _error(
             state.config.credits_status,

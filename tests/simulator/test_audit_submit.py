@@ -4,7 +4,6 @@ pay for it, and the refusal says what the account has and what the request costs
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.helpers import KEY
 
@@ -35,12 +34,6 @@ def test_a_refusal_for_credits_gives_the_balance_left_once_jobs_in_flight_are_he
     assert len(server.state.submissions) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submit.py checks the balance against state.price(slug, mode, duration) without the body, so a price "
-    "that depends on another field (kling-2.6's generate_audio) is checked at the default's price (0.438) and "
-    "charged at the body's (1.75): the balance goes below zero instead of a 406",
-)
 def test_a_submit_whose_body_costs_more_than_the_balance_is_refused_at_the_price_it_would_be_charged(sim):
     server = sim(time_scale=1.0, credits=1.0)
     answer = _submit(server.url, "kling-2.6", duration="5", generate_audio=True)
