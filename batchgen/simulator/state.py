@@ -13,6 +13,7 @@ the other.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import heapq
 import json
@@ -330,7 +331,7 @@ class SimState:
     # ------------------------------------------------------------------ save and load
 
     def save(self, path: str) -> None:
-        """Write the account (jobs, balance, workers, clock, random state) to ``path``, atomically."""
+        """Write the account (jobs, balance, workers, clock, random state, inlined images) to ``path``, atomically."""
         data = {
             "version": STATE_VERSION,
             "now": self.clock.now(),
@@ -342,6 +343,8 @@ class SimState:
             "jobs": [asdict(job) for job in self.jobs.values()],
             "charges": self.charges,
             "submissions": self.submissions,
+            # the inlined input images, by digest: a taken-up image job's video and history row start from them
+            "images": {digest: base64.b64encode(image).decode("ascii") for digest, image in self.images.items()},
         }
         temp = f"{path}.{os.getpid()}.tmp"  # several processes may keep states in one folder
         try:
@@ -380,8 +383,11 @@ class SimState:
             jobs = {job["request_id"]: SimJob(**job) for job in data["jobs"]}
             charges = [(str(rid), float(cost)) for rid, cost in data["charges"]]
             submissions = [(str(rid), str(slug), dict(body)) for rid, slug, body in data["submissions"]]
+            images = {
+                str(digest): base64.b64decode(image, validate=True) for digest, image in data.get("images", {}).items()
+            }
             self.rng.setstate((version, tuple(internal), gauss))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: a damaged simulator state file ({type(exc).__name__}: {exc})") from None
         self.clock.resume_at(now)
         self.balance, self.holds = balance, holds
@@ -393,6 +399,7 @@ class SimState:
         self.by_file = {job.file_id: job for job in self.jobs.values()}
         self.charges = charges
         self.submissions = submissions
+        self.images = images
         return True
 
     # ------------------------------------------------------------------ readouts

@@ -147,12 +147,6 @@ def test_a_saved_accounts_finished_video_is_served_after_it_is_taken_up(sim, tmp
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SimState.save keeps no inlined input images (state.images): once the account is taken up again an "
-    "image job's video no longer starts from its picture (other bytes at the same link) and its history row's "
-    "request_body gives the image as an empty string",
-)
 def test_a_saved_image_jobs_video_and_history_body_are_the_same_after_it_is_taken_up(sim, tmp_path):
     image = base64.b64encode(png_bytes(640, 360, seed=4)).decode()
     world = {"state_file": str(tmp_path / "sim.json"), "latency_scale": 0.001, "history_image": "whole"}
