@@ -443,12 +443,12 @@ class Sweeper(SweepCadence):
         budget = math.ceil(2.5 * looked / size) + 1
         if pages < budget or not unseen:
             return budget
-        # (an earlier run's job: sent when its ledger says, and every request of this run's after it)
+        # (an earlier run's job: sent when its ledger says, and every request of this run's after it; one whose send
+        # no run recorded: before every request of this run's, and the rows made since are not counted)
         oldest = min((self.reconciler.sent_by(rid) or -math.inf for rid in unseen), default=-math.inf)
-        if not math.isfinite(oldest):  # (none knows when it was sent: it may lie on any page)
-            return math.inf
         above = sum(1 for epoch in self.reconciler.order.sent.values() if epoch > oldest)
-        made_since = ROWS_MARGIN * self.row_rate.per_s * max(0.0, self.clock.epoch() - oldest)
+        since = self.clock.epoch() - oldest if math.isfinite(oldest) else 0.0
+        made_since = ROWS_MARGIN * self.row_rate.per_s * max(0.0, since)
         return max(budget, math.ceil(max(2.5 * above, made_since) / size) + 1)
 
     def _note_finish(self, job: TrackedJob, row: HistoryRow, unfinished_at: float | None) -> None:
