@@ -9908,8 +9908,8 @@ PLANTS = (
     Plant(
         "a page as long as the longest seen is taken for the history's end",
         "batchgen/api/paging.py",
-        "last = count == 0 or count < self.longest",
-        "last = count == 0 or count <= self.longest",
+        "last = count == 0 or count < min(self.longest, self.asked)",
+        "last = count == 0 or count <= min(self.longest, self.asked)",
         ("tests/api/test_paging.py::test_a_short_page_is_the_end_only_once_a_longer_page_was_seen",),
     ),
     Plant(
@@ -9925,29 +9925,22 @@ PLANTS = (
     Plant(
         "the page size counted ahead is always what is asked for, not what the server gives",
         "batchgen/api/paging.py",
-        "return self.longest or HISTORY_PAGE",
-        "return HISTORY_PAGE",
+        "return min(self.longest or HISTORY_PAGE, self.asked)",
+        "return self.asked",
         ("tests/api/test_paging.py::test_a_short_page_is_the_end_only_once_a_longer_page_was_seen",),
     ),
     Plant(
         "rows left out as malformed do not count toward a page (a full page looks short)",
         "batchgen/api/paging.py",
-        "        count = min(HISTORY_PAGE, listed(rows))\n",
-        "        count = min(HISTORY_PAGE, len(rows))\n",
+        "        count = min(self.asked, listed(rows))\n",
+        "        count = min(self.asked, len(rows))\n",
         ("tests/api/test_paging.py::test_rows_left_out_as_malformed_still_count_toward_the_page",),
-    ),
-    Plant(
-        "a page listing more rows than asked for sets a page size past what is asked",
-        "batchgen/api/paging.py",
-        "        requests = min(HISTORY_PAGE, len({row.request_id for row in rows}) + listed(rows) - len(rows))\n",
-        "        requests = len({row.request_id for row in rows}) + listed(rows) - len(rows)\n",
-        ("tests/api/test_paging.py::test_a_page_listing_more_rows_than_asked_for_counts_as_a_full_one",),
     ),
     Plant(
         "an empty first page is not the history's end",
         "batchgen/api/paging.py",
-        "last = count == 0 or count < self.longest",
-        "last = count < self.longest",
+        "last = count == 0 or count < min(self.longest, self.asked)",
+        "last = count < min(self.longest, self.asked)",
         (
             "tests/engine/test_sweeper_units.py::"
             "test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looked_at_again_sooner",
@@ -10399,6 +10392,41 @@ PLANTS = (
             "tests/simulator/test_audit_state.py::"
             "test_a_saved_image_jobs_video_and_history_body_are_the_same_after_it_is_taken_up",
         ),
+    ),
+    Plant(
+        "a request-history page too large for api.max_response_bytes is not asked again with fewer rows",
+        "batchgen/api/client.py",
+        '                if per_page <= 1 or "per_page" not in asks:\n                    raise',
+        "                if True:\n                    raise",
+        ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
+    ),
+    Plant(
+        "a page asked for with fewer rows than the longest seen is taken for the history's end",
+        "batchgen/api/paging.py",
+        "        last = count == 0 or count < min(self.longest, self.asked)",
+        "        last = count == 0 or count < self.longest",
+        ("tests/api/test_paging.py::test_pages_asked_with_fewer_rows_are_full_at_that_many_and_short_below_it",),
+    ),
+    Plant(
+        "pages ahead are counted at the rows the longest page held, not the fewer asked for",
+        "batchgen/api/paging.py",
+        "        return min(self.longest or HISTORY_PAGE, self.asked)",
+        "        return self.longest or HISTORY_PAGE",
+        ("tests/api/test_paging.py::test_pages_asked_with_fewer_rows_are_full_at_that_many_and_short_below_it",),
+    ),
+    Plant(
+        "the rows a page was asked for are not kept with it",
+        "batchgen/api/client.py",
+        '            asked=per_page if "per_page" in asks else None,',
+        "            asked=None,",
+        ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
+    ),
+    Plant(
+        "each history read starts again at 100 rows a page, not at the fewer a too-large page taught",
+        "batchgen/api/client.py",
+        "        per_page = min(per_page, self.history_per_page)",
+        "        per_page = per_page",
+        ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
     ),
 )
 

@@ -130,6 +130,8 @@ class ApiClient:
         # dated at or before t, by a clock at least D - t ahead
         self._dated: list[tuple[float, float]] = []
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
+        # the most rows a history page is asked for: fewer once a page was larger than max_response_bytes allows
+        self.history_per_page = HISTORY_PAGE
         # a page's query (status, model, from_date) whose forms were refused (HTTP 400) before one was answered,
         # and the form to ask it in next: each form is a request, and one that failed for now (a 429) is asked
         # again from where the refusals left off, not from the first form
@@ -323,6 +325,7 @@ class ApiClient:
         asked = (status, model, from_date)
         trying = self._history_trying
         asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks
+        per_page = min(per_page, self.history_per_page)
         while True:
             query: dict[str, str] = {"page": str(page)}
             if "per_page" in asks:
@@ -335,7 +338,21 @@ class ApiClient:
                 query["model_name"] = model
             if from_date:
                 query["from_date"] = from_date
-            http, headers, body = await self._call("GET", self.history_url, query=query)
+            try:
+                http, headers, body = await self._call("GET", self.history_url, query=query)
+            except AnswerTooLarge:
+                # its rows keep each request's body, inlined images whole: fewer rows a page, for the rest of the
+                # run (only ever fewer: a reader asking its next page at the smaller size reads some rows again,
+                # and skips none)
+                if per_page <= 1 or "per_page" not in asks:
+                    raise
+                per_page = self.history_per_page = per_page // 2
+                log.info(
+                    "a request history page is larger than api.max_response_bytes (%d bytes; its rows keep each "
+                    "request's body, inlined images whole): asking %d rows a page",
+                    self._max_body, per_page,
+                )  # fmt: skip
+                continue
             if http != 400 or not asks:
                 break
             log.info(
@@ -358,7 +375,11 @@ class ApiClient:
         rows = body.get("data")
         if not isinstance(rows, list):
             raise BadResponse("the request history answer has no 'data' list", status=http)
-        listing = HistoryPage([row for row in (history_row(r) for r in rows) if row is not None], len(rows))
+        listing = HistoryPage(
+            [row for row in (history_row(r) for r in rows) if row is not None],
+            len(rows),
+            asked=per_page if "per_page" in asks else None,
+        )
         self._note_id_spelling(listing)
         self.history_answered = True
         return listing

@@ -57,11 +57,18 @@ log = logging.getLogger("batchgen")
 
 
 class HistoryPage(list[HistoryRow]):
-    """One page's rows, and how many the answer listed (malformed rows included, which are left out)."""
+    """One page's rows, how many the answer listed (malformed rows included, which are left out), and how many
+    were asked for (None: the server's default, not asked)."""
 
-    def __init__(self, rows: list[HistoryRow], listed: int | None = None) -> None:
+    def __init__(self, rows: list[HistoryRow], listed: int | None = None, *, asked: int | None = None) -> None:
         super().__init__(rows)
         self.listed = len(rows) if listed is None else listed
+        self.asked = asked
+
+
+def asked(rows: list[HistoryRow]) -> int:
+    """How many rows a page was asked for (:data:`HISTORY_PAGE` where it does not say)."""
+    return (rows.asked if isinstance(rows, HistoryPage) else None) or HISTORY_PAGE
 
 
 def listed(rows: list[HistoryRow]) -> int:
@@ -74,21 +81,23 @@ class HistoryPaging:
 
     def __init__(self) -> None:
         self.longest = 0  # the most requests a page has listed
+        self.asked = HISTORY_PAGE  # the rows the last page was asked for (fewer where pages were too large)
 
     def read(self, rows: list[HistoryRow]) -> bool:
-        """Note a page just read; True when nothing lies past it (empty, or shorter than a page seen).  A
-        page's size is learned from the requests it lists, not its rows: a request with several outputs
-        is listed once for each, and a page of 20 requests listing 21 rows taken for the size would make
-        the next full page of 20 look short, and end a sweep early."""
-        count = min(HISTORY_PAGE, listed(rows))
-        requests = min(HISTORY_PAGE, len({row.request_id for row in rows}) + listed(rows) - len(rows))
-        last = count == 0 or count < self.longest
+        """Note a page just read; True when nothing lies past it (empty, or shorter than a page seen, or than it
+        was asked for where that is fewer).  A page's size is learned from the requests it lists, not its rows:
+        a request with several outputs is listed once for each, and a page of 20 requests listing 21 rows taken
+        for the size would make the next full page of 20 look short, and end a sweep early."""
+        self.asked = asked(rows)
+        count = min(self.asked, listed(rows))
+        requests = len({row.request_id for row in rows}) + listed(rows) - len(rows)  # (capped where it is read)
+        last = count == 0 or count < min(self.longest, self.asked)
         self.longest = max(self.longest, requests)
         return last
 
     def size(self) -> int:
         """Rows a page is taken to hold when counting pages ahead: the most seen, or what is asked for."""
-        return self.longest or HISTORY_PAGE
+        return min(self.longest or HISTORY_PAGE, self.asked)
 
 
 class RowRate:

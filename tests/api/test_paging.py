@@ -30,6 +30,16 @@ def test_a_short_page_is_the_end_only_once_a_longer_page_was_seen():
     assert paging.size() == 20
 
 
+def test_pages_asked_with_fewer_rows_are_full_at_that_many_and_short_below_it():
+    # Pages of 100 were read; then pages grew too large for api.max_response_bytes and 3 rows a page are asked
+    # for: a page of 3 is full (not the end), one of 2 is the last, and pages ahead are counted 3 rows each.
+    paging = HistoryPaging()
+    assert paging.read(rows(100)) is False
+    assert paging.read(HistoryPage(rows(3), asked=3)) is False
+    assert paging.size() == 3
+    assert paging.read(HistoryPage(rows(2), asked=3)) is True
+
+
 def test_rows_left_out_as_malformed_still_count_toward_the_page():
     paging = HistoryPaging()
     paging.read(HistoryPage(rows(20)))

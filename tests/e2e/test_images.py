@@ -552,3 +552,22 @@ def test_a_completed_rows_deleted_image_is_not_needed_again_in_a_manifest_withou
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 2
     assert f"{manifest}:3: field 'image': image 'a.png' does not exist" in capsys.readouterr().err
     assert len(server.state.submissions) == 3
+
+
+def test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows(tmp_path, sim, monkeypatch, capsys):
+    """Eight images of 137 KB each, kept whole in the history's rows (183 KB each in base64): a page of more
+    than two is larger than api.max_response_bytes (here 400 KB).  Pages are asked for with fewer rows until one
+    fits, the submit whose answer was lost is looked up and found there (paid once), and every video is made."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(8):
+        (frames / f"shot-{i:02d}.png").write_bytes(png_bytes(300, 300, seed=i))
+    manifest = _folder_manifest(tmp_path)
+    server = _sim(sim, history_image="whole")
+    server.state.script("submit_drop_after", after=5)  # the sixth is made and its answer lost
+    bound = write(tmp_path / "c.yaml", "api:\n  max_response_bytes: 409600\n")
+    assert run_batch(manifest, tmp_path / "out", server, *SPEC, "--config", str(bound), monkeypatch=monkeypatch) == 0
+    told = capsys.readouterr()
+    assert "max_response_bytes" not in told.out
+    assert len(server.state.submissions) == 8 and server.state.duplicate_submissions() == 0
+    assert server.state.stats()["counters"]["/inference-request/request-history"] < 40
