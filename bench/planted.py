@@ -9376,10 +9376,7 @@ PLANTS = (
         "batchgen/store/ledger.py",
         "os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644",
         "os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666",
-        (
-            "tests/store/test_audit_ledger.py::"
-            "test_the_ledger_is_not_writable_by_the_group_even_where_the_umask_lets_the_group_write",
-        ),
+        ("tests/store/test_ledger.py::test_opening_creates_a_private_to_write_file",),
     ),
     Plant(
         "every retry waits its full ceiling (no jitter): jobs that failed together retry together",

@@ -3,9 +3,6 @@ the ledger file is writable by its owner alone."""
 
 from __future__ import annotations
 
-import os
-import stat
-
 from batchgen.clock import FakeClock
 from batchgen.jobs import JobState
 from batchgen.store.ledger import Ledger, event_line, read_ledger
@@ -24,14 +21,3 @@ async def test_a_job_the_api_charged_nothing_reads_back_with_a_cost_of_zero_not_
     async with Ledger(path, clock=FakeClock()) as ledger:
         await ledger.append("a", "result", JobState.FAILED, request_id="r1", cost=0.0)
     assert read_ledger(path).jobs["a"]["cost"] == 0.0
-
-
-async def test_the_ledger_is_not_writable_by_the_group_even_where_the_umask_lets_the_group_write(tmp_path):
-    path = tmp_path / "l.jsonl"
-    old = os.umask(0o002)
-    try:
-        async with Ledger(path):
-            pass
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644

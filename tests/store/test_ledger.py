@@ -211,9 +211,10 @@ def test_a_read_is_taken_again_only_while_the_ledger_is_unchanged_even_within_on
 # ---------------------------------------------------------------------- appending
 
 
-async def test_opening_creates_a_private_to_write_file(tmp_path):
+@pytest.mark.parametrize("umask", [0o022, 0o002])  # (the second lets the group write: the ledger still does not)
+async def test_opening_creates_a_private_to_write_file(tmp_path, umask):
     path = tmp_path / "l.jsonl"
-    old = os.umask(0o022)
+    old = os.umask(umask)
     try:
         async with Ledger(path):
             pass
