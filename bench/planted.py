@@ -10343,7 +10343,7 @@ PLANTS = (
     Plant(
         "records found to die sooner move the guard, but not the polls already planned at the old one",
         "batchgen/engine/poller.py",
-        "        self._replan(None)  # (a poll planned at the guard as it was would come after the record died)",
+        "        self.replan()  # (a poll planned at the guard as it was would come after the record died)",
         "",
         (
             "tests/engine/test_schedule_edges.py::"

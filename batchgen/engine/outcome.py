@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import BatchgenError
 from ..jobs import UNFINISHED, StopReason
 
-CATALOGUE_PRICES = "the catalogue's prices"  # what the jobs made and not fetched come to, as told
+CATALOGUE_PRICES = "the catalogue's prices"  # what the jobs made and not fetched come to, as told ...
+CONFIG_PRICES = "the config's prices (the catalogue's where it gives none)"  # ... where the config prices them
 
 
 @dataclass(frozen=True, slots=True)

@@ -469,7 +469,7 @@ class Poller(PollSchedule):
         if age < 2 * self.min_interval_s or not self.plan.records_expire_by(age):
             return
         self.reconciler.records_found_to_last = self.plan.expiry  # what a job lost to it is told
-        self._replan(None)  # (a poll planned at the guard as it was would come after the record died)
+        self.replan()  # (a poll planned at the guard as it was would come after the record died)
         if not self._told_expiry:
             self._told_expiry = True
             log.warning(

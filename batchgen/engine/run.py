@@ -56,7 +56,7 @@ from .control import RunControl
 from .downloader import Downloader
 from .life_cap import LifeCap
 from .messages import Lost, SweepNews
-from .outcome import RunReport, Snapshot
+from .outcome import CONFIG_PRICES, RunReport, Snapshot
 from .poller import Poller
 from .pollplan import LatencyModel, PollPlan
 from .recovery import Reconciler
@@ -275,7 +275,7 @@ class Run:
         ]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
         if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
-            report.uncounted_priced = "the config's prices (the catalogue's where it gives none)"
+            report.uncounted_priced = CONFIG_PRICES
         report.requests = self.gateway.requests
         report.rate_limited = self.budget.throttled
         report.failures = [
