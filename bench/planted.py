@@ -10425,6 +10425,13 @@ PLANTS = (
         "        per_page = per_page",
         ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
     ),
+    Plant(
+        "rows a history page is asked for are halved with nothing told of it",
+        "batchgen/api/client.py",
+        "        if per_page < too_large:",
+        "        if False:",
+        ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
+    ),
 )
 
 

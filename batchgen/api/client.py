@@ -326,6 +326,7 @@ class ApiClient:
         trying = self._history_trying
         asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks
         per_page = min(per_page, self.history_per_page)
+        too_large = per_page  # (rows a page asked for that was too large, once one was: told once it fits)
         while True:
             query: dict[str, str] = {"page": str(page)}
             if "per_page" in asks:
@@ -347,11 +348,6 @@ class ApiClient:
                 if per_page <= 1 or "per_page" not in asks:
                     raise
                 per_page = self.history_per_page = per_page // 2
-                log.info(
-                    "a request history page is larger than api.max_response_bytes (%d bytes; its rows keep each "
-                    "request's body, inlined images whole): asking %d rows a page",
-                    self._max_body, per_page,
-                )  # fmt: skip
                 continue
             if http != 400 or not asks:
                 break
@@ -364,6 +360,12 @@ class ApiClient:
             self._history_trying = (asked, asks)
         if http != 429 and http < 500:  # an answer, not a failure for now (asked again, it goes on from here)
             self._history_trying = None
+        if per_page < too_large:
+            log.info(
+                "a request history page of %d rows is larger than api.max_response_bytes (%d bytes; its rows keep "
+                "each request's body, inlined images whole): asking %s a page",
+                too_large, self._max_body, "1 row" if per_page == 1 else f"{per_page} rows",
+            )  # fmt: skip
         if http == 200 and asks != self.history_asks:
             dropped = " and ".join(name for name in self.history_asks if name not in asks)
             log.warning("the request history refused pages asked for with %s (HTTP 400); asking without it", dropped)

@@ -566,8 +566,11 @@ def test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows(
     server = _sim(sim, history_image="whole")
     server.state.script("submit_drop_after", after=5)  # the sixth is made and its answer lost
     bound = write(tmp_path / "c.yaml", "api:\n  max_response_bytes: 409600\n")
-    assert run_batch(manifest, tmp_path / "out", server, *SPEC, "--config", str(bound), monkeypatch=monkeypatch) == 0
+    monkeypatch.setenv("SEGMIND_API_KEY", KEY)
+    run = ("run", str(manifest), "--out", str(tmp_path / "out"), "--base-url", server.url, "--time-scale")
+    assert run_cli(*run, str(server.config.time_scale), *SPEC, "--config", str(bound)) == 0
     told = capsys.readouterr()
-    assert "max_response_bytes" not in told.out
+    smaller = [line for line in (told.out + told.err).splitlines() if "larger than api.max_response_bytes" in line]
+    assert len(smaller) == 1 and "asking 1 row a page" in smaller[0], smaller  # (told once: 100 halved to 1)
     assert len(server.state.submissions) == 8 and server.state.duplicate_submissions() == 0
     assert server.state.stats()["counters"]["/inference-request/request-history"] < 40
