@@ -132,6 +132,7 @@ class ApiClient:
         self.history_asks: tuple[str, ...] = HISTORY_ASKS  # what a history page asks beyond its number (see history())
         # the most rows a history page is asked for: fewer once a page was larger than max_response_bytes allows
         self.history_per_page = HISTORY_PAGE
+        self._told_per_page = HISTORY_PAGE  # ... the fewest the operator was told of (readers halve side by side)
         # a page's query (status, model, from_date) whose forms were refused (HTTP 400) before one was answered,
         # and the form to ask it in next: each form is a request, and one that failed for now (a 429) is asked
         # again from where the refusals left off, not from the first form
@@ -360,7 +361,8 @@ class ApiClient:
             self._history_trying = (asked, asks)
         if http != 429 and http < 500:  # an answer, not a failure for now (asked again, it goes on from here)
             self._history_trying = None
-        if per_page < too_large:
+        if per_page < min(too_large, self._told_per_page):
+            self._told_per_page = per_page
             log.info(
                 "a request history page of %d rows is larger than api.max_response_bytes (%d bytes; its rows keep "
                 "each request's body, inlined images whole): asking %s a page",
