@@ -11,10 +11,13 @@ request of ours took to be listed in the history if longer.  Until its kind
 is learned (a few finishes: the first one or two may be its fastest, a third
 of the others' time where times spread), twice its published time if
 longer; so too before the history was seen to list any request of ours (how
-far behind it is, and so how stale a state it shows, is not known yet).  Jobs queued
-behind others finish later and later as the queue drains, and each finish
-raises the bound: a job that waits its turn is never older than three times
-the slowest finish before it.
+far behind it is, and so how stale a state it shows, is not known yet).  The
+age counts from when the job had surely begun its own time: a job the history
+shows PENDING may still wait for a worker behind the jobs of ours sent before
+it, so its age counts from the last of them seen finished, and while one of
+them is unfinished it is not taken for stalled at all
+(:meth:`poller.Poller._began_by`).  One of them given up frees no worker, but
+the jobs behind it wait for it no longer.
 """
 
 from __future__ import annotations

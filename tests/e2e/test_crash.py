@@ -1048,3 +1048,27 @@ def test_a_lost_submit_an_earlier_run_left_is_told_with_the_time_its_post_went_o
             in (rec["error"]["detail"])
         ), rec["error"]["detail"]
     assert len(server.state.submissions) == 1
+
+
+def test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies(
+    sim, tmp_path, monkeypatch
+):
+    # Two workers; records that live 2 minutes.  Four short jobs (30 s) teach their kind, four long ones (5 min)
+    # hold both workers, and the last two short ones wait about 10 minutes behind them.  Their records die while
+    # the history shows them PENDING, and three times the slowest short job is 3 minutes: they were given up as
+    # stalled while still queued, and paid for when they ran.  They wait behind the jobs sent before them.
+    server = sim(
+        time_scale=500,
+        expiry_s=120.0,
+        workers=2,
+        model_latency_s={"kling-1.6-text2video": 30.0, "kling-text2video": 300.0},
+        latency_sigma=0.0,
+        tail_rate=0.0,
+    )
+    kinds = ["kling-1.6-text2video"] * 4 + ["kling-text2video"] * 4 + ["kling-1.6-text2video"] * 2
+    rows = [f'  - id: job-{i:02d}\n    model: {model}\n    prompt: "scene {i}"' for i, model in enumerate(kinds)]
+    manifest = write(tmp_path / "m.yaml", "jobs:\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "10", monkeypatch=monkeypatch) == 0
+    assert_every_job_completed(out, 10)
+    assert len(server.state.submissions) == 10 and len(charges_per_job(server)) == 10

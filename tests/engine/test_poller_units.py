@@ -5,14 +5,17 @@ answers badly never failing a job; the poller's own loop on a fake clock against
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, cast
 
 import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.engine.history_links import HistoryLinks
 from batchgen.engine.messages import Lost, Shown
+from batchgen.engine.pollplan import LatencyModel, latency_key
 from batchgen.errors import BadResponse, NetworkError, NotFound, RouteTrouble, ServerError
+from batchgen.jobs import TrackedJob
 from tests.engine.doubles import MODEL, PollApi, finished, pending
 from tests.engine.doubles import POLL_LINK as LINK
 from tests.engine.doubles import poll_stage as stage
@@ -386,3 +389,67 @@ async def test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when
     job.made_by = s.k.clock.now()  # found in the history, and attached, now
     await run(s, lambda: bool(s.downloads.sent or s.lost.sent))
     assert s.downloads.sent == [job] and s.lost.sent == [] and api.look_ups == 2
+
+
+class Queued(PollApi):
+    """Every record gone; the history shows each job PENDING, and ``a`` COMPLETED from ``a_done`` (fake seconds)."""
+
+    def __init__(self, a_done: float = float("inf")) -> None:
+        super().__init__(statuses=[NotFound("HTTP 404")])
+        self.a_done, self.clock = a_done, cast(Any, None)
+        self.looked: list[tuple[str, float]] = []  # (request id, when)
+
+    async def history_get(self, request_id: str) -> HistoryRow:
+        self.looked.append((request_id, self.clock.now()))
+        job = pending(request_id.removeprefix("r-"))
+        if request_id == "r-a" and self.clock.now() >= self.a_done:
+            return HistoryRow(request_id, MODEL, "COMPLETED", job.spec.payload(), LINK, 0.28, None, None)
+        return HistoryRow(request_id, MODEL, "PENDING", job.spec.payload(), None, None, None, None)
+
+
+def queued_stage(api: Queued) -> tuple[Any, TrackedJob, TrackedJob, list[float]]:
+    """a, then b 0.1 s later, sent nearly an hour ago; their kind learned to take 20 min, and the history seen to list
+    a request 2 s after its POST: either is taken for stalled an hour after it began (a at 1 s, b at 1.1 s, were
+    each on its own), and looked at once a minute.  Each loss is timed."""
+    latency = LatencyModel()
+    for _ in range(4):
+        latency.observe(latency_key(pending().spec), 1200.0)
+    a, b = pending("a"), pending("b")
+    s = stage(api, [a, b], latency=latency)
+    api.clock, clock, reconciler = s.k.clock, s.k.clock, s.k.reconciler
+    reconciler.note_submitted("r-x", clock.epoch() - 2.0)
+    reconciler.note_seen("r-x")
+    a.submitted_at = a.sent_at = clock.now() - 3599.0
+    b.submitted_at = b.sent_at = clock.now() - 3598.9
+    times: list[float] = []
+    lost = s.lost.send
+
+    async def timed(message: Any) -> None:
+        times.append(clock.now())
+        await lost(message)
+
+    s.lost.send = timed  # type: ignore[method-assign,assignment]
+    return s, a, b, times
+
+
+async def test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through():
+    # b waits behind a in the account's queue: it is not taken for stalled while a is unfinished (a finishes
+    # before b's hour is up), and its own time runs from when a was seen finished.
+    s, a, b, times = queued_stage(api := Queued(a_done=0.5))
+    await run(s, lambda: bool(s.lost.sent), limit_s=5000.0, step_s=600.0)
+    assert s.downloads.sent == [a]
+    [message] = s.lost.sent
+    assert isinstance(message, Lost) and message.job is b and "looks stalled" in message.detail
+    seen = min(when for rid, when in api.looked if rid == "r-a" and when >= 0.5)  # a seen finished
+    assert times[0] >= seen + 3600.0
+    assert re.search(r"after it was made and [^,]+ after the jobs sent before it were through", message.detail)
+
+
+async def test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves():
+    # a never finishes: given up, it frees no worker.  b behind it was waiting only for it: it is looked at again
+    # at once and given up too, not a poll interval later (a chain of such jobs would take one interval each).
+    s, a, b, times = queued_stage(Queued())
+    await run(s, lambda: len(s.lost.sent) == 2, step_s=600.0)
+    assert [message.job for message in s.lost.sent] == [a, b]
+    assert 1.0 <= times[0] <= times[1] < times[0] + 1.0
+    assert all("were through" not in message.detail for message in s.lost.sent)  # none ahead finished
