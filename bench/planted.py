@@ -10432,6 +10432,72 @@ PLANTS = (
         "        if False:",
         ("tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",),
     ),
+    Plant(
+        "a job watched in the history is taken for stalled while a job sent before it is unfinished",
+        "batchgen/engine/poller.py",
+        'return self.clock.now() if ahead else max(made, self._watched.get(job.request_id or "", -math.inf))',
+        'return max(made, self._watched.get(job.request_id or "", -math.inf))',
+        (
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
+        ),
+    ),
+    Plant(
+        "a watched job counts the jobs sent after it as ahead of it in the account's queue",
+        "batchgen/engine/poller.py",
+        "other.done_age is None and other.submitted_at < job.submitted_at",
+        "other.done_age is None and other.submitted_at > job.submitted_at",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
+        ),
+    ),
+    Plant(
+        "a job found finished in the history is not counted as freeing a worker for the jobs watched behind it",
+        "batchgen/engine/poller.py",
+        "            self._finished(job)  # (its history row showed it finished, which no poll saw: not in done_age)",
+        "            pass",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+        ),
+    ),
+    Plant(
+        "a watched job given up leaves the watched jobs behind it to their next look",
+        "batchgen/engine/poller.py",
+        "                    self.schedule(other, now, at=now)",
+        "                    pass",
+        (
+            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+        ),
+    ),
+    Plant(
+        "a finish moves the stall time of the watched jobs sent before it, not after",
+        "batchgen/engine/poller.py",
+        "return [other for other in jobs if other is not None and other.submitted_at > job.submitted_at]",
+        "return [other for other in jobs if other is not None and other.submitted_at < job.submitted_at]",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+        ),
+    ),
+    Plant(
+        "a job taken for stalled is not told how long after the jobs ahead of it were through",
+        "batchgen/engine/recovery.py",
+        'ahead = "" if through is None else f" and {_span(through)} after the jobs sent before it were through"',
+        'ahead = ""',
+        (
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+        ),
+    ),
+    Plant(
+        "a poll plan made again takes a job watched in the history past its stall time",
+        "batchgen/engine/schedule.py",
+        "            if job.poll_running or job.result_due or job.record_gone:",
+        "            if job.poll_running or job.result_due:",
+        (
+            "tests/engine/test_poller_units.py::test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when_the_polls_are_planned_again",
+        ),
+    ),
 )
 
 

@@ -281,8 +281,11 @@ class PollSchedule:
         self._replan(None)
 
     def _replan(self, key: LatencyKey | None) -> None:
-        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
+        """Plan again the polls of the jobs of group ``key`` (None: every job); not a job watched in the history
+        once its record died (its next look is due by when it would be taken for stalled)."""
         now = self.clock.now()
         for job in list(self.by_request.values()):
-            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
+            if job.poll_running or job.result_due or job.record_gone:
+                continue
+            if key is None or latency_key(job.spec) == key:
                 self.schedule(job, now)

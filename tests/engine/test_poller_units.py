@@ -5,17 +5,16 @@ answers badly never failing a job; the poller's own loop on a fake clock against
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, cast
 
 import pytest
 
-from batchgen.api.answers import HistoryRow
+from batchgen.api.answers import HistoryRow, Status
 from batchgen.engine.history_links import HistoryLinks
 from batchgen.engine.messages import Lost, Shown
 from batchgen.engine.pollplan import LatencyModel, latency_key
 from batchgen.errors import BadResponse, NetworkError, NotFound, RouteTrouble, ServerError
-from batchgen.jobs import TrackedJob
+from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.engine.doubles import MODEL, PollApi, finished, pending
 from tests.engine.doubles import POLL_LINK as LINK
 from tests.engine.doubles import poll_stage as stage
@@ -392,35 +391,47 @@ async def test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when
 
 
 class Queued(PollApi):
-    """Every record gone; the history shows each job PENDING, and ``a`` COMPLETED from ``a_done`` (fake seconds)."""
+    """Every record gone, but ``a``'s until ``a_done`` (fake seconds, if any), while it runs; the history shows each
+    job PENDING, and ``a`` COMPLETED from then."""
 
-    def __init__(self, a_done: float = float("inf")) -> None:
+    def __init__(self, a_done: float | None = None) -> None:
         super().__init__(statuses=[NotFound("HTTP 404")])
         self.a_done, self.clock = a_done, cast(Any, None)
-        self.looked: list[tuple[str, float]] = []  # (request id, when)
+        self.jobs: dict[str, TrackedJob] = {}
+
+    async def status(self, request_id: str) -> Status:
+        if request_id == "r-a" and self.a_done is not None and self.clock.now() < self.a_done:
+            return status("PROCESSING")
+        return await super().status(request_id)
 
     async def history_get(self, request_id: str) -> HistoryRow:
-        self.looked.append((request_id, self.clock.now()))
-        job = pending(request_id.removeprefix("r-"))
-        if request_id == "r-a" and self.clock.now() >= self.a_done:
-            return HistoryRow(request_id, MODEL, "COMPLETED", job.spec.payload(), LINK, 0.28, None, None)
-        return HistoryRow(request_id, MODEL, "PENDING", job.spec.payload(), None, None, None, None)
+        body = self.jobs[request_id].spec.payload()
+        if request_id == "r-a" and self.a_done is not None and self.clock.now() >= self.a_done:
+            return HistoryRow(request_id, MODEL, "COMPLETED", body, LINK, 0.28, None, None)
+        return HistoryRow(request_id, MODEL, "PENDING", body, None, None, None, None)
 
 
-def queued_stage(api: Queued) -> tuple[Any, TrackedJob, TrackedJob, list[float]]:
-    """a, then b 0.1 s later, sent nearly an hour ago; their kind learned to take 20 min, and the history seen to list
-    a request 2 s after its POST: either is taken for stalled an hour after it began (a at 1 s, b at 1.1 s, were
-    each on its own), and looked at once a minute.  Each loss is timed."""
+def queued_stage(
+    api: Queued, a_seconds: int = 5, took: float = 1300.0
+) -> tuple[Any, TrackedJob, TrackedJob, list[float]]:
+    """a (of ``a_seconds``), then b 0.1 s later, sent long ago; 5-s jobs learned to take ``took`` s (10-s ones twice
+    that; 1,300 s: their records died as configured, an hour after), and the history seen to list a request 2 s
+    after its POST: a 5-s job is taken for stalled three times ``took`` after it began (a at 10 s, b at 10.1 s, each
+    on its own), and looked at about once a minute.  Each loss is timed."""
     latency = LatencyModel()
+    a = TrackedJob(JobSpec("a", MODEL, {"prompt": "a fox", "duration": a_seconds}), JobState.PENDING, 0.28)
     for _ in range(4):
-        latency.observe(latency_key(pending().spec), 1200.0)
-    a, b = pending("a"), pending("b")
+        latency.observe(latency_key(pending().spec), took)
+        latency.observe(latency_key(a.spec), 2 * took if a_seconds == 10 else took)
+    b = pending("b")
     s = stage(api, [a, b], latency=latency)
     api.clock, clock, reconciler = s.k.clock, s.k.clock, s.k.reconciler
-    reconciler.note_submitted("r-x", clock.epoch() - 2.0)
-    reconciler.note_seen("r-x")
-    a.submitted_at = a.sent_at = clock.now() - 3599.0
-    b.submitted_at = b.sent_at = clock.now() - 3598.9
+    api.jobs = {"r-a": a, "r-b": b}
+    for rid in ("r-x", "r-y", "r-z"):
+        reconciler.note_submitted(rid, clock.epoch() - 2.0)
+        reconciler.note_seen(rid)
+    a.submitted_at = a.sent_at = clock.now() - 3 * took + 10.0
+    b.submitted_at = b.sent_at = a.submitted_at + 0.1
     times: list[float] = []
     lost = s.lost.send
 
@@ -433,16 +444,15 @@ def queued_stage(api: Queued) -> tuple[Any, TrackedJob, TrackedJob, list[float]]
 
 
 async def test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through():
-    # b waits behind a in the account's queue: it is not taken for stalled while a is unfinished (a finishes
-    # before b's hour is up), and its own time runs from when a was seen finished.
-    s, a, b, times = queued_stage(api := Queued(a_done=0.5))
-    await run(s, lambda: bool(s.lost.sent), limit_s=5000.0, step_s=600.0)
-    assert s.downloads.sent == [a]
-    [message] = s.lost.sent
-    assert isinstance(message, Lost) and message.job is b and "looks stalled" in message.detail
-    seen = min(when for rid, when in api.looked if rid == "r-a" and when >= 0.5)  # a seen finished
-    assert times[0] >= seen + 3600.0
-    assert re.search(r"after it was made and [^,]+ after the jobs sent before it were through", message.detail)
+    # b waits behind a, a 10-s job, in the account's queue: it is not taken for stalled while a is unfinished
+    # (a finishes at 100 s, past b's own stall time), and its own time then runs from when a was seen finished (its
+    # record gone, in the history: no poll saw it finish).
+    s, a, b, _ = queued_stage(Queued(a_done=100.0), a_seconds=10)
+    await run(s, lambda: False, limit_s=1000.0, step_s=500.0)
+    assert s.downloads.sent == [a] and s.lost.sent == []
+    assert list(s.poller.by_request.values()) == [b]  # still watched
+    told = s.k.reconciler.stalled(b, "PENDING", 4990.0, 3900.0).detail
+    assert "at least 83.2 min after it was made and 65 min after the jobs sent before it were through" in told
 
 
 async def test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves():
@@ -451,5 +461,13 @@ async def test_jobs_shown_pending_after_their_records_died_are_given_up_together
     s, a, b, times = queued_stage(Queued())
     await run(s, lambda: len(s.lost.sent) == 2, step_s=600.0)
     assert [message.job for message in s.lost.sent] == [a, b]
-    assert 1.0 <= times[0] <= times[1] < times[0] + 1.0
+    assert 10.0 <= times[0] <= times[1] < times[0] + 1.0
     assert all("were through" not in message.detail for message in s.lost.sent)  # none ahead finished
+
+
+async def test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when_the_polls_are_planned_again():
+    # Both records died sooner than configured (an hour): each 404 plans every job's polls again, and a watched
+    # job planned again lost its look at its stall time (due at 10 s, it came a poll gap later).
+    s, a, _, times = queued_stage(Queued(), took=1190.0)
+    await run(s, lambda: len(s.lost.sent) == 2, step_s=600.0)
+    assert s.lost.sent[0].job is a and 10.0 <= times[0] < 11.0
