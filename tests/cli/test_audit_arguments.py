@@ -1,11 +1,17 @@
-"""Audit of ``batchgen/cli/arguments.py``: every flag takes only the values the README allows, and a flag not
-given has the default the README states."""
+"""Audit of ``batchgen/cli/arguments.py``: every flag takes only the values the README allows, a flag not
+given has the default the README states (the simulator's: the published world), and the resume line a run
+prints is a command the parser takes back under the same terms."""
 
 from __future__ import annotations
+
+import dataclasses
+import shlex
 
 import pytest
 
 from batchgen.cli.arguments import build_parser
+from batchgen.cli.options import Options, resume_command
+from batchgen.simulator import SimConfig
 from tests.helpers import many_jobs_yaml, run_cli, simulator_config, write
 
 
@@ -52,3 +58,36 @@ def test_the_simulator_starts_an_account_with_no_credits_when_told_zero(monkeypa
         build_parser().parse_args(["simulate", "--credits", "-1"])
     assert refused.value.code == 2
     assert "--credits: must be 0 or more, got -1" in capsys.readouterr().err
+
+
+def test_the_simulator_without_flags_serves_the_published_world_in_every_respect(monkeypatch):
+    config = simulator_config(monkeypatch)
+    assert config.accepted_status == 200 and config.rate_hint == "reset"
+    published = SimConfig()
+    differ = [f.name for f in dataclasses.fields(SimConfig) if getattr(config, f.name) != getattr(published, f.name)]
+    assert differ == []
+
+
+def test_a_bare_ray_flag_asks_for_a_ray_run_on_a_local_cluster_and_is_refused_with_dry_run(tmp_path, capsys):
+    assert build_parser().parse_args(["run", "m.yaml", "--ray", "--shards", "2"]).ray == ""
+    assert build_parser().parse_args(["run", "m.yaml"]).ray is None
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    assert run_cli("run", str(manifest), "--out", str(out), "--ray", "--shards", "2", "--dry-run") == 2
+    assert "--dry-run does not start Ray; run it without --ray" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_and_pace():
+    values = {"max_spend": 2.5, "concurrency": 3, "rpm": 12.5, "config": "/c d.yaml", "simulate": True,
+              "time_scale": 50.0}  # fmt: skip
+    words = shlex.split(resume_command("m.yaml", "out", Options(values)))
+    assert words[:2] == ["batchgen", "run"]
+    args = build_parser().parse_args(words[1:])
+    assert {name: getattr(args, name) for name in values} == values
+    assert (args.manifest, args.out) == ("m.yaml", "out")
+
+
+def test_the_simulator_cancels_the_jobs_of_every_text_given_and_only_those(monkeypatch):
+    config = simulator_config(monkeypatch, "--cancel", "sunset", "--cancel", "storm at sea")
+    assert config.cancel_prompts == ("sunset", "storm at sea")
+    assert simulator_config(monkeypatch, "--cancel", "sunset").cancel_prompts == ("sunset",)

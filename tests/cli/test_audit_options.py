@@ -1,16 +1,18 @@
-"""Audit of ``batchgen/cli/options.py``: each shard resumes under its own kept options, and ``status`` reads
-the manifest it is given or says truly why the kept one no longer reads."""
+"""Audit of ``batchgen/cli/options.py``: each shard resumes under its own kept options and a bad one is
+blamed on the file that keeps it, and ``status`` reads the manifest it is given or the kept one (from any
+folder, its images cleaned up once done), or says truly why the kept one no longer reads."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
 
 from batchgen.cli import options
 from batchgen.cli.options import Options
-from tests.helpers import many_jobs_yaml, png_bytes, run_batch, run_cli, write
+from tests.helpers import TEST_IMAGE_SPEC, many_jobs_yaml, png_bytes, run_batch, run_cli, write
 
 
 def _args(out: Path, **given: object) -> argparse.Namespace:
@@ -88,3 +90,59 @@ def test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not_on_a
     assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 2
     err = capsys.readouterr().err
     assert f"{out / '.batchgen' / 'options.json'} (--" in err and "kept there by an earlier run; give --" in err
+
+
+@pytest.mark.usefixtures("no_environment")
+def test_a_bad_value_kept_for_one_shard_is_blamed_on_that_shards_own_options_file(tmp_path, capsys):
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    options.save(out, Options({"concurrency": 2}))
+    (out / ".batchgen" / "options.1-of-2.json").write_text('{"concurrency": 2.5}')
+    assert run_cli("run", str(manifest), "--out", str(out), "--shard", "1/2", "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert f"{out / '.batchgen' / 'options.1-of-2.json'} (--concurrency kept there by an earlier run" in err
+
+
+def test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a_run_named_relatively(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "kling-test-image2video.yaml", TEST_IMAGE_SPEC.read_text())
+    write(tmp_path / "user.yaml", many_jobs_yaml(2, model="kling-test-image2video").replace(
+        '"\n', '"\n    image: https://example.com/a.png\n'))  # fmt: skip
+    out = tmp_path / "out"
+    (out / ".batchgen").mkdir(parents=True)
+    options.save_manifest(out, "user.yaml", 2, models=["kling-test-image2video.yaml"])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert options.kept_manifest(str(out)) == tmp_path / "user.yaml"
+    jobs, why = options.manifest_jobs(None, str(out))
+    assert why is None and jobs is not None
+    assert [job.id for job in jobs] == ["job-000", "job-001"]
+
+
+def test_status_counts_a_finished_image_job_by_the_manifest_once_its_input_image_is_cleaned_up(
+    tmp_path, sim, monkeypatch, capsys
+):
+    manifest, out = _image_rows(tmp_path, "ab", ""), tmp_path / "out"
+    assert run_batch(manifest, out, sim(), monkeypatch=monkeypatch) == 0
+    (tmp_path / "a.png").unlink()
+    capsys.readouterr()
+    assert run_cli("status", str(out), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["counted"], status["finished"]) == ("manifest", True)
+    assert not any("no longer reads" in line for line in status["lines"])
+
+
+@pytest.mark.usefixtures("no_environment")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a shard that took --config from the folder's options.json is told that options.I-of-N.json (a "
+    "file that does not exist) keeps it: take_up names options_file(out, shard), not kept_file(out, shard)",
+)
+def test_a_shard_whose_kept_config_is_gone_is_told_the_file_that_keeps_it(tmp_path, capsys):
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 2\n")
+    options.save(out, Options({"config": str(config)}))
+    config.unlink()
+    assert run_cli("run", str(manifest), "--out", str(out), "--shard", "0/2", "--dry-run") == 2
+    err = capsys.readouterr().err
+    assert f"{out / '.batchgen' / 'options.json'} keeps --config {config} from an earlier run" in err
