@@ -10498,6 +10498,216 @@ PLANTS = (
             "tests/engine/test_poller_units.py::test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when_the_polls_are_planned_again",
         ),
     ),
+    Plant(
+        "'batchgen simulate' answers an accepted submit 202 by default, not the documented 200",
+        "batchgen/cli/arguments.py",
+        "        default=200,\n",
+        "        default=202,\n",
+        (
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+        ),
+    ),
+    Plant(
+        "'batchgen simulate' sends Retry-After on a 429 by default: the published reset header alone is never played",
+        "batchgen/cli/arguments.py",
+        'choices=("reset", "retry-after", "both", "none"),\n        default="reset",',
+        'choices=("reset", "retry-after", "both", "none"),\n        default="both",',
+        (
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+        ),
+    ),
+    Plant(
+        "'batchgen simulate --cancel TEXT' given once cancels every job whose prompt holds any one of TEXT's letters",
+        "batchgen/cli/arguments.py",
+        '        "--cancel", action="append", default=[],',
+        '        "--cancel", action="store", default=[],',
+        ("tests/cli/test_audit_arguments.py::test_the_simulator_cancels_the_jobs_of_every_text_given_and_only_those",),
+    ),
+    Plant(
+        "a bare --ray (a local cluster) is taken as no --ray: the run goes on unsharded in this process",
+        "batchgen/cli/arguments.py",
+        '        nargs="?",\n        const="",',
+        '        nargs="?",\n        const=None,',
+        (
+            "tests/cli/test_audit_arguments.py::test_a_bare_ray_flag_asks_for_a_ray_run_on_a_local_cluster_and_is_refused_with_dry_run",
+        ),
+    ),
+    Plant(
+        "--rpm takes whole numbers only: the resume line of a run paced at 12.5 a minute is refused (exit 2)",
+        "batchgen/cli/arguments.py",
+        '    run.add_argument("--rpm", type=float,',
+        '    run.add_argument("--rpm", type=int,',
+        (
+            "tests/cli/test_audit_arguments.py::test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_and_pace",
+        ),
+    ),
+    Plant(
+        "--max-spend 0 is refused as not more than 0: a folder cannot be held at no spend",
+        "batchgen/cli/arguments.py",
+        '        type=float,\n        metavar="USD",',
+        '        type=_positive,\n        metavar="USD",',
+        ("tests/cli/test_options.py::test_a_cap_of_zero_given_now_holds_and_is_kept_for_the_bare_command",),
+    ),
+    Plant(
+        "--concurrency takes a fraction (2.5 jobs in flight), kept with the folder as a float",
+        "batchgen/cli/arguments.py",
+        '    run.add_argument("--concurrency", type=int,',
+        '    run.add_argument("--concurrency", type=float,',
+        ("tests/cli/test_options.py::test_a_capped_run_resumed_with_a_bare_command_stays_under_its_cap",),
+    ),
+    Plant(
+        "--model-latency given twice keeps only the last model's latency",
+        "batchgen/cli/arguments.py",
+        '        "--model-latency",\n        action="append",',
+        '        "--model-latency",\n        action="store",',
+        ("tests/simulator/test_sim_worlds.py::test_simulate_flags_reach_the_config",),
+    ),
+    Plant(
+        "'batchgen simulate' limits every key to 60 requests a minute by default, not the documented unlimited",
+        "batchgen/cli/arguments.py",
+        '    sim.add_argument("--rpm", type=int, help="requests per minute per key (default: unlimited)")',
+        '    sim.add_argument("--rpm", type=int, default=60, help="requests per minute per key (default: unlimited)")',
+        ("tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_plays_the_documented_account",),
+    ),
+    Plant(
+        "a bad value kept for one shard is blamed on the folder's options.json, not the shard's own file",
+        "batchgen/cli/options.py",
+        "    merged.kept_in = None if is_object_url(str(out)) else kept_file(out, shard)",
+        "    merged.kept_in = None if is_object_url(str(out)) else options_file(out)",
+        (
+            "tests/cli/test_audit_options.py::test_a_bad_value_kept_for_one_shard_is_blamed_on_that_shards_own_options_file",
+        ),
+    ),
+    Plant(
+        "the folder keeps the manifest's path as given: status from another folder cannot find a relative one",
+        "batchgen/cli/options.py",
+        '    data: dict[str, Any] = {"path": str(Path(manifest).resolve()), "jobs": jobs}',
+        '    data: dict[str, Any] = {"path": str(manifest), "jobs": jobs}',
+        (
+            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a_run_named_relatively",
+        ),
+    ),
+    Plant(
+        "the folder keeps --models spec files as given: status from another folder no longer reads their rows",
+        "batchgen/cli/options.py",
+        '        data["models"] = [str(Path(file).resolve()) for file in models]',
+        '        data["models"] = [str(file) for file in models]',
+        (
+            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a_run_named_relatively",
+        ),
+    ),
+    Plant(
+        "status reads the kept manifest without the ledger: a finished job's image cleaned up leaves it unfinished",
+        "batchgen/cli/options.py",
+        "        known = replay.jobs if replay is not None else None",
+        "        known = None",
+        (
+            "tests/cli/test_audit_options.py::test_status_counts_a_finished_image_job_by_the_manifest_once_its_input_image_is_cleaned_up",
+        ),
+    ),
+    Plant(
+        "under --log-format json the outcome object on stdout says level info for a run that failed",
+        "batchgen/cli/logs.py",
+        '"level": logging.getLevelName(level).lower(), "logger": "batchgen"}',
+        '"level": "info", "logger": "batchgen"}',
+        (
+            "tests/cli/test_audit_logs.py::test_the_outcome_object_on_stdout_of_a_run_that_failed_is_an_error_as_in_its_log_file",
+        ),
+    ),
+    Plant(
+        "the summary the CLI printed is logged as not printed: the terminal shows it twice",
+        "batchgen/cli/logs.py",
+        "outcome=outcome, printed=True)",
+        "outcome=outcome, printed=False)",
+        (
+            "tests/cli/test_promises_units.py::test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_error_otherwise",
+        ),
+    ),
+    Plant(
+        "--debug leaves aiohttp, urllib3 and httpx at warning: the HTTP exchanges are not in the debug log",
+        "batchgen/cli/logs.py",
+        "    if level > logging.DEBUG:",
+        "    if level >= logging.DEBUG:",
+        (
+            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_handler",
+        ),
+    ),
+    Plant(
+        "on a terminal, the summary and errors the CLI printed are logged to it a second time",
+        "batchgen/cli/logs.py",
+        "        rich_handler.addFilter(NotPrinted())\n",
+        "",
+        (
+            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_handler",
+        ),
+    ),
+    Plant(
+        "a SIGTERM while the CLI is being imported exits 1, not the README's interrupted 130",
+        "batchgen/cli/entry.py",
+        "        os._exit(EXIT_INTERRUPTED)",
+        "        os._exit(1)",
+        ("tests/e2e/test_crash.py::test_sigterm_while_the_cli_is_still_being_imported_is_a_clean_stop_with_exit_130",),
+    ),
+    Plant(
+        "a SIGTERM before a run watches signals exits at once without 'Error: interrupted' (SystemExit, not a stop)",
+        "batchgen/cli/entry.py",
+        "    raise KeyboardInterrupt\n",
+        "    raise SystemExit(EXIT_INTERRUPTED)\n",
+        ("tests/e2e/test_crash.py::test_sigterm_while_the_cli_is_still_being_imported_is_a_clean_stop_with_exit_130",),
+    ),
+    Plant(
+        "a manifest with a control character (a pasted colour code) ends in a traceback, not a refusal at exit 2",
+        "batchgen/yaml_reader.py",
+        '    except yaml.YAMLError as exc:\n        raise YamlProblem(None, f"is not valid YAML: {exc}") from None\n',
+        "",
+        (
+            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refused_as_not_valid_yaml",
+        ),
+    ),
+    Plant(
+        "a literal tab inside a value earlier in the file turns a later YAML error into 'indented with a tab'",
+        "batchgen/yaml_reader.py",
+        'any(ln[: len(ln) - len(ln.lstrip())].count("\\t") for ln',
+        'any(ln.count("\\t") for ln',
+        (
+            "tests/test_audit_yaml_reader.py::test_a_tab_inside_a_value_is_not_blamed_for_a_later_line_that_is_not_valid_yaml",
+        ),
+    ),
+    Plant(
+        "a tab that indents the very line YAML stops at is not told: 'not valid YAML' instead of the tab",
+        "batchgen/yaml_reader.py",
+        "for ln in lines[: line + 1]",
+        "for ln in lines[: line - 1]",
+        ("tests/e2e/test_bad_input.py::test_bad_manifest[tabs.yaml]",),
+    ),
+    Plant(
+        "a YAML error names the line of its context (where the list opened), not the line at fault",
+        "batchgen/yaml_reader.py",
+        "        mark = exc.problem_mark or exc.context_mark",
+        "        mark = exc.context_mark or exc.problem_mark",
+        ("tests/test_manifest_edges.py::test_yaml_problems_name_the_line_and_key_where_they_are",),
+    ),
+    Plant(
+        "a YAML file that is a single scalar is read as an empty one, not refused as a top level that is no mapping",
+        "batchgen/yaml_reader.py",
+        "                root = value  # a document that is a single scalar",
+        "                pass",
+        ("tests/test_manifest_forms.py::test_yaml_problems_in_full",),
+    ),
+    Plant(
+        "an unsupported tag on a YAML list or mapping (!!python/object/apply) is built as a plain one",
+        "batchgen/yaml_reader.py",
+        '    if tag not in (None, "!", f"tag:yaml.org,2002:{kind}", f"!!{kind}"):\n        raise',
+        '    if tag not in (None, "!", f"tag:yaml.org,2002:{kind}", f"!!{kind}"):\n        return\n        raise',
+        ("tests/e2e/test_bad_input.py::test_bad_manifest[tag.yaml]",),
+    ),
+    Plant(
+        "a shard whose kept config is gone is told of an options file that does not exist",
+        "batchgen/cli/options.py",
+        'f"{merged.kept_in} keeps --config {args.config} from an earlier run, and that file is gone; "',
+        'f"{options_file(out, shard)} keeps --config {args.config} from an earlier run, and that file is gone; "',
+        ("tests/cli/test_audit_options.py::test_a_shard_whose_kept_config_is_gone_is_told_the_file_that_keeps_it",),
+    ),
 )
 
 

@@ -233,7 +233,7 @@ def take_up(args: argparse.Namespace) -> Options:
     args.out = out
     if "--config" in merged.from_folder and not Path(args.config).is_file():
         raise InputError(
-            f"{options_file(out, shard)} keeps --config {args.config} from an earlier run, and that file is gone; "
+            f"{merged.kept_in} keeps --config {args.config} from an earlier run, and that file is gone; "
             "give --config FILE (it will be kept instead)"
         )
     if merged.from_folder and not args.dry_run:

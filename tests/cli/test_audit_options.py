@@ -133,11 +133,6 @@ def test_status_counts_a_finished_image_job_by_the_manifest_once_its_input_image
 
 
 @pytest.mark.usefixtures("no_environment")
-@pytest.mark.xfail(
-    strict=True,
-    reason="a shard that took --config from the folder's options.json is told that options.I-of-N.json (a "
-    "file that does not exist) keeps it: take_up names options_file(out, shard), not kept_file(out, shard)",
-)
 def test_a_shard_whose_kept_config_is_gone_is_told_the_file_that_keeps_it(tmp_path, capsys):
     manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
     config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 2\n")
