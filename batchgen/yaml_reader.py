@@ -69,6 +69,14 @@ def load_located(text: str) -> Any:
                 line, "is indented with a tab; YAML allows only spaces for indentation: replace the tabs with spaces"
             ) from None
         raise YamlProblem(line, f"is not valid YAML: {exc.problem or exc}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: named, with its line
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YamlProblem(
+            line,
+            f"is not valid YAML: it holds the character {char}, which YAML does not allow (a control character, "
+            "such as a pasted terminal colour code): remove it",
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"is not valid YAML: {exc}") from None
     finally:

@@ -10708,6 +10708,15 @@ PLANTS = (
         'f"{options_file(out, shard)} keeps --config {args.config} from an earlier run, and that file is gone; "',
         ("tests/cli/test_audit_options.py::test_a_shard_whose_kept_config_is_gone_is_told_the_file_that_keeps_it",),
     ),
+    Plant(
+        "a character YAML does not allow is refused with no line to find it on",
+        "batchgen/yaml_reader.py",
+        '        line = text.count("\\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None',
+        "        line = None",
+        (
+            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refused_as_not_valid_yaml",
+        ),
+    ),
 )
 
 
