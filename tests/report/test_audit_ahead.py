@@ -64,3 +64,25 @@ def test_a_ledger_made_anew_in_the_folder_is_read_from_its_start(tmp_path):
     os.replace(fresh, ledger)
     assert make_new_posters(root, 120) == 2
     assert sorted(p.name for p in (root / "thumbs").iterdir()) == ["b.jpg", "c.jpg"]
+
+
+def test_an_input_image_changed_for_a_job_made_anew_gets_its_thumbnail_made_again_as_the_video_lands(tmp_path):
+    root = tmp_path / "out"
+    _landed(root, "a")
+    image = tmp_path / "in.png"
+    image.write_bytes(png_bytes(64, 36, seed=1))  # landscape
+    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
+    submit = _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
+    ledger = root / "ledger.jsonl"
+    ledger.write_bytes(submit + _line("a", "completed", file="videos/a.mp4"))
+    assert make_new_posters(root, 120) == 2
+    thumb = root / "thumbs" / "a.input.jpg"
+    assert _size(thumb)[0] > _size(thumb)[1]
+    image.write_bytes(png_bytes(36, 64, seed=2))  # the row's image redrawn in portrait, the row made anew
+    later = thumb.stat().st_mtime_ns + 2_000_000_000
+    os.utime(image, ns=(later, later))
+    os.utime(root / "videos" / "a.mp4", ns=(later, later))
+    with ledger.open("ab") as fh:
+        fh.write(_line("a", "replaced") + submit + _line("a", "completed", file="videos/a.mp4"))
+    assert make_new_posters(root, 120) == 2
+    assert _size(thumb)[0] < _size(thumb)[1]

@@ -83,3 +83,50 @@ def test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_anew_inclu
     spend_svg(rows, 100.0, 150.0)
     (line,) = drawn[0].axes[0].get_lines()
     assert line.get_ydata()[-1] == pytest.approx(sum((r.cost or 0.0) + r.paid_before for r in rows))
+
+
+def test_the_spend_chart_climbs_in_the_order_videos_were_paid_whatever_the_order_of_the_rows(drawn):
+    rows = [_done("late", 140.0, 0.7), _done("early", 100.0, 0.5)]  # the ledger's order is not the time order
+    spend_svg(rows, 100.0, 150.0)
+    (line,) = drawn[0].axes[0].get_lines()
+    assert list(line.get_xdata()) == pytest.approx([0.0, 6.0, 46.0])
+    assert list(line.get_ydata()) == pytest.approx([0.0, 0.5, 1.2])
+
+
+def _bars(ax: Any, name: str) -> list[Any]:
+    (collection,) = [c for c in ax.collections if c.get_label() == name]
+    return [path.vertices for path in collection.get_paths()]
+
+
+def test_a_sampled_gantt_draws_jobs_from_the_whole_run_not_only_its_first_ones(drawn):
+    rows = [_done(f"j{i:04d}", 1000.0 + i) for i in range(2 * MAX_GANTT_ROWS)]
+    gantt_svg(rows, 1000.0, 1000.0 + 2 * MAX_GANTT_ROWS + 10)
+    (ax,) = drawn[0].axes
+    starts = sorted(min(x for x, _ in bar) * 60 for bar in _bars(ax, SERVER))  # seconds (drawn in minutes)
+    assert len(starts) == MAX_GANTT_ROWS
+    assert starts[-1] >= 2 * MAX_GANTT_ROWS - 3  # the last jobs queued are among those drawn
+    assert starts[MAX_GANTT_ROWS // 2] == pytest.approx(MAX_GANTT_ROWS, abs=2)  # evenly: half-way is half-way
+
+
+def test_a_download_bar_ends_when_the_video_was_in_place(drawn):
+    row = JobRow("a", state="completed", queued_at=100.0, detected_at=130.0, downloaded_at=131.0, updated_at=131.0)
+    gantt_svg([row, _done("late", 190.0)], 100.0, 200.0)
+    (ax,) = drawn[0].axes
+    first = [bar for bar in _bars(ax, "downloading") if min(y for _, y in bar) < 0]  # row 0
+    assert [(min(x for x, _ in bar), max(x for x, _ in bar)) for bar in first] == [(30.0, 31.0)]
+
+
+def test_the_requests_chart_draws_each_run_apart_against_the_limit_it_ran_under(drawn):
+    def point(t: float, run: str, requests: int, rpm: float) -> PacePoint:
+        return PacePoint(t=t, run=run, requests=requests, throttled=0, rpm=rpm, scale=1.0, spend=0.0)
+
+    first = [point(0, "a", 0, 37), point(60, "a", 30, 37), point(120, "a", 60, 37)]
+    later = [point(1000, "b", 0, 80), point(1060, "b", 70, 80), point(1120, "b", 150, 80)]
+    requests_svg([*first, *later], 0.0, 1120.0)
+    (ax,) = drawn[0].axes
+    lines = [(list(line.get_xdata()), list(line.get_ydata())) for line in ax.get_lines()]
+    assert len(lines) == 4  # a rate line and a limit line per run: nothing drawn across the idle gap
+    (rates_a, limit_a), (rates_b, limit_b) = lines[:2], lines[2:]
+    assert limit_a[1] == [37, 37] and limit_b[1] == [80, 80]
+    assert rates_a[1] == pytest.approx([30, 30]) and rates_b[1] == pytest.approx([70, 80])
+    assert max(rates_a[0]) < min(rates_b[0])

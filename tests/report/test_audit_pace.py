@@ -94,3 +94,26 @@ async def test_a_run_that_ends_leaves_a_last_pace_line_with_its_final_counters(t
     lines = [json.loads(raw) for raw in (tmp_path / PACE_FILE).read_text().splitlines()]
     assert [(p["requests"], p["throttled"], p["completed"]) for p in lines] == [(412, 2, 40), (530, 5, 44)]
     assert lines[0]["run"] == lines[1]["run"]
+
+
+async def test_pace_lines_come_every_fifteen_seconds_of_run_time_and_never_closer_than_a_fifth_of_a_second(
+    tmp_path, monkeypatch
+):
+    waits: list[float] = []
+    asked = anyio.Event()
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        asked.set()
+        await anyio.Event().wait()  # until the run ends
+
+    monkeypatch.setattr(anyio, "sleep", sleep)
+    for scale in (1.0, 50.0, 500.0):
+        run, _ = _run(scale=scale)
+        asked = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(record_pace, run, tmp_path)
+            await asked.wait()
+            tg.cancel_scope.cancel()
+    assert waits == [15.0, 0.3, 0.2]
+    assert len(read_pace(tmp_path)) == 6  # each run's first line and its last

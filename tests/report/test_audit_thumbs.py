@@ -80,3 +80,52 @@ def test_a_thumbnail_is_current_only_if_made_since_its_source_changed_and_stands
     source.unlink()
     assert is_current(dest, source)  # the input image was moved away: its thumbnail stands
     assert thumb_path(tmp_path, Path("videos/clip-1.mp4")) == tmp_path / "thumbs" / "clip-1.jpg"
+
+
+def _dark_then_light(path: Path) -> None:
+    """Two seconds at 8 frames a second: black for the first half second, white after."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=8)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for index in range(16):
+            frame = av.VideoFrame(64, 36, "yuv420p")
+            luma, *chroma = frame.planes
+            luma.update(bytes([0 if index < 4 else 255]) * luma.buffer_size)
+            for plane in chroma:
+                plane.update(bytes([128]) * plane.buffer_size)
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+def _brightness(jpeg: Path) -> float:
+    with av.open(str(jpeg)) as container:
+        frame = next(container.decode(video=0))
+        return float(frame.to_ndarray(format="gray").mean())
+
+
+def test_the_poster_frame_is_the_one_half_a_second_in_not_the_first(tmp_path):
+    video = tmp_path / "videos" / "fade.mp4"
+    video.parent.mkdir()
+    _dark_then_light(video)
+    (made,) = ensure_thumbnails(tmp_path, [video], 64).values()
+    assert made is not None and made == tmp_path / "thumbs" / "fade.jpg"
+    assert _brightness(made) > 200  # the frame at 0.5 s, not the black one a fade-in starts with
+
+
+def test_a_thumbnail_made_again_is_a_new_file_renamed_over_the_last_one(tmp_path):
+    video = tmp_path / "videos" / "a.mp4"
+    video.parent.mkdir()
+    video.write_bytes(template("16:9", 5))
+    dest = thumb_path(tmp_path, video)
+    assert thumbs.make_thumbnail(video, dest, 160)
+    held = tmp_path / "held.jpg"
+    os.link(dest, held)  # a reader that opened the last one
+    before = held.read_bytes()
+    video.write_bytes(template("9:16", 5))  # made anew under the same name
+    assert thumbs.make_thumbnail(video, dest, 160)
+    assert dest.stat().st_ino != held.stat().st_ino and held.read_bytes() == before
+    assert dest.read_bytes() != before
+    assert [p.name for p in dest.parent.iterdir()] == ["a.jpg"]
