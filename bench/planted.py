@@ -10717,6 +10717,279 @@ PLANTS = (
             "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refused_as_not_valid_yaml",
         ),
     ),
+    Plant(
+        "the page shows markup in a prompt or a failure's reason as markup (a <script> in a prompt runs)",
+        "batchgen/report/html.py",
+        '    return escape(_SCHEME.sub(r"\\1[:]//", text))',
+        '    return _SCHEME.sub(r"\\1[:]//", text)',
+        (
+            "tests/report/test_audit_html.py::"
+            "test_markup_in_prompts_and_reasons_is_shown_as_text_and_their_addresses_are_defanged",
+        ),
+    ),
+    Plant(
+        "a card's prompt that quotes an address shows it live (the page names a network address)",
+        "batchgen/report/html.py",
+        'f\'<div class="prompt" title="{title}">{defang(_short(row.prompt))}</div></div>\'',
+        'f\'<div class="prompt" title="{title}">{escape(_short(row.prompt))}</div></div>\'',
+        ("tests/report/test_audit_html.py::test_a_cards_prompt_quoting_an_address_shows_it_defanged",),
+    ),
+    Plant(
+        "a failure's reason that quotes an address is shown live in its group's heading",
+        "batchgen/report/html.py",
+        '        parts.append(f"<h3>{len(rows)} × {defang(reason)}</h3>")',
+        '        parts.append(f"<h3>{len(rows)} × {escape(reason)}</h3>")',
+        (
+            "tests/report/test_audit_html.py::"
+            "test_markup_in_prompts_and_reasons_is_shown_as_text_and_their_addresses_are_defanged",
+        ),
+    ),
+    Plant(
+        "a failure group's folded examples skip the ninth job (listed nowhere, counted nowhere)",
+        "batchgen/report/html.py",
+        "        folded = rows[SHOWN_PER_GROUP:EXAMPLES_PER_GROUP]",
+        "        folded = rows[SHOWN_PER_GROUP + 1 : EXAMPLES_PER_GROUP]",
+        (
+            "tests/report/test_audit_html.py::"
+            "test_each_failure_reason_lists_its_first_examples_once_each_commonest_first_and_counts_the_rest",
+        ),
+    ),
+    Plant(
+        "a failure group's 'and N more' counts the jobs folded away as well as those not listed",
+        "batchgen/report/html.py",
+        'f"<p class=muted>and {len(rows) - EXAMPLES_PER_GROUP} more',
+        'f"<p class=muted>and {len(rows) - SHOWN_PER_GROUP} more',
+        (
+            "tests/report/test_audit_html.py::"
+            "test_each_failure_reason_lists_its_first_examples_once_each_commonest_first_and_counts_the_rest",
+        ),
+    ),
+    Plant(
+        "failure reasons are listed rarest first (the commonest reason last, under the others)",
+        "batchgen/report/html.py",
+        "    return sorted(by.items(), key=lambda item: (-len(item[1]), item[0]))",
+        "    return sorted(by.items(), key=lambda item: (len(item[1]), item[0]))",
+        (
+            "tests/report/test_audit_html.py::"
+            "test_each_failure_reason_lists_its_first_examples_once_each_commonest_first_and_counts_the_rest",
+        ),
+    ),
+    Plant(
+        "the contact sheet's later pages link page 1 inside report-pages/ (a link to nothing)",
+        "batchgen/report/html.py",
+        '        href = f"{up}report.html" if n == 1 else f"{up}{PAGES_DIR}/page-{n}.html"',
+        '        href = "report.html" if n == 1 else f"{up}{PAGES_DIR}/page-{n}.html"',
+        ("tests/report/test_audit_html.py::test_every_link_on_every_page_opens_a_file_that_is_there",),
+    ),
+    Plant(
+        "a video or poster frame whose name holds '#' or '%' (output.filename) is linked unquoted (opens nothing)",
+        "batchgen/report/html.py",
+        '    return up + "/".join(quote(part) for part in path.split("/"))',
+        "    return up + path",
+        ("tests/report/test_audit_html.py::test_every_link_on_every_page_opens_a_file_that_is_there",),
+    ),
+    Plant(
+        "the page's resume command shows the --base-url address live",
+        "batchgen/report/html.py",
+        '        text += f" To resume: <code>{defang(verdict.resume_command)}</code>"',
+        '        text += f" To resume: <code>{escape(verdict.resume_command)}</code>"',
+        ("tests/report/test_report.py::test_report_shows_every_video_failure_and_chart_and_no_network_url",),
+    ),
+    Plant(
+        "the page's warnings table drops what each warning says (the detail column is empty)",
+        "batchgen/report/html.py",
+        '        + _group_tables("Videos kept with warnings", warnings, detail=True)',
+        '        + _group_tables("Videos kept with warnings", warnings, detail=False)',
+        ("tests/report/test_audit_html.py::test_the_warnings_table_gives_each_videos_detail",),
+    ),
+    Plant(
+        "a report-pages/ that is a link is written through (stale pages deleted in another folder)",
+        "batchgen/report/publish.py",
+        "    for folder in (root / THUMBS_DIR, root / PAGES_DIR):\n        if folder.is_symlink():",
+        "    for folder in (root / THUMBS_DIR,):\n        if folder.is_symlink():",
+        (
+            "tests/report/test_audit_publish.py::"
+            "test_a_report_pages_folder_that_is_a_link_is_refused_and_nothing_behind_it_is_touched",
+        ),
+    ),
+    Plant(
+        "the page gives the first run's API requests and 429s as the last run's",
+        "batchgen/report/publish.py",
+        "    last_run = [p for p in pace if pace and p.run == pace[-1].run]",
+        "    last_run = [p for p in pace if pace and p.run == pace[0].run]",
+        (
+            "tests/report/test_audit_publish.py::"
+            "test_the_page_gives_the_requests_and_429s_of_the_last_run_in_the_pace_file",
+        ),
+    ),
+    Plant(
+        "the page gives the 429s as the API requests and the requests as 429s",
+        "batchgen/report/publish.py",
+        "        requests=last_run[-1].requests if last_run else None,\n        throttled=last_run[-1].throttled "
+        "if last_run else None,",
+        "        requests=last_run[-1].throttled if last_run else None,\n        throttled=last_run[-1].requests "
+        "if last_run else None,",
+        (
+            "tests/report/test_audit_publish.py::"
+            "test_the_page_gives_the_requests_and_429s_of_the_last_run_in_the_pace_file",
+        ),
+    ),
+    Plant(
+        "an input image moved away loses the thumbnail the report showed beside its video",
+        "batchgen/report/publish.py",
+        "        current = is_current(dest, Path(image)) if image is not None else dest.exists()",
+        "        current = is_current(dest, Path(image)) if image is not None else False",
+        ("tests/report/test_audit_publish.py::test_an_input_image_moved_away_keeps_the_thumbnail_the_report_showed",),
+    ),
+    Plant(
+        "the final report leaves the stopped writes of a cancelled refresh in thumbs/ and report-pages/",
+        "batchgen/report/publish.py",
+        '            found += folder.glob(".*.tmp")',
+        "            pass",
+        ("tests/report/test_audit_publish.py::test_the_final_report_removes_its_own_stopped_writes_and_nothing_else",),
+    ),
+    Plant(
+        "the final report deletes every hidden .tmp file of the folder, not only its own stopped writes",
+        "batchgen/report/publish.py",
+        '    found = [tmp for tmp in root.glob(".*.tmp") if tmp.name.startswith(_REPORT_TEMPORARIES)]',
+        '    found = list(root.glob(".*.tmp"))',
+        ("tests/report/test_audit_publish.py::test_the_final_report_removes_its_own_stopped_writes_and_nothing_else",),
+    ),
+    Plant(
+        "the final report never removes the temporary files of a refresh cancelled at the run's end",
+        "batchgen/report/publish.py",
+        "        await anyio.to_thread.run_sync(_remove_stopped_writes, root)",
+        "        pass",
+        ("tests/report/test_audit_publish.py::test_the_final_report_removes_its_own_stopped_writes_and_nothing_else",),
+    ),
+    Plant(
+        "a refresh of the report that fails for a reason other than the disk stops the run",
+        "batchgen/report/publish.py",
+        "        except Exception as exc:  # a report is a by-product: it must never stop the run",
+        "        except OSError as exc:  # a report is a by-product: it must never stop the run",
+        ("tests/report/test_audit_publish.py::test_a_refresh_that_fails_is_told_and_the_refreshes_go_on",),
+    ),
+    Plant(
+        "poster frames that cannot be made during the run are warned about every second, not once",
+        "batchgen/report/publish.py",
+        "                warned = True",
+        "                pass",
+        (
+            "tests/report/test_audit_publish.py::"
+            "test_poster_frames_that_cannot_be_made_during_the_run_are_told_once_and_tried_again",
+        ),
+    ),
+    Plant(
+        "a report with fewer pages than the last keeps the last one's final page",
+        "batchgen/report/publish.py",
+        "        if not suffix.isdigit() or int(suffix) > len(pages):",
+        "        if not suffix.isdigit() or int(suffix) > len(pages) + 1:",
+        ("tests/report/test_report.py::test_contact_sheet_is_paged",),
+    ),
+    Plant(
+        "the spend chart climbs in the ledger's order, not in time (its line goes back and forth)",
+        "batchgen/report/charts.py",
+        "    paid = sorted(\n        (at, spent)",
+        "    paid = list(\n        (at, spent)",
+        (
+            "tests/report/test_audit_charts.py::"
+            "test_the_spend_chart_climbs_in_the_order_videos_were_paid_whatever_the_order_of_the_rows",
+        ),
+    ),
+    Plant(
+        "a gantt of many jobs draws the first 300 queued, not a sample of the whole run",
+        "batchgen/report/charts.py",
+        "        shown = [timed[int(i * step)] for i in range(MAX_GANTT_ROWS)]",
+        "        shown = timed[:MAX_GANTT_ROWS]",
+        (
+            "tests/report/test_audit_charts.py::"
+            "test_a_sampled_gantt_draws_jobs_from_the_whole_run_not_only_its_first_ones",
+        ),
+    ),
+    Plant(
+        "a job's download bar runs to the end of the chart, not to when its video was in place",
+        "batchgen/report/charts.py",
+        '            phases.append(("downloading", row.detected_at, row.downloaded_at or row.updated_at or end))',
+        '            phases.append(("downloading", row.detected_at, end))',
+        ("tests/report/test_audit_charts.py::test_a_download_bar_ends_when_the_video_was_in_place",),
+    ),
+    Plant(
+        "the charts keep their <metadata> (the addresses of its RDF vocabularies on the page)",
+        "batchgen/report/charts.py",
+        '    re.compile(r"<metadata>.*?</metadata>\\s*", re.DOTALL),\n',
+        "",
+        ("tests/report/test_report.py::test_report_shows_every_video_failure_and_chart_and_no_network_url",),
+    ),
+    Plant(
+        "the requests chart draws one line across the idle gap between runs",
+        "batchgen/report/charts.py",
+        "        runs.setdefault(next(p.run for p in pace if p.t == t), []).append(i)",
+        '        runs.setdefault("", []).append(i)',
+        (
+            "tests/report/test_audit_charts.py::"
+            "test_the_requests_chart_draws_each_run_apart_against_the_limit_it_ran_under",
+        ),
+    ),
+    Plant(
+        "the requests chart draws the default limit, not the requests_per_minute the run ran under",
+        "batchgen/report/charts.py",
+        "        limits.append(b.rpm)",
+        "        limits.append(50.0)",
+        (
+            "tests/report/test_audit_charts.py::"
+            "test_the_requests_chart_draws_each_run_apart_against_the_limit_it_ran_under",
+        ),
+    ),
+    Plant(
+        "pace lines under --simulate are appended every 30 ms of real time (no 0.2 s floor)",
+        "batchgen/report/pace.py",
+        "    every = max(MIN_REAL_S, EVERY_RUN_S / run.clock.scale)",
+        "    every = EVERY_RUN_S / run.clock.scale",
+        (
+            "tests/report/test_audit_pace.py::"
+            "test_pace_lines_come_every_fifteen_seconds_of_run_time_and_never_closer_than_a_fifth_of_a_second",
+        ),
+    ),
+    Plant(
+        "each pace line overwrites the file (the chart has one point; earlier runs' pace lost)",
+        "batchgen/report/pace.py",
+        '    with open(path, "ab") as fh:',
+        '    with open(path, "wb") as fh:',
+        ("tests/report/test_audit_pace.py::test_a_run_that_ends_leaves_a_last_pace_line_with_its_final_counters",),
+    ),
+    Plant(
+        "the poster frame is a video's first frame (a fade-in's black), not the one half a second in",
+        "batchgen/report/thumbs.py",
+        "        if (frame.time is not None and frame.time >= POSTER_AT_S) or count >= MAX_DECODED_FRAMES:",
+        "        if True:",
+        ("tests/report/test_audit_thumbs.py::test_the_poster_frame_is_the_one_half_a_second_in_not_the_first",),
+    ),
+    Plant(
+        "a thumbnail is rewritten in place (a page being read shows it torn)",
+        "batchgen/report/thumbs.py",
+        "    write_atomically(dest, data, durable=False)  # a thumbnail can be made again",
+        "    dest.write_bytes(data)",
+        ("tests/report/test_audit_thumbs.py::test_a_thumbnail_made_again_is_a_new_file_renamed_over_the_last_one",),
+    ),
+    Plant(
+        "an input image changed for a job made anew keeps its old thumbnail while the run lasts",
+        "batchgen/report/ahead.py",
+        "            and not is_current(source, Path(image))",
+        "            and not source.exists()",
+        (
+            "tests/report/test_audit_ahead.py::"
+            "test_an_input_image_changed_for_a_job_made_anew_gets_its_thumbnail_made_again_as_the_video_lands",
+        ),
+    ),
+    Plant(
+        "a card's prompt tooltip names the prompt's network address live",
+        "batchgen/report/html.py",
+        "    title = defang(row.prompt)",
+        "    title = escape(row.prompt, quote=True)",
+        (
+            "tests/report/test_audit_html.py::test_nothing_on_the_page_names_a_network_address_a_cards_prompt_tooltip_included",
+        ),
+    ),
 )
 
 

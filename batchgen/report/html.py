@@ -265,7 +265,7 @@ def _card(row: JobRow, thumb: str | None, up: str, source: str | None = None) ->
             f'<span class="pair"><img class="input" loading="lazy" src="{_href(source, up)}" '
             f'alt="input of {escape(row.job_id)}" title="input image">{img}</span>'
         )
-    title = escape(row.prompt, quote=True)
+    title = defang(row.prompt)
     return (
         f'<div class="card{" flag" if row.warnings else ""}"><a href="{video}">{img}</a>'
         f'<div class="id" title="{escape(row.job_id)}">{_id_parts(row.job_id)}</div>'

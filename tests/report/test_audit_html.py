@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-import pytest
-
 from batchgen.report.exits import Verdict
 from batchgen.report.html import EXAMPLES_PER_GROUP, PAGES_DIR, SHOWN_PER_GROUP, PageData, render_pages
 from batchgen.report.timeline import JobRow
@@ -56,11 +54,6 @@ def test_a_cards_prompt_quoting_an_address_shows_it_defanged():
     assert shown == "in the style of https[:]//example.com/ref.png"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a card's prompt tooltip (its title attribute) quotes the prompt's address with its scheme intact: "
-    "the page names a network address, which the README says it never does",
-)
 def test_nothing_on_the_page_names_a_network_address_a_cards_prompt_tooltip_included():
     (page,) = _pages([_done("ok-1", prompt="in the style of https://example.com/ref.png")])
     assert not NETWORK.findall(page), NETWORK.findall(page)
