@@ -86,7 +86,6 @@ class PageData:
     inputs: dict[str, str] = field(default_factory=dict)  # job id -> its input image's thumbnail, relative to OUT
     requests: int | None = None
     throttled: int | None = None
-    extra: list[str] = field(default_factory=list)
 
 
 DEFERRED_TITLE = "Deferred (not submitted: a re-run with credits, or a higher --max-spend, submits them)"
@@ -201,9 +200,7 @@ def _summary(data: PageData) -> str:
     if data.requests is not None:
         cells.append(("API requests (last run)", f"{data.requests} ({data.throttled or 0} answered 429)"))
     body = "".join(f'<tr><th>{escape(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in cells)
-    return f"<h2>Summary</h2><table>{body}</table><p>{escape(COUNTED)}</p>" + "".join(
-        f"<p>{defang(x)}</p>" for x in data.extra
-    )
+    return f"<h2>Summary</h2><table>{body}</table><p>{escape(COUNTED)}</p>"
 
 
 # what the page counts, said plainly, and where the manifest's own count is
