@@ -10990,6 +10990,210 @@ PLANTS = (
             "tests/report/test_audit_html.py::test_nothing_on_the_page_names_a_network_address_a_cards_prompt_tooltip_included",
         ),
     ),
+    Plant(
+        (
+            "the server queue wants one first job more than FIRST_LEAST: with few slots no queue is ever said, and "
+            "sweeps never space out for it"
+        ),
+        "batchgen/engine/server_queue.py",
+        "if len(work) < FIRST_LEAST or",
+        "if len(work) <= FIRST_LEAST or",
+        (
+            "tests/engine/test_audit_server_queue.py::test_exactly_the_fewest_first_jobs_allowed_are_enough_to_say_how_many_wait",
+        ),
+    ),
+    Plant(
+        (
+            "the server queue keeps every recent time, not the latest ones: a queue that has cleared is claimed for "
+            "the rest of the run"
+        ),
+        "batchgen/engine/server_queue.py",
+        "deque(maxlen=RECENT_WINDOW)",
+        "deque()",
+        (
+            "tests/engine/test_audit_server_queue.py::test_a_queue_that_has_cleared_is_no_longer_claimed_once_the_recent_jobs_are_all_quick_again",
+        ),
+    ),
+    Plant(
+        (
+            "a submit only a gateway's page answered (an AmbiguousSubmit from a GatewayRefusal) counts as the API "
+            "answering: the run never reaches api.unreachable_after_s"
+        ),
+        "batchgen/api/gateway.py",
+        "exc.status in (None, 503) or isinstance(exc.__cause__, GatewayRefusal)",
+        "exc.status in (None, 503)",
+        (
+            "tests/api/test_audit_gateway.py::test_a_submit_a_gateways_page_refused_is_no_answer_from_the_api_and_leaves_the_bound_running",
+        ),
+    ),
+    Plant(
+        (
+            "an API out of reach (exit 6) is told without what to do: nothing is lost, check the network or the base "
+            "URL, run the same command again"
+        ),
+        "batchgen/api/gateway.py",
+        (
+            'f"{self.unreachable_after_s:g}); the last attempt: {exc}. Nothing is lost: check the network "\n'
+            '                "or the base URL, then run the same command again to resume",'
+        ),
+        'f"{self.unreachable_after_s:g}); the last attempt: {exc}",',
+        ("tests/api/test_audit_gateway.py::test_an_api_out_of_reach_is_told_that_nothing_is_lost_and_what_to_do",),
+    ),
+    Plant(
+        (
+            "a call cancelled while its request is in flight is abandoned as if nothing was sent (its job made pending "
+            "again while the POST may have made it)"
+        ),
+        "batchgen/api/gateway.py",
+        "            if between:\n                await _abandon",
+        "            if True:\n                await _abandon",
+        (
+            "tests/api/test_audit_gateway.py::test_a_submit_cancelled_while_its_post_is_in_flight_is_not_abandoned_as_unsent",
+        ),
+    ),
+    Plant(
+        (
+            "a balance read refused 401/403 by a page that is not the API's JSON stops the run as a refused key (exit "
+            "4) instead of warning and going on"
+        ),
+        "batchgen/engine/balance.py",
+        "        if exc.answer is None:  # the API's own",
+        "        if True:  # the API's own",
+        (
+            "tests/engine/test_audit_balance.py::test_a_balance_read_refused_by_a_page_that_is_not_the_apis_is_told_and_the_run_goes_on",
+        ),
+    ),
+    Plant(
+        (
+            "a JPEG kept whole in a history row is taken for one cut short: another job's row with another picture is "
+            "attached to a lost submit"
+        ),
+        "batchgen/engine/lookup.py",
+        'data.endswith((b"IEND\\xaeB`\\x82", b"\\xff\\xd9"))',
+        'data.endswith(b"IEND\\xaeB`\\x82")',
+        ("tests/engine/test_audit_lookup.py::test_a_row_keeping_another_jpeg_whole_is_not_the_lost_submits_row",),
+    ),
+    Plant(
+        (
+            "the sweeps' pause after failed history reads doubles without its cap (READ_PAUSE_MAX_S): an outage of a "
+            "few reads leaves the jobs polled for hours"
+        ),
+        "batchgen/engine/sweeper.py",
+        "self._pause = min(READ_PAUSE_MAX_S, 2 * self._pause) if self._pause else READ_PAUSE_S",
+        "self._pause = 2 * self._pause if self._pause else READ_PAUSE_S",
+        (
+            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doubling_pauses_up_to_their_cap",
+        ),
+    ),
+    Plant(
+        (
+            "the sweeps' pause after failed history reads grows by a minute each time, not twice as long: a long "
+            "outage is read every few minutes"
+        ),
+        "batchgen/engine/sweeper.py",
+        "self._pause = min(READ_PAUSE_MAX_S, 2 * self._pause) if self._pause else READ_PAUSE_S",
+        "self._pause = min(READ_PAUSE_MAX_S, self._pause + READ_PAUSE_S)",
+        (
+            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doubling_pauses_up_to_their_cap",
+        ),
+    ),
+    Plant(
+        (
+            "the sweeper's peak of jobs in flight is the count when the last job was sent: a batch's last jobs are not "
+            "swept as a drain's"
+        ),
+        "batchgen/engine/sweeper.py",
+        "self.peak = max(self.peak, len(self.jobs))",
+        "self.peak = max(1, len(self.jobs))",
+        (
+            "tests/engine/test_audit_sweeper.py::test_the_most_jobs_in_flight_at_once_is_kept_when_a_job_is_sent_as_the_batch_drains",
+        ),
+    ),
+    Plant(
+        (
+            "finishing a job that gave its slot back, or is already in that state, writes nothing (its last word and "
+            "estimate are lost)"
+        ),
+        "batchgen/engine/book.py",
+        "if not job.holds_slot and job.state is state:",
+        "if not job.holds_slot or job.state is state:",
+        ("tests/engine/test_book.py::test_what_a_job_holds_follows_what_it_may_have_cost",),
+    ),
+    Plant(
+        "a job given back unsent keeps its estimate against the spend cap",
+        "batchgen/engine/book.py",
+        "        self._hold(job, 0.0)\n        self._free(job)\n\n    def adopt",
+        "        self._free(job)\n\n    def adopt",
+        ("tests/engine/test_book.py::test_an_unsent_job_gives_its_slot_back_and_a_waiter_wakes",),
+    ),
+    Plant(
+        (
+            "a job made again does not name the request it ended: a re-run's look-up may take that paid request for "
+            "the new attempt's"
+        ),
+        "batchgen/engine/book.py",
+        (
+            "        if job.request_id is not None and job.request_id not in job.ended_requests:\n"
+            "            job.ended_requests.append(job.request_id)\n"
+        ),
+        "",
+        ("tests/e2e/test_crash.py::test_a_failed_jobs_lost_retry_is_never_taken_for_its_earlier_failed_request",),
+    ),
+    Plant(
+        (
+            "the hook that says nothing was sent is cancelled with its call: a stopped submit stays 'submitting' in "
+            "the ledger"
+        ),
+        "batchgen/api/gateway.py",
+        "        with anyio.move_on_after(ABANDON_SHIELD_S, shield=True):",
+        "        with anyio.move_on_after(ABANDON_SHIELD_S):",
+        (
+            "tests/engine/test_submitter_units.py::test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent",
+        ),
+    ),
+    Plant(
+        "every deferred job is told as held back for its image, the jobs a stop deferred included",
+        "batchgen/engine/outcome.py",
+        'return record.get("state") == "deferred" and record.get("event") == "image_changed"',
+        'return record.get("state") == "deferred"',
+        (
+            "tests/report/test_summary_lines.py::test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_folder_in_full",
+        ),
+    ),
+    Plant(
+        (
+            "a balance read the API refused the key for is only a warning: the run goes on to meet the refusal at "
+            "every submit"
+        ),
+        "batchgen/engine/balance.py",
+        "        if exc.answer is None:  # the API's own",
+        "        if False:  # the API's own",
+        ("tests/engine/test_submitter_units.py::test_preflight_goes_on_without_a_balance_but_not_without_a_valid_key",),
+    ),
+    Plant(
+        (
+            "of two image rows nothing tells apart, the one made before the POST went (another folder's) is not set "
+            "aside: the lost submit is left unsettled"
+        ),
+        "batchgen/engine/lookup.py",
+        "                chosen = self._since_sent(chosen) or chosen\n",
+        "                pass\n",
+        (
+            "tests/e2e/test_images.py::test_a_lost_image_submit_is_told_from_the_same_image_another_folder_sent_a_minute_before",
+        ),
+    ),
+    Plant(
+        (
+            "a sweep that stopped early counts the jobs it never saw as looked for: a poll's find of one is held "
+            "against the history"
+        ),
+        "batchgen/engine/sweeper.py",
+        "for rid in looked - remaining if stopped_early else looked:",
+        "for rid in looked:",
+        (
+            "tests/engine/test_sweeper.py::test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a_sweep_looked_far_enough",
+        ),
+    ),
 )
 
 
