@@ -331,9 +331,14 @@ def _from_csv(text: str, bad: _Collector) -> list[RawJob]:
         return []
 
 
+_JSONL_LINES = re.compile(r"\r\n|\r|\n")
+
+
 def _from_jsonl(text: str, bad: _Collector) -> list[RawJob]:
     jobs = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines end at a line break JSON could not hold unescaped in a string, not at U+2028 and the like, which
+    # JSON writers (ensure_ascii off) leave raw in a prompt (str.splitlines breaks there too)
+    for number, line in enumerate(_JSONL_LINES.split(text), start=1):
         if not line.strip():
             continue
         try:

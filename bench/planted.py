@@ -11194,6 +11194,527 @@ PLANTS = (
             "tests/engine/test_sweeper.py::test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a_sweep_looked_far_enough",
         ),
     ),
+    Plant(
+        "a spec's values on a parameter that is no enum are read as nothing (any value sent, and paid)",
+        "batchgen/models/loader.py",
+        "    elif values is not None:\n        bad.add",
+        "    elif False:\n        bad.add",
+        (
+            (
+                "tests/models/test_audit_loader.py::test_values_on_a_parameter_that_is_no_enum_are_refused_not_read_as_"
+                "nothing"
+            ),
+        ),
+    ),
+    Plant(
+        "a spec's rule with no message, or one that is no text, is taken (a broken rule is told as 'None')",
+        "batchgen/models/loader.py",
+        '        if not isinstance(item.get("message"), str):',
+        '        if "message" not in item:',
+        ("tests/models/test_audit_loader.py::test_a_rule_whose_message_is_not_text_is_refused",),
+    ),
+    Plant(
+        "a spec's misspelt list item type is taken: the list's items go unchecked",
+        "batchgen/models/loader.py",
+        '    elif items is not None and items not in ("string", "integer", "number", "boolean", "object", "image"):',
+        "    elif False:",
+        ("tests/models/test_audit_loader.py::test_a_misspelt_item_type_of_a_list_is_refused_not_left_unchecked",),
+    ),
+    Plant(
+        (
+            "an image replaced by another of the same size is taken by its old digest (checked facts kept by path and "
+            "size)"
+        ),
+        "batchgen/models/images.py",
+        "    key = (str(path.resolve()), info.st_size, info.st_mtime_ns)",
+        "    key = (str(path.resolve()), info.st_size, 0)",
+        (
+            (
+                "tests/models/test_audit_images.py::test_an_image_replaced_by_another_of_the_same_size_is_checked_anew_"
+                "not_taken_by_its_old_digest"
+            ),
+        ),
+    ),
+    Plant(
+        "a JPEG with bytes after its end marker is refused as cut short",
+        "batchgen/models/images.py",
+        '        return b"\\xff\\xd9" in data[-4096:]',
+        '        return data.endswith(b"\\xff\\xd9")',
+        (
+            (
+                "tests/models/test_audit_images.py::test_a_jpeg_with_bytes_after_its_end_marker_is_a_whole_jpeg_and_is_"
+                "taken"
+            ),
+        ),
+    ),
+    Plant(
+        "a JPEG sent inline as a data: URI is marked image/jpg",
+        "batchgen/models/images.py",
+        '_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}',
+        '_MIME = {"jpeg": "image/jpg", "png": "image/png", "webp": "image/webp"}',
+        ("tests/models/test_audit_images.py::test_a_jpeg_sent_as_a_data_uri_is_marked_image_jpeg",),
+    ),
+    Plant(
+        "a list of whole numbers takes a fraction",
+        "batchgen/models/check.py",
+        '        elif param.items == "integer" and as_int(item, from_text=from_text) is None:',
+        '        elif param.items == "integer" and as_float(item, from_text=from_text) is None:',
+        ("tests/models/test_audit_check.py::test_a_list_of_whole_numbers_refuses_a_fraction_from_any_format",),
+    ),
+    Plant(
+        "a list of numbers refuses a fraction",
+        "batchgen/models/check.py",
+        '        elif param.items == "number" and as_float(item, from_text=from_text) is None:',
+        '        elif param.items == "number" and as_int(item, from_text=from_text) is None:',
+        ("tests/models/test_audit_check.py::test_a_list_of_numbers_takes_fractions_from_any_format",),
+    ),
+    Plant(
+        "a send_default parameter with no default is sent as null",
+        "batchgen/models/check.py",
+        "        if p.send_default and p.default is not None and p.name not in params and p.name not in withheld",
+        "        if p.send_default and p.name not in params and p.name not in withheld",
+        (
+            (
+                "tests/models/test_audit_check.py::test_a_parameter_sent_by_default_that_has_no_default_is_not_sent_as_"
+                "null"
+            ),
+        ),
+    ),
+    Plant(
+        "a JSONL line of only spaces or tabs is refused as bad JSON",
+        "batchgen/manifest.py",
+        "        if not line.strip():\n            continue\n        try:",
+        "        if not line:\n            continue\n        try:",
+        (
+            (
+                "tests/test_audit_manifest.py::test_a_jsonl_line_of_only_spaces_or_tabs_is_blank_and_the_jobs_after_it_"
+                "keep_their_lines"
+            ),
+        ),
+    ),
+    Plant(
+        "a manifest's problems list one more than the 200 it promises",
+        "batchgen/manifest.py",
+        "elif len(self.problems) < MAX_PROBLEMS:",
+        "elif len(self.problems) <= MAX_PROBLEMS:",
+        (
+            (
+                "tests/test_manifest_forms.py::test_a_manifest_with_hundreds_of_problems_lists_the_first_two_hundred_"
+                "and_counts_the_rest"
+            ),
+        ),
+    ),
+    Plant(
+        "matrix ids that clash get a suffix by their position, not their values (reordering moves ids)",
+        "batchgen/manifest.py",
+        "json.dumps(list(combo), default=str)",
+        "json.dumps([len(jobs)], default=str)",
+        (
+            (
+                "tests/test_manifest_forms.py::test_matrix_ids_that_would_clash_get_a_suffix_of_their_own_values_"
+                "whatever_the_order"
+            ),
+        ),
+    ),
+    Plant(
+        "a NUL byte is named one line too early",
+        "batchgen/manifest.py",
+        '        line = data[: data.index(b"\\x00")].count(b"\\n") + 1',
+        '        line = data[: data.index(b"\\x00")].count(b"\\n")',
+        (
+            (
+                "tests/test_manifest_edges.py::test_a_file_that_cannot_be_read_says_why_and_a_nul_byte_is_found_at_its_"
+                "first_line"
+            ),
+        ),
+    ),
+    Plant(
+        "a byte that is not UTF-8 is named one line too early",
+        "batchgen/manifest.py",
+        '        line = data[: exc.start].count(b"\\n") + 1',
+        '        line = data[: exc.start].count(b"\\n")',
+        ("tests/test_manifest.py::test_binary_and_wrong_encoding",),
+    ),
+    Plant(
+        "a reused id names the reusing job's line as the first use",
+        "batchgen/manifest.py",
+        "is already used by the job at line {seen_ids[one_id]}; ids must be unique",
+        "is already used by the job at line {raw.line}; ids must be unique",
+        ("tests/test_manifest_forms.py::test_bad_ids_repeats_and_reused_ids_are_named",),
+    ),
+    Plant(
+        "text that only opens with a curly quote is warned about as wrapped in them",
+        "batchgen/manifest.py",
+        (
+            "        if isinstance(value, str) and len(value) > 1 and value[0] in CURLY_QUOTES and value[-1] in CURLY_"
+            "QUOTES:"
+        ),
+        "        if isinstance(value, str) and len(value) > 1 and value[0] in CURLY_QUOTES:",
+        ("tests/test_manifest_forms.py::test_text_in_curly_quotes_is_sent_as_written_with_a_warning",),
+    ),
+    Plant(
+        "a CSV cell of only spaces is sent as spaces, not the default",
+        "batchgen/manifest.py",
+        '            fields = {name: cell for name, cell in zip(names, row, strict=True) if cell.strip() != ""}',
+        '            fields = {name: cell for name, cell in zip(names, row, strict=True) if cell != ""}',
+        ("tests/test_manifest_edges.py::test_a_csv_cell_of_only_spaces_is_empty_and_means_the_default",),
+    ),
+    Plant(
+        "done rows past the first few whose images are gone are told from the first shown row's line",
+        "batchgen/manifest.py",
+        '        lines = f"lines {rest[0][0]} to {rest[-1][0]}"',
+        '        lines = f"lines {done_gone[0][0]} to {rest[-1][0]}"',
+        (
+            (
+                "tests/test_manifest_edges.py::test_many_done_rows_of_a_deleted_image_are_counted_by_what_the_folder_"
+                "holds_of_them"
+            ),
+        ),
+    ),
+    Plant(
+        "done rows, some failed, whose images are gone are told as all completed",
+        "batchgen/manifest.py",
+        "            if all(completed for *_, completed in rest)",
+        "            if any(completed for *_, completed in rest)",
+        (
+            (
+                "tests/test_manifest_edges.py::test_many_done_rows_of_a_deleted_image_are_counted_by_what_the_folder_"
+                "holds_of_them"
+            ),
+        ),
+    ),
+    Plant(
+        "a matrix name of any length is taken",
+        "batchgen/manifest.py",
+        "        if not isinstance(name, str) or not ID_PATTERN.fullmatch(name) or len(name) > 40:",
+        "        if not isinstance(name, str) or not ID_PATTERN.fullmatch(name):",
+        ("tests/test_manifest_forms.py::test_a_matrix_that_cannot_make_jobs_says_why",),
+    ),
+    Plant(
+        "a manifest's defaults override what a job gives",
+        "batchgen/manifest.py",
+        "        merged = {**defaults, **fields}",
+        "        merged = {**fields, **defaults}",
+        ("tests/test_manifest.py::test_yaml_defaults_overrides_and_normalisation",),
+    ),
+    Plant(
+        "an unknown model is named at every job of it",
+        "batchgen/manifest.py",
+        "            if model not in unknown_models:  # once per name, at its first job",
+        "            if True:  # once per name, at its first job",
+        (
+            (
+                "tests/test_manifest_forms.py::test_an_unknown_model_is_named_once_and_a_passthrough_model_is_warned_"
+                "about_once"
+            ),
+        ),
+    ),
+    Plant(
+        "a value inside a list is named at the list's line, not its item's",
+        "batchgen/manifest.py",
+        "            found, node = node.item_lines[int(index)], node[int(index)]",
+        "            found, node = node.line, node[int(index)]",
+        ("tests/test_manifest_edges.py::test_a_shot_that_is_not_a_mapping_is_named_at_its_own_line",),
+    ),
+    Plant(
+        "repeat: true is taken as one job",
+        "batchgen/manifest.py",
+        "    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:",
+        "    if not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:",
+        ("tests/test_manifest_forms.py::test_bad_ids_repeats_and_reused_ids_are_named",),
+    ),
+    Plant(
+        "a manifest named .YAML is refused as an unknown type",
+        "batchgen/manifest.py",
+        "    suffix = path.suffix.lower()",
+        "    suffix = path.suffix",
+        ("tests/test_manifest_forms.py::test_the_file_itself_nul_bytes_encoding_size_and_kind",),
+    ),
+    Plant(
+        "a tab-separated file is not told to be saved comma-separated",
+        "batchgen/manifest.py",
+        'if len(names) == 1 and (sep := next((c for c in ";\\t|" if c in names[0]), None)):',
+        'if len(names) == 1 and (sep := next((c for c in ";|" if c in names[0]), None)):',
+        ("tests/test_manifest_forms.py::test_csv_problems_in_full",),
+    ),
+    Plant(
+        "an .ndjson manifest is refused",
+        "batchgen/manifest.py",
+        '    if suffix not in (".yaml", ".yml", ".csv", ".jsonl", ".ndjson"):',
+        '    if suffix not in (".yaml", ".yml", ".csv", ".jsonl"):',
+        ("tests/test_manifest_forms.py::test_the_file_itself_nul_bytes_encoding_size_and_kind",),
+    ),
+    Plant(
+        "a bad repeat is named at the job's line, not the repeat's",
+        "batchgen/manifest.py",
+        (
+            '            bad.add(where.get("repeat", raw.line), "repeat", f"must be a whole number from 1 to {MAX_'
+            'REPEAT}")'
+        ),
+        '            bad.add(raw.line, "repeat", f"must be a whole number from 1 to {MAX_REPEAT}")',
+        ("tests/test_manifest_edges.py::test_each_job_problem_is_named_at_the_line_of_its_own_key",),
+    ),
+    Plant(
+        "the same job written with its keys in another order gets the same derived id (refused as reused)",
+        "batchgen/manifest.py",
+        "    return json.dumps([model, seen], sort_keys=True, default=str)",
+        "    return json.dumps([model, seen], default=str)",
+        ("tests/test_manifest_edges.py::test_the_same_job_written_with_its_keys_in_another_order_is_the_same_job",),
+    ),
+    Plant(
+        "a matrix value with no letter or digit gives an id with an empty part",
+        "batchgen/manifest.py",
+        '    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]',
+        '    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") for v in values]',
+        (
+            (
+                "tests/test_manifest_forms.py::test_matrix_ids_that_would_clash_get_a_suffix_of_their_own_values_"
+                "whatever_the_order"
+            ),
+        ),
+    ),
+    Plant(
+        "a matrix's name is sent as a parameter",
+        "batchgen/manifest.py",
+        '        fixed = {k: v for k, v in block.items() if k != "name" and not isinstance(v, list)}',
+        "        fixed = {k: v for k, v in block.items() if not isinstance(v, list)}",
+        ("tests/test_manifest_forms.py::test_a_matrix_makes_one_job_per_combination_with_readable_ids",),
+    ),
+    Plant(
+        "the problems an images block's jobs share are not counted as the same",
+        "batchgen/manifest.py",
+        "            self.repeats += 1",
+        "            pass",
+        (
+            (
+                "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_"
+                "and_told_as_the_same"
+            ),
+        ),
+    ),
+    Plant(
+        "a CSV comment '# model:' with no name sets no model but stops the search",
+        "batchgen/manifest.py",
+        '        if name.strip() == "model" and value.strip():',
+        '        if name.strip() == "model":',
+        (
+            (
+                "tests/test_manifest_forms.py::test_a_csv_takes_its_model_from_a_comment_and_repeats_rows_with_their_"
+                "annotations"
+            ),
+        ),
+    ),
+    Plant(
+        "a row of only commas in a CSV is read as a job",
+        "batchgen/manifest.py",
+        "            if not any(cell.strip() for cell in row):",
+        "            if not row:",
+        ("tests/test_manifest_edges.py::test_a_csv_reads_every_row_past_blank_and_short_ones",),
+    ),
+    Plant(
+        "an images block's own model is ignored for the manifest's",
+        "batchgen/manifest.py",
+        '    if isinstance(node, dict) and isinstance(node.get("model"), str):\n        model = node["model"]',
+        '    if False:\n        model = node["model"]',
+        (
+            (
+                "tests/test_manifest_edges.py::test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_"
+                "parameter"
+            ),
+        ),
+    ),
+    Plant(
+        "a failed row's gone image names --resubmit-lost as its flag (and expired --retry-failed)",
+        "batchgen/manifest.py",
+        '_SENT_AGAIN_WITH = {"failed": "--retry-failed", "expired": "--resubmit-lost"}',
+        '_SENT_AGAIN_WITH = {"failed": "--resubmit-lost", "expired": "--retry-failed"}',
+        (
+            (
+                "tests/test_manifest_edges.py::test_a_done_rows_deleted_image_is_needed_only_by_a_run_that_sends_its_"
+                "job_again"
+            ),
+        ),
+    ),
+    Plant(
+        "done rows past the first few whose images are gone are counted with the first few",
+        "batchgen/manifest.py",
+        '            f"{path}: {len(rest)} more completed rows ({lines})',
+        '            f"{path}: {len(done_gone)} more completed rows ({lines})',
+        (
+            (
+                "tests/test_manifest_edges.py::test_many_done_rows_of_a_deleted_image_are_counted_by_what_the_folder_"
+                "holds_of_them"
+            ),
+        ),
+    ),
+    Plant(
+        "an image's smallest side exactly at its limit is refused",
+        "batchgen/models/images.py",
+        "    if param.min_side_px is not None and side < param.min_side_px:",
+        "    if param.min_side_px is not None and side <= param.min_side_px:",
+        (
+            (
+                "tests/models/test_images_edges.py::test_the_smallest_side_and_the_aspect_are_allowed_up_to_their_"
+                "limits_inclusive"
+            ),
+        ),
+    ),
+    Plant(
+        "an image's aspect exactly at its highest is refused",
+        "batchgen/models/images.py",
+        "    if (low is not None and aspect < low) or (high is not None and aspect > high):",
+        "    if (low is not None and aspect < low) or (high is not None and aspect >= high):",
+        (
+            (
+                "tests/models/test_images_edges.py::test_the_smallest_side_and_the_aspect_are_allowed_up_to_their_"
+                "limits_inclusive"
+            ),
+        ),
+    ),
+    Plant(
+        "an image file exactly at its byte limit is refused",
+        "batchgen/models/images.py",
+        "    if param.max_bytes is not None and info.st_size > param.max_bytes:",
+        "    if param.max_bytes is not None and info.st_size >= param.max_bytes:",
+        (
+            (
+                "tests/models/test_images_edges.py::test_the_longest_side_and_the_file_size_are_allowed_up_to_their_"
+                "limits_inclusive"
+            ),
+        ),
+    ),
+    Plant(
+        "a bad image in a list of a list's objects is named at the list, not its own place",
+        "batchgen/models/images.py",
+        "                item[key] = [one(inner, image, (*steps, number)) for number, image in enumerate(value)]",
+        "                item[key] = [one(inner, image, steps) for number, image in enumerate(value)]",
+        ("tests/e2e/test_nested_images.py::test_every_bad_nested_image_is_listed_with_its_place_and_nothing_is_sent",),
+    ),
+    Plant(
+        "input_images records an image's absolute path, not the path as written",
+        "batchgen/models/images.py",
+        '        place(steps): {"file": ref.get("file") or ref.get("path"), "sha256": ref["sha256"]}',
+        '        place(steps): {"file": ref.get("path"), "sha256": ref["sha256"]}',
+        (
+            (
+                "tests/e2e/test_nested_images.py::test_a_nested_local_image_is_sent_inline_and_its_job_ends_in_a_"
+                "verified_video"
+            ),
+        ),
+    ),
+    Plant(
+        "one_of with none given names no field the rule lists first",
+        "batchgen/models/check.py",
+        "                field = chosen[1] if len(chosen) > 1 else rule.one_of[0]",
+        "                field = rule.one_of[0]",
+        ("tests/models/test_check_edges.py::test_one_of_refuses_none_as_well_as_both",),
+    ),
+    Plant(
+        "a number given for text is not told to be written in quotes",
+        "batchgen/models/check.py",
+        '            quoted = f\' (write it in quotes: "{show(value)}")\' if as_number(value) is not None else ""',
+        '            quoted = ""',
+        ("tests/models/test_check_edges.py::test_no_rule_is_judged_on_a_job_whose_values_are_already_refused",),
+    ),
+    Plant(
+        "'no' from a CSV cell is read as true",
+        "batchgen/models/check.py",
+        '"false": False, "no": False, "0": False}.get(',
+        '"false": False, "no": True, "0": False}.get(',
+        (
+            (
+                "tests/models/test_check_edges.py::test_csv_text_converts_to_booleans_both_ways_and_never_to_an_"
+                "endless_number"
+            ),
+        ),
+    ),
+    Plant(
+        "a required parameter given a bad value is also told missing",
+        "batchgen/models/check.py",
+        "        if param.required and param.name not in raw:",
+        "        if param.required and param.name not in params:",
+        (
+            (
+                "tests/models/test_check_edges.py::test_text_holding_a_nul_or_a_blank_item_in_a_list_is_refused_with_"
+                "what_is_wrong"
+            ),
+        ),
+    ),
+    Plant(
+        "a wire-string value is sent as Python writes it (5.0, True)",
+        "batchgen/models/check.py",
+        '    if wire == "string":\n        return show(value)',
+        '    if wire == "string":\n        return str(value)',
+        (
+            (
+                "tests/models/test_check_edges.py::test_numbers_that_differ_only_past_the_point_are_not_the_same_and_"
+                "are_sent_whole"
+            ),
+        ),
+    ),
+    Plant(
+        "a refused enum value with a unit is told without it",
+        "batchgen/models/check.py",
+        '            return None, f"{value!r} is not allowed; use {join_or(param.values)} ({param.unit})"',
+        '            return None, f"{value!r} is not allowed; use {join_or(param.values)}"',
+        (
+            (
+                "tests/models/test_check_edges.py::test_a_refused_enum_value_says_why_and_a_misspelt_name_says_what_"
+                "was_meant"
+            ),
+        ),
+    ),
+    Plant(
+        "a spec's price range upside down is taken",
+        "batchgen/models/loader.py",
+        "            or float(span[0]) > float(span[1])\n",
+        "",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's price row naming a parameter it does not have is taken",
+        "batchgen/models/loader.py",
+        '                if name not in declared:\n                    bad.add(line, f"price.{key}"',
+        '                if False:\n                    bad.add(line, f"price.{key}"',
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's latency of 0 is taken",
+        "batchgen/models/loader.py",
+        '    if "latency_s" in root and not _positive(latency):',
+        '    if "latency_s" in root and latency is None:',
+        ("tests/models/test_loader_edges.py::test_a_spec_of_one_problem_says_one_problem",),
+    ),
+    Plant(
+        "a spec whose slug is not its file's name is taken",
+        "batchgen/models/loader.py",
+        "    elif isinstance(slug, str) and slug != path.stem:",
+        "    elif False:",
+        ("tests/models/test_loader_edges.py::test_each_problem_of_a_spec_is_named_at_its_line_and_field",),
+    ),
+    Plant(
+        "a spec's limit of 0 (max_length, max_items) is taken",
+        "batchgen/models/loader.py",
+        "        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):",
+        "        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):",
+        ("tests/models/test_loader_edges.py::test_a_wrong_key_of_a_lists_objects_is_refused_where_it_is_written",),
+    ),
+    Plant(
+        "a key of a list's objects of an image type is taken as a field",
+        "batchgen/models/loader.py",
+        '    if role == "field" and kind not in _ITEM_FIELD_TYPES:',
+        "    if False:",
+        ("tests/models/test_loader_edges.py::test_a_wrong_key_of_a_lists_objects_is_refused_where_it_is_written",),
+    ),
+    Plant(
+        "a JSONL manifest breaks its lines at U+2028 inside a prompt, as str.splitlines does",
+        "batchgen/manifest.py",
+        "    for number, line in enumerate(_JSONL_LINES.split(text), start=1):",
+        "    for number, line in enumerate(text.splitlines(), start=1):",
+        (
+            "tests/test_audit_manifest.py::test_a_jsonl_prompt_holding_a_unicode_line_separator_is_one_job_as_json_writes_it",
+        ),
+    ),
 )
 
 

@@ -80,12 +80,6 @@ def test_a_jsonl_line_of_only_spaces_or_tabs_is_blank_and_the_jobs_after_it_keep
     assert [(job.id, job.source) for job in loaded.jobs] == [("a", f"{path}:1"), ("b", f"{path}:4")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JSONL manifest is split with str.splitlines(), which also breaks at U+2028, U+2029 and U+0085: "
-    "a valid JSON line whose text holds one (json.dumps(..., ensure_ascii=False) writes it as it is) is refused "
-    "as two lines of bad JSON, and the lines after it are numbered one too many",
-)
 def test_a_jsonl_prompt_holding_a_unicode_line_separator_is_one_job_as_json_writes_it(tmp_path):
     rows = [{"model": T2V, "id": "a", "prompt": "a cat\u2028on a mat"}, {"model": T2V, "id": "b", "prompt": "b"}]
     path = tmp_path / "m.jsonl"
