@@ -2574,7 +2574,7 @@ PLANTS = (
     Plant(
         "a job the history shows unfinished long after its record died is watched for ever (the run never ends)",
         "batchgen/engine/poller.py",
-        "            if now < stalls_at:",
+        "            if now < self._stall_from(job, began):",
         "            if True:",
         ("tests/e2e/test_crash.py::test_a_job_shown_unfinished_long_after_its_record_died_is_taken_for_stalled",),
     ),
@@ -2944,8 +2944,8 @@ PLANTS = (
         "a job found in the history after a lost submit, its record gone, is dated from its lost POST's earliest "
         "and taken for stalled at once",
         "batchgen/engine/poller.py",
-        "            made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)",
-        "            made = job.submitted_at",
+        "        made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)",
+        "        made = job.submitted_at",
         (
             "tests/engine/test_poller_units.py::"
             "test_a_job_found_in_the_history_after_a_lost_submit_is_dated_from_when_it_was_found_when_its_record_dies",
@@ -10435,8 +10435,8 @@ PLANTS = (
     Plant(
         "a job watched in the history is taken for stalled while a job sent before it is unfinished",
         "batchgen/engine/poller.py",
-        'return self.clock.now() if ahead else max(made, self._watched.get(job.request_id or "", -math.inf))',
-        'return max(made, self._watched.get(job.request_id or "", -math.inf))',
+        "return made, self.clock.now() if ahead else max(made, self.finishes.last_before(job.submitted_at))",
+        "return made, max(made, self.finishes.last_before(job.submitted_at))",
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
             "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
@@ -10455,35 +10455,62 @@ PLANTS = (
     Plant(
         "a job found finished in the history is not counted as freeing a worker for the jobs watched behind it",
         "batchgen/engine/poller.py",
-        "            self._finished(job)  # (its history row showed it finished, which no poll saw: not in done_age)",
+        "            self.finishes.add(job.submitted_at, now)  # (its history row showed it finished: not in done_age)",
         "            pass",
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
         ),
     ),
     Plant(
+        "a job a poll or a sweep saw finish is not counted as freeing a worker for the jobs watched behind it",
+        "batchgen/engine/poller.py",
+        "if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue",
+        "if False:",
+        (
+            "tests/engine/test_review_stalls.py::test_a_job_given_up_behind_one_just_given_up_is_told_of_the_last_job_before_it_that_finished",
+        ),
+    ),
+    Plant(
         "a watched job given up leaves the watched jobs behind it to their next look",
         "batchgen/engine/poller.py",
-        "                    self.schedule(other, now, at=now)",
-        "                    pass",
+        "                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:",
+        "                if False:",
         (
             "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
         ),
     ),
     Plant(
-        "a finish moves the stall time of the watched jobs sent before it, not after",
+        "a job given up wakes the watched jobs sent before it, not after",
         "batchgen/engine/poller.py",
-        "return [other for other in jobs if other is not None and other.submitted_at > job.submitted_at]",
-        "return [other for other in jobs if other is not None and other.submitted_at < job.submitted_at]",
+        "                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:",
+        "                if other.record_gone and other.submitted_at < job.submitted_at and not other.poll_running:",
+        (
+            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+        ),
+    ),
+    Plant(
+        "a watched job's stall time counts from the last finish of any job of ours, one sent after it too",
+        "batchgen/engine/stalls.py",
+        "        return self._at[place - 1] if place else -math.inf",
+        "        return self._at[-1] if self._at else -math.inf",
+        (
+            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
+        ),
+    ),
+    Plant(
+        "the finishes kept drop an earlier job's finish for a later one's",
+        "batchgen/engine/stalls.py",
+        "        while self._sent and self._sent[-1] >= sent:",
+        "        while self._sent:",
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
-            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
         ),
     ),
     Plant(
-        "a job taken for stalled is not told how long after the jobs ahead of it were through",
+        "a job taken for stalled is not told how long after the last job before it finished",
         "batchgen/engine/recovery.py",
-        'ahead = "" if through is None else f" and {_span(through)} after the jobs sent before it were through"',
+        'ahead = "" if through is None else f" and {_span(through)} after the last job sent before it finished"',
         'ahead = ""',
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
@@ -10492,10 +10519,20 @@ PLANTS = (
     Plant(
         "a poll plan made again takes a job watched in the history past its stall time",
         "batchgen/engine/schedule.py",
-        "            if job.poll_running or job.result_due or job.record_gone:",
-        "            if job.poll_running or job.result_due:",
+        "            by = min(by, self.stalls_at(job))",
+        "            by = by",
         (
             "tests/engine/test_poller_units.py::test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when_the_polls_are_planned_again",
+            "tests/engine/test_review_stalls.py::test_a_watched_job_is_looked_at_within_a_poll_gap_once_the_sweeps_stop",
+        ),
+    ),
+    Plant(
+        "a chain of stalled watched jobs wakes every job behind each one given up at once",
+        "batchgen/engine/poller.py",
+        "                    self.schedule(other, now)",
+        "                    self.schedule(other, now, at=now)",
+        (
+            "tests/engine/test_review_stalls.py::test_a_chain_of_stalled_watched_jobs_costs_look_ups_in_proportion_to_its_length",
         ),
     ),
     Plant(

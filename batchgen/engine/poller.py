@@ -68,7 +68,7 @@ from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
 from .recovery import Reconciler
 from .schedule import PollSchedule
-from .stalls import stall_age
+from .stalls import Finishes, stall_age
 from .sweeper import Sweeper
 from .verdicts import Failed, Found, Gone, Later, Running
 
@@ -116,10 +116,7 @@ class Poller(PollSchedule):
         # the job whose result call, on trial, was answered 404 (its request id), and that answer: told once its
         # status poll shows the record lives (a 404 of a record gone says nothing of how the endpoint answers)
         self._trial_missing: tuple[str, str] | None = None
-        # jobs watched in the history (their records died while it showed them unfinished), by request id: when a
-        # job of ours sent before each last finished (run seconds), freeing a worker it may have waited for
-        self._watched: dict[str, float] = {}
-        self._last_finish = -math.inf  # run seconds: when a job of ours was last seen finished
+        self.finishes = Finishes()  # when jobs of ours were seen finished, by when each was sent
 
     # ------------------------------------------------------------------ inboxes
 
@@ -426,18 +423,12 @@ class Poller(PollSchedule):
         found = await self.reconciler.recover_missing(job)
         now = self.clock.now()
         if isinstance(found, Running):
-            listing = self.reconciler.slowest_listing()
-            # from when it was known made (this run's answer, or its attaching): a job found in the history is
-            # dated from the earliest its lost POST may have gone, which may be well before it was made
-            made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)
-            self._watched.setdefault(job.request_id or "", self._last_finish)
-            began = self._began_by(job, made)
-            stalls_at = began + stall_age(self.latency, latency_key(job.spec), listing)
-            if now < stalls_at:
+            made, began = self._stall_clock(job)
+            if now < self._stall_from(job, began):
                 job.record_gone = True
                 job.polls += 1
                 job.pending_age = max(job.pending_age, now - job.submitted_at)
-                self.schedule(job, now, by=stalls_at)  # looked at again by then, to be taken for stalled
+                self.schedule(job, now)  # looked at again by when it would be taken for stalled (stalls_at)
                 return
             found = self.reconciler.stalled(job, found.status, now - made, now - began if began > made else None)
         if isinstance(found, Gone | Later) and job.done_age is None:
@@ -446,45 +437,41 @@ class Poller(PollSchedule):
             self.life.died(job.request_id or "")
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
-        watched = job.request_id in self._watched
         self.untrack(job)
         if isinstance(found, Found | Failed):
-            self._finished(job)  # (its history row showed it finished, which no poll saw: not in done_age)
-        elif watched:  # given up: the jobs watched behind it wait for it no longer, so they are looked at now
-            now = self.clock.now()
-            for other in self._behind(job):
-                if not other.poll_running:
-                    self.schedule(other, now, at=now)
+            self.finishes.add(job.submitted_at, now)  # (its history row showed it finished: not in done_age)
+        else:  # given up, or left: the jobs watched behind it wait for it no longer; one that none is ahead of now
+            for other in list(self.by_request.values()):  # may be taken for stalled at once
+                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:
+                    self.schedule(other, now)
         await self.handover.recovered(job, found)
 
-    def _began_by(self, job: TrackedJob, made: float) -> float:
-        """When a job whose record died while the history showed it unfinished had surely begun its own time on
-        a worker, in run seconds: not before the jobs of ours sent before it were through, for it waits behind
-        them in the account's queue (now, while one of them is unfinished; a job the history showed PENDING
-        may be waiting for a worker or running on one)."""
+    def _stall_clock(self, job: TrackedJob) -> tuple[float, float]:
+        """A job watched in the history: when it was known made, and when it had surely begun its own time on a
+        worker (run seconds).  It was made when this run's answer, or its attaching, said (a job found in the
+        history is dated from the earliest its lost POST may have gone, which may be well before it was made).
+        It began no sooner than the last job of ours sent before it was seen finished, for it waits behind them in
+        the account's queue; while one of them is still polled or watched, it may still be waiting (now)."""
+        made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)
         ahead = any(
             other.done_age is None and other.submitted_at < job.submitted_at
             for other in self.by_request.values()
             if other is not job
         )
-        return self.clock.now() if ahead else max(made, self._watched.get(job.request_id or "", -math.inf))
+        return made, self.clock.now() if ahead else max(made, self.finishes.last_before(job.submitted_at))
+
+    def _stall_from(self, job: TrackedJob, began: float) -> float:
+        return began + stall_age(self.latency, latency_key(job.spec), self.reconciler.slowest_listing())
+
+    def stalls_at(self, job: TrackedJob) -> float:
+        """When a job watched in the history (its record died while it showed the job unfinished) is taken for
+        stalled, in run seconds (:mod:`stalls`)."""
+        return self._stall_from(job, self._stall_clock(job)[1])
 
     def untrack(self, job: TrackedJob) -> None:
         super().untrack(job)
-        self._watched.pop(job.request_id or "", None)
-        if job.done_age is not None:
-            self._finished(job)
-
-    def _finished(self, job: TrackedJob) -> None:
-        """A job of ours finished: the worker it held went to the next job in the account's queue."""
-        now = self._last_finish = self.clock.now()
-        for other in self._behind(job):
-            self._watched[other.request_id or ""] = now
-
-    def _behind(self, job: TrackedJob) -> list[TrackedJob]:
-        """The watched jobs sent after ``job``."""
-        jobs = (self.by_request.get(rid) for rid in self._watched)
-        return [other for other in jobs if other is not None and other.submitted_at > job.submitted_at]
+        if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue
+            self.finishes.add(job.submitted_at, self.clock.now())
 
     # ------------------------------------------------------------------ learning
 

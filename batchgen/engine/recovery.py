@@ -691,14 +691,14 @@ class Reconciler:
 
     def stalled(self, job: TrackedJob, status: str | None, age: float, through: float | None = None) -> Gone:
         """A job whose record is gone, shown ``status`` by the history (None: not listed) at least ``age`` seconds
-        after it was made, and ``through`` seconds after the jobs of ours sent before it were through (None: none
-        finished after it was made), longer than a job of its kind is watched (:class:`Running`): taken for
+        after it was made, and ``through`` seconds after the last job of ours sent before it was seen finished (None:
+        none was after it was made), longer than a job of its kind is watched (:class:`Running`): taken for
         stalled.  Not listed where no request of ours ever was (another account's, a server that lost them):
         unknown to the API, as a record gone and not listed is."""
         if status is None and not self._lags:
             return self._gone(job)
         shown = f"still shows it {status}" if status else "does not list it"
-        ahead = "" if through is None else f" and {_span(through)} after the jobs sent before it were through"
+        ahead = "" if through is None else f" and {_span(through)} after the last job sent before it finished"
         return Gone(
             f"its record is gone (404) and the request history {shown} at least {_span(age)} after it was made"
             f"{ahead}, several times as long as a job of its kind takes: it looks stalled (charged only if it "

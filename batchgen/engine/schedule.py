@@ -136,7 +136,10 @@ class PollSchedule:
         return self.result_polls is True and len(self.by_request) == 1
 
     def schedule(self, job: TrackedJob, now: float, *, at: float | None = None, by: float = math.inf) -> None:
-        """Put the job's next poll in the heap: at ``at``, or when the plan says, and no later than ``by``."""
+        """Put the job's next poll in the heap: at ``at``, or when the plan says, and no later than ``by`` (nor,
+        for a job watched in the history once its record died, than when it would be taken for stalled)."""
+        if job.record_gone:
+            by = min(by, self.stalls_at(job))
         if job.result_due:
             at = now  # a sweep saw it finish while it was being polled
         if at is None:
@@ -172,6 +175,10 @@ class PollSchedule:
             at = max(now, min(at, by))
         heapq.heappush(self._heap, self._entry(job, at))
         self._changed.set()
+
+    def stalls_at(self, job: TrackedJob) -> float:
+        """When a job watched in the history is taken for stalled (run seconds; :class:`poller.Poller` knows)."""
+        return math.inf
 
     def planned_later(self, job: TrackedJob) -> bool:
         """Whether a due safety-net first poll of a learned job now goes later: it was planned from
@@ -281,11 +288,8 @@ class PollSchedule:
         self._replan(None)
 
     def _replan(self, key: LatencyKey | None) -> None:
-        """Plan again the polls of the jobs of group ``key`` (None: every job); not a job watched in the history
-        once its record died (its next look is due by when it would be taken for stalled)."""
+        """Plan again the polls of the jobs of group ``key`` (None: every job)."""
         now = self.clock.now()
         for job in list(self.by_request.values()):
-            if job.poll_running or job.result_due or job.record_gone:
-                continue
-            if key is None or latency_key(job.spec) == key:
+            if not job.poll_running and not job.result_due and (key is None or latency_key(job.spec) == key):
                 self.schedule(job, now)

@@ -14,13 +14,16 @@ longer; so too before the history was seen to list any request of ours (how
 far behind it is, and so how stale a state it shows, is not known yet).  The
 age counts from when the job had surely begun its own time: a job the history
 shows PENDING may still wait for a worker behind the jobs of ours sent before
-it, so its age counts from the last of them seen finished, and while one of
-them is unfinished it is not taken for stalled at all
-(:meth:`poller.Poller._began_by`).  One of them given up frees no worker, but
-the jobs behind it wait for it no longer.
+it, so its age counts from the last of them seen finished (:class:`Finishes`),
+and while one of them is still polled or watched it is not taken for stalled
+at all (:meth:`poller.Poller.stalls_at`).  One of them given up frees no
+worker that is known of, but the jobs behind it wait for it no longer.
 """
 
 from __future__ import annotations
+
+import bisect
+import math
 
 from .pollplan import LatencyKey, LatencyModel
 
@@ -36,3 +39,26 @@ def stall_age(latency: LatencyModel, key: LatencyKey, listing: float | None) -> 
     learned = latency.learned(key) and listing is not None
     published = 0.0 if learned else 2 * latency.prior(key)
     return WATCH_FACTOR * max(slowest, published, listing or 0.0)
+
+
+class Finishes:
+    """When jobs of ours were seen finished, by when each was sent: the latest finish among the jobs sent before a
+    given one (:meth:`last_before`).  Kept as a staircase: a finish of a job sent no later than those of earlier
+    finishes answers for them too, so they go."""
+
+    def __init__(self) -> None:
+        self._sent: list[float] = []  # rising
+        self._at: list[float] = []  # rising with them: each added no earlier than the last
+
+    def add(self, sent: float, at: float) -> None:
+        """A job sent at ``sent`` was seen finished at ``at`` (run seconds; never earlier than the last added)."""
+        while self._sent and self._sent[-1] >= sent:
+            self._sent.pop()
+            self._at.pop()
+        self._sent.append(sent)
+        self._at.append(at)
+
+    def last_before(self, sent: float) -> float:
+        """When the last of the jobs sent before ``sent`` was seen finished (-inf: none)."""
+        place = bisect.bisect_left(self._sent, sent)
+        return self._at[place - 1] if place else -math.inf

@@ -1,13 +1,12 @@
-"""Review of the change that dates a watched job's stall from the jobs of ours sent before it (poller._began_by,
-_finished, _behind, the wake of the watched jobs behind one given up, _replan skipping watched jobs): the faults
-found, each a failing test (xfail, strict) on the poll stage's doubles and a fake clock."""
+"""A watched job's stall time dated from the jobs of ours sent before it (``Poller.stalls_at``): what a chain of
+stalled jobs costs, a job sent after it finishing, the sweeps stopping, and what a job given up behind another is
+told; on the poll stage's doubles and a fake clock."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import anyio
-import pytest
 
 from batchgen.api.answers import HistoryRow, Status
 from batchgen.engine.messages import Replan
@@ -73,12 +72,6 @@ def watched_stage(api: Watched, jobs: list[TrackedJob], took: float = 1300.0) ->
     return s, times
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a watched job given up wakes every watched job behind it, each woken one pays a history look-up, and "
-    "all but the first find a job still ahead of them: a chain of n stalled jobs costs about n*n/2 look-ups, "
-    "not about 2n (wake only the next one, or decide 'still ahead' before looking it up)",
-)
 async def test_a_chain_of_stalled_watched_jobs_costs_look_ups_in_proportion_to_its_length():
     # Ten jobs sent 0.1 s apart long ago, every record gone and every row PENDING for good: each is seen gone at
     # its first poll (one look-up each) and given up as stalled in turn from 10 s on (one more each).
@@ -93,12 +86,6 @@ async def test_a_chain_of_stalled_watched_jobs_costs_look_ups_in_proportion_to_i
     assert len(api.looks) <= 3 * n, len(api.looks)  # 65 look-ups for 10 jobs (152 for 16, 4,950+ for 100)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a job first watched after a job of ours sent AFTER it finished dates its stall from that finish "
-    "(_watched.setdefault(rid, _last_finish): the last finish of any job): watched an hour longer than the README "
-    "says, and told it stalled so long 'after the jobs sent before it were through' when none was sent before it",
-)
 async def test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it():
     # a, sent first, would be taken for stalled at 100 s (three times 1,300 s after it was made).  b, sent after
     # it, finishes at 2 s; a's record lives until 50 s, then dies with the history showing it PENDING.  Nothing
@@ -114,15 +101,9 @@ async def test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_no
     assert s.downloads.sent == [b]
     assert [message.job for message in s.lost.sent] == [a], "a still watched at 1,000 s (given up at 3,902 s)"
     assert times[0] < 200.0
-    assert "jobs sent before it" not in s.lost.sent[0].detail  # none was
+    assert "job sent before it" not in s.lost.sent[0].detail  # none was
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_replan skips watched jobs, so when sweeps stop (Replan: 'every job is planned again for polls alone') "
-    "a watched job keeps its sparse safety-net look (ten poll gaps or its age, up to its stall time) with no sweep "
-    "left to find it: found finished up to that long late, where before the change a poll gap",
-)
 async def test_a_watched_job_is_looked_at_within_a_poll_gap_once_the_sweeps_stop():
     # Sweeps work (per-job polls are a sparse net) when a's record is found gone, the history showing it PENDING
     # (taken for stalled only at 800 s).  At 200 s the sweeps stop; a is shown COMPLETED from then.  With no
@@ -151,13 +132,7 @@ async def test_a_watched_job_is_looked_at_within_a_poll_gap_once_the_sweeps_stop
     assert api.looks[-1][1] <= 200.0 + 60.0 + 5.0, api.looks  # looked up at 800 s: its stall time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a watched job woken because the one ahead of it was given up is told it stalled so long 'after the "
-    "jobs sent before it were through', timed from an older finish: the job ahead was not through, it was given "
-    "up as stalled that moment (and, charged only if it ever finishes, may hold a worker still)",
-)
-async def test_a_job_given_up_behind_one_just_given_up_is_not_told_the_jobs_before_it_were_through():
+async def test_a_job_given_up_behind_one_just_given_up_is_told_of_the_last_job_before_it_that_finished():
     # c, sent first, finishes at once (its kind learned to take 20 s: taken for stalled 60 s after it began).  a and
     # b, sent after it, have their records gone with the history showing them PENDING: a is given up at about 60 s
     # (60 s after c was through: true), and b, woken behind it, at once, timed from c's finish too.
@@ -181,5 +156,5 @@ async def test_a_job_given_up_behind_one_just_given_up_is_not_told_the_jobs_befo
             await s.k.clock.sleep(50.0)
         tg.cancel_scope.cancel()
     assert [message.job for message in s.lost.sent] == [a, b]
-    assert "after the jobs sent before it were through" in s.lost.sent[0].detail  # c was: true of a
-    assert "after the jobs sent before it were through" not in s.lost.sent[1].detail, s.lost.sent[1].detail
+    # each is told how long after the last job sent before it finished (c, for both: a was given up, not finished)
+    assert all("after the last job sent before it finished" in message.detail for message in s.lost.sent)
