@@ -10494,6 +10494,7 @@ PLANTS = (
         "        return self._at[place - 1] if place else -math.inf",
         "        return self._at[-1] if self._at else -math.inf",
         (
+            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent",
             "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
         ),
     ),
@@ -10503,6 +10504,7 @@ PLANTS = (
         "        while self._sent and self._sent[-1] >= sent:",
         "        while self._sent:",
         (
+            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent",
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
             "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
         ),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from batchgen.engine.pollplan import LatencyModel
-from batchgen.engine.stalls import stall_age
+from batchgen.engine.stalls import Finishes, stall_age
 
 
 def test_a_job_is_taken_for_stalled_past_three_times_the_slowest_finish_or_listing_seen():
@@ -23,3 +25,13 @@ def test_a_job_is_taken_for_stalled_past_three_times_the_slowest_finish_or_listi
     assert stall_age(latency, key, 100.0) == 300.0
     # no request of ours listed yet: how far behind the history is, and how stale a state it shows, is unknown
     assert stall_age(latency, key, None) == 6 * published
+
+
+def test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent():
+    finishes = Finishes()
+    finishes.add(1.0, 10.0)
+    finishes.add(5.0, 20.0)
+    finishes.add(3.0, 30.0)  # sent before the one that finished at 20 s: it answers for that one too
+    finishes.add(9.0, 40.0)
+    assert finishes.last_before(0.5) == -math.inf  # none was sent before it
+    assert [finishes.last_before(sent) for sent in (2.0, 4.0, 6.0, 9.0, 10.0)] == [10.0, 30.0, 30.0, 30.0, 40.0]
