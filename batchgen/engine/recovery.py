@@ -121,6 +121,7 @@ class Reconciler:
         self.order = ListingOrder(self._made_by, self._sent_from)  # whether the history lists newest first
         self.stamps = StampClock(self._made_by, api.date_ahead_at)  # the history's clock against ours
         self._lags: dict[str, float] = {}  # request id -> how long it took from its POST to show up in the history
+        self._slowest_lag: float | None = None  # the longest of them
         self._seen_at: dict[str, float] = {}  # request id -> the epoch it was first seen listed there
         self.links = HistoryLinks()
         self.started = clock.epoch()  # this run began: an earlier run's lost submit was made by then, if at all
@@ -192,7 +193,8 @@ class Reconciler:
         sent = self.sent_by(request_id)
         if sent is not None and request_id not in self._lags:
             self._seen_at[request_id] = now = self.clock.epoch()
-            self._lags[request_id] = max(0.0, now - sent)
+            lag = self._lags[request_id] = max(0.0, now - sent)
+            self._slowest_lag = max(lag, self._slowest_lag or 0.0)
 
     def ours(self, request_id: str) -> bool:
         """Whether a request is one of ours (this run's or, from the ledger, an earlier run's)."""
@@ -218,8 +220,7 @@ class Reconciler:
     def slowest_listing(self) -> float | None:
         """The longest a request of ours took from its POST to be listed in the history, in run seconds (None
         before any was seen listed)."""
-        slowest = max(self._lags.values(), default=None)
-        return None if slowest is None else slowest * self.clock.scale
+        return None if self._slowest_lag is None else self._slowest_lag * self.clock.scale
 
     def note_listed(self, row: HistoryRow) -> None:
         """The history lists one of our requests as ``row`` (:meth:`note_seen`, with all the row says)."""
