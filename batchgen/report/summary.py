@@ -57,13 +57,18 @@ def _duration(seconds: float) -> str:
 
 _REQUEST_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|ms|sec|seconds?|min|minutes?|h|hours?)\s+ago\b")
+# a span a job's own reason gives from its own moments (its submit, its POST, its making, the last finish ahead)
+_SPAN_AFTER = re.compile(
+    r"\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*(?:s|min|h|hours?)\s+"
+    r"(?=after (?:it was sent|it was made|its submit\b|the last job sent before it finished))"
+)
 _CANDIDATES = re.compile(r"^\d+ requests in the history match\b")  # how many an image job's look-up found...
 _CANDIDATE_IDS = re.compile(r" \([^()]*\)(?=, so none was attached)")  # ... and which (opaque ids, any form)
 
 
 def reason_of(detail: str, job_id: str = "") -> str:
-    """A failure's reason without what makes each job's text unique (its id, request id, age), so reasons
-    group."""
+    """A failure's reason without what makes each job's text unique (its id, request id, age, the spans from its
+    own moments), so reasons group."""
     text = _REQUEST_ID.sub("…", detail)
     if job_id:
         # an id that is a plain word ("a", "cat") is taken for the id only as "job <id>" or where the reason
@@ -71,7 +76,8 @@ def reason_of(detail: str, job_id: str = "") -> str:
         before = r"(?:(?<=[Jj]ob )|^)" if job_id.isalpha() else r"(?<![\w.-])"
         text = re.sub(rf"{before}{re.escape(job_id)}(?![\w-])", "…", text)
     text = _CANDIDATE_IDS.sub("", text)
-    return _CANDIDATES.sub("several requests in the history match", _AGE.sub("some time ago", text))
+    text = _SPAN_AFTER.sub("some time ", _AGE.sub("some time ago", text))
+    return _CANDIDATES.sub("several requests in the history match", text)
 
 
 def _reason_lines(title: str, groups: list[tuple[str, int, list[str]]]) -> list[str]:

@@ -440,6 +440,19 @@ def test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group():
     ages = "3 minutes ago, 2 h ago, 5ms ago, 1 hour ago, 4 sec ago, 1 min ago, 7 seconds ago, 2 hours ago"
     assert summary.reason_of(ages) == ", ".join(["some time ago"] * 8)
     assert summary.reason_of("a 5 s agony, 12 days ago") == "a 5 s agony, 12 days ago"
+    # the spans from a job's own moments go too (a record found gone, how long it was unfinished): one reason for
+    # the jobs a world lost alike, not one a tenth of a minute; the spans of the run's config stay
+    spans = [
+        "records last 20 min after submission; this run found a record gone 20.4 min after its submit; it was "
+        f"still unfinished {unfinished} after it was sent, at least {made} after it was made and 1 hour after "
+        "the last job sent before it finished"
+        for unfinished, made in (("19.6 min", "5 s"), ("20 min", "1.2e+03 s"))
+    ]
+    assert {summary.reason_of(text) for text in spans} == {
+        "records last 20 min after submission; this run found a record gone some time after its submit; it was "
+        "still unfinished some time after it was sent, at least some time after it was made and some time after "
+        "the last job sent before it finished"
+    }
     groups = summary.group_failures([("a-1", "a-1 timed out 3 s ago"), ("b-2", "b-2 timed out 40 s ago")])
     assert groups == [("… timed out some time ago", 2, ["a-1", "b-2"])]
     # an id that is a plain word is the id only where the reason names the job
