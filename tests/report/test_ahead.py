@@ -16,13 +16,7 @@ from batchgen.report.ahead import make_new_posters
 from batchgen.report.exits import Verdict
 from batchgen.report.publish import publish
 from tests.helpers import png_bytes, run_with_failures
-
-SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
-
-
-def _line(job_id: str, event: str, **fields: object) -> bytes:
-    record = {"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": job_id, "event": event, "state": event, **fields}
-    return json.dumps(record).encode() + b"\n"
+from tests.report.folders import SIM_MEDIA, image_job, ledger_line
 
 
 def test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_waits(tmp_path):
@@ -32,14 +26,14 @@ def test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_wait
         shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / f"{job}.mp4")
     ledger = root / "ledger.jsonl"
     ledger.write_bytes(
-        _line("a", "submitted") + _line("a", "completed", file="videos/a.mp4")
-        + _line("b", "completed", file="videos/b.mp4") + _line("c", "submitted")
+        ledger_line("a", "submitted") + ledger_line("a", "completed", file="videos/a.mp4")
+        + ledger_line("b", "completed", file="videos/b.mp4") + ledger_line("c", "submitted")
     )  # fmt: skip
     assert make_new_posters(root, 120) == 2
     assert sorted(p.name for p in (root / "thumbs").iterdir()) == ["a.jpg", "b.jpg"]
     assert make_new_posters(root, 120) == 0  # nothing new in the ledger: nothing read twice, nothing made
-    whole = _line("c", "completed", file="videos/c.mp4")
-    torn = _line("d", "completed", file="videos/d.mp4")
+    whole = ledger_line("c", "completed", file="videos/c.mp4")
+    torn = ledger_line("d", "completed", file="videos/d.mp4")
     with ledger.open("ab") as fh:
         fh.write(whole + torn[:20])  # d's line is still being written
     assert make_new_posters(root, 120) == 1 and (root / "thumbs" / "c.jpg").is_file()
@@ -49,7 +43,7 @@ def test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_wait
     # A video outside the folder's videos/ is never read; a line that is not JSON is left to the report.
     shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root.parent / "elsewhere.mp4")  # a real video, outside
     with ledger.open("ab") as fh:
-        fh.write(_line("e", "completed", file="../elsewhere.mp4") + b'{"completed" oops\n')
+        fh.write(ledger_line("e", "completed", file="../elsewhere.mp4") + b'{"completed" oops\n')
     assert make_new_posters(root, 120) == 0
     assert sorted(p.name for p in (root / "thumbs").iterdir()) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
 
@@ -111,14 +105,14 @@ def test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands(t
     video = root / "videos" / "a.mp4"
     shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", video)
     ledger = root / "ledger.jsonl"
-    ledger.write_bytes(_line("a", "completed", file="videos/a.mp4"))
+    ledger.write_bytes(ledger_line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 1
     wide = (root / "thumbs" / "a.jpg").read_bytes()
     shutil.copyfile(SIM_MEDIA / "9x16_5s.mp4", video)  # the new video, seconds later, then its line
     later = (root / "thumbs" / "a.jpg").stat().st_mtime_ns + 2_000_000_000
     os.utime(video, ns=(later, later))
     with ledger.open("ab") as fh:
-        fh.write(_line("a", "replaced") + _line("a", "completed", file="videos/a.mp4"))
+        fh.write(ledger_line("a", "replaced") + ledger_line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 1 and (root / "thumbs" / "a.jpg").read_bytes() != wide
     assert make_new_posters(root, 120) == 0
 
@@ -126,16 +120,7 @@ def test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands(t
 def test_an_input_image_changed_under_the_same_path_gets_its_thumbnail_made_again_in_the_report(tmp_path):
     """The report shows the input image as it is: one rewritten since its thumbnail was made is thumbnailed
     anew, not shown as it was."""
-    root = tmp_path / "out"
-    (root / "videos").mkdir(parents=True)
-    shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / "a.mp4")
-    image = tmp_path / "in.png"
-    image.write_bytes(png_bytes(64, 36, seed=1))
-    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
-    (root / "ledger.jsonl").write_bytes(
-        _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
-        + _line("a", "completed", file="videos/a.mp4")
-    )  # fmt: skip
+    root, image = image_job(tmp_path)
     publish(root, ReportSettings())
     thumb = root / "thumbs" / "a.input.jpg"
     before = thumb.read_bytes()

@@ -3,7 +3,6 @@ input image's thumbnail beside it, whatever ledger the folder holds now."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -12,13 +11,7 @@ import av
 
 from batchgen.report.ahead import make_new_posters
 from tests.helpers import png_bytes
-
-SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
-
-
-def _line(job_id: str, event: str, **fields: object) -> bytes:
-    record = {"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": job_id, "event": event, "state": event, **fields}
-    return json.dumps(record).encode() + b"\n"
+from tests.report.folders import image_job, landed, ledger_line
 
 
 def _size(jpeg: Path) -> tuple[int, int]:
@@ -27,22 +20,8 @@ def _size(jpeg: Path) -> tuple[int, int]:
         return frame.width, frame.height
 
 
-def _landed(root: Path, *jobs: str) -> None:
-    (root / "videos").mkdir(parents=True, exist_ok=True)
-    for job in jobs:
-        shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / f"{job}.mp4")
-
-
 def test_a_video_that_lands_gets_its_poster_and_its_input_images_thumbnail_each_in_its_own_file(tmp_path):
-    root = tmp_path / "out"
-    _landed(root, "a")
-    image = tmp_path / "in.png"
-    image.write_bytes(png_bytes(36, 64, seed=1))  # portrait: a thumbnail of it is taller than wide
-    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
-    (root / "ledger.jsonl").write_bytes(
-        _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
-        + _line("a", "submitted") + _line("a", "completed", file="videos/a.mp4")
-    )  # fmt: skip
+    root, _ = image_job(tmp_path, 36, 64, submitted=True)  # portrait: a thumbnail of it is taller than wide
     assert make_new_posters(root, 120) == 2
     poster, thumb = _size(root / "thumbs" / "a.jpg"), _size(root / "thumbs" / "a.input.jpg")
     assert poster[0] > poster[1]  # the 16:9 video's frame
@@ -52,15 +31,17 @@ def test_a_video_that_lands_gets_its_poster_and_its_input_images_thumbnail_each_
 
 def test_a_ledger_made_anew_in_the_folder_is_read_from_its_start(tmp_path):
     root = tmp_path / "out"
-    _landed(root, "a")
+    landed(root, "a")
     ledger = root / "ledger.jsonl"
-    ledger.write_bytes(_line("a", "completed", file="videos/a.mp4"))
+    ledger.write_bytes(ledger_line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 1
     # The folder is emptied and a new run starts in it: a new ledger, longer than the part read of the old one.
     shutil.rmtree(root / "thumbs")
-    _landed(root, "b", "c")
+    landed(root, "b", "c")
     fresh = root / "ledger.new"
-    fresh.write_bytes(_line("b", "completed", file="videos/b.mp4") + _line("c", "completed", file="videos/c.mp4"))
+    fresh.write_bytes(
+        ledger_line("b", "completed", file="videos/b.mp4") + ledger_line("c", "completed", file="videos/c.mp4")
+    )
     os.replace(fresh, ledger)
     assert make_new_posters(root, 120) == 2
     assert sorted(p.name for p in (root / "thumbs").iterdir()) == ["b.jpg", "c.jpg"]
@@ -68,13 +49,13 @@ def test_a_ledger_made_anew_in_the_folder_is_read_from_its_start(tmp_path):
 
 def test_an_input_image_changed_for_a_job_made_anew_gets_its_thumbnail_made_again_as_the_video_lands(tmp_path):
     root = tmp_path / "out"
-    _landed(root, "a")
+    landed(root, "a")
     image = tmp_path / "in.png"
     image.write_bytes(png_bytes(64, 36, seed=1))  # landscape
     ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
-    submit = _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
+    submit = ledger_line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
     ledger = root / "ledger.jsonl"
-    ledger.write_bytes(submit + _line("a", "completed", file="videos/a.mp4"))
+    ledger.write_bytes(submit + ledger_line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 2
     thumb = root / "thumbs" / "a.input.jpg"
     assert _size(thumb)[0] > _size(thumb)[1]
@@ -83,6 +64,6 @@ def test_an_input_image_changed_for_a_job_made_anew_gets_its_thumbnail_made_agai
     os.utime(image, ns=(later, later))
     os.utime(root / "videos" / "a.mp4", ns=(later, later))
     with ledger.open("ab") as fh:
-        fh.write(_line("a", "replaced") + submit + _line("a", "completed", file="videos/a.mp4"))
+        fh.write(ledger_line("a", "replaced") + submit + ledger_line("a", "completed", file="videos/a.mp4"))
     assert make_new_posters(root, 120) == 2
     assert _size(thumb)[0] < _size(thumb)[1]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -21,20 +23,14 @@ from batchgen.report.publish import (
     publish_at_end,
     refresh_reports,
 )
-from tests.helpers import png_bytes, run_cli
-
-SIM_MEDIA = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
-
-
-def _line(job_id: str, event: str, **fields: object) -> str:
-    record = {"v": 1, "ts": "2026-12-01T10:00:00.000Z", "job_id": job_id, "event": event, "state": event, **fields}
-    return json.dumps(record) + "\n"
+from tests.helpers import run_cli
+from tests.report.folders import SIM_MEDIA, image_job, ledger_line
 
 
 def _folder(root: Path) -> Path:
     (root / "videos").mkdir(parents=True)
     shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / "a.mp4")
-    (root / "ledger.jsonl").write_text(_line("a", "completed", file="videos/a.mp4"))
+    (root / "ledger.jsonl").write_bytes(ledger_line("a", "completed", file="videos/a.mp4"))
     return root
 
 
@@ -64,16 +60,7 @@ def test_the_page_gives_the_requests_and_429s_of_the_last_run_in_the_pace_file(t
 
 
 def test_an_input_image_moved_away_keeps_the_thumbnail_the_report_showed(tmp_path):
-    root = tmp_path / "out"
-    (root / "videos").mkdir(parents=True)
-    shutil.copyfile(SIM_MEDIA / "16x9_5s.mp4", root / "videos" / "a.mp4")
-    image = tmp_path / "in.png"
-    image.write_bytes(png_bytes(64, 36, seed=1))
-    ref = {"path": str(image), "file": "in.png", "sha256": "00" * 32}
-    (root / "ledger.jsonl").write_text(
-        _line("a", "submitting", model="kling-1.6-image2video", params={"prompt": "p", "image": ref})
-        + _line("a", "completed", file="videos/a.mp4")
-    )  # fmt: skip
+    root, image = image_job(tmp_path)
     assert 'src="thumbs/a.input.jpg"' in publish(root, ReportSettings()).read_text()
     image.unlink()
     assert 'src="thumbs/a.input.jpg"' in publish(root, ReportSettings()).read_text()
@@ -100,47 +87,46 @@ async def test_the_final_report_removes_its_own_stopped_writes_and_nothing_else(
     assert [p for p in others if p.exists()] == others
 
 
+class Broken:
+    """A call that always fails with ``error``; ``third`` is set at its third call."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error, self.calls, self.third = error, 0, anyio.Event()
+
+    async def __call__(self, *args: object, **kwargs: object) -> Any:
+        self.calls += 1
+        if self.calls == 3:
+            self.third.set()
+        raise self.error
+
+
+async def _until_third(broken: Broken, task: Callable[[], Coroutine[Any, Any, object]]) -> None:
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(task)
+        await broken.third.wait()
+        tg.cancel_scope.cancel()
+
+
 async def test_a_refresh_that_fails_is_told_and_the_refreshes_go_on(monkeypatch, caplog):
-    calls = 0
-    third = anyio.Event()
-
-    async def broken(*args: object, **kwargs: object) -> Path:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            third.set()
-        raise RuntimeError("the chart library broke")
-
+    broken = Broken(RuntimeError("the chart library broke"))
     monkeypatch.setattr(publishing, "publish_in_worker", broken)
     caplog.set_level(logging.WARNING, logger="batchgen")
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(refresh_reports, Path("out"), ReportSettings(refresh_s=0.001), anyio.CapacityLimiter(1), {})
-        await third.wait()
-        tg.cancel_scope.cancel()
+    settings = ReportSettings(refresh_s=0.001)
+    await _until_third(broken, lambda: refresh_reports(Path("out"), settings, anyio.CapacityLimiter(1), {}))
     told = [r.getMessage() for r in caplog.records]
     assert len(told) >= 3
     assert told[0] == "warning: could not refresh out/report.html (the chart library broke); the run goes on"
 
 
 async def test_poster_frames_that_cannot_be_made_during_the_run_are_told_once_and_tried_again(monkeypatch, caplog):
-    calls = 0
-    third = anyio.Event()
-
-    async def broken(*args: object, **kwargs: object) -> int:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            third.set()
-        raise OSError("no room left")
-
+    broken = Broken(OSError("no room left"))
     monkeypatch.setattr(publishing, "POSTERS_EVERY_S", 0.001)
     monkeypatch.setattr(anyio.to_process, "run_sync", broken)
     caplog.set_level(logging.WARNING, logger="batchgen")
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(make_posters_while_running, Path("out"), ReportSettings(), anyio.CapacityLimiter(1))
-        await third.wait()
-        tg.cancel_scope.cancel()
-    assert calls >= 3
+    await _until_third(
+        broken, lambda: make_posters_while_running(Path("out"), ReportSettings(), anyio.CapacityLimiter(1))
+    )
+    assert broken.calls >= 3
     assert [r.getMessage() for r in caplog.records] == [
         "warning: could not make poster frames during the run (no room left); the final report will"
     ]
