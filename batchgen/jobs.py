@@ -148,7 +148,8 @@ class TrackedJob:
     run, ``engine.resume`` sets what the ledger recorded; the submitter its
     submit fields (``request_id``, ``submitted_*``, ``submit_attempts``,
     ``paid_before``, ``posted``, and ``cost``/``output_url`` cleared for a job made again);
-    the poller its poll fields (``polls`` to ``poll_running``), and the
+    the poller its poll fields (``polls`` to ``poll_running``; the submitter clears them with
+    :meth:`new_request` as it gives the job a request), and the
     result's ``output_url``, ``file_size``, ``cost``, ``finished_at`` and
     ``url_from_history`` as it writes the ``result`` line; the downloader a
     fresh ``output_url`` / ``file_size`` when a link had to be replaced.
@@ -197,3 +198,12 @@ class TrackedJob:
     # not recorded); ``submitted_epoch`` is set a little before it, where the history is searched from
     posted_epoch: float | None = None
     damaged: bool = False  # completed, its video found missing or not the one recorded: the file in place is not it
+
+    def new_request(self, request_id: str) -> None:
+        """``request_id`` is now the job's request (made again, found in the history, re-attached): what polls
+        learned of an earlier one (how often it was polled, when seen unfinished or finished, its record gone)
+        is not of this one."""
+        self.request_id = request_id
+        self.polls = self.poll_errors = 0
+        self.pending_age, self.done_age, self.server_latency = 0.0, None, None
+        self.result_due, self.swept, self.url_from_history, self.record_gone = False, None, False, False

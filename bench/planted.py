@@ -10435,8 +10435,8 @@ PLANTS = (
     Plant(
         "a job watched in the history is taken for stalled while a job sent before it is unfinished",
         "batchgen/engine/poller.py",
-        "return made, self.clock.now() if ahead else max(made, self.finishes.last_before(job.submitted_at))",
-        "return made, max(made, self.finishes.last_before(job.submitted_at))",
+        "            if other is job or other.submitted_at >= job.submitted_at:",
+        "            if True:",
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
             "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
@@ -10445,8 +10445,8 @@ PLANTS = (
     Plant(
         "a watched job counts the jobs sent after it as ahead of it in the account's queue",
         "batchgen/engine/poller.py",
-        "other.done_age is None and other.submitted_at < job.submitted_at",
-        "other.done_age is None and other.submitted_at > job.submitted_at",
+        "            if other is job or other.submitted_at >= job.submitted_at:",
+        "            if other is job or other.submitted_at <= job.submitted_at:",
         (
             "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
             "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
@@ -10463,7 +10463,7 @@ PLANTS = (
     ),
     Plant(
         "a job a poll or a sweep saw finish is not counted as freeing a worker for the jobs watched behind it",
-        "batchgen/engine/poller.py",
+        "batchgen/engine/schedule.py",
         "if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue",
         "if False:",
         (
@@ -10473,17 +10473,17 @@ PLANTS = (
     Plant(
         "a watched job given up leaves the watched jobs behind it to their next look",
         "batchgen/engine/poller.py",
-        "                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:",
-        "                if False:",
+        "            if first is not None and not first.poll_running:",
+        "            if False:",
         (
             "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
         ),
     ),
     Plant(
-        "a job given up wakes the watched jobs sent before it, not after",
+        "a job given up wakes the watched job sent before it, not the first after",
         "batchgen/engine/poller.py",
-        "                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:",
-        "                if other.record_gone and other.submitted_at < job.submitted_at and not other.poll_running:",
+        "                (other for other in behind if other.submitted_at > job.submitted_at),",
+        "                (other for other in behind if other.submitted_at < job.submitted_at),",
         (
             "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
         ),
@@ -10529,12 +10529,12 @@ PLANTS = (
         ),
     ),
     Plant(
-        "a chain of stalled watched jobs wakes every job behind each one given up at once",
+        "a job ahead seen finished, its result not yet had, holds back no job watched behind it",
         "batchgen/engine/poller.py",
-        "                    self.schedule(other, now)",
-        "                    self.schedule(other, now, at=now)",
+        "            began = max(began, other.submitted_at + other.done_age)  # seen finished, its result not yet had",
+        "            return made, made",
         (
-            "tests/engine/test_review_stalls.py::test_a_chain_of_stalled_watched_jobs_costs_look_ups_in_proportion_to_its_length",
+            "tests/engine/test_review_stalls.py::test_a_job_ahead_seen_finished_whose_result_is_not_yet_fetched_still_holds_back_the_jobs_behind_it",
         ),
     ),
     Plant(
@@ -11761,6 +11761,24 @@ PLANTS = (
         '    text = _AGE.sub("some time ago", text)',
         (
             "tests/report/test_summary_lines.py::test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group",
+        ),
+    ),
+    Plant(
+        "an earlier run's finishes, as its ledger says, do not date a re-attached watched job's stall time",
+        "batchgen/engine/schedule.py",
+        "            self.finishes.add(self.clock.from_wall(sent), min(self.clock.from_wall(left), now))",
+        "            pass",
+        (
+            "tests/engine/test_review_stalls.py::test_a_re_attached_watched_job_counts_its_stall_time_from_the_earlier_runs_last_finish_before_it",
+        ),
+    ),
+    Plant(
+        "a job made anew keeps what polls learned of its last request: watched in the history from its first poll",
+        "batchgen/engine/submitter.py",
+        "        job.new_request(request_id)",
+        "        job.request_id = request_id",
+        (
+            "tests/engine/test_review_stalls.py::test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request_not_watched_from_its_first_poll",
         ),
     ),
 )

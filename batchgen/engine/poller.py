@@ -68,7 +68,7 @@ from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
 from .recovery import Reconciler
 from .schedule import PollSchedule
-from .stalls import Finishes, stall_age
+from .stalls import stall_age
 from .sweeper import Sweeper
 from .verdicts import Failed, Found, Gone, Later, Running
 
@@ -116,7 +116,6 @@ class Poller(PollSchedule):
         # the job whose result call, on trial, was answered 404 (its request id), and that answer: told once its
         # status poll shows the record lives (a 404 of a record gone says nothing of how the endpoint answers)
         self._trial_missing: tuple[str, str] | None = None
-        self.finishes = Finishes()  # when jobs of ours were seen finished, by when each was sent
 
     # ------------------------------------------------------------------ inboxes
 
@@ -440,10 +439,16 @@ class Poller(PollSchedule):
         self.untrack(job)
         if isinstance(found, Found | Failed):
             self.finishes.add(job.submitted_at, now)  # (its history row showed it finished: not in done_age)
-        else:  # given up, or left: the jobs watched behind it wait for it no longer; one that none is ahead of now
-            for other in list(self.by_request.values()):  # may be taken for stalled at once
-                if other.record_gone and other.submitted_at > job.submitted_at and not other.poll_running:
-                    self.schedule(other, now)
+        else:  # given up, or left: the jobs watched behind it wait for it no longer; the first of them, if no other
+            # job is ahead of it now, may be taken for stalled at once (the others wait behind that one still)
+            behind = [other for other in self.by_request.values() if other.record_gone]
+            first = min(
+                (other for other in behind if other.submitted_at > job.submitted_at),
+                key=lambda other: other.submitted_at,
+                default=None,
+            )
+            if first is not None and not first.poll_running:
+                self.schedule(first, now)
         await self.handover.recovered(job, found)
 
     def _stall_clock(self, job: TrackedJob) -> tuple[float, float]:
@@ -453,12 +458,14 @@ class Poller(PollSchedule):
         It began no sooner than the last job of ours sent before it was seen finished, for it waits behind them in
         the account's queue; while one of them is still polled or watched, it may still be waiting (now)."""
         made = job.submitted_at if job.made_by is None else max(job.submitted_at, job.made_by)
-        ahead = any(
-            other.done_age is None and other.submitted_at < job.submitted_at
-            for other in self.by_request.values()
-            if other is not job
-        )
-        return made, self.clock.now() if ahead else max(made, self.finishes.last_before(job.submitted_at))
+        began = max(made, self.finishes.last_before(job.submitted_at))
+        for other in self.by_request.values():
+            if other is job or other.submitted_at >= job.submitted_at:
+                continue
+            if other.done_age is None:
+                return made, self.clock.now()
+            began = max(began, other.submitted_at + other.done_age)  # seen finished, its result not yet had
+        return made, began
 
     def _stall_from(self, job: TrackedJob, began: float) -> float:
         return began + stall_age(self.latency, latency_key(job.spec), self.reconciler.slowest_listing())
@@ -467,11 +474,6 @@ class Poller(PollSchedule):
         """When a job watched in the history (its record died while it showed the job unfinished) is taken for
         stalled, in run seconds (:mod:`stalls`)."""
         return self._stall_from(job, self._stall_clock(job)[1])
-
-    def untrack(self, job: TrackedJob) -> None:
-        super().untrack(job)
-        if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue
-            self.finishes.add(job.submitted_at, self.clock.now())
 
     # ------------------------------------------------------------------ learning
 

@@ -38,6 +38,7 @@ from ..clock import Clock
 from ..jobs import JobState, TrackedJob
 from .life_cap import LifeCap, Request
 from .pollplan import SCOUTS, LatencyKey, LatencyModel, PollPlan, latency_key
+from .stalls import Finishes
 from .sweeper import Sweeper
 
 POLL_SHARE = 0.5  # of the request budget, at most, for per-job status polls while submits wait
@@ -68,6 +69,8 @@ class PollSchedule:
         self._due = (-math.inf, 0)  # (when counted, in-flight jobs that could be done by now)
         self._next_turn = -math.inf  # run seconds: the next status poll's turn (wait_turn)
         self._asking: set[str] = set()  # the jobs (request ids) whose polls took a turn and wait for the budget
+        self.finishes = Finishes()  # when jobs of ours were seen finished, by when each was sent (this run's, and
+        # an earlier run's as its ledger says)
 
     @property
     def result_polls(self) -> bool | None:
@@ -92,6 +95,9 @@ class PollSchedule:
         heapq.heapify(self._heap)
         earlier = [(job.request_id or "", job.submitted_at) for job in jobs if job.sent_at is None]
         self.life.attached(earlier, lineup or [])
+        seen = sorted((left, sent) for sent, left, _, _ in lineup or [] if left is not None)
+        for left, sent in seen:  # (in the order they finished)
+            self.finishes.add(self.clock.from_wall(sent), min(self.clock.from_wall(left), now))
         self._changed.set()
 
     def track(self, job: TrackedJob) -> None:
@@ -127,6 +133,8 @@ class PollSchedule:
             self.sweeper.idle = self.polls_beat_sweeps()
             if self.sweeper.idle and not before and self.sweeper.working:
                 self._replan(None)  # the last job: polled, not swept
+        if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue
+            self.finishes.add(job.submitted_at, self.clock.now())
         job.result_due, job.swept = False, None
         job.poll_token += 1  # any heap entry left is stale
 

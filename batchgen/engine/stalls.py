@@ -51,7 +51,9 @@ class Finishes:
         self._at: list[float] = []  # rising with them: each added no earlier than the last
 
     def add(self, sent: float, at: float) -> None:
-        """A job sent at ``sent`` was seen finished at ``at`` (run seconds; never earlier than the last added)."""
+        """A job sent at ``sent`` was seen finished at ``at`` (run seconds; one added after a later one is taken
+        as finished then: later, the side that takes no job for stalled too soon)."""
+        at = max(at, self._at[-1]) if self._at else at
         while self._sent and self._sent[-1] >= sent:
             self._sent.pop()
             self._at.pop()

@@ -618,7 +618,7 @@ class Submitter:
         its record's life counts from; ``sent_at`` and ``sent_from``: the run-clock time and the epoch
         the POST that made it was sent (None for a request found in the history: an earlier attempt
         may have made it); ``resumed``: an earlier run's POST made it (re-attached, not submitted now)."""
-        job.request_id = request_id
+        job.new_request(request_id)
         job.sent_at, job.made_by = sent_at, self.clock.now()
         job.submitted_epoch = sent
         self.reconciler.claimed.add(request_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-import pytest
 
 from batchgen.api.answers import HistoryRow, Status
 from batchgen.engine.messages import Replan
@@ -161,14 +160,6 @@ async def test_a_job_given_up_behind_one_just_given_up_is_told_of_the_last_job_b
     assert all("after the last job sent before it finished" in message.detail for message in s.lost.sent)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a job ahead seen finished but not yet untracked (its result call still to succeed) is neither ahead "
-        "(done_age set) nor in Finishes (fed at untrack): the job behind is timed from when it was made and "
-        "given up at once"
-    ),
-)
 async def test_a_job_ahead_seen_finished_whose_result_is_not_yet_fetched_still_holds_back_the_jobs_behind_it():
     # a, sent first, runs until 100 s (its record lives); b, sent 0.1 s after it, waits behind it, its record gone
     # and the history showing it PENDING (its own stall time from when it was made passed at 10.1 s).  At 100 s a
@@ -189,18 +180,11 @@ async def test_a_job_ahead_seen_finished_whose_result_is_not_yet_fetched_still_h
     assert s.lost.sent == [], [(m.job.spec.id, t, m.detail) for m, t in zip(s.lost.sent, times, strict=False)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "record_gone (and the other poll fields) survive Book.remake: the new request's first poll is a "
-        "history look-up, and a request not listed yet is written expired, its paid video lost"
-    ),
-)
 async def test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request_not_watched_from_its_first_poll():
     # a's record dies while the history shows it PENDING: watched (record_gone), then taken for stalled at 10 s, and
-    # --resubmit-lost makes it anew (the same TrackedJob, a new request r-new).  Nothing resets record_gone (nor
-    # polls, pending_age): the new request, whose record lives and says COMPLETED, is never status-polled; its
-    # first poll is a look-up in the history by id, which does not list it yet, and the paid video is lost again.
+    # --resubmit-lost makes it anew (the same TrackedJob, a new request r-new).  Nothing reset record_gone (nor
+    # polls, pending_age): the new request, whose record lives and says COMPLETED, was never status-polled; its
+    # first poll was a look-up in the history by id, which does not list it yet, and the paid video was lost again.
     took = 1300.0
     a = pending("a")
     api = Watched()
@@ -227,18 +211,11 @@ async def test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request_n
     assert tracked.sent == [a] and a.request_id == "r-new"
     s.lost.sent.clear()
     s.poller.track(a)
-    await run(s, lambda: bool(s.downloads.sent or s.lost.sent), track=False, step_s=5.0, limit_s=400.0)
+    await run(s, lambda: bool(s.downloads.sent or s.lost.sent), track=False, step_s=100.0, limit_s=4000.0)
     assert s.downloads.sent == [a] and s.lost.sent == [], (api.looks, [m.detail for m in s.lost.sent])
     assert api.looks == []  # polled by its status, as any new request
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Finishes is fed only by this run's finishes; the ledger's lineup (an earlier run's jobs seen "
-        "finished) is not fed to it, so a re-attached job is timed from its submit"
-    ),
-)
 async def test_a_re_attached_watched_job_counts_its_stall_time_from_the_earlier_runs_last_finish_before_it():
     # r was sent by an earlier run 3,000 s ago, q 100 s before it; the earlier run saw q finish 100 s ago (its
     # ledger line: the lineup handed to track_many).  r waited behind q for a worker until then.  Re-attached now, r's
