@@ -10482,8 +10482,8 @@ PLANTS = (
     Plant(
         "a job given up wakes the watched job sent before it, not the first after",
         "batchgen/engine/poller.py",
-        "                (other for other in behind if other.submitted_at > job.submitted_at),",
-        "                (other for other in behind if other.submitted_at < job.submitted_at),",
+        "(o for o in self.by_request.values() if o.record_gone and o.submitted_at > job.submitted_at),",
+        "(o for o in self.by_request.values() if o.record_gone and o.submitted_at < job.submitted_at),",
         (
             "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
         ),

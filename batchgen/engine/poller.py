@@ -441,9 +441,8 @@ class Poller(PollSchedule):
             self.finishes.add(job.submitted_at, now)  # (its history row showed it finished: not in done_age)
         else:  # given up, or left: the jobs watched behind it wait for it no longer; the first of them, if no other
             # job is ahead of it now, may be taken for stalled at once (the others wait behind that one still)
-            behind = [other for other in self.by_request.values() if other.record_gone]
             first = min(
-                (other for other in behind if other.submitted_at > job.submitted_at),
+                (o for o in self.by_request.values() if o.record_gone and o.submitted_at > job.submitted_at),
                 key=lambda other: other.submitted_at,
                 default=None,
             )

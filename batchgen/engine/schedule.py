@@ -134,7 +134,7 @@ class PollSchedule:
             if self.sweeper.idle and not before and self.sweeper.working:
                 self._replan(None)  # the last job: polled, not swept
         if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue
-            self.finishes.add(job.submitted_at, self.clock.now())
+            self.finishes.add(job.submitted_at, job.submitted_at + job.done_age)
         job.result_due, job.swept = False, None
         job.poll_token += 1  # any heap entry left is stale
 
