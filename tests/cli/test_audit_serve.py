@@ -115,3 +115,27 @@ def test_an_output_closed_while_serving_is_told_as_such_never_as_a_save_or_a_por
     assert "simulate: stopped: cannot write to its standard output (Broken pipe)" in err
     assert "save" not in err and "port" not in err and "Traceback" not in err
     assert state.exists() == state_file  # the account is still saved as the server closes
+
+
+def test_each_media_fault_flag_names_the_prompt_text_it_spoils_and_one_kind_may_spoil_several(monkeypatch):
+    config = simulator_config(
+        monkeypatch, "--media-fault", "wrong_duration=sunset", "--media-fault", "wrong_aspect=forest",
+        "--media-fault", "wrong_duration=harbour",
+    )  # fmt: skip
+    assert config.media_faults == {"sunset": "wrong_duration", "forest": "wrong_aspect", "harbour": "wrong_duration"}
+
+
+def test_the_banner_tells_the_rate_limit_the_simulator_enforces_and_unlimited_without_one(capsys, stop_at_once):
+    assert run_cli("simulate", "--port", "0") == 0
+    assert "; rpm unlimited;" in capsys.readouterr().out
+    assert run_cli("simulate", "--port", "0", "--rpm", "7") == 0
+    assert "; rpm 7;" in capsys.readouterr().out
+
+
+def test_the_banners_try_line_runs_the_client_at_the_simulators_time_scale(capsys, stop_at_once):
+    assert run_cli("simulate", "--port", "0", "--time-scale", "50") == 0
+    (line,) = [text for text in capsys.readouterr().out.splitlines() if "  try: " in text]
+    assert " --time-scale 50 --out sim-out" in line
+    assert run_cli("simulate", "--port", "0") == 0
+    (line,) = [text for text in capsys.readouterr().out.splitlines() if "  try: " in text]
+    assert "--time-scale" not in line

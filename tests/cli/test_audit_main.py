@@ -1,0 +1,48 @@
+"""Audit of ``batchgen/cli/main.py``: what the commands tell the operator names the operator's own settings
+(the key's variable, the report's config) and counts what it says it counts."""
+
+from __future__ import annotations
+
+from tests.helpers import many_jobs_yaml, run_cli, write
+from tests.report.folders import landed, ledger_line
+
+
+def test_a_run_without_a_key_names_the_variable_the_config_reads_it_from(tmp_path, capsys):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    config = write(tmp_path / "c.yaml", "api:\n  key_env: STUDIO_SEGMIND_KEY\n")
+    assert run_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--config", str(config)) == 2
+    err = capsys.readouterr().err
+    assert "no API key: set the environment variable STUDIO_SEGMIND_KEY" in err
+    assert "SEGMIND_API_KEY" not in err.replace("STUDIO_SEGMIND_KEY", "")
+
+
+def test_the_dry_run_names_five_jobs_in_flight_outside_the_manifest_and_counts_the_rest(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    lines = b""
+    for i in range(8):
+        job = f"gone-{i}"
+        lines += ledger_line(job, "submitting", model="kling-text2video", params={"prompt": f"scene {i}"})
+        lines += ledger_line(job, "submitted", request_id=f"r-{i}")
+    (out / "ledger.jsonl").write_bytes(lines)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
+    note = capsys.readouterr().out.splitlines()[-1]
+    assert note.startswith(
+        "  note: 8 job(s) in flight have no row in the manifest any more "
+        "(gone-0, gone-1, gone-2, gone-3, gone-4 and 3 more): "
+    )
+
+
+def test_the_report_command_lays_out_its_pages_as_the_config_it_is_given_says(tmp_path, capsys):
+    root = tmp_path / "out"
+    jobs = ["a", "b", "c"]
+    landed(root, *jobs)
+    (root / "ledger.jsonl").write_bytes(
+        b"".join(ledger_line(job, "completed", file=f"videos/{job}.mp4") for job in jobs)
+    )
+    config = write(tmp_path / "c.yaml", "report:\n  page_size: 1\n")
+    assert run_cli("report", str(root), "--config", str(config)) == 0
+    assert "report: " in capsys.readouterr().out
+    pages = sorted(path.name for path in (root / "report-pages").glob("page-*.html"))
+    assert pages == ["page-2.html", "page-3.html"]

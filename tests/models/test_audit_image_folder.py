@@ -1,0 +1,48 @@
+"""Audit of ``batchgen/models/image_folder.py``: an ``images:`` block finds its files where the operator
+names them, a folder under the home folder (``~``) included, as a job's own image path does."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchgen.manifest import load_manifest
+from tests.helpers import png_bytes, write
+
+I2V = "kling-1.6-image2video"
+
+
+def test_an_images_block_from_a_folder_or_glob_under_the_home_folder_makes_a_job_per_image(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "frames").mkdir(parents=True)
+    for stem in ("a", "b"):
+        (home / "frames" / f"{stem}.png").write_bytes(png_bytes(640, 360, seed=ord(stem)))
+    monkeypatch.setenv("HOME", str(home))
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for where in ("~/frames", "'~/frames/*.png'"):
+        path = write(shoot / "m.yaml", f"model: {I2V}\nimages:\n  from: {where}\n  prompt: '{{stem}} moves'\n")
+        made = load_manifest(path).jobs
+        assert [(job.id, job.params["prompt"]) for job in made] == [("a", "a moves"), ("b", "b moves")]
+        assert all(str(home / "frames" / f"{job.id}.png") in str(job.params["image"]) for job in made)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="images blocks do not tell apart varying values alike in their first 24 letters (a matrix block suffixes "
+    "such ids with a hash of their values): the manifest is refused as 'ids must be unique', though an images "
+    "block takes no id",
+)
+def test_an_images_block_varying_values_alike_in_their_first_words_makes_a_job_of_each(tmp_path):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360, seed=1))
+    path = write(
+        tmp_path / "m.yaml",
+        f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}} moves'\n"
+        "  negative_prompt: ['cinematic lighting, shallow depth', 'cinematic lighting, shallow focus']\n",
+    )
+    made = load_manifest(path).jobs
+    assert len({job.id for job in made}) == 2
+    assert sorted(job.params["negative_prompt"] for job in made) == [
+        "cinematic lighting, shallow depth",
+        "cinematic lighting, shallow focus",
+    ]
