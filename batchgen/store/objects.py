@@ -55,7 +55,7 @@ from ..errors import DownloadError, StorageError, StoreUnavailable
 from .local import SavedVideo, safe_video_name
 from .mp4 import spool_verified
 from .shards import Shard
-from .spools import open_spool
+from .spools import mark, open_spool
 
 if TYPE_CHECKING:
     from obstore.store import ObjectStore as _ObStore
@@ -332,7 +332,9 @@ class ObjectStore:
         assert self.spool is not None
         tmp = self.spool / f"{safe_video_name('{id}', job_id, '')}.{secrets.token_hex(4)}.part"
         try:
-            self.spool.mkdir(mode=0o700, exist_ok=True)  # removed under a running store (a cleaner): made again
+            if not self.spool.is_dir():  # removed under a running store (a cleaner): made again
+                self.spool.mkdir(mode=0o700, exist_ok=True)
+                mark(self.spool)
             sha256, size = await spool_verified(
                 tmp, job_id, chunks, content_length=content_length, file_size=file_size, max_bytes=max_bytes,
                 where="output.spool_dir", fsync=False,

@@ -6,7 +6,9 @@ a run killed with ``kill -9``, or by the OOM killer, cannot.  Its folder holds o
 way to the bucket: the ledger has each job ``downloading``, fetched again by a later run), up to one a
 download slot, so every kill left up to that many videos behind.  A run opening its spool removes the
 folders of processes no longer running that nothing has touched for ``STALE_S``: the wait covers a
-temporary folder shared by machines or containers whose process ids are not this one's.
+temporary folder shared by machines or containers whose process ids are not this one's.  Only a folder
+holding the mark every spool is made with (:data:`MARK`) is removed: a folder of the user's that happens to
+be named like one (``batchgen-2024-archive`` in a shared ``output.spool_dir``) is never.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 STALE_S = 3600.0  # a dead process's spool folder untouched this long is removed
+MARK = ".batchgen-spool"  # the empty file every spool folder holds: only a folder with it is ever removed
 
 
 def open_spool(given: Path | None) -> Path:
@@ -29,13 +32,20 @@ def open_spool(given: Path | None) -> Path:
         given.mkdir(parents=True, exist_ok=True)
     parent, prefix = (given, "batchgen-") if given is not None else (Path(tempfile.gettempdir()), "batchgen-spool-")
     remove_left(parent, prefix)
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    return mark(Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)))
+
+
+def mark(spool: Path) -> Path:
+    """Put the spool's mark in ``spool`` (a folder this run made), which lets a later run remove it once this
+    one is gone; returns it."""
+    (spool / MARK).touch()
+    return spool
 
 
 def remove_left(parent: Path, prefix: str, *, now: float | None = None) -> list[Path]:
     """Remove the spool folders in ``parent`` of processes not running, untouched for ``STALE_S``; returns
-    them.  Folders of another name, of a process running (or one this user may not signal), or touched
-    lately are left, and so is anything that cannot be read or removed."""
+    them.  Folders of another name or without the spool's mark, of a process running (or one this user may
+    not signal), or touched lately are left, and so is anything that cannot be read or removed."""
     now = time.time() if now is None else now
     named = re.compile(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+")
     removed: list[Path] = []
@@ -45,7 +55,7 @@ def remove_left(parent: Path, prefix: str, *, now: float | None = None) -> list[
         return removed
     for entry in entries:
         match = named.fullmatch(entry.name)
-        if match is None or entry.is_symlink() or not entry.is_dir() or _running(int(match[1])):
+        if match is None or entry.is_symlink() or not (entry / MARK).is_file() or _running(int(match[1])):
             continue
         touched = _last_touched(entry)
         if touched is None or now - touched < STALE_S:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from batchgen.store.spools import STALE_S, open_spool, remove_left
+from batchgen.store.spools import MARK, STALE_S, open_spool, remove_left
 
 
 def _gone_pid() -> int:
@@ -18,13 +18,18 @@ def _gone_pid() -> int:
     return child.pid
 
 
-def _left(parent: Path, name: str, *, age_s: float) -> Path:
+def _left(parent: Path, name: str, *, age_s: float, marked: bool = True) -> Path:
+    """A folder a run left (with the spool's mark), or one of the user's named alike (``marked=False``)."""
     folder = parent / name
     folder.mkdir()
     part = folder / "clip.part"
     part.write_bytes(b"x" * 1000)
     then = time.time() - age_s
-    for path in (part, folder):
+    paths = [part, folder]
+    if marked:
+        (folder / MARK).touch()
+        paths.insert(0, folder / MARK)
+    for path in paths:
         os.utime(path, (then, then))
     return folder
 
@@ -62,3 +67,13 @@ def test_a_spool_folder_in_the_temporary_folder_is_named_for_the_run(tmp_path, m
     spool = open_spool(None)
     assert spool.parent == tmp_path and spool.name.startswith(f"batchgen-spool-{os.getpid()}-")
     assert not os.path.exists(stale)
+
+
+def test_a_users_folder_named_like_a_spool_is_never_removed(tmp_path):
+    dead = _gone_pid()
+    archive = _left(tmp_path, f"batchgen-{dead}-archive", age_s=10 * STALE_S, marked=False)
+    left = _left(tmp_path, f"batchgen-{dead}-abc123", age_s=10 * STALE_S)
+    assert remove_left(tmp_path, "batchgen-") == [left]
+    assert (archive / "clip.part").read_bytes() == b"x" * 1000
+    spool = open_spool(tmp_path)
+    assert (spool / MARK).is_file()  # (what lets a later run remove it once this one is gone)

@@ -177,6 +177,24 @@ def test_an_exit_that_runs_no_cleanup_can_still_remove_the_open_stores_spools(s3
         store.close()  # and closing afterwards is harmless
 
 
+async def test_a_spool_folder_removed_under_a_running_store_is_made_again_with_its_mark(s3: S3, tmp_path):
+    import shutil
+
+    from batchgen.store.objects import ObjectStore
+    from batchgen.store.spools import MARK
+
+    store = ObjectStore(s3.url(), spool_dir=tmp_path / "spool")
+    store.prepare()
+    assert store.spool is not None
+    shutil.rmtree(store.spool)  # a cleaner of the spool folder
+    data = sample_video()
+    await store.save_stream("clip", PurePosixPath("videos/clip.mp4"), chunks_of(data), content_length=None,
+                            file_size=None, max_bytes=1 << 30)  # fmt: skip
+    assert s3.keys("run/videos/")["run/videos/clip.mp4"] == data
+    assert (store.spool / MARK).is_file()  # a later run may remove it if this one is killed
+    store.close()
+
+
 async def test_a_different_object_in_the_way_is_moved_aside_not_overwritten(s3: S3, tmp_path):
     from batchgen.store.objects import Bucket, ObjectStore
 
