@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class JobState(StrEnum):
@@ -126,6 +128,26 @@ def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
     """A stable id from the model and parameters; ``occurrence`` counts from 1."""
     digest = hashlib.sha256(canonical(model, params).encode()).hexdigest()[:12]
     return f"{derived_prefix(model)}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+
+
+def varied_ids(prefix: str, combos: list[tuple[Any, ...]]) -> list[str]:
+    """The ids of the jobs a block varies (a matrix's, an images block's): ``prefix`` plus a short slug of
+    each varying value, readable and the same as long as the values are.  Values whose slugs clash (long
+    prompts alike in their first words) all get a suffix hashed from their own values, so reordering the
+    lists never moves an id to another job."""
+    readable = [_varied_id(prefix, combo) for combo in combos]
+    clashes = {job_id for job_id, n in Counter(readable).items() if n > 1}
+    return [
+        f"{job_id}-{hashlib.sha256(json.dumps(list(combo), default=str).encode()).hexdigest()[:6]}"
+        if job_id in clashes
+        else job_id
+        for combo, job_id in zip(combos, readable, strict=True)
+    ]
+
+
+def _varied_id(prefix: str, values: tuple[Any, ...]) -> str:
+    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
+    return "-".join([prefix, *parts])[:120].rstrip("-._")
 
 
 def derived_prefix(model: str) -> str:

@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import copy
 import csv
-import hashlib
 import io
 import itertools
 import json
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,7 +44,7 @@ from typing import Any
 
 from . import params as model_params
 from .errors import ManifestError, Problem
-from .jobs import ID_PATTERN, JobSpec, derived_id
+from .jobs import ID_PATTERN, JobSpec, derived_id, varied_ids
 from .models import catalogue
 from .models.image_folder import expand_images
 from .models.images import Missing, identity_view, place, refs_in
@@ -56,7 +54,6 @@ MAX_MANIFEST_BYTES = 256 << 20
 MAX_PROBLEMS = 200
 META = "meta."  # a column or key named meta.NAME is an annotation: carried to the index, never sent
 CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
-_SLUG = re.compile(r"[^a-z0-9]+")
 MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _RESERVED = ("id", "model", "repeat")
 _DEFAULTS_NOT_TAKEN = {
@@ -743,10 +740,9 @@ def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
     A block's keys are parameters; a list value varies, a single value is
     fixed.  ``name`` (the id prefix, default "matrix"), ``model`` and
     ``repeat`` apply to every job of the block.  Ids are the prefix plus a
-    short slug of each varying value, so they are readable and stay the
-    same as long as the values do; values whose slugs clash (long prompts
-    alike in their first words) all get a suffix hashed from their own
-    values, so reordering the lists never moves an id to another job.
+    short slug of each varying value (:func:`jobs.varied_ids`: readable,
+    the same as long as the values are, a hash of the values telling apart
+    those alike in their first words).
     """
     blocks = node if isinstance(node, LocatedList) else [node]
     lines = node.item_lines if isinstance(node, LocatedList) else [line]
@@ -771,17 +767,8 @@ def _expand_matrix(node: Any, line: int, bad: _Collector) -> list[RawJob]:
             bad.add(block_line, "matrix", f"expands to {count} jobs; the limit is {MAX_MATRIX_JOBS}")
             continue
         combos = list(itertools.product(*varying.values()))
-        readable = [_matrix_id(name, list(combo)) for combo in combos]
-        clashes = {job_id for job_id, n in Counter(readable).items() if n > 1}
-        for combo, job_id in zip(combos, readable, strict=True):
+        for combo, job_id in zip(combos, varied_ids(name, combos), strict=True):
             chosen = dict(zip(varying, combo, strict=True))
-            if job_id in clashes:  # every clashing id gets a suffix from its own values, not its position
-                job_id += "-" + hashlib.sha256(json.dumps(list(combo), default=str).encode()).hexdigest()[:6]
             fields = {**fixed, **chosen, "id": job_id}
             jobs.append(RawJob(block_line, fields, {k: block.key_lines.get(k, block_line) for k in fields}))
     return jobs
-
-
-def _matrix_id(name: str, values: list[Any]) -> str:
-    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
-    return "-".join([name, *parts])[:120].rstrip("-._")

@@ -4800,11 +4800,14 @@ PLANTS = (
         ("tests/test_manifest_edges.py::test_an_images_block_may_match_as_many_files_as_its_limit_and_not_one_more",),
     ),
     Plant(
-        "an image of a long file name makes an id too long for a job",
+        "two images of long names alike in their first 120 letters are refused as one id, neither named",
         "batchgen/models/image_folder.py",
-        '            fields["id"] = "-".join([stem, *parts])[:120].rstrip("-._")',
-        '            fields["id"] = "-".join([stem, *parts])',
-        ("tests/test_manifest_edges.py::test_an_image_of_a_long_name_makes_a_job_whose_id_is_cut_to_a_usable_length",),
+        '.strip("-._")[:120].rstrip("-._") or "image"',
+        '.strip("-._") or "image"',
+        (
+            "tests/models/test_audit_image_folder.py::"
+            "test_two_images_whose_long_names_are_alike_in_their_first_120_letters_are_told_apart_or_named",
+        ),
     ),
     Plant(
         "a caption file saved with a byte order mark sends the mark in the prompt",
@@ -4839,8 +4842,8 @@ PLANTS = (
     Plant(
         "an image named '(copy).png' or 'été.png' makes a job id no job may have",
         "batchgen/models/image_folder.py",
-        '        stem = _NOT_ID.sub("-", path.stem).strip("-._") or "image"',
-        '        stem = _NOT_ID.sub("-", path.stem)',
+        'stem = _NOT_ID.sub("-", path.stem).strip("-._")[:120]',
+        'stem = _NOT_ID.sub("-", path.stem)[:120]',
         (
             "tests/test_manifest_edges.py::"
             "test_an_image_whose_name_has_no_id_safe_letters_at_its_ends_still_makes_a_valid_job_id",
@@ -11345,9 +11348,9 @@ PLANTS = (
     ),
     Plant(
         "matrix ids that clash get a suffix by their position, not their values (reordering moves ids)",
-        "batchgen/manifest.py",
+        "batchgen/jobs.py",
         "json.dumps(list(combo), default=str)",
-        "json.dumps([len(jobs)], default=str)",
+        "json.dumps([combos.index(combo)], default=str)",
         (
             (
                 "tests/test_manifest_forms.py::test_matrix_ids_that_would_clash_get_a_suffix_of_their_own_values_"
@@ -11502,7 +11505,7 @@ PLANTS = (
     ),
     Plant(
         "a matrix value with no letter or digit gives an id with an empty part",
-        "batchgen/manifest.py",
+        "batchgen/jobs.py",
         '    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]',
         '    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") for v in values]',
         (
@@ -11780,6 +11783,317 @@ PLANTS = (
         (
             "tests/engine/test_review_stalls.py::test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request_not_watched_from_its_first_poll",
         ),
+    ),
+    Plant(
+        "a job's own parameters lose to its model's defaults when it is priced (a 10 s job priced as the default 5 s)",
+        "batchgen/models/price.py",
+        "    effective = {**spec.defaults(), **params}",
+        "    effective = {**params, **spec.defaults()}",
+        (
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+        ),
+    ),
+    Plant(
+        "a per-second model's upper bound is its rate at the shortest duration, not the longest (spend cap passed)",
+        "batchgen/models/price.py",
+        "    longest = duration_bounds(spec.params)[1]",
+        "    longest = duration_bounds(spec.params)[0]",
+        (
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+        ),
+    ),
+    Plant(
+        "a model's lowest price is its highest (the price range the catalogue shows starts at the top)",
+        "batchgen/models/price.py",
+        "    return round(min(known, default=highest(spec)), 6)",
+        "    return round(max(known, default=highest(spec)), 6)",
+        (
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+        ),
+    ),
+    Plant(
+        "a per-second model's lowest price is its rate at the longest duration",
+        "batchgen/models/price.py",
+        "    shortest = duration_bounds(spec.params)[0]",
+        "    shortest = duration_bounds(spec.params)[1]",
+        (
+            "tests/cli/test_audit_catalogue_view.py::test_a_price_per_second_is_shown_per_second_not_as_the_price_of_a_video",
+        ),
+    ),
+    Plant(
+        "a job the config's prices price exactly is still estimated as 'upper bound'",
+        "batchgen/params.py",
+        "    if _override(model, params, prices) is not None:\n        return False\n",
+        "",
+        ("tests/test_params.py::test_a_combination_the_page_does_not_price_counts_at_the_highest_price_and_says_so",),
+    ),
+    Plant(
+        "a config price is looked up under std whatever the job's mode (a pro job priced as std)",
+        "batchgen/params.py",
+        '    mode = str(full.get("mode") or "std")',
+        '    mode = "std"',
+        ("tests/test_params.py::test_config_prices_override_a_spec_model_for_the_combinations_they_name_only",),
+    ),
+    Plant(
+        "a spec model's config price for 5 s is scaled to price its 10 s jobs, over the spec's own price",
+        "batchgen/params.py",
+        "    if unspecified and 5 in by_duration:",
+        "    if 5 in by_duration:",
+        ("tests/test_params.py::test_config_prices_override_a_spec_model_for_the_combinations_they_name_only",),
+    ),
+    Plant(
+        "a CSV duration of '10' is looked up in the config's prices as 5 s (half the estimate)",
+        "batchgen/params.py",
+        '    duration = as_int(full.get("duration", 5), from_text=True) or 5',
+        '    duration = as_int(full.get("duration", 5), from_text=False) or 5',
+        ("tests/test_params.py::test_a_model_without_a_spec_costs_its_config_prices",),
+    ),
+    Plant(
+        "every model's typical latency is taken as 300 s, not its spec's",
+        "batchgen/params.py",
+        "    return spec.latency_s if spec else DEFAULT_LATENCY_S",
+        "    return DEFAULT_LATENCY_S",
+        ("tests/test_params.py::test_defaults_validation_and_latency_come_from_the_spec_or_are_left_alone",),
+    ),
+    Plant(
+        "an images folder leaves out A.PNG and B.JPEG (an extension in capitals)",
+        "batchgen/models/image_folder.py",
+        "return sorted(p for p in where.iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES)",
+        "return sorted(p for p in where.iterdir() if p.is_file() and p.suffix in _IMAGE_SUFFIXES)",
+        ("tests/test_manifest_edges.py::test_an_images_folder_takes_image_files_whatever_the_case_of_their_extension",),
+    ),
+    Plant(
+        "an images glob of everything makes a job of each caption file (.txt)",
+        "batchgen/models/image_folder.py",
+        '    return [p for p in matches if p.is_file() and p.suffix.lower() != ".txt"]',
+        "    return [p for p in matches if p.is_file()]",
+        (
+            "tests/test_manifest_edges.py::test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_over_the_template",
+        ),
+    ),
+    Plant(
+        "an images block's prompt template gives {stem} as the file's whole name",
+        "batchgen/models/image_folder.py",
+        "template.format(stem=path.stem, name=path.name, folder=path.parent.name)",
+        "template.format(stem=path.name, name=path.name, folder=path.parent.name)",
+        ("tests/test_manifest_edges.py::test_an_images_block_makes_a_job_per_image_beside_jobs_and_a_matrix",),
+    ),
+    Plant(
+        "an images block that matches no file is told at the block's line, not at its 'from'",
+        "batchgen/models/image_folder.py",
+        '        return [], [(key_lines.get("from", line), "images.from", f"\'{pattern}\' matches no image files")]',
+        '        return [], [(line, "images.from", f"\'{pattern}\' matches no image files")]',
+        ("tests/test_manifest_edges.py::test_an_images_blocks_problems_are_named_at_their_lines",),
+    ),
+    Plant(
+        "an images block from '~/frames' looks for a folder named '~' (no job made)",
+        "batchgen/models/image_folder.py",
+        "    where = Path(pattern).expanduser()",
+        "    where = Path(pattern)",
+        (
+            "tests/models/test_audit_image_folder.py::test_an_images_block_from_a_folder_or_glob_under_the_home_folder_makes_a_job_per_image",
+        ),
+    ),
+    Plant(
+        "a probed video's width and height are swapped (every 16:9 video warned aspect_mismatch)",
+        "batchgen/store/media.py",
+        "                width=ctx.width or None,\n                height=ctx.height or None,",
+        "                width=ctx.height or None,\n                height=ctx.width or None,",
+        ("tests/report/test_report.py::test_probe_reads_the_container",),
+    ),
+    Plant(
+        "an aspect_mismatch names the video's size as height x width",
+        "batchgen/store/media.py",
+        'f"asked for {want_aspect}, the video is {media.width}x{media.height}"',
+        'f"asked for {want_aspect}, the video is {media.height}x{media.width}"',
+        ("tests/report/test_report.py::test_an_aspect_exactly_at_the_tolerance_is_no_mismatch",),
+    ),
+    Plant(
+        "a duration_mismatch swaps the length asked for and the video's",
+        "batchgen/store/media.py",
+        '"detail": f"asked for {want_s:g} s, the video lasts {media.duration_s:.2f} s",',
+        '"detail": f"asked for {media.duration_s:g} s, the video lasts {want_s:.2f} s",',
+        ("tests/report/test_report.py::test_a_duration_exactly_at_the_tolerance_is_no_mismatch",),
+    ),
+    Plant(
+        "the frames of a video whose header does not count them are counted with the demuxer's empty flush packet",
+        "batchgen/store/media.py",
+        "                frames = sum(1 for packet in container.demux(stream) if packet.size)",
+        "                frames = sum(1 for packet in container.demux(stream))",
+        ("tests/report/test_report.py::test_probe_counts_the_frames_of_a_video_whose_header_does_not_say",),
+    ),
+    Plant(
+        "a spool's age is its oldest entry's: a dead pid's folder written a moment ago (another machine's) is removed",
+        "batchgen/store/spools.py",
+        "    return max(times)",
+        "    return min(times)",
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
+    Plant(
+        "an output.spool_dir whose parent folders do not exist yet stops the run (its spool cannot be opened)",
+        "batchgen/store/spools.py",
+        "        given.mkdir(parents=True, exist_ok=True)",
+        "        given.mkdir(exist_ok=True)",
+        (
+            "tests/store/test_audit_spools.py::test_a_spool_dir_whose_parent_folders_do_not_exist_yet_is_made_and_the_spool_opened_in_it",
+        ),
+    ),
+    Plant(
+        "an API unreachable mid-run exits 1, not 6",
+        "batchgen/report/exits.py",
+        "if isinstance(report.fatal, AuthError | ApiUnreachable) else EXIT_FAILED",
+        "if isinstance(report.fatal, AuthError) else EXIT_FAILED",
+        ("tests/report/test_exits.py::test_a_run_wide_error_gives_its_own_code_whatever_the_jobs_left",),
+    ),
+    Plant(
+        "an output that cannot be written before the run exits 2, not 7",
+        "batchgen/report/exits.py",
+        "    if isinstance(exc, OutputUnwritable):\n        return EXIT_UNWRITABLE\n",
+        "",
+        ("tests/report/test_exits.py::test_an_error_before_a_run_gives_its_own_code",),
+    ),
+    Plant(
+        "a bad --rpm is blamed on --concurrency",
+        "batchgen/config.py",
+        '    ("limits", "requests_per_minute"): "--rpm",',
+        '    ("limits", "requests_per_minute"): "--concurrency",',
+        ("tests/e2e/test_bad_input.py::test_a_bad_value_is_blamed_on_where_it_came_from",),
+    ),
+    Plant(
+        "a bad BATCHGEN_* value is blamed on the config file, not on its environment variable",
+        "batchgen/config.py",
+        '            origin[section, key] = f"environment variable {var}"',
+        "            origin[section, key] = where",
+        ("tests/e2e/test_bad_input.py::test_a_bad_value_is_blamed_on_where_it_came_from",),
+    ),
+    Plant(
+        "BATCHGEN_OUT is read as a number: a folder named '2026-nightly' or '/data/nightly' stops every run",
+        "batchgen/config.py",
+        '    if key in ("base_url", "dir"):',
+        '    if key == "base_url":',
+        ("tests/test_audit_config.py::test_batchgen_out_names_the_output_folder_as_text_over_the_config_file",),
+    ),
+    Plant(
+        "report.thumb_width of 32 or 1920 refused, though its error says 'between 32 and 1920'",
+        "batchgen/config.py",
+        "        if not 32 <= self.thumb_width <= 1920:",
+        "        if not 32 < self.thumb_width < 1920:",
+        ("tests/test_audit_config.py::test_the_bounds_the_config_errors_name_are_themselves_accepted",),
+    ),
+    Plant(
+        "output.lease_ttl_s of 5 refused, though its error says 'at least 5 seconds'",
+        "batchgen/config.py",
+        "        if self.lease_ttl_s < 5:",
+        "        if self.lease_ttl_s <= 5:",
+        ("tests/test_audit_config.py::test_the_bounds_the_config_errors_name_are_themselves_accepted",),
+    ),
+    Plant(
+        "a submit of unknown outcome is logged at debug: a cron log never says it is looked up before it is sent again",
+        "batchgen/cli/progress.py",
+        '    elif event == "submit_unknown":',
+        '    elif event == "submit_unknown_":',
+        (
+            "tests/cli/test_audit_progress.py::test_each_job_event_is_logged_at_its_level_in_words_that_say_what_happened",
+        ),
+    ),
+    Plant(
+        "without a terminal, the progress lines are logged at debug: a cron log has none",
+        "batchgen/cli/progress.py",
+        "        log.info(progress_line(run.snapshot()))",
+        "        log.debug(progress_line(run.snapshot()))",
+        ("tests/e2e/test_operator.py::test_progress_lines_and_json_logs_without_a_terminal",),
+    ),
+    Plant(
+        "the resume line gives a --models path with a space unquoted (pasted, it names two files)",
+        "batchgen/cli/nextstep.py",
+        '    words = "".join(f" --models {shlex.quote(path)}" for path in getattr(args, "models", None) or ())',
+        '    words = "".join(f" --models {path}" for path in getattr(args, "models", None) or ())',
+        ("tests/cli/test_audit_nextstep.py::test_a_models_file_whose_path_has_a_space_is_one_word_of_the_resume_line",),
+    ),
+    Plant(
+        "another manifest's refused jobs in the folder hide --retry-failed from this manifest's resume line",
+        "batchgen/cli/nextstep.py",
+        "sum(1 for i, rec in jobs.items() if i in ours and refused_as_sent(rec))",
+        "sum(1 for i, rec in jobs.items() if refused_as_sent(rec))",
+        (
+            "tests/cli/test_audit_nextstep.py::test_another_manifests_refused_jobs_in_the_folder_do_not_hide_the_flag_for_this_ones_failure",
+        ),
+    ),
+    Plant(
+        "simulate --media-fault KIND=TEXT is taken as TEXT=KIND (refused as an unknown fault kind)",
+        "batchgen/cli/serve.py",
+        "    media_faults = {text: kind for kind, text in media}",
+        "    media_faults = {kind: text for kind, text in media}",
+        (
+            "tests/cli/test_audit_serve.py::test_each_media_fault_flag_names_the_prompt_text_it_spoils_and_one_kind_may_spoil_several",
+        ),
+    ),
+    Plant(
+        "simulate's banner says 'rpm 50' for a simulator with no rate limit",
+        "batchgen/cli/serve.py",
+        "f\"rpm {config.rpm or 'unlimited'}; credits",
+        'f"rpm {config.rpm or 50}; credits',
+        (
+            "tests/cli/test_audit_serve.py::test_the_banner_tells_the_rate_limit_the_simulator_enforces_and_unlimited_without_one",
+        ),
+    ),
+    Plant(
+        "simulate's 'try:' line leaves out --time-scale (the client runs at another pace than the simulator)",
+        "batchgen/cli/serve.py",
+        "--base-url {sim.url}{scale} --out sim-out",
+        "--base-url {sim.url} --out sim-out",
+        ("tests/cli/test_audit_serve.py::test_the_banners_try_line_runs_the_client_at_the_simulators_time_scale",),
+    ),
+    Plant(
+        "batchgen --help exits 2, as bad usage",
+        "batchgen/cli/main.py",
+        "        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK",
+        "        return EXIT_USAGE",
+        ("tests/test_package.py::test_python_dash_m_batchgen_is_the_cli",),
+    ),
+    Plant(
+        "a run without a key names SEGMIND_API_KEY, not the api.key_env the config reads it from",
+        "batchgen/cli/main.py",
+        '            f"no API key: set the environment variable {settings.api.key_env} "',
+        '            "no API key: set the environment variable SEGMIND_API_KEY "',
+        ("tests/cli/test_audit_main.py::test_a_run_without_a_key_names_the_variable_the_config_reads_it_from",),
+    ),
+    Plant(
+        "the note on jobs in flight outside the manifest counts the five it names again in 'and N more'",
+        "batchgen/cli/main.py",
+        '(f" and {len(strays) - 5} more" if len(strays) > 5 else "")',
+        '(f" and {len(strays)} more" if len(strays) > 5 else "")',
+        (
+            "tests/cli/test_audit_main.py::test_the_dry_run_names_five_jobs_in_flight_outside_the_manifest_and_counts_the_rest",
+        ),
+    ),
+    Plant(
+        "batchgen report --config is ignored: the page is laid out with the default report settings",
+        "batchgen/cli/main.py",
+        "publish(root, load_settings(args.config).report,",
+        "publish(root, Settings().report,",
+        ("tests/cli/test_audit_main.py::test_the_report_command_lays_out_its_pages_as_the_config_it_is_given_says",),
+    ),
+    Plant(
+        "the ids of a varied block are not cut to a usable length",
+        "batchgen/jobs.py",
+        '    return "-".join([prefix, *parts])[:120].rstrip("-._")',
+        '    return "-".join([prefix, *parts])',
+        ("tests/test_manifest_forms.py", "tests/test_manifest_edges.py", "tests/models/test_audit_image_folder.py"),
+    ),
+    Plant(
+        "a folder of the user's named like a spool (batchgen-2024-archive) is removed as a killed run's",
+        "batchgen/store/spools.py",
+        "entry.is_symlink() or not (entry / MARK).is_file() or _running",
+        "entry.is_symlink() or not entry.is_dir() or _running",
+        ("tests/store/test_spools.py::test_a_users_folder_named_like_a_spool_is_never_removed",),
+    ),
+    Plant(
+        "a spool folder made again under a running store has no mark, so a later run never removes it",
+        "batchgen/store/objects.py",
+        "                mark(self.spool)\n",
+        "",
+        ("tests/store/test_store.py::test_a_spool_folder_removed_under_a_running_store_is_made_again_with_its_mark",),
     ),
 )
 

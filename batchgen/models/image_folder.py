@@ -12,7 +12,8 @@
       repeat: 2                 # as for a job
 
 Each image is one job with the id ``{stem}`` (its file name without the
-extension, made id-safe), plus a short slug of each varying value (so the block
+extension, made id-safe), plus a short slug of each varying value, as a matrix
+block's (values alike in their first words told apart by a hash of them; the block
 takes no ``id``; ``model`` and ``repeat`` take one value, not a list).  A folder
 gives its ``.jpg``, ``.jpeg``, ``.png`` and ``.webp`` files; a glob gives
 every match but the caption files (``.txt``).  Whether each file really is a
@@ -28,9 +29,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..jobs import varied_ids
+
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
-_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_IMAGES = 100_000
 KEYS = ("from", "param", "prompt", "id", "model", "repeat")
 _NO_ID = "an images block names its jobs by their files ({stem}, plus a slug of each varying value): remove 'id'"
@@ -86,7 +88,7 @@ def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, i
     jobs: list[tuple[dict[str, Any], int]] = []
     stems: dict[str, Path] = {}
     for path in files:
-        stem = _NOT_ID.sub("-", path.stem).strip("-._") or "image"
+        stem = _NOT_ID.sub("-", path.stem).strip("-._")[:120].rstrip("-._") or "image"  # (as ids are cut)
         if (first := stems.setdefault(stem, path)) != path:  # (else told apart by line alone: the block's, both)
             problems.append(
                 (
@@ -110,12 +112,11 @@ def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, i
             except (KeyError, IndexError, ValueError) as exc:
                 problems.append((key_lines.get("prompt", line), "images.prompt", f"bad template: {exc}"))
                 return [], problems
-        for combo in itertools.product(*varying.values()):
-            fields = {**fixed, **dict(zip(varying, combo, strict=True)), param: _shown(path, base)}
+        combos = list(itertools.product(*varying.values()))
+        for combo, job_id in zip(combos, varied_ids(stem, combos), strict=True):
+            fields = {**fixed, **dict(zip(varying, combo, strict=True)), param: _shown(path, base), "id": job_id}
             if prompt is not None:
                 fields["prompt"] = prompt
-            parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24] or "x" for v in combo]
-            fields["id"] = "-".join([stem, *parts])[:120].rstrip("-._")
             jobs.append((fields, line))
     return jobs, problems
 

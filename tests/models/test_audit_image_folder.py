@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
 from tests.helpers import png_bytes, write
 
@@ -26,12 +27,6 @@ def test_an_images_block_from_a_folder_or_glob_under_the_home_folder_makes_a_job
         assert all(str(home / "frames" / f"{job.id}.png") in str(job.params["image"]) for job in made)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="images blocks do not tell apart varying values alike in their first 24 letters (a matrix block suffixes "
-    "such ids with a hash of their values): the manifest is refused as 'ids must be unique', though an images "
-    "block takes no id",
-)
 def test_an_images_block_varying_values_alike_in_their_first_words_makes_a_job_of_each(tmp_path):
     (tmp_path / "frames").mkdir()
     (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360, seed=1))
@@ -46,3 +41,15 @@ def test_an_images_block_varying_values_alike_in_their_first_words_makes_a_job_o
         "cinematic lighting, shallow depth",
         "cinematic lighting, shallow focus",
     ]
+
+
+def test_two_images_whose_long_names_are_alike_in_their_first_120_letters_are_told_apart_or_named(tmp_path):
+    (tmp_path / "frames").mkdir()
+    long = "a" * 130
+    for tail in ("x", "y"):
+        (tmp_path / "frames" / f"{long}{tail}.png").write_bytes(png_bytes(640, 360, seed=ord(tail)))
+    path = write(tmp_path / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    said = str(caught.value)
+    assert f"frames/{long}x.png' and 'frames/{long}y.png' both make the job id '{'a' * 120}'; rename one" in said
