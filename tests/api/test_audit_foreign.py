@@ -51,3 +51,12 @@ async def test_a_first_submit_answered_by_a_proxys_html_fragment_says_an_html_pa
         page.value
     )
     assert "was answered HTTP 503 with an empty body, not the API's answer" in str(empty.value)
+
+
+def test_an_object_stores_error_code_is_named_wherever_its_xml_declaration_puts_it():
+    raw = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code>'
+        b"<Message>The specified bucket does not exist</Message></Error>"
+    )
+    said = body_kind({"content-type": "application/xml"}, raw)
+    assert said == "an XML document (<Code>NoSuchBucket</Code>, as an S3-compatible object store answers)"
