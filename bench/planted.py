@@ -171,12 +171,16 @@ PLANTS = (
         "batchgen/engine/submitter.py",
         "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
         "                raise _Withdrawn\n"
+        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
         "            await self._stamp(job, payload, when)\n"
         "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
         "            if False:\n"
         "                raise _Withdrawn\n"
+        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
         "            await self._stamp(job, payload, when)\n"
@@ -1397,7 +1401,7 @@ PLANTS = (
     Plant(
         "a 429 is not taken as an answer, so a long 429 gate then one network error stops the run as unreachable",
         "batchgen/api/gateway.py",
-        "                        between = True\n                        self.last_reached = self.clock.now()\n",
+        "                        between = True\n                        self._heard_now()\n",
         "                        between = True\n",
         (
             "tests/api/test_gateway_reach.py::test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_outage",
@@ -12094,6 +12098,72 @@ PLANTS = (
         "                mark(self.spool)\n",
         "",
         ("tests/store/test_store.py::test_a_spool_folder_removed_under_a_running_store_is_made_again_with_its_mark",),
+    ),
+    Plant(
+        "submits are never held back in an outage: each one sent into it is a submit of unknown outcome",
+        "batchgen/api/gateway.py",
+        "        return self.probe is None or self.silence < SILENT_AFTER",
+        "        return True",
+        (
+            "tests/api/test_gateway_silence.py",
+            "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
+        ),
+    ),
+    Plant(
+        "a submit of unknown outcome in an outage counts as one unanswered call: the next submit goes into it too",
+        "batchgen/api/gateway.py",
+        "            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1",
+        "            self.silence += 1",
+        (
+            "tests/api/test_gateway_silence.py",
+            "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
+        ),
+    ),
+    Plant(
+        "a silent API is asked again at the first gap every time, never at gaps doubling",
+        "batchgen/api/gateway.py",
+        "        if not self.heard:\n            self.asked += 1",
+        "        pass",
+        ("tests/api/test_gateway_silence.py",),
+    ),
+    Plant(
+        "an answer ends the reachability clock but not the silence: submits stay held back after the API is back",
+        "batchgen/api/gateway.py",
+        "        self.silence = self.asked = 0",
+        "        self.asked = 0",
+        (
+            "tests/api/test_gateway_silence.py",
+            "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
+        ),
+    ),
+    Plant(
+        "an unanswered call judged twice (by the bound, then the hook) counts twice: one 503 holds submits back",
+        "batchgen/api/gateway.py",
+        "        if exc is not self._noted:",
+        "        if True:",
+        ("tests/api/test_gateway_silence.py",),
+    ),
+    Plant(
+        "what a call's before() raised (nothing sent) is taken for an answer from the API",
+        "batchgen/api/gateway.py",
+        "                            unsent.append(exc)\n",
+        "",
+        ("tests/api/test_gateway_silence.py",),
+    ),
+    Plant(
+        "a submit granted while the API is silent is sent into the outage",
+        "batchgen/engine/submitter.py",
+        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "                raise _Unheard\n            if self._held_back(job):",
+        "            if self._held_back(job):",
+        ("tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",),
+    ),
+    Plant(
+        "a run has no call to ask a silent API with, so its submits are never held back in an outage",
+        "batchgen/engine/run.py",
+        "        self.gateway.probe = api.credits",
+        "        self.gateway.probe = None",
+        ("tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",),
     ),
 )
 

@@ -31,6 +31,12 @@ When retries run out, the last error propagates unchanged.
   every job resumable.  A call that has had no answer since it began is
   retried (within the backoff) until that bound, whatever its own attempts and deadline: an API that cannot be
   reached is the run's condition, never one job's failure.
+* **Silence**: while the API's last word is silence (two calls in a row unanswered, a submit of unknown
+  outcome counting for two), :attr:`Gateway.heard` is False and the submitter sends no submit: each one sent
+  into an outage is a submit of unknown outcome, looked up before it is ever sent again and, with no request
+  history, never settled.  Any answer ends the silence (a poll's, a sweep's); where none comes,
+  :meth:`Gateway.ask` asks the API with one call that pays for nothing (``probe``: the credit balance), a
+  backoff's ceiling after the last unanswered call, longer after each ask unanswered.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from .ratelimit import Priority, RequestBudget
 
 T = TypeVar("T")
 ABANDON_SHIELD_S = 30.0  # real seconds an on_abandon hook (a ledger write) may outlive a cancelled call
+SILENT_AFTER = 2  # unanswered calls in a row (a submit of unknown outcome counts two) that hold submits back
 
 
 def retry_transient(exc: Exception) -> Verdict:
@@ -60,6 +67,10 @@ def retry_transient(exc: Exception) -> Verdict:
 def retry_unsent(exc: Exception) -> Verdict:
     """A submit may be sent again only when it surely never reached the server."""
     return isinstance(exc, NetworkError) and not exc.reached_server
+
+
+def _never(exc: Exception) -> Verdict:
+    return False
 
 
 class RoundTrip:
@@ -90,12 +101,56 @@ class Gateway:
         self.followed = 0  # ... of them redirects followed (a call's requests beyond its first)
         self.unreachable_after_s = unreachable_after_s
         self.last_reached = clock.now()  # when an answer last came from the server (run clock)
+        # a call that pays for nothing, to ask the API whether it answers while it is silent (None: submits are
+        # never held back for silence)
+        self.probe: Callable[[], Awaitable[object]] | None = None
+        self.silence = 0  # unanswered calls since the last answered one (a submit of unknown outcome counts two)
+        self.silent_at = -math.inf  # when the latest unanswered call ended (run clock)
+        self.silent_error = ""  # ... and what it got
+        self.asked = 0  # asks (:meth:`ask`) unanswered in this silence
+        self._noted: Exception | None = None  # the unanswered call's error counted last
+
+    @property
+    def heard(self) -> bool:
+        """Whether a submit may be sent: the API's last word was an answer, not silence (an outage's 503s, no
+        answer, a refusal by something in front of it)."""
+        return self.probe is None or self.silence < SILENT_AFTER
+
+    def ask_at(self) -> float:
+        """When the API is next to be asked (:meth:`ask`) whether it answers, while it is silent: a backoff's
+        ceiling after the latest unanswered call, doubling with each ask unanswered (run clock)."""
+        settings = self.policy.settings
+        wait = min(settings.backoff_max_s, settings.backoff_initial_s * 2.0 ** min(self.asked, 64))
+        return self.silent_at + wait
+
+    async def ask(self) -> None:
+        """Ask the API whether it answers, with one call of ``probe`` (not retried).  An answer of any kind
+        ends the silence; none leaves it, and the next ask comes later.  Past ``unreachable_after_s`` without
+        an answer it raises :class:`ApiUnreachable`, as any call would."""
+        if self.probe is None:
+            return
+        try:
+            await self.call(Priority.RESULT, self.probe, retry_on=_never)
+        except ApiUnreachable:
+            raise
+        except Exception:  # (answered or not, the call has noted which)
+            pass
+        if not self.heard:
+            self.asked += 1
+
+    def _heard_now(self) -> None:
+        self.last_reached = self.clock.now()
+        self.silence = self.asked = 0
 
     def _check_reached(self, exc: Exception) -> None:
         """Note an answer from the server; raise ApiUnreachable when there has been none for too long."""
         if not _unanswered(exc):
-            self.last_reached = self.clock.now()
+            self._heard_now()
             return
+        if exc is not self._noted:  # (an error may be judged twice: by the bound, then by the hook)
+            self._noted = exc
+            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
+            self.silent_at, self.silent_error = self.clock.now(), str(exc)
         silent = self.clock.now() - self.last_reached
         if silent >= self.unreachable_after_s:
             raise ApiUnreachable(
@@ -136,8 +191,11 @@ class Gateway:
         sent yet, else the error of the last attempt.
         """
         started = self.clock.now()
+        unsent: list[BaseException] = []  # what before() raised: no request went, nothing answered
         attempts = self.policy.attempts(
-            self.clock, on=lambda exc: self._verdict(exc, retry_on), wait_cap=self._wait_cap
+            self.clock,
+            on=lambda exc: False if exc in unsent else self._verdict(exc, retry_on),
+            wait_cap=self._wait_cap,
         )
         between = True  # not sending: waiting for the budget, or to retry (a cancel here abandons)
         try:
@@ -147,8 +205,9 @@ class Gateway:
                     if before is not None:
                         try:
                             await before()
-                        except BaseException:
+                        except BaseException as exc:
                             self.budget.give_back(granted)  # nothing was sent
+                            unsent.append(exc)
                             raise
                     self.requests += 1
                     between = False
@@ -158,7 +217,7 @@ class Gateway:
                         value = await (_shielded(fn, shield_s) if shield_s > 0 else fn())
                     except RateLimited as exc:
                         between = True
-                        self.last_reached = self.clock.now()
+                        self._heard_now()
                         self.budget.on_429(exc.retry_after, sent_at=sent[-1])
                         self.budget.release()
                         if not attempts.within_deadline():
@@ -184,7 +243,7 @@ class Gateway:
                         GRANTED.reset(granted_call)
                     self.budget.release()
                     self.budget.succeeded(sent[-1])
-                    self.last_reached = self.clock.now()
+                    self._heard_now()
                     if timed is not None:
                         timed.add(self.last_reached - sent[-1])
                     return value

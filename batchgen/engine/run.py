@@ -95,6 +95,7 @@ class Run:
             limits.requests_per_minute, clock=clock, window=limits.rate_window_s, max_hint_s=retry.backoff_max_s * 30
         )
         self.gateway = Gateway(self.budget, self.policy, clock, unreachable_after_s=settings.api.unreachable_after_s)
+        self.gateway.probe = api.credits  # asks a silent API whether it answers again, paying for nothing
         self.book = JobBook(
             (TrackedJob(s, JobState.PENDING, estimate_cost(s.model, s.params, settings.prices)) for s in jobs),
             ledger,

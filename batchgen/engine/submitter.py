@@ -108,6 +108,7 @@ class Submitter:
         # Image bodies (megabytes of base64 each) are built and sent this many at a time, whatever the
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
+        self._asking = anyio.Lock()  # one submit at a time asks a silent API whether it answers again
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
         self._looked_up: set[str] = set()  # ... their ids
@@ -383,6 +384,8 @@ class Submitter:
         async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
+            if not self.gateway.heard:  # the API has been silent since (an outage): not into it
+                raise _Unheard
             if self._held_back(job):  # the room it was handed over in has shrunk since: not yet
                 raise _Held
             await self._stamp(job, payload, when)
@@ -412,6 +415,16 @@ class Submitter:
                 recheck=self.life.recheck_in,
             )  # fmt: skip
             return True  # its turn now (or, stopped meanwhile, it is deferred as any job not sent)
+        except _Unheard:
+            try:
+                await self._until_heard()
+            except ApiUnreachable as exc:  # run-wide; nothing this job sent was received (a retried submit was not)
+                if job.state is JobState.SUBMITTING:
+                    await _durably(
+                        book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)})
+                    )
+                raise
+            return True  # sent now the API answers (or, stopped meanwhile, deferred as any job not sent)
         except _Withdrawn:
             if self.report.stop_reason == StopReason.INTERRUPTED:
                 await _durably(self._postponed(job, when))
@@ -471,6 +484,33 @@ class Submitter:
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=when["now"], sent_from=when["epoch"])
         return False
+
+    async def _until_heard(self) -> None:
+        """Wait while the API is silent (:attr:`Gateway.heard`: an outage's 503s, no answer): a submit sent into
+        it has an unknown outcome, looked up before it is ever sent again, and with no request history never
+        settled.  Any call answered ends the wait (a poll's, a sweep's); where none is, one submit at a time asks
+        the API (:meth:`Gateway.ask`, a call that pays for nothing) when it is due.  The run's reachability
+        bound still holds: past ``api.unreachable_after_s`` of silence the ask raises ApiUnreachable (exit 6)."""
+        gateway, control = self.gateway, self.control
+        async with self._asking:
+            if gateway.heard or control.stopping:
+                return
+            log.warning(
+                "the API is not answering (%s): no submit is sent until it answers again (one sent now could make a "
+                "job it cannot say it made); asking it with a call that pays for nothing",
+                gateway.silent_error,
+            )
+            while not (gateway.heard or control.stopping):
+                if self.clock.now() < gateway.ask_at():
+                    await self.book.until(
+                        lambda: gateway.heard or control.stopping or self.clock.now() >= gateway.ask_at(),
+                        clock=self.clock,
+                        recheck=lambda: min(1.0, max(0.0, gateway.ask_at() - self.clock.now())),
+                    )
+                else:
+                    await gateway.ask()
+            if gateway.heard:
+                log.warning("the API answers again: submits go on")
 
     async def _stamp(self, job: TrackedJob, payload: dict[str, Any], when: dict[str, float]) -> None:
         """Write an attempt's 'submitting' line once the budget has granted its POST, just before it goes
@@ -678,6 +718,10 @@ class _Withdrawn(Exception):  # control flow inside this module, never raised ou
 
 class _Held(Exception):  # control flow inside this module, never raised out of it
     """The life cap has no room for a submit now that the budget granted it: it was not sent, and waits."""
+
+
+class _Unheard(Exception):  # control flow inside this module, never raised out of it
+    """The API has been silent (an outage) since this submit was granted: it was not sent, and waits."""
 
 
 async def _durably(write: Awaitable[None]) -> None:

@@ -239,6 +239,41 @@ def test_an_outage_mid_run_is_ridden_out_and_its_unknown_submits_settled_in_the_
 
 
 @pytest.mark.parametrize("kind", ["503", "drop"])
+def test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it(sim, tmp_path, monkeypatch, capsys, kind):
+    # With no request history a submit of unknown outcome is never settled: each one sent into the outage would be
+    # a job left for the operator to look for by hand.  After the first, submits wait until the API answers again.
+    server = sim(history="off", outage_s=1200.0, outage_after_submits=0, outage_kind=kind)  # from the first submit
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(10))
+    out = tmp_path / "out"
+    # (paced at one request in 3 s: the submits after the first would go one by one while the outage lasts)
+    # (and no reachability bound to meet: at this time scale a dropped connection's real moments are minutes)
+    config = write(
+        tmp_path / "c.yaml",
+        "limits:\n  requests_per_minute: 20\n  rate_window_s: 3\napi:\n  unreachable_after_s: 36000\n",
+    )
+    code = run_batch(manifest, out, server, "--concurrency", "10", "--config", str(config), monkeypatch=monkeypatch)
+    events = ledger_events(out)
+    first = next(i for i, e in enumerate(events) if e["event"] == "submit_unknown")
+    unknown = {e["job_id"] for e in events if e["event"] == "submit_unknown"}
+    # only submits already sent when the first fell in it have unknown outcomes: here that one alone
+    assert unknown == {e["job_id"] for e in events[:first] if e["event"] == "submitting"} - {
+        e["job_id"] for e in events[:first] if e["event"] == "submitted"
+    }
+    assert len(unknown) == 1, unknown
+    assert code == 6  # those are left for the operator (no history can settle them), the others completed
+    final = states(out)
+    assert {final.pop(job) for job in unknown} == {"submitting"} and set(final.values()) == {"completed"}
+    # nothing else in flight to hear the API through: it was asked whether it answers (the balance, paying for
+    # nothing) after the last call unanswered, at gaps doubling, until it did
+    assert server.state.counters["/v1/get-user-credits"] >= 2, dict(server.state.counters)
+    told = capsys.readouterr()
+    assert told.err.count("no submit is sent until it answers again") == 1
+    assert "the API answers again: submits go on" in told.err
+    assert_paid_once(server)
+    assert_transitions_are_legal(out)
+
+
+@pytest.mark.parametrize("kind", ["503", "drop"])
 def test_an_api_out_of_reach_for_the_bound_ends_6_and_a_later_run_finishes_without_paying_twice(
     sim, tmp_path, monkeypatch, kind
 ):
