@@ -14,6 +14,7 @@ Loopback only; it writes ``bench/reports/fuzz/s<seed>/`` and one JSON line a wor
 ``bench/reports/fuzz.jsonl``.  A world takes 10 s to a few minutes::
 
     python -m bench.fuzz 900 920        # seeds 900 to 919
+    python -m bench.fuzz 3000 3020 --mixed --wide   # models across the catalogue; the API's rarer shapes too
 """
 
 from __future__ import annotations
@@ -68,6 +69,50 @@ def world(rng: random.Random) -> tuple[dict[str, Any], list[str]]:
             flags[flag] = rng.choice(values)
     faults = [f"{kind}={rng.choice([0.05, 0.15])}" for kind in FAULTS if rng.random() < 0.15]
     return flags, faults
+
+
+# the API's rarer shapes (README, "The simulator"), which a wide world also draws, each at its chance: a flag
+# with its values, or a bare flag (values None)
+WIDE: list[tuple[float, str, list[Any] | None]] = [
+    (0.3, "--latency-scale", [0.3, 3]),
+    (0.2, "--clock-offset", [-600, 900]),
+    (0.2, "--history-backlog", [50, 400]),
+    (0.2, "--history-page-cap", [10, 25]),
+    (0.15, "--history-refuse", ["per_page", "sort_order"]),
+    (0.2, "--history-ids", ["bare"]),
+    (0.2, "--history-model-names", ["prefixed", "titled"]),
+    (0.2, "--history-bodies", ["filled", "text", "none"]),
+    (0.2, "--history-shows", ["finished"]),
+    (0.15, "--history-image", ["url", "truncated", "absent"]),
+    (0.2, "--history-latency-odd", ["negative=number 1 ", "zero=number 2 ", "tiny=number 3 ", "huge=number 4 "]),
+    (0.2, "--state-case", ["upper", "lower"]),
+    (0.2, "--extra-states", None),
+    (0.2, "--accepted-status", [201, 202]),
+    (0.2, "--output-shape", ["list", "object", "url-object", "list-preview-first"]),
+    (0.2, "--credits-answer", ["not-found", "html", "no-balance", "content-type"]),
+    (0.15, "--credits-status", [402, 400]),
+    (0.15, "--inline-images", ["base64", "data_uri"]),
+    (0.15, "--polls-free", None),
+    (0.15, "--redirect-to", ["same"]),
+    (0.15, "--redirect-counted", None),
+]
+
+
+def wide(rng: random.Random) -> list[str]:
+    """The simulator's further flags in a wide world: the rarer shapes of :data:`WIDE`, and now and then an
+    outage (503s or dropped connections for 20-90 s, from a moment or a submit) or a gateway in front of the API
+    refusing a route for a while."""
+    argv: list[str] = []
+    for chance, flag, values in WIDE:
+        if rng.random() < chance:
+            argv += [flag] if values is None else [flag, str(rng.choice(values))]
+    if rng.random() < 0.15:
+        start = ["--outage-at", str(rng.choice([30, 120]))] if rng.random() < 0.5 else ["--outage-after-submits", "3"]
+        argv += ["--outage", str(rng.choice([20, 90])), *start, "--outage-kind", rng.choice(["503", "drop"])]
+    if rng.random() < 0.1:
+        route = rng.choice(["submit", "status", "result", "history", "credits"])
+        argv += ["--refuse", route, "--refuse-after-submits", "4", "--refuse-for", "60"]
+    return argv
 
 
 def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[str, Any]:
@@ -128,16 +173,17 @@ def mixed_rows(rng: random.Random, count: int, seed: int, folder: Path) -> str:
     return "".join(rows)
 
 
-def one(seed: int, reports: Path, *, mixed: bool = False) -> dict[str, Any]:
+def one(seed: int, reports: Path, *, mixed: bool = False, wider: bool = False) -> dict[str, Any]:
     rng = random.Random(seed)
     flags, faults = world(rng)
+    more = wide(random.Random(seed * 104729 + 3)) if wider else []  # (its own draws, as a mixed manifest's)
     folder = reports / "fuzz" / f"s{seed}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     state = folder / "sim.json"
     argv = [sys.executable, "-m", "batchgen", "simulate", "--port", "0", "--state-file", str(state)]
     argv += [str(word) for flag, value in flags.items() for word in (flag, value)]
-    argv += [word for fault in faults for word in ("--fault", fault)]
+    argv += [word for fault in faults for word in ("--fault", fault)] + more
     with open(folder / "sim.err", "w") as err:
         sim = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
     assert sim.stdout is not None
@@ -188,7 +234,8 @@ def one(seed: int, reports: Path, *, mixed: bool = False) -> dict[str, Any]:
         sim.send_signal(signal.SIGINT)
         sim.wait(timeout=60)
     checked = check(folder / "out", json.loads(state.read_text()), codes)
-    return {"seed": seed, "world": flags, "faults": faults, "config": config, "codes": codes, **checked}
+    world_flags = {**flags, "wide": more} if wider else flags
+    return {"seed": seed, "world": world_flags, "faults": faults, "config": config, "codes": codes, **checked}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,12 +248,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rows take models from across the catalogue (text and image to video, 3-15 s), image ones with an image",
     )
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="worlds also take the API's rarer shapes: clock offsets, backlogs, page caps, refused parameters, "
+        "bare ids, other model names and row bodies, odd latencies, state spellings, output shapes, balance "
+        "answers, outages and gateway refusals",
+    )
     args = parser.parse_args(argv)
     args.reports.mkdir(parents=True, exist_ok=True)
     broken = 0
     with open(args.reports / "fuzz.jsonl", "a", encoding="utf-8") as log:
         for seed in range(args.first, args.end):
-            result = one(seed, args.reports, mixed=args.mixed)
+            result = one(seed, args.reports, mixed=args.mixed, wider=args.wide)
             broken += bool(result["problems"])
             log.write(json.dumps(result) + "\n")
             log.flush()
