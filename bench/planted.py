@@ -12165,6 +12165,549 @@ PLANTS = (
         "        self.gateway.probe = None",
         ("tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",),
     ),
+    Plant(
+        "a submit answered HTTP 500 is taken as a server error, not of unknown outcome: sent again, paid twice",
+        "batchgen/api/client.py",
+        "        if status >= 500:\n            raise AmbiguousSubmit(",
+        "        if status > 500:\n            raise AmbiguousSubmit(",
+        ("tests/api/test_client.py::test_5xx_on_poll_is_a_server_error_and_on_submit_ambiguous",),
+    ),
+    Plant(
+        "a request with no answer in time is told as never reaching the server: a submit so is sent again, paid twice",
+        "batchgen/api/client.py",
+        'raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=True)',
+        'raise NetworkError(f"no answer from {_host(url)}: {_describe(exc)}", reached_server=False)',
+        ("tests/api/test_client.py::test_timeouts",),
+    ),
+    Plant(
+        "the client's description shows the first characters of the key",
+        "batchgen/api/client.py",
+        'return f"ApiClient(base_url={self.base_url!r}, key=<from ${self.key_env}>)"',
+        'return f"ApiClient(base_url={self.base_url!r}, key={self._key[:4]}...)"',
+        ("tests/api/test_client_answers.py::test_the_history_host_and_the_clients_own_description",),
+    ),
+    Plant(
+        "a download answered 429 is told as not worth trying again (the video paid for is given up)",
+        "batchgen/api/client.py",
+        "retryable=response.status >= 500 or response.status == 429,",
+        "retryable=response.status >= 500,",
+        ("tests/api/test_client_answers.py::test_a_download_refused_says_whether_trying_again_can_help",),
+    ),
+    Plant(
+        "a download answered 410 is not told as gone",
+        "batchgen/api/client.py",
+        "gone=response.status in (404, 410),",
+        "gone=response.status == 404,",
+        ("tests/api/test_client_answers.py::test_a_download_refused_says_whether_trying_again_can_help",),
+    ),
+    Plant(
+        "a video of exactly output.max_download_bytes is refused as over the limit",
+        "batchgen/api/client.py",
+        "if length is not None and length > max_bytes:",
+        "if length is not None and length >= max_bytes:",
+        ("tests/api/test_client_answers.py::test_a_download_is_bounded_sent_without_the_key_and_read_in_chunks",),
+    ),
+    Plant(
+        "an answer of exactly api.max_response_bytes is taken as too large",
+        "batchgen/api/client.py",
+        "        if total > limit:\n            return None",
+        "        if total >= limit:\n            return None",
+        ("tests/api/test_client_answers.py::test_an_answer_is_read_up_to_its_limit_and_no_further",),
+    ),
+    Plant(
+        "the free credits are read from a field the API does not send",
+        "batchgen/api/client.py",
+        'number(body.get("free-credits"))',
+        'number(body.get("free_credits"))',
+        ("tests/api/test_client_answers.py::test_the_credit_balance_reads_both_kinds_of_credit",),
+    ),
+    Plant(
+        "a result's charge is read from a field the API does not send (every video counted as free)",
+        "batchgen/api/client.py",
+        'cost=number(metrics.get("cost")),',
+        'cost=number(metrics.get("credits")),',
+        ("tests/api/test_client_answers.py::test_status_and_result_read_the_state_the_error_and_the_figures",),
+    ),
+    Plant(
+        "a refused key is told as SEGMIND_API_KEY's whatever variable api.key_env names",
+        "batchgen/api/answers.py",
+        (
+            'f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "\n'
+            '            f"the environment variable {key_env}",'
+        ),
+        (
+            'f"the API refused the key while {what} (HTTP {status}: {detail}); check the key in "\n'
+            '            "the environment variable SEGMIND_API_KEY",'
+        ),
+        ("tests/api/test_client_wire.py::test_a_refused_key_names_the_variable_it_came_from",),
+    ),
+    Plant(
+        "a job the API ends as CANCELLED is taken for one still in flight (polled until its record expires)",
+        "batchgen/api/answers.py",
+        "    if spelled in FAILED_STATES or spelled in CANCELLED_STATES:",
+        "    if spelled in FAILED_STATES:",
+        ("tests/api/test_worlds_answers.py::test_states_are_read_case_insensitively_and_safely",),
+    ),
+    Plant(
+        "a Retry-After given as a date is read backwards: no wait at all",
+        "batchgen/api/answers.py",
+        "                return _clip(when - (wall_now() if server_now is None else server_now))",
+        "                return _clip((wall_now() if server_now is None else server_now) - when)",
+        ("tests/api/test_client.py::test_retry_hint_formats",),
+    ),
+    Plant(
+        "a history id of 32 bare hex digits in capitals is dashed in capitals: matched to no submit of this run",
+        "batchgen/api/answers.py",
+        "    bare = request_id.lower()\n",
+        "    bare = request_id\n",
+        (
+            "tests/api/test_worlds_answers.py::test_a_history_row_id_of_32_bare_hex_digits_is_read_as_a_submit_spells_it",
+        ),
+    ),
+    Plant(
+        "a result's links named like pictures are tried before those named like videos",
+        "batchgen/api/answers.py",
+        "    return sorted(found[:8], key=_link_rank)",
+        "    return sorted(found[:8], key=_link_rank, reverse=True)",
+        ("tests/api/test_worlds_answers.py::test_every_candidate_link_in_order_and_the_declared_size",),
+    ),
+    Plant(
+        "a result's link nested two levels deep in output is not found",
+        "batchgen/api/answers.py",
+        "    if depth > 3 or len(found) >= 8:",
+        "    if depth > 1 or len(found) >= 8:",
+        ("tests/api/test_worlds_answers.py::test_output_may_be_a_string_a_list_or_an_object_holding_the_url",),
+    ),
+    Plant(
+        "a figure of true is read as the number 1",
+        "batchgen/api/answers.py",
+        "    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):",
+        "    if not isinstance(value, int | float) or not math.isfinite(value):",
+        (
+            (
+                "tests/api/test_promises_units.py::"
+                "test_a_results_submit_to_finish_time_is_its_total_or_its_queue_and_work_together"
+            ),
+        ),
+    ),
+    Plant(
+        "a history row still queued is read as QUEUED, not PENDING",
+        "batchgen/api/answers.py",
+        '    return read.state if read is not None and read.state in HISTORY_DONE else "PENDING"',
+        '    return read.state if read is not None else "PENDING"',
+        ("tests/api/test_worlds_answers.py::test_history_rows_states_are_read_the_same_way",),
+    ),
+    Plant(
+        "the history is asked for its oldest requests first",
+        "batchgen/api/client.py",
+        '                query["sort_order"] = "desc"',
+        '                query["sort_order"] = "asc"',
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_the_request_history_asks_for_what_it_is_given_and_keeps_the_rows_it_can_read"
+            ),
+        ),
+    ),
+    Plant(
+        "refusals by a gateway in front of the API are not counted",
+        "batchgen/api/client.py",
+        "        self.refused += 1\n        return error",
+        "        return error",
+        (
+            (
+                "tests/api/test_client_answers.py::"
+                "test_a_page_refusing_a_poll_once_the_api_accepted_the_key_is_a_gateway_refusal_not_a_refused_key"
+            ),
+        ),
+    ),
+    Plant(
+        "the download session sends the key to the output host",
+        "batchgen/api/client.py",
+        "        self._download_session = aiohttp.ClientSession(\n            headers=headers,",
+        (
+            "        self._download_session = aiohttp.ClientSession(\n"
+            '            headers={**headers, "x-api-key": self._key},'
+        ),
+        ("tests/api/test_client.py::test_key_goes_only_to_the_api_never_to_the_output_host",),
+    ),
+    Plant(
+        "a submit answered with an empty request_id is taken as made",
+        "batchgen/api/client.py",
+        "        if not isinstance(rid, str) or not rid or len(rid) > 200:\n            raise AmbiguousSubmit(",
+        "        if not isinstance(rid, str) or len(rid) > 200:\n            raise AmbiguousSubmit(",
+        ("tests/api/test_client_answers.py::test_a_submit_accepted_without_a_usable_request_id_is_ambiguous",),
+    ),
+    Plant(
+        "a balance read does not show the API has spoken: a later submit answered by a page stops the run (wrong URL)",
+        "batchgen/api/client.py",
+        "        self.spoken = True\n        return Credits(",
+        "        return Credits(",
+        ("tests/api/test_client_answers.py::test_a_submit_answered_by_something_other_than_the_api_is_ambiguous",),
+    ),
+    Plant(
+        "the window lets one call more than the limit go out",
+        "batchgen/api/ratelimit.py",
+        "        if self.in_flight + len(stamps) >= math.floor(self.limit):",
+        "        if self.in_flight + len(stamps) > math.floor(self.limit):",
+        ("tests/api/test_ratelimit.py::test_a_full_window_waits_for_its_oldest_call_or_for_a_release",),
+    ),
+    Plant(
+        "calls leave the window half a window after their answer",
+        "batchgen/api/ratelimit.py",
+        "        while stamps and stamps[0] <= now - self.window:",
+        "        while stamps and stamps[0] <= now - self.window / 2:",
+        ("tests/api/test_ratelimit.py::test_a_full_window_waits_for_its_oldest_call_or_for_a_release",),
+    ),
+    Plant(
+        "the token bucket starts full: a run's first calls go out as a burst",
+        "batchgen/api/ratelimit.py",
+        "        self._tokens = self.burst if burst is not None else min(1.0, self.burst)",
+        "        self._tokens = self.burst",
+        ("tests/api/test_ratelimit.py::test_tokens_refill_at_the_limit_per_window_whatever_the_rate",),
+    ),
+    Plant(
+        "the burst is a sixth of a window's quota, not a sixtieth",
+        "batchgen/api/ratelimit.py",
+        "        return max(1.0, self.limit / 60)",
+        "        return max(1.0, self.limit / 6)",
+        ("tests/api/test_ratelimit.py::test_the_limit_is_counted_over_the_window_and_the_burst_is_a_sixtieth_of_it",),
+    ),
+    Plant(
+        "a hinted 429 may lower the limit to a quarter in one step",
+        "batchgen/api/ratelimit.py",
+        "            self.limit = max(self.min_limit, min(old * 0.8, max(observed, old * 0.5)))",
+        "            self.limit = max(self.min_limit, min(old * 0.8, max(observed, old * 0.25)))",
+        ("tests/api/test_ratelimit.py::test_a_429_with_a_hint_lowers_the_limit_to_what_was_in_the_window",),
+    ),
+    Plant(
+        "429 answers are not counted in the readout",
+        "batchgen/api/ratelimit.py",
+        "        self.throttled += 1\n",
+        "",
+        ("tests/api/test_gateway.py::test_429s_wait_at_the_gate_and_spend_no_attempt",),
+    ),
+    Plant(
+        "a call asking at its ahead_at never moves ahead of the submits waiting",
+        "batchgen/api/ratelimit.py",
+        "    if now >= ahead_at and waiter.priority > Priority.SUBMIT:",
+        "    if now > ahead_at and waiter.priority > Priority.SUBMIT:",
+        (
+            (
+                "tests/api/test_audit_ratelimit.py::"
+                "test_a_call_that_asks_at_its_ahead_at_goes_before_a_submit_that_waited_longer"
+            ),
+        ),
+    ),
+    Plant(
+        "above the ceiling the limit rises at most every tenth window becomes at least every tenth",
+        "batchgen/api/ratelimit.py",
+        "        return max(ABOVE_CEILING_WINDOWS, math.ceil(ABOVE_CEILING_S / self.window))",
+        "        return min(ABOVE_CEILING_WINDOWS, math.ceil(ABOVE_CEILING_S / self.window))",
+        ("tests/api/test_ratelimit.py::test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling",),
+    ),
+    Plant(
+        "every 429 of one overload lowers the limit again",
+        "batchgen/api/ratelimit.py",
+        "        elif sent_at is None or sent_at >= self._last_decrease:",
+        "        elif True:",
+        ("tests/api/test_promises_units.py::test_one_overload_lowers_the_rate_once_however_many_429s_it_produced",),
+    ),
+    Plant(
+        "a hinted 429 after one or two calls is read as a shorter window and the rate is kept",
+        "batchgen/api/ratelimit.py",
+        "        if len(run) < MIN_RUN or self.in_flight",
+        "        if len(run) < 1 or self.in_flight",
+        (
+            (
+                "tests/api/test_audit_ratelimit.py::"
+                "test_a_hinted_429_after_fewer_calls_than_a_run_lowers_the_limit_and_keeps_the_window"
+            ),
+        ),
+    ),
+    Plant(
+        "a shorter window keeps the count configured for the longer one: paced faster than configured",
+        "batchgen/api/ratelimit.py",
+        "        self.configured = rate * window\n",
+        "",
+        ("tests/api/test_ratewindow.py::test_a_shorter_window_never_paces_faster_than_configured",),
+    ),
+    Plant(
+        "a later answer showing the server's clock less far ahead lowers how far ahead it is taken to run",
+        "batchgen/api/client.py",
+        "            if not self._dated or ahead > self._dated[-1][1]:",
+        "            if not self._dated or ahead != self._dated[-1][1]:",
+        (
+            (
+                "tests/api/test_audit_client.py::"
+                "test_an_answer_dated_earlier_than_one_before_it_showed_never_lowers_how_far_ahead_the_server_runs"
+            ),
+        ),
+    ),
+    Plant(
+        "a request history that answers 404 is not remembered as absent",
+        "batchgen/api/client.py",
+        "            if http == 404:\n                self.history_answered = False\n",
+        "",
+        (
+            (
+                "tests/e2e/test_record_life.py::"
+                "test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_settle_it"
+            ),
+        ),
+    ),
+    Plant(
+        "a first submit answered 500 by a page, not the API's, does not say a gateway may have failed for now",
+        "batchgen/api/client.py",
+        "        later = GATEWAY_FOR_NOW * (status >= 500)",
+        "        later = GATEWAY_FOR_NOW * (status > 500)",
+        (
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pays_nothing_twice"
+            ),
+        ),
+    ),
+    Plant(
+        "an error answer not JSON is not marked so: a page refusing a read is taken as the API refusing the key",
+        "batchgen/api/client.py",
+        "        error.answer = not_json(body)\n",
+        "",
+        (
+            (
+                "tests/e2e/test_not_the_api.py::"
+                "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome"
+            ),
+        ),
+    ),
+    Plant(
+        "a later hintless cooldown may raise the limit found before",
+        "batchgen/api/window.py",
+        "        self.limit = limit if self.limit is None else min(self.limit, limit)",
+        "        self.limit = limit",
+        ("tests/api/test_ratewindow.py::test_no_hint_429s_with_calls_delayed_unevenly_keep_the_limit_found",),
+    ),
+    Plant(
+        "while the window's bounds are far apart the pace is their arithmetic mean, not the geometric",
+        "batchgen/api/window.py",
+        "            return math.sqrt(self.window * self.lower)",
+        "            return (self.window + self.lower) / 2",
+        ("tests/api/test_ratewindow.py::test_finder_bounds_from_refused_and_admitted_calls",),
+    ),
+    Plant(
+        "admitted calls are forgotten after one window: a hintless 429's run misses calls the server still counts",
+        "batchgen/api/window.py",
+        "        horizon = now - KEEP_WINDOWS * self.reference",
+        "        horizon = now - self.reference",
+        (
+            (
+                "tests/api/test_audit_window.py::"
+                "test_calls_sent_more_than_a_window_before_a_later_answer_still_count_in_the_run_a_429_shows"
+            ),
+        ),
+    ),
+    Plant(
+        "before a window is known, the configured window gets no probe of its own",
+        "batchgen/api/window.py",
+        "            if now < prior < at:\n                return prior",
+        "            if False:\n                return prior",
+        ("tests/api/test_ratewindow.py::test_a_server_whose_window_is_the_configured_one_reopens_at_the_first_probe",),
+    ),
+    Plant(
+        "a late hintless 429 for a call sent just before the probe that ended a cooldown starts a new one",
+        "batchgen/api/window.py",
+        "        if not self.cooling and sent_at < self._ended_at:",
+        "        if not self.cooling and sent_at < self._ended_at - 1.0:",
+        ("tests/api/test_ratelimit.py::test_a_late_hintless_429_for_a_call_sent_before_the_probe_changes_nothing",),
+    ),
+    Plant(
+        "a hinted 429's jitter is up to half a window",
+        "batchgen/api/ratelimit.py",
+        "jitter = 0.0 if shorter is not None else self._rng.uniform(0, 0.05 * self.window)",
+        "jitter = 0.0 if shorter is not None else self._rng.uniform(0, 0.5 * self.window)",
+        ("tests/api/test_ratelimit.py::test_the_gate_reports_how_long_it_stays_closed",),
+    ),
+    Plant(
+        "the climb back passes the ceiling at the quick pace when it reaches it exactly",
+        "batchgen/api/ratelimit.py",
+        "            if self.limit + self._step < self.ceiling or self._clean_windows",
+        "            if self.limit + self._step <= self.ceiling or self._clean_windows",
+        ("tests/api/test_ratelimit.py::test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling",),
+    ),
+    Plant(
+        "a hinted 429 sets no ceiling: the limit climbs straight back to the figure refused",
+        "batchgen/api/ratelimit.py",
+        "            self.ceiling = max(self.limit + self._step, min(old, observed) if observed else old)",
+        "            self.ceiling = math.inf",
+        ("tests/api/test_ratelimit.py::test_the_climb_back_slows_to_every_tenth_window_at_the_ceiling",),
+    ),
+    Plant(
+        "the submits counted as waiting include the results and polls",
+        "batchgen/api/ratelimit.py",
+        "        return sum(w.priority == priority for w in self._waiters)",
+        "        return sum(w.priority <= priority for w in self._waiters)",
+        (
+            (
+                "tests/api/test_audit_ratelimit.py::"
+                "test_the_submits_counted_as_waiting_are_the_submits_only_not_the_results_and_polls_before_them"
+            ),
+        ),
+    ),
+    Plant(
+        "a waiter on a full window wakes just before its oldest call leaves it",
+        "batchgen/api/ratelimit.py",
+        "            waits.append(stamps[0] + self.window - now + 1e-6)",
+        "            waits.append(stamps[0] + self.window - now - 1e-6)",
+        ("tests/api/test_ratelimit.py::test_a_waiter_woken_when_the_oldest_answer_leaves_the_window_finds_room",),
+    ),
+    Plant(
+        "a call waiting for its urgent_at is never woken for it",
+        "batchgen/api/ratelimit.py",
+        "    moments = [urgent_at] if now < urgent_at else []",
+        "    moments = []",
+        (
+            (
+                "tests/api/test_ratelimit.py::"
+                "test_a_call_that_becomes_urgent_at_the_head_of_the_queue_stays_ahead_of_a_submit_that_asks_later"
+            ),
+        ),
+    ),
+    Plant(
+        "an admitted call that narrows the window found leaves the budget at its first pace",
+        "batchgen/api/ratelimit.py",
+        "            if pace is not None and not self.finder.cooling and pace < self.window:",
+        "            if pace is not None and not self.finder.cooling and pace > self.window:",
+        (
+            (
+                "tests/api/test_audit_ratelimit.py::"
+                "test_an_admitted_call_that_narrows_the_window_found_paces_the_budget_faster_at_once"
+            ),
+        ),
+    ),
+    Plant(
+        "a 406 naming the Content-Type with a dash is told as out of credits (exit 3, top up)",
+        "batchgen/api/answers.py",
+        '        if "content type" in detail.lower() or "content-type" in detail.lower():',
+        '        if "content type" in detail.lower():',
+        (
+            (
+                "tests/api/test_audit_answers.py::"
+                "test_a_406_that_names_the_content_type_with_a_dash_is_a_content_type_refusal_not_out_of_credits"
+            ),
+        ),
+    ),
+    Plant(
+        "a refusal saying insufficient_credits is not read as out of credits",
+        "batchgen/api/answers.py",
+        'r"insufficient[ _](account[ _])?(credit|balance)|out of credits|not enough (credit|balance)"',
+        'r"insufficient (account )?(credit|balance)|out of credits|not enough (credit|balance)"',
+        (
+            (
+                "tests/api/test_client.py::"
+                "test_out_of_credits_is_read_from_402_and_from_a_refusal_that_says_so_and_nothing_else"
+            ),
+        ),
+    ),
+    Plant(
+        "a Retry-After is not read: only the reset time is",
+        "batchgen/api/answers.py",
+        '    retry_after = headers.get("retry-after", "").strip()',
+        '    retry_after = ""',
+        ("tests/api/test_client_wire.py::test_a_429_on_any_call_carries_the_servers_hint",),
+    ),
+    Plant(
+        "a result's negative total_time is taken as its submit-to-finish time",
+        "batchgen/api/answers.py",
+        "    return total if total is not None and total >= 0 and math.isfinite(total) else None",
+        "    return total if total is not None and math.isfinite(total) else None",
+        (
+            (
+                "tests/api/test_promises_units.py::"
+                "test_a_results_submit_to_finish_time_is_its_total_or_its_queue_and_work_together"
+            ),
+        ),
+    ),
+    Plant(
+        "a history row's negative latency_ms is taken as its latency",
+        "batchgen/api/answers.py",
+        "    return ms / 1000.0 if ms is not None and ms >= 0 and math.isfinite(ms) else None",
+        "    return ms / 1000.0 if ms is not None and math.isfinite(ms) else None",
+        ("tests/api/test_audit_answers.py::test_a_history_rows_negative_latency_is_no_latency",),
+    ),
+    Plant(
+        "a job cancelled without an error text is not told as cancelled",
+        "batchgen/api/answers.py",
+        "    if text is None and read.cancelled:",
+        "    if text is None and read.cancelled and False:",
+        ("tests/api/test_worlds_answers.py::test_a_cancelled_job_without_an_error_text_says_it_was_cancelled",),
+    ),
+    Plant(
+        "an error's reason is cut to 50 characters",
+        "batchgen/api/answers.py",
+        '    return str(err)[:500] if err else "no detail given"',
+        '    return str(err)[:50] if err else "no detail given"',
+        ("tests/api/test_client_answers.py::test_an_error_answer_that_is_not_json_is_read_as_its_text",),
+    ),
+    Plant(
+        "an object store's error code after its XML declaration is not named",
+        "batchgen/api/foreign.py",
+        "        code = _S3_CODE.search(raw[:4096])",
+        "        code = _S3_CODE.search(raw[:64])",
+        (
+            (
+                "tests/api/test_audit_foreign.py::"
+                "test_an_object_stores_error_code_is_named_wherever_its_xml_declaration_puts_it"
+            ),
+        ),
+    ),
+    Plant(
+        "a job state PENDING is read as an undocumented in-flight state, not QUEUED",
+        "batchgen/api/answers.py",
+        'QUEUED_STATES = frozenset({"QUEUED", "IN_QUEUE", "INQUEUE", "PENDING", "WAITING", "SUBMITTED"})',
+        'QUEUED_STATES = frozenset({"QUEUED", "IN_QUEUE", "INQUEUE", "WAITING", "SUBMITTED"})',
+        ("tests/api/test_audit_answers.py::test_every_queued_spelling_the_readme_lists_is_a_documented_queued_state",),
+    ),
+    Plant(
+        "a history row's generation_url that is not text is taken as its link",
+        "batchgen/api/answers.py",
+        'generation_url=row.get("generation_url") if isinstance(row.get("generation_url"), str) else None,',
+        'generation_url=row.get("generation_url") or None,',
+        ("tests/api/test_audit_answers.py::test_a_history_rows_link_that_is_not_text_is_no_link",),
+    ),
+    Plant(
+        "a gateway refusing calls is warned of at every refusal, not once a run",
+        "batchgen/api/client.py",
+        "        if not self.refused:\n            log.warning(",
+        "        if True:\n            log.warning(",
+        (
+            (
+                "tests/api/test_audit_client.py::"
+                "test_a_gateway_refusing_calls_once_the_key_was_accepted_is_told_once_a_run_however_often_it_refuses"
+            ),
+        ),
+    ),
+    Plant(
+        "an answer leaving the window wakes no waiter",
+        "batchgen/api/ratelimit.py",
+        "        self._stamps.append(self.clock.now())\n        self._wake_head()",
+        "        self._stamps.append(self.clock.now())",
+        (
+            (
+                "tests/api/test_ratelimit.py::"
+                "test_a_waiter_on_a_full_window_sleeps_until_an_answer_then_until_it_leaves_the_window"
+            ),
+        ),
+    ),
+    Plant(
+        "a Retry-After date on an answer without a Date header is ignored (no hint: a cooldown of probes)",
+        "batchgen/api/answers.py",
+        "            if when is not None:\n                return _clip(when - (wall_now()",
+        "            if when is not None and server_now is not None:\n                return _clip(when - (wall_now()",
+        (
+            "tests/api/test_audit_answers.py::"
+            "test_a_retry_after_date_on_an_answer_without_a_date_header_is_read_against_this_machines_clock",
+        ),
+    ),
 )
 
 

@@ -159,7 +159,7 @@ def retry_hint(headers: dict[str, str]) -> float | None:
     """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``x-rate-limit-reset-at-utc``.
 
     Dates are read against the answer's own ``Date`` header when present, so a
-    skewed local clock does not distort the wait.
+    skewed local clock does not distort the wait; without one, against this machine's.
     """
     server_now = parse_time(headers.get("date", ""))
     retry_after = headers.get("retry-after", "").strip()
@@ -168,8 +168,8 @@ def retry_hint(headers: dict[str, str]) -> float | None:
             return _clip(float(retry_after))
         except ValueError:
             when = parse_time(retry_after)
-            if when is not None and server_now is not None:
-                return _clip(when - server_now)
+            if when is not None:
+                return _clip(when - (wall_now() if server_now is None else server_now))
     reset_at = headers.get("x-rate-limit-reset-at-utc", "").strip()
     try:  # a bare number too small for a time since 1973: seconds until the reset
         if 0 <= float(reset_at) < RELATIVE_RESET_BELOW:

@@ -39,11 +39,6 @@ def test_a_history_rows_link_that_is_not_text_is_no_link(link):
     assert row is not None and row.generation_url is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Retry-After given as an HTTP date is read only against the answer's Date header: without one it is "
-    "ignored (no hint, a cooldown of probes), where a reset time without one is read against this machine's clock",
-)
 def test_a_retry_after_date_on_an_answer_without_a_date_header_is_read_against_this_machines_clock(monkeypatch):
     import batchgen.api.answers as answers_module
 
