@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import anyio
 
-from batchgen.clock import FakeClock
+from batchgen.clock import FakeClock, iso_utc
 from batchgen.engine.book import JobBook
 from batchgen.engine.handover import Handover
 from batchgen.engine.recovery import Reconciler
@@ -78,3 +78,32 @@ async def test_a_job_whose_answers_cannot_be_used_nor_its_history_read_is_left_s
         assert sent == [] and gone == [] and job.state is JobState.SUBMITTED
     lines, sent, _, job = await hand_over(Found("https://h/v.mp4", None), recovered=False)
     assert sent == [job] and job.url_from_history and [e for e, _, _ in lines] == ["result"]
+
+
+async def _to_downloads(*, finished_at: float | None) -> tuple[dict[str, Any], TrackedJob]:
+    """The line written for a job handed to the downloaders 100 s after its submit, and the job."""
+    clock = FakeClock()
+    job = pending()
+    job.state, job.request_id = JobState.SUBMITTED, "r-1"
+    job.submitted_wall, job.finished_at = iso_utc(clock.epoch()), finished_at
+    ledger = MemoryLedger()
+    book = JobBook([job], ledger)
+    book.take(job)
+    downloads_send, downloads = anyio.create_memory_object_stream[TrackedJob](5)
+    lost_send, lost = anyio.create_memory_object_stream[Any](5)
+    handover = Handover(book, cast(Reconciler, LookUp(Later("unused"))), clock, downloads_send, lost_send)
+    clock.advance(100.0)
+    with downloads_send, downloads, lost_send, lost:
+        await handover.to_downloads(job, "https://out/v.mp4", 4096, 0.7)
+        assert downloads.receive_nowait() is job
+    ((_, event, state, fields),) = ledger.lines
+    assert (event, state) == ("result", "downloading")
+    return fields, job
+
+
+async def test_a_finished_job_sent_to_the_downloaders_records_its_link_size_and_cost_and_keeps_when_it_finished():
+    fields, job = await _to_downloads(finished_at=40.0)
+    assert (fields["output_url"], fields["file_size"], fields["cost"]) == ("https://out/v.mp4", 4096, 0.7)
+    assert job.finished_at == 40.0 and fields["processing_at"] is None
+    _, job = await _to_downloads(finished_at=None)
+    assert job.finished_at == 100.0
