@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any, cast
 
+import pytest
+
 from batchgen.api.client import ApiClient, default_history_url
 from batchgen.api.gateway import Gateway
 from batchgen.api.paging import HistoryPage
@@ -13,7 +15,7 @@ from batchgen.api.ratelimit import RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
 from batchgen.engine.url_check import check_url
-from batchgen.errors import ApiError, NotFound, RateLimited, ServerError
+from batchgen.errors import ApiError, AuthError, NotFound, RateLimited, ServerError
 from batchgen.retry import RetryPolicy
 from tests.engine.doubles import pending
 from tests.helpers import drive
@@ -93,3 +95,10 @@ async def test_the_check_goes_through_the_budget_so_a_429_or_a_5xx_is_waited_out
     jobs = [pending("job-000")]
     assert await drive(clock, lambda: check_url(gateway, cast(ApiClient, api), jobs)) is None
     assert api.asked == [1, 1, 1] and gateway.requests == 3  # each request granted and counted: the page ends it
+
+
+async def test_the_apis_own_refusal_of_the_key_on_the_check_stops_the_run_as_a_refused_key_not_as_a_wrong_url():
+    api = HistoryOnly(AuthError("HTTP 401: invalid API key", status=401, detail="Unauthorized"))
+    with pytest.raises(AuthError):
+        await check(api, 2)
+    assert api.asked == [1]
