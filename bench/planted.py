@@ -12708,6 +12708,884 @@ PLANTS = (
             "test_a_retry_after_date_on_an_answer_without_a_date_header_is_read_against_this_machines_clock",
         ),
     ),
+    Plant(
+        "a job deferred by the spend cap is told its own estimate as the cap",
+        "batchgen/engine/submitter.py",
+        'reason=f"the estimated spend would pass the cap of ${cap:.2f}"',
+        'reason=f"the estimated spend would pass the cap of ${cost:.2f}"',
+        ("tests/engine/test_submitter.py::test_the_feeder_defers_what_would_pass_the_spend_cap",),
+    ),
+    Plant(
+        "every lost submit left is counted as one a plain re-run cannot settle",
+        "batchgen/engine/submitter.py",
+        "self.report.rerun_cannot_settle += not verdict.rerun",
+        "self.report.rerun_cannot_settle += 1",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_an_unknown_submit_left_while_the_spend_cap_defers_the_next_job_is_not_said_to_have_none_left",
+        ),
+    ),
+    Plant(
+        "submits made now are counted as re-attached from an earlier run, and re-attached ones as submitted",
+        "batchgen/engine/submitter.py",
+        "        if resumed:\n            self.report.reattached += 1",
+        "        if not resumed:\n            self.report.reattached += 1",
+        ("tests/engine/test_submitter.py::test_an_accepted_submit_is_recorded_durably_then_sent_to_the_poller",),
+    ),
+    Plant(
+        "a lost video's expired line drops the HTTP status (a resume never learns how long records live)",
+        "batchgen/engine/submitter.py",
+        'error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}',
+        'error: dict[str, Any] = {"detail": detail}',
+        ("tests/engine/test_submitter_units.py::test_a_lost_video_is_left_expired_without_resubmit_lost",),
+    ),
+    Plant(
+        "a lost video made again with --resubmit-lost forgets what its first request cost",
+        "batchgen/engine/submitter.py",
+        "        self.book.remake(job)  # what it cost stays counted against the spend cap\n",
+        "",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_lost_video_is_made_again_with_resubmit_lost_and_its_first_cost_is_kept",
+        ),
+    ),
+    Plant(
+        "a run that ends while a submit waits after a 429 leaves it 'submitting' (looked up, never sent again)",
+        "batchgen/engine/submitter.py",
+        "if last is None or isinstance(last, RateLimited) or retry_unsent(last):",
+        "if last is None or retry_unsent(last):",
+        ("tests/engine/test_submitter.py::test_a_submit_cancelled_mid_wait_says_nothing_was_sent",),
+    ),
+    Plant(
+        "the submitting line of a job made again drops what its earlier requests paid",
+        "batchgen/engine/submitter.py",
+        "paid_before=round(job.paid_before, 6) or None,",
+        "paid_before=None,",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid",
+        ),
+    ),
+    Plant(
+        "the submitting line of a job made again drops its ended requests (a look-up may take one for it)",
+        "batchgen/engine/submitter.py",
+        "ended_requests=job.ended_requests or None,",
+        "ended_requests=None,",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid",
+        ),
+    ),
+    Plant(
+        "a submit of unknown outcome is not counted as an attempt (never given up for the run)",
+        "batchgen/engine/submitter.py",
+        "            job.submit_attempts += 1\n",
+        "",
+        (
+            "tests/engine/test_submitter_outcomes.py::"
+            "test_unknown_submits_are_counted_and_the_job_is_given_up_for_this_run_after_the_last_attempt",
+        ),
+    ),
+    Plant(
+        "the submitted line dates the POST by its answer (a later run takes a request sent before a lost submit for "
+        "one sent after it)",
+        "batchgen/engine/submitter.py",
+        'posted = {"posted_at": iso_utc(sent_from)} if sent_from is not None else {}',
+        'posted = {"posted_at": iso_utc(sent)} if sent_from is not None else {}',
+        (
+            "tests/engine/test_audit_submitter.py::"
+            "test_the_submitted_line_dates_the_post_that_made_the_request_not_its_answer",
+        ),
+    ),
+    Plant(
+        "a job reaching a submitter after a credit stop is dropped, not written deferred",
+        "batchgen/engine/submitter.py",
+        "            if self.report.stop_reason == StopReason.INTERRUPTED:\n                book.drop(job)\n        "
+        "    else:",
+        "            if True:\n                book.drop(job)\n            else:",
+        ("tests/engine/test_submitter.py::test_a_job_reaching_a_submitter_after_a_stop_is_not_sent[credits]",),
+    ),
+    Plant(
+        "a submit the API refused (422) is left pending, sent again and refused again every run",
+        "batchgen/engine/submitter.py",
+        "            await _durably(book.finish(job, Event.FAILED, JobState.FAILED, error=exc.to_record()))\n       "
+        "     return False",
+        "            await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, "
+        "error=exc.to_record()))\n            return False",
+        ("tests/engine/test_submitter.py::test_a_refused_submit_fails_that_job_and_frees_its_slot",),
+    ),
+    Plant(
+        "a first submit answered by something not the API is told the opposite of what became of its job",
+        "batchgen/engine/submitter.py",
+        "        if exc.made:\n            became",
+        "        if not exc.made:\n            became",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_first_submit_answered_by_another_server_stops_the_run_and_leaves_its_job_as_the_answer_allows[403-False]",
+        ),
+    ),
+    Plant(
+        "an unknown submit is looked up one time fewer than LOOKUP_DELAYS says before it is left",
+        "batchgen/engine/recovery.py",
+        "return LOOKUP_DELAYS[made - 1] if made <= len(LOOKUP_DELAYS) else False",
+        "return LOOKUP_DELAYS[made - 1] if made < len(LOOKUP_DELAYS) else False",
+        ("tests/engine/test_recovery.py::test_unknown_submits_look_again_at_growing_intervals_then_leave[True]",),
+    ),
+    Plant(
+        "an unknown submit is sent once more than retry.max_attempts",
+        "batchgen/engine/recovery.py",
+        "if job.submit_attempts >= self.max_attempts:",
+        "if job.submit_attempts > self.max_attempts:",
+        (
+            "tests/engine/test_submitter_outcomes.py::"
+            "test_unknown_submits_are_counted_and_the_job_is_given_up_for_this_run_after_the_last_attempt",
+        ),
+    ),
+    Plant(
+        "a video found in the history after its record expired is recorded without its cost",
+        "batchgen/engine/recovery.py",
+        "return Found(row.generation_url, row.cost, row.latency_s)",
+        "return Found(row.generation_url, None, row.latency_s)",
+        ("tests/engine/test_recovery.py::test_an_expired_record_is_looked_up_by_id[history0-expected0]",),
+    ),
+    Plant(
+        "a lost submit whose history page is larger than api.max_response_bytes is told only 'run again later'",
+        "batchgen/engine/recovery.py",
+        "        if isinstance(exc, AnswerTooLarge)\n",
+        "        if False\n",
+        (
+            "tests/e2e/test_images.py::"
+            "test_a_history_too_large_to_read_for_its_whole_images_names_the_bound_to_raise_and_raising_it_settles",
+        ),
+    ),
+    Plant(
+        "a failed download whose result is gone (404) never looks for a fresh link in the history",
+        "batchgen/engine/recovery.py",
+        "        except NotFound:\n            pass\n        except ApiError:\n            return None",
+        "        except NotFound:\n            return False\n        except ApiError:\n            return None",
+        (
+            "tests/engine/test_recovery.py::"
+            "test_look_ups_by_request_id_share_the_spell_of_a_history_in_trouble[refresh_output]",
+        ),
+    ),
+    Plant(
+        "a history row COMPLETED without a link is taken for a found video (a download of no link)",
+        "batchgen/engine/recovery.py",
+        '        if row.status == "COMPLETED" and row.generation_url:\n            return Found(row.generation_url, '
+        "row.cost)",
+        '        if row.status == "COMPLETED":\n            return Found(row.generation_url, row.cost)',
+        (
+            "tests/engine/test_audit_recovery.py::"
+            "test_a_finished_history_row_without_a_link_is_no_link_to_download_and_the_job_waits",
+        ),
+    ),
+    Plant(
+        "how long the history takes to list a request is measured again at every sighting (lags grow without bound)",
+        "batchgen/engine/recovery.py",
+        "if sent is not None and request_id not in self._lags:",
+        "if sent is not None:",
+        ("tests/engine/test_recovery.py::test_absence_is_trusted_once_the_measured_lag_has_passed_twice_over",),
+    ),
+    Plant(
+        "absence from the history is trusted after one measured lag, not three",
+        "batchgen/engine/recovery.py",
+        "        if len(lags) < MIN_LAG_SAMPLES:\n            return None",
+        "        if len(lags) < 1:\n            return None",
+        (
+            "tests/engine/test_submitter_units.py::"
+            "test_a_job_left_submitting_counts_only_requests_sent_once_its_post_was_given_up_as_proof[3.0]",
+        ),
+    ),
+    Plant(
+        "a resume does not count a video left downloading as fetched again",
+        "batchgen/engine/resume.py",
+        "        elif state is JobState.DOWNLOADING:\n            report.refetched += 1\n",
+        "        elif state is JobState.DOWNLOADING:\n",
+        ("tests/e2e/test_crash.py::test_a_video_in_place_without_its_completed_line_is_kept_once_its_link_is_gone",),
+    ),
+    Plant(
+        "a resume dates a lost submit's unknown outcome by an earlier POST's answer",
+        "batchgen/engine/resume.py",
+        "unknown if unknown is not None and posting is not None and unknown > posting else None",
+        "unknown",
+        (
+            "tests/engine/test_resume_dates.py::"
+            "test_a_job_left_unsettled_knows_when_its_posts_outcome_came_back_unknown_and_only_that_posts",
+        ),
+    ),
+    Plant(
+        "a resumed lost submit is looked for from its POST's stamp, not a moment before it",
+        "batchgen/engine/resume.py",
+        "job.submitted_epoch = sent - CLOCK_SLACK_S",
+        "job.submitted_epoch = sent",
+        (
+            "tests/engine/test_resume_dates.py::"
+            "test_a_job_left_unsettled_is_dated_by_its_post_not_by_the_look_up_that_gave_up",
+        ),
+    ),
+    Plant(
+        "a failed or expired job made again with no cost recorded keeps its ended request as its own",
+        "batchgen/engine/resume.py",
+        "if job.request_id is not None or job.cost is not None:",
+        "if job.request_id is not None and job.cost is not None:",
+        ("tests/e2e/test_crash.py::test_a_failed_jobs_lost_retry_is_never_taken_for_its_earlier_failed_request",),
+    ),
+    Plant(
+        "a resume does not count what a job's earlier requests paid against the spend cap",
+        "batchgen/engine/resume.py",
+        "        book.count_spent(job.paid_before)  # earlier requests of this job: paid, whatever it does now\n",
+        "",
+        (
+            "tests/engine/test_resume_spend.py::"
+            "test_a_job_already_made_again_in_flight_counts_its_earlier_charge_beside_its_own_hold",
+        ),
+    ),
+    Plant(
+        "a resume counts a refused request as one that made a video (its finish timed as a queue's)",
+        "batchgen/engine/resume.py",
+        "found.append((sent, left, state in MADE, str(request_id)))",
+        "found.append((sent, left, state in SEEN_FINISHED, str(request_id)))",
+        (
+            "tests/engine/test_audit_resume.py::"
+            "test_the_ledgers_lineup_says_a_video_was_made_only_for_a_request_that_made_one",
+        ),
+    ),
+    Plant(
+        "a resume takes any expired job for a record found gone (an adopted or lost-link job dates records' life)",
+        "batchgen/engine/resume.py",
+        'if rec.get("state") != JobState.EXPIRED or not isinstance(error, dict) or error.get("http") != 404:',
+        'if rec.get("state") != JobState.EXPIRED or not isinstance(error, dict):',
+        (
+            "tests/engine/test_audit_resume.py::"
+            "test_only_a_record_found_gone_with_its_output_nowhere_tells_how_long_records_live",
+        ),
+    ),
+    Plant(
+        "a resume misses a submit left after an answer that was not the API's (the base URL is not checked first)",
+        "batchgen/engine/resume.py",
+        'error.get("kind") == "NotTheApi"',
+        'error.get("kind") == "NotTheAPI"',
+        (
+            "tests/e2e/test_not_the_api.py::"
+            "test_runs_again_at_the_same_wrong_url_send_no_submit_and_leave_no_job_more_of_unknown_outcome",
+        ),
+    ),
+    Plant(
+        "a resumed lost submit is dated by its last line, whatever that line is",
+        "batchgen/engine/resume.py",
+        'line = rec.get("ts") if rec.get("event") == Event.SUBMITTING else None',
+        'line = rec.get("ts")',
+        (
+            "tests/engine/test_resume_dates.py::"
+            "test_an_older_ledger_without_posting_at_dates_the_post_by_its_line_only_while_it_is_the_last",
+        ),
+    ),
+    Plant(
+        "a key change is checked only against requests of jobs in flight (none with an id: another account)",
+        "batchgen/engine/account.py",
+        "    evidence += [\n",
+        "    evidence += [] and [\n",
+        (
+            "tests/engine/test_audit_account.py::"
+            "test_a_finished_request_of_the_old_key_shows_the_same_account_where_no_job_in_flight_has_one",
+        ),
+    ),
+    Plant(
+        "a history row of another request is taken for the new key knowing the folder's",
+        "batchgen/engine/account.py",
+        "            if row.request_id == rid:\n                return True, rid",
+        "            if row is not None:\n                return True, rid",
+        (
+            "tests/engine/test_audit_account.py::"
+            "test_a_history_row_of_another_request_is_no_word_that_the_new_key_knows_the_folders",
+        ),
+    ),
+    Plant(
+        "the stop for another account names the last request that could not be checked, not the one unknown to it",
+        "batchgen/engine/account.py",
+        'why = why or f"whether this key',
+        'why = f"whether this key',
+        (
+            "tests/engine/test_audit_account.py::"
+            "test_an_unknown_request_is_what_the_stop_names_though_a_later_one_could_not_be_checked",
+        ),
+    ),
+    Plant(
+        "the stop for another account counts every job of the folder as in flight",
+        "batchgen/engine/account.py",
+        'f"{where}: {len(others)} job(s) in flight',
+        'f"{where}: {len(replay.jobs)} job(s) in flight',
+        (
+            "tests/engine/test_audit_account.py::"
+            "test_the_stop_for_another_account_counts_and_names_the_jobs_in_flight_alone",
+        ),
+    ),
+    Plant(
+        "a job handed to the downloaders is dated finished when handed over, not when it finished",
+        "batchgen/engine/handover.py",
+        "job.finished_at = job.finished_at or self.clock.now()",
+        "job.finished_at = self.clock.now()",
+        (
+            "tests/engine/test_audit_handover.py::"
+            "test_a_finished_job_sent_to_the_downloaders_records_its_link_size_and_cost_and_keeps_when_it_finished",
+        ),
+    ),
+    Plant(
+        "a job the server says waited no time in its queue is given no processing time",
+        "batchgen/engine/handover.py",
+        "and queue_s >= 0:",
+        "and queue_s > 0:",
+        ("tests/engine/test_poller_paths.py::test_a_queue_time_of_zero_dates_processing_from_the_submit",),
+    ),
+    Plant(
+        "the result line drops the video's size (the download is not checked against it)",
+        "batchgen/engine/handover.py",
+        "            file_size=size,\n",
+        "            file_size=None,\n",
+        (
+            "tests/engine/test_poller_units.py::"
+            "test_a_finished_job_is_recorded_with_its_result_and_handed_to_the_downloaders",
+        ),
+    ),
+    Plant(
+        "a row takes the id of a job another row of the manifest claims",
+        "batchgen/engine/derived_ids.py",
+        "key = None if job_id in claimed else _made_key(job_id, rec)",
+        "key = _made_key(job_id, rec)",
+        (
+            "tests/engine/test_derived_ids.py::"
+            "test_a_row_keeps_its_id_where_no_job_the_manifest_leaves_free_asked_for_the_same",
+        ),
+    ),
+    Plant(
+        "a row whose derived id the folder knows is renamed to an older job of the same request",
+        "batchgen/engine/derived_ids.py",
+        "lost = [job for job in jobs if job.id not in replay.jobs and _tail(job.id, job.model) is not None]",
+        "lost = [job for job in jobs if _tail(job.id, job.model) is not None]",
+        (
+            "tests/engine/test_audit_derived_ids.py::"
+            "test_a_row_whose_derived_id_the_folder_knows_keeps_it_though_an_older_job_asked_for_the_same",
+        ),
+    ),
+    Plant(
+        "a row of a derived id with an occurrence or repeat suffix never takes the id it was made under",
+        "batchgen/engine/derived_ids.py",
+        "str(_tail(job.id, job.model))))",
+        '""))',
+        (
+            "tests/engine/test_derived_ids.py::"
+            "test_a_row_takes_the_id_its_request_was_made_as_with_its_own_occurrence_and_repeat",
+        ),
+    ),
+    Plant(
+        "a stray taken up from the ledger is not marked fetch-only: --resubmit-lost makes its lost video again",
+        "batchgen/engine/strays.py",
+        'source="ledger", fetch_only=True)',
+        'source="ledger", fetch_only=False)',
+        ("tests/engine/test_strays.py::test_only_jobs_in_flight_no_row_names_are_taken_up_and_only_to_be_fetched",),
+    ),
+    Plant(
+        "a row listed under a name our requests of its model were never listed under is taken for a candidate",
+        "batchgen/engine/history_names.py",
+        "            return name in names\n",
+        "            return True\n",
+        (
+            (
+                "tests/engine/test_history_names.py::"
+                "test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every_model_and_takes_any_name_but_a_slug"
+            ),
+        ),
+    ),
+    Plant(
+        "a row listed as segmind/OTHER-SLUG is taken for a candidate of a model whose name is not known",
+        "batchgen/engine/history_names.py",
+        'slug = name.rsplit("/", 1)[-1]',
+        "slug = name",
+        (
+            (
+                "tests/engine/test_history_names.py::"
+                "test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every_model_and_takes_any_name_but_a_slug"
+            ),
+        ),
+    ),
+    Plant(
+        "the name a model's requests were listed under is learned from rows of requests not ours",
+        "batchgen/engine/history_names.py",
+        "        model = self._models.get(request_id)\n        if model is not None:",
+        "        model = self._models.get(request_id, next(iter(self._slugs), None))\n        if model is not None:",
+        ("tests/engine/test_history_names.py::test_a_name_that_holds_the_slug_is_asked_for_by_the_slug",),
+    ),
+    Plant(
+        "two output links on one host are taken for the same file whatever their paths",
+        "batchgen/engine/history_links.py",
+        "(x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)",
+        "(x.scheme.lower(), x.netloc.lower()) == (y.scheme.lower(), y.netloc.lower())",
+        (
+            (
+                "tests/engine/test_downloader_units.py::"
+                "test_a_history_rows_link_that_fails_is_replaced_by_the_results_own_link"
+            ),
+        ),
+    ),
+    Plant(
+        "history links found to be other files are still trusted for a model whose shape matched before",
+        "batchgen/engine/history_links.py",
+        "return not self._off and self._shapes.get(model)",
+        "return self._shapes.get(model)",
+        ("tests/e2e/test_world.py::test_history_links_are_trusted_per_model_and_only_in_the_shape_that_matched",),
+    ),
+    Plant(
+        "a history link's suffix is left out of its shape (a .jpg preview beside the video trusted)",
+        "batchgen/engine/history_links.py",
+        "folder, path.suffix.lower()",
+        'folder, ""',
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_history_link_is_trusted_only_in_the_shape_of_the_one_that_matched_its_result"
+            ),
+        ),
+    ),
+    Plant(
+        "a signed link whose query differs from the result's is taken for another file (history links distrusted)",
+        "batchgen/engine/history_links.py",
+        "x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)",
+        "x.path, x.query) == (y.scheme.lower(), y.netloc.lower(), y.path, y.query)",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_history_link_is_trusted_only_in_the_shape_of_the_one_that_matched_its_result"
+            ),
+        ),
+    ),
+    Plant(
+        "a finished row shown with no link after one with a link leaves the history standing in for dead records",
+        "batchgen/engine/history_links.py",
+        "            stood = self.stand_in\n            self._unlinked = True\n",
+        "            stood = self.stand_in\n            self._unlinked = self._linked is False\n",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_once_the_historys_rows_no_longer_stand_in_for_records_a_job_past_its_guard_gets_its_last_looks"
+            ),
+        ),
+    ),
+    Plant(
+        "the API's refusal of the key on the base URL's check is told as a URL that is not the API's",
+        "batchgen/engine/url_check.py",
+        "    except AuthError:\n        raise  # the API's own refusal of the key (its JSON): every call would be"
+        " refused\n",
+        "",
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_the_apis_own_refusal_of_the_key_on_the_check_stops_the_run_as_a_refused_key_not_as_a_wrong_url"
+            ),
+        ),
+    ),
+    Plant(
+        "the base URL's check names the base URL where it asked the history route",
+        "batchgen/engine/url_check.py",
+        'answered = f"GET {api.history_url} was',
+        'answered = f"GET {api.base_url} was',
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_jobs_left_at_a_url_still_not_the_api_are_named_and_the_rest_counted"
+            ),
+        ),
+    ),
+    Plant(
+        "the base URL's check says the job stays of unknown outcome as if something may have been made",
+        "batchgen/engine/url_check.py",
+        "        made=False,\n",
+        "        made=None,\n",
+        (
+            (
+                "tests/engine/test_audit_url_check.py::"
+                "test_jobs_left_at_a_url_still_not_the_api_are_named_and_the_rest_counted"
+            ),
+        ),
+    ),
+    Plant(
+        "a job kind not yet learned is taken for stalled past its published time once, not twice",
+        "batchgen/engine/stalls.py",
+        "published = 0.0 if learned else 2 * latency.prior(key)",
+        "published = 0.0 if learned else latency.prior(key)",
+        (
+            (
+                "tests/engine/test_stalls.py::"
+                "test_a_job_is_taken_for_stalled_past_three_times_the_slowest_finish_or_listing_seen"
+            ),
+        ),
+    ),
+    Plant(
+        "a watched job counts a finish of a job sent at the same moment as its own as one ahead of it",
+        "batchgen/engine/stalls.py",
+        "place = bisect.bisect_left(self._sent, sent)",
+        "place = bisect.bisect_right(self._sent, sent)",
+        (
+            (
+                "tests/engine/test_stalls.py::"
+                "test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent"
+            ),
+        ),
+    ),
+    Plant(
+        "a finish added after a later one keeps its own earlier time: the staircase falls, a watched job taken for"
+        " stalled too soon",
+        "batchgen/engine/stalls.py",
+        "at = max(at, self._at[-1]) if self._at else at",
+        "at = at",
+        (
+            (
+                "tests/engine/test_audit_stalls.py::"
+                "test_a_finish_told_after_a_later_one_is_dated_no_earlier_than_that_later_one"
+            ),
+        ),
+    ),
+    Plant(
+        "a job whose polls are refused is looked up in the history one answer later than retry.max_attempts",
+        "batchgen/engine/poller.py",
+        "elif job.poll_errors >= self.max_attempts:",
+        "elif job.poll_errors > self.max_attempts:",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_an_api_that_keeps_answering_badly_leaves_the_job_for_a_later_run_never_failed"
+            ),
+        ),
+    ),
+    Plant(
+        "a finished job whose result gives no output URL is failed, not looked for elsewhere (a paid video lost)",
+        "batchgen/engine/poller.py",
+        'await self.handover.look_elsewhere(job, "the API reported COMPLETED but gave no output URL")',
+        'await self.handover.fail(job, {"http": result.http, "detail": '
+        '"the API reported COMPLETED but gave no output URL"})',
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_completed_job_without_a_link_is_looked_up_in_the_history_never_failed"
+            ),
+        ),
+    ),
+    Plant(
+        "the balance a result reports is not noted (the run does not see credits run low)",
+        "batchgen/engine/poller.py",
+        "            self.control.note_balance(result.remaining_credits)\n",
+        "            pass\n",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_finished_job_is_recorded_with_its_result_and_handed_to_the_downloaders"
+            ),
+        ),
+    ),
+    Plant(
+        "a first poll held for the first sweep waits until the expiry guard, not half of it",
+        "batchgen/engine/poller.py",
+        "if now - job.submitted_at >= self.plan.guard / 2:",
+        "if now - job.submitted_at >= self.plan.guard:",
+        (
+            (
+                "tests/engine/test_poller_paths.py::"
+                "test_a_first_poll_waits_for_the_first_sweep_at_most_half_its_records_life"
+            ),
+        ),
+    ),
+    Plant(
+        "a job held behind a link comparison of its model is never polled again once the comparison answered",
+        "batchgen/engine/poller.py",
+        "                if held.state is JobState.SUBMITTED and held.result_due:\n                   "
+        " self.schedule(held, now)\n",
+        "                pass\n",
+        (
+            (
+                "tests/engine/test_poller_sweeps.py::"
+                "test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then_settle_from_their_rows"
+            ),
+        ),
+    ),
+    Plant(
+        "the warning that records live shorter than configured names the guard as the age they were found gone at",
+        "batchgen/engine/poller.py",
+        "                request_id,\n                age,\n                self.plan.guard,\n",
+        "                request_id,\n                self.plan.guard,\n                age,\n",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says_so_once"
+            ),
+        ),
+    ),
+    Plant(
+        "troubles on a finished job's result calls are forgotten at each answer: its result is never looked for"
+        " elsewhere",
+        "batchgen/engine/poller.py",
+        "        if job.done_age is None:  # once it is known done, only its result counts: troubles there add up\n "
+        "           job.poll_errors = 0\n",
+        "        job.poll_errors = 0\n",
+        (
+            (
+                "tests/engine/test_audit_poller.py::"
+                "test_troubles_on_a_finished_jobs_result_add_up_though_its_status_polls_answer_and_its_row_gives_the_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a status poll that finds the job FAILED is handed over without the API's error message",
+        "batchgen/engine/poller.py",
+        'await self.handover.fail(job, {"http": status.http, "detail": status.error or "FAILED without a message"})',
+        'await self.handover.fail(job, {"http": status.http, "detail": "FAILED without a message"})',
+        ("tests/engine/test_poller_units.py::test_a_failed_job_is_failed_with_the_apis_reason_and_frees_its_slot",),
+    ),
+    Plant(
+        "a watched job behind one still polled is dated from its own submit, not held while that one runs",
+        "batchgen/engine/poller.py",
+        "            if other.done_age is None:\n                return made, self.clock.now()\n",
+        "            if other.done_age is None:\n                continue\n",
+        (
+            (
+                "tests/engine/test_poller_units.py::"
+                "test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through"
+            ),
+        ),
+    ),
+    Plant(
+        "a history no sweep can use leaves the first polls held for the first sweep waiting for it",
+        "batchgen/engine/poller.py",
+        "            if not self.sweeper.sweeping:  # the history cannot be used",
+        "            if self.sweeper.sweeping:  # the history cannot be used",
+        (
+            (
+                "tests/engine/test_poller_sweeps.py::"
+                "test_first_polls_held_for_the_first_sweep_go_at_once_when_sweeps_are_switched_off"
+            ),
+        ),
+    ),
+    Plant(
+        "a 404 moments after a submit (a record not yet written) is taken for records that die sooner than configured",
+        "batchgen/engine/poller.py",
+        "if age < 2 * self.min_interval_s or not self.plan.records_expire_by(age):",
+        "if not self.plan.records_expire_by(age):",
+        ("tests/engine/test_poller_units.py::test_a_record_gone_right_after_its_submit_says_nothing_of_expiry",),
+    ),
+    Plant(
+        "a job shown finished by a sweep, its API answering badly, is fetched from its row at no cost reported",
+        "batchgen/engine/poller.py",
+        "                url, cost = job.swept\n                self.untrack(job)\n                await"
+        " self.handover.to_downloads(job, url, None, cost, from_history=True)",
+        "                url, cost = job.swept\n                self.untrack(job)\n                await"
+        " self.handover.to_downloads(job, url, None, None, from_history=True)",
+        (
+            (
+                "tests/engine/test_poller_sweeps.py::"
+                "test_jobs_a_sweep_shows_finished_together_wait_for_one_comparison_then_settle_from_their_rows"
+            ),
+        ),
+    ),
+    Plant(
+        "a finished job's life-cap entry is kept: it is counted in flight for the rest of the run",
+        "batchgen/engine/schedule.py",
+        "            self.life.forget(job.request_id)\n",
+        "",
+        (
+            (
+                "tests/engine/test_audit_schedule.py::"
+                "test_a_job_failed_at_its_poll_is_no_longer_counted_in_flight_by_the_life_cap"
+            ),
+        ),
+    ),
+    Plant(
+        "one more scout than SCOUTS carries the safety-net polls of a kind not learned",
+        "batchgen/engine/schedule.py",
+        "if turn is None and len(scouts) < SCOUTS:",
+        "if turn is None and len(scouts) <= SCOUTS:",
+        ("tests/engine/test_schedule_edges.py::test_a_scout_keeps_its_safety_net_polls_after_its_first_one",),
+    ),
+    Plant(
+        "the poll turn gap is the budget's rate inverted (limit over window)",
+        "batchgen/engine/schedule.py",
+        "return budget.window / (share * budget.limit)",
+        "return budget.limit / (share * budget.window)",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_a_poll_due_just_before_its_expiry_guard_waits_for_a_turn_no_later_than_the_guard"
+            ),
+        ),
+    ),
+    Plant(
+        "the jobs that share the poll budget are counted as those not yet old enough to be done",
+        "batchgen/engine/schedule.py",
+        "count += now - job.submitted_at >= earliest[key]",
+        "count += now - job.submitted_at < earliest[key]",
+        (
+            (
+                "tests/engine/test_schedule_edges.py::"
+                "test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls"
+            ),
+        ),
+    ),
+    Plant(
+        "a sweep's FAILED row with a link is settled from that link as if COMPLETED",
+        "batchgen/engine/schedule.py",
+        'if row is not None and row.status == "COMPLETED" and row.generation_url:',
+        "if row is not None and row.generation_url:",
+        ("tests/engine/test_schedule_edges.py::test_a_failed_row_never_hands_the_poller_a_link_to_download",),
+    ),
+    Plant(
+        "the last job in flight is still left to the sweeps once polls bring results",
+        "batchgen/engine/schedule.py",
+        "                self._replan(None)  # the last job: polled, not swept\n",
+        "                pass\n",
+        ("tests/engine/test_sweeper.py::test_the_last_job_in_flight_is_polled_not_swept_once_polls_bring_results",),
+    ),
+    Plant(
+        "the jobs whose records died ahead are not taken from the room: the cap overfills the account's queue",
+        "batchgen/engine/life_cap.py",
+        "cap = max(0, min(allowed, cap) - queued)",
+        "cap = max(0, min(allowed, cap))",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished"
+            ),
+        ),
+    ),
+    Plant(
+        "the target is not held below nine tenths of the guard: slow jobs alone let the cap aim past the record's life",
+        "batchgen/engine/life_cap.py",
+        "return min(MOST_SHARE * guard, max(SAFE_SHARE * guard, self._alone() or 0.0))",
+        "return max(SAFE_SHARE * guard, self._alone() or 0.0)",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_the_target_is_half_the_guard_or_room_for_long_jobs_below_nine_tenths_of_it"
+            ),
+        ),
+    ),
+    Plant(
+        "the jobs ahead of a request leave itself out",
+        "batchgen/engine/life_cap.py",
+        "return sum(1 for sent, left, _ in sends if sent <= at and",
+        "return sum(1 for sent, left, _ in sends if sent < at and",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_an_earlier_runs_jobs_count_with_their_places_from_the_ledger_and_its_dead_records_as_ahead"
+            ),
+        ),
+    ),
+    Plant(
+        "a dead record's job is not taken for a wait seen: the cap does not bind after a record dies",
+        "batchgen/engine/life_cap.py",
+        "self._ghosts.append((*sent, self.clock.now(), True))",
+        "self._ghosts.append((*sent, self.clock.now(), False))",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished"
+            ),
+        ),
+    ),
+    Plant(
+        "a job sent while dead records' jobs wait ahead is counted with only this run's jobs in flight ahead",
+        "batchgen/engine/life_cap.py",
+        "self._sent.setdefault(request_id, (sent_at, ours + self._queued(sent_at)))",
+        "self._sent.setdefault(request_id, (sent_at, ours))",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished"
+            ),
+        ),
+    ),
+    Plant(
+        "the cap's warning swaps the cap and limits.concurrency",
+        "batchgen/engine/life_cap.py",
+        "self._why(works), cap, concurrency, target, self.plan.expiry,",
+        "self._why(works), concurrency, cap, target, self.plan.expiry,",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_a_job_whose_record_died_holds_its_place_ahead_until_it_would_have_finished"
+            ),
+        ),
+    ),
+    Plant(
+        "a lost submit's job counts ahead of it only the jobs sent strictly before it",
+        "batchgen/engine/life_cap.py",
+        "ahead = 1 + sum(1 for at, _ in self._sent.values() if at <= sent_at)",
+        "ahead = 1 + sum(1 for at, _ in self._sent.values() if at < sent_at)",
+        (
+            (
+                "tests/engine/test_audit_life_cap.py::"
+                "test_a_lost_submit_sent_in_the_same_moment_as_jobs_of_ours_waits_behind_them_all"
+            ),
+        ),
+    ),
+    Plant(
+        "the jobs that waited for none include those that took longer than one and a half times the fastest",
+        "batchgen/engine/life_cap.py",
+        "return max((ahead for _, took, ahead in self._recent if took <= alone), default=0)",
+        "return max((ahead for _, took, ahead in self._recent), default=0)",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behind_a_whole_job"
+            ),
+        ),
+    ),
+    Plant(
+        "a wait is looked for in the job sent last, not the one in flight the longest",
+        "batchgen/engine/life_cap.py",
+        "oldest = next(iter(self._sent.values()), (now, 0))[0]",
+        "oldest = next(reversed(self._sent.values()), (now, 0))[0]",
+        (
+            (
+                "tests/engine/test_audit_life_cap.py::"
+                "test_before_any_finish_the_job_in_flight_longest_shows_the_wait_though_jobs_sent_since_are_young"
+            ),
+        ),
+    ),
+    Plant(
+        "a job found done in the history at its first look teaches the latency model a time it may never have taken",
+        "batchgen/engine/poller.py",
+        "elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or"
+        " job.record_gone):",
+        "elif isinstance(found, Found):",
+        (
+            (
+                "tests/engine/test_audit_poller.py::"
+                "test_a_job_found_done_in_the_history_once_its_record_died_teaches_no_finish_time_it_may_never_have_taken"
+            ),
+        ),
+    ),
+    Plant(
+        "a poll waiting for its turn is put a whole gap after now, not at the next turn",
+        "batchgen/engine/schedule.py",
+        "at = self._next_turn if now < self._next_turn else now + self.turn_gap()",
+        "at = now + self.turn_gap()",
+        (
+            (
+                "tests/engine/test_audit_schedule.py::"
+                "test_a_poll_due_between_two_turns_goes_at_the_next_turn_not_a_whole_gap_after_it_came_due"
+            ),
+        ),
+    ),
+    Plant(
+        "a history that has not answered yet is taken to stand in for records: the cap is off from the start",
+        "batchgen/engine/life_cap.py",
+        "        if works:\n            return concurrency\n",
+        "        if works is not False:\n            return concurrency\n",
+        (
+            (
+                "tests/engine/test_life_cap.py::"
+                "test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answered_yet"
+            ),
+        ),
+    ),
 )
 
 
