@@ -1,0 +1,188 @@
+"""Review of the gateway's silence (commit 64637b2): faults found in how submits wait while the API is silent, each a
+failing test (xfail, strict) against the real submit stage and gateway on a fake clock, or the simulator."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from batchgen.api.gateway import retry_unsent
+from batchgen.api.ratelimit import Priority
+from batchgen.clock import FakeClock
+from batchgen.config import ApiSettings, RetrySettings, Settings
+from batchgen.errors import AmbiguousSubmit, ApiUnreachable, GatewayRefusal, NetworkError, ServerError
+from batchgen.jobs import JobState, StopReason
+from tests.engine.doubles import ScriptedApi, kit, pending, submitter
+
+
+def refused() -> NetworkError:
+    return NetworkError("connection refused", reached_server=False)
+
+
+async def still_silent() -> None:
+    raise ServerError("HTTP 503", status=503)
+
+
+def waiting_after_two_refusals():
+    """A submit refused twice at connect (surely never sent: retried, each attempt writing its 'submitting' line):
+    the API is silent, so the third attempt is granted and not sent; it waits in ``_until_heard``."""
+    job = pending()
+    k = kit(ScriptedApi(submits=[refused(), refused(), "r1"]), [job])
+    k.gateway.probe = still_silent
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    return job, k, stage, tracked
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a signal while a submit waits for a silent API to answer drops the job (book.drop) and leaves its "
+    "'submitting' line: the next run must look up a submit that surely made nothing (with no history it never can)",
+)
+async def test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_not_submitting():
+    job, k, stage, tracked = waiting_after_two_refusals()
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await k.clock.sleep(6.0)
+        assert len(k.api.posted) == 2 and not k.gateway.heard  # the third attempt waits, unsent
+        assert job.state is JobState.SUBMITTING
+        k.control.request_stop(StopReason.INTERRUPTED)
+        k.report.stop_detail = "interrupted (SIGINT)"
+        k.book.wake()  # (the run's on_stop does)
+    assert len(k.api.posted) == 2 and tracked.sent == [] and k.book.in_flight == 0
+    # as a signal while it waited for the budget leaves it (the _Withdrawn path): nothing was made, pending again
+    assert job.state is JobState.PENDING, k.ledger.events()
+    assert k.ledger.events()[-1] == "submit_postponed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a run that ends (cancelled: another call's exit 6, an abort) while a submit waits for a silent API writes "
+    "nothing: the job stays 'submitting' though its attempts surely made nothing (on_abandon runs only inside "
+    "gateway.call; _until_heard is outside it)",
+)
+async def test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pending():
+    job, k, stage, _ = waiting_after_two_refusals()
+    k.report.stop_detail = "the API could not be reached"
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(stage.submit, job)
+        await k.clock.sleep(6.0)
+        assert len(k.api.posted) == 2 and job.state is JobState.SUBMITTING
+        tg.cancel_scope.cancel()
+    # before this change the same run, waiting to retry inside gateway.call, wrote 'submit_postponed' (on_abandon)
+    assert k.ledger.events()[-1] == "submit_postponed" and job.state is JobState.PENDING, k.ledger.events()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with nothing else in flight the reachability bound is met only at the next ask, whose gap grows to "
+    "retry.backoff_max_s: here exit 6 comes at 23 s of silence, not 20; with the defaults (300 s, 1..120 s) at "
+    "~367 s, not 300",
+)
+async def test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound():
+    job = pending()
+    settings = Settings(
+        api=ApiSettings(unreachable_after_s=20.0), retry=RetrySettings(backoff_initial_s=1.0, backoff_max_s=8.0)
+    )
+    k = kit(ScriptedApi(submits=[refused(), refused(), "r1"]), [job], settings=settings)
+    k.gateway.unreachable_after_s = 20.0
+    k.gateway.probe = still_silent
+    stage, _ = submitter(k)
+    k.book.take(job)
+    ended: list[float] = []
+    async with k.clock.autojump():
+        with pytest.raises(ApiUnreachable):
+            await stage.submit(job)
+        ended.append(k.clock.now())  # (the clock moves only once every task waits)
+    assert len(k.api.posted) == 2
+    # a retried call waits at most until the bound (Gateway._wait_cap); the asks are not held to it
+    assert ended[0] <= 20.0 + 1.0, ended
+
+
+class CreditsRefused(ScriptedApi):
+    """An API whose credits route a gateway in front of it refuses (an HTML 403 once the API had spoken): every
+    other route answers."""
+
+    async def credits(self):  # type: ignore[override]
+        raise GatewayRefusal(
+            "GET /v1/get-user-credits was answered HTTP 403 with an HTML page", status=403, answer="an HTML page"
+        )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the only ask is the credits route: where something in front of the API refuses that route (a "
+    "GatewayRefusal, counted as no answer) and nothing else is in flight, the silence can only end at "
+    "api.unreachable_after_s: exit 6 with the submit never sent, though the API answers it",
+)
+async def test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused():
+    # Two connects refused (a network blip: surely unsent), then the API answers every route but the credits one.
+    # Before this change the submit's own retry went out and was answered.
+    job = pending()
+    settings = Settings(
+        api=ApiSettings(unreachable_after_s=20.0), retry=RetrySettings(backoff_initial_s=1.0, backoff_max_s=8.0)
+    )
+    k = kit(CreditsRefused(submits=[refused(), refused(), "r1"]), [job], settings=settings)
+    k.gateway.unreachable_after_s = 20.0
+    k.gateway.probe = k.api.credits  # as Run wires it
+    stage, tracked = submitter(k)
+    k.book.take(job)
+    async with k.clock.autojump():
+        await stage.submit(job)  # raises ApiUnreachable at 23 s
+    assert job.request_id == "r1" and [t.request_id for t in tracked.sent] == ["r1"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ApiUnreachable raised inside gateway.call reaches Attempt.__exit__, whose hook (_verdict -> "
+    "_check_reached) takes it for an answer: _heard_now() sets silence to 0 (heard) and last_reached to now, "
+    "as if the API had spoken",
+)
+async def test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent():
+    from tests.api.test_gateway_silence import attempt, failing, gateway
+
+    clock = FakeClock()
+    gw = gateway(clock, probe=failing(lambda: NetworkError("connection refused", reached_server=False)), bound=20.0)
+    await attempt(
+        gw, Priority.SUBMIT, failing(lambda: AmbiguousSubmit("no answer", status=None)), retry_on=retry_unsent
+    )
+    clock.advance(25.0)
+    with pytest.raises(ApiUnreachable):
+        await gw.ask()
+    assert not gw.heard and gw.last_reached == 0.0, (gw.heard, gw.last_reached)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when the ask past the bound raises ApiUnreachable, the gateway reads as heard (above) until the run's stop "
+    "is set; the holder first writes its job's 'submit_postponed', and meanwhile a submit waiting on the _asking lock "
+    "takes it, finds the API 'heard' and is let through to stamp (its 'submitting' line written: into the outage, "
+    "stopped only if the stop lands before its POST)",
+)
+async def test_past_the_bound_no_submit_waiting_to_ask_is_let_through():
+    jobs = [pending("a"), pending("b"), pending("c")]
+    settings = Settings(
+        api=ApiSettings(unreachable_after_s=20.0), retry=RetrySettings(backoff_initial_s=1.0, backoff_max_s=8.0)
+    )
+    k = kit(ScriptedApi(submits=[refused(), refused()]), jobs, settings=settings)
+    k.gateway.unreachable_after_s = 20.0
+    k.gateway.probe = still_silent
+    written = k.ledger.append
+
+    async def durable_append(*args, **fields):  # as the real ledger's: durable once a thread's fsync is done
+        await anyio.lowlevel.checkpoint()
+        return await written(*args, **fields)
+
+    k.ledger.append = durable_append  # type: ignore[method-assign]
+    stage, _ = submitter(k)
+    for job in jobs:
+        k.book.take(job)
+    async with k.clock.autojump(), anyio.create_task_group() as tg:
+        tg.start_soon(k.control.guard, lambda: stage.submit(jobs[0]))
+        await k.clock.sleep(6.0)  # a's two attempts refused at connect: a asks, holding the lock, its job 'submitting'
+        assert jobs[0].state is JobState.SUBMITTING and not k.gateway.heard
+        for job in jobs[1:]:  # b and c are granted, not sent, and wait for a's ask
+            tg.start_soon(k.control.guard, lambda job=job: stage.submit(job))
+    assert isinstance(k.report.fatal, ApiUnreachable)
+    assert len(k.api.posted) == 2
+    assert k.ledger.events("b") in ([], ["deferred"]) and k.ledger.events("c") in ([], ["deferred"]), k.ledger.lines
