@@ -171,7 +171,7 @@ PLANTS = (
         "batchgen/engine/submitter.py",
         "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
         "                raise _Withdrawn\n"
-        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
         "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
@@ -179,7 +179,7 @@ PLANTS = (
         "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
         "            if False:\n"
         "                raise _Withdrawn\n"
-        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
         "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
@@ -12153,7 +12153,7 @@ PLANTS = (
     Plant(
         "a submit granted while the API is silent is sent into the outage",
         "batchgen/engine/submitter.py",
-        "            if not self.gateway.heard:  # the API has been silent since (an outage): not into it\n"
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
         "                raise _Unheard\n            if self._held_back(job):",
         "            if self._held_back(job):",
         ("tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",),
@@ -13584,6 +13584,49 @@ PLANTS = (
                 "tests/engine/test_life_cap.py::"
                 "test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answered_yet"
             ),
+        ),
+    ),
+    Plant(
+        "the ApiUnreachable that ends a silence is taken for an answer: the API reads as heard, a submit goes into it",
+        "batchgen/api/gateway.py",
+        "False if exc in unsent or isinstance(exc, ApiUnreachable) else",
+        "False if exc in unsent else",
+        ("tests/api/test_review_silence.py::test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent",),
+    ),
+    Plant(
+        "with nothing else in flight a silent API ends the run at the ask after the bound, minutes late",
+        "batchgen/api/gateway.py",
+        "        return min(self.silent_at + wait, self.last_reached + self.unreachable_after_s)",
+        "        return self.silent_at + wait",
+        (
+            "tests/api/test_review_silence.py::test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound",
+        ),
+    ),
+    Plant(
+        "a probe route refused in front of the API leaves the silence to end only at the bound (exit 6, nothing sent)",
+        "batchgen/api/gateway.py",
+        "            self.one_through = True",
+        "            pass",
+        (
+            "tests/api/test_review_silence.py::test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused",
+        ),
+    ),
+    Plant(
+        "a signal while a submit waits out a silence leaves its 'submitting' line (the next run must look it up)",
+        "batchgen/engine/submitter.py",
+        "            if not self.control.stopping:\n                return True  # sent now the API answers\n",
+        "            return True\n",
+        (
+            "tests/api/test_review_silence.py::test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_not_submitting",
+        ),
+    ),
+    Plant(
+        "a run cancelled while a submit waits out a silence leaves its 'submitting' line",
+        "batchgen/engine/submitter.py",
+        "                await _durably(self._postponed(job, when))\n                raise\n",
+        "                raise\n",
+        (
+            "tests/api/test_review_silence.py::test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pending",
         ),
     ),
 )

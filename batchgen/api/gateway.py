@@ -36,7 +36,8 @@ When retries run out, the last error propagates unchanged.
   into an outage is a submit of unknown outcome, looked up before it is ever sent again and, with no request
   history, never settled.  Any answer ends the silence (a poll's, a sweep's); where none comes,
   :meth:`Gateway.ask` asks the API with one call that pays for nothing (``probe``: the credit balance), a
-  backoff's ceiling after the last unanswered call, longer after each ask unanswered.
+  backoff's ceiling after the last unanswered call, longer after each ask unanswered, and at the reachability
+  bound at the latest; where something in front of the API refuses that call's route, one submit asks.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ class Gateway:
         self.silent_at = -math.inf  # when the latest unanswered call ended (run clock)
         self.silent_error = ""  # ... and what it got
         self.asked = 0  # asks (:meth:`ask`) unanswered in this silence
+        self.one_through = False  # a submit may go as the ask: the probe's route is refused in front of the API
         self._noted: Exception | None = None  # the unanswered call's error counted last
 
     @property
@@ -116,12 +118,21 @@ class Gateway:
         answer, a refusal by something in front of it)."""
         return self.probe is None or self.silence < SILENT_AFTER
 
+    def may_send(self) -> bool:
+        """Whether a submit may be sent now: the API was heard, or this is the one submit let go as the ask
+        (where the probe's own route is refused by something in front of the API, only a submit can ask)."""
+        if self.heard:
+            return True
+        through, self.one_through = self.one_through, False
+        return through
+
     def ask_at(self) -> float:
         """When the API is next to be asked (:meth:`ask`) whether it answers, while it is silent: a backoff's
-        ceiling after the latest unanswered call, doubling with each ask unanswered (run clock)."""
+        ceiling after the latest unanswered call, doubling with each ask unanswered, and at the reachability
+        bound at the latest (run clock)."""
         settings = self.policy.settings
         wait = min(settings.backoff_max_s, settings.backoff_initial_s * 2.0 ** min(self.asked, 64))
-        return self.silent_at + wait
+        return min(self.silent_at + wait, self.last_reached + self.unreachable_after_s)
 
     async def ask(self) -> None:
         """Ask the API whether it answers, with one call of ``probe`` (not retried).  An answer of any kind
@@ -133,6 +144,8 @@ class Gateway:
             await self.call(Priority.RESULT, self.probe, retry_on=_never)
         except ApiUnreachable:
             raise
+        except GatewayRefusal:  # that route is refused in front of the API, whether it is up or not: one submit asks
+            self.one_through = True
         except Exception:  # (answered or not, the call has noted which)
             pass
         if not self.heard:
@@ -194,7 +207,7 @@ class Gateway:
         unsent: list[BaseException] = []  # what before() raised: no request went, nothing answered
         attempts = self.policy.attempts(
             self.clock,
-            on=lambda exc: False if exc in unsent else self._verdict(exc, retry_on),
+            on=lambda exc: False if exc in unsent or isinstance(exc, ApiUnreachable) else self._verdict(exc, retry_on),
             wait_cap=self._wait_cap,
         )
         between = True  # not sending: waiting for the budget, or to retry (a cancel here abandons)

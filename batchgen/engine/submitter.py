@@ -384,7 +384,7 @@ class Submitter:
         async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            if not self.gateway.heard:  # the API has been silent since (an outage): not into it
+            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it
                 raise _Unheard
             if self._held_back(job):  # the room it was handed over in has shrunk since: not yet
                 raise _Held
@@ -415,21 +415,24 @@ class Submitter:
                 recheck=self.life.recheck_in,
             )  # fmt: skip
             return True  # its turn now (or, stopped meanwhile, it is deferred as any job not sent)
-        except _Unheard:
+        except _Unheard:  # nothing this job sent was received (a submit is sent again only when it surely was not)
             try:
                 await self._until_heard()
-            except ApiUnreachable as exc:  # run-wide; nothing this job sent was received (a retried submit was not)
+            except ApiUnreachable as exc:  # run-wide
                 if job.state is JobState.SUBMITTING:
                     await _durably(
                         book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)})
                     )
                 raise
-            return True  # sent now the API answers (or, stopped meanwhile, deferred as any job not sent)
-        except _Withdrawn:
-            if self.report.stop_reason == StopReason.INTERRUPTED:
+            except anyio.get_cancelled_exc_class():  # the run ends
                 await _durably(self._postponed(job, when))
-            else:
-                await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
+                raise
+            if not self.control.stopping:
+                return True  # sent now the API answers
+            await self._withdrawn(job, when)
+            return False
+        except _Withdrawn:
+            await self._withdrawn(job, when)
             return False
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
@@ -493,14 +496,14 @@ class Submitter:
         bound still holds: past ``api.unreachable_after_s`` of silence the ask raises ApiUnreachable (exit 6)."""
         gateway, control = self.gateway, self.control
         async with self._asking:
-            if gateway.heard or control.stopping:
+            if gateway.heard or gateway.one_through or control.stopping:
                 return
             log.warning(
                 "the API is not answering (%s): no submit is sent until it answers again (one sent now could make a "
                 "job it cannot say it made); asking it with a call that pays for nothing",
                 gateway.silent_error,
             )
-            while not (gateway.heard or control.stopping):
+            while not (gateway.heard or gateway.one_through or control.stopping):
                 if self.clock.now() < gateway.ask_at():
                     await self.book.until(
                         lambda: gateway.heard or control.stopping or self.clock.now() >= gateway.ask_at(),
@@ -563,6 +566,14 @@ class Submitter:
         """The run ended between attempts of this submit: if none can have created a job, it is pending again."""
         if last is None or isinstance(last, RateLimited) or retry_unsent(last):
             await self._postponed(job, when)
+
+    async def _withdrawn(self, job: TrackedJob, when: dict[str, float]) -> None:
+        """The run stopped submitting while this submit waited, nothing of it sent that could make a job: pending
+        again after a signal, else (a credit stop, the spend cap) deferred."""
+        if self.report.stop_reason == StopReason.INTERRUPTED:
+            await _durably(self._postponed(job, when))
+        else:
+            await _durably(self.book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
 
     async def _postponed(self, job: TrackedJob, when: dict[str, float]) -> None:
         """A submit stopped with nothing sent: pending again.  Before any 'submitting' line of it (``when``

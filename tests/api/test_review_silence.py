@@ -34,11 +34,6 @@ def waiting_after_two_refusals():
     return job, k, stage, tracked
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a signal while a submit waits for a silent API to answer drops the job (book.drop) and leaves its "
-    "'submitting' line: the next run must look up a submit that surely made nothing (with no history it never can)",
-)
 async def test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_not_submitting():
     job, k, stage, tracked = waiting_after_two_refusals()
     async with k.clock.autojump(), anyio.create_task_group() as tg:
@@ -55,12 +50,6 @@ async def test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_n
     assert k.ledger.events()[-1] == "submit_postponed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a run that ends (cancelled: another call's exit 6, an abort) while a submit waits for a silent API writes "
-    "nothing: the job stays 'submitting' though its attempts surely made nothing (on_abandon runs only inside "
-    "gateway.call; _until_heard is outside it)",
-)
 async def test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pending():
     job, k, stage, _ = waiting_after_two_refusals()
     k.report.stop_detail = "the API could not be reached"
@@ -73,12 +62,6 @@ async def test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pe
     assert k.ledger.events()[-1] == "submit_postponed" and job.state is JobState.PENDING, k.ledger.events()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with nothing else in flight the reachability bound is met only at the next ask, whose gap grows to "
-    "retry.backoff_max_s: here exit 6 comes at 23 s of silence, not 20; with the defaults (300 s, 1..120 s) at "
-    "~367 s, not 300",
-)
 async def test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound():
     job = pending()
     settings = Settings(
@@ -103,18 +86,12 @@ class CreditsRefused(ScriptedApi):
     """An API whose credits route a gateway in front of it refuses (an HTML 403 once the API had spoken): every
     other route answers."""
 
-    async def credits(self):  # type: ignore[override]
+    async def credits(self):
         raise GatewayRefusal(
             "GET /v1/get-user-credits was answered HTTP 403 with an HTML page", status=403, answer="an HTML page"
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the only ask is the credits route: where something in front of the API refuses that route (a "
-    "GatewayRefusal, counted as no answer) and nothing else is in flight, the silence can only end at "
-    "api.unreachable_after_s: exit 6 with the submit never sent, though the API answers it",
-)
 async def test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused():
     # Two connects refused (a network blip: surely unsent), then the API answers every route but the credits one.
     # Before this change the submit's own retry went out and was answered.
@@ -132,12 +109,6 @@ async def test_a_silence_ends_when_the_api_answers_again_though_its_credits_rout
     assert job.request_id == "r1" and [t.request_id for t in tracked.sent] == ["r1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ApiUnreachable raised inside gateway.call reaches Attempt.__exit__, whose hook (_verdict -> "
-    "_check_reached) takes it for an answer: _heard_now() sets silence to 0 (heard) and last_reached to now, "
-    "as if the API had spoken",
-)
 async def test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent():
     from tests.api.test_gateway_silence import attempt, failing, gateway
 
@@ -152,13 +123,6 @@ async def test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent():
     assert not gw.heard and gw.last_reached == 0.0, (gw.heard, gw.last_reached)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when the ask past the bound raises ApiUnreachable, the gateway reads as heard (above) until the run's stop "
-    "is set; the holder first writes its job's 'submit_postponed', and meanwhile a submit waiting on the _asking lock "
-    "takes it, finds the API 'heard' and is let through to stamp (its 'submitting' line written: into the outage, "
-    "stopped only if the stop lands before its POST)",
-)
 async def test_past_the_bound_no_submit_waiting_to_ask_is_let_through():
     jobs = [pending("a"), pending("b"), pending("c")]
     settings = Settings(
