@@ -13614,7 +13614,7 @@ PLANTS = (
     Plant(
         "a signal while a submit waits out a silence leaves its 'submitting' line (the next run must look it up)",
         "batchgen/engine/submitter.py",
-        "            if not self.control.stopping:\n                return True  # sent now the API answers\n",
+        "            if not self.control.stopping:\n                return True  # its turn now\n",
         "            return True\n",
         (
             "tests/api/test_review_silence.py::test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_not_submitting",

@@ -409,15 +409,16 @@ class Submitter:
                     )
             finally:
                 self._answered(job)
-        except _Held:
-            await book.until(
-                lambda: self.control.stopping or not self._held_back(job), clock=self.clock,
-                recheck=self.life.recheck_in,
-            )  # fmt: skip
-            return True  # its turn now (or, stopped meanwhile, it is deferred as any job not sent)
-        except _Unheard:  # nothing this job sent was received (a submit is sent again only when it surely was not)
+        except (_Held, _Unheard) as held:  # granted, not sent: nothing this job sent was received (a submit is
+            # sent again only when it surely was not), and it waits for its turn, or for the API to answer again
             try:
-                await self._until_heard()
+                if isinstance(held, _Unheard):
+                    await self._until_heard()
+                else:
+                    await book.until(
+                        lambda: self.control.stopping or not self._held_back(job), clock=self.clock,
+                        recheck=self.life.recheck_in,
+                    )  # fmt: skip
             except ApiUnreachable as exc:  # run-wide
                 if job.state is JobState.SUBMITTING:
                     await _durably(
@@ -428,7 +429,7 @@ class Submitter:
                 await _durably(self._postponed(job, when))
                 raise
             if not self.control.stopping:
-                return True  # sent now the API answers
+                return True  # its turn now
             await self._withdrawn(job, when)
             return False
         except _Withdrawn:
