@@ -12112,8 +12112,8 @@ PLANTS = (
     Plant(
         "a submit of unknown outcome in an outage counts as one unanswered call: the next submit goes into it too",
         "batchgen/api/gateway.py",
-        "            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1",
-        "            self.silence += 1",
+        "        self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1",
+        "        self.silence += 1",
         (
             "tests/api/test_gateway_silence.py",
             "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
@@ -12139,15 +12139,15 @@ PLANTS = (
     Plant(
         "an unanswered call judged twice (by the bound, then the hook) counts twice: one 503 holds submits back",
         "batchgen/api/gateway.py",
-        "        if exc is not self._noted:",
-        "        if True:",
+        "                                continue\n                            judged.append(exc)\n",
+        "                                continue\n",
         ("tests/api/test_gateway_silence.py",),
     ),
     Plant(
         "what a call's before() raised (nothing sent) is taken for an answer from the API",
         "batchgen/api/gateway.py",
-        "                            unsent.append(exc)\n",
-        "",
+        "                            judged.append(exc)\n                            raise\n",
+        "                            raise\n",
         ("tests/api/test_gateway_silence.py",),
     ),
     Plant(
@@ -13589,8 +13589,8 @@ PLANTS = (
     Plant(
         "the ApiUnreachable that ends a silence is taken for an answer: the API reads as heard, a submit goes into it",
         "batchgen/api/gateway.py",
-        "False if exc in unsent or isinstance(exc, ApiUnreachable) else",
-        "False if exc in unsent else",
+        "False if exc in judged or isinstance(exc, ApiUnreachable) else",
+        "False if exc in judged else",
         ("tests/api/test_review_silence.py::test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent",),
     ),
     Plant(

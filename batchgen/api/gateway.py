@@ -70,7 +70,8 @@ def retry_unsent(exc: Exception) -> Verdict:
     return isinstance(exc, NetworkError) and not exc.reached_server
 
 
-def _never(exc: Exception) -> Verdict:
+def retry_never(exc: Exception) -> Verdict:
+    """A call that is not to be sent again, whatever it got."""
     return False
 
 
@@ -110,7 +111,6 @@ class Gateway:
         self.silent_error = ""  # ... and what it got
         self.asked = 0  # asks (:meth:`ask`) unanswered in this silence
         self.one_through = False  # a submit may go as the ask: the probe's route is refused in front of the API
-        self._noted: Exception | None = None  # the unanswered call's error counted last
 
     @property
     def heard(self) -> bool:
@@ -141,7 +141,7 @@ class Gateway:
         if self.probe is None:
             return
         try:
-            await self.call(Priority.RESULT, self.probe, retry_on=_never)
+            await self.call(Priority.RESULT, self.probe, retry_on=retry_never)
         except ApiUnreachable:
             raise
         except GatewayRefusal:  # that route is refused in front of the API, whether it is up or not: one submit asks
@@ -160,10 +160,8 @@ class Gateway:
         if not _unanswered(exc):
             self._heard_now()
             return
-        if exc is not self._noted:  # (an error may be judged twice: by the bound, then by the hook)
-            self._noted = exc
-            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
-            self.silent_at, self.silent_error = self.clock.now(), str(exc)
+        self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
+        self.silent_at, self.silent_error = self.clock.now(), str(exc)
         silent = self.clock.now() - self.last_reached
         if silent >= self.unreachable_after_s:
             raise ApiUnreachable(
@@ -204,10 +202,12 @@ class Gateway:
         sent yet, else the error of the last attempt.
         """
         started = self.clock.now()
-        unsent: list[BaseException] = []  # what before() raised: no request went, nothing answered
+        # errors the hook does not judge: what before() raised (no request went, nothing answered), and those
+        # judged already (no answer since the call began), and ApiUnreachable (the run's end, not an answer)
+        judged: list[BaseException] = []
         attempts = self.policy.attempts(
             self.clock,
-            on=lambda exc: False if exc in unsent or isinstance(exc, ApiUnreachable) else self._verdict(exc, retry_on),
+            on=lambda exc: False if exc in judged or isinstance(exc, ApiUnreachable) else self._verdict(exc, retry_on),
             wait_cap=self._wait_cap,
         )
         between = True  # not sending: waiting for the budget, or to retry (a cancel here abandons)
@@ -220,7 +220,7 @@ class Gateway:
                             await before()
                         except BaseException as exc:
                             self.budget.give_back(granted)  # nothing was sent
-                            unsent.append(exc)
+                            judged.append(exc)
                             raise
                     self.requests += 1
                     between = False
@@ -248,6 +248,7 @@ class Gateway:
                             if verdict is not False:
                                 attempts.again_later(exc, verdict, cap=self._wait_cap(exc))
                                 continue
+                            judged.append(exc)
                         raise  # the hook (_verdict) decides
                     except BaseException:
                         self.budget.release()

@@ -46,7 +46,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ..api.answers import UNFINISHED_STATES, Result, server_latency
 from ..api.client import ApiClient
-from ..api.gateway import Gateway
+from ..api.gateway import Gateway, retry_never
 from ..api.ratelimit import Priority
 from ..clock import Clock
 from ..errors import (
@@ -269,7 +269,7 @@ class Poller(PollSchedule):
                     Priority.POLL,
                     lambda: self.api.result(rid),
                     urgent_at=urgent_at,
-                    retry_on=_never,
+                    retry_on=retry_never,
                     before=lambda: self.granted(job),
                 )
             except GatewayRefusal:  # something in front of the API refused it: the endpoint told nothing
@@ -514,7 +514,3 @@ class Poller(PollSchedule):
 
 
 _RESULT_TRIAL_ENDED = "the result endpoint did not answer for an unfinished job (%s): polling status"
-
-
-def _never(exc: Exception) -> bool:
-    return False
