@@ -62,23 +62,30 @@ async def test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pe
     assert k.ledger.events()[-1] == "submit_postponed" and job.state is JobState.PENDING, k.ledger.events()
 
 
-async def test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound():
+def bounded(api: ScriptedApi, probe=None):
+    """A submit refused twice at connect, then answered ``r1``, with the reachability bound at 20 s and the asks
+    1, 2, 4, 8 s apart; the API is asked with ``probe`` (the API's credits call by default, as Run wires it)."""
     job = pending()
     settings = Settings(
         api=ApiSettings(unreachable_after_s=20.0), retry=RetrySettings(backoff_initial_s=1.0, backoff_max_s=8.0)
     )
-    k = kit(ScriptedApi(submits=[refused(), refused(), "r1"]), [job], settings=settings)
+    k = kit(api, [job], settings=settings)
     k.gateway.unreachable_after_s = 20.0
-    k.gateway.probe = still_silent
-    stage, _ = submitter(k)
+    k.gateway.probe = probe or k.api.credits
+    stage, tracked = submitter(k)
     k.book.take(job)
+    return job, k, stage, tracked
+
+
+async def test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound():
+    job, k, stage, _ = bounded(ScriptedApi(submits=[refused(), refused(), "r1"]), still_silent)
     ended: list[float] = []
     async with k.clock.autojump():
         with pytest.raises(ApiUnreachable):
             await stage.submit(job)
         ended.append(k.clock.now())  # (the clock moves only once every task waits)
     assert len(k.api.posted) == 2
-    # a retried call waits at most until the bound (Gateway._wait_cap); the asks are not held to it
+    # a retried call waits at most until the bound (Gateway._wait_cap), and so does an ask (Gateway.ask_at)
     assert ended[0] <= 20.0 + 1.0, ended
 
 
@@ -95,17 +102,9 @@ class CreditsRefused(ScriptedApi):
 async def test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused():
     # Two connects refused (a network blip: surely unsent), then the API answers every route but the credits one.
     # Before this change the submit's own retry went out and was answered.
-    job = pending()
-    settings = Settings(
-        api=ApiSettings(unreachable_after_s=20.0), retry=RetrySettings(backoff_initial_s=1.0, backoff_max_s=8.0)
-    )
-    k = kit(CreditsRefused(submits=[refused(), refused(), "r1"]), [job], settings=settings)
-    k.gateway.unreachable_after_s = 20.0
-    k.gateway.probe = k.api.credits  # as Run wires it
-    stage, tracked = submitter(k)
-    k.book.take(job)
+    job, k, stage, tracked = bounded(CreditsRefused(submits=[refused(), refused(), "r1"]))
     async with k.clock.autojump():
-        await stage.submit(job)  # raises ApiUnreachable at 23 s
+        await stage.submit(job)  # (it raised ApiUnreachable at the bound, the submit never sent)
     assert job.request_id == "r1" and [t.request_id for t in tracked.sent] == ["r1"]
 
 
