@@ -39,7 +39,7 @@ async def test_a_history_lagging_a_third_of_a_job_is_swept_on_while_polls_would_
     # Jobs of ~15 s on ten workers, the history 5 s behind.  At 50 requests a minute polling each job would spend
     # the budget the submits need: the sweeps go on, finds 5 s late, for about 1.6 requests a video, not 2.2.
     # With twelve times the budget, polls cost nothing the run needs and find each job at once: sweeps stop.
-    config = SimConfig(time_scale=50, history_lag_s=5.0, workers=10, seed=1, model_latency_s={MODEL: 15.0})
+    config = SimConfig(time_scale=20, history_lag_s=5.0, workers=10, seed=1, model_latency_s={MODEL: 15.0})
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(80))
     async with SimServer(config) as sim:
         outcome = await run_manifest(manifest, sim, tmp_path / "out", concurrency=10, requests_per_minute=rpm)
