@@ -130,12 +130,13 @@ def derived_id(model: str, params: dict[str, Any], occurrence: int) -> str:
     return f"{derived_prefix(model)}-{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
 
 
-def varied_ids(prefix: str, combos: list[tuple[Any, ...]]) -> list[str]:
+def varied_ids(prefix: str, combos: list[tuple[Any, ...]], *, dash_at_cut: bool = False) -> list[str]:
     """The ids of the jobs a block varies (a matrix's, an images block's): ``prefix`` plus a short slug of
     each varying value, readable and the same as long as the values are.  Values whose slugs clash (long
     prompts alike in their first words) all get a suffix hashed from their own values, so reordering the
-    lists never moves an id to another job."""
-    readable = [_varied_id(prefix, combo) for combo in combos]
+    lists never moves an id to another job.  ``dash_at_cut``: a slug cut at 24 letters keeps a dash it ends
+    in, as an images block's always have (an id made otherwise now would be a job made and paid again)."""
+    readable = [_varied_id(prefix, combo, dash_at_cut) for combo in combos]
     clashes = {job_id for job_id, n in Counter(readable).items() if n > 1}
     return [
         f"{job_id}-{hashlib.sha256(json.dumps(list(combo), default=str).encode()).hexdigest()[:6]}"
@@ -145,8 +146,9 @@ def varied_ids(prefix: str, combos: list[tuple[Any, ...]]) -> list[str]:
     ]
 
 
-def _varied_id(prefix: str, values: tuple[Any, ...]) -> str:
-    parts = [_SLUG.sub("-", str(v).lower()).strip("-")[:24].strip("-") or "x" for v in values]
+def _varied_id(prefix: str, values: tuple[Any, ...], dash_at_cut: bool) -> str:
+    cut = [_SLUG.sub("-", str(v).lower()).strip("-")[:24] for v in values]
+    parts = [(part if dash_at_cut else part.strip("-")) or "x" for part in cut]
     return "-".join([prefix, *parts])[:120].rstrip("-._")
 
 

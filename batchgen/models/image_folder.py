@@ -113,7 +113,7 @@ def expand_images(node: Any, line: int, key_lines: dict[str, int], base: Path, i
                 problems.append((key_lines.get("prompt", line), "images.prompt", f"bad template: {exc}"))
                 return [], problems
         combos = list(itertools.product(*varying.values()))
-        for combo, job_id in zip(combos, varied_ids(stem, combos), strict=True):
+        for combo, job_id in zip(combos, varied_ids(stem, combos, dash_at_cut=True), strict=True):
             fields = {**fixed, **dict(zip(varying, combo, strict=True)), param: _shown(path, base), "id": job_id}
             if prompt is not None:
                 fields["prompt"] = prompt

@@ -53,3 +53,21 @@ def test_two_images_whose_long_names_are_alike_in_their_first_120_letters_are_to
         load_manifest(path)
     said = str(caught.value)
     assert f"frames/{long}x.png' and 'frames/{long}y.png' both make the job id '{'a' * 120}'; rename one" in said
+
+
+def test_an_images_blocks_ids_are_the_ones_it_always_made(tmp_path):
+    # A value's slug cut at 24 letters keeps the dash it ends in, as an images block's ids always have: an id made
+    # otherwise now would be a job the folder does not know, made and paid again.
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360, seed=1))
+    path = write(
+        tmp_path / "m.yaml",
+        f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n"
+        "  negative_prompt: ['aaaaaaaaaaaaaaaaaaaaaaa b', 'blur']\n  mode: [std, pro]\n",
+    )
+    assert sorted(job.id for job in load_manifest(path).jobs) == [
+        "a-aaaaaaaaaaaaaaaaaaaaaaa--pro",
+        "a-aaaaaaaaaaaaaaaaaaaaaaa--std",
+        "a-blur-pro",
+        "a-blur-std",
+    ]
