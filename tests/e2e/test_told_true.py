@@ -540,7 +540,9 @@ def test_a_submit_refused_for_its_content_type_stops_the_run_with_the_truth_and_
     printed = capsys.readouterr()
     jobs = read_ledger(out / "ledger.jsonl").jobs
     # (a submit whose POST was in flight when the run stopped may be left 'submitting' too, its outcome unknown)
-    refused = [job_id for job_id, rec in jobs.items() if rec["state"] == "submitting" and "406" in str(rec["error"])]
+    refused = [
+        job_id for job_id, rec in jobs.items() if rec["state"] == "submitting" and "406" in str(rec.get("error"))
+    ]
     assert len(refused) == 1 and "failed" not in {rec["state"] for rec in jobs.values()}
     error = next(line for line in printed.err.splitlines() if line.startswith("Error: "))
     assert f"job {refused[0]}" in error and "HTTP 406: Invalid content type" in error, error
