@@ -420,10 +420,8 @@ class Submitter:
                         recheck=self.life.recheck_in,
                     )  # fmt: skip
             except ApiUnreachable as exc:  # run-wide
-                if job.state is JobState.SUBMITTING:
-                    await _durably(
-                        book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)})
-                    )
+                if job.state is JobState.SUBMITTING:  # its line says 'submitting', though nothing was sent
+                    await self._unreached(job, exc)
                 raise
             except anyio.get_cancelled_exc_class():  # the run ends
                 await _durably(self._postponed(job, when))
@@ -473,7 +471,7 @@ class Submitter:
         except ApiUnreachable as exc:
             cause = exc.__cause__
             if isinstance(cause, NetworkError) and not cause.reached_server:  # surely not created
-                await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)}))
+                await self._unreached(job, exc)
             raise  # run-wide; a submit that may have been received stays 'submitting' for the next run
         except (RequestRejected, NotFound, BadResponse) as exc:
             if sent.get("again"):
@@ -488,6 +486,10 @@ class Submitter:
             return False
         await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=when["now"], sent_from=when["epoch"])
         return False
+
+    async def _unreached(self, job: TrackedJob, exc: ApiUnreachable) -> None:
+        """A job the run's reachability bound stopped before anything it sent was received: pending again."""
+        await _durably(self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)}))
 
     async def _until_heard(self) -> None:
         """Wait while the API is silent (:attr:`Gateway.heard`: an outage's 503s, no answer): a submit sent into
