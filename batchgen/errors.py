@@ -40,7 +40,9 @@
     │   └── StoreUnavailable        an object store did not answer usably (network,
     │                               5xx, timeout): worth retrying
     ├── LedgerError                 the ledger cannot be read or written
-    │   └── LedgerUnwritable        a ledger write failed (also an OutputUnwritable: exit 7)
+    │   ├── LedgerUnwritable        a ledger write failed (also an OutputUnwritable: exit 7)
+    │   └── LedgerDamaged           a line or segment was edited or damaged: the run stops before
+    │                               anything is sent (exit 2; restore it, run again)
     ├── LockHeld                    another run holds the output folder (exit 5)
     └── ApiUnreachable              no call reached the API for a bounded time (exit 6)
         └── NotTheApi               the first submit was answered by something that is not the API
@@ -285,6 +287,11 @@ class LedgerError(BatchgenError):
 
 class LedgerUnwritable(LedgerError, OutputUnwritable):
     """A ledger line could not be written (disk full, permission lost): the run stops cleanly (exit 7)."""
+
+
+class LedgerDamaged(LedgerError):
+    """A ledger line is not an event, or a segment is missing: the ledger was edited or damaged.  Read before
+    anything is sent, so nothing was; the message names the line and what to do (exit 2)."""
 
 
 class LockHeld(BatchgenError):

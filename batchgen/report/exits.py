@@ -15,6 +15,7 @@ from ..errors import (
     AuthError,
     BatchgenError,
     InputError,
+    LedgerDamaged,
     LedgerError,
     LockHeld,
     OutputUnwritable,
@@ -67,8 +68,8 @@ def exit_code_for(exc: BatchgenError) -> int:
         return EXIT_UNREACHABLE
     if isinstance(exc, OutputUnwritable):
         return EXIT_UNWRITABLE
-    if isinstance(exc, InputError | StorageError):  # StorageError: the output folder is unusable at the start
-        return EXIT_USAGE
+    if isinstance(exc, InputError | StorageError | LedgerDamaged):  # StorageError: the output folder is unusable
+        return EXIT_USAGE  # at the start; LedgerDamaged: an edited ledger, read before anything is sent
     if isinstance(exc, LockHeld):
         return EXIT_LOCKED
     if isinstance(exc, AuthError):

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from ..clock import Clock, iso_utc
-from ..errors import LedgerError, LedgerUnwritable
+from ..errors import LedgerDamaged, LedgerError, LedgerUnwritable
 from ..jobs import Event, JobState
 
 T = TypeVar("T")
@@ -109,7 +109,7 @@ def read_ledger(path: str | Path, each: Callable[[dict[str, Any]], None] | None 
             job_id = record["job_id"]
             record["state"]
         except (ValueError, KeyError, TypeError):
-            raise LedgerError(
+            raise LedgerDamaged(
                 f"{path}:{number}: malformed ledger line (not a JSON event with job_id and state); "
                 "the ledger was edited or damaged. Restore it from a backup, or move the line out of the "
                 "file, and run again"

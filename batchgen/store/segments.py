@@ -52,7 +52,7 @@ import anyio
 
 from ..clock import Clock, iso_utc
 from ..config import RetrySettings
-from ..errors import LedgerError, StorageError, StoreUnavailable
+from ..errors import LedgerDamaged, LedgerError, StorageError, StoreUnavailable
 from ..jobs import Event, JobState
 from ..retry import RetryPolicy
 from .ledger import GroupCommit, Replay, carry_forward, event_line
@@ -116,7 +116,7 @@ async def _try_read(bucket: Bucket, shard_name: str) -> SegmentReplay | None:
     later = sorted(seq for seq in segments if seq > base)
     for expected, seq in enumerate(later, start=base + 1):
         if seq != expected:
-            raise LedgerError(
+            raise LedgerDamaged(
                 f"ledger segment {bucket.where(segment_key(shard_name, expected))} is missing (the next one is "
                 f"{seq}); the ledger was edited. Restore the segment from a backup or versioning, then run again"
             )
@@ -158,7 +158,7 @@ def _fold(where: str, data: bytes, jobs: dict[str, dict[str, Any]]) -> int:
             job_id = record["job_id"]
             record["state"]
         except (ValueError, KeyError, TypeError):
-            raise LedgerError(
+            raise LedgerDamaged(
                 f"{where}:{number}: malformed ledger line (not a JSON event with job_id and state); the segment "
                 "was edited or damaged. Restore it from a backup or versioning, and run again"
             ) from None

@@ -18,13 +18,6 @@ from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'Exit codes': 1 is 'the run finished, but some jobs failed on the server ...'; a damaged "
-    "ledger line stops run (and validate --out, status, report) before anything is sent, with exit 1, a code "
-    "whose documented meaning sends a script to results.csv for failed jobs. The README lists no code for it; "
-    "nothing was submitted, so 2 ('bad usage, config or manifest; nothing was submitted') is the nearest",
-)
 def test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_jobs_failed(sim, tmp_path, monkeypatch, capsys):
     server = sim()
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
@@ -38,7 +31,8 @@ def test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_jobs_faile
     code = run_batch(manifest, out, server, monkeypatch=monkeypatch)
     assert "ledger.jsonl:2" in capsys.readouterr().err  # the error names the line, as DESIGN.md says
     assert server.state.total_charged() == 3 * 0.28  # nothing more was sent
-    assert code not in (0, 1), f"exit {code}: README's 1 means the run finished with failed jobs"
+    assert code == 2, f"exit {code}: README's 2 is a ledger edited or damaged, nothing submitted"
+    assert run_cli("status", "--out", str(out)) == 2  # every command reading the folder says so alike
 
 
 @pytest.mark.xfail(
