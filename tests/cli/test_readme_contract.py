@@ -133,14 +133,6 @@ def readme_exit_row(code: int) -> str:
     return next(line for line in table.splitlines() if line.startswith(f"| {code} |"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'Exit codes': the row of 1 lists jobs failed or expired on the server, image_changed, a "
-    "download left 'downloading' and a 406 'Invalid content type'. A run whose submits were answered 429 past "
-    "retry.deadline_s ends with those jobs 'pending' (nothing failed, nothing made, a re-run resumes) and exit "
-    "1: a case the table does not give, which a script's '1) some jobs failed: see results.csv' misreads. The "
-    "README's row (or the code) should say it",
-)
 def test_jobs_left_pending_by_429s_past_the_deadline_end_with_a_code_whose_row_says_so(
     sim, tmp_path, monkeypatch, capsys
 ):
