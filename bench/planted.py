@@ -1200,8 +1200,8 @@ PLANTS = (
     Plant(
         "an unusable output folder at the start exits 1, not 2",
         "batchgen/report/exits.py",
-        "isinstance(exc, InputError | StorageError)",
-        "isinstance(exc, InputError)",
+        "isinstance(exc, InputError | StorageError | LedgerDamaged)",
+        "isinstance(exc, InputError | LedgerDamaged)",
         ("tests/report/test_exits.py::test_an_error_before_a_run_gives_its_own_code",),
     ),
     Plant(

@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from .. import __version__
 
 MODELS_HELP = "a model spec file (docs/MODEL_SPEC.md) to add a model or override a shipped one; repeatable"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
+class CommandLineRefused(Exception):
+    """The command line was refused (an unknown flag, a value out of range): argparse's words and the usage of
+    the command they concern, for the CLI to say in the log format asked for (JSON under ``--log-format json``)."""
+
+    def __init__(self, usage: str, message: str, prog: str):
+        super().__init__(message)
+        self.usage = usage
+        self.message = message
+        self.prog = prog  # 'batchgen run', or 'batchgen' where the refusal is the top level's
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse's own prints plain text and exits: the CLI says it
+        raise CommandLineRefused(self.format_usage(), f"{self.prog}: error: {message}", self.prog)
+
+
+def build_parser(*, refusals_raised: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser; with ``refusals_raised``, one that raises :class:`CommandLineRefused` where
+    argparse would print its usage and exit 2 (the CLI says it as its log format asks)."""
+    kind = _Parser if refusals_raised else argparse.ArgumentParser
+    parser = kind(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
     parser.add_argument("--version", action="version", version=f"batchgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

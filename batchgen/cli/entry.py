@@ -11,10 +11,14 @@ nothing has been read or written then.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sys
+import time
 
 EXIT_INTERRUPTED = 130  # as report/exits.py (not imported here: it would import the package's names)
+COMMANDS = ("run", "validate", "models", "status", "report", "simulate")  # arguments.py's, in its order
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -28,11 +32,58 @@ def take_sigterm() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
 
+def given(argv: list[str], flag: str) -> str | None:
+    """The value the command line gives ``flag`` (``--flag V`` or ``--flag=V``; the last one counts), or None:
+    read before, or without, the parser (a command line it refused, a stop while it is imported)."""
+    value = None
+    for at, word in enumerate(argv):
+        if word == flag and at + 1 < len(argv):
+            value = argv[at + 1]
+        elif word.startswith(flag + "="):
+            value = word.partition("=")[2]
+    return value
+
+
+def named_command(argv: list[str]) -> str:
+    """The command a command line names (the first of its words that is one), or 'batchgen' where none is."""
+    return next((word for word in argv if word in COMMANDS), "batchgen")
+
+
+def ended_words(command: str) -> str:
+    """How the outcome line names the command: 'batchgen run', or 'batchgen' for none."""
+    return command if command == "batchgen" else f"batchgen {command}"
+
+
+def say_interrupted(argv: list[str]) -> None:
+    """A stop before logging is set up, said as the command line asks: ``Error: interrupted``, or under
+    ``--log-format json`` that error as a JSON record on stderr and the outcome object on stdout, both also
+    appended to ``--log-file`` (the outcome ends it, whatever the exit code, as the README says)."""
+    if given(argv, "--log-format") != "json":
+        os.write(2, b"Error: interrupted\n")
+        return
+    command = named_command(argv)
+    now = time.time()
+    head = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"}
+    head |= {"level": "error", "logger": "batchgen"}
+    error = json.dumps({**head, "message": "Error: interrupted"}) + "\n"
+    ended = f"{ended_words(command)} ended with exit code {EXIT_INTERRUPTED}"
+    outcome = {"message": ended, "event": "outcome", "command": command, "exit_code": EXIT_INTERRUPTED}
+    outcome_line = json.dumps({**head, **outcome}) + "\n"
+    os.write(2, error.encode())
+    os.write(1, outcome_line.encode())
+    if log_file := given(argv, "--log-file"):
+        try:
+            with open(log_file, "a", encoding="utf-8") as fh:
+                fh.write(error + outcome_line)
+        except OSError:  # (stderr and stdout have it)
+            pass
+
+
 def main() -> None:
     take_sigterm()
     try:
         from .main import main_entry
     except KeyboardInterrupt:  # nothing read or written yet: the stop is clean
-        os.write(2, b"Error: interrupted\n")
+        say_interrupted(sys.argv[1:])
         os._exit(EXIT_INTERRUPTED)
     main_entry()

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from ..clock import iso_utc
+from .entry import ended_words
 
 REDACTED = "[REDACTED]"
 
@@ -159,7 +160,7 @@ def log_outcome(command: str, code: int, *, text: str | None = None, **fields: A
     """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
     outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
     level = logging.INFO if code == 0 else logging.ERROR
-    ended = f"batchgen {command} ended with exit code {code}"
+    ended = f"{ended_words(command)} ended with exit code {code}"
     tell(level, f"{text}\n{ended}" if text else ended, outcome=outcome, printed=True)
     if json_mode():  # stdout carries the outcome object, so it is written even without --log-file
         entry = {"ts": iso_utc(time.time()), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}

@@ -64,8 +64,8 @@ from ..store.output import check_shard_layout, live_runs, merge, read_all, shard
 from ..store.results import render_results
 from ..store.shards import Shard, parse_name, parse_shard
 from . import catalogue_view, options, progress, serve
-from .arguments import build_parser
-from .entry import take_sigterm
+from .arguments import CommandLineRefused, build_parser
+from .entry import given, named_command, say_interrupted, take_sigterm
 from .logs import REDACTOR, emit, json_mode, log_outcome, redacting_excepthook, setup_logging, tell
 from .nextstep import given_words, next_commands
 from .runner import run_jobs
@@ -77,9 +77,11 @@ log = logging.getLogger("batchgen")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(refusals_raised=True)
     try:
         args = parser.parse_args(argv)
+    except CommandLineRefused as exc:
+        return _refused(exc, sys.argv[1:] if argv is None else list(argv))
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = None if argv is None else list(argv)
@@ -113,6 +115,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _refused(exc: CommandLineRefused, argv: list[str]) -> int:
+    """A command line argparse refused, said as argparse says it (the usage, then the error), or, where it asks
+    for ``--log-format json``, as every other end of a command is: JSON on every stream, and the outcome object
+    on stdout and last in ``--log-file``."""
+    if given(argv, "--log-format") != "json":
+        sys.stderr.write(exc.usage + exc.message + "\n")
+        return EXIT_USAGE
+    try:
+        setup_logging(level=logging.INFO, fmt="json", log_file=given(argv, "--log-file"))
+    except OSError:  # (the file is not to be had: stderr and stdout still carry it)
+        setup_logging(level=logging.INFO, fmt="json")
+    _error(f"{exc.message} (see '{exc.prog} --help')")
+    log_outcome(named_command(argv), EXIT_USAGE)
+    return EXIT_USAGE
+
+
 def _exit_now() -> None:
     """A second SIGINT/SIGTERM: leave at once (the ledger is consistent after every line), taking the object
     store's spool folder along (``os._exit`` runs no ``finally``)."""
@@ -129,7 +147,11 @@ def main_entry() -> None:
     try:
         code = main()
     except KeyboardInterrupt:  # a signal before main() watches for one (while it parses the command line)
-        _error("interrupted")
+        if json_mode():  # (its logging is set up)
+            _error("interrupted")
+            log_outcome(named_command(sys.argv[1:]), EXIT_INTERRUPTED)
+        else:
+            say_interrupted(sys.argv[1:])
         code = EXIT_INTERRUPTED
     if "ray" not in sys.modules:
         # Everything is written (each file atomically, the ledger fsynced) and flushed below, so leave

@@ -35,27 +35,42 @@ def test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_jobs_faile
     assert run_cli("status", "--out", str(out)) == 2  # every command reading the folder says so alike
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'Overnight and from cron': with --log-format json 'every line on every stream is JSON ... "
-    "stdout carries the outcome object alone, so it is written even without --log-file', and 'the outcome "
-    "object still ends the log file, whatever the exit code'. A value the argument parser refuses (--time-scale "
-    "0, --out '', an unknown flag) exits 2 with argparse's plain-text usage on stderr, no outcome object on "
-    "stdout and no log file; --concurrency 0 (refused later) does give both",
-)
-def test_a_refused_flag_with_json_logs_still_ends_with_the_outcome_object(tmp_path):
+@pytest.mark.parametrize("refused", [["--time-scale", "0"], ["--bogus"], ["--out", ""]])
+def test_a_refused_flag_with_json_logs_still_ends_with_the_outcome_object(tmp_path, refused):
     log = tmp_path / "run.log"
     done = subprocess.run(
-        [sys.executable, "-m", "batchgen", "run", f"{ROOT}/jobs/example.yaml", "--simulate", "--out",
-         str(tmp_path / "out"), "--log-format", "json", "--log-file", str(log), "--time-scale", "0"],
+        [sys.executable, "-m", "batchgen", "run", f"{ROOT}/jobs/example.yaml", "--simulate", "--log-format",
+         "json", "--log-file", str(log), "--out", str(tmp_path / "out"), *refused],
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 2
-    for line in done.stderr.splitlines():  # every line on every stream is JSON
-        json.loads(line)
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
-    assert outcome["event"] == "outcome" and outcome["exit_code"] == 2
-    assert json.loads(log.read_text().strip().splitlines()[-1])["event"] == "outcome"
+    told = [json.loads(line) for line in done.stderr.splitlines()]  # every line on every stream is JSON
+    assert len(told) == 1 and refused[0] in told[0]["message"] and "--help" in told[0]["message"], told
+    outcome = json.loads(done.stdout)  # stdout carries the outcome object alone
+    assert (outcome["event"], outcome["command"], outcome["exit_code"]) == ("outcome", "run", 2)
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [*told, outcome]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_refused_flag_in_text_logs_is_said_as_argparse_says_it(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "batchgen", "run", f"{ROOT}/jobs/example.yaml", "--simulate", "--time-scale", "0"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("usage: batchgen run ")
+    assert done.stderr.endswith("batchgen run: error: argument --time-scale: must be more than 0, got 0\n")
+
+
+def test_the_entry_point_knows_every_command_the_parser_has():
+    from batchgen.cli.arguments import build_parser
+    from batchgen.cli.entry import COMMANDS, named_command
+
+    parser = build_parser()
+    choices = next(action.choices for action in parser._actions if action.dest == "command")
+    assert tuple(choices or ()) == COMMANDS
+    assert named_command(["--log-format", "json", "status", "out"]) == "status"
+    assert named_command(["--log-format", "json"]) == "batchgen"
 
 
 @pytest.mark.xfail(

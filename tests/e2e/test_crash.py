@@ -940,6 +940,31 @@ def test_sigterm_while_the_cli_is_still_being_imported_is_a_clean_stop_with_exit
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
 
 
+def test_sigterm_while_the_cli_is_still_being_imported_is_said_in_json_where_the_command_asks(tmp_path):
+    # --log-format json: every line on every stream is JSON, and the outcome object ends stdout and the log file
+    assert _SCRIPTS is not None
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    log = tmp_path / "run.log"
+    script = _SIGTERM_WHILE_IMPORTING.format(entry=(_SCRIPTS[1], _SCRIPTS[2]))
+    argv = [
+        "run",
+        str(manifest),
+        "--simulate",
+        "--out",
+        str(tmp_path / "out"),
+        "--log-format=json",
+        "--log-file",
+        str(log),
+    ]
+    done = subprocess.run([sys.executable, "-c", script, "-m", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    (told,) = [json.loads(line) for line in done.stderr.splitlines()]
+    assert (told["level"], told["message"]) == ("error", "Error: interrupted")
+    outcome = json.loads(done.stdout)
+    assert (outcome["event"], outcome["command"], outcome["exit_code"]) == ("outcome", "run", 130)
+    assert [json.loads(line) for line in log.read_text().splitlines()] == [told, outcome]
+
+
 def _catches_sigterm(pid: int) -> bool:
     """Whether the process has a handler for SIGTERM (its SigCgt mask in /proc), or has ended."""
     try:
