@@ -295,8 +295,8 @@ class Submitter:
 
     async def _defer(self, job: TrackedJob, reason: str | None = None) -> None:
         """Mark a job not submitted because submission stopped (it holds no slot)."""
-        if (self.report.stop_reason == StopReason.INTERRUPTED or self.report.fatal is not None) and reason is None:
-            return  # an interrupted run, or one an error stopped, leaves unsubmitted jobs as they were
+        if self._left_as_they_were() and reason is None:
+            return
         why = reason or self.report.stop_detail or "submission stopped"
         await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
 
@@ -364,7 +364,7 @@ class Submitter:
         """One submit and its consequences; True when it must be sent again."""
         book = self.book
         if self.control.stopping:
-            if self.report.stop_reason == StopReason.INTERRUPTED:
+            if self._left_as_they_were():
                 book.drop(job)
             else:
                 await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
@@ -572,8 +572,8 @@ class Submitter:
 
     async def _withdrawn(self, job: TrackedJob, when: dict[str, float]) -> None:
         """The run stopped submitting while this submit waited, nothing of it sent that could make a job: pending
-        again after a signal, else (a credit stop, the spend cap) deferred."""
-        if self.report.stop_reason == StopReason.INTERRUPTED:
+        again after a signal or an error, else (a credit stop, the spend cap) deferred."""
+        if self._left_as_they_were():
             await _durably(self._postponed(job, when))
         else:
             await _durably(self.book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
@@ -587,6 +587,12 @@ class Submitter:
             self.book.drop(job)
             return
         await self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error())
+
+    def _left_as_they_were(self) -> bool:
+        """Whether the stop leaves the jobs it kept from being sent as they were (pending, to be sent by the next
+        run): a signal's, or an error's (a 406 "Invalid content type", a refused key, an API out of reach), not
+        'deferred', which says credits ran out or the spend cap was met (``status`` tells the operator so)."""
+        return self.report.stop_reason == StopReason.INTERRUPTED or self.report.fatal is not None
 
     def _stop_error(self) -> dict[str, Any]:
         return {"detail": self.report.stop_detail or "submission stopped"}
