@@ -5,6 +5,7 @@ test) turns it into a failure that asks for the mark to go."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -94,27 +95,25 @@ def test_status_does_not_blame_credits_for_rows_a_content_type_stop_left_unsent(
     assert server.state.total_charged() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'status OUT': it 'groups failures by reason (each job's own text, with its request id, is "
-    "in \"details\")'. status --json gives 'details' for the (up to 3) example ids of each group only, and "
-    "their text holds no request id (the API's error text alone)",
-)
-def test_status_json_details_hold_each_failed_jobs_own_text_with_its_request_id(sim, tmp_path, monkeypatch, capsys):
+def test_status_json_details_give_each_examples_own_text_and_results_csv_every_jobs(sim, tmp_path, monkeypatch, capsys):
     server = sim(rates={"fail": 1.0})
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5))
     out = tmp_path / "out"
     assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
     jobs = read_ledger(out / "ledger.jsonl").jobs
-    failed = {i: rec["request_id"] for i, rec in jobs.items() if rec["state"] == "failed"}
+    failed = {i: rec for i, rec in jobs.items() if rec["state"] == "failed"}
     assert len(failed) == 5
     capsys.readouterr()
     assert run_cli("status", str(out), "--json") == 0
-    details = {
-        i: text for group in json.loads(capsys.readouterr().out)["failures"] for i, text in group["details"].items()
+    (group,) = json.loads(capsys.readouterr().out)["failures"]
+    assert group["count"] == 5 and len(group["examples"]) == 3 and set(group["details"]) == set(group["examples"])
+    assert all(group["details"][i] == failed[i]["error"]["detail"] for i in group["examples"])
+    with (out / "results.csv").open(newline="") as fh:
+        rows = {row["job_id"]: row for row in csv.DictReader(fh)}
+    assert {i: (row["request_id"], row["error"]) for i, row in rows.items()} == {
+        i: (rec["request_id"], rows[i]["error"]) for i, rec in failed.items()
     }
-    assert set(details) == set(failed)
-    assert all(failed[i] in text for i, text in details.items()), details
+    assert all(failed[i]["error"]["detail"] in rows[i]["error"] for i in failed)
 
 
 @pytest.mark.xfail(
