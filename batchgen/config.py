@@ -8,10 +8,11 @@ flags override both.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .params import default_prices
-from .yaml_reader import YamlProblem, load_located, plain
+from .yaml_reader import LocatedMap, YamlProblem, load_located, plain
 
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -247,26 +248,34 @@ def load_settings(
     where = "the settings"
     if config_file is not None:
         where = str(config_file)
-        data = _read_yaml(Path(config_file))
+        data, lines = _read_yaml(Path(config_file))
+
+        def at(*keys: str) -> str:  # the file and the line a section or key is on
+            return f"{where}:{lines[keys]}" if keys in lines else where
+
         for section, values in data.items():
             if section == "prices":
-                prices = _prices(values, where)
+                prices = _prices(values, at(section))
                 continue
             if section not in _SECTIONS:
-                raise ConfigError(f"{where}: unknown section '{section}'; known: {', '.join([*_SECTIONS, 'prices'])}")
+                raise ConfigError(
+                    f"{at(section)}: unknown section '{section}'{_did_you_mean(section, [*_SECTIONS, 'prices'])}; "
+                    f"known: {', '.join([*_SECTIONS, 'prices'])}"
+                )
             if not isinstance(values, dict):
-                raise ConfigError(f"{where}: '{section}' must be a mapping of keys to values")
+                raise ConfigError(f"{at(section)}: '{section}' must be a mapping of keys to values")
             known = {f.name for f in fields(_SECTIONS[section])}
             for key, value in values.items():
                 if key not in known:
                     raise ConfigError(
-                        f"{where}: unknown key '{section}.{key}'; known keys in '{section}': {', '.join(sorted(known))}"
+                        f"{at(section, key)}: unknown key '{section}.{key}'{_did_you_mean(key, known)}; known keys "
+                        f"in '{section}': {', '.join(sorted(known))}"
                     )
                 if (section, key) == ("models", "files") and isinstance(value, list):
                     base = Path(config_file).parent  # a spec file's path starts at the config's folder
                     value = [str(base / v) if isinstance(v, str) and v else v for v in value]
                 layers[section][key] = value
-                origin[section, key] = where
+                origin[section, key] = at(section, key)
     for var, (section, key) in ENV_VARS.items():
         if var in environ and environ[var] != "":
             layers[section][key] = _env_value(var, environ[var], section, key)
@@ -296,7 +305,14 @@ def with_overrides(settings: Settings, **sections: Mapping[str, Any]) -> Setting
     return replace(settings, **changes)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for a name spelt near one known, else nothing."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
+    """The file's sections, and the line each section and each of its keys is on."""
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConfigError(f"{path}: is larger than {MAX_CONFIG_BYTES} bytes; a config file is a few lines")
@@ -318,11 +334,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         field = f": key '{exc.field}'" if exc.field else ""
         raise ConfigError(f"{path}{line}{field}: {exc.message}") from None
     if root is None:
-        return {}
-    if not isinstance(root, dict):
+        return {}, {}
+    if not isinstance(root, LocatedMap):
         raise ConfigError(f"{path}: the top level must be a mapping of sections (api, limits, ...)")
+    lines: dict[tuple[str, ...], int] = {(name,): line for name, line in root.key_lines.items()}
+    for name, section in root.items():
+        if isinstance(section, LocatedMap):
+            lines |= {(name, key): line for key, line in section.key_lines.items()}
     values: dict[str, Any] = plain(root)
-    return values
+    return values, lines
 
 
 def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:

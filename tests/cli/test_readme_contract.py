@@ -116,13 +116,6 @@ def test_status_json_details_give_each_examples_own_text_and_results_csv_every_j
     assert all(failed[i]["error"]["detail"] in rows[i]["error"] for i in failed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'Hostile input': 'Manifests and configs are parsed strictly: ... NaN and out-of-range "
-    "numbers ... are all errors with file, line and field'. A config value out of range (or .nan) is named with "
-    "its file and key but no line ('c.yaml: limits.concurrency must be a positive number, got 0'); only YAML-"
-    "level problems (duplicate keys, tabs) carry the line",
-)
 @pytest.mark.parametrize("value", ["0", ".nan"])
 def test_a_config_value_out_of_range_is_named_with_its_line(tmp_path, capsys, value):
     config = write(tmp_path / "c.yaml", f"limits:\n  download_concurrency: 2\n  concurrency: {value}\n")
@@ -154,3 +147,11 @@ def test_jobs_left_pending_by_429s_past_the_deadline_end_with_a_code_whose_row_s
     assert "429" in capsys.readouterr().out  # the summary gives the reason
     row = readme_exit_row(code)
     assert "429" in row or "pending" in row, (code, row)
+
+
+def test_a_misspelt_config_key_is_named_with_its_line_and_the_key_it_is_near(tmp_path, capsys):
+    config = write(tmp_path / "c.yaml", "limits:\n  concurrency: 2\npolling:\n  expiry_margin: 100\n")
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    assert run_cli("validate", str(manifest), "--config", str(config)) == 2
+    err = capsys.readouterr().err
+    assert f"{config}:4: unknown key 'polling.expiry_margin' (did you mean 'expiry_margin_s'?)" in err, err

@@ -122,7 +122,7 @@ def test_settings_precedence_and_errors(tmp_path):
         config, environ={"BATCHGEN_RPM": "20"}, overrides={"limits": {"concurrency": 5, "max_spend_usd": None}}
     )
     assert settings.limits.concurrency == 5 and settings.limits.requests_per_minute == 20
-    with pytest.raises(ConfigError, match=r"c2.yaml: unknown key 'limits.concurency'"):
+    with pytest.raises(ConfigError, match=r"c2.yaml:2: unknown key 'limits.concurency'"):
         load_settings(write(tmp_path / "c2.yaml", "limits:\n  concurency: 3\n"), environ={})
     with pytest.raises(ConfigError, match="not loopback"):
         load_settings(overrides={"api": {"base_url": "http://example.com"}}, environ={})
@@ -139,7 +139,7 @@ def test_an_empty_environment_variable_is_unset_and_a_negative_config_price_is_r
     assert (limits.requests_per_minute, limits.max_spend_usd, limits.concurrency) == (50, None, 8)
     # a negative price would let every job under the spend cap
     config = write(tmp_path / "c.yaml", "prices:\n  kling-text2video:\n    std:\n      5: -0.28\n")
-    with pytest.raises(ConfigError, match=r"c.yaml: prices.kling-text2video.std.5 must be a USD amount"):
+    with pytest.raises(ConfigError, match=r"c.yaml:1: prices.kling-text2video.std.5 must be a USD amount"):
         load_settings(config, environ={})
 
 
@@ -169,7 +169,7 @@ def test_a_config_number_that_is_not_a_finite_number_is_refused_by_its_key(tmp_p
     # YAML reads .nan, .inf, true and yes as values Python would take for numbers: a NaN rpm never paces, and
     # "concurrency: true" ran one job at a time without a word
     config = write(tmp_path / "c.yaml", f"limits:\n  {key}: {text}\n")
-    with pytest.raises(ConfigError, match=rf"c.yaml: limits.{key} must be a positive number"):
+    with pytest.raises(ConfigError, match=rf"c.yaml:2: limits.{key} must be a positive number"):
         load_settings(config, environ={})
 
 
