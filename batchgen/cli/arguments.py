@@ -96,7 +96,7 @@ def build_parser(*, refusals_raised: bool = False) -> argparse.ArgumentParser:
         help="run the client's clock X times faster: with --simulate (default 500) or against "
         "'batchgen simulate --time-scale X' (give the same X); kept with the folder",
     )
-    run.add_argument("--quiet", action="store_true", help="print only the summary and errors")
+    run.add_argument("--quiet", action="store_true", help="print only the summary, warnings and errors")
     run.add_argument("--debug", action="store_true", help="verbose logs (the key is redacted) and tracebacks")
     run.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON")
     run.add_argument("--log-file", type=_nonempty, help="also write the log to this file")
