@@ -217,6 +217,8 @@ async def _run(args: argparse.Namespace) -> int:
         if args.options.from_folder:
             lines.append(f"  (kept with the folder and used: {' '.join(args.options.from_folder)})")
         _print("\n".join(lines))
+        if changes and not args.replace_changed:  # the run would stop here (exit 2): so does its dry run
+            raise ChangedJobs(changes, str(settings.output.dir))
         return EXIT_OK
     if strays:
         log.warning(

@@ -187,8 +187,10 @@ def test_dry_run_and_validate_count_changed_jobs(sim, tmp_path, monkeypatch, cap
     assert run_batch(write(tmp_path / "m.yaml", ABC.format(a="red apple")), out, server, monkeypatch=monkeypatch) == 0
     capsys.readouterr()
     changed = write(tmp_path / "m.yaml", ABC.format(a="golden pear"))
-    assert run_cli("run", str(changed), "--out", str(out), "--dry-run") == 0
-    assert "1 job(s) differ from what their ids were sent as" in capsys.readouterr().out
+    assert run_cli("run", str(changed), "--out", str(out), "--dry-run") == 2  # as the run would: it stops
+    captured = capsys.readouterr()
+    assert "1 job(s) differ from what their ids were sent as" in captured.out and "--replace-changed" in captured.err
+    assert run_cli("run", str(changed), "--out", str(out), "--dry-run", "--replace-changed") == 0
     assert run_cli("validate", str(changed), "--out", str(out)) == 2  # as 'run' would: the row changed
     captured = capsys.readouterr()
     assert "1 job(s) differ" in captured.out and "--replace-changed" in captured.err
