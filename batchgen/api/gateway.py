@@ -111,12 +111,15 @@ class Gateway:
         self.silent_error = ""  # ... and what it got
         self.asked = 0  # asks (:meth:`ask`) unanswered in this silence
         self.one_through = False  # a submit may go as the ask: the probe's route is refused in front of the API
+        # since when (run clock) something in front of the API has refused the submits' route, and no submit has
+        # been answered by the API since (None: not refused).  Other routes' answers do not show it open again.
+        self.submits_refused_at: float | None = None
 
     @property
     def heard(self) -> bool:
         """Whether a submit may be sent: the API's last word was an answer, not silence (an outage's 503s, no
         answer, a refusal by something in front of it)."""
-        return self.probe is None or self.silence < SILENT_AFTER
+        return self.probe is None or (self.silence < SILENT_AFTER and self.submits_refused_at is None)
 
     def may_send(self) -> bool:
         """Whether a submit may be sent now: the API was heard, or this is the one submit let go as the ask
@@ -132,13 +135,28 @@ class Gateway:
         bound at the latest (run clock)."""
         settings = self.policy.settings
         wait = min(settings.backoff_max_s, settings.backoff_initial_s * 2.0 ** min(self.asked, 64))
-        return min(self.silent_at + wait, self.last_reached + self.unreachable_after_s)
+        since = self.last_reached if self.submits_refused_at is None else self.submits_refused_at
+        return min(self.silent_at + wait, since + self.unreachable_after_s)
 
     async def ask(self) -> None:
         """Ask the API whether it answers, with one call of ``probe`` (not retried).  An answer of any kind
         ends the silence; none leaves it, and the next ask comes later.  Past ``unreachable_after_s`` without
         an answer it raises :class:`ApiUnreachable`, as any call would."""
         if self.probe is None:
+            return
+        if self.submits_refused_at is not None:  # only a submit shows its route open again: one goes as the ask
+            refused = self.silent_at - self.submits_refused_at  # (from the first refusal to the latest)
+            if refused >= self.unreachable_after_s:
+                raise ApiUnreachable(
+                    f"no submit has reached the API for {refused:.0f}s (api.unreachable_after_s is "
+                    f"{self.unreachable_after_s:g}): something in front of it refuses them, the last time: "
+                    f"{self.silent_error}. Nothing is lost: check what stands between this machine and the API, "
+                    "then run the same command again to resume",
+                    seconds=refused,
+                    last_error=self.silent_error,
+                )
+            self.one_through = True
+            self.asked += 1
             return
         try:
             await self.call(Priority.RESULT, self.probe, retry_on=retry_never)
@@ -151,15 +169,23 @@ class Gateway:
         if not self.heard:
             self.asked += 1
 
-    def _heard_now(self) -> None:
+    def _heard_now(self, *, submit: bool) -> None:
+        """An answer from the API (``submit``: to a submit, which shows the submits' route open)."""
         self.last_reached = self.clock.now()
-        self.silence = self.asked = 0
+        self.silence = 0
+        if submit:
+            self.submits_refused_at = None
+        if self.submits_refused_at is None:
+            self.asked = 0
 
-    def _check_reached(self, exc: Exception) -> None:
+    def _check_reached(self, exc: Exception, *, submit: bool) -> None:
         """Note an answer from the server; raise ApiUnreachable when there has been none for too long."""
         if not _unanswered(exc):
-            self._heard_now()
+            self._heard_now(submit=submit)
             return
+        refused = isinstance(exc, AmbiguousSubmit) and isinstance(exc.__cause__, GatewayRefusal)
+        if refused and self.submits_refused_at is None:  # the submits' route: refused in front of the API
+            self.submits_refused_at = self.clock.now()
         self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
         self.silent_at, self.silent_error = self.clock.now(), str(exc)
         silent = self.clock.now() - self.last_reached
@@ -202,12 +228,17 @@ class Gateway:
         sent yet, else the error of the last attempt.
         """
         started = self.clock.now()
+        submit = priority is Priority.SUBMIT
         # errors the hook does not judge: what before() raised (no request went, nothing answered), and those
         # judged already (no answer since the call began), and ApiUnreachable (the run's end, not an answer)
         judged: list[BaseException] = []
         attempts = self.policy.attempts(
             self.clock,
-            on=lambda exc: False if exc in judged or isinstance(exc, ApiUnreachable) else self._verdict(exc, retry_on),
+            on=lambda exc: (
+                False
+                if exc in judged or isinstance(exc, ApiUnreachable)
+                else self._verdict(exc, retry_on, submit=submit)
+            ),
             wait_cap=self._wait_cap,
         )
         between = True  # not sending: waiting for the budget, or to retry (a cancel here abandons)
@@ -230,7 +261,7 @@ class Gateway:
                         value = await (_shielded(fn, shield_s) if shield_s > 0 else fn())
                     except RateLimited as exc:
                         between = True
-                        self._heard_now()
+                        self._heard_now(submit=submit)
                         self.budget.on_429(exc.retry_after, sent_at=sent[-1])
                         self.budget.release()
                         if not attempts.within_deadline():
@@ -244,7 +275,7 @@ class Gateway:
                             # Nothing has answered since this call began: the API cannot be reached, the
                             # run's condition, not this call's.  Retry until the bound (past it _verdict
                             # raises ApiUnreachable), whatever the attempts and the deadline say.
-                            verdict = self._verdict(exc, retry_on)
+                            verdict = self._verdict(exc, retry_on, submit=submit)
                             if verdict is not False:
                                 attempts.again_later(exc, verdict, cap=self._wait_cap(exc))
                                 continue
@@ -257,7 +288,7 @@ class Gateway:
                         GRANTED.reset(granted_call)
                     self.budget.release()
                     self.budget.succeeded(sent[-1])
-                    self._heard_now()
+                    self._heard_now(submit=submit)
                     if timed is not None:
                         timed.add(self.last_reached - sent[-1])
                     return value
@@ -280,9 +311,9 @@ class Gateway:
         a time takes that many times as many of the budget's requests."""
         return self.requests / max(1, self.requests - self.followed)
 
-    def _verdict(self, exc: Exception, retry_on: RetryHook) -> Verdict:
+    def _verdict(self, exc: Exception, retry_on: RetryHook, *, submit: bool) -> Verdict:
         """Whether a failed call may be sent again (ApiUnreachable once nothing has answered for too long)."""
-        self._check_reached(exc)
+        self._check_reached(exc, submit=submit)
         return retry_on(exc)
 
     def _wait_cap(self, exc: Exception) -> float:

@@ -109,6 +109,9 @@ class Submitter:
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
         self._asking = anyio.Lock()  # one submit at a time asks a silent API whether it answers again
+        self._told_silent = (
+            False  # the log said submits wait for a silent (or refusing) API, and not yet that it answers
+        )
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
         self._looked_up: set[str] = set()  # ... their ids
@@ -384,10 +387,10 @@ class Submitter:
         async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it
-                raise _Unheard
             if self._held_back(job):  # the room it was handed over in has shrunk since: not yet
                 raise _Held
+            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it (last: a
+                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)
             await self._stamp(job, payload, when)
             if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent
                 raise _Withdrawn
@@ -484,6 +487,7 @@ class Submitter:
             self.report.pending_own.add(job.spec.id)
             await _durably(book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=exc.to_record()))
             return False
+        self._tell_heard()  # (a submit answered: where the run said submits wait, they go on)
         await self.attach(job, sub.request_id, sent=self.clock.epoch(), sent_at=when["now"], sent_from=when["epoch"])
         return False
 
@@ -500,12 +504,23 @@ class Submitter:
         gateway, control = self.gateway, self.control
         async with self._asking:
             if gateway.heard or gateway.one_through or control.stopping:
+                self._tell_heard()
                 return
-            log.warning(
-                "the API is not answering (%s): no submit is sent until it answers again (one sent now could make a "
-                "job it cannot say it made); asking it with a call that pays for nothing",
-                gateway.silent_error,
-            )
+            if not self._told_silent and gateway.submits_refused_at is not None:
+                self._told_silent = True
+                log.warning(
+                    "something in front of the API refuses its submits (%s), though its other routes answer: no "
+                    "submit is sent until one is let through; one at a time goes to see, each looked up in the "
+                    "request history before it is ever sent again",
+                    gateway.silent_error,
+                )
+            elif not self._told_silent:
+                self._told_silent = True
+                log.warning(
+                    "the API is not answering (%s): no submit is sent until it answers again (one sent now could "
+                    "make a job it cannot say it made); asking it with a call that pays for nothing",
+                    gateway.silent_error,
+                )
             while not (gateway.heard or gateway.one_through or control.stopping):
                 if self.clock.now() < gateway.ask_at():
                     await self.book.until(
@@ -515,8 +530,13 @@ class Submitter:
                     )
                 else:
                     await gateway.ask()
-            if gateway.heard:
-                log.warning("the API answers again: submits go on")
+            self._tell_heard()
+
+    def _tell_heard(self) -> None:
+        """Say once that the API answers submits again, where the run said they wait."""
+        if self._told_silent and self.gateway.heard:
+            self._told_silent = False
+            log.warning("the API answers again: submits go on")
 
     async def _stamp(self, job: TrackedJob, payload: dict[str, Any], when: dict[str, float]) -> None:
         """Write an attempt's 'submitting' line once the budget has granted its POST, just before it goes

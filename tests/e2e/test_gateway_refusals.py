@@ -84,3 +84,29 @@ def test_a_gateway_refusing_every_route_for_good_stops_the_run_with_exit_6_and_a
     assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
     assert len(server.state.submissions) == 6 and paid_once(server)
     assert_transitions_are_legal(out)
+
+
+def test_submits_refused_by_a_gateway_while_other_routes_answer_wait_and_only_one_at_a_time_goes_to_see(
+    sim, tmp_path, monkeypatch, capsys
+):
+    # The polls' and the history's answers do not show the submits' route open again: each submit sent into the
+    # refusal would be another of unknown outcome, looked up (or, with no history, left for the operator)
+    server = sim(refuse_routes=frozenset({"submit"}), refuse_after_submits=2, refuse_s=200.0, time_scale=200.0)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(12))
+    config = write(
+        tmp_path / "c.yaml", "limits:\n  rate_window_s: 6\nretry:\n  backoff_initial_s: 20\n  backoff_max_s: 80\n"
+    )
+    out = tmp_path / "out"
+    # paced (2 requests in 6 s): without the wait, every submit of the 200 s would go into the refusal
+    code = run_batch(manifest, out, server, "--concurrency", "12", "--rpm", "20", "--config", str(config),
+                     monkeypatch=monkeypatch)  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    unknown = [e for e in ledger_events(out) if e["event"] == "submit_unknown"]
+    assert 1 <= len(unknown) <= 5, [e["job_id"] for e in unknown]  # the first refused, then one every gap
+    told = captured.err + captured.out
+    assert "something in front of the API refuses its submits" in told
+    assert "the API answers again: submits go on" in told
+    assert {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()} == {"completed"}
+    assert len(server.state.submissions) == 12 and paid_once(server)
+    assert_transitions_are_legal(out)
