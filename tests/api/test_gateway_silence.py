@@ -11,7 +11,15 @@ from batchgen.api.gateway import Gateway, retry_unsent
 from batchgen.api.ratelimit import Priority, RequestBudget
 from batchgen.clock import FakeClock
 from batchgen.config import RetrySettings
-from batchgen.errors import AmbiguousSubmit, ApiUnreachable, NetworkError, NotFound, RateLimited, ServerError
+from batchgen.errors import (
+    AmbiguousSubmit,
+    ApiUnreachable,
+    GatewayRefusal,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+)
 from batchgen.retry import RetryPolicy
 from tests.helpers import drive
 
@@ -157,3 +165,45 @@ async def test_without_a_probe_submits_are_never_held_back():
     for _ in range(3):
         await attempt(gw, Priority.POLL, failing(lambda: ServerError("HTTP 503", status=503)))
     assert gw.heard
+
+
+def refused_submit() -> AmbiguousSubmit:
+    """A submit answered by something in front of the API (an HTML 403 page), of unknown outcome."""
+    exc = AmbiguousSubmit("the submit was answered by something other than the API", status=403)
+    exc.__cause__ = GatewayRefusal("HTTP 403 with an HTML page", status=403, detail="an HTML page")
+    return exc
+
+
+async def test_a_refused_submit_holds_submits_back_though_polls_answer_and_only_a_submit_answered_ends_it():
+    clock = FakeClock()
+    probed: list[int] = []
+
+    async def probe() -> str:
+        probed.append(1)
+        return "balance"
+
+    gw = gateway(clock, probe=probe, bound=300.0)
+    await attempt(gw, Priority.SUBMIT, failing(refused_submit))
+    assert not gw.heard
+    await attempt(gw, Priority.POLL, answering)
+    assert not gw.heard  # another route answers: the submits' way is not shown open
+    clock.advance(gw.ask_at() - clock.now())
+    await gw.ask()
+    assert probed == [] and gw.one_through  # only a submit can see: one goes as the ask
+    assert gw.may_send() and not gw.may_send()  # one, not two
+    await attempt(gw, Priority.SUBMIT, answering)
+    assert gw.heard
+
+
+async def test_submits_refused_throughout_the_bound_stop_the_run_but_time_with_none_tried_does_not():
+    clock = FakeClock()
+    gw = gateway(clock, probe=answering, bound=300.0)
+    await attempt(gw, Priority.SUBMIT, failing(refused_submit))
+    clock.advance(1000.0)  # nothing tried since (the slots were full): the next ask lets one submit go
+    await attempt(gw, Priority.POLL, answering)
+    await gw.ask()
+    assert gw.one_through and gw.may_send()
+    await attempt(gw, Priority.POLL, answering)  # the other routes answer throughout
+    await attempt(gw, Priority.SUBMIT, failing(refused_submit))  # refused 1,000 s after the first
+    with pytest.raises(ApiUnreachable, match="no submit has reached the API for 1000s"):
+        await gw.ask()
