@@ -4,6 +4,9 @@ A completed (or failed, or expired) job's row may lose its local image and the r
 other row that names a missing image is still a manifest error (exit 2, nothing sent): a row now of another
 model, a row now naming another path, a row whose repeats the folder made from different images.
 
+Rows asking for the same request (an image by its digest, however its path is spelled) are told apart by
+occurrence, so each is a job of its own.
+
 A JSONL manifest is read a job a line as JSON writes it: a line of only spaces or tabs is blank, and each
 job keeps the line it is on.
 """
@@ -89,3 +92,20 @@ def test_a_jsonl_prompt_holding_a_unicode_line_separator_is_one_job_as_json_writ
         ("a", "a cat\u2028on a mat", f"{path}:1"),
         ("b", "b", f"{path}:2"),
     ]
+
+
+def test_two_rows_asking_for_the_same_image_by_two_spellings_of_its_path_are_two_jobs_told_apart_by_occurrence(
+    tmp_path,
+):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360))
+    manifest = write(
+        tmp_path / "m.yaml",
+        f"model: {I2V}\njobs:\n  - {{prompt: p, image: frames/a.png}}\n  - {{prompt: p, image: ./frames/a.png}}\n",
+    )
+    first, second = load_manifest(manifest).jobs
+    assert second.id == first.id + "-2"
+    assert first.params["image"]["sha256"] == second.params["image"]["sha256"]
+    (tmp_path / "frames").rename(tmp_path / "moved")
+    moved = write(tmp_path / "n.yaml", manifest.read_text().replace("frames/", "moved/"))
+    assert [job.id for job in load_manifest(moved).jobs] == [first.id, second.id]

@@ -1,7 +1,8 @@
 """Audit of ``batchgen/models/images.py``: an image is checked and sent as the very file it is, in the form it is.
 
 A picture replaced under its name is checked anew (its digest is the new one), a JPEG with bytes after its
-end marker is a whole JPEG, and a JPEG sent inline as a ``data:`` URI is marked ``image/jpeg``.
+end marker is a whole JPEG, a JPEG sent inline as a ``data:`` URI is marked ``image/jpeg``, and a ``data:`` URI
+that holds no image is refused as what it is.
 """
 
 from __future__ import annotations
@@ -59,3 +60,11 @@ def test_a_jpeg_sent_as_a_data_uri_is_marked_image_jpeg(tmp_path):
     assert problem is None
     sent = json.loads(wire_json(spec, {"prompt": "p", "image": ref}, None))
     assert sent["image"] == "data:image/jpeg;base64," + base64.b64encode(data).decode()
+
+
+def test_a_data_uri_that_holds_no_image_is_refused_as_not_an_image_not_as_one_cut_short():
+    text = "data:image/png;base64," + base64.b64encode(b"a prompt pasted where the image goes").decode()
+    assert check_image(_image_param(), text, base=None) == (
+        None,
+        "the data URI is not a JPEG or PNG image (by its content)",
+    )

@@ -56,3 +56,20 @@ def test_a_shorter_run_inside_a_longer_one_does_not_shorten_the_stretch_they_mak
     assert len(axis.segments) == 1
     assert axis.x(80) == pytest.approx(80)
     assert axis.total == pytest.approx(100)
+
+
+def test_a_ledger_moment_just_after_the_runs_last_pace_line_is_drawn_at_its_end_not_on_its_clock():
+    axis = RunAxis.build([0.5, 1.5], [_point(0, "a", scale=500), _point(1, "a", scale=500)])
+    assert len(axis.segments) == 1
+    assert axis.total == pytest.approx(500)
+    assert axis.x(1.5) == pytest.approx(500)  # the last line written as the run closed, half a real second late
+
+
+def test_a_folder_with_one_simulated_run_and_one_without_a_pace_file_is_labelled_simulated():
+    later = 10_000.0
+    axis = RunAxis.build([later, later + 5], [_point(0, "a", scale=500), _point(1, "a", scale=500)])
+    assert [seg.scale for seg in axis.segments] == [500, 1.0]
+    assert axis.scaled
+    assert axis.label("minutes") == (
+        "minutes of run time, the run's own clock (simulated time); 1 idle gap(s) between runs cut (dashed)"
+    )
