@@ -171,18 +171,20 @@ PLANTS = (
         "batchgen/engine/submitter.py",
         "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
         "                raise _Withdrawn\n"
-        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
-        "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it "
+        "(last: a\n"
+        "                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)\n"
         "            await self._stamp(job, payload, when)\n"
         "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
         "            if False:\n"
         "                raise _Withdrawn\n"
-        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
-        "                raise _Unheard\n"
         "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
         "                raise _Held\n"
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it "
+        "(last: a\n"
+        "                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)\n"
         "            await self._stamp(job, payload, when)\n"
         "            if False:\n",
         (f"{MONEY}::test_after_a_credit_stop_no_submit_is_sent",),
@@ -1401,7 +1403,7 @@ PLANTS = (
     Plant(
         "a 429 is not taken as an answer, so a long 429 gate then one network error stops the run as unreachable",
         "batchgen/api/gateway.py",
-        "                        between = True\n                        self._heard_now()\n",
+        "                        between = True\n                        self._heard_now(submit=submit)\n",
         "                        between = True\n",
         (
             "tests/api/test_gateway_reach.py::test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_outage",
@@ -12102,7 +12104,7 @@ PLANTS = (
     Plant(
         "submits are never held back in an outage: each one sent into it is a submit of unknown outcome",
         "batchgen/api/gateway.py",
-        "        return self.probe is None or self.silence < SILENT_AFTER",
+        "        return self.probe is None or (self.silence < SILENT_AFTER and self.submits_refused_at is None)",
         "        return True",
         (
             "tests/api/test_gateway_silence.py",
@@ -12129,8 +12131,8 @@ PLANTS = (
     Plant(
         "an answer ends the reachability clock but not the silence: submits stay held back after the API is back",
         "batchgen/api/gateway.py",
-        "        self.silence = self.asked = 0",
-        "        self.asked = 0",
+        "        self.last_reached = self.clock.now()\n        self.silence = 0\n",
+        "        self.last_reached = self.clock.now()\n",
         (
             "tests/api/test_gateway_silence.py",
             "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
@@ -12153,9 +12155,10 @@ PLANTS = (
     Plant(
         "a submit granted while the API is silent is sent into the outage",
         "batchgen/engine/submitter.py",
-        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it\n"
-        "                raise _Unheard\n            if self._held_back(job):",
-        "            if self._held_back(job):",
+        "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it "
+        "(last: a\n"
+        "                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)\n",
+        "",
         ("tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",),
     ),
     Plant(
@@ -12800,8 +12803,7 @@ PLANTS = (
     Plant(
         "a job reaching a submitter after a credit stop is dropped, not written deferred",
         "batchgen/engine/submitter.py",
-        "            if self.report.stop_reason == StopReason.INTERRUPTED:\n                book.drop(job)\n        "
-        "    else:",
+        "            if self._left_as_they_were():\n                book.drop(job)\n            else:",
         "            if True:\n                book.drop(job)\n            else:",
         ("tests/engine/test_submitter.py::test_a_job_reaching_a_submitter_after_a_stop_is_not_sent[credits]",),
     ),
@@ -13589,14 +13591,14 @@ PLANTS = (
     Plant(
         "the ApiUnreachable that ends a silence is taken for an answer: the API reads as heard, a submit goes into it",
         "batchgen/api/gateway.py",
-        "False if exc in judged or isinstance(exc, ApiUnreachable) else",
-        "False if exc in judged else",
+        "                if exc in judged or isinstance(exc, ApiUnreachable)\n",
+        "                if exc in judged\n",
         ("tests/api/test_review_silence.py::test_the_ask_that_ends_the_run_as_unreachable_leaves_the_api_silent",),
     ),
     Plant(
         "with nothing else in flight a silent API ends the run at the ask after the bound, minutes late",
         "batchgen/api/gateway.py",
-        "        return min(self.silent_at + wait, self.last_reached + self.unreachable_after_s)",
+        "        return min(self.silent_at + wait, since + self.unreachable_after_s)",
         "        return self.silent_at + wait",
         (
             "tests/api/test_review_silence.py::test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound",
@@ -13605,8 +13607,10 @@ PLANTS = (
     Plant(
         "a probe route refused in front of the API leaves the silence to end only at the bound (exit 6, nothing sent)",
         "batchgen/api/gateway.py",
-        "            self.one_through = True",
-        "            pass",
+        "        except GatewayRefusal:  # that route is refused in front of the API, whether it is up or not: "
+        "one submit asks\n            self.one_through = True",
+        "        except GatewayRefusal:  # that route is refused in front of the API, whether it is up or not: "
+        "one submit asks\n            pass",
         (
             "tests/api/test_review_silence.py::test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused",
         ),
@@ -13636,6 +13640,364 @@ PLANTS = (
         "varied_ids(stem, combos, dash_at_cut=True)",
         "varied_ids(stem, combos)",
         ("tests/models/test_audit_image_folder.py::test_an_images_blocks_ids_are_the_ones_it_always_made",),
+    ),
+    Plant(
+        "a damaged ledger line exits 1, the code that sends a script to results.csv for failed jobs, not 2",
+        "batchgen/report/exits.py",
+        "InputError | StorageError | LedgerDamaged",
+        "InputError | StorageError",
+        (
+            "tests/cli/test_readme_contract.py::test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_jobs_failed",
+        ),
+    ),
+    Plant(
+        "a command line refused under --log-format json ends with no outcome object on stdout or in the log file",
+        "batchgen/cli/main.py",
+        "    log_outcome(named_command(argv), EXIT_USAGE)\n",
+        "",
+        ("tests/cli/test_readme_contract.py::test_a_refused_flag_with_json_logs_still_ends_with_the_outcome_object",),
+    ),
+    Plant(
+        "a command line refused under --log-format json is said in argparse's plain text",
+        "batchgen/cli/main.py",
+        'if given(argv, "--log-format") != "json":',
+        "if True:",
+        ("tests/cli/test_readme_contract.py::test_a_refused_flag_with_json_logs_still_ends_with_the_outcome_object",),
+    ),
+    Plant(
+        "a stop while the CLI is imported, under --log-format json, leaves the log file without its outcome",
+        "batchgen/cli/entry.py",
+        'if log_file := given(argv, "--log-file"):',
+        "if log_file := None:",
+        (
+            "tests/e2e/test_crash.py::"
+            "test_sigterm_while_the_cli_is_still_being_imported_is_said_in_json_where_the_command_asks",
+        ),
+    ),
+    Plant(
+        "a flag's value is read as the flag itself where it is given as two words",
+        "batchgen/cli/entry.py",
+        "            value = argv[at + 1]",
+        "            value = argv[at]",
+        ("tests/cli/test_readme_contract.py::test_a_refused_flag_with_json_logs_still_ends_with_the_outcome_object",),
+    ),
+    Plant(
+        "jobs a 406 'Invalid content type' stop kept from being sent are written 'deferred', which status tells "
+        "as credits run out",
+        "batchgen/engine/submitter.py",
+        "return self.report.stop_reason == StopReason.INTERRUPTED or self.report.fatal is not None",
+        "return self.report.stop_reason == StopReason.INTERRUPTED",
+        (
+            "tests/cli/test_readme_contract.py::test_status_does_not_blame_credits_for_rows_a_content_type_stop_left_unsent",
+        ),
+    ),
+    Plant(
+        "a config value out of range, or a key misspelt, is named with its file but not its line",
+        "batchgen/config.py",
+        'return f"{where}:{lines[keys]}" if keys in lines else where',
+        "return where",
+        ("tests/cli/test_readme_contract.py::test_a_config_value_out_of_range_is_named_with_its_line",),
+    ),
+    Plant(
+        "a misspelt config key is refused without naming the known key it is nearest",
+        "batchgen/config.py",
+        """return f" (did you mean '{close[0]}'?)" if close else \"\"""",
+        'return ""',
+        (
+            "tests/cli/test_readme_contract.py::test_a_misspelt_config_key_is_named_with_its_line_and_the_key_it_is_near",
+        ),
+    ),
+    Plant(
+        "a dry run over rows changed since their ids were sent exits 0 where the run would stop (exit 2)",
+        "batchgen/cli/main.py",
+        "        if changes and not args.replace_changed:  # the run would stop here (exit 2): so does its dry run\n",
+        "        if False:\n",
+        ("tests/engine/test_identity.py::test_dry_run_and_validate_count_changed_jobs",),
+    ),
+    Plant(
+        "a poll's answer is taken to show the submits' route open again after a gateway refused a submit",
+        "batchgen/api/gateway.py",
+        "        if submit:\n            self.submits_refused_at = None\n",
+        "        self.submits_refused_at = None\n",
+        (
+            "tests/api/test_gateway_silence.py::"
+            "test_a_refused_submit_holds_submits_back_though_polls_answer_and_only_a_submit_answered_ends_it",
+        ),
+    ),
+    Plant(
+        "a submit let go as the ask is spent by a submit the life cap then holds back, so none goes to see",
+        "batchgen/engine/submitter.py",
+        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
+        "                raise _Held\n"
+        "            if not self.gateway.may_send():",
+        "            if not self.gateway.may_send() or self._held_back(job):",
+        (
+            "tests/e2e/test_gateway_refusals.py::"
+            "test_submits_refused_by_a_gateway_while_other_routes_answer_wait_and_only_one_at_a_time_goes_to_see",
+        ),
+    ),
+    Plant(
+        "submits refused in front of the API stop the run once that long has passed since the first refusal, "
+        "though none was tried meanwhile",
+        "batchgen/api/gateway.py",
+        "refused = self.silent_at - self.submits_refused_at",
+        "refused = self.clock.now() - self.submits_refused_at",
+        (
+            "tests/api/test_gateway_silence.py::"
+            "test_submits_refused_throughout_the_bound_stop_the_run_but_time_with_none_tried_does_not",
+        ),
+    ),
+    Plant(
+        "the dry run swaps which flag sends the failed jobs and which the lost ones again",
+        "batchgen/report/summary.py",
+        "skipped = done | (set() if retry_failed else failed) | (set() if resubmit_lost else lost)",
+        "skipped = done | (set() if resubmit_lost else failed) | (set() if retry_failed else lost)",
+        (
+            "tests/report/test_audit_summary.py::test_the_dry_run_counts_the_failed_jobs_as_to_do_with_retry_failed"
+            "_alone_and_the_lost_ones_with_resubmit_lost",
+        ),
+    ),
+    Plant(
+        "status counts the changed rows it does not name as all of them",
+        "batchgen/report/summary.py",
+        'f" and {len(changed) - 3} more"',
+        'f" and {len(changed)} more"',
+        ("tests/report/test_audit_summary.py::test_status_names_three_changed_rows_and_counts_the_rest_exactly",),
+    ),
+    Plant(
+        "status counts the media warnings of jobs whose video is not in place",
+        "batchgen/report/summary.py",
+        '        if rec.get("state") == "completed":\n            kinds',
+        "        if True:\n            kinds",
+        (
+            "tests/report/test_audit_summary.py::test_status_counts_the_warnings_of_videos_in_place_only_not_those_"
+            "a_job_being_fetched_again_carried",
+        ),
+    ),
+    Plant(
+        "status counts every job of the folder as made and not fetched",
+        "batchgen/report/summary.py",
+        '"unfetched": len(made),',
+        '"unfetched": len(jobs),',
+        (
+            "tests/report/test_audit_summary.py::test_status_counts_as_made_and_not_fetched_only_the_jobs_with_a_re"
+            "quest_and_no_charge_yet",
+        ),
+    ),
+    Plant(
+        "the time per job's p50 is read one place too high",
+        "batchgen/report/summary.py",
+        "max(0, math.ceil(q * len(ordered)) - 1))",
+        "max(0, int(q * len(ordered))))",
+        ("tests/report/test_summary_lines.py::test_time_per_job_is_read_as_its_median_and_95th_percentile",),
+    ),
+    Plant(
+        "status tells submits of unknown outcome as left while a run holds the folder",
+        "batchgen/report/summary.py",
+        'if (unknown := states.get("submitting", 0)) and not live:',
+        'if unknown := states.get("submitting", 0):',
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as"
+            "_the_summary_does",
+        ),
+    ),
+    Plant(
+        "the progress gives an ETA of 0s for a run with nothing left unfinished",
+        "batchgen/engine/outcome.py",
+        "return self.remaining / rate * 3600 if rate > 0 and self.remaining else None",
+        "return self.remaining / rate * 3600 if rate > 0 else None",
+        (
+            "tests/engine/test_audit_outcome.py::test_a_run_with_no_job_left_unfinished_shows_no_time_left_to_wait_"
+            "and_one_with_some_shows_their_time",
+        ),
+    ),
+    Plant(
+        "a 422 to a submit counted as refused as sent",
+        "batchgen/engine/outcome.py",
+        "        and status != 422\n",
+        "",
+        (
+            "tests/report/test_summary_lines.py::test_a_job_the_api_made_and_failed_with_a_4xx_is_not_told_as_refus"
+            "ed_as_sent_nor_free_to_send_again",
+        ),
+    ),
+    Plant(
+        "the progress of a resumed run counts the jobs done before it as done now",
+        "batchgen/engine/run.py",
+        "done_now=max(0, final - self._final_at_start),",
+        "done_now=final,",
+        (
+            "tests/engine/test_audit_run.py::test_the_progress_of_a_resumed_run_counts_only_the_jobs_it_ended_and_i"
+            "ts_own_requests_and_429s",
+        ),
+    ),
+    Plant(
+        "the progress swaps the run's requests and its 429s",
+        "batchgen/engine/run.py",
+        "requests=self.gateway.requests,\n            throttled=self.budget.throttled,",
+        "requests=self.budget.throttled,\n            throttled=self.gateway.requests,",
+        (
+            "tests/engine/test_audit_run.py::test_the_progress_of_a_resumed_run_counts_only_the_jobs_it_ended_and_i"
+            "ts_own_requests_and_429s",
+        ),
+    ),
+    Plant(
+        "the axis stretches ledger moments just after a run's last pace line on its clock",
+        "batchgen/report/axis.py",
+        "if any(a - JOIN_S <= t <= b + JOIN_S for a, b, _ in runs):",
+        "if any(a <= t <= b for a, b, _ in runs):",
+        (
+            "tests/report/test_audit_axis.py::test_a_ledger_moment_just_after_the_runs_last_pace_line_is_drawn_at_i"
+            "ts_end_not_on_its_clock",
+        ),
+    ),
+    Plant(
+        "the axis calls a folder with one simulated run real time when another run had no pace file",
+        "batchgen/report/axis.py",
+        "return any(seg.scale != 1.0 for seg in self.segments)",
+        "return all(seg.scale != 1.0 for seg in self.segments)",
+        (
+            "tests/report/test_audit_axis.py::test_a_folder_with_one_simulated_run_and_one_without_a_pace_file_is_l"
+            "abelled_simulated",
+        ),
+    ),
+    Plant(
+        "pace points read in file order, not oldest first",
+        "batchgen/report/pace.py",
+        "    points.sort(key=lambda p: p.t)\n",
+        "",
+        (
+            "tests/report/test_audit_pace.py::test_torn_and_unreadable_pace_lines_are_skipped_and_the_rest_read_old"
+            "est_first",
+        ),
+    ),
+    Plant(
+        "posters ahead read a ledger line still being written",
+        "batchgen/report/ahead.py",
+        'end = data.rfind(b"\\n") + 1  # a line still being written waits for the next call',
+        "end = len(data)",
+        ("tests/report/test_ahead.py::test_posters_are_made_as_videos_land_once_each_and_a_line_being_written_waits",),
+    ),
+    Plant(
+        "posters ahead keep the offset of the last read only",
+        "batchgen/report/ahead.py",
+        "    follow.offset += end\n",
+        "    follow.offset = end\n",
+        ("tests/report/test_ahead.py::test_a_video_made_anew_under_the_same_name_gets_its_own_poster_as_it_lands",),
+    ),
+    Plant(
+        "a lost submit's look-up takes the last row made after the send, not the first",
+        "batchgen/engine/lookup.py",
+        "return min(self._since_sent(matches) or matches, key=lambda r: r.created_at or 0.0)",
+        "return max(self._since_sent(matches) or matches, key=lambda r: r.created_at or 0.0)",
+        ("tests/engine/test_recovery.py::test_only_requests_of_the_same_model_and_no_older_than_the_attempt_match",),
+    ),
+    Plant(
+        "the history is taken as caught up by a request sent before the attempt's outcome came back",
+        "batchgen/engine/lookup.py",
+        "if sent is not None and sent > self.until:",
+        "if sent is not None and sent > self.since:",
+        (
+            "tests/engine/test_recovery.py::test_an_earlier_runs_request_shows_the_history_caught_up_only_by_when_i"
+            "ts_post_went_out",
+        ),
+    ),
+    Plant(
+        "a history row's data URI image is never decoded",
+        "batchgen/engine/lookup.py",
+        'text = value.split(",", 1)[1] if value.startswith("data:") else value',
+        "text = value",
+        ("tests/engine/test_recovery_images.py::test_a_row_that_keeps_the_image_whole_is_told_apart_by_its_digest",),
+    ),
+    Plant(
+        "identical image rows counted apart by how their image's path is spelled",
+        "batchgen/manifest.py",
+        "            key = _occurrence_key(model, seen)\n",
+        "            key = _occurrence_key(model, params)\n",
+        (
+            "tests/test_audit_manifest.py::test_two_rows_asking_for_the_same_image_by_two_spellings_of_its_path_are"
+            "_two_jobs_told_apart_by_occurrence",
+        ),
+    ),
+    Plant(
+        "a manifest at the size limit refused",
+        "batchgen/manifest.py",
+        "if size > MAX_MANIFEST_BYTES:",
+        "if size >= MAX_MANIFEST_BYTES:",
+        ("tests/test_manifest_forms.py::test_the_file_itself_nul_bytes_encoding_size_and_kind",),
+    ),
+    Plant(
+        "an image at the longest side allowed refused",
+        "batchgen/models/images.py",
+        "max(width, height) > param.max_side_px",
+        "max(width, height) >= param.max_side_px",
+        (
+            "tests/models/test_images_edges.py::test_the_longest_side_and_the_file_size_are_allowed_up_to_their_lim"
+            "its_inclusive",
+        ),
+    ),
+    Plant(
+        "a data URI that holds no image is refused as an image cut short",
+        "batchgen/models/images.py",
+        '    kind, size = sniff(data)\n    if kind is None:\n        return None, "the data URI is not a JPEG or P'
+        'NG image (by its content)"\n',
+        "    kind, size = sniff(data)\n",
+        (
+            "tests/models/test_audit_images.py::test_a_data_uri_that_holds_no_image_is_refused_as_not_an_image_not_"
+            "as_one_cut_short",
+        ),
+    ),
+    Plant(
+        "an image's path recorded resolved, not as the manifest wrote it",
+        "batchgen/models/images.py",
+        'ref = {"path": key[0], "file": shown,',
+        'ref = {"path": key[0], "file": str(path),',
+        ("tests/test_audit_manifest.py::test_a_completed_row_whose_image_is_gone_goes_on_as_the_job_the_folder_made",),
+    ),
+    Plant(
+        "a body sized for each image's base64 without its padding",
+        "batchgen/models/images.py",
+        "body = bytearray(sum(len(head) + 4 * -(-_size(ref) // 3) for head, ref in segments) + len(rest))",
+        "body = bytearray(sum(len(head) + 4 * (_size(ref) // 3) for head, ref in segments) + len(rest))",
+        ("tests/models/test_wire.py::test_the_json_built_as_bytes_is_the_body_encoded_plainly",),
+    ),
+    Plant(
+        "the jobs made and left unfetched priced at what was charged (nothing yet), not their estimate",
+        "batchgen/engine/run.py",
+        "sum(job.estimate or 0.0 for job in made)",
+        "sum(job.cost or 0.0 for job in made)",
+        (
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_wh"
+            "at_they_will_cost",
+        ),
+    ),
+    Plant(
+        "a run's estimates read at the catalogue's prices, not the config's",
+        "batchgen/engine/run.py",
+        "estimate_cost(s.model, s.params, settings.prices)) for s in jobs)",
+        "estimate_cost(s.model, s.params, {})) for s in jobs)",
+        (
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_priced_as_the_config_prices_them_"
+            "and_status_says_at_whose_prices",
+        ),
+    ),
+    Plant(
+        "a job downloading not counted in flight",
+        "batchgen/jobs.py",
+        "IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING})",
+        "IN_FLIGHT = frozenset({JobState.SUBMITTING, JobState.SUBMITTED})",
+        (
+            "tests/report/test_summary_lines.py::test_the_progress_line_counts_what_is_in_flight_the_pace_and_why_i"
+            "t_waits",
+        ),
+    ),
+    Plant(
+        "a job being submitted holds no estimate against the spend cap",
+        "batchgen/jobs.py",
+        "MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLE"
+        "TED})",
+        "MAY_BE_CHARGED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})",
+        ("tests/engine/test_book.py::test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged",),
     ),
 )
 
