@@ -13731,10 +13731,7 @@ PLANTS = (
         "                raise _Held\n"
         "            if not self.gateway.may_send():",
         "            if not self.gateway.may_send() or self._held_back(job):",
-        (
-            "tests/e2e/test_gateway_refusals.py::"
-            "test_submits_refused_by_a_gateway_while_other_routes_answer_wait_and_only_one_at_a_time_goes_to_see",
-        ),
+        ("tests/api/test_review_silence.py::test_the_submit_let_go_as_the_ask_is_spent_only_by_a_submit_then_sent",),
     ),
     Plant(
         "submits refused in front of the API stop the run once that long has passed since the first refusal, "

@@ -149,3 +149,31 @@ async def test_past_the_bound_no_submit_waiting_to_ask_is_let_through():
     assert isinstance(k.report.fatal, ApiUnreachable)
     assert len(k.api.posted) == 2
     assert k.ledger.events("b") in ([], ["deferred"]) and k.ledger.events("c") in ([], ["deferred"]), k.ledger.lines
+
+
+class CreditsRefusedCounted(CreditsRefused):
+    asks = 0
+
+    async def credits(self):
+        self.asks += 1
+        await super().credits()
+
+
+async def test_the_submit_let_go_as_the_ask_is_spent_only_by_a_submit_then_sent():
+    # A submit the life cap holds back when its turn comes must not spend the one let go as the ask: that
+    # would leave none to go, and the next ask a backoff later (each one, in a gateway's refusal, a submit more)
+    api = CreditsRefusedCounted(submits=[refused(), refused(), "r1"])
+    job, k, stage, tracked = bounded(api)
+    held = [False]
+
+    def held_back(_job) -> bool:  # held once: at the turn the ask let go
+        if k.gateway.one_through and not held[0]:
+            held[0] = True
+            return True
+        return False
+
+    stage._held_back = held_back
+    async with k.clock.autojump():
+        await stage.submit(job)
+    assert held[0] and job.request_id == "r1" and [t.request_id for t in tracked.sent] == ["r1"]
+    assert api.asks == 1, api.asks
