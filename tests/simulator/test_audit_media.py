@@ -1,4 +1,5 @@
-"""Audit of ``batchgen/simulator/media.py``: an image job's video starts from its own input image, not another job's."""
+"""Audit of ``batchgen/simulator/media.py``: an image job's video starts from its own input image, not another job's,
+and a made video has every frame of its seconds."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ def test_two_image_jobs_of_one_shape_each_start_from_their_own_image():
         video = media.video_for(f"rid-{seed}", "16:9", 5, image=image, image_key=hashlib.sha256(image).hexdigest())
         blues[seed] = _first_frame_blue(video)
     assert blues[0] < 40 and blues[6] > 180, blues
+
+
+def test_a_video_of_a_length_no_template_has_is_made_with_every_frame_of_its_seconds():
+    video = media.video_for("rid-seven", "9:16", 7)
+    with av.open(io.BytesIO(video), mode="r") as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        size = (stream.codec_context.width, stream.codec_context.height)
+    assert (size, frames) == ((90, 160), 7 * media.FPS)

@@ -1,5 +1,5 @@
-"""Audit of ``batchgen/simulator/outputs.py``: a finished video is served for its time to live after it
-finished, and a key sent with a download is counted."""
+"""Audit of ``batchgen/simulator/outputs.py``: a video is served only once its job has finished, for its time to
+live after that, labelled as the world says, and a key sent with a download is counted."""
 
 from __future__ import annotations
 
@@ -37,3 +37,27 @@ def test_a_key_sent_to_an_output_link_is_counted_in_either_header(sim):
     assert httpx.get(url, headers=H).status_code == 200
     assert httpx.get(url, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
     assert server.state.key_leaks == 2
+
+
+def test_no_video_or_preview_is_served_before_its_job_has_finished(sim):
+    server = sim(time_scale=1.0)
+    job, url = _finished_job(server)
+    preview = url.replace("/generations/", "/previews/").replace(".mp4", ".jpg")
+    assert job.status_at(server.state.clock.now()) in ("QUEUED", "PROCESSING")
+    assert (httpx.get(url).status_code, httpx.get(preview).status_code) == (404, 404)
+    job.finish = job.start = server.state.clock.now() - 1.0
+    assert (httpx.get(url).status_code, httpx.get(preview).status_code) == (200, 200)
+
+
+def test_a_download_served_with_the_wrong_content_type_is_the_video_labelled_as_a_web_page(sim):
+    server = sim(time_scale=1.0)
+    server.state.script("hostile", kind="wrong_content_type")
+    job, url = _finished_job(server)
+    plain, plain_url = _finished_job(server)
+    for made in (job, plain):
+        made.finish = made.start = server.state.clock.now() - 1.0
+    served, honest = httpx.get(url), httpx.get(plain_url)
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("text/html")
+    assert honest.headers["Content-Type"] == "video/mp4"
+    size = httpx.get(f"{server.url}/v2/requests/{job.request_id}", headers=H).json()["video"]["file_size"]
+    assert len(served.content) == size and served.content[4:8] == b"ftyp"

@@ -1,5 +1,6 @@
 """Audit of ``batchgen/simulator/polls.py``: a request is polled by its own account only, a failure is a 422
-with its error, and the credits endpoint gives the balance as it stands."""
+with its error, an unfinished result answers as the world says, and the credits endpoint gives the balance as it
+stands."""
 
 from __future__ import annotations
 
@@ -89,3 +90,23 @@ def test_polls_of_a_job_in_flight_carry_the_worlds_accepted_status_and_a_finishe
     for route in ("/v2/requests/{}/status", "/v2/requests/{}"):
         polled = httpx.get(server.url + route.format(rid), headers=H)
         assert polled.status_code == 200 and polled.json()["status"] == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "output"),
+    [("status", 200, None), ("empty-output", 200, ""), ("error-400", 400, None), ("not-found", 404, None)],
+)
+def test_a_result_poll_of_an_unfinished_job_answers_as_the_world_says(sim, mode, code, output):
+    server = sim(time_scale=1.0, nonterminal_result=mode)
+    rid = _submit(server.url)
+    answer = httpx.get(f"{server.url}/v2/requests/{rid}", headers=H)
+    assert answer.status_code == code, answer.text
+    body = answer.json()
+    if code == 200:
+        assert body["status"] in ("QUEUED", "PROCESSING") and body.get("output") == output
+    else:
+        assert "status" not in body and body["error"]
+    job = server.state.jobs[rid]
+    job.finish = job.start = server.state.clock.now() - 1.0
+    done = httpx.get(f"{server.url}/v2/requests/{rid}", headers=H)
+    assert done.status_code == 200 and done.json()["output"].endswith(f"/generations/{job.file_id}.mp4")

@@ -4,8 +4,10 @@ and a 429 whose hint never asks for a retry sooner than the limit allows."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import httpx
+import pytest
 
 from tests.helpers import KEY
 
@@ -39,3 +41,15 @@ def test_a_429_from_a_full_window_asks_for_the_seconds_until_the_oldest_request_
     answer = httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a hare"}, headers=headers)
     assert answer.status_code == 429
     assert int(answer.headers["retry-after"]) == math.ceil(server.state.last_reset_at[KEY] - server.state.clock.now())
+
+
+def test_a_429s_reset_time_is_told_to_the_millisecond_and_never_before_the_window_frees(sim):
+    server = sim(time_scale=1.0, rpm=1)
+    headers = {"x-api-key": KEY}
+    assert httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a fox"}, headers=headers).status_code == 200
+    answer = httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a hare"}, headers=headers)
+    assert answer.status_code == 429
+    told = answer.headers["x-rate-limit-reset-at-utc"]
+    assert told.endswith("Z") and len(told.rsplit(".", 1)[-1]) == 4  # three digits of milliseconds, then Z
+    reset_at = datetime.fromisoformat(told.replace("Z", "+00:00")).timestamp()
+    assert reset_at == pytest.approx(server.state.last_reset_at[KEY], abs=0.001)

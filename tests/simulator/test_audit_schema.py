@@ -60,3 +60,28 @@ def test_an_image_url_that_is_not_https_is_refused_naming_the_field_and_nothing_
     plain = _submit(server.url, "kling-1.6-image2video", image="http://example.com/a.png")
     assert plain.status_code == 400 and plain.json()["error"].startswith("image must be an image URL")
     assert server.state.jobs == {}
+
+
+def test_a_list_of_as_many_shots_as_its_spec_allows_is_taken_and_one_more_refused(sim):
+    server = sim(time_scale=1.0)
+    shot = {"prompt": "a shot", "duration": "5"}
+    assert _submit(server.url, "kling-3-standard-text2video", multi_prompt=[shot] * 5).status_code == 200
+    more = _submit(server.url, "kling-3-standard-text2video", multi_prompt=[shot] * 6)
+    assert more.status_code == 400 and "multi_prompt takes at most 5 items" in more.json()["error"]
+    assert len(server.state.jobs) == 1
+
+
+def test_an_integer_field_refuses_a_number_with_a_fraction(sim):
+    server = sim(time_scale=1.0)
+    assert _submit(server.url, "kling-text2video", camera_control_config_value=5).status_code == 200
+    half = _submit(server.url, "kling-text2video", camera_control_config_value=5.5)
+    assert half.status_code == 400 and "camera_control_config_value must be an integer" in half.json()["error"]
+    assert len(server.state.jobs) == 1
+
+
+def test_a_world_that_refuses_unknown_parameters_takes_known_ones_and_names_the_unknown(sim):
+    server = sim(time_scale=1.0, reject_unknown_params=True)
+    assert _submit(server.url, "kling-1.6-text2video", duration=10, mode="std").status_code == 200
+    odd = _submit(server.url, "kling-1.6-text2video", seed_value=7)
+    assert odd.status_code == 400 and odd.json()["error"] == "Unknown parameter(s): seed_value"
+    assert len(server.state.jobs) == 1

@@ -165,3 +165,62 @@ def test_a_saved_image_jobs_video_and_history_body_are_the_same_after_it_is_take
     row = httpx.get(f"{second.url}/inference-request/request-history/{rid}", headers=H).json()
     assert row["request_body"]["image"] == image
     assert after == before
+
+
+def test_a_stalled_jobs_hold_is_released_when_its_record_dies_and_it_is_never_charged():
+    state = SimState(SimConfig(credits=1.0, time_scale=1.0, seed=3, expiry_s=600.0))
+    state.script("stall")
+    stalled = _make(state)
+    assert state.available() == pytest.approx(1.0 - stalled.cost)
+    state.clock.resume_at(stalled.submitted + 601.0)
+    state.settle()
+    assert state.holds == pytest.approx(0.0)
+    assert state.available() == pytest.approx(1.0)
+    assert state.charges == [] and state.balance == pytest.approx(1.0)
+
+
+def test_a_job_in_flight_when_the_account_was_saved_is_charged_once_it_finishes_after_it_is_taken_up(tmp_path):
+    path = str(tmp_path / "sim.json")
+    first = SimState(SimConfig(credits=5.0, time_scale=1.0, seed=3))
+    running = _make(first)
+    first.save(path)
+    second = SimState(SimConfig(credits=5.0, time_scale=1.0, seed=3))
+    assert second.load(path) is True
+    second.clock.resume_at(running.finish + 1.0)
+    second.settle()
+    assert second.charges == [(running.request_id, running.cost)]
+    assert (second.balance, second.holds) == pytest.approx((5.0 - running.cost, 0.0))
+
+
+def test_one_body_sent_to_two_models_is_not_counted_as_a_duplicate():
+    state = SimState(SimConfig(time_scale=1.0, seed=3))
+    state.create_job(SLUG, {"prompt": "a fox"}, "std", 5)
+    state.create_job("kling-1.6-text2video", {"prompt": "a fox"}, "std", 5)
+    assert state.duplicate_submissions() == 0
+    state.create_job(SLUG, {"prompt": "a fox"}, "std", 5)
+    assert state.duplicate_submissions() == 1
+
+
+def test_free_credits_pay_for_a_submit_the_paid_balance_alone_does_not_cover(sim):
+    server = sim(time_scale=1.0, credits=0.1, free_credits=0.3)
+    made = httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a fox"}, headers=H)
+    assert made.status_code == 200, made.text
+    refused = httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a hare"}, headers=H)
+    assert refused.status_code == 406 and "balance is 0.1200" in refused.json()["error"]
+    assert len(server.state.jobs) == 1
+
+
+def test_status_polls_leave_the_rate_window_to_submits_when_polls_do_not_count(sim):
+    server = sim(time_scale=1.0, rpm=1, polls_count=False)
+    made = httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a fox"}, headers=H)
+    assert made.status_code == 200
+    rid = made.json()["request_id"]
+    codes = [httpx.get(f"{server.url}/v2/requests/{rid}/status", headers=H).status_code for _ in range(3)]
+    assert codes == [200, 200, 200] and server.state.rate_limited == 0
+    assert httpx.post(f"{server.url}/v2/{SLUG}", json={"prompt": "a hare"}, headers=H).status_code == 429
+
+
+def test_a_ten_second_video_takes_half_as_long_again_as_a_five_second_one():
+    state = SimState(SimConfig(time_scale=1.0, latency_sigma=0.0, tail_rate=0.0, model_latency_s={SLUG: 40.0}))
+    assert state.service_time(SLUG, 5) == pytest.approx(40.0)
+    assert state.service_time(SLUG, 10) == pytest.approx(60.0)
