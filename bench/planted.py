@@ -13996,6 +13996,253 @@ PLANTS = (
         "MAY_BE_CHARGED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})",
         ("tests/engine/test_book.py::test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged",),
     ),
+    Plant(
+        "simulator: a stalled job's credit hold is never released when its record dies (the account shrinks for good)",
+        "batchgen/simulator/state.py",
+        "settle_at = finish if finish != math.inf else now + self.config.expiry_s",
+        "settle_at = finish",
+        (
+            "tests/simulator/test_audit_state.py::test_a_stalled_jobs_hold_is_released_when_its_record_dies_and_it_is_never_charged",
+        ),
+    ),
+    Plant(
+        "simulator: a saved account's jobs in flight are never charged after it is taken up",
+        "batchgen/simulator/state.py",
+        "        self._settle = settle\n",
+        "        self._settle = []\n",
+        (
+            "tests/simulator/test_audit_state.py::test_a_job_in_flight_when_the_account_was_saved_is_charged_once_it_finishes_after_it_is_taken_up",
+        ),
+    ),
+    Plant(
+        "simulator: one body sent to two models is counted as a duplicate submission",
+        "batchgen/simulator/state.py",
+        "seen[repr((slug, sorted(body.items())))] += 1",
+        "seen[repr(sorted(body.items()))] += 1",
+        ("tests/simulator/test_audit_state.py::test_one_body_sent_to_two_models_is_not_counted_as_a_duplicate",),
+    ),
+    Plant(
+        "simulator: free credits are left out of what a submit may spend (refused 406 with credits to pay)",
+        "batchgen/simulator/state.py",
+        "return self.balance + self.config.free_credits - self.holds",
+        "return self.balance - self.holds",
+        (
+            "tests/simulator/test_audit_state.py::test_free_credits_pay_for_a_submit_the_paid_balance_alone_does_not_cover",
+        ),
+    ),
+    Plant(
+        "simulator: status polls count against the rate window whatever --polls-free says",
+        "batchgen/simulator/state.py",
+        "if limit is None or not counted:",
+        "if limit is None:",
+        (
+            "tests/simulator/test_audit_state.py::test_status_polls_leave_the_rate_window_to_submits_when_polls_do_not_count",
+        ),
+    ),
+    Plant(
+        "simulator: a 10 s job with the wrong-duration fault is served a 10 s video (the fault not played)",
+        "batchgen/simulator/state.py",
+        "job.media_duration = 5 if job.duration >= 10 else 10",
+        "job.media_duration = 5 if job.duration > 10 else 10",
+        ("tests/report/test_report.py::test_simulator_serves_the_wrong_video_only_where_told",),
+    ),
+    Plant(
+        "simulator: a saved account taken up forgets its submissions (duplicates across runs never counted)",
+        "batchgen/simulator/state.py",
+        "        self.submissions = submissions\n",
+        "        self.submissions = []\n",
+        ("tests/simulator/test_simulator.py::test_a_saved_account_is_taken_up_where_it_stopped",),
+    ),
+    Plant(
+        "simulator: a result poll of an unfinished job answers 404 where the world says 400 (told as expired)",
+        "batchgen/simulator/polls.py",
+        'return _error(400, "Request is not completed yet")',
+        'return _error(404, "Request is not completed yet")',
+        ("tests/simulator/test_audit_polls.py::test_a_result_poll_of_an_unfinished_job_answers_as_the_world_says",),
+    ),
+    Plant(
+        "simulator: an unfinished result of the empty-output world carries no output at all",
+        "batchgen/simulator/polls.py",
+        '            pending["output"] = ""\n',
+        "            pass\n",
+        ("tests/simulator/test_audit_polls.py::test_a_result_poll_of_an_unfinished_job_answers_as_the_world_says",),
+    ),
+    Plant(
+        "simulator: a video is served from its link before its job has finished",
+        "batchgen/simulator/outputs.py",
+        'if job is None or (not job.charged and job.status_at(now) != "COMPLETED"):',
+        "if job is None:",
+        ("tests/simulator/test_audit_outputs.py::test_no_video_or_preview_is_served_before_its_job_has_finished",),
+    ),
+    Plant(
+        "simulator: a hostile download meant to be labelled text/html is served as video/mp4 (the world not played)",
+        "batchgen/simulator/outputs.py",
+        'content_type="text/html" if job.hostile == "wrong_content_type" else "video/mp4"',
+        'content_type="video/mp4"',
+        (
+            "tests/simulator/test_audit_outputs.py::test_a_download_served_with_the_wrong_content_type_is_the_video_labelled_as_a_web_page",
+        ),
+    ),
+    Plant(
+        "simulator: a gateway's refusal for refuse_s seconds is timed from the epoch, not from when it began",
+        "batchgen/simulator/worlds.py",
+        "now < began + config.refuse_s",
+        "now < config.refuse_s",
+        (
+            "tests/e2e/test_gateway_refusals.py::test_polls_and_history_refused_for_a_while_by_a_gateway_page_are_ridden_out",
+        ),
+    ),
+    Plant(
+        "simulator: an outage at outage_at_s is timed from the epoch, so it begins at once",
+        "batchgen/simulator/worlds.py",
+        "now >= state.started_at + config.outage_at_s",
+        "now >= config.outage_at_s",
+        (
+            "tests/simulator/test_audit_worlds.py::test_an_outage_at_a_time_begins_that_long_after_the_start_and_lasts_its_seconds",
+        ),
+    ),
+    Plant(
+        "simulator: the object and url-object output shapes are swapped",
+        "batchgen/simulator/worlds.py",
+        '        body["output"] = {"video": url}\n    else:\n        body["output"] = {"url": url}',
+        '        body["output"] = {"url": url}\n    else:\n        body["output"] = {"video": url}',
+        ("tests/simulator/test_audit_worlds.py::test_a_finished_results_output_takes_the_shape_the_world_gives_it",),
+    ),
+    Plant(
+        "simulator: a job is STARTING for all its work, never PROCESSING, where extra states are played",
+        "batchgen/simulator/worlds.py",
+        "now < job.start + (job.finish - job.start) / 5",
+        "now < job.finish",
+        (
+            "tests/simulator/test_audit_worlds.py::test_a_job_is_starting_for_the_first_fifth_of_its_work_and_processing_after_it",
+        ),
+    ),
+    Plant(
+        "simulator: a titled model name keeps the slug's dashes",
+        "batchgen/simulator/worlds.py",
+        'return slug.replace("-", " ").title()',
+        "return slug.title()",
+        ("tests/simulator/test_audit_worlds.py::test_a_history_row_names_its_model_as_the_world_does",),
+    ),
+    Plant(
+        "simulator: a history body kept as text is Python's repr, not JSON",
+        "batchgen/simulator/worlds.py",
+        "        return json.dumps(body)\n",
+        "        return str(body)\n",
+        (
+            "tests/e2e/test_history_ids.py::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
+        ),
+    ),
+    Plant(
+        "simulator: a list of exactly its spec's most items is refused",
+        "batchgen/simulator/schema.py",
+        'if spec.get("max_items") and len(value) > int(spec["max_items"]):',
+        'if spec.get("max_items") and len(value) >= int(spec["max_items"]):',
+        (
+            "tests/simulator/test_audit_schema.py::test_a_list_of_as_many_shots_as_its_spec_allows_is_taken_and_one_more_refused",
+        ),
+    ),
+    Plant(
+        "simulator: an integer field takes a number with a fraction",
+        "batchgen/simulator/schema.py",
+        'if kind == "integer" and not isinstance(value, int):',
+        'if kind == "integer" and not isinstance(value, int | float):',
+        ("tests/simulator/test_audit_schema.py::test_an_integer_field_refuses_a_number_with_a_fraction",),
+    ),
+    Plant(
+        "simulator: a made video (no template of its length) is one frame short",
+        "batchgen/simulator/media.py",
+        "        for i in range(total):\n",
+        "        for i in range(1, total):\n",
+        (
+            "tests/simulator/test_audit_media.py::test_a_video_of_a_length_no_template_has_is_made_with_every_frame_of_its_seconds",
+        ),
+    ),
+    Plant(
+        "simulator: a 429's reset time is told to the second, up to a second before the window frees",
+        "batchgen/simulator/replies.py",
+        'isoformat(timespec="milliseconds")',
+        'isoformat(timespec="seconds")',
+        (
+            "tests/simulator/test_audit_replies.py::test_a_429s_reset_time_is_told_to_the_millisecond_and_never_before_the_window_frees",
+        ),
+    ),
+    Plant(
+        "simulator: a counted redirect of a poll counts against the window whatever --polls-free says",
+        "batchgen/simulator/app.py",
+        'counted=kind == "submit" or state.config.polls_count',
+        "counted=True",
+        ("tests/simulator/test_audit_app.py::test_a_redirected_poll_counts_against_the_window_only_where_polls_count",),
+    ),
+    Plant(
+        "simulator: a server told to quote the key in a header never sends it",
+        "batchgen/simulator/app.py",
+        '        response.headers["X-Echo"] = f"key={key}"\n',
+        "        pass\n",
+        (
+            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_a_header_quotes_it_on_every_answer",
+        ),
+    ),
+    Plant(
+        "simulator: a server told to quote the key in its output links quotes it in none",
+        "batchgen/simulator/app.py",
+        'if "output" in places and response.status == 200:',
+        'if "output" in places and response.status == 201:',
+        ("tests/api/test_promises_units.py::test_a_key_the_server_quotes_back_never_comes_out_of_the_client",),
+    ),
+    Plant(
+        "simulator: the request log records every answer as a 200",
+        "batchgen/simulator/app.py",
+        "state.log.append((state.clock.now(), route, response.status))",
+        "state.log.append((state.clock.now(), route, 200))",
+        ("tests/simulator/test_audit_app.py::test_the_request_log_keeps_each_answers_own_status",),
+    ),
+    Plant(
+        "simulator: an output file lives one day by default, not the seven the API says",
+        "batchgen/simulator/config.py",
+        "output_ttl_s: float = 7 * 86400.0",
+        "output_ttl_s: float = 86400.0",
+        (
+            "tests/simulator/test_audit_config.py::test_a_finished_video_is_served_for_seven_days_by_default_and_not_after",
+        ),
+    ),
+    Plant(
+        "simulator: a simulator with no workers is taken (every submit then a 500)",
+        "batchgen/simulator/config.py",
+        "if self.workers < 1:",
+        "if self.workers < 0:",
+        ("tests/simulator/test_audit_config.py::test_a_simulator_with_no_workers_is_refused_when_configured",),
+    ),
+    Plant(
+        "simulator: redirects to the other origin point back at the API itself",
+        "batchgen/simulator/server.py",
+        "self.state.redirect_base = _site_url(self._foreign, 0)",
+        "self.state.redirect_base = self.url",
+        ("tests/simulator/test_audit_worlds.py::test_the_other_origin_counts_a_key_sent_in_either_header",),
+    ),
+    Plant(
+        "simulator: the output host's address is the API's (links never leave the API host)",
+        "batchgen/simulator/server.py",
+        "self.output_url = _site_url(self._runner, 1)",
+        "self.output_url = _site_url(self._runner, 0)",
+        ("tests/api/test_client.py::test_key_goes_only_to_the_api_never_to_the_output_host",),
+    ),
+    Plant(
+        "simulator: a world refusing unknown parameters refuses every body (the known ones taken for the unknown)",
+        "batchgen/simulator/schema.py",
+        "extra = sorted(set(body) - set(model.params))",
+        "extra = sorted(set(model.params) - set(body))",
+        (
+            "tests/simulator/test_audit_schema.py::test_a_world_that_refuses_unknown_parameters_takes_known_ones_and_names_the_unknown",
+        ),
+    ),
+    Plant(
+        "simulator: a 10 s video is made as fast as a 5 s one",
+        "batchgen/simulator/state.py",
+        "base = mean * (1.5 if duration >= 10 else 1.0)",
+        "base = mean * (1.5 if duration > 10 else 1.0)",
+        ("tests/simulator/test_audit_state.py::test_a_ten_second_video_takes_half_as_long_again_as_a_five_second_one",),
+    ),
 )
 
 
