@@ -1,6 +1,7 @@
 """Audit of ``batchgen/cli/arguments.py``: every flag takes only the values the README allows, a flag not
 given has the default the README states (the simulator's: the published world), and the resume line a run
-prints is a command the parser takes back under the same terms."""
+prints is a command the parser takes back under the same terms; ``validate`` takes ``--out`` and ``--models`` as
+``run`` does."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from batchgen.cli.arguments import build_parser
 from batchgen.cli.options import Options, resume_command
 from batchgen.simulator import SimConfig
 from tests.helpers import many_jobs_yaml, run_cli, simulator_config, write
+from tests.models.test_loader_edges import GOOD as SPEC
 
 
 @pytest.mark.parametrize("flag", ["--time-scale", "--progress-every"])
@@ -91,3 +93,39 @@ def test_the_simulator_cancels_the_jobs_of_every_text_given_and_only_those(monke
     config = simulator_config(monkeypatch, "--cancel", "sunset", "--cancel", "storm at sea")
     assert config.cancel_prompts == ("sunset", "storm at sea")
     assert simulator_config(monkeypatch, "--cancel", "sunset").cancel_prompts == ("sunset",)
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_validate_refuses_an_out_folder_of_blanks_as_the_run_does(tmp_path, capsys, blank):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
+    assert run_cli("validate", str(manifest), "--out", blank) == 2
+    err = capsys.readouterr().err
+    assert "argument --out: must not be empty" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["validate", "models"])
+def test_models_given_twice_adds_both_spec_files(tmp_path, capsys, command):
+    specs = [write(tmp_path / f"{slug}.yaml", SPEC.replace("kling-x", slug)) for slug in ("kling-x", "kling-y")]
+    models = [word for spec in specs for word in ("--models", str(spec))]
+    if command == "models":
+        assert run_cli("models", *models) == 0
+    else:
+        rows = "".join(f"  - id: {slug}\n    model: {slug}\n    prompt: a fox\n" for slug in ("kling-x", "kling-y"))
+        assert run_cli("validate", str(write(tmp_path / "m.yaml", f"jobs:\n{rows}")), *models) == 0
+    told = capsys.readouterr()
+    assert "kling-x" in told.out and "kling-y" in told.out, told.err
+
+
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [
+        ("--expiry", "expiry"),
+        ("--rate-window", "rate_window"),
+        ("--history-lag", "history_lag"),
+        ("--latency-scale", "latency_scale"),
+        ("--answer-time", "answer_time"),
+        ("--clock-offset", "clock_offset"),
+    ],
+)
+def test_the_simulators_times_take_fractions_of_a_second(flag, name):
+    assert getattr(build_parser().parse_args(["simulate", flag, "90.5"]), name) == 90.5

@@ -1,5 +1,6 @@
-"""Audit of ``batchgen/store/output.py``: results.csv is rewritten whole, status reads only the shards runs made,
-and an object-store lease lasts the configured TTL."""
+"""Audit of ``batchgen/store/output.py``: results.csv is rewritten whole, status reads only the shards runs made
+(of a folder or an object store), an object-store lease lasts the configured TTL, the ledger tells keys apart
+without revealing any piece of them, and a run of another shard count is refused and told what to do."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import shutil
 
 import pytest
 
+from batchgen.errors import InputError
 from batchgen.jobs import JobState
-from batchgen.store.output import merge, open_output, read_all, shard_counts
+from batchgen.store.output import KeyStamp, key_fingerprint, merge, open_output, read_all, shard_counts
 from batchgen.store.shards import Shard
+from tests.helpers import KEY
 
 
 async def test_a_reader_of_the_old_results_csv_reads_it_whole_while_the_run_writes_the_new_one(tmp_path):
@@ -47,3 +50,43 @@ async def test_a_run_into_an_object_store_holds_its_lease_for_the_configured_ttl
         await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
         record = json.loads((tmp_path / "store" / "lease" / "0-of-1" / "000000000001.json").read_text())
     assert record["ttl_s"] == 7.0
+
+
+async def test_the_ledger_tells_keys_apart_by_a_fingerprint_that_holds_no_piece_of_the_key(tmp_path):
+    out = tmp_path / "out"
+    other = KEY[:-1] + "0"
+    async with open_output(out) as opened:
+        await KeyStamp(opened.ledger, key_fingerprint(KEY)).append("a", "submitting", JobState.SUBMITTING, model="m")
+        await KeyStamp(opened.ledger, key_fingerprint(other)).append("b", "submitting", JobState.SUBMITTING, model="m")
+    text = (out / "ledger.jsonl").read_text()
+    first, second = (json.loads(line)["key_fp"] for line in text.splitlines())
+    assert first != second and len(first) == len(second) == 8
+    for key, stamp in ((KEY, first), (other, second)):
+        assert not [key[i : i + 4] for i in range(len(key) - 3) if key[i : i + 4] in stamp]
+        assert key[-6:] not in text and key[:6] not in text
+
+
+async def test_a_run_of_another_shard_count_than_the_folders_is_refused_and_told_what_to_do_instead(tmp_path):
+    out = tmp_path / "out"
+    async with open_output(out) as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+    with pytest.raises(InputError) as refused:
+        async with open_output(out, shard=Shard(0, 2)):
+            pass
+    assert str(refused.value) == (
+        f"{out} was run as 1 shard(s) (0-of-1) and this run asks for 0-of-2: jobs would change shards and could be "
+        "paid for twice. Use the same shard count (--shard I/N with the same N; none for 1), or another --out"
+    )
+    assert not (out / "shards").exists()
+
+
+async def test_status_of_an_object_store_reads_the_ledger_of_every_shard_a_run_wrote_there(tmp_path):
+    pytest.importorskip("obstore")
+    url = f"file://{tmp_path / 'store'}"
+    for index in range(2):
+        async with open_output(url, shard=Shard(index, 2)) as opened:
+            await opened.ledger.append(f"job-{index}", "submitting", JobState.SUBMITTING, model="m")
+    replays = await read_all(url)
+    assert sorted(replays) == ["0-of-2", "1-of-2"]
+    assert shard_counts(replays) == {"0-of-2": {"submitting": 1}, "1-of-2": {"submitting": 1}}
+    assert {job: rec["shard"] for job, rec in merge(replays).jobs.items()} == {"job-0": "0-of-2", "job-1": "1-of-2"}
