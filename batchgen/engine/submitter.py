@@ -109,9 +109,8 @@ class Submitter:
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
         self._asking = anyio.Lock()  # one submit at a time asks a silent API whether it answers again
-        self._told_silent = (
-            False  # the log said submits wait for a silent (or refusing) API, and not yet that it answers
-        )
+        # the log said submits wait for a silent (or refusing) API, and not yet that it answers again
+        self._told_silent = False
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
         self._looked_up: set[str] = set()  # ... their ids
@@ -506,21 +505,10 @@ class Submitter:
             if gateway.heard or gateway.one_through or control.stopping:
                 self._tell_heard()
                 return
-            if not self._told_silent and gateway.submits_refused_at is not None:
+            if not self._told_silent:
                 self._told_silent = True
-                log.warning(
-                    "something in front of the API refuses its submits (%s), though its other routes answer: no "
-                    "submit is sent until one is let through; one at a time goes to see, each looked up in the "
-                    "request history before it is ever sent again",
-                    gateway.silent_error,
-                )
-            elif not self._told_silent:
-                self._told_silent = True
-                log.warning(
-                    "the API is not answering (%s): no submit is sent until it answers again (one sent now could "
-                    "make a job it cannot say it made); asking it with a call that pays for nothing",
-                    gateway.silent_error,
-                )
+                refused = gateway.submits_refused_at is not None
+                log.warning(_SUBMITS_REFUSED if refused else _API_SILENT, gateway.silent_error)
             while not (gateway.heard or gateway.one_through or control.stopping):
                 if self.clock.now() < gateway.ask_at():
                     await self.book.until(
@@ -754,6 +742,17 @@ class Submitter:
 
 class _Withdrawn(Exception):  # control flow inside this module, never raised out of it
     """The run stopped submitting while a submit waited for its turn: it was not sent."""
+
+
+_API_SILENT = (
+    "the API is not answering (%s): no submit is sent until it answers again (one sent now could make a job it "
+    "cannot say it made); asking it with a call that pays for nothing"
+)
+_SUBMITS_REFUSED = (
+    "something in front of the API refuses its submits (%s), though its other routes answer: no submit is sent "
+    "until one is let through; one at a time goes to see, each looked up in the request history before it is "
+    "ever sent again"
+)
 
 
 class _Held(Exception):  # control flow inside this module, never raised out of it
