@@ -12114,8 +12114,8 @@ PLANTS = (
     Plant(
         "a submit of unknown outcome in an outage counts as one unanswered call: the next submit goes into it too",
         "batchgen/api/gateway.py",
-        "        self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1",
-        "        self.silence += 1",
+        "            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1",
+        "            self.silence += 1",
         (
             "tests/api/test_gateway_silence.py",
             "tests/e2e/test_api_worlds.py::test_no_submit_is_sent_into_an_outage_after_the_first_fell_in_it",
@@ -13737,7 +13737,7 @@ PLANTS = (
         "submits refused in front of the API stop the run once that long has passed since the first refusal, "
         "though none was tried meanwhile",
         "batchgen/api/gateway.py",
-        "refused = self.silent_at - self.submits_refused_at",
+        "refused = self.submits_refused_last - self.submits_refused_at",
         "refused = self.clock.now() - self.submits_refused_at",
         (
             "tests/api/test_gateway_silence.py::"
@@ -14970,6 +14970,59 @@ PLANTS = (
         '        choices=("any", "base64", "data_uri", "url"),\n        default="base64",',
         (
             "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+        ),
+    ),
+    Plant(
+        "in a refusal of submits an outage on every route is asked with a submit let go into it, not the probe",
+        "batchgen/api/gateway.py",
+        "        return self.submits_refused_at is not None and self.silence < SILENT_AFTER",
+        "        return self.submits_refused_at is not None",
+        (
+            "tests/api/test_review_refusals.py::"
+            "test_in_a_refusal_an_outage_on_every_route_is_asked_with_the_probe_not_with_a_submit",
+        ),
+    ),
+    Plant(
+        "an input image changed before the POST went is taken for the API's answer to a submit: the hold on refused "
+        "submits ends and the waiting submits go into the refusal",
+        "batchgen/api/gateway.py",
+        "        if isinstance(exc, InputError):  # raised here before anything was sent (an input image changed)\n"
+        "            return\n",
+        "",
+        (
+            "tests/api/test_review_refusals.py::"
+            "test_an_image_changed_before_the_post_went_does_not_end_the_hold_on_refused_submits",
+        ),
+    ),
+    Plant(
+        "a poll's blip long after one refused submit counts toward the bound on refused submits (exit 6)",
+        "batchgen/api/gateway.py",
+        "refused = self.submits_refused_last - self.submits_refused_at",
+        "refused = self.silent_at - self.submits_refused_at",
+        (
+            "tests/api/test_review_refusals.py::"
+            "test_a_polls_blip_long_after_one_refused_submit_does_not_count_as_submits_refused_for_the_bound",
+        ),
+    ),
+    Plant(
+        "a submit let go as an ask not needed outlives the hold, and goes into the next refusal at once",
+        "batchgen/api/gateway.py",
+        "        if self.heard:  # a submit let go as an ask not needed now does not outlive the hold\n"
+        "            self.one_through = False\n",
+        "",
+        (
+            "tests/api/test_review_refusals.py::"
+            "test_a_submit_let_go_as_an_ask_that_was_not_needed_does_not_outlive_the_hold",
+        ),
+    ),
+    Plant(
+        "a submit answered by a login portal's redirect is taken to show the submits' route open",
+        "batchgen/api/gateway.py",
+        "isinstance(exc.__cause__, RouteTrouble)",
+        "isinstance(exc.__cause__, GatewayRefusal)",
+        (
+            "tests/api/test_review_refusals.py::"
+            "test_a_submit_answered_by_a_login_portal_does_not_end_the_hold_on_refused_submits",
         ),
     ),
 )

@@ -38,6 +38,11 @@ When retries run out, the last error propagates unchanged.
   :meth:`Gateway.ask` asks the API with one call that pays for nothing (``probe``: the credit balance), a
   backoff's ceiling after the last unanswered call, longer after each ask unanswered, and at the reachability
   bound at the latest; where something in front of the API refuses that call's route, one submit asks.
+* **Refused submits**: a submit answered by something that is not the API (a gateway's page, a redirect away)
+  holds submits back too, and only a submit the API answers ends that: other routes' answers do not show the
+  submits' way open.  While the API answers, each ask lets one submit go to see (while it is silent, the probe
+  asks first); submits refused from the first to the latest for ``unreachable_after_s`` end the run (exit 6).
+  An error raised here before anything was sent (an input image changed) is no one's word: it changes nothing.
 """
 
 from __future__ import annotations
@@ -50,7 +55,16 @@ from typing import TypeVar
 import anyio
 
 from ..clock import Clock
-from ..errors import AmbiguousSubmit, ApiUnreachable, GatewayRefusal, NetworkError, RateLimited, ServerError
+from ..errors import (
+    AmbiguousSubmit,
+    ApiUnreachable,
+    GatewayRefusal,
+    InputError,
+    NetworkError,
+    RateLimited,
+    RouteTrouble,
+    ServerError,
+)
 from ..retry import RetryHook, RetryPolicy, Verdict
 from .hops import GRANTED
 from .ratelimit import Priority, RequestBudget
@@ -114,12 +128,19 @@ class Gateway:
         # since when (run clock) something in front of the API has refused the submits' route, and no submit has
         # been answered by the API since (None: not refused).  Other routes' answers do not show it open again.
         self.submits_refused_at: float | None = None
+        self.submits_refused_last = -math.inf  # ... the latest refusal
+        self.submits_refused_error = ""  # ... and what it was
 
     @property
     def heard(self) -> bool:
         """Whether a submit may be sent: the API's last word was an answer, not silence (an outage's 503s, no
         answer, a refusal by something in front of it)."""
         return self.probe is None or (self.silence < SILENT_AFTER and self.submits_refused_at is None)
+
+    @property
+    def only_submits_refused(self) -> bool:
+        """The API answers, but something in front of it refuses the submits' route: only a submit can ask."""
+        return self.submits_refused_at is not None and self.silence < SILENT_AFTER
 
     def may_send(self) -> bool:
         """Whether a submit may be sent now: the API was heard, or this is the one submit let go as the ask
@@ -140,20 +161,22 @@ class Gateway:
 
     async def ask(self) -> None:
         """Ask the API whether it answers, with one call of ``probe`` (not retried).  An answer of any kind
-        ends the silence; none leaves it, and the next ask comes later.  Past ``unreachable_after_s`` without
-        an answer it raises :class:`ApiUnreachable`, as any call would."""
+        ends the silence (not a hold on refused submits: there, once the API answers, one submit goes as the
+        ask); none leaves it, and the next ask comes later.  Past ``unreachable_after_s`` without an answer (or
+        of submits refused, from the first refusal to the latest) it raises :class:`ApiUnreachable`."""
         if self.probe is None:
             return
-        if self.submits_refused_at is not None:  # only a submit shows its route open again: one goes as the ask
-            refused = self.silent_at - self.submits_refused_at  # (from the first refusal to the latest)
+        if self.only_submits_refused:  # only a submit shows its route open again: one goes as the ask
+            assert self.submits_refused_at is not None
+            refused = self.submits_refused_last - self.submits_refused_at
             if refused >= self.unreachable_after_s:
                 raise ApiUnreachable(
                     f"no submit has reached the API for {refused:.0f}s (api.unreachable_after_s is "
                     f"{self.unreachable_after_s:g}): something in front of it refuses them, the last time: "
-                    f"{self.silent_error}. Nothing is lost: check what stands between this machine and the API, "
-                    "then run the same command again to resume",
+                    f"{self.submits_refused_error}. Nothing is lost: check what stands between this machine and "
+                    "the API, then run the same command again to resume",
                     seconds=refused,
-                    last_error=self.silent_error,
+                    last_error=self.submits_refused_error,
                 )
             self.one_through = True
             self.asked += 1
@@ -177,16 +200,27 @@ class Gateway:
             self.submits_refused_at = None
         if self.submits_refused_at is None:
             self.asked = 0
+        if self.heard:  # a submit let go as an ask not needed now does not outlive the hold
+            self.one_through = False
 
     def _check_reached(self, exc: Exception, *, submit: bool) -> None:
         """Note an answer from the server; raise ApiUnreachable when there has been none for too long."""
-        if not _unanswered(exc):
-            self._heard_now(submit=submit)
+        if isinstance(exc, InputError):  # raised here before anything was sent (an input image changed)
             return
-        refused = isinstance(exc, AmbiguousSubmit) and isinstance(exc.__cause__, GatewayRefusal)
-        if refused and self.submits_refused_at is None:  # the submits' route: refused in front of the API
-            self.submits_refused_at = self.clock.now()
-        self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
+        # a submit answered by something that is not the API (a gateway's page, a redirect away): its route is
+        # not shown open, whatever answered it
+        kept_out = submit and isinstance(exc, AmbiguousSubmit) and isinstance(exc.__cause__, RouteTrouble)
+        if kept_out:
+            now = self.clock.now()
+            if self.submits_refused_at is None:
+                self.submits_refused_at = now
+            self.submits_refused_last, self.submits_refused_error = now, str(exc)
+            self.silent_at = now  # (the next ask a backoff from now)
+        if not _unanswered(exc):
+            self._heard_now(submit=submit and not kept_out)
+            return
+        if not kept_out:  # (a refusal of the submits' route says nothing of whether the API answers)
+            self.silence += 2 if isinstance(exc, AmbiguousSubmit) else 1
         self.silent_at, self.silent_error = self.clock.now(), str(exc)
         silent = self.clock.now() - self.last_reached
         if silent >= self.unreachable_after_s:

@@ -109,8 +109,8 @@ class Submitter:
         # number of submitters, so the run's memory does not grow with them.
         self._image_slots = anyio.CapacityLimiter(IMAGE_BODIES_AT_ONCE)
         self._asking = anyio.Lock()  # one submit at a time asks a silent API whether it answers again
-        # the log said submits wait for a silent (or refusing) API, and not yet that it answers again
-        self._told_silent = False
+        # why the log said submits wait (a silent API, or submits refused), and not yet that they go on
+        self._told_why: str | None = None
         self._inline = InlineForms()  # which form each model's gateway takes an inlined image in
         self._settling = 0  # jobs whose submit's outcome is unknown, being looked up now
         self._looked_up: set[str] = set()  # ... their ids
@@ -495,20 +495,23 @@ class Submitter:
         await _durably(self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error={"detail": str(exc)}))
 
     async def _until_heard(self) -> None:
-        """Wait while the API is silent (:attr:`Gateway.heard`: an outage's 503s, no answer): a submit sent into
-        it has an unknown outcome, looked up before it is ever sent again, and with no request history never
-        settled.  Any call answered ends the wait (a poll's, a sweep's); where none is, one submit at a time asks
-        the API (:meth:`Gateway.ask`, a call that pays for nothing) when it is due.  The run's reachability
-        bound still holds: past ``api.unreachable_after_s`` of silence the ask raises ApiUnreachable (exit 6)."""
+        """Wait while the API is silent (:attr:`Gateway.heard`: an outage's 503s, no answer), or its submits are
+        refused in front of it: a submit sent into either has an unknown outcome, looked up before it is ever
+        sent again, and with no request history never settled.  Any call answered ends a silence (a poll's, a
+        sweep's), and only a submit answered by the API a refusal; where none is, one submit at a time asks
+        (:meth:`Gateway.ask`: a call that pays for nothing, or, where only submits are refused, lets one go)
+        when it is due.  The run's reachability bound still holds: past ``api.unreachable_after_s`` of silence,
+        or of submits refused, the ask raises ApiUnreachable (exit 6)."""
         gateway, control = self.gateway, self.control
         async with self._asking:
             if gateway.heard or gateway.one_through or control.stopping:
                 self._tell_heard()
                 return
-            if not self._told_silent:
-                self._told_silent = True
-                refused = gateway.submits_refused_at is not None
-                log.warning(_SUBMITS_REFUSED if refused else _API_SILENT, gateway.silent_error)
+            why = _SUBMITS_REFUSED if gateway.only_submits_refused else _API_SILENT
+            if self._told_why != why:  # (said once, and again only where the reason has changed)
+                self._told_why = why
+                refused = gateway.only_submits_refused
+                log.warning(why, gateway.submits_refused_error if refused else gateway.silent_error)
             while not (gateway.heard or gateway.one_through or control.stopping):
                 if self.clock.now() < gateway.ask_at():
                     await self.book.until(
@@ -522,8 +525,8 @@ class Submitter:
 
     def _tell_heard(self) -> None:
         """Say once that the API answers submits again, where the run said they wait."""
-        if self._told_silent and self.gateway.heard:
-            self._told_silent = False
+        if self._told_why is not None and self.gateway.heard:
+            self._told_why = None
             log.warning("the API answers again: submits go on")
 
     async def _stamp(self, job: TrackedJob, payload: dict[str, Any], when: dict[str, float]) -> None:

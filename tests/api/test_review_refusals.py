@@ -1,9 +1,7 @@
 """Review of the gateway's hold on submits a gateway refused (commits e212205, 257aeab, 2eb5d1d, 4ad3b38): faults
-found, each a failing test (xfail, strict) against the real gateway on a fake clock."""
+found, each a test that failed before its fix against the real gateway on a fake clock."""
 
 from __future__ import annotations
-
-import pytest
 
 from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
@@ -15,11 +13,6 @@ def outage() -> ServerError:
     return ServerError("HTTP 503", status=503)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in a gateway's refusal, ask() never calls the probe: an outage (503 on every route) that comes on top of "
-    "it gets a submit let through into it, a submit of unknown outcome more, the very thing the silence holds back",
-)
 async def test_in_a_refusal_an_outage_on_every_route_is_asked_with_the_probe_not_with_a_submit():
     clock = FakeClock()
     probed: list[int] = []
@@ -40,12 +33,6 @@ async def test_in_a_refusal_an_outage_on_every_route_is_asked_with_the_probe_not
     assert probed and not gw.one_through, (probed, gw.one_through)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ImageChanged raised while the POST's body is built (nothing sent) goes through the gateway's hook as "
-    "an answer to a submit: _heard_now(submit=True) ends the refusal's hold (and moves last_reached), so every "
-    "waiting submit then goes into the refusal",
-)
 async def test_an_image_changed_before_the_post_went_does_not_end_the_hold_on_refused_submits():
     clock = FakeClock()
     gw = gateway(clock, probe=answering, bound=300.0)
@@ -58,12 +45,6 @@ async def test_an_image_changed_before_the_post_went_does_not_end_the_hold_on_re
     assert gw.submits_refused_at == 0.0 and not gw.heard, (gw.submits_refused_at, gw.heard)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ask() measures the refusal from its first to silent_at, which any unanswered call moves (a poll's "
-    "network blip): one submit refused, none tried since, and a poll's blip 1,000 s later ends the run (exit 6) "
-    "as 'no submit has reached the API for 1000s', the case 257aeab says does not stop the run",
-)
 async def test_a_polls_blip_long_after_one_refused_submit_does_not_count_as_submits_refused_for_the_bound():
     clock = FakeClock()
     gw = gateway(clock, probe=answering, bound=300.0)
@@ -75,11 +56,6 @@ async def test_a_polls_blip_long_after_one_refused_submit_does_not_count_as_subm
     assert gw.one_through
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a one_through left over when the hold ended by another answer (heard: may_send does not spend it) "
-    "lets the first submit after a new refusal go straight into it, without an ask or a backoff gap",
-)
 async def test_a_submit_let_go_as_an_ask_that_was_not_needed_does_not_outlive_the_hold():
     clock = FakeClock()
     gw = gateway(clock, probe=answering, bound=300.0)
@@ -105,12 +81,6 @@ def portal_submit() -> AmbiguousSubmit:
     return exc
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a submit answered by something other than the API that is not a 401/403 page (a portal's redirect, a "
-    "200 HTML page: RouteTrouble) counts in _unanswered as the API's answer: _heard_now(submit=True) ends the "
-    "refusal's hold, though the README says only a submit the API answers shows the submits' way open",
-)
 async def test_a_submit_answered_by_a_login_portal_does_not_end_the_hold_on_refused_submits():
     clock = FakeClock()
     gw = gateway(clock, probe=answering, bound=300.0)
