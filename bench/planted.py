@@ -15025,6 +15025,18 @@ PLANTS = (
             "test_a_submit_answered_by_a_login_portal_does_not_end_the_hold_on_refused_submits",
         ),
     ),
+    Plant(
+        "where only submits are refused, a submit goes to see at the backoff's first gaps: one more of unknown "
+        "outcome every few seconds",
+        "batchgen/api/gateway.py",
+        "        if self.only_submits_refused:  # each ask is a submit that may go into the refusal: the longest gap\n"
+        "            wait = settings.backoff_max_s\n",
+        "",
+        (
+            "tests/api/test_gateway_silence.py::"
+            "test_where_only_submits_are_refused_a_submit_goes_to_see_at_the_backoffs_longest_gap_each_time",
+        ),
+    ),
 )
 
 

@@ -153,9 +153,12 @@ class Gateway:
     def ask_at(self) -> float:
         """When the API is next to be asked (:meth:`ask`) whether it answers, while it is silent: a backoff's
         ceiling after the latest unanswered call, doubling with each ask unanswered, and at the reachability
-        bound at the latest (run clock)."""
+        bound at the latest (run clock).  Where only its submits are refused, an ask lets a submit go (of
+        unknown outcome, if refused again): the backoff's longest gap after the latest refusal."""
         settings = self.policy.settings
         wait = min(settings.backoff_max_s, settings.backoff_initial_s * 2.0 ** min(self.asked, 64))
+        if self.only_submits_refused:  # each ask is a submit that may go into the refusal: the longest gap
+            wait = settings.backoff_max_s
         since = self.last_reached if self.submits_refused_at is None else self.submits_refused_at
         return min(self.silent_at + wait, since + self.unreachable_after_s)
 

@@ -207,3 +207,16 @@ async def test_submits_refused_throughout_the_bound_stop_the_run_but_time_with_n
     await attempt(gw, Priority.SUBMIT, failing(refused_submit))  # refused 1,000 s after the first
     with pytest.raises(ApiUnreachable, match="no submit has reached the API for 1000s"):
         await gw.ask()
+
+
+async def test_where_only_submits_are_refused_a_submit_goes_to_see_at_the_backoffs_longest_gap_each_time():
+    # each ask lets a submit go that, refused again, is one more of unknown outcome: never at the backoff's first
+    # gaps (1, 2, 4 s), always at its longest (8 s here)
+    clock = FakeClock()
+    gw = gateway(clock, probe=answering, bound=300.0)
+    for _ in range(3):
+        await attempt(gw, Priority.SUBMIT, failing(refused_submit))
+        assert gw.only_submits_refused and gw.ask_at() == pytest.approx(clock.now() + 8.0)
+        clock.advance(8.0)
+        await gw.ask()
+        assert gw.may_send()
