@@ -218,7 +218,7 @@ class Gateway:
             if self.submits_refused_at is None:
                 self.submits_refused_at = now
             self.submits_refused_last, self.submits_refused_error = now, str(exc)
-            self.silent_at = now  # (the next ask a backoff from now)
+            self.silent_at = now  # (the next ask a backoff from now, whether the page is taken for an answer or not)
         if not _unanswered(exc):
             self._heard_now(submit=submit and not kept_out)
             return

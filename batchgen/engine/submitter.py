@@ -507,10 +507,10 @@ class Submitter:
             if gateway.heard or gateway.one_through or control.stopping:
                 self._tell_heard()
                 return
-            why = _SUBMITS_REFUSED if gateway.only_submits_refused else _API_SILENT
+            refused = gateway.only_submits_refused
+            why = _SUBMITS_REFUSED if refused else _API_SILENT
             if self._told_why != why:  # (said once, and again only where the reason has changed)
                 self._told_why = why
-                refused = gateway.only_submits_refused
                 log.warning(why, gateway.submits_refused_error if refused else gateway.silent_error)
             while not (gateway.heard or gateway.one_through or control.stopping):
                 if self.clock.now() < gateway.ask_at():
