@@ -3,6 +3,7 @@ found, each a test that failed before its fix against the real gateway on a fake
 
 from __future__ import annotations
 
+from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import Priority
 from batchgen.clock import FakeClock
 from batchgen.errors import AmbiguousSubmit, ImageChanged, NetworkError, RouteTrouble, ServerError
@@ -11,6 +12,15 @@ from tests.api.test_gateway_silence import answering, attempt, failing, gateway,
 
 def outage() -> ServerError:
     return ServerError("HTTP 503", status=503)
+
+
+async def asked_after_a_refusal(clock: FakeClock) -> Gateway:
+    """A gateway whose one submit a gateway's page refused, asked once since: one submit is let go to see."""
+    gw = gateway(clock, probe=answering, bound=300.0)
+    await attempt(gw, Priority.SUBMIT, failing(refused_submit))
+    clock.advance(gw.ask_at() - clock.now())
+    await gw.ask()
+    return gw
 
 
 async def test_in_a_refusal_an_outage_on_every_route_is_asked_with_the_probe_not_with_a_submit():
@@ -35,10 +45,7 @@ async def test_in_a_refusal_an_outage_on_every_route_is_asked_with_the_probe_not
 
 async def test_an_image_changed_before_the_post_went_does_not_end_the_hold_on_refused_submits():
     clock = FakeClock()
-    gw = gateway(clock, probe=answering, bound=300.0)
-    await attempt(gw, Priority.SUBMIT, failing(refused_submit))
-    clock.advance(gw.ask_at() - clock.now())
-    await gw.ask()
+    gw = await asked_after_a_refusal(clock)
     assert gw.may_send()  # the submit let go as the ask ...
     # ... whose image changed since it was checked: wire_json raises inside the call, nothing went out
     await attempt(gw, Priority.SUBMIT, failing(lambda: ImageChanged("the image changed since it was checked")))
@@ -58,10 +65,7 @@ async def test_a_polls_blip_long_after_one_refused_submit_does_not_count_as_subm
 
 async def test_a_submit_let_go_as_an_ask_that_was_not_needed_does_not_outlive_the_hold():
     clock = FakeClock()
-    gw = gateway(clock, probe=answering, bound=300.0)
-    await attempt(gw, Priority.SUBMIT, failing(refused_submit))
-    clock.advance(gw.ask_at() - clock.now())
-    await gw.ask()
+    gw = await asked_after_a_refusal(clock)
     assert gw.one_through
     await attempt(gw, Priority.SUBMIT, answering)  # a submit sent before the refusal, retried, is answered: open
     assert gw.heard and gw.may_send()  # (heard: the one let go as the ask is not spent)
@@ -83,10 +87,7 @@ def portal_submit() -> AmbiguousSubmit:
 
 async def test_a_submit_answered_by_a_login_portal_does_not_end_the_hold_on_refused_submits():
     clock = FakeClock()
-    gw = gateway(clock, probe=answering, bound=300.0)
-    await attempt(gw, Priority.SUBMIT, failing(refused_submit))  # the firewall's 403 page
-    clock.advance(gw.ask_at() - clock.now())
-    await gw.ask()
+    gw = await asked_after_a_refusal(clock)  # (the firewall's 403 page)
     assert gw.may_send()
     await attempt(gw, Priority.SUBMIT, failing(portal_submit))  # the one let go: not the API either
     assert not gw.heard and gw.submits_refused_at is not None, (gw.heard, gw.submits_refused_at)
