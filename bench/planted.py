@@ -4918,8 +4918,8 @@ PLANTS = (
         "the JSON outcome object on stdout is written without the redactor",
         "batchgen/cli/logs.py",
         "        for secret in REDACTOR.secrets:\n"
-        "            line = line.replace(secret, REDACTED)\n        emit(line)",
-        "        emit(line)",
+        "            record = record.replace(secret, REDACTED)\n        emit(record)",
+        "        emit(record)",
         ("tests/cli/test_promises_units.py::test_the_outcome_object_on_stdout_under_json_holds_no_secret",),
     ),
     Plant(

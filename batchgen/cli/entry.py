@@ -49,9 +49,12 @@ def named_command(argv: list[str]) -> str:
     return next((word for word in argv if word in COMMANDS), "batchgen")
 
 
-def ended_words(command: str) -> str:
-    """How the outcome line names the command: 'batchgen run', or 'batchgen' for none."""
-    return command if command == "batchgen" else f"batchgen {command}"
+def ended(command: str, code: int) -> tuple[str, dict[str, object]]:
+    """How a command ended: the line that says so, and the outcome object's own fields (``"event": "outcome"``,
+    which scripts read: the README's "Overnight and from cron"), for :func:`logs.log_outcome` and for a stop
+    before logging is set up alike."""
+    words = command if command == "batchgen" else f"batchgen {command}"
+    return f"{words} ended with exit code {code}", {"event": "outcome", "command": command, "exit_code": code}
 
 
 def say_interrupted(argv: list[str]) -> None:
@@ -66,9 +69,8 @@ def say_interrupted(argv: list[str]) -> None:
     head = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"}
     head |= {"level": "error", "logger": "batchgen"}
     error = json.dumps({**head, "message": "Error: interrupted"}) + "\n"
-    ended = f"{ended_words(command)} ended with exit code {EXIT_INTERRUPTED}"
-    outcome = {"message": ended, "event": "outcome", "command": command, "exit_code": EXIT_INTERRUPTED}
-    outcome_line = json.dumps({**head, **outcome}) + "\n"
+    line, outcome = ended(command, EXIT_INTERRUPTED)
+    outcome_line = json.dumps({**head, "message": line, **outcome}) + "\n"
     os.write(2, error.encode())
     os.write(1, outcome_line.encode())
     if log_file := given(argv, "--log-file"):

@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from ..clock import iso_utc
-from .entry import ended_words
+from .entry import ended
 
 REDACTED = "[REDACTED]"
 
@@ -158,14 +158,14 @@ def tell(level: int, text: str, **extra: Any) -> None:
 
 def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
     """How a command ended, for the log only (the CLI has printed it): under JSON, one ``outcome`` object."""
-    outcome = {"event": "outcome", "command": command, "exit_code": code, **fields}
+    line, outcome = ended(command, code)
+    outcome |= fields
     level = logging.INFO if code == 0 else logging.ERROR
-    ended = f"{ended_words(command)} ended with exit code {code}"
-    tell(level, f"{text}\n{ended}" if text else ended, outcome=outcome, printed=True)
+    tell(level, f"{text}\n{line}" if text else line, outcome=outcome, printed=True)
     if json_mode():  # stdout carries the outcome object, so it is written even without --log-file
         entry = {"ts": iso_utc(time.time()), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}
-        entry["message"] = ended
-        line = json.dumps({**entry, **outcome}, ensure_ascii=False)
+        entry["message"] = line
+        record = json.dumps({**entry, **outcome}, ensure_ascii=False)
         for secret in REDACTOR.secrets:
-            line = line.replace(secret, REDACTED)
-        emit(line)
+            record = record.replace(secret, REDACTED)
+        emit(record)
