@@ -3,6 +3,8 @@ names them, a folder under the home folder (``~``) included, as a job's own imag
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from batchgen.errors import ManifestError
@@ -27,12 +29,17 @@ def test_an_images_block_from_a_folder_or_glob_under_the_home_folder_makes_a_job
         assert all(str(home / "frames" / f"{job.id}.png") in str(job.params["image"]) for job in made)
 
 
-def test_an_images_block_varying_values_alike_in_their_first_words_makes_a_job_of_each(tmp_path):
+def one_frame_block(tmp_path: Path, lines: str) -> Path:
+    """A folder of one frame (``a.png``) and a manifest whose images block takes it, ``lines`` in the block."""
     (tmp_path / "frames").mkdir()
     (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360, seed=1))
-    path = write(
-        tmp_path / "m.yaml",
-        f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}} moves'\n"
+    return write(tmp_path / "m.yaml", f"model: {I2V}\nimages:\n  from: frames\n{lines}")
+
+
+def test_an_images_block_varying_values_alike_in_their_first_words_makes_a_job_of_each(tmp_path):
+    path = one_frame_block(
+        tmp_path,
+        "  prompt: '{stem} moves'\n"
         "  negative_prompt: ['cinematic lighting, shallow depth', 'cinematic lighting, shallow focus']\n",
     )
     made = load_manifest(path).jobs
@@ -58,12 +65,8 @@ def test_two_images_whose_long_names_are_alike_in_their_first_120_letters_are_to
 def test_an_images_blocks_ids_are_the_ones_it_always_made(tmp_path):
     # A value's slug cut at 24 letters keeps the dash it ends in, as an images block's ids always have: an id made
     # otherwise now would be a job the folder does not know, made and paid again.
-    (tmp_path / "frames").mkdir()
-    (tmp_path / "frames" / "a.png").write_bytes(png_bytes(640, 360, seed=1))
-    path = write(
-        tmp_path / "m.yaml",
-        f"model: {I2V}\nimages:\n  from: frames\n  prompt: '{{stem}}'\n"
-        "  negative_prompt: ['aaaaaaaaaaaaaaaaaaaaaaa b', 'blur']\n  mode: [std, pro]\n",
+    path = one_frame_block(
+        tmp_path, "  prompt: '{stem}'\n  negative_prompt: ['aaaaaaaaaaaaaaaaaaaaaaa b', 'blur']\n  mode: [std, pro]\n"
     )
     assert sorted(job.id for job in load_manifest(path).jobs) == [
         "a-aaaaaaaaaaaaaaaaaaaaaaa--pro",
