@@ -68,6 +68,7 @@ class Event(StrEnum):
     UNREACHABLE = "unreachable"  # its state or link could not be read from the API: left for a later run
     KEY_CHANGED = "key_changed"  # a new key of the same account carries on this job
     IMAGE_CHANGED = "image_changed"  # an input image changed after it was checked: nothing was sent
+    OUTLIVES_RECORD = "outlives_record"  # jobs of its kind outlive their records, nothing to fetch them: not sent
     KEY_ADOPTED = "key_adopted"  # the folder was adopted under another account's key: written off here
 
 

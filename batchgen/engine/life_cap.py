@@ -64,7 +64,8 @@ from collections import deque
 from collections.abc import Callable
 
 from ..clock import Clock
-from .pollplan import PollPlan
+from .outliving import Outliving
+from .pollplan import LatencyKey, PollPlan
 
 log = logging.getLogger("batchgen")
 
@@ -103,6 +104,7 @@ class LifeCap:
         # the request budget as the run knows it now, in calls a second (its requests a second over the requests a
         # call makes: a redirect followed is one more), None: unbounded
         self._budget = budget
+        self.kinds = Outliving(self._stands_in)  # the kinds of job seen to outlive their records alone
         self._sent: dict[str, tuple[float, int]] = {}  # request id -> (run seconds sent, jobs ahead then, itself in)
         self._recent: deque[tuple[float, float, int]] = deque(maxlen=RECENT)  # (jobs ahead per s, s taken, ahead)
         self._fastest = math.inf  # the run's fastest submit-to-finish time
@@ -194,13 +196,17 @@ class LifeCap:
             self._fastest = min(self._fastest, took)
         self._recent.append((ahead / took, took, ahead))
 
-    def died(self, request_id: str) -> None:
-        """A job's record died before the job was seen finished: it holds its place until it would have."""
+    def died(self, request_id: str, kind: LatencyKey | None = None) -> None:
+        """A job's record died before the job was seen finished: it holds its place until it would have.  ``kind``:
+        the job's, where nothing else can fetch it; one that waited for none (no more of ours in flight when it was
+        sent than a recent finish that waited for none had, or itself alone) is told to :attr:`kinds`."""
         sent = self._sent.pop(request_id, None)
         self._attached.discard(request_id)
         if sent is None:
             return
         self._ghosts.append((*sent, self.clock.now(), True))
+        if kind is not None and sent[1] <= max(1, self._unwaited()):
+            self.kinds.died(kind)
 
     def unknown(self, sent_at: float) -> None:
         """A submit of unknown outcome, its POST at ``sent_at`` (run seconds), left unsettled: it may have made a

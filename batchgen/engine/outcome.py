@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BatchgenError
-from ..jobs import UNFINISHED, StopReason
+from ..jobs import UNFINISHED, Event, StopReason
 
 CATALOGUE_PRICES = "the catalogue's prices"  # what the jobs made and not fetched come to, as told ...
 CONFIG_PRICES = "the config's prices (the catalogue's where it gives none)"  # ... where the config prices them
@@ -65,7 +65,8 @@ class RunReport:
     (a stop, or a run-wide error, came before it looked at them), so their reason is not something it found.
 
     ``held_back`` (written by the submitter) are jobs ``deferred`` for a reason of their own, not a stop: an
-    input image that changed after it was checked (nothing was sent; the next run checks it anew).
+    input image that changed after it was checked (nothing was sent; the next run checks it anew), or a kind of
+    job that outlives its records where nothing else can fetch them (:mod:`outliving`; the next run tries one).
 
     ``submitted`` counts submits of this run that a request id came back for
     (from the answer, or found in the request history); ``unsettled`` those
@@ -112,11 +113,14 @@ def rerun_cannot_settle(record: dict[str, Any]) -> bool:
     return record.get("state") == "submitting" and isinstance(error, dict) and error.get("rerun") is False
 
 
+HELD_BACK = frozenset({Event.IMAGE_CHANGED, Event.OUTLIVES_RECORD})  # the events of a job deferred by its own reason
+
+
 def held_back(record: dict[str, Any]) -> bool:
     """Whether a job's ledger record says it was deferred for a reason of its own, not by a stop (credits, the
-    spend cap): its input image changed after it was checked, so nothing was sent and the next run checks it
-    anew."""
-    return record.get("state") == "deferred" and record.get("event") == "image_changed"
+    spend cap): its input image changed after it was checked, or jobs of its kind outlive their records where
+    nothing else can fetch them.  Nothing was sent, and the next run looks again."""
+    return record.get("state") == "deferred" and record.get("event") in HELD_BACK
 
 
 def refused_as_sent(record: dict[str, Any]) -> bool:

@@ -433,7 +433,8 @@ class Poller(PollSchedule):
         if isinstance(found, Gone | Later) and job.done_age is None:
             # most likely still in the account's queue, or on its workers (a stalled job, or one the history could
             # not be read for, too): it holds its place ahead of the jobs sent after it until it would be through
-            self.life.died(job.request_id or "")
+            # (one the history could not be read for may yet be found by a later run: no sign of its kind's length)
+            self.life.died(job.request_id or "", latency_key(job.spec) if isinstance(found, Gone) else None)
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)
@@ -491,6 +492,7 @@ class Poller(PollSchedule):
         self.sweeper.queue.finished(job, took)
         bracketed = job.pending_age > 0 or server is not None
         self.life.finished(job.request_id or "", took, bracketed=bracketed, seen=job.done_age)
+        self.life.kinds.made(key)
         if self.latency.observe(key, took):
             self._replan(key)
 

@@ -29,6 +29,7 @@ from .book import JobBook
 from .identity import spent_on
 from .life_cap import Request
 from .outcome import RunReport, error_text
+from .pollplan import LatencyKey, latency_key
 from .recovery import Reconciler
 
 CLOCK_SLACK_S = 5.0  # the POST may have left a moment before its line was stamped
@@ -48,6 +49,8 @@ class ResumePlan:
     # each request whose record an earlier run found gone (404) with nothing to fetch: (its id, seconds after
     # its submit, by when it was found so)
     records_gone: list[tuple[str, float]] = field(default_factory=list)
+    # each kind of job an earlier run held for outliving its records (``outliving``), with its tallies then
+    outlived: dict[LatencyKey, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def in_flight(self) -> list[TrackedJob]:
@@ -158,12 +161,19 @@ async def plan_resume(
             if job.request_id is not None or job.cost is not None:
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
+            if rec.get("event") == Event.OUTLIVES_RECORD and isinstance(tallies := rec.get("outlived"), dict):
+                plan.outlived[latency_key(job.spec)] = (_count(tallies.get("died")), _count(tallies.get("made")))
     plan.lineup = lineup(known)
     plan.records_gone = records_gone(known, clock)
     # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
     book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))
     return plan
+
+
+def _count(value: Any) -> int:
+    """A tally a ledger line carries (nothing usable: 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 MADE = frozenset({JobState.COMPLETED, JobState.DOWNLOADING})

@@ -66,6 +66,7 @@ from .inline_forms import InlineForms
 from .life_cap import LifeCap
 from .messages import Lost
 from .outcome import RunReport
+from .pollplan import LatencyKey, latency_key
 from .recovery import Reconciler
 from .resume import CLOCK_SLACK_S
 from .verdicts import Attach, Leave
@@ -122,6 +123,7 @@ class Submitter:
         # the job handed over while no answer of the run had been the API's: the next waits for its submit's answer,
         # so a base URL that is not the API's is shown by one submit, not by a slot's worth (NotTheApi)
         self._probe: TrackedJob | None = None
+        self._trials: dict[LatencyKey, TrackedJob] = {}  # per kind on trial: the job sent to try it
 
     @property
     def report(self) -> RunReport:
@@ -341,10 +343,30 @@ class Submitter:
         return told
 
     async def _image_changed(self, job: TrackedJob, exc: ImageChanged) -> None:
-        """Leave a job whose input image changed after it was checked, unsent, for the next run to check anew:
-        deferred by its own reason, not by a stop."""
-        await _durably(self.book.finish(job, Event.IMAGE_CHANGED, JobState.DEFERRED, error={"detail": str(exc)}))
-        self.report.held_back.append((job.spec.id, str(exc)))
+        """Leave a job whose input image changed after it was checked, unsent, for the next run to check anew."""
+        await self._keep_back(job, Event.IMAGE_CHANGED, str(exc))
+
+    async def _keep_back(self, job: TrackedJob, event: Event, why: str, **fields: Any) -> None:
+        """Leave a job unsent for a later run: deferred by a reason of its own, not by a stop."""
+        await _durably(self.book.finish(job, event, JobState.DEFERRED, error={"detail": why}, **fields))
+        self.report.held_back.append((job.spec.id, why))
+
+    def _kind_held(self, job: TrackedJob) -> str | None:
+        """Why ``job`` is not sent: jobs of its kind outlive their records, and nothing else could fetch it."""
+        return self.life.kinds.held(latency_key(job.spec))
+
+    def _trial_waits(self, job: TrackedJob) -> bool:
+        """Whether ``job`` waits for another job of its kind, on trial (an earlier run held the kind): the first
+        of them to come is sent, alone of its kind, and the others wait until it has shown whether it makes a
+        video or outlives its record (or gives up its slot with neither)."""
+        kind = latency_key(job.spec)
+        if not self.life.kinds.on_trial(kind):
+            return False
+        first = self._trials.get(kind)
+        if first is None or first is job or not first.holds_slot:
+            self._trials[kind] = job
+            return False
+        return True
 
     # ------------------------------------------------------------------ submitters
 
@@ -371,6 +393,14 @@ class Submitter:
             else:
                 await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
             return False
+        if (why := self._kind_held(job)) is not None:
+            await self._keep_back(
+                job, Event.OUTLIVES_RECORD, why, outlived=self.life.kinds.tallies(latency_key(job.spec))
+            )
+            return False
+        if self._trial_waits(job):
+            await book.until(lambda: self.control.stopping or not self._trial_waits(job))
+            return True
         payload = job.spec.payload()
         images = holds_images(payload)
         if images:
@@ -386,8 +416,8 @@ class Submitter:
         async def stamp() -> None:  # the budget has granted the POST
             if self.control.stopping:  # stopped while this submit waited for the budget: send nothing
                 raise _Withdrawn
-            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet
-                raise _Held
+            if self._held_back(job) or self._kind_held(job):  # the room it was handed over in has shrunk since,
+                raise _Held  # or its kind is now held: not yet
             if not self.gateway.may_send():  # the API has been silent since (an outage): not into it (last: a
                 raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)
             await self._stamp(job, payload, when)

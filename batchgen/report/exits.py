@@ -35,7 +35,8 @@ EXIT_INTERRUPTED = 130
 MEANINGS = {
     EXIT_OK: "every job in the manifest is completed",
     EXIT_FAILED: "the run finished, but some jobs failed on the server or expired, or were not sent because their "
-    "input image changed after it was checked, or a finished job's video could not be downloaded whole (the next "
+    "input image changed after it was checked or jobs of their kind outlive their records with nothing else to "
+    "fetch them, or a finished job's video could not be downloaded whole (the next "
     "run tries again); or the API refused a request's content type (HTTP 406: a bug to "
     "report), which stopped the run at once (nothing paid is lost; re-run resumes)",
     EXIT_USAGE: "bad usage, config or manifest; nothing was submitted",

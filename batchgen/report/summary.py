@@ -281,7 +281,7 @@ def _cap_covers(report: RunReport, deferred: int) -> str:
     if pending := states.get("pending", 0):
         parts.append(f"the {pending} pending (not sent: none was made)")
     if held := len(report.held_back):
-        parts.append(f"the {held} held back by a changed image")
+        parts.append(f"the {held} held back for a reason of {'their' if held != 1 else 'its'} own")
     if unsure := states.get("submitting", 0):
         parts.append(f"the {unsure} submit{'s' if unsure != 1 else ''} of unknown outcome")
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -483,7 +483,7 @@ def status_summary(
     made_usd = sum(_catalogue_price(rec) for rec in made)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")
     failures, left, details, recorded = [], [], {}, {}
-    held = 0  # deferred for a reason of their own (an input image changed), not by a stop
+    held = 0  # deferred for a reason of their own (an input image changed, a kind outlives its records), not by a stop
     for job_id, rec in jobs.items():
         error, state = rec.get("error"), rec.get("state")
         reason = str(error.get("detail") if isinstance(error, dict) else error or state)

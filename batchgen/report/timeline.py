@@ -44,7 +44,9 @@ class JobRow:
     paid_before: float = 0.0  # what earlier requests of this job cost (made again)
     error: str | None = None
     rerun: bool = True  # False: its last line says the same command run again cannot settle it
-    held: bool = False  # deferred for a reason of its own (an input image changed), not by a stop
+    held: bool = (
+        False  # deferred for a reason of its own (an input image changed, ...: outcome.held_back), not by a stop
+    )
     warnings: list[dict[str, str]] = field(default_factory=list)
     media: Media | None = None
     submitting_at: float | None = None  # epoch seconds

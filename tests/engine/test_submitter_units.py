@@ -17,6 +17,7 @@ from batchgen.clock import iso_utc, parse_time
 from batchgen.config import LimitSettings, RetrySettings, Settings
 from batchgen.engine.identity import fingerprint
 from batchgen.engine.messages import Lost
+from batchgen.engine.outliving import Outliving
 from batchgen.engine.submitter import Submitter
 from batchgen.errors import (
     AmbiguousSubmit,
@@ -1277,6 +1278,7 @@ class _Room:
     def __init__(self, now: int, dead: int = 0) -> None:
         self.now = now
         self.dead = dead  # jobs whose records died that are still ahead in the account's queue
+        self.kinds = Outliving(lambda: True)  # (no kind is held)
 
     def room(self, concurrency: int, in_flight: int) -> int:
         return self.now

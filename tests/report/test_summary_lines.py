@@ -901,5 +901,5 @@ def test_the_raised_cap_names_each_kind_of_job_it_covers_and_calls_none_deferred
     lines = summary.summary_lines(report, OUT, TEN, resume_command="R", cap_command="CAP")
     assert lines[-1] == (
         "To resume, raise the cap (enough for the 4 deferred jobs, the 2 pending (not sent: none was made), the 1 "
-        "held back by a changed image and the 1 submit of unknown outcome): CAP"
+        "held back for a reason of its own and the 1 submit of unknown outcome): CAP"
     )
