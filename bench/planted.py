@@ -171,8 +171,9 @@ PLANTS = (
         "batchgen/engine/submitter.py",
         "            if self.control.stopping:  # stopped while this submit waited for the budget: send nothing\n"
         "                raise _Withdrawn\n"
-        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
-        "                raise _Held\n"
+        "            if self._held_back(job) or self._kind_held(job):  # the room it was handed over in has shrunk "
+        "since,\n"
+        "                raise _Held  # or its kind is now held: not yet\n"
         "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it "
         "(last: a\n"
         "                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)\n"
@@ -180,8 +181,9 @@ PLANTS = (
         "            if self.control.stopping:  # stopped while its line was written (an fsync): still nothing sent\n",
         "            if False:\n"
         "                raise _Withdrawn\n"
-        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
-        "                raise _Held\n"
+        "            if self._held_back(job) or self._kind_held(job):  # the room it was handed over in has shrunk "
+        "since,\n"
+        "                raise _Held  # or its kind is now held: not yet\n"
         "            if not self.gateway.may_send():  # the API has been silent since (an outage): not into it "
         "(last: a\n"
         "                raise _Unheard  # submit let go as the ask is let go only by a submit that is then sent)\n"
@@ -3142,7 +3144,7 @@ PLANTS = (
     Plant(
         "a job whose record died unfinished is not counted ahead of the jobs sent after it",
         "batchgen/engine/poller.py",
-        '            self.life.died(job.request_id or "")',
+        '            self.life.died(job.request_id or "", latency_key(job.spec) if isinstance(found, Gone) else None)',
         "            pass",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
@@ -11202,7 +11204,7 @@ PLANTS = (
     Plant(
         "every deferred job is told as held back for its image, the jobs a stop deferred included",
         "batchgen/engine/outcome.py",
-        'return record.get("state") == "deferred" and record.get("event") == "image_changed"',
+        'return record.get("state") == "deferred" and record.get("event") in HELD_BACK',
         'return record.get("state") == "deferred"',
         (
             "tests/report/test_summary_lines.py::test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_folder_in_full",
@@ -13727,10 +13729,11 @@ PLANTS = (
     Plant(
         "a submit let go as the ask is spent by a submit the life cap then holds back, so none goes to see",
         "batchgen/engine/submitter.py",
-        "            if self._held_back(job):  # the room it was handed over in has shrunk since: not yet\n"
-        "                raise _Held\n"
+        "            if self._held_back(job) or self._kind_held(job):  # the room it was handed over in has shrunk "
+        "since,\n"
+        "                raise _Held  # or its kind is now held: not yet\n"
         "            if not self.gateway.may_send():",
-        "            if not self.gateway.may_send() or self._held_back(job):",
+        "            if not self.gateway.may_send() or self._held_back(job) or self._kind_held(job):",
         ("tests/api/test_review_silence.py::test_the_submit_let_go_as_the_ask_is_spent_only_by_a_submit_then_sent",),
     ),
     Plant(
@@ -15036,6 +15039,104 @@ PLANTS = (
             "tests/api/test_gateway_silence.py::"
             "test_where_only_submits_are_refused_a_submit_goes_to_see_at_the_backoffs_longest_gap_each_time",
         ),
+    ),
+    Plant(
+        "a kind is held after its deaths whatever videos its jobs made",
+        "batchgen/engine/outliving.py",
+        "        holds = tally.died >= HOLD_AFTER and tally.died >= tally.made",
+        "        holds = tally.died >= HOLD_AFTER",
+        ("tests/engine/test_outliving.py",),
+    ),
+    Plant(
+        "a kind is held after one death with no wait",
+        "batchgen/engine/outliving.py",
+        "HOLD_AFTER = 2  # jobs",
+        "HOLD_AFTER = 1  # jobs",
+        ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
+    ),
+    Plant(
+        "every record that died unfinished counts against its kind, the jobs that waited in the queue included",
+        "batchgen/engine/life_cap.py",
+        "        if kind is not None and sent[1] <= max(1, self._unwaited()):",
+        "        if kind is not None:",
+        ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
+    ),
+    Plant(
+        "a record that died while the history could not be read counts against its kind",
+        "batchgen/engine/poller.py",
+        "latency_key(job.spec) if isinstance(found, Gone) else None)",
+        "latency_key(job.spec))",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a video made does not count for its kind",
+        "batchgen/engine/poller.py",
+        "        self.life.kinds.made(key)\n",
+        "",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a history that stands in for records does not end a hold",
+        "batchgen/engine/outliving.py",
+        "        if tally is None or tally.reason is None or self._stands_in():",
+        "        if tally is None or tally.reason is None:",
+        ("tests/engine/test_outliving.py",),
+    ),
+    Plant(
+        "a trial that makes a video keeps the tallies the kind was held with",
+        "batchgen/engine/outliving.py",
+        "        if tally.trial:\n            tally.died = tally.made = 0\n",
+        "",
+        ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
+    ),
+    Plant(
+        "a kind an earlier run held is not on trial: its jobs go out together",
+        "batchgen/engine/outliving.py",
+        "        tally.trial = True\n",
+        "        tally.trial = False\n",
+        ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
+    ),
+    Plant(
+        "the next run does not take up a hold from the ledger",
+        "batchgen/engine/resume.py",
+        'if rec.get("event") == Event.OUTLIVES_RECORD and isinstance(tallies := rec.get("outlived"), dict):',
+        'if rec.get("event") == Event.IMAGE_CHANGED and isinstance(tallies := rec.get("outlived"), dict):',
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a held kind's jobs are told as deferred by a stop",
+        "batchgen/engine/outcome.py",
+        "HELD_BACK = frozenset({Event.IMAGE_CHANGED, Event.OUTLIVES_RECORD})",
+        "HELD_BACK = frozenset({Event.IMAGE_CHANGED})",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a held kind's jobs are sent all the same",
+        "batchgen/engine/submitter.py",
+        "        if (why := self._kind_held(job)) is not None:\n",
+        "        if (why := self._kind_held(job)) is not None and False:\n",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a held job's line carries no tallies for the next run",
+        "batchgen/engine/submitter.py",
+        "job, Event.OUTLIVES_RECORD, why, outlived=self.life.kinds.tallies(latency_key(job.spec))",
+        "job, Event.OUTLIVES_RECORD, why",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "the jobs of a kind on trial do not wait for the one sent to try it",
+        "batchgen/engine/submitter.py",
+        "        if self._trial_waits(job):\n            await book.until(",
+        "        if False:\n            await book.until(",
+        ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "each job of a held kind gives the counts of its own moment, not the words the kind was held with",
+        "batchgen/engine/outliving.py",
+        "            return  # (held already: its jobs keep the words they were held with)\n",
+        "            tally.reason = None\n",
+        ("tests/engine/test_outliving.py",),
     ),
 )
 
