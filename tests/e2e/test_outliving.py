@@ -70,6 +70,8 @@ def test_a_held_kind_whose_trial_makes_a_video_is_sent_again_and_its_trial_went_
     sent = sorted(fast.state.jobs.values(), key=lambda job: job.submitted)
     assert len(sent) == 5
     assert sent[1].submitted >= sent[0].finish  # the trial alone, until it had made its video
+    # then two at a time again, as --concurrency allows (one at a time, it would still be on trial)
+    assert any(later.submitted < earlier.finish for earlier, later in zip(sent[1:], sent[2:], strict=False))
     assert_transitions_are_legal(out)
 
 
@@ -92,3 +94,22 @@ def test_records_that_die_while_the_history_cannot_be_read_hold_no_kind(sim, tmp
     assert not any(e["event"] == "outlives_record" for e in ledger_events(out))
     assert len(server.state.submissions) == 4
     assert any(e["event"] == "recover_later" for e in ledger_events(out))
+
+
+def test_a_held_kind_is_tried_one_job_at_a_time_where_the_earlier_runs_jobs_are_long_through(
+    sim, tmp_path, monkeypatch
+):
+    # the operator's records are said to live 40 s: the first run's jobs, two such lives old by the next run,
+    # are taken for through the account's queue, and nothing else keeps the next run's jobs of the kind from
+    # going out together: only its trial does
+    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8, model="kling-2.6"))
+    config = write(tmp_path / "c.yaml", "polling:\n  expiry_s: 40\n  expiry_margin_s: 10\n")
+    out = tmp_path / "out"
+    flags = ("--concurrency", "2", "--config", str(config))
+    assert run_batch(manifest, out, server, *flags, monkeypatch=monkeypatch) == 1
+    first = len(server.state.submissions)
+    assert len(held_jobs(out)) == 8 - first
+    assert run_batch(manifest, out, server, *flags, monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == first + 1  # one tried, alone, and held again
+    assert len(held_jobs(out)) == 8 - first - 1
