@@ -3,6 +3,7 @@ jobs of it that waited for none died unfinished, and a later run tries one befor
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from batchgen.store.ledger import read_ledger
@@ -71,7 +72,7 @@ def test_a_held_kind_whose_trial_makes_a_video_is_sent_again_and_its_trial_went_
     assert len(sent) == 5
     assert sent[1].submitted >= sent[0].finish  # the trial alone, until it had made its video
     # then two at a time again, as --concurrency allows (one at a time, it would still be on trial)
-    assert any(later.submitted < earlier.finish for earlier, later in zip(sent[1:], sent[2:], strict=False))
+    assert any(later.submitted < earlier.finish for earlier, later in itertools.pairwise(sent[1:]))
     assert_transitions_are_legal(out)
 
 
