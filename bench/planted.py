@@ -3144,7 +3144,7 @@ PLANTS = (
     Plant(
         "a job whose record died unfinished is not counted ahead of the jobs sent after it",
         "batchgen/engine/poller.py",
-        '            self.life.died(job.request_id or "", latency_key(job.spec) if isinstance(found, Gone) else None)',
+        '            outlived = self.life.died(job.request_id or "", kind)',
         "            pass",
         ("tests/e2e/test_record_life.py", "tests/engine/test_life_cap.py"),
     ),
@@ -15043,8 +15043,8 @@ PLANTS = (
     Plant(
         "a kind is held after its deaths whatever videos its jobs made",
         "batchgen/engine/outliving.py",
-        "        holds = tally.died >= HOLD_AFTER and tally.died >= tally.made",
-        "        holds = tally.died >= HOLD_AFTER",
+        "    return died >= HOLD_AFTER and died >= made",
+        "    return died >= HOLD_AFTER",
         ("tests/engine/test_outliving.py",),
     ),
     Plant(
@@ -15057,15 +15057,15 @@ PLANTS = (
     Plant(
         "every record that died unfinished counts against its kind, the jobs that waited in the queue included",
         "batchgen/engine/life_cap.py",
-        "        if kind is not None and sent[1] <= max(1, self._unwaited()):",
-        "        if kind is not None:",
+        "        if kind is None or attached or sent[1] > max(1, self._unwaited()):",
+        "        if kind is None or attached:",
         ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
     ),
     Plant(
         "a record that died while the history could not be read counts against its kind",
         "batchgen/engine/poller.py",
-        "latency_key(job.spec) if isinstance(found, Gone) else None)",
-        "latency_key(job.spec))",
+        "kind = latency_key(job.spec) if isinstance(found, Gone) and not shown else None",
+        "kind = latency_key(job.spec) if not shown else None",
         ("tests/e2e/test_outliving.py",),
     ),
     Plant(
@@ -15099,8 +15099,8 @@ PLANTS = (
     Plant(
         "the next run does not take up a hold from the ledger",
         "batchgen/engine/resume.py",
-        'if rec.get("event") == Event.OUTLIVES_RECORD and isinstance(tallies := rec.get("outlived"), dict):',
-        'if rec.get("event") == Event.IMAGE_CHANGED and isinstance(tallies := rec.get("outlived"), dict):',
+        "    plan.outlived = outlived(known, book.jobs)\n",
+        "",
         ("tests/e2e/test_outliving.py",),
     ),
     Plant(
@@ -15137,6 +15137,57 @@ PLANTS = (
         "            return  # (held already: its jobs keep the words they were held with)\n",
         "            tally.reason = None\n",
         ("tests/engine/test_outliving.py",),
+    ),
+    Plant(
+        "a re-attached job whose record died counts against its kind",
+        "batchgen/engine/life_cap.py",
+        "        if kind is None or attached or sent[1] > max(1, self._unwaited()):",
+        "        if kind is None or sent[1] > max(1, self._unwaited()):",
+        ("tests/engine/test_review_outliving.py",),
+    ),
+    Plant(
+        "a job taken for stalled in a history that showed it running counts against its kind",
+        "batchgen/engine/poller.py",
+        "kind = latency_key(job.spec) if isinstance(found, Gone) and not shown else None",
+        "kind = latency_key(job.spec) if isinstance(found, Gone) else None",
+        ("tests/engine/test_review_outliving.py",),
+    ),
+    Plant(
+        "a death's expired line carries no tallies: a hold with no job left to defer is forgotten",
+        "batchgen/engine/handover.py",
+        "await self._lost.send(Lost(job, found.detail, outlived=outlived))",
+        "await self._lost.send(Lost(job, found.detail))",
+        ("tests/engine/test_review_outliving.py",),
+    ),
+    Plant(
+        "a trial's death holds the kind again only where the tallies read back reach the threshold",
+        "batchgen/engine/outliving.py",
+        "        if tally.trial:\n            tally.died = max(tally.died, HOLD_AFTER)\n",
+        "        if False:\n            tally.died = max(tally.died, HOLD_AFTER)\n",
+        ("tests/engine/test_review_outliving.py", "tests/engine/test_outliving.py"),
+    ),
+    Plant(
+        "the next run takes a kind up from its first line with tallies, not its latest",
+        "batchgen/engine/resume.py",
+        "        if counts is not None and at is not None and at > latest.get(kind, (-inf,))[0]:",
+        "        if counts is not None and at is not None and kind not in latest:",
+        ("tests/engine/test_outliving.py",),
+    ),
+    Plant(
+        "a video made since the hold's line does not end the trial for the next run",
+        "batchgen/engine/resume.py",
+        "        if holds(died, videos) and made.get(kind, -inf) <= at",
+        "        if holds(died, videos)",
+        ("tests/engine/test_outliving.py", "tests/e2e/test_outliving.py"),
+    ),
+    Plant(
+        "a line whose tallies cannot be read is taken for none, not passed over",
+        "batchgen/engine/resume.py",
+        "    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):\n"
+        "        return None\n",
+        "    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):\n"
+        "        return (0, 0)\n",
+        ("tests/engine/test_outliving.py", "tests/engine/test_review_outliving.py"),
     ),
 )
 

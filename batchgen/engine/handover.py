@@ -87,13 +87,16 @@ class Handover:
             )
             await self.book.finish(job, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": detail})
 
-    async def recovered(self, job: TrackedJob, found: Found | Failed | Gone | Later) -> None:
-        """The record is gone (404): act on what the history says of it (``found``)."""
+    async def recovered(
+        self, job: TrackedJob, found: Found | Failed | Gone | Later, *, outlived: dict[str, int] | None = None
+    ) -> None:
+        """The record is gone (404): act on what the history says of it (``found``).  ``outlived``: its kind's
+        tallies, for its line, where its death shows that jobs of the kind outlive their records."""
         if isinstance(found, Found):
             await self.to_downloads(job, found.url, None, found.cost)
         elif isinstance(found, Failed):
             await self.fail(job, found.error)
         elif isinstance(found, Later):  # unknown: left submitted, for a later run to look up again
             await self.book.finish(job, Event.RECOVER_LATER, JobState.SUBMITTED, error={"detail": found.detail})
-        else:
-            await self._lost.send(Lost(job, found.detail))  # the submitter makes it again, or ends it
+        else:  # the submitter makes it again, or ends it
+            await self._lost.send(Lost(job, found.detail, outlived=outlived))

@@ -196,17 +196,20 @@ class LifeCap:
             self._fastest = min(self._fastest, took)
         self._recent.append((ahead / took, took, ahead))
 
-    def died(self, request_id: str, kind: LatencyKey | None = None) -> None:
+    def died(self, request_id: str, kind: LatencyKey | None = None) -> dict[str, int] | None:
         """A job's record died before the job was seen finished: it holds its place until it would have.  ``kind``:
-        the job's, where nothing else can fetch it; one that waited for none (no more of ours in flight when it was
-        sent than a recent finish that waited for none had, or itself alone) is told to :attr:`kinds`."""
+        the job's, where nothing else can fetch it; one this run sent that waited for none (no more of ours in
+        flight when it was sent than a recent finish that waited for none had, or itself alone) is told to
+        :attr:`kinds`, and its kind's tallies then are returned (None: not told)."""
         sent = self._sent.pop(request_id, None)
+        attached = request_id in self._attached  # (an earlier run's: no poll may have seen it while its record lived)
         self._attached.discard(request_id)
         if sent is None:
-            return
+            return None
         self._ghosts.append((*sent, self.clock.now(), True))
-        if kind is not None and sent[1] <= max(1, self._unwaited()):
-            self.kinds.died(kind)
+        if kind is None or attached or sent[1] > max(1, self._unwaited()):
+            return None
+        return self.kinds.died(kind)
 
     def unknown(self, sent_at: float) -> None:
         """A submit of unknown outcome, its POST at ``sent_at`` (run seconds), left unsettled: it may have made a

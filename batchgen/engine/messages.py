@@ -37,6 +37,7 @@ class Lost:
     detail: str
     event: Event = Event.EXPIRED
     http: int | None = 404
+    outlived: dict[str, int] | None = None  # its kind's tallies, where it shows the kind outlives its records
 
 
 @dataclass(frozen=True, slots=True)

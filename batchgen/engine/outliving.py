@@ -5,12 +5,16 @@ record dies is a video that may be paid for and cannot be fetched.  The life cap
 account's queue that long; a job that takes longer *alone* than its record lives is lost however few are in
 flight.  A job whose record died unfinished with no wait ahead of it (no more of ours in flight when it was sent
 than a finish that waited for none had: :meth:`life_cap.LifeCap.died`) shows that jobs of its kind (model, mode,
-duration) may.
+duration) may.  (Not one an earlier run sent and this one re-attached, which no poll may have seen while its record
+lived; nor one watched in a history that showed it running, then taken for stalled: a history stands in there.)
 
 Once ``HOLD_AFTER`` jobs of a kind died so, and no more of its jobs made a video than that, the kind is held:
-while no history stands in, its jobs not yet sent are not sent (``deferred``, event ``outlives_record``, each with
-the kind's tallies), and those in flight run their course (a video one makes counts, and may end the hold for the
-jobs not yet reached).  A later run takes the kind up on trial: the first of its jobs it sends is the only one
+while no history stands in, its jobs not yet sent are not sent (``deferred``, event ``outlives_record``), and those
+in flight run their course (a video one makes counts, and may end the hold for the jobs not yet reached).  Each
+such death's ``expired`` line carries the kind's tallies then (``outlived``), as does each held job's line.
+
+A later run takes a kind up on trial where the latest of its lines that carry tallies hold it, and no job of the
+kind sent after that line made a video (:func:`resume.outlived`): the first of its jobs it sends is the only one
 of its kind in flight until one of them makes a video, which starts the kind afresh (the world may have changed:
 a faster queue, a record that lives longer), or dies unfinished with no wait, which holds it again at once.
 """
@@ -53,13 +57,18 @@ class Outliving:
         tally.died, tally.made = max(tally.died, died), max(tally.made, made)
         tally.trial = True
 
-    def died(self, kind: LatencyKey) -> None:
+    def died(self, kind: LatencyKey) -> dict[str, int]:
         """A job of ``kind`` whose record died unfinished with no wait ahead of it, nothing else to fetch it (on
-        trial, the tallies an earlier run held the kind with hold it again)."""
+        trial, the kind is held again at once, whatever the tallies it was taken up with).  The tallies now, for
+        the job's ledger line (a later run takes them up from there)."""
         tally = self._kinds.setdefault(kind, Tally())
         tally.died += 1
+        if tally.trial:
+            tally.died = max(tally.died, HOLD_AFTER)
+            tally.made = min(tally.made, tally.died)
         tally.trial = False
         self._judge(kind, tally)
+        return self.tallies(kind)
 
     def made(self, kind: LatencyKey) -> None:
         """A job of ``kind`` made a video (on trial: the kind starts afresh)."""
@@ -93,8 +102,7 @@ class Outliving:
     # ------------------------------------------------------------------ reckoning
 
     def _judge(self, kind: LatencyKey, tally: Tally) -> None:
-        holds = tally.died >= HOLD_AFTER and tally.died >= tally.made
-        if not holds:
+        if not holds(tally.died, tally.made):
             if tally.reason is not None:
                 log.warning("jobs of %s are sent again: %s", describe(kind), _counts(tally))
             tally.reason = None
@@ -112,6 +120,12 @@ class Outliving:
             describe(kind),
             _counts(tally),
         )
+
+
+def holds(died: int, made: int) -> bool:
+    """Whether a kind's tallies hold it: ``HOLD_AFTER`` of its jobs died unfinished with no wait, and no more of
+    them made a video."""
+    return died >= HOLD_AFTER and died >= made
 
 
 def describe(kind: LatencyKey) -> str:

@@ -421,6 +421,7 @@ class Poller(PollSchedule):
         ``--resubmit-lost``)."""
         found = await self.reconciler.recover_missing(job)
         now = self.clock.now()
+        shown = isinstance(found, Running)  # the history showed it: it stands in, and a stall says nothing of length
         if isinstance(found, Running):
             made, began = self._stall_clock(job)
             if now < self._stall_from(job, began):
@@ -430,11 +431,13 @@ class Poller(PollSchedule):
                 self.schedule(job, now)  # looked at again by when it would be taken for stalled (stalls_at)
                 return
             found = self.reconciler.stalled(job, found.status, now - made, now - began if began > made else None)
+        outlived = None  # its kind's tallies, where its death says that jobs of the kind outlive their records
         if isinstance(found, Gone | Later) and job.done_age is None:
             # most likely still in the account's queue, or on its workers (a stalled job, or one the history could
             # not be read for, too): it holds its place ahead of the jobs sent after it until it would be through
             # (one the history could not be read for may yet be found by a later run: no sign of its kind's length)
-            self.life.died(job.request_id or "", latency_key(job.spec) if isinstance(found, Gone) else None)
+            kind = latency_key(job.spec) if isinstance(found, Gone) and not shown else None
+            outlived = self.life.died(job.request_id or "", kind)
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)
@@ -449,7 +452,7 @@ class Poller(PollSchedule):
             )
             if first is not None and not first.poll_running:
                 self.schedule(first, now)
-        await self.handover.recovered(job, found)
+        await self.handover.recovered(job, found, outlived=outlived)
 
     def _stall_clock(self, job: TrackedJob) -> tuple[float, float]:
         """A job watched in the history: when it was known made, and when it had surely begun its own time on a

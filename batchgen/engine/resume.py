@@ -19,6 +19,7 @@ the ledger), or re-hashed with ``--verify-files``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import inf
 from typing import Any
 
 from ..clock import Clock, parse_time
@@ -29,6 +30,7 @@ from .book import JobBook
 from .identity import spent_on
 from .life_cap import Request
 from .outcome import RunReport, error_text
+from .outliving import holds
 from .pollplan import LatencyKey, latency_key
 from .recovery import Reconciler
 
@@ -161,9 +163,8 @@ async def plan_resume(
             if job.request_id is not None or job.cost is not None:
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
-            if rec.get("event") == Event.OUTLIVES_RECORD and isinstance(tallies := rec.get("outlived"), dict):
-                plan.outlived[latency_key(job.spec)] = (_count(tallies.get("died")), _count(tallies.get("made")))
     plan.lineup = lineup(known)
+    plan.outlived = outlived(known, book.jobs)
     plan.records_gone = records_gone(known, clock)
     # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
@@ -171,9 +172,37 @@ async def plan_resume(
     return plan
 
 
-def _count(value: Any) -> int:
-    """A tally a ledger line carries (nothing usable: 0)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+def outlived(known: dict[str, dict[str, Any]], jobs: list[TrackedJob]) -> dict[LatencyKey, tuple[int, int]]:
+    """Each kind of job an earlier run found outliving its records (``outliving``): the tallies of the latest of
+    its jobs' lines that carry them (a death's ``expired`` line, a held job's), where they hold the kind and no
+    job of it sent after that line made a video."""
+    latest: dict[LatencyKey, tuple[float, int, int]] = {}
+    made: dict[LatencyKey, float] = {}  # per kind: the latest submit of a job of it that made a video
+    for job in jobs:
+        if (rec := known.get(job.spec.id)) is None:
+            continue
+        kind = latency_key(job.spec)
+        at = parse_time(rec.get("ts"))
+        counts = _counts(rec.get("outlived"))  # (a line whose tallies cannot be read is passed over)
+        if counts is not None and at is not None and at > latest.get(kind, (-inf,))[0]:
+            latest[kind] = (at, *counts)
+        if rec.get("state") in MADE and (sent := parse_time(rec.get("submitted_at"))) is not None:
+            made[kind] = max(made.get(kind, -inf), sent)
+    return {
+        kind: (died, videos)
+        for kind, (at, died, videos) in latest.items()
+        if holds(died, videos) and made.get(kind, -inf) <= at
+    }
+
+
+def _counts(tallies: Any) -> tuple[int, int] | None:
+    """The tallies a ledger line carries (died, made), or None: it carries none, or not as counts."""
+    if not isinstance(tallies, dict):
+        return None
+    counts = (tallies.get("died"), tallies.get("made"))
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+        return None
+    return counts  # type: ignore[return-value]
 
 
 MADE = frozenset({JobState.COMPLETED, JobState.DOWNLOADING})

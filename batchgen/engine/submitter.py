@@ -751,23 +751,32 @@ class Submitter:
         """Each lost job is made again or ended in a task of this stage (a resubmit may reconcile for minutes)."""
         async with lost, anyio.create_task_group() as tg:
             async for news in lost:
-                work = partial(self.expire, news.job, news.detail, event=news.event, http=news.http)
+                work = partial(
+                    self.expire, news.job, news.detail, event=news.event, http=news.http, outlived=news.outlived
+                )
                 tg.start_soon(self.control.guard, work)
 
     async def expire(
-        self, job: TrackedJob, detail: str, *, event: Event = Event.EXPIRED, http: int | None = 404
+        self,
+        job: TrackedJob,
+        detail: str,
+        *,
+        event: Event = Event.EXPIRED,
+        http: int | None = 404,
+        outlived: dict[str, int] | None = None,
     ) -> None:
         """The video cannot be had (record expired, or the output lost): make it again with
         ``--resubmit-lost``, once in a run (a job lost every time it is made would be paid for again and again
-        while the run lasts), else leave the job expired."""
+        while the run lasts), else leave the job expired.  ``outlived``: its kind's tallies, for its line."""
         again = job.spec.id in self._remade
         if again:
             detail = f"lost again after this run made it anew, so not made again in this run: {detail}"
         error: dict[str, Any] = {"detail": detail} if http is None else {"http": http, "detail": detail}
+        tallies = {} if outlived is None else {"outlived": outlived}
         if job.spec.fetch_only or again or not (self.resubmit_lost and not self.control.stopping):
-            await self.book.finish(job, event, JobState.EXPIRED, error=error)
+            await self.book.finish(job, event, JobState.EXPIRED, error=error, **tallies)
             return
-        await self.book.record(job, event, JobState.EXPIRED, error=error)
+        await self.book.record(job, event, JobState.EXPIRED, error=error, **tallies)
         self._remade.add(job.spec.id)
         self.book.remake(job)  # what it cost stays counted against the spend cap
         await self.submit(job)  # a new job: keeps this one's slot

@@ -7,7 +7,8 @@ import logging
 
 from batchgen.clock import FakeClock
 from batchgen.engine.outliving import HOLD_AFTER, Outliving, describe
-from batchgen.engine.resume import _count
+from batchgen.engine.resume import _counts, outlived
+from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.engine.test_life_cap import cap_on, send
 
 KIND = ("kling-2.6", "pro", 10)
@@ -95,6 +96,30 @@ def test_the_life_cap_tells_a_death_only_of_a_job_that_waited_for_none():
     assert cap.kinds.tallies(OTHER) == {"died": 2, "made": 0}
 
 
-def test_a_kind_reads_as_its_model_mode_and_duration_and_a_ledger_tally_that_is_not_a_count_is_none():
+def test_a_kind_reads_as_its_model_mode_and_duration_and_ledger_tallies_that_are_not_counts_are_none():
     assert describe(("kling-2.6", "", 5)) == "kling-2.6, 5 s"
-    assert [_count(value) for value in (3, 0, -1, "2", None, True, 2.0)] == [3, 0, 0, 0, 0, 0, 0]
+    assert _counts({"died": 3, "made": 0}) == (3, 0)
+    assert [_counts({"died": value, "made": 1}) for value in (-1, "2", None, True, 2.0)] == [None] * 5
+    assert _counts({"died": 2}) is None and _counts([2, 0]) is None
+
+
+def _line(state: str, ts: str, **fields) -> dict:
+    return {"state": state, "ts": ts, **fields}
+
+
+def test_the_next_run_takes_a_kind_up_from_the_latest_line_with_tallies_unless_a_job_sent_since_made_a_video():
+    spec = {f"j{i}": JobSpec(f"j{i}", "kling-2.6", {"prompt": str(i), "mode": "pro", "duration": 10}) for i in range(5)}
+    jobs = [TrackedJob(s, JobState.PENDING, None) for s in spec.values()]
+    known = {
+        "j0": _line("expired", "2026-12-01T10:00:00Z", outlived={"died": 1, "made": 0}),
+        "j1": _line("expired", "2026-12-01T10:05:00Z", outlived={"died": 2, "made": 0}),
+        # made before the hold's line: sent before it, it says nothing of the kind since
+        "j2": _line("completed", "2026-12-01T10:09:00Z", submitted_at="2026-12-01T10:01:00Z"),
+        "j3": _line("deferred", "2026-12-01T10:06:00Z", outlived={"died": "two", "made": 0}),  # passed over
+    }
+    assert outlived(known, jobs) == {KIND: (2, 0)}
+    known["j4"] = _line("completed", "2026-12-01T11:00:00Z", submitted_at="2026-12-01T10:30:00Z")  # a trial's video
+    assert outlived(known, jobs) == {}
+    del known["j4"]
+    known["j0"] = _line("expired", "2026-12-01T10:07:00Z", outlived={"died": 2, "made": 3})  # the latest: not held
+    assert outlived(known, jobs) == {}

@@ -1,10 +1,8 @@
-"""Review of 65491f0 (holding a kind of job that outlives its records): faults found, as failing tests."""
+"""Review of the kind hold (holding a kind of job that outlives its records): the faults it found, each mended."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.store.ledger import read_ledger
@@ -17,11 +15,6 @@ SLOW = {"kling-2.6": 300.0}
 KIND = ("kling-2.6", "pro", 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the tallies live only on a held job's ledger line: a kind held with no job left unsent is forgotten, "
-    "and --resubmit-lost makes its lost jobs again with no trial (here two paid and never fetched, not one)",
-)
 def test_a_kind_held_with_no_job_left_unsent_is_still_on_trial_for_resubmit_lost(sim, tmp_path, monkeypatch):
     server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
@@ -37,11 +30,6 @@ def test_a_kind_held_with_no_job_left_unsent_is_still_on_trial_for_resubmit_lost
     assert len(server.state.submissions) - 3 <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a run that stops (credits ran out) while a held kind is on trial defers its jobs with event "
-    "'deferred' and no tallies: the next run forgets the hold and sends the kind with no trial, two at once",
-)
 def test_a_credit_stop_in_the_trial_run_keeps_the_kind_on_trial_for_the_run_after(sim, tmp_path, monkeypatch):
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8, model="kling-2.6"))
     out = tmp_path / "out"
@@ -57,12 +45,6 @@ def test_a_credit_stop_in_the_trial_run_keeps_the_kind_on_trial_for_the_run_afte
     assert len(topped.state.submissions) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LifeCap.died counts a re-attached job of an earlier (killed) run as outliving its record alone, "
-    "though nobody polled it while its record lived: it may have finished well inside it (LifeCap.finished "
-    "already refuses such a job's time as a job's alone)",
-)
 def test_a_reattached_job_whose_record_died_unpolled_is_no_sign_its_kind_outlives_records():
     clock = FakeClock(5000.0)
     cap = cap_on(clock)  # no history; records live an hour as configured
@@ -74,12 +56,6 @@ def test_a_reattached_job_whose_record_died_unpolled_is_no_sign_its_kind_outlive
     assert cap.kinds.tallies(KIND) == {"died": 0, "made": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stalled job the request history watched (it answers, listing it running) is counted as its kind "
-    "outliving its record with no history to stand in: the kind is held, its reason saying no history stands in "
-    "and that a job sent would be paid for, though a stall is charged only if it ever finishes",
-)
 def test_stalled_jobs_watched_in_an_answering_history_hold_no_kind(sim, tmp_path, monkeypatch):
     server = sim(seed=6, **{**OUTLIVED, "history": "on", "time_scale": 600.0})
     server.state.script("stall", 2)  # the first two stay PROCESSING until their records expire
@@ -91,12 +67,6 @@ def test_stalled_jobs_watched_in_an_answering_history_hold_no_kind(sim, tmp_path
     assert len(server.state.submissions) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a trial's death holds the kind again only if the tallies read back reach the threshold: tallies "
-    "damaged or hand-edited to nothing (read as 0) put the kind on trial, and its first death then holds nothing, "
-    "so a second job goes and is lost too",
-)
 def test_a_trial_death_holds_the_kind_at_once_whatever_the_tallies_read(sim, tmp_path, monkeypatch):
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8, model="kling-2.6"))
     out = tmp_path / "out"
