@@ -15189,6 +15189,13 @@ PLANTS = (
         "        return (0, 0)\n",
         ("tests/engine/test_outliving.py", "tests/engine/test_review_outliving.py"),
     ),
+    Plant(
+        "a job lost with none of ours ahead of it is told that fewer in flight would have saved it",
+        "batchgen/engine/poller.py",
+        "                found = Gone(found.detail.replace(FEWER_IN_FLIGHT, WAITED_FOR_NONE))\n",
+        "                pass\n",
+        ("tests/e2e/test_outliving.py",),
+    ),
 )
 
 

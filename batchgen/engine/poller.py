@@ -66,7 +66,7 @@ from .handover import Handover
 from .life_cap import LifeCap
 from .messages import Lost, Shown, SweepNews
 from .pollplan import PollPlan, bounded_finish, latency_key
-from .recovery import Reconciler
+from .recovery import FEWER_IN_FLIGHT, WAITED_FOR_NONE, Reconciler
 from .schedule import PollSchedule
 from .stalls import stall_age
 from .sweeper import Sweeper
@@ -438,6 +438,8 @@ class Poller(PollSchedule):
             # (one the history could not be read for may yet be found by a later run: no sign of its kind's length)
             kind = latency_key(job.spec) if isinstance(found, Gone) and not shown else None
             outlived = self.life.died(job.request_id or "", kind)
+            if outlived is not None and isinstance(found, Gone):  # it did not wait: fewer in flight would not help
+                found = Gone(found.detail.replace(FEWER_IN_FLIGHT, WAITED_FOR_NONE))
         elif isinstance(found, Found) and (found.latency_s is not None or job.done_age is not None or job.record_gone):
             self._learn(job, found.latency_s)  # a finish this run saw, or the row's measure of it: one to learn
         self.untrack(job)

@@ -732,8 +732,7 @@ class Reconciler:
         if self.api.history_answered is False and job.pending_age > 0 and job.done_age is None:
             where += (
                 f"; it was still unfinished {_span(job.pending_age)} after it was sent: without a history a job "
-                "must finish within its record's life, and with fewer in flight (--concurrency) jobs wait less "
-                "in the account's queue"
+                f"must finish within its record's life, {FEWER_IN_FLIGHT}"
             )
         return Gone(f"{why}, and {where}; {REMAKE}")
 
@@ -799,6 +798,10 @@ def _span(seconds: float) -> str:
 
 
 # what a job whose output cannot be had may do; nothing is known of whether its lost request was charged
+# what a job lost unfinished where no history stands in is told (the poller tells one that waited behind none of
+# ours the other)
+FEWER_IN_FLIGHT = "and with fewer in flight (--concurrency) jobs wait less in the account's queue"
+WAITED_FOR_NONE = "and none of ours waited ahead of it: jobs of its kind may take longer alone than a record lives here"
 REMAKE = (
     "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
     "lost one was charged stays paid)"

@@ -33,6 +33,10 @@ def test_a_kind_whose_jobs_outlive_their_records_alone_is_held_after_two_and_the
     assert len(server.state.submissions) == 3
     jobs = read_ledger(out / "ledger.jsonl").jobs
     assert sum(rec["state"] == "expired" for rec in jobs.values()) == 3
+    # each lost job is told whether it waited: fewer in flight would not have saved the two that did not
+    lost = [rec["error"]["detail"] for rec in jobs.values() if rec["state"] == "expired"]
+    assert sum("none of ours waited ahead of it: jobs of its kind may take longer alone" in why for why in lost) == 2
+    assert sum("with fewer in flight (--concurrency) jobs wait less" in why for why in lost) == 1
     held = held_jobs(out)
     assert len(held) == 5 and {rec["state"] for rec in held.values()} == {"deferred"}
     assert {json.dumps(rec["outlived"], sort_keys=True) for rec in held.values()} == {'{"died": 2, "made": 0}'}
