@@ -34,7 +34,7 @@ HOLD_AFTER = 2  # jobs of a kind that died unfinished with no wait before the ki
 
 @dataclass
 class Tally:
-    """What the run (and the ledger's last hold, if any) saw of one kind's jobs."""
+    """What the run (and the ledger's latest tallies, where they hold the kind) saw of one kind's jobs."""
 
     died: int = 0  # records that died unfinished with no wait ahead of the job
     made: int = 0  # jobs that made a video
@@ -52,7 +52,7 @@ class Outliving:
     # ------------------------------------------------------------------ what the run saw
 
     def carry(self, kind: LatencyKey, died: int, made: int) -> None:
-        """An earlier run held ``kind`` with these tallies (its ledger line says): it is on trial."""
+        """An earlier run held ``kind`` with these tallies (its ledger lines say): it is on trial."""
         tally = self._kinds.setdefault(kind, Tally())
         tally.died, tally.made = max(tally.died, died), max(tally.made, made)
         tally.trial = True
@@ -95,7 +95,7 @@ class Outliving:
         return tally is not None and tally.trial and not self._stands_in()
 
     def tallies(self, kind: LatencyKey) -> dict[str, int]:
-        """What a held job's ledger line carries, for a later run to take up."""
+        """What a held job's ledger line carries, and a death's, for a later run to take up."""
         tally = self._kinds.get(kind, Tally())
         return {"died": tally.died, "made": tally.made}
 

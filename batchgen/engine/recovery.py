@@ -797,11 +797,11 @@ def _span(seconds: float) -> str:
     return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:.2g} s"
 
 
-# what a job whose output cannot be had may do; nothing is known of whether its lost request was charged
 # what a job lost unfinished where no history stands in is told (the poller tells one that waited behind none of
 # ours the other)
 FEWER_IN_FLIGHT = "and with fewer in flight (--concurrency) jobs wait less in the account's queue"
 WAITED_FOR_NONE = "and none of ours waited ahead of it: jobs of its kind may take longer alone than a record lives here"
+# what a job whose output cannot be had may do; nothing is known of whether its lost request was charged
 REMAKE = (
     "run again with --resubmit-lost to make it again (a new request, paid for as any other; whatever the "
     "lost one was charged stays paid)"
