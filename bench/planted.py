@@ -15160,13 +15160,6 @@ PLANTS = (
         ("tests/engine/test_review_outliving.py",),
     ),
     Plant(
-        "a trial's death holds the kind again only where the tallies read back reach the threshold",
-        "batchgen/engine/outliving.py",
-        "        if tally.trial:\n            tally.died = max(tally.died, HOLD_AFTER)\n",
-        "        if False:\n            tally.died = max(tally.died, HOLD_AFTER)\n",
-        ("tests/engine/test_review_outliving.py", "tests/engine/test_outliving.py"),
-    ),
-    Plant(
         "the next run takes a kind up from its first line with tallies, not its latest",
         "batchgen/engine/resume.py",
         "        if counts is not None and at is not None and at > latest.get(kind, (-inf,))[0]:",

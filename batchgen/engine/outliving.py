@@ -59,13 +59,10 @@ class Outliving:
 
     def died(self, kind: LatencyKey) -> dict[str, int]:
         """A job of ``kind`` whose record died unfinished with no wait ahead of it, nothing else to fetch it (on
-        trial, the kind is held again at once, whatever the tallies it was taken up with).  The tallies now, for
+        trial, the kind is held again at once: the tallies it was taken up with held it).  The tallies now, for
         the job's ledger line (a later run takes them up from there)."""
         tally = self._kinds.setdefault(kind, Tally())
         tally.died += 1
-        if tally.trial:
-            tally.died = max(tally.died, HOLD_AFTER)
-            tally.made = min(tally.made, tally.died)
         tally.trial = False
         self._judge(kind, tally)
         return self.tallies(kind)
