@@ -18,12 +18,13 @@ the ledger), or re-hashed with ``--verify-files``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import inf
 from typing import Any
 
 from ..clock import Clock, parse_time
-from ..jobs import IN_FLIGHT, Event, JobState, TrackedJob
+from ..jobs import IN_FLIGHT, Event, JobSpec, JobState, TrackedJob
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
@@ -164,7 +165,7 @@ async def plan_resume(
                 book.remake(job)  # what the ended request cost stays counted
             plan.submit.append(job)
     plan.lineup = lineup(known)
-    plan.outlived = outlived(known, book.jobs)
+    plan.outlived = outlived(known, (job.spec for job in book.jobs))
     plan.records_gone = records_gone(known, clock)
     # The cap is for the folder's whole spend: jobs of other manifests count too.
     ours = {job.spec.id for job in book.jobs}
@@ -172,16 +173,16 @@ async def plan_resume(
     return plan
 
 
-def outlived(known: dict[str, dict[str, Any]], jobs: list[TrackedJob]) -> dict[LatencyKey, tuple[int, int]]:
+def outlived(known: dict[str, dict[str, Any]], jobs: Iterable[JobSpec]) -> dict[LatencyKey, tuple[int, int]]:
     """Each kind of job an earlier run found outliving its records (``outliving``): the tallies of the latest of
     its jobs' lines that carry them (a death's ``expired`` line, a held job's), where they hold the kind and no
     job of it sent after that line made a video."""
     latest: dict[LatencyKey, tuple[float, int, int]] = {}
     made: dict[LatencyKey, float] = {}  # per kind: the latest submit of a job of it that made a video
     for job in jobs:
-        if (rec := known.get(job.spec.id)) is None:
+        if (rec := known.get(job.id)) is None:
             continue
-        kind = latency_key(job.spec)
+        kind = latency_key(job)
         at = parse_time(rec.get("ts"))
         counts = _counts(rec.get("outlived"))  # (a line whose tallies cannot be read is passed over)
         if counts is not None and at is not None and at > latest.get(kind, (-inf,))[0]:

@@ -16,6 +16,9 @@ from rich.table import Table
 from ..config import Settings
 from ..engine.identity import spent_on
 from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
+from ..engine.outliving import describe
+from ..engine.pollplan import latency_key
+from ..engine.resume import outlived
 from ..engine.strays import fetchable
 from ..jobs import IN_FLIGHT, UNFINISHED, JobState
 from ..models.price import passes_cap
@@ -370,6 +373,13 @@ def dry_run_lines(
             lines.append(f"  {len(ids)} {what} job(s) will be submitted again ({option}; paid again)")
         elif ids:
             lines.append(f"  {len(ids)} {what} job(s) will be left alone ({option} submits them again, paid again)")
+    for kind in outlived(known, manifest.jobs):  # an earlier run held them: the run takes the kind up on trial
+        if held := sum(1 for job in todo if latency_key(job) == kind):
+            lines.append(
+                f"  {held} job(s) of {describe(kind)}: an earlier run found jobs of their kind outliving their "
+                "request records where no history stands in; one of them goes first, alone of its kind, and one "
+                "that outlives its record too holds the rest back again"
+            )
     if replaced:
         lines.append(f"  {len(replaced)} changed job(s) will be made anew (--replace-changed; paid again)")
     if changed:

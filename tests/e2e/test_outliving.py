@@ -51,6 +51,11 @@ def test_a_kind_whose_jobs_outlive_their_records_alone_is_held_after_two_and_the
     run_cli("status", str(out))
     told = " ".join(capsys.readouterr().out.split())
     assert "outlive their request records" in told and "credits ran out or the spend cap" not in told
+    capsys.readouterr()
+    assert run_cli("validate", str(manifest), "--out", str(out)) == 0
+    planned = " ".join(capsys.readouterr().out.split())
+    assert "5 job(s) of kling-2.6, pro, 5 s: an earlier run found jobs of their kind outliving" in planned
+    assert "one of them goes first, alone of its kind" in planned
 
     # the next run sends one of them, alone of its kind; it outlives its record too: the rest stay held
     assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1

@@ -8,7 +8,7 @@ import logging
 from batchgen.clock import FakeClock
 from batchgen.engine.outliving import HOLD_AFTER, Outliving, describe
 from batchgen.engine.resume import _counts, outlived
-from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.jobs import JobSpec
 from tests.engine.test_life_cap import cap_on, send
 
 KIND = ("kling-2.6", "pro", 10)
@@ -109,7 +109,7 @@ def _line(state: str, ts: str, **fields) -> dict:
 
 def test_the_next_run_takes_a_kind_up_from_the_latest_line_with_tallies_unless_a_job_sent_since_made_a_video():
     spec = {f"j{i}": JobSpec(f"j{i}", "kling-2.6", {"prompt": str(i), "mode": "pro", "duration": 10}) for i in range(5)}
-    jobs = [TrackedJob(s, JobState.PENDING, None) for s in spec.values()]
+    jobs = list(spec.values())
     known = {
         "j0": _line("expired", "2026-12-01T10:00:00Z", outlived={"died": 1, "made": 0}),
         "j1": _line("expired", "2026-12-01T10:05:00Z", outlived={"died": 2, "made": 0}),
