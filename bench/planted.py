@@ -15196,6 +15196,235 @@ PLANTS = (
         "        if held := 0:",
         ("tests/e2e/test_outliving.py",),
     ),
+    Plant(
+        "a kind whose jobs made as many videos as died unfinished is no longer held",
+        "batchgen/engine/outliving.py",
+        "    return died >= HOLD_AFTER and died >= made",
+        "    return died >= HOLD_AFTER and died > made",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_kind_stays_held_while_its_videos_are_no_more_than_i"
+                "ts_deaths_and_is_sent_again_once_they_are_more"
+            ),
+            (
+                "tests/engine/test_audit_outliving.py::test_the_next_run_takes_up_a_hold_whose_line_counts_as_man"
+                "y_videos_as_deaths"
+            ),
+        ),
+    ),
+    Plant(
+        "the tallies an earlier run held a kind with are taken up with died and made swapped",
+        "batchgen/engine/outliving.py",
+        "        tally.died, tally.made = max(tally.died, died), max(tally.made, made)",
+        "        tally.died, tally.made = max(tally.died, made), max(tally.made, died)",
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_an_earlier_run_held_is_on_trial_until_one_of_its_job"
+                "s_ends_so_or_makes_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a trial's death holds the kind but leaves it on trial: a video made by a job re-attached lifts the hold",
+        "batchgen/engine/outliving.py",
+        "        tally.died += 1\n        tally.trial = False\n",
+        "        tally.died += 1\n",
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_an_earlier_run_held_is_on_trial_until_one_of_its_job"
+                "s_ends_so_or_makes_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a resumed run whose history has not answered yet takes no kind up on trial: its jobs go out together",
+        "batchgen/engine/outliving.py",
+        "        return tally is not None and tally.trial and not self._stands_in()",
+        "        return tally is not None and tally.trial and self._stands_in() is False",
+        (
+            (
+                "tests/e2e/test_outliving.py::test_a_held_kind_is_tried_one_job_at_a_time_where_the_earlier_runs_"
+                "jobs_are_long_through"
+            ),
+        ),
+    ),
+    Plant(
+        "a lone job's death with no finish yet known is taken for one that waited: nothing is ever held",
+        "batchgen/engine/life_cap.py",
+        "        if kind is None or attached or sent[1] > max(1, self._unwaited()):",
+        "        if kind is None or attached or sent[1] > self._unwaited():",
+        ("tests/engine/test_outliving.py::test_the_life_cap_tells_a_death_only_of_a_job_that_waited_for_none",),
+    ),
+    Plant(
+        "a video counts for its kind only where the run saw its job unfinished first",
+        "batchgen/engine/poller.py",
+        "        self.life.kinds.made(key)\n",
+        "        if bracketed:\n            self.life.kinds.made(key)\n",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_video_found_at_a_jobs_first_poll_counts_for_its_kin"
+                "d_and_ends_its_trial"
+            ),
+        ),
+    ),
+    Plant(
+        "a trial job that ended with neither a video nor a death keeps the rest of its kind waiting for ever",
+        "batchgen/engine/submitter.py",
+        "        if first is None or first is job or not first.holds_slot:",
+        "        if first is None or first is job:",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_trial_job_that_fails_on_the_server_lets_the_next_jo"
+                "b_of_its_kind_go_as_the_trial"
+            ),
+        ),
+    ),
+    Plant(
+        "a trial job that had to wait for room, its turn come, waits for itself for ever",
+        "batchgen/engine/submitter.py",
+        "        if first is None or first is job or not first.holds_slot:",
+        "        if first is None or not first.holds_slot:",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_trial_job_that_waited_for_room_is_sent_and_never_wa"
+                "its_for_itself"
+            ),
+        ),
+    ),
+    Plant(
+        "a held kind's jobs are not counted as held back: the summary tells them deferred by a stop",
+        "batchgen/engine/submitter.py",
+        "        self.report.held_back.append((job.spec.id, why))\n",
+        "",
+        (
+            (
+                "tests/e2e/test_outliving.py::test_a_kind_whose_jobs_outlive_their_records_alone_is_held_after_tw"
+                "o_and_the_rest_are_not_sent"
+            ),
+        ),
+    ),
+    Plant(
+        "a trial run killed while its video downloads leaves the kind held for the next run",
+        "batchgen/engine/resume.py",
+        '        if rec.get("state") in MADE and (sent := parse_time(rec.get("submitted_at"))) is not None:',
+        '        if rec.get("state") == JobState.COMPLETED and (sent := parse_time(rec.get("submitted_at"))) is not '
+        "None:",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_trial_video_the_earlier_run_left_downloading_ends_t"
+                "he_hold_for_the_next_run"
+            ),
+        ),
+    ),
+    Plant(
+        "a video made since the hold is forgotten where a job of the kind sent earlier comes later in the manifest",
+        "batchgen/engine/resume.py",
+        "            made[kind] = max(made.get(kind, -inf), sent)",
+        "            made[kind] = sent",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_the_latest_video_of_a_kind_ends_its_hold_whatever_the"
+                "_order_of_the_manifest"
+            ),
+        ),
+    ),
+    Plant(
+        "a hold line whose tallies say no video was made is passed over",
+        "batchgen/engine/resume.py",
+        "    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):",
+        "    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in counts):",
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_reads_as_its_model_mode_and_duration_and_ledger_tall"
+                "ies_that_are_not_counts_are_none"
+            ),
+        ),
+    ),
+    Plant(
+        "the next run dates a hold's line by the job's submit, not by when the line was written",
+        "batchgen/engine/resume.py",
+        '        at = parse_time(rec.get("ts"))\n',
+        '        at = parse_time(rec.get("submitted_at"))\n',
+        (
+            (
+                "tests/engine/test_outliving.py::test_the_next_run_takes_a_kind_up_from_the_latest_line_with_tall"
+                "ies_unless_a_job_sent_since_made_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a job whose image changed is told as deferred by a stop",
+        "batchgen/engine/outcome.py",
+        "HELD_BACK = frozenset({Event.IMAGE_CHANGED, Event.OUTLIVES_RECORD})",
+        "HELD_BACK = frozenset({Event.OUTLIVES_RECORD})",
+        (
+            (
+                "tests/report/test_summary_lines.py::test_status_lists_a_job_held_back_by_its_image_apart_from_th"
+                "e_jobs_a_stop_deferred"
+            ),
+        ),
+    ),
+    Plant(
+        "the operator is told a held kind without its mode",
+        "batchgen/engine/outliving.py",
+        "    return f\"{model}, {mode + ', ' if mode else ''}{duration} s\"",
+        '    return f"{model}, {duration} s"',
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_is_held_once_two_of_its_jobs_died_with_no_wait_and_n"
+                "o_more_made_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a history not yet known to stand in for records is taken for one that does: a held kind's jobs are sent",
+        "batchgen/engine/outliving.py",
+        "        if tally is None or tally.reason is None or self._stands_in():",
+        "        if tally is None or tally.reason is None or self._stands_in() is not False:",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_history_not_yet_known_to_stand_in_is_taken_for_none"
+                "_a_kind_is_held_and_taken_up_on_trial"
+            ),
+        ),
+    ),
+    Plant(
+        "a trial that made a video leaves its kind on trial: its jobs go one at a time for the rest of the run",
+        "batchgen/engine/outliving.py",
+        "        tally.made += 1\n        tally.trial = False\n",
+        "        tally.made += 1\n",
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_an_earlier_run_held_is_on_trial_until_one_of_its_job"
+                "s_ends_so_or_makes_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a held kind's reason counts the deaths as the videos made",
+        "batchgen/engine/outliving.py",
+        '    return f"{died}, {tally.made} made a video"',
+        '    return f"{died}, {tally.died} made a video"',
+        (
+            (
+                "tests/engine/test_outliving.py::test_a_kind_is_held_once_two_of_its_jobs_died_with_no_wait_and_n"
+                "o_more_made_a_video"
+            ),
+        ),
+    ),
+    Plant(
+        "a job handed over before its kind was held is sent once the budget grants its POST",
+        "batchgen/engine/submitter.py",
+        "            if self._held_back(job) or self._kind_held(job):  # the room it was handed over in has shrunk "
+        "since,\n",
+        "            if self._held_back(job):  # the room it was handed over in has shrunk since,\n",
+        (
+            (
+                "tests/engine/test_audit_outliving.py::test_a_job_whose_kind_is_held_while_its_post_waits_for_the"
+                "_budget_is_not_sent_but_held_back"
+            ),
+        ),
+    ),
 )
 
 

@@ -53,7 +53,7 @@ def test_a_kind_stays_held_while_its_videos_are_no_more_than_its_deaths_and_is_s
 
 def test_the_next_run_takes_up_a_hold_whose_line_counts_as_many_videos_as_deaths():
     spec = JobSpec("j0", "kling-2.6", {"prompt": "0", "mode": "pro", "duration": 10})
-    jobs = [TrackedJob(spec, JobState.PENDING, None)]
+    jobs = [spec]
     known = {"j0": {"state": "deferred", "ts": "2026-12-01T10:05:00Z", "outlived": {"died": 2, "made": 2}}}
     assert outlived(known, jobs) == {KIND: (2, 2)}
 
@@ -67,11 +67,10 @@ def test_a_history_not_yet_known_to_stand_in_is_taken_for_none_a_kind_is_held_an
     assert kinds.on_trial(("kling-2.6", "pro", 5))
 
 
-def _jobs(*lines: tuple[str, dict]) -> tuple[dict[str, dict], list[TrackedJob]]:
+def _jobs(*lines: tuple[str, dict]) -> tuple[dict[str, dict], list[JobSpec]]:
     known, jobs = {}, []
     for i, (_, line) in enumerate(lines):
-        spec = JobSpec(f"j{i}", "kling-2.6", {"prompt": str(i), "mode": "pro", "duration": 10})
-        jobs.append(TrackedJob(spec, JobState.PENDING, None))
+        jobs.append(JobSpec(f"j{i}", "kling-2.6", {"prompt": str(i), "mode": "pro", "duration": 10}))
         known[f"j{i}"] = line
     return known, jobs
 
