@@ -15425,6 +15425,16 @@ PLANTS = (
             ),
         ),
     ),
+    Plant(
+        "a kind's trial job is sent beside a job of its kind an earlier run left in flight",
+        "batchgen/engine/submitter.py",
+        "            other is not job and other.request_id is not None and latency_key(other.spec) == kind\n",
+        "            False\n",
+        (
+            "tests/engine/test_audit_outliving.py::"
+            "test_no_job_of_a_kind_on_trial_is_sent_while_one_an_earlier_run_left_in_flight_is_still_in_flight",
+        ),
+    ),
 )
 
 

@@ -358,15 +358,21 @@ class Submitter:
     def _trial_waits(self, job: TrackedJob) -> bool:
         """Whether ``job`` waits for another job of its kind, on trial (an earlier run held the kind): the first
         of them to come is sent, alone of its kind, and the others wait until it has shown whether it makes a
-        video or outlives its record (or gives up its slot with neither)."""
+        video or outlives its record (or gives up its slot with neither).  None is sent while a job of the kind an
+        earlier run left in flight is still in flight: its video, if it makes one, ends the trial."""
         kind = latency_key(job.spec)
         if not self.life.kinds.on_trial(kind):
             return False
         first = self._trials.get(kind)
-        if first is None or first is job or not first.holds_slot:
-            self._trials[kind] = job
-            return False
-        return True
+        if first is not None and first is not job and first.holds_slot:
+            return True
+        if any(
+            other is not job and other.request_id is not None and latency_key(other.spec) == kind
+            for other in self.book.holding()
+        ):
+            return True
+        self._trials[kind] = job
+        return False
 
     # ------------------------------------------------------------------ submitters
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 
 from batchgen.store.ledger import read_ledger
-from tests.helpers import assert_transitions_are_legal, ledger_events, many_jobs_yaml, run_batch, run_cli, write
+from tests.helpers import (
+    assert_transitions_are_legal,
+    interrupt,
+    ledger_events,
+    many_jobs_yaml,
+    run_batch,
+    run_cli,
+    write,
+)
 
 # records live a minute, a job takes five, and the request history answers 404: a job sent is paid, never fetched
 OUTLIVED = {"time_scale": 200.0, "history": "off", "expiry_s": 60.0, "latency_sigma": 0.0, "tail_rate": 0.0}
@@ -123,3 +132,24 @@ def test_a_held_kind_is_tried_one_job_at_a_time_where_the_earlier_runs_jobs_are_
     assert run_batch(manifest, out, server, *flags, monkeypatch=monkeypatch) == 1
     assert len(server.state.submissions) == first + 1  # one tried, alone, and held again
     assert len(held_jobs(out)) == 8 - first - 1
+
+
+def test_a_trial_job_a_killed_run_left_in_flight_is_waited_for_before_another_of_its_kind_is_sent(
+    sim, tmp_path, monkeypatch
+):
+    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(8, model="kling-2.6"))
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    # the next run sends its trial and is killed: the trial job is left in flight
+    interrupt(manifest, out, server, signal.SIGKILL, after_submitted=4, concurrency=2)
+    assert len(server.state.submissions) == 4
+    trial = server.state.jobs[server.state.submissions[-1][0]]
+    # the run after re-attaches it and sends no other job of its kind until its record has died (no sign either
+    # way: it was not polled while it lived); then one, alone, whose death holds the rest again
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == 5
+    after = server.state.jobs[server.state.submissions[-1][0]]
+    assert after.submitted >= trial.submitted + OUTLIVED["expiry_s"]
+    assert len(held_jobs(out)) == 3
+    assert_transitions_are_legal(out)

@@ -167,3 +167,22 @@ async def test_a_job_whose_kind_is_held_while_its_post_waits_for_the_budget_is_n
     assert [p["prompt"] for p in k.api.posted] == ["a fox"] and second.request_id is None
     assert second.state is JobState.DEFERRED and k.ledger.events("b")[-1] == "outlives_record"
     assert k.report.held_back and k.report.held_back[0][0] == "b"
+
+
+async def test_no_job_of_a_kind_on_trial_is_sent_while_one_an_earlier_run_left_in_flight_is_still_in_flight():
+    left, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
+    k = kit(ScriptedApi(submits=["r-b"]), jobs, settings=limited(concurrency=2))
+    left.request_id = "r-a"
+    k.book.adopt(left, JobState.SUBMITTED, in_flight=True)  # re-attached: the killed run's trial
+    life = Room(2)
+    life.kinds.carry(latency_key(nxt.spec), 2, 0)
+    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    async with k.clock.autojump():
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                k.book.take(nxt)
+                tg.start_soon(stage_.submit, nxt)
+                await k.clock.sleep(600)
+                assert not k.api.posted  # it waits for the job in flight
+                await k.book.finish(left, Event.EXPIRED, JobState.EXPIRED, error={"http": 404, "detail": "gone"})
+    assert nxt.request_id == "r-b" and [p["prompt"] for p in k.api.posted] == ["a hare"]
