@@ -15270,8 +15270,8 @@ PLANTS = (
     Plant(
         "a trial job that ended with neither a video nor a death keeps the rest of its kind waiting for ever",
         "batchgen/engine/submitter.py",
-        "        if first is None or first is job or not first.holds_slot:",
-        "        if first is None or first is job:",
+        "        if first is not None and first is not job and first.holds_slot:",
+        "        if first is not None and first is not job:",
         (
             (
                 "tests/engine/test_audit_outliving.py::test_a_trial_job_that_fails_on_the_server_lets_the_next_jo"
@@ -15282,8 +15282,8 @@ PLANTS = (
     Plant(
         "a trial job that had to wait for room, its turn come, waits for itself for ever",
         "batchgen/engine/submitter.py",
-        "        if first is None or first is job or not first.holds_slot:",
-        "        if first is None or not first.holds_slot:",
+        "        if first is not None and first is not job and first.holds_slot:",
+        "        if first is not None and first.holds_slot:",
         (
             (
                 "tests/engine/test_audit_outliving.py::test_a_trial_job_that_waited_for_room_is_sent_and_never_wa"
