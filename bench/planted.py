@@ -275,7 +275,8 @@ PLANTS = (
         "last = count == 0",
         "last = count < 100",
         (
-            "tests/e2e/test_history_pages.py::test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_again",
+            "tests/e2e/test_history_pages.py::test_an_unknown_submit_listed_past_a_short_page_is_attached_not_paid_ag"
+            "ain",
         ),
     ),
     Plant(
@@ -291,7 +292,8 @@ PLANTS = (
         "            newest_first = check.read(rows)  # else a row's place proves nothing of the rows below it\n",
         "            newest_first = True\n",
         (
-            "tests/e2e/test_history_pages.py::test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid_again",
+            "tests/e2e/test_history_pages.py::test_an_unknown_submit_in_a_history_not_listed_newest_first_is_not_paid"
+            "_again",
         ),
     ),
     Plant(
@@ -300,7 +302,8 @@ PLANTS = (
         "                order.falls += rid != self._previous\n",
         "                pass\n",
         (
-            "tests/api/test_paging.py::test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fall",
+            "tests/api/test_paging.py::test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_n"
+            "ot_once_more_than_a_few_fall",
         ),
     ),
     Plant(
@@ -310,7 +313,8 @@ PLANTS = (
         "        walk = Walk()\n",
         (
             "tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_is_read_only_where_the_jobs_are",
-            "tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_below_earlier_days_requests_is_read_from_its_end",
+            "tests/e2e/test_history_pages.py::test_a_history_listed_oldest_first_below_earlier_days_requests_is_read_"
+            "from_its_end",
         ),
     ),
     Plant(
@@ -319,7 +323,8 @@ PLANTS = (
         "            if http != 400 or not asks:\n",
         "            if True:\n",
         (
-            "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_of_the_run",
+            "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o"
+            "f_the_run",
         ),
     ),
     Plant(
@@ -335,7 +340,8 @@ PLANTS = (
         "            if order.oldest_first:  # seen so before this look-up, or on its first pages\n",
         "            if False:\n",
         (
-            "tests/e2e/test_history_pages.py::test_lost_submits_under_a_long_history_listed_oldest_first_are_found_from_its_end",
+            "tests/e2e/test_history_pages.py::test_lost_submits_under_a_long_history_listed_oldest_first_are_found_fr"
+            "om_its_end",
         ),
     ),
     Plant(
@@ -344,7 +350,8 @@ PLANTS = (
         "                margin = search.before(rows)\n",
         "                if search.before(rows):\n                    break\n",
         (
-            "tests/engine/test_recovery.py::test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_still_found",
+            "tests/engine/test_recovery.py::test_a_row_listed_a_moment_out_of_order_above_the_first_older_one_is_stil"
+            "l_found",
         ),
     ),
     Plant(
@@ -366,7 +373,8 @@ PLANTS = (
         "if not self.absence_is_conclusive(since, later_seen):",
         (
             "tests/engine/test_recovery_unordered.py::test_absence_from_a_long_read_counts_as_of_when_the_read_began",
-            "tests/engine/test_recovery_unordered.py::test_a_look_up_does_not_take_its_own_first_read_again_on_its_retries",
+            "tests/engine/test_recovery_unordered.py::test_a_look_up_does_not_take_its_own_first_read_again_on_its_re"
+            "tries",
         ),
     ),
     Plant(
@@ -406,7 +414,8 @@ PLANTS = (
         "        ahead = 0.0\n",
         (
             "tests/e2e/test_history_pages.py::test_an_unknown_submit_is_found_whatever_the_servers_clock_says",
-            "tests/engine/test_recovery.py::test_the_search_window_starts_the_day_before_the_attempt_by_the_servers_clock",
+            "tests/engine/test_recovery.py::test_the_search_window_starts_the_day_before_the_attempt_by_the_servers_c"
+            "lock",
         ),
     ),
     Plant(
@@ -710,7 +719,8 @@ PLANTS = (
         "                if False:",
         (
             "tests/e2e/test_crash.py::"
-            "test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_slot_is_settled_in_the_same_run",
+            "test_a_lost_submit_whose_look_ups_run_out_while_a_long_job_holds_the_other_slot_is_settled_in_the_same_r"
+            "un",
         ),
     ),
     Plant(
@@ -734,7 +744,8 @@ PLANTS = (
         "    if status == 402:",
         (
             "tests/api/test_client.py",
-            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406",
+            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_l"
+            "ike_a_406",
         ),
     ),
     # ----------------------------------------------------------------- told true, paid once: gaps a later audit found
@@ -1061,7 +1072,8 @@ PLANTS = (
         "        return 0.0",
         (
             QUEUE,
-            "tests/e2e/test_pacing.py::test_sweeps_space_out_when_more_of_our_jobs_wait_for_a_worker_than_a_sweep_finds",
+            "tests/e2e/test_pacing.py::test_sweeps_space_out_when_more_of_our_jobs_wait_for_a_worker_than_a_sweep_fin"
+            "ds",
         ),
     ),
     Plant(
@@ -1084,7 +1096,8 @@ PLANTS = (
         """    words = "".join(f" --models {shlex.quote(path)}" for path in getattr(args, "models", None) or ())""",
         '''    words = ""''',
         (
-            "tests/e2e/test_told_true.py::test_the_resume_line_of_a_batch_of_a_user_model_names_its_spec_file_and_completes",
+            "tests/e2e/test_told_true.py::test_the_resume_line_of_a_batch_of_a_user_model_names_its_spec_file_and_com"
+            "pletes",
         ),
     ),
     Plant(
@@ -1122,7 +1135,8 @@ PLANTS = (
         "            if self._forms.get(key, form) == form and key not in self._confirmed:",
         (
             "tests/e2e/test_image_forms.py::test_a_gateway_that_refuses_both_forms_is_not_said_to_take_each_in_turn",
-            "tests/engine/test_inline_forms.py::test_the_log_says_each_change_of_form_once_and_says_which_form_went_through_after_one_it_named",
+            "tests/engine/test_inline_forms.py::test_the_log_says_each_change_of_form_once_and_says_which_form_went_t"
+            "hrough_after_one_it_named",
         ),
     ),
     Plant(
@@ -1152,7 +1166,8 @@ PLANTS = (
         "        await tg.start(_watch_wrap_up, on_second_signal)",
         "        await anyio.sleep(0)",
         (
-            "tests/e2e/test_crash.py::test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_own_code",
+            "tests/e2e/test_crash.py::test_sigterm_while_the_run_writes_its_report_lets_it_finish_and_exit_with_its_o"
+            "wn_code",
         ),
     ),
     Plant(
@@ -1168,7 +1183,8 @@ PLANTS = (
         "same, found = await _same_account(api, evidence[:PROBES])",
         "same, found = await _same_account(api, evidence[:1])",
         (
-            "tests/engine/test_account.py::test_a_request_the_new_key_cannot_check_does_not_decide_while_another_shows_the_same_account",
+            "tests/engine/test_account.py::test_a_request_the_new_key_cannot_check_does_not_decide_while_another_show"
+            "s_the_same_account",
         ),
     ),
     Plant(
@@ -1177,7 +1193,8 @@ PLANTS = (
         "        except NotFound:\n            why = f",
         "        except ApiError:\n            why = f",
         (
-            "tests/engine/test_account.py::test_the_stop_for_another_account_says_whether_the_request_was_unknown_or_could_not_be_checked",
+            "tests/engine/test_account.py::test_the_stop_for_another_account_says_whether_the_request_was_unknown_or_"
+            "could_not_be_checked",
         ),
     ),
     Plant(
@@ -1228,7 +1245,8 @@ PLANTS = (
         'error.get("rerun") is False',
         'error.get("rerun") is not True',
         (
-            "tests/report/test_promises_units.py::test_status_tells_a_submit_a_re_run_settles_from_one_only_another_command_settles",
+            "tests/report/test_promises_units.py::test_status_tells_a_submit_a_re_run_settles_from_one_only_another_c"
+            "ommand_settles",
         ),
     ),
     Plant(
@@ -1237,7 +1255,8 @@ PLANTS = (
         'unfinished = ("pending", "submitting", "submitted", "downloading", "deferred")',
         'unfinished = ("pending", "submitting", "submitted", "downloading")',
         (
-            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no"
+            "_other",
         ),
     ),
     Plant(
@@ -1246,7 +1265,8 @@ PLANTS = (
         'made = states.get("failed", 0) > sum(',
         'made = states.get("failed", 0) >= sum(',
         (
-            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no"
+            "_other",
         ),
     ),
     Plant(
@@ -1255,7 +1275,8 @@ PLANTS = (
         '(" --resubmit-lost" if states.get("expired") else "")',
         '""',
         (
-            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no_other",
+            "tests/cli/test_nextstep.py::test_after_failures_the_resume_line_names_the_flag_that_takes_them_up_and_no"
+            "_other",
         ),
     ),
     Plant(
@@ -1292,7 +1313,8 @@ PLANTS = (
         "self.limit = min(self.configured, self.limit + self._step)",
         "self.limit = self.limit + self._step",
         (
-            "tests/api/test_ratelimit.py::test_the_climb_back_never_passes_the_configured_figure_when_its_steps_do_not_meet_it",
+            "tests/api/test_ratelimit.py::test_the_climb_back_never_passes_the_configured_figure_when_its_steps_do_no"
+            "t_meet_it",
         ),
     ),
     Plant(
@@ -1301,7 +1323,8 @@ PLANTS = (
         "self.limit = max(self.min_limit, min(float(limit), self.configured))",
         "self.limit = max(self.min_limit, float(limit))",
         (
-            "tests/api/test_ratelimit.py::test_a_probe_that_shows_the_server_admits_more_than_configured_keeps_the_configured_rate",
+            "tests/api/test_ratelimit.py::test_a_probe_that_shows_the_server_admits_more_than_configured_keeps_the_co"
+            "nfigured_rate",
         ),
     ),
     Plant(
@@ -1310,7 +1333,8 @@ PLANTS = (
         'job.error = error_text(rec.get("error"))',
         "job.error = None",
         (
-            "tests/engine/test_resume_counts.py::test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_flag_does",
+            "tests/engine/test_resume_counts.py::test_a_plain_resume_never_sends_a_failed_or_lost_job_again_only_its_"
+            "flag_does",
         ),
     ),
     Plant(
@@ -1340,7 +1364,8 @@ PLANTS = (
         "value = [str(base / v) if isinstance(v, str) and v else v for v in value]",
         "value = list(value)",
         (
-            "tests/store/test_ledger_storage_config.py::test_a_model_spec_file_named_in_the_config_is_found_beside_the_config_wherever_the_run_starts",
+            "tests/store/test_ledger_storage_config.py::test_a_model_spec_file_named_in_the_config_is_found_beside_th"
+            "e_config_wherever_the_run_starts",
         ),
     ),
     Plant(
@@ -1349,7 +1374,8 @@ PLANTS = (
         "url = others[0] if len(result.output_urls) > 1 and others else result.output_url",
         "url = result.output_url",
         (
-            "tests/engine/test_downloader_units.py::test_a_link_of_an_output_list_that_is_gone_is_replaced_by_the_next_one_the_result_lists",
+            "tests/engine/test_downloader_units.py::test_a_link_of_an_output_list_that_is_gone_is_replaced_by_the_nex"
+            "t_one_the_result_lists",
         ),
     ),
     Plant(
@@ -1358,7 +1384,8 @@ PLANTS = (
         'deferred = report.states.get("deferred", 0) - len(report.held_back)',
         'deferred = report.states.get("deferred", 0)',
         (
-            "tests/report/test_summary_lines.py::test_a_credit_stop_counts_as_deferred_only_the_jobs_it_held_back_not_one_whose_image_changed",
+            "tests/report/test_summary_lines.py::test_a_credit_stop_counts_as_deferred_only_the_jobs_it_held_back_not"
+            "_one_whose_image_changed",
         ),
     ),
     Plant(
@@ -1367,7 +1394,8 @@ PLANTS = (
         "            bytes=saved.size,\n",
         "            bytes=job.file_size,\n",
         (
-            "tests/engine/test_downloader_units.py::test_a_video_whose_size_the_api_did_not_give_is_recorded_at_the_size_it_has_on_disk",
+            "tests/engine/test_downloader_units.py::test_a_video_whose_size_the_api_did_not_give_is_recorded_at_the_s"
+            "ize_it_has_on_disk",
         ),
     ),
     Plant(
@@ -1383,7 +1411,8 @@ PLANTS = (
         "    title = LEFT_TITLE if all(r.rerun for r in data.rows) else LEFT_STUCK_TITLE",
         "    title = LEFT_TITLE",
         (
-            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_apart_from_deferred_ones",
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_"
+            "apart_from_deferred_ones",
         ),
     ),
     Plant(
@@ -1392,7 +1421,8 @@ PLANTS = (
         'for r in data.rows if r.state == "deferred" and not r.held])',
         'for r in data.rows if r.state == "deferred"])',
         (
-            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_apart_from_deferred_ones",
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_"
+            "apart_from_deferred_ones",
         ),
     ),
     Plant(
@@ -1408,7 +1438,8 @@ PLANTS = (
         "                        between = True\n                        self._heard_now(submit=submit)\n",
         "                        between = True\n",
         (
-            "tests/api/test_gateway_reach.py::test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_outage",
+            "tests/api/test_gateway_reach.py::test_a_429_is_an_answer_so_a_long_gate_then_one_reset_connection_is_no_"
+            "outage",
         ),
     ),
     Plant(
@@ -1424,7 +1455,8 @@ PLANTS = (
         "        elif first:\n            self.report.balance = None",
         "        elif False:\n            self.report.balance = None",
         (
-            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it",
+            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_bef"
+            "ore_it",
         ),
     ),
     Plant(
@@ -1433,7 +1465,8 @@ PLANTS = (
         'if self.report.stop_reason != "credits" or current is None or balance < current:',
         'if self.report.stop_reason != "credits" or current is None or balance > current:',
         (
-            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it",
+            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_bef"
+            "ore_it",
         ),
     ),
     Plant(
@@ -1456,7 +1489,8 @@ PLANTS = (
         'return Verdict(3 if any(row.state == "deferred" and not row.held for row in rows) else 1)',
         'return Verdict(3 if any(row.state == "deferred" for row in rows) else 1)',
         (
-            "tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_from_one_deferred_by_a_stop",
+            "tests/report/test_exits.py::test_a_folder_without_a_kept_verdict_tells_a_job_held_back_for_its_image_fro"
+            "m_one_deferred_by_a_stop",
         ),
     ),
     Plant(
@@ -1499,7 +1533,8 @@ PLANTS = (
         "            and other.spec.id not in self._no_rerun  # (a re-run settles it no more than this run did)",
         "            and True",
         (
-            "tests/engine/test_submitter_units.py::test_a_submit_a_plain_re_run_cannot_settle_is_no_hope_of_telling_another_jobs_rows_apart",
+            "tests/engine/test_submitter_units.py::test_a_submit_a_plain_re_run_cannot_settle_is_no_hope_of_telling_a"
+            "nother_jobs_rows_apart",
         ),
     ),
     Plant(
@@ -1508,7 +1543,8 @@ PLANTS = (
         "            if verdict.state is JobState.PENDING:",
         "            if False:",
         (
-            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending",
+            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_su"
+            "bmits_left_pending",
         ),
     ),
     Plant(
@@ -1517,7 +1553,8 @@ PLANTS = (
         "        if since is None or job.damaged:",
         "        if since is None:",
         (
-            "tests/e2e/test_crash.py::test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_link_is_gone",
+            "tests/e2e/test_crash.py::test_a_completed_video_that_fails_its_check_is_not_kept_in_place_once_its_link_"
+            "is_gone",
         ),
     ),
     Plant(
@@ -1610,7 +1647,8 @@ PLANTS = (
         '        later += f" as last recorded (by {utc_second(latest)})"',
         "        pass",
         (
-            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the_summary_does",
+            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_t"
+            "he_summary_does",
         ),
     ),
     Plant(
@@ -1655,7 +1693,8 @@ PLANTS = (
         '    every = {job_id: input_images_json(rec.get("params")) for job_id, rec in jobs.items()}',
         "    every = {job_id: input_images_json(inputs[job_id] or {}) for job_id in jobs}",
         (
-            "tests/store/test_storage.py::test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their_place",
+            "tests/store/test_storage.py::test_results_csv_names_the_images_inside_a_list_parameters_objects_by_their"
+            "_place",
         ),
     ),
     Plant(
@@ -1852,7 +1891,8 @@ PLANTS = (
         "        if not 200 <= status < 300:  # (201 Created or 202 Accepted: as accepted as the documented 200)",
         "        if status != 200:",
         (
-            "tests/e2e/test_api_worlds.py::test_a_submit_and_polls_answered_with_another_2xx_than_200_are_a_job_made_and_in_flight",
+            "tests/e2e/test_api_worlds.py::test_a_submit_and_polls_answered_with_another_2xx_than_200_are_a_job_made_"
+            "and_in_flight",
         ),
     ),
     Plant(
@@ -2602,7 +2642,8 @@ PLANTS = (
         (
             "tests/e2e/test_history_ids.py::"
             "test_a_lost_submit_is_not_taken_for_never_made_where_answers_come_slower_than_the_history_lists",
-            "tests/engine/test_recovery.py::test_how_long_a_request_took_to_be_listed_is_timed_from_its_post_not_its_answer",
+            "tests/engine/test_recovery.py::test_how_long_a_request_took_to_be_listed_is_timed_from_its_post_not_its_"
+            "answer",
         ),
     ),
     Plant(
@@ -3028,7 +3069,8 @@ PLANTS = (
         "            if credible_latency(row.latency_s, seen_unfinished=job.pending_age, least=least) is None:",
         "            if credible_latency(row.latency_s, seen_unfinished=job.pending_age, least=0.0) is None:",
         (
-            "tests/e2e/test_history_lag.py::test_a_row_whose_latency_cannot_be_its_jobs_spends_no_check_and_no_refutation",
+            "tests/e2e/test_history_lag.py::test_a_row_whose_latency_cannot_be_its_jobs_spends_no_check_and_no_refuta"
+            "tion",
         ),
     ),
     Plant(
@@ -3079,8 +3121,10 @@ PLANTS = (
         '    "posted_at",  # when the POST that made its request went out (a re-run\'s proof for a lost submit)',
         "",
         (
-            "tests/engine/test_resume_counts.py::test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_completed",
-            "tests/e2e/test_crash.py::test_a_request_sent_after_a_lost_submit_and_since_completed_settles_it_in_a_re_run",
+            "tests/engine/test_resume_counts.py::test_an_earlier_runs_request_keeps_its_posting_time_once_it_has_comp"
+            "leted",
+            "tests/e2e/test_crash.py::test_a_request_sent_after_a_lost_submit_and_since_completed_settles_it_in_a_re_"
+            "run",
         ),
     ),
     Plant(
@@ -3123,7 +3167,8 @@ PLANTS = (
         '            "the request history has no output for it"',
         (
             "tests/engine/test_recovery.py::test_a_record_gone_without_output_says_why_and_what_to_do",
-            "tests/e2e/test_crash.py::test_a_record_gone_where_there_is_no_request_history_is_not_said_to_lack_its_output",
+            "tests/e2e/test_crash.py::test_a_record_gone_where_there_is_no_request_history_is_not_said_to_lack_its_ou"
+            "tput",
         ),
     ),
     Plant(
@@ -3478,7 +3523,8 @@ PLANTS = (
         "            lags = list(self._lags.values())",
         "            lags = []",
         (
-            "tests/e2e/test_told_true.py::test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told_true",
+            "tests/e2e/test_told_true.py::test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_tol"
+            "d_true",
         ),
     ),
     Plant(
@@ -3501,7 +3547,8 @@ PLANTS = (
         "        owners = _shard_flags(stopped, shards)",
         "        owners = ''",
         (
-            "tests/report/test_summary_lines.py::test_a_sharded_folders_status_names_the_shard_whose_run_sends_its_deferred_jobs",
+            "tests/report/test_summary_lines.py::test_a_sharded_folders_status_names_the_shard_whose_run_sends_its_de"
+            "ferred_jobs",
         ),
     ),
     Plant(
@@ -3517,7 +3564,8 @@ PLANTS = (
         "    rows = [row for row in data.rows if row.recorded]",
         "    rows = data.rows",
         (
-            "tests/report/test_report.py::test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_ledgers_jobs",
+            "tests/report/test_report.py::test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_l"
+            "edgers_jobs",
         ),
     ),
     Plant(
@@ -3547,7 +3595,8 @@ PLANTS = (
         '                error["send_settles"] = False',
         "                pass",
         (
-            "tests/e2e/test_record_life.py::test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_settle_it",
+            "tests/e2e/test_record_life.py::test_a_submit_of_unknown_outcome_holds_its_slot_where_no_history_can_sett"
+            "le_it",
         ),
     ),
     Plant(
@@ -3586,7 +3635,8 @@ PLANTS = (
         '        problems.append((key_lines.get("id", line), "images.id", _NO_ID))',
         "        pass",
         (
-            "tests/test_manifest_edges.py::test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_them_out",
+            "tests/test_manifest_edges.py::test_an_images_block_names_the_keys_it_does_not_take_instead_of_leaving_th"
+            "em_out",
         ),
     ),
     Plant(
@@ -3647,7 +3697,8 @@ PLANTS = (
         '        names = ["image"]  # no model, or one unknown',
         "        pass  # no model, or one unknown",
         (
-            "tests/test_manifest_edges.py::test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_parameter",
+            "tests/test_manifest_edges.py::test_an_images_block_of_a_misspelt_or_text_only_model_says_so_not_which_pa"
+            "rameter",
         ),
     ),
     Plant(
@@ -5587,7 +5638,8 @@ PLANTS = (
         "                return await ask(self.api.history_get_bare)",
         "                raise",
         (
-            "tests/engine/test_recovery.py::test_an_expired_record_not_found_dashed_is_asked_bare_as_a_request_of_its_own",
+            "tests/engine/test_recovery.py::test_an_expired_record_not_found_dashed_is_asked_bare_as_a_request_of_its"
+            "_own",
         ),
     ),
     Plant(
@@ -5765,7 +5817,8 @@ PLANTS = (
         "                        ahead_at=self._ahead_at(),",
         "                        ahead_at=math.inf,",
         (
-            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_wit"
+            "hin_its_round_trip",
         ),
     ),
     Plant(
@@ -5774,7 +5827,8 @@ PLANTS = (
         "        return self.clock.now() + waiting * budget.window / budget.limit - self._page_trip.seconds",
         "        return self.clock.now() + waiting * budget.window / budget.limit + self._page_trip.seconds",
         (
-            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_wit"
+            "hin_its_round_trip",
         ),
     ),
     Plant(
@@ -5783,7 +5837,8 @@ PLANTS = (
         "                        timed.add(self.last_reached - sent[-1])",
         "                        timed.add(0.0)",
         (
-            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_within_its_round_trip",
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_wit"
+            "hin_its_round_trip",
         ),
     ),
     Plant(
@@ -5792,7 +5847,8 @@ PLANTS = (
         "        return self.requests / max(1, self.requests - self.followed)",
         "        return 1.0",
         (
-            "tests/e2e/test_record_life.py::test_where_the_api_redirects_each_poll_the_jobs_in_flight_are_as_few_as_the_budget_can_poll_so",
+            "tests/e2e/test_record_life.py::test_where_the_api_redirects_each_poll_the_jobs_in_flight_are_as_few_as_t"
+            "he_budget_can_poll_so",
         ),
     ),
     Plant(
@@ -6484,7 +6540,8 @@ PLANTS = (
         "        if not waiting:  # (none to fill the slots: where a cap on jobs in flight holds them, a page ahead of",
         "        if False:  # (none to fill the slots: where a cap on jobs in flight holds them, a page ahead of",
         (
-            "tests/engine/test_sweeper.py::test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_later_go_first",
+            "tests/engine/test_sweeper.py::test_a_sweep_begun_with_no_submit_waiting_lets_the_submits_that_ask_later_"
+            "go_first",
         ),
     ),
     Plant(
@@ -6493,7 +6550,8 @@ PLANTS = (
         "        waiter.priority, waiter.rank = int(Priority.SUBMIT), -math.inf",
         "        waiter.priority, waiter.rank = int(Priority.RESULT), 0.0",
         (
-            "tests/api/test_ratelimit.py::test_a_call_past_its_ahead_at_goes_before_every_submit_and_behind_the_result_calls",
+            "tests/api/test_ratelimit.py::test_a_call_past_its_ahead_at_goes_before_every_submit_and_behind_the_resul"
+            "t_calls",
         ),
     ),
     Plant(
@@ -6502,7 +6560,8 @@ PLANTS = (
         "        if stopping and args.state_file:",
         "        if serving and args.state_file:",
         (
-            "tests/cli/test_audit_serve.py::test_an_output_closed_while_serving_is_told_as_such_never_as_a_save_or_a_port",
+            "tests/cli/test_audit_serve.py::test_an_output_closed_while_serving_is_told_as_such_never_as_a_save_or_a_"
+            "port",
         ),
     ),
     Plant(
@@ -6518,7 +6577,8 @@ PLANTS = (
         "    async def _page_granted(self) -> None:\n        self._page_sent = self.clock.now()\n",
         "    async def _page_granted(self) -> None:\n        self._page_sent = self._swept_at\n",
         (
-            "tests/engine/test_sweeper_finds.py::test_a_job_shown_unfinished_was_so_when_its_page_went_not_when_the_sweep_began",
+            "tests/engine/test_sweeper_finds.py::test_a_job_shown_unfinished_was_so_when_its_page_went_not_when_the_s"
+            "weep_began",
         ),
     ),
     Plant(
@@ -6527,7 +6587,8 @@ PLANTS = (
         "(seen := self._unfinished_at.get(rid, -math.inf)) >= self._swept_at",
         "(seen := self._unfinished_at.get(rid, -math.inf)) == self._swept_at",
         (
-            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began",
+            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_"
+            "went_not_when_the_sweep_began",
         ),
     ),
     Plant(
@@ -6536,7 +6597,8 @@ PLANTS = (
         "            seen - job.submitted_at\n",
         "            self._swept_at - job.submitted_at\n",
         (
-            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_went_not_when_the_sweep_began",
+            "tests/engine/test_probe_gap.py::test_the_ages_jobs_were_seen_unfinished_at_are_their_ages_when_the_page_"
+            "went_not_when_the_sweep_began",
         ),
     ),
     # --------------------------------------- audits: the output folder, leases, local files, stops, the report ahead
@@ -6780,7 +6842,8 @@ PLANTS = (
         "        if self.interrupted:\n            if named is not None:",
         "        if False:\n            if named is not None:",
         (
-            "tests/engine/test_audit_control.py::test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the_signal",
+            "tests/engine/test_audit_control.py::test_a_refusal_for_credits_answered_after_a_signal_does_not_hide_the"
+            "_signal",
         ),
     ),
     Plant(
@@ -6796,7 +6859,8 @@ PLANTS = (
         "                    self._trial_missing = (rid, str(exc)) if isinstance(exc, NotFound) else None\n",
         "                    self._trial_missing = None\n",
         (
-            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
+            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves"
+            "_the_trial_open",
         ),
     ),
     Plant(
@@ -6805,7 +6869,8 @@ PLANTS = (
         "                self._trial_missing, self.result_polls = None, None\n",
         "                self._trial_missing, self.result_polls = None, False\n",
         (
-            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
+            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves"
+            "_the_trial_open",
         ),
     ),
     Plant(
@@ -6814,7 +6879,8 @@ PLANTS = (
         "        self.reconciler.records_found_to_last = self.plan.expiry  # what a job lost to it is told\n",
         "",
         (
-            "tests/engine/test_poller_units.py::test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says_so_once",
+            "tests/engine/test_poller_units.py::test_a_record_gone_sooner_than_configured_tightens_the_guard_and_says"
+            "_so_once",
         ),
     ),
     Plant(
@@ -6831,7 +6897,8 @@ PLANTS = (
         '        default=60.0,\n        metavar="SECONDS",',
         '        default=600.0,\n        metavar="SECONDS",',
         (
-            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minute_and_to_no_file",
+            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minu"
+            "te_and_to_no_file",
         ),
     ),
     Plant(
@@ -6840,7 +6907,8 @@ PLANTS = (
         'if value != value or value in (float("inf"), float("-inf")):',
         "if value != value:",
         (
-            "tests/cli/test_audit_arguments.py::test_a_rate_or_duration_that_is_not_a_finite_number_is_refused_before_anything_is_sent",
+            "tests/cli/test_audit_arguments.py::test_a_rate_or_duration_that_is_not_a_finite_number_is_refused_before"
+            "_anything_is_sent",
         ),
     ),
     Plant(
@@ -6857,7 +6925,8 @@ PLANTS = (
         'choices=("text", "json"), default="json"',
         (
             "tests/cli/test_options.py::test_a_capped_run_resumed_with_a_bare_command_stays_under_its_cap",
-            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minute_and_to_no_file",
+            "tests/cli/test_audit_arguments.py::test_a_run_without_its_logging_flags_logs_text_a_progress_line_a_minu"
+            "te_and_to_no_file",
         ),
     ),
     Plant(
@@ -6887,7 +6956,8 @@ PLANTS = (
         'more = f" (and {len(problems) - 1} more)"',
         'more = f" (and {len(problems)} more)"',
         (
-            "tests/cli/test_audit_options.py::test_status_names_the_first_problem_of_a_kept_manifest_and_counts_the_others_truly",
+            "tests/cli/test_audit_options.py::test_status_names_the_first_problem_of_a_kept_manifest_and_counts_the_o"
+            "thers_truly",
         ),
     ),
     Plant(
@@ -6896,7 +6966,8 @@ PLANTS = (
         '    shard = parse_shard(args.shard, count=args.shards).name if getattr(args, "shard", None) else ""\n',
         '    shard = ""\n',
         (
-            "tests/cli/test_audit_options.py::test_each_shard_resumes_under_its_own_kept_cap_and_pace_never_another_shards",
+            "tests/cli/test_audit_options.py::test_each_shard_resumes_under_its_own_kept_cap_and_pace_never_another_s"
+            "hards",
         ),
     ),
     Plant(
@@ -6912,7 +6983,8 @@ PLANTS = (
         "        if given.get(name) is None:\n            given[name] = value",
         "        if True:\n            given[name] = value",
         (
-            "tests/cli/test_options_kept.py::test_the_command_line_beats_the_environment_and_a_simulation_named_now_keeps_its_kept_pace",
+            "tests/cli/test_options_kept.py::test_the_command_line_beats_the_environment_and_a_simulation_named_now_k"
+            "eeps_its_kept_pace",
         ),
     ),
     Plant(
@@ -6935,7 +7007,8 @@ PLANTS = (
         "adopt=adopt_key,",
         "adopt=False,",
         (
-            "tests/e2e/test_api_worlds.py::test_adopting_a_folder_under_another_accounts_key_never_resubmits_its_jobs_silently",
+            "tests/e2e/test_api_worlds.py::test_adopting_a_folder_under_another_accounts_key_never_resubmits_its_jobs"
+            "_silently",
         ),
     ),
     Plant(
@@ -6965,7 +7038,8 @@ PLANTS = (
         "                except Exception as exc:  # a report is a by-product",
         "                except OSError as exc:  # a report is a by-product",
         (
-            "tests/cli/test_audit_runner.py::test_a_report_that_fails_at_the_end_is_told_and_the_run_keeps_its_exit_code",
+            "tests/cli/test_audit_runner.py::test_a_report_that_fails_at_the_end_is_told_and_the_run_keeps_its_exit_c"
+            "ode",
         ),
     ),
     Plant(
@@ -6974,7 +7048,8 @@ PLANTS = (
         "        if changes and not isinstance(opened.ledger, Ledger):\n",
         "        if False:\n",
         (
-            "tests/cli/test_audit_runner.py::test_replace_changed_into_an_object_store_is_refused_before_anything_is_sent",
+            "tests/cli/test_audit_runner.py::test_replace_changed_into_an_object_store_is_refused_before_anything_is_"
+            "sent",
         ),
     ),
     Plant(
@@ -6990,7 +7065,8 @@ PLANTS = (
         '                    f"could not write {out.results} (',
         '                    f"could not write {out.ledger} (',
         (
-            "tests/e2e/test_promises_output.py::test_a_results_table_that_cannot_be_written_is_told_and_the_paid_videos_and_exit_code_stand",
+            "tests/e2e/test_promises_output.py::test_a_results_table_that_cannot_be_written_is_told_and_the_paid_vide"
+            "os_and_exit_code_stand",
         ),
     ),
     Plant(
@@ -7006,7 +7082,8 @@ PLANTS = (
         "if (hidden := count - len(problems) - repeats) > 0:",
         "if (hidden := count - len(problems)) > 0:",
         (
-            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same",
+            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_t"
+            "old_as_the_same",
         ),
     ),
     Plant(
@@ -7015,7 +7092,8 @@ PLANTS = (
         "        count = max(total or 0, len(problems))",
         "        count = len(problems)",
         (
-            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same",
+            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_t"
+            "old_as_the_same",
         ),
     ),
     Plant(
@@ -7024,7 +7102,8 @@ PLANTS = (
         '        if self.status is not None:\n            record["http"] = self.status\n',
         "",
         (
-            "tests/engine/test_submitter_outcomes.py::test_an_unknown_submit_found_in_the_history_is_attached_and_carries_no_error_from_then_on",
+            "tests/engine/test_submitter_outcomes.py::test_an_unknown_submit_found_in_the_history_is_attached_and_car"
+            "ries_no_error_from_then_on",
         ),
     ),
     Plant(
@@ -7033,7 +7112,8 @@ PLANTS = (
         'record["detail"] = self.detail if self.detail is not None else str(self)',
         'record["detail"] = self.detail',
         (
-            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happened",
+            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happ"
+            "ened",
         ),
     ),
     Plant(
@@ -7042,7 +7122,8 @@ PLANTS = (
         "super().__init__(message, status=429, detail=detail)",
         "super().__init__(message, detail=detail)",
         (
-            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happened",
+            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happ"
+            "ened",
         ),
     ),
     Plant(
@@ -7079,7 +7160,8 @@ PLANTS = (
         "        super().__init__(message)\n        self.reached_server = reached_server",
         "        super().__init__(message)\n        self.reached_server = True",
         (
-            "tests/engine/test_submitter_outcomes.py::test_an_api_out_of_reach_leaves_a_submit_that_never_arrived_pending_and_one_that_may_have_submitting",
+            "tests/engine/test_submitter_outcomes.py::test_an_api_out_of_reach_leaves_a_submit_that_never_arrived_pen"
+            "ding_and_one_that_may_have_submitting",
         ),
     ),
     Plant(
@@ -7126,7 +7208,8 @@ PLANTS = (
         "origin[section, key] = (origins or {}).get((section, key)) or flag",
         "origin[section, key] = flag",
         (
-            "tests/cli/test_audit_options.py::test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not_on_a_flag_never_given",
+            "tests/cli/test_audit_options.py::test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not"
+            "_on_a_flag_never_given",
         ),
     ),
     # --------------------------------------- audits: manifests, the YAML reader, job states, model specs
@@ -7306,7 +7389,8 @@ PLANTS = (
         "    if report.uncounted:\n",
         "    if False:\n",
         (
-            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
+            "_they_will_cost",
         ),
     ),
     Plant(
@@ -7315,7 +7399,8 @@ PLANTS = (
         "job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)",
         "job.request_id and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED)",
         (
-            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
+            "_they_will_cost",
         ),
     ),
     Plant(
@@ -7324,7 +7409,8 @@ PLANTS = (
         'if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None',
         'if rec.get("state") in ("completed",) and rec.get("request_id") and rec.get("cost") is None',
         (
-            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_they_will_cost",
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
+            "_they_will_cost",
         ),
     ),
     # --------------------------------------- audits: the report's axis, charts, timeline, index and summary
@@ -7614,7 +7700,8 @@ PLANTS = (
         "if (spent := (r.cost or 0.0) + r.paid_before) and",
         "if (spent := (r.cost or 0.0)) and",
         (
-            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_anew_included",
+            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_ane"
+            "w_included",
         ),
     ),
     Plant(
@@ -7623,7 +7710,8 @@ PLANTS = (
         "(at := r.downloaded_at or r.detected_at or r.updated_at)",
         "(at := r.downloaded_at)",
         (
-            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_anew_included",
+            "tests/report/test_audit_charts.py::test_the_spend_chart_ends_at_the_spend_the_page_states_a_job_made_ane"
+            "w_included",
         ),
     ),
     Plant(
@@ -7640,7 +7728,8 @@ PLANTS = (
         'f"{key}.replaced-{found[:8]}"',
         'f"{key}.replaced-{sha256[:8]}"',
         (
-            "tests/store/test_audit_objects.py::test_a_different_video_in_the_way_is_kept_under_the_hash_of_its_own_bytes",
+            "tests/store/test_audit_objects.py::test_a_different_video_in_the_way_is_kept_under_the_hash_of_its_own_b"
+            "ytes",
         ),
     ),
     Plant(
@@ -7705,7 +7794,8 @@ PLANTS = (
         "some space in output.spool_dir and run",
         "some space and run",
         (
-            "tests/store/test_audit_objects.py::test_a_spool_folder_that_cannot_be_written_names_the_job_and_the_setting_to_change",
+            "tests/store/test_audit_objects.py::test_a_spool_folder_that_cannot_be_written_names_the_job_and_the_sett"
+            "ing_to_change",
         ),
     ),
     Plant(
@@ -7749,7 +7839,8 @@ PLANTS = (
         "str(exc).strip().splitlines()[0][:300]",
         "str(exc).strip()",
         (
-            "tests/store/test_audit_objects.py::test_a_store_error_is_told_on_one_short_line_naming_the_object_and_what_to_do",
+            "tests/store/test_audit_objects.py::test_a_store_error_is_told_on_one_short_line_naming_the_object_and_wh"
+            "at_to_do",
         ),
     ),
     Plant(
@@ -7828,7 +7919,8 @@ PLANTS = (
         "if job.state in (JobState.FAILED, JobState.EXPIRED)",
         "if job.state in (JobState.FAILED,)",
         (
-            "tests/engine/test_audit_run.py::test_a_job_whose_record_expired_is_listed_among_the_failures_with_what_to_do",
+            "tests/engine/test_audit_run.py::test_a_job_whose_record_expired_is_listed_among_the_failures_with_what_t"
+            "o_do",
         ),
     ),
     Plant(
@@ -7837,7 +7929,8 @@ PLANTS = (
         "for job in left if job.error and job.error_at is None]",
         "for job in left if job.error and job.error_at is not None]",
         (
-            "tests/e2e/test_told_true.py::test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_told_true",
+            "tests/e2e/test_told_true.py::test_a_submit_of_unknown_outcome_is_counted_as_sent_and_its_settling_is_tol"
+            "d_true",
         ),
     ),
     Plant(
@@ -7853,7 +7946,8 @@ PLANTS = (
         "report.rate_limited = self.budget.throttled",
         "report.rate_limited = 0",
         (
-            "tests/engine/test_audit_run.py::test_the_summary_counts_the_requests_answered_429_and_the_spend_of_this_run",
+            "tests/engine/test_audit_run.py::test_the_summary_counts_the_requests_answered_429_and_the_spend_of_this_"
+            "run",
         ),
     ),
     Plant(
@@ -7869,7 +7963,8 @@ PLANTS = (
         "                or (job.state is JobState.PENDING and job.spec.id in report.pending_own)\n",
         "",
         (
-            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_submits_left_pending",
+            "tests/e2e/test_told_true.py::test_a_run_the_spend_cap_stopped_still_gives_the_reason_of_a_job_its_own_su"
+            "bmits_left_pending",
         ),
     ),
     Plant(
@@ -7892,7 +7987,8 @@ PLANTS = (
         'PATH_FLAGS = ("--config", "--log-file")',
         'PATH_FLAGS = ("--config",)',
         (
-            "tests/cli/test_audit_raydriver.py::test_a_log_file_and_a_local_out_are_made_absolute_and_an_object_store_out_is_kept_as_given",
+            "tests/cli/test_audit_raydriver.py::test_a_log_file_and_a_local_out_are_made_absolute_and_an_object_store"
+            "_out_is_kept_as_given",
         ),
     ),
     Plant(
@@ -7958,7 +8054,8 @@ PLANTS = (
         "        return self._last + self._span + (drop - near) / self._outlier\n",
         "        return self._last + (drop - near) / self._outlier\n",
         (
-            "tests/engine/test_survival.py::test_the_age_by_which_a_share_is_unfinished_inverts_the_curve_within_and_past_the_finishes",
+            "tests/engine/test_survival.py::test_the_age_by_which_a_share_is_unfinished_inverts_the_curve_within_and_"
+            "past_the_finishes",
         ),
     ),
     Plant(
@@ -7974,7 +8071,8 @@ PLANTS = (
         "            if samples is not None and len(samples) >= least:\n",
         "            if samples is not None and len(samples) > least:\n",
         (
-            "tests/engine/test_polling.py::test_a_prior_100x_too_long_costs_a_few_polls_then_polls_follow_what_was_learned",
+            "tests/engine/test_polling.py::test_a_prior_100x_too_long_costs_a_few_polls_then_polls_follow_what_was_le"
+            "arned",
         ),
     ),
     Plant(
@@ -7990,7 +8088,8 @@ PLANTS = (
         "        self._recent: deque[float] = deque(maxlen=window)\n",
         "        self._recent: deque[float] = deque()\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_forty_slow_jobs_after_two_hundred_fast_ones_are_enough_for_the_median_to_follow_a_backlog",
+            "tests/engine/test_pollplan_edges.py::test_forty_slow_jobs_after_two_hundred_fast_ones_are_enough_for_the"
+            "_median_to_follow_a_backlog",
         ),
     ),
     Plant(
@@ -7999,7 +8098,8 @@ PLANTS = (
         "        return typical_latency(model) * (1.5 if duration >= 10 else 1.0)\n",
         "        return typical_latency(model) * (1.5 if duration > 10 else 1.0)\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_ten_second_videos_are_expected_to_take_half_as_long_again_as_five_second_ones",
+            "tests/engine/test_pollplan_edges.py::test_ten_second_videos_are_expected_to_take_half_as_long_again_as_f"
+            "ive_second_ones",
         ),
     ),
     Plant(
@@ -8008,7 +8108,8 @@ PLANTS = (
         "        return min(self.min_interval, SHORT_GAP_FRACTION * self.latency.median(key))\n",
         "        return max(self.min_interval, SHORT_GAP_FRACTION * self.latency.median(key))\n",
         (
-            "tests/engine/test_polling.py::test_jobs_far_shorter_than_min_interval_are_polled_at_a_share_of_their_latency",
+            "tests/engine/test_polling.py::test_jobs_far_shorter_than_min_interval_are_polled_at_a_share_of_their_lat"
+            "ency",
         ),
     ),
     Plant(
@@ -8024,7 +8125,8 @@ PLANTS = (
         "        if age <= 0 or age >= self.expiry:\n",
         "        if age <= 0 or age > self.expiry:\n",
         (
-            "tests/engine/test_audit_pollplan.py::test_a_record_gone_exactly_at_its_configured_life_neither_tightens_the_guard_nor_tells_the_operator_to_lower_it",
+            "tests/engine/test_audit_pollplan.py::test_a_record_gone_exactly_at_its_configured_life_neither_tightens_"
+            "the_guard_nor_tells_the_operator_to_lower_it",
         ),
     ),
     Plant(
@@ -8033,7 +8135,8 @@ PLANTS = (
         "                when = submitted_at + max(late, self.min_interval)\n",
         "                when = now + max(late, self.min_interval)\n",
         (
-            "tests/engine/test_safety_net_replan.py::test_a_safety_net_poll_planned_from_the_first_fast_finishes_waits_for_what_is_known_when_it_is_due",
+            "tests/engine/test_safety_net_replan.py::test_a_safety_net_poll_planned_from_the_first_fast_finishes_wait"
+            "s_for_what_is_known_when_it_is_due",
         ),
     ),
     Plant(
@@ -8042,7 +8145,8 @@ PLANTS = (
         "        return step * 2.0**turn\n",
         "        return step\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_two_scouts_sent_together_take_turns_so_their_polls_come_at_ages_doubling_one_at_a_time",
+            "tests/engine/test_pollplan_edges.py::test_two_scouts_sent_together_take_turns_so_their_polls_come_at_age"
+            "s_doubling_one_at_a_time",
         ),
     ),
     Plant(
@@ -8072,7 +8176,8 @@ PLANTS = (
         "            if 2 * len(self.jobs) < self.peak:  # the last jobs",
         "            if 2 * len(self.jobs) <= self.peak:  # the last jobs",
         (
-            "tests/engine/test_sweeper_units.py::test_learned_sweeps_come_every_two_percent_of_the_median_or_less_often_with_few_jobs",
+            "tests/engine/test_sweeper_units.py::test_learned_sweeps_come_every_two_percent_of_the_median_or_less_oft"
+            "en_with_few_jobs",
         ),
     ),
     Plant(
@@ -8088,7 +8193,8 @@ PLANTS = (
         "        return min(self.longest_gap(), DRAIN_RUN_SHARE * (self.clock.now() - self._started))\n",
         "        return DRAIN_RUN_SHARE * (self.clock.now() - self._started)\n",
         (
-            "tests/engine/test_drain_cadence.py::test_once_everything_is_sent_a_find_may_wait_a_share_of_the_run_within_the_longest_gap",
+            "tests/engine/test_drain_cadence.py::test_once_everything_is_sent_a_find_may_wait_a_share_of_the_run_with"
+            "in_the_longest_gap",
         ),
     ),
     Plant(
@@ -8097,7 +8203,8 @@ PLANTS = (
         "        return max(self.max_interval_s, LONGEST_GAP_FRACTION * typical, queued)\n",
         "        return max(self.max_interval_s, queued)\n",
         (
-            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_stands_for_its_median[50.0-30.0]",
+            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_"
+            "stands_for_its_median[50.0-30.0]",
         ),
     ),
     Plant(
@@ -8106,7 +8213,8 @@ PLANTS = (
         "        if len(ages) < MIN_SAMPLES:\n            return 0.0\n",
         "        if len(ages) <= MIN_SAMPLES:\n            return 0.0\n",
         (
-            "tests/engine/test_cadence_edges.py::test_jobs_an_earlier_sweep_showed_unfinished_but_the_last_did_not_list_say_nothing_of_their_length",
+            "tests/engine/test_cadence_edges.py::test_jobs_an_earlier_sweep_showed_unfinished_but_the_last_did_not_li"
+            "st_say_nothing_of_their_length",
         ),
     ),
     Plant(
@@ -8115,7 +8223,8 @@ PLANTS = (
         "        return sorted(ages, reverse=True)[MIN_SAMPLES - 1]\n",
         "        return sorted(ages)[MIN_SAMPLES - 1]\n",
         (
-            "tests/engine/test_probe_gap.py::test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_the_probes_share_of_the_fourth_oldest_age",
+            "tests/engine/test_probe_gap.py::test_jobs_seen_unfinished_at_a_great_age_widen_the_gap_to_the_probes_sha"
+            "re_of_the_fourth_oldest_age",
         ),
     ),
     Plant(
@@ -8124,7 +8233,8 @@ PLANTS = (
         "        pick, first = (max, -math.inf) if draining else (min, math.inf)\n",
         "        pick, first = min, math.inf\n",
         (
-            "tests/engine/test_sweep_pace.py::test_while_the_batch_drains_it_is_quiet_until_its_youngest_job_could_be_done",
+            "tests/engine/test_sweep_pace.py::test_while_the_batch_drains_it_is_quiet_until_its_youngest_job_could_be"
+            "_done",
         ),
     ),
     Plant(
@@ -8133,7 +8243,8 @@ PLANTS = (
         "        enough = min(EXPECTED_FINDS, EXPECTED_SHARE * len(self.jobs))\n",
         "        enough = EXPECTED_FINDS\n",
         (
-            "tests/engine/test_sweeper.py::test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_one_and_a_half_finds",
+            "tests/engine/test_sweeper.py::test_with_one_job_in_flight_a_sweep_waits_for_a_tenth_of_a_chance_not_for_"
+            "one_and_a_half_finds",
         ),
     ),
     Plant(
@@ -8142,7 +8253,8 @@ PLANTS = (
         "        return expected is None or expected >= enough\n",
         "        return expected is not None and expected >= enough\n",
         (
-            "tests/engine/test_cadence_edges.py::test_while_a_kind_in_flight_is_not_learned_a_due_sweep_is_not_held_back_for_finds",
+            "tests/engine/test_cadence_edges.py::test_while_a_kind_in_flight_is_not_learned_a_due_sweep_is_not_held_b"
+            "ack_for_finds",
         ),
     ),
     Plant(
@@ -8151,7 +8263,8 @@ PLANTS = (
         "        return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at, job.pending_age)\n",
         "        return max(0.0, self._covered.get(rid, job.submitted_at) - job.submitted_at)\n",
         (
-            "tests/engine/test_cadence_edges.py::test_a_poll_that_saw_a_job_unfinished_counts_in_the_expected_finds_like_a_sweep_that_did",
+            "tests/engine/test_cadence_edges.py::test_a_poll_that_saw_a_job_unfinished_counts_in_the_expected_finds_l"
+            "ike_a_sweep_that_did",
         ),
     ),
     Plant(
@@ -8167,7 +8280,8 @@ PLANTS = (
         "        return min(fastest) if fastest else None\n",
         "        return max(fastest) if fastest else None\n",
         (
-            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_stands_for_its_median[50.0-30.0]",
+            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_"
+            "stands_for_its_median[50.0-30.0]",
         ),
     ),
     Plant(
@@ -8183,7 +8297,8 @@ PLANTS = (
         "                below = self._marks[0][1]  # listed below",
         "                below = self._marks[-1][1]  # listed below",
         (
-            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_m"
+            "ade_before_it_was_sent",
         ),
     ),
     Plant(
@@ -8192,7 +8307,8 @@ PLANTS = (
         "        return self._end - 1 if self._end_empty else self._end\n",
         "        return self._end\n",
         (
-            "tests/engine/test_places.py::test_before_anything_is_placed_the_end_of_a_long_history_is_found_by_doubling_then_halving",
+            "tests/engine/test_places.py::test_before_anything_is_placed_the_end_of_a_long_history_is_found_by_doubli"
+            "ng_then_halving",
         ),
     ),
     Plant(
@@ -8201,7 +8317,8 @@ PLANTS = (
         "        self._page.pop(request_id, None)\n",
         "        pass\n",
         (
-            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_m"
+            "ade_before_it_was_sent",
         ),
     ),
     Plant(
@@ -8210,7 +8327,8 @@ PLANTS = (
         "observed = n + len(running) - bisect.bisect_left(running, finishes[0]) if finishes else len(running)",
         "observed = n + len(running)",
         (
-            "tests/engine/test_survival.py::test_jobs_never_seen_past_the_first_finish_do_not_keep_a_straggler_at_the_tail_rate",
+            "tests/engine/test_survival.py::test_jobs_never_seen_past_the_first_finish_do_not_keep_a_straggler_at_the"
+            "_tail_rate",
         ),
     ),
     Plant(
@@ -8219,7 +8337,8 @@ PLANTS = (
         "    return bounded_finish(after, shown_at - job.submitted_at, row.latency_s)\n",
         "    return bounded_finish(after, shown_at - job.submitted_at, None)\n",
         (
-            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_stands_for_its_median[50.0-30.0]",
+            "tests/engine/test_cadence_edges.py::test_before_a_kind_is_learned_the_fastest_finish_from_either_source_"
+            "stands_for_its_median[50.0-30.0]",
         ),
     ),
     Plant(
@@ -8228,7 +8347,8 @@ PLANTS = (
         "        k = min(n, max(2, math.ceil(TAIL_SHARE * n)))\n",
         "        k = min(n, max(1, math.ceil(TAIL_SHARE * n)))\n",
         (
-            "tests/engine/test_survival.py::test_with_four_finishes_the_rate_past_the_last_is_the_last_two_over_the_seconds_at_risk_since_the_one_before",
+            "tests/engine/test_survival.py::test_with_four_finishes_the_rate_past_the_last_is_the_last_two_over_the_s"
+            "econds_at_risk_since_the_one_before",
         ),
     ),
     Plant(
@@ -8251,7 +8371,8 @@ PLANTS = (
         "    limit = SEEK_PAGES * max(1, start)\n",
         "    limit = SEEK_PAGES\n",
         (
-            "tests/engine/test_places.py::test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then_halving[149-1023]",
+            "tests/engine/test_places.py::test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then"
+            "_halving[149-1023]",
         ),
     ),
     Plant(
@@ -8260,7 +8381,8 @@ PLANTS = (
         "        if at < len(marks) and marks[at][0] == epoch:\n",
         "        if at < len(marks) and marks[at][1] == page:\n",
         (
-            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_m"
+            "ade_before_it_was_sent",
         ),
     ),
     Plant(
@@ -8269,7 +8391,8 @@ PLANTS = (
         "                page = (2 * self._full or 1) if self._end is None else (self._full + self._end) // 2\n",
         "                page = (2 * self._full or 2) if self._end is None else (self._full + self._end) // 2\n",
         (
-            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_m"
+            "ade_before_it_was_sent",
         ),
     ),
     Plant(
@@ -8278,7 +8401,8 @@ PLANTS = (
         "                self.max_interval,\n                floor,\n            )\n",
         "                floor,\n                self.max_interval,\n            )\n",
         (
-            "tests/engine/test_schedule_edges.py::test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls",
+            "tests/engine/test_schedule_edges.py::test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_afford"
+            "s_their_polls",
         ),
     ),
     Plant(
@@ -8287,7 +8411,8 @@ PLANTS = (
         "        if not sparse and floor > self.max_interval and when < now + floor and not self.budget_bound:\n",
         "        if not sparse and floor > self.max_interval and when < now + floor:\n",
         (
-            "tests/engine/test_polling.py::test_a_budget_that_cannot_afford_max_interval_says_so_once_and_leaves_the_spacing_to_the_turns",
+            "tests/engine/test_polling.py::test_a_budget_that_cannot_afford_max_interval_says_so_once_and_leaves_the_"
+            "spacing_to_the_turns",
         ),
     ),
     Plant(
@@ -8296,7 +8421,8 @@ PLANTS = (
         '"(%.3gs): polls are %.3gs apart; raise limits.requests_per_minute or lower "\n',
         '"(%.3gs): polls are %.3gs apart; lower limits.requests_per_minute or raise "\n',
         (
-            "tests/engine/test_schedule_edges.py::test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_affords_their_polls",
+            "tests/engine/test_schedule_edges.py::test_only_jobs_old_enough_to_be_done_tell_whether_the_budget_afford"
+            "s_their_polls",
         ),
     ),
     Plant(
@@ -8305,7 +8431,8 @@ PLANTS = (
         "                cost += start + rounds * gap - finish + poll_cost * gap * rounds\n",
         "                cost += start + rounds * gap - finish + poll_cost * rounds\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_a_learned_jobs_first_poll_follows_what_is_learned_after_it_was_first_placed",
+            "tests/engine/test_pollplan_edges.py::test_a_learned_jobs_first_poll_follows_what_is_learned_after_it_was"
+            "_first_placed",
         ),
     ),
     Plant(
@@ -8314,7 +8441,8 @@ PLANTS = (
         "            target = PROBE_SWEEP_FRACTION * (max(age, self._probe_start(key)) if job is not None else age)\n",
         "            target = PROBE_SWEEP_FRACTION * age\n",
         (
-            "tests/engine/test_probe_gap.py::test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_of_its_published_latency",
+            "tests/engine/test_probe_gap.py::test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_"
+            "of_its_published_latency",
         ),
     ),
     Plant(
@@ -8330,7 +8458,8 @@ PLANTS = (
         "        age = SPARSE_FIRST_FACTOR * curve.age_unfinished(1.0 - SPARSE_FIRST_QUANTILE)\n",
         "        age = SPARSE_FIRST_FACTOR * curve.age_unfinished(SPARSE_FIRST_QUANTILE)\n",
         (
-            "tests/engine/test_safety_net_replan.py::test_a_safety_net_poll_is_not_planned_from_a_waves_first_finishes_while_the_rest_of_the_wave_runs",
+            "tests/engine/test_safety_net_replan.py::test_a_safety_net_poll_is_not_planned_from_a_waves_first_finishe"
+            "s_while_the_rest_of_the_wave_runs",
         ),
     ),
     Plant(
@@ -8339,7 +8468,8 @@ PLANTS = (
         "known = by_kind[key] = grace if self._typical(key) is not None else max(grace, self._probe_start(key))",
         "known = by_kind[key] = grace",
         (
-            "tests/engine/test_probe_gap.py::test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_of_its_published_latency",
+            "tests/engine/test_probe_gap.py::test_a_probe_looks_for_no_job_younger_than_min_interval_or_a_thousandth_"
+            "of_its_published_latency",
         ),
     ),
     Plant(
@@ -8348,7 +8478,8 @@ PLANTS = (
         "        stamp = (self._swept_at, len(self.jobs), self.latency.samples)\n",
         "        stamp = (self._swept_at, 0, self.latency.samples)\n",
         (
-            "tests/engine/test_drain_cadence.py::test_while_the_batch_drains_the_first_look_waits_until_every_job_in_flight_is_likely_done",
+            "tests/engine/test_drain_cadence.py::test_while_the_batch_drains_the_first_look_waits_until_every_job_in_"
+            "flight_is_likely_done",
         ),
     ),
     Plant(
@@ -8357,7 +8488,8 @@ PLANTS = (
         "youngest = heapq.nlargest(DRAIN_MODEL_JOBS, self.jobs.items(), key=lambda item: item[1].submitted_at)",
         "youngest = heapq.nsmallest(DRAIN_MODEL_JOBS, self.jobs.items(), key=lambda item: item[1].submitted_at)",
         (
-            "tests/engine/test_audit_cadence.py::test_with_more_jobs_in_flight_than_the_drain_reckons_with_its_first_look_waits_for_the_youngest_not_the_oldest",
+            "tests/engine/test_audit_cadence.py::test_with_more_jobs_in_flight_than_the_drain_reckons_with_its_first_"
+            "look_waits_for_the_youngest_not_the_oldest",
         ),
     ),
     Plant(
@@ -8373,7 +8505,8 @@ PLANTS = (
         "        return max(min(target, self.longest_gap()), affordable, self.min_interval_s / 4)\n",
         "        return max(min(target, self.longest_gap()), affordable)\n",
         (
-            "tests/engine/test_probe_gap.py::test_once_a_kind_has_finished_a_sweep_looks_for_its_young_jobs_past_the_grace_alone",
+            "tests/engine/test_probe_gap.py::test_once_a_kind_has_finished_a_sweep_looks_for_its_young_jobs_past_the_"
+            "grace_alone",
         ),
     ),
     Plant(
@@ -8382,7 +8515,8 @@ PLANTS = (
         "        if now < guard_at:\n",
         "        if True:\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again",
+            "tests/engine/test_pollplan_edges.py::test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled"
+            "_at_once_again_and_again",
         ),
     ),
     Plant(
@@ -8391,7 +8525,8 @@ PLANTS = (
         "        self._recent.append(seconds)\n        self._sorted = None\n",
         "        self._recent.append(seconds)\n",
         (
-            "tests/engine/test_pollplan_edges.py::test_a_learned_jobs_first_poll_follows_what_is_learned_after_it_was_first_placed",
+            "tests/engine/test_pollplan_edges.py::test_a_learned_jobs_first_poll_follows_what_is_learned_after_it_was"
+            "_first_placed",
         ),
     ),
     Plant(
@@ -8400,7 +8535,8 @@ PLANTS = (
         "                when = submitted_at + self.guard  # the sweeps",
         "                when = now + self.guard  # the sweeps",
         (
-            "tests/engine/test_pollplan_edges.py::test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled_at_once_again_and_again",
+            "tests/engine/test_pollplan_edges.py::test_a_job_without_a_safety_net_past_its_expiry_guard_is_not_polled"
+            "_at_once_again_and_again",
         ),
     ),
     Plant(
@@ -8409,7 +8545,8 @@ PLANTS = (
         "        self._todo = sorted(page for page in set(pages) if tail is None or page < tail)\n",
         "        self._todo = sorted(page for page in set(pages) if tail is None or page <= tail)\n",
         (
-            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_made_before_it_was_sent",
+            "tests/engine/test_places.py::test_a_job_not_yet_listed_is_looked_for_from_the_page_of_the_last_request_m"
+            "ade_before_it_was_sent",
         ),
     ),
     Plant(
@@ -8418,7 +8555,8 @@ PLANTS = (
         "                full, step = page, 2 * step\n",
         "                full = page\n",
         (
-            "tests/engine/test_places.py::test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then_halving[1-150]",
+            "tests/engine/test_places.py::test_the_first_empty_page_is_found_by_galloping_from_the_last_one_seen_then"
+            "_halving[1-150]",
         ),
     ),
     Plant(
@@ -8434,7 +8572,8 @@ PLANTS = (
         "    after = max(swept, job.pending_age)  # a poll may have seen it unfinished later\n",
         "    after = swept\n",
         (
-            "tests/engine/test_sweeper_finds.py::test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what_the_sweeps_saw",
+            "tests/engine/test_sweeper_finds.py::test_a_finish_shown_without_a_measure_counts_from_the_middle_of_what"
+            "_the_sweeps_saw",
         ),
     ),
     Plant(
@@ -8443,7 +8582,8 @@ PLANTS = (
         "if self._trial_missing is None:\n                        log.info(_RESULT_TRIAL_ENDED, exc)",
         "if True:\n                        log.info(_RESULT_TRIAL_ENDED, exc)",
         (
-            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves_the_trial_open",
+            "tests/engine/test_poller_paths.py::test_a_trial_result_poll_answered_404_by_a_record_that_is_gone_leaves"
+            "_the_trial_open",
         ),
     ),
     Plant(
@@ -9127,7 +9267,8 @@ PLANTS = (
         "state.submit_requests > config.refuse_after_submits",
         "state.submit_requests >= config.refuse_after_submits",
         (
-            "tests/simulator/test_audit_worlds.py::test_a_gateway_told_to_refuse_after_two_submits_lets_exactly_two_through",
+            "tests/simulator/test_audit_worlds.py::test_a_gateway_told_to_refuse_after_two_submits_lets_exactly_two_t"
+            "hrough",
         ),
     ),
     Plant(
@@ -9143,7 +9284,8 @@ PLANTS = (
         "if limit is not None and state.submits_by_key[key] >= limit:",
         "if limit is not None and state.submits_by_key[key] > limit:",
         (
-            "tests/simulator/test_audit_worlds.py::test_a_key_revoked_after_two_jobs_makes_two_and_is_refused_from_the_third",
+            "tests/simulator/test_audit_worlds.py::test_a_key_revoked_after_two_jobs_makes_two_and_is_refused_from_th"
+            "e_third",
         ),
     ),
     Plant(
@@ -9166,7 +9308,8 @@ PLANTS = (
         '        body["output"] = [preview, url]',
         '        body["output"] = [url, preview]',
         (
-            "tests/simulator/test_audit_worlds.py::test_a_list_with_a_preview_first_gives_the_still_images_link_then_the_videos",
+            "tests/simulator/test_audit_worlds.py::test_a_list_with_a_preview_first_gives_the_still_images_link_then_"
+            "the_videos",
         ),
     ),
     Plant(
@@ -9175,7 +9318,8 @@ PLANTS = (
         "spelled[12:16], spelled[16:20], spelled[20:]",
         "spelled[12:16], spelled[16:21], spelled[21:]",
         (
-            "tests/api/test_worlds_answers.py::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that_is_known",
+            "tests/api/test_worlds_answers.py::test_one_request_is_asked_of_the_history_in_its_own_spelling_once_that"
+            "_is_known",
         ),
     ),
     Plant(
@@ -9184,7 +9328,8 @@ PLANTS = (
         "if low is not None and high is not None and not low <= value <= high:",
         "if low is not None and high is not None and not low < value < high:",
         (
-            "tests/simulator/test_audit_schema.py::test_a_number_at_either_end_of_its_range_is_taken_and_one_past_it_refused",
+            "tests/simulator/test_audit_schema.py::test_a_number_at_either_end_of_its_range_is_taken_and_one_past_it_"
+            "refused",
         ),
     ),
     Plant(
@@ -9193,7 +9338,8 @@ PLANTS = (
         '        if spec.get("max_length") and len(value) > int(spec["max_length"]):',
         '        if spec.get("max_length") and len(value) >= int(spec["max_length"]):',
         (
-            "tests/simulator/test_audit_schema.py::test_a_prompt_of_exactly_its_longest_length_is_taken_and_one_character_more_refused",
+            "tests/simulator/test_audit_schema.py::test_a_prompt_of_exactly_its_longest_length_is_taken_and_one_chara"
+            "cter_more_refused",
         ),
     ),
     Plant(
@@ -9202,7 +9348,8 @@ PLANTS = (
         "    return max(known, default=0.5)",
         "    return min(known, default=0.5)",
         (
-            "tests/simulator/test_audit_schema.py::test_a_job_is_charged_its_listed_price_or_the_top_of_its_range_when_none_is_listed",
+            "tests/simulator/test_audit_schema.py::test_a_job_is_charged_its_listed_price_or_the_top_of_its_range_whe"
+            "n_none_is_listed",
         ),
     ),
     Plant(
@@ -9211,7 +9358,8 @@ PLANTS = (
         '    if spec.get("min_side_px") and min(size) < int(spec["min_side_px"]):',
         '    if spec.get("min_side_px") and min(size) <= int(spec["min_side_px"]):',
         (
-            "tests/simulator/test_audit_schema.py::test_an_image_at_its_smallest_side_or_widest_aspect_is_taken_and_one_past_either_refused",
+            "tests/simulator/test_audit_schema.py::test_an_image_at_its_smallest_side_or_widest_aspect_is_taken_and_o"
+            "ne_past_either_refused",
         ),
     ),
     Plant(
@@ -9220,7 +9368,8 @@ PLANTS = (
         '    if isinstance(value, str) and value.startswith("https://"):\n        return None',
         '    if isinstance(value, str) and value.startswith(("https://", "http://")):\n        return None',
         (
-            "tests/simulator/test_audit_schema.py::test_an_image_url_that_is_not_https_is_refused_naming_the_field_and_nothing_is_made",
+            "tests/simulator/test_audit_schema.py::test_an_image_url_that_is_not_https_is_refused_naming_the_field_an"
+            "d_nothing_is_made",
         ),
     ),
     Plant(
@@ -9250,7 +9399,8 @@ PLANTS = (
         "    if now > job.finish + state.config.output_ttl_s:",
         "    if now > job.submitted + state.config.output_ttl_s:",
         (
-            "tests/simulator/test_audit_outputs.py::test_a_video_is_served_for_its_time_to_live_counted_from_when_it_finished",
+            "tests/simulator/test_audit_outputs.py::test_a_video_is_served_for_its_time_to_live_counted_from_when_it_"
+            "finished",
         ),
     ),
     Plant(
@@ -9266,7 +9416,8 @@ PLANTS = (
         '    if "error" in places and response.status >= 400:',
         '    if "error" in places and response.status >= 500:',
         (
-            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_errors_quotes_it_in_every_error_it_answers",
+            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_errors_quotes_it_in_every_erro"
+            "r_it_answers",
         ),
     ),
     Plant(
@@ -9310,7 +9461,8 @@ PLANTS = (
         "    if reserve is not None:  # only needed while the run lasts",
         "    if reserve is not None and saved:  # only needed while the run lasts",
         (
-            "tests/cli/test_audit_simulated.py::test_a_full_disk_at_the_end_of_a_simulated_run_is_met_by_giving_up_the_reserved_room",
+            "tests/cli/test_audit_simulated.py::test_a_full_disk_at_the_end_of_a_simulated_run_is_met_by_giving_up_th"
+            "e_reserved_room",
         ),
     ),
     Plant(
@@ -9319,7 +9471,8 @@ PLANTS = (
         '"flight cannot be found again. Free some disk space; the next --simulate run makes them again only "',
         '"flight cannot be found again; the next --simulate run makes them again only "',
         (
-            "tests/cli/test_audit_simulated.py::test_an_account_that_cannot_be_saved_even_so_says_where_why_and_what_to_do",
+            "tests/cli/test_audit_simulated.py::test_an_account_that_cannot_be_saved_even_so_says_where_why_and_what_"
+            "to_do",
         ),
     ),
     Plant(
@@ -10004,7 +10157,8 @@ PLANTS = (
         "order.rising += 1",
         (
             "tests/api/test_paging.py::"
-            "test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fall",
+            "test_rows_listed_oldest_first_are_taken_for_it_only_after_enough_of_them_and_not_once_more_than_a_few_fa"
+            "ll",
         ),
     ),
     Plant(
@@ -10065,7 +10219,8 @@ PLANTS = (
         "if self.config.credit_holds:\n                self.holds -= job.cost",
         'if self.config.credit_holds and job.outcome != "COMPLETED":\n                self.holds -= job.cost',
         (
-            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406[402]",
+            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_l"
+            "ike_a_406[402]",
         ),
     ),
     Plant(
@@ -10074,7 +10229,8 @@ PLANTS = (
         '        temp = f"{path}.{os.getpid()}.tmp"',
         "        temp = path",
         (
-            "tests/simulator/test_audit_state.py::test_a_save_that_fails_leaves_the_earlier_account_whole_and_no_partial_file",
+            "tests/simulator/test_audit_state.py::test_a_save_that_fails_leaves_the_earlier_account_whole_and_no_part"
+            "ial_file",
         ),
     ),
     Plant(
@@ -10083,7 +10239,8 @@ PLANTS = (
         "        self.clock.resume_at(now)\n",
         "",
         (
-            "tests/simulator/test_audit_state.py::test_a_saved_account_is_taken_up_on_its_own_clock_with_its_balance_holds_and_charges",
+            "tests/simulator/test_audit_state.py::test_a_saved_account_is_taken_up_on_its_own_clock_with_its_balance_"
+            "holds_and_charges",
         ),
     ),
     Plant(
@@ -10127,7 +10284,8 @@ PLANTS = (
         '        "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,',
         '        "credits_deduction": job.cost,',
         (
-            "tests/simulator/test_audit_history.py::test_a_failed_jobs_row_shows_no_credits_deducted_and_a_completed_ones_its_price",
+            "tests/simulator/test_audit_history.py::test_a_failed_jobs_row_shows_no_credits_deducted_and_a_completed_"
+            "ones_its_price",
         ),
     ),
     Plant(
@@ -10150,7 +10308,8 @@ PLANTS = (
         "        if start <= total < start + per_page:",
         "        if start <= total <= start + per_page:",
         (
-            "tests/simulator/test_sim_worlds.py::test_a_capped_history_serves_fewer_rows_than_asked_for_and_says_nothing_of_its_pages",
+            "tests/simulator/test_sim_worlds.py::test_a_capped_history_serves_fewer_rows_than_asked_for_and_says_noth"
+            "ing_of_its_pages",
         ),
     ),
     Plant(
@@ -10159,7 +10318,8 @@ PLANTS = (
         "        if wanted and _phase_label(job, seen_at) != wanted:",
         "        if wanted and _phase_label(job, now) != wanted:",
         (
-            "tests/simulator/test_audit_history.py::test_a_lagging_history_filtered_by_status_gives_each_row_as_it_shows_it",
+            "tests/simulator/test_audit_history.py::test_a_lagging_history_filtered_by_status_gives_each_row_as_it_sh"
+            "ows_it",
         ),
     ),
     Plant(
@@ -10182,7 +10342,8 @@ PLANTS = (
         "    if state.available() < cost:",
         "    if state.available() <= cost:",
         (
-            "tests/simulator/test_audit_submit.py::test_a_submit_that_uses_up_the_balance_exactly_is_accepted_and_the_next_is_refused_406",
+            "tests/simulator/test_audit_submit.py::test_a_submit_that_uses_up_the_balance_exactly_is_accepted_and_the"
+            "_next_is_refused_406",
         ),
     ),
     Plant(
@@ -10191,7 +10352,8 @@ PLANTS = (
         '            headers["Retry-After"] = str(max(1, math.ceil(reset_at - state.clock.now())))',
         '            headers["Retry-After"] = str(int(reset_at - state.clock.now()))',
         (
-            "tests/simulator/test_audit_replies.py::test_a_429_asks_for_at_least_one_second_and_no_less_than_the_reset_is_away",
+            "tests/simulator/test_audit_replies.py::test_a_429_asks_for_at_least_one_second_and_no_less_than_the_rese"
+            "t_is_away",
         ),
     ),
     Plant(
@@ -10228,7 +10390,8 @@ PLANTS = (
         "        if not from_date <= day <= to_date:",
         "        if not from_date <= day < to_date:",
         (
-            "tests/simulator/test_sim_worlds.py::test_a_finished_history_rows_latency_is_what_the_world_says_it_measures",
+            "tests/simulator/test_sim_worlds.py::test_a_finished_history_rows_latency_is_what_the_world_says_it_measu"
+            "res",
         ),
     ),
     Plant(
@@ -10237,7 +10400,8 @@ PLANTS = (
         "        if model and model not in worlds.history_model_name(state, job.slug):",
         "        if model and model != worlds.history_model_name(state, job.slug):",
         (
-            "tests/e2e/test_history_ids.py::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs[prefixed]",
+            "tests/e2e/test_history_ids.py::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than"
+            "_their_slugs[prefixed]",
         ),
     ),
     Plant(
@@ -10246,7 +10410,8 @@ PLANTS = (
         '    if state.config.history_shows == "finished" and _phase_label(job, seen_at) == "PENDING":',
         '    if state.config.history_shows == "finished" and job.status_at(seen_at) == "PENDING":',
         (
-            "tests/simulator/test_audit_history.py::test_a_history_of_finished_requests_only_does_not_show_one_unfinished_request_asked_for_by_id",
+            "tests/simulator/test_audit_history.py::test_a_history_of_finished_requests_only_does_not_show_one_unfini"
+            "shed_request_asked_for_by_id",
         ),
     ),
     Plant(
@@ -10255,7 +10420,8 @@ PLANTS = (
         "            state.config.credits_status,",
         "            406,",
         (
-            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_like_a_406[402]",
+            "tests/e2e/test_promises_money.py::test_a_balance_refused_as_402_or_a_400_that_says_so_stops_submitting_l"
+            "ike_a_406[402]",
         ),
     ),
     Plant(
@@ -10271,7 +10437,8 @@ PLANTS = (
         '    base = bases[0] if bases else f"{request.scheme}://{request.host}"',
         '    base = f"{request.scheme}://{request.host}"',
         (
-            "tests/e2e/test_hostile.py::test_an_answer_not_about_the_job_never_fails_it_the_history_brings_its_video[redirect_api]",
+            "tests/e2e/test_hostile.py::test_an_answer_not_about_the_job_never_fails_it_the_history_brings_its_video["
+            "redirect_api]",
         ),
     ),
     Plant(
@@ -10308,7 +10475,8 @@ PLANTS = (
         "status=request.app[STATE].config.accepted_status)\n    return web.json_response(body)",
         "status=200)\n    return web.json_response(body)",
         (
-            "tests/simulator/test_audit_polls.py::test_polls_of_a_job_in_flight_carry_the_worlds_accepted_status_and_a_finished_one_200",
+            "tests/simulator/test_audit_polls.py::test_polls_of_a_job_in_flight_carry_the_worlds_accepted_status_and_"
+            "a_finished_one_200",
         ),
     ),
     Plant(
@@ -10449,8 +10617,10 @@ PLANTS = (
         "            if other is job or other.submitted_at >= job.submitted_at:",
         "            if True:",
         (
-            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
-            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sen"
+            "t_before_it_to_be_through",
+            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_"
+            "when_its_record_dies",
         ),
     ),
     Plant(
@@ -10459,8 +10629,10 @@ PLANTS = (
         "            if other is job or other.submitted_at >= job.submitted_at:",
         "            if other is job or other.submitted_at <= job.submitted_at:",
         (
-            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
-            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_when_its_record_dies",
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sen"
+            "t_before_it_to_be_through",
+            "tests/e2e/test_crash.py::test_a_job_that_waits_behind_longer_ones_for_a_worker_is_not_taken_for_stalled_"
+            "when_its_record_dies",
         ),
     ),
     Plant(
@@ -10469,7 +10641,8 @@ PLANTS = (
         "            self.finishes.add(job.submitted_at, now)  # (its history row showed it finished: not in done_age)",
         "            pass",
         (
-            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sen"
+            "t_before_it_to_be_through",
         ),
     ),
     Plant(
@@ -10478,7 +10651,8 @@ PLANTS = (
         "if job.done_age is not None:  # finished: the worker it held went to the next job in the account's queue",
         "if False:",
         (
-            "tests/engine/test_review_stalls.py::test_a_job_given_up_behind_one_just_given_up_is_told_of_the_last_job_before_it_that_finished",
+            "tests/engine/test_review_stalls.py::test_a_job_given_up_behind_one_just_given_up_is_told_of_the_last_job"
+            "_before_it_that_finished",
         ),
     ),
     Plant(
@@ -10487,7 +10661,8 @@ PLANTS = (
         "            if first is not None and not first.poll_running:",
         "            if False:",
         (
-            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_togethe"
+            "r_once_none_ahead_moves",
         ),
     ),
     Plant(
@@ -10496,7 +10671,8 @@ PLANTS = (
         "(o for o in self.by_request.values() if o.record_gone and o.submitted_at > job.submitted_at),",
         "(o for o in self.by_request.values() if o.record_gone and o.submitted_at < job.submitted_at),",
         (
-            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_together_once_none_ahead_moves",
+            "tests/engine/test_poller_units.py::test_jobs_shown_pending_after_their_records_died_are_given_up_togethe"
+            "r_once_none_ahead_moves",
         ),
     ),
     Plant(
@@ -10505,8 +10681,10 @@ PLANTS = (
         "        return self._at[place - 1] if place else -math.inf",
         "        return self._at[-1] if self._at else -math.inf",
         (
-            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent",
-            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
+            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_ea"
+            "ch_was_sent",
+            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_"
+            "nor_is_told_as_one_before_it",
         ),
     ),
     Plant(
@@ -10515,9 +10693,12 @@ PLANTS = (
         "        while self._sent and self._sent[-1] >= sent:",
         "        while self._sent:",
         (
-            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_each_was_sent",
-            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
-            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_nor_is_told_as_one_before_it",
+            "tests/engine/test_stalls.py::test_the_last_finish_before_a_job_is_of_the_jobs_sent_before_it_whenever_ea"
+            "ch_was_sent",
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sen"
+            "t_before_it_to_be_through",
+            "tests/engine/test_review_stalls.py::test_a_job_sent_after_it_finishing_does_not_restart_its_stall_clock_"
+            "nor_is_told_as_one_before_it",
         ),
     ),
     Plant(
@@ -10526,7 +10707,8 @@ PLANTS = (
         'ahead = "" if through is None else f" and {_span(through)} after the last job sent before it finished"',
         'ahead = ""',
         (
-            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sent_before_it_to_be_through",
+            "tests/engine/test_poller_units.py::test_a_job_shown_pending_after_its_record_died_waits_for_the_jobs_sen"
+            "t_before_it_to_be_through",
         ),
     ),
     Plant(
@@ -10535,8 +10717,10 @@ PLANTS = (
         "            by = min(by, self.stalls_at(job))",
         "            by = by",
         (
-            "tests/engine/test_poller_units.py::test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when_the_polls_are_planned_again",
-            "tests/engine/test_review_stalls.py::test_a_watched_job_is_looked_at_within_a_poll_gap_once_the_sweeps_stop",
+            "tests/engine/test_poller_units.py::test_a_job_watched_in_the_history_is_looked_at_by_its_stall_time_when"
+            "_the_polls_are_planned_again",
+            "tests/engine/test_review_stalls.py::test_a_watched_job_is_looked_at_within_a_poll_gap_once_the_sweeps_st"
+            "op",
         ),
     ),
     Plant(
@@ -10545,7 +10729,8 @@ PLANTS = (
         "            began = max(began, other.submitted_at + other.done_age)  # seen finished, its result not yet had",
         "            return made, made",
         (
-            "tests/engine/test_review_stalls.py::test_a_job_ahead_seen_finished_whose_result_is_not_yet_fetched_still_holds_back_the_jobs_behind_it",
+            "tests/engine/test_review_stalls.py::test_a_job_ahead_seen_finished_whose_result_is_not_yet_fetched_still"
+            "_holds_back_the_jobs_behind_it",
         ),
     ),
     Plant(
@@ -10554,7 +10739,8 @@ PLANTS = (
         "        default=200,\n",
         "        default=202,\n",
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -10563,7 +10749,8 @@ PLANTS = (
         'choices=("reset", "retry-after", "both", "none"),\n        default="reset",',
         'choices=("reset", "retry-after", "both", "none"),\n        default="both",',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -10579,7 +10766,8 @@ PLANTS = (
         '        nargs="?",\n        const="",',
         '        nargs="?",\n        const=None,',
         (
-            "tests/cli/test_audit_arguments.py::test_a_bare_ray_flag_asks_for_a_ray_run_on_a_local_cluster_and_is_refused_with_dry_run",
+            "tests/cli/test_audit_arguments.py::test_a_bare_ray_flag_asks_for_a_ray_run_on_a_local_cluster_and_is_ref"
+            "used_with_dry_run",
         ),
     ),
     Plant(
@@ -10588,7 +10776,8 @@ PLANTS = (
         '    run.add_argument("--rpm", type=float,',
         '    run.add_argument("--rpm", type=int,',
         (
-            "tests/cli/test_audit_arguments.py::test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_and_pace",
+            "tests/cli/test_audit_arguments.py::test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_an"
+            "d_pace",
         ),
     ),
     Plant(
@@ -10625,7 +10814,8 @@ PLANTS = (
         "    merged.kept_in = None if is_object_url(str(out)) else kept_file(out, shard)",
         "    merged.kept_in = None if is_object_url(str(out)) else options_file(out)",
         (
-            "tests/cli/test_audit_options.py::test_a_bad_value_kept_for_one_shard_is_blamed_on_that_shards_own_options_file",
+            "tests/cli/test_audit_options.py::test_a_bad_value_kept_for_one_shard_is_blamed_on_that_shards_own_option"
+            "s_file",
         ),
     ),
     Plant(
@@ -10634,7 +10824,8 @@ PLANTS = (
         '    data: dict[str, Any] = {"path": str(Path(manifest).resolve()), "jobs": jobs}',
         '    data: dict[str, Any] = {"path": str(manifest), "jobs": jobs}',
         (
-            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a_run_named_relatively",
+            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a"
+            "_run_named_relatively",
         ),
     ),
     Plant(
@@ -10643,7 +10834,8 @@ PLANTS = (
         '        data["models"] = [str(Path(file).resolve()) for file in models]',
         '        data["models"] = [str(file) for file in models]',
         (
-            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a_run_named_relatively",
+            "tests/cli/test_audit_options.py::test_status_run_from_another_folder_reads_the_manifest_and_spec_files_a"
+            "_run_named_relatively",
         ),
     ),
     Plant(
@@ -10652,7 +10844,8 @@ PLANTS = (
         "        known = replay.jobs if replay is not None else None",
         "        known = None",
         (
-            "tests/cli/test_audit_options.py::test_status_counts_a_finished_image_job_by_the_manifest_once_its_input_image_is_cleaned_up",
+            "tests/cli/test_audit_options.py::test_status_counts_a_finished_image_job_by_the_manifest_once_its_input_"
+            "image_is_cleaned_up",
         ),
     ),
     Plant(
@@ -10661,7 +10854,8 @@ PLANTS = (
         '"level": logging.getLevelName(level).lower(), "logger": "batchgen"}',
         '"level": "info", "logger": "batchgen"}',
         (
-            "tests/cli/test_audit_logs.py::test_the_outcome_object_on_stdout_of_a_run_that_failed_is_an_error_as_in_its_log_file",
+            "tests/cli/test_audit_logs.py::test_the_outcome_object_on_stdout_of_a_run_that_failed_is_an_error_as_in_i"
+            "ts_log_file",
         ),
     ),
     Plant(
@@ -10670,7 +10864,8 @@ PLANTS = (
         "outcome=outcome, printed=True)",
         "outcome=outcome, printed=False)",
         (
-            "tests/cli/test_promises_units.py::test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_error_otherwise",
+            "tests/cli/test_promises_units.py::test_the_end_of_a_command_is_logged_at_info_when_it_succeeded_and_at_e"
+            "rror_otherwise",
         ),
     ),
     Plant(
@@ -10679,7 +10874,8 @@ PLANTS = (
         "    if level > logging.DEBUG:",
         "    if level >= logging.DEBUG:",
         (
-            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_handler",
+            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_hand"
+            "ler",
         ),
     ),
     Plant(
@@ -10688,7 +10884,8 @@ PLANTS = (
         "        rich_handler.addFilter(NotPrinted())\n",
         "",
         (
-            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_handler",
+            "tests/cli/test_promises_units.py::test_debug_leaves_the_libraries_talking_and_a_console_gets_a_rich_hand"
+            "ler",
         ),
     ),
     Plant(
@@ -10711,7 +10908,8 @@ PLANTS = (
         '    except yaml.YAMLError as exc:\n        raise YamlProblem(None, f"is not valid YAML: {exc}") from None\n',
         "",
         (
-            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refused_as_not_valid_yaml",
+            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refus"
+            "ed_as_not_valid_yaml",
         ),
     ),
     Plant(
@@ -10720,7 +10918,8 @@ PLANTS = (
         'any(ln[: len(ln) - len(ln.lstrip())].count("\\t") for ln',
         'any(ln.count("\\t") for ln',
         (
-            "tests/test_audit_yaml_reader.py::test_a_tab_inside_a_value_is_not_blamed_for_a_later_line_that_is_not_valid_yaml",
+            "tests/test_audit_yaml_reader.py::test_a_tab_inside_a_value_is_not_blamed_for_a_later_line_that_is_not_va"
+            "lid_yaml",
         ),
     ),
     Plant(
@@ -10764,7 +10963,8 @@ PLANTS = (
         '        line = text.count("\\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None',
         "        line = None",
         (
-            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refused_as_not_valid_yaml",
+            "tests/test_audit_yaml_reader.py::test_a_manifest_with_a_terminal_colour_code_pasted_in_a_prompt_is_refus"
+            "ed_as_not_valid_yaml",
         ),
     ),
     Plant(
@@ -11037,7 +11237,8 @@ PLANTS = (
         "    title = defang(row.prompt)",
         "    title = escape(row.prompt, quote=True)",
         (
-            "tests/report/test_audit_html.py::test_nothing_on_the_page_names_a_network_address_a_cards_prompt_tooltip_included",
+            "tests/report/test_audit_html.py::test_nothing_on_the_page_names_a_network_address_a_cards_prompt_tooltip"
+            "_included",
         ),
     ),
     Plant(
@@ -11049,7 +11250,8 @@ PLANTS = (
         "if len(work) < FIRST_LEAST or",
         "if len(work) <= FIRST_LEAST or",
         (
-            "tests/engine/test_audit_server_queue.py::test_exactly_the_fewest_first_jobs_allowed_are_enough_to_say_how_many_wait",
+            "tests/engine/test_audit_server_queue.py::test_exactly_the_fewest_first_jobs_allowed_are_enough_to_say_ho"
+            "w_many_wait",
         ),
     ),
     Plant(
@@ -11061,7 +11263,8 @@ PLANTS = (
         "deque(maxlen=RECENT_WINDOW)",
         "deque()",
         (
-            "tests/engine/test_audit_server_queue.py::test_a_queue_that_has_cleared_is_no_longer_claimed_once_the_recent_jobs_are_all_quick_again",
+            "tests/engine/test_audit_server_queue.py::test_a_queue_that_has_cleared_is_no_longer_claimed_once_the_rec"
+            "ent_jobs_are_all_quick_again",
         ),
     ),
     Plant(
@@ -11073,7 +11276,8 @@ PLANTS = (
         "exc.status in (None, 503) or isinstance(exc.__cause__, GatewayRefusal)",
         "exc.status in (None, 503)",
         (
-            "tests/api/test_audit_gateway.py::test_a_submit_a_gateways_page_refused_is_no_answer_from_the_api_and_leaves_the_bound_running",
+            "tests/api/test_audit_gateway.py::test_a_submit_a_gateways_page_refused_is_no_answer_from_the_api_and_lea"
+            "ves_the_bound_running",
         ),
     ),
     Plant(
@@ -11098,7 +11302,8 @@ PLANTS = (
         "            if between:\n                await _abandon",
         "            if True:\n                await _abandon",
         (
-            "tests/api/test_audit_gateway.py::test_a_submit_cancelled_while_its_post_is_in_flight_is_not_abandoned_as_unsent",
+            "tests/api/test_audit_gateway.py::test_a_submit_cancelled_while_its_post_is_in_flight_is_not_abandoned_as"
+            "_unsent",
         ),
     ),
     Plant(
@@ -11110,7 +11315,8 @@ PLANTS = (
         "        if exc.answer is None:  # the API's own",
         "        if True:  # the API's own",
         (
-            "tests/engine/test_audit_balance.py::test_a_balance_read_refused_by_a_page_that_is_not_the_apis_is_told_and_the_run_goes_on",
+            "tests/engine/test_audit_balance.py::test_a_balance_read_refused_by_a_page_that_is_not_the_apis_is_told_a"
+            "nd_the_run_goes_on",
         ),
     ),
     Plant(
@@ -11132,7 +11338,8 @@ PLANTS = (
         "self._pause = min(READ_PAUSE_MAX_S, 2 * self._pause) if self._pause else READ_PAUSE_S",
         "self._pause = 2 * self._pause if self._pause else READ_PAUSE_S",
         (
-            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doubling_pauses_up_to_their_cap",
+            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doub"
+            "ling_pauses_up_to_their_cap",
         ),
     ),
     Plant(
@@ -11144,7 +11351,8 @@ PLANTS = (
         "self._pause = min(READ_PAUSE_MAX_S, 2 * self._pause) if self._pause else READ_PAUSE_S",
         "self._pause = min(READ_PAUSE_MAX_S, self._pause + READ_PAUSE_S)",
         (
-            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doubling_pauses_up_to_their_cap",
+            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doub"
+            "ling_pauses_up_to_their_cap",
         ),
     ),
     Plant(
@@ -11156,7 +11364,8 @@ PLANTS = (
         "self.peak = max(self.peak, len(self.jobs))",
         "self.peak = max(1, len(self.jobs))",
         (
-            "tests/engine/test_audit_sweeper.py::test_the_most_jobs_in_flight_at_once_is_kept_when_a_job_is_sent_as_the_batch_drains",
+            "tests/engine/test_audit_sweeper.py::test_the_most_jobs_in_flight_at_once_is_kept_when_a_job_is_sent_as_t"
+            "he_batch_drains",
         ),
     ),
     Plant(
@@ -11198,7 +11407,8 @@ PLANTS = (
         "        with anyio.move_on_after(ABANDON_SHIELD_S, shield=True):",
         "        with anyio.move_on_after(ABANDON_SHIELD_S):",
         (
-            "tests/engine/test_submitter_units.py::test_a_run_cancelled_while_the_submitting_line_is_written_says_after_it_that_nothing_was_sent",
+            "tests/engine/test_submitter_units.py::test_a_run_cancelled_while_the_submitting_line_is_written_says_aft"
+            "er_it_that_nothing_was_sent",
         ),
     ),
     Plant(
@@ -11207,7 +11417,8 @@ PLANTS = (
         'return record.get("state") == "deferred" and record.get("event") in HELD_BACK',
         'return record.get("state") == "deferred"',
         (
-            "tests/report/test_summary_lines.py::test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_folder_in_full",
+            "tests/report/test_summary_lines.py::test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_fo"
+            "lder_in_full",
         ),
     ),
     Plant(
@@ -11229,7 +11440,8 @@ PLANTS = (
         "                chosen = self._since_sent(chosen) or chosen\n",
         "                pass\n",
         (
-            "tests/e2e/test_images.py::test_a_lost_image_submit_is_told_from_the_same_image_another_folder_sent_a_minute_before",
+            "tests/e2e/test_images.py::test_a_lost_image_submit_is_told_from_the_same_image_another_folder_sent_a_min"
+            "ute_before",
         ),
     ),
     Plant(
@@ -11241,7 +11453,8 @@ PLANTS = (
         "for rid in looked - remaining if stopped_early else looked:",
         "for rid in looked:",
         (
-            "tests/engine/test_sweeper.py::test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a_sweep_looked_far_enough",
+            "tests/engine/test_sweeper.py::test_a_poll_that_finds_a_job_done_counts_against_the_history_only_if_a_swe"
+            "ep_looked_far_enough",
         ),
     ),
     Plant(
@@ -11762,7 +11975,8 @@ PLANTS = (
         "    for number, line in enumerate(_JSONL_LINES.split(text), start=1):",
         "    for number, line in enumerate(text.splitlines(), start=1):",
         (
-            "tests/test_audit_manifest.py::test_a_jsonl_prompt_holding_a_unicode_line_separator_is_one_job_as_json_writes_it",
+            "tests/test_audit_manifest.py::test_a_jsonl_prompt_holding_a_unicode_line_separator_is_one_job_as_json_wr"
+            "ites_it",
         ),
     ),
     Plant(
@@ -11771,7 +11985,8 @@ PLANTS = (
         '    text = _SPAN_AFTER.sub("some time ", _AGE.sub("some time ago", text))',
         '    text = _AGE.sub("some time ago", text)',
         (
-            "tests/report/test_summary_lines.py::test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_group",
+            "tests/report/test_summary_lines.py::test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_g"
+            "roup",
         ),
     ),
     Plant(
@@ -11780,7 +11995,8 @@ PLANTS = (
         "            self.finishes.add(self.clock.from_wall(sent), min(self.clock.from_wall(left), now))",
         "            pass",
         (
-            "tests/engine/test_review_stalls.py::test_a_re_attached_watched_job_counts_its_stall_time_from_the_earlier_runs_last_finish_before_it",
+            "tests/engine/test_review_stalls.py::test_a_re_attached_watched_job_counts_its_stall_time_from_the_earlie"
+            "r_runs_last_finish_before_it",
         ),
     ),
     Plant(
@@ -11789,7 +12005,8 @@ PLANTS = (
         "        job.new_request(request_id)",
         "        job.request_id = request_id",
         (
-            "tests/engine/test_review_stalls.py::test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request_not_watched_from_its_first_poll",
+            "tests/engine/test_review_stalls.py::test_a_watched_job_given_up_and_made_anew_is_polled_as_a_new_request"
+            "_not_watched_from_its_first_poll",
         ),
     ),
     Plant(
@@ -11798,7 +12015,8 @@ PLANTS = (
         "    effective = {**spec.defaults(), **params}",
         "    effective = {**params, **spec.defaults()}",
         (
-            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_"
+            "the_longest_duration",
         ),
     ),
     Plant(
@@ -11807,7 +12025,8 @@ PLANTS = (
         "    longest = duration_bounds(spec.params)[1]",
         "    longest = duration_bounds(spec.params)[0]",
         (
-            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_"
+            "the_longest_duration",
         ),
     ),
     Plant(
@@ -11816,7 +12035,8 @@ PLANTS = (
         "    return round(min(known, default=highest(spec)), 6)",
         "    return round(max(known, default=highest(spec)), 6)",
         (
-            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_the_longest_duration",
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_"
+            "the_longest_duration",
         ),
     ),
     Plant(
@@ -11825,7 +12045,8 @@ PLANTS = (
         "    shortest = duration_bounds(spec.params)[0]",
         "    shortest = duration_bounds(spec.params)[1]",
         (
-            "tests/cli/test_audit_catalogue_view.py::test_a_price_per_second_is_shown_per_second_not_as_the_price_of_a_video",
+            "tests/cli/test_audit_catalogue_view.py::test_a_price_per_second_is_shown_per_second_not_as_the_price_of_"
+            "a_video",
         ),
     ),
     Plant(
@@ -11876,7 +12097,8 @@ PLANTS = (
         '    return [p for p in matches if p.is_file() and p.suffix.lower() != ".txt"]',
         "    return [p for p in matches if p.is_file()]",
         (
-            "tests/test_manifest_edges.py::test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_over_the_template",
+            "tests/test_manifest_edges.py::test_a_glob_of_everything_leaves_out_the_caption_files_and_a_caption_wins_"
+            "over_the_template",
         ),
     ),
     Plant(
@@ -11899,7 +12121,8 @@ PLANTS = (
         "    where = Path(pattern).expanduser()",
         "    where = Path(pattern)",
         (
-            "tests/models/test_audit_image_folder.py::test_an_images_block_from_a_folder_or_glob_under_the_home_folder_makes_a_job_per_image",
+            "tests/models/test_audit_image_folder.py::test_an_images_block_from_a_folder_or_glob_under_the_home_folde"
+            "r_makes_a_job_per_image",
         ),
     ),
     Plant(
@@ -11943,7 +12166,8 @@ PLANTS = (
         "        given.mkdir(parents=True, exist_ok=True)",
         "        given.mkdir(exist_ok=True)",
         (
-            "tests/store/test_audit_spools.py::test_a_spool_dir_whose_parent_folders_do_not_exist_yet_is_made_and_the_spool_opened_in_it",
+            "tests/store/test_audit_spools.py::test_a_spool_dir_whose_parent_folders_do_not_exist_yet_is_made_and_the"
+            "_spool_opened_in_it",
         ),
     ),
     Plant(
@@ -12001,7 +12225,8 @@ PLANTS = (
         '    elif event == "submit_unknown":',
         '    elif event == "submit_unknown_":',
         (
-            "tests/cli/test_audit_progress.py::test_each_job_event_is_logged_at_its_level_in_words_that_say_what_happened",
+            "tests/cli/test_audit_progress.py::test_each_job_event_is_logged_at_its_level_in_words_that_say_what_happ"
+            "ened",
         ),
     ),
     Plant(
@@ -12024,7 +12249,8 @@ PLANTS = (
         "sum(1 for i, rec in jobs.items() if i in ours and refused_as_sent(rec))",
         "sum(1 for i, rec in jobs.items() if refused_as_sent(rec))",
         (
-            "tests/cli/test_audit_nextstep.py::test_another_manifests_refused_jobs_in_the_folder_do_not_hide_the_flag_for_this_ones_failure",
+            "tests/cli/test_audit_nextstep.py::test_another_manifests_refused_jobs_in_the_folder_do_not_hide_the_flag"
+            "_for_this_ones_failure",
         ),
     ),
     Plant(
@@ -12033,7 +12259,8 @@ PLANTS = (
         "    media_faults = {text: kind for kind, text in media}",
         "    media_faults = {kind: text for kind, text in media}",
         (
-            "tests/cli/test_audit_serve.py::test_each_media_fault_flag_names_the_prompt_text_it_spoils_and_one_kind_may_spoil_several",
+            "tests/cli/test_audit_serve.py::test_each_media_fault_flag_names_the_prompt_text_it_spoils_and_one_kind_m"
+            "ay_spoil_several",
         ),
     ),
     Plant(
@@ -12042,7 +12269,8 @@ PLANTS = (
         "f\"rpm {config.rpm or 'unlimited'}; credits",
         'f"rpm {config.rpm or 50}; credits',
         (
-            "tests/cli/test_audit_serve.py::test_the_banner_tells_the_rate_limit_the_simulator_enforces_and_unlimited_without_one",
+            "tests/cli/test_audit_serve.py::test_the_banner_tells_the_rate_limit_the_simulator_enforces_and_unlimited"
+            "_without_one",
         ),
     ),
     Plant(
@@ -12072,7 +12300,8 @@ PLANTS = (
         '(f" and {len(strays) - 5} more" if len(strays) > 5 else "")',
         '(f" and {len(strays)} more" if len(strays) > 5 else "")',
         (
-            "tests/cli/test_audit_main.py::test_the_dry_run_names_five_jobs_in_flight_outside_the_manifest_and_counts_the_rest",
+            "tests/cli/test_audit_main.py::test_the_dry_run_names_five_jobs_in_flight_outside_the_manifest_and_counts"
+            "_the_rest",
         ),
     ),
     Plant(
@@ -12266,7 +12495,8 @@ PLANTS = (
         "    bare = request_id.lower()\n",
         "    bare = request_id\n",
         (
-            "tests/api/test_worlds_answers.py::test_a_history_row_id_of_32_bare_hex_digits_is_read_as_a_submit_spells_it",
+            "tests/api/test_worlds_answers.py::test_a_history_row_id_of_32_bare_hex_digits_is_read_as_a_submit_spells"
+            "_it",
         ),
     ),
     Plant(
@@ -12825,7 +13055,8 @@ PLANTS = (
         "        if not exc.made:\n            became",
         (
             "tests/engine/test_submitter_units.py::"
-            "test_a_first_submit_answered_by_another_server_stops_the_run_and_leaves_its_job_as_the_answer_allows[403-False]",
+            "test_a_first_submit_answered_by_another_server_stops_the_run_and_leaves_its_job_as_the_answer_allows[403"
+            "-False]",
         ),
     ),
     Plant(
@@ -13603,7 +13834,8 @@ PLANTS = (
         "        return min(self.silent_at + wait, since + self.unreachable_after_s)",
         "        return self.silent_at + wait",
         (
-            "tests/api/test_review_silence.py::test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reachability_bound",
+            "tests/api/test_review_silence.py::test_with_nothing_else_in_flight_a_silent_api_ends_the_run_at_the_reac"
+            "hability_bound",
         ),
     ),
     Plant(
@@ -13614,7 +13846,8 @@ PLANTS = (
         "        except GatewayRefusal:  # that route is refused in front of the API, whether it is up or not: "
         "one submit asks\n            pass",
         (
-            "tests/api/test_review_silence.py::test_a_silence_ends_when_the_api_answers_again_though_its_credits_route_is_refused",
+            "tests/api/test_review_silence.py::test_a_silence_ends_when_the_api_answers_again_though_its_credits_rout"
+            "e_is_refused",
         ),
     ),
     Plant(
@@ -13623,7 +13856,8 @@ PLANTS = (
         "            if not self.control.stopping:\n                return True  # its turn now\n",
         "            return True\n",
         (
-            "tests/api/test_review_silence.py::test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_not_submitting",
+            "tests/api/test_review_silence.py::test_a_signal_while_a_submit_waits_out_the_silence_leaves_it_pending_n"
+            "ot_submitting",
         ),
     ),
     Plant(
@@ -13632,7 +13866,8 @@ PLANTS = (
         "                await _durably(self._postponed(job, when))\n                raise\n",
         "                raise\n",
         (
-            "tests/api/test_review_silence.py::test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pending",
+            "tests/api/test_review_silence.py::test_a_run_cancelled_while_a_submit_waits_out_the_silence_leaves_it_pe"
+            "nding",
         ),
     ),
     Plant(
@@ -13649,7 +13884,8 @@ PLANTS = (
         "InputError | StorageError | LedgerDamaged",
         "InputError | StorageError",
         (
-            "tests/cli/test_readme_contract.py::test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_jobs_failed",
+            "tests/cli/test_readme_contract.py::test_a_damaged_ledger_stops_the_run_with_a_code_that_does_not_say_job"
+            "s_failed",
         ),
     ),
     Plant(
@@ -13690,7 +13926,8 @@ PLANTS = (
         "return self.report.stop_reason == StopReason.INTERRUPTED or self.report.fatal is not None",
         "return self.report.stop_reason == StopReason.INTERRUPTED",
         (
-            "tests/cli/test_readme_contract.py::test_status_does_not_blame_credits_for_rows_a_content_type_stop_left_unsent",
+            "tests/cli/test_readme_contract.py::test_status_does_not_blame_credits_for_rows_a_content_type_stop_left_"
+            "unsent",
         ),
     ),
     Plant(
@@ -13706,7 +13943,8 @@ PLANTS = (
         """return f" (did you mean '{close[0]}'?)" if close else \"\"""",
         'return ""',
         (
-            "tests/cli/test_readme_contract.py::test_a_misspelt_config_key_is_named_with_its_line_and_the_key_it_is_near",
+            "tests/cli/test_readme_contract.py::test_a_misspelt_config_key_is_named_with_its_line_and_the_key_it_is_n"
+            "ear",
         ),
     ),
     Plant(
@@ -14005,7 +14243,8 @@ PLANTS = (
         "settle_at = finish if finish != math.inf else now + self.config.expiry_s",
         "settle_at = finish",
         (
-            "tests/simulator/test_audit_state.py::test_a_stalled_jobs_hold_is_released_when_its_record_dies_and_it_is_never_charged",
+            "tests/simulator/test_audit_state.py::test_a_stalled_jobs_hold_is_released_when_its_record_dies_and_it_is"
+            "_never_charged",
         ),
     ),
     Plant(
@@ -14014,7 +14253,8 @@ PLANTS = (
         "        self._settle = settle\n",
         "        self._settle = []\n",
         (
-            "tests/simulator/test_audit_state.py::test_a_job_in_flight_when_the_account_was_saved_is_charged_once_it_finishes_after_it_is_taken_up",
+            "tests/simulator/test_audit_state.py::test_a_job_in_flight_when_the_account_was_saved_is_charged_once_it_"
+            "finishes_after_it_is_taken_up",
         ),
     ),
     Plant(
@@ -14030,7 +14270,8 @@ PLANTS = (
         "return self.balance + self.config.free_credits - self.holds",
         "return self.balance - self.holds",
         (
-            "tests/simulator/test_audit_state.py::test_free_credits_pay_for_a_submit_the_paid_balance_alone_does_not_cover",
+            "tests/simulator/test_audit_state.py::test_free_credits_pay_for_a_submit_the_paid_balance_alone_does_not_"
+            "cover",
         ),
     ),
     Plant(
@@ -14039,7 +14280,8 @@ PLANTS = (
         "if limit is None or not counted:",
         "if limit is None:",
         (
-            "tests/simulator/test_audit_state.py::test_status_polls_leave_the_rate_window_to_submits_when_polls_do_not_count",
+            "tests/simulator/test_audit_state.py::test_status_polls_leave_the_rate_window_to_submits_when_polls_do_no"
+            "t_count",
         ),
     ),
     Plant(
@@ -14083,7 +14325,8 @@ PLANTS = (
         'content_type="text/html" if job.hostile == "wrong_content_type" else "video/mp4"',
         'content_type="video/mp4"',
         (
-            "tests/simulator/test_audit_outputs.py::test_a_download_served_with_the_wrong_content_type_is_the_video_labelled_as_a_web_page",
+            "tests/simulator/test_audit_outputs.py::test_a_download_served_with_the_wrong_content_type_is_the_video_l"
+            "abelled_as_a_web_page",
         ),
     ),
     Plant(
@@ -14092,7 +14335,8 @@ PLANTS = (
         "now < began + config.refuse_s",
         "now < config.refuse_s",
         (
-            "tests/e2e/test_gateway_refusals.py::test_polls_and_history_refused_for_a_while_by_a_gateway_page_are_ridden_out",
+            "tests/e2e/test_gateway_refusals.py::test_polls_and_history_refused_for_a_while_by_a_gateway_page_are_rid"
+            "den_out",
         ),
     ),
     Plant(
@@ -14101,7 +14345,8 @@ PLANTS = (
         "now >= state.started_at + config.outage_at_s",
         "now >= config.outage_at_s",
         (
-            "tests/simulator/test_audit_worlds.py::test_an_outage_at_a_time_begins_that_long_after_the_start_and_lasts_its_seconds",
+            "tests/simulator/test_audit_worlds.py::test_an_outage_at_a_time_begins_that_long_after_the_start_and_last"
+            "s_its_seconds",
         ),
     ),
     Plant(
@@ -14117,7 +14362,8 @@ PLANTS = (
         "now < job.start + (job.finish - job.start) / 5",
         "now < job.finish",
         (
-            "tests/simulator/test_audit_worlds.py::test_a_job_is_starting_for_the_first_fifth_of_its_work_and_processing_after_it",
+            "tests/simulator/test_audit_worlds.py::test_a_job_is_starting_for_the_first_fifth_of_its_work_and_process"
+            "ing_after_it",
         ),
     ),
     Plant(
@@ -14133,7 +14379,8 @@ PLANTS = (
         "        return json.dumps(body)\n",
         "        return str(body)\n",
         (
-            "tests/e2e/test_history_ids.py::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than_sent",
+            "tests/e2e/test_history_ids.py::test_lost_submits_are_found_in_a_history_that_keeps_bodies_otherwise_than"
+            "_sent",
         ),
     ),
     Plant(
@@ -14142,7 +14389,8 @@ PLANTS = (
         'if spec.get("max_items") and len(value) > int(spec["max_items"]):',
         'if spec.get("max_items") and len(value) >= int(spec["max_items"]):',
         (
-            "tests/simulator/test_audit_schema.py::test_a_list_of_as_many_shots_as_its_spec_allows_is_taken_and_one_more_refused",
+            "tests/simulator/test_audit_schema.py::test_a_list_of_as_many_shots_as_its_spec_allows_is_taken_and_one_m"
+            "ore_refused",
         ),
     ),
     Plant(
@@ -14158,7 +14406,8 @@ PLANTS = (
         "        for i in range(total):\n",
         "        for i in range(1, total):\n",
         (
-            "tests/simulator/test_audit_media.py::test_a_video_of_a_length_no_template_has_is_made_with_every_frame_of_its_seconds",
+            "tests/simulator/test_audit_media.py::test_a_video_of_a_length_no_template_has_is_made_with_every_frame_o"
+            "f_its_seconds",
         ),
     ),
     Plant(
@@ -14167,7 +14416,8 @@ PLANTS = (
         'isoformat(timespec="milliseconds")',
         'isoformat(timespec="seconds")',
         (
-            "tests/simulator/test_audit_replies.py::test_a_429s_reset_time_is_told_to_the_millisecond_and_never_before_the_window_frees",
+            "tests/simulator/test_audit_replies.py::test_a_429s_reset_time_is_told_to_the_millisecond_and_never_befor"
+            "e_the_window_frees",
         ),
     ),
     Plant(
@@ -14183,7 +14433,8 @@ PLANTS = (
         '        response.headers["X-Echo"] = f"key={key}"\n',
         "        pass\n",
         (
-            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_a_header_quotes_it_on_every_answer",
+            "tests/simulator/test_audit_app.py::test_a_server_told_to_quote_the_key_in_a_header_quotes_it_on_every_an"
+            "swer",
         ),
     ),
     Plant(
@@ -14206,7 +14457,8 @@ PLANTS = (
         "output_ttl_s: float = 7 * 86400.0",
         "output_ttl_s: float = 86400.0",
         (
-            "tests/simulator/test_audit_config.py::test_a_finished_video_is_served_for_seven_days_by_default_and_not_after",
+            "tests/simulator/test_audit_config.py::test_a_finished_video_is_served_for_seven_days_by_default_and_not_"
+            "after",
         ),
     ),
     Plant(
@@ -14236,7 +14488,8 @@ PLANTS = (
         "extra = sorted(set(body) - set(model.params))",
         "extra = sorted(set(model.params) - set(body))",
         (
-            "tests/simulator/test_audit_schema.py::test_a_world_that_refuses_unknown_parameters_takes_known_ones_and_names_the_unknown",
+            "tests/simulator/test_audit_schema.py::test_a_world_that_refuses_unknown_parameters_takes_known_ones_and_"
+            "names_the_unknown",
         ),
     ),
     Plant(
@@ -14295,7 +14548,8 @@ PLANTS = (
         "the list stops at the first {len(problems)}",
         "the list stops at the first {count}",
         (
-            "tests/test_manifest_forms.py::test_a_manifest_with_hundreds_of_problems_lists_the_first_two_hundred_and_counts_the_rest",
+            "tests/test_manifest_forms.py::test_a_manifest_with_hundreds_of_problems_lists_the_first_two_hundred_and_"
+            "counts_the_rest",
         ),
     ),
     Plant(
@@ -14311,7 +14565,8 @@ PLANTS = (
         "        self.made = made",
         "        self.made = True",
         (
-            "tests/engine/test_submitter_units.py::test_a_first_submit_answered_by_another_server_stops_the_run_and_leaves_its_job_as_the_answer_allows",
+            "tests/engine/test_submitter_units.py::test_a_first_submit_answered_by_another_server_stops_the_run_and_l"
+            "eaves_its_job_as_the_answer_allows",
         ),
     ),
     Plant(
@@ -14370,7 +14625,8 @@ PLANTS = (
         '        if (root / "shards").is_dir():\n            names +=',
         "        if False:\n            names +=",
         (
-            "tests/e2e/test_told_status.py::test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_the_run_is",
+            "tests/e2e/test_told_status.py::test_the_dry_run_of_another_shard_count_than_the_folders_is_refused_as_th"
+            "e_run_is",
         ),
     ),
     Plant(
@@ -14379,7 +14635,8 @@ PLANTS = (
         "return hashlib.sha256(key.encode()).hexdigest()[:8]",
         "return key[-8:]",
         (
-            "tests/store/test_audit_output.py::test_the_ledger_tells_keys_apart_by_a_fingerprint_that_holds_no_piece_of_the_key",
+            "tests/store/test_audit_output.py::test_the_ledger_tells_keys_apart_by_a_fingerprint_that_holds_no_piece_"
+            "of_the_key",
         ),
     ),
     Plant(
@@ -14388,7 +14645,8 @@ PLANTS = (
         "if changes and not args.replace_changed:",
         "if changes:",
         (
-            "tests/cli/test_audit_simulated.py::test_a_simulated_run_given_replace_changed_makes_a_changed_row_anew_and_keeps_the_earlier_video",
+            "tests/cli/test_audit_simulated.py::test_a_simulated_run_given_replace_changed_makes_a_changed_row_anew_a"
+            "nd_keeps_the_earlier_video",
         ),
     ),
     Plant(
@@ -14397,7 +14655,8 @@ PLANTS = (
         "        refuse_replacing_in_flight(changes, str(settings.output.dir))",
         "        pass",
         (
-            "tests/cli/test_audit_simulated.py::test_a_simulated_run_told_to_replace_a_row_still_in_flight_refuses_before_any_simulator_starts",
+            "tests/cli/test_audit_simulated.py::test_a_simulated_run_told_to_replace_a_row_still_in_flight_refuses_be"
+            "fore_any_simulator_starts",
         ),
     ),
     Plant(
@@ -14406,7 +14665,8 @@ PLANTS = (
         "    if lock_holder(folder.lock_path) is not None:",
         "    if False:",
         (
-            "tests/cli/test_audit_simulated.py::test_a_simulated_run_into_a_folder_another_run_holds_stops_before_any_simulator_starts",
+            "tests/cli/test_audit_simulated.py::test_a_simulated_run_into_a_folder_another_run_holds_stops_before_any"
+            "_simulator_starts",
         ),
     ),
     Plant(
@@ -14457,7 +14717,8 @@ PLANTS = (
         '" ".join(shlex.quote(w) for w in words)',
         '" ".join(words)',
         (
-            "tests/cli/test_audit_arguments.py::test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_and_pace",
+            "tests/cli/test_audit_arguments.py::test_the_resume_line_is_a_command_the_cli_takes_under_the_same_cap_an"
+            "d_pace",
         ),
     ),
     Plant(
@@ -14466,7 +14727,8 @@ PLANTS = (
         '        data["passthrough"] = list(passthrough)',
         "        pass",
         (
-            "tests/cli/test_options_kept.py::test_status_reads_the_kept_manifest_with_the_spec_files_and_passthrough_names_of_its_run",
+            "tests/cli/test_options_kept.py::test_status_reads_the_kept_manifest_with_the_spec_files_and_passthrough_"
+            "names_of_its_run",
         ),
     ),
     Plant(
@@ -14510,7 +14772,8 @@ PLANTS = (
         'if value != value or value in (float("inf"), float("-inf")):',
         'if value in (float("inf"), float("-inf")):',
         (
-            "tests/cli/test_audit_arguments.py::test_a_rate_or_duration_that_is_not_a_finite_number_is_refused_before_anything_is_sent",
+            "tests/cli/test_audit_arguments.py::test_a_rate_or_duration_that_is_not_a_finite_number_is_refused_before"
+            "_anything_is_sent",
         ),
     ),
     Plant(
@@ -14533,7 +14796,8 @@ PLANTS = (
         'sim.add_argument("--workers", type=int, default=16,',
         'sim.add_argument("--workers", type=int, default=4,',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -14563,7 +14827,8 @@ PLANTS = (
         "            self.sweeping, self.healthy = True, False",
         "            self.sweeping, self.healthy = True, True",
         (
-            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each_time_until_one_shows_our_jobs",
+            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each"
+            "_time_until_one_shows_our_jobs",
         ),
     ),
     Plant(
@@ -14572,7 +14837,8 @@ PLANTS = (
         "                self._pause = 0.0\n",
         "                pass\n",
         (
-            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each_time_until_one_shows_our_jobs",
+            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each"
+            "_time_until_one_shows_our_jobs",
         ),
     ),
     Plant(
@@ -14588,7 +14854,8 @@ PLANTS = (
         "self._resume_at = self.clock.now() + self._pause",
         "self._resume_at = self._pause",
         (
-            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doubling_pauses_up_to_their_cap",
+            "tests/engine/test_audit_sweeper.py::test_a_history_failing_for_now_again_and_again_is_read_again_at_doub"
+            "ling_pauses_up_to_their_cap",
         ),
     ),
     Plant(
@@ -14604,7 +14871,8 @@ PLANTS = (
         "limit = PAGES_PER_FIND_NO_ORDER if self.reconciler.order.in_no_order else PAGES_PER_FIND_LIMIT",
         "limit = PAGES_PER_FIND_LIMIT",
         (
-            "tests/engine/test_sweeper_units.py::test_sweeps_give_way_to_polls_once_they_read_more_than_eight_pages_for_each_job_they_show",
+            "tests/engine/test_sweeper_units.py::test_sweeps_give_way_to_polls_once_they_read_more_than_eight_pages_f"
+            "or_each_job_they_show",
         ),
     ),
     Plant(
@@ -14614,7 +14882,8 @@ PLANTS = (
         "        if self.hits:\n            self.pages_read += pages",
         "        if True:\n            self.pages_read += pages",
         (
-            "tests/engine/test_audit_sweeper.py::test_the_pages_sweeps_read_before_the_history_first_shows_a_finished_job_are_not_held_against_it",
+            "tests/engine/test_audit_sweeper.py::test_the_pages_sweeps_read_before_the_history_first_shows_a_finished"
+            "_job_are_not_held_against_it",
         ),
     ),
     Plant(
@@ -14637,7 +14906,8 @@ PLANTS = (
         "        if repeats:\n            listed +=",
         "        if repeats > 1:\n            listed +=",
         (
-            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_told_as_the_same",
+            "tests/test_manifest_edges.py::test_the_same_problem_of_every_job_of_an_images_block_is_listed_once_and_t"
+            "old_as_the_same",
         ),
     ),
     Plant(
@@ -14646,7 +14916,8 @@ PLANTS = (
         '{"kind": type(self).__name__}',
         '{"kind": "ApiError"}',
         (
-            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happened",
+            "tests/test_audit_errors.py::test_the_ledgers_record_of_an_error_keeps_its_http_status_and_says_what_happ"
+            "ened",
         ),
     ),
     Plant(
@@ -14655,7 +14926,8 @@ PLANTS = (
         "class NotTheApi(ApiUnreachable):",
         "class NotTheApi(BatchgenError):",
         (
-            "tests/e2e/test_not_the_api.py::test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_pays_nothing_twice",
+            "tests/e2e/test_not_the_api.py::test_a_base_url_of_an_object_store_stops_the_run_at_its_first_submit_and_"
+            "pays_nothing_twice",
         ),
     ),
     Plant(
@@ -14686,7 +14958,8 @@ PLANTS = (
         '"the same shard count (--shard I/N with the same N; none for 1), or another --out"',
         '"another --out"',
         (
-            "tests/store/test_audit_output.py::test_a_run_of_another_shard_count_than_the_folders_is_refused_and_told_what_to_do_instead",
+            "tests/store/test_audit_output.py::test_a_run_of_another_shard_count_than_the_folders_is_refused_and_told"
+            "_what_to_do_instead",
         ),
     ),
     Plant(
@@ -14758,7 +15031,8 @@ PLANTS = (
         '"--latency-scale", type=float, default=1.0,',
         '"--latency-scale", type=float, default=0.1,',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -14767,7 +15041,8 @@ PLANTS = (
         "        if self.missed < MISSES_BEFORE_GIVING_UP:\n            return",
         "        if self.missed <= MISSES_BEFORE_GIVING_UP:\n            return",
         (
-            "tests/engine/test_sweeper_units.py::test_a_history_that_never_shows_finished_jobs_is_switched_off_at_the_third_miss",
+            "tests/engine/test_sweeper_units.py::test_a_history_that_never_shows_finished_jobs_is_switched_off_at_the"
+            "_third_miss",
         ),
     ),
     Plant(
@@ -14783,7 +15058,8 @@ PLANTS = (
         "                wait /= 2  # look again sooner",
         "                wait *= 2  # look again sooner",
         (
-            "tests/engine/test_sweeper_units.py::test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_looked_at_again_sooner",
+            "tests/engine/test_sweeper_units.py::test_a_due_sweep_is_put_off_while_too_few_finds_are_expected_and_loo"
+            "ked_at_again_sooner",
         ),
     ),
     Plant(
@@ -14792,7 +15068,8 @@ PLANTS = (
         "await self.clock.sleep(min(quiet, self.max_interval_s))",
         "await self.clock.sleep(quiet)",
         (
-            "tests/engine/test_audit_sweeper.py::test_a_quiet_spell_is_looked_at_again_at_least_every_longest_interval_so_a_job_that_could_be_done_is_swept",
+            "tests/engine/test_audit_sweeper.py::test_a_quiet_spell_is_looked_at_again_at_least_every_longest_interva"
+            "l_so_a_job_that_could_be_done_is_swept",
         ),
     ),
     Plant(
@@ -14801,7 +15078,8 @@ PLANTS = (
         "        budget = math.ceil(2.5 * looked / size) + 1\n",
         "        budget = math.ceil(2.5 * looked / size)\n",
         (
-            "tests/engine/test_sweeper.py::test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_it_saw_was_made",
+            "tests/engine/test_sweeper.py::test_a_sweep_stops_once_the_jobs_it_has_not_seen_were_sent_after_one_it_sa"
+            "w_was_made",
         ),
     ),
     Plant(
@@ -14811,7 +15089,8 @@ PLANTS = (
         "self._news.send_nowait(Replan())",
         '            log.info("history sweeps are off for this run: %s; polling each job instead", why)',
         (
-            "tests/engine/test_sweeper_finds.py::test_a_history_that_answers_it_is_not_there_stops_the_sweeps_for_the_run_and_says_why",
+            "tests/engine/test_sweeper_finds.py::test_a_history_that_answers_it_is_not_there_stops_the_sweeps_for_the"
+            "_run_and_says_why",
         ),
     ),
     Plant(
@@ -14820,7 +15099,8 @@ PLANTS = (
         'reading it again in %.0f s", why, self._pause)\n        self._news.send_nowait(Replan())',
         'reading it again in %.0f s", why, self._pause)',
         (
-            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each_time_until_one_shows_our_jobs",
+            "tests/engine/test_sweeper_finds.py::test_a_history_read_that_fails_for_now_pauses_the_sweeps_longer_each"
+            "_time_until_one_shows_our_jobs",
         ),
     ),
     Plant(
@@ -14829,7 +15109,8 @@ PLANTS = (
         "            await self._news.send(Replan())  # per-job polls become the sparse safety net\n",
         "",
         (
-            "tests/engine/test_sweeper_units.py::test_a_working_history_is_switched_off_only_when_it_misses_more_than_a_fifth_of_what_it_shows",
+            "tests/engine/test_sweeper_units.py::test_a_working_history_is_switched_off_only_when_it_misses_more_than"
+            "_a_fifth_of_what_it_shows",
         ),
     ),
     Plant(
@@ -14838,7 +15119,8 @@ PLANTS = (
         "or current is None or balance < current:",
         "or (current is not None and balance < current):",
         (
-            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_before_it",
+            "tests/engine/test_control.py::test_after_a_credit_stop_the_balance_told_is_the_latest_never_one_read_bef"
+            "ore_it",
         ),
     ),
     Plant(
@@ -14847,7 +15129,8 @@ PLANTS = (
         'if info.key.count("/") >= 2})',
         'if info.key.count("/") > 2})',
         (
-            "tests/store/test_audit_output.py::test_status_of_an_object_store_reads_the_ledger_of_every_shard_a_run_wrote_there",
+            "tests/store/test_audit_output.py::test_status_of_an_object_store_reads_the_ledger_of_every_shard_a_run_w"
+            "rote_there",
         ),
     ),
     Plant(
@@ -14857,7 +15140,8 @@ PLANTS = (
         "class RequestRejected(PermanentError):",
         "class RequestRejected(TransientError):",
         (
-            "tests/test_audit_errors.py::test_a_history_that_rejects_the_request_is_switched_off_for_the_run_not_paused_as_if_down",
+            "tests/test_audit_errors.py::test_a_history_that_rejects_the_request_is_switched_off_for_the_run_not_paus"
+            "ed_as_if_down",
         ),
     ),
     Plant(
@@ -14866,7 +15150,8 @@ PLANTS = (
         '    if not isinstance(data, dict):\n        raise InputError(f"{path} is not a JSON object',
         '    if not isinstance(data, dict):\n        return {}\n        raise InputError(f"{path} is not a JSON object',
         (
-            "tests/cli/test_options_kept.py::test_a_kept_options_file_that_cannot_be_read_is_an_error_that_says_what_it_holds",
+            "tests/cli/test_options_kept.py::test_a_kept_options_file_that_cannot_be_read_is_an_error_that_says_what_"
+            "it_holds",
         ),
     ),
     Plant(
@@ -14875,7 +15160,8 @@ PLANTS = (
         "    path = options_file(out, shard)\n    data =",
         "    path = options_file(out)\n    data =",
         (
-            "tests/cli/test_audit_options.py::test_each_shard_resumes_under_its_own_kept_cap_and_pace_never_another_shards",
+            "tests/cli/test_audit_options.py::test_each_shard_resumes_under_its_own_kept_cap_and_pace_never_another_s"
+            "hards",
         ),
     ),
     Plant(
@@ -14899,7 +15185,8 @@ PLANTS = (
         'f"{self.kept_in} ({flag} kept there by an earlier run; give {flag} to replace it)"',
         'f"{self.kept_in}"',
         (
-            "tests/cli/test_audit_options.py::test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not_on_a_flag_never_given",
+            "tests/cli/test_audit_options.py::test_a_bad_value_kept_with_the_folder_is_blamed_on_the_options_file_not"
+            "_on_a_flag_never_given",
         ),
     ),
     Plant(
@@ -14915,7 +15202,8 @@ PLANTS = (
         "            elif lapsing is not None:\n",
         "            elif False:\n",
         (
-            "tests/e2e/test_scale.py::test_a_killed_shards_lease_is_told_as_lapsing_not_as_a_run_at_work_and_the_next_run_takes_it_then",
+            "tests/e2e/test_scale.py::test_a_killed_shards_lease_is_told_as_lapsing_not_as_a_run_at_work_and_the_next"
+            "_run_takes_it_then",
         ),
     ),
     Plant(
@@ -14938,7 +15226,8 @@ PLANTS = (
         "min(seconds, self._shown_fastest.get(key, math.inf))",
         "max(seconds, self._shown_fastest.get(key, 0.0))",
         (
-            "tests/engine/test_audit_sweeper.py::test_before_a_kind_is_learned_the_fastest_finish_a_sweep_showed_stands_for_its_typical_time",
+            "tests/engine/test_audit_sweeper.py::test_before_a_kind_is_learned_the_fastest_finish_a_sweep_showed_stan"
+            "ds_for_its_typical_time",
         ),
     ),
     Plant(
@@ -14954,7 +15243,8 @@ PLANTS = (
         '        choices=("total", "inference", "none"),\n        default="total",',
         '        choices=("total", "inference", "none"),\n        default="inference",',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -14963,7 +15253,8 @@ PLANTS = (
         '        choices=("asked", "oldest", "unsorted"),\n        default="asked",',
         '        choices=("asked", "oldest", "unsorted"),\n        default="oldest",',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -14972,7 +15263,8 @@ PLANTS = (
         '        choices=("any", "base64", "data_uri", "url"),\n        default="any",',
         '        choices=("any", "base64", "data_uri", "url"),\n        default="base64",',
         (
-            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_respect",
+            "tests/cli/test_audit_arguments.py::test_the_simulator_without_flags_serves_the_published_world_in_every_"
+            "respect",
         ),
     ),
     Plant(
@@ -15433,6 +15725,298 @@ PLANTS = (
         (
             "tests/engine/test_audit_outliving.py::"
             "test_no_job_of_a_kind_on_trial_is_sent_while_one_an_earlier_run_left_in_flight_is_still_in_flight",
+        ),
+    ),
+    Plant(
+        "a row listed under the model's own slug is refused before its name is known (a lost submit taken for never "
+        "made, paid again)",
+        "batchgen/engine/history_names.py",
+        "return slug == model or (slug",
+        "return (slug",
+        (
+            "tests/engine/test_history_names.py::test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every_mo"
+            "del_and_takes_any_name_but_a_slug",
+        ),
+    ),
+    Plant(
+        "a row under the slug of another model of ours without a spec is taken for a candidate before the name is "
+        "known",
+        "batchgen/engine/history_names.py",
+        "slug not in catalogue.current() and slug not in self._slugs)",
+        "slug not in catalogue.current())",
+        (
+            "tests/engine/test_history_names.py::test_before_a_row_of_the_model_is_listed_a_look_up_asks_for_every_mo"
+            "del_and_takes_any_name_but_a_slug",
+        ),
+    ),
+    Plant(
+        "a row under a name that the model's known name merely contains (Kling 2.6 for Kling 2.6 Pro) is taken for a "
+        "candidate",
+        "batchgen/engine/history_names.py",
+        "            return name in names\n",
+        "            return any(name in n for n in names)\n",
+        (
+            "tests/engine/test_audit_history_names.py::test_a_row_under_a_name_the_models_name_merely_contains_is_not"
+            "_taken_for_one_of_its_requests",
+        ),
+    ),
+    Plant(
+        "history links found to be other files do not tell the run the rows no longer stand in for dead records",
+        "batchgen/engine/history_links.py",
+        'log.info("%s: fetching every result from the API for the rest of the run", why)\n'
+        "            self._fell_if(stood)",
+        'log.info("%s: fetching every result from the API for the rest of the run", why)',
+        (
+            "tests/engine/test_audit_history_links.py::test_links_found_to_be_other_files_tell_the_run_the_rows_no_lo"
+            "nger_stand_in_for_dead_records",
+        ),
+    ),
+    Plant(
+        "a history link whose host differs from the result's only in case is taken for another file (history links "
+        "dropped)",
+        "batchgen/engine/history_links.py",
+        "(x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)",
+        "(x.scheme.lower(), x.netloc, x.path) == (y.scheme.lower(), y.netloc, y.path)",
+        (
+            "tests/engine/test_audit_history_links.py::test_a_host_named_in_another_case_is_the_same_file_and_its_lin"
+            "ks_are_trusted",
+        ),
+    ),
+    Plant(
+        "a link to a file at the top of its host takes the file's own name for its folder (no other video there "
+        "trusted)",
+        "batchgen/engine/history_links.py",
+        'if len(path.parts) > 2 else ""',
+        'if len(path.parts) >= 2 else ""',
+        (
+            "tests/engine/test_audit_history_links.py::test_a_link_to_a_file_at_the_top_of_its_host_trusts_the_other_"
+            "videos_there_but_not_another_kind",
+        ),
+    ),
+    Plant(
+        "a linked finished row after one shown with no link lets the history stand in for dead records again",
+        "batchgen/engine/history_links.py",
+        "            self._linked = True\n",
+        "            self._linked, self._unlinked = True, False\n",
+        (
+            "tests/engine/test_audit_history_links.py::test_a_finished_row_shown_without_a_link_keeps_the_rows_from_s"
+            "tanding_in_whatever_rows_come_after",
+        ),
+    ),
+    Plant(
+        "a stray job whose ledger record has no params is taken up (crashes the run it is fetched in)",
+        "batchgen/engine/strays.py",
+        '        and isinstance(rec.get("params"), dict)\n',
+        "",
+        ("tests/engine/test_strays.py::test_a_job_without_what_fetching_it_needs_is_not_taken_up",),
+    ),
+    Plant(
+        "a stray job whose ledger record names no model is taken up",
+        "batchgen/engine/strays.py",
+        '        and isinstance(rec.get("model"), str)\n',
+        "",
+        ("tests/engine/test_strays.py::test_a_job_without_what_fetching_it_needs_is_not_taken_up",),
+    ),
+    Plant(
+        "a per-second rate is charged as the whole job's price (a 10 s job estimated at one second)",
+        "batchgen/models/price.py",
+        "return round(row.usd * float(seconds), 6), True",
+        "return round(row.usd, 6), True",
+        (
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_"
+            "the_longest_duration",
+        ),
+    ),
+    Plant(
+        "a per-second price reads the job's duration without its model's default (a job leaving it unset is priced "
+        "at the upper bound)",
+        "batchgen/models/price.py",
+        'seconds = as_number(effective.get("duration"))',
+        'seconds = as_number(params.get("duration"))',
+        (
+            "tests/models/test_price_edges.py::test_a_per_second_rate_is_priced_to_the_fraction_of_a_cent_never_round"
+            "ed_to_cents",
+        ),
+    ),
+    Plant(
+        "a job the price table prices exactly is estimated as 'upper bound'",
+        "batchgen/models/price.py",
+        "            return row.usd, True",
+        "            return row.usd, False",
+        ("tests/models/test_price_edges.py::test_a_row_naming_a_parameter_the_job_leaves_unset_is_not_its_price",),
+    ),
+    Plant(
+        "a model's upper-bound price is the lowest of its known prices (the spend cap passed)",
+        "batchgen/models/price.py",
+        "return round(max(known), 6)",
+        "return round(min(known), 6)",
+        (
+            "tests/models/test_price_edges.py::test_a_combination_no_per_second_rate_names_costs_the_highest_rate_at_"
+            "the_longest_duration",
+        ),
+    ),
+    Plant(
+        "a model's lowest price takes the top of its published range",
+        "batchgen/models/price.py",
+        "known.append(spec.price.range[0])",
+        "known.append(spec.price.range[1])",
+        ("tests/models/test_price_edges.py::test_the_lowest_price_is_the_lower_of_the_table_and_the_published_range",),
+    ),
+    Plant(
+        "a duration range's longest is its minimum (a per-second upper bound priced at the shortest job)",
+        "batchgen/models/price.py",
+        "longest = max(values) if values else duration.max",
+        "longest = max(values) if values else duration.min",
+        (
+            "tests/models/test_price_edges.py::test_per_second_rates_over_a_duration_range_are_bounded_at_its_longest"
+            "_and_floored_at_its_shortest",
+        ),
+    ),
+    Plant(
+        "a config price for 5 s of a model without a spec is scaled by whole multiples of 5 s (a 7 s job priced as 5 "
+        "s)",
+        "batchgen/params.py",
+        "by_duration[5] * duration / 5",
+        "by_duration[5] * (duration // 5)",
+        ("tests/test_params.py::test_a_model_without_a_spec_costs_its_config_prices",),
+    ),
+    Plant(
+        "an exact estimate is called an upper bound, and an upper bound exact",
+        "batchgen/params.py",
+        "return spec is not None and not price_of(spec, params)[1]",
+        "return spec is not None and price_of(spec, params)[1]",
+        ("tests/test_params.py::test_a_spec_model_costs_what_its_table_says_for_the_job_and_its_defaults",),
+    ),
+    Plant(
+        "a spec model's documented defaults are taken as none",
+        "batchgen/params.py",
+        "return spec.defaults() if spec else {}",
+        "return {}",
+        ("tests/test_params.py::test_defaults_validation_and_latency_come_from_the_spec_or_are_left_alone",),
+    ),
+    Plant(
+        "a model without a spec or a config price is estimated at $0 (the spend cap never counts it)",
+        "batchgen/params.py",
+        "    if spec is None:\n        return None\n    return price_of",
+        "    if spec is None:\n        return 0.0\n    return price_of",
+        ("tests/test_params.py::test_a_model_without_a_spec_or_a_usable_price_has_no_estimate",),
+    ),
+    Plant(
+        "an MP4 without an mdat box passes the structure check",
+        "batchgen/store/mp4.py",
+        'for needed in (b"moov", b"mdat"):',
+        'for needed in (b"moov",):',
+        ("tests/store/test_storage.py::test_the_mp4_structure_check",),
+    ),
+    Plant(
+        "a download of the wrong size is failed for good, not fetched again",
+        "batchgen/store/mp4.py",
+        'says {declared}; it will be fetched again"\n            )',
+        'says {declared}; it will be fetched again", retryable=False\n            )',
+        ("tests/store/test_storage.py::test_a_download_that_breaks_a_promise_is_refused_and_leaves_nothing",),
+    ),
+    Plant(
+        "a video whose Content-Length or file_size says 0 bytes passes whatever it brings",
+        "batchgen/store/mp4.py",
+        "if declared is not None and declared != size:",
+        "if declared and declared != size:",
+        (
+            "tests/store/test_audit_mp4.py::test_a_video_declared_at_zero_bytes_that_brings_some_is_refused_and_fetch"
+            "ed_again",
+        ),
+    ),
+    Plant(
+        "a video over the size limit is refused without naming output.max_download_bytes",
+        "batchgen/store/mp4.py",
+        "(output.max_download_bytes)",
+        "",
+        ("tests/store/test_storage.py::test_a_refused_download_says_which_job_what_was_wrong_and_what_happens_next",),
+    ),
+    Plant(
+        "output.fsync is ignored: a download is renamed into place unsynced",
+        "batchgen/store/mp4.py",
+        "        if fsync:\n            await anyio",
+        "        if False:\n            await anyio",
+        (
+            "tests/store/test_storage.py::test_a_download_is_spooled_under_a_hidden_part_name_and_fsynced_before_it_i"
+            "s_renamed",
+        ),
+    ),
+    Plant(
+        "a spool folder is made without its mark: a killed run's is never removed",
+        "batchgen/store/spools.py",
+        "return mark(Path(tempfile.mkdtemp(",
+        "return (Path(tempfile.mkdtemp(",
+        ("tests/store/test_spools.py::test_a_users_folder_named_like_a_spool_is_never_removed",),
+    ),
+    Plant(
+        "opening a spool removes nothing killed runs left",
+        "batchgen/store/spools.py",
+        "    remove_left(parent, prefix)\n",
+        "",
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
+    Plant(
+        "the spool in output.spool_dir and the one in the temporary folder take each other's prefix (left folders "
+        "never found)",
+        "batchgen/store/spools.py",
+        '(given, "batchgen-") if given is not None else (Path(tempfile.gettempdir()), "batchgen-spool-")',
+        '(given, "batchgen-spool-") if given is not None else (Path(tempfile.gettempdir()), "batchgen-")',
+        ("tests/store/test_spools.py::test_a_killed_runs_spool_is_removed_by_the_next_run_and_nothing_else_is",),
+    ),
+    Plant(
+        "a dead run's spool untouched for exactly STALE_S is left (a second short of the promise)",
+        "batchgen/store/spools.py",
+        "now - touched < STALE_S",
+        "now - touched <= STALE_S",
+        ("tests/store/test_audit_spools.py::test_a_dead_runs_spool_untouched_for_exactly_the_stale_time_is_removed",),
+    ),
+    Plant(
+        "a marked folder whose name only starts like a spool's (batchgen-123-abc.bak) is removed",
+        "batchgen/store/spools.py",
+        "match = named.fullmatch(entry.name)",
+        "match = named.match(entry.name)",
+        (
+            "tests/store/test_audit_spools.py::test_a_folder_named_like_a_spool_with_more_after_its_name_is_never_rem"
+            "oved",
+        ),
+    ),
+    Plant(
+        "the raised cap of the resume line leaves out what the folder already spent (it stops again)",
+        "batchgen/cli/nextstep.py",
+        "spent = folder_spend(Replay(jobs, 0, False))",
+        "spent = 0.0",
+        ("tests/cli/test_nextstep.py::test_the_raised_cap_covers_the_spend_and_every_deferred_job_to_the_cent_above",),
+    ),
+    Plant(
+        "the raised cap may equal the cap that stopped the run (nothing left to defer but a lost submit: it stops "
+        "again)",
+        "batchgen/cli/nextstep.py",
+        "round(cap + 0.01, 2)",
+        "round(cap, 2)",
+        (
+            "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_the"
+            "_cap_that_stopped",
+        ),
+    ),
+    Plant(
+        "after a cap stop, the command the summary adds --resubmit-lost to has a cap that leaves the lost jobs out",
+        "batchgen/cli/nextstep.py",
+        'also=("failed", "expired")',
+        'also=("failed",)',
+        (
+            "tests/cli/test_audit_nextstep.py::test_after_a_cap_stop_the_line_for_lost_jobs_has_a_cap_that_covers_mak"
+            "ing_them_again",
+        ),
+    ),
+    Plant(
+        "after failures, the command the summary adds --retry-failed to already holds the flags (given twice)",
+        "batchgen/cli/nextstep.py",
+        "return command + flags, command\n",
+        "return command + flags, command + flags\n",
+        (
+            "tests/cli/test_audit_nextstep.py::test_after_failures_only_the_resume_line_carries_the_flags_the_summary"
+            "_lines_add_them_themselves",
         ),
     ),
 )
