@@ -1624,8 +1624,8 @@ PLANTS = (
     Plant(
         "a look-up asks the history for the slug where it lists the model under a name without it",
         "batchgen/engine/history_names.py",
-        "        return model if any(model in name for name in names) else min(names)",
-        "        return model",
+        "        return model if all(model in name for name in names) else next(iter(shared), None)\n",
+        "        return model\n",
         (
             "tests/e2e/test_history_ids.py"
             "::test_lost_submits_are_found_in_a_history_that_names_models_otherwise_than_their_slugs",
@@ -16017,6 +16017,16 @@ PLANTS = (
         (
             "tests/cli/test_audit_nextstep.py::test_after_failures_only_the_resume_line_carries_the_flags_the_summary"
             "_lines_add_them_themselves",
+        ),
+    ),
+    Plant(
+        "a model listed under both its slug and a title is looked up by the slug alone (its titled rows unfound)",
+        "batchgen/engine/history_names.py",
+        "        return model if all(model in name for name in names) else next(iter(shared), None)\n",
+        "        return model if any(model in name for name in names) else min(names)\n",
+        (
+            "tests/engine/test_history_names.py::"
+            "test_a_model_listed_under_two_names_no_one_string_finds_is_looked_up_among_every_models_rows",
         ),
     ),
 )

@@ -48,10 +48,13 @@ class ModelNames:
         return slug == model or (slug not in catalogue.current() and slug not in self._slugs)
 
     def asked(self, model: str) -> str | None:
-        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, where the
-        names the history lists our requests of the model under hold it, else one of those; None (every
-        model's rows) before any was listed."""
+        """What a look-up asks the history for by ``model_name`` (a substring match): the slug, where every
+        name the history lists our requests of the model under holds it, else one of those names that every
+        one of them holds; None (every model's rows) before any was listed, or where no one string finds them
+        all (one model listed both as ``segmind/SLUG`` and under a title: asked for by one, a lost submit's row
+        under the other would go unfound, and the submit be sent again)."""
         names = self._names.get(model)
         if not names:
             return None
-        return model if any(model in name for name in names) else min(names)
+        shared = [name for name in sorted(names) if all(name in other for other in names)]
+        return model if all(model in name for name in names) else next(iter(shared), None)

@@ -29,3 +29,17 @@ def test_a_name_that_holds_the_slug_is_asked_for_by_the_slug():
     assert names.asked("kling-2.6") == "kling-2.6"  # the filter is a substring match: the slug finds it too
     names.listed("unknown-id", "Something")  # not a request of ours: nothing learned
     assert names.may_be("kling-2.6", "segmind/kling-2.6") and not names.may_be("kling-2.6", "Something")
+
+
+def test_a_model_listed_under_two_names_no_one_string_finds_is_looked_up_among_every_models_rows():
+    names = ModelNames()
+    names.sent("r1", "kling-2.6")
+    names.sent("r2", "kling-2.6")
+    names.listed("r1", "segmind/kling-2.6")
+    names.listed("r2", "Kling 2.6")  # the same model under a title: asked for by the slug, it goes unfound
+    assert names.asked("kling-2.6") is None
+    names.sent("r3", "kling-2.1")
+    names.sent("r4", "kling-2.1")
+    names.listed("r3", "Kling 2.1")
+    names.listed("r4", "Kling 2.1 (pro)")
+    assert names.asked("kling-2.1") == "Kling 2.1"  # (it finds them both)
