@@ -4923,7 +4923,10 @@ PLANTS = (
         "batchgen/cli/nextstep.py",
         '            _raised_cap(out_text, args, manifest, settings, jobs, also=("failed", "expired")),',
         "            _raised_cap(out_text, args, manifest, settings, jobs),",
-        ("tests/cli/test_nextstep.py::test_after_a_cap_stop_the_line_for_failed_jobs_has_a_cap_that_covers_them_too",),
+        (
+            "tests/cli/test_nextstep.py::"
+            "test_after_a_cap_stop_the_line_for_failed_or_lost_jobs_has_a_cap_that_covers_them_too[failed]",
+        ),
     ),
     Plant(
         "the raised cap leaves out the jobs the ledger has no line for yet",
@@ -16005,8 +16008,8 @@ PLANTS = (
         'also=("failed", "expired")',
         'also=("failed",)',
         (
-            "tests/cli/test_audit_nextstep.py::test_after_a_cap_stop_the_line_for_lost_jobs_has_a_cap_that_covers_mak"
-            "ing_them_again",
+            "tests/cli/test_nextstep.py::"
+            "test_after_a_cap_stop_the_line_for_failed_or_lost_jobs_has_a_cap_that_covers_them_too[lost]",
         ),
     ),
     Plant(

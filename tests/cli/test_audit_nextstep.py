@@ -53,18 +53,6 @@ def test_another_manifests_refused_jobs_in_the_folder_do_not_hide_the_flag_for_t
 EXPIRED: dict[str, Any] = {"state": "expired", "request_id": "r-2", "cost": 0.28}
 
 
-def test_after_a_cap_stop_the_line_for_lost_jobs_has_a_cap_that_covers_making_them_again(tmp_path):
-    manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    states: list[dict[str, Any]] = [DONE, EXPIRED, {"state": "deferred"}]
-    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
-    settings = Settings(limits=LimitSettings(max_spend_usd=0.6))
-    args = argparse.Namespace(options=Options({"max_spend": 0.6}), manifest="m.yaml", shard=None, shards=None)
-    report = RunReport(stop_reason=StopReason.SPEND_CAP)
-    resume, for_lost = next_commands(report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs)
-    caps = [float(shlex.split(c)[shlex.split(c).index("--max-spend") + 1]) for c in (resume, for_lost)]
-    assert caps == [0.84, 1.12]
-
-
 def test_after_failures_only_the_resume_line_carries_the_flags_the_summary_lines_add_them_themselves(tmp_path):
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, [DONE, FAILED, EXPIRED], strict=True)}

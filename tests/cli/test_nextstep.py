@@ -133,19 +133,29 @@ def test_a_run_interrupted_with_only_failures_left_resumes_with_the_same_command
     assert command == "batchgen run m.yaml"
 
 
-def test_after_a_cap_stop_the_line_for_failed_jobs_has_a_cap_that_covers_them_too(tmp_path):
-    # [DONE, FAILED, deferred] under a cap of $0.30: the resume line covers the deferred job ($0.56 in all); the
-    # command the summary adds --retry-failed to must cover the failed one as well ($0.84), or it stops again
+@pytest.mark.parametrize(
+    ("ended", "cap", "caps"),
+    [
+        # [DONE, FAILED, deferred] under a cap of $0.30: the resume line covers the deferred job ($0.56 in all);
+        # the command the summary adds --retry-failed to must cover the failed one as well ($0.84), or it stops
+        # again
+        (FAILED, 0.3, (0.56, 0.84)),
+        # ... and one it adds --resubmit-lost to, a lost job made again, paid for again ($0.84 spent with it)
+        ({**EXPIRED, "cost": 0.28}, 0.6, (0.84, 1.12)),
+    ],
+    ids=["failed", "lost"],
+)
+def test_after_a_cap_stop_the_line_for_failed_or_lost_jobs_has_a_cap_that_covers_them_too(tmp_path, ended, cap, caps):
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    states: list[dict[str, Any]] = [DONE, FAILED, {"state": "deferred"}]
+    states: list[dict[str, Any]] = [DONE, ended, {"state": "deferred"}]
     jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
-    settings = Settings(limits=LimitSettings(max_spend_usd=0.3))
-    args = argparse.Namespace(options=Options({"max_spend": 0.3}), manifest="m.yaml", shard=None, shards=None)
+    settings = Settings(limits=LimitSettings(max_spend_usd=cap))
+    args = argparse.Namespace(options=Options({"max_spend": cap}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
-    resume, for_failed = next_commands(
+    resume, for_ended = next_commands(
         report, EXIT_CREDITS, "batchgen run m.yaml", "out", args, manifest, settings, jobs
     )
-    assert (_cap_in(resume), _cap_in(for_failed)) == (0.56, 0.84)
+    assert (_cap_in(resume), _cap_in(for_ended)) == caps
 
 
 def test_the_raised_cap_covers_a_job_the_ledger_has_no_line_for_yet(tmp_path):

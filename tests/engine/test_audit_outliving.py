@@ -40,6 +40,19 @@ class Room:
         return float("inf")
 
 
+def trial_kit(jobs: list[TrackedJob], submits: list[str], *, on_trial: TrackedJob | None = None, per_minute: int = 0):
+    """A submit stage of two slots over ``jobs`` whose life cap's room the test sets, ``on_trial``'s kind taken up
+    on trial (an earlier run held it), and ``per_minute`` requests a minute if given."""
+    k = kit(ScriptedApi(submits=submits), jobs, settings=limited(concurrency=2))
+    if per_minute:
+        k.gateway = Gateway(RequestBudget(per_minute, clock=k.clock), k.policy, k.clock)
+    life = Room(2)
+    if on_trial is not None:
+        life.kinds.carry(latency_key(on_trial.spec), 2, 0)
+    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    return k, life, stage_
+
+
 def test_a_kind_stays_held_while_its_videos_are_no_more_than_its_deaths_and_is_sent_again_once_they_are_more():
     kinds = Outliving(lambda: False)
     kinds.died(KIND)
@@ -108,10 +121,7 @@ async def test_a_video_found_at_a_jobs_first_poll_counts_for_its_kind_and_ends_i
 
 async def test_a_trial_job_that_fails_on_the_server_lets_the_next_job_of_its_kind_go_as_the_trial():
     trial, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
-    k = kit(ScriptedApi(submits=["r-a", "r-b"]), jobs, settings=limited(concurrency=2))
-    life = Room(2)
-    life.kinds.carry(latency_key(trial.spec), 2, 0)
-    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    k, _, stage_ = trial_kit(jobs, ["r-a", "r-b"], on_trial=trial)
     async with k.clock.autojump():
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
@@ -128,10 +138,7 @@ async def test_a_trial_job_that_fails_on_the_server_lets_the_next_job_of_its_kin
 async def test_a_trial_job_that_waited_for_room_is_sent_and_never_waits_for_itself():
     other = TrackedJob(JobSpec("o", "kling-2.6", {"prompt": "other"}), JobState.PENDING, 0.28)
     trial = pending("a")
-    k = kit(ScriptedApi(submits=["r-o", "r-a"]), [other, trial], settings=limited(concurrency=2))
-    life = Room(2)
-    life.kinds.carry(latency_key(trial.spec), 2, 0)
-    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    k, life, stage_ = trial_kit([other, trial], ["r-o", "r-a"], on_trial=trial)
     async with k.clock.autojump():
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
@@ -148,10 +155,7 @@ async def test_a_trial_job_that_waited_for_room_is_sent_and_never_waits_for_itse
 
 async def test_a_job_whose_kind_is_held_while_its_post_waits_for_the_budget_is_not_sent_but_held_back():
     first, second = jobs = [pending("a"), pending("b", prompt="a hare")]
-    k = kit(ScriptedApi(submits=["r-a", "r-b"]), jobs, settings=limited(concurrency=2))
-    k.gateway = Gateway(RequestBudget(1, clock=k.clock), k.policy, k.clock)  # one request a minute
-    life = Room(2)
-    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
+    k, life, stage_ = trial_kit(jobs, ["r-a", "r-b"], per_minute=1)
     kind = latency_key(first.spec)
     async with k.clock.autojump():
         with anyio.fail_after(5):
@@ -171,12 +175,9 @@ async def test_a_job_whose_kind_is_held_while_its_post_waits_for_the_budget_is_n
 
 async def test_no_job_of_a_kind_on_trial_is_sent_while_one_an_earlier_run_left_in_flight_is_still_in_flight():
     left, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
-    k = kit(ScriptedApi(submits=["r-b"]), jobs, settings=limited(concurrency=2))
+    k, _, stage_ = trial_kit(jobs, ["r-b"], on_trial=nxt)
     left.request_id = "r-a"
     k.book.adopt(left, JobState.SUBMITTED, in_flight=True)  # re-attached: the killed run's trial
-    life = Room(2)
-    life.kinds.carry(latency_key(nxt.spec), 2, 0)
-    stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
     async with k.clock.autojump():
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
