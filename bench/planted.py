@@ -15601,9 +15601,8 @@ PLANTS = (
     Plant(
         "a trial run killed while its video downloads leaves the kind held for the next run",
         "batchgen/engine/resume.py",
-        '        if rec.get("state") in MADE and (sent := parse_time(rec.get("submitted_at"))) is not None:',
-        '        if rec.get("state") == JobState.COMPLETED and (sent := parse_time(rec.get("submitted_at"))) is not '
-        "None:",
+        '        if rec.get("state") in MADE and posted is not None:',
+        '        if rec.get("state") == JobState.COMPLETED and posted is not None:',
         (
             (
                 "tests/engine/test_audit_outliving.py::test_a_trial_video_the_earlier_run_left_downloading_ends_t"
@@ -15614,8 +15613,8 @@ PLANTS = (
     Plant(
         "a video made since the hold is forgotten where a job of the kind sent earlier comes later in the manifest",
         "batchgen/engine/resume.py",
-        "            made[kind] = max(made.get(kind, -inf), sent)",
-        "            made[kind] = sent",
+        "            made[kind] = max(made.get(kind, -inf), posted)",
+        "            made[kind] = posted",
         (
             (
                 "tests/engine/test_audit_outliving.py::test_the_latest_video_of_a_kind_ends_its_hold_whatever_the"
@@ -16030,6 +16029,36 @@ PLANTS = (
         (
             "tests/engine/test_history_names.py::"
             "test_a_model_listed_under_two_names_no_one_string_finds_is_looked_up_among_every_models_rows",
+        ),
+    ),
+    Plant(
+        "the next run dates a video by when its submit was answered, not when its POST went out",
+        "batchgen/engine/resume.py",
+        'posted = parse_time(rec.get("posted_at") or rec.get("submitted_at"))',
+        'posted = parse_time(rec.get("submitted_at"))',
+        (
+            "tests/engine/test_review2_outliving.py::"
+            "test_a_video_whose_post_went_out_before_the_hold_does_not_end_it_for_the_next_run",
+        ),
+    ),
+    Plant(
+        "the next run reads a hold off the manifest's own jobs only, not another manifest's in the same folder",
+        "batchgen/engine/resume.py",
+        "        if (spec := specs.get(job_id) or _spec_of(job_id, rec)) is None:",
+        "        if (spec := specs.get(job_id)) is None:",
+        (
+            "tests/engine/test_review2_outliving.py::"
+            "test_a_kind_held_by_another_manifests_run_in_the_same_folder_is_taken_up_on_trial",
+        ),
+    ),
+    Plant(
+        "a stop's line for a job of a kind on trial carries no counts: the hold the line replaced is forgotten",
+        "batchgen/engine/submitter.py",
+        '        return {"outlived": kinds.tallies(kind)} if kinds.held(kind) or kinds.on_trial(kind) else {}',
+        "        return {}",
+        (
+            "tests/engine/test_review2_outliving.py::"
+            "test_a_credit_stop_while_resubmit_lost_remakes_a_held_kind_keeps_it_on_trial",
         ),
     ),
 )

@@ -176,24 +176,34 @@ async def plan_resume(
 def outlived(known: dict[str, dict[str, Any]], jobs: Iterable[JobSpec]) -> dict[LatencyKey, tuple[int, int]]:
     """Each kind of job an earlier run found outliving its records (``outliving``): the tallies of the latest of
     its jobs' lines that carry them (a death's ``expired`` line, a held job's), where they hold the kind and no
-    job of it sent after that line made a video."""
+    job of it whose POST went out after that line made a video.  Every job the ledger knows counts, ``jobs`` (the
+    manifest's) or another manifest's in the same folder (its kind read off its line's model and parameters): the
+    kind is the account's, not the manifest's."""
+    specs = {job.id: job for job in jobs}
     latest: dict[LatencyKey, tuple[float, int, int]] = {}
-    made: dict[LatencyKey, float] = {}  # per kind: the latest submit of a job of it that made a video
-    for job in jobs:
-        if (rec := known.get(job.id)) is None:
+    made: dict[LatencyKey, float] = {}  # per kind: the latest POST of a job of it that made a video
+    for job_id, rec in known.items():
+        if (spec := specs.get(job_id) or _spec_of(job_id, rec)) is None:
             continue
-        kind = latency_key(job)
+        kind = latency_key(spec)
         at = parse_time(rec.get("ts"))
         counts = _counts(rec.get("outlived"))  # (a line whose tallies cannot be read is passed over)
         if counts is not None and at is not None and at > latest.get(kind, (-inf,))[0]:
             latest[kind] = (at, *counts)
-        if rec.get("state") in MADE and (sent := parse_time(rec.get("submitted_at"))) is not None:
-            made[kind] = max(made.get(kind, -inf), sent)
+        posted = parse_time(rec.get("posted_at") or rec.get("submitted_at"))  # (its answer may come much later)
+        if rec.get("state") in MADE and posted is not None:
+            made[kind] = max(made.get(kind, -inf), posted)
     return {
         kind: (died, videos)
         for kind, (at, died, videos) in latest.items()
         if holds(died, videos) and made.get(kind, -inf) <= at
     }
+
+
+def _spec_of(job_id: str, rec: dict[str, Any]) -> JobSpec | None:
+    """A job of another manifest as its ledger line gives it (its model and the parameters it was sent with)."""
+    model, params = rec.get("model"), rec.get("params")
+    return JobSpec(job_id, model, params) if isinstance(model, str) and isinstance(params, dict) else None
 
 
 def _counts(tallies: Any) -> tuple[int, int] | None:

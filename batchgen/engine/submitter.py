@@ -302,7 +302,7 @@ class Submitter:
         if self._left_as_they_were() and reason is None:
             return
         why = reason or self.report.stop_detail or "submission stopped"
-        await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why})
+        await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why}, **self._counts(job))
 
     async def _refused_content_type(self, job: TrackedJob, exc: InvalidContentType) -> None:
         """Leave a job whose submit was answered 406 "Invalid content type" 'submitting', with that reason: the
@@ -355,6 +355,12 @@ class Submitter:
         """Why ``job`` is not sent: jobs of its kind outlive their records, and nothing else could fetch it."""
         return self.life.kinds.held(latency_key(job.spec))
 
+    def _counts(self, job: TrackedJob) -> dict[str, Any]:
+        """What a line a stop writes for ``job`` carries where its kind is held or on trial: the kind's counts,
+        which the line it replaces may have carried (a later run takes the kind up from the latest of them)."""
+        kind, kinds = latency_key(job.spec), self.life.kinds
+        return {"outlived": kinds.tallies(kind)} if kinds.held(kind) or kinds.on_trial(kind) else {}
+
     def _trial_waits(self, job: TrackedJob) -> bool:
         """Whether ``job`` waits for another job of its kind, on trial (an earlier run held the kind): the first
         of them to come is sent, alone of its kind, and the others wait until it has shown whether it makes a
@@ -397,7 +403,7 @@ class Submitter:
             if self._left_as_they_were():
                 book.drop(job)
             else:
-                await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error())
+                await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
             return False
         if (why := self._kind_held(job)) is not None:
             await self._keep_back(
@@ -474,7 +480,9 @@ class Submitter:
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
             # (the stop's own words, as every job it defers is given: one reason, not two)
-            await _durably(book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
+            await _durably(
+                book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
+            )
             return False
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
             await self._image_changed(job, exc)
@@ -623,7 +631,9 @@ class Submitter:
         if self._left_as_they_were():
             await _durably(self._postponed(job, when))
         else:
-            await _durably(self.book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error()))
+            await _durably(
+                self.book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
+            )
 
     async def _postponed(self, job: TrackedJob, when: dict[str, float]) -> None:
         """A submit stopped with nothing sent: pending again.  Before any 'submitting' line of it (``when``
@@ -633,7 +643,9 @@ class Submitter:
         if "epoch" not in when and job.state is not JobState.SUBMITTING:
             self.book.drop(job)
             return
-        await self.book.finish(job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error())
+        await self.book.finish(
+            job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error(), **self._counts(job)
+        )
 
     def _left_as_they_were(self) -> bool:
         """Whether the stop leaves the jobs it kept from being sent as they were (pending, to be sent by the next

@@ -5,6 +5,8 @@ the latest line and the latest video say."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 
 from batchgen.api.gateway import Gateway
@@ -40,7 +42,7 @@ class Room:
         return float("inf")
 
 
-def trial_kit(jobs: list[TrackedJob], submits: list[str], *, on_trial: TrackedJob | None = None, per_minute: int = 0):
+def trial_kit(jobs: list[TrackedJob], submits: list[Any], *, on_trial: TrackedJob | None = None, per_minute: int = 0):
     """A submit stage of two slots over ``jobs`` whose life cap's room the test sets, ``on_trial``'s kind taken up
     on trial (an earlier run held it), and ``per_minute`` requests a minute if given."""
     k = kit(ScriptedApi(submits=submits), jobs, settings=limited(concurrency=2))

@@ -3,6 +3,8 @@ the first review did not find, each shown by a test that fails until it is mende
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import pytest
 
@@ -20,11 +22,6 @@ OUTLIVED = {"time_scale": 400.0, "history": "off", "expiry_s": 60.0, "latency_si
 SLOW = {"kling-2.6": 300.0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a credit stop in the trial run of --resubmit-lost rewrites every line that carried the kind's tallies "
-    "(each remade job's 'deferred' line has none), so the run after takes the kind up afresh, not on trial",
-)
 def test_a_credit_stop_while_resubmit_lost_remakes_a_held_kind_keeps_it_on_trial(sim, tmp_path, monkeypatch):
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
     out = tmp_path / "out"
@@ -61,7 +58,7 @@ async def test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_kind_wait
     k, life, stage_ = trial_kit(jobs, [], on_trial=trial)
     k.api = k.reconciler.api = NoHistory(submits=[AmbiguousSubmit("no answer after sending"), "r-b"])
     stage_.api = k.api
-    life.unknown = lambda sent_at: None  # type: ignore[attr-defined]  # (the life cap's own slot for it: not here)
+    life.unknown = lambda sent_at: None  # (the life cap's own slot for it: not here)
     async with k.clock.autojump():
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
@@ -85,7 +82,7 @@ async def test_a_trial_submit_of_unknown_outcome_does_not_wait_a_records_life_fo
     trial, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
     # a history that answers and does not list it (nor yet any finished job of ours with its link)
     k, life, stage_ = trial_kit(jobs, [AmbiguousSubmit("no answer after sending"), "r-b"], on_trial=trial)
-    life.unknown = lambda sent_at: None  # type: ignore[attr-defined]  # (the life cap's own slot for it: not here)
+    life.unknown = lambda sent_at: None  # (the life cap's own slot for it: not here)
     async with k.clock.autojump():
         with anyio.fail_after(8):
             async with anyio.create_task_group() as tg:
@@ -99,15 +96,10 @@ async def test_a_trial_submit_of_unknown_outcome_does_not_wait_a_records_life_fo
     assert not stuck  # it waits for "a hare", and "a hare" waits for it, until its record's life is out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resume.outlived dates a video's job by submitted_at, which is when its submit's answer came back, not "
-    "when its POST went out (posted_at): a job POSTed before the hold and answered after it ends the hold next run",
-)
 def test_a_video_whose_post_went_out_before_the_hold_does_not_end_it_for_the_next_run():
     kind = ("kling-2.6", "pro", 10)
     jobs = [JobSpec(f"j{i}", "kling-2.6", {"prompt": str(i), "mode": "pro", "duration": 10}) for i in range(3)]
-    known = {
+    known: dict[str, dict[str, Any]] = {
         # the second death with no wait: its line holds the kind
         "j0": {"state": "expired", "event": "expired", "ts": "2026-12-01T10:05:00.000Z",
                "outlived": {"died": 2, "made": 0}},
@@ -122,11 +114,6 @@ def test_a_video_whose_post_went_out_before_the_hold_does_not_end_it_for_the_nex
     assert outlived(known, jobs) == {kind: (2, 0)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resume.outlived reads only the lines of the manifest's own jobs: a run of another manifest into the "
-    "same folder sends jobs of a kind an earlier run there held at full --concurrency, not one on trial",
-)
 def test_a_kind_held_by_another_manifests_run_in_the_same_folder_is_taken_up_on_trial(sim, tmp_path, monkeypatch):
     out = tmp_path / "out"
     first = write(tmp_path / "a.yaml", many_jobs_yaml(3, model="kling-2.6", prefix="a"))
