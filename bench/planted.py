@@ -15415,8 +15415,8 @@ PLANTS = (
     Plant(
         "a held job's line carries no tallies for the next run",
         "batchgen/engine/submitter.py",
-        "job, Event.OUTLIVES_RECORD, why, outlived=self.life.kinds.tallies(latency_key(job.spec))",
-        "job, Event.OUTLIVES_RECORD, why",
+        "await self._keep_back(job, Event.OUTLIVES_RECORD, why, **self._kind_counts(job))",
+        "await self._keep_back(job, Event.OUTLIVES_RECORD, why)",
         ("tests/e2e/test_outliving.py",),
     ),
     Plant(

@@ -302,7 +302,7 @@ class Submitter:
         if self._left_as_they_were() and reason is None:
             return
         why = reason or self.report.stop_detail or "submission stopped"
-        await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why}, **self._counts(job))
+        await self.book.record(job, Event.DEFERRED, JobState.DEFERRED, error={"detail": why}, **self._kind_counts(job))
 
     async def _refused_content_type(self, job: TrackedJob, exc: InvalidContentType) -> None:
         """Leave a job whose submit was answered 406 "Invalid content type" 'submitting', with that reason: the
@@ -355,9 +355,9 @@ class Submitter:
         """Why ``job`` is not sent: jobs of its kind outlive their records, and nothing else could fetch it."""
         return self.life.kinds.held(latency_key(job.spec))
 
-    def _counts(self, job: TrackedJob) -> dict[str, Any]:
-        """What a line a stop writes for ``job`` carries where its kind is held or on trial: the kind's counts,
-        which the line it replaces may have carried (a later run takes the kind up from the latest of them)."""
+    def _kind_counts(self, job: TrackedJob) -> dict[str, Any]:
+        """The counts a line of ``job`` carries where its kind is held or on trial (a held job's line, or a stop's,
+        which may replace a line that carried them): a later run takes the kind up from the latest of them."""
         kind, kinds = latency_key(job.spec), self.life.kinds
         return {"outlived": kinds.tallies(kind)} if kinds.held(kind) or kinds.on_trial(kind) else {}
 
@@ -403,12 +403,12 @@ class Submitter:
             if self._left_as_they_were():
                 book.drop(job)
             else:
-                await book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
+                await book.finish(
+                    job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job)
+                )
             return False
         if (why := self._kind_held(job)) is not None:
-            await self._keep_back(
-                job, Event.OUTLIVES_RECORD, why, outlived=self.life.kinds.tallies(latency_key(job.spec))
-            )
+            await self._keep_back(job, Event.OUTLIVES_RECORD, why, **self._kind_counts(job))
             return False
         if self._trial_waits(job):
             await book.until(lambda: self.control.stopping or not self._trial_waits(job))
@@ -481,7 +481,7 @@ class Submitter:
             self.control.credit_stop(exc)
             # (the stop's own words, as every job it defers is given: one reason, not two)
             await _durably(
-                book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
+                book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job))
             )
             return False
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
@@ -632,7 +632,9 @@ class Submitter:
             await _durably(self._postponed(job, when))
         else:
             await _durably(
-                self.book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._counts(job))
+                self.book.finish(
+                    job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job)
+                )
             )
 
     async def _postponed(self, job: TrackedJob, when: dict[str, float]) -> None:
@@ -644,7 +646,7 @@ class Submitter:
             self.book.drop(job)
             return
         await self.book.finish(
-            job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error(), **self._counts(job)
+            job, Event.SUBMIT_POSTPONED, JobState.PENDING, error=self._stop_error(), **self._kind_counts(job)
         )
 
     def _left_as_they_were(self) -> bool:
