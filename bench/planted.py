@@ -3585,7 +3585,8 @@ PLANTS = (
     Plant(
         "the job answered 406 is given another reason than the jobs the credit stop defers: two groups of one",
         "batchgen/engine/submitter.py",
-        "            # (the stop's own words, as every job it defers is given: one reason, not two)\n",
+        "            self.control.credit_stop(exc)\n",
+        "            self.control.credit_stop(exc)\n"
         "            self._stop_error = lambda: exc.to_record()  # type: ignore[method-assign]\n",
         ("tests/e2e/test_promises_money.py::test_after_a_credit_stop_no_submit_is_sent",),
     ),

@@ -403,9 +403,7 @@ class Submitter:
             if self._left_as_they_were():
                 book.drop(job)
             else:
-                await book.finish(
-                    job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job)
-                )
+                await self._deferred_by_stop(job)
             return False
         if (why := self._kind_held(job)) is not None:
             await self._keep_back(job, Event.OUTLIVES_RECORD, why, **self._kind_counts(job))
@@ -479,10 +477,7 @@ class Submitter:
             return False
         except InsufficientCredits as exc:
             self.control.credit_stop(exc)
-            # (the stop's own words, as every job it defers is given: one reason, not two)
-            await _durably(
-                book.finish(job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job))
-            )
+            await _durably(self._deferred_by_stop(job))
             return False
         except ImageChanged as exc:  # changed between the check above and the POST: nothing was sent
             await self._image_changed(job, exc)
@@ -631,11 +626,14 @@ class Submitter:
         if self._left_as_they_were():
             await _durably(self._postponed(job, when))
         else:
-            await _durably(
-                self.book.finish(
-                    job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job)
-                )
-            )
+            await _durably(self._deferred_by_stop(job))
+
+    async def _deferred_by_stop(self, job: TrackedJob) -> None:
+        """A job handed over (it holds a slot) that a credit stop or the spend cap kept from being sent: deferred,
+        with the stop's own words (every job it defers is given them: one reason, not two)."""
+        await self.book.finish(
+            job, Event.DEFERRED, JobState.DEFERRED, error=self._stop_error(), **self._kind_counts(job)
+        )
 
     async def _postponed(self, job: TrackedJob, when: dict[str, float]) -> None:
         """A submit stopped with nothing sent: pending again.  Before any 'submitting' line of it (``when``
