@@ -216,11 +216,16 @@ class LifeCap:
         job that is in flight on the account as ours are.  It keeps its slot, and is counted ahead as a job whose
         record died is (but not taken for a wait), with as many ahead of it as this run's jobs in flight and the
         ledger's show then, until it would be through."""
-        if self.clock.now() - sent_at >= self._unseen:
-            return  # (taken for through, as an earlier run's job never seen finished is)
+        if self.through(sent_at):
+            return
         ahead = 1 + sum(1 for at, _ in self._sent.values() if at <= sent_at) + self._queued(sent_at)
         ahead = max(ahead, 1 + _ahead(self._sends, sent_at, self._unseen))
         self._ghosts.append((sent_at, ahead, self.clock.now(), False))
+
+    def through(self, sent_at: float) -> bool:
+        """Whether a job sent at ``sent_at`` (run seconds) and never seen since is taken for through by now, if it
+        was made at all: as an earlier run's job never seen finished is, ``UNSEEN_LIVES`` configured lives on."""
+        return self.clock.now() - sent_at >= self._unseen
 
     # ------------------------------------------------------------------ what the submitter asks
 

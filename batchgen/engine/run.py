@@ -184,6 +184,7 @@ class Run:
         plan = await self.plan()
         for kind, (died, made) in plan.outlived.items():  # an earlier run held it: on trial
             self.submitter.life.kinds.carry(kind, died, made)
+        self.submitter.trials.resumed(plan.reconcile)  # (one may have made the job trying its kind)
         self._final_at_start = sum(1 for job in self.jobs if job.state in TERMINAL)
         log.info(
             "%d jobs: %d already done, %d to re-attach, %d to recover, %d to submit",

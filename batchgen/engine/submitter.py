@@ -66,9 +66,10 @@ from .inline_forms import InlineForms
 from .life_cap import LifeCap
 from .messages import Lost
 from .outcome import RunReport
-from .pollplan import LatencyKey, latency_key
+from .pollplan import latency_key
 from .recovery import Reconciler
 from .resume import CLOCK_SLACK_S
+from .trials import Lineup, Trials
 from .verdicts import Attach, Leave
 
 log = logging.getLogger("batchgen")
@@ -123,7 +124,9 @@ class Submitter:
         # the job handed over while no answer of the run had been the API's: the next waits for its submit's answer,
         # so a base URL that is not the API's is shown by one submit, not by a slot's worth (NotTheApi)
         self._probe: TrackedJob | None = None
-        self._trials: dict[LatencyKey, TrackedJob] = {}  # per kind on trial: the job sent to try it
+        # one job at a time of a kind on trial
+        self.trials = Trials(book, clock, lambda: self.life.kinds, lambda sent_at: self.life.through(sent_at))
+        self._lineup = Lineup((), self.trials)  # the jobs the feeder has yet to hand over
 
     @property
     def report(self) -> RunReport:
@@ -143,8 +146,12 @@ class Submitter:
         book = self.book
         self.fed_all = False
         self._queued = {job.spec.id for job in queue}
+        self._lineup = lineup = Lineup(queue, self.trials)
         async with send:
-            for job in queue:
+            while (job := await self._next_in_line(lineup)) is not None:
+                if not self.control.stopping and (why := self._kind_held(job)) is not None:
+                    await self._keep_back(job, Event.OUTLIVES_RECORD, why, **self._kind_counts(job))
+                    continue  # (it takes no slot first)
                 cost, fits = job.estimate or 0.0, True
                 while not self.control.stopping:
                     await book.until(
@@ -163,7 +170,11 @@ class Submitter:
                     self.report.stop_reason = self.report.stop_reason or StopReason.SPEND_CAP
                     await self._defer(job, reason=f"the estimated spend would pass the cap of ${cap:.2f}")
                     continue
+                if lineup.set_aside(job):  # another job of its kind went to try it meanwhile
+                    continue
                 book.take(job)
+                lineup.current = None
+                self.trials.claim(job)
                 if book.in_flight > limits.concurrency:
                     self._beside = job
                 if not self.api.spoken:
@@ -171,6 +182,15 @@ class Submitter:
                 await send.send(job)
         self.fed_all = True
         book.wake()
+
+    async def _next_in_line(self, lineup: Lineup) -> TrackedJob | None:
+        """The next job to hand over (None: every one was), waiting while only jobs that wait for their kind's
+        trial are left."""
+        while (job := lineup.next(stopping=self.control.stopping)) is None and lineup.waiting:
+            await self.book.until(
+                lambda: self.control.stopping or lineup.ready(), clock=self.clock, recheck=self.life.recheck_in
+            )
+        return job
 
     async def _under_cap(self, cost: float, cap: float) -> bool:
         """Whether a job of estimate ``cost`` fits under the spend cap (``False`` too if the run stops meanwhile).
@@ -211,8 +231,8 @@ class Submitter:
         elif not self.fed_all and not this_run:
             return True
         for other in self.book.jobs:
-            if other is job or not other.holds_slot:
-                continue
+            if other is job or not other.holds_slot or self.trials.blocker(other) is job:
+                continue  # (one that waits for ``job``'s trial is sent only once it has ended)
             if other.state is JobState.SUBMITTING:
                 if other.spec.id not in self._looked_up:
                     return True
@@ -221,7 +241,11 @@ class Submitter:
                     return True
             else:  # handed over, its POST not yet sent
                 return True
-        return not self.fed_all and self._may_send()
+        return self._fed_after(job) and self._may_send()
+
+    def _fed_after(self, job: TrackedJob) -> bool:
+        """Whether the feeder has a job to hand over that does not wait for ``job``'s trial (:mod:`trials`)."""
+        return not self.fed_all and any(self.trials.blocker(other) is not job for other in self._lineup.left())
 
     async def _others_looked_up(self, job: TrackedJob, done: Callable[[], bool]) -> None:
         """Wait until ``done()``, or until none of the other jobs whose outcome is unknown now (sent, or lost and
@@ -347,38 +371,22 @@ class Submitter:
         await self._keep_back(job, Event.IMAGE_CHANGED, str(exc))
 
     async def _keep_back(self, job: TrackedJob, event: Event, why: str, **fields: Any) -> None:
-        """Leave a job unsent for a later run: deferred by a reason of its own, not by a stop."""
-        await _durably(self.book.finish(job, event, JobState.DEFERRED, error={"detail": why}, **fields))
+        """Leave a job unsent for a later run: deferred by a reason of its own, not by a stop (a line each time,
+        though an earlier run deferred it)."""
+        write = self.book.finish if job.holds_slot else self.book.record  # (one not handed over holds no slot)
+        await _durably(write(job, event, JobState.DEFERRED, error={"detail": why}, **fields))
         self.report.held_back.append((job.spec.id, why))
 
     def _kind_held(self, job: TrackedJob) -> str | None:
-        """Why ``job`` is not sent: jobs of its kind outlive their records, and nothing else could fetch it."""
-        return self.life.kinds.held(latency_key(job.spec))
+        """Why ``job`` is not sent: jobs of its kind outlive their records, and nothing else could fetch it (or the
+        job sent to try its kind may or may not have been made: none goes beside it)."""
+        return self.life.kinds.held(latency_key(job.spec)) or self.trials.held(job)
 
     def _kind_counts(self, job: TrackedJob) -> dict[str, Any]:
         """The counts a line of ``job`` carries where its kind is held or on trial (a held job's line, or a stop's,
         which may replace a line that carried them): a later run takes the kind up from the latest of them."""
         kind, kinds = latency_key(job.spec), self.life.kinds
         return {"outlived": kinds.tallies(kind)} if kinds.held(kind) or kinds.on_trial(kind) else {}
-
-    def _trial_waits(self, job: TrackedJob) -> bool:
-        """Whether ``job`` waits for another job of its kind, on trial (an earlier run held the kind): the first
-        of them to come is sent, alone of its kind, and the others wait until it has shown whether it makes a
-        video or outlives its record (or gives up its slot with neither).  None is sent while a job of the kind an
-        earlier run left in flight is still in flight: its video, if it makes one, ends the trial."""
-        kind = latency_key(job.spec)
-        if not self.life.kinds.on_trial(kind):
-            return False
-        first = self._trials.get(kind)
-        if first is not None and first is not job and first.holds_slot:
-            return True
-        if any(
-            other is not job and other.request_id is not None and latency_key(other.spec) == kind
-            for other in self.book.holding()
-        ):
-            return True
-        self._trials[kind] = job
-        return False
 
     # ------------------------------------------------------------------ submitters
 
@@ -408,9 +416,10 @@ class Submitter:
         if (why := self._kind_held(job)) is not None:
             await self._keep_back(job, Event.OUTLIVES_RECORD, why, **self._kind_counts(job))
             return False
-        if self._trial_waits(job):
-            await book.until(lambda: self.control.stopping or not self._trial_waits(job))
+        if self.trials.waits(job):  # (sent, not fed: the feeder sets those aside)
+            await book.until(lambda: self.control.stopping or not self.trials.waits(job))
             return True
+        self.trials.claim(job)
         payload = job.spec.payload()
         images = holds_images(payload)
         if images:
@@ -574,6 +583,7 @@ class Submitter:
         carries that past the lines after it), and a job stopped or killed while it waited for its turn
         has none, plainly never sent.  Every attempt writes one: one sent again after a 429 goes out later."""
         when["epoch"], when["now"] = self.clock.epoch(), self.clock.now()
+        self.trials.posted(job)
         self._resend.discard(job.spec.id)
         self.report.pending_own.discard(job.spec.id)  # sent again: pending again only for a new reason
         # Cancelled while it is written, the line may still reach the ledger with a later group commit:

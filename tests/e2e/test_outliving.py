@@ -153,3 +153,28 @@ def test_a_trial_job_a_killed_run_left_in_flight_is_waited_for_before_another_of
     assert after.submitted >= trial.submitted + OUTLIVED["expiry_s"]
     assert len(held_jobs(out)) == 3
     assert_transitions_are_legal(out)
+
+
+def test_a_trial_whose_submit_answer_is_lost_keeps_the_rest_of_its_kind_back_this_run_and_the_next(
+    sim, tmp_path, monkeypatch
+):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5, model="kling-2.6"))
+    out = tmp_path / "out"
+    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == 3 and len(held_jobs(out)) == 2
+    # the next run's trial is made, and its answer lost: no history can say so, and nothing else settles it
+    server.state.script("submit_drop_after")
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == 4  # the trial alone: none beside a job it may have made
+    jobs = read_ledger(out / "ledger.jsonl").jobs
+    trial = next(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
+    held = held_jobs(out)
+    assert len(held) == 1 and trial not in held
+    reason = next(iter(held.values()))["error"]["detail"]
+    assert f"job {trial}, sent alone to try the kind again, may or may not have been made" in reason
+    assert next(iter(held.values()))["outlived"] == {"died": 2, "made": 0}  # still on trial for the run after
+    # run again soon after: the trial's job, if made, would not be through yet; it is looked up, and none goes
+    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    assert len(server.state.submissions) == 4 and len(held_jobs(out)) == 1
+    assert_transitions_are_legal(out)

@@ -41,6 +41,9 @@ class Room:
     def recheck_in(self) -> float:
         return float("inf")
 
+    def through(self, sent_at: float) -> bool:
+        return False  # (a job sent, if made, is in flight still)
+
 
 def trial_kit(jobs: list[TrackedJob], submits: list[Any], *, on_trial: TrackedJob | None = None, per_minute: int = 0):
     """A submit stage of two slots over ``jobs`` whose life cap's room the test sets, ``on_trial``'s kind taken up

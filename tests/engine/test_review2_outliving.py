@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.engine.resume import outlived
@@ -48,11 +47,6 @@ class NoHistory(ScriptedApi):
         raise NotFound("no request history")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a trial job whose submit's outcome no history can settle is left 'submitting' and gives up its slot: "
-    "the next job of its kind is sent at once as the trial, beside the job the first may have made",
-)
 async def test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_kind_waiting():
     trial, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
     k, life, stage_ = trial_kit(jobs, [], on_trial=trial)
@@ -71,13 +65,10 @@ async def test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_kind_wait
     # nothing can say whether it was made: left 'submitting', it may be a job of the kind in the account's queue
     assert trial.state is JobState.SUBMITTING and k.ledger.events("a")[-1] == "reconcile_failed"
     assert [p["prompt"] for p in k.api.posted] == ["a fox"]  # on trial, no second job of the kind beside it
+    assert nxt.state is JobState.DEFERRED and k.ledger.events("b") == ["outlives_record"]
+    assert k.report.held_back == [("b", nxt.error)] and "job a, sent alone to try the kind" in (nxt.error or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a trial job's submit of unknown outcome waits, holding its slot, for a request of ours sent after it, "
-    "which only the jobs of its kind waiting on the trial could be: the run sits idle a record's life (an hour)",
-)
 async def test_a_trial_submit_of_unknown_outcome_does_not_wait_a_records_life_for_a_job_that_waits_on_it():
     trial, nxt = jobs = [pending("a"), pending("b", prompt="a hare")]
     # a history that answers and does not list it (nor yet any finished job of ours with its link)
@@ -94,6 +85,8 @@ async def test_a_trial_submit_of_unknown_outcome_does_not_wait_a_records_life_fo
                 stuck = trial.holds_slot and trial.state is JobState.SUBMITTING and len(k.api.posted) == 1
                 tg.cancel_scope.cancel()
     assert not stuck  # it waits for "a hare", and "a hare" waits for it, until its record's life is out
+    assert trial.state is JobState.SUBMITTING and k.ledger.events("a")[-1] == "settle_later"
+    assert nxt.state is JobState.DEFERRED and k.ledger.events("b") == ["outlives_record"]
 
 
 def test_a_video_whose_post_went_out_before_the_hold_does_not_end_it_for_the_next_run():
@@ -129,11 +122,6 @@ def test_a_kind_held_by_another_manifests_run_in_the_same_folder_is_taken_up_on_
     assert len(again.state.submissions) == 1  # one on trial, whose death holds the rest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the jobs of a kind on trial that wait for the trial job hold their slots: jobs of other kinds behind them "
-    "are not sent while the trial lasts (up to a record's life), though the room has them",
-)
 async def test_jobs_waiting_on_a_trial_do_not_keep_jobs_of_other_kinds_from_the_room():
     trial, waiting = pending("a"), pending("b", prompt="a hare")
     other = TrackedJob(JobSpec("c", "kling-2.6", {"prompt": "an owl"}), JobState.PENDING, 0.28)
@@ -150,3 +138,4 @@ async def test_jobs_waiting_on_a_trial_do_not_keep_jobs_of_other_kinds_from_the_
                 tg.cancel_scope.cancel()
     assert trial.request_id == "r-a" and trial.holds_slot
     assert posted == ["a fox", "an owl"]  # the other kind's job goes beside the trial, as the room allows
+    assert not waiting.holds_slot and waiting.state is JobState.PENDING  # set aside: no slot, not sent
