@@ -158,8 +158,14 @@ def derived_prefix(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")[:40] or "job"
 
 
-# States in which a job may have been charged (its spend counts until it is known).
-MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})
+# States of a job made and not fetched (at least not yet): where its request id has no cost reported, it may yet be
+# charged (a lost one's request may finish after its record died).
+UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED})
+# States in which a job may have been charged (its spend counts until it is known): a lost job too, whose request
+# may have finished, and been charged, after its record died.
+MAY_BE_CHARGED = frozenset(
+    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}
+)
 
 
 @dataclass(eq=False, slots=True)

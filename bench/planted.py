@@ -552,7 +552,7 @@ PLANTS = (
     Plant(
         "a job made again drops what its lost request cost from the spend cap",
         "batchgen/engine/book.py",
-        "        self.count_spent(cost)\n",
+        "        self.count_spent(counted)\n",
         "        pass\n",
         (
             "tests/engine/test_submitter_units.py::"
@@ -4073,8 +4073,8 @@ PLANTS = (
     Plant(
         "a completed job whose cost was never told counts nothing against the spend cap",
         "batchgen/jobs.py",
-        "JobState.DOWNLOADING, JobState.COMPLETED})",
-        "JobState.DOWNLOADING})",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}\n",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED}\n",
         ("tests/engine/test_book.py::test_a_job_completed_without_a_known_cost_counts_its_estimate",),
     ),
     Plant(
@@ -7400,8 +7400,8 @@ PLANTS = (
     Plant(
         "the jobs left unfetched that the summary tells apart include those whose cost an answer reported",
         "batchgen/engine/run.py",
-        "job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)",
-        "job.request_id and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED)",
+        "job.request_id and job.cost is None and job.state in UNFETCHED]",
+        "job.request_id and job.state in UNFETCHED]",
         (
             "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
             "_they_will_cost",
@@ -7410,7 +7410,7 @@ PLANTS = (
     Plant(
         "status counts jobs made and left unfetched as nothing beside the spend",
         "batchgen/report/summary.py",
-        'if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None',
+        'if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None',
         'if rec.get("state") in ("completed",) and rec.get("request_id") and rec.get("cost") is None',
         (
             "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
@@ -14236,9 +14236,8 @@ PLANTS = (
     Plant(
         "a job being submitted holds no estimate against the spend cap",
         "batchgen/jobs.py",
-        "MAY_BE_CHARGED = frozenset({JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLE"
-        "TED})",
-        "MAY_BE_CHARGED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED})",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}\n",
+        "    {JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}\n",
         ("tests/engine/test_book.py::test_a_recorded_state_holds_the_estimate_only_while_the_job_may_be_charged",),
     ),
     Plant(
@@ -16183,6 +16182,27 @@ PLANTS = (
         "        if first is None or first.holds_slot:\n            return None",
         "        if True:\n            return None",
         ("tests/engine/test_review2_outliving.py",),
+    ),
+    Plant(
+        "a lost job whose cost no answer reported gives its estimate back to the spend cap",
+        "batchgen/jobs.py",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}\n",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED}\n",
+        ("tests/e2e/test_outliving.py", "tests/engine/test_book.py"),
+    ),
+    Plant(
+        "a lost request whose cost no answer reported is dropped from the spend cap when its job is made anew",
+        "batchgen/engine/book.py",
+        "        counted = cost if job.cost is not None else job.held",
+        "        counted = cost",
+        ("tests/engine/test_book.py",),
+    ),
+    Plant(
+        "the summary and status leave lost jobs out of those made and not fetched",
+        "batchgen/jobs.py",
+        "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED})",
+        "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
+        ("tests/e2e/test_outliving.py",),
     ),
 )
 

@@ -111,14 +111,17 @@ class JobBook:
     def remake(self, job: TrackedJob) -> None:
         """The job is to be made again, as a new request: what its last request cost moves from the job's
         own hold to the spend counted beyond the live jobs (it stays paid), and nothing of that request is
-        kept but its id (``ended_requests``).  No line is written: the next ``submitting`` line records both."""
+        kept but its id (``ended_requests``).  No line is written: the next ``submitting`` line records both.
+        A lost request whose cost no answer reported counts against the cap at what the job held for it (its
+        estimate: it may have finished, and been charged, after its record died)."""
         cost = job.cost or 0.0
         job.paid_before += cost
         if job.request_id is not None and job.request_id not in job.ended_requests:
             job.ended_requests.append(job.request_id)
+        counted = cost if job.cost is not None else job.held
         job.cost = job.request_id = job.output_url = None
         self._hold(job, 0.0)
-        self.count_spent(cost)
+        self.count_spent(counted)
 
     def count_spent(self, amount: float) -> None:
         """Spend the cap counts beyond the live jobs' own: other jobs of the folder, earlier attempts."""

@@ -46,7 +46,7 @@ from ..api.ratelimit import RequestBudget
 from ..clock import Clock
 from ..config import Settings
 from ..errors import ApiUnreachable, AuthError, InvalidContentType
-from ..jobs import TERMINAL, UNFINISHED, JobSpec, JobState, StopReason, TrackedJob
+from ..jobs import TERMINAL, UNFETCHED, UNFINISHED, JobSpec, JobState, StopReason, TrackedJob
 from ..params import estimate_cost
 from ..retry import RetryPolicy
 from ..store.ledger import Replay
@@ -272,11 +272,7 @@ class Run:
         report = self.report
         report.states = Counter(str(job.state) for job in self.jobs)
         report.spend = self.book.spend
-        made = [
-            job
-            for job in self.jobs
-            if job.request_id and job.cost is None and job.state in (JobState.SUBMITTED, JobState.DOWNLOADING)
-        ]
+        made = [job for job in self.jobs if job.request_id and job.cost is None and job.state in UNFETCHED]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
         if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
             report.uncounted_priced = CONFIG_PRICES

@@ -20,7 +20,7 @@ from ..engine.outliving import describe
 from ..engine.pollplan import latency_key
 from ..engine.resume import outlived
 from ..engine.strays import fetchable
-from ..jobs import IN_FLIGHT, UNFINISHED, JobState
+from ..jobs import IN_FLIGHT, UNFETCHED, UNFINISHED, JobState
 from ..models.price import passes_cap
 from ..params import estimate_cost, is_upper_bound, typical_latency
 from ..store.ledger import Replay
@@ -488,7 +488,7 @@ def status_summary(
     made = [  # (the folder's, as its spend is)
         rec
         for rec in replay.jobs.values()
-        if rec.get("state") in ("submitted", "downloading") and rec.get("request_id") and rec.get("cost") is None
+        if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None
     ]
     made_usd = sum(_catalogue_price(rec) for rec in made)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")

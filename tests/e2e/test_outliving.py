@@ -7,6 +7,8 @@ import itertools
 import json
 import signal
 
+from batchgen.manifest import load_manifest
+from batchgen.params import estimate_cost
 from batchgen.store.ledger import read_ledger
 from tests.helpers import (
     assert_transitions_are_legal,
@@ -178,3 +180,27 @@ def test_a_trial_whose_submit_answer_is_lost_keeps_the_rest_of_its_kind_back_thi
     assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
     assert len(server.state.submissions) == 4 and len(held_jobs(out)) == 1
     assert_transitions_are_legal(out)
+
+
+def test_a_job_lost_unfinished_keeps_counting_against_the_spend_cap_at_its_estimate(sim, tmp_path, monkeypatch, capsys):
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3, model="kling-2.6"))
+    job = next(iter(load_manifest(manifest).jobs))
+    price = estimate_cost(job.model, job.params, {})
+    assert price
+    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
+    cap = f"{1.5 * price:.2f}"  # room for one job, not two
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = run_batch(manifest, out, server, "--concurrency", "1", "--max-spend", cap, monkeypatch=monkeypatch)
+    # the first job's record died before it finished: it may be charged (it finishes on the server), so its
+    # estimate still counts, and the cap has no room for a second
+    assert code == 3 and len(server.state.submissions) == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"1 job made and not fetched is not in that spend, their charge not yet reported: about ${price:.2f}" in said
+    states = {rec["state"] for rec in read_ledger(out / "ledger.jsonl").jobs.values()}
+    assert states == {"expired", "deferred"}
+    capsys.readouterr()
+    run_cli("status", str(out))
+    assert f"1 job made and not fetched is not in it, their charge not yet reported: about ${price:.2f}" in " ".join(
+        capsys.readouterr().out.split()
+    )

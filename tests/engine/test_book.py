@@ -277,3 +277,27 @@ async def test_a_job_left_for_a_later_run_while_it_may_be_charged_keeps_its_esti
         await book.record(b, Event.SUBMITTED, JobState.SUBMITTED)
         await book.finish(b, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": "run again later"})
         assert book.in_flight == 0 and book.committed == pytest.approx(0.56)
+
+
+async def test_a_lost_job_whose_cost_was_never_reported_keeps_its_estimate_against_the_cap_made_anew_or_not(tmp_path):
+    # its record died before it finished: it may finish on the server, and be charged, all the same
+    async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
+        lost, known = job("lost"), job("known")
+        book = JobBook([lost, known], ledger)
+        for j in (lost, known):
+            book.take(j)
+            await book.record(j, Event.SUBMITTING, JobState.SUBMITTING)
+            j.request_id = f"r-{j.spec.id}"
+            await book.record(j, Event.SUBMITTED, JobState.SUBMITTED)
+        known.cost = 0.2  # (a history row reported it)
+        await book.finish(lost, Event.EXPIRED, JobState.EXPIRED, error={"http": 404, "detail": "gone"})
+        await book.finish(known, Event.EXPIRED, JobState.EXPIRED, error={"http": 404, "detail": "gone"})
+        assert book.committed == pytest.approx(0.28 + 0.2)
+        book.remake(lost)  # made anew (--resubmit-lost): the lost request still counts, at its estimate
+        book.remake(known)
+        assert book.committed == pytest.approx(0.28 + 0.2) and lost.paid_before == 0.0 and known.paid_before == 0.2
+        await book.record(lost, Event.SUBMITTING, JobState.SUBMITTING)
+        assert book.committed == pytest.approx(0.56 + 0.2)  # and the new request at its own
+        adopted = job("adopted")
+        JobBook([adopted], ledger).adopt(adopted, JobState.EXPIRED, in_flight=False)
+        assert adopted.held == pytest.approx(0.28)  # the next run counts it too
