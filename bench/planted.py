@@ -664,8 +664,9 @@ PLANTS = (
     Plant(
         "a submit left with no job to send after it is told a plain re-run settles it",
         "batchgen/engine/submitter.py",
-        "        elif not self.fed_all and not this_run:\n            return True\n",
-        "        elif not this_run:\n            return True\n",
+        "            not self.fed_all or any(other is not job and self._left_unsent(other) for other in "
+        "self.book.jobs)\n",
+        "            True\n",
         (
             "tests/e2e/test_crash.py::"
             "test_submits_left_unknown_with_no_job_left_to_send_are_not_promised_to_a_plain_re_run",
@@ -16158,21 +16159,14 @@ PLANTS = (
     Plant(
         "a job of a kind on trial an earlier run left being looked up is not waited for unless it is the trial",
         "batchgen/engine/trials.py",
-        "                and (other.request_id is not None or other.state is JobState.SUBMITTING)\n",
+        "                and (other.request_id is not None or self._may_be_made(other))\n",
         "                and other.request_id is not None\n",
-        ("tests/engine/test_trials.py",),
-    ),
-    Plant(
-        "a trial of unknown outcome waits a record's life for a job that waits for it, in the feeder's line",
-        "batchgen/engine/submitter.py",
-        "any(self.trials.blocker(other) is not job for other in self._lineup.left())",
-        "any(True for other in self._lineup.left())",
         ("tests/engine/test_trials.py",),
     ),
     Plant(
         "a trial of unknown outcome waits a record's life for a job of its kind that waits for it, handed over",
         "batchgen/engine/submitter.py",
-        "            if other is job or not other.holds_slot or self.trials.blocker(other) is job:",
+        "            if other is job or not other.holds_slot or self._waits_on_unknown(other):",
         "            if other is job or not other.holds_slot:",
         ("tests/engine/test_review2_outliving.py",),
     ),
@@ -16203,6 +16197,41 @@ PLANTS = (
         "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED})",
         "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
         ("tests/e2e/test_outliving.py",),
+    ),
+    Plant(
+        "a job shown never made, waiting to be sent again, still holds its kind's trial back: two wait for each other",
+        "batchgen/engine/trials.py",
+        "        return job.state is JobState.SUBMITTING and not self._never_made(job)",
+        "        return job.state is JobState.SUBMITTING",
+        ("tests/engine/test_review_trials.py",),
+    ),
+    Plant(
+        "a lost submit's look-up takes jobs waiting on a trial of unknown outcome for requests still to be sent",
+        "batchgen/engine/submitter.py",
+        "        return first is not None and first.state is JobState.SUBMITTING\n",
+        "        return False\n",
+        ("tests/engine/test_review_trials.py", "tests/engine/test_trials.py"),
+    ),
+    Plant(
+        "a trial's look-up takes another kind's jobs set aside for their own trial of unknown outcome as still to go",
+        "batchgen/engine/submitter.py",
+        "        return not self.fed_all and not all(map(self._waits_on_unknown, self._lineup.left()))",
+        "        return not self.fed_all and any(self.trials.blocker(o) is not job for o in self._lineup.left())",
+        ("tests/engine/test_review_trials.py",),
+    ),
+    Plant(
+        "a lost submit is told no re-run settles it though jobs held back by a reason of their own are left to send",
+        "batchgen/engine/submitter.py",
+        "        if not this_run and (\n",
+        "        if not this_run and self.report.stop_reason is not None and (\n",
+        ("tests/engine/test_review_trials.py",),
+    ),
+    Plant(
+        "validate promises a trial goes first while an earlier run's trial of unknown outcome holds the rest back",
+        "batchgen/report/summary.py",
+        "    if through is not None and through[0] + UNSEEN_LIVES * settings.polling.expiry_s > time.time():",
+        "    if False:",
+        ("tests/engine/test_review_trials.py",),
     ),
 )
 

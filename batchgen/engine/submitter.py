@@ -125,7 +125,13 @@ class Submitter:
         # so a base URL that is not the API's is shown by one submit, not by a slot's worth (NotTheApi)
         self._probe: TrackedJob | None = None
         # one job at a time of a kind on trial
-        self.trials = Trials(book, clock, lambda: self.life.kinds, lambda sent_at: self.life.through(sent_at))
+        self.trials = Trials(
+            book,
+            clock,
+            lambda: self.life.kinds,
+            lambda sent_at: self.life.through(sent_at),
+            lambda job: job.spec.id in self._resend,
+        )
         self._lineup = Lineup((), self.trials)  # the jobs the feeder has yet to hand over
 
     @property
@@ -221,18 +227,17 @@ class Submitter:
         flight that may be made again.  Jobs being looked up themselves send nothing until one is settled.
         ``this_run``: by this run, before it ends: not after a stop, and a job not yet handed over only once
         a slot frees (a job in flight ends) or it may be sent beside submits being looked up."""
-        if self.control.stopping or self.report.stop_reason is not None:
-            if this_run:
-                return False
-            # a re-run sends what the stop left unsent (rows not handed over, deferred, or pending again), and
-            # else only what a run with no stop would (below)
-            if not self.fed_all or any(other is not job and self._left_unsent(other) for other in self.book.jobs):
-                return True
-        elif not self.fed_all and not this_run:
+        if this_run and (self.control.stopping or self.report.stop_reason is not None):
+            return False
+        # a re-run sends what this run left unsent (rows not handed over, deferred by a stop or a reason of their
+        # own, or pending again), and else only what a run with no stop would (below)
+        if not this_run and (
+            not self.fed_all or any(other is not job and self._left_unsent(other) for other in self.book.jobs)
+        ):
             return True
         for other in self.book.jobs:
-            if other is job or not other.holds_slot or self.trials.blocker(other) is job:
-                continue  # (one that waits for ``job``'s trial is sent only once it has ended)
+            if other is job or not other.holds_slot or self._waits_on_unknown(other):
+                continue
             if other.state is JobState.SUBMITTING:
                 if other.spec.id not in self._looked_up:
                     return True
@@ -244,8 +249,15 @@ class Submitter:
         return self._fed_after(job) and self._may_send()
 
     def _fed_after(self, job: TrackedJob) -> bool:
-        """Whether the feeder has a job to hand over that does not wait for ``job``'s trial (:mod:`trials`)."""
-        return not self.fed_all and any(self.trials.blocker(other) is not job for other in self._lineup.left())
+        """Whether the feeder has a job to hand over that may be sent before the run ends."""
+        return not self.fed_all and not all(map(self._waits_on_unknown, self._lineup.left()))
+
+    def _waits_on_unknown(self, job: TrackedJob) -> bool:
+        """Whether ``job`` waits for the job trying its kind (:mod:`trials`) while that one's submit's outcome is
+        unknown: sent, if at all, only once its look-up has ended (one left so holds it back for a later run), so
+        a look-up that waits for a request sent after it does not wait for ``job``."""
+        first = self.trials.blocker(job)
+        return first is not None and first.state is JobState.SUBMITTING
 
     async def _others_looked_up(self, job: TrackedJob, done: Callable[[], bool]) -> None:
         """Wait until ``done()``, or until none of the other jobs whose outcome is unknown now (sent, or lost and

@@ -34,11 +34,17 @@ class Trials:
     """Which job tries each kind on trial, and what the others of its kind do meanwhile."""
 
     def __init__(
-        self, book: JobBook, clock: Clock, kinds: Callable[[], Outliving], through: Callable[[float], bool]
+        self,
+        book: JobBook,
+        clock: Clock,
+        kinds: Callable[[], Outliving],
+        through: Callable[[float], bool],
+        never_made: Callable[[TrackedJob], bool],
     ) -> None:
         self._book, self._clock = book, clock
         self._kinds = kinds  # the run's kinds, held or on trial (the life cap's)
         self._through = through  # whether a job sent then (run seconds), if made, is through by now
+        self._never_made = never_made  # whether a job left 'submitting' was shown never made (to be sent again)
         self._claimants: dict[LatencyKey, TrackedJob] = {}
         self._posted: dict[str, float] = {}  # a claimant's last POST (run seconds), by job id
         self._told: set[LatencyKey] = set()  # kinds whose jobs the log said are held for an unknown claimant
@@ -55,10 +61,15 @@ class Trials:
             if (
                 other is not job
                 and latency_key(other.spec) == kind
-                and (other.request_id is not None or other.state is JobState.SUBMITTING)
+                and (other.request_id is not None or self._may_be_made(other))
             ):
                 return other
         return None
+
+    def _may_be_made(self, job: TrackedJob) -> bool:
+        """Whether ``job``'s submit may have made a job nothing has shown yet: left 'submitting', and not shown
+        never made (one shown so, waiting to be sent again, waits for the trial as any other does)."""
+        return job.state is JobState.SUBMITTING and not self._never_made(job)
 
     def waits(self, job: TrackedJob) -> bool:
         """Whether ``job`` waits for the job trying its kind, in flight: sent once that one has ended its trial."""
@@ -74,16 +85,16 @@ class Trials:
         if kind not in self._told:
             self._told.add(kind)
             log.warning(
-                "job %s, sent alone to try jobs of %s again, may or may not have been made and nothing settled it: "
+                "job %s of %s, a kind tried one job at a time, may or may not have been made and nothing settled it: "
                 "the rest of them are not sent beside it (deferred, event outlives_record)",
                 first.spec.id,
                 describe(kind),
             )
         return (
             f"not sent: jobs of its kind ({describe(kind)}) outlived their request records here, and job "
-            f"{first.spec.id}, sent alone to try the kind again, may or may not have been made (its submit's answer "
-            "was lost, and nothing has settled it), so none is sent beside it; a later run looks that job up, and "
-            "sends one of these to try the kind once a job it made would be through"
+            f"{first.spec.id} of the kind may or may not have been made (its submit's answer was lost, and nothing "
+            "has settled it), so none is sent beside it while the kind is tried one job at a time; a later run looks "
+            "that job up, and sends one of these to try the kind once a job it made would be through"
         )
 
     def claim(self, job: TrackedJob) -> None:

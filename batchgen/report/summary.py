@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from ..clock import parse_time
 from ..config import Settings
 from ..engine.identity import spent_on
+from ..engine.life_cap import UNSEEN_LIVES
 from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..engine.outliving import describe
-from ..engine.pollplan import latency_key
+from ..engine.pollplan import LatencyKey, latency_key
 from ..engine.resume import outlived
 from ..engine.strays import fetchable
 from ..jobs import IN_FLIGHT, UNFETCHED, UNFINISHED, JobState
@@ -338,6 +342,28 @@ def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:
     return f"  ({'; '.join(notes)}: paid again)" if notes else ""
 
 
+def _trial_plan(kind: LatencyKey, manifest: Manifest, known: dict[str, dict[str, Any]], settings: Settings) -> str:
+    """What the run does with a kind on trial (``engine.trials``): one of its jobs goes first, alone of its kind;
+    but where an earlier run left one 'submitting' (its outcome unknown) that a job it made would not be through
+    from yet, none goes beside it unless its look-up settles it."""
+    unknown = [
+        (posted, job.id)
+        for job in manifest.jobs
+        if latency_key(job) == kind
+        and known.get(job.id, {}).get("state") == "submitting"
+        and (posted := parse_time(known[job.id].get("posting_at") or known[job.id].get("submitted_at"))) is not None
+    ]
+    through = max(unknown, default=None)
+    if through is not None and through[0] + UNSEEN_LIVES * settings.polling.expiry_s > time.time():
+        at = datetime.fromtimestamp(through[0] + UNSEEN_LIVES * settings.polling.expiry_s, UTC)
+        return (
+            f"job {through[1]} of the kind, of unknown outcome, is looked up first: found made, it is "
+            "the trial; shown never made, it goes first, alone of its kind; else none of them goes beside it before "
+            f"{at:%Y-%m-%d %H:%M:%S} UTC (twice polling.expiry_s after its POST), when a job it made would be through"
+        )
+    return "one of them goes first, alone of its kind, and one that outlives its record too holds the rest back again"
+
+
 def dry_run_lines(
     manifest: Manifest,
     settings: Settings,
@@ -377,8 +403,7 @@ def dry_run_lines(
         if held := sum(1 for job in todo if latency_key(job) == kind):
             lines.append(
                 f"  {held} job(s) of {describe(kind)}: an earlier run found jobs of their kind outliving their "
-                "request records where no history stands in; one of them goes first, alone of its kind, and one "
-                "that outlives its record too holds the rest back again"
+                f"request records where no history stands in; {_trial_plan(kind, manifest, known, settings)}"
             )
     if replaced:
         lines.append(f"  {len(replaced)} changed job(s) will be made anew (--replace-changed; paid again)")

@@ -1,14 +1,14 @@
 """Review of the one-job-at-a-time trial (commit f8f9c3b: ``batchgen/engine/trials.py``, the feeder's line, the
-submitter's use of them): each fault found is a strict xfail until mended."""
+submitter's use of them): each fault found, each a test that failed until it was mended."""
 
 from __future__ import annotations
 
 import anyio
-import pytest
 
 from batchgen.engine.pollplan import latency_key
 from batchgen.errors import AmbiguousSubmit
 from batchgen.jobs import JobSpec, JobState, TrackedJob
+from batchgen.store.ledger import read_ledger
 from tests.e2e.test_outliving import OUTLIVED, SLOW, held_jobs
 from tests.engine.doubles import pending, row_for
 from tests.engine.test_audit_outliving import trial_kit
@@ -34,12 +34,6 @@ async def feed_and_submit(k, stage_, jobs: list[TrackedJob], seconds: float) -> 
                 tg.cancel_scope.cancel()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two jobs of a kind on trial an earlier run left 'submitting', both shown never made, wait for each "
-    "other for ever: the older waits for the newer (the kind's claimant, holding its slot), the newer for the older "
-    "(Trials.blocker: a job of the kind left 'submitting' that holds a slot); neither is sent, the run never ends",
-)
 async def test_two_jobs_of_a_kind_on_trial_left_submitting_and_shown_never_made_do_not_wait_for_each_other():
     older, newer = pending("a", prompt="a fox"), pending("b", prompt="a hare")  # one kind
     k, _, stage_ = trial_kit([older, newer], ["r-new", "r-old"], on_trial=older)
@@ -66,12 +60,6 @@ async def test_two_jobs_of_a_kind_on_trial_left_submitting_and_shown_never_made_
     assert len(posted) == 1, (posted, waiting)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two kinds on trial, each trial's submit of unknown outcome: each look-up counts the other kind's jobs "
-    "set aside as a request still to be sent after it (Submitter._fed_after), though they wait for the other "
-    "trial, whose look-up waits likewise for this one's: both wait a record's life (an hour), nothing sent",
-)
 async def test_two_trials_of_unknown_outcome_do_not_wait_a_records_life_for_each_others_jobs_set_aside():
     a1, a2 = pending("a1", prompt="a fox"), pending("a2", prompt="a hare")
     b1, b2 = of_kind_b("b1", "an owl"), of_kind_b("b2", "a wren")
@@ -88,12 +76,6 @@ async def test_two_trials_of_unknown_outcome_do_not_wait_a_records_life_for_each
     assert a2.state is b2.state is JobState.DEFERRED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lost submit of another kind, given up once the trial's jobs were held back for a later run, is told "
-    "'no job is left to send in this manifest, so the same command run again does not settle it' (rerun=False), "
-    "though those jobs are left to send and a later run sends one of them after it, as their own reason says",
-)
 async def test_a_lost_submit_of_another_kind_is_not_told_no_rerun_settles_it_while_jobs_held_by_a_trial_are_left():
     trial, nxt = pending("a1", prompt="a fox"), pending("a2", prompt="a hare")
     lost = of_kind_b("j", "an owl")
@@ -110,13 +92,6 @@ async def test_a_lost_submit_of_another_kind_is_not_told_no_rerun_settles_it_whi
     assert "No job is left to send in this manifest" not in (lost.error or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a run whose trial's submit's outcome is unknown (the rest held until a job it made would be "
-    "through), `validate` (and `run --dry-run`) still say 'one of them goes first, alone of its kind': the next "
-    "run sends none of them, the trial is only looked up and the rest are held again (the plan never names the "
-    "trial left unsettled nor the hold on the rest)",
-)
 def test_validate_does_not_promise_a_trial_goes_while_one_of_unknown_outcome_holds_the_rest(
     sim, tmp_path, monkeypatch, capsys
 ):
@@ -134,3 +109,8 @@ def test_validate_does_not_promise_a_trial_goes_while_one_of_unknown_outcome_hol
     assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
     assert len(server.state.submissions) == 4
     assert "one of them goes first, alone of its kind" not in planned
+    trial = next(
+        job_id for job_id, rec in read_ledger(out / "ledger.jsonl").jobs.items() if rec["state"] == "submitting"
+    )
+    assert f"job {trial} of the kind, of unknown outcome, is looked up first" in planned
+    assert "else none of them goes beside it before" in planned
