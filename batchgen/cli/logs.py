@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import sys
-import time
 import traceback
 from types import TracebackType
 from typing import Any
@@ -148,12 +147,14 @@ def setup_logging(
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def tell(level: int, text: str, **extra: Any) -> None:
+def tell(level: int, text: str, **extra: Any) -> logging.LogRecord:
     """Log ``text`` whatever level the logging is set to: what a command prints (its summary, how it ended)
     is its answer, not news, so ``--quiet`` (which leaves "only the summary and errors") keeps it, under JSON
-    and in ``--log-file`` alike."""
+    and in ``--log-file`` alike.  Returns the record (its time is the line's)."""
     logger = logging.getLogger("batchgen")
-    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text, (), None, extra=extra))
+    record = logger.makeRecord(logger.name, level, __file__, 0, text, (), None, extra=extra)
+    logger.handle(record)
+    return record
 
 
 def log_outcome(command: str, code: int, *, text: str | None = None, **fields: Any) -> None:
@@ -161,9 +162,10 @@ def log_outcome(command: str, code: int, *, text: str | None = None, **fields: A
     line, outcome = ended(command, code)
     outcome |= fields
     level = logging.INFO if code == 0 else logging.ERROR
-    tell(level, f"{text}\n{line}" if text else line, outcome=outcome, printed=True)
+    logged = tell(level, f"{text}\n{line}" if text else line, outcome=outcome, printed=True)
     if json_mode():  # stdout carries the outcome object, so it is written even without --log-file
-        entry = {"ts": iso_utc(time.time()), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}
+        # (the same object as the log's, its time too)
+        entry = {"ts": iso_utc(logged.created), "level": logging.getLevelName(level).lower(), "logger": "batchgen"}
         entry["message"] = line
         record = json.dumps({**entry, **outcome}, ensure_ascii=False)
         for secret in REDACTOR.secrets:
