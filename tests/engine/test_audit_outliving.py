@@ -5,6 +5,7 @@ the latest line and the latest video say."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -56,6 +57,25 @@ def trial_kit(jobs: list[TrackedJob], submits: list[Any], *, on_trial: TrackedJo
         life.kinds.carry(latency_key(on_trial.spec), 2, 0)
     stage_, _ = submitter(k, life=life)  # type: ignore[arg-type]
     return k, life, stage_
+
+
+async def feed_and_submit(
+    k, stage_, jobs: list[TrackedJob], seconds: float, look: Callable[[], Any] = lambda: None
+) -> Any:
+    """The feeder and the submitters (one a slot, and one more, as Run starts them) for ``seconds`` run seconds;
+    what ``look`` sees then, before they are cancelled."""
+    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+    async with k.clock.autojump():
+        with anyio.fail_after(8):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(stage_.feed, send, jobs)
+                for _ in range(3):
+                    tg.start_soon(stage_.loop, receive.clone())
+                receive.close()
+                await k.clock.sleep(seconds)
+                seen = look()
+                tg.cancel_scope.cancel()
+    return seen
 
 
 def test_a_kind_stays_held_while_its_videos_are_no_more_than_its_deaths_and_is_sent_again_once_they_are_more():

@@ -17,6 +17,13 @@ def job(job_id: str = "a", estimate: float = 0.28) -> TrackedJob:
     return TrackedJob(JobSpec(job_id, "kling-text2video", {"prompt": job_id}), JobState.PENDING, estimate)
 
 
+async def submitting(book: JobBook, *jobs: TrackedJob) -> None:
+    """Each of ``jobs`` handed over, its POST about to go out."""
+    for one in jobs:
+        book.take(one)
+        await book.record(one, Event.SUBMITTING, JobState.SUBMITTING)
+
+
 async def test_a_forbidden_transition_is_a_bug_and_writes_nothing(tmp_path):
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         book = JobBook([j := job()], ledger)
@@ -270,9 +277,7 @@ async def test_a_job_left_for_a_later_run_while_it_may_be_charged_keeps_its_esti
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         a, b = job("a"), job("b")
         book = JobBook([a, b], ledger)
-        for one in (a, b):
-            book.take(one)
-            await book.record(one, Event.SUBMITTING, JobState.SUBMITTING)
+        await submitting(book, a, b)
         await book.finish(a, Event.SETTLE_LATER, JobState.SUBMITTING, error={"detail": "run again later"})
         await book.record(b, Event.SUBMITTED, JobState.SUBMITTED)
         await book.finish(b, Event.UNREACHABLE, JobState.SUBMITTED, error={"detail": "run again later"})
@@ -284,9 +289,8 @@ async def test_a_lost_job_whose_cost_was_never_reported_keeps_its_estimate_again
     async with Ledger(tmp_path / "l.jsonl", clock=FakeClock()) as ledger:
         lost, known = job("lost"), job("known")
         book = JobBook([lost, known], ledger)
+        await submitting(book, lost, known)
         for j in (lost, known):
-            book.take(j)
-            await book.record(j, Event.SUBMITTING, JobState.SUBMITTING)
             j.request_id = f"r-{j.spec.id}"
             await book.record(j, Event.SUBMITTED, JobState.SUBMITTED)
         known.cost = 0.2  # (a history row reported it)

@@ -13,7 +13,7 @@ from batchgen.errors import AmbiguousSubmit, NotFound
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.store.ledger import read_ledger
 from tests.engine.doubles import ScriptedApi, pending
-from tests.engine.test_audit_outliving import trial_kit
+from tests.engine.test_audit_outliving import feed_and_submit, trial_kit
 from tests.helpers import many_jobs_yaml, run_batch, write
 
 # as tests/e2e/test_outliving.py (twice as fast): records live a minute, a job takes five, the history answers 404
@@ -129,15 +129,8 @@ async def test_jobs_waiting_on_a_trial_do_not_keep_jobs_of_other_kinds_from_the_
     other = TrackedJob(JobSpec("c", "kling-2.6", {"prompt": "an owl"}), JobState.PENDING, 0.28)
     jobs = [trial, waiting, other]
     k, _, stage_ = trial_kit(jobs, ["r-a", "r-next"], on_trial=trial)  # two slots, and room for two
-    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
-    async with k.clock.autojump():
-        with anyio.fail_after(5):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(stage_.feed, send, jobs)
-                tg.start_soon(stage_.loop, receive)
-                await k.clock.sleep(600)  # the trial job is in flight (its record lives an hour)
-                posted = [p["prompt"] for p in k.api.posted]
-                tg.cancel_scope.cancel()
+    # the trial job is in flight (its record lives an hour)
+    posted = await feed_and_submit(k, stage_, jobs, 600, lambda: [p["prompt"] for p in k.api.posted])
     assert trial.request_id == "r-a" and trial.holds_slot
     assert posted == ["a fox", "an owl"]  # the other kind's job goes beside the trial, as the room allows
     assert not waiting.holds_slot and waiting.state is JobState.PENDING  # set aside: no slot, not sent

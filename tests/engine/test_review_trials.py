@@ -11,27 +11,13 @@ from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.store.ledger import read_ledger
 from tests.e2e.test_outliving import OUTLIVED, SLOW, held_jobs
 from tests.engine.doubles import pending, row_for
-from tests.engine.test_audit_outliving import trial_kit
+from tests.engine.test_audit_outliving import feed_and_submit, trial_kit
 from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
 
 
 def of_kind_b(job_id: str, prompt: str) -> TrackedJob:
     """A job of another kind (another model) than ``pending``'s."""
     return TrackedJob(JobSpec(job_id, "kling-2.6", {"prompt": prompt}), JobState.PENDING, 0.28)
-
-
-async def feed_and_submit(k, stage_, jobs: list[TrackedJob], seconds: float) -> None:
-    """The feeder and the submitters (one a slot, and one more, as Run starts them) for ``seconds`` run seconds."""
-    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
-    async with k.clock.autojump():
-        with anyio.fail_after(8):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(stage_.feed, send, jobs)
-                for _ in range(3):
-                    tg.start_soon(stage_.loop, receive.clone())
-                receive.close()
-                await k.clock.sleep(seconds)
-                tg.cancel_scope.cancel()
 
 
 async def test_two_jobs_of_a_kind_on_trial_left_submitting_and_shown_never_made_do_not_wait_for_each_other():

@@ -13,7 +13,7 @@ from batchgen.engine.trials import Lineup, Trials
 from batchgen.errors import AmbiguousSubmit
 from batchgen.jobs import Event, JobSpec, JobState, TrackedJob
 from tests.engine.doubles import MemoryLedger, pending
-from tests.engine.test_audit_outliving import trial_kit
+from tests.engine.test_audit_outliving import feed_and_submit, trial_kit
 
 
 def other_kind(job_id: str) -> TrackedJob:
@@ -144,15 +144,8 @@ async def test_a_trial_of_unknown_outcome_does_not_wait_for_a_job_set_aside_in_t
     # a history that answers and does not list it (nor yet any finished job of ours with its link)
     k, life, stage_ = trial_kit(jobs, [AmbiguousSubmit("no answer after sending"), "r-b"], on_trial=trial)
     life.unknown = lambda sent_at: None  # (the life cap's own slot for it: not here)
-    send, receive = anyio.create_memory_object_stream[TrackedJob](8)
-    async with k.clock.autojump():
-        with anyio.fail_after(8):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(stage_.feed, send, jobs)
-                tg.start_soon(stage_.loop, receive)
-                await k.clock.sleep(900)  # its look-ups (under ten minutes) are over
-                stuck = trial.holds_slot
-                tg.cancel_scope.cancel()
+    # its look-ups (under ten minutes) are over
+    stuck = await feed_and_submit(k, stage_, jobs, 900, lambda: trial.holds_slot)
     assert not stuck and k.ledger.events("a")[-1] == "settle_later"  # not waiting a record's life for "a hare"
     assert [p["prompt"] for p in k.api.posted] == ["a fox"]
     assert nxt.state is JobState.DEFERRED and k.ledger.events("b") == ["outlives_record"]
