@@ -16240,6 +16240,13 @@ PLANTS = (
         '        entry = {"ts": iso_utc(logged.created + 0.002), ',
         ("tests/cli/test_readme_contract.py",),
     ),
+    Plant(
+        "the log says a held kind's jobs are sent again, though those already held back stay deferred",
+        "batchgen/engine/outliving.py",
+        '"jobs of %s not yet reached are sent again (%s); those already held back are left for the next run",',
+        '"jobs of %s are sent again (%s)",',
+        ("tests/engine/test_outliving.py",),
+    ),
 )
 
 

@@ -101,7 +101,11 @@ class Outliving:
     def _judge(self, kind: LatencyKey, tally: Tally) -> None:
         if not holds(tally.died, tally.made):
             if tally.reason is not None:
-                log.warning("jobs of %s are sent again: %s", describe(kind), _counts(tally))
+                log.warning(
+                    "jobs of %s not yet reached are sent again (%s); those already held back are left for the next run",
+                    describe(kind),
+                    _counts(tally),
+                )
             tally.reason = None
             return
         if tally.reason is not None:
