@@ -16089,14 +16089,14 @@ PLANTS = (
     Plant(
         "the feeder hands over the jobs of a kind on trial while its trial is in flight: they hold slots",
         "batchgen/engine/trials.py",
-        "            if not stopping and self._trials.waits(job):",
+        "            if not stopping and self._waits(job):",
         "            if False:",
         ("tests/engine/test_review2_outliving.py", "tests/engine/test_trials.py"),
     ),
     Plant(
         "the feeder's line gives a job set aside back before its kind's trial has ended",
         "batchgen/engine/trials.py",
-        "            if stopping or not self._trials.waits(waiting[0]):",
+        "            if stopping or not self._waits(waiting[0]):",
         "            if True:",
         ("tests/engine/test_trials.py",),
     ),
@@ -16110,7 +16110,7 @@ PLANTS = (
     Plant(
         "a job handed over while a job of its kind went to try it is not put back in the line",
         "batchgen/engine/trials.py",
-        "        if not self._trials.waits(job):\n            return False",
+        "        if not self._waits(job):\n            return False",
         "        if True:\n            return False",
         ("tests/engine/test_trials.py",),
     ),
@@ -16246,6 +16246,20 @@ PLANTS = (
         '"jobs of %s not yet reached are sent again (%s); those already held back are left for the next run",',
         '"jobs of %s are sent again (%s)",',
         ("tests/engine/test_outliving.py",),
+    ),
+    Plant(
+        "a held kind's job is held back at once though a job of its kind in flight may yet end the hold",
+        "batchgen/engine/trials.py",
+        "        return self._trials.waits(job) or self._trials.hold_may_end(job)",
+        "        return self._trials.waits(job)",
+        ("tests/engine/test_trials.py",),
+    ),
+    Plant(
+        "a held kind's job waits aside for jobs of its kind that are not in flight: it is never held back",
+        "batchgen/engine/trials.py",
+        "            other is not job and other.request_id is not None and latency_key(other.spec) == kind\n",
+        "            other is not job and latency_key(other.spec) == kind\n",
+        ("tests/engine/test_trials.py",),
     ),
 )
 

@@ -255,7 +255,8 @@ class Submitter:
     def _waits_on_unknown(self, job: TrackedJob) -> bool:
         """Whether ``job`` waits for the job trying its kind (:mod:`trials`) while that one's submit's outcome is
         unknown: sent, if at all, only once its look-up has ended (one left so holds it back for a later run), so
-        a look-up that waits for a request sent after it does not wait for ``job``."""
+        a look-up that waits for a request sent after it does not wait for ``job``.  (One of a held kind set aside
+        while jobs of it are in flight is waited for: they end, and a video of theirs may end the hold.)"""
         first = self.trials.blocker(job)
         return first is not None and first.state is JobState.SUBMITTING
 

@@ -76,6 +76,15 @@ class Trials:
         first = self.blocker(job)
         return first is not None and first.holds_slot
 
+    def hold_may_end(self, job: TrackedJob) -> bool:
+        """Whether ``job``'s kind is held while a job of it is in flight, whose video may end the hold: the feeder
+        sets ``job`` aside until none is, rather than hold it back for the next run at once."""
+        kind = latency_key(job.spec)
+        return self._kinds().held(kind) is not None and any(
+            other is not job and other.request_id is not None and latency_key(other.spec) == kind
+            for other in self._book.holding()
+        )
+
     def held(self, job: TrackedJob) -> str | None:
         """Why ``job`` is not sent: the job trying its kind may or may not have been made, and nothing settled it."""
         first = self.blocker(job)
@@ -131,7 +140,8 @@ class Trials:
 class Lineup:
     """The jobs the feeder has yet to hand over: in the manifest's order, but for the jobs of a kind on trial that
     wait for the job trying it, set aside (they take no slot, and jobs of other kinds go on past them) until it
-    ends its trial (:meth:`Trials.waits`)."""
+    ends its trial (:meth:`Trials.waits`), and those of a held kind while jobs of it in flight may end the hold
+    (:meth:`Trials.hold_may_end`)."""
 
     def __init__(self, jobs: Iterable[TrackedJob], trials: Trials) -> None:
         self._ahead = deque(jobs)
@@ -142,14 +152,14 @@ class Lineup:
     def next(self, *, stopping: bool) -> TrackedJob | None:
         """The next job to hand over, or None: none now (:attr:`waiting` says whether some wait)."""
         for kind, waiting in self._aside.items():
-            if stopping or not self._trials.waits(waiting[0]):
+            if stopping or not self._waits(waiting[0]):
                 self.current = waiting.popleft()
                 if not waiting:
                     del self._aside[kind]
                 return self.current
         while self._ahead:
             job = self._ahead.popleft()
-            if not stopping and self._trials.waits(job):  # (so do those of its kind set aside before it)
+            if not stopping and self._waits(job):  # (so do those of its kind set aside before it)
                 self._aside.setdefault(latency_key(job.spec), deque()).append(job)
                 continue
             self.current = job
@@ -160,7 +170,7 @@ class Lineup:
     def set_aside(self, job: TrackedJob) -> bool:
         """Put ``job`` back at the head of its kind's waiting jobs if it waits now (a job of its kind went to try
         it while ``job`` waited for a slot): True if it did."""
-        if not self._trials.waits(job):
+        if not self._waits(job):
             return False
         self._aside.setdefault(latency_key(job.spec), deque()).appendleft(job)
         self.current = None
@@ -173,7 +183,10 @@ class Lineup:
 
     def ready(self) -> bool:
         """Whether a job set aside may go now."""
-        return any(not self._trials.waits(waiting[0]) for waiting in self._aside.values())
+        return any(not self._waits(waiting[0]) for waiting in self._aside.values())
+
+    def _waits(self, job: TrackedJob) -> bool:
+        return self._trials.waits(job) or self._trials.hold_may_end(job)
 
     def left(self) -> Iterator[TrackedJob]:
         """The jobs not yet handed over, the one taken from the line first."""

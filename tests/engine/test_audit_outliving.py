@@ -5,6 +5,7 @@ the latest line and the latest video say."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,8 @@ async def feed_and_submit(
                 receive.close()
                 await k.clock.sleep(seconds)
                 seen = look()
+                if inspect.isawaitable(seen):  # (a look that acts, then says what it saw)
+                    seen = await seen
                 tg.cancel_scope.cancel()
     return seen
 

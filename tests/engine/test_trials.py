@@ -4,6 +4,7 @@ submit's outcome is unknown and a job it made would not be through, and jobs of 
 from __future__ import annotations
 
 import anyio
+import pytest
 
 from batchgen.clock import FakeClock
 from batchgen.engine.book import JobBook
@@ -149,3 +150,32 @@ async def test_a_trial_of_unknown_outcome_does_not_wait_for_a_job_set_aside_in_t
     assert not stuck and k.ledger.events("a")[-1] == "settle_later"  # not waiting a record's life for "a hare"
     assert [p["prompt"] for p in k.api.posted] == ["a fox"]
     assert nxt.state is JobState.DEFERRED and k.ledger.events("b") == ["outlives_record"]
+
+
+@pytest.mark.parametrize("made", [True, False])
+async def test_a_held_kinds_job_waits_aside_while_jobs_of_its_kind_in_flight_may_end_the_hold(made):
+    flying, held = pending("f"), pending("h", prompt="a hare")
+    k, life, stage_ = trial_kit([flying, held], ["r-h"])
+    kind = latency_key(held.spec)
+    life.kinds.died(kind)
+    life.kinds.died(kind)  # held, while one of its jobs is still in flight
+    flying.request_id = "r-f"
+    k.book.adopt(flying, JobState.SUBMITTED, in_flight=True)
+
+    async def ends() -> list[str]:
+        waited = [str(held.state), str(len(k.api.posted))]
+        if made:  # it makes a video, and so do two more of the kind elsewhere: more videos than deaths
+            for _ in range(3):
+                life.kinds.made(kind)
+            await k.book.record(flying, Event.RESULT, JobState.DOWNLOADING)
+        else:
+            await k.book.finish(flying, Event.FAILED, JobState.FAILED, error={"detail": "model error"})
+        await k.clock.sleep(60)
+        return waited
+
+    waited = await feed_and_submit(k, stage_, [held], 600, ends)
+    assert waited == ["pending", "0"]  # not held back at once: a video of the job in flight may end the hold
+    if made:
+        assert held.request_id == "r-h" and [p["prompt"] for p in k.api.posted] == ["a hare"]
+    else:
+        assert held.state is JobState.DEFERRED and k.ledger.events("h") == ["outlives_record"] and not k.api.posted
