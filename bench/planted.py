@@ -16254,13 +16254,6 @@ PLANTS = (
         "        return self._trials.waits(job)",
         ("tests/engine/test_trials.py",),
     ),
-    Plant(
-        "a held kind's job waits aside for jobs of its kind that are not in flight: it is never held back",
-        "batchgen/engine/trials.py",
-        "            other is not job and other.request_id is not None and latency_key(other.spec) == kind\n",
-        "            other is not job and latency_key(other.spec) == kind\n",
-        ("tests/engine/test_trials.py",),
-    ),
 )
 
 
