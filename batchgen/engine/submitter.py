@@ -190,8 +190,8 @@ class Submitter:
         book.wake()
 
     async def _next_in_line(self, lineup: Lineup) -> TrackedJob | None:
-        """The next job to hand over (None: every one was), waiting while only jobs that wait for their kind's
-        trial are left."""
+        """The next job to hand over (None: every one was), waiting while only jobs set aside are left (they wait
+        for their kind's trial, or for jobs of a held kind in flight: :class:`trials.Lineup`)."""
         while (job := lineup.next(stopping=self.control.stopping)) is None and lineup.waiting:
             await self.book.until(
                 lambda: self.control.stopping or lineup.ready(), clock=self.clock, recheck=self.life.recheck_in
@@ -222,11 +222,12 @@ class Submitter:
 
     def _more_to_send(self, job: TrackedJob, this_run: bool = False) -> bool:
         """Whether a request of this run, or of a re-run, may still be sent after ``job``'s lost submit: a job
-        not yet handed over or deferred (a stop, the spend cap), one handed over whose POST is still to go
-        out (waiting for the budget, or to be sent again after a 429), or, with ``--resubmit-lost``, one in
-        flight that may be made again.  Jobs being looked up themselves send nothing until one is settled.
-        ``this_run``: by this run, before it ends: not after a stop, and a job not yet handed over only once
-        a slot frees (a job in flight ends) or it may be sent beside submits being looked up."""
+        not yet handed over, or deferred (a stop, the spend cap, a reason of its own) or pending again, one handed
+        over whose POST is still to go out (waiting for the budget, or to be sent again after a 429), or, with
+        ``--resubmit-lost``, one in flight that may be made again.  Jobs being looked up themselves send nothing
+        until one is settled.  ``this_run``: by this run, before it ends: not after a stop, nor one that waits
+        for a trial of unknown outcome (:meth:`_waits_on_unknown`), and a job not yet handed over only once a slot
+        frees (a job in flight ends) or it may be sent beside submits being looked up."""
         if this_run and (self.control.stopping or self.report.stop_reason is not None):
             return False
         # a re-run sends what this run left unsent (rows not handed over, deferred by a stop or a reason of their
