@@ -221,6 +221,9 @@ class TrackedJob:
     holds_slot: bool = False  # counts against ``concurrency`` (set and cleared by the book)
     held: float = 0.0  # what it counts towards the spend cap (set by the book)
     paid_before: float = 0.0  # what earlier attempts of this id cost (replaced, or lost and made again)
+    # the estimates of earlier requests of this id lost and made again with no charge reported (each may have
+    # finished, and been charged, after its record died): counted against the spend cap, not in the spend
+    unreported_before: float = 0.0
     # the requests of earlier attempts of this id made again (failed, expired): a lost submit's look-up never takes
     # one of them (the same body), though the ledger's current record names the new attempt alone
     ended_requests: list[str] = field(default_factory=list)

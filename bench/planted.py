@@ -13173,8 +13173,8 @@ PLANTS = (
     Plant(
         "a resume does not count what a job's earlier requests paid against the spend cap",
         "batchgen/engine/resume.py",
-        "        book.count_spent(job.paid_before)  # earlier requests of this job: paid, whatever it does now\n",
-        "",
+        "        book.count_spent(job.paid_before + job.unreported_before)\n",
+        "        book.count_spent(job.unreported_before)\n",
         (
             "tests/engine/test_resume_spend.py::"
             "test_a_job_already_made_again_in_flight_counts_its_earlier_charge_beside_its_own_hold",
@@ -16229,7 +16229,7 @@ PLANTS = (
     Plant(
         "validate promises a trial goes first while an earlier run's trial of unknown outcome holds the rest back",
         "batchgen/report/summary.py",
-        "    if through is not None and through[0] + UNSEEN_LIVES * settings.polling.expiry_s > time.time():",
+        "    if through is not None and through[0] + lives > time.time():",
         "    if False:",
         ("tests/engine/test_review_trials.py",),
     ),
@@ -16253,6 +16253,63 @@ PLANTS = (
         "        return self._trials.waits(job) or self._trials.hold_may_end(job)",
         "        return self._trials.waits(job)",
         ("tests/engine/test_trials.py",),
+    ),
+    Plant(
+        "the resume line's raised cap leaves out the estimates of lost jobs the next run counts",
+        "batchgen/cli/nextstep.py",
+        "        return before + (estimate or 0.0)",
+        "        return before",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_the_raised_cap_of_the_resume_line_covers_a_lost_jobs_estimate_that_the_next_run_counts",
+        ),
+    ),
+    Plant(
+        "a lost request made anew is not kept for a later run's spend cap",
+        "batchgen/engine/book.py",
+        "            job.unreported_before += counted",
+        "            pass",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+        ),
+    ),
+    Plant(
+        "the submitting line leaves out the estimates of earlier requests lost with no charge reported",
+        "batchgen/engine/submitter.py",
+        "            unreported_before=round(job.unreported_before, 6) or None,\n",
+        "",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+        ),
+    ),
+    Plant(
+        "the next run does not count a job's earlier requests lost with no charge reported against the cap",
+        "batchgen/engine/resume.py",
+        "        book.count_spent(job.paid_before + job.unreported_before)",
+        "        book.count_spent(job.paid_before)",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+        ),
+    ),
+    Plant(
+        "the ledger does not carry the estimates of earlier lost requests past the submitting line",
+        "batchgen/store/ledger.py",
+        '    "unreported_before",  #',
+        "    #",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+        ),
+    ),
+    Plant(
+        "run --dry-run dates a trial of unknown outcome's end on the wall's clock, not the run's",
+        "batchgen/report/summary.py",
+        "    lives = UNSEEN_LIVES * settings.polling.expiry_s / time_scale  # wall seconds",
+        "    lives = UNSEEN_LIVES * settings.polling.expiry_s  # wall seconds",
+        ("tests/engine/test_review_spend_trials.py",),
     ),
 )
 

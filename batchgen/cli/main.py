@@ -208,6 +208,7 @@ async def _run(args: argparse.Namespace) -> int:
             resubmit_lost=args.resubmit_lost,
             changed=0 if args.replace_changed else len(changes),
             replaced=frozenset(c.job.id for c in changes) if args.replace_changed else frozenset(),
+            time_scale=args.time_scale or (SIMULATE_TIME_SCALE if args.simulate else 1.0),
         )
         if strays:
             lines.append(

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..config import Settings
 from ..engine.outcome import RunReport, refused_as_sent
+from ..jobs import MAY_BE_CHARGED
 from ..manifest import Manifest
 from ..params import estimate_cost
 from ..report.exits import EXIT_CREDITS, EXIT_FAILED
@@ -62,18 +63,34 @@ def _raised_cap(
     jobs: dict[str, dict[str, Any]],
     also: tuple[str, ...] = (),
 ) -> str:
-    """The command with a cap that covers, beyond what the folder spent, the jobs the next run pays for: the
-    deferred and pending ones, and those of ``also`` (the states of jobs to be made again)."""
+    """The command with a cap that covers, beyond what the next run counts against it from the start (what the
+    folder spent, and the estimates of jobs that may have been charged with no charge reported: ``engine.resume``
+    adopts them so), the jobs it pays for: the deferred and pending ones, and those of ``also`` (the states of
+    jobs to be made again)."""
     # a submit of unknown outcome ('submitting') is paid for too: the next run attaches the job it made, or
     # sends it again once the history shows none was made, before any deferred job is sent
     waiting = ("deferred", "pending", None, "submitting", *also)
     deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
     costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
-    spent = folder_spend(Replay(jobs, 0, False))
+    spent = folder_spend(Replay(jobs, 0, False)) + sum(
+        _unreported(rec, estimate_cost(job.model, job.params, settings.prices))
+        for job in manifest.jobs
+        if (rec := jobs.get(job.id)) is not None
+    )
     needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
     cap = settings.limits.max_spend_usd or 0.0
     values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
     return options.resume_command(args.manifest, out_text, options.Options(values)) + given_words(args)
+
+
+def _unreported(rec: dict[str, Any], estimate: float | None) -> float:
+    """What a job's ledger record counts against the cap beyond what it was charged, as the next run adopts it:
+    its estimate while it may have been charged with no charge reported (a lost job too; not one 'submitting',
+    which the command pays for as a job still to send), and the estimates of its earlier requests lost so."""
+    state, before = rec.get("state"), float(rec.get("unreported_before") or 0.0)
+    if rec.get("cost") is None and state in MAY_BE_CHARGED and state != "submitting":
+        return before + (estimate or 0.0)
+    return before
 
 
 def given_words(args: argparse.Namespace) -> str:

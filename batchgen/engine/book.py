@@ -119,6 +119,8 @@ class JobBook:
         if job.request_id is not None and job.request_id not in job.ended_requests:
             job.ended_requests.append(job.request_id)
         counted = cost if job.cost is not None else job.held
+        if job.cost is None:
+            job.unreported_before += counted  # (the next ``submitting`` line records it, for a later run)
         job.cost = job.request_id = job.output_url = None
         self._hold(job, 0.0)
         self.count_spent(counted)

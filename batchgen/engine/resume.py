@@ -103,8 +103,11 @@ async def plan_resume(
         job.file_size = rec.get("file_size")
         job.cost = rec.get("cost")
         job.paid_before = float(rec.get("paid_before") or 0.0)
+        job.unreported_before = float(rec.get("unreported_before") or 0.0)
         job.ended_requests = [str(rid) for rid in rec.get("ended_requests") or ()]
-        book.count_spent(job.paid_before)  # earlier requests of this job: paid, whatever it does now
+        # earlier requests of this job: paid, whatever it does now (those lost with no charge reported, at their
+        # estimates: they may have been charged)
+        book.count_spent(job.paid_before + job.unreported_before)
         job.submitted_wall = rec.get("submitted_at")
         sent = parse_time(job.submitted_wall)
         job.submitted_at = clock.now() if sent is None else clock.from_wall(sent)

@@ -342,10 +342,13 @@ def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:
     return f"  ({'; '.join(notes)}: paid again)" if notes else ""
 
 
-def _trial_plan(kind: LatencyKey, manifest: Manifest, known: dict[str, dict[str, Any]], settings: Settings) -> str:
+def _trial_plan(
+    kind: LatencyKey, manifest: Manifest, known: dict[str, dict[str, Any]], settings: Settings, time_scale: float
+) -> str:
     """What the run does with a kind on trial (``engine.trials``): one of its jobs goes first, alone of its kind;
     but where an earlier run left one 'submitting' (its outcome unknown) that a job it made would not be through
-    from yet, none goes beside it unless its look-up settles it."""
+    from yet, none goes beside it unless its look-up settles it (until twice ``polling.expiry_s`` of the run's
+    clock, ``time_scale`` times as fast as the wall's, after its POST)."""
     unknown = [
         (posted, job.id)
         for job in manifest.jobs
@@ -354,8 +357,9 @@ def _trial_plan(kind: LatencyKey, manifest: Manifest, known: dict[str, dict[str,
         and (posted := parse_time(known[job.id].get("posting_at") or known[job.id].get("submitted_at"))) is not None
     ]
     through = max(unknown, default=None)
-    if through is not None and through[0] + UNSEEN_LIVES * settings.polling.expiry_s > time.time():
-        at = datetime.fromtimestamp(through[0] + UNSEEN_LIVES * settings.polling.expiry_s, UTC)
+    lives = UNSEEN_LIVES * settings.polling.expiry_s / time_scale  # wall seconds
+    if through is not None and through[0] + lives > time.time():
+        at = datetime.fromtimestamp(through[0] + lives, UTC)
         return (
             f"job {through[1]} of the kind, of unknown outcome, is looked up first: found made, it is "
             "the trial; shown never made, it goes first, alone of its kind; else none of them goes beside it before "
@@ -373,9 +377,11 @@ def dry_run_lines(
     resubmit_lost: bool = False,
     changed: int = 0,
     replaced: frozenset[str] = frozenset(),
+    time_scale: float = 1.0,
 ) -> list[str]:
     """The plan for the manifest's jobs (only theirs, whatever else the folder's ledger holds).
-    ``replaced``: ids of changed rows that ``--replace-changed`` makes anew (they are to do, and paid)."""
+    ``replaced``: ids of changed rows that ``--replace-changed`` makes anew (they are to do, and paid);
+    ``time_scale``: the run's (``--time-scale``, or the simulator's)."""
     known = replay.jobs if replay else {}
     state_of = {job.id: None if job.id in replaced else known.get(job.id, {}).get("state") for job in manifest.jobs}
     done = {job_id for job_id, state in state_of.items() if state == "completed"}
@@ -401,9 +407,10 @@ def dry_run_lines(
             lines.append(f"  {len(ids)} {what} job(s) will be left alone ({option} submits them again, paid again)")
     for kind in outlived(known, manifest.jobs):  # an earlier run held them: the run takes the kind up on trial
         if held := sum(1 for job in todo if latency_key(job) == kind):
+            plan = _trial_plan(kind, manifest, known, settings, time_scale)
             lines.append(
                 f"  {held} job(s) of {describe(kind)}: an earlier run found jobs of their kind outliving their "
-                f"request records where no history stands in; {_trial_plan(kind, manifest, known, settings)}"
+                f"request records where no history stands in; {plan}"
             )
     if replaced:
         lines.append(f"  {len(replaced)} changed job(s) will be made anew (--replace-changed; paid again)")

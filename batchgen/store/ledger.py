@@ -38,6 +38,7 @@ _DECODER = json.JSONDecoder()
 # Fields carried forward from earlier lines when a later line omits them.
 _CARRIED = (
     "request_id", "model", "submitted_at", "output_url", "file_size", "cost", "params", "fingerprint", "paid_before",
+    "unreported_before",  # the estimates of earlier requests lost with no charge reported (the spend cap counts them)
     "posting_at", "unknown_at",
     "posted_at",  # when the POST that made its request went out (a re-run's proof for a lost submit)
     "ended_requests",  # the requests of earlier attempts of a job made again: never a lost submit's row
