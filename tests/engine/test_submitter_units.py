@@ -453,6 +453,7 @@ async def submit(api: ScriptedApi, job: TrackedJob | None = None) -> tuple[Kit, 
 async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempts_paid():
     job = pending()
     job.paid_before, job.ended_requests = 0.28, ["r0"]  # made again: its earlier request ended
+    job.unreported_before = 0.56  # ... and two before it were lost with no charge reported
     k, _, _ = await submit(ScriptedApi(submits=["r1"]), job)
     (_, event, state, fields), _ = k.ledger.lines
     assert (event, state) == ("submitting", "submitting")
@@ -462,6 +463,7 @@ async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempt
         "params": {"prompt": "a fox", "duration": 5},
         "fingerprint": fingerprint(MODEL, {"prompt": "a fox", "duration": 5}),
         "paid_before": 0.28,
+        "unreported_before": 0.56,  # (a later run counts them against the spend cap)
         "ended_requests": ["r0"],  # never taken for this attempt's row by a later run's look-up
         "posting_at": iso_utc(k.clock.epoch()),  # written as its POST went out
     }
@@ -469,6 +471,7 @@ async def test_the_submitting_line_records_what_is_sent_and_what_earlier_attempt
     k, _, _ = await submit(ScriptedApi(submits=["r1"]))
     fields = k.ledger.lines[0][3]
     assert fields["paid_before"] is None and fields["ended_requests"] is None  # nothing before: no field
+    assert fields["unreported_before"] is None
 
 
 # a stop, and what a job stopped with nothing sent becomes: deferred by a 406, pending again when interrupted
