@@ -1,13 +1,18 @@
 """Audit of ``batchgen/report/summary.py``: status tells the truth of a folder: finished only when every job is,
 videos kept with warnings counted as videos in place, jobs made and not fetched as those with a request and no
-charge, changed rows counted exactly; the dry run's plan sends again what each flag says and nothing else."""
+charge, changed rows counted exactly; the dry run's plan sends again what each flag says and nothing else, and for a
+kind on trial counts only its jobs still to do and names the latest submit of unknown outcome it waits on, with
+the time a job it made would be through."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from batchgen.clock import iso_utc, parse_time
 from batchgen.config import OutputSettings, Settings
 from batchgen.jobs import JobSpec
 from batchgen.manifest import Manifest
@@ -105,3 +110,21 @@ def test_status_counts_as_made_and_not_fetched_only_the_jobs_with_a_request_and_
         "  spend $0.28; 2 jobs made and not fetched are not in it, their charge not yet reported: about $0.56 more "
         "at the catalogue's prices, charged for each that completes"
     )
+
+
+def test_the_dry_run_names_the_latest_submit_of_unknown_outcome_of_a_kind_on_trial_and_when_it_would_be_through():
+    now = time.time()
+    jobs = [JobSpec(f"k{i}", "kling-2.6", {"prompt": f"p{i}"}) for i in range(4)]
+    known: dict[str, dict[str, Any]] = {
+        "k0": {"state": "deferred", "ts": iso_utc(now - 1000.0), "outlived": {"died": 2, "made": 0}},
+        "k1": {"state": "completed", "ts": iso_utc(now - 3000.0), "submitted_at": iso_utc(now - 3000.0)},
+        "k2": {"state": "submitting", "posting_at": iso_utc(now - 300.0)},
+        "k3": {"state": "submitting", "posting_at": iso_utc(now - 200.0)},
+    }
+    settings = Settings(output=dataclasses.replace(OutputSettings(), dir="/o"))
+    lines = summary.dry_run_lines(Manifest("m.yaml", jobs, []), settings, Replay(known, 4, False))
+    (line,) = [" ".join(line.split()) for line in lines if "outliving their request records" in line]
+    assert line.startswith("3 job(s) of ")  # the completed one is not to do
+    assert "job k3 of the kind, of unknown outcome, is looked up first" in line
+    through = datetime.fromtimestamp((parse_time(known["k3"]["posting_at"]) or 0.0) + 2 * 3600.0, UTC)
+    assert f"beside it before {through:%Y-%m-%d %H:%M:%S} UTC (twice polling.expiry_s after its POST)" in line
