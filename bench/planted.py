@@ -16311,6 +16311,193 @@ PLANTS = (
         "    lives = UNSEEN_LIVES * settings.polling.expiry_s  # wall seconds",
         ("tests/engine/test_review_spend_trials.py",),
     ),
+    Plant(
+        "the feeder's line gives back the last job of a kind set aside first, not the manifest's order",
+        "batchgen/engine/trials.py",
+        "                self.current = waiting.popleft()\n",
+        "                self.current = waiting.pop()\n",
+        (
+            "tests/engine/test_trials.py::test_the_line_sets_aside_a_kind_on_trial_while_its_trial_is_in_flight_and"
+            "_keeps_the_manifests_order",
+        ),
+    ),
+    Plant(
+        "a job put back in the line goes after the jobs of its kind set aside while it waited for room",
+        "batchgen/engine/trials.py",
+        "self._aside.setdefault(latency_key(job.spec), deque()).appendleft(job)",
+        "self._aside.setdefault(latency_key(job.spec), deque()).append(job)",
+        (
+            "tests/engine/test_audit_trials.py::test_a_job_put_back_in_the_line_goes_before_the_jobs_of_its_kind_se"
+            "t_aside_after_it",
+        ),
+    ),
+    Plant(
+        "the log names the job that waits, not the job of unknown outcome the rest of its kind wait for",
+        "batchgen/engine/trials.py",
+        "                first.spec.id,\n                describe(kind),",
+        "                job.spec.id,\n                describe(kind),",
+        (
+            "tests/engine/test_audit_trials.py::test_the_log_names_the_job_of_unknown_outcome_the_rest_wait_for_and"
+            "_says_so_once",
+        ),
+    ),
+    Plant(
+        "the warning that a kind's jobs wait on a trial of unknown outcome is written once for each job",
+        "batchgen/engine/trials.py",
+        "            self._told.add(kind)\n",
+        "",
+        (
+            "tests/engine/test_audit_trials.py::test_the_log_names_the_job_of_unknown_outcome_the_rest_wait_for_and"
+            "_says_so_once",
+        ),
+    ),
+    Plant(
+        "a trial sent again is timed from its first POST: the next of its kind goes before a job it made is through",
+        "batchgen/engine/trials.py",
+        "            self._posted[job.spec.id] = self._clock.now()",
+        "            self._posted.setdefault(job.spec.id, self._clock.now())",
+        (
+            "tests/engine/test_audit_trials.py::test_a_trial_sent_again_holds_its_kind_until_a_job_its_latest_post_"
+            "made_would_be_through",
+        ),
+    ),
+    Plant(
+        "an earlier run's trial is timed from its first 'submitting' line, not its latest POST",
+        "batchgen/engine/trials.py",
+        "at = job.posted_epoch if job.posted_epoch is not None else job.submitted_epoch",
+        "at = job.submitted_epoch if job.submitted_epoch is not None else job.posted_epoch",
+        (
+            "tests/e2e/test_outliving.py::test_a_trial_job_a_killed_run_left_in_flight_is_waited_for_before_another"
+            "_of_its_kind_is_sent",
+        ),
+    ),
+    Plant(
+        "the feeder waits for every kind's trial to end before it gives back any job set aside",
+        "batchgen/engine/trials.py",
+        "return any(not self._waits(waiting[0]) for waiting in self._aside.values())",
+        "return all(not self._waits(waiting[0]) for waiting in self._aside.values())",
+        (
+            "tests/engine/test_audit_trials.py::test_the_line_gives_back_a_kind_whose_trial_ended_while_another_kin"
+            "d_still_waits_for_its_own",
+        ),
+    ),
+    Plant(
+        "a job the line handed over and then deferred is still counted as left to hand over",
+        "batchgen/engine/trials.py",
+        "if job is not None and not job.holds_slot and job.state is not JobState.DEFERRED:",
+        "if job is not None and not job.holds_slot:",
+        (
+            "tests/engine/test_audit_trials.py::test_a_job_the_line_handed_over_and_then_deferred_is_not_left_to_ha"
+            "nd_over",
+        ),
+    ),
+    Plant(
+        "a job made again twice counts only its last lost request's charge in the spend",
+        "batchgen/engine/book.py",
+        "        job.paid_before += cost\n",
+        "        job.paid_before = cost\n",
+        (
+            "tests/engine/test_audit_book.py::test_a_job_made_again_twice_counts_both_earlier_charges_in_its_spend_"
+            "and_against_the_cap",
+        ),
+    ),
+    Plant(
+        "a job made again keeps the video link of the request it ended",
+        "batchgen/engine/book.py",
+        "        job.cost = job.request_id = job.output_url = None\n",
+        "        job.cost = job.request_id = None\n",
+        ("tests/engine/test_audit_book.py::test_a_job_made_again_keeps_no_link_of_the_request_it_ended",),
+    ),
+    Plant(
+        "a job adopted as not in flight takes a slot all the same",
+        "batchgen/engine/book.py",
+        "        if in_flight and not job.holds_slot:",
+        "        if not job.holds_slot:",
+        ("tests/engine/test_book.py::test_adopted_jobs_count_what_they_may_have_cost",),
+    ),
+    Plant(
+        "jobs downloading are left out of those made and not fetched",
+        "batchgen/jobs.py",
+        "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED})",
+        "UNFETCHED = frozenset({JobState.SUBMITTED, JobState.EXPIRED})",
+        (
+            "tests/report/test_audit_summary.py::test_status_counts_as_made_and_not_fetched_only_the_jobs_with_a_re"
+            "quest_and_no_charge_yet",
+        ),
+    ),
+    Plant(
+        "a job downloading with no cost reported gives its estimate back to the spend cap",
+        "batchgen/jobs.py",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.DOWNLOADING, JobState.COMPLETED, JobState.EXPIRED}\n",
+        "    {JobState.SUBMITTING, JobState.SUBMITTED, JobState.COMPLETED, JobState.EXPIRED}\n",
+        ("tests/engine/test_book.py::test_what_a_job_holds_follows_what_it_may_have_cost",),
+    ),
+    Plant(
+        "a stop does not reach jobs set aside for their kind's trial: deferred only once the trial ends",
+        "batchgen/engine/submitter.py",
+        "                lambda: self.control.stopping or lineup.ready(), clock=self.clock,",
+        "                lambda: lineup.ready(), clock=self.clock,",
+        (
+            "tests/engine/test_audit_submitter.py::test_a_credit_stop_defers_the_jobs_set_aside_for_their_kinds_tri"
+            "al_without_waiting_for_the_trial_to_end",
+        ),
+    ),
+    Plant(
+        "validate names the earliest submit of unknown outcome of a kind on trial, not the latest",
+        "batchgen/report/summary.py",
+        "    through = max(unknown, default=None)",
+        "    through = min(unknown, default=None)",
+        (
+            "tests/report/test_audit_summary.py::test_the_dry_run_names_the_latest_submit_of_unknown_outcome_of_a_k"
+            "ind_on_trial_and_when_it_would_be_through",
+        ),
+    ),
+    Plant(
+        "validate dates the end of a trial of unknown outcome one expiry after its POST, not two",
+        "batchgen/report/summary.py",
+        "    lives = UNSEEN_LIVES * settings.polling.expiry_s / time_scale  # wall seconds",
+        "    lives = settings.polling.expiry_s / time_scale  # wall seconds",
+        (
+            "tests/report/test_audit_summary.py::test_the_dry_run_names_the_latest_submit_of_unknown_outcome_of_a_k"
+            "ind_on_trial_and_when_it_would_be_through",
+        ),
+    ),
+    Plant(
+        "validate counts the completed jobs of a kind on trial among those it holds back",
+        "batchgen/report/summary.py",
+        "        if held := sum(1 for job in todo if latency_key(job) == kind):",
+        "        if held := sum(1 for job in manifest.jobs if latency_key(job) == kind):",
+        (
+            "tests/e2e/test_outliving.py::test_a_kind_whose_jobs_outlive_their_records_alone_is_held_after_two_and_"
+            "the_rest_are_not_sent",
+        ),
+    ),
+    Plant(
+        "the lines of a kind on trial carry no tallies: a re-run does not take the kind up again",
+        "batchgen/engine/submitter.py",
+        '        return {"outlived": kinds.tallies(kind)} if kinds.held(kind) or kinds.on_trial(kind) else {}',
+        '        return {"outlived": kinds.tallies(kind)} if kinds.held(kind) else {}',
+        (
+            "tests/engine/test_review2_outliving.py::test_a_credit_stop_while_resubmit_lost_remakes_a_held_kind_kee"
+            "ps_it_on_trial",
+        ),
+    ),
+    Plant(
+        "a job of a kind on trial that waited for the trial is dropped, never sent nor deferred",
+        "batchgen/engine/submitter.py",
+        (
+            "            await book.until(lambda: self.control.stopping or not self.trials.waits(job))\n            ret"
+            "urn True"
+        ),
+        (
+            "            await book.until(lambda: self.control.stopping or not self.trials.waits(job))\n            ret"
+            "urn False"
+        ),
+        (
+            "tests/engine/test_review2_outliving.py::test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_k"
+            "ind_waiting",
+        ),
+    ),
 )
 
 
