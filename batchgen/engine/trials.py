@@ -13,6 +13,9 @@ its kind wait for it:
   is its kind's claimant in the next run, from its POST's time.
 
 A claimant that gives up its slot with neither (refused, failed, pending again) lets the next job go as the trial.
+
+The line also sets aside the jobs of a held kind while jobs of it are in flight (:meth:`Trials.hold_may_end`): a
+video of theirs may end the hold, and then they are sent; once none is, they are held back for a later run.
 """
 
 from __future__ import annotations
