@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import signal
+from pathlib import Path
+from typing import Any
 
 from batchgen.manifest import load_manifest
 from batchgen.params import estimate_cost
@@ -157,18 +159,24 @@ def test_a_trial_job_a_killed_run_left_in_flight_is_waited_for_before_another_of
     assert_transitions_are_legal(out)
 
 
-def test_a_trial_whose_submit_answer_is_lost_keeps_the_rest_of_its_kind_back_this_run_and_the_next(
-    sim, tmp_path, monkeypatch
-):
+def trial_left_unknown(sim, tmp_path, monkeypatch) -> tuple[Path, Path, Any]:
+    """Five jobs of a kind: the first run holds the kind, and the next run's trial is made with its answer lost (no
+    history can say so, and nothing else settles it).  The manifest, the folder and the simulator."""
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5, model="kling-2.6"))
     out = tmp_path / "out"
     server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
     assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
     assert len(server.state.submissions) == 3 and len(held_jobs(out)) == 2
-    # the next run's trial is made, and its answer lost: no history can say so, and nothing else settles it
     server.state.script("submit_drop_after")
     assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
     assert len(server.state.submissions) == 4  # the trial alone: none beside a job it may have made
+    return manifest, out, server
+
+
+def test_a_trial_whose_submit_answer_is_lost_keeps_the_rest_of_its_kind_back_this_run_and_the_next(
+    sim, tmp_path, monkeypatch
+):
+    manifest, out, server = trial_left_unknown(sim, tmp_path, monkeypatch)
     jobs = read_ledger(out / "ledger.jsonl").jobs
     trial = next(job_id for job_id, rec in jobs.items() if rec["state"] == "submitting")
     held = held_jobs(out)

@@ -13,7 +13,7 @@ from batchgen.engine.life_cap import UNSEEN_LIVES
 from batchgen.manifest import load_manifest
 from batchgen.params import estimate_cost
 from batchgen.store.ledger import read_ledger
-from tests.e2e.test_outliving import OUTLIVED, SLOW
+from tests.e2e.test_outliving import OUTLIVED, SLOW, trial_left_unknown
 from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
 
 POLLING_EXPIRY_S = PollingSettings().expiry_s  # as configured by default (no config file here)
@@ -76,12 +76,7 @@ def test_the_resubmit_lost_command_after_a_cap_stop_has_room_for_the_lost_jobs_b
 def test_the_dry_runs_time_for_a_trial_of_unknown_outcome_is_the_runs_own_under_a_time_scale(
     sim, tmp_path, monkeypatch, capsys
 ):
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5, model="kling-2.6"))
-    out = tmp_path / "out"
-    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
-    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
-    server.state.script("submit_drop_after")  # the next run's trial is made, and its answer lost
-    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
+    manifest, out, server = trial_left_unknown(sim, tmp_path, monkeypatch)
     trial = next(rec for rec in read_ledger(out / "ledger.jsonl").jobs.values() if rec["state"] == "submitting")
     posted = parse_time(trial.get("posting_at") or trial.get("submitted_at"))
     assert posted is not None

@@ -9,10 +9,10 @@ from batchgen.engine.pollplan import latency_key
 from batchgen.errors import AmbiguousSubmit
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.store.ledger import read_ledger
-from tests.e2e.test_outliving import OUTLIVED, SLOW, held_jobs
+from tests.e2e.test_outliving import held_jobs, trial_left_unknown
 from tests.engine.doubles import pending, row_for
 from tests.engine.test_audit_outliving import feed_and_submit, trial_kit
-from tests.helpers import many_jobs_yaml, run_batch, run_cli, write
+from tests.helpers import run_batch, run_cli
 
 
 def of_kind_b(job_id: str, prompt: str) -> TrackedJob:
@@ -81,13 +81,8 @@ async def test_a_lost_submit_of_another_kind_is_not_told_no_rerun_settles_it_whi
 def test_validate_does_not_promise_a_trial_goes_while_one_of_unknown_outcome_holds_the_rest(
     sim, tmp_path, monkeypatch, capsys
 ):
-    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(5, model="kling-2.6"))
-    out = tmp_path / "out"
-    server = sim(seed=6, model_latency_s=SLOW, **OUTLIVED)
-    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
-    server.state.script("submit_drop_after")  # the next run's trial is made, and its answer lost
-    assert run_batch(manifest, out, server, "--concurrency", "2", monkeypatch=monkeypatch) == 1
-    assert len(server.state.submissions) == 4 and len(held_jobs(out)) == 1
+    manifest, out, server = trial_left_unknown(sim, tmp_path, monkeypatch)
+    assert len(held_jobs(out)) == 1
     capsys.readouterr()
     assert run_cli("validate", str(manifest), "--out", str(out)) == 0
     planned = " ".join(capsys.readouterr().out.split())
