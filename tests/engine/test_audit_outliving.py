@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+from anyio.abc import TaskGroup
 
 from batchgen.api.gateway import Gateway
 from batchgen.api.ratelimit import RequestBudget
@@ -66,13 +67,34 @@ async def feed_and_submit(
     """The feeder and the submitters (one a slot, and one more, as Run starts them) for ``seconds`` run seconds;
     what ``look`` sees then, before they are cancelled."""
     send, receive = anyio.create_memory_object_stream[TrackedJob](8)
+
+    def start(tg: TaskGroup) -> None:
+        tg.start_soon(stage_.feed, send, jobs)
+        for _ in range(3):
+            tg.start_soon(stage_.loop, receive.clone())
+        receive.close()
+
+    return await _for_a_while(k, start, seconds, look)
+
+
+async def submit_each(k, stage_, jobs: list[TrackedJob], seconds: float, look: Callable[[], Any] = lambda: None) -> Any:
+    """Each of ``jobs`` handed over and submitted at once, side by side, for ``seconds`` run seconds; what ``look``
+    sees then, before the submits are cancelled."""
+
+    def start(tg: TaskGroup) -> None:
+        for job in jobs:
+            k.book.take(job)
+        for job in jobs:
+            tg.start_soon(stage_.submit, job)
+
+    return await _for_a_while(k, start, seconds, look)
+
+
+async def _for_a_while(k, start: Callable[[TaskGroup], None], seconds: float, look: Callable[[], Any]) -> Any:
     async with k.clock.autojump():
         with anyio.fail_after(8):
             async with anyio.create_task_group() as tg:
-                tg.start_soon(stage_.feed, send, jobs)
-                for _ in range(3):
-                    tg.start_soon(stage_.loop, receive.clone())
-                receive.close()
+                start(tg)
                 await k.clock.sleep(seconds)
                 seen = look()
                 if inspect.isawaitable(seen):  # (a look that acts, then says what it saw)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio
-
 from batchgen.api.answers import HistoryRow
 from batchgen.engine.resume import outlived
 from batchgen.errors import AmbiguousSubmit, NotFound
 from batchgen.jobs import JobSpec, JobState, TrackedJob
 from batchgen.store.ledger import read_ledger
 from tests.engine.doubles import ScriptedApi, pending
-from tests.engine.test_audit_outliving import feed_and_submit, trial_kit
+from tests.engine.test_audit_outliving import feed_and_submit, submit_each, trial_kit
 from tests.helpers import many_jobs_yaml, run_batch, write
 
 # as tests/e2e/test_outliving.py (twice as fast): records live a minute, a job takes five, the history answers 404
@@ -53,15 +51,7 @@ async def test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_kind_wait
     k.api = k.reconciler.api = NoHistory(submits=[AmbiguousSubmit("no answer after sending"), "r-b"])
     stage_.api = k.api
     life.unknown = lambda sent_at: None  # (the life cap's own slot for it: not here)
-    async with k.clock.autojump():
-        with anyio.fail_after(5):
-            async with anyio.create_task_group() as tg:
-                for job in jobs:
-                    k.book.take(job)
-                tg.start_soon(stage_.submit, trial)
-                tg.start_soon(stage_.submit, nxt)
-                await k.clock.sleep(60)
-                tg.cancel_scope.cancel()
+    await submit_each(k, stage_, jobs, 60)
     # nothing can say whether it was made: left 'submitting', it may be a job of the kind in the account's queue
     assert trial.state is JobState.SUBMITTING and k.ledger.events("a")[-1] == "reconcile_failed"
     assert [p["prompt"] for p in k.api.posted] == ["a fox"]  # on trial, no second job of the kind beside it
@@ -76,16 +66,10 @@ async def test_a_trial_submit_of_unknown_outcome_does_not_wait_a_records_life_fo
     # a history that answers and does not list it (nor yet any finished job of ours with its link)
     k, life, stage_ = trial_kit(jobs, [AmbiguousSubmit("no answer after sending"), "r-b"], on_trial=trial)
     life.unknown = lambda sent_at: None  # (the life cap's own slot for it: not here)
-    async with k.clock.autojump():
-        with anyio.fail_after(8):
-            async with anyio.create_task_group() as tg:
-                for job in jobs:
-                    k.book.take(job)
-                tg.start_soon(stage_.submit, trial)
-                tg.start_soon(stage_.submit, nxt)
-                await k.clock.sleep(900)  # its look-ups (under ten minutes) are over
-                stuck = trial.holds_slot and trial.state is JobState.SUBMITTING and len(k.api.posted) == 1
-                tg.cancel_scope.cancel()
+    # its look-ups (under ten minutes) are over
+    stuck = await submit_each(
+        k, stage_, jobs, 900, lambda: trial.holds_slot and trial.state is JobState.SUBMITTING and len(k.api.posted) == 1
+    )
     assert not stuck  # it waits for "a hare", and "a hare" waits for it, until its record's life is out
     assert trial.state is JobState.SUBMITTING and k.ledger.events("a")[-1] == "settle_later"
     assert nxt.state is JobState.DEFERRED and k.ledger.events("b") == ["outlives_record"]
