@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .params import default_prices
+from .params import Prices, default_prices
 from .yaml_reader import LocatedMap, YamlProblem, load_located, plain
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -200,7 +200,7 @@ class Settings:
     media: MediaSettings = field(default_factory=MediaSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
-    prices: dict[str, dict[str, dict[int, float]]] = field(default_factory=default_prices)
+    prices: Prices = field(default_factory=default_prices)
 
 
 _SECTIONS: dict[str, type] = {
@@ -345,7 +345,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
     return values, lines
 
 
-def _prices(values: Any, where: str) -> dict[str, dict[str, dict[int, float]]]:
+def _prices(values: Any, where: str) -> Prices:
     table = default_prices()
     if values is None:
         return table

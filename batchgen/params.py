@@ -25,7 +25,10 @@ def known(model: str) -> bool:
     return model in catalogue.current()
 
 
-def default_prices() -> dict[str, dict[str, dict[int, float]]]:
+Prices = dict[str, dict[str, dict[int, float]]]  # the config's: model -> mode -> duration -> USD
+
+
+def default_prices() -> Prices:
     """Price overrides before any config is read: none (each model's spec has its own prices)."""
     return {}
 
@@ -49,7 +52,7 @@ def defaults_of(model: str) -> dict[str, Any]:
     return spec.defaults() if spec else {}
 
 
-def estimate_cost(model: str, params: dict[str, Any], prices: dict[str, dict[str, dict[int, float]]]) -> float | None:
+def estimate_cost(model: str, params: dict[str, Any], prices: Prices) -> float | None:
     """Estimated USD for one job, or None for a model without a spec or price.
 
     The config's ``prices`` (model -> mode -> duration -> USD) override the
@@ -65,7 +68,7 @@ def estimate_cost(model: str, params: dict[str, Any], prices: dict[str, dict[str
     return price_of(spec, params)[0]
 
 
-def is_upper_bound(model: str, params: dict[str, Any], prices: dict[str, dict[str, dict[int, float]]]) -> bool:
+def is_upper_bound(model: str, params: dict[str, Any], prices: Prices) -> bool:
     """Is the estimate for this job the model's highest known price rather than its own?"""
     if _override(model, params, prices) is not None:
         return False
@@ -73,7 +76,7 @@ def is_upper_bound(model: str, params: dict[str, Any], prices: dict[str, dict[st
     return spec is not None and not price_of(spec, params)[1]
 
 
-def _override(model: str, params: dict[str, Any], prices: dict[str, dict[str, dict[int, float]]]) -> float | None:
+def _override(model: str, params: dict[str, Any], prices: Prices) -> float | None:
     table = prices.get(model)
     if not table:
         return None

@@ -208,7 +208,7 @@ PLANTS = (
     Plant(
         "the spend cap stops counting other manifests' spend in the same folder",
         "batchgen/engine/resume.py",
-        "book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))\n",
+        "book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))\n",
         "book.count_spent(0.0)\n",
         (f"{MONEY}::test_the_spend_cap_counts_what_other_manifests_spent_in_the_same_folder",),
     ),
@@ -2154,9 +2154,9 @@ PLANTS = (
     ),
     Plant(
         "the raised cap leaves out the submits of unknown outcome (the resume stops again)",
-        "batchgen/cli/nextstep.py",
-        '    waiting = ("deferred", "pending", None, "submitting", *also)',
-        '    waiting = ("deferred", "pending", None, *also)',
+        "batchgen/engine/identity.py",
+        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:',
+        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED - {"submitting"}:',
         (
             "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
             "the_cap_that_stopped",
@@ -4933,8 +4933,8 @@ PLANTS = (
     Plant(
         "the raised cap leaves out the jobs the ledger has no line for yet",
         "batchgen/cli/nextstep.py",
-        '    waiting = ("deferred", "pending", None, "submitting", *also)',
-        '    waiting = ("deferred", "pending", "submitting", *also)',
+        '    waiting = ("deferred", "pending", None, *also)',
+        '    waiting = ("deferred", "pending", *also)',
         ("tests/cli/test_nextstep.py::test_the_raised_cap_covers_a_job_the_ledger_has_no_line_for_yet",),
     ),
     Plant(
@@ -8681,7 +8681,7 @@ PLANTS = (
     Plant(
         "status counts the jobs made and not fetched but says nothing of what they come to",
         "batchgen/report/summary.py",
-        "    made_usd = sum(_catalogue_price(rec) for rec in made)",
+        "    made_usd = sum(recorded_estimate(rec, {}) for rec in made)",
         "    made_usd = 0.0",
         (
             "tests/e2e/test_told_status.py::"
@@ -16256,7 +16256,7 @@ PLANTS = (
     ),
     Plant(
         "the resume line's raised cap leaves out the estimates of lost jobs the next run counts",
-        "batchgen/cli/nextstep.py",
+        "batchgen/engine/identity.py",
         "        return before + (estimate or 0.0)",
         "        return before",
         (
@@ -16496,6 +16496,66 @@ PLANTS = (
         (
             "tests/engine/test_review2_outliving.py::test_a_trial_submit_of_unknown_outcome_keeps_the_rest_of_its_k"
             "ind_waiting",
+        ),
+    ),
+    Plant(
+        "the run's summary says nothing of a lost request made anew, which may have been charged beyond the spend",
+        "batchgen/engine/run.py",
+        "        report.lost_before, report.lost_before_usd = len(lost), sum(lost)",
+        "        report.lost_before, report.lost_before_usd = 0, 0.0",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_is_told_beside_the_spend_by_the_run_and_by_status",
+        ),
+    ),
+    Plant(
+        "status says nothing of a lost request made anew, which may have been charged beyond the spend",
+        "batchgen/report/summary.py",
+        "        spent += f\"; {lost_unfetched(len(lost), sum(lost), spend='it')}\"",
+        "        pass",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_is_told_beside_the_spend_by_the_run_and_by_status",
+        ),
+    ),
+    Plant(
+        "a changed row replaced after a lost request forgets the estimate the spend cap counted for it",
+        "batchgen/engine/identity.py",
+        "            unreported_before=round(unreported_on(rec, recorded_estimate(rec, prices)), 6) or None,",
+        "            unreported_before=None,",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_the_replaced_line_counts_for_good_what_a_lost_request_may_have_been_charged_at_the_configs_price",
+        ),
+    ),
+    Plant(
+        "a changed row replaced after a lost request counts it at the catalogue's price, not the config's",
+        "batchgen/engine/identity.py",
+        "unreported_before=round(unreported_on(rec, recorded_estimate(rec, prices)), 6) or None,",
+        "unreported_before=round(unreported_on(rec, recorded_estimate(rec, {})), 6) or None,",
+        (
+            "tests/engine/test_identity_units.py::"
+            "test_the_replaced_line_counts_for_good_what_a_lost_request_may_have_been_charged_at_the_configs_price",
+        ),
+    ),
+    Plant(
+        "the spend cap counts other manifests' jobs at what they were charged only, not what they may have been",
+        "batchgen/engine/resume.py",
+        "book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))",
+        "book.count_spent(sum(spent_on(rec) for rec in others))",
+        (
+            "tests/engine/test_resume_spend.py::"
+            "test_another_manifests_jobs_count_what_they_may_have_been_charged_at_the_configs_prices",
+        ),
+    ),
+    Plant(
+        "the resume line's raised cap leaves out what other manifests' jobs may have been charged",
+        "batchgen/cli/nextstep.py",
+        "        for job_id, rec in jobs.items()\n    )",
+        "        for job_id, rec in jobs.items()\n        if job_id in ours\n    )",
+        (
+            "tests/cli/test_nextstep.py::"
+            "test_the_raised_cap_covers_what_another_manifests_jobs_may_have_been_charged_as_their_lines_say",
         ),
     ),
 )

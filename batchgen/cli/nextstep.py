@@ -15,8 +15,8 @@ from collections import Counter
 from typing import Any
 
 from ..config import Settings
+from ..engine.identity import recorded_estimate, unreported_on
 from ..engine.outcome import RunReport, refused_as_sent
-from ..jobs import MAY_BE_CHARGED
 from ..manifest import Manifest
 from ..params import estimate_cost
 from ..report.exits import EXIT_CREDITS, EXIT_FAILED
@@ -67,30 +67,22 @@ def _raised_cap(
     folder spent, and the estimates of jobs that may have been charged with no charge reported: ``engine.resume``
     adopts them so), the jobs it pays for: the deferred and pending ones, and those of ``also`` (the states of
     jobs to be made again)."""
-    # a submit of unknown outcome ('submitting') is paid for too: the next run attaches the job it made, or
-    # sends it again once the history shows none was made, before any deferred job is sent
-    waiting = ("deferred", "pending", None, "submitting", *also)
+    # a submit of unknown outcome ('submitting') is paid for too, as one that may have been charged: the next
+    # run attaches the job it made, or sends it again once the history shows none was made
+    waiting = ("deferred", "pending", None, *also)
     deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
     costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
+    # what may have been charged, as the next run counts it: at the manifest's estimate for its own jobs (as
+    # ``engine.resume`` adopts them), at what their lines say was sent for other manifests' jobs in the folder
+    ours = {job.id: estimate_cost(job.model, job.params, settings.prices) for job in manifest.jobs}
     spent = folder_spend(Replay(jobs, 0, False)) + sum(
-        _unreported(rec, estimate_cost(job.model, job.params, settings.prices))
-        for job in manifest.jobs
-        if (rec := jobs.get(job.id)) is not None
+        unreported_on(rec, ours[job_id] if job_id in ours else recorded_estimate(rec, settings.prices))
+        for job_id, rec in jobs.items()
     )
     needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
     cap = settings.limits.max_spend_usd or 0.0
     values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}
     return options.resume_command(args.manifest, out_text, options.Options(values)) + given_words(args)
-
-
-def _unreported(rec: dict[str, Any], estimate: float | None) -> float:
-    """What a job's ledger record counts against the cap beyond what it was charged, as the next run adopts it:
-    its estimate while it may have been charged with no charge reported (a lost job too; not one 'submitting',
-    which the command pays for as a job still to send), and the estimates of its earlier requests lost so."""
-    state, before = rec.get("state"), float(rec.get("unreported_before") or 0.0)
-    if rec.get("cost") is None and state in MAY_BE_CHARGED and state != "submitting":
-        return before + (estimate or 0.0)
-    return before
 
 
 def given_words(args: argparse.Namespace) -> str:

@@ -131,7 +131,7 @@ async def run_jobs(
                     client, replay, fingerprint, stamped.append, adopt=adopt_key, where=str(out.ledger)
                 )
             if changes and isinstance(opened.ledger, Ledger) and isinstance(out, OutputDir):
-                await set_aside(changes, replay, opened.ledger, out)
+                await set_aside(changes, replay, opened.ledger, out, settings.prices)
                 for change in changes:
                     log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.describe())
                 replay = read_ledger(out.ledger)

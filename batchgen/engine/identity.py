@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StorageError
-from ..jobs import IN_FLIGHT, Event, JobSpec, JobState
+from ..jobs import IN_FLIGHT, MAY_BE_CHARGED, Event, JobSpec, JobState
 from ..models.images import identity_view
-from ..params import defaults_of
+from ..params import Prices, defaults_of, estimate_cost
 from ..store.ledger import Ledger, Replay
 from ..store.local import OutputDir
 
@@ -195,8 +195,30 @@ def spent_on(rec: dict[str, Any]) -> float:
     return float(rec.get("cost") or 0.0) + float(rec.get("paid_before") or 0.0)
 
 
-async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir) -> list[Path]:
+def unreported_on(rec: dict[str, Any], estimate: float | None) -> float:
+    """What a job's ledger record counts against the spend cap beyond what it was charged (as ``JobBook.adopt``
+    holds a live job): ``estimate``, its request's, while that request may have been charged with no charge
+    reported (a lost one too: it may have finished after its record died), and the estimates of its earlier
+    requests lost so (``unreported_before``)."""
+    before = float(rec.get("unreported_before") or 0.0)
+    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:
+        return before + (estimate or 0.0)
+    return before
+
+
+def recorded_estimate(rec: dict[str, Any], prices: Prices) -> float:
+    """What the request a job's ledger record names comes to at ``prices``, from the model and parameters it
+    was sent with (0 for a model nothing prices)."""
+    params = rec.get("params")
+    return estimate_cost(str(rec.get("model") or ""), params if isinstance(params, dict) else {}, prices) or 0.0
+
+
+async def set_aside(
+    changes: list[Change], replay: Replay, ledger: Ledger, out: OutputDir, prices: Prices
+) -> list[Path]:
     """Set each changed job aside: move its video and sidecar away, record ``replaced``; returns the moved files.
+    The line carries what the job paid and, at ``prices``, what it may have been charged with no charge
+    reported (a lost request's estimate): the spend cap counts both for good.
 
     The files move first: a crash before the ``replaced`` line leaves the job
     as it was (its video is fetched again, free, and the row is still a
@@ -240,6 +262,7 @@ async def set_aside(changes: list[Change], replay: Replay, ledger: Ledger, out: 
                 "files": [str(t.relative_to(videos.parent)) for t in targets],
             },
             paid_before=round(spent_on(rec), 6) or None,
+            unreported_before=round(unreported_on(rec, recorded_estimate(rec, prices)), 6) or None,
         )
     return moved
 

@@ -25,10 +25,11 @@ from typing import Any
 
 from ..clock import Clock, parse_time
 from ..jobs import IN_FLIGHT, Event, JobSpec, JobState, TrackedJob
+from ..params import Prices
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
-from .identity import spent_on
+from .identity import recorded_estimate, spent_on, unreported_on
 from .life_cap import Request
 from .outcome import RunReport, error_text
 from .outliving import holds
@@ -68,11 +69,13 @@ async def plan_resume(
     clock: Clock,
     report: RunReport,
     *,
+    prices: Prices,
     retry_failed: bool,
     resubmit_lost: bool,
     verify_files: bool,
 ) -> ResumePlan:
-    """Adopt every job the ledger knows into ``book`` and say what each needs next."""
+    """Adopt every job the ledger knows into ``book`` and say what each needs next (``prices``: the config's,
+    for what another manifest's jobs may have been charged with no charge reported)."""
     plan = ResumePlan()
     known = replay.jobs
     reconciler.claimed.update(rec["request_id"] for rec in known.values() if rec.get("request_id"))
@@ -170,9 +173,11 @@ async def plan_resume(
     plan.lineup = lineup(known)
     plan.outlived = outlived(known, (job.spec for job in book.jobs))
     plan.records_gone = records_gone(known, clock)
-    # The cap is for the folder's whole spend: jobs of other manifests count too.
+    # The cap is for the folder's whole spend: jobs of other manifests count too, with what they may have been
+    # charged with no charge reported (their requests still run, or were lost, and may finish and be charged)
     ours = {job.spec.id for job in book.jobs}
-    book.count_spent(sum(spent_on(rec) for job_id, rec in known.items() if job_id not in ours))
+    others = [rec for job_id, rec in known.items() if job_id not in ours]
+    book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))
     return plan
 
 

@@ -165,7 +165,14 @@ class Run:
     async def plan(self) -> ResumePlan:
         """Adopt what the ledger knows and sort the jobs by what each needs next."""
         return await plan_resume(
-            self.book, self.replay, self.out, self.reconciler, self.clock, self.report, **self.flags
+            self.book,
+            self.replay,
+            self.out,
+            self.reconciler,
+            self.clock,
+            self.report,
+            prices=self.settings.prices,
+            **self.flags,
         )
 
     async def execute(self) -> RunReport:
@@ -274,6 +281,8 @@ class Run:
         report.spend = self.book.spend
         made = [job for job in self.jobs if job.request_id and job.cost is None and job.state in UNFETCHED]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
+        lost = [job.unreported_before for job in self.jobs if job.unreported_before]
+        report.lost_before, report.lost_before_usd = len(lost), sum(lost)
         if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
             report.uncounted_priced = CONFIG_PRICES
         report.requests = self.gateway.requests

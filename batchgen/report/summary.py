@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..clock import parse_time
 from ..config import Settings
-from ..engine.identity import spent_on
+from ..engine.identity import recorded_estimate, spent_on
 from ..engine.life_cap import UNSEEN_LIVES
 from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..engine.outliving import describe
@@ -148,10 +148,16 @@ def unfetched(made: int, usd: float, *, spend: str, priced: str = CATALOGUE_PRIC
     )
 
 
-def _catalogue_price(rec: dict[str, Any]) -> float:
-    """What a job the ledger records comes to at the catalogue's prices (0 for a model it does not price)."""
-    params = rec.get("params")
-    return estimate_cost(str(rec.get("model") or ""), params if isinstance(params, dict) else {}, {}) or 0.0
+def lost_unfetched(jobs: int, usd: float, *, spend: str) -> str:
+    """What a spend line leaves out for good: the earlier requests of ``jobs`` jobs made again, each lost before
+    its video was fetched, whose charge no answer will report (they may have completed, and been charged),
+    and their estimates when sent (``usd``, which the spend cap counts); ``spend``: how the line names it."""
+    which = "1 job was" if jobs == 1 else f"{jobs} jobs were"
+    return (
+        f"{which} made again after an earlier request was lost before its video was fetched: not in {spend}, "
+        f"those requests may have been charged about ${usd:.2f} more (as estimated when sent; the spend cap "
+        "counts it)"
+    )
 
 
 def _media_line(counts: Counter[str]) -> str:
@@ -238,6 +244,8 @@ def summary_lines(
         lines.append(
             "  " + unfetched(report.uncounted, report.uncounted_usd, spend="that spend", priced=report.uncounted_priced)
         )
+    if report.lost_before:
+        lines.append("  " + lost_unfetched(report.lost_before, report.lost_before_usd, spend="that spend"))
     if unsettled := report.states.get("submitting", 0):
         lines.append("  " + unknown_outcome(unsettled, report.unsettled))
     if report.job_seconds:
@@ -522,8 +530,12 @@ def status_summary(
         for rec in replay.jobs.values()
         if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None
     ]
-    made_usd = sum(_catalogue_price(rec) for rec in made)
+    made_usd = sum(recorded_estimate(rec, {}) for rec in made)  # (at the catalogue's prices)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")
+    # (the folder's too: the earlier requests, lost unfetched, of jobs made again, which no answer will price)
+    lost = [usd for rec in replay.jobs.values() if (usd := float(rec.get("unreported_before") or 0.0))]
+    if lost:
+        spent += f"; {lost_unfetched(len(lost), sum(lost), spend='it')}"
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed, a kind outlives its records), not by a stop
     for job_id, rec in jobs.items():
@@ -661,6 +673,8 @@ def status_summary(
         "spend_usd": round(spend, 6),
         "unfetched": len(made),
         "unfetched_usd": round(made_usd, 6),
+        "lost_made_again": len(lost),
+        "lost_made_again_usd": round(sum(lost), 6),
         "finished": finished,
         "failures": [
             {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups

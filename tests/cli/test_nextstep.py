@@ -94,10 +94,11 @@ def test_a_spend_cap_stop_that_left_only_failures_names_the_flag_not_a_higher_ca
     assert command == "batchgen run m.yaml --retry-failed"
 
 
-def _after_the_cap(tmp_path, states: list[dict], cap: float) -> str:
-    """The resume line after a run the spend cap ``cap`` stopped, leaving its three jobs in ``states``."""
+def _after_the_cap(tmp_path, states: list[dict], cap: float, also: dict[str, dict] | None = None) -> str:
+    """The resume line after a run the spend cap ``cap`` stopped, leaving its three jobs in ``states`` (and the
+    folder's ledger the jobs of other manifests in ``also``)."""
     manifest = load_manifest(write(tmp_path / "m.yaml", many_jobs_yaml(3)))
-    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)}
+    jobs = {job.id: rec for job, rec in zip(manifest.jobs, states, strict=True)} | (also or {})
     settings = Settings(limits=LimitSettings(max_spend_usd=cap))
     args = argparse.Namespace(options=Options({"max_spend": cap}), manifest="m.yaml", shard=None, shards=None)
     report = RunReport(stop_reason=StopReason.SPEND_CAP)
@@ -161,6 +162,17 @@ def test_after_a_cap_stop_the_line_for_failed_or_lost_jobs_has_a_cap_that_covers
 def test_the_raised_cap_covers_a_job_the_ledger_has_no_line_for_yet(tmp_path):
     # the cap stopped the run before the third job was even written down: the next run pays for it too
     assert _cap_in(_after_the_cap(tmp_path, [DONE, {"state": "deferred"}, {}], 0.3)) == 0.84
+
+
+def test_the_raised_cap_covers_what_another_manifests_jobs_may_have_been_charged_as_their_lines_say(tmp_path):
+    sent = {"model": "kling-text2video", "params": {"prompt": "p", "duration": 10}, "request_id": "r-9"}
+    others: dict[str, dict[str, Any]] = {
+        "other-lost": {"state": "expired", **sent},  # may have finished, and been charged: $0.56 (10 s)
+        "other-made-again": {"state": "completed", **sent, "cost": 0.56, "unreported_before": 0.28},
+    }
+    # paid: 0.28 + 0.56; may have been charged: 0.56 + 0.28; the two deferred jobs: 0.56
+    deferred = {"state": "deferred"}
+    assert _cap_in(_after_the_cap(tmp_path, [DONE, deferred, deferred], 0.3, also=others)) == 2.24
 
 
 def test_a_run_that_left_a_video_downloading_resumes_with_the_same_command_not_one_that_pays_again(tmp_path):

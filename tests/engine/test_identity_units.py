@@ -53,7 +53,7 @@ async def test_the_replaced_line_records_what_the_earlier_attempt_was_sent_as(tm
     changes = find_changes([job(PEAR)], replay)
     if not changes:  # a record without params is judged by its fingerprint only
         changes = [identity.Change(job(PEAR), "failed", ("parameters",))]
-    await set_aside(changes, replay, ledger, OutputDir(tmp_path))  # type: ignore[arg-type]
+    await set_aside(changes, replay, ledger, OutputDir(tmp_path), {})  # type: ignore[arg-type]
     [(job_id, event, state, fields)] = ledger.lines
     assert (job_id, event, state) == ("a", "replaced", "pending")
     assert fields["previous"]["fingerprint"] == expected
@@ -69,7 +69,7 @@ async def test_a_changed_model_sets_aside_the_video_named_after_the_model_that_m
     replay = one({"state": "completed", "model": "kling-2.1", "params": APPLE})
     changes = find_changes([job(APPLE, model=MODEL)], replay)
     assert [c.fields for c in changes] == [("model",)]
-    moved = await set_aside(changes, replay, MemoryLedger(), out)  # type: ignore[arg-type]
+    moved = await set_aside(changes, replay, MemoryLedger(), out, {})  # type: ignore[arg-type]
     aside = tmp_path / "videos" / "replaced"
     assert moved == [aside / "a.1.mp4", aside / "a.1.json"]
     assert (aside / "a.1.mp4").read_bytes() == b"the paid video" and not old.exists()
@@ -86,7 +86,7 @@ async def test_each_replacement_keeps_every_earlier_video_under_its_own_number(t
         video.with_suffix(".json").write_text(json.dumps({"prompt": before}))
         replay = one({"state": "completed", "model": MODEL, "params": {"prompt": before}})
         changes = find_changes([job({"prompt": after})], replay)
-        await set_aside(changes, replay, ledger, out)  # type: ignore[arg-type]
+        await set_aside(changes, replay, ledger, out, {})  # type: ignore[arg-type]
     aside = tmp_path / "videos" / "replaced"
     assert sorted(p.name for p in aside.iterdir()) == [f"a.{n}.{ext}" for n in (1, 2, 3) for ext in ("json", "mp4")]
     for number, prompt in enumerate(prompts[:3], start=1):
@@ -106,7 +106,7 @@ async def test_a_job_whose_id_prefixes_another_counts_only_its_own_replacements(
         (aside / name).write_bytes(b"earlier")
     out.video_path("a", MODEL).write_bytes(b"latest")
     replay = one({"state": "completed", "model": MODEL, "params": APPLE})
-    moved = await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out)  # type: ignore[arg-type]
+    moved = await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out, {})  # type: ignore[arg-type]
     assert moved == [aside / "a.11.mp4"] and (aside / "a.10.mp4").read_bytes() == b"earlier"
 
 
@@ -121,7 +121,7 @@ async def test_a_folder_that_cannot_be_synced_does_not_stop_the_replacement(tmp_
         raise OSError(22, "Invalid argument")
 
     monkeypatch.setattr(os, "fsync", refuse)  # some filesystems refuse to fsync a folder
-    moved = await set_aside(find_changes([job(PEAR)], replay), replay, ledger, out)  # type: ignore[arg-type]
+    moved = await set_aside(find_changes([job(PEAR)], replay), replay, ledger, out, {})  # type: ignore[arg-type]
     assert [p.name for p in moved] == ["a.1.mp4"] and [line[1] for line in ledger.lines] == ["replaced"]
 
 
@@ -200,9 +200,27 @@ async def test_the_replaced_line_carries_everything_paid_for_the_id_so_far(tmp_p
         {},
     ):
         replay = one({"state": "completed", "model": MODEL, "params": APPLE, **rec})
-        await set_aside(find_changes([job(PEAR)], replay), replay, ledger, OutputDir(tmp_path))  # type: ignore[arg-type]
+        await set_aside(find_changes([job(PEAR)], replay), replay, ledger, OutputDir(tmp_path), {})  # type: ignore[arg-type]
     assert [fields["paid_before"] for *_, fields in ledger.lines] == [0.84, 0.28, 0.14, None]
     assert identity.spent_on({"cost": None, "paid_before": None}) == 0.0
+
+
+async def test_the_replaced_line_counts_for_good_what_a_lost_request_may_have_been_charged_at_the_configs_price(
+    tmp_path,
+):
+    ledger = MemoryLedger()
+    prices = {MODEL: {"std": {5: 0.9}}}  # the config's price for the earlier request (mode std, 5 s)
+    for rec in (
+        {"state": "expired"},  # lost, its charge never reported: it may have finished, and been charged
+        {"state": "expired", "unreported_before": 0.2},  # ... and an earlier request lost so
+        {"state": "expired", "cost": 0.28},  # charged, as reported: paid, not an estimate
+        {"state": "failed"},  # never charged
+        {"state": "failed", "unreported_before": 0.2},
+    ):
+        replay = one({"model": MODEL, "params": APPLE, "request_id": "r1", **rec})
+        await set_aside(find_changes([job(PEAR)], replay), replay, ledger, OutputDir(tmp_path), prices)  # type: ignore[arg-type]
+    said = [(fields["paid_before"], fields["unreported_before"]) for *_, fields in ledger.lines]
+    assert said == [(None, 0.9), (None, 1.1), (0.28, None), (None, None), (None, 0.2)]
 
 
 async def test_a_video_the_record_names_is_set_aside_but_never_a_file_outside_videos(tmp_path):
@@ -211,10 +229,10 @@ async def test_a_video_the_record_names_is_set_aside_but_never_a_file_outside_vi
     (tmp_path / "videos" / "a-named.mp4").write_bytes(b"named")
     (tmp_path / "elsewhere.mp4").write_bytes(b"not ours")
     replay = one({"state": "completed", "model": MODEL, "params": APPLE, "file": "videos/a-named.mp4"})
-    moved = await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out)  # type: ignore[arg-type]
+    moved = await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out, {})  # type: ignore[arg-type]
     assert [p.name for p in moved] == ["a.1.mp4"]
     replay = one({"state": "completed", "model": MODEL, "params": APPLE, "file": "elsewhere.mp4"})
-    assert await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out) == []  # type: ignore[arg-type]
+    assert await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out, {}) == []  # type: ignore[arg-type]
     assert (tmp_path / "elsewhere.mp4").read_bytes() == b"not ours"
 
 
@@ -228,7 +246,7 @@ async def test_a_replaced_folder_that_is_a_link_or_a_move_that_fails_is_a_clear_
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "videos" / "replaced").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(StorageError) as link:
-        await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out)  # type: ignore[arg-type]
+        await set_aside(find_changes([job(PEAR)], replay), replay, MemoryLedger(), out, {})  # type: ignore[arg-type]
     assert str(link.value) == f"{tmp_path / 'videos' / 'replaced'} is a symbolic link; replace it with a real folder"
     (tmp_path / "videos" / "replaced").unlink()
     (tmp_path / "videos" / "replaced").mkdir()
@@ -239,7 +257,7 @@ async def test_a_replaced_folder_that_is_a_link_or_a_move_that_fails_is_a_clear_
     monkeypatch.setattr(os, "replace", cross_device)
     ledger = MemoryLedger()
     with pytest.raises(StorageError) as move:
-        await set_aside(find_changes([job(PEAR)], replay), replay, ledger, out)  # type: ignore[arg-type]
+        await set_aside(find_changes([job(PEAR)], replay), replay, ledger, out, {})  # type: ignore[arg-type]
     target = tmp_path / "videos" / "replaced" / "a.1.mp4"
     assert str(move.value) == f"cannot move {out.video_path('a', MODEL)} to {target} (Invalid cross-device link)"
     assert ledger.lines == [] and out.video_path("a", MODEL).read_bytes() == b"paid"
@@ -291,7 +309,7 @@ async def test_the_replaced_line_says_what_each_job_was_and_every_moved_file_is_
     replay = Replay(recs, 2, False)
     ledger = MemoryLedger()
     changes = find_changes([JobSpec("a", MODEL, APPLE), JobSpec("b", MODEL, APPLE)], replay)
-    moved = await set_aside(changes, replay, ledger, out)  # type: ignore[arg-type]
+    moved = await set_aside(changes, replay, ledger, out, {})  # type: ignore[arg-type]
     assert [p.name for p in moved] == ["a.1.mp4", "b.1.mp4"]
     (job_id, event, state, fields) = ledger.lines[0]
     assert (job_id, event, state) == ("a", "replaced", "pending")
@@ -307,6 +325,7 @@ async def test_the_replaced_line_says_what_each_job_was_and_every_moved_file_is_
             "files": ["videos/replaced/a.1.mp4"],
         },
         "paid_before": 0.123457,
+        "unreported_before": None,  # (charged, as reported: nothing is an estimate)
     }
 
 

@@ -64,6 +64,7 @@ async def _resume(
         k.reconciler,
         k.clock,
         k.report,
+        prices={},
         retry_failed=retry_failed,
         resubmit_lost=resubmit_lost,
         verify_files=False,

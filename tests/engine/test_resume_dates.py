@@ -80,7 +80,7 @@ async def test_a_job_left_unsettled_counts_requests_sent_once_its_outcome_came_b
     )
     plan = await plan_resume(
         k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
+        prices={}, retry_failed=False, resubmit_lost=False, verify_files=False,
     )  # fmt: skip
     assert plan.reconcile == [job]
     other = pending("o", prompt="other")
@@ -106,7 +106,7 @@ async def test_a_job_re_attached_keeps_the_age_its_records_expiry_counts_from():
     k = kit(ScriptedApi(), [job])
     plan = await plan_resume(
         k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=False, resubmit_lost=False, verify_files=False,
+        prices={}, retry_failed=False, resubmit_lost=False, verify_files=False,
     )  # fmt: skip
     assert plan.poll == [job] and k.clock.epoch() - POST == pytest.approx(900.0)
     assert k.clock.now() - job.submitted_at == pytest.approx(900.0, abs=0.01)

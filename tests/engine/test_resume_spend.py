@@ -9,8 +9,9 @@ import pytest
 
 from batchgen.engine.resume import plan_resume
 from batchgen.jobs import JobState
+from batchgen.params import Prices
 from batchgen.store.ledger import Replay, carry_forward
-from tests.engine.doubles import ScriptedApi, kit, pending
+from tests.engine.doubles import MODEL, ScriptedApi, kit, pending
 
 
 class _NoVideos:
@@ -28,12 +29,12 @@ def _replay(*lines: dict[str, Any]) -> Replay:
     return Replay(jobs, len(lines), False)
 
 
-async def _resume(replay: Replay) -> tuple[Any, Any]:
+async def _resume(replay: Replay, prices: Prices | None = None) -> tuple[Any, Any]:
     job = pending("a", estimate=0.5)
     k = kit(ScriptedApi(), [job])
     plan = await plan_resume(
         k.book, replay, _NoVideos(), k.reconciler, k.clock, k.report,  # type: ignore[arg-type]
-        retry_failed=True, resubmit_lost=True, verify_files=False,
+        prices=prices or {}, retry_failed=True, resubmit_lost=True, verify_files=False,
     )  # fmt: skip
     return k.book, plan
 
@@ -70,3 +71,18 @@ async def test_a_job_already_made_again_in_flight_counts_its_earlier_charge_besi
     (job,) = plan.poll
     assert job.paid_before == pytest.approx(0.28) and job.request_id == "r2"
     assert book.committed == pytest.approx(0.28 + 0.5)  # the lost charge, and the new request's estimate
+
+
+async def test_another_manifests_jobs_count_what_they_may_have_been_charged_at_the_configs_prices():
+    sent = {"model": MODEL, "params": {"prompt": "p"}, "request_id": "r"}  # mode std, 5 s by default
+    others = (
+        {"job_id": "lost", "event": "expired", "state": "expired", **sent},  # may have finished, and been charged
+        {"job_id": "running", "event": "submitted", "state": "submitted", **sent},  # charged once made
+        {"job_id": "unsure", "event": "submitting", "state": "submitting", **sent},  # its submit's outcome unknown
+        {"job_id": "paid", "event": "completed", "state": "completed", **sent, "cost": 0.28, "paid_before": 0.1},
+        {"job_id": "refused", "event": "failed", "state": "failed", **sent, "unreported_before": 0.2},
+        {"job_id": "new", "event": "deferred", "state": "deferred", **sent, "request_id": None},
+    )
+    book, _ = await _resume(_replay(*others), prices={MODEL: {"std": {5: 0.9}}})
+    # three requests at the config's price, what was charged (0.28 + 0.1), and a lost earlier request's estimate
+    assert book.committed == pytest.approx(3 * 0.9 + 0.38 + 0.2)

@@ -3,6 +3,7 @@ mended (f8f9c3b, effbf26): each fault found, a test that fails until it is mende
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from datetime import UTC, datetime
@@ -107,3 +108,22 @@ def test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run(
     cap = round(4.5 * price, 2)
     code = run_batch(bigger, out, server, "--max-spend", f"{cap:.2f}", monkeypatch=monkeypatch)
     assert (code, len(server.state.submissions)) == (3, 4)  # not sent: the cap has no room for it
+
+
+def test_a_lost_request_made_anew_is_told_beside_the_spend_by_the_run_and_by_status(sim, tmp_path, monkeypatch, capsys):
+    manifest, out, server, price, _ = _lost_one_then_capped(sim, tmp_path, monkeypatch, capsys)
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, "--resubmit-lost", "--max-spend", "100", monkeypatch=monkeypatch) == 0
+    told = {"run": capsys.readouterr().out}
+    assert run_cli("status", str(out)) == 0
+    told["status"] = capsys.readouterr().out
+    assert run_cli("status", str(out), "--json") == 0
+    said = json.loads(capsys.readouterr().out)
+    assert (said["lost_made_again"], said["lost_made_again_usd"]) == (1, round(price, 6))
+    paid = sum(float(rec.get("cost") or 0.0) for rec in read_ledger(out / "ledger.jsonl").jobs.values())
+    for command, printed in told.items():
+        said = " ".join(printed.split())
+        # three videos fetched and paid; the lost request may have been charged too, and is not in the spend
+        assert f"spend ${paid:.2f}" in said, (command, said)
+        assert "1 job was made again after an earlier request was lost" in said, (command, said)
+        assert f"about ${price:.2f} more" in said, (command, said)
