@@ -2259,9 +2259,9 @@ PLANTS = (
     ),
     Plant(
         "the dry run counts a job in flight whose cost is known twice against the cap",
-        "batchgen/report/summary.py",
-        '            if job.id in sent and not known[job.id].get("cost")',
-        "            if job.id in sent",
+        "batchgen/engine/identity.py",
+        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:',
+        '    if rec.get("state") in MAY_BE_CHARGED:',
         ("tests/report/test_summary_lines.py::test_the_plan_counts_a_job_in_flight_whose_cost_is_known_once",),
     ),
     Plant(
@@ -15987,9 +15987,9 @@ PLANTS = (
     ),
     Plant(
         "the raised cap of the resume line leaves out what the folder already spent (it stops again)",
-        "batchgen/cli/nextstep.py",
-        "spent = folder_spend(Replay(jobs, 0, False))",
-        "spent = 0.0",
+        "batchgen/engine/identity.py",
+        "        spent_on(rec) + unreported_on(rec, ours[job_id] if job_id",
+        "        unreported_on(rec, ours[job_id] if job_id",
         ("tests/cli/test_nextstep.py::test_the_raised_cap_covers_the_spend_and_every_deferred_job_to_the_cent_above",),
     ),
     Plant(
@@ -16275,13 +16275,24 @@ PLANTS = (
         ),
     ),
     Plant(
-        "the submitting line leaves out the estimates of earlier requests lost with no charge reported",
-        "batchgen/engine/submitter.py",
-        "            unreported_before=round(job.unreported_before, 6) or None,\n",
-        "",
+        "a job's lines leave out the estimates of earlier requests lost with no charge reported",
+        "batchgen/engine/book.py",
+        '            fields.setdefault("unreported_before", round(job.unreported_before, 6))',
+        "            pass",
         (
             "tests/engine/test_review_spend_trials.py::"
             "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+        ),
+    ),
+    Plant(
+        "only the submitting line records the estimates of earlier requests lost with no charge reported (a job made "
+        "anew, then deferred, forgets them)",
+        "batchgen/engine/book.py",
+        "        if job.unreported_before:\n",
+        '        if job.unreported_before and event == "submitting":\n',
+        (
+            "tests/engine/test_review_spend_lost.py::"
+            "test_a_lost_request_keeps_counting_after_its_job_made_anew_is_deferred_by_the_cap",
         ),
     ),
     Plant(
@@ -16501,8 +16512,8 @@ PLANTS = (
     Plant(
         "the run's summary says nothing of a lost request made anew, which may have been charged beyond the spend",
         "batchgen/engine/run.py",
-        "        report.lost_before, report.lost_before_usd = len(lost), sum(lost)",
-        "        report.lost_before, report.lost_before_usd = 0, 0.0",
+        "        report.earlier_unreported, report.earlier_unreported_usd = len(lost), sum(lost)",
+        "        report.earlier_unreported, report.earlier_unreported_usd = 0, 0.0",
         (
             "tests/engine/test_review_spend_trials.py::"
             "test_a_lost_request_made_anew_is_told_beside_the_spend_by_the_run_and_by_status",
@@ -16511,7 +16522,7 @@ PLANTS = (
     Plant(
         "status says nothing of a lost request made anew, which may have been charged beyond the spend",
         "batchgen/report/summary.py",
-        "        spent += f\"; {lost_unfetched(len(lost), sum(lost), spend='it')}\"",
+        "        spent += f\"; {unreported_earlier(len(lost), sum(lost), spend='it')}\"",
         "        pass",
         (
             "tests/engine/test_review_spend_trials.py::"
@@ -16550,12 +16561,24 @@ PLANTS = (
     ),
     Plant(
         "the resume line's raised cap leaves out what other manifests' jobs may have been charged",
-        "batchgen/cli/nextstep.py",
-        "        for job_id, rec in jobs.items()\n    )",
-        "        for job_id, rec in jobs.items()\n        if job_id in ours\n    )",
+        "batchgen/engine/identity.py",
+        "        for job_id, rec in known.items()\n    )",
+        "        for job_id, rec in known.items()\n        if job_id in ours\n    )",
         (
             "tests/cli/test_nextstep.py::"
             "test_the_raised_cap_covers_what_another_manifests_jobs_may_have_been_charged_as_their_lines_say",
+        ),
+    ),
+    Plant(
+        "the dry run's cap note counts only what the ledger says was charged, not what its jobs may have been",
+        "batchgen/report/summary.py",
+        "        spent = counted_at_start(known, manifest.jobs, settings.prices)",
+        "        spent = sum(spent_on(rec) for rec in known.values())",
+        (
+            "tests/engine/test_review_spend_lost.py::"
+            "test_the_dry_runs_cap_note_counts_another_manifests_lost_request_as_the_run_does",
+            "tests/report/test_summary_lines.py::test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_"
+            "takes",
         ),
     ),
 )

@@ -15,13 +15,11 @@ from collections import Counter
 from typing import Any
 
 from ..config import Settings
-from ..engine.identity import recorded_estimate, unreported_on
+from ..engine.identity import counted_at_start
 from ..engine.outcome import RunReport, refused_as_sent
 from ..manifest import Manifest
 from ..params import estimate_cost
 from ..report.exits import EXIT_CREDITS, EXIT_FAILED
-from ..report.summary import folder_spend
-from ..store.ledger import Replay
 from . import options
 
 
@@ -72,13 +70,7 @@ def _raised_cap(
     waiting = ("deferred", "pending", None, *also)
     deferred = [job for job in manifest.jobs if jobs.get(job.id, {}).get("state") in waiting]
     costs = [estimate_cost(job.model, job.params, settings.prices) or 0.0 for job in deferred]
-    # what may have been charged, as the next run counts it: at the manifest's estimate for its own jobs (as
-    # ``engine.resume`` adopts them), at what their lines say was sent for other manifests' jobs in the folder
-    ours = {job.id: estimate_cost(job.model, job.params, settings.prices) for job in manifest.jobs}
-    spent = folder_spend(Replay(jobs, 0, False)) + sum(
-        unreported_on(rec, ours[job_id] if job_id in ours else recorded_estimate(rec, settings.prices))
-        for job_id, rec in jobs.items()
-    )
+    spent = counted_at_start(jobs, manifest.jobs, settings.prices)
     needed = math.ceil((spent + sum(costs)) * 100 - 1e-6) / 100
     cap = settings.limits.max_spend_usd or 0.0
     values = {**args.options.values, "max_spend": max(needed, round(cap + 0.01, 2))}

@@ -59,9 +59,13 @@ class JobBook:
     # ------------------------------------------------------------------ state
 
     async def record(self, job: TrackedJob, event: Event, state: JobState, **fields: Any) -> None:
-        """Write one event for ``job`` (durably) and move it to ``state``."""
+        """Write one event for ``job`` (durably) and move it to ``state``.  Every line records the estimates of
+        the job's earlier requests lost with no charge reported (:meth:`remake`): a job made anew may be deferred,
+        or held, before its new request's line is written, and a later run counts them from its latest line."""
         if state not in TRANSITIONS[job.state] and state is not job.state:
             raise TransitionError(f"bug: job {job.spec.id} may not go from {job.state} to {state} ({event})")
+        if job.unreported_before:
+            fields.setdefault("unreported_before", round(job.unreported_before, 6))
         await self.ledger.append(job.spec.id, event, state, model=job.spec.model, request_id=job.request_id, **fields)
         job.state = state
         job.error_at = None  # the job's reason, if any, is this run's from here on
@@ -112,15 +116,16 @@ class JobBook:
         """The job is to be made again, as a new request: what its last request cost moves from the job's
         own hold to the spend counted beyond the live jobs (it stays paid), and nothing of that request is
         kept but its id (``ended_requests``).  No line is written: the next ``submitting`` line records both.
-        A lost request whose cost no answer reported counts against the cap at what the job held for it (its
-        estimate: it may have finished, and been charged, after its record died)."""
+        A request whose cost no answer reported (a lost one) counts against the cap at what the job held for it
+        (its estimate: it may have finished, and been charged, after its record died), as
+        ``unreported_before``, which the job's next line records, whatever it is."""
         cost = job.cost or 0.0
         job.paid_before += cost
         if job.request_id is not None and job.request_id not in job.ended_requests:
             job.ended_requests.append(job.request_id)
         counted = cost if job.cost is not None else job.held
         if job.cost is None:
-            job.unreported_before += counted  # (the next ``submitting`` line records it, for a later run)
+            job.unreported_before += counted  # (the job's next line records it, for a later run)
         job.cost = job.request_id = job.output_url = None
         self._hold(job, 0.0)
         self.count_spent(counted)

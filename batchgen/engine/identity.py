@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,18 @@ def unreported_on(rec: dict[str, Any], estimate: float | None) -> float:
     if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:
         return before + (estimate or 0.0)
     return before
+
+
+def counted_at_start(known: dict[str, dict[str, Any]], jobs: Iterable[JobSpec], prices: Prices) -> float:
+    """What a run counts against the spend cap from its start, as ``engine.resume`` adopts the folder's ledger
+    (``known``): what it says was paid, and what its jobs may have been charged with no charge reported, at the
+    estimates of ``jobs`` (the manifest's) for their own records and at what other manifests' lines say was
+    sent for theirs."""
+    ours = {job.id: estimate_cost(job.model, job.params, prices) for job in jobs}
+    return sum(
+        spent_on(rec) + unreported_on(rec, ours[job_id] if job_id in ours else recorded_estimate(rec, prices))
+        for job_id, rec in known.items()
+    )
 
 
 def recorded_estimate(rec: dict[str, Any], prices: Prices) -> float:

@@ -282,7 +282,7 @@ class Run:
         made = [job for job in self.jobs if job.request_id and job.cost is None and job.state in UNFETCHED]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
         lost = [job.unreported_before for job in self.jobs if job.unreported_before]
-        report.lost_before, report.lost_before_usd = len(lost), sum(lost)
+        report.earlier_unreported, report.earlier_unreported_usd = len(lost), sum(lost)
         if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
             report.uncounted_priced = CONFIG_PRICES
         report.requests = self.gateway.requests

@@ -609,7 +609,6 @@ class Submitter:
             params=payload,
             fingerprint=fingerprint(job.spec.model, job.spec.params),
             paid_before=round(job.paid_before, 6) or None,
-            unreported_before=round(job.unreported_before, 6) or None,
             ended_requests=job.ended_requests or None,
             posting_at=iso_utc(when["epoch"]),
         )

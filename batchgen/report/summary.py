@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..clock import parse_time
 from ..config import Settings
-from ..engine.identity import recorded_estimate, spent_on
+from ..engine.identity import counted_at_start, recorded_estimate, spent_on
 from ..engine.life_cap import UNSEEN_LIVES
 from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..engine.outliving import describe
@@ -148,15 +148,16 @@ def unfetched(made: int, usd: float, *, spend: str, priced: str = CATALOGUE_PRIC
     )
 
 
-def lost_unfetched(jobs: int, usd: float, *, spend: str) -> str:
-    """What a spend line leaves out for good: the earlier requests of ``jobs`` jobs made again, each lost before
-    its video was fetched, whose charge no answer will report (they may have completed, and been charged),
-    and their estimates when sent (``usd``, which the spend cap counts); ``spend``: how the line names it."""
-    which = "1 job was" if jobs == 1 else f"{jobs} jobs were"
+def unreported_earlier(jobs: int, usd: float, *, spend: str) -> str:
+    """What a spend line leaves out for good: the earlier requests of ``jobs`` jobs, made again or to be, whose
+    charge no answer reported (lost before their videos were fetched, or set aside by ``--replace-changed``
+    with none reported), which no answer will report now, and their estimates (``usd``, which the spend cap
+    counts); ``spend``: how the line names the spend."""
+    which = "1 job has" if jobs == 1 else f"{jobs} jobs have"
     return (
-        f"{which} made again after an earlier request was lost before its video was fetched: not in {spend}, "
-        f"those requests may have been charged about ${usd:.2f} more (as estimated when sent; the spend cap "
-        "counts it)"
+        f"{which} earlier requests whose charge no answer reported (lost before their videos were fetched, or set "
+        f"aside by --replace-changed): not in {spend}, they may have been charged about ${usd:.2f} more (as "
+        "estimated; the spend cap counts it)"
     )
 
 
@@ -244,8 +245,10 @@ def summary_lines(
         lines.append(
             "  " + unfetched(report.uncounted, report.uncounted_usd, spend="that spend", priced=report.uncounted_priced)
         )
-    if report.lost_before:
-        lines.append("  " + lost_unfetched(report.lost_before, report.lost_before_usd, spend="that spend"))
+    if report.earlier_unreported:
+        lines.append(
+            "  " + unreported_earlier(report.earlier_unreported, report.earlier_unreported_usd, spend="that spend")
+        )
     if unsettled := report.states.get("submitting", 0):
         lines.append("  " + unknown_outcome(unsettled, report.unsettled))
     if report.job_seconds:
@@ -444,16 +447,12 @@ def dry_run_lines(
     cap = settings.limits.max_spend_usd
     if cap is not None:
         # As a run counts it: what the folder's ledger says was paid (its completed jobs, earlier attempts,
-        # other manifests' jobs), and a job an earlier run sent (in flight, to re-attach or fetch: never
-        # deferred) held at its cost or estimate; then the jobs to send, in order, as a run sends them.  The
-        # count is the estimates' (a job that costs less than its estimate leaves room for one after it)
+        # other manifests' jobs), and what its jobs may have been charged with no charge reported (a job an
+        # earlier run sent, in flight, to re-attach or fetch: never deferred; a lost one; earlier requests lost)
+        # at their estimates; then the jobs to send, in order, as a run sends them.  The count is the
+        # estimates' (a job that costs less than its estimate leaves room for one after it)
         sent = {job.id for job in todo if state_of[job.id] in IN_FLIGHT}
-        spent = sum(spent_on(rec) for rec in known.values())
-        spent += sum(
-            cost or 0.0
-            for job, cost in zip(todo, costs, strict=True)
-            if job.id in sent and not known[job.id].get("cost")
-        )
+        spent = counted_at_start(known, manifest.jobs, settings.prices)
         deferred, to_send = 0, 0
         for job, cost in zip(todo, costs, strict=True):
             if job.id in sent:
@@ -532,10 +531,10 @@ def status_summary(
     ]
     made_usd = sum(recorded_estimate(rec, {}) for rec in made)  # (at the catalogue's prices)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")
-    # (the folder's too: the earlier requests, lost unfetched, of jobs made again, which no answer will price)
+    # (the folder's too: jobs' earlier requests whose charge no answer reported, which none will now)
     lost = [usd for rec in replay.jobs.values() if (usd := float(rec.get("unreported_before") or 0.0))]
     if lost:
-        spent += f"; {lost_unfetched(len(lost), sum(lost), spend='it')}"
+        spent += f"; {unreported_earlier(len(lost), sum(lost), spend='it')}"
     failures, left, details, recorded = [], [], {}, {}
     held = 0  # deferred for a reason of their own (an input image changed, a kind outlives its records), not by a stop
     for job_id, rec in jobs.items():
@@ -673,8 +672,8 @@ def status_summary(
         "spend_usd": round(spend, 6),
         "unfetched": len(made),
         "unfetched_usd": round(made_usd, 6),
-        "lost_made_again": len(lost),
-        "lost_made_again_usd": round(sum(lost), 6),
+        "unreported_earlier": len(lost),
+        "unreported_earlier_usd": round(sum(lost), 6),
         "finished": finished,
         "failures": [
             {"reason": r, "count": c, "examples": e, "details": {i: details[i] for i in e}} for r, c, e in groups

@@ -119,11 +119,11 @@ def test_a_lost_request_made_anew_is_told_beside_the_spend_by_the_run_and_by_sta
     told["status"] = capsys.readouterr().out
     assert run_cli("status", str(out), "--json") == 0
     said = json.loads(capsys.readouterr().out)
-    assert (said["lost_made_again"], said["lost_made_again_usd"]) == (1, round(price, 6))
+    assert (said["unreported_earlier"], said["unreported_earlier_usd"]) == (1, round(price, 6))
     paid = sum(float(rec.get("cost") or 0.0) for rec in read_ledger(out / "ledger.jsonl").jobs.values())
     for command, printed in told.items():
         said = " ".join(printed.split())
         # three videos fetched and paid; the lost request may have been charged too, and is not in the spend
         assert f"spend ${paid:.2f}" in said, (command, said)
-        assert "1 job was made again after an earlier request was lost" in said, (command, said)
+        assert "1 job has earlier requests whose charge no answer reported" in said, (command, said)
         assert f"about ${price:.2f} more" in said, (command, said)
