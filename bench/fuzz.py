@@ -7,8 +7,9 @@ answers, redirects, low credits, faults on submits, polls, the history and downl
 jobs; ``batchgen run`` with a random config, killed (SIGKILL, SIGTERM or SIGINT) 0-3 times at random moments,
 then run once more to its end.  The simulator's account, saved as it stops, is then checked against the
 output folder: no job paid twice, every ledger line readable, no job ``completed`` without its video, the
-last exit code one the README gives; and each paid video not on disk is listed, to be read against its
-world (some worlds leave a client no way to fetch it).
+last exit code one the README gives, every charge in the spend or told as one that may be charged (as
+``status`` reads the ledger); and each paid video not on disk is listed, to be read against its world (some
+worlds leave a client no way to fetch it).
 
 Loopback only; it writes ``bench/reports/fuzz/s<seed>/`` and one JSON line a world to
 ``bench/reports/fuzz.jsonl``.  A world takes 10 s to a few minutes::
@@ -31,6 +32,9 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from batchgen.jobs import UNFETCHED
+from batchgen.store.ledger import read_ledger
 
 from .images import noise_png
 
@@ -143,7 +147,34 @@ def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[s
         if job["outcome"] == "COMPLETED" and job.get("charged")
         and not (videos / f"{by_request.get(job['request_id'])}.mp4").exists()
     ]  # fmt: skip
+    if untold := charges_untold(folder, state):
+        problems.append(f"charged, neither in the spend nor told as may be charged: {', '.join(untold[:3])}")
     return {"states": collections.Counter(last.values()), "paid_not_on_disk": not_on_disk, "problems": problems}
+
+
+def charges_untold(folder: Path, state: dict[str, Any]) -> list[str]:
+    """The account's charges that what ``status`` reads from the folder's ledger leaves untold: each must be in
+    the spend (a cost recorded, now or for an earlier request of its job), or told as one that may be charged (a
+    request made and not fetched; an earlier request of a job whose charge no answer reported; a submit of
+    unknown outcome, at most one charge each)."""
+    jobs = read_ledger(folder / "ledger.jsonl").jobs.values()
+    current = {rec["request_id"]: rec for rec in jobs if rec.get("request_id")}
+    earlier = {rid: rec for rec in jobs for rid in rec.get("ended_requests") or ()}
+    unknown = sum(rec.get("state") == "submitting" for rec in jobs)
+    untold = []
+    for job in state["jobs"]:
+        if not job.get("charged"):
+            continue
+        rid = job["request_id"]
+        if (rec := current.get(rid)) is not None:
+            told = rec.get("cost") is not None or rec.get("state") in UNFETCHED or bool(rec.get("unreported_before"))
+        elif (rec := earlier.get(rid)) is not None:
+            told = bool(rec.get("paid_before") or rec.get("unreported_before"))
+        else:
+            told, unknown = unknown > 0, unknown - 1
+        if not told:
+            untold.append(f"{rid} (${job.get('cost')}, {rec.get('state') if rec else 'not in the ledger'})")
+    return untold
 
 
 # the catalogue's models a mixed manifest's rows take, each with what a row of it may set: an image-to-video model
