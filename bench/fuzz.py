@@ -141,6 +141,10 @@ def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[s
                  and not (videos / f"{job}.mp4").exists()]  # fmt: skip
     if codes[-1] != "timeout" and codes[-1] not in EXITS:
         problems.append(f"the last run exited {codes[-1]}")
+    rows = (folder.parent / "m.yaml").read_text(encoding="utf-8").count("  - id: ")
+    done = sum(s == "completed" for s in last.values()) == rows
+    if (codes[-1] == 0) is not done and codes[-1] != "timeout":  # (README: 0 is every job completed, and only that)
+        problems.append(f"the last run exited {codes[-1]} with {'every' if done else 'not every'} job completed")
     not_on_disk = [
         (job["request_id"], by_request.get(job["request_id"]), last.get(by_request.get(job["request_id"], "")))
         for job in state["jobs"]
