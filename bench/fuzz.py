@@ -99,6 +99,7 @@ WIDE: list[tuple[float, str, list[Any] | None]] = [
     (0.15, "--polls-free", None),
     (0.15, "--redirect-to", ["same"]),
     (0.15, "--redirect-counted", None),
+    (0.1, "--charges-shown", ["zero", "none"]),
 ]
 
 
@@ -158,9 +159,10 @@ def check(folder: Path, state: dict[str, Any], codes: list[int | str]) -> dict[s
 
 def charges_untold(folder: Path, state: dict[str, Any]) -> list[str]:
     """The account's charges that what ``status`` reads from the folder's ledger leaves untold: each must be in
-    the spend (a cost recorded, now or for an earlier request of its job), or told as one that may be charged (a
-    request made and not fetched; an earlier request of a job whose charge no answer reported; a submit of
-    unknown outcome, at most one charge each)."""
+    the spend (a cost recorded, now or for an earlier request of its job, never less than charged), or told as
+    one that may be charged or was with no charge reported (a request made and not fetched; a job completed
+    with none; an earlier request of a job whose charge no answer reported; a submit of unknown outcome, at
+    most one charge each)."""
     jobs = read_ledger(folder / "ledger.jsonl").jobs.values()
     current = {rec["request_id"]: rec for rec in jobs if rec.get("request_id")}
     earlier = {rid: rec for rec in jobs for rid in rec.get("ended_requests") or ()}
@@ -171,7 +173,8 @@ def charges_untold(folder: Path, state: dict[str, Any]) -> list[str]:
             continue
         rid = job["request_id"]
         if (rec := current.get(rid)) is not None:
-            told = rec.get("cost") is not None or rec.get("state") in UNFETCHED or bool(rec.get("unreported_before"))
+            cost, unfetched = rec.get("cost"), rec.get("state") in UNFETCHED or rec.get("state") == "completed"
+            told = (cost >= job["cost"] - 1e-6) if cost is not None else unfetched or bool(rec.get("unreported_before"))
         elif (rec := earlier.get(rid)) is not None:
             told = bool(rec.get("paid_before") or rec.get("unreported_before"))
         else:

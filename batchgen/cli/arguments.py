@@ -303,6 +303,7 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
     """``batchgen simulate``: worlds the real API may show (redirects, keys, states, outputs, outages)."""
     from ..simulator.choices import (
         ACCEPTED_STATUSES,
+        CHARGES_SHOWN,
         CREDITS_ANSWERS,
         HISTORY_BODIES,
         HISTORY_IDS,
@@ -395,6 +396,13 @@ def _world_arguments(sim: argparse.ArgumentParser) -> None:
         choices=HISTORY_SHOWS,
         default="all",
         help="the history lists every request (default), or only those finished (no PENDING rows)",
+    )
+    sim.add_argument(
+        "--charges-shown",
+        choices=CHARGES_SHOWN,
+        default="charged",
+        help="what a finished job's result and history row give as its charge: what it was charged (default), "
+        "0, or nothing (charged all the same)",
     )
     sim.add_argument(
         "--cancel", action="append", default=[], metavar="TEXT", help="jobs whose prompt has TEXT end CANCELLED"

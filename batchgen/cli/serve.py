@@ -74,6 +74,7 @@ def simulate(args: argparse.Namespace) -> int:
             history_titled=frozenset(args.history_titled),
             history_bodies=args.history_bodies,
             history_shows=args.history_shows,
+            charges_shown=args.charges_shown,
             accepted_status=args.accepted_status,
             credits_answer=args.credits_answer,
             cancel_prompts=tuple(args.cancel),

@@ -47,10 +47,12 @@ class Handover:
         """The job finished on the server: record where its video is, then send it to the downloaders.
 
         ``queue_s``, the server's queue time when it reports one, dates the start of processing.
-        ``from_history``: the URL is the history row's, not the result's."""
+        ``from_history``: the URL is the history row's, not the result's.  ``cost``: the charge the answer
+        gave; a finished job's charge of 0 is one not posted yet, not a free job (only failed ones are free),
+        so it is taken as none reported: the job holds its estimate against the cap, and is told apart."""
         job.output_url, job.file_size = url, size
         job.url_from_history = from_history
-        job.cost = cost if cost is not None else job.cost
+        job.cost = cost if cost else job.cost
         job.finished_at = job.finished_at or self.clock.now()
         processing_at = None
         queued = parse_time(job.submitted_wall)

@@ -281,9 +281,11 @@ class Run:
         report.spend = self.book.spend
         made = [job for job in self.jobs if job.request_id and job.cost is None and job.state in UNFETCHED]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
+        unpriced = [job for job in self.jobs if job.request_id and job.cost is None and job.state is JobState.COMPLETED]
+        report.unpriced, report.unpriced_usd = len(unpriced), sum(job.estimate or 0.0 for job in unpriced)
         lost = [job.unreported_before for job in self.jobs if job.unreported_before]
         report.earlier_unreported, report.earlier_unreported_usd = len(lost), sum(lost)
-        if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):
+        if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made + unpriced):
             report.uncounted_priced = CONFIG_PRICES
         report.requests = self.gateway.requests
         report.rate_limited = self.budget.throttled

@@ -148,6 +148,16 @@ def unfetched(made: int, usd: float, *, spend: str, priced: str = CATALOGUE_PRIC
     )
 
 
+def unpriced(done: int, usd: float, *, spend: str, priced: str = CATALOGUE_PRICES) -> str:
+    """What a spend line leaves out for jobs completed with no charge reported (none, or 0: not posted when they
+    finished): ``done`` of them, and what they come to (``usd``) at ``priced``; ``spend``: how it names the spend."""
+    jobs = "1 completed job is" if done == 1 else f"{done} completed jobs are"
+    return (
+        f"{jobs} not in {spend}, no answer having reported its charge: about ${usd:.2f} more at {priced}, "
+        "charged all the same"
+    )
+
+
 def unreported_earlier(jobs: int, usd: float, *, spend: str) -> str:
     """What a spend line leaves out for good: the earlier requests of ``jobs`` jobs, made again or to be, whose
     charge no answer reported (lost before their videos were fetched, or set aside by ``--replace-changed``
@@ -244,6 +254,10 @@ def summary_lines(
     if report.uncounted:
         lines.append(
             "  " + unfetched(report.uncounted, report.uncounted_usd, spend="that spend", priced=report.uncounted_priced)
+        )
+    if report.unpriced:
+        lines.append(
+            "  " + unpriced(report.unpriced, report.unpriced_usd, spend="that spend", priced=report.uncounted_priced)
         )
     if report.earlier_unreported:
         lines.append(
@@ -530,7 +544,15 @@ def status_summary(
         if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None
     ]
     made_usd = sum(recorded_estimate(rec, {}) for rec in made)  # (at the catalogue's prices)
+    done = [  # (the folder's too) completed with no charge reported: charged all the same
+        rec
+        for rec in replay.jobs.values()
+        if rec.get("state") == "completed" and rec.get("request_id") and rec.get("cost") is None
+    ]
+    done_usd = sum(recorded_estimate(rec, {}) for rec in done)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")
+    if done:
+        spent += f"; {unpriced(len(done), done_usd, spend='it')}"
     # (the folder's too: jobs' earlier requests whose charge no answer reported, which none will now)
     lost = [usd for rec in replay.jobs.values() if (usd := float(rec.get("unreported_before") or 0.0))]
     if lost:
@@ -672,6 +694,8 @@ def status_summary(
         "spend_usd": round(spend, 6),
         "unfetched": len(made),
         "unfetched_usd": round(made_usd, 6),
+        "unpriced_completed": len(done),
+        "unpriced_completed_usd": round(done_usd, 6),
         "unreported_earlier": len(lost),
         "unreported_earlier_usd": round(sum(lost), 6),
         "finished": finished,

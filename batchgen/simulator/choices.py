@@ -16,4 +16,7 @@ ACCEPTED_STATUSES = (200, 201, 202)  # an accepted submit's (and a job in flight
 # what the credits route answers: the balance (documented), the 404 of an account with no balance record, an HTML
 # page (HTTP 200), a JSON object without a balance, or 406 "Invalid content type"
 CREDITS_ANSWERS = ("balance", "not-found", "html", "no-balance", "content-type")
+# what a finished job's answers give as its charge (the result's metrics.cost, the history row's credits_deduction):
+# what it was charged, 0 (a charge not posted yet when it finished), or nothing (the fields left out, null)
+CHARGES_SHOWN = ("charged", "zero", "none")
 HISTORY_SHOWS = ("all", "finished")  # the history lists every request, or only those finished (no PENDING rows)

@@ -165,6 +165,7 @@ class SimConfig:
     history_titled: frozenset[str] = frozenset()  # models given a title whatever history_model_names says
     history_bodies: str = "sent"  # a row's request_body: as "sent", defaults "filled" in, JSON "text", or "none"
     history_shows: str = "all"  # "finished": the history lists a request only once it has finished
+    charges_shown: str = "charged"  # a finished job's charge in its answers: "charged", "zero" or "none"
     cancel_prompts: tuple[str, ...] = ()  # jobs whose prompt contains one of these end CANCELLED
     output_shape: str = "string"  # a result's output: "string", "list", "object" ({"video":..}), "url-object"
     outage_s: float = 0.0  # every API route 503s (or drops) this many simulated seconds ...

@@ -80,7 +80,7 @@ def _history_row(job: SimJob, request: web.Request, now: float) -> dict[str, Any
         "request_id": worlds.history_id(state, job.request_id),
         "model_name": worlds.history_model_name(state, job.slug),
         "model_status": phase if done else "PENDING",
-        "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,
+        "credits_deduction": worlds.charge_shown(state, job.cost) if phase == "COMPLETED" else 0.0,
         "request_body": worlds.history_body(state, job.slug, _history_body(state, job.body)),
         "generation_url": url,
         "latency_ms": _latency_ms(job, state.config.history_latency, state.config.history_latency_odd)

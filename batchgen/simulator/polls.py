@@ -43,7 +43,8 @@ def _metrics(job: SimJob, now: float, *, billing: bool, state: SimState) -> dict
         "total_time": round(queue_time + inference, 3),
     }
     if billing:
-        metrics["cost"] = job.cost
+        if (shown := worlds.charge_shown(state, job.cost)) is not None:
+            metrics["cost"] = shown
         metrics["remaining_credits"] = round(state.balance, 6)
     if job.retry_count:
         metrics["retry_count"] = job.retry_count

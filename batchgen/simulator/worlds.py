@@ -24,6 +24,10 @@ Each is a ``SimConfig`` field (and a ``batchgen simulate`` flag); none is on by 
   of ``history_titled`` a title, whatever the others are given (names that differ by model).
 * **History bodies** (``history_bodies``): what a history row's ``request_body`` holds: the body
   as sent, with the model's defaults filled in, as JSON text, or nothing (``null``).
+* **Charges shown** (``charges_shown``): what a finished job's result (``metrics.cost``) and history
+  row (``credits_deduction``) give as its charge: what it was charged, 0 (``"zero"``: a charge not yet
+  posted when the job finished), or nothing (``"none"``: ``cost`` left out, ``credits_deduction``
+  null).  The account is charged all the same.
 * **Finished requests only** (``history_shows="finished"``): the history lists a request only
   once it has finished (no ``PENDING`` rows), as a listing of generations would.
 * **Cancelled jobs** (``cancel_prompts``): a job whose prompt contains one of these texts ends
@@ -52,6 +56,7 @@ from typing import Any
 from aiohttp import web
 
 from .choices import (
+    CHARGES_SHOWN,
     HISTORY_BODIES,
     HISTORY_IDS,
     HISTORY_MODEL_NAMES,
@@ -198,6 +203,12 @@ def history_body(state: Any, slug: str, body: dict[str, Any]) -> Any:
     return None if how == "none" else body
 
 
+def charge_shown(state: Any, cost: float) -> float | None:
+    """What this world's answers give as a finished job's charge of ``cost`` (None: nothing)."""
+    how = state.config.charges_shown
+    return cost if how == "charged" else 0.0 if how == "zero" else None
+
+
 def history_job(state: Any, spelled: str) -> Any:
     """The job a request id as this world's history spells it names (None: none does)."""
     if state.config.history_ids == "bare":
@@ -241,6 +252,7 @@ def check(config: Any) -> None:
         ("history_model_names", config.history_model_names, HISTORY_MODEL_NAMES),
         ("history_bodies", config.history_bodies, HISTORY_BODIES),
         ("history_shows", config.history_shows, HISTORY_SHOWS),
+        ("charges_shown", config.charges_shown, CHARGES_SHOWN),
     ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
