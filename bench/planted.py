@@ -6202,7 +6202,7 @@ PLANTS = (
     Plant(
         "a result without a cost wipes the estimate the job held (the spend cap loses it)",
         "batchgen/engine/handover.py",
-        "        job.cost = cost if cost is not None else job.cost",
+        "        job.cost = cost if cost else job.cost",
         "        job.cost = cost",
         (
             (
@@ -10286,8 +10286,8 @@ PLANTS = (
     Plant(
         "simulator: a FAILED job's history row shows a credits deduction",
         "batchgen/simulator/history.py",
-        '        "credits_deduction": job.cost if phase == "COMPLETED" else 0.0,',
-        '        "credits_deduction": job.cost,',
+        '        "credits_deduction": worlds.charge_shown(state, job.cost) if phase == "COMPLETED" else 0.0,',
+        '        "credits_deduction": worlds.charge_shown(state, job.cost),',
         (
             "tests/simulator/test_audit_history.py::test_a_failed_jobs_row_shows_no_credits_deducted_and_a_completed_"
             "ones_its_price",
@@ -10507,8 +10507,8 @@ PLANTS = (
     Plant(
         "the jobs made and not fetched are said to come to their cost at the catalogue's prices, priced by the config",
         "batchgen/engine/run.py",
-        "        if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made):",
-        "        if False:",
+        "        if any(job.estimate != estimate_cost(job.spec.model, job.spec.params, {}) for job in made + unpriced)",
+        "        if False",
         (
             "tests/e2e/test_told_status.py::"
             "test_jobs_made_and_left_unfetched_are_priced_as_the_config_prices_them_and_status_says_at_whose_prices",
@@ -16579,6 +16579,56 @@ PLANTS = (
             "test_the_dry_runs_cap_note_counts_another_manifests_lost_request_as_the_run_does",
             "tests/report/test_summary_lines.py::test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_"
             "takes",
+        ),
+    ),
+    Plant(
+        "a finished job's charge shown as 0 is taken as charged nothing (the cap lets more jobs through)",
+        "batchgen/engine/handover.py",
+        "        job.cost = cost if cost else job.cost",
+        "        job.cost = cost if cost is not None else job.cost",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "the run's summary says nothing of jobs completed with no charge reported",
+        "batchgen/engine/run.py",
+        "        report.unpriced, report.unpriced_usd = len(unpriced), sum(job.estimate or 0.0 for job in unpriced)",
+        "        report.unpriced, report.unpriced_usd = 0, 0.0",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "status says nothing of jobs completed with no charge reported",
+        "batchgen/report/summary.py",
+        "        spent += f\"; {unpriced(len(done), done_usd, spend='it')}\"",
+        "        pass",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "status --json gives no jobs completed with no charge reported",
+        "batchgen/report/summary.py",
+        '        "unpriced_completed": len(done),',
+        '        "unpriced_completed": 0,',
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "the simulator's charges-shown world shows the charge all the same",
+        "batchgen/simulator/worlds.py",
+        '    return cost if how == "charged" else 0.0 if how == "zero" else None',
+        "    return cost",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
         ),
     ),
 )
