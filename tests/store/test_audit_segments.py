@@ -1,6 +1,6 @@
 """Audit of ``batchgen/store/segments.py``: a snapshot deletes only the segments it covers, never a later one, a
-store that is unavailable for a while does not stop the ledger before its tries are spent, and no file but a
-segment is read as one."""
+store that is unavailable for a while does not stop the ledger before its tries are spent, no file but a
+segment is read as one, and closing after another run took the shard loses nothing but a riding line."""
 
 from __future__ import annotations
 
@@ -83,3 +83,16 @@ async def test_a_foreign_file_named_like_a_segment_is_not_read_in_its_place_nor_
     await write_snapshot(b, SHARD, found.replay.jobs, 2)
     keys = {info.key for info in await b.list(f"ledger/{SHARD}/")}
     assert keys == {segment_key(SHARD, 2, snapshot=True), stray}
+
+
+async def test_closing_after_another_run_took_the_next_segment_loses_only_the_riding_line_and_raises_nothing():
+    b = Bucket("memory://out", MemoryStore())
+    ledger = SegmentLedger(b, SHARD, next_seq=1)
+    await ledger.append("a", "submitted", JobState.SUBMITTED, request_id="r1")
+    await ledger.append("a", "result", JobState.DOWNLOADING, output_url="http://127.0.0.1:9/a.mp4")
+    await b.put_create(segment_key(SHARD, 2), _line("x", "pending"))  # another run took segment 2
+    await ledger.close()
+    found = await read_segments(b, SHARD)
+    # the job stays 'submitted' with its request id: the next run polls it again, and sends nothing again
+    assert found.replay.jobs["a"]["state"] == "submitted" and found.replay.jobs["a"]["request_id"] == "r1"
+    assert found.next_seq == 3
