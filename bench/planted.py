@@ -16631,6 +16631,271 @@ PLANTS = (
             "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
         ),
     ),
+    Plant(
+        "a resume does not count a finished job's missing video among those fetched again",
+        "batchgen/engine/resume.py",
+        "            report.refetched += 1\n            plan.download.append(job)\n"
+        "        elif state is JobState.DOWNLOADING:",
+        "            plan.download.append(job)\n        elif state is JobState.DOWNLOADING:",
+        ("tests/e2e/test_crash.py::test_a_lost_video_is_fetched_again_without_resubmitting",),
+    ),
+    Plant(
+        "the line fetching a missing video again names the job, not the file that is missing",
+        "batchgen/engine/resume.py",
+        'error={"detail": f"{video} is missing or damaged; fetching it again"}',
+        'error={"detail": f"{job.spec.id} is missing or damaged; fetching it again"}',
+        (
+            "tests/engine/test_audit_resume.py::"
+            "test_a_video_found_missing_is_named_by_its_path_in_the_line_that_fetches_it_again",
+        ),
+    ),
+    Plant(
+        "a resume ignores --verify-files: a same-size tampered video is taken for intact",
+        "batchgen/engine/resume.py",
+        "        deep=verify_files,\n",
+        "        deep=False,\n",
+        ("tests/e2e/test_crash.py::test_a_same_size_tampered_video_is_caught_by_verify_files",),
+    ),
+    Plant(
+        "a resume drops a job's ended requests: made again, its next line no longer names them",
+        "batchgen/engine/resume.py",
+        '        job.ended_requests = [str(rid) for rid in rec.get("ended_requests") or ()]\n',
+        "        job.ended_requests = []\n",
+        (
+            "tests/engine/test_audit_resume.py::"
+            "test_a_job_made_again_once_more_carries_every_earlier_request_and_unreported_estimate_forward",
+        ),
+    ),
+    Plant(
+        "a resume forgets the bodies the ledger's requests were sent with: a lost submit is matched exactly, paid "
+        "twice",
+        "batchgen/engine/resume.py",
+        'body=params if isinstance(params := rec.get("params"), dict) else None,',
+        "body=None,",
+        (
+            "tests/engine/test_audit_resume.py::"
+            "test_a_lost_submit_is_matched_by_what_the_history_showed_of_an_earlier_runs_request_bodies",
+        ),
+    ),
+    Plant(
+        "a lost submit with no time in the ledger is looked for from the resume, not as far back as a record lives",
+        "batchgen/engine/resume.py",
+        "or clock.epoch() - reconciler.record_life_s",
+        "or clock.epoch()",
+        (
+            "tests/engine/test_resume_dates.py::"
+            "test_an_older_ledger_without_posting_at_dates_the_post_by_its_line_only_while_it_is_the_last",
+        ),
+    ),
+    Plant(
+        "the spend cap counts the manifest's own earlier spend twice (once as another manifest's)",
+        "batchgen/engine/resume.py",
+        "    others = [rec for job_id, rec in known.items() if job_id not in ours]",
+        "    others = list(known.values())",
+        (
+            "tests/engine/test_resume_counts.py::"
+            "test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_and_sends_each_where_it_stands",
+        ),
+    ),
+    Plant(
+        "a resume takes up none of a job's unreported estimates: not counted against the cap, nor carried forward",
+        "batchgen/engine/resume.py",
+        '        job.unreported_before = float(rec.get("unreported_before") or 0.0)\n',
+        "",
+        (
+            "tests/engine/test_review_spend_trials.py::"
+            "test_a_lost_request_made_anew_keeps_counting_against_the_cap_in_a_later_run",
+            "tests/engine/test_audit_resume.py::"
+            "test_a_job_made_again_once_more_carries_every_earlier_request_and_unreported_estimate_forward",
+        ),
+    ),
+    Plant(
+        "a resumed job is dated by its last line, not its submit",
+        "batchgen/engine/resume.py",
+        '        job.submitted_wall = rec.get("submitted_at")\n',
+        '        job.submitted_wall = rec.get("ts")\n',
+        (
+            "tests/engine/test_resume_counts.py::"
+            "test_an_earlier_runs_request_posted_after_a_lost_submit_settles_it_in_a_resumed_run",
+        ),
+    ),
+    Plant(
+        "a resume forgets what a job's request cost: held at its estimate",
+        "batchgen/engine/resume.py",
+        '        job.cost = rec.get("cost")\n',
+        "        job.cost = None\n",
+        ("tests/engine/test_resume_spend.py::test_a_lost_charged_job_made_again_counts_its_charge_once",),
+    ),
+    Plant(
+        "a resumed download is not held to the size the API said: a short video is taken for the one paid for",
+        "batchgen/engine/resume.py",
+        '        job.file_size = rec.get("file_size")\n',
+        "        job.file_size = None\n",
+        ("tests/engine/test_audit_resume.py::test_a_download_an_earlier_run_left_is_held_to_the_size_the_api_said",),
+    ),
+    Plant(
+        "a compaction does not reset its count: every segment after the first compaction writes another snapshot",
+        "batchgen/store/segments.py",
+        "            return\n        self.since_snapshot = 0\n",
+        "            return\n",
+        ("tests/store/test_segments_units.py::test_a_long_run_compacts_itself_and_a_failed_compaction_loses_nothing",),
+    ),
+    Plant(
+        "a missing ledger segment is named as the next one, which is there",
+        "batchgen/store/segments.py",
+        "bucket.where(segment_key(shard_name, expected))",
+        "bucket.where(segment_key(shard_name, seq))",
+        ("tests/store/test_segments_units.py::test_a_missing_segment_is_named_with_what_to_do",),
+    ),
+    Plant(
+        "closing a segmented ledger after another run took the shard raises, where it loses only a riding line",
+        "batchgen/store/segments.py",
+        "        try:\n            await self._commit.flush(self._write_batch)\n        except LedgerError:\n"
+        "            return\n",
+        "        await self._commit.flush(self._write_batch)\n",
+        (
+            "tests/store/test_audit_segments.py::"
+            "test_closing_after_another_run_took_the_next_segment_loses_only_the_riding_line_and_raises_nothing",
+        ),
+    ),
+    Plant(
+        "a replay goes on with a segment compacted away while it was read (listed again only if all were)",
+        "batchgen/store/segments.py",
+        "    if any(body is None for body in bodies):",
+        "    if all(body is None for body in bodies):",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_an_empty_prefix_is_an_empty_ledger_whose_first_segment_is_number_one",
+        ),
+    ),
+    Plant(
+        "a compaction numbers its snapshot one past the last segment: the next segment's lines are never read",
+        "batchgen/store/segments.py",
+        "await write_snapshot(bucket, shard_name, found.replay.jobs, found.next_seq - 1)",
+        "await write_snapshot(bucket, shard_name, found.replay.jobs, found.next_seq)",
+        ("tests/store/test_segments_units.py::test_compaction_writes_one_snapshot_then_deletes_only_what_it_covers",),
+    ),
+    Plant(
+        "a run's own compaction numbers its snapshot one past its last segment",
+        "batchgen/store/segments.py",
+        "await write_snapshot(self.bucket, self.shard_name, self.jobs, self.next_seq - 1)",
+        "await write_snapshot(self.bucket, self.shard_name, self.jobs, self.next_seq)",
+        ("tests/store/test_segments_units.py::test_a_long_run_compacts_itself_and_a_failed_compaction_loses_nothing",),
+    ),
+    Plant(
+        "a replay whose segments were compacted away while read is not listed again",
+        "batchgen/store/segments.py",
+        "    for _ in range(3):\n",
+        "    for _ in range(1):\n",
+        (
+            "tests/store/test_segments_units.py::"
+            "test_segments_compacted_away_while_being_read_are_listed_again_but_not_forever",
+        ),
+    ),
+    Plant(
+        "the life cap takes the slowest finish of its own for how long a job takes alone",
+        "batchgen/engine/life_cap.py",
+        "            self._fastest = min(self._fastest, took)",
+        "            self._fastest = max(self._fastest, took) if math.isfinite(self._fastest) else took",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_finishes_that_show_no_wait_leave_the_concurrency_and_a_wait_sets_the_cap_from_the_throughput",
+        ),
+    ),
+    Plant(
+        "the rounds a long job leaves room for leave out the finishes with as many ahead as ran at once",
+        "batchgen/engine/life_cap.py",
+        "took = sorted(took for _, took, ahead in self._recent if ahead <= together)",
+        "took = sorted(took for _, took, ahead in self._recent if ahead < together)",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_where_jobs_alone_take_most_of_a_records_life_none_is_sent_to_wait_behind_a_whole_job",
+        ),
+    ),
+    Plant(
+        "the rounds a long job leaves room for count one job a round, not as many as ran at once",
+        "batchgen/engine/life_cap.py",
+        "return min(most, together * math.floor(MOST_SHARE * self.plan.guard / long))",
+        "return min(most, math.floor(MOST_SHARE * self.plan.guard / long))",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_finishes_that_show_no_wait_leave_the_concurrency_and_a_wait_sets_the_cap_from_the_throughput",
+        ),
+    ),
+    Plant(
+        "a re-attached job sent more than one record's life ago is taken for through (it outlives its record)",
+        "batchgen/engine/life_cap.py",
+        "            if now - at < self._unseen:\n",
+        "            if now - at < self.plan.expiry:\n",
+        (
+            "tests/engine/test_review_outliving.py::"
+            "test_a_reattached_job_whose_record_died_unpolled_is_no_sign_its_kind_outlives_records",
+            "tests/engine/test_audit_life_cap.py::"
+            "test_an_earlier_runs_job_sent_more_than_one_record_life_ago_still_waits_ahead_in_a_resumed_run",
+        ),
+    ),
+    Plant(
+        "a request budget that polls exactly the concurrency holds the run back and tells the operator a false bound",
+        "batchgen/engine/life_cap.py",
+        "        if most >= concurrency:\n",
+        "        if most > concurrency:\n",
+        (
+            "tests/engine/test_audit_life_cap.py::"
+            "test_a_request_budget_that_polls_exactly_the_concurrency_holds_nothing_back_and_tells_nothing",
+        ),
+    ),
+    Plant(
+        "a cap from the throughput equal to the concurrency is told as fewer jobs kept in flight",
+        "batchgen/engine/life_cap.py",
+        "        held = cap < allowed\n",
+        "        held = cap <= allowed\n",
+        (
+            "tests/engine/test_audit_life_cap.py::"
+            "test_a_cap_from_the_throughput_at_or_above_the_concurrency_holds_nothing_back_and_tells_nothing",
+        ),
+    ),
+    Plant(
+        "an earlier run's jobs are taken for through one record's life after their submits, not two",
+        "batchgen/engine/life_cap.py",
+        "UNSEEN_LIVES = 2 ",
+        "UNSEEN_LIVES = 1 ",
+        (
+            "tests/engine/test_review_outliving.py::"
+            "test_a_reattached_job_whose_record_died_unpolled_is_no_sign_its_kind_outlives_records",
+            "tests/engine/test_audit_life_cap.py::"
+            "test_an_earlier_runs_job_sent_more_than_one_record_life_ago_still_waits_ahead_in_a_resumed_run",
+        ),
+    ),
+    Plant(
+        "a lost submit older than two records' lives keeps its slot",
+        "batchgen/engine/life_cap.py",
+        "        if self.through(sent_at):\n            return\n",
+        "",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_an_earlier_runs_lost_submit_is_placed_by_the_ledger_and_one_older_than_two_lives_is_through",
+        ),
+    ),
+    Plant(
+        "an earlier run's video dated to the second of its submit divides by zero: the resumed run crashes",
+        "batchgen/engine/life_cap.py",
+        "            if left is not None and left > sent and request_id in made",
+        "            if left is not None and left >= sent and request_id in made",
+        (
+            "tests/engine/test_audit_life_cap.py::"
+            "test_an_earlier_runs_video_its_ledger_dates_to_the_second_of_its_submit_does_not_stop_the_cap",
+        ),
+    ),
+    Plant(
+        "a run held before the history answers is told so again at every look",
+        "batchgen/engine/life_cap.py",
+        "if held and not self.told and (works is False or not self._told_unanswered):",
+        "if held and not self.told:",
+        (
+            "tests/engine/test_life_cap.py::"
+            "test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answered_yet",
+        ),
+    ),
 )
 
 
