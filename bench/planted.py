@@ -16896,6 +16896,299 @@ PLANTS = (
             "test_before_the_history_answers_a_held_run_is_told_only_that_it_has_not_answered_yet",
         ),
     ),
+    Plant(
+        (
+            "submits refused in front of the API are told without what to do: nothing is lost, check what stands "
+            "between, run the same command again"
+        ),
+        "batchgen/api/gateway.py",
+        (
+            'f"{self.submits_refused_error}. Nothing is lost: check what stands between this machine and "\n'
+            '                    "the API, then run the same command again to resume",'
+        ),
+        'f"{self.submits_refused_error}",',
+        (
+            "tests/api/test_audit_gateway.py::test_submits_refused_for_the_bound_are_told_that_nothing_is_lost_and_wha"
+            "t_to_do",
+        ),
+    ),
+    Plant(
+        "submits refused for exactly api.unreachable_after_s do not end the run: one more goes into the refusal",
+        "batchgen/api/gateway.py",
+        "if refused >= self.unreachable_after_s:",
+        "if refused > self.unreachable_after_s:",
+        (
+            "tests/api/test_audit_gateway.py::test_submits_refused_for_the_bound_are_told_that_nothing_is_lost_and_wha"
+            "t_to_do",
+        ),
+    ),
+    Plant(
+        "the refusal that ends the run (exit 6) is not named: 'the last time:' is followed by nothing",
+        "batchgen/api/gateway.py",
+        "self.submits_refused_last, self.submits_refused_error = now, str(exc)",
+        "self.submits_refused_last = now",
+        (
+            "tests/api/test_audit_gateway.py::test_submits_refused_for_the_bound_are_told_that_nothing_is_lost_and_wha"
+            "t_to_do",
+        ),
+    ),
+    Plant(
+        "a redirected call's round trip is timed from its first grant, the redirect's wait for the budget included",
+        "batchgen/api/gateway.py",
+        "timed.add(self.last_reached - sent[-1])",
+        "timed.add(self.last_reached - sent[0])",
+        (
+            "tests/api/test_audit_gateway.py::test_a_redirected_calls_round_trip_runs_from_the_grant_of_its_last_reque"
+            "st_to_its_answer",
+        ),
+    ),
+    Plant(
+        (
+            "a submit a login portal answered leaves the ask's time at the last silence: the next submit goes into the "
+            "refusal at once"
+        ),
+        "batchgen/api/gateway.py",
+        "            self.silent_at = now  # (the next ask",
+        "            pass  # (the next ask",
+        (
+            "tests/api/test_audit_gateway.py::test_a_submit_a_login_portal_answered_lets_the_next_submit_go_only_a_bac"
+            "koffs_longest_gap_later",
+        ),
+    ),
+    Plant(
+        "a call cancelled while its request is in flight keeps its place in the budget: cancelled calls starve the run",
+        "batchgen/api/gateway.py",
+        (
+            "                    except BaseException:\n"
+            "                        self.budget.release()\n"
+            "                        raise\n"
+        ),
+        "",
+        (
+            "tests/api/test_audit_gateway.py::test_a_call_cancelled_while_its_request_is_in_flight_gives_its_place_in_"
+            "the_budget_back",
+        ),
+    ),
+    Plant(
+        "a POST still unanswered when its shield ends at a stop is taken for answered (None), not of unknown outcome",
+        "batchgen/api/gateway.py",
+        "    if not result:\n        # It may have been received: only the request history can tell.\n",
+        "    if not result:\n        return None  # type: ignore[return-value]\n",
+        (
+            "tests/api/test_audit_gateway.py::test_a_submit_still_unanswered_when_its_shield_ends_is_of_unknown_outcom"
+            "e_not_answered",
+        ),
+    ),
+    Plant(
+        "a call whose own tries go unanswered is retried without end while the API answers other calls",
+        "batchgen/api/gateway.py",
+        "if _unanswered(exc) and self.last_reached <= started:",
+        "if _unanswered(exc):",
+        (
+            "tests/api/test_audit_gateway.py::test_a_call_whose_own_tries_go_unanswered_while_the_api_answers_others_g"
+            "ives_up_after_its_attempts",
+        ),
+    ),
+    Plant(
+        "a stop while the CLI is imported empties the --log-file it appends to: earlier runs' lines are lost",
+        "batchgen/cli/entry.py",
+        'with open(log_file, "a", encoding="utf-8") as fh:',
+        'with open(log_file, "w", encoding="utf-8") as fh:',
+        (
+            "tests/cli/test_audit_entry.py::test_a_stop_while_importing_appends_to_the_log_file_and_keeps_what_earlier"
+            "_runs_wrote",
+        ),
+    ),
+    Plant(
+        "a --log-file that cannot be opened turns a clean stop while importing into a traceback (exit 1, not 130)",
+        "batchgen/cli/entry.py",
+        (
+            "        try:\n"
+            '            with open(log_file, "a", encoding="utf-8") as fh:\n'
+            "                fh.write(error + outcome_line)\n"
+            "        except OSError:  # (stderr and stdout have it)\n"
+            "            pass\n"
+        ),
+        '        with open(log_file, "a", encoding="utf-8") as fh:\n            fh.write(error + outcome_line)\n',
+        (
+            "tests/cli/test_audit_entry.py::test_a_log_file_that_cannot_be_opened_leaves_the_stop_told_on_stderr_and_s"
+            "tdout",
+        ),
+    ),
+    Plant(
+        "a flag given twice counts with its first value (the parser takes the last): a stop told in the wrong format",
+        "batchgen/cli/entry.py",
+        "        if word == flag and at + 1 < len(argv):",
+        "        if word == flag and at + 1 < len(argv) and value is None:",
+        ("tests/cli/test_audit_entry.py::test_a_flag_given_twice_counts_with_its_last_value_as_the_parser_reads_it",),
+    ),
+    Plant(
+        "a flag left without its value at the end of the command line makes a stop while importing an IndexError",
+        "batchgen/cli/entry.py",
+        "        if word == flag and at + 1 < len(argv):",
+        "        if word == flag:",
+        (
+            "tests/cli/test_audit_entry.py::test_a_flag_left_without_its_value_at_the_end_of_the_line_is_no_value_and_"
+            "the_stop_is_still_told",
+        ),
+    ),
+    Plant(
+        "the command a stop names is the last word that spells one (--out report: 'report'), not the command given",
+        "batchgen/cli/entry.py",
+        'return next((word for word in argv if word in COMMANDS), "batchgen")',
+        'return next((word for word in reversed(argv) if word in COMMANDS), "batchgen")',
+        (
+            "tests/cli/test_audit_entry.py::test_the_command_is_the_first_word_that_names_one_though_a_later_value_is_"
+            "spelled_as_another",
+        ),
+    ),
+    Plant(
+        "a command line naming no command ends with 'batchgen batchgen ended with exit code N'",
+        "batchgen/cli/entry.py",
+        'words = command if command == "batchgen" else f"batchgen {command}"',
+        'words = f"batchgen {command}"',
+        ("tests/cli/test_audit_entry.py::test_a_stop_with_no_command_named_says_batchgen_ended_with_its_exit_code",),
+    ),
+    Plant(
+        "a stop told in JSON while importing writes its time's milliseconds unpadded (.62Z for .062Z), unlike the logs",
+        "batchgen/cli/entry.py",
+        '+ f".{int(now % 1 * 1000):03d}Z"',
+        '+ f".{int(now % 1 * 1000)}Z"',
+        (
+            "tests/cli/test_audit_entry.py::test_the_time_of_a_stop_told_in_json_is_written_as_every_other_log_records"
+            "_is",
+        ),
+    ),
+    Plant(
+        "a submit whose connection was reset after it was sent is sent again: a second, billable job",
+        "batchgen/api/gateway.py",
+        "return isinstance(exc, NetworkError) and not exc.reached_server",
+        "return isinstance(exc, NetworkError)",
+        ("tests/api/test_gateway.py::test_a_submit_is_sent_again_only_when_it_surely_never_arrived",),
+    ),
+    Plant(
+        "a read that met a reset connection is not tried again: a network blip fails the call",
+        "batchgen/api/gateway.py",
+        "return isinstance(exc, ServerError | NetworkError)",
+        "return isinstance(exc, ServerError)",
+        ("tests/api/test_gateway.py::test_reads_retry_transient_errors_until_one_succeeds",),
+    ),
+    Plant(
+        "a round trip's first answer counts for a fifth of itself: a history page goes ahead of submits too late",
+        "batchgen/api/gateway.py",
+        "self.seconds += (self.WEIGHT if self._seen else 1.0) * (seconds - self.seconds)",
+        "self.seconds += self.WEIGHT * (seconds - self.seconds)",
+        (
+            "tests/engine/test_sweeper.py::test_a_sweeps_page_goes_ahead_of_the_submits_that_would_fill_the_slots_with"
+            "in_its_round_trip",
+            "tests/api/test_audit_gateway.py::test_a_calls_round_trip_is_learned_whole_from_its_first_answer_then_aver"
+            "aged",
+        ),
+    ),
+    Plant(
+        "an API silent for exactly api.unreachable_after_s is not yet unreachable: the run goes on past its bound",
+        "batchgen/api/gateway.py",
+        "if silent >= self.unreachable_after_s:",
+        "if silent > self.unreachable_after_s:",
+        (
+            "tests/api/test_gateway_silence.py::test_asking_a_silent_api_past_the_reachability_bound_raises_api_unreac"
+            "hable",
+        ),
+    ),
+    Plant(
+        "429s past the retry deadline are waited out without end: a job is never left pending with the reason",
+        "batchgen/api/gateway.py",
+        "                        if not attempts.within_deadline():\n                            raise\n",
+        "",
+        (
+            "tests/engine/test_submitter_outcomes.py::test_a_429_past_the_deadline_leaves_the_job_pending_with_the_rea"
+            "son_and_sends_nothing_more",
+        ),
+    ),
+    Plant(
+        "a call answered 429 keeps its place in the budget: each 429 leaves one request fewer to send",
+        "batchgen/api/gateway.py",
+        "self.budget.on_429(exc.retry_after, sent_at=sent[-1])\n                        self.budget.release()\n",
+        "self.budget.on_429(exc.retry_after, sent_at=sent[-1])\n",
+        (
+            "tests/api/test_gateway.py::test_the_before_hook_runs_for_each_attempt_once_granted_and_an_error_in_it_sen"
+            "ds_nothing",
+        ),
+    ),
+    Plant(
+        (
+            "an answer after a redirect is told to the budget as sent at the call's first grant: a cooldown's probe "
+            "ends nothing"
+        ),
+        "batchgen/api/gateway.py",
+        "self.budget.succeeded(sent[-1])",
+        "self.budget.succeeded(sent[0])",
+        ("tests/api/test_gateway.py::test_a_redirect_granted_as_a_cooldowns_probe_is_judged_by_its_own_grant",),
+    ),
+    Plant(
+        "an ask past the reachability bound swallows ApiUnreachable: a silent API never ends the run (exit 6)",
+        "batchgen/api/gateway.py",
+        "        except ApiUnreachable:\n            raise\n        except GatewayRefusal:",
+        "        except GatewayRefusal:",
+        (
+            "tests/api/test_gateway_silence.py::test_asking_a_silent_api_past_the_reachability_bound_raises_api_unreac"
+            "hable",
+        ),
+    ),
+    Plant(
+        "a stop cuts a submit's POST off in flight (its shield not shielded): its request id is never recorded",
+        "batchgen/api/gateway.py",
+        "    with anyio.move_on_after(seconds, shield=True):\n        result.append",
+        "    with anyio.move_on_after(seconds):\n        result.append",
+        (
+            "tests/engine/test_submitter_outcomes.py::test_a_post_answered_while_the_run_is_cancelled_still_records_it"
+            "s_request_id",
+        ),
+    ),
+    Plant(
+        (
+            "each refused submit restarts the bound on refused submits: a gateway refusing them for good never ends "
+            "the run"
+        ),
+        "batchgen/api/gateway.py",
+        "            if self.submits_refused_at is None:\n                self.submits_refused_at = now\n",
+        "            self.submits_refused_at = now\n",
+        (
+            "tests/api/test_gateway_silence.py::test_submits_refused_throughout_the_bound_stop_the_run_but_time_with_n"
+            "one_tried_does_not",
+        ),
+    ),
+    Plant(
+        "an API answering 502 and 504 is taken for unreachable: a flaky but answering API ends the run (exit 6)",
+        "batchgen/api/gateway.py",
+        "return isinstance(exc, ServerError) and exc.status == 503",
+        "return isinstance(exc, ServerError) and exc.status in (502, 503, 504)",
+        ("tests/api/test_gateway_reach.py::test_any_answer_from_the_server_resets_the_bound",),
+    ),
+    Plant(
+        "a redirect outside a granted call finds no grant to look up: every check before the run fails (LookupError)",
+        "batchgen/api/hops.py",
+        'ContextVar("batchgen_granted_call", default=None)',
+        'ContextVar("batchgen_granted_call")',
+        ("tests/api/test_client_wire.py::test_every_read_follows_a_redirect_within_the_api",),
+    ),
+    Plant(
+        "the outcome object names its exit code 'code', not the README's exit_code",
+        "batchgen/cli/entry.py",
+        '{"event": "outcome", "command": command, "exit_code": code}',
+        '{"event": "outcome", "command": command, "code": code}',
+        (
+            "tests/cli/test_audit_logs.py::test_the_outcome_object_on_stdout_of_a_run_that_failed_is_an_error_as_in_it"
+            "s_log_file",
+        ),
+    ),
+    Plant(
+        "the parser takes abbreviated flags, which what is read before it does not (a stop told in text under json)",
+        "batchgen/cli/arguments.py",
+        '        kwargs.setdefault("allow_abbrev", False)',
+        "        pass",
+        ("tests/cli/test_audit_entry.py::test_a_flag_is_read_by_its_full_name_alone_by_the_parser_as_before_it",),
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .. import __version__
 
@@ -21,7 +21,17 @@ class CommandLineRefused(Exception):
         self.prog = prog  # 'batchgen run', or 'batchgen' where the refusal is the top level's
 
 
-class _Parser(argparse.ArgumentParser):
+class _FullNames(argparse.ArgumentParser):
+    """A parser that reads each flag by its full name alone, never an abbreviation of it: what is read before,
+    or without, the parser (``entry.given``: the log format of a stop while the CLI is imported, of a refused
+    command line) is then what the parser reads, and a flag added later cannot change what a short word meant."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
+class _Parser(_FullNames):
     def error(self, message: str) -> NoReturn:  # argparse's own prints plain text and exits: the CLI says it
         raise CommandLineRefused(self.format_usage(), f"{self.prog}: error: {message}", self.prog)
 
@@ -29,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(*, refusals_raised: bool = False) -> argparse.ArgumentParser:
     """The command line's parser; with ``refusals_raised``, one that raises :class:`CommandLineRefused` where
     argparse would print its usage and exit 2 (the CLI says it as its log format asks)."""
-    kind = _Parser if refusals_raised else argparse.ArgumentParser
+    kind = _Parser if refusals_raised else _FullNames
     parser = kind(prog="batchgen", description="Turn a manifest of prompts into a folder of videos.")
     parser.add_argument("--version", action="version", version=f"batchgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -79,17 +79,15 @@ def test_the_time_of_a_stop_told_in_json_is_written_as_every_other_log_records_i
     assert json.loads(err[0])["ts"] == json.loads(out[0])["ts"] == iso_utc(moment)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the parser takes an abbreviated flag (--log-form json is --log-format json, argparse's allow_abbrev) "
-    "but entry.given reads only the flag's full name: a stop while importing, or a refused command line, is told "
-    "in text where the run itself would log in JSON",
-)
-def test_a_flag_abbreviated_as_the_parser_accepts_it_is_read_before_the_parser_too(capfd):
-    from batchgen.cli.arguments import build_parser
+@pytest.mark.parametrize("refusals_raised", [False, True])
+def test_a_flag_is_read_by_its_full_name_alone_by_the_parser_as_before_it(capfd, refusals_raised):
+    from batchgen.cli.arguments import CommandLineRefused, build_parser
 
-    argv = ["run", "jobs.yaml", "--log-form", "json"]
-    assert build_parser().parse_args(argv).log_format == "json"
-    entry.say_interrupted(argv)
-    out, err = told(capfd)
-    assert json.loads(err[0])["message"] == "Error: interrupted" and json.loads(out[0])["event"] == "outcome"
+    argv = ["run", "jobs.yaml", "--log-form", "json"]  # an abbreviation of --log-format: refused, not read as it
+    with pytest.raises((SystemExit, CommandLineRefused)) as refused:
+        build_parser(refusals_raised=refusals_raised).parse_args(argv)
+    assert "unrecognized arguments: --log-form json" in str(
+        refused.value.message if isinstance(refused.value, CommandLineRefused) else capfd.readouterr().err
+    )
+    assert entry.given(argv, "--log-format") is None  # and before the parser, as the parser reads it
+    assert build_parser().parse_args(["run", "jobs.yaml", "--log-format", "json"]).log_format == "json"
