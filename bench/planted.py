@@ -17189,6 +17189,26 @@ PLANTS = (
         "        pass",
         ("tests/cli/test_audit_entry.py::test_a_flag_is_read_by_its_full_name_alone_by_the_parser_as_before_it",),
     ),
+    Plant(
+        "report.html leaves out the charges no answer reported beside its spend",
+        "batchgen/report/timeline.py",
+        "        row.unreported = unreported_charge(record)\n",
+        "",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "report.html counts only jobs made and not fetched as charges no answer reported, not those completed",
+        "batchgen/engine/identity.py",
+        "(state in UNFETCHED or state == JobState.COMPLETED)",
+        "state in UNFETCHED",
+        (
+            "tests/e2e/test_charges_shown.py::"
+            "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
 )
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, StorageError
-from ..jobs import IN_FLIGHT, MAY_BE_CHARGED, Event, JobSpec, JobState
+from ..jobs import IN_FLIGHT, MAY_BE_CHARGED, UNFETCHED, Event, JobSpec, JobState
 from ..models.images import identity_view
 from ..params import Prices, defaults_of, estimate_cost
 from ..store.ledger import Ledger, Replay
@@ -217,6 +217,15 @@ def counted_at_start(known: dict[str, dict[str, Any]], jobs: Iterable[JobSpec], 
         spent_on(rec) + unreported_on(rec, ours[job_id] if job_id in ours else recorded_estimate(rec, prices))
         for job_id, rec in known.items()
     )
+
+
+def unreported_charge(rec: dict[str, Any]) -> float:
+    """What a job's ledger record leaves out of its spend that may have been charged, as ``status`` tells it: its
+    request made and not fetched, or completed, with no charge reported (at the catalogue's prices), and its
+    earlier requests lost so (as estimated)."""
+    state = rec.get("state")
+    made = rec.get("request_id") and rec.get("cost") is None and (state in UNFETCHED or state == JobState.COMPLETED)
+    return (recorded_estimate(rec, {}) if made else 0.0) + float(rec.get("unreported_before") or 0.0)
 
 
 def recorded_estimate(rec: dict[str, Any], prices: Prices) -> float:

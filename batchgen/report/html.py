@@ -197,6 +197,14 @@ def _summary(data: PageData) -> str:
         cells.append(("never submitted (of the run's manifest; not in the ledger)", str(unsent)))
     cells.append(("videos with warnings", str(flagged)))
     cells.append(("spend", f"${spend:.2f}"))
+    if unreported := [r.unreported for r in rows if r.unreported]:
+        cells.append(
+            (
+                "not in the spend: charges no answer reported (made and not fetched, completed with none, earlier "
+                "requests lost)",
+                f"{len(unreported)} jobs, about ${sum(unreported):.2f} at the catalogue's prices",
+            )
+        )
     if data.requests is not None:
         cells.append(("API requests (last run)", f"{data.requests} ({data.throttled or 0} answered 429)"))
     body = "".join(f'<tr><th>{escape(k)}</th><td class="num">{escape(v)}</td></tr>' for k, v in cells)

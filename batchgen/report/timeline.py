@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_time
+from ..engine.identity import unreported_charge
 from ..engine.outcome import error_text, held_back, rerun_cannot_settle
 from ..store.ledger import read_ledger
 from ..store.media import Media
@@ -42,6 +43,9 @@ class JobRow:
     bytes: int | None = None
     cost: float | None = None
     paid_before: float = 0.0  # what earlier requests of this job cost (made again)
+    # what its requests may have been charged with no charge reported (not in its cost): made and not fetched, or
+    # completed with none, at the catalogue's prices; earlier requests lost so, as estimated
+    unreported: float = 0.0
     error: str | None = None
     rerun: bool = True  # False: its last line says the same command run again cannot settle it
     held: bool = (
@@ -101,6 +105,7 @@ def load_rows(
         row.request_id = record.get("request_id")
         row.cost = _number(record.get("cost"))
         row.paid_before = _number(record.get("paid_before")) or 0.0
+        row.unreported = unreported_charge(record)
         row.updated_at = parse_time(record.get("ts"))
         row.error = error_text(record.get("error")) if row.state != "completed" else None
         row.rerun = not rerun_cannot_settle(record)
