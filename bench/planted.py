@@ -2155,8 +2155,8 @@ PLANTS = (
     Plant(
         "the raised cap leaves out the submits of unknown outcome (the resume stops again)",
         "batchgen/engine/identity.py",
-        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:',
-        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED - {"submitting"}:',
+        '    if charged(rec) is None and rec.get("state") in MAY_BE_CHARGED:',
+        '    if charged(rec) is None and rec.get("state") in MAY_BE_CHARGED - {"submitting"}:',
         (
             "tests/cli/test_nextstep.py::test_the_raised_cap_also_covers_a_submit_of_unknown_outcome_and_is_never_"
             "the_cap_that_stopped",
@@ -2260,7 +2260,7 @@ PLANTS = (
     Plant(
         "the dry run counts a job in flight whose cost is known twice against the cap",
         "batchgen/engine/identity.py",
-        '    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:',
+        '    if charged(rec) is None and rec.get("state") in MAY_BE_CHARGED:',
         '    if rec.get("state") in MAY_BE_CHARGED:',
         ("tests/report/test_summary_lines.py::test_the_plan_counts_a_job_in_flight_whose_cost_is_known_once",),
     ),
@@ -6214,8 +6214,8 @@ PLANTS = (
     Plant(
         "a history row's link found for a job without one is retried as the result's own",
         "batchgen/engine/handover.py",
-        "            await self.to_downloads(job, found.url, None, found.cost, from_history=True)",
-        "            await self.to_downloads(job, found.url, None, found.cost)",
+        "            await self.to_downloads(job, found.url, None, found.cost or cost, from_history=True)",
+        "            await self.to_downloads(job, found.url, None, found.cost or cost)",
         (
             (
                 "tests/engine/test_poller_units.py::"
@@ -7411,8 +7411,8 @@ PLANTS = (
     Plant(
         "status counts jobs made and left unfetched as nothing beside the spend",
         "batchgen/report/summary.py",
-        'if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None',
-        'if rec.get("state") in ("completed",) and rec.get("request_id") and rec.get("cost") is None',
+        'if rec.get("state") in UNFETCHED and rec.get("request_id") and charged(rec) is None',
+        'if rec.get("state") in ("completed",) and rec.get("request_id") and charged(rec) is None',
         (
             "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what"
             "_they_will_cost",
@@ -13499,7 +13499,8 @@ PLANTS = (
     Plant(
         "a finished job whose result gives no output URL is failed, not looked for elsewhere (a paid video lost)",
         "batchgen/engine/poller.py",
-        'await self.handover.look_elsewhere(job, "the API reported COMPLETED but gave no output URL")',
+        "await self.handover.look_elsewhere(\n"
+        '                job, "the API reported COMPLETED but gave no output URL", cost=result.cost\n            )',
         'await self.handover.fail(job, {"http": result.http, "detail": '
         '"the API reported COMPLETED but gave no output URL"})',
         (
@@ -16722,7 +16723,7 @@ PLANTS = (
     Plant(
         "a resume forgets what a job's request cost: held at its estimate",
         "batchgen/engine/resume.py",
-        '        job.cost = rec.get("cost")\n',
+        "        job.cost = charged(rec)\n",
         "        job.cost = None\n",
         ("tests/engine/test_resume_spend.py::test_a_lost_charged_job_made_again_counts_its_charge_once",),
     ),
@@ -17207,6 +17208,66 @@ PLANTS = (
         (
             "tests/e2e/test_charges_shown.py::"
             "test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_told_apart",
+        ),
+    ),
+    Plant(
+        "a ledger line's charge of 0 (an older version's) is read as charged nothing",
+        "batchgen/engine/identity.py",
+        "    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) and cost else None",
+        "    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None",
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_a_completed_line_with_cost_zero_from_an_older_version_still_holds_its_estimate",
+        ),
+    ),
+    Plant(
+        "a resume takes a job's recorded charge of 0 as charged nothing (the cap lets more through)",
+        "batchgen/engine/resume.py",
+        "        job.cost = charged(rec)",
+        '        job.cost = rec.get("cost")',
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_a_downloading_line_with_cost_zero_from_an_older_version_still_holds_its_estimate",
+        ),
+    ),
+    Plant(
+        "a charge the result reported is dropped for the history row's none when the link comes from the history",
+        "batchgen/engine/handover.py",
+        "            await self.to_downloads(job, found.url, None, found.cost or cost, from_history=True)",
+        "            await self.to_downloads(job, found.url, None, found.cost, from_history=True)",
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_a_charge_the_result_reported_is_kept_when_the_link_comes_from_the_history",
+        ),
+    ),
+    Plant(
+        "the poller does not pass on the charge a result without a link reported",
+        "batchgen/engine/poller.py",
+        "cost=result.cost\n",
+        "cost=None\n",
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_a_charge_the_result_reported_is_kept_when_the_link_comes_from_the_history",
+        ),
+    ),
+    Plant(
+        "the spend cap's stop line tells the spend alone, not what the cap counted with the estimates",
+        "batchgen/report/summary.py",
+        "                if report.counted > paid + 0.005",
+        "                if False",
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_the_spend_caps_stop_line_tells_what_the_cap_counted_beside_a_spend_of_zero_reported",
+        ),
+    ),
+    Plant(
+        "the run reports its spend as what the cap counted",
+        "batchgen/engine/run.py",
+        "        report.spend, report.counted = self.book.spend, self.book.committed",
+        "        report.spend, report.counted = self.book.spend, self.book.spend",
+        (
+            "tests/e2e/test_review_charges_shown.py::"
+            "test_the_spend_caps_stop_line_tells_what_the_cap_counted_beside_a_spend_of_zero_reported",
         ),
     ),
 )

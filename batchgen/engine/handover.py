@@ -69,16 +69,17 @@ class Handover:
         )
         await self._downloads.send(job)
 
-    async def look_elsewhere(self, job: TrackedJob, why: str) -> None:
+    async def look_elsewhere(self, job: TrackedJob, why: str, *, cost: float | None = None) -> None:
         """The API's answers about this job cannot be used (``why``): never fail it for that.  Its
         history row gives its link (or says it FAILED); else it stays ``submitted`` with the event
-        ``unreachable``, and a later run polls it again."""
+        ``unreachable``, and a later run polls it again.  ``cost``: the charge an answer that gave no link
+        reported, kept where the row reports none (or 0: not posted yet)."""
         try:
             found = await self.reconciler.look_up(job)
         except ApiError as exc:
             found = Later(str(exc))
         if isinstance(found, Found):
-            await self.to_downloads(job, found.url, None, found.cost, from_history=True)
+            await self.to_downloads(job, found.url, None, found.cost or cost, from_history=True)
         elif isinstance(found, Failed):
             await self.fail(job, found.error)
         else:

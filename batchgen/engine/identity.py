@@ -191,6 +191,14 @@ def _changed_fields(job: JobSpec, rec: dict[str, Any]) -> tuple[str, ...]:
     return tuple(fields) or ("parameters",)
 
 
+def charged(rec: dict[str, Any]) -> float | None:
+    """What a job's ledger record says its request was charged, or None where no answer reported it: a charge of 0
+    is none (only failed jobs are free; a line an earlier version wrote may hold a 0 not yet posted), as
+    ``Handover.to_downloads`` takes an answer's."""
+    cost = rec.get("cost")
+    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) and cost else None
+
+
 def spent_on(rec: dict[str, Any]) -> float:
     """What a job's ledger record says was paid: its cost plus what earlier, replaced attempts cost."""
     return float(rec.get("cost") or 0.0) + float(rec.get("paid_before") or 0.0)
@@ -202,7 +210,7 @@ def unreported_on(rec: dict[str, Any], estimate: float | None) -> float:
     reported (a lost one too: it may have finished after its record died), and the estimates of its earlier
     requests lost so (``unreported_before``)."""
     before = float(rec.get("unreported_before") or 0.0)
-    if rec.get("cost") is None and rec.get("state") in MAY_BE_CHARGED:
+    if charged(rec) is None and rec.get("state") in MAY_BE_CHARGED:
         return before + (estimate or 0.0)
     return before
 
@@ -224,7 +232,7 @@ def unreported_charge(rec: dict[str, Any]) -> float:
     request made and not fetched, or completed, with no charge reported (at the catalogue's prices), and its
     earlier requests lost so (as estimated)."""
     state = rec.get("state")
-    made = rec.get("request_id") and rec.get("cost") is None and (state in UNFETCHED or state == JobState.COMPLETED)
+    made = rec.get("request_id") and charged(rec) is None and (state in UNFETCHED or state == JobState.COMPLETED)
     return (recorded_estimate(rec, {}) if made else 0.0) + float(rec.get("unreported_before") or 0.0)
 
 

@@ -360,7 +360,9 @@ class Poller(PollSchedule):
             await self.handover.fail(job, {"http": result.http, "detail": result.error or "FAILED without a message"})
             return
         if not result.output_url:  # finished and paid: its link must come from elsewhere
-            await self.handover.look_elsewhere(job, "the API reported COMPLETED but gave no output URL")
+            await self.handover.look_elsewhere(
+                job, "the API reported COMPLETED but gave no output URL", cost=result.cost
+            )
             return
         if result.remaining_credits is not None:
             self.control.note_balance(result.remaining_credits)

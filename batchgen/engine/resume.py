@@ -29,7 +29,7 @@ from ..params import Prices
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
-from .identity import recorded_estimate, spent_on, unreported_on
+from .identity import charged, recorded_estimate, spent_on, unreported_on
 from .life_cap import Request
 from .outcome import RunReport, error_text
 from .outliving import holds
@@ -104,7 +104,7 @@ async def plan_resume(
         job.request_id = rec.get("request_id")
         job.output_url = rec.get("output_url")
         job.file_size = rec.get("file_size")
-        job.cost = rec.get("cost")
+        job.cost = charged(rec)
         job.paid_before = float(rec.get("paid_before") or 0.0)
         job.unreported_before = float(rec.get("unreported_before") or 0.0)
         job.ended_requests = [str(rid) for rid in rec.get("ended_requests") or ()]

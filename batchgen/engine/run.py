@@ -278,7 +278,7 @@ class Run:
     def _finish_report(self) -> RunReport:
         report = self.report
         report.states = Counter(str(job.state) for job in self.jobs)
-        report.spend = self.book.spend
+        report.spend, report.counted = self.book.spend, self.book.committed
         made = [job for job in self.jobs if job.request_id and job.cost is None and job.state in UNFETCHED]
         report.uncounted, report.uncounted_usd = len(made), sum(job.estimate or 0.0 for job in made)
         unpriced = [job for job in self.jobs if job.request_id and job.cost is None and job.state is JobState.COMPLETED]

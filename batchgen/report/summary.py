@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..clock import parse_time
 from ..config import Settings
-from ..engine.identity import counted_at_start, recorded_estimate, spent_on
+from ..engine.identity import charged, counted_at_start, recorded_estimate, spent_on
 from ..engine.life_cap import UNSEEN_LIVES
 from ..engine.outcome import CATALOGUE_PRICES, RunReport, Snapshot, held_back, refused_as_sent, rerun_cannot_settle
 from ..engine.outliving import describe
@@ -283,7 +283,13 @@ def summary_lines(
     elif report.stop_reason == "spend_cap":
         lines.append(
             f"Stopped submitting at the spend cap (for the {'shard' if shard else 'folder'}'s whole spend: "
-            f"${paid:.2f} spent so far); "
+            f"${paid:.2f} spent so far"
+            + (
+                f", ${report.counted:.2f} counted with the estimates of charges not yet reported"
+                if report.counted > paid + 0.005
+                else ""
+            )
+            + "); "
             f"{deferred} jobs deferred. The same cap stops here again: raise --max-spend to go on."
         )
     elif report.stop_reason == "interrupted":
@@ -541,13 +547,13 @@ def status_summary(
     made = [  # (the folder's, as its spend is)
         rec
         for rec in replay.jobs.values()
-        if rec.get("state") in UNFETCHED and rec.get("request_id") and rec.get("cost") is None
+        if rec.get("state") in UNFETCHED and rec.get("request_id") and charged(rec) is None
     ]
     made_usd = sum(recorded_estimate(rec, {}) for rec in made)  # (at the catalogue's prices)
     done = [  # (the folder's too) completed with no charge reported: charged all the same
         rec
         for rec in replay.jobs.values()
-        if rec.get("state") == "completed" and rec.get("request_id") and rec.get("cost") is None
+        if rec.get("state") == "completed" and rec.get("request_id") and charged(rec) is None
     ]
     done_usd = sum(recorded_estimate(rec, {}) for rec in done)
     spent = f"  spend ${spend:.2f}" + (f"; {unfetched(len(made), made_usd, spend='it')}" if made else "")

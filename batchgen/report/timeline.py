@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_time
-from ..engine.identity import unreported_charge
+from ..engine.identity import charged, unreported_charge
 from ..engine.outcome import error_text, held_back, rerun_cannot_settle
 from ..store.ledger import read_ledger
 from ..store.media import Media
@@ -103,7 +103,7 @@ def load_rows(
         row.state = str(record.get("state"))
         row.model = row.model or record.get("model")
         row.request_id = record.get("request_id")
-        row.cost = _number(record.get("cost"))
+        row.cost = charged(record)
         row.paid_before = _number(record.get("paid_before")) or 0.0
         row.unreported = unreported_charge(record)
         row.updated_at = parse_time(record.get("ts"))
