@@ -111,7 +111,7 @@ PLANTS = (
         "batchgen/store/mp4.py",
         "problem = await anyio.to_thread.run_sync(mp4_problem, tmp)",
         "problem = None",
-        ("tests/e2e/test_hostile.py::test_a_hostile_response_fails_that_job_only[not_mp4-is not a valid MP4]",),
+        ("tests/e2e/test_hostile.py::test_a_hostile_response_fails_that_job_only[not_mp4-is not a video]",),
     ),
     Plant(
         "log redactor never given the key",
@@ -4913,8 +4913,8 @@ PLANTS = (
     Plant(
         "a download cut short is not tried again: the paid video waits for the next run, which exits 1",
         "batchgen/errors.py",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):",
-        "    def __init__(self, message: str, *, retryable: bool = False, gone: bool = False):",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False,",
+        "    def __init__(self, message: str, *, retryable: bool = False, gone: bool = False,",
         (
             "tests/e2e/test_promises_output.py::"
             "test_a_download_cut_short_again_and_again_is_tried_until_the_video_is_whole",
@@ -7141,8 +7141,8 @@ PLANTS = (
     Plant(
         "every download error is taken for a video gone from the server (written lost, not tried again)",
         "batchgen/errors.py",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False):",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = True):",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False,",
+        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = True,",
         ("tests/engine/test_downloader_units.py::test_a_failed_download_keeps_the_link_it_tried_for_the_next_run",),
     ),
     Plant(
@@ -9828,14 +9828,14 @@ PLANTS = (
         "batchgen/engine/downloader.py",
         "job, Event.DOWNLOAD_FAILED, JobState.DOWNLOADING,",
         "job, Event.DOWNLOAD_FAILED, JobState.FAILED,",
-        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+        ("tests/engine/test_downloader.py::test_a_video_cut_short_is_retried_then_left_downloading_for_a_later_run",),
     ),
     Plant(
         "a download failing for any reason is taken for a gone link (the paid video sent back as lost)",
         "batchgen/engine/downloader.py",
         "                if exc.gone:  # the API's",
         "                if True:  # the API's",
-        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+        ("tests/engine/test_downloader.py::test_a_video_cut_short_is_retried_then_left_downloading_for_a_later_run",),
     ),
     Plant(
         "a fresh link found after a failure is looked for again after every later failure",
@@ -9848,7 +9848,7 @@ PLANTS = (
             "                        job.output_url, job.file_size = found.url, found.size\n                        a"
             "ttempts.restart()"
         ),
-        ("tests/engine/test_downloader.py::test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run",),
+        ("tests/engine/test_downloader.py::test_a_video_cut_short_is_retried_then_left_downloading_for_a_later_run",),
     ),
     Plant(
         "a lost video's message does not say how to make it again",
@@ -13101,7 +13101,7 @@ PLANTS = (
     Plant(
         "a failed download whose result is gone (404) never looks for a fresh link in the history",
         "batchgen/engine/recovery.py",
-        "        except NotFound:\n            pass\n        except ApiError:\n            return None",
+        "        except NotFound:\n            gone = True\n        except ApiError:\n            return None",
         "        except NotFound:\n            return False\n        except ApiError:\n            return None",
         (
             "tests/engine/test_recovery.py::"
@@ -17268,6 +17268,59 @@ PLANTS = (
         (
             "tests/e2e/test_review_charges_shown.py::"
             "test_the_spend_caps_stop_line_tells_what_the_cap_counted_beside_a_spend_of_zero_reported",
+        ),
+    ),
+    Plant(
+        "a link that gives no video at all is asked for again and again, and a gone record's is never called lost",
+        "batchgen/engine/downloader.py",
+        "                    if found and exc.not_video and found.url == url:",
+        "                    if False:",
+        (
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+            "tests/engine/test_downloader.py::"
+            "test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run",
+        ),
+    ),
+    Plant(
+        "a gone record whose history links no video is left downloading for a re-run that fetches the same image",
+        "batchgen/engine/downloader.py",
+        "                        if found.record_gone:",
+        "                        if False:",
+        (
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+        ),
+    ),
+    Plant(
+        "a download that is no video at all is taken for a video cut short (fetched again and again)",
+        "batchgen/store/mp4.py",
+        "    if problem == NOT_MP4:",
+        "    if False:",
+        (
+            "tests/store/test_storage.py::test_a_refused_download_says_which_job_what_was_wrong_and_what_happens_next",
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+        ),
+    ),
+    Plant(
+        "an image's first bytes read as an MP4 box that runs past the file's end, not as no MP4 at all",
+        "batchgen/store/mp4.py",
+        '        if not seen and kind != b"ftyp":  # (before its size',
+        "        if False:  # (before its size",
+        (
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+        ),
+    ),
+    Plant(
+        "a fresh link from the history is not known to come from a gone record",
+        "batchgen/engine/recovery.py",
+        "            gone = True\n",
+        "            pass\n",
+        (
+            "tests/engine/test_downloader.py::"
+            "test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run",
         ),
     ),
 )

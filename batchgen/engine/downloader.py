@@ -107,6 +107,11 @@ class Downloader:
                         continue
                 if not refreshed:
                     found = await self.reconciler.refresh_output(job)
+                    if found and exc.not_video and found.url == url:  # that link again: nothing else to fetch
+                        if found.record_gone:  # and the history's link is not its video: it cannot be had
+                            await self.lost(job, f"{exc}, its record is gone and the request history has no other link")
+                            return
+                        found = False
                     if found:
                         job.output_url, job.file_size = found.url, found.size
                         refreshed = True

@@ -755,6 +755,7 @@ class Reconciler:
         if job.request_id is None:
             return False
         rid = job.request_id
+        gone = False
         try:
             result = await self.gateway.call(Priority.RESULT, lambda: self.api.result(rid))
             if result.state == "COMPLETED" and result.output_url:
@@ -763,7 +764,7 @@ class Reconciler:
                 url = others[0] if len(result.output_urls) > 1 and others else result.output_url
                 return Link(url, result.file_size)
         except NotFound:
-            pass
+            gone = True
         except ApiError:
             return None
         row = await self._row_patiently(rid)
@@ -772,7 +773,7 @@ class Reconciler:
         if isinstance(row, ApiError):
             return None
         if row.generation_url:
-            return Link(row.generation_url, None)
+            return Link(row.generation_url, None, record_gone=gone)
         return False
 
     async def result_of(self, job: TrackedJob) -> Result | None:

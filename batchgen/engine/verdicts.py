@@ -81,7 +81,9 @@ Recovery = Found | Failed | Gone | Later | Running
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A fresh output link for a job's video (``size`` when the result gave one)."""
+    """A fresh output link for a job's video (``size`` when the result gave one; ``record_gone``: the request
+    history's row gave it, the job's record being gone: no other link is to be had)."""
 
     url: str
     size: int | None
+    record_gone: bool = False

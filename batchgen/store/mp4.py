@@ -21,6 +21,7 @@ import anyio
 from ..errors import DownloadError, StorageError
 
 FILE_SHIELD_S = 10.0  # real seconds a file open or close may outlive a cancelled run
+NOT_MP4 = "the file does not start with an 'ftyp' box"  # what a file that is no MP4 at all fails first
 
 
 async def spool_verified(
@@ -69,6 +70,12 @@ async def spool_verified(
                 f"the video for job {job_id} has {size} bytes but {name} says {declared}; it will be fetched again"
             )
     problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
+    if problem == NOT_MP4:  # not a video cut short: something else, which that link gives again
+        raise DownloadError(
+            f"what the link for job {job_id} gave is not a video ({problem}: an image or a page?)",
+            retryable=False,
+            not_video=True,
+        )
     if problem:
         raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
     return digest.hexdigest(), size
@@ -93,6 +100,8 @@ def _mp4_problem(fh: BinaryIO, total: int) -> str | None:
         if len(header) < 8:
             return f"a box header at byte {offset} is cut short"
         size, kind = struct.unpack(">I4s", header)
+        if not seen and kind != b"ftyp":  # (before its size: an image's first bytes read as a box run on)
+            return NOT_MP4
         if size == 1:
             large = fh.read(8)
             if len(large) < 8:
@@ -102,8 +111,6 @@ def _mp4_problem(fh: BinaryIO, total: int) -> str | None:
             size = total - offset
         if size < 8 or offset + size > total:
             return f"box '{kind.decode('latin-1')}' at byte {offset} runs past the end of the file"
-        if not seen and kind != b"ftyp":
-            return "the file does not start with an 'ftyp' box"
         seen.append(kind)
         offset += size
     for needed in (b"moov", b"mdat"):

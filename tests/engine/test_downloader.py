@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from batchgen.api.answers import HistoryRow
 from batchgen.clock import iso_utc
 from batchgen.engine.messages import Lost
 from batchgen.errors import DownloadError, StorageError
 from batchgen.jobs import Event, JobState, StopReason, TrackedJob
 from batchgen.simulator.media import template
 from batchgen.store.local import OutputDir
-from tests.engine.doubles import Kit, ScriptedApi, finished, kit, pending, run_downloader
+from tests.engine.doubles import MODEL, Kit, ScriptedApi, finished, kit, pending, run_downloader
 from tests.helpers import Outbox
 
 VIDEO = template("16:9", 5)  # a sound MP4 of what the job asks for
@@ -48,14 +49,34 @@ async def test_a_sound_video_is_saved_verified_and_only_then_recorded_completed(
     assert lost.sent == [] and k.api.fetched == [LINK]
 
 
-async def test_a_bad_mp4_is_retried_then_left_downloading_for_a_later_run(tmp_path):
-    junk = b"<html>not a video</html>"
-    api = ScriptedApi(downloads=[junk] * 6, results=[finished(LINK)])
+async def test_a_video_cut_short_is_retried_then_left_downloading_for_a_later_run(tmp_path):
+    api = ScriptedApi(downloads=[VIDEO[:-50]] * 6, results=[finished(LINK)])
     k, job, lost, folder = await download(api, tmp_path)
     assert k.ledger.events() == ["download_failed"] and job.state is JobState.DOWNLOADING
     assert "not a valid MP4" in (job.error or "") and k.book.in_flight == 0  # its slot is free; it is not lost
     assert len(api.fetched) == 6  # 3 attempts of the link, then 3 of the same link the result gave again
     assert not folder.video_path("j", job.spec.model).exists() and lost.sent == []
+
+
+JUNK = b"<html>not a video</html>"  # no MP4 at all: the same link gives it again
+
+
+async def test_a_link_that_gives_no_video_at_all_is_not_fetched_again_and_the_job_waits_for_a_later_run(tmp_path):
+    api = ScriptedApi(downloads=[JUNK], results=[finished(LINK)])  # its record lives, and gives that link again
+    k, job, lost, _ = await download(api, tmp_path)
+    assert k.ledger.events() == ["download_failed"] and job.state is JobState.DOWNLOADING
+    assert "is not a video" in (job.error or "") and api.fetched == [LINK] and lost.sent == []
+
+
+async def test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run(tmp_path):
+    row = HistoryRow("r1", MODEL, "COMPLETED", {}, LINK, 0.28, None, None)  # (a preview, say)
+    api = ScriptedApi(downloads=[JUNK], history=[row])  # no result: its record is gone
+    k, job, lost, _ = await download(api, tmp_path)
+    assert k.ledger.lines == [] and api.fetched == [LINK]  # the submitter records it, made again or lost
+    [message] = lost.sent
+    assert isinstance(message, Lost) and message.job is job and message.event is Event.LOST
+    assert "is not a video" in message.detail and "no other link" in message.detail
+    assert "--resubmit-lost" in message.detail
 
 
 async def test_a_size_mismatch_is_fetched_again(tmp_path):

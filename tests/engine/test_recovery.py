@@ -796,7 +796,7 @@ def done(url: str | None, state: str = "COMPLETED", size: int | None = 123) -> A
         (done(None, "PROCESSING"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
          ("http://127.0.0.1/h.mp4", None)),
         (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")},
-         ("http://127.0.0.1/h.mp4", None)),
+         ("http://127.0.0.1/h.mp4", None, True)),  # (the record gone: no other link is to be had)
         (NotFound("404"), {"r": row("r", "x", 0.0, "COMPLETED", None)}, None),
         (NotFound("404"), {}, None),
         (ServerError("503"), {"r": row("r", "x", 0.0, "COMPLETED", "http://127.0.0.1/h.mp4")}, "unknown"),
@@ -1327,7 +1327,7 @@ async def test_a_look_up_by_id_does_not_wait_for_another_jobs_long_history_read(
         api.release.set()
         tg.cancel_scope.cancel()  # the search itself is of no interest here
     url = "http://127.0.0.1/v.mp4"
-    assert got == [Link(url, None) if look == "refresh_output" else Found(url, 0.28)]
+    assert got == [Link(url, None, record_gone=True) if look == "refresh_output" else Found(url, 0.28)]
 
 
 class EndlessOldestFirst(FakeApi):

@@ -445,7 +445,12 @@ async def test_a_refused_download_says_which_job_what_was_wrong_and_what_happens
         f"the video for job j-7 has {size} bytes but the API's file_size says {size - 1}; it will be fetched again"
     )
     assert await refused(box(b"moov") + box(b"ftyp") + box(b"mdat")) == (
-        "the video for job j-7 is not a valid MP4: the file does not start with an 'ftyp' box"
+        "what the link for job j-7 gave is not a video (the file does not start with an 'ftyp' box: an image or a "
+        "page?)"
+    )
+    cut = await refused(VALID[:-9])  # a video cut short: fetched again, not taken for something else
+    assert cut.startswith("the video for job j-7 is not a valid MP4: box ") and cut.endswith(
+        " runs past the end of the file"
     )
     sha256, saved = await spool_verified(tmp_path / "v.part", "j-7", _chunks(VALID), content_length=size,
                                          file_size=size, max_bytes=size, where=str(tmp_path), fsync=False)  # fmt: skip
