@@ -1,6 +1,6 @@
 """Audit of ``batchgen/report/html.py``: the page shows what jobs say as text, escaped and with no live network
 address, lists every failure once (commonest reason first) and counts the rest, and links every file and page
-where it is."""
+where it is; its summary gives the last run's requests, none too."""
 
 from __future__ import annotations
 
@@ -106,3 +106,10 @@ def test_the_warnings_table_gives_each_videos_detail():
     (page,) = _pages([warned, _done("ok-1")])
     section = _sections(page)["Videos kept with warnings"]
     assert "1 × duration_mismatch" in section and "long-1" in section and detail in section
+
+
+def test_the_summary_gives_a_last_run_that_made_no_request_as_zero_requests():
+    data = PageData(rows=[_done("ok-1")], verdict=Verdict(0, None), generated_at="now", charts={}, thumbs={},
+                    requests=0, throttled=0)  # fmt: skip
+    (page,) = render_pages(data, title="t", page_size=10)
+    assert '<tr><th>API requests (last run)</th><td class="num">0 (0 answered 429)</td></tr>' in page
