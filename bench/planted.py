@@ -17323,6 +17323,577 @@ PLANTS = (
             "test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run",
         ),
     ),
+    Plant(
+        "the summary tells the jobs made and not fetched at what the jobs completed with no charge come to",
+        "batchgen/report/summary.py",
+        "unfetched(report.uncounted, report.uncounted_usd,",
+        "unfetched(report.uncounted, report.unpriced_usd,",
+        (
+            "tests/e2e/test_told_status.py::test_jobs_made_and_left_unfetched_are_told_apart_from_the_spend_with_what_t"
+            "hey_will_cost",
+        ),
+    ),
+    Plant(
+        "the summary says nothing of jobs completed with no charge reported",
+        "batchgen/report/summary.py",
+        "    if report.unpriced:\n",
+        "    if False:\n",
+        (
+            "tests/e2e/test_charges_shown.py::test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are"
+            "_told_apart[zero]",
+        ),
+    ),
+    Plant(
+        "the summary says nothing of earlier requests lost with no charge reported",
+        "batchgen/report/summary.py",
+        "    if report.earlier_unreported:\n",
+        "    if False:\n",
+        (
+            "tests/engine/test_review_spend_lost.py::test_the_run_and_status_tell_alike_of_a_lost_request_whose_job_mad"
+            "e_anew_was_deferred_unsent",
+        ),
+    ),
+    Plant(
+        "the summary counts the jobs submitted as the API requests made",
+        "batchgen/report/summary.py",
+        "{report.requests} API requests",
+        "{report.submitted} API requests",
+        (
+            "tests/report/test_summary_lines.py::test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_go"
+            "_on",
+        ),
+    ),
+    Plant(
+        "a spend-cap stop gives this run's spend as the folder's whole spend",
+        "batchgen/report/summary.py",
+        "    paid = report.spend if spend is None else spend",
+        "    paid = report.spend",
+        (
+            "tests/report/test_summary_lines.py::test_a_run_stopped_at_the_spend_cap_offers_a_cap_that_covers_the_defer"
+            "red_jobs",
+        ),
+    ),
+    Plant(
+        "status --json gives the jobs completed with no charge at what the jobs made and not fetched come to",
+        "batchgen/report/summary.py",
+        '"unpriced_completed_usd": round(done_usd, 6),',
+        '"unpriced_completed_usd": round(made_usd, 6),',
+        (
+            "tests/e2e/test_charges_shown.py::test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are"
+            "_told_apart[zero]",
+        ),
+    ),
+    Plant(
+        "status --json gives the largest earlier request lost as what they all may have been charged",
+        "batchgen/report/summary.py",
+        '"unreported_earlier_usd": round(sum(lost), 6),',
+        '"unreported_earlier_usd": round(max(lost, default=0.0), 6),',
+        (
+            "tests/report/test_audit_summary.py::test_status_adds_up_the_earlier_requests_lost_of_every_job_made_anew_b"
+            "eside_the_spend",
+        ),
+    ),
+    Plant(
+        "status tells the earlier requests lost at the largest one's estimate, not their sum",
+        "batchgen/report/summary.py",
+        "spent += f\"; {unreported_earlier(len(lost), sum(lost), spend='it')}\"",
+        "spent += f\"; {unreported_earlier(len(lost), max(lost), spend='it')}\"",
+        (
+            "tests/report/test_audit_summary.py::test_status_adds_up_the_earlier_requests_lost_of_every_job_made_anew_b"
+            "eside_the_spend",
+        ),
+    ),
+    Plant(
+        "the dry run's cap note counts jobs already in flight among those it sends and defers",
+        "batchgen/report/summary.py",
+        "        sent = {job.id for job in todo if state_of[job.id] in IN_FLIGHT}",
+        "        sent: set[str] = set()",
+        (
+            "tests/report/test_summary_lines.py::test_the_plan_never_counts_a_job_already_sent_among_those_the_cap_defe"
+            "rs",
+        ),
+    ),
+    Plant(
+        "the dry run counts the priced jobs as those of models without a price",
+        "batchgen/report/summary.py",
+        'spend += f" (+ {len(costs) - len(priced)} jobs',
+        'spend += f" (+ {len(priced)} jobs',
+        ("tests/report/test_summary.py::test_dry_run_counts_the_jobs_without_a_price_not_the_folder_s_jobs",),
+    ),
+    Plant(
+        "the dry run's time estimate reads the request budget per second, not per minute",
+        "batchgen/report/summary.py",
+        "by_budget = len(jobs) * REQUESTS_PER_JOB / settings.limits.requests_per_minute * 60",
+        "by_budget = len(jobs) * REQUESTS_PER_JOB / settings.limits.requests_per_minute",
+        (
+            "tests/report/test_summary_lines.py::test_the_time_estimate_is_the_longer_of_the_concurrency_and_the_reques"
+            "t_budget",
+        ),
+    ),
+    Plant(
+        "the resume line never names --resubmit-lost for the lost jobs",
+        "batchgen/report/summary.py",
+        '    if lost := states.get("expired", 0):\n        notes.append',
+        '    if lost := states.get("lost", 0):\n        notes.append',
+        (
+            "tests/report/test_summary_lines.py::test_the_summary_of_a_run_out_of_credits_says_everything_and_how_to_go"
+            "_on",
+        ),
+    ),
+    Plant(
+        "a run whose jobs left are all deferred gives no command to resume",
+        "batchgen/report/summary.py",
+        'elif resume_command and (unfinished or report.states.get("deferred", 0)):',
+        "elif resume_command and unfinished:",
+        (
+            "tests/report/test_summary_lines.py::test_a_run_stopped_at_the_spend_cap_offers_a_cap_that_covers_the_defer"
+            "red_jobs",
+        ),
+    ),
+    Plant(
+        "status calls a folder finished while rows of the manifest ask for something other than was sent",
+        "batchgen/report/summary.py",
+        "and not unseen and not changed and not unread",
+        "and not unseen and not unread",
+        ("tests/report/test_audit_summary.py::test_status_names_three_changed_rows_and_counts_the_rest_exactly",),
+    ),
+    Plant(
+        "status calls a folder finished while the manifest its last run was given no longer reads",
+        "batchgen/report/summary.py",
+        "and not unseen and not changed and not unread",
+        "and not unseen and not changed",
+        (
+            "tests/report/test_audit_summary.py::test_status_does_not_call_a_folder_finished_while_the_manifest_its_las"
+            "t_run_was_given_no_longer_reads",
+        ),
+    ),
+    Plant(
+        "the summary tells the earlier requests lost at what the jobs made and not fetched come to",
+        "batchgen/report/summary.py",
+        "unreported_earlier(report.earlier_unreported, report.earlier_unreported_usd,",
+        "unreported_earlier(report.earlier_unreported, report.uncounted_usd,",
+        (
+            "tests/engine/test_review_spend_lost.py::test_the_run_and_status_tell_alike_of_a_lost_request_whose_job_mad"
+            "e_anew_was_deferred_unsent",
+        ),
+    ),
+    Plant(
+        "the summary's submits of unknown outcome never say how many were sent now",
+        "batchgen/report/summary.py",
+        '        lines.append("  " + unknown_outcome(unsettled, report.unsettled))',
+        '        lines.append("  " + unknown_outcome(unsettled, 0))',
+        (
+            "tests/report/test_summary_lines.py::test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_from_"
+            "failures",
+        ),
+    ),
+    Plant(
+        "the time per job's p95 is read as its 90th percentile",
+        "batchgen/report/summary.py",
+        "p95 {_duration(_percentile(report.job_seconds, 0.95))}",
+        "p95 {_duration(_percentile(report.job_seconds, 0.9))}",
+        (
+            "tests/report/test_summary_lines.py::test_time_per_job_is_read_as_its_median_and_95th_percentile[seconds3-5"
+            "0s-1.6 min]",
+        ),
+    ),
+    Plant(
+        "the summary tells jobs completed with no charge at the catalogue's prices where the config's counted them",
+        "batchgen/report/summary.py",
+        'unpriced(report.unpriced, report.unpriced_usd, spend="that spend", priced=report.uncounted_priced)',
+        'unpriced(report.unpriced, report.unpriced_usd, spend="that spend")',
+        (
+            "tests/report/test_audit_summary.py::test_the_summary_says_at_which_prices_it_counts_the_jobs_completed_wit"
+            "h_no_charge_reported",
+        ),
+    ),
+    Plant(
+        "the summary says nothing of the videos found in place from an earlier run and kept",
+        "batchgen/report/summary.py",
+        "    if report.kept_in_place:\n",
+        "    if False:\n",
+        (
+            "tests/report/test_audit_summary.py::test_the_summary_counts_the_jobs_fetched_again_and_those_found_in_plac"
+            "e_apart_from_those_submitted_now",
+        ),
+    ),
+    Plant(
+        "the summary says nothing of the videos fetched again (not paid again)",
+        "batchgen/report/summary.py",
+        "    if report.refetched:\n",
+        "    if False:\n",
+        (
+            "tests/report/test_audit_summary.py::test_the_summary_counts_the_jobs_fetched_again_and_those_found_in_plac"
+            "e_apart_from_those_submitted_now",
+        ),
+    ),
+    Plant(
+        "the summary offers --retry-failed for jobs refused as sent",
+        "batchgen/report/summary.py",
+        "lines += retry_hints(report.states, retry_command, report.refused)",
+        "lines += retry_hints(report.states, retry_command)",
+        (
+            "tests/report/test_summary_lines.py::test_jobs_refused_as_sent_are_not_counted_again_among_the_jobs_failed_"
+            "on_the_server",
+        ),
+    ),
+    Plant(
+        "the dry run's cap note never adds up the jobs it lets through, deferring none after the first",
+        "batchgen/report/summary.py",
+        "            else:\n                spent += cost or 0.0",
+        "            else:\n                pass",
+        (
+            "tests/report/test_summary_lines.py::test_the_plan_counts_what_is_left_to_do_what_it_costs_and_how_long_it_"
+            "takes",
+        ),
+    ),
+    Plant(
+        "the dry run counts a completed row --replace-changed makes anew as already done, and its cost as nothing",
+        "batchgen/report/summary.py",
+        (
+            'state_of = {job.id: None if job.id in replaced else known.get(job.id, {}).get("state") for job in manifest'
+            ".jobs}"
+        ),
+        'state_of = {job.id: known.get(job.id, {}).get("state") for job in manifest.jobs}',
+        ("tests/report/test_summary_lines.py::test_the_plan_with_every_flag_that_pays_again",),
+    ),
+    Plant(
+        "the dry run counts completed jobs among those whose estimate is an upper bound",
+        "batchgen/report/summary.py",
+        "bounded = sum(1 for job in todo if is_upper_bound(",
+        "bounded = sum(1 for job in manifest.jobs if is_upper_bound(",
+        ("tests/report/test_audit_summary.py::test_the_plan_counts_as_an_upper_bound_only_the_jobs_still_to_do",),
+    ),
+    Plant(
+        "the dry run's time ignores the request budget",
+        "batchgen/report/summary.py",
+        "    return max(by_concurrency, by_budget)",
+        "    return by_concurrency",
+        (
+            "tests/report/test_summary_lines.py::test_the_time_estimate_is_the_longer_of_the_concurrency_and_the_reques"
+            "t_budget",
+        ),
+    ),
+    Plant(
+        "status says nothing of a run holding the folder whose pid is unknown",
+        "batchgen/report/summary.py",
+        "    if held_by is not None:\n",
+        "    if held_by:\n",
+        (
+            "tests/report/test_summary_lines.py::test_status_says_what_to_do_about_deferred_jobs_and_who_holds_the_fold"
+            "er_in_full",
+        ),
+    ),
+    Plant(
+        "the summary leaves the jobs held back for a reason of their own out of the jobs left for a later run",
+        "batchgen/report/summary.py",
+        "group_failures(report.left + report.held_back))",
+        "group_failures(report.left))",
+        (
+            "tests/report/test_summary_lines.py::test_a_credit_stop_counts_as_deferred_only_the_jobs_it_held_back_not_o"
+            "ne_whose_image_changed",
+        ),
+    ),
+    Plant(
+        "status --json says no run holds the folder while a shard's run does",
+        "batchgen/report/summary.py",
+        '"running": bool(live),',
+        '"running": held_by is not None,',
+        (
+            "tests/report/test_summary_lines.py::test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_t"
+            "o_them",
+        ),
+    ),
+    Plant(
+        "status of a manifest none of whose jobs was sent drops the spend of the folder's other jobs",
+        "batchgen/report/summary.py",
+        "        if not jobs:\n            lines.insert(2, spent)",
+        "        pass",
+        (
+            "tests/report/test_audit_summary.py::test_status_of_a_manifest_none_of_whose_jobs_was_sent_still_gives_the_"
+            "spend_of_the_folders_other_jobs",
+        ),
+    ),
+    Plant(
+        "status --json counts every ledger job as outside the manifest",
+        "batchgen/report/summary.py",
+        '"outside_manifest": outside,',
+        '"outside_manifest": len(replay.jobs),',
+        ("tests/e2e/test_told_status.py::test_status_counts_the_manifest_s_jobs_not_the_rows_removed_from_it",),
+    ),
+    Plant(
+        "status --json counts the manifest's jobs without those never submitted",
+        "batchgen/report/summary.py",
+        '"manifest_jobs": total if never_submitted is not None else None,',
+        '"manifest_jobs": len(jobs) if never_submitted is not None else None,',
+        ("tests/report/test_summary_lines.py::test_status_against_the_manifest_counts_the_jobs_never_submitted",),
+    ),
+    Plant(
+        "status counts the jobs never submitted as the shards not run yet",
+        "batchgen/report/summary.py",
+        "named = len({shard_of(i, count) for i in waiting})",
+        "named = len(waiting)",
+        (
+            "tests/report/test_summary_lines.py::test_a_sharded_folders_status_names_the_shard_of_each_job_a_run_is_sti"
+            "ll_to_send_or_resume",
+        ),
+    ),
+    Plant(
+        "status --json never tells a torn ledger tail",
+        "batchgen/report/summary.py",
+        '"torn_tail": replay.torn_tail,',
+        '"torn_tail": False,',
+        ("tests/report/test_promises_units.py::test_status_of_a_finished_an_empty_a_torn_and_a_held_folder",),
+    ),
+    Plant(
+        "a request id in capitals keeps like failure reasons from grouping",
+        "batchgen/report/summary.py",
+        '[0-9a-f]{12}\\b", re.IGNORECASE)',
+        '[0-9a-f]{12}\\b")',
+        (
+            "tests/report/test_summary_lines.py::test_a_failures_reason_drops_what_makes_each_job_unique_so_reasons_gro"
+            "up",
+        ),
+    ),
+    Plant(
+        "the reasons past the eighth count their reasons, not their jobs",
+        "batchgen/report/summary.py",
+        "jobs = sum(count for _, count, _ in rest)",
+        "jobs = len(rest)",
+        (
+            "tests/report/test_summary_lines.py::test_more_than_eight_reasons_show_the_eight_most_frequent_and_count_th"
+            "e_jobs_of_the_rest",
+        ),
+    ),
+    Plant(
+        "status against the manifest counts the warnings of videos outside it",
+        "batchgen/report/summary.py",
+        "    media = count_media_warnings(jobs)",
+        "    media = count_media_warnings(replay.jobs)",
+        (
+            "tests/report/test_audit_summary.py::test_status_against_the_manifest_counts_no_warning_of_a_video_outside_"
+            "it",
+        ),
+    ),
+    Plant(
+        "status against the manifest leaves the folder's jobs outside it made and not fetched out of the spend's note",
+        "batchgen/report/summary.py",
+        '        for rec in replay.jobs.values()\n        if rec.get("state") in UNFETCHED',
+        '        for rec in jobs.values()\n        if rec.get("state") in UNFETCHED',
+        (
+            "tests/report/test_audit_summary.py::test_status_against_the_manifest_counts_a_job_outside_it_made_and_not_"
+            "fetched_beside_the_folders_spend",
+        ),
+    ),
+    Plant(
+        "status says when a reason was recorded to the minute, not the second",
+        "batchgen/report/summary.py",
+        "    return f\"{ts[:19].replace('T', ' ')} UTC\"",
+        "    return f\"{ts[:16].replace('T', ' ')} UTC\"",
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the"
+            "_summary_does",
+        ),
+    ),
+    Plant(
+        "status of another manifest tells its jobs to the folder's last run, not the run of that manifest",
+        "batchgen/report/summary.py",
+        "    return f\"'{command}'\" if command else \"the same 'batchgen run' again\"",
+        "    return \"the same 'batchgen run' again\"",
+        (
+            "tests/e2e/test_told_status.py::test_status_of_another_manifest_names_the_run_of_that_manifest_for_its_jobs"
+            "_not_the_same_run_again",
+        ),
+    ),
+    Plant(
+        "status says its reasons were recorded by the earliest of their lines, not the latest",
+        "batchgen/report/summary.py",
+        '    if latest := max(recorded.values(), default=""):',
+        '    if latest := min(recorded.values(), default=""):',
+        (
+            "tests/report/test_summary_lines.py::test_status_lists_jobs_left_for_a_later_run_apart_from_failures_as_the"
+            "_summary_does",
+        ),
+    ),
+    Plant(
+        "status tells the jobs never submitted to run again while a run holding the folder sends them",
+        "batchgen/report/summary.py",
+        "if missing := [i for i in manifest or () if i not in replay.jobs and not at_work(i)]:",
+        "if missing := [i for i in manifest or () if i not in replay.jobs]:",
+        (
+            "tests/report/test_summary_lines.py::test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_t"
+            "o_them",
+        ),
+    ),
+    Plant(
+        "the report's spend leaves out what jobs made anew paid before",
+        "batchgen/report/html.py",
+        "spend = sum((r.cost or 0.0) + r.paid_before for r in rows)",
+        "spend = sum((r.cost or 0.0) for r in rows)",
+        ("tests/report/test_report.py::test_the_pages_spend_is_every_charge_the_ledger_holds_as_status_says",),
+    ),
+    Plant(
+        "the report counts every job of the ledger among those with charges no answer reported",
+        "batchgen/report/html.py",
+        'f"{len(unreported)} jobs, about',
+        'f"{len(rows)} jobs, about',
+        (
+            "tests/e2e/test_charges_shown.py::test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are"
+            "_told_apart[zero]",
+        ),
+    ),
+    Plant(
+        "the report swaps the last run's requests and its 429s",
+        "batchgen/report/html.py",
+        "{data.requests} ({data.throttled or 0} answered 429)",
+        "{data.throttled} ({data.requests or 0} answered 429)",
+        (
+            "tests/report/test_audit_publish.py::test_the_page_gives_the_requests_and_429s_of_the_last_run_in_the_pace_"
+            "file",
+        ),
+    ),
+    Plant(
+        "the report counts the manifest's rows never sent one short",
+        "batchgen/report/html.py",
+        "if unsent := len(data.rows) - len(rows):",
+        "if unsent := len(data.rows) - len(rows) - 1:",
+        (
+            "tests/report/test_report.py::test_a_run_stopped_before_it_sent_every_row_counts_in_the_ledger_only_the_led"
+            "gers_jobs",
+        ),
+    ),
+    Plant(
+        "the report leaves out the requests of a last run that made none",
+        "batchgen/report/html.py",
+        "    if data.requests is not None:\n",
+        "    if data.requests:\n",
+        ("tests/report/test_audit_html.py::test_the_summary_gives_a_last_run_that_made_no_request_as_zero_requests",),
+    ),
+    Plant(
+        "the report gives the reasons of failed jobs alone, not of lost or unfinished ones",
+        "batchgen/report/timeline.py",
+        'row.error = error_text(record.get("error")) if row.state != "completed" else None',
+        'row.error = error_text(record.get("error")) if row.state == "failed" else None',
+        (
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_ap"
+            "art_from_deferred_ones",
+        ),
+    ),
+    Plant(
+        "the report says a plain re-run settles every job",
+        "batchgen/report/timeline.py",
+        "row.rerun = not rerun_cannot_settle(record)",
+        "row.rerun = True",
+        (
+            "tests/report/test_report.py::test_a_job_a_re_run_cannot_settle_and_one_held_back_for_its_image_are_told_ap"
+            "art_from_deferred_ones",
+        ),
+    ),
+    Plant(
+        "the index has no download time for any job",
+        "batchgen/report/timeline.py",
+        '    elif event == "completed":\n        row.downloaded_at = at',
+        '    elif event == "completed":\n        pass',
+        ("tests/report/test_report.py::test_index_parquet_reads_back_with_one_typed_row_per_job",),
+    ),
+    Plant(
+        "the report does not say when the reasons of jobs left were recorded (rows carry no time)",
+        "batchgen/report/timeline.py",
+        'row.updated_at = parse_time(record.get("ts"))',
+        "row.updated_at = None",
+        (
+            "tests/report/test_audit_timeline.py::test_a_jobs_row_is_dated_by_its_last_ledger_line_which_the_report_giv"
+            "es_as_when_its_reason_was_recorded",
+        ),
+    ),
+    Plant(
+        "the index gives a job completed with no charge reported as free",
+        "batchgen/report/timeline.py",
+        "        row.cost = charged(record)",
+        "        row.cost = charged(record) or 0.0",
+        (
+            "tests/report/test_audit_timeline.py::test_a_job_completed_with_no_charge_reported_reads_back_with_no_cost_"
+            "not_as_free",
+        ),
+    ),
+    Plant(
+        "the index drops every video's checksum",
+        "batchgen/report/timeline.py",
+        '            row.sha256 = record.get("sha256")',
+        "            row.sha256 = None",
+        ("tests/report/test_report.py::test_index_parquet_reads_back_with_one_typed_row_per_job",),
+    ),
+    Plant(
+        "the index drops every job's request id",
+        "batchgen/report/timeline.py",
+        '        row.request_id = record.get("request_id")',
+        "        row.request_id = None",
+        ("tests/report/test_report.py::test_timings_are_those_of_the_attempt_that_counts",),
+    ),
+    Plant(
+        "the index drops every video's size",
+        "batchgen/report/timeline.py",
+        '            row.bytes = record.get("bytes") if isinstance(record.get("bytes"), int) else None',
+        "            row.bytes = None",
+        ("tests/report/test_report.py::test_index_parquet_reads_back_with_one_typed_row_per_job",),
+    ),
+    Plant(
+        "the index drops every video's media probe",
+        "batchgen/report/timeline.py",
+        '            row.media = Media.from_record(record.get("media"))',
+        "            row.media = None",
+        ("tests/report/test_report.py::test_index_parquet_reads_back_with_one_typed_row_per_job",),
+    ),
+    Plant(
+        "status drops the shards a killed run still leases (a run on them exits 5 until the lease lapses)",
+        "batchgen/report/summary.py",
+        '        lines.append(f"  shard {name} is still leased to {lease}: a run on it starts once it has")',
+        "        pass",
+        (
+            "tests/report/test_audit_summary.py::test_status_names_each_shard_a_killed_run_still_leases_and_when_a_run_"
+            "on_it_starts",
+        ),
+    ),
+    Plant(
+        "status says nothing of the jobs a run holding the folder works on now",
+        "batchgen/report/summary.py",
+        "    if busy:\n",
+        "    if False:\n",
+        (
+            "tests/report/test_summary_lines.py::test_status_of_a_folder_runs_hold_now_names_them_and_leaves_the_work_t"
+            "o_them",
+        ),
+    ),
+    Plant(
+        "an interrupted run's summary does not say its jobs in flight stay resumable",
+        "batchgen/report/summary.py",
+        '    elif report.stop_reason == "interrupted":\n        lines.append("Interrupted',
+        '    elif False:\n        lines.append("Interrupted',
+        (
+            "tests/report/test_summary_lines.py::test_an_interrupted_run_is_resumable_and_a_finished_one_offers_nothing"
+            "_more",
+        ),
+    ),
+    Plant(
+        "the summary counts every job submitted now as of unknown outcome",
+        "batchgen/report/summary.py",
+        'unknown = f" ({report.unsettled} of them with the outcome unknown)" if report.unsettled else ""',
+        'unknown = f" ({report.submitted} of them with the outcome unknown)" if report.unsettled else ""',
+        (
+            "tests/report/test_summary_lines.py::test_submits_of_unknown_outcome_count_as_sent_and_are_told_apart_from_"
+            "failures",
+        ),
+    ),
+    Plant(
+        "the resume line offers to pay again for failed jobs the API refused as sent (never charged)",
+        "batchgen/report/summary.py",
+        '    if failed := states.get("failed", 0) - min(refused, states.get("failed", 0)):',
+        '    if failed := states.get("failed", 0):',
+        (
+            "tests/report/test_audit_summary.py::"
+            "test_the_resume_line_offers_to_pay_again_only_for_the_failed_jobs_not_refused_as_sent",
+        ),
+    ),
 )
 
 

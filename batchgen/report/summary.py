@@ -307,7 +307,7 @@ def summary_lines(
             lines.append(f"To resume, raise the cap (enough for {_cap_covers(report, deferred)}): {cap_command}")
         else:
             stuck = f" ({not_by_rerun(report.rerun_cannot_settle, unfinished)})" if report.rerun_cannot_settle else ""
-            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states) + stuck)
+            lines.append(f"To resume: {resume_command}" + _paid_again_note(report.states, report.refused) + stuck)
     return lines
 
 
@@ -363,10 +363,11 @@ def unknown_outcome(unknown: int, now: int) -> str:
     )
 
 
-def _paid_again_note(states: Counter[str] | dict[str, int]) -> str:
-    """What the resume line leaves alone, and the flag that would take it up."""
+def _paid_again_note(states: Counter[str] | dict[str, int], refused: int = 0) -> str:
+    """What the resume line leaves alone, and the flag that would take it up, paid again (``refused``: failed jobs
+    the API refused as sent, never charged, which a line of their own says to correct, as :func:`retry_hints`)."""
     notes = []
-    if failed := states.get("failed", 0):
+    if failed := states.get("failed", 0) - min(refused, states.get("failed", 0)):
         notes.append(f"add --retry-failed to submit the {failed} failed job{'s' if failed != 1 else ''} again")
     if lost := states.get("expired", 0):
         notes.append(f"add --resubmit-lost to make the {lost} lost job{'s' if lost != 1 else ''} again")

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from batchgen.clock import iso_utc, parse_time
 from batchgen.config import OutputSettings, Settings
 from batchgen.engine.outcome import CONFIG_PRICES, RunReport
@@ -237,10 +235,6 @@ def test_status_against_the_manifest_counts_a_job_outside_it_made_and_not_fetche
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the resume line counts jobs refused as sent among the failed jobs --retry-failed submits and pays again",
-)
 def test_the_resume_line_offers_to_pay_again_only_for_the_failed_jobs_not_refused_as_sent():
     report = RunReport(states=Counter({"completed": 3, "failed": 2, "pending": 1}), refused=1, submitted=5)
     lines = summary.summary_lines(report, OutputDir("/o"), Manifest("m.yaml", [], []), resume_command="R")
