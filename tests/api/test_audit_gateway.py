@@ -17,6 +17,12 @@ from batchgen.retry import RetryPolicy
 from tests.helpers import drive
 
 
+def told(error: BaseException, *, starts: str, has: str, ends: str) -> None:
+    """The error's message says what went wrong (``starts``), what came (``has``) and what to do (``ends``)."""
+    message = str(error)
+    assert message.startswith(starts) and has in message and message.endswith(ends), message
+
+
 def gateway(clock: FakeClock, bound: float) -> Gateway:
     policy = RetryPolicy(RetrySettings(max_attempts=1000, backoff_initial_s=1, backoff_max_s=4, deadline_s=10_000))
     return Gateway(RequestBudget(6000, clock=clock), policy, clock, unreachable_after_s=bound)
@@ -58,11 +64,11 @@ async def test_an_api_out_of_reach_is_told_that_nothing_is_lost_and_what_to_do()
 
     with pytest.raises(ApiUnreachable) as caught:
         await drive(clock, lambda: gw.call(Priority.POLL, refused))
-    told = str(caught.value)
-    assert told.startswith("the API could not be reached for 30s (api.unreachable_after_s is 30); the last attempt:")
-    assert "connection refused" in told
-    assert told.endswith(
-        "Nothing is lost: check the network or the base URL, then run the same command again to resume"
+    told(
+        caught.value,
+        starts="the API could not be reached for 30s (api.unreachable_after_s is 30); the last attempt:",
+        has="connection refused",
+        ends="Nothing is lost: check the network or the base URL, then run the same command again to resume",
     )
 
 
@@ -129,11 +135,12 @@ async def test_submits_refused_for_the_bound_are_told_that_nothing_is_lost_and_w
         clock.advance(300.0)
     with pytest.raises(ApiUnreachable) as caught:
         await gw.ask()
-    told = str(caught.value)
-    assert told.startswith("no submit has reached the API for 300s (api.unreachable_after_s is 300)")
-    assert "answered by something other than the API" in told
-    assert told.endswith(
-        "Nothing is lost: check what stands between this machine and the API, then run the same command again to resume"
+    told(
+        caught.value,
+        starts="no submit has reached the API for 300s (api.unreachable_after_s is 300)",
+        has="answered by something other than the API",
+        ends="Nothing is lost: check what stands between this machine and the API, then run the same command again to "
+        "resume",
     )
 
 
