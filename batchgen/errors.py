@@ -260,11 +260,14 @@ class AnswerTooLarge(BadResponse):
 class DownloadError(BatchgenError):
     """The video could not be downloaded or failed verification."""
 
-    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False, not_video: bool = False):
+    def __init__(
+        self, message: str, *, retryable: bool = True, gone: bool = False, not_mp4: bool = False, image: bool = False
+    ):
         super().__init__(message)
         self.retryable = retryable
         self.gone = gone  # the output URL answered 404/410: the file is no longer there
-        self.not_video = not_video  # the link gave something else (an image, a page): the same link gives it again
+        self.not_mp4 = not_mp4  # no MP4 at all came (not one cut short): an image, a page
+        self.image = image  # ... an image, as its link declared it (a preview): that link gives it again
 
 
 class StorageError(BatchgenError):

@@ -4913,8 +4913,8 @@ PLANTS = (
     Plant(
         "a download cut short is not tried again: the paid video waits for the next run, which exits 1",
         "batchgen/errors.py",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False,",
-        "    def __init__(self, message: str, *, retryable: bool = False, gone: bool = False,",
+        "        self, message: str, *, retryable: bool = True, gone: bool = False, not_mp4",
+        "        self, message: str, *, retryable: bool = False, gone: bool = False, not_mp4",
         (
             "tests/e2e/test_promises_output.py::"
             "test_a_download_cut_short_again_and_again_is_tried_until_the_video_is_whole",
@@ -7141,8 +7141,8 @@ PLANTS = (
     Plant(
         "every download error is taken for a video gone from the server (written lost, not tried again)",
         "batchgen/errors.py",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = False,",
-        "    def __init__(self, message: str, *, retryable: bool = True, gone: bool = True,",
+        "        self, message: str, *, retryable: bool = True, gone: bool = False, not_mp4",
+        "        self, message: str, *, retryable: bool = True, gone: bool = True, not_mp4",
         ("tests/engine/test_downloader_units.py::test_a_failed_download_keeps_the_link_it_tried_for_the_next_run",),
     ),
     Plant(
@@ -9977,8 +9977,8 @@ PLANTS = (
     Plant(
         "a body shorter than its declared length is not checked against it",
         "batchgen/engine/downloader.py",
-        "                content_length=dl.content_length,\n",
-        "                content_length=None,\n",
+        "                    content_length=dl.content_length,\n",
+        "                    content_length=None,\n",
         ("tests/engine/test_downloader_checks.py::test_a_body_shorter_than_its_declared_length_is_never_kept",),
     ),
     Plant(
@@ -17273,13 +17273,13 @@ PLANTS = (
     Plant(
         "a link that gives no video at all is asked for again and again, and a gone record's is never called lost",
         "batchgen/engine/downloader.py",
-        "                    if found and exc.not_video and found.url == url:",
+        "                    if found and exc.image and same_file(found.url, url):",
         "                    if False:",
         (
             "tests/e2e/test_history_previews.py::"
             "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
             "tests/engine/test_downloader.py::"
-            "test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run",
+            "test_a_gone_record_whose_history_links_an_image_is_lost_not_left_to_fail_in_every_run",
         ),
     ),
     Plant(
@@ -17288,17 +17288,6 @@ PLANTS = (
         "                        if found.record_gone:",
         "                        if False:",
         (
-            "tests/e2e/test_history_previews.py::"
-            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
-        ),
-    ),
-    Plant(
-        "a download that is no video at all is taken for a video cut short (fetched again and again)",
-        "batchgen/store/mp4.py",
-        "    if problem == NOT_MP4:",
-        "    if False:",
-        (
-            "tests/store/test_storage.py::test_a_refused_download_says_which_job_what_was_wrong_and_what_happens_next",
             "tests/e2e/test_history_previews.py::"
             "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
         ),
@@ -17320,7 +17309,7 @@ PLANTS = (
         "            pass\n",
         (
             "tests/engine/test_downloader.py::"
-            "test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run",
+            "test_a_gone_record_whose_history_links_an_image_is_lost_not_left_to_fail_in_every_run",
         ),
     ),
     Plant(
@@ -17892,6 +17881,77 @@ PLANTS = (
         (
             "tests/report/test_audit_summary.py::"
             "test_the_resume_line_offers_to_pay_again_only_for_the_failed_jobs_not_refused_as_sent",
+        ),
+    ),
+    Plant(
+        "a download's declared image type is not read: a preview is taken for a video cut short, fetched every run",
+        "batchgen/engine/downloader.py",
+        '                if not (exc.not_mp4 and (dl.content_type or "").startswith("image/")):',
+        "                if True:",
+        (
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+        ),
+    ),
+    Plant(
+        "any body that is no MP4 (a CDN's page for a while) is taken for an image: not fetched again, the job lost",
+        "batchgen/engine/downloader.py",
+        '                if not (exc.not_mp4 and (dl.content_type or "").startswith("image/")):',
+        "                if not exc.not_mp4:",
+        (
+            "tests/e2e/test_review_not_video.py::"
+            "test_a_cdn_page_served_once_at_the_video_link_does_not_make_a_gone_records_job_lost",
+        ),
+    ),
+    Plant(
+        "a video an earlier run put in place is called lost when its gone record's history links a preview",
+        "batchgen/engine/downloader.py",
+        "                            if (saved := await self._installed(job, dest)) is not None:\n"
+        "                                break\n",
+        "",
+        (
+            "tests/e2e/test_review_not_video.py::"
+            "test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_now_gives_a_preview",
+        ),
+    ),
+    Plant(
+        "the job's own link is forgotten for a preview the history gave (the next run calls the job lost)",
+        "batchgen/engine/downloader.py",
+        "                    job.output_url = own  # the job's own link",
+        "                    pass  # the job's own link",
+        (
+            "tests/e2e/test_review_not_video.py::"
+            "test_a_job_whose_video_link_gave_a_page_once_is_not_lost_next_run_for_the_previews_link",
+        ),
+    ),
+    Plant(
+        "a preview linked anew (another signature) is taken for another link, the job left downloading for ever",
+        "batchgen/engine/downloader.py",
+        "                    if found and exc.image and same_file(found.url, url):",
+        "                    if found and exc.image and found.url == url:",
+        (
+            "tests/e2e/test_review_not_video.py::"
+            "test_a_gone_records_preview_linked_by_a_link_signed_anew_is_lost_not_left_downloading",
+        ),
+    ),
+    Plant(
+        "a body that is no MP4 and of the wrong size is refused for its size, never known for an image",
+        "batchgen/store/mp4.py",
+        "    if problem == NOT_MP4:  # no MP4 at all, whatever its size",
+        "    if False:  # no MP4 at all, whatever its size",
+        (
+            "tests/e2e/test_review_not_video.py::"
+            "test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_now_gives_a_preview",
+        ),
+    ),
+    Plant(
+        "the client does not pass on a download's declared media type",
+        "batchgen/api/client.py",
+        "content_type=declared)",
+        "content_type=None)",
+        (
+            "tests/e2e/test_history_previews.py::"
+            "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
         ),
     ),
 )

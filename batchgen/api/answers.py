@@ -103,10 +103,12 @@ class HistoryRow:
 
 @dataclass(frozen=True, slots=True)
 class Download:
-    """An open download: the declared size, and the body as chunks."""
+    """An open download: the declared size, the body as chunks, and its declared media type (``image/jpeg``;
+    None where none was given)."""
 
     content_length: int | None
     chunks: AsyncIterator[bytes]
+    content_type: str | None = None
 
 
 def error_for(status: int, headers: dict[str, str], body: dict[str, Any], *, what: str, key_env: str) -> ApiError:

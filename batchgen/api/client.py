@@ -464,7 +464,8 @@ class ApiClient:
                         f"the video is {length} bytes, over the limit of {max_bytes} (output.max_download_bytes)",
                         retryable=False,
                     )
-                yield Download(content_length=length, chunks=_chunks(response, chunk_size))
+                declared = response.headers.get("Content-Type") and response.content_type
+                yield Download(content_length=length, chunks=_chunks(response, chunk_size), content_type=declared)
         except aiohttp.TooManyRedirects as exc:
             raise DownloadError("the output URL redirected too many times", retryable=False) from exc
         except aiohttp.InvalidURL as exc:

@@ -36,6 +36,7 @@ from ..store.media import inspect_video
 from ..store.output import Store
 from .book import JobBook
 from .control import RunControl
+from .history_links import same_file
 from .messages import Lost
 from .recovery import REMAKE, Reconciler
 
@@ -73,6 +74,7 @@ class Downloader:
         out = self.out
         dest = out.video_path(job.spec.id, job.spec.model)
         refreshed = False
+        own = job.output_url  # the link the job came with
         saved: SavedVideo | None = None
         # A history row's link is not retried: the result's own link is asked for first.
         attempts = self.policy.attempts(
@@ -107,8 +109,10 @@ class Downloader:
                         continue
                 if not refreshed:
                     found = await self.reconciler.refresh_output(job)
-                    if found and exc.not_video and found.url == url:  # that link again: nothing else to fetch
+                    if found and exc.image and same_file(found.url, url):  # that link again: nothing else to fetch
                         if found.record_gone:  # and the history's link is not its video: it cannot be had
+                            if (saved := await self._installed(job, dest)) is not None:
+                                break
                             await self.lost(job, f"{exc}, its record is gone and the request history has no other link")
                             return
                         found = False
@@ -125,6 +129,8 @@ class Downloader:
                         break
                     await self.lost(job, f"its output file is gone ({exc}) and the API has no other link for it")
                     return
+                if exc.image and own is not None and not same_file(own, url):  # a link found since gives an image:
+                    job.output_url = own  # the job's own link, which failed otherwise, is the one to try again
                 await self._failed(job, str(exc))
                 return
         assert saved is not None  # the attempts end in a saved video or a return above
@@ -172,19 +178,29 @@ class Downloader:
         )
 
     async def _fetch(self, job: TrackedJob, url: str, dest: Path) -> SavedVideo:
-        """One download of ``url`` into ``dest``, verified (DownloadError when it fails)."""
+        """One download of ``url`` into ``dest``, verified (DownloadError when it fails; ``image``: the link
+        declared an image and gave no MP4, a preview, which that link gives again)."""
         settings = self.settings
         async with self.api.download(
             url, max_bytes=settings.max_download_bytes, timeout_s=settings.download_timeout_s
         ) as dl:
-            return await self.out.save_stream(
-                job.spec.id,
-                dest,
-                dl.chunks,
-                content_length=dl.content_length,
-                file_size=job.file_size,
-                max_bytes=settings.max_download_bytes,
-            )
+            try:
+                return await self.out.save_stream(
+                    job.spec.id,
+                    dest,
+                    dl.chunks,
+                    content_length=dl.content_length,
+                    file_size=job.file_size,
+                    max_bytes=settings.max_download_bytes,
+                )
+            except DownloadError as exc:
+                if not (exc.not_mp4 and (dl.content_type or "").startswith("image/")):
+                    raise
+                raise DownloadError(
+                    f"the link for job {job.spec.id} gives an image ({dl.content_type}), not its video",
+                    retryable=False,
+                    image=True,
+                ) from None
 
     async def _installed(self, job: TrackedJob, dest: Path) -> SavedVideo | None:
         """The video an earlier run installed for this request before it was stopped (``completed`` not yet

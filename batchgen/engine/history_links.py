@@ -60,7 +60,7 @@ class HistoryLinks:
         """A job's output link from both its history row and its result: they should be one file."""
         if self._off:
             return
-        if _same_file(history_url, result_url):
+        if same_file(history_url, result_url):
             self._shapes[model] = _shape(history_url)
             return
         self.distrust("a job's output link in the request history is not the one its result gives")
@@ -86,7 +86,7 @@ def _shape(url: str) -> tuple[str, str, str, str]:
     return parts.scheme.lower(), parts.netloc.lower(), folder, path.suffix.lower()
 
 
-def _same_file(a: str, b: str) -> bool:
+def same_file(a: str, b: str) -> bool:
     """Two output URLs name the same file (a query string, such as a signature, may differ)."""
     x, y = urlsplit(a), urlsplit(b)
     return (x.scheme.lower(), x.netloc.lower(), x.path) == (y.scheme.lower(), y.netloc.lower(), y.path)

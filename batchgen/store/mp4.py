@@ -64,18 +64,14 @@ async def spool_verified(
     finally:
         with anyio.move_on_after(FILE_SHIELD_S, shield=True):  # a cancelled run must not leak the file
             await out.close()
+    problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
+    if problem == NOT_MP4:  # no MP4 at all, whatever its size (the caller may know it for an image by its type)
+        raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}", not_mp4=True)
     for declared, name in ((content_length, "Content-Length"), (file_size, "the API's file_size")):
         if declared is not None and declared != size:
             raise DownloadError(
                 f"the video for job {job_id} has {size} bytes but {name} says {declared}; it will be fetched again"
             )
-    problem = await anyio.to_thread.run_sync(mp4_problem, tmp)
-    if problem == NOT_MP4:  # not a video cut short: something else, which that link gives again
-        raise DownloadError(
-            f"what the link for job {job_id} gave is not a video ({problem}: an image or a page?)",
-            retryable=False,
-            not_video=True,
-        )
     if problem:
         raise DownloadError(f"the video for job {job_id} is not a valid MP4: {problem}")
     return digest.hexdigest(), size

@@ -21,7 +21,7 @@ def test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_mak
     assert [rec["state"] for rec in jobs] == ["expired"] * 3
     for rec in jobs:
         detail = rec["error"]["detail"]
-        assert "is not a video" in detail and "its record is gone" in detail, detail
+        assert "gives an image (image/jpeg), not its video" in detail and "its record is gone" in detail, detail
         assert "--resubmit-lost" in detail, detail
     previews = server.state.counters["/previews/{fid}.jpg"]
     assert previews == 3  # one fetch each: the same link gives the same image

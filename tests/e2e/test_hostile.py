@@ -31,7 +31,7 @@ HOSTILE = [
     ("lying_length", "download"),
     ("endless", "exceeds 1048576 bytes"),
     ("drip", "download"),
-    ("not_mp4", "is not a video"),  # right size everywhere, no MP4 inside
+    ("not_mp4", "is not a valid MP4"),  # right size everywhere, no MP4 inside
 ]
 
 

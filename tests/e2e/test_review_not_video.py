@@ -1,13 +1,11 @@
 """Review of e95564d (a link that gives no video at all is not fetched again; a gone record's history link that
-gives none makes the job lost): paid videos that can still be had, called lost (and paid again by
-``--resubmit-lost``)."""
+gives none makes the job lost): paid videos that can still be had are never called lost (which
+``--resubmit-lost`` pays for again), and a preview linked anew is."""
 
 from __future__ import annotations
 
 import os
 import time
-
-import pytest
 
 from batchgen.api.answers import HistoryRow
 from batchgen.clock import iso_utc
@@ -19,11 +17,6 @@ PREVIEW = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes(256)
 CDN_PAGE = b"<!DOCTYPE html><html><body>Please retry in a moment</body></html>"  # served with 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the new lost path (not_video, history link again, record gone) skips _installed(): a video an earlier "
-    "run put in place is called lost (paid again by --resubmit-lost), where the gone-link and no-link paths keep it",
-)
 async def test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_now_gives_a_preview(tmp_path):
     # Run 1 took the history's preview link (a sweep), then the result's link gave the video, renamed into
     # videos/, and the run was stopped before 'completed' was written.  Run 2 resumes it with the recorded link
@@ -43,11 +36,6 @@ async def test_a_video_an_earlier_run_put_in_place_is_kept_when_its_link_now_giv
     assert job.state is JobState.COMPLETED and k.ledger.events() == ["completed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="any body without 'ftyp' first (a CDN's HTML page served 200 for a while) is taken for 'no video at "
-    "all': one fetch, no retry, and with the record gone the job is lost though the history's link is its video",
-)
 async def test_a_cdn_page_served_once_at_the_video_link_does_not_make_a_gone_records_job_lost(tmp_path):
     row = HistoryRow("r1", MODEL, "COMPLETED", {}, LINK, 0.28, None, None)  # the history links the video itself
     api = ScriptedApi(downloads=[CDN_PAGE, VIDEO, VIDEO, VIDEO], history=[row])  # no result: the record is gone
@@ -76,15 +64,9 @@ class ByUrl(ScriptedApi):
         return super().download(url, max_bytes=max_bytes, timeout_s=timeout_s)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a page at the video's link, then the history's preview link: download_failed records the preview as "
-    "the job's link, the video's own link is forgotten, and the next run calls the job lost ('the request history "
-    "has no other link') though its recorded video link gives the video",
-)
 async def test_a_job_whose_video_link_gave_a_page_once_is_not_lost_next_run_for_the_previews_link(tmp_path):
     row = HistoryRow("r1", MODEL, "COMPLETED", {}, PREVIEW_LINK, 0.28, None, None)  # the history links a preview
-    served = {LINK: [CDN_PAGE, VIDEO], PREVIEW_LINK: [PREVIEW]}  # the CDN gives a page once, then the video
+    served = {LINK: [CDN_PAGE] * 3 + [VIDEO], PREVIEW_LINK: [PREVIEW]}  # a page for a while, then the video
     # run 1: its record went while it waited to be fetched
     first = pending()
     k1 = kit(ByUrl(served, history=[row]), [first])
@@ -92,13 +74,14 @@ async def test_a_job_whose_video_link_gave_a_page_once_is_not_lost_next_run_for_
     lost1, _ = await run_downloader(k1, first, tmp_path / "run1")
     assert lost1.sent == [] and first.state is JobState.DOWNLOADING
     recorded = k1.ledger.lines[-1][3]["output_url"]
+    assert recorded == LINK  # the job's own link, not the preview's the history gave meanwhile
     # run 2 resumes it with the link the ledger recorded
     again = pending()
     k2 = kit(ByUrl(served, history=[row]), [again])
     downloading(k2, again)
     again.output_url = recorded
     lost2, _ = await run_downloader(k2, again, tmp_path / "run2")
-    assert lost2.sent == [], (recorded, [m.detail for m in lost2.sent])
+    assert lost2.sent == [] and again.state is JobState.COMPLETED, (recorded, [m.detail for m in lost2.sent])
 
 
 class SignedPreviews(ScriptedApi):
@@ -111,11 +94,6 @@ class SignedPreviews(ScriptedApi):
         return HistoryRow(request_id, MODEL, "COMPLETED", {}, f"{PREVIEW_LINK}?sig={self.asks}", 0.28, None, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'the same link' is found.url == url: a history link to the same preview signed anew at each ask is "
-    "fetched as another link, and the job is left downloading with 'run again' in every run, never lost",
-)
 async def test_a_gone_records_preview_linked_by_a_link_signed_anew_is_lost_not_left_downloading(tmp_path):
     api = SignedPreviews(downloads=[PREVIEW] * 4)  # no result: the record is gone; every link gives the preview
     job = pending()
@@ -123,5 +101,5 @@ async def test_a_gone_records_preview_linked_by_a_link_signed_anew_is_lost_not_l
     downloading(k, job)
     job.output_url = f"{PREVIEW_LINK}?sig=0"  # as a sweep recorded it
     lost, _ = await run_downloader(k, job, tmp_path)
-    assert len(api.fetched) == 2  # the recorded link, then the one the history gave anew
+    assert len(api.fetched) == 1  # the recorded link: the one the history gives anew names the same file
     assert [m.event.value for m in lost.sent] == ["lost"], (job.state, k.ledger.events(), job.error)

@@ -49,6 +49,11 @@ def answer(value: Any) -> Any:
     return value
 
 
+def served_as(data: bytes) -> str:
+    """The media type a file server would declare for ``data``: a JPEG's, a page's, else a video's."""
+    return "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "text/html" if data.lstrip()[:1] == b"<" else "video/mp4"
+
+
 class ScriptedApi:
     """The API as a test scripts it.  ``submits``: request ids or errors, one per POST;
     ``results``: Results or errors, one per result call (the last one repeats); ``downloads``:
@@ -110,7 +115,7 @@ class ScriptedApi:
         async def chunks() -> AsyncIterator[bytes]:
             yield data
 
-        yield Download(len(data), chunks())
+        yield Download(len(data), chunks(), served_as(data))
 
 
 def finished(url: str, *, size: int | None = None, state: str = "COMPLETED") -> Result:

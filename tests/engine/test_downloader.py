@@ -58,24 +58,32 @@ async def test_a_video_cut_short_is_retried_then_left_downloading_for_a_later_ru
     assert not folder.video_path("j", job.spec.model).exists() and lost.sent == []
 
 
-JUNK = b"<html>not a video</html>"  # no MP4 at all: the same link gives it again
+IMAGE = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes(64) + bytes.fromhex("ffd9")  # image/jpeg
+PAGE = b"<html>not a video</html>"  # text/html: a page, perhaps for a while
 
 
-async def test_a_link_that_gives_no_video_at_all_is_not_fetched_again_and_the_job_waits_for_a_later_run(tmp_path):
-    api = ScriptedApi(downloads=[JUNK], results=[finished(LINK)])  # its record lives, and gives that link again
+async def test_a_link_that_gives_an_image_is_not_fetched_again_and_the_job_waits_for_a_later_run(tmp_path):
+    api = ScriptedApi(downloads=[IMAGE], results=[finished(LINK)])  # its record lives, and gives that link again
     k, job, lost, _ = await download(api, tmp_path)
     assert k.ledger.events() == ["download_failed"] and job.state is JobState.DOWNLOADING
-    assert "is not a video" in (job.error or "") and api.fetched == [LINK] and lost.sent == []
+    assert "gives an image (image/jpeg), not its video" in (job.error or "") and api.fetched == [LINK]
+    assert lost.sent == []
 
 
-async def test_a_gone_record_whose_history_links_no_video_at_all_is_lost_not_left_to_fail_in_every_run(tmp_path):
-    row = HistoryRow("r1", MODEL, "COMPLETED", {}, LINK, 0.28, None, None)  # (a preview, say)
-    api = ScriptedApi(downloads=[JUNK], history=[row])  # no result: its record is gone
+async def test_a_page_at_the_link_is_fetched_again_as_a_video_cut_short_is(tmp_path):
+    api = ScriptedApi(downloads=[PAGE, VIDEO], results=[finished(LINK)])
+    _, job, lost, _ = await download(api, tmp_path)
+    assert job.state is JobState.COMPLETED and api.fetched == [LINK, LINK] and lost.sent == []
+
+
+async def test_a_gone_record_whose_history_links_an_image_is_lost_not_left_to_fail_in_every_run(tmp_path):
+    row = HistoryRow("r1", MODEL, "COMPLETED", {}, LINK, 0.28, None, None)  # (a preview)
+    api = ScriptedApi(downloads=[IMAGE], history=[row])  # no result: its record is gone
     k, job, lost, _ = await download(api, tmp_path)
     assert k.ledger.lines == [] and api.fetched == [LINK]  # the submitter records it, made again or lost
     [message] = lost.sent
     assert isinstance(message, Lost) and message.job is job and message.event is Event.LOST
-    assert "is not a video" in message.detail and "no other link" in message.detail
+    assert "gives an image" in message.detail and "no other link" in message.detail
     assert "--resubmit-lost" in message.detail
 
 

@@ -445,8 +445,7 @@ async def test_a_refused_download_says_which_job_what_was_wrong_and_what_happens
         f"the video for job j-7 has {size} bytes but the API's file_size says {size - 1}; it will be fetched again"
     )
     assert await refused(box(b"moov") + box(b"ftyp") + box(b"mdat")) == (
-        "what the link for job j-7 gave is not a video (the file does not start with an 'ftyp' box: an image or a "
-        "page?)"
+        "the video for job j-7 is not a valid MP4: the file does not start with an 'ftyp' box"
     )
     cut = await refused(VALID[:-9])  # a video cut short: fetched again, not taken for something else
     assert cut.startswith("the video for job j-7 is not a valid MP4: box ") and cut.endswith(
