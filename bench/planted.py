@@ -208,8 +208,8 @@ PLANTS = (
     Plant(
         "the spend cap stops counting other manifests' spend in the same folder",
         "batchgen/engine/resume.py",
-        "book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))\n",
-        "book.count_spent(0.0)\n",
+        "    book.count_spent(counted_at_start(others, (), prices))",
+        "    book.count_spent(0.0)",
         (f"{MONEY}::test_the_spend_cap_counts_what_other_manifests_spent_in_the_same_folder",),
     ),
     Plant(
@@ -16551,16 +16551,6 @@ PLANTS = (
         ),
     ),
     Plant(
-        "the spend cap counts other manifests' jobs at what they were charged only, not what they may have been",
-        "batchgen/engine/resume.py",
-        "book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))",
-        "book.count_spent(sum(spent_on(rec) for rec in others))",
-        (
-            "tests/engine/test_resume_spend.py::"
-            "test_another_manifests_jobs_count_what_they_may_have_been_charged_at_the_configs_prices",
-        ),
-    ),
-    Plant(
         "the resume line's raised cap leaves out what other manifests' jobs may have been charged",
         "batchgen/engine/identity.py",
         "        for job_id, rec in known.items()\n    )",
@@ -16691,8 +16681,8 @@ PLANTS = (
     Plant(
         "the spend cap counts the manifest's own earlier spend twice (once as another manifest's)",
         "batchgen/engine/resume.py",
-        "    others = [rec for job_id, rec in known.items() if job_id not in ours]",
-        "    others = list(known.values())",
+        "    others = {job_id: rec for job_id, rec in known.items() if job_id not in ours}",
+        "    others = known",
         (
             "tests/engine/test_resume_counts.py::"
             "test_a_resume_counts_the_videos_in_place_and_the_jobs_it_re_attaches_and_sends_each_where_it_stands",
@@ -17952,6 +17942,16 @@ PLANTS = (
         (
             "tests/e2e/test_history_previews.py::"
             "test_a_gone_record_whose_history_links_a_preview_is_lost_and_told_how_to_make_it_again",
+        ),
+    ),
+    Plant(
+        "the spend cap counts what other manifests' jobs may have cost at the catalogue's prices, not the config's",
+        "batchgen/engine/resume.py",
+        "    book.count_spent(counted_at_start(others, (), prices))",
+        "    book.count_spent(counted_at_start(others, (), {}))",
+        (
+            "tests/engine/test_resume_spend.py::"
+            "test_another_manifests_jobs_count_what_they_may_have_been_charged_at_the_configs_prices",
         ),
     ),
 )

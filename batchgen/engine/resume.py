@@ -29,7 +29,7 @@ from ..params import Prices
 from ..store.ledger import Replay
 from ..store.output import Store
 from .book import JobBook
-from .identity import charged, recorded_estimate, spent_on, unreported_on
+from .identity import charged, counted_at_start
 from .life_cap import Request
 from .outcome import RunReport, error_text
 from .outliving import holds
@@ -176,8 +176,8 @@ async def plan_resume(
     # The cap is for the folder's whole spend: jobs of other manifests count too, with what they may have been
     # charged with no charge reported (their requests still run, or were lost, and may finish and be charged)
     ours = {job.spec.id for job in book.jobs}
-    others = [rec for job_id, rec in known.items() if job_id not in ours]
-    book.count_spent(sum(spent_on(rec) + unreported_on(rec, recorded_estimate(rec, prices)) for rec in others))
+    others = {job_id: rec for job_id, rec in known.items() if job_id not in ours}
+    book.count_spent(counted_at_start(others, (), prices))  # (at what their lines say was sent)
     return plan
 
 
