@@ -320,7 +320,7 @@ PLANTS = (
     Plant(
         "a history that refuses per_page is not asked without it: sweeps and look-ups stop working",
         "batchgen/api/client.py",
-        "            if http != 400 or not asks:\n",
+        "            if http != 400 or following is None:\n",
         "            if True:\n",
         (
             "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o"
@@ -17952,6 +17952,27 @@ PLANTS = (
         (
             "tests/engine/test_resume_spend.py::"
             "test_another_manifests_jobs_count_what_they_may_have_been_charged_at_the_configs_prices",
+        ),
+    ),
+    Plant(
+        "a history that refuses sort_order alone is asked without per_page too (pages too large cannot shrink)",
+        "batchgen/api/client.py",
+        "        key=len,\n        reverse=True,\n    )",
+        "        key=lambda form: form != of[len(of) - len(form):],\n    )",
+        (
+            "tests/api/test_client_answers.py::test_a_history_that_refuses_the_order_alone_is_still_asked_for_its_pa"
+            "ge_size",
+            "tests/e2e/test_images.py::test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows",
+        ),
+    ),
+    Plant(
+        "a history page's forms are tried with the order left out before the page size",
+        "batchgen/api/client.py",
+        "if not dropped >> i & 1)",
+        "if not dropped >> (len(of) - 1 - i) & 1)",
+        (
+            "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o"
+            "f_the_run",
         ),
     ),
 )

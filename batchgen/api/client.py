@@ -94,6 +94,21 @@ log = logging.getLogger("batchgen")
 HISTORY_ASKS = ("per_page", "sort_order")  # what a history page asks for beyond its number, dropped in this order
 
 
+def fewer_asks(asks: tuple[str, ...], of: tuple[str, ...] = HISTORY_ASKS) -> tuple[str, ...] | None:
+    """The form a history page is asked in next once ``asks`` was refused (HTTP 400), of the forms made of
+    ``of``'s names: each subset, the most names first, the first names left out first (for two, both, then
+    the second alone, then the first alone, then neither).  Every subset is tried, not only ``of`` cut from
+    the front: a history that refuses the second name alone still takes the first (a page size, which
+    pages too large for api.max_response_bytes need).  None once no form is left."""
+    forms = sorted(
+        (tuple(name for i, name in enumerate(of) if not dropped >> i & 1) for dropped in range(1 << len(of))),
+        key=len,
+        reverse=True,
+    )  # (sorted is stable: among forms of one size, the order of the masks, the first names left out first)
+    place = forms.index(asks) + 1
+    return forms[place] if place < len(forms) else None
+
+
 # what a base URL answered by something that is not the API may mean, what to do, and what it means if it is right
 WRONG_URL = (
     "--base-url (or api.base_url) points at another server (an object store, a web site), or something in front "
@@ -319,10 +334,11 @@ class ApiClient:
         A page may hold fewer rows than ``per_page`` and not be the last (:mod:`paging`)."""
         # newest first, said rather than left to the default: where the pages end and what a page
         # proves absent (engine/recovery.py, engine/sweeper.py) rest on that order.  A server that
-        # refuses what is asked (HTTP 400) is asked less: ``per_page``, then ``sort_order``, each a
-        # documented default to leave out (a page's rows are checked for their order as read,
-        # :mod:`paging`).  The form that was answered is kept for the run; a 400 that no form
-        # escapes is the answer, and the form asked before stays.
+        # refuses what is asked (HTTP 400) is asked less (:func:`fewer_asks`): without ``per_page``,
+        # then without ``sort_order``, then without both, each a documented default to leave out (a
+        # page's rows are checked for their order as read, :mod:`paging`).  The form that was
+        # answered is kept for the run; a 400 that no form escapes is the answer, and the form asked
+        # before stays.
         asked = (status, model, from_date)
         trying = self._history_trying
         asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks
@@ -350,14 +366,14 @@ class ApiClient:
                     raise
                 per_page = self.history_per_page = per_page // 2
                 continue
-            if http != 400 or not asks:
+            following = fewer_asks(asks)
+            if http != 400 or following is None:
                 break
             log.info(
-                "the request history refused a page asked for with %s (HTTP 400: %s); asking without it",
-                asks[0],
-                detail_of(body),
-            )
-            asks = asks[1:]
+                "the request history refused a page asked for with %s (HTTP 400: %s); asking with %s",
+                " and ".join(asks), detail_of(body), " and ".join(following) or "neither",
+            )  # fmt: skip
+            asks = following
             self._history_trying = (asked, asks)
         if http != 429 and http < 500:  # an answer, not a failure for now (asked again, it goes on from here)
             self._history_trying = None

@@ -314,7 +314,8 @@ async def test_the_request_history_asks_for_what_it_is_given_and_keeps_the_rows_
 async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_of_the_run():
     row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
     async with scripted() as server, client(server.url) as api:
-        server.then(400, {"error": "bad per_page"}).then(400, {"error": "bad sort_order"}).then(body={"data": [row]})
+        server.then(400, {"error": "bad per_page"}).then(400, {"error": "bad sort_order"})
+        server.then(400, {"error": "bad per_page"}).then(body={"data": [row]})
         server.then(body={"data": []}).then(400, {"error": "bad model_name"})
         assert [r.request_id for r in await api.history(model="m")] == ["a"]
         assert await api.history(page=2) == []  # asked in the form that worked
@@ -324,15 +325,36 @@ async def test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o
     assert queries == [
         {"page": "1", "per_page": str(HISTORY_PAGE), "sort_order": "desc", "model_name": "m"},
         {"page": "1", "sort_order": "desc", "model_name": "m"},
+        {"page": "1", "per_page": str(HISTORY_PAGE), "model_name": "m"},
         {"page": "1", "model_name": "m"},
         {"page": "2"},
         {"page": "1", "model_name": "x"},
     ]
     async with scripted() as server, client(server.url) as api:
-        server.then(400, {"error": "window"}).then(400, {"error": "window"}).then(400, {"error": "window"})
+        for _ in range(4):
+            server.then(400, {"error": "window"})
         with pytest.raises(RequestRejected, match="reading the request history"):
             await api.history(from_date="2020-01-01")  # a 400 no form escapes: what is asked stays
     assert api.history_asks == ("per_page", "sort_order")
+
+
+async def test_a_history_that_refuses_the_order_alone_is_still_asked_for_its_page_size():
+    # Refused with sort_order (and so with both), a page is asked with per_page alone before with neither: pages too
+    # large for api.max_response_bytes can then still be asked with fewer rows.
+    row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
+    async with scripted() as server, client(server.url) as api:
+        server.then(400, {"error": "Unknown query parameter: sort_order"})
+        server.then(400, {"error": "Unknown query parameter: sort_order"}).then(body={"data": [row]})
+        server.then(body={"data": []})
+        assert [r.request_id for r in await api.history(per_page=40)] == ["a"]
+        assert (await api.history(page=2, per_page=40)).asked == 40  # the page size asked is the page's
+    assert [seen.query for seen in server.seen] == [
+        {"page": "1", "per_page": "40", "sort_order": "desc"},
+        {"page": "1", "sort_order": "desc"},
+        {"page": "1", "per_page": "40"},
+        {"page": "2", "per_page": "40"},
+    ]
+    assert api.history_asks == ("per_page",)
 
 
 async def test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now():
