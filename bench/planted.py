@@ -17975,6 +17975,26 @@ PLANTS = (
             "f_the_run",
         ),
     ),
+    Plant(
+        "report.html's summary leaves out what may have been charged with no charge reported",
+        "batchgen/report/html.py",
+        "    if unreported := [r.unreported for r in rows if r.unreported]:",
+        "    if unreported := []:",
+        (
+            "tests/report/test_audit_html.py"
+            "::test_the_summary_tells_apart_what_may_have_been_charged_with_no_charge_reported",
+        ),
+    ),
+    Plant(
+        "report.html's spend counts the estimates of charges no answer reported as spent",
+        "batchgen/report/html.py",
+        "    spend = sum((r.cost or 0.0) + r.paid_before for r in rows)",
+        "    spend = sum((r.cost or 0.0) + r.paid_before + r.unreported for r in rows)",
+        (
+            "tests/report/test_audit_html.py"
+            "::test_the_summary_tells_apart_what_may_have_been_charged_with_no_charge_reported",
+        ),
+    ),
 )
 
 

@@ -202,7 +202,8 @@ def _summary(data: PageData) -> str:
             (
                 "not in the spend: charges no answer reported (made and not fetched, completed with none, earlier "
                 "requests lost)",
-                f"{len(unreported)} jobs, about ${sum(unreported):.2f} at the catalogue's prices",
+                f"{len(unreported)} jobs, about ${sum(unreported):.2f} (estimated at the catalogue's prices; earlier "
+                "requests lost, at the prices their run estimated them at)",
             )
         )
     if data.requests is not None:

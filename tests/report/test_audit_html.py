@@ -113,3 +113,16 @@ def test_the_summary_gives_a_last_run_that_made_no_request_as_zero_requests():
                     requests=0, throttled=0)  # fmt: skip
     (page,) = render_pages(data, title="t", page_size=10)
     assert '<tr><th>API requests (last run)</th><td class="num">0 (0 answered 429)</td></tr>' in page
+
+
+def test_the_summary_tells_apart_what_may_have_been_charged_with_no_charge_reported():
+    lost = JobRow("lost-1", state="lost", unreported=0.28)  # made, never fetched, no charge reported
+    unpriced = JobRow("done-1", state="completed", file="videos/done-1.mp4", cost=None, unreported=0.42)
+    paid = JobRow("done-2", state="completed", file="videos/done-2.mp4", cost=0.30)
+    (page,) = _pages([lost, unpriced, paid])
+    summary = dict(re.findall(r"<tr><th>([^<]*)</th><td[^>]*>([^<]*)</td></tr>", _sections(page)["Summary"]))
+    assert summary["spend"] == "$0.30"  # the charges reported, and only they
+    (told,) = [value for key, value in summary.items() if key.startswith("not in the spend")]
+    assert told.startswith("2 jobs, about $0.70 (estimated")
+    (page,) = _pages([paid])
+    assert not [key for key in re.findall(r"<th>([^<]*)</th>", page) if key.startswith("not in the spend")]
