@@ -17995,6 +17995,36 @@ PLANTS = (
             "::test_the_summary_tells_apart_what_may_have_been_charged_with_no_charge_reported",
         ),
     ),
+    Plant(
+        "the progress counts beside the spend only what was reported spent, not what may have been charged",
+        "batchgen/engine/run.py",
+        "            counted=self.book.committed,",
+        "            counted=self.book.spend,",
+        (
+            "tests/engine/test_audit_run.py"
+            "::test_the_progress_counts_beside_the_spend_what_jobs_may_have_been_charged_with_none_reported",
+        ),
+    ),
+    Plant(
+        "the progress line and panel give the spend alone while jobs may have been charged with none reported",
+        "batchgen/report/summary.py",
+        "    if snap.counted <= snap.spend + 0.005:",
+        "    if True:",
+        (
+            "tests/report/test_summary_lines.py"
+            "::test_the_progress_says_beside_the_spend_what_the_jobs_may_have_been_charged_with_none_reported",
+        ),
+    ),
+    Plant(
+        "the live panel gives the spend alone while jobs may have been charged with none reported",
+        "batchgen/report/summary.py",
+        '    table.add_row("spend", f"${snap.spend:.2f}{_counted(snap)}")',
+        '    table.add_row("spend", f"${snap.spend:.2f}")',
+        (
+            "tests/report/test_summary_lines.py"
+            "::test_the_progress_says_beside_the_spend_what_the_jobs_may_have_been_charged_with_none_reported",
+        ),
+    ),
 )
 
 

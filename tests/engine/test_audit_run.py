@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from batchgen.cli.runner import Outcome, run_jobs
 from batchgen.clock import Clock
 from batchgen.config import load_settings
 from batchgen.manifest import load_manifest
+from batchgen.report.summary import progress_line
 from batchgen.simulator import SimConfig, SimServer
 from tests.helpers import KEY, many_jobs_yaml, run_batch, write
 
@@ -55,3 +58,15 @@ async def test_the_progress_of_a_resumed_run_counts_only_the_jobs_it_ended_and_i
     assert snap.done_now == 3  # the two done before were this run's to skip, not to count in its pace
     assert (snap.requests, snap.throttled) == (second.report.requests, second.report.rate_limited)
     assert snap.throttled == 2 and snap.requests > snap.throttled
+
+
+async def test_the_progress_counts_beside_the_spend_what_jobs_may_have_been_charged_with_none_reported(tmp_path):
+    """A server whose answers give no charge: the progress says $0.00 spent, and beside it what the jobs may have
+    been charged (their estimates, as the spend cap counts them), not $0.00 alone."""
+    async with SimServer(SimConfig(time_scale=5000, api_keys=frozenset({KEY}), charges_shown="none")) as sim:
+        done = await _run(write(tmp_path / "a.yaml", many_jobs_yaml(2)), sim, tmp_path / "out")
+        charged = sim.state.total_charged()
+    snap = done.run.snapshot()
+    assert done.report.states == {"completed": 2} and charged > 0
+    assert snap.spend == 0.0 and snap.counted == pytest.approx(charged)  # (the simulator charges the estimates)
+    assert f"$0.00 spent (${charged:.2f} with the estimates of charges not yet reported)" in progress_line(snap)

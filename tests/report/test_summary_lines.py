@@ -906,3 +906,13 @@ def test_the_raised_cap_names_each_kind_of_job_it_covers_and_calls_none_deferred
         "To resume, raise the cap (enough for the 4 deferred jobs, the 2 pending (not sent: none was made), the 1 "
         "held back for a reason of its own and the 1 submit of unknown outcome): CAP"
     )
+
+
+def test_the_progress_says_beside_the_spend_what_the_jobs_may_have_been_charged_with_none_reported():
+    at_stake = _snap(counted=1.96, paused_s=0, stop_reason=None)
+    assert ", $1.12 spent ($1.96 with the estimates of charges not yet reported), 120/h" in summary.progress_line(
+        at_stake
+    )
+    assert "spend   $1.12 ($1.96 with the estimates of charges not yet reported)" in _panel(at_stake)
+    settled = _snap(counted=1.124, paused_s=0, stop_reason=None)  # nothing more than the spend, to the cent
+    assert ", $1.12 spent, 120/h" in summary.progress_line(settled) and "spend   $1.12" in _panel(settled)
