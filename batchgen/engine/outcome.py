@@ -32,10 +32,8 @@ class Snapshot:
     paused_s: float  # how long the 429 gate stays closed from now
     stop_reason: StopReason | None
     sweeping: bool
-    # what the spend cap counts: the spend, and the estimates of what jobs may have been charged with no charge
-    # reported yet (in flight, made and not fetched, completed with none, earlier requests lost; the folder's
-    # other manifests' jobs too)
-    counted: float = 0.0
+    # what the jobs may have been charged with no charge reported yet, as estimated (not in the spend)
+    unreported: float = 0.0
 
     @property
     def remaining(self) -> int:

@@ -268,7 +268,7 @@ class Run:
             done_now=max(0, final - self._final_at_start),
             elapsed_s=self.clock.elapsed_real(),
             spend=self.book.spend,
-            counted=self.book.committed,
+            unreported=self.book.unreported,
             requests=self.gateway.requests,
             throttled=self.budget.throttled,
             paused_s=self.budget.closed_for() / self.clock.scale,

@@ -797,12 +797,12 @@ def _shard_flags(job_ids: list[str], shards: Collection[Shard]) -> str:
 # --------------------------------------------------------------------------- progress
 
 
-def _counted(snap: Snapshot) -> str:
+def _unreported(snap: Snapshot) -> str:
     """What the spend leaves out, beside it while a run goes: the estimates of what its jobs may have been
-    charged with no charge reported yet (the jobs in flight's, mostly), as the spend cap counts them."""
-    if snap.counted <= snap.spend + 0.005:
+    charged with no charge reported yet (the jobs in flight's, mostly)."""
+    if snap.unreported < 0.005:
         return ""
-    return f" (${snap.counted:.2f} with the estimates of charges not yet reported)"
+    return f" (and about ${snap.unreported:.2f} in charges not yet reported)"
 
 
 def progress_line(snap: Snapshot) -> str:
@@ -816,7 +816,7 @@ def progress_line(snap: Snapshot) -> str:
     for state in ("failed", "expired", "deferred"):
         if states.get(state):
             parts.append(f"{states[state]} {state}")
-    parts.append(f"${snap.spend:.2f} spent{_counted(snap)}")
+    parts.append(f"${snap.spend:.2f} spent{_unreported(snap)}")
     parts.append(f"{snap.rate_per_hour:.0f}/h")
     if snap.eta_s is not None:
         parts.append(f"ETA {_duration(snap.eta_s)}")
@@ -847,7 +847,7 @@ def progress_table(snap: Snapshot) -> Table:
         f"{snap.rate_per_hour:.0f} videos/h; {snap.requests} requests, {snap.throttled} answered 429"
         + ("; finding finished jobs through the request history" if snap.sweeping else ""),
     )
-    table.add_row("spend", f"${snap.spend:.2f}{_counted(snap)}")
+    table.add_row("spend", f"${snap.spend:.2f}{_unreported(snap)}")
     table.add_row("ETA", _duration(snap.eta_s) if snap.eta_s is not None else "estimating...")
     if snap.paused_s > 0:
         table.add_row("[yellow]paused[/yellow]", f"rate limited (429): every call waits {_duration(snap.paused_s)}")

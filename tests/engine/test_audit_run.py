@@ -68,5 +68,5 @@ async def test_the_progress_counts_beside_the_spend_what_jobs_may_have_been_char
         charged = sim.state.total_charged()
     snap = done.run.snapshot()
     assert done.report.states == {"completed": 2} and charged > 0
-    assert snap.spend == 0.0 and snap.counted == pytest.approx(charged)  # (the simulator charges the estimates)
-    assert f"$0.00 spent (${charged:.2f} with the estimates of charges not yet reported)" in progress_line(snap)
+    assert snap.spend == 0.0 and snap.unreported == pytest.approx(charged)  # (the simulator charges the estimates)
+    assert f"$0.00 spent (and about ${charged:.2f} in charges not yet reported)" in progress_line(snap)

@@ -909,10 +909,8 @@ def test_the_raised_cap_names_each_kind_of_job_it_covers_and_calls_none_deferred
 
 
 def test_the_progress_says_beside_the_spend_what_the_jobs_may_have_been_charged_with_none_reported():
-    at_stake = _snap(counted=1.96, paused_s=0, stop_reason=None)
-    assert ", $1.12 spent ($1.96 with the estimates of charges not yet reported), 120/h" in summary.progress_line(
-        at_stake
-    )
-    assert "spend   $1.12 ($1.96 with the estimates of charges not yet reported)" in _panel(at_stake)
-    settled = _snap(counted=1.124, paused_s=0, stop_reason=None)  # nothing more than the spend, to the cent
+    at_stake = _snap(unreported=0.84, paused_s=0, stop_reason=None)
+    assert ", $1.12 spent (and about $0.84 in charges not yet reported), 120/h" in summary.progress_line(at_stake)
+    assert "spend   $1.12 (and about $0.84 in charges not yet reported)" in _panel(at_stake)
+    settled = _snap(unreported=0.004, paused_s=0, stop_reason=None)  # nothing, to the cent
     assert ", $1.12 spent, 120/h" in summary.progress_line(settled) and "spend   $1.12" in _panel(settled)
