@@ -4,7 +4,7 @@ making, with what fetching it needs, is taken up fetch-only; a job a row still n
 from __future__ import annotations
 
 from batchgen.engine.strays import in_flight_outside
-from batchgen.jobs import JobSpec
+from batchgen.jobs import JobSpec, JobState
 from batchgen.store.ledger import Replay
 
 MODEL = "kling-text2video"
@@ -46,3 +46,19 @@ def test_a_job_without_what_fetching_it_needs_is_not_taken_up():
         False,
     )
     assert in_flight_outside([], replay) == []
+
+
+def test_a_job_finished_failed_expired_or_never_sent_is_not_taken_up_whatever_its_record_holds():
+    """Only a job the API made or is making (submitted, downloading) is a stray to fetch: a failed or expired
+    one has nothing more to fetch, a completed one is on disk, and one never sent (or of an unknown submit) is
+    no request to poll, even with a request id, a model and parameters in its record."""
+    others = [state for state in JobState if state not in (JobState.SUBMITTED, JobState.DOWNLOADING)]
+    replay = Replay({f"job-{state}": _rec(state, f"r-{state}") for state in others}, len(others), False)
+    assert in_flight_outside([], replay) == []
+
+
+def test_a_stray_is_fetched_as_the_model_and_parameters_its_record_holds():
+    params = {"prompt": "a heron", "duration": 10}
+    replay = Replay({"gone": {**_rec("downloading", "r-gone"), "params": params}}, 1, False)
+    (stray,) = in_flight_outside([], replay)
+    assert (stray.id, stray.model, stray.params) == ("gone", MODEL, params)
