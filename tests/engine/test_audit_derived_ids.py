@@ -4,7 +4,7 @@ never confused with another made of the same request."""
 from __future__ import annotations
 
 from batchgen.engine.derived_ids import keep_made_ids
-from batchgen.jobs import derived_id
+from batchgen.jobs import derived_id, derived_prefix
 from batchgen.store.ledger import Replay
 from tests.engine.test_derived_ids import MODEL, _job, _made
 
@@ -15,3 +15,22 @@ def test_a_row_whose_derived_id_the_folder_knows_keeps_it_though_an_older_job_as
     replay = Replay({old: _made(), new: _made(mode="std")}, 2, False)
     jobs = [_job(new, mode="std")]
     assert keep_made_ids(jobs, replay) == jobs
+
+
+def test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it():
+    """Only an id of the model's prefix, a dash, exactly twelve hex digits and its own suffixes is derived: a row
+    given any other id (a word, a longer or shorter hash of the user's, another name as long as the prefix) is
+    the user's own job and is never renamed to the folder's job of the same request."""
+    old = derived_id(MODEL, {"prompt": "a kite"}, 1)
+    prefix = derived_prefix(MODEL)
+    given = [
+        f"{prefix}-harborsunset",  # twelve letters, not all hex
+        f"{prefix}-0123456789abcdef",  # a longer hash
+        f"{prefix}-deadbeef",  # a shorter one
+        f"{'n' * len(prefix)}-0123456789ab",  # another name as long as the prefix, then a digest's shape
+    ]
+    replay = Replay({old: _made()}, 1, False)
+    for job_id in given:
+        jobs = [_job(job_id)]
+        assert keep_made_ids(jobs, replay) == jobs, job_id
+    assert [job.id for job in keep_made_ids([_job(f"{prefix}-0123456789ab")], replay)] == [old]  # derived: renamed
