@@ -34,3 +34,14 @@ def test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it():
         jobs = [_job(job_id)]
         assert keep_made_ids(jobs, replay) == jobs, job_id
     assert [job.id for job in keep_made_ids([_job(f"{prefix}-0123456789ab")], replay)] == [old]  # derived: renamed
+
+
+def test_a_row_takes_the_id_of_its_request_in_flight_or_ended_not_only_of_one_completed():
+    """A request sent and not yet fetched (submitting, submitted, downloading) or ended (failed, expired) was
+    paid for or may be: the row takes its id, so a re-run goes on with it (or says why not) instead of sending
+    it again under the id it derives now."""
+    old = derived_id(MODEL, {"prompt": "a kite"}, 1)
+    new = derived_id(MODEL, {"prompt": "a kite", "mode": "std"}, 1)
+    for state in ("submitting", "submitted", "downloading", "failed", "expired"):
+        replay = Replay({old: {**_made(), "state": state, "request_id": "r-1"}}, 1, False)
+        assert [job.id for job in keep_made_ids([_job(new, mode="std")], replay)] == [old], state
