@@ -45,3 +45,14 @@ def test_a_row_takes_the_id_of_its_request_in_flight_or_ended_not_only_of_one_co
     for state in ("submitting", "submitted", "downloading", "failed", "expired"):
         replay = Replay({old: {**_made(), "state": state, "request_id": "r-1"}}, 1, False)
         assert [job.id for job in keep_made_ids([_job(new, mode="std")], replay)] == [old], state
+
+
+def test_rows_of_one_request_take_every_job_the_folder_made_of_it_one_each():
+    """The folder made the same request twice under two derived ids (a row took the one job, another row was
+    made anew): two rows of that request, spelled a third and a fourth way now, take one job each, so neither
+    is made and paid again."""
+    made = [derived_id(MODEL, {"prompt": "a kite"}, 1), derived_id(MODEL, {"prompt": "a kite", "duration": 5}, 1)]
+    replay = Replay({job_id: _made() for job_id in made}, 2, False)
+    jobs = [_job(derived_id(MODEL, {"prompt": "a kite", "mode": "std"}, 1), mode="std"),
+            _job(derived_id(MODEL, {"prompt": "a kite", "cfg_scale": 0.5}, 1), cfg_scale=0.5)]  # fmt: skip
+    assert sorted(job.id for job in keep_made_ids(jobs, replay)) == sorted(made)
