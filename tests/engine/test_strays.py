@@ -57,8 +57,10 @@ def test_a_job_finished_failed_expired_or_never_sent_is_not_taken_up_whatever_it
     assert in_flight_outside([], replay) == []
 
 
-def test_a_stray_is_fetched_as_the_model_and_parameters_its_record_holds():
+def test_a_stray_is_fetched_as_its_record_holds_even_once_the_manifest_has_no_row_left():
+    """Every row removed (an empty manifest, or a manifest of other jobs): the jobs still in flight are taken up,
+    each under its model and the parameters it was sent with, which its video is checked against."""
     params = {"prompt": "a heron", "duration": 10}
     replay = Replay({"gone": {**_rec("downloading", "r-gone"), "params": params}}, 1, False)
     (stray,) = in_flight_outside([], replay)
-    assert (stray.id, stray.model, stray.params) == ("gone", MODEL, params)
+    assert (stray.id, stray.model, stray.params, stray.fetch_only) == ("gone", MODEL, params, True)
