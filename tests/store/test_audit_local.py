@@ -149,3 +149,25 @@ async def test_a_run_refused_the_lock_leaves_the_downloads_of_the_run_holding_it
         assert saved.path == dest and dest.read_bytes() == VALID
     finally:
         first.unlock()
+
+
+def test_looking_for_the_lock_holder_keeps_no_file_open(tmp_path, monkeypatch):
+    """``status`` (and a --simulate run's check) look at the lock again and again: each look closes its file,
+    whether the lock is free or held."""
+    out = OutputDir(tmp_path / "out")
+    out.prepare()
+    out.lock_path.write_text("4242\n")
+    free = opened_fds(monkeypatch)
+    assert lock_holder(out.lock_path) is None
+    monkeypatch.undo()
+    out.lock()
+    try:
+        held = opened_fds(monkeypatch)
+        assert lock_holder(out.lock_path) == os.getpid()
+        monkeypatch.undo()
+    finally:
+        out.unlock()
+    assert len(free) == len(held) == 1
+    for fd in free + held:
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(fd)  # closed
