@@ -51,3 +51,9 @@ def test_the_annotation_columns_keep_their_text_as_written_not_as_escapes():
     out = one(row)
     assert '"scène": "forêt"' in out["meta_json"] and "夜明け" in out["meta_json"]
     assert "héron" in out["params_json"]
+
+
+def test_a_text_parameter_written_empty_is_kept_empty_not_taken_for_one_left_out():
+    asked = one(JobRow("a", model="kling-text2video", params={"prompt": "p", "negative_prompt": ""}))
+    assert asked["negative_prompt"] == ""
+    assert one(JobRow("b", model="kling-text2video", params={"prompt": "p"}))["negative_prompt"] is None
