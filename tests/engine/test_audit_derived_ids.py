@@ -56,3 +56,14 @@ def test_rows_of_one_request_take_every_job_the_folder_made_of_it_one_each():
     jobs = [_job(derived_id(MODEL, {"prompt": "a kite", "mode": "std"}, 1), mode="std"),
             _job(derived_id(MODEL, {"prompt": "a kite", "cfg_scale": 0.5}, 1), cfg_scale=0.5)]  # fmt: skip
     assert sorted(job.id for job in keep_made_ids(jobs, replay)) == sorted(made)
+
+
+def test_a_row_of_a_tenth_occurrence_or_repeat_takes_its_own_job_as_a_first_one_does():
+    """Occurrences and repeats past the ninth (``-12``, ``-r10``, ``-12-r11``) are suffixes like any other: such a
+    row takes the job its request was made as, not made and paid again under the id it derives now."""
+    old = derived_id(MODEL, {"prompt": "a kite"}, 1)
+    new = derived_id(MODEL, {"prompt": "a kite", "mode": "std"}, 1)
+    tails = ["-12", "-r10", "-12-r11", "-3-r2"]
+    replay = Replay({f"{old}{tail}": _made() for tail in tails}, len(tails), False)
+    jobs = [_job(f"{new}{tail}", mode="std") for tail in tails]
+    assert [job.id for job in keep_made_ids(jobs, replay)] == [f"{old}{tail}" for tail in tails]
