@@ -6785,7 +6785,7 @@ PLANTS = (
         "batchgen/store/local.py",
         'for stale in self.partial.glob("*.part"):',
         'for stale in self.partial.glob("*.part.tmp"):',
-        ("tests/store/test_storage.py::test_prepare_clears_stale_downloads_only",),
+        ("tests/store/test_storage.py::test_taking_the_lock_clears_stale_downloads_only",),
     ),
     Plant(
         "a video found in place (a run killed before 'completed') is recorded with the hash of nothing",
@@ -18023,6 +18023,224 @@ PLANTS = (
         (
             "tests/report/test_summary_lines.py"
             "::test_the_progress_says_beside_the_spend_what_the_jobs_may_have_been_charged_with_none_reported",
+        ),
+    ),
+    Plant(
+        "an expired job whose row was removed is taken up as a stray (polled, told as in flight)",
+        "batchgen/engine/strays.py",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.EXPIRED})",
+        (
+            "tests/engine/test_strays.py::"
+            "test_a_job_finished_failed_expired_or_never_sent_is_not_taken_up_whatever_its_record_holds",
+        ),
+    ),
+    Plant(
+        "a submit of unknown outcome whose row was removed is taken up as a stray to fetch",
+        "batchgen/engine/strays.py",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.SUBMITTING})",
+        (
+            "tests/engine/test_strays.py::"
+            "test_a_job_finished_failed_expired_or_never_sent_is_not_taken_up_whatever_its_record_holds",
+        ),
+    ),
+    Plant(
+        "a failed job whose row was removed is taken up as a stray (polled, told as in flight)",
+        "batchgen/engine/strays.py",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING})",
+        "FETCHABLE = frozenset({JobState.SUBMITTED, JobState.DOWNLOADING, JobState.FAILED})",
+        (
+            "tests/engine/test_strays.py::"
+            "test_a_job_finished_failed_expired_or_never_sent_is_not_taken_up_whatever_its_record_holds",
+        ),
+    ),
+    Plant(
+        "jobs in flight are not fetched once the manifest has no row left (paid videos never fetched)",
+        "batchgen/engine/strays.py",
+        "    if replay is None:\n        return []",
+        "    if replay is None or not jobs:\n        return []",
+        (
+            "tests/engine/test_strays.py::"
+            "test_a_stray_is_fetched_as_its_record_holds_even_once_the_manifest_has_no_row_left",
+        ),
+    ),
+    Plant(
+        "a row given an id of the model's prefix and any twelve letters is renamed to the folder's job",
+        "batchgen/engine/derived_ids.py",
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        '_TAIL = re.compile(r"-[0-9a-z]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        ("tests/engine/test_audit_derived_ids.py::test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it",),
+    ),
+    Plant(
+        "a row given an id of the model's prefix and a longer hash is renamed to the folder's job",
+        "batchgen/engine/derived_ids.py",
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        '_TAIL = re.compile(r"-[0-9a-f]{12,}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        ("tests/engine/test_audit_derived_ids.py::test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it",),
+    ),
+    Plant(
+        "a row given an id of the model's prefix and a hash of any length is renamed to the folder's job",
+        "batchgen/engine/derived_ids.py",
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        '_TAIL = re.compile(r"-[0-9a-f]+((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        ("tests/engine/test_audit_derived_ids.py::test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it",),
+    ),
+    Plant(
+        "a row given an id as long as the model's prefix, then a digest's shape, is taken for derived",
+        "batchgen/engine/derived_ids.py",
+        "    if not job_id.startswith(prefix):\n        return None\n",
+        "",
+        ("tests/engine/test_audit_derived_ids.py::test_a_row_given_an_id_only_shaped_like_a_derived_one_keeps_it",),
+    ),
+    Plant(
+        "of two jobs the folder made of one request only the last is offered: a second row is paid again",
+        "batchgen/engine/derived_ids.py",
+        "made.setdefault(key, []).append(job_id)",
+        "made[key] = [job_id]",
+        (
+            "tests/engine/test_audit_derived_ids.py::"
+            "test_rows_of_one_request_take_every_job_the_folder_made_of_it_one_each",
+        ),
+    ),
+    Plant(
+        "a derived id's occurrence past the ninth is not derived: the row is made and paid again",
+        "batchgen/engine/derived_ids.py",
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9])?(?:-r[0-9]+)?)")',
+        (
+            "tests/engine/test_audit_derived_ids.py::"
+            "test_a_row_of_a_tenth_occurrence_or_repeat_takes_its_own_job_as_a_first_one_does",
+        ),
+    ),
+    Plant(
+        "a derived id's repeat past the ninth is not derived: the row is made and paid again",
+        "batchgen/engine/derived_ids.py",
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9]+)?)")',
+        '_TAIL = re.compile(r"-[0-9a-f]{12}((?:-[0-9]+)?(?:-r[0-9])?)")',
+        (
+            "tests/engine/test_audit_derived_ids.py::"
+            "test_a_row_of_a_tenth_occurrence_or_repeat_takes_its_own_job_as_a_first_one_does",
+        ),
+    ),
+    Plant(
+        "a video in place of a request whose file_size is unknown is never kept (its paid video refetched or lost)",
+        "batchgen/store/local.py",
+        "if (file_size is not None and info.st_size != file_size) or mp4_problem(dest):",
+        "if (file_size is None or info.st_size != file_size) or mp4_problem(dest):",
+        (
+            "tests/store/test_audit_local.py::"
+            "test_a_video_found_in_place_of_a_request_whose_size_the_api_never_gave_is_kept_when_sound",
+        ),
+    ),
+    Plant(
+        "a video found in place of a request of unknown file_size is recorded without its size",
+        "batchgen/store/local.py",
+        "    return SavedVideo(dest, digest.hexdigest(), info.st_size, info.st_mtime_ns)",
+        "    return SavedVideo(dest, digest.hexdigest(), file_size, info.st_mtime_ns)",
+        (
+            "tests/store/test_audit_local.py::"
+            "test_a_video_found_in_place_of_a_request_whose_size_the_api_never_gave_is_kept_when_sound",
+        ),
+    ),
+    Plant(
+        "a symbolic link in place of a video (the API's size unknown) is kept as the request's video",
+        "batchgen/store/local.py",
+        "if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns < since * 1e9:",
+        "if info.st_mtime_ns < since * 1e9:",
+        ("tests/store/test_audit_local.py::test_a_link_in_place_of_a_video_is_never_kept_as_the_requests_video",),
+    ),
+    Plant(
+        "a video in place is looked at through a symbolic link: a link to a sound MP4 is kept",
+        "batchgen/store/local.py",
+        "        info = os.lstat(dest)",
+        "        info = os.stat(dest)",
+        ("tests/store/test_audit_local.py::test_a_link_in_place_of_a_video_is_never_kept_as_the_requests_video",),
+    ),
+    Plant(
+        "a sidecar is rewritten in place (a crash or a reader sees it torn)",
+        "batchgen/store/local.py",
+        "await anyio.to_thread.run_sync(write_atomically, path, text.encode())",
+        "await anyio.to_thread.run_sync(path.write_bytes, text.encode())",
+        (
+            "tests/store/test_audit_local.py::"
+            "test_a_sidecar_is_written_under_another_name_then_renamed_over_the_last_one",
+        ),
+    ),
+    Plant(
+        "the lock file's pid is read cut to five digits: a longer pid's holder is named wrong",
+        "batchgen/store/local.py",
+        "text = os.read(fd, 32).decode().strip()",
+        "text = os.read(fd, 5).decode().strip()",
+        ("tests/store/test_audit_local.py::test_a_held_lock_names_its_holder_whatever_the_length_of_its_pid",),
+    ),
+    Plant(
+        "a video in place that cannot be read (a disk error) escapes as a raw OSError",
+        "batchgen/store/local.py",
+        "    except OSError:\n        return None\n    return SavedVideo",
+        "    except FileNotFoundError:\n        return None\n    return SavedVideo",
+        ("tests/store/test_audit_local.py::test_a_video_in_place_that_cannot_be_read_is_not_kept_and_stops_nothing",),
+    ),
+    Plant(
+        "looking for the lock holder leaves its file open (status leaks a descriptor per look)",
+        "batchgen/store/local.py",
+        "        return None\n    finally:\n        os.close(fd)\n",
+        "        return None\n",
+        ("tests/store/test_audit_local.py::test_looking_for_the_lock_holder_keeps_no_file_open",),
+    ),
+    Plant(
+        "index.parquet's timestamps are cut, not rounded, to the millisecond",
+        "batchgen/report/index.py",
+        "    return None if epoch is None else round(epoch * 1000)",
+        "    return None if epoch is None else int(epoch * 1000)",
+        ("tests/report/test_audit_index.py::test_the_index_gives_times_to_the_nearest_millisecond",),
+    ),
+    Plant(
+        "index.parquet keeps only a video's first warning",
+        "batchgen/report/index.py",
+        "for w in row.warnings],",
+        "for w in row.warnings[:1]],",
+        ("tests/report/test_audit_index.py::test_the_index_gives_every_warning_a_video_was_kept_with_in_order",),
+    ),
+    Plant(
+        "index.parquet's meta_json holds text in other scripts as escapes",
+        "batchgen/report/index.py",
+        '"meta_json": json.dumps(row.meta, sort_keys=True, ensure_ascii=False)',
+        '"meta_json": json.dumps(row.meta, sort_keys=True, ensure_ascii=True)',
+        ("tests/report/test_audit_index.py::test_the_annotation_columns_keep_their_text_as_written_not_as_escapes",),
+    ),
+    Plant(
+        "index.parquet gives a job without a known charge a cost of 0",
+        "batchgen/report/index.py",
+        '"cost_usd": row.cost,',
+        '"cost_usd": row.cost or 0.0,',
+        ("tests/report/test_audit_index.py::test_a_job_without_a_video_holds_no_figures_of_one_empty_never_zero",),
+    ),
+    Plant(
+        "index.parquet gives a job without a video a size of 0 bytes",
+        "batchgen/report/index.py",
+        '"bytes": row.bytes,',
+        '"bytes": row.bytes or 0,',
+        ("tests/report/test_audit_index.py::test_a_job_without_a_video_holds_no_figures_of_one_empty_never_zero",),
+    ),
+    Plant(
+        "index.parquet leaves a text parameter written empty as if it were left out",
+        "batchgen/report/index.py",
+        "    return None if value is None else str(value)",
+        "    return str(value) if value else None",
+        (
+            "tests/report/test_audit_index.py::"
+            "test_a_text_parameter_written_empty_is_kept_empty_not_taken_for_one_left_out",
+        ),
+    ),
+    Plant(
+        "a run refused the lock clears the downloads in progress of the run holding it (which then stops)",
+        "batchgen/store/output.py",
+        "        local.prepare()\n        local.lock()",
+        '        local.prepare()\n        [p.unlink() for p in local.partial.glob("*.part")]\n        local.lock()',
+        (
+            "tests/store/test_audit_local.py"
+            "::test_a_run_refused_the_lock_leaves_the_downloads_of_the_run_holding_it_alone",
         ),
     ),
 )

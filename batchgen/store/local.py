@@ -92,12 +92,11 @@ class OutputDir:
                     f"{path} is a symbolic link; batchgen writes only inside the output folder. Replace it with "
                     "a regular file (or remove it)"
                 )
-        for stale in self.partial.glob("*.part"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
 
     def lock(self) -> None:
-        """Take the folder's lock; raises LockHeld naming the holder's pid.
+        """Take the folder's lock; raises LockHeld naming the holder's pid.  Once it is held, the downloads
+        a run before left unfinished (``.partial/*.part``) are cleared: before, they may be the downloads in
+        progress of the run holding it.
 
         The lock is an flock on ``.lock``, which the kernel releases when the
         holder dies, so a lock left by a killed run is simply taken over.
@@ -123,6 +122,9 @@ class OutputDir:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._lock_fd = fd
+        for stale in self.partial.glob("*.part"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def unlock(self) -> None:
         if self._lock_fd is not None:

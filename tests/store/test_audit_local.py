@@ -122,13 +122,6 @@ def test_a_held_lock_names_its_holder_whatever_the_length_of_its_pid(tmp_path):
         out.unlock()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open_output() calls OutputDir.prepare() before lock(), and prepare() deletes every *.part in .partial/: "
-    "a second run on a busy folder (a cron line, a retrying script) deletes the downloads in progress of the run "
-    "holding the lock before it is refused, and that run stops with 'cannot write to OUT while saving job j'. "
-    "A fix: clear stale downloads only once the lock is held (in lock(), or after it in open_output)",
-)
 async def test_a_run_refused_the_lock_leaves_the_downloads_of_the_run_holding_it_alone(tmp_path):
     root = tmp_path / "out"
     first = OutputDir(root)

@@ -308,12 +308,15 @@ def test_a_shard_keeps_its_own_state_and_shares_the_videos(tmp_path):
     assert out.partial.is_dir() and out.videos.is_dir()
 
 
-def test_prepare_clears_stale_downloads_only(tmp_path):
+def test_taking_the_lock_clears_stale_downloads_only(tmp_path):
     out = OutputDir(tmp_path / "out")
     out.prepare()
     (out.partial / "a.1234.part").write_bytes(b"x")
     (out.partial / "keep.txt").write_bytes(b"x")
     out.prepare()
+    assert len(list(out.partial.iterdir())) == 2  # (not before the lock: they may be the holder's downloads)
+    out.lock()
+    out.unlock()
     assert [p.name for p in out.partial.iterdir()] == ["keep.txt"]
 
 
@@ -728,12 +731,14 @@ def test_a_lock_that_fails_for_another_reason_says_so_and_keeps_no_file_open(tmp
         os.fstat(opened[0])  # closed
 
 
-def test_prepare_leaves_a_stale_download_it_cannot_remove(tmp_path):
+def test_taking_the_lock_leaves_a_stale_download_it_cannot_remove(tmp_path):
     out = OutputDir(tmp_path / "out")
     out.prepare()
     (out.partial / "odd.part").mkdir()  # not a file: unlink fails, and that is no reason to stop
     (out.partial / "a.part").write_bytes(b"x")
     out.prepare()
+    out.lock()
+    out.unlock()
     assert [p.name for p in out.partial.iterdir()] == ["odd.part"]
 
 
