@@ -18243,6 +18243,26 @@ PLANTS = (
             "::test_a_run_refused_the_lock_leaves_the_downloads_of_the_run_holding_it_alone",
         ),
     ),
+    Plant(
+        "a run refused the folder (another run holds its lock) keeps its options and manifest with it all the same",
+        "batchgen/cli/runner.py",
+        "    one_report_at_a_time = anyio.CapacityLimiter(1)\n",
+        "    one_report_at_a_time = anyio.CapacityLimiter(1)\n    _ = on_held() if on_held else None\n",
+        (
+            "tests/cli/test_audit_options.py"
+            "::test_a_run_refused_the_folder_another_run_holds_leaves_its_kept_options_and_manifest_alone",
+        ),
+    ),
+    Plant(
+        "a run's options are never kept with its folder (a resume forgets its cap, pace and server)",
+        "batchgen/cli/runner.py",
+        "            on_held()",
+        "            pass",
+        (
+            "tests/cli/test_audit_options.py"
+            "::test_a_run_refused_the_folder_another_run_holds_leaves_its_kept_options_and_manifest_alone",
+        ),
+    ),
 )
 
 

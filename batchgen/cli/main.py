@@ -288,7 +288,12 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
-    if not is_object_url(settings.output.dir):  # options are kept with a local folder
+
+    def keep_options() -> None:
+        """Keep the run's options, manifest and annotations with a local folder, once the folder is the
+        run's: a run refused it (another run holds it, its rows changed) leaves the holder's alone."""
+        if is_object_url(settings.output.dir):
+            return
         options.save(settings.output.dir, args.options, args.shard_obj.name if args.shard_obj is not None else "")
         options.save_manifest(
             settings.output.dir,
@@ -298,6 +303,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
             passthrough=settings.models.passthrough,
         )
         options.save_annotations(settings.output.dir, {job.id: job.meta for job in manifest.jobs if job.meta})
+
     console = _live_console(args)
     total = len(manifest.jobs)
     out_text = settings.output.dir if is_object_url(settings.output.dir) else str(Path(settings.output.dir))
@@ -329,6 +335,7 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
         on_event=progress.log_event,
         verdict=verdict,
         read=args.read_ledgers.get(args.shard_obj.name if args.shard_obj is not None else ""),
+        on_held=keep_options,
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))

@@ -74,12 +74,15 @@ async def run_jobs(
     on_event: Callable[[str, TrackedJob], None] | None = None,
     verdict: Callable[[RunReport], Verdict] | None = None,
     read: Replay | None = None,
+    on_held: Callable[[], None] | None = None,
 ) -> Outcome:
     """Run ``jobs`` into ``settings.output.dir`` (a folder or an object store; ``shard``: that shard's ledger
     and lock); resumes whatever the ledger holds.  The caller passes only the jobs of the shard.
 
     ``verdict`` tells the final report the exit code and resume command (the CLI's).  ``read``: the caller's
     read of this shard's ledger before the lock, taken while the file is unchanged (it is read once).
+    ``on_held`` is called once the folder is this run's: its lock held and its rows unchanged (or to be made
+    anew), before anything is sent; a run refused the folder (another run holds it) never calls it.
     Rows that ask for something other than what their ids were sent as raise
     :class:`ChangedJobs` before anything is sent, or with ``replace_changed``
     are set aside to be made anew (``identity.py``; a local folder only), but for those whose earlier request
@@ -111,6 +114,8 @@ async def run_jobs(
                 f"--replace-changed sets earlier videos aside in a local folder; {output.dir} is an object store. "
                 "Give the changed rows new ids instead"
             )
+        if on_held is not None:
+            on_held()
         # The report reads and writes one local folder's ledger.jsonl: it is made for an unsharded folder.
         folder = out if isinstance(out, OutputDir) and shard is None and settings.report.enabled else None
         if settings.report.enabled and folder is None:

@@ -12,6 +12,7 @@ import pytest
 
 from batchgen.cli import options
 from batchgen.cli.options import Options
+from batchgen.store.local import OutputDir
 from tests.helpers import TEST_IMAGE_SPEC, many_jobs_yaml, png_bytes, run_batch, run_cli, write
 
 
@@ -141,3 +142,29 @@ def test_a_shard_whose_kept_config_is_gone_is_told_the_file_that_keeps_it(tmp_pa
     assert run_cli("run", str(manifest), "--out", str(out), "--shard", "0/2", "--dry-run") == 2
     err = capsys.readouterr().err
     assert f"{out / '.batchgen' / 'options.json'} keeps --config {config} from an earlier run" in err
+
+
+def test_a_run_refused_the_folder_another_run_holds_leaves_its_kept_options_and_manifest_alone(
+    tmp_path, sim, monkeypatch, capsys
+):
+    """A second ``batchgen run`` into a busy folder (a cron line, a retrying script), given another manifest,
+    another cap and another server, is refused the lock: the options, manifest and annotations kept with the
+    folder stay those of the run that holds it (which its resume and ``status`` go by)."""
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    assert run_batch(manifest, out, sim(), "--max-spend", "9", monkeypatch=monkeypatch) == 0
+    kept = {path.name: path.read_bytes() for path in (out / ".batchgen").iterdir() if path.suffix == ".json"}
+    assert {"options.json", "manifest.json"} <= set(kept)
+    other = write(
+        tmp_path / "other.yaml", many_jobs_yaml(3, prefix="other").replace("prompt:", "meta.k: 1\n    prompt:")
+    )
+    holder = OutputDir(out)
+    holder.lock()
+    try:
+        refused = ("run", str(other), "--out", str(out), "--base-url", "http://127.0.0.1:9", "--max-spend", "1")
+        assert run_cli(*refused) == 5
+    finally:
+        holder.unlock()
+    assert "another batchgen run" in capsys.readouterr().err
+    now = {path.name: path.read_bytes() for path in (out / ".batchgen").iterdir() if path.suffix == ".json"}
+    assert now == kept
+    assert json.loads(kept["options.json"])["max_spend"] == 9.0
