@@ -5,8 +5,8 @@ elsewhere): its row is not the lost one's, and attaching it leaves the lost one 
 from __future__ import annotations
 
 from batchgen.clock import FakeClock
-from batchgen.engine.verdicts import Attach
-from tests.engine.test_recovery import FakeApi, job, reconciler, row, tied
+from batchgen.engine.verdicts import Attach, Resubmit
+from tests.engine.test_recovery import MODEL, FakeApi, in_no_order, job, reconciler, row, tied
 from tests.engine.test_recovery_images import MINE, held
 from tests.engine.test_recovery_images import row as image_row
 from tests.engine.test_recovery_images import setup as image_setup
@@ -36,3 +36,22 @@ async def test_an_image_row_keeping_the_image_whole_is_taken_over_one_that_canno
     rec, lost = image_setup(rows, clock)
     assert await rec.settle(lost, since=since) == Attach("mine")
     assert "mine" in rec.claimed and "linked" not in rec.claimed
+
+
+async def test_in_a_read_in_no_order_a_later_request_seen_before_it_began_still_counts_after_one_seen_during_it():
+    """Read in no order of time, a request of ours sent after the attempt's outcome came back unknown shows every
+    page caught up only if it was listed before the read began.  Such a one, listed before another sent after the
+    attempt but first seen in this read, still shows it: the attempt's absence is conclusive, and the job that was
+    never made is sent again (not left for the operator to settle)."""
+    clock = FakeClock()
+    since = clock.epoch() - 100
+    until = since + 1
+    rows = [row("seen-before", "a dog", since + 10), *in_no_order(since, 50), row("seen-now", "a cow", since + 20)]
+    rec = reconciler(clock, FakeApi(rows))
+    rec.order.found("seen before")  # the listing was seen in no order of time earlier in the run
+    rec.note_submitted("seen-before", since + 10, sent_from=since + 10, model=MODEL)
+    rec.note_seen("seen-before", since + 10, model_name=MODEL, unfinished=True)  # listed, before the read
+    rec.note_submitted("seen-now", since + 20, sent_from=since + 20, model=MODEL)
+    clock.advance(5.0)
+    assert await rec.find(job("a fox"), since=since, until=until) == (None, True)
+    assert await rec.settle(job("a fox"), since=since, until=until) == Resubmit()
