@@ -4,10 +4,14 @@ elsewhere): its row is not the lost one's, and attaching it leaves the lost one 
 
 from __future__ import annotations
 
+import base64
+
 from batchgen.clock import FakeClock
 from batchgen.engine.verdicts import Attach, Resubmit
+from batchgen.jobs import JobSpec, JobState, TrackedJob
 from tests.engine.test_recovery import MODEL, FakeApi, in_no_order, job, reconciler, row, tied
-from tests.engine.test_recovery_images import MINE, held
+from tests.engine.test_recovery_images import MINE, held, ref
+from tests.engine.test_recovery_images import MODEL as IMAGE_MODEL
 from tests.engine.test_recovery_images import row as image_row
 from tests.engine.test_recovery_images import setup as image_setup
 
@@ -55,3 +59,27 @@ async def test_in_a_read_in_no_order_a_later_request_seen_before_it_began_still_
     clock.advance(5.0)
     assert await rec.find(job("a fox"), since=since, until=until) == (None, True)
     assert await rec.settle(job("a fox"), since=since, until=until) == Resubmit()
+
+
+def webp(seed: int) -> bytes:
+    """A WEBP-like image: a format with no end marker, so only its size shows a history row keeps it whole."""
+    body = bytes((seed * 31 + i * 7) % 256 for i in range(600))
+    return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
+
+
+async def test_an_image_with_no_end_marker_kept_whole_is_told_apart_by_its_size_and_digest():
+    mine, other = webp(1), webp(2)
+    assert not mine.endswith((b"IEND\xaeB`\x82", b"\xff\xd9"))
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    image = {**ref(mine), "path": "/x/a.webp", "file": "a.webp"}
+    lost = TrackedJob(
+        JobSpec("j", IMAGE_MODEL, {"prompt": "waves", "duration": "5", "image": image}), JobState.SUBMITTING, 1
+    )
+    body = {"prompt": "waves", "duration": "5"}
+    theirs = image_row("theirs", {**body, "image": base64.b64encode(other).decode()}, since + 1)
+    kept = image_row("mine", {**body, "image": base64.b64encode(mine).decode()}, since + 2)
+    rec, _ = image_setup([theirs, kept], clock)
+    assert await rec.settle(lost, since=since) == Attach("mine")  # not two rows nothing tells apart
+    rec, _ = image_setup([theirs], clock)
+    assert (await rec.find(lost, since=since))[0] is None  # another picture, kept whole: not the lost one's row
