@@ -83,3 +83,38 @@ async def test_an_image_with_no_end_marker_kept_whole_is_told_apart_by_its_size_
     assert await rec.settle(lost, since=since) == Attach("mine")  # not two rows nothing tells apart
     rec, _ = image_setup([theirs], clock)
     assert (await rec.find(lost, since=since))[0] is None  # another picture, kept whole: not the lost one's row
+
+
+# A submit whose outcome came back unknown long after its POST went (a slow upload, an answer that never came):
+# ``since`` is when it was sent, ``until`` five minutes later.  Its row may be stamped from ``since`` on.
+SLOW = 300.0
+
+
+async def test_a_slow_submits_row_made_soon_after_its_post_is_found():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    rec = tied(reconciler(clock, FakeApi([row("mine", "a fox", since + 5)])), since)
+    found, _ = await rec.find(job(), since=since, until=since + SLOW)
+    assert found is not None and found.request_id == "mine"
+
+
+async def test_a_slow_submits_row_is_told_from_one_of_the_same_body_made_moments_before_its_post():
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    rows = [row("mine", "a fox", since + 5), row("theirs", "a fox", since - 30)]
+    rec = tied(reconciler(clock, FakeApi(rows)), since)
+    found, _ = await rec.find(job(), since=since, until=since + SLOW)
+    assert found is not None and found.request_id == "mine"
+
+
+async def test_a_slow_submits_look_up_reads_on_past_a_page_of_rows_made_while_it_waited():
+    # newest first: a page of other requests made after the POST went, while its answer was awaited; the lost
+    # submit's row, made just after the POST, is on the page below
+    clock = FakeClock()
+    since = clock.epoch() - 1000
+    newer = [row(f"n{i}", "a cat", since + 100 - 0.5 * i) for i in range(100)]
+    api = FakeApi([*newer, row("mine", "a fox", since + 5)])
+    rec = tied(reconciler(clock, api), since)
+    found, _ = await rec.find(job(), since=since, until=since + SLOW)
+    assert found is not None and found.request_id == "mine"
+    assert [q["page"] for q in api.queries] == [1, 2]
