@@ -14,6 +14,7 @@ from tests.engine.test_recovery_images import MINE, held, ref
 from tests.engine.test_recovery_images import MODEL as IMAGE_MODEL
 from tests.engine.test_recovery_images import row as image_row
 from tests.engine.test_recovery_images import setup as image_setup
+from tests.helpers import png_bytes
 
 
 async def test_a_row_of_the_same_body_stamped_moments_before_the_send_is_not_taken_for_the_lost_one():
@@ -118,3 +119,28 @@ async def test_a_slow_submits_look_up_reads_on_past_a_page_of_rows_made_while_it
     found, _ = await rec.find(job(), since=since, until=since + SLOW)
     assert found is not None and found.request_id == "mine"
     assert [q["page"] for q in api.queries] == [1, 2]
+
+
+async def test_a_row_with_one_image_cut_short_and_another_kept_whole_but_not_the_jobs_is_not_its_row():
+    """Two images: a row that cuts the first short says nothing of it, but keeps the second whole, and it is
+    another picture: not the lost submit's row (nor a candidate that makes its own a guess)."""
+    clock = FakeClock()
+    since = clock.epoch() - 5
+    first, second, other = png_bytes(64, 64, seed=3), png_bytes(64, 64, seed=4), png_bytes(64, 64, seed=5)
+    params = {
+        "prompt": "waves",
+        "duration": "5",
+        "image": {**ref(first), "path": "/x/a.png", "file": "a.png"},
+        "tail_image": {**ref(second), "path": "/x/b.png", "file": "b.png"},
+    }
+    lost = TrackedJob(JobSpec("j", IMAGE_MODEL, params), JobState.SUBMITTING, 1)
+
+    def kept(tail: bytes) -> dict[str, str]:
+        cut = base64.b64encode(first).decode()[:200]  # the start of the first image, not a whole one
+        return {"prompt": "waves", "duration": "5", "image": cut, "tail_image": base64.b64encode(tail).decode()}
+
+    theirs, mine = image_row("theirs", kept(other), since + 1), image_row("mine", kept(second), since + 2)
+    rec, _ = image_setup([theirs, mine], clock)
+    assert await rec.settle(lost, since=since) == Attach("mine")
+    rec, _ = image_setup([theirs], clock)
+    assert (await rec.find(lost, since=since))[0] is None
