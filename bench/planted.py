@@ -18263,6 +18263,100 @@ PLANTS = (
             "::test_a_run_refused_the_folder_another_run_holds_leaves_its_kept_options_and_manifest_alone",
         ),
     ),
+    Plant(
+        "a lost submit's look-up takes a row of the same body stamped moments before its POST went (another run's)",
+        "batchgen/engine/lookup.py",
+        "return min(self._since_sent(matches) or matches, key",
+        "return min(matches, key",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_a_row_of_the_same_body_stamped_moments_before_the_send_is_not_taken_for_the_lost_one",
+        ),
+    ),
+    Plant(
+        "an image row keeping the lost submit's image whole is made a guess by a row that cannot say (left unsettled)",
+        "batchgen/engine/lookup.py",
+        "            chosen = sure if sure else found\n",
+        "            chosen = found\n",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_an_image_row_keeping_the_image_whole_is_taken_over_one_that_cannot_say",
+        ),
+    ),
+    Plant(
+        "in a read in no order, a later request of ours first seen in it undoes one seen before it began",
+        "batchgen/engine/lookup.py",
+        "self._later_seen_before = self._later_seen_before or (first",
+        "self._later_seen_before = (first",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_in_a_read_in_no_order_a_later_request_seen_before_it_began_still_counts_after_one_seen_during_it",
+        ),
+    ),
+    Plant(
+        "an image kept whole in a history row is told only by a PNG or JPEG end marker, never by its size",
+        "batchgen/engine/lookup.py",
+        'whole = len(data) == ref.get("bytes") or',
+        'whole = len(data) == ref.get("size") or',
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_an_image_with_no_end_marker_kept_whole_is_told_apart_by_its_size_and_digest",
+        ),
+    ),
+    Plant(
+        "a slow submit's row is looked for from when its outcome came back unknown, not its POST (paid twice)",
+        "batchgen/engine/lookup.py",
+        "        floor = rec.stamps.earliest_stamp(since)  # None: the rows' times say nothing of ours\n",
+        "        floor = rec.stamps.earliest_stamp(self.until)  # None: the rows' times say nothing of ours\n",
+        ("tests/engine/test_audit_lookup_choice.py::test_a_slow_submits_row_made_soon_after_its_post_is_found",),
+    ),
+    Plant(
+        "a slow submit's row is told from one of the same body made before its POST by when its outcome came back",
+        "batchgen/engine/lookup.py",
+        "        sent = self.rec.stamps.sent_stamp(self.since)\n",
+        "        sent = self.rec.stamps.sent_stamp(self.until)\n",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_a_slow_submits_row_is_told_from_one_of_the_same_body_made_moments_before_its_post",
+        ),
+    ),
+    Plant(
+        "a slow submit's look-up stops at a page of rows made while it waited for the answer (its row below)",
+        "batchgen/engine/lookup.py",
+        "        floor = rec.stamps.earliest_stamp(since)\n        return floor",
+        "        floor = rec.stamps.earliest_stamp(self.until)\n        return floor",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_a_slow_submits_look_up_reads_on_past_a_page_of_rows_made_while_it_waited",
+        ),
+    ),
+    Plant(
+        "an image job's row that cuts one image short says nothing of the other, kept whole and not the job's",
+        "batchgen/engine/lookup.py",
+        "        if not whole:  # a truncated copy (or something else): it cannot say\n            continue\n",
+        "        if not whole:  # a truncated copy (or something else): it cannot say\n            return None\n",
+        (
+            "tests/engine/test_audit_lookup_choice.py::"
+            "test_a_row_with_one_image_cut_short_and_another_kept_whole_but_not_the_jobs_is_not_its_row",
+        ),
+    ),
+    Plant(
+        "a balance read refused with no detail (a 404) crashes the run; another is told as 'HTTP 400 (None)'",
+        "batchgen/engine/balance.py",
+        "    detail = exc.detail or str(exc)\n",
+        "    detail = exc.detail\n",
+        (
+            "tests/engine/test_audit_balance.py::"
+            "test_a_balance_read_refused_with_no_detail_is_told_by_its_message_and_the_run_goes_on",
+        ),
+    ),
+    Plant(
+        "a balance read refused 400/500 'No credits found' is told as an HTTP 404 with no balance on record",
+        "batchgen/engine/balance.py",
+        '    if isinstance(exc, NotFound) and "no credits',
+        '    if "no credits',
+        ("tests/engine/test_audit_balance.py::test_only_a_404_is_told_as_an_account_with_no_balance_on_record",),
+    ),
 )
 
 
