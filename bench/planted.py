@@ -17998,8 +17998,8 @@ PLANTS = (
     Plant(
         "the progress's charges not yet reported leave out the estimates the jobs in flight hold",
         "batchgen/engine/book.py",
-        "        return sum((job.held if job.cost is None else 0.0) + job.unreported_before for job in self.jobs)",
-        "        return sum(job.unreported_before for job in self.jobs)",
+        "            (job.held if job.cost is None and job.state in MAY_BE_CHARGED else 0.0) + job.unreported_before",
+        "            job.unreported_before",
         (
             "tests/engine/test_audit_run.py"
             "::test_the_progress_counts_beside_the_spend_what_jobs_may_have_been_charged_with_none_reported",
@@ -18356,6 +18356,16 @@ PLANTS = (
         '    if isinstance(exc, NotFound) and "no credits',
         '    if "no credits',
         ("tests/engine/test_audit_balance.py::test_only_a_404_is_told_as_an_account_with_no_balance_on_record",),
+    ),
+    Plant(
+        "the progress tells jobs handed to a submitter, waiting for the request budget, as charges not yet reported",
+        "batchgen/engine/book.py",
+        "(job.held if job.cost is None and job.state in MAY_BE_CHARGED else 0.0)",
+        "(job.held if job.cost is None else 0.0)",
+        (
+            "tests/engine/test_review_unreported_progress.py"
+            "::test_jobs_handed_over_but_not_yet_sent_are_not_told_as_charges_not_yet_reported",
+        ),
     ),
 )
 

@@ -182,10 +182,14 @@ class JobBook:
     @property
     def unreported(self) -> float:
         """What this run's jobs may have been charged with no charge reported yet, as estimated: the estimates
-        they hold with no cost (in flight, made and not fetched, completed with none), and their earlier
-        requests lost so.  The spend cap counts it (``committed``), beside the spend and the folder's other
-        manifests' jobs."""
-        return sum((job.held if job.cost is None else 0.0) + job.unreported_before for job in self.jobs)
+        they hold with no cost once sent (in flight, made and not fetched, completed with none: not a job
+        handed to a submitter that waits for the request budget, whose hold is the spend cap's reserve), and
+        their earlier requests lost so.  The spend cap counts it (``committed``), beside the spend and the
+        folder's other manifests' jobs."""
+        return sum(
+            (job.held if job.cost is None and job.state in MAY_BE_CHARGED else 0.0) + job.unreported_before
+            for job in self.jobs
+        )
 
     def __repr__(self) -> str:
         return f"JobBook(jobs={len(self.jobs)}, in_flight={self.in_flight}, committed=${self.committed:.2f})"
