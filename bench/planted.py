@@ -5684,7 +5684,7 @@ PLANTS = (
     Plant(
         "a history page's form refused (400) is forgotten when the next form's request fails for now (a 429)",
         "batchgen/api/client.py",
-        "            self._history_trying = (asked, asks)",
+        "            self._history_trying[asked] = asks",
         "            pass",
         (
             "tests/api/test_client_answers.py"
@@ -5694,8 +5694,8 @@ PLANTS = (
     Plant(
         "a page asked again after a 429 starts from the first form, the one refused, again",
         "batchgen/api/client.py",
-        "        asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks",
-        "        asks = self.history_asks",
+        "        asks = self.history_asks if trying is None else max(",
+        "        asks = self.history_asks if True else max(",
         (
             "tests/api/test_client_answers.py"
             "::test_a_form_the_history_refused_is_not_asked_again_when_the_next_one_failed_for_now",
@@ -18365,6 +18365,33 @@ PLANTS = (
         (
             "tests/engine/test_review_unreported_progress.py"
             "::test_jobs_handed_over_but_not_yet_sent_are_not_told_as_charges_not_yet_reported",
+        ),
+    ),
+    Plant(
+        "a history page's form to resume from is one for all readers: a second reader's overwrites the first's",
+        "batchgen/api/client.py",
+        "        trying = self._history_trying.get(asked)",
+        "        trying = next(iter(self._history_trying.values()), None)",
+        ("tests/api/test_review_history_readers.py::test_two_readers_each_resume_from_the_form_not_yet_refused",),
+    ),
+    Plant(
+        "a reader whose too-large page was asked before another halved further raises the shared page size again",
+        "batchgen/api/client.py",
+        "                per_page = self.history_per_page = min(self.history_per_page, per_page // 2)",
+        "                per_page = self.history_per_page = per_page // 2",
+        (
+            "tests/api/test_review_history_readers.py"
+            "::test_a_reader_halving_late_never_makes_another_readers_next_page_skip_rows",
+        ),
+    ),
+    Plant(
+        "a history page resumes from its own refused form though another reader found a later form answered",
+        "batchgen/api/client.py",
+        "max(trying, self.history_asks, key=asked_forms().index)",
+        "trying",
+        (
+            "tests/api/test_review_history_readers.py"
+            "::test_a_reader_resumes_from_the_form_another_reader_found_answered_since",
         ),
     ),
 )

@@ -100,13 +100,18 @@ def fewer_asks(asks: tuple[str, ...], of: tuple[str, ...] = HISTORY_ASKS) -> tup
     the second alone, then the first alone, then neither).  Every subset is tried, not only ``of`` cut from
     the front: a history that refuses the second name alone still takes the first (a page size, which
     pages too large for api.max_response_bytes need).  None once no form is left."""
-    forms = sorted(
+    forms = asked_forms(of)
+    place = forms.index(asks) + 1
+    return forms[place] if place < len(forms) else None
+
+
+def asked_forms(of: tuple[str, ...] = HISTORY_ASKS) -> list[tuple[str, ...]]:
+    """The forms a history page may be asked in, in the order they are tried (:func:`fewer_asks`)."""
+    return sorted(
         (tuple(name for i, name in enumerate(of) if not dropped >> i & 1) for dropped in range(1 << len(of))),
         key=len,
         reverse=True,
     )  # (sorted is stable: among forms of one size, the order of the masks, the first names left out first)
-    place = forms.index(asks) + 1
-    return forms[place] if place < len(forms) else None
 
 
 # what a base URL answered by something that is not the API may mean, what to do, and what it means if it is right
@@ -148,10 +153,11 @@ class ApiClient:
         # the most rows a history page is asked for: fewer once a page was larger than max_response_bytes allows
         self.history_per_page = HISTORY_PAGE
         self._told_per_page = HISTORY_PAGE  # ... the fewest the operator was told of (readers halve side by side)
-        # a page's query (status, model, from_date) whose forms were refused (HTTP 400) before one was answered,
+        # each page query (status, model, from_date) whose forms were refused (HTTP 400) before one was answered,
         # and the form to ask it in next: each form is a request, and one that failed for now (a 429) is asked
-        # again from where the refusals left off, not from the first form
-        self._history_trying: tuple[tuple[str | None, ...], tuple[str, ...]] | None = None
+        # again from where the refusals left off, not from the first form (each reader's own: a sweep's beside
+        # a look-up's)
+        self._history_trying: dict[tuple[str | None, ...], tuple[str, ...]] = {}
         # whether the history spells request ids as 32 bare hex digits, not dashed as submits do (None: not seen);
         # its rows are read in the submits' spelling, and one request of it is asked for in its own
         self.history_bare_ids: bool | None = None
@@ -340,8 +346,9 @@ class ApiClient:
         # answered is kept for the run; a 400 that no form escapes is the answer, and the form asked
         # before stays.
         asked = (status, model, from_date)
-        trying = self._history_trying
-        asks = trying[1] if trying is not None and trying[0] == asked else self.history_asks
+        trying = self._history_trying.get(asked)
+        # where its own refusals left off, or the form another reader found answered since, whichever is the later
+        asks = self.history_asks if trying is None else max(trying, self.history_asks, key=asked_forms().index)
         per_page = min(per_page, self.history_per_page)
         too_large = per_page  # (rows a page asked for that was too large, once one was: told once it fits)
         while True:
@@ -364,7 +371,9 @@ class ApiClient:
                 # and skips none)
                 if per_page <= 1 or "per_page" not in asks:
                     raise
-                per_page = self.history_per_page = per_page // 2
+                # (never more than another reader halved it to since this one asked: a reader's next page asked
+                # at more rows than its last skips rows)
+                per_page = self.history_per_page = min(self.history_per_page, per_page // 2)
                 continue
             following = fewer_asks(asks)
             if http != 400 or following is None:
@@ -374,9 +383,9 @@ class ApiClient:
                 " and ".join(asks), detail_of(body), " and ".join(following) or "neither",
             )  # fmt: skip
             asks = following
-            self._history_trying = (asked, asks)
+            self._history_trying[asked] = asks
         if http != 429 and http < 500:  # an answer, not a failure for now (asked again, it goes on from here)
-            self._history_trying = None
+            self._history_trying.pop(asked, None)
         if per_page < min(too_large, self._told_per_page):
             self._told_per_page = per_page
             log.info(

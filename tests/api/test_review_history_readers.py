@@ -13,22 +13,12 @@ from tests.api.test_client_answers import client
 from tests.helpers import KEY, scripted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ApiClient._history_trying keeps one reader's resume form only: a second reader (the sweep beside a "
-    "look-up, another model or from_date) whose next form also fails for now overwrites it, and any other "
-    "reader's answer clears it, so the first reader's page is asked again from the form already refused (a 400 "
-    "spent on each retry, in a 429 storm), against the README's 'asked again from that form, not from the one "
-    "already refused'. Fix: keep the resume form per asked (a dict keyed by (status, model, from_date)), "
-    "dropping only that key's entry on its answer",
-)
 async def test_two_readers_each_resume_from_the_form_not_yet_refused():
     row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
     async with scripted() as server, client(server.url) as api:
         server.then(400, {"error": "bad per_page"}).then(429, {"error": "slow down"})  # the sweep's page
         server.then(400, {"error": "bad per_page"}).then(429, {"error": "slow down"})  # a look-up's page
-        server.then(400, {"error": "bad per_page"}).then(body={"data": [row]})  # (if the sweep starts over)
-        server.then(body={"data": [row]})
+        server.then(body={"data": [row]})  # the sweep's page asked again: answered in the form it asks
         with pytest.raises(RateLimited):
             await api.history(model="m")
         with pytest.raises(RateLimited):
@@ -51,14 +41,6 @@ async def test_two_readers_each_resume_from_the_form_not_yet_refused():
     assert queries[4:] == [{"page": "1", "sort_order": "desc", "model_name": "m"}], queries[4:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ApiClient.history: a page too large for api.max_response_bytes sets history_per_page to the caller's "
-    "own per_page // 2 (client.py, the AnswerTooLarge branch), so a reader whose larger ask was sent before a "
-    "concurrent reader had halved further raises the shared size again (12 back to 50): the other reader's next "
-    "page is asked at 50 rows and skips rows 12-49 (page numbers count in the size asked), where a look-up could "
-    "miss its lost submit's row. Fix: only ever lower it, history_per_page = min(history_per_page, per_page // 2)",
-)
 async def test_a_reader_halving_late_never_makes_another_readers_next_page_skip_rows():
     big = 25  # the first rows keep inline images: 12 of them fit in max_response_bytes, 25 do not
     released = [anyio.Event(), anyio.Event()]  # the look-up's two asks, each held until the sweep has gone on
@@ -97,6 +79,23 @@ async def test_a_reader_halving_late_never_makes_another_readers_next_page_skip_
             released[1].set()
     finally:
         await runner.cleanup()
-    assert asked_b[:2] == [100, 50]
+    assert asked_b[:2] == [100, 12]  # asked again at no more rows than the sweep had halved to, not at 50
     ids = [r.request_id for r in second]
     assert ids and ids[0] <= "r-012", f"page 2 began at {ids[0]}: rows r-012 to {ids[0]} were never read"
+
+
+async def test_a_reader_resumes_from_the_form_another_reader_found_answered_since():
+    # The sweep's page is refused with both (400) and its next form fails for now (429); meanwhile a look-up finds
+    # the history refuses sort_order and answers per_page alone.  The sweep's page is asked again in that form, not
+    # in the one it would have tried next (sort_order alone: a 400 spent).
+    row = {"request_id": "a", "model_status": "COMPLETED", "model_name": "m"}
+    async with scripted() as server, client(server.url) as api:
+        server.then(400, {"error": "bad sort_order"}).then(429, {"error": "slow down"})  # the sweep's page
+        server.then(400, {"error": "bad sort_order"}).then(400, {"error": "bad sort_order"})  # a look-up's page
+        server.then(body={"data": [row]}).then(body={"data": [row]})
+        with pytest.raises(RateLimited):
+            await api.history(model="m")
+        assert [r.request_id for r in await api.history(model="m", from_date="2026-01-02")] == ["a"]
+        assert api.history_asks == ("per_page",)
+        assert [r.request_id for r in await api.history(model="m")] == ["a"]
+    assert server.seen[-1].query == {"page": "1", "per_page": str(HISTORY_PAGE), "model_name": "m"}
