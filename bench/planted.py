@@ -18394,6 +18394,16 @@ PLANTS = (
             "::test_a_reader_resumes_from_the_form_another_reader_found_answered_since",
         ),
     ),
+    Plant(
+        "report.html calls an earlier request set aside by --replace-changed lost",
+        "batchgen/report/html.py",
+        '"requests lost before their videos were fetched or set aside by --replace-changed)",',
+        '"requests lost)",',
+        (
+            "tests/report/test_review_html_unreported.py"
+            "::test_the_report_does_not_call_a_request_set_aside_by_replace_changed_lost",
+        ),
+    ),
 )
 
 

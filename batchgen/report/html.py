@@ -201,9 +201,9 @@ def _summary(data: PageData) -> str:
         cells.append(
             (
                 "not in the spend: charges no answer reported (made and not fetched, completed with none, earlier "
-                "requests lost)",
+                "requests lost before their videos were fetched or set aside by --replace-changed)",
                 f"{len(unreported)} jobs, about ${sum(unreported):.2f} (estimated at the catalogue's prices; earlier "
-                "requests lost, at the prices their run estimated them at)",
+                "requests at the prices of the run that recorded them)",
             )
         )
     if data.requests is not None:

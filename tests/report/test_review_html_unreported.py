@@ -6,20 +6,10 @@ import html
 import json
 import re
 
-import pytest
-
 from batchgen.store.ledger import read_ledger
 from tests.helpers import many_jobs_yaml, run_batch, write
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/html.py _summary: the 'not in the spend' cell says of every earlier request it counts 'earlier "
-    "requests lost' (label and value), though unreported_before also holds requests set aside by --replace-changed "
-    "(completed, their video fetched and kept in videos/replaced/, no charge reported), as the summary and status "
-    "say (summary.unreported_earlier: 'lost before their videos were fetched, or set aside by --replace-changed'). "
-    "Fix: word the cell as unreported_earlier does",
-)
 def test_the_report_does_not_call_a_request_set_aside_by_replace_changed_lost(sim, tmp_path, monkeypatch, capsys):
     server = sim(seed=3)
     manifest = write(tmp_path / "m.yaml", many_jobs_yaml(1))
