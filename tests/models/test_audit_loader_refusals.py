@@ -56,12 +56,19 @@ def _bytes_problems(tmp_path: Path, data: bytes) -> list[tuple[int | None, str |
 
 
 def test_what_a_right_spec_file_says_is_kept_as_written(tmp_path):
-    spec = load_spec_file(write(tmp_path / "kling-x.yaml", "title: Kling X\n" + GOOD))
-    assert (spec.title, spec.source_page, spec.source_read) == (
+    text = (
+        GOOD.replace("read: 2026-12-03}", "read: 2026-12-03, notes: read from the API page}")
+        .replace("latency_s: 90\n", "latency_s: 90\nlatency_source: the page's average\n")
+        .replace("{type: string, required: true}", "{type: string, required: true, description: what to film}")
+    )
+    spec = load_spec_file(write(tmp_path / "kling-x.yaml", "title: Kling X\n" + text))
+    assert (spec.title, spec.source_page, spec.source_read, spec.source_notes) == (
         "Kling X",
         "https://www.segmind.com/models/kling-x/api",
         "2026-12-03",
+        "read from the API page",
     )
+    assert spec.latency_source == "the page's average" and spec.params["prompt"].description == "what to film"
     assert spec.price.by == ("mode",) and spec.price.source == "test"
 
 
@@ -94,6 +101,7 @@ def test_what_a_right_spec_file_says_is_kept_as_written(tmp_path):
             "required: true, max_length: 2.5}",
             (6, "prompt.max_length", "must be a whole number above 0"),
         ),
+        ("default: std}", "default: std, send_default: 'no'}", (8, "mode.send_default", "must be true or false")),
         (
             "default: std}",
             "default: std, refused: {max: 5}}",
