@@ -18404,6 +18404,489 @@ PLANTS = (
             "::test_the_report_does_not_call_a_request_set_aside_by_replace_changed_lost",
         ),
     ),
+    Plant(
+        "a binary file passed as a model spec is told it holds a control character 'such as a pasted colour code'",
+        "batchgen/models/loader.py",
+        '    if len(data) > MAX_SPEC_BYTES or b"\\x00" in data:',
+        "    if len(data) > MAX_SPEC_BYTES:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_a_binary_file_is_refused_as_no_spec_and_text_not_in_utf8_is_told_to_be_saved_as_utf8",
+        ),
+    ),
+    Plant(
+        "a spec's empty slug is told to differ from the file's name ('name the file .yaml')",
+        "batchgen/models/loader.py",
+        '    if "slug" in root and (not isinstance(slug, str) or not slug):',
+        '    if "slug" in root and not isinstance(slug, str):',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's source without a page is taken (the listing names no source)",
+        "batchgen/models/loader.py",
+        '    if "source" in root and (not isinstance(source, LocatedMap) or not isinstance(source.get("page"), str)):',
+        '    if "source" in root and not isinstance(source, LocatedMap):',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec with no parameters is taken: every job's values are then refused as unknown",
+        "batchgen/models/loader.py",
+        "        if not isinstance(node, LocatedMap) or not node:",
+        "        if not isinstance(node, LocatedMap):",
+        ("tests/models/test_audit_loader_refusals.py::test_a_spec_with_no_parameters_is_refused",),
+    ),
+    Plant(
+        "a spec's output that is no mapping is taken",
+        "batchgen/models/loader.py",
+        '    if not isinstance(output, dict):\n        bad.add(line["output"]',
+        '    if False:\n        bad.add(line["output"]',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's misspelt wire form is taken: the value goes on the wire unconverted",
+        "batchgen/models/loader.py",
+        "    if wire is not None and wire not in WIRES:",
+        "    if False:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's enum value that is a list is taken (no job can match it)",
+        "batchgen/models/loader.py",
+        "        if not isinstance(values, list) or not values or any(isinstance(v, list | dict) for v in values):",
+        "        if not isinstance(values, list) or not values:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's min of true is taken as 1",
+        "batchgen/models/loader.py",
+        "        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):",
+        "        if value is not None and not isinstance(value, int | float):",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's max_length of a fraction is taken",
+        "batchgen/models/loader.py",
+        "        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):",
+        (
+            "        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <"
+            "= 0):"
+        ),
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's range of one value (min equal to max) is refused as upside down: 'swap them'",
+        "batchgen/models/loader.py",
+        "        if least is not None and most is not None and least > most:",
+        "        if least is not None and most is not None and least >= most:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_a_range_whose_ends_are_equal_is_taken_and_its_one_value_passes",
+        ),
+    ),
+    Plant(
+        "a spec's refused reason that is no text is taken",
+        "batchgen/models/loader.py",
+        "    if not isinstance(refused, dict) or not all(isinstance(v, str) for v in refused.values()):",
+        "    if not isinstance(refused, dict):",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a list of objects that declares none of its objects' keys is taken",
+        "batchgen/models/loader.py",
+        '    if kind != "list" or node.get("items") != "object" or not isinstance(value, LocatedMap) or not value:',
+        '    if kind != "list" or node.get("items") != "object" or not isinstance(value, LocatedMap):',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_a_list_of_objects_that_declares_no_keys_of_its_objects_is_refused",
+        ),
+    ),
+    Plant(
+        "a spec's rule whose when is no mapping is taken (a crash, not a problem named)",
+        "batchgen/models/loader.py",
+        (
+            '            if not isinstance(value, dict):\n                bad.add(item.key_lines.get(key, line), f"rule'
+            's.{key}"'
+        ),
+        '            if False:\n                bad.add(item.key_lines.get(key, line), f"rules.{key}"',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's rule naming a parameter by a number is told it names no parameter, not to list names",
+        "batchgen/models/loader.py",
+        "            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):",
+        "            if not isinstance(value, list):",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's rule whose absent or one_of names a parameter it does not have is taken",
+        "batchgen/models/loader.py",
+        (
+            '        used = [*conditions["when"], *conditions["require"], *names["present"], *names["absent"], *names["'
+            'one_of"]]'
+        ),
+        '        used = [*conditions["when"], *conditions["require"], *names["present"]]',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's rules that are no list are dropped silently",
+        "batchgen/models/loader.py",
+        '    if not isinstance(node, LocatedList):\n        bad.add(at, "rules"',
+        '    if not isinstance(node, list):\n        return ()\n    if False:\n        bad.add(at, "rules"',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's price without a source is taken",
+        "batchgen/models/loader.py",
+        '    if not isinstance(node.get("source"), str):',
+        "    if False:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's price row of usd: true is taken as $1",
+        "batchgen/models/loader.py",
+        (
+            "            if isinstance(usd, bool) or not isinstance(usd, int | float) or not math.isfinite(usd) or usd "
+            "<= 0:"
+        ),
+        "            if not isinstance(usd, int | float) or not math.isfinite(usd) or usd <= 0:",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's price table that is no list is dropped silently",
+        "batchgen/models/loader.py",
+        '        if not isinstance(value, list):\n            bad.add(node.key_lines[key], f"price.{key}"',
+        (
+            '        if not isinstance(value, list):\n            continue\n            bad.add(node.key_lines[key], f"'
+            'price.{key}"'
+        ),
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's price range of three figures is taken",
+        "batchgen/models/loader.py",
+        "            or len(span) != 2\n",
+        "            or len(span) < 2\n",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's price range or latency of .inf is taken (a spend cap then passes any job)",
+        "batchgen/models/loader.py",
+        (
+            "    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and val"
+            "ue > 0"
+        ),
+        "    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec whose duration has a problem of its own is also told its per-second rates are unbounded",
+        "batchgen/models/loader.py",
+        '    duration_refused = "duration" in declared and "duration" not in params  # its own problem is said already',
+        "    duration_refused = False",
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_a_duration_with_a_problem_of_its_own_is_told_once_not_again_as_per_second_rates_unbounded",
+        ),
+    ),
+    Plant(
+        "a spec's price 'by' is dropped: 'batchgen models NAME' lists no price table heading",
+        "batchgen/models/loader.py",
+        "        by=tuple(by),",
+        "        by=(),",
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a spec's title is dropped from 'batchgen models'",
+        "batchgen/models/loader.py",
+        '        title=str(root.get("title", "") or ""),',
+        '        title="",',
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a spec's source read date is dropped from 'batchgen models'",
+        "batchgen/models/loader.py",
+        '        source_read=str(source.get("read", "")),',
+        '        source_read="",',
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a spec's send_default written as text ('no') is taken as true: the default is sent",
+        "batchgen/models/loader.py",
+        '    for key in ("required", "send_default"):',
+        '    for key in ("required",):',
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_each_further_problem_of_a_spec_is_named_at_its_line_and_field",
+        ),
+    ),
+    Plant(
+        "a spec's source notes are dropped from 'batchgen models'",
+        "batchgen/models/loader.py",
+        '        source_notes=str(source.get("notes", "") or ""),',
+        '        source_notes="",',
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a spec's latency source is dropped from 'batchgen models'",
+        "batchgen/models/loader.py",
+        '        latency_source=str(root.get("latency_source", "") or ""),',
+        '        latency_source="",',
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a parameter's description is dropped from 'batchgen models'",
+        "batchgen/models/loader.py",
+        '        description=str(node.get("description", "") or ""),',
+        '        description="",',
+        ("tests/models/test_audit_loader_refusals.py::test_what_a_right_spec_file_says_is_kept_as_written",),
+    ),
+    Plant(
+        "a spec saved in another encoding than UTF-8 is not told to be saved as UTF-8",
+        "batchgen/models/loader.py",
+        (
+            '        raise ModelSpecError([Problem(str(path), None, None, "is not valid UTF-8; save it as UTF-8")]) fro'
+            "m None"
+        ),
+        (
+            '        raise ModelSpecError([Problem(str(path), None, None, "is not a model spec (a small UTF-8 YAML file'
+            ')")]) from None'
+        ),
+        (
+            "tests/models/test_audit_loader_refusals.py::"
+            "test_a_binary_file_is_refused_as_no_spec_and_text_not_in_utf8_is_told_to_be_saved_as_utf8",
+        ),
+    ),
+    Plant(
+        "'batchgen models NAME' lists no values for a boolean parameter",
+        "batchgen/models/spec.py",
+        '            return "true, false"',
+        '            return ""',
+        ("tests/models/test_audit_spec_listings.py::test_a_boolean_parameter_is_listed_with_the_two_values_it_takes",),
+    ),
+    Plant(
+        "a spec's defaults hold None for every parameter the page gives no default",
+        "batchgen/models/spec.py",
+        "return {name: p.default for name, p in self.params.items() if p.default is not None}",
+        "return {name: p.default for name, p in self.params.items()}",
+        ("tests/models/test_audit_spec_listings.py::test_the_defaults_are_only_the_parameters_whose_page_gives_one",),
+    ),
+    Plant(
+        "a rule that requires two parameters is listed as needing either",
+        "batchgen/models/spec.py",
+        '            parts.append("requires " + " and ".join(',
+        '            parts.append("requires " + " or ".join(',
+        (
+            "tests/models/test_audit_spec_listings.py::"
+            "test_a_rule_that_requires_two_parameters_is_listed_as_needing_both",
+        ),
+    ),
+    Plant(
+        "one_of counts a default that is not sent: a job giving one source is refused as giving two",
+        "batchgen/models/check.py",
+        "            chosen = [n for n in rule.one_of if n in given]",
+        "            chosen = [n for n in rule.one_of if n in effective]",
+        ("tests/models/test_audit_check_values.py::test_one_of_counts_what_is_sent_not_a_default_that_is_not",),
+    ),
+    Plant(
+        "a list that names no item type takes numbers, though listed as a list of text",
+        "batchgen/models/check.py",
+        '        if param.items in (None, "string"):',
+        '        if param.items == "string":',
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_list_that_names_no_item_type_holds_text_and_refuses_anything_else",
+        ),
+    ),
+    Plant(
+        "a list of booleans takes anything",
+        "batchgen/models/check.py",
+        '        elif param.items == "boolean" and as_bool(item, from_text=from_text) is None:',
+        "        elif False:",
+        ("tests/models/test_audit_check_values.py::test_a_list_of_booleans_refuses_what_is_not_true_or_false",),
+    ),
+    Plant(
+        "a value in a list's objects is converted from text ('5' taken as 5), unlike YAML's or JSON's",
+        "batchgen/models/check.py",
+        "            converted, problem = check_value(inner, value, model, False)",
+        "            converted, problem = check_value(inner, value, model, True)",
+        ("tests/models/test_audit_check_values.py::test_a_value_in_a_lists_objects_is_typed_never_text_to_convert",),
+    ),
+    Plant(
+        "a refused number is told without the reason its spec gives",
+        "batchgen/models/check.py",
+        "    reason = param.refused.get(show(value)) if isinstance(value, str | int | float) else None",
+        "    reason = param.refused.get(value) if isinstance(value, str) else None",
+        ("tests/models/test_audit_check_values.py::test_a_refused_number_says_the_reason_the_spec_gives",),
+    ),
+    Plant(
+        "a number with only a highest value refuses that value",
+        "batchgen/models/check.py",
+        "    if high is not None and low is None and value > high:",
+        "    if high is not None and low is None and value >= high:",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_number_with_only_a_highest_value_takes_it_and_refuses_past_it",
+        ),
+    ),
+    Plant(
+        "a number with only a highest value takes any value past it",
+        "batchgen/models/check.py",
+        "    if high is not None and low is None and value > high:",
+        "    if False:",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_number_with_only_a_highest_value_takes_it_and_refuses_past_it",
+        ),
+    ),
+    Plant(
+        "true is taken as the number 1 (and false as 0) in rules and prices",
+        "batchgen/models/check.py",
+        "    if a == b and isinstance(a, bool) == isinstance(b, bool):",
+        "    if a == b:",
+        ("tests/models/test_audit_check_values.py::test_true_and_false_are_not_the_numbers_one_and_zero",),
+    ),
+    Plant(
+        "a number enum sends the user's form of the number, not the spec's",
+        "batchgen/models/check.py",
+        "            return next(v for v in param.values if v == number), None",
+        "            return number, None",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_number_enum_gives_the_spec_value_whatever_form_the_user_wrote",
+        ),
+    ),
+    Plant(
+        "a value whose spec sends a number goes on the wire as a whole number",
+        "batchgen/models/check.py",
+        "        return float(number) if number is not None else value",
+        "        return number if number is not None else value",
+        ("tests/models/test_audit_check_values.py::test_a_value_goes_on_the_wire_in_the_type_its_spec_sends",),
+    ),
+    Plant(
+        "a value whose spec sends a boolean goes on the wire as text",
+        "batchgen/models/check.py",
+        "        return value if flag is None else flag",
+        "        return value",
+        ("tests/models/test_audit_check_values.py::test_a_value_goes_on_the_wire_in_the_type_its_spec_sends",),
+    ),
+    Plant(
+        "empty text for a parameter that is not required is refused",
+        "batchgen/models/check.py",
+        "        if param.required and not value.strip():",
+        "        if not value.strip():",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_text_that_is_not_required_may_be_empty_and_text_is_measured_as_written",
+        ),
+    ),
+    Plant(
+        "'yes' written in YAML or JSON is taken as true (only a CSV cell's text converts)",
+        "batchgen/models/check.py",
+        "    if from_text and isinstance(value, str):\n        return {",
+        "    if isinstance(value, str):\n        return {",
+        ("tests/models/test_audit_check_values.py::test_a_list_of_booleans_refuses_what_is_not_true_or_false",),
+    ),
+    Plant(
+        "a required parameter with a documented default may be left out, though its default is not sent",
+        "batchgen/models/check.py",
+        "        if param.required and param.name not in raw:",
+        "        if param.required and param.name not in raw and param.default is None:",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_required_parameter_with_a_documented_default_must_still_be_given",
+        ),
+    ),
+    Plant(
+        "an enum of numbers and words refuses its words",
+        "batchgen/models/check.py",
+        "    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in param.values)",
+        "    numeric = any(isinstance(v, int | float) and not isinstance(v, bool) for v in param.values)",
+        ("tests/models/test_audit_check_values.py::test_an_enum_of_numbers_and_words_takes_each_of_its_words",),
+    ),
+    Plant(
+        "text is measured without its trailing spaces: a prompt past the limit is sent",
+        "batchgen/models/check.py",
+        "        if param.max_length is not None and len(value) > param.max_length:",
+        "        if param.max_length is not None and len(value.strip()) > param.max_length:",
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_text_that_is_not_required_may_be_empty_and_text_is_measured_as_written",
+        ),
+    ),
+    Plant(
+        "a rule applies when a parameter its condition names is not given",
+        "batchgen/models/check.py",
+        (
+            "    return all(name in effective and any(same(v, effective[name]) for v in vals) for name, vals in rule.wh"
+            "en.items())"
+        ),
+        (
+            "    return all(name not in effective or any(same(v, effective[name]) for v in vals) for name, vals in rule"
+            ".when.items())"
+        ),
+        (
+            "tests/models/test_audit_check_values.py::"
+            "test_a_rule_does_not_apply_when_a_parameter_it_depends_on_is_not_given",
+        ),
+    ),
+    Plant(
+        "an enum of one number with a unit is told ' or 24' as its one value",
+        "batchgen/models/check.py",
+        '    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]',
+        '    return ", ".join(shown[:-1]) + " or " + shown[-1]',
+        ("tests/models/test_audit_check_values.py::test_an_enum_of_one_number_says_that_number_alone",),
+    ),
 )
 
 
