@@ -508,21 +508,28 @@ class Scripted:
 
 
 @asynccontextmanager
-async def scripted() -> AsyncIterator[Scripted]:
-    """A :class:`Scripted` API on a loopback port."""
-    server = Scripted()
-    app = web.Application(client_max_size=64 << 20)  # image bodies are megabytes
-    app.router.add_route("*", "/{tail:.*}", server.handle)
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """``app`` on a loopback port, for as long as the block lasts; yields its URL."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    server.url = f"http://{host}:{port}"
     try:
-        yield server
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def scripted() -> AsyncIterator[Scripted]:
+    """A :class:`Scripted` API on a loopback port."""
+    server = Scripted()
+    app = web.Application(client_max_size=64 << 20)  # image bodies are megabytes
+    app.router.add_route("*", "/{tail:.*}", server.handle)
+    async with served(app) as url:
+        server.url = url
+        yield server
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from batchgen.api.answers import HISTORY_PAGE
 from batchgen.api.client import ApiClient
 from batchgen.errors import RateLimited
 from tests.api.test_client_answers import client
-from tests.helpers import KEY, scripted
+from tests.helpers import KEY, scripted, served
 
 
 async def test_two_readers_each_resume_from_the_form_not_yet_refused():
@@ -61,13 +61,8 @@ async def test_a_reader_halving_late_never_makes_another_readers_next_page_skip_
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        api = ApiClient(api_key=KEY, base_url=f"http://{host}:{port}", max_response_bytes=15_000)
+    async with served(app) as url:
+        api = ApiClient(api_key=KEY, base_url=url, max_response_bytes=15_000)
         async with api, anyio.create_task_group() as tg:
             tg.start_soon(lambda: api.history(model="b"))  # a look-up's page 1, asked at 100 rows
             await anyio.wait_all_tasks_blocked()
@@ -77,8 +72,6 @@ async def test_a_reader_halving_late_never_makes_another_readers_next_page_skip_
             await anyio.wait_all_tasks_blocked()
             second = await api.history(model="a", page=2)  # the sweep's page 2
             released[1].set()
-    finally:
-        await runner.cleanup()
     assert asked_b[:2] == [100, 12]  # asked again at no more rows than the sweep had halved to, not at 50
     ids = [r.request_id for r in second]
     assert ids and ids[0] <= "r-012", f"page 2 began at {ids[0]}: rows r-012 to {ids[0]} were never read"

@@ -20,7 +20,7 @@ from batchgen.api.answers import (
 from batchgen.api.client import ApiClient
 from batchgen.errors import AmbiguousSubmit, NotFound, RouteTrouble, SpelledOtherwise
 from batchgen.simulator import SimConfig, SimServer
-from tests.helpers import KEY
+from tests.helpers import KEY, served
 
 URL = "https://cdn.example/generations/a.mp4"
 
@@ -277,16 +277,9 @@ async def test_an_undocumented_state_is_in_flight_and_logged_once_per_spelling(c
 
     app = web.Application()
     app.router.add_get("/v2/requests/{rid}/status", status)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
+    async with served(app) as url:
         caplog.set_level("INFO", logger="batchgen")
-        async with client(f"http://{host}:{port}") as api:
+        async with client(url) as api:
             assert [(await api.status("r")).state for _ in range(4)] == ["PROCESSING"] * 4
-    finally:
-        await runner.cleanup()
     told = [r.getMessage() for r in caplog.records if "does not document" in r.getMessage()]
     assert len(told) == 2 and "'WARMING_UP'" in told[0] and "'THINKING'" in told[1]

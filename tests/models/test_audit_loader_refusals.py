@@ -16,35 +16,7 @@ from batchgen.errors import ModelSpecError
 from batchgen.models.check import check_params
 from batchgen.models.loader import load_spec_file
 from tests.helpers import write
-
-GOOD = (
-    "slug: kling-x\n"  # 1
-    "kind: text-to-video\n"  # 2
-    "source: {page: https://www.segmind.com/models/kling-x/api, read: 2026-12-03}\n"  # 3
-    "latency_s: 90\n"  # 4
-    "params:\n"  # 5
-    "  prompt: {type: string, required: true}\n"  # 6
-    "  cfg_scale: {type: number, min: 0, max: 1}\n"  # 7
-    "  mode: {type: enum, values: [std, pro], default: std}\n"  # 8
-    "rules:\n"  # 9
-    "  - when: {mode: pro}\n"  # 10
-    "    require: {cfg_scale: 0.5}\n"  # 11
-    "    message: pro takes cfg_scale 0.5\n"  # 12
-    "price:\n"  # 13
-    "  source: test\n"  # 14
-    "  by: [mode]\n"  # 15
-    "  table:\n"  # 16
-    "    - {mode: std, usd: 0.3}\n"  # 17
-    "    - {mode: pro, usd: 0.6}\n"  # 18
-    "  range: [0.3, 0.6]\n"  # 19
-)
-
-
-def _problems(tmp_path: Path, text: str, name: str = "kling-x") -> list[tuple[int | None, str | None, str]]:
-    path = write(tmp_path / f"{name}.yaml", text)
-    with pytest.raises(ModelSpecError) as caught:
-        load_spec_file(path)
-    return [(p.line, p.field, p.message) for p in caught.value.problems]
+from tests.models.test_loader_edges import GOOD, _problems
 
 
 def _bytes_problems(tmp_path: Path, data: bytes) -> list[tuple[int | None, str | None, str]]:
