@@ -46,4 +46,4 @@ def test_jobs_completed_with_no_charge_shown_count_at_their_estimates_and_are_to
     assert "2 completed jobs are not in it, no answer having reported its charge" in capsys.readouterr().out
     page = (out / "report.html").read_text(encoding="utf-8")
     assert '<th>spend</th><td class="num">$0.00</td>' in page
-    assert f"2 jobs, about ${charged:.2f} at the catalogue&#x27;s prices" in page, page[:3000]
+    assert f"2 jobs, about ${charged:.2f} (estimated at the catalogue&#x27;s prices" in page, page[:3000]
