@@ -18887,6 +18887,26 @@ PLANTS = (
         '    return ", ".join(shown[:-1]) + " or " + shown[-1]',
         ("tests/models/test_audit_check_values.py::test_an_enum_of_one_number_says_that_number_alone",),
     ),
+    Plant(
+        "a --simulate run refused a folder taken since its check saves its account over the holder's, and its room",
+        "batchgen/cli/main.py",
+        "        saved = await close_simulator(sim, reserve, _error, held=bool(held))",
+        "        saved = await close_simulator(sim, reserve, _error, held=True)",
+        (
+            "tests/cli/test_audit_simulated.py"
+            "::test_a_simulated_run_refused_a_folder_taken_since_its_check_leaves_the_holders_account_and_room",
+        ),
+    ),
+    Plant(
+        "a --simulate run that held its folder never saves its simulated account (its jobs in flight end lost)",
+        "batchgen/cli/main.py",
+        "        if held is not None:\n            held()\n",
+        "        if held is None:\n            held()\n",
+        (
+            "tests/cli/test_audit_simulated.py"
+            "::test_a_full_disk_at_the_end_of_a_simulated_run_is_met_by_giving_up_the_reserved_room",
+        ),
+    ),
 )
 
 

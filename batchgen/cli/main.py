@@ -20,7 +20,7 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -278,13 +278,24 @@ async def _run_simulated(args: argparse.Namespace, settings: Settings, manifest:
         settings = with_overrides(settings, api={"base_url": sim.url, "history_url": None})
         if not args.quiet:
             _print(f"simulator on {sim.url} (time runs {scale:g}x faster; no real API is called)")
-        code = await _execute(args, settings, manifest, key, Clock(scale))
+        # (a run refused the folder by another that took it since the check keeps its account and reserve alone)
+        held: list[bool] = []
+        code = await _execute(args, settings, manifest, key, Clock(scale), held=lambda: held.append(True))
     finally:
-        saved = await close_simulator(sim, reserve, _error)
+        saved = await close_simulator(sim, reserve, _error, held=bool(held))
     return code if saved else EXIT_UNWRITABLE
 
 
-async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manifest, key: str, clock: Clock) -> int:
+async def _execute(
+    args: argparse.Namespace,
+    settings: Settings,
+    manifest: Manifest,
+    key: str,
+    clock: Clock,
+    *,
+    held: Callable[[], None] | None = None,
+) -> int:
+    """Run the manifest into the folder; ``held`` is called once the run holds it."""
     for warning in manifest.warnings:
         log.warning(warning)
     REDACTOR.secrets.add(key)
@@ -292,6 +303,8 @@ async def _execute(args: argparse.Namespace, settings: Settings, manifest: Manif
     def keep_options() -> None:
         """Keep the run's options, manifest and annotations with a local folder, once the folder is the
         run's: a run refused it (another run holds it, its rows changed) leaves the holder's alone."""
+        if held is not None:
+            held()
         if is_object_url(settings.output.dir):
             return
         options.save(settings.output.dir, args.options, args.shard_obj.name if args.shard_obj is not None else "")

@@ -35,8 +35,13 @@ def check_before_simulating(args: argparse.Namespace, settings: Settings, manife
         refuse_replacing_in_flight(changes, str(settings.output.dir))
 
 
-async def close_simulator(sim: Any, reserve: Path | None, error: Callable[[str], None]) -> bool:
-    """Stop the simulator and save its account; on a full disk, give up the reserved room and save again."""
+async def close_simulator(sim: Any, reserve: Path | None, error: Callable[[str], None], *, held: bool = True) -> bool:
+    """Stop the simulator and save its account; on a full disk, give up the reserved room and save again.
+    A run that never held the folder (``held``: another run took it since the check before the simulator
+    started) saves nothing and leaves the reserved room: both are the holder's."""
+    if not held:
+        await sim.close(save=False)
+        return True
     try:
         await sim.close()
         saved = True

@@ -85,14 +85,15 @@ class SimServer:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    async def close(self) -> None:
+    async def close(self, *, save: bool = True) -> None:
+        """Stop serving; with ``save``, keep the account in ``state_file`` (when one is set)."""
         if self._foreign is not None:
             foreign, self._foreign = self._foreign, None
             await foreign.cleanup()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
-            if self.state.config.state_file:
+            if save and self.state.config.state_file:
                 self.state.save(self.state.config.state_file)
 
     async def __aenter__(self) -> SimServer:

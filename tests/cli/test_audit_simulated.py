@@ -87,3 +87,28 @@ def test_a_simulated_run_told_to_replace_a_row_still_in_flight_refuses_before_an
     told = capsys.readouterr()
     assert "job-000" in told.err and "simulator on" not in told.out
     assert not (out / ".batchgen" / "simulator.json").exists()
+
+
+def test_a_simulated_run_refused_a_folder_taken_since_its_check_leaves_the_holders_account_and_room(
+    tmp_path, monkeypatch, capsys
+):
+    """Two ``--simulate`` runs start at once: both find the folder free, one takes it.  The other, refused the
+    lock once its simulator is up, neither saves its simulated account over the holder's nor gives up the
+    holder's reserved room."""
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(1)), tmp_path / "out"
+    assert run_cli("run", str(manifest), "--out", str(out), "--simulate", "--time-scale", "2000", "--quiet") == 0
+    state = out / ".batchgen" / "simulator.json"
+    reserve = Path(f"{state}.reserve")
+    holders = state.read_bytes()
+    reserve.write_bytes(b"\0" * 1024)  # the holder's room, held while it runs
+    monkeypatch.setattr("batchgen.cli.main.check_before_simulating", lambda *given: None)  # (found free, then taken)
+    holder = OutputDir(out)
+    holder.lock()
+    try:
+        state.write_bytes(holders.replace(b"{", b"{ ", 1))  # the holder's account as it saves it while it runs
+        holders = state.read_bytes()
+        assert run_cli("run", str(manifest), "--out", str(out), "--simulate", "--time-scale", "2000") == 5
+    finally:
+        holder.unlock()
+    assert f"another batchgen run (process {os.getpid()})" in capsys.readouterr().err
+    assert state.read_bytes() == holders and reserve.exists()
