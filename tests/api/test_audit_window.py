@@ -20,3 +20,98 @@ def test_calls_sent_more_than_a_window_before_a_later_answer_still_count_in_the_
     window, limit = finder.admitted(probe, probe + 1.0) or (None, None)
     assert limit == 10
     assert window == pytest.approx(probe + 1.0 - 1.0)
+
+
+def _learned_at_four_and_a_half() -> WindowFinder:
+    """20 calls in 2 s from a quiet start, a 429, a refused probe at 3 s, one admitted at 4.5 s: the window is
+    at most 4.5 s, longer than 2.97 s, and the server admits 20 in it."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.1, i * 0.1)
+    first = finder.rejected(2.0, 2.0)
+    finder.probe_sent(first)
+    finder.rejected(first, first)
+    assert finder.admitted(4.5, 4.5) is not None
+    assert finder.window == pytest.approx(4.5) and finder.lower == pytest.approx(2.97) and finder.limit == 20
+    return finder
+
+
+def test_a_call_sent_with_the_refused_one_and_admitted_later_counts_in_the_run_the_probe_reads():
+    """Two calls granted at the same instant with nothing admitted before: one is refused, the other admitted
+    after the 429.  It got through, so the probe admitted later shows a window that admits one call."""
+    finder = WindowFinder(window_s=10.0)
+    probe = finder.rejected(0.0, 0.1)
+    assert finder.admitted(0.0, 0.2) is None  # on its way when the 429 came: part of the run
+    finder.probe_sent(probe)
+    learned = finder.admitted(probe, probe)
+    assert learned is not None and learned[1] == 1
+
+
+def test_a_probe_answered_the_instant_of_the_429_never_learns_a_window_of_no_length():
+    """One call admitted, a 429 for the next at the same instant, and a call sent then admitted at once: the
+    window found is at least the thousandth of the configured one the probes are spaced by, never zero (a pace of
+    no length would send the whole batch at once)."""
+    finder = WindowFinder(window_s=10.0)
+    finder.admitted(0.0, 0.0)
+    finder.rejected(0.0, 0.0)
+    learned = finder.admitted(0.0, 0.0)
+    assert learned is not None and learned[0] >= 1e-3 * 10.0
+
+
+def test_once_the_bounds_are_within_a_tenth_an_admitted_call_narrows_the_window_no_more():
+    """Settled at (3.96 s, 4.04 s]: a later call admitted with 20 sent in the 3.95 s before it no longer moves the
+    window toward the lower bound (the pace stays where the bounds settled)."""
+    finder = _learned_at_four_and_a_half()
+    for k in range(1, 21):
+        finder.admitted(4.5 + 0.2 * k, 4.5 + 0.2 * k)  # the last at 8.5 s proves at most 4.04 s
+    finder.lower = 4.0 * 0.99  # as a call refused at 8.7 s with 20 admitted since 4.7 s proves
+    assert finder.window == pytest.approx(4.04)
+    for k in range(1, 21):
+        finder.admitted(8.5 + 0.1975 * k, 8.5 + 0.1975 * k)  # 20 admitted in 3.95 s: settled, nothing moves
+    assert finder.window == pytest.approx(4.04)
+    assert finder.pace() == pytest.approx(4.04)
+
+
+def test_the_first_call_a_limit_after_the_oldest_remembered_proves_the_window_shorter():
+    """Later, the calls remembered are only the recent ones: the 21st of a fresh stretch, 4 s after the first,
+    shows the window at most 4.04 s at once (the oldest remembered is the one ``limit`` back)."""
+    finder = _learned_at_four_and_a_half()
+    for k in range(20):
+        finder.admitted(100.0 + 0.2 * k, 100.0 + 0.2 * k)
+    assert finder.admitted_since(-1.0)[0] == pytest.approx(100.0)  # those before 82 s are forgotten
+    assert finder.window == pytest.approx(4.5)
+    finder.admitted(104.0, 104.0)
+    assert finder.window == pytest.approx(4.0 * 1.01)
+
+
+def test_a_later_episode_probes_first_at_the_known_window_whatever_the_last_one_took():
+    """The first episode took two probes; a later one whose run spans 1 s probes first at its start plus the known
+    window (4.5 s), not where the last episode's probes had reached (1 s x 1.5^2 = 2.25 s)."""
+    finder = _learned_at_four_and_a_half()
+    for i in range(20):
+        finder.admitted(100.0 + 0.05 * i, 100.0 + 0.05 * i)
+    assert finder.rejected(101.0, 101.0) == pytest.approx(104.5)
+
+
+def test_a_call_refused_at_the_instant_the_last_admitted_went_shows_the_server_held_no_full_run():
+    """Twenty calls admitted 0.2 s apart from 100 s and one refused, sent at the same instant as the twentieth:
+    the server may have had the refused one first, holding only 19, so the lower bound stays at 2.97 s."""
+    finder = _learned_at_four_and_a_half()
+    for k in range(20):
+        finder.admitted(100.0 + 0.2 * k, 100.0 + 0.2 * k)
+    finder.rejected(103.8, 103.8)
+    assert finder.lower == pytest.approx(2.97)
+
+
+def test_a_call_sent_exactly_a_window_before_the_429_is_not_in_the_run_it_shows():
+    """A sliding window of 10 s no longer holds a call that reached it exactly 10 s before: the run a 429 at 10 s
+    shows begins at the next call (5 s), so the first probe goes at 5 s + 5 s x 1.6 and the limit is its 19."""
+    finder = WindowFinder(window_s=10.0)
+    finder.admitted(0.0, 0.0)
+    for i in range(19):
+        finder.admitted(5.0 + 0.1 * i, 5.0 + 0.1 * i)
+    probe = finder.rejected(10.0, 10.0)
+    assert probe == pytest.approx(13.0)
+    finder.probe_sent(probe)
+    learned = finder.admitted(probe, probe)
+    assert learned is not None and learned[1] == 19
