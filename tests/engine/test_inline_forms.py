@@ -96,3 +96,28 @@ def test_jobs_refused_in_turn_for_one_cause_change_the_form_and_say_so_once_nami
         f"{MODEL} refused the image in 'image' sent as a data: URI (HTTP 400 naming the field, job job-0); "
         "sending it as bare base64 from now on"
     ]
+
+
+def test_a_model_the_catalogue_does_not_describe_sends_an_inlined_image_as_bare_base64_first():
+    forms = InlineForms()
+    assert forms.forms_for("no-such-model", PAYLOAD, {}) == {"image": "base64"}
+    assert forms.forms_for("no-such-model", PAYLOAD, {"image": {"base64"}}) == {"image": "data_uri"}
+
+
+def test_a_400_naming_the_second_inlined_field_sends_the_job_again_in_that_fields_other_form():
+    """Two images inlined, the 400 names the second one (``tail_image``, not ``image``): the job is sent again with
+    the second in its other form, the first unchanged."""
+    forms = InlineForms()
+    tried: dict[str, set[str]] = {}
+    used = {"image": "data_uri", "tail_image": "data_uri"}
+    assert forms.refused(MODEL, _refusal("tail_image must be an https:// URL"), used, tried)
+    assert tried == {"tail_image": {"data_uri"}}
+
+
+def test_a_400_naming_the_field_only_in_its_message_is_taken_for_its_form():
+    """The refusal's body gave no detail, its message names the field: it is the form all the same."""
+    forms = InlineForms()
+    tried: dict[str, set[str]] = {}
+    exc = RequestRejected("HTTP 400: image must be an https:// image URL", status=400)
+    assert forms.refused(MODEL, exc, {"image": "data_uri"}, tried)
+    assert forms.forms_for(MODEL, PAYLOAD, tried) == {"image": "base64"}

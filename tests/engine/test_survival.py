@@ -159,3 +159,28 @@ def test_the_expected_finds_are_unknown_while_a_kind_among_the_jobs_in_flight_is
     assert expected_finds(jobs, latency, lambda rid, job: 3.0, now=3.0) is None
     del jobs["rx"]
     assert expected_finds(jobs, latency, lambda rid, job: 3.0, now=3.0) == 0.0
+
+
+def test_a_job_past_every_finish_seen_has_not_finished_between_an_age_and_itself():
+    """Every job seen finished by 2 s: from 3 s to 3 s no time passes, so no job is expected to have finished in
+    it (a sweep due with no time elapsed is worth nothing)."""
+    curve = Survival([1.0, 2.0], [], median=1.5)
+    assert curve.done_between(3.0, 3.0) == 0.0
+    assert curve.done_between(3.0, 4.0) == 1.0  # all had finished by 3 s: any later age, surely
+
+
+def test_a_kind_whose_recent_finishes_fell_at_one_age_expects_a_straggler_at_one_finish_per_median():
+    """Five finishes all at 5 s and one job seen running at 5 s: no second passed at risk in the last quarter,
+    so no rate can be read there; the job is expected at one finish per median (5 s), not never."""
+    curve = Survival([5.0] * 5, [5.0], median=5.0)
+    assert math.exp(curve.log_unfinished(5.0)) == pytest.approx(1 / 6)
+    assert curve.done_between(5.0, 6.0) == pytest.approx(1 - math.exp(-1 / 5.0))
+    assert curve.done_between(5.0, 10.0) == pytest.approx(1 - math.exp(-1.0))
+
+
+def test_no_age_leaves_none_unfinished_and_without_a_median_no_age_past_the_tail_is_named():
+    curve = Survival([1.0, 2.0, 3.0, 4.0], [4.0], median=2.5)
+    assert curve.age_unfinished(0.0) == math.inf  # some job may always be left
+    assert curve.age_unfinished(1.0) == 0.0
+    unlearned = Survival([1.0, 2.0, 3.0, 4.0], [4.0], median=0.0)  # no median: no straggler rate
+    assert unlearned.age_unfinished(1e-9) == math.inf
