@@ -3,6 +3,8 @@ a form a submit went through with is kept, and a refusal in a known-good form is
 
 from __future__ import annotations
 
+import logging
+
 from batchgen.engine.inline_forms import InlineForms
 from batchgen.errors import RequestRejected
 
@@ -121,3 +123,13 @@ def test_a_400_naming_the_field_only_in_its_message_is_taken_for_its_form():
     exc = RequestRejected("HTTP 400: image must be an https:// image URL", status=400)
     assert forms.refused(MODEL, exc, {"image": "data_uri"}, tried)
     assert forms.forms_for(MODEL, PAYLOAD, tried) == {"image": "base64"}
+
+
+def test_the_first_submit_through_in_the_form_first_tried_says_nothing_of_a_change(caplog):
+    """No refusal came before: the form the spec names went through, and nothing changed that the log should tell."""
+    forms = InlineForms()
+    used = forms.forms_for(MODEL, PAYLOAD, {})
+    with caplog.at_level(logging.INFO, logger="batchgen"):
+        forms.succeeded(MODEL, used)
+    assert "from now on" not in caplog.text
+    assert forms.forms_for(MODEL, PAYLOAD, {}) == used

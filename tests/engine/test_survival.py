@@ -184,3 +184,19 @@ def test_no_age_leaves_none_unfinished_and_without_a_median_no_age_past_the_tail
     assert curve.age_unfinished(1.0) == 0.0
     unlearned = Survival([1.0, 2.0, 3.0, 4.0], [4.0], median=0.0)  # no median: no straggler rate
     assert unlearned.age_unfinished(1e-9) == math.inf
+
+
+def test_a_job_seen_running_at_the_first_finishs_age_counts_among_the_jobs_observed():
+    """Four finishes at 1-4 s, one job seen running at 1 s and one at 5 s: six were observed at the first finish,
+    so the tail rate (two finishes over the six seconds at risk since 2 s) holds past the last finish for
+    log(6 x 5/24) / (1/3) s, not only for log(5 x 5/24) / (1/3)."""
+    curve = Survival([1.0, 2.0, 3.0, 4.0], [1.0, 5.0], median=10.0)
+    assert math.exp(curve.log_unfinished(4.0)) == pytest.approx(5 / 6 * 3 / 4 * 2 / 3 * 1 / 2)
+    assert curve.done_between(4.0, 4.5) == pytest.approx(1 - math.exp(-0.5 / 3))
+
+
+def test_with_nine_finishes_the_rate_past_the_last_is_the_last_three_over_the_seconds_at_risk_since_the_sixth():
+    """A quarter of nine, rounded up, is three: the rate past the last finish (9 s) is three finishes over the
+    seconds at risk since the sixth (6 s), the three jobs seen running at 9.5 s included: 3 / (1 + 2 + 3 + 3 x 3.5)."""
+    curve = Survival([float(i) for i in range(1, 10)], [9.5] * 3, median=100.0)
+    assert curve.done_between(9.5, 10.5) == pytest.approx(1 - math.exp(-3 / 16.5))
