@@ -200,3 +200,11 @@ def test_with_nine_finishes_the_rate_past_the_last_is_the_last_three_over_the_se
     seconds at risk since the sixth (6 s), the three jobs seen running at 9.5 s included: 3 / (1 + 2 + 3 + 3 x 3.5)."""
     curve = Survival([float(i) for i in range(1, 10)], [9.5] * 3, median=100.0)
     assert curve.done_between(9.5, 10.5) == pytest.approx(1 - math.exp(-3 / 16.5))
+
+
+def test_with_two_finishes_the_rate_past_the_last_counts_every_second_at_risk_from_the_submit():
+    """Two finishes (2 s, 4 s) and two jobs seen running at 5 s: both finishes set the rate past the last, over
+    every second the four jobs spent at risk from their submit, 2 / (2 + 4 + 5 + 5)."""
+    curve = Survival([2.0, 4.0], [5.0, 5.0], median=100.0)
+    assert math.exp(curve.log_unfinished(4.0)) == pytest.approx(1 / 2)
+    assert curve.done_between(5.0, 6.0) == pytest.approx(1 - math.exp(-2 / 16))
