@@ -115,3 +115,32 @@ def test_a_call_sent_exactly_a_window_before_the_429_is_not_in_the_run_it_shows(
     finder.probe_sent(probe)
     learned = finder.admitted(probe, probe)
     assert learned is not None and learned[1] == 19
+
+
+def test_once_a_window_is_known_a_later_cooldown_gives_the_configured_window_no_probe_of_its_own():
+    """The configured 60 s is only a guess before anything is learned: a later episode probes at the known window,
+    then at growing gaps from its run (2 s x 1.5^k), never at 60 s as well."""
+    finder = _learned_at_four_and_a_half()
+    for i in range(20):
+        finder.admitted(100.0 + 0.1 * i, 100.0 + 0.1 * i)
+    at = finder.rejected(102.0, 102.0)
+    probes = [at]
+    while at < 170.0:
+        nxt = finder.probe_sent(at)
+        assert finder.rejected(at, at) == nxt
+        probes.append(at := nxt)
+    assert probes == pytest.approx([104.5] + [100.0 + 2.0 * 1.5**k for k in range(3, 10)])
+
+
+def test_a_window_found_with_no_lower_bound_is_paced_by_itself():
+    """The first 429 came for a call sent before the run it shows (answered late): it proves no lower bound, and
+    the window the probe found is the pace, not the geometric mean with nothing (a pace of no length)."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(1, 21):
+        finder.admitted(i * 0.1, i * 0.1)
+    probe = finder.rejected(0.0, 2.0)
+    assert finder.lower == 0.0
+    finder.probe_sent(probe)
+    learned = finder.admitted(probe, probe)
+    assert learned is not None and learned[0] > 0.0
+    assert finder.pace() == pytest.approx(learned[0])
