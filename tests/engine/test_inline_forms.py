@@ -158,3 +158,24 @@ def test_a_job_through_in_the_other_form_after_one_was_confirmed_leaves_the_log_
     said = [r.getMessage() for r in caplog.records if "from now on" in r.getMessage()]
     assert said and said[-1].endswith("as a data: URI; sending it so from now on")
     assert forms.forms_for(MODEL, PAYLOAD, {}) == {"image": "data_uri"}
+
+
+def test_a_submit_through_confirms_the_form_of_every_inlined_field_not_only_the_first():
+    """A job with two inlined images is refused naming ``tail_image``, and goes through with it as bare base64:
+    both fields' forms are confirmed, so a later job refused naming ``tail_image`` in bare base64 is the image's
+    own refusal, not sent again."""
+    forms = InlineForms()
+    payload = {**PAYLOAD, "tail_image": {"path": "/b.png", "sha256": "1" * 64}}
+    tried: dict[str, set[str]] = {}
+    used = forms.forms_for(MODEL, payload, tried)
+    assert set(used) == {"image", "tail_image"}
+    assert forms.refused(MODEL, _refusal("tail_image must be an https:// URL"), used, tried, "J1")
+    again = forms.forms_for(MODEL, payload, tried)
+    assert again["tail_image"] == _other_form(used["tail_image"]) and again["image"] == used["image"]
+    forms.succeeded(MODEL, again)
+    assert forms.forms_for(MODEL, payload, {}) == again
+    assert not forms.refused(MODEL, _refusal("tail_image is too small"), again, {}, "J2")
+
+
+def _other_form(form: str) -> str:
+    return "base64" if form == "data_uri" else "data_uri"
