@@ -144,3 +144,28 @@ def test_a_window_found_with_no_lower_bound_is_paced_by_itself():
     learned = finder.admitted(probe, probe)
     assert learned is not None and learned[0] > 0.0
     assert finder.pace() == pytest.approx(learned[0])
+
+
+def test_a_call_sent_before_the_run_and_answered_after_the_429_is_not_counted_in_the_limit():
+    """A call sent at 5 s, answered only at 22.5 s, after a 429 at 22 s that followed twenty calls from 20 s: it may
+    have reached the server before the window the 429 shows, so the limit found is the twenty, never more."""
+    finder = WindowFinder(window_s=10.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(20.0 + 0.1 * i, 20.0 + 0.1 * i)
+    probe = finder.rejected(22.0, 22.0)
+    assert finder.admitted(5.0, 22.5) is None
+    finder.probe_sent(probe)
+    learned = finder.admitted(probe, probe)
+    assert learned is not None and learned[1] == 20
+
+
+def test_a_refused_probe_answered_late_names_a_next_probe_still_to_come():
+    """The probe sent at 3 s is refused only at 5 s: the next probe is the first of the growing moments after the
+    answer (2 s x 1.5^3), not the one at 4.5 s that has already passed (a probe at once)."""
+    finder = WindowFinder(window_s=60.0, growth=1.5)
+    for i in range(20):
+        finder.admitted(i * 0.1, i * 0.1)
+    first = finder.rejected(2.0, 2.0)
+    assert first == pytest.approx(3.0)
+    finder.probe_sent(first)
+    assert finder.rejected(first, 5.0) == pytest.approx(2.0 * 1.5**3)
