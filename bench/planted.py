@@ -18907,6 +18907,279 @@ PLANTS = (
             "::test_a_full_disk_at_the_end_of_a_simulated_run_is_met_by_giving_up_the_reserved_room",
         ),
     ),
+    Plant(
+        "a call sent with the refused one at the run's first instant and admitted later is left out of the run: the pro"
+        "be admitted learns nothing",
+        "batchgen/api/window.py",
+        "            if sent_at >= self._start:",
+        "            if sent_at > self._start:",
+        (
+            (
+                "tests/api/test_audit_window.py::test_a_call_sent_with_the_refused_one_and_admitted_later_counts_in_the"
+                "_run_the_probe_reads"
+            ),
+        ),
+    ),
+    Plant(
+        "a probe answered the instant of the 429 learns a window of no length (the whole batch paced at once)",
+        "batchgen/api/window.py",
+        "        window = max(now - self._start, self._span)",
+        "        window = now - self._start",
+        (
+            (
+                "tests/api/test_audit_window.py::test_a_probe_answered_the_instant_of_the_429_never_learns_a_window_of_"
+                "no_length"
+            ),
+        ),
+    ),
+    Plant(
+        "admitted calls keep narrowing the rate window after its bounds settled within a tenth",
+        "batchgen/api/window.py",
+        "        if self.window is None or self.limit is None or self.window <= self.lower * NARROW_UNTIL:",
+        "        if self.window is None or self.limit is None or self.window <= self.lower:",
+        (
+            (
+                "tests/api/test_audit_window.py::test_once_the_bounds_are_within_a_tenth_an_admitted_call_narrows_the_w"
+                "indow_no_more"
+            ),
+        ),
+    ),
+    Plant(
+        "the oldest remembered admitted call never bounds the window from above (narrowed a call late)",
+        "batchgen/api/window.py",
+        "        if i < 0:\n",
+        "        if i <= 0:\n",
+        (
+            (
+                "tests/api/test_audit_window.py::test_the_first_call_a_limit_after_the_oldest_remembered_proves_the_win"
+                "dow_shorter"
+            ),
+        ),
+    ),
+    Plant(
+        "a call refused at the instant the limit-th admitted went counts that call as held: the lower bound rises",
+        "batchgen/api/window.py",
+        "            before = run[: bisect.bisect_left(run, sent_at)]",
+        "            before = run[: bisect.bisect_right(run, sent_at)]",
+        (
+            (
+                "tests/api/test_audit_window.py::test_a_call_refused_at_the_instant_the_last_admitted_went_shows_the_se"
+                "rver_held_no_full_run"
+            ),
+        ),
+    ),
+    Plant(
+        "a call sent exactly a window before a hintless 429 counts in its run (the sliding window no longer holds it)",
+        "batchgen/api/window.py",
+        "        return self._admitted[bisect.bisect_right(self._admitted, since) :]",
+        "        return self._admitted[bisect.bisect_left(self._admitted, since) :]",
+        (
+            (
+                "tests/api/test_audit_window.py::test_a_call_sent_exactly_a_window_before_the_429_is_not_in_the_run_it_"
+                "shows"
+            ),
+        ),
+    ),
+    Plant(
+        "a later hintless cooldown goes on from the last one's probe step: its first probe misses the known window",
+        "batchgen/api/window.py",
+        "            self._k = 0\n",
+        "",
+        (
+            (
+                "tests/api/test_audit_window.py::test_a_later_episode_probes_first_at_the_known_window_whatever_the_las"
+                "t_one_took"
+            ),
+        ),
+    ),
+    Plant(
+        "the age by which no job is left unfinished is the first finish, not never",
+        "batchgen/engine/survival.py",
+        "        target = math.log(share) if share > 0 else -math.inf",
+        "        target = math.log(share) if share > 0 else 0.0",
+        (
+            (
+                "tests/engine/test_survival.py::test_no_age_leaves_none_unfinished_and_without_a_median_no_age_past_the"
+                "_tail_is_named"
+            ),
+        ),
+    ),
+    Plant(
+        "without a median, a share past the tail is named reached at the last finish, not never",
+        "batchgen/engine/survival.py",
+        "        if self._outlier <= 0:\n            return math.inf",
+        "        if self._outlier <= 0:\n            return self._last",
+        (
+            (
+                "tests/engine/test_survival.py::test_no_age_leaves_none_unfinished_and_without_a_median_no_age_past_the"
+                "_tail_is_named"
+            ),
+        ),
+    ),
+    Plant(
+        "a job past every finish seen counts as surely finished between an age and itself",
+        "batchgen/engine/survival.py",
+        "        if age <= since:\n",
+        "        if age < since:\n",
+        (
+            (
+                "tests/engine/test_survival.py::test_a_job_past_every_finish_seen_has_not_finished_between_an_age_and_i"
+                "tself"
+            ),
+        ),
+    ),
+    Plant(
+        "finishes all at one age give an endless rate past them: a straggler is never expected",
+        "batchgen/engine/survival.py",
+        "        rate = k / exposed if k and exposed > 0 else 0.0",
+        "        rate = k / exposed if k and exposed > 0 else math.inf",
+        (
+            (
+                "tests/engine/test_survival.py::test_a_kind_whose_recent_finishes_fell_at_one_age_expects_a_straggler_a"
+                "t_one_finish_per_median"
+            ),
+        ),
+    ),
+    Plant(
+        "a job seen running at the first finish's age is not counted as observed (the tail rate ends early)",
+        "batchgen/engine/survival.py",
+        "bisect.bisect_left(running, finishes[0]) if finishes",
+        "bisect.bisect_right(running, finishes[0]) if finishes",
+        (
+            (
+                "tests/engine/test_survival.py::test_a_job_seen_running_at_the_first_finishs_age_counts_among_the_jobs_"
+                "observed"
+            ),
+        ),
+    ),
+    Plant(
+        "the finishes that set the rate past the last are a quarter rounded down",
+        "batchgen/engine/survival.py",
+        "        k = min(n, max(2, math.ceil(TAIL_SHARE * n)))\n",
+        "        k = min(n, max(2, math.floor(TAIL_SHARE * n)))\n",
+        (
+            (
+                "tests/engine/test_survival.py::test_with_nine_finishes_the_rate_past_the_last_is_the_last_three_over_t"
+                "he_seconds_at_risk_since_the_sixth"
+            ),
+        ),
+    ),
+    Plant(
+        "with two finishes, the rate past the last counts the seconds at risk from the first finish, not the submit",
+        "batchgen/engine/survival.py",
+        "        start = finishes[n - k - 1] if n > k else 0.0\n",
+        "        start = finishes[n - k - 1] if n > k else finishes[0]\n",
+        (
+            (
+                "tests/engine/test_survival.py::test_with_two_finishes_the_rate_past_the_last_counts_every_second_at_ri"
+                "sk_from_the_submit"
+            ),
+        ),
+    ),
+    Plant(
+        "a model the catalogue does not describe sends an inlined image as a data: URI first",
+        "batchgen/engine/inline_forms.py",
+        '            form = self._forms.get((model, name)) or (param.inline_form() if param else "base64")',
+        '            form = self._forms.get((model, name)) or (param.inline_form() if param else "data_uri")',
+        (
+            (
+                "tests/engine/test_inline_forms.py::test_a_model_the_catalogue_does_not_describe_sends_an_inlined_image"
+                "_as_bare_base64_first"
+            ),
+        ),
+    ),
+    Plant(
+        "a 400 naming the inlined field only in its message, not its detail, fails the job untried in the other form",
+        "batchgen/engine/inline_forms.py",
+        "        text = f\"{exc.detail or ''} {exc}\"",
+        "        text = f\"{exc.detail or ''}\"",
+        ("tests/engine/test_inline_forms.py::test_a_400_naming_the_field_only_in_its_message_is_taken_for_its_form",),
+    ),
+    Plant(
+        "a 400 naming the second inlined field fails the job, untried in that field's other form",
+        "batchgen/engine/inline_forms.py",
+        "                continue\n            tried.setdefault",
+        "                return False\n            tried.setdefault",
+        (
+            (
+                "tests/engine/test_inline_forms.py::test_a_400_naming_the_second_inlined_field_sends_the_job_again_in_t"
+                "hat_fields_other_form"
+            ),
+        ),
+    ),
+    Plant(
+        "the first submit through in the form first tried is logged as a change of form 'from now on'",
+        "batchgen/engine/inline_forms.py",
+        "            if self._forms.get(key, form) != form:  # the log said the other",
+        "            if self._forms.get(key) != form:  # the log said the other",
+        (
+            (
+                "tests/engine/test_inline_forms.py::test_the_first_submit_through_in_the_form_first_tried_says_nothing_"
+                "of_a_change"
+            ),
+        ),
+    ),
+    Plant(
+        "once a window is known, a later hintless cooldown still spends a probe at the configured window",
+        "batchgen/api/window.py",
+        "        if self.window is None:  # before anything is learned",
+        "        if True:  # before anything is learned",
+        (
+            (
+                "tests/api/test_audit_window.py::"
+                "test_once_a_window_is_known_a_later_cooldown_gives_the_configured_window_no_probe_of_its_own"
+            ),
+        ),
+    ),
+    Plant(
+        "a window found with no lower bound is paced at the geometric mean with zero: a pace of no length",
+        "batchgen/api/window.py",
+        "        if self.lower > 0 and self.window > self.lower * NARROW_UNTIL:",
+        "        if self.window > self.lower * NARROW_UNTIL:",
+        ("tests/api/test_audit_window.py::test_a_window_found_with_no_lower_bound_is_paced_by_itself",),
+    ),
+    Plant(
+        "a submit through confirms the inline form of its first inlined field only: a second field's refusal in its "
+        "confirmed form is sent again",
+        "batchgen/engine/inline_forms.py",
+        "        for name, form in used.items():\n            key = (model, name)\n            if key in",
+        "        for name, form in list(used.items())[:1]:\n            key = (model, name)\n            if key in",
+        (
+            (
+                "tests/engine/test_inline_forms.py::"
+                "test_a_submit_through_confirms_the_form_of_every_inlined_field_not_only_the_first"
+            ),
+        ),
+    ),
+    Plant(
+        "a call sent before a hintless 429's run and answered after it is counted in the limit found (more than shown)",
+        "batchgen/api/window.py",
+        "            if sent_at >= self._start:",
+        "            if True:",
+        (
+            (
+                "tests/api/test_audit_window.py::"
+                "test_a_call_sent_before_the_run_and_answered_after_the_429_is_not_counted_in_the_limit"
+            ),
+        ),
+    ),
+    Plant(
+        "a probe refused late names a next probe moment already past: another probe goes at once",
+        "batchgen/api/window.py",
+        "        return self.next_probe(now)\n\n    def admitted_since",
+        "        return self.next_probe(sent_at)\n\n    def admitted_since",
+        ("tests/api/test_audit_window.py::test_a_refused_probe_answered_late_names_a_next_probe_still_to_come",),
+    ),
+    Plant(
+        "a confirmed inline image form is switched in silence by a job through in the other form after it",
+        "batchgen/engine/inline_forms.py",
+        "            if key in self._confirmed:  # both forms go through",
+        "            if False:  # both forms go through",
+        (
+            "tests/engine/test_inline_forms.py"
+            "::test_a_job_through_in_the_other_form_after_one_was_confirmed_leaves_the_log_telling_the_form_sent",
+        ),
+    ),
 )
 
 

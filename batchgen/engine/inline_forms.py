@@ -58,7 +58,9 @@ class InlineForms:
     def succeeded(self, model: str, used: dict[str, str]) -> None:
         for name, form in used.items():
             key = (model, name)
-            if key not in self._confirmed and self._forms.get(key, form) != form:  # the log said the other
+            if key in self._confirmed:  # both forms go through: the one confirmed first stays, as the log said
+                continue
+            if self._forms.get(key, form) != form:  # the log said the other
                 log.warning("%s took the image in '%s' as %s; sending it so from now on", model, name, _WORDS[form])
             self._forms[key] = form
             self._confirmed.add(key)

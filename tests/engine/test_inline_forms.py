@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from batchgen.engine.inline_forms import InlineForms
 from batchgen.errors import RequestRejected
 
@@ -137,12 +135,6 @@ def test_the_first_submit_through_in_the_form_first_tried_says_nothing_of_a_chan
     assert forms.forms_for(MODEL, PAYLOAD, {}) == used
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="InlineForms.succeeded overwrites a confirmed form without a word: a job refused in the first form "
-    "before another job confirmed it goes through in the other, and every later job is sent in that one while the "
-    "log's last word was the confirmed form 'from now on'; a fix keeps the confirmed form (or says the change)",
-)
 def test_a_job_through_in_the_other_form_after_one_was_confirmed_leaves_the_log_telling_the_form_sent(caplog):
     """Jobs Y and X go together as data: URIs; Y is refused naming the field (the log says bare base64 from now on),
     X goes through (the log says a data: URI from now on), then Y goes through as bare base64.  Later jobs must go
