@@ -11,9 +11,11 @@ import pytest
 
 from batchgen.errors import InputError
 from batchgen.jobs import JobState
+from batchgen.store.objects import ObjectStore
 from batchgen.store.output import KeyStamp, key_fingerprint, merge, open_output, read_all, shard_counts
 from batchgen.store.shards import Shard
 from tests.helpers import KEY
+from tests.report.folders import ledger_line
 
 
 async def test_a_reader_of_the_old_results_csv_reads_it_whole_while_the_run_writes_the_new_one(tmp_path):
@@ -90,3 +92,75 @@ async def test_status_of_an_object_store_reads_the_ledger_of_every_shard_a_run_w
     assert sorted(replays) == ["0-of-2", "1-of-2"]
     assert shard_counts(replays) == {"0-of-2": {"submitting": 1}, "1-of-2": {"submitting": 1}}
     assert {job: rec["shard"] for job, rec in merge(replays).jobs.items()} == {"job-0": "0-of-2", "job-1": "1-of-2"}
+
+
+async def test_an_object_stores_results_table_is_written_from_its_ledger_as_the_run_ends(tmp_path):
+    pytest.importorskip("obstore")
+    async with open_output(f"file://{tmp_path / 'store'}") as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+        await opened.ledger.append("b", "submitting", JobState.SUBMITTING, model="m")
+        final = opened.final_jobs()
+        assert sorted(final) == ["a", "b"]
+        await opened.write_results(final)
+    rows = (tmp_path / "store" / "results" / "0-of-1.csv").read_text().splitlines()
+    assert [row.split(",")[:2] for row in rows[1:]] == [["a", "submitting"], ["b", "submitting"]]
+
+
+async def test_an_object_store_runs_spool_folder_is_removed_when_the_run_ends_even_by_an_error(tmp_path):
+    pytest.importorskip("obstore")
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    async with open_output(f"file://{tmp_path / 'store'}", spool_dir=spools) as opened:
+        assert isinstance(opened.out, ObjectStore) and opened.out.spool is not None and opened.out.spool.is_dir()
+    assert list(spools.iterdir()) == []
+
+    async def broken_run() -> None:
+        async with open_output(f"file://{tmp_path / 'store'}", spool_dir=spools):
+            assert len(list(spools.iterdir())) == 1
+            raise RuntimeError("the run broke")
+
+    with pytest.raises(RuntimeError, match="the run broke"):
+        await broken_run()
+    assert list(spools.iterdir()) == []
+
+
+async def test_status_of_an_object_store_no_run_wrote_to_is_refused_not_told_as_an_empty_run(tmp_path):
+    pytest.importorskip("obstore")
+    (tmp_path / "store" / "videos").mkdir(parents=True)
+    (tmp_path / "store" / "videos" / "a.mp4").write_bytes(b"not a run's")
+    url = f"file://{tmp_path / 'store'}"
+    with pytest.raises(InputError) as refused:
+        await read_all(url)
+    assert str(refused.value) == f"{url} holds no ledger (no ledger/ objects); give the --out of a batchgen run"
+
+
+async def test_a_folder_that_already_mixes_shard_counts_is_refused_to_a_run_of_either_count(tmp_path):
+    out = tmp_path / "out"
+    async with open_output(out) as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+    (out / "shards" / "1-of-2").mkdir(parents=True)  # a shard's ledger beside it (a run of an older batchgen)
+    shutil.copy(out / "ledger.jsonl", out / "shards" / "1-of-2" / "ledger.jsonl")
+    for shard in (None, Shard(0, 2), Shard(1, 2)):
+        with pytest.raises(InputError, match="could be paid for twice"):
+            async with open_output(out, shard=shard):
+                pass
+
+
+async def test_a_shard_folder_with_no_ledger_does_not_fix_the_folders_shard_count(tmp_path):
+    out = tmp_path / "out"
+    (out / "shards" / "0-of-3").mkdir(parents=True)  # made, but its run never wrote a line
+    async with open_output(out, shard=Shard(1, 2)) as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+    assert sorted(await read_all(out)) == ["1-of-2"]
+
+
+async def test_status_of_a_folder_that_mixes_shard_counts_names_its_unsharded_ledger_as_shard_0_of_1(tmp_path):
+    out = tmp_path / "out"
+    async with open_output(out) as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+    (out / "shards" / "1-of-2").mkdir(parents=True)
+    (out / "shards" / "1-of-2" / "ledger.jsonl").write_bytes(ledger_line("b", "submitting", model="m"))
+    replays = await read_all(out)
+    assert sorted(replays) == ["", "1-of-2"]
+    assert {job: rec["shard"] for job, rec in merge(replays).jobs.items()} == {"a": "0-of-1", "b": "1-of-2"}
+    assert shard_counts(replays) == {"0-of-1": {"submitting": 1}, "1-of-2": {"submitting": 1}}
