@@ -14,6 +14,7 @@ import pytest
 from batchgen.errors import ManifestError
 from batchgen.manifest import load_manifest
 from batchgen.models import catalogue
+from batchgen.store.ledger import read_ledger
 from tests.helpers import (
     KEY,
     TEST_IMAGE_SPEC,
@@ -583,3 +584,20 @@ def test_a_history_page_too_large_for_its_images_is_asked_again_with_fewer_rows(
     # pages of one row (three are too large) read by sweeps and a look-up, each halving from 100 until one fits, and
     # each form refused asked once by each reader that began before one was answered: not a read without end
     assert server.state.stats()["counters"]["/inference-request/request-history"] < 70
+
+
+def test_an_expired_rows_deleted_image_stops_only_the_run_that_sends_it_again(tmp_path, sim, monkeypatch, capsys):
+    # An expired job is sent again only with --resubmit-lost: that run needs its image (exit 2, nothing sent).
+    server = sim(time_scale=5000)
+    server.state.script("stall")  # its record expires: the video can never be had
+    (tmp_path / "a.png").write_bytes(png_bytes(640, 360, seed=1))
+    manifest = write(tmp_path / "m.yaml", "model: kling-1.6-image2video\njobs:\n  - {id: a, image: a.png, prompt: p}\n")
+    out = tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1
+    assert read_ledger(out / "ledger.jsonl").jobs["a"]["state"] == "expired"
+    (tmp_path / "a.png").unlink()
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 1  # a still expired: nothing stops the run
+    capsys.readouterr()
+    assert run_batch(manifest, out, server, "--resubmit-lost", monkeypatch=monkeypatch) == 2
+    assert f"{manifest}:3: field 'image': image 'a.png' does not exist" in capsys.readouterr().err
+    assert len(server.state.submissions) == 1
