@@ -46,3 +46,28 @@ def test_the_report_command_lays_out_its_pages_as_the_config_it_is_given_says(tm
     assert "report: " in capsys.readouterr().out
     pages = sorted(path.name for path in (root / "report-pages").glob("page-*.html"))
     assert pages == ["page-2.html", "page-3.html"]
+
+
+def test_the_dry_run_says_which_of_the_folders_failed_and_expired_jobs_its_flags_send_again(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    params = [{"prompt": f"scene number {i}"} for i in range(3)]
+    (out / "ledger.jsonl").write_bytes(
+        ledger_line("job-000", "failed", model="kling-text2video", params=params[0], request_id="r-0")
+        + ledger_line("job-001", "expired", model="kling-text2video", params=params[1], request_id="r-1")
+    )
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(3))
+    told = {}
+    for flag in ("--retry-failed", "--resubmit-lost"):
+        assert run_cli("run", str(manifest), "--out", str(out), "--dry-run", flag) == 0
+        told[flag] = capsys.readouterr().out.splitlines()
+    assert "  1 failed job(s) will be submitted again (--retry-failed; paid again)" in told["--retry-failed"]
+    assert (
+        "  1 lost or expired job(s) will be left alone (--resubmit-lost submits them again, paid again)"
+        in told["--retry-failed"]
+    )
+    assert "  1 lost or expired job(s) will be submitted again (--resubmit-lost; paid again)" in told["--resubmit-lost"]
+    assert (
+        "  1 failed job(s) will be left alone (--retry-failed submits them again, paid again)"
+        in told["--resubmit-lost"]
+    )
