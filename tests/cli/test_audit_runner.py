@@ -8,11 +8,14 @@ import signal
 from typing import cast
 
 import anyio
+import pytest
 
 from batchgen.api.client import ApiClient
 from batchgen.cli import runner
 from batchgen.engine.run import Run
+from batchgen.errors import StorageError
 from batchgen.jobs import StopReason
+from batchgen.store.objects import ObjectStore
 from tests.helpers import KEY, many_jobs_yaml, run_batch, run_cli, write
 
 
@@ -129,3 +132,53 @@ def test_a_first_signal_stops_the_run_cleanly_and_a_second_one_exits_at_once(mon
 
     run = anyio.run(main)
     assert exits == ["now"] and run.stops == [StopReason.INTERRUPTED] and run.aborts == 2
+
+
+def test_the_runs_summary_names_the_report_page_it_wrote(tmp_path, sim, monkeypatch, capsys):
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    assert run_batch(manifest, out, sim(), monkeypatch=monkeypatch) == 0
+    assert (out / "report.html").is_file()
+    assert f"  report: {out / 'report.html'}" in capsys.readouterr().out.splitlines()
+
+
+def test_a_results_table_an_object_store_refuses_is_told_and_the_run_keeps_its_videos_and_exit_code(
+    tmp_path, sim, monkeypatch, capsys
+):
+    pytest.importorskip("obstore")
+
+    async def refused(self: ObjectStore, data: bytes) -> None:
+        raise StorageError("the bucket refused the write")
+
+    monkeypatch.setattr(ObjectStore, "write_results", refused)
+    url = f"file://{tmp_path / 'store'}"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    assert run_batch(manifest, url, sim(), monkeypatch=monkeypatch) == 0
+    assert sorted(p.name for p in (tmp_path / "store" / "videos").glob("*.mp4")) == ["job-000.mp4", "job-001.mp4"]
+    said = " ".join(capsys.readouterr().err.split())
+    assert "(the bucket refused the write); the ledger is intact, and 'batchgen status' or the next run" in said
+
+
+def test_replace_changed_tells_each_row_it_makes_anew_and_paid_again(tmp_path, sim, monkeypatch, capsys):
+    server = sim()
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(2)), tmp_path / "out"
+    assert run_batch(manifest, out, server, monkeypatch=monkeypatch) == 0
+    write(manifest, many_jobs_yaml(2).replace("scene number 1", "scene number one"))
+    capsys.readouterr()
+    argv = ["run", str(manifest), "--out", str(out), "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--replace-changed"]  # fmt: skip
+    assert run_cli(*argv) == 0
+    told = [line for line in capsys.readouterr().err.splitlines() if "replacing" in line]
+    assert len(told) == 1, told
+    assert "replacing job-001" in told[0] and "(paid again; any earlier video is in videos/replaced/)" in told[0]
+    assert len(server.state.submissions) == 3
+
+
+def test_an_error_while_the_run_ends_comes_out_as_it_was_raised_not_swallowed(tmp_path, sim, monkeypatch):
+    def broken(jobs: object) -> object:
+        raise LookupError("a bug while counting the videos kept with warnings")
+
+    monkeypatch.setattr(runner, "count_media_warnings", broken)
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(1)), tmp_path / "out"
+    with pytest.raises(LookupError, match="a bug while counting"):
+        run_batch(manifest, out, sim(), monkeypatch=monkeypatch)
+    assert [p.name for p in (out / "videos").glob("*.mp4")] == ["job-000.mp4"]
