@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import many_jobs_yaml, run_cli, write
+from batchgen.cli import main as main_module
+from batchgen.errors import StorageError
+from tests.helpers import KEY, many_jobs_yaml, run_cli, write
 from tests.report.folders import landed, ledger_line
 
 
@@ -70,4 +72,33 @@ def test_the_dry_run_says_which_of_the_folders_failed_and_expired_jobs_its_flags
     assert (
         "  1 failed job(s) will be left alone (--retry-failed submits them again, paid again)"
         in told["--resubmit-lost"]
+    )
+
+
+def test_a_key_read_with_spaces_or_a_newline_around_it_is_sent_and_redacted_as_the_bare_key(
+    tmp_path, sim, monkeypatch, capsys
+):
+    server = sim()
+    manifest, out = write(tmp_path / "m.yaml", many_jobs_yaml(1)), tmp_path / "out"
+    monkeypatch.setenv("SEGMIND_API_KEY", f"  {KEY}\n")  # read from a file with its line's end
+    argv = ["run", str(manifest), "--out", str(out), "--base-url", server.url,
+            "--time-scale", str(server.config.time_scale), "--quiet"]  # fmt: skip
+    assert run_cli(*argv) == 0
+    assert [p.name for p in (out / "videos").glob("*.mp4")] == ["job-000.mp4"]
+    assert KEY not in (out / "ledger.jsonl").read_text() and KEY not in "".join(capsys.readouterr())
+
+
+def test_the_dry_run_says_its_estimate_ignores_what_a_store_it_cannot_read_holds(tmp_path, monkeypatch, capsys):
+    async def unreadable(out: object) -> object:
+        raise StorageError("the bucket cannot be listed (access denied)")
+
+    monkeypatch.setattr(main_module, "read_all", unreadable)
+    out = tmp_path / "out"
+    manifest = write(tmp_path / "m.yaml", many_jobs_yaml(2))
+    assert run_cli("run", str(manifest), "--out", str(out), "--dry-run") == 0
+    captured = capsys.readouterr()
+    assert "2 valid jobs" in captured.out
+    assert (
+        f"warning: the estimate ignores what {out} already holds: the bucket cannot be listed (access denied)"
+        in captured.err
     )
