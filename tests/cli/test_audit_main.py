@@ -102,3 +102,17 @@ def test_the_dry_run_says_its_estimate_ignores_what_a_store_it_cannot_read_holds
         f"warning: the estimate ignores what {out} already holds: the bucket cannot be listed (access denied)"
         in captured.err
     )
+
+
+def test_status_of_a_sharded_folder_counts_each_shards_completed_jobs_apart_from_its_others(tmp_path, capsys):
+    out = tmp_path / "out"
+    lines = {
+        "0-of-2": ledger_line("a", "completed", file="videos/a.mp4") + ledger_line("b", "failed"),
+        "1-of-2": ledger_line("c", "completed", file="videos/c.mp4"),
+    }
+    for name, text in lines.items():
+        (out / "shards" / name).mkdir(parents=True)
+        (out / "shards" / name / "ledger.jsonl").write_bytes(text)
+    assert run_cli("status", str(out)) == 0
+    told = capsys.readouterr().out.splitlines()
+    assert "  2 shards: 0-of-2 2 jobs, 1 completed; 1-of-2 1 jobs, 1 completed" in told
