@@ -12,7 +12,7 @@ import pytest
 from batchgen.errors import InputError
 from batchgen.jobs import JobState
 from batchgen.store.objects import ObjectStore
-from batchgen.store.output import KeyStamp, key_fingerprint, merge, open_output, read_all, shard_counts
+from batchgen.store.output import KeyStamp, key_fingerprint, live_runs, merge, open_output, read_all, shard_counts
 from batchgen.store.shards import Shard
 from tests.helpers import KEY
 from tests.report.folders import ledger_line
@@ -164,3 +164,19 @@ async def test_status_of_a_folder_that_mixes_shard_counts_names_its_unsharded_le
     assert sorted(replays) == ["", "1-of-2"]
     assert {job: rec["shard"] for job, rec in merge(replays).jobs.items()} == {"a": "0-of-1", "b": "1-of-2"}
     assert shard_counts(replays) == {"0-of-1": {"submitting": 1}, "1-of-2": {"submitting": 1}}
+
+
+async def test_status_tells_a_gone_holders_lease_as_lapsing_in_the_seconds_its_ttl_has_left(tmp_path, monkeypatch):
+    pytest.importorskip("obstore")
+    from batchgen.store import lease
+
+    url = f"file://{tmp_path / 'store'}"
+    async with open_output(url, lease_ttl_s=600.0) as opened:
+        await opened.ledger.append("a", "submitting", JobState.SUBMITTING, model="m")
+        monkeypatch.setattr(lease, "gone_here", lambda record: True)  # its holder no longer running
+        lapsing: dict[str, str] = {}
+        assert await live_runs(url, ["0-of-1"], lapsing) == {}
+    told = lapsing["0-of-1"]
+    assert told.startswith("host ") and ", which is no longer running; its lease lapses in " in told
+    seconds = told.rsplit(" lapses in ", 1)[1]
+    assert seconds.endswith(" s") and 0 < int(seconds[:-2]) <= 600
