@@ -19180,6 +19180,179 @@ PLANTS = (
             "::test_a_job_through_in_the_other_form_after_one_was_confirmed_leaves_the_log_telling_the_form_sent",
         ),
     ),
+    Plant(
+        "an object store's results table is written from its ledger as the run began, not as it ended",
+        "batchgen/store/output.py",
+        "        return self.ledger.jobs\n",
+        "        return self.replay.jobs\n",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_an_object_stores_results_table_is_written_from_its_ledger_as_the_run_ends",
+        ),
+    ),
+    Plant(
+        "an object store's results table is never written (results/<shard>.csv missing or stale)",
+        "batchgen/store/output.py",
+        "            await self.out.write_results(data)\n",
+        "            pass\n",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_an_object_stores_results_table_is_written_from_its_ledger_as_the_run_ends",
+        ),
+    ),
+    Plant(
+        "an object-store run leaves its spool folder (downloads in progress) behind when it ends",
+        "batchgen/store/output.py",
+        "        remote.close()\n",
+        "        pass\n",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_an_object_store_runs_spool_folder_is_removed_when_the_run_ends_even_by_an_error",
+        ),
+    ),
+    Plant(
+        "status of an object store no run wrote to is told as an empty run, not refused",
+        "batchgen/store/output.py",
+        '        if not found:\n            raise InputError(f"{out} holds no ledger',
+        '        if False:\n            raise InputError(f"{out} holds no ledger',
+        (
+            "tests/store/test_audit_output.py::"
+            "test_status_of_an_object_store_no_run_wrote_to_is_refused_not_told_as_an_empty_run",
+        ),
+    ),
+    Plant(
+        "a folder that already mixes shard counts takes a run of either count: jobs may be paid twice",
+        "batchgen/store/output.py",
+        "if counts and counts != {wanted}:",
+        "if counts and wanted not in counts:",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_a_folder_that_already_mixes_shard_counts_is_refused_to_a_run_of_either_count",
+        ),
+    ),
+    Plant(
+        "a shard folder with no ledger (its run never wrote a line) fixes the folder's shard count",
+        "batchgen/store/output.py",
+        'names += [p.name for p in (root / "shards").iterdir() if (p / "ledger.jsonl").exists()]',
+        'names += [p.name for p in (root / "shards").iterdir()]',
+        ("tests/store/test_audit_output.py::test_a_shard_folder_with_no_ledger_does_not_fix_the_folders_shard_count",),
+    ),
+    Plant(
+        "merged status names an unsharded ledger beside shards as shard '' not 0-of-1",
+        "batchgen/store/output.py",
+        '{**rec, "shard": name or UNSHARDED}',
+        '{**rec, "shard": name}',
+        (
+            "tests/store/test_audit_output.py::"
+            "test_status_of_a_folder_that_mixes_shard_counts_names_its_unsharded_ledger_as_shard_0_of_1",
+        ),
+    ),
+    Plant(
+        "status counts an unsharded ledger beside shards under the shard name '' not 0-of-1",
+        "batchgen/store/output.py",
+        "counts[name or UNSHARDED] = dict(sorted(states.items()))",
+        "counts[name] = dict(sorted(states.items()))",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_status_of_a_folder_that_mixes_shard_counts_names_its_unsharded_ledger_as_shard_0_of_1",
+        ),
+    ),
+    Plant(
+        "status tells a gone holder's lease as lapsing in milliseconds, not seconds",
+        "batchgen/store/output.py",
+        "its lease lapses in {left:.0f} s",
+        "its lease lapses in {left * 1000:.0f} s",
+        (
+            "tests/store/test_audit_output.py::"
+            "test_status_tells_a_gone_holders_lease_as_lapsing_in_the_seconds_its_ttl_has_left",
+        ),
+    ),
+    Plant(
+        "the run's summary never names the report page it wrote",
+        "batchgen/cli/runner.py",
+        "report.report_page = await publish_at_end(",
+        "_ = await publish_at_end(",
+        ("tests/cli/test_audit_runner.py::test_the_runs_summary_names_the_report_page_it_wrote",),
+    ),
+    Plant(
+        "a results table the object store refuses (a StorageError) crashes the run's end: no summary or exit code",
+        "batchgen/cli/runner.py",
+        "except (OSError, BatchgenError) as exc:",
+        "except OSError as exc:",
+        (
+            "tests/cli/test_audit_runner.py::"
+            "test_a_results_table_an_object_store_refuses_is_told_and_the_run_keeps_its_videos_and_exit_code",
+        ),
+    ),
+    Plant(
+        "--replace-changed makes rows anew, paid again, without telling which",
+        "batchgen/cli/runner.py",
+        '                    log.info("replacing %s (paid again; any earlier video is in videos/replaced/)", change.de'
+        "scribe())\n",
+        "                    pass\n",
+        ("tests/cli/test_audit_runner.py::test_replace_changed_tells_each_row_it_makes_anew_and_paid_again",),
+    ),
+    Plant(
+        "an error while the run ends (its results, its report) is swallowed: the run exits as if all went well",
+        "batchgen/cli/runner.py",
+        "    if failure is not None:\n        raise failure\n",
+        "",
+        ("tests/cli/test_audit_runner.py::test_an_error_while_the_run_ends_comes_out_as_it_was_raised_not_swallowed",),
+    ),
+    Plant(
+        "--resubmit-lost sends an expired row again whose image is gone (not refused, exit 2)",
+        "batchgen/cli/main.py",
+        'again = {"failed": args.retry_failed, "expired": args.resubmit_lost}',
+        'again = {"failed": args.retry_failed, "expired": False}',
+        ("tests/e2e/test_images.py::test_an_expired_rows_deleted_image_stops_only_the_run_that_sends_it_again",),
+    ),
+    Plant(
+        "the dry run swaps --retry-failed and --resubmit-lost: it counts the wrong jobs as sent again",
+        "batchgen/cli/main.py",
+        "            retry_failed=args.retry_failed,\n            resubmit_lost=args.resubmit_lost,\n            chang"
+        "ed=",
+        "            retry_failed=args.resubmit_lost,\n            resubmit_lost=args.retry_failed,\n            chang"
+        "ed=",
+        (
+            "tests/cli/test_audit_main.py::"
+            "test_the_dry_run_says_which_of_the_folders_failed_and_expired_jobs_its_flags_send_again",
+        ),
+    ),
+    Plant(
+        "the dry run's estimate leaves out what a store it cannot read holds without saying so",
+        "batchgen/cli/main.py",
+        '            log.warning("warning: the estimate ignores what %s already holds: %s", settings.output.dir, unrea'
+        "d)\n",
+        "            pass\n",
+        ("tests/cli/test_audit_main.py::test_the_dry_run_says_its_estimate_ignores_what_a_store_it_cannot_read_holds",),
+    ),
+    Plant(
+        "a store that cannot be read is taken for an empty one: the dry run never says its estimate ignores it",
+        "batchgen/cli/main.py",
+        "    except StorageError as exc:\n        return None, exc\n",
+        "    except StorageError as exc:\n        return None, None\n",
+        ("tests/cli/test_audit_main.py::test_the_dry_run_says_its_estimate_ignores_what_a_store_it_cannot_read_holds",),
+    ),
+    Plant(
+        "a key read with spaces or a newline around it is sent (and redacted) as read, not bare",
+        "batchgen/cli/main.py",
+        '    key = os.environ.get(settings.api.key_env, "").strip()\n    if not key:\n        raise InputError(\n',
+        '    key = os.environ.get(settings.api.key_env, "")\n    if not key:\n        raise InputError(\n',
+        (
+            "tests/cli/test_audit_main.py::"
+            "test_a_key_read_with_spaces_or_a_newline_around_it_is_sent_and_redacted_as_the_bare_key",
+        ),
+    ),
+    Plant(
+        "status of a sharded folder calls every job of each shard completed",
+        "batchgen/cli/main.py",
+        "{c.get('completed', 0)} completed",
+        "{sum(c.values())} completed",
+        (
+            "tests/cli/test_audit_main.py::"
+            "test_status_of_a_sharded_folder_counts_each_shards_completed_jobs_apart_from_its_others",
+        ),
+    ),
 )
 
 
