@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from batchgen.errors import StorageError, StoreUnavailable
+from batchgen.jobs import JobState
 from tests.helpers import S3
 
 SAMPLE = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
@@ -344,3 +345,36 @@ def test_a_store_that_cannot_be_opened_is_named_with_the_forms_it_takes(monkeypa
         "cannot open the object store gs://films/run (ValueError: unknown scheme); use s3://BUCKET/PREFIX, gs://, "
         "az:// or file://, with credentials in the standard environment"
     )
+
+
+async def test_the_locations_an_object_store_tells_are_where_its_videos_ledger_and_results_go(s3: S3, tmp_path):
+    # the run's summary prints these three: each must name where batchgen really writes
+    from batchgen.store.objects import ObjectStore
+    from batchgen.store.segments import SegmentLedger
+    from batchgen.store.shards import Shard
+
+    store = ObjectStore(s3.url(), shard=Shard(1, 2), spool_dir=tmp_path)
+    data = sample_video()
+    dest = store.video_path("clip", "m")
+    await store.save_stream("clip", dest, chunks_of(data), content_length=None, file_size=None, max_bytes=1 << 30)
+    await store.write_results(b"job_id\nclip\n")
+    ledger = SegmentLedger(store.bucket, store.shard_name, next_seq=1)
+    await ledger.append("clip", "submitting", JobState.SUBMITTING)
+    written = {store.bucket.where(key.removeprefix("run/")) for key in s3.keys("run/")}
+    assert store.bucket.where(str(dest)) in written and store.bucket.where(str(dest)).startswith(store.videos)
+    assert store.videos == f"{s3.url()}/videos/"
+    assert store.results in written and store.results == f"{s3.url()}/results/1-of-2.csv"
+    assert store.ledger == f"{s3.url()}/ledger/1-of-2/"
+    assert [where for where in written if where.startswith(store.ledger)] == [f"{store.ledger}000000000001.jsonl"]
+    store.close()
+
+
+async def test_a_batched_delete_that_fails_names_the_first_key_of_its_batch(monkeypatch):
+    import obstore
+    from obstore.exceptions import GenericError
+
+    from batchgen.store.objects import Bucket
+
+    monkeypatch.setattr(obstore, "delete_async", Failing(GenericError("slow down")))
+    with pytest.raises(StoreUnavailable, match=r"^cannot delete s3://films/run/ledger/0-of-1/00001\.jsonl \("):
+        await Bucket("s3://films/run", object()).delete_many(["ledger/0-of-1/00001.jsonl", "ledger/0-of-1/2.jsonl"])  # type: ignore[arg-type]
