@@ -400,3 +400,16 @@ async def test_a_store_that_cannot_be_opened_stops_the_run_saying_so_not_told_as
     assert type(refused.value) is StorageError
     assert str(refused.value).startswith(f"cannot open the object store {url} (")
     assert "run the same command again" not in str(refused.value)
+
+
+async def test_an_object_store_out_without_obstore_installed_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from batchgen.store.objects import Bucket
+
+    monkeypatch.setitem(sys.modules, "obstore", None)  # the core install, without the [s3] extra
+    with pytest.raises(StorageError) as refused:
+        await Bucket("s3://films/run", object()).get("videos/a.mp4")  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "an object-store --out (s3://, gs://, az://, file://) needs obstore: pip install 'batchgen[s3]'"
+    )
