@@ -19353,6 +19353,378 @@ PLANTS = (
             "test_status_of_a_sharded_folder_counts_each_shards_completed_jobs_apart_from_its_others",
         ),
     ),
+    Plant(
+        "a durable write or rename never closes the folder it fsyncs (a long run ends at the file limit)",
+        "batchgen/store/files.py",
+        "        os.close(fd)\n",
+        "        pass\n",
+        ("tests/store/test_audit_files.py::test_durable_writes_and_renames_leave_no_descriptor_open",),
+    ),
+    Plant(
+        "a video whose stream gives no duration (Matroska) is timed in microseconds, not seconds",
+        "batchgen/store/media.py",
+        "duration = container.duration / av.time_base",
+        "duration = container.duration",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_video_whose_stream_gives_no_duration_is_timed_from_its_container_in_seconds",
+        ),
+    ),
+    Plant(
+        "a probed video's duration is rounded to the whole second",
+        "batchgen/store/media.py",
+        "duration_s=round(duration, 3) if",
+        "duration_s=round(duration) if",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_video_at_a_fractional_frame_rate_is_probed_to_the_millisecond_and_the_thousandth_of_a_frame",
+        ),
+    ),
+    Plant(
+        "a probed video's frame rate is rounded to a whole number (23.976 told as 24)",
+        "batchgen/store/media.py",
+        "fps=round(float(rate), 3) if rate else None",
+        "fps=round(float(rate)) if rate else None",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_video_at_a_fractional_frame_rate_is_probed_to_the_millisecond_and_the_thousandth_of_a_frame",
+        ),
+    ),
+    Plant(
+        "a video whose sound stream comes first is probed by its sound (no size, no frame rate)",
+        "batchgen/store/media.py",
+        "stream = container.streams.video[0]",
+        "stream = container.streams[0]",
+        ("tests/store/test_audit_media.py::test_a_video_whose_sound_stream_comes_first_is_probed_by_its_picture",),
+    ),
+    Plant(
+        "a job whose duration is null or not a number is held to 10 s, not the default 5 s",
+        "batchgen/store/media.py",
+        "        duration = float(DEFAULT_DURATION_S)\n",
+        "        duration = 10.0\n",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_job_whose_duration_is_null_or_not_a_number_is_held_to_the_default_5_s",
+        ),
+    ),
+    Plant(
+        "a text job whose aspect_ratio is empty or null is held to no aspect, not the default 16:9",
+        "batchgen/store/media.py",
+        'if params.get("aspect_ratio"):',
+        'if "aspect_ratio" in params:',
+        ("tests/store/test_audit_media.py::test_a_text_job_whose_aspect_ratio_is_empty_is_held_to_the_default_16_9",),
+    ),
+    Plant(
+        "an aspect ratio of no shape (0:9, -16:9) is checked against (a crash, or a warning for nothing)",
+        "batchgen/store/media.py",
+        "    return value if value > 0 else None",
+        "    return value",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_an_aspect_ratio_that_names_no_shape_warns_nothing_and_never_crashes_the_check",
+        ),
+    ),
+    Plant(
+        "a video of unknown height is checked for its aspect (a crash in the download stage)",
+        "batchgen/store/media.py",
+        "if media.width and media.height and want_ratio is not None:",
+        "if media.width and want_ratio is not None:",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_video_of_unknown_width_or_height_gets_no_aspect_warning_and_no_crash",
+        ),
+    ),
+    Plant(
+        "a saved video is checked with the duration and aspect tolerances swapped",
+        "batchgen/store/media.py",
+        "duration_tolerance_s=duration_tolerance_s, aspect_tolerance=aspect_tolerance, model=model",
+        "duration_tolerance_s=aspect_tolerance, aspect_tolerance=duration_tolerance_s, model=model",
+        (
+            "tests/store/test_audit_media.py::test_a_saved_video_is_checked_as_a_job_of_its_own_model_asks",
+            "tests/store/test_audit_media.py::"
+            "test_a_saved_video_is_checked_with_the_duration_and_aspect_tolerances_each_where_it_belongs",
+        ),
+    ),
+    Plant(
+        "a saved video is checked as a job of no model (an image job held to 16:9)",
+        "batchgen/store/media.py",
+        "aspect_tolerance=aspect_tolerance, model=model\n    )\n    return media",
+        "aspect_tolerance=aspect_tolerance, model=None\n    )\n    return media",
+        ("tests/store/test_audit_media.py::test_a_saved_video_is_checked_as_a_job_of_its_own_model_asks",),
+    ),
+    Plant(
+        "a stream without a duration is timed from it anyway (a TypeError, not the container's length)",
+        "batchgen/store/media.py",
+        "if stream.duration is not None and stream.time_base is not None:",
+        "if stream.duration is not None or stream.time_base is not None:",
+        (
+            "tests/store/test_audit_media.py::"
+            "test_a_video_whose_stream_gives_no_duration_is_timed_from_its_container_in_seconds",
+        ),
+    ),
+    Plant(
+        "a create-only PUT refused with 412 (PreconditionError) is a store error, not an object already there",
+        "batchgen/store/objects.py",
+        "except (AlreadyExistsError, PreconditionError):",
+        "except (AlreadyExistsError,):",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_create_the_store_refuses_on_its_precondition_reads_as_already_there",
+        ),
+    ),
+    Plant(
+        "deleting an object a local-disk store no longer has is a store error, not harmless",
+        "batchgen/store/objects.py",
+        "        except (NotFoundError, FileNotFoundError):\n            return\n",
+        "        except (NotFoundError,):\n            raise\n",
+        ("tests/store/test_audit_objects.py::test_deleting_an_object_that_is_not_there_is_harmless_in_every_store",),
+    ),
+    Plant(
+        "a missing Azure container is told as a passing fault to retry, not named",
+        "batchgen/store/objects.py",
+        '"NoSuchBucket" in text or "ContainerNotFound" in text or',
+        '"NoSuchBucket" in text or',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_missing_bucket_or_container_of_any_store_is_named_with_what_to_correct",
+        ),
+    ),
+    Plant(
+        "a missing GCS bucket is told as a passing fault to retry, not named",
+        "batchgen/store/objects.py",
+        '"ContainerNotFound" in text or "bucket does not exist" in text.lower()',
+        '"ContainerNotFound" in text',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_missing_bucket_or_container_of_any_store_is_named_with_what_to_correct",
+        ),
+    ),
+    Plant(
+        "an invalid object path is taken for a passing fault and retried, not told",
+        "batchgen/store/objects.py",
+        "            InvalidPathError,\n            NotSupportedError,\n        )",
+        "            NotSupportedError,\n        )",
+        ("tests/store/test_audit_objects.py::test_a_store_error_that_the_same_command_would_meet_again_stops_the_run",),
+    ),
+    Plant(
+        "an unknown store setting is taken for a passing fault and retried, not told",
+        "batchgen/store/objects.py",
+        (
+            "            UnknownConfigurationKeyError,\n            InvalidPathError,\n            NotSupportedError,\n"
+            "        )"
+        ),
+        "            InvalidPathError,\n            NotSupportedError,\n        )",
+        ("tests/store/test_audit_objects.py::test_a_store_error_that_the_same_command_would_meet_again_stops_the_run",),
+    ),
+    Plant(
+        "the S3 endpoint of AWS_ENDPOINT_URL is given to gs://, az:// and memory:// stores too",
+        "batchgen/store/objects.py",
+        'if url.startswith(("s3://", "s3a://")) and endpoint:',
+        "if endpoint:",
+        ("tests/store/test_audit_objects.py::test_an_s3_endpoint_is_never_given_to_another_store",),
+    ),
+    Plant(
+        "an object store ignores output.filename: every video is named <id>.mp4",
+        "batchgen/store/objects.py",
+        "safe_video_name(self.filename, job_id, model)",
+        'safe_video_name("{id}.mp4", job_id, model)',
+        ("tests/store/test_audit_objects.py::test_an_object_store_names_videos_by_the_output_filename_pattern",),
+    ),
+    Plant(
+        "a video not of the API's file_size goes up to the bucket (an object store never checks it)",
+        "batchgen/store/objects.py",
+        "file_size=file_size, max_bytes=max_bytes,",
+        "file_size=None, max_bytes=max_bytes,",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_video_not_of_the_apis_size_or_over_the_limit_never_reaches_the_bucket_nor_stays_in_the_spool",
+        ),
+    ),
+    Plant(
+        "a video over output.max_download_bytes goes up to the bucket (an object store never checks it)",
+        "batchgen/store/objects.py",
+        "file_size=file_size, max_bytes=max_bytes,",
+        "file_size=file_size, max_bytes=1 << 62,",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_video_not_of_the_apis_size_or_over_the_limit_never_reaches_the_bucket_nor_stays_in_the_spool",
+        ),
+    ),
+    Plant(
+        "a refused download's spool copy stays in the spool until the run ends",
+        "batchgen/store/objects.py",
+        "        except BaseException:\n            with contextlib.suppress(OSError):\n                tmp.unlink()\n",
+        "        except BaseException:\n            pass\n",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_video_not_of_the_apis_size_or_over_the_limit_never_reaches_the_bucket_nor_stays_in_the_spool",
+        ),
+    ),
+    Plant(
+        "an object-store sidecar written again keeps the first one (a create-only PUT)",
+        "batchgen/store/objects.py",
+        "await self.bucket.put(str(self.sidecar_path(video)), text.encode())",
+        "await self.bucket.put_create(str(self.sidecar_path(video)), text.encode())",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_sidecar_and_the_results_file_written_again_replace_the_earlier_ones",
+        ),
+    ),
+    Plant(
+        "an object-store results file written again keeps the first run's rows (a create-only PUT)",
+        "batchgen/store/objects.py",
+        'await self.bucket.put(f"results/{self.shard_name}.csv", data)',
+        'await self.bucket.put_create(f"results/{self.shard_name}.csv", data)',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_sidecar_and_the_results_file_written_again_replace_the_earlier_ones",
+        ),
+    ),
+    Plant(
+        "an object-store sidecar escapes every non-ASCII character of a prompt",
+        "batchgen/store/objects.py",
+        "ensure_ascii=False, sort_keys=True",
+        "ensure_ascii=True, sort_keys=True",
+        ("tests/store/test_audit_objects.py::test_an_object_store_sidecar_is_indented_sorted_utf8_json_text",),
+    ),
+    Plant(
+        "an object-store sidecar's keys are not sorted",
+        "batchgen/store/objects.py",
+        "ensure_ascii=False, sort_keys=True",
+        "ensure_ascii=False, sort_keys=False",
+        ("tests/store/test_audit_objects.py::test_an_object_store_sidecar_is_indented_sorted_utf8_json_text",),
+    ),
+    Plant(
+        "a spool folder made again under a running store is readable by every user",
+        "batchgen/store/objects.py",
+        "self.spool.mkdir(mode=0o700, exist_ok=True)",
+        "self.spool.mkdir(mode=0o777, exist_ok=True)",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_spool_folder_made_again_under_a_running_store_is_private_to_its_user",
+        ),
+    ),
+    Plant(
+        "a store error with no text is told with an empty reason",
+        "batchgen/store/objects.py",
+        "if str(exc).strip() else type(exc).__name__",
+        "if str(exc).strip() else ''",
+        ("tests/store/test_audit_objects.py::test_a_store_error_with_no_text_is_told_by_its_kind",),
+    ),
+    Plant(
+        "--verify-files trusts an object-store video gone between the listing and its read-back",
+        "batchgen/store/objects.py",
+        "ok = data is not None and hashlib.sha256(data).hexdigest() == sha256",
+        "ok = data is None or hashlib.sha256(data).hexdigest() == sha256",
+        ("tests/store/test_audit_objects.py::test_a_video_gone_between_the_listing_and_its_read_back_is_not_trusted",),
+    ),
+    Plant(
+        "any error reading an object (a 403) reads as the object not there",
+        "batchgen/store/objects.py",
+        (
+            "        except (NotFoundError, FileNotFoundError):\n            return None\n        except Exception as e"
+            'xc:\n            raise self._error("read", key, exc) from None'
+        ),
+        "        except Exception:\n            return None",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_store_that_fails_a_read_or_a_write_is_never_taken_for_an_absent_or_existing_object",
+        ),
+    ),
+    Plant(
+        "any error creating an object (a network fault) reads as the object already there",
+        "batchgen/store/objects.py",
+        (
+            "        except (AlreadyExistsError, PreconditionError):\n            return False\n        except Exceptio"
+            'n as exc:\n            raise self._error("create", key, exc) from None'
+        ),
+        "        except Exception:\n            return False",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_store_that_fails_a_read_or_a_write_is_never_taken_for_an_absent_or_existing_object",
+        ),
+    ),
+    Plant(
+        "a failed write to the store is told as its bare error, permanent, without the object or what to do",
+        "batchgen/store/objects.py",
+        'raise self._error("write", key, exc) from None',
+        "raise StorageError(str(exc)) from None",
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_a_store_that_fails_a_read_or_a_write_is_never_taken_for_an_absent_or_existing_object",
+        ),
+    ),
+    Plant(
+        "a store that cannot be opened is told without its URL",
+        "batchgen/store/objects.py",
+        '            f"cannot open the object store {url} ({type(exc).__name__}: {exc}); use s3://BUCKET/PREFIX, "',
+        '            f"cannot open the object store ({type(exc).__name__}: {exc}); use s3://BUCKET/PREFIX, "',
+        ("tests/store/test_audit_objects.py::test_a_store_that_cannot_be_opened_is_named_with_the_forms_it_takes",),
+    ),
+    Plant(
+        "an object store tells its results at results.csv, not results/<shard>.csv where they go",
+        "batchgen/store/objects.py",
+        'self.results = f"{self.url}/results/{self.shard_name}.csv"',
+        'self.results = f"{self.url}/results.csv"',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_the_locations_an_object_store_tells_are_where_its_videos_ledger_and_results_go",
+        ),
+    ),
+    Plant(
+        "an object store tells its ledger as ledger/, not the shard's folder where it goes",
+        "batchgen/store/objects.py",
+        'self.ledger = f"{self.url}/ledger/{self.shard_name}/"',
+        'self.ledger = f"{self.url}/ledger/"',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_the_locations_an_object_store_tells_are_where_its_videos_ledger_and_results_go",
+        ),
+    ),
+    Plant(
+        "an object store tells its videos at the prefix, not videos/ where they go",
+        "batchgen/store/objects.py",
+        'self.videos = f"{self.url}/videos/"',
+        'self.videos = f"{self.url}/"',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_the_locations_an_object_store_tells_are_where_its_videos_ledger_and_results_go",
+        ),
+    ),
+    Plant(
+        "a failed batched delete names no object",
+        "batchgen/store/objects.py",
+        'raise self._error("delete", keys[start], exc) from None',
+        'raise self._error("delete", "", exc) from None',
+        ("tests/store/test_audit_objects.py::test_a_batched_delete_that_fails_names_the_first_key_of_its_batch",),
+    ),
+    Plant(
+        "a probed video is timed by its container, not its picture (a longer sound track lengthens it)",
+        "batchgen/store/media.py",
+        "            if stream.duration is not None and stream.time_base is not None:",
+        "            if False:",
+        ("tests/store/test_audit_media.py::test_a_video_whose_sound_stream_comes_first_is_probed_by_its_picture",),
+    ),
+    Plant(
+        "an object-store out without obstore installed is told without how to install it",
+        "batchgen/store/objects.py",
+        "\"an object-store --out (s3://, gs://, az://, file://) needs obstore: pip install 'batchgen[s3]'\"",
+        '"an object-store --out needs obstore"',
+        (
+            "tests/store/test_audit_objects.py::"
+            "test_an_object_store_out_without_obstore_installed_says_how_to_install_it",
+        ),
+    ),
+    Plant(
+        "an object store that cannot be opened is told as a passing fault: run the same command again",
+        "batchgen/store/objects.py",
+        "        if isinstance(exc, StorageError):\n            return exc",
+        "        if False:\n            return exc",
+        (
+            "tests/store/test_audit_objects.py"
+            "::test_a_store_that_cannot_be_opened_stops_the_run_saying_so_not_told_as_a_passing_fault",
+        ),
+    ),
 )
 
 

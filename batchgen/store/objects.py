@@ -177,7 +177,10 @@ class Bucket:
 
     def _error(self, verb: str, key: str, exc: BaseException) -> StorageError:
         """A permanent problem (credentials, permissions, configuration) as StorageError; anything else
-        (network, 5xx, timeouts, after obstore's own retries) as StoreUnavailable, which callers retry."""
+        (network, 5xx, timeouts, after obstore's own retries) as StoreUnavailable, which callers retry.  A store
+        that cannot be opened (its StorageError, raised as the call first opens it) stays what it is."""
+        if isinstance(exc, StorageError):
+            return exc
         from obstore.exceptions import (
             InvalidPathError,
             NotSupportedError,

@@ -380,13 +380,6 @@ async def test_a_batched_delete_that_fails_names_the_first_key_of_its_batch(monk
         await Bucket("s3://films/run", object()).delete_many(["ledger/0-of-1/00001.jsonl", "ledger/0-of-1/2.jsonl"])  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bucket opens its store (self.store) inside the try of each call, so the StorageError _open raises for a "
-    "store that cannot be opened is wrapped by _error as StoreUnavailable: the callers retry it and the operator "
-    "is told to run the same command again, which cannot help; a fix opens the store before the try (or lets "
-    "_error pass a StorageError through unchanged)",
-)
 @pytest.mark.parametrize("url", ["memory://out", "az://container/run"])
 async def test_a_store_that_cannot_be_opened_stops_the_run_saying_so_not_told_as_a_passing_fault(monkeypatch, url):
     import os
