@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batchgen.api.window import WindowFinder
+from tests.api.test_ratewindow import _learned_at_four_and_a_half
 
 
 def test_calls_sent_more_than_a_window_before_a_later_answer_still_count_in_the_run_a_429_shows():
@@ -20,20 +21,6 @@ def test_calls_sent_more_than_a_window_before_a_later_answer_still_count_in_the_
     window, limit = finder.admitted(probe, probe + 1.0) or (None, None)
     assert limit == 10
     assert window == pytest.approx(probe + 1.0 - 1.0)
-
-
-def _learned_at_four_and_a_half() -> WindowFinder:
-    """20 calls in 2 s from a quiet start, a 429, a refused probe at 3 s, one admitted at 4.5 s: the window is
-    at most 4.5 s, longer than 2.97 s, and the server admits 20 in it."""
-    finder = WindowFinder(window_s=60.0, growth=1.5)
-    for i in range(20):
-        finder.admitted(i * 0.1, i * 0.1)
-    first = finder.rejected(2.0, 2.0)
-    finder.probe_sent(first)
-    finder.rejected(first, first)
-    assert finder.admitted(4.5, 4.5) is not None
-    assert finder.window == pytest.approx(4.5) and finder.lower == pytest.approx(2.97) and finder.limit == 20
-    return finder
 
 
 def test_a_call_sent_with_the_refused_one_and_admitted_later_counts_in_the_run_the_probe_reads():

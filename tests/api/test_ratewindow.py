@@ -293,7 +293,7 @@ def test_a_late_answer_widens_the_bounds_never_narrows_them():
 
 def _learned_at_four_and_a_half() -> WindowFinder:
     """20 calls in 2 s from a quiet start, a 429, a refused probe at 3 s, one admitted at 4.5 s: the window is
-    at most 4.5 s and longer than 2.97 s (as in the test of the bounds above)."""
+    at most 4.5 s, longer than 2.97 s, and the server admits 20 in it (as in the test of the bounds above)."""
     finder = WindowFinder(window_s=60.0, growth=1.5)
     for i in range(20):
         finder.admitted(i * 0.1, i * 0.1)
@@ -301,7 +301,7 @@ def _learned_at_four_and_a_half() -> WindowFinder:
     finder.probe_sent(first)
     finder.rejected(first, first)
     assert finder.admitted(4.5, 4.5) is not None
-    assert finder.window == pytest.approx(4.5) and finder.lower == pytest.approx(2.97)
+    assert finder.window == pytest.approx(4.5) and finder.lower == pytest.approx(2.97) and finder.limit == 20
     return finder
 
 

@@ -12,6 +12,7 @@ import pytest
 from batchgen.errors import StorageError, StoreUnavailable
 from batchgen.jobs import JobState
 from tests.helpers import S3
+from tests.store.test_store import opened_stores
 
 SAMPLE = Path(__file__).resolve().parents[2] / "batchgen" / "simulator" / "templates"
 
@@ -194,17 +195,9 @@ def test_a_store_error_that_the_same_command_would_meet_again_stops_the_run(kind
 
 @pytest.mark.parametrize("url", ["gs://bucket/run", "az://container/run", "memory://run"])
 def test_an_s3_endpoint_is_never_given_to_another_store(monkeypatch, url):
-    import obstore.store
-
     from batchgen.store import objects
 
-    opened: list[tuple[str, dict]] = []
-
-    def from_url(u: str, **options: object) -> object:
-        opened.append((u, options))
-        return object()
-
-    monkeypatch.setattr(obstore.store, "from_url", from_url)
+    opened = opened_stores(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
     objects._open(url)

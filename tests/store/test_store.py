@@ -555,13 +555,9 @@ async def test_each_shard_writes_its_own_results_file_and_a_video_of_no_recorded
     assert await bucket.get("videos/b.mp4") is None
 
 
-@pytest.mark.parametrize("url", ["s3://bucket/run", "S3://bucket/run", "s3a://bucket/run", "S3A://bucket/run"])
-def test_an_s3_url_in_any_case_is_opened_at_the_configured_endpoint(monkeypatch, url):
-    # AWS_ENDPOINT_URL names the store (a MinIO, a moto): a URL that skipped it would send the keys and the
-    # videos to AWS itself
+def opened_stores(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
+    """Each store obstore is asked to open from now on, as (URL, options), none opened."""
     import obstore.store
-
-    from batchgen.store import objects
 
     opened: list[tuple[str, dict]] = []
 
@@ -570,6 +566,16 @@ def test_an_s3_url_in_any_case_is_opened_at_the_configured_endpoint(monkeypatch,
         return object()
 
     monkeypatch.setattr(obstore.store, "from_url", from_url)
+    return opened
+
+
+@pytest.mark.parametrize("url", ["s3://bucket/run", "S3://bucket/run", "s3a://bucket/run", "S3A://bucket/run"])
+def test_an_s3_url_in_any_case_is_opened_at_the_configured_endpoint(monkeypatch, url):
+    # AWS_ENDPOINT_URL names the store (a MinIO, a moto): a URL that skipped it would send the keys and the
+    # videos to AWS itself
+    from batchgen.store import objects
+
+    opened = opened_stores(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     objects._open(url)
     assert opened == [(url.split("://")[0].lower() + "://bucket/run", {"endpoint": "http://127.0.0.1:9"})]
