@@ -116,8 +116,8 @@ PLANTS = (
     Plant(
         "log redactor never given the key",
         "batchgen/cli/main.py",
-        "    REDACTOR.secrets.add(key)\n\n    def keep_options() -> None:",
-        "\n    def keep_options() -> None:",
+        "    REDACTOR.secrets.add(key)\n\n    def now_held() -> None:",
+        "\n    def now_held() -> None:",
         ("tests/e2e/test_promises.py::test_a_key_logged_through_the_package_logger_comes_out_redacted",),
     ),
     Plant(

@@ -300,9 +300,10 @@ async def _execute(
         log.warning(warning)
     REDACTOR.secrets.add(key)
 
-    def keep_options() -> None:
-        """Keep the run's options, manifest and annotations with a local folder, once the folder is the
-        run's: a run refused it (another run holds it, its rows changed) leaves the holder's alone."""
+    def now_held() -> None:
+        """The folder is the run's (its lock held, its rows unchanged or to be made anew): say so to ``held``,
+        and keep the run's options, manifest and annotations with a local folder.  A run refused it (another
+        run holds it, its rows changed) leaves the holder's alone."""
         if held is not None:
             held()
         if is_object_url(settings.output.dir):
@@ -348,7 +349,7 @@ async def _execute(
         on_event=progress.log_event,
         verdict=verdict,
         read=args.read_ledgers.get(args.shard_obj.name if args.shard_obj is not None else ""),
-        on_held=keep_options,
+        on_held=now_held,
     )
     report = outcome.report
     code = exit_code(report, len(manifest.jobs))
