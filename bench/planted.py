@@ -17957,8 +17957,8 @@ PLANTS = (
     Plant(
         "a history that refuses sort_order alone is asked without per_page too (pages too large cannot shrink)",
         "batchgen/api/client.py",
-        "        key=len,\n        reverse=True,\n    )",
-        "        key=lambda form: form != of[len(of) - len(form):],\n    )",
+        "            key=len,\n            reverse=True,\n        )",
+        "            key=lambda form: form != names[len(names) - len(form):],\n        )",
         (
             "tests/api/test_client_answers.py::test_a_history_that_refuses_the_order_alone_is_still_asked_for_its_pa"
             "ge_size",
@@ -17969,7 +17969,7 @@ PLANTS = (
         "a history page's forms are tried with the order left out before the page size",
         "batchgen/api/client.py",
         "if not dropped >> i & 1)",
-        "if not dropped >> (len(of) - 1 - i) & 1)",
+        "if not dropped >> (len(names) - 1 - i) & 1)",
         (
             "tests/api/test_client_answers.py::test_a_history_that_refuses_what_is_asked_is_asked_less_for_the_rest_o"
             "f_the_run",
@@ -18387,7 +18387,7 @@ PLANTS = (
     Plant(
         "a history page resumes from its own refused form though another reader found a later form answered",
         "batchgen/api/client.py",
-        "max(trying, self.history_asks, key=asked_forms().index)",
+        "max(trying, self.history_asks, key=HISTORY_FORMS.index)",
         "trying",
         (
             "tests/api/test_review_history_readers.py"

@@ -91,27 +91,31 @@ CLOSE_S = 5.0  # real seconds a run waits for its connections to close, cancelle
 log = logging.getLogger("batchgen")
 
 
-HISTORY_ASKS = ("per_page", "sort_order")  # what a history page asks for beyond its number, dropped in this order
+HISTORY_ASKS = ("per_page", "sort_order")  # what a history page asks for beyond its number (its forms: HISTORY_FORMS)
 
 
-def fewer_asks(asks: tuple[str, ...], of: tuple[str, ...] = HISTORY_ASKS) -> tuple[str, ...] | None:
-    """The form a history page is asked in next once ``asks`` was refused (HTTP 400), of the forms made of
-    ``of``'s names: each subset, the most names first, the first names left out first (for two, both, then
-    the second alone, then the first alone, then neither).  Every subset is tried, not only ``of`` cut from
-    the front: a history that refuses the second name alone still takes the first (a page size, which
-    pages too large for api.max_response_bytes need).  None once no form is left."""
-    forms = asked_forms(of)
-    place = forms.index(asks) + 1
-    return forms[place] if place < len(forms) else None
+def _forms(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Each subset of ``names``, the most names first, the first names left out first: for two, both, then the
+    second alone, then the first alone, then neither."""
+    return tuple(
+        sorted(
+            (tuple(name for i, name in enumerate(names) if not dropped >> i & 1) for dropped in range(1 << len(names))),
+            key=len,
+            reverse=True,
+        )  # (sorted is stable: among forms of one size, the order of the masks, the first names left out first)
+    )
 
 
-def asked_forms(of: tuple[str, ...] = HISTORY_ASKS) -> list[tuple[str, ...]]:
-    """The forms a history page may be asked in, in the order they are tried (:func:`fewer_asks`)."""
-    return sorted(
-        (tuple(name for i, name in enumerate(of) if not dropped >> i & 1) for dropped in range(1 << len(of))),
-        key=len,
-        reverse=True,
-    )  # (sorted is stable: among forms of one size, the order of the masks, the first names left out first)
+HISTORY_FORMS = _forms(HISTORY_ASKS)  # the forms a history page may be asked in, in the order they are tried
+
+
+def fewer_asks(asks: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The form a history page is asked in next once ``asks`` was refused (HTTP 400): the next of
+    :data:`HISTORY_FORMS`.  Every subset is tried, not only the names cut from the front: a history that
+    refuses ``sort_order`` alone still takes ``per_page`` (a page size, which pages too large for
+    api.max_response_bytes need).  None once no form is left."""
+    place = HISTORY_FORMS.index(asks) + 1
+    return HISTORY_FORMS[place] if place < len(HISTORY_FORMS) else None
 
 
 # what a base URL answered by something that is not the API may mean, what to do, and what it means if it is right
@@ -348,7 +352,7 @@ class ApiClient:
         asked = (status, model, from_date)
         trying = self._history_trying.get(asked)
         # where its own refusals left off, or the form another reader found answered since, whichever is the later
-        asks = self.history_asks if trying is None else max(trying, self.history_asks, key=asked_forms().index)
+        asks = self.history_asks if trying is None else max(trying, self.history_asks, key=HISTORY_FORMS.index)
         per_page = min(per_page, self.history_per_page)
         too_large = per_page  # (rows a page asked for that was too large, once one was: told once it fits)
         while True:
